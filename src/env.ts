@@ -1,0 +1,46 @@
+/**
+ * The Worker's bindings and configuration, and the parsing of its vars into
+ * checked numbers.
+ */
+import type { StorageObject } from "./objects/StorageObject.js";
+import type { ShardManager } from "./objects/ShardManager.js";
+import { RING_POINT_COUNT_MAX, SHARD_COUNT_MAX, VIRTUAL_NODES_PER_SHARD_MAX } from "./routing/limits.js";
+
+/** What wrangler.toml binds. */
+export interface Env {
+  SHARD: DurableObjectNamespace<StorageObject>;
+  SHARD_MANAGER: DurableObjectNamespace<ShardManager>;
+  ENVIRONMENT: string;
+  /** Shards of a new database's first routing table. */
+  SHARD_COUNT: string;
+  /** Ring points per shard of a new database's first routing table. */
+  VIRTUAL_NODES_PER_SHARD: string;
+  /** "*" or a comma-separated list of origins browsers may call from. */
+  CORS_ALLOWED_ORIGINS: string;
+  /** Key that signs page tokens; a development key is used when unset. */
+  PAGE_TOKEN_KEY?: string;
+}
+
+/** The checked configuration of a new database's routing table. */
+export interface ClusterConfig {
+  readonly shardCount: number;
+  readonly virtualNodesPerShard: number;
+}
+
+/** Parses the routing configuration from vars; throws on a misconfiguration. */
+export function clusterConfig(env: Pick<Env, "SHARD_COUNT" | "VIRTUAL_NODES_PER_SHARD">): ClusterConfig {
+  const shardCount = parseBoundedInt(env.SHARD_COUNT, "SHARD_COUNT", 1, SHARD_COUNT_MAX);
+  const virtualNodesPerShard = parseBoundedInt(env.VIRTUAL_NODES_PER_SHARD, "VIRTUAL_NODES_PER_SHARD", 1, VIRTUAL_NODES_PER_SHARD_MAX);
+  if (shardCount * virtualNodesPerShard > RING_POINT_COUNT_MAX) {
+    throw new Error(`configuration: SHARD_COUNT x VIRTUAL_NODES_PER_SHARD must be at most RING_POINT_COUNT_MAX (${RING_POINT_COUNT_MAX})`);
+  }
+  return { shardCount, virtualNodesPerShard };
+}
+
+function parseBoundedInt(text: string | undefined, name: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`configuration: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}

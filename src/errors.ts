@@ -1,0 +1,100 @@
+/**
+ * The closed set of outcomes a request can fail with, and the ONE place that
+ * maps them to Connect codes.
+ *
+ * Durable Objects return expected failures as values (Workers RPC keeps only
+ * an error's message and name, so a thrown error would lose its kind); the
+ * Worker turns them into ConnectErrors here. Broken invariants are plain
+ * `Error`s and surface as INTERNAL.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** Why a request failed, in terms a client can act on. */
+export type FailureKind =
+  | "invalid_argument"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "resource_exhausted"
+  | "aborted"
+  | "unavailable"
+  | "deadline_exceeded"
+  | "unimplemented";
+
+/** An expected failure, as returned by a Durable Object or a pure module. */
+export interface Failure {
+  readonly ok: false;
+  readonly kind: FailureKind;
+  readonly message: string;
+}
+
+/** Builds a Failure value. */
+export function failure(kind: FailureKind, message: string): Failure {
+  return { ok: false, kind, message };
+}
+
+const codeByKind: Record<FailureKind, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
+  resource_exhausted: Code.ResourceExhausted,
+  aborted: Code.Aborted,
+  unavailable: Code.Unavailable,
+  deadline_exceeded: Code.DeadlineExceeded,
+  unimplemented: Code.Unimplemented,
+};
+
+/** The Connect code of a failure kind. */
+export function codeOf(kind: FailureKind): Code {
+  return codeByKind[kind];
+}
+
+/** Turns a failure value into the error a handler throws. */
+export function toConnectError(f: Failure): ConnectError {
+  return new ConnectError(f.message, codeByKind[f.kind]);
+}
+
+/** Thrown by validation helpers; the router maps it like any other failure. */
+export class FailureError extends Error {
+  readonly kind: FailureKind;
+  constructor(kind: FailureKind, message: string) {
+    super(message);
+    this.name = "FailureError";
+    this.kind = kind;
+  }
+}
+
+/** Throws INVALID_ARGUMENT with `message` unless `condition` holds. */
+export function assertArgument(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new ConnectError(message, Code.InvalidArgument);
+}
+
+/** Throws RESOURCE_EXHAUSTED naming the limit unless `value <= max`. */
+export function assertWithinLimit(value: number, max: number, what: string, limitName: string): void {
+  if (value > max) {
+    throw new ConnectError(`${what} is ${value}, over the limit of ${max} (${limitName})`, Code.ResourceExhausted);
+  }
+}
+
+/**
+ * Converts anything a handler threw into a ConnectError. Failure values and
+ * ConnectErrors keep their code; errors from the platform that say they are
+ * retryable become UNAVAILABLE; everything else is a bug and becomes
+ * INTERNAL without leaking its message.
+ */
+export function asConnectError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (err instanceof FailureError) return new ConnectError(err.message, codeByKind[err.kind]);
+  if (isPlatformRetryable(err)) {
+    return new ConnectError("a shard is temporarily unavailable; retry the call", Code.Unavailable);
+  }
+  console.error("internal error", err);
+  return new ConnectError("internal error", Code.Internal);
+}
+
+function isPlatformRetryable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { retryable?: unknown; overloaded?: unknown };
+  return e.retryable === true || e.overloaded === true;
+}

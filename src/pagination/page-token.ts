@@ -1,0 +1,74 @@
+/**
+ * Opaque, tamper-evident page tokens. A token is base64url(JSON payload) "."
+ * base64url(HMAC-SHA-256(key, payload)), truncated to 128 bits. The payload
+ * names the request it continues (its kind and a fingerprint of its
+ * parameters), so a token is refused by any other request, and one that was
+ * altered is refused outright.
+ */
+import { PAGE_TOKEN_LENGTH_MAX } from "../limits.js";
+import type { Failure } from "../errors.js";
+import { failure } from "../errors.js";
+
+/** The key used when PAGE_TOKEN_KEY is unset; fine for local use only. */
+export const DEVELOPMENT_PAGE_TOKEN_KEY = "impossibledb-development-page-token-key";
+
+const MAC_BYTES = 16;
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+async function mac(secret: string, payload: string): Promise<string> {
+  const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload));
+  return toBase64Url(new Uint8Array(signature).subarray(0, MAC_BYTES));
+}
+
+/** Signs `payload` (any JSON value) for request `scope` into a token. */
+export async function encodePageToken(secret: string, scope: string, payload: unknown): Promise<string> {
+  const body = toBase64Url(encoder.encode(JSON.stringify({ s: scope, p: payload })));
+  return `${body}.${await mac(secret, body)}`;
+}
+
+/** Verifies `token` for request `scope` and returns its payload. */
+export async function decodePageToken(secret: string, scope: string, token: string): Promise<{ ok: true; payload: unknown } | Failure> {
+  const invalid = failure("invalid_argument", "page_token is invalid: pass back a next_page_token unchanged, with the same request");
+  if (token.length > PAGE_TOKEN_LENGTH_MAX) return invalid;
+  const [body, signature, extra] = token.split(".");
+  if (body === undefined || signature === undefined || extra !== undefined) return invalid;
+  if (!constantTimeEqual(signature, await mac(secret, body))) return invalid;
+  let decoded: { s?: unknown; p?: unknown };
+  try {
+    decoded = JSON.parse(new TextDecoder().decode(fromBase64Url(body))) as { s?: unknown; p?: unknown };
+  } catch {
+    return invalid;
+  }
+  if (decoded.s !== scope) {
+    return failure("invalid_argument", "page_token belongs to a different request: keep every parameter but page_token and page_size the same");
+  }
+  return { ok: true, payload: decoded.p };
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}

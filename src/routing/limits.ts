@@ -1,0 +1,76 @@
+/**
+ * Limits of the routing layer, in one place, with the relations between them
+ * checked when the module loads so that a bad edit fails every test at once
+ * rather than one unlucky request in production.
+ */
+
+/**
+ * The most shards one routing table may name. Shard owners are stored as
+ * 16-bit indices, and a ring of this many shards still builds in well under a
+ * Worker's CPU budget.
+ */
+export const SHARD_COUNT_MAX = 1024;
+
+/** Every shard needs at least one point on the ring, or it would own no keys. */
+export const VIRTUAL_NODES_PER_SHARD_MIN = 1;
+
+/**
+ * The most virtual nodes one shard may have. Beyond this, balance improves
+ * too little (spread shrinks like 1/sqrt(n)) to pay for the memory and build time.
+ */
+export const VIRTUAL_NODES_PER_SHARD_MAX = 4096;
+
+/**
+ * The most points one ring may hold (shards times virtual nodes per shard).
+ * A ring of 2^20 points costs 6 MiB (a 4-byte point and a 2-byte owner each),
+ * which a Worker's 128 MiB isolate can afford once; the per-shard and
+ * shard-count limits alone would allow 4 Mi points, which it cannot.
+ */
+export const RING_POINT_COUNT_MAX = 1 << 20;
+
+/**
+ * The longest shard id, in UTF-16 code units. Shard ids end up in Durable
+ * Object names, logs and routing tables, so they stay short.
+ */
+export const SHARD_ID_LENGTH_MAX = 64;
+
+/**
+ * The grammar of a shard id: ASCII letters, digits, '.', '_' and '-', starting
+ * with a letter or digit (for example "shard-0"). A strict grammar keeps ids
+ * safe to print and to embed in names and keys without escaping.
+ */
+export const SHARD_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Owner indices are stored in a Uint16Array. */
+const OWNER_INDEX_COUNT_MAX = 1 << 16;
+
+/**
+ * Ring entries are sorted as packed float64 keys `point * SHARD_COUNT_MAX + rank`,
+ * which are exact only while they stay below 2^53.
+ */
+const FLOAT64_EXACT_INTEGER_MAX = Number.MAX_SAFE_INTEGER;
+const HASH_POINT_COUNT = 2 ** 32;
+
+assertLimit(SHARD_COUNT_MAX >= 1, "SHARD_COUNT_MAX >= 1");
+assertLimit(SHARD_COUNT_MAX <= OWNER_INDEX_COUNT_MAX, "owner indices fit in 16 bits");
+assertLimit(
+  HASH_POINT_COUNT * SHARD_COUNT_MAX <= FLOAT64_EXACT_INTEGER_MAX,
+  "packed sort keys are exact float64 integers",
+);
+assertLimit(
+  VIRTUAL_NODES_PER_SHARD_MIN >= 1 && VIRTUAL_NODES_PER_SHARD_MIN <= VIRTUAL_NODES_PER_SHARD_MAX,
+  "1 <= VIRTUAL_NODES_PER_SHARD_MIN <= VIRTUAL_NODES_PER_SHARD_MAX",
+);
+assertLimit(
+  VIRTUAL_NODES_PER_SHARD_MAX <= RING_POINT_COUNT_MAX,
+  "one shard may use its maximum virtual nodes",
+);
+assertLimit(
+  SHARD_COUNT_MAX * VIRTUAL_NODES_PER_SHARD_MIN <= RING_POINT_COUNT_MAX,
+  "the maximum shard count fits on a ring at the minimum virtual nodes",
+);
+assertLimit(SHARD_ID_LENGTH_MAX >= 1, "SHARD_ID_LENGTH_MAX >= 1");
+
+function assertLimit(holds: boolean, relation: string): void {
+  if (!holds) throw new Error(`routing limits are inconsistent: expected ${relation}`);
+}

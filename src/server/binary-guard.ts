@@ -1,0 +1,81 @@
+/**
+ * Refuses malformed binary request messages with INVALID_ARGUMENT.
+ *
+ * connect-es parses a request before any interceptor runs and reports a
+ * binary parse failure as INTERNAL, which would tell a client that sent
+ * garbage that the server is broken. So binary requests are parsed here
+ * first. When one does not parse, the call goes on with an empty message and
+ * a context value that the error interceptor turns into INVALID_ARGUMENT;
+ * that way Connect still encodes the error in the caller's protocol
+ * (Connect or gRPC-Web) and nothing reaches a service.
+ */
+import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
+import { createContextKey } from "@connectrpc/connect";
+import { REQUEST_BYTES_MAX } from "../limits.js";
+import { compressionGzip } from "./compression.js";
+
+/** Set when the request message did not parse; holds the reason. */
+export const malformedRequestKey = createContextKey<string | undefined>(undefined, { description: "malformed request" });
+
+const ENVELOPE_HEADER_BYTES = 5;
+const COMPRESSED_FLAG = 0x01;
+
+/** The outcome of the guard: the request to serve, and the parse failure if any. */
+export interface GuardedRequest {
+  readonly request: Request;
+  readonly malformed: string | undefined;
+}
+
+/** Parses a binary request's message(s); passes other requests through untouched. */
+export async function guardBinaryRequest(request: Request, input: DescMessage): Promise<GuardedRequest> {
+  const contentType = request.headers.get("Content-Type") ?? "";
+  const enveloped = /^application\/(grpc-web|connect)\+proto\b/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
+  const unary = /^application\/proto\b/.test(contentType);
+  if (request.method !== "POST" || (!enveloped && !unary) || request.body === null) return { request, malformed: undefined };
+  const body = new Uint8Array(await request.arrayBuffer());
+  const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
+  if (body.byteLength > REQUEST_BYTES_MAX) return { request: rebuilt(body), malformed: undefined };
+  const problem = enveloped
+    ? await checkEnvelopes(body, input, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
+    : await checkMessage(body, input, request.headers.get("Content-Encoding"));
+  if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
+  const empty = enveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0);
+  const headers = new Headers(request.headers);
+  headers.delete("Content-Encoding");
+  return { request: new Request(request, { body: empty, headers }), malformed: problem };
+}
+
+async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: string | null): Promise<string | undefined> {
+  let message = bytes;
+  if (encoding === "gzip") {
+    try {
+      message = await compressionGzip.decompress(bytes, REQUEST_BYTES_MAX);
+    } catch {
+      return undefined; // Connect reports bad compression itself.
+    }
+  } else if (encoding !== null && encoding !== "identity") {
+    return undefined; // Connect refuses unknown encodings itself.
+  }
+  try {
+    fromBinary(input, message);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function checkEnvelopes(bytes: Uint8Array, input: DescMessage, encoding: string | null): Promise<string | undefined> {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    if (bytes.byteLength - offset < ENVELOPE_HEADER_BYTES) return undefined; // Framing errors are Connect's to report.
+    const flags = bytes[offset]!;
+    const length = new DataView(bytes.buffer, bytes.byteOffset + offset + 1, 4).getUint32(0);
+    const start = offset + ENVELOPE_HEADER_BYTES;
+    if (start + length > bytes.byteLength) return undefined;
+    const compressed = (flags & COMPRESSED_FLAG) !== 0;
+    const problem = await checkMessage(bytes.subarray(start, start + length), input, compressed ? encoding : null);
+    if (problem !== undefined) return problem;
+    offset = start + length;
+  }
+  return undefined;
+}

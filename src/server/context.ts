@@ -1,0 +1,17 @@
+/**
+ * Context values the fetch handler gives every RPC: the Worker's bindings.
+ * Services read them instead of reaching for globals, so tests can run a
+ * service with any Env.
+ */
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import type { Env } from "../env.js";
+
+/** The Worker's bindings for this request. */
+export const envKey = createContextKey<Env | undefined>(undefined, { description: "Worker env" });
+
+/** The Env of the current call; its absence is a wiring bug. */
+export function envOf(ctx: HandlerContext): Env {
+  const env = ctx.values.get(envKey);
+  if (env === undefined) throw new Error("invariant broken: handler context carries no Env");
+  return env;
+}

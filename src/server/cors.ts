@@ -1,0 +1,30 @@
+/**
+ * CORS for browsers calling with Connect-Web. Allowed origins come from the
+ * CORS_ALLOWED_ORIGINS var: "*" or a comma-separated list.
+ */
+import { cors } from "@connectrpc/connect";
+
+const MAX_AGE_S = 7200;
+
+/** The CORS headers for `origin`, or null when it may not call. */
+export function corsHeaders(origin: string | null, allowed: string): Headers | null {
+  if (origin === null) return null;
+  const list = allowed.split(",").map((o) => o.trim()).filter((o) => o.length > 0);
+  const ok = list.includes("*") || list.includes(origin);
+  if (!ok) return null;
+  const headers = new Headers();
+  headers.set("Access-Control-Allow-Origin", list.includes("*") ? "*" : origin);
+  headers.set("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
+  if (!list.includes("*")) headers.set("Vary", "Origin");
+  return headers;
+}
+
+/** The answer to a preflight request from `origin`. */
+export function preflightResponse(origin: string | null, allowed: string): Response {
+  const headers = corsHeaders(origin, allowed);
+  if (headers === null) return new Response(null, { status: 403 });
+  headers.set("Access-Control-Allow-Methods", cors.allowedMethods.join(", "));
+  headers.set("Access-Control-Allow-Headers", cors.allowedHeaders.join(", "));
+  headers.set("Access-Control-Max-Age", String(MAX_AGE_S));
+  return new Response(null, { status: 204, headers });
+}

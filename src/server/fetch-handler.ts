@@ -1,0 +1,45 @@
+/**
+ * Turns a fetch Request into a Connect call: finds the handler by path,
+ * answers CORS preflights, and passes the Worker's bindings to the service
+ * as context values.
+ */
+import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
+import type { Env } from "../env.js";
+import { guardBinaryRequest, malformedRequestKey } from "./binary-guard.js";
+import { envKey } from "./context.js";
+import { corsHeaders, preflightResponse } from "./cors.js";
+
+/** A Worker-style fetch function. */
+export type FetchHandler = (request: Request, env: Env) => Promise<Response>;
+
+/** Builds the fetch handler that serves `router`. */
+export function createFetchHandler(router: ConnectRouter): FetchHandler {
+  const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
+  return async (request, env) => {
+    const origin = request.headers.get("Origin");
+    if (request.method === "OPTIONS") return preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
+    const url = new URL(request.url);
+    const handler = byPath.get(url.pathname);
+    const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
+    const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
+    if (cors === null) return response;
+    const headers = new Headers(response.headers);
+    cors.forEach((value, key) => headers.set(key, value));
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+async function serve(handler: UniversalHandler, request: Request, env: Env): Promise<Response> {
+  const guarded = await guardBinaryRequest(request, handler.method.input);
+  const uReq = universalServerRequestFromFetch(guarded.request, {});
+  const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
+  const uRes = await handler({ ...uReq, contextValues });
+  return universalServerResponseToFetch(uRes);
+}
+
+function notFound(path: string): Response {
+  const body = path === "/" ? "ImpossibleDB: a Connect / gRPC-Web API. See the README for how to call it.\n" : `no RPC at ${path}\n`;
+  return new Response(body, { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}

@@ -1,0 +1,67 @@
+/**
+ * The Connect router: every service of the v1 contract, with validation of
+ * the protos' buf.validate rules, gzip, and the request size limit. It
+ * serves the Connect protocol (JSON and binary) and gRPC-Web. Raw gRPC needs
+ * HTTP trailers, which a Worker cannot send; Cloudflare's edge (or the local
+ * gRPC front door) turns gRPC into gRPC-Web before it reaches us.
+ */
+import { Code, ConnectError, createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { createValidateInterceptor } from "@connectrpc/validate";
+import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { asConnectError } from "../errors.js";
+import { REQUEST_BYTES_MAX } from "../limits.js";
+import { createAdminService } from "../services/admin-service.js";
+import { createCollectionService } from "../services/collection-service.js";
+import { createQueryService } from "../services/query-service.js";
+import { createTransactionService } from "../services/transaction-service.js";
+import { malformedRequestKey } from "./binary-guard.js";
+import { compressionGzip } from "./compression.js";
+
+/**
+ * Turns whatever a handler throws into a ConnectError with the right code,
+ * so bad input never surfaces as INTERNAL and bugs never leak their text.
+ */
+const errorInterceptor: Interceptor = (next) => async (req) => {
+  const malformed = req.contextValues.get(malformedRequestKey);
+  if (malformed !== undefined) throw new ConnectError(`request message does not parse: ${malformed}`, Code.InvalidArgument);
+  try {
+    const res = await next(req);
+    if (!res.stream) return res;
+    return {
+      ...res,
+      message: (async function* () {
+        try {
+          yield* res.message;
+        } catch (err) {
+          throw asConnectError(err);
+        }
+      })(),
+    };
+  } catch (err) {
+    throw asConnectError(err);
+  }
+};
+
+/** Builds the router with every service registered. */
+export function createRouter(): ConnectRouter {
+  const router = createConnectRouter({
+    grpc: false,
+    grpcWeb: true,
+    connect: true,
+    acceptCompression: [compressionGzip],
+    readMaxBytes: REQUEST_BYTES_MAX,
+    // Unknown JSON fields are refused (a misspelt field would otherwise be
+    // silently dropped). Binary unknown fields are skipped, as protobuf
+    // specifies, so older servers keep working with newer clients.
+    jsonOptions: { ignoreUnknownFields: false },
+    interceptors: [errorInterceptor, createValidateInterceptor()],
+  });
+  router.service(CollectionService, createCollectionService());
+  router.service(QueryService, createQueryService());
+  router.service(TransactionService, createTransactionService());
+  router.service(AdminService, createAdminService());
+  return router;
+}

@@ -1,0 +1,165 @@
+/**
+ * CollectionService: single-document reads and writes, batches, and listing.
+ * Each call routes documents to shards with the cached routing table and
+ * talks to the shards over Workers RPC.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  BatchGetResultSchema,
+  type CollectionService,
+} from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { WriteResultSchema, WriteStatusSchema, type WriteResult, type WriteStatus } from "../../gen/impossibledb/v1/document_pb.js";
+import { Code } from "@connectrpc/connect";
+import type { Env } from "../env.js";
+import { FailureError, codeOf } from "../errors.js";
+import { PAGE_SIZE_DEFAULT } from "../limits.js";
+import { envOf } from "../server/context.js";
+import { currentRouting } from "../shards/routing-cache.js";
+import { readFromShard, writeToShard } from "../shards/shard-client.js";
+import type { AppliedWrite, ShardWrite } from "../storage/types.js";
+import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument } from "./convert.js";
+import { listPage } from "./list-documents.js";
+
+/** Creates the CollectionService implementation. */
+export function createCollectionService(): ServiceImpl<typeof CollectionService> {
+  return {
+    async getDocument(req, ctx) {
+      const env = envOf(ctx);
+      const ref = refFrom(req.ref, "ref");
+      const mask = maskFrom(req.mask, "mask");
+      const { router } = await currentRouting(env);
+      const [doc] = await readFromShard(env, router.shardFor(ref.collection, ref.id), (s) => s.get([ref]));
+      if (doc === undefined || doc === null) throw new FailureError("not_found", `document ${ref.collection}/${ref.id} does not exist`);
+      return { document: toDocument(doc, mask) };
+    },
+
+    async batchGetDocuments(req, ctx) {
+      const env = envOf(ctx);
+      const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
+      const mask = maskFrom(req.mask, "mask");
+      const { router } = await currentRouting(env);
+      const byShard = groupByShard(refs.map((ref, index) => ({ index, shard: router.shardFor(ref.collection, ref.id) })));
+      const docs = new Array<ReturnType<typeof toDocument> | undefined>(refs.length);
+      await Promise.all(
+        [...byShard].map(async ([shard, indexes]) => {
+          const found = await readFromShard(env, shard, (s) => s.get(indexes.map((i) => refs[i]!)));
+          found.forEach((doc, j) => {
+            if (doc !== null) docs[indexes[j]!] = toDocument(doc, mask);
+          });
+        }),
+      );
+      return {
+        results: refs.map((ref, i) =>
+          create(BatchGetResultSchema, { ref: { collection: ref.collection, id: ref.id }, document: docs[i], found: docs[i] !== undefined }),
+        ),
+      };
+    },
+
+    async listDocuments(req, ctx) {
+      const env = envOf(ctx);
+      const collection = collectionFrom(req.collection);
+      const mask = maskFrom(req.mask, "mask");
+      const page = await listPage(env, collection, req.pageSize || PAGE_SIZE_DEFAULT, req.pageToken);
+      return { documents: page.documents.map((d) => toDocument(d, mask)), nextPageToken: page.nextPageToken };
+    },
+
+    async createDocument(req, ctx) {
+      const ref = refFrom(req.ref, "ref");
+      const { data } = checkData(req.data, "data");
+      const applied = await writeOne(envOf(ctx), { op: "create", ...ref, data });
+      return { document: toDocument(applied.document!) };
+    },
+
+    async setDocument(req, ctx) {
+      const ref = refFrom(req.ref, "ref");
+      const { data } = checkData(req.data, "data");
+      const applied = await writeOne(envOf(ctx), { op: "set", ...ref, data, precondition: preconditionFrom(req.precondition) });
+      return { document: toDocument(applied.document!) };
+    },
+
+    async updateDocument(req, ctx) {
+      const ref = refFrom(req.ref, "ref");
+      if (req.patch === undefined) throw new FailureError("invalid_argument", "patch is required");
+      const { data } = checkData(req.patch.data, "patch.data");
+      const mask = maskFrom(req.patch.updateMask, "patch.update_mask");
+      const write: ShardWrite = { op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition) };
+      const applied = await writeOne(envOf(ctx), write);
+      return { document: toDocument(applied.document!) };
+    },
+
+    async deleteDocument(req, ctx) {
+      const ref = refFrom(req.ref, "ref");
+      const applied = await writeOne(envOf(ctx), { op: "delete", ...ref, precondition: preconditionFrom(req.precondition) });
+      return { deleted: applied.existed };
+    },
+
+    batchWriteDocuments(req, ctx: HandlerContext) {
+      return batchWrite(envOf(ctx), shardWritesFrom(req.writes, "writes"));
+    },
+  };
+}
+
+function groupByShard(items: ReadonlyArray<{ index: number; shard: string }>): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (const { index, shard } of items) {
+    const group = groups.get(shard);
+    if (group === undefined) groups.set(shard, [index]);
+    else group.push(index);
+  }
+  return groups;
+}
+
+async function writeOne(env: Env, write: ShardWrite): Promise<AppliedWrite> {
+  const { router } = await currentRouting(env);
+  const outcome = await writeToShard(env, router.shardFor(write.collection, write.id), (s) => s.write([write]));
+  if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
+  const [applied] = outcome.results;
+  if (applied === undefined) throw new Error("invariant broken: a successful write returns its result");
+  return applied;
+}
+
+/** The wire result of an applied write. */
+export function toWriteResult(applied: AppliedWrite): WriteResult {
+  return create(WriteResultSchema, {
+    ref: { collection: applied.collection, id: applied.id },
+    document: applied.document === null ? undefined : toDocument(applied.document),
+    version: BigInt(applied.document?.version ?? 0),
+    updateTime: timestampFromMs(applied.updateTimeMs),
+  });
+}
+
+/**
+ * Applies a non-atomic batch: one atomic group per shard, sent in parallel.
+ * A failing group reports the failing write's own code and ABORTED for the
+ * other writes of its group, none of which were applied.
+ */
+async function batchWrite(env: Env, writes: ShardWrite[]) {
+  const { router } = await currentRouting(env);
+  const byShard = groupByShard(writes.map((w, index) => ({ index, shard: router.shardFor(w.collection, w.id) })));
+  const statuses = new Array<WriteStatus>(writes.length);
+  const results = new Array<WriteResult>(writes.length);
+  await Promise.all(
+    [...byShard].map(async ([shard, indexes]) => {
+      const outcome = await writeToShard(env, shard, (s) => s.write(indexes.map((i) => writes[i]!)));
+      indexes.forEach((writeIndex, j) => {
+        if (outcome.ok) {
+          statuses[writeIndex] = create(WriteStatusSchema, { code: 0 });
+          results[writeIndex] = toWriteResult(outcome.results[j]!);
+        } else if (j === outcome.index) {
+          statuses[writeIndex] = create(WriteStatusSchema, { code: codeOf(outcome.kind), message: outcome.message });
+          results[writeIndex] = create(WriteResultSchema, {});
+        } else {
+          const failed = writes[indexes[outcome.index]!]!;
+          statuses[writeIndex] = create(WriteStatusSchema, {
+            code: Code.Aborted,
+            message: `not applied: write ${failed.collection}/${failed.id} on the same shard failed`,
+          });
+          results[writeIndex] = create(WriteResultSchema, {});
+        }
+      });
+    }),
+  );
+  return { statuses, results };
+}

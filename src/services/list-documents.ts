@@ -1,0 +1,46 @@
+/**
+ * Listing a collection across shards in id order: each shard returns its
+ * next ids after the cursor, and the Worker merges them and keeps the first
+ * page. The page token carries the last id returned, so a walk returns every
+ * document that exists throughout it exactly once, even while others are
+ * added or removed.
+ */
+import type { Env } from "../env.js";
+import { FailureError } from "../errors.js";
+import { PAGE_SIZE_MAX } from "../limits.js";
+import { DEVELOPMENT_PAGE_TOKEN_KEY, decodePageToken, encodePageToken } from "../pagination/page-token.js";
+import { currentRouting } from "../shards/routing-cache.js";
+import { readFromShard } from "../shards/shard-client.js";
+import type { StoredDocument } from "../storage/types.js";
+
+/** One merged page. */
+export interface ListPage {
+  readonly documents: StoredDocument[];
+  readonly nextPageToken: string;
+}
+
+/** The key page tokens are signed with. */
+export function pageTokenKey(env: Env): string {
+  return env.PAGE_TOKEN_KEY ?? DEVELOPMENT_PAGE_TOKEN_KEY;
+}
+
+/** Lists one page of `collection`, continuing from `pageToken` when given. */
+export async function listPage(env: Env, collection: string, pageSize: number, pageToken: string): Promise<ListPage> {
+  if (pageSize < 1 || pageSize > PAGE_SIZE_MAX) throw new FailureError("invalid_argument", `page_size must be 1 to ${PAGE_SIZE_MAX}`);
+  const scope = `list:${collection}`;
+  let afterId: string | null = null;
+  if (pageToken !== "") {
+    const decoded = await decodePageToken(pageTokenKey(env), scope, pageToken);
+    if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
+    if (typeof decoded.payload !== "string") throw new FailureError("invalid_argument", "page_token is invalid");
+    afterId = decoded.payload;
+  }
+  const { router } = await currentRouting(env);
+  const pages = await Promise.all(router.allShards().map((shard) => readFromShard(env, shard, (s) => s.list(collection, afterId, pageSize))));
+  const merged = pages.flatMap((p) => p.documents).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const documents = merged.slice(0, pageSize);
+  const more = merged.length > pageSize || pages.some((p) => p.hasMore);
+  const last = documents[documents.length - 1];
+  const nextPageToken = more && last !== undefined ? await encodePageToken(pageTokenKey(env), scope, last.id) : "";
+  return { documents, nextPageToken };
+}

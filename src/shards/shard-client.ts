@@ -1,0 +1,51 @@
+/**
+ * Calls into shard Durable Objects over Workers RPC. Reads are retried on
+ * errors the platform marks retryable (never on overload), with backoff and
+ * a fresh stub; writes are not, because a reset can leave the caller unsure
+ * whether the write applied and a blind retry could apply it twice.
+ */
+import type { Env } from "../env.js";
+import { SHARD_CALL_BACKOFF_MS, SHARD_CALL_RETRIES_MAX } from "../limits.js";
+import type { StorageObject } from "../objects/StorageObject.js";
+
+/**
+ * A shard's RPC surface as the caller sees it: every method async, results
+ * as plain data. (workers-types' own stub type wraps results in a type that
+ * TypeScript cannot narrow on our outcome unions, so the stub is viewed
+ * through this interface, in this one place.)
+ */
+export type Remote<T> = {
+  [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+};
+
+/** A typed stub for one shard. */
+export type ShardStub = Remote<Pick<StorageObject, "get" | "write" | "list" | "stats">>;
+
+/** The stub of shard `shardId`. */
+export function shardStub(env: Env, shardId: string): ShardStub {
+  return env.SHARD.get(env.SHARD.idFromName(shardId)) as unknown as ShardStub;
+}
+
+/** Runs an idempotent call against a shard, retrying retryable failures. */
+export async function readFromShard<T>(env: Env, shardId: string, call: (stub: ShardStub) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call(shardStub(env, shardId));
+    } catch (err) {
+      if (attempt >= SHARD_CALL_RETRIES_MAX || !isRetryable(err)) throw err;
+      const backoffMs = SHARD_CALL_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    }
+  }
+}
+
+/** Runs a non-idempotent call against a shard, once. */
+export function writeToShard<T>(env: Env, shardId: string, call: (stub: ShardStub) => Promise<T>): Promise<T> {
+  return call(shardStub(env, shardId));
+}
+
+function isRetryable(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { retryable?: unknown; overloaded?: unknown };
+  return e.retryable === true && e.overloaded !== true;
+}

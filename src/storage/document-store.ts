@@ -1,0 +1,206 @@
+/**
+ * A shard's documents in its SQLite database: reads, atomic batches of
+ * writes with preconditions, and listing. The Durable Object class is a thin
+ * shell over these functions.
+ *
+ * Every statement is parameterised; collection names and ids arrive already
+ * checked against their grammar, and are asserted again here because a
+ * shard must never store what the contract forbids.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { FailureKind } from "../errors.js";
+import { checkRef } from "../validation/refs.js";
+import { encodeDocumentData } from "../validation/document-data.js";
+import { applyPatch } from "./patch.js";
+import type {
+  AppliedWrite,
+  ShardListPage,
+  ShardStatistics,
+  ShardWrite,
+  ShardWriteOutcome,
+  StoredDocument,
+  WritePrecondition,
+} from "./types.js";
+import { BATCH_SIZE_MAX, PAGE_SIZE_MAX } from "../limits.js";
+
+interface DocumentRow extends Record<string, SqlStorageValue> {
+  collection: string;
+  id: string;
+  data: string;
+  version: number;
+  create_time_ms: number;
+  update_time_ms: number;
+}
+
+const SELECT_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms";
+
+function toDocument(row: DocumentRow): StoredDocument {
+  return {
+    collection: row.collection,
+    id: row.id,
+    data: JSON.parse(row.data) as JsonObject,
+    version: row.version,
+    createTimeMs: row.create_time_ms,
+    updateTimeMs: row.update_time_ms,
+  };
+}
+
+function readRow(sql: SqlStorage, collection: string, id: string): DocumentRow | null {
+  const rows = sql
+    .exec<DocumentRow>(`SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id = ?`, collection, id)
+    .toArray();
+  return rows[0] ?? null;
+}
+
+/** Reads documents by reference; null for each one that does not exist. */
+export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): Array<StoredDocument | null> {
+  assert(refs.length <= BATCH_SIZE_MAX, "read batch within BATCH_SIZE_MAX");
+  return refs.map((ref) => {
+    assert(checkRef(ref) === null, "reference checked by the Worker");
+    const row = readRow(sql, ref.collection, ref.id);
+    return row === null ? null : toDocument(row);
+  });
+}
+
+/** A write that passed every check, ready to be stored. */
+type PlannedWrite =
+  | { kind: "put"; collection: string; id: string; json: string; bytes: number; data: JsonObject; createTimeMs: number }
+  | { kind: "delete"; collection: string; id: string; existed: boolean };
+
+type Planned = { ok: true; write: PlannedWrite } | { ok: false; kind: FailureKind; message: string };
+
+/**
+ * Applies `writes` atomically: every precondition and operation rule is
+ * checked first against the current state, and only when all pass are the
+ * writes stored, in one SQLite transaction. There is no `await` inside, so
+ * no other request can interleave between the checks and the writes.
+ */
+export function applyWrites(storage: DurableObjectStorage, writes: readonly ShardWrite[], nowMs: number): ShardWriteOutcome {
+  assert(writes.length > 0 && writes.length <= BATCH_SIZE_MAX, "write batch within BATCH_SIZE_MAX");
+  assertDistinct(writes);
+  const sql = storage.sql;
+  return storage.transactionSync((): ShardWriteOutcome => {
+    const plans: PlannedWrite[] = [];
+    for (const [index, write] of writes.entries()) {
+      assert(checkRef(write) === null, "reference checked by the Worker");
+      const planned = planWrite(write, readRow(sql, write.collection, write.id), nowMs);
+      if (!planned.ok) return { ok: false, kind: planned.kind, message: planned.message, index };
+      plans.push(planned.write);
+    }
+    return { ok: true, results: plans.map((plan) => storePlan(sql, plan, nowMs)) };
+  });
+}
+
+function planWrite(write: ShardWrite, row: DocumentRow | null, nowMs: number): Planned {
+  const name = `${write.collection}/${write.id}`;
+  const preconditionFailure = checkPrecondition(write.precondition, row, name);
+  if (preconditionFailure !== null) return { ok: false, kind: "failed_precondition", message: preconditionFailure };
+  const createTimeMs = row?.create_time_ms ?? nowMs;
+  switch (write.op) {
+    case "delete":
+      return { ok: true, write: { kind: "delete", collection: write.collection, id: write.id, existed: row !== null } };
+    case "create":
+      if (row !== null) return { ok: false, kind: "already_exists", message: `document ${name} already exists` };
+      return planPut(write.collection, write.id, write.data, createTimeMs);
+    case "set":
+      return planPut(write.collection, write.id, write.data, createTimeMs);
+    case "update": {
+      if (row === null) return { ok: false, kind: "not_found", message: `document ${name} does not exist` };
+      const patched = applyPatch(JSON.parse(row.data) as JsonObject, write.data, write.mask);
+      if (!patched.ok) return { ok: false, kind: "invalid_argument", message: patched.message };
+      return planPut(write.collection, write.id, patched.data, createTimeMs);
+    }
+  }
+}
+
+function planPut(collection: string, id: string, data: JsonObject, createTimeMs: number): Planned {
+  const encoded = encodeDocumentData(data);
+  if (!encoded.ok) return { ok: false, kind: encoded.kind, message: `document ${collection}/${id}: ${encoded.message}` };
+  const { json, bytes } = encoded.value;
+  return { ok: true, write: { kind: "put", collection, id, json, bytes, data, createTimeMs } };
+}
+
+function checkPrecondition(p: WritePrecondition | undefined, row: DocumentRow | null, name: string): string | null {
+  if (p === undefined) return null;
+  if ("exists" in p) {
+    if (p.exists && row === null) return `precondition failed: document ${name} does not exist`;
+    if (!p.exists && row !== null) return `precondition failed: document ${name} exists`;
+    return null;
+  }
+  if (row === null) return `precondition failed: document ${name} does not exist (expected version ${p.version})`;
+  if (row.version !== p.version) return `precondition failed: document ${name} is at version ${row.version}, not ${p.version}`;
+  return null;
+}
+
+function nextVersion(sql: SqlStorage): number {
+  const row = sql
+    .exec<{ last_version: number }>("UPDATE shard_sequence SET last_version = last_version + 1 WHERE singleton = 1 RETURNING last_version")
+    .one();
+  return row.last_version;
+}
+
+function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number): AppliedWrite {
+  if (plan.kind === "delete") {
+    sql.exec("DELETE FROM documents WHERE collection = ? AND id = ?", plan.collection, plan.id);
+    return { collection: plan.collection, id: plan.id, document: null, existed: plan.existed, updateTimeMs: nowMs };
+  }
+  const version = nextVersion(sql);
+  sql.exec(
+    `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes)
+     VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (collection, id) DO UPDATE SET
+       data = excluded.data, version = excluded.version,
+       update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes`,
+    plan.collection, plan.id, plan.json, version, plan.createTimeMs, nowMs, plan.bytes,
+  );
+  const document: StoredDocument = {
+    collection: plan.collection,
+    id: plan.id,
+    data: plan.data,
+    version,
+    createTimeMs: plan.createTimeMs,
+    updateTimeMs: nowMs,
+  };
+  return { collection: plan.collection, id: plan.id, document, existed: true, updateTimeMs: nowMs };
+}
+
+/**
+ * Lists up to `limit` documents of one collection with ids after `afterId`
+ * (from the start when null), in id order. The primary key bounds the scan
+ * to this collection.
+ */
+export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number): ShardListPage {
+  assert(limit > 0 && limit <= PAGE_SIZE_MAX, "list limit within PAGE_SIZE_MAX");
+  // One row more than asked tells whether the shard has more.
+  const cursor =
+    afterId === null
+      ? sql.exec<DocumentRow>(`SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? ORDER BY id LIMIT ?`, collection, limit + 1)
+      : sql.exec<DocumentRow>(
+          `SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?`,
+          collection, afterId, limit + 1,
+        );
+  const rows = cursor.toArray();
+  const documents = rows.slice(0, limit).map(toDocument);
+  return { documents, hasMore: rows.length > limit, rowsRead: cursor.rowsRead };
+}
+
+/** Counts what the shard stores. */
+export function statistics(sql: SqlStorage, schemaVersion: number): ShardStatistics {
+  const row = sql
+    .exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS bytes FROM documents")
+    .one();
+  return { documentCount: row.n, dataBytes: row.bytes, schemaVersion };
+}
+
+function assertDistinct(writes: readonly ShardWrite[]): void {
+  const seen = new Set<string>();
+  for (const w of writes) {
+    const key = `${w.collection}\u0000${w.id}`;
+    assert(!seen.has(key), "a batch names each document at most once");
+    seen.add(key);
+  }
+}
+
+function assert(condition: boolean, invariant: string): asserts condition {
+  if (!condition) throw new Error(`invariant broken: ${invariant}`);
+}

@@ -1,0 +1,86 @@
+/**
+ * Schemas as numbered lists of migrations, applied once each, in order, when
+ * an object starts. Each subsystem that keeps tables in an object (documents,
+ * indexes, transactions, routing) owns its own list, recorded under its own
+ * name, so subsystems evolve without renumbering each other. Never edit a
+ * migration that has shipped; append a new one.
+ */
+
+/** One schema change. `version` is its position in the list, from 1. */
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: readonly string[];
+}
+
+/** The migrations of a shard's document tables. */
+export const DOCUMENT_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "documents keyed by (collection, id)",
+    statements: [
+      // The primary key is the collection index: listing or querying one
+      // collection is a range search on it and never reads another's rows.
+      `CREATE TABLE documents (
+         collection TEXT NOT NULL,
+         id TEXT NOT NULL,
+         data TEXT NOT NULL,
+         version INTEGER NOT NULL CHECK (version > 0),
+         create_time_ms INTEGER NOT NULL,
+         update_time_ms INTEGER NOT NULL,
+         size_bytes INTEGER NOT NULL,
+         PRIMARY KEY (collection, id)
+       ) WITHOUT ROWID`,
+      // The shard's write sequence. Every write takes the next number as the
+      // document's version, so a version is never reused, not even after a
+      // delete and re-create (no ABA for read validation).
+      `CREATE TABLE shard_sequence (
+         singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+         last_version INTEGER NOT NULL
+       )`,
+      "INSERT INTO shard_sequence (singleton, last_version) VALUES (1, 0)",
+    ],
+  },
+];
+
+/** The narrow slice of SqlStorage that migrations need. */
+export interface MigrationSql {
+  exec(query: string, ...bindings: unknown[]): { toArray(): unknown[] };
+}
+
+/**
+ * Applies every migration of `component` newer than its recorded version.
+ * Call it inside `transactionSync` so a failed migration leaves no partial
+ * schema. Returns the component's version after migrating.
+ */
+export function migrate(sql: MigrationSql, component: string, migrations: readonly Migration[]): number {
+  assertNumbered(migrations);
+  sql.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (
+       component TEXT NOT NULL, version INTEGER NOT NULL, description TEXT NOT NULL,
+       PRIMARY KEY (component, version)
+     )`,
+  );
+  const rows = sql.exec("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE component = ?", component).toArray() as Array<{ v: number }>;
+  const current = rows[0]?.v ?? 0;
+  if (current > migrations.length) {
+    throw new Error(`${component} schema version ${current} is newer than this code knows (${migrations.length}); refusing to run`);
+  }
+  for (const m of migrations.slice(current)) {
+    for (const statement of m.statements) sql.exec(statement);
+    sql.exec("INSERT INTO schema_migrations (component, version, description) VALUES (?, ?, ?)", component, m.version, m.description);
+  }
+  return migrations.length;
+}
+
+/** The number of migrations applied to an object, over all its components. */
+export function appliedMigrationCount(sql: MigrationSql): number {
+  const rows = sql.exec("SELECT COUNT(*) AS n FROM schema_migrations").toArray() as Array<{ n: number }>;
+  return rows[0]?.n ?? 0;
+}
+
+function assertNumbered(migrations: readonly Migration[]): void {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migration at position ${i + 1} says version ${m.version}`);
+  });
+}

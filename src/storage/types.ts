@@ -1,0 +1,63 @@
+/**
+ * The plain-data shapes that cross between the Worker and a shard. They are
+ * structured-clonable (Workers RPC copies them) and carry no protobuf types.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { FailureKind } from "../errors.js";
+
+/** A document as a shard stores it. Times are milliseconds since the epoch. */
+export interface StoredDocument {
+  readonly collection: string;
+  readonly id: string;
+  readonly data: JsonObject;
+  readonly version: number;
+  readonly createTimeMs: number;
+  readonly updateTimeMs: number;
+}
+
+/** A condition checked atomically with a write. */
+export type WritePrecondition = { readonly exists: boolean } | { readonly version: number };
+
+interface WriteBase {
+  readonly collection: string;
+  readonly id: string;
+  readonly precondition?: WritePrecondition | undefined;
+}
+
+/** One write, as a shard applies it. Field paths arrive parsed. */
+export type ShardWrite =
+  | (WriteBase & { readonly op: "set"; readonly data: JsonObject })
+  | (WriteBase & { readonly op: "create"; readonly data: JsonObject })
+  | (WriteBase & { readonly op: "update"; readonly data: JsonObject; readonly mask: ReadonlyArray<readonly string[]> | null })
+  | (WriteBase & { readonly op: "delete" });
+
+/** What one applied write did. `document` is null after a delete. */
+export interface AppliedWrite {
+  readonly collection: string;
+  readonly id: string;
+  readonly document: StoredDocument | null;
+  /** True when a delete removed an existing document. */
+  readonly existed: boolean;
+  readonly updateTimeMs: number;
+}
+
+/** The outcome of a shard's atomic batch: every write applied, or none. */
+export type ShardWriteOutcome =
+  | { readonly ok: true; readonly results: readonly AppliedWrite[] }
+  | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly index: number };
+
+/** One page of a collection, in id order. */
+export interface ShardListPage {
+  readonly documents: readonly StoredDocument[];
+  /** True when the shard holds more documents after the last one returned. */
+  readonly hasMore: boolean;
+  /** Rows SQLite read to answer; lets tests prove no other collection was scanned. */
+  readonly rowsRead: number;
+}
+
+/** A shard's statistics. */
+export interface ShardStatistics {
+  readonly documentCount: number;
+  readonly dataBytes: number;
+  readonly schemaVersion: number;
+}

@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { corsHeaders, preflightResponse } from "../../src/server/cors.js";
+
+describe("CORS", () => {
+  it("allows listed origins only, and varies on Origin", () => {
+    const allowed = "https://app.example.com, https://admin.example.com";
+    expect(corsHeaders("https://app.example.com", allowed)?.get("Access-Control-Allow-Origin")).toBe("https://app.example.com");
+    expect(corsHeaders("https://app.example.com", allowed)?.get("Vary")).toBe("Origin");
+    expect(corsHeaders("https://evil.example.com", allowed)).toBeNull();
+    expect(preflightResponse("https://evil.example.com", allowed).status).toBe(403);
+    expect(corsHeaders(null, allowed)).toBeNull();
+  });
+
+  it("'*' allows any origin", () => {
+    expect(corsHeaders("http://localhost:3000", "*")?.get("Access-Control-Allow-Origin")).toBe("*");
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { encodeDocumentData } from "../../../src/validation/document-data.js";
+import { DOCUMENT_BYTES_MAX, DOCUMENT_DEPTH_MAX, FIELD_NAME_BYTES_MAX } from "../../../src/limits.js";
+
+function nested(depth: number): Record<string, unknown> {
+  let node: Record<string, unknown> = {};
+  for (let i = 1; i < depth; i++) node = { n: node };
+  return node;
+}
+
+describe("document data", () => {
+  it("encodes a document and counts its UTF-8 bytes", () => {
+    const out = encodeDocumentData({ name: "Åse", tags: ["a"], n: null });
+    expect(out).toEqual({ ok: true, value: { json: '{"name":"Åse","tags":["a"],"n":null}', bytes: 37 } });
+  });
+
+  it("measures size in UTF-8 bytes, not characters", () => {
+    const chars = Math.floor(DOCUMENT_BYTES_MAX / 2); // 2 bytes each in UTF-8
+    const out = encodeDocumentData({ s: "é".repeat(chars) });
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.kind).toBe("resource_exhausted");
+  });
+
+  it("allows the deepest nesting and refuses one more level", () => {
+    expect(encodeDocumentData(nested(DOCUMENT_DEPTH_MAX) as never).ok).toBe(true);
+    const out = encodeDocumentData(nested(DOCUMENT_DEPTH_MAX + 1) as never);
+    expect(out).toMatchObject({ ok: false, kind: "invalid_argument" });
+  });
+
+  it("counts arrays as nesting too", () => {
+    let node: unknown = 1;
+    for (let i = 0; i < DOCUMENT_DEPTH_MAX; i++) node = [node];
+    expect(encodeDocumentData({ a: node } as never)).toMatchObject({ ok: false, kind: "invalid_argument" });
+  });
+
+  it("refuses a hostile 100,000-level document without overflowing the stack", () => {
+    let node: unknown = 1;
+    for (let i = 0; i < 100_000; i++) node = { n: node };
+    expect(encodeDocumentData(node as never)).toMatchObject({ ok: false, kind: "invalid_argument" });
+  });
+
+  it.each([
+    ["NaN", Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY],
+  ])("refuses %s", (_name, value) => {
+    expect(encodeDocumentData({ deep: { x: value } })).toMatchObject({ ok: false, kind: "invalid_argument", message: /deep\.x/ });
+  });
+
+  it("refuses empty and overlong field names", () => {
+    expect(encodeDocumentData({ "": 1 })).toMatchObject({ ok: false, message: /empty field name/ });
+    expect(encodeDocumentData({ ["k".repeat(FIELD_NAME_BYTES_MAX + 1)]: 1 })).toMatchObject({ ok: false, message: /FIELD_NAME_BYTES_MAX/ });
+    expect(encodeDocumentData({ ["k".repeat(FIELD_NAME_BYTES_MAX)]: 1 }).ok).toBe(true);
+  });
+});

@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { Code } from "@connectrpc/connect";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { AdminService, CreateIndexRequestSchema, type IndexField_Direction } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { DOCUMENT_BYTES_MAX, DOCUMENT_DEPTH_MAX, DOCUMENT_FIELDS_MAX, REQUEST_BYTES_MAX } from "../../src/limits.js";
+import { connectClient, expectCode, rawFetch } from "./helpers.js";
+
+const db = connectClient(CollectionService);
+const binaryDb = connectClient(CollectionService, { binary: true });
+
+async function expectAbsent(collection: string, id: string): Promise<void> {
+  const res = await db.batchGetDocuments({ refs: [{ collection, id }] });
+  expect(res.results[0]!.found).toBe(false);
+}
+
+function nested(depth: number): Record<string, unknown> {
+  let node: Record<string, unknown> = { leaf: 1 };
+  for (let i = 1; i < depth; i++) node = { n: node };
+  return node;
+}
+
+async function postJson(method: string, body: string): Promise<{ status: number; code: string; message: string }> {
+  const res = await rawFetch(`/impossibledb.v1.CollectionService/${method}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body,
+  });
+  const json = (await res.json()) as { code: string; message: string };
+  return { status: res.status, ...json };
+}
+
+describe("limits and bad input", () => {
+  it("an oversized document is ResourceExhausted and stores nothing", async () => {
+    const big = { blob: "x".repeat(DOCUMENT_BYTES_MAX) };
+    await expectCode(db.setDocument({ ref: { collection: "lim", id: "big" }, data: big }), Code.ResourceExhausted, /DOCUMENT_BYTES_MAX/);
+    await expectAbsent("lim", "big");
+  });
+
+  it("a document just under the size limit is stored whole", async () => {
+    const blob = "y".repeat(DOCUMENT_BYTES_MAX - 20);
+    await db.setDocument({ ref: { collection: "lim", id: "fits" }, data: { blob } });
+    expect((await db.getDocument({ ref: { collection: "lim", id: "fits" } })).document!.data).toEqual({ blob });
+  });
+
+  it("an update that would grow a document past the limit changes nothing", async () => {
+    const half = "z".repeat(DOCUMENT_BYTES_MAX / 2 + 10);
+    const before = (await db.setDocument({ ref: { collection: "lim", id: "grow" }, data: { a: half } })).document!;
+    await expectCode(db.updateDocument({ ref: { collection: "lim", id: "grow" }, patch: { data: { b: half } } }), Code.ResourceExhausted);
+    expect((await db.getDocument({ ref: { collection: "lim", id: "grow" } })).document).toEqual(before);
+  });
+
+  it("nesting deeper than the limit is InvalidArgument", async () => {
+    await db.setDocument({ ref: { collection: "lim", id: "deep-ok" }, data: nested(DOCUMENT_DEPTH_MAX) as never });
+    await expectCode(
+      db.setDocument({ ref: { collection: "lim", id: "deep" }, data: nested(DOCUMENT_DEPTH_MAX + 1) as never }),
+      Code.InvalidArgument,
+      /DOCUMENT_DEPTH_MAX/,
+    );
+    await expectAbsent("lim", "deep");
+  });
+
+  it("too many fields is ResourceExhausted", async () => {
+    const data = Object.fromEntries(Array.from({ length: DOCUMENT_FIELDS_MAX + 1 }, (_, i) => [`f${i}`, i]));
+    await expectCode(db.setDocument({ ref: { collection: "lim", id: "wide" }, data }), Code.ResourceExhausted, /DOCUMENT_FIELDS_MAX/);
+    await expectAbsent("lim", "wide");
+  });
+
+  it.each([
+    ["empty id", "users", ""],
+    ["slash in id", "users", "a/b"],
+    ["dot-leading id", "users", ".."],
+    ["space in id", "users", "a b"],
+    ["non-ASCII id", "users", "ключ"],
+    ["SQL in id", "users", "x'; DROP TABLE documents;--"],
+    ["overlong id", "users", "i".repeat(257)],
+    ["digit-leading collection", "1users", "a"],
+    ["reserved collection", "__system", "a"],
+    ["quote in collection", "us'ers", "a"],
+  ])("%s is InvalidArgument and stores nothing", async (_name, collection, id) => {
+    await expectCode(db.setDocument({ ref: { collection, id }, data: { a: 1 } }), Code.InvalidArgument);
+  });
+
+  it("a non-finite number (possible in the binary encoding) is InvalidArgument", async () => {
+    await expectCode(binaryDb.setDocument({ ref: { collection: "lim", id: "nan" }, data: { x: Number.NaN } }), Code.InvalidArgument, /finite/);
+    await expectAbsent("lim", "nan");
+  });
+
+  it.each([
+    ["a..b", /unexpected "\."/],
+    ["`unterminated", /unterminated backquote/],
+    ["a.\u0000", /control character/],
+    ["a.1b", /starts with a letter/],
+    ["$where", /unexpected "\$"/],
+  ])("a hostile field path %j is InvalidArgument and says where", async (path, message) => {
+    await db.setDocument({ ref: { collection: "lim", id: "masked" }, data: { a: 1 } });
+    await expectCode(db.getDocument({ ref: { collection: "lim", id: "masked" }, mask: { fieldPaths: [path] } }), Code.InvalidArgument, message);
+  });
+
+  it("wrong JSON types and unknown fields are InvalidArgument", async () => {
+    const wrongType = await postJson("SetDocument", JSON.stringify({ ref: "users/x", data: { a: 1 } }));
+    expect([wrongType.status, wrongType.code]).toEqual([400, "invalid_argument"]);
+    const unknown = await postJson("SetDocument", JSON.stringify({ ref: { collection: "lim", id: "u" }, data: {}, bogus: 1 }));
+    expect([unknown.status, unknown.code]).toEqual([400, "invalid_argument"]);
+    const dataNotObject = await postJson("SetDocument", JSON.stringify({ ref: { collection: "lim", id: "u" }, data: [1, 2] }));
+    expect(dataNotObject.code).toBe("invalid_argument");
+    const malformed = await postJson("SetDocument", "{not json");
+    expect(malformed.code).toBe("invalid_argument");
+    await expectAbsent("lim", "u");
+  });
+
+  it("an unknown enum value is InvalidArgument, in JSON and in binary", async () => {
+    const json = await rawFetch("/impossibledb.v1.AdminService/CreateIndex", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ index: { collection: "c", fields: [{ field: "a", direction: "DIRECTION_SIDEWAYS" }] } }),
+    });
+    expect(((await json.json()) as { code: string }).code).toBe("invalid_argument");
+    const message = create(CreateIndexRequestSchema, { index: { collection: "c", fields: [{ field: "a", direction: 99 as IndexField_Direction }] } });
+    const binary = await rawFetch("/impossibledb.v1.AdminService/CreateIndex", {
+      method: "POST",
+      headers: { "Content-Type": "application/proto" },
+      body: toBinary(CreateIndexRequestSchema, message),
+    });
+    expect(((await binary.json()) as { code: string }).code).toBe("invalid_argument");
+  });
+
+  it("a batch over BATCH_SIZE_MAX is refused whole", async () => {
+    const writes = Array.from({ length: 501 }, (_, i) => ({
+      ref: { collection: "lim", id: `b${i}` },
+      operation: { case: "set" as const, value: { i } },
+    }));
+    await expectCode(db.batchWriteDocuments({ writes }), Code.InvalidArgument);
+    await expectAbsent("lim", "b0");
+  });
+
+  it("a page size over the maximum is InvalidArgument", async () => {
+    await expectCode(db.listDocuments({ collection: "lim", pageSize: 1001 }), Code.InvalidArgument);
+  });
+
+  it("a request over REQUEST_BYTES_MAX is ResourceExhausted before it is parsed", async () => {
+    const body = JSON.stringify({ ref: { collection: "lim", id: "huge" }, data: { s: "h".repeat(REQUEST_BYTES_MAX) } });
+    const res = await postJson("SetDocument", body);
+    expect(res.code).toBe("resource_exhausted");
+    await expectAbsent("lim", "huge");
+  });
+
+  it("a malformed binary message is InvalidArgument", async () => {
+    const res = await rawFetch("/impossibledb.v1.CollectionService/SetDocument", {
+      method: "POST",
+      headers: { "Content-Type": "application/proto" },
+      body: new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]),
+    });
+    expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
+  });
+
+  it("precondition versions out of range are InvalidArgument", async () => {
+    await expectCode(
+      binaryDb.setDocument({ ref: { collection: "lim", id: "v" }, data: {}, precondition: { condition: { case: "version", value: 2n ** 60n } } }),
+      Code.InvalidArgument,
+      /out of range/,
+    );
+  });
+});
