@@ -4,12 +4,14 @@
  */
 import type { StorageObject } from "./objects/StorageObject.js";
 import type { ShardManager } from "./objects/ShardManager.js";
+import type { TransactionCoordinator } from "./objects/TransactionCoordinator.js";
 import { RING_POINT_COUNT_MAX, SHARD_COUNT_MAX, VIRTUAL_NODES_PER_SHARD_MAX } from "./routing/limits.js";
 
 /** What wrangler.toml binds. */
 export interface Env {
   SHARD: DurableObjectNamespace<StorageObject>;
   SHARD_MANAGER: DurableObjectNamespace<ShardManager>;
+  TX_COORDINATOR: DurableObjectNamespace<TransactionCoordinator>;
   ENVIRONMENT: string;
   /** Shards of a new database's first routing table. */
   SHARD_COUNT: string;
@@ -17,7 +19,7 @@ export interface Env {
   VIRTUAL_NODES_PER_SHARD: string;
   /** "*" or a comma-separated list of origins browsers may call from. */
   CORS_ALLOWED_ORIGINS: string;
-  /** Key that signs page tokens; a development key is used when unset. */
+  /** Key that signs page tokens and transaction ids; a development key is used when unset. */
   PAGE_TOKEN_KEY?: string;
 }
 

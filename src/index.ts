@@ -8,6 +8,7 @@ import { createRouter } from "./server/router.js";
 
 export { StorageObject } from "./objects/StorageObject.js";
 export { ShardManager } from "./objects/ShardManager.js";
+export { TransactionCoordinator } from "./objects/TransactionCoordinator.js";
 
 const handle = createFetchHandler(createRouter());
 

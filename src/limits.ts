@@ -80,4 +80,45 @@ assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus frami
 assertLimit(DOCUMENT_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
 assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper than documents");
 
+/** The most writes one transaction or atomic batch may carry. */
+export const TX_WRITES_MAX = 500;
+
+/** The most read versions one commit may ask to validate. */
+export const TX_READS_MAX = 500;
+
+/** The most bytes of document data one transaction may write. */
+export const TX_BYTES_MAX = BATCH_BYTES_MAX;
+
+/** The most shards one transaction may touch. */
+export const TX_PARTICIPANTS_MAX = 16;
+
+/** How long a transaction may stay open when BeginTransaction names no timeout. */
+export const TX_TIMEOUT_DEFAULT_MS = 60_000;
+
+/** The longest timeout BeginTransaction accepts (the proto says so too). */
+export const TX_TIMEOUT_MAX_MS = 60_000;
+
+/**
+ * How long after its deadline a finished transaction's records are kept,
+ * so a repeated or late message is answered from them. Past the deadline
+ * no client message for the transaction is accepted any more.
+ */
+export const TX_RECORD_RETENTION_MS = 60_000;
+
+/** How many times a request blocked by transaction locks resolves them and tries again. */
+export const INTENT_RESOLUTION_ROUNDS_MAX = 8;
+
+/** The first wait before retrying a request blocked by locks; it doubles per round. */
+export const INTENT_RESOLUTION_BACKOFF_MS = 5;
+
+/** After this many rounds a blocked request aborts the undecided transactions in its way. */
+export const INTENT_RESOLUTION_PATIENCE_ROUNDS = 3;
+
+/** The most overdue transactions a shard resolves in one alarm run. */
+export const OVERDUE_RESOLUTIONS_PER_ALARM_MAX = 50;
+
+assertLimit(TX_WRITES_MAX <= BATCH_SIZE_MAX, "a transaction's writes fit one shard batch");
+assertLimit(TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS, "TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS");
+assertLimit(INTENT_RESOLUTION_PATIENCE_ROUNDS < INTENT_RESOLUTION_ROUNDS_MAX, "a blocked request aborts blockers before it gives up");
+
 export * from "./routing/limits.js";

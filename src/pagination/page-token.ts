@@ -25,7 +25,8 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-async function mac(secret: string, payload: string): Promise<string> {
+/** The truncated HMAC-SHA-256 of `payload` under `secret`, base64url. */
+export async function mac(secret: string, payload: string): Promise<string> {
   const signature = await crypto.subtle.sign("HMAC", await hmacKey(secret), encoder.encode(payload));
   return toBase64Url(new Uint8Array(signature).subarray(0, MAC_BYTES));
 }
@@ -55,20 +56,23 @@ export async function decodePageToken(secret: string, scope: string, token: stri
   return { ok: true, payload: decoded.p };
 }
 
-function constantTimeEqual(a: string, b: string): boolean {
+/** Compares two strings in time independent of where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
   let diff = 0;
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return diff === 0;
 }
 
-function toBase64Url(bytes: Uint8Array): string {
+/** base64url without padding. */
+export function toBase64Url(bytes: Uint8Array): string {
   let binary = "";
   for (const b of bytes) binary += String.fromCharCode(b);
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function fromBase64Url(text: string): Uint8Array {
+/** Decodes base64url (with or without padding); throws on bad input. */
+export function fromBase64Url(text: string): Uint8Array {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

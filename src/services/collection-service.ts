@@ -18,7 +18,8 @@ import { PAGE_SIZE_DEFAULT } from "../limits.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard, writeToShard } from "../shards/shard-client.js";
-import type { AppliedWrite, ShardWrite } from "../storage/types.js";
+import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
+import { untilUnblocked } from "../sync/intent-resolver.js";
 import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument } from "./convert.js";
 import { listPage } from "./list-documents.js";
 
@@ -30,7 +31,7 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const ref = refFrom(req.ref, "ref");
       const mask = maskFrom(req.mask, "mask");
       const { router } = await currentRouting(env);
-      const [doc] = await readFromShard(env, router.shardFor(ref.collection, ref.id), (s) => s.get([ref]));
+      const [doc] = await readDocs(env, router.shardFor(ref.collection, ref.id), [ref]);
       if (doc === undefined || doc === null) throw new FailureError("not_found", `document ${ref.collection}/${ref.id} does not exist`);
       return { document: toDocument(doc, mask) };
     },
@@ -44,7 +45,7 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const docs = new Array<ReturnType<typeof toDocument> | undefined>(refs.length);
       await Promise.all(
         [...byShard].map(async ([shard, indexes]) => {
-          const found = await readFromShard(env, shard, (s) => s.get(indexes.map((i) => refs[i]!)));
+          const found = await readDocs(env, shard, indexes.map((i) => refs[i]!));
           found.forEach((doc, j) => {
             if (doc !== null) docs[indexes[j]!] = toDocument(doc, mask);
           });
@@ -111,9 +112,21 @@ function groupByShard(items: ReadonlyArray<{ index: number; shard: string }>): M
   return groups;
 }
 
+/** Reads documents from one shard, resolving transaction locks in the way. */
+export async function readDocs(env: Env, shard: string, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<Array<StoredDocument | null>> {
+  const outcome = await untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.get(refs)));
+  if (!outcome.ok) throw new Error("invariant broken: a read fails only when blocked");
+  return outcome.documents;
+}
+
+/** Writes to one shard, resolving transaction locks in the way. A blocked write applied nothing, so trying again is safe. */
+function writeShard(env: Env, shard: string, writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+  return untilUnblocked(env, shard, () => writeToShard(env, shard, (s) => s.write(writes)));
+}
+
 async function writeOne(env: Env, write: ShardWrite): Promise<AppliedWrite> {
   const { router } = await currentRouting(env);
-  const outcome = await writeToShard(env, router.shardFor(write.collection, write.id), (s) => s.write([write]));
+  const outcome = await writeShard(env, router.shardFor(write.collection, write.id), [write]);
   if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
   const [applied] = outcome.results;
   if (applied === undefined) throw new Error("invariant broken: a successful write returns its result");
@@ -142,7 +155,7 @@ async function batchWrite(env: Env, writes: ShardWrite[]) {
   const results = new Array<WriteResult>(writes.length);
   await Promise.all(
     [...byShard].map(async ([shard, indexes]) => {
-      const outcome = await writeToShard(env, shard, (s) => s.write(indexes.map((i) => writes[i]!)));
+      const outcome = await writeShard(env, shard, indexes.map((i) => writes[i]!));
       indexes.forEach((writeIndex, j) => {
         if (outcome.ok) {
           statuses[writeIndex] = create(WriteStatusSchema, { code: 0 });

@@ -12,6 +12,7 @@ import { DEVELOPMENT_PAGE_TOKEN_KEY, decodePageToken, encodePageToken } from "..
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import type { StoredDocument } from "../storage/types.js";
+import { untilUnblocked } from "../sync/intent-resolver.js";
 
 /** One merged page. */
 export interface ListPage {
@@ -36,7 +37,13 @@ export async function listPage(env: Env, collection: string, pageSize: number, p
     afterId = decoded.payload;
   }
   const { router } = await currentRouting(env);
-  const pages = await Promise.all(router.allShards().map((shard) => readFromShard(env, shard, (s) => s.list(collection, afterId, pageSize))));
+  const pages = await Promise.all(
+    router.allShards().map(async (shard) => {
+      const page = await untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.list(collection, afterId, pageSize)));
+      if (!page.ok) throw new Error("invariant broken: a list fails only when blocked");
+      return page;
+    }),
+  );
   const merged = pages.flatMap((p) => p.documents).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const documents = merged.slice(0, pageSize);
   const more = merged.length > pageSize || pages.some((p) => p.hasMore);

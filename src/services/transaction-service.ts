@@ -1,21 +1,164 @@
 /**
- * TransactionService. The contract is fixed; two-phase commit through the
- * coordinator Durable Object arrives with the transactions milestone, and
- * until then every method answers UNIMPLEMENTED.
+ * TransactionService: strictly serializable transactions across shards.
+ *
+ * A transaction holds nothing on the server until it commits: BeginTransaction
+ * only signs an id with a deadline, and GetDocuments reads like any read and
+ * returns the versions read. Commit sends the writes with the read versions;
+ * a transaction on one shard commits there in one step, a transaction on
+ * several goes through its coordinator (two-phase commit). Reads are
+ * validated (each version read must still be current) under locks taken at
+ * prepare, writes are locked, and a conflict answers ABORTED.
  */
-import type { ServiceImpl } from "@connectrpc/connect";
-import type { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
-import { unimplemented } from "./unimplemented.js";
-
-const MILESTONE = "distributed transactions (two-phase commit)";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { WriteResultSchema, type WriteResult } from "../../gen/impossibledb/v1/document_pb.js";
+import { TransactionalReadSchema, type TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import type { Env } from "../env.js";
+import { FailureError } from "../errors.js";
+import { TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { envOf } from "../server/context.js";
+import { currentRouting } from "../shards/routing-cache.js";
+import { shardStub } from "../shards/shard-client.js";
+import type { ShardWrite } from "../storage/types.js";
+import type { ReadVersion } from "../sync/conflictDetector.js";
+import type { CommitOutcome } from "../sync/commit-plan.js";
+import { coordinatorStub } from "../sync/coordinator-client.js";
+import type { ParticipantRequest, TxWriteResult } from "../sync/participant.js";
+import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
+import { readDocs } from "./collection-service.js";
+import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
+import { pageTokenKey } from "./list-documents.js";
 
 /** Creates the TransactionService implementation. */
 export function createTransactionService(): ServiceImpl<typeof TransactionService> {
   return {
-    beginTransaction: () => unimplemented("BeginTransaction", MILESTONE),
-    getDocuments: () => unimplemented("GetDocuments", MILESTONE),
-    commit: () => unimplemented("Commit", MILESTONE),
-    rollback: () => unimplemented("Rollback", MILESTONE),
-    commitBatch: () => unimplemented("CommitBatch", MILESTONE),
+    async beginTransaction(req, ctx) {
+      const timeoutMs = req.options?.timeout === undefined ? TX_TIMEOUT_DEFAULT_MS : durationMs(req.options.timeout);
+      if (timeoutMs <= 0 || timeoutMs > TX_TIMEOUT_MAX_MS) {
+        throw new FailureError("invalid_argument", `options.timeout must be more than 0 and at most ${TX_TIMEOUT_MAX_MS / 1000} s`);
+      }
+      const token = await createTransactionToken(pageTokenKey(envOf(ctx)), Date.now() + timeoutMs, req.options?.readOnly ?? false);
+      return { transaction: token.id, expireTime: timestampFromMs(token.deadlineMs) };
+    },
+
+    async getDocuments(req, ctx) {
+      const env = envOf(ctx);
+      await tokenOf(env, req.transaction);
+      const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
+      const { router } = await currentRouting(env);
+      const docs = await Promise.all(refs.map((ref) => readDocs(env, router.shardFor(ref.collection, ref.id), [ref]).then(([d]) => d ?? null)));
+      return {
+        reads: refs.map((ref, i) =>
+          create(TransactionalReadSchema, {
+            ref: { collection: ref.collection, id: ref.id },
+            document: docs[i] === null ? undefined : toDocument(docs[i]!),
+            version: BigInt(docs[i]?.version ?? 0),
+          }),
+        ),
+      };
+    },
+
+    async commit(req, ctx) {
+      const env = envOf(ctx);
+      const token = await tokenOf(env, req.transaction);
+      if (token.readOnly && req.writes.length > 0) {
+        throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");
+      }
+      const writes = shardWritesFrom(req.writes, "writes");
+      const reads = req.reads.map((r, i): ReadVersion => {
+        const ref = refFrom(r.ref, `reads[${i}].ref`);
+        if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);
+        return { ...ref, version: Number(r.version) };
+      });
+      return commitTransaction(env, token, writes, dedupeReads(reads));
+    },
+
+    async rollback(req, ctx) {
+      // A transaction holds no locks before Commit, so there is nothing to
+      // release; the id is still checked so a typo does not pass silently.
+      await tokenOf(envOf(ctx), req.transaction);
+      return {};
+    },
+
+    async commitBatch(req, ctx: HandlerContext) {
+      const env = envOf(ctx);
+      const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false);
+      return commitTransaction(env, token, shardWritesFrom(req.writes, "writes"), []);
+    },
   };
 }
+
+async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
+  const verified = await verifyTransactionToken(pageTokenKey(env), id, Date.now());
+  if (!verified.ok) throw new FailureError(verified.kind, verified.message);
+  return verified.token;
+}
+
+function durationMs(d: { seconds: bigint; nanos: number }): number {
+  return Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+}
+
+function dedupeReads(reads: readonly ReadVersion[]): ReadVersion[] {
+  if (reads.length > TX_READS_MAX) throw new FailureError("invalid_argument", `reads has ${reads.length} entries, over TX_READS_MAX (${TX_READS_MAX})`);
+  const byRef = new Map<string, ReadVersion>();
+  for (const r of reads) {
+    const key = `${r.collection}/${r.id}`;
+    const seen = byRef.get(key);
+    if (seen !== undefined && seen.version !== r.version) {
+      throw new FailureError("aborted", `transaction aborted: ${key} was read at two versions (${seen.version} and ${r.version}); retry it`);
+    }
+    byRef.set(key, r);
+  }
+  return [...byRef.values()];
+}
+
+/** Splits a transaction by shard and commits it in one phase or through its coordinator. */
+async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[]) {
+  const { router } = await currentRouting(env);
+  const byShard = new Map<string, { reads: ReadVersion[]; writes: ShardWrite[] }>();
+  const slot = (shard: string) => {
+    let s = byShard.get(shard);
+    if (s === undefined) byShard.set(shard, (s = { reads: [], writes: [] }));
+    return s;
+  };
+  for (const w of writes) slot(router.shardFor(w.collection, w.id)).writes.push(w);
+  for (const r of reads) slot(router.shardFor(r.collection, r.id)).reads.push(r);
+  if (byShard.size === 0) return { results: [], commitTime: timestampFromMs(Date.now()) };
+  if (byShard.size > TX_PARTICIPANTS_MAX) {
+    throw new FailureError("resource_exhausted", `transaction touches ${byShard.size} shards, over TX_PARTICIPANTS_MAX (${TX_PARTICIPANTS_MAX})`);
+  }
+  const requests = [...byShard].map(([shard, part]) => ({
+    shard,
+    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes } satisfies ParticipantRequest,
+  }));
+  let outcome: CommitOutcome;
+  if (requests.length === 1) {
+    const [{ shard, request }] = requests as [(typeof requests)[number]];
+    const vote = await shardStub(env, shard).txCommitOnePhase(request);
+    outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: vote.commitTimeMs ?? Date.now(), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
+  } else {
+    outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, participants: requests });
+  }
+  if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
+  return { results: inRequestOrder(writes, outcome.results, outcome.commitTimeMs), commitTime: timestampFromMs(outcome.commitTimeMs) };
+}
+
+function inRequestOrder(writes: readonly ShardWrite[], results: readonly TxWriteResult[], commitTimeMs: number): WriteResult[] {
+  const byRef = new Map(results.map((r) => [`${r.collection}/${r.id}`, r]));
+  return writes.map((w) => {
+    const r = byRef.get(`${w.collection}/${w.id}`);
+    if (r === undefined) throw new Error(`invariant broken: no result for ${w.collection}/${w.id}`);
+    const document =
+      r.dataJson === null
+        ? undefined
+        : toDocument({ collection: r.collection, id: r.id, data: JSON.parse(r.dataJson), version: r.version, createTimeMs: r.createTimeMs, updateTimeMs: commitTimeMs });
+    return create(WriteResultSchema, {
+      ref: { collection: w.collection, id: w.id },
+      document,
+      version: BigInt(r.version),
+      updateTime: timestampFromMs(commitTimeMs),
+    });
+  });
+}
+

@@ -12,9 +12,12 @@ import type { FailureKind } from "../errors.js";
 import { checkRef } from "../validation/refs.js";
 import { encodeDocumentData } from "../validation/document-data.js";
 import { applyPatch } from "./patch.js";
+import { lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
 import type {
   AppliedWrite,
-  ShardListPage,
+  Blocked,
+  ShardListOutcome,
+  ShardReadOutcome,
   ShardStatistics,
   ShardWrite,
   ShardWriteOutcome,
@@ -23,7 +26,8 @@ import type {
 } from "./types.js";
 import { BATCH_SIZE_MAX, PAGE_SIZE_MAX } from "../limits.js";
 
-interface DocumentRow extends Record<string, SqlStorageValue> {
+/** A row of the documents table. */
+export interface DocumentRow extends Record<string, SqlStorageValue> {
   collection: string;
   id: string;
   data: string;
@@ -45,29 +49,46 @@ function toDocument(row: DocumentRow): StoredDocument {
   };
 }
 
-function readRow(sql: SqlStorage, collection: string, id: string): DocumentRow | null {
+/** The stored row of one document, or null. */
+export function readRow(sql: SqlStorage, collection: string, id: string): DocumentRow | null {
   const rows = sql
     .exec<DocumentRow>(`SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id = ?`, collection, id)
     .toArray();
   return rows[0] ?? null;
 }
 
-/** Reads documents by reference; null for each one that does not exist. */
-export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): Array<StoredDocument | null> {
+/**
+ * Reads documents by reference; null for each one that does not exist.
+ * A document under a transaction's write intent is not read: the answer is
+ * Blocked, so no one sees a transaction that committed elsewhere but not
+ * here yet.
+ */
+export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): ShardReadOutcome {
   assert(refs.length <= BATCH_SIZE_MAX, "read batch within BATCH_SIZE_MAX");
-  return refs.map((ref) => {
+  const blockedBy = new Set<string>();
+  for (const ref of refs) {
     assert(checkRef(ref) === null, "reference checked by the Worker");
+    for (const tx of lockHolders(sql, ref, "write")) blockedBy.add(tx);
+  }
+  if (blockedBy.size > 0) return blocked(blockedBy);
+  const documents = refs.map((ref) => {
     const row = readRow(sql, ref.collection, ref.id);
     return row === null ? null : toDocument(row);
   });
+  return { ok: true, documents };
+}
+
+function blocked(txs: Iterable<string>): Blocked {
+  return { ok: false, kind: "aborted", message: "documents are locked by transactions in progress", blockedBy: [...txs] };
 }
 
 /** A write that passed every check, ready to be stored. */
-type PlannedWrite =
+export type PlannedWrite =
   | { kind: "put"; collection: string; id: string; json: string; bytes: number; data: JsonObject; createTimeMs: number }
   | { kind: "delete"; collection: string; id: string; existed: boolean };
 
-type Planned = { ok: true; write: PlannedWrite } | { ok: false; kind: FailureKind; message: string };
+/** A planned write, or why it cannot be applied. */
+export type Planned = { ok: true; write: PlannedWrite } | { ok: false; kind: FailureKind; message: string };
 
 /**
  * Applies `writes` atomically: every precondition and operation rule is
@@ -80,6 +101,9 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
   assertDistinct(writes);
   const sql = storage.sql;
   return storage.transactionSync((): ShardWriteOutcome => {
+    const locked = new Set<string>();
+    for (const write of writes) for (const tx of lockHolders(sql, write, "any")) locked.add(tx);
+    if (locked.size > 0) return { ...blocked(locked), index: 0 };
     const plans: PlannedWrite[] = [];
     for (const [index, write] of writes.entries()) {
       assert(checkRef(write) === null, "reference checked by the Worker");
@@ -91,7 +115,8 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
   });
 }
 
-function planWrite(write: ShardWrite, row: DocumentRow | null, nowMs: number): Planned {
+/** Checks one write against the document's current row and plans it. */
+export function planWrite(write: ShardWrite, row: DocumentRow | null, nowMs: number): Planned {
   const name = `${write.collection}/${write.id}`;
   const preconditionFailure = checkPrecondition(write.precondition, row, name);
   if (preconditionFailure !== null) return { ok: false, kind: "failed_precondition", message: preconditionFailure };
@@ -132,19 +157,24 @@ function checkPrecondition(p: WritePrecondition | undefined, row: DocumentRow | 
   return null;
 }
 
-function nextVersion(sql: SqlStorage): number {
+/** Takes the next number of the shard's write sequence. */
+export function nextVersion(sql: SqlStorage): number {
   const row = sql
     .exec<{ last_version: number }>("UPDATE shard_sequence SET last_version = last_version + 1 WHERE singleton = 1 RETURNING last_version")
     .one();
   return row.last_version;
 }
 
-function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number): AppliedWrite {
+/**
+ * Stores a planned write. `reservedVersion` is the version a transaction
+ * took when it prepared the write; plain writes take the next one now.
+ */
+export function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number, reservedVersion?: number): AppliedWrite {
   if (plan.kind === "delete") {
     sql.exec("DELETE FROM documents WHERE collection = ? AND id = ?", plan.collection, plan.id);
     return { collection: plan.collection, id: plan.id, document: null, existed: plan.existed, updateTimeMs: nowMs };
   }
-  const version = nextVersion(sql);
+  const version = reservedVersion ?? nextVersion(sql);
   sql.exec(
     `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes)
      VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -169,8 +199,10 @@ function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number): AppliedW
  * (from the start when null), in id order. The primary key bounds the scan
  * to this collection.
  */
-export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number): ShardListPage {
+export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number): ShardListOutcome {
   assert(limit > 0 && limit <= PAGE_SIZE_MAX, "list limit within PAGE_SIZE_MAX");
+  const holders = writeIntentHoldersInCollection(sql, collection);
+  if (holders.length > 0) return blocked(holders);
   // One row more than asked tells whether the shard has more.
   const cursor =
     afterId === null
@@ -181,7 +213,7 @@ export function listDocuments(sql: SqlStorage, collection: string, afterId: stri
         );
   const rows = cursor.toArray();
   const documents = rows.slice(0, limit).map(toDocument);
-  return { documents, hasMore: rows.length > limit, rowsRead: cursor.rowsRead };
+  return { ok: true, documents, hasMore: rows.length > limit, rowsRead: cursor.rowsRead };
 }
 
 /** Counts what the shard stores. */

@@ -41,10 +41,29 @@ export interface AppliedWrite {
   readonly updateTimeMs: number;
 }
 
+/**
+ * A request that touched documents locked by transactions in progress. The
+ * caller resolves those transactions (asks their coordinators) and retries;
+ * nothing was read or written.
+ */
+export interface Blocked {
+  readonly ok: false;
+  readonly kind: "aborted";
+  readonly message: string;
+  readonly blockedBy: readonly string[];
+}
+
 /** The outcome of a shard's atomic batch: every write applied, or none. */
 export type ShardWriteOutcome =
   | { readonly ok: true; readonly results: readonly AppliedWrite[] }
-  | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly index: number };
+  | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly index: number; readonly blockedBy?: undefined }
+  | (Blocked & { readonly index: number });
+
+/** The outcome of a shard read. */
+export type ShardReadOutcome = { readonly ok: true; readonly documents: Array<StoredDocument | null> } | Blocked;
+
+/** One page of a collection, in id order, or Blocked. */
+export type ShardListOutcome = ({ readonly ok: true } & ShardListPage) | Blocked;
 
 /** One page of a collection, in id order. */
 export interface ShardListPage {

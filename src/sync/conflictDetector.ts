@@ -1,0 +1,51 @@
+/**
+ * Decides whether a transaction may prepare (or commit in one phase) on a
+ * shard: every version it read must still be the current one, and no other
+ * transaction may hold a lock that conflicts with what it reads or writes.
+ *
+ * Read-write conflicts with another transaction's prepared intents count as
+ * conflicts (the other may be about to commit a new version), so validation
+ * never lets a transaction commit over a write it cannot see yet.
+ */
+import { lockHolders } from "./lockManager.js";
+import { readRow } from "../storage/document-store.js";
+
+/** A version a transaction read; 0 means the document did not exist. */
+export interface ReadVersion {
+  readonly collection: string;
+  readonly id: string;
+  readonly version: number;
+}
+
+/** Why a transaction may not go on here. */
+export type Conflict =
+  | { readonly kind: "stale_read"; readonly ref: string; readonly readVersion: number; readonly currentVersion: number }
+  | { readonly kind: "locked"; readonly ref: string; readonly holders: readonly string[] };
+
+type Ref = { readonly collection: string; readonly id: string };
+
+/** The first conflict of `txId` with the shard's state, or null. */
+export function findConflict(sql: SqlStorage, txId: string, reads: readonly ReadVersion[], writes: readonly Ref[]): Conflict | null {
+  for (const write of writes) {
+    const holders = lockHolders(sql, write, "any", txId);
+    if (holders.length > 0) return { kind: "locked", ref: name(write), holders };
+  }
+  for (const read of reads) {
+    const holders = lockHolders(sql, read, "write", txId);
+    if (holders.length > 0) return { kind: "locked", ref: name(read), holders };
+    const currentVersion = readRow(sql, read.collection, read.id)?.version ?? 0;
+    if (currentVersion !== read.version) return { kind: "stale_read", ref: name(read), readVersion: read.version, currentVersion };
+  }
+  return null;
+}
+
+/** Explains a conflict to the client. */
+export function describeConflict(c: Conflict): string {
+  return c.kind === "stale_read"
+    ? `transaction aborted: ${c.ref} changed after it was read (read version ${c.readVersion}, now ${c.currentVersion}); retry the transaction`
+    : `transaction aborted: ${c.ref} is locked by another transaction in progress; retry the transaction`;
+}
+
+function name(ref: Ref): string {
+  return `${ref.collection}/${ref.id}`;
+}

@@ -1,0 +1,51 @@
+/**
+ * What a request does when a shard answers that transaction locks are in
+ * its way: ask each blocking transaction's coordinator how it ended, bring
+ * the decision to the shard (commit or abort there, idempotently), and try
+ * again. A transaction still undecided after a few rounds is aborted by its
+ * coordinator (presumed abort allows that), so nobody waits forever on a
+ * transaction whose client or coordinator went away.
+ */
+import type { Env } from "../env.js";
+import { FailureError } from "../errors.js";
+import {
+  INTENT_RESOLUTION_BACKOFF_MS,
+  INTENT_RESOLUTION_PATIENCE_ROUNDS,
+  INTENT_RESOLUTION_ROUNDS_MAX,
+  TX_RECORD_RETENTION_MS,
+} from "../limits.js";
+import { shardStub } from "../shards/shard-client.js";
+import type { Blocked } from "../storage/types.js";
+import { coordinatorStub } from "./coordinator-client.js";
+
+/** True when a shard's answer says locks were in the way. */
+export function isBlocked(outcome: { ok: boolean }): outcome is Blocked {
+  return outcome.ok === false && Array.isArray((outcome as Partial<Blocked>).blockedBy);
+}
+
+/**
+ * Runs `call` against `shard` until no transaction lock blocks it, or
+ * INTENT_RESOLUTION_ROUNDS_MAX rounds have passed (then ABORTED, retryable).
+ */
+export async function untilUnblocked<T extends { ok: boolean }>(env: Env, shard: string, call: () => Promise<T>): Promise<T> {
+  for (let round = 0; ; round++) {
+    const outcome = await call();
+    if (!isBlocked(outcome)) return outcome;
+    if (round + 1 >= INTENT_RESOLUTION_ROUNDS_MAX) {
+      throw new FailureError("aborted", "documents stayed locked by transactions in progress; retry the call");
+    }
+    const abortIfUndecided = round + 1 >= INTENT_RESOLUTION_PATIENCE_ROUNDS;
+    const settled = await Promise.all(outcome.blockedBy.map((txId) => settleOn(env, shard, txId, abortIfUndecided)));
+    if (settled.some((s) => !s)) await new Promise((resolve) => setTimeout(resolve, INTENT_RESOLUTION_BACKOFF_MS * 2 ** round));
+  }
+}
+
+/** Brings `txId`'s decision to `shard`; false when it is still undecided. */
+async function settleOn(env: Env, shard: string, txId: string, abortIfUndecided: boolean): Promise<boolean> {
+  const nowMs = Date.now();
+  const resolution = await coordinatorStub(env, txId).resolve(txId, nowMs, abortIfUndecided);
+  const forgetAtMs = nowMs + TX_RECORD_RETENTION_MS;
+  if (resolution.phase === "committed") await shardStub(env, shard).txCommit(txId, resolution.commitTimeMs, forgetAtMs);
+  else if (resolution.phase === "aborted") await shardStub(env, shard).txAbort(txId, forgetAtMs);
+  return resolution.phase !== "pending";
+}

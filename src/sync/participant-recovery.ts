@@ -1,0 +1,34 @@
+/**
+ * A participant's recovery: a shard holding prepared locks past the
+ * transaction's deadline asks the coordinator (by alarm) how it ended,
+ * aborting it there if it is still undecided, and applies the answer. The
+ * same alarm forgets finished transactions once nobody can ask about them.
+ */
+import type { Env } from "../env.js";
+import { OVERDUE_RESOLUTIONS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
+import { coordinatorStub } from "./coordinator-client.js";
+import { forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
+import { abort, commit } from "./participant.js";
+
+/** Sets the shard's alarm to its next deadline, if any. */
+export async function scheduleRecovery(storage: DurableObjectStorage): Promise<void> {
+  const next = nextDeadline(storage.sql);
+  if (next === null) return;
+  const current = await storage.getAlarm();
+  if (current === null || current > next) await storage.setAlarm(next);
+}
+
+/** Resolves overdue prepared transactions and forgets finished ones. */
+export async function resolveOverdue(storage: DurableObjectStorage, env: Env, nowMs: number): Promise<void> {
+  forgetFinished(storage.sql, nowMs);
+  for (const txId of overduePrepared(storage.sql, nowMs, OVERDUE_RESOLUTIONS_PER_ALARM_MAX)) {
+    const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;
+    const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true);
+    const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
+    if (resolution.phase === "committed") commit(storage, txId, resolution.commitTimeMs, forgetAtMs);
+    else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs);
+    else throw new Error(`invariant broken: coordinator left ${txId} undecided after being asked to abort it`);
+  }
+  const next = nextDeadline(storage.sql);
+  if (next !== null) await storage.setAlarm(Math.max(next, nowMs + 1));
+}

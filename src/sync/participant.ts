@@ -1,0 +1,191 @@
+/**
+ * A shard's side of a transaction: prepare (validate and lock), commit,
+ * abort, and the one-phase commit of a transaction that touches only this
+ * shard. Every step runs in one SQLite transaction with no `await`, and
+ * every step is idempotent per transaction id, because a message between
+ * objects may be delivered twice or its answer lost.
+ */
+import type { FailureKind } from "../errors.js";
+import { nextVersion, planWrite, readRow, storePlan, type PlannedWrite } from "../storage/document-store.js";
+import type { ShardWrite } from "../storage/types.js";
+import { describeConflict, findConflict, type ReadVersion } from "./conflictDetector.js";
+import { acquireRead, acquireWrite, locksOf, participation, recordParticipation, releaseAll, type IntentRow } from "./lockManager.js";
+import type { JsonObject } from "@bufbuild/protobuf";
+
+/** What a transaction asks of one participant shard. */
+export interface ParticipantRequest {
+  readonly txId: string;
+  /** After this the transaction may not prepare, and its locks must be resolved. */
+  readonly expiresMs: number;
+  readonly reads: readonly ReadVersion[];
+  readonly writes: readonly ShardWrite[];
+}
+
+/** The outcome of one write of a transaction, as the shard planned it. */
+export interface TxWriteResult {
+  readonly collection: string;
+  readonly id: string;
+  /** The new version; 0 for a delete. */
+  readonly version: number;
+  /** The new contents as JSON; null for a delete. */
+  readonly dataJson: string | null;
+  readonly createTimeMs: number;
+}
+
+/** A participant's vote. */
+export type Vote =
+  | { readonly vote: "yes"; readonly results: readonly TxWriteResult[]; readonly commitTimeMs?: number }
+  | { readonly vote: "no"; readonly kind: FailureKind; readonly message: string; readonly blockedBy?: readonly string[] };
+
+/** Validates, plans and locks; votes yes with the planned results, or no. */
+export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
+  return storage.transactionSync((): Vote => {
+    const sql = storage.sql;
+    const earlier = participation(sql, req.txId);
+    if (earlier !== null) return repeatAnswer(earlier.state, earlier.answer);
+    const checked = check(sql, req, nowMs);
+    if (checked.vote === "no") return checked;
+    const results: TxWriteResult[] = [];
+    const written = new Set<string>();
+    for (const plan of checked.plans) {
+      const version = plan.kind === "put" ? nextVersion(sql) : 0;
+      acquireWrite(sql, req.txId, plan, req.expiresMs, {
+        op: plan.kind,
+        data: plan.kind === "put" ? plan.json : null,
+        sizeBytes: plan.kind === "put" ? plan.bytes : 0,
+        createTimeMs: plan.kind === "put" ? plan.createTimeMs : 0,
+        existed: plan.kind === "put" ? true : plan.existed,
+        version,
+      });
+      written.add(`${plan.collection}\u0000${plan.id}`);
+      results.push(resultOf(plan, version));
+    }
+    for (const read of req.reads) {
+      if (!written.has(`${read.collection}\u0000${read.id}`)) acquireRead(sql, req.txId, read, req.expiresMs);
+    }
+    const vote: Vote = { vote: "yes", results };
+    recordParticipation(sql, req.txId, "prepared", req.expiresMs, JSON.stringify(vote));
+    return vote;
+  });
+}
+
+/** Applies a prepared transaction's writes and drops its locks. Idempotent. */
+export function commit(storage: DurableObjectStorage, txId: string, commitTimeMs: number, forgetAtMs: number): void {
+  storage.transactionSync(() => {
+    const sql = storage.sql;
+    const p = participation(sql, txId);
+    if (p?.state === "committed") return;
+    if (p?.state === "aborted") throw new Error(`invariant broken: commit of ${txId}, which this shard aborted`);
+    if (p === null) {
+      // Only a transaction that every participant prepared can commit, so
+      // this shard prepared it, finished it, and has since forgotten it.
+      return;
+    }
+    for (const lock of locksOf(sql, txId)) {
+      if (lock.mode !== "write") continue;
+      const plan = planOf(lock);
+      assertUnchanged(sql, plan);
+      storePlan(sql, plan, commitTimeMs, lock.version ?? undefined);
+    }
+    releaseAll(sql, txId);
+    recordParticipation(sql, txId, "committed", forgetAtMs, null);
+  });
+}
+
+/**
+ * Drops a transaction's locks without applying anything, and remembers the
+ * abort so that a prepare arriving late is refused. Idempotent.
+ */
+export function abort(storage: DurableObjectStorage, txId: string, forgetAtMs: number): void {
+  storage.transactionSync(() => {
+    const sql = storage.sql;
+    const p = participation(sql, txId);
+    if (p?.state === "committed") throw new Error(`invariant broken: abort of ${txId}, which this shard committed`);
+    if (p?.state === "aborted") return;
+    releaseAll(sql, txId);
+    const answer: Vote = { vote: "no", kind: "aborted", message: "transaction aborted" };
+    recordParticipation(sql, txId, "aborted", Math.max(forgetAtMs, p?.expiresMs ?? 0), JSON.stringify(answer));
+  });
+}
+
+/**
+ * Commits a transaction that touches only this shard, in one step: the same
+ * checks as prepare, then the writes. Idempotent per transaction id.
+ */
+export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
+  return storage.transactionSync((): Vote => {
+    const sql = storage.sql;
+    const earlier = participation(sql, req.txId);
+    if (earlier !== null) return repeatAnswer(earlier.state, earlier.answer);
+    const checked = check(sql, req, nowMs);
+    if (checked.vote === "no") return checked;
+    const results = checked.plans.map((plan) => {
+      const applied = storePlan(sql, plan, nowMs);
+      return resultOf(plan, applied.document?.version ?? 0);
+    });
+    const vote: Vote = { vote: "yes", results, commitTimeMs: nowMs };
+    recordParticipation(sql, req.txId, "committed", req.expiresMs, JSON.stringify(vote));
+    return vote;
+  });
+}
+
+type Checked = { vote: "yes"; plans: PlannedWrite[] } | (Vote & { vote: "no" });
+
+function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number): Checked {
+  if (nowMs > req.expiresMs) return { vote: "no", kind: "aborted", message: "transaction expired before it could commit; retry it" };
+  const conflict = findConflict(sql, req.txId, req.reads, req.writes);
+  if (conflict !== null) {
+    return {
+      vote: "no",
+      kind: "aborted",
+      message: describeConflict(conflict),
+      ...(conflict.kind === "locked" ? { blockedBy: conflict.holders } : {}),
+    };
+  }
+  const plans: PlannedWrite[] = [];
+  for (const write of req.writes) {
+    const planned = planWrite(write, readRow(sql, write.collection, write.id), nowMs);
+    if (!planned.ok) return { vote: "no", kind: planned.kind, message: planned.message };
+    plans.push(planned.write);
+  }
+  return { vote: "yes", plans };
+}
+
+function repeatAnswer(state: string, answer: string | null): Vote {
+  if (answer !== null) return JSON.parse(answer) as Vote;
+  return state === "aborted"
+    ? { vote: "no", kind: "aborted", message: "transaction aborted" }
+    : { vote: "no", kind: "aborted", message: "transaction already finished on this shard" };
+}
+
+function resultOf(plan: PlannedWrite, version: number): TxWriteResult {
+  return plan.kind === "put"
+    ? { collection: plan.collection, id: plan.id, version, dataJson: plan.json, createTimeMs: plan.createTimeMs }
+    : { collection: plan.collection, id: plan.id, version: 0, dataJson: null, createTimeMs: 0 };
+}
+
+function planOf(lock: IntentRow): PlannedWrite {
+  if (lock.op === "delete") return { kind: "delete", collection: lock.collection, id: lock.id, existed: lock.existed === 1 };
+  const json = lock.data!;
+  return {
+    kind: "put",
+    collection: lock.collection,
+    id: lock.id,
+    json,
+    bytes: lock.size_bytes!,
+    data: JSON.parse(json) as JsonObject,
+    createTimeMs: lock.create_time_ms!,
+  };
+}
+
+/**
+ * A write intent excludes every other writer, so the document must be as
+ * it was when the transaction prepared. Anything else is a broken lock.
+ */
+function assertUnchanged(sql: SqlStorage, plan: PlannedWrite): void {
+  const row = readRow(sql, plan.collection, plan.id);
+  const existedWhenPlanned = plan.kind === "put" ? null : plan.existed;
+  if (existedWhenPlanned !== null && existedWhenPlanned !== (row !== null)) {
+    throw new Error(`invariant broken: ${plan.collection}/${plan.id} changed under a write intent`);
+  }
+}

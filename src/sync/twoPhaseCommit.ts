@@ -1,0 +1,136 @@
+/**
+ * The coordinator's side of two-phase commit as a pure state machine:
+ * `transition(state, event) -> { state, effects }`. The coordinator object
+ * persists the new state BEFORE it carries out any effect, so a crash at any
+ * point leaves a state from which replaying the effects is safe (every
+ * message to a participant is idempotent).
+ *
+ * Presumed abort: a transaction with no commit decision on record is
+ * aborted. The decision to commit is taken only when every participant has
+ * voted yes, and once taken it never changes; an abort may be decided at
+ * any time before that (a no vote, a rollback, a deadline, or a reader that
+ * needs the locks and has waited long enough).
+ */
+
+/** Where a transaction is. */
+export type Phase = "idle" | "preparing" | "committed" | "aborted";
+
+/** The coordinator's durable record of one transaction. */
+export interface CoordinatorState {
+  readonly phase: Phase;
+  readonly participants: readonly string[];
+  /** Participants that voted yes. */
+  readonly yes: readonly string[];
+  /** Participants that have applied the decision. */
+  readonly acked: readonly string[];
+  readonly deadlineMs: number;
+  readonly decidedAtMs: number | null;
+  readonly abortReason: string | null;
+}
+
+/** Something that happened to the transaction. */
+export type Event =
+  | { readonly type: "commit_requested"; readonly participants: readonly string[]; readonly deadlineMs: number; readonly nowMs: number }
+  | { readonly type: "voted_yes"; readonly participant: string; readonly nowMs: number }
+  | { readonly type: "voted_no"; readonly participant: string; readonly reason: string; readonly nowMs: number }
+  | { readonly type: "abort_requested"; readonly reason: string; readonly nowMs: number }
+  | { readonly type: "acked"; readonly participant: string }
+  | { readonly type: "timer"; readonly nowMs: number };
+
+/** Something the coordinator must do after persisting the new state. */
+export type Effect =
+  | { readonly type: "send_prepare"; readonly participant: string }
+  | { readonly type: "send_commit"; readonly participant: string }
+  | { readonly type: "send_abort"; readonly participant: string }
+  | { readonly type: "set_timer"; readonly atMs: number }
+  | { readonly type: "clear_timer" };
+
+/** How long after a deadline an undecided transaction is presumed aborted. */
+export const DECISION_GRACE_MS = 2_000;
+/** How soon an undelivered decision is sent again. */
+export const DELIVERY_RETRY_MS = 1_000;
+
+/** The state of a transaction the coordinator has never heard of. */
+export function initialState(deadlineMs: number): CoordinatorState {
+  return { phase: "idle", participants: [], yes: [], acked: [], deadlineMs, decidedAtMs: null, abortReason: null };
+}
+
+/** Applies `event` to `state`. Pure. */
+export function transition(state: CoordinatorState, event: Event): { state: CoordinatorState; effects: Effect[] } {
+  const next = step(state, event);
+  assertInvariants(state, next.state);
+  return next;
+}
+
+function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects: Effect[] } {
+  switch (e.type) {
+    case "commit_requested": {
+      if (s.phase !== "idle") return { state: s, effects: [] };
+      if (e.nowMs > e.deadlineMs) return decideAbort({ ...s, deadlineMs: e.deadlineMs }, "transaction expired before it could commit", e.nowMs);
+      const participants = [...new Set(e.participants)];
+      if (participants.length === 0) throw new Error("invariant broken: a commit needs at least one participant");
+      const state: CoordinatorState = { ...s, phase: "preparing", participants, deadlineMs: e.deadlineMs };
+      return {
+        state,
+        effects: [...participants.map((p): Effect => ({ type: "send_prepare", participant: p })), { type: "set_timer", atMs: e.deadlineMs + DECISION_GRACE_MS }],
+      };
+    }
+    case "voted_yes": {
+      if (s.phase !== "preparing" || s.yes.includes(e.participant)) return { state: s, effects: [] };
+      assertParticipant(s, e.participant);
+      const yes = [...s.yes, e.participant];
+      if (yes.length < s.participants.length) return { state: { ...s, yes }, effects: [] };
+      const state: CoordinatorState = { ...s, yes, phase: "committed", decidedAtMs: e.nowMs };
+      return { state, effects: [...deliver(state), { type: "set_timer", atMs: e.nowMs + DELIVERY_RETRY_MS }] };
+    }
+    case "voted_no":
+      if (s.phase !== "preparing") return { state: s, effects: [] };
+      assertParticipant(s, e.participant);
+      return decideAbort(s, e.reason, e.nowMs);
+    case "abort_requested":
+      if (s.phase === "committed" || s.phase === "aborted") return { state: s, effects: [] };
+      return decideAbort(s, e.reason, e.nowMs);
+    case "acked": {
+      if (s.phase !== "committed" && s.phase !== "aborted") return { state: s, effects: [] };
+      if (s.acked.includes(e.participant) || !s.participants.includes(e.participant)) return { state: s, effects: [] };
+      const acked = [...s.acked, e.participant];
+      const state = { ...s, acked };
+      return { state, effects: acked.length === s.participants.length ? [{ type: "clear_timer" }] : [] };
+    }
+    case "timer":
+      if (s.phase === "idle" || s.phase === "preparing") {
+        if (e.nowMs >= s.deadlineMs + DECISION_GRACE_MS) return decideAbort(s, "transaction did not reach a decision before its deadline", e.nowMs);
+        return { state: s, effects: [{ type: "set_timer", atMs: s.deadlineMs + DECISION_GRACE_MS }] };
+      }
+      if (s.acked.length === s.participants.length) return { state: s, effects: [{ type: "clear_timer" }] };
+      return { state: s, effects: [...deliver(s), { type: "set_timer", atMs: e.nowMs + DELIVERY_RETRY_MS }] };
+  }
+}
+
+function decideAbort(s: CoordinatorState, reason: string, nowMs: number): { state: CoordinatorState; effects: Effect[] } {
+  const state: CoordinatorState = { ...s, phase: "aborted", decidedAtMs: nowMs, abortReason: reason };
+  if (state.participants.length === 0) return { state, effects: [{ type: "clear_timer" }] };
+  return { state, effects: [...deliver(state), { type: "set_timer", atMs: nowMs + DELIVERY_RETRY_MS }] };
+}
+
+/** Sends the decision to every participant that has not applied it yet. */
+function deliver(s: CoordinatorState): Effect[] {
+  const type = s.phase === "committed" ? "send_commit" : "send_abort";
+  return s.participants.filter((p) => !s.acked.includes(p)).map((participant) => ({ type, participant }));
+}
+
+function assertParticipant(s: CoordinatorState, participant: string): void {
+  if (!s.participants.includes(participant)) throw new Error(`invariant broken: vote from ${participant}, not a participant`);
+}
+
+/** What must hold across every transition. */
+function assertInvariants(before: CoordinatorState, after: CoordinatorState): void {
+  const fail = (what: string) => {
+    throw new Error(`invariant broken: ${what} (${before.phase} -> ${after.phase})`);
+  };
+  if (before.phase === "committed" && after.phase !== "committed") fail("a commit decision never changes");
+  if (before.phase === "aborted" && after.phase !== "aborted") fail("an abort decision never changes");
+  if (after.phase === "committed" && !after.participants.every((p) => after.yes.includes(p))) fail("commit only after every participant voted yes");
+  if (after.acked.some((p) => !after.participants.includes(p))) fail("only participants acknowledge");
+  if ((after.phase === "committed" || after.phase === "aborted") && after.decidedAtMs === null) fail("a decision has a time");
+}

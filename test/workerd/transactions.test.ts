@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { Code } from "@connectrpc/connect";
+import { env } from "cloudflare:test";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { clusterConfig } from "../../src/env.js";
+import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
+import { connectClient, expectCode } from "./helpers.js";
+
+const db = connectClient(CollectionService);
+const tx = connectClient(TransactionService);
+const config = clusterConfig(env);
+const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
+
+/** Two ids of `collection` on different shards. */
+function idsOnTwoShards(collection: string): [string, string] {
+  const first = "a0";
+  for (let i = 1; ; i++) if (router.shardFor(collection, `a${i}`) !== router.shardFor(collection, first)) return [first, `a${i}`];
+}
+function idsOnOneShard(collection: string, count: number): string[] {
+  const shard = router.shardFor(collection, "b0");
+  const ids = ["b0"];
+  for (let i = 1; ids.length < count; i++) if (router.shardFor(collection, `b${i}`) === shard) ids.push(`b${i}`);
+  return ids;
+}
+const set = (collection: string, id: string, data: Record<string, number | string>) => ({
+  ref: { collection, id },
+  operation: { case: "set" as const, value: data },
+});
+
+describe("transactions", () => {
+  it("a single-shard transaction reads, then commits its writes with their versions", async () => {
+    const [x, y] = idsOnOneShard("single", 2) as [string, string];
+    await db.setDocument({ ref: { collection: "single", id: x }, data: { n: 1 } });
+    const { transaction, expireTime } = await tx.beginTransaction({});
+    expect(Number(expireTime!.seconds) * 1000).toBeGreaterThan(Date.now() + 50_000);
+    const { reads } = await tx.getDocuments({ transaction, refs: [{ collection: "single", id: x }, { collection: "single", id: y }] });
+    expect(reads.map((r) => [r.document?.data, r.version > 0n])).toEqual([[{ n: 1 }, true], [undefined, false]]);
+    const res = await tx.commit({
+      transaction,
+      writes: [set("single", x, { n: 2 }), set("single", y, { n: 1 })],
+      reads: reads.map((r) => ({ ref: r.ref, version: r.version })),
+    });
+    expect(res.results.map((r) => r.document?.data)).toEqual([{ n: 2 }, { n: 1 }]);
+    const after = await db.batchGetDocuments({ refs: [x, y].map((id) => ({ collection: "single", id })) });
+    expect(after.results.map((r) => r.document?.version)).toEqual(res.results.map((r) => r.version));
+  });
+
+  it("a cross-shard transaction applies on every shard", async () => {
+    const [a, b] = idsOnTwoShards("cross");
+    await db.setDocument({ ref: { collection: "cross", id: a }, data: { balance: 100 } });
+    await db.setDocument({ ref: { collection: "cross", id: b }, data: { balance: 0 } });
+    const { transaction } = await tx.beginTransaction({});
+    const { reads } = await tx.getDocuments({ transaction, refs: [a, b].map((id) => ({ collection: "cross", id })) });
+    await tx.commit({
+      transaction,
+      writes: [set("cross", a, { balance: 60 }), set("cross", b, { balance: 40 })],
+      reads: reads.map((r) => ({ ref: r.ref, version: r.version })),
+    });
+    const after = await db.batchGetDocuments({ refs: [a, b].map((id) => ({ collection: "cross", id })) });
+    expect(after.results.map((r) => r.document?.data)).toEqual([{ balance: 60 }, { balance: 40 }]);
+  });
+
+  it("a transaction whose read changed underneath aborts and writes nothing", async () => {
+    const [a, b] = idsOnTwoShards("stale");
+    await db.setDocument({ ref: { collection: "stale", id: a }, data: { v: 1 } });
+    const { transaction } = await tx.beginTransaction({});
+    const { reads } = await tx.getDocuments({ transaction, refs: [{ collection: "stale", id: a }] });
+    await db.setDocument({ ref: { collection: "stale", id: a }, data: { v: 2 } });
+    await expectCode(
+      tx.commit({ transaction, writes: [set("stale", b, { copy: 1 })], reads: reads.map((r) => ({ ref: r.ref, version: r.version })) }),
+      Code.Aborted,
+      /changed after it was read/,
+    );
+    await expectCode(db.getDocument({ ref: { collection: "stale", id: b } }), Code.NotFound);
+  });
+
+  it("reading that a document is missing is validated too", async () => {
+    const [a, b] = idsOnTwoShards("phantom");
+    const { transaction } = await tx.beginTransaction({});
+    const { reads } = await tx.getDocuments({ transaction, refs: [{ collection: "phantom", id: a }] });
+    expect(reads[0]!.version).toBe(0n);
+    await db.createDocument({ ref: { collection: "phantom", id: a }, data: {} });
+    await expectCode(
+      tx.commit({ transaction, writes: [set("phantom", b, { x: 1 })], reads: [{ ref: reads[0]!.ref, version: 0n }] }),
+      Code.Aborted,
+    );
+  });
+
+  it("CommitBatch is all-or-nothing across shards, preconditions included", async () => {
+    const [a, b] = idsOnTwoShards("batch");
+    await expectCode(
+      tx.commitBatch({
+        writes: [set("batch", a, { n: 1 }), { ...set("batch", b, { n: 1 }), precondition: { condition: { case: "exists", value: true } } }],
+      }),
+      Code.FailedPrecondition,
+      /does not exist/,
+    );
+    await expectCode(db.getDocument({ ref: { collection: "batch", id: a } }), Code.NotFound);
+    const ok = await tx.commitBatch({ writes: [set("batch", a, { n: 1 }), set("batch", b, { n: 2 })] });
+    expect(ok.results.map((r) => r.document?.data)).toEqual([{ n: 1 }, { n: 2 }]);
+    const del = await tx.commitBatch({
+      writes: [
+        { ref: { collection: "batch", id: a }, operation: { case: "delete", value: {} } },
+        { ref: { collection: "batch", id: b }, operation: { case: "update", value: { data: { m: 3 } } } },
+      ],
+    });
+    expect(del.results.map((r) => r.version === 0n)).toEqual([true, false]);
+    expect((await db.getDocument({ ref: { collection: "batch", id: b } })).document!.data).toEqual({ n: 2, m: 3 });
+  });
+
+  it("a late commit after the deadline is refused and writes nothing", async () => {
+    const { transaction } = await tx.beginTransaction({ options: { timeout: { seconds: 0n, nanos: 200_000_000 } } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expectCode(tx.commit({ transaction, writes: [set("late", "x", { n: 1 })] }), Code.Aborted, /expired/);
+    await expectCode(tx.getDocuments({ transaction, refs: [{ collection: "late", id: "x" }] }), Code.Aborted, /expired/);
+    await expectCode(db.getDocument({ ref: { collection: "late", id: "x" } }), Code.NotFound);
+  });
+
+  it("refuses forged ids, writes in read-only transactions, and overlong timeouts", async () => {
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    await expectCode(tx.commit({ transaction: transaction.slice(0, -2) + "xx", writes: [] }), Code.InvalidArgument, /not a transaction id/);
+    await expectCode(tx.commit({ transaction: "tx1.abc.def" }), Code.InvalidArgument);
+    await expectCode(tx.commit({ transaction, writes: [set("ro", "x", { n: 1 })] }), Code.InvalidArgument, /read-only/);
+    await expectCode(tx.beginTransaction({ options: { timeout: { seconds: 61n } } }), Code.InvalidArgument);
+    await tx.rollback({ transaction });
+  });
+
+  it("a read-only transaction commits when its reads are still current", async () => {
+    const [a, b] = idsOnTwoShards("ro2");
+    await db.setDocument({ ref: { collection: "ro2", id: a }, data: { n: 1 } });
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    const { reads } = await tx.getDocuments({ transaction, refs: [a, b].map((id) => ({ collection: "ro2", id })) });
+    await tx.commit({ transaction, reads: reads.map((r) => ({ ref: r.ref, version: r.version })) });
+  });
+
+  it("committing the same transaction twice gives the same answer and applies once", async () => {
+    const [a, b] = idsOnTwoShards("twice");
+    const { transaction } = await tx.beginTransaction({});
+    const writes = [set("twice", a, { n: 1 }), set("twice", b, { n: 1 })];
+    const first = await tx.commit({ transaction, writes });
+    const second = await tx.commit({ transaction, writes });
+    expect(second.results.map((r) => r.version)).toEqual(first.results.map((r) => r.version));
+    expect((await db.getDocument({ ref: { collection: "twice", id: a } })).document!.version).toBe(first.results[0]!.version);
+  });
+});
