@@ -12,4 +12,6 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 : "${IMPOSSIBLEDB_GRPC_TARGET:?set IMPOSSIBLEDB_GRPC_TARGET to the gRPC front door, e.g. 127.0.0.1:8788}"
 bash "$root/scripts/install-codegen.sh"
 cd "$root/clients/python"
+# The README's Python snippet is this program: run it first so it stays true.
+PYTHONPATH=gen .venv/bin/python examples/quickstart.py
 exec .venv/bin/python -m pytest "$@"
