@@ -27,8 +27,20 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     if (cors === null) return response;
     const headers = new Headers(response.headers);
     cors.forEach((value, key) => headers.set(key, value));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    return respond(response, headers);
   };
+}
+
+/**
+ * Copies `response` with `headers`. A body that Connect already compressed
+ * (it set Content-Encoding) is marked `encodeBody: "manual"`: otherwise
+ * workerd sees the header and gzips the body a second time, and clients get
+ * a message they cannot parse (seen with connect-go and buf curl on any
+ * answer larger than Connect's compressMinBytes).
+ */
+function respond(response: Response, headers: Headers): Response {
+  const encodeBody = headers.has("Content-Encoding") ? "manual" : "automatic";
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody });
 }
 
 async function serve(handler: UniversalHandler, request: Request, env: Env): Promise<Response> {
@@ -36,7 +48,8 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   const uReq = universalServerRequestFromFetch(guarded.request, {});
   const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
   const uRes = await handler({ ...uReq, contextValues });
-  return universalServerResponseToFetch(uRes);
+  const response = universalServerResponseToFetch(uRes);
+  return respond(response, response.headers);
 }
 
 function notFound(path: string): Response {

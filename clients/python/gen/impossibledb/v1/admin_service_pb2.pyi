@@ -1,0 +1,167 @@
+import datetime
+
+from buf.validate import validate_pb2 as _validate_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from impossibledb.v1 import document_pb2 as _document_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class RoutingTable(_message.Message):
+    __slots__ = ("version", "shards", "virtual_nodes_per_shard", "hash_function", "update_time")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
+    VIRTUAL_NODES_PER_SHARD_FIELD_NUMBER: _ClassVar[int]
+    HASH_FUNCTION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    shards: _containers.RepeatedCompositeFieldContainer[ShardInfo]
+    virtual_nodes_per_shard: int
+    hash_function: str
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, version: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardInfo, _Mapping]]] = ..., virtual_nodes_per_shard: _Optional[int] = ..., hash_function: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ShardInfo(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class GetRoutingTableRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRoutingTableResponse(_message.Message):
+    __slots__ = ("table",)
+    TABLE_FIELD_NUMBER: _ClassVar[int]
+    table: RoutingTable
+    def __init__(self, table: _Optional[_Union[RoutingTable, _Mapping]] = ...) -> None: ...
+
+class ListShardsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ShardStats(_message.Message):
+    __slots__ = ("id", "document_count", "data_bytes", "schema_version")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DATA_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    document_count: int
+    data_bytes: int
+    schema_version: int
+    def __init__(self, id: _Optional[str] = ..., document_count: _Optional[int] = ..., data_bytes: _Optional[int] = ..., schema_version: _Optional[int] = ...) -> None: ...
+
+class ListShardsResponse(_message.Message):
+    __slots__ = ("shards", "routing_version")
+    SHARDS_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    shards: _containers.RepeatedCompositeFieldContainer[ShardStats]
+    routing_version: int
+    def __init__(self, shards: _Optional[_Iterable[_Union[ShardStats, _Mapping]]] = ..., routing_version: _Optional[int] = ...) -> None: ...
+
+class IndexField(_message.Message):
+    __slots__ = ("field", "direction")
+    class Direction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        DIRECTION_UNSPECIFIED: _ClassVar[IndexField.Direction]
+        DIRECTION_ASCENDING: _ClassVar[IndexField.Direction]
+        DIRECTION_DESCENDING: _ClassVar[IndexField.Direction]
+    DIRECTION_UNSPECIFIED: IndexField.Direction
+    DIRECTION_ASCENDING: IndexField.Direction
+    DIRECTION_DESCENDING: IndexField.Direction
+    FIELD_FIELD_NUMBER: _ClassVar[int]
+    DIRECTION_FIELD_NUMBER: _ClassVar[int]
+    field: str
+    direction: IndexField.Direction
+    def __init__(self, field: _Optional[str] = ..., direction: _Optional[_Union[IndexField.Direction, str]] = ...) -> None: ...
+
+class Index(_message.Message):
+    __slots__ = ("id", "collection", "fields", "state")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[Index.State]
+        STATE_CREATING: _ClassVar[Index.State]
+        STATE_READY: _ClassVar[Index.State]
+    STATE_UNSPECIFIED: Index.State
+    STATE_CREATING: Index.State
+    STATE_READY: Index.State
+    ID_FIELD_NUMBER: _ClassVar[int]
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    collection: str
+    fields: _containers.RepeatedCompositeFieldContainer[IndexField]
+    state: Index.State
+    def __init__(self, id: _Optional[str] = ..., collection: _Optional[str] = ..., fields: _Optional[_Iterable[_Union[IndexField, _Mapping]]] = ..., state: _Optional[_Union[Index.State, str]] = ...) -> None: ...
+
+class CreateIndexRequest(_message.Message):
+    __slots__ = ("index",)
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    index: Index
+    def __init__(self, index: _Optional[_Union[Index, _Mapping]] = ...) -> None: ...
+
+class CreateIndexResponse(_message.Message):
+    __slots__ = ("index",)
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    index: Index
+    def __init__(self, index: _Optional[_Union[Index, _Mapping]] = ...) -> None: ...
+
+class GetIndexRequest(_message.Message):
+    __slots__ = ("collection", "id")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    id: str
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class GetIndexResponse(_message.Message):
+    __slots__ = ("index",)
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    index: Index
+    def __init__(self, index: _Optional[_Union[Index, _Mapping]] = ...) -> None: ...
+
+class ListIndexesRequest(_message.Message):
+    __slots__ = ("collection",)
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    def __init__(self, collection: _Optional[str] = ...) -> None: ...
+
+class ListIndexesResponse(_message.Message):
+    __slots__ = ("indexes",)
+    INDEXES_FIELD_NUMBER: _ClassVar[int]
+    indexes: _containers.RepeatedCompositeFieldContainer[Index]
+    def __init__(self, indexes: _Optional[_Iterable[_Union[Index, _Mapping]]] = ...) -> None: ...
+
+class DeleteIndexRequest(_message.Message):
+    __slots__ = ("collection", "id")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    id: str
+    def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
+
+class DeleteIndexResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ExportDocumentsRequest(_message.Message):
+    __slots__ = ("collection", "batch_size")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    batch_size: int
+    def __init__(self, collection: _Optional[str] = ..., batch_size: _Optional[int] = ...) -> None: ...
+
+class ExportDocumentsResponse(_message.Message):
+    __slots__ = ("documents",)
+    DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    documents: _containers.RepeatedCompositeFieldContainer[_document_pb2.Document]
+    def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ...) -> None: ...

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Installs every code generator `buf generate` runs besides protoc-gen-es
+# (which npm installs), at pinned versions, inside the repository:
+#   .bin/                  protoc-gen-go, protoc-gen-connect-go, protoc-gen-go-grpc
+#   clients/python/.venv/  grpcio-tools (protoc with the python/pyi builtins and
+#                          the gRPC Python generator), protoc-gen-connectrpc, and
+#                          the Python client's runtime and test packages
+# `npm run generate` calls it before `buf generate`; CI calls it before
+# checking that generated code is fresh. It is idempotent and takes well under
+# a second when everything is already installed at the pinned versions.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+# Go generators, each pinned to the version of the library its code needs
+# (clients/go/go.mod requires the same versions).
+go_generators=(
+  "google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12"
+  "connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.21.1"
+  "google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2"
+)
+bin_dir="$root/.bin"
+go_stamp="$bin_dir/.installed"
+go_wanted="$(printf '%s\n' "${go_generators[@]}")"
+go_installed_all() {
+  [ -f "$go_stamp" ] && [ "$(cat "$go_stamp")" = "$go_wanted" ] || return 1
+  for generator in "${go_generators[@]}"; do
+    local name="${generator%@*}"
+    [ -x "$bin_dir/${name##*/}" ] || return 1
+  done
+}
+if ! go_installed_all; then
+  command -v go >/dev/null || { echo "install-codegen: Go is required (https://go.dev/dl/)" >&2; exit 1; }
+  mkdir -p "$bin_dir"
+  for generator in "${go_generators[@]}"; do
+    echo "install-codegen: go install $generator"
+    # Each generator is its own module version, so each needs its own `go install`.
+    GOBIN="$bin_dir" go install "$generator"
+  done
+  printf '%s\n' "$go_wanted" >"$go_stamp"
+fi
+
+# Python: one venv for the generators and the Python client's tests, built
+# from the fully pinned requirements file. The stamp is the file's hash, so
+# changing a pin rebuilds the venv from scratch.
+venv="$root/clients/python/.venv"
+requirements="$root/clients/python/requirements.txt"
+python_stamp="$venv/.installed"
+python_wanted="$(sha256sum "$requirements" | cut -d' ' -f1)"
+if [ ! -f "$python_stamp" ] || [ "$(cat "$python_stamp")" != "$python_wanted" ] || [ ! -x "$venv/bin/python" ]; then
+  python="${PYTHON:-python3}"
+  command -v "$python" >/dev/null || { echo "install-codegen: Python 3.11+ is required" >&2; exit 1; }
+  echo "install-codegen: creating $venv from $requirements"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --requirement "$requirements"
+  "$venv/bin/python" -m pip check
+  printf '%s\n' "$python_wanted" >"$python_stamp"
+fi
