@@ -7,5 +7,17 @@ export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
   test: {
     include: ["test/workerd/**/*.test.ts"],
+    // Crash tests reset Durable Objects on purpose (ctx.abort at a
+    // failpoint); the runtime then rejects that object's pending promises.
+    // Those rejections, and only those, are expected.
+    onUnhandledError(error) {
+      const e = error as { message?: string; durableObjectReset?: boolean };
+      return !(e.durableObjectReset === true && /^failpoint /.test(e.message ?? ""));
+    },
+    // Seeded simulations print their seed; replay one with BANK_SEED=<seed>.
+    provide: {
+      bankSeed: Number(process.env.BANK_SEED ?? Date.now() % 1_000_000),
+      bankTransfers: Number(process.env.BANK_TRANSFERS ?? 2000),
+    },
   },
 });

@@ -114,9 +114,19 @@ export const INTENT_RESOLUTION_BACKOFF_MS = 5;
 /** After this many rounds a blocked request aborts the undecided transactions in its way. */
 export const INTENT_RESOLUTION_PATIENCE_ROUNDS = 3;
 
+/**
+ * How many coordinator objects share the multi-shard transactions. Each
+ * transaction id names its coordinator, so this may change at any time.
+ */
+export const COORDINATOR_COUNT = 32;
+
+/** The most due transaction records a coordinator handles in one alarm run. */
+export const COORDINATOR_RECORDS_PER_ALARM_MAX = 50;
+
 /** The most overdue transactions a shard resolves in one alarm run. */
 export const OVERDUE_RESOLUTIONS_PER_ALARM_MAX = 50;
 
+assertLimit(COORDINATOR_COUNT >= 1 && COORDINATOR_COUNT <= 256, "a coordinator index fits in one byte of a transaction id");
 assertLimit(TX_WRITES_MAX <= BATCH_SIZE_MAX, "a transaction's writes fit one shard batch");
 assertLimit(TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS, "TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS");
 assertLimit(INTENT_RESOLUTION_PATIENCE_ROUNDS < INTENT_RESOLUTION_ROUNDS_MAX, "a blocked request aborts blockers before it gives up");

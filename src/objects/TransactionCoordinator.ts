@@ -1,23 +1,39 @@
 /**
- * The transaction coordinator: one Durable Object per multi-shard
- * transaction (named by its id), holding its durable record and driving
- * two-phase commit. The protocol is the pure state machine in
+ * A transaction coordinator: a Durable Object holding the durable records of
+ * the multi-shard transactions whose ids name it, and driving their
+ * two-phase commit. COORDINATOR_COUNT of them share the load, so no object
+ * is created per transaction. The protocol is the pure state machine in
  * `src/sync/twoPhaseCommit.ts`; this class persists each new state before
  * carrying out its effects, and its alarm recovers transactions left in
  * doubt by a crash.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
-import { migrate } from "../storage/schema.js";
-import { initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
-import type { CommitOutcome, CommitPlan, Failpoint, Resolution } from "../sync/commit-plan.js";
-import type { Vote } from "../sync/participant.js";
+import { COORDINATOR_RECORDS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
-import { COORDINATOR_MIGRATIONS, loadRecord, saveState, saveVote, votesOf, type CoordinatorRecord } from "../sync/coordinator-store.js";
-import { TX_RECORD_RETENTION_MS } from "../limits.js";
+import { migrate } from "../storage/schema.js";
+import type { CommitOutcome, CommitPlan, Failpoint, Resolution } from "../sync/commit-plan.js";
+import {
+  COORDINATOR_MIGRATIONS,
+  dueRecords,
+  forget,
+  loadRecord,
+  nextDue,
+  saveState,
+  saveVote,
+  votesOf,
+  type CoordinatorRecord,
+} from "../sync/coordinator-store.js";
+import type { ParticipantRequest, Vote } from "../sync/participant.js";
+import { initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
+
+/** How often a commit waiting on a concurrent commit of the same transaction looks again. */
+const DECISION_POLL_MS = 10;
 
 export class TransactionCoordinator extends DurableObject<Env> {
   private failpoint: Failpoint | null = null;
+  /** Commits preparing now; not yet written anywhere (presumed abort covers a crash). */
+  private readonly inflight = new Map<string, CommitPlan>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -30,16 +46,67 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * Runs two-phase commit for `plan` and answers once the decision is
    * durable; the decision reaches the participants in the background (and
    * by alarm until each has applied it). Repeating a commit answers the
-   * same decision.
+   * same decision. `failpoint` is for tests only: it resets the object at
+   * that point of the protocol.
+   *
+   * Nothing is written before the votes are in: under presumed abort a
+   * transaction with no record is aborted, so a crash while preparing
+   * loses nothing, and the commit costs one durable write here (the
+   * decision) after the participants' prepares.
    */
   async commit(plan: CommitPlan, failpoint?: Failpoint): Promise<CommitOutcome> {
     this.failpoint = failpoint ?? null;
-    const existing = this.record();
-    if (existing === null || existing.state.phase === "idle") {
-      this.ctx.storage.transactionSync(() => saveState(this.ctx.storage.sql, plan.txId, existing?.state ?? initialState(plan.deadlineMs), plan));
-      await this.apply({ type: "commit_requested", participants: plan.participants.map((p) => p.shard), deadlineMs: plan.deadlineMs, nowMs: Date.now() });
+    const existing = this.record(plan.txId);
+    if ((existing === null || existing.state.phase === "idle") && !this.inflight.has(plan.txId)) {
+      const participants = plan.participants.map((p) => p.shard);
+      const start = transition(initialState(plan.deadlineMs), { type: "commit_requested", participants, deadlineMs: plan.deadlineMs, nowMs: Date.now() });
+      this.inflight.set(plan.txId, plan);
+      try {
+        const votes = await Promise.all(plan.participants.map((p) => this.prepareOn(p.shard, p.request)));
+        this.decide(plan, start.state, votes);
+      } finally {
+        this.inflight.delete(plan.txId);
+      }
+      const record = this.record(plan.txId)!;
+      await this.armAlarm();
+      if (record.state.phase === "committed" && this.failpoint === "after_decision") {
+        // Crash once the decision is durable and before any delivery.
+        await this.ctx.storage.sync();
+        this.crashAt("after_decision");
+      }
+      // The decision is durable; delivering it is not on the client's path.
+      this.ctx.waitUntil(this.run(record, deliveryEffects(record.state)));
     }
-    return this.awaitDecision();
+    return this.awaitDecision(plan.txId);
+  }
+
+  /**
+   * Applies the votes to the in-memory state and persists the decision with
+   * the votes, in one write. If a blocked reader aborted the transaction
+   * while it prepared, that abort stands.
+   */
+  private decide(plan: CommitPlan, preparing: CoordinatorState, votes: ReadonlyArray<{ shard: string; vote: Vote }>): void {
+    this.ctx.storage.transactionSync(() => {
+      const current = this.record(plan.txId);
+      let state = current === null || current.state.phase === "idle" ? preparing : current.state;
+      let dueMs = current?.dueMs ?? plan.deadlineMs;
+      for (const { shard, vote } of votes) {
+        saveVote(this.sql, plan.txId, shard, vote);
+        const event: Event =
+          vote.vote === "yes"
+            ? { type: "voted_yes", participant: shard, nowMs: Date.now() }
+            : { type: "voted_no", participant: shard, reason: `${vote.kind}: ${vote.message}`, nowMs: Date.now() };
+        const next = transition(state, event);
+        state = next.state;
+        dueMs = dueTime({ dueMs, state }, next.effects);
+      }
+      if (state.phase === "preparing") {
+        // Every participant answered, so a preparing state means an earlier
+        // abort was recorded for a different set of participants.
+        throw new Error(`invariant broken: ${plan.txId} undecided after every vote`);
+      }
+      saveState(this.sql, plan.txId, state, plan, dueMs);
+    });
   }
 
   /**
@@ -49,115 +116,139 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * commit), so a reader never waits on it forever.
    */
   async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean): Promise<Resolution> {
-    let record = this.record();
-    if (record === null) {
-      this.ctx.storage.transactionSync(() => saveState(this.ctx.storage.sql, txId, initialState(deadlineMs), null));
-      record = this.record()!;
+    if (this.record(txId) === null) {
+      if (!abortIfUndecided) return { phase: "pending" };
+      const inflight = this.inflight.get(txId);
+      // Record the transaction (with its participants, if it is preparing
+      // here now) so an abort decided below reaches every participant.
+      const state =
+        inflight === undefined
+          ? initialState(deadlineMs)
+          : transition(initialState(inflight.deadlineMs), {
+              type: "commit_requested",
+              participants: inflight.participants.map((p) => p.shard),
+              deadlineMs: inflight.deadlineMs,
+              nowMs: Date.now(),
+            }).state;
+      const plan = inflight ?? null;
+      const dueMs = (inflight?.deadlineMs ?? deadlineMs) + TX_RECORD_RETENTION_MS;
+      this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, plan, dueMs));
+      await this.armAlarm();
     }
-    if (abortIfUndecided && (record.state.phase === "idle" || record.state.phase === "preparing")) {
-      await this.apply({ type: "abort_requested", reason: "aborted to release locks another request was waiting for", nowMs: Date.now() });
-      record = this.record()!;
+    const phase = this.record(txId)!.state.phase;
+    if (abortIfUndecided && (phase === "idle" || phase === "preparing")) {
+      await this.apply(txId, { type: "abort_requested", reason: "aborted to release locks another request was waiting for", nowMs: Date.now() });
     }
-    return resolutionOf(record.state);
+    return resolutionOf(this.record(txId)!.state);
   }
 
-  /** Recovers: presumes abort past the deadline, and re-sends undelivered decisions. */
+  /** Recovers due records: presumes abort past deadlines, re-sends undelivered decisions, forgets finished ones. */
   override async alarm(): Promise<void> {
-    const record = this.record();
-    if (record === null) return;
-    const { state } = record;
-    const finished = (state.phase === "committed" || state.phase === "aborted") && state.acked.length === state.participants.length;
-    if (finished) {
-      if (Date.now() >= state.deadlineMs + TX_RECORD_RETENTION_MS) await this.ctx.storage.deleteAll();
-      else await this.ctx.storage.setAlarm(state.deadlineMs + TX_RECORD_RETENTION_MS);
-      return;
-    }
-    await this.apply({ type: "timer", nowMs: Date.now() });
-  }
-
-  private record(): CoordinatorRecord | null {
-    return loadRecord(this.ctx.storage.sql);
-  }
-
-  /** Applies an event: persists the new state, then carries out its effects. */
-  private async apply(event: Event): Promise<void> {
-    const record = this.record();
-    if (record === null) throw new Error("invariant broken: an event for a transaction with no record");
-    const { state, effects } = transition(record.state, event);
-    this.ctx.storage.transactionSync(() => saveState(this.ctx.storage.sql, record.txId, state, null));
-    await this.run(record, state, effects);
-  }
-
-  private async run(record: CoordinatorRecord, state: CoordinatorState, effects: readonly Effect[]): Promise<void> {
-    const waits: Promise<void>[] = [];
-    for (const effect of effects) {
-      switch (effect.type) {
-        case "send_prepare":
-          waits.push(this.prepareOn(record, effect.participant));
-          break;
-        case "send_commit":
-        case "send_abort":
-          // The decision is durable; delivering it is not on the client's path.
-          this.ctx.waitUntil(this.deliver(record, state, effect.participant, effect.type === "send_commit"));
-          break;
-        case "set_timer":
-          await this.ctx.storage.setAlarm(effect.atMs);
-          break;
-        case "clear_timer":
-          await this.ctx.storage.setAlarm(state.deadlineMs + TX_RECORD_RETENTION_MS);
-          break;
+    const nowMs = Date.now();
+    for (const record of dueRecords(this.sql, nowMs, COORDINATOR_RECORDS_PER_ALARM_MAX)) {
+      const { state } = record;
+      const finished = (state.phase === "committed" || state.phase === "aborted") && state.acked.length === state.participants.length;
+      if (finished || (state.phase === "idle" && nowMs >= state.deadlineMs + TX_RECORD_RETENTION_MS)) {
+        this.ctx.storage.transactionSync(() => forget(this.sql, record.txId));
+      } else {
+        await this.apply(record.txId, { type: "timer", nowMs }, true);
       }
     }
-    await Promise.all(waits);
+    await this.armAlarm();
   }
 
-  private async prepareOn(record: CoordinatorRecord, shard: string): Promise<void> {
-    const request = record.plan?.participants.find((p) => p.shard === shard)?.request;
-    if (request === undefined) throw new Error(`invariant broken: no request for participant ${shard}`);
+  private get sql(): SqlStorage {
+    return this.ctx.storage.sql;
+  }
+
+  private record(txId: string): CoordinatorRecord | null {
+    return loadRecord(this.sql, txId);
+  }
+
+  /**
+   * Applies an event: persists the new state, then carries out its effects.
+   * The alarm waits for deliveries (it is their retry loop); other callers
+   * let them run in the background.
+   */
+  private async apply(txId: string, event: Event, awaitDeliveries = false): Promise<void> {
+    const record = this.record(txId);
+    if (record === null) throw new Error(`invariant broken: an event for ${txId}, which has no record`);
+    const { state, effects } = transition(record.state, event);
+    if (effects.some((e) => e.type === "send_prepare")) throw new Error("invariant broken: prepares are sent only by commit");
+    const dueMs = dueTime({ dueMs: record.dueMs, state }, effects);
+    this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, null, dueMs));
+    if (dueMs !== record.dueMs) await this.armAlarm();
+    const deliveries = this.run({ ...record, state, dueMs }, effects);
+    if (awaitDeliveries) await deliveries;
+    else this.ctx.waitUntil(deliveries);
+  }
+
+  /** Sets the object's one alarm to the soonest due record. */
+  private async armAlarm(): Promise<void> {
+    const next = nextDue(this.sql);
+    if (next === null) return;
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+  }
+
+  /**
+   * Delivers decisions (prepares are never sent from here; see commit).
+   * The returned promise settles when every delivery has been tried.
+   */
+  private run(record: CoordinatorRecord, effects: readonly Effect[]): Promise<void> {
+    const deliveries: Promise<void>[] = [];
+    for (const effect of effects) {
+      if (effect.type === "send_commit" || effect.type === "send_abort") {
+        deliveries.push(this.deliver(record, effect.participant, effect.type === "send_commit"));
+      }
+    }
+    return Promise.all(deliveries).then(() => undefined);
+  }
+
+  /** Asks one participant to prepare; an unreachable participant counts as a no. */
+  private async prepareOn(shard: string, request: ParticipantRequest): Promise<{ shard: string; vote: Vote }> {
     let vote: Vote;
     try {
       vote = await shardStub(this.env, shard).txPrepare(request);
     } catch (err) {
-      // An unreachable participant cannot have voted yes for us to count on.
       vote = { vote: "no", kind: "unavailable", message: `participant ${shard} did not answer prepare: ${String(err)}` };
     }
-    this.ctx.storage.transactionSync(() => saveVote(this.ctx.storage.sql, shard, vote));
-    if (vote.vote === "yes") {
-      await this.apply({ type: "voted_yes", participant: shard, nowMs: Date.now() });
-    } else {
-      await this.apply({ type: "voted_no", participant: shard, reason: `${vote.kind}: ${vote.message}`, nowMs: Date.now() });
-    }
     this.crashAt("after_first_prepare");
-    if (this.record()?.state.phase === "committed") this.crashAt("after_decision");
+    return { shard, vote };
   }
 
-  private async deliver(record: CoordinatorRecord, state: CoordinatorState, shard: string, commit: boolean): Promise<void> {
+  private async deliver(record: CoordinatorRecord, shard: string, commit: boolean): Promise<void> {
+    const { state } = record;
     const forgetAtMs = state.deadlineMs + TX_RECORD_RETENTION_MS;
     try {
       const stub = shardStub(this.env, shard);
       if (commit) await stub.txCommit(record.txId, state.decidedAtMs!, forgetAtMs);
       else await stub.txAbort(record.txId, forgetAtMs);
       this.crashAt("after_first_commit");
-      await this.apply({ type: "acked", participant: shard });
+      await this.apply(record.txId, { type: "acked", participant: shard });
     } catch (err) {
-      // The alarm sends the decision again until the participant applies it.
-      console.warn(`delivering the decision of ${record.txId} to ${shard} failed; the alarm retries`, err);
+      console.warn(`delivering the decision of ${record.txId} to ${shard} failed; the alarm sends it again`, err);
     }
   }
 
-  /** Waits (bounded by the deadline) until the transaction is decided. */
-  private async awaitDecision(): Promise<CommitOutcome> {
+  /** Waits until the transaction is decided (a concurrent commit of the same id may still be preparing). */
+  private async awaitDecision(txId: string): Promise<CommitOutcome> {
     for (;;) {
-      const record = this.record();
-      if (record === null) throw new Error("invariant broken: commit with no record");
+      const record = this.record(txId);
+      if (record === null) {
+        // Another call is preparing this very transaction; wait for it.
+        if (!this.inflight.has(txId)) throw new Error(`invariant broken: commit of ${txId} left no record`);
+        await new Promise((resolve) => setTimeout(resolve, DECISION_POLL_MS));
+        continue;
+      }
       const { state } = record;
       if (state.phase === "committed") {
-        const results = votesOf(this.ctx.storage.sql, state.participants).flatMap((v) => (v.vote === "yes" ? v.results : []));
+        const results = votesOf(this.sql, txId, state.participants).flatMap((v) => (v.vote === "yes" ? v.results : []));
         return { ok: true, commitTimeMs: state.decidedAtMs!, results };
       }
-      if (state.phase === "aborted") return abortOutcome(this.ctx.storage.sql, state);
-      if (Date.now() > state.deadlineMs + 2_000) await this.apply({ type: "timer", nowMs: Date.now() });
-      else await new Promise((resolve) => setTimeout(resolve, 10));
+      if (state.phase === "aborted") return abortOutcome(votesOf(this.sql, txId, state.participants), state);
+      await new Promise((resolve) => setTimeout(resolve, DECISION_POLL_MS));
+      if (Date.now() >= record.dueMs) await this.apply(txId, { type: "timer", nowMs: Date.now() });
     }
   }
 
@@ -169,6 +260,26 @@ export class TransactionCoordinator extends DurableObject<Env> {
   }
 }
 
+/**
+ * When a record next needs attention: the state machine's timer while it
+ * runs, and its retention time once every participant has the decision.
+ */
+function dueTime(current: { dueMs: number; state: CoordinatorState }, effects: readonly Effect[]): number {
+  const { state } = current;
+  let due = current.dueMs;
+  for (const e of effects) {
+    if (e.type === "set_timer") due = e.atMs;
+    if (e.type === "clear_timer") due = state.deadlineMs + TX_RECORD_RETENTION_MS;
+  }
+  return due;
+}
+
+/** The deliveries a freshly decided state starts with. */
+function deliveryEffects(state: CoordinatorState): Effect[] {
+  const type = state.phase === "committed" ? "send_commit" : "send_abort";
+  return state.participants.map((participant) => ({ type, participant }));
+}
+
 function resolutionOf(state: CoordinatorState): Resolution {
   if (state.phase === "committed") return { phase: "committed", commitTimeMs: state.decidedAtMs! };
   if (state.phase === "aborted") return { phase: "aborted" };
@@ -176,11 +287,8 @@ function resolutionOf(state: CoordinatorState): Resolution {
 }
 
 /** The client's answer for an aborted transaction: the first no vote's own code, else ABORTED. */
-function abortOutcome(sql: SqlStorage, state: CoordinatorState): CommitOutcome {
-  const no = votesOf(sql, state.participants).find((v) => v.vote === "no");
-  if (no !== undefined && no.vote === "no") {
-    const kind = no.kind === "unavailable" ? "aborted" : no.kind;
-    return { ok: false, kind, message: no.message };
-  }
+function abortOutcome(votes: readonly Vote[], state: CoordinatorState): CommitOutcome {
+  const no = votes.find((v) => v.vote === "no");
+  if (no !== undefined && no.vote === "no") return { ok: false, kind: no.kind === "unavailable" ? "aborted" : no.kind, message: no.message };
   return { ok: false, kind: "aborted", message: `transaction aborted: ${state.abortReason ?? "no reason recorded"}; retry it` };
 }

@@ -1,6 +1,8 @@
 /**
- * The coordinator's durable record: the transaction's state-machine state,
- * its plan (what each participant must prepare) and each participant's vote.
+ * The coordinator's durable records, one per transaction it coordinates:
+ * the state-machine state, the plan (what each participant must prepare),
+ * each participant's vote, and when the record next needs attention (a
+ * timer of the state machine, or the time it may be forgotten).
  */
 import type { Migration } from "../storage/schema.js";
 import type { CommitPlan } from "./commit-plan.js";
@@ -11,53 +13,85 @@ import type { CoordinatorState } from "./twoPhaseCommit.js";
 export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    description: "transaction record and votes",
+    description: "transaction records and votes",
     statements: [
-      "CREATE TABLE tx_record (tx_id TEXT PRIMARY KEY, state TEXT NOT NULL, plan TEXT) WITHOUT ROWID",
-      "CREATE TABLE tx_votes (participant TEXT PRIMARY KEY, vote TEXT NOT NULL) WITHOUT ROWID",
+      "CREATE TABLE tx_records (tx_id TEXT PRIMARY KEY, state TEXT NOT NULL, plan TEXT, due_ms INTEGER NOT NULL) WITHOUT ROWID",
+      "CREATE INDEX tx_records_by_due ON tx_records (due_ms)",
+      "CREATE TABLE tx_votes (tx_id TEXT NOT NULL, participant TEXT NOT NULL, vote TEXT NOT NULL, PRIMARY KEY (tx_id, participant)) WITHOUT ROWID",
     ],
   },
 ];
 
-/** The record of the coordinator's one transaction. */
+/** The record of one transaction. */
 export interface CoordinatorRecord {
   readonly txId: string;
   readonly state: CoordinatorState;
   readonly plan: CommitPlan | null;
+  readonly dueMs: number;
 }
 
-/** Loads the record, or null for a coordinator that has none. */
-export function loadRecord(sql: SqlStorage): CoordinatorRecord | null {
-  const rows = sql.exec<{ tx_id: string; state: string; plan: string | null }>("SELECT tx_id, state, plan FROM tx_record").toArray();
-  if (rows.length > 1) throw new Error("invariant broken: a coordinator holds one transaction");
-  const row = rows[0];
-  if (row === undefined) return null;
-  return { txId: row.tx_id, state: JSON.parse(row.state) as CoordinatorState, plan: row.plan === null ? null : (JSON.parse(row.plan) as CommitPlan) };
+interface Row extends Record<string, SqlStorageValue> {
+  tx_id: string;
+  state: string;
+  plan: string | null;
+  due_ms: number;
 }
 
-/** Saves the state (and the plan, when given). */
-export function saveState(sql: SqlStorage, txId: string, state: CoordinatorState, plan: CommitPlan | null): void {
-  const existing = loadRecord(sql);
-  if (existing !== null && existing.txId !== txId) throw new Error(`invariant broken: coordinator of ${existing.txId} asked about ${txId}`);
+function fromRow(row: Row): CoordinatorRecord {
+  return {
+    txId: row.tx_id,
+    state: JSON.parse(row.state) as CoordinatorState,
+    plan: row.plan === null ? null : (JSON.parse(row.plan) as CommitPlan),
+    dueMs: row.due_ms,
+  };
+}
+
+/** Loads the record of `txId`, or null. */
+export function loadRecord(sql: SqlStorage, txId: string): CoordinatorRecord | null {
+  const row = sql.exec<Row>("SELECT tx_id, state, plan, due_ms FROM tx_records WHERE tx_id = ?", txId).toArray()[0];
+  return row === undefined ? null : fromRow(row);
+}
+
+/** Saves a record's state, its due time, and its plan when given. */
+export function saveState(sql: SqlStorage, txId: string, state: CoordinatorState, plan: CommitPlan | null, dueMs: number): void {
   sql.exec(
-    `INSERT INTO tx_record (tx_id, state, plan) VALUES (?, ?, ?)
-     ON CONFLICT (tx_id) DO UPDATE SET state = excluded.state, plan = COALESCE(excluded.plan, plan)`,
-    txId, JSON.stringify(state), plan === null ? null : JSON.stringify(plan),
+    `INSERT INTO tx_records (tx_id, state, plan, due_ms) VALUES (?, ?, ?, ?)
+     ON CONFLICT (tx_id) DO UPDATE SET state = excluded.state, plan = COALESCE(excluded.plan, plan), due_ms = excluded.due_ms`,
+    txId, JSON.stringify(state), plan === null ? null : JSON.stringify(plan), dueMs,
   );
 }
 
 /** Records a participant's vote. */
-export function saveVote(sql: SqlStorage, participant: string, vote: Vote): void {
-  sql.exec("INSERT OR REPLACE INTO tx_votes (participant, vote) VALUES (?, ?)", participant, JSON.stringify(vote));
+export function saveVote(sql: SqlStorage, txId: string, participant: string, vote: Vote): void {
+  sql.exec("INSERT OR REPLACE INTO tx_votes (tx_id, participant, vote) VALUES (?, ?, ?)", txId, participant, JSON.stringify(vote));
 }
 
-/** The votes received, in participant order. */
-export function votesOf(sql: SqlStorage, participants: readonly string[]): Vote[] {
+/** The votes received for `txId`, in participant order. */
+export function votesOf(sql: SqlStorage, txId: string, participants: readonly string[]): Vote[] {
   const byParticipant = new Map(
-    sql.exec<{ participant: string; vote: string }>("SELECT participant, vote FROM tx_votes").toArray().map((r) => [r.participant, JSON.parse(r.vote) as Vote]),
+    sql
+      .exec<{ participant: string; vote: string }>("SELECT participant, vote FROM tx_votes WHERE tx_id = ?", txId)
+      .toArray()
+      .map((r) => [r.participant, JSON.parse(r.vote) as Vote]),
   );
   return participants.flatMap((p) => {
     const v = byParticipant.get(p);
     return v === undefined ? [] : [v];
   });
+}
+
+/** Records due at or before `nowMs`, soonest first. */
+export function dueRecords(sql: SqlStorage, nowMs: number, limit: number): CoordinatorRecord[] {
+  return sql.exec<Row>("SELECT tx_id, state, plan, due_ms FROM tx_records WHERE due_ms <= ? ORDER BY due_ms LIMIT ?", nowMs, limit).toArray().map(fromRow);
+}
+
+/** The soonest due time of any record, or null. */
+export function nextDue(sql: SqlStorage): number | null {
+  return sql.exec<{ t: number | null }>("SELECT MIN(due_ms) AS t FROM tx_records").one().t;
+}
+
+/** Forgets a finished transaction. */
+export function forget(sql: SqlStorage, txId: string): void {
+  sql.exec("DELETE FROM tx_records WHERE tx_id = ?", txId);
+  sql.exec("DELETE FROM tx_votes WHERE tx_id = ?", txId);
 }

@@ -5,3 +5,10 @@ declare global {
     interface Env extends WorkerEnv {}
   }
 }
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    bankSeed: number;
+    bankTransfers: number;
+  }
+}

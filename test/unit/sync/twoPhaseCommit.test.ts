@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { DECISION_GRACE_MS, initialState, transition, type CoordinatorState, type Event } from "../../../src/sync/twoPhaseCommit.js";
+
+const start = (participants = ["s0", "s1"], deadlineMs = 10_000) =>
+  transition(initialState(deadlineMs), { type: "commit_requested", participants, deadlineMs, nowMs: 0 });
+
+function run(events: Event[], s: CoordinatorState = start().state): CoordinatorState {
+  return events.reduce((state, e) => transition(state, e).state, s);
+}
+
+describe("two-phase commit state machine", () => {
+  it("asks every participant to prepare and arms a deadline timer", () => {
+    const { state, effects } = start();
+    expect(state.phase).toBe("preparing");
+    expect(effects).toEqual([
+      { type: "send_prepare", participant: "s0" },
+      { type: "send_prepare", participant: "s1" },
+      { type: "set_timer", atMs: 10_000 + DECISION_GRACE_MS },
+    ]);
+  });
+
+  it("commits only when every participant voted yes, then delivers the decision", () => {
+    const afterOne = transition(start().state, { type: "voted_yes", participant: "s0", nowMs: 5 });
+    expect(afterOne.state.phase).toBe("preparing");
+    expect(afterOne.effects).toEqual([]);
+    const decided = transition(afterOne.state, { type: "voted_yes", participant: "s1", nowMs: 7 });
+    expect(decided.state).toMatchObject({ phase: "committed", decidedAtMs: 7 });
+    expect(decided.effects.filter((e) => e.type === "send_commit").map((e) => "participant" in e && e.participant)).toEqual(["s0", "s1"]);
+  });
+
+  it("aborts on one no vote and tells everyone, including those that voted yes", () => {
+    const s = run([{ type: "voted_yes", participant: "s0", nowMs: 1 }]);
+    const { state, effects } = transition(s, { type: "voted_no", participant: "s1", reason: "conflict", nowMs: 2 });
+    expect(state).toMatchObject({ phase: "aborted", abortReason: "conflict" });
+    expect(effects.filter((e) => e.type === "send_abort")).toHaveLength(2);
+  });
+
+  it("a decision never changes: abort requests and late votes after commit do nothing", () => {
+    const committed = run([
+      { type: "voted_yes", participant: "s0", nowMs: 1 },
+      { type: "voted_yes", participant: "s1", nowMs: 2 },
+      { type: "abort_requested", reason: "reader", nowMs: 3 },
+      { type: "voted_no", participant: "s0", reason: "late", nowMs: 4 },
+    ]);
+    expect(committed.phase).toBe("committed");
+    const aborted = run([{ type: "abort_requested", reason: "rollback", nowMs: 1 }, { type: "voted_yes", participant: "s0", nowMs: 2 }, { type: "voted_yes", participant: "s1", nowMs: 3 }]);
+    expect(aborted.phase).toBe("aborted");
+  });
+
+  it("presumes abort when the deadline plus grace passes undecided, not before", () => {
+    const early = transition(start().state, { type: "timer", nowMs: 10_000 });
+    expect(early.state.phase).toBe("preparing");
+    const late = transition(start().state, { type: "timer", nowMs: 10_000 + DECISION_GRACE_MS });
+    expect(late.state.phase).toBe("aborted");
+  });
+
+  it("re-sends the decision on each timer until every participant acknowledged, then stops", () => {
+    let s = run([
+      { type: "voted_yes", participant: "s0", nowMs: 1 },
+      { type: "voted_yes", participant: "s1", nowMs: 2 },
+      { type: "acked", participant: "s0" },
+    ]);
+    const retry = transition(s, { type: "timer", nowMs: 100 });
+    expect(retry.effects.filter((e) => e.type === "send_commit")).toEqual([{ type: "send_commit", participant: "s1" }]);
+    const done = transition(s, { type: "acked", participant: "s1" });
+    expect(done.effects).toEqual([{ type: "clear_timer" }]);
+    s = done.state;
+    expect(transition(s, { type: "timer", nowMs: 200 }).effects).toEqual([{ type: "clear_timer" }]);
+  });
+
+  it("refuses a commit past its deadline", () => {
+    const { state } = transition(initialState(10), { type: "commit_requested", participants: ["s0"], deadlineMs: 10, nowMs: 11 });
+    expect(state.phase).toBe("aborted");
+  });
+
+  it("keeps its invariants under any order of events (property)", () => {
+    const participants = ["s0", "s1", "s2"];
+    const participant = fc.constantFrom(...participants);
+    const event: fc.Arbitrary<Event> = fc.oneof(
+      participant.map((p): Event => ({ type: "voted_yes", participant: p, nowMs: 1 })),
+      participant.map((p): Event => ({ type: "voted_no", participant: p, reason: "no", nowMs: 1 })),
+      participant.map((p): Event => ({ type: "acked", participant: p })),
+      fc.constant<Event>({ type: "abort_requested", reason: "push", nowMs: 1 }),
+      fc.integer({ min: 0, max: 20_000 }).map((t): Event => ({ type: "timer", nowMs: t })),
+    );
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 30 }), (events) => {
+        let state = start(participants).state;
+        const yesVotes = new Set<string>();
+        let sawNo = false;
+        for (const e of events) {
+          if (e.type === "voted_yes" && state.phase === "preparing") yesVotes.add(e.participant);
+          if (e.type === "voted_no" && state.phase === "preparing") sawNo = true;
+          const before = state.phase;
+          state = transition(state, e).state; // transition asserts its own invariants
+          if (before === "committed") expect(state.phase).toBe("committed");
+          if (state.phase === "committed") {
+            expect(participants.every((p) => yesVotes.has(p))).toBe(true);
+            expect(sawNo).toBe(false);
+          }
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Crashes injected at each step of two-phase commit, with recovery driven by
+ * alarms (and by readers that need the locks). Whatever the crash, the
+ * transaction ends committed on every shard or on none, and no lock is left.
+ */
+import { describe, expect, it } from "vitest";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { clusterConfig } from "../../src/env.js";
+import { DEVELOPMENT_PAGE_TOKEN_KEY } from "../../src/pagination/page-token.js";
+import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
+import type { CommitPlan, Failpoint } from "../../src/sync/commit-plan.js";
+import { coordinatorName, coordinatorStub } from "../../src/sync/coordinator-client.js";
+import { coordinatorIndexOf, createTransactionToken } from "../../src/sync/tx-token.js";
+import { DECISION_GRACE_MS, DELIVERY_RETRY_MS } from "../../src/sync/twoPhaseCommit.js";
+import { connectClient } from "./helpers.js";
+
+const db = connectClient(CollectionService);
+const config = clusterConfig(env);
+const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
+const DEADLINE_MS = 300;
+
+let counter = 0;
+/** Two fresh accounts on different shards, holding 100 and 0. */
+async function accounts(): Promise<{ a: string; b: string; shardA: string; shardB: string; va: number; vb: number }> {
+  const collection = "faults";
+  const a = `a${counter++}`;
+  let b = "";
+  for (let i = 0; b === ""; i++) if (router.shardFor(collection, `b${counter}-${i}`) !== router.shardFor(collection, a)) b = `b${counter}-${i}`;
+  const va = Number((await db.setDocument({ ref: { collection, id: a }, data: { balance: 100 } })).document!.version);
+  const vb = Number((await db.setDocument({ ref: { collection, id: b }, data: { balance: 0 } })).document!.version);
+  return { a, b, shardA: router.shardFor(collection, a), shardB: router.shardFor(collection, b), va, vb };
+}
+
+async function transferPlan(acc: Awaited<ReturnType<typeof accounts>>): Promise<CommitPlan> {
+  const token = await createTransactionToken(DEVELOPMENT_PAGE_TOKEN_KEY, Date.now() + DEADLINE_MS, false);
+  const part = (shard: string, id: string, version: number, balance: number) => ({
+    shard,
+    request: {
+      txId: token.id,
+      expiresMs: token.deadlineMs,
+      reads: [{ collection: "faults", id, version }],
+      writes: [{ op: "set" as const, collection: "faults", id, data: { balance } }],
+    },
+  });
+  return { txId: token.id, deadlineMs: token.deadlineMs, participants: [part(acc.shardA, acc.a, acc.va, 50), part(acc.shardB, acc.b, acc.vb, 50)] };
+}
+
+const shard = (id: string) => env.SHARD.get(env.SHARD.idFromName(id));
+const coordinatorOf = (txId: string) => env.TX_COORDINATOR.get(env.TX_COORDINATOR.idFromName(coordinatorName(coordinatorIndexOf(txId))));
+
+async function locksOn(shardId: string, txId: string): Promise<{ intents: number; state: string | null }> {
+  return runInDurableObject(shard(shardId), (_o, state) => ({
+    intents: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tx_intents WHERE tx_id = ?", txId).one().n,
+    state: state.storage.sql.exec<{ state: string }>("SELECT state FROM tx_participations WHERE tx_id = ?", txId).toArray()[0]?.state ?? null,
+  }));
+}
+
+async function balances(acc: { a: string; b: string }): Promise<[number, number]> {
+  const res = await db.batchGetDocuments({ refs: [acc.a, acc.b].map((id) => ({ collection: "faults", id })) });
+  return res.results.map((r) => (r.document!.data as { balance: number }).balance) as [number, number];
+}
+
+async function crash(plan: CommitPlan, failpoint: Failpoint): Promise<void> {
+  await expect(coordinatorStub(env, plan.txId).commit(plan, failpoint)).rejects.toThrow();
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function expectAllOrNothing(acc: Awaited<ReturnType<typeof accounts>>, txId: string, committed: boolean): Promise<void> {
+  expect(await balances(acc)).toEqual(committed ? [50, 50] : [100, 0]);
+  for (const s of [acc.shardA, acc.shardB]) {
+    const locks = await locksOn(s, txId);
+    expect(locks.intents, `locks left on ${s}`).toBe(0);
+    expect(locks.state).not.toBe("prepared");
+  }
+}
+
+describe("crash recovery", () => {
+  it("coordinator crash after one participant prepared: participants' alarms abort it after the deadline", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_first_prepare");
+    const prepared = [await locksOn(acc.shardA, plan.txId), await locksOn(acc.shardB, plan.txId)].filter((l) => l.state === "prepared");
+    expect(prepared.length).toBeGreaterThanOrEqual(1);
+    await sleep(DEADLINE_MS + 50);
+    await runDurableObjectAlarm(shard(acc.shardA));
+    await runDurableObjectAlarm(shard(acc.shardB));
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("coordinator crash after one participant prepared: a reader needing the lock aborts it without waiting for the deadline", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_first_prepare");
+    expect(await balances(acc)).toEqual([100, 0]);
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("coordinator crash after the commit decision: its alarm delivers the commit everywhere", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_decision");
+    await sleep(DELIVERY_RETRY_MS + 50);
+    await runDurableObjectAlarm(coordinatorOf(plan.txId));
+    for (const s of [acc.shardA, acc.shardB]) expect((await locksOn(s, plan.txId)).intents).toBe(0);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("coordinator crash after the decision: a reader sees the whole transaction, never half", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_decision");
+    expect(await balances(acc)).toEqual([50, 50]);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("coordinator crash during commit delivery: the rest is delivered by alarm", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    // The client may get its answer before the crash: delivery runs after it.
+    await coordinatorStub(env, plan.txId).commit(plan, "after_first_commit").catch(() => undefined);
+    await sleep(DELIVERY_RETRY_MS + 50);
+    await runDurableObjectAlarm(coordinatorOf(plan.txId));
+    await sleep(50);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("participant reset after it prepared: its locks survive the reset and are resolved by its alarm", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_first_prepare");
+    await runInDurableObject(shard(acc.shardA), (_o, state) => state.abort("injected participant crash")).catch(() => undefined);
+    await sleep(DEADLINE_MS + 50);
+    await runDurableObjectAlarm(shard(acc.shardA));
+    await runDurableObjectAlarm(shard(acc.shardB));
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("a commit repeated after a coordinator crash answers the recorded decision", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_decision");
+    const again = await coordinatorStub(env, plan.txId).commit(plan);
+    expect(again.ok).toBe(true);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("an undecided transaction is presumed aborted by the coordinator's own timer", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_first_prepare");
+    // A reader that asked without waiting leaves a record to decide later.
+    await coordinatorStub(env, plan.txId).resolve(plan.txId, plan.deadlineMs, false);
+    await sleep(DEADLINE_MS + DECISION_GRACE_MS / 10);
+    await runDurableObjectAlarm(shard(acc.shardA));
+    await runDurableObjectAlarm(shard(acc.shardB));
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+});
