@@ -98,8 +98,13 @@ export function shardWriteFrom(write: Write, field: string): { write: ShardWrite
   }
 }
 
-/** Converts a list of wire writes, refusing duplicates and batches over BATCH_BYTES_MAX. */
-export function shardWritesFrom(writes: readonly Write[], field: string): ShardWrite[] {
+/** Converts a list of wire writes, refusing duplicates and more data than `bytesMax` (named `limitName`). */
+export function shardWritesFrom(
+  writes: readonly Write[],
+  field: string,
+  bytesMax = BATCH_BYTES_MAX,
+  limitName = "BATCH_BYTES_MAX",
+): ShardWrite[] {
   const seen = new Set<string>();
   let totalBytes = 0;
   return writes.map((w, i) => {
@@ -108,8 +113,8 @@ export function shardWritesFrom(writes: readonly Write[], field: string): ShardW
     if (seen.has(key)) throw new FailureError("invalid_argument", `${field}[${i}] writes ${key} again; a batch may write each document once`);
     seen.add(key);
     totalBytes += bytes;
-    if (totalBytes > BATCH_BYTES_MAX) {
-      throw new FailureError("resource_exhausted", `${field} carries more than BATCH_BYTES_MAX (${BATCH_BYTES_MAX}) bytes of document data`);
+    if (totalBytes > bytesMax) {
+      throw new FailureError("resource_exhausted", `${field} carries more than ${limitName} (${bytesMax}) bytes of document data`);
     }
     return write;
   });

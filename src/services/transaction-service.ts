@@ -16,7 +16,7 @@ import { WriteResultSchema, type WriteResult } from "../../gen/impossibledb/v1/d
 import { TransactionalReadSchema, type TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { shardStub } from "../shards/shard-client.js";
@@ -65,7 +65,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       if (token.readOnly && req.writes.length > 0) {
         throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");
       }
-      const writes = shardWritesFrom(req.writes, "writes");
+      const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
       const reads = req.reads.map((r, i): ReadVersion => {
         const ref = refFrom(r.ref, `reads[${i}].ref`);
         if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);
@@ -84,7 +84,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
       const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false);
-      return commitTransaction(env, token, shardWritesFrom(req.writes, "writes"), []);
+      return commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), []);
     },
   };
 }

@@ -227,8 +227,9 @@ export type CommitRequest = Message<"impossibledb.v1.CommitRequest"> & {
   writes: Write[];
 
   /**
-   * Versions the client read by other means and wants validated too; the
-   * reads made through GetDocuments are always validated.
+   * The versions the transaction read (from GetDocuments, or 0 for a
+   * document it saw missing). Commit applies the writes only if every one
+   * of them is still current; a read left out here is not validated.
    *
    * @generated from field: repeated impossibledb.v1.ReadVersion reads = 3;
    */
@@ -358,10 +359,13 @@ export const CommitBatchResponseSchema: GenMessage<CommitBatchResponse> = /*@__P
 /**
  * Strictly serializable transactions across shards.
  *
- * A read-write transaction reads through GetDocuments, which records the
- * version of every document it read, then sends all its writes in Commit.
- * Commit validates that nothing it read has changed and applies the writes
- * atomically on every shard, or answers ABORTED and applies none.
+ * A read-write transaction reads through GetDocuments, which answers the
+ * version of every document it read, then sends all its writes in Commit
+ * together with the versions it read (the SDKs keep that read set for
+ * you). Commit validates that nothing read has changed and applies the
+ * writes atomically on every shard, or answers ABORTED and applies none.
+ * A transaction holds no locks before Commit, and ids from
+ * BeginTransaction expire at their deadline.
  *
  * @generated from service impossibledb.v1.TransactionService
  */
@@ -377,7 +381,8 @@ export const TransactionService: GenService<{
     output: typeof BeginTransactionResponseSchema;
   },
   /**
-   * Reads documents inside a transaction, recording their versions.
+   * Reads documents inside a transaction and answers their versions, which
+   * the client passes back in Commit.reads.
    *
    * @generated from rpc impossibledb.v1.TransactionService.GetDocuments
    */

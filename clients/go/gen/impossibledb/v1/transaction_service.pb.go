@@ -407,8 +407,9 @@ type CommitRequest struct {
 	Transaction string `protobuf:"bytes,1,opt,name=transaction,proto3" json:"transaction,omitempty"`
 	// The writes, at most 500.
 	Writes []*Write `protobuf:"bytes,2,rep,name=writes,proto3" json:"writes,omitempty"`
-	// Versions the client read by other means and wants validated too; the
-	// reads made through GetDocuments are always validated.
+	// The versions the transaction read (from GetDocuments, or 0 for a
+	// document it saw missing). Commit applies the writes only if every one
+	// of them is still current; a read left out here is not validated.
 	Reads         []*ReadVersion `protobuf:"bytes,3,rep,name=reads,proto3" json:"reads,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

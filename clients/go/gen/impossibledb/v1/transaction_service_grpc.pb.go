@@ -32,14 +32,18 @@ const (
 //
 // Strictly serializable transactions across shards.
 //
-// A read-write transaction reads through GetDocuments, which records the
-// version of every document it read, then sends all its writes in Commit.
-// Commit validates that nothing it read has changed and applies the writes
-// atomically on every shard, or answers ABORTED and applies none.
+// A read-write transaction reads through GetDocuments, which answers the
+// version of every document it read, then sends all its writes in Commit
+// together with the versions it read (the SDKs keep that read set for
+// you). Commit validates that nothing read has changed and applies the
+// writes atomically on every shard, or answers ABORTED and applies none.
+// A transaction holds no locks before Commit, and ids from
+// BeginTransaction expire at their deadline.
 type TransactionServiceClient interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(ctx context.Context, in *BeginTransactionRequest, opts ...grpc.CallOption) (*BeginTransactionResponse, error)
-	// Reads documents inside a transaction, recording their versions.
+	// Reads documents inside a transaction and answers their versions, which
+	// the client passes back in Commit.reads.
 	GetDocuments(ctx context.Context, in *GetDocumentsRequest, opts ...grpc.CallOption) (*GetDocumentsResponse, error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
@@ -114,14 +118,18 @@ func (c *transactionServiceClient) CommitBatch(ctx context.Context, in *CommitBa
 //
 // Strictly serializable transactions across shards.
 //
-// A read-write transaction reads through GetDocuments, which records the
-// version of every document it read, then sends all its writes in Commit.
-// Commit validates that nothing it read has changed and applies the writes
-// atomically on every shard, or answers ABORTED and applies none.
+// A read-write transaction reads through GetDocuments, which answers the
+// version of every document it read, then sends all its writes in Commit
+// together with the versions it read (the SDKs keep that read set for
+// you). Commit validates that nothing read has changed and applies the
+// writes atomically on every shard, or answers ABORTED and applies none.
+// A transaction holds no locks before Commit, and ids from
+// BeginTransaction expire at their deadline.
 type TransactionServiceServer interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *BeginTransactionRequest) (*BeginTransactionResponse, error)
-	// Reads documents inside a transaction, recording their versions.
+	// Reads documents inside a transaction and answers their versions, which
+	// the client passes back in Commit.reads.
 	GetDocuments(context.Context, *GetDocumentsRequest) (*GetDocumentsResponse, error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)

@@ -41,10 +41,13 @@ class TransactionService(Protocol):
     """
     Strictly serializable transactions across shards.
 
-    A read-write transaction reads through GetDocuments, which records the
-    version of every document it read, then sends all its writes in Commit.
-    Commit validates that nothing it read has changed and applies the writes
-    atomically on every shard, or answers ABORTED and applies none.
+    A read-write transaction reads through GetDocuments, which answers the
+    version of every document it read, then sends all its writes in Commit
+    together with the versions it read (the SDKs keep that read set for
+    you). Commit validates that nothing read has changed and applies the
+    writes atomically on every shard, or answers ABORTED and applies none.
+    A transaction holds no locks before Commit, and ids from
+    BeginTransaction expire at their deadline.
     """
     async def begin_transaction(self, request: BeginTransactionRequest, ctx: RequestContext[BeginTransactionRequest, BeginTransactionResponse], /) -> BeginTransactionResponse:
         """
@@ -54,7 +57,8 @@ class TransactionService(Protocol):
 
     async def get_documents(self, request: GetDocumentsRequest, ctx: RequestContext[GetDocumentsRequest, GetDocumentsResponse], /) -> GetDocumentsResponse:
         """
-        Reads documents inside a transaction, recording their versions.
+        Reads documents inside a transaction and answers their versions, which
+        the client passes back in Commit.reads.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -163,10 +167,13 @@ class TransactionServiceClient(ConnectClient):
     """
     Strictly serializable transactions across shards.
 
-    A read-write transaction reads through GetDocuments, which records the
-    version of every document it read, then sends all its writes in Commit.
-    Commit validates that nothing it read has changed and applies the writes
-    atomically on every shard, or answers ABORTED and applies none.
+    A read-write transaction reads through GetDocuments, which answers the
+    version of every document it read, then sends all its writes in Commit
+    together with the versions it read (the SDKs keep that read set for
+    you). Commit validates that nothing read has changed and applies the
+    writes atomically on every shard, or answers ABORTED and applies none.
+    A transaction holds no locks before Commit, and ids from
+    BeginTransaction expire at their deadline.
     """
     def __init__(
         self,
@@ -223,7 +230,8 @@ class TransactionServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> GetDocumentsResponse:
         """
-        Reads documents inside a transaction, recording their versions.
+        Reads documents inside a transaction and answers their versions, which
+        the client passes back in Commit.reads.
         """
         return await self.execute_unary(
             request=request,
@@ -313,10 +321,13 @@ class TransactionServiceSync(Protocol):
     """
     Strictly serializable transactions across shards.
 
-    A read-write transaction reads through GetDocuments, which records the
-    version of every document it read, then sends all its writes in Commit.
-    Commit validates that nothing it read has changed and applies the writes
-    atomically on every shard, or answers ABORTED and applies none.
+    A read-write transaction reads through GetDocuments, which answers the
+    version of every document it read, then sends all its writes in Commit
+    together with the versions it read (the SDKs keep that read set for
+    you). Commit validates that nothing read has changed and applies the
+    writes atomically on every shard, or answers ABORTED and applies none.
+    A transaction holds no locks before Commit, and ids from
+    BeginTransaction expire at their deadline.
     """
     def begin_transaction(self, request: BeginTransactionRequest, ctx: RequestContext[BeginTransactionRequest, BeginTransactionResponse], /) -> BeginTransactionResponse:
         """
@@ -326,7 +337,8 @@ class TransactionServiceSync(Protocol):
 
     def get_documents(self, request: GetDocumentsRequest, ctx: RequestContext[GetDocumentsRequest, GetDocumentsResponse], /) -> GetDocumentsResponse:
         """
-        Reads documents inside a transaction, recording their versions.
+        Reads documents inside a transaction and answers their versions, which
+        the client passes back in Commit.reads.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -433,10 +445,13 @@ class TransactionServiceClientSync(ConnectClientSync):
     """
     Strictly serializable transactions across shards.
 
-    A read-write transaction reads through GetDocuments, which records the
-    version of every document it read, then sends all its writes in Commit.
-    Commit validates that nothing it read has changed and applies the writes
-    atomically on every shard, or answers ABORTED and applies none.
+    A read-write transaction reads through GetDocuments, which answers the
+    version of every document it read, then sends all its writes in Commit
+    together with the versions it read (the SDKs keep that read set for
+    you). Commit validates that nothing read has changed and applies the
+    writes atomically on every shard, or answers ABORTED and applies none.
+    A transaction holds no locks before Commit, and ids from
+    BeginTransaction expire at their deadline.
     """
     def __init__(
         self,
@@ -493,7 +508,8 @@ class TransactionServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> GetDocumentsResponse:
         """
-        Reads documents inside a transaction, recording their versions.
+        Reads documents inside a transaction and answers their versions, which
+        the client passes back in Commit.reads.
         """
         return self.execute_unary(
             request=request,

@@ -28,10 +28,13 @@ if _version_not_supported:
 class TransactionServiceStub:
     """Strictly serializable transactions across shards.
 
-    A read-write transaction reads through GetDocuments, which records the
-    version of every document it read, then sends all its writes in Commit.
-    Commit validates that nothing it read has changed and applies the writes
-    atomically on every shard, or answers ABORTED and applies none.
+    A read-write transaction reads through GetDocuments, which answers the
+    version of every document it read, then sends all its writes in Commit
+    together with the versions it read (the SDKs keep that read set for
+    you). Commit validates that nothing read has changed and applies the
+    writes atomically on every shard, or answers ABORTED and applies none.
+    A transaction holds no locks before Commit, and ids from
+    BeginTransaction expire at their deadline.
     """
 
     def __init__(self, channel):
@@ -70,10 +73,13 @@ class TransactionServiceStub:
 class TransactionServiceServicer:
     """Strictly serializable transactions across shards.
 
-    A read-write transaction reads through GetDocuments, which records the
-    version of every document it read, then sends all its writes in Commit.
-    Commit validates that nothing it read has changed and applies the writes
-    atomically on every shard, or answers ABORTED and applies none.
+    A read-write transaction reads through GetDocuments, which answers the
+    version of every document it read, then sends all its writes in Commit
+    together with the versions it read (the SDKs keep that read set for
+    you). Commit validates that nothing read has changed and applies the
+    writes atomically on every shard, or answers ABORTED and applies none.
+    A transaction holds no locks before Commit, and ids from
+    BeginTransaction expire at their deadline.
     """
 
     def BeginTransaction(self, request, context):
@@ -84,7 +90,8 @@ class TransactionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetDocuments(self, request, context):
-        """Reads documents inside a transaction, recording their versions.
+        """Reads documents inside a transaction and answers their versions, which
+        the client passes back in Commit.reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -151,10 +158,13 @@ def add_TransactionServiceServicer_to_server(servicer, server):
 class TransactionService:
     """Strictly serializable transactions across shards.
 
-    A read-write transaction reads through GetDocuments, which records the
-    version of every document it read, then sends all its writes in Commit.
-    Commit validates that nothing it read has changed and applies the writes
-    atomically on every shard, or answers ABORTED and applies none.
+    A read-write transaction reads through GetDocuments, which answers the
+    version of every document it read, then sends all its writes in Commit
+    together with the versions it read (the SDKs keep that read set for
+    you). Commit validates that nothing read has changed and applies the
+    writes atomically on every shard, or answers ABORTED and applies none.
+    A transaction holds no locks before Commit, and ids from
+    BeginTransaction expire at their deadline.
     """
 
     @staticmethod

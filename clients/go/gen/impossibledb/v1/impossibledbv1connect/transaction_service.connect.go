@@ -54,7 +54,8 @@ const (
 type TransactionServiceClient interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *connect.Request[v1.BeginTransactionRequest]) (*connect.Response[v1.BeginTransactionResponse], error)
-	// Reads documents inside a transaction, recording their versions.
+	// Reads documents inside a transaction and answers their versions, which
+	// the client passes back in Commit.reads.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
@@ -147,7 +148,8 @@ func (c *transactionServiceClient) CommitBatch(ctx context.Context, req *connect
 type TransactionServiceHandler interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *connect.Request[v1.BeginTransactionRequest]) (*connect.Response[v1.BeginTransactionResponse], error)
-	// Reads documents inside a transaction, recording their versions.
+	// Reads documents inside a transaction and answers their versions, which
+	// the client passes back in Commit.reads.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
