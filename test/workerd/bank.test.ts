@@ -18,7 +18,7 @@ const ACCOUNTS = 100;
 const INITIAL_BALANCE = 1000;
 const TRANSFERS = inject("bankTransfers");
 const CONCURRENCY = 16;
-const SNAPSHOT_EVERY = 200;
+const SNAPSHOT_EVERY = 400;
 const SNAPSHOT_RETRIES_MAX = 200;
 const SEED = inject("bankSeed");
 
@@ -38,7 +38,8 @@ const account = (i: number) => ({ collection: "accounts", id: `acct-${i}` });
 const key = (ref: { collection: string; id: string }) => `${ref.collection}/${ref.id}`;
 
 describe("bank transfers", () => {
-  it(`conserves money over ${TRANSFERS} concurrent transfers (seed ${SEED})`, { timeout: 240_000 }, async () => {
+  it(`conserves money over ${TRANSFERS} concurrent transfers (seed ${SEED})`, { timeout: 600_000 }, async () => {
+    const startedMs = performance.now();
     const rand = random(SEED);
     const history: RecordedTransaction[] = [];
     const initial = new Map<string, number>();
@@ -135,7 +136,12 @@ describe("bank transfers", () => {
     }
 
     const verdict = checkSerializable(history, initial);
-    console.log(`bank: ${history.filter((t) => t.committed).length} committed, ${aborted} aborted, ${crossShard.length} cross-shard transfers, ${committedSnapshots} snapshots; checker: ${JSON.stringify(verdict)}`);
+    const snapshotAttempts = history.filter((t) => t.id.startsWith("snapshot")).length;
+    console.log(
+      `bank (seed ${SEED}): ${history.filter((t) => t.committed).length} committed, ${aborted} aborted, ` +
+        `${crossShard.length} cross-shard transfers, ${committedSnapshots} snapshots in ${snapshotAttempts} attempts, ` +
+        `${Math.round(performance.now() - startedMs)} ms; checker: ${JSON.stringify(verdict)}`,
+    );
     expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
   });
 });
