@@ -19,7 +19,9 @@ export type Remote<T> = {
 };
 
 /** A typed stub for one shard. */
-export type ShardStub = Remote<Pick<StorageObject, "get" | "write" | "list" | "stats">>;
+export type ShardStub = Remote<
+  Pick<StorageObject, "get" | "write" | "list" | "stats" | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes">
+>;
 
 /** The stub of shard `shardId`. */
 export function shardStub(env: Env, shardId: string): ShardStub {
