@@ -33,7 +33,7 @@ export async function withinDeadline<T>(promise: Promise<T>, deadline: Deadline)
   if (leftMs <= 0) throw expired();
   let timer: ReturnType<typeof setTimeout> | null = null;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(expired()), leftMs);
+    timer = setTimeout(() => reject(expired()), Math.min(leftMs, 2 ** 31 - 1));
   });
   try {
     return await Promise.race([promise, timeout]);
