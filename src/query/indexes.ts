@@ -11,6 +11,7 @@
  * it. An index's id is derived from its definition, so creating it again
  * anywhere is idempotent.
  */
+import type { SqlValue } from "./sql-value.js";
 import type { Migration } from "../storage/schema.js";
 import { formatFieldPath, parseFieldPath, type FieldPath } from "../validation/field-path.js";
 import { isIdPath } from "./expression.js";
@@ -76,7 +77,7 @@ export function createIndexSql(spec: IndexSpec): string {
   return `CREATE INDEX IF NOT EXISTS "${sqlIndexName(spec)}" ON documents (collection, ${columns.join(", ")})`;
 }
 
-interface CatalogRow extends Record<string, SqlStorageValue> {
+interface CatalogRow extends Record<string, SqlValue> {
   collection: string;
   index_id: string;
   fields: string;
@@ -85,7 +86,7 @@ interface CatalogRow extends Record<string, SqlStorageValue> {
 
 /** The narrow SQL surface this module needs. */
 export interface IndexSql {
-  exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): { toArray(): T[] };
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): { toArray(): T[] };
 }
 
 /** Creates an index on this shard (idempotently) and records it. */

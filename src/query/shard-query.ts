@@ -9,6 +9,7 @@
  * It stops early: after `limit` matches, at SHARD_REPLY_BYTES_MAX of data,
  * or, failing the query, past its rows-read budget.
  */
+import type { SqlValue } from "./sql-value.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
 import { FailureError } from "../errors.js";
@@ -31,7 +32,7 @@ export interface ShardCursor<T> extends Iterable<T> {
 
 /** The slice of SqlStorage a shard query needs. */
 export interface ShardSql extends IndexSql {
-  exec<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): ShardCursor<T>;
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): ShardCursor<T>;
 }
 
 /** A page request to one shard. */
@@ -67,7 +68,7 @@ export type ShardQueryResult =
     }
   | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly rowsRead: number };
 
-interface Row extends Record<string, SqlStorageValue> {
+interface Row extends Record<string, SqlValue> {
   id: string;
   data: string;
   version: number;
