@@ -52,9 +52,9 @@ export const filter: fc.Arbitrary<OracleExpr> = fc.letrec<{ expr: OracleExpr }>(
     fc.record({ kind: fc.constantFrom("and" as const, "or" as const), children: fc.array(tie("expr"), { minLength: 1, maxLength: 3 }) }),
     fc.record({ kind: fc.constant("not" as const), child: tie("expr") }),
   ),
-})).expr;
+})).expr.map(plain);
 
-export const order: fc.Arbitrary<OracleOrder[]> = fc.array(fc.record({ path: fc.constantFrom(...ORDERABLE), descending: fc.boolean() }), { maxLength: 2 });
+export const order: fc.Arbitrary<OracleOrder[]> = fc.array(fc.record({ path: fc.constantFrom(...ORDERABLE), descending: fc.boolean() }), { maxLength: 2 }).map(plain);
 
 export const aggregations: fc.Arbitrary<OracleAggregate[]> = fc
   .array(
@@ -64,4 +64,10 @@ export const aggregations: fc.Arbitrary<OracleAggregate[]> = fc
     ),
     { minLength: 1, maxLength: 4 },
   )
-  .map((list) => list.map((a, i) => ({ ...a, alias: `r${i}` })));
+  .map((list) => plain(list.map((a, i) => ({ ...a, alias: `r${i}` }))));
+
+// fast-check builds records without a prototype, which Workers RPC cannot
+// copy; queries from the wire are plain objects.
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
