@@ -15,7 +15,7 @@ import type { SqlValue } from "./sql-value.js";
 import type { Migration } from "../storage/schema.js";
 import { formatFieldPath, parseFieldPath, type FieldPath } from "../validation/field-path.js";
 import { isIdPath } from "./expression.js";
-import { sqlKeyOf } from "./sql-path.js";
+import { sqlCollectionLiteral, sqlKeyOf } from "./sql-path.js";
 
 /** The migrations of a shard's index catalog, recorded as component "indexes". */
 export const INDEX_MIGRATIONS: readonly Migration[] = [
@@ -74,7 +74,9 @@ export function createIndexSql(spec: IndexSpec): string {
     const dir = f.descending ? " DESC" : "";
     return `${key.rank}${dir}, ${key.value}${dir}`;
   });
-  return `CREATE INDEX IF NOT EXISTS "${sqlIndexName(spec)}" ON documents (collection, ${columns.join(", ")})`;
+  // Partial on its collection: documents of other collections never enter
+  // it, so writing them costs nothing here.
+  return `CREATE INDEX IF NOT EXISTS "${sqlIndexName(spec)}" ON documents (collection, ${columns.join(", ")}) WHERE collection = ${sqlCollectionLiteral(spec.collection)}`;
 }
 
 interface CatalogRow extends Record<string, SqlValue> {

@@ -23,6 +23,7 @@ import { indexIdForSqlName, type IndexSql } from "./indexes.js";
 import type { OrderKey, QueryCursor } from "./order.js";
 import { filterToSql } from "./sql-filter.js";
 import { orderToSql } from "./sql-order.js";
+import { sqlCollectionLiteral } from "./sql-path.js";
 
 /** A row cursor, as SqlStorage returns it: iterable, lazily, with SQLite's counters. */
 export interface ShardCursor<T> extends Iterable<T> {
@@ -80,14 +81,14 @@ interface Row extends Record<string, SqlValue> {
 export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQueryResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a shard page asks for at least one row");
   const order = orderToSql(req.order, req.after);
-  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX - 1 - order.after.params.length, charsMax: SQL_FILTER_CHARS_MAX });
+  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX - order.after.params.length, charsMax: SQL_FILTER_CHARS_MAX });
   const sortColumns = order.columns === "" ? "" : `, ${order.columns}`;
   const statement =
     `SELECT id, data, version, create_time_ms, update_time_ms FROM (` +
-    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM documents WHERE collection = ? AND (${filter.sql})` +
+    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM documents WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})` +
     `) WHERE ${order.after.sql} ORDER BY ${order.orderBy}` +
     (filter.exact ? ` LIMIT ${req.limit + 1}` : "");
-  const params = [req.collection, ...filter.params, ...order.after.params];
+  const params = [...filter.params, ...order.after.params];
   const cursor = sql.exec<Row>(statement, ...params);
   const documents: StoredDocument[] = [];
   let bytes = 0;
@@ -125,9 +126,9 @@ export type ShardAggregationResult =
 
 /** Folds a shard's matching documents into partial aggregates. */
 export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest): ShardAggregationResult {
-  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX - 1, charsMax: SQL_FILTER_CHARS_MAX });
-  const params = [req.collection, ...filter.params];
-  const where = `collection = ? AND (${filter.sql})`;
+  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX, charsMax: SQL_FILTER_CHARS_MAX });
+  const params = filter.params;
+  const where = `collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})`;
   const countOnly = filter.exact && req.groupBy.length === 0 && req.aggregations.every((a) => a.fn === "count" && a.path === null);
   if (countOnly) {
     // Counting documents needs no row contents: SQLite counts on its own.

@@ -13,6 +13,7 @@
  * query's expressions with an index's expressions.
  */
 import type { FieldPath } from "../validation/field-path.js";
+import { checkCollection } from "../validation/refs.js";
 import { isIdPath } from "./expression.js";
 import { RANK_ARRAY, RANK_BOOLEAN, RANK_MAP, RANK_MISSING, RANK_NULL, RANK_NUMBER, RANK_STRING } from "./values.js";
 
@@ -62,4 +63,15 @@ export function sqlKeyOf(path: FieldPath): SqlKey | null {
 /** The JSON path literal for `json_each`, or null. */
 export function sqlEachPath(path: FieldPath): string | null {
   return isIdPath(path) ? null : sqlJsonPathLiteral(path);
+}
+
+/**
+ * A collection name as a SQL literal. Collection names are
+ * `[A-Za-z_][A-Za-z0-9_-]*` (checked again here), so the literal is safe; a
+ * literal rather than a parameter lets SQLite use an index that is partial
+ * on its collection.
+ */
+export function sqlCollectionLiteral(collection: string): string {
+  if (checkCollection(collection) !== null) throw new Error("invariant broken: collection names are checked before they reach a shard");
+  return `'${collection}'`;
 }
