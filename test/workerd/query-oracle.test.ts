@@ -37,7 +37,7 @@ describe("queries over real shard objects match the oracle", () => {
       }),
       { numRuns: 40 },
     );
-  });
+  }, 60_000);
 
   it("aggregations over 1, 3 and 8 shards", async () => {
     await fc.assert(
@@ -52,5 +52,5 @@ describe("queries over real shard objects match the oracle", () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, 60_000);
 });

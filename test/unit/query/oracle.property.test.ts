@@ -75,7 +75,7 @@ describe("queries match the oracle", () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 
   it("aggregations with and without group-by over 1, 3 and 8 shards", async () => {
     await fc.assert(
@@ -89,5 +89,5 @@ describe("queries match the oracle", () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 });
