@@ -27,7 +27,7 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     if (cors === null) return response;
     const headers = new Headers(response.headers);
     cors.forEach((value, key) => headers.set(key, value));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" });
   };
 }
 
@@ -36,7 +36,10 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   const uReq = universalServerRequestFromFetch(guarded.request, {});
   const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
   const uRes = await handler({ ...uReq, contextValues });
-  return universalServerResponseToFetch(uRes);
+  const response = universalServerResponseToFetch(uRes);
+  // Connect compresses bodies itself and sets Content-Encoding; "manual"
+  // stops the runtime from encoding them a second time.
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers, encodeBody: "manual" });
 }
 
 function notFound(path: string): Response {
