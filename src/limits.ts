@@ -88,8 +88,12 @@ export const SHARD_BATCH_ROWS_MAX = PAGE_SIZE_MAX + QUERY_OFFSET_MAX + 1;
 /** The first batch a shard sends for StreamQuery, so the first results flow early. */
 export const STREAM_FIRST_BATCH_ROWS = 50;
 
-/** A shard stops filling a batch once it holds this many bytes of document JSON (Workers RPC messages stay small). */
-export const SHARD_REPLY_BYTES_MAX = 8 * 1024 * 1024;
+/**
+ * A shard stops filling a batch once it holds this many bytes of document
+ * JSON, so RPC replies stay small and a query over 64 shards buffers at
+ * most about 64 MiB in the Worker.
+ */
+export const SHARD_REPLY_BYTES_MAX = 1024 * 1024;
 
 /** The most values in one IN, NOT_IN or ARRAY_CONTAINS_ANY list. */
 export const FILTER_LIST_VALUES_MAX = 100;

@@ -173,7 +173,7 @@ function overBudget(rowsRead: number, max: number) {
   return {
     ok: false as const,
     kind: "resource_exhausted" as const,
-    message: `the query read more than ${max} rows on one shard (QUERY_ROWS_READ_MAX); add a filter an index serves, or a secondary index`,
+    message: `the query read more than its remaining budget of ${max} rows (QUERY_ROWS_READ_MAX); narrow the filter or add a secondary index that serves it`,
     rowsRead,
   };
 }
