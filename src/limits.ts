@@ -114,11 +114,11 @@ export const INDEXES_PER_COLLECTION_MAX = 64;
 export const SQL_PARAMS_MAX = 100;
 
 /**
- * The most characters of filter SQL in one shard statement. A Durable
- * Object refuses statements over 100 KB; sort keys and the cursor take the
- * rest, and filter parts past this budget are checked in JavaScript instead.
+ * The most UTF-8 bytes in one shard statement; a Durable Object refuses
+ * statements over 100 KB. Sort keys and the cursor are spelled first; filter
+ * parts that do not fit in what is left are checked in JavaScript instead.
  */
-export const SQL_FILTER_CHARS_MAX = 40_000;
+export const SQL_STATEMENT_BYTES_MAX = 90_000;
 
 function assertLimit(condition: boolean, relation: string): void {
   if (!condition) throw new Error(`limits.ts: broken relation between limits: ${relation}`);

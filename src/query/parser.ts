@@ -19,7 +19,7 @@ import { rankOf, RANK_ARRAY, RANK_MAP } from "./values.js";
 /** Parses and validates a query's filters into one tree (MATCH_ALL when there are none). */
 export function parseQueryFilter(where: Filter | undefined, text: string): Expr {
   const parts: Expr[] = [];
-  if (where !== undefined) parts.push(parseStructured(where, "where", 1));
+  if (where !== undefined) parts.push(parseStructured(where, "where", 1, { nodes: 0 }));
   if (text.trim() !== "") parts.push(parseTextFilter(text));
   const expr = parts.length === 0 ? MATCH_ALL : allOf(parts);
   const nodes = nodeCount(expr);
@@ -34,15 +34,18 @@ export function fieldPathFrom(text: string, where: string): FieldPath {
   return parsed.path;
 }
 
-function parseStructured(filter: Filter, where: string, depth: number): Expr {
+// Nodes are counted as they are parsed, so a huge filter is refused before
+// it is all converted.
+function parseStructured(filter: Filter, where: string, depth: number, count: { nodes: number }): Expr {
   if (depth > FILTER_DEPTH_MAX) throw invalid(`${where}: filters nest deeper than FILTER_DEPTH_MAX (${FILTER_DEPTH_MAX})`);
+  if (++count.nodes > FILTER_NODES_MAX) throw invalid(`${where}: the filter has more than FILTER_NODES_MAX (${FILTER_NODES_MAX}) nodes`);
   const f = filter.filterType;
   switch (f.case) {
     case "fieldFilter":
       return parseFieldFilter(f.value, `${where}.field_filter`);
     case "compositeFilter": {
       const at = `${where}.composite_filter`;
-      const children = f.value.filters.map((c, i) => parseStructured(c, `${at}.filters[${i}]`, depth + 1));
+      const children = f.value.filters.map((c, i) => parseStructured(c, `${at}.filters[${i}]`, depth + 1, count));
       if (children.length === 0) throw invalid(`${at}.filters: at least one filter is required`);
       if (f.value.op === CompositeFilter_Operator.AND) return { kind: "and", children };
       if (f.value.op === CompositeFilter_Operator.OR) return { kind: "or", children };
@@ -51,7 +54,7 @@ function parseStructured(filter: Filter, where: string, depth: number): Expr {
     case "notFilter": {
       const inner = f.value.filter;
       if (inner === undefined) throw invalid(`${where}.not_filter.filter is required`);
-      return { kind: "not", child: parseStructured(inner, `${where}.not_filter.filter`, depth + 1) };
+      return { kind: "not", child: parseStructured(inner, `${where}.not_filter.filter`, depth + 1, count) };
     }
     case undefined:
       throw invalid(`${where}: a filter must set field_filter, composite_filter or not_filter`);

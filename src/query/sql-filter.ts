@@ -25,24 +25,27 @@ export interface SqlCondition {
 /** Budgets for one translation. */
 export interface SqlBudget {
   readonly paramsMax: number;
-  readonly charsMax: number;
+  /** UTF-8 bytes of SQL text. */
+  readonly bytesMax: number;
 }
 
 type Part = { sql: string; exact: boolean };
 
+const utf8 = new TextEncoder();
 const TRUE: Part = { sql: "1", exact: true };
 const SUPERSET: Part = { sql: "1", exact: false };
 
 /** Translates `expr` within `budget`. */
 export function filterToSql(expr: Expr, budget: SqlBudget): SqlCondition {
   const params: Array<string | number> = [];
-  let chars = 0;
+  let bytes = 0;
   // A leaf is kept only if it fits the remaining budget; otherwise it
   // widens to a superset, which is always correct.
   const fit = (sql: string, values: Array<string | number>): Part => {
-    if (params.length + values.length > budget.paramsMax || chars + sql.length > budget.charsMax) return SUPERSET;
+    const size = utf8.encode(sql).length;
+    if (params.length + values.length > budget.paramsMax || bytes + size > budget.bytesMax) return SUPERSET;
     params.push(...values);
-    chars += sql.length;
+    bytes += size;
     return { sql, exact: true };
   };
   const walk = (e: Expr): Part => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
-import { Aggregation_Function, FieldFilter_Operator, Order_Direction, type Query } from "../../gen/impossibledb/v1/query_pb.js";
+import { Aggregation_Function, CompositeFilter_Operator, FieldFilter_Operator, Order_Direction, type Query } from "../../gen/impossibledb/v1/query_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { QuerySchema } from "../../gen/impossibledb/v1/query_pb.js";
 import { runQueryPage } from "../../src/query/executor.js";
 import { MATCH_ALL } from "../../src/query/expression.js";
-import { connectClient, expectCode } from "./helpers.js";
+import { connectClient, expectCode, rawFetch } from "./helpers.js";
 import { stubCluster } from "./query-cluster.js";
 
 const db = connectClient(CollectionService);
@@ -188,6 +188,24 @@ describe("limits", () => {
   });
 });
 
+describe("compression", () => {
+  // buf curl and other Connect clients ask for gzip; a response over the
+  // compression threshold must be gzipped exactly once (the runtime must not
+  // encode Connect's already-compressed body a second time).
+  it("gzips a large answer exactly once", async () => {
+    await fill("gz", Array.from({ length: 20 }, (_, i) => ({ id: `g${i}`, data: { text: "x".repeat(100), i } })));
+    const res = await rawFetch("/impossibledb.v1.QueryService/RunQuery", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept-Encoding": "gzip" },
+      body: JSON.stringify({ query: { collection: "gz", filter: "i >= 0" } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Encoding")).toBe("gzip");
+    // workerd's fetch undoes one Content-Encoding, as every HTTP client does.
+    expect((JSON.parse(await res.text()) as { documents: unknown[] }).documents).toHaveLength(20);
+  });
+});
+
 describe("bad and hostile input", () => {
   it("malformed filters are InvalidArgument and say where", async () => {
     const bad: Array<[string, RegExp]> = [
@@ -225,6 +243,20 @@ describe("bad and hostile input", () => {
     const long = "`" + "x".repeat(1400) + "`";
     expect(await ids({ collection: "hostile", filter: `${long}:*` })).toEqual([]);
     await expectCode(query.runQuery({ query: { collection: "hostile", filter: `\`${"y".repeat(1600)}\` = 1` } }), Code.InvalidArgument, /FIELD_PATH_LENGTH_MAX/);
+    // Statements stay under the Durable Object's 100 KB: sort keys that cannot fit are refused,
+    // and filter parts that do not fit are checked in JavaScript instead.
+    const longPath = (i: number) => `\`${String(i).padStart(2, "0")}${"p".repeat(1400)}\``;
+    // Three segments of 490 three-byte characters: about 4.4 KB of UTF-8 per path.
+    const widePath = (i: number) => [0, 1, 2].map((j) => `\`${i}${j}${"名".repeat(488)}\``).join(".");
+    expect(await ids({ collection: "hostile", orderBy: Array.from({ length: 16 }, (_, i) => ({ field: longPath(i) })) })).toEqual(["h1", "h2"]);
+    await expectCode(
+      query.runQuery({ query: { collection: "hostile", orderBy: Array.from({ length: 16 }, (_, i) => ({ field: widePath(i) })) } }),
+      Code.InvalidArgument,
+      /too long to query together/,
+    );
+    const absent = Array.from({ length: 40 }, (_, i) => field(widePath(i), FieldFilter_Operator.EXISTS, { kind: { case: "boolValue" as const, value: false } } as never));
+    const where = { filterType: { case: "compositeFilter" as const, value: { op: CompositeFilter_Operator.AND, filters: [...absent, field("plain", FieldFilter_Operator.EQUAL, num(2))] } } };
+    expect(await ids({ collection: "hostile", where })).toEqual(["h2"]);
     // Nothing was harmed.
     expect((await db.getDocument({ ref: { collection: "hostile", id: "h2" } })).document!.data).toEqual({ plain: 2 });
   });

@@ -86,6 +86,13 @@ describe("the structured filter", () => {
     expect(failure(() => parseQueryFilter(ff("a.`", FieldFilter_Operator.EQUAL, list), "")).message).toMatch(/^where.field_filter.field: /);
   });
 
+  it("stops counting at FILTER_NODES_MAX while it parses", () => {
+    const leaf = ff("a", FieldFilter_Operator.EXISTS);
+    const wide = (filters: unknown[]) => create(FilterSchema, { filterType: { case: "compositeFilter", value: { op: CompositeFilter_Operator.AND, filters: filters as never } } });
+    const huge = wide(Array.from({ length: 100 }, () => wide(Array.from({ length: 100 }, () => leaf))));
+    expect(failure(() => parseQueryFilter(huge, "")).message).toMatch(/more than FILTER_NODES_MAX \(500\) nodes/);
+  });
+
   it("ANDs the structured and the text filter", () => {
     const both = parseQueryFilter(ff("a", FieldFilter_Operator.EXISTS), "b = 1");
     expect(both).toEqual({ kind: "and", children: [{ kind: "exists", path: ["a"], present: true }, { kind: "compare", path: ["b"], op: "==", value: 1 }] });

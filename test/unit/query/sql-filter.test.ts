@@ -3,7 +3,7 @@ import { filterToSql } from "../../../src/query/sql-filter.js";
 import { sqlJsonPathLiteral } from "../../../src/query/sql-path.js";
 import { parseQueryFilter } from "../../../src/query/parser.js";
 
-const budget = { paramsMax: 100, charsMax: 40_000 };
+const budget = { paramsMax: 100, bytesMax: 40_000 };
 const sql = (filter: string, b = budget) => filterToSql(parseQueryFilter(undefined, filter), b);
 
 describe("filters in SQL", () => {
@@ -24,7 +24,7 @@ describe("filters in SQL", () => {
     // A superset cannot be negated: NOT over it widens to true.
     expect(sql("NOT `it's` = 1")).toEqual({ sql: "1", params: [], exact: false });
     // Past the parameter budget, parts are checked in JavaScript instead.
-    const tight = sql("a = 1 AND b = 2 AND c = 3", { paramsMax: 2, charsMax: 40_000 });
+    const tight = sql("a = 1 AND b = 2 AND c = 3", { paramsMax: 2, bytesMax: 40_000 });
     expect(tight.params).toEqual([1, 2]);
     expect(tight.exact).toBe(false);
   });
