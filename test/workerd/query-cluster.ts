@@ -8,6 +8,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { env } from "cloudflare:test";
 import type { QueryShards } from "../../src/query/executor.js";
+import type { IndexSpec } from "../../src/query/indexes.js";
 import { createShardRouter } from "../../src/routing/router.js";
 import { shardStub } from "../../src/shards/shard-client.js";
 import type { ShardWrite } from "../../src/storage/types.js";
@@ -15,6 +16,7 @@ import type { ShardWrite } from "../../src/storage/types.js";
 export interface StubCluster {
   readonly shards: QueryShards;
   put(collection: string, docs: ReadonlyArray<{ id: string; data: JsonObject }>): Promise<void>;
+  createIndex(spec: IndexSpec): Promise<void>;
 }
 
 /** N shard DOs behind a router of their own. */
@@ -28,6 +30,9 @@ export function stubCluster(name: string, count: number): StubCluster {
       shardFor: (c, id) => router.shardFor(c, id),
       query: (shard, req) => shardStub(env, shard).query(req),
       aggregate: (shard, req) => shardStub(env, shard).aggregate(req),
+    },
+    async createIndex(spec) {
+      await Promise.all(table.shards.map((shard) => shardStub(env, shard).createIndex(spec)));
     },
     async put(collection, docs) {
       const byShard = new Map<string, ShardWrite[]>();
