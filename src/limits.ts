@@ -66,6 +66,60 @@ export const SHARD_CALL_RETRIES_MAX = 3;
 /** The first retry backoff for Durable Object calls; it doubles per retry, with jitter. */
 export const SHARD_CALL_BACKOFF_MS = 20;
 
+/** The most documents a query may skip with `offset`; deeper pages use page tokens. */
+export const QUERY_OFFSET_MAX = 10_000;
+
+/**
+ * The most rows SQLite may read for one query, over all its shards and
+ * pages of one call (SQLite's own `rowsRead` counter); past it the query
+ * fails with RESOURCE_EXHAUSTED rather than scanning without end.
+ */
+export const QUERY_ROWS_READ_MAX = 1_000_000;
+
+/** How long one query call may run in the Worker, in milliseconds (a shorter client deadline wins). */
+export const QUERY_DEADLINE_MS = 30_000;
+
+/** The most shard calls of one query in flight at once (the fan-out bound). */
+export const QUERY_FANOUT_CONCURRENCY_MAX = 16;
+
+/** The most documents one shard sends in one batch of a query. */
+export const SHARD_BATCH_ROWS_MAX = PAGE_SIZE_MAX + QUERY_OFFSET_MAX + 1;
+
+/** The first batch a shard sends for StreamQuery, so the first results flow early. */
+export const STREAM_FIRST_BATCH_ROWS = 50;
+
+/**
+ * A shard stops filling a batch once it holds this many bytes of document
+ * JSON, so RPC replies stay small and a query over 64 shards buffers at
+ * most about 64 MiB in the Worker.
+ */
+export const SHARD_REPLY_BYTES_MAX = 1024 * 1024;
+
+/** The most values in one IN, NOT_IN or ARRAY_CONTAINS_ANY list. */
+export const FILTER_LIST_VALUES_MAX = 100;
+
+/** The most nodes (comparisons, ANDs, ORs, NOTs) in one filter. */
+export const FILTER_NODES_MAX = 500;
+
+/** The deepest nesting of composite and NOT filters. */
+export const FILTER_DEPTH_MAX = 20;
+
+/** The most groups one aggregation may produce (on one shard or merged). */
+export const AGGREGATION_GROUPS_MAX = 10_000;
+
+/** The most secondary indexes on one collection. */
+export const INDEXES_PER_COLLECTION_MAX = 64;
+
+/** SQLite's bound-parameter limit in a Durable Object. */
+export const SQL_PARAMS_MAX = 100;
+
+/**
+ * The most UTF-8 bytes in one shard statement; a Durable Object refuses
+ * statements over 100 KB. Sort keys and the cursor are spelled first; filter
+ * parts that do not fit in what is left are checked in JavaScript instead.
+ */
+export const SQL_STATEMENT_BYTES_MAX = 90_000;
+
 function assertLimit(condition: boolean, relation: string): void {
   if (!condition) throw new Error(`limits.ts: broken relation between limits: ${relation}`);
 }
@@ -79,6 +133,12 @@ assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus frami
 // the document's encoding, so a maximal document must fit in one row.
 assertLimit(DOCUMENT_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
 assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper than documents");
+assertLimit(SHARD_BATCH_ROWS_MAX > PAGE_SIZE_MAX + QUERY_OFFSET_MAX, "one batch per shard serves the deepest first page");
+assertLimit(STREAM_FIRST_BATCH_ROWS <= SHARD_BATCH_ROWS_MAX, "the first stream batch is a batch");
+assertLimit(DOCUMENT_BYTES_MAX <= SHARD_REPLY_BYTES_MAX, "a shard batch holds at least one document");
+// Sixteen sort keys take 4 parameters each in the resume condition, plus
+// the collection and the id; the filter must keep some parameters.
+assertLimit(16 * 4 + 2 < SQL_PARAMS_MAX, "sort keys and a cursor fit in one statement's parameters");
 
 /** The most writes one transaction or atomic batch may carry. */
 export const TX_WRITES_MAX = 500;

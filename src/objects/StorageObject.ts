@@ -10,11 +10,20 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
-import { applyWrites, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
-import type { ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
+import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
+import type { Blocked, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
 import { TRANSACTION_MIGRATIONS } from "../sync/lockManager.js";
 import { abort, commit, commitOnePhase, prepare, type ParticipantRequest, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
+import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
+import {
+  runShardAggregation,
+  runShardQuery,
+  type ShardAggregationRequest,
+  type ShardAggregationResult,
+  type ShardQueryRequest,
+  type ShardQueryResult,
+} from "../query/shard-query.js";
 
 export class StorageObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -22,6 +31,7 @@ export class StorageObject extends DurableObject<Env> {
     ctx.storage.transactionSync(() => {
       migrate(ctx.storage.sql, "documents", DOCUMENT_MIGRATIONS);
       migrate(ctx.storage.sql, "transactions", TRANSACTION_MIGRATIONS);
+      migrate(ctx.storage.sql, "indexes", INDEX_MIGRATIONS);
     });
   }
 
@@ -74,5 +84,34 @@ export class StorageObject extends DurableObject<Env> {
   /** Resolves prepared transactions past their deadline, and forgets finished ones. */
   override async alarm(): Promise<void> {
     await resolveOverdue(this.ctx.storage, this.env, Date.now());
+  }
+
+  /**
+   * Runs one page of a query on this shard. Blocked while a transaction
+   * holds write intents in the collection, so a query never sees half of a
+   * transaction.
+   */
+  query(req: ShardQueryRequest): ShardQueryResult | Blocked {
+    return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
+  }
+
+  /** Computes this shard's partial aggregates; Blocked like query. */
+  aggregate(req: ShardAggregationRequest): ShardAggregationResult | Blocked {
+    return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardAggregation(this.ctx.storage.sql, req);
+  }
+
+  /** Creates (and backfills) a secondary index; idempotent. */
+  createIndex(spec: IndexSpec): void {
+    this.ctx.storage.transactionSync(() => createIndex(this.ctx.storage.sql, spec));
+  }
+
+  /** Drops a secondary index; true when it existed. */
+  dropIndex(collection: string, id: string): boolean {
+    return this.ctx.storage.transactionSync(() => dropIndex(this.ctx.storage.sql, collection, id));
+  }
+
+  /** The secondary indexes of a collection on this shard. */
+  listIndexes(collection: string): IndexSpec[] {
+    return listIndexes(this.ctx.storage.sql, collection);
   }
 }

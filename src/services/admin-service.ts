@@ -1,7 +1,6 @@
 /**
- * AdminService: the routing table, shard statistics, and exports. Index
- * management arrives with the query milestone and answers UNIMPLEMENTED
- * until then.
+ * AdminService: the routing table, shard statistics, exports, and
+ * secondary indexes (`index-admin.ts`).
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -14,9 +13,7 @@ import { readFromShard } from "../shards/shard-client.js";
 import { PAGE_SIZE_DEFAULT } from "../limits.js";
 import { collectionFrom, toDocument } from "./convert.js";
 import { listPage } from "./list-documents.js";
-import { unimplemented } from "./unimplemented.js";
-
-const INDEX_MILESTONE = "the query system (secondary indexes)";
+import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
 
 /** Creates the AdminService implementation. */
 export function createAdminService(): ServiceImpl<typeof AdminService> {
@@ -63,9 +60,18 @@ export function createAdminService(): ServiceImpl<typeof AdminService> {
       } while (token !== "");
     },
 
-    createIndex: () => unimplemented("CreateIndex", INDEX_MILESTONE),
-    getIndex: () => unimplemented("GetIndex", INDEX_MILESTONE),
-    listIndexes: () => unimplemented("ListIndexes", INDEX_MILESTONE),
-    deleteIndex: () => unimplemented("DeleteIndex", INDEX_MILESTONE),
+    async createIndex(req, ctx) {
+      return { index: await createIndexEverywhere(envOf(ctx), req.index) };
+    },
+    async getIndex(req, ctx) {
+      return { index: await getIndexEverywhere(envOf(ctx), req.collection, req.id) };
+    },
+    async listIndexes(req, ctx) {
+      return { indexes: await listIndexesEverywhere(envOf(ctx), req.collection) };
+    },
+    async deleteIndex(req, ctx) {
+      await deleteIndexEverywhere(envOf(ctx), req.collection, req.id);
+      return {};
+    },
   };
 }

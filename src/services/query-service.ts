@@ -1,23 +1,95 @@
 /**
- * QueryService. The contract is fixed; the query engine (parser, planner,
- * executor, aggregator) arrives with the query milestone, and until then
- * every method answers UNIMPLEMENTED.
+ * QueryService: RunQuery (a page at a time), StreamQuery (every result, sent
+ * as the shards' results merge) and RunAggregationQuery, over the query
+ * engine in `src/query/`.
  */
+import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
+import { AggregationGroupSchema, QueryPlanSchema, ShardPlanSchema, type QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
 import type { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
-import { unimplemented } from "./unimplemented.js";
-
-const MILESTONE = "the query system (filters, sorting, aggregation across shards)";
+import { FailureError } from "../errors.js";
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from "../limits.js";
+import { runAggregation, runQueryPage, streamQuery, type QueryReport } from "../query/executor.js";
+import { decodePageState, encodePageState, queryScope } from "../query/page-state.js";
+import { valueFromJson } from "../query/proto-values.js";
+import { aggregationSpecFrom, querySpecFrom } from "../query/query-spec.js";
+import { envOf } from "../server/context.js";
+import { toDocument } from "./convert.js";
+import { pageTokenKey } from "./list-documents.js";
+import { queryDeadline, routedQueryShards } from "./query-shards.js";
 
 /** Creates the QueryService implementation. */
 export function createQueryService(): ServiceImpl<typeof QueryService> {
   return {
-    runQuery: () => unimplemented("RunQuery", MILESTONE),
-    // A generator, so the stream fails on its first read like any stream would.
-    // eslint-disable-next-line require-yield
-    async *streamQuery() {
-      unimplemented("StreamQuery", MILESTONE);
+    async runQuery(req, ctx) {
+      const env = envOf(ctx);
+      if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
+      const spec = querySpecFrom(req.query);
+      const pageSize = req.pageSize || PAGE_SIZE_DEFAULT;
+      if (pageSize < 1 || pageSize > PAGE_SIZE_MAX) throw new FailureError("invalid_argument", `page_size must be 1 to ${PAGE_SIZE_MAX}`);
+      const key = pageTokenKey(env);
+      const scope = await queryScope(spec);
+      const state = req.pageToken === "" ? null : await decodePageState(key, scope, spec, req.pageToken);
+      const shards = await routedQueryShards(env);
+      const page = await runQueryPage(shards, spec, pageSize, state, { deadline: queryDeadline(ctx), explain: req.explain });
+      return {
+        documents: page.documents.map((d) => toDocument(d, spec.select)),
+        nextPageToken: page.next === null ? "" : await encodePageState(key, scope, page.next),
+        plan: req.explain ? toPlan(page.report) : undefined,
+      };
     },
-    runAggregationQuery: () => unimplemented("RunAggregationQuery", MILESTONE),
+
+    async *streamQuery(req, ctx) {
+      const env = envOf(ctx);
+      if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
+      const spec = querySpecFrom(req.query);
+      const shards = await routedQueryShards(env);
+      const results = streamQuery(shards, spec, { deadline: queryDeadline(ctx), explain: req.explain });
+      for (;;) {
+        const next = await results.next();
+        if (next.done) {
+          if (req.explain) yield { result: { case: "plan", value: toPlan(next.value) } };
+          return;
+        }
+        yield { result: { case: "document", value: toDocument(next.value, spec.select) } };
+      }
+    },
+
+    async runAggregationQuery(req, ctx) {
+      const env = envOf(ctx);
+      if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
+      const { spec, aggregations, groupBy } = aggregationSpecFrom(req.query, req.aggregations, req.groupBy);
+      const shards = await routedQueryShards(env);
+      const { groups, report } = await runAggregation(shards, spec, groupBy, aggregations, { deadline: queryDeadline(ctx), explain: req.explain });
+      return {
+        groups: groups.map((g) =>
+          create(AggregationGroupSchema, {
+            key: g.key.map(valueFromJson),
+            results: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, valueFromJson(v)])),
+          }),
+        ),
+        plan: req.explain ? toPlan(report) : undefined,
+      };
+    },
   };
+}
+
+/** The wire form of a query report. */
+export function toPlan(report: QueryReport): QueryPlan {
+  return create(QueryPlanSchema, {
+    shardsTotal: report.shardsTotal,
+    shardsQueried: report.shardsQueried,
+    rowsReturned: BigInt(report.rowsReturned),
+    routingVersion: BigInt(report.routingVersion),
+    shards: report.shards.map((s) =>
+      create(ShardPlanSchema, {
+        shard: s.shard,
+        pruned: s.pruned,
+        index: s.index,
+        sqlPlan: s.sqlPlan,
+        rowsRead: BigInt(s.rowsRead),
+        rowsReturned: BigInt(s.rowsReturned),
+      }),
+    ),
+  });
 }

@@ -20,7 +20,12 @@ export type Remote<T> = {
 
 /** A typed stub for one shard. */
 export type ShardStub = Remote<
-  Pick<StorageObject, "get" | "write" | "list" | "stats" | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase">
+  Pick<
+    StorageObject,
+    | "get" | "write" | "list" | "stats"
+    | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes"
+    | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
+  >
 >;
 
 /** The stub of shard `shardId`. */

@@ -78,6 +78,12 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
   return { ok: true, documents };
 }
 
+/** Blocked when transactions hold write intents in `collection`, else null. */
+export function blockedByWriteIntents(sql: SqlStorage, collection: string): Blocked | null {
+  const holders = writeIntentHoldersInCollection(sql, collection);
+  return holders.length > 0 ? blocked(holders) : null;
+}
+
 function blocked(txs: Iterable<string>): Blocked {
   return { ok: false, kind: "aborted", message: "documents are locked by transactions in progress", blockedBy: [...txs] };
 }
@@ -201,8 +207,8 @@ export function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number, re
  */
 export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number): ShardListOutcome {
   assert(limit > 0 && limit <= PAGE_SIZE_MAX, "list limit within PAGE_SIZE_MAX");
-  const holders = writeIntentHoldersInCollection(sql, collection);
-  if (holders.length > 0) return blocked(holders);
+  const isBlocked = blockedByWriteIntents(sql, collection);
+  if (isBlocked !== null) return isBlocked;
   // One row more than asked tells whether the shard has more.
   const cursor =
     afterId === null

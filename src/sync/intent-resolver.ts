@@ -19,18 +19,19 @@ import type { Blocked } from "../storage/types.js";
 import { coordinatorStub } from "./coordinator-client.js";
 
 /** True when a shard's answer says locks were in the way. */
-export function isBlocked(outcome: { ok: boolean }): outcome is Blocked {
-  return outcome.ok === false && Array.isArray((outcome as Partial<Blocked>).blockedBy);
+export function isBlocked(outcome: unknown): outcome is Blocked {
+  const o = outcome as Partial<Blocked> | null;
+  return typeof o === "object" && o !== null && o.ok === false && Array.isArray(o.blockedBy);
 }
 
 /**
  * Runs `call` against `shard` until no transaction lock blocks it, or
  * INTENT_RESOLUTION_ROUNDS_MAX rounds have passed (then ABORTED, retryable).
  */
-export async function untilUnblocked<T extends { ok: boolean }>(env: Env, shard: string, call: () => Promise<T>): Promise<T> {
+export async function untilUnblocked<T>(env: Env, shard: string, call: () => Promise<T | Blocked>): Promise<Exclude<T, Blocked>> {
   for (let round = 0; ; round++) {
     const outcome = await call();
-    if (!isBlocked(outcome)) return outcome;
+    if (!isBlocked(outcome)) return outcome as Exclude<T, Blocked>;
     if (round + 1 >= INTENT_RESOLUTION_ROUNDS_MAX) {
       throw new FailureError("aborted", "documents stayed locked by transactions in progress; retry the call");
     }

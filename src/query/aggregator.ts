@@ -1,0 +1,154 @@
+/**
+ * QueryAggregator: COUNT, SUM, AVG, MIN and MAX, optionally grouped by one
+ * or more fields. Each shard folds its matching documents into partial
+ * groups (`accumulate`); the Worker merges the shards' partials (`merge`)
+ * and finishes them (`finish`): AVG is the exact sum over the count of
+ * numbers, so it is the same however documents are spread.
+ *
+ * Semantics: COUNT without a field counts documents, with a field those
+ * where it is present. SUM and AVG take numbers and skip everything else
+ * (SUM of no numbers is 0, AVG of none is null). MIN and MAX take the least
+ * and greatest null, boolean, number or string under the total order and
+ * skip arrays and maps (null when there is none). A document missing a
+ * group-by field falls in the group whose key holds null there. Groups come
+ * back ordered by key under the total order (ties between arrays or maps
+ * broken by their canonical JSON).
+ */
+import type { JsonValue } from "@bufbuild/protobuf";
+import { FailureError } from "../errors.js";
+import { AGGREGATION_GROUPS_MAX } from "../limits.js";
+import type { FieldPath } from "../validation/field-path.js";
+import { fieldValue, type Evaluable } from "./evaluate.js";
+import { addExact, mergeExact, roundExact } from "./fsum.js";
+import { canonicalJson, compareStrings, compareValues, rankOf, RANK_ARRAY, RANK_MAP, RANK_NUMBER } from "./values.js";
+
+/** The aggregate functions. */
+export type AggregateFunction = "count" | "sum" | "avg" | "min" | "max";
+
+/** One aggregate of a request. */
+export interface AggregateSpec {
+  readonly alias: string;
+  readonly fn: AggregateFunction;
+  /** The field; null only for COUNT of documents. */
+  readonly path: FieldPath | null;
+}
+
+/** An aggregate's running state; plain data, so it crosses Workers RPC. */
+export interface Accumulator {
+  count: number;
+  numbers: number;
+  sum: number[];
+  min: JsonValue | undefined;
+  max: JsonValue | undefined;
+}
+
+/** One group's partial results. */
+export interface PartialGroup {
+  readonly key: JsonValue[];
+  readonly accumulators: Accumulator[];
+}
+
+/** Partial groups by their canonical key. */
+export type PartialGroups = Map<string, PartialGroup>;
+
+/** A finished group: its key and each alias's value. */
+export interface AggregateGroup {
+  readonly key: JsonValue[];
+  readonly results: Record<string, JsonValue>;
+}
+
+function emptyAccumulator(): Accumulator {
+  return { count: 0, numbers: 0, sum: [], min: undefined, max: undefined };
+}
+
+/** Folds one matching document into `groups`. */
+export function accumulate(groups: PartialGroups, doc: Evaluable, groupBy: readonly FieldPath[], specs: readonly AggregateSpec[]): void {
+  const key = groupBy.map((p) => fieldValue(doc, p) ?? null);
+  const id = canonicalJson(key);
+  let group = groups.get(id);
+  if (group === undefined) {
+    if (groups.size >= AGGREGATION_GROUPS_MAX) {
+      throw new FailureError("resource_exhausted", `the aggregation has more than AGGREGATION_GROUPS_MAX (${AGGREGATION_GROUPS_MAX}) groups`);
+    }
+    group = { key, accumulators: specs.map(emptyAccumulator) };
+    groups.set(id, group);
+  }
+  specs.forEach((spec, i) => addValue(group.accumulators[i]!, spec.path === null ? null : fieldValue(doc, spec.path), spec.path === null));
+}
+
+function addValue(acc: Accumulator, value: JsonValue | undefined, countDocuments: boolean): void {
+  if (countDocuments) {
+    acc.count += 1;
+    return;
+  }
+  if (value === undefined) return;
+  acc.count += 1;
+  const rank = rankOf(value);
+  if (rank === RANK_NUMBER) {
+    acc.numbers += 1;
+    addExact(acc.sum, value as number);
+  }
+  if (rank === RANK_ARRAY || rank === RANK_MAP) return;
+  if (acc.min === undefined || compareValues(value, acc.min) < 0) acc.min = value;
+  if (acc.max === undefined || compareValues(value, acc.max) > 0) acc.max = value;
+}
+
+/** Merges a shard's partial groups into `into`. */
+export function merge(into: PartialGroups, shard: Iterable<PartialGroup>): void {
+  for (const group of shard) {
+    const id = canonicalJson(group.key);
+    const mine = into.get(id);
+    if (mine === undefined) {
+      if (into.size >= AGGREGATION_GROUPS_MAX) {
+        throw new FailureError("resource_exhausted", `the aggregation has more than AGGREGATION_GROUPS_MAX (${AGGREGATION_GROUPS_MAX}) groups`);
+      }
+      into.set(id, { key: group.key, accumulators: group.accumulators.map((a) => ({ ...a, sum: [...a.sum] })) });
+      continue;
+    }
+    group.accumulators.forEach((a, i) => {
+      const m = mine.accumulators[i]!;
+      m.count += a.count;
+      m.numbers += a.numbers;
+      mergeExact(m.sum, a.sum);
+      if (a.min !== undefined && (m.min === undefined || compareValues(a.min, m.min) < 0)) m.min = a.min;
+      if (a.max !== undefined && (m.max === undefined || compareValues(a.max, m.max) > 0)) m.max = a.max;
+    });
+  }
+}
+
+/** Finishes merged groups, ordered by key; one empty-keyed group when there is no group-by. */
+export function finish(groups: PartialGroups, groupByCount: number, specs: readonly AggregateSpec[]): AggregateGroup[] {
+  if (groupByCount === 0 && groups.size === 0) groups.set("[]", { key: [], accumulators: specs.map(emptyAccumulator) });
+  return [...groups.values()].sort(compareGroupKeys).map((g) => ({
+    key: g.key,
+    results: Object.fromEntries(specs.map((s, i) => [s.alias, result(s.fn, g.accumulators[i]!)])),
+  }));
+}
+
+function result(fn: AggregateFunction, acc: Accumulator): JsonValue {
+  switch (fn) {
+    case "count":
+      return acc.count;
+    case "sum":
+      return finite(roundExact(acc.sum));
+    case "avg":
+      return acc.numbers === 0 ? null : finite(roundExact(acc.sum) / acc.numbers);
+    case "min":
+      return acc.min ?? null;
+    case "max":
+      return acc.max ?? null;
+  }
+}
+
+// A sum beyond the double range has no JSON form; it is reported as null.
+function finite(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+function compareGroupKeys(a: PartialGroup, b: PartialGroup): number {
+  for (let i = 0; i < a.key.length; i++) {
+    const c = compareValues(a.key[i], b.key[i]) || compareStrings(canonicalJson(a.key[i]!), canonicalJson(b.key[i]!));
+    if (c !== 0) return c;
+  }
+  return 0;
+}

@@ -1,0 +1,258 @@
+/**
+ * The AIP-160 text filter (https://google.aip.dev/160), the subset that
+ * maps onto the expression tree:
+ *
+ *   expression  = sequence { "AND" sequence }
+ *   sequence    = factor { factor }            (juxtaposition is AND)
+ *   factor      = term { "OR" term }           (OR binds tighter than AND, as AIP-160 says)
+ *   term        = [ "NOT" | "-" ] simple
+ *   simple      = "(" expression ")" | restriction
+ *   restriction = path ( "=" | "!=" | "<" | "<=" | ">" | ">=" ) value
+ *               | path ":" "*"                 (the field exists)
+ *               | path ":" value               (the array field contains value)
+ *   value       = string | number | true | false | null
+ *
+ * Strings take double or single quotes and JSON escapes. Paths use the
+ * field-path grammar (`a.b`, `` `odd name`.c ``). Every error names the
+ * character offset where parsing stopped.
+ */
+import type { JsonValue } from "@bufbuild/protobuf";
+import { FailureError } from "../errors.js";
+import { FILTER_DEPTH_MAX } from "../limits.js";
+import { parseFieldPath, type FieldPath } from "../validation/field-path.js";
+import type { CompareOp, Expr } from "./expression.js";
+import { compareNode } from "./parser.js";
+
+type Token =
+  | { kind: "path"; text: string; at: number }
+  | { kind: "word"; text: "AND" | "OR" | "NOT"; at: number }
+  | { kind: "value"; value: JsonValue; at: number }
+  | { kind: "punct"; text: string; at: number }
+  | { kind: "end"; at: number };
+
+const KEYWORDS = new Set(["AND", "OR", "NOT"]);
+const LITERALS: Record<string, JsonValue> = { true: true, false: false, null: null };
+const NUMBER = /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const PUNCT = ["<=", ">=", "!=", "(", ")", "=", "<", ">", ":", "*", "-"];
+
+/** Parses an AIP-160 filter into an expression tree. */
+export function parseTextFilter(text: string): Expr {
+  const parser = new TextParser(tokenize(text));
+  const expr = parser.expression(1);
+  const next = parser.peek();
+  if (next.kind !== "end") throw fail(next.at, `unexpected ${describe(next)}`);
+  return expr;
+}
+
+class TextParser {
+  private i = 0;
+  constructor(private readonly tokens: Token[]) {}
+
+  peek(): Token {
+    return this.tokens[this.i]!;
+  }
+
+  private take(): Token {
+    return this.tokens[this.i++]!;
+  }
+
+  expression(depth: number): Expr {
+    if (depth > FILTER_DEPTH_MAX) throw fail(this.peek().at, `filter nests deeper than FILTER_DEPTH_MAX (${FILTER_DEPTH_MAX})`);
+    const children = [this.sequence(depth)];
+    while (isWord(this.peek(), "AND")) {
+      this.take();
+      children.push(this.sequence(depth));
+    }
+    return children.length === 1 ? children[0]! : { kind: "and", children };
+  }
+
+  private sequence(depth: number): Expr {
+    const children = [this.factor(depth)];
+    while (startsTerm(this.peek())) children.push(this.factor(depth));
+    return children.length === 1 ? children[0]! : { kind: "and", children };
+  }
+
+  private factor(depth: number): Expr {
+    const children = [this.term(depth)];
+    while (isWord(this.peek(), "OR")) {
+      this.take();
+      children.push(this.term(depth));
+    }
+    return children.length === 1 ? children[0]! : { kind: "or", children };
+  }
+
+  private term(depth: number): Expr {
+    const t = this.peek();
+    if (isWord(t, "NOT") || isPunct(t, "-")) {
+      this.take();
+      return { kind: "not", child: this.term(depth + 1) };
+    }
+    if (isPunct(t, "(")) {
+      this.take();
+      const inner = this.expression(depth + 1);
+      const close = this.take();
+      if (!isPunct(close, ")")) throw fail(close.at, `expected ")" to close the "(" at offset ${t.at}, found ${describe(close)}`);
+      return inner;
+    }
+    return this.restriction();
+  }
+
+  private restriction(): Expr {
+    const t = this.take();
+    if (t.kind !== "path") throw fail(t.at, `expected a field path, found ${describe(t)}`);
+    const path = pathOf(t);
+    const op = this.take();
+    if (isPunct(op, ":")) {
+      if (isPunct(this.peek(), "*")) {
+        this.take();
+        return { kind: "exists", path, present: true };
+      }
+      return { kind: "contains", path, values: [this.value()] };
+    }
+    if (op.kind !== "punct" || !["=", "!=", "<", "<=", ">", ">="].includes(op.text)) {
+      throw fail(op.at, `expected an operator (=, !=, <, <=, >, >=, :) after the field path, found ${describe(op)}`);
+    }
+    const at = this.peek().at;
+    const cmp: CompareOp = op.text === "=" ? "==" : (op.text as CompareOp);
+    return compareNode(path, cmp, this.value(), `filter offset ${at}`);
+  }
+
+  private value(): JsonValue {
+    const t = this.take();
+    if (t.kind === "value") return t.value;
+    if (t.kind === "path" && !t.text.includes(".") && !t.text.includes("`")) {
+      throw fail(t.at, `expected a value, found the bare word ${JSON.stringify(t.text)}; quote strings`);
+    }
+    throw fail(t.at, `expected a value (a quoted string, a number, true, false or null), found ${describe(t)}`);
+  }
+}
+
+function pathOf(t: Token & { kind: "path" }): FieldPath {
+  const parsed = parseFieldPath(t.text);
+  if (!parsed.ok) throw fail(t.at, `bad field path: ${parsed.message}`);
+  return parsed.path;
+}
+
+function startsTerm(t: Token): boolean {
+  return t.kind === "path" || isWord(t, "NOT") || isPunct(t, "(") || isPunct(t, "-");
+}
+
+function isWord(t: Token, w: string): boolean {
+  return t.kind === "word" && t.text === w;
+}
+
+function isPunct(t: Token, p: string): boolean {
+  return t.kind === "punct" && t.text === p;
+}
+
+function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r") {
+      i++;
+      continue;
+    }
+    const code = ch.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f) throw fail(i, `control character U+${code.toString(16).padStart(4, "0")}`);
+    if (ch === '"' || ch === "'") {
+      const s = readString(text, i);
+      tokens.push({ kind: "value", value: s.value, at: i });
+      i = s.end;
+      continue;
+    }
+    NUMBER.lastIndex = i;
+    const num = /[0-9.]/.test(ch) || (ch === "-" && /[0-9.]/.test(text[i + 1] ?? "")) ? NUMBER.exec(text) : null;
+    if (num !== null) {
+      const value = Number(num[0]);
+      if (!Number.isFinite(value)) throw fail(i, `number ${num[0]} is out of range`);
+      tokens.push({ kind: "value", value, at: i });
+      i += num[0].length;
+      continue;
+    }
+    if (/[A-Za-z_`]/.test(ch)) {
+      const end = scanPath(text, i);
+      const word = text.slice(i, end);
+      if (KEYWORDS.has(word)) tokens.push({ kind: "word", text: word as "AND" | "OR" | "NOT", at: i });
+      else if (Object.hasOwn(LITERALS, word)) tokens.push({ kind: "value", value: LITERALS[word]!, at: i });
+      else tokens.push({ kind: "path", text: word, at: i });
+      i = end;
+      continue;
+    }
+    const punct = PUNCT.find((p) => text.startsWith(p, i));
+    if (punct === undefined) throw fail(i, `unexpected character ${JSON.stringify(ch)}`);
+    tokens.push({ kind: "punct", text: punct, at: i });
+    i += punct.length;
+  }
+  tokens.push({ kind: "end", at: text.length });
+  return tokens;
+}
+
+/** The end of a field path starting at `start`: identifier chars, dots and backquoted segments. */
+function scanPath(text: string, start: number): number {
+  let i = start;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === "`") {
+      i++;
+      while (i < text.length && text[i] !== "`") i += text[i] === "\\" ? 2 : 1;
+      if (i >= text.length) throw fail(start, "unterminated backquote in field path");
+      i++;
+    } else if (/[A-Za-z0-9_.]/.test(ch)) {
+      i++;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+const ESCAPES: Record<string, string> = { '"': '"', "'": "'", "\\": "\\", "/": "/", b: "\b", f: "\f", n: "\n", r: "\r", t: "\t" };
+
+function readString(text: string, start: number): { value: string; end: number } {
+  const quote = text[start]!;
+  let out = "";
+  let i = start + 1;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === quote) return { value: out, end: i + 1 };
+    const code = ch.charCodeAt(0);
+    if (code < 0x20) throw fail(i, "control character in a string; escape it");
+    if (ch !== "\\") {
+      out += ch;
+      i++;
+      continue;
+    }
+    const esc = text[i + 1] ?? "";
+    if (esc === "u") {
+      const hex = text.slice(i + 2, i + 6);
+      if (!/^[0-9A-Fa-f]{4}$/.test(hex)) throw fail(i, "bad \\u escape; expected four hex digits");
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += 6;
+    } else if (Object.hasOwn(ESCAPES, esc)) {
+      out += ESCAPES[esc];
+      i += 2;
+    } else {
+      throw fail(i, `unknown escape \\${esc}`);
+    }
+  }
+  throw fail(start, "unterminated string");
+}
+
+function describe(t: Token): string {
+  switch (t.kind) {
+    case "end":
+      return "the end of the filter";
+    case "value":
+      return `the value ${JSON.stringify(t.value)}`;
+    case "path":
+      return `the field ${JSON.stringify(t.text)}`;
+    default:
+      return JSON.stringify(t.text);
+  }
+}
+
+function fail(offset: number, message: string): FailureError {
+  return new FailureError("invalid_argument", `filter: ${message} at offset ${offset}`);
+}

@@ -1,0 +1,208 @@
+/**
+ * QueryExecutor: runs a plan across shards. It fans out in parallel
+ * (bounded), merges the shards' ordered streams, applies offset and limit
+ * globally, and resumes pages after the last sort key returned, never by
+ * re-skipping, so a page walk sees every document that matches throughout
+ * it exactly once, even while documents are being written.
+ *
+ * Shards are reached through `QueryShards`, so the same executor runs over
+ * Durable Object stubs in the Worker and over in-memory SQLite in tests.
+ */
+import { FailureError } from "../errors.js";
+import { QUERY_FANOUT_CONCURRENCY_MAX, QUERY_ROWS_READ_MAX, SHARD_BATCH_ROWS_MAX, STREAM_FIRST_BATCH_ROWS } from "../limits.js";
+import type { StoredDocument } from "../storage/types.js";
+import type { FieldPath } from "../validation/field-path.js";
+import { finish, merge, type AggregateGroup, type AggregateSpec, type PartialGroups } from "./aggregator.js";
+import type { Expr } from "./expression.js";
+import { createLimiter, withinDeadline, type Deadline } from "./fan-out.js";
+import { mergeSources, type BatchSizes } from "./merge.js";
+import { cursorOf, type OrderKey, type QueryCursor } from "./order.js";
+import { selectShards, type PlanRouting } from "./planner.js";
+import type { ShardAggregationRequest, ShardAggregationResult, ShardExplain, ShardQueryRequest, ShardQueryResult } from "./shard-query.js";
+
+/** A query, parsed and validated. */
+export interface QuerySpec {
+  readonly collection: string;
+  readonly filter: Expr;
+  readonly order: readonly OrderKey[];
+  /** The most documents over all pages; null for no limit. */
+  readonly limit: number | null;
+  readonly offset: number;
+  /** Fields to return; null for all. */
+  readonly select: FieldPath[] | null;
+}
+
+/** The shards of one query, however they are reached. */
+export interface QueryShards extends PlanRouting {
+  readonly routingVersion: number;
+  query(shard: string, req: ShardQueryRequest): Promise<ShardQueryResult>;
+  aggregate(shard: string, req: ShardAggregationRequest): Promise<ShardAggregationResult>;
+}
+
+/** How one shard took part, for Explain. */
+export interface ShardReport {
+  readonly shard: string;
+  readonly pruned: boolean;
+  index: string;
+  sqlPlan: string;
+  rowsRead: number;
+  rowsReturned: number;
+}
+
+/** How a query ran. */
+export interface QueryReport {
+  readonly shardsTotal: number;
+  readonly shardsQueried: number;
+  readonly routingVersion: number;
+  readonly shards: ShardReport[];
+  rowsReturned: number;
+}
+
+/** Where a page walk stands: after `after`, with `returned` documents sent so far. */
+export interface PageState {
+  readonly after: QueryCursor;
+  readonly returned: number;
+}
+
+/** Options of one execution. */
+export interface ExecuteOptions {
+  readonly deadline: Deadline;
+  readonly explain: boolean;
+  readonly rowsReadMax?: number;
+}
+
+/** A page of results. */
+export interface QueryPage {
+  readonly documents: StoredDocument[];
+  readonly next: PageState | null;
+  readonly report: QueryReport;
+}
+
+/** Runs one page of `spec`, continuing from `state` when given. */
+export async function runQueryPage(shards: QueryShards, spec: QuerySpec, pageSize: number, state: PageState | null, options: ExecuteOptions): Promise<QueryPage> {
+  const skip = state === null ? spec.offset : 0;
+  const returned = state?.returned ?? 0;
+  const remaining = spec.limit === null ? Infinity : spec.limit - returned;
+  const want = Math.min(pageSize, remaining);
+  const run = startRun(shards, spec, options);
+  const documents: StoredDocument[] = [];
+  let more = false;
+  if (want > 0) {
+    const need = skip + want + 1;
+    let seen = 0;
+    for await (const doc of run.merged(state?.after ?? null, { first: Math.min(need, SHARD_BATCH_ROWS_MAX), max: SHARD_BATCH_ROWS_MAX })) {
+      seen++;
+      if (seen <= skip) continue;
+      if (documents.length === want) {
+        more = true;
+        break;
+      }
+      documents.push(doc);
+    }
+  }
+  run.report.rowsReturned = documents.length;
+  const last = documents[documents.length - 1];
+  const next = more && last !== undefined && remaining - want > 0 ? { after: cursorOf(last, spec.order), returned: returned + want } : null;
+  return { documents, next, report: run.report };
+}
+
+/** Streams every result of `spec` in order; returns the report when done. */
+export async function* streamQuery(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions): AsyncGenerator<StoredDocument, QueryReport> {
+  const run = startRun(shards, spec, options);
+  let seen = 0;
+  let sent = 0;
+  for await (const doc of run.merged(null, { first: Math.min(STREAM_FIRST_BATCH_ROWS, spec.offset + (spec.limit ?? Infinity) + 1), max: SHARD_BATCH_ROWS_MAX })) {
+    if (++seen <= spec.offset) continue;
+    if (spec.limit !== null && sent >= spec.limit) break;
+    sent++;
+    run.report.rowsReturned = sent;
+    yield doc;
+  }
+  return run.report;
+}
+
+/** Runs an aggregation: partials on every shard, merged here. */
+export async function runAggregation(
+  shards: QueryShards,
+  spec: Pick<QuerySpec, "collection" | "filter">,
+  groupBy: readonly FieldPath[],
+  aggregations: readonly AggregateSpec[],
+  options: ExecuteOptions,
+): Promise<{ groups: AggregateGroup[]; report: QueryReport }> {
+  const run = startRun(shards, { ...spec, order: [], limit: null, offset: 0, select: null }, options);
+  const merged: PartialGroups = new Map();
+  await Promise.all(
+    run.queried.map((shard) =>
+      run.call(shard, async (rowsReadMax) => {
+        const result = await shards.aggregate(shard, { collection: spec.collection, filter: spec.filter, groupBy, aggregations, rowsReadMax, explain: options.explain });
+        if (result.ok) merge(merged, result.groups);
+        return { result, returned: result.ok ? result.groups.length : 0 };
+      }),
+    ),
+  );
+  const groups = finish(merged, groupBy.length, aggregations);
+  run.report.rowsReturned = groups.length;
+  return { groups, report: run.report };
+}
+
+type ShardOutcome = { ok: true; rowsRead: number; explain: ShardExplain | null } | { ok: false; kind: FailureError["kind"]; message: string; rowsRead: number };
+
+/** The shared machinery of one execution: shard selection, budget, deadline, report. */
+function startRun(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions) {
+  const { queried, pruned } = selectShards(shards, spec.collection, spec.filter);
+  const prunedSet = new Set(pruned);
+  const reports = new Map<string, ShardReport>(
+    shards.shards.map((s) => [s, { shard: s, pruned: prunedSet.has(s), index: "", sqlPlan: "", rowsRead: 0, rowsReturned: 0 }]),
+  );
+  const report: QueryReport = {
+    shardsTotal: shards.shards.length,
+    shardsQueried: queried.length,
+    routingVersion: shards.routingVersion,
+    shards: [...reports.values()],
+    rowsReturned: 0,
+  };
+  const budget = options.rowsReadMax ?? QUERY_ROWS_READ_MAX;
+  let rowsRead = 0;
+  const limit = createLimiter(QUERY_FANOUT_CONCURRENCY_MAX);
+  // Each call may read what the query has left; the total is checked as replies arrive.
+  const call = <R extends { result: ShardOutcome; returned: number }>(shard: string, fn: (rowsReadMax: number) => Promise<R>): Promise<R> =>
+    limit(async () => {
+      const r = await withinDeadline(fn(Math.max(budget - rowsRead, 0)), options.deadline);
+      rowsRead += r.result.rowsRead;
+      const shardReport = reports.get(shard)!;
+      shardReport.rowsRead += r.result.rowsRead;
+      shardReport.rowsReturned += r.returned;
+      if (!r.result.ok) throw new FailureError(r.result.kind, r.result.message);
+      if (r.result.explain !== null && shardReport.sqlPlan === "") {
+        shardReport.sqlPlan = r.result.explain.sqlPlan;
+        shardReport.index = r.result.explain.indexes.join(",");
+      }
+      if (rowsRead > budget) throw new FailureError("resource_exhausted", `the query read more than QUERY_ROWS_READ_MAX (${budget}) rows`);
+      return r;
+    });
+  const merged = (after: QueryCursor | null, sizes: BatchSizes) =>
+    mergeSources(
+      queried.map((shard) => ({
+        after,
+        fetch: async (from: QueryCursor | null, size: number) => {
+          const { result } = await call(shard, async (rowsReadMax) => {
+            const res = await shards.query(shard, {
+              collection: spec.collection,
+              filter: spec.filter,
+              order: spec.order,
+              after: from,
+              limit: size,
+              rowsReadMax,
+              explain: options.explain && from === after,
+            });
+            return { result: res, returned: res.ok ? res.documents.length : 0 };
+          });
+          if (!result.ok) throw new Error("invariant broken: failed shard results throw");
+          return result as Extract<ShardQueryResult, { ok: true }>;
+        },
+      })),
+      spec.order,
+      sizes,
+    );
+  return { queried, report, call, merged };
+}

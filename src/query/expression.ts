@@ -1,0 +1,63 @@
+/**
+ * The validated expression tree every filter becomes, whichever syntax it
+ * came in (the structured `Query.where` or the AIP-160 `Query.filter`).
+ * Shards evaluate it in SQL (`sql-filter.ts`) and, where SQL cannot say it
+ * exactly, in JavaScript (`evaluate.ts`).
+ *
+ * Semantics, identical everywhere:
+ * - a path reaches into maps only; it never indexes into arrays;
+ * - a missing field matches no comparison, IN, NOT_IN or ARRAY_CONTAINS;
+ *   it matches only `exists false` and, through NOT, what it negates;
+ * - `==`/`!=`/IN compare deeply (`values.ts`); `!=` and NOT_IN need the
+ *   field to be present;
+ * - `<`, `<=`, `>`, `>=` match only values of the operand's own type rank
+ *   (a number is never less than a string), and their operand must be
+ *   null, a boolean, a number or a string;
+ * - ARRAY_CONTAINS(_ANY) match arrays holding an element equal to (one of)
+ *   the operand(s).
+ */
+import type { JsonValue } from "@bufbuild/protobuf";
+import type { FieldPath } from "../validation/field-path.js";
+
+/** The pseudo-field that names the document id in filters and orders. */
+export const ID_FIELD = "__id__";
+
+/** The comparison operators. */
+export type CompareOp = "==" | "!=" | "<" | "<=" | ">" | ">=";
+
+/** A node of a filter. */
+export type Expr =
+  | { readonly kind: "and"; readonly children: readonly Expr[] }
+  | { readonly kind: "or"; readonly children: readonly Expr[] }
+  | { readonly kind: "not"; readonly child: Expr }
+  | { readonly kind: "compare"; readonly path: FieldPath; readonly op: CompareOp; readonly value: JsonValue }
+  | { readonly kind: "in"; readonly path: FieldPath; readonly values: readonly JsonValue[]; readonly negated: boolean }
+  | { readonly kind: "contains"; readonly path: FieldPath; readonly values: readonly JsonValue[] }
+  | { readonly kind: "exists"; readonly path: FieldPath; readonly present: boolean };
+
+/** The filter that matches every document. */
+export const MATCH_ALL: Expr = { kind: "and", children: [] };
+
+/** True when `path` is the document-id pseudo-field. */
+export function isIdPath(path: FieldPath): boolean {
+  return path.length === 1 && path[0] === ID_FIELD;
+}
+
+/** ANDs filters together, flattening nested ANDs. */
+export function allOf(filters: readonly Expr[]): Expr {
+  const children = filters.flatMap((f) => (f.kind === "and" ? f.children : [f]));
+  return children.length === 1 ? children[0]! : { kind: "and", children };
+}
+
+/** The number of nodes in a tree, to bound work. */
+export function nodeCount(expr: Expr): number {
+  switch (expr.kind) {
+    case "and":
+    case "or":
+      return 1 + expr.children.reduce((n, c) => n + nodeCount(c), 0);
+    case "not":
+      return 1 + nodeCount(expr.child);
+    default:
+      return 1;
+  }
+}

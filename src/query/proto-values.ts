@@ -1,0 +1,52 @@
+/**
+ * Conversions between `google.protobuf.Value` and plain JSON values, with
+ * the checks the wire cannot make: numbers must be finite (JSON has no NaN
+ * or Infinity, and the total order has no place for them) and nesting is
+ * bounded like a document's.
+ */
+import { create, type JsonValue } from "@bufbuild/protobuf";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { FailureError } from "../errors.js";
+import { DOCUMENT_DEPTH_MAX } from "../limits.js";
+
+/** The JSON value of a wire Value; `where` names it in errors. */
+export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue {
+  if (depth > DOCUMENT_DEPTH_MAX) throw new FailureError("invalid_argument", `${where} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
+  const kind = value.kind;
+  switch (kind.case) {
+    case "nullValue":
+      return null;
+    case "boolValue":
+    case "stringValue":
+      return kind.value;
+    case "numberValue":
+      if (!Number.isFinite(kind.value)) throw new FailureError("invalid_argument", `${where} is ${kind.value}; numbers must be finite`);
+      return kind.value;
+    case "listValue":
+      return kind.value.values.map((v, i) => jsonFromValue(v, `${where}[${i}]`, depth + 1));
+    case "structValue": {
+      const out: Record<string, JsonValue> = {};
+      for (const [k, v] of Object.entries(kind.value.fields)) out[k] = jsonFromValue(v, `${where}.${k}`, depth + 1);
+      return out;
+    }
+    case undefined:
+      throw new FailureError("invalid_argument", `${where} has no value set`);
+  }
+}
+
+/** The wire Value of a JSON value. */
+export function valueFromJson(json: JsonValue): Value {
+  if (json === null) return create(ValueSchema, { kind: { case: "nullValue", value: 0 } });
+  switch (typeof json) {
+    case "boolean":
+      return create(ValueSchema, { kind: { case: "boolValue", value: json } });
+    case "number":
+      return create(ValueSchema, { kind: { case: "numberValue", value: json } });
+    case "string":
+      return create(ValueSchema, { kind: { case: "stringValue", value: json } });
+  }
+  if (Array.isArray(json)) return create(ValueSchema, { kind: { case: "listValue", value: { values: json.map(valueFromJson) } } });
+  const fields: Record<string, Value> = {};
+  for (const [k, v] of Object.entries(json)) fields[k] = valueFromJson(v);
+  return create(ValueSchema, { kind: { case: "structValue", value: { fields } } });
+}

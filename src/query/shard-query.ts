@@ -1,0 +1,200 @@
+/**
+ * The shard's side of a query: ONE function per request kind that runs on
+ * a shard's SQLite database and returns plain data. The Durable Object
+ * calls these and nothing else, so the read path can later be wrapped (for
+ * example to see a transaction's write intents) in one place.
+ *
+ * A shard reads its rows in query order with the filter, the cursor and
+ * (when the filter is exact in SQL) the limit pushed into one statement.
+ * It stops early: after `limit` matches, at SHARD_REPLY_BYTES_MAX of data,
+ * or, failing the query, past its rows-read budget.
+ */
+import type { SqlValue } from "./sql-value.js";
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { FailureKind } from "../errors.js";
+import { FailureError } from "../errors.js";
+import { SHARD_REPLY_BYTES_MAX, SQL_PARAMS_MAX, SQL_STATEMENT_BYTES_MAX } from "../limits.js";
+import type { StoredDocument } from "../storage/types.js";
+import type { FieldPath } from "../validation/field-path.js";
+import { accumulate, type AggregateSpec, type PartialGroup, type PartialGroups } from "./aggregator.js";
+import { matches } from "./evaluate.js";
+import type { Expr } from "./expression.js";
+import { indexIdForSqlName, type IndexSql } from "./indexes.js";
+import type { OrderKey, QueryCursor } from "./order.js";
+import { filterToSql } from "./sql-filter.js";
+import { orderToSql } from "./sql-order.js";
+import { sqlCollectionLiteral } from "./sql-path.js";
+
+/** A row cursor, as SqlStorage returns it: iterable, lazily, with SQLite's counters. */
+export interface ShardCursor<T> extends Iterable<T> {
+  readonly rowsRead: number;
+  toArray(): T[];
+}
+
+/** The slice of SqlStorage a shard query needs. */
+export interface ShardSql extends IndexSql {
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): ShardCursor<T>;
+}
+
+/** A page request to one shard. */
+export interface ShardQueryRequest {
+  readonly collection: string;
+  readonly filter: Expr;
+  readonly order: readonly OrderKey[];
+  /** Resume strictly after this position; from the start when null. */
+  readonly after: QueryCursor | null;
+  /** The most documents to return. */
+  readonly limit: number;
+  /** Fail with RESOURCE_EXHAUSTED once SQLite has read more rows than this. */
+  readonly rowsReadMax: number;
+  readonly explain: boolean;
+}
+
+/** How the shard ran a statement, for Explain. */
+export interface ShardExplain {
+  readonly sqlPlan: string;
+  /** The secondary indexes SQLite used, by index id. */
+  readonly indexes: string[];
+}
+
+/** A shard's answer to a page request. */
+export type ShardQueryResult =
+  | {
+      readonly ok: true;
+      readonly documents: StoredDocument[];
+      /** True when the shard may hold more matches after the last one returned. */
+      readonly hasMore: boolean;
+      readonly rowsRead: number;
+      readonly explain: ShardExplain | null;
+    }
+  | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly rowsRead: number };
+
+const utf8 = new TextEncoder();
+/** Room for the fixed text of a statement around its sort keys and filter. */
+const STATEMENT_FRAME_BYTES = 400;
+
+interface Row extends Record<string, SqlValue> {
+  id: string;
+  data: string;
+  version: number;
+  create_time_ms: number;
+  update_time_ms: number;
+}
+
+/** Runs one page of a query on a shard. */
+export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQueryResult {
+  if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a shard page asks for at least one row");
+  const order = orderToSql(req.order, req.after);
+  // The statement spells the sort keys twice (columns, resume condition) around a fixed frame.
+  const orderBytes = utf8.encode(order.columns + order.orderBy + order.after.sql).length + STATEMENT_FRAME_BYTES;
+  if (orderBytes > SQL_STATEMENT_BYTES_MAX) {
+    return { ok: false, kind: "invalid_argument", message: "the sort keys' field paths are too long to query together; sort on fewer or shorter paths", rowsRead: 0 };
+  }
+  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX - order.after.params.length, bytesMax: SQL_STATEMENT_BYTES_MAX - orderBytes });
+  const sortColumns = order.columns === "" ? "" : `, ${order.columns}`;
+  const statement =
+    `SELECT id, data, version, create_time_ms, update_time_ms FROM (` +
+    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM documents WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})` +
+    `) WHERE ${order.after.sql} ORDER BY ${order.orderBy}` +
+    (filter.exact ? ` LIMIT ${req.limit + 1}` : "");
+  const params = [...filter.params, ...order.after.params];
+  const cursor = sql.exec<Row>(statement, ...params);
+  const documents: StoredDocument[] = [];
+  let bytes = 0;
+  let hasMore = false;
+  for (const row of cursor) {
+    if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
+    const doc = toDocument(req.collection, row);
+    if (!filter.exact && !matches(req.filter, doc)) continue;
+    if (documents.length === req.limit || bytes >= SHARD_REPLY_BYTES_MAX) {
+      hasMore = true;
+      break;
+    }
+    documents.push(doc);
+    bytes += row.data.length;
+  }
+  if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
+  const explain = req.explain ? explainStatement(sql, statement, params) : null;
+  return { ok: true, documents, hasMore, rowsRead: cursor.rowsRead, explain };
+}
+
+/** An aggregation request to one shard. */
+export interface ShardAggregationRequest {
+  readonly collection: string;
+  readonly filter: Expr;
+  readonly groupBy: readonly FieldPath[];
+  readonly aggregations: readonly AggregateSpec[];
+  readonly rowsReadMax: number;
+  readonly explain: boolean;
+}
+
+/** A shard's partial aggregates. */
+export type ShardAggregationResult =
+  | { readonly ok: true; readonly groups: PartialGroup[]; readonly rowsRead: number; readonly explain: ShardExplain | null }
+  | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly rowsRead: number };
+
+/** Folds a shard's matching documents into partial aggregates. */
+export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest): ShardAggregationResult {
+  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX, bytesMax: SQL_STATEMENT_BYTES_MAX - STATEMENT_FRAME_BYTES });
+  const params = filter.params;
+  const where = `collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})`;
+  const countOnly = filter.exact && req.groupBy.length === 0 && req.aggregations.every((a) => a.fn === "count" && a.path === null);
+  if (countOnly) {
+    // Counting documents needs no row contents: SQLite counts on its own.
+    const statement = `SELECT COUNT(*) AS n FROM documents WHERE ${where}`;
+    const cursor = sql.exec<{ n: number }>(statement, ...params);
+    const n = cursor.toArray()[0]?.n ?? 0;
+    if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
+    const groups: PartialGroup[] =
+      n === 0 ? [] : [{ key: [], accumulators: req.aggregations.map(() => ({ count: n, numbers: 0, sum: [], min: undefined, max: undefined })) }];
+    return { ok: true, groups, rowsRead: cursor.rowsRead, explain: req.explain ? explainStatement(sql, statement, params) : null };
+  }
+  const statement = `SELECT id, data FROM documents WHERE ${where}`;
+  const cursor = sql.exec<{ id: string; data: string }>(statement, ...params);
+  const groups: PartialGroups = new Map();
+  try {
+    for (const row of cursor) {
+      if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
+      const doc = { id: row.id, data: JSON.parse(row.data) as JsonObject };
+      if (!filter.exact && !matches(req.filter, doc)) continue;
+      accumulate(groups, doc, req.groupBy, req.aggregations);
+    }
+  } catch (err) {
+    if (err instanceof FailureError) return { ok: false, kind: err.kind, message: err.message, rowsRead: cursor.rowsRead };
+    throw err;
+  }
+  if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
+  return { ok: true, groups: [...groups.values()], rowsRead: cursor.rowsRead, explain: req.explain ? explainStatement(sql, statement, params) : null };
+}
+
+function toDocument(collection: string, row: Row): StoredDocument {
+  return {
+    collection,
+    id: row.id,
+    data: JSON.parse(row.data) as JsonObject,
+    version: row.version,
+    createTimeMs: row.create_time_ms,
+    updateTimeMs: row.update_time_ms,
+  };
+}
+
+function overBudget(rowsRead: number, max: number) {
+  return {
+    ok: false as const,
+    kind: "resource_exhausted" as const,
+    message: `the query read more than its remaining budget of ${max} rows (QUERY_ROWS_READ_MAX); narrow the filter or add a secondary index that serves it`,
+    rowsRead,
+  };
+}
+
+/** SQLite's plan for `statement`, and the secondary indexes it names. */
+function explainStatement(sql: ShardSql, statement: string, params: unknown[]): ShardExplain {
+  const rows = sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${statement}`, ...params).toArray();
+  const sqlPlan = rows.map((r) => r.detail).join("\n");
+  const indexes = new Set<string>();
+  for (const match of sqlPlan.matchAll(/USING (?:COVERING )?INDEX (\S+)/g)) {
+    const id = indexIdForSqlName(sql, match[1]!);
+    if (id !== null) indexes.add(id);
+  }
+  return { sqlPlan, indexes: [...indexes] };
+}

@@ -1,0 +1,56 @@
+/**
+ * The ORDER BY of a shard's statement and the condition that resumes after
+ * a cursor, both over the sort-key expressions of `sql-path.ts` (so an
+ * index built on the same expressions serves them).
+ */
+import { FailureError } from "../errors.js";
+import { formatFieldPath } from "../validation/field-path.js";
+import { idDescending, type OrderKey, type QueryCursor } from "./order.js";
+import { sqlKeyOf } from "./sql-path.js";
+
+/** The computed sort columns, the ORDER BY, and the resume condition. */
+export interface SqlOrder {
+  /** `expr AS r0, expr AS v0, ...` (empty when there are no keys). */
+  readonly columns: string;
+  readonly orderBy: string;
+  readonly after: { sql: string; params: Array<string | number> };
+}
+
+/** Builds the order clauses for `order`, resuming after `cursor` when given. */
+export function orderToSql(order: readonly OrderKey[], cursor: QueryCursor | null): SqlOrder {
+  const columns: string[] = [];
+  const terms: string[] = [];
+  order.forEach((key, i) => {
+    const sql = sqlKeyOf(key.path);
+    if (sql === null) throw new FailureError("invalid_argument", `cannot sort on ${formatFieldPath(key.path)}: its name holds a quote or backslash`);
+    const dir = key.descending ? "DESC" : "ASC";
+    columns.push(`${sql.rank} AS r${i}`, `${sql.value} AS v${i}`);
+    terms.push(`r${i} ${dir}`, `v${i} ${dir}`);
+  });
+  terms.push(`id ${idDescending(order) ? "DESC" : "ASC"}`);
+  return { columns: columns.join(", "), orderBy: terms.join(", "), after: cursor === null ? { sql: "1", params: [] } : afterCursor(order, cursor) };
+}
+
+/**
+ * Rows strictly after `cursor`: lexicographic over (r0, v0, r1, v1, ...,
+ * id), each in its key's direction. Inside one rank the scalars are all
+ * NULL (missing, null, arrays, maps) or all non-NULL, so a NULL scalar in
+ * the cursor means "equal" for that rank.
+ */
+function afterCursor(order: readonly OrderKey[], cursor: QueryCursor): { sql: string; params: Array<string | number> } {
+  if (cursor.keys.length !== order.length) throw new Error("invariant broken: cursor keys match the order");
+  let sql = idDescending(order) ? "id < ?" : "id > ?";
+  let params: Array<string | number> = [cursor.id];
+  for (let i = order.length - 1; i >= 0; i--) {
+    const [rank, scalar] = cursor.keys[i]!;
+    const beyond = order[i]!.descending ? "<" : ">";
+    if (scalar === null) {
+      sql = `r${i} ${beyond} ? OR (r${i} = ? AND (${sql}))`;
+      params = [rank, rank, ...params];
+    } else {
+      sql = `r${i} ${beyond} ? OR (r${i} = ? AND (v${i} ${beyond} ? OR (v${i} = ? AND (${sql}))))`;
+      params = [rank, rank, scalar, scalar, ...params];
+    }
+  }
+  return { sql, params };
+}

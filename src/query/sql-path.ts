@@ -1,0 +1,77 @@
+/**
+ * Field paths as SQLite sees them. A path reaches SQL only as a string
+ * literal built here from parsed segments that match a strict grammar:
+ * plain identifiers (`[A-Za-z_][A-Za-z0-9_]*`) are written as `.name`, and
+ * any other segment is written as `."segment"` only when it holds none of
+ * `"`, `'` and `\` (control characters never pass the field-path parser).
+ * SQLite's JSON path syntax has no escape for `"` and rejects `\`, and the
+ * quote `'` would end the SQL literal, so such paths are not spelled in SQL
+ * at all: filters on them are evaluated in JavaScript, and sorting or
+ * indexing on them is refused.
+ *
+ * Literal paths (rather than bound parameters) are what let SQLite match a
+ * query's expressions with an index's expressions.
+ */
+import type { FieldPath } from "../validation/field-path.js";
+import { checkCollection } from "../validation/refs.js";
+import { isIdPath } from "./expression.js";
+import { RANK_ARRAY, RANK_BOOLEAN, RANK_MAP, RANK_MISSING, RANK_NULL, RANK_NUMBER, RANK_STRING } from "./values.js";
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const UNSAFE = /["'\\\u0000-\u001f\u007f]/;
+
+/** The SQL string literal of `path`'s JSON path, or null when SQL cannot spell it safely. */
+export function sqlJsonPathLiteral(path: FieldPath): string | null {
+  let out = "$";
+  for (const segment of path) {
+    if (IDENTIFIER.test(segment)) out += `.${segment}`;
+    else if (!UNSAFE.test(segment)) out += `."${segment}"`;
+    else return null;
+  }
+  return `'${out}'`;
+}
+
+/** True when `path` can be sorted on or indexed. */
+export function isSqlRepresentable(path: FieldPath): boolean {
+  return isIdPath(path) || sqlJsonPathLiteral(path) !== null;
+}
+
+/** The SQL expressions of a field's sort key: its type rank and its scalar. */
+export interface SqlKey {
+  readonly rank: string;
+  readonly value: string;
+}
+
+/**
+ * The sort-key expressions of `path`, or null when SQL cannot spell it.
+ * These exact texts are also what indexes are built on; change them only
+ * with a migration that rebuilds every index.
+ */
+export function sqlKeyOf(path: FieldPath): SqlKey | null {
+  if (isIdPath(path)) return { rank: String(RANK_STRING), value: "id" };
+  const p = sqlJsonPathLiteral(path);
+  if (p === null) return null;
+  const rank =
+    `CASE json_type(data, ${p}) WHEN 'null' THEN ${RANK_NULL} WHEN 'true' THEN ${RANK_BOOLEAN} WHEN 'false' THEN ${RANK_BOOLEAN} ` +
+    `WHEN 'integer' THEN ${RANK_NUMBER} WHEN 'real' THEN ${RANK_NUMBER} WHEN 'text' THEN ${RANK_STRING} ` +
+    `WHEN 'array' THEN ${RANK_ARRAY} WHEN 'object' THEN ${RANK_MAP} ELSE ${RANK_MISSING} END`;
+  // Arrays and maps have no scalar: all of them tie inside their rank.
+  const value = `CASE json_type(data, ${p}) WHEN 'array' THEN NULL WHEN 'object' THEN NULL ELSE json_extract(data, ${p}) END`;
+  return { rank, value };
+}
+
+/** The JSON path literal for `json_each`, or null. */
+export function sqlEachPath(path: FieldPath): string | null {
+  return isIdPath(path) ? null : sqlJsonPathLiteral(path);
+}
+
+/**
+ * A collection name as a SQL literal. Collection names are
+ * `[A-Za-z_][A-Za-z0-9_-]*` (checked again here), so the literal is safe; a
+ * literal rather than a parameter lets SQLite use an index that is partial
+ * on its collection.
+ */
+export function sqlCollectionLiteral(collection: string): string {
+  if (checkCollection(collection) !== null) throw new Error("invariant broken: collection names are checked before they reach a shard");
+  return `'${collection}'`;
+}

@@ -1,0 +1,120 @@
+/**
+ * The one total order over document values, shared by every shard's SQL,
+ * the Worker's merge and the test oracle.
+ *
+ * Types rank: missing (0) < null (1) < booleans (2) < numbers (3) <
+ * strings (4) < arrays (5) < maps (6). Inside a rank: false < true; numbers
+ * by value; strings by Unicode code point (which is the UTF-8 byte order
+ * SQLite's BINARY collation uses). All arrays tie with each other, and so do
+ * all maps: a sort key is (rank, scalar) and arrays and maps have no scalar,
+ * so later sort keys and finally the document id decide between them.
+ *
+ * Equality for filters is deep: arrays element by element, maps by their
+ * entries whatever their order.
+ */
+import type { JsonValue } from "@bufbuild/protobuf";
+
+/** Where a value's type sorts. */
+export const RANK_MISSING = 0;
+export const RANK_NULL = 1;
+export const RANK_BOOLEAN = 2;
+export const RANK_NUMBER = 3;
+export const RANK_STRING = 4;
+export const RANK_ARRAY = 5;
+export const RANK_MAP = 6;
+
+/** A value's sort key: its type rank and, for scalars, the value SQL compares (booleans as 0/1). */
+export type SortKey = readonly [rank: number, scalar: number | string | null];
+
+/** The rank of a value; `undefined` stands for a missing field. */
+export function rankOf(value: JsonValue | undefined): number {
+  if (value === undefined) return RANK_MISSING;
+  if (value === null) return RANK_NULL;
+  switch (typeof value) {
+    case "boolean":
+      return RANK_BOOLEAN;
+    case "number":
+      return RANK_NUMBER;
+    case "string":
+      return RANK_STRING;
+    default:
+      return Array.isArray(value) ? RANK_ARRAY : RANK_MAP;
+  }
+}
+
+/** The sort key of a value, as the shard's SQL computes it. */
+export function sortKeyOf(value: JsonValue | undefined): SortKey {
+  const rank = rankOf(value);
+  if (rank === RANK_BOOLEAN) return [rank, value === true ? 1 : 0];
+  if (rank === RANK_NUMBER || rank === RANK_STRING) return [rank, value as number | string];
+  return [rank, null];
+}
+
+/** Compares two sort keys: negative, zero or positive. */
+export function compareSortKeys(a: SortKey, b: SortKey): number {
+  if (a[0] !== b[0]) return a[0] - b[0];
+  const x = a[1];
+  const y = b[1];
+  if (x === null || y === null) return 0;
+  if (typeof x === "number" && typeof y === "number") return x < y ? -1 : x > y ? 1 : 0;
+  return compareStrings(String(x), String(y));
+}
+
+/** Compares two values in the total order (arrays and maps tie within their rank). */
+export function compareValues(a: JsonValue | undefined, b: JsonValue | undefined): number {
+  return compareSortKeys(sortKeyOf(a), sortKeyOf(b));
+}
+
+/**
+ * Compares strings by code point. JavaScript's `<` compares UTF-16 code
+ * units, which disagrees with code point order when a surrogate pair meets
+ * a character from U+E000 to U+FFFF; shifting the surrogates above that
+ * range fixes it.
+ */
+export function compareStrings(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointWeight(x) - codePointWeight(y);
+  }
+  return a.length - b.length;
+}
+
+function codePointWeight(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
+}
+
+/** Deep equality: same rank, equal scalars, equal elements, equal entries in any order. */
+export function valuesEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  const rank = rankOf(a);
+  if (rank !== rankOf(b)) return false;
+  if (rank === RANK_ARRAY) {
+    const x = a as JsonValue[];
+    const y = b as JsonValue[];
+    return x.length === y.length && x.every((v, i) => valuesEqual(v, y[i]));
+  }
+  if (rank === RANK_MAP) {
+    const x = a as Record<string, JsonValue>;
+    const y = b as Record<string, JsonValue>;
+    const keys = Object.keys(x);
+    return keys.length === Object.keys(y).length && keys.every((k) => Object.hasOwn(y, k) && valuesEqual(x[k], y[k]));
+  }
+  return a === b;
+}
+
+/**
+ * A value's canonical JSON: map keys sorted by code point, so values that
+ * are `valuesEqual` have the same text. Used to group and to break ties
+ * between group keys.
+ */
+export function canonicalJson(value: JsonValue): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort(compareStrings);
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,35 @@
+/**
+ * The query engine's view of the real shards: the current routing table
+ * and typed calls to shard Durable Objects (reads, so retried when the
+ * platform says a call may be). The executor takes this interface, so
+ * tests can hand it shards of their own.
+ */
+import type { HandlerContext } from "@connectrpc/connect";
+import type { Env } from "../env.js";
+import { QUERY_DEADLINE_MS } from "../limits.js";
+import type { QueryShards } from "../query/executor.js";
+import type { Deadline } from "../query/fan-out.js";
+import { currentRouting } from "../shards/routing-cache.js";
+import { readFromShard } from "../shards/shard-client.js";
+import { untilUnblocked } from "../sync/intent-resolver.js";
+
+/** The shards of the current routing table. */
+export async function routedQueryShards(env: Env): Promise<QueryShards> {
+  const { router, table } = await currentRouting(env);
+  return {
+    shards: table.shards,
+    routingVersion: table.version,
+    shardFor: (collection, id) => router.shardFor(collection, id),
+    // A shard answers Blocked while a transaction holds write intents in the
+    // collection; the locks are resolved and the page asked for again.
+    query: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.query(req))),
+    aggregate: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.aggregate(req))),
+  };
+}
+
+/** The deadline of a query call: QUERY_DEADLINE_MS, or the caller's own deadline when sooner. */
+export function queryDeadline(ctx: HandlerContext): Deadline {
+  const now = () => Date.now();
+  const callerMs = ctx.timeoutMs();
+  return { atMs: now() + Math.min(QUERY_DEADLINE_MS, callerMs ?? Infinity), now };
+}

@@ -1,0 +1,73 @@
+/** fast-check generators of documents and queries for the oracle tests. */
+import fc from "fast-check";
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { OracleAggregate, OracleExpr, OracleOrder, OraclePath } from "./oracle.js";
+
+export const IDS = Array.from({ length: 30 }, (_, i) => `d${String(i).padStart(2, "0")}`);
+
+/** Field paths queries use: plain, nested, quoted, one SQL cannot spell, the id, and one no document has. */
+export const PATHS: OraclePath[] = [["a"], ["b"], ["m", "x"], ["odd name"], ['q"t'], ["__id__"], ["nope"]];
+export const ORDERABLE: OraclePath[] = PATHS.filter((p) => p[0] !== 'q"t');
+
+const strings = fc.constantFrom("", "a", "ab", "b", "B", "é", "\u00e9t\u00e9", "😀", "\uffff", "z", "d03", "d10", " ");
+export const scalar: fc.Arbitrary<JsonValue> = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -4, max: 4 }),
+  fc.double({ min: -1e300, max: 1e300, noNaN: true }).map((x) => (Object.is(x, -0) ? 0 : x)),
+  strings,
+);
+export const value: fc.Arbitrary<JsonValue> = fc.oneof(
+  { weight: 5, arbitrary: scalar },
+  { weight: 1, arbitrary: fc.array(scalar, { maxLength: 3 }) },
+  { weight: 1, arbitrary: fc.dictionary(fc.constantFrom("x", "y", "1"), scalar, { maxKeys: 2 }) },
+);
+
+export const data: fc.Arbitrary<JsonObject> = fc.record(
+  { a: value, b: value, m: fc.oneof(fc.record({ x: value }, { requiredKeys: [] }), value), "odd name": value, 'q"t': value },
+  { requiredKeys: [] },
+) as fc.Arbitrary<JsonObject>;
+
+/** Documents with distinct ids, as stored (a JSON round trip). */
+export const documents = fc
+  .uniqueArray(fc.record({ id: fc.constantFrom(...IDS), data }), { selector: (d) => d.id, maxLength: 30 })
+  .map((docs) => docs.map((d) => ({ id: d.id, data: JSON.parse(JSON.stringify(d.data)) as JsonObject })));
+
+const path = fc.constantFrom(...PATHS);
+const operand = fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: value }, { weight: 1, arbitrary: fc.constantFrom(...IDS) });
+const rangeOperand = fc.oneof(scalar, fc.constantFrom(...IDS));
+
+const leaf: fc.Arbitrary<OracleExpr> = fc.oneof(
+  fc.record({ kind: fc.constant("compare" as const), path, op: fc.constantFrom("==" as const, "!=" as const), value: operand }),
+  fc.record({ kind: fc.constant("compare" as const), path, op: fc.constantFrom("<" as const, "<=" as const, ">" as const, ">=" as const), value: rangeOperand }),
+  fc.record({ kind: fc.constant("in" as const), path, values: fc.array(operand, { minLength: 1, maxLength: 3 }), negated: fc.boolean() }),
+  fc.record({ kind: fc.constant("contains" as const), path, values: fc.array(operand, { minLength: 1, maxLength: 2 }) }),
+  fc.record({ kind: fc.constant("exists" as const), path, present: fc.boolean() }),
+);
+
+export const filter: fc.Arbitrary<OracleExpr> = fc.letrec<{ expr: OracleExpr }>((tie) => ({
+  expr: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    leaf,
+    fc.record({ kind: fc.constantFrom("and" as const, "or" as const), children: fc.array(tie("expr"), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ kind: fc.constant("not" as const), child: tie("expr") }),
+  ),
+})).expr.map(plain);
+
+export const order: fc.Arbitrary<OracleOrder[]> = fc.array(fc.record({ path: fc.constantFrom(...ORDERABLE), descending: fc.boolean() }), { maxLength: 2 }).map(plain);
+
+export const aggregations: fc.Arbitrary<OracleAggregate[]> = fc
+  .array(
+    fc.oneof(
+      fc.record({ fn: fc.constant("count" as const), path: fc.option(fc.constantFrom(...PATHS), { nil: null }) }),
+      fc.record({ fn: fc.constantFrom("sum" as const, "avg" as const, "min" as const, "max" as const), path: fc.constantFrom(...PATHS) }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((list) => plain(list.map((a, i) => ({ ...a, alias: `r${i}` }))));
+
+// fast-check builds records without a prototype, which Workers RPC cannot
+// copy; queries from the wire are plain objects.
+function plain<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

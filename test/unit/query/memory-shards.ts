@@ -1,0 +1,98 @@
+/**
+ * Shards for Node tests: one in-memory SQLite database (node:sqlite) per
+ * shard, with the shards' real schema and the real shard-side query code,
+ * reached through the same `QueryShards` interface the Worker uses. Every
+ * request and reply is structured-cloned, as Workers RPC would.
+ */
+import { DatabaseSync } from "node:sqlite";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { createInitialRoutingTable, createShardRouter } from "../../../src/routing/router.js";
+import { DOCUMENT_MIGRATIONS, migrate } from "../../../src/storage/schema.js";
+import { INDEX_MIGRATIONS, createIndex, type IndexSpec } from "../../../src/query/indexes.js";
+import { runShardAggregation, runShardQuery, type ShardSql } from "../../../src/query/shard-query.js";
+import type { QueryShards } from "../../../src/query/executor.js";
+
+/** Adapts node:sqlite to the slice of SqlStorage the shard code uses (rowsRead counts rows stepped). */
+export function nodeSql(db: DatabaseSync): ShardSql {
+  return {
+    exec(query: string, ...bindings: unknown[]) {
+      const stmt = db.prepare(query);
+      if (!/^\s*(SELECT|EXPLAIN|WITH)/i.test(query)) {
+        stmt.run(...(bindings as never[]));
+        return { rowsRead: 0, toArray: () => [], [Symbol.iterator]: () => [][Symbol.iterator]() };
+      }
+      const it = stmt.iterate(...(bindings as never[]));
+      let rowsRead = 0;
+      const cursor = {
+        get rowsRead() {
+          return rowsRead;
+        },
+        [Symbol.iterator]() {
+          return {
+            next: () => {
+              const r = it.next();
+              if (!r.done) rowsRead++;
+              return r;
+            },
+          };
+        },
+        toArray() {
+          return [...cursor];
+        },
+      };
+      return cursor as never;
+    },
+  };
+}
+
+export interface MemoryCluster {
+  readonly shards: QueryShards;
+  put(id: string, data: JsonObject): void;
+  remove(id: string): void;
+  createIndex(spec: IndexSpec): void;
+  close(): void;
+}
+
+/** A cluster of `count` in-memory shards holding one collection. */
+export function memoryCluster(count: number, collection: string): MemoryCluster {
+  const table = createInitialRoutingTable(count, 64);
+  const router = createShardRouter(table);
+  const dbs = new Map(
+    table.shards.map((id) => {
+      const db = new DatabaseSync(":memory:");
+      const sql = nodeSql(db);
+      migrate(sql, "documents", DOCUMENT_MIGRATIONS);
+      migrate(sql, "indexes", INDEX_MIGRATIONS);
+      return [id, { db, sql }] as const;
+    }),
+  );
+  const shardOf = (id: string) => dbs.get(router.shardFor(collection, id))!;
+  let version = 0;
+  return {
+    shards: {
+      shards: table.shards,
+      routingVersion: table.version,
+      shardFor: (c, id) => router.shardFor(c, id),
+      query: async (shard, req) => structuredClone(runShardQuery(dbs.get(shard)!.sql, structuredClone(req))),
+      aggregate: async (shard, req) => structuredClone(runShardAggregation(dbs.get(shard)!.sql, structuredClone(req))),
+    },
+    put(id, data) {
+      version++;
+      shardOf(id)
+        .db.prepare(
+          `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes) VALUES (?, ?, ?, ?, 0, 0, 0)
+           ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, version = excluded.version`,
+        )
+        .run(collection, id, JSON.stringify(data), version);
+    },
+    remove(id) {
+      shardOf(id).db.prepare("DELETE FROM documents WHERE collection = ? AND id = ?").run(collection, id);
+    },
+    createIndex(spec) {
+      for (const { sql } of dbs.values()) createIndex(sql, spec);
+    },
+    close() {
+      for (const { db } of dbs.values()) db.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { CompositeFilter_Operator, FieldFilter_Operator, FilterSchema } from "../../../gen/impossibledb/v1/query_pb.js";
+import { parseQueryFilter } from "../../../src/query/parser.js";
+import { FailureError } from "../../../src/errors.js";
+
+const text = (t: string) => parseQueryFilter(undefined, t);
+
+function failure(fn: () => unknown): FailureError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(FailureError);
+    return err as FailureError;
+  }
+  throw new Error("expected a failure");
+}
+
+describe("the AIP-160 text filter", () => {
+  it("parses comparisons, presence, has and the id", () => {
+    expect(text('age > 21 AND status = "active"')).toEqual({
+      kind: "and",
+      children: [
+        { kind: "compare", path: ["age"], op: ">", value: 21 },
+        { kind: "compare", path: ["status"], op: "==", value: "active" },
+      ],
+    });
+    expect(text("a.b:*")).toEqual({ kind: "exists", path: ["a", "b"], present: true });
+    expect(text("tags:'x'")).toEqual({ kind: "contains", path: ["tags"], values: ["x"] });
+    expect(text("`odd name`.c != null")).toEqual({ kind: "compare", path: ["odd name", "c"], op: "!=", value: null });
+    expect(text('__id__ = "k1"')).toEqual({ kind: "compare", path: ["__id__"], op: "==", value: "k1" });
+    expect(text("x = -1.5e2")).toEqual({ kind: "compare", path: ["x"], op: "==", value: -150 });
+    expect(text('s = "a\\"b\\u00e9"')).toEqual({ kind: "compare", path: ["s"], op: "==", value: 'a"bé' });
+  });
+
+  it("binds OR tighter than AND, and juxtaposition is AND, as AIP-160 says", () => {
+    expect(text("a = 1 AND b = 2 OR c = 3")).toEqual({
+      kind: "and",
+      children: [
+        { kind: "compare", path: ["a"], op: "==", value: 1 },
+        { kind: "or", children: [
+          { kind: "compare", path: ["b"], op: "==", value: 2 },
+          { kind: "compare", path: ["c"], op: "==", value: 3 },
+        ] },
+      ],
+    });
+    expect(text("a = 1 b = 2")).toEqual({ kind: "and", children: [
+      { kind: "compare", path: ["a"], op: "==", value: 1 },
+      { kind: "compare", path: ["b"], op: "==", value: 2 },
+    ] });
+    expect(text("NOT (a = 1 OR -b:*)")).toEqual({ kind: "not", child: { kind: "or", children: [
+      { kind: "compare", path: ["a"], op: "==", value: 1 },
+      { kind: "not", child: { kind: "exists", path: ["b"], present: true } },
+    ] } });
+  });
+
+  it("says where it stopped", () => {
+    expect(failure(() => text("a = 1 AND")).message).toBe("filter: expected a field path, found the end of the filter at offset 9");
+    expect(failure(() => text("a = [1]")).message).toMatch(/unexpected character "\[" at offset 4/);
+    expect(failure(() => text("a < {}")).message).toMatch(/at offset 4/);
+    expect(failure(() => text("1 = a")).message).toMatch(/expected a field path, found the value 1 at offset 0/);
+    expect(failure(() => text("a = 'x' )")).message).toMatch(/unexpected "\)" at offset 8/);
+    expect(failure(() => text("`a = 1")).message).toMatch(/unterminated backquote in field path at offset 0/);
+    expect(failure(() => text("a = 's\\q'")).message).toMatch(/unknown escape \\q at offset 6/);
+    expect(failure(() => text("(".repeat(30) + "a = 1" + ")".repeat(30))).message).toMatch(/FILTER_DEPTH_MAX/);
+    expect(failure(() => text("a = 1 ".repeat(600))).message).toMatch(/FILTER_NODES_MAX/);
+  });
+});
+
+describe("the structured filter", () => {
+  const ff = (field: string, op: FieldFilter_Operator, value?: unknown) =>
+    create(FilterSchema, { filterType: { case: "fieldFilter", value: { field, op, value: value as never } } });
+
+  it("checks operands per operator and names the message path", () => {
+    const list = { kind: { case: "listValue", value: { values: [{ kind: { case: "numberValue", value: 1 } }] } } };
+    const nested = create(FilterSchema, {
+      filterType: { case: "compositeFilter", value: { op: CompositeFilter_Operator.OR, filters: [ff("a", FieldFilter_Operator.EQUAL, { kind: { case: "numberValue", value: 1 } }), ff("b", FieldFilter_Operator.IN, { kind: { case: "stringValue", value: "x" } })] } },
+    });
+    expect(failure(() => parseQueryFilter(nested, "")).message).toBe("where.composite_filter.filters[1].field_filter.value: IN takes a list of values");
+    expect(parseQueryFilter(ff("b", FieldFilter_Operator.NOT_IN, list), "")).toEqual({ kind: "in", path: ["b"], values: [1], negated: true });
+    expect(parseQueryFilter(ff("b", FieldFilter_Operator.EXISTS), "")).toEqual({ kind: "exists", path: ["b"], present: true });
+    expect(failure(() => parseQueryFilter(ff("b", FieldFilter_Operator.EXISTS, { kind: { case: "numberValue", value: 1 } }), "")).message).toMatch(/EXISTS takes true, false or no value/);
+    expect(failure(() => parseQueryFilter(ff("b", FieldFilter_Operator.GREATER_THAN), "")).message).toMatch(/value is required for GREATER_THAN/);
+    expect(failure(() => parseQueryFilter(ff("b", FieldFilter_Operator.EQUAL, { kind: { case: "numberValue", value: NaN } }), "")).message).toMatch(/numbers must be finite/);
+    expect(failure(() => parseQueryFilter(ff("b", 99 as FieldFilter_Operator, { kind: { case: "numberValue", value: 1 } }), "")).message).toMatch(/where.field_filter.op: unknown operator 99/);
+    expect(failure(() => parseQueryFilter(ff("a.`", FieldFilter_Operator.EQUAL, list), "")).message).toMatch(/^where.field_filter.field: /);
+  });
+
+  it("stops counting at FILTER_NODES_MAX while it parses", () => {
+    const leaf = ff("a", FieldFilter_Operator.EXISTS);
+    const wide = (filters: unknown[]) => create(FilterSchema, { filterType: { case: "compositeFilter", value: { op: CompositeFilter_Operator.AND, filters: filters as never } } });
+    const huge = wide(Array.from({ length: 100 }, () => wide(Array.from({ length: 100 }, () => leaf))));
+    expect(failure(() => parseQueryFilter(huge, "")).message).toMatch(/more than FILTER_NODES_MAX \(500\) nodes/);
+  });
+
+  it("ANDs the structured and the text filter", () => {
+    const both = parseQueryFilter(ff("a", FieldFilter_Operator.EXISTS), "b = 1");
+    expect(both).toEqual({ kind: "and", children: [{ kind: "exists", path: ["a"], present: true }, { kind: "compare", path: ["b"], op: "==", value: 1 }] });
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { filterToSql } from "../../../src/query/sql-filter.js";
+import { sqlJsonPathLiteral } from "../../../src/query/sql-path.js";
+import { parseQueryFilter } from "../../../src/query/parser.js";
+
+const budget = { paramsMax: 100, bytesMax: 40_000 };
+const sql = (filter: string, b = budget) => filterToSql(parseQueryFilter(undefined, filter), b);
+
+describe("filters in SQL", () => {
+  it("spells only safe paths, and binds every value", () => {
+    expect(sqlJsonPathLiteral(["a", "b_1"])).toBe("'$.a.b_1'");
+    expect(sqlJsonPathLiteral(["first name", "名前", "$", ".."])).toBe(`'$."first name"."名前"."$".".."'`);
+    for (const bad of ["it's", 'say "hi"', "back\\slash"]) expect(sqlJsonPathLiteral([bad])).toBeNull();
+    const c = sql(`name = "x' OR 1=1 --"`);
+    expect(c.sql).not.toContain("OR 1=1");
+    expect(c.params).toEqual(["x' OR 1=1 --"]);
+    expect(c.exact).toBe(true);
+  });
+
+  it("is exact for scalars and falls back to a checked superset otherwise", () => {
+    expect(sql("a > 1 AND NOT b:* OR c != null").exact).toBe(true);
+    const quoted = sql("`it's` = 1");
+    expect(quoted).toEqual({ sql: "1", params: [], exact: false });
+    // A superset cannot be negated: NOT over it widens to true.
+    expect(sql("NOT `it's` = 1")).toEqual({ sql: "1", params: [], exact: false });
+    // Past the parameter budget, parts are checked in JavaScript instead.
+    const tight = sql("a = 1 AND b = 2 AND c = 3", { paramsMax: 2, bytesMax: 40_000 });
+    expect(tight.params).toEqual([1, 2]);
+    expect(tight.exact).toBe(false);
+  });
+});
