@@ -6,6 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { FieldFilter_Operator } from "../../gen/impossibledb/v1/query_pb.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
 import { DEVELOPMENT_PAGE_TOKEN_KEY } from "../../src/pagination/page-token.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
@@ -16,6 +18,7 @@ import { DECISION_GRACE_MS, DELIVERY_RETRY_MS } from "../../src/sync/twoPhaseCom
 import { connectClient } from "./helpers.js";
 
 const db = connectClient(CollectionService);
+const query = connectClient(QueryService);
 const config = clusterConfig(env);
 const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
 const DEADLINE_MS = 300;
@@ -112,6 +115,17 @@ describe("crash recovery", () => {
     const plan = await transferPlan(acc);
     await crash(plan, "after_decision");
     expect(await balances(acc)).toEqual([50, 50]);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("coordinator crash after the decision: a query sees the whole transaction, never half", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_decision");
+    const res = await query.runQuery({
+      query: { collection: "faults", where: { filterType: { case: "fieldFilter", value: { field: "balance", op: FieldFilter_Operator.EQUAL, value: { kind: { case: "numberValue", value: 50 } } } } } },
+    });
+    expect(res.documents.map((d) => d.id).filter((id) => id === acc.a || id === acc.b).sort()).toEqual([acc.a, acc.b].sort());
     await expectAllOrNothing(acc, plan.txId, true);
   });
 
