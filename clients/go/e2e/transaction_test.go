@@ -1,0 +1,79 @@
+package e2e
+
+import (
+	"testing"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
+)
+
+// TestTransaction runs the seed document's transaction (read a user, write
+// an order, delete a cart, all or nothing), then one that must abort
+// because a document it read changed before it committed.
+func TestTransaction(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, db api) {
+		user := &v1.DocumentRef{Collection: uniqueCollection(t, db, "users"), Id: "user123"}
+		order := &v1.DocumentRef{Collection: uniqueCollection(t, db, "orders"), Id: "order456"}
+		cart := &v1.DocumentRef{Collection: uniqueCollection(t, db, "carts"), Id: "cart789"}
+		for _, ref := range []*v1.DocumentRef{user, cart} {
+			if _, err := db.setDocument(ctx(t), &v1.SetDocumentRequest{Ref: ref, Data: mustStruct(t, map[string]any{"owner": "alice"})}); err != nil {
+				t.Fatalf("SetDocument %v: %v", ref, err)
+			}
+		}
+
+		begun, err := db.beginTransaction(ctx(t), &v1.BeginTransactionRequest{})
+		if err != nil || begun.GetTransaction() == "" || begun.GetExpireTime() == nil {
+			t.Fatalf("BeginTransaction: %v, %v; want an id and an expiry", begun, err)
+		}
+		reads, err := db.getDocuments(ctx(t), &v1.GetDocumentsRequest{Transaction: begun.GetTransaction(), Refs: []*v1.DocumentRef{user, order}})
+		if err != nil {
+			t.Fatalf("GetDocuments: %v", err)
+		}
+		if len(reads.GetReads()) != 2 || reads.GetReads()[0].GetVersion() <= 0 || reads.GetReads()[1].GetVersion() != 0 || reads.GetReads()[1].GetDocument() != nil {
+			t.Fatalf("GetDocuments: %v; want the user at a version, and no order (version 0)", reads.GetReads())
+		}
+		widget := mustStruct(t, map[string]any{"product": "Widget", "quantity": 5})
+		committed, err := db.commit(ctx(t), &v1.CommitRequest{
+			Transaction: begun.GetTransaction(),
+			Writes: []*v1.Write{
+				{Ref: order, Operation: &v1.Write_Set{Set: widget}},
+				{Ref: cart, Operation: &v1.Write_Delete{Delete: &emptypb.Empty{}}},
+			},
+		})
+		if err != nil || len(committed.GetResults()) != 2 || committed.GetCommitTime() == nil {
+			t.Fatalf("Commit: %v, %v; want two results and a commit time", committed, err)
+		}
+		stored, err := db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: order})
+		if err != nil {
+			t.Fatalf("GetDocument of the committed order: %v", err)
+		}
+		expectData(t, stored.GetDocument(), widget, "the committed order")
+		_, err = db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: cart})
+		expectCode(t, db, err, connect.CodeNotFound, "GetDocument of the cart the transaction deleted")
+
+		// A write between the read and the commit aborts the commit, and
+		// none of its writes is applied.
+		second, err := db.beginTransaction(ctx(t), &v1.BeginTransactionRequest{})
+		if err != nil {
+			t.Fatalf("BeginTransaction: %v", err)
+		}
+		if _, err := db.getDocuments(ctx(t), &v1.GetDocumentsRequest{Transaction: second.GetTransaction(), Refs: []*v1.DocumentRef{user}}); err != nil {
+			t.Fatalf("GetDocuments: %v", err)
+		}
+		if _, err := db.setDocument(ctx(t), &v1.SetDocumentRequest{Ref: user, Data: mustStruct(t, map[string]any{"owner": "bob"})}); err != nil {
+			t.Fatalf("SetDocument outside the transaction: %v", err)
+		}
+		_, err = db.commit(ctx(t), &v1.CommitRequest{
+			Transaction: second.GetTransaction(),
+			Writes:      []*v1.Write{{Ref: order, Operation: &v1.Write_Set{Set: mustStruct(t, map[string]any{"product": "Gadget"})}}},
+		})
+		expectCode(t, db, err, connect.CodeAborted, "Commit after a document it read changed")
+		unchanged, err := db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: order})
+		if err != nil {
+			t.Fatalf("GetDocument of the order: %v", err)
+		}
+		expectData(t, unchanged.GetDocument(), widget, "the order after an aborted commit")
+	})
+}
