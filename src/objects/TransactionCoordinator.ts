@@ -57,6 +57,14 @@ export class TransactionCoordinator extends DurableObject<Env> {
   async commit(plan: CommitPlan, failpoint?: Failpoint): Promise<CommitOutcome> {
     this.failpoint = failpoint ?? null;
     const existing = this.record(plan.txId);
+    if (existing?.plan != null && JSON.stringify(existing.plan) !== JSON.stringify(plan)) {
+      // A transaction id commits one set of writes; a retry must repeat it exactly.
+      return {
+        ok: false,
+        kind: "failed_precondition",
+        message: "transaction already committed or committing different writes; a transaction commits once: begin a new one",
+      };
+    }
     if ((existing === null || existing.state.phase === "idle") && !this.inflight.has(plan.txId)) {
       const participants = plan.participants.map((p) => p.shard);
       const start = transition(initialState(plan.deadlineMs), { type: "commit_requested", participants, deadlineMs: plan.deadlineMs, nowMs: Date.now() });
@@ -95,7 +103,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
         const event: Event =
           vote.vote === "yes"
             ? { type: "voted_yes", participant: shard, nowMs: Date.now() }
-            : { type: "voted_no", participant: shard, reason: `${vote.kind}: ${vote.message}`, nowMs: Date.now() };
+            : {
+                type: "voted_no",
+                participant: shard,
+                reason: `${vote.kind}: ${vote.message}`,
+                nowMs: Date.now(),
+                mayHavePrepared: vote.kind === "unavailable",
+              };
         const next = transition(state, event);
         state = next.state;
         dueMs = dueTime({ dueMs, state }, next.effects);
@@ -274,10 +288,10 @@ function dueTime(current: { dueMs: number; state: CoordinatorState }, effects: r
   return due;
 }
 
-/** The deliveries a freshly decided state starts with. */
+/** The deliveries a freshly decided state starts with: every participant without the decision. */
 function deliveryEffects(state: CoordinatorState): Effect[] {
   const type = state.phase === "committed" ? "send_commit" : "send_abort";
-  return state.participants.map((participant) => ({ type, participant }));
+  return state.participants.filter((p) => !state.acked.includes(p)).map((participant) => ({ type, participant }));
 }
 
 function resolutionOf(state: CoordinatorState): Resolution {

@@ -44,7 +44,8 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
          tx_id TEXT PRIMARY KEY,
          state TEXT NOT NULL CHECK (state IN ('prepared', 'committed', 'aborted')),
          expires_ms INTEGER NOT NULL,
-         answer TEXT
+         answer TEXT,
+         request_fingerprint TEXT
        ) WITHOUT ROWID`,
       "CREATE INDEX tx_participations_by_expiry ON tx_participations (state, expires_ms)",
     ],
@@ -88,6 +89,8 @@ export interface Participation {
   readonly state: ParticipationState;
   readonly expiresMs: number;
   readonly answer: string | null;
+  /** A fingerprint of the request this shard answered; a repeat must match it. */
+  readonly requestFingerprint: string | null;
 }
 
 type Ref = { readonly collection: string; readonly id: string };
@@ -135,20 +138,29 @@ export function releaseAll(sql: SqlStorage, txId: string): void {
 /** This shard's participation in `txId`, or null. */
 export function participation(sql: SqlStorage, txId: string): Participation | null {
   const row = sql
-    .exec<{ tx_id: string; state: ParticipationState; expires_ms: number; answer: string | null }>(
-      "SELECT tx_id, state, expires_ms, answer FROM tx_participations WHERE tx_id = ?",
+    .exec<{ tx_id: string; state: ParticipationState; expires_ms: number; answer: string | null; request_fingerprint: string | null }>(
+      "SELECT tx_id, state, expires_ms, answer, request_fingerprint FROM tx_participations WHERE tx_id = ?",
       txId,
     )
     .toArray()[0];
-  return row === undefined ? null : { txId: row.tx_id, state: row.state, expiresMs: row.expires_ms, answer: row.answer };
+  if (row === undefined) return null;
+  return { txId: row.tx_id, state: row.state, expiresMs: row.expires_ms, answer: row.answer, requestFingerprint: row.request_fingerprint };
 }
 
 /** Records (or moves) this shard's participation in `txId`. */
-export function recordParticipation(sql: SqlStorage, txId: string, state: ParticipationState, expiresMs: number, answer: string | null): void {
+export function recordParticipation(
+  sql: SqlStorage,
+  txId: string,
+  state: ParticipationState,
+  expiresMs: number,
+  answer: string | null,
+  requestFingerprint: string | null = null,
+): void {
   sql.exec(
-    `INSERT INTO tx_participations (tx_id, state, expires_ms, answer) VALUES (?, ?, ?, ?)
-     ON CONFLICT (tx_id) DO UPDATE SET state = excluded.state, expires_ms = excluded.expires_ms, answer = COALESCE(excluded.answer, answer)`,
-    txId, state, expiresMs, answer,
+    `INSERT INTO tx_participations (tx_id, state, expires_ms, answer, request_fingerprint) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (tx_id) DO UPDATE SET state = excluded.state, expires_ms = excluded.expires_ms,
+       answer = COALESCE(excluded.answer, answer), request_fingerprint = COALESCE(excluded.request_fingerprint, request_fingerprint)`,
+    txId, state, expiresMs, answer, requestFingerprint,
   );
 }
 

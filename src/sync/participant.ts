@@ -9,7 +9,8 @@ import type { FailureKind } from "../errors.js";
 import { nextVersion, planWrite, readRow, storePlan, type PlannedWrite } from "../storage/document-store.js";
 import type { ShardWrite } from "../storage/types.js";
 import { describeConflict, findConflict, type ReadVersion } from "./conflictDetector.js";
-import { acquireRead, acquireWrite, locksOf, participation, recordParticipation, releaseAll, type IntentRow } from "./lockManager.js";
+import { acquireRead, acquireWrite, locksOf, participation, recordParticipation, releaseAll, type IntentRow, type Participation } from "./lockManager.js";
+import { hash32 } from "../routing/hash.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 
 /** What a transaction asks of one participant shard. */
@@ -41,8 +42,9 @@ export type Vote =
 export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
   return storage.transactionSync((): Vote => {
     const sql = storage.sql;
+    const fingerprint = fingerprintOf(req);
     const earlier = participation(sql, req.txId);
-    if (earlier !== null) return repeatAnswer(earlier.state, earlier.answer);
+    if (earlier !== null) return repeatAnswer(earlier, fingerprint);
     const checked = check(sql, req, nowMs);
     if (checked.vote === "no") return checked;
     const results: TxWriteResult[] = [];
@@ -64,7 +66,7 @@ export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, 
       if (!written.has(`${read.collection}\u0000${read.id}`)) acquireRead(sql, req.txId, read, req.expiresMs);
     }
     const vote: Vote = { vote: "yes", results };
-    recordParticipation(sql, req.txId, "prepared", req.expiresMs, JSON.stringify(vote));
+    recordParticipation(sql, req.txId, "prepared", req.expiresMs, JSON.stringify(vote), fingerprint);
     return vote;
   });
 }
@@ -115,8 +117,9 @@ export function abort(storage: DurableObjectStorage, txId: string, forgetAtMs: n
 export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
   return storage.transactionSync((): Vote => {
     const sql = storage.sql;
+    const fingerprint = fingerprintOf(req);
     const earlier = participation(sql, req.txId);
-    if (earlier !== null) return repeatAnswer(earlier.state, earlier.answer);
+    if (earlier !== null) return repeatAnswer(earlier, fingerprint);
     const checked = check(sql, req, nowMs);
     if (checked.vote === "no") return checked;
     const results = checked.plans.map((plan) => {
@@ -124,7 +127,7 @@ export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRe
       return resultOf(plan, applied.document?.version ?? 0);
     });
     const vote: Vote = { vote: "yes", results, commitTimeMs: nowMs };
-    recordParticipation(sql, req.txId, "committed", req.expiresMs, JSON.stringify(vote));
+    recordParticipation(sql, req.txId, "committed", req.expiresMs, JSON.stringify(vote), fingerprint);
     return vote;
   });
 }
@@ -151,11 +154,29 @@ function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number): Checked
   return { vote: "yes", plans };
 }
 
-function repeatAnswer(state: string, answer: string | null): Vote {
-  if (answer !== null) return JSON.parse(answer) as Vote;
-  return state === "aborted"
-    ? { vote: "no", kind: "aborted", message: "transaction aborted" }
-    : { vote: "no", kind: "aborted", message: "transaction already finished on this shard" };
+/**
+ * The answer to a prepare or one-phase commit this shard has seen before:
+ * the same answer for the same request (a retry), and a refusal for a
+ * different one, because a transaction id commits at most one set of
+ * writes.
+ */
+function repeatAnswer(earlier: Participation, fingerprint: string): Vote {
+  if (earlier.state === "aborted") return { vote: "no", kind: "aborted", message: "transaction aborted; retry it as a new transaction" };
+  if (earlier.requestFingerprint !== fingerprint) {
+    return {
+      vote: "no",
+      kind: "failed_precondition",
+      message: "transaction already committed or committing different writes; a transaction commits once: begin a new one",
+    };
+  }
+  if (earlier.answer !== null) return JSON.parse(earlier.answer) as Vote;
+  return { vote: "no", kind: "aborted", message: "transaction already finished on this shard" };
+}
+
+/** A fingerprint of what a request asks of this shard (two independent 32-bit hashes). */
+function fingerprintOf(req: ParticipantRequest): string {
+  const text = JSON.stringify([req.reads, req.writes]);
+  return `${hash32(text, 1).toString(16)}-${hash32(text, 2).toString(16)}-${text.length}`;
 }
 
 function resultOf(plan: PlannedWrite, version: number): TxWriteResult {

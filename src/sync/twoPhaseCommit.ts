@@ -32,7 +32,17 @@ export interface CoordinatorState {
 export type Event =
   | { readonly type: "commit_requested"; readonly participants: readonly string[]; readonly deadlineMs: number; readonly nowMs: number }
   | { readonly type: "voted_yes"; readonly participant: string; readonly nowMs: number }
-  | { readonly type: "voted_no"; readonly participant: string; readonly reason: string; readonly nowMs: number }
+  | {
+      readonly type: "voted_no";
+      readonly participant: string;
+      readonly reason: string;
+      readonly nowMs: number;
+      /**
+       * False when the participant answered no itself: it took no locks and
+       * needs no abort. True when its answer was lost (it may have prepared).
+       */
+      readonly mayHavePrepared: boolean;
+    }
   | { readonly type: "abort_requested"; readonly reason: string; readonly nowMs: number }
   | { readonly type: "acked"; readonly participant: string }
   | { readonly type: "timer"; readonly nowMs: number };
@@ -83,10 +93,13 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
       const state: CoordinatorState = { ...s, yes, phase: "committed", decidedAtMs: e.nowMs };
       return { state, effects: [...deliver(state), { type: "set_timer", atMs: e.nowMs + DELIVERY_RETRY_MS }] };
     }
-    case "voted_no":
+    case "voted_no": {
       if (s.phase !== "preparing") return { state: s, effects: [] };
       assertParticipant(s, e.participant);
-      return decideAbort(s, e.reason, e.nowMs);
+      // A participant that said no holds nothing: count it as having the decision.
+      const acked = e.mayHavePrepared || s.acked.includes(e.participant) ? s.acked : [...s.acked, e.participant];
+      return decideAbort({ ...s, acked }, e.reason, e.nowMs);
+    }
     case "abort_requested":
       if (s.phase === "committed" || s.phase === "aborted") return { state: s, effects: [] };
       return decideAbort(s, e.reason, e.nowMs);
@@ -109,7 +122,7 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
 
 function decideAbort(s: CoordinatorState, reason: string, nowMs: number): { state: CoordinatorState; effects: Effect[] } {
   const state: CoordinatorState = { ...s, phase: "aborted", decidedAtMs: nowMs, abortReason: reason };
-  if (state.participants.length === 0) return { state, effects: [{ type: "clear_timer" }] };
+  if (state.acked.length === state.participants.length) return { state, effects: [{ type: "clear_timer" }] };
   return { state, effects: [...deliver(state), { type: "set_timer", atMs: nowMs + DELIVERY_RETRY_MS }] };
 }
 
@@ -132,5 +145,6 @@ function assertInvariants(before: CoordinatorState, after: CoordinatorState): vo
   if (before.phase === "aborted" && after.phase !== "aborted") fail("an abort decision never changes");
   if (after.phase === "committed" && !after.participants.every((p) => after.yes.includes(p))) fail("commit only after every participant voted yes");
   if (after.acked.some((p) => !after.participants.includes(p))) fail("only participants acknowledge");
+  if (after.phase !== "committed" && after.phase !== "aborted" && after.acked.length > 0) fail("only a decision is acknowledged");
   if ((after.phase === "committed" || after.phase === "aborted") && after.decidedAtMs === null) fail("a decision has a time");
 }

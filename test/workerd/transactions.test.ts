@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
@@ -132,6 +132,33 @@ describe("transactions", () => {
     const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
     const { reads } = await tx.getDocuments({ transaction, refs: [a, b].map((id) => ({ collection: "ro2", id })) });
     await tx.commit({ transaction, reads: reads.map((r) => ({ ref: r.ref, version: r.version })) });
+  });
+
+  it("a transaction id commits one set of writes: a second, different commit is refused and applies nothing", async () => {
+    const [a, b] = idsOnTwoShards("once");
+    const first = await tx.beginTransaction({});
+    await tx.commit({ transaction: first.transaction, writes: [set("once", a, { n: 1 }), set("once", b, { n: 1 })] });
+    // Same id, now one shard only (one-phase), then two shards again with other contents.
+    await expectCode(tx.commit({ transaction: first.transaction, writes: [set("once", a, { n: 2 })] }), Code.FailedPrecondition, /commits once/);
+    await expectCode(
+      tx.commit({ transaction: first.transaction, writes: [set("once", a, { n: 3 }), set("once", b, { n: 3 })] }),
+      Code.FailedPrecondition,
+      /commits once/,
+    );
+    const second = await tx.beginTransaction({});
+    await tx.commit({ transaction: second.transaction, writes: [set("once", a, { n: 4 })] });
+    await expectCode(
+      tx.commit({ transaction: second.transaction, writes: [set("once", a, { n: 5 }), set("once", b, { n: 5 })] }),
+      Code.FailedPrecondition,
+      /commits once/,
+    );
+    const after = await db.batchGetDocuments({ refs: [a, b].map((id) => ({ collection: "once", id })) });
+    expect(after.results.map((r) => r.document?.data)).toEqual([{ n: 4 }, { n: 1 }]);
+    // The refused two-shard commit prepared b's shard; its abort released it.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const shardB = env.SHARD.get(env.SHARD.idFromName(router.shardFor("once", b)));
+    const locks = await runInDurableObject(shardB, (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tx_intents").one().n);
+    expect(locks).toBe(0);
   });
 
   it("committing the same transaction twice gives the same answer and applies once", async () => {

@@ -29,11 +29,12 @@ describe("two-phase commit state machine", () => {
     expect(decided.effects.filter((e) => e.type === "send_commit").map((e) => "participant" in e && e.participant)).toEqual(["s0", "s1"]);
   });
 
-  it("aborts on one no vote and tells everyone, including those that voted yes", () => {
+  it("aborts on one no vote and tells every participant that may hold locks", () => {
     const s = run([{ type: "voted_yes", participant: "s0", nowMs: 1 }]);
-    const { state, effects } = transition(s, { type: "voted_no", participant: "s1", reason: "conflict", nowMs: 2 });
+    const { state, effects } = transition(s, { type: "voted_no", participant: "s1", reason: "conflict", nowMs: 2, mayHavePrepared: false });
     expect(state).toMatchObject({ phase: "aborted", abortReason: "conflict" });
-    expect(effects.filter((e) => e.type === "send_abort")).toHaveLength(2);
+    // s1 said no itself and holds nothing; s0 voted yes and must drop its locks.
+    expect(effects.filter((e) => e.type === "send_abort")).toEqual([{ type: "send_abort", participant: "s0" }]);
   });
 
   it("a decision never changes: abort requests and late votes after commit do nothing", () => {
@@ -41,7 +42,7 @@ describe("two-phase commit state machine", () => {
       { type: "voted_yes", participant: "s0", nowMs: 1 },
       { type: "voted_yes", participant: "s1", nowMs: 2 },
       { type: "abort_requested", reason: "reader", nowMs: 3 },
-      { type: "voted_no", participant: "s0", reason: "late", nowMs: 4 },
+      { type: "voted_no", participant: "s0", reason: "late", nowMs: 4, mayHavePrepared: false },
     ]);
     expect(committed.phase).toBe("committed");
     const aborted = run([{ type: "abort_requested", reason: "rollback", nowMs: 1 }, { type: "voted_yes", participant: "s0", nowMs: 2 }, { type: "voted_yes", participant: "s1", nowMs: 3 }]);
@@ -69,6 +70,11 @@ describe("two-phase commit state machine", () => {
     expect(transition(s, { type: "timer", nowMs: 200 }).effects).toEqual([{ type: "clear_timer" }]);
   });
 
+  it("an unanswered prepare counts as no, but its participant still gets the abort", () => {
+    const { effects } = transition(start().state, { type: "voted_no", participant: "s1", reason: "unavailable", nowMs: 1, mayHavePrepared: true });
+    expect(effects.filter((e) => e.type === "send_abort")).toHaveLength(2);
+  });
+
   it("refuses a commit past its deadline", () => {
     const { state } = transition(initialState(10), { type: "commit_requested", participants: ["s0"], deadlineMs: 10, nowMs: 11 });
     expect(state.phase).toBe("aborted");
@@ -79,7 +85,7 @@ describe("two-phase commit state machine", () => {
     const participant = fc.constantFrom(...participants);
     const event: fc.Arbitrary<Event> = fc.oneof(
       participant.map((p): Event => ({ type: "voted_yes", participant: p, nowMs: 1 })),
-      participant.map((p): Event => ({ type: "voted_no", participant: p, reason: "no", nowMs: 1 })),
+      fc.tuple(participant, fc.boolean()).map(([p, lost]): Event => ({ type: "voted_no", participant: p, reason: "no", nowMs: 1, mayHavePrepared: lost })),
       participant.map((p): Event => ({ type: "acked", participant: p })),
       fc.constant<Event>({ type: "abort_requested", reason: "push", nowMs: 1 }),
       fc.integer({ min: 0, max: 20_000 }).map((t): Event => ({ type: "timer", nowMs: t })),
