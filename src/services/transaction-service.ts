@@ -24,7 +24,7 @@ import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
 import type { CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
-import type { ParticipantRequest, TxWriteResult } from "../sync/participant.js";
+import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
 import { readDocs } from "./collection-service.js";
 import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
@@ -128,9 +128,10 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   if (byShard.size > TX_PARTICIPANTS_MAX) {
     throw new FailureError("resource_exhausted", `transaction touches ${byShard.size} shards, over TX_PARTICIPANTS_MAX (${TX_PARTICIPANTS_MAX})`);
   }
+  const txFingerprint = fingerprint([reads, writes]);
   const requests = [...byShard].map(([shard, part]) => ({
     shard,
-    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes } satisfies ParticipantRequest,
+    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint } satisfies ParticipantRequest,
   }));
   let outcome: CommitOutcome;
   if (requests.length === 1) {

@@ -20,6 +20,12 @@ export interface ParticipantRequest {
   readonly expiresMs: number;
   readonly reads: readonly ReadVersion[];
   readonly writes: readonly ShardWrite[];
+  /**
+   * A fingerprint of the whole transaction (every shard's reads and writes),
+   * so a shard can tell a retry of the same commit from a different commit
+   * under the same id, even when its own part is the same.
+   */
+  readonly txFingerprint: string;
 }
 
 /** The outcome of one write of a transaction, as the shard planned it. */
@@ -173,9 +179,14 @@ function repeatAnswer(earlier: Participation, fingerprint: string): Vote {
   return { vote: "no", kind: "aborted", message: "transaction already finished on this shard" };
 }
 
-/** A fingerprint of what a request asks of this shard (two independent 32-bit hashes). */
+/** A fingerprint of what a request asks of this shard, within its whole transaction. */
 function fingerprintOf(req: ParticipantRequest): string {
-  const text = JSON.stringify([req.reads, req.writes]);
+  return `${req.txFingerprint}/${fingerprint([req.reads, req.writes])}`;
+}
+
+/** Two independent 32-bit hashes and the length of a value's JSON. */
+export function fingerprint(value: unknown): string {
+  const text = JSON.stringify(value);
   return `${hash32(text, 1).toString(16)}-${hash32(text, 2).toString(16)}-${text.length}`;
 }
 

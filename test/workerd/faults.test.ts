@@ -44,6 +44,7 @@ async function transferPlan(acc: Awaited<ReturnType<typeof accounts>>): Promise<
       expiresMs: token.deadlineMs,
       reads: [{ collection: "faults", id, version }],
       writes: [{ op: "set" as const, collection: "faults", id, data: { balance } }],
+      txFingerprint: `transfer-${token.id}`,
     },
   });
   return { txId: token.id, deadlineMs: token.deadlineMs, participants: [part(acc.shardA, acc.a, acc.va, 50), part(acc.shardB, acc.b, acc.vb, 50)] };

@@ -145,6 +145,12 @@ describe("transactions", () => {
       Code.FailedPrecondition,
       /commits once/,
     );
+    // The same first part on a's shard, plus more elsewhere, is a different transaction too.
+    await expectCode(
+      tx.commit({ transaction: first.transaction, writes: [set("once", a, { n: 1 }), set("once", b, { n: 1 }), set("once", "extra", { n: 1 })] }),
+      Code.FailedPrecondition,
+      /commits once/,
+    );
     const second = await tx.beginTransaction({});
     await tx.commit({ transaction: second.transaction, writes: [set("once", a, { n: 4 })] });
     await expectCode(
