@@ -18,7 +18,7 @@ const ACCOUNTS = 100;
 const INITIAL_BALANCE = 1000;
 const TRANSFERS = inject("bankTransfers");
 const CONCURRENCY = 16;
-const SNAPSHOT_EVERY = 400;
+const SNAPSHOT_EVERY = 500;
 const SNAPSHOT_RETRIES_MAX = 200;
 const SEED = inject("bankSeed");
 
@@ -95,6 +95,7 @@ describe("bank transfers", () => {
               snapshots.push(sum);
               break;
             }
+            await new Promise((resolve) => setTimeout(resolve, 2 + rand() * 10 * Math.min(retry + 1, 10)));
           }
         }
         const from = Math.floor(rand() * ACCOUNTS);
