@@ -23,11 +23,14 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     const url = new URL(request.url);
     const handler = byPath.get(url.pathname);
     const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
-    const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
-    if (cors === null) return response;
     const headers = new Headers(response.headers);
-    cors.forEach((value, key) => headers.set(key, value));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    corsHeaders(origin, env.CORS_ALLOWED_ORIGINS)?.forEach((value, key) => headers.set(key, value));
+    // Connect compresses a response itself and says so in Content-Encoding.
+    // By default the Workers runtime would read that header as a request to
+    // compress the body, and gzip it a second time (seen under wrangler dev:
+    // clients failed to parse any response larger than 1 KiB). "manual"
+    // sends the body as Connect encoded it.
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" });
   };
 }
 

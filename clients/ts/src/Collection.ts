@@ -34,8 +34,10 @@ export interface Page<T extends JsonObject = JsonObject> {
 
 /** The outcome of one write of a batch. */
 export interface BatchWriteOutcome {
-  /** A google.rpc.Code value: Code.Ok (0) when the write was applied. */
-  code: Code;
+  /** True when the write was applied. */
+  ok: boolean;
+  /** A google.rpc.Code value: 0 (OK) when the write was applied, else the Code it failed with. */
+  code: number;
   /** Why it failed; empty when it was applied. */
   message: string;
   /** What it did, when it was applied. */
@@ -178,7 +180,8 @@ export class WriteBatch<T extends JsonObject = JsonObject> {
     const res = await this.services.collection.batchWriteDocuments({ writes: this.writes });
     return res.statuses.map((status, i) => {
       const result = res.results[i];
-      return { code: status.code as Code, message: status.message, result: status.code === 0 && result !== undefined ? writeOutcome(result) : undefined };
+      const ok = status.code === 0;
+      return { ok, code: status.code, message: status.message, result: ok && result !== undefined ? writeOutcome(result) : undefined };
     });
   }
 }
