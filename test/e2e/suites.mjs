@@ -8,4 +8,5 @@
 // To add a suite, add one line.
 export const SUITES = [
   { name: "typescript", command: ["npx", "vitest", "run", "--config", "vitest.e2e.config.ts"] },
+  { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
 ];
