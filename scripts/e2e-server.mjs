@@ -54,7 +54,9 @@ try {
   const started = Date.now();
   server = await startLocalServer({ workerPort, frontdoorPort, inspectorPort, stateDir: path.join(workDir, "state"), output: logFile });
   console.log(`e2e: ready in ${Date.now() - started} ms: IMPOSSIBLEDB_URL=${server.workerUrl} IMPOSSIBLEDB_GRPC_TARGET=${server.grpcTarget}`);
-  const env = { ...process.env, IMPOSSIBLEDB_URL: server.workerUrl, IMPOSSIBLEDB_GRPC_TARGET: server.grpcTarget };
+  // Suites run with the project's Node and tools first on PATH, as under `npm run`.
+  const PATH = `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`;
+  const env = { ...process.env, PATH, IMPOSSIBLEDB_URL: server.workerUrl, IMPOSSIBLEDB_GRPC_TARGET: server.grpcTarget };
   const died = server.exited.then((why) => {
     throw new Error(`a server stopped while suites ran: ${why}`);
   });

@@ -41,6 +41,7 @@ async function stop(code) {
 }
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void stop(0));
 server.exited.then((why) => {
+  if (stopping) return;
   console.error(`ImpossibleDB stopped: ${why}`);
   void stop(1);
 });
