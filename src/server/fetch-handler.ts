@@ -23,13 +23,10 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     const url = new URL(request.url);
     const handler = byPath.get(url.pathname);
     const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
+    const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
+    if (cors === null) return response;
     const headers = new Headers(response.headers);
-    corsHeaders(origin, env.CORS_ALLOWED_ORIGINS)?.forEach((value, key) => headers.set(key, value));
-    // Connect compresses a response itself and says so in Content-Encoding.
-    // By default the Workers runtime would read that header as a request to
-    // compress the body, and gzip it a second time (seen under wrangler dev:
-    // clients failed to parse any response larger than 1 KiB). "manual"
-    // sends the body as Connect encoded it.
+    cors.forEach((value, key) => headers.set(key, value));
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" });
   };
 }
@@ -39,7 +36,10 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   const uReq = universalServerRequestFromFetch(guarded.request, {});
   const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
   const uRes = await handler({ ...uReq, contextValues });
-  return universalServerResponseToFetch(uRes);
+  const response = universalServerResponseToFetch(uRes);
+  // Connect compresses bodies itself and sets Content-Encoding; "manual"
+  // stops the runtime from encoding them a second time.
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers, encodeBody: "manual" });
 }
 
 function notFound(path: string): Response {
