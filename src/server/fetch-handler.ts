@@ -27,8 +27,20 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     if (cors === null) return response;
     const headers = new Headers(response.headers);
     cors.forEach((value, key) => headers.set(key, value));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" });
+    return respond(response, headers);
   };
+}
+
+/**
+ * Copies `response` with `headers`. A body that Connect already compressed
+ * (it set Content-Encoding) is marked `encodeBody: "manual"`: otherwise
+ * workerd sees the header and gzips the body a second time, and clients get
+ * a message they cannot parse (seen with connect-go and buf curl on any
+ * answer larger than Connect's compressMinBytes).
+ */
+function respond(response: Response, headers: Headers): Response {
+  const encodeBody = headers.has("Content-Encoding") ? "manual" : "automatic";
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody });
 }
 
 async function serve(handler: UniversalHandler, request: Request, env: Env): Promise<Response> {
@@ -37,9 +49,7 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
   const uRes = await handler({ ...uReq, contextValues });
   const response = universalServerResponseToFetch(uRes);
-  // Connect compresses bodies itself and sets Content-Encoding; "manual"
-  // stops the runtime from encoding them a second time.
-  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: response.headers, encodeBody: "manual" });
+  return respond(response, response.headers);
 }
 
 function notFound(path: string): Response {
