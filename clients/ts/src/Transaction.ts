@@ -11,6 +11,9 @@
  * - `await get(collection, id)` reads now and returns the document, for
  *   writes that depend on what was read.
  *
+ * Every version read is sent back with Commit (CommitRequest.reads), so the
+ * server validates it whether or not it kept its own record of the reads.
+ *
  * Use runTransaction (on the client) to retry a transaction that aborted.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -45,6 +48,8 @@ export class Transaction {
   private id: string | undefined;
   private readonly queuedReads: { collection: string; id: string }[] = [];
   private readonly writes: WireWrite[] = [];
+  /** The version of each document read, by "collection/id"; 0n when it did not exist. */
+  private readonly readVersions = new Map<string, { ref: { collection: string; id: string }; version: bigint }>();
   private state: State = "open";
 
   /** @internal */
@@ -93,13 +98,14 @@ export class Transaction {
    */
   async commit(): Promise<CommitOutcome> {
     this.assertOpen();
-    const reads = this.queuedReads.length === 0 ? [] : await this.readNow(this.queuedReads);
+    const readDocs = this.queuedReads.length === 0 ? [] : await this.readNow(this.queuedReads);
     const transaction = await this.begin();
-    const res = await this.services.transaction.commit({ transaction, writes: this.writes });
+    const reads = [...this.readVersions.values()];
+    const res = await this.services.transaction.commit({ transaction, writes: this.writes, reads });
     this.state = "committed";
     return {
       results: res.results.map(writeOutcome),
-      reads,
+      reads: readDocs,
       commitTime: res.commitTime === undefined ? undefined : timestampDate(res.commitTime),
     };
   }
@@ -115,6 +121,10 @@ export class Transaction {
     this.assertOpen();
     const transaction = await this.begin();
     const res = await this.services.transaction.getDocuments({ transaction, refs });
+    res.reads.forEach((r, i) => {
+      const ref = refs[i]!;
+      this.readVersions.set(`${ref.collection}/${ref.id}`, { ref, version: r.version });
+    });
     return res.reads.map((r) => (r.document === undefined ? null : snapshot(r.document)));
   }
 

@@ -184,6 +184,8 @@ describe("Transaction", () => {
       ["orders", "order456", "set"],
       ["carts", "cart789", "delete"],
     ]);
+    // The version read goes back with the commit, to be validated there.
+    expect(commit?.reads.map((r) => [r.ref?.collection, r.ref?.id, r.version])).toEqual([["users", "user123", 5n]]);
     expect(out.reads[0]?.data).toEqual({ name: "Alice" });
     expect(out.commitTime).toEqual(when);
     expect(() => tx.write("a", "b", {})).toThrow(ConnectError);
