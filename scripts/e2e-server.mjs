@@ -24,6 +24,8 @@ import { SUITES } from "../test/e2e/suites.mjs";
 
 /** Lines of the servers' log printed after a failure. */
 const LOG_TAIL_LINES = 60;
+/** How long one suite may run before it is stopped and counted as failed. */
+const SUITE_TIMEOUT_MS = 20 * 60 * 1000;
 
 const argv = process.argv.slice(2);
 const runs = selectRuns(argv);
@@ -36,7 +38,7 @@ let interrupted = false;
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.on(signal, () => {
     interrupted = true;
-    if (current !== null) current.kill(signal);
+    if (current !== null) killGroup(current.pid, signal);
     void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });
 }
@@ -109,16 +111,33 @@ async function portFromEnv(name) {
 function runCommand(command, env) {
   return new Promise((resolve) => {
     const [file, ...args] = command;
-    current = spawn(file, args, { cwd: ROOT, env, stdio: "inherit" });
-    current.once("error", (err) => {
+    // The suite leads its own process group, so a timeout or an interrupt
+    // stops everything it started (npx, vitest workers, go test binaries).
+    const child = spawn(file, args, { cwd: ROOT, env, stdio: "inherit", detached: true });
+    current = child;
+    const timer = setTimeout(() => {
+      console.error(`e2e: ${command.join(" ")} ran longer than ${SUITE_TIMEOUT_MS} ms; stopping it`);
+      killGroup(child.pid, "SIGKILL");
+    }, SUITE_TIMEOUT_MS);
+    child.once("error", (err) => {
+      clearTimeout(timer);
       console.error(`e2e: cannot run ${file}: ${err.message}`);
       resolve(127);
     });
-    current.once("exit", (code, signal) => {
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
       current = null;
       resolve(code ?? (signal ? 1 : 0));
     });
   });
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 async function cleanup() {
