@@ -2,7 +2,7 @@
  * The SDK in a real browser: headless Chromium (Debian's, driven by
  * playwright-core) loads a page from its own origin that calls the Worker
  * with Connect-Web, so CORS is exercised as for any web app. The page puts,
- * gets and lists documents; any console error fails the test.
+ * gets, lists and queries documents; any console error fails the test.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -63,7 +63,7 @@ describe("the SDK in Chromium", () => {
     expect(bundle).not.toMatch(/node:http2?["']/);
   });
 
-  it("puts, gets and lists over Connect-Web, across origins, with no console error", async () => {
+  it("puts, gets, lists and queries over Connect-Web, across origins, with no console error", async () => {
     const page = await browser.newPage();
     const consoleErrors: string[] = [];
     page.on("console", (msg) => {
@@ -82,6 +82,7 @@ describe("the SDK in Chromium", () => {
       steps: {
         get: { name: "Alice", email: "alice@example.com", age: 30 },
         list: ["alice", "bob"],
+        query: ["alice"],
       },
     });
     expect((result as { error?: string }).error).toBeUndefined();

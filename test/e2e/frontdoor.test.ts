@@ -11,6 +11,7 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { describe, expect, it } from "vitest";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { Health, HealthCheckResponse_ServingStatus } from "../../frontdoor/gen/grpc/health/v1/health_pb.js";
 import { grpcTarget, uniqueCollection, workerUrl } from "./env.js";
 
@@ -81,6 +82,21 @@ describe("gRPC through the front door", () => {
     }
     expect(seen).toEqual(ids);
     expect(messages).toBe(3);
+  });
+
+  it("streams a query over gRPC with the same documents RunQuery returns over Connect", async () => {
+    const scores = uniqueCollection("frontdoor_query");
+    await viaConnect.batchWriteDocuments({
+      writes: [5, 40, 12, 33, 27].map((score, i) => ({ ref: { collection: scores, id: `s${i}` }, operation: { case: "set", value: { score } } })),
+    });
+    const query = { collection: scores, filter: "score > 10", orderBy: [{ field: "score" }] };
+    const streamed: string[] = [];
+    for await (const msg of createClient(QueryService, grpc).streamQuery({ query })) {
+      if (msg.result.case === "document") streamed.push(msg.result.value.id);
+    }
+    const ran = await createClient(QueryService, direct).runQuery({ query });
+    expect(streamed).toEqual(["s2", "s4", "s3", "s1"]);
+    expect(ran.documents.map((d) => d.id)).toEqual(streamed);
   });
 
   it("answers health checks while the Worker is up", async () => {

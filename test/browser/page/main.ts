@@ -38,6 +38,9 @@ async function run(): Promise<void> {
 
   const page = await users.list({ pageSize: 10 });
   show("list", page.documents.map((d) => d.id));
+
+  const adults = await users.query().where("age", ">", 21).sort("age", "desc").execute();
+  show("query", adults.map((d) => d.id));
 }
 
 run()
