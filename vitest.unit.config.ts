@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // query core) are tested here in plain Node, without workerd.
 export default defineConfig({
   test: {
-    include: ["test/unit/**/*.test.ts"],
+    include: ["test/unit/**/*.test.ts", "clients/ts/test/**/*.test.ts"],
     environment: "node",
   },
 });

@@ -1,46 +1,47 @@
 #!/usr/bin/env node
-// `npm start`: serves ImpossibleDB locally on workerd (through wrangler dev),
-// with state kept in local SQLite files under .wrangler/state, and prints
-// where each protocol is served.
+// `npm start`: serves ImpossibleDB locally: the Worker on workerd (through
+// wrangler dev, state kept in local SQLite files) and, beside it, the gRPC
+// front door that turns real gRPC into gRPC-Web for the Worker. Prints
+// where each protocol is served; Ctrl-C stops both.
 //
-// Environment: PORT (default 8787), IMPOSSIBLEDB_STATE_DIR (default
-// .wrangler/state).
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+// Environment: PORT (the Worker, default 8787), FRONTDOOR_PORT (the gRPC
+// front door, default 8788), IMPOSSIBLEDB_STATE_DIR (default .wrangler/state).
 import path from "node:path";
+import { ROOT, freePort, startLocalServer } from "./local-server.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const port = Number(process.env.PORT ?? 8787);
-const stateDir = process.env.IMPOSSIBLEDB_STATE_DIR ?? path.join(root, ".wrangler", "state");
-const wrangler = path.join(root, "node_modules", ".bin", "wrangler");
+const workerPort = Number(process.env.PORT ?? 8787);
+const frontdoorPort = Number(process.env.FRONTDOOR_PORT ?? 8788);
+const stateDir = process.env.IMPOSSIBLEDB_STATE_DIR ?? path.join(ROOT, ".wrangler", "state");
 
-const child = spawn(
-  wrangler,
-  ["dev", "--port", String(port), "--ip", "127.0.0.1", "--persist-to", stateDir, "--show-interactive-dev-session=false"],
-  { cwd: root, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+const server = await startLocalServer({ workerPort, frontdoorPort, inspectorPort: await freePort(), stateDir, output: "inherit" });
+const base = server.workerUrl;
+const grpc = `http://${server.grpcTarget}`;
+console.log(
+  [
+    "",
+    "ImpossibleDB is serving on local workerd.",
+    `  Connect (JSON and binary), HTTP/1.1:  ${base}`,
+    `  gRPC-Web:                             ${base}`,
+    `  gRPC (HTTP/2 cleartext, h2c):         ${grpc}   (front door; health and reflection too)`,
+    `  State (SQLite files):                 ${stateDir}`,
+    "",
+    "Try it:",
+    `  npx buf curl --schema proto --protocol connect -d '{"ref":{"collection":"users","id":"u1"},"data":{"name":"Alice"}}' ${base}/impossibledb.v1.CollectionService/SetDocument`,
+    `  npx buf curl --reflect --protocol grpc --http2-prior-knowledge ${grpc} --list-services`,
+    "",
+  ].join("\n"),
 );
 
-let announced = false;
-child.stdout.on("data", (chunk) => {
-  process.stdout.write(chunk);
-  if (!announced && /Ready on/.test(String(chunk))) {
-    announced = true;
-    const base = `http://127.0.0.1:${port}`;
-    console.log(
-      [
-        "",
-        "ImpossibleDB is serving on local workerd.",
-        `  Connect (JSON and binary), HTTP/1.1:  ${base}`,
-        `  gRPC-Web:                             ${base}`,
-        `  State (SQLite files):                 ${stateDir}`,
-        "",
-        "Try it:",
-        `  npx buf curl --schema proto --protocol connect -d '{"ref":{"collection":"users","id":"u1"},"data":{"name":"Alice"}}' ${base}/impossibledb.v1.CollectionService/SetDocument`,
-        "",
-      ].join("\n"),
-    );
-  }
+let stopping = false;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  await server.stop();
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void stop(0));
+server.exited.then((why) => {
+  if (stopping) return;
+  console.error(`ImpossibleDB stopped: ${why}`);
+  void stop(1);
 });
-
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

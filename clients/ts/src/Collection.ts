@@ -1,0 +1,196 @@
+/**
+ * One collection's documents: read, write, list, batch, and the start of a
+ * query.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { snapshot, writeOutcome, wirePrecondition, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
+import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
+import { QueryBuilder } from "./QueryBuilder.js";
+import type { Services } from "./services.js";
+import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+
+/** Options of a read. */
+export interface ReadOptions {
+  /** Return only these field paths. */
+  select?: string[];
+}
+
+/** Options of Collection.list. */
+export interface ListOptions extends ReadOptions {
+  /** Documents per page, 1 to 1000; the server's default (100) when unset. */
+  pageSize?: number;
+  /** The nextPageToken of the previous page. */
+  pageToken?: string;
+}
+
+/** One page of a listing. */
+export interface Page<T extends JsonObject = JsonObject> {
+  /** The documents, in id order. */
+  documents: DocumentSnapshot<T>[];
+  /** Pass as pageToken for the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+/** The outcome of one write of a batch. */
+export interface BatchWriteOutcome {
+  /** True when the write was applied. */
+  ok: boolean;
+  /** A google.rpc.Code value: 0 (OK) when the write was applied, else the Code it failed with. */
+  code: number;
+  /** Why it failed; empty when it was applied. */
+  message: string;
+  /** What it did, when it was applied. */
+  result?: WriteOutcome;
+}
+
+/** A collection of documents. Obtain one with ImpossibleDBClient.collection(name). */
+export class Collection<T extends JsonObject = JsonObject> {
+  /** @internal */
+  constructor(
+    private readonly services: Services,
+    /** The collection's name. */
+    readonly name: string,
+  ) {}
+
+  /** Writes a document whole, creating it if it is missing (an upsert). */
+  async put(id: string, data: T, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
+    const res = await this.services.collection.setDocument({ ref: this.ref(id), data, precondition: wirePrecondition(options?.precondition) });
+    return snapshot<T>(required(res.document, "SetDocument"));
+  }
+
+  /** Reads a document; null when it does not exist. */
+  async get(id: string, options?: ReadOptions): Promise<DocumentSnapshot<T> | null> {
+    try {
+      const res = await this.services.collection.getDocument({ ref: this.ref(id), mask: mask(options?.select) });
+      return snapshot<T>(required(res.document, "GetDocument"));
+    } catch (err) {
+      if (ConnectError.from(err).code === Code.NotFound) return null;
+      throw err;
+    }
+  }
+
+  /** Reads several documents in one call; null for each that does not exist. */
+  async getMany(ids: string[], options?: ReadOptions): Promise<(DocumentSnapshot<T> | null)[]> {
+    const res = await this.services.collection.batchGetDocuments({ refs: ids.map((id) => this.ref(id)), mask: mask(options?.select) });
+    return res.results.map((r) => (r.found && r.document !== undefined ? snapshot<T>(r.document) : null));
+  }
+
+  /** Creates a document; fails with ALREADY_EXISTS when it exists. */
+  async create(id: string, data: T): Promise<DocumentSnapshot<T>> {
+    const res = await this.services.collection.createDocument({ ref: this.ref(id), data });
+    return snapshot<T>(required(res.document, "CreateDocument"));
+  }
+
+  /** Changes fields of an existing document; fails with NOT_FOUND when it is missing. */
+  async update(id: string, patch: Partial<T> & JsonObject, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
+    const res = await this.services.collection.updateDocument({
+      ref: this.ref(id),
+      patch: { data: patch, updateMask: options?.mask === undefined ? undefined : { fieldPaths: options.mask } },
+      precondition: wirePrecondition(options?.precondition),
+    });
+    return snapshot<T>(required(res.document, "UpdateDocument"));
+  }
+
+  /** Deletes a document; true when it existed. */
+  async delete(id: string, options?: WriteOptions): Promise<boolean> {
+    const res = await this.services.collection.deleteDocument({ ref: this.ref(id), precondition: wirePrecondition(options?.precondition) });
+    return res.deleted;
+  }
+
+  /** One page of the collection, in id order. */
+  async list(options: ListOptions = {}): Promise<Page<T>> {
+    const res = await this.services.collection.listDocuments({
+      collection: this.name,
+      pageSize: options.pageSize,
+      pageToken: options.pageToken,
+      mask: mask(options.select),
+    });
+    return { documents: res.documents.map((d) => snapshot<T>(d)), nextPageToken: res.nextPageToken };
+  }
+
+  /** Every document of the collection, in id order, a page at a time. */
+  async *listAll(options: ReadOptions = {}): AsyncIterable<DocumentSnapshot<T>> {
+    let pageToken = "";
+    for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
+      const page = await this.list({ ...options, pageSize: PAGE_SIZE_MAX, pageToken });
+      yield* page.documents;
+      if (page.nextPageToken === "") return;
+      pageToken = page.nextPageToken;
+    }
+    throw new ConnectError(`listing ${this.name} took more than ${PAGES_PER_CALL_MAX} pages`, Code.ResourceExhausted);
+  }
+
+  /** A batch of writes to this collection, sent together by commit(). */
+  batch(): WriteBatch<T> {
+    return new WriteBatch<T>(this.services, this.name);
+  }
+
+  /** A query over this collection. */
+  query(): QueryBuilder<T> {
+    return new QueryBuilder<T>(this.services, this.name);
+  }
+
+  private ref(id: string) {
+    return { collection: this.name, id };
+  }
+}
+
+/**
+ * Writes sent in one BatchWriteDocuments call. The writes that fall on one
+ * shard are applied all or none; writes on different shards succeed or fail
+ * independently, and each gets its own outcome. For all-or-nothing across
+ * shards, use a transaction.
+ */
+export class WriteBatch<T extends JsonObject = JsonObject> {
+  private readonly writes: WireWrite[] = [];
+
+  /** @internal */
+  constructor(
+    private readonly services: Services,
+    private readonly collection: string,
+  ) {}
+
+  /** Replaces a document whole, creating it if missing. */
+  set(id: string, data: T, options?: WriteOptions): this {
+    this.writes.push(setWrite(this.collection, id, data, options));
+    return this;
+  }
+
+  /** Creates a document; ALREADY_EXISTS when it exists. */
+  create(id: string, data: T, options?: WriteOptions): this {
+    this.writes.push(createWrite(this.collection, id, data, options));
+    return this;
+  }
+
+  /** Changes fields of an existing document. */
+  update(id: string, patch: Partial<T> & JsonObject, options?: UpdateOptions): this {
+    this.writes.push(updateWrite(this.collection, id, patch, options));
+    return this;
+  }
+
+  /** Deletes a document. */
+  delete(id: string, options?: WriteOptions): this {
+    this.writes.push(deleteWrite(this.collection, id, options));
+    return this;
+  }
+
+  /** Sends the writes; one outcome per write, in order. */
+  async commit(): Promise<BatchWriteOutcome[]> {
+    const res = await this.services.collection.batchWriteDocuments({ writes: this.writes });
+    return res.statuses.map((status, i) => {
+      const result = res.results[i];
+      const ok = status.code === 0;
+      return { ok, code: status.code, message: status.message, result: ok && result !== undefined ? writeOutcome(result) : undefined };
+    });
+  }
+}
+
+function mask(select: string[] | undefined) {
+  return select === undefined ? undefined : { fieldPaths: select };
+}
+
+function required<T>(value: T | undefined, rpc: string): T {
+  if (value === undefined) throw new ConnectError(`${rpc} answered without a document`, Code.Internal);
+  return value;
+}

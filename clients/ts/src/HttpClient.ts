@@ -1,0 +1,140 @@
+/**
+ * The SDK's transport (the seed's HttpClient): wraps any Connect transport
+ * so that every call has a deadline and idempotent calls are retried with
+ * exponential backoff and jitter when the server says "try again later"
+ * (UNAVAILABLE, RESOURCE_EXHAUSTED). Transactions retry ABORTED one level up,
+ * in runTransaction, because a commit that aborted must redo its reads.
+ *
+ * The deadline covers all attempts: each retry gets what is left of it, and
+ * no retry starts when its backoff would outlast it.
+ */
+import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ContextValues, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
+import { CALL_TIMEOUT_MS_DEFAULT, STREAM_TIMEOUT_MS_DEFAULT } from "./limits.js";
+import { backoffMs, isIdempotent, isTransient, retryPolicy, sleep as realSleep, type RetryOptions, type RetryPolicy } from "./retry-policy.js";
+
+/** Options of createRetryingTransport. */
+export interface RetryingTransportOptions {
+  /** Retry policy; retries are on by default. */
+  retry?: RetryOptions;
+  /** Deadline of a unary call that names none, in ms. */
+  timeoutMs?: number;
+  /** Deadline of a server stream that names none, in ms. */
+  streamTimeoutMs?: number;
+  /** Waits between attempts (tests replace it); a timer when unset. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock, in ms (tests replace it); Date.now when unset. */
+  now?: () => number;
+  /** Called before each retry, with the error that caused it. */
+  onRetry?: (info: { method: string; attempt: number; delayMs: number; error: ConnectError }) => void;
+}
+
+/** Wraps `inner` with deadlines and retries. */
+export function createRetryingTransport(inner: Transport, options: RetryingTransportOptions = {}): Transport {
+  const policy = retryPolicy(options.retry);
+  const ctx: RetryContext = {
+    policy,
+    sleep: options.sleep ?? realSleep,
+    now: options.now ?? Date.now,
+    onRetry: options.onRetry ?? (() => {}),
+  };
+  const unaryTimeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS_DEFAULT;
+  const streamTimeoutMs = options.streamTimeoutMs ?? STREAM_TIMEOUT_MS_DEFAULT;
+  return {
+    unary<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodUnary<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: MessageInitShape<I>,
+      contextValues?: ContextValues,
+    ): Promise<UnaryResponse<I, O>> {
+      const attempt = (remainingMs: number) => inner.unary(method, signal, remainingMs, header, input, contextValues);
+      return withRetries(ctx, method, signal, timeoutMs ?? unaryTimeoutMs, attempt);
+    },
+    stream<I extends DescMessage, O extends DescMessage>(
+      method: DescMethodStreaming<I, O>,
+      signal: AbortSignal | undefined,
+      timeoutMs: number | undefined,
+      header: HeadersInit | undefined,
+      input: AsyncIterable<MessageInitShape<I>>,
+      contextValues?: ContextValues,
+    ): Promise<StreamResponse<I, O>> {
+      // Only server streams with one request are retried: the request can be
+      // sent again. Retries happen while opening the stream and before its
+      // first message; after that, the caller has seen results and must
+      // decide itself.
+      const deadlineMs = timeoutMs ?? streamTimeoutMs;
+      if (method.methodKind !== "server_streaming") return inner.stream(method, signal, deadlineMs, header, input, contextValues);
+      return collect(input).then((requests) =>
+        openStream(ctx, method, signal, deadlineMs, (remainingMs) => inner.stream(method, signal, remainingMs, header, replay(requests), contextValues)),
+      );
+    },
+  };
+}
+
+interface RetryContext {
+  policy: RetryPolicy;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now: () => number;
+  onRetry: NonNullable<RetryingTransportOptions["onRetry"]>;
+}
+
+async function withRetries<T>(
+  ctx: RetryContext,
+  method: DescMethodUnary | DescMethodStreaming,
+  signal: AbortSignal | undefined,
+  deadlineMs: number,
+  attempt: (remainingMs: number) => Promise<T>,
+): Promise<T> {
+  const started = ctx.now();
+  const retryable = isIdempotent(method);
+  for (let n = 1; ; n++) {
+    const remainingMs = deadlineMs - (ctx.now() - started);
+    if (remainingMs <= 0) throw new ConnectError(`deadline of ${deadlineMs} ms passed before attempt ${n}`, Code.DeadlineExceeded);
+    try {
+      return await attempt(remainingMs);
+    } catch (err) {
+      const error = ConnectError.from(err);
+      if (!retryable || !isTransient(error.code) || n >= ctx.policy.attemptsMax) throw error;
+      const delayMs = backoffMs(ctx.policy, n);
+      // A retry that cannot start before the deadline would only turn the
+      // real error into DEADLINE_EXCEEDED.
+      if (ctx.now() - started + delayMs >= deadlineMs) throw error;
+      ctx.onRetry({ method: `${method.parent.typeName}/${method.name}`, attempt: n, delayMs, error });
+      await ctx.sleep(delayMs, signal);
+    }
+  }
+}
+
+/** Opens a server stream, retrying until its first message (or its end) arrives. */
+async function openStream<I extends DescMessage, O extends DescMessage>(
+  ctx: RetryContext,
+  method: DescMethodStreaming<I, O>,
+  signal: AbortSignal | undefined,
+  deadlineMs: number,
+  open: (remainingMs: number) => Promise<StreamResponse<I, O>>,
+): Promise<StreamResponse<I, O>> {
+  return withRetries(ctx, method, signal, deadlineMs, async (remainingMs) => {
+    const res = await open(remainingMs);
+    const iterator = res.message[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    return { ...res, message: prepend(first, iterator) };
+  });
+}
+
+async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterable<T> {
+  if (first.done === true) return;
+  yield first.value;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}
+
+async function collect<T>(input: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of input) out.push(item);
+  return out;
+}
+
+async function* replay<T>(items: readonly T[]): AsyncIterable<T> {
+  yield* items;
+}

@@ -1,0 +1,121 @@
+/**
+ * The SDK's entry point: one client per database, from which collections,
+ * queries and transactions are made. The platform's transport (Connect-Web
+ * over fetch in browsers, Connect over HTTP/1.1 or HTTP/2 in Node) is
+ * chosen by the package's entry points (browser.ts, node.ts), so bundles
+ * for browsers never contain Node's HTTP code.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
+import { Collection } from "./Collection.js";
+import { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
+import { TRANSACTION_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
+import { backoffMs, retryPolicy, sleep, type RetryOptions } from "./retry-policy.js";
+import { createServices, type Services } from "./services.js";
+import { Transaction, type TransactionOptions } from "./Transaction.js";
+
+/** Where the client connects when neither the constructor nor IMPOSSIBLEDB_URL says: `npm start`'s Worker. */
+export const DEFAULT_BASE_URL = "http://127.0.0.1:8787";
+
+/** Options of ImpossibleDBClient. */
+export interface ImpossibleDBClientOptions {
+  /** The Worker's URL; else IMPOSSIBLEDB_URL (where the platform has an environment), else DEFAULT_BASE_URL. */
+  baseUrl?: string;
+  /** Node only: "1.1", or "2" for HTTP/2; "2" for https: URLs and "1.1" otherwise when unset. */
+  httpVersion?: "1.1" | "2";
+  /** Headers sent with every call, such as authorization. */
+  headers?: Record<string, string>;
+  /** Deadline of a unary call that names none, in ms. */
+  timeoutMs?: number;
+  /** Deadline of a server stream that names none, in ms. */
+  streamTimeoutMs?: number;
+  /** Retries of idempotent calls; false turns them off. */
+  retry?: RetryOptions | false;
+  /** Replaces the platform transport (tests, custom protocols); deadlines and retries still apply. */
+  transport?: Transport;
+  /** Called before each retry (logging, metrics). */
+  onRetry?: RetryingTransportOptions["onRetry"];
+}
+
+/** Options of runTransaction. */
+export interface RunTransactionOptions extends TransactionOptions {
+  /** Attempts of the whole transaction, the first included. */
+  attemptsMax?: number;
+  /** Backoff between attempts; the client's retry options when unset. */
+  retry?: RetryOptions;
+}
+
+/** Builds the platform's transport. */
+export type TransportFactory = (options: { baseUrl: string; httpVersion?: "1.1" | "2"; interceptors: Interceptor[] }) => Transport;
+
+/** The client, for a given platform transport. Import ImpossibleDBClient from the package instead. */
+export class BaseImpossibleDBClient {
+  /** The Worker's URL this client calls. */
+  readonly baseUrl: string;
+  /** The generated clients, for calls the SDK does not wrap (AdminService, explain plans, …). */
+  readonly services: Services;
+  private readonly retry: RetryOptions;
+
+  constructor(options: ImpossibleDBClientOptions, platformTransport: TransportFactory) {
+    this.baseUrl = options.baseUrl ?? environmentBaseUrl() ?? DEFAULT_BASE_URL;
+    const interceptors = options.headers === undefined ? [] : [withHeaders(options.headers)];
+    const inner = options.transport ?? platformTransport({ baseUrl: this.baseUrl, httpVersion: options.httpVersion, interceptors });
+    this.retry = options.retry === false ? { attemptsMax: 1 } : (options.retry ?? {});
+    const transport = createRetryingTransport(inner, {
+      retry: this.retry,
+      timeoutMs: options.timeoutMs,
+      streamTimeoutMs: options.streamTimeoutMs,
+      onRetry: options.onRetry,
+    });
+    this.services = createServices(transport);
+  }
+
+  /** A collection by name. */
+  collection<T extends JsonObject = JsonObject>(name: string): Collection<T> {
+    return new Collection<T>(this.services, name);
+  }
+
+  /** A new transaction; nothing is sent until its first read or commit. */
+  createTransaction(options?: TransactionOptions): Transaction {
+    return new Transaction(this.services, options);
+  }
+
+  /**
+   * Runs `fn` in a transaction and commits it; when the commit (or a read)
+   * fails with ABORTED because another writer got there first, waits with
+   * backoff and runs `fn` again in a fresh transaction, up to attemptsMax
+   * times. `fn` must therefore have no effects besides the transaction's.
+   */
+  async runTransaction<R>(fn: (tx: Transaction) => Promise<R> | R, options: RunTransactionOptions = {}): Promise<R> {
+    const policy = retryPolicy({ ...this.retry, ...options.retry, attemptsMax: options.attemptsMax ?? TRANSACTION_ATTEMPTS_MAX_DEFAULT });
+    for (let attempt = 1; ; attempt++) {
+      const tx = this.createTransaction(options);
+      try {
+        const value = await fn(tx);
+        await tx.commit();
+        return value;
+      } catch (err) {
+        await tx.rollback().catch(() => {
+          // The transaction is abandoned either way; its own deadline ends it.
+        });
+        const error = ConnectError.from(err);
+        if (error.code !== Code.Aborted || attempt >= policy.attemptsMax) throw error;
+        await sleep(backoffMs(policy, attempt));
+      }
+    }
+  }
+}
+
+function environmentBaseUrl(): string | undefined {
+  // Browsers have no process; bundlers may leave `process` undefined.
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const url = proc?.env?.["IMPOSSIBLEDB_URL"];
+  return url === undefined || url === "" ? undefined : url;
+}
+
+function withHeaders(headers: Record<string, string>): Interceptor {
+  return (next) => (req) => {
+    for (const [name, value] of Object.entries(headers)) if (!req.header.has(name)) req.header.set(name, value);
+    return next(req);
+  };
+}

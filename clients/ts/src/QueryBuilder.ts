@@ -1,0 +1,204 @@
+/**
+ * A fluent query over one collection, run by QueryService:
+ *
+ *   await db.collection("users").query().where("age", ">", 21).sort("lastName").limit(10).execute();
+ *
+ * Each method returns the builder, so calls chain; nothing is sent until
+ * execute(), page(), stream() or aggregate().
+ */
+import { fromJson, toJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { snapshot, type DocumentSnapshot } from "./documents.js";
+import {
+  Aggregation_Function,
+  CompositeFilter_Operator,
+  FieldFilter_Operator,
+  Order_Direction,
+  type FilterSchema,
+  type QueryPlan,
+  type QuerySchema,
+} from "./gen/impossibledb/v1/query_pb.js";
+import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
+import type { Services } from "./services.js";
+
+/** Comparison operators of where(). */
+export type WhereOperator = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not-in" | "array-contains" | "array-contains-any" | "exists";
+
+const OPERATORS: Record<WhereOperator, FieldFilter_Operator> = {
+  "==": FieldFilter_Operator.EQUAL,
+  "!=": FieldFilter_Operator.NOT_EQUAL,
+  "<": FieldFilter_Operator.LESS_THAN,
+  "<=": FieldFilter_Operator.LESS_THAN_OR_EQUAL,
+  ">": FieldFilter_Operator.GREATER_THAN,
+  ">=": FieldFilter_Operator.GREATER_THAN_OR_EQUAL,
+  in: FieldFilter_Operator.IN,
+  "not-in": FieldFilter_Operator.NOT_IN,
+  "array-contains": FieldFilter_Operator.ARRAY_CONTAINS,
+  "array-contains-any": FieldFilter_Operator.ARRAY_CONTAINS_ANY,
+  exists: FieldFilter_Operator.EXISTS,
+};
+
+/** An aggregate to compute: build one with count(), sum(), avg(), min() or max(). */
+export interface AggregateSpec {
+  readonly fn: "count" | "sum" | "avg" | "min" | "max";
+  readonly field?: string;
+}
+
+/** The number of matching documents, or of those where `field` is present. */
+export const count = (field?: string): AggregateSpec => ({ fn: "count", field });
+/** The sum of `field`'s numeric values. */
+export const sum = (field: string): AggregateSpec => ({ fn: "sum", field });
+/** The mean of `field`'s numeric values. */
+export const avg = (field: string): AggregateSpec => ({ fn: "avg", field });
+/** The least value of `field`. */
+export const min = (field: string): AggregateSpec => ({ fn: "min", field });
+/** The greatest value of `field`. */
+export const max = (field: string): AggregateSpec => ({ fn: "max", field });
+
+const FUNCTIONS: Record<AggregateSpec["fn"], Aggregation_Function> = {
+  count: Aggregation_Function.COUNT,
+  sum: Aggregation_Function.SUM,
+  avg: Aggregation_Function.AVG,
+  min: Aggregation_Function.MIN,
+  max: Aggregation_Function.MAX,
+};
+
+/** One group of an aggregation. */
+export interface AggregateGroup {
+  /** The group-by values, in the order they were named; empty without group-by. */
+  key: JsonValue[];
+  /** The results, by alias. */
+  values: Record<string, JsonValue>;
+}
+
+/** One page of query results. */
+export interface QueryPage<T extends JsonObject = JsonObject> {
+  documents: DocumentSnapshot<T>[];
+  /** Pass to page() for the next page; empty on the last page. */
+  nextPageToken: string;
+  /** How the query ran, when explain was asked for. */
+  plan?: QueryPlan;
+}
+
+type Filter = MessageInitShape<typeof FilterSchema>;
+
+/** A query over one collection. Obtain one with Collection.query(). */
+export class QueryBuilder<T extends JsonObject = JsonObject> {
+  private readonly filters: Filter[] = [];
+  private readonly orderBy: { field: string; direction: Order_Direction }[] = [];
+  private aip160 = "";
+  private limitCount = 0;
+  private offsetCount = 0;
+  private selected: string[] | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly services: Services,
+    /** The collection queried. */
+    readonly collection: string,
+  ) {}
+
+  /** Keeps documents whose `field` compares to `value` by `op`; several where() calls must all hold. */
+  where(field: string, op: WhereOperator, value?: JsonValue): this {
+    const operator = OPERATORS[op];
+    if (operator === undefined) throw new ConnectError(`unknown operator ${JSON.stringify(op)}`, Code.InvalidArgument);
+    this.filters.push({ filterType: { case: "fieldFilter", value: { field, op: operator, value: value === undefined ? undefined : fromJson(ValueSchema, value) } } });
+    return this;
+  }
+
+  /** Also keeps only documents matching an AIP-160 filter, such as `age > 21 AND status = "active"`. */
+  filter(expression: string): this {
+    this.aip160 = this.aip160 === "" ? expression : `(${this.aip160}) AND (${expression})`;
+    return this;
+  }
+
+  /** Sorts by `field`; earlier sort() calls weigh more. The id breaks ties. */
+  sort(field: string, direction: "asc" | "desc" = "asc"): this {
+    this.orderBy.push({ field, direction: direction === "desc" ? Order_Direction.DESCENDING : Order_Direction.ASCENDING });
+    return this;
+  }
+
+  /** Returns at most `n` documents in all. */
+  limit(n: number): this {
+    this.limitCount = nonNegative(n, "limit");
+    return this;
+  }
+
+  /** Skips the first `n` matching documents. */
+  offset(n: number): this {
+    this.offsetCount = nonNegative(n, "offset");
+    return this;
+  }
+
+  /** Returns only these field paths of each document. */
+  select(...fields: string[]): this {
+    this.selected = fields;
+    return this;
+  }
+
+  /** The query in the wire's form. */
+  toProto(): MessageInitShape<typeof QuerySchema> {
+    return {
+      collection: this.collection,
+      where: combine(this.filters),
+      filter: this.aip160,
+      orderBy: this.orderBy,
+      limit: this.limitCount,
+      offset: this.offsetCount,
+      select: this.selected === undefined ? undefined : { fieldPaths: this.selected },
+    };
+  }
+
+  /** Runs the query and returns every matching document (up to limit), reading page after page. */
+  async execute(): Promise<DocumentSnapshot<T>[]> {
+    const out: DocumentSnapshot<T>[] = [];
+    let pageToken = "";
+    for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
+      const page = await this.page({ pageSize: PAGE_SIZE_MAX, pageToken });
+      out.push(...page.documents);
+      if (page.nextPageToken === "") return out;
+      pageToken = page.nextPageToken;
+    }
+    throw new ConnectError(`the query took more than ${PAGES_PER_CALL_MAX} pages; use stream() or page()`, Code.ResourceExhausted);
+  }
+
+  /** Runs the query and returns one page. */
+  async page(options: { pageSize?: number; pageToken?: string; explain?: boolean } = {}): Promise<QueryPage<T>> {
+    const res = await this.services.query.runQuery({ query: this.toProto(), pageSize: options.pageSize, pageToken: options.pageToken, explain: options.explain });
+    return { documents: res.documents.map((d) => snapshot<T>(d)), nextPageToken: res.nextPageToken, plan: res.plan };
+  }
+
+  /** Runs the query and yields documents as the shards' results merge. */
+  async *stream(options: { signal?: AbortSignal } = {}): AsyncIterable<DocumentSnapshot<T>> {
+    for await (const msg of this.services.query.streamQuery({ query: this.toProto() }, { signal: options.signal })) {
+      if (msg.result.case === "document") yield snapshot<T>(msg.result.value);
+    }
+  }
+
+  /**
+   * Computes aggregates over the matching documents, optionally grouped:
+   * `aggregate({ n: count(), meanAge: avg("age") }, { groupBy: ["status"] })`.
+   * Sort, limit, offset and select do not apply to aggregations.
+   */
+  async aggregate(specs: Record<string, AggregateSpec>, options: { groupBy?: string[] } = {}): Promise<AggregateGroup[]> {
+    const query = { collection: this.collection, where: combine(this.filters), filter: this.aip160 };
+    const aggregations = Object.entries(specs).map(([alias, spec]) => ({ alias, function: FUNCTIONS[spec.fn], field: spec.field ?? "" }));
+    const res = await this.services.query.runAggregationQuery({ query, aggregations, groupBy: options.groupBy ?? [] });
+    return res.groups.map((g) => ({
+      key: g.key.map((v) => toJson(ValueSchema, v)),
+      values: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, toJson(ValueSchema, v)])),
+    }));
+  }
+}
+
+function combine(filters: Filter[]): Filter | undefined {
+  if (filters.length === 0) return undefined;
+  if (filters.length === 1) return filters[0];
+  return { filterType: { case: "compositeFilter", value: { op: CompositeFilter_Operator.AND, filters } } };
+}
+
+function nonNegative(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0) throw new ConnectError(`${what} must be a whole number >= 0, got ${n}`, Code.InvalidArgument);
+  return n;
+}

@@ -1,0 +1,152 @@
+/**
+ * A strictly serializable transaction across shards (TransactionService).
+ *
+ * Reads are recorded with the versions they saw; writes are buffered and sent
+ * together by commit(), which applies them all only if nothing read has
+ * changed since, and otherwise fails with ABORTED. Two ways to read:
+ *
+ * - `read(collection, id)` queues a read and returns the transaction, so
+ *   calls chain as in the seed's example; the reads are made at commit(),
+ *   just before the writes, and their versions checked with them.
+ * - `await get(collection, id)` reads now and returns the document, for
+ *   writes that depend on what was read.
+ *
+ * Every version read is sent back with Commit (CommitRequest.reads), so the
+ * server validates it whether or not it kept its own record of the reads.
+ *
+ * Use runTransaction (on the client) to retry a transaction that aborted.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { snapshot, writeOutcome, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
+import type { Services } from "./services.js";
+import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+
+/** Options of a transaction. */
+export interface TransactionOptions {
+  /** The transaction only reads; commit() must carry no writes. */
+  readOnly?: boolean;
+  /** How long the transaction may stay open, in ms (the server allows up to 60 s). */
+  timeoutMs?: number;
+}
+
+/** What commit() did. */
+export interface CommitOutcome {
+  /** One outcome per write, in the order the writes were made. */
+  results: WriteOutcome[];
+  /** The documents read with read(), in order; null for each that did not exist. */
+  reads: (DocumentSnapshot | null)[];
+  /** When the transaction committed. */
+  commitTime?: Date;
+}
+
+type State = "open" | "committed" | "rolled-back";
+
+/** A transaction. Obtain one with ImpossibleDBClient.createTransaction(). */
+export class Transaction {
+  private id: string | undefined;
+  private readonly queuedReads: { collection: string; id: string }[] = [];
+  private readonly writes: WireWrite[] = [];
+  /** The version of each document read, by "collection/id"; 0n when it did not exist. */
+  private readonly readVersions = new Map<string, { ref: { collection: string; id: string }; version: bigint }>();
+  private state: State = "open";
+
+  /** @internal */
+  constructor(
+    private readonly services: Services,
+    private readonly options: TransactionOptions = {},
+  ) {}
+
+  /** Queues a read of a document; made, and its version validated, at commit(). */
+  read(collection: string, id: string): this {
+    this.assertOpen();
+    this.queuedReads.push({ collection, id });
+    return this;
+  }
+
+  /** Reads a document now, inside the transaction; null when it does not exist. */
+  async get<T extends JsonObject = JsonObject>(collection: string, id: string): Promise<DocumentSnapshot<T> | null> {
+    const [doc] = await this.readNow([{ collection, id }]);
+    return (doc ?? null) as DocumentSnapshot<T> | null;
+  }
+
+  /** Replaces a document whole (creating it if missing) when the transaction commits. */
+  write(collection: string, id: string, data: JsonObject, options?: WriteOptions): this {
+    return this.push(setWrite(collection, id, data, options));
+  }
+
+  /** Creates a document when the transaction commits; the commit fails if it exists. */
+  create(collection: string, id: string, data: JsonObject, options?: WriteOptions): this {
+    return this.push(createWrite(collection, id, data, options));
+  }
+
+  /** Changes fields of an existing document when the transaction commits. */
+  update(collection: string, id: string, patch: JsonObject, options?: UpdateOptions): this {
+    return this.push(updateWrite(collection, id, patch, options));
+  }
+
+  /** Deletes a document when the transaction commits. */
+  delete(collection: string, id: string, options?: WriteOptions): this {
+    return this.push(deleteWrite(collection, id, options));
+  }
+
+  /**
+   * Makes the queued reads, then applies every write atomically if nothing
+   * read has changed. ABORTED when something has: nothing is applied, and
+   * the whole transaction may be tried again.
+   */
+  async commit(): Promise<CommitOutcome> {
+    this.assertOpen();
+    const readDocs = this.queuedReads.length === 0 ? [] : await this.readNow(this.queuedReads);
+    const transaction = await this.begin();
+    const reads = [...this.readVersions.values()];
+    const res = await this.services.transaction.commit({ transaction, writes: this.writes, reads });
+    this.state = "committed";
+    return {
+      results: res.results.map(writeOutcome),
+      reads: readDocs,
+      commitTime: res.commitTime === undefined ? undefined : timestampDate(res.commitTime),
+    };
+  }
+
+  /** Abandons the transaction; nothing of it is applied. */
+  async rollback(): Promise<void> {
+    if (this.state !== "open") return;
+    this.state = "rolled-back";
+    if (this.id !== undefined) await this.services.transaction.rollback({ transaction: this.id });
+  }
+
+  private async readNow(refs: { collection: string; id: string }[]): Promise<(DocumentSnapshot | null)[]> {
+    this.assertOpen();
+    const transaction = await this.begin();
+    const res = await this.services.transaction.getDocuments({ transaction, refs });
+    res.reads.forEach((r, i) => {
+      const ref = refs[i]!;
+      this.readVersions.set(`${ref.collection}/${ref.id}`, { ref, version: r.version });
+    });
+    return res.reads.map((r) => (r.document === undefined ? null : snapshot(r.document)));
+  }
+
+  private async begin(): Promise<string> {
+    if (this.id !== undefined) return this.id;
+    const timeout = this.options.timeoutMs === undefined ? undefined : durationOf(this.options.timeoutMs);
+    const res = await this.services.transaction.beginTransaction({ options: { readOnly: this.options.readOnly ?? false, timeout } });
+    this.id = res.transaction;
+    return this.id;
+  }
+
+  private push(write: WireWrite): this {
+    this.assertOpen();
+    this.writes.push(write);
+    return this;
+  }
+
+  private assertOpen(): void {
+    if (this.state !== "open") throw new ConnectError(`the transaction is ${this.state}`, Code.FailedPrecondition);
+  }
+}
+
+function durationOf(ms: number) {
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+}

@@ -1,0 +1,15 @@
+/**
+ * Everything the package exports besides ImpossibleDBClient itself, shared
+ * by the browser and Node entry points.
+ */
+export { Code, ConnectError } from "@connectrpc/connect";
+export { Collection, WriteBatch, type BatchWriteOutcome, type ListOptions, type Page, type ReadOptions } from "./Collection.js";
+export type { DocumentSnapshot, Precondition, WriteOutcome } from "./documents.js";
+export { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
+export { DEFAULT_BASE_URL, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
+export * from "./limits.js";
+export { avg, count, max, min, QueryBuilder, sum, type AggregateGroup, type AggregateSpec, type QueryPage, type WhereOperator } from "./QueryBuilder.js";
+export { backoffMs, isIdempotent, isTransient, type RetryOptions } from "./retry-policy.js";
+export type { Services } from "./services.js";
+export { Transaction, type CommitOutcome, type TransactionOptions } from "./Transaction.js";
+export type { UpdateOptions, WriteOptions } from "./writes.js";

@@ -1,0 +1,38 @@
+/**
+ * The SDK's limits and defaults, each with its unit in its name. They live
+ * in the package (not in the server's src/limits.ts) because a published
+ * package carries its own; the server's limits that the SDK must respect
+ * (page sizes) are repeated here and named the same.
+ */
+
+/** Deadline of a unary call, unless the caller gives one. */
+export const CALL_TIMEOUT_MS_DEFAULT = 10_000;
+
+/** Deadline of a server stream (StreamQuery, ExportDocuments), unless the caller gives one. */
+export const STREAM_TIMEOUT_MS_DEFAULT = 300_000;
+
+/** Attempts of one idempotent call, the first included. */
+export const CALL_ATTEMPTS_MAX_DEFAULT = 4;
+
+/** Backoff before the second attempt; it doubles for each attempt after. */
+export const BACKOFF_INITIAL_MS_DEFAULT = 100;
+
+/** The longest backoff between two attempts. */
+export const BACKOFF_MAX_MS_DEFAULT = 2_000;
+
+/** Attempts of a whole transaction in runTransaction, the first included. */
+export const TRANSACTION_ATTEMPTS_MAX_DEFAULT = 5;
+
+/** The server's largest page (ListDocuments, RunQuery); the SDK asks for pages this big. */
+export const PAGE_SIZE_MAX = 1_000;
+
+/** Pages QueryBuilder.execute and Collection.listAll read before refusing to read more. */
+export const PAGES_PER_CALL_MAX = 1_000;
+
+function assertLimit(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`limits: ${what}`);
+}
+
+assertLimit(BACKOFF_INITIAL_MS_DEFAULT > 0 && BACKOFF_INITIAL_MS_DEFAULT <= BACKOFF_MAX_MS_DEFAULT, "initial backoff is positive and at most the largest");
+assertLimit(BACKOFF_MAX_MS_DEFAULT < CALL_TIMEOUT_MS_DEFAULT, "a backoff fits in a call's deadline");
+assertLimit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 && TRANSACTION_ATTEMPTS_MAX_DEFAULT >= 1, "at least one attempt");

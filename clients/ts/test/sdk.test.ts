@@ -1,0 +1,263 @@
+/**
+ * What the SDK sends and how it reads the answers, against services served
+ * in memory: Collection, QueryBuilder, Transaction and runTransaction.
+ */
+import { toJson, type JsonObject } from "@bufbuild/protobuf";
+import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { avg, count, ImpossibleDBClient } from "../src/node.js";
+import { CollectionService } from "../src/gen/impossibledb/v1/collection_service_pb.js";
+import { QueryService, type RunQueryRequest } from "../src/gen/impossibledb/v1/query_service_pb.js";
+import { FieldFilter_Operator, Order_Direction, Aggregation_Function } from "../src/gen/impossibledb/v1/query_pb.js";
+import { TransactionService, type CommitRequest } from "../src/gen/impossibledb/v1/transaction_service_pb.js";
+
+function client(impl: {
+  collection?: Partial<ServiceImpl<typeof CollectionService>>;
+  query?: Partial<ServiceImpl<typeof QueryService>>;
+  transaction?: Partial<ServiceImpl<typeof TransactionService>>;
+}) {
+  const transport = createRouterTransport((router) => {
+    router.service(CollectionService, impl.collection ?? {});
+    router.service(QueryService, impl.query ?? {});
+    router.service(TransactionService, impl.transaction ?? {});
+  });
+  return new ImpossibleDBClient({ transport, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } });
+}
+
+const when = new Date("2026-01-02T03:04:05.000Z");
+
+describe("Collection", () => {
+  it("puts and gets plain JSON with versions and dates, and gets null for a missing document", async () => {
+    const store = new Map<string, JsonObject>();
+    const db = client({
+      collection: {
+        setDocument(req) {
+          store.set(req.ref!.id, req.data!);
+          return { document: { collection: req.ref!.collection, id: req.ref!.id, data: req.data, version: 1n, updateTime: timestampFromDate(when) } };
+        },
+        getDocument(req) {
+          const data = store.get(req.ref!.id);
+          if (data === undefined) throw new ConnectError("no such document", Code.NotFound);
+          return { document: { collection: req.ref!.collection, id: req.ref!.id, data, version: 1n } };
+        },
+      },
+    });
+    const put = await db.collection("users").put("u1", { name: "Alice" });
+    expect(put).toMatchObject({ collection: "users", id: "u1", data: { name: "Alice" }, version: 1n, updateTime: when });
+    expect((await db.collection("users").get("u1"))?.data).toEqual({ name: "Alice" });
+    expect(await db.collection("users").get("nobody")).toBeNull();
+  });
+
+  it("sends update masks and preconditions, and surfaces server errors with their codes", async () => {
+    let seen: unknown;
+    const db = client({
+      collection: {
+        updateDocument(req) {
+          seen = { mask: req.patch?.updateMask?.fieldPaths, precondition: req.precondition?.condition };
+          throw new ConnectError("version mismatch", Code.FailedPrecondition);
+        },
+      },
+    });
+    const err = await db
+      .collection("users")
+      .update("u1", { age: 31 }, { mask: ["age"], precondition: { version: 4n } })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.FailedPrecondition);
+    expect(seen).toEqual({ mask: ["age"], precondition: { case: "version", value: 4n } });
+  });
+
+  it("reports each batch write's own outcome", async () => {
+    const db = client({
+      collection: {
+        batchWriteDocuments(req) {
+          expect(req.writes.map((w) => w.operation.case)).toEqual(["set", "create", "delete"]);
+          return {
+            statuses: [{ code: 0 }, { code: Code.AlreadyExists, message: "exists" }, { code: 0 }],
+            results: [{ ref: req.writes[0]!.ref, version: 3n, document: { id: "a", data: { x: 1 }, version: 3n } }, {}, { ref: req.writes[2]!.ref, version: 0n }],
+          };
+        },
+      },
+    });
+    const out = await db.collection("c").batch().set("a", { x: 1 }).create("b", { y: 2 }).delete("c").commit();
+    expect(out.map((o) => [o.ok, o.code])).toEqual([
+      [true, 0],
+      [false, Code.AlreadyExists],
+      [true, 0],
+    ]);
+    expect(out[0]?.result?.version).toBe(3n);
+    expect(out[1]).toMatchObject({ message: "exists", result: undefined });
+  });
+});
+
+describe("QueryBuilder", () => {
+  it("sends where/sort/limit/offset/select as one query, and reads every page", async () => {
+    const requests: RunQueryRequest[] = [];
+    const db = client({
+      query: {
+        runQuery(req) {
+          requests.push(req);
+          const page = req.pageToken === "" ? 0 : Number(req.pageToken);
+          return { documents: [{ id: `d${page}`, data: { n: page } }], nextPageToken: page < 2 ? String(page + 1) : "" };
+        },
+      },
+    });
+    const docs = await db.collection("users").query().where("age", ">", 21).where("status", "==", "active").sort("lastName", "asc").sort("age", "desc").limit(10).offset(20).select("name").execute();
+    expect(docs.map((d) => d.id)).toEqual(["d0", "d1", "d2"]);
+    expect(requests.map((r) => r.pageToken)).toEqual(["", "1", "2"]);
+    const q = requests[0]!.query!;
+    expect(q.collection).toBe("users");
+    expect(q.limit).toBe(10);
+    expect(q.offset).toBe(20);
+    expect(q.select?.fieldPaths).toEqual(["name"]);
+    expect(q.orderBy.map((o) => [o.field, o.direction])).toEqual([
+      ["lastName", Order_Direction.ASCENDING],
+      ["age", Order_Direction.DESCENDING],
+    ]);
+    if (q.where?.filterType.case !== "compositeFilter") throw new Error("two where() calls should be an AND");
+    const parts = q.where.filterType.value.filters.map((f) => (f.filterType.case === "fieldFilter" ? f.filterType.value : undefined));
+    expect(parts.map((p) => [p?.field, p?.op, p?.value === undefined ? undefined : toJson(ValueSchema, p.value)])).toEqual([
+      ["age", FieldFilter_Operator.GREATER_THAN, 21],
+      ["status", FieldFilter_Operator.EQUAL, "active"],
+    ]);
+  });
+
+  it("streams documents and computes aggregates", async () => {
+    const db = client({
+      query: {
+        async *streamQuery() {
+          yield { result: { case: "document", value: { id: "a" } } };
+          yield { result: { case: "document", value: { id: "b" } } };
+          yield { result: { case: "plan", value: { shardsTotal: 8 } } };
+        },
+        runAggregationQuery(req) {
+          expect(req.aggregations.map((a) => [a.alias, a.function, a.field])).toEqual([
+            ["n", Aggregation_Function.COUNT, ""],
+            ["meanAge", Aggregation_Function.AVG, "age"],
+          ]);
+          expect(req.groupBy).toEqual(["status"]);
+          return { groups: [{ key: [{ kind: { case: "stringValue", value: "active" } }], results: { n: { kind: { case: "numberValue", value: 2 } } } }] };
+        },
+      },
+    });
+    const ids: string[] = [];
+    for await (const doc of db.collection("users").query().stream()) ids.push(doc.id);
+    expect(ids).toEqual(["a", "b"]);
+    const groups = await db.collection("users").query().where("age", ">=", 0).aggregate({ n: count(), meanAge: avg("age") }, { groupBy: ["status"] });
+    expect(groups).toEqual([{ key: ["active"], values: { n: 2 } }]);
+  });
+
+  it("refuses a bad limit before sending anything", () => {
+    const db = client({});
+    expect(() => db.collection("users").query().limit(-1)).toThrow(ConnectError);
+  });
+});
+
+describe("Transaction", () => {
+  it("runs the seed's chained transaction: reads, then all writes in one commit", async () => {
+    const calls: string[] = [];
+    let commit: CommitRequest | undefined;
+    const db = client({
+      transaction: {
+        beginTransaction() {
+          calls.push("begin");
+          return { transaction: "tx1" };
+        },
+        getDocuments(req) {
+          calls.push(`read ${req.refs.map((r) => `${r.collection}/${r.id}`).join(",")}`);
+          return { reads: [{ ref: req.refs[0], document: { id: "user123", data: { name: "Alice" }, version: 5n }, version: 5n }] };
+        },
+        commit(req) {
+          calls.push("commit");
+          commit = req;
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 9n })), commitTime: timestampFromDate(when) };
+        },
+      },
+    });
+    const tx = db.createTransaction();
+    tx.read("users", "user123").write("orders", "order456", { product: "Widget", quantity: 5 }).delete("carts", "cart789");
+    const out = await tx.commit();
+    expect(calls).toEqual(["begin", "read users/user123", "commit"]);
+    expect(commit?.transaction).toBe("tx1");
+    expect(commit?.writes.map((w) => [w.ref?.collection, w.ref?.id, w.operation.case])).toEqual([
+      ["orders", "order456", "set"],
+      ["carts", "cart789", "delete"],
+    ]);
+    // The version read goes back with the commit, to be validated there.
+    expect(commit?.reads.map((r) => [r.ref?.collection, r.ref?.id, r.version])).toEqual([["users", "user123", 5n]]);
+    expect(out.reads[0]?.data).toEqual({ name: "Alice" });
+    expect(out.commitTime).toEqual(when);
+    expect(() => tx.write("a", "b", {})).toThrow(ConnectError);
+  });
+
+  it("runTransaction runs the function again in a fresh transaction when the commit aborts", async () => {
+    let begun = 0;
+    let commits = 0;
+    let runs = 0;
+    const db = client({
+      transaction: {
+        beginTransaction: () => ({ transaction: `tx${++begun}` }),
+        getDocuments: (req) => ({ reads: [{ ref: req.refs[0], document: { id: "acct", data: { balance: 10 }, version: 1n }, version: 1n }] }),
+        commit(req) {
+          commits += 1;
+          if (commits < 3) throw new ConnectError("read version changed", Code.Aborted);
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 2n })) };
+        },
+        rollback: () => ({}),
+      },
+    });
+    const balance = await db.runTransaction(async (tx) => {
+      runs += 1;
+      const acct = await tx.get<{ balance: number }>("accounts", "acct");
+      tx.update("accounts", "acct", { balance: (acct?.data.balance ?? 0) - 1 });
+      return (acct?.data.balance ?? 0) - 1;
+    });
+    expect(balance).toBe(9);
+    expect(runs).toBe(3);
+    expect(begun).toBe(3);
+  });
+
+  it("runTransaction gives up after attemptsMax aborts and does not retry other errors", async () => {
+    let commits = 0;
+    const db = client({
+      transaction: {
+        beginTransaction: () => ({ transaction: "tx" }),
+        commit() {
+          commits += 1;
+          throw new ConnectError("conflict", Code.Aborted);
+        },
+        rollback: () => ({}),
+      },
+    });
+    const err = await db.runTransaction((tx) => void tx.write("a", "b", {}), { attemptsMax: 2 }).catch((e: unknown) => ConnectError.from(e));
+    expect((err as ConnectError).code).toBe(Code.Aborted);
+    expect(commits).toBe(2);
+
+    let runs = 0;
+    const bad = await db
+      .runTransaction(() => {
+        runs += 1;
+        throw new ConnectError("bad input", Code.InvalidArgument);
+      })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((bad as ConnectError).code).toBe(Code.InvalidArgument);
+    expect(runs).toBe(1);
+  });
+});
+
+describe("base URL", () => {
+  it("comes from the constructor, else IMPOSSIBLEDB_URL, else the local default", () => {
+    const saved = process.env["IMPOSSIBLEDB_URL"];
+    try {
+      process.env["IMPOSSIBLEDB_URL"] = "http://db.example:9999";
+      expect(new ImpossibleDBClient({ baseUrl: "http://explicit:1" }).baseUrl).toBe("http://explicit:1");
+      expect(new ImpossibleDBClient().baseUrl).toBe("http://db.example:9999");
+      delete process.env["IMPOSSIBLEDB_URL"];
+      expect(new ImpossibleDBClient().baseUrl).toBe("http://127.0.0.1:8787");
+    } finally {
+      if (saved === undefined) delete process.env["IMPOSSIBLEDB_URL"];
+      else process.env["IMPOSSIBLEDB_URL"] = saved;
+    }
+  });
+});

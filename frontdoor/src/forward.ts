@@ -1,0 +1,72 @@
+/**
+ * Forwards every method of a service to the Worker over gRPC-Web, the way
+ * Cloudflare's edge turns gRPC into gRPC-Web in production. Application
+ * metadata goes both ways; the caller's deadline and cancellation reach the
+ * Worker; the Worker's error code, message, details and metadata come back
+ * unchanged.
+ */
+import type { DescMethod, DescMethodServerStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
+import { ConnectError, type ConnectRouter, type HandlerContext, type Transport } from "@connectrpc/connect";
+import { applicationMetadata, copyApplicationMetadata } from "./metadata.js";
+
+/** Registers a forwarding handler for each method of `service`. */
+export function forwardService(router: ConnectRouter, service: DescService, upstream: Transport): void {
+  // The handlers work on any message type, which router.rpc's per-method
+  // typing cannot express.
+  const register = (method: DescMethod, impl: unknown): void => void router.rpc(method, impl as never);
+  for (const method of service.methods) {
+    switch (method.methodKind) {
+      case "unary":
+        register(method, forwardUnary(method as DescMethodUnary, upstream));
+        break;
+      case "server_streaming":
+        register(method, forwardServerStream(method as DescMethodServerStreaming, upstream));
+        break;
+      default:
+        // A Worker cannot hold a full-duplex stream, so the contract declares
+        // none; refuse to start rather than serve a method that cannot work.
+        throw new Error(`${service.typeName}.${method.name} is ${method.methodKind}; only unary and server streaming can reach a Worker`);
+    }
+  }
+}
+
+function forwardUnary(method: DescMethodUnary, upstream: Transport) {
+  return async (req: unknown, ctx: HandlerContext) => {
+    try {
+      const res = await upstream.unary(method, ctx.signal, ctx.timeoutMs(), applicationMetadata(ctx.requestHeader), req as never);
+      copyApplicationMetadata(res.header, ctx.responseHeader);
+      copyApplicationMetadata(res.trailer, ctx.responseTrailer);
+      return res.message;
+    } catch (err) {
+      throw forwardedError(err);
+    }
+  };
+}
+
+function forwardServerStream(method: DescMethodServerStreaming, upstream: Transport) {
+  return async function* (req: unknown, ctx: HandlerContext) {
+    try {
+      const res = await upstream.stream(method, ctx.signal, ctx.timeoutMs(), applicationMetadata(ctx.requestHeader), once(req as never));
+      copyApplicationMetadata(res.header, ctx.responseHeader);
+      yield* res.message;
+      copyApplicationMetadata(res.trailer, ctx.responseTrailer);
+    } catch (err) {
+      throw forwardedError(err);
+    }
+  };
+}
+
+/**
+ * The Worker's error as the gRPC caller should see it: same code, message
+ * and details; metadata stripped of the upstream hop's transport headers.
+ */
+export function forwardedError(err: unknown): ConnectError {
+  const upstream = ConnectError.from(err);
+  const forwarded = new ConnectError(upstream.rawMessage, upstream.code, applicationMetadata(upstream.metadata), undefined, upstream.cause);
+  forwarded.details = upstream.details;
+  return forwarded;
+}
+
+async function* once<T>(message: T): AsyncIterable<T> {
+  yield message;
+}

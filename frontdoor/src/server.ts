@@ -1,0 +1,115 @@
+/**
+ * The gRPC front door: an HTTP/2 (h2c) server that accepts real gRPC and
+ * forwards it to the Worker as gRPC-Web. Locally it plays the part that
+ * Cloudflare's edge plays in production, where gRPC is rewritten to gRPC-Web
+ * before it reaches a Worker (which cannot send HTTP trailers). It also
+ * serves grpc.health.v1 and server reflection, which live here rather than
+ * in the Worker because only gRPC clients ask for them.
+ */
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ServerReflection as ServerReflectionV1 } from "../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflection as ServerReflectionV1Alpha } from "../gen/grpc/reflection/v1alpha/reflection_pb.js";
+import { createDescriptorIndex } from "./descriptor-index.js";
+import { forwardService } from "./forward.js";
+import { createWorkerProbe, registerHealth, type HealthProbe } from "./health.js";
+import { REQUEST_BYTES_MAX, SHUTDOWN_GRACE_MS } from "./limits.js";
+import { registerReflection } from "./reflection.js";
+
+/** The services of the v1 contract, all forwarded to the Worker. */
+export const FORWARDED_SERVICES: readonly DescService[] = [CollectionService, QueryService, TransactionService, AdminService];
+
+/** Options of createFrontDoor. */
+export interface FrontDoorOptions {
+  /** The Worker's base URL, such as http://127.0.0.1:8787. */
+  upstreamUrl: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Address to listen on; 127.0.0.1 when unset. */
+  host?: string;
+  /** Overrides the health probe (tests); asks the Worker when unset. */
+  healthProbe?: HealthProbe;
+  /** How often health Watch probes again. */
+  healthWatchIntervalMs?: number;
+}
+
+/** A running front door. */
+export interface FrontDoor {
+  /** The port it listens on. */
+  readonly port: number;
+  /** host:port, the form gRPC clients take as their target. */
+  readonly target: string;
+  /** Stops accepting calls, waits up to SHUTDOWN_GRACE_MS for open ones, then closes. */
+  close(): Promise<void>;
+}
+
+/** Builds the routes: forwarded services, health, reflection. */
+export function frontDoorRoutes(options: Pick<FrontDoorOptions, "upstreamUrl" | "healthProbe" | "healthWatchIntervalMs">) {
+  const upstream = createGrpcWebTransport({ baseUrl: options.upstreamUrl, httpVersion: "1.1" });
+  const served = [...FORWARDED_SERVICES, Health, ServerReflectionV1, ServerReflectionV1Alpha];
+  return (router: ConnectRouter): void => {
+    for (const service of FORWARDED_SERVICES) forwardService(router, service, upstream);
+    registerHealth(router, {
+      serviceNames: served.map((s) => s.typeName),
+      probe: options.healthProbe ?? createWorkerProbe(options.upstreamUrl),
+      watchIntervalMs: options.healthWatchIntervalMs,
+    });
+    registerReflection(router, createDescriptorIndex(served));
+  };
+}
+
+/** Starts the front door and resolves once it listens. */
+export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
+  const host = options.host ?? "127.0.0.1";
+  const handler = connectNodeAdapter({
+    routes: frontDoorRoutes(options),
+    grpc: true,
+    grpcWeb: false,
+    connect: false,
+    readMaxBytes: REQUEST_BYTES_MAX,
+  });
+  const server = http2.createServer(handler);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    target: `${host}:${port}`,
+    close: () => closeServer(server, sessions),
+  };
+}
+
+/**
+ * Closes gracefully: new connections are refused, each session gets a
+ * GOAWAY and may finish its open streams; sessions still open after
+ * SHUTDOWN_GRACE_MS (a Watch stream, say) are destroyed.
+ */
+function closeServer(server: http2.Http2Server, sessions: Set<http2.ServerHttp2Session>): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => sessions.forEach((s) => s.destroy()), SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    sessions.forEach((s) => s.close());
+  });
+}

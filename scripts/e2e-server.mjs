@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// The end-to-end harness: starts the whole local database (the Worker on
+// workerd with a fresh, temporary state directory, and the gRPC front door)
+// on free ports, waits until both answer, runs end-to-end suites against it,
+// and stops everything, also when a suite fails or the harness is
+// interrupted.
+//
+//   node scripts/e2e-server.mjs                   every suite of test/e2e/suites.mjs
+//   node scripts/e2e-server.mjs --suite NAME ...  the named suites
+//   node scripts/e2e-server.mjs -- CMD ARGS...    any command
+//
+// Commands run from the repository root with IMPOSSIBLEDB_URL (the Worker:
+// Connect and gRPC-Web) and IMPOSSIBLEDB_GRPC_TARGET (host:port of the
+// front door: gRPC over h2c) set. Ports: free ones from the OS unless
+// E2E_WORKER_PORT / E2E_FRONTDOOR_PORT say otherwise. The servers' output
+// goes to a log file whose last lines are printed when anything fails.
+// Requires `npm run build` first (`npm run test:e2e` does it).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ROOT, freePort, startLocalServer } from "./local-server.mjs";
+import { SUITES } from "../test/e2e/suites.mjs";
+
+/** Lines of the servers' log printed after a failure. */
+const LOG_TAIL_LINES = 60;
+/** How long one suite may run before it is stopped and counted as failed. */
+const SUITE_TIMEOUT_MS = 20 * 60 * 1000;
+
+const argv = process.argv.slice(2);
+const runs = selectRuns(argv);
+const workDir = mkdtempSync(path.join(os.tmpdir(), "impossibledb-e2e-"));
+const logFile = path.join(workDir, "servers.log");
+let server = null;
+let current = null;
+let interrupted = false;
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    interrupted = true;
+    if (current !== null) killGroup(current.pid, signal);
+    void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
+
+const failed = [];
+let passed = 0;
+let harnessError = null;
+try {
+  const [workerPort, frontdoorPort, inspectorPort] = await Promise.all([
+    portFromEnv("E2E_WORKER_PORT"),
+    portFromEnv("E2E_FRONTDOOR_PORT"),
+    freePort(),
+  ]);
+  console.log(`e2e: starting the Worker on :${workerPort} and the front door on :${frontdoorPort} (log: ${logFile})`);
+  const started = Date.now();
+  server = await startLocalServer({ workerPort, frontdoorPort, inspectorPort, stateDir: path.join(workDir, "state"), output: logFile });
+  console.log(`e2e: ready in ${Date.now() - started} ms: IMPOSSIBLEDB_URL=${server.workerUrl} IMPOSSIBLEDB_GRPC_TARGET=${server.grpcTarget}`);
+  // Suites run with the project's Node and tools first on PATH, as under `npm run`.
+  const PATH = `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`;
+  const env = { ...process.env, PATH, IMPOSSIBLEDB_URL: server.workerUrl, IMPOSSIBLEDB_GRPC_TARGET: server.grpcTarget };
+  const died = server.exited.then((why) => {
+    throw new Error(`a server stopped while suites ran: ${why}`);
+  });
+  for (const run of runs) {
+    if (interrupted) break;
+    console.log(`\ne2e: suite ${run.name}: ${run.command.join(" ")}`);
+    const code = await Promise.race([runCommand(run.command, env), died]);
+    if (code === 0) passed += 1;
+    else failed.push(run.name);
+  }
+} catch (err) {
+  harnessError = err instanceof Error ? err.message : String(err);
+}
+
+await cleanup();
+// A suite that never ran (the harness failed first) counts as failed.
+const notRun = runs.length - passed - failed.length;
+console.log(`\nsuites: ${passed} passed, ${failed.length + notRun} failed`);
+if (harnessError !== null) console.error(`e2e: ${harnessError}`);
+if (failed.length > 0) console.error(`e2e: failed suites: ${failed.join(", ")}`);
+if (harnessError !== null || failed.length > 0) printLogTail();
+rmSync(workDir, { recursive: true, force: true });
+process.exit(harnessError === null && failed.length === 0 && notRun === 0 ? 0 : 1);
+
+function selectRuns(args) {
+  const dash = args.indexOf("--");
+  if (dash >= 0) {
+    const command = args.slice(dash + 1);
+    if (command.length === 0) usage("nothing after --");
+    return [{ name: "command", command }];
+  }
+  if (args.length === 0) return SUITES;
+  if (args[0] !== "--suite" || args.length < 2) usage(`unknown arguments: ${args.join(" ")}`);
+  return args.slice(1).map((name) => SUITES.find((s) => s.name === name) ?? usage(`no suite named ${name}; suites: ${SUITES.map((s) => s.name).join(", ")}`));
+}
+
+function usage(message) {
+  console.error(`e2e-server: ${message}\nusage: e2e-server.mjs [--suite NAME...] | [-- COMMAND ARGS...]`);
+  process.exit(2);
+}
+
+async function portFromEnv(name) {
+  const text = process.env[name];
+  if (text === undefined || text === "") return freePort();
+  const port = Number(text);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) usage(`${name} must be a port number, got ${text}`);
+  return port;
+}
+
+function runCommand(command, env) {
+  return new Promise((resolve) => {
+    const [file, ...args] = command;
+    // The suite leads its own process group, so a timeout or an interrupt
+    // stops everything it started (npx, vitest workers, go test binaries).
+    const child = spawn(file, args, { cwd: ROOT, env, stdio: "inherit", detached: true });
+    current = child;
+    const timer = setTimeout(() => {
+      console.error(`e2e: ${command.join(" ")} ran longer than ${SUITE_TIMEOUT_MS} ms; stopping it`);
+      killGroup(child.pid, "SIGKILL");
+    }, SUITE_TIMEOUT_MS);
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      console.error(`e2e: cannot run ${file}: ${err.message}`);
+      resolve(127);
+    });
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      current = null;
+      resolve(code ?? (signal ? 1 : 0));
+    });
+  });
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+async function cleanup() {
+  const s = server;
+  server = null;
+  if (s !== null) await s.stop();
+}
+
+function printLogTail() {
+  try {
+    const lines = readFileSync(logFile, "utf8").trimEnd().split("\n");
+    console.error(`e2e: last ${Math.min(LOG_TAIL_LINES, lines.length)} lines of ${logFile}:`);
+    console.error(lines.slice(-LOG_TAIL_LINES).join("\n"));
+  } catch {
+    // No log was written: the servers never started.
+  }
+}

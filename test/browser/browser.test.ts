@@ -1,0 +1,93 @@
+/**
+ * The SDK in a real browser: headless Chromium (Debian's, driven by
+ * playwright-core) loads a page from its own origin that calls the Worker
+ * with Connect-Web, so CORS is exercised as for any web app. The page puts,
+ * gets, lists and queries documents; any console error fails the test.
+ */
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uniqueCollection, workerUrl } from "../e2e/env.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "page");
+/** How long the page may take to finish its steps. */
+const PAGE_TIMEOUT_MS = 20_000;
+
+let bundle = "";
+let server: http.Server;
+let pageOrigin = "";
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-test-deps.sh`);
+  // Bundle the page for browsers, as a web app's bundler would: the
+  // package's "browser" entry point must be chosen.
+  const out = await build({
+    entryPoints: [path.join(PAGE_DIR, "main.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    write: false,
+    logLevel: "silent",
+  });
+  bundle = out.outputFiles[0]!.text;
+  const html = await readFile(path.join(PAGE_DIR, "index.html"), "utf8");
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://page");
+    if (url.pathname === "/") res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(html);
+    else if (url.pathname === "/main.js") res.writeHead(200, { "content-type": "text/javascript; charset=utf-8" }).end(bundle);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  pageOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});
+
+describe("the SDK in Chromium", () => {
+  it("is bundled without Node's HTTP code", () => {
+    expect(bundle).toContain("application/connect+proto");
+    expect(bundle).not.toMatch(/node:http2?["']/);
+  });
+
+  it("puts, gets, lists and queries over Connect-Web, across origins, with no console error", async () => {
+    const page = await browser.newPage();
+    const consoleErrors: string[] = [];
+    page.on("console", (msg) => {
+      if (msg.type() === "error") consoleErrors.push(msg.text());
+    });
+    page.on("pageerror", (err) => consoleErrors.push(err.message));
+    const collection = uniqueCollection("browser");
+    await page.goto(`${pageOrigin}/?db=${encodeURIComponent(workerUrl())}&collection=${collection}`);
+    await page.waitForFunction(() => (globalThis as unknown as { impossibledbResult?: { done: boolean } }).impossibledbResult?.done === true, undefined, {
+      timeout: PAGE_TIMEOUT_MS,
+    });
+    const result = await page.evaluate(() => (globalThis as unknown as { impossibledbResult: unknown }).impossibledbResult);
+    expect(consoleErrors).toEqual([]);
+    expect(result).toMatchObject({
+      done: true,
+      steps: {
+        get: { name: "Alice", email: "alice@example.com", age: 30 },
+        list: ["alice", "bob"],
+        query: ["alice"],
+      },
+    });
+    expect((result as { error?: string }).error).toBeUndefined();
+    // The page's origin differs from the Worker's: the calls were CORS.
+    expect(new URL(pageOrigin).origin).not.toBe(new URL(workerUrl()).origin);
+    await page.close();
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The browser test's page: the TypeScript SDK, bundled for browsers
+ * (Connect-Web over fetch), talking to the Worker on another origin. The
+ * Worker's URL and a collection name come in the query string. Each step's
+ * outcome is shown on the page and collected in window.impossibledbResult
+ * for the test to read; a failure is logged with console.error, which fails
+ * the test.
+ */
+import { ImpossibleDBClient } from "@impossibledb/client";
+
+interface Result {
+  steps: Record<string, unknown>;
+  done: boolean;
+  error?: string;
+}
+
+const result: Result = { steps: {}, done: false };
+(globalThis as unknown as { impossibledbResult: Result }).impossibledbResult = result;
+
+const params = new URLSearchParams(location.search);
+const db = new ImpossibleDBClient({ baseUrl: params.get("db") ?? undefined });
+const users = db.collection<{ name: string; email: string; age: number }>(params.get("collection") ?? "browser_users");
+
+function show(step: string, value: unknown): void {
+  result.steps[step] = value;
+  const line = document.createElement("div");
+  line.textContent = `${step}: ${JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`;
+  document.getElementById("log")?.append(line);
+}
+
+async function run(): Promise<void> {
+  const put = await users.put("alice", { name: "Alice", email: "alice@example.com", age: 30 });
+  show("put", { id: put.id, version: put.version.toString() });
+  await users.put("bob", { name: "Bob", email: "bob@example.com", age: 19 });
+
+  const alice = await users.get("alice");
+  show("get", alice?.data ?? null);
+
+  const page = await users.list({ pageSize: 10 });
+  show("list", page.documents.map((d) => d.id));
+
+  const adults = await users.query().where("age", ">", 21).sort("age", "desc").execute();
+  show("query", adults.map((d) => d.id));
+}
+
+run()
+  .then(() => {
+    result.done = true;
+  })
+  .catch((err: unknown) => {
+    result.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    result.done = true;
+    console.error(`browser test page failed: ${result.error}`);
+  });

@@ -1,0 +1,14 @@
+// The end-to-end suites `npm run test:e2e` runs, in order, against one local
+// server started by scripts/e2e-server.mjs. Each command runs from the
+// repository root with these variables set:
+//   IMPOSSIBLEDB_URL          the Worker's base URL (Connect, gRPC-Web), e.g. http://127.0.0.1:40123
+//   IMPOSSIBLEDB_GRPC_TARGET  host:port of the gRPC front door (gRPC over h2c), e.g. 127.0.0.1:40124
+// All suites share one database: each must write under collection names of
+// its own (a prefix per suite and run) so they never see each other's data.
+// To add a suite, add one line.
+export const SUITES = [
+  { name: "typescript", command: ["npx", "vitest", "run", "--config", "vitest.e2e.config.ts"] },
+  { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
+  { name: "go", command: ["bash", "scripts/test-go.sh"] },
+  { name: "python", command: ["bash", "scripts/test-python.sh"] },
+];

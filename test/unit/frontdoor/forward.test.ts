@@ -1,0 +1,163 @@
+/**
+ * The front door forwards gRPC to the Worker's gRPC-Web: what a gRPC caller
+ * sends (messages, metadata, deadline, cancellation) reaches the Worker, and
+ * what the Worker answers (messages, metadata, streams, errors with details)
+ * reaches the caller unchanged.
+ */
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { afterEach, describe, expect, it } from "vitest";
+import { AdminService } from "../../../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../../../gen/impossibledb/v1/collection_service_pb.js";
+import { DocumentRefSchema, DocumentSchema } from "../../../gen/impossibledb/v1/document_pb.js";
+import { isApplicationMetadata } from "../../../frontdoor/src/metadata.js";
+import { startRig, type Rig } from "./fake-worker.js";
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+async function failure(call: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await call;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("the call succeeded; it should have failed");
+}
+
+describe("front door forwarding", () => {
+  it("forwards the request and answer, and application metadata both ways", async () => {
+    let seenTenant: string | null = null;
+    let seenContentType: string | null = null;
+    rig = await startRig({
+      collection: {
+        getDocument(req, ctx) {
+          seenTenant = ctx.requestHeader.get("x-tenant");
+          seenContentType = ctx.requestHeader.get("content-type");
+          ctx.responseHeader.set("x-served-by", "shard-3");
+          ctx.responseTrailer.set("x-rows-read", "1");
+          return { document: { collection: req.ref?.collection, id: req.ref?.id, data: { ok: true }, version: 7n } };
+        },
+      },
+    });
+    const headers: Headers[] = [];
+    const trailers: Headers[] = [];
+    const res = await createClient(CollectionService, rig.grpc).getDocument(
+      { ref: { collection: "users", id: "u1" } },
+      { headers: { "x-tenant": "acme" }, onHeader: (h) => headers.push(h), onTrailer: (t) => trailers.push(t) },
+    );
+    expect(res.document).toMatchObject({ collection: "users", id: "u1", data: { ok: true }, version: 7n });
+    expect(seenTenant).toBe("acme");
+    // The Worker got gRPC-Web, not the caller's gRPC.
+    expect(seenContentType).toMatch(/^application\/grpc-web/);
+    expect(headers[0]?.get("x-served-by")).toBe("shard-3");
+    expect(trailers[0]?.get("x-rows-read")).toBe("1");
+  });
+
+  it("gives the Worker the caller's deadline, and fails with DEADLINE_EXCEEDED when it passes", async () => {
+    let seenTimeoutMs: number | undefined;
+    let workerSawAbort = false;
+    rig = await startRig({
+      collection: {
+        getDocument(_req, ctx) {
+          seenTimeoutMs = ctx.timeoutMs();
+          return { document: { id: "fast" } };
+        },
+        async listDocuments(_req, ctx) {
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+          workerSawAbort = true;
+          return {};
+        },
+      },
+    });
+    const client = createClient(CollectionService, rig.grpc);
+    await client.getDocument({ ref: { collection: "c", id: "fast" } }, { timeoutMs: 4_000 });
+    expect(seenTimeoutMs).toBeGreaterThan(0);
+    expect(seenTimeoutMs).toBeLessThanOrEqual(4_000);
+
+    const started = Date.now();
+    const err = await failure(client.listDocuments({ collection: "c" }, { timeoutMs: 300 }));
+    expect(err.code).toBe(Code.DeadlineExceeded);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await expect.poll(() => workerSawAbort, { timeout: 3_000 }).toBe(true);
+  });
+
+  it("cancels the Worker's call when the caller cancels", async () => {
+    let workerSawAbort = false;
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    rig = await startRig({
+      collection: {
+        async listDocuments(_req, ctx) {
+          started();
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+          workerSawAbort = true;
+          return {};
+        },
+      },
+    });
+    const controller = new AbortController();
+    const call = failure(createClient(CollectionService, rig.grpc).listDocuments({ collection: "c" }, { signal: controller.signal }));
+    await running;
+    controller.abort();
+    expect((await call).code).toBe(Code.Canceled);
+    await expect.poll(() => workerSawAbort, { timeout: 3_000 }).toBe(true);
+  });
+
+  it("passes error codes, messages, details and metadata through", async () => {
+    rig = await startRig({
+      collection: {
+        deleteDocument() {
+          const err = new ConnectError("version 3 does not match 4", Code.FailedPrecondition, { "x-current-version": "4" });
+          err.details.push({ desc: DocumentRefSchema, value: { collection: "users", id: "u1" } });
+          throw err;
+        },
+      },
+    });
+    const err = await failure(createClient(CollectionService, rig.grpc).deleteDocument({ ref: { collection: "users", id: "u1" } }));
+    expect(err.code).toBe(Code.FailedPrecondition);
+    expect(err.rawMessage).toBe("version 3 does not match 4");
+    expect(err.metadata.get("x-current-version")).toBe("4");
+    expect(err.findDetails(DocumentRefSchema)).toEqual([create(DocumentRefSchema, { collection: "users", id: "u1" })]);
+  });
+
+  it("streams every message, then the Worker's error after them", async () => {
+    rig = await startRig({
+      admin: {
+        async *exportDocuments(req) {
+          for (let i = 0; i < 3; i++) yield { documents: [create(DocumentSchema, { collection: req.collection, id: `d${i}` })] };
+          throw new ConnectError("shard-2 is unreachable", Code.Unavailable);
+        },
+      },
+    });
+    const seen: string[] = [];
+    const err = await failure(
+      (async () => {
+        for await (const msg of createClient(AdminService, rig!.grpc).exportDocuments({ collection: "books" })) {
+          seen.push(...msg.documents.map((d) => d.id));
+        }
+      })(),
+    );
+    expect(seen).toEqual(["d0", "d1", "d2"]);
+    expect(err.code).toBe(Code.Unavailable);
+    expect(err.rawMessage).toBe("shard-2 is unreachable");
+  });
+
+  it("answers UNIMPLEMENTED where the Worker does", async () => {
+    rig = await startRig({});
+    const err = await failure(createClient(CollectionService, rig.grpc).getDocument({ ref: { collection: "c", id: "x" } }));
+    expect(err.code).toBe(Code.Unimplemented);
+  });
+});
+
+describe("application metadata", () => {
+  it("keeps application headers and drops transport and protocol ones", () => {
+    for (const name of ["x-tenant", "authorization", "x-request-id", "custom-bin"]) expect(isApplicationMetadata(name)).toBe(true);
+    for (const name of ["content-type", "Transfer-Encoding", "grpc-timeout", "grpc-status", "connect-protocol-version", ":path", "te", "host"]) {
+      expect(isApplicationMetadata(name)).toBe(false);
+    }
+  });
+});

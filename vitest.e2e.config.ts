@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// End-to-end tests in Node against a running local server: the Worker at
+// IMPOSSIBLEDB_URL and the gRPC front door at IMPOSSIBLEDB_GRPC_TARGET.
+// Run them through the harness, which starts both: `npm run test:e2e`.
+export default defineConfig({
+  test: {
+    include: ["test/e2e/**/*.test.ts"],
+    environment: "node",
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // One shared server on a 2-core machine: files run one after another.
+    fileParallelism: false,
+  },
+});
