@@ -37,6 +37,7 @@ func TestTransaction(t *testing.T) {
 		widget := mustStruct(t, map[string]any{"product": "Widget", "quantity": 5})
 		committed, err := db.commit(ctx(t), &v1.CommitRequest{
 			Transaction: begun.GetTransaction(),
+			Reads:       readSet(reads.GetReads()),
 			Writes: []*v1.Write{
 				{Ref: order, Operation: &v1.Write_Set{Set: widget}},
 				{Ref: cart, Operation: &v1.Write_Delete{Delete: &emptypb.Empty{}}},
@@ -59,7 +60,8 @@ func TestTransaction(t *testing.T) {
 		if err != nil {
 			t.Fatalf("BeginTransaction: %v", err)
 		}
-		if _, err := db.getDocuments(ctx(t), &v1.GetDocumentsRequest{Transaction: second.GetTransaction(), Refs: []*v1.DocumentRef{user}}); err != nil {
+		secondReads, err := db.getDocuments(ctx(t), &v1.GetDocumentsRequest{Transaction: second.GetTransaction(), Refs: []*v1.DocumentRef{user}})
+		if err != nil {
 			t.Fatalf("GetDocuments: %v", err)
 		}
 		if _, err := db.setDocument(ctx(t), &v1.SetDocumentRequest{Ref: user, Data: mustStruct(t, map[string]any{"owner": "bob"})}); err != nil {
@@ -67,6 +69,7 @@ func TestTransaction(t *testing.T) {
 		}
 		_, err = db.commit(ctx(t), &v1.CommitRequest{
 			Transaction: second.GetTransaction(),
+			Reads:       readSet(secondReads.GetReads()),
 			Writes:      []*v1.Write{{Ref: order, Operation: &v1.Write_Set{Set: mustStruct(t, map[string]any{"product": "Gadget"})}}},
 		})
 		expectCode(t, db, err, connect.CodeAborted, "Commit after a document it read changed")
@@ -76,4 +79,14 @@ func TestTransaction(t *testing.T) {
 		}
 		expectData(t, unchanged.GetDocument(), widget, "the order after an aborted commit")
 	})
+}
+
+// readSet turns what GetDocuments answered into the versions Commit validates:
+// a transaction sends back every version it read.
+func readSet(reads []*v1.TransactionalRead) []*v1.ReadVersion {
+	set := make([]*v1.ReadVersion, 0, len(reads))
+	for _, r := range reads {
+		set = append(set, &v1.ReadVersion{Ref: r.GetRef(), Version: r.GetVersion()})
+	}
+	return set
 }

@@ -107,6 +107,7 @@ async def test_transaction(db: Api) -> None:
     committed = await db.commit(
         ts.CommitRequest(
             transaction=begun.transaction,
+            reads=read_set(reads),
             writes=[doc.Write(ref=order, set=struct(widget)), doc.Write(ref=cart, delete=empty_pb2.Empty())],
         )
     )
@@ -119,9 +120,20 @@ async def test_transaction(db: Api) -> None:
     # A write between the read and the commit aborts the commit, and none of
     # its writes is applied.
     second = await db.begin_transaction(ts.BeginTransactionRequest())
-    await db.get_documents(ts.GetDocumentsRequest(transaction=second.transaction, refs=[user]))
+    second_reads = (await db.get_documents(ts.GetDocumentsRequest(transaction=second.transaction, refs=[user]))).reads
     await db.set_document(cs.SetDocumentRequest(ref=user, data=struct({"owner": "bob"})))
     with pytest.raises(Exception) as raised:
-        await db.commit(ts.CommitRequest(transaction=second.transaction, writes=[doc.Write(ref=order, set=struct({"product": "Gadget"}))]))
+        await db.commit(
+            ts.CommitRequest(
+                transaction=second.transaction,
+                reads=read_set(second_reads),
+                writes=[doc.Write(ref=order, set=struct({"product": "Gadget"}))],
+            )
+        )
     assert db.code(raised.value) == "aborted"
     assert data((await db.get_document(cs.GetDocumentRequest(ref=order))).document) == widget
+
+
+def read_set(reads):
+    """The versions a transaction read, as Commit validates them: a transaction sends back every version it read."""
+    return [ts.ReadVersion(ref=r.ref, version=r.version) for r in reads]
