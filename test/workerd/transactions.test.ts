@@ -117,6 +117,20 @@ describe("transactions", () => {
     await expectCode(db.getDocument({ ref: { collection: "late", id: "x" } }), Code.NotFound);
   });
 
+  it("an abandoned transaction holds no locks: what it read stays writable, and its id dies at the deadline", async () => {
+    const [a, b] = idsOnTwoShards("abandoned");
+    await db.setDocument({ ref: { collection: "abandoned", id: a }, data: { n: 1 } });
+    const abandoned = await tx.beginTransaction({ options: { timeout: { seconds: 0n, nanos: 300_000_000 } } });
+    await tx.getDocuments({ transaction: abandoned.transaction, refs: [{ collection: "abandoned", id: a }] });
+    // Locks are taken only while a commit runs, so nothing waits for the
+    // abandoned transaction: a plain write and another transaction go on at once.
+    await db.setDocument({ ref: { collection: "abandoned", id: a }, data: { n: 2 } });
+    await tx.commitBatch({ writes: [set("abandoned", a, { n: 3 }), set("abandoned", b, { n: 3 })] });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    await expectCode(tx.commit({ transaction: abandoned.transaction, writes: [set("abandoned", a, { n: 9 })] }), Code.Aborted, /expired/);
+    expect((await db.getDocument({ ref: { collection: "abandoned", id: a } })).document!.data).toEqual({ n: 3 });
+  });
+
   it("refuses forged ids, writes in read-only transactions, and overlong timeouts", async () => {
     const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
     await expectCode(tx.commit({ transaction: transaction.slice(0, -2) + "xx", writes: [] }), Code.InvalidArgument, /not a transaction id/);
