@@ -40,21 +40,12 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const env = envOf(ctx);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
       const mask = maskFrom(req.mask, "mask");
-      const { router } = await currentRouting(env);
-      const byShard = groupByShard(refs.map((ref, index) => ({ index, shard: router.shardFor(ref.collection, ref.id) })));
-      const docs = new Array<ReturnType<typeof toDocument> | undefined>(refs.length);
-      await Promise.all(
-        [...byShard].map(async ([shard, indexes]) => {
-          const found = await readDocs(env, shard, indexes.map((i) => refs[i]!));
-          found.forEach((doc, j) => {
-            if (doc !== null) docs[indexes[j]!] = toDocument(doc, mask);
-          });
-        }),
-      );
+      const stored = await readMany(env, refs);
       return {
-        results: refs.map((ref, i) =>
-          create(BatchGetResultSchema, { ref: { collection: ref.collection, id: ref.id }, document: docs[i], found: docs[i] !== undefined }),
-        ),
+        results: refs.map((ref, i) => {
+          const document = stored[i] === null ? undefined : toDocument(stored[i]!, mask);
+          return create(BatchGetResultSchema, { ref: { collection: ref.collection, id: ref.id }, document, found: document !== undefined });
+        }),
       };
     },
 
@@ -110,6 +101,22 @@ function groupByShard(items: ReadonlyArray<{ index: number; shard: string }>): M
     else group.push(index);
   }
   return groups;
+}
+
+/** Reads documents wherever they live, one call per shard in parallel; null for each missing one, in request order. */
+export async function readMany(env: Env, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<Array<StoredDocument | null>> {
+  const { router } = await currentRouting(env);
+  const byShard = groupByShard(refs.map((ref, index) => ({ index, shard: router.shardFor(ref.collection, ref.id) })));
+  const docs = new Array<StoredDocument | null>(refs.length).fill(null);
+  await Promise.all(
+    [...byShard].map(async ([shard, indexes]) => {
+      const found = await readDocs(env, shard, indexes.map((i) => refs[i]!));
+      found.forEach((doc, j) => {
+        docs[indexes[j]!] = doc;
+      });
+    }),
+  );
+  return docs;
 }
 
 /** Reads documents from one shard, resolving transaction locks in the way. */

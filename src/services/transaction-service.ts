@@ -26,7 +26,7 @@ import type { CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
-import { readDocs } from "./collection-service.js";
+import { readMany } from "./collection-service.js";
 import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
 import { pageTokenKey } from "./list-documents.js";
 
@@ -46,8 +46,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       const env = envOf(ctx);
       await tokenOf(env, req.transaction);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
-      const { router } = await currentRouting(env);
-      const docs = await Promise.all(refs.map((ref) => readDocs(env, router.shardFor(ref.collection, ref.id), [ref]).then(([d]) => d ?? null)));
+      const docs = await readMany(env, refs);
       return {
         reads: refs.map((ref, i) =>
           create(TransactionalReadSchema, {
