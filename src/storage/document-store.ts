@@ -12,7 +12,7 @@ import type { FailureKind } from "../errors.js";
 import { checkRef } from "../validation/refs.js";
 import { encodeDocumentData } from "../validation/document-data.js";
 import { applyPatch } from "./patch.js";
-import { lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
+import { anyLocks, lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
 import type {
   AppliedWrite,
   Blocked,
@@ -66,9 +66,10 @@ export function readRow(sql: SqlStorage, collection: string, id: string): Docume
 export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): ShardReadOutcome {
   assert(refs.length <= BATCH_SIZE_MAX, "read batch within BATCH_SIZE_MAX");
   const blockedBy = new Set<string>();
+  const locked = anyLocks(sql);
   for (const ref of refs) {
     assert(checkRef(ref) === null, "reference checked by the Worker");
-    for (const tx of lockHolders(sql, ref, "write")) blockedBy.add(tx);
+    if (locked) for (const tx of lockHolders(sql, ref, "write")) blockedBy.add(tx);
   }
   if (blockedBy.size > 0) return blocked(blockedBy);
   const documents = refs.map((ref) => {
@@ -108,7 +109,7 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
   const sql = storage.sql;
   return storage.transactionSync((): ShardWriteOutcome => {
     const locked = new Set<string>();
-    for (const write of writes) for (const tx of lockHolders(sql, write, "any")) locked.add(tx);
+    if (anyLocks(sql)) for (const write of writes) for (const tx of lockHolders(sql, write, "any")) locked.add(tx);
     if (locked.size > 0) return { ...blocked(locked), index: 0 };
     const plans: PlannedWrite[] = [];
     for (const [index, write] of writes.entries()) {

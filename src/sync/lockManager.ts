@@ -103,6 +103,11 @@ export function lockHolders(sql: SqlStorage, ref: Ref, mode: LockMode | "any", e
   return rows.filter((r) => r.tx_id !== exceptTx && (mode === "any" || r.mode === mode)).map((r) => r.tx_id);
 }
 
+/** True when any transaction holds any lock on this shard: the common "none" case skips per-document checks. */
+export function anyLocks(sql: SqlStorage): boolean {
+  return sql.exec("SELECT 1 FROM tx_intents LIMIT 1").toArray().length > 0;
+}
+
 /** The transactions holding a write intent on any document of `collection`. */
 export function writeIntentHoldersInCollection(sql: SqlStorage, collection: string): string[] {
   return sql
