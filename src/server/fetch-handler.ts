@@ -23,11 +23,13 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     const url = new URL(request.url);
     const handler = byPath.get(url.pathname);
     const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
-    const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
-    if (cors === null) return response;
     const headers = new Headers(response.headers);
-    cors.forEach((value, key) => headers.set(key, value));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+    corsHeaders(origin, env.CORS_ALLOWED_ORIGINS)?.forEach((value, key) => headers.set(key, value));
+    // Connect has already compressed the body when it sets Content-Encoding.
+    // Without "manual", the Workers runtime would compress it a second time
+    // (it treats a Content-Encoding header as a request to encode), and a
+    // client that accepts gzip would decode once and fail to parse.
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" });
   };
 }
 
