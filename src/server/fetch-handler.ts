@@ -23,21 +23,30 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     const url = new URL(request.url);
     const handler = byPath.get(url.pathname);
     const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
+    const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
+    if (cors === null) return response;
     const headers = new Headers(response.headers);
-    corsHeaders(origin, env.CORS_ALLOWED_ORIGINS)?.forEach((value, key) => headers.set(key, value));
-    // Connect has already compressed the body when it sets Content-Encoding.
-    // Without "manual", the Workers runtime would compress it a second time
-    // (it treats a Content-Encoding header as a request to encode), and a
-    // client that accepts gzip would decode once and fail to parse.
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody: "manual" });
+    cors.forEach((value, key) => headers.set(key, value));
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   };
 }
 
 async function serve(handler: UniversalHandler, request: Request, env: Env): Promise<Response> {
   const guarded = await guardBinaryRequest(request, handler.method.input);
   const uReq = universalServerRequestFromFetch(guarded.request, {});
+  // HTTP-level compression (Connect unary's Accept-Encoding) belongs to the
+  // platform, not to us: Cloudflare normalises Accept-Encoding on the way in
+  // whatever the client sent (locally, a client that sent none still got
+  // gzip), and the runtime compresses a response that says Content-Encoding
+  // itself. Were Connect
+  // to gzip the body too, clients would get it gzipped twice, or gzipped
+  // without having asked. So Connect never sees Accept-Encoding. Compressed
+  // requests, and the per-message compression of gRPC-Web and Connect
+  // streams (their own headers), are unaffected.
+  const header = new Headers(uReq.header);
+  header.delete("Accept-Encoding");
   const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
-  const uRes = await handler({ ...uReq, contextValues });
+  const uRes = await handler({ ...uReq, header, contextValues });
   return universalServerResponseToFetch(uRes);
 }
 
