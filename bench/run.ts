@@ -32,11 +32,26 @@ const mode = MODES[args.has("--quick") ? "quick" : "full"];
 const started = performance.now();
 const log = (line: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
+/** Every system started so far, stopped on the way out: normally, on error, or on Ctrl-C. */
+const systems: RunningSystem[] = [];
+
+async function stopAll(): Promise<void> {
+  for (const system of systems.splice(0).reverse()) await system.stop().catch((err: unknown) => log(`stopping ${system.id}: ${String(err)}`));
+}
+
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: stopping the systems`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
 async function main(): Promise<void> {
   const machine = machineInfo();
   log(`${mode.name} mode on ${machine.nproc} cores (${machine.cpuModel}), load average ${machine.loadAverage1mStart.toFixed(2)}`);
   const sockets = Math.max(mode.concurrency, mode.batchConcurrency);
-  const systems: RunningSystem[] = [];
   try {
     log("starting the floor (workerd)");
     const floor = await startFloor({ port: PORTS.floor, socketsMax: sockets });
@@ -107,7 +122,7 @@ async function main(): Promise<void> {
     console.log(markdown);
     log(`done in ${results.harness.durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
   } finally {
-    for (const system of systems.reverse()) await system.stop().catch((err: unknown) => log(`stopping ${system.id}: ${String(err)}`));
+    await stopAll();
   }
 }
 
@@ -195,6 +210,8 @@ function fmt(n: number): string {
 }
 
 main().catch((err: unknown) => {
+  // After Ctrl-C the runs fail as their systems stop: the signal handler exits once they have.
+  if (interrupted) return;
   console.error(err);
   process.exit(1);
 });

@@ -113,7 +113,7 @@ function capacitySection(r: BenchResults): string[] {
   const getShard = Math.min(get, DO_REQUESTS_PER_SECOND_SOFT);
   const putShard = Math.min(put, DO_WRITES_PER_SECOND_SOFT);
   return [
-    `Per shard: point get ${num(get)}/s and point put ${num(put)}/s measured here for the whole ImpossibleDB (Worker and all ${r.systems.length > 0 ? "8" : ""} shards in ONE workerd thread), capped at the platform's soft limits per Durable Object (${num(DO_REQUESTS_PER_SECOND_SOFT)} requests/s, ${num(DO_WRITES_PER_SECOND_SOFT)} writes/s): ${num(getShard)} gets/s, ${num(putShard)} puts/s per shard.`,
+    `Per shard: point get ${num(get)}/s and point put ${num(put)}/s measured here for the whole ImpossibleDB (its Worker and all its shards share ONE workerd thread here), capped at the platform's soft limits per Durable Object (${num(DO_REQUESTS_PER_SECOND_SOFT)} requests/s, ${num(DO_WRITES_PER_SECOND_SOFT)} writes/s): ${num(getShard)} gets/s, ${num(putShard)} puts/s per shard.`,
     "",
     `Cluster capacity = per-shard capacity ÷ the busiest shard's share of requests, from the real hash ring (1,024 virtual nodes per shard) over ${num(c.modelRecords)} records:`,
     "",

@@ -8,12 +8,13 @@
  * root), and stops the server and deletes the cluster when done.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { COLLECTION } from "../config.js";
+import { onExitCleanup } from "../lib/exit-cleanup.js";
 import type { Driver, RunningSystem } from "./types.js";
 
 export interface PostgresOptions {
@@ -64,6 +65,11 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningSy
     "-c", `max_connections=${options.connections + 10}`, "-c", "shared_buffers=128MB",
   ]);
   const server: ChildProcess = spawn(cmd!, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const postmasterPid = () => Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  const unregister = onExitCleanup(() => {
+    process.kill(postmasterPid(), "SIGQUIT"); // immediate shutdown: nothing here is worth keeping
+    rmSync(dir, { recursive: true, force: true });
+  });
   let serverLog = "";
   server.stderr?.on("data", (c: Buffer) => (serverLog = (serverLog + c.toString()).slice(-4000)));
   const pool = new pg.Pool({ host: "127.0.0.1", port: options.port, user: "bench", database: "postgres", max: options.connections });
@@ -111,7 +117,11 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningSy
       return rows.length;
     },
     async batchPut(entries) {
-      await pool.query({ name: "put", text: upsert, values: [COLLECTION, entries.map(([id]) => id), entries.map(([, d]) => JSON.stringify(d)), Date.now()] });
+      // In id order, so concurrent batches take their row locks in the same
+      // order: otherwise two batches sharing hot rows deadlock, as any
+      // PostgreSQL client that writes batches must avoid.
+      const sorted = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      await pool.query({ name: "put", text: upsert, values: [COLLECTION, sorted.map(([id]) => id), sorted.map(([, d]) => JSON.stringify(d)), Date.now()] });
     },
   };
   const version = execFileSync(path.join(bin, "postgres"), ["--version"]).toString().trim();
@@ -125,11 +135,11 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningSy
     async stop() {
       await pool.end();
       // Fast shutdown: SIGINT to the postmaster (its pid is the first line of postmaster.pid).
-      const postmaster = Number((await readFile(path.join(dataDir, "postmaster.pid"), "utf8")).split("\n")[0]);
       const exited = new Promise((resolve) => server.once("exit", resolve));
-      process.kill(postmaster, "SIGINT");
+      process.kill(postmasterPid(), "SIGINT");
       await exited;
       await rm(dir, { recursive: true, force: true });
+      unregister();
     },
   };
 }

@@ -6,15 +6,18 @@
  * synchronous_commit on. Calls are synchronous: they never overlap, whatever
  * the concurrency.
  */
+import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { COLLECTION } from "../config.js";
+import { onExitCleanup } from "../lib/exit-cleanup.js";
 import type { Document, Driver, RunningSystem } from "./types.js";
 
 export async function startSqlite(): Promise<RunningSystem> {
   const dir = await mkdtemp(path.join(tmpdir(), "idb-bench-sqlite-"));
+  const unregister = onExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const db = new DatabaseSync(path.join(dir, "bench.db"));
   db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
   db.exec(`CREATE TABLE documents (
@@ -84,6 +87,7 @@ export async function startSqlite(): Promise<RunningSystem> {
     async stop() {
       db.close();
       await rm(dir, { recursive: true, force: true });
+      unregister();
     },
   };
 }

@@ -6,6 +6,7 @@
  * so the benchmark cannot drift from the real configuration.
  */
 import { execFile } from "node:child_process";
+import { rmSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,6 +14,7 @@ import { promisify } from "node:util";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { REPO_ROOT } from "../config.js";
+import { onExitCleanup } from "../lib/exit-cleanup.js";
 
 const run = promisify(execFile);
 
@@ -33,6 +35,7 @@ export interface WorkerdHostOptions {
 /** Bundles the Worker, starts workerd with SQLite state in a fresh temp dir, and waits until it serves. */
 export async function startWorkerd(options: WorkerdHostOptions): Promise<WorkerdHost> {
   const workDir = await mkdtemp(path.join(tmpdir(), "idb-bench-workerd-"));
+  const unregister = onExitCleanup(() => rmSync(workDir, { recursive: true, force: true }));
   const outDir = path.join(workDir, "bundle");
   const configPath = path.join(REPO_ROOT, options.configPath);
   await run(path.join(REPO_ROOT, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", outDir, "--config", configPath], {
@@ -64,6 +67,7 @@ export async function startWorkerd(options: WorkerdHostOptions): Promise<Workerd
     async stop() {
       await mf.dispose();
       await rm(workDir, { recursive: true, force: true });
+      unregister();
     },
   };
 }
