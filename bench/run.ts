@@ -12,7 +12,7 @@ import { createDocument } from "./lib/document.js";
 import { createKeyChooser, createRandom, recordId } from "./lib/keys.js";
 import { closedLoop, openLoop, summarize, type LoopResult } from "./lib/loops.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
-import { codecCosts, runProbe } from "./lib/profile.js";
+import { nodeCosts, runProbe } from "./lib/profile.js";
 import { renderMarkdown, writeReadmeSection } from "./lib/report.js";
 import type { BenchResults, RunRecord } from "./lib/results.js";
 import { startFloor, type RunningFloor } from "./systems/floor.js";
@@ -202,7 +202,7 @@ async function profile(floor: RunningFloor, idb: RunningImpossibleDb) {
     await runProbe("ImpossibleDB: point put (SetDocument)", idb.serverPids, () => { const id = key(); return () => idb.driver.put(id, doc); }, options),
   ];
   for (const p of probes) log(`  ${p.probe}: ${fmt(p.opsPerSecond)} req/s, ${p.serverCpuUsPerOp.toFixed(0)} µs workerd CPU/req`);
-  return { probes, codecUs: codecCosts(mode.name === "quick" ? 200 : 1000) };
+  return { probes, codecUs: await nodeCosts(mode.name === "quick" ? 200 : 1000) };
 }
 
 function fmt(n: number): string {

@@ -96,7 +96,7 @@ function profileSection(r: BenchResults): string[] {
     `| ImpossibleDB get overhead over the floor's get | ${num(idbGet - floorGet)} |`,
     `| (a client that accepts gzip: get with gzip − get without) | ${num(cpu("ImpossibleDB: point get, client accepts gzip") - idbGet)} |`,
     "",
-    "Codec and validation, timed in the harness's Node (same V8 as workerd), per call:",
+    "Codec, validation and Connect's request plumbing, timed in the harness's Node (same V8 as workerd, but Node's own Request/Response), per call:",
     "",
     "| step | µs |",
     "| --- | ---: |",
