@@ -46,8 +46,18 @@ function respond(response: Response, headers: Headers): Response {
 async function serve(handler: UniversalHandler, request: Request, env: Env): Promise<Response> {
   const guarded = await guardBinaryRequest(request, handler.method.input);
   const uReq = universalServerRequestFromFetch(guarded.request, {});
+  // HTTP-level compression (Connect unary's Accept-Encoding) belongs to the
+  // platform, not to us: Cloudflare normalises Accept-Encoding on the way in
+  // whatever the client sent (locally, a client that sent none still got
+  // gzip). Were Connect to gzip the body, clients could get it gzipped
+  // without having asked. So Connect never sees Accept-Encoding. Compressed
+  // requests, and the per-message compression of gRPC-Web and Connect
+  // streams (their own headers), are unaffected; `respond` still keeps the
+  // runtime from encoding any body Connect did compress a second time.
+  const header = new Headers(uReq.header);
+  header.delete("Accept-Encoding");
   const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
-  const uRes = await handler({ ...uReq, contextValues });
+  const uRes = await handler({ ...uReq, header, contextValues });
   const response = universalServerResponseToFetch(uRes);
   return respond(response, response.headers);
 }
