@@ -1,0 +1,63 @@
+/**
+ * The harness's settings: the two modes, the ports it may use, and where
+ * things live. Every number here is a choice of the benchmark, not of
+ * ImpossibleDB, and is recorded in the result file.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const RESULTS_DIR = path.join(REPO_ROOT, "bench", "results");
+
+/** Ports the harness listens on (the bench range; never the lead's 8787/8788). */
+export const PORTS = {
+  impossibleDb: 19411,
+  floor: 19412,
+  postgres: 19432,
+} as const;
+
+export interface ModeSettings {
+  readonly name: "quick" | "full";
+  /** Documents loaded before the workloads run (YCSB recordcount). */
+  readonly recordCount: number;
+  /** Closed-loop: requests in flight at all times. */
+  readonly concurrency: number;
+  /** Time measured per (system, workload, loop), after the warm-up. */
+  readonly measureMs: number;
+  readonly warmupMs: number;
+  /** Batch runs: requests in flight, and documents per request. */
+  readonly batchConcurrency: number;
+  readonly batchSize: number;
+  /** Open-loop rate as a fraction of the slowest system's closed-loop throughput on the same workload. */
+  readonly openLoopLoadFraction: number;
+  /** Time measured per profiling probe. */
+  readonly probeMs: number;
+}
+
+export const MODES: Record<"quick" | "full", ModeSettings> = {
+  quick: {
+    name: "quick",
+    recordCount: 1_000,
+    concurrency: 8,
+    measureMs: 1_500,
+    warmupMs: 300,
+    batchConcurrency: 4,
+    batchSize: 100,
+    openLoopLoadFraction: 0.5,
+    probeMs: 1_500,
+  },
+  full: {
+    name: "full",
+    recordCount: 10_000,
+    concurrency: 8,
+    measureMs: 10_000,
+    warmupMs: 2_000,
+    batchConcurrency: 4,
+    batchSize: 100,
+    openLoopLoadFraction: 0.5,
+    probeMs: 5_000,
+  },
+};
+
+/** The collection every system stores the YCSB documents in. */
+export const COLLECTION = "usertable";

@@ -1,0 +1,150 @@
+/**
+ * The floor: what the platform costs by itself. One Worker forwards each
+ * request over Workers RPC to ONE Durable Object, which runs the same SQL as
+ * an ImpossibleDB shard (`src/storage/document-store.ts`): the same table, the
+ * same per-shard version sequence, the same upsert inside `transactionSync`.
+ * There is no Connect, no protobuf, no validation, no routing, and documents
+ * stay JSON text end to end.
+ *
+ * Routes (all POST, id in the query string, body = document JSON or ids):
+ *   /noop                  answered by the Worker alone
+ *   /noop-stream           Worker alone, but bodies read and written as
+ *                          streams, the way Connect's fetch adapter does
+ *   /do-noop               Worker -> DO call that does nothing
+ *   /get?id=               read one document
+ *   /put?id=               write one document (new version)
+ *   /put-if?id=&version=   write only if the stored version matches
+ *   /batch-get             body: JSON array of ids
+ *   /batch-put             body: JSON array of [id, document] pairs
+ */
+import { DurableObject } from "cloudflare:workers";
+
+interface Env {
+  FLOOR: DurableObjectNamespace<FloorObject>;
+}
+
+const COLLECTION = "usertable";
+
+interface Row extends Record<string, SqlStorageValue> {
+  data: string;
+  version: number;
+}
+
+/** The one Durable Object: the same schema and statements as a shard. */
+export class FloorObject extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS documents (
+         collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
+         version INTEGER NOT NULL CHECK (version > 0),
+         create_time_ms INTEGER NOT NULL, update_time_ms INTEGER NOT NULL, size_bytes INTEGER NOT NULL,
+         PRIMARY KEY (collection, id)
+       ) WITHOUT ROWID`,
+    );
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS shard_sequence (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), last_version INTEGER NOT NULL)",
+    );
+    ctx.storage.sql.exec("INSERT OR IGNORE INTO shard_sequence (singleton, last_version) VALUES (1, 0)");
+  }
+
+  noop(): null {
+    return null;
+  }
+
+  get(id: string): string | null {
+    const row = this.read(id);
+    return row === null ? null : `{"version":${row.version},"data":${row.data}}`;
+  }
+
+  getMany(ids: string[]): string {
+    const found = ids.map((id) => this.read(id)).filter((r) => r !== null);
+    return `[${found.map((r) => `{"version":${r.version},"data":${r.data}}`).join(",")}]`;
+  }
+
+  /** Writes one document; with `expectedVersion`, only if it matches. Returns the new version, or 0 on a mismatch. */
+  put(id: string, json: string, expectedVersion: number | null): number {
+    return this.ctx.storage.transactionSync(() => {
+      if (expectedVersion !== null && this.read(id)?.version !== expectedVersion) return 0;
+      return this.store(id, json, Date.now());
+    });
+  }
+
+  putMany(entries: Array<[string, string]>): number {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      for (const [id, json] of entries) this.store(id, json, now);
+      return entries.length;
+    });
+  }
+
+  private read(id: string): Row | null {
+    const rows = this.ctx.storage.sql
+      .exec<Row>("SELECT data, version FROM documents WHERE collection = ? AND id = ?", COLLECTION, id)
+      .toArray();
+    return rows[0] ?? null;
+  }
+
+  private store(id: string, json: string, nowMs: number): number {
+    const { last_version: version } = this.ctx.storage.sql
+      .exec<{ last_version: number }>("UPDATE shard_sequence SET last_version = last_version + 1 WHERE singleton = 1 RETURNING last_version")
+      .one();
+    this.ctx.storage.sql.exec(
+      `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (collection, id) DO UPDATE SET
+         data = excluded.data, version = excluded.version,
+         update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes`,
+      COLLECTION, id, json, version, nowMs, nowMs, json.length,
+    );
+    return version;
+  }
+}
+
+/** Reads the body chunk by chunk and answers with a pull-based stream, as Connect's universal fetch adapter does. */
+async function streamedEcho(request: Request): Promise<Response> {
+  const chunks: Uint8Array[] = [];
+  if (request.body !== null) for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  const answer = new TextEncoder().encode("null");
+  async function* body() {
+    yield answer;
+  }
+  const it = body();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await it.next();
+      if (next.done === true) controller.close();
+      else controller.enqueue(next.value);
+    },
+  });
+  return new Response(stream);
+}
+
+export default {
+  async fetch(request, env): Promise<Response> {
+    const url = new URL(request.url);
+    if (url.pathname === "/noop") return new Response("null");
+    if (url.pathname === "/noop-stream") return streamedEcho(request);
+    const stub = env.FLOOR.get(env.FLOOR.idFromName("floor"));
+    const id = url.searchParams.get("id") ?? "";
+    switch (url.pathname) {
+      case "/do-noop":
+        await stub.noop();
+        return new Response("null");
+      case "/get": {
+        const found = await stub.get(id);
+        return found === null ? new Response("not found", { status: 404 }) : new Response(found);
+      }
+      case "/put":
+        return new Response(String(await stub.put(id, await request.text(), null)));
+      case "/put-if":
+        return new Response(String(await stub.put(id, await request.text(), Number(url.searchParams.get("version")))));
+      case "/batch-get":
+        return new Response(await stub.getMany((await request.json()) as string[]));
+      case "/batch-put":
+        return new Response(String(await stub.putMany((await request.json()) as Array<[string, string]>)));
+      default:
+        return new Response("no such route", { status: 404 });
+    }
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,217 @@
+/**
+ * `npm run bench [-- --quick] [-- --write-readme]`: ImpossibleDB side by side
+ * with the platform's floor, PostgreSQL and in-process SQLite, in one run on
+ * one machine. See bench/README.md for what is measured and how.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { MODES, PORTS, RESULTS_DIR } from "./config.js";
+import { busiestShardShares, MODEL_RECORDS } from "./lib/capacity.js";
+import { startCpuMeter } from "./lib/cpu.js";
+import { createDocument } from "./lib/document.js";
+import { createKeyChooser, createRandom, recordId } from "./lib/keys.js";
+import { closedLoop, openLoop, summarize, type LoopResult } from "./lib/loops.js";
+import { currentLoadAverage, machineInfo } from "./lib/machine.js";
+import { nodeCosts, runProbe } from "./lib/profile.js";
+import { renderMarkdown, writeReadmeSection } from "./lib/report.js";
+import type { BenchResults, RunRecord } from "./lib/results.js";
+import { startFloor, type RunningFloor } from "./systems/floor.js";
+import { pendingGrpc, startImpossibleDb, type RunningImpossibleDb } from "./systems/impossibledb.js";
+import { startPostgres } from "./systems/postgres.js";
+import { startSqlite } from "./systems/sqlite.js";
+import type { RunningSystem } from "./systems/types.js";
+import { ALL_WORKLOADS, BATCH_WORKLOADS, POINT_WORKLOADS } from "./workloads/index.js";
+import type { ReadyWorkload } from "./workloads/types.js";
+
+const SEED = 20261126;
+/** Shards in the ImpossibleDB under test: the development configuration's count. */
+const IMPOSSIBLEDB_SHARDS = 8;
+
+const args = new Set(process.argv.slice(2));
+const mode = MODES[args.has("--quick") ? "quick" : "full"];
+const started = performance.now();
+const log = (line: string) => console.error(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+
+/** Every system started so far, stopped on the way out: normally, on error, or on Ctrl-C. */
+const systems: RunningSystem[] = [];
+
+async function stopAll(): Promise<void> {
+  for (const system of systems.splice(0).reverse()) await system.stop().catch((err: unknown) => log(`stopping ${system.id}: ${String(err)}`));
+}
+
+let interrupted = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log(`${signal}: stopping the systems`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  log(`${mode.name} mode on ${machine.nproc} cores (${machine.cpuModel}), load average ${machine.loadAverage1mStart.toFixed(2)}`);
+  const sockets = Math.max(mode.concurrency, mode.batchConcurrency);
+  try {
+    log("starting the floor (workerd)");
+    const floor = await startFloor({ port: PORTS.floor, socketsMax: sockets });
+    systems.push(floor);
+    log(`starting ImpossibleDB (workerd, ${IMPOSSIBLEDB_SHARDS} shards)`);
+    const idb = await startImpossibleDb({ port: PORTS.impossibleDb, shardCount: IMPOSSIBLEDB_SHARDS, socketsMax: sockets });
+    systems.push(idb);
+    log("starting PostgreSQL (own cluster in a temp dir)");
+    systems.push(await startPostgres({ port: PORTS.postgres, connections: sockets }));
+    systems.push(await startSqlite());
+
+    const results: BenchResults = {
+      harness: { mode, seed: SEED, command: `npm run bench${mode.name === "quick" ? " -- --quick" : ""}`, startedAt: new Date().toISOString() },
+      machine,
+      systems: systems.map(({ id, label, setup }) => ({ id, label, setup })),
+      notYetMeasured: [
+        { id: pendingGrpc.id, title: pendingGrpc.label, reason: pendingGrpc.reason },
+        ...ALL_WORKLOADS.filter((w) => w.status === "pending").map(({ id, title, reason }) => ({ id, title, reason })),
+      ],
+      load: [],
+      runs: [],
+    };
+
+    for (const system of systems) results.load.push(await load(system));
+
+    const total = POINT_WORKLOADS.length * systems.length * 2 + BATCH_WORKLOADS.length * systems.length;
+    let done = 0;
+    const progress = (what: string) => log(`[${++done}/${total}] ${what}`);
+
+    for (const workload of POINT_WORKLOADS) {
+      for (const system of systems) {
+        const record = await measure(system, workload, "closed", mode.concurrency);
+        results.runs.push(record);
+        progress(`${workload.id} closed ${system.id}: ${fmt(record.opsPerSecond)} ops/s, p99 ${(record.latency.p99Us / 1000).toFixed(1)} ms`);
+      }
+    }
+    for (const workload of POINT_WORKLOADS) {
+      // One offered rate for every system: a fraction of the slowest system's closed-loop throughput.
+      const slowest = Math.min(...results.runs.filter((r) => r.workload === workload.id && r.loop === "closed").map((r) => r.opsPerSecond));
+      const rate = Math.max(10, Math.round(slowest * mode.openLoopLoadFraction));
+      for (const system of systems) {
+        const record = await measure(system, workload, "open", rate);
+        results.runs.push(record);
+        progress(`${workload.id} open @${rate}/s ${system.id}: p99 ${(record.latency.p99Us / 1000).toFixed(1)} ms${record.saturated ? " (SATURATED)" : ""}`);
+      }
+    }
+    for (const workload of BATCH_WORKLOADS) {
+      for (const system of systems) {
+        const record = await measure(system, workload, "closed", mode.batchConcurrency);
+        results.runs.push(record);
+        progress(`${workload.id} ${system.id}: ${fmt(record.docsPerSecond)} docs/s`);
+      }
+    }
+
+    log("profiling ImpossibleDB's request path");
+    results.profile = await profile(floor, idb);
+    log(`capacity model: busiest-shard shares over ${MODEL_RECORDS} records`);
+    results.capacity = { shares: busiestShardShares(), modelRecords: MODEL_RECORDS };
+
+    results.machine.loadAverage1mEnd = currentLoadAverage();
+    results.harness.durationSeconds = Math.round((performance.now() - started) / 1000);
+    const markdown = renderMarkdown(results);
+    await mkdir(RESULTS_DIR, { recursive: true });
+    const base = path.join(RESULTS_DIR, `${mode.name}-latest`);
+    await writeFile(`${base}.json`, JSON.stringify(results, null, 2) + "\n");
+    await writeFile(`${base}.md`, markdown);
+    if (args.has("--write-readme")) await writeReadmeSection(markdown);
+    console.log(markdown);
+    log(`done in ${results.harness.durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
+  } finally {
+    await stopAll();
+  }
+}
+
+/** Loads `recordCount` documents in batches (the same documents on every system). */
+async function load(system: RunningSystem) {
+  const random = createRandom(SEED);
+  const t0 = performance.now();
+  const chunks: Array<Array<readonly [string, ReturnType<typeof createDocument>]>> = [];
+  for (let start = 0; start < mode.recordCount; start += mode.batchSize) {
+    const end = Math.min(mode.recordCount, start + mode.batchSize);
+    chunks.push(Array.from({ length: end - start }, (_, i) => [recordId(start + i), createDocument(random)] as const));
+  }
+  let next = 0;
+  const loader = async () => {
+    while (next < chunks.length) await system.driver.batchPut(chunks[next++]!);
+  };
+  await Promise.all(Array.from({ length: mode.batchConcurrency }, loader));
+  const seconds = (performance.now() - t0) / 1000;
+  log(`loaded ${mode.recordCount} documents into ${system.id} in ${seconds.toFixed(1)} s`);
+  return { system: system.id, docs: mode.recordCount, seconds, docsPerSecond: mode.recordCount / seconds };
+}
+
+let streamSeed = SEED;
+
+async function measure(system: RunningSystem, workload: ReadyWorkload, loop: "closed" | "open", concurrencyOrRate: number): Promise<RunRecord> {
+  const counters: Record<string, number> = {};
+  const random = createRandom(++streamSeed);
+  const ctx = {
+    driver: system.driver,
+    random,
+    nextKey: createKeyChooser(mode.recordCount, streamSeed),
+    recordCount: mode.recordCount,
+    batchSize: mode.batchSize,
+    counters,
+  };
+  const next = () => workload.next(ctx);
+  const meter = await startCpuMeter(system.serverPids);
+  const result: LoopResult =
+    loop === "closed"
+      ? await closedLoop(next, { concurrency: concurrencyOrRate, warmupMs: mode.warmupMs, measureMs: mode.measureMs })
+      : await openLoop(next, { ratePerSecond: concurrencyOrRate, warmupMs: mode.warmupMs, measureMs: mode.measureMs });
+  const cpu = await meter.stop();
+  const docsPerOp = workload.kind === "batch" ? mode.batchSize : 1;
+  return {
+    workload: workload.id,
+    system: system.id,
+    loop,
+    ...(loop === "closed" ? { concurrency: system.concurrent ? concurrencyOrRate : 1 } : { ratePerSecond: concurrencyOrRate }),
+    ops: result.ops,
+    errors: result.errors,
+    firstError: result.firstError,
+    opsPerSecond: result.opsPerSecond,
+    docsPerSecond: result.opsPerSecond * docsPerOp,
+    latency: summarize(result.histogram),
+    harnessCores: cpu.harnessCores,
+    serverCores: cpu.serverCores,
+    serverCpuUsPerOp: (cpu.serverCpuSeconds * 1e6) / Math.max(1, result.allOps),
+    harnessCpuUsPerOp: (cpu.harnessCpuSeconds * 1e6) / Math.max(1, result.allOps),
+    counters,
+    ...(result.saturated === undefined ? {} : { saturated: result.saturated }),
+  };
+}
+
+async function profile(floor: RunningFloor, idb: RunningImpossibleDb) {
+  const options = { concurrency: mode.concurrency, warmupMs: mode.warmupMs, measureMs: mode.probeMs };
+  const key = createKeyChooser(mode.recordCount, SEED);
+  const doc = createDocument(createRandom(SEED));
+  const probes = [
+    await runProbe("floor: HTTP + Worker only (/noop)", floor.serverPids, () => () => floor.probeWorker(), options),
+    await runProbe("floor: HTTP + Worker, streamed bodies as Connect does (/noop-stream)", floor.serverPids, () => () => floor.probeWorkerStreams(), options),
+    await runProbe("floor: + DO call, no SQL (/do-noop)", floor.serverPids, () => () => floor.probeDoCall(), options),
+    await runProbe("floor: point get", floor.serverPids, () => { const id = key(); return async () => void (await floor.driver.get(id)); }, options),
+    await runProbe("floor: point put", floor.serverPids, () => { const id = key(); return () => floor.driver.put(id, doc); }, options),
+    await runProbe("ImpossibleDB: Connect no-op (GetRoutingTable, cached, no shard call)", idb.serverPids, () => () => idb.probeNoop(), options),
+    await runProbe("ImpossibleDB: point get (GetDocument)", idb.serverPids, () => { const id = key(); return async () => void (await idb.driver.get(id)); }, options),
+    await runProbe("ImpossibleDB: point get, client accepts gzip", idb.serverPids, () => { const id = key(); return () => idb.probeGetGzip(id); }, options),
+    await runProbe("ImpossibleDB: point put (SetDocument)", idb.serverPids, () => { const id = key(); return () => idb.driver.put(id, doc); }, options),
+  ];
+  for (const p of probes) log(`  ${p.probe}: ${fmt(p.opsPerSecond)} req/s, ${p.serverCpuUsPerOp.toFixed(0)} µs workerd CPU/req`);
+  return { probes, codecUs: await nodeCosts(mode.name === "quick" ? 200 : 1000) };
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+main().catch((err: unknown) => {
+  // After Ctrl-C the runs fail as their systems stop: the signal handler exits once they have.
+  if (interrupted) return;
+  console.error(err);
+  process.exit(1);
+});
