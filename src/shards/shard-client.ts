@@ -28,9 +28,26 @@ export type ShardStub = Remote<
   >
 >;
 
+/**
+ * Object ids by name, per namespace. Deriving an id from a name hashes it,
+ * on every call; the ids of the shards (and coordinators) are few and never
+ * change, so they are derived once per isolate. Stubs are still made fresh
+ * per call, as the platform advises after a failure.
+ */
+const ids = new WeakMap<DurableObjectNamespace, Map<string, DurableObjectId>>();
+
+/** The id of object `name` in `namespace`, derived once. */
+export function objectId(namespace: DurableObjectNamespace, name: string): DurableObjectId {
+  let byName = ids.get(namespace);
+  if (byName === undefined) ids.set(namespace, (byName = new Map()));
+  let id = byName.get(name);
+  if (id === undefined) byName.set(name, (id = namespace.idFromName(name)));
+  return id;
+}
+
 /** The stub of shard `shardId`. */
 export function shardStub(env: Env, shardId: string): ShardStub {
-  return env.SHARD.get(env.SHARD.idFromName(shardId)) as unknown as ShardStub;
+  return env.SHARD.get(objectId(env.SHARD as unknown as DurableObjectNamespace, shardId)) as unknown as ShardStub;
 }
 
 /** Runs an idempotent call against a shard, retrying retryable failures. */

@@ -4,7 +4,7 @@
  */
 import type { Env } from "../env.js";
 import type { TransactionCoordinator } from "../objects/TransactionCoordinator.js";
-import type { Remote } from "../shards/shard-client.js";
+import { objectId, type Remote } from "../shards/shard-client.js";
 import { coordinatorIndexOf } from "./tx-token.js";
 
 /** The coordinator's RPC surface as callers see it. */
@@ -18,5 +18,5 @@ export function coordinatorName(index: number): string {
 /** The coordinator of transaction `txId`. */
 export function coordinatorStub(env: Env, txId: string): CoordinatorStub {
   const name = coordinatorName(coordinatorIndexOf(txId));
-  return env.TX_COORDINATOR.get(env.TX_COORDINATOR.idFromName(name)) as unknown as CoordinatorStub;
+  return env.TX_COORDINATOR.get(objectId(env.TX_COORDINATOR as unknown as DurableObjectNamespace, name)) as unknown as CoordinatorStub;
 }
