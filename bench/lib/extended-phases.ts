@@ -173,7 +173,7 @@ export async function runExtendedPhases(env: {
     for (const query of ["top10-indexed", "top10-unindexed", "count", "group-by"] as const) {
       const plan = await explain(query, CHECK_STATUS, CHECK_THRESHOLD);
       queries.explain.push({ query: `query-${query}`, ...plan });
-      log(`explain ${system.id} ${query}: ${plan.rowsRead} rows read (${plan.rowsReadPerShard.join("/")}), index ${plan.indexes.join(", ")}`);
+      log(`explain ${system.id} ${query}: ${plan.rowsRead} rows read (${plan.rowsReadPerShard.join("/")}), index ${plan.indexes.join(", ")}; shard plan: ${plan.sqlPlan.replace(/\s+/g, " ")}`);
     }
   }
   for (const workload of QUERY_WORKLOADS) for (const system of querySystems) await run(system, workload, 1, settings.query);

@@ -22,6 +22,9 @@ const RETRY_PAUSE_MS_MAX = 64;
 /** Documents per BatchGetDocuments / BatchWriteDocuments call (the API's maximum). */
 const BATCH_DOCS_MAX = 500;
 
+/** A google.protobuf.Value message (aggregation keys and results are not unboxed) as a plain number or string. */
+const scalar = (v: { kind: { case: string | undefined; value?: unknown } } | undefined) => v?.kind.value as number | string | undefined;
+
 export const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(RETRY_PAUSE_MS_MAX, 2 ** attempt)));
 
 export function createImpossibleDbTx(transport: Transport): TxDriver {
@@ -117,7 +120,7 @@ export function createImpossibleDbQuery(transport: Transport): QueryDriver {
           collection: ORDERS_COLLECTION,
           fields: [
             { field: "status", direction: IndexField_Direction.ASCENDING },
-            { field: "total", direction: IndexField_Direction.DESCENDING },
+            { field: "total", direction: IndexField_Direction.ASCENDING },
           ],
         },
       });
@@ -129,12 +132,12 @@ export function createImpossibleDbQuery(transport: Transport): QueryDriver {
     },
     async count(status) {
       const { groups } = await query.runAggregationQuery(countRequest(status, false));
-      return Number(groups[0]?.results["n"] ?? 0);
+      return Number(scalar(groups[0]?.results["n"]) ?? 0);
     },
     async groupBy() {
       const { groups } = await query.runAggregationQuery(groupRequest(false));
       return groups
-        .map((g) => [String(g.key[0]), Number(g.results["n"]), Number(g.results["sum"])] as const)
+        .map((g) => [String(scalar(g.key[0])), Number(scalar(g.results["n"])), Number(scalar(g.results["sum"]))] as const)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     },
     async explain(which, status, minTotal) {
@@ -149,6 +152,7 @@ export function createImpossibleDbQuery(transport: Transport): QueryDriver {
         rowsRead: shards.reduce((sum, s) => sum + Number(s.rowsRead), 0),
         rowsReadPerShard: shards.map((s) => Number(s.rowsRead)),
         indexes: [...new Set(shards.map((s) => s.index || "(none)"))],
+        sqlPlan: shards[0]?.sqlPlan ?? "",
       };
     },
   };

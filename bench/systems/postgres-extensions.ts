@@ -5,7 +5,7 @@
  * accounts FOR UPDATE (in id order, so transfers cannot deadlock), UPDATE
  * both, COMMIT. There is one node, so the "two-shard" case is the same
  * transaction. The query set uses an expression index on
- * (status, total DESC), like the indexes of the other systems.
+ * (status, total), like the indexes of the other systems.
  */
 import type pg from "pg";
 import { COLLECTION } from "../config.js";
@@ -90,7 +90,7 @@ export function createPostgresExtensions(pool: pg.Pool): { tx: TxDriver; query: 
       await upsert(pool, ORDERS_COLLECTION, entries);
     },
     async createIndex() {
-      await pool.query(`CREATE INDEX orders_status_total ON documents (collection, (data->>'status'), ((data->>'total')::int) DESC) WHERE collection = '${ORDERS_COLLECTION}'`);
+      await pool.query(`CREATE INDEX orders_status_total ON documents (collection, (data->>'status'), ((data->>'total')::int)) WHERE collection = '${ORDERS_COLLECTION}'`);
       await pool.query("ANALYZE documents");
     },
     async top10(indexed, status, minTotal) {

@@ -75,7 +75,7 @@ export function createSqliteExtensions(db: DatabaseSync, transaction: <T>(fn: ()
       transaction(() => entries.forEach(([id, d]) => store(ORDERS_COLLECTION, id, JSON.stringify(d), now)));
     },
     async createIndex() {
-      db.exec(`CREATE INDEX orders_status_total ON documents (collection, ${x("status")}, ${x("total")} DESC) WHERE collection = '${ORDERS_COLLECTION}'`);
+      db.exec(`CREATE INDEX orders_status_total ON documents (collection, ${x("status")}, ${x("total")}) WHERE collection = '${ORDERS_COLLECTION}'`);
       db.exec("ANALYZE");
       // Prepared after the index exists, so the plan uses it.
       topIndexed = top10("status", "total");

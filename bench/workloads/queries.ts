@@ -2,7 +2,7 @@
  * The query set (Query issue): over the `orders` collection,
  *
  * - query-top10-indexed: `status = s AND total >= t ORDER BY total DESC
- *   LIMIT 10`, served by an index on (status, total DESC);
+ *   LIMIT 10`, served by an index on (status, total) (ascending: see INDEX_NOTE);
  * - query-top10-unindexed: the same filter on `ustatus`/`utotal`, copies of
  *   the same values with no index;
  * - query-count: COUNT of `status = s`;
