@@ -9,11 +9,16 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const RESULTS_DIR = path.join(REPO_ROOT, "bench", "results");
 
-/** Ports the harness listens on (the bench range; never the lead's 8787/8788). */
+/**
+ * Ports the harness listens on (the bench range; never the lead's 8787/8788).
+ * BENCH_PORT_BASE moves all three (base + 11, + 12, + 32), so two people can
+ * run the bench on one machine at once.
+ */
+const PORT_BASE = Number(process.env["BENCH_PORT_BASE"] ?? 19400);
 export const PORTS = {
-  impossibleDb: 19411,
-  floor: 19412,
-  postgres: 19432,
+  impossibleDb: PORT_BASE + 11,
+  floor: PORT_BASE + 12,
+  postgres: PORT_BASE + 32,
 } as const;
 
 export interface ModeSettings {
@@ -39,23 +44,23 @@ export const MODES: Record<"quick" | "full", ModeSettings> = {
     name: "quick",
     recordCount: 1_000,
     concurrency: 8,
-    measureMs: 1_500,
+    measureMs: 1_000,
     warmupMs: 300,
     batchConcurrency: 4,
     batchSize: 100,
     openLoopLoadFraction: 0.5,
-    probeMs: 1_500,
+    probeMs: 1_000,
   },
   full: {
     name: "full",
     recordCount: 10_000,
     concurrency: 8,
-    measureMs: 10_000,
-    warmupMs: 2_000,
+    measureMs: 5_000,
+    warmupMs: 1_000,
     batchConcurrency: 4,
     batchSize: 100,
     openLoopLoadFraction: 0.5,
-    probeMs: 5_000,
+    probeMs: 3_000,
   },
 };
 

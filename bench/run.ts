@@ -11,6 +11,7 @@ import { startCpuMeter } from "./lib/cpu.js";
 import { createDocument } from "./lib/document.js";
 import { createKeyChooser, createRandom, recordId } from "./lib/keys.js";
 import { closedLoop, openLoop, summarize, type LoopResult } from "./lib/loops.js";
+import { runExtendedPhases, type PhaseTiming } from "./lib/extended-phases.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
 import { nodeCosts, runProbe } from "./lib/profile.js";
 import { renderMarkdown, writeReadmeSection } from "./lib/report.js";
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
       }
     }
 
+    results.extended = await runExtendedPhases({ systems, mode, seed: SEED, log, measure, runs: results.runs });
+
     log("profiling ImpossibleDB's request path");
     results.profile = await profile(floor, idb);
     log(`capacity model: busiest-shard shares over ${MODEL_RECORDS} records`);
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
     if (args.has("--write-readme")) await writeReadmeSection(markdown);
     console.log(markdown);
     log(`done in ${results.harness.durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
+    if (results.extended.failures.length > 0) throw new Error(`the run found wrong results:\n${results.extended.failures.join("\n")}`);
   } finally {
     await stopAll();
   }
@@ -147,7 +151,13 @@ async function load(system: RunningSystem) {
 
 let streamSeed = SEED;
 
-async function measure(system: RunningSystem, workload: ReadyWorkload, loop: "closed" | "open", concurrencyOrRate: number): Promise<RunRecord> {
+async function measure(
+  system: RunningSystem,
+  workload: ReadyWorkload,
+  loop: "closed" | "open",
+  concurrencyOrRate: number,
+  timing: PhaseTiming = { warmupMs: mode.warmupMs, measureMs: mode.measureMs },
+): Promise<RunRecord> {
   const counters: Record<string, number> = {};
   const random = createRandom(++streamSeed);
   const ctx = {
@@ -162,8 +172,8 @@ async function measure(system: RunningSystem, workload: ReadyWorkload, loop: "cl
   const meter = await startCpuMeter(system.serverPids);
   const result: LoopResult =
     loop === "closed"
-      ? await closedLoop(next, { concurrency: concurrencyOrRate, warmupMs: mode.warmupMs, measureMs: mode.measureMs })
-      : await openLoop(next, { ratePerSecond: concurrencyOrRate, warmupMs: mode.warmupMs, measureMs: mode.measureMs });
+      ? await closedLoop(next, { concurrency: concurrencyOrRate, ...timing })
+      : await openLoop(next, { ratePerSecond: concurrencyOrRate, ...timing });
   const cpu = await meter.stop();
   const docsPerOp = workload.kind === "batch" ? mode.batchSize : 1;
   return {

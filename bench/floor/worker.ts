@@ -16,6 +16,10 @@
  *   /put-if?id=&version=   write only if the stored version matches
  *   /batch-get             body: JSON array of ids
  *   /batch-put             body: JSON array of [id, document] pairs
+ *   /commit-pair           body: two [id, document] pairs, written in one transactionSync
+ *   /load-accounts         body: {"ids": [...], "balance": n}, bank collection
+ *   /transfer?from=&to=&amount=  reads both balances and writes both back, in one transactionSync
+ *   /total-balance         body: JSON array of account ids; answers the sum
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -24,6 +28,7 @@ interface Env {
 }
 
 const COLLECTION = "usertable";
+const BANK_COLLECTION = "bank";
 
 interface Row extends Record<string, SqlStorageValue> {
   data: string;
@@ -78,14 +83,49 @@ export class FloorObject extends DurableObject<Env> {
     });
   }
 
-  private read(id: string): Row | null {
+  /** Writes both documents in one transaction: the floor of a two-document atomic write. */
+  commitPair(entries: Array<[string, string]>): number {
+    return this.putMany(entries);
+  }
+
+  loadAccounts(ids: string[], balance: number): number {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      for (const id of ids) this.store(id, JSON.stringify({ balance }), now, BANK_COLLECTION);
+      return ids.length;
+    });
+  }
+
+  /** A bank transfer in one transaction: the DO runs one at a time, so nothing can conflict. */
+  transfer(from: string, to: string, amount: number): number {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      const a = this.balance(from);
+      const b = this.balance(to);
+      this.store(from, JSON.stringify({ balance: a - amount }), now, BANK_COLLECTION);
+      this.store(to, JSON.stringify({ balance: b + amount }), now, BANK_COLLECTION);
+      return 0;
+    });
+  }
+
+  totalBalance(ids: string[]): number {
+    return ids.reduce((sum, id) => sum + this.balance(id), 0);
+  }
+
+  private balance(id: string): number {
+    const row = this.read(id, BANK_COLLECTION);
+    if (row === null) throw new Error(`account ${id} is missing`);
+    return (JSON.parse(row.data) as { balance: number }).balance;
+  }
+
+  private read(id: string, collection = COLLECTION): Row | null {
     const rows = this.ctx.storage.sql
-      .exec<Row>("SELECT data, version FROM documents WHERE collection = ? AND id = ?", COLLECTION, id)
+      .exec<Row>("SELECT data, version FROM documents WHERE collection = ? AND id = ?", collection, id)
       .toArray();
     return rows[0] ?? null;
   }
 
-  private store(id: string, json: string, nowMs: number): number {
+  private store(id: string, json: string, nowMs: number, collection = COLLECTION): number {
     const { last_version: version } = this.ctx.storage.sql
       .exec<{ last_version: number }>("UPDATE shard_sequence SET last_version = last_version + 1 WHERE singleton = 1 RETURNING last_version")
       .one();
@@ -95,7 +135,7 @@ export class FloorObject extends DurableObject<Env> {
        ON CONFLICT (collection, id) DO UPDATE SET
          data = excluded.data, version = excluded.version,
          update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes`,
-      COLLECTION, id, json, version, nowMs, nowMs, json.length,
+      collection, id, json, version, nowMs, nowMs, json.length,
     );
     return version;
   }
@@ -143,6 +183,16 @@ export default {
         return new Response(await stub.getMany((await request.json()) as string[]));
       case "/batch-put":
         return new Response(String(await stub.putMany((await request.json()) as Array<[string, string]>)));
+      case "/commit-pair":
+        return new Response(String(await stub.commitPair((await request.json()) as Array<[string, string]>)));
+      case "/load-accounts": {
+        const { ids, balance } = (await request.json()) as { ids: string[]; balance: number };
+        return new Response(String(await stub.loadAccounts(ids, balance)));
+      }
+      case "/transfer":
+        return new Response(String(await stub.transfer(url.searchParams.get("from") ?? "", url.searchParams.get("to") ?? "", Number(url.searchParams.get("amount")))));
+      case "/total-balance":
+        return new Response(String(await stub.totalBalance((await request.json()) as string[])));
       default:
         return new Response("no such route", { status: 404 });
     }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { REPO_ROOT } from "../config.js";
 import { DO_REQUESTS_PER_SECOND_SOFT, DO_WRITES_PER_SECOND_SOFT } from "./capacity.js";
 import type { BenchResults, RunRecord } from "./results.js";
+import { EXTENDED_WORKLOAD_IDS, extendedGoals, extendedSections } from "./report-extended.js";
 
 const README_START = "<!-- bench:start -->";
 const README_END = "<!-- bench:end -->";
@@ -129,7 +130,7 @@ function capacitySection(r: BenchResults): string[] {
 }
 
 export function renderMarkdown(r: BenchResults): string {
-  const point = [...new Set(r.runs.filter((x) => !x.workload.startsWith("batch")).map((x) => x.workload))];
+  const point = [...new Set(r.runs.filter((x) => !x.workload.startsWith("batch") && !EXTENDED_WORKLOAD_IDS.has(x.workload)).map((x) => x.workload))];
   const batch = [...new Set(r.runs.filter((x) => x.workload.startsWith("batch")).map((x) => x.workload))];
   const m = r.machine;
   const mode = r.harness.mode;
@@ -155,9 +156,11 @@ export function renderMarkdown(r: BenchResults): string {
     "",
     ...runTable(r, "closed", batch, true),
     "",
+    ...extendedSections(r),
     "### Goals (reported, not asserted)",
     "",
     ...goals(r),
+    ...extendedGoals(r),
     "",
     "### Where ImpossibleDB's request path spends its time",
     "",

@@ -3,6 +3,7 @@ import type { MachineInfo } from "./machine.js";
 import type { ProbeResult } from "./profile.js";
 import type { ShardShare } from "./capacity.js";
 import type { ModeSettings } from "../config.js";
+import type { ExtendedResults } from "./extended-phases.js";
 
 export interface LatencySummary {
   readonly p50Us: number;
@@ -46,4 +47,6 @@ export interface BenchResults {
   readonly runs: RunRecord[];
   profile?: { probes: ProbeResult[]; codecUs: Record<string, number> };
   capacity?: { shares: ShardShare[]; modelRecords: number };
+  /** Transactions, bank transfers and the query set (bench/lib/extended-phases.ts). */
+  extended?: ExtendedResults;
 }

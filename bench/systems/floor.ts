@@ -36,6 +36,21 @@ export async function startFloor(options: FloorOptions): Promise<RunningFloor> {
   };
   const enc = encodeURIComponent;
   const driver: Driver = {
+    tx: {
+      async commitPair(a, b) {
+        await call("/commit-pair", JSON.stringify([a, b].map(([id, data]) => [id, JSON.stringify(data)])));
+      },
+      async loadAccounts(ids, balance) {
+        await call("/load-accounts", JSON.stringify({ ids, balance }));
+      },
+      async transfer(from, to, amount) {
+        await call(`/transfer?from=${enc(from)}&to=${enc(to)}&amount=${amount}`);
+        return 0; // one DO runs one transaction at a time: nothing to abort
+      },
+      async totalBalance(ids) {
+        return Number(await call("/total-balance", JSON.stringify(ids)));
+      },
+    },
     async get(id) {
       const body = await call(`/get?id=${enc(id)}`);
       return body === null ? null : (JSON.parse(body) as VersionedDocument);

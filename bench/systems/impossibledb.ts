@@ -20,6 +20,7 @@ import { workerdPids } from "../lib/cpu.js";
 import { createKeepAliveAgent } from "../lib/http.js";
 import type { Document, Driver, PendingSystem, RunningSystem } from "./types.js";
 import { startWorkerd } from "./workerd-host.js";
+import { createImpossibleDbQuery, createImpossibleDbTx } from "./impossibledb-extensions.js";
 
 export interface ImpossibleDbOptions {
   readonly port: number;
@@ -81,6 +82,8 @@ function createDriver(transport: Transport): Driver {
   const client = createClient(CollectionService, transport);
   const ref = (id: string) => ({ collection: COLLECTION, id });
   return {
+    tx: createImpossibleDbTx(transport),
+    query: createImpossibleDbQuery(transport),
     async get(id) {
       try {
         const { document } = await client.getDocument({ ref: ref(id) });

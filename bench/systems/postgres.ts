@@ -16,6 +16,7 @@ import pg from "pg";
 import { COLLECTION } from "../config.js";
 import { onExitCleanup } from "../lib/exit-cleanup.js";
 import type { Driver, RunningSystem } from "./types.js";
+import { createPostgresExtensions } from "./postgres-extensions.js";
 
 export interface PostgresOptions {
   readonly port: number;
@@ -94,6 +95,7 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningSy
       data = excluded.data, version = excluded.version,
       update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes`;
   const driver: Driver = {
+    ...createPostgresExtensions(pool),
     async get(id) {
       const { rows } = await pool.query({ name: "get", text: "SELECT data, version FROM documents WHERE collection = $1 AND id = $2", values: [COLLECTION, id] });
       const row = rows[0] as { data: Record<string, string>; version: string } | undefined;

@@ -14,6 +14,7 @@ import { DatabaseSync } from "node:sqlite";
 import { COLLECTION } from "../config.js";
 import { onExitCleanup } from "../lib/exit-cleanup.js";
 import type { Document, Driver, RunningSystem } from "./types.js";
+import { createSqliteExtensions } from "./sqlite-extensions.js";
 
 export async function startSqlite(): Promise<RunningSystem> {
   const dir = await mkdtemp(path.join(tmpdir(), "idb-bench-sqlite-"));
@@ -55,6 +56,7 @@ export async function startSqlite(): Promise<RunningSystem> {
     }
   };
   const driver: Driver = {
+    ...createSqliteExtensions(db, transaction),
     async get(id) {
       const row = readRow(id);
       return row === undefined ? null : { data: JSON.parse(row.data) as Document, version: row.version };

@@ -3,6 +3,7 @@
  * by the same Node process, in the same style (async calls, one per request,
  * `concurrency` in flight), through its own native client.
  */
+import type { QueryDriver, TxDriver } from "./extensions.js";
 
 /** A YCSB record: ten 100-byte string fields. */
 export type Document = Record<string, string>;
@@ -24,6 +25,10 @@ export interface Driver {
   batchGet(ids: readonly string[]): Promise<number>;
   /** Writes many documents in one request. */
   batchPut(entries: ReadonlyArray<readonly [string, Document]>): Promise<void>;
+  /** Transactions (two-document commits, bank transfers): every system, each in its own way. */
+  readonly tx: TxDriver;
+  /** The query set: systems with a query engine of their own. */
+  readonly query?: QueryDriver;
 }
 
 /** A running system: its driver, the processes whose CPU is its own, and how to stop it. */

@@ -1,0 +1,159 @@
+/**
+ * ImpossibleDB's transactions and queries, through its public RPC on the same
+ * transport as the point operations: TransactionService (CommitBatch for a
+ * blind two-document write; BeginTransaction + GetDocuments + Commit with the
+ * read set for a transfer), QueryService and AdminService.CreateIndex.
+ */
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { IndexField_Direction } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { Aggregation_Function, Order_Direction } from "../../gen/impossibledb/v1/query_pb.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { COLLECTION } from "../config.js";
+import { BANK_COLLECTION, ORDERS_COLLECTION, type QueryDriver, type TxDriver } from "./extensions.js";
+
+/** Attempts a transfer makes before it gives up (each retry follows an ABORTED). */
+export const TRANSFER_ATTEMPTS_MAX = 200;
+/** Longest pause between attempts, milliseconds (random, doubling from 1 ms). */
+const RETRY_PAUSE_MS_MAX = 64;
+/** Documents per BatchGetDocuments / BatchWriteDocuments call (the API's maximum). */
+const BATCH_DOCS_MAX = 500;
+
+/** A google.protobuf.Value message (aggregation keys and results are not unboxed) as a plain number or string. */
+const scalar = (v: { kind: { case: string | undefined; value?: unknown } } | undefined) => v?.kind.value as number | string | undefined;
+
+export const pause = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(RETRY_PAUSE_MS_MAX, 2 ** attempt)));
+
+export function createImpossibleDbTx(transport: Transport): TxDriver {
+  const tx = createClient(TransactionService, transport);
+  const docs = createClient(CollectionService, transport);
+  const ref = (collection: string, id: string) => ({ collection, id });
+  const set = (collection: string, id: string, data: JsonObject) => ({ ref: ref(collection, id), operation: { case: "set" as const, value: data } });
+  return {
+    async commitPair([a, da], [b, db]) {
+      await tx.commitBatch({ writes: [set(COLLECTION, a, da), set(COLLECTION, b, db)] });
+    },
+    async loadAccounts(ids, balance) {
+      const { statuses } = await docs.batchWriteDocuments({ writes: ids.map((id) => set(BANK_COLLECTION, id, { balance })) });
+      const failed = statuses.find((s) => s.code !== 0);
+      if (failed !== undefined) throw new Error(`loading accounts: code ${failed.code}: ${failed.message}`);
+    },
+    async transfer(from, to, amount) {
+      for (let attempt = 0; attempt < TRANSFER_ATTEMPTS_MAX; attempt++) {
+        const { transaction } = await tx.beginTransaction({});
+        const { reads } = await tx.getDocuments({ transaction, refs: [ref(BANK_COLLECTION, from), ref(BANK_COLLECTION, to)] });
+        const [a, b] = reads;
+        if (a?.document === undefined || b?.document === undefined) throw new Error(`account ${from} or ${to} is missing`);
+        const balanceOf = (d: typeof a) => Number((d.document?.data as JsonObject | undefined)?.["balance"]);
+        try {
+          await tx.commit({
+            transaction,
+            writes: [set(BANK_COLLECTION, from, { balance: balanceOf(a) - amount }), set(BANK_COLLECTION, to, { balance: balanceOf(b) + amount })],
+            reads: [
+              { ref: ref(BANK_COLLECTION, from), version: a.version },
+              { ref: ref(BANK_COLLECTION, to), version: b.version },
+            ],
+          });
+          return attempt;
+        } catch (err) {
+          if (!(err instanceof ConnectError && err.code === Code.Aborted)) throw err;
+          await pause(attempt);
+        }
+      }
+      throw new Error(`transfer ${from} -> ${to} aborted ${TRANSFER_ATTEMPTS_MAX} times`);
+    },
+    async totalBalance(ids) {
+      let total = 0;
+      for (let i = 0; i < ids.length; i += BATCH_DOCS_MAX) {
+        const { results } = await docs.batchGetDocuments({ refs: ids.slice(i, i + BATCH_DOCS_MAX).map((id) => ref(BANK_COLLECTION, id)) });
+        for (const r of results) {
+          if (!r.found) throw new Error(`account ${r.ref?.id} is missing`);
+          total += Number((r.document?.data as JsonObject | undefined)?.["balance"]);
+        }
+      }
+      return total;
+    },
+  };
+}
+
+export function createImpossibleDbQuery(transport: Transport): QueryDriver {
+  const docs = createClient(CollectionService, transport);
+  const query = createClient(QueryService, transport);
+  const admin = createClient(AdminService, transport);
+  const top10Query = (indexed: boolean, status: string, minTotal: number) => {
+    const [s, t] = indexed ? ["status", "total"] : ["ustatus", "utotal"];
+    return {
+      collection: ORDERS_COLLECTION,
+      filter: `${s} = ${JSON.stringify(status)} AND ${t} >= ${minTotal}`,
+      orderBy: [{ field: t, direction: Order_Direction.DESCENDING }],
+      limit: 10,
+    };
+  };
+  const countRequest = (status: string, explain: boolean) => ({
+    query: { collection: ORDERS_COLLECTION, filter: `status = ${JSON.stringify(status)}` },
+    aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }],
+    explain,
+  });
+  const groupRequest = (explain: boolean) => ({
+    query: { collection: ORDERS_COLLECTION },
+    aggregations: [
+      { alias: "n", function: Aggregation_Function.COUNT },
+      { alias: "sum", function: Aggregation_Function.SUM, field: "total" },
+    ],
+    groupBy: ["region"],
+    explain,
+  });
+  return {
+    async load(entries) {
+      const { statuses } = await docs.batchWriteDocuments({
+        writes: entries.map(([id, d]) => ({ ref: { collection: ORDERS_COLLECTION, id }, operation: { case: "set" as const, value: { ...d } } })),
+      });
+      const failed = statuses.find((s) => s.code !== 0);
+      if (failed !== undefined) throw new Error(`loading the query set: code ${failed.code}: ${failed.message}`);
+    },
+    async createIndex() {
+      await admin.createIndex({
+        index: {
+          collection: ORDERS_COLLECTION,
+          fields: [
+            { field: "status", direction: IndexField_Direction.ASCENDING },
+            { field: "total", direction: IndexField_Direction.ASCENDING },
+          ],
+        },
+      });
+    },
+    async top10(indexed, status, minTotal) {
+      const { documents } = await query.runQuery({ query: top10Query(indexed, status, minTotal), pageSize: 10 });
+      const field = indexed ? "total" : "utotal";
+      return documents.map((d) => [d.id, Number((d.data as JsonObject | undefined)?.[field])] as const);
+    },
+    async count(status) {
+      const { groups } = await query.runAggregationQuery(countRequest(status, false));
+      return Number(scalar(groups[0]?.results["n"]) ?? 0);
+    },
+    async groupBy() {
+      const { groups } = await query.runAggregationQuery(groupRequest(false));
+      return groups
+        .map((g) => [String(scalar(g.key[0])), Number(scalar(g.results["n"])), Number(scalar(g.results["sum"]))] as const)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    },
+    async explain(which, status, minTotal) {
+      const plan =
+        which === "count"
+          ? (await query.runAggregationQuery(countRequest(status, true))).plan
+          : which === "group-by"
+            ? (await query.runAggregationQuery(groupRequest(true))).plan
+            : (await query.runQuery({ query: top10Query(which === "top10-indexed", status, minTotal), pageSize: 10, explain: true })).plan;
+      const shards = plan?.shards ?? [];
+      return {
+        rowsRead: shards.reduce((sum, s) => sum + Number(s.rowsRead), 0),
+        rowsReadPerShard: shards.map((s) => Number(s.rowsRead)),
+        indexes: [...new Set(shards.map((s) => s.index || "(none)"))],
+        sqlPlan: shards[0]?.sqlPlan ?? "",
+      };
+    },
+  };
+}
