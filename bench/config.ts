@@ -18,6 +18,7 @@ const PORT_BASE = Number(process.env["BENCH_PORT_BASE"] ?? 19400);
 export const PORTS = {
   impossibleDb: PORT_BASE + 11,
   floor: PORT_BASE + 12,
+  frontDoor: PORT_BASE + 13,
   postgres: PORT_BASE + 32,
 } as const;
 

@@ -17,7 +17,8 @@ import { nodeCosts, runProbe } from "./lib/profile.js";
 import { renderMarkdown, writeReadmeSection } from "./lib/report.js";
 import type { BenchResults, RunRecord } from "./lib/results.js";
 import { startFloor, type RunningFloor } from "./systems/floor.js";
-import { pendingGrpc, startImpossibleDb, type RunningImpossibleDb } from "./systems/impossibledb.js";
+import { createDriver as createImpossibleDbDriver, startImpossibleDb, type RunningImpossibleDb } from "./systems/impossibledb.js";
+import { startImpossibleDbGrpc } from "./systems/impossibledb-grpc.js";
 import { startPostgres } from "./systems/postgres.js";
 import { startSqlite } from "./systems/sqlite.js";
 import type { RunningSystem } from "./systems/types.js";
@@ -35,9 +36,11 @@ const log = (line: string) => console.error(`[bench ${((performance.now() - star
 
 /** Every system started so far, stopped on the way out: normally, on error, or on Ctrl-C. */
 const systems: RunningSystem[] = [];
+/** Systems that run only some workloads (stopped first, before the systems they front). */
+const sidecars: RunningSystem[] = [];
 
 async function stopAll(): Promise<void> {
-  for (const system of systems.splice(0).reverse()) await system.stop().catch((err: unknown) => log(`stopping ${system.id}: ${String(err)}`));
+  for (const system of [...sidecars.splice(0), ...systems.splice(0).reverse()]) await system.stop().catch((err: unknown) => log(`stopping ${system.id}: ${String(err)}`));
 }
 
 let interrupted = false;
@@ -63,13 +66,18 @@ async function main(): Promise<void> {
     log("starting PostgreSQL (own cluster in a temp dir)");
     systems.push(await startPostgres({ port: PORTS.postgres, connections: sockets }));
     systems.push(await startSqlite());
+    // gRPC through the front door runs the point workloads only (closed
+    // loop): it shares the Connect system's Worker and data, and what it adds
+    // is the front door's hop, not another database.
+    log("starting the gRPC front door in front of the same Worker");
+    const grpc = await startImpossibleDbGrpc({ workerUrl: idb.url, port: PORTS.frontDoor, driverFor: createImpossibleDbDriver });
+    sidecars.push(grpc);
 
     const results: BenchResults = {
       harness: { mode, seed: SEED, command: `npm run bench${mode.name === "quick" ? " -- --quick" : ""}`, startedAt: new Date().toISOString() },
       machine,
-      systems: systems.map(({ id, label, setup }) => ({ id, label, setup })),
+      systems: [...systems, grpc].map(({ id, label, setup }) => ({ id, label, setup })),
       notYetMeasured: [
-        { id: pendingGrpc.id, title: pendingGrpc.label, reason: pendingGrpc.reason },
         ...ALL_WORKLOADS.filter((w) => w.status === "pending").map(({ id, title, reason }) => ({ id, title, reason })),
       ],
       load: [],
@@ -78,7 +86,7 @@ async function main(): Promise<void> {
 
     for (const system of systems) results.load.push(await load(system));
 
-    const total = POINT_WORKLOADS.length * systems.length * 2 + BATCH_WORKLOADS.length * systems.length;
+    const total = POINT_WORKLOADS.length * (systems.length * 2 + 1) + BATCH_WORKLOADS.length * systems.length;
     let done = 0;
     const progress = (what: string) => log(`[${++done}/${total}] ${what}`);
 
@@ -88,6 +96,9 @@ async function main(): Promise<void> {
         results.runs.push(record);
         progress(`${workload.id} closed ${system.id}: ${fmt(record.opsPerSecond)} ops/s, p99 ${(record.latency.p99Us / 1000).toFixed(1)} ms`);
       }
+      const record = await measure(grpc, workload, "closed", mode.concurrency);
+      results.runs.push(record);
+      progress(`${workload.id} closed ${grpc.id}: ${fmt(record.opsPerSecond)} ops/s, p99 ${(record.latency.p99Us / 1000).toFixed(1)} ms`);
     }
     for (const workload of POINT_WORKLOADS) {
       // One offered rate for every system: a fraction of the slowest system's closed-loop throughput.

@@ -3,13 +3,9 @@
  * `src/index.ts`) on local workerd, called with the generated
  * CollectionService client over Connect binary on HTTP/1.1.
  *
- * gRPC hook: the gRPC front door (an HTTP/2 server that forwards gRPC to the
- * Worker as gRPC-Web) is being built on another branch. When it lands,
- * `startImpossibleDb({ protocol: "grpc" })` should start it in front of the
- * same Worker and build the client with connect-node's
- * `createGrpcTransport({ baseUrl: <front door>, httpVersion: "2" })`;
- * nothing else in the harness changes. Until then the system is reported as
- * not yet measured (see `pendingGrpc`).
+ * The gRPC path (the front door in front of this same Worker) is
+ * `impossibledb-grpc.ts`; it reuses this system's driver over its own
+ * transport.
  */
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { compressionGzip, createConnectTransport } from "@connectrpc/connect-node";
@@ -18,7 +14,7 @@ import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { COLLECTION } from "../config.js";
 import { workerdPids } from "../lib/cpu.js";
 import { createKeepAliveAgent } from "../lib/http.js";
-import type { Document, Driver, PendingSystem, RunningSystem } from "./types.js";
+import type { Document, Driver, RunningSystem } from "./types.js";
 import { startWorkerd } from "./workerd-host.js";
 import { createImpossibleDbQuery, createImpossibleDbTx } from "./impossibledb-extensions.js";
 
@@ -28,15 +24,11 @@ export interface ImpossibleDbOptions {
   readonly socketsMax: number;
 }
 
-/** The gRPC path, until the front door exists on main. */
-export const pendingGrpc: PendingSystem = {
-  id: "impossibledb-grpc",
-  label: "ImpossibleDB (gRPC via front door)",
-  reason: "the gRPC front door is not on this branch yet (branch clients-ts); hook: systems/impossibledb.ts",
-};
 
 /** ImpossibleDB, plus probes of parts of its path (for profiling). */
 export interface RunningImpossibleDb extends RunningSystem {
+  /** The Worker's base URL. */
+  readonly url: string;
   probeNoop(): Promise<void>;
   probeGetGzip(id: string): Promise<void>;
 }
@@ -63,6 +55,7 @@ export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<R
     id: "impossibledb",
     label: "ImpossibleDB (Connect)",
     setup: `Worker + ${options.shardCount} shard DOs on workerd via Miniflare; Connect binary over HTTP/1.1 (connect-node), compression off`,
+    url: host.url,
     driver: createDriver(transport),
     serverPids: pids,
     concurrent: true,
@@ -78,7 +71,8 @@ export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<R
   };
 }
 
-function createDriver(transport: Transport): Driver {
+/** The workload driver over any transport to the Worker (Connect here, gRPC through the front door). */
+export function createDriver(transport: Transport): Driver {
   const client = createClient(CollectionService, transport);
   const ref = (id: string) => ({ collection: COLLECTION, id });
   return {
