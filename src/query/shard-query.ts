@@ -22,7 +22,7 @@ import type { Expr } from "./expression.js";
 import { indexIdForSqlName, type IndexSql } from "./indexes.js";
 import type { OrderKey, QueryCursor } from "./order.js";
 import { filterToSql } from "./sql-filter.js";
-import { orderToSql } from "./sql-order.js";
+import { orderToSql, rankPinnedPaths } from "./sql-order.js";
 import { sqlCollectionLiteral } from "./sql-path.js";
 
 /** A row cursor, as SqlStorage returns it: iterable, lazily, with SQLite's counters. */
@@ -84,7 +84,7 @@ interface Row extends Record<string, SqlValue> {
 /** Runs one page of a query on a shard. */
 export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQueryResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a shard page asks for at least one row");
-  const order = orderToSql(req.order, req.after);
+  const order = orderToSql(req.order, req.after, rankPinnedPaths(req.filter));
   // The statement spells the sort keys twice (columns, resume condition) around a fixed frame.
   const orderBytes = utf8.encode(order.columns + order.orderBy + order.after.sql).length + STATEMENT_FRAME_BYTES;
   if (orderBytes > SQL_STATEMENT_BYTES_MAX) {

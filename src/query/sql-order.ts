@@ -7,6 +7,7 @@ import { FailureError } from "../errors.js";
 import { formatFieldPath } from "../validation/field-path.js";
 import { idDescending, type OrderKey, type QueryCursor } from "./order.js";
 import { sqlKeyOf } from "./sql-path.js";
+import type { Expr } from "./expression.js";
 
 /** The computed sort columns, the ORDER BY, and the resume condition. */
 export interface SqlOrder {
@@ -16,8 +17,26 @@ export interface SqlOrder {
   readonly after: { sql: string; params: Array<string | number> };
 }
 
-/** Builds the order clauses for `order`, resuming after `cursor` when given. */
-export function orderToSql(order: readonly OrderKey[], cursor: QueryCursor | null): SqlOrder {
+/**
+ * The sort paths whose type rank the filter fixes: a top-level conjunct that
+ * compares the path with `==`, `<`, `<=`, `>` or `>=` matches only values of
+ * the operand's own type, so every matching document has the same rank there.
+ */
+export function rankPinnedPaths(filter: Expr): Set<string> {
+  const conjuncts = filter.kind === "and" ? filter.children : [filter];
+  const pinned = new Set<string>();
+  for (const c of conjuncts) if (c.kind === "compare" && c.op !== "!=") pinned.add(JSON.stringify(c.path));
+  return pinned;
+}
+
+/**
+ * Builds the order clauses for `order`, resuming after `cursor` when given.
+ * A key whose rank the filter pins (see rankPinnedPaths) leaves its rank out
+ * of the ORDER BY: it is the same on every matching row, and SQLite does not
+ * see that for an expression, so keeping it would stop an index from
+ * serving the order (a sort of every match instead of reading LIMIT rows).
+ */
+export function orderToSql(order: readonly OrderKey[], cursor: QueryCursor | null, pinnedRanks: ReadonlySet<string> = new Set()): SqlOrder {
   const columns: string[] = [];
   const terms: string[] = [];
   order.forEach((key, i) => {
@@ -25,7 +44,8 @@ export function orderToSql(order: readonly OrderKey[], cursor: QueryCursor | nul
     if (sql === null) throw new FailureError("invalid_argument", `cannot sort on ${formatFieldPath(key.path)}: its name holds a quote or backslash`);
     const dir = key.descending ? "DESC" : "ASC";
     columns.push(`${sql.rank} AS r${i}`, `${sql.value} AS v${i}`);
-    terms.push(`r${i} ${dir}`, `v${i} ${dir}`);
+    if (!pinnedRanks.has(JSON.stringify(key.path))) terms.push(`r${i} ${dir}`);
+    terms.push(`v${i} ${dir}`);
   });
   terms.push(`id ${idDescending(order) ? "DESC" : "ASC"}`);
   return { columns: columns.join(", "), orderBy: terms.join(", "), after: cursor === null ? { sql: "1", params: [] } : afterCursor(order, cursor) };

@@ -57,6 +57,29 @@ describe("secondary indexes", () => {
     expect(after.plan!.shards.every((s) => s.index === "")).toBe(true);
   });
 
+  it("an index serves a range filter and a sort on the same field without sorting every match", async () => {
+    await fill("ranged", 0, 400);
+    const created = await admin.createIndex({ index: { collection: "ranged", fields: [{ field: "status" }, { field: "total" }] } });
+    const q = { collection: "ranged", filter: 'status = "open" AND total >= 10', orderBy: [{ field: "total", direction: Order_Direction.DESCENDING }], limit: 5 };
+    const res = await query.runQuery({ query: q, explain: true });
+    const expected = Array.from({ length: 400 }, (_, i) => i)
+      .filter((i) => i % 2 === 1 && i % 50 >= 10)
+      .sort((a, b) => (b % 50) - (a % 50) || b - a)
+      .slice(0, 5)
+      .map((i) => `o${String(i).padStart(4, "0")}`);
+    expect(res.documents.map((d) => d.id)).toEqual(expected);
+    const queried = res.plan!.shards.filter((s) => !s.pruned);
+    for (const shard of queried) {
+      expect(shard.index).toBe(created.index!.id);
+      // Walked backwards, the index gives (total DESC, id DESC) itself: no sort step.
+      expect(shard.sqlPlan).not.toMatch(/TEMP B-TREE/);
+    }
+    // Each shard stops after the few rows it may return (index entry and row
+    // per document), instead of reading all ~160 matches.
+    const rowsRead = queried.reduce((n, s) => n + Number(s.rowsRead), 0);
+    expect(rowsRead).toBeLessThanOrEqual(queried.length * (q.limit + 1) * 2);
+  });
+
   it("refuses fields SQL cannot spell safely, duplicates and the id", async () => {
     for (const field of ["`it's`", '`say "hi"`', "`back\\\\slash`"]) {
       await expectCode(admin.createIndex({ index: { collection: "orders", fields: [{ field }] } }), Code.InvalidArgument, /cannot be indexed/);

@@ -27,3 +27,15 @@ describe("shard pruning", () => {
     expect(selectShards(routing, "c", parseQueryFilter(undefined, '__id__ = "a" AND __id__ = "b"'))).toEqual({ queried: [], pruned: ["s0", "s1", "s2"] });
   });
 });
+
+describe("sort clauses", () => {
+  it("leave out the rank of a key the filter pins, and only then", async () => {
+    const { orderToSql, rankPinnedPaths } = await import("../../../src/query/sql-order.js");
+    const order = [{ path: ["total"], descending: true }];
+    const pinned = rankPinnedPaths({ kind: "and", children: [{ kind: "compare", path: ["total"], op: ">=", value: 10 }] });
+    expect(orderToSql(order, null, pinned).orderBy).toBe("v0 DESC, id DESC");
+    const notPinned = rankPinnedPaths({ kind: "compare", path: ["total"], op: "!=", value: 10 });
+    expect(orderToSql(order, null, notPinned).orderBy).toBe("r0 DESC, v0 DESC, id DESC");
+    expect(orderToSql(order, null, rankPinnedPaths({ kind: "or", children: [] })).orderBy).toBe("r0 DESC, v0 DESC, id DESC");
+  });
+});
