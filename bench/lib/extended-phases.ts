@@ -109,7 +109,7 @@ export async function runExtendedPhases(env: {
   for (const system of systems) {
     const t0 = performance.now();
     for (let i = 0; i < accountIds.length; i += settings.queryLoadBatch) {
-      await system.driver.tx.loadAccounts(accountIds.slice(i, i + settings.queryLoadBatch), OPENING_BALANCE);
+      await again(() => system.driver.tx.loadAccounts(accountIds.slice(i, i + settings.queryLoadBatch), OPENING_BALANCE));
     }
     accountLoad.set(system.id, (performance.now() - t0) / 1000);
   }
@@ -121,7 +121,7 @@ export async function runExtendedPhases(env: {
   // 3. Bank transfers, then conservation.
   for (const workload of BANK_WORKLOADS) for (const system of systems) await run(system, workload, mode.concurrency, settings.bank);
   for (const system of systems) {
-    const closingTotal = await system.driver.tx.totalBalance(accountIds);
+    const closingTotal = await again(() => system.driver.tx.totalBalance(accountIds));
     const conserved = closingTotal === bank.openingTotal;
     bank.systems.push({ system: system.id, loadSeconds: accountLoad.get(system.id) ?? 0, closingTotal, conserved });
     log(`bank total on ${system.id}: ${closingTotal} (opening ${bank.openingTotal})${conserved ? "" : " NOT CONSERVED"}`);
@@ -135,12 +135,15 @@ export async function runExtendedPhases(env: {
     const t0 = performance.now();
     const batches = chunks(orderDocuments(settings.queryDocuments, env.seed), settings.queryLoadBatch);
     const loader = async () => {
-      for (let next = batches.next(); next.done !== true; next = batches.next()) await q.load(next.value);
+      for (let next = batches.next(); next.done !== true; next = batches.next()) {
+        const batch = next.value;
+        await again(() => q.load(batch));
+      }
     };
     await Promise.all(Array.from({ length: mode.batchConcurrency }, loader));
     const seconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
-    await q.createIndex();
+    await again(() => q.createIndex());
     const indexSeconds = (performance.now() - t1) / 1000;
     queries.load.push({ system: system.id, seconds, docsPerSecond: settings.queryDocuments / seconds, indexSeconds });
     log(`query set: loaded ${settings.queryDocuments} documents into ${system.id} in ${seconds.toFixed(1)} s (batches of ${settings.queryLoadBatch}), index built in ${indexSeconds.toFixed(1)} s`);
@@ -179,6 +182,20 @@ export async function runExtendedPhases(env: {
   for (const workload of QUERY_WORKLOADS) for (const system of querySystems) await run(system, workload, 1, settings.query);
 
   return { settings, bank, queries, failures };
+}
+
+/**
+ * Runs an idempotent setup or check call, once more if the connection was
+ * reset: a keep-alive socket that sat idle while the other systems ran may
+ * be closed by the server just as it is reused.
+ */
+async function again<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if ((err as { code?: string }).code !== "ECONNRESET") throw err;
+    return fn();
+  }
 }
 
 function* chunks<T>(items: Iterable<T>, size: number): Generator<T[]> {
