@@ -172,10 +172,7 @@ export function renderMarkdown(r: BenchResults): string {
     "",
     ...capacitySection(r),
     "",
-    "### Not yet measured",
-    "",
-    ...r.notYetMeasured.map((n) => `- ${n.title}: ${n.reason}`),
-    "",
+    ...(r.notYetMeasured.length === 0 ? [] : ["### Not yet measured", "", ...r.notYetMeasured.map((n) => `- ${n.title}: ${n.reason}`), ""]),
   ].join("\n");
 }
 

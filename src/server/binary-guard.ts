@@ -20,27 +20,29 @@ export const malformedRequestKey = createContextKey<string | undefined>(undefine
 const ENVELOPE_HEADER_BYTES = 5;
 const COMPRESSED_FLAG = 0x01;
 
-/** The outcome of the guard: the body and headers to serve, and the parse failure if any. */
-export interface GuardedBody {
-  readonly body: Uint8Array;
-  readonly headers: Headers;
+/** The outcome of the guard: the request to serve, and the parse failure if any. */
+export interface GuardedRequest {
+  readonly request: Request;
   readonly malformed: string | undefined;
 }
 
-/** Parses a binary request body's message(s); passes other bodies through untouched. */
-export async function guardBinaryBody(body: Uint8Array, headers: Headers, input: DescMessage): Promise<GuardedBody> {
-  const contentType = headers.get("Content-Type") ?? "";
+/** Parses a binary request's message(s); passes other requests through untouched. */
+export async function guardBinaryRequest(request: Request, input: DescMessage): Promise<GuardedRequest> {
+  const contentType = request.headers.get("Content-Type") ?? "";
   const enveloped = /^application\/(grpc-web|connect)\+proto\b/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
   const unary = /^application\/proto\b/.test(contentType);
-  const unchanged = { body, headers, malformed: undefined };
-  if ((!enveloped && !unary) || body.byteLength === 0 || body.byteLength > REQUEST_BYTES_MAX) return unchanged;
+  if (request.method !== "POST" || (!enveloped && !unary) || request.body === null) return { request, malformed: undefined };
+  const body = new Uint8Array(await request.arrayBuffer());
+  const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
+  if (body.byteLength > REQUEST_BYTES_MAX) return { request: rebuilt(body), malformed: undefined };
   const problem = enveloped
-    ? await checkEnvelopes(body, input, headers.get("Grpc-Encoding") ?? headers.get("Connect-Content-Encoding"))
-    : await checkMessage(body, input, headers.get("Content-Encoding"));
-  if (problem === undefined) return unchanged;
-  const replaced = new Headers(headers);
-  replaced.delete("Content-Encoding");
-  return { body: enveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0), headers: replaced, malformed: problem };
+    ? await checkEnvelopes(body, input, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
+    : await checkMessage(body, input, request.headers.get("Content-Encoding"));
+  if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
+  const empty = enveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0);
+  const headers = new Headers(request.headers);
+  headers.delete("Content-Encoding");
+  return { request: new Request(request, { body: empty, headers }), malformed: problem };
 }
 
 async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: string | null): Promise<string | undefined> {

@@ -5,11 +5,10 @@
  */
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
-import { universalServerResponseToFetch } from "@connectrpc/connect/protocol";
+import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
 import type { Env } from "../env.js";
-import { guardBinaryBody, malformedRequestKey } from "./binary-guard.js";
+import { guardBinaryRequest, malformedRequestKey } from "./binary-guard.js";
 import { envKey } from "./context.js";
-import { REQUEST_BYTES_MAX } from "../limits.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
 
 /** A Worker-style fetch function. */
@@ -44,15 +43,9 @@ function respond(response: Response, headers: Headers): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody });
 }
 
-/**
- * Serves one call. The request body is read once, whole, and handed to
- * Connect as a single chunk, and a unary answer is collected into one
- * buffer: streams between the runtime and Connect cost more CPU than the
- * rest of a small call (measured with `npm run bench`'s profile). Streaming
- * answers still stream.
- */
 async function serve(handler: UniversalHandler, request: Request, env: Env): Promise<Response> {
-  const bytes = await readBounded(request.body, REQUEST_BYTES_MAX + 1);
+  const guarded = await guardBinaryRequest(request, handler.method.input);
+  const uReq = universalServerRequestFromFetch(guarded.request, {});
   // HTTP-level compression (Connect unary's Accept-Encoding) belongs to the
   // platform, not to us: Cloudflare normalises Accept-Encoding on the way in
   // whatever the client sent (locally, a client that sent none still got
@@ -61,75 +54,12 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   // requests, and the per-message compression of gRPC-Web and Connect
   // streams (their own headers), are unaffected; `respond` still keeps the
   // runtime from encoding any body Connect did compress a second time.
-  const header = new Headers(request.headers);
+  const header = new Headers(uReq.header);
   header.delete("Accept-Encoding");
-  const guarded = await guardBinaryBody(bytes, header, handler.method.input);
   const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
-  const uRes = await handler({
-    httpVersion: "",
-    method: request.method,
-    url: request.url,
-    header: guarded.headers,
-    body: oneChunk(guarded.body),
-    signal: request.signal,
-    contextValues,
-  });
-  if (handler.method.methodKind !== "unary" || uRes.body === undefined) {
-    const response = universalServerResponseToFetch(uRes);
-    return respond(response, response.headers);
-  }
-  const body = await collect(uRes.body);
-  const headers = uRes.header ?? new Headers();
-  return respond(new Response(body as Uint8Array<ArrayBuffer>, { status: uRes.status, headers }), headers);
-}
-
-/**
- * Reads a body, but never more than `maxBytes`: an oversized body is cut
- * there (and the stream cancelled), which still exceeds REQUEST_BYTES_MAX,
- * so Connect refuses it with RESOURCE_EXHAUSTED without the Worker holding
- * all of it in memory.
- */
-async function readBounded(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
-  if (body === null) return new Uint8Array(0);
-  const reader = body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    parts.push(value);
-    total += value.byteLength;
-    if (total >= maxBytes) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return concat(parts, total);
-}
-
-async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  if (bytes.byteLength > 0) yield bytes;
-}
-
-async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of chunks) {
-    parts.push(chunk);
-    total += chunk.byteLength;
-  }
-  return concat(parts, total);
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  const uRes = await handler({ ...uReq, header, contextValues });
+  const response = universalServerResponseToFetch(uRes);
+  return respond(response, response.headers);
 }
 
 function notFound(path: string): Response {
