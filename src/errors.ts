@@ -18,8 +18,7 @@ export type FailureKind =
   | "resource_exhausted"
   | "aborted"
   | "unavailable"
-  | "deadline_exceeded"
-  | "unimplemented";
+  | "deadline_exceeded";
 
 /** An expected failure, as returned by a Durable Object or a pure module. */
 export interface Failure {
@@ -42,17 +41,11 @@ const codeByKind: Record<FailureKind, Code> = {
   aborted: Code.Aborted,
   unavailable: Code.Unavailable,
   deadline_exceeded: Code.DeadlineExceeded,
-  unimplemented: Code.Unimplemented,
 };
 
 /** The Connect code of a failure kind. */
 export function codeOf(kind: FailureKind): Code {
   return codeByKind[kind];
-}
-
-/** Turns a failure value into the error a handler throws. */
-export function toConnectError(f: Failure): ConnectError {
-  return new ConnectError(f.message, codeByKind[f.kind]);
 }
 
 /** Thrown by validation helpers; the router maps it like any other failure. */
@@ -62,18 +55,6 @@ export class FailureError extends Error {
     super(message);
     this.name = "FailureError";
     this.kind = kind;
-  }
-}
-
-/** Throws INVALID_ARGUMENT with `message` unless `condition` holds. */
-export function assertArgument(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new ConnectError(message, Code.InvalidArgument);
-}
-
-/** Throws RESOURCE_EXHAUSTED naming the limit unless `value <= max`. */
-export function assertWithinLimit(value: number, max: number, what: string, limitName: string): void {
-  if (value > max) {
-    throw new ConnectError(`${what} is ${value}, over the limit of ${max} (${limitName})`, Code.ResourceExhausted);
   }
 }
 

@@ -48,14 +48,12 @@ export type Vote =
 export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
   return storage.transactionSync((): Vote => {
     const sql = storage.sql;
-    const fingerprint = fingerprintOf(req);
-    const earlier = participation(sql, req.txId);
-    if (earlier !== null) return repeatAnswer(earlier, fingerprint);
-    const checked = check(sql, req, nowMs);
-    if (checked.vote === "no") return checked;
+    const opening = open(sql, req, nowMs);
+    if ("answer" in opening) return opening.answer;
+    const { plans, fingerprint } = opening;
     const results: TxWriteResult[] = [];
     const written = new Set<string>();
-    for (const plan of checked.plans) {
+    for (const plan of plans) {
       const version = plan.kind === "put" ? nextVersion(sql) : 0;
       acquireWrite(sql, req.txId, plan, req.expiresMs, {
         op: plan.kind,
@@ -123,12 +121,10 @@ export function abort(storage: DurableObjectStorage, txId: string, forgetAtMs: n
 export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
   return storage.transactionSync((): Vote => {
     const sql = storage.sql;
-    const fingerprint = fingerprintOf(req);
-    const earlier = participation(sql, req.txId);
-    if (earlier !== null) return repeatAnswer(earlier, fingerprint);
-    const checked = check(sql, req, nowMs);
-    if (checked.vote === "no") return checked;
-    const results = checked.plans.map((plan) => {
+    const opening = open(sql, req, nowMs);
+    if ("answer" in opening) return opening.answer;
+    const { plans, fingerprint } = opening;
+    const results = plans.map((plan) => {
       const applied = storePlan(sql, plan, nowMs);
       return resultOf(plan, applied.document?.version ?? 0);
     });
@@ -136,6 +132,20 @@ export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRe
     recordParticipation(sql, req.txId, "committed", req.expiresMs, JSON.stringify(vote), fingerprint);
     return vote;
   });
+}
+
+/**
+ * The first step of prepare and of one-phase commit: a repeated request gets
+ * its earlier answer, a request that fails a check gets its no; otherwise
+ * the planned writes, and the fingerprint to record with the answer.
+ */
+function open(sql: SqlStorage, req: ParticipantRequest, nowMs: number): { answer: Vote } | { plans: PlannedWrite[]; fingerprint: string } {
+  const fingerprint = fingerprintOf(req);
+  const earlier = participation(sql, req.txId);
+  if (earlier !== null) return { answer: repeatAnswer(earlier, fingerprint) };
+  const checked = check(sql, req, nowMs);
+  if (checked.vote === "no") return { answer: checked };
+  return { plans: checked.plans, fingerprint };
 }
 
 type Checked = { vote: "yes"; plans: PlannedWrite[] } | (Vote & { vote: "no" });
