@@ -16,6 +16,7 @@ export type FailureKind =
   | "already_exists"
   | "failed_precondition"
   | "resource_exhausted"
+  | "out_of_range"
   | "aborted"
   | "unavailable"
   | "deadline_exceeded";
@@ -38,6 +39,7 @@ const codeByKind: Record<FailureKind, Code> = {
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,
   resource_exhausted: Code.ResourceExhausted,
+  out_of_range: Code.OutOfRange,
   aborted: Code.Aborted,
   unavailable: Code.Unavailable,
   deadline_exceeded: Code.DeadlineExceeded,

@@ -11,6 +11,14 @@
 /** The largest document, as the UTF-8 bytes of its JSON encoding (Firestore's 1 MiB). */
 export const DOCUMENT_BYTES_MAX = 1024 * 1024;
 
+/**
+ * The most bytes a document may take in its shard's row: its JSON plus the
+ * order-preserving keys of its numbers (`num_keys`, about 18 bytes a number
+ * under the same field names). Below a Durable Object's 2 MB row limit; only
+ * a document of thousands of numbers under long field names comes near it.
+ */
+export const DOCUMENT_STORED_BYTES_MAX = 1_900_000;
+
 /** The deepest nesting of maps and arrays inside a document (the top level is depth 1). */
 export const DOCUMENT_DEPTH_MAX = 20;
 
@@ -131,7 +139,7 @@ assertLimit(DOCUMENT_BYTES_MAX <= BATCH_BYTES_MAX, "a single document fits in a 
 assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus framing fits in one request");
 // A SQLite row in a Durable Object holds at most 2 MB; the stored JSON is
 // the document's encoding, so a maximal document must fit in one row.
-assertLimit(DOCUMENT_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
+assertLimit(DOCUMENT_BYTES_MAX < DOCUMENT_STORED_BYTES_MAX && DOCUMENT_STORED_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
 assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper than documents");
 assertLimit(SHARD_BATCH_ROWS_MAX > PAGE_SIZE_MAX + QUERY_OFFSET_MAX, "one batch per shard serves the deepest first page");
 assertLimit(STREAM_FIRST_BATCH_ROWS <= SHARD_BATCH_ROWS_MAX, "the first stream batch is a batch");

@@ -3,7 +3,10 @@
  * or more fields. Each shard folds its matching documents into partial
  * groups (`accumulate`); the Worker merges the shards' partials (`merge`)
  * and finishes them (`finish`): AVG is the exact sum over the count of
- * numbers, so it is the same however documents are spread.
+ * numbers, so it is the same however documents are spread. Sums are exact
+ * over the whole double range (fsum.ts); a SUM whose value lies beyond it
+ * fails with OUT_OF_RANGE rather than answering a wrong number, and AVG is
+ * computed from the exact total, so it never overflows.
  *
  * Semantics: COUNT without a field counts documents, with a field those
  * where it is present. SUM and AVG take numbers and skip everything else
@@ -19,7 +22,7 @@ import { FailureError } from "../errors.js";
 import { AGGREGATION_GROUPS_MAX } from "../limits.js";
 import type { FieldPath } from "../validation/field-path.js";
 import { fieldValue, type Evaluable } from "./evaluate.js";
-import { addExact, mergeExact, roundExact } from "./fsum.js";
+import { addExact, emptySum, meanExact, mergeExact, roundExact, type ExactSum } from "./fsum.js";
 import { canonicalJson, compareStrings, compareValues, rankOf, RANK_ARRAY, RANK_MAP, RANK_NUMBER } from "./values.js";
 
 /** The aggregate functions. */
@@ -37,7 +40,7 @@ export interface AggregateSpec {
 export interface Accumulator {
   count: number;
   numbers: number;
-  sum: number[];
+  sum: ExactSum;
   min: JsonValue | undefined;
   max: JsonValue | undefined;
 }
@@ -58,7 +61,7 @@ export interface AggregateGroup {
 }
 
 function emptyAccumulator(): Accumulator {
-  return { count: 0, numbers: 0, sum: [], min: undefined, max: undefined };
+  return { count: 0, numbers: 0, sum: emptySum(), min: undefined, max: undefined };
 }
 
 /** Folds one matching document into `groups`. */
@@ -102,7 +105,7 @@ export function merge(into: PartialGroups, shard: Iterable<PartialGroup>): void 
       if (into.size >= AGGREGATION_GROUPS_MAX) {
         throw new FailureError("resource_exhausted", `the aggregation has more than AGGREGATION_GROUPS_MAX (${AGGREGATION_GROUPS_MAX}) groups`);
       }
-      into.set(id, { key: group.key, accumulators: group.accumulators.map((a) => ({ ...a, sum: [...a.sum] })) });
+      into.set(id, { key: group.key, accumulators: group.accumulators.map((a) => ({ ...a, sum: { partials: [...a.sum.partials], spill: a.sum.spill } })) });
       continue;
     }
     group.accumulators.forEach((a, i) => {
@@ -121,28 +124,31 @@ export function finish(groups: PartialGroups, groupByCount: number, specs: reado
   if (groupByCount === 0 && groups.size === 0) groups.set("[]", { key: [], accumulators: specs.map(emptyAccumulator) });
   return [...groups.values()].sort(compareGroupKeys).map((g) => ({
     key: g.key,
-    results: Object.fromEntries(specs.map((s, i) => [s.alias, result(s.fn, g.accumulators[i]!)])),
+    results: Object.fromEntries(specs.map((s, i) => [s.alias, result(s, g.accumulators[i]!)])),
   }));
 }
 
-function result(fn: AggregateFunction, acc: Accumulator): JsonValue {
-  switch (fn) {
+function result(spec: AggregateSpec, acc: Accumulator): JsonValue {
+  switch (spec.fn) {
     case "count":
       return acc.count;
-    case "sum":
-      return finite(roundExact(acc.sum));
+    case "sum": {
+      const sum = roundExact(acc.sum);
+      if (!Number.isFinite(sum)) {
+        throw new FailureError(
+          "out_of_range",
+          `SUM for "${spec.alias}" is beyond the range of a double (its magnitude passes 1.7976931348623157e308); AVG of the same field stays within range`,
+        );
+      }
+      return sum;
+    }
     case "avg":
-      return acc.numbers === 0 ? null : finite(roundExact(acc.sum) / acc.numbers);
+      return acc.numbers === 0 ? null : meanExact(acc.sum, acc.numbers);
     case "min":
       return acc.min ?? null;
     case "max":
       return acc.max ?? null;
   }
-}
-
-// A sum beyond the double range has no JSON form; it is reported as null.
-function finite(x: number): number | null {
-  return Number.isFinite(x) ? x : null;
 }
 
 function compareGroupKeys(a: PartialGroup, b: PartialGroup): number {

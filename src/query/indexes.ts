@@ -32,6 +32,19 @@ export const INDEX_MIGRATIONS: readonly Migration[] = [
        ) WITHOUT ROWID`,
     ],
   },
+  {
+    // Run after the documents' migration that adds num_keys (StorageObject
+    // migrates documents first), so the rebuilt indexes see the keys.
+    version: 2,
+    description: "rebuild every index on the sort-key expressions that compare numbers by their num_keys",
+    statements: [],
+    run: (sql) => {
+      for (const spec of listIndexes(sql as IndexSql, null)) {
+        sql.exec(`DROP INDEX IF EXISTS "${sqlIndexName(spec)}"`);
+        sql.exec(createIndexSql(spec));
+      }
+    },
+  },
 ];
 
 /** One field of an index. */

@@ -18,6 +18,7 @@ import type { StoredDocument } from "../storage/types.js";
 import type { FieldPath } from "../validation/field-path.js";
 import { accumulate, type AggregateSpec, type PartialGroup, type PartialGroups } from "./aggregator.js";
 import { matches } from "./evaluate.js";
+import { emptySum } from "./fsum.js";
 import type { Expr } from "./expression.js";
 import { indexIdForSqlName, type IndexSql } from "./indexes.js";
 import type { OrderKey, QueryCursor } from "./order.js";
@@ -146,7 +147,7 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest)
     const n = cursor.toArray()[0]?.n ?? 0;
     if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
     const groups: PartialGroup[] =
-      n === 0 ? [] : [{ key: [], accumulators: req.aggregations.map(() => ({ count: n, numbers: 0, sum: [], min: undefined, max: undefined })) }];
+      n === 0 ? [] : [{ key: [], accumulators: req.aggregations.map(() => ({ count: n, numbers: 0, sum: emptySum(), min: undefined, max: undefined })) }];
     return { ok: true, groups, rowsRead: cursor.rowsRead, explain: req.explain ? explainStatement(sql, statement, params) : null };
   }
   const statement = `SELECT id, data FROM documents WHERE ${where}`;

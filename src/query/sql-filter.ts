@@ -11,8 +11,9 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { FieldPath } from "../validation/field-path.js";
 import type { Expr } from "./expression.js";
-import { sqlEachPath, sqlKeyOf, type SqlKey } from "./sql-path.js";
-import { RANK_ARRAY, RANK_BOOLEAN, RANK_MISSING, RANK_NULL, RANK_NUMBER, RANK_STRING, rankOf } from "./values.js";
+import { numberKey } from "./number-key.js";
+import { sqlEachPath, sqlKeyOf, sqlScalar, type SqlKey } from "./sql-path.js";
+import { RANK_ARRAY, RANK_BOOLEAN, RANK_MISSING, RANK_NULL, RANK_STRING, rankOf } from "./values.js";
 
 /** A SQL condition with its bound values. */
 export interface SqlCondition {
@@ -111,7 +112,7 @@ function equalTo(key: SqlKey, value: JsonValue): { sql: string; params: Array<st
   if (rank === RANK_NULL) return { sql: `${key.rank} = ${RANK_NULL}`, params: [] };
   const scalar = scalarParam(value);
   if (scalar === null) return null;
-  return { sql: `${key.rank} = ${rank} AND ${key.value} = ?`, params: [scalar] };
+  return { sql: `${key.rank} = ${rank} AND ${key.value} = ?`, params: [sqlScalar(rank, scalar)] };
 }
 
 function range(key: SqlKey, op: "<" | "<=" | ">" | ">=", value: JsonValue, fit: Fit): Part {
@@ -119,32 +120,47 @@ function range(key: SqlKey, op: "<" | "<=" | ">" | ">=", value: JsonValue, fit: 
   if (rank === RANK_NULL) return op === "<=" || op === ">=" ? fit(`${key.rank} = ${RANK_NULL}`, []) : fit("0", []);
   const scalar = scalarParam(value);
   if (scalar === null) throw new Error("invariant broken: range operands are scalars (checked by the parser)");
-  return fit(`${key.rank} = ${rank} AND ${key.value} ${op} ?`, [scalar]);
+  return fit(`${key.rank} = ${rank} AND ${key.value} ${op} ?`, [sqlScalar(rank, scalar)]);
 }
 
+/**
+ * `path` is an array holding one of `values`. Number elements are matched
+ * by their keys in `num_keys`, which holds the keys of an array's number
+ * elements under the same path; every other scalar in `data`.
+ */
 function contains(path: FieldPath, key: SqlKey, values: readonly JsonValue[], fit: Fit): Part {
   const each = sqlEachPath(path);
   if (each === null) return fit("0", []); // the id is never an array
   const tests: string[] = [];
   const params: Array<string | number> = [];
+  const numberKeys: string[] = [];
   for (const v of values) {
+    if (typeof v === "number") {
+      numberKeys.push(numberKey(v));
+      continue;
+    }
     const test = elementTest(v);
     if (test === null) return widened(`${key.rank} = ${RANK_ARRAY}`, fit);
     tests.push(`(${test.sql})`);
     params.push(...test.params);
   }
-  return fit(`${key.rank} = ${RANK_ARRAY} AND EXISTS (SELECT 1 FROM json_each(data, ${each}) WHERE ${tests.join(" OR ")})`, params);
+  if (values.length === 0) throw new Error("invariant broken: ARRAY_CONTAINS names at least one value (checked by the parser)");
+  const found: string[] = [];
+  if (tests.length > 0) found.push(`EXISTS (SELECT 1 FROM json_each(data, ${each}) WHERE ${tests.join(" OR ")})`);
+  if (numberKeys.length > 0) {
+    found.push(`EXISTS (SELECT 1 FROM json_each(num_keys, ${each}) WHERE value IN (${numberKeys.map(() => "?").join(", ")}))`);
+    params.push(...numberKeys);
+  }
+  return fit(`${key.rank} = ${RANK_ARRAY} AND (${found.join(" OR ")})`, params);
 }
 
-/** A json_each row's test for equality with a scalar element. */
+/** A json_each row's test for equality with a scalar element other than a number. */
 function elementTest(value: JsonValue): { sql: string; params: Array<string | number> } | null {
   switch (rankOf(value)) {
     case RANK_NULL:
       return { sql: "type = 'null'", params: [] };
     case RANK_BOOLEAN:
       return { sql: value === true ? "type = 'true'" : "type = 'false'", params: [] };
-    case RANK_NUMBER:
-      return { sql: "type IN ('integer', 'real') AND value = ?", params: [value as number] };
     case RANK_STRING:
       return { sql: "type = 'text' AND value = ?", params: [value as string] };
     default:

@@ -6,7 +6,7 @@
 import { FailureError } from "../errors.js";
 import { formatFieldPath } from "../validation/field-path.js";
 import { idDescending, type OrderKey, type QueryCursor } from "./order.js";
-import { sqlKeyOf } from "./sql-path.js";
+import { sqlKeyOf, sqlScalar } from "./sql-path.js";
 import type { Expr } from "./expression.js";
 
 /** The computed sort columns, the ORDER BY, and the resume condition. */
@@ -68,8 +68,9 @@ function afterCursor(order: readonly OrderKey[], cursor: QueryCursor): { sql: st
       sql = `r${i} ${beyond} ? OR (r${i} = ? AND (${sql}))`;
       params = [rank, rank, ...params];
     } else {
+      const bound = sqlScalar(rank, scalar);
       sql = `r${i} ${beyond} ? OR (r${i} = ? AND (v${i} ${beyond} ? OR (v${i} = ? AND (${sql}))))`;
-      params = [rank, rank, scalar, scalar, ...params];
+      params = [rank, rank, bound, bound, ...params];
     }
   }
   return { sql, params };

@@ -11,9 +11,14 @@
  *
  * Literal paths (rather than bound parameters) are what let SQLite match a
  * query's expressions with an index's expressions.
+ *
+ * A sort key's scalar in SQL is the value itself for booleans (0/1) and
+ * strings, and the number key (`number-key.ts`) for numbers; `sqlScalar`
+ * makes the parameter to compare it with.
  */
 import type { FieldPath } from "../validation/field-path.js";
 import { checkCollection } from "../validation/refs.js";
+import { numberKey } from "./number-key.js";
 import { isIdPath } from "./expression.js";
 import { RANK_ARRAY, RANK_BOOLEAN, RANK_MAP, RANK_MISSING, RANK_NULL, RANK_NUMBER, RANK_STRING } from "./values.js";
 
@@ -56,8 +61,30 @@ export function sqlKeyOf(path: FieldPath): SqlKey | null {
     `WHEN 'integer' THEN ${RANK_NUMBER} WHEN 'real' THEN ${RANK_NUMBER} WHEN 'text' THEN ${RANK_STRING} ` +
     `WHEN 'array' THEN ${RANK_ARRAY} WHEN 'object' THEN ${RANK_MAP} ELSE ${RANK_MISSING} END`;
   // Arrays and maps have no scalar: all of them tie inside their rank.
-  const value = `CASE json_type(data, ${p}) WHEN 'array' THEN NULL WHEN 'object' THEN NULL ELSE json_extract(data, ${p}) END`;
+  // Numbers compare by their order-preserving keys in `num_keys`, never by
+  // SQLite's reading of their decimal text (see number-key.ts).
+  // Below a scalar, num_keys holds a key exactly when the scalar is a
+  // number (containers are excluded first), so COALESCE picks the key for
+  // numbers and the value itself for strings, booleans and null. This
+  // spells the path three times here and once in the rank, which bounds
+  // how long sort paths may be together (SQL_STATEMENT_BYTES_MAX).
+  const value =
+    `CASE json_type(data, ${p}) WHEN 'array' THEN NULL WHEN 'object' THEN NULL ` +
+    `ELSE coalesce(json_extract(num_keys, ${p}), json_extract(data, ${p})) END`;
   return { rank, value };
+}
+
+/**
+ * The SQL parameter that stands for a sort key's scalar of rank `rank`:
+ * numbers as their order-preserving key, booleans as 0/1, strings as
+ * themselves.
+ */
+export function sqlScalar(rank: number, scalar: number | string): number | string {
+  if (rank === RANK_NUMBER) {
+    if (typeof scalar !== "number") throw new Error("invariant broken: a number's sort key holds a number");
+    return numberKey(scalar);
+  }
+  return scalar;
 }
 
 /** The JSON path literal for `json_each`, or null. */

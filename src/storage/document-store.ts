@@ -24,7 +24,9 @@ import type {
   StoredDocument,
   WritePrecondition,
 } from "./types.js";
-import { BATCH_SIZE_MAX, PAGE_SIZE_MAX } from "../limits.js";
+import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX } from "../limits.js";
+import { numberKeysJson } from "../query/number-key.js";
+import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "./document-row.js";
 
 /** A row of the documents table. */
 export interface DocumentRow extends Record<string, SqlStorageValue> {
@@ -35,6 +37,8 @@ export interface DocumentRow extends Record<string, SqlStorageValue> {
   create_time_ms: number;
   update_time_ms: number;
 }
+
+const utf8 = new TextEncoder();
 
 const SELECT_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms";
 
@@ -89,9 +93,13 @@ function blocked(txs: Iterable<string>): Blocked {
   return { ok: false, kind: "aborted", message: "documents are locked by transactions in progress", blockedBy: [...txs] };
 }
 
-/** A write that passed every check, ready to be stored. */
+/**
+ * A write that passed every check, ready to be stored. `numKeys` is the
+ * document's `num_keys` shadow (see query/number-key.ts) when the planner
+ * computed it; storePlan computes it otherwise.
+ */
 export type PlannedWrite =
-  | { kind: "put"; collection: string; id: string; json: string; bytes: number; data: JsonObject; createTimeMs: number }
+  | { kind: "put"; collection: string; id: string; json: string; bytes: number; data: JsonObject; createTimeMs: number; numKeys?: string | null }
   | { kind: "delete"; collection: string; id: string; existed: boolean };
 
 /** A planned write, or why it cannot be applied. */
@@ -149,7 +157,16 @@ function planPut(collection: string, id: string, data: JsonObject, createTimeMs:
   const encoded = encodeDocumentData(data);
   if (!encoded.ok) return { ok: false, kind: encoded.kind, message: `document ${collection}/${id}: ${encoded.message}` };
   const { json, bytes } = encoded.value;
-  return { ok: true, write: { kind: "put", collection, id, json, bytes, data, createTimeMs } };
+  const numKeys = numberKeysJson(data);
+  const storedBytes = bytes + (numKeys === null ? 0 : utf8.encode(numKeys).length);
+  if (storedBytes > DOCUMENT_STORED_BYTES_MAX) {
+    return {
+      ok: false,
+      kind: "resource_exhausted",
+      message: `document ${collection}/${id} with the keys of its numbers is ${storedBytes} bytes, over DOCUMENT_STORED_BYTES_MAX (${DOCUMENT_STORED_BYTES_MAX}); a document of many numbers under long field names needs fewer or shorter names`,
+    };
+  }
+  return { ok: true, write: { kind: "put", collection, id, json, bytes, data, createTimeMs, numKeys } };
 }
 
 function checkPrecondition(p: WritePrecondition | undefined, row: DocumentRow | null, name: string): string | null {
@@ -182,14 +199,7 @@ export function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number, re
     return { collection: plan.collection, id: plan.id, document: null, existed: plan.existed, updateTimeMs: nowMs };
   }
   const version = reservedVersion ?? nextVersion(sql);
-  sql.exec(
-    `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes)
-     VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (collection, id) DO UPDATE SET
-       data = excluded.data, version = excluded.version,
-       update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes`,
-    plan.collection, plan.id, plan.json, version, plan.createTimeMs, nowMs, plan.bytes,
-  );
+  sql.exec(UPSERT_DOCUMENT_SQL, ...upsertDocumentParams({ ...plan, version, updateTimeMs: nowMs }));
   const document: StoredDocument = {
     collection: plan.collection,
     id: plan.id,

@@ -6,12 +6,23 @@
  * migration that has shipped; append a new one.
  */
 
-/** One schema change. `version` is its position in the list, from 1. */
+import { numberKeysJson } from "../query/number-key.js";
+
+/**
+ * One schema change. `version` is its position in the list, from 1. `run`,
+ * when present, runs after the statements, for a change SQL alone cannot
+ * make (computing a column in JavaScript); it must be bounded by the data
+ * it walks and leave the schema as the statements describe.
+ */
 export interface Migration {
   readonly version: number;
   readonly description: string;
   readonly statements: readonly string[];
+  readonly run?: (sql: MigrationSql) => void;
 }
+
+/** Rows per page when a migration walks the documents table. */
+const MIGRATION_PAGE_ROWS = 500;
 
 /** The migrations of a shard's document tables. */
 export const DOCUMENT_MIGRATIONS: readonly Migration[] = [
@@ -41,7 +52,34 @@ export const DOCUMENT_MIGRATIONS: readonly Migration[] = [
       "INSERT INTO shard_sequence (singleton, last_version) VALUES (1, 0)",
     ],
   },
+  {
+    version: 2,
+    description: "num_keys: order-preserving keys of every number, so SQL never compares a number's decimal text",
+    statements: ["ALTER TABLE documents ADD COLUMN num_keys TEXT"],
+    run: backfillNumberKeys,
+  },
 ];
+
+/** Computes `num_keys` for every stored document, a page at a time in primary-key order. */
+function backfillNumberKeys(sql: MigrationSql): void {
+  let after: { collection: string; id: string } | null = null;
+  for (;;) {
+    const rows = (
+      after === null
+        ? sql.exec("SELECT collection, id, data FROM documents ORDER BY collection, id LIMIT ?", MIGRATION_PAGE_ROWS)
+        : sql.exec(
+            "SELECT collection, id, data FROM documents WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?",
+            after.collection, after.id, MIGRATION_PAGE_ROWS,
+          )
+    ).toArray() as Array<{ collection: string; id: string; data: string }>;
+    for (const row of rows) {
+      const keys = numberKeysJson(JSON.parse(row.data) as Parameters<typeof numberKeysJson>[0]);
+      sql.exec("UPDATE documents SET num_keys = ? WHERE collection = ? AND id = ?", keys, row.collection, row.id);
+    }
+    if (rows.length < MIGRATION_PAGE_ROWS) return;
+    after = rows[rows.length - 1]!;
+  }
+}
 
 /** The narrow slice of SqlStorage that migrations need. */
 export interface MigrationSql {
@@ -68,6 +106,7 @@ export function migrate(sql: MigrationSql, component: string, migrations: readon
   }
   for (const m of migrations.slice(current)) {
     for (const statement of m.statements) sql.exec(statement);
+    m.run?.(sql);
     sql.exec("INSERT INTO schema_migrations (component, version, description) VALUES (?, ?, ?)", component, m.version, m.description);
   }
   return migrations.length;

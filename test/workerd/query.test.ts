@@ -3,6 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { Aggregation_Function, CompositeFilter_Operator, FieldFilter_Operator, Order_Direction, type Query } from "../../gen/impossibledb/v1/query_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { QuerySchema } from "../../gen/impossibledb/v1/query_pb.js";
 import { runQueryPage } from "../../src/query/executor.js";
@@ -166,6 +167,56 @@ describe("RunAggregationQuery", () => {
   });
 });
 
+describe("numbers are one value everywhere (reports: snowflake ids, 1.7e308)", () => {
+  it("a large whole number written through the API matches itself in ==, IN, != and COUNT, indexed or not", async () => {
+    const id = 175928847299117063; // as a user types it; JSON and Struct carry the double 175928847299117056
+    await fill("snow", [
+      { id: "m1", data: { authorId: id } },
+      { id: "m2", data: { authorId: 2 ** 63 } },
+      { id: "m3", data: { authorId: 2.4129826171182034e-300 } },
+      { id: "m4", data: { authorId: 1 } },
+    ]);
+    const stored = await db.getDocument({ ref: { collection: "snow", id: "m1" } });
+    const echoed = stored.document!.data as { authorId: number };
+    expect(echoed.authorId).toBe(id);
+    for (const indexed of [false, true]) {
+      if (indexed) await connectClient(AdminService).createIndex({ index: { collection: "snow", fields: [{ field: "authorId" }] } });
+      expect(await ids({ collection: "snow", filter: "authorId = 175928847299117063" })).toEqual(["m1"]);
+      expect(await ids({ collection: "snow", filter: `authorId = ${echoed.authorId}` })).toEqual(["m1"]);
+      expect(await ids({ collection: "snow", where: field("authorId", FieldFilter_Operator.EQUAL, num(id)) })).toEqual(["m1"]);
+      const inList = { kind: { case: "listValue" as const, value: { values: [num(id), num(2 ** 63)] } } };
+      expect((await ids({ collection: "snow", where: field("authorId", FieldFilter_Operator.IN, inList as never) })).sort()).toEqual(["m1", "m2"]);
+      expect((await ids({ collection: "snow", filter: "authorId = 175928847299117063 OR authorId = 9223372036854775808" })).sort()).toEqual(["m1", "m2"]);
+      expect((await ids({ collection: "snow", filter: "authorId != 175928847299117063" })).sort()).toEqual(["m2", "m3", "m4"]);
+      expect(await ids({ collection: "snow", filter: "authorId = 2.4129826171182034e-300" })).toEqual(["m3"]);
+      // Ordered page walks of one document a page end, with every document once.
+      expect(await ids({ collection: "snow", orderBy: [{ field: "authorId" }] }, 1)).toEqual(["m3", "m4", "m1", "m2"]);
+      const count = await query.runAggregationQuery({
+        query: { collection: "snow", filter: "authorId = 175928847299117063" },
+        aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }],
+      });
+      expect(count.groups[0]!.results.n!.kind.value).toBe(1);
+    }
+  });
+
+  it("AVG of values near the double's limit is exact; a SUM beyond it is OUT_OF_RANGE, not null", async () => {
+    await fill("huge", [
+      { id: "h1", data: { v: 1.7e308 } },
+      { id: "h2", data: { v: 1.7e308 } },
+    ]);
+    const avg = await query.runAggregationQuery({ query: { collection: "huge" }, aggregations: [{ alias: "mean", function: Aggregation_Function.AVG, field: "v" }] });
+    expect(avg.groups[0]!.results.mean!.kind.value).toBe(1.7e308);
+    await expectCode(
+      query.runAggregationQuery({ query: { collection: "huge" }, aggregations: [{ alias: "total", function: Aggregation_Function.SUM, field: "v" }] }),
+      Code.OutOfRange,
+      /SUM for "total" is beyond the range of a double/,
+    );
+    await fill("huge", [{ id: "h3", data: { v: -1.7e308 } }]);
+    const back = await query.runAggregationQuery({ query: { collection: "huge" }, aggregations: [{ alias: "total", function: Aggregation_Function.SUM, field: "v" }] });
+    expect(back.groups[0]!.results.total!.kind.value).toBe(1.7e308);
+  });
+});
+
 describe("limits", () => {
   it("offset past QUERY_OFFSET_MAX is InvalidArgument", async () => {
     await expectCode(query.runQuery({ query: { collection: "any", offset: 10_001 } }), Code.InvalidArgument, /QUERY_OFFSET_MAX/);
@@ -246,7 +297,9 @@ describe("bad and hostile input", () => {
     await expectCode(query.runQuery({ query: { collection: "hostile", filter: `\`${"y".repeat(1600)}\` = 1` } }), Code.InvalidArgument, /FIELD_PATH_LENGTH_MAX/);
     // Statements stay under the Durable Object's 100 KB: sort keys that cannot fit are refused,
     // and filter parts that do not fit are checked in JavaScript instead.
-    const longPath = (i: number) => `\`${String(i).padStart(2, "0")}${"p".repeat(1400)}\``;
+    // Sixteen sort paths of 1,100 characters fit (each is spelled four times: its type rank, and its
+    // value from the document or, for numbers, from their order-preserving keys).
+    const longPath = (i: number) => `\`${String(i).padStart(2, "0")}${"p".repeat(1100)}\``;
     // Three segments of 490 three-byte characters: about 4.4 KB of UTF-8 per path.
     const widePath = (i: number) => [0, 1, 2].map((j) => `\`${i}${j}${"名".repeat(488)}\``).join(".");
     expect(await ids({ collection: "hostile", orderBy: Array.from({ length: 16 }, (_, i) => ({ field: longPath(i) })) })).toEqual(["h1", "h2"]);

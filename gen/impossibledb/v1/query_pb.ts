@@ -463,14 +463,17 @@ export enum Aggregation_Function {
   COUNT = 1,
 
   /**
-   * The sum of the field's numeric values.
+   * The sum of the field's numeric values, exact until rounded once at
+   * the end; 0 when there are none. A sum beyond the double range (about
+   * 1.8e308) fails the call with OUT_OF_RANGE.
    *
    * @generated from enum value: FUNCTION_SUM = 2;
    */
   SUM = 2,
 
   /**
-   * The mean of the field's numeric values.
+   * The mean of the field's numeric values, from their exact sum (it never
+   * overflows); null when there are none.
    *
    * @generated from enum value: FUNCTION_AVG = 3;
    */

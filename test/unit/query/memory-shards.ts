@@ -8,6 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { createInitialRoutingTable, createShardRouter } from "../../../src/routing/router.js";
 import { DOCUMENT_MIGRATIONS, migrate } from "../../../src/storage/schema.js";
+import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "../../../src/storage/document-row.js";
 import { INDEX_MIGRATIONS, createIndex, type IndexSpec } from "../../../src/query/indexes.js";
 import { runShardAggregation, runShardQuery, type ShardSql } from "../../../src/query/shard-query.js";
 import type { QueryShards } from "../../../src/query/executor.js";
@@ -17,7 +18,7 @@ export function nodeSql(db: DatabaseSync): ShardSql {
   return {
     exec(query: string, ...bindings: unknown[]) {
       const stmt = db.prepare(query);
-      if (!/^\s*(SELECT|EXPLAIN|WITH)/i.test(query)) {
+      if (!/^\s*(SELECT|EXPLAIN|WITH)/i.test(query) && !/\bRETURNING\b/i.test(query)) {
         stmt.run(...(bindings as never[]));
         return { rowsRead: 0, toArray: () => [], [Symbol.iterator]: () => [][Symbol.iterator]() };
       }
@@ -35,6 +36,11 @@ export function nodeSql(db: DatabaseSync): ShardSql {
               return r;
             },
           };
+        },
+        one() {
+          const rows = [...cursor];
+          if (rows.length !== 1) throw new Error(`expected exactly one row, got ${rows.length}`);
+          return rows[0];
         },
         toArray() {
           return [...cursor];
@@ -66,8 +72,8 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       return [id, { db, sql }] as const;
     }),
   );
-  const shardOf = (id: string) => dbs.get(router.shardFor(collection, id))!;
   let version = 0;
+  const shardOf = (id: string) => dbs.get(router.shardFor(collection, id))!;
   return {
     shards: {
       shards: table.shards,
@@ -77,13 +83,12 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       aggregate: async (shard, req) => structuredClone(runShardAggregation(dbs.get(shard)!.sql, structuredClone(req))),
     },
     put(id, data) {
+      // The shards' own row statement, so the stored row (and its num_keys) is what a real shard stores.
       version++;
+      const json = JSON.stringify(data);
       shardOf(id)
-        .db.prepare(
-          `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes) VALUES (?, ?, ?, ?, 0, 0, 0)
-           ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, version = excluded.version`,
-        )
-        .run(collection, id, JSON.stringify(data), version);
+        .db.prepare(UPSERT_DOCUMENT_SQL)
+        .run(...upsertDocumentParams({ collection, id, json, data, version, createTimeMs: 0, updateTimeMs: 0, bytes: json.length }));
     },
     remove(id) {
       shardOf(id).db.prepare("DELETE FROM documents WHERE collection = ? AND id = ?").run(collection, id);

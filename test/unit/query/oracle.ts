@@ -168,9 +168,9 @@ function aggregateOne(docs: OracleDoc[], a: OracleAggregate): JsonValue {
     case "count":
       return values.length;
     case "sum":
-      return exactSum(numbers, 1);
+      return exactTotal(numbers);
     case "avg":
-      return numbers.length === 0 ? null : exactSum(numbers, numbers.length);
+      return numbers.length === 0 ? null : exactMean(numbers);
     case "min":
       return scalars.length === 0 ? null : scalars.reduce((m, v) => (oracleCompare(v, m) < 0 ? v : m));
     case "max":
@@ -178,14 +178,27 @@ function aggregateOne(docs: OracleDoc[], a: OracleAggregate): JsonValue {
   }
 }
 
-/** The sum of doubles, exactly (in BigInt units of 2^-1074), rounded once, divided by `n`. */
-function exactSum(xs: number[], n: number): number | null {
+/** What the oracle answers for a SUM beyond the double range: the query fails with OUT_OF_RANGE. */
+export const SUM_OUT_OF_RANGE = "<OUT_OF_RANGE>";
+
+/** The sum of doubles, exactly (in BigInt units of 2^-1074), rounded once; SUM_OUT_OF_RANGE past the double range. */
+function exactTotal(xs: number[]): number | string {
   let total = 0n;
   for (const x of xs) total += scaled(x);
   const sum = toDouble(total);
-  if (!Number.isFinite(sum)) return null;
-  const result = sum / n;
-  return Number.isFinite(result) ? result : null;
+  return Number.isFinite(sum) ? sum : SUM_OUT_OF_RANGE;
+}
+
+/** The mean: the rounded exact sum over the count, or, when that sum overflows, the exact total over the count rounded once. */
+function exactMean(xs: number[]): number {
+  let total = 0n;
+  for (const x of xs) total += scaled(x);
+  const sum = toDouble(total);
+  if (Number.isFinite(sum)) return sum / xs.length;
+  const negative = total < 0n;
+  const magnitude = negative ? -total : total;
+  const mean = toDouble((magnitude << 64n) / BigInt(xs.length)) * 2 ** -64;
+  return negative ? -mean : mean;
 }
 
 function scaled(x: number): bigint {

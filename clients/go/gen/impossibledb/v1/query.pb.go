@@ -227,9 +227,12 @@ const (
 	// The number of matching documents (or, with a field, of documents where
 	// the field is present).
 	Aggregation_FUNCTION_COUNT Aggregation_Function = 1
-	// The sum of the field's numeric values.
+	// The sum of the field's numeric values, exact until rounded once at
+	// the end; 0 when there are none. A sum beyond the double range (about
+	// 1.8e308) fails the call with OUT_OF_RANGE.
 	Aggregation_FUNCTION_SUM Aggregation_Function = 2
-	// The mean of the field's numeric values.
+	// The mean of the field's numeric values, from their exact sum (it never
+	// overflows); null when there are none.
 	Aggregation_FUNCTION_AVG Aggregation_Function = 3
 	// The least value of the field.
 	Aggregation_FUNCTION_MIN Aggregation_Function = 4

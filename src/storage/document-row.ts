@@ -1,0 +1,37 @@
+/**
+ * The one statement that stores a document's row, with its parameters, so
+ * every writer (the shard's write path, and test shards in Node that run
+ * the real query code) stores the same columns: the JSON, the version and
+ * times, the size, and the `num_keys` shadow that SQL compares numbers by
+ * (see query/number-key.ts). Free of Workers types, so Node code can use it.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { numberKeysJson } from "../query/number-key.js";
+
+/** Inserts a document's row or replaces its contents (keeping create_time_ms). */
+export const UPSERT_DOCUMENT_SQL = `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes, num_keys)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (collection, id) DO UPDATE SET
+       data = excluded.data, version = excluded.version,
+       update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes, num_keys = excluded.num_keys`;
+
+/** What a stored row holds; `numKeys` is computed from `data` when not given. */
+export interface DocumentRowValues {
+  readonly collection: string;
+  readonly id: string;
+  /** The document's JSON text, as encoded by validation/document-data.ts. */
+  readonly json: string;
+  readonly data: JsonObject;
+  readonly version: number;
+  readonly createTimeMs: number;
+  readonly updateTimeMs: number;
+  /** UTF-8 bytes of `json`. */
+  readonly bytes: number;
+  readonly numKeys?: string | null;
+}
+
+/** The parameters of UPSERT_DOCUMENT_SQL, in order. */
+export function upsertDocumentParams(row: DocumentRowValues): Array<string | number | null> {
+  const numKeys = row.numKeys !== undefined ? row.numKeys : numberKeysJson(row.data);
+  return [row.collection, row.id, row.json, row.version, row.createTimeMs, row.updateTimeMs, row.bytes, numKeys];
+}
