@@ -11,4 +11,6 @@ export const SUITES = [
   { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
   { name: "go", command: ["bash", "scripts/test-go.sh"] },
   { name: "python", command: ["bash", "scripts/test-python.sh"] },
+  // `npm start` itself: starts and ends servers of its own on free ports.
+  { name: "start", command: ["npx", "vitest", "run", "--config", "vitest.start.config.ts"] },
 ];
