@@ -8,6 +8,8 @@
 // closed terminal (SIGHUP) stop them in order, and if this script dies
 // without a chance to (SIGKILL, a crash) each server's guard
 // (scripts/child-guard.mjs) sees it and stops its server within seconds.
+// This script in turn stops when npm, which started it, is killed
+// (scripts/parent-watch.mjs).
 // Both ports are checked before anything starts: a busy one is reported by
 // name, with how to choose others, and nothing is left running.
 //
@@ -15,6 +17,7 @@
 // front door, default 8788), IMPOSSIBLEDB_STATE_DIR (default .wrangler/state).
 import path from "node:path";
 import { ROOT, freePort, startLocalServer } from "./local-server.mjs";
+import { watchParents } from "./parent-watch.mjs";
 import { checkPorts, parsePort } from "./ports.mjs";
 
 /** Exit code for a start that could not happen (busy port, bad setting, a server that failed). */
@@ -35,6 +38,10 @@ const aborter = new AbortController();
 let server = null;
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stop(0));
+watchParents(() => {
+  console.error("npm start: the process that started it has ended; stopping the servers");
+  void stop(EXIT_START_FAILED);
+});
 
 try {
   server = await startLocalServer({

@@ -62,11 +62,22 @@ async function holdPort(port: number): Promise<void> {
   cleanups.push(() => server.close());
 }
 
-/** Runs `node scripts/start.mjs` with PORT and FRONTDOOR_PORT set. */
-function runStart(ports: { worker: number; frontdoor: number }): Started {
+/**
+ * What `npm start` looks like to start.mjs: npm runs the script through
+ * `sh -c`, which stays as start.mjs's parent (dash does not exec the last
+ * command of `a && b`), and sets npm_lifecycle_event. Standing in for npm
+ * (rather than running it) skips the build, which the harness has done.
+ */
+const FAKE_NPM = `require("node:child_process").spawn("sh", ["-c", ${JSON.stringify(`true && ${NODE} scripts/start.mjs`)}], { stdio: "inherit" });`;
+
+/** Runs `node scripts/start.mjs` (or the fake npm above it) with PORT and FRONTDOOR_PORT set. */
+function runStart(ports: { worker: number; frontdoor: number }, options: { viaNpm?: boolean } = {}): Started {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "impossibledb-start-test-"));
-  const env = { ...process.env, PORT: String(ports.worker), FRONTDOOR_PORT: String(ports.frontdoor), IMPOSSIBLEDB_STATE_DIR: stateDir };
-  const child = spawn(NODE, ["scripts/start.mjs"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(ports.worker), FRONTDOOR_PORT: String(ports.frontdoor), IMPOSSIBLEDB_STATE_DIR: stateDir };
+  delete env.npm_lifecycle_event;
+  if (options.viaNpm) env.npm_lifecycle_event = "start";
+  const args = options.viaNpm ? ["-e", FAKE_NPM] : ["scripts/start.mjs"];
+  const child = spawn(NODE, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (c) => (output += String(c)));
   child.stderr!.on("data", (c) => (output += String(c)));
@@ -83,9 +94,9 @@ function runStart(ports: { worker: number; frontdoor: number }): Started {
   return started;
 }
 
-async function startServing(): Promise<Started> {
+async function startServing(options: { viaNpm?: boolean } = {}): Promise<Started> {
   const ports = { worker: await freePort(), frontdoor: await freePort() };
-  const started = runStart(ports);
+  const started = runStart(ports, options);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!started.output().includes("ImpossibleDB is serving")) {
     if (started.child.exitCode !== null) throw new Error(`start.mjs exited early:\n${started.output()}`);
@@ -182,6 +193,16 @@ describe("npm start: its servers never outlive it", () => {
     const s = await startServing();
     const tree = s.tree;
     expect(tree.map((pid) => procStat(pid)?.command)).toEqual(expect.arrayContaining(["workerd"]));
+
+    s.child.kill("SIGKILL");
+    expect(await s.exit).toEqual({ code: null, signal: "SIGKILL" });
+    await expectAllGone(tree, s.ports);
+  });
+
+  it("when npm itself is killed outright, the shell, start.mjs and every server stop within seconds", async () => {
+    const s = await startServing({ viaNpm: true });
+    const tree = s.tree;
+    expect(tree.map((pid) => procStat(pid)?.command)).toEqual(expect.arrayContaining(["sh", "workerd"]));
 
     s.child.kill("SIGKILL");
     expect(await s.exit).toEqual({ code: null, signal: "SIGKILL" });
