@@ -32,10 +32,17 @@ const stateDir = process.env.IMPOSSIBLEDB_STATE_DIR ?? path.join(ROOT, ".wrangle
 const busy = await checkPorts(ports);
 if (busy !== null) fail(busy);
 
-// Registered before anything starts, so a signal during the start (which
-// takes seconds) also stops what has started so far.
+// Handlers are registered as the start begins, so a signal during the start
+// (which takes seconds) also stops what has started so far.
 const aborter = new AbortController();
-let server = null;
+const starting = startLocalServer({
+  workerPort: ports[0].port,
+  frontdoorPort: ports[1].port,
+  inspectorPort: await freePort(),
+  stateDir,
+  output: "inherit",
+  signal: aborter.signal,
+});
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stop(0));
 watchParents(() => {
@@ -44,24 +51,17 @@ watchParents(() => {
 });
 
 try {
-  server = await startLocalServer({
-    workerPort: ports[0].port,
-    frontdoorPort: ports[1].port,
-    inspectorPort: await freePort(),
-    stateDir,
-    output: "inherit",
-    signal: aborter.signal,
+  const server = await starting;
+  printBanner(server, stateDir);
+  server.exited.then((why) => {
+    if (stopping) return;
+    console.error(`ImpossibleDB stopped: ${why}`);
+    void stop(EXIT_START_FAILED);
   });
 } catch (err) {
-  if (stopping) await new Promise(() => {}); // stop() exits.
-  fail(`could not start: ${err instanceof Error ? err.message : String(err)}`);
+  // Stopped while starting: stop() exits once everything is down.
+  if (!stopping) fail(`could not start: ${err instanceof Error ? err.message : String(err)}`);
 }
-printBanner(server, stateDir);
-server.exited.then((why) => {
-  if (stopping) return;
-  console.error(`ImpossibleDB stopped: ${why}`);
-  void stop(EXIT_START_FAILED);
-});
 
 /** PORT and FRONTDOOR_PORT, checked; exits with a plain message when either is not a port. */
 function readPorts() {
@@ -77,10 +77,13 @@ function readPorts() {
   return ports;
 }
 
+/** Stops the servers, started or still starting, then exits with `code`. */
 async function stop(code) {
   if (stopping) return;
   stopping = true;
+  // A start still under way stops what it has started and rejects.
   aborter.abort(new Error("stopped"));
+  const server = await starting.catch(() => null);
   await server?.stop();
   process.exit(code);
 }

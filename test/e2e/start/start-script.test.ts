@@ -199,6 +199,23 @@ describe("npm start: its servers never outlive it", () => {
     await expectAllGone(tree, s.ports);
   });
 
+  it("Ctrl-C (SIGINT) while the servers are still starting stops what has started", async () => {
+    const ports = { worker: await freePort(), frontdoor: await freePort() };
+    const s = runStart(ports);
+    // As soon as workerd runs, which is before the Worker answers and the
+    // front door starts.
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!descendants(s.child.pid!).some((pid) => procStat(pid)?.command === "workerd")) {
+      if (Date.now() > deadline || s.child.exitCode !== null) throw new Error(`workerd never started:\n${s.output()}`);
+      await sleep(50);
+    }
+    s.tree = descendants(s.child.pid!);
+
+    s.child.kill("SIGINT");
+    expect(await s.exit).toEqual({ code: 0, signal: null });
+    await expectAllGone(s.tree, ports);
+  });
+
   it("when npm itself is killed outright, the shell, start.mjs and every server stop within seconds", async () => {
     const s = await startServing({ viaNpm: true });
     const tree = s.tree;
