@@ -35,11 +35,11 @@ let server = null;
 let current = null;
 let interrupted = false;
 
-for (const signal of ["SIGINT", "SIGTERM"]) {
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {
     interrupted = true;
     if (current !== null) killGroup(current.pid, signal);
-    void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    void cleanup().then(() => process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[signal]));
   });
 }
 

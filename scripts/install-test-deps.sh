@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the test suites need beyond `npm ci`, on a fresh Debian
 # machine: Chromium for the browser test (playwright-core drives Debian's
-# build; `npx playwright install` cannot download one here). Safe to run
-# again: each step is skipped when its tool is already there. The Go and
-# Python clients add their own steps below.
+# build; `npx playwright install` cannot download one here) and jq for the
+# README's snippets. Safe to run again: each step is skipped when its tool
+# is already there. The Go and Python clients add their own steps below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,15 @@ apt_install() {
   fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
+
+# jq: the README's transaction example uses it, and the readme suite runs
+# that example as written.
+if ! command -v jq >/dev/null; then
+  step "install jq (README snippets)"
+  apt_install jq
+else
+  echo "jq: $(jq --version)"
+fi
 
 if [ ! -x /usr/bin/chromium ]; then
   step "install chromium (browser test)"

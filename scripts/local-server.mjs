@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const FRONTDOOR_MAIN = path.join(ROOT, "frontdoor", "dist", "frontdoor", "src", "main.js");
+/** Runs each server so that it stops when this process dies (see the script). */
+const CHILD_GUARD = path.join(ROOT, "scripts", "child-guard.mjs");
 
 /** How long the Worker may take to answer after `wrangler dev` starts. */
 const WORKER_READY_TIMEOUT_MS = 120_000;
@@ -18,8 +20,14 @@ const WORKER_READY_TIMEOUT_MS = 120_000;
 const FRONTDOOR_READY_TIMEOUT_MS = 30_000;
 /** Pause between readiness probes of the Worker. */
 const READY_POLL_INTERVAL_MS = 250;
-/** How long a stopped process may take to exit before it is killed. */
+/**
+ * How long a stopped server may take to exit before its guard is killed.
+ * Longer than the guard's own grace (GUARD_GRACE_MS, 2 s, in
+ * child-guard.mjs), so that the guard has killed its server by then.
+ */
 const STOP_GRACE_MS = 5_000;
+/** The path of the Worker's plain HTTP health check (src/server/health.ts). */
+const HEALTH_PATH = "/healthz";
 
 /** A free TCP port on 127.0.0.1, as the OS hands it out. */
 export function freePort() {
@@ -38,9 +46,13 @@ export function freePort() {
  *
  * options: workerPort, frontdoorPort, inspectorPort (optional), stateDir,
  * output: "inherit" to pass their output through, or a file path to write it
- * to.
+ * to; signal (optional): an AbortSignal that stops whatever has started and
+ * makes the start fail.
  * Resolves to { workerUrl, grpcTarget, stop(), exited } where `exited`
  * resolves with a message if either process exits while the servers run.
+ *
+ * Each server runs under scripts/child-guard.mjs, so it stops when this
+ * process dies, even by SIGKILL; `stop()` is still the orderly way.
  */
 export async function startLocalServer(options) {
   if (!existsSync(FRONTDOOR_MAIN)) throw new Error(`${FRONTDOOR_MAIN} is missing: run 'npm run build' first`);
@@ -54,8 +66,11 @@ export async function startLocalServer(options) {
   const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false" };
   const children = [];
   const stop = () => Promise.all(children.map(stopChild));
+  const onAbort = () => void stop();
+  options.signal?.addEventListener("abort", onAbort, { once: true });
 
   try {
+    options.signal?.throwIfAborted();
     const wranglerArgs = ["dev", "--port", String(options.workerPort), "--ip", host, "--persist-to", options.stateDir, "--show-interactive-dev-session=false"];
     if (options.inspectorPort !== undefined) wranglerArgs.push("--inspector-port", String(options.inspectorPort));
     const worker = launch(path.join(bin, "wrangler"), wranglerArgs, env, sink, "worker");
@@ -66,10 +81,13 @@ export async function startLocalServer(options) {
     const frontdoor = launch(path.join(bin, "node"), [FRONTDOOR_MAIN], frontdoorEnv, sink, "frontdoor");
     children.push(frontdoor);
     await waitForLine(frontdoor, /frontdoor listening on/, FRONTDOOR_READY_TIMEOUT_MS);
+    options.signal?.throwIfAborted();
   } catch (err) {
     await stop();
     sink?.end();
-    throw err;
+    throw options.signal?.aborted ? options.signal.reason : err;
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
   }
 
   const exited = Promise.race(children.map((c) => c.exited.then((how) => `${c.name} exited (${how})`)));
@@ -85,9 +103,13 @@ export async function startLocalServer(options) {
 }
 
 function launch(command, args, env, sink, name) {
-  // Each child leads its own process group, so stopping it also stops what
-  // it started (wrangler runs workerd).
-  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  // The guard runs `command` in a process group of its own and stops that
+  // whole group (wrangler runs workerd) when told to or when this process
+  // dies: it watches the pipe on its stdin, which nothing writes to and the
+  // kernel closes when this process ends. The guard is detached from our
+  // own group, so only we decide when it stops.
+  const node = path.join(ROOT, "node_modules", ".bin", "node");
+  const child = spawn(node, [CHILD_GUARD, command, ...args], { cwd: ROOT, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
   const lines = [];
   const listeners = new Set();
   for (const stream of [child.stdout, child.stderr]) {
@@ -106,12 +128,11 @@ function launch(command, args, env, sink, name) {
 async function stopChild(c) {
   if (c.stopped || c.child.exitCode !== null || c.child.signalCode !== null) return;
   c.stopped = true;
+  // The guard stops its server's group and exits once the server has.
   killGroup(c.child.pid, "SIGTERM");
   const timer = setTimeout(() => killGroup(c.child.pid, "SIGKILL"), STOP_GRACE_MS);
   await c.exited;
   clearTimeout(timer);
-  // workerd may outlive wrangler for a moment; make sure the group is gone.
-  killGroup(c.child.pid, "SIGKILL");
 }
 
 function killGroup(pid, signal) {
@@ -128,13 +149,19 @@ async function waitForWorker(url, worker) {
   worker.exited.then((how) => (exitedHow = how));
   while (Date.now() < deadline) {
     if (exitedHow !== null) throw new Error(`wrangler dev exited (${exitedHow}) before the Worker answered`);
+    let res;
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      return;
+      res = await fetch(url + HEALTH_PATH, { signal: AbortSignal.timeout(2_000) });
     } catch {
+      // Not listening yet.
       await new Promise((r) => setTimeout(r, READY_POLL_INTERVAL_MS));
+      continue;
     }
+    const body = await res.text();
+    if (res.ok) return;
+    // The Worker runs but says it cannot serve (a broken configuration):
+    // waiting longer would not help.
+    throw new Error(`the Worker answered ${res.status} at ${url}${HEALTH_PATH}: ${body.trim()}`);
   }
   throw new Error(`the Worker did not answer at ${url} within ${WORKER_READY_TIMEOUT_MS} ms`);
 }

@@ -1,7 +1,8 @@
 /**
  * Turns a fetch Request into a Connect call: finds the handler by path,
  * answers CORS preflights, and passes the Worker's bindings to the service
- * as context values.
+ * as context values. `GET /healthz` is answered here too, before Connect,
+ * so a plain HTTP client can probe the Worker.
  */
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
@@ -10,6 +11,7 @@ import type { Env } from "../env.js";
 import { guardBinaryRequest, malformedRequestKey } from "./binary-guard.js";
 import { envKey } from "./context.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
+import { HEALTH_PATH, healthResponse } from "./health.js";
 
 /** A Worker-style fetch function. */
 export type FetchHandler = (request: Request, env: Env) => Promise<Response>;
@@ -21,6 +23,7 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     const origin = request.headers.get("Origin");
     if (request.method === "OPTIONS") return preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
     const url = new URL(request.url);
+    if (url.pathname === HEALTH_PATH) return healthResponse(request, env);
     const handler = byPath.get(url.pathname);
     const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
     const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);

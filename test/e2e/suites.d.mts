@@ -1,0 +1,9 @@
+/** Types for suites.mjs, which the harness (plain Node) and TypeScript tests both read. */
+export interface Suite {
+  /** The name `--suite NAME` selects. */
+  name: string;
+  /** The command and its arguments, run from the repository root. */
+  command: string[];
+}
+
+export declare const SUITES: Suite[];
