@@ -1,0 +1,194 @@
+/**
+ * Field names that JavaScript gives meaning to (`__proto__`, `constructor`,
+ * `toString`, ...) are ordinary field names on every path, through the
+ * Connect API (JSON and binary) to real Durable Objects and back: stored,
+ * read, listed, queried, masked, projected, grouped and aggregated exactly,
+ * in transactions and batches too. And no request changes a global object
+ * of the isolate, whatever names it uses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { env } from "cloudflare:test";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { Aggregation_Function, FieldFilter_Operator } from "../../gen/impossibledb/v1/query_pb.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { clusterConfig } from "../../src/env.js";
+import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
+import { diffGlobals, HOSTILE_KEYS, snapshotGlobals } from "../support/global-snapshot.js";
+import { connectClient, rawFetch } from "./helpers.js";
+
+const clients = {
+  json: { db: connectClient(CollectionService), query: connectClient(QueryService), tx: connectClient(TransactionService) },
+  binary: {
+    db: connectClient(CollectionService, { binary: true }),
+    query: connectClient(QueryService, { binary: true }),
+    tx: connectClient(TransactionService, { binary: true }),
+  },
+};
+const config = clusterConfig(env);
+const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
+
+// JSON.parse, like protobuf-es, makes `__proto__` an own data property; an object literal would set the prototype.
+const json = (text: string) => JSON.parse(text) as JsonObject;
+
+/** JSON text with map keys sorted, so data compares exactly whatever the key order and whatever the keys. */
+function canonical(value: JsonValue | undefined): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function idsOnTwoShards(collection: string, prefix: string): [string, string] {
+  const first = `${prefix}0`;
+  for (let i = 1; ; i++) if (router.shardFor(collection, `${prefix}${i}`) !== router.shardFor(collection, first)) return [first, `${prefix}${i}`];
+}
+
+async function postJson(service: string, method: string, body: string): Promise<{ status: number; body: string }> {
+  const res = await rawFetch(`/impossibledb.v1.${service}/${method}`, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  return { status: res.status, body: await res.text() };
+}
+
+let before: ReturnType<typeof snapshotGlobals>;
+beforeAll(() => {
+  before = snapshotGlobals();
+});
+
+describe("the reported request", () => {
+  it("UpdateDocument of __proto__.z under a mask stores the field, once, and answers with it", async () => {
+    const { db } = clients.json;
+    const set = await db.setDocument({ ref: { collection: "proto", id: "r1" }, data: { x: 1 } });
+    const res = await postJson(
+      "CollectionService",
+      "UpdateDocument",
+      '{"ref":{"collection":"proto","id":"r1"},"patch":{"data":{"__proto__":{"z":1}},"updateMask":{"fieldPaths":["__proto__.z"]}}}',
+    );
+    expect(res.status, res.body).toBe(200);
+    const after = (await db.getDocument({ ref: { collection: "proto", id: "r1" } })).document!;
+    expect(canonical(after.data)).toBe('{"__proto__":{"z":1},"x":1}');
+    expect(after.version).toBe(set.document!.version + 1n);
+    expect(canonical((JSON.parse(res.body) as { document: { data: JsonObject } }).document.data)).toBe('{"__proto__":{"z":1},"x":1}');
+  });
+});
+
+describe.each(Object.keys(clients) as Array<keyof typeof clients>)("over Connect %s", (protocol) => {
+  const { db, query, tx } = clients[protocol];
+
+  describe.each(HOSTILE_KEYS)("a field named %s", (key) => {
+    const k = JSON.stringify(key);
+    const collection = `hk_${protocol}`;
+    const id = `${protocol}-${key}`;
+    const ref = { collection, id };
+    const data = json(`{${k}:{${k}:1,"n":2},"arr":[{${k}:{${k}:"deep"}}],"m":{"a":{"b":{${k}:true}}}}`);
+
+    it("round-trips through set, get, list and a read mask", async () => {
+      const set = await db.setDocument({ ref, data });
+      expect(canonical(set.document!.data)).toBe(canonical(data));
+      expect(canonical((await db.getDocument({ ref })).document!.data)).toBe(canonical(data));
+      const listed = await db.listDocuments({ collection, pageSize: 100 });
+      expect(canonical(listed.documents.find((d) => d.id === id)!.data)).toBe(canonical(data));
+      const masked = await db.getDocument({ ref, mask: { fieldPaths: [`${key}.${key}`, `m.a.b.${key}`] } });
+      expect(canonical(masked.document!.data)).toBe(canonical(json(`{${k}:{${k}:1},"m":{"a":{"b":{${k}:true}}}}`)));
+    });
+
+    it("is set, replaced and removed by masked updates, deep in maps", async () => {
+      const v0 = (await db.setDocument({ ref, data })).document!.version;
+      const up = await db.updateDocument({ ref, patch: { data: json(`{${k}:{"n":3},"m":{"a":{${k}:{${k}:0}}}}`), updateMask: { fieldPaths: [`${key}.n`, `m.a.${key}.${key}`] } } });
+      const expected = json(`{${k}:{${k}:1,"n":3},"arr":[{${k}:{${k}:"deep"}}],"m":{"a":{"b":{${k}:true},${k}:{${k}:0}}}}`);
+      expect(canonical(up.document!.data)).toBe(canonical(expected));
+      expect(up.document!.version).toBe(v0 + 1n);
+      const removed = await db.updateDocument({ ref, patch: { data: {}, updateMask: { fieldPaths: [key] } } });
+      expect(canonical(removed.document!.data)).toBe(canonical(json(`{"arr":[{${k}:{${k}:"deep"}}],"m":{"a":{"b":{${k}:true},${k}:{${k}:0}}}}`)));
+      expect(canonical((await db.getDocument({ ref })).document!.data)).toBe(canonical(removed.document!.data));
+    });
+
+    it("is filtered on (structured, with a map operand, and AIP-160), selected, grouped and aggregated", async () => {
+      const qc = `hkq_${protocol}_${key.replace(/[^A-Za-z0-9]/g, "")}`;
+      await db.batchWriteDocuments({
+        writes: [
+          { ref: { collection: qc, id: "a" }, operation: { case: "set", value: json(`{${k}:{${k}:1,"n":2},"m":{${k}:{"x":[1]}}}`) } },
+          { ref: { collection: qc, id: "b" }, operation: { case: "set", value: json(`{${k}:{${k}:1,"n":5},"m":{"other":1}}`) } },
+          { ref: { collection: qc, id: "c" }, operation: { case: "set", value: json(`{"n":7}`) } },
+        ],
+      });
+      const operand = { kind: { case: "structValue" as const, value: { fields: { [key]: { kind: { case: "structValue" as const, value: { fields: { x: { kind: { case: "listValue" as const, value: { values: [{ kind: { case: "numberValue" as const, value: 1 } }] } } } } } } } } } } };
+      // The operand's own key must be `key` even for __proto__; build its fields through JSON.
+      operand.kind.value.fields = JSON.parse(`{${k}:${JSON.stringify(operand.kind.value.fields[key])}}`) as typeof operand.kind.value.fields;
+      const byMap = await query.runQuery({
+        query: { collection: qc, where: { filterType: { case: "fieldFilter", value: { field: "m", op: FieldFilter_Operator.EQUAL, value: operand } } }, select: { fieldPaths: [`${key}.n`] } },
+      });
+      expect(byMap.documents.map((d) => [d.id, canonical(d.data)])).toEqual([["a", canonical(json(`{${k}:{"n":2}}`))]]);
+      const byText = await query.runQuery({ query: { collection: qc, filter: `${key}.${key} = 1 AND ${key}.n > 3`, select: { fieldPaths: [key] } } });
+      expect(byText.documents.map((d) => [d.id, canonical(d.data)])).toEqual([["b", canonical(json(`{${k}:{${k}:1,"n":5}}`))]]);
+      const present = await query.runQuery({ query: { collection: qc, filter: `${key}:*` } });
+      expect(present.documents.map((d) => d.id)).toEqual(["a", "b"]);
+      const agg = await query.runAggregationQuery({
+        query: { collection: qc },
+        groupBy: [`${key}.${key}`, `m.${key}`],
+        aggregations: [{ alias: "total", function: Aggregation_Function.SUM, field: `${key}.n` }],
+      });
+      expect(agg.groups.map((g) => [canonical(g.key.map((v) => (v.kind.case === "structValue" ? "map" : toJson(ValueSchema, v)))), canonical(toJson(ValueSchema, g.results["total"]!))])).toEqual([
+        ['[null,null]', "0"],
+        ['[1,null]', "5"],
+        ['[1,"map"]', "2"],
+      ]);
+    });
+
+    it("is written by transactions across shards, CommitBatch and BatchWriteDocuments", async () => {
+      const tc = `hkt_${protocol}`;
+      const [a, b] = idsOnTwoShards(tc, `${key.replace(/[^A-Za-z0-9]/g, "")}-`);
+      await db.setDocument({ ref: { collection: tc, id: b }, data: json(`{${k}:{"keep":1}}`) });
+      const { transaction } = await tx.beginTransaction({});
+      const committed = await tx.commit({
+        transaction,
+        writes: [
+          { ref: { collection: tc, id: a }, operation: { case: "set", value: data } },
+          { ref: { collection: tc, id: b }, operation: { case: "update", value: { data: json(`{${k}:{${k}:9}}`), updateMask: { fieldPaths: [`${key}.${key}`] } } } },
+        ],
+      });
+      expect(canonical(committed.results[0]!.document!.data)).toBe(canonical(data));
+      expect(canonical(committed.results[1]!.document!.data)).toBe(canonical(json(`{${k}:{"keep":1,${k}:9}}`)));
+      const read = await db.batchGetDocuments({ refs: [{ collection: tc, id: a }, { collection: tc, id: b }] });
+      expect(read.results.map((r) => canonical(r.document!.data))).toEqual([canonical(data), canonical(json(`{${k}:{"keep":1,${k}:9}}`))]);
+      const batch = await tx.commitBatch({
+        writes: [{ ref: { collection: tc, id: a }, operation: { case: "update", value: { data: json(`{${k}:[{${k}:1}]}`), updateMask: { fieldPaths: [key] } } } }],
+      });
+      expect(canonical(batch.results[0]!.document!.data)).toBe(canonical(json(`{${k}:[{${k}:1}],"arr":[{${k}:{${k}:"deep"}}],"m":{"a":{"b":{${k}:true}}}}`)));
+      const written = await db.batchWriteDocuments({
+        writes: [{ ref: { collection: tc, id: b }, operation: { case: "update", value: { data: json(`{${k}:{"keep":2}}`), updateMask: { fieldPaths: [`${key}.keep`] } } } }],
+      });
+      expect(canonical(written.results[0]!.document!.data)).toBe(canonical(json(`{${k}:{"keep":2,${k}:9}}`)));
+    });
+  });
+});
+
+describe("global objects", () => {
+  it("are unchanged by requests that name the prototype chain in masks, selects, filters and group-by", async () => {
+    const { db, query, tx } = clients.json;
+    const ref = { collection: "pollute", id: "p1" };
+    await db.setDocument({ ref, data: json(`{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}}}`) });
+    const paths = ["__proto__.polluted", "constructor.prototype.polluted", "__proto__.toString", "a.__proto__.polluted", "__proto__.__proto__.polluted"];
+    for (const path of paths) {
+      await db.getDocument({ ref, mask: { fieldPaths: [path] } });
+      await db.updateDocument({ ref, patch: { data: json(`{"__proto__":{"polluted":"yes"}}`), updateMask: { fieldPaths: ["__proto__.polluted"] } } });
+      await db.updateDocument({ ref: { collection: "pollute", id: "p2" }, patch: { data: {}, updateMask: { fieldPaths: [path] } } }).catch(() => undefined);
+      await query.runQuery({ query: { collection: "pollute", filter: `${path} = "yes"`, select: { fieldPaths: [path] } } });
+      await query.runAggregationQuery({ query: { collection: "pollute" }, groupBy: [path], aggregations: [{ alias: "n", function: Aggregation_Function.MAX, field: path }] });
+      await tx.commitBatch({ writes: [{ ref, operation: { case: "update", value: { data: {}, updateMask: { fieldPaths: [path] } } } }] });
+      await db.listDocuments({ collection: "pollute", pageSize: 10, mask: { fieldPaths: [path] } });
+    }
+    expect(diffGlobals(before, snapshotGlobals())).toEqual([]);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+});
+
+// A polluted Object.prototype would break every later test in this isolate: undo additions even after a failure.
+afterAll(() => {
+  for (const key of Reflect.ownKeys(Object.prototype)) {
+    if (!before.has(`Object.prototype.${String(key)}`)) delete (Object.prototype as Record<PropertyKey, unknown>)[key];
+  }
+});
