@@ -22,10 +22,3 @@ export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
 export function getOwn<T>(obj: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(obj, key) ? obj[key] : undefined;
 }
-
-/** A plain object from entries, each key an own property (like Object.fromEntries, typed for JSON). */
-export function objectFromEntries<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const [key, value] of entries) setOwn(out, key, value);
-  return out;
-}
