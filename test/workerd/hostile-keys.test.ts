@@ -11,7 +11,8 @@ import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { env } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
-import { Aggregation_Function, FieldFilter_Operator } from "../../gen/impossibledb/v1/query_pb.js";
+import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { Aggregation_Function, FieldFilter_Operator, Order_Direction } from "../../gen/impossibledb/v1/query_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
@@ -163,6 +164,39 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)("over Connect
       });
       expect(canonical(written.results[0]!.document!.data)).toBe(canonical(json(`{${k}:{"keep":2,${k}:9}}`)));
     });
+  });
+});
+
+describe("the other read paths", () => {
+  it("an index and a sort on __proto__.n, StreamQuery, ExportDocuments and transactional reads keep __proto__", async () => {
+    const { db, query, tx } = clients.json;
+    const admin = connectClient(AdminService);
+    const docs = [3, 1, 2].map((n) => ({ id: `s${n}`, data: json(`{"__proto__":{"n":${n},"constructor":"c${n}"}}`) }));
+    await db.batchWriteDocuments({ writes: docs.map((d) => ({ ref: { collection: "protoidx", id: d.id }, operation: { case: "set" as const, value: d.data } })) });
+    const index = (await admin.createIndex({ index: { collection: "protoidx", fields: [{ field: "__proto__.n" }] } })).index!;
+    const sorted = await query.runQuery({
+      query: { collection: "protoidx", filter: "__proto__.n >= 2", orderBy: [{ field: "__proto__.n", direction: Order_Direction.DESCENDING }] },
+      explain: true,
+    });
+    expect(sorted.documents.map((d) => [d.id, canonical(d.data)])).toEqual([
+      ["s3", canonical(docs[0]!.data)],
+      ["s2", canonical(docs[2]!.data)],
+    ]);
+    const answering = sorted.plan!.shards.filter((s) => !s.pruned && s.rowsReturned > 0n);
+    expect(answering.length).toBeGreaterThan(0);
+    expect(answering.every((s) => s.index === index.id), JSON.stringify(answering.map((s) => s.sqlPlan))).toBe(true);
+    const streamed: string[] = [];
+    for await (const res of query.streamQuery({ query: { collection: "protoidx", orderBy: [{ field: "__proto__.n" }], select: { fieldPaths: ["__proto__.constructor"] } } })) {
+      if (res.result.case === "document") streamed.push(canonical(res.result.value.data));
+    }
+    expect(streamed).toEqual([1, 2, 3].map((n) => `{"__proto__":{"constructor":"c${n}"}}`));
+    const exported: string[] = [];
+    for await (const batch of admin.exportDocuments({ collection: "protoidx", batchSize: 2 })) exported.push(...batch.documents.map((d) => canonical(d.data)));
+    expect(exported.sort()).toEqual(docs.map((d) => canonical(d.data)).sort());
+    const { transaction } = await tx.beginTransaction({});
+    const { reads } = await tx.getDocuments({ transaction, refs: docs.map((d) => ({ collection: "protoidx", id: d.id })) });
+    expect(reads.map((r) => canonical(r.document!.data))).toEqual(docs.map((d) => canonical(d.data)));
+    await tx.rollback({ transaction });
   });
 });
 
