@@ -9,8 +9,13 @@
  * for the whole isolate. Reading `obj["constructor"]` finds an inherited
  * function where the document has no field. So every object built or read
  * by a user's key goes through these functions, which deal only in own data
- * properties. Objects keep Object.prototype (not a null prototype) so they
- * stay ordinary JSON objects for protobuf-es, JSON and structured clone.
+ * properties.
+ *
+ * Objects keep Object.prototype; a null prototype is not an option here:
+ * Workers RPC refuses (DataCloneError) any object whose prototype is not
+ * Object.prototype, null included, while it carries an own `__proto__` key
+ * intact both ways (test/workerd/hostile-keys.test.ts). So user data stays
+ * plain `{}` with own properties, and can cross to Durable Objects as is.
  */
 
 /** Sets own property `key` of `obj`, whatever the key; never invokes a setter (such as `__proto__`'s). */
