@@ -130,14 +130,18 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)("over Connect
       expect(present.documents.map((d) => d.id)).toEqual(["a", "b"]);
       const agg = await query.runAggregationQuery({
         query: { collection: qc },
-        groupBy: [`${key}.${key}`, `m.${key}`],
+        groupBy: [`${key}.${key}`, "m"],
         aggregations: [{ alias: "total", function: Aggregation_Function.SUM, field: `${key}.n` }],
       });
-      expect(agg.groups.map((g) => [canonical(g.key.map((v) => (v.kind.case === "structValue" ? "map" : toJson(ValueSchema, v)))), canonical(toJson(ValueSchema, g.results["total"]!))])).toEqual([
-        ['[null,null]', "0"],
-        ['[1,null]', "5"],
-        ['[1,"map"]', "2"],
-      ]);
+      // Group keys are maps here, one of them keyed by `key`; maps tie in the order, so compare as a set.
+      const groups = agg.groups.map((g) => [canonical(g.key.map((v) => toJson(ValueSchema, v))), canonical(toJson(ValueSchema, g.results["total"]!))]);
+      expect(groups.sort()).toEqual(
+        [
+          [canonical([null, null]), "0"],
+          [canonical([1, json(`{${k}:{"x":[1]}}`)]), "2"],
+          [canonical([1, { other: 1 }]), "5"],
+        ].sort(),
+      );
     });
 
     it("is written by transactions across shards, CommitBatch and BatchWriteDocuments", async () => {
