@@ -19,7 +19,7 @@ import { clusterConfig } from "../../src/env.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import { shardStub } from "../../src/shards/shard-client.js";
 import { diffGlobals, HOSTILE_KEYS, snapshotGlobals } from "../support/global-snapshot.js";
-import { connectClient, rawFetch } from "./helpers.js";
+import { connectClient, grpcWebClient, rawFetch } from "./helpers.js";
 
 const clients = {
   json: { db: connectClient(CollectionService), query: connectClient(QueryService), tx: connectClient(TransactionService) },
@@ -74,6 +74,16 @@ describe("the reported request", () => {
     expect(canonical(after.data)).toBe('{"__proto__":{"z":1},"x":1}');
     expect(after.version).toBe(set.document!.version + 1n);
     expect(canonical((JSON.parse(res.body) as { document: { data: JsonObject } }).document.data)).toBe('{"__proto__":{"z":1},"x":1}');
+  });
+
+  it("SetDocument and GetDocument keep a nested __proto__ over gRPC-Web too", async () => {
+    const grpcWeb = grpcWebClient(CollectionService);
+    const data = json('{"__proto__":{"__proto__":{"z":[{"__proto__":1}]}},"x":1}');
+    const set = await grpcWeb.setDocument({ ref: { collection: "proto", id: "gw" }, data });
+    expect(canonical(set.document!.data)).toBe(canonical(data));
+    expect(canonical((await grpcWeb.getDocument({ ref: { collection: "proto", id: "gw" }, mask: { fieldPaths: ["__proto__.__proto__.z"] } })).document!.data)).toBe(
+      '{"__proto__":{"__proto__":{"z":[{"__proto__":1}]}}}',
+    );
   });
 });
 
