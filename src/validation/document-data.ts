@@ -27,6 +27,8 @@ export interface EncodedDocument {
 const encoder = new TextEncoder();
 // The characters field paths refuse everywhere, quoted or not (field-path.ts).
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// The most characters of a path an error message shows.
+const MESSAGE_PATH_CHARS_MAX = 200;
 
 /** Checks `data` against every document limit and encodes it. */
 export function encodeDocumentData(data: JsonObject): { ok: true; value: EncodedDocument } | Failure {
@@ -83,7 +85,7 @@ function checkShape(root: JsonObject): Failure | null {
       if (childChars !== null && childChars > FIELD_PATH_LENGTH_MAX) {
         return failure(
           "invalid_argument",
-          `field ${childPath.slice(0, 80)}... has a path of ${childChars} characters, over FIELD_PATH_LENGTH_MAX (${FIELD_PATH_LENGTH_MAX}); no mask or filter could name it`,
+          `field ${shortened(childPath)} has a path of ${childChars} characters, over FIELD_PATH_LENGTH_MAX (${FIELD_PATH_LENGTH_MAX}); no mask or filter could name it`,
         );
       }
       stack.push({ value: child, depth: depth + 1, path: childPath, pathChars: childChars });
@@ -101,7 +103,7 @@ function checkShape(root: JsonObject): Failure | null {
  * the top level `__id__`, which filters and sorts read as the document id.
  */
 function checkKey(key: string, parent: string): Failure | null {
-  const where = parent === "" ? "at the top level" : `under ${parent}`;
+  const where = parent === "" ? "at the top level" : `under ${shortened(parent)}`;
   if (key.length === 0) return failure("invalid_argument", `empty field name ${where}`);
   if (encoder.encode(key).length > FIELD_NAME_BYTES_MAX) {
     return failure("invalid_argument", `field name ${where} is over FIELD_NAME_BYTES_MAX (${FIELD_NAME_BYTES_MAX}) bytes`);
@@ -123,6 +125,11 @@ function checkKey(key: string, parent: string): Failure | null {
     return failure("invalid_argument", `field name ${quoted(key.slice(0, 80))} ${where} cannot be written as a field path: ${why}`);
   }
   return null;
+}
+
+// Paths under arrays have no length limit (nothing names them), so messages show a bounded prefix.
+function shortened(path: string): string {
+  return path.length <= MESSAGE_PATH_CHARS_MAX ? path : `${path.slice(0, MESSAGE_PATH_CHARS_MAX)}...`;
 }
 
 // A name as JSON text, with DEL escaped too (JSON leaves it raw), so a message never carries a control character.

@@ -38,6 +38,15 @@ describe("field names on write", () => {
     expect(encodeDocumentData({ [long]: [{ [long]: 1 }] }).ok).toBe(true);
   });
 
+  it("names a deep field by a bounded prefix of its path", () => {
+    const long = "k".repeat(1000);
+    let data: unknown = { "bad\n": 1 };
+    for (let i = 0; i < 9; i++) data = { [long]: [data] };
+    const out = encodeDocumentData(data as JsonObject);
+    expect(out).toMatchObject({ ok: false, kind: "invalid_argument", message: /^field name "bad\\n" under k{200}\.\.\. holds control character U\+000A/ });
+    if (!out.ok) expect(out.message.length).toBeLessThan(400);
+  });
+
   it("keeps names paths can quote: dots, spaces, backquotes, backslashes, non-ASCII, __id__ below the top", () => {
     for (const name of ["a.b", "odd name", "back`quote", "back\\slash", "ключ", "😀", "__proto__", "é\u00a0"]) {
       expect(encodeDocumentData({ [name]: { [name]: 1 } }).ok, name).toBe(true);
