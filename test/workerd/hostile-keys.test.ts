@@ -7,7 +7,7 @@
  * of the isolate, whatever names it uses.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { env } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
@@ -127,9 +127,7 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)("over Connect
           { ref: { collection: qc, id: "c" }, operation: { case: "set", value: json(`{"n":7}`) } },
         ],
       });
-      const operand = { kind: { case: "structValue" as const, value: { fields: { [key]: { kind: { case: "structValue" as const, value: { fields: { x: { kind: { case: "listValue" as const, value: { values: [{ kind: { case: "numberValue" as const, value: 1 } }] } } } } } } } } } } };
-      // The operand's own key must be `key` even for __proto__; build its fields through JSON.
-      operand.kind.value.fields = JSON.parse(`{${k}:${JSON.stringify(operand.kind.value.fields[key])}}`) as typeof operand.kind.value.fields;
+      const operand = fromJson(ValueSchema, json(`{${k}:{"x":[1]}}`));
       const byMap = await query.runQuery({
         query: { collection: qc, where: { filterType: { case: "fieldFilter", value: { field: "m", op: FieldFilter_Operator.EQUAL, value: operand } } }, select: { fieldPaths: [`${key}.n`] } },
       });
