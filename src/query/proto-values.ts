@@ -7,6 +7,7 @@
 import { create, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { FailureError } from "../errors.js";
+import { setOwn } from "../json/own-keys.js";
 import { DOCUMENT_DEPTH_MAX } from "../limits.js";
 
 /** The JSON value of a wire Value; `where` names it in errors. */
@@ -25,8 +26,9 @@ export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue
     case "listValue":
       return kind.value.values.map((v, i) => jsonFromValue(v, `${where}[${i}]`, depth + 1));
     case "structValue": {
+      // Keys are the user's (`__proto__` among them): own properties only, see own-keys.ts.
       const out: Record<string, JsonValue> = {};
-      for (const [k, v] of Object.entries(kind.value.fields)) out[k] = jsonFromValue(v, `${where}.${k}`, depth + 1);
+      for (const [k, v] of Object.entries(kind.value.fields)) setOwn(out, k, jsonFromValue(v, `${where}.${k}`, depth + 1));
       return out;
     }
     case undefined:
@@ -47,6 +49,6 @@ export function valueFromJson(json: JsonValue): Value {
   }
   if (Array.isArray(json)) return create(ValueSchema, { kind: { case: "listValue", value: { values: json.map(valueFromJson) } } });
   const fields: Record<string, Value> = {};
-  for (const [k, v] of Object.entries(json)) fields[k] = valueFromJson(v);
+  for (const [k, v] of Object.entries(json)) setOwn(fields, k, valueFromJson(v));
   return create(ValueSchema, { kind: { case: "structValue", value: { fields } } });
 }

@@ -8,6 +8,7 @@
  * the caller surely did not mean).
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { getOwn, setOwn } from "../json/own-keys.js";
 import { isObject } from "../validation/document-data.js";
 
 type Mask = ReadonlyArray<readonly string[]>;
@@ -41,14 +42,16 @@ export function getPath(root: JsonObject, path: readonly string[]): JsonValue | 
   return node;
 }
 
+// Segments are user-chosen names (`__proto__` among them), so nodes are
+// read and written as own properties only: see own-keys.ts.
 function setPath(root: JsonObject, path: readonly string[], value: JsonValue): void {
   let node = root;
   for (const segment of path.slice(0, -1)) {
-    const next = Object.hasOwn(node, segment) ? node[segment] : undefined;
-    if (!isObject(next)) node[segment] = {};
-    node = node[segment] as JsonObject;
+    let next = getOwn(node, segment);
+    if (!isObject(next)) setOwn<JsonValue>(node, segment, (next = {}));
+    node = next;
   }
-  node[path[path.length - 1]!] = value;
+  setOwn(node, path[path.length - 1]!, value);
 }
 
 function removePath(root: JsonObject, path: readonly string[]): void {
@@ -57,7 +60,9 @@ function removePath(root: JsonObject, path: readonly string[]): void {
     if (!isObject(node) || !Object.hasOwn(node, segment)) return;
     node = node[segment];
   }
-  if (isObject(node)) delete node[path[path.length - 1]!];
+  const last = path[path.length - 1]!;
+  // Deleting an inherited name is a no-op, but say so: only own fields are removed.
+  if (isObject(node) && Object.hasOwn(node, last)) delete node[last];
 }
 
 function isPrefix(a: readonly string[], b: readonly string[]): boolean {

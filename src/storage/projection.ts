@@ -1,7 +1,12 @@
 /**
  * Projections: keeping only the masked fields of a document. Pure.
+ *
+ * Paths are user-chosen names, `__proto__` among them, so the output is
+ * built with own properties only (own-keys.ts): a projection never changes
+ * a prototype, whatever the mask says.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { getOwn, setOwn } from "../json/own-keys.js";
 import { isObject } from "../validation/document-data.js";
 import { getPath } from "./patch.js";
 
@@ -13,11 +18,11 @@ export function project(data: JsonObject, paths: ReadonlyArray<readonly string[]
     if (value === undefined) continue;
     let node = out;
     for (const segment of path.slice(0, -1)) {
-      const next: JsonValue | undefined = node[segment];
-      if (!isObject(next)) node[segment] = {};
-      node = node[segment] as JsonObject;
+      let next = getOwn(node, segment);
+      if (!isObject(next)) setOwn<JsonValue>(node, segment, (next = {}));
+      node = next;
     }
-    node[path[path.length - 1]!] = value;
+    setOwn(node, path[path.length - 1]!, value);
   }
   return out;
 }

@@ -11,9 +11,12 @@ import {
   DOCUMENT_DEPTH_MAX,
   DOCUMENT_FIELDS_MAX,
   FIELD_NAME_BYTES_MAX,
+  FIELD_PATH_LENGTH_MAX,
 } from "../limits.js";
 import type { Failure } from "../errors.js";
 import { failure } from "../errors.js";
+import { ID_FIELD } from "../query/expression.js";
+import { formatFieldPath, parseFieldPath } from "./field-path.js";
 
 /** A document's data, checked and encoded. */
 export interface EncodedDocument {
@@ -22,6 +25,10 @@ export interface EncodedDocument {
 }
 
 const encoder = new TextEncoder();
+// The characters field paths refuse everywhere, quoted or not (field-path.ts).
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// The most characters of a path an error message shows.
+const MESSAGE_PATH_CHARS_MAX = 200;
 
 /** Checks `data` against every document limit and encodes it. */
 export function encodeDocumentData(data: JsonObject): { ok: true; value: EncodedDocument } | Failure {
@@ -35,12 +42,23 @@ export function encodeDocumentData(data: JsonObject): { ok: true; value: Encoded
   return { ok: true, value: { json, bytes } };
 }
 
+// One entry of the walk. `path` is the field's path as a user would write
+// it (map keys in field-path syntax, array elements as [i]), for messages.
+// `pathChars` is the length of that text while the field can be named by a
+// path at all, null under an array (paths never index arrays).
+interface Pending {
+  readonly value: JsonValue;
+  readonly depth: number;
+  readonly path: string;
+  readonly pathChars: number | null;
+}
+
 function checkShape(root: JsonObject): Failure | null {
   if (!isObject(root)) return failure("invalid_argument", "document data must be a JSON object");
-  const stack: Array<{ value: JsonValue; depth: number; path: string }> = [{ value: root, depth: 1, path: "" }];
+  const stack: Pending[] = [{ value: root, depth: 1, path: "", pathChars: 0 }];
   let fields = 0;
   while (stack.length > 0) {
-    const { value, depth, path } = stack.pop()!;
+    const { value, depth, path, pathChars } = stack.pop()!;
     if (typeof value === "number" && !Number.isFinite(value)) {
       return failure("invalid_argument", `field ${path || "(root)"} is ${value}; numbers must be finite`);
     }
@@ -48,31 +66,75 @@ function checkShape(root: JsonObject): Failure | null {
     if (depth > DOCUMENT_DEPTH_MAX) {
       return failure("invalid_argument", `field ${path} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
     }
-    const entries: Array<[string, JsonValue]> = Array.isArray(value)
-      ? value.map((v, i) => [String(i), v])
-      : Object.entries(value);
+    const isArray = Array.isArray(value);
+    const entries: Array<[string, JsonValue]> = isArray ? value.map((v, i) => [String(i), v]) : Object.entries(value);
     fields += entries.length;
     if (fields > DOCUMENT_FIELDS_MAX) {
       return failure("resource_exhausted", `document has more than DOCUMENT_FIELDS_MAX (${DOCUMENT_FIELDS_MAX}) fields`);
     }
     for (const [key, child] of entries) {
-      if (!Array.isArray(value)) {
-        const keyFailure = checkKey(key, path);
-        if (keyFailure !== null) return keyFailure;
+      if (isArray) {
+        stack.push({ value: child, depth: depth + 1, path: `${path}[${key}]`, pathChars: null });
+        continue;
       }
-      stack.push({ value: child, depth: depth + 1, path: path === "" ? key : `${path}.${key}` });
+      const keyFailure = checkKey(key, path);
+      if (keyFailure !== null) return keyFailure;
+      const segment = formatFieldPath([key]);
+      const childPath = path === "" ? segment : `${path}.${segment}`;
+      const childChars = pathChars === null ? null : pathChars + (path === "" ? 0 : 1) + segment.length;
+      if (childChars !== null && childChars > FIELD_PATH_LENGTH_MAX) {
+        return failure(
+          "invalid_argument",
+          `field ${shortened(childPath)} has a path of ${childChars} characters, over FIELD_PATH_LENGTH_MAX (${FIELD_PATH_LENGTH_MAX}); no mask or filter could name it`,
+        );
+      }
+      stack.push({ value: child, depth: depth + 1, path: childPath, pathChars: childChars });
     }
   }
   return null;
 }
 
+/**
+ * Why `key` may not be a field name, or null. There is one grammar for
+ * field names: a name is stored only if a field path (field-path.ts) can
+ * name it, so every stored field can be masked, projected and filtered on.
+ * That refuses empty names, control characters (which paths refuse even
+ * quoted) and names whose quoted form is over FIELD_PATH_LENGTH_MAX; and at
+ * the top level `__id__`, which filters and sorts read as the document id.
+ */
 function checkKey(key: string, parent: string): Failure | null {
-  const where = parent === "" ? "at the top level" : `under ${parent}`;
+  const where = parent === "" ? "at the top level" : `under ${shortened(parent)}`;
   if (key.length === 0) return failure("invalid_argument", `empty field name ${where}`);
   if (encoder.encode(key).length > FIELD_NAME_BYTES_MAX) {
     return failure("invalid_argument", `field name ${where} is over FIELD_NAME_BYTES_MAX (${FIELD_NAME_BYTES_MAX}) bytes`);
   }
+  const control = key.search(CONTROL);
+  if (control >= 0) {
+    const code = key.charCodeAt(control).toString(16).toUpperCase().padStart(4, "0");
+    return failure(
+      "invalid_argument",
+      `field name ${quoted(key)} ${where} holds control character U+${code}; field names must be writable as field paths, and paths refuse control characters`,
+    );
+  }
+  if (parent === "" && key === ID_FIELD) {
+    return failure("invalid_argument", `field name ${ID_FIELD} at the top level is reserved: filters and sorts read it as the document id`);
+  }
+  const parsed = parseFieldPath(formatFieldPath([key]));
+  if (!parsed.ok || parsed.path.length !== 1 || parsed.path[0] !== key) {
+    const why = parsed.ok ? "it reads back as another path" : parsed.message;
+    return failure("invalid_argument", `field name ${quoted(key.slice(0, 80))} ${where} cannot be written as a field path: ${why}`);
+  }
   return null;
+}
+
+// Paths under arrays have no length limit (nothing names them), so messages show a bounded prefix.
+function shortened(path: string): string {
+  return path.length <= MESSAGE_PATH_CHARS_MAX ? path : `${path.slice(0, MESSAGE_PATH_CHARS_MAX)}...`;
+}
+
+// A name as JSON text, with DEL escaped too (JSON leaves it raw), so a message never carries a control character.
+function quoted(name: string): string {
+  return JSON.stringify(name).replace(/\u007f/g, "\\u007f");
 }
 
 /** True for a JSON object (not an array, not null). */

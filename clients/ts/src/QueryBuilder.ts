@@ -101,7 +101,8 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
 
   /** Keeps documents whose `field` compares to `value` by `op`; several where() calls must all hold. */
   where(field: string, op: WhereOperator, value?: JsonValue): this {
-    const operator = OPERATORS[op];
+    // `op` may come from untyped code: an inherited name such as "constructor" is no operator.
+    const operator = Object.hasOwn(OPERATORS, op) ? OPERATORS[op] : undefined;
     if (operator === undefined) throw new ConnectError(`unknown operator ${JSON.stringify(op)}`, Code.InvalidArgument);
     this.filters.push({ filterType: { case: "fieldFilter", value: { field, op: operator, value: value === undefined ? undefined : fromJson(ValueSchema, value) } } });
     return this;
@@ -183,7 +184,11 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
    */
   async aggregate(specs: Record<string, AggregateSpec>, options: { groupBy?: string[] } = {}): Promise<AggregateGroup[]> {
     const query = { collection: this.collection, where: combine(this.filters), filter: this.aip160 };
-    const aggregations = Object.entries(specs).map(([alias, spec]) => ({ alias, function: FUNCTIONS[spec.fn], field: spec.field ?? "" }));
+    const aggregations = Object.entries(specs).map(([alias, spec]) => {
+      // As in where(): only the table's own entries are functions, whatever untyped code passes.
+      if (!Object.hasOwn(FUNCTIONS, spec.fn)) throw new ConnectError(`unknown aggregate function ${JSON.stringify(spec.fn)}`, Code.InvalidArgument);
+      return { alias, function: FUNCTIONS[spec.fn], field: spec.field ?? "" };
+    });
     const res = await this.services.query.runAggregationQuery({ query, aggregations, groupBy: options.groupBy ?? [] });
     return res.groups.map((g) => ({
       key: g.key.map((v) => toJson(ValueSchema, v)),

@@ -39,7 +39,13 @@ export type Document = Message<"impossibledb.v1.Document"> & {
   id: string;
 
   /**
-   * The document's fields. Numbers are IEEE-754 doubles, as in JSON.
+   * The document's fields. Numbers are IEEE-754 doubles, as in JSON. Every
+   * field name, at any depth, must be expressible as a field path (see
+   * DocumentMask): not empty, no control characters (U+0000-U+001F, U+007F),
+   * at most 1,500 UTF-8 bytes, and not `__id__` at the top level, which
+   * filters and sorts read as the document id. A write whose data breaks
+   * this fails with INVALID_ARGUMENT and stores nothing; so every stored field
+   * can be masked, projected and filtered on.
    *
    * @generated from field: google.protobuf.Struct data = 3;
    */
@@ -119,8 +125,11 @@ export const DocumentRefSchema: GenMessage<DocumentRef> = /*@__PURE__*/
  */
 export type DocumentMask = Message<"impossibledb.v1.DocumentMask"> & {
   /**
-   * Dotted field paths. Each segment is 1 to 128 characters of letters,
-   * digits and underscores, not starting with a digit; at most 20 segments.
+   * Dotted field paths, such as `address.city`. A segment is an identifier
+   * (letters, digits and underscores, not starting with a digit) or any
+   * other name between backquotes, where \` stands for a backquote and \\
+   * for a backslash: `` `first name`.initial ``. Control characters are
+   * refused; at most 20 segments and 1,500 characters.
    *
    * @generated from field: repeated string field_paths = 1;
    */

@@ -35,7 +35,13 @@ type Document struct {
 	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
 	// The document's id, unique within its collection.
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
-	// The document's fields. Numbers are IEEE-754 doubles, as in JSON.
+	// The document's fields. Numbers are IEEE-754 doubles, as in JSON. Every
+	// field name, at any depth, must be expressible as a field path (see
+	// DocumentMask): not empty, no control characters (U+0000-U+001F, U+007F),
+	// at most 1,500 UTF-8 bytes, and not `__id__` at the top level, which
+	// filters and sorts read as the document id. A write whose data breaks
+	// this fails with INVALID_ARGUMENT and stores nothing; so every stored field
+	// can be masked, projected and filtered on.
 	Data *structpb.Struct `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
 	// Grows on every write of the document and is never reused, not even
 	// after the document is deleted and created again, so equal versions mean
@@ -187,8 +193,11 @@ func (x *DocumentRef) GetId() string {
 // would silently change the names of document fields.
 type DocumentMask struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Dotted field paths. Each segment is 1 to 128 characters of letters,
-	// digits and underscores, not starting with a digit; at most 20 segments.
+	// Dotted field paths, such as `address.city`. A segment is an identifier
+	// (letters, digits and underscores, not starting with a digit) or any
+	// other name between backquotes, where \` stands for a backquote and \\
+	// for a backslash: “ `first name`.initial “. Control characters are
+	// refused; at most 20 segments and 1,500 characters.
 	FieldPaths    []string `protobuf:"bytes,1,rep,name=field_paths,json=fieldPaths,proto3" json:"field_paths,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
