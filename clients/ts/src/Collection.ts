@@ -8,6 +8,7 @@ import { snapshot, writeOutcome, wirePrecondition, type DocumentSnapshot, type W
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
 import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
+import { checkedData } from "./values.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
 
 /** Options of a read. */
@@ -55,7 +56,7 @@ export class Collection<T extends JsonObject = JsonObject> {
 
   /** Writes a document whole, creating it if it is missing (an upsert). */
   async put(id: string, data: T, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.setDocument({ ref: this.ref(id), data, precondition: wirePrecondition(options?.precondition) });
+    const res = await this.services.collection.setDocument({ ref: this.ref(id), data: checkedData(this.where(id), data), precondition: wirePrecondition(options?.precondition) });
     return snapshot<T>(required(res.document, "SetDocument"));
   }
 
@@ -78,7 +79,7 @@ export class Collection<T extends JsonObject = JsonObject> {
 
   /** Creates a document; fails with ALREADY_EXISTS when it exists. */
   async create(id: string, data: T): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.createDocument({ ref: this.ref(id), data });
+    const res = await this.services.collection.createDocument({ ref: this.ref(id), data: checkedData(this.where(id), data) });
     return snapshot<T>(required(res.document, "CreateDocument"));
   }
 
@@ -86,7 +87,7 @@ export class Collection<T extends JsonObject = JsonObject> {
   async update(id: string, patch: Partial<T> & JsonObject, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
     const res = await this.services.collection.updateDocument({
       ref: this.ref(id),
-      patch: { data: patch, updateMask: options?.mask === undefined ? undefined : { fieldPaths: options.mask } },
+      patch: { data: checkedData(this.where(id), patch), updateMask: options?.mask === undefined ? undefined : { fieldPaths: options.mask } },
       precondition: wirePrecondition(options?.precondition),
     });
     return snapshot<T>(required(res.document, "UpdateDocument"));
@@ -133,6 +134,11 @@ export class Collection<T extends JsonObject = JsonObject> {
 
   private ref(id: string) {
     return { collection: this.name, id };
+  }
+
+  /** How errors name a document: `users/alice`. */
+  private where(id: string): string {
+    return `${this.name}/${id}`;
   }
 }
 
