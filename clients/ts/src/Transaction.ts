@@ -128,13 +128,21 @@ export class Transaction {
   private async readNow(refs: { collection: string; id: string }[]): Promise<(DocumentSnapshot | null)[]> {
     this.assertOpen();
     const transaction = await this.begin();
-    const res = await this.services.transaction.getDocuments({ transaction, refs });
-    res.reads.forEach((r, i) => {
-      const ref = refs[i]!;
-      const key = JSON.stringify([ref.collection, ref.id, String(r.version)]);
-      if (!this.readVersions.has(key)) this.readVersions.set(key, { ref, version: r.version });
-    });
-    return res.reads.map((r) => (r.document === undefined ? null : snapshot(r.document)));
+    const out: (DocumentSnapshot | null)[] = [];
+    // The server answers a prefix of the refs when the rest would not fit
+    // its response limit; each call answers at least one.
+    for (let rest = refs, calls = 0; rest.length > 0 && calls < refs.length; calls++) {
+      const res = await this.services.transaction.getDocuments({ transaction, refs: rest });
+      if (res.reads.length === 0) throw new ConnectError("GetDocuments answered none of the refs", Code.Internal);
+      res.reads.forEach((r, i) => {
+        const ref = rest[i]!;
+        const key = JSON.stringify([ref.collection, ref.id, String(r.version)]);
+        if (!this.readVersions.has(key)) this.readVersions.set(key, { ref, version: r.version });
+        out.push(r.document === undefined ? null : snapshot(r.document));
+      });
+      rest = rest.slice(res.reads.length);
+    }
+    return out;
   }
 
   private async begin(): Promise<string> {
