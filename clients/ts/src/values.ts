@@ -21,6 +21,9 @@
  *   double (`9007199254740993` is read as `9007199254740992`), and the SDK
  *   cannot tell a rounded literal from an exact one, so it refuses them all;
  *   store big integers as strings. Fractions and safe integers pass.
+ * - strings and field names with lone UTF-16 surrogates (half of an emoji,
+ *   say): refused; UTF-8 cannot carry them, and the encoder would put U+FFFD
+ *   in their place.
  * - functions, symbols, symbol keys, sparse array holes: refused.
  * - objects other than plain objects (prototype Object.prototype or null)
  *   and arrays: refused, naming the class (Map, Set, RegExp, Uint8Array, a
@@ -56,6 +59,9 @@ export function checkedValue(where: string, value: JsonValue): JsonValue {
 
 type Segment = string | number;
 
+/** A surrogate code unit outside a valid pair (with the u flag, pairs match as one astral code point). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function walk(where: string, value: unknown, path: Segment[], ancestors: Set<object>, depth: number): void {
   const problem = scalarProblem(value);
   if (problem !== null) throw new TypeError(`${where}: ${fieldName(path)} ${problem}`);
@@ -72,7 +78,10 @@ function walk(where: string, value: unknown, path: Segment[], ancestors: Set<obj
       walk(where, value[i], [...path, i], ancestors, depth + 1);
     }
   } else {
-    for (const key of Object.keys(value)) walk(where, (value as Record<string, unknown>)[key], [...path, key], ancestors, depth + 1);
+    for (const key of Object.keys(value)) {
+      if (LONE_SURROGATE.test(key)) throw new TypeError(`${where}: ${fieldName([...path, key])} has a name with a lone UTF-16 surrogate, which UTF-8 cannot carry`);
+      walk(where, (value as Record<string, unknown>)[key], [...path, key], ancestors, depth + 1);
+    }
   }
   ancestors.delete(value);
 }
@@ -81,6 +90,7 @@ function walk(where: string, value: unknown, path: Segment[], ancestors: Set<obj
 function scalarProblem(value: unknown): string | null {
   switch (typeof value) {
     case "string":
+      return LONE_SURROGATE.test(value) ? "is a string with a lone UTF-16 surrogate (half of a pair), which UTF-8 cannot carry; it would arrive as U+FFFD" : null;
     case "boolean":
       return null;
     case "number":

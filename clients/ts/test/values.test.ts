@@ -83,6 +83,8 @@ const BAD: { what: string; data: Record<string, unknown>; message: RegExp }[] = 
   { what: "a class instance", data: { price: new Money(5) }, message: /field "price" is a Money/ },
   { what: "a cycle", data: cycle, message: /field "self\.again" refers back to an object that contains it \(a cycle\)/ },
   { what: "a symbol key", data: { nested: { [Symbol("k")]: 1, ok: 2 } }, message: /field "nested" has symbol keys; field names must be strings/ },
+  { what: "a lone surrogate in a string", data: { s: "ok\uD83D" }, message: /field "s" is a string with a lone UTF-16 surrogate/ },
+  { what: "a lone surrogate in a field name", data: { m: { "\uDE00x": 1 } }, message: /has a name with a lone UTF-16 surrogate/ },
   { what: "a sparse array hole", data: { xs: [1, , 3] }, message: /field "xs\[1\]" is a hole in a sparse array/ },
   { what: "an odd key in the path", data: { "a.b": { c: new Date(0) } }, message: /field "\[\\"a\.b\\"\]\.c" is a Date/ },
 ];
@@ -149,6 +151,8 @@ describe("values the wire cannot carry exactly", () => {
     const shared = { city: "Oslo" };
     const data = {
       s: "text",
+      emoji: "😀 ✓ é",
+      "😀": "astral key",
       t: true,
       n: null,
       safe: Number.MAX_SAFE_INTEGER,
