@@ -21,6 +21,7 @@ import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import type { StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
+import { mergeShardPages } from "../pagination/merge-shard-pages.js";
 import { toDocument } from "./convert.js";
 import { createResponseBudget, encodedBytes } from "./response-budget.js";
 
@@ -70,26 +71,4 @@ export async function listPage(env: Env, collection: string, pageSize: number, p
   const more = merged.more || documents.length < merged.documents.length;
   const nextPageToken = more && last !== undefined ? await encodePageToken(pageTokenKey(env), scope, last.id) : "";
   return { documents, nextPageToken };
-}
-
-/**
- * Merges shards' pages in id order into up to `pageSize` documents that
- * are surely the next ones: none past the last id of a shard that has
- * more, since that shard's next ids are not in the merge.
- */
-export function mergeShardPages(
-  pages: ReadonlyArray<{ readonly documents: readonly StoredDocument[]; readonly hasMore: boolean }>,
-  pageSize: number,
-): { documents: StoredDocument[]; more: boolean } {
-  let horizon: string | null = null;
-  for (const p of pages) {
-    const lastId = p.documents[p.documents.length - 1]?.id;
-    if (p.hasMore && lastId !== undefined && (horizon === null || lastId < horizon)) horizon = lastId;
-  }
-  const merged = pages
-    .flatMap((p) => p.documents)
-    .filter((d) => horizon === null || d.id <= horizon)
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const documents = merged.slice(0, pageSize);
-  return { documents, more: merged.length > pageSize || pages.some((p) => p.hasMore) };
 }
