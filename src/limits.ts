@@ -103,6 +103,42 @@ export const STREAM_FIRST_BATCH_ROWS = 50;
  */
 export const SHARD_REPLY_BYTES_MAX = 1024 * 1024;
 
+/**
+ * The largest message standard gRPC clients accept by default (grpc-go,
+ * grpc-java, grpcio, buf curl: 4 MiB). Every answer to a request within our
+ * limits must fit in it, or a caller with default options gets
+ * RESOURCE_EXHAUSTED for a call that succeeded.
+ */
+export const GRPC_MESSAGE_BYTES_DEFAULT_MAX = 4 * 1024 * 1024;
+
+/**
+ * The most bytes of documents (or batch-get results, or write results) one
+ * response message carries, counted as their binary protobuf encoding.
+ * Pages (ListDocuments, RunQuery, ExportDocuments messages) end early at it
+ * and give a next-page token; BatchGetDocuments and GetDocuments answer the
+ * refs that fit and name the rest in `unread_refs`; write results carry
+ * documents only when asked, and only while they fit. A response always
+ * carries at least one item, which DOCUMENT_WIRE_BYTES_MAX guarantees fits.
+ */
+export const RESPONSE_BYTES_MAX = 3 * 1024 * 1024;
+
+/**
+ * What a response may carry besides its items: the per-item framing of a
+ * repeated field (at most 6 bytes each for PAGE_SIZE_MAX or BATCH_SIZE_MAX
+ * items), a page token (PAGE_TOKEN_LENGTH_MAX), refs left unread, statuses
+ * and an explain plan. The plan and statuses are not measured; this margin
+ * is what keeps them inside GRPC_MESSAGE_BYTES_DEFAULT_MAX.
+ */
+export const RESPONSE_OVERHEAD_BYTES_MAX = 1024 * 1024;
+
+/**
+ * An upper bound on one document's binary protobuf encoding: its JSON
+ * (DOCUMENT_BYTES_MAX) plus at most 24 bytes of Struct framing per field
+ * (map-entry and Value tags and lengths, a number's 8 bytes against JSON's
+ * 1), plus the envelope (collection, id, version, times).
+ */
+export const DOCUMENT_WIRE_BYTES_MAX = DOCUMENT_BYTES_MAX + DOCUMENT_FIELDS_MAX * 24 + 1024;
+
 /** The most values in one IN, NOT_IN or ARRAY_CONTAINS_ANY list. */
 export const FILTER_LIST_VALUES_MAX = 100;
 
@@ -144,6 +180,16 @@ assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper 
 assertLimit(SHARD_BATCH_ROWS_MAX > PAGE_SIZE_MAX + QUERY_OFFSET_MAX, "one batch per shard serves the deepest first page");
 assertLimit(STREAM_FIRST_BATCH_ROWS <= SHARD_BATCH_ROWS_MAX, "the first stream batch is a batch");
 assertLimit(DOCUMENT_BYTES_MAX <= SHARD_REPLY_BYTES_MAX, "a shard batch holds at least one document");
+assertLimit(DOCUMENT_WIRE_BYTES_MAX <= RESPONSE_BYTES_MAX, "a response can always carry one whole document");
+assertLimit(
+  RESPONSE_BYTES_MAX + RESPONSE_OVERHEAD_BYTES_MAX <= GRPC_MESSAGE_BYTES_DEFAULT_MAX,
+  "every response fits a default gRPC client's 4 MiB receive limit",
+);
+assertLimit(
+  Math.max(PAGE_SIZE_MAX, BATCH_SIZE_MAX) * 6 + PAGE_TOKEN_LENGTH_MAX + BATCH_SIZE_MAX * (DOCUMENT_ID_LENGTH_MAX + COLLECTION_NAME_LENGTH_MAX + 8) <
+    RESPONSE_OVERHEAD_BYTES_MAX / 2,
+  "item framing, a page token and a full list of unread refs leave half the overhead margin for plans and statuses",
+);
 // Sixteen sort keys take 4 parameters each in the resume condition, plus
 // the collection and the id; the filter must keep some parameters.
 assertLimit(16 * 4 + 2 < SQL_PARAMS_MAX, "sort keys and a cursor fit in one statement's parameters");

@@ -35,9 +35,9 @@ export class StorageObject extends DurableObject<Env> {
     });
   }
 
-  /** Reads documents; null for each missing one. Blocked under write intents. */
-  get(refs: ReadonlyArray<{ collection: string; id: string }>): ShardReadOutcome {
-    return readDocuments(this.ctx.storage.sql, refs);
+  /** Reads documents in order; null for each missing one; stops past `bytesMax` of data. Blocked under write intents. */
+  get(refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax?: number): ShardReadOutcome {
+    return readDocuments(this.ctx.storage.sql, refs, bytesMax);
   }
 
   /** Applies writes atomically: all of them, or none with the first failure. */
@@ -45,7 +45,7 @@ export class StorageObject extends DurableObject<Env> {
     return applyWrites(this.ctx.storage, writes, Date.now());
   }
 
-  /** Lists one collection in id order after `afterId`. */
+  /** Lists one collection in id order after `afterId`, up to `limit` documents or SHARD_REPLY_BYTES_MAX of them. */
   list(collection: string, afterId: string | null, limit: number): ShardListOutcome {
     return listDocuments(this.ctx.storage.sql, collection, afterId, limit);
   }

@@ -69,6 +69,12 @@ export interface ExecuteOptions {
   readonly deadline: Deadline;
   readonly explain: boolean;
   readonly rowsReadMax?: number;
+  /**
+   * Ends a page early (with a next state) before the document that would
+   * not fit this byte budget, measured by the caller's `sizeOf` (the
+   * service counts wire bytes). The first document always fits.
+   */
+  readonly pageBytes?: { readonly max: number; readonly sizeOf: (doc: StoredDocument) => number };
 }
 
 /** A page of results. */
@@ -87,6 +93,7 @@ export async function runQueryPage(shards: QueryShards, spec: QuerySpec, pageSiz
   const run = startRun(shards, spec, options);
   const documents: StoredDocument[] = [];
   let more = false;
+  let bytes = 0;
   if (want > 0) {
     const need = skip + want + 1;
     let seen = 0;
@@ -97,12 +104,20 @@ export async function runQueryPage(shards: QueryShards, spec: QuerySpec, pageSiz
         more = true;
         break;
       }
+      if (options.pageBytes !== undefined) {
+        const size = options.pageBytes.sizeOf(doc);
+        if (documents.length > 0 && bytes + size > options.pageBytes.max) {
+          more = true;
+          break;
+        }
+        bytes += size;
+      }
       documents.push(doc);
     }
   }
   run.report.rowsReturned = documents.length;
   const last = documents[documents.length - 1];
-  const next = more && last !== undefined && remaining - want > 0 ? { after: cursorOf(last, spec.order), returned: returned + want } : null;
+  const next = more && last !== undefined && remaining - documents.length > 0 ? { after: cursorOf(last, spec.order), returned: returned + documents.length } : null;
   return { documents, next, report: run.report };
 }
 

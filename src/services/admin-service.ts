@@ -11,7 +11,7 @@ import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { PAGE_SIZE_DEFAULT } from "../limits.js";
-import { collectionFrom, toDocument } from "./convert.js";
+import { collectionFrom } from "./convert.js";
 import { listPage } from "./list-documents.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
 
@@ -55,7 +55,7 @@ export function createAdminService(): ServiceImpl<typeof AdminService> {
       let token = "";
       do {
         const page = await listPage(env, collection, batchSize, token);
-        if (page.documents.length > 0) yield { documents: page.documents.map((d) => toDocument(d)) };
+        if (page.documents.length > 0) yield { documents: page.documents };
         token = page.nextPageToken;
       } while (token !== "");
     },

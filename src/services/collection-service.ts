@@ -1,7 +1,10 @@
 /**
  * CollectionService: single-document reads and writes, batches, and listing.
  * Each call routes documents to shards with the cached routing table and
- * talks to the shards over Workers RPC.
+ * talks to the shards over Workers RPC. Answers that carry many documents
+ * stay within RESPONSE_BYTES_MAX (response-budget.ts): batch gets answer a
+ * prefix and name the unread refs, lists end pages early, and batch writes
+ * echo documents only when asked.
  */
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
@@ -14,7 +17,7 @@ import { WriteResultSchema, WriteStatusSchema, type WriteResult, type WriteStatu
 import { Code } from "@connectrpc/connect";
 import type { Env } from "../env.js";
 import { FailureError, codeOf } from "../errors.js";
-import { PAGE_SIZE_DEFAULT } from "../limits.js";
+import { PAGE_SIZE_DEFAULT, RESPONSE_BYTES_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard, writeToShard } from "../shards/shard-client.js";
@@ -22,6 +25,7 @@ import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument } from "./convert.js";
 import { listPage } from "./list-documents.js";
+import { createResponseBudget, encodedBytes, fittingPrefix } from "./response-budget.js";
 
 /** Creates the CollectionService implementation. */
 export function createCollectionService(): ServiceImpl<typeof CollectionService> {
@@ -40,21 +44,19 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const env = envOf(ctx);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
       const mask = maskFrom(req.mask, "mask");
-      const stored = await readMany(env, refs);
-      return {
-        results: refs.map((ref, i) => {
-          const document = stored[i] === null ? undefined : toDocument(stored[i]!, mask);
-          return create(BatchGetResultSchema, { ref: { collection: ref.collection, id: ref.id }, document, found: document !== undefined });
-        }),
-      };
+      const stored = await readMany(env, refs, { bounded: true });
+      const results = fittingPrefix(stored, BatchGetResultSchema, (doc, i) => {
+        const document = doc === null ? undefined : toDocument(doc, mask);
+        return create(BatchGetResultSchema, { ref: { collection: refs[i]!.collection, id: refs[i]!.id }, document, found: document !== undefined });
+      });
+      return { results, unreadRefs: refs.slice(results.length).map((r) => ({ collection: r.collection, id: r.id })) };
     },
 
     async listDocuments(req, ctx) {
       const env = envOf(ctx);
       const collection = collectionFrom(req.collection);
       const mask = maskFrom(req.mask, "mask");
-      const page = await listPage(env, collection, req.pageSize || PAGE_SIZE_DEFAULT, req.pageToken);
-      return { documents: page.documents.map((d) => toDocument(d, mask)), nextPageToken: page.nextPageToken };
+      return listPage(env, collection, req.pageSize || PAGE_SIZE_DEFAULT, req.pageToken, mask);
     },
 
     async createDocument(req, ctx) {
@@ -88,7 +90,7 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
     },
 
     batchWriteDocuments(req, ctx: HandlerContext) {
-      return batchWrite(envOf(ctx), shardWritesFrom(req.writes, "writes"));
+      return batchWrite(envOf(ctx), shardWritesFrom(req.writes, "writes"), req.returnDocuments);
     },
   };
 }
@@ -103,25 +105,37 @@ function groupByShard(items: ReadonlyArray<{ index: number; shard: string }>): M
   return groups;
 }
 
-/** Reads documents wherever they live, one call per shard in parallel; null for each missing one, in request order. */
-export async function readMany(env: Env, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<Array<StoredDocument | null>> {
+/**
+ * Reads documents wherever they live, one call per shard in parallel; null
+ * for each missing one, in request order. With `bounded`, each shard stops
+ * after its share of RESPONSE_BYTES_MAX (at least SHARD_REPLY_BYTES_MAX),
+ * so a batch of large documents never loads whole; the answer is then the
+ * longest prefix of `refs` that was read (at least one ref).
+ */
+export async function readMany(env: Env, refs: ReadonlyArray<{ collection: string; id: string }>, options: { bounded?: boolean } = {}): Promise<Array<StoredDocument | null>> {
   const { router } = await currentRouting(env);
   const byShard = groupByShard(refs.map((ref, index) => ({ index, shard: router.shardFor(ref.collection, ref.id) })));
-  const docs = new Array<StoredDocument | null>(refs.length).fill(null);
+  const shardBytesMax = options.bounded === true ? Math.max(SHARD_REPLY_BYTES_MAX, Math.ceil(RESPONSE_BYTES_MAX / byShard.size)) : undefined;
+  const docs = new Array<StoredDocument | null | undefined>(refs.length).fill(undefined);
   await Promise.all(
     [...byShard].map(async ([shard, indexes]) => {
-      const found = await readDocs(env, shard, indexes.map((i) => refs[i]!));
+      const found = await readDocs(env, shard, indexes.map((i) => refs[i]!), shardBytesMax);
       found.forEach((doc, j) => {
         docs[indexes[j]!] = doc;
       });
     }),
   );
-  return docs;
+  const unread = docs.indexOf(undefined);
+  return (unread === -1 ? docs : docs.slice(0, unread)) as Array<StoredDocument | null>;
 }
 
-/** Reads documents from one shard, resolving transaction locks in the way. */
-export async function readDocs(env: Env, shard: string, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<Array<StoredDocument | null>> {
-  const outcome = await untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.get(refs)));
+/**
+ * Reads documents from one shard, resolving transaction locks in the way;
+ * in request order, stopping past `bytesMax` of data when given (the refs
+ * after the last entry were not read).
+ */
+export async function readDocs(env: Env, shard: string, refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax?: number): Promise<Array<StoredDocument | null>> {
+  const outcome = await untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.get(refs, bytesMax)));
   if (!outcome.ok) throw new Error("invariant broken: a read fails only when blocked");
   return outcome.documents;
 }
@@ -140,14 +154,32 @@ async function writeOne(env: Env, write: ShardWrite): Promise<AppliedWrite> {
   return applied;
 }
 
-/** The wire result of an applied write. */
-export function toWriteResult(applied: AppliedWrite): WriteResult {
+/** The wire result of an applied write, with the document written only when asked. */
+export function toWriteResult(applied: AppliedWrite, withDocument = false): WriteResult {
   return create(WriteResultSchema, {
     ref: { collection: applied.collection, id: applied.id },
-    document: applied.document === null ? undefined : toDocument(applied.document),
+    document: applied.document === null || !withDocument ? undefined : toDocument(applied.document),
     version: BigInt(applied.document?.version ?? 0),
     updateTime: timestampFromMs(applied.updateTimeMs),
   });
+}
+
+/**
+ * Keeps write results within RESPONSE_BYTES_MAX: in request order, a
+ * result keeps its document while it fits and loses it (keeping ref,
+ * version and time) once it does not. Returns whether any was dropped.
+ */
+export function boundWriteResults(results: readonly WriteResult[]): boolean {
+  const budget = createResponseBudget();
+  let omitted = false;
+  for (const r of results) {
+    if (budget.tryTake(encodedBytes(WriteResultSchema, r))) continue;
+    if (r.document !== undefined) omitted = true;
+    r.document = undefined;
+    // A result without its document is a few hundred bytes at most; the
+    // overhead margin (RESPONSE_OVERHEAD_BYTES_MAX) holds all of them.
+  }
+  return omitted;
 }
 
 /**
@@ -155,7 +187,7 @@ export function toWriteResult(applied: AppliedWrite): WriteResult {
  * A failing group reports the failing write's own code and ABORTED for the
  * other writes of its group, none of which were applied.
  */
-async function batchWrite(env: Env, writes: ShardWrite[]) {
+async function batchWrite(env: Env, writes: ShardWrite[], returnDocuments: boolean) {
   const { router } = await currentRouting(env);
   const byShard = groupByShard(writes.map((w, index) => ({ index, shard: router.shardFor(w.collection, w.id) })));
   const statuses = new Array<WriteStatus>(writes.length);
@@ -166,7 +198,7 @@ async function batchWrite(env: Env, writes: ShardWrite[]) {
       indexes.forEach((writeIndex, j) => {
         if (outcome.ok) {
           statuses[writeIndex] = create(WriteStatusSchema, { code: 0 });
-          results[writeIndex] = toWriteResult(outcome.results[j]!);
+          results[writeIndex] = toWriteResult(outcome.results[j]!, returnDocuments);
         } else if (j === outcome.index) {
           statuses[writeIndex] = create(WriteStatusSchema, { code: codeOf(outcome.kind), message: outcome.message });
           results[writeIndex] = create(WriteResultSchema, {});
@@ -181,5 +213,6 @@ async function batchWrite(env: Env, writes: ShardWrite[]) {
       });
     }),
   );
-  return { statuses, results };
+  const documentsOmitted = returnDocuments && boundWriteResults(results);
+  return { statuses, results, documentsOmitted };
 }

@@ -4,19 +4,22 @@
  * engine in `src/query/`.
  */
 import { create } from "@bufbuild/protobuf";
+import { DocumentSchema } from "../../gen/impossibledb/v1/document_pb.js";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AggregationGroupSchema, QueryPlanSchema, ShardPlanSchema, type QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
 import type { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { FailureError } from "../errors.js";
-import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX } from "../limits.js";
+import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, RESPONSE_BYTES_MAX } from "../limits.js";
 import { runAggregation, runQueryPage, streamQuery, type QueryReport } from "../query/executor.js";
 import { decodePageState, encodePageState, queryScope } from "../query/page-state.js";
 import { valueFromJson } from "../query/proto-values.js";
 import { aggregationSpecFrom, querySpecFrom } from "../query/query-spec.js";
 import { envOf } from "../server/context.js";
 import { toDocument } from "./convert.js";
+import { encodedBytes } from "./response-budget.js";
 import { pageTokenKey } from "./list-documents.js";
 import { queryDeadline, routedQueryShards } from "./query-shards.js";
+import type { StoredDocument } from "../storage/types.js";
 
 /** Creates the QueryService implementation. */
 export function createQueryService(): ServiceImpl<typeof QueryService> {
@@ -31,7 +34,10 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const scope = await queryScope(spec);
       const state = req.pageToken === "" ? null : await decodePageState(key, scope, spec, req.pageToken);
       const shards = await routedQueryShards(env);
-      const page = await runQueryPage(shards, spec, pageSize, state, { deadline: queryDeadline(ctx), explain: req.explain });
+      // A page ends early at RESPONSE_BYTES_MAX of encoded documents, so it
+      // fits a default gRPC client; the page token continues after it.
+      const pageBytes = { max: RESPONSE_BYTES_MAX, sizeOf: (d: StoredDocument) => encodedBytes(DocumentSchema, toDocument(d, spec.select)) };
+      const page = await runQueryPage(shards, spec, pageSize, state, { deadline: queryDeadline(ctx), explain: req.explain, pageBytes });
       return {
         documents: page.documents.map((d) => toDocument(d, spec.select)),
         nextPageToken: page.next === null ? "" : await encodePageState(key, scope, page.next),
@@ -61,15 +67,22 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const { spec, aggregations, groupBy } = aggregationSpecFrom(req.query, req.aggregations, req.groupBy);
       const shards = await routedQueryShards(env);
       const { groups, report } = await runAggregation(shards, spec, groupBy, aggregations, { deadline: queryDeadline(ctx), explain: req.explain });
-      return {
-        groups: groups.map((g) =>
-          create(AggregationGroupSchema, {
-            key: g.key.map(valueFromJson),
-            results: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, valueFromJson(v)])),
-          }),
-        ),
-        plan: req.explain ? toPlan(report) : undefined,
-      };
+      const wireGroups = groups.map((g) =>
+        create(AggregationGroupSchema, {
+          key: g.key.map(valueFromJson),
+          results: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, valueFromJson(v)])),
+        }),
+      );
+      // Groups are not paged: an answer that would not fit a default gRPC
+      // client is refused with a reason rather than sent unreadable.
+      const groupBytes = wireGroups.reduce((n, g) => n + encodedBytes(AggregationGroupSchema, g), 0);
+      if (groupBytes > RESPONSE_BYTES_MAX) {
+        throw new FailureError(
+          "resource_exhausted",
+          `the aggregation's ${wireGroups.length} groups take ${groupBytes} bytes, over RESPONSE_BYTES_MAX (${RESPONSE_BYTES_MAX}); group by fewer or smaller fields, or filter`,
+        );
+      }
+      return { groups: wireGroups, plan: req.explain ? toPlan(report) : undefined };
     },
   };
 }

@@ -26,9 +26,10 @@ import type { CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
-import { readMany } from "./collection-service.js";
+import { boundWriteResults, readMany } from "./collection-service.js";
 import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
 import { pageTokenKey } from "./list-documents.js";
+import { fittingPrefix } from "./response-budget.js";
 
 /** Creates the TransactionService implementation. */
 export function createTransactionService(): ServiceImpl<typeof TransactionService> {
@@ -46,16 +47,17 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       const env = envOf(ctx);
       await tokenOf(env, req.transaction);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
-      const docs = await readMany(env, refs);
-      return {
-        reads: refs.map((ref, i) =>
-          create(TransactionalReadSchema, {
-            ref: { collection: ref.collection, id: ref.id },
-            document: docs[i] === null ? undefined : toDocument(docs[i]!),
-            version: BigInt(docs[i]?.version ?? 0),
-          }),
-        ),
-      };
+      // A prefix of the refs, within RESPONSE_BYTES_MAX; the rest are named
+      // in unread_refs for the client to read in another call.
+      const docs = await readMany(env, refs, { bounded: true });
+      const reads = fittingPrefix(docs, TransactionalReadSchema, (doc, i) =>
+        create(TransactionalReadSchema, {
+          ref: { collection: refs[i]!.collection, id: refs[i]!.id },
+          document: doc === null ? undefined : toDocument(doc),
+          version: BigInt(doc?.version ?? 0),
+        }),
+      );
+      return { reads, unreadRefs: refs.slice(reads.length).map((r) => ({ collection: r.collection, id: r.id })) };
     },
 
     async commit(req, ctx) {
@@ -70,7 +72,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);
         return { ...ref, version: Number(r.version) };
       });
-      return commitTransaction(env, token, writes, dedupeReads(reads));
+      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads)), req.returnDocuments);
     },
 
     async rollback(req, ctx) {
@@ -83,9 +85,20 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
       const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false);
-      return commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), []);
+      const committed = await commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), []);
+      return withDocumentsIfAsked(committed, req.returnDocuments);
     },
   };
+}
+
+/**
+ * Write results carry documents only when the request asked for them
+ * (return_documents), and then only within RESPONSE_BYTES_MAX, so a commit
+ * of large documents still answers within a default gRPC client's 4 MiB.
+ */
+function withDocumentsIfAsked<R extends { results: WriteResult[] }>(committed: R, returnDocuments: boolean): R & { documentsOmitted: boolean } {
+  if (!returnDocuments) for (const r of committed.results) r.document = undefined;
+  return { ...committed, documentsOmitted: returnDocuments && boundWriteResults(committed.results) };
 }
 
 async function tokenOf(env: Env, id: string): Promise<TransactionToken> {

@@ -24,7 +24,7 @@ import type {
   StoredDocument,
   WritePrecondition,
 } from "./types.js";
-import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX } from "../limits.js";
+import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
 import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "./document-row.js";
 
@@ -67,7 +67,14 @@ export function readRow(sql: SqlStorage, collection: string, id: string): Docume
  * Blocked, so no one sees a transaction that committed elsewhere but not
  * here yet.
  */
-export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): ShardReadOutcome {
+/**
+ * Reads documents in request order; null for each missing one. Stops once
+ * the documents read hold `bytesMax` bytes of JSON or more (at least one
+ * ref is always read), so a batch of large documents never loads whole
+ * into the object's memory or one RPC reply; the refs after the last entry
+ * returned were not read.
+ */
+export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax = Infinity): ShardReadOutcome {
   assert(refs.length <= BATCH_SIZE_MAX, "read batch within BATCH_SIZE_MAX");
   const blockedBy = new Set<string>();
   const locked = anyLocks(sql);
@@ -76,10 +83,14 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
     if (locked) for (const tx of lockHolders(sql, ref, "write")) blockedBy.add(tx);
   }
   if (blockedBy.size > 0) return blocked(blockedBy);
-  const documents = refs.map((ref) => {
+  const documents: Array<StoredDocument | null> = [];
+  let bytes = 0;
+  for (const ref of refs) {
+    if (bytes >= bytesMax) break;
     const row = readRow(sql, ref.collection, ref.id);
-    return row === null ? null : toDocument(row);
-  });
+    documents.push(row === null ? null : toDocument(row));
+    bytes += row === null ? 0 : row.data.length;
+  }
   return { ok: true, documents };
 }
 
@@ -214,9 +225,11 @@ export function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number, re
 /**
  * Lists up to `limit` documents of one collection with ids after `afterId`
  * (from the start when null), in id order. The primary key bounds the scan
- * to this collection.
+ * to this collection. The page also ends, with `hasMore`, once its
+ * documents hold `bytesMax` bytes of JSON or more (at least one document),
+ * so a page of large documents stays within one small RPC reply.
  */
-export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number): ShardListOutcome {
+export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number, bytesMax = SHARD_REPLY_BYTES_MAX): ShardListOutcome {
   assert(limit > 0 && limit <= PAGE_SIZE_MAX, "list limit within PAGE_SIZE_MAX");
   const isBlocked = blockedByWriteIntents(sql, collection);
   if (isBlocked !== null) return isBlocked;
@@ -228,9 +241,20 @@ export function listDocuments(sql: SqlStorage, collection: string, afterId: stri
           `SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?`,
           collection, afterId, limit + 1,
         );
-  const rows = cursor.toArray();
-  const documents = rows.slice(0, limit).map(toDocument);
-  return { ok: true, documents, hasMore: rows.length > limit, rowsRead: cursor.rowsRead };
+  // Rows are taken one at a time (still synchronously) so that a page of
+  // large documents stops at bytesMax without loading the rest.
+  const documents: StoredDocument[] = [];
+  let bytes = 0;
+  let hasMore = false;
+  for (const row of cursor) {
+    if (documents.length >= limit || bytes >= bytesMax) {
+      hasMore = true;
+      break;
+    }
+    documents.push(toDocument(row));
+    bytes += row.data.length;
+  }
+  return { ok: true, documents, hasMore, rowsRead: cursor.rowsRead };
 }
 
 /** Counts what the shard stores. */

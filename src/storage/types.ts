@@ -59,7 +59,11 @@ export type ShardWriteOutcome =
   | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly index: number; readonly blockedBy?: undefined }
   | (Blocked & { readonly index: number });
 
-/** The outcome of a shard read. */
+/**
+ * The outcome of a shard read: one entry per ref read, in request order.
+ * Fewer entries than refs when the read stopped at its byte budget; the
+ * refs after the last entry were not read.
+ */
 export type ShardReadOutcome = { readonly ok: true; readonly documents: Array<StoredDocument | null> } | Blocked;
 
 /** One page of a collection, in id order, or Blocked. */

@@ -99,6 +99,25 @@ describe("gRPC through the front door", () => {
     expect(ran.documents.map((d) => d.id)).toEqual(streamed);
   });
 
+  it("answers a batch write of six 1 MB documents within a default gRPC client's 4 MiB, and streams them back in messages that fit", async () => {
+    // connect-node accepts any size by default; grpc-go, grpcio and buf curl
+    // stop at 4 MiB. This client stops there too.
+    const strict = createGrpcTransport({ baseUrl: `http://${grpcTarget()}`, readMaxBytes: 4 * 1024 * 1024 });
+    const large = uniqueCollection("frontdoor_large");
+    const ids = Array.from({ length: 6 }, (_, i) => `d${i}`);
+    const blob = (i: number) => `${i}`.padEnd(1_000_000, "x");
+    const written = await createClient(CollectionService, strict).batchWriteDocuments({
+      writes: ids.map((id, i) => ({ ref: { collection: large, id }, operation: { case: "set", value: { i, blob: blob(i) } } })),
+    });
+    expect(written.statuses.map((s) => s.code)).toEqual(ids.map(() => 0));
+    expect(written.results.map((r) => [r.ref?.id, r.version > 0n, r.document])).toEqual(ids.map((id) => [id, true, undefined]));
+    const exported: string[] = [];
+    for await (const msg of createClient(AdminService, strict).exportDocuments({ collection: large, batchSize: 1000 })) {
+      exported.push(...msg.documents.map((d) => `${d.id}@${d.version}:${(d.data?.["blob"] as string).length}`));
+    }
+    expect(exported).toEqual(written.results.map((r) => `${r.ref?.id}@${r.version}:1000000`));
+  });
+
   it("answers health checks while the Worker is up", async () => {
     const health = createClient(Health, grpc);
     expect((await health.check({ service: "" })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);

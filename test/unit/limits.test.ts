@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { BATCH_SIZE_MAX, COLLECTION_NAME_LENGTH_MAX, DOCUMENT_ID_LENGTH_MAX, MASK_PATHS_MAX, PAGE_SIZE_MAX, PAGE_TOKEN_LENGTH_MAX } from "../../src/limits.js";
+import {
+  BATCH_SIZE_MAX,
+  COLLECTION_NAME_LENGTH_MAX,
+  DOCUMENT_ID_LENGTH_MAX,
+  GRPC_MESSAGE_BYTES_DEFAULT_MAX,
+  MASK_PATHS_MAX,
+  PAGE_SIZE_MAX,
+  PAGE_TOKEN_LENGTH_MAX,
+  RESPONSE_BYTES_MAX,
+} from "../../src/limits.js";
 
 // The protos declare some limits (buf.validate) so every generated client
 // knows them; the code declares them as constants. They must agree.
@@ -19,5 +28,17 @@ describe("limits agree with the protos", () => {
     expect(svc.match(/repeated\.max_items = (\d+)/g)).toEqual(Array(2).fill(`repeated.max_items = ${BATCH_SIZE_MAX}`));
     expect(svc).toContain(`int32.lte = ${PAGE_SIZE_MAX}`);
     expect(svc).toContain(`string.max_len = ${PAGE_TOKEN_LENGTH_MAX}`);
+  });
+});
+
+describe("the response limit the protos promise", () => {
+  it("is the one the code enforces, and leaves room under a default gRPC client's 4 MiB", () => {
+    const mib = RESPONSE_BYTES_MAX / (1024 * 1024);
+    for (const name of ["collection_service.proto", "query_service.proto", "transaction_service.proto", "admin_service.proto"]) {
+      const mentions = proto(name).match(/RESPONSE_BYTES_MAX \((\d+) MiB\)/g) ?? [];
+      expect(mentions.length, name).toBeGreaterThan(0);
+      expect(new Set(mentions), name).toEqual(new Set([`RESPONSE_BYTES_MAX (${mib} MiB)`]));
+    }
+    expect(RESPONSE_BYTES_MAX).toBeLessThan(GRPC_MESSAGE_BYTES_DEFAULT_MAX);
   });
 });

@@ -61,7 +61,7 @@ describe("batches", () => {
     const failing = ids[0]!;
     const failingShard = router.shardFor("indep", failing);
     const writes: WriteInit[] = ids.map((id, i) => set("indep", id, { id }, i === 0 ? { case: "exists", value: true } : undefined));
-    const res = await db.batchWriteDocuments({ writes });
+    const res = await db.batchWriteDocuments({ writes, returnDocuments: true });
     for (const [i, id] of ids.entries()) {
       const onFailingShard = router.shardFor("indep", id) === failingShard;
       const status = res.statuses[i]!;

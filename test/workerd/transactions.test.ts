@@ -40,6 +40,7 @@ describe("transactions", () => {
       transaction,
       writes: [set("single", x, { n: 2 }), set("single", y, { n: 1 })],
       reads: reads.map((r) => ({ ref: r.ref, version: r.version })),
+      returnDocuments: true,
     });
     expect(res.results.map((r) => r.document?.data)).toEqual([{ n: 2 }, { n: 1 }]);
     const after = await db.batchGetDocuments({ refs: [x, y].map((id) => ({ collection: "single", id })) });
@@ -97,7 +98,7 @@ describe("transactions", () => {
       /does not exist/,
     );
     await expectCode(db.getDocument({ ref: { collection: "batch", id: a } }), Code.NotFound);
-    const ok = await tx.commitBatch({ writes: [set("batch", a, { n: 1 }), set("batch", b, { n: 2 })] });
+    const ok = await tx.commitBatch({ writes: [set("batch", a, { n: 1 }), set("batch", b, { n: 2 })], returnDocuments: true });
     expect(ok.results.map((r) => r.document?.data)).toEqual([{ n: 1 }, { n: 2 }]);
     const del = await tx.commitBatch({
       writes: [

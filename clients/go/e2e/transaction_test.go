@@ -81,12 +81,56 @@ func TestTransaction(t *testing.T) {
 	})
 }
 
+// TestTransactionReadTwice reads a document, lets another client change it,
+// reads it again and sends both versions: Commit aborts rather than apply a
+// write computed from the first read (the lost update).
+func TestTransactionReadTwice(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, db api) {
+		account := &v1.DocumentRef{Collection: uniqueCollection(t, db, "accounts"), Id: "a"}
+		if _, err := db.setDocument(ctx(t), &v1.SetDocumentRequest{Ref: account, Data: mustStruct(t, map[string]any{"balance": 100})}); err != nil {
+			t.Fatalf("SetDocument: %v", err)
+		}
+		begun, err := db.beginTransaction(ctx(t), &v1.BeginTransactionRequest{})
+		if err != nil {
+			t.Fatalf("BeginTransaction: %v", err)
+		}
+		first, err := db.getDocuments(ctx(t), &v1.GetDocumentsRequest{Transaction: begun.GetTransaction(), Refs: []*v1.DocumentRef{account}})
+		if err != nil {
+			t.Fatalf("GetDocuments: %v", err)
+		}
+		if _, err := db.setDocument(ctx(t), &v1.SetDocumentRequest{Ref: account, Data: mustStruct(t, map[string]any{"balance": 50})}); err != nil {
+			t.Fatalf("SetDocument outside the transaction: %v", err)
+		}
+		again, err := db.getDocuments(ctx(t), &v1.GetDocumentsRequest{Transaction: begun.GetTransaction(), Refs: []*v1.DocumentRef{account}})
+		if err != nil {
+			t.Fatalf("GetDocuments again: %v", err)
+		}
+		if first.GetReads()[0].GetVersion() == again.GetReads()[0].GetVersion() {
+			t.Fatalf("the two reads saw one version (%d); the write between them should have changed it", first.GetReads()[0].GetVersion())
+		}
+		_, err = db.commit(ctx(t), &v1.CommitRequest{
+			Transaction: begun.GetTransaction(),
+			Reads:       readSet(first.GetReads(), again.GetReads()),
+			Writes:      []*v1.Write{{Ref: account, Operation: &v1.Write_Set{Set: mustStruct(t, map[string]any{"balance": 90})}}},
+		})
+		expectCode(t, db, err, connect.CodeAborted, "Commit of a transaction that read two versions of one document")
+		stored, err := db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: account})
+		if err != nil {
+			t.Fatalf("GetDocument: %v", err)
+		}
+		expectData(t, stored.GetDocument(), mustStruct(t, map[string]any{"balance": 50}), "the account after the aborted commit")
+	})
+}
+
 // readSet turns what GetDocuments answered into the versions Commit validates:
-// a transaction sends back every version it read.
-func readSet(reads []*v1.TransactionalRead) []*v1.ReadVersion {
-	set := make([]*v1.ReadVersion, 0, len(reads))
-	for _, r := range reads {
-		set = append(set, &v1.ReadVersion{Ref: r.GetRef(), Version: r.GetVersion()})
+// a transaction sends back every version it read, from every GetDocuments
+// call, so a document read twice at two versions goes in twice.
+func readSet(responses ...[]*v1.TransactionalRead) []*v1.ReadVersion {
+	var set []*v1.ReadVersion
+	for _, reads := range responses {
+		for _, r := range reads {
+			set = append(set, &v1.ReadVersion{Ref: r.GetRef(), Version: r.GetVersion()})
+		}
 	}
 	return set
 }

@@ -134,6 +134,32 @@ async def test_transaction(db: Api) -> None:
     assert data((await db.get_document(cs.GetDocumentRequest(ref=order))).document) == widget
 
 
-def read_set(reads):
-    """The versions a transaction read, as Commit validates them: a transaction sends back every version it read."""
-    return [ts.ReadVersion(ref=r.ref, version=r.version) for r in reads]
+async def test_transaction_read_twice(db: Api) -> None:
+    """A transaction that read a document, saw another client change it, and
+    read it again sends both versions; Commit aborts instead of applying a
+    write computed from the first read (the lost update)."""
+    account = doc.DocumentRef(collection=unique_collection(db.name, "accounts"), id="a")
+    await db.set_document(cs.SetDocumentRequest(ref=account, data=struct({"balance": 100})))
+    begun = await db.begin_transaction(ts.BeginTransactionRequest())
+    first = (await db.get_documents(ts.GetDocumentsRequest(transaction=begun.transaction, refs=[account]))).reads
+    await db.set_document(cs.SetDocumentRequest(ref=account, data=struct({"balance": 50})))
+    again = (await db.get_documents(ts.GetDocumentsRequest(transaction=begun.transaction, refs=[account]))).reads
+    assert data(first[0].document) == {"balance": 100} and data(again[0].document) == {"balance": 50}
+    assert first[0].version != again[0].version
+    with pytest.raises(Exception) as raised:
+        await db.commit(
+            ts.CommitRequest(
+                transaction=begun.transaction,
+                reads=read_set(first, again),
+                writes=[doc.Write(ref=account, set=struct({"balance": 90}))],
+            )
+        )
+    assert db.code(raised.value) == "aborted"
+    assert data((await db.get_document(cs.GetDocumentRequest(ref=account))).document) == {"balance": 50}
+
+
+def read_set(*responses):
+    """The versions a transaction read, as Commit validates them: a
+    transaction sends back every version it read, from every GetDocuments
+    call (a document read twice at two versions goes in twice)."""
+    return [ts.ReadVersion(ref=r.ref, version=r.version) for reads in responses for r in reads]

@@ -8,6 +8,7 @@ import { snapshot, writeOutcome, wirePrecondition, type DocumentSnapshot, type W
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
 import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
+import { checkedData } from "./values.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
 
 /** Options of a read. */
@@ -55,7 +56,7 @@ export class Collection<T extends JsonObject = JsonObject> {
 
   /** Writes a document whole, creating it if it is missing (an upsert). */
   async put(id: string, data: T, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.setDocument({ ref: this.ref(id), data, precondition: wirePrecondition(options?.precondition) });
+    const res = await this.services.collection.setDocument({ ref: this.ref(id), data: checkedData(this.where(id), data), precondition: wirePrecondition(options?.precondition) });
     return snapshot<T>(required(res.document, "SetDocument"));
   }
 
@@ -70,15 +71,28 @@ export class Collection<T extends JsonObject = JsonObject> {
     }
   }
 
-  /** Reads several documents in one call; null for each that does not exist. */
+  /**
+   * Reads several documents; null for each that does not exist. One call
+   * when the answer fits the server's response limit (3 MiB); otherwise the
+   * server answers the first ones and names the rest, which are asked for
+   * again until every id is answered.
+   */
   async getMany(ids: string[], options?: ReadOptions): Promise<(DocumentSnapshot<T> | null)[]> {
-    const res = await this.services.collection.batchGetDocuments({ refs: ids.map((id) => this.ref(id)), mask: mask(options?.select) });
-    return res.results.map((r) => (r.found && r.document !== undefined ? snapshot<T>(r.document) : null));
+    const out: (DocumentSnapshot<T> | null)[] = [];
+    let refs = ids.map((id) => this.ref(id));
+    // Each call answers at least one ref, so this ends within ids.length calls.
+    for (let calls = 0; refs.length > 0 && calls < ids.length; calls++) {
+      const res = await this.services.collection.batchGetDocuments({ refs, mask: mask(options?.select) });
+      if (res.results.length === 0) throw new ConnectError("BatchGetDocuments answered none of the refs", Code.Internal);
+      out.push(...res.results.map((r) => (r.found && r.document !== undefined ? snapshot<T>(r.document) : null)));
+      refs = refs.slice(res.results.length);
+    }
+    return out;
   }
 
   /** Creates a document; fails with ALREADY_EXISTS when it exists. */
   async create(id: string, data: T): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.createDocument({ ref: this.ref(id), data });
+    const res = await this.services.collection.createDocument({ ref: this.ref(id), data: checkedData(this.where(id), data) });
     return snapshot<T>(required(res.document, "CreateDocument"));
   }
 
@@ -86,7 +100,7 @@ export class Collection<T extends JsonObject = JsonObject> {
   async update(id: string, patch: Partial<T> & JsonObject, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
     const res = await this.services.collection.updateDocument({
       ref: this.ref(id),
-      patch: { data: patch, updateMask: options?.mask === undefined ? undefined : { fieldPaths: options.mask } },
+      patch: { data: checkedData(this.where(id), patch), updateMask: options?.mask === undefined ? undefined : { fieldPaths: options.mask } },
       precondition: wirePrecondition(options?.precondition),
     });
     return snapshot<T>(required(res.document, "UpdateDocument"));
@@ -134,6 +148,11 @@ export class Collection<T extends JsonObject = JsonObject> {
   private ref(id: string) {
     return { collection: this.name, id };
   }
+
+  /** How errors name a document: `users/alice`. */
+  private where(id: string): string {
+    return `${this.name}/${id}`;
+  }
 }
 
 /**
@@ -175,9 +194,13 @@ export class WriteBatch<T extends JsonObject = JsonObject> {
     return this;
   }
 
-  /** Sends the writes; one outcome per write, in order. */
-  async commit(): Promise<BatchWriteOutcome[]> {
-    const res = await this.services.collection.batchWriteDocuments({ writes: this.writes });
+  /**
+   * Sends the writes; one outcome per write, in order, with its version and
+   * time. The documents written come back only with `returnDocuments`, and
+   * only while they fit the server's response limit (3 MiB).
+   */
+  async commit(options: { returnDocuments?: boolean } = {}): Promise<BatchWriteOutcome[]> {
+    const res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
     return res.statuses.map((status, i) => {
       const result = res.results[i];
       const ok = status.code === 0;

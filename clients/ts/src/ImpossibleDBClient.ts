@@ -99,7 +99,9 @@ export class BaseImpossibleDBClient {
           // The transaction is abandoned either way; its own deadline ends it.
         });
         const error = ConnectError.from(err);
-        if (error.code !== Code.Aborted || attempt >= policy.attemptsMax) throw error;
+        // Anything but ABORTED is the caller's to see as it was thrown (a
+        // TypeError from a refused value stays a TypeError).
+        if (error.code !== Code.Aborted || attempt >= policy.attemptsMax) throw err;
         await sleep(backoffMs(policy, attempt));
       }
     }

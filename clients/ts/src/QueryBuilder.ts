@@ -21,6 +21,7 @@ import {
 } from "./gen/impossibledb/v1/query_pb.js";
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
 import type { Services } from "./services.js";
+import { checkedValue } from "./values.js";
 
 /** Comparison operators of where(). */
 export type WhereOperator = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not-in" | "array-contains" | "array-contains-any" | "exists";
@@ -99,12 +100,22 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
     readonly collection: string,
   ) {}
 
-  /** Keeps documents whose `field` compares to `value` by `op`; several where() calls must all hold. */
+  /**
+   * Keeps documents whose `field` compares to `value` by `op`; several
+   * where() calls must all hold. The value is checked as document data is
+   * (values.ts): a Date, bigint, unsafe integer and the like throw a
+   * TypeError here rather than match something else.
+   */
   where(field: string, op: WhereOperator, value?: JsonValue): this {
     // `op` may come from untyped code: an inherited name such as "constructor" is no operator.
     const operator = Object.hasOwn(OPERATORS, op) ? OPERATORS[op] : undefined;
     if (operator === undefined) throw new ConnectError(`unknown operator ${JSON.stringify(op)}`, Code.InvalidArgument);
-    this.filters.push({ filterType: { case: "fieldFilter", value: { field, op: operator, value: value === undefined ? undefined : fromJson(ValueSchema, value) } } });
+    const where = `query on ${this.collection}: where(${JSON.stringify(field)}, "${op}", value)`;
+    // Only "exists" takes no value; an undefined operand elsewhere is a
+    // mistake the server would see as a missing value.
+    if (value === undefined && op !== "exists") throw new TypeError(`${where}: the value is undefined; "${op}" needs one (null compares with null)`);
+    const operand = value === undefined ? undefined : fromJson(ValueSchema, checkedValue(where, value));
+    this.filters.push({ filterType: { case: "fieldFilter", value: { field, op: operator, value: operand } } });
     return this;
   }
 

@@ -13,6 +13,10 @@
  *
  * Every version read is sent back with Commit (CommitRequest.reads), so the
  * server validates it whether or not it kept its own record of the reads.
+ * That means every version: a document read twice that changed in between
+ * is sent at both versions, and the server aborts the commit (the write may
+ * depend on the first value). Keeping only the last version read would let
+ * a write computed from the first one overwrite the change unseen.
  *
  * Use runTransaction (on the client) to retry a transaction that aborted.
  */
@@ -48,7 +52,11 @@ export class Transaction {
   private id: string | undefined;
   private readonly queuedReads: { collection: string; id: string }[] = [];
   private readonly writes: WireWrite[] = [];
-  /** The version of each document read, by "collection/id"; 0n when it did not exist. */
+  /**
+   * Every (document, version) pair read, in the order first read; 0n for a
+   * document that did not exist. Keyed by ref and version, so reading the
+   * same version again adds nothing but reading a new one adds it.
+   */
   private readonly readVersions = new Map<string, { ref: { collection: string; id: string }; version: bigint }>();
   private state: State = "open";
 
@@ -120,12 +128,21 @@ export class Transaction {
   private async readNow(refs: { collection: string; id: string }[]): Promise<(DocumentSnapshot | null)[]> {
     this.assertOpen();
     const transaction = await this.begin();
-    const res = await this.services.transaction.getDocuments({ transaction, refs });
-    res.reads.forEach((r, i) => {
-      const ref = refs[i]!;
-      this.readVersions.set(`${ref.collection}/${ref.id}`, { ref, version: r.version });
-    });
-    return res.reads.map((r) => (r.document === undefined ? null : snapshot(r.document)));
+    const out: (DocumentSnapshot | null)[] = [];
+    // The server answers a prefix of the refs when the rest would not fit
+    // its response limit; each call answers at least one.
+    for (let rest = refs, calls = 0; rest.length > 0 && calls < refs.length; calls++) {
+      const res = await this.services.transaction.getDocuments({ transaction, refs: rest });
+      if (res.reads.length === 0) throw new ConnectError("GetDocuments answered none of the refs", Code.Internal);
+      res.reads.forEach((r, i) => {
+        const ref = rest[i]!;
+        const key = JSON.stringify([ref.collection, ref.id, String(r.version)]);
+        if (!this.readVersions.has(key)) this.readVersions.set(key, { ref, version: r.version });
+        out.push(r.document === undefined ? null : snapshot(r.document));
+      });
+      rest = rest.slice(res.reads.length);
+    }
+    return out;
   }
 
   private async begin(): Promise<string> {

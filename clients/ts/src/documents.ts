@@ -31,10 +31,16 @@ export interface WriteOutcome {
   collection: string;
   /** The id written. */
   id: string;
-  /** The document after the write; undefined after a delete. */
+  /**
+   * The document after the write: only when the call asked for documents
+   * (`WriteBatch.commit({ returnDocuments: true })`) and it fit the answer;
+   * undefined otherwise and after a delete.
+   */
   document?: DocumentSnapshot;
   /** The version after the write; 0n after a delete. */
   version: bigint;
+  /** When the write was applied. */
+  updateTime?: Date;
 }
 
 /** Converts a wire document. */
@@ -56,6 +62,7 @@ export function writeOutcome(result: WireWriteResult): WriteOutcome {
     id: result.ref?.id ?? "",
     document: result.document === undefined ? undefined : snapshot(result.document),
     version: result.version,
+    updateTime: result.updateTime === undefined ? undefined : timestampDate(result.updateTime),
   };
 }
 

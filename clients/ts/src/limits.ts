@@ -29,6 +29,14 @@ export const PAGE_SIZE_MAX = 1_000;
 /** Pages QueryBuilder.execute and Collection.listAll read before refusing to read more. */
 export const PAGES_PER_CALL_MAX = 1_000;
 
+/**
+ * The deepest nesting of maps and arrays the SDK walks when it checks a
+ * value before sending it (values.ts); deeper values are refused with a
+ * TypeError instead of exhausting the stack. The server's own limit is
+ * smaller (20 levels) and answers INVALID_ARGUMENT for what lies between.
+ */
+export const VALUE_DEPTH_MAX = 64;
+
 function assertLimit(ok: boolean, what: string): void {
   if (!ok) throw new Error(`limits: ${what}`);
 }
@@ -36,3 +44,4 @@ function assertLimit(ok: boolean, what: string): void {
 assertLimit(BACKOFF_INITIAL_MS_DEFAULT > 0 && BACKOFF_INITIAL_MS_DEFAULT <= BACKOFF_MAX_MS_DEFAULT, "initial backoff is positive and at most the largest");
 assertLimit(BACKOFF_MAX_MS_DEFAULT < CALL_TIMEOUT_MS_DEFAULT, "a backoff fits in a call's deadline");
 assertLimit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 && TRANSACTION_ATTEMPTS_MAX_DEFAULT >= 1, "at least one attempt");
+assertLimit(VALUE_DEPTH_MAX >= 20, "the SDK's depth bound leaves the server's document depth limit (20) to the server");

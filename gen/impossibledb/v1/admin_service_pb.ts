@@ -537,7 +537,8 @@ export type ExportDocumentsRequest = Message<"impossibledb.v1.ExportDocumentsReq
   collection: string;
 
   /**
-   * Documents per message, 1 to 1000; 100 when unset.
+   * Documents per message, 1 to 1000; 100 when unset. A message ends
+   * early when its documents reach RESPONSE_BYTES_MAX (3 MiB).
    *
    * @generated from field: int32 batch_size = 2;
    */
@@ -640,7 +641,9 @@ export const AdminService: GenService<{
   },
   /**
    * Streams every document of a collection in id order, a batch per
-   * message: a consistent-per-shard export for backups and migrations.
+   * message: a consistent-per-shard export for backups and migrations. A
+   * message holds up to batch_size documents and fewer when they reach
+   * RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
    *
    * @generated from rpc impossibledb.v1.AdminService.ExportDocuments
    */

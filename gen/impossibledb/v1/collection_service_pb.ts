@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/collection_service.proto.
  */
 export const file_impossibledb_v1_collection_service: GenFile = /*@__PURE__*/
-  fileDesc("CihpbXBvc3NpYmxlZGIvdjEvY29sbGVjdGlvbl9zZXJ2aWNlLnByb3RvEg9pbXBvc3NpYmxlZGIudjEidAoSR2V0RG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEisKBG1hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrIkIKE0dldERvY3VtZW50UmVzcG9uc2USKwoIZG9jdW1lbnQYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQigAEKGEJhdGNoR2V0RG9jdW1lbnRzUmVxdWVzdBI3CgRyZWZzGAEgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AxIrCgRtYXNrGAIgASgLMh0uaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50TWFzayJ3Cg5CYXRjaEdldFJlc3VsdBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDQoFZm91bmQYAyABKAgiTQoZQmF0Y2hHZXREb2N1bWVudHNSZXNwb25zZRIwCgdyZXN1bHRzGAEgAygLMh8uaW1wb3NzaWJsZWRiLnYxLkJhdGNoR2V0UmVzdWx0IrsBChRMaXN0RG9jdW1lbnRzUmVxdWVzdBI5Cgpjb2xsZWN0aW9uGAEgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEh0KCXBhZ2Vfc2l6ZRgCIAEoBUIKukgHGgUY6AcoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiAIBIrCgRtYXNrGAQgASgLMh0uaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50TWFzayJeChVMaXN0RG9jdW1lbnRzUmVzcG9uc2USLAoJZG9jdW1lbnRzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJ5ChVDcmVhdGVEb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESLQoEZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCBrpIA8gBASJFChZDcmVhdGVEb2N1bWVudFJlc3BvbnNlEisKCGRvY3VtZW50GAEgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50IqsBChJTZXREb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESLQoEZGF0YRgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RCBrpIA8gBARIzCgxwcmVjb25kaXRpb24YAyABKAsyHS5pbXBvc3NpYmxlZGIudjEuUHJlY29uZGl0aW9uIkIKE1NldERvY3VtZW50UmVzcG9uc2USKwoIZG9jdW1lbnQYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQitgEKFVVwZGF0ZURvY3VtZW50UmVxdWVzdBIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARI1CgVwYXRjaBgCIAEoCzIeLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFBhdGNoQga6SAPIAQESMwoMcHJlY29uZGl0aW9uGAMgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbiJFChZVcGRhdGVEb2N1bWVudFJlc3BvbnNlEisKCGRvY3VtZW50GAEgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50In8KFURlbGV0ZURvY3VtZW50UmVxdWVzdBIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARIzCgxwcmVjb25kaXRpb24YAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuUHJlY29uZGl0aW9uIikKFkRlbGV0ZURvY3VtZW50UmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoCCJRChpCYXRjaFdyaXRlRG9jdW1lbnRzUmVxdWVzdBIzCgZ3cml0ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuV3JpdGVCC7pICJIBBQgBEPQDInwKG0JhdGNoV3JpdGVEb2N1bWVudHNSZXNwb25zZRIuCghzdGF0dXNlcxgBIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVN0YXR1cxItCgdyZXN1bHRzGAIgAygLMhwuaW1wb3NzaWJsZWRiLnYxLldyaXRlUmVzdWx0Mr0GChFDb2xsZWN0aW9uU2VydmljZRJdCgtHZXREb2N1bWVudBIjLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuR2V0RG9jdW1lbnRSZXNwb25zZSIDkAIBEm8KEUJhdGNoR2V0RG9jdW1lbnRzEikuaW1wb3NzaWJsZWRiLnYxLkJhdGNoR2V0RG9jdW1lbnRzUmVxdWVzdBoqLmltcG9zc2libGVkYi52MS5CYXRjaEdldERvY3VtZW50c1Jlc3BvbnNlIgOQAgESYwoNTGlzdERvY3VtZW50cxIlLmltcG9zc2libGVkYi52MS5MaXN0RG9jdW1lbnRzUmVxdWVzdBomLmltcG9zc2libGVkYi52MS5MaXN0RG9jdW1lbnRzUmVzcG9uc2UiA5ACARJhCg5DcmVhdGVEb2N1bWVudBImLmltcG9zc2libGVkYi52MS5DcmVhdGVEb2N1bWVudFJlcXVlc3QaJy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlRG9jdW1lbnRSZXNwb25zZRJYCgtTZXREb2N1bWVudBIjLmltcG9zc2libGVkYi52MS5TZXREb2N1bWVudFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuU2V0RG9jdW1lbnRSZXNwb25zZRJhCg5VcGRhdGVEb2N1bWVudBImLmltcG9zc2libGVkYi52MS5VcGRhdGVEb2N1bWVudFJlcXVlc3QaJy5pbXBvc3NpYmxlZGIudjEuVXBkYXRlRG9jdW1lbnRSZXNwb25zZRJhCg5EZWxldGVEb2N1bWVudBImLmltcG9zc2libGVkYi52MS5EZWxldGVEb2N1bWVudFJlcXVlc3QaJy5pbXBvc3NpYmxlZGIudjEuRGVsZXRlRG9jdW1lbnRSZXNwb25zZRJwChNCYXRjaFdyaXRlRG9jdW1lbnRzEisuaW1wb3NzaWJsZWRiLnYxLkJhdGNoV3JpdGVEb2N1bWVudHNSZXF1ZXN0GiwuaW1wb3NzaWJsZWRiLnYxLkJhdGNoV3JpdGVEb2N1bWVudHNSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct, file_impossibledb_v1_document]);
+  fileDesc("CihpbXBvc3NpYmxlZGIvdjEvY29sbGVjdGlvbl9zZXJ2aWNlLnByb3RvEg9pbXBvc3NpYmxlZGIudjEidAoSR2V0RG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEisKBG1hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrIkIKE0dldERvY3VtZW50UmVzcG9uc2USKwoIZG9jdW1lbnQYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQigAEKGEJhdGNoR2V0RG9jdW1lbnRzUmVxdWVzdBI3CgRyZWZzGAEgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AxIrCgRtYXNrGAIgASgLMh0uaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50TWFzayJ3Cg5CYXRjaEdldFJlc3VsdBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDQoFZm91bmQYAyABKAgigAEKGUJhdGNoR2V0RG9jdW1lbnRzUmVzcG9uc2USMAoHcmVzdWx0cxgBIAMoCzIfLmltcG9zc2libGVkYi52MS5CYXRjaEdldFJlc3VsdBIxCgt1bnJlYWRfcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZiK7AQoUTGlzdERvY3VtZW50c1JlcXVlc3QSOQoKY29sbGVjdGlvbhgBIAEoCUIlukgiciAQARiAATIZXltBLVphLXpfXVtBLVphLXowLTlfLV0qJBIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgCASKwoEbWFzaxgEIAEoCzIdLmltcG9zc2libGVkYi52MS5Eb2N1bWVudE1hc2siXgoVTGlzdERvY3VtZW50c1Jlc3BvbnNlEiwKCWRvY3VtZW50cxgBIAMoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieQoVQ3JlYXRlRG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEi0KBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQEiRQoWQ3JlYXRlRG9jdW1lbnRSZXNwb25zZRIrCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudCKrAQoSU2V0RG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEi0KBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQESMwoMcHJlY29uZGl0aW9uGAMgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbiJCChNTZXREb2N1bWVudFJlc3BvbnNlEisKCGRvY3VtZW50GAEgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50IrYBChVVcGRhdGVEb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESNQoFcGF0Y2gYAiABKAsyHi5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRQYXRjaEIGukgDyAEBEjMKDHByZWNvbmRpdGlvbhgDIAEoCzIdLmltcG9zc2libGVkYi52MS5QcmVjb25kaXRpb24iRQoWVXBkYXRlRG9jdW1lbnRSZXNwb25zZRIrCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudCJ/ChVEZWxldGVEb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESMwoMcHJlY29uZGl0aW9uGAIgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbiIpChZEZWxldGVEb2N1bWVudFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiawoaQmF0Y2hXcml0ZURvY3VtZW50c1JlcXVlc3QSMwoGd3JpdGVzGAEgAygLMhYuaW1wb3NzaWJsZWRiLnYxLldyaXRlQgu6SAiSAQUIARD0AxIYChByZXR1cm5fZG9jdW1lbnRzGAIgASgIIpcBChtCYXRjaFdyaXRlRG9jdW1lbnRzUmVzcG9uc2USLgoIc3RhdHVzZXMYASADKAsyHC5pbXBvc3NpYmxlZGIudjEuV3JpdGVTdGF0dXMSLQoHcmVzdWx0cxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIZChFkb2N1bWVudHNfb21pdHRlZBgDIAEoCDK9BgoRQ29sbGVjdGlvblNlcnZpY2USXQoLR2V0RG9jdW1lbnQSIy5pbXBvc3NpYmxlZGIudjEuR2V0RG9jdW1lbnRSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkdldERvY3VtZW50UmVzcG9uc2UiA5ACARJvChFCYXRjaEdldERvY3VtZW50cxIpLmltcG9zc2libGVkYi52MS5CYXRjaEdldERvY3VtZW50c1JlcXVlc3QaKi5pbXBvc3NpYmxlZGIudjEuQmF0Y2hHZXREb2N1bWVudHNSZXNwb25zZSIDkAIBEmMKDUxpc3REb2N1bWVudHMSJS5pbXBvc3NpYmxlZGIudjEuTGlzdERvY3VtZW50c1JlcXVlc3QaJi5pbXBvc3NpYmxlZGIudjEuTGlzdERvY3VtZW50c1Jlc3BvbnNlIgOQAgESYQoOQ3JlYXRlRG9jdW1lbnQSJi5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlRG9jdW1lbnRSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZURvY3VtZW50UmVzcG9uc2USWAoLU2V0RG9jdW1lbnQSIy5pbXBvc3NpYmxlZGIudjEuU2V0RG9jdW1lbnRSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLlNldERvY3VtZW50UmVzcG9uc2USYQoOVXBkYXRlRG9jdW1lbnQSJi5pbXBvc3NpYmxlZGIudjEuVXBkYXRlRG9jdW1lbnRSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLlVwZGF0ZURvY3VtZW50UmVzcG9uc2USYQoORGVsZXRlRG9jdW1lbnQSJi5pbXBvc3NpYmxlZGIudjEuRGVsZXRlRG9jdW1lbnRSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZURvY3VtZW50UmVzcG9uc2UScAoTQmF0Y2hXcml0ZURvY3VtZW50cxIrLmltcG9zc2libGVkYi52MS5CYXRjaFdyaXRlRG9jdW1lbnRzUmVxdWVzdBosLmltcG9zc2libGVkYi52MS5CYXRjaFdyaXRlRG9jdW1lbnRzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_impossibledb_v1_document]);
 
 /**
  * Request for GetDocument.
@@ -135,11 +135,22 @@ export const BatchGetResultSchema: GenMessage<BatchGetResult> = /*@__PURE__*/
  */
 export type BatchGetDocumentsResponse = Message<"impossibledb.v1.BatchGetDocumentsResponse"> & {
   /**
-   * One result per requested ref, in request order.
+   * One result per ref answered, in request order: the first
+   * len(results) refs of the request. Every ref is answered unless the
+   * results reached RESPONSE_BYTES_MAX (3 MiB).
    *
    * @generated from field: repeated impossibledb.v1.BatchGetResult results = 1;
    */
   results: BatchGetResult[];
+
+  /**
+   * The refs not read in this call because the answer was full, in request
+   * order (the request's refs after the answered ones). Empty when every
+   * ref was answered; otherwise call again with these.
+   *
+   * @generated from field: repeated impossibledb.v1.DocumentRef unread_refs = 2;
+   */
+  unreadRefs: DocumentRef[];
 };
 
 /**
@@ -198,7 +209,8 @@ export const ListDocumentsRequestSchema: GenMessage<ListDocumentsRequest> = /*@_
  */
 export type ListDocumentsResponse = Message<"impossibledb.v1.ListDocumentsResponse"> & {
   /**
-   * The documents, in id order.
+   * The documents, in id order: at most page_size, and fewer when they
+   * reach RESPONSE_BYTES_MAX (3 MiB) of encoded documents.
    *
    * @generated from field: repeated impossibledb.v1.Document documents = 1;
    */
@@ -441,6 +453,17 @@ export type BatchWriteDocumentsRequest = Message<"impossibledb.v1.BatchWriteDocu
    * @generated from field: repeated impossibledb.v1.Write writes = 1;
    */
   writes: Write[];
+
+  /**
+   * Also return each written document in its result. Off by default: a
+   * batch of large documents echoed whole would not fit a default gRPC
+   * client's 4 MiB. When on, documents are returned in request order while
+   * the results stay within RESPONSE_BYTES_MAX (3 MiB); see
+   * `documents_omitted`.
+   *
+   * @generated from field: bool return_documents = 2;
+   */
+  returnDocuments: boolean;
 };
 
 /**
@@ -465,10 +488,21 @@ export type BatchWriteDocumentsResponse = Message<"impossibledb.v1.BatchWriteDoc
 
   /**
    * One result per write, in request order; unset where the write failed.
+   * Each carries the version and update time; the document only when
+   * `return_documents` was set.
    *
    * @generated from field: repeated impossibledb.v1.WriteResult results = 2;
    */
   results: WriteResult[];
+
+  /**
+   * True when `return_documents` was set but some written documents were
+   * left out of their results to keep the answer within RESPONSE_BYTES_MAX;
+   * read those back with BatchGetDocuments.
+   *
+   * @generated from field: bool documents_omitted = 3;
+   */
+  documentsOmitted: boolean;
 };
 
 /**
@@ -480,6 +514,11 @@ export const BatchWriteDocumentsResponseSchema: GenMessage<BatchWriteDocumentsRe
 
 /**
  * Reads and writes documents one at a time or in batches.
+ *
+ * No answer is larger than the 4 MiB that standard gRPC clients accept by
+ * default: the documents (or results) of one response message add up to
+ * at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+ * always carries at least one of them.
  *
  * @generated from service impossibledb.v1.CollectionService
  */
@@ -496,7 +535,10 @@ export const CollectionService: GenService<{
   },
   /**
    * Reads up to 500 documents of any collections in one call. Missing
-   * documents are reported, not errors.
+   * documents are reported, not errors. An answer holds the results of a
+   * prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+   * of results; the refs it did not read are listed in `unread_refs`, to
+   * ask for in another call. At least the first ref is always answered.
    *
    * @generated from rpc impossibledb.v1.CollectionService.BatchGetDocuments
    */
@@ -506,7 +548,9 @@ export const CollectionService: GenService<{
     output: typeof BatchGetDocumentsResponseSchema;
   },
   /**
-   * Lists a collection's documents in id order, a page at a time.
+   * Lists a collection's documents in id order, a page at a time. A page
+   * ends early, with a next_page_token, when its documents reach
+   * RESPONSE_BYTES_MAX (3 MiB).
    *
    * @generated from rpc impossibledb.v1.CollectionService.ListDocuments
    */
@@ -562,6 +606,8 @@ export const CollectionService: GenService<{
    * atomically together: if one of them fails, none of that shard's writes
    * is applied. Writes on different shards succeed or fail independently;
    * for all-or-nothing across shards use TransactionService.CommitBatch.
+   * Results carry versions and update times; documents only when
+   * `return_documents` asks for them.
    *
    * @generated from rpc impossibledb.v1.CollectionService.BatchWriteDocuments
    */

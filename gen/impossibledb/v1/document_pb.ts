@@ -294,7 +294,9 @@ export type WriteResult = Message<"impossibledb.v1.WriteResult"> & {
   ref?: DocumentRef | undefined;
 
   /**
-   * The document after the write; unset after a delete.
+   * The document after the write, in the answers of single-document writes
+   * and where a batch or commit asked for documents (return_documents);
+   * unset otherwise and after a delete.
    *
    * @generated from field: impossibledb.v1.Document document = 2;
    */

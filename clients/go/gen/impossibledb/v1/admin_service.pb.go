@@ -1016,7 +1016,8 @@ type ExportDocumentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The collection to export.
 	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
-	// Documents per message, 1 to 1000; 100 when unset.
+	// Documents per message, 1 to 1000; 100 when unset. A message ends
+	// early when its documents reach RESPONSE_BYTES_MAX (3 MiB).
 	BatchSize     int32 `protobuf:"varint,2,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

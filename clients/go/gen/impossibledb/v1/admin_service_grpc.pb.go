@@ -47,7 +47,9 @@ type AdminServiceClient interface {
 	// Drops an index from every shard.
 	DeleteIndex(ctx context.Context, in *DeleteIndexRequest, opts ...grpc.CallOption) (*DeleteIndexResponse, error)
 	// Streams every document of a collection in id order, a batch per
-	// message: a consistent-per-shard export for backups and migrations.
+	// message: a consistent-per-shard export for backups and migrations. A
+	// message holds up to batch_size documents and fewer when they reach
+	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(ctx context.Context, in *ExportDocumentsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportDocumentsResponse], error)
 }
 
@@ -157,7 +159,9 @@ type AdminServiceServer interface {
 	// Drops an index from every shard.
 	DeleteIndex(context.Context, *DeleteIndexRequest) (*DeleteIndexResponse, error)
 	// Streams every document of a collection in id order, a batch per
-	// message: a consistent-per-shard export for backups and migrations.
+	// message: a consistent-per-shard export for backups and migrations. A
+	// message holds up to batch_size documents and fewer when they reach
+	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(*ExportDocumentsRequest, grpc.ServerStreamingServer[ExportDocumentsResponse]) error
 	mustEmbedUnimplementedAdminServiceServer()
 }

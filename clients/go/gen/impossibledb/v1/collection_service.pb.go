@@ -246,8 +246,14 @@ func (x *BatchGetResult) GetFound() bool {
 // Response for BatchGetDocuments.
 type BatchGetDocumentsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One result per requested ref, in request order.
-	Results       []*BatchGetResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// One result per ref answered, in request order: the first
+	// len(results) refs of the request. Every ref is answered unless the
+	// results reached RESPONSE_BYTES_MAX (3 MiB).
+	Results []*BatchGetResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	// The refs not read in this call because the answer was full, in request
+	// order (the request's refs after the answered ones). Empty when every
+	// ref was answered; otherwise call again with these.
+	UnreadRefs    []*DocumentRef `protobuf:"bytes,2,rep,name=unread_refs,json=unreadRefs,proto3" json:"unread_refs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -285,6 +291,13 @@ func (*BatchGetDocumentsResponse) Descriptor() ([]byte, []int) {
 func (x *BatchGetDocumentsResponse) GetResults() []*BatchGetResult {
 	if x != nil {
 		return x.Results
+	}
+	return nil
+}
+
+func (x *BatchGetDocumentsResponse) GetUnreadRefs() []*DocumentRef {
+	if x != nil {
+		return x.UnreadRefs
 	}
 	return nil
 }
@@ -365,7 +378,8 @@ func (x *ListDocumentsRequest) GetMask() *DocumentMask {
 // Response for ListDocuments.
 type ListDocumentsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The documents, in id order.
+	// The documents, in id order: at most page_size, and fewer when they
+	// reach RESPONSE_BYTES_MAX (3 MiB) of encoded documents.
 	Documents []*Document `protobuf:"bytes,1,rep,name=documents,proto3" json:"documents,omitempty"`
 	// Pass to the next call to continue; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
@@ -843,9 +857,15 @@ func (x *DeleteDocumentResponse) GetDeleted() bool {
 type BatchWriteDocumentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The writes, at most 500. A document may appear only once.
-	Writes        []*Write `protobuf:"bytes,1,rep,name=writes,proto3" json:"writes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Writes []*Write `protobuf:"bytes,1,rep,name=writes,proto3" json:"writes,omitempty"`
+	// Also return each written document in its result. Off by default: a
+	// batch of large documents echoed whole would not fit a default gRPC
+	// client's 4 MiB. When on, documents are returned in request order while
+	// the results stay within RESPONSE_BYTES_MAX (3 MiB); see
+	// `documents_omitted`.
+	ReturnDocuments bool `protobuf:"varint,2,opt,name=return_documents,json=returnDocuments,proto3" json:"return_documents,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *BatchWriteDocumentsRequest) Reset() {
@@ -885,15 +905,28 @@ func (x *BatchWriteDocumentsRequest) GetWrites() []*Write {
 	return nil
 }
 
+func (x *BatchWriteDocumentsRequest) GetReturnDocuments() bool {
+	if x != nil {
+		return x.ReturnDocuments
+	}
+	return false
+}
+
 // Response for BatchWriteDocuments.
 type BatchWriteDocumentsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// One status per write, in request order.
 	Statuses []*WriteStatus `protobuf:"bytes,1,rep,name=statuses,proto3" json:"statuses,omitempty"`
 	// One result per write, in request order; unset where the write failed.
-	Results       []*WriteResult `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Each carries the version and update time; the document only when
+	// `return_documents` was set.
+	Results []*WriteResult `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
+	// True when `return_documents` was set but some written documents were
+	// left out of their results to keep the answer within RESPONSE_BYTES_MAX;
+	// read those back with BatchGetDocuments.
+	DocumentsOmitted bool `protobuf:"varint,3,opt,name=documents_omitted,json=documentsOmitted,proto3" json:"documents_omitted,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *BatchWriteDocumentsResponse) Reset() {
@@ -940,6 +973,13 @@ func (x *BatchWriteDocumentsResponse) GetResults() []*WriteResult {
 	return nil
 }
 
+func (x *BatchWriteDocumentsResponse) GetDocumentsOmitted() bool {
+	if x != nil {
+		return x.DocumentsOmitted
+	}
+	return false
+}
+
 var File_impossibledb_v1_collection_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
@@ -956,9 +996,11 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\x0eBatchGetResult\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefR\x03ref\x125\n" +
 	"\bdocument\x18\x02 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12\x14\n" +
-	"\x05found\x18\x03 \x01(\bR\x05found\"V\n" +
+	"\x05found\x18\x03 \x01(\bR\x05found\"\x95\x01\n" +
 	"\x19BatchGetDocumentsResponse\x129\n" +
-	"\aresults\x18\x01 \x03(\v2\x1f.impossibledb.v1.BatchGetResultR\aresults\"\xe2\x01\n" +
+	"\aresults\x18\x01 \x03(\v2\x1f.impossibledb.v1.BatchGetResultR\aresults\x12=\n" +
+	"\vunread_refs\x18\x02 \x03(\v2\x1c.impossibledb.v1.DocumentRefR\n" +
+	"unreadRefs\"\xe2\x01\n" +
 	"\x14ListDocumentsRequest\x12E\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
@@ -992,12 +1034,14 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12A\n" +
 	"\fprecondition\x18\x02 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\"2\n" +
 	"\x16DeleteDocumentResponse\x12\x18\n" +
-	"\adeleted\x18\x01 \x01(\bR\adeleted\"Y\n" +
+	"\adeleted\x18\x01 \x01(\bR\adeleted\"\x84\x01\n" +
 	"\x1aBatchWriteDocumentsRequest\x12;\n" +
-	"\x06writes\x18\x01 \x03(\v2\x16.impossibledb.v1.WriteB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x06writes\"\x8f\x01\n" +
+	"\x06writes\x18\x01 \x03(\v2\x16.impossibledb.v1.WriteB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x06writes\x12)\n" +
+	"\x10return_documents\x18\x02 \x01(\bR\x0freturnDocuments\"\xbc\x01\n" +
 	"\x1bBatchWriteDocumentsResponse\x128\n" +
 	"\bstatuses\x18\x01 \x03(\v2\x1c.impossibledb.v1.WriteStatusR\bstatuses\x126\n" +
-	"\aresults\x18\x02 \x03(\v2\x1c.impossibledb.v1.WriteResultR\aresults2\xbd\x06\n" +
+	"\aresults\x18\x02 \x03(\v2\x1c.impossibledb.v1.WriteResultR\aresults\x12+\n" +
+	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted2\xbd\x06\n" +
 	"\x11CollectionService\x12]\n" +
 	"\vGetDocument\x12#.impossibledb.v1.GetDocumentRequest\x1a$.impossibledb.v1.GetDocumentResponse\"\x03\x90\x02\x01\x12o\n" +
 	"\x11BatchGetDocuments\x12).impossibledb.v1.BatchGetDocumentsRequest\x1a*.impossibledb.v1.BatchGetDocumentsResponse\"\x03\x90\x02\x01\x12c\n" +
@@ -1058,45 +1102,46 @@ var file_impossibledb_v1_collection_service_proto_depIdxs = []int32{
 	17, // 5: impossibledb.v1.BatchGetResult.ref:type_name -> impossibledb.v1.DocumentRef
 	19, // 6: impossibledb.v1.BatchGetResult.document:type_name -> impossibledb.v1.Document
 	3,  // 7: impossibledb.v1.BatchGetDocumentsResponse.results:type_name -> impossibledb.v1.BatchGetResult
-	18, // 8: impossibledb.v1.ListDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
-	19, // 9: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	17, // 10: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	20, // 11: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
-	19, // 12: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	17, // 13: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	20, // 14: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
-	21, // 15: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	19, // 16: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
-	17, // 17: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	22, // 18: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
-	21, // 19: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	19, // 20: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	17, // 21: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	21, // 22: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	23, // 23: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
-	24, // 24: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
-	25, // 25: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
-	0,  // 26: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
-	2,  // 27: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
-	5,  // 28: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
-	7,  // 29: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
-	9,  // 30: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
-	11, // 31: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
-	13, // 32: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
-	15, // 33: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
-	1,  // 34: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
-	4,  // 35: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
-	6,  // 36: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
-	8,  // 37: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
-	10, // 38: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
-	12, // 39: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
-	14, // 40: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
-	16, // 41: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
-	34, // [34:42] is the sub-list for method output_type
-	26, // [26:34] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	17, // 8: impossibledb.v1.BatchGetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
+	18, // 9: impossibledb.v1.ListDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
+	19, // 10: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	17, // 11: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	20, // 12: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
+	19, // 13: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	17, // 14: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	20, // 15: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
+	21, // 16: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	19, // 17: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
+	17, // 18: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	22, // 19: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
+	21, // 20: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	19, // 21: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	17, // 22: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	21, // 23: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	23, // 24: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
+	24, // 25: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
+	25, // 26: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
+	0,  // 27: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
+	2,  // 28: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
+	5,  // 29: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
+	7,  // 30: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
+	9,  // 31: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
+	11, // 32: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
+	13, // 33: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
+	15, // 34: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
+	1,  // 35: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
+	4,  // 36: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
+	6,  // 37: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
+	8,  // 38: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
+	10, // 39: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
+	12, // 40: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
+	14, // 41: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
+	16, // 42: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
+	35, // [35:43] is the sub-list for method output_type
+	27, // [27:35] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_collection_service_proto_init() }

@@ -34,13 +34,23 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
 // Reads and writes documents one at a time or in batches.
+//
+// No answer is larger than the 4 MiB that standard gRPC clients accept by
+// default: the documents (or results) of one response message add up to
+// at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+// always carries at least one of them.
 type CollectionServiceClient interface {
 	// Reads one document. NOT_FOUND when it does not exist.
 	GetDocument(ctx context.Context, in *GetDocumentRequest, opts ...grpc.CallOption) (*GetDocumentResponse, error)
 	// Reads up to 500 documents of any collections in one call. Missing
-	// documents are reported, not errors.
+	// documents are reported, not errors. An answer holds the results of a
+	// prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+	// of results; the refs it did not read are listed in `unread_refs`, to
+	// ask for in another call. At least the first ref is always answered.
 	BatchGetDocuments(ctx context.Context, in *BatchGetDocumentsRequest, opts ...grpc.CallOption) (*BatchGetDocumentsResponse, error)
-	// Lists a collection's documents in id order, a page at a time.
+	// Lists a collection's documents in id order, a page at a time. A page
+	// ends early, with a next_page_token, when its documents reach
+	// RESPONSE_BYTES_MAX (3 MiB).
 	ListDocuments(ctx context.Context, in *ListDocumentsRequest, opts ...grpc.CallOption) (*ListDocumentsResponse, error)
 	// Creates a document. ALREADY_EXISTS when it exists.
 	CreateDocument(ctx context.Context, in *CreateDocumentRequest, opts ...grpc.CallOption) (*CreateDocumentResponse, error)
@@ -56,6 +66,8 @@ type CollectionServiceClient interface {
 	// atomically together: if one of them fails, none of that shard's writes
 	// is applied. Writes on different shards succeed or fail independently;
 	// for all-or-nothing across shards use TransactionService.CommitBatch.
+	// Results carry versions and update times; documents only when
+	// `return_documents` asks for them.
 	BatchWriteDocuments(ctx context.Context, in *BatchWriteDocumentsRequest, opts ...grpc.CallOption) (*BatchWriteDocumentsResponse, error)
 }
 
@@ -152,13 +164,23 @@ func (c *collectionServiceClient) BatchWriteDocuments(ctx context.Context, in *B
 // for forward compatibility.
 //
 // Reads and writes documents one at a time or in batches.
+//
+// No answer is larger than the 4 MiB that standard gRPC clients accept by
+// default: the documents (or results) of one response message add up to
+// at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+// always carries at least one of them.
 type CollectionServiceServer interface {
 	// Reads one document. NOT_FOUND when it does not exist.
 	GetDocument(context.Context, *GetDocumentRequest) (*GetDocumentResponse, error)
 	// Reads up to 500 documents of any collections in one call. Missing
-	// documents are reported, not errors.
+	// documents are reported, not errors. An answer holds the results of a
+	// prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+	// of results; the refs it did not read are listed in `unread_refs`, to
+	// ask for in another call. At least the first ref is always answered.
 	BatchGetDocuments(context.Context, *BatchGetDocumentsRequest) (*BatchGetDocumentsResponse, error)
-	// Lists a collection's documents in id order, a page at a time.
+	// Lists a collection's documents in id order, a page at a time. A page
+	// ends early, with a next_page_token, when its documents reach
+	// RESPONSE_BYTES_MAX (3 MiB).
 	ListDocuments(context.Context, *ListDocumentsRequest) (*ListDocumentsResponse, error)
 	// Creates a document. ALREADY_EXISTS when it exists.
 	CreateDocument(context.Context, *CreateDocumentRequest) (*CreateDocumentResponse, error)
@@ -174,6 +196,8 @@ type CollectionServiceServer interface {
 	// atomically together: if one of them fails, none of that shard's writes
 	// is applied. Writes on different shards succeed or fail independently;
 	// for all-or-nothing across shards use TransactionService.CommitBatch.
+	// Results carry versions and update times; documents only when
+	// `return_documents` asks for them.
 	BatchWriteDocuments(context.Context, *BatchWriteDocumentsRequest) (*BatchWriteDocumentsResponse, error)
 	mustEmbedUnimplementedCollectionServiceServer()
 }

@@ -531,7 +531,9 @@ type WriteResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The document written.
 	Ref *DocumentRef `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
-	// The document after the write; unset after a delete.
+	// The document after the write, in the answers of single-document writes
+	// and where a batch or commit asked for documents (return_documents);
+	// unset otherwise and after a delete.
 	Document *Document `protobuf:"bytes,2,opt,name=document,proto3" json:"document,omitempty"`
 	// The document's version after the write; 0 after a delete.
 	Version int64 `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`

@@ -30,11 +30,16 @@ const (
 //
 // Runs queries and aggregations over a collection, across all shards.
 type QueryServiceClient interface {
-	// Runs a query and returns one page of results.
+	// Runs a query and returns one page of results. A page ends early, with
+	// a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+	// of encoded documents, so it fits a default gRPC client's 4 MiB.
 	RunQuery(ctx context.Context, in *RunQueryRequest, opts ...grpc.CallOption) (*RunQueryResponse, error)
-	// Runs a query and streams its results as the shards' results merge.
+	// Runs a query and streams its results as the shards' results merge, one
+	// document per message.
 	StreamQuery(ctx context.Context, in *StreamQueryRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamQueryResponse], error)
 	// Computes aggregates, optionally grouped, over the matching documents.
+	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(ctx context.Context, in *RunAggregationQueryRequest, opts ...grpc.CallOption) (*RunAggregationQueryResponse, error)
 }
 
@@ -91,11 +96,16 @@ func (c *queryServiceClient) RunAggregationQuery(ctx context.Context, in *RunAgg
 //
 // Runs queries and aggregations over a collection, across all shards.
 type QueryServiceServer interface {
-	// Runs a query and returns one page of results.
+	// Runs a query and returns one page of results. A page ends early, with
+	// a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+	// of encoded documents, so it fits a default gRPC client's 4 MiB.
 	RunQuery(context.Context, *RunQueryRequest) (*RunQueryResponse, error)
-	// Runs a query and streams its results as the shards' results merge.
+	// Runs a query and streams its results as the shards' results merge, one
+	// document per message.
 	StreamQuery(*StreamQueryRequest, grpc.ServerStreamingServer[StreamQueryResponse]) error
 	// Computes aggregates, optionally grouped, over the matching documents.
+	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(context.Context, *RunAggregationQueryRequest) (*RunAggregationQueryResponse, error)
 	mustEmbedUnimplementedQueryServiceServer()
 }

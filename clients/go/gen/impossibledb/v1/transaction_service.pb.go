@@ -302,8 +302,14 @@ func (x *TransactionalRead) GetVersion() int64 {
 // Response for GetDocuments.
 type GetDocumentsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One read per ref, in request order.
-	Reads         []*TransactionalRead `protobuf:"bytes,1,rep,name=reads,proto3" json:"reads,omitempty"`
+	// One read per ref answered, in request order: the first len(reads)
+	// refs of the request. Every ref is answered unless the reads reached
+	// RESPONSE_BYTES_MAX (3 MiB).
+	Reads []*TransactionalRead `protobuf:"bytes,1,rep,name=reads,proto3" json:"reads,omitempty"`
+	// The refs not read in this call because the answer was full, in request
+	// order. Empty when every ref was answered; otherwise call again with
+	// these (their versions are not read yet, so not in the read set).
+	UnreadRefs    []*DocumentRef `protobuf:"bytes,2,rep,name=unread_refs,json=unreadRefs,proto3" json:"unread_refs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -341,6 +347,13 @@ func (*GetDocumentsResponse) Descriptor() ([]byte, []int) {
 func (x *GetDocumentsResponse) GetReads() []*TransactionalRead {
 	if x != nil {
 		return x.Reads
+	}
+	return nil
+}
+
+func (x *GetDocumentsResponse) GetUnreadRefs() []*DocumentRef {
+	if x != nil {
+		return x.UnreadRefs
 	}
 	return nil
 }
@@ -410,9 +423,12 @@ type CommitRequest struct {
 	// The versions the transaction read (from GetDocuments, or 0 for a
 	// document it saw missing). Commit applies the writes only if every one
 	// of them is still current; a read left out here is not validated.
-	Reads         []*ReadVersion `protobuf:"bytes,3,rep,name=reads,proto3" json:"reads,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reads []*ReadVersion `protobuf:"bytes,3,rep,name=reads,proto3" json:"reads,omitempty"`
+	// Also return each written document in its result (off by default; see
+	// BatchWriteDocumentsRequest.return_documents).
+	ReturnDocuments bool `protobuf:"varint,4,opt,name=return_documents,json=returnDocuments,proto3" json:"return_documents,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CommitRequest) Reset() {
@@ -466,15 +482,26 @@ func (x *CommitRequest) GetReads() []*ReadVersion {
 	return nil
 }
 
+func (x *CommitRequest) GetReturnDocuments() bool {
+	if x != nil {
+		return x.ReturnDocuments
+	}
+	return false
+}
+
 // Response for Commit.
 type CommitResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One result per write, in request order.
+	// One result per write, in request order, with its version and update
+	// time; the document only when `return_documents` was set.
 	Results []*WriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	// When the transaction committed.
-	CommitTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=commit_time,json=commitTime,proto3" json:"commit_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CommitTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=commit_time,json=commitTime,proto3" json:"commit_time,omitempty"`
+	// True when `return_documents` was set but some documents were left out
+	// to keep the answer within RESPONSE_BYTES_MAX (3 MiB).
+	DocumentsOmitted bool `protobuf:"varint,3,opt,name=documents_omitted,json=documentsOmitted,proto3" json:"documents_omitted,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CommitResponse) Reset() {
@@ -519,6 +546,13 @@ func (x *CommitResponse) GetCommitTime() *timestamppb.Timestamp {
 		return x.CommitTime
 	}
 	return nil
+}
+
+func (x *CommitResponse) GetDocumentsOmitted() bool {
+	if x != nil {
+		return x.DocumentsOmitted
+	}
+	return false
 }
 
 // Request for Rollback.
@@ -608,9 +642,12 @@ func (*RollbackResponse) Descriptor() ([]byte, []int) {
 type CommitBatchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The writes, 1 to 500.
-	Writes        []*Write `protobuf:"bytes,1,rep,name=writes,proto3" json:"writes,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Writes []*Write `protobuf:"bytes,1,rep,name=writes,proto3" json:"writes,omitempty"`
+	// Also return each written document in its result (off by default; see
+	// BatchWriteDocumentsRequest.return_documents).
+	ReturnDocuments bool `protobuf:"varint,2,opt,name=return_documents,json=returnDocuments,proto3" json:"return_documents,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CommitBatchRequest) Reset() {
@@ -650,15 +687,26 @@ func (x *CommitBatchRequest) GetWrites() []*Write {
 	return nil
 }
 
+func (x *CommitBatchRequest) GetReturnDocuments() bool {
+	if x != nil {
+		return x.ReturnDocuments
+	}
+	return false
+}
+
 // Response for CommitBatch.
 type CommitBatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// One result per write, in request order.
+	// One result per write, in request order, with its version and update
+	// time; the document only when `return_documents` was set.
 	Results []*WriteResult `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
 	// When the batch committed.
-	CommitTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=commit_time,json=commitTime,proto3" json:"commit_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CommitTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=commit_time,json=commitTime,proto3" json:"commit_time,omitempty"`
+	// True when `return_documents` was set but some documents were left out
+	// to keep the answer within RESPONSE_BYTES_MAX (3 MiB).
+	DocumentsOmitted bool `protobuf:"varint,3,opt,name=documents_omitted,json=documentsOmitted,proto3" json:"documents_omitted,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CommitBatchResponse) Reset() {
@@ -705,6 +753,13 @@ func (x *CommitBatchResponse) GetCommitTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *CommitBatchResponse) GetDocumentsOmitted() bool {
+	if x != nil {
+		return x.DocumentsOmitted
+	}
+	return false
+}
+
 var File_impossibledb_v1_transaction_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
@@ -726,31 +781,37 @@ const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
 	"\x11TransactionalRead\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefR\x03ref\x125\n" +
 	"\bdocument\x18\x02 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12\x18\n" +
-	"\aversion\x18\x03 \x01(\x03R\aversion\"P\n" +
+	"\aversion\x18\x03 \x01(\x03R\aversion\"\x8f\x01\n" +
 	"\x14GetDocumentsResponse\x128\n" +
-	"\x05reads\x18\x01 \x03(\v2\".impossibledb.v1.TransactionalReadR\x05reads\"h\n" +
+	"\x05reads\x18\x01 \x03(\v2\".impossibledb.v1.TransactionalReadR\x05reads\x12=\n" +
+	"\vunread_refs\x18\x02 \x03(\v2\x1c.impossibledb.v1.DocumentRefR\n" +
+	"unreadRefs\"h\n" +
 	"\vReadVersion\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12!\n" +
-	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"\xb7\x01\n" +
+	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"\xe2\x01\n" +
 	"\rCommitRequest\x12,\n" +
 	"\vtransaction\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\vtransaction\x129\n" +
 	"\x06writes\x18\x02 \x03(\v2\x16.impossibledb.v1.WriteB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x06writes\x12=\n" +
-	"\x05reads\x18\x03 \x03(\v2\x1c.impossibledb.v1.ReadVersionB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05reads\"\x85\x01\n" +
+	"\x05reads\x18\x03 \x03(\v2\x1c.impossibledb.v1.ReadVersionB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05reads\x12)\n" +
+	"\x10return_documents\x18\x04 \x01(\bR\x0freturnDocuments\"\xb2\x01\n" +
 	"\x0eCommitResponse\x126\n" +
 	"\aresults\x18\x01 \x03(\v2\x1c.impossibledb.v1.WriteResultR\aresults\x12;\n" +
 	"\vcommit_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"commitTime\"?\n" +
+	"commitTime\x12+\n" +
+	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted\"?\n" +
 	"\x0fRollbackRequest\x12,\n" +
 	"\vtransaction\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\vtransaction\"\x12\n" +
-	"\x10RollbackResponse\"Q\n" +
+	"\x10RollbackResponse\"|\n" +
 	"\x12CommitBatchRequest\x12;\n" +
-	"\x06writes\x18\x01 \x03(\v2\x16.impossibledb.v1.WriteB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x06writes\"\x8a\x01\n" +
+	"\x06writes\x18\x01 \x03(\v2\x16.impossibledb.v1.WriteB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x06writes\x12)\n" +
+	"\x10return_documents\x18\x02 \x01(\bR\x0freturnDocuments\"\xb7\x01\n" +
 	"\x13CommitBatchResponse\x126\n" +
 	"\aresults\x18\x01 \x03(\v2\x1c.impossibledb.v1.WriteResultR\aresults\x12;\n" +
 	"\vcommit_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"commitTime2\xd0\x03\n" +
+	"commitTime\x12+\n" +
+	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted2\xd0\x03\n" +
 	"\x12TransactionService\x12g\n" +
 	"\x10BeginTransaction\x12(.impossibledb.v1.BeginTransactionRequest\x1a).impossibledb.v1.BeginTransactionResponse\x12[\n" +
 	"\fGetDocuments\x12$.impossibledb.v1.GetDocumentsRequest\x1a%.impossibledb.v1.GetDocumentsResponse\x12I\n" +
@@ -800,29 +861,30 @@ var file_impossibledb_v1_transaction_service_proto_depIdxs = []int32{
 	15, // 4: impossibledb.v1.TransactionalRead.ref:type_name -> impossibledb.v1.DocumentRef
 	16, // 5: impossibledb.v1.TransactionalRead.document:type_name -> impossibledb.v1.Document
 	4,  // 6: impossibledb.v1.GetDocumentsResponse.reads:type_name -> impossibledb.v1.TransactionalRead
-	15, // 7: impossibledb.v1.ReadVersion.ref:type_name -> impossibledb.v1.DocumentRef
-	17, // 8: impossibledb.v1.CommitRequest.writes:type_name -> impossibledb.v1.Write
-	6,  // 9: impossibledb.v1.CommitRequest.reads:type_name -> impossibledb.v1.ReadVersion
-	18, // 10: impossibledb.v1.CommitResponse.results:type_name -> impossibledb.v1.WriteResult
-	14, // 11: impossibledb.v1.CommitResponse.commit_time:type_name -> google.protobuf.Timestamp
-	17, // 12: impossibledb.v1.CommitBatchRequest.writes:type_name -> impossibledb.v1.Write
-	18, // 13: impossibledb.v1.CommitBatchResponse.results:type_name -> impossibledb.v1.WriteResult
-	14, // 14: impossibledb.v1.CommitBatchResponse.commit_time:type_name -> google.protobuf.Timestamp
-	1,  // 15: impossibledb.v1.TransactionService.BeginTransaction:input_type -> impossibledb.v1.BeginTransactionRequest
-	3,  // 16: impossibledb.v1.TransactionService.GetDocuments:input_type -> impossibledb.v1.GetDocumentsRequest
-	7,  // 17: impossibledb.v1.TransactionService.Commit:input_type -> impossibledb.v1.CommitRequest
-	9,  // 18: impossibledb.v1.TransactionService.Rollback:input_type -> impossibledb.v1.RollbackRequest
-	11, // 19: impossibledb.v1.TransactionService.CommitBatch:input_type -> impossibledb.v1.CommitBatchRequest
-	2,  // 20: impossibledb.v1.TransactionService.BeginTransaction:output_type -> impossibledb.v1.BeginTransactionResponse
-	5,  // 21: impossibledb.v1.TransactionService.GetDocuments:output_type -> impossibledb.v1.GetDocumentsResponse
-	8,  // 22: impossibledb.v1.TransactionService.Commit:output_type -> impossibledb.v1.CommitResponse
-	10, // 23: impossibledb.v1.TransactionService.Rollback:output_type -> impossibledb.v1.RollbackResponse
-	12, // 24: impossibledb.v1.TransactionService.CommitBatch:output_type -> impossibledb.v1.CommitBatchResponse
-	20, // [20:25] is the sub-list for method output_type
-	15, // [15:20] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	15, // 7: impossibledb.v1.GetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
+	15, // 8: impossibledb.v1.ReadVersion.ref:type_name -> impossibledb.v1.DocumentRef
+	17, // 9: impossibledb.v1.CommitRequest.writes:type_name -> impossibledb.v1.Write
+	6,  // 10: impossibledb.v1.CommitRequest.reads:type_name -> impossibledb.v1.ReadVersion
+	18, // 11: impossibledb.v1.CommitResponse.results:type_name -> impossibledb.v1.WriteResult
+	14, // 12: impossibledb.v1.CommitResponse.commit_time:type_name -> google.protobuf.Timestamp
+	17, // 13: impossibledb.v1.CommitBatchRequest.writes:type_name -> impossibledb.v1.Write
+	18, // 14: impossibledb.v1.CommitBatchResponse.results:type_name -> impossibledb.v1.WriteResult
+	14, // 15: impossibledb.v1.CommitBatchResponse.commit_time:type_name -> google.protobuf.Timestamp
+	1,  // 16: impossibledb.v1.TransactionService.BeginTransaction:input_type -> impossibledb.v1.BeginTransactionRequest
+	3,  // 17: impossibledb.v1.TransactionService.GetDocuments:input_type -> impossibledb.v1.GetDocumentsRequest
+	7,  // 18: impossibledb.v1.TransactionService.Commit:input_type -> impossibledb.v1.CommitRequest
+	9,  // 19: impossibledb.v1.TransactionService.Rollback:input_type -> impossibledb.v1.RollbackRequest
+	11, // 20: impossibledb.v1.TransactionService.CommitBatch:input_type -> impossibledb.v1.CommitBatchRequest
+	2,  // 21: impossibledb.v1.TransactionService.BeginTransaction:output_type -> impossibledb.v1.BeginTransactionResponse
+	5,  // 22: impossibledb.v1.TransactionService.GetDocuments:output_type -> impossibledb.v1.GetDocumentsResponse
+	8,  // 23: impossibledb.v1.TransactionService.Commit:output_type -> impossibledb.v1.CommitResponse
+	10, // 24: impossibledb.v1.TransactionService.Rollback:output_type -> impossibledb.v1.RollbackResponse
+	12, // 25: impossibledb.v1.TransactionService.CommitBatch:output_type -> impossibledb.v1.CommitBatchResponse
+	21, // [21:26] is the sub-list for method output_type
+	16, // [16:21] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_transaction_service_proto_init() }

@@ -39,11 +39,18 @@ const (
 // writes atomically on every shard, or answers ABORTED and applies none.
 // A transaction holds no locks before Commit, and ids from
 // BeginTransaction expire at their deadline.
+//
+// No answer is larger than the 4 MiB that standard gRPC clients accept by
+// default: the documents (or results) of one response message add up to
+// at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+// always carries at least one of them.
 type TransactionServiceClient interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(ctx context.Context, in *BeginTransactionRequest, opts ...grpc.CallOption) (*BeginTransactionResponse, error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. Like BatchGetDocuments, it
+	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+	// the rest in `unread_refs`, to read in another call.
 	GetDocuments(ctx context.Context, in *GetDocumentsRequest, opts ...grpc.CallOption) (*GetDocumentsResponse, error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
@@ -125,11 +132,18 @@ func (c *transactionServiceClient) CommitBatch(ctx context.Context, in *CommitBa
 // writes atomically on every shard, or answers ABORTED and applies none.
 // A transaction holds no locks before Commit, and ids from
 // BeginTransaction expire at their deadline.
+//
+// No answer is larger than the 4 MiB that standard gRPC clients accept by
+// default: the documents (or results) of one response message add up to
+// at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+// always carries at least one of them.
 type TransactionServiceServer interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *BeginTransactionRequest) (*BeginTransactionResponse, error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. Like BatchGetDocuments, it
+	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+	// the rest in `unread_refs`, to read in another call.
 	GetDocuments(context.Context, *GetDocumentsRequest) (*GetDocumentsResponse, error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)

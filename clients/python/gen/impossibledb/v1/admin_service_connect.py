@@ -80,7 +80,9 @@ class AdminService(Protocol):
     def export_documents(self, request: ExportDocumentsRequest, ctx: RequestContext[ExportDocumentsRequest, ExportDocumentsResponse], /) -> AsyncIterator[ExportDocumentsResponse]:
         """
         Streams every document of a collection in id order, a batch per
-        message: a consistent-per-shard export for backups and migrations.
+        message: a consistent-per-shard export for backups and migrations. A
+        message holds up to batch_size documents and fewer when they reach
+        RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -371,7 +373,9 @@ class AdminServiceClient(ConnectClient):
     ) -> AsyncIterator[ExportDocumentsResponse]:
         """
         Streams every document of a collection in id order, a batch per
-        message: a consistent-per-shard export for backups and migrations.
+        message: a consistent-per-shard export for backups and migrations. A
+        message holds up to batch_size documents and fewer when they reach
+        RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
         """
         return self.execute_server_stream(
             request=request,
@@ -430,7 +434,9 @@ class AdminServiceSync(Protocol):
     def export_documents(self, request: ExportDocumentsRequest, ctx: RequestContext[ExportDocumentsRequest, ExportDocumentsResponse], /) -> Iterator[ExportDocumentsResponse]:
         """
         Streams every document of a collection in id order, a batch per
-        message: a consistent-per-shard export for backups and migrations.
+        message: a consistent-per-shard export for backups and migrations. A
+        message holds up to batch_size documents and fewer when they reach
+        RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -719,7 +725,9 @@ class AdminServiceClientSync(ConnectClientSync):
     ) -> Iterator[ExportDocumentsResponse]:
         """
         Streams every document of a collection in id order, a batch per
-        message: a consistent-per-shard export for backups and migrations.
+        message: a consistent-per-shard export for backups and migrations. A
+        message holds up to batch_size documents and fewer when they reach
+        RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
         """
         return self.execute_server_stream(
             request=request,

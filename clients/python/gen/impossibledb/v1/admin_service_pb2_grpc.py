@@ -120,7 +120,9 @@ class AdminServiceServicer:
 
     def ExportDocuments(self, request, context):
         """Streams every document of a collection in id order, a batch per
-        message: a consistent-per-shard export for backups and migrations.
+        message: a consistent-per-shard export for backups and migrations. A
+        message holds up to batch_size documents and fewer when they reach
+        RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -40,6 +40,11 @@ _GZIP_COMPRESSION = GzipCompression()
 class CollectionService(Protocol):
     """
     Reads and writes documents one at a time or in batches.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     async def get_document(self, request: GetDocumentRequest, ctx: RequestContext[GetDocumentRequest, GetDocumentResponse], /) -> GetDocumentResponse:
         """
@@ -50,13 +55,18 @@ class CollectionService(Protocol):
     async def batch_get_documents(self, request: BatchGetDocumentsRequest, ctx: RequestContext[BatchGetDocumentsRequest, BatchGetDocumentsResponse], /) -> BatchGetDocumentsResponse:
         """
         Reads up to 500 documents of any collections in one call. Missing
-        documents are reported, not errors.
+        documents are reported, not errors. An answer holds the results of a
+        prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+        of results; the refs it did not read are listed in `unread_refs`, to
+        ask for in another call. At least the first ref is always answered.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def list_documents(self, request: ListDocumentsRequest, ctx: RequestContext[ListDocumentsRequest, ListDocumentsResponse], /) -> ListDocumentsResponse:
         """
-        Lists a collection's documents in id order, a page at a time.
+        Lists a collection's documents in id order, a page at a time. A page
+        ends early, with a next_page_token, when its documents reach
+        RESPONSE_BYTES_MAX (3 MiB).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -92,6 +102,8 @@ class CollectionService(Protocol):
         atomically together: if one of them fails, none of that shard's writes
         is applied. Writes on different shards succeed or fail independently;
         for all-or-nothing across shards use TransactionService.CommitBatch.
+        Results carry versions and update times; documents only when
+        `return_documents` asks for them.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -213,6 +225,11 @@ class CollectionServiceASGIApplication(ConnectASGIApplication[CollectionService]
 class CollectionServiceClient(ConnectClient):
     """
     Reads and writes documents one at a time or in batches.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     def __init__(
         self,
@@ -273,7 +290,10 @@ class CollectionServiceClient(ConnectClient):
     ) -> BatchGetDocumentsResponse:
         """
         Reads up to 500 documents of any collections in one call. Missing
-        documents are reported, not errors.
+        documents are reported, not errors. An answer holds the results of a
+        prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+        of results; the refs it did not read are listed in `unread_refs`, to
+        ask for in another call. At least the first ref is always answered.
         """
         return await self.execute_unary(
             request=request,
@@ -298,7 +318,9 @@ class CollectionServiceClient(ConnectClient):
         use_get: bool = False,
     ) -> ListDocumentsResponse:
         """
-        Lists a collection's documents in id order, a page at a time.
+        Lists a collection's documents in id order, a page at a time. A page
+        ends early, with a next_page_token, when its documents reach
+        RESPONSE_BYTES_MAX (3 MiB).
         """
         return await self.execute_unary(
             request=request,
@@ -420,6 +442,8 @@ class CollectionServiceClient(ConnectClient):
         atomically together: if one of them fails, none of that shard's writes
         is applied. Writes on different shards succeed or fail independently;
         for all-or-nothing across shards use TransactionService.CommitBatch.
+        Results carry versions and update times; documents only when
+        `return_documents` asks for them.
         """
         return await self.execute_unary(
             request=request,
@@ -438,6 +462,11 @@ class CollectionServiceClient(ConnectClient):
 class CollectionServiceSync(Protocol):
     """
     Reads and writes documents one at a time or in batches.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     def get_document(self, request: GetDocumentRequest, ctx: RequestContext[GetDocumentRequest, GetDocumentResponse], /) -> GetDocumentResponse:
         """
@@ -448,13 +477,18 @@ class CollectionServiceSync(Protocol):
     def batch_get_documents(self, request: BatchGetDocumentsRequest, ctx: RequestContext[BatchGetDocumentsRequest, BatchGetDocumentsResponse], /) -> BatchGetDocumentsResponse:
         """
         Reads up to 500 documents of any collections in one call. Missing
-        documents are reported, not errors.
+        documents are reported, not errors. An answer holds the results of a
+        prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+        of results; the refs it did not read are listed in `unread_refs`, to
+        ask for in another call. At least the first ref is always answered.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def list_documents(self, request: ListDocumentsRequest, ctx: RequestContext[ListDocumentsRequest, ListDocumentsResponse], /) -> ListDocumentsResponse:
         """
-        Lists a collection's documents in id order, a page at a time.
+        Lists a collection's documents in id order, a page at a time. A page
+        ends early, with a next_page_token, when its documents reach
+        RESPONSE_BYTES_MAX (3 MiB).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -490,6 +524,8 @@ class CollectionServiceSync(Protocol):
         atomically together: if one of them fails, none of that shard's writes
         is applied. Writes on different shards succeed or fail independently;
         for all-or-nothing across shards use TransactionService.CommitBatch.
+        Results carry versions and update times; documents only when
+        `return_documents` asks for them.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -609,6 +645,11 @@ class CollectionServiceWSGIApplication(ConnectWSGIApplication):
 class CollectionServiceClientSync(ConnectClientSync):
     """
     Reads and writes documents one at a time or in batches.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     def __init__(
         self,
@@ -669,7 +710,10 @@ class CollectionServiceClientSync(ConnectClientSync):
     ) -> BatchGetDocumentsResponse:
         """
         Reads up to 500 documents of any collections in one call. Missing
-        documents are reported, not errors.
+        documents are reported, not errors. An answer holds the results of a
+        prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+        of results; the refs it did not read are listed in `unread_refs`, to
+        ask for in another call. At least the first ref is always answered.
         """
         return self.execute_unary(
             request=request,
@@ -694,7 +738,9 @@ class CollectionServiceClientSync(ConnectClientSync):
         use_get: bool = False,
     ) -> ListDocumentsResponse:
         """
-        Lists a collection's documents in id order, a page at a time.
+        Lists a collection's documents in id order, a page at a time. A page
+        ends early, with a next_page_token, when its documents reach
+        RESPONSE_BYTES_MAX (3 MiB).
         """
         return self.execute_unary(
             request=request,
@@ -816,6 +862,8 @@ class CollectionServiceClientSync(ConnectClientSync):
         atomically together: if one of them fails, none of that shard's writes
         is applied. Writes on different shards succeed or fail independently;
         for all-or-nothing across shards use TransactionService.CommitBatch.
+        Results carry versions and update times; documents only when
+        `return_documents` asks for them.
         """
         return self.execute_unary(
             request=request,

@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from impossibledb.v1 import document_pb2 as impossibledb_dot_v1_dot_document__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(impossibledb/v1/collection_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\"\x7f\n\x12GetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"L\n\x13GetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\x8c\x01\n\x18\x42\x61tchGetDocumentsRequest\x12=\n\x04refs\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x04refs\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"\x8d\x01\n\x0e\x42\x61tchGetResult\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x14\n\x05\x66ound\x18\x03 \x01(\x08R\x05\x66ound\"V\n\x19\x42\x61tchGetDocumentsResponse\x12\x39\n\x07results\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.BatchGetResultR\x07results\"\xe2\x01\n\x14ListDocumentsRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\x12\x31\n\x04mask\x18\x04 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"x\n\x15ListDocumentsResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n\x15\x43reateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x33\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\"O\n\x16\x43reateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\xc4\x01\n\x12SetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x33\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"L\n\x13SetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\xd0\x01\n\x15UpdateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12<\n\x05patch\x18\x02 \x01(\x0b\x32\x1e.impossibledb.v1.DocumentPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"O\n\x16UpdateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\x92\x01\n\x15\x44\x65leteDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x41\n\x0cprecondition\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"2\n\x16\x44\x65leteDocumentResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"Y\n\x1a\x42\x61tchWriteDocumentsRequest\x12;\n\x06writes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x06writes\"\x8f\x01\n\x1b\x42\x61tchWriteDocumentsResponse\x12\x38\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteStatusR\x08statuses\x12\x36\n\x07results\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results2\xbd\x06\n\x11\x43ollectionService\x12]\n\x0bGetDocument\x12#.impossibledb.v1.GetDocumentRequest\x1a$.impossibledb.v1.GetDocumentResponse\"\x03\x90\x02\x01\x12o\n\x11\x42\x61tchGetDocuments\x12).impossibledb.v1.BatchGetDocumentsRequest\x1a*.impossibledb.v1.BatchGetDocumentsResponse\"\x03\x90\x02\x01\x12\x63\n\rListDocuments\x12%.impossibledb.v1.ListDocumentsRequest\x1a&.impossibledb.v1.ListDocumentsResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x43reateDocument\x12&.impossibledb.v1.CreateDocumentRequest\x1a\'.impossibledb.v1.CreateDocumentResponse\x12X\n\x0bSetDocument\x12#.impossibledb.v1.SetDocumentRequest\x1a$.impossibledb.v1.SetDocumentResponse\x12\x61\n\x0eUpdateDocument\x12&.impossibledb.v1.UpdateDocumentRequest\x1a\'.impossibledb.v1.UpdateDocumentResponse\x12\x61\n\x0e\x44\x65leteDocument\x12&.impossibledb.v1.DeleteDocumentRequest\x1a\'.impossibledb.v1.DeleteDocumentResponse\x12p\n\x13\x42\x61tchWriteDocuments\x12+.impossibledb.v1.BatchWriteDocumentsRequest\x1a,.impossibledb.v1.BatchWriteDocumentsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(impossibledb/v1/collection_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\"\x7f\n\x12GetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"L\n\x13GetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\x8c\x01\n\x18\x42\x61tchGetDocumentsRequest\x12=\n\x04refs\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x04refs\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"\x8d\x01\n\x0e\x42\x61tchGetResult\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x14\n\x05\x66ound\x18\x03 \x01(\x08R\x05\x66ound\"\x95\x01\n\x19\x42\x61tchGetDocumentsResponse\x12\x39\n\x07results\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.BatchGetResultR\x07results\x12=\n\x0bunread_refs\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\nunreadRefs\"\xe2\x01\n\x14ListDocumentsRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\x12\x31\n\x04mask\x18\x04 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"x\n\x15ListDocumentsResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n\x15\x43reateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x33\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\"O\n\x16\x43reateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\xc4\x01\n\x12SetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x33\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"L\n\x13SetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\xd0\x01\n\x15UpdateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12<\n\x05patch\x18\x02 \x01(\x0b\x32\x1e.impossibledb.v1.DocumentPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"O\n\x16UpdateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\x92\x01\n\x15\x44\x65leteDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x41\n\x0cprecondition\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"2\n\x16\x44\x65leteDocumentResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"\x84\x01\n\x1a\x42\x61tchWriteDocumentsRequest\x12;\n\x06writes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x06writes\x12)\n\x10return_documents\x18\x02 \x01(\x08R\x0freturnDocuments\"\xbc\x01\n\x1b\x42\x61tchWriteDocumentsResponse\x12\x38\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteStatusR\x08statuses\x12\x36\n\x07results\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results\x12+\n\x11\x64ocuments_omitted\x18\x03 \x01(\x08R\x10\x64ocumentsOmitted2\xbd\x06\n\x11\x43ollectionService\x12]\n\x0bGetDocument\x12#.impossibledb.v1.GetDocumentRequest\x1a$.impossibledb.v1.GetDocumentResponse\"\x03\x90\x02\x01\x12o\n\x11\x42\x61tchGetDocuments\x12).impossibledb.v1.BatchGetDocumentsRequest\x1a*.impossibledb.v1.BatchGetDocumentsResponse\"\x03\x90\x02\x01\x12\x63\n\rListDocuments\x12%.impossibledb.v1.ListDocumentsRequest\x1a&.impossibledb.v1.ListDocumentsResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x43reateDocument\x12&.impossibledb.v1.CreateDocumentRequest\x1a\'.impossibledb.v1.CreateDocumentResponse\x12X\n\x0bSetDocument\x12#.impossibledb.v1.SetDocumentRequest\x1a$.impossibledb.v1.SetDocumentResponse\x12\x61\n\x0eUpdateDocument\x12&.impossibledb.v1.UpdateDocumentRequest\x1a\'.impossibledb.v1.UpdateDocumentResponse\x12\x61\n\x0e\x44\x65leteDocument\x12&.impossibledb.v1.DeleteDocumentRequest\x1a\'.impossibledb.v1.DeleteDocumentResponse\x12p\n\x13\x42\x61tchWriteDocuments\x12+.impossibledb.v1.BatchWriteDocumentsRequest\x1a,.impossibledb.v1.BatchWriteDocumentsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -74,32 +74,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BATCHGETDOCUMENTSREQUEST']._serialized_end=500
   _globals['_BATCHGETRESULT']._serialized_start=503
   _globals['_BATCHGETRESULT']._serialized_end=644
-  _globals['_BATCHGETDOCUMENTSRESPONSE']._serialized_start=646
-  _globals['_BATCHGETDOCUMENTSRESPONSE']._serialized_end=732
-  _globals['_LISTDOCUMENTSREQUEST']._serialized_start=735
-  _globals['_LISTDOCUMENTSREQUEST']._serialized_end=961
-  _globals['_LISTDOCUMENTSRESPONSE']._serialized_start=963
-  _globals['_LISTDOCUMENTSRESPONSE']._serialized_end=1083
-  _globals['_CREATEDOCUMENTREQUEST']._serialized_start=1086
-  _globals['_CREATEDOCUMENTREQUEST']._serialized_end=1218
-  _globals['_CREATEDOCUMENTRESPONSE']._serialized_start=1220
-  _globals['_CREATEDOCUMENTRESPONSE']._serialized_end=1299
-  _globals['_SETDOCUMENTREQUEST']._serialized_start=1302
-  _globals['_SETDOCUMENTREQUEST']._serialized_end=1498
-  _globals['_SETDOCUMENTRESPONSE']._serialized_start=1500
-  _globals['_SETDOCUMENTRESPONSE']._serialized_end=1576
-  _globals['_UPDATEDOCUMENTREQUEST']._serialized_start=1579
-  _globals['_UPDATEDOCUMENTREQUEST']._serialized_end=1787
-  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_start=1789
-  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_end=1868
-  _globals['_DELETEDOCUMENTREQUEST']._serialized_start=1871
-  _globals['_DELETEDOCUMENTREQUEST']._serialized_end=2017
-  _globals['_DELETEDOCUMENTRESPONSE']._serialized_start=2019
-  _globals['_DELETEDOCUMENTRESPONSE']._serialized_end=2069
-  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_start=2071
-  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_end=2160
-  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_start=2163
-  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_end=2306
-  _globals['_COLLECTIONSERVICE']._serialized_start=2309
-  _globals['_COLLECTIONSERVICE']._serialized_end=3138
+  _globals['_BATCHGETDOCUMENTSRESPONSE']._serialized_start=647
+  _globals['_BATCHGETDOCUMENTSRESPONSE']._serialized_end=796
+  _globals['_LISTDOCUMENTSREQUEST']._serialized_start=799
+  _globals['_LISTDOCUMENTSREQUEST']._serialized_end=1025
+  _globals['_LISTDOCUMENTSRESPONSE']._serialized_start=1027
+  _globals['_LISTDOCUMENTSRESPONSE']._serialized_end=1147
+  _globals['_CREATEDOCUMENTREQUEST']._serialized_start=1150
+  _globals['_CREATEDOCUMENTREQUEST']._serialized_end=1282
+  _globals['_CREATEDOCUMENTRESPONSE']._serialized_start=1284
+  _globals['_CREATEDOCUMENTRESPONSE']._serialized_end=1363
+  _globals['_SETDOCUMENTREQUEST']._serialized_start=1366
+  _globals['_SETDOCUMENTREQUEST']._serialized_end=1562
+  _globals['_SETDOCUMENTRESPONSE']._serialized_start=1564
+  _globals['_SETDOCUMENTRESPONSE']._serialized_end=1640
+  _globals['_UPDATEDOCUMENTREQUEST']._serialized_start=1643
+  _globals['_UPDATEDOCUMENTREQUEST']._serialized_end=1851
+  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_start=1853
+  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_end=1932
+  _globals['_DELETEDOCUMENTREQUEST']._serialized_start=1935
+  _globals['_DELETEDOCUMENTREQUEST']._serialized_end=2081
+  _globals['_DELETEDOCUMENTRESPONSE']._serialized_start=2083
+  _globals['_DELETEDOCUMENTRESPONSE']._serialized_end=2133
+  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_start=2136
+  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_end=2268
+  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_start=2271
+  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_end=2459
+  _globals['_COLLECTIONSERVICE']._serialized_start=2462
+  _globals['_COLLECTIONSERVICE']._serialized_end=3291
 # @@protoc_insertion_point(module_scope)

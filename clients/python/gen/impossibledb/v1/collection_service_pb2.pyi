@@ -42,10 +42,12 @@ class BatchGetResult(_message.Message):
     def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., found: _Optional[bool] = ...) -> None: ...
 
 class BatchGetDocumentsResponse(_message.Message):
-    __slots__ = ("results",)
+    __slots__ = ("results", "unread_refs")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_REFS_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[BatchGetResult]
-    def __init__(self, results: _Optional[_Iterable[_Union[BatchGetResult, _Mapping]]] = ...) -> None: ...
+    unread_refs: _containers.RepeatedCompositeFieldContainer[_document_pb2.DocumentRef]
+    def __init__(self, results: _Optional[_Iterable[_Union[BatchGetResult, _Mapping]]] = ..., unread_refs: _Optional[_Iterable[_Union[_document_pb2.DocumentRef, _Mapping]]] = ...) -> None: ...
 
 class ListDocumentsRequest(_message.Message):
     __slots__ = ("collection", "page_size", "page_token", "mask")
@@ -128,15 +130,19 @@ class DeleteDocumentResponse(_message.Message):
     def __init__(self, deleted: _Optional[bool] = ...) -> None: ...
 
 class BatchWriteDocumentsRequest(_message.Message):
-    __slots__ = ("writes",)
+    __slots__ = ("writes", "return_documents")
     WRITES_FIELD_NUMBER: _ClassVar[int]
+    RETURN_DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     writes: _containers.RepeatedCompositeFieldContainer[_document_pb2.Write]
-    def __init__(self, writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ...) -> None: ...
+    return_documents: bool
+    def __init__(self, writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ..., return_documents: _Optional[bool] = ...) -> None: ...
 
 class BatchWriteDocumentsResponse(_message.Message):
-    __slots__ = ("statuses", "results")
+    __slots__ = ("statuses", "results", "documents_omitted")
     STATUSES_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_OMITTED_FIELD_NUMBER: _ClassVar[int]
     statuses: _containers.RepeatedCompositeFieldContainer[_document_pb2.WriteStatus]
     results: _containers.RepeatedCompositeFieldContainer[_document_pb2.WriteResult]
-    def __init__(self, statuses: _Optional[_Iterable[_Union[_document_pb2.WriteStatus, _Mapping]]] = ..., results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ...) -> None: ...
+    documents_omitted: bool
+    def __init__(self, statuses: _Optional[_Iterable[_Union[_document_pb2.WriteStatus, _Mapping]]] = ..., results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ..., documents_omitted: _Optional[bool] = ...) -> None: ...

@@ -27,6 +27,11 @@ if _version_not_supported:
 
 class CollectionServiceStub:
     """Reads and writes documents one at a time or in batches.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
 
     def __init__(self, channel):
@@ -79,6 +84,11 @@ class CollectionServiceStub:
 
 class CollectionServiceServicer:
     """Reads and writes documents one at a time or in batches.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
 
     def GetDocument(self, request, context):
@@ -90,14 +100,19 @@ class CollectionServiceServicer:
 
     def BatchGetDocuments(self, request, context):
         """Reads up to 500 documents of any collections in one call. Missing
-        documents are reported, not errors.
+        documents are reported, not errors. An answer holds the results of a
+        prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+        of results; the refs it did not read are listed in `unread_refs`, to
+        ask for in another call. At least the first ref is always answered.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDocuments(self, request, context):
-        """Lists a collection's documents in id order, a page at a time.
+        """Lists a collection's documents in id order, a page at a time. A page
+        ends early, with a next_page_token, when its documents reach
+        RESPONSE_BYTES_MAX (3 MiB).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -138,6 +153,8 @@ class CollectionServiceServicer:
         atomically together: if one of them fails, none of that shard's writes
         is applied. Writes on different shards succeed or fail independently;
         for all-or-nothing across shards use TransactionService.CommitBatch.
+        Results carry versions and update times; documents only when
+        `return_documents` asks for them.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -196,6 +213,11 @@ def add_CollectionServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class CollectionService:
     """Reads and writes documents one at a time or in batches.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
 
     @staticmethod

@@ -43,19 +43,24 @@ class QueryService(Protocol):
     """
     async def run_query(self, request: RunQueryRequest, ctx: RequestContext[RunQueryRequest, RunQueryResponse], /) -> RunQueryResponse:
         """
-        Runs a query and returns one page of results.
+        Runs a query and returns one page of results. A page ends early, with
+        a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+        of encoded documents, so it fits a default gRPC client's 4 MiB.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def stream_query(self, request: StreamQueryRequest, ctx: RequestContext[StreamQueryRequest, StreamQueryResponse], /) -> AsyncIterator[StreamQueryResponse]:
         """
-        Runs a query and streams its results as the shards' results merge.
+        Runs a query and streams its results as the shards' results merge, one
+        document per message.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def run_aggregation_query(self, request: RunAggregationQueryRequest, ctx: RequestContext[RunAggregationQueryRequest, RunAggregationQueryResponse], /) -> RunAggregationQueryResponse:
         """
         Computes aggregates, optionally grouped, over the matching documents.
+        RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+        (3 MiB) of encoded groups; group by fewer or smaller fields.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -156,7 +161,9 @@ class QueryServiceClient(ConnectClient):
         use_get: bool = False,
     ) -> RunQueryResponse:
         """
-        Runs a query and returns one page of results.
+        Runs a query and returns one page of results. A page ends early, with
+        a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+        of encoded documents, so it fits a default gRPC client's 4 MiB.
         """
         return await self.execute_unary(
             request=request,
@@ -180,7 +187,8 @@ class QueryServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> AsyncIterator[StreamQueryResponse]:
         """
-        Runs a query and streams its results as the shards' results merge.
+        Runs a query and streams its results as the shards' results merge, one
+        document per message.
         """
         return self.execute_server_stream(
             request=request,
@@ -205,6 +213,8 @@ class QueryServiceClient(ConnectClient):
     ) -> RunAggregationQueryResponse:
         """
         Computes aggregates, optionally grouped, over the matching documents.
+        RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+        (3 MiB) of encoded groups; group by fewer or smaller fields.
         """
         return await self.execute_unary(
             request=request,
@@ -227,19 +237,24 @@ class QueryServiceSync(Protocol):
     """
     def run_query(self, request: RunQueryRequest, ctx: RequestContext[RunQueryRequest, RunQueryResponse], /) -> RunQueryResponse:
         """
-        Runs a query and returns one page of results.
+        Runs a query and returns one page of results. A page ends early, with
+        a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+        of encoded documents, so it fits a default gRPC client's 4 MiB.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def stream_query(self, request: StreamQueryRequest, ctx: RequestContext[StreamQueryRequest, StreamQueryResponse], /) -> Iterator[StreamQueryResponse]:
         """
-        Runs a query and streams its results as the shards' results merge.
+        Runs a query and streams its results as the shards' results merge, one
+        document per message.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def run_aggregation_query(self, request: RunAggregationQueryRequest, ctx: RequestContext[RunAggregationQueryRequest, RunAggregationQueryResponse], /) -> RunAggregationQueryResponse:
         """
         Computes aggregates, optionally grouped, over the matching documents.
+        RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+        (3 MiB) of encoded groups; group by fewer or smaller fields.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -338,7 +353,9 @@ class QueryServiceClientSync(ConnectClientSync):
         use_get: bool = False,
     ) -> RunQueryResponse:
         """
-        Runs a query and returns one page of results.
+        Runs a query and returns one page of results. A page ends early, with
+        a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+        of encoded documents, so it fits a default gRPC client's 4 MiB.
         """
         return self.execute_unary(
             request=request,
@@ -362,7 +379,8 @@ class QueryServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> Iterator[StreamQueryResponse]:
         """
-        Runs a query and streams its results as the shards' results merge.
+        Runs a query and streams its results as the shards' results merge, one
+        document per message.
         """
         return self.execute_server_stream(
             request=request,
@@ -387,6 +405,8 @@ class QueryServiceClientSync(ConnectClientSync):
     ) -> RunAggregationQueryResponse:
         """
         Computes aggregates, optionally grouped, over the matching documents.
+        RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+        (3 MiB) of encoded groups; group by fewer or smaller fields.
         """
         return self.execute_unary(
             request=request,

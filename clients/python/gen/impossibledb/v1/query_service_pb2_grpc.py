@@ -57,14 +57,17 @@ class QueryServiceServicer:
     """
 
     def RunQuery(self, request, context):
-        """Runs a query and returns one page of results.
+        """Runs a query and returns one page of results. A page ends early, with
+        a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+        of encoded documents, so it fits a default gRPC client's 4 MiB.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def StreamQuery(self, request, context):
-        """Runs a query and streams its results as the shards' results merge.
+        """Runs a query and streams its results as the shards' results merge, one
+        document per message.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -72,6 +75,8 @@ class QueryServiceServicer:
 
     def RunAggregationQuery(self, request, context):
         """Computes aggregates, optionally grouped, over the matching documents.
+        RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+        (3 MiB) of encoded groups; group by fewer or smaller fields.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -48,6 +48,11 @@ class TransactionService(Protocol):
     writes atomically on every shard, or answers ABORTED and applies none.
     A transaction holds no locks before Commit, and ids from
     BeginTransaction expire at their deadline.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     async def begin_transaction(self, request: BeginTransactionRequest, ctx: RequestContext[BeginTransactionRequest, BeginTransactionResponse], /) -> BeginTransactionResponse:
         """
@@ -58,7 +63,9 @@ class TransactionService(Protocol):
     async def get_documents(self, request: GetDocumentsRequest, ctx: RequestContext[GetDocumentsRequest, GetDocumentsResponse], /) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. Like BatchGetDocuments, it
+        answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+        the rest in `unread_refs`, to read in another call.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -174,6 +181,11 @@ class TransactionServiceClient(ConnectClient):
     writes atomically on every shard, or answers ABORTED and applies none.
     A transaction holds no locks before Commit, and ids from
     BeginTransaction expire at their deadline.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     def __init__(
         self,
@@ -231,7 +243,9 @@ class TransactionServiceClient(ConnectClient):
     ) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. Like BatchGetDocuments, it
+        answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+        the rest in `unread_refs`, to read in another call.
         """
         return await self.execute_unary(
             request=request,
@@ -328,6 +342,11 @@ class TransactionServiceSync(Protocol):
     writes atomically on every shard, or answers ABORTED and applies none.
     A transaction holds no locks before Commit, and ids from
     BeginTransaction expire at their deadline.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     def begin_transaction(self, request: BeginTransactionRequest, ctx: RequestContext[BeginTransactionRequest, BeginTransactionResponse], /) -> BeginTransactionResponse:
         """
@@ -338,7 +357,9 @@ class TransactionServiceSync(Protocol):
     def get_documents(self, request: GetDocumentsRequest, ctx: RequestContext[GetDocumentsRequest, GetDocumentsResponse], /) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. Like BatchGetDocuments, it
+        answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+        the rest in `unread_refs`, to read in another call.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -452,6 +473,11 @@ class TransactionServiceClientSync(ConnectClientSync):
     writes atomically on every shard, or answers ABORTED and applies none.
     A transaction holds no locks before Commit, and ids from
     BeginTransaction expire at their deadline.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
     def __init__(
         self,
@@ -509,7 +535,9 @@ class TransactionServiceClientSync(ConnectClientSync):
     ) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. Like BatchGetDocuments, it
+        answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+        the rest in `unread_refs`, to read in another call.
         """
         return self.execute_unary(
             request=request,

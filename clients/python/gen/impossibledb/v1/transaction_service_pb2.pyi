@@ -53,10 +53,12 @@ class TransactionalRead(_message.Message):
     def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class GetDocumentsResponse(_message.Message):
-    __slots__ = ("reads",)
+    __slots__ = ("reads", "unread_refs")
     READS_FIELD_NUMBER: _ClassVar[int]
+    UNREAD_REFS_FIELD_NUMBER: _ClassVar[int]
     reads: _containers.RepeatedCompositeFieldContainer[TransactionalRead]
-    def __init__(self, reads: _Optional[_Iterable[_Union[TransactionalRead, _Mapping]]] = ...) -> None: ...
+    unread_refs: _containers.RepeatedCompositeFieldContainer[_document_pb2.DocumentRef]
+    def __init__(self, reads: _Optional[_Iterable[_Union[TransactionalRead, _Mapping]]] = ..., unread_refs: _Optional[_Iterable[_Union[_document_pb2.DocumentRef, _Mapping]]] = ...) -> None: ...
 
 class ReadVersion(_message.Message):
     __slots__ = ("ref", "version")
@@ -67,22 +69,26 @@ class ReadVersion(_message.Message):
     def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class CommitRequest(_message.Message):
-    __slots__ = ("transaction", "writes", "reads")
+    __slots__ = ("transaction", "writes", "reads", "return_documents")
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     WRITES_FIELD_NUMBER: _ClassVar[int]
     READS_FIELD_NUMBER: _ClassVar[int]
+    RETURN_DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     transaction: str
     writes: _containers.RepeatedCompositeFieldContainer[_document_pb2.Write]
     reads: _containers.RepeatedCompositeFieldContainer[ReadVersion]
-    def __init__(self, transaction: _Optional[str] = ..., writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ..., reads: _Optional[_Iterable[_Union[ReadVersion, _Mapping]]] = ...) -> None: ...
+    return_documents: bool
+    def __init__(self, transaction: _Optional[str] = ..., writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ..., reads: _Optional[_Iterable[_Union[ReadVersion, _Mapping]]] = ..., return_documents: _Optional[bool] = ...) -> None: ...
 
 class CommitResponse(_message.Message):
-    __slots__ = ("results", "commit_time")
+    __slots__ = ("results", "commit_time", "documents_omitted")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     COMMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_OMITTED_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[_document_pb2.WriteResult]
     commit_time: _timestamp_pb2.Timestamp
-    def __init__(self, results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ..., commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    documents_omitted: bool
+    def __init__(self, results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ..., commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents_omitted: _Optional[bool] = ...) -> None: ...
 
 class RollbackRequest(_message.Message):
     __slots__ = ("transaction",)
@@ -95,15 +101,19 @@ class RollbackResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class CommitBatchRequest(_message.Message):
-    __slots__ = ("writes",)
+    __slots__ = ("writes", "return_documents")
     WRITES_FIELD_NUMBER: _ClassVar[int]
+    RETURN_DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     writes: _containers.RepeatedCompositeFieldContainer[_document_pb2.Write]
-    def __init__(self, writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ...) -> None: ...
+    return_documents: bool
+    def __init__(self, writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ..., return_documents: _Optional[bool] = ...) -> None: ...
 
 class CommitBatchResponse(_message.Message):
-    __slots__ = ("results", "commit_time")
+    __slots__ = ("results", "commit_time", "documents_omitted")
     RESULTS_FIELD_NUMBER: _ClassVar[int]
     COMMIT_TIME_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_OMITTED_FIELD_NUMBER: _ClassVar[int]
     results: _containers.RepeatedCompositeFieldContainer[_document_pb2.WriteResult]
     commit_time: _timestamp_pb2.Timestamp
-    def __init__(self, results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ..., commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    documents_omitted: bool
+    def __init__(self, results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ..., commit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., documents_omitted: _Optional[bool] = ...) -> None: ...

@@ -35,6 +35,11 @@ class TransactionServiceStub:
     writes atomically on every shard, or answers ABORTED and applies none.
     A transaction holds no locks before Commit, and ids from
     BeginTransaction expire at their deadline.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
 
     def __init__(self, channel):
@@ -80,6 +85,11 @@ class TransactionServiceServicer:
     writes atomically on every shard, or answers ABORTED and applies none.
     A transaction holds no locks before Commit, and ids from
     BeginTransaction expire at their deadline.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
 
     def BeginTransaction(self, request, context):
@@ -91,7 +101,9 @@ class TransactionServiceServicer:
 
     def GetDocuments(self, request, context):
         """Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. Like BatchGetDocuments, it
+        answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+        the rest in `unread_refs`, to read in another call.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -165,6 +177,11 @@ class TransactionService:
     writes atomically on every shard, or answers ABORTED and applies none.
     A transaction holds no locks before Commit, and ids from
     BeginTransaction expire at their deadline.
+
+    No answer is larger than the 4 MiB that standard gRPC clients accept by
+    default: the documents (or results) of one response message add up to
+    at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+    always carries at least one of them.
     """
 
     @staticmethod

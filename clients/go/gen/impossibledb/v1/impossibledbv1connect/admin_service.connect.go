@@ -69,7 +69,9 @@ type AdminServiceClient interface {
 	// Drops an index from every shard.
 	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
 	// Streams every document of a collection in id order, a batch per
-	// message: a consistent-per-shard export for backups and migrations.
+	// message: a consistent-per-shard export for backups and migrations. A
+	// message holds up to batch_size documents and fewer when they reach
+	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest]) (*connect.ServerStreamForClient[v1.ExportDocumentsResponse], error)
 }
 
@@ -195,7 +197,9 @@ type AdminServiceHandler interface {
 	// Drops an index from every shard.
 	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
 	// Streams every document of a collection in id order, a batch per
-	// message: a consistent-per-shard export for backups and migrations.
+	// message: a consistent-per-shard export for backups and migrations. A
+	// message holds up to batch_size documents and fewer when they reach
+	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest], *connect.ServerStream[v1.ExportDocumentsResponse]) error
 }
 

@@ -64,9 +64,14 @@ type CollectionServiceClient interface {
 	// Reads one document. NOT_FOUND when it does not exist.
 	GetDocument(context.Context, *connect.Request[v1.GetDocumentRequest]) (*connect.Response[v1.GetDocumentResponse], error)
 	// Reads up to 500 documents of any collections in one call. Missing
-	// documents are reported, not errors.
+	// documents are reported, not errors. An answer holds the results of a
+	// prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+	// of results; the refs it did not read are listed in `unread_refs`, to
+	// ask for in another call. At least the first ref is always answered.
 	BatchGetDocuments(context.Context, *connect.Request[v1.BatchGetDocumentsRequest]) (*connect.Response[v1.BatchGetDocumentsResponse], error)
-	// Lists a collection's documents in id order, a page at a time.
+	// Lists a collection's documents in id order, a page at a time. A page
+	// ends early, with a next_page_token, when its documents reach
+	// RESPONSE_BYTES_MAX (3 MiB).
 	ListDocuments(context.Context, *connect.Request[v1.ListDocumentsRequest]) (*connect.Response[v1.ListDocumentsResponse], error)
 	// Creates a document. ALREADY_EXISTS when it exists.
 	CreateDocument(context.Context, *connect.Request[v1.CreateDocumentRequest]) (*connect.Response[v1.CreateDocumentResponse], error)
@@ -82,6 +87,8 @@ type CollectionServiceClient interface {
 	// atomically together: if one of them fails, none of that shard's writes
 	// is applied. Writes on different shards succeed or fail independently;
 	// for all-or-nothing across shards use TransactionService.CommitBatch.
+	// Results carry versions and update times; documents only when
+	// `return_documents` asks for them.
 	BatchWriteDocuments(context.Context, *connect.Request[v1.BatchWriteDocumentsRequest]) (*connect.Response[v1.BatchWriteDocumentsResponse], error)
 }
 
@@ -207,9 +214,14 @@ type CollectionServiceHandler interface {
 	// Reads one document. NOT_FOUND when it does not exist.
 	GetDocument(context.Context, *connect.Request[v1.GetDocumentRequest]) (*connect.Response[v1.GetDocumentResponse], error)
 	// Reads up to 500 documents of any collections in one call. Missing
-	// documents are reported, not errors.
+	// documents are reported, not errors. An answer holds the results of a
+	// prefix of the refs, in request order, up to RESPONSE_BYTES_MAX (3 MiB)
+	// of results; the refs it did not read are listed in `unread_refs`, to
+	// ask for in another call. At least the first ref is always answered.
 	BatchGetDocuments(context.Context, *connect.Request[v1.BatchGetDocumentsRequest]) (*connect.Response[v1.BatchGetDocumentsResponse], error)
-	// Lists a collection's documents in id order, a page at a time.
+	// Lists a collection's documents in id order, a page at a time. A page
+	// ends early, with a next_page_token, when its documents reach
+	// RESPONSE_BYTES_MAX (3 MiB).
 	ListDocuments(context.Context, *connect.Request[v1.ListDocumentsRequest]) (*connect.Response[v1.ListDocumentsResponse], error)
 	// Creates a document. ALREADY_EXISTS when it exists.
 	CreateDocument(context.Context, *connect.Request[v1.CreateDocumentRequest]) (*connect.Response[v1.CreateDocumentResponse], error)
@@ -225,6 +237,8 @@ type CollectionServiceHandler interface {
 	// atomically together: if one of them fails, none of that shard's writes
 	// is applied. Writes on different shards succeed or fail independently;
 	// for all-or-nothing across shards use TransactionService.CommitBatch.
+	// Results carry versions and update times; documents only when
+	// `return_documents` asks for them.
 	BatchWriteDocuments(context.Context, *connect.Request[v1.BatchWriteDocumentsRequest]) (*connect.Response[v1.BatchWriteDocumentsResponse], error)
 }
 

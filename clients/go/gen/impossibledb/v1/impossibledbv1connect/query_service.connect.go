@@ -45,11 +45,16 @@ const (
 
 // QueryServiceClient is a client for the impossibledb.v1.QueryService service.
 type QueryServiceClient interface {
-	// Runs a query and returns one page of results.
+	// Runs a query and returns one page of results. A page ends early, with
+	// a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+	// of encoded documents, so it fits a default gRPC client's 4 MiB.
 	RunQuery(context.Context, *connect.Request[v1.RunQueryRequest]) (*connect.Response[v1.RunQueryResponse], error)
-	// Runs a query and streams its results as the shards' results merge.
+	// Runs a query and streams its results as the shards' results merge, one
+	// document per message.
 	StreamQuery(context.Context, *connect.Request[v1.StreamQueryRequest]) (*connect.ServerStreamForClient[v1.StreamQueryResponse], error)
 	// Computes aggregates, optionally grouped, over the matching documents.
+	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(context.Context, *connect.Request[v1.RunAggregationQueryRequest]) (*connect.Response[v1.RunAggregationQueryResponse], error)
 }
 
@@ -112,11 +117,16 @@ func (c *queryServiceClient) RunAggregationQuery(ctx context.Context, req *conne
 
 // QueryServiceHandler is an implementation of the impossibledb.v1.QueryService service.
 type QueryServiceHandler interface {
-	// Runs a query and returns one page of results.
+	// Runs a query and returns one page of results. A page ends early, with
+	// a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+	// of encoded documents, so it fits a default gRPC client's 4 MiB.
 	RunQuery(context.Context, *connect.Request[v1.RunQueryRequest]) (*connect.Response[v1.RunQueryResponse], error)
-	// Runs a query and streams its results as the shards' results merge.
+	// Runs a query and streams its results as the shards' results merge, one
+	// document per message.
 	StreamQuery(context.Context, *connect.Request[v1.StreamQueryRequest], *connect.ServerStream[v1.StreamQueryResponse]) error
 	// Computes aggregates, optionally grouped, over the matching documents.
+	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(context.Context, *connect.Request[v1.RunAggregationQueryRequest]) (*connect.Response[v1.RunAggregationQueryResponse], error)
 }
 

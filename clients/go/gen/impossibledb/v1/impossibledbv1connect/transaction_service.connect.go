@@ -55,7 +55,9 @@ type TransactionServiceClient interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *connect.Request[v1.BeginTransactionRequest]) (*connect.Response[v1.BeginTransactionResponse], error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. Like BatchGetDocuments, it
+	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+	// the rest in `unread_refs`, to read in another call.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
@@ -149,7 +151,9 @@ type TransactionServiceHandler interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *connect.Request[v1.BeginTransactionRequest]) (*connect.Response[v1.BeginTransactionResponse], error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. Like BatchGetDocuments, it
+	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+	// the rest in `unread_refs`, to read in another call.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)

@@ -238,7 +238,9 @@ export const RunAggregationQueryResponseSchema: GenMessage<RunAggregationQueryRe
  */
 export const QueryService: GenService<{
   /**
-   * Runs a query and returns one page of results.
+   * Runs a query and returns one page of results. A page ends early, with
+   * a next_page_token, when its documents reach RESPONSE_BYTES_MAX (3 MiB)
+   * of encoded documents, so it fits a default gRPC client's 4 MiB.
    *
    * @generated from rpc impossibledb.v1.QueryService.RunQuery
    */
@@ -248,7 +250,8 @@ export const QueryService: GenService<{
     output: typeof RunQueryResponseSchema;
   },
   /**
-   * Runs a query and streams its results as the shards' results merge.
+   * Runs a query and streams its results as the shards' results merge, one
+   * document per message.
    *
    * @generated from rpc impossibledb.v1.QueryService.StreamQuery
    */
@@ -259,6 +262,8 @@ export const QueryService: GenService<{
   },
   /**
    * Computes aggregates, optionally grouped, over the matching documents.
+   * RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
+   * (3 MiB) of encoded groups; group by fewer or smaller fields.
    *
    * @generated from rpc impossibledb.v1.QueryService.RunAggregationQuery
    */

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/transaction_service.proto.
  */
 export const file_impossibledb_v1_transaction_service: GenFile = /*@__PURE__*/
-  fileDesc("CilpbXBvc3NpYmxlZGIvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxImEKElRyYW5zYWN0aW9uT3B0aW9ucxIRCglyZWFkX29ubHkYASABKAgSOAoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIMukgJqgEGIgIIPCoAIk8KF0JlZ2luVHJhbnNhY3Rpb25SZXF1ZXN0EjQKB29wdGlvbnMYASABKAsyIy5pbXBvc3NpYmxlZGIudjEuVHJhbnNhY3Rpb25PcHRpb25zImAKGEJlZ2luVHJhbnNhY3Rpb25SZXNwb25zZRITCgt0cmFuc2FjdGlvbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoTR2V0RG9jdW1lbnRzUmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAARI3CgRyZWZzGAIgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AyJ8ChFUcmFuc2FjdGlvbmFsUmVhZBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDwoHdmVyc2lvbhgDIAEoAyJJChRHZXREb2N1bWVudHNSZXNwb25zZRIxCgVyZWFkcxgBIAMoCzIiLmltcG9zc2libGVkYi52MS5UcmFuc2FjdGlvbmFsUmVhZCJaCgtSZWFkVmVyc2lvbhIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARIYCgd2ZXJzaW9uGAIgASgDQge6SAQiAigAIpsBCg1Db21taXRSZXF1ZXN0Eh8KC3RyYW5zYWN0aW9uGAEgASgJQgq6SAdyBRABGIABEjEKBndyaXRlcxgCIAMoCzIWLmltcG9zc2libGVkYi52MS5Xcml0ZUIJukgGkgEDEPQDEjYKBXJlYWRzGAMgAygLMhwuaW1wb3NzaWJsZWRiLnYxLlJlYWRWZXJzaW9uQgm6SAaSAQMQ9AMicAoOQ29tbWl0UmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiMgoPUm9sbGJhY2tSZXF1ZXN0Eh8KC3RyYW5zYWN0aW9uGAEgASgJQgq6SAdyBRABGIABIhIKEFJvbGxiYWNrUmVzcG9uc2UiSQoSQ29tbWl0QmF0Y2hSZXF1ZXN0EjMKBndyaXRlcxgBIAMoCzIWLmltcG9zc2libGVkYi52MS5Xcml0ZUILukgIkgEFCAEQ9AMidQoTQ29tbWl0QmF0Y2hSZXNwb25zZRItCgdyZXN1bHRzGAEgAygLMhwuaW1wb3NzaWJsZWRiLnYxLldyaXRlUmVzdWx0Ei8KC2NvbW1pdF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDLQAwoSVHJhbnNhY3Rpb25TZXJ2aWNlEmcKEEJlZ2luVHJhbnNhY3Rpb24SKC5pbXBvc3NpYmxlZGIudjEuQmVnaW5UcmFuc2FjdGlvblJlcXVlc3QaKS5pbXBvc3NpYmxlZGIudjEuQmVnaW5UcmFuc2FjdGlvblJlc3BvbnNlElsKDEdldERvY3VtZW50cxIkLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudHNSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLkdldERvY3VtZW50c1Jlc3BvbnNlEkkKBkNvbW1pdBIeLmltcG9zc2libGVkYi52MS5Db21taXRSZXF1ZXN0Gh8uaW1wb3NzaWJsZWRiLnYxLkNvbW1pdFJlc3BvbnNlEk8KCFJvbGxiYWNrEiAuaW1wb3NzaWJsZWRiLnYxLlJvbGxiYWNrUmVxdWVzdBohLmltcG9zc2libGVkYi52MS5Sb2xsYmFja1Jlc3BvbnNlElgKC0NvbW1pdEJhdGNoEiMuaW1wb3NzaWJsZWRiLnYxLkNvbW1pdEJhdGNoUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5Db21taXRCYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CilpbXBvc3NpYmxlZGIvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxImEKElRyYW5zYWN0aW9uT3B0aW9ucxIRCglyZWFkX29ubHkYASABKAgSOAoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIMukgJqgEGIgIIPCoAIk8KF0JlZ2luVHJhbnNhY3Rpb25SZXF1ZXN0EjQKB29wdGlvbnMYASABKAsyIy5pbXBvc3NpYmxlZGIudjEuVHJhbnNhY3Rpb25PcHRpb25zImAKGEJlZ2luVHJhbnNhY3Rpb25SZXNwb25zZRITCgt0cmFuc2FjdGlvbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoTR2V0RG9jdW1lbnRzUmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAARI3CgRyZWZzGAIgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AyJ8ChFUcmFuc2FjdGlvbmFsUmVhZBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDwoHdmVyc2lvbhgDIAEoAyJ8ChRHZXREb2N1bWVudHNSZXNwb25zZRIxCgVyZWFkcxgBIAMoCzIiLmltcG9zc2libGVkYi52MS5UcmFuc2FjdGlvbmFsUmVhZBIxCgt1bnJlYWRfcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZiJaCgtSZWFkVmVyc2lvbhIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARIYCgd2ZXJzaW9uGAIgASgDQge6SAQiAigAIrUBCg1Db21taXRSZXF1ZXN0Eh8KC3RyYW5zYWN0aW9uGAEgASgJQgq6SAdyBRABGIABEjEKBndyaXRlcxgCIAMoCzIWLmltcG9zc2libGVkYi52MS5Xcml0ZUIJukgGkgEDEPQDEjYKBXJlYWRzGAMgAygLMhwuaW1wb3NzaWJsZWRiLnYxLlJlYWRWZXJzaW9uQgm6SAaSAQMQ9AMSGAoQcmV0dXJuX2RvY3VtZW50cxgEIAEoCCKLAQoOQ29tbWl0UmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRZG9jdW1lbnRzX29taXR0ZWQYAyABKAgiMgoPUm9sbGJhY2tSZXF1ZXN0Eh8KC3RyYW5zYWN0aW9uGAEgASgJQgq6SAdyBRABGIABIhIKEFJvbGxiYWNrUmVzcG9uc2UiYwoSQ29tbWl0QmF0Y2hSZXF1ZXN0EjMKBndyaXRlcxgBIAMoCzIWLmltcG9zc2libGVkYi52MS5Xcml0ZUILukgIkgEFCAEQ9AMSGAoQcmV0dXJuX2RvY3VtZW50cxgCIAEoCCKQAQoTQ29tbWl0QmF0Y2hSZXNwb25zZRItCgdyZXN1bHRzGAEgAygLMhwuaW1wb3NzaWJsZWRiLnYxLldyaXRlUmVzdWx0Ei8KC2NvbW1pdF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFkb2N1bWVudHNfb21pdHRlZBgDIAEoCDLQAwoSVHJhbnNhY3Rpb25TZXJ2aWNlEmcKEEJlZ2luVHJhbnNhY3Rpb24SKC5pbXBvc3NpYmxlZGIudjEuQmVnaW5UcmFuc2FjdGlvblJlcXVlc3QaKS5pbXBvc3NpYmxlZGIudjEuQmVnaW5UcmFuc2FjdGlvblJlc3BvbnNlElsKDEdldERvY3VtZW50cxIkLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudHNSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLkdldERvY3VtZW50c1Jlc3BvbnNlEkkKBkNvbW1pdBIeLmltcG9zc2libGVkYi52MS5Db21taXRSZXF1ZXN0Gh8uaW1wb3NzaWJsZWRiLnYxLkNvbW1pdFJlc3BvbnNlEk8KCFJvbGxiYWNrEiAuaW1wb3NzaWJsZWRiLnYxLlJvbGxiYWNrUmVxdWVzdBohLmltcG9zc2libGVkYi52MS5Sb2xsYmFja1Jlc3BvbnNlElgKC0NvbW1pdEJhdGNoEiMuaW1wb3NzaWJsZWRiLnYxLkNvbW1pdEJhdGNoUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5Db21taXRCYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
 
 /**
  * Options of a new transaction.
@@ -164,11 +164,22 @@ export const TransactionalReadSchema: GenMessage<TransactionalRead> = /*@__PURE_
  */
 export type GetDocumentsResponse = Message<"impossibledb.v1.GetDocumentsResponse"> & {
   /**
-   * One read per ref, in request order.
+   * One read per ref answered, in request order: the first len(reads)
+   * refs of the request. Every ref is answered unless the reads reached
+   * RESPONSE_BYTES_MAX (3 MiB).
    *
    * @generated from field: repeated impossibledb.v1.TransactionalRead reads = 1;
    */
   reads: TransactionalRead[];
+
+  /**
+   * The refs not read in this call because the answer was full, in request
+   * order. Empty when every ref was answered; otherwise call again with
+   * these (their versions are not read yet, so not in the read set).
+   *
+   * @generated from field: repeated impossibledb.v1.DocumentRef unread_refs = 2;
+   */
+  unreadRefs: DocumentRef[];
 };
 
 /**
@@ -234,6 +245,14 @@ export type CommitRequest = Message<"impossibledb.v1.CommitRequest"> & {
    * @generated from field: repeated impossibledb.v1.ReadVersion reads = 3;
    */
   reads: ReadVersion[];
+
+  /**
+   * Also return each written document in its result (off by default; see
+   * BatchWriteDocumentsRequest.return_documents).
+   *
+   * @generated from field: bool return_documents = 4;
+   */
+  returnDocuments: boolean;
 };
 
 /**
@@ -250,7 +269,8 @@ export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
  */
 export type CommitResponse = Message<"impossibledb.v1.CommitResponse"> & {
   /**
-   * One result per write, in request order.
+   * One result per write, in request order, with its version and update
+   * time; the document only when `return_documents` was set.
    *
    * @generated from field: repeated impossibledb.v1.WriteResult results = 1;
    */
@@ -262,6 +282,14 @@ export type CommitResponse = Message<"impossibledb.v1.CommitResponse"> & {
    * @generated from field: google.protobuf.Timestamp commit_time = 2;
    */
   commitTime?: Timestamp | undefined;
+
+  /**
+   * True when `return_documents` was set but some documents were left out
+   * to keep the answer within RESPONSE_BYTES_MAX (3 MiB).
+   *
+   * @generated from field: bool documents_omitted = 3;
+   */
+  documentsOmitted: boolean;
 };
 
 /**
@@ -319,6 +347,14 @@ export type CommitBatchRequest = Message<"impossibledb.v1.CommitBatchRequest"> &
    * @generated from field: repeated impossibledb.v1.Write writes = 1;
    */
   writes: Write[];
+
+  /**
+   * Also return each written document in its result (off by default; see
+   * BatchWriteDocumentsRequest.return_documents).
+   *
+   * @generated from field: bool return_documents = 2;
+   */
+  returnDocuments: boolean;
 };
 
 /**
@@ -335,7 +371,8 @@ export const CommitBatchRequestSchema: GenMessage<CommitBatchRequest> = /*@__PUR
  */
 export type CommitBatchResponse = Message<"impossibledb.v1.CommitBatchResponse"> & {
   /**
-   * One result per write, in request order.
+   * One result per write, in request order, with its version and update
+   * time; the document only when `return_documents` was set.
    *
    * @generated from field: repeated impossibledb.v1.WriteResult results = 1;
    */
@@ -347,6 +384,14 @@ export type CommitBatchResponse = Message<"impossibledb.v1.CommitBatchResponse">
    * @generated from field: google.protobuf.Timestamp commit_time = 2;
    */
   commitTime?: Timestamp | undefined;
+
+  /**
+   * True when `return_documents` was set but some documents were left out
+   * to keep the answer within RESPONSE_BYTES_MAX (3 MiB).
+   *
+   * @generated from field: bool documents_omitted = 3;
+   */
+  documentsOmitted: boolean;
 };
 
 /**
@@ -367,6 +412,11 @@ export const CommitBatchResponseSchema: GenMessage<CommitBatchResponse> = /*@__P
  * A transaction holds no locks before Commit, and ids from
  * BeginTransaction expire at their deadline.
  *
+ * No answer is larger than the 4 MiB that standard gRPC clients accept by
+ * default: the documents (or results) of one response message add up to
+ * at most RESPONSE_BYTES_MAX (3 MiB) of binary protobuf, and a response
+ * always carries at least one of them.
+ *
  * @generated from service impossibledb.v1.TransactionService
  */
 export const TransactionService: GenService<{
@@ -382,7 +432,9 @@ export const TransactionService: GenService<{
   },
   /**
    * Reads documents inside a transaction and answers their versions, which
-   * the client passes back in Commit.reads.
+   * the client passes back in Commit.reads. Like BatchGetDocuments, it
+   * answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
+   * the rest in `unread_refs`, to read in another call.
    *
    * @generated from rpc impossibledb.v1.TransactionService.GetDocuments
    */

@@ -1,0 +1,199 @@
+/**
+ * Values the wire cannot carry exactly are refused with a TypeError naming
+ * the document and the field, on every SDK path that sends data: put,
+ * create, update, batches, transactions and query operands. Nothing is sent
+ * when a value is refused.
+ */
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { toJson } from "@bufbuild/protobuf";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { createRouterTransport } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { ImpossibleDBClient } from "../src/node.js";
+import { CollectionService } from "../src/gen/impossibledb/v1/collection_service_pb.js";
+import { QueryService } from "../src/gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../src/gen/impossibledb/v1/transaction_service_pb.js";
+
+/** A client whose services record what reached them and answer minimally. */
+function recordingClient() {
+  const sent: { rpc: string; data: unknown }[] = [];
+  const doc = (ref: { collection: string; id: string } | undefined, data: JsonObject | undefined) => ({ collection: ref?.collection, id: ref?.id, data, version: 1n });
+  const transport = createRouterTransport((router) => {
+    router.service(CollectionService, {
+      setDocument(req) {
+        sent.push({ rpc: "set", data: req.data });
+        return { document: doc(req.ref, req.data) };
+      },
+      createDocument(req) {
+        sent.push({ rpc: "create", data: req.data });
+        return { document: doc(req.ref, req.data) };
+      },
+      updateDocument(req) {
+        sent.push({ rpc: "update", data: req.patch?.data });
+        return { document: doc(req.ref, req.patch?.data) };
+      },
+      batchWriteDocuments(req) {
+        sent.push({ rpc: "batch", data: req.writes.length });
+        return { statuses: req.writes.map(() => ({ code: 0 })), results: req.writes.map((w) => ({ ref: w.ref, version: 1n })) };
+      },
+    });
+    router.service(QueryService, {
+      runQuery(req) {
+        const f = req.query?.where?.filterType;
+        sent.push({ rpc: "query", data: f?.case === "fieldFilter" && f.value.value !== undefined ? toJson(ValueSchema, f.value.value) : undefined });
+        return { documents: [] };
+      },
+    });
+    router.service(TransactionService, {
+      beginTransaction: () => ({ transaction: "tx" }),
+      commit(req) {
+        sent.push({ rpc: "commit", data: req.writes.length });
+        return { results: [] };
+      },
+    });
+  });
+  return { db: new ImpossibleDBClient({ transport, retry: false }), sent };
+}
+
+class Money {
+  constructor(readonly cents: number) {}
+}
+
+const cycle: Record<string, unknown> = { name: "loop" };
+cycle["self"] = { again: cycle };
+
+/** Each bad value, where it sits in the document, and what the error must say. */
+const BAD: { what: string; data: Record<string, unknown>; message: RegExp }[] = [
+  { what: "a Date", data: { profile: { born: new Date("2000-01-01T00:00:00Z") } }, message: /users\/alice: field "profile\.born" is a Date; store date\.toISOString\(\)/ },
+  { what: "a bigint", data: { n: 10n }, message: /users\/alice: field "n" is a bigint \(10n\)/ },
+  { what: "undefined in a map", data: { a: { b: undefined } }, message: /users\/alice: field "a\.b" is undefined; leave the field out, or store null/ },
+  { what: "undefined in an array", data: { tags: ["x", undefined] }, message: /users\/alice: field "tags\[1\]" is undefined/ },
+  { what: "NaN", data: { score: NaN }, message: /field "score" is NaN; only finite numbers/ },
+  { what: "Infinity", data: { list: [1, Infinity] }, message: /field "list\[1\]" is Infinity/ },
+  { what: "-Infinity", data: { x: -Infinity }, message: /field "x" is -Infinity/ },
+  { what: "an integer past 2^53 (a rounded literal)", data: { id: 9007199254740993 }, message: /field "id" is 9007199254740992, an integer beyond ±Number\.MAX_SAFE_INTEGER.*store big integers as strings/ },
+  { what: "2^60 (exact as a double, but not a safe integer)", data: { big: 2 ** 60 }, message: /field "big" is 1152921504606846976, an integer beyond/ },
+  { what: "a negative unsafe integer", data: { n: -(2 ** 53) }, message: /field "n" is -9007199254740992/ },
+  { what: "a function", data: { f: () => 1 }, message: /field "f" is a function/ },
+  { what: "a symbol", data: { s: Symbol("s") }, message: /field "s" is a symbol/ },
+  { what: "a Map", data: { m: new Map([["a", 1]]) }, message: /field "m" is a Map; only plain objects, arrays/ },
+  { what: "a Set", data: { s: new Set([1]) }, message: /field "s" is a Set/ },
+  { what: "a RegExp", data: { r: /x/ }, message: /field "r" is a RegExp/ },
+  { what: "a typed array", data: { bytes: new Uint8Array([1, 2]) }, message: /field "bytes" is a Uint8Array/ },
+  { what: "a class instance", data: { price: new Money(5) }, message: /field "price" is a Money/ },
+  { what: "a cycle", data: cycle, message: /field "self\.again" refers back to an object that contains it \(a cycle\)/ },
+  { what: "a symbol key", data: { nested: { [Symbol("k")]: 1, ok: 2 } }, message: /field "nested" has symbol keys; field names must be strings/ },
+  { what: "a lone surrogate in a string", data: { s: "ok\uD83D" }, message: /field "s" is a string with a lone UTF-16 surrogate/ },
+  { what: "a lone surrogate in a field name", data: { m: { "\uDE00x": 1 } }, message: /has a name with a lone UTF-16 surrogate/ },
+  { what: "a sparse array hole", data: { xs: [1, , 3] }, message: /field "xs\[1\]" is a hole in a sparse array/ },
+  { what: "an odd key in the path", data: { "a.b": { c: new Date(0) } }, message: /field "\[\\"a\.b\\"\]\.c" is a Date/ },
+];
+
+const send = {
+  put: (db: ImpossibleDBClient, data: JsonObject) => db.collection("users").put("alice", data),
+  create: (db: ImpossibleDBClient, data: JsonObject) => db.collection("users").create("alice", data),
+  update: (db: ImpossibleDBClient, data: JsonObject) => db.collection("users").update("alice", data),
+  "batch set": (db: ImpossibleDBClient, data: JsonObject) => db.collection("users").batch().set("alice", data).commit(),
+  "batch create": (db: ImpossibleDBClient, data: JsonObject) => db.collection("users").batch().create("alice", data).commit(),
+  "batch update": (db: ImpossibleDBClient, data: JsonObject) => db.collection("users").batch().update("alice", data).commit(),
+  "transaction write": (db: ImpossibleDBClient, data: JsonObject) => db.createTransaction().write("users", "alice", data).commit(),
+  "transaction create": (db: ImpossibleDBClient, data: JsonObject) => db.createTransaction().create("users", "alice", data).commit(),
+  "transaction update": (db: ImpossibleDBClient, data: JsonObject) => db.createTransaction().update("users", "alice", data).commit(),
+  runTransaction: (db: ImpossibleDBClient, data: JsonObject) => db.runTransaction((tx) => void tx.write("users", "alice", data)),
+};
+
+async function thrown(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await call();
+  } catch (err) {
+    return err;
+  }
+  throw new Error("the call succeeded; it should have thrown");
+}
+
+describe("values the wire cannot carry exactly", () => {
+  for (const [path, call] of Object.entries(send)) {
+    describe(`through ${path}`, () => {
+      for (const bad of BAD) {
+        it(`refuses ${bad.what} with a TypeError naming the field, and sends nothing`, async () => {
+          const { db, sent } = recordingClient();
+          const err = await thrown(() => call(db, bad.data as JsonObject));
+          expect(err).toBeInstanceOf(TypeError);
+          expect((err as TypeError).message).toMatch(bad.message);
+          expect(sent).toEqual([]);
+        });
+      }
+    });
+  }
+
+  it("refuses a batch as soon as a bad write is added, before commit()", () => {
+    const { db } = recordingClient();
+    const batch = db.collection("users").batch().set("bob", { ok: true });
+    expect(() => batch.set("alice", { born: new Date(0) } as unknown as JsonObject)).toThrow(/users\/alice: field "born" is a Date/);
+  });
+
+  it("refuses a document that is not a plain object", async () => {
+    const { db } = recordingClient();
+    const err = await thrown(() => db.collection("users").put("alice", new Map() as unknown as JsonObject));
+    expect((err as TypeError).message).toMatch(/users\/alice: the document data is a Map; it must be a plain object/);
+  });
+
+  it("refuses nesting past VALUE_DEPTH_MAX instead of overflowing the stack", async () => {
+    const { db } = recordingClient();
+    let deep: JsonObject = { leaf: 1 };
+    for (let i = 0; i < 10_000; i++) deep = { d: deep };
+    const err = await thrown(() => db.collection("users").put("alice", deep));
+    expect((err as TypeError).message).toMatch(/is nested more than VALUE_DEPTH_MAX \(64\) levels deep/);
+  });
+
+  it("sends exactly what it was given when every value can travel", async () => {
+    const { db, sent } = recordingClient();
+    const shared = { city: "Oslo" };
+    const data = {
+      s: "text",
+      emoji: "😀 ✓ é",
+      "😀": "astral key",
+      t: true,
+      n: null,
+      safe: Number.MAX_SAFE_INTEGER,
+      negSafe: -Number.MAX_SAFE_INTEGER,
+      frac: 0.1,
+      tiny: 5e-324,
+      list: [1, "two", [3], { four: 4 }],
+      home: shared,
+      work: shared, // the same object twice is not a cycle
+      nullProto: Object.assign(Object.create(null) as Record<string, JsonValue>, { k: "v" }),
+    };
+    await db.collection("users").put("alice", data as JsonObject);
+    expect(sent).toEqual([{ rpc: "set", data: JSON.parse(JSON.stringify(data)) }]);
+  });
+});
+
+describe("query operands", () => {
+  const operands: { what: string; value: unknown; message: RegExp }[] = [
+    { what: "a Date", value: new Date(0), message: /query on users: where\("born", ">", value\): the value is a Date; store date\.toISOString\(\)/ },
+    { what: "a bigint", value: 10n, message: /the value is a bigint/ },
+    { what: "an unsafe integer", value: 2 ** 53 + 2, message: /the value is 9007199254740994, an integer beyond/ },
+    { what: "NaN", value: NaN, message: /the value is NaN/ },
+    { what: "a Date inside an IN list", value: ["2020", new Date(0)], message: /field "\[1\]" is a Date/ },
+    { what: "undefined", value: undefined, message: /the value is undefined; ">" needs one/ },
+  ];
+  for (const bad of operands) {
+    it(`refuses ${bad.what} in where() with a TypeError, and sends nothing`, () => {
+      const { db, sent } = recordingClient();
+      expect(() => db.collection("users").query().where("born", ">", bad.value as JsonValue)).toThrow(TypeError);
+      expect(() => db.collection("users").query().where("born", ">", bad.value as JsonValue)).toThrow(bad.message);
+      expect(sent).toEqual([]);
+    });
+  }
+
+  it("sends a good operand exactly, and exists() without one", async () => {
+    const { db, sent } = recordingClient();
+    await db.collection("users").query().where("n", "==", Number.MAX_SAFE_INTEGER).execute();
+    await db.collection("users").query().where("n", "exists").execute();
+    expect(sent).toEqual([
+      { rpc: "query", data: Number.MAX_SAFE_INTEGER },
+      { rpc: "query", data: undefined },
+    ]);
+  });
+});
