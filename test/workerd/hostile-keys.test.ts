@@ -161,6 +161,7 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)("over Connect
       const { transaction } = await tx.beginTransaction({});
       const committed = await tx.commit({
         transaction,
+        returnDocuments: true,
         writes: [
           { ref: { collection: tc, id: a }, operation: { case: "set", value: data } },
           { ref: { collection: tc, id: b }, operation: { case: "update", value: { data: json(`{${k}:{${k}:9}}`), updateMask: { fieldPaths: [`${key}.${key}`] } } } },
@@ -171,10 +172,12 @@ describe.each(Object.keys(clients) as Array<keyof typeof clients>)("over Connect
       const read = await db.batchGetDocuments({ refs: [{ collection: tc, id: a }, { collection: tc, id: b }] });
       expect(read.results.map((r) => canonical(r.document!.data))).toEqual([canonical(data), canonical(json(`{${k}:{"keep":1,${k}:9}}`))]);
       const batch = await tx.commitBatch({
+        returnDocuments: true,
         writes: [{ ref: { collection: tc, id: a }, operation: { case: "update", value: { data: json(`{${k}:[{${k}:1}]}`), updateMask: { fieldPaths: [key] } } } }],
       });
       expect(canonical(batch.results[0]!.document!.data)).toBe(canonical(json(`{${k}:[{${k}:1}],"arr":[{${k}:{${k}:"deep"}}],"m":{"a":{"b":{${k}:true}}}}`)));
       const written = await db.batchWriteDocuments({
+        returnDocuments: true,
         writes: [{ ref: { collection: tc, id: b }, operation: { case: "update", value: { data: json(`{${k}:{"keep":2}}`), updateMask: { fieldPaths: [`${key}.keep`] } } } }],
       });
       expect(canonical(written.results[0]!.document!.data)).toBe(canonical(json(`{${k}:{"keep":2,${k}:9}}`)));
