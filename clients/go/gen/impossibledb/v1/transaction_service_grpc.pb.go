@@ -37,8 +37,14 @@ const (
 // together with the versions it read (the SDKs keep that read set for
 // you). Commit validates that nothing read has changed and applies the
 // writes atomically on every shard, or answers ABORTED and applies none.
-// A transaction holds no locks before Commit, and ids from
-// BeginTransaction expire at their deadline.
+// A first attempt holds no locks before Commit; a retry (retry_of) takes
+// read locks as it reads, so it cannot lose again to the same writers. Ids
+// from BeginTransaction expire at their deadline, and a rolled-back id is
+// refused with FAILED_PRECONDITION by every later call.
+//
+// A read-only transaction reads one consistent snapshot of the whole
+// database, taken at BeginTransaction, and never aborts: its Commit
+// validates nothing.
 type TransactionServiceClient interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(ctx context.Context, in *BeginTransactionRequest, opts ...grpc.CallOption) (*BeginTransactionResponse, error)
@@ -47,7 +53,9 @@ type TransactionServiceClient interface {
 	GetDocuments(ctx context.Context, in *GetDocumentsRequest, opts ...grpc.CallOption) (*GetDocumentsResponse, error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
@@ -123,8 +131,14 @@ func (c *transactionServiceClient) CommitBatch(ctx context.Context, in *CommitBa
 // together with the versions it read (the SDKs keep that read set for
 // you). Commit validates that nothing read has changed and applies the
 // writes atomically on every shard, or answers ABORTED and applies none.
-// A transaction holds no locks before Commit, and ids from
-// BeginTransaction expire at their deadline.
+// A first attempt holds no locks before Commit; a retry (retry_of) takes
+// read locks as it reads, so it cannot lose again to the same writers. Ids
+// from BeginTransaction expire at their deadline, and a rolled-back id is
+// refused with FAILED_PRECONDITION by every later call.
+//
+// A read-only transaction reads one consistent snapshot of the whole
+// database, taken at BeginTransaction, and never aborts: its Commit
+// validates nothing.
 type TransactionServiceServer interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *BeginTransactionRequest) (*BeginTransactionResponse, error)
@@ -133,7 +147,9 @@ type TransactionServiceServer interface {
 	GetDocuments(context.Context, *GetDocumentsRequest) (*GetDocumentsResponse, error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.

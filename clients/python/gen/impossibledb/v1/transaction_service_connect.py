@@ -46,8 +46,14 @@ class TransactionService(Protocol):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
     """
     async def begin_transaction(self, request: BeginTransactionRequest, ctx: RequestContext[BeginTransactionRequest, BeginTransactionResponse], /) -> BeginTransactionResponse:
         """
@@ -70,7 +76,9 @@ class TransactionService(Protocol):
 
     async def rollback(self, request: RollbackRequest, ctx: RequestContext[RollbackRequest, RollbackResponse], /) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -172,8 +180,14 @@ class TransactionServiceClient(ConnectClient):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
     """
     def __init__(
         self,
@@ -277,7 +291,9 @@ class TransactionServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         return await self.execute_unary(
             request=request,
@@ -326,8 +342,14 @@ class TransactionServiceSync(Protocol):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
     """
     def begin_transaction(self, request: BeginTransactionRequest, ctx: RequestContext[BeginTransactionRequest, BeginTransactionResponse], /) -> BeginTransactionResponse:
         """
@@ -350,7 +372,9 @@ class TransactionServiceSync(Protocol):
 
     def rollback(self, request: RollbackRequest, ctx: RequestContext[RollbackRequest, RollbackResponse], /) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -450,8 +474,14 @@ class TransactionServiceClientSync(ConnectClientSync):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
     """
     def __init__(
         self,
@@ -555,7 +585,9 @@ class TransactionServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         return self.execute_unary(
             request=request,

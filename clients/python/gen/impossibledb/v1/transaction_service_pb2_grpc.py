@@ -33,8 +33,14 @@ class TransactionServiceStub:
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
     """
 
     def __init__(self, channel):
@@ -78,8 +84,14 @@ class TransactionServiceServicer:
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
     """
 
     def BeginTransaction(self, request, context):
@@ -105,7 +117,9 @@ class TransactionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Rollback(self, request, context):
-        """Abandons a transaction; nothing of it is applied.
+        """Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -163,8 +177,14 @@ class TransactionService:
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
     """
 
     @staticmethod

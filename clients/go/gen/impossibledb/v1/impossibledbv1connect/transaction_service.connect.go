@@ -59,7 +59,9 @@ type TransactionServiceClient interface {
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(context.Context, *connect.Request[v1.RollbackRequest]) (*connect.Response[v1.RollbackResponse], error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
@@ -153,7 +155,9 @@ type TransactionServiceHandler interface {
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
 	// Validates the reads and applies the writes, all or nothing.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(context.Context, *connect.Request[v1.RollbackRequest]) (*connect.Response[v1.RollbackResponse], error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
