@@ -12,7 +12,7 @@ import type { Env } from "../env.js";
 import { COORDINATOR_RECORDS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
 import { migrate } from "../storage/schema.js";
-import type { CommitOutcome, CommitPlan, Failpoint, Resolution } from "../sync/commit-plan.js";
+import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -62,7 +62,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
       return {
         ok: false,
         kind: "failed_precondition",
-        message: "transaction already committed or committing different writes; a transaction commits once: begin a new one",
+        message: COMMITS_ONCE_MESSAGE,
       };
     }
     if ((existing === null || existing.state.phase === "idle") && !this.inflight.has(plan.txId)) {
@@ -132,28 +132,54 @@ export class TransactionCoordinator extends DurableObject<Env> {
   async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean): Promise<Resolution> {
     if (this.record(txId) === null) {
       if (!abortIfUndecided) return { phase: "pending" };
-      const inflight = this.inflight.get(txId);
-      // Record the transaction (with its participants, if it is preparing
-      // here now) so an abort decided below reaches every participant.
-      const state =
-        inflight === undefined
-          ? initialState(deadlineMs)
-          : transition(initialState(inflight.deadlineMs), {
-              type: "commit_requested",
-              participants: inflight.participants.map((p) => p.shard),
-              deadlineMs: inflight.deadlineMs,
-              nowMs: Date.now(),
-            }).state;
-      const plan = inflight ?? null;
-      const dueMs = (inflight?.deadlineMs ?? deadlineMs) + TX_RECORD_RETENTION_MS;
-      this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, plan, dueMs));
-      await this.armAlarm();
+      await this.ensureRecord(txId, deadlineMs);
     }
     const phase = this.record(txId)!.state.phase;
     if (abortIfUndecided && (phase === "idle" || phase === "preparing")) {
       await this.apply(txId, { type: "abort_requested", reason: "aborted to release locks another request was waiting for", nowMs: Date.now() });
     }
     return resolutionOf(this.record(txId)!.state);
+  }
+
+  /**
+   * Rolls a transaction back: records it (durably, before answering) so
+   * that every later call of the id, on any Worker, is refused. A rollback
+   * after the commit decision changes nothing.
+   */
+  async rollback(txId: string, deadlineMs: number): Promise<void> {
+    await this.ensureRecord(txId, deadlineMs);
+    await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() });
+  }
+
+  /** Where `txId` stands, for a Worker about to serve a call of it. Reads only. */
+  lifecycle(txId: string): Lifecycle {
+    const state = this.record(txId)?.state;
+    if (state === undefined) return this.inflight.has(txId) ? "committing" : "open";
+    if (state.phase === "committed") return "committed";
+    if (state.phase === "aborted") return state.rolledBack === true ? "rolled_back" : "aborted";
+    return state.phase === "preparing" || this.inflight.has(txId) ? "committing" : "open";
+  }
+
+  /**
+   * Records a transaction the coordinator holds no record of (with its
+   * participants, if it is preparing here now), so that an abort decided
+   * next reaches every participant.
+   */
+  private async ensureRecord(txId: string, deadlineMs: number): Promise<void> {
+    if (this.record(txId) !== null) return;
+    const inflight = this.inflight.get(txId);
+    const state =
+      inflight === undefined
+        ? initialState(deadlineMs)
+        : transition(initialState(inflight.deadlineMs), {
+            type: "commit_requested",
+            participants: inflight.participants.map((p) => p.shard),
+            deadlineMs: inflight.deadlineMs,
+            nowMs: Date.now(),
+          }).state;
+    const dueMs = (inflight?.deadlineMs ?? deadlineMs) + TX_RECORD_RETENTION_MS;
+    this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, inflight ?? null, dueMs));
+    await this.armAlarm();
   }
 
   /** Recovers due records: presumes abort past deadlines, re-sends undelivered decisions, forgets finished ones. */
@@ -302,6 +328,7 @@ function resolutionOf(state: CoordinatorState): Resolution {
 
 /** The client's answer for an aborted transaction: the first no vote's own code, else ABORTED. */
 function abortOutcome(votes: readonly Vote[], state: CoordinatorState): CommitOutcome {
+  if (state.rolledBack === true) return { ok: false, kind: "failed_precondition", message: ROLLED_BACK_MESSAGE };
   const no = votes.find((v) => v.vote === "no");
   if (no !== undefined && no.vote === "no") return { ok: false, kind: no.kind === "unavailable" ? "aborted" : no.kind, message: no.message };
   return { ok: false, kind: "aborted", message: `transaction aborted: ${state.abortReason ?? "no reason recorded"}; retry it` };

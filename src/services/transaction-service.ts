@@ -22,7 +22,7 @@ import { currentRouting } from "../shards/routing-cache.js";
 import { shardStub } from "../shards/shard-client.js";
 import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
-import type { CommitOutcome } from "../sync/commit-plan.js";
+import { lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
@@ -44,9 +44,10 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
 
     async getDocuments(req, ctx) {
       const env = envOf(ctx);
-      await tokenOf(env, req.transaction);
+      const token = await tokenOf(env, req.transaction);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
-      const docs = await readMany(env, refs);
+      // Reading has no effect, so the life check runs beside the reads.
+      const [docs] = await Promise.all([readMany(env, refs), assertOpen(env, token)]);
       return {
         reads: refs.map((ref, i) =>
           create(TransactionalReadSchema, {
@@ -70,22 +71,30 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);
         return { ...ref, version: Number(r.version) };
       });
-      return commitTransaction(env, token, writes, dedupeReads(reads));
+      return commitTransaction(env, token, writes, dedupeReads(reads), true);
     },
 
     async rollback(req, ctx) {
-      // A transaction holds no locks before Commit, so there is nothing to
-      // release; the id is still checked so a typo does not pass silently.
-      await tokenOf(envOf(ctx), req.transaction);
+      // The rollback is recorded by the coordinator the id names, so every
+      // later call of the id, on any Worker, is refused.
+      const env = envOf(ctx);
+      const token = await tokenOf(env, req.transaction);
+      await coordinatorStub(env, token.id).rollback(token.id, token.deadlineMs);
       return {};
     },
 
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
       const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false);
-      return commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), []);
+      return commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), [], false);
     },
   };
+}
+
+/** Refuses a call of a transaction that has finished (rolled back, aborted or committed). */
+async function assertOpen(env: Env, token: TransactionToken): Promise<void> {
+  const refused = lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id));
+  if (refused !== null) throw new FailureError(refused.kind, refused.message);
 }
 
 async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
@@ -112,8 +121,12 @@ function dedupeReads(reads: readonly ReadVersion[]): ReadVersion[] {
   return [...byRef.values()];
 }
 
-/** Splits a transaction by shard and commits it in one phase or through its coordinator. */
-async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[]) {
+/**
+ * Splits a transaction by shard and commits it in one phase or through its
+ * coordinator. `begun` is false for CommitBatch, whose id nobody else has
+ * seen, so it cannot have been rolled back.
+ */
+async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[], begun: boolean) {
   const { router } = await currentRouting(env);
   const byShard = new Map<string, { reads: ReadVersion[]; writes: ShardWrite[] }>();
   const slot = (shard: string) => {
@@ -123,7 +136,10 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   };
   for (const w of writes) slot(router.shardFor(w.collection, w.id)).writes.push(w);
   for (const r of reads) slot(router.shardFor(r.collection, r.id)).reads.push(r);
-  if (byShard.size === 0) return { results: [], commitTime: timestampFromMs(Date.now()) };
+  if (byShard.size === 0) {
+    if (begun) await assertOpen(env, token);
+    return { results: [], commitTime: timestampFromMs(Date.now()) };
+  }
   if (byShard.size > TX_PARTICIPANTS_MAX) {
     throw new FailureError("resource_exhausted", `transaction touches ${byShard.size} shards, over TX_PARTICIPANTS_MAX (${TX_PARTICIPANTS_MAX})`);
   }
@@ -135,7 +151,11 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   let outcome: CommitOutcome;
   if (requests.length === 1) {
     const [{ shard, request }] = requests as [(typeof requests)[number]];
-    const vote = await shardStub(env, shard).txCommitOnePhase(request);
+    // The shard alone decides a one-phase commit, so it must hear of a
+    // rollback the coordinator recorded. It still repeats an answer it gave
+    // before, so Commit, Rollback, Commit answers the first commit again.
+    const refuseNew = begun ? lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id)) : null;
+    const vote = await shardStub(env, shard).txCommitOnePhase(refuseNew === null ? request : { ...request, refuseNew });
     outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: vote.commitTimeMs ?? Date.now(), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
   } else {
     outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, participants: requests });

@@ -5,7 +5,8 @@
  * every step is idempotent per transaction id, because a message between
  * objects may be delivered twice or its answer lost.
  */
-import type { FailureKind } from "../errors.js";
+import type { Failure, FailureKind } from "../errors.js";
+import { COMMITS_ONCE_MESSAGE } from "./commit-plan.js";
 import { nextVersion, planWrite, readRow, storePlan, type PlannedWrite } from "../storage/document-store.js";
 import type { ShardWrite } from "../storage/types.js";
 import { describeConflict, findConflict, type ReadVersion } from "./conflictDetector.js";
@@ -26,6 +27,13 @@ export interface ParticipantRequest {
    * under the same id, even when its own part is the same.
    */
   readonly txFingerprint: string;
+  /**
+   * Set when the coordinator says the transaction already finished (rolled
+   * back, say): the shard repeats an answer it gave before (a one-phase
+   * commit that went through before a rollback stays committed) and
+   * otherwise refuses with this failure, applying nothing.
+   */
+  readonly refuseNew?: Failure;
 }
 
 /** The outcome of one write of a transaction, as the shard planned it. */
@@ -143,6 +151,7 @@ function open(sql: SqlStorage, req: ParticipantRequest, nowMs: number): { answer
   const fingerprint = fingerprintOf(req);
   const earlier = participation(sql, req.txId);
   if (earlier !== null) return { answer: repeatAnswer(earlier, fingerprint) };
+  if (req.refuseNew !== undefined) return { answer: { vote: "no", kind: req.refuseNew.kind, message: req.refuseNew.message } };
   const checked = check(sql, req, nowMs);
   if (checked.vote === "no") return { answer: checked };
   return { plans: checked.plans, fingerprint };
@@ -182,7 +191,7 @@ function repeatAnswer(earlier: Participation, fingerprint: string): Vote {
     return {
       vote: "no",
       kind: "failed_precondition",
-      message: "transaction already committed or committing different writes; a transaction commits once: begin a new one",
+      message: COMMITS_ONCE_MESSAGE,
     };
   }
   if (earlier.answer !== null) return JSON.parse(earlier.answer) as Vote;

@@ -26,6 +26,12 @@ export interface CoordinatorState {
   readonly deadlineMs: number;
   readonly decidedAtMs: number | null;
   readonly abortReason: string | null;
+  /**
+   * The client rolled the transaction back: every later call of the id is
+   * refused with FAILED_PRECONDITION. Absent in records written before
+   * rollbacks were recorded.
+   */
+  readonly rolledBack?: boolean;
 }
 
 /** Something that happened to the transaction. */
@@ -44,6 +50,7 @@ export type Event =
       readonly mayHavePrepared: boolean;
     }
   | { readonly type: "abort_requested"; readonly reason: string; readonly nowMs: number }
+  | { readonly type: "rollback_requested"; readonly nowMs: number }
   | { readonly type: "acked"; readonly participant: string }
   | { readonly type: "timer"; readonly nowMs: number };
 
@@ -103,6 +110,12 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
     case "abort_requested":
       if (s.phase === "committed" || s.phase === "aborted") return { state: s, effects: [] };
       return decideAbort(s, e.reason, e.nowMs);
+    case "rollback_requested":
+      // A rollback after the commit decision undoes nothing; after an abort
+      // it only marks the id as rolled back.
+      if (s.phase === "committed") return { state: s, effects: [] };
+      if (s.phase === "aborted") return { state: { ...s, rolledBack: true }, effects: [] };
+      return decideAbort({ ...s, rolledBack: true }, "rolled back by the client", e.nowMs);
     case "acked": {
       if (s.phase !== "committed" && s.phase !== "aborted") return { state: s, effects: [] };
       if (s.acked.includes(e.participant) || !s.participants.includes(e.participant)) return { state: s, effects: [] };
@@ -143,6 +156,8 @@ function assertInvariants(before: CoordinatorState, after: CoordinatorState): vo
   };
   if (before.phase === "committed" && after.phase !== "committed") fail("a commit decision never changes");
   if (before.phase === "aborted" && after.phase !== "aborted") fail("an abort decision never changes");
+  if (before.rolledBack === true && after.rolledBack !== true) fail("a rollback is never forgotten");
+  if (after.rolledBack === true && after.phase !== "aborted") fail("a rolled-back transaction is aborted");
   if (after.phase === "committed" && !after.participants.every((p) => after.yes.includes(p))) fail("commit only after every participant voted yes");
   if (after.acked.some((p) => !after.participants.includes(p))) fail("only participants acknowledge");
   if (after.phase !== "committed" && after.phase !== "aborted" && after.acked.length > 0) fail("only a decision is acknowledged");

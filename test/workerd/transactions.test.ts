@@ -190,4 +190,51 @@ describe("transactions", () => {
     expect(second.results.map((r) => r.version)).toEqual(first.results.map((r) => r.version));
     expect((await db.getDocument({ ref: { collection: "twice", id: a } })).document!.version).toBe(first.results[0]!.version);
   });
+
+  describe("a rolled-back transaction", () => {
+    const write8 = (collection: string) => {
+      const ids = Array.from({ length: 8 }, (_, i) => `r${i}`);
+      expect(new Set(ids.map((id) => router.shardFor(collection, id))).size).toBeGreaterThan(1);
+      return ids.map((id) => set(collection, id, { n: 1 }));
+    };
+
+    it("refuses Commit after Rollback and applies nothing: one write on one shard", async () => {
+      const { transaction } = await tx.beginTransaction({});
+      await tx.rollback({ transaction });
+      await expectCode(tx.commit({ transaction, writes: [set("rolled1", "x", { n: 1 })] }), Code.FailedPrecondition, /rolled back/);
+      await expectCode(db.getDocument({ ref: { collection: "rolled1", id: "x" } }), Code.NotFound);
+    });
+
+    it("refuses Commit after Rollback and applies nothing: 8 documents across shards", async () => {
+      const { transaction } = await tx.beginTransaction({});
+      await tx.rollback({ transaction });
+      await expectCode(tx.commit({ transaction, writes: write8("rolled8") }), Code.FailedPrecondition, /rolled back/);
+      const after = await db.batchGetDocuments({ refs: write8("rolled8").map((w) => w.ref) });
+      expect(after.results.filter((r) => r.found)).toEqual([]);
+    });
+
+    it("refuses reads, an empty commit, and a read-only commit after Rollback; Rollback again is fine", async () => {
+      const rw = await tx.beginTransaction({});
+      await tx.getDocuments({ transaction: rw.transaction, refs: [{ collection: "rolledr", id: "x" }] });
+      await tx.rollback({ transaction: rw.transaction });
+      await tx.rollback({ transaction: rw.transaction });
+      await expectCode(tx.getDocuments({ transaction: rw.transaction, refs: [{ collection: "rolledr", id: "x" }] }), Code.FailedPrecondition, /rolled back/);
+      await expectCode(tx.commit({ transaction: rw.transaction }), Code.FailedPrecondition, /rolled back/);
+      const ro = await tx.beginTransaction({ options: { readOnly: true } });
+      await tx.rollback({ transaction: ro.transaction });
+      await expectCode(tx.commit({ transaction: ro.transaction }), Code.FailedPrecondition, /rolled back/);
+    });
+
+    it("Rollback after Commit undoes nothing, and the same Commit again answers the same", async () => {
+      for (const writes of [[set("rolledc", "one", { n: 1 })], write8("rolledc")]) {
+        const { transaction } = await tx.beginTransaction({});
+        const first = await tx.commit({ transaction, writes });
+        await tx.rollback({ transaction });
+        const again = await tx.commit({ transaction, writes });
+        expect(again.results.map((r) => r.version)).toEqual(first.results.map((r) => r.version));
+        const after = await db.batchGetDocuments({ refs: writes.map((w) => w.ref) });
+        expect(after.results.map((r) => r.document?.version)).toEqual(first.results.map((r) => r.version));
+      }
+    });
+  });
 });

@@ -49,6 +49,22 @@ describe("two-phase commit state machine", () => {
     expect(aborted.phase).toBe("aborted");
   });
 
+  it("a rollback aborts an undecided transaction and is remembered; after a commit it changes nothing", () => {
+    const idle = transition(initialState(10_000), { type: "rollback_requested", nowMs: 1 });
+    expect(idle.state).toMatchObject({ phase: "aborted", rolledBack: true });
+    expect(idle.effects).toEqual([{ type: "clear_timer" }]);
+    const preparing = transition(start().state, { type: "rollback_requested", nowMs: 1 });
+    expect(preparing.state).toMatchObject({ phase: "aborted", rolledBack: true });
+    expect(preparing.effects.filter((e) => e.type === "send_abort")).toHaveLength(2);
+    const committed = run([
+      { type: "voted_yes", participant: "s0", nowMs: 1 },
+      { type: "voted_yes", participant: "s1", nowMs: 2 },
+      { type: "rollback_requested", nowMs: 3 },
+    ]);
+    expect(committed.phase).toBe("committed");
+    expect(committed.rolledBack).toBeUndefined();
+  });
+
   it("presumes abort when the deadline plus grace passes undecided, not before", () => {
     const early = transition(start().state, { type: "timer", nowMs: 10_000 });
     expect(early.state.phase).toBe("preparing");
@@ -88,6 +104,7 @@ describe("two-phase commit state machine", () => {
       fc.tuple(participant, fc.boolean()).map(([p, lost]): Event => ({ type: "voted_no", participant: p, reason: "no", nowMs: 1, mayHavePrepared: lost })),
       participant.map((p): Event => ({ type: "acked", participant: p })),
       fc.constant<Event>({ type: "abort_requested", reason: "push", nowMs: 1 }),
+      fc.constant<Event>({ type: "rollback_requested", nowMs: 1 }),
       fc.integer({ min: 0, max: 20_000 }).map((t): Event => ({ type: "timer", nowMs: t })),
     );
     fc.assert(
