@@ -172,7 +172,7 @@ function inRequestOrder(writes: readonly ShardWrite[], results: readonly TxWrite
     const document =
       r.dataJson === null
         ? undefined
-        : toDocument({ collection: r.collection, id: r.id, data: JSON.parse(r.dataJson), version: r.version, createTimeMs: r.createTimeMs, updateTimeMs: commitTimeMs });
+        : toDocument({ collection: r.collection, id: r.id, data: JSON.parse(r.dataJson), version: r.version, createTimeMs: r.createTimeMs ?? commitTimeMs, updateTimeMs: commitTimeMs });
     return create(WriteResultSchema, {
       ref: { collection: w.collection, id: w.id },
       document,

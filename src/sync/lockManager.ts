@@ -75,7 +75,8 @@ export interface IntentWrite {
   readonly op: "put" | "delete";
   readonly data: string | null;
   readonly sizeBytes: number;
-  readonly createTimeMs: number;
+  /** Null when the transaction creates the document: it is created at the commit time. */
+  readonly createTimeMs: number | null;
   readonly existed: boolean;
   readonly version: number;
 }

@@ -44,7 +44,12 @@ export interface TxWriteResult {
   readonly version: number;
   /** The new contents as JSON; null for a delete. */
   readonly dataJson: string | null;
-  readonly createTimeMs: number;
+  /**
+   * The document's createTime; null when this transaction creates it, whose
+   * createTime is then the commit time (known only once every participant
+   * has voted).
+   */
+  readonly createTimeMs: number | null;
 }
 
 /** A participant's vote. */
@@ -63,16 +68,17 @@ export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, 
     const written = new Set<string>();
     for (const plan of plans) {
       const version = plan.kind === "put" ? nextVersion(sql) : 0;
+      const created = plan.kind === "put" && readRow(sql, plan.collection, plan.id) === null;
       acquireWrite(sql, req.txId, plan, req.expiresMs, {
         op: plan.kind,
         data: plan.kind === "put" ? plan.json : null,
         sizeBytes: plan.kind === "put" ? plan.bytes : 0,
-        createTimeMs: plan.kind === "put" ? plan.createTimeMs : 0,
+        createTimeMs: plan.kind === "put" && !created ? plan.createTimeMs : null,
         existed: plan.kind === "put" ? true : plan.existed,
         version,
       });
       written.add(`${plan.collection}\u0000${plan.id}`);
-      results.push(resultOf(plan, version));
+      results.push(resultOf(plan, version, created));
     }
     for (const read of req.reads) {
       if (!written.has(`${read.collection}\u0000${read.id}`)) acquireRead(sql, req.txId, read, req.expiresMs);
@@ -97,7 +103,7 @@ export function commit(storage: DurableObjectStorage, txId: string, commitTimeMs
     }
     for (const lock of locksOf(sql, txId)) {
       if (lock.mode !== "write") continue;
-      const plan = planOf(lock);
+      const plan = planOf(lock, commitTimeMs);
       assertUnchanged(sql, plan);
       storePlan(sql, plan, commitTimeMs, lock.version ?? undefined);
     }
@@ -209,13 +215,14 @@ export function fingerprint(value: unknown): string {
   return `${hash32(text, 1).toString(16)}-${hash32(text, 2).toString(16)}-${text.length}`;
 }
 
-function resultOf(plan: PlannedWrite, version: number): TxWriteResult {
+function resultOf(plan: PlannedWrite, version: number, created = false): TxWriteResult {
   return plan.kind === "put"
-    ? { collection: plan.collection, id: plan.id, version, dataJson: plan.json, createTimeMs: plan.createTimeMs }
+    ? { collection: plan.collection, id: plan.id, version, dataJson: plan.json, createTimeMs: created ? null : plan.createTimeMs }
     : { collection: plan.collection, id: plan.id, version: 0, dataJson: null, createTimeMs: 0 };
 }
 
-function planOf(lock: IntentRow): PlannedWrite {
+/** The write a write intent carries; a document it creates is created at the commit time. */
+function planOf(lock: IntentRow, commitTimeMs: number): PlannedWrite {
   if (lock.op === "delete") return { kind: "delete", collection: lock.collection, id: lock.id, existed: lock.existed === 1 };
   const json = lock.data!;
   return {
@@ -225,7 +232,7 @@ function planOf(lock: IntentRow): PlannedWrite {
     json,
     bytes: lock.size_bytes!,
     data: JSON.parse(json) as JsonObject,
-    createTimeMs: lock.create_time_ms!,
+    createTimeMs: lock.create_time_ms ?? commitTimeMs,
   };
 }
 

@@ -237,4 +237,26 @@ describe("transactions", () => {
       }
     });
   });
+
+  it("one commit has one time: every document of a cross-shard batch or transaction, created or updated, carries it", async () => {
+    const ms = (t: { seconds: bigint; nanos: number } | undefined) => Number(t!.seconds) * 1000 + Math.floor(t!.nanos / 1e6);
+    await db.setDocument({ ref: { collection: "onetime", id: "old" }, data: { n: 0 } });
+    const oldCreate = ms((await db.getDocument({ ref: { collection: "onetime", id: "old" } })).document!.createTime);
+    // Several rounds, because a fast machine may prepare and decide within one millisecond.
+    for (let round = 0; round < 10; round++) {
+      const writes = [set("onetime", "old", { n: round }), ...Array.from({ length: 8 }, (_, i) => set("onetime", `new-${round}-${i}`, { n: i }))];
+      expect(new Set(writes.map((w) => router.shardFor("onetime", w.ref.id))).size).toBeGreaterThan(1);
+      const res =
+        round % 2 === 0
+          ? await tx.commitBatch({ writes })
+          : await tx.commit({ transaction: (await tx.beginTransaction({})).transaction, writes });
+      const commitMs = ms(res.commitTime);
+      const stored = await db.batchGetDocuments({ refs: writes.map((w) => w.ref) });
+      for (const [i, doc] of [...res.results.map((r) => r.document!), ...stored.results.map((r) => r.document!)].entries()) {
+        const isOld = i % writes.length === 0;
+        expect(ms(doc.updateTime), `updateTime of ${doc.id}`).toBe(commitMs);
+        expect(ms(doc.createTime), `createTime of ${doc.id}`).toBe(isOld ? oldCreate : commitMs);
+      }
+    }
+  });
 });
