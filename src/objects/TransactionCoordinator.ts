@@ -25,15 +25,22 @@ import {
   type CoordinatorRecord,
 } from "../sync/coordinator-store.js";
 import type { ParticipantRequest, Vote } from "../sync/participant.js";
-import { initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
+import { commitTsOf, initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
+import { timestampMs } from "../sync/hybrid-clock.js";
+import { untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
+import { FailureError } from "../errors.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
 const DECISION_POLL_MS = 10;
 
 export class TransactionCoordinator extends DurableObject<Env> {
   private failpoint: Failpoint | null = null;
-  /** Commits preparing now; not yet written anywhere (presumed abort covers a crash). */
-  private readonly inflight = new Map<string, CommitPlan>();
+  /**
+   * Commits preparing now, with every shard they prepare on (the plan's and
+   * those where the transaction took read locks); not yet written anywhere
+   * (presumed abort covers a crash).
+   */
+  private readonly inflight = new Map<string, { plan: CommitPlan; shards: readonly string[] }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -66,11 +73,14 @@ export class TransactionCoordinator extends DurableObject<Env> {
       };
     }
     if ((existing === null || existing.state.phase === "idle") && !this.inflight.has(plan.txId)) {
-      const participants = plan.participants.map((p) => p.shard);
-      const start = transition(initialState(plan.deadlineMs), { type: "commit_requested", participants, deadlineMs: plan.deadlineMs, nowMs: Date.now() });
-      this.inflight.set(plan.txId, plan);
+      const prepares = withReadingShards(plan, existing?.state.participants ?? []);
+      if (prepares.length === 0) return { ok: true, commitTimeMs: Date.now(), results: [] };
+      const participants = prepares.map((p) => p.shard);
+      const before = existing?.state ?? initialState(plan.deadlineMs);
+      const start = transition(before, { type: "commit_requested", participants, deadlineMs: plan.deadlineMs, nowMs: Date.now() });
+      this.inflight.set(plan.txId, { plan, shards: participants });
       try {
-        const votes = await Promise.all(plan.participants.map((p) => this.prepareOn(p.shard, p.request)));
+        const votes = await Promise.all(prepares.map((p) => this.prepareOn(p.shard, p.request)));
         this.decide(plan, start.state, votes);
       } finally {
         this.inflight.delete(plan.txId);
@@ -102,7 +112,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
         saveVote(this.sql, plan.txId, shard, vote);
         const event: Event =
           vote.vote === "yes"
-            ? { type: "voted_yes", participant: shard, nowMs: Date.now() }
+            ? { type: "voted_yes", participant: shard, proposedTs: vote.ts, nowMs: Date.now() }
             : {
                 type: "voted_no",
                 participant: shard,
@@ -143,12 +153,35 @@ export class TransactionCoordinator extends DurableObject<Env> {
 
   /**
    * Rolls a transaction back: records it (durably, before answering) so
-   * that every later call of the id, on any Worker, is refused. A rollback
-   * after the commit decision changes nothing.
+   * that every later call of the id, on any Worker, is refused, and
+   * releases its read locks before answering. A rollback after the commit
+   * decision changes nothing.
    */
   async rollback(txId: string, deadlineMs: number): Promise<void> {
     await this.ensureRecord(txId, deadlineMs);
-    await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() });
+    await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() }, true);
+    // The abort may have been decided earlier (a commit that aborted) and be
+    // still on its way; a client retries right after its rollback, and its
+    // retry must not meet this attempt's read locks, so deliver it now.
+    const record = this.record(txId)!;
+    if (record.state.phase === "aborted") await this.run(record, deliveryEffects(record.state));
+  }
+
+  /**
+   * Records that a retry will take read locks on `shards` (before it takes
+   * them), so that its commit or abort releases them: they take part in its
+   * two-phase commit, and an abort (rollback, deadline, a waiter that ran
+   * out of patience) is delivered to them. Answers the transaction's
+   * lifecycle; only an "open" one may go on reading.
+   */
+  async register(txId: string, deadlineMs: number, shards: readonly string[]): Promise<Lifecycle> {
+    const lifecycle = this.lifecycle(txId);
+    if (lifecycle !== "open") return lifecycle;
+    const known = this.record(txId)?.state.participants ?? [];
+    if (shards.every((s) => known.includes(s))) return "open";
+    await this.ensureRecord(txId, deadlineMs);
+    await this.apply(txId, { type: "reading_registered", participants: shards });
+    return this.lifecycle(txId);
   }
 
   /** Where `txId` stands, for a Worker about to serve a call of it. Reads only. */
@@ -171,14 +204,14 @@ export class TransactionCoordinator extends DurableObject<Env> {
     const state =
       inflight === undefined
         ? initialState(deadlineMs)
-        : transition(initialState(inflight.deadlineMs), {
+        : transition(initialState(inflight.plan.deadlineMs), {
             type: "commit_requested",
-            participants: inflight.participants.map((p) => p.shard),
-            deadlineMs: inflight.deadlineMs,
+            participants: inflight.shards,
+            deadlineMs: inflight.plan.deadlineMs,
             nowMs: Date.now(),
           }).state;
-    const dueMs = (inflight?.deadlineMs ?? deadlineMs) + TX_RECORD_RETENTION_MS;
-    this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, inflight ?? null, dueMs));
+    const dueMs = (inflight?.plan.deadlineMs ?? deadlineMs) + TX_RECORD_RETENTION_MS;
+    this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, inflight?.plan ?? null, dueMs));
     await this.armAlarm();
   }
 
@@ -245,13 +278,27 @@ export class TransactionCoordinator extends DurableObject<Env> {
     return Promise.all(deliveries).then(() => undefined);
   }
 
-  /** Asks one participant to prepare; an unreachable participant counts as a no. */
+  /**
+   * Asks one participant to prepare; an unreachable participant counts as a
+   * no. A retry told to wait (lock-order.ts) has the blockers wounded or
+   * waited for and asks again, for a bounded number of rounds.
+   */
   private async prepareOn(shard: string, request: ParticipantRequest): Promise<{ shard: string; vote: Vote }> {
     let vote: Vote;
     try {
-      vote = await shardStub(this.env, shard).txPrepare(request);
+      vote = await untilUnblocked(this.env, shard, async (): Promise<Vote | PriorityBlocked> => {
+        // Wounded by an older transaction while waiting: stop asking.
+        if (this.record(request.txId)?.state.phase === "aborted") return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
+        const v = await shardStub(this.env, shard).txPrepare(request);
+        if (v.vote === "yes" || v.wait === undefined) return v;
+        return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
+      });
     } catch (err) {
-      vote = { vote: "no", kind: "unavailable", message: `participant ${shard} did not answer prepare: ${String(err)}` };
+      // A wait that ran out of rounds recorded nothing on the shard: a plain no.
+      vote =
+        err instanceof FailureError
+          ? { vote: "no", kind: err.kind, message: err.message }
+          : { vote: "no", kind: "unavailable", message: `participant ${shard} did not answer prepare: ${String(err)}` };
     }
     this.crashAt("after_first_prepare");
     return { shard, vote };
@@ -262,7 +309,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
     const forgetAtMs = state.deadlineMs + TX_RECORD_RETENTION_MS;
     try {
       const stub = shardStub(this.env, shard);
-      if (commit) await stub.txCommit(record.txId, state.decidedAtMs!, forgetAtMs);
+      if (commit) await stub.txCommit(record.txId, commitTsOf(state), forgetAtMs);
       else await stub.txAbort(record.txId, forgetAtMs);
       this.crashAt("after_first_commit");
       await this.apply(record.txId, { type: "acked", participant: shard });
@@ -284,7 +331,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
       const { state } = record;
       if (state.phase === "committed") {
         const results = votesOf(this.sql, txId, state.participants).flatMap((v) => (v.vote === "yes" ? v.results : []));
-        return { ok: true, commitTimeMs: state.decidedAtMs!, results };
+        return { ok: true, commitTimeMs: timestampMs(commitTsOf(state)), results };
       }
       if (state.phase === "aborted") return abortOutcome(votesOf(this.sql, txId, state.participants), state);
       await new Promise((resolve) => setTimeout(resolve, DECISION_POLL_MS));
@@ -314,6 +361,22 @@ function dueTime(current: { dueMs: number; state: CoordinatorState }, effects: r
   return due;
 }
 
+/**
+ * The prepares of a commit: the plan's, plus an empty one (it validates
+ * nothing and holds the locks already taken until the decision) for each
+ * shard where the transaction took read locks as it read.
+ */
+function withReadingShards(plan: CommitPlan, reading: readonly string[]): CommitPlan["participants"] {
+  const template = plan.participants[0]?.request;
+  const extra = reading
+    .filter((shard) => !plan.participants.some((p) => p.shard === shard))
+    .map((shard) => ({
+      shard,
+      request: { txId: plan.txId, expiresMs: plan.deadlineMs, reads: [], writes: [], txFingerprint: template?.txFingerprint ?? "reads-only", priority: plan.priority ?? null },
+    }));
+  return [...plan.participants, ...extra];
+}
+
 /** The deliveries a freshly decided state starts with: every participant without the decision. */
 function deliveryEffects(state: CoordinatorState): Effect[] {
   const type = state.phase === "committed" ? "send_commit" : "send_abort";
@@ -321,7 +384,7 @@ function deliveryEffects(state: CoordinatorState): Effect[] {
 }
 
 function resolutionOf(state: CoordinatorState): Resolution {
-  if (state.phase === "committed") return { phase: "committed", commitTimeMs: state.decidedAtMs! };
+  if (state.phase === "committed") return { phase: "committed", commitTs: commitTsOf(state) };
   if (state.phase === "aborted") return { phase: "aborted" };
   return { phase: "pending" };
 }

@@ -10,6 +10,11 @@ import type { ParticipantRequest, TxWriteResult } from "./participant.js";
 export interface CommitPlan {
   readonly txId: string;
   readonly deadlineMs: number;
+  /**
+   * The transaction's priority when it is a retry that may wait (lock-order.ts),
+   * for the prepares of shards it only holds read locks on; else null.
+   */
+  readonly priority?: number | null;
   /** One request per participant shard. */
   readonly participants: ReadonlyArray<{ readonly shard: string; readonly request: ParticipantRequest }>;
 }
@@ -21,7 +26,7 @@ export type CommitOutcome =
 
 /** What the coordinator says about a transaction someone is blocked on. */
 export type Resolution =
-  | { readonly phase: "committed"; readonly commitTimeMs: number }
+  | { readonly phase: "committed"; readonly commitTs: number }
   | { readonly phase: "aborted" }
   | { readonly phase: "pending" };
 

@@ -8,6 +8,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { FieldFilter_Operator } from "../../gen/impossibledb/v1/query_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
 import { DEVELOPMENT_PAGE_TOKEN_KEY } from "../../src/pagination/page-token.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
@@ -18,6 +19,7 @@ import { DECISION_GRACE_MS, DELIVERY_RETRY_MS } from "../../src/sync/twoPhaseCom
 import { connectClient } from "./helpers.js";
 
 const db = connectClient(CollectionService);
+const tx = connectClient(TransactionService);
 const query = connectClient(QueryService);
 const config = clusterConfig(env);
 const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
@@ -170,6 +172,32 @@ describe("crash recovery", () => {
     await sleep(DEADLINE_MS + DECISION_GRACE_MS / 10);
     await runDurableObjectAlarm(shard(acc.shardA));
     await runDurableObjectAlarm(shard(acc.shardB));
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("coordinator reset after deciding the commit timestamp: every shard applies that one timestamp, and a snapshot sees all of it", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_decision");
+    // The snapshot is taken after the decision, so the transaction is inside it: its intents are resolved, not skipped.
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    const { reads } = await tx.getDocuments({ transaction, refs: [acc.a, acc.b].map((id) => ({ collection: "faults", id })) });
+    expect(reads.map((r) => (r.document!.data as { balance: number }).balance)).toEqual([50, 50]);
+    const times = reads.map((r) => Number(r.document!.updateTime!.seconds) * 1000 + Math.floor(r.document!.updateTime!.nanos / 1e6));
+    expect(times[0]).toBe(times[1]);
+    const again = await coordinatorStub(env, plan.txId).commit(plan);
+    expect(again.ok && again.commitTimeMs).toBe(times[0]);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("coordinator crash after one participant prepared: a snapshot read aborts the undecided transaction and sees none of it", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_first_prepare");
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    const { reads } = await tx.getDocuments({ transaction, refs: [acc.a, acc.b].map((id) => ({ collection: "faults", id })) });
+    expect(reads.map((r) => (r.document!.data as { balance: number }).balance)).toEqual([100, 0]);
+    await tx.commit({ transaction });
     await expectAllOrNothing(acc, plan.txId, false);
   });
 });
