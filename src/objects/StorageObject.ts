@@ -51,8 +51,11 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Reads documents for a retry, taking read locks; Blocked when it should wait (lock-order.ts). */
-  getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): ShardReadOutcome | Failure {
-    return readWithLocks(this.ctx.storage, reader, refs, Date.now());
+  async getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<ShardReadOutcome | Failure> {
+    const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
+    // The alarm drops the locks if the transaction's deadline passes first.
+    if (outcome.ok) await scheduleRecovery(this.ctx.storage);
+    return outcome;
   }
 
   /** Applies writes atomically: all of them, or none with the first failure. */

@@ -239,10 +239,33 @@ export function overduePrepared(sql: SqlStorage, nowMs: number, limit: number): 
     .map((r) => r.tx_id);
 }
 
-/** The earliest time anything here needs attention (a prepared deadline or a record to forget), or null. */
+/**
+ * The earliest time anything here needs attention (a prepared deadline, a
+ * record to forget, or a retry's read locks outliving its deadline), or null.
+ */
 export function nextDeadline(sql: SqlStorage): number | null {
-  const row = sql.exec<{ t: number | null }>("SELECT MIN(expires_ms) AS t FROM tx_participations").one();
+  const row = sql
+    .exec<{ t: number | null }>(
+      `SELECT MIN(t) AS t FROM (
+         SELECT MIN(expires_ms) AS t FROM tx_participations
+         UNION ALL
+         SELECT MIN(expires_ms) + 1 AS t FROM tx_intents WHERE tx_id NOT IN (SELECT tx_id FROM tx_participations))`,
+    )
+    .one();
   return row.t;
+}
+
+/**
+ * Drops the read locks of retries that never prepared here and whose
+ * deadline has passed: past it they can no longer prepare or commit, so the
+ * locks protect nothing. (Their coordinator releases them too, by its own
+ * timer; this does not depend on it.)
+ */
+export function dropExpiredReadLocks(sql: SqlStorage, nowMs: number): void {
+  sql.exec(
+    "DELETE FROM tx_intents WHERE mode = 'read' AND expires_ms < ? AND tx_id NOT IN (SELECT tx_id FROM tx_participations)",
+    nowMs,
+  );
 }
 
 /**

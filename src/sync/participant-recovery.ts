@@ -7,7 +7,7 @@
 import type { Env } from "../env.js";
 import { OVERDUE_RESOLUTIONS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { coordinatorStub } from "./coordinator-client.js";
-import { forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
+import { dropExpiredReadLocks, forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
 import { abort, commit } from "./participant.js";
 import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
 
@@ -31,6 +31,7 @@ export async function scheduleRecovery(storage: DurableObjectStorage): Promise<v
 /** Resolves overdue prepared transactions, forgets finished ones, and trims history no snapshot can need. */
 export async function resolveOverdue(storage: DurableObjectStorage, env: Env, nowMs: number): Promise<void> {
   forgetFinished(storage.sql, nowMs);
+  dropExpiredReadLocks(storage.sql, nowMs);
   trimHistory(storage.sql, nowMs);
   for (const txId of overduePrepared(storage.sql, nowMs, OVERDUE_RESOLUTIONS_PER_ALARM_MAX)) {
     const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;

@@ -184,5 +184,6 @@ function assertInvariants(before: CoordinatorState, after: CoordinatorState): vo
   if (after.phase !== "committed" && after.phase !== "aborted" && after.acked.length > 0) fail("only a decision is acknowledged");
   if ((after.phase === "committed" || after.phase === "aborted") && after.decidedAtMs === null) fail("a decision has a time");
   if (before.phase === "committed" && after.commitTs !== before.commitTs) fail("a commit timestamp never changes");
-  if (after.phase === "committed" && after.commitTs === undefined) fail("a commit has a timestamp");
+  // Checked when the commit is decided: records decided before timestamps existed carry none.
+  if (before.phase !== "committed" && after.phase === "committed" && after.commitTs === undefined) fail("a commit has a timestamp");
 }

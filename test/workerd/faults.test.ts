@@ -16,7 +16,8 @@ import type { CommitPlan, Failpoint } from "../../src/sync/commit-plan.js";
 import { coordinatorName, coordinatorStub } from "../../src/sync/coordinator-client.js";
 import { coordinatorIndexOf, createTransactionToken } from "../../src/sync/tx-token.js";
 import { DECISION_GRACE_MS, DELIVERY_RETRY_MS } from "../../src/sync/twoPhaseCommit.js";
-import { connectClient } from "./helpers.js";
+import { connectClient, expectCode } from "./helpers.js";
+import { Code } from "@connectrpc/connect";
 
 const db = connectClient(CollectionService);
 const tx = connectClient(TransactionService);
@@ -199,5 +200,20 @@ describe("crash recovery", () => {
     expect(reads.map((r) => (r.document!.data as { balance: number }).balance)).toEqual([100, 0]);
     await tx.commit({ transaction });
     await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("coordinator reset while a retry holds read locks: the shard's alarm drops them after the deadline", async () => {
+    const acc = await accounts();
+    const first = await tx.beginTransaction({});
+    const timeout = { seconds: 0n, nanos: DEADLINE_MS * 1_000_000 };
+    const retry = await tx.beginTransaction({ options: { retryOf: first.transaction, timeout } });
+    await tx.getDocuments({ transaction: retry.transaction, refs: [{ collection: "faults", id: acc.a }] });
+    expect((await locksOn(acc.shardA, retry.transaction)).intents).toBe(1);
+    await runInDurableObject(coordinatorOf(retry.transaction), (_o, state) => state.abort("injected coordinator crash")).catch(() => undefined);
+    await sleep(DEADLINE_MS + 50);
+    await runDurableObjectAlarm(shard(acc.shardA));
+    expect((await locksOn(acc.shardA, retry.transaction)).intents).toBe(0);
+    await expectCode(tx.commit({ transaction: retry.transaction, writes: [] }), Code.Aborted, /expired/);
+    expect(await balances(acc)).toEqual([100, 0]);
   });
 });
