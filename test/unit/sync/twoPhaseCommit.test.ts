@@ -66,6 +66,15 @@ describe("two-phase commit state machine", () => {
     expect(committed.rolledBack).toBeUndefined();
   });
 
+  it("a retry's read-locked shards take part in its commit, and an abort reaches them", () => {
+    const reading = transition(initialState(10_000), { type: "reading_registered", participants: ["s2"] });
+    expect(reading.state).toMatchObject({ phase: "idle", participants: ["s2"] });
+    const started = transition(reading.state, { type: "commit_requested", participants: ["s0"], deadlineMs: 10_000, nowMs: 0 });
+    expect(started.effects.filter((e) => e.type === "send_prepare").map((e) => "participant" in e && e.participant)).toEqual(["s2", "s0"]);
+    const aborted = transition(reading.state, { type: "abort_requested", reason: "wounded", nowMs: 1 });
+    expect(aborted.effects).toContainEqual({ type: "send_abort", participant: "s2" });
+  });
+
   it("presumes abort when the deadline plus grace passes undecided, not before", () => {
     const early = transition(start().state, { type: "timer", nowMs: 10_000 });
     expect(early.state.phase).toBe("preparing");
@@ -106,6 +115,7 @@ describe("two-phase commit state machine", () => {
       participant.map((p): Event => ({ type: "acked", participant: p })),
       fc.constant<Event>({ type: "abort_requested", reason: "push", nowMs: 1 }),
       fc.constant<Event>({ type: "rollback_requested", nowMs: 1 }),
+      participant.map((p): Event => ({ type: "reading_registered", participants: [p] })),
       fc.integer({ min: 0, max: 20_000 }).map((t): Event => ({ type: "timer", nowMs: t })),
     );
     fc.assert(
