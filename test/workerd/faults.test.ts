@@ -1,5 +1,6 @@
 /**
- * Crashes injected at each step of two-phase commit, with recovery driven by
+ * Crashes injected at each step of two-phase commit (and at the state that
+ * snapshot reads and retries add), with recovery driven by
  * alarms (and by readers that need the locks). Whatever the crash, the
  * transaction ends committed on every shard or on none, and no lock is left.
  */
@@ -11,6 +12,7 @@ import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
 import { DEVELOPMENT_PAGE_TOKEN_KEY } from "../../src/pagination/page-token.js";
+import { CLOCK_UNCERTAINTY_MS } from "../../src/limits.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import type { CommitPlan, Failpoint } from "../../src/sync/commit-plan.js";
 import { coordinatorName, coordinatorStub } from "../../src/sync/coordinator-client.js";
@@ -215,5 +217,17 @@ describe("crash recovery", () => {
     expect((await locksOn(acc.shardA, retry.transaction)).intents).toBe(0);
     await expectCode(tx.commit({ transaction: retry.transaction, writes: [] }), Code.Aborted, /expired/);
     expect(await balances(acc)).toEqual([100, 0]);
+  });
+
+  it("shard reset: superseded versions survive it, so a snapshot taken before it still reads them", async () => {
+    const acc = await accounts();
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    // Past the snapshot's clock allowance, so the overwrite is certainly outside it.
+    await sleep(CLOCK_UNCERTAINTY_MS + 5);
+    await db.setDocument({ ref: { collection: "faults", id: acc.a }, data: { balance: 7 } });
+    await runInDurableObject(shard(acc.shardA), (_o, state) => state.abort("injected participant crash")).catch(() => undefined);
+    const { reads } = await tx.getDocuments({ transaction, refs: [{ collection: "faults", id: acc.a }] });
+    expect(reads.map((r) => [(r.document!.data as { balance: number }).balance, Number(r.version)])).toEqual([[100, acc.va]]);
+    expect(await balances(acc)).toEqual([7, 0]);
   });
 });

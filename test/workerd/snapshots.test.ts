@@ -75,15 +75,6 @@ describe("read-only transactions", () => {
     }
   });
 
-  it("keep their snapshot across a shard reset: superseded versions are durable", async () => {
-    await db.setDocument({ ref: { collection: "reset", id: "x" }, data: { n: 1 } });
-    const snapshot = await readOnly();
-    await pastSnapshot();
-    await db.setDocument({ ref: { collection: "reset", id: "x" }, data: { n: 2 } });
-    await runInDurableObject(shard("reset", "x"), (_o, state) => state.abort("injected shard crash")).catch(() => undefined);
-    expect(await values(snapshot, "reset", ["x"])).toEqual([1]);
-  });
-
   it("superseded versions are trimmed by the shard's alarm only after the retention", async () => {
     await db.setDocument({ ref: { collection: "trim", id: "x" }, data: { n: 1 } });
     await db.setDocument({ ref: { collection: "trim", id: "x" }, data: { n: 2 } });
