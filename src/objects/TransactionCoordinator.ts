@@ -287,8 +287,10 @@ export class TransactionCoordinator extends DurableObject<Env> {
     let vote: Vote;
     try {
       vote = await untilUnblocked(this.env, shard, async (): Promise<Vote | PriorityBlocked> => {
-        // Wounded by an older transaction while waiting: stop asking.
-        if (this.record(request.txId)?.state.phase === "aborted") return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
+        // Wounded by an older transaction (or rolled back) while waiting: stop asking.
+        if (this.record(request.txId)?.state.phase === "aborted") {
+          return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
+        }
         const v = await shardStub(this.env, shard).txPrepare(request);
         if (v.vote === "yes" || v.wait === undefined) return v;
         return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
@@ -372,7 +374,14 @@ function withReadingShards(plan: CommitPlan, reading: readonly string[]): Commit
     .filter((shard) => !plan.participants.some((p) => p.shard === shard))
     .map((shard) => ({
       shard,
-      request: { txId: plan.txId, expiresMs: plan.deadlineMs, reads: [], writes: [], txFingerprint: template?.txFingerprint ?? "reads-only", priority: plan.priority ?? null },
+      request: {
+        txId: plan.txId,
+        expiresMs: plan.deadlineMs,
+        reads: [],
+        writes: [],
+        txFingerprint: template?.txFingerprint ?? "reads-only",
+        priority: plan.priority ?? null,
+      },
     }));
   return [...plan.participants, ...extra];
 }
