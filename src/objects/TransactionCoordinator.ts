@@ -12,7 +12,7 @@ import type { Env } from "../env.js";
 import { COORDINATOR_RECORDS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
 import { migrate } from "../storage/schema.js";
-import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
+import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -361,29 +361,6 @@ function dueTime(current: { dueMs: number; state: CoordinatorState }, effects: r
     if (e.type === "clear_timer") due = state.deadlineMs + TX_RECORD_RETENTION_MS;
   }
   return due;
-}
-
-/**
- * The prepares of a commit: the plan's, plus an empty one (it validates
- * nothing and holds the locks already taken until the decision) for each
- * shard where the transaction took read locks as it read.
- */
-function withReadingShards(plan: CommitPlan, reading: readonly string[]): CommitPlan["participants"] {
-  const template = plan.participants[0]?.request;
-  const extra = reading
-    .filter((shard) => !plan.participants.some((p) => p.shard === shard))
-    .map((shard) => ({
-      shard,
-      request: {
-        txId: plan.txId,
-        expiresMs: plan.deadlineMs,
-        reads: [],
-        writes: [],
-        txFingerprint: template?.txFingerprint ?? "reads-only",
-        priority: plan.priority ?? null,
-      },
-    }));
-  return [...plan.participants, ...extra];
 }
 
 /** The deliveries a freshly decided state starts with: every participant without the decision. */

@@ -19,6 +19,29 @@ export interface CommitPlan {
   readonly participants: ReadonlyArray<{ readonly shard: string; readonly request: ParticipantRequest }>;
 }
 
+/**
+ * The prepares of a commit: the plan's, plus an empty one (it validates
+ * nothing and holds the locks already taken until the decision) for each
+ * shard where the transaction took read locks as it read.
+ */
+export function withReadingShards(plan: CommitPlan, reading: readonly string[]): CommitPlan["participants"] {
+  const template = plan.participants[0]?.request;
+  const extra = reading
+    .filter((shard) => !plan.participants.some((p) => p.shard === shard))
+    .map((shard) => ({
+      shard,
+      request: {
+        txId: plan.txId,
+        expiresMs: plan.deadlineMs,
+        reads: [],
+        writes: [],
+        txFingerprint: template?.txFingerprint ?? "reads-only",
+        priority: plan.priority ?? null,
+      },
+    }));
+  return [...plan.participants, ...extra];
+}
+
 /** The outcome of a commit. */
 export type CommitOutcome =
   | { readonly ok: true; readonly commitTimeMs: number; readonly results: readonly TxWriteResult[] }
