@@ -400,7 +400,8 @@ export const TransactionService: GenService<{
   },
   /**
    * Reads documents inside a transaction and answers their versions, which
-   * the client passes back in Commit.reads.
+   * the client passes back in Commit.reads. A read-only transaction reads
+   * at its snapshot; a retry (retry_of) locks what it reads.
    *
    * @generated from rpc impossibledb.v1.TransactionService.GetDocuments
    */
@@ -410,7 +411,8 @@ export const TransactionService: GenService<{
     output: typeof GetDocumentsResponseSchema;
   },
   /**
-   * Validates the reads and applies the writes, all or nothing.
+   * Validates the reads and applies the writes, all or nothing. A read-only
+   * transaction's Commit validates nothing and always succeeds.
    *
    * @generated from rpc impossibledb.v1.TransactionService.Commit
    */

@@ -49,9 +49,11 @@ type TransactionServiceClient interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(ctx context.Context, in *BeginTransactionRequest, opts ...grpc.CallOption) (*BeginTransactionResponse, error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. A read-only transaction reads
+	// at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(ctx context.Context, in *GetDocumentsRequest, opts ...grpc.CallOption) (*GetDocumentsResponse, error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
 	// Abandons a transaction; nothing of it is applied. Every later
 	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
@@ -143,9 +145,11 @@ type TransactionServiceServer interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *BeginTransactionRequest) (*BeginTransactionResponse, error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. A read-only transaction reads
+	// at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(context.Context, *GetDocumentsRequest) (*GetDocumentsResponse, error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
 	// Abandons a transaction; nothing of it is applied. Every later
 	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A

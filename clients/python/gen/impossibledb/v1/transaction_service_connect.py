@@ -64,13 +64,15 @@ class TransactionService(Protocol):
     async def get_documents(self, request: GetDocumentsRequest, ctx: RequestContext[GetDocumentsRequest, GetDocumentsResponse], /) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. A read-only transaction reads
+        at its snapshot; a retry (retry_of) locks what it reads.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def commit(self, request: CommitRequest, ctx: RequestContext[CommitRequest, CommitResponse], /) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -245,7 +247,8 @@ class TransactionServiceClient(ConnectClient):
     ) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. A read-only transaction reads
+        at its snapshot; a retry (retry_of) locks what it reads.
         """
         return await self.execute_unary(
             request=request,
@@ -268,7 +271,8 @@ class TransactionServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         return await self.execute_unary(
             request=request,
@@ -360,13 +364,15 @@ class TransactionServiceSync(Protocol):
     def get_documents(self, request: GetDocumentsRequest, ctx: RequestContext[GetDocumentsRequest, GetDocumentsResponse], /) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. A read-only transaction reads
+        at its snapshot; a retry (retry_of) locks what it reads.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def commit(self, request: CommitRequest, ctx: RequestContext[CommitRequest, CommitResponse], /) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -539,7 +545,8 @@ class TransactionServiceClientSync(ConnectClientSync):
     ) -> GetDocumentsResponse:
         """
         Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. A read-only transaction reads
+        at its snapshot; a retry (retry_of) locks what it reads.
         """
         return self.execute_unary(
             request=request,
@@ -562,7 +569,8 @@ class TransactionServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         return self.execute_unary(
             request=request,

@@ -103,14 +103,16 @@ class TransactionServiceServicer:
 
     def GetDocuments(self, request, context):
         """Reads documents inside a transaction and answers their versions, which
-        the client passes back in Commit.reads.
+        the client passes back in Commit.reads. A read-only transaction reads
+        at its snapshot; a retry (retry_of) locks what it reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Commit(self, request, context):
-        """Validates the reads and applies the writes, all or nothing.
+        """Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

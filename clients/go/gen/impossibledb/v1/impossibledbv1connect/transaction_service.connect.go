@@ -55,9 +55,11 @@ type TransactionServiceClient interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *connect.Request[v1.BeginTransactionRequest]) (*connect.Response[v1.BeginTransactionResponse], error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. A read-only transaction reads
+	// at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
 	// Abandons a transaction; nothing of it is applied. Every later
 	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
@@ -151,9 +153,11 @@ type TransactionServiceHandler interface {
 	// Starts a transaction and returns its id and deadline.
 	BeginTransaction(context.Context, *connect.Request[v1.BeginTransactionRequest]) (*connect.Response[v1.BeginTransactionResponse], error)
 	// Reads documents inside a transaction and answers their versions, which
-	// the client passes back in Commit.reads.
+	// the client passes back in Commit.reads. A read-only transaction reads
+	// at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
 	// Abandons a transaction; nothing of it is applied. Every later
 	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
