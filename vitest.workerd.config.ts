@@ -14,10 +14,12 @@ export default defineConfig({
       const e = error as { message?: string; durableObjectReset?: boolean };
       return !(e.durableObjectReset === true && /^failpoint /.test(e.message ?? ""));
     },
-    // Seeded simulations print their seed; replay one with BANK_SEED=<seed>.
+    // Seeded simulations print their seed; replay one with BANK_SEED=<seed>
+    // (bank.test.ts) or CONTENTION_SEED=<seed> (contention.test.ts).
     provide: {
       bankSeed: Number(process.env.BANK_SEED ?? Date.now() % 1_000_000),
       bankTransfers: Number(process.env.BANK_TRANSFERS ?? 2000),
+      contentionSeed: Number(process.env.CONTENTION_SEED ?? Date.now() % 1_000_000),
     },
   },
 });

@@ -240,9 +240,32 @@ export const COORDINATOR_RECORDS_PER_ALARM_MAX = 50;
 /** The most overdue transactions a shard resolves in one alarm run. */
 export const OVERDUE_RESOLUTIONS_PER_ALARM_MAX = 50;
 
+/**
+ * How far apart any two clocks of the platform (Workers and Durable
+ * Objects) may be, in milliseconds. A read-only transaction's snapshot is
+ * taken this far ahead of the Worker's clock at BeginTransaction, so every
+ * commit acknowledged before it began is inside it (see src/sync/README.md).
+ */
+export const CLOCK_UNCERTAINTY_MS = 25;
+
+/**
+ * How long a shard keeps a superseded document version for snapshot reads,
+ * after the write that superseded it, in milliseconds. It outlives the
+ * longest transaction (plus the clock allowance), so a read-only
+ * transaction always finds the versions of its snapshot.
+ */
+export const SNAPSHOT_HISTORY_RETENTION_MS = 2 * 60_000;
+
+/** The most superseded versions a shard drops in one alarm run (the rest wait for the next run). */
+export const HISTORY_TRIM_ROWS_PER_ALARM_MAX = 10_000;
+
 assertLimit(COORDINATOR_COUNT >= 1 && COORDINATOR_COUNT <= 256, "a coordinator index fits in one byte of a transaction id");
 assertLimit(TX_WRITES_MAX <= BATCH_SIZE_MAX, "a transaction's writes fit one shard batch");
 assertLimit(TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS, "TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS");
+assertLimit(
+  SNAPSHOT_HISTORY_RETENTION_MS > TX_TIMEOUT_MAX_MS + CLOCK_UNCERTAINTY_MS,
+  "history outlives the oldest snapshot a live transaction can read at",
+);
 assertLimit(INTENT_RESOLUTION_PATIENCE_ROUNDS < INTENT_RESOLUTION_ROUNDS_MAX, "a blocked request aborts blockers before it gives up");
 
 export * from "./routing/limits.js";

@@ -6,6 +6,8 @@
  * 2. transaction latency (one request in flight);
  * 3. bank transfers at 0%, 10% and 100% cross-shard (the mode's concurrency),
  *    then every system's total balance is checked against the opening total;
+ *    then the contention phase (contention-phase.ts): zipfian transfers beside
+ *    read-only audits of every account, on systems that can audit;
  * 4. the query set: its documents are loaded with 500-document batch writes
  *    (timed), the index is created (timed), each system's answers to fixed
  *    queries are compared with SQLite's, ImpossibleDB explains each query
@@ -22,6 +24,7 @@ import { BANK_WORKLOADS, QUERY_WORKLOADS, TX_LATENCY_WORKLOADS } from "../worklo
 import { orderDocuments } from "../workloads/queries.js";
 import type { ReadyWorkload } from "../workloads/types.js";
 import type { RunRecord } from "./results.js";
+import { describeContention, runContention, type ContentionResult, type ContentionSettings } from "./contention-phase.js";
 
 export interface PhaseTiming {
   readonly warmupMs: number;
@@ -32,6 +35,7 @@ export interface ExtendedSettings {
   readonly txLatency: PhaseTiming;
   readonly bank: PhaseTiming;
   readonly query: PhaseTiming;
+  readonly contention: ContentionSettings;
   /** Documents in the query set's collection. */
   readonly queryDocuments: number;
   /** Documents per batch write when loading the query set (the API's maximum). */
@@ -44,6 +48,7 @@ export const EXTENDED_MODES: Record<ModeSettings["name"], ExtendedSettings> = {
     txLatency: { warmupMs: 200, measureMs: 1_000 },
     bank: { warmupMs: 300, measureMs: 1_500 },
     query: { warmupMs: 200, measureMs: 1_000 },
+    contention: { measureMs: 3_000, auditClients: 2 },
     queryDocuments: 10_000,
     queryLoadBatch: 500,
   },
@@ -51,6 +56,7 @@ export const EXTENDED_MODES: Record<ModeSettings["name"], ExtendedSettings> = {
     txLatency: { warmupMs: 1_000, measureMs: 4_000 },
     bank: { warmupMs: 1_000, measureMs: 5_000 },
     query: { warmupMs: 1_000, measureMs: 4_000 },
+    contention: { measureMs: 10_000, auditClients: 2 },
     queryDocuments: 100_000,
     queryLoadBatch: 500,
   },
@@ -70,6 +76,8 @@ export interface ExtendedResults {
     readonly openingTotal: number;
     readonly systems: Array<{ system: string; loadSeconds: number; closingTotal: number; conserved: boolean }>;
   };
+  /** The contention phase, per system that can audit (absent in results from before it existed). */
+  readonly contention?: ContentionResult[];
   readonly queries: {
     readonly documents: number;
     readonly load: Array<{ system: string; seconds: number; docsPerSecond: number; indexSeconds: number }>;
@@ -128,6 +136,16 @@ export async function runExtendedPhases(env: {
     if (!conserved) failures.push(`${system.id}: the bank's total balance is ${closingTotal}, not ${bank.openingTotal}`);
   }
 
+  // 3b. Contention: zipfian transfers beside read-only audits.
+  const contention: ContentionResult[] = [];
+  for (const system of systems) {
+    const result = await runContention(system, settings.contention, mode.concurrency, env.seed);
+    if (result === null) continue;
+    contention.push(result);
+    log(describeContention(result));
+    if (result.wrongTotals > 0) failures.push(`${system.id}: ${result.wrongTotals} audits saw a total other than ${bank.openingTotal}`);
+  }
+
   // 4. The query set.
   const queries: ExtendedResults["queries"] = { documents: settings.queryDocuments, load: [], answers: [], explain: [] };
   for (const system of querySystems) {
@@ -181,7 +199,7 @@ export async function runExtendedPhases(env: {
   }
   for (const workload of QUERY_WORKLOADS) for (const system of querySystems) await run(system, workload, 1, settings.query);
 
-  return { settings, bank, queries, failures };
+  return { settings, bank, contention, queries, failures };
 }
 
 /**

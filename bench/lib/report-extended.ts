@@ -68,6 +68,22 @@ function bankSection(r: BenchResults): string[] {
   }
   lines.push("", "Total balance after every transfer (opening total " + num(e.bank.openingTotal) + "):", "");
   for (const b of e.bank.systems) lines.push(`- ${label(r, b.system)}: ${num(b.closingTotal)}, ${b.conserved ? "conserved" : "**NOT CONSERVED**"}`);
+  // Results from before the contention phase existed carry none.
+  const contention = e.contention ?? [];
+  if (contention.length > 0) {
+    lines.push(
+      "",
+      `### Contention (${e.settings.contention.measureMs / 1000} s: zipfian transfers beside ${e.settings.contention.auditClients} clients auditing every account in one read-only transaction)`,
+      "",
+      "| system | transfers/s | transfer abort rate | audits | audit aborts | audit p50 ms | audit p99 ms | audit totals |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    );
+    for (const c of contention) {
+      lines.push(
+        `| ${label(r, c.system)} | ${num(Math.round(c.transfers / c.seconds))} | ${(100 * c.transferAbortRate).toFixed(1)}% | ${c.audits} | ${c.auditAborts} | ${c.auditP50Ms.toFixed(1)} | ${c.auditP99Ms.toFixed(1)} | ${c.wrongTotals === 0 ? "all conserved" : `**${c.wrongTotals} wrong**`} |`,
+      );
+    }
+  }
   return lines;
 }
 

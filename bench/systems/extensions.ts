@@ -27,6 +27,12 @@ export interface TxDriver {
   transfer(from: string, to: string, amount: number): Promise<number>;
   /** Sum of the balances of `ids`, read after the run. */
   totalBalance(ids: readonly string[]): Promise<number>;
+  /**
+   * Sums the balances of `ids` in ONE read-only transaction, while transfers
+   * run (the contention phase). Returns the sum and how many attempts
+   * aborted before one committed. Systems without it skip the phase.
+   */
+  audit?(ids: readonly string[]): Promise<{ total: number; aborts: number }>;
 }
 
 /** A document of the query set's collection. */

@@ -42,13 +42,17 @@ export function createImpossibleDbTx(transport: Transport): TxDriver {
       if (failed !== undefined) throw new Error(`loading accounts: code ${failed.code}: ${failed.message}`);
     },
     async transfer(from, to, amount) {
+      // As the SDK's runTransaction: each retry names the attempt before it
+      // (retry_of), so it keeps its first attempt's priority and locks its reads.
+      let previous = "";
       for (let attempt = 0; attempt < TRANSFER_ATTEMPTS_MAX; attempt++) {
-        const { transaction } = await tx.beginTransaction({});
-        const { reads } = await tx.getDocuments({ transaction, refs: [ref(BANK_COLLECTION, from), ref(BANK_COLLECTION, to)] });
-        const [a, b] = reads;
-        if (a?.document === undefined || b?.document === undefined) throw new Error(`account ${from} or ${to} is missing`);
-        const balanceOf = (d: typeof a) => Number((d.document?.data as JsonObject | undefined)?.["balance"]);
+        const { transaction } = await tx.beginTransaction({ options: { retryOf: previous } });
+        previous = transaction;
         try {
+          const { reads } = await tx.getDocuments({ transaction, refs: [ref(BANK_COLLECTION, from), ref(BANK_COLLECTION, to)] });
+          const [a, b] = reads;
+          if (a?.document === undefined || b?.document === undefined) throw new Error(`account ${from} or ${to} is missing`);
+          const balanceOf = (d: typeof a) => Number((d.document?.data as JsonObject | undefined)?.["balance"]);
           await tx.commit({
             transaction,
             writes: [set(BANK_COLLECTION, from, { balance: balanceOf(a) - amount }), set(BANK_COLLECTION, to, { balance: balanceOf(b) + amount })],
@@ -60,10 +64,23 @@ export function createImpossibleDbTx(transport: Transport): TxDriver {
           return attempt;
         } catch (err) {
           if (!(err instanceof ConnectError && err.code === Code.Aborted)) throw err;
+          // Releases the read locks a retry took, before the next attempt reads.
+          await tx.rollback({ transaction }).catch(() => undefined);
           await pause(attempt);
         }
       }
       throw new Error(`transfer ${from} -> ${to} aborted ${TRANSFER_ATTEMPTS_MAX} times`);
+    },
+    async audit(ids) {
+      // One read-only transaction: one snapshot of every account, in reads of at most 500.
+      const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+      let total = 0;
+      for (let i = 0; i < ids.length; i += BATCH_DOCS_MAX) {
+        const { reads } = await tx.getDocuments({ transaction, refs: ids.slice(i, i + BATCH_DOCS_MAX).map((id) => ref(BANK_COLLECTION, id)) });
+        for (const r of reads) total += Number((r.document?.data as JsonObject | undefined)?.["balance"]);
+      }
+      await tx.commit({ transaction });
+      return { total, aborts: 0 };
     },
     async totalBalance(ids) {
       let total = 0;

@@ -15,6 +15,9 @@ import type { Blocked, ShardListOutcome, ShardReadOutcome, ShardStatistics, Shar
 import { TRANSACTION_MIGRATIONS } from "../sync/lockManager.js";
 import { abort, commit, commitOnePhase, prepare, type ParticipantRequest, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
+import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
+import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
+import type { Failure } from "../errors.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import {
   runShardAggregation,
@@ -30,6 +33,8 @@ export class StorageObject extends DurableObject<Env> {
     super(ctx, env);
     ctx.storage.transactionSync(() => {
       migrate(ctx.storage.sql, "documents", DOCUMENT_MIGRATIONS);
+      // After the documents: it adds their commit timestamps.
+      migrate(ctx.storage.sql, "snapshots", SNAPSHOT_MIGRATIONS);
       migrate(ctx.storage.sql, "transactions", TRANSACTION_MIGRATIONS);
       migrate(ctx.storage.sql, "indexes", INDEX_MIGRATIONS);
     });
@@ -40,9 +45,25 @@ export class StorageObject extends DurableObject<Env> {
     return readDocuments(this.ctx.storage.sql, refs, bytesMax);
   }
 
+  /** Reads documents as they were at snapshot `snapshotTs` (µs); Blocked by intents that may commit inside it. */
+  getAt(refs: ReadonlyArray<{ collection: string; id: string }>, snapshotTs: number): ShardReadOutcome | Failure {
+    return readSnapshot(this.ctx.storage, refs, snapshotTs, Date.now());
+  }
+
+  /** Reads documents for a retry, taking read locks; Blocked when it should wait (lock-order.ts). */
+  async getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<ShardReadOutcome | Failure> {
+    const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
+    // The alarm drops the locks if the transaction's deadline passes first.
+    if (outcome.ok) await scheduleRecovery(this.ctx.storage);
+    return outcome;
+  }
+
   /** Applies writes atomically: all of them, or none with the first failure. */
-  write(writes: readonly ShardWrite[]): ShardWriteOutcome {
-    return applyWrites(this.ctx.storage, writes, Date.now());
+  async write(writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+    const outcome = applyWrites(this.ctx.storage, writes, Date.now());
+    // The versions it superseded are trimmed by the alarm.
+    if (outcome.ok) await scheduleRecovery(this.ctx.storage);
+    return outcome;
   }
 
   /** Lists one collection in id order after `afterId`, up to `limit` documents or SHARD_REPLY_BYTES_MAX of them. */
@@ -63,8 +84,8 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Two-phase commit, phase two: apply a committed transaction. Idempotent. */
-  async txCommit(txId: string, commitTimeMs: number, forgetAtMs: number): Promise<void> {
-    commit(this.ctx.storage, txId, commitTimeMs, forgetAtMs);
+  async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
+    commit(this.ctx.storage, txId, commitTs, forgetAtMs);
     await scheduleRecovery(this.ctx.storage);
   }
 
@@ -81,7 +102,7 @@ export class StorageObject extends DurableObject<Env> {
     return vote;
   }
 
-  /** Resolves prepared transactions past their deadline, and forgets finished ones. */
+  /** Resolves prepared transactions past their deadline, forgets finished ones, and trims old versions. */
   override async alarm(): Promise<void> {
     await resolveOverdue(this.ctx.storage, this.env, Date.now());
   }

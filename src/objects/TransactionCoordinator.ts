@@ -12,7 +12,7 @@ import type { Env } from "../env.js";
 import { COORDINATOR_RECORDS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
 import { migrate } from "../storage/schema.js";
-import type { CommitOutcome, CommitPlan, Failpoint, Resolution } from "../sync/commit-plan.js";
+import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -25,15 +25,22 @@ import {
   type CoordinatorRecord,
 } from "../sync/coordinator-store.js";
 import type { ParticipantRequest, Vote } from "../sync/participant.js";
-import { initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
+import { commitTsOf, initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
+import { timestampMs } from "../sync/hybrid-clock.js";
+import { untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
+import { FailureError } from "../errors.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
 const DECISION_POLL_MS = 10;
 
 export class TransactionCoordinator extends DurableObject<Env> {
   private failpoint: Failpoint | null = null;
-  /** Commits preparing now; not yet written anywhere (presumed abort covers a crash). */
-  private readonly inflight = new Map<string, CommitPlan>();
+  /**
+   * Commits preparing now, with every shard they prepare on (the plan's and
+   * those where the transaction took read locks); not yet written anywhere
+   * (presumed abort covers a crash).
+   */
+  private readonly inflight = new Map<string, { plan: CommitPlan; shards: readonly string[] }>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -62,15 +69,18 @@ export class TransactionCoordinator extends DurableObject<Env> {
       return {
         ok: false,
         kind: "failed_precondition",
-        message: "transaction already committed or committing different writes; a transaction commits once: begin a new one",
+        message: COMMITS_ONCE_MESSAGE,
       };
     }
     if ((existing === null || existing.state.phase === "idle") && !this.inflight.has(plan.txId)) {
-      const participants = plan.participants.map((p) => p.shard);
-      const start = transition(initialState(plan.deadlineMs), { type: "commit_requested", participants, deadlineMs: plan.deadlineMs, nowMs: Date.now() });
-      this.inflight.set(plan.txId, plan);
+      const prepares = withReadingShards(plan, existing?.state.participants ?? []);
+      if (prepares.length === 0) return { ok: true, commitTimeMs: Date.now(), results: [] };
+      const participants = prepares.map((p) => p.shard);
+      const before = existing?.state ?? initialState(plan.deadlineMs);
+      const start = transition(before, { type: "commit_requested", participants, deadlineMs: plan.deadlineMs, nowMs: Date.now() });
+      this.inflight.set(plan.txId, { plan, shards: participants });
       try {
-        const votes = await Promise.all(plan.participants.map((p) => this.prepareOn(p.shard, p.request)));
+        const votes = await Promise.all(prepares.map((p) => this.prepareOn(p.shard, p.request)));
         this.decide(plan, start.state, votes);
       } finally {
         this.inflight.delete(plan.txId);
@@ -102,7 +112,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
         saveVote(this.sql, plan.txId, shard, vote);
         const event: Event =
           vote.vote === "yes"
-            ? { type: "voted_yes", participant: shard, nowMs: Date.now() }
+            ? { type: "voted_yes", participant: shard, proposedTs: vote.ts, nowMs: Date.now() }
             : {
                 type: "voted_no",
                 participant: shard,
@@ -132,28 +142,77 @@ export class TransactionCoordinator extends DurableObject<Env> {
   async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean): Promise<Resolution> {
     if (this.record(txId) === null) {
       if (!abortIfUndecided) return { phase: "pending" };
-      const inflight = this.inflight.get(txId);
-      // Record the transaction (with its participants, if it is preparing
-      // here now) so an abort decided below reaches every participant.
-      const state =
-        inflight === undefined
-          ? initialState(deadlineMs)
-          : transition(initialState(inflight.deadlineMs), {
-              type: "commit_requested",
-              participants: inflight.participants.map((p) => p.shard),
-              deadlineMs: inflight.deadlineMs,
-              nowMs: Date.now(),
-            }).state;
-      const plan = inflight ?? null;
-      const dueMs = (inflight?.deadlineMs ?? deadlineMs) + TX_RECORD_RETENTION_MS;
-      this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, plan, dueMs));
-      await this.armAlarm();
+      await this.ensureRecord(txId, deadlineMs);
     }
     const phase = this.record(txId)!.state.phase;
     if (abortIfUndecided && (phase === "idle" || phase === "preparing")) {
       await this.apply(txId, { type: "abort_requested", reason: "aborted to release locks another request was waiting for", nowMs: Date.now() });
     }
     return resolutionOf(this.record(txId)!.state);
+  }
+
+  /**
+   * Rolls a transaction back: records it (durably, before answering) so
+   * that every later call of the id, on any Worker, is refused, and
+   * releases its read locks before answering. A rollback after the commit
+   * decision changes nothing.
+   */
+  async rollback(txId: string, deadlineMs: number): Promise<void> {
+    await this.ensureRecord(txId, deadlineMs);
+    await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() }, true);
+    // The abort may have been decided earlier (a commit that aborted) and be
+    // still on its way; a client retries right after its rollback, and its
+    // retry must not meet this attempt's read locks, so deliver it now.
+    const record = this.record(txId)!;
+    if (record.state.phase === "aborted") await this.run(record, deliveryEffects(record.state));
+  }
+
+  /**
+   * Records that a retry will take read locks on `shards` (before it takes
+   * them), so that its commit or abort releases them: they take part in its
+   * two-phase commit, and an abort (rollback, deadline, a waiter that ran
+   * out of patience) is delivered to them. Answers the transaction's
+   * lifecycle; only an "open" one may go on reading.
+   */
+  async register(txId: string, deadlineMs: number, shards: readonly string[]): Promise<Lifecycle> {
+    const lifecycle = this.lifecycle(txId);
+    if (lifecycle !== "open") return lifecycle;
+    const known = this.record(txId)?.state.participants ?? [];
+    if (shards.every((s) => known.includes(s))) return "open";
+    await this.ensureRecord(txId, deadlineMs);
+    await this.apply(txId, { type: "reading_registered", participants: shards });
+    return this.lifecycle(txId);
+  }
+
+  /** Where `txId` stands, for a Worker about to serve a call of it. Reads only. */
+  lifecycle(txId: string): Lifecycle {
+    const state = this.record(txId)?.state;
+    if (state === undefined) return this.inflight.has(txId) ? "committing" : "open";
+    if (state.phase === "committed") return "committed";
+    if (state.phase === "aborted") return state.rolledBack === true ? "rolled_back" : "aborted";
+    return state.phase === "preparing" || this.inflight.has(txId) ? "committing" : "open";
+  }
+
+  /**
+   * Records a transaction the coordinator holds no record of (with its
+   * participants, if it is preparing here now), so that an abort decided
+   * next reaches every participant.
+   */
+  private async ensureRecord(txId: string, deadlineMs: number): Promise<void> {
+    if (this.record(txId) !== null) return;
+    const inflight = this.inflight.get(txId);
+    const state =
+      inflight === undefined
+        ? initialState(deadlineMs)
+        : transition(initialState(inflight.plan.deadlineMs), {
+            type: "commit_requested",
+            participants: inflight.shards,
+            deadlineMs: inflight.plan.deadlineMs,
+            nowMs: Date.now(),
+          }).state;
+    const dueMs = (inflight?.plan.deadlineMs ?? deadlineMs) + TX_RECORD_RETENTION_MS;
+    this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, inflight?.plan ?? null, dueMs));
+    await this.armAlarm();
   }
 
   /** Recovers due records: presumes abort past deadlines, re-sends undelivered decisions, forgets finished ones. */
@@ -219,13 +278,29 @@ export class TransactionCoordinator extends DurableObject<Env> {
     return Promise.all(deliveries).then(() => undefined);
   }
 
-  /** Asks one participant to prepare; an unreachable participant counts as a no. */
+  /**
+   * Asks one participant to prepare; an unreachable participant counts as a
+   * no. A retry told to wait (lock-order.ts) has the blockers wounded or
+   * waited for and asks again, for a bounded number of rounds.
+   */
   private async prepareOn(shard: string, request: ParticipantRequest): Promise<{ shard: string; vote: Vote }> {
     let vote: Vote;
     try {
-      vote = await shardStub(this.env, shard).txPrepare(request);
+      vote = await untilUnblocked(this.env, shard, async (): Promise<Vote | PriorityBlocked> => {
+        // Wounded by an older transaction (or rolled back) while waiting: stop asking.
+        if (this.record(request.txId)?.state.phase === "aborted") {
+          return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
+        }
+        const v = await shardStub(this.env, shard).txPrepare(request);
+        if (v.vote === "yes" || v.wait === undefined) return v;
+        return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
+      });
     } catch (err) {
-      vote = { vote: "no", kind: "unavailable", message: `participant ${shard} did not answer prepare: ${String(err)}` };
+      // A wait that ran out of rounds recorded nothing on the shard: a plain no.
+      vote =
+        err instanceof FailureError
+          ? { vote: "no", kind: err.kind, message: err.message }
+          : { vote: "no", kind: "unavailable", message: `participant ${shard} did not answer prepare: ${String(err)}` };
     }
     this.crashAt("after_first_prepare");
     return { shard, vote };
@@ -236,7 +311,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
     const forgetAtMs = state.deadlineMs + TX_RECORD_RETENTION_MS;
     try {
       const stub = shardStub(this.env, shard);
-      if (commit) await stub.txCommit(record.txId, state.decidedAtMs!, forgetAtMs);
+      if (commit) await stub.txCommit(record.txId, commitTsOf(state), forgetAtMs);
       else await stub.txAbort(record.txId, forgetAtMs);
       this.crashAt("after_first_commit");
       await this.apply(record.txId, { type: "acked", participant: shard });
@@ -258,7 +333,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
       const { state } = record;
       if (state.phase === "committed") {
         const results = votesOf(this.sql, txId, state.participants).flatMap((v) => (v.vote === "yes" ? v.results : []));
-        return { ok: true, commitTimeMs: state.decidedAtMs!, results };
+        return { ok: true, commitTimeMs: timestampMs(commitTsOf(state)), results };
       }
       if (state.phase === "aborted") return abortOutcome(votesOf(this.sql, txId, state.participants), state);
       await new Promise((resolve) => setTimeout(resolve, DECISION_POLL_MS));
@@ -295,13 +370,14 @@ function deliveryEffects(state: CoordinatorState): Effect[] {
 }
 
 function resolutionOf(state: CoordinatorState): Resolution {
-  if (state.phase === "committed") return { phase: "committed", commitTimeMs: state.decidedAtMs! };
+  if (state.phase === "committed") return { phase: "committed", commitTs: commitTsOf(state) };
   if (state.phase === "aborted") return { phase: "aborted" };
   return { phase: "pending" };
 }
 
 /** The client's answer for an aborted transaction: the first no vote's own code, else ABORTED. */
 function abortOutcome(votes: readonly Vote[], state: CoordinatorState): CommitOutcome {
+  if (state.rolledBack === true) return { ok: false, kind: "failed_precondition", message: ROLLED_BACK_MESSAGE };
   const no = votes.find((v) => v.vote === "no");
   if (no !== undefined && no.vote === "no") return { ok: false, kind: no.kind === "unavailable" ? "aborted" : no.kind, message: no.message };
   return { ok: false, kind: "aborted", message: `transaction aborted: ${state.abortReason ?? "no reason recorded"}; retry it` };

@@ -1,13 +1,17 @@
 /**
  * TransactionService: strictly serializable transactions across shards.
  *
- * A transaction holds nothing on the server until it commits: BeginTransaction
- * only signs an id with a deadline, and GetDocuments reads like any read and
- * returns the versions read. Commit sends the writes with the read versions;
- * a transaction on one shard commits there in one step, a transaction on
- * several goes through its coordinator (two-phase commit). Reads are
- * validated (each version read must still be current) under locks taken at
- * prepare, writes are locked, and a conflict answers ABORTED.
+ * BeginTransaction only signs an id (deadline, priority, and for a
+ * read-only transaction its snapshot timestamp). A first attempt's
+ * GetDocuments reads like any read and returns the versions read; a retry
+ * (retry_of) reads with locks; a read-only transaction reads its snapshot.
+ * Commit sends the writes with the read versions; a transaction on one
+ * shard commits there in one step, a transaction on several (or a retry)
+ * goes through its coordinator (two-phase commit). Reads are validated
+ * (each version read must still be current) under locks, writes are
+ * locked, and a conflict answers ABORTED. A read-only Commit validates
+ * nothing. Rollback is recorded by the coordinator, and every later call of
+ * the id is refused. See src/sync/README.md.
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -16,17 +20,19 @@ import { WriteResultSchema, type WriteResult } from "../../gen/impossibledb/v1/d
 import { TransactionalReadSchema, type TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { CLOCK_UNCERTAINTY_MS, TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { shardStub } from "../shards/shard-client.js";
 import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
-import type { CommitOutcome } from "../sync/commit-plan.js";
+import { lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
 import { boundWriteResults, readMany } from "./collection-service.js";
+import { readAtSnapshot, readWithLocks } from "./transaction-reads.js";
+import { MICROS_PER_MS, timestampMs } from "../sync/hybrid-clock.js";
 import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
 import { pageTokenKey } from "./list-documents.js";
 import { fittingPrefix } from "./response-budget.js";
@@ -39,17 +45,35 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       if (timeoutMs <= 0 || timeoutMs > TX_TIMEOUT_MAX_MS) {
         throw new FailureError("invalid_argument", `options.timeout must be more than 0 and at most ${TX_TIMEOUT_MAX_MS / 1000} s`);
       }
-      const token = await createTransactionToken(pageTokenKey(envOf(ctx)), Date.now() + timeoutMs, req.options?.readOnly ?? false);
+      const key = pageTokenKey(envOf(ctx));
+      const nowMs = Date.now();
+      const readOnly = req.options?.readOnly ?? false;
+      const retryOf = readOnly ? "" : (req.options?.retryOf ?? "");
+      // A retry inherits its first attempt's priority (signed in the earlier
+      // id, so a client cannot make one up) and reads with locks.
+      const previous = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true);
+      if (previous !== null && !previous.ok) throw new FailureError("invalid_argument", "options.retry_of is not a transaction id from BeginTransaction");
+      const token = await createTransactionToken(key, nowMs + timeoutMs, readOnly, {
+        // Every commit acknowledged before now is at or below this, whichever
+        // clock stamped it (CLOCK_UNCERTAINTY_MS bounds their disagreement).
+        snapshotTs: (nowMs + CLOCK_UNCERTAINTY_MS) * MICROS_PER_MS,
+        priorityMs: previous === null ? nowMs : Math.min(previous.token.priorityMs, nowMs),
+        locking: previous !== null,
+      });
       return { transaction: token.id, expireTime: timestampFromMs(token.deadlineMs) };
     },
 
     async getDocuments(req, ctx) {
       const env = envOf(ctx);
-      await tokenOf(env, req.transaction);
+      const token = await tokenOf(env, req.transaction);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
-      // A prefix of the refs, within RESPONSE_BYTES_MAX; the rest are named
-      // in unread_refs for the client to read in another call.
-      const docs = await readMany(env, refs, { bounded: true });
+      // A plain or snapshot read has no lasting effect, so the life check runs
+      // beside it; a locking read registers (and checks) first. The answer
+      // is a prefix of the refs within RESPONSE_BYTES_MAX; the rest are
+      // named in unread_refs for the client to read in another call.
+      const docs = token.locking
+        ? await readWithLocks(env, token, refs)
+        : (await Promise.all([token.readOnly ? readAtSnapshot(env, token, refs) : readMany(env, refs, { bounded: true }), assertOpen(env, token)]))[0];
       const reads = fittingPrefix(docs, TransactionalReadSchema, (doc, i) =>
         create(TransactionalReadSchema, {
           ref: { collection: refs[i]!.collection, id: refs[i]!.id },
@@ -63,8 +87,12 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
     async commit(req, ctx) {
       const env = envOf(ctx);
       const token = await tokenOf(env, req.transaction);
-      if (token.readOnly && req.writes.length > 0) {
-        throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");
+      if (token.readOnly) {
+        if (req.writes.length > 0) throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");
+        // Its reads came from one snapshot, consistent by construction:
+        // there is nothing to validate, so it always commits (at its snapshot).
+        await assertOpen(env, token);
+        return { results: [], commitTime: timestampFromMs(timestampMs(token.snapshotTs)) };
       }
       const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
       const reads = req.reads.map((r, i): ReadVersion => {
@@ -72,20 +100,22 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);
         return { ...ref, version: Number(r.version) };
       });
-      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads)), req.returnDocuments);
+      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), true), req.returnDocuments);
     },
 
     async rollback(req, ctx) {
-      // A transaction holds no locks before Commit, so there is nothing to
-      // release; the id is still checked so a typo does not pass silently.
-      await tokenOf(envOf(ctx), req.transaction);
+      // The rollback is recorded by the coordinator the id names, so every
+      // later call of the id, on any Worker, is refused.
+      const env = envOf(ctx);
+      const token = await tokenOf(env, req.transaction);
+      await coordinatorStub(env, token.id).rollback(token.id, token.deadlineMs);
       return {};
     },
 
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
       const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false);
-      const committed = await commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), []);
+      const committed = await commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), [], false);
       return withDocumentsIfAsked(committed, req.returnDocuments);
     },
   };
@@ -99,6 +129,12 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
 function withDocumentsIfAsked<R extends { results: WriteResult[] }>(committed: R, returnDocuments: boolean): R & { documentsOmitted: boolean } {
   if (!returnDocuments) for (const r of committed.results) r.document = undefined;
   return { ...committed, documentsOmitted: returnDocuments && boundWriteResults(committed.results) };
+}
+
+/** Refuses a call of a transaction that has finished (rolled back, aborted or committed). */
+async function assertOpen(env: Env, token: TransactionToken): Promise<void> {
+  const refused = lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id));
+  if (refused !== null) throw new FailureError(refused.kind, refused.message);
 }
 
 async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
@@ -125,8 +161,12 @@ function dedupeReads(reads: readonly ReadVersion[]): ReadVersion[] {
   return [...byRef.values()];
 }
 
-/** Splits a transaction by shard and commits it in one phase or through its coordinator. */
-async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[]) {
+/**
+ * Splits a transaction by shard and commits it in one phase or through its
+ * coordinator. `begun` is false for CommitBatch, whose id nobody else has
+ * seen, so it cannot have been rolled back.
+ */
+async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[], begun: boolean) {
   const { router } = await currentRouting(env);
   const byShard = new Map<string, { reads: ReadVersion[]; writes: ShardWrite[] }>();
   const slot = (shard: string) => {
@@ -136,22 +176,32 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   };
   for (const w of writes) slot(router.shardFor(w.collection, w.id)).writes.push(w);
   for (const r of reads) slot(router.shardFor(r.collection, r.id)).reads.push(r);
-  if (byShard.size === 0) return { results: [], commitTime: timestampFromMs(Date.now()) };
+  if (byShard.size === 0 && !token.locking) {
+    if (begun) await assertOpen(env, token);
+    return { results: [], commitTime: timestampFromMs(Date.now()) };
+  }
   if (byShard.size > TX_PARTICIPANTS_MAX) {
     throw new FailureError("resource_exhausted", `transaction touches ${byShard.size} shards, over TX_PARTICIPANTS_MAX (${TX_PARTICIPANTS_MAX})`);
   }
   const txFingerprint = fingerprint([reads, writes]);
+  const priority = token.locking ? token.priorityMs : null;
   const requests = [...byShard].map(([shard, part]) => ({
     shard,
-    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint } satisfies ParticipantRequest,
+    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint, priority } satisfies ParticipantRequest,
   }));
   let outcome: CommitOutcome;
-  if (requests.length === 1) {
+  // A retry's read locks may lie on shards this commit does not name; its
+  // coordinator knows them and commits through two phases, which releases them.
+  if (requests.length === 1 && !token.locking) {
     const [{ shard, request }] = requests as [(typeof requests)[number]];
-    const vote = await shardStub(env, shard).txCommitOnePhase(request);
-    outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: vote.commitTimeMs ?? Date.now(), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
+    // The shard alone decides a one-phase commit, so it must hear of a
+    // rollback the coordinator recorded. It still repeats an answer it gave
+    // before, so Commit, Rollback, Commit answers the first commit again.
+    const refuseNew = begun ? lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id)) : null;
+    const vote = await shardStub(env, shard).txCommitOnePhase(refuseNew === null ? request : { ...request, refuseNew });
+    outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: timestampMs(vote.ts), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
   } else {
-    outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, participants: requests });
+    outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, priority, participants: requests });
   }
   if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
   return { results: inRequestOrder(writes, outcome.results, outcome.commitTimeMs), commitTime: timestampFromMs(outcome.commitTimeMs) };
@@ -165,7 +215,7 @@ function inRequestOrder(writes: readonly ShardWrite[], results: readonly TxWrite
     const document =
       r.dataJson === null
         ? undefined
-        : toDocument({ collection: r.collection, id: r.id, data: JSON.parse(r.dataJson), version: r.version, createTimeMs: r.createTimeMs, updateTimeMs: commitTimeMs });
+        : toDocument({ collection: r.collection, id: r.id, data: JSON.parse(r.dataJson), version: r.version, createTimeMs: r.createTimeMs ?? commitTimeMs, updateTimeMs: commitTimeMs });
     return create(WriteResultSchema, {
       ref: { collection: w.collection, id: w.id },
       document,

@@ -2,18 +2,20 @@
  * The one statement that stores a document's row, with its parameters, so
  * every writer (the shard's write path, and test shards in Node that run
  * the real query code) stores the same columns: the JSON, the version and
- * times, the size, and the `num_keys` shadow that SQL compares numbers by
- * (see query/number-key.ts). Free of Workers types, so Node code can use it.
+ * times, the size, the `num_keys` shadow that SQL compares numbers by
+ * (see query/number-key.ts) and the commit timestamp snapshot reads use
+ * (see sync/snapshot-store.ts). Free of Workers types, so Node code can use it.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { numberKeysJson } from "../query/number-key.js";
 
 /** Inserts a document's row or replaces its contents (keeping create_time_ms). */
-export const UPSERT_DOCUMENT_SQL = `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes, num_keys)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+export const UPSERT_DOCUMENT_SQL = `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes, num_keys, commit_ts)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (collection, id) DO UPDATE SET
        data = excluded.data, version = excluded.version,
-       update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes, num_keys = excluded.num_keys`;
+       update_time_ms = excluded.update_time_ms, size_bytes = excluded.size_bytes, num_keys = excluded.num_keys,
+       commit_ts = excluded.commit_ts`;
 
 /** What a stored row holds; `numKeys` is computed from `data` when not given. */
 export interface DocumentRowValues {
@@ -27,11 +29,14 @@ export interface DocumentRowValues {
   readonly updateTimeMs: number;
   /** UTF-8 bytes of `json`. */
   readonly bytes: number;
+  /** The commit timestamp of the write, in microseconds of the shard's hybrid clock (sync/hybrid-clock.ts). */
+  readonly commitTs: number;
   readonly numKeys?: string | null;
 }
 
 /** The parameters of UPSERT_DOCUMENT_SQL, in order. */
 export function upsertDocumentParams(row: DocumentRowValues): Array<string | number | null> {
+  if (!(Number.isSafeInteger(row.commitTs) && row.commitTs >= 0)) throw new Error("invariant broken: a commit timestamp is a whole number of microseconds");
   const numKeys = row.numKeys !== undefined ? row.numKeys : numberKeysJson(row.data);
-  return [row.collection, row.id, row.json, row.version, row.createTimeMs, row.updateTimeMs, row.bytes, numKeys];
+  return [row.collection, row.id, row.json, row.version, row.createTimeMs, row.updateTimeMs, row.bytes, numKeys, row.commitTs];
 }

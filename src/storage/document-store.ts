@@ -13,6 +13,8 @@ import { checkRef } from "../validation/refs.js";
 import { encodeDocumentData } from "../validation/document-data.js";
 import { applyPatch } from "./patch.js";
 import { anyLocks, lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
+import { timestampMs } from "../sync/hybrid-clock.js";
+import { archiveCurrent, takeTimestamp } from "../sync/snapshot-store.js";
 import type {
   AppliedWrite,
   Blocked,
@@ -130,14 +132,17 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
     const locked = new Set<string>();
     if (anyLocks(sql)) for (const write of writes) for (const tx of lockHolders(sql, write, "any")) locked.add(tx);
     if (locked.size > 0) return { ...blocked(locked), index: 0 };
+    // One batch, one commit timestamp: every write carries it, and a
+    // document the batch creates is created at it.
+    const commitTs = takeTimestamp(sql, nowMs);
     const plans: PlannedWrite[] = [];
     for (const [index, write] of writes.entries()) {
       assert(checkRef(write) === null, "reference checked by the Worker");
-      const planned = planWrite(write, readRow(sql, write.collection, write.id), nowMs);
+      const planned = planWrite(write, readRow(sql, write.collection, write.id), timestampMs(commitTs));
       if (!planned.ok) return { ok: false, kind: planned.kind, message: planned.message, index };
       plans.push(planned.write);
     }
-    return { ok: true, results: plans.map((plan) => storePlan(sql, plan, nowMs)) };
+    return { ok: true, results: plans.map((plan) => storePlan(sql, plan, commitTs)) };
   });
 }
 
@@ -201,16 +206,21 @@ export function nextVersion(sql: SqlStorage): number {
 }
 
 /**
- * Stores a planned write. `reservedVersion` is the version a transaction
- * took when it prepared the write; plain writes take the next one now.
+ * Stores a planned write at commit timestamp `commitTs` (µs, from the
+ * shard's hybrid clock; its millisecond part is the updateTime). The row it
+ * replaces is kept for snapshot reads first. `reservedVersion` is the
+ * version a transaction took when it prepared the write; plain writes take
+ * the next one now.
  */
-export function storePlan(sql: SqlStorage, plan: PlannedWrite, nowMs: number, reservedVersion?: number): AppliedWrite {
+export function storePlan(sql: SqlStorage, plan: PlannedWrite, commitTs: number, reservedVersion?: number): AppliedWrite {
+  const nowMs = timestampMs(commitTs);
+  archiveCurrent(sql, plan.collection, plan.id, commitTs);
   if (plan.kind === "delete") {
     sql.exec("DELETE FROM documents WHERE collection = ? AND id = ?", plan.collection, plan.id);
     return { collection: plan.collection, id: plan.id, document: null, existed: plan.existed, updateTimeMs: nowMs };
   }
   const version = reservedVersion ?? nextVersion(sql);
-  sql.exec(UPSERT_DOCUMENT_SQL, ...upsertDocumentParams({ ...plan, version, updateTimeMs: nowMs }));
+  sql.exec(UPSERT_DOCUMENT_SQL, ...upsertDocumentParams({ ...plan, version, updateTimeMs: nowMs, commitTs }));
   const document: StoredDocument = {
     collection: plan.collection,
     id: plan.id,

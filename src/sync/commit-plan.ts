@@ -2,15 +2,44 @@
  * The plain-data messages between the Worker, the coordinator and the
  * participants of a transaction.
  */
-import type { FailureKind } from "../errors.js";
+import type { Failure, FailureKind } from "../errors.js";
+import { failure } from "../errors.js";
 import type { ParticipantRequest, TxWriteResult } from "./participant.js";
 
 /** Everything the coordinator needs to run a commit. */
 export interface CommitPlan {
   readonly txId: string;
   readonly deadlineMs: number;
+  /**
+   * The transaction's priority when it is a retry that may wait (lock-order.ts),
+   * for the prepares of shards it only holds read locks on; else null.
+   */
+  readonly priority?: number | null;
   /** One request per participant shard. */
   readonly participants: ReadonlyArray<{ readonly shard: string; readonly request: ParticipantRequest }>;
+}
+
+/**
+ * The prepares of a commit: the plan's, plus an empty one (it validates
+ * nothing and holds the locks already taken until the decision) for each
+ * shard where the transaction took read locks as it read.
+ */
+export function withReadingShards(plan: CommitPlan, reading: readonly string[]): CommitPlan["participants"] {
+  const template = plan.participants[0]?.request;
+  const extra = reading
+    .filter((shard) => !plan.participants.some((p) => p.shard === shard))
+    .map((shard) => ({
+      shard,
+      request: {
+        txId: plan.txId,
+        expiresMs: plan.deadlineMs,
+        reads: [],
+        writes: [],
+        txFingerprint: template?.txFingerprint ?? "reads-only",
+        priority: plan.priority ?? null,
+      },
+    }));
+  return [...plan.participants, ...extra];
 }
 
 /** The outcome of a commit. */
@@ -20,9 +49,44 @@ export type CommitOutcome =
 
 /** What the coordinator says about a transaction someone is blocked on. */
 export type Resolution =
-  | { readonly phase: "committed"; readonly commitTimeMs: number }
+  | { readonly phase: "committed"; readonly commitTs: number }
   | { readonly phase: "aborted" }
   | { readonly phase: "pending" };
+
+/**
+ * Where a transaction id stands in its life, as its coordinator knows it.
+ * "open" also covers a transaction committed in one phase on a single
+ * shard, which the coordinator never hears of: that shard's own record
+ * answers for it.
+ */
+export type Lifecycle = "open" | "committing" | "committed" | "aborted" | "rolled_back";
+
+/** What a call of a rolled-back transaction answers (FAILED_PRECONDITION). */
+export const ROLLED_BACK_MESSAGE = "transaction was rolled back: nothing of it is applied; begin a new transaction";
+
+/** What a call made after a transaction finished answers. */
+export const COMMITS_ONCE_MESSAGE =
+  "transaction already committed or committing different writes; a transaction commits once: begin a new one";
+
+/**
+ * Why a transaction in `lifecycle` may not read or start a new commit, or
+ * null when it may. A rolled-back id answers FAILED_PRECONDITION (using it
+ * is a mistake of the caller, not a conflict to retry), an aborted one
+ * ABORTED (retry the transaction), a committed one FAILED_PRECONDITION.
+ */
+export function lifecycleFailure(lifecycle: Lifecycle): Failure | null {
+  switch (lifecycle) {
+    case "open":
+      return null;
+    case "rolled_back":
+      return failure("failed_precondition", ROLLED_BACK_MESSAGE);
+    case "aborted":
+      return failure("aborted", "transaction aborted; retry it as a new transaction");
+    case "committed":
+    case "committing":
+      return failure("failed_precondition", COMMITS_ONCE_MESSAGE);
+  }
+}
 
 /** Test-only crash points, so tests can stop a coordinator mid-protocol. */
 export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_commit";

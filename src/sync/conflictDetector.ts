@@ -24,19 +24,25 @@ export type Conflict =
 
 type Ref = { readonly collection: string; readonly id: string };
 
-/** The first conflict of `txId` with the shard's state, or null. */
+/**
+ * The conflict of `txId` with the shard's state, or null: a stale read
+ * first (waiting cannot cure it), else every transaction whose lock is in
+ * the way (so the caller can decide, by the lock order, whether to wait for them).
+ */
 export function findConflict(sql: SqlStorage, txId: string, reads: readonly ReadVersion[], writes: readonly Ref[]): Conflict | null {
-  for (const write of writes) {
-    const holders = lockHolders(sql, write, "any", txId);
-    if (holders.length > 0) return { kind: "locked", ref: name(write), holders };
-  }
   for (const read of reads) {
-    const holders = lockHolders(sql, read, "write", txId);
-    if (holders.length > 0) return { kind: "locked", ref: name(read), holders };
     const currentVersion = readRow(sql, read.collection, read.id)?.version ?? 0;
     if (currentVersion !== read.version) return { kind: "stale_read", ref: name(read), readVersion: read.version, currentVersion };
   }
-  return null;
+  const holders = new Set<string>();
+  let first: Ref | null = null;
+  const add = (ref: Ref, found: readonly string[]) => {
+    if (found.length > 0 && first === null) first = ref;
+    for (const h of found) holders.add(h);
+  };
+  for (const write of writes) add(write, lockHolders(sql, write, "any", txId));
+  for (const read of reads) add(read, lockHolders(sql, read, "write", txId));
+  return first === null ? null : { kind: "locked", ref: name(first), holders: [...holders] };
 }
 
 /** Explains a conflict to the client. */

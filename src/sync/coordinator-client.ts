@@ -8,7 +8,7 @@ import { objectId, type Remote } from "../shards/shard-client.js";
 import { coordinatorIndexOf } from "./tx-token.js";
 
 /** The coordinator's RPC surface as callers see it. */
-export type CoordinatorStub = Remote<Pick<TransactionCoordinator, "commit" | "resolve">>;
+export type CoordinatorStub = Remote<Pick<TransactionCoordinator, "commit" | "resolve" | "rollback" | "lifecycle" | "register">>;
 
 /** The name of coordinator object `index`. */
 export function coordinatorName(index: number): string {

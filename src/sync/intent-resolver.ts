@@ -18,6 +18,15 @@ import { shardStub } from "../shards/shard-client.js";
 import type { Blocked } from "../storage/types.js";
 import { coordinatorStub } from "./coordinator-client.js";
 
+/**
+ * A Blocked answer to a retry, sorted by lock order (lock-order.ts): the
+ * holders to abort now, and the older ones to wait for without aborting.
+ */
+export interface PriorityBlocked extends Blocked {
+  readonly wound: readonly string[];
+  readonly patient: readonly string[];
+}
+
 /** True when a shard's answer says locks were in the way. */
 export function isBlocked(outcome: unknown): outcome is Blocked {
   const o = outcome as Partial<Blocked> | null;
@@ -35,10 +44,19 @@ export async function untilUnblocked<T>(env: Env, shard: string, call: () => Pro
     if (round + 1 >= INTENT_RESOLUTION_ROUNDS_MAX) {
       throw new FailureError("aborted", "documents stayed locked by transactions in progress; retry the call");
     }
-    const abortIfUndecided = round + 1 >= INTENT_RESOLUTION_PATIENCE_ROUNDS;
-    const settled = await Promise.all(outcome.blockedBy.map((txId) => settleOn(env, shard, txId, abortIfUndecided)));
+    const patient = round + 1 < INTENT_RESOLUTION_PATIENCE_ROUNDS;
+    const { wound, older } = priorityOf(outcome);
+    // Undecided holders are aborted once patience runs out, or at once when
+    // a retry wounds them; an older retry is only ever waited for.
+    const abortIfUndecided = (txId: string) => !older.has(txId) && (!patient || wound.has(txId));
+    const settled = await Promise.all(outcome.blockedBy.map((txId) => settleOn(env, shard, txId, abortIfUndecided(txId))));
     if (settled.some((s) => !s)) await new Promise((resolve) => setTimeout(resolve, INTENT_RESOLUTION_BACKOFF_MS * 2 ** round));
   }
+}
+
+function priorityOf(outcome: Blocked): { wound: ReadonlySet<string>; older: ReadonlySet<string> } {
+  const p = outcome as Partial<PriorityBlocked>;
+  return { wound: new Set(p.wound ?? []), older: new Set(p.patient ?? []) };
 }
 
 /** Brings `txId`'s decision to `shard`; false when it is still undecided. */
@@ -46,7 +64,7 @@ async function settleOn(env: Env, shard: string, txId: string, abortIfUndecided:
   const nowMs = Date.now();
   const resolution = await coordinatorStub(env, txId).resolve(txId, nowMs, abortIfUndecided);
   const forgetAtMs = nowMs + TX_RECORD_RETENTION_MS;
-  if (resolution.phase === "committed") await shardStub(env, shard).txCommit(txId, resolution.commitTimeMs, forgetAtMs);
+  if (resolution.phase === "committed") await shardStub(env, shard).txCommit(txId, resolution.commitTs, forgetAtMs);
   else if (resolution.phase === "aborted") await shardStub(env, shard).txAbort(txId, forgetAtMs);
   return resolution.phase !== "pending";
 }

@@ -3,15 +3,19 @@
  * documents they guard, with their owner (a transaction id) and expiry.
  *
  * A transaction takes them when it prepares: a write intent on every
- * document it writes (exclusive, carrying the planned new contents) and a
- * read lock on every document it read (shared). They live until the
- * coordinator's decision reaches the shard. While they exist:
- * - another transaction cannot prepare over them (no waiting: it votes no
- *   and its client retries, so there are no deadlocks);
+ * document it writes (exclusive, carrying the planned new contents and the
+ * commit timestamp the shard proposed) and a read lock on every document it
+ * read (shared). A retry takes its read locks earlier, as it reads. They
+ * live until the coordinator's decision reaches the shard. While they exist:
+ * - another transaction cannot prepare over them: a first attempt votes no
+ *   and its client retries; a retry waits or wounds by lock-order.ts, so
+ *   there are no deadlocks;
  * - a plain write to a locked document is held back until the owner is
  *   resolved;
  * - a plain read of a document under a write intent is held back too, so no
- *   one sees half of a transaction that has committed on another shard.
+ *   one sees half of a transaction that has committed on another shard; a
+ *   snapshot read is held back only by intents proposed at or below its
+ *   snapshot.
  */
 import type { Migration } from "../storage/schema.js";
 
@@ -50,6 +54,20 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX tx_participations_by_expiry ON tx_participations (state, expires_ms)",
     ],
   },
+  {
+    version: 2,
+    description: "proposed commit timestamps and priorities on intents",
+    statements: [
+      // The timestamp the shard proposed when the transaction prepared: its
+      // commit timestamp will be at least this, so a snapshot read below it
+      // can ignore the intent.
+      "ALTER TABLE tx_intents ADD COLUMN proposed_ts INTEGER",
+      // The holder's priority (its first attempt's begin time, ms) when it
+      // may wait for others' locks; null when it never waits (a first
+      // attempt), so anyone may wait for it without risking a deadlock.
+      "ALTER TABLE tx_intents ADD COLUMN priority REAL",
+    ],
+  },
 ];
 
 /** A lock mode. */
@@ -68,6 +86,8 @@ export interface IntentRow extends Record<string, SqlStorageValue> {
   existed: number | null;
   version: number | null;
   expires_ms: number;
+  proposed_ts: number | null;
+  priority: number | null;
 }
 
 /** The planned write a write intent carries. */
@@ -75,9 +95,18 @@ export interface IntentWrite {
   readonly op: "put" | "delete";
   readonly data: string | null;
   readonly sizeBytes: number;
-  readonly createTimeMs: number;
+  /** Null when the transaction creates the document: it is created at the commit time. */
+  readonly createTimeMs: number | null;
   readonly existed: boolean;
   readonly version: number;
+}
+
+/** Who holds an intent, for snapshot reads and the lock order (lock-order.ts): set when it prepares (or reads with locks). */
+export interface LockOwner {
+  readonly txId: string;
+  readonly expiresMs: number;
+  readonly proposedTs: number | null;
+  readonly priority: number | null;
 }
 
 /** A transaction's state on this shard. */
@@ -116,18 +145,51 @@ export function writeIntentHoldersInCollection(sql: SqlStorage, collection: stri
     .map((r) => r.tx_id);
 }
 
-/** Stores a read lock. The caller has checked it does not conflict. */
-export function acquireRead(sql: SqlStorage, txId: string, ref: Ref, expiresMs: number): void {
-  sql.exec("INSERT INTO tx_intents (collection, id, tx_id, mode, expires_ms) VALUES (?, ?, ?, 'read', ?)", ref.collection, ref.id, txId, expiresMs);
+/** Stores a read lock (keeping one the transaction already holds). The caller has checked it does not conflict. */
+export function acquireRead(sql: SqlStorage, owner: LockOwner, ref: Ref): void {
+  sql.exec(
+    "INSERT OR IGNORE INTO tx_intents (collection, id, tx_id, mode, expires_ms, proposed_ts, priority) VALUES (?, ?, ?, 'read', ?, ?, ?)",
+    ref.collection, ref.id, owner.txId, owner.expiresMs, owner.proposedTs, owner.priority,
+  );
 }
 
-/** Stores a write intent with its planned write. The caller has checked it does not conflict. */
-export function acquireWrite(sql: SqlStorage, txId: string, ref: Ref, expiresMs: number, w: IntentWrite): void {
+/**
+ * Stores a write intent with its planned write, replacing the owner's own
+ * read lock on the document if it held one. The caller has checked it does
+ * not conflict.
+ */
+export function acquireWrite(sql: SqlStorage, owner: LockOwner, ref: Ref, w: IntentWrite): void {
   sql.exec(
-    `INSERT INTO tx_intents (collection, id, tx_id, mode, op, data, size_bytes, create_time_ms, existed, version, expires_ms)
-     VALUES (?, ?, ?, 'write', ?, ?, ?, ?, ?, ?, ?)`,
-    ref.collection, ref.id, txId, w.op, w.data, w.sizeBytes, w.createTimeMs, w.existed ? 1 : 0, w.version, expiresMs,
+    `INSERT OR REPLACE INTO tx_intents (collection, id, tx_id, mode, op, data, size_bytes, create_time_ms, existed, version, expires_ms, proposed_ts, priority)
+     VALUES (?, ?, ?, 'write', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ref.collection, ref.id, owner.txId, w.op, w.data, w.sizeBytes, w.createTimeMs, w.existed ? 1 : 0, w.version, owner.expiresMs, owner.proposedTs, owner.priority,
   );
+}
+
+/**
+ * The transactions holding a write intent on `ref` that a snapshot read at
+ * `snapshotTs` must wait for: those whose commit timestamp may be at or
+ * below it (proposed at or below it, or, for intents stored before
+ * proposals existed, unknown).
+ */
+export function writeIntentsAtOrBefore(sql: SqlStorage, ref: Ref, snapshotTs: number): string[] {
+  return sql
+    .exec<{ tx_id: string }>(
+      "SELECT tx_id FROM tx_intents WHERE collection = ? AND id = ? AND mode = 'write' AND (proposed_ts IS NULL OR proposed_ts <= ?)",
+      ref.collection, ref.id, snapshotTs,
+    )
+    .toArray()
+    .map((r) => r.tx_id);
+}
+
+/** The priority of each holder among `txIds` (null: it never waits). */
+export function holderPriorities(sql: SqlStorage, txIds: readonly string[]): Map<string, number | null> {
+  const out = new Map<string, number | null>();
+  for (const txId of txIds) {
+    const row = sql.exec<{ priority: number | null }>("SELECT priority FROM tx_intents WHERE tx_id = ? LIMIT 1", txId).toArray()[0];
+    out.set(txId, row?.priority ?? null);
+  }
+  return out;
 }
 
 /** Every lock of `txId`, write intents first in the order they were planned. */
@@ -177,10 +239,33 @@ export function overduePrepared(sql: SqlStorage, nowMs: number, limit: number): 
     .map((r) => r.tx_id);
 }
 
-/** The earliest time anything here needs attention (a prepared deadline or a record to forget), or null. */
+/**
+ * The earliest time anything here needs attention (a prepared deadline, a
+ * record to forget, or a retry's read locks outliving its deadline), or null.
+ */
 export function nextDeadline(sql: SqlStorage): number | null {
-  const row = sql.exec<{ t: number | null }>("SELECT MIN(expires_ms) AS t FROM tx_participations").one();
+  const row = sql
+    .exec<{ t: number | null }>(
+      `SELECT MIN(t) AS t FROM (
+         SELECT MIN(expires_ms) AS t FROM tx_participations
+         UNION ALL
+         SELECT MIN(expires_ms) + 1 AS t FROM tx_intents WHERE tx_id NOT IN (SELECT tx_id FROM tx_participations))`,
+    )
+    .one();
   return row.t;
+}
+
+/**
+ * Drops the read locks of retries that never prepared here and whose
+ * deadline has passed: past it they can no longer prepare or commit, so the
+ * locks protect nothing. (Their coordinator releases them too, by its own
+ * timer; this does not depend on it.)
+ */
+export function dropExpiredReadLocks(sql: SqlStorage, nowMs: number): void {
+  sql.exec(
+    "DELETE FROM tx_intents WHERE mode = 'read' AND expires_ms < ? AND tx_id NOT IN (SELECT tx_id FROM tx_participations)",
+    nowMs,
+  );
 }
 
 /**

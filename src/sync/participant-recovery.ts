@@ -7,28 +7,40 @@
 import type { Env } from "../env.js";
 import { OVERDUE_RESOLUTIONS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { coordinatorStub } from "./coordinator-client.js";
-import { forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
+import { dropExpiredReadLocks, forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
 import { abort, commit } from "./participant.js";
+import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
 
-/** Sets the shard's alarm to its next deadline, if any. */
+/**
+ * When the shard next needs its alarm: a prepared deadline, a finished
+ * record to forget, or superseded versions to trim; null when never.
+ */
+function nextAttentionMs(sql: SqlStorage): number | null {
+  const times = [nextDeadline(sql), nextHistoryTrimMs(sql)].filter((t): t is number => t !== null);
+  return times.length === 0 ? null : Math.min(...times);
+}
+
+/** Sets the shard's alarm to the next time it needs attention, if any. */
 export async function scheduleRecovery(storage: DurableObjectStorage): Promise<void> {
-  const next = nextDeadline(storage.sql);
+  const next = nextAttentionMs(storage.sql);
   if (next === null) return;
   const current = await storage.getAlarm();
   if (current === null || current > next) await storage.setAlarm(next);
 }
 
-/** Resolves overdue prepared transactions and forgets finished ones. */
+/** Resolves overdue prepared transactions, forgets finished ones, and trims history no snapshot can need. */
 export async function resolveOverdue(storage: DurableObjectStorage, env: Env, nowMs: number): Promise<void> {
   forgetFinished(storage.sql, nowMs);
+  dropExpiredReadLocks(storage.sql, nowMs);
+  trimHistory(storage.sql, nowMs);
   for (const txId of overduePrepared(storage.sql, nowMs, OVERDUE_RESOLUTIONS_PER_ALARM_MAX)) {
     const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;
     const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true);
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
-    if (resolution.phase === "committed") commit(storage, txId, resolution.commitTimeMs, forgetAtMs);
+    if (resolution.phase === "committed") commit(storage, txId, resolution.commitTs, forgetAtMs);
     else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs);
     else throw new Error(`invariant broken: coordinator left ${txId} undecided after being asked to abort it`);
   }
-  const next = nextDeadline(storage.sql);
+  const next = nextAttentionMs(storage.sql);
   if (next !== null) await storage.setAlarm(Math.max(next, nowMs + 1));
 }

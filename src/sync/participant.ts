@@ -5,11 +5,26 @@
  * every step is idempotent per transaction id, because a message between
  * objects may be delivered twice or its answer lost.
  */
-import type { FailureKind } from "../errors.js";
+import type { Failure, FailureKind } from "../errors.js";
+import { COMMITS_ONCE_MESSAGE } from "./commit-plan.js";
 import { nextVersion, planWrite, readRow, storePlan, type PlannedWrite } from "../storage/document-store.js";
+import { timestampMs } from "./hybrid-clock.js";
+import { observeTimestamp, takeTimestamp } from "./snapshot-store.js";
+import { lockDecision } from "./lock-order.js";
 import type { ShardWrite } from "../storage/types.js";
 import { describeConflict, findConflict, type ReadVersion } from "./conflictDetector.js";
-import { acquireRead, acquireWrite, locksOf, participation, recordParticipation, releaseAll, type IntentRow, type Participation } from "./lockManager.js";
+import {
+  acquireRead,
+  acquireWrite,
+  holderPriorities,
+  locksOf,
+  participation,
+  recordParticipation,
+  releaseAll,
+  type IntentRow,
+  type LockOwner,
+  type Participation,
+} from "./lockManager.js";
 import { hash32 } from "../routing/hash.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 
@@ -26,6 +41,19 @@ export interface ParticipantRequest {
    * under the same id, even when its own part is the same.
    */
   readonly txFingerprint: string;
+  /**
+   * Set when the coordinator says the transaction already finished (rolled
+   * back, say): the shard repeats an answer it gave before (a one-phase
+   * commit that went through before a rollback stays committed) and
+   * otherwise refuses with this failure, applying nothing.
+   */
+  readonly refuseNew?: Failure;
+  /**
+   * The transaction's priority (its first attempt's begin time, ms) when it
+   * is a retry that may wait for others' locks (see lock-order.ts); null
+   * for a first attempt, which never waits.
+   */
+  readonly priority?: number | null;
 }
 
 /** The outcome of one write of a transaction, as the shard planned it. */
@@ -36,47 +64,77 @@ export interface TxWriteResult {
   readonly version: number;
   /** The new contents as JSON; null for a delete. */
   readonly dataJson: string | null;
-  readonly createTimeMs: number;
+  /**
+   * The document's createTime; null when this transaction creates it, whose
+   * createTime is then the commit time (known only once every participant
+   * has voted).
+   */
+  readonly createTimeMs: number | null;
 }
 
 /** A participant's vote. */
 export type Vote =
-  | { readonly vote: "yes"; readonly results: readonly TxWriteResult[]; readonly commitTimeMs?: number }
-  | { readonly vote: "no"; readonly kind: FailureKind; readonly message: string; readonly blockedBy?: readonly string[] };
+  | {
+      readonly vote: "yes";
+      readonly results: readonly TxWriteResult[];
+      /** Prepare: the commit timestamp this shard proposes (µs). One-phase commit: the commit timestamp. */
+      readonly ts: number;
+    }
+  | {
+      readonly vote: "no";
+      readonly kind: FailureKind;
+      readonly message: string;
+      readonly blockedBy?: readonly string[];
+      /**
+       * Set when the transaction (a retry) should wait for `blockedBy` and
+       * ask again, wounding some and waiting patiently for the others (see
+       * lock-order.ts); nothing was recorded.
+       */
+      readonly wait?: { readonly wound: readonly string[]; readonly patient: readonly string[] };
+    };
 
 /** Validates, plans and locks; votes yes with the planned results, or no. */
 export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
   return storage.transactionSync((): Vote => {
     const sql = storage.sql;
-    const opening = open(sql, req, nowMs);
+    const opening = open(sql, req, nowMs, nowMs);
     if ("answer" in opening) return opening.answer;
     const { plans, fingerprint } = opening;
+    // The proposal is above every timestamp this shard has given or served
+    // a snapshot at, so the commit timestamp (the largest proposal) orders
+    // this transaction after everything it read or overwrites here.
+    const ts = takeTimestamp(sql, nowMs);
+    const owner: LockOwner = { txId: req.txId, expiresMs: req.expiresMs, proposedTs: ts, priority: req.priority ?? null };
     const results: TxWriteResult[] = [];
     const written = new Set<string>();
     for (const plan of plans) {
       const version = plan.kind === "put" ? nextVersion(sql) : 0;
-      acquireWrite(sql, req.txId, plan, req.expiresMs, {
+      const created = plan.kind === "put" && readRow(sql, plan.collection, plan.id) === null;
+      acquireWrite(sql, owner, plan, {
         op: plan.kind,
         data: plan.kind === "put" ? plan.json : null,
         sizeBytes: plan.kind === "put" ? plan.bytes : 0,
-        createTimeMs: plan.kind === "put" ? plan.createTimeMs : 0,
+        createTimeMs: plan.kind === "put" && !created ? plan.createTimeMs : null,
         existed: plan.kind === "put" ? true : plan.existed,
         version,
       });
       written.add(`${plan.collection}\u0000${plan.id}`);
-      results.push(resultOf(plan, version));
+      results.push(resultOf(plan, version, created));
     }
     for (const read of req.reads) {
-      if (!written.has(`${read.collection}\u0000${read.id}`)) acquireRead(sql, req.txId, read, req.expiresMs);
+      if (!written.has(`${read.collection}\u0000${read.id}`)) acquireRead(sql, owner, read);
     }
-    const vote: Vote = { vote: "yes", results };
+    const vote: Vote = { vote: "yes", results, ts };
     recordParticipation(sql, req.txId, "prepared", req.expiresMs, JSON.stringify(vote), fingerprint);
     return vote;
   });
 }
 
-/** Applies a prepared transaction's writes and drops its locks. Idempotent. */
-export function commit(storage: DurableObjectStorage, txId: string, commitTimeMs: number, forgetAtMs: number): void {
+/**
+ * Applies a prepared transaction's writes at its commit timestamp (µs, the
+ * largest of the participants' proposals) and drops its locks. Idempotent.
+ */
+export function commit(storage: DurableObjectStorage, txId: string, commitTs: number, forgetAtMs: number): void {
   storage.transactionSync(() => {
     const sql = storage.sql;
     const p = participation(sql, txId);
@@ -87,11 +145,15 @@ export function commit(storage: DurableObjectStorage, txId: string, commitTimeMs
       // this shard prepared it, finished it, and has since forgotten it.
       return;
     }
+    observeTimestamp(sql, commitTs);
     for (const lock of locksOf(sql, txId)) {
       if (lock.mode !== "write") continue;
-      const plan = planOf(lock);
+      if (lock.proposed_ts !== null && commitTs < lock.proposed_ts) {
+        throw new Error(`invariant broken: ${txId} commits at ${commitTs}, below this shard's proposal ${lock.proposed_ts}`);
+      }
+      const plan = planOf(lock, timestampMs(commitTs));
       assertUnchanged(sql, plan);
-      storePlan(sql, plan, commitTimeMs, lock.version ?? undefined);
+      storePlan(sql, plan, commitTs, lock.version ?? undefined);
     }
     releaseAll(sql, txId);
     recordParticipation(sql, txId, "committed", forgetAtMs, null);
@@ -121,14 +183,16 @@ export function abort(storage: DurableObjectStorage, txId: string, forgetAtMs: n
 export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
   return storage.transactionSync((): Vote => {
     const sql = storage.sql;
-    const opening = open(sql, req, nowMs);
+    // Taken first: a document this commit creates is created at its commit time.
+    const ts = takeTimestamp(sql, nowMs);
+    const opening = open(sql, req, nowMs, timestampMs(ts));
     if ("answer" in opening) return opening.answer;
     const { plans, fingerprint } = opening;
     const results = plans.map((plan) => {
-      const applied = storePlan(sql, plan, nowMs);
+      const applied = storePlan(sql, plan, ts);
       return resultOf(plan, applied.document?.version ?? 0);
     });
-    const vote: Vote = { vote: "yes", results, commitTimeMs: nowMs };
+    const vote: Vote = { vote: "yes", results, ts };
     recordParticipation(sql, req.txId, "committed", req.expiresMs, JSON.stringify(vote), fingerprint);
     return vote;
   });
@@ -139,31 +203,31 @@ export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRe
  * its earlier answer, a request that fails a check gets its no; otherwise
  * the planned writes, and the fingerprint to record with the answer.
  */
-function open(sql: SqlStorage, req: ParticipantRequest, nowMs: number): { answer: Vote } | { plans: PlannedWrite[]; fingerprint: string } {
+function open(sql: SqlStorage, req: ParticipantRequest, nowMs: number, createTimeMs: number): { answer: Vote } | { plans: PlannedWrite[]; fingerprint: string } {
   const fingerprint = fingerprintOf(req);
   const earlier = participation(sql, req.txId);
   if (earlier !== null) return { answer: repeatAnswer(earlier, fingerprint) };
-  const checked = check(sql, req, nowMs);
+  if (req.refuseNew !== undefined) return { answer: { vote: "no", kind: req.refuseNew.kind, message: req.refuseNew.message } };
+  const checked = check(sql, req, nowMs, createTimeMs);
   if (checked.vote === "no") return { answer: checked };
   return { plans: checked.plans, fingerprint };
 }
 
 type Checked = { vote: "yes"; plans: PlannedWrite[] } | (Vote & { vote: "no" });
 
-function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number): Checked {
+function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number, createTimeMs: number): Checked {
   if (nowMs > req.expiresMs) return { vote: "no", kind: "aborted", message: "transaction expired before it could commit; retry it" };
   const conflict = findConflict(sql, req.txId, req.reads, req.writes);
   if (conflict !== null) {
-    return {
-      vote: "no",
-      kind: "aborted",
-      message: describeConflict(conflict),
-      ...(conflict.kind === "locked" ? { blockedBy: conflict.holders } : {}),
-    };
+    const message = describeConflict(conflict);
+    if (conflict.kind === "stale_read") return { vote: "no", kind: "aborted", message };
+    const decision = lockDecision({ txId: req.txId, priority: req.priority ?? null }, holderPriorities(sql, conflict.holders));
+    if (decision.kind === "die") return { vote: "no", kind: "aborted", message, blockedBy: conflict.holders };
+    return { vote: "no", kind: "aborted", message, blockedBy: conflict.holders, wait: { wound: decision.wound, patient: decision.patient } };
   }
   const plans: PlannedWrite[] = [];
   for (const write of req.writes) {
-    const planned = planWrite(write, readRow(sql, write.collection, write.id), nowMs);
+    const planned = planWrite(write, readRow(sql, write.collection, write.id), createTimeMs);
     if (!planned.ok) return { vote: "no", kind: planned.kind, message: planned.message };
     plans.push(planned.write);
   }
@@ -182,7 +246,7 @@ function repeatAnswer(earlier: Participation, fingerprint: string): Vote {
     return {
       vote: "no",
       kind: "failed_precondition",
-      message: "transaction already committed or committing different writes; a transaction commits once: begin a new one",
+      message: COMMITS_ONCE_MESSAGE,
     };
   }
   if (earlier.answer !== null) return JSON.parse(earlier.answer) as Vote;
@@ -200,13 +264,14 @@ export function fingerprint(value: unknown): string {
   return `${hash32(text, 1).toString(16)}-${hash32(text, 2).toString(16)}-${text.length}`;
 }
 
-function resultOf(plan: PlannedWrite, version: number): TxWriteResult {
+function resultOf(plan: PlannedWrite, version: number, created = false): TxWriteResult {
   return plan.kind === "put"
-    ? { collection: plan.collection, id: plan.id, version, dataJson: plan.json, createTimeMs: plan.createTimeMs }
+    ? { collection: plan.collection, id: plan.id, version, dataJson: plan.json, createTimeMs: created ? null : plan.createTimeMs }
     : { collection: plan.collection, id: plan.id, version: 0, dataJson: null, createTimeMs: 0 };
 }
 
-function planOf(lock: IntentRow): PlannedWrite {
+/** The write a write intent carries; a document it creates is created at the commit time. */
+function planOf(lock: IntentRow, commitTimeMs: number): PlannedWrite {
   if (lock.op === "delete") return { kind: "delete", collection: lock.collection, id: lock.id, existed: lock.existed === 1 };
   const json = lock.data!;
   return {
@@ -216,7 +281,7 @@ function planOf(lock: IntentRow): PlannedWrite {
     json,
     bytes: lock.size_bytes!,
     data: JSON.parse(json) as JsonObject,
-    createTimeMs: lock.create_time_ms!,
+    createTimeMs: lock.create_time_ms ?? commitTimeMs,
   };
 }
 
@@ -231,3 +296,4 @@ function assertUnchanged(sql: SqlStorage, plan: PlannedWrite): void {
     throw new Error(`invariant broken: ${plan.collection}/${plan.id} changed under a write intent`);
   }
 }
+

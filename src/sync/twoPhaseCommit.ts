@@ -26,12 +26,25 @@ export interface CoordinatorState {
   readonly deadlineMs: number;
   readonly decidedAtMs: number | null;
   readonly abortReason: string | null;
+  /**
+   * The client rolled the transaction back: every later call of the id is
+   * refused with FAILED_PRECONDITION. Absent in records written before
+   * rollbacks were recorded.
+   */
+  readonly rolledBack?: boolean;
+  /**
+   * The largest commit timestamp proposed by a participant that voted yes
+   * (µs); once committed, the transaction's commit timestamp on every
+   * shard. Absent in records written before timestamps existed.
+   */
+  readonly commitTs?: number;
 }
 
 /** Something that happened to the transaction. */
 export type Event =
   | { readonly type: "commit_requested"; readonly participants: readonly string[]; readonly deadlineMs: number; readonly nowMs: number }
-  | { readonly type: "voted_yes"; readonly participant: string; readonly nowMs: number }
+  | { readonly type: "voted_yes"; readonly participant: string; readonly proposedTs: number; readonly nowMs: number }
+  | { readonly type: "reading_registered"; readonly participants: readonly string[] }
   | {
       readonly type: "voted_no";
       readonly participant: string;
@@ -44,6 +57,7 @@ export type Event =
       readonly mayHavePrepared: boolean;
     }
   | { readonly type: "abort_requested"; readonly reason: string; readonly nowMs: number }
+  | { readonly type: "rollback_requested"; readonly nowMs: number }
   | { readonly type: "acked"; readonly participant: string }
   | { readonly type: "timer"; readonly nowMs: number };
 
@@ -65,6 +79,12 @@ export function initialState(deadlineMs: number): CoordinatorState {
   return { phase: "idle", participants: [], yes: [], acked: [], deadlineMs, decidedAtMs: null, abortReason: null };
 }
 
+/** The commit timestamp (µs) of a committed state; records from before timestamps fall back to the decision time. */
+export function commitTsOf(state: CoordinatorState): number {
+  if (state.phase !== "committed") throw new Error(`invariant broken: commit timestamp of a ${state.phase} transaction`);
+  return state.commitTs ?? state.decidedAtMs! * 1000;
+}
+
 /** Applies `event` to `state`. Pure. */
 export function transition(state: CoordinatorState, event: Event): { state: CoordinatorState; effects: Effect[] } {
   const next = step(state, event);
@@ -77,7 +97,8 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
     case "commit_requested": {
       if (s.phase !== "idle") return { state: s, effects: [] };
       if (e.nowMs > e.deadlineMs) return decideAbort({ ...s, deadlineMs: e.deadlineMs }, "transaction expired before it could commit", e.nowMs);
-      const participants = [...new Set(e.participants)];
+      // Shards where the transaction took read locks as it read take part too, so the decision releases them.
+      const participants = [...new Set([...s.participants, ...e.participants])];
       if (participants.length === 0) throw new Error("invariant broken: a commit needs at least one participant");
       const state: CoordinatorState = { ...s, phase: "preparing", participants, deadlineMs: e.deadlineMs };
       return {
@@ -89,8 +110,9 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
       if (s.phase !== "preparing" || s.yes.includes(e.participant)) return { state: s, effects: [] };
       assertParticipant(s, e.participant);
       const yes = [...s.yes, e.participant];
-      if (yes.length < s.participants.length) return { state: { ...s, yes }, effects: [] };
-      const state: CoordinatorState = { ...s, yes, phase: "committed", decidedAtMs: e.nowMs };
+      const commitTs = Math.max(s.commitTs ?? 0, e.proposedTs);
+      if (yes.length < s.participants.length) return { state: { ...s, yes, commitTs }, effects: [] };
+      const state: CoordinatorState = { ...s, yes, commitTs, phase: "committed", decidedAtMs: e.nowMs };
       return { state, effects: [...deliver(state), { type: "set_timer", atMs: e.nowMs + DELIVERY_RETRY_MS }] };
     }
     case "voted_no": {
@@ -100,9 +122,21 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
       const acked = e.mayHavePrepared || s.acked.includes(e.participant) ? s.acked : [...s.acked, e.participant];
       return decideAbort({ ...s, acked }, e.reason, e.nowMs);
     }
+    case "reading_registered": {
+      // Only before the commit starts: the Worker registers a shard before it takes read locks there.
+      if (s.phase !== "idle") return { state: s, effects: [] };
+      const participants = [...new Set([...s.participants, ...e.participants])];
+      return { state: { ...s, participants }, effects: [{ type: "set_timer", atMs: s.deadlineMs + DECISION_GRACE_MS }] };
+    }
     case "abort_requested":
       if (s.phase === "committed" || s.phase === "aborted") return { state: s, effects: [] };
       return decideAbort(s, e.reason, e.nowMs);
+    case "rollback_requested":
+      // A rollback after the commit decision undoes nothing; after an abort
+      // it only marks the id as rolled back.
+      if (s.phase === "committed") return { state: s, effects: [] };
+      if (s.phase === "aborted") return { state: { ...s, rolledBack: true }, effects: [] };
+      return decideAbort({ ...s, rolledBack: true }, "rolled back by the client", e.nowMs);
     case "acked": {
       if (s.phase !== "committed" && s.phase !== "aborted") return { state: s, effects: [] };
       if (s.acked.includes(e.participant) || !s.participants.includes(e.participant)) return { state: s, effects: [] };
@@ -143,8 +177,13 @@ function assertInvariants(before: CoordinatorState, after: CoordinatorState): vo
   };
   if (before.phase === "committed" && after.phase !== "committed") fail("a commit decision never changes");
   if (before.phase === "aborted" && after.phase !== "aborted") fail("an abort decision never changes");
+  if (before.rolledBack === true && after.rolledBack !== true) fail("a rollback is never forgotten");
+  if (after.rolledBack === true && after.phase !== "aborted") fail("a rolled-back transaction is aborted");
   if (after.phase === "committed" && !after.participants.every((p) => after.yes.includes(p))) fail("commit only after every participant voted yes");
   if (after.acked.some((p) => !after.participants.includes(p))) fail("only participants acknowledge");
   if (after.phase !== "committed" && after.phase !== "aborted" && after.acked.length > 0) fail("only a decision is acknowledged");
   if ((after.phase === "committed" || after.phase === "aborted") && after.decidedAtMs === null) fail("a decision has a time");
+  if (before.phase === "committed" && after.commitTs !== before.commitTs) fail("a commit timestamp never changes");
+  // Checked when the commit is decided: records decided before timestamps existed carry none.
+  if (before.phase !== "committed" && after.phase === "committed" && after.commitTs === undefined) fail("a commit has a timestamp");
 }

@@ -1,22 +1,30 @@
 /**
- * Transaction ids. An id is "tx1." base64url(16 random bytes, the deadline
- * as milliseconds since the epoch, a read-only flag, the index of its
- * coordinator object) "." a MAC over it, so that BeginTransaction needs no
- * storage at all and every later call can check, without a lookup, that the
- * id is ours, unaltered and not expired. The coordinator index travels in
- * the id so that changing COORDINATOR_COUNT never strands a transaction.
+ * Transaction ids. An id is "tx2." base64url(body) "." a MAC over it, so
+ * that BeginTransaction needs no storage at all and every later call can
+ * check, without a lookup, that the id is ours, unaltered and not expired.
+ * The body holds 16 random bytes, the deadline (ms since the epoch), flags
+ * (read-only; locking, for a prioritised retry), the index of the
+ * coordinator object, the snapshot timestamp of a read-only transaction
+ * (microseconds) and the transaction's priority (the begin time of its
+ * first attempt, ms; smaller is older and wins). The coordinator index
+ * travels in the id so that changing COORDINATOR_COUNT never strands a
+ * transaction.
  */
 import { constantTimeEqual, fromBase64Url, mac, toBase64Url } from "../pagination/page-token.js";
 import type { Failure } from "../errors.js";
 import { failure } from "../errors.js";
 import { COORDINATOR_COUNT } from "../limits.js";
 
-const PREFIX = "tx1.";
+const PREFIX = "tx2.";
 const RANDOM_BYTES = 16;
 const DEADLINE_OFFSET = RANDOM_BYTES;
 const FLAGS_OFFSET = DEADLINE_OFFSET + 8;
 const COORDINATOR_OFFSET = FLAGS_OFFSET + 1;
-const BODY_BYTES = COORDINATOR_OFFSET + 1;
+const SNAPSHOT_OFFSET = COORDINATOR_OFFSET + 1;
+const PRIORITY_OFFSET = SNAPSHOT_OFFSET + 8;
+const BODY_BYTES = PRIORITY_OFFSET + 8;
+const READ_ONLY_FLAG = 1;
+const LOCKING_FLAG = 2;
 
 /** What a transaction id says. */
 export interface TransactionToken {
@@ -24,18 +32,37 @@ export interface TransactionToken {
   readonly deadlineMs: number;
   readonly readOnly: boolean;
   readonly coordinator: number;
+  /** A read-only transaction's snapshot, in microseconds; 0 otherwise. */
+  readonly snapshotTs: number;
+  /** The begin time of the transaction's first attempt, in ms: the older, the higher its priority. */
+  readonly priorityMs: number;
+  /** True for a retry: it takes read locks as it reads, and waits for younger transactions' locks. */
+  readonly locking: boolean;
+}
+
+/** The optional parts of a new id. */
+export interface TokenOptions {
+  readonly snapshotTs?: number;
+  readonly priorityMs?: number;
+  readonly locking?: boolean;
 }
 
 /** Makes a new transaction id. */
-export async function createTransactionToken(secret: string, deadlineMs: number, readOnly: boolean): Promise<TransactionToken> {
+export async function createTransactionToken(secret: string, deadlineMs: number, readOnly: boolean, options: TokenOptions = {}): Promise<TransactionToken> {
   const body = new Uint8Array(BODY_BYTES);
   crypto.getRandomValues(body.subarray(0, RANDOM_BYTES));
-  new DataView(body.buffer).setFloat64(DEADLINE_OFFSET, deadlineMs);
-  body[FLAGS_OFFSET] = readOnly ? 1 : 0;
+  const view = new DataView(body.buffer);
+  view.setFloat64(DEADLINE_OFFSET, deadlineMs);
+  const locking = !readOnly && options.locking === true;
+  body[FLAGS_OFFSET] = (readOnly ? READ_ONLY_FLAG : 0) | (locking ? LOCKING_FLAG : 0);
   const coordinator = body[0]! % COORDINATOR_COUNT;
   body[COORDINATOR_OFFSET] = coordinator;
+  const snapshotTs = readOnly ? (options.snapshotTs ?? 0) : 0;
+  const priorityMs = options.priorityMs ?? Date.now();
+  view.setFloat64(SNAPSHOT_OFFSET, snapshotTs);
+  view.setFloat64(PRIORITY_OFFSET, priorityMs);
   const encoded = toBase64Url(body);
-  return { id: `${PREFIX}${encoded}.${await mac(secret, `tx:${encoded}`)}`, deadlineMs, readOnly, coordinator };
+  return { id: `${PREFIX}${encoded}.${await mac(secret, `tx:${encoded}`)}`, deadlineMs, readOnly, coordinator, snapshotTs, priorityMs, locking };
 }
 
 /**
@@ -49,8 +76,16 @@ export function coordinatorIndexOf(id: string): number {
   return body[COORDINATOR_OFFSET]!;
 }
 
-/** Checks a transaction id and its deadline. */
-export async function verifyTransactionToken(secret: string, id: string, nowMs: number): Promise<{ ok: true; token: TransactionToken } | Failure> {
+/**
+ * Checks a transaction id and its deadline. With `allowExpired`, an
+ * expired id is still read (a retry inherits its priority).
+ */
+export async function verifyTransactionToken(
+  secret: string,
+  id: string,
+  nowMs: number,
+  allowExpired = false,
+): Promise<{ ok: true; token: TransactionToken } | Failure> {
   const invalid = failure("invalid_argument", "transaction is not a transaction id from BeginTransaction");
   if (!id.startsWith(PREFIX)) return invalid;
   const [encoded, signature, extra] = id.slice(PREFIX.length).split(".");
@@ -63,9 +98,22 @@ export async function verifyTransactionToken(secret: string, id: string, nowMs: 
     return invalid;
   }
   if (body.byteLength !== BODY_BYTES) return invalid;
-  const deadlineMs = new DataView(body.buffer, body.byteOffset).getFloat64(DEADLINE_OFFSET);
-  if (nowMs > deadlineMs) {
+  const view = new DataView(body.buffer, body.byteOffset);
+  const deadlineMs = view.getFloat64(DEADLINE_OFFSET);
+  if (nowMs > deadlineMs && !allowExpired) {
     return failure("aborted", `transaction expired at ${new Date(deadlineMs).toISOString()}; begin a new one and retry`);
   }
-  return { ok: true, token: { id, deadlineMs, readOnly: body[FLAGS_OFFSET] === 1, coordinator: body[COORDINATOR_OFFSET]! } };
+  const flags = body[FLAGS_OFFSET]!;
+  return {
+    ok: true,
+    token: {
+      id,
+      deadlineMs,
+      readOnly: (flags & READ_ONLY_FLAG) !== 0,
+      coordinator: body[COORDINATOR_OFFSET]!,
+      snapshotTs: view.getFloat64(SNAPSHOT_OFFSET),
+      priorityMs: view.getFloat64(PRIORITY_OFFSET),
+      locking: (flags & LOCKING_FLAG) !== 0,
+    },
+  };
 }

@@ -10,5 +10,6 @@ declare module "vitest" {
   export interface ProvidedContext {
     bankSeed: number;
     bankTransfers: number;
+    contentionSeed: number;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Crashes injected at each step of two-phase commit, with recovery driven by
+ * Crashes injected at each step of two-phase commit (and at the state that
+ * snapshot reads and retries add), with recovery driven by
  * alarms (and by readers that need the locks). Whatever the crash, the
  * transaction ends committed on every shard or on none, and no lock is left.
  */
@@ -8,16 +9,20 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { FieldFilter_Operator } from "../../gen/impossibledb/v1/query_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
 import { DEVELOPMENT_PAGE_TOKEN_KEY } from "../../src/pagination/page-token.js";
+import { CLOCK_UNCERTAINTY_MS } from "../../src/limits.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import type { CommitPlan, Failpoint } from "../../src/sync/commit-plan.js";
 import { coordinatorName, coordinatorStub } from "../../src/sync/coordinator-client.js";
 import { coordinatorIndexOf, createTransactionToken } from "../../src/sync/tx-token.js";
 import { DECISION_GRACE_MS, DELIVERY_RETRY_MS } from "../../src/sync/twoPhaseCommit.js";
-import { connectClient } from "./helpers.js";
+import { connectClient, expectCode } from "./helpers.js";
+import { Code } from "@connectrpc/connect";
 
 const db = connectClient(CollectionService);
+const tx = connectClient(TransactionService);
 const query = connectClient(QueryService);
 const config = clusterConfig(env);
 const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
@@ -171,5 +176,58 @@ describe("crash recovery", () => {
     await runDurableObjectAlarm(shard(acc.shardA));
     await runDurableObjectAlarm(shard(acc.shardB));
     await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("coordinator reset after deciding the commit timestamp: every shard applies that one timestamp, and a snapshot sees all of it", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_decision");
+    // The snapshot is taken after the decision, so the transaction is inside it: its intents are resolved, not skipped.
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    const { reads } = await tx.getDocuments({ transaction, refs: [acc.a, acc.b].map((id) => ({ collection: "faults", id })) });
+    expect(reads.map((r) => (r.document!.data as { balance: number }).balance)).toEqual([50, 50]);
+    const times = reads.map((r) => Number(r.document!.updateTime!.seconds) * 1000 + Math.floor(r.document!.updateTime!.nanos / 1e6));
+    expect(times[0]).toBe(times[1]);
+    const again = await coordinatorStub(env, plan.txId).commit(plan);
+    expect(again.ok && again.commitTimeMs).toBe(times[0]);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("coordinator crash after one participant prepared: a snapshot read aborts the undecided transaction and sees none of it", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await crash(plan, "after_first_prepare");
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    const { reads } = await tx.getDocuments({ transaction, refs: [acc.a, acc.b].map((id) => ({ collection: "faults", id })) });
+    expect(reads.map((r) => (r.document!.data as { balance: number }).balance)).toEqual([100, 0]);
+    await tx.commit({ transaction });
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("coordinator reset while a retry holds read locks: the shard's alarm drops them after the deadline", async () => {
+    const acc = await accounts();
+    const first = await tx.beginTransaction({});
+    const timeout = { seconds: 0n, nanos: DEADLINE_MS * 1_000_000 };
+    const retry = await tx.beginTransaction({ options: { retryOf: first.transaction, timeout } });
+    await tx.getDocuments({ transaction: retry.transaction, refs: [{ collection: "faults", id: acc.a }] });
+    expect((await locksOn(acc.shardA, retry.transaction)).intents).toBe(1);
+    await runInDurableObject(coordinatorOf(retry.transaction), (_o, state) => state.abort("injected coordinator crash")).catch(() => undefined);
+    await sleep(DEADLINE_MS + 50);
+    await runDurableObjectAlarm(shard(acc.shardA));
+    expect((await locksOn(acc.shardA, retry.transaction)).intents).toBe(0);
+    await expectCode(tx.commit({ transaction: retry.transaction, writes: [] }), Code.Aborted, /expired/);
+    expect(await balances(acc)).toEqual([100, 0]);
+  });
+
+  it("shard reset: superseded versions survive it, so a snapshot taken before it still reads them", async () => {
+    const acc = await accounts();
+    const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+    // Past the snapshot's clock allowance, so the overwrite is certainly outside it.
+    await sleep(CLOCK_UNCERTAINTY_MS + 5);
+    await db.setDocument({ ref: { collection: "faults", id: acc.a }, data: { balance: 7 } });
+    await runInDurableObject(shard(acc.shardA), (_o, state) => state.abort("injected participant crash")).catch(() => undefined);
+    const { reads } = await tx.getDocuments({ transaction, refs: [{ collection: "faults", id: acc.a }] });
+    expect(reads.map((r) => [(r.document!.data as { balance: number }).balance, Number(r.version)])).toEqual([[100, acc.va]]);
+    expect(await balances(acc)).toEqual([7, 0]);
   });
 });

@@ -191,4 +191,73 @@ describe("transactions", () => {
     expect(second.results.map((r) => r.version)).toEqual(first.results.map((r) => r.version));
     expect((await db.getDocument({ ref: { collection: "twice", id: a } })).document!.version).toBe(first.results[0]!.version);
   });
+
+  describe("a rolled-back transaction", () => {
+    const write8 = (collection: string) => {
+      const ids = Array.from({ length: 8 }, (_, i) => `r${i}`);
+      expect(new Set(ids.map((id) => router.shardFor(collection, id))).size).toBeGreaterThan(1);
+      return ids.map((id) => set(collection, id, { n: 1 }));
+    };
+
+    it("refuses Commit after Rollback and applies nothing: one write on one shard", async () => {
+      const { transaction } = await tx.beginTransaction({});
+      await tx.rollback({ transaction });
+      await expectCode(tx.commit({ transaction, writes: [set("rolled1", "x", { n: 1 })] }), Code.FailedPrecondition, /rolled back/);
+      await expectCode(db.getDocument({ ref: { collection: "rolled1", id: "x" } }), Code.NotFound);
+    });
+
+    it("refuses Commit after Rollback and applies nothing: 8 documents across shards", async () => {
+      const { transaction } = await tx.beginTransaction({});
+      await tx.rollback({ transaction });
+      await expectCode(tx.commit({ transaction, writes: write8("rolled8") }), Code.FailedPrecondition, /rolled back/);
+      const after = await db.batchGetDocuments({ refs: write8("rolled8").map((w) => w.ref) });
+      expect(after.results.filter((r) => r.found)).toEqual([]);
+    });
+
+    it("refuses reads, an empty commit, and a read-only commit after Rollback; Rollback again is fine", async () => {
+      const rw = await tx.beginTransaction({});
+      await tx.getDocuments({ transaction: rw.transaction, refs: [{ collection: "rolledr", id: "x" }] });
+      await tx.rollback({ transaction: rw.transaction });
+      await tx.rollback({ transaction: rw.transaction });
+      await expectCode(tx.getDocuments({ transaction: rw.transaction, refs: [{ collection: "rolledr", id: "x" }] }), Code.FailedPrecondition, /rolled back/);
+      await expectCode(tx.commit({ transaction: rw.transaction }), Code.FailedPrecondition, /rolled back/);
+      const ro = await tx.beginTransaction({ options: { readOnly: true } });
+      await tx.rollback({ transaction: ro.transaction });
+      await expectCode(tx.commit({ transaction: ro.transaction }), Code.FailedPrecondition, /rolled back/);
+    });
+
+    it("Rollback after Commit undoes nothing, and the same Commit again answers the same", async () => {
+      for (const writes of [[set("rolledc", "one", { n: 1 })], write8("rolledc")]) {
+        const { transaction } = await tx.beginTransaction({});
+        const first = await tx.commit({ transaction, writes });
+        await tx.rollback({ transaction });
+        const again = await tx.commit({ transaction, writes });
+        expect(again.results.map((r) => r.version)).toEqual(first.results.map((r) => r.version));
+        const after = await db.batchGetDocuments({ refs: writes.map((w) => w.ref) });
+        expect(after.results.map((r) => r.document?.version)).toEqual(first.results.map((r) => r.version));
+      }
+    });
+  });
+
+  it("one commit has one time: every document of a cross-shard batch or transaction, created or updated, carries it", async () => {
+    const ms = (t: { seconds: bigint; nanos: number } | undefined) => Number(t!.seconds) * 1000 + Math.floor(t!.nanos / 1e6);
+    await db.setDocument({ ref: { collection: "onetime", id: "old" }, data: { n: 0 } });
+    const oldCreate = ms((await db.getDocument({ ref: { collection: "onetime", id: "old" } })).document!.createTime);
+    // Several rounds, because a fast machine may prepare and decide within one millisecond.
+    for (let round = 0; round < 10; round++) {
+      const writes = [set("onetime", "old", { n: round }), ...Array.from({ length: 8 }, (_, i) => set("onetime", `new-${round}-${i}`, { n: i }))];
+      expect(new Set(writes.map((w) => router.shardFor("onetime", w.ref.id))).size).toBeGreaterThan(1);
+      const res =
+        round % 2 === 0
+          ? await tx.commitBatch({ writes })
+          : await tx.commit({ transaction: (await tx.beginTransaction({})).transaction, writes });
+      const commitMs = ms(res.commitTime);
+      const stored = await db.batchGetDocuments({ refs: writes.map((w) => w.ref) });
+      for (const [i, doc] of [...res.results.map((r) => r.document!), ...stored.results.map((r) => r.document!)].entries()) {
+        const isOld = i % writes.length === 0;
+        expect(ms(doc.updateTime), `updateTime of ${doc.id}`).toBe(commitMs);
+        expect(ms(doc.createTime), `createTime of ${doc.id}`).toBe(isOld ? oldCreate : commitMs);
+      }
+    }
+  });
 });

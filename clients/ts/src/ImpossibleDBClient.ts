@@ -85,19 +85,25 @@ export class BaseImpossibleDBClient {
    * fails with ABORTED because another writer got there first, waits with
    * backoff and runs `fn` again in a fresh transaction, up to attemptsMax
    * times. `fn` must therefore have no effects besides the transaction's.
+   * Each retry names the attempt before it (`retryOf`), so the server gives
+   * it the first attempt's priority and locks what it reads: the longer a
+   * transaction has been losing, the surer it is to win.
    */
   async runTransaction<R>(fn: (tx: Transaction) => Promise<R> | R, options: RunTransactionOptions = {}): Promise<R> {
     const policy = retryPolicy({ ...this.retry, ...options.retry, attemptsMax: options.attemptsMax ?? TRANSACTION_ATTEMPTS_MAX_DEFAULT });
+    let previousId: string | undefined;
     for (let attempt = 1; ; attempt++) {
-      const tx = this.createTransaction(options);
+      const tx = this.createTransaction(previousId === undefined ? options : { ...options, retryOf: previousId });
       try {
         const value = await fn(tx);
         await tx.commit();
         return value;
       } catch (err) {
+        // Rolling back releases the read locks a retry took.
         await tx.rollback().catch(() => {
           // The transaction is abandoned either way; its own deadline ends it.
         });
+        previousId = tx.transactionId ?? previousId;
         const error = ConnectError.from(err);
         // Anything but ABORTED is the caller's to see as it was thrown (a
         // TypeError from a refused value stays a TypeError).

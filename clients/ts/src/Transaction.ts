@@ -1,5 +1,7 @@
 /**
  * A strictly serializable transaction across shards (TransactionService).
+ * A read-only one (`readOnly: true`) reads one consistent snapshot, taken
+ * when it begins, and never aborts.
  *
  * Reads are recorded with the versions they saw; writes are buffered and sent
  * together by commit(), which applies them all only if nothing read has
@@ -33,6 +35,12 @@ export interface TransactionOptions {
   readOnly?: boolean;
   /** How long the transaction may stay open, in ms (the server allows up to 60 s). */
   timeoutMs?: number;
+  /**
+   * The id of the attempt this transaction retries (runTransaction sets it).
+   * The retry inherits the first attempt's priority and locks what it
+   * reads, so a transaction that keeps losing to others eventually commits.
+   */
+  retryOf?: string;
 }
 
 /** What commit() did. */
@@ -118,6 +126,11 @@ export class Transaction {
     };
   }
 
+  /** The server's id of the transaction, once it has begun (its first read or commit); else undefined. */
+  get transactionId(): string | undefined {
+    return this.id;
+  }
+
   /** Abandons the transaction; nothing of it is applied. */
   async rollback(): Promise<void> {
     if (this.state !== "open") return;
@@ -148,7 +161,9 @@ export class Transaction {
   private async begin(): Promise<string> {
     if (this.id !== undefined) return this.id;
     const timeout = this.options.timeoutMs === undefined ? undefined : durationOf(this.options.timeoutMs);
-    const res = await this.services.transaction.beginTransaction({ options: { readOnly: this.options.readOnly ?? false, timeout } });
+    const res = await this.services.transaction.beginTransaction({
+      options: { readOnly: this.options.readOnly ?? false, timeout, retryOf: this.options.retryOf ?? "" },
+    });
     this.id = res.transaction;
     return this.id;
   }

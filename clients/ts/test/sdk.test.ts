@@ -195,9 +195,13 @@ describe("Transaction", () => {
     let begun = 0;
     let commits = 0;
     let runs = 0;
+    const retryOf: string[] = [];
     const db = client({
       transaction: {
-        beginTransaction: () => ({ transaction: `tx${++begun}` }),
+        beginTransaction: (req) => {
+          retryOf.push(req.options?.retryOf ?? "");
+          return { transaction: `tx${++begun}` };
+        },
         getDocuments: (req) => ({ reads: [{ ref: req.refs[0], document: { id: "acct", data: { balance: 10 }, version: 1n }, version: 1n }] }),
         commit(req) {
           commits += 1;
@@ -216,6 +220,8 @@ describe("Transaction", () => {
     expect(balance).toBe(9);
     expect(runs).toBe(3);
     expect(begun).toBe(3);
+    // Each retry names the attempt it retries, so the server gives it priority.
+    expect(retryOf).toEqual(["", "tx1", "tx2"]);
   });
 
   it("runTransaction gives up after attemptsMax aborts and does not retry other errors", async () => {

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/transaction_service.proto.
  */
 export const file_impossibledb_v1_transaction_service: GenFile = /*@__PURE__*/
-  fileDesc("CilpbXBvc3NpYmxlZGIvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxImEKElRyYW5zYWN0aW9uT3B0aW9ucxIRCglyZWFkX29ubHkYASABKAgSOAoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIMukgJqgEGIgIIPCoAIk8KF0JlZ2luVHJhbnNhY3Rpb25SZXF1ZXN0EjQKB29wdGlvbnMYASABKAsyIy5pbXBvc3NpYmxlZGIudjEuVHJhbnNhY3Rpb25PcHRpb25zImAKGEJlZ2luVHJhbnNhY3Rpb25SZXNwb25zZRITCgt0cmFuc2FjdGlvbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibwoTR2V0RG9jdW1lbnRzUmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAARI3CgRyZWZzGAIgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AyJ8ChFUcmFuc2FjdGlvbmFsUmVhZBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDwoHdmVyc2lvbhgDIAEoAyJ8ChRHZXREb2N1bWVudHNSZXNwb25zZRIxCgVyZWFkcxgBIAMoCzIiLmltcG9zc2libGVkYi52MS5UcmFuc2FjdGlvbmFsUmVhZBIxCgt1bnJlYWRfcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZiJaCgtSZWFkVmVyc2lvbhIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARIYCgd2ZXJzaW9uGAIgASgDQge6SAQiAigAIrUBCg1Db21taXRSZXF1ZXN0Eh8KC3RyYW5zYWN0aW9uGAEgASgJQgq6SAdyBRABGIABEjEKBndyaXRlcxgCIAMoCzIWLmltcG9zc2libGVkYi52MS5Xcml0ZUIJukgGkgEDEPQDEjYKBXJlYWRzGAMgAygLMhwuaW1wb3NzaWJsZWRiLnYxLlJlYWRWZXJzaW9uQgm6SAaSAQMQ9AMSGAoQcmV0dXJuX2RvY3VtZW50cxgEIAEoCCKLAQoOQ29tbWl0UmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRZG9jdW1lbnRzX29taXR0ZWQYAyABKAgiMgoPUm9sbGJhY2tSZXF1ZXN0Eh8KC3RyYW5zYWN0aW9uGAEgASgJQgq6SAdyBRABGIABIhIKEFJvbGxiYWNrUmVzcG9uc2UiYwoSQ29tbWl0QmF0Y2hSZXF1ZXN0EjMKBndyaXRlcxgBIAMoCzIWLmltcG9zc2libGVkYi52MS5Xcml0ZUILukgIkgEFCAEQ9AMSGAoQcmV0dXJuX2RvY3VtZW50cxgCIAEoCCKQAQoTQ29tbWl0QmF0Y2hSZXNwb25zZRItCgdyZXN1bHRzGAEgAygLMhwuaW1wb3NzaWJsZWRiLnYxLldyaXRlUmVzdWx0Ei8KC2NvbW1pdF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChFkb2N1bWVudHNfb21pdHRlZBgDIAEoCDLQAwoSVHJhbnNhY3Rpb25TZXJ2aWNlEmcKEEJlZ2luVHJhbnNhY3Rpb24SKC5pbXBvc3NpYmxlZGIudjEuQmVnaW5UcmFuc2FjdGlvblJlcXVlc3QaKS5pbXBvc3NpYmxlZGIudjEuQmVnaW5UcmFuc2FjdGlvblJlc3BvbnNlElsKDEdldERvY3VtZW50cxIkLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudHNSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLkdldERvY3VtZW50c1Jlc3BvbnNlEkkKBkNvbW1pdBIeLmltcG9zc2libGVkYi52MS5Db21taXRSZXF1ZXN0Gh8uaW1wb3NzaWJsZWRiLnYxLkNvbW1pdFJlc3BvbnNlEk8KCFJvbGxiYWNrEiAuaW1wb3NzaWJsZWRiLnYxLlJvbGxiYWNrUmVxdWVzdBohLmltcG9zc2libGVkYi52MS5Sb2xsYmFja1Jlc3BvbnNlElgKC0NvbW1pdEJhdGNoEiMuaW1wb3NzaWJsZWRiLnYxLkNvbW1pdEJhdGNoUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5Db21taXRCYXRjaFJlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CilpbXBvc3NpYmxlZGIvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIn0KElRyYW5zYWN0aW9uT3B0aW9ucxIRCglyZWFkX29ubHkYASABKAgSOAoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIMukgJqgEGIgIIPCoAEhoKCHJldHJ5X29mGAMgASgJQgi6SAVyAxiAASJPChdCZWdpblRyYW5zYWN0aW9uUmVxdWVzdBI0CgdvcHRpb25zGAEgASgLMiMuaW1wb3NzaWJsZWRiLnYxLlRyYW5zYWN0aW9uT3B0aW9ucyJgChhCZWdpblRyYW5zYWN0aW9uUmVzcG9uc2USEwoLdHJhbnNhY3Rpb24YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KE0dldERvY3VtZW50c1JlcXVlc3QSHwoLdHJhbnNhY3Rpb24YASABKAlCCrpIB3IFEAEYgAESNwoEcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkILukgIkgEFCAEQ9AMifAoRVHJhbnNhY3Rpb25hbFJlYWQSKQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmEisKCGRvY3VtZW50GAIgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50Eg8KB3ZlcnNpb24YAyABKAMifAoUR2V0RG9jdW1lbnRzUmVzcG9uc2USMQoFcmVhZHMYASADKAsyIi5pbXBvc3NpYmxlZGIudjEuVHJhbnNhY3Rpb25hbFJlYWQSMQoLdW5yZWFkX3JlZnMYAiADKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYiWgoLUmVhZFZlcnNpb24SMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESGAoHdmVyc2lvbhgCIAEoA0IHukgEIgIoACK1AQoNQ29tbWl0UmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAARIxCgZ3cml0ZXMYAiADKAsyFi5pbXBvc3NpYmxlZGIudjEuV3JpdGVCCbpIBpIBAxD0AxI2CgVyZWFkcxgDIAMoCzIcLmltcG9zc2libGVkYi52MS5SZWFkVmVyc2lvbkIJukgGkgEDEPQDEhgKEHJldHVybl9kb2N1bWVudHMYBCABKAgiiwEKDkNvbW1pdFJlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5pbXBvc3NpYmxlZGIudjEuV3JpdGVSZXN1bHQSLwoLY29tbWl0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWRvY3VtZW50c19vbWl0dGVkGAMgASgIIjIKD1JvbGxiYWNrUmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAASISChBSb2xsYmFja1Jlc3BvbnNlImMKEkNvbW1pdEJhdGNoUmVxdWVzdBIzCgZ3cml0ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuV3JpdGVCC7pICJIBBQgBEPQDEhgKEHJldHVybl9kb2N1bWVudHMYAiABKAgikAEKE0NvbW1pdEJhdGNoUmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRZG9jdW1lbnRzX29taXR0ZWQYAyABKAgy0AMKElRyYW5zYWN0aW9uU2VydmljZRJnChBCZWdpblRyYW5zYWN0aW9uEiguaW1wb3NzaWJsZWRiLnYxLkJlZ2luVHJhbnNhY3Rpb25SZXF1ZXN0GikuaW1wb3NzaWJsZWRiLnYxLkJlZ2luVHJhbnNhY3Rpb25SZXNwb25zZRJbCgxHZXREb2N1bWVudHMSJC5pbXBvc3NpYmxlZGIudjEuR2V0RG9jdW1lbnRzUmVxdWVzdBolLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudHNSZXNwb25zZRJJCgZDb21taXQSHi5pbXBvc3NpYmxlZGIudjEuQ29tbWl0UmVxdWVzdBofLmltcG9zc2libGVkYi52MS5Db21taXRSZXNwb25zZRJPCghSb2xsYmFjaxIgLmltcG9zc2libGVkYi52MS5Sb2xsYmFja1JlcXVlc3QaIS5pbXBvc3NpYmxlZGIudjEuUm9sbGJhY2tSZXNwb25zZRJYCgtDb21taXRCYXRjaBIjLmltcG9zc2libGVkYi52MS5Db21taXRCYXRjaFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuQ29tbWl0QmF0Y2hSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
 
 /**
  * Options of a new transaction.
@@ -36,6 +36,18 @@ export type TransactionOptions = Message<"impossibledb.v1.TransactionOptions"> &
    * @generated from field: google.protobuf.Duration timeout = 2;
    */
   timeout?: Duration | undefined;
+
+  /**
+   * The id of the transaction this one retries (the previous attempt, which
+   * aborted). The new transaction inherits the priority of the first
+   * attempt (its begin time) and takes read locks as it reads: an older
+   * transaction waits for a younger one's locks, a younger one aborts, so a
+   * transaction that keeps losing eventually commits. Ignored for read-only
+   * transactions, which never abort.
+   *
+   * @generated from field: string retry_of = 3;
+   */
+  retryOf: string;
 };
 
 /**
@@ -409,8 +421,14 @@ export const CommitBatchResponseSchema: GenMessage<CommitBatchResponse> = /*@__P
  * together with the versions it read (the SDKs keep that read set for
  * you). Commit validates that nothing read has changed and applies the
  * writes atomically on every shard, or answers ABORTED and applies none.
- * A transaction holds no locks before Commit, and ids from
- * BeginTransaction expire at their deadline.
+ * A first attempt holds no locks before Commit; a retry (retry_of) takes
+ * read locks as it reads, so it cannot lose again to the same writers. Ids
+ * from BeginTransaction expire at their deadline, and a rolled-back id is
+ * refused with FAILED_PRECONDITION by every later call.
+ *
+ * A read-only transaction reads one consistent snapshot of the whole
+ * database, taken at BeginTransaction, and never aborts: its Commit
+ * validates nothing.
  *
  * No answer is larger than the 4 MiB that standard gRPC clients accept by
  * default: the documents (or results) of one response message add up to
@@ -434,7 +452,8 @@ export const TransactionService: GenService<{
    * Reads documents inside a transaction and answers their versions, which
    * the client passes back in Commit.reads. Like BatchGetDocuments, it
    * answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-   * the rest in `unread_refs`, to read in another call.
+   * the rest in `unread_refs`, to read in another call. A read-only
+   * transaction reads at its snapshot; a retry (retry_of) locks what it reads.
    *
    * @generated from rpc impossibledb.v1.TransactionService.GetDocuments
    */
@@ -444,7 +463,8 @@ export const TransactionService: GenService<{
     output: typeof GetDocumentsResponseSchema;
   },
   /**
-   * Validates the reads and applies the writes, all or nothing.
+   * Validates the reads and applies the writes, all or nothing. A read-only
+   * transaction's Commit validates nothing and always succeeds.
    *
    * @generated from rpc impossibledb.v1.TransactionService.Commit
    */
@@ -454,7 +474,9 @@ export const TransactionService: GenService<{
     output: typeof CommitResponseSchema;
   },
   /**
-   * Abandons a transaction; nothing of it is applied.
+   * Abandons a transaction; nothing of it is applied. Every later
+   * GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+   * Rollback after Commit undoes nothing.
    *
    * @generated from rpc impossibledb.v1.TransactionService.Rollback
    */

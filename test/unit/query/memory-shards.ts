@@ -9,6 +9,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { createInitialRoutingTable, createShardRouter } from "../../../src/routing/router.js";
 import { DOCUMENT_MIGRATIONS, migrate } from "../../../src/storage/schema.js";
 import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "../../../src/storage/document-row.js";
+import { SNAPSHOT_MIGRATIONS } from "../../../src/sync/snapshot-schema.js";
 import { INDEX_MIGRATIONS, createIndex, type IndexSpec } from "../../../src/query/indexes.js";
 import { runShardAggregation, runShardQuery, type ShardSql } from "../../../src/query/shard-query.js";
 import type { QueryShards } from "../../../src/query/executor.js";
@@ -68,6 +69,7 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       const db = new DatabaseSync(":memory:");
       const sql = nodeSql(db);
       migrate(sql, "documents", DOCUMENT_MIGRATIONS);
+      migrate(sql, "snapshots", SNAPSHOT_MIGRATIONS);
       migrate(sql, "indexes", INDEX_MIGRATIONS);
       return [id, { db, sql }] as const;
     }),
@@ -88,7 +90,7 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       const json = JSON.stringify(data);
       shardOf(id)
         .db.prepare(UPSERT_DOCUMENT_SQL)
-        .run(...upsertDocumentParams({ collection, id, json, data, version, createTimeMs: 0, updateTimeMs: 0, bytes: json.length }));
+        .run(...upsertDocumentParams({ collection, id, json, data, version, createTimeMs: 0, updateTimeMs: 0, bytes: json.length, commitTs: version }));
     },
     remove(id) {
       shardOf(id).db.prepare("DELETE FROM documents WHERE collection = ? AND id = ?").run(collection, id);

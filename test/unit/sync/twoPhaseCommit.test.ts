@@ -21,16 +21,17 @@ describe("two-phase commit state machine", () => {
   });
 
   it("commits only when every participant voted yes, then delivers the decision", () => {
-    const afterOne = transition(start().state, { type: "voted_yes", participant: "s0", nowMs: 5 });
+    const afterOne = transition(start().state, { type: "voted_yes", participant: "s0", proposedTs: 100, nowMs: 5 });
     expect(afterOne.state.phase).toBe("preparing");
     expect(afterOne.effects).toEqual([]);
-    const decided = transition(afterOne.state, { type: "voted_yes", participant: "s1", nowMs: 7 });
-    expect(decided.state).toMatchObject({ phase: "committed", decidedAtMs: 7 });
+    const decided = transition(afterOne.state, { type: "voted_yes", participant: "s1", proposedTs: 250, nowMs: 7 });
+    // One commit timestamp for every shard: the largest proposal.
+    expect(decided.state).toMatchObject({ phase: "committed", decidedAtMs: 7, commitTs: 250 });
     expect(decided.effects.filter((e) => e.type === "send_commit").map((e) => "participant" in e && e.participant)).toEqual(["s0", "s1"]);
   });
 
   it("aborts on one no vote and tells every participant that may hold locks", () => {
-    const s = run([{ type: "voted_yes", participant: "s0", nowMs: 1 }]);
+    const s = run([{ type: "voted_yes", participant: "s0", proposedTs: 100, nowMs: 1 }]);
     const { state, effects } = transition(s, { type: "voted_no", participant: "s1", reason: "conflict", nowMs: 2, mayHavePrepared: false });
     expect(state).toMatchObject({ phase: "aborted", abortReason: "conflict" });
     // s1 said no itself and holds nothing; s0 voted yes and must drop its locks.
@@ -39,14 +40,39 @@ describe("two-phase commit state machine", () => {
 
   it("a decision never changes: abort requests and late votes after commit do nothing", () => {
     const committed = run([
-      { type: "voted_yes", participant: "s0", nowMs: 1 },
-      { type: "voted_yes", participant: "s1", nowMs: 2 },
+      { type: "voted_yes", participant: "s0", proposedTs: 100, nowMs: 1 },
+      { type: "voted_yes", participant: "s1", proposedTs: 100, nowMs: 2 },
       { type: "abort_requested", reason: "reader", nowMs: 3 },
       { type: "voted_no", participant: "s0", reason: "late", nowMs: 4, mayHavePrepared: false },
     ]);
     expect(committed.phase).toBe("committed");
-    const aborted = run([{ type: "abort_requested", reason: "rollback", nowMs: 1 }, { type: "voted_yes", participant: "s0", nowMs: 2 }, { type: "voted_yes", participant: "s1", nowMs: 3 }]);
+    const aborted = run([{ type: "abort_requested", reason: "rollback", nowMs: 1 }, { type: "voted_yes", participant: "s0", proposedTs: 100, nowMs: 2 }, { type: "voted_yes", participant: "s1", proposedTs: 100, nowMs: 3 }]);
     expect(aborted.phase).toBe("aborted");
+  });
+
+  it("a rollback aborts an undecided transaction and is remembered; after a commit it changes nothing", () => {
+    const idle = transition(initialState(10_000), { type: "rollback_requested", nowMs: 1 });
+    expect(idle.state).toMatchObject({ phase: "aborted", rolledBack: true });
+    expect(idle.effects).toEqual([{ type: "clear_timer" }]);
+    const preparing = transition(start().state, { type: "rollback_requested", nowMs: 1 });
+    expect(preparing.state).toMatchObject({ phase: "aborted", rolledBack: true });
+    expect(preparing.effects.filter((e) => e.type === "send_abort")).toHaveLength(2);
+    const committed = run([
+      { type: "voted_yes", participant: "s0", proposedTs: 100, nowMs: 1 },
+      { type: "voted_yes", participant: "s1", proposedTs: 100, nowMs: 2 },
+      { type: "rollback_requested", nowMs: 3 },
+    ]);
+    expect(committed.phase).toBe("committed");
+    expect(committed.rolledBack).toBeUndefined();
+  });
+
+  it("a retry's read-locked shards take part in its commit, and an abort reaches them", () => {
+    const reading = transition(initialState(10_000), { type: "reading_registered", participants: ["s2"] });
+    expect(reading.state).toMatchObject({ phase: "idle", participants: ["s2"] });
+    const started = transition(reading.state, { type: "commit_requested", participants: ["s0"], deadlineMs: 10_000, nowMs: 0 });
+    expect(started.effects.filter((e) => e.type === "send_prepare").map((e) => "participant" in e && e.participant)).toEqual(["s2", "s0"]);
+    const aborted = transition(reading.state, { type: "abort_requested", reason: "wounded", nowMs: 1 });
+    expect(aborted.effects).toContainEqual({ type: "send_abort", participant: "s2" });
   });
 
   it("presumes abort when the deadline plus grace passes undecided, not before", () => {
@@ -58,8 +84,8 @@ describe("two-phase commit state machine", () => {
 
   it("re-sends the decision on each timer until every participant acknowledged, then stops", () => {
     let s = run([
-      { type: "voted_yes", participant: "s0", nowMs: 1 },
-      { type: "voted_yes", participant: "s1", nowMs: 2 },
+      { type: "voted_yes", participant: "s0", proposedTs: 100, nowMs: 1 },
+      { type: "voted_yes", participant: "s1", proposedTs: 100, nowMs: 2 },
       { type: "acked", participant: "s0" },
     ]);
     const retry = transition(s, { type: "timer", nowMs: 100 });
@@ -84,10 +110,12 @@ describe("two-phase commit state machine", () => {
     const participants = ["s0", "s1", "s2"];
     const participant = fc.constantFrom(...participants);
     const event: fc.Arbitrary<Event> = fc.oneof(
-      participant.map((p): Event => ({ type: "voted_yes", participant: p, nowMs: 1 })),
+      participant.map((p): Event => ({ type: "voted_yes", participant: p, proposedTs: 100, nowMs: 1 })),
       fc.tuple(participant, fc.boolean()).map(([p, lost]): Event => ({ type: "voted_no", participant: p, reason: "no", nowMs: 1, mayHavePrepared: lost })),
       participant.map((p): Event => ({ type: "acked", participant: p })),
       fc.constant<Event>({ type: "abort_requested", reason: "push", nowMs: 1 }),
+      fc.constant<Event>({ type: "rollback_requested", nowMs: 1 }),
+      participant.map((p): Event => ({ type: "reading_registered", participants: [p] })),
       fc.integer({ min: 0, max: 20_000 }).map((t): Event => ({ type: "timer", nowMs: t })),
     );
     fc.assert(

@@ -30,7 +30,14 @@ type TransactionOptions struct {
 	// The transaction only reads; Commit must carry no writes.
 	ReadOnly bool `protobuf:"varint,1,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
 	// How long the transaction may stay open, up to 60 seconds (the default).
-	Timeout       *durationpb.Duration `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	Timeout *durationpb.Duration `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	// The id of the transaction this one retries (the previous attempt, which
+	// aborted). The new transaction inherits the priority of the first
+	// attempt (its begin time) and takes read locks as it reads: an older
+	// transaction waits for a younger one's locks, a younger one aborts, so a
+	// transaction that keeps losing eventually commits. Ignored for read-only
+	// transactions, which never abort.
+	RetryOf       string `protobuf:"bytes,3,opt,name=retry_of,json=retryOf,proto3" json:"retry_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -77,6 +84,13 @@ func (x *TransactionOptions) GetTimeout() *durationpb.Duration {
 		return x.Timeout
 	}
 	return nil
+}
+
+func (x *TransactionOptions) GetRetryOf() string {
+	if x != nil {
+		return x.RetryOf
+	}
+	return ""
 }
 
 // Request for BeginTransaction.
@@ -764,10 +778,11 @@ var File_impossibledb_v1_transaction_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
 	"\n" +
-	")impossibledb/v1/transaction_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"t\n" +
+	")impossibledb/v1/transaction_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\x99\x01\n" +
 	"\x12TransactionOptions\x12\x1b\n" +
 	"\tread_only\x18\x01 \x01(\bR\breadOnly\x12A\n" +
-	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\f\xbaH\t\xaa\x01\x06\"\x02\b<*\x00R\atimeout\"X\n" +
+	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\f\xbaH\t\xaa\x01\x06\"\x02\b<*\x00R\atimeout\x12#\n" +
+	"\bretry_of\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\aretryOf\"X\n" +
 	"\x17BeginTransactionRequest\x12=\n" +
 	"\aoptions\x18\x01 \x01(\v2#.impossibledb.v1.TransactionOptionsR\aoptions\"y\n" +
 	"\x18BeginTransactionResponse\x12 \n" +

@@ -37,8 +37,14 @@ const (
 // together with the versions it read (the SDKs keep that read set for
 // you). Commit validates that nothing read has changed and applies the
 // writes atomically on every shard, or answers ABORTED and applies none.
-// A transaction holds no locks before Commit, and ids from
-// BeginTransaction expire at their deadline.
+// A first attempt holds no locks before Commit; a retry (retry_of) takes
+// read locks as it reads, so it cannot lose again to the same writers. Ids
+// from BeginTransaction expire at their deadline, and a rolled-back id is
+// refused with FAILED_PRECONDITION by every later call.
+//
+// A read-only transaction reads one consistent snapshot of the whole
+// database, taken at BeginTransaction, and never aborts: its Commit
+// validates nothing.
 //
 // No answer is larger than the 4 MiB that standard gRPC clients accept by
 // default: the documents (or results) of one response message add up to
@@ -50,11 +56,15 @@ type TransactionServiceClient interface {
 	// Reads documents inside a transaction and answers their versions, which
 	// the client passes back in Commit.reads. Like BatchGetDocuments, it
 	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-	// the rest in `unread_refs`, to read in another call.
+	// the rest in `unread_refs`, to read in another call. A read-only
+	// transaction reads at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(ctx context.Context, in *GetDocumentsRequest, opts ...grpc.CallOption) (*GetDocumentsResponse, error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
@@ -130,8 +140,14 @@ func (c *transactionServiceClient) CommitBatch(ctx context.Context, in *CommitBa
 // together with the versions it read (the SDKs keep that read set for
 // you). Commit validates that nothing read has changed and applies the
 // writes atomically on every shard, or answers ABORTED and applies none.
-// A transaction holds no locks before Commit, and ids from
-// BeginTransaction expire at their deadline.
+// A first attempt holds no locks before Commit; a retry (retry_of) takes
+// read locks as it reads, so it cannot lose again to the same writers. Ids
+// from BeginTransaction expire at their deadline, and a rolled-back id is
+// refused with FAILED_PRECONDITION by every later call.
+//
+// A read-only transaction reads one consistent snapshot of the whole
+// database, taken at BeginTransaction, and never aborts: its Commit
+// validates nothing.
 //
 // No answer is larger than the 4 MiB that standard gRPC clients accept by
 // default: the documents (or results) of one response message add up to
@@ -143,11 +159,15 @@ type TransactionServiceServer interface {
 	// Reads documents inside a transaction and answers their versions, which
 	// the client passes back in Commit.reads. Like BatchGetDocuments, it
 	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-	// the rest in `unread_refs`, to read in another call.
+	// the rest in `unread_refs`, to read in another call. A read-only
+	// transaction reads at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(context.Context, *GetDocumentsRequest) (*GetDocumentsResponse, error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.

@@ -46,8 +46,14 @@ class TransactionService(Protocol):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -65,19 +71,23 @@ class TransactionService(Protocol):
         Reads documents inside a transaction and answers their versions, which
         the client passes back in Commit.reads. Like BatchGetDocuments, it
         answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-        the rest in `unread_refs`, to read in another call.
+        the rest in `unread_refs`, to read in another call. A read-only
+        transaction reads at its snapshot; a retry (retry_of) locks what it reads.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def commit(self, request: CommitRequest, ctx: RequestContext[CommitRequest, CommitResponse], /) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     async def rollback(self, request: RollbackRequest, ctx: RequestContext[RollbackRequest, RollbackResponse], /) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -179,8 +189,14 @@ class TransactionServiceClient(ConnectClient):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -245,7 +261,8 @@ class TransactionServiceClient(ConnectClient):
         Reads documents inside a transaction and answers their versions, which
         the client passes back in Commit.reads. Like BatchGetDocuments, it
         answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-        the rest in `unread_refs`, to read in another call.
+        the rest in `unread_refs`, to read in another call. A read-only
+        transaction reads at its snapshot; a retry (retry_of) locks what it reads.
         """
         return await self.execute_unary(
             request=request,
@@ -268,7 +285,8 @@ class TransactionServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         return await self.execute_unary(
             request=request,
@@ -291,7 +309,9 @@ class TransactionServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         return await self.execute_unary(
             request=request,
@@ -340,8 +360,14 @@ class TransactionServiceSync(Protocol):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -359,19 +385,23 @@ class TransactionServiceSync(Protocol):
         Reads documents inside a transaction and answers their versions, which
         the client passes back in Commit.reads. Like BatchGetDocuments, it
         answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-        the rest in `unread_refs`, to read in another call.
+        the rest in `unread_refs`, to read in another call. A read-only
+        transaction reads at its snapshot; a retry (retry_of) locks what it reads.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def commit(self, request: CommitRequest, ctx: RequestContext[CommitRequest, CommitResponse], /) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
     def rollback(self, request: RollbackRequest, ctx: RequestContext[RollbackRequest, RollbackResponse], /) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -471,8 +501,14 @@ class TransactionServiceClientSync(ConnectClientSync):
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -537,7 +573,8 @@ class TransactionServiceClientSync(ConnectClientSync):
         Reads documents inside a transaction and answers their versions, which
         the client passes back in Commit.reads. Like BatchGetDocuments, it
         answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-        the rest in `unread_refs`, to read in another call.
+        the rest in `unread_refs`, to read in another call. A read-only
+        transaction reads at its snapshot; a retry (retry_of) locks what it reads.
         """
         return self.execute_unary(
             request=request,
@@ -560,7 +597,8 @@ class TransactionServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> CommitResponse:
         """
-        Validates the reads and applies the writes, all or nothing.
+        Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         return self.execute_unary(
             request=request,
@@ -583,7 +621,9 @@ class TransactionServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied.
+        Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         return self.execute_unary(
             request=request,

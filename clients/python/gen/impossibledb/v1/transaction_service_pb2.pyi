@@ -13,12 +13,14 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class TransactionOptions(_message.Message):
-    __slots__ = ("read_only", "timeout")
+    __slots__ = ("read_only", "timeout", "retry_of")
     READ_ONLY_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_FIELD_NUMBER: _ClassVar[int]
+    RETRY_OF_FIELD_NUMBER: _ClassVar[int]
     read_only: bool
     timeout: _duration_pb2.Duration
-    def __init__(self, read_only: _Optional[bool] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    retry_of: str
+    def __init__(self, read_only: _Optional[bool] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., retry_of: _Optional[str] = ...) -> None: ...
 
 class BeginTransactionRequest(_message.Message):
     __slots__ = ("options",)

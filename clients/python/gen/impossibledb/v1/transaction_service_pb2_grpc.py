@@ -33,8 +33,14 @@ class TransactionServiceStub:
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -83,8 +89,14 @@ class TransactionServiceServicer:
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -103,21 +115,25 @@ class TransactionServiceServicer:
         """Reads documents inside a transaction and answers their versions, which
         the client passes back in Commit.reads. Like BatchGetDocuments, it
         answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-        the rest in `unread_refs`, to read in another call.
+        the rest in `unread_refs`, to read in another call. A read-only
+        transaction reads at its snapshot; a retry (retry_of) locks what it reads.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Commit(self, request, context):
-        """Validates the reads and applies the writes, all or nothing.
+        """Validates the reads and applies the writes, all or nothing. A read-only
+        transaction's Commit validates nothing and always succeeds.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Rollback(self, request, context):
-        """Abandons a transaction; nothing of it is applied.
+        """Abandons a transaction; nothing of it is applied. Every later
+        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+        Rollback after Commit undoes nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -175,8 +191,14 @@ class TransactionService:
     together with the versions it read (the SDKs keep that read set for
     you). Commit validates that nothing read has changed and applies the
     writes atomically on every shard, or answers ABORTED and applies none.
-    A transaction holds no locks before Commit, and ids from
-    BeginTransaction expire at their deadline.
+    A first attempt holds no locks before Commit; a retry (retry_of) takes
+    read locks as it reads, so it cannot lose again to the same writers. Ids
+    from BeginTransaction expire at their deadline, and a rolled-back id is
+    refused with FAILED_PRECONDITION by every later call.
+
+    A read-only transaction reads one consistent snapshot of the whole
+    database, taken at BeginTransaction, and never aborts: its Commit
+    validates nothing.
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to

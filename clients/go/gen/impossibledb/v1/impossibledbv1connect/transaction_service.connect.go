@@ -57,11 +57,15 @@ type TransactionServiceClient interface {
 	// Reads documents inside a transaction and answers their versions, which
 	// the client passes back in Commit.reads. Like BatchGetDocuments, it
 	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-	// the rest in `unread_refs`, to read in another call.
+	// the rest in `unread_refs`, to read in another call. A read-only
+	// transaction reads at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(context.Context, *connect.Request[v1.RollbackRequest]) (*connect.Response[v1.RollbackResponse], error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
@@ -153,11 +157,15 @@ type TransactionServiceHandler interface {
 	// Reads documents inside a transaction and answers their versions, which
 	// the client passes back in Commit.reads. Like BatchGetDocuments, it
 	// answers a prefix of the refs up to RESPONSE_BYTES_MAX (3 MiB) and lists
-	// the rest in `unread_refs`, to read in another call.
+	// the rest in `unread_refs`, to read in another call. A read-only
+	// transaction reads at its snapshot; a retry (retry_of) locks what it reads.
 	GetDocuments(context.Context, *connect.Request[v1.GetDocumentsRequest]) (*connect.Response[v1.GetDocumentsResponse], error)
-	// Validates the reads and applies the writes, all or nothing.
+	// Validates the reads and applies the writes, all or nothing. A read-only
+	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
-	// Abandons a transaction; nothing of it is applied.
+	// Abandons a transaction; nothing of it is applied. Every later
+	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
+	// Rollback after Commit undoes nothing.
 	Rollback(context.Context, *connect.Request[v1.RollbackRequest]) (*connect.Response[v1.RollbackResponse], error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.

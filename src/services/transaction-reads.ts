@@ -1,0 +1,73 @@
+/**
+ * How GetDocuments reads, by kind of transaction:
+ * - read-only: a snapshot read at the id's timestamp on every shard, so all
+ *   the transaction's reads form one consistent cut of the database;
+ * - a retry (begun with retry_of): the shards are registered with the
+ *   transaction's coordinator first (so its commit or abort releases them),
+ *   then each shard reads and takes read locks, wounding younger holders and waiting for older ones (lock-order.ts);
+ * - a first attempt: a plain read (validated at Commit).
+ * Transaction locks in the way are resolved by the intent resolver in every
+ * case.
+ */
+import type { Env } from "../env.js";
+import { FailureError } from "../errors.js";
+import { currentRouting } from "../shards/routing-cache.js";
+import { readFromShard, type ShardStub } from "../shards/shard-client.js";
+import type { ShardReadOutcome, StoredDocument } from "../storage/types.js";
+import type { Failure } from "../errors.js";
+import { lifecycleFailure } from "../sync/commit-plan.js";
+import { coordinatorStub } from "../sync/coordinator-client.js";
+import { untilUnblocked } from "../sync/intent-resolver.js";
+import type { TransactionToken } from "../sync/tx-token.js";
+
+type Ref = { readonly collection: string; readonly id: string };
+
+/** Reads `refs` at the read-only transaction's snapshot; null for each document missing at it, in request order. */
+export function readAtSnapshot(env: Env, token: TransactionToken, refs: readonly Ref[]): Promise<Array<StoredDocument | null>> {
+  return readPerShard(env, refs, async () => undefined, (stub, part) => stub.getAt(part, token.snapshotTs));
+}
+
+/** Reads `refs` for a retry, taking read locks; see the module comment. */
+export function readWithLocks(env: Env, token: TransactionToken, refs: readonly Ref[]): Promise<Array<StoredDocument | null>> {
+  const reader = { txId: token.id, expiresMs: token.deadlineMs, priorityMs: token.priorityMs };
+  return readPerShard(
+    env,
+    refs,
+    async (shards) => {
+      const refused = lifecycleFailure(await coordinatorStub(env, token.id).register(token.id, token.deadlineMs, shards));
+      if (refused !== null) throw new FailureError(refused.kind, refused.message);
+    },
+    (stub, part) => stub.getLocked(reader, part),
+  );
+}
+
+/**
+ * Groups `refs` by shard, runs `before` with the shards, then reads each
+ * shard's part in parallel, resolving locks in the way.
+ */
+async function readPerShard(
+  env: Env,
+  refs: readonly Ref[],
+  before: (shards: string[]) => Promise<void>,
+  read: (stub: ShardStub, part: Ref[]) => Promise<ShardReadOutcome | Failure>,
+): Promise<Array<StoredDocument | null>> {
+  const { router } = await currentRouting(env);
+  const byShard = new Map<string, number[]>();
+  refs.forEach((ref, index) => {
+    const shard = router.shardFor(ref.collection, ref.id);
+    byShard.set(shard, [...(byShard.get(shard) ?? []), index]);
+  });
+  await before([...byShard.keys()]);
+  const docs = new Array<StoredDocument | null>(refs.length).fill(null);
+  await Promise.all(
+    [...byShard].map(async ([shard, indexes]) => {
+      const part = indexes.map((i) => refs[i]!);
+      const outcome = await untilUnblocked(env, shard, () => readFromShard(env, shard, (stub) => read(stub, part)));
+      if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
+      outcome.documents.forEach((doc, j) => {
+        docs[indexes[j]!] = doc;
+      });
+    }),
+  );
+  return docs;
+}

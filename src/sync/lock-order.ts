@@ -1,0 +1,58 @@
+/**
+ * Who waits for whose lock (wound-wait), so that no cycle of waits (a
+ * deadlock) can form and the oldest retry always gets through.
+ *
+ * A transaction's priority is the begin time of its first attempt (older
+ * is higher; ties broken by id). A first attempt never waits: on any
+ * conflict it aborts, and its client retries. A retry (a "locking"
+ * transaction) meeting a lock:
+ * - held by an older retry: waits for it (without aborting it);
+ * - held by a younger retry or a first attempt: wounds it, that is asks its
+ *   coordinator to abort it now (allowed at any time before its commit
+ *   decision; a transaction already decided is applied instead), and goes
+ *   on once the lock is released.
+ * Every wait points from a younger retry to an older one, so waits cannot
+ * go round in a circle, and the oldest retry waits for nobody undecided:
+ * it commits.
+ *
+ * Wait-die (younger dies, older waits) was tried first: under read locks
+ * that are later upgraded to writes (read a balance, then write it), every
+ * younger reader of a hot document blocked the older writer and then died
+ * at its own write, so young retries died attempt after attempt (see the
+ * contention test). Under wound-wait a younger retry waits at its read
+ * instead, and commits next.
+ */
+
+/** A transaction asking for a lock: `priority` null means it never waits (a first attempt). */
+export interface Contender {
+  readonly txId: string;
+  readonly priority: number | null;
+}
+
+/** What the requester does about the holders in its way. */
+export type LockDecision =
+  | { readonly kind: "die" }
+  | { readonly kind: "wait"; readonly wound: readonly string[]; readonly patient: readonly string[] };
+
+/** True when `a` is older (has priority over) `b`. */
+export function isOlder(a: { txId: string; priority: number }, b: { txId: string; priority: number }): boolean {
+  return a.priority < b.priority || (a.priority === b.priority && a.txId < b.txId);
+}
+
+/**
+ * Decides between dying and waiting, and which holders to wound (abort now)
+ * or wait for patiently. `holders` maps each holder to its priority (null:
+ * a first attempt). Pure.
+ */
+export function lockDecision(requester: Contender, holders: ReadonlyMap<string, number | null>): LockDecision {
+  if (holders.size === 0) throw new Error("invariant broken: a lock decision with no holder");
+  if (requester.priority === null) return { kind: "die" };
+  const mine = { txId: requester.txId, priority: requester.priority };
+  const wound: string[] = [];
+  const patient: string[] = [];
+  for (const [txId, priority] of holders) {
+    if (priority !== null && isOlder({ txId, priority }, mine)) patient.push(txId);
+    else wound.push(txId);
+  }
+  return { kind: "wait", wound, patient };
+}
