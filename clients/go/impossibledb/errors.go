@@ -46,6 +46,7 @@ var (
 // codeSentinel is an error that stands for one status code, for errors.Is.
 type codeSentinel connect.Code
 
+// Error returns "impossibledb: " and the code's name, such as not_found.
 func (c codeSentinel) Error() string { return "impossibledb: " + connect.Code(c).String() }
 
 // Error is a failed call: which operation failed and the *connect.Error the

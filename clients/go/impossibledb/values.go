@@ -6,13 +6,14 @@ package impossibledb
 // strings, booleans, null and IEEE-754 doubles, nothing else. The client
 // converts Go values itself, with the rules of encoding/json (struct fields
 // by their `json` tags, omitempty, "-", embedded structs flattened, nil
-// slices and maps as null), and refuses, with a *ValueError that names the
+// slices and maps as null, the ",string" option), and refuses, with a *ValueError that names the
 // field path, what the wire would change or cannot carry:
 //
 //   - NaN and ±Inf: JSON and the server have no such numbers.
 //   - integers beyond ±(2^53 − 1), of integer types or integer-valued
 //     floats: a double cannot hold them all exactly, and every client reads
-//     numbers as doubles; store big integers as strings.
+//     numbers as doubles; store big integers as strings (a struct field
+//     tagged `json:",string"` does that, exactly, both ways).
 //   - strings and map keys that are not valid UTF-8.
 //   - time.Time: store t.Format(time.RFC3339Nano) or t.UnixMilli().
 //   - []byte: store base64 text explicitly, so readers know to decode it.
@@ -186,10 +187,14 @@ func encodeList(where string, path []segment, v reflect.Value, depth int) (*stru
 }
 
 // encodeStruct adds a struct's exported fields to out, named and skipped as
-// encoding/json does; embedded structs without a tag name are flattened
-// into out.
+// encoding/json does. Embedded structs without a tag name are flattened
+// into out after the struct's own fields, and a name the outer struct
+// declares wins over an embedded one (json's rule); between two embedded
+// structs that declare one name, the first wins (json would drop both).
 func encodeStruct(where string, path []segment, v reflect.Value, depth int, out *structpb.Struct) error {
 	t := v.Type()
+	declared := map[string]bool{}
+	var embedded []reflect.Value
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -198,17 +203,9 @@ func encodeStruct(where string, path []segment, v reflect.Value, depth int, out 
 		}
 		fv := v.Field(i)
 		if f.Anonymous && name == "" {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-				if fv.IsNil() {
-					continue
-				}
-				fv = fv.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				if err := encodeStruct(where, path, fv, depth, out); err != nil {
-					return err
+			if inner, ok := embeddedStruct(fv); ok {
+				if inner.Kind() == reflect.Struct {
+					embedded = append(embedded, inner)
 				}
 				continue
 			}
@@ -219,16 +216,80 @@ func encodeStruct(where string, path []segment, v reflect.Value, depth int, out 
 		if name == "" {
 			name = f.Name
 		}
+		declared[name] = true
 		if hasOption(opts, "omitempty") && isEmpty(fv) || hasOption(opts, "omitzero") && fv.IsZero() {
+			continue
+		}
+		if text, ok := exactIntegerText(fv, opts); ok {
+			out.Fields[name] = structpb.NewStringValue(text)
 			continue
 		}
 		value, err := encodeValue(where, append(path[:len(path):len(path)], segment{name: name, index: -1}), fv, depth+1)
 		if err != nil {
 			return err
 		}
+		if hasOption(opts, "string") {
+			value = quoted(value)
+		}
 		out.Fields[name] = value
 	}
+	for _, inner := range embedded {
+		fields := &structpb.Struct{Fields: map[string]*structpb.Value{}}
+		if err := encodeStruct(where, path, inner, depth+1, fields); err != nil {
+			return err
+		}
+		for name, value := range fields.Fields {
+			if _, taken := out.Fields[name]; !taken && !declared[name] {
+				out.Fields[name] = value
+			}
+		}
+	}
 	return nil
+}
+
+// embeddedStruct is the struct an embedded field holds (through a pointer,
+// which may be nil: then there is nothing to flatten).
+func embeddedStruct(fv reflect.Value) (reflect.Value, bool) {
+	if fv.Kind() == reflect.Pointer {
+		if fv.Type().Elem().Kind() != reflect.Struct {
+			return fv, false
+		}
+		if fv.IsNil() {
+			return fv, true
+		}
+		fv = fv.Elem()
+	}
+	return fv, fv.Kind() == reflect.Struct
+}
+
+// exactIntegerText is an integer field tagged ",string" as its exact
+// decimal text: the way to store integers beyond 2^53 without loss.
+func exactIntegerText(v reflect.Value, opts string) (string, bool) {
+	if !hasOption(opts, "string") {
+		return "", false
+	}
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(v.Uint(), 10), true
+	}
+	return "", false
+}
+
+// quoted applies the json ",string" option to a checked scalar, as
+// encoding/json does: a number or bool becomes its JSON text, a string its
+// JSON-quoted text; other values are left as they are (as json does).
+func quoted(v *structpb.Value) *structpb.Value {
+	switch k := v.GetKind().(type) {
+	case *structpb.Value_NumberValue:
+		return structpb.NewStringValue(strconv.FormatFloat(k.NumberValue, 'g', -1, 64))
+	case *structpb.Value_BoolValue:
+		return structpb.NewStringValue(strconv.FormatBool(k.BoolValue))
+	case *structpb.Value_StringValue:
+		return structpb.NewStringValue(strconv.Quote(k.StringValue))
+	}
+	return v
 }
 
 // encodeMarshaler converts a value through its MarshalJSON and checks the

@@ -201,3 +201,54 @@ func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
 	}
 	return s
 }
+
+// TestStringOptionRoundTrips: an int64 beyond 2^53 tagged ",string" is
+// stored as its exact text and read back exactly.
+func TestStringOptionRoundTrips(t *testing.T) {
+	type account struct {
+		ID     int64 `json:"id,string"`
+		Active bool  `json:"active,string"`
+	}
+	in := account{ID: 1<<62 + 1, Active: true}
+	data, err := encodeData("accounts/a", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Fields["id"].GetStringValue() != "4611686018427387905" || data.Fields["active"].GetStringValue() != "true" {
+		t.Fatalf("encoded %v; want the ,string fields as text, as encoding/json writes them", data)
+	}
+	var out account
+	if err := (&DocumentSnapshot{Ref: &DocumentRef{Collection: "accounts", ID: "a"}, Exists: true, data: data}).DataTo(&out); err != nil || out != in {
+		t.Fatalf("DataTo: %+v, %v; want %+v", out, err, in)
+	}
+}
+
+// TestEmbeddedFieldsFollowJSONDominance: the outer struct's own field wins
+// over an embedded one of the same name, even when omitted; a nil embedded
+// pointer adds nothing.
+func TestEmbeddedFieldsFollowJSONDominance(t *testing.T) {
+	type Base struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+	}
+	type Extra struct {
+		Note string `json:"note"`
+	}
+	type doc struct {
+		Base
+		*Extra
+		Name string `json:"name,omitempty"`
+	}
+	for _, in := range []doc{{Base: Base{Name: "inner", Kind: "k"}, Name: "outer"}, {Base: Base{Name: "inner", Kind: "k"}}} {
+		got, err := encodeData("t/x", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaJSON, _ := json.Marshal(in)
+		var want map[string]any
+		_ = json.Unmarshal(viaJSON, &want)
+		if !proto.Equal(got, mustStruct(t, want)) {
+			t.Fatalf("encoded %v, encoding/json gives %s", got, viaJSON)
+		}
+	}
+}
