@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -135,12 +136,14 @@ func TestConcurrentIncrements(t *testing.T) {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
+		var runs atomic.Int64
 		errs := make(chan error, workers*perWorker)
 		for w := range workers {
 			wg.Go(func() {
 				for i := range perWorker {
 					entry := history.Doc(fmt.Sprintf("w%d-%d", w, i))
 					errs <- db.RunTransaction(ctx(t), func(tx *impossibledb.Transaction) error {
+						runs.Add(1)
 						snap, err := tx.Get(ctx(t), counter)
 						if err != nil {
 							return err
@@ -161,6 +164,7 @@ func TestConcurrentIncrements(t *testing.T) {
 				t.Fatalf("an increment failed: %v", err)
 			}
 		}
+		t.Logf("%d increments took %d runs (the rest aborted and ran again)", workers*perWorker, runs.Load())
 		final, err := counter.Get(ctx(t))
 		if err != nil || final.Data()["n"] != float64(workers*perWorker) {
 			t.Fatalf("counter after %d increments: %v, %v", workers*perWorker, final, err)
@@ -206,6 +210,7 @@ func TestConcurrentTransfers(t *testing.T) {
 		var mu sync.Mutex
 		var committed []transfer
 		var wg sync.WaitGroup
+		var runs atomic.Int64
 		for w := range workers {
 			random := rand.New(rand.NewPCG(seed, uint64(w)))
 			wg.Go(func() {
@@ -214,6 +219,7 @@ func TestConcurrentTransfers(t *testing.T) {
 					to := (from + 1 + random.IntN(accountCount-1)) % accountCount
 					amount := 1 + random.IntN(30)
 					err := db.RunTransaction(ctx(t), func(tx *impossibledb.Transaction) error {
+						runs.Add(1)
 						docs, err := tx.GetAll(ctx(t), accounts.Doc(fmt.Sprintf("acct%d", from)), accounts.Doc(fmt.Sprintf("acct%d", to)))
 						if err != nil {
 							return err
@@ -235,6 +241,7 @@ func TestConcurrentTransfers(t *testing.T) {
 			})
 		}
 		wg.Wait()
+		t.Logf("%d transfers took %d runs", len(committed), runs.Load())
 		want := make([]float64, accountCount)
 		for i := range want {
 			want[i] = opening

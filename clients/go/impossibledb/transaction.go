@@ -3,6 +3,7 @@ package impossibledb
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -58,7 +59,8 @@ type TransactionOptions struct {
 // transaction's writes, since it may run several times. When fn returns an
 // error, the transaction is rolled back and that error returned; it is
 // retried only if it is ErrAborted (a read inside fn that aborted).
-// ctx bounds the whole, its runs and its backoffs.
+// ctx bounds the whole, its runs and its backoffs; when it ends during a
+// backoff the error matches both ctx's error and ErrAborted.
 func (c *Client) RunTransaction(ctx context.Context, fn func(tx *Transaction) error, opts ...TransactionOptions) error {
 	var options TransactionOptions
 	if len(opts) > 0 {
@@ -72,12 +74,15 @@ func (c *Client) RunTransaction(ctx context.Context, fn func(tx *Transaction) er
 	for attempt := 1; ; attempt++ {
 		tx := &Transaction{client: c, options: options, readSeen: map[readKey]bool{}}
 		err := tx.run(ctx, fn, previous)
-		if err == nil || !errors.Is(err, ErrAborted) || attempt >= attemptsMax {
+		if err == nil || !errors.Is(err, ErrAborted) {
 			return err
+		}
+		if attempt >= attemptsMax {
+			return fmt.Errorf("RunTransaction gave up after %d runs (AttemptsMax): %w", attempt, err)
 		}
 		previous = tx.id
 		if sleep(ctx, c.retry.Backoff(attempt)) != nil {
-			return err
+			return fmt.Errorf("RunTransaction stopped after %d runs (%w): %w", attempt, ctx.Err(), err)
 		}
 	}
 }
