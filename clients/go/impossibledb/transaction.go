@@ -127,8 +127,10 @@ func (tx *Transaction) begin(ctx context.Context, retryOf string) error {
 
 // markRetryOf is the hook for telling the server that a transaction retries
 // an aborted one (retryOf is that one's id; empty on a first run), so that
-// it can give retries priority. BeginTransactionRequest has no such field
-// yet; when the contract gains one (retry_of), set it here.
+// the retry keeps the first attempt's priority. The contract on this branch
+// has no such field. The `tx` branch adds TransactionOptions.retry_of
+// (field 3); once it is merged and the stubs regenerated, this becomes
+// `req.Options.RetryOf = retryOf` (RunTransaction already passes the id).
 func markRetryOf(req *v1.BeginTransactionRequest, retryOf string) {
 	_, _ = req, retryOf
 }
