@@ -16,6 +16,8 @@ cd "$root/clients/go"
 go run ./examples/quickstart
 # clients/go/README.md's first example is this program.
 go run ./examples/seed
+unformatted="$(gofmt -l .)"
+[ -z "$unformatted" ] || { echo "test-go: not gofmt-formatted: $unformatted" >&2; exit 1; }
 go vet ./...
 "$root/.bin/staticcheck" ./...
 # -count=1: the tests talk to a live server, so a cached pass proves nothing.

@@ -130,7 +130,11 @@ func (q *Query) PageSize(n int) *Query {
 // StartAfter continues the query after the page that returned pageToken (a
 // QueryPage.NextPageToken of the same query). The server pages by token
 // only: it has no cursor made from a document's values.
-func (q *Query) StartAfter(pageToken string) *Query { c := q.clone(); c.pageToken = pageToken; return c }
+func (q *Query) StartAfter(pageToken string) *Query {
+	c := q.clone()
+	c.pageToken = pageToken
+	return c
+}
 
 // Select returns only these fields of each document.
 func (q *Query) Select(fieldPaths ...string) *Query {
