@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -35,7 +36,9 @@ type fakeDB struct {
 	bumpOnRead bool
 	// batchUnread: BatchGetDocuments answers at most this many refs per call.
 	batchUnread int
-	commits     []*v1.CommitRequest
+	// getDelay: GetDocument waits this long (or until its context ends).
+	getDelay time.Duration
+	commits  []*v1.CommitRequest
 	begins      []*v1.BeginTransactionRequest
 }
 
@@ -61,9 +64,16 @@ func (f *fakeDB) callsOf(method string) int {
 	return f.calls[method]
 }
 
-func (f *fakeDB) GetDocument(_ context.Context, req *connect.Request[v1.GetDocumentRequest]) (*connect.Response[v1.GetDocumentResponse], error) {
+func (f *fakeDB) GetDocument(ctx context.Context, req *connect.Request[v1.GetDocumentRequest]) (*connect.Response[v1.GetDocumentResponse], error) {
 	if err := f.call("GetDocument"); err != nil {
 		return nil, err
+	}
+	if f.getDelay > 0 {
+		select {
+		case <-time.After(f.getDelay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	ref := req.Msg.GetRef()
 	data, _ := structpb.NewStruct(map[string]any{"name": "Alice"})
@@ -335,4 +345,35 @@ func TestContextDeadlineStopsRetries(t *testing.T) {
 	if err == nil || f.callsOf("GetDocument") > 20 {
 		t.Fatalf("Get under a 200 ms deadline: %v after %d calls; want an error after a handful", err, f.callsOf("GetDocument"))
 	}
+}
+
+func TestCallTimeoutBoundsCallsWithoutADeadline(t *testing.T) {
+	for _, transport := range []string{"connect", "grpc"} {
+		t.Run(transport, func(t *testing.T) {
+			f := newFakeDB()
+			f.getDelay = 10 * time.Second
+			db := f.serve(t, WithCallTimeout(200*time.Millisecond))[transport]
+			started := time.Now()
+			_, err := db.Collection("users").Doc("slow").Get(context.Background())
+			if !errors.Is(err, ErrDeadlineExceeded) || time.Since(started) > 5*time.Second {
+				t.Fatalf("Get of a slow server under a 200 ms call timeout: %v after %v; want ErrDeadlineExceeded soon", err, time.Since(started))
+			}
+		})
+	}
+}
+
+func TestReadOnlyTransactionRefusesWrites(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		var setErr error
+		err := db.RunTransaction(t.Context(), func(tx *Transaction) error {
+			setErr = tx.Set(db.Collection("c").Doc("d"), map[string]any{"n": 1})
+			return nil
+		}, TransactionOptions{ReadOnly: true})
+		if !errors.Is(setErr, ErrInvalidArgument) || err != nil {
+			t.Fatalf("Set in a read-only transaction: %v (transaction %v); want ErrInvalidArgument from Set", setErr, err)
+		}
+		if len(f.begins) != 1 || !f.begins[0].GetOptions().GetReadOnly() || len(f.commits[0].GetWrites()) != 0 {
+			t.Fatalf("begins %v, commits %v; want one read-only transaction committing no writes", f.begins, f.commits)
+		}
+	})
 }
