@@ -39,7 +39,7 @@ type fakeDB struct {
 	// getDelay: GetDocument waits this long (or until its context ends).
 	getDelay time.Duration
 	commits  []*v1.CommitRequest
-	begins      []*v1.BeginTransactionRequest
+	begins   []*v1.BeginTransactionRequest
 }
 
 func newFakeDB() *fakeDB {
