@@ -377,3 +377,22 @@ func TestReadOnlyTransactionRefusesWrites(t *testing.T) {
 		}
 	})
 }
+
+func TestTransactionEndsWithItsFunction(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		var kept *Transaction
+		if err := db.RunTransaction(t.Context(), func(tx *Transaction) error { kept = tx; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := kept.Set(db.Collection("c").Doc("d"), map[string]any{"n": 1}); !errors.Is(err, ErrFailedPrecondition) {
+			t.Fatalf("Set after the function returned: %v; want ErrFailedPrecondition (no commit would send it)", err)
+		}
+		func() {
+			defer func() { _ = recover() }()
+			_ = db.RunTransaction(t.Context(), func(tx *Transaction) error { panic("boom") })
+		}()
+		if f.callsOf("Rollback") != 1 || f.callsOf("Commit") != 1 {
+			t.Fatalf("after a panicking function: %d rollbacks, %d commits; want the panicking run rolled back, not committed", f.callsOf("Rollback"), f.callsOf("Commit"))
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
@@ -32,6 +33,9 @@ type Transaction struct {
 	readSeen map[readKey]bool
 	writes   []*v1.Write
 	err      error
+	// ended is set when the function has returned: later calls fail
+	// instead of buffering writes that no commit will send.
+	ended bool
 }
 
 type readKey struct {
@@ -91,6 +95,13 @@ func (tx *Transaction) run(ctx context.Context, fn func(*Transaction) error, ret
 	if err := tx.begin(ctx, retryOf); err != nil {
 		return err
 	}
+	defer func() {
+		tx.ended = true
+		if p := recover(); p != nil {
+			tx.rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		tx.rollback()
 		return err
@@ -150,6 +161,9 @@ func (tx *Transaction) Get(ctx context.Context, doc *DocumentRef) (*DocumentSnap
 // order, following unread_refs as Client.GetAll does, and records every
 // version read.
 func (tx *Transaction) GetAll(ctx context.Context, docs ...*DocumentRef) ([]*DocumentSnapshot, error) {
+	if tx.ended {
+		return nil, endedError("Transaction.GetAll")
+	}
 	out := make([]*DocumentSnapshot, 0, len(docs))
 	for start := 0; start < len(docs); start += RefsPerCallMax {
 		chunk := refsProto(docs[start:min(start+RefsPerCallMax, len(docs))])
@@ -208,6 +222,9 @@ type ReadVersion struct {
 }
 
 func (tx *Transaction) add(op string, d *DocumentRef, kind writeKind, data any, opts []WriteOption) error {
+	if tx.ended {
+		return endedError(op)
+	}
 	if tx.options.ReadOnly {
 		return invalidArgument(op, "the transaction is read-only")
 	}
@@ -246,4 +263,9 @@ func (tx *Transaction) Update(d *DocumentRef, patch any, opts ...WriteOption) er
 // Delete deletes the document at commit.
 func (tx *Transaction) Delete(d *DocumentRef, opts ...WriteOption) error {
 	return tx.add("Transaction.Delete "+d.Path(), d, opDelete, nil, opts)
+}
+
+// endedError is the answer to a Transaction used after its function returned.
+func endedError(op string) error {
+	return &Error{Op: op, Cause: connect.NewError(connect.CodeFailedPrecondition, errors.New("the transaction's function has returned; use the Transaction only inside it"))}
 }
