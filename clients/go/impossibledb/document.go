@@ -26,7 +26,10 @@ func (c *CollectionRef) Doc(id string) *DocumentRef {
 	return &DocumentRef{client: c.client, Collection: c.name, ID: id}
 }
 
-// DocumentRef names one document. Make one with CollectionRef.Doc.
+// DocumentRef names one document. Make one with CollectionRef.Doc; a
+// DocumentRef written as a literal names a document for batches,
+// transactions and GetAll, but has no client to call Get, Set and the other
+// methods with (they would panic).
 type DocumentRef struct {
 	client *Client
 	// Collection is the collection's name.

@@ -3,7 +3,9 @@ package impossibledb
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -249,6 +251,54 @@ func TestEmbeddedFieldsFollowJSONDominance(t *testing.T) {
 		_ = json.Unmarshal(viaJSON, &want)
 		if !proto.Equal(got, mustStruct(t, want)) {
 			t.Fatalf("encoded %v, encoding/json gives %s", got, viaJSON)
+		}
+	}
+}
+
+// TestEncodeMatchesEncodingJSON builds random documents of the kinds the
+// wire carries and checks that the client encodes each as encoding/json
+// would. The seed is printed so a failure replays.
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	random := rand.New(rand.NewPCG(seed, 0))
+	var value func(depth int) any
+	value = func(depth int) any {
+		switch k := random.IntN(8); {
+		case k == 0 || depth > 4:
+			return random.Float64()*2e6 - 1e6
+		case k == 1:
+			return random.Int64N(2*SafeIntegerMax) - SafeIntegerMax
+		case k == 2:
+			return random.IntN(2) == 0
+		case k == 3:
+			return nil
+		case k == 4:
+			return string(rune('a'+random.IntN(26))) + "é😀"
+		case k == 5:
+			list := make([]any, random.IntN(4))
+			for i := range list {
+				list[i] = value(depth + 1)
+			}
+			return list
+		default:
+			m := map[string]any{}
+			for i := range random.IntN(4) {
+				m[fmt.Sprintf("k%d.%d", depth, i)] = value(depth + 1)
+			}
+			return m
+		}
+	}
+	for range 500 {
+		doc := map[string]any{"root": value(0)}
+		got, err := encodeData("t/x", doc)
+		if err != nil {
+			t.Fatalf("seed %d: encodeData(%v): %v", seed, doc, err)
+		}
+		text, _ := json.Marshal(doc)
+		var want map[string]any
+		_ = json.Unmarshal(text, &want)
+		if !proto.Equal(got, mustStruct(t, want)) {
+			t.Fatalf("seed %d: encoded %v, encoding/json gives %s", seed, got, text)
 		}
 	}
 }
