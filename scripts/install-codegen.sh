@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every code generator `buf generate` runs besides protoc-gen-es
 # (which npm installs), at pinned versions, inside the repository:
-#   .bin/                  protoc-gen-go, protoc-gen-connect-go, protoc-gen-go-grpc
+#   .bin/                  protoc-gen-go, protoc-gen-connect-go, protoc-gen-go-grpc,
+#                          and staticcheck (the Go client's linter; scripts/test-go.sh)
 #   clients/python/.venv/  grpcio-tools (protoc with the python/pyi builtins and
 #                          the gRPC Python generator), protoc-gen-connectrpc, and
 #                          the Python client's runtime and test packages
@@ -18,6 +19,9 @@ go_generators=(
   "google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12"
   "connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.21.1"
   "google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2"
+  # Not a generator: the linter scripts/test-go.sh runs over clients/go.
+  # 0.8.x is the release line that supports Go 1.26 (go.mod's toolchain).
+  "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 )
 bin_dir="$root/.bin"
 go_stamp="$bin_dir/.installed"

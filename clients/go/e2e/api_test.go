@@ -16,11 +16,15 @@ import (
 
 	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
 	"github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1/impossibledbv1connect"
+	"github.com/impossibledb/impossibledb/clients/go/impossibledb"
 )
 
 // The suite runs every scenario twice, through each way a Go program talks
 // to ImpossibleDB: connect-go (Connect protocol over HTTP/1.1) straight to
-// the Worker, and grpc-go (gRPC over h2c) through the gRPC front door.
+// the Worker, and grpc-go (gRPC over h2c) through the gRPC front door. Most
+// scenarios use the Go client (package impossibledb, via forEachClient); a
+// few call the generated stubs directly (via forEachAPI and the api type),
+// so the raw contract stays honest too.
 const (
 	urlEnv        = "IMPOSSIBLEDB_URL"
 	grpcTargetEnv = "IMPOSSIBLEDB_GRPC_TARGET"
@@ -151,7 +155,32 @@ func ctx(t *testing.T) context.Context {
 // uniqueCollection names a collection no earlier run used, so runs against a
 // long-lived database do not see each other's documents.
 func uniqueCollection(t *testing.T, db api, purpose string) string {
-	name := fmt.Sprintf("go_%s_%s_%d", strings.ReplaceAll(db.name, "-", "_"), purpose, time.Now().UnixNano())
+	return uniqueName(t, db.name, purpose)
+}
+
+func uniqueName(t *testing.T, transport, purpose string) string {
+	name := fmt.Sprintf("go_%s_%s_%d", strings.ReplaceAll(transport, "-", "_"), purpose, time.Now().UnixNano())
 	t.Logf("collection %s", name)
 	return name
+}
+
+// forEachClient runs a scenario once per transport of the Go client
+// (package impossibledb), as subtests named like forEachAPI's.
+func forEachClient(t *testing.T, scenario func(t *testing.T, db *impossibledb.Client, transport string)) {
+	baseURL, grpcTarget := endpoints(t)
+	t.Run("connect-go", func(t *testing.T) {
+		db, err := impossibledb.NewClient(baseURL, impossibledb.WithCallTimeout(callTimeout))
+		if err != nil {
+			t.Fatalf("NewClient: %v", err)
+		}
+		scenario(t, db, "connect-go")
+	})
+	t.Run("grpc-go", func(t *testing.T) {
+		db, err := impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget), impossibledb.WithCallTimeout(callTimeout))
+		if err != nil {
+			t.Fatalf("NewClient: %v", err)
+		}
+		t.Cleanup(func() { db.Close() })
+		scenario(t, db, "grpc-go")
+	})
 }

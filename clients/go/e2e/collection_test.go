@@ -1,260 +1,233 @@
 package e2e
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 
 	"connectrpc.com/connect"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/emptypb"
-	"google.golang.org/protobuf/types/known/structpb"
 
-	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
+	"github.com/impossibledb/impossibledb/clients/go/impossibledb"
 )
 
-func mustStruct(t *testing.T, fields map[string]any) *structpb.Struct {
-	t.Helper()
-	s, err := structpb.NewStruct(fields)
-	if err != nil {
-		t.Fatalf("structpb.NewStruct: %v", err)
-	}
-	return s
+// profile is a document as a Go struct, mapped by its json tags.
+type profile struct {
+	Name    string   `json:"name"`
+	Email   string   `json:"email,omitempty"`
+	Age     int      `json:"age,omitempty"`
+	Active  bool     `json:"active"`
+	Tags    []string `json:"tags,omitempty"`
+	Address *struct {
+		City string `json:"city"`
+	} `json:"address,omitempty"`
 }
 
-func expectCode(t *testing.T, db api, err error, want connect.Code, what string) {
-	t.Helper()
-	if got := db.code(err); got != want {
-		t.Fatalf("%s: got code %v (error %v), want %v", what, got, err, want)
-	}
-}
-
-func expectData(t *testing.T, doc *v1.Document, want *structpb.Struct, what string) {
-	t.Helper()
-	if doc == nil {
-		t.Fatalf("%s: no document", what)
-	}
-	if !proto.Equal(doc.GetData(), want) {
-		t.Fatalf("%s: data = %v, want %v", what, doc.GetData(), want)
-	}
-}
-
-// TestCRUD creates, reads, replaces, patches and deletes one document, with
-// the preconditions and errors a user relies on.
+// TestCRUD creates, reads, replaces, patches and deletes one document
+// through the Go client, with preconditions, masks and the typed errors a
+// user branches on.
 func TestCRUD(t *testing.T) {
-	forEachAPI(t, func(t *testing.T, db api) {
-		ref := &v1.DocumentRef{Collection: uniqueCollection(t, db, "crud"), Id: "alice"}
-		alice := mustStruct(t, map[string]any{
-			"name":    "Alice",
-			"email":   "alice@example.com",
-			"age":     30,
-			"active":  true,
-			"tags":    []any{"admin", "beta"},
-			"address": map[string]any{"city": "Lisbon", "zip": "1100"},
-		})
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		alice := db.Collection(uniqueName(t, transport, "crud")).Doc("alice")
+		in := profile{Name: "Alice", Email: "alice@example.com", Age: 30, Active: true, Tags: []string{"admin", "beta"}}
+		in.Address = &struct {
+			City string `json:"city"`
+		}{City: "Lisbon"}
 
-		created, err := db.createDocument(ctx(t), &v1.CreateDocumentRequest{Ref: ref, Data: alice})
+		created, err := alice.Create(ctx(t), in)
 		if err != nil {
-			t.Fatalf("CreateDocument: %v", err)
+			t.Fatalf("Create: %v", err)
 		}
-		expectData(t, created.GetDocument(), alice, "CreateDocument")
-		if created.GetDocument().GetVersion() <= 0 || created.GetDocument().GetCreateTime() == nil {
-			t.Fatalf("CreateDocument: version %d, create_time %v; want a positive version and a time", created.GetDocument().GetVersion(), created.GetDocument().GetCreateTime())
+		if created.Version <= 0 || created.CreateTime.IsZero() || !created.Exists {
+			t.Fatalf("Create: version %d, create time %v; want a positive version and a time", created.Version, created.CreateTime)
 		}
-		firstVersion := created.GetDocument().GetVersion()
+		_, err = alice.Create(ctx(t), map[string]any{"name": "Mallory"})
+		var ce *connect.Error
+		if !errors.Is(err, impossibledb.ErrAlreadyExists) || !errors.As(err, &ce) || ce.Code() != connect.CodeAlreadyExists {
+			t.Fatalf("second Create: %v; want ErrAlreadyExists with a *connect.Error inside", err)
+		}
 
-		_, err = db.createDocument(ctx(t), &v1.CreateDocumentRequest{Ref: ref, Data: mustStruct(t, map[string]any{"name": "Mallory"})})
-		expectCode(t, db, err, connect.CodeAlreadyExists, "CreateDocument of an existing document")
-
-		got, err := db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: ref})
+		got, err := alice.Get(ctx(t))
 		if err != nil {
-			t.Fatalf("GetDocument: %v", err)
+			t.Fatalf("Get: %v", err)
 		}
-		expectData(t, got.GetDocument(), alice, "GetDocument after a refused second create")
-		if got.GetDocument().GetVersion() != firstVersion || got.GetDocument().GetId() != "alice" || got.GetDocument().GetCollection() != ref.Collection {
-			t.Fatalf("GetDocument: %v, want %s/alice at version %d", got.GetDocument(), ref.Collection, firstVersion)
+		var out profile
+		if err := got.DataTo(&out); err != nil {
+			t.Fatalf("DataTo: %v", err)
+		}
+		if out.Name != "Alice" || out.Age != 30 || !slices.Equal(out.Tags, in.Tags) || out.Address == nil || out.Address.City != "Lisbon" || got.Version != created.Version {
+			t.Fatalf("read back %+v at version %d; want what Create stored at version %d", out, got.Version, created.Version)
+		}
+		if only, err := alice.Get(ctx(t), "name"); err != nil || len(only.Data()) != 1 || only.Data()["name"] != "Alice" {
+			t.Fatalf("Get(name): %v, %v; want only the name", only, err)
 		}
 
-		replacement := mustStruct(t, map[string]any{"name": "Alice", "age": 31})
-		set, err := db.setDocument(ctx(t), &v1.SetDocumentRequest{
-			Ref: ref, Data: replacement,
-			Precondition: &v1.Precondition{Condition: &v1.Precondition_Version{Version: firstVersion}},
-		})
+		set, err := alice.Set(ctx(t), map[string]any{"name": "Alice", "age": 31}, impossibledb.IfVersion(created.Version))
+		if err != nil || set.Version == created.Version {
+			t.Fatalf("Set at the current version: %v (version %v); want a new version", err, set)
+		}
+		_, err = alice.Set(ctx(t), map[string]any{"name": "stale"}, impossibledb.IfVersion(created.Version))
+		if !errors.Is(err, impossibledb.ErrFailedPrecondition) {
+			t.Fatalf("Set at a stale version: %v; want ErrFailedPrecondition", err)
+		}
+
+		updated, err := alice.Update(ctx(t), map[string]any{"email": "alice@example.org"}, impossibledb.Mask("email", "age"), impossibledb.Exists(true))
 		if err != nil {
-			t.Fatalf("SetDocument at the current version: %v", err)
-		}
-		expectData(t, set.GetDocument(), replacement, "SetDocument")
-		secondVersion := set.GetDocument().GetVersion()
-		if secondVersion == firstVersion {
-			t.Fatalf("SetDocument kept version %d; every write must give a new version", firstVersion)
-		}
-
-		_, err = db.setDocument(ctx(t), &v1.SetDocumentRequest{
-			Ref: ref, Data: mustStruct(t, map[string]any{"name": "stale"}),
-			Precondition: &v1.Precondition{Condition: &v1.Precondition_Version{Version: firstVersion}},
-		})
-		expectCode(t, db, err, connect.CodeFailedPrecondition, "SetDocument at a stale version")
-
-		updated, err := db.updateDocument(ctx(t), &v1.UpdateDocumentRequest{
-			Ref: ref,
-			Patch: &v1.DocumentPatch{
-				Data:       mustStruct(t, map[string]any{"email": "alice@example.org"}),
-				UpdateMask: &v1.DocumentMask{FieldPaths: []string{"email", "age"}},
-			},
-			Precondition: &v1.Precondition{Condition: &v1.Precondition_Exists{Exists: true}},
-		})
-		if err != nil {
-			t.Fatalf("UpdateDocument: %v", err)
+			t.Fatalf("Update: %v", err)
 		}
 		// The mask names age but the patch has none, so age is removed.
-		expectData(t, updated.GetDocument(), mustStruct(t, map[string]any{"name": "Alice", "email": "alice@example.org"}), "UpdateDocument")
-
-		deleted, err := db.deleteDocument(ctx(t), &v1.DeleteDocumentRequest{Ref: ref})
-		if err != nil || !deleted.GetDeleted() {
-			t.Fatalf("DeleteDocument: %v, %v; want deleted", deleted, err)
-		}
-		_, err = db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: ref})
-		expectCode(t, db, err, connect.CodeNotFound, "GetDocument after delete")
-		again, err := db.deleteDocument(ctx(t), &v1.DeleteDocumentRequest{Ref: ref})
-		if err != nil || again.GetDeleted() {
-			t.Fatalf("second DeleteDocument: %v, %v; want deleted=false", again, err)
+		if data := updated.Data(); len(data) != 2 || data["email"] != "alice@example.org" || data["name"] != "Alice" {
+			t.Fatalf("Update under a mask gave %v; want name and the new email, age removed", data)
 		}
 
-		_, err = db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: &v1.DocumentRef{Collection: "__reserved", Id: "x"}})
-		expectCode(t, db, err, connect.CodeInvalidArgument, "GetDocument in a reserved collection name")
+		deleted, err := alice.Delete(ctx(t), impossibledb.IfVersion(updated.Version))
+		if err != nil || !deleted {
+			t.Fatalf("Delete: %v, %v; want deleted", deleted, err)
+		}
+		if _, err := alice.Get(ctx(t)); !errors.Is(err, impossibledb.ErrNotFound) {
+			t.Fatalf("Get after Delete: %v; want ErrNotFound", err)
+		}
+		if again, err := alice.Delete(ctx(t)); err != nil || again {
+			t.Fatalf("second Delete: %v, %v; want false, nil", again, err)
+		}
+		if _, err := alice.Update(ctx(t), map[string]any{"name": "ghost"}); !errors.Is(err, impossibledb.ErrNotFound) {
+			t.Fatalf("Update of a missing document: %v; want ErrNotFound", err)
+		}
+		if _, err := alice.Delete(ctx(t), impossibledb.Exists(true)); !errors.Is(err, impossibledb.ErrFailedPrecondition) {
+			t.Fatalf("Delete of a missing document that must exist: %v; want ErrFailedPrecondition", err)
+		}
 	})
 }
 
-// TestBatch writes several documents in one call, reads them back in one
-// call, and checks that one failing write reports its own code.
+// TestBadInput checks that mistakes come back as typed errors: values the
+// client refuses before sending, and requests the server refuses.
+func TestBadInput(t *testing.T) {
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		doc := db.Collection(uniqueName(t, transport, "bad")).Doc("x")
+		_, err := doc.Set(ctx(t), map[string]any{"stats": map[string]any{"mean": math.NaN()}})
+		var ve *impossibledb.ValueError
+		if !errors.As(err, &ve) || ve.Path != "stats.mean" || !errors.Is(err, impossibledb.ErrInvalidArgument) {
+			t.Fatalf("Set with a NaN: %v; want a ValueError at stats.mean matching ErrInvalidArgument", err)
+		}
+		if _, err := doc.Get(ctx(t)); !errors.Is(err, impossibledb.ErrNotFound) {
+			t.Fatalf("Get after a refused Set: %v; want ErrNotFound (nothing was sent)", err)
+		}
+		_, err = db.Collection("__reserved").Doc("x").Get(ctx(t))
+		if !errors.Is(err, impossibledb.ErrInvalidArgument) {
+			t.Fatalf("Get in a reserved collection: %v; want ErrInvalidArgument", err)
+		}
+		_, err = db.Collection(uniqueName(t, transport, "bad")).Query().StartAfter("forged").GetAll(ctx(t))
+		if !errors.Is(err, impossibledb.ErrInvalidArgument) {
+			t.Fatalf("a query from a forged page token: %v; want ErrInvalidArgument", err)
+		}
+		_, err = db.Collection(uniqueName(t, transport, "bad")).Query().Where("age", ">", 1).Aggregate(ctx(t), impossibledb.Sum("s", ""))
+		if !errors.Is(err, impossibledb.ErrInvalidArgument) {
+			t.Fatalf("a sum without a field: %v; want ErrInvalidArgument", err)
+		}
+	})
+}
+
+// TestBatch writes documents in one call, reads them back following
+// unread_refs, and checks per-write errors and the all-or-nothing batch.
 func TestBatch(t *testing.T) {
-	forEachAPI(t, func(t *testing.T, db api) {
-		collection := uniqueCollection(t, db, "batch")
-		ref := func(id string) *v1.DocumentRef { return &v1.DocumentRef{Collection: collection, Id: id} }
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		items := db.Collection(uniqueName(t, transport, "batch"))
 		const docCount = 12
-		var writes []*v1.Write
+		batch := db.Batch()
 		for i := range docCount {
-			writes = append(writes, &v1.Write{
-				Ref:       ref(fmt.Sprintf("item-%02d", i)),
-				Operation: &v1.Write_Set{Set: mustStruct(t, map[string]any{"n": i})},
-			})
+			batch.Set(items.Doc(fmt.Sprintf("item-%02d", i)), map[string]any{"n": i})
 		}
-		written, err := db.batchWriteDocuments(ctx(t), &v1.BatchWriteDocumentsRequest{Writes: writes})
-		if err != nil {
-			t.Fatalf("BatchWriteDocuments: %v", err)
+		results, err := batch.Commit(ctx(t))
+		if err != nil || len(results) != docCount {
+			t.Fatalf("Batch.Commit: %d results, %v; want %d", len(results), err, docCount)
 		}
-		if len(written.GetStatuses()) != docCount || len(written.GetResults()) != docCount {
-			t.Fatalf("BatchWriteDocuments: %d statuses and %d results, want %d of each", len(written.GetStatuses()), len(written.GetResults()), docCount)
-		}
-		for i, s := range written.GetStatuses() {
-			if s.GetCode() != 0 || written.GetResults()[i].GetVersion() <= 0 {
-				t.Fatalf("write %d: status %v, result %v; want OK with a version", i, s, written.GetResults()[i])
+		for i, r := range results {
+			if r.Err != nil || r.Version <= 0 || r.Ref.ID != fmt.Sprintf("item-%02d", i) {
+				t.Fatalf("write %d: %+v; want OK with a version, in order", i, r)
 			}
 		}
 
-		refs := []*v1.DocumentRef{ref("item-03"), ref("missing"), ref("item-11"), ref("item-00")}
-		read, err := db.batchGetDocuments(ctx(t), &v1.BatchGetDocumentsRequest{Refs: refs})
-		if err != nil {
-			t.Fatalf("BatchGetDocuments: %v", err)
+		docs, err := db.GetAll(ctx(t), items.Doc("item-03"), items.Doc("missing"), items.Doc("item-11"), items.Doc("item-00"))
+		if err != nil || len(docs) != 4 {
+			t.Fatalf("GetAll: %d documents, %v; want 4", len(docs), err)
 		}
-		wantN := map[string]float64{"item-03": 3, "item-11": 11, "item-00": 0}
-		if len(read.GetResults()) != len(refs) {
-			t.Fatalf("BatchGetDocuments: %d results, want %d", len(read.GetResults()), len(refs))
-		}
-		for i, result := range read.GetResults() {
-			id := refs[i].GetId()
-			if result.GetRef().GetId() != id {
-				t.Fatalf("result %d is for %q, want %q (request order)", i, result.GetRef().GetId(), id)
-			}
-			n, exists := wantN[id]
-			if result.GetFound() != exists {
-				t.Fatalf("%s: found = %v, want %v", id, result.GetFound(), exists)
-			}
-			if exists && result.GetDocument().GetData().GetFields()["n"].GetNumberValue() != n {
-				t.Fatalf("%s: data %v, want n=%v", id, result.GetDocument().GetData(), n)
+		for i, want := range []float64{3, -1, 11, 0} {
+			if exists := want >= 0; docs[i].Exists != exists || exists && docs[i].Data()["n"] != want {
+				t.Fatalf("GetAll result %d (%s): exists %v, data %v; want n=%v", i, docs[i].Ref.ID, docs[i].Exists, docs[i].Data(), want)
 			}
 		}
 
-		// Creating an existing document fails with its own code; the
-		// document keeps its data.
-		clash, err := db.batchWriteDocuments(ctx(t), &v1.BatchWriteDocumentsRequest{Writes: []*v1.Write{
-			{Ref: ref("item-05"), Operation: &v1.Write_Create{Create: mustStruct(t, map[string]any{"n": -1})}},
-			{Ref: ref("item-06"), Operation: &v1.Write_Delete{Delete: &emptypb.Empty{}}},
-		}})
+		// A clashing create fails on its own; the document keeps its data.
+		clash, err := db.Batch().Create(items.Doc("item-05"), map[string]any{"n": -1}).Delete(items.Doc("item-06")).Commit(ctx(t))
 		if err != nil {
-			t.Fatalf("BatchWriteDocuments with a clash: %v", err)
+			t.Fatalf("Batch.Commit with a clash: %v", err)
 		}
-		if code := connect.Code(clash.GetStatuses()[0].GetCode()); code != connect.CodeAlreadyExists {
-			t.Fatalf("create of an existing document in a batch: code %v (%q), want %v", code, clash.GetStatuses()[0].GetMessage(), connect.CodeAlreadyExists)
+		if !errors.Is(clash[0].Err, impossibledb.ErrAlreadyExists) {
+			t.Fatalf("create of an existing document in a batch: %v; want ErrAlreadyExists", clash[0].Err)
 		}
-		kept, err := db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: ref("item-05")})
-		if err != nil || kept.GetDocument().GetData().GetFields()["n"].GetNumberValue() != 5 {
+		if kept, err := items.Doc("item-05").Get(ctx(t)); err != nil || kept.Data()["n"] != float64(5) {
 			t.Fatalf("item-05 after a refused create: %v, %v; want n=5", kept, err)
 		}
-		// The delete either succeeded (another shard) or was aborted with the
-		// failing write (same shard); what is stored must say which.
-		_, err = db.getDocument(ctx(t), &v1.GetDocumentRequest{Ref: ref("item-06")})
-		switch connect.Code(clash.GetStatuses()[1].GetCode()) {
-		case 0:
-			expectCode(t, db, err, connect.CodeNotFound, "item-06 after its delete succeeded")
-		case connect.CodeAborted:
-			expectCode(t, db, err, 0, "item-06 after its delete was aborted")
-		default:
-			t.Fatalf("delete beside a failing write: status %v, want OK or ABORTED", clash.GetStatuses()[1])
+		_, err = items.Doc("item-06").Get(ctx(t))
+		switch {
+		case clash[1].Err == nil && !errors.Is(err, impossibledb.ErrNotFound):
+			t.Fatalf("item-06 after its delete succeeded: %v; want ErrNotFound", err)
+		case errors.Is(clash[1].Err, impossibledb.ErrAborted) && err != nil:
+			t.Fatalf("item-06 after its delete was aborted: %v; want it kept", err)
+		case clash[1].Err != nil && !errors.Is(clash[1].Err, impossibledb.ErrAborted):
+			t.Fatalf("delete beside a failing write: %v; want OK or ErrAborted", clash[1].Err)
+		}
+
+		// CommitAtomic: one failing precondition and nothing is applied.
+		_, err = db.Batch().
+			Set(items.Doc("item-01"), map[string]any{"n": 100}).
+			Update(items.Doc("item-02"), map[string]any{"n": 200}, impossibledb.IfVersion(results[2].Version+1000)).
+			CommitAtomic(ctx(t))
+		if !errors.Is(err, impossibledb.ErrFailedPrecondition) && !errors.Is(err, impossibledb.ErrAborted) {
+			t.Fatalf("CommitAtomic with a stale precondition: %v; want ErrFailedPrecondition or ErrAborted", err)
+		}
+		if one, err := items.Doc("item-01").Get(ctx(t)); err != nil || one.Data()["n"] != float64(1) {
+			t.Fatalf("item-01 after a refused atomic batch: %v, %v; want n=1 (nothing applied)", one, err)
+		}
+		atomic, err := db.Batch().
+			Set(items.Doc("item-01"), map[string]any{"n": 100}).
+			Update(items.Doc("item-02"), map[string]any{"n": 200}, impossibledb.IfVersion(results[2].Version)).
+			CommitAtomic(ctx(t))
+		if err != nil || len(atomic) != 2 || atomic[1].Version == results[2].Version {
+			t.Fatalf("CommitAtomic: %v, %v; want two results with new versions", atomic, err)
+		}
+		if two, err := items.Doc("item-02").Get(ctx(t)); err != nil || two.Data()["n"] != float64(200) {
+			t.Fatalf("item-02 after the atomic batch: %v, %v; want n=200", two, err)
 		}
 	})
 }
 
-// TestList pages through a collection in id order.
+// TestList walks a collection in id order through the client's iterator.
 func TestList(t *testing.T) {
-	forEachAPI(t, func(t *testing.T, db api) {
-		collection := uniqueCollection(t, db, "list")
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		fruit := db.Collection(uniqueName(t, transport, "list"))
 		ids := []string{"kiwi", "apple", "fig", "banana", "cherry", "date", "elderberry"}
-		var writes []*v1.Write
+		batch := db.Batch()
 		for _, id := range ids {
-			writes = append(writes, &v1.Write{
-				Ref:       &v1.DocumentRef{Collection: collection, Id: id},
-				Operation: &v1.Write_Create{Create: mustStruct(t, map[string]any{"fruit": id})},
-			})
+			batch.Create(fruit.Doc(id), map[string]any{"fruit": id})
 		}
-		if _, err := db.batchWriteDocuments(ctx(t), &v1.BatchWriteDocumentsRequest{Writes: writes}); err != nil {
-			t.Fatalf("BatchWriteDocuments: %v", err)
+		if _, err := batch.Commit(ctx(t)); err != nil {
+			t.Fatalf("Batch.Commit: %v", err)
 		}
-
-		const pageSize = 3
 		var listed []string
-		var pageSizes []int
-		token := ""
-		for page := 0; ; page++ {
-			if page > len(ids) {
-				t.Fatalf("listing did not end after %d pages", page)
-			}
-			res, err := db.listDocuments(ctx(t), &v1.ListDocumentsRequest{Collection: collection, PageSize: pageSize, PageToken: token})
+		for doc, err := range fruit.Documents(ctx(t)) {
 			if err != nil {
-				t.Fatalf("ListDocuments page %d: %v", page, err)
+				t.Fatalf("Documents: %v", err)
 			}
-			pageSizes = append(pageSizes, len(res.GetDocuments()))
-			for _, doc := range res.GetDocuments() {
-				if doc.GetData().GetFields()["fruit"].GetStringValue() != doc.GetId() {
-					t.Fatalf("listed %s with data %v", doc.GetId(), doc.GetData())
-				}
-				listed = append(listed, doc.GetId())
+			if doc.Data()["fruit"] != doc.Ref.ID {
+				t.Fatalf("listed %s with data %v", doc.Ref.ID, doc.Data())
 			}
-			token = res.GetNextPageToken()
-			if token == "" {
-				break
-			}
+			listed = append(listed, doc.Ref.ID)
 		}
-		want := slices.Clone(ids)
-		slices.Sort(want)
+		want := slices.Sorted(slices.Values(ids))
 		if !slices.Equal(listed, want) {
 			t.Fatalf("listed %v, want %v (every document once, in id order)", listed, want)
 		}
-		if !slices.Equal(pageSizes, []int{3, 3, 1}) {
-			t.Fatalf("page sizes %v, want [3 3 1]", pageSizes)
-		}
-
-		_, err := db.listDocuments(ctx(t), &v1.ListDocumentsRequest{Collection: collection, PageSize: pageSize, PageToken: "forged"})
-		expectCode(t, db, err, connect.CodeInvalidArgument, "ListDocuments with a forged page token")
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
+	"github.com/impossibledb/impossibledb/clients/go/impossibledb"
 )
 
 // grpcDefaultReceiveBytes is grpc-go's default limit on a received message:
@@ -86,6 +87,27 @@ func TestLargeDocumentsThroughGRPCDefaults(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(all, ",") {
 		t.Fatalf("batch gets read %v; want %v", got, all)
+	}
+
+	// The Go client's GetAll follows unread_refs itself and answers every
+	// ref in order, over the same gRPC defaults.
+	client, err := impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget), impossibledb.WithCallTimeout(callTimeout))
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	defer client.Close()
+	docs := make([]*impossibledb.DocumentRef, len(all))
+	for i, id := range all {
+		docs[i] = client.Collection(collection).Doc(id)
+	}
+	snaps, err := client.GetAll(ctx(t), docs...)
+	if err != nil || len(snaps) != len(all) {
+		t.Fatalf("GetAll of %d 1 MB documents: %d answers, %v", len(all), len(snaps), err)
+	}
+	for i, s := range snaps {
+		if s.Ref.ID != all[i] || !s.Exists || len(s.Data()["blob"].(string)) < 1_000_000 {
+			t.Fatalf("GetAll answer %d is %s (exists %v); want %s with its blob", i, s.Ref.ID, s.Exists, all[i])
+		}
 	}
 
 	// List pages end at the byte limit and the tokens walk every document once.

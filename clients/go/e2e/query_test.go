@@ -6,18 +6,16 @@ import (
 	"slices"
 	"testing"
 
-	"google.golang.org/protobuf/types/known/structpb"
-
-	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
+	"github.com/impossibledb/impossibledb/clients/go/impossibledb"
 )
 
-// user is one document of the query scenario, kept as plain data so the
-// expected answer is computed from the same definition the server stores.
+// user is one document of the query scenarios, kept as plain data so the
+// expected answers are computed from the same definition the server stores.
 type user struct {
 	id       string
-	lastName string
-	age      int
-	status   string
+	LastName string `json:"lastName"`
+	Age      int    `json:"age"`
+	Status   string `json:"status"`
 }
 
 func queryUsers() []user {
@@ -29,38 +27,45 @@ func queryUsers() []user {
 			status = "inactive"
 		}
 		// Last names run against ids, so sorting by lastName is not id order.
-		users = append(users, user{id: fmt.Sprintf("u%02d", i), lastName: fmt.Sprintf("Name%02d", userCount-1-i), age: 15 + i, status: status})
+		users = append(users, user{id: fmt.Sprintf("u%02d", i), LastName: fmt.Sprintf("Name%02d", userCount-1-i), Age: 15 + i, Status: status})
 	}
 	return users
 }
 
-func fieldFilter(field string, op v1.FieldFilter_Operator, value *structpb.Value) *v1.Filter {
-	return &v1.Filter{FilterType: &v1.Filter_FieldFilter{FieldFilter: &v1.FieldFilter{Field: field, Op: op, Value: value}}}
+func storeUsers(t *testing.T, db *impossibledb.Client, collection *impossibledb.CollectionRef) []user {
+	users := queryUsers()
+	batch := db.Batch()
+	for _, u := range users {
+		batch.Set(collection.Doc(u.id), u)
+	}
+	results, err := batch.Commit(ctx(t))
+	if err != nil {
+		t.Fatalf("Batch.Commit: %v", err)
+	}
+	for _, r := range results {
+		if r.Err != nil {
+			t.Fatalf("storing %s: %v", r.Ref.ID, r.Err)
+		}
+	}
+	return users
 }
 
 // TestQuery runs the seed document's query: age > 21 and status == active,
-// sorted by lastName, skipping 20 and returning at most 10, a page at a time.
+// sorted by lastName, skipping 20 and returning at most 10, walking pages
+// of 4 and resuming from a page token.
 func TestQuery(t *testing.T) {
-	forEachAPI(t, func(t *testing.T, db api) {
-		collection := uniqueCollection(t, db, "query")
-		users := queryUsers()
-		var writes []*v1.Write
-		for _, u := range users {
-			data := mustStruct(t, map[string]any{"lastName": u.lastName, "age": u.age, "status": u.status})
-			writes = append(writes, &v1.Write{Ref: &v1.DocumentRef{Collection: collection, Id: u.id}, Operation: &v1.Write_Set{Set: data}})
-		}
-		if _, err := db.batchWriteDocuments(ctx(t), &v1.BatchWriteDocumentsRequest{Writes: writes}); err != nil {
-			t.Fatalf("BatchWriteDocuments: %v", err)
-		}
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		collection := db.Collection(uniqueName(t, transport, "query"))
+		users := storeUsers(t, db, collection)
 
 		const offset, limit = 20, 10
 		var matching []user
 		for _, u := range users {
-			if u.age > 21 && u.status == "active" {
+			if u.Age > 21 && u.Status == "active" {
 				matching = append(matching, u)
 			}
 		}
-		slices.SortFunc(matching, func(a, b user) int { return cmp.Compare(a.lastName, b.lastName) })
+		slices.SortFunc(matching, func(a, b user) int { return cmp.Compare(a.LastName, b.LastName) })
 		var want []string
 		for _, u := range matching[offset:min(offset+limit, len(matching))] {
 			want = append(want, u.id)
@@ -69,43 +74,126 @@ func TestQuery(t *testing.T) {
 			t.Fatalf("the scenario's data must make the limit bite: %d matches after the offset", len(want))
 		}
 
-		query := &v1.Query{
-			Collection: collection,
-			Where: &v1.Filter{FilterType: &v1.Filter_CompositeFilter{CompositeFilter: &v1.CompositeFilter{
-				Op: v1.CompositeFilter_OPERATOR_AND,
-				Filters: []*v1.Filter{
-					fieldFilter("age", v1.FieldFilter_OPERATOR_GREATER_THAN, structpb.NewNumberValue(21)),
-					fieldFilter("status", v1.FieldFilter_OPERATOR_EQUAL, structpb.NewStringValue("active")),
-				},
-			}}},
-			OrderBy: []*v1.Order{{Field: "lastName", Direction: v1.Order_DIRECTION_ASCENDING}},
-			Limit:   limit,
-			Offset:  offset,
-		}
-		const pageSize = 4
+		query := collection.Query().
+			Where("age", ">", 21).
+			Where("status", "==", "active").
+			OrderBy("lastName", impossibledb.Asc).
+			Limit(limit).
+			Offset(offset).
+			PageSize(4)
 		var got []string
-		token := ""
-		for page := 0; ; page++ {
-			if page > limit {
-				t.Fatalf("query did not end after %d pages", page)
-			}
-			res, err := db.runQuery(ctx(t), &v1.RunQueryRequest{Query: query, PageSize: pageSize, PageToken: token})
+		var pageSizes []int
+		firstToken := ""
+		for page, err := range query.Pages(ctx(t)) {
 			if err != nil {
-				t.Fatalf("RunQuery page %d: %v", page, err)
+				t.Fatalf("Pages: %v", err)
 			}
-			if len(res.GetDocuments()) > pageSize {
-				t.Fatalf("page %d has %d documents, more than page_size %d", page, len(res.GetDocuments()), pageSize)
+			pageSizes = append(pageSizes, len(page.Documents))
+			for _, doc := range page.Documents {
+				var u user
+				if err := doc.DataTo(&u); err != nil || u.Age <= 21 || u.Status != "active" {
+					t.Fatalf("matched %s: %+v, %v; want an active user over 21", doc.Ref.ID, u, err)
+				}
+				got = append(got, doc.Ref.ID)
 			}
-			for _, doc := range res.GetDocuments() {
-				got = append(got, doc.GetId())
+			if firstToken == "" {
+				firstToken = page.NextPageToken
 			}
-			token = res.GetNextPageToken()
-			if token == "" {
+		}
+		if !slices.Equal(got, want) || !slices.Equal(pageSizes, []int{4, 4, 2}) {
+			t.Fatalf("query pages %v held %v, want pages [4 4 2] holding %v", pageSizes, got, want)
+		}
+
+		// Documents iterates the same results; StartAfter resumes after the first page.
+		all, err := query.GetAll(ctx(t))
+		if err != nil || len(all) != limit {
+			t.Fatalf("GetAll: %d documents, %v; want %d", len(all), err, limit)
+		}
+		rest, err := query.StartAfter(firstToken).GetAll(ctx(t))
+		if err != nil {
+			t.Fatalf("StartAfter: %v", err)
+		}
+		var restIDs []string
+		for _, d := range rest {
+			restIDs = append(restIDs, d.Ref.ID)
+		}
+		if !slices.Equal(restIDs, want[4:]) {
+			t.Fatalf("StartAfter(first page's token) gave %v, want %v", restIDs, want[4:])
+		}
+
+		// Breaking out of the loop stops the iteration.
+		seen := 0
+		for _, err := range query.Documents(ctx(t)) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seen++; seen == 3 {
 				break
 			}
 		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("RunQuery returned %v, want %v", got, want)
+
+		// Select returns only the named fields.
+		picked, err := collection.Query().Where("age", "==", 30).Select("age").GetAll(ctx(t))
+		if err != nil || len(picked) != 1 || len(picked[0].Data()) != 1 || picked[0].Data()["age"] != float64(30) {
+			t.Fatalf("Select(age): %v, %v; want one document with only its age", picked, err)
+		}
+		// in, and a descending order.
+		in, err := collection.Query().Where("age", "in", []int{16, 17, 18}).OrderBy("age", impossibledb.Desc).GetAll(ctx(t))
+		if err != nil || len(in) != 3 || in[0].Ref.ID != "u03" || in[2].Ref.ID != "u01" {
+			t.Fatalf("age in [16 17 18] by age descending: %v, %v; want u03 u02 u01", in, err)
+		}
+	})
+}
+
+// TestAggregations counts, sums and averages the users, whole and grouped
+// by status, and checks each against the data.
+func TestAggregations(t *testing.T) {
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		collection := db.Collection(uniqueName(t, transport, "aggregate"))
+		users := storeUsers(t, db, collection)
+		type stats struct {
+			count, sum float64
+			minAge     float64
+			maxAge     float64
+		}
+		byStatus := map[string]*stats{}
+		var over21 float64
+		for _, u := range users {
+			s := byStatus[u.Status]
+			if s == nil {
+				s = &stats{minAge: 1e9}
+				byStatus[u.Status] = s
+			}
+			s.count++
+			s.sum += float64(u.Age)
+			s.minAge = min(s.minAge, float64(u.Age))
+			s.maxAge = max(s.maxAge, float64(u.Age))
+			if u.Age > 21 {
+				over21++
+			}
+		}
+
+		n, err := collection.Query().Where("age", ">", 21).Count(ctx(t))
+		if err != nil || float64(n) != over21 {
+			t.Fatalf("Count of age > 21: %d, %v; want %v", n, err, over21)
+		}
+		groups, err := collection.Query().GroupBy("status").Aggregate(ctx(t),
+			impossibledb.Count("n"), impossibledb.Sum("total", "age"), impossibledb.Avg("mean", "age"),
+			impossibledb.Min("youngest", "age"), impossibledb.Max("oldest", "age"))
+		if err != nil || len(groups) != 2 {
+			t.Fatalf("Aggregate by status: %v, %v; want two groups", groups, err)
+		}
+		for i, status := range []string{"active", "inactive"} {
+			g, s := groups[i], byStatus[status]
+			if len(g.Key) != 1 || g.Key[0] != status {
+				t.Fatalf("group %d has key %v, want [%s] (groups ordered by key)", i, g.Key, status)
+			}
+			want := map[string]any{"n": s.count, "total": s.sum, "mean": s.sum / s.count, "youngest": s.minAge, "oldest": s.maxAge}
+			for alias, v := range want {
+				if g.Results[alias] != v {
+					t.Fatalf("%s: %s = %v, want %v (all results %v)", status, alias, g.Results[alias], v, g.Results)
+				}
+			}
 		}
 	})
 }

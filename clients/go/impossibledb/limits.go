@@ -1,0 +1,61 @@
+package impossibledb
+
+import (
+	"fmt"
+	"time"
+)
+
+// The client's limits and defaults, each with its unit in its name. The
+// server's limits the client must respect are repeated here under the
+// server's names.
+const (
+	// CallTimeoutDefault is the deadline of one call (all its attempts)
+	// when the caller's context has none; change it with WithCallTimeout.
+	CallTimeoutDefault = 10 * time.Second
+	// CallAttemptsMaxDefault is how often an idempotent call is tried, the
+	// first attempt included; change it with WithRetry.
+	CallAttemptsMaxDefault = 4
+	// BackoffInitialDefault is the ceiling of the wait before the second
+	// attempt; it doubles for each attempt after.
+	BackoffInitialDefault = 100 * time.Millisecond
+	// BackoffMaxDefault is the largest ceiling of a wait between attempts.
+	BackoffMaxDefault = 2 * time.Second
+	// TransactionAttemptsMaxDefault is how often RunTransaction runs its
+	// function when commits abort, the first run included.
+	TransactionAttemptsMaxDefault = 5
+	// WritesPerCallMax is the most writes one batch, batch commit or
+	// transaction commit may carry (the server's limit).
+	WritesPerCallMax = 500
+	// RefsPerCallMax is the most documents one BatchGetDocuments or
+	// transactional GetDocuments call may name (the server's limit); GetAll
+	// splits longer lists into calls of this size.
+	RefsPerCallMax = 500
+	// PageSizeMax is the server's largest page of ListDocuments and
+	// RunQuery; iterators ask for pages this big unless told otherwise.
+	PageSizeMax = 1000
+	// PagesPerIterationMax is how many pages one iterator reads before it
+	// stops with an error, so a server that never ends a listing cannot
+	// keep a loop running for ever.
+	PagesPerIterationMax = 100_000
+	// ValueDepthMax is the deepest nesting of maps, slices and structs the
+	// client walks when it converts a value; deeper values (and pointer
+	// cycles) are refused. The server's own limit (20) is smaller and
+	// answers INVALID_ARGUMENT for what lies between.
+	ValueDepthMax = 64
+	// SafeIntegerMax is the largest integer every client reads back exactly
+	// (2^53 − 1): numbers travel as IEEE-754 doubles.
+	SafeIntegerMax = 1<<53 - 1
+)
+
+func init() {
+	assertLimit(BackoffInitialDefault > 0 && BackoffInitialDefault <= BackoffMaxDefault, "the initial backoff is positive and at most the largest")
+	assertLimit(BackoffMaxDefault < CallTimeoutDefault, "a backoff fits in a call's deadline")
+	assertLimit(CallAttemptsMaxDefault >= 1 && TransactionAttemptsMaxDefault >= 1, "at least one attempt")
+	assertLimit(ValueDepthMax >= 20, "the client's depth bound leaves the server's limit (20) to the server")
+}
+
+func assertLimit(ok bool, what string) {
+	if !ok {
+		panic(fmt.Sprintf("impossibledb limits: %s", what))
+	}
+}

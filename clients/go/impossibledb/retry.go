@@ -1,0 +1,103 @@
+package impossibledb
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"connectrpc.com/connect"
+)
+
+// RetryPolicy says how often and how patiently a call is tried again. The
+// client retries only calls the contract marks free of side effects (reads
+// and queries), and only on UNAVAILABLE and RESOURCE_EXHAUSTED: a write
+// that failed in transit may have been applied, so writes are never retried
+// by the client. RunTransaction uses the same backoff between its runs.
+type RetryPolicy struct {
+	// AttemptsMax is how often a call is tried, the first attempt included;
+	// 1 turns retries off. Zero means CallAttemptsMaxDefault.
+	AttemptsMax int
+	// InitialBackoff is the ceiling of the wait before the second attempt;
+	// it doubles per attempt. Zero means BackoffInitialDefault.
+	InitialBackoff time.Duration
+	// MaxBackoff is the largest ceiling. Zero means BackoffMaxDefault.
+	MaxBackoff time.Duration
+	// Random returns uniform numbers in [0, 1); math/rand/v2's Float64 when
+	// nil. Tests pass a fixed source to make waits predictable.
+	Random func() float64
+}
+
+// withDefaults fills in zero fields and checks the result.
+func (p RetryPolicy) withDefaults() (RetryPolicy, error) {
+	if p.AttemptsMax == 0 {
+		p.AttemptsMax = CallAttemptsMaxDefault
+	}
+	if p.InitialBackoff == 0 {
+		p.InitialBackoff = BackoffInitialDefault
+	}
+	if p.MaxBackoff == 0 {
+		p.MaxBackoff = max(BackoffMaxDefault, p.InitialBackoff)
+	}
+	if p.Random == nil {
+		p.Random = rand.Float64
+	}
+	if p.AttemptsMax < 1 {
+		return p, fmt.Errorf("impossibledb: RetryPolicy.AttemptsMax must be at least 1, got %d", p.AttemptsMax)
+	}
+	if p.InitialBackoff < 0 || p.MaxBackoff < p.InitialBackoff {
+		return p, fmt.Errorf("impossibledb: RetryPolicy needs 0 <= InitialBackoff <= MaxBackoff, got %v and %v", p.InitialBackoff, p.MaxBackoff)
+	}
+	return p, nil
+}
+
+// Backoff is how long to wait after failed attempt number attempt (1 for the
+// first): "full jitter", uniform in [0, min(MaxBackoff, InitialBackoff ×
+// 2^(attempt−1))), so that clients that failed together do not retry
+// together. The policy must have its defaults filled in.
+func (p RetryPolicy) Backoff(attempt int) time.Duration {
+	ceiling := p.InitialBackoff
+	for i := 1; i < attempt && ceiling < p.MaxBackoff; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, p.MaxBackoff)
+	return time.Duration(p.Random() * float64(ceiling))
+}
+
+// isTransient reports the codes that say "try again later": the server was
+// briefly unreachable (UNAVAILABLE) or overloaded (RESOURCE_EXHAUSTED).
+func isTransient(code connect.Code) bool {
+	return code == connect.CodeUnavailable || code == connect.CodeResourceExhausted
+}
+
+// sleep waits d, or less when ctx ends (then it returns ctx's error).
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// retrying wraps an idempotent call: it tries again after transient codes,
+// up to p.AttemptsMax attempts, waiting Backoff between them, and gives up
+// early when ctx ends (returning the last call's error).
+func retrying[Req, Res any](p RetryPolicy, call unary[Req, Res]) unary[Req, Res] {
+	return func(ctx context.Context, req *Req) (*Res, error) {
+		for attempt := 1; ; attempt++ {
+			res, err := call(ctx, req)
+			if err == nil || attempt >= p.AttemptsMax || !isTransient(asConnectError(err).Code()) {
+				return res, err
+			}
+			if sleep(ctx, p.Backoff(attempt)) != nil {
+				return nil, err
+			}
+		}
+	}
+}

@@ -1,0 +1,271 @@
+package impossibledb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/durationpb"
+
+	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
+)
+
+// Transaction is one run of a RunTransaction function: reads are made now
+// and recorded with the versions they saw; writes are buffered and sent
+// together at Commit, which applies them all only if nothing read has
+// changed since, and otherwise answers ABORTED (RunTransaction then runs
+// the function again).
+//
+// Every version read is sent back at Commit: a document read twice that
+// changed in between goes in at both versions, so the server aborts (the
+// writes may depend on the first value). Keeping only the last version
+// would let a write computed from the first overwrite the change unseen.
+//
+// A Transaction is not safe for concurrent use, and must not be used after
+// its function returns.
+type Transaction struct {
+	client   *Client
+	options  TransactionOptions
+	id       string
+	reads    []*v1.ReadVersion
+	readSeen map[readKey]bool
+	writes   []*v1.Write
+	err      error
+	// ended is set when the function has returned: later calls fail
+	// instead of buffering writes that no commit will send.
+	ended bool
+}
+
+type readKey struct {
+	collection, id string
+	version        int64
+}
+
+// TransactionOptions are RunTransaction's options; zero values are defaults.
+type TransactionOptions struct {
+	// ReadOnly: the function only reads; writes are refused.
+	ReadOnly bool
+	// Timeout is how long one run may stay open, up to 60 s (the server's
+	// default and largest).
+	Timeout time.Duration
+	// AttemptsMax is how often the function runs when commits abort, the
+	// first run included; TransactionAttemptsMaxDefault when 0.
+	AttemptsMax int
+}
+
+// RunTransaction runs fn in a transaction and commits what it wrote. When
+// the commit (or a read) answers ABORTED, because something it read changed,
+// it waits a backoff (the client's RetryPolicy) and runs fn again from the
+// start in a new transaction, up to AttemptsMax runs; then it returns the
+// last ErrAborted. fn must be free of side effects other than its
+// transaction's writes, since it may run several times. When fn returns an
+// error, the transaction is rolled back and that error returned; it is
+// retried only if it is ErrAborted (a read inside fn that aborted).
+// ctx bounds the whole, its runs and its backoffs; when it ends during a
+// backoff the error matches both ctx's error and ErrAborted.
+func (c *Client) RunTransaction(ctx context.Context, fn func(tx *Transaction) error, opts ...TransactionOptions) error {
+	var options TransactionOptions
+	if len(opts) > 0 {
+		options = opts[0]
+	}
+	attemptsMax := options.AttemptsMax
+	if attemptsMax == 0 {
+		attemptsMax = TransactionAttemptsMaxDefault
+	}
+	previous := ""
+	for attempt := 1; ; attempt++ {
+		tx := &Transaction{client: c, options: options, readSeen: map[readKey]bool{}}
+		err := tx.run(ctx, fn, previous)
+		if err == nil || !errors.Is(err, ErrAborted) {
+			return err
+		}
+		if attempt >= attemptsMax {
+			return fmt.Errorf("RunTransaction gave up after %d runs (AttemptsMax): %w", attempt, err)
+		}
+		previous = tx.id
+		if sleep(ctx, c.retry.Backoff(attempt)) != nil {
+			return fmt.Errorf("RunTransaction stopped after %d runs (%w): %w", attempt, ctx.Err(), err)
+		}
+	}
+}
+
+func (tx *Transaction) run(ctx context.Context, fn func(*Transaction) error, retryOf string) error {
+	if err := tx.begin(ctx, retryOf); err != nil {
+		return err
+	}
+	defer func() {
+		tx.ended = true
+		if p := recover(); p != nil {
+			tx.rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		tx.rollback()
+		return err
+	}
+	if tx.err != nil {
+		tx.rollback()
+		return tx.err
+	}
+	_, err := tx.client.rpc.commit(ctx, &v1.CommitRequest{Transaction: tx.id, Writes: tx.writes, Reads: tx.reads})
+	return wrapError("Commit", err)
+}
+
+// rollback abandons the transaction on the server, best effort: an
+// uncommitted transaction expires at its deadline anyway.
+func (tx *Transaction) rollback() {
+	ctx, cancel := context.WithTimeout(context.Background(), CallTimeoutDefault)
+	defer cancel()
+	_, _ = tx.client.rpc.rollback(ctx, &v1.RollbackRequest{Transaction: tx.id})
+}
+
+func (tx *Transaction) begin(ctx context.Context, retryOf string) error {
+	req := &v1.BeginTransactionRequest{Options: &v1.TransactionOptions{ReadOnly: tx.options.ReadOnly}}
+	if tx.options.Timeout > 0 {
+		req.Options.Timeout = durationpb.New(tx.options.Timeout)
+	}
+	markRetryOf(req, retryOf)
+	res, err := tx.client.rpc.beginTransaction(ctx, req)
+	if err != nil {
+		return wrapError("BeginTransaction", err)
+	}
+	tx.id = res.GetTransaction()
+	return nil
+}
+
+// markRetryOf is the hook for telling the server that a transaction retries
+// an aborted one (retryOf is that one's id; empty on a first run), so that
+// the retry keeps the first attempt's priority. The contract on this branch
+// has no such field. The `tx` branch adds TransactionOptions.retry_of
+// (field 3); once it is merged and the stubs regenerated, this becomes
+// `req.Options.RetryOf = retryOf` (RunTransaction already passes the id).
+func markRetryOf(req *v1.BeginTransactionRequest, retryOf string) {
+	_, _ = req, retryOf
+}
+
+// Get reads a document inside the transaction and records the version read.
+// A missing document is a snapshot with Exists false (its absence is
+// recorded too: a commit after someone creates it aborts).
+func (tx *Transaction) Get(ctx context.Context, doc *DocumentRef) (*DocumentSnapshot, error) {
+	docs, err := tx.GetAll(ctx, doc)
+	if err != nil {
+		return nil, err
+	}
+	return docs[0], nil
+}
+
+// GetAll reads documents inside the transaction, one snapshot per ref in
+// order, following unread_refs as Client.GetAll does, and records every
+// version read.
+func (tx *Transaction) GetAll(ctx context.Context, docs ...*DocumentRef) ([]*DocumentSnapshot, error) {
+	if tx.ended {
+		return nil, endedError("Transaction.GetAll")
+	}
+	out := make([]*DocumentSnapshot, 0, len(docs))
+	for start := 0; start < len(docs); start += RefsPerCallMax {
+		chunk := refsProto(docs[start:min(start+RefsPerCallMax, len(docs))])
+		err := followUnread(chunk, func(refs []*v1.DocumentRef) (int, []*v1.DocumentRef, error) {
+			res, err := tx.client.rpc.getDocuments(ctx, &v1.GetDocumentsRequest{Transaction: tx.id, Refs: refs})
+			if err != nil {
+				return 0, nil, err
+			}
+			for i, r := range res.GetReads() {
+				if i >= len(refs) {
+					break // more answers than refs: followUnread reports it
+				}
+				tx.recordRead(refs[i], r.GetVersion())
+				if r.GetDocument() != nil {
+					out = append(out, tx.client.snapshot(r.GetDocument()))
+				} else {
+					out = append(out, tx.client.missing(refs[i]))
+				}
+			}
+			return len(res.GetReads()), res.GetUnreadRefs(), nil
+		})
+		if err != nil {
+			return nil, wrapError("Transaction.GetAll", err)
+		}
+	}
+	return out, nil
+}
+
+// recordRead adds (document, version) to the read set unless that exact pair
+// is in it already: a second version of the same document is added.
+func (tx *Transaction) recordRead(ref *v1.DocumentRef, version int64) {
+	key := readKey{ref.GetCollection(), ref.GetId(), version}
+	if tx.readSeen[key] {
+		return
+	}
+	tx.readSeen[key] = true
+	tx.reads = append(tx.reads, &v1.ReadVersion{Ref: ref, Version: version})
+}
+
+// ReadSet returns the (document path, version) pairs Commit will send, in
+// the order first read; version 0 stands for a document read missing.
+func (tx *Transaction) ReadSet() []ReadVersion {
+	out := make([]ReadVersion, len(tx.reads))
+	for i, r := range tx.reads {
+		out[i] = ReadVersion{Path: r.GetRef().GetCollection() + "/" + r.GetRef().GetId(), Version: r.GetVersion()}
+	}
+	return out
+}
+
+// ReadVersion is one entry of a transaction's read set.
+type ReadVersion struct {
+	// Path is "collection/id".
+	Path string
+	// Version is the version read; 0 for a document read missing.
+	Version int64
+}
+
+func (tx *Transaction) add(op string, d *DocumentRef, kind writeKind, data any, opts []WriteOption) error {
+	if tx.ended {
+		return endedError(op)
+	}
+	if tx.options.ReadOnly {
+		return invalidArgument(op, "the transaction is read-only")
+	}
+	if len(tx.writes) >= WritesPerCallMax {
+		return invalidArgument(op, "a transaction holds at most WritesPerCallMax (%d) writes", WritesPerCallMax)
+	}
+	w, err := writeProto(op, d, kind, data, opts)
+	if err != nil {
+		if tx.err == nil {
+			tx.err = err
+		}
+		return err
+	}
+	tx.writes = append(tx.writes, w)
+	return nil
+}
+
+// Set writes the document whole at commit. The error (a value that cannot
+// be stored) also fails the transaction if fn ignores it.
+func (tx *Transaction) Set(d *DocumentRef, data any, opts ...WriteOption) error {
+	return tx.add("Transaction.Set "+d.Path(), d, opSet, data, opts)
+}
+
+// Create creates the document at commit; the commit fails with
+// ErrAlreadyExists if it exists.
+func (tx *Transaction) Create(d *DocumentRef, data any, opts ...WriteOption) error {
+	return tx.add("Transaction.Create "+d.Path(), d, opCreate, data, opts)
+}
+
+// Update changes fields of an existing document at commit (see
+// DocumentRef.Update).
+func (tx *Transaction) Update(d *DocumentRef, patch any, opts ...WriteOption) error {
+	return tx.add("Transaction.Update "+d.Path(), d, opUpdate, patch, opts)
+}
+
+// Delete deletes the document at commit.
+func (tx *Transaction) Delete(d *DocumentRef, opts ...WriteOption) error {
+	return tx.add("Transaction.Delete "+d.Path(), d, opDelete, nil, opts)
+}
+
+// endedError is the answer to a Transaction used after its function returned.
+func endedError(op string) error {
+	return &Error{Op: op, Cause: connect.NewError(connect.CodeFailedPrecondition, errors.New("the transaction's function has returned; use the Transaction only inside it"))}
+}

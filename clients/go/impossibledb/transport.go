@@ -1,0 +1,134 @@
+package impossibledb
+
+import (
+	"context"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+
+	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
+	"github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1/impossibledbv1connect"
+)
+
+// unary is one RPC as a plain function, so the client is written once over
+// both transports.
+type unary[Req, Res any] func(context.Context, *Req) (*Res, error)
+
+// rpcs are the calls the client makes: the generated connect-go or grpc-go
+// stubs adapted to unary, then wrapped with deadlines and retries.
+type rpcs struct {
+	getDocument         unary[v1.GetDocumentRequest, v1.GetDocumentResponse]
+	batchGetDocuments   unary[v1.BatchGetDocumentsRequest, v1.BatchGetDocumentsResponse]
+	listDocuments       unary[v1.ListDocumentsRequest, v1.ListDocumentsResponse]
+	createDocument      unary[v1.CreateDocumentRequest, v1.CreateDocumentResponse]
+	setDocument         unary[v1.SetDocumentRequest, v1.SetDocumentResponse]
+	updateDocument      unary[v1.UpdateDocumentRequest, v1.UpdateDocumentResponse]
+	deleteDocument      unary[v1.DeleteDocumentRequest, v1.DeleteDocumentResponse]
+	batchWriteDocuments unary[v1.BatchWriteDocumentsRequest, v1.BatchWriteDocumentsResponse]
+	runQuery            unary[v1.RunQueryRequest, v1.RunQueryResponse]
+	runAggregationQuery unary[v1.RunAggregationQueryRequest, v1.RunAggregationQueryResponse]
+	beginTransaction    unary[v1.BeginTransactionRequest, v1.BeginTransactionResponse]
+	getDocuments        unary[v1.GetDocumentsRequest, v1.GetDocumentsResponse]
+	commit              unary[v1.CommitRequest, v1.CommitResponse]
+	rollback            unary[v1.RollbackRequest, v1.RollbackResponse]
+	commitBatch         unary[v1.CommitBatchRequest, v1.CommitBatchResponse]
+}
+
+func fromConnect[Req, Res any](call func(context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) unary[Req, Res] {
+	return func(ctx context.Context, req *Req) (*Res, error) {
+		res, err := call(ctx, connect.NewRequest(req))
+		if err != nil {
+			return nil, err
+		}
+		return res.Msg, nil
+	}
+}
+
+func fromGRPC[Req, Res any](call func(context.Context, *Req, ...grpc.CallOption) (*Res, error)) unary[Req, Res] {
+	return func(ctx context.Context, req *Req) (*Res, error) { return call(ctx, req) }
+}
+
+// connectRPCs speaks the Connect protocol (binary Protobuf) to the Worker.
+func connectRPCs(httpClient connect.HTTPClient, baseURL string, opts ...connect.ClientOption) rpcs {
+	collections := impossibledbv1connect.NewCollectionServiceClient(httpClient, baseURL, opts...)
+	queries := impossibledbv1connect.NewQueryServiceClient(httpClient, baseURL, opts...)
+	transactions := impossibledbv1connect.NewTransactionServiceClient(httpClient, baseURL, opts...)
+	return rpcs{
+		getDocument:         fromConnect(collections.GetDocument),
+		batchGetDocuments:   fromConnect(collections.BatchGetDocuments),
+		listDocuments:       fromConnect(collections.ListDocuments),
+		createDocument:      fromConnect(collections.CreateDocument),
+		setDocument:         fromConnect(collections.SetDocument),
+		updateDocument:      fromConnect(collections.UpdateDocument),
+		deleteDocument:      fromConnect(collections.DeleteDocument),
+		batchWriteDocuments: fromConnect(collections.BatchWriteDocuments),
+		runQuery:            fromConnect(queries.RunQuery),
+		runAggregationQuery: fromConnect(queries.RunAggregationQuery),
+		beginTransaction:    fromConnect(transactions.BeginTransaction),
+		getDocuments:        fromConnect(transactions.GetDocuments),
+		commit:              fromConnect(transactions.Commit),
+		rollback:            fromConnect(transactions.Rollback),
+		commitBatch:         fromConnect(transactions.CommitBatch),
+	}
+}
+
+// grpcRPCs speaks gRPC over a connection (the front door, or any
+// grpc.ClientConnInterface).
+func grpcRPCs(conn grpc.ClientConnInterface) rpcs {
+	collections := v1.NewCollectionServiceClient(conn)
+	queries := v1.NewQueryServiceClient(conn)
+	transactions := v1.NewTransactionServiceClient(conn)
+	return rpcs{
+		getDocument:         fromGRPC(collections.GetDocument),
+		batchGetDocuments:   fromGRPC(collections.BatchGetDocuments),
+		listDocuments:       fromGRPC(collections.ListDocuments),
+		createDocument:      fromGRPC(collections.CreateDocument),
+		setDocument:         fromGRPC(collections.SetDocument),
+		updateDocument:      fromGRPC(collections.UpdateDocument),
+		deleteDocument:      fromGRPC(collections.DeleteDocument),
+		batchWriteDocuments: fromGRPC(collections.BatchWriteDocuments),
+		runQuery:            fromGRPC(queries.RunQuery),
+		runAggregationQuery: fromGRPC(queries.RunAggregationQuery),
+		beginTransaction:    fromGRPC(transactions.BeginTransaction),
+		getDocuments:        fromGRPC(transactions.GetDocuments),
+		commit:              fromGRPC(transactions.Commit),
+		rollback:            fromGRPC(transactions.Rollback),
+		commitBatch:         fromGRPC(transactions.CommitBatch),
+	}
+}
+
+// withDeadline gives a call timeout as its deadline when ctx has none.
+func withDeadline[Req, Res any](timeout time.Duration, call unary[Req, Res]) unary[Req, Res] {
+	return func(ctx context.Context, req *Req) (*Res, error) {
+		if _, ok := ctx.Deadline(); !ok && timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, timeout)
+			defer cancel()
+		}
+		return call(ctx, req)
+	}
+}
+
+// wrap adds deadlines to every call and retries to the calls the contract
+// marks NO_SIDE_EFFECTS (reads and queries). The deadline covers all the
+// attempts of a call.
+func (r rpcs) wrap(timeout time.Duration, p RetryPolicy) rpcs {
+	return rpcs{
+		getDocument:         withDeadline(timeout, retrying(p, r.getDocument)),
+		batchGetDocuments:   withDeadline(timeout, retrying(p, r.batchGetDocuments)),
+		listDocuments:       withDeadline(timeout, retrying(p, r.listDocuments)),
+		createDocument:      withDeadline(timeout, r.createDocument),
+		setDocument:         withDeadline(timeout, r.setDocument),
+		updateDocument:      withDeadline(timeout, r.updateDocument),
+		deleteDocument:      withDeadline(timeout, r.deleteDocument),
+		batchWriteDocuments: withDeadline(timeout, r.batchWriteDocuments),
+		runQuery:            withDeadline(timeout, retrying(p, r.runQuery)),
+		runAggregationQuery: withDeadline(timeout, retrying(p, r.runAggregationQuery)),
+		beginTransaction:    withDeadline(timeout, r.beginTransaction),
+		getDocuments:        withDeadline(timeout, r.getDocuments),
+		commit:              withDeadline(timeout, r.commit),
+		rollback:            withDeadline(timeout, r.rollback),
+		commitBatch:         withDeadline(timeout, r.commitBatch),
+	}
+}

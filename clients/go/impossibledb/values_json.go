@@ -1,0 +1,152 @@
+package impossibledb
+
+// How values meet encoding/json: struct tags and options, types with their
+// own MarshalJSON, and decoding documents into Go values.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// embeddedStruct is the struct an embedded field holds (through a pointer,
+// which may be nil: then there is nothing to flatten).
+func embeddedStruct(fv reflect.Value) (reflect.Value, bool) {
+	if fv.Kind() == reflect.Pointer {
+		if fv.Type().Elem().Kind() != reflect.Struct {
+			return fv, false
+		}
+		if fv.IsNil() {
+			return fv, true
+		}
+		fv = fv.Elem()
+	}
+	return fv, fv.Kind() == reflect.Struct
+}
+
+// exactIntegerText is an integer field tagged ",string" as its exact
+// decimal text: the way to store integers beyond 2^53 without loss.
+func exactIntegerText(v reflect.Value, opts string) (string, bool) {
+	if !hasOption(opts, "string") {
+		return "", false
+	}
+	switch v.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10), true
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(v.Uint(), 10), true
+	}
+	return "", false
+}
+
+// quoted applies the json ",string" option to a checked scalar, as
+// encoding/json does: a number or bool becomes its JSON text, a string its
+// JSON-quoted text; other values are left as they are (as json does).
+func quoted(v *structpb.Value) *structpb.Value {
+	switch k := v.GetKind().(type) {
+	case *structpb.Value_NumberValue:
+		return structpb.NewStringValue(strconv.FormatFloat(k.NumberValue, 'g', -1, 64))
+	case *structpb.Value_BoolValue:
+		return structpb.NewStringValue(strconv.FormatBool(k.BoolValue))
+	case *structpb.Value_StringValue:
+		return structpb.NewStringValue(strconv.Quote(k.StringValue))
+	}
+	return v
+}
+
+// encodeMarshaler converts a value through its MarshalJSON and checks the
+// JSON it produced.
+func encodeMarshaler(where string, path []segment, v reflect.Value, depth int) (*structpb.Value, error) {
+	text, err := v.Interface().(json.Marshaler).MarshalJSON()
+	if err != nil {
+		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("failed its MarshalJSON: %v", err)}
+	}
+	decoder := json.NewDecoder(bytes.NewReader(text))
+	decoder.UseNumber()
+	var decoded any
+	if err := decoder.Decode(&decoded); err != nil {
+		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("produced invalid JSON from MarshalJSON: %v", err)}
+	}
+	return encodeJSON(where, path, decoded, depth)
+}
+
+// encodeJSON converts what encoding/json decoded with UseNumber, so that big
+// integers are caught before they are rounded.
+func encodeJSON(where string, path []segment, value any, depth int) (*structpb.Value, error) {
+	switch x := value.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return encodeValue(where, path, reflect.ValueOf(n), depth)
+		}
+		f, err := x.Float64()
+		if err != nil {
+			return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is the number %s, beyond the range of doubles", x)}
+		}
+		return encodeFloat(where, path, f)
+	case map[string]any:
+		fields := make(map[string]*structpb.Value, len(x))
+		for key, item := range x {
+			v, err := encodeJSON(where, append(path[:len(path):len(path)], segment{name: key, index: -1}), item, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			fields[key] = v
+		}
+		return structpb.NewStructValue(&structpb.Struct{Fields: fields}), nil
+	case []any:
+		values := make([]*structpb.Value, len(x))
+		for i, item := range x {
+			v, err := encodeJSON(where, append(path[:len(path):len(path)], segment{index: i}), item, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			values[i] = v
+		}
+		return structpb.NewListValue(&structpb.ListValue{Values: values}), nil
+	}
+	return encodeValue(where, path, reflect.ValueOf(value), depth)
+}
+
+func hasOption(opts, want string) bool {
+	for opts != "" {
+		var opt string
+		opt, opts, _ = strings.Cut(opts, ",")
+		if opt == want {
+			return true
+		}
+	}
+	return false
+}
+
+// isEmpty is encoding/json's omitempty test.
+func isEmpty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
+// decodeInto stores a document's data into v (a pointer to a struct, a map
+// or any), as encoding/json would decode the same JSON: struct fields by
+// their `json` tags; a number into an integer field must be an integer in
+// range.
+func decodeInto(where string, data *structpb.Struct, v any) error {
+	text, err := data.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	if err := json.Unmarshal(text, v); err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	return nil
+}

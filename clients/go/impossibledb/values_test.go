@@ -1,0 +1,304 @@
+package impossibledb
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+type address struct {
+	City string `json:"city"`
+	Zip  string `json:"zip,omitempty"`
+}
+
+type Audit struct {
+	CreatedBy string `json:"createdBy"`
+}
+
+type person struct {
+	Audit             // embedded: its fields sit beside the others
+	Name     string   `json:"name"`
+	Age      int      `json:"age"`
+	Tags     []string `json:"tags"`
+	Address  *address `json:"address"`
+	Nickname string   `json:"nickname,omitempty"`
+	Secret   string   `json:"-"`
+	Score    float64
+	internal int
+}
+
+func TestEncodeStructFollowsJSONTags(t *testing.T) {
+	p := person{Audit: Audit{CreatedBy: "ops"}, Name: "Alice", Age: 30, Tags: []string{"a"}, Address: &address{City: "Lisbon"}, Secret: "s", Score: 1.5, internal: 7}
+	got, err := encodeData("users/alice", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := structpb.NewStruct(map[string]any{
+		"createdBy": "ops", "name": "Alice", "age": 30, "tags": []any{"a"},
+		"address": map[string]any{"city": "Lisbon"}, "Score": 1.5,
+	})
+	if !proto.Equal(got, want) {
+		t.Fatalf("encoded %v\nwant    %v", got, want)
+	}
+	// The same bytes encoding/json would produce, field for field.
+	viaJSON, _ := json.Marshal(p)
+	var fromJSON map[string]any
+	_ = json.Unmarshal(viaJSON, &fromJSON)
+	if !proto.Equal(got, mustStruct(t, fromJSON)) {
+		t.Fatalf("encoded %v, encoding/json gives %s", got, viaJSON)
+	}
+}
+
+func TestDataToRoundTrip(t *testing.T) {
+	in := person{Name: "Bob", Age: 41, Tags: []string{"x", "y"}, Address: &address{City: "Porto", Zip: "4000"}}
+	data, err := encodeData("users/bob", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := &DocumentSnapshot{Ref: &DocumentRef{Collection: "users", ID: "bob"}, Exists: true, data: data}
+	var out person
+	if err := snap.DataTo(&out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Name != "Bob" || out.Age != 41 || len(out.Tags) != 2 || out.Address == nil || out.Address.Zip != "4000" {
+		t.Fatalf("DataTo gave %+v", out)
+	}
+	if snap.Data()["age"] != float64(41) {
+		t.Fatalf("Data()[age] = %#v, want float64(41)", snap.Data()["age"])
+	}
+}
+
+func TestDataToRefusesFractionInIntField(t *testing.T) {
+	data := mustStruct(t, map[string]any{"age": 30.5})
+	snap := &DocumentSnapshot{Ref: &DocumentRef{Collection: "users", ID: "x"}, Exists: true, data: data}
+	var out person
+	err := snap.DataTo(&out)
+	if err == nil || !strings.Contains(err.Error(), "age") {
+		t.Fatalf("DataTo of 30.5 into an int field: %v; want an error naming the field", err)
+	}
+}
+
+func TestDataToMissingIsNotFound(t *testing.T) {
+	snap := &DocumentSnapshot{Ref: &DocumentRef{Collection: "users", ID: "x"}}
+	var out person
+	if err := snap.DataTo(&out); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("DataTo of a missing document: %v; want ErrNotFound", err)
+	}
+}
+
+func TestEncodeRefusesWhatTheWireWouldChange(t *testing.T) {
+	type withTime struct {
+		Born time.Time `json:"born"`
+	}
+	type withBytes struct {
+		Blob []byte `json:"blob"`
+	}
+	deep := map[string]any{}
+	for node, i := deep, 0; i < ValueDepthMax+1; i++ {
+		child := map[string]any{}
+		node["d"] = child
+		node = child
+	}
+	cases := []struct {
+		name     string
+		data     any
+		wantPath string
+		wantText string
+	}{
+		{"NaN in a nested map", map[string]any{"stats": map[string]any{"mean": math.NaN()}}, "stats.mean", "NaN"},
+		{"+Inf in a list", map[string]any{"xs": []any{1.0, math.Inf(1)}}, "xs[1]", "+Inf"},
+		{"int64 beyond 2^53", map[string]any{"id": int64(1) << 53}, "id", "9007199254740992"},
+		{"uint64 beyond 2^53", map[string]any{"n": uint64(math.MaxUint64)}, "n", "18446744073709551615"},
+		{"integer-valued float beyond 2^53", map[string]any{"big": 1e17}, "big", "100000000000000000"},
+		{"negative int beyond -2^53", map[string]any{"neg": -(int64(1) << 60)}, "neg", "beyond"},
+		{"time.Time in a struct", withTime{Born: time.Unix(0, 0)}, "born", "time.Time"},
+		{"[]byte", withBytes{Blob: []byte("hi")}, "blob", "base64"},
+		{"int keys", map[string]any{"m": map[int]string{1: "a"}}, "m", "int keys"},
+		{"a channel", map[string]any{"c": make(chan int)}, "c", "chan int"},
+		{"a function", map[string]any{"f": func() {}}, "f", "func()"},
+		{"complex", map[string]any{"z": complex(1, 2)}, "z", "complex128"},
+		{"invalid UTF-8", map[string]any{"s": "\xff"}, "s", "UTF-8"},
+		{"an odd key", map[string]any{"a.b": math.NaN()}, `["a.b"]`, "NaN"},
+		{"too deep", deep, "d.d.d", "ValueDepthMax"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := encodeData("users/alice", c.data)
+			var ve *ValueError
+			if !errors.As(err, &ve) {
+				t.Fatalf("encodeData: %v; want a *ValueError", err)
+			}
+			if !strings.HasPrefix(ve.Path, c.wantPath) || !strings.Contains(err.Error(), c.wantText) || !strings.HasPrefix(err.Error(), "users/alice: ") {
+				t.Fatalf("error %q (path %q); want path %q and text %q", err, ve.Path, c.wantPath, c.wantText)
+			}
+			if !errors.Is(err, ErrInvalidArgument) || Code(err) != connect.CodeInvalidArgument {
+				t.Fatalf("error %v: errors.Is(ErrInvalidArgument) = %v, Code = %v; want true, invalid_argument", err, errors.Is(err, ErrInvalidArgument), Code(err))
+			}
+		})
+	}
+}
+
+func TestEncodeAcceptsTheEdges(t *testing.T) {
+	data := map[string]any{
+		"maxSafe": int64(SafeIntegerMax), "minSafe": -int64(SafeIntegerMax), "fraction": 4503599627370495.5, "hugeFloat": 1.5e-300,
+		"small": 0.1, "nil": nil, "nilSlice": []int(nil), "emoji": "😀", "nested": []any{map[string]any{"ok": true}},
+	}
+	got, err := encodeData("t/x", data)
+	if err != nil {
+		t.Fatalf("encodeData: %v", err)
+	}
+	if got.Fields["maxSafe"].GetNumberValue() != SafeIntegerMax || got.Fields["nilSlice"].GetNullValue() != structpb.NullValue_NULL_VALUE {
+		t.Fatalf("encoded %v", got)
+	}
+}
+
+func TestEncodeRefusesNonObjects(t *testing.T) {
+	for _, data := range []any{nil, 42, "text", []any{1}} {
+		if _, err := encodeData("t/x", data); !errors.Is(err, ErrInvalidArgument) {
+			t.Fatalf("encodeData(%#v): %v; want ErrInvalidArgument", data, err)
+		}
+	}
+}
+
+// big is a type with its own JSON: its output is checked like any value.
+type big struct{ digits string }
+
+func (b big) MarshalJSON() ([]byte, error) { return []byte(b.digits), nil }
+
+func TestEncodeChecksMarshalJSONOutput(t *testing.T) {
+	if _, err := encodeData("t/x", map[string]any{"v": big{"12345678901234567890"}}); err == nil || !strings.Contains(err.Error(), `field "v"`) {
+		t.Fatalf("a MarshalJSON producing a 20-digit integer: %v; want refused naming v", err)
+	}
+	got, err := encodeData("t/x", map[string]any{"v": big{`{"a":[1,2]}`}})
+	if err != nil || len(got.Fields["v"].GetStructValue().GetFields()["a"].GetListValue().GetValues()) != 2 {
+		t.Fatalf("a MarshalJSON producing an object: %v, %v", got, err)
+	}
+}
+
+func TestWhereOperandIsChecked(t *testing.T) {
+	q := (&CollectionRef{name: "users"}).Query().Where("score", ">", math.NaN())
+	if _, err := q.GetAll(t.Context()); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "score") {
+		t.Fatalf("a NaN operand: %v; want ErrInvalidArgument naming the condition", err)
+	}
+	q = (&CollectionRef{name: "users"}).Query().Where("age", "=>", 3)
+	if _, err := q.GetAll(t.Context()); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "=>") {
+		t.Fatalf("an unknown operator: %v; want ErrInvalidArgument naming it", err)
+	}
+}
+
+func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
+	t.Helper()
+	s, err := structpb.NewStruct(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestStringOptionRoundTrips: an int64 beyond 2^53 tagged ",string" is
+// stored as its exact text and read back exactly.
+func TestStringOptionRoundTrips(t *testing.T) {
+	type account struct {
+		ID     int64 `json:"id,string"`
+		Active bool  `json:"active,string"`
+	}
+	in := account{ID: 1<<62 + 1, Active: true}
+	data, err := encodeData("accounts/a", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data.Fields["id"].GetStringValue() != "4611686018427387905" || data.Fields["active"].GetStringValue() != "true" {
+		t.Fatalf("encoded %v; want the ,string fields as text, as encoding/json writes them", data)
+	}
+	var out account
+	if err := (&DocumentSnapshot{Ref: &DocumentRef{Collection: "accounts", ID: "a"}, Exists: true, data: data}).DataTo(&out); err != nil || out != in {
+		t.Fatalf("DataTo: %+v, %v; want %+v", out, err, in)
+	}
+}
+
+// TestEmbeddedFieldsFollowJSONDominance: the outer struct's own field wins
+// over an embedded one of the same name, even when omitted; a nil embedded
+// pointer adds nothing.
+func TestEmbeddedFieldsFollowJSONDominance(t *testing.T) {
+	type Base struct {
+		Name string `json:"name"`
+		Kind string `json:"kind"`
+	}
+	type Extra struct {
+		Note string `json:"note"`
+	}
+	type doc struct {
+		Base
+		*Extra
+		Name string `json:"name,omitempty"`
+	}
+	for _, in := range []doc{{Base: Base{Name: "inner", Kind: "k"}, Name: "outer"}, {Base: Base{Name: "inner", Kind: "k"}}} {
+		got, err := encodeData("t/x", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		viaJSON, _ := json.Marshal(in)
+		var want map[string]any
+		_ = json.Unmarshal(viaJSON, &want)
+		if !proto.Equal(got, mustStruct(t, want)) {
+			t.Fatalf("encoded %v, encoding/json gives %s", got, viaJSON)
+		}
+	}
+}
+
+// TestEncodeMatchesEncodingJSON builds random documents of the kinds the
+// wire carries and checks that the client encodes each as encoding/json
+// would. The seed is printed so a failure replays.
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	random := rand.New(rand.NewPCG(seed, 0))
+	var value func(depth int) any
+	value = func(depth int) any {
+		switch k := random.IntN(8); {
+		case k == 0 || depth > 4:
+			return random.Float64()*2e6 - 1e6
+		case k == 1:
+			return random.Int64N(2*SafeIntegerMax) - SafeIntegerMax
+		case k == 2:
+			return random.IntN(2) == 0
+		case k == 3:
+			return nil
+		case k == 4:
+			return string(rune('a'+random.IntN(26))) + "é😀"
+		case k == 5:
+			list := make([]any, random.IntN(4))
+			for i := range list {
+				list[i] = value(depth + 1)
+			}
+			return list
+		default:
+			m := map[string]any{}
+			for i := range random.IntN(4) {
+				m[fmt.Sprintf("k%d.%d", depth, i)] = value(depth + 1)
+			}
+			return m
+		}
+	}
+	for range 500 {
+		doc := map[string]any{"root": value(0)}
+		got, err := encodeData("t/x", doc)
+		if err != nil {
+			t.Fatalf("seed %d: encodeData(%v): %v", seed, doc, err)
+		}
+		text, _ := json.Marshal(doc)
+		var want map[string]any
+		_ = json.Unmarshal(text, &want)
+		if !proto.Equal(got, mustStruct(t, want)) {
+			t.Fatalf("seed %d: encoded %v, encoding/json gives %s", seed, got, text)
+		}
+	}
+}
