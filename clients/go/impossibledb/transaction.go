@@ -136,14 +136,18 @@ func (tx *Transaction) begin(ctx context.Context, retryOf string) error {
 	return nil
 }
 
-// markRetryOf is the hook for telling the server that a transaction retries
-// an aborted one (retryOf is that one's id; empty on a first run), so that
-// the retry keeps the first attempt's priority. The contract on this branch
-// has no such field. The `tx` branch adds TransactionOptions.retry_of
-// (field 3); once it is merged and the stubs regenerated, this becomes
-// `req.Options.RetryOf = retryOf` (RunTransaction already passes the id).
+// markRetryOf tells the server that a transaction retries an aborted one
+// (retryOf is that one's id; empty on a first run): the retry keeps the
+// first attempt's priority and locks what it reads, so a transaction that
+// keeps losing eventually wins (TransactionOptions.retry_of).
 func markRetryOf(req *v1.BeginTransactionRequest, retryOf string) {
-	_, _ = req, retryOf
+	if retryOf == "" {
+		return
+	}
+	if req.Options == nil {
+		req.Options = &v1.TransactionOptions{}
+	}
+	req.Options.RetryOf = retryOf
 }
 
 // Get reads a document inside the transaction and records the version read.
