@@ -249,8 +249,8 @@ describe("transactions", () => {
       expect(new Set(writes.map((w) => router.shardFor("onetime", w.ref.id))).size).toBeGreaterThan(1);
       const res =
         round % 2 === 0
-          ? await tx.commitBatch({ writes })
-          : await tx.commit({ transaction: (await tx.beginTransaction({})).transaction, writes });
+          ? await tx.commitBatch({ writes, returnDocuments: true })
+          : await tx.commit({ transaction: (await tx.beginTransaction({})).transaction, writes, returnDocuments: true });
       const commitMs = ms(res.commitTime);
       const stored = await db.batchGetDocuments({ refs: writes.map((w) => w.ref) });
       for (const [i, doc] of [...res.results.map((r) => r.document!), ...stored.results.map((r) => r.document!)].entries()) {
