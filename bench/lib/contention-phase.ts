@@ -18,6 +18,12 @@ export interface ContentionSettings {
   readonly measureMs: number;
   /** Clients running audits; the rest of the mode's concurrency runs transfers. */
   readonly auditClients: number;
+  /**
+   * Clients running transfers; the rest of the concurrency when unset. 0
+   * measures audits alone, the baseline their latency under contention is
+   * compared with.
+   */
+  readonly transferClients?: number;
 }
 
 /** What one system did in the phase. */
@@ -49,7 +55,7 @@ export async function runContention(
   const tx = system.driver.tx;
   if (tx.audit === undefined) return null;
   const audit = tx.audit.bind(tx);
-  const transferClients = Math.max(1, concurrency - settings.auditClients);
+  const transferClients = settings.transferClients ?? Math.max(1, concurrency - settings.auditClients);
   const openingTotal = ACCOUNT_COUNT * OPENING_BALANCE;
   const endAt = performance.now() + settings.measureMs;
   let transfers = 0;
