@@ -222,8 +222,10 @@ def from_grpc_error(error: Any) -> ImpossibleDBError:
     code_fn = getattr(error, "code", None)
     details_fn = getattr(error, "details", None)
     code = code_fn() if callable(code_fn) else None
-    name = getattr(code, "name", "UNKNOWN")
+    # grpc.StatusCode's value is (number, name); the number is the one spelling both protocols share
+    # (grpcio says CANCELLED where Connect says canceled).
+    number = getattr(code, "value", (Unknown.grpc_code,))[0]
     message = details_fn() if callable(details_fn) else str(error)
-    mapped = error_for_code(str(name), str(message or ""))
+    mapped = error_for_code(int(number), str(message or ""))
     mapped.__cause__ = error
     return mapped
