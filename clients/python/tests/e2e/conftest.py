@@ -1,58 +1,30 @@
-"""Connects the tests to a running ImpossibleDB, through every Python client.
+"""Connects the end-to-end tests to a running ImpossibleDB, through both Python clients.
 
-Every scenario runs three times: connectrpc's async client and its sync
-client (Connect protocol, straight to the Worker at IMPOSSIBLEDB_URL), and
-grpcio (gRPC, through the front door at IMPOSSIBLEDB_GRPC_TARGET). The suite
-never skips: without both variables it stops with a usage error.
+Every scenario runs twice: through impossibledb.AsyncClient and through
+impossibledb.Client (both Connect, straight to the Worker at
+IMPOSSIBLEDB_URL). Scenarios are written once, in the async client's shape;
+the sync client is reached through SyncAsAsync, which also checks that the
+two clients have the same shape. test_raw_stubs.py and test_large_answers.py
+call the generated connectrpc and grpcio stubs directly (grpcio through the
+front door at IMPOSSIBLEDB_GRPC_TARGET). The suite never skips: without both
+variables it stops with a usage error.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
-import grpc
 import pytest
-from connectrpc.errors import ConnectError
 
-from impossibledb.v1 import (
-    collection_service_connect,
-    collection_service_pb2_grpc,
-    query_service_connect,
-    query_service_pb2_grpc,
-    transaction_service_connect,
-    transaction_service_pb2_grpc,
-)
+import impossibledb
 
 URL_ENV = "IMPOSSIBLEDB_URL"
 GRPC_TARGET_ENV = "IMPOSSIBLEDB_GRPC_TARGET"
 # Bounds every call, so a stuck server fails a test instead of hanging it.
-CALL_TIMEOUT_S = 30
-
-# Every RPC the scenarios call, by service: (connectrpc name, grpcio name).
-RPCS = {
-    "collection": [
-        ("get_document", "GetDocument"),
-        ("batch_get_documents", "BatchGetDocuments"),
-        ("list_documents", "ListDocuments"),
-        ("create_document", "CreateDocument"),
-        ("set_document", "SetDocument"),
-        ("update_document", "UpdateDocument"),
-        ("delete_document", "DeleteDocument"),
-        ("batch_write_documents", "BatchWriteDocuments"),
-    ],
-    "query": [("run_query", "RunQuery")],
-    "transaction": [
-        ("begin_transaction", "BeginTransaction"),
-        ("get_documents", "GetDocuments"),
-        ("commit", "Commit"),
-    ],
-}
-
-# Status codes by number, as WriteStatus.code carries them.
-CODE_NAMES = {status.value[0]: status.name.lower() for status in grpc.StatusCode}
+CALL_TIMEOUT_MS = 30_000
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,93 +33,117 @@ def pytest_configure(config: pytest.Config) -> None:
             f"{URL_ENV} (the Worker's Connect base URL, e.g. http://127.0.0.1:8787) and "
             f"{GRPC_TARGET_ENV} (the gRPC front door's host:port, e.g. 127.0.0.1:8788) must both be set; "
             "start the server with `npm start`, or run the suite through scripts/test-python.sh "
-            "from the end-to-end harness"
+            "from the end-to-end harness (tests/unit needs neither)"
         )
 
 
-class Api:
-    """One client flavour, with every RPC as `await db.<snake_name>(request)`."""
-
-    def __init__(self, name: str, calls: dict[str, Callable[[Any], Awaitable[Any]]], code_of: Callable[[BaseException], str]):
-        self.name = name
-        self._calls = calls
-        self._code_of = code_of
-
-    def __getattr__(self, rpc: str) -> Callable[[Any], Awaitable[Any]]:
-        try:
-            return self._calls[rpc]
-        except KeyError:
-            raise AttributeError(rpc) from None
-
-    def code(self, error: BaseException) -> str:
-        """The status code of an error a call raised, as a snake_case name."""
-        return self._code_of(error)
+# Each sync class and the async class whose shape it must have.
+TWINS: dict[type, type] = {
+    impossibledb.Client: impossibledb.AsyncClient,
+    impossibledb.Collection: impossibledb.AsyncCollection,
+    impossibledb.DocumentReference: impossibledb.AsyncDocumentReference,
+    impossibledb.Query: impossibledb.AsyncQuery,
+    impossibledb.Transaction: impossibledb.AsyncTransaction,
+    impossibledb.WriteBatch: impossibledb.AsyncWriteBatch,
+}
 
 
-def _connect_code(error: BaseException) -> str:
-    assert isinstance(error, ConnectError), f"not a ConnectError: {error!r}"
-    return error.code.value
+def finish(coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Runs a coroutine that never suspends (every await in it reaches a sync call) to its end, without an event loop.
+
+    That is what a scenario's transaction function is when the sync client
+    runs it: its awaits are SyncAsAsync calls that return at once.
+    """
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise AssertionError("a transaction function awaited something besides the sync client")
 
 
-def _grpc_code(error: BaseException) -> str:
-    assert isinstance(error, grpc.RpcError), f"not a grpc.RpcError: {error!r}"
-    return error.code().name.lower()
+class SyncAsAsync:
+    """A sync client object in the async client's shape: what the async twin awaits is awaited here too.
+
+    Methods missing from the sync twin fail the test (AttributeError), so
+    the two clients cannot drift apart in what the scenarios use.
+    """
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+        self._twin = TWINS[type(target)]
+
+    def __repr__(self) -> str:
+        return f"SyncAsAsync({self._target!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return self._target == (other._target if isinstance(other, SyncAsAsync) else other)
+
+    def __len__(self) -> int:
+        return len(self._target)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+        twin = inspect.getattr_static(self._twin, name)
+        if name == "run_transaction":
+            return self._run_transaction
+        if inspect.iscoroutinefunction(twin):
+            async def awaited(*args: Any, **kwargs: Any) -> Any:
+                return wrap(value(*unwrap(args), **unwrap_values(kwargs)))
+
+            return awaited
+        if inspect.isasyncgenfunction(twin):
+            async def iterated(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                for item in value(*unwrap(args), **unwrap_values(kwargs)):
+                    yield item
+
+            return iterated
+        return lambda *args, **kwargs: wrap(value(*unwrap(args), **unwrap_values(kwargs)))
+
+    async def _run_transaction(self, fn: Callable[[Any], Coroutine[Any, Any, Any]], **options: Any) -> Any:
+        return self._target.run_transaction(lambda tx: finish(fn(SyncAsAsync(tx))), **options)
 
 
-def _blocking(call: Callable[[Any], Any], **options: Any) -> Callable[[Any], Awaitable[Any]]:
-    # Sync clients are called directly on the test's thread: the scenario
-    # awaits nothing else meanwhile, so blocking the event loop is harmless.
-    async def invoke(request: Any) -> Any:
-        return call(request, **options)
-
-    return invoke
+def wrap(value: Any) -> Any:
+    return SyncAsAsync(value) if type(value) in TWINS else value
 
 
-async def _connect_async(stack: AsyncExitStack, url: str) -> Api:
-    clients = {
-        "collection": collection_service_connect.CollectionServiceClient,
-        "query": query_service_connect.QueryServiceClient,
-        "transaction": transaction_service_connect.TransactionServiceClient,
-    }
-    calls = {}
-    for service, client_class in clients.items():
-        client = await stack.enter_async_context(client_class(url, timeout_ms=CALL_TIMEOUT_S * 1000))
-        calls.update({snake: getattr(client, snake) for snake, _ in RPCS[service]})
-    return Api("connect-async", calls, _connect_code)
+def unwrap(values: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """Arguments as the sync client takes them: wrapped objects (document references) unwrapped, lists too."""
+    out = []
+    for value in values:
+        if isinstance(value, SyncAsAsync):
+            value = value._target
+        elif isinstance(value, list) and any(isinstance(item, SyncAsAsync) for item in value):
+            value = unwrap(value)
+        out.append(value)
+    return out
 
 
-async def _connect_sync(stack: AsyncExitStack, url: str) -> Api:
-    clients = {
-        "collection": collection_service_connect.CollectionServiceClientSync,
-        "query": query_service_connect.QueryServiceClientSync,
-        "transaction": transaction_service_connect.TransactionServiceClientSync,
-    }
-    calls = {}
-    for service, client_class in clients.items():
-        client = stack.enter_context(client_class(url, timeout_ms=CALL_TIMEOUT_S * 1000))
-        calls.update({snake: _blocking(getattr(client, snake)) for snake, _ in RPCS[service]})
-    return Api("connect-sync", calls, _connect_code)
+def unwrap_values(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return dict(zip(kwargs, unwrap(list(kwargs.values()))))
 
 
-async def _grpcio(stack: AsyncExitStack, target: str) -> Api:
-    channel = stack.enter_context(grpc.insecure_channel(target))
-    stubs = {
-        "collection": collection_service_pb2_grpc.CollectionServiceStub(channel),
-        "query": query_service_pb2_grpc.QueryServiceStub(channel),
-        "transaction": transaction_service_pb2_grpc.TransactionServiceStub(channel),
-    }
-    calls = {}
-    for service, stub in stubs.items():
-        calls.update({snake: _blocking(getattr(stub, pascal), timeout=CALL_TIMEOUT_S) for snake, pascal in RPCS[service]})
-    return Api("grpcio", calls, _grpc_code)
+@pytest.fixture(params=["async", "sync"])
+async def db(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """The client under test, in the async client's shape; `db.flavour` names which."""
+    url = os.environ[URL_ENV]
+    if request.param == "async":
+        async with impossibledb.AsyncClient(url, timeout_ms=CALL_TIMEOUT_MS) as client:
+            client.flavour = "async"  # type: ignore[attr-defined]
+            yield client
+    else:
+        with impossibledb.Client(url, timeout_ms=CALL_TIMEOUT_MS) as sync_client:
+            wrapped = SyncAsAsync(sync_client)
+            wrapped.__dict__["flavour"] = "sync"
+            yield wrapped
 
 
-@pytest.fixture(params=["connect-async", "connect-sync", "grpcio"])
-async def db(request: pytest.FixtureRequest) -> AsyncIterator[Api]:
-    async with AsyncExitStack() as stack:
-        if request.param == "connect-async":
-            yield await _connect_async(stack, os.environ[URL_ENV].rstrip("/"))
-        elif request.param == "connect-sync":
-            yield await _connect_sync(stack, os.environ[URL_ENV].rstrip("/"))
-        else:
-            yield await _grpcio(stack, os.environ[GRPC_TARGET_ENV])
+def new_client(flavour: str) -> Any:
+    """A second client of the same flavour, for a competing writer (in the async shape)."""
+    url = os.environ[URL_ENV]
+    if flavour == "async":
+        return impossibledb.AsyncClient(url, timeout_ms=CALL_TIMEOUT_MS)
+    return SyncAsAsync(impossibledb.Client(url, timeout_ms=CALL_TIMEOUT_MS))
