@@ -61,6 +61,7 @@ from .errors import (
     Unimplemented,
     Unknown,
 )
+from .grpc_transport import AsyncGrpcTransport, GrpcTransport
 from .retry import RetryPolicy
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "AsyncClient",
     "AsyncCollection",
     "AsyncDocumentReference",
+    "AsyncGrpcTransport",
     "AsyncQuery",
     "AsyncTransaction",
     "AsyncWriteBatch",
@@ -93,6 +95,7 @@ __all__ = [
     "DocumentReference",
     "DocumentSnapshot",
     "FailedPrecondition",
+    "GrpcTransport",
     "ImpossibleDBError",
     "Internal",
     "InvalidArgument",

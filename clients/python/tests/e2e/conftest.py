@@ -1,8 +1,10 @@
 """Connects the end-to-end tests to a running ImpossibleDB, through both Python clients.
 
-Every scenario runs twice: through impossibledb.AsyncClient and through
-impossibledb.Client (both Connect, straight to the Worker at
-IMPOSSIBLEDB_URL). Scenarios are written once, in the async client's shape;
+Every scenario runs four times: through impossibledb.AsyncClient and
+impossibledb.Client over Connect (straight to the Worker at
+IMPOSSIBLEDB_URL), and through both over gRPC (GrpcTransport and
+AsyncGrpcTransport, grpcio, through the front door at
+IMPOSSIBLEDB_GRPC_TARGET). Scenarios are written once, in the async client's shape;
 the sync client is reached through SyncAsAsync, which also checks that the
 two clients have the same shape. test_raw_stubs.py and test_large_answers.py
 call the generated connectrpc and grpcio stubs directly (grpcio through the
@@ -126,24 +128,32 @@ def unwrap_values(kwargs: dict[str, Any]) -> dict[str, Any]:
     return dict(zip(kwargs, unwrap(list(kwargs.values()))))
 
 
-@pytest.fixture(params=["async", "sync"])
-async def db(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
-    """The client under test, in the async client's shape; `db.flavour` names which."""
-    url = os.environ[URL_ENV]
-    if request.param == "async":
-        async with impossibledb.AsyncClient(url, timeout_ms=CALL_TIMEOUT_MS) as client:
-            client.flavour = "async"  # type: ignore[attr-defined]
-            yield client
-    else:
-        with impossibledb.Client(url, timeout_ms=CALL_TIMEOUT_MS) as sync_client:
-            wrapped = SyncAsAsync(sync_client)
-            wrapped.__dict__["flavour"] = "sync"
-            yield wrapped
+FLAVOURS = ["async", "sync", "grpc_async", "grpc_sync"]
+"""AsyncClient and Client over Connect (to the Worker), then over gRPC with grpcio (through the front door)."""
 
 
 def new_client(flavour: str) -> Any:
-    """A second client of the same flavour, for a competing writer (in the async shape)."""
+    """A client of a flavour, in the async client's shape; `.flavour` names it."""
     url = os.environ[URL_ENV]
+    target = os.environ[GRPC_TARGET_ENV]
+    client: Any
     if flavour == "async":
-        return impossibledb.AsyncClient(url, timeout_ms=CALL_TIMEOUT_MS)
-    return SyncAsAsync(impossibledb.Client(url, timeout_ms=CALL_TIMEOUT_MS))
+        client = impossibledb.AsyncClient(url, timeout_ms=CALL_TIMEOUT_MS)
+    elif flavour == "sync":
+        client = SyncAsAsync(impossibledb.Client(url, timeout_ms=CALL_TIMEOUT_MS))
+    elif flavour == "grpc_async":
+        client = impossibledb.AsyncClient(transport=impossibledb.AsyncGrpcTransport(target), timeout_ms=CALL_TIMEOUT_MS)
+    else:
+        client = SyncAsAsync(impossibledb.Client(transport=impossibledb.GrpcTransport(target), timeout_ms=CALL_TIMEOUT_MS))
+    client.__dict__["flavour"] = flavour
+    return client
+
+
+@pytest.fixture(params=FLAVOURS)
+async def db(request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """The client under test, in the async client's shape; `db.flavour` names which."""
+    client = new_client(request.param)
+    try:
+        yield client
+    finally:
+        await client.close()
