@@ -94,7 +94,8 @@ class AsyncClient:
             tx = AsyncTransaction(self._caller, TransactionState(read_only, timeout_ms, retry_of))
             try:
                 value = await fn(tx)
-                await tx.commit()
+                if tx._state.state == "open":
+                    await tx.commit()
                 return value
             except Exception as error:
                 await tx._abandon()

@@ -102,7 +102,6 @@ class Client:
         attempts_max: int = TRANSACTION_ATTEMPTS_MAX_DEFAULT,
         read_only: bool = False,
         timeout_ms: int | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> R:
         """Runs fn(tx) in a transaction and commits it; returns what fn returned.
 
@@ -111,6 +110,7 @@ class Client:
         runs fn again in a fresh transaction, up to attempts_max times; then
         raises the last Aborted. Any other error is raised at once, after a
         rollback. fn must therefore have no effects besides the transaction's.
+        fn may commit the transaction itself; otherwise it is committed here.
         """
         if type(attempts_max) is not int or attempts_max < 1:
             raise ValueError(f"attempts_max must be an int >= 1, got {attempts_max!r}")
@@ -119,14 +119,15 @@ class Client:
             tx = Transaction(self._caller, TransactionState(read_only, timeout_ms, retry_of))
             try:
                 value = fn(tx)
-                tx.commit()
+                if tx._state.state == "open":
+                    tx.commit()
                 return value
             except Exception as error:
                 tx._abandon()
                 if not isinstance(error, Aborted) or attempt >= attempts_max:
                     raise
                 retry_of = tx.id
-            sleep(backoff_ms(self.retry, attempt) / 1000)
+            time.sleep(backoff_ms(self.retry, attempt) / 1000)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
 

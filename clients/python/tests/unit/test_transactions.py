@@ -176,3 +176,12 @@ async def test_async_read_twice_aborts(aclient: impossibledb.AsyncClient, server
     with pytest.raises(impossibledb.Aborted):
         await tx.commit()
     assert len(committed_reads(server)) == 2
+
+
+def test_run_transaction_commits_once_when_fn_commits_itself(client: impossibledb.Client, server: FakeServer) -> None:
+    def fn(tx: impossibledb.Transaction) -> list[impossibledb.WriteResult]:
+        tx.set("orders/o1", {"qty": 1})
+        return tx.commit()
+
+    results = client.run_transaction(fn)
+    assert [r.id for r in results] == ["o1"] and server.count("Commit") == 1
