@@ -74,6 +74,7 @@ class TransactionState:
 
     def push(self, write: doc.Write) -> None:
         self.assert_open()
+        _wire.assert_room_for_write(self.writes, "a transaction")
         self.writes.append(write)
 
     def record(self, asked: Sequence[DocumentPath], response: ts.GetDocumentsResponse) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:

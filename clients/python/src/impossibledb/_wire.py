@@ -13,7 +13,8 @@ from typing import Any
 from google.protobuf import empty_pb2, timestamp_pb2
 
 from ._model import BatchWriteOutcome, DocumentPath, DocumentSnapshot, WriteResult
-from .errors import Internal
+from ._limits import WRITES_PER_CALL_MAX
+from .errors import Internal, InvalidArgument
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
 from .values import JsonValue, check_data, from_struct, to_struct
@@ -31,6 +32,12 @@ __all__ = [
     "update_write",
     "write_result",
 ]
+
+
+def assert_room_for_write(writes: Sequence[doc.Write], what: str) -> None:
+    """Refuses a write past WRITES_PER_CALL_MAX before anything is sent (the server would refuse the whole call)."""
+    if len(writes) >= WRITES_PER_CALL_MAX:
+        raise InvalidArgument(f"{what} holds at most WRITES_PER_CALL_MAX ({WRITES_PER_CALL_MAX}) writes; split it")
 
 
 def ref(path: DocumentPath) -> doc.DocumentRef:

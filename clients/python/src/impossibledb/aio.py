@@ -284,6 +284,7 @@ class AsyncWriteBatch:
         return _wire.batch_outcomes(self._paths, await self._caller.call("BatchWriteDocuments", request))
 
     def _push(self, write: doc.Write) -> AsyncWriteBatch:
+        _wire.assert_room_for_write(self._writes, "a batch")
         self._writes.append(write)
         self._paths.append(DocumentPath(write.ref.collection, write.ref.id))
         return self

@@ -344,6 +344,7 @@ class WriteBatch:
         return _wire.batch_outcomes(self._paths, response)
 
     def _push(self, write: doc.Write) -> WriteBatch:
+        _wire.assert_room_for_write(self._writes, "a batch")
         self._writes.append(write)
         self._paths.append(DocumentPath(write.ref.collection, write.ref.id))
         return self

@@ -82,3 +82,15 @@ def test_batch_commit_is_all_or_nothing_and_nonatomic_reports_each(client: impos
     assert [o.ok for o in outcomes] == [True, False]
     assert isinstance(outcomes[1].error, impossibledb.AlreadyExists)
     assert outcomes[0].result is not None and outcomes[0].result.version > 0
+
+
+def test_a_batch_past_the_write_limit_is_refused_before_sending(client: impossibledb.Client, server: FakeServer) -> None:
+    batch = client.batch()
+    for i in range(impossibledb.WRITES_PER_CALL_MAX):
+        batch.set(f"items/i{i}", {"n": i})
+    try:
+        batch.set("items/one-too-many", {"n": -1})
+        raise AssertionError("a batch took a write past the limit")
+    except impossibledb.InvalidArgument as error:
+        assert "WRITES_PER_CALL_MAX" in error.message
+    assert len(batch) == impossibledb.WRITES_PER_CALL_MAX and server.calls == []
