@@ -185,3 +185,34 @@ def test_run_transaction_commits_once_when_fn_commits_itself(client: impossibled
 
     results = client.run_transaction(fn)
     assert [r.id for r in results] == ["o1"] and server.count("Commit") == 1
+
+
+def test_begin_request_fills_retry_of_once_the_contract_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contract as another branch extends it (TransactionOptions.retry_of = 3), built here from a descriptor."""
+    import types
+
+    from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory
+
+    file = descriptor_pb2.FileDescriptorProto(name="retry_of_test.proto", package="retryoftest", syntax="proto3", dependency=["google/protobuf/duration.proto"])
+    options = file.message_type.add(name="TransactionOptions")
+    options.field.add(name="read_only", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_BOOL, label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    options.field.add(
+        name="timeout", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, type_name=".google.protobuf.Duration",
+        label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+    )
+    options.field.add(name="retry_of", number=3, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    request = file.message_type.add(name="BeginTransactionRequest")
+    request.field.add(
+        name="options", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, type_name=".retryoftest.TransactionOptions",
+        label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+    )
+    pool = descriptor_pool.DescriptorPool()
+    pool.AddSerializedFile(duration_pb2.DESCRIPTOR.serialized_pb)
+    pool.Add(file)
+    extended = types.SimpleNamespace(
+        TransactionOptions=message_factory.GetMessageClass(pool.FindMessageTypeByName("retryoftest.TransactionOptions")),
+        BeginTransactionRequest=message_factory.GetMessageClass(pool.FindMessageTypeByName("retryoftest.BeginTransactionRequest")),
+    )
+    monkeypatch.setattr(_txstate, "ts", extended)
+    assert _txstate.begin_request(read_only=False, timeout_ms=None, retry_of="tx-7").options.retry_of == "tx-7"  # type: ignore[attr-defined]
+    assert _txstate.begin_request(read_only=False, timeout_ms=None, retry_of=None).options.retry_of == ""  # type: ignore[attr-defined]
