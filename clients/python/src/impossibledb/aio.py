@@ -116,7 +116,11 @@ class AsyncDocumentReference(DocumentPath):
         object.__setattr__(self, "_caller", caller)
 
     async def get(self, *, select: Sequence[str] | None = None, timeout_ms: int | None = None) -> DocumentSnapshot | None:
-        """Reads the document; None when it does not exist. select: only these field paths."""
+        """Reads the document; None when it does not exist.
+
+        select: only these field paths. timeout_ms: this call's deadline,
+        retries included, instead of the client's.
+        """
         try:
             response = await self._caller.call("GetDocument", cs.GetDocumentRequest(ref=_wire.ref(self), mask=_wire.mask(select)), timeout_ms)
         except NotFound:

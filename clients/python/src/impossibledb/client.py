@@ -52,7 +52,8 @@ class Client:
     headers: sent with every call (authorization, for example).
     transport: replaces the Connect transport (tests, other protocols); deadlines and retries still apply.
 
-    Use as a context manager, or call close().
+    Use as a context manager, or call close(). One client serves one thread
+    at a time; give each thread its own (they are cheap), or use AsyncClient.
     """
 
     def __init__(
@@ -140,7 +141,11 @@ class DocumentReference(DocumentPath):
         object.__setattr__(self, "_caller", caller)
 
     def get(self, *, select: Sequence[str] | None = None, timeout_ms: int | None = None) -> DocumentSnapshot | None:
-        """Reads the document; None when it does not exist. select: only these field paths."""
+        """Reads the document; None when it does not exist.
+
+        select: only these field paths. timeout_ms: this call's deadline,
+        retries included, instead of the client's.
+        """
         try:
             response = self._caller.call("GetDocument", cs.GetDocumentRequest(ref=_wire.ref(self), mask=_wire.mask(select)), timeout_ms)
         except NotFound:

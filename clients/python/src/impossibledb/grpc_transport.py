@@ -59,6 +59,7 @@ class GrpcTransport:
         self._metadata = tuple((metadata or {}).items())
 
     def call(self, method: str, request: Message, timeout_ms: int) -> Any:
+        """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""
         import grpc
 
         try:
@@ -67,6 +68,7 @@ class GrpcTransport:
             raise from_grpc_error(error) from error
 
     def close(self) -> None:
+        """Closes the channel."""
         self._channel.close()
 
 
@@ -91,6 +93,7 @@ class AsyncGrpcTransport:
         self._metadata = tuple((metadata or {}).items())
 
     async def call(self, method: str, request: Message, timeout_ms: int) -> Any:
+        """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""
         import grpc
 
         try:
@@ -99,4 +102,5 @@ class AsyncGrpcTransport:
             raise from_grpc_error(error) from error
 
     async def close(self) -> None:
+        """Closes the channel."""
         await self._channel.close()
