@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
+import time
+
 import grpc
 import pytest
 from connectrpc.code import Code
@@ -72,3 +76,33 @@ async def test_a_refused_connection_raises_unavailable_async() -> None:
 
 def test_errors_print_their_code() -> None:
     assert str(impossibledb.NotFound("users/alice")) == "[not_found] users/alice"
+
+
+class SlowHandler(http.server.BaseHTTPRequestHandler):
+    """Answers nothing for SLOW_ANSWER_S: a server that hangs."""
+
+    def do_POST(self) -> None:
+        time.sleep(SLOW_ANSWER_S)
+        self.send_response(503)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+SLOW_ANSWER_S = 2.0
+
+
+def test_the_deadline_reaches_the_wire() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with impossibledb.Client(f"http://127.0.0.1:{server.server_address[1]}", timeout_ms=200) as client:
+            started = time.monotonic()
+            with pytest.raises(impossibledb.DeadlineExceeded):
+                client.collection("users").document("alice").get()
+            assert time.monotonic() - started < SLOW_ANSWER_S / 2, "the call waited for the server instead of its deadline"
+    finally:
+        server.shutdown()
+        server.server_close()
