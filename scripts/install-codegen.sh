@@ -4,8 +4,9 @@
 #   .bin/                  protoc-gen-go, protoc-gen-connect-go, protoc-gen-go-grpc,
 #                          and staticcheck (the Go client's linter; scripts/test-go.sh)
 #   clients/python/.venv/  grpcio-tools (protoc with the python/pyi builtins and
-#                          the gRPC Python generator), protoc-gen-connectrpc, and
-#                          the Python client's runtime and test packages
+#                          the gRPC Python generator), protoc-gen-connectrpc,
+#                          the Python client's runtime and test packages, and
+#                          the client itself (`impossibledb`, editable)
 # `npm run generate` calls it before `buf generate`; CI calls it before
 # checking that generated code is fresh. It is idempotent and takes well under
 # a second when everything is already installed at the pinned versions.
@@ -60,4 +61,23 @@ if [ ! -f "$python_stamp" ] || [ "$(cat "$python_stamp")" != "$python_wanted" ] 
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --requirement "$requirements"
   "$venv/bin/python" -m pip check
   printf '%s\n' "$python_wanted" >"$python_stamp"
+fi
+
+# The client itself, editable, so the tests, the quickstart and mypy import
+# `impossibledb` as users do, with no PYTHONPATH. The package has two source
+# roots (src/ by hand, gen/ generated; see clients/python/pyproject.toml),
+# which setuptools' default editable finder cannot merge into one package, so
+# it is installed in "strict" mode: a tree of links to the source files in
+# clients/python/build/. Edits show at once; a new or removed file needs this
+# step again, which the stamp (every packaged file's path) triggers. Offline:
+# setuptools comes from the venv.
+client="$root/clients/python"
+client_stamp="$venv/.client-installed"
+client_wanted="$(cd "$client" && { sha256sum pyproject.toml; find src gen -type f \( -name '*.py' -o -name '*.pyi' -o -name py.typed \) | LC_ALL=C sort; } | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$client_stamp" ] || [ "$(cat "$client_stamp")" != "$client_wanted" ]; then
+  echo "install-codegen: installing clients/python into $venv (editable)"
+  rm -rf "$client/build"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation \
+    --config-settings editable_mode=strict --editable "$client"
+  printf '%s\n' "$client_wanted" >"$client_stamp"
 fi

@@ -1,34 +1,35 @@
-"""Stores a document over Connect and reads it back over gRPC.
+"""ImpossibleDB's first example in Python: a document, a query and a transaction.
 
-    PYTHONPATH=clients/python/gen clients/python/.venv/bin/python clients/python/examples/quickstart.py
+    clients/python/.venv/bin/python clients/python/examples/quickstart.py
 
-IMPOSSIBLEDB_URL (default http://127.0.0.1:8787) is the Worker;
-IMPOSSIBLEDB_GRPC_TARGET (default 127.0.0.1:8788) is the gRPC front door.
+Any Python 3.11+ with `pip install ./clients/python` runs it too. It talks
+to IMPOSSIBLEDB_URL, else http://127.0.0.1:8787 (`npm start`'s Worker).
 """
 
-import os
+import impossibledb
 
-import grpc
-from google.protobuf import struct_pb2
+with impossibledb.Client() as db:
+    users = db.collection("users")
 
-from impossibledb.v1.collection_service_connect import CollectionServiceClientSync
-from impossibledb.v1.collection_service_pb2 import GetDocumentRequest, SetDocumentRequest
-from impossibledb.v1.collection_service_pb2_grpc import CollectionServiceStub
-from impossibledb.v1.document_pb2 import DocumentRef
+    # Store a document (replacing any earlier one) and read it back.
+    users.document("user123").set({"name": "Alice", "email": "alice@example.com"})
+    user = users.document("user123").get()
+    assert user is not None
+    print(f"users/user123 is {user.data} at version {user.version}")
 
-url = os.environ.get("IMPOSSIBLEDB_URL", "http://127.0.0.1:8787")
-grpc_target = os.environ.get("IMPOSSIBLEDB_GRPC_TARGET", "127.0.0.1:8788")
-ref = DocumentRef(collection="users", id="user123")
+    # Active users over 21, by last name: the third page of 10.
+    query = users.where("age", ">", 21).where("status", "==", "active").order_by("lastName", "asc").limit(10).offset(20)
+    print(f"{len(query.get())} users on that page")
 
-# Connect (binary Protobuf, gzip), straight to the Worker. There is an async
-# client too: CollectionServiceClient, with the same methods to await.
-alice = struct_pb2.Struct()
-alice.update({"name": "Alice", "email": "alice@example.com"})
-with CollectionServiceClientSync(url, timeout_ms=10_000) as collections:
-    stored = collections.set_document(SetDocumentRequest(ref=ref, data=alice))
-print(f"stored users/user123 at version {stored.document.version} over Connect")
+    # Read a user, write an order and delete a cart, all or nothing. When
+    # another writer changes what was read first, the commit aborts and
+    # run_transaction runs the function again.
+    def place_order(tx: impossibledb.Transaction) -> None:
+        tx.read("users/user123")
+        tx.set("orders/order456", {"product": "Widget", "quantity": 5})
+        tx.delete("carts/cart789")
 
-# gRPC (HTTP/2 without TLS), through the front door.
-with grpc.insecure_channel(grpc_target) as channel:
-    got = CollectionServiceStub(channel).GetDocument(GetDocumentRequest(ref=ref), timeout=10)
-print(f"read {got.document.data['name']} back over gRPC")
+    db.run_transaction(place_order)
+    order = db.document("orders", "order456").get()
+    assert order is not None
+    print(f"orders/order456 is {order.data}")

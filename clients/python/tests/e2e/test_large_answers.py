@@ -24,6 +24,7 @@ from impossibledb.v1 import (
     transaction_service_pb2_grpc,
 )
 
+import impossibledb
 from helpers import data, struct, unique_collection
 
 CALL_TIMEOUT_S = 60
@@ -152,3 +153,18 @@ def test_batch_get_and_transaction_reads_of_many_large_documents(channel) -> Non
     reads = transactions.GetDocuments(ts.GetDocumentsRequest(transaction=begun.transaction, refs=refs), timeout=CALL_TIMEOUT_S)
     assert 0 < len(reads.reads) < len(refs)
     assert [r.id for r in reads.unread_refs] == names[len(reads.reads) :]
+
+
+def test_the_client_reads_many_large_documents_following_unread_refs(channel) -> None:
+    collections = collection_service_pb2_grpc.CollectionServiceStub(channel)
+    collection = unique_collection("client", "large_get")
+    names = write_big(collections, collection, 12)
+    with impossibledb.Client(os.environ["IMPOSSIBLEDB_URL"], timeout_ms=CALL_TIMEOUT_S * 1000) as client:
+        got = client.collection(collection).get_many([*names, "missing"])
+        assert [None if d is None else d.id for d in got] == [*names, None]
+        assert got[11] is not None and got[11].data["blob"] == big(11)["blob"]
+        tx = client.transaction()
+        read = tx.get_many([client.document(collection, name) for name in names])
+        assert [d.id for d in read if d is not None] == names
+        assert len(tx.read_set()) == len(names), "every document read is in the read set"
+        tx.rollback()

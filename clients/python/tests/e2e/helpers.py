@@ -17,7 +17,7 @@ def struct(fields: dict[str, Any]) -> struct_pb2.Struct:
 
 
 def data(document: document_pb2.Document) -> dict[str, Any]:
-    """A document's data as plain Python (numbers come back as floats)."""
+    """A raw document's data as plain Python (numbers come back as floats)."""
     return json_format.MessageToDict(document.data)
 
 

@@ -1,0 +1,35 @@
+"""The quickstart with the asyncio client: the same calls, awaited.
+
+    clients/python/.venv/bin/python clients/python/examples/quickstart_async.py
+"""
+
+import asyncio
+
+import impossibledb
+
+
+async def main() -> None:
+    async with impossibledb.AsyncClient() as db:
+        accounts = db.collection("accounts")
+        await accounts.document("a1").set({"owner": "alice", "balance": 100})
+
+        # Moves 10 out of a1; a conflicting writer makes it run again, with
+        # the balance it then reads, so no update is lost.
+        async def withdraw(tx: impossibledb.AsyncTransaction) -> int:
+            account = await tx.get("accounts/a1")
+            assert account is not None
+            balance = account.data["balance"]
+            assert isinstance(balance, int)
+            tx.update("accounts/a1", {"balance": balance - 10})
+            return balance - 10
+
+        print(f"accounts/a1 balance is now {await db.run_transaction(withdraw)}")
+
+        async for account in accounts.where("owner", "==", "alice").stream():
+            print(f"{account.id}: {account.data}")
+
+        totals = await accounts.query().aggregate({"n": impossibledb.count(), "total": impossibledb.sum("balance")})
+        print(f"{totals[0].values['n']} accounts hold {totals[0].values['total']}")
+
+
+asyncio.run(main())

@@ -1,0 +1,64 @@
+"""The client's limits and defaults, each with its unit in its name.
+
+The server's limits that the client must respect (page sizes) are repeated
+here under the server's names; the relations between them are asserted when
+the module loads, so a bad edit fails at import rather than at run time.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+CALL_TIMEOUT_MS_DEFAULT: Final = 10_000
+"""Deadline of one call, all of its retries included, unless the caller gives one."""
+
+CALL_ATTEMPTS_MAX_DEFAULT: Final = 4
+"""Attempts of one idempotent call, the first included."""
+
+BACKOFF_INITIAL_MS_DEFAULT: Final = 100
+"""Backoff ceiling before the second attempt; it doubles for each attempt after."""
+
+BACKOFF_MAX_MS_DEFAULT: Final = 2_000
+"""The largest backoff ceiling between two attempts."""
+
+TRANSACTION_ATTEMPTS_MAX_DEFAULT: Final = 5
+"""Attempts of a whole transaction in run_transaction, the first included."""
+
+PAGE_SIZE_MAX: Final = 1_000
+"""The server's largest page (ListDocuments, RunQuery); the client asks for pages this big."""
+
+PAGES_PER_CALL_MAX: Final = 1_000
+"""Pages that Query.get, Query.stream and Collection.list_all read before refusing to read more."""
+
+BATCH_GET_REFS_MAX: Final = 500
+"""Refs in one BatchGetDocuments or GetDocuments request (the contract's max_items)."""
+
+WRITES_PER_CALL_MAX: Final = 500
+"""Writes in one batch or commit (the contract's max_items)."""
+
+VALUE_DEPTH_MAX: Final = 64
+"""The deepest nesting of dicts and lists the client walks when it checks a value.
+
+Deeper values are refused with a TypeError rather than exhausting the
+stack; the server's own, smaller limit (20 levels) answers INVALID_ARGUMENT
+for what lies between.
+"""
+
+INT_SAFE_MAX: Final = 2**53 - 1
+"""The largest integer every client reads back exactly (JavaScript's Number.MAX_SAFE_INTEGER).
+
+Numbers travel as IEEE-754 doubles: beyond this an int would be rounded
+without a word, so it is refused.
+"""
+
+
+def _assert_limit(ok: bool, what: str) -> None:
+    if not ok:
+        raise AssertionError(f"impossibledb limits: {what}")
+
+
+_assert_limit(0 < BACKOFF_INITIAL_MS_DEFAULT <= BACKOFF_MAX_MS_DEFAULT, "initial backoff is positive and at most the largest")
+_assert_limit(BACKOFF_MAX_MS_DEFAULT < CALL_TIMEOUT_MS_DEFAULT, "a backoff fits in a call's deadline")
+_assert_limit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 and TRANSACTION_ATTEMPTS_MAX_DEFAULT >= 1, "at least one attempt")
+_assert_limit(VALUE_DEPTH_MAX >= 20, "the client's depth bound leaves the server's document depth limit (20) to the server")
+_assert_limit(float(INT_SAFE_MAX) == INT_SAFE_MAX, "a safe int survives the round trip through a double")

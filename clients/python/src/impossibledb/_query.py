@@ -1,0 +1,168 @@
+"""A query's definition, shared by the sync and asyncio clients.
+
+QuerySpec is immutable: every builder method returns a new query, so a base
+query can be refined in several ways. Nothing is sent here; Query (sync)
+and AsyncQuery add the methods that run it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypeVar
+
+
+from ._model import AggregateGroup, AggregateSpec, QueryPage
+from ._wire import snapshot, values_of
+from .errors import InvalidArgument
+from .v1 import query_pb2 as q
+from .v1 import query_service_pb2 as qs
+from .values import check_value, from_value, to_value
+
+__all__ = ["NO_VALUE", "Direction", "Operator", "QuerySpec"]
+
+Operator = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not-in", "array-contains", "array-contains-any", "exists"]
+"""Comparison operators of where()."""
+
+Direction = Literal["asc", "desc"]
+"""Sort directions of order_by()."""
+
+_OPERATORS: dict[str, q.FieldFilter.Operator] = {
+    "==": q.FieldFilter.OPERATOR_EQUAL,
+    "!=": q.FieldFilter.OPERATOR_NOT_EQUAL,
+    "<": q.FieldFilter.OPERATOR_LESS_THAN,
+    "<=": q.FieldFilter.OPERATOR_LESS_THAN_OR_EQUAL,
+    ">": q.FieldFilter.OPERATOR_GREATER_THAN,
+    ">=": q.FieldFilter.OPERATOR_GREATER_THAN_OR_EQUAL,
+    "in": q.FieldFilter.OPERATOR_IN,
+    "not-in": q.FieldFilter.OPERATOR_NOT_IN,
+    "array-contains": q.FieldFilter.OPERATOR_ARRAY_CONTAINS,
+    "array-contains-any": q.FieldFilter.OPERATOR_ARRAY_CONTAINS_ANY,
+    "exists": q.FieldFilter.OPERATOR_EXISTS,
+}
+
+_FUNCTIONS: dict[str, q.Aggregation.Function] = {
+    "count": q.Aggregation.FUNCTION_COUNT,
+    "sum": q.Aggregation.FUNCTION_SUM,
+    "avg": q.Aggregation.FUNCTION_AVG,
+    "min": q.Aggregation.FUNCTION_MIN,
+    "max": q.Aggregation.FUNCTION_MAX,
+}
+
+NO_VALUE: Any = object()
+
+Q = TypeVar("Q", bound="QuerySpec")
+
+
+@dataclasses.dataclass(frozen=True)
+class QuerySpec:
+    """The definition of a query over one collection. Obtain one from a collection's where(), order_by() or query()."""
+
+    _runner: Any = dataclasses.field(repr=False, compare=False)
+    collection: str
+    _filters: tuple[q.Filter, ...] = ()
+    _expression: str = ""
+    _orders: tuple[q.Order, ...] = ()
+    _limit: int = 0
+    _offset: int = 0
+    _select: tuple[str, ...] | None = None
+
+    def where(self: Q, field: str, op: Operator, value: Any = NO_VALUE) -> Q:
+        """Keeps documents whose `field` compares to `value` by `op`; several where() calls must all hold.
+
+        op: one of ==, !=, <, <=, >, >=, in, not-in, array-contains,
+        array-contains-any, exists. `value` is checked as document data is:
+        a datetime, a set or an int beyond 2**53 raises TypeError here
+        rather than match something else. Only "exists" may omit it.
+        """
+        operator = _OPERATORS.get(op) if isinstance(op, str) else None
+        if operator is None:
+            raise InvalidArgument(f"query on {self.collection}: unknown operator {op!r}; use one of {', '.join(_OPERATORS)}")
+        where = f"query on {self.collection}: where({field!r}, {op!r}, value)"
+        if value is NO_VALUE and op != "exists":
+            raise TypeError(f"{where}: {op!r} needs a value (None compares with null)")
+        operand = None if value is NO_VALUE else to_value(check_value(where, value))
+        field_filter = q.FieldFilter(field=field, op=operator, value=operand)
+        return dataclasses.replace(self, _filters=(*self._filters, q.Filter(field_filter=field_filter)))
+
+    def filter(self: Q, expression: str) -> Q:
+        """Also keeps only documents matching an AIP-160 filter, such as `age > 21 AND status = "active"`."""
+        combined = expression if self._expression == "" else f"({self._expression}) AND ({expression})"
+        return dataclasses.replace(self, _expression=combined)
+
+    def order_by(self: Q, field: str, direction: Direction = "asc") -> Q:
+        """Sorts by `field` ("asc" or "desc"); earlier order_by() calls weigh more. The id breaks ties."""
+        if direction not in ("asc", "desc"):
+            raise InvalidArgument(f"query on {self.collection}: direction must be 'asc' or 'desc', got {direction!r}")
+        wire = q.Order.DIRECTION_DESCENDING if direction == "desc" else q.Order.DIRECTION_ASCENDING
+        return dataclasses.replace(self, _orders=(*self._orders, q.Order(field=field, direction=wire)))
+
+    def limit(self: Q, count: int) -> Q:
+        """Returns at most `count` documents over all pages; 0 means no limit."""
+        return dataclasses.replace(self, _limit=_whole(count, "limit"))
+
+    def offset(self: Q, count: int) -> Q:
+        """Skips the first `count` matching documents."""
+        return dataclasses.replace(self, _offset=_whole(count, "offset"))
+
+    def select(self: Q, *fields: str) -> Q:
+        """Returns only these field paths of each document."""
+        return dataclasses.replace(self, _select=tuple(fields))
+
+    def to_proto(self) -> q.Query:
+        """The query in the wire's form (for the generated clients)."""
+        query = q.Query(
+            collection=self.collection,
+            where=self._where(),
+            filter=self._expression,
+            order_by=list(self._orders),
+            limit=self._limit,
+            offset=self._offset,
+        )
+        if self._select is not None:
+            query.select.field_paths.extend(self._select)
+        return query
+
+    def _where(self) -> q.Filter | None:
+        if not self._filters:
+            return None
+        if len(self._filters) == 1:
+            return self._filters[0]
+        return q.Filter(composite_filter=q.CompositeFilter(op=q.CompositeFilter.OPERATOR_AND, filters=list(self._filters)))
+
+    def _page_request(self, page_size: int | None, page_token: str) -> qs.RunQueryRequest:
+        return qs.RunQueryRequest(query=self.to_proto(), page_size=page_size or 0, page_token=page_token)
+
+    def _aggregation_request(self, specs: Mapping[str, AggregateSpec], group_by: Sequence[str]) -> qs.RunAggregationQueryRequest:
+        if self._orders or self._limit or self._offset or self._select is not None:
+            raise InvalidArgument(f"query on {self.collection}: order_by, limit, offset and select do not apply to aggregations")
+        if isinstance(group_by, str):
+            raise TypeError(f"group_by must be a list of field paths, got the str {group_by!r}")
+        aggregations = []
+        for alias, spec in specs.items():
+            if not isinstance(spec, AggregateSpec) or spec.function not in _FUNCTIONS:
+                raise TypeError(f"aggregate {alias!r}: {spec!r} is not an aggregate; use count(), sum(), avg(), min() or max()")
+            aggregations.append(q.Aggregation(alias=alias, function=_FUNCTIONS[spec.function], field=spec.field))
+        query = q.Query(collection=self.collection, where=self._where(), filter=self._expression)
+        return qs.RunAggregationQueryRequest(query=query, aggregations=aggregations, group_by=list(group_by))
+
+
+def page_of(response: qs.RunQueryResponse) -> QueryPage:
+    """A RunQuery or ListDocuments answer as a page."""
+    return QueryPage(documents=[snapshot(d) for d in response.documents], next_page_token=response.next_page_token)
+
+
+def groups_of(response: qs.RunAggregationQueryResponse) -> list[AggregateGroup]:
+    """A RunAggregationQuery answer as plain groups."""
+    return [
+        AggregateGroup(key=values_of(group.key), values={alias: from_value(value) for alias, value in group.results.items()})
+        for group in response.groups
+    ]
+
+
+def _whole(count: int, what: str) -> int:
+    if type(count) is not int or count < 0:
+        raise InvalidArgument(f"{what} must be a whole number >= 0, got {count!r}")
+    return count
+
+

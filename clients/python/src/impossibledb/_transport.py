@@ -1,0 +1,232 @@
+"""How calls reach the server: a small transport interface, its Connect implementation, and the retrying caller.
+
+A transport sends one request of a named RPC ("GetDocument") with a
+deadline and raises typed errors (errors.py). Caller and AsyncCaller add
+the client's deadline and retries on top, so the rest of the client, and
+its tests with an in-memory transport, never see connectrpc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from google.protobuf.message import Message
+
+from .errors import DeadlineExceeded, ImpossibleDBError, from_connect_error
+from .retry import RetryPolicy, backoff_ms, is_idempotent_method, should_retry
+from .v1 import collection_service_pb2, query_service_pb2, transaction_service_pb2
+
+__all__ = ["AsyncConnectTransport", "AsyncTransport", "ConnectTransport", "IDEMPOTENT_METHODS", "RPC_METHODS", "Transport"]
+
+
+def _methods() -> dict[str, bool]:
+    """Every RPC the client calls, by name, with whether the contract marks it idempotent."""
+    out: dict[str, bool] = {}
+    for module, service in (
+        (collection_service_pb2, "CollectionService"),
+        (query_service_pb2, "QueryService"),
+        (transaction_service_pb2, "TransactionService"),
+    ):
+        for method in module.DESCRIPTOR.services_by_name[service].methods:
+            out[method.name] = is_idempotent_method(method.GetOptions())
+    return out
+
+
+RPC_METHODS: Mapping[str, bool] = _methods()
+"""RPC name -> idempotent, from the contract's idempotency_level options."""
+
+IDEMPOTENT_METHODS = frozenset(name for name, idempotent in RPC_METHODS.items() if idempotent)
+"""The RPCs retried on UNAVAILABLE and RESOURCE_EXHAUSTED (reads, lists, queries)."""
+
+assert "GetDocument" in IDEMPOTENT_METHODS and "SetDocument" not in IDEMPOTENT_METHODS, "the contract marks reads idempotent, writes not"
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Transport(Protocol):
+    """Sends one request; raises an ImpossibleDBError subclass on failure."""
+
+    def call(self, method: str, request: Message, timeout_ms: int) -> Any:
+        """Calls RPC `method` (such as "GetDocument") with a deadline of `timeout_ms`."""
+        ...
+
+    def close(self) -> None:
+        """Releases the transport's resources."""
+        ...
+
+
+class AsyncTransport(Protocol):
+    """The asyncio form of Transport."""
+
+    async def call(self, method: str, request: Message, timeout_ms: int) -> Any:
+        """Calls RPC `method` (such as "GetDocument") with a deadline of `timeout_ms`."""
+        ...
+
+    async def close(self) -> None:
+        """Releases the transport's resources."""
+        ...
+
+
+def _connect_clients(url: str, asynchronous: bool) -> list[Any]:
+    # Imported here so that a client given its own transport (tests) needs
+    # no HTTP stack at all.
+    from .v1 import collection_service_connect, query_service_connect, transaction_service_connect
+
+    suffix = "" if asynchronous else "Sync"
+    return [
+        getattr(collection_service_connect, f"CollectionServiceClient{suffix}")(url),
+        getattr(query_service_connect, f"QueryServiceClient{suffix}")(url),
+        getattr(transaction_service_connect, f"TransactionServiceClient{suffix}")(url),
+    ]
+
+
+def _bind(clients: list[Any]) -> dict[str, Callable[..., Any]]:
+    calls: dict[str, Callable[..., Any]] = {}
+    for client in clients:
+        for name in RPC_METHODS:
+            bound = getattr(client, _snake(name), None)
+            if bound is not None:
+                calls[name] = bound
+    missing = set(RPC_METHODS) - set(calls)
+    assert not missing, f"the generated clients lack {sorted(missing)}"
+    return calls
+
+
+class ConnectTransport:
+    """The Connect protocol (binary protobuf, gzip) over HTTP, through connectrpc's sync clients."""
+
+    def __init__(self, url: str, headers: Mapping[str, str] | None = None) -> None:
+        self._clients = _connect_clients(url, asynchronous=False)
+        self._calls = _bind(self._clients)
+        self._headers = dict(headers or {})
+
+    def call(self, method: str, request: Message, timeout_ms: int) -> Any:
+        from connectrpc.errors import ConnectError
+
+        try:
+            return self._calls[method](request, headers=self._headers, timeout_ms=timeout_ms)
+        except ConnectError as error:
+            raise from_connect_error(error) from error
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+
+class AsyncConnectTransport:
+    """The Connect protocol (binary protobuf, gzip) over HTTP, through connectrpc's asyncio clients."""
+
+    def __init__(self, url: str, headers: Mapping[str, str] | None = None) -> None:
+        self._clients = _connect_clients(url, asynchronous=True)
+        self._calls = _bind(self._clients)
+        self._headers = dict(headers or {})
+
+    async def call(self, method: str, request: Message, timeout_ms: int) -> Any:
+        from connectrpc.errors import ConnectError
+
+        try:
+            return await self._calls[method](request, headers=self._headers, timeout_ms=timeout_ms)
+        except ConnectError as error:
+            raise from_connect_error(error) from error
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.close()
+
+
+class _Deadline:
+    """One call's deadline over all its attempts, in ms on a monotonic clock."""
+
+    def __init__(self, timeout_ms: int, now: Callable[[], float]) -> None:
+        if type(timeout_ms) is not int or timeout_ms <= 0:
+            raise ValueError(f"timeout_ms must be an int > 0, got {timeout_ms!r}")
+        self.timeout_ms = timeout_ms
+        self._now = now
+        self._started = now()
+
+    def remaining_ms(self) -> float:
+        return self.timeout_ms - (self._now() - self._started) * 1000
+
+
+class Caller:
+    """Calls through a transport with a deadline per call and retries of idempotent calls."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        policy: RetryPolicy,
+        timeout_ms: int,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.transport = transport
+        self.policy = policy
+        self.timeout_ms = timeout_ms
+        self._sleep = sleep
+        self._now = now
+
+    def call(self, method: str, request: Message, timeout_ms: int | None = None) -> Any:
+        """Calls `method`; retries transient failures of idempotent methods while the deadline allows."""
+        deadline = _Deadline(timeout_ms or self.timeout_ms, self._now)
+        idempotent = method in IDEMPOTENT_METHODS
+        attempt = 1
+        while True:
+            remaining = deadline.remaining_ms()
+            if remaining <= 0:
+                raise DeadlineExceeded(f"{method}: the deadline of {deadline.timeout_ms} ms passed before attempt {attempt}")
+            try:
+                return self.transport.call(method, request, max(1, int(remaining)))
+            except ImpossibleDBError as error:
+                delay_ms = _retry_delay_ms(self.policy, error, attempt, idempotent, deadline)
+                if delay_ms is None:
+                    raise
+            self._sleep(delay_ms / 1000)
+            attempt += 1
+
+
+class AsyncCaller:
+    """The asyncio form of Caller."""
+
+    def __init__(self, transport: AsyncTransport, policy: RetryPolicy, timeout_ms: int, now: Callable[[], float] = time.monotonic) -> None:
+        self.transport = transport
+        self.policy = policy
+        self.timeout_ms = timeout_ms
+        self._now = now
+
+    async def call(self, method: str, request: Message, timeout_ms: int | None = None) -> Any:
+        """Calls `method`; retries transient failures of idempotent methods while the deadline allows."""
+        deadline = _Deadline(timeout_ms or self.timeout_ms, self._now)
+        idempotent = method in IDEMPOTENT_METHODS
+        attempt = 1
+        while True:
+            remaining = deadline.remaining_ms()
+            if remaining <= 0:
+                raise DeadlineExceeded(f"{method}: the deadline of {deadline.timeout_ms} ms passed before attempt {attempt}")
+            try:
+                return await self.transport.call(method, request, max(1, int(remaining)))
+            except ImpossibleDBError as error:
+                delay_ms = _retry_delay_ms(self.policy, error, attempt, idempotent, deadline)
+                if delay_ms is None:
+                    raise
+            await asyncio.sleep(delay_ms / 1000)
+            attempt += 1
+
+
+def _retry_delay_ms(policy: RetryPolicy, error: ImpossibleDBError, attempt: int, idempotent: bool, deadline: _Deadline) -> float | None:
+    """The wait before the next attempt, or None when the error is final.
+
+    A retry that cannot start before the deadline would only turn the real
+    error into DEADLINE_EXCEEDED, so the real error is raised instead.
+    """
+    if not should_retry(policy, error, attempt, idempotent):
+        return None
+    delay_ms = backoff_ms(policy, attempt)
+    if delay_ms >= deadline.remaining_ms():
+        return None
+    return delay_ms

@@ -1,0 +1,112 @@
+"""A transaction's bookkeeping, shared by the sync and asyncio transactions.
+
+Reads are recorded with the versions they saw; writes are buffered and sent
+together at commit, which applies them only if nothing read has changed.
+Every version read goes back with the commit (CommitRequest.reads): a
+document read twice that changed in between is sent at both versions, and
+the server aborts the commit, because the write may have been computed from
+the first value. Keeping only the last version read would let that write
+overwrite the other writer's change unseen (a lost update).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from google.protobuf import duration_pb2
+
+from . import _wire
+from ._model import DocumentPath, DocumentSnapshot
+from .errors import FailedPrecondition, Internal
+from .v1 import document_pb2 as doc
+from .v1 import transaction_service_pb2 as ts
+
+State = Literal["open", "committed", "rolled back"]
+
+RETRY_OF_FIELD = "retry_of"
+"""The BeginTransaction field (on the request or on its TransactionOptions) that names the aborted attempt a
+transaction retries, so the server can give the retry priority. The contract does not have it yet; when a
+field of this name appears in the generated messages, begin_request() fills it without further change."""
+
+
+def begin_request(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.BeginTransactionRequest:
+    """The BeginTransaction request; `retry_of` is the id of the aborted attempt this one retries, if any.
+
+    The hook for priority on retries: it sets RETRY_OF_FIELD where the
+    contract has it, and leaves it out (the server cannot take it) where not.
+    """
+    options = ts.TransactionOptions(read_only=read_only)
+    if timeout_ms is not None:
+        if type(timeout_ms) is not int or timeout_ms <= 0:
+            raise ValueError(f"timeout_ms must be an int > 0, got {timeout_ms!r}")
+        options.timeout.CopyFrom(duration_pb2.Duration(seconds=timeout_ms // 1000, nanos=(timeout_ms % 1000) * 1_000_000))
+    request = ts.BeginTransactionRequest(options=options)
+    if retry_of:
+        for message in (request, request.options):
+            if RETRY_OF_FIELD in message.DESCRIPTOR.fields_by_name:
+                setattr(message, RETRY_OF_FIELD, retry_of)
+                break
+    return request
+
+
+class TransactionState:
+    """What a transaction has read and will write; no I/O."""
+
+    def __init__(self, read_only: bool, timeout_ms: int | None, retry_of: str | None) -> None:
+        self.read_only = read_only
+        self.timeout_ms = timeout_ms
+        self.retry_of = retry_of
+        self.id: str | None = None
+        self.state: State = "open"
+        self.queued_reads: list[DocumentPath] = []
+        self.writes: list[doc.Write] = []
+        # Every (document, version) pair read, in the order first read;
+        # version 0 for a document that did not exist.
+        self._read_set: dict[tuple[str, str, int], tuple[DocumentPath, int]] = {}
+
+    def assert_open(self) -> None:
+        if self.state != "open":
+            raise FailedPrecondition(f"the transaction is {self.state}")
+
+    def begin_request(self) -> ts.BeginTransactionRequest:
+        return begin_request(self.read_only, self.timeout_ms, self.retry_of)
+
+    def push(self, write: doc.Write) -> None:
+        self.assert_open()
+        _wire.assert_room_for_write(self.writes, "a transaction")
+        self.writes.append(write)
+
+    def record(self, asked: Sequence[DocumentPath], response: ts.GetDocumentsResponse) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:
+        """Records one GetDocuments answer: the snapshots of the refs it answered, and the refs still unread."""
+        if not response.reads:
+            raise Internal("GetDocuments answered none of the refs")
+        if len(response.reads) > len(asked):
+            raise Internal(f"GetDocuments answered {len(response.reads)} reads for {len(asked)} refs")
+        out: list[DocumentSnapshot | None] = []
+        for path, read in zip(asked, response.reads):
+            if (read.ref.collection, read.ref.id) != (path.collection, path.id):
+                raise Internal(f"GetDocuments answered {read.ref.collection}/{read.ref.id} where {path} was asked")
+            self._read_set.setdefault(_wire.read_version_key(path, read.version), (path, read.version))
+            out.append(_wire.snapshot(read.document) if read.HasField("document") else None)
+        return out, list(asked[len(response.reads) :])
+
+    def read_set(self) -> list[tuple[DocumentPath, int]]:
+        """Every (document, version) pair read so far, in the order first read."""
+        return list(self._read_set.values())
+
+    def commit_request(self, return_documents: bool) -> ts.CommitRequest:
+        assert self.id is not None, "a transaction begins before it commits"
+        return ts.CommitRequest(
+            transaction=self.id, writes=self.writes, reads=_wire.read_versions(self.read_set()), return_documents=return_documents
+        )
+
+
+def path_of(target: Any) -> DocumentPath:
+    """The DocumentPath of a reference, or of a "collection/id" str."""
+    if isinstance(target, DocumentPath):
+        return DocumentPath(target.collection, target.id)
+    if isinstance(target, str) and target.count("/") == 1:
+        collection, _, id = target.partition("/")
+        return DocumentPath(collection, id)
+    raise TypeError(f"expected a document reference or a 'collection/id' str, got {target!r}")

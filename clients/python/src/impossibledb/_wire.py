@@ -1,0 +1,183 @@
+"""Conversions between the user's shapes and the generated messages.
+
+Pure: builds requests and reads responses, sends nothing. Shared by the
+sync and the asyncio client, so both put exactly the same bytes on the wire.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from google.protobuf import empty_pb2, timestamp_pb2
+
+from ._model import BatchWriteOutcome, DocumentPath, DocumentSnapshot, WriteResult
+from ._limits import WRITES_PER_CALL_MAX
+from .errors import Internal, InvalidArgument
+from .v1 import document_pb2 as doc
+from .v1 import transaction_service_pb2 as ts
+from .values import JsonValue, check_data, from_struct, to_struct
+
+__all__ = [
+    "create_write",
+    "delete_write",
+    "mask",
+    "precondition",
+    "read_version_key",
+    "ref",
+    "set_write",
+    "snapshot",
+    "update_patch",
+    "update_write",
+    "write_result",
+]
+
+
+def assert_room_for_write(writes: Sequence[doc.Write], what: str) -> None:
+    """Refuses a write past WRITES_PER_CALL_MAX before anything is sent (the server would refuse the whole call)."""
+    if len(writes) >= WRITES_PER_CALL_MAX:
+        raise InvalidArgument(f"{what} holds at most WRITES_PER_CALL_MAX ({WRITES_PER_CALL_MAX}) writes; split it")
+
+
+def ref(path: DocumentPath) -> doc.DocumentRef:
+    """The wire form of a document's name."""
+    return doc.DocumentRef(collection=path.collection, id=path.id)
+
+
+def mask(fields: Sequence[str] | None) -> doc.DocumentMask | None:
+    """A DocumentMask of field paths, or None for "all fields"."""
+    if fields is None:
+        return None
+    if isinstance(fields, str):
+        raise TypeError(f"field paths must be a list of str, got the str {fields!r}")
+    return doc.DocumentMask(field_paths=list(fields))
+
+
+def precondition(if_exists: bool | None, if_version: int | None) -> doc.Precondition | None:
+    """The wire precondition: at most one of if_exists and if_version."""
+    if if_exists is not None and if_version is not None:
+        raise TypeError("give if_exists or if_version, not both: a write has one precondition")
+    if if_exists is not None:
+        return doc.Precondition(exists=bool(if_exists))
+    if if_version is not None:
+        if type(if_version) is not int or if_version <= 0:
+            raise TypeError(f"if_version must be a document version (an int > 0), got {if_version!r}")
+        return doc.Precondition(version=if_version)
+    return None
+
+
+def update_patch(where: str, data: object, fields: Sequence[str] | None) -> doc.DocumentPatch:
+    """A checked patch: the masked paths take data's values; a masked path missing from data is removed."""
+    return doc.DocumentPatch(data=to_struct(check_data(where, data)), update_mask=mask(fields))
+
+
+def set_write(path: DocumentPath, data: object, if_exists: bool | None = None, if_version: int | None = None) -> doc.Write:
+    """Replace a document whole, creating it if missing."""
+    return doc.Write(ref=ref(path), set=to_struct(check_data(str(path), data)), precondition=precondition(if_exists, if_version))
+
+
+def create_write(path: DocumentPath, data: object) -> doc.Write:
+    """Create a document; ALREADY_EXISTS when it exists."""
+    return doc.Write(ref=ref(path), create=to_struct(check_data(str(path), data)))
+
+
+def update_write(
+    path: DocumentPath, data: object, fields: Sequence[str] | None = None, if_exists: bool | None = None, if_version: int | None = None
+) -> doc.Write:
+    """Change fields of an existing document; NOT_FOUND when it is missing."""
+    return doc.Write(ref=ref(path), update=update_patch(str(path), data, fields), precondition=precondition(if_exists, if_version))
+
+
+def delete_write(path: DocumentPath, if_exists: bool | None = None, if_version: int | None = None) -> doc.Write:
+    """Delete a document; deleting a missing one succeeds unless a precondition says otherwise."""
+    return doc.Write(ref=ref(path), delete=empty_pb2.Empty(), precondition=precondition(if_exists, if_version))
+
+
+def _time(message: Any, name: str) -> datetime.datetime | None:
+    if not message.HasField(name):
+        return None
+    stamp: timestamp_pb2.Timestamp = getattr(message, name)
+    return stamp.ToDatetime(tzinfo=datetime.timezone.utc)
+
+
+def snapshot(document: doc.Document) -> DocumentSnapshot:
+    """A wire document as plain data."""
+    return DocumentSnapshot(
+        collection=document.collection,
+        id=document.id,
+        data=from_struct(document.data),
+        version=document.version,
+        create_time=_time(document, "create_time"),
+        update_time=_time(document, "update_time"),
+    )
+
+
+def required_document(response: Any, rpc: str) -> DocumentSnapshot:
+    """The document of a single-document answer; Internal when the server sent none."""
+    if not response.HasField("document"):
+        raise Internal(f"{rpc} answered without a document")
+    return snapshot(response.document)
+
+
+def write_result(result: doc.WriteResult) -> WriteResult:
+    """A wire write result as plain data."""
+    return WriteResult(
+        collection=result.ref.collection,
+        id=result.ref.id,
+        version=result.version,
+        update_time=_time(result, "update_time"),
+        document=snapshot(result.document) if result.HasField("document") else None,
+    )
+
+
+def read_version_key(path: DocumentPath, version: int) -> tuple[str, str, int]:
+    """The read set's key: a document read again at the same version adds nothing, at a new version adds a pair."""
+    return (path.collection, path.id, version)
+
+
+def read_versions(pairs: Iterable[tuple[DocumentPath, int]]) -> list[ts.ReadVersion]:
+    """The wire form of a read set."""
+    return [ts.ReadVersion(ref=ref(path), version=version) for path, version in pairs]
+
+
+def values_of(items: Iterable[Any]) -> list[JsonValue]:
+    """Plain Python of wire Values (group keys)."""
+    from .values import from_value
+
+    return [from_value(item) for item in items]
+
+
+def to_struct_checked(where: str, data: object) -> Any:
+    """Checked document data in the wire's form; TypeError naming the field when a value cannot travel."""
+    return to_struct(check_data(where, data))
+
+
+def batch_get_results(asked: Sequence[DocumentPath], response: Any) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:
+    """One BatchGetDocuments answer: the snapshots of the refs it answered (None where missing), and the refs still unread."""
+    if not response.results:
+        raise Internal("BatchGetDocuments answered none of the refs")
+    if len(response.results) > len(asked):
+        raise Internal(f"BatchGetDocuments answered {len(response.results)} results for {len(asked)} refs")
+    out: list[DocumentSnapshot | None] = []
+    for path, result in zip(asked, response.results):
+        if (result.ref.collection, result.ref.id) != (path.collection, path.id):
+            raise Internal(f"BatchGetDocuments answered {result.ref.collection}/{result.ref.id} where {path} was asked")
+        out.append(snapshot(result.document) if result.found and result.HasField("document") else None)
+    return out, list(asked[len(response.results) :])
+
+
+def batch_outcomes(paths: Sequence[DocumentPath], response: Any) -> list[BatchWriteOutcome]:
+    """One BatchWriteDocuments answer as an outcome per write, with the typed error of each that failed."""
+    from .errors import error_for_code
+
+    if len(response.statuses) != len(paths):
+        raise Internal(f"BatchWriteDocuments answered {len(response.statuses)} statuses for {len(paths)} writes")
+    outcomes = []
+    for index, (path, status) in enumerate(zip(paths, response.statuses)):
+        if status.code != 0:
+            outcomes.append(BatchWriteOutcome(path, error_for_code(int(status.code), status.message)))
+            continue
+        result = write_result(response.results[index]) if index < len(response.results) else None
+        outcomes.append(BatchWriteOutcome(path, None, result))
+    return outcomes

@@ -1,0 +1,196 @@
+"""Writes sent together, for the sync client: WriteBatch and Transaction (client.py makes them).
+
+aio.py has their asyncio twins; both share _wire.py (the requests) and
+_txstate.py (a transaction's read set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import _wire
+from ._limits import BATCH_GET_REFS_MAX
+from ._model import BatchWriteOutcome, DocumentPath, DocumentSnapshot, WriteResult
+from ._transport import Caller
+from ._txstate import TransactionState, path_of
+from .errors import Internal
+from .v1 import collection_service_pb2 as cs
+from .v1 import document_pb2 as doc
+from .v1 import transaction_service_pb2 as ts
+
+__all__ = ["Transaction", "WriteBatch"]
+
+
+class WriteBatch:
+    """Writes to any documents, sent together. Obtain one with client.batch().
+
+    commit() applies them all or none, across shards (CommitBatch).
+    commit_nonatomic() applies them per shard (BatchWriteDocuments) and
+    reports each write's outcome. At most WRITES_PER_CALL_MAX (500) writes.
+    """
+
+    def __init__(self, caller: Caller) -> None:
+        self._caller = caller
+        self._writes: list[doc.Write] = []
+        self._paths: list[DocumentPath] = []
+
+    def __len__(self) -> int:
+        return len(self._writes)
+
+    def set(self, target: DocumentPath | str, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None) -> WriteBatch:
+        """Replaces a document whole, creating it if missing. target: a reference or "collection/id"."""
+        return self._push(_wire.set_write(path_of(target), data, if_exists, if_version))
+
+    def create(self, target: DocumentPath | str, data: Mapping[str, Any]) -> WriteBatch:
+        """Creates a document; the write fails with AlreadyExists when it exists."""
+        return self._push(_wire.create_write(path_of(target), data))
+
+    def update(
+        self,
+        target: DocumentPath | str,
+        data: Mapping[str, Any],
+        *,
+        mask: Sequence[str] | None = None,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+    ) -> WriteBatch:
+        """Changes fields of an existing document (see DocumentReference.update)."""
+        return self._push(_wire.update_write(path_of(target), data, mask, if_exists, if_version))
+
+    def delete(self, target: DocumentPath | str, *, if_exists: bool | None = None, if_version: int | None = None) -> WriteBatch:
+        """Deletes a document."""
+        return self._push(_wire.delete_write(path_of(target), if_exists, if_version))
+
+    def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+        """Applies every write atomically across shards, or none (raising the first failure's error).
+
+        One result per write, in order, with its version; documents only
+        with return_documents, and only while they fit the 3 MiB answer.
+        """
+        response = self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._writes, return_documents=return_documents))
+        return [_wire.write_result(r) for r in response.results]
+
+    def commit_nonatomic(self, *, return_documents: bool = False) -> list[BatchWriteOutcome]:
+        """Applies the writes per shard: those on one shard all or none, shards independently. One outcome per write."""
+        response = self._caller.call("BatchWriteDocuments", cs.BatchWriteDocumentsRequest(writes=self._writes, return_documents=return_documents))
+        return _wire.batch_outcomes(self._paths, response)
+
+    def _push(self, write: doc.Write) -> WriteBatch:
+        _wire.assert_room_for_write(self._writes, "a batch")
+        self._writes.append(write)
+        self._paths.append(DocumentPath(write.ref.collection, write.ref.id))
+        return self
+
+
+class Transaction:
+    """A strictly serializable transaction. Obtain one with client.transaction(), or let run_transaction make it.
+
+    get() reads now and records the version read; read() queues a read made
+    at commit; set/create/update/delete buffer writes. commit() sends the
+    writes with every version read and applies them all only if none has
+    changed, else raises Aborted and applies none.
+    """
+
+    def __init__(self, caller: Caller, state: TransactionState) -> None:
+        self._caller = caller
+        self._state = state
+
+    @property
+    def id(self) -> str | None:
+        """The server's id for the transaction, once it has begun."""
+        return self._state.id
+
+    def read_set(self) -> list[tuple[DocumentPath, int]]:
+        """Every (document, version) pair read so far, as commit() will send them; version 0 for a missing document."""
+        return self._state.read_set()
+
+    def get(self, target: DocumentPath | str) -> DocumentSnapshot | None:
+        """Reads a document now, inside the transaction; None when it does not exist."""
+        return self.get_many([target])[0]
+
+    def get_many(self, targets: Sequence[DocumentPath | str]) -> list[DocumentSnapshot | None]:
+        """Reads documents now, in order, following unread_refs until every one is read."""
+        self._state.assert_open()
+        transaction = self._begin()
+        out: list[DocumentSnapshot | None] = []
+        paths = [path_of(t) for t in targets]
+        for start in range(0, len(paths), BATCH_GET_REFS_MAX):
+            rest = paths[start : start + BATCH_GET_REFS_MAX]
+            for _ in range(len(rest)):
+                response = self._caller.call("GetDocuments", ts.GetDocumentsRequest(transaction=transaction, refs=[_wire.ref(p) for p in rest]))
+                answered, rest = self._state.record(rest, response)
+                out.extend(answered)
+                if not rest:
+                    break
+        return out
+
+    def read(self, target: DocumentPath | str) -> Transaction:
+        """Queues a read of a document: made at commit(), just before the writes, and its version validated with them."""
+        self._state.assert_open()
+        self._state.queued_reads.append(path_of(target))
+        return self
+
+    def set(self, target: DocumentPath | str, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None) -> Transaction:
+        """Replaces a document whole (creating it if missing) when the transaction commits."""
+        self._state.push(_wire.set_write(path_of(target), data, if_exists, if_version))
+        return self
+
+    def create(self, target: DocumentPath | str, data: Mapping[str, Any]) -> Transaction:
+        """Creates a document when the transaction commits; the commit fails if it exists."""
+        self._state.push(_wire.create_write(path_of(target), data))
+        return self
+
+    def update(
+        self,
+        target: DocumentPath | str,
+        data: Mapping[str, Any],
+        *,
+        mask: Sequence[str] | None = None,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+    ) -> Transaction:
+        """Changes fields of an existing document when the transaction commits (see DocumentReference.update)."""
+        self._state.push(_wire.update_write(path_of(target), data, mask, if_exists, if_version))
+        return self
+
+    def delete(self, target: DocumentPath | str, *, if_exists: bool | None = None, if_version: int | None = None) -> Transaction:
+        """Deletes a document when the transaction commits."""
+        self._state.push(_wire.delete_write(path_of(target), if_exists, if_version))
+        return self
+
+    def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+        """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has."""
+        self._state.assert_open()
+        if self._state.queued_reads:
+            self.get_many(self._state.queued_reads)
+        self._begin()
+        response = self._caller.call("Commit", self._state.commit_request(return_documents))
+        self._state.state = "committed"
+        return [_wire.write_result(r) for r in response.results]
+
+    def rollback(self) -> None:
+        """Abandons the transaction; nothing of it is applied."""
+        if self._state.state != "open":
+            return
+        self._state.state = "rolled back"
+        if self._state.id is not None:
+            self._caller.call("Rollback", ts.RollbackRequest(transaction=self._state.id))
+
+    def _abandon(self) -> None:
+        # After a failure the transaction is abandoned whatever Rollback
+        # answers: the server's own deadline ends it otherwise.
+        try:
+            self.rollback()
+        except Exception:  # noqa: BLE001  # the original error is the one to report
+            self._state.state = "rolled back"
+
+    def _begin(self) -> str:
+        if self._state.id is None:
+            response = self._caller.call("BeginTransaction", self._state.begin_request())
+            if not response.transaction:
+                raise Internal("BeginTransaction answered no transaction id")
+            self._state.id = response.transaction
+        return self._state.id
+
+

@@ -1,0 +1,218 @@
+"""Transactions send every version they read, and run_transaction retries conflicts, in both clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import impossibledb
+from fake_server import FakeServer
+from impossibledb import _txstate
+from impossibledb.v1 import transaction_service_pb2 as ts
+
+
+def committed_reads(server: FakeServer) -> list[tuple[str, int]]:
+    commits = [request for name, request in server.calls if name == "Commit"]
+    return [(f"{r.ref.collection}/{r.ref.id}", r.version) for r in commits[-1].reads]
+
+
+def test_a_document_read_twice_at_two_versions_is_sent_twice_and_aborts(client: impossibledb.Client, server: FakeServer) -> None:
+    first = server.put("accounts", "a", {"balance": 100})
+    tx = client.transaction()
+    assert tx.get("accounts/a").data == {"balance": 100}  # type: ignore[union-attr]
+    second = server.put("accounts", "a", {"balance": 50})  # another writer
+    assert tx.get("accounts/a").data == {"balance": 50}  # type: ignore[union-attr]
+    tx.set("accounts/a", {"balance": 90})
+    with pytest.raises(impossibledb.Aborted):
+        tx.commit()
+    assert committed_reads(server) == [("accounts/a", first), ("accounts/a", second)]
+    assert server.data("accounts", "a") == {"balance": 50}, "the other writer's change survives"
+
+
+def test_reading_the_same_version_again_adds_nothing(client: impossibledb.Client, server: FakeServer) -> None:
+    version = server.put("accounts", "a", {"balance": 100})
+    tx = client.transaction()
+    tx.get("accounts/a")
+    tx.get("accounts/a")
+    tx.get("accounts/missing")
+    tx.set("accounts/a", {"balance": 90})
+    tx.commit()
+    assert committed_reads(server) == [("accounts/a", version), ("accounts/missing", 0)]
+    assert server.data("accounts", "a") == {"balance": 90}
+
+
+def test_queued_reads_are_made_and_validated_at_commit(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("users", "user123", {"name": "Alice"})
+    server.put("carts", "cart789", {"items": 2})
+    tx = client.transaction()
+    tx.read("users/user123").set("orders/order456", {"product": "Widget", "quantity": 5}).delete("carts/cart789")
+    results = tx.commit()
+    assert [r.id for r in results] == ["order456", "cart789"]
+    assert committed_reads(server)[0][0] == "users/user123"
+    assert server.data("orders", "order456") == {"product": "Widget", "quantity": 5}
+    assert server.data("carts", "cart789") is None
+    with pytest.raises(impossibledb.FailedPrecondition, match="committed"):
+        tx.set("orders/o2", {})
+
+
+def test_transaction_reads_follow_unread_refs() -> None:
+    server = FakeServer(refs_per_answer=2)
+    client = impossibledb.Client("http://fake", transport=server)
+    versions = {id: server.put("docs", id, {"id": id}) for id in ["a", "b", "d", "e"]}
+    tx = client.transaction()
+    got = tx.get_many([f"docs/{id}" for id in ["a", "b", "c", "d", "e"]])
+    assert [None if d is None else d.id for d in got] == ["a", "b", None, "d", "e"]
+    assert server.count("GetDocuments") == 3
+    assert tx.read_set() == [(impossibledb.DocumentPath("docs", id), versions.get(id, 0)) for id in ["a", "b", "c", "d", "e"]]
+
+
+def transfer(amount: int) -> Any:
+    def fn(tx: impossibledb.Transaction) -> int:
+        source = tx.get("accounts/from")
+        target = tx.get("accounts/to")
+        assert source is not None and target is not None
+        tx.update("accounts/from", {"balance": int(source.data["balance"]) - amount})  # type: ignore[call-overload]
+        tx.update("accounts/to", {"balance": int(target.data["balance"]) + amount})  # type: ignore[call-overload]
+        return amount
+
+    return fn
+
+
+def test_run_transaction_retries_a_conflict_and_loses_no_update(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("accounts", "from", {"balance": 100})
+    server.put("accounts", "to", {"balance": 0})
+    interfered = []
+
+    def other_writer(request: ts.CommitRequest) -> None:
+        # Just before the first commit, someone else moves 30 out of "from".
+        if not interfered:
+            interfered.append(True)
+            server.put("accounts", "from", {"balance": 70})
+
+    server.before["Commit"] = other_writer
+    assert client.run_transaction(transfer(10)) == 10
+    assert server.count("Commit") == 2 and server.count("BeginTransaction") == 2
+    assert server.data("accounts", "from") == {"balance": 60.0}, "the retry read 70, not 100"
+    assert server.data("accounts", "to") == {"balance": 10.0}
+
+
+def test_run_transaction_names_the_aborted_attempt_to_the_next(client: impossibledb.Client, server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str | None] = []
+    real = _txstate.begin_request
+
+    def spying(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.BeginTransactionRequest:
+        seen.append(retry_of)
+        return real(read_only, timeout_ms, retry_of)
+
+    monkeypatch.setattr(_txstate, "begin_request", spying)
+    server.put("accounts", "from", {"balance": 100})
+    server.put("accounts", "to", {"balance": 0})
+    server.failures = []
+    attempts = []
+
+    def fn(tx: impossibledb.Transaction) -> None:
+        attempts.append(tx)
+        tx.get("accounts/from")
+        if len(attempts) < 3:
+            server.put("accounts", "from", {"balance": 100 - len(attempts)})
+        tx.set("accounts/to", {"balance": 1})
+
+    client.run_transaction(fn)
+    assert seen == [None, "tx-1", "tx-2"]
+
+
+def test_run_transaction_gives_up_after_attempts_max(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("accounts", "a", {"n": 0})
+
+    def always_conflicting(tx: impossibledb.Transaction) -> None:
+        tx.get("accounts/a")
+        server.put("accounts", "a", {"n": 1})
+        tx.set("accounts/a", {"n": 2})
+
+    with pytest.raises(impossibledb.Aborted):
+        client.run_transaction(always_conflicting, attempts_max=3)
+    assert server.count("Commit") == 3
+    assert server.data("accounts", "a") == {"n": 1.0}
+
+
+def test_run_transaction_raises_other_errors_at_once_and_rolls_back(client: impossibledb.Client, server: FakeServer) -> None:
+    def failing(tx: impossibledb.Transaction) -> None:
+        tx.get("accounts/a")
+        raise ValueError("no such account")
+
+    with pytest.raises(ValueError, match="no such account"):
+        client.run_transaction(failing)
+    assert server.count("BeginTransaction") == 1 and server.count("Rollback") == 1 and server.count("Commit") == 0
+
+
+def test_begin_request_works_without_a_retry_of_field() -> None:
+    request = _txstate.begin_request(read_only=True, timeout_ms=1_500, retry_of="tx-1")
+    assert request.options.read_only and request.options.timeout.seconds == 1 and request.options.timeout.nanos == 500_000_000
+
+
+async def test_async_run_transaction_retries_a_conflict(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    server.put("accounts", "from", {"balance": 100})
+    server.put("accounts", "to", {"balance": 0})
+    server.before["Commit"] = lambda request: server.put("accounts", "from", {"balance": 70}) if server.count("Commit") == 1 else None
+
+    async def fn(tx: impossibledb.AsyncTransaction) -> None:
+        source = await tx.get("accounts/from")
+        assert source is not None
+        tx.update("accounts/from", {"balance": int(source.data["balance"]) - 10})  # type: ignore[call-overload]
+
+    await aclient.run_transaction(fn)
+    assert server.count("Commit") == 2
+    assert server.data("accounts", "from") == {"balance": 60.0}
+
+
+async def test_async_read_twice_aborts(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    server.put("accounts", "a", {"balance": 100})
+    tx = aclient.transaction()
+    await tx.get("accounts/a")
+    server.put("accounts", "a", {"balance": 50})
+    await tx.get("accounts/a")
+    tx.set("accounts/a", {"balance": 90})
+    with pytest.raises(impossibledb.Aborted):
+        await tx.commit()
+    assert len(committed_reads(server)) == 2
+
+
+def test_run_transaction_commits_once_when_fn_commits_itself(client: impossibledb.Client, server: FakeServer) -> None:
+    def fn(tx: impossibledb.Transaction) -> list[impossibledb.WriteResult]:
+        tx.set("orders/o1", {"qty": 1})
+        return tx.commit()
+
+    results = client.run_transaction(fn)
+    assert [r.id for r in results] == ["o1"] and server.count("Commit") == 1
+
+
+def test_begin_request_fills_retry_of_once_the_contract_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The contract as another branch extends it (TransactionOptions.retry_of = 3), built here from a descriptor."""
+    import types
+
+    from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory
+
+    file = descriptor_pb2.FileDescriptorProto(name="retry_of_test.proto", package="retryoftest", syntax="proto3", dependency=["google/protobuf/duration.proto"])
+    options = file.message_type.add(name="TransactionOptions")
+    options.field.add(name="read_only", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_BOOL, label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    options.field.add(
+        name="timeout", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, type_name=".google.protobuf.Duration",
+        label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+    )
+    options.field.add(name="retry_of", number=3, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    request = file.message_type.add(name="BeginTransactionRequest")
+    request.field.add(
+        name="options", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, type_name=".retryoftest.TransactionOptions",
+        label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
+    )
+    pool = descriptor_pool.DescriptorPool()
+    pool.AddSerializedFile(duration_pb2.DESCRIPTOR.serialized_pb)
+    pool.Add(file)
+    extended = types.SimpleNamespace(
+        TransactionOptions=message_factory.GetMessageClass(pool.FindMessageTypeByName("retryoftest.TransactionOptions")),
+        BeginTransactionRequest=message_factory.GetMessageClass(pool.FindMessageTypeByName("retryoftest.BeginTransactionRequest")),
+    )
+    monkeypatch.setattr(_txstate, "ts", extended)
+    assert _txstate.begin_request(read_only=False, timeout_ms=None, retry_of="tx-7").options.retry_of == "tx-7"  # type: ignore[attr-defined]
+    assert _txstate.begin_request(read_only=False, timeout_ms=None, retry_of=None).options.retry_of == ""  # type: ignore[attr-defined]
