@@ -22,7 +22,7 @@ export type Remote<T> = {
 export type ShardStub = Remote<
   Pick<
     StorageObject,
-    | "get" | "write" | "list" | "stats"
+    | "get" | "write" | "list" | "stats" | "collections" | "deleteCollection"
     | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes"
     | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
   >
