@@ -244,6 +244,12 @@ function program(): Command {
 }
 
 async function main(): Promise<number> {
+  // A reader that went away (`impossibledb export c | head`) is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(EXIT.ok);
+    console.error(`impossibledb: cannot write to stdout: ${err.message}`);
+    process.exit(EXIT.failed);
+  });
   try {
     await program().parseAsync(process.argv);
     return EXIT.ok;
