@@ -24,7 +24,8 @@ import { readFromShard, writeToShard } from "../shards/shard-client.js";
 import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument } from "./convert.js";
-import { createWithAutoId, deleteCollectionStep, listCollectionsPage } from "./collections.js";
+import { createWithAutoId } from "../ids/create-with-auto-id.js";
+import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
 import { listPage } from "./list-documents.js";
 import { createResponseBudget, encodedBytes, fittingPrefix } from "./response-budget.js";
 

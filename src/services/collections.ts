@@ -1,15 +1,12 @@
 /**
  * Whole collections behind CollectionService: listing them across shards
- * with their document counts, deleting one in bounded steps, and adding a
- * document under an id the server chooses.
+ * with their document counts, and deleting one in bounded steps.
  */
 import { create } from "@bufbuild/protobuf";
 import { CollectionInfoSchema, type CollectionInfo } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { autoId } from "../ids/auto-id.js";
 import {
-  AUTO_ID_ATTEMPTS_MAX,
   COLLECTIONS_PAGE_SIZE_DEFAULT,
   COLLECTIONS_PAGE_SIZE_MAX,
   DELETE_COLLECTION_BATCH_SIZE_DEFAULT,
@@ -19,7 +16,6 @@ import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import { mergeCollectionPages } from "../pagination/merge-collections.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard, writeToShard } from "../shards/shard-client.js";
-import type { ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { pageTokenKey } from "./list-documents.js";
 
@@ -78,21 +74,4 @@ export async function deleteCollectionStep(env: Env, collection: string, batchSi
   );
   const deleted = steps.reduce((sum, s) => sum + s.deleted, 0);
   return { deletedCount: BigInt(deleted), done: steps.every((s) => !s.more) };
-}
-
-/**
- * Creates a document under a fresh auto-id with `create`. The create fails
- * with ALREADY_EXISTS only if the id is taken; then a new id is tried, up
- * to AUTO_ID_ATTEMPTS_MAX times. Any other failure is the caller's.
- */
-export async function createWithAutoId(create: (id: string) => Promise<ShardWriteOutcome>, newId: () => string = autoId): Promise<StoredDocument> {
-  for (let attempt = 1; ; attempt++) {
-    const outcome = await create(newId());
-    if (outcome.ok) {
-      const doc = outcome.results[0]?.document;
-      if (doc === undefined || doc === null) throw new Error("invariant broken: a create returns its document");
-      return doc;
-    }
-    if (outcome.kind !== "already_exists" || attempt >= AUTO_ID_ATTEMPTS_MAX) throw new FailureError(outcome.kind, outcome.message);
-  }
 }
