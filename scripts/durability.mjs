@@ -112,7 +112,7 @@ async function run() {
     totals.checked += checked.keys;
     totals.adopted += checked.adopted;
     console.log(
-      `durability: trial ${trial}/${trials}: killed after ${killAfterMs} ms; ${counts.acknowledged} writes acknowledged, ${counts.unknown} not (cut off or refused); ` +
+      `durability: trial ${trial}/${trials}: killed after ${killAfterMs} ms; ${counts.acknowledged} writes acknowledged, ${counts.unknown} not (${refusedText(counts.refused)}); ` +
         `after restart ${checked.keys} documents and ${checked.pairs} atomic pairs checked, ${checked.adopted} unacknowledged writes found applied`,
     );
   }
@@ -176,7 +176,21 @@ function wireSet(entry, seq) {
 /** Runs the workers until the server is killed after `killAfterMs`; counts what was acknowledged and what was cut off. */
 async function workload(model, trial, killAfterMs) {
   const client = newClient();
-  const counts = { acknowledged: 0, unknown: 0 };
+  const counts = { acknowledged: 0, unknown: 0, refused: new Map() };
+  // A failed call: cut off by the crash (no answer), or refused by the
+  // server with a code (counted by code; its writes are still treated as
+  // possibly applied, which only makes the check more lenient, never blind).
+  const failed = (err, writes) => {
+    counts.unknown += writes;
+    const code = err?.code;
+    // The workload sends only valid writes: a refusal of one is a bug here,
+    // and would leave that kind of write unchecked.
+    if (code === 3) throw new Error(`the server refused a write of the workload as invalid: ${err.message}`);
+    // connect-node reports a reset connection as ABORTED with the socket's
+    // error (ECONNRESET) as its cause: that is a cut-off call, not a refusal.
+    const cutOff = typeof err?.cause?.code === "string" || [2, 4, 14].includes(code);
+    if (typeof code === "number" && !cutOff) counts.refused.set(code, (counts.refused.get(code) ?? 0) + writes);
+  };
   let killed = false;
   const loops = model.perWorker.map(async (mine, w) => {
     const rng = mulberry32(seed ^ Math.imul(trial, 0x85ebca6b) ^ Math.imul(w + 1, 0xc2b2ae35));
@@ -187,11 +201,11 @@ async function workload(model, trial, killAfterMs) {
         const seq = model.nextSeq++;
         entry.pending.add(seq);
         try {
-          const res = await client.services.collection.setDocument(wireSet(entry, seq));
+          const res = await client.services.collection.setDocument({ ref: { collection: entry.collection, id: entry.id }, data: dataFor(seq, entry) });
           acknowledge(entry, seq, res.document.version);
           counts.acknowledged++;
-        } catch {
-          counts.unknown++;
+        } catch (err) {
+          failed(err, 1);
         }
       } else if (pick < 0.75) {
         const seqs = mine.batch.map(() => model.nextSeq++);
@@ -203,8 +217,8 @@ async function workload(model, trial, killAfterMs) {
             acknowledge(mine.batch[i], seqs[i], res.results[i].version);
             counts.acknowledged++;
           });
-        } catch {
-          counts.unknown += seqs.length;
+        } catch (err) {
+          failed(err, seqs.length);
         }
       } else {
         const pair = mine.pairs[Math.floor(rng() * mine.pairs.length)];
@@ -214,8 +228,8 @@ async function workload(model, trial, killAfterMs) {
           const res = await client.services.transaction.commitBatch({ writes: pair.map((e) => wireSet(e, seq)) });
           pair.forEach((e, i) => acknowledge(e, seq, res.results[i].version));
           counts.acknowledged += 2;
-        } catch {
-          counts.unknown += 2;
+        } catch (err) {
+          failed(err, 2);
         }
       }
     }
@@ -333,6 +347,13 @@ async function getDocument(client, entry) {
     if (err?.code === 5) return null; // NOT_FOUND
     throw err;
   }
+}
+
+/** "N refused with CODE, …" for the failed writes the server answered, by Connect code; the rest were cut off. */
+function refusedText(refused) {
+  if (refused.size === 0) return "all cut off";
+  const names = { 1: "CANCELED", 3: "INVALID_ARGUMENT", 5: "NOT_FOUND", 6: "ALREADY_EXISTS", 8: "RESOURCE_EXHAUSTED", 9: "FAILED_PRECONDITION", 10: "ABORTED", 13: "INTERNAL" };
+  return [...refused].map(([code, n]) => `${n} refused with ${names[code] ?? code}`).join(", ") + ", the rest cut off";
 }
 
 /** A small seeded generator (mulberry32): uniform in [0, 1). */
