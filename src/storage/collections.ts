@@ -5,7 +5,7 @@
  * time. The Worker merges the shards' answers (services/collections.ts).
  */
 import { DELETE_COLLECTION_BATCH_SIZE_MAX, COLLECTIONS_PAGE_SIZE_MAX } from "../limits.js";
-import { anyLocks, lockHolders } from "../sync/lockManager.js";
+import { anyLocks, lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
 import { checkCollection } from "../validation/refs.js";
 import type { ShardCollectionsPage, ShardDeleteStep } from "./types.js";
 
@@ -28,8 +28,10 @@ export function listShardCollections(sql: SqlStorage, afterName: string | null, 
  * Deletes up to `limit` documents of `collection`, the first in id order,
  * in one SQLite transaction. The delete is a range of the primary key
  * (collection, id), so no other collection's rows are read or touched.
- * When a transaction holds any lock on one of those documents, nothing is
- * deleted and the answer is Blocked, as for any write.
+ * When a transaction holds any lock on one of those documents, or a write
+ * intent anywhere in the collection, nothing is deleted and the answer is
+ * Blocked, as for any write; the Worker settles those transactions and
+ * asks again.
  */
 export function deleteCollectionStep(storage: DurableObjectStorage, collection: string, limit: number): ShardDeleteStep {
   assert(limit > 0 && limit <= DELETE_COLLECTION_BATCH_SIZE_MAX, "delete step within DELETE_COLLECTION_BATCH_SIZE_MAX");
@@ -41,12 +43,15 @@ export function deleteCollectionStep(storage: DurableObjectStorage, collection: 
       .toArray()
       .map((r) => r.id);
     const batch = ids.slice(0, limit);
-    if (batch.length === 0) return { ok: true, deleted: 0, more: false };
     if (anyLocks(sql)) {
-      const holders = new Set<string>();
+      // Write intents anywhere in the collection block too, also on ids
+      // with no row yet: a prepared transaction that creates a document
+      // would otherwise bring it back after the delete says done.
+      const holders = new Set<string>(writeIntentHoldersInCollection(sql, collection));
       for (const id of batch) for (const tx of lockHolders(sql, { collection, id }, "any")) holders.add(tx);
       if (holders.size > 0) return { ok: false, kind: "aborted", message: "documents are locked by transactions in progress", blockedBy: [...holders] };
     }
+    if (batch.length === 0) return { ok: true, deleted: 0, more: false };
     const last = batch[batch.length - 1]!;
     const cursor = sql.exec("DELETE FROM documents WHERE collection = ? AND id <= ?", collection, last);
     cursor.toArray();
