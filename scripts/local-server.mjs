@@ -47,9 +47,12 @@ export function freePort() {
  * options: workerPort, frontdoorPort, inspectorPort (optional), stateDir,
  * output: "inherit" to pass their output through, or a file path to write it
  * to; signal (optional): an AbortSignal that stops whatever has started and
- * makes the start fail.
- * Resolves to { workerUrl, grpcTarget, stop(), exited } where `exited`
- * resolves with a message if either process exits while the servers run.
+ * makes the start fail; frontdoor (optional): false to start the Worker
+ * only (grpcTarget is then null).
+ * Resolves to { workerUrl, grpcTarget, stop(), exited, pids } where `exited`
+ * resolves with a message if either process exits while the servers run,
+ * and `pids` are the guards' process ids (the roots of the server trees;
+ * scripts/durability.mjs kills those trees to simulate a crash).
  *
  * Each server runs under scripts/child-guard.mjs, so it stops when this
  * process dies, even by SIGKILL; `stop()` is still the orderly way.
@@ -77,10 +80,12 @@ export async function startLocalServer(options) {
     children.push(worker);
     await waitForWorker(workerUrl, worker);
 
-    const frontdoorEnv = { ...env, FRONTDOOR_PORT: String(options.frontdoorPort), FRONTDOOR_HOST: host, IMPOSSIBLEDB_URL: workerUrl };
-    const frontdoor = launch(path.join(bin, "node"), [FRONTDOOR_MAIN], frontdoorEnv, sink, "frontdoor");
-    children.push(frontdoor);
-    await waitForLine(frontdoor, /frontdoor listening on/, FRONTDOOR_READY_TIMEOUT_MS);
+    if (options.frontdoor !== false) {
+      const frontdoorEnv = { ...env, FRONTDOOR_PORT: String(options.frontdoorPort), FRONTDOOR_HOST: host, IMPOSSIBLEDB_URL: workerUrl };
+      const frontdoor = launch(path.join(bin, "node"), [FRONTDOOR_MAIN], frontdoorEnv, sink, "frontdoor");
+      children.push(frontdoor);
+      await waitForLine(frontdoor, /frontdoor listening on/, FRONTDOOR_READY_TIMEOUT_MS);
+    }
     options.signal?.throwIfAborted();
   } catch (err) {
     await stop();
@@ -93,8 +98,9 @@ export async function startLocalServer(options) {
   const exited = Promise.race(children.map((c) => c.exited.then((how) => `${c.name} exited (${how})`)));
   return {
     workerUrl,
-    grpcTarget,
+    grpcTarget: options.frontdoor === false ? null : grpcTarget,
     exited,
+    pids: children.map((c) => c.child.pid),
     async stop() {
       await stop();
       sink?.end();

@@ -164,6 +164,28 @@ export const SQL_PARAMS_MAX = 100;
  */
 export const SQL_STATEMENT_BYTES_MAX = 90_000;
 
+/** Characters in an id AddDocument chooses (Firestore's auto-ids have 20). */
+export const AUTO_ID_LENGTH = 20;
+
+/**
+ * How many fresh ids AddDocument tries when the one it chose exists. With
+ * 62^20 (about 2^119) ids a collision is never expected; the bound keeps a
+ * broken random source from looping.
+ */
+export const AUTO_ID_ATTEMPTS_MAX = 3;
+
+/** The page size of ListCollections when a request leaves it unset. */
+export const COLLECTIONS_PAGE_SIZE_DEFAULT = 100;
+
+/** The largest page of ListCollections (the proto says so too). */
+export const COLLECTIONS_PAGE_SIZE_MAX = 1000;
+
+/** The most documents one DeleteCollection call deletes on each shard (the proto says so too). */
+export const DELETE_COLLECTION_BATCH_SIZE_MAX = 500;
+
+/** The per-shard step of DeleteCollection when a request leaves batch_size unset. */
+export const DELETE_COLLECTION_BATCH_SIZE_DEFAULT = DELETE_COLLECTION_BATCH_SIZE_MAX;
+
 function assertLimit(condition: boolean, relation: string): void {
   if (!condition) throw new Error(`limits.ts: broken relation between limits: ${relation}`);
 }
@@ -171,6 +193,12 @@ function assertLimit(condition: boolean, relation: string): void {
 // Relations between limits, checked once when the module loads so that a bad
 // edit fails every test instead of misbehaving in production.
 assertLimit(PAGE_SIZE_DEFAULT <= PAGE_SIZE_MAX, "PAGE_SIZE_DEFAULT <= PAGE_SIZE_MAX");
+assertLimit(COLLECTIONS_PAGE_SIZE_DEFAULT <= COLLECTIONS_PAGE_SIZE_MAX, "COLLECTIONS_PAGE_SIZE_DEFAULT <= COLLECTIONS_PAGE_SIZE_MAX");
+assertLimit(
+  DELETE_COLLECTION_BATCH_SIZE_DEFAULT <= DELETE_COLLECTION_BATCH_SIZE_MAX && DELETE_COLLECTION_BATCH_SIZE_MAX <= BATCH_SIZE_MAX,
+  "a DeleteCollection step is no larger than a write batch",
+);
+assertLimit(AUTO_ID_LENGTH <= DOCUMENT_ID_LENGTH_MAX, "an auto-id is a valid document id");
 assertLimit(DOCUMENT_BYTES_MAX <= BATCH_BYTES_MAX, "a single document fits in a batch");
 assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus framing fits in one request");
 // A SQLite row in a Durable Object holds at most 2 MB; the stored JSON is

@@ -11,7 +11,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
-import type { Blocked, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
+import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
+import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
 import { TRANSACTION_MIGRATIONS } from "../sync/lockManager.js";
 import { abort, commit, commitOnePhase, prepare, type ParticipantRequest, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
@@ -74,6 +75,16 @@ export class StorageObject extends DurableObject<Env> {
   /** The shard's statistics. */
   stats(): ShardStatistics {
     return statistics(this.ctx.storage.sql, appliedMigrationCount(this.ctx.storage.sql));
+  }
+
+  /** Up to `limit` of the shard's collections after `afterName`, with document counts. */
+  collections(afterName: string | null, limit: number): ShardCollectionsPage {
+    return listShardCollections(this.ctx.storage.sql, afterName, limit);
+  }
+
+  /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
+  deleteCollection(collection: string, limit: number): ShardDeleteStep {
+    return deleteCollectionStep(this.ctx.storage, collection, limit);
   }
 
   /** Two-phase commit, phase one: validate, plan and lock; vote. */

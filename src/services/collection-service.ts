@@ -24,6 +24,8 @@ import { readFromShard, writeToShard } from "../shards/shard-client.js";
 import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument } from "./convert.js";
+import { createWithAutoId } from "../ids/create-with-auto-id.js";
+import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
 import { listPage } from "./list-documents.js";
 import { createResponseBudget, encodedBytes, fittingPrefix } from "./response-budget.js";
 
@@ -91,6 +93,23 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
 
     batchWriteDocuments(req, ctx: HandlerContext) {
       return batchWrite(envOf(ctx), shardWritesFrom(req.writes, "writes"), req.returnDocuments);
+    },
+
+    async addDocument(req, ctx) {
+      const env = envOf(ctx);
+      const collection = collectionFrom(req.collection);
+      const { data } = checkData(req.data, "data");
+      const { router } = await currentRouting(env);
+      const doc = await createWithAutoId((id) => writeShard(env, router.shardFor(collection, id), [{ op: "create", collection, id, data }]));
+      return { document: toDocument(doc) };
+    },
+
+    listCollections(req, ctx) {
+      return listCollectionsPage(envOf(ctx), req.pageSize, req.pageToken);
+    },
+
+    deleteCollection(req, ctx) {
+      return deleteCollectionStep(envOf(ctx), collectionFrom(req.collection), req.batchSize);
     },
   };
 }

@@ -22,7 +22,7 @@ export type Remote<T> = {
 export type ShardStub = Remote<
   Pick<
     StorageObject,
-    | "get" | "getAt" | "getLocked" | "write" | "list" | "stats"
+    | "get" | "getAt" | "getLocked" | "write" | "list" | "stats" | "collections" | "deleteCollection"
     | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes"
     | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
   >

@@ -58,6 +58,29 @@ export const DOCUMENT_MIGRATIONS: readonly Migration[] = [
     statements: ["ALTER TABLE documents ADD COLUMN num_keys TEXT"],
     run: backfillNumberKeys,
   },
+  {
+    version: 3,
+    description: "collection_stats: documents per collection, kept by triggers in every write's transaction",
+    statements: [
+      `CREATE TABLE collection_stats (
+         collection TEXT PRIMARY KEY,
+         document_count INTEGER NOT NULL CHECK (document_count > 0)
+       ) WITHOUT ROWID`,
+      "INSERT INTO collection_stats (collection, document_count) SELECT collection, COUNT(*) FROM documents GROUP BY collection",
+      // Triggers, not code in the write path: every writer (plain writes,
+      // transactions, DeleteCollection) keeps the counts without knowing.
+      // An upsert that updates an existing row fires UPDATE triggers, not
+      // INSERT ones, so only a new document counts.
+      `CREATE TRIGGER collection_stats_insert AFTER INSERT ON documents BEGIN
+         INSERT INTO collection_stats (collection, document_count) VALUES (new.collection, 1)
+           ON CONFLICT (collection) DO UPDATE SET document_count = document_count + 1;
+       END`,
+      `CREATE TRIGGER collection_stats_delete AFTER DELETE ON documents BEGIN
+         DELETE FROM collection_stats WHERE collection = old.collection AND document_count <= 1;
+         UPDATE collection_stats SET document_count = document_count - 1 WHERE collection = old.collection;
+       END`,
+    ],
+  },
 ];
 
 /** Computes `num_keys` for every stored document, a page at a time in primary-key order. */

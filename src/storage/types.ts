@@ -84,3 +84,19 @@ export interface ShardStatistics {
   readonly dataBytes: number;
   readonly schemaVersion: number;
 }
+
+/** One collection a shard holds, with the number of its documents there. */
+export interface ShardCollection {
+  readonly name: string;
+  readonly documentCount: number;
+}
+
+/** A page of a shard's collections, in name order. */
+export interface ShardCollectionsPage {
+  readonly collections: readonly ShardCollection[];
+  /** True when the shard holds more collections after the last one returned. */
+  readonly hasMore: boolean;
+}
+
+/** One step of deleting a collection on a shard, or Blocked by transaction locks (nothing deleted). */
+export type ShardDeleteStep = { readonly ok: true; readonly deleted: number; readonly more: boolean } | Blocked;

@@ -16,6 +16,10 @@ export const SUITES = [
   { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
   { name: "go", command: ["bash", "scripts/test-go.sh"] },
   { name: "python", command: ["bash", "scripts/test-python.sh"] },
+  // Crash durability, 5 trials (about 30 s): starts, SIGKILLs and restarts a
+  // server of its own on free ports; `npm run durability -- --trials 100` is
+  // the long run.
+  { name: "durability", command: ["node", "scripts/durability.mjs", "--trials", "5"] },
   // `npm start` itself: starts and ends servers of its own on free ports.
   { name: "start", command: ["npx", "vitest", "run", "--config", "vitest.start.config.ts"] },
 ];

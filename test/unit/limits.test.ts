@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import {
   BATCH_SIZE_MAX,
+  COLLECTIONS_PAGE_SIZE_MAX,
   COLLECTION_NAME_LENGTH_MAX,
+  DELETE_COLLECTION_BATCH_SIZE_MAX,
   DOCUMENT_ID_LENGTH_MAX,
   GRPC_MESSAGE_BYTES_DEFAULT_MAX,
   MASK_PATHS_MAX,
@@ -28,6 +30,8 @@ describe("limits agree with the protos", () => {
     expect(svc.match(/repeated\.max_items = (\d+)/g)).toEqual(Array(2).fill(`repeated.max_items = ${BATCH_SIZE_MAX}`));
     expect(svc).toContain(`int32.lte = ${PAGE_SIZE_MAX}`);
     expect(svc).toContain(`string.max_len = ${PAGE_TOKEN_LENGTH_MAX}`);
+    expect(svc).toMatch(new RegExp(`DeleteCollectionRequest \\{[^}]*int32\\.lte = ${DELETE_COLLECTION_BATCH_SIZE_MAX}\\b`));
+    expect(svc).toMatch(new RegExp(`ListCollectionsRequest \\{[^}]*int32\\.lte = ${COLLECTIONS_PAGE_SIZE_MAX}\\b`));
   });
 });
 

@@ -5,7 +5,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { snapshot, writeOutcome, wirePrecondition, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
-import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
+import { DELETE_ALL_STEPS_MAX, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
 import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
 import { checkedData } from "./values.js";
@@ -23,6 +23,14 @@ export interface ListOptions extends ReadOptions {
   pageSize?: number;
   /** The nextPageToken of the previous page. */
   pageToken?: string;
+}
+
+/** Options of Collection.deleteAll. */
+export interface DeleteAllOptions {
+  /** Documents deleted per shard per call, 1 to 500; 500 when unset. */
+  batchSize?: number;
+  /** Called after each step with the number deleted so far. */
+  onProgress?: (deleted: number) => void;
 }
 
 /** One page of a listing. */
@@ -88,6 +96,33 @@ export class Collection<T extends JsonObject = JsonObject> {
       refs = refs.slice(res.results.length);
     }
     return out;
+  }
+
+  /**
+   * Adds a document under an id the server chooses (20 characters of
+   * A-Z, a-z, 0-9, random, like Firestore's auto-ids). Not retried: a
+   * retry could add the document twice.
+   */
+  async add(data: T): Promise<DocumentSnapshot<T>> {
+    const res = await this.services.collection.addDocument({ collection: this.name, data: checkedData(`${this.name}/(new)`, data) });
+    return snapshot<T>(required(res.document, "AddDocument"));
+  }
+
+  /**
+   * Deletes every document of the collection, in steps of at most
+   * `batchSize` documents per shard (500 when unset), calling `onProgress`
+   * with the running total after each step. Returns how many documents it
+   * deleted. Not atomic: other readers see the collection shrink.
+   */
+  async deleteAll(options: DeleteAllOptions = {}): Promise<number> {
+    let deleted = 0;
+    for (let steps = 0; steps < DELETE_ALL_STEPS_MAX; steps++) {
+      const res = await this.services.collection.deleteCollection({ collection: this.name, batchSize: options.batchSize });
+      deleted += Number(res.deletedCount);
+      options.onProgress?.(deleted);
+      if (res.done) return deleted;
+    }
+    throw new ConnectError(`deleting ${this.name} took more than ${DELETE_ALL_STEPS_MAX} steps`, Code.ResourceExhausted);
   }
 
   /** Creates a document; fails with ALREADY_EXISTS when it exists. */

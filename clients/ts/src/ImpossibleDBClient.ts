@@ -9,7 +9,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { Collection } from "./Collection.js";
 import { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
-import { TRANSACTION_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
+import { COLLECTIONS_PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
 import { backoffMs, retryPolicy, sleep, type RetryOptions } from "./retry-policy.js";
 import { createServices, type Services } from "./services.js";
 import { Transaction, type TransactionOptions } from "./Transaction.js";
@@ -35,6 +35,14 @@ export interface ImpossibleDBClientOptions {
   transport?: Transport;
   /** Called before each retry (logging, metrics). */
   onRetry?: RetryingTransportOptions["onRetry"];
+}
+
+/** One collection as listCollections reports it. */
+export interface CollectionSummary {
+  /** The collection's name. */
+  name: string;
+  /** About how many documents it holds. */
+  approximateDocumentCount: number;
 }
 
 /** Options of runTransaction. */
@@ -73,6 +81,22 @@ export class BaseImpossibleDBClient {
   /** A collection by name. */
   collection<T extends JsonObject = JsonObject>(name: string): Collection<T> {
     return new Collection<T>(this.services, name);
+  }
+
+  /**
+   * Every collection that holds documents, in name order, with about how
+   * many documents each holds (summed over shards, not a snapshot).
+   */
+  async listCollections(): Promise<CollectionSummary[]> {
+    const out: CollectionSummary[] = [];
+    let pageToken = "";
+    for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
+      const res = await this.services.collection.listCollections({ pageSize: COLLECTIONS_PAGE_SIZE_MAX, pageToken });
+      out.push(...res.collections.map((c) => ({ name: c.name, approximateDocumentCount: Number(c.approximateDocumentCount) })));
+      if (res.nextPageToken === "") return out;
+      pageToken = res.nextPageToken;
+    }
+    throw new ConnectError(`listing collections took more than ${PAGES_PER_CALL_MAX} pages`, Code.ResourceExhausted);
   }
 
   /** A new transaction; nothing is sent until its first read or commit. */

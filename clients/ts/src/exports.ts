@@ -3,10 +3,10 @@
  * by the browser and Node entry points.
  */
 export { Code, ConnectError } from "@connectrpc/connect";
-export { Collection, WriteBatch, type BatchWriteOutcome, type ListOptions, type Page, type ReadOptions } from "./Collection.js";
+export { Collection, WriteBatch, type BatchWriteOutcome, type DeleteAllOptions, type ListOptions, type Page, type ReadOptions } from "./Collection.js";
 export type { DocumentSnapshot, Precondition, WriteOutcome } from "./documents.js";
 export { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
-export { DEFAULT_BASE_URL, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
+export { DEFAULT_BASE_URL, type CollectionSummary, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
 export * from "./limits.js";
 export { avg, count, max, min, QueryBuilder, sum, type AggregateGroup, type AggregateSpec, type QueryPage, type WhereOperator } from "./QueryBuilder.js";
 export { backoffMs, isIdempotent, isTransient, type RetryOptions } from "./retry-policy.js";

@@ -29,6 +29,15 @@ export const PAGE_SIZE_MAX = 1_000;
 /** Pages QueryBuilder.execute and Collection.listAll read before refusing to read more. */
 export const PAGES_PER_CALL_MAX = 1_000;
 
+/** The server's largest ListCollections page; listCollections asks for pages this big. */
+export const COLLECTIONS_PAGE_SIZE_MAX = 1_000;
+
+/**
+ * Calls Collection.deleteAll makes before giving up: each deletes up to 500
+ * documents per shard, so this covers 50 million documents per shard.
+ */
+export const DELETE_ALL_STEPS_MAX = 100_000;
+
 /**
  * The deepest nesting of maps and arrays the SDK walks when it checks a
  * value before sending it (values.ts); deeper values are refused with a

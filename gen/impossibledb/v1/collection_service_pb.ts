@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/collection_service.proto.
  */
 export const file_impossibledb_v1_collection_service: GenFile = /*@__PURE__*/
-  fileDesc("CihpbXBvc3NpYmxlZGIvdjEvY29sbGVjdGlvbl9zZXJ2aWNlLnByb3RvEg9pbXBvc3NpYmxlZGIudjEidAoSR2V0RG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEisKBG1hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrIkIKE0dldERvY3VtZW50UmVzcG9uc2USKwoIZG9jdW1lbnQYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQigAEKGEJhdGNoR2V0RG9jdW1lbnRzUmVxdWVzdBI3CgRyZWZzGAEgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AxIrCgRtYXNrGAIgASgLMh0uaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50TWFzayJ3Cg5CYXRjaEdldFJlc3VsdBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDQoFZm91bmQYAyABKAgigAEKGUJhdGNoR2V0RG9jdW1lbnRzUmVzcG9uc2USMAoHcmVzdWx0cxgBIAMoCzIfLmltcG9zc2libGVkYi52MS5CYXRjaEdldFJlc3VsdBIxCgt1bnJlYWRfcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZiK7AQoUTGlzdERvY3VtZW50c1JlcXVlc3QSOQoKY29sbGVjdGlvbhgBIAEoCUIlukgiciAQARiAATIZXltBLVphLXpfXVtBLVphLXowLTlfLV0qJBIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgCASKwoEbWFzaxgEIAEoCzIdLmltcG9zc2libGVkYi52MS5Eb2N1bWVudE1hc2siXgoVTGlzdERvY3VtZW50c1Jlc3BvbnNlEiwKCWRvY3VtZW50cxgBIAMoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieQoVQ3JlYXRlRG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEi0KBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQEiRQoWQ3JlYXRlRG9jdW1lbnRSZXNwb25zZRIrCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudCKrAQoSU2V0RG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEi0KBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQESMwoMcHJlY29uZGl0aW9uGAMgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbiJCChNTZXREb2N1bWVudFJlc3BvbnNlEisKCGRvY3VtZW50GAEgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50IrYBChVVcGRhdGVEb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESNQoFcGF0Y2gYAiABKAsyHi5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRQYXRjaEIGukgDyAEBEjMKDHByZWNvbmRpdGlvbhgDIAEoCzIdLmltcG9zc2libGVkYi52MS5QcmVjb25kaXRpb24iRQoWVXBkYXRlRG9jdW1lbnRSZXNwb25zZRIrCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudCJ/ChVEZWxldGVEb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESMwoMcHJlY29uZGl0aW9uGAIgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbiIpChZEZWxldGVEb2N1bWVudFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiawoaQmF0Y2hXcml0ZURvY3VtZW50c1JlcXVlc3QSMwoGd3JpdGVzGAEgAygLMhYuaW1wb3NzaWJsZWRiLnYxLldyaXRlQgu6SAiSAQUIARD0AxIYChByZXR1cm5fZG9jdW1lbnRzGAIgASgIIpcBChtCYXRjaFdyaXRlRG9jdW1lbnRzUmVzcG9uc2USLgoIc3RhdHVzZXMYASADKAsyHC5pbXBvc3NpYmxlZGIudjEuV3JpdGVTdGF0dXMSLQoHcmVzdWx0cxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIZChFkb2N1bWVudHNfb21pdHRlZBgDIAEoCDK9BgoRQ29sbGVjdGlvblNlcnZpY2USXQoLR2V0RG9jdW1lbnQSIy5pbXBvc3NpYmxlZGIudjEuR2V0RG9jdW1lbnRSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkdldERvY3VtZW50UmVzcG9uc2UiA5ACARJvChFCYXRjaEdldERvY3VtZW50cxIpLmltcG9zc2libGVkYi52MS5CYXRjaEdldERvY3VtZW50c1JlcXVlc3QaKi5pbXBvc3NpYmxlZGIudjEuQmF0Y2hHZXREb2N1bWVudHNSZXNwb25zZSIDkAIBEmMKDUxpc3REb2N1bWVudHMSJS5pbXBvc3NpYmxlZGIudjEuTGlzdERvY3VtZW50c1JlcXVlc3QaJi5pbXBvc3NpYmxlZGIudjEuTGlzdERvY3VtZW50c1Jlc3BvbnNlIgOQAgESYQoOQ3JlYXRlRG9jdW1lbnQSJi5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlRG9jdW1lbnRSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZURvY3VtZW50UmVzcG9uc2USWAoLU2V0RG9jdW1lbnQSIy5pbXBvc3NpYmxlZGIudjEuU2V0RG9jdW1lbnRSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLlNldERvY3VtZW50UmVzcG9uc2USYQoOVXBkYXRlRG9jdW1lbnQSJi5pbXBvc3NpYmxlZGIudjEuVXBkYXRlRG9jdW1lbnRSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLlVwZGF0ZURvY3VtZW50UmVzcG9uc2USYQoORGVsZXRlRG9jdW1lbnQSJi5pbXBvc3NpYmxlZGIudjEuRGVsZXRlRG9jdW1lbnRSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZURvY3VtZW50UmVzcG9uc2UScAoTQmF0Y2hXcml0ZURvY3VtZW50cxIrLmltcG9zc2libGVkYi52MS5CYXRjaFdyaXRlRG9jdW1lbnRzUmVxdWVzdBosLmltcG9zc2libGVkYi52MS5CYXRjaFdyaXRlRG9jdW1lbnRzUmVzcG9uc2ViBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_struct, file_impossibledb_v1_document]);
+  fileDesc("CihpbXBvc3NpYmxlZGIvdjEvY29sbGVjdGlvbl9zZXJ2aWNlLnByb3RvEg9pbXBvc3NpYmxlZGIudjEidAoSR2V0RG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEisKBG1hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrIkIKE0dldERvY3VtZW50UmVzcG9uc2USKwoIZG9jdW1lbnQYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQigAEKGEJhdGNoR2V0RG9jdW1lbnRzUmVxdWVzdBI3CgRyZWZzGAEgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AxIrCgRtYXNrGAIgASgLMh0uaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50TWFzayJ3Cg5CYXRjaEdldFJlc3VsdBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDQoFZm91bmQYAyABKAgigAEKGUJhdGNoR2V0RG9jdW1lbnRzUmVzcG9uc2USMAoHcmVzdWx0cxgBIAMoCzIfLmltcG9zc2libGVkYi52MS5CYXRjaEdldFJlc3VsdBIxCgt1bnJlYWRfcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZiK7AQoUTGlzdERvY3VtZW50c1JlcXVlc3QSOQoKY29sbGVjdGlvbhgBIAEoCUIlukgiciAQARiAATIZXltBLVphLXpfXVtBLVphLXowLTlfLV0qJBIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgCASKwoEbWFzaxgEIAEoCzIdLmltcG9zc2libGVkYi52MS5Eb2N1bWVudE1hc2siXgoVTGlzdERvY3VtZW50c1Jlc3BvbnNlEiwKCWRvY3VtZW50cxgBIAMoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieQoVQ3JlYXRlRG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEi0KBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQEiRQoWQ3JlYXRlRG9jdW1lbnRSZXNwb25zZRIrCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudCKrAQoSU2V0RG9jdW1lbnRSZXF1ZXN0EjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEi0KBGRhdGEYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQESMwoMcHJlY29uZGl0aW9uGAMgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbiJCChNTZXREb2N1bWVudFJlc3BvbnNlEisKCGRvY3VtZW50GAEgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50IrYBChVVcGRhdGVEb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESNQoFcGF0Y2gYAiABKAsyHi5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRQYXRjaEIGukgDyAEBEjMKDHByZWNvbmRpdGlvbhgDIAEoCzIdLmltcG9zc2libGVkYi52MS5QcmVjb25kaXRpb24iRQoWVXBkYXRlRG9jdW1lbnRSZXNwb25zZRIrCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudCJ/ChVEZWxldGVEb2N1bWVudFJlcXVlc3QSMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESMwoMcHJlY29uZGl0aW9uGAIgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbiIpChZEZWxldGVEb2N1bWVudFJlc3BvbnNlEg8KB2RlbGV0ZWQYASABKAgiawoaQmF0Y2hXcml0ZURvY3VtZW50c1JlcXVlc3QSMwoGd3JpdGVzGAEgAygLMhYuaW1wb3NzaWJsZWRiLnYxLldyaXRlQgu6SAiSAQUIARD0AxIYChByZXR1cm5fZG9jdW1lbnRzGAIgASgIIpcBChtCYXRjaFdyaXRlRG9jdW1lbnRzUmVzcG9uc2USLgoIc3RhdHVzZXMYASADKAsyHC5pbXBvc3NpYmxlZGIudjEuV3JpdGVTdGF0dXMSLQoHcmVzdWx0cxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIZChFkb2N1bWVudHNfb21pdHRlZBgDIAEoCCJ+ChJBZGREb2N1bWVudFJlcXVlc3QSOQoKY29sbGVjdGlvbhgBIAEoCUIlukgiciAQARiAATIZXltBLVphLXpfXVtBLVphLXowLTlfLV0qJBItCgRkYXRhGAIgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIGukgDyAEBIkIKE0FkZERvY3VtZW50UmVzcG9uc2USKwoIZG9jdW1lbnQYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiVQoWTGlzdENvbGxlY3Rpb25zUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgCAiQgoOQ29sbGVjdGlvbkluZm8SDAoEbmFtZRgBIAEoCRIiChphcHByb3hpbWF0ZV9kb2N1bWVudF9jb3VudBgCIAEoAyJoChdMaXN0Q29sbGVjdGlvbnNSZXNwb25zZRI0Cgtjb2xsZWN0aW9ucxgBIAMoCzIfLmltcG9zc2libGVkYi52MS5Db2xsZWN0aW9uSW5mbxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkidAoXRGVsZXRlQ29sbGVjdGlvblJlcXVlc3QSOQoKY29sbGVjdGlvbhgBIAEoCUIlukgiciAQARiAATIZXltBLVphLXpfXVtBLVphLXowLTlfLV0qJBIeCgpiYXRjaF9zaXplGAIgASgFQgq6SAcaBRj0AygAIj8KGERlbGV0ZUNvbGxlY3Rpb25SZXNwb25zZRIVCg1kZWxldGVkX2NvdW50GAEgASgDEgwKBGRvbmUYAiABKAgy8AgKEUNvbGxlY3Rpb25TZXJ2aWNlEl0KC0dldERvY3VtZW50EiMuaW1wb3NzaWJsZWRiLnYxLkdldERvY3VtZW50UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudFJlc3BvbnNlIgOQAgESbwoRQmF0Y2hHZXREb2N1bWVudHMSKS5pbXBvc3NpYmxlZGIudjEuQmF0Y2hHZXREb2N1bWVudHNSZXF1ZXN0GiouaW1wb3NzaWJsZWRiLnYxLkJhdGNoR2V0RG9jdW1lbnRzUmVzcG9uc2UiA5ACARJjCg1MaXN0RG9jdW1lbnRzEiUuaW1wb3NzaWJsZWRiLnYxLkxpc3REb2N1bWVudHNSZXF1ZXN0GiYuaW1wb3NzaWJsZWRiLnYxLkxpc3REb2N1bWVudHNSZXNwb25zZSIDkAIBEmEKDkNyZWF0ZURvY3VtZW50EiYuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZURvY3VtZW50UmVxdWVzdBonLmltcG9zc2libGVkYi52MS5DcmVhdGVEb2N1bWVudFJlc3BvbnNlElgKC1NldERvY3VtZW50EiMuaW1wb3NzaWJsZWRiLnYxLlNldERvY3VtZW50UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5TZXREb2N1bWVudFJlc3BvbnNlEmEKDlVwZGF0ZURvY3VtZW50EiYuaW1wb3NzaWJsZWRiLnYxLlVwZGF0ZURvY3VtZW50UmVxdWVzdBonLmltcG9zc2libGVkYi52MS5VcGRhdGVEb2N1bWVudFJlc3BvbnNlEmEKDkRlbGV0ZURvY3VtZW50EiYuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZURvY3VtZW50UmVxdWVzdBonLmltcG9zc2libGVkYi52MS5EZWxldGVEb2N1bWVudFJlc3BvbnNlEnAKE0JhdGNoV3JpdGVEb2N1bWVudHMSKy5pbXBvc3NpYmxlZGIudjEuQmF0Y2hXcml0ZURvY3VtZW50c1JlcXVlc3QaLC5pbXBvc3NpYmxlZGIudjEuQmF0Y2hXcml0ZURvY3VtZW50c1Jlc3BvbnNlElgKC0FkZERvY3VtZW50EiMuaW1wb3NzaWJsZWRiLnYxLkFkZERvY3VtZW50UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5BZGREb2N1bWVudFJlc3BvbnNlEmkKD0xpc3RDb2xsZWN0aW9ucxInLmltcG9zc2libGVkYi52MS5MaXN0Q29sbGVjdGlvbnNSZXF1ZXN0GiguaW1wb3NzaWJsZWRiLnYxLkxpc3RDb2xsZWN0aW9uc1Jlc3BvbnNlIgOQAgESbAoQRGVsZXRlQ29sbGVjdGlvbhIoLmltcG9zc2libGVkYi52MS5EZWxldGVDb2xsZWN0aW9uUmVxdWVzdBopLmltcG9zc2libGVkYi52MS5EZWxldGVDb2xsZWN0aW9uUmVzcG9uc2UiA5ACAmIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_struct, file_impossibledb_v1_document]);
 
 /**
  * Request for GetDocument.
@@ -513,6 +513,197 @@ export const BatchWriteDocumentsResponseSchema: GenMessage<BatchWriteDocumentsRe
   messageDesc(file_impossibledb_v1_collection_service, 16);
 
 /**
+ * Request for AddDocument.
+ *
+ * @generated from message impossibledb.v1.AddDocumentRequest
+ */
+export type AddDocumentRequest = Message<"impossibledb.v1.AddDocumentRequest"> & {
+  /**
+   * The collection to add the document to.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * Its fields.
+   *
+   * @generated from field: google.protobuf.Struct data = 2;
+   */
+  data?: JsonObject | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.AddDocumentRequest.
+ * Use `create(AddDocumentRequestSchema)` to create a new message.
+ */
+export const AddDocumentRequestSchema: GenMessage<AddDocumentRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_collection_service, 17);
+
+/**
+ * Response for AddDocument.
+ *
+ * @generated from message impossibledb.v1.AddDocumentResponse
+ */
+export type AddDocumentResponse = Message<"impossibledb.v1.AddDocumentResponse"> & {
+  /**
+   * The created document, with the id the server chose.
+   *
+   * @generated from field: impossibledb.v1.Document document = 1;
+   */
+  document?: Document | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.AddDocumentResponse.
+ * Use `create(AddDocumentResponseSchema)` to create a new message.
+ */
+export const AddDocumentResponseSchema: GenMessage<AddDocumentResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_collection_service, 18);
+
+/**
+ * Request for ListCollections.
+ *
+ * @generated from message impossibledb.v1.ListCollectionsRequest
+ */
+export type ListCollectionsRequest = Message<"impossibledb.v1.ListCollectionsRequest"> & {
+  /**
+   * The most collections to return, 1 to 1000; 100 when unset.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of a previous call, to continue from there.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.ListCollectionsRequest.
+ * Use `create(ListCollectionsRequestSchema)` to create a new message.
+ */
+export const ListCollectionsRequestSchema: GenMessage<ListCollectionsRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_collection_service, 19);
+
+/**
+ * One collection in a ListCollections answer.
+ *
+ * @generated from message impossibledb.v1.CollectionInfo
+ */
+export type CollectionInfo = Message<"impossibledb.v1.CollectionInfo"> & {
+  /**
+   * The collection's name.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * About how many documents it holds (see ListCollections).
+   *
+   * @generated from field: int64 approximate_document_count = 2;
+   */
+  approximateDocumentCount: bigint;
+};
+
+/**
+ * Describes the message impossibledb.v1.CollectionInfo.
+ * Use `create(CollectionInfoSchema)` to create a new message.
+ */
+export const CollectionInfoSchema: GenMessage<CollectionInfo> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_collection_service, 20);
+
+/**
+ * Response for ListCollections.
+ *
+ * @generated from message impossibledb.v1.ListCollectionsResponse
+ */
+export type ListCollectionsResponse = Message<"impossibledb.v1.ListCollectionsResponse"> & {
+  /**
+   * The collections, in name order: at most page_size.
+   *
+   * @generated from field: repeated impossibledb.v1.CollectionInfo collections = 1;
+   */
+  collections: CollectionInfo[];
+
+  /**
+   * Pass to the next call to continue; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.ListCollectionsResponse.
+ * Use `create(ListCollectionsResponseSchema)` to create a new message.
+ */
+export const ListCollectionsResponseSchema: GenMessage<ListCollectionsResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_collection_service, 21);
+
+/**
+ * Request for DeleteCollection.
+ *
+ * @generated from message impossibledb.v1.DeleteCollectionRequest
+ */
+export type DeleteCollectionRequest = Message<"impossibledb.v1.DeleteCollectionRequest"> & {
+  /**
+   * The collection whose documents to delete.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * The most documents to delete on each shard in this call, 1 to 500;
+   * 500 when unset.
+   *
+   * @generated from field: int32 batch_size = 2;
+   */
+  batchSize: number;
+};
+
+/**
+ * Describes the message impossibledb.v1.DeleteCollectionRequest.
+ * Use `create(DeleteCollectionRequestSchema)` to create a new message.
+ */
+export const DeleteCollectionRequestSchema: GenMessage<DeleteCollectionRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_collection_service, 22);
+
+/**
+ * Response for DeleteCollection: the progress of one step.
+ *
+ * @generated from message impossibledb.v1.DeleteCollectionResponse
+ */
+export type DeleteCollectionResponse = Message<"impossibledb.v1.DeleteCollectionResponse"> & {
+  /**
+   * Documents deleted by this call, over all shards.
+   *
+   * @generated from field: int64 deleted_count = 1;
+   */
+  deletedCount: bigint;
+
+  /**
+   * True when no shard holds any document of the collection any more;
+   * false when the caller should call again.
+   *
+   * @generated from field: bool done = 2;
+   */
+  done: boolean;
+};
+
+/**
+ * Describes the message impossibledb.v1.DeleteCollectionResponse.
+ * Use `create(DeleteCollectionResponseSchema)` to create a new message.
+ */
+export const DeleteCollectionResponseSchema: GenMessage<DeleteCollectionResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_collection_service, 23);
+
+/**
  * Reads and writes documents one at a time or in batches.
  *
  * No answer is larger than the 4 MiB that standard gRPC clients accept by
@@ -615,6 +806,54 @@ export const CollectionService: GenService<{
     methodKind: "unary";
     input: typeof BatchWriteDocumentsRequestSchema;
     output: typeof BatchWriteDocumentsResponseSchema;
+  },
+  /**
+   * Creates a document under an id the server chooses: 20 characters drawn
+   * uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+   * random source, as Firestore's auto-ids are. Ids are random, not
+   * ordered by time. Not idempotent: a retried call may add a second
+   * document.
+   *
+   * @generated from rpc impossibledb.v1.CollectionService.AddDocument
+   */
+  addDocument: {
+    methodKind: "unary";
+    input: typeof AddDocumentRequestSchema;
+    output: typeof AddDocumentResponseSchema;
+  },
+  /**
+   * Lists the collections that hold at least one document, in name order,
+   * with approximate document counts. Each shard keeps a per-collection
+   * count in the same SQLite transaction as its writes; the counts of one
+   * answer are summed over shards read one after another, so they are not
+   * a snapshot across shards (and a transaction that is committing may be
+   * counted on some shards only).
+   *
+   * @generated from rpc impossibledb.v1.CollectionService.ListCollections
+   */
+  listCollections: {
+    methodKind: "unary";
+    input: typeof ListCollectionsRequestSchema;
+    output: typeof ListCollectionsResponseSchema;
+  },
+  /**
+   * Deletes the documents of a collection in bounded steps: each call
+   * deletes up to `batch_size` documents (at most 500) on every shard and
+   * answers how many it deleted and whether any remain. Call it again until
+   * `done`; each call is short, so a large collection never becomes one
+   * long request. Documents of other collections are never touched. Not
+   * atomic: readers see the collection shrink between calls, and documents
+   * written meanwhile are deleted by a later call if they sort into it (the
+   * final answer is `done` only when no shard holds any document of the
+   * collection). Documents locked by a transaction in progress wait for it
+   * to settle, as any write does.
+   *
+   * @generated from rpc impossibledb.v1.CollectionService.DeleteCollection
+   */
+  deleteCollection: {
+    methodKind: "unary";
+    input: typeof DeleteCollectionRequestSchema;
+    output: typeof DeleteCollectionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_impossibledb_v1_collection_service, 0);

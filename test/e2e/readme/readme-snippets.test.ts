@@ -51,6 +51,11 @@ const SKIPPED_COMMANDS: SkippedCommand[] = [
   { pattern: /^npm start\b/, reason: "starts the servers: the harness has started them, and this test runs against them" },
   { pattern: /^npm test\b/, reason: "runs every suite, this one included" },
   { pattern: /^npm run bench\b/, reason: "the benchmark takes minutes and the whole machine" },
+  {
+    pattern: /^npm run durability\b/,
+    reason: "starts, kills and restarts servers of its own for many minutes; the durability suite runs 5 trials",
+    runBy: { file: "test/e2e/suites.mjs", contains: '"scripts/durability.mjs", "--trials", "5"' },
+  },
   { pattern: /^node scripts\/e2e-server\.mjs\b/, reason: "starts a second server and runs suites: this test runs inside that harness" },
   {
     pattern: /^cd clients\/go && go run \.\/examples\/quickstart$/,

@@ -46,3 +46,23 @@ describe("migrations", () => {
     expect(() => migrate(sql, "c", [{ version: 1, description: "a", statements: [] }])).toThrow(/newer than this code/);
   });
 });
+
+describe("the collection_stats migration", () => {
+  it("counts the documents stored before it, then keeps the counts through inserts, rewrites and deletes", () => {
+    const sql = memorySql();
+    migrate(sql, "documents", DOCUMENT_MIGRATIONS.slice(0, 2));
+    const insert = sql.db.prepare(
+      "INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes) VALUES (?, ?, '{}', 1, 0, 0, 2) ON CONFLICT (collection, id) DO UPDATE SET version = version + 1",
+    );
+    for (const [c, id] of [["a", "1"], ["a", "2"], ["b", "1"]] as const) insert.run(c, id);
+    migrate(sql, "documents", DOCUMENT_MIGRATIONS);
+    const counts = () => sql.db.prepare("SELECT collection, document_count AS n FROM collection_stats ORDER BY collection").all().map((r) => ({ ...r }));
+    expect(counts()).toEqual([{ collection: "a", n: 2 }, { collection: "b", n: 1 }]);
+    insert.run("a", "2"); // a rewrite of an existing document is not a new one
+    insert.run("c", "1");
+    expect(counts()).toEqual([{ collection: "a", n: 2 }, { collection: "b", n: 1 }, { collection: "c", n: 1 }]);
+    sql.db.prepare("DELETE FROM documents WHERE collection = 'b'").run();
+    sql.db.prepare("DELETE FROM documents WHERE collection = 'a' AND id = 'missing'").run();
+    expect(counts()).toEqual([{ collection: "a", n: 2 }, { collection: "c", n: 1 }]);
+  });
+});

@@ -980,6 +980,384 @@ func (x *BatchWriteDocumentsResponse) GetDocumentsOmitted() bool {
 	return false
 }
 
+// Request for AddDocument.
+type AddDocumentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection to add the document to.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// Its fields.
+	Data          *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddDocumentRequest) Reset() {
+	*x = AddDocumentRequest{}
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddDocumentRequest) ProtoMessage() {}
+
+func (x *AddDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddDocumentRequest.ProtoReflect.Descriptor instead.
+func (*AddDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_collection_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *AddDocumentRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *AddDocumentRequest) GetData() *structpb.Struct {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+// Response for AddDocument.
+type AddDocumentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The created document, with the id the server chose.
+	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddDocumentResponse) Reset() {
+	*x = AddDocumentResponse{}
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddDocumentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddDocumentResponse) ProtoMessage() {}
+
+func (x *AddDocumentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddDocumentResponse.ProtoReflect.Descriptor instead.
+func (*AddDocumentResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_collection_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *AddDocumentResponse) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+// Request for ListCollections.
+type ListCollectionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The most collections to return, 1 to 1000; 100 when unset.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call, to continue from there.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCollectionsRequest) Reset() {
+	*x = ListCollectionsRequest{}
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCollectionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCollectionsRequest) ProtoMessage() {}
+
+func (x *ListCollectionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCollectionsRequest.ProtoReflect.Descriptor instead.
+func (*ListCollectionsRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_collection_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListCollectionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListCollectionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// One collection in a ListCollections answer.
+type CollectionInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection's name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// About how many documents it holds (see ListCollections).
+	ApproximateDocumentCount int64 `protobuf:"varint,2,opt,name=approximate_document_count,json=approximateDocumentCount,proto3" json:"approximate_document_count,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
+}
+
+func (x *CollectionInfo) Reset() {
+	*x = CollectionInfo{}
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollectionInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollectionInfo) ProtoMessage() {}
+
+func (x *CollectionInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollectionInfo.ProtoReflect.Descriptor instead.
+func (*CollectionInfo) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_collection_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *CollectionInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CollectionInfo) GetApproximateDocumentCount() int64 {
+	if x != nil {
+		return x.ApproximateDocumentCount
+	}
+	return 0
+}
+
+// Response for ListCollections.
+type ListCollectionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collections, in name order: at most page_size.
+	Collections []*CollectionInfo `protobuf:"bytes,1,rep,name=collections,proto3" json:"collections,omitempty"`
+	// Pass to the next call to continue; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCollectionsResponse) Reset() {
+	*x = ListCollectionsResponse{}
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCollectionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCollectionsResponse) ProtoMessage() {}
+
+func (x *ListCollectionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCollectionsResponse.ProtoReflect.Descriptor instead.
+func (*ListCollectionsResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_collection_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ListCollectionsResponse) GetCollections() []*CollectionInfo {
+	if x != nil {
+		return x.Collections
+	}
+	return nil
+}
+
+func (x *ListCollectionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for DeleteCollection.
+type DeleteCollectionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection whose documents to delete.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// The most documents to delete on each shard in this call, 1 to 500;
+	// 500 when unset.
+	BatchSize     int32 `protobuf:"varint,2,opt,name=batch_size,json=batchSize,proto3" json:"batch_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCollectionRequest) Reset() {
+	*x = DeleteCollectionRequest{}
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCollectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCollectionRequest) ProtoMessage() {}
+
+func (x *DeleteCollectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCollectionRequest.ProtoReflect.Descriptor instead.
+func (*DeleteCollectionRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_collection_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *DeleteCollectionRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *DeleteCollectionRequest) GetBatchSize() int32 {
+	if x != nil {
+		return x.BatchSize
+	}
+	return 0
+}
+
+// Response for DeleteCollection: the progress of one step.
+type DeleteCollectionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Documents deleted by this call, over all shards.
+	DeletedCount int64 `protobuf:"varint,1,opt,name=deleted_count,json=deletedCount,proto3" json:"deleted_count,omitempty"`
+	// True when no shard holds any document of the collection any more;
+	// false when the caller should call again.
+	Done          bool `protobuf:"varint,2,opt,name=done,proto3" json:"done,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteCollectionResponse) Reset() {
+	*x = DeleteCollectionResponse{}
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteCollectionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteCollectionResponse) ProtoMessage() {}
+
+func (x *DeleteCollectionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_collection_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteCollectionResponse.ProtoReflect.Descriptor instead.
+func (*DeleteCollectionResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_collection_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *DeleteCollectionResponse) GetDeletedCount() int64 {
+	if x != nil {
+		return x.DeletedCount
+	}
+	return 0
+}
+
+func (x *DeleteCollectionResponse) GetDone() bool {
+	if x != nil {
+		return x.Done
+	}
+	return false
+}
+
 var File_impossibledb_v1_collection_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
@@ -1041,7 +1419,35 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\x1bBatchWriteDocumentsResponse\x128\n" +
 	"\bstatuses\x18\x01 \x03(\v2\x1c.impossibledb.v1.WriteStatusR\bstatuses\x126\n" +
 	"\aresults\x18\x02 \x03(\v2\x1c.impossibledb.v1.WriteResultR\aresults\x12+\n" +
-	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted2\xbd\x06\n" +
+	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted\"\x90\x01\n" +
+	"\x12AddDocumentRequest\x12E\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
+	"collection\x123\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\"L\n" +
+	"\x13AddDocumentResponse\x125\n" +
+	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\"j\n" +
+	"\x16ListCollectionsRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\tpageToken\"b\n" +
+	"\x0eCollectionInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12<\n" +
+	"\x1aapproximate_document_count\x18\x02 \x01(\x03R\x18approximateDocumentCount\"\x84\x01\n" +
+	"\x17ListCollectionsResponse\x12A\n" +
+	"\vcollections\x18\x01 \x03(\v2\x1f.impossibledb.v1.CollectionInfoR\vcollections\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8b\x01\n" +
+	"\x17DeleteCollectionRequest\x12E\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
+	"collection\x12)\n" +
+	"\n" +
+	"batch_size\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\tbatchSize\"S\n" +
+	"\x18DeleteCollectionResponse\x12#\n" +
+	"\rdeleted_count\x18\x01 \x01(\x03R\fdeletedCount\x12\x12\n" +
+	"\x04done\x18\x02 \x01(\bR\x04done2\xf0\b\n" +
 	"\x11CollectionService\x12]\n" +
 	"\vGetDocument\x12#.impossibledb.v1.GetDocumentRequest\x1a$.impossibledb.v1.GetDocumentResponse\"\x03\x90\x02\x01\x12o\n" +
 	"\x11BatchGetDocuments\x12).impossibledb.v1.BatchGetDocumentsRequest\x1a*.impossibledb.v1.BatchGetDocumentsResponse\"\x03\x90\x02\x01\x12c\n" +
@@ -1050,7 +1456,10 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\vSetDocument\x12#.impossibledb.v1.SetDocumentRequest\x1a$.impossibledb.v1.SetDocumentResponse\x12a\n" +
 	"\x0eUpdateDocument\x12&.impossibledb.v1.UpdateDocumentRequest\x1a'.impossibledb.v1.UpdateDocumentResponse\x12a\n" +
 	"\x0eDeleteDocument\x12&.impossibledb.v1.DeleteDocumentRequest\x1a'.impossibledb.v1.DeleteDocumentResponse\x12p\n" +
-	"\x13BatchWriteDocuments\x12+.impossibledb.v1.BatchWriteDocumentsRequest\x1a,.impossibledb.v1.BatchWriteDocumentsResponseb\x06proto3"
+	"\x13BatchWriteDocuments\x12+.impossibledb.v1.BatchWriteDocumentsRequest\x1a,.impossibledb.v1.BatchWriteDocumentsResponse\x12X\n" +
+	"\vAddDocument\x12#.impossibledb.v1.AddDocumentRequest\x1a$.impossibledb.v1.AddDocumentResponse\x12i\n" +
+	"\x0fListCollections\x12'.impossibledb.v1.ListCollectionsRequest\x1a(.impossibledb.v1.ListCollectionsResponse\"\x03\x90\x02\x01\x12l\n" +
+	"\x10DeleteCollection\x12(.impossibledb.v1.DeleteCollectionRequest\x1a).impossibledb.v1.DeleteCollectionResponse\"\x03\x90\x02\x02b\x06proto3"
 
 var (
 	file_impossibledb_v1_collection_service_proto_rawDescOnce sync.Once
@@ -1064,7 +1473,7 @@ func file_impossibledb_v1_collection_service_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_collection_service_proto_rawDescData
 }
 
-var file_impossibledb_v1_collection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_impossibledb_v1_collection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_impossibledb_v1_collection_service_proto_goTypes = []any{
 	(*GetDocumentRequest)(nil),          // 0: impossibledb.v1.GetDocumentRequest
 	(*GetDocumentResponse)(nil),         // 1: impossibledb.v1.GetDocumentResponse
@@ -1083,65 +1492,81 @@ var file_impossibledb_v1_collection_service_proto_goTypes = []any{
 	(*DeleteDocumentResponse)(nil),      // 14: impossibledb.v1.DeleteDocumentResponse
 	(*BatchWriteDocumentsRequest)(nil),  // 15: impossibledb.v1.BatchWriteDocumentsRequest
 	(*BatchWriteDocumentsResponse)(nil), // 16: impossibledb.v1.BatchWriteDocumentsResponse
-	(*DocumentRef)(nil),                 // 17: impossibledb.v1.DocumentRef
-	(*DocumentMask)(nil),                // 18: impossibledb.v1.DocumentMask
-	(*Document)(nil),                    // 19: impossibledb.v1.Document
-	(*structpb.Struct)(nil),             // 20: google.protobuf.Struct
-	(*Precondition)(nil),                // 21: impossibledb.v1.Precondition
-	(*DocumentPatch)(nil),               // 22: impossibledb.v1.DocumentPatch
-	(*Write)(nil),                       // 23: impossibledb.v1.Write
-	(*WriteStatus)(nil),                 // 24: impossibledb.v1.WriteStatus
-	(*WriteResult)(nil),                 // 25: impossibledb.v1.WriteResult
+	(*AddDocumentRequest)(nil),          // 17: impossibledb.v1.AddDocumentRequest
+	(*AddDocumentResponse)(nil),         // 18: impossibledb.v1.AddDocumentResponse
+	(*ListCollectionsRequest)(nil),      // 19: impossibledb.v1.ListCollectionsRequest
+	(*CollectionInfo)(nil),              // 20: impossibledb.v1.CollectionInfo
+	(*ListCollectionsResponse)(nil),     // 21: impossibledb.v1.ListCollectionsResponse
+	(*DeleteCollectionRequest)(nil),     // 22: impossibledb.v1.DeleteCollectionRequest
+	(*DeleteCollectionResponse)(nil),    // 23: impossibledb.v1.DeleteCollectionResponse
+	(*DocumentRef)(nil),                 // 24: impossibledb.v1.DocumentRef
+	(*DocumentMask)(nil),                // 25: impossibledb.v1.DocumentMask
+	(*Document)(nil),                    // 26: impossibledb.v1.Document
+	(*structpb.Struct)(nil),             // 27: google.protobuf.Struct
+	(*Precondition)(nil),                // 28: impossibledb.v1.Precondition
+	(*DocumentPatch)(nil),               // 29: impossibledb.v1.DocumentPatch
+	(*Write)(nil),                       // 30: impossibledb.v1.Write
+	(*WriteStatus)(nil),                 // 31: impossibledb.v1.WriteStatus
+	(*WriteResult)(nil),                 // 32: impossibledb.v1.WriteResult
 }
 var file_impossibledb_v1_collection_service_proto_depIdxs = []int32{
-	17, // 0: impossibledb.v1.GetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	18, // 1: impossibledb.v1.GetDocumentRequest.mask:type_name -> impossibledb.v1.DocumentMask
-	19, // 2: impossibledb.v1.GetDocumentResponse.document:type_name -> impossibledb.v1.Document
-	17, // 3: impossibledb.v1.BatchGetDocumentsRequest.refs:type_name -> impossibledb.v1.DocumentRef
-	18, // 4: impossibledb.v1.BatchGetDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
-	17, // 5: impossibledb.v1.BatchGetResult.ref:type_name -> impossibledb.v1.DocumentRef
-	19, // 6: impossibledb.v1.BatchGetResult.document:type_name -> impossibledb.v1.Document
+	24, // 0: impossibledb.v1.GetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	25, // 1: impossibledb.v1.GetDocumentRequest.mask:type_name -> impossibledb.v1.DocumentMask
+	26, // 2: impossibledb.v1.GetDocumentResponse.document:type_name -> impossibledb.v1.Document
+	24, // 3: impossibledb.v1.BatchGetDocumentsRequest.refs:type_name -> impossibledb.v1.DocumentRef
+	25, // 4: impossibledb.v1.BatchGetDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
+	24, // 5: impossibledb.v1.BatchGetResult.ref:type_name -> impossibledb.v1.DocumentRef
+	26, // 6: impossibledb.v1.BatchGetResult.document:type_name -> impossibledb.v1.Document
 	3,  // 7: impossibledb.v1.BatchGetDocumentsResponse.results:type_name -> impossibledb.v1.BatchGetResult
-	17, // 8: impossibledb.v1.BatchGetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
-	18, // 9: impossibledb.v1.ListDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
-	19, // 10: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	17, // 11: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	20, // 12: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
-	19, // 13: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	17, // 14: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	20, // 15: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
-	21, // 16: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	19, // 17: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
-	17, // 18: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	22, // 19: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
-	21, // 20: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	19, // 21: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	17, // 22: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	21, // 23: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	23, // 24: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
-	24, // 25: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
-	25, // 26: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
-	0,  // 27: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
-	2,  // 28: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
-	5,  // 29: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
-	7,  // 30: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
-	9,  // 31: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
-	11, // 32: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
-	13, // 33: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
-	15, // 34: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
-	1,  // 35: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
-	4,  // 36: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
-	6,  // 37: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
-	8,  // 38: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
-	10, // 39: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
-	12, // 40: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
-	14, // 41: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
-	16, // 42: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
-	35, // [35:43] is the sub-list for method output_type
-	27, // [27:35] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	24, // 8: impossibledb.v1.BatchGetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
+	25, // 9: impossibledb.v1.ListDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
+	26, // 10: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	24, // 11: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	27, // 12: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
+	26, // 13: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	24, // 14: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	27, // 15: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
+	28, // 16: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	26, // 17: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
+	24, // 18: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	29, // 19: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
+	28, // 20: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	26, // 21: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	24, // 22: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	28, // 23: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	30, // 24: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
+	31, // 25: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
+	32, // 26: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
+	27, // 27: impossibledb.v1.AddDocumentRequest.data:type_name -> google.protobuf.Struct
+	26, // 28: impossibledb.v1.AddDocumentResponse.document:type_name -> impossibledb.v1.Document
+	20, // 29: impossibledb.v1.ListCollectionsResponse.collections:type_name -> impossibledb.v1.CollectionInfo
+	0,  // 30: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
+	2,  // 31: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
+	5,  // 32: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
+	7,  // 33: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
+	9,  // 34: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
+	11, // 35: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
+	13, // 36: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
+	15, // 37: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
+	17, // 38: impossibledb.v1.CollectionService.AddDocument:input_type -> impossibledb.v1.AddDocumentRequest
+	19, // 39: impossibledb.v1.CollectionService.ListCollections:input_type -> impossibledb.v1.ListCollectionsRequest
+	22, // 40: impossibledb.v1.CollectionService.DeleteCollection:input_type -> impossibledb.v1.DeleteCollectionRequest
+	1,  // 41: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
+	4,  // 42: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
+	6,  // 43: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
+	8,  // 44: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
+	10, // 45: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
+	12, // 46: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
+	14, // 47: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
+	16, // 48: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
+	18, // 49: impossibledb.v1.CollectionService.AddDocument:output_type -> impossibledb.v1.AddDocumentResponse
+	21, // 50: impossibledb.v1.CollectionService.ListCollections:output_type -> impossibledb.v1.ListCollectionsResponse
+	23, // 51: impossibledb.v1.CollectionService.DeleteCollection:output_type -> impossibledb.v1.DeleteCollectionResponse
+	41, // [41:52] is the sub-list for method output_type
+	30, // [30:41] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_collection_service_proto_init() }
@@ -1156,7 +1581,7 @@ func file_impossibledb_v1_collection_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_collection_service_proto_rawDesc), len(file_impossibledb_v1_collection_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

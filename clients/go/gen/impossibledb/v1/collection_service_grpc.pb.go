@@ -27,6 +27,9 @@ const (
 	CollectionService_UpdateDocument_FullMethodName      = "/impossibledb.v1.CollectionService/UpdateDocument"
 	CollectionService_DeleteDocument_FullMethodName      = "/impossibledb.v1.CollectionService/DeleteDocument"
 	CollectionService_BatchWriteDocuments_FullMethodName = "/impossibledb.v1.CollectionService/BatchWriteDocuments"
+	CollectionService_AddDocument_FullMethodName         = "/impossibledb.v1.CollectionService/AddDocument"
+	CollectionService_ListCollections_FullMethodName     = "/impossibledb.v1.CollectionService/ListCollections"
+	CollectionService_DeleteCollection_FullMethodName    = "/impossibledb.v1.CollectionService/DeleteCollection"
 )
 
 // CollectionServiceClient is the client API for CollectionService service.
@@ -69,6 +72,30 @@ type CollectionServiceClient interface {
 	// Results carry versions and update times; documents only when
 	// `return_documents` asks for them.
 	BatchWriteDocuments(ctx context.Context, in *BatchWriteDocumentsRequest, opts ...grpc.CallOption) (*BatchWriteDocumentsResponse, error)
+	// Creates a document under an id the server chooses: 20 characters drawn
+	// uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+	// random source, as Firestore's auto-ids are. Ids are random, not
+	// ordered by time. Not idempotent: a retried call may add a second
+	// document.
+	AddDocument(ctx context.Context, in *AddDocumentRequest, opts ...grpc.CallOption) (*AddDocumentResponse, error)
+	// Lists the collections that hold at least one document, in name order,
+	// with approximate document counts. Each shard keeps a per-collection
+	// count in the same SQLite transaction as its writes; the counts of one
+	// answer are summed over shards read one after another, so they are not
+	// a snapshot across shards (and a transaction that is committing may be
+	// counted on some shards only).
+	ListCollections(ctx context.Context, in *ListCollectionsRequest, opts ...grpc.CallOption) (*ListCollectionsResponse, error)
+	// Deletes the documents of a collection in bounded steps: each call
+	// deletes up to `batch_size` documents (at most 500) on every shard and
+	// answers how many it deleted and whether any remain. Call it again until
+	// `done`; each call is short, so a large collection never becomes one
+	// long request. Documents of other collections are never touched. Not
+	// atomic: readers see the collection shrink between calls, and documents
+	// written meanwhile are deleted by a later call if they sort into it (the
+	// final answer is `done` only when no shard holds any document of the
+	// collection). Documents locked by a transaction in progress wait for it
+	// to settle, as any write does.
+	DeleteCollection(ctx context.Context, in *DeleteCollectionRequest, opts ...grpc.CallOption) (*DeleteCollectionResponse, error)
 }
 
 type collectionServiceClient struct {
@@ -159,6 +186,36 @@ func (c *collectionServiceClient) BatchWriteDocuments(ctx context.Context, in *B
 	return out, nil
 }
 
+func (c *collectionServiceClient) AddDocument(ctx context.Context, in *AddDocumentRequest, opts ...grpc.CallOption) (*AddDocumentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddDocumentResponse)
+	err := c.cc.Invoke(ctx, CollectionService_AddDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *collectionServiceClient) ListCollections(ctx context.Context, in *ListCollectionsRequest, opts ...grpc.CallOption) (*ListCollectionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListCollectionsResponse)
+	err := c.cc.Invoke(ctx, CollectionService_ListCollections_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *collectionServiceClient) DeleteCollection(ctx context.Context, in *DeleteCollectionRequest, opts ...grpc.CallOption) (*DeleteCollectionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteCollectionResponse)
+	err := c.cc.Invoke(ctx, CollectionService_DeleteCollection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // CollectionServiceServer is the server API for CollectionService service.
 // All implementations must embed UnimplementedCollectionServiceServer
 // for forward compatibility.
@@ -199,6 +256,30 @@ type CollectionServiceServer interface {
 	// Results carry versions and update times; documents only when
 	// `return_documents` asks for them.
 	BatchWriteDocuments(context.Context, *BatchWriteDocumentsRequest) (*BatchWriteDocumentsResponse, error)
+	// Creates a document under an id the server chooses: 20 characters drawn
+	// uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+	// random source, as Firestore's auto-ids are. Ids are random, not
+	// ordered by time. Not idempotent: a retried call may add a second
+	// document.
+	AddDocument(context.Context, *AddDocumentRequest) (*AddDocumentResponse, error)
+	// Lists the collections that hold at least one document, in name order,
+	// with approximate document counts. Each shard keeps a per-collection
+	// count in the same SQLite transaction as its writes; the counts of one
+	// answer are summed over shards read one after another, so they are not
+	// a snapshot across shards (and a transaction that is committing may be
+	// counted on some shards only).
+	ListCollections(context.Context, *ListCollectionsRequest) (*ListCollectionsResponse, error)
+	// Deletes the documents of a collection in bounded steps: each call
+	// deletes up to `batch_size` documents (at most 500) on every shard and
+	// answers how many it deleted and whether any remain. Call it again until
+	// `done`; each call is short, so a large collection never becomes one
+	// long request. Documents of other collections are never touched. Not
+	// atomic: readers see the collection shrink between calls, and documents
+	// written meanwhile are deleted by a later call if they sort into it (the
+	// final answer is `done` only when no shard holds any document of the
+	// collection). Documents locked by a transaction in progress wait for it
+	// to settle, as any write does.
+	DeleteCollection(context.Context, *DeleteCollectionRequest) (*DeleteCollectionResponse, error)
 	mustEmbedUnimplementedCollectionServiceServer()
 }
 
@@ -232,6 +313,15 @@ func (UnimplementedCollectionServiceServer) DeleteDocument(context.Context, *Del
 }
 func (UnimplementedCollectionServiceServer) BatchWriteDocuments(context.Context, *BatchWriteDocumentsRequest) (*BatchWriteDocumentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BatchWriteDocuments not implemented")
+}
+func (UnimplementedCollectionServiceServer) AddDocument(context.Context, *AddDocumentRequest) (*AddDocumentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddDocument not implemented")
+}
+func (UnimplementedCollectionServiceServer) ListCollections(context.Context, *ListCollectionsRequest) (*ListCollectionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListCollections not implemented")
+}
+func (UnimplementedCollectionServiceServer) DeleteCollection(context.Context, *DeleteCollectionRequest) (*DeleteCollectionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteCollection not implemented")
 }
 func (UnimplementedCollectionServiceServer) mustEmbedUnimplementedCollectionServiceServer() {}
 func (UnimplementedCollectionServiceServer) testEmbeddedByValue()                           {}
@@ -398,6 +488,60 @@ func _CollectionService_BatchWriteDocuments_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _CollectionService_AddDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CollectionServiceServer).AddDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CollectionService_AddDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CollectionServiceServer).AddDocument(ctx, req.(*AddDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CollectionService_ListCollections_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListCollectionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CollectionServiceServer).ListCollections(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CollectionService_ListCollections_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CollectionServiceServer).ListCollections(ctx, req.(*ListCollectionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _CollectionService_DeleteCollection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteCollectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(CollectionServiceServer).DeleteCollection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: CollectionService_DeleteCollection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(CollectionServiceServer).DeleteCollection(ctx, req.(*DeleteCollectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // CollectionService_ServiceDesc is the grpc.ServiceDesc for CollectionService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -436,6 +580,18 @@ var CollectionService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BatchWriteDocuments",
 			Handler:    _CollectionService_BatchWriteDocuments_Handler,
+		},
+		{
+			MethodName: "AddDocument",
+			Handler:    _CollectionService_AddDocument_Handler,
+		},
+		{
+			MethodName: "ListCollections",
+			Handler:    _CollectionService_ListCollections_Handler,
+		},
+		{
+			MethodName: "DeleteCollection",
+			Handler:    _CollectionService_DeleteCollection_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

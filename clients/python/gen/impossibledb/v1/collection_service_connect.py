@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .collection_service_pb2 import BatchGetDocumentsRequest, BatchGetDocumentsResponse, BatchWriteDocumentsRequest, BatchWriteDocumentsResponse, CreateDocumentRequest, CreateDocumentResponse, DeleteDocumentRequest, DeleteDocumentResponse, GetDocumentRequest, GetDocumentResponse, ListDocumentsRequest, ListDocumentsResponse, SetDocumentRequest, SetDocumentResponse, UpdateDocumentRequest, UpdateDocumentResponse
+from .collection_service_pb2 import AddDocumentRequest, AddDocumentResponse, BatchGetDocumentsRequest, BatchGetDocumentsResponse, BatchWriteDocumentsRequest, BatchWriteDocumentsResponse, CreateDocumentRequest, CreateDocumentResponse, DeleteCollectionRequest, DeleteCollectionResponse, DeleteDocumentRequest, DeleteDocumentResponse, GetDocumentRequest, GetDocumentResponse, ListCollectionsRequest, ListCollectionsResponse, ListDocumentsRequest, ListDocumentsResponse, SetDocumentRequest, SetDocumentResponse, UpdateDocumentRequest, UpdateDocumentResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, Iterable, Mapping
@@ -104,6 +104,42 @@ class CollectionService(Protocol):
         for all-or-nothing across shards use TransactionService.CommitBatch.
         Results carry versions and update times; documents only when
         `return_documents` asks for them.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def add_document(self, request: AddDocumentRequest, ctx: RequestContext[AddDocumentRequest, AddDocumentResponse], /) -> AddDocumentResponse:
+        """
+        Creates a document under an id the server chooses: 20 characters drawn
+        uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+        random source, as Firestore's auto-ids are. Ids are random, not
+        ordered by time. Not idempotent: a retried call may add a second
+        document.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_collections(self, request: ListCollectionsRequest, ctx: RequestContext[ListCollectionsRequest, ListCollectionsResponse], /) -> ListCollectionsResponse:
+        """
+        Lists the collections that hold at least one document, in name order,
+        with approximate document counts. Each shard keeps a per-collection
+        count in the same SQLite transaction as its writes; the counts of one
+        answer are summed over shards read one after another, so they are not
+        a snapshot across shards (and a transaction that is committing may be
+        counted on some shards only).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_collection(self, request: DeleteCollectionRequest, ctx: RequestContext[DeleteCollectionRequest, DeleteCollectionResponse], /) -> DeleteCollectionResponse:
+        """
+        Deletes the documents of a collection in bounded steps: each call
+        deletes up to `batch_size` documents (at most 500) on every shard and
+        answers how many it deleted and whether any remain. Call it again until
+        `done`; each call is short, so a large collection never becomes one
+        long request. Documents of other collections are never touched. Not
+        atomic: readers see the collection shrink between calls, and documents
+        written meanwhile are deleted by a later call if they sort into it (the
+        final answer is `done` only when no shard holds any document of the
+        collection). Documents locked by a transaction in progress wait for it
+        to settle, as any write does.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -208,6 +244,39 @@ class CollectionServiceASGIApplication(ConnectASGIApplication[CollectionService]
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.batch_write_documents,
+                ),
+                "/impossibledb.v1.CollectionService/AddDocument": Endpoint.unary(
+                    method=MethodInfo(
+                        name="AddDocument",
+                        service_name="impossibledb.v1.CollectionService",
+                        input=AddDocumentRequest,
+                        output=AddDocumentResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.add_document,
+                ),
+                "/impossibledb.v1.CollectionService/ListCollections": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListCollections",
+                        service_name="impossibledb.v1.CollectionService",
+                        input=ListCollectionsRequest,
+                        output=ListCollectionsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_collections,
+                ),
+                "/impossibledb.v1.CollectionService/DeleteCollection": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteCollection",
+                        service_name="impossibledb.v1.CollectionService",
+                        input=DeleteCollectionRequest,
+                        output=DeleteCollectionResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_collection,
                 ),
             },
             interceptors=interceptors,
@@ -458,6 +527,95 @@ class CollectionServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def add_document(
+        self,
+        request: AddDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> AddDocumentResponse:
+        """
+        Creates a document under an id the server chooses: 20 characters drawn
+        uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+        random source, as Firestore's auto-ids are. Ids are random, not
+        ordered by time. Not idempotent: a retried call may add a second
+        document.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="AddDocument",
+                service_name="impossibledb.v1.CollectionService",
+                input=AddDocumentRequest,
+                output=AddDocumentResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def list_collections(
+        self,
+        request: ListCollectionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListCollectionsResponse:
+        """
+        Lists the collections that hold at least one document, in name order,
+        with approximate document counts. Each shard keeps a per-collection
+        count in the same SQLite transaction as its writes; the counts of one
+        answer are summed over shards read one after another, so they are not
+        a snapshot across shards (and a transaction that is committing may be
+        counted on some shards only).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListCollections",
+                service_name="impossibledb.v1.CollectionService",
+                input=ListCollectionsRequest,
+                output=ListCollectionsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def delete_collection(
+        self,
+        request: DeleteCollectionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteCollectionResponse:
+        """
+        Deletes the documents of a collection in bounded steps: each call
+        deletes up to `batch_size` documents (at most 500) on every shard and
+        answers how many it deleted and whether any remain. Call it again until
+        `done`; each call is short, so a large collection never becomes one
+        long request. Documents of other collections are never touched. Not
+        atomic: readers see the collection shrink between calls, and documents
+        written meanwhile are deleted by a later call if they sort into it (the
+        final answer is `done` only when no shard holds any document of the
+        collection). Documents locked by a transaction in progress wait for it
+        to settle, as any write does.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteCollection",
+                service_name="impossibledb.v1.CollectionService",
+                input=DeleteCollectionRequest,
+                output=DeleteCollectionResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
 
 class CollectionServiceSync(Protocol):
     """
@@ -526,6 +684,42 @@ class CollectionServiceSync(Protocol):
         for all-or-nothing across shards use TransactionService.CommitBatch.
         Results carry versions and update times; documents only when
         `return_documents` asks for them.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def add_document(self, request: AddDocumentRequest, ctx: RequestContext[AddDocumentRequest, AddDocumentResponse], /) -> AddDocumentResponse:
+        """
+        Creates a document under an id the server chooses: 20 characters drawn
+        uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+        random source, as Firestore's auto-ids are. Ids are random, not
+        ordered by time. Not idempotent: a retried call may add a second
+        document.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def list_collections(self, request: ListCollectionsRequest, ctx: RequestContext[ListCollectionsRequest, ListCollectionsResponse], /) -> ListCollectionsResponse:
+        """
+        Lists the collections that hold at least one document, in name order,
+        with approximate document counts. Each shard keeps a per-collection
+        count in the same SQLite transaction as its writes; the counts of one
+        answer are summed over shards read one after another, so they are not
+        a snapshot across shards (and a transaction that is committing may be
+        counted on some shards only).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def delete_collection(self, request: DeleteCollectionRequest, ctx: RequestContext[DeleteCollectionRequest, DeleteCollectionResponse], /) -> DeleteCollectionResponse:
+        """
+        Deletes the documents of a collection in bounded steps: each call
+        deletes up to `batch_size` documents (at most 500) on every shard and
+        answers how many it deleted and whether any remain. Call it again until
+        `done`; each call is short, so a large collection never becomes one
+        long request. Documents of other collections are never touched. Not
+        atomic: readers see the collection shrink between calls, and documents
+        written meanwhile are deleted by a later call if they sort into it (the
+        final answer is `done` only when no shard holds any document of the
+        collection). Documents locked by a transaction in progress wait for it
+        to settle, as any write does.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -628,6 +822,39 @@ class CollectionServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.batch_write_documents,
+                ),
+                "/impossibledb.v1.CollectionService/AddDocument": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="AddDocument",
+                        service_name="impossibledb.v1.CollectionService",
+                        input=AddDocumentRequest,
+                        output=AddDocumentResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.add_document,
+                ),
+                "/impossibledb.v1.CollectionService/ListCollections": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListCollections",
+                        service_name="impossibledb.v1.CollectionService",
+                        input=ListCollectionsRequest,
+                        output=ListCollectionsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.list_collections,
+                ),
+                "/impossibledb.v1.CollectionService/DeleteCollection": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DeleteCollection",
+                        service_name="impossibledb.v1.CollectionService",
+                        input=DeleteCollectionRequest,
+                        output=DeleteCollectionResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.delete_collection,
                 ),
             },
             interceptors=interceptors,
@@ -873,6 +1100,95 @@ class CollectionServiceClientSync(ConnectClientSync):
                 input=BatchWriteDocumentsRequest,
                 output=BatchWriteDocumentsResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def add_document(
+        self,
+        request: AddDocumentRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> AddDocumentResponse:
+        """
+        Creates a document under an id the server chooses: 20 characters drawn
+        uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+        random source, as Firestore's auto-ids are. Ids are random, not
+        ordered by time. Not idempotent: a retried call may add a second
+        document.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="AddDocument",
+                service_name="impossibledb.v1.CollectionService",
+                input=AddDocumentRequest,
+                output=AddDocumentResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def list_collections(
+        self,
+        request: ListCollectionsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListCollectionsResponse:
+        """
+        Lists the collections that hold at least one document, in name order,
+        with approximate document counts. Each shard keeps a per-collection
+        count in the same SQLite transaction as its writes; the counts of one
+        answer are summed over shards read one after another, so they are not
+        a snapshot across shards (and a transaction that is committing may be
+        counted on some shards only).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListCollections",
+                service_name="impossibledb.v1.CollectionService",
+                input=ListCollectionsRequest,
+                output=ListCollectionsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def delete_collection(
+        self,
+        request: DeleteCollectionRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteCollectionResponse:
+        """
+        Deletes the documents of a collection in bounded steps: each call
+        deletes up to `batch_size` documents (at most 500) on every shard and
+        answers how many it deleted and whether any remain. Call it again until
+        `done`; each call is short, so a large collection never becomes one
+        long request. Documents of other collections are never touched. Not
+        atomic: readers see the collection shrink between calls, and documents
+        written meanwhile are deleted by a later call if they sort into it (the
+        final answer is `done` only when no shard holds any document of the
+        collection). Documents locked by a transaction in progress wait for it
+        to settle, as any write does.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteCollection",
+                service_name="impossibledb.v1.CollectionService",
+                input=DeleteCollectionRequest,
+                output=DeleteCollectionResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,

@@ -146,3 +146,57 @@ class BatchWriteDocumentsResponse(_message.Message):
     results: _containers.RepeatedCompositeFieldContainer[_document_pb2.WriteResult]
     documents_omitted: bool
     def __init__(self, statuses: _Optional[_Iterable[_Union[_document_pb2.WriteStatus, _Mapping]]] = ..., results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ..., documents_omitted: _Optional[bool] = ...) -> None: ...
+
+class AddDocumentRequest(_message.Message):
+    __slots__ = ("collection", "data")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    data: _struct_pb2.Struct
+    def __init__(self, collection: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+
+class AddDocumentResponse(_message.Message):
+    __slots__ = ("document",)
+    DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    document: _document_pb2.Document
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
+
+class ListCollectionsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class CollectionInfo(_message.Message):
+    __slots__ = ("name", "approximate_document_count")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    APPROXIMATE_DOCUMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    approximate_document_count: int
+    def __init__(self, name: _Optional[str] = ..., approximate_document_count: _Optional[int] = ...) -> None: ...
+
+class ListCollectionsResponse(_message.Message):
+    __slots__ = ("collections", "next_page_token")
+    COLLECTIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    collections: _containers.RepeatedCompositeFieldContainer[CollectionInfo]
+    next_page_token: str
+    def __init__(self, collections: _Optional[_Iterable[_Union[CollectionInfo, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteCollectionRequest(_message.Message):
+    __slots__ = ("collection", "batch_size")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    BATCH_SIZE_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    batch_size: int
+    def __init__(self, collection: _Optional[str] = ..., batch_size: _Optional[int] = ...) -> None: ...
+
+class DeleteCollectionResponse(_message.Message):
+    __slots__ = ("deleted_count", "done")
+    DELETED_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DONE_FIELD_NUMBER: _ClassVar[int]
+    deleted_count: int
+    done: bool
+    def __init__(self, deleted_count: _Optional[int] = ..., done: _Optional[bool] = ...) -> None: ...

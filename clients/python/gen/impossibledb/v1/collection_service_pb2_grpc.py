@@ -80,6 +80,21 @@ class CollectionServiceStub:
                 request_serializer=impossibledb_dot_v1_dot_collection__service__pb2.BatchWriteDocumentsRequest.SerializeToString,
                 response_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.BatchWriteDocumentsResponse.FromString,
                 _registered_method=True)
+        self.AddDocument = channel.unary_unary(
+                '/impossibledb.v1.CollectionService/AddDocument',
+                request_serializer=impossibledb_dot_v1_dot_collection__service__pb2.AddDocumentRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.AddDocumentResponse.FromString,
+                _registered_method=True)
+        self.ListCollections = channel.unary_unary(
+                '/impossibledb.v1.CollectionService/ListCollections',
+                request_serializer=impossibledb_dot_v1_dot_collection__service__pb2.ListCollectionsRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.ListCollectionsResponse.FromString,
+                _registered_method=True)
+        self.DeleteCollection = channel.unary_unary(
+                '/impossibledb.v1.CollectionService/DeleteCollection',
+                request_serializer=impossibledb_dot_v1_dot_collection__service__pb2.DeleteCollectionRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.DeleteCollectionResponse.FromString,
+                _registered_method=True)
 
 
 class CollectionServiceServicer:
@@ -160,6 +175,45 @@ class CollectionServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AddDocument(self, request, context):
+        """Creates a document under an id the server chooses: 20 characters drawn
+        uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+        random source, as Firestore's auto-ids are. Ids are random, not
+        ordered by time. Not idempotent: a retried call may add a second
+        document.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListCollections(self, request, context):
+        """Lists the collections that hold at least one document, in name order,
+        with approximate document counts. Each shard keeps a per-collection
+        count in the same SQLite transaction as its writes; the counts of one
+        answer are summed over shards read one after another, so they are not
+        a snapshot across shards (and a transaction that is committing may be
+        counted on some shards only).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteCollection(self, request, context):
+        """Deletes the documents of a collection in bounded steps: each call
+        deletes up to `batch_size` documents (at most 500) on every shard and
+        answers how many it deleted and whether any remain. Call it again until
+        `done`; each call is short, so a large collection never becomes one
+        long request. Documents of other collections are never touched. Not
+        atomic: readers see the collection shrink between calls, and documents
+        written meanwhile are deleted by a later call if they sort into it (the
+        final answer is `done` only when no shard holds any document of the
+        collection). Documents locked by a transaction in progress wait for it
+        to settle, as any write does.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CollectionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -202,6 +256,21 @@ def add_CollectionServiceServicer_to_server(servicer, server):
                     servicer.BatchWriteDocuments,
                     request_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.BatchWriteDocumentsRequest.FromString,
                     response_serializer=impossibledb_dot_v1_dot_collection__service__pb2.BatchWriteDocumentsResponse.SerializeToString,
+            ),
+            'AddDocument': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddDocument,
+                    request_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.AddDocumentRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_collection__service__pb2.AddDocumentResponse.SerializeToString,
+            ),
+            'ListCollections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCollections,
+                    request_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.ListCollectionsRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_collection__service__pb2.ListCollectionsResponse.SerializeToString,
+            ),
+            'DeleteCollection': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteCollection,
+                    request_deserializer=impossibledb_dot_v1_dot_collection__service__pb2.DeleteCollectionRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_collection__service__pb2.DeleteCollectionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -426,6 +495,87 @@ class CollectionService:
             '/impossibledb.v1.CollectionService/BatchWriteDocuments',
             impossibledb_dot_v1_dot_collection__service__pb2.BatchWriteDocumentsRequest.SerializeToString,
             impossibledb_dot_v1_dot_collection__service__pb2.BatchWriteDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddDocument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.CollectionService/AddDocument',
+            impossibledb_dot_v1_dot_collection__service__pb2.AddDocumentRequest.SerializeToString,
+            impossibledb_dot_v1_dot_collection__service__pb2.AddDocumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListCollections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.CollectionService/ListCollections',
+            impossibledb_dot_v1_dot_collection__service__pb2.ListCollectionsRequest.SerializeToString,
+            impossibledb_dot_v1_dot_collection__service__pb2.ListCollectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteCollection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.CollectionService/DeleteCollection',
+            impossibledb_dot_v1_dot_collection__service__pb2.DeleteCollectionRequest.SerializeToString,
+            impossibledb_dot_v1_dot_collection__service__pb2.DeleteCollectionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -57,6 +57,15 @@ const (
 	// CollectionServiceBatchWriteDocumentsProcedure is the fully-qualified name of the
 	// CollectionService's BatchWriteDocuments RPC.
 	CollectionServiceBatchWriteDocumentsProcedure = "/impossibledb.v1.CollectionService/BatchWriteDocuments"
+	// CollectionServiceAddDocumentProcedure is the fully-qualified name of the CollectionService's
+	// AddDocument RPC.
+	CollectionServiceAddDocumentProcedure = "/impossibledb.v1.CollectionService/AddDocument"
+	// CollectionServiceListCollectionsProcedure is the fully-qualified name of the CollectionService's
+	// ListCollections RPC.
+	CollectionServiceListCollectionsProcedure = "/impossibledb.v1.CollectionService/ListCollections"
+	// CollectionServiceDeleteCollectionProcedure is the fully-qualified name of the CollectionService's
+	// DeleteCollection RPC.
+	CollectionServiceDeleteCollectionProcedure = "/impossibledb.v1.CollectionService/DeleteCollection"
 )
 
 // CollectionServiceClient is a client for the impossibledb.v1.CollectionService service.
@@ -90,6 +99,30 @@ type CollectionServiceClient interface {
 	// Results carry versions and update times; documents only when
 	// `return_documents` asks for them.
 	BatchWriteDocuments(context.Context, *connect.Request[v1.BatchWriteDocumentsRequest]) (*connect.Response[v1.BatchWriteDocumentsResponse], error)
+	// Creates a document under an id the server chooses: 20 characters drawn
+	// uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+	// random source, as Firestore's auto-ids are. Ids are random, not
+	// ordered by time. Not idempotent: a retried call may add a second
+	// document.
+	AddDocument(context.Context, *connect.Request[v1.AddDocumentRequest]) (*connect.Response[v1.AddDocumentResponse], error)
+	// Lists the collections that hold at least one document, in name order,
+	// with approximate document counts. Each shard keeps a per-collection
+	// count in the same SQLite transaction as its writes; the counts of one
+	// answer are summed over shards read one after another, so they are not
+	// a snapshot across shards (and a transaction that is committing may be
+	// counted on some shards only).
+	ListCollections(context.Context, *connect.Request[v1.ListCollectionsRequest]) (*connect.Response[v1.ListCollectionsResponse], error)
+	// Deletes the documents of a collection in bounded steps: each call
+	// deletes up to `batch_size` documents (at most 500) on every shard and
+	// answers how many it deleted and whether any remain. Call it again until
+	// `done`; each call is short, so a large collection never becomes one
+	// long request. Documents of other collections are never touched. Not
+	// atomic: readers see the collection shrink between calls, and documents
+	// written meanwhile are deleted by a later call if they sort into it (the
+	// final answer is `done` only when no shard holds any document of the
+	// collection). Documents locked by a transaction in progress wait for it
+	// to settle, as any write does.
+	DeleteCollection(context.Context, *connect.Request[v1.DeleteCollectionRequest]) (*connect.Response[v1.DeleteCollectionResponse], error)
 }
 
 // NewCollectionServiceClient constructs a client for the impossibledb.v1.CollectionService service.
@@ -154,6 +187,26 @@ func NewCollectionServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithSchema(collectionServiceMethods.ByName("BatchWriteDocuments")),
 			connect.WithClientOptions(opts...),
 		),
+		addDocument: connect.NewClient[v1.AddDocumentRequest, v1.AddDocumentResponse](
+			httpClient,
+			baseURL+CollectionServiceAddDocumentProcedure,
+			connect.WithSchema(collectionServiceMethods.ByName("AddDocument")),
+			connect.WithClientOptions(opts...),
+		),
+		listCollections: connect.NewClient[v1.ListCollectionsRequest, v1.ListCollectionsResponse](
+			httpClient,
+			baseURL+CollectionServiceListCollectionsProcedure,
+			connect.WithSchema(collectionServiceMethods.ByName("ListCollections")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteCollection: connect.NewClient[v1.DeleteCollectionRequest, v1.DeleteCollectionResponse](
+			httpClient,
+			baseURL+CollectionServiceDeleteCollectionProcedure,
+			connect.WithSchema(collectionServiceMethods.ByName("DeleteCollection")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -167,6 +220,9 @@ type collectionServiceClient struct {
 	updateDocument      *connect.Client[v1.UpdateDocumentRequest, v1.UpdateDocumentResponse]
 	deleteDocument      *connect.Client[v1.DeleteDocumentRequest, v1.DeleteDocumentResponse]
 	batchWriteDocuments *connect.Client[v1.BatchWriteDocumentsRequest, v1.BatchWriteDocumentsResponse]
+	addDocument         *connect.Client[v1.AddDocumentRequest, v1.AddDocumentResponse]
+	listCollections     *connect.Client[v1.ListCollectionsRequest, v1.ListCollectionsResponse]
+	deleteCollection    *connect.Client[v1.DeleteCollectionRequest, v1.DeleteCollectionResponse]
 }
 
 // GetDocument calls impossibledb.v1.CollectionService.GetDocument.
@@ -209,6 +265,21 @@ func (c *collectionServiceClient) BatchWriteDocuments(ctx context.Context, req *
 	return c.batchWriteDocuments.CallUnary(ctx, req)
 }
 
+// AddDocument calls impossibledb.v1.CollectionService.AddDocument.
+func (c *collectionServiceClient) AddDocument(ctx context.Context, req *connect.Request[v1.AddDocumentRequest]) (*connect.Response[v1.AddDocumentResponse], error) {
+	return c.addDocument.CallUnary(ctx, req)
+}
+
+// ListCollections calls impossibledb.v1.CollectionService.ListCollections.
+func (c *collectionServiceClient) ListCollections(ctx context.Context, req *connect.Request[v1.ListCollectionsRequest]) (*connect.Response[v1.ListCollectionsResponse], error) {
+	return c.listCollections.CallUnary(ctx, req)
+}
+
+// DeleteCollection calls impossibledb.v1.CollectionService.DeleteCollection.
+func (c *collectionServiceClient) DeleteCollection(ctx context.Context, req *connect.Request[v1.DeleteCollectionRequest]) (*connect.Response[v1.DeleteCollectionResponse], error) {
+	return c.deleteCollection.CallUnary(ctx, req)
+}
+
 // CollectionServiceHandler is an implementation of the impossibledb.v1.CollectionService service.
 type CollectionServiceHandler interface {
 	// Reads one document. NOT_FOUND when it does not exist.
@@ -240,6 +311,30 @@ type CollectionServiceHandler interface {
 	// Results carry versions and update times; documents only when
 	// `return_documents` asks for them.
 	BatchWriteDocuments(context.Context, *connect.Request[v1.BatchWriteDocumentsRequest]) (*connect.Response[v1.BatchWriteDocumentsResponse], error)
+	// Creates a document under an id the server chooses: 20 characters drawn
+	// uniformly from A-Z, a-z and 0-9 (about 119 bits) with a cryptographic
+	// random source, as Firestore's auto-ids are. Ids are random, not
+	// ordered by time. Not idempotent: a retried call may add a second
+	// document.
+	AddDocument(context.Context, *connect.Request[v1.AddDocumentRequest]) (*connect.Response[v1.AddDocumentResponse], error)
+	// Lists the collections that hold at least one document, in name order,
+	// with approximate document counts. Each shard keeps a per-collection
+	// count in the same SQLite transaction as its writes; the counts of one
+	// answer are summed over shards read one after another, so they are not
+	// a snapshot across shards (and a transaction that is committing may be
+	// counted on some shards only).
+	ListCollections(context.Context, *connect.Request[v1.ListCollectionsRequest]) (*connect.Response[v1.ListCollectionsResponse], error)
+	// Deletes the documents of a collection in bounded steps: each call
+	// deletes up to `batch_size` documents (at most 500) on every shard and
+	// answers how many it deleted and whether any remain. Call it again until
+	// `done`; each call is short, so a large collection never becomes one
+	// long request. Documents of other collections are never touched. Not
+	// atomic: readers see the collection shrink between calls, and documents
+	// written meanwhile are deleted by a later call if they sort into it (the
+	// final answer is `done` only when no shard holds any document of the
+	// collection). Documents locked by a transaction in progress wait for it
+	// to settle, as any write does.
+	DeleteCollection(context.Context, *connect.Request[v1.DeleteCollectionRequest]) (*connect.Response[v1.DeleteCollectionResponse], error)
 }
 
 // NewCollectionServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -300,6 +395,26 @@ func NewCollectionServiceHandler(svc CollectionServiceHandler, opts ...connect.H
 		connect.WithSchema(collectionServiceMethods.ByName("BatchWriteDocuments")),
 		connect.WithHandlerOptions(opts...),
 	)
+	collectionServiceAddDocumentHandler := connect.NewUnaryHandler(
+		CollectionServiceAddDocumentProcedure,
+		svc.AddDocument,
+		connect.WithSchema(collectionServiceMethods.ByName("AddDocument")),
+		connect.WithHandlerOptions(opts...),
+	)
+	collectionServiceListCollectionsHandler := connect.NewUnaryHandler(
+		CollectionServiceListCollectionsProcedure,
+		svc.ListCollections,
+		connect.WithSchema(collectionServiceMethods.ByName("ListCollections")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	collectionServiceDeleteCollectionHandler := connect.NewUnaryHandler(
+		CollectionServiceDeleteCollectionProcedure,
+		svc.DeleteCollection,
+		connect.WithSchema(collectionServiceMethods.ByName("DeleteCollection")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/impossibledb.v1.CollectionService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case CollectionServiceGetDocumentProcedure:
@@ -318,6 +433,12 @@ func NewCollectionServiceHandler(svc CollectionServiceHandler, opts ...connect.H
 			collectionServiceDeleteDocumentHandler.ServeHTTP(w, r)
 		case CollectionServiceBatchWriteDocumentsProcedure:
 			collectionServiceBatchWriteDocumentsHandler.ServeHTTP(w, r)
+		case CollectionServiceAddDocumentProcedure:
+			collectionServiceAddDocumentHandler.ServeHTTP(w, r)
+		case CollectionServiceListCollectionsProcedure:
+			collectionServiceListCollectionsHandler.ServeHTTP(w, r)
+		case CollectionServiceDeleteCollectionProcedure:
+			collectionServiceDeleteCollectionHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -357,4 +478,16 @@ func (UnimplementedCollectionServiceHandler) DeleteDocument(context.Context, *co
 
 func (UnimplementedCollectionServiceHandler) BatchWriteDocuments(context.Context, *connect.Request[v1.BatchWriteDocumentsRequest]) (*connect.Response[v1.BatchWriteDocumentsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.CollectionService.BatchWriteDocuments is not implemented"))
+}
+
+func (UnimplementedCollectionServiceHandler) AddDocument(context.Context, *connect.Request[v1.AddDocumentRequest]) (*connect.Response[v1.AddDocumentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.CollectionService.AddDocument is not implemented"))
+}
+
+func (UnimplementedCollectionServiceHandler) ListCollections(context.Context, *connect.Request[v1.ListCollectionsRequest]) (*connect.Response[v1.ListCollectionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.CollectionService.ListCollections is not implemented"))
+}
+
+func (UnimplementedCollectionServiceHandler) DeleteCollection(context.Context, *connect.Request[v1.DeleteCollectionRequest]) (*connect.Response[v1.DeleteCollectionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.CollectionService.DeleteCollection is not implemented"))
 }

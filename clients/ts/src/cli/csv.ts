@@ -1,0 +1,134 @@
+/**
+ * CSV for `impossibledb import`: RFC 4180 (quoted fields with "" for a
+ * quote, newlines inside quotes, CRLF or LF line ends), a header row of
+ * field names, and a fixed rule for types:
+ *
+ *   - a quoted cell is always a string ("42" stays the text 42);
+ *   - an unquoted cell that is a JSON number (42, -1.5, 1e3; not 007 or
+ *     +1), true, false or null becomes that value;
+ *   - an empty unquoted cell leaves the field out of the document;
+ *   - anything else is a string, as written.
+ *
+ * The column named by the id column (`id` unless --id-column says
+ * otherwise) is the document id and is not stored as a field.
+ */
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+
+/** One cell, and whether it was quoted (quoted cells stay strings). */
+interface Cell {
+  readonly text: string;
+  readonly quoted: boolean;
+}
+
+/** One row of cells with the line it starts on (from 1). */
+export interface CsvRow {
+  readonly line: number;
+  readonly cells: readonly Cell[];
+}
+
+/** A CSV syntax error at a line. */
+export class CsvSyntaxError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Splits CSV text into rows; blank lines are skipped. */
+export function parseCsv(text: string): CsvRow[] {
+  const rows: CsvRow[] = [];
+  let cells: Cell[] = [];
+  let line = 1;
+  let rowLine = 1;
+  let i = 0;
+  const endRow = () => {
+    if (!(cells.length === 1 && cells[0]!.text === "" && !cells[0]!.quoted)) rows.push({ line: rowLine, cells });
+    cells = [];
+  };
+  while (i <= text.length) {
+    // At the start of a cell.
+    if (text[i] === '"') {
+      let value = "";
+      i++;
+      for (;;) {
+        if (i >= text.length) throw new CsvSyntaxError(rowLine, "a quoted cell is not closed");
+        const c = text[i]!;
+        if (c === '"' && text[i + 1] === '"') {
+          value += '"';
+          i += 2;
+        } else if (c === '"') {
+          i++;
+          break;
+        } else {
+          if (c === "\n") line++;
+          value += c;
+          i++;
+        }
+      }
+      cells.push({ text: value, quoted: true });
+      if (i < text.length && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") {
+        throw new CsvSyntaxError(line, "text after a closing quote; write \"\" for a quote inside a quoted cell");
+      }
+    } else {
+      let end = i;
+      while (end < text.length && text[end] !== "," && text[end] !== "\n" && text[end] !== "\r") end++;
+      const value = text.slice(i, end);
+      if (value.includes('"')) throw new CsvSyntaxError(line, "a quote inside an unquoted cell; quote the whole cell");
+      cells.push({ text: value, quoted: false });
+      i = end;
+    }
+    if (i >= text.length) {
+      endRow();
+      break;
+    }
+    if (text[i] === ",") {
+      i++;
+      continue;
+    }
+    // A line end: \r\n, \n or \r.
+    if (text[i] === "\r" && text[i + 1] === "\n") i++;
+    i++;
+    endRow();
+    line++;
+    rowLine = line;
+    if (i >= text.length) break;
+  }
+  return rows;
+}
+
+const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+/** The value of one cell by the rule above; undefined leaves the field out. */
+export function cellValue(cell: Cell): JsonValue | undefined {
+  if (cell.quoted) return cell.text;
+  const t = cell.text;
+  if (t === "") return undefined;
+  if (t === "true") return true;
+  if (t === "false") return false;
+  if (t === "null") return null;
+  if (JSON_NUMBER.test(t)) {
+    const n = Number(t);
+    if (Number.isFinite(n)) return n;
+  }
+  return t;
+}
+
+/** A document made from one data row under the header's field names. */
+export function rowDocument(header: readonly string[], row: CsvRow, idColumn: number): { id: string; data: JsonObject } {
+  if (row.cells.length !== header.length) {
+    throw new CsvSyntaxError(row.line, `the row has ${row.cells.length} cells, the header ${header.length}`);
+  }
+  const data: JsonObject = {};
+  let id = "";
+  row.cells.forEach((cell, i) => {
+    if (i === idColumn) {
+      id = cell.text;
+      return;
+    }
+    const value = cellValue(cell);
+    if (value !== undefined) Object.defineProperty(data, header[i]!, { value, enumerable: true, writable: true, configurable: true });
+  });
+  return { id, data };
+}

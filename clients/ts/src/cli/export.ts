@@ -1,0 +1,160 @@
+/**
+ * `impossibledb export COLLECTION`: the collection as NDJSON, one
+ * {"id", "data"} object a line in id order, to stdout or --out FILE.
+ *
+ * It walks ListDocuments pages, and after each page is written out it
+ * knows the page token that continues after it. So an export can stop and
+ * go on later:
+ *   - on Ctrl-C (or a failed call) it prints `--resume-token TOKEN` to
+ *     stderr; running it again with that token (and the same --out, which
+ *     is then appended to) writes the rest;
+ *   - with --checkpoint FILE it also keeps the token in FILE after every
+ *     page, resumes from FILE when it exists, and removes FILE when the
+ *     export completes. This survives a killed process too: with --out,
+ *     the resume first cuts the file back to the lines the checkpoint
+ *     counts, so no document is written twice.
+ * Tokens are signed by the server and bound to the collection.
+ */
+import { createWriteStream, type WriteStream } from "node:fs";
+import { readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
+import type { BaseImpossibleDBClient } from "../ImpossibleDBClient.js";
+import { CliError, EXIT } from "./errors.js";
+import { EXPORT_PAGE_SIZE_MAX } from "./limits.js";
+import { createProgress } from "./progress.js";
+
+/** Options of an export. */
+export interface ExportOptions {
+  readonly out?: string;
+  readonly resumeToken?: string;
+  readonly checkpoint?: string;
+  readonly pageSize: number;
+}
+
+/** What a checkpoint file holds. */
+interface Checkpoint {
+  readonly collection: string;
+  readonly pageToken: string;
+  readonly documents: number;
+  /** Bytes of --out that hold the documents before pageToken; a resume cuts the file back to them. */
+  readonly outBytes: number;
+}
+
+/** Runs an export; resolves with the number of documents written by this run. */
+export async function runExport(db: BaseImpossibleDBClient, collection: string, options: ExportOptions): Promise<number> {
+  if (!Number.isInteger(options.pageSize) || options.pageSize < 1 || options.pageSize > EXPORT_PAGE_SIZE_MAX) {
+    throw new CliError(`--page-size must be 1 to ${EXPORT_PAGE_SIZE_MAX}`);
+  }
+  const saved = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint, collection);
+  if (saved !== null && options.resumeToken !== undefined) throw new CliError("give --resume-token or a --checkpoint file to resume from, not both");
+  let pageToken = options.resumeToken ?? saved?.pageToken ?? "";
+  const resuming = pageToken !== "";
+  // A checkpoint is saved after its page is written, so a kill between the
+  // two leaves lines the checkpoint does not count: cut them off.
+  if (saved !== null && options.out !== undefined) await truncate(options.out, saved.outBytes).catch(() => undefined);
+  let outBytes = saved?.outBytes ?? (resuming && options.out !== undefined ? await sizeOf(options.out) : 0);
+  const sink = options.out === undefined ? process.stdout : await openOut(options.out, resuming);
+  const progress = createProgress(`export ${collection}`, await approximateCount(db, collection), "documents");
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.on("SIGINT", onInterrupt);
+  let written = 0;
+  try {
+    do {
+      if (interrupted) throw resumeError("interrupted", collection, pageToken, written, EXIT.interrupted);
+      let page;
+      try {
+        page = await db.collection(collection).list({ pageSize: options.pageSize, pageToken });
+      } catch (err) {
+        if (written > 0 || resuming) printResumeHint(collection, pageToken);
+        throw err;
+      }
+      const text = page.documents.map((d) => JSON.stringify({ id: d.id, data: d.data }) + "\n").join("");
+      await writeAll(sink, text);
+      outBytes += Buffer.byteLength(text);
+      written += page.documents.length;
+      progress.increment(page.documents.length);
+      pageToken = page.nextPageToken;
+      if (options.checkpoint !== undefined && pageToken !== "") {
+        await saveCheckpoint(options.checkpoint, { collection, pageToken, documents: (saved?.documents ?? 0) + written, outBytes });
+      }
+    } while (pageToken !== "");
+  } finally {
+    progress.stop();
+    process.off("SIGINT", onInterrupt);
+    if (sink !== process.stdout) await closeOut(sink as WriteStream);
+  }
+  if (options.checkpoint !== undefined) await rm(options.checkpoint, { force: true });
+  if (options.out !== undefined) console.error(`exported ${written} documents of ${collection} to ${options.out}`);
+  return written;
+}
+
+function resumeError(what: string, collection: string, pageToken: string, written: number, exitCode: number): CliError {
+  printResumeHint(collection, pageToken);
+  return new CliError(`export ${what} after ${written} documents`, exitCode);
+}
+
+function printResumeHint(collection: string, pageToken: string): void {
+  if (pageToken === "") console.error(`impossibledb: to resume, run the export of ${collection} again from the start`);
+  else console.error(`impossibledb: to resume, run: impossibledb export ${collection} --resume-token ${pageToken} (with the same --out, or >> the same file)`);
+}
+
+async function approximateCount(db: BaseImpossibleDBClient, collection: string): Promise<number> {
+  if (process.stderr.isTTY !== true) return 0;
+  const all = await db.listCollections();
+  return all.find((c) => c.name === collection)?.approximateDocumentCount ?? 0;
+}
+
+async function openOut(file: string, append: boolean): Promise<WriteStream> {
+  const stream = createWriteStream(file, { flags: append ? "a" : "w" });
+  await new Promise<void>((resolve, reject) => {
+    stream.once("open", () => resolve());
+    stream.once("error", (err) => reject(new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such directory" : err.message}`)));
+  });
+  return stream;
+}
+
+function closeOut(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** Writes `text` and waits until the stream has taken it (so a later token never runs ahead of the data). */
+function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
+  if (text === "") return Promise.resolve();
+  return new Promise((resolve, reject) => stream.write(text, (err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+async function readCheckpoint(file: string, collection: string): Promise<Checkpoint | null> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw new CliError(`${file}: ${(err as Error).message}`);
+  }
+  let cp: Partial<Checkpoint>;
+  try {
+    cp = JSON.parse(text) as Partial<Checkpoint>;
+  } catch {
+    throw new CliError(`${file}: not a checkpoint file (not JSON)`);
+  }
+  if (typeof cp.pageToken !== "string" || typeof cp.collection !== "string" || typeof cp.documents !== "number" || typeof cp.outBytes !== "number") throw new CliError(`${file}: not a checkpoint file`);
+  if (cp.collection !== collection) throw new CliError(`${file} is the checkpoint of an export of ${cp.collection}, not ${collection}`);
+  return cp as Checkpoint;
+}
+
+/** Replaces the checkpoint atomically: a crash leaves the old one or the new one, never half of one. */
+async function saveCheckpoint(file: string, cp: Checkpoint): Promise<void> {
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, JSON.stringify(cp) + "\n");
+  await rename(tmp, file);
+}
+
+async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
+}

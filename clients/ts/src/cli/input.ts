@@ -1,0 +1,204 @@
+/**
+ * Reading the documents of an import file: NDJSON (one {"id", "data"}
+ * object a line, as `impossibledb export` writes), a JSON array of the same
+ * objects, or CSV with a header row (csv.ts says how cells are typed).
+ * Every record comes with the line it starts on, so problems are reported
+ * as FILE:LINE. NDJSON is streamed; a JSON array or CSV file is read whole.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { CsvSyntaxError, parseCsv, rowDocument } from "./csv.js";
+import { CliError } from "./errors.js";
+
+/** The file formats import reads. */
+export const IMPORT_FORMATS = ["ndjson", "json", "csv"] as const;
+
+/** One of IMPORT_FORMATS. */
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** A document read from the file, with the line it starts on (from 1). */
+export interface InputRecord {
+  readonly kind: "record";
+  readonly line: number;
+  readonly id: string;
+  readonly data: JsonObject;
+}
+
+/** Why the record at a line cannot be imported. */
+export interface InputProblem {
+  readonly kind: "problem";
+  readonly line: number;
+  readonly message: string;
+}
+
+/** Options of readRecords. */
+export interface ReadOptions {
+  /** The CSV column holding document ids. */
+  readonly idColumn: string;
+}
+
+/** The longest document id the server accepts, and its grammar (the server checks again). */
+const DOCUMENT_ID_LENGTH_MAX = 256;
+const DOCUMENT_ID_PATTERN = /^[A-Za-z0-9_:@+=~-][A-Za-z0-9_.:@+=~-]*$/;
+
+/** The format a file is in: by its extension, else by its first character. */
+export async function detectFormat(file: string): Promise<ImportFormat> {
+  const lower = file.toLowerCase();
+  if (lower.endsWith(".csv")) return "csv";
+  if (lower.endsWith(".ndjson") || lower.endsWith(".jsonl")) return "ndjson";
+  if (lower.endsWith(".json")) return "json";
+  const stream = createReadStream(file, { start: 0, end: 4095, encoding: "utf8" });
+  let head = "";
+  for await (const chunk of stream) head += chunk as string;
+  const first = head.trimStart()[0];
+  if (first === "[") return "json";
+  if (first === "{" || first === undefined) return "ndjson";
+  throw new CliError(`${file}: cannot tell its format (not a JSON array or NDJSON); name it .csv or pass --format`);
+}
+
+/** The records (and problems) of `file`, in file order. */
+export function readRecords(file: string, format: ImportFormat, options: ReadOptions): AsyncIterable<InputRecord | InputProblem> {
+  switch (format) {
+    case "ndjson":
+      return ndjsonRecords(file);
+    case "json":
+      return jsonArrayRecords(file);
+    case "csv":
+      return csvRecords(file, options.idColumn);
+  }
+}
+
+/** Checks one {"id", "data"} object. */
+export function toRecord(line: number, value: unknown): InputRecord | InputProblem {
+  const problem = (message: string): InputProblem => ({ kind: "problem", line, message });
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return problem('expected an object {"id": ..., "data": {...}}');
+  const keys = Object.keys(value);
+  const extra = keys.filter((k) => k !== "id" && k !== "data");
+  if (extra.length > 0) return problem(`unexpected key ${JSON.stringify(extra[0])}; a record has only "id" and "data"`);
+  const { id, data } = value as { id?: unknown; data?: unknown };
+  if (typeof id !== "string") return problem('"id" must be a string');
+  const idProblem = checkId(id);
+  if (idProblem !== null) return problem(idProblem);
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return problem('"data" must be an object');
+  return { kind: "record", line, id, data: data as JsonObject };
+}
+
+/** Why `id` is not a valid document id, or null. */
+export function checkId(id: string): string | null {
+  if (id === "") return "the document id is empty";
+  if (id.length > DOCUMENT_ID_LENGTH_MAX) return `the document id is ${id.length} characters, over ${DOCUMENT_ID_LENGTH_MAX}`;
+  if (!DOCUMENT_ID_PATTERN.test(id)) return `document id ${JSON.stringify(id)} may hold only letters, digits and "_ . : @ + = ~ -", and may not start with "."`;
+  return null;
+}
+
+async function* ndjsonRecords(file: string): AsyncIterable<InputRecord | InputProblem> {
+  const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === "") continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      yield { kind: "problem", line, message: `not JSON: ${(err as Error).message}` };
+      continue;
+    }
+    yield toRecord(line, value);
+  }
+}
+
+async function* jsonArrayRecords(file: string): AsyncIterable<InputRecord | InputProblem> {
+  const text = await readFile(file, "utf8");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    yield { kind: "problem", line: 1, message: `not JSON: ${(err as Error).message}` };
+    return;
+  }
+  if (!Array.isArray(value)) {
+    yield { kind: "problem", line: 1, message: "expected a JSON array of {\"id\", \"data\"} objects" };
+    return;
+  }
+  const lines = elementLines(text);
+  for (const [i, element] of value.entries()) yield toRecord(lines[i] ?? 1, element);
+}
+
+/**
+ * The line each element of a top-level JSON array starts on. The text has
+ * already parsed as an array, so a scan that tracks strings and nesting
+ * depth is enough.
+ */
+export function elementLines(text: string): number[] {
+  const out: number[] = [];
+  let line = 1;
+  let depth = 0;
+  let inString = false;
+  let expectElement = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "\n") line++;
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === " " || c === "\t" || c === "\n" || c === "\r") continue;
+    if (depth === 1 && expectElement && c !== "]") {
+      out.push(line);
+      expectElement = false;
+    }
+    if (c === '"') inString = true;
+    else if (c === "[" || c === "{") {
+      depth++;
+      if (depth === 1) expectElement = true;
+    } else if (c === "]" || c === "}") depth--;
+    else if (c === "," && depth === 1) expectElement = true;
+  }
+  return out;
+}
+
+async function* csvRecords(file: string, idColumn: string): AsyncIterable<InputRecord | InputProblem> {
+  let rows;
+  try {
+    rows = parseCsv(await readFile(file, "utf8"));
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) {
+      yield { kind: "problem", line: err.line, message: err.message };
+      return;
+    }
+    throw err;
+  }
+  const [header, ...data] = rows;
+  if (header === undefined) return;
+  const names = header.cells.map((c) => c.text);
+  const idIndex = names.indexOf(idColumn);
+  if (idIndex < 0) {
+    yield { kind: "problem", line: header.line, message: `the header has no ${JSON.stringify(idColumn)} column for document ids (see --id-column)` };
+    return;
+  }
+  const seen = new Set<string>();
+  for (const [i, name] of names.entries()) {
+    if (name === "" && i !== idIndex) {
+      yield { kind: "problem", line: header.line, message: `column ${i + 1} of the header has no name` };
+      return;
+    }
+    if (seen.has(name)) {
+      yield { kind: "problem", line: header.line, message: `column ${JSON.stringify(name)} appears twice in the header` };
+      return;
+    }
+    seen.add(name);
+  }
+  for (const row of data) {
+    try {
+      const doc = rowDocument(names, row, idIndex);
+      yield toRecord(row.line, doc);
+    } catch (err) {
+      if (!(err instanceof CsvSyntaxError)) throw err;
+      yield { kind: "problem", line: err.line, message: err.message };
+    }
+  }
+}

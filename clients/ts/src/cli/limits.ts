@@ -1,0 +1,22 @@
+/** The CLI's limits and defaults, with their units in their names. */
+
+/** Documents per BatchWriteDocuments call of an import (the server's batch limit). */
+export const IMPORT_BATCH_SIZE_MAX = 500;
+
+/** Bytes of document JSON per import batch, under the server's 10 MiB per batch with room for framing. */
+export const IMPORT_BATCH_BYTES_MAX = 8 * 1024 * 1024;
+
+/** Attempts of one import batch (the first included) while writes fail with transient codes. */
+export const IMPORT_BATCH_ATTEMPTS_MAX = 6;
+
+/** Problems of an input file printed before the rest are only counted. */
+export const IMPORT_PROBLEMS_SHOWN_MAX = 20;
+
+/** Documents per page of an export (the server's largest page). */
+export const EXPORT_PAGE_SIZE_MAX = 1000;
+
+/** Rows of a query printed unless --limit says otherwise. */
+export const QUERY_LIMIT_DEFAULT = 100;
+
+/** The widest cell of a table, in characters; longer values are cut with "…". */
+export const TABLE_CELL_WIDTH_MAX = 40;

@@ -1,0 +1,267 @@
+#!/usr/bin/env node
+/**
+ * The `impossibledb` command: documents, queries, indexes, shards and
+ * collections from a terminal, and NDJSON/JSON/CSV import and export.
+ * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787.
+ * Exit codes are in errors.ts (EXIT); `impossibledb help COMMAND` shows a
+ * command's options.
+ */
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { readFileSync } from "node:fs";
+import { IndexField_Direction, Index_State } from "../gen/impossibledb/v1/admin_service_pb.js";
+import { DEFAULT_BASE_URL } from "../ImpossibleDBClient.js";
+import { ImpossibleDBClient } from "../node.js";
+import type { DocumentSnapshot } from "../documents.js";
+import { CliError, EXIT, reportError } from "./errors.js";
+import { runExport } from "./export.js";
+import { runImport } from "./import.js";
+import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
+import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT } from "./limits.js";
+import { cellText, formatTable } from "./table.js";
+
+let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
+
+function client(): ImpossibleDBClient {
+  return new ImpossibleDBClient({ baseUrl });
+}
+
+function integer(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError("not an integer");
+  return n;
+}
+
+function parseJsonObject(text: string, what: string): JsonObject {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${what} is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CliError(`${what} must be a JSON object`);
+  return value as JsonObject;
+}
+
+function documentJson(doc: DocumentSnapshot): string {
+  return JSON.stringify(
+    { id: doc.id, version: doc.version.toString(), createTime: doc.createTime?.toISOString(), updateTime: doc.updateTime?.toISOString(), data: doc.data },
+    null,
+    2,
+  );
+}
+
+/** Reads all of stdin as text (for `put` without a JSON argument). */
+function readStdin(): string {
+  if (process.stdin.isTTY === true) throw new CliError("give the document as a JSON argument, or pipe it on stdin");
+  return readFileSync(0, "utf8");
+}
+
+function program(): Command {
+  const cli = new Command("impossibledb")
+    .description("Work with an ImpossibleDB database from the terminal.")
+    .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
+    .showHelpAfterError()
+    .exitOverride()
+    .hook("preAction", (cmd) => {
+      const url = cmd.opts<{ url?: string }>().url;
+      if (url !== undefined) baseUrl = url;
+      try {
+        new URL(baseUrl);
+      } catch {
+        throw new CliError(`not a URL: ${baseUrl}`);
+      }
+    });
+
+  cli
+    .command("get")
+    .description("print a document as JSON")
+    .argument("<collection>")
+    .argument("<id>")
+    .action(async (collection: string, id: string) => {
+      const doc = await client().collection(collection).get(id);
+      if (doc === null) throw new CliError(`document ${collection}/${id} does not exist`, EXIT.failed);
+      console.log(documentJson(doc));
+    });
+
+  cli
+    .command("put")
+    .description("write a document whole (create or replace); JSON from the argument or stdin")
+    .argument("<collection>")
+    .argument("<id>")
+    .argument("[json]", "the document's fields as a JSON object")
+    .action(async (collection: string, id: string, json: string | undefined) => {
+      const data = parseJsonObject(json ?? readStdin(), "the document");
+      const doc = await client().collection(collection).put(id, data);
+      console.log(documentJson(doc));
+    });
+
+  cli
+    .command("add")
+    .description("add a document under an id the server chooses; prints it")
+    .argument("<collection>")
+    .argument("[json]", "the document's fields as a JSON object")
+    .action(async (collection: string, json: string | undefined) => {
+      const doc = await client().collection(collection).add(parseJsonObject(json ?? readStdin(), "the document"));
+      console.log(documentJson(doc));
+    });
+
+  cli
+    .command("delete")
+    .description("delete a document, or with --all every document of the collection")
+    .argument("<collection>")
+    .argument("[id]")
+    .option("--all", "delete every document of the collection, in steps")
+    .addOption(new Option("--batch-size <n>", "with --all: documents per shard per step, 1-500").argParser(integer))
+    .action(async (collection: string, id: string | undefined, opts: { all?: boolean; batchSize?: number }) => {
+      const coll = client().collection(collection);
+      if (opts.all === true) {
+        if (id !== undefined) throw new CliError("give an id or --all, not both");
+        const deleted = await coll.deleteAll({ batchSize: opts.batchSize });
+        console.log(`deleted ${deleted} documents of ${collection}`);
+        return;
+      }
+      if (id === undefined) throw new CliError("give the id of the document to delete, or --all for the whole collection");
+      const existed = await coll.delete(id);
+      console.log(existed ? `deleted ${collection}/${id}` : `${collection}/${id} did not exist`);
+    });
+
+  cli
+    .command("query")
+    .description("run a query and print the documents as a table, or --json as NDJSON")
+    .argument("<collection>")
+    .option("--filter <expr>", 'an AIP-160 filter, e.g. \'age > 21 AND status = "active"\'')
+    .option("--order-by <spec...>", "sort fields as FIELD or FIELD:desc, most significant first")
+    .addOption(new Option("--limit <n>", "the most documents").argParser(integer).default(QUERY_LIMIT_DEFAULT))
+    .option("--select <fields>", "comma-separated field paths to return")
+    .option("--json", "print one {id, data} JSON object a line")
+    .action(async (collection: string, opts: { filter?: string; orderBy?: string[]; limit: number; select?: string; json?: boolean }) => {
+      if (opts.limit < 1) throw new CliError("--limit must be at least 1");
+      const q = client().collection(collection).query().limit(opts.limit);
+      if (opts.filter !== undefined) q.filter(opts.filter);
+      for (const spec of opts.orderBy ?? []) {
+        const [field, dir = "asc"] = spec.split(":");
+        if (field === undefined || field === "" || (dir !== "asc" && dir !== "desc")) throw new CliError(`--order-by ${spec}: expected FIELD or FIELD:asc or FIELD:desc`);
+        q.sort(field, dir);
+      }
+      if (opts.select !== undefined) q.select(...opts.select.split(",").map((f) => f.trim()).filter((f) => f !== ""));
+      const docs = await q.execute();
+      if (opts.json === true) {
+        process.stdout.write(docs.map((d) => JSON.stringify({ id: d.id, data: d.data }) + "\n").join(""));
+        return;
+      }
+      const fields = [...new Set(docs.flatMap((d) => Object.keys(d.data)))];
+      const rows = docs.map((d) => [d.id, ...fields.map((f) => cellText(Object.hasOwn(d.data, f) ? (d.data[f] as JsonValue) : undefined))]);
+      process.stdout.write(formatTable(["id", ...fields], rows));
+      console.error(`${docs.length} documents`);
+    });
+
+  const indexes = cli.command("indexes").description("list, create and drop secondary indexes");
+  indexes
+    .command("list")
+    .argument("<collection>")
+    .option("--json", "print JSON")
+    .action(async (collection: string, opts: { json?: boolean }) => {
+      const { indexes: list } = await client().services.admin.listIndexes({ collection });
+      const plain = list.map((i) => ({
+        id: i.id,
+        fields: i.fields.map((f) => `${f.field}${f.direction === IndexField_Direction.DESCENDING ? ":desc" : ""}`),
+        state: Index_State[i.state],
+      }));
+      if (opts.json === true) console.log(JSON.stringify(plain, null, 2));
+      else process.stdout.write(formatTable(["id", "fields", "state"], plain.map((i) => [i.id, i.fields.join(", "), i.state ?? ""])));
+    });
+  indexes
+    .command("create")
+    .argument("<collection>")
+    .argument("<field[:desc]...>", "indexed fields, most significant first")
+    .action(async (collection: string, specs: string[]) => {
+      const fields = specs.map((spec) => {
+        const i = spec.lastIndexOf(":");
+        const dir = i < 0 ? "asc" : spec.slice(i + 1);
+        if (dir !== "asc" && dir !== "desc") return { field: spec, direction: IndexField_Direction.ASCENDING };
+        return { field: i < 0 ? spec : spec.slice(0, i), direction: dir === "desc" ? IndexField_Direction.DESCENDING : IndexField_Direction.ASCENDING };
+      });
+      const { index } = await client().services.admin.createIndex({ index: { collection, fields } });
+      console.log(`created index ${index?.id} on ${collection} (${index === undefined ? "?" : Index_State[index.state]})`);
+    });
+  indexes
+    .command("drop")
+    .argument("<collection>")
+    .argument("<id>", "the index id, as `indexes list` shows it")
+    .action(async (collection: string, id: string) => {
+      await client().services.admin.deleteIndex({ collection, id });
+      console.log(`dropped index ${id} of ${collection}`);
+    });
+
+  cli
+    .command("shards")
+    .description("list the shards with their statistics")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const res = await client().services.admin.listShards({});
+      const rows = res.shards.map((s) => ({ id: s.id, documents: Number(s.documentCount), dataBytes: Number(s.dataBytes), schemaVersion: s.schemaVersion }));
+      if (opts.json === true) console.log(JSON.stringify({ routingVersion: Number(res.routingVersion), shards: rows }, null, 2));
+      else process.stdout.write(formatTable(["shard", "documents", "data bytes", "schema"], rows.map((r) => [r.id, String(r.documents), String(r.dataBytes), String(r.schemaVersion)])));
+    });
+
+  cli
+    .command("collections")
+    .description("list the collections that hold documents, with approximate counts")
+    .option("--json", "print JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const list = await client().listCollections();
+      if (opts.json === true) console.log(JSON.stringify(list, null, 2));
+      else process.stdout.write(formatTable(["collection", "documents"], list.map((c) => [c.name, String(c.approximateDocumentCount)])));
+    });
+
+  cli
+    .command("export")
+    .description("write a collection as NDJSON ({\"id\", \"data\"} a line) to stdout or --out")
+    .argument("<collection>")
+    .option("--out <file>", "write to FILE instead of stdout (appended to when resuming)")
+    .option("--resume-token <token>", "continue an interrupted export from the token it printed")
+    .option("--checkpoint <file>", "keep the resume token in FILE after every page; resume from it when it exists")
+    .addOption(new Option("--page-size <n>", `documents per call, 1-${EXPORT_PAGE_SIZE_MAX}`).argParser(integer).default(EXPORT_PAGE_SIZE_MAX))
+    .action(async (collection: string, opts: { out?: string; resumeToken?: string; checkpoint?: string; pageSize: number }) => {
+      await runExport(client(), collection, opts);
+    });
+
+  cli
+    .command("import")
+    .description("write documents from NDJSON, a JSON array or CSV (with a header row) into a collection")
+    .argument("<collection>")
+    .argument("<file>")
+    .addOption(new Option("--format <format>", "the file's format (default: from the extension, else sniffed)").choices(IMPORT_FORMATS))
+    .option("--id-column <name>", "CSV: the column that holds document ids", "id")
+    .addOption(new Option("--batch-size <n>", `documents per write call, 1-${IMPORT_BATCH_SIZE_MAX}`).argParser(integer).default(IMPORT_BATCH_SIZE_MAX))
+    .option("--dry-run", "check the file and count its documents; write nothing")
+    .action(async (collection: string, file: string, opts: { format?: ImportFormat; idColumn: string; batchSize: number; dryRun?: boolean }) => {
+      await runImport(client(), collection, file, { ...opts, dryRun: opts.dryRun === true });
+    });
+
+  return cli;
+}
+
+async function main(): Promise<number> {
+  // A reader that went away (`impossibledb export c | head`) is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(EXIT.ok);
+    console.error(`impossibledb: cannot write to stdout: ${err.message}`);
+    process.exit(EXIT.failed);
+  });
+  try {
+    await program().parseAsync(process.argv);
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has printed the message (or the help) already.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    return reportError(err, baseUrl);
+  }
+}
+
+// Exit at once: an idle HTTP connection must not keep the process alive. Output
+// to pipes and files is written synchronously on POSIX, so nothing is lost.
+process.exit(await main());

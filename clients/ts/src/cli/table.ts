@@ -1,0 +1,17 @@
+/** Plain-text tables for the CLI's listings: padded columns, long cells cut. */
+import type { JsonValue } from "@bufbuild/protobuf";
+import { TABLE_CELL_WIDTH_MAX } from "./limits.js";
+
+/** A cell's text: strings as they are, other values as JSON, cut to TABLE_CELL_WIDTH_MAX. */
+export function cellText(value: JsonValue | bigint | undefined): string {
+  const text = value === undefined ? "" : typeof value === "string" ? value : typeof value === "bigint" ? value.toString() : JSON.stringify(value);
+  const flat = text.replace(/[\r\n\t]/g, " ");
+  return flat.length > TABLE_CELL_WIDTH_MAX ? flat.slice(0, TABLE_CELL_WIDTH_MAX - 1) + "…" : flat;
+}
+
+/** Formats rows under headers, each column as wide as its widest cell. */
+export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") + "\n";
+}

@@ -1,0 +1,251 @@
+/**
+ * The `impossibledb` command as a user runs it (`npx impossibledb`, the bin
+ * npm links at the repository root), against the real Worker: export and
+ * import round trips, the other formats, dry runs, bad input, resuming an
+ * export that was killed, and errors without stack traces.
+ */
+import { ImpossibleDBClient } from "@impossibledb/client";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { uniqueCollection } from "./env.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const BIN = path.join(ROOT, "node_modules", ".bin", "impossibledb");
+const dir = mkdtempSync(path.join(os.tmpdir(), "impossibledb-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const db = new ImpossibleDBClient();
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], options: { env?: Record<string, string> } = {}): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(BIN, args, { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += String(c)));
+    child.stderr.on("data", (c) => (stderr += String(c)));
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function file(name: string, text: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+/** Documents of many shapes: nesting, arrays, unicode, numbers, empty maps. */
+function sampleDocument(i: number) {
+  return {
+    n: i,
+    half: i / 2,
+    name: `doc ${i} ✓ «ünïcødé»`,
+    nested: { even: i % 2 === 0, list: [i, String(i), null, { deep: [true] }], empty: {} },
+    ...(i % 7 === 0 ? { rare: "only some documents" } : {}),
+  };
+}
+
+async function seed(collection: string, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 500) {
+    const batch = db.collection(collection).batch();
+    for (let i = start; i < Math.min(count, start + 500); i++) batch.set(`d${String(i).padStart(5, "0")}`, sampleDocument(i));
+    const outcomes = await batch.commit();
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+  }
+}
+
+async function collectionCount(collection: string): Promise<number | undefined> {
+  return (await db.listCollections()).find((c) => c.name === collection)?.approximateDocumentCount;
+}
+
+describe("impossibledb CLI", () => {
+  it("export, delete the collection, import, export again: byte-identical files", async () => {
+    const collection = uniqueCollection("cli_roundtrip");
+    await seed(collection, 1234);
+    const first = path.join(dir, "first.ndjson");
+    const exported = await cli(["export", collection, "--out", first]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = readFileSync(first, "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(1234);
+    expect(JSON.parse(lines[7]!)).toEqual({ id: "d00007", data: sampleDocument(7) });
+
+    const deleted = await cli(["delete", collection, "--all", "--batch-size", "100"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain("deleted 1234 documents");
+    expect(await collectionCount(collection)).toBeUndefined();
+    expect(await db.collection(collection).get("d00007")).toBeNull();
+
+    const imported = await cli(["import", collection, first]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain("1234 documents written");
+    // stderr is not a terminal here: no progress bar escape codes.
+    expect(imported.stderr).not.toMatch(/\u001b\[/);
+
+    const again = await cli(["export", collection]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(readFileSync(first, "utf8"));
+  });
+
+  it("imports a JSON array and a CSV file, typing CSV cells by the documented rule", async () => {
+    const collection = uniqueCollection("cli_formats");
+    const json = file("docs.json", '[\n  {"id": "j1", "data": {"a": 1, "b": [true, null]}},\n  {"id": "j2", "data": {}}\n]\n');
+    const csv = file("docs.csv", 'id,name,age,zip,ok,note,empty\r\nc1,Ann,41,"02139",true,"say ""hi"", twice",\r\nc2,"Bo\nLine",-2.5e1,02139,null,plain,\r\n');
+    expect((await cli(["import", collection, json])).code).toBe(0);
+    const csvRun = await cli(["import", collection, csv]);
+    expect(csvRun.code, csvRun.stderr).toBe(0);
+    const [j1, j2, c1, c2] = await db.collection(collection).getMany(["j1", "j2", "c1", "c2"]);
+    expect(j1?.data).toEqual({ a: 1, b: [true, null] });
+    expect(j2?.data).toEqual({});
+    expect(c1?.data).toEqual({ name: "Ann", age: 41, zip: "02139", ok: true, note: 'say "hi", twice' });
+    expect(c2?.data).toEqual({ name: "Bo\nLine", age: -25, zip: "02139", ok: null, note: "plain" });
+  });
+
+  it("--dry-run checks and counts, and writes nothing", async () => {
+    const collection = uniqueCollection("cli_dry");
+    const input = file("dry.ndjson", '{"id":"a","data":{"x":1}}\n\n{"id":"b","data":{"x":2}}\n');
+    const ran = await cli(["import", collection, input, "--dry-run"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain("2 documents valid");
+    expect(await collectionCount(collection)).toBeUndefined();
+    expect(await db.collection(collection).get("a")).toBeNull();
+  });
+
+  it("reports every bad record with its line number, exits 2, and writes nothing", async () => {
+    const collection = uniqueCollection("cli_bad");
+    const input = file(
+      "bad.ndjson",
+      ['{"id":"good","data":{}}', "{not json", '{"id":"good","data":{"again":true}}', '{"id":".dot","data":{}}', '{"id":"x","data":[1]}', '{"id":"y","data":{},"extra":1}'].join("\n") + "\n",
+    );
+    const ran = await cli(["import", collection, input]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain("bad.ndjson:2: not JSON");
+    expect(ran.stderr).toContain('bad.ndjson:3: document id "good" already appears on line 1');
+    expect(ran.stderr).toContain("bad.ndjson:4:");
+    expect(ran.stderr).toContain('bad.ndjson:5: "data" must be an object');
+    expect(ran.stderr).toContain('bad.ndjson:6: unexpected key "extra"');
+    expect(ran.stderr).not.toContain("bad.ndjson:1:");
+    expect(ran.stderr).not.toMatch(/\n\s+at /);
+    expect(await db.collection(collection).get("good")).toBeNull();
+
+    const csv = file("bad.csv", "id,a\nr1,1\nr2,1,2\nr3\n");
+    const csvRun = await cli(["import", collection, csv]);
+    expect(csvRun.code).toBe(2);
+    expect(csvRun.stderr).toContain("bad.csv:3: the row has 3 cells, the header 2");
+    expect(csvRun.stderr).toContain("bad.csv:4: the row has 1 cells, the header 2");
+    expect(await db.collection(collection).get("r1")).toBeNull();
+  });
+
+  it("an export killed part-way resumes from its checkpoint and ends with every document exactly once", async () => {
+    const collection = uniqueCollection("cli_resume");
+    await seed(collection, 300);
+    const whole = await cli(["export", collection]);
+    const out = path.join(dir, "resumed.ndjson");
+    const checkpoint = path.join(dir, "resume.checkpoint");
+    // Page size 1: hundreds of calls, so there is time to kill it midway.
+    const child = spawn(BIN, ["export", collection, "--out", out, "--checkpoint", checkpoint, "--page-size", "1"], { cwd: ROOT, stdio: "ignore" });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    for (let waited = 0; !existsSync(checkpoint) && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill("SIGKILL");
+    await exited;
+    expect(existsSync(checkpoint)).toBe(true);
+    const partial = readFileSync(out, "utf8");
+    expect(partial.length).toBeLessThan(whole.stdout.length);
+
+    const resumed = await cli(["export", collection, "--out", out, "--checkpoint", checkpoint]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(whole.stdout);
+    expect(existsSync(checkpoint)).toBe(false);
+  });
+
+  it("on Ctrl-C prints the resume token and exits 130; resuming from it completes the export", async () => {
+    const collection = uniqueCollection("cli_sigint");
+    await seed(collection, 200);
+    const whole = await cli(["export", collection]);
+    const child = spawn(BIN, ["export", collection, "--page-size", "1"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += String(c)));
+    child.stderr.on("data", (c) => (stderr += String(c)));
+    const code = new Promise<number | null>((resolve) => child.once("close", resolve));
+    for (let waited = 0; stdout.split("\n").length < 5 && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    child.kill("SIGINT");
+    expect(await code).toBe(130);
+    const token = /--resume-token (\S+)/.exec(stderr)?.[1];
+    expect(token, stderr).toBeDefined();
+    const rest = await cli(["export", collection, "--resume-token", token!]);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(stdout + rest.stdout).toBe(whole.stdout);
+  });
+
+  it("resumes from a --resume-token, and refuses a forged one", async () => {
+    const collection = uniqueCollection("cli_token");
+    await seed(collection, 30);
+    const first = await db.collection(collection).list({ pageSize: 10 });
+    const resumed = await cli(["export", collection, "--resume-token", first.nextPageToken]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const ids = resumed.stdout.trimEnd().split("\n").map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(ids[0]).toBe("d00010");
+    expect(ids).toHaveLength(20);
+    const bad = await cli(["export", collection, "--resume-token", "forged"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/InvalidArgument: page_token is invalid/);
+  });
+
+  it("get, put, add, query, collections, shards and indexes work; user errors are one line and exit non-zero", async () => {
+    const collection = uniqueCollection("cli_misc");
+    expect((await cli(["put", collection, "ann", '{"age": 41, "city": "Oslo"}'])).code).toBe(0);
+    expect((await cli(["put", collection, "bo", '{"age": 25, "city": "Lima"}'])).code).toBe(0);
+    const added = await cli(["add", collection, '{"age": 33}']);
+    expect(added.code, added.stderr).toBe(0);
+    expect((JSON.parse(added.stdout) as { id: string }).id).toMatch(/^[A-Za-z0-9]{20}$/);
+    const got = await cli(["get", collection, "ann"]);
+    expect(JSON.parse(got.stdout)).toMatchObject({ id: "ann", version: expect.stringMatching(/^\d+$/), data: { age: 41, city: "Oslo" } });
+
+    const table = await cli(["query", collection, "--filter", "age > 30", "--order-by", "age:desc"]);
+    expect(table.code, table.stderr).toBe(0);
+    const rows = table.stdout.trimEnd().split("\n");
+    expect(rows[0]).toMatch(/^id\s+age\s+city$/);
+    expect(rows.slice(2).map((r) => r.split(/\s+/)[1])).toEqual(["41", "33"]);
+    const json = await cli(["query", collection, "--json", "--limit", "1", "--order-by", "age"]);
+    expect(JSON.parse(json.stdout)).toEqual({ id: "bo", data: { age: 25, city: "Lima" } });
+
+    const collections = await cli(["collections", "--json"]);
+    expect(JSON.parse(collections.stdout)).toContainEqual({ name: collection, approximateDocumentCount: 3 });
+    const shards = await cli(["shards", "--json"]);
+    expect((JSON.parse(shards.stdout) as { shards: unknown[] }).shards.length).toBeGreaterThan(0);
+
+    const created = await cli(["indexes", "create", collection, "city", "age:desc"]);
+    expect(created.code, created.stderr).toBe(0);
+    const listed = JSON.parse((await cli(["indexes", "list", collection, "--json"])).stdout) as Array<{ id: string; fields: string[] }>;
+    expect(listed.map((i) => i.fields)).toEqual([["city", "age:desc"]]);
+    expect((await cli(["indexes", "drop", collection, listed[0]!.id])).code).toBe(0);
+    expect(JSON.parse((await cli(["indexes", "list", collection, "--json"])).stdout)).toEqual([]);
+
+    const missing = await cli(["get", collection, "nobody"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim()).toBe(`impossibledb: document ${collection}/nobody does not exist`);
+    const badJson = await cli(["put", collection, "x", "{nope"]);
+    expect(badJson.code).toBe(2);
+    expect(badJson.stderr).toMatch(/^impossibledb: the document is not JSON/);
+    const badName = await cli(["get", "bad name", "x"]);
+    expect(badName.code).toBe(1);
+    expect(badName.stderr).toMatch(/^impossibledb: InvalidArgument: /);
+    const noFile = await cli(["import", collection, path.join(dir, "missing.ndjson")]);
+    expect(noFile.code).toBe(2);
+    expect(noFile.stderr).toMatch(/missing\.ndjson: no such file/);
+    const unknown = await cli(["frobnicate"]);
+    expect(unknown.code).toBe(2);
+    const down = await cli(["collections"], { env: { IMPOSSIBLEDB_URL: "http://127.0.0.1:9" } });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/is the server running at http:\/\/127\.0\.0\.1:9/);
+    for (const r of [missing, badJson, badName, noFile, down]) expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
