@@ -158,6 +158,14 @@ export const INDEXES_PER_COLLECTION_MAX = 64;
 export const SQL_PARAMS_MAX = 100;
 
 /**
+ * The deepest expression tree SQLite accepts in a Durable Object (its
+ * SQLITE_MAX_EXPR_DEPTH there; seen: "Expression tree is too large (maximum
+ * depth 100)"). A filter part that would nest deeper is checked in
+ * JavaScript instead, like one past the parameter or size budget.
+ */
+export const SQL_EXPR_DEPTH_MAX = 100;
+
+/**
  * The most UTF-8 bytes in one shard statement; a Durable Object refuses
  * statements over 100 KB. Sort keys and the cursor are spelled first; filter
  * parts that do not fit in what is left are checked in JavaScript instead.

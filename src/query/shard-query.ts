@@ -13,7 +13,7 @@ import type { SqlValue } from "./sql-value.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
 import { FailureError } from "../errors.js";
-import { SHARD_REPLY_BYTES_MAX, SQL_PARAMS_MAX, SQL_STATEMENT_BYTES_MAX } from "../limits.js";
+import { SHARD_REPLY_BYTES_MAX, SQL_EXPR_DEPTH_MAX, SQL_PARAMS_MAX, SQL_STATEMENT_BYTES_MAX } from "../limits.js";
 import type { StoredDocument } from "../storage/types.js";
 import type { FieldPath } from "../validation/field-path.js";
 import { accumulate, type AggregateSpec, type PartialGroup, type PartialGroups } from "./aggregator.js";
@@ -71,6 +71,8 @@ export type ShardQueryResult =
   | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly rowsRead: number };
 
 const utf8 = new TextEncoder();
+/** Levels of the WHERE clause around the filter (`collection = ... AND (filter)`), with a margin. */
+const FILTER_FRAME_DEPTH = 3;
 /** Room for the fixed text of a statement around its sort keys and filter. */
 const STATEMENT_FRAME_BYTES = 400;
 
@@ -91,7 +93,11 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQuery
   if (orderBytes > SQL_STATEMENT_BYTES_MAX) {
     return { ok: false, kind: "invalid_argument", message: "the sort keys' field paths are too long to query together; sort on fewer or shorter paths", rowsRead: 0 };
   }
-  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX - order.after.params.length, bytesMax: SQL_STATEMENT_BYTES_MAX - orderBytes });
+  const filter = filterToSql(req.filter, {
+    paramsMax: SQL_PARAMS_MAX - order.after.params.length,
+    bytesMax: SQL_STATEMENT_BYTES_MAX - orderBytes,
+    depthMax: SQL_EXPR_DEPTH_MAX - FILTER_FRAME_DEPTH,
+  });
   const sortColumns = order.columns === "" ? "" : `, ${order.columns}`;
   const statement =
     `SELECT id, data, version, create_time_ms, update_time_ms FROM (` +
@@ -136,7 +142,7 @@ export type ShardAggregationResult =
 
 /** Folds a shard's matching documents into partial aggregates. */
 export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest): ShardAggregationResult {
-  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX, bytesMax: SQL_STATEMENT_BYTES_MAX - STATEMENT_FRAME_BYTES });
+  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX, bytesMax: SQL_STATEMENT_BYTES_MAX - STATEMENT_FRAME_BYTES, depthMax: SQL_EXPR_DEPTH_MAX - FILTER_FRAME_DEPTH });
   const params = filter.params;
   const where = `collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})`;
   const countOnly = filter.exact && req.groupBy.length === 0 && req.aggregations.every((a) => a.fn === "count" && a.path === null);

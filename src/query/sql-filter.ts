@@ -13,7 +13,7 @@ import type { FieldPath } from "../validation/field-path.js";
 import type { Expr } from "./expression.js";
 import { numberKey } from "./number-key.js";
 import { sqlEachPath, sqlKeyOf, sqlScalar, type SqlKey } from "./sql-path.js";
-import { RANK_ARRAY, RANK_BOOLEAN, RANK_MISSING, RANK_NULL, RANK_STRING, rankOf } from "./values.js";
+import { RANK_ARRAY, RANK_MISSING, RANK_NULL, rankOf } from "./values.js";
 
 /** A SQL condition with its bound values. */
 export interface SqlCondition {
@@ -28,13 +28,46 @@ export interface SqlBudget {
   readonly paramsMax: number;
   /** UTF-8 bytes of SQL text. */
   readonly bytesMax: number;
+  /**
+   * The deepest expression tree the condition may make, as SQLite counts
+   * depth (SQL_EXPR_DEPTH_MAX less what the statement around it uses);
+   * SQLite refuses a deeper statement outright.
+   */
+  readonly depthMax: number;
 }
 
-type Part = { sql: string; exact: boolean };
+/** A translated part, with a bound on the depth of its expression tree. */
+type Part = { sql: string; exact: boolean; depth: number };
 
 const utf8 = new TextEncoder();
-const TRUE: Part = { sql: "1", exact: true };
-const SUPERSET: Part = { sql: "1", exact: false };
+const TRUE: Part = { sql: "1", exact: true, depth: 1 };
+const SUPERSET: Part = { sql: "1", exact: false, depth: 1 };
+
+/**
+ * An upper bound on the depth of a leaf's SQL: a comparison over
+ * `CASE json_type(...)` and `coalesce(json_extract(...), ...)` nests about
+ * six deep; IN and EXISTS lists add one level, whatever their length.
+ */
+const LEAF_DEPTH_MAX = 8;
+
+/**
+ * Joins parts with AND or OR as a balanced tree of parentheses. SQLite
+ * parses `a OR b OR c ...` as a left-deep tree, one level per term, so a
+ * flat list of a hundred terms would pass its depth limit; balanced, n terms
+ * add only ceil(log2 n) levels.
+ */
+function joinBalanced(parts: readonly Part[], op: "AND" | "OR"): Part {
+  if (parts.length === 1) return parts[0]!;
+  const half = Math.ceil(parts.length / 2);
+  const left = joinBalanced(parts.slice(0, half), op);
+  const right = joinBalanced(parts.slice(half), op);
+  return { sql: `(${left.sql}) ${op} (${right.sql})`, exact: left.exact && right.exact, depth: Math.max(left.depth, right.depth) + 1 };
+}
+
+/** The levels a balanced join of `n` parts adds. */
+function joinDepth(n: number): number {
+  return n <= 1 ? 0 : Math.ceil(Math.log2(n));
+}
 
 /** Translates `expr` within `budget`. */
 export function filterToSql(expr: Expr, budget: SqlBudget): SqlCondition {
@@ -47,33 +80,35 @@ export function filterToSql(expr: Expr, budget: SqlBudget): SqlCondition {
     if (params.length + values.length > budget.paramsMax || bytes + size > budget.bytesMax) return SUPERSET;
     params.push(...values);
     bytes += size;
-    return { sql, exact: true };
+    return { sql, exact: true, depth: LEAF_DEPTH_MAX };
   };
-  const walk = (e: Expr): Part => {
+  // `depthLeft` is what this part may still nest; a part that cannot fit
+  // in it becomes a superset, like one over the other budgets.
+  const walk = (e: Expr, depthLeft: number): Part => {
     switch (e.kind) {
-      case "and": {
-        const parts = e.children.map(walk);
-        if (parts.length === 0) return TRUE;
-        return { sql: parts.map((p) => `(${p.sql})`).join(" AND "), exact: parts.every((p) => p.exact) };
-      }
+      case "and":
       case "or": {
-        const parts = e.children.map(walk);
-        return { sql: parts.map((p) => `(${p.sql})`).join(" OR "), exact: parts.every((p) => p.exact) };
+        if (e.children.length === 0) return e.kind === "and" ? TRUE : { sql: "0", exact: true, depth: 1 };
+        const childDepth = depthLeft - joinDepth(e.children.length);
+        if (childDepth < LEAF_DEPTH_MAX) return SUPERSET;
+        return joinBalanced(e.children.map((c) => walk(c, childDepth)), e.kind === "and" ? "AND" : "OR");
       }
       case "not": {
-        const before = params.length;
-        const inner = walk(e.child);
+        const before = { params: params.length, bytes };
+        const inner = walk(e.child, depthLeft - 1);
         if (!inner.exact) {
-          params.length = before;
+          params.length = before.params;
+          bytes = before.bytes;
           return SUPERSET;
         }
-        return { sql: `NOT (${inner.sql})`, exact: true };
+        return { sql: `NOT (${inner.sql})`, exact: true, depth: inner.depth + 1 };
       }
       default:
-        return leaf(e, fit);
+        return depthLeft < LEAF_DEPTH_MAX ? SUPERSET : leaf(e, fit);
     }
   };
-  const part = walk(expr);
+  const part = walk(expr, budget.depthMax);
+  if (part.depth > budget.depthMax) throw new Error("invariant broken: a filter's SQL stays within its depth budget");
   return { sql: part.sql, params, exact: part.exact };
 }
 
@@ -95,15 +130,44 @@ function leaf(e: Exclude<Expr, { kind: "and" | "or" | "not" }>, fit: Fit): Part 
       return range(key, e.op, e.value, fit);
     }
     case "in": {
-      const eqs = e.values.map((v) => equalTo(key, v));
-      if (eqs.some((q) => q === null)) return e.negated ? widened(`${key.rank} <> ${RANK_MISSING}`, fit) : SUPERSET;
-      const any = eqs.map((q) => `(${q!.sql})`).join(" OR ");
-      const params = eqs.flatMap((q) => q!.params);
-      return fit(e.negated ? `${key.rank} <> ${RANK_MISSING} AND NOT (${any})` : any, params);
+      const any = inList(key, e.values);
+      if (any === null) return e.negated ? widened(`${key.rank} <> ${RANK_MISSING}`, fit) : SUPERSET;
+      return fit(e.negated ? `${key.rank} <> ${RANK_MISSING} AND NOT (${any.sql})` : any.sql, any.params);
     }
     case "contains":
       return contains(e.path, key, e.values, fit);
   }
+}
+
+/**
+ * `field IN (values)` for scalar values, one `rank = r AND value IN (...)`
+ * per type, so its depth does not grow with the list; null when a value is
+ * an array or map (deep equality).
+ */
+function inList(key: SqlKey, values: readonly JsonValue[]): { sql: string; params: Array<string | number> } | null {
+  const byRank = new Map<number, Array<string | number>>();
+  let hasNull = false;
+  for (const v of values) {
+    const rank = rankOf(v);
+    if (rank === RANK_NULL) {
+      hasNull = true;
+      continue;
+    }
+    const scalar = scalarParam(v);
+    if (scalar === null) return null;
+    let list = byRank.get(rank);
+    if (list === undefined) byRank.set(rank, (list = []));
+    list.push(sqlScalar(rank, scalar));
+  }
+  const terms: string[] = [];
+  const params: Array<string | number> = [];
+  if (hasNull) terms.push(`${key.rank} = ${RANK_NULL}`);
+  for (const [rank, list] of byRank) {
+    terms.push(`${key.rank} = ${rank} AND ${key.value} IN (${list.map(() => "?").join(", ")})`);
+    params.push(...list);
+  }
+  // At most one term per type rank: a handful, so a flat OR is shallow.
+  return { sql: terms.map((t) => `(${t})`).join(" OR "), params };
 }
 
 /** `field == value` for a scalar value; null for arrays and maps, which need deep equality. */
@@ -126,51 +190,37 @@ function range(key: SqlKey, op: "<" | "<=" | ">" | ">=", value: JsonValue, fit: 
 /**
  * `path` is an array holding one of `values`. Number elements are matched
  * by their keys in `num_keys`, which holds the keys of an array's number
- * elements under the same path; every other scalar in `data`.
+ * elements under the same path; every other scalar in `data`. Each kind of
+ * value is one test with an IN list, so the depth does not grow with the
+ * number of values.
  */
 function contains(path: FieldPath, key: SqlKey, values: readonly JsonValue[], fit: Fit): Part {
   const each = sqlEachPath(path);
   if (each === null) return fit("0", []); // the id is never an array
-  const tests: string[] = [];
-  const params: Array<string | number> = [];
+  if (values.length === 0) throw new Error("invariant broken: ARRAY_CONTAINS names at least one value (checked by the parser)");
+  const types = new Set<string>();
+  const strings: string[] = [];
   const numberKeys: string[] = [];
   for (const v of values) {
-    if (typeof v === "number") {
-      numberKeys.push(numberKey(v));
-      continue;
-    }
-    const test = elementTest(v);
-    if (test === null) return widened(`${key.rank} = ${RANK_ARRAY}`, fit);
-    tests.push(`(${test.sql})`);
-    params.push(...test.params);
+    if (v === null) types.add("'null'");
+    else if (typeof v === "boolean") types.add(v ? "'true'" : "'false'");
+    else if (typeof v === "number") numberKeys.push(numberKey(v));
+    else if (typeof v === "string") strings.push(v);
+    else return widened(`${key.rank} = ${RANK_ARRAY}`, fit);
   }
-  if (values.length === 0) throw new Error("invariant broken: ARRAY_CONTAINS names at least one value (checked by the parser)");
+  const tests: string[] = [];
+  if (types.size > 0) tests.push(`type IN (${[...types].join(", ")})`);
+  if (strings.length > 0) tests.push(`type = 'text' AND value IN (${strings.map(() => "?").join(", ")})`);
   const found: string[] = [];
-  if (tests.length > 0) found.push(`EXISTS (SELECT 1 FROM json_each(data, ${each}) WHERE ${tests.join(" OR ")})`);
-  if (numberKeys.length > 0) {
-    found.push(`EXISTS (SELECT 1 FROM json_each(num_keys, ${each}) WHERE value IN (${numberKeys.map(() => "?").join(", ")}))`);
-    params.push(...numberKeys);
-  }
-  return fit(`${key.rank} = ${RANK_ARRAY} AND (${found.join(" OR ")})`, params);
-}
-
-/** A json_each row's test for equality with a scalar element other than a number. */
-function elementTest(value: JsonValue): { sql: string; params: Array<string | number> } | null {
-  switch (rankOf(value)) {
-    case RANK_NULL:
-      return { sql: "type = 'null'", params: [] };
-    case RANK_BOOLEAN:
-      return { sql: value === true ? "type = 'true'" : "type = 'false'", params: [] };
-    case RANK_STRING:
-      return { sql: "type = 'text' AND value = ?", params: [value as string] };
-    default:
-      return null;
-  }
+  if (tests.length > 0) found.push(`EXISTS (SELECT 1 FROM json_each(data, ${each}) WHERE ${tests.map((t) => `(${t})`).join(" OR ")})`);
+  if (numberKeys.length > 0) found.push(`EXISTS (SELECT 1 FROM json_each(num_keys, ${each}) WHERE value IN (${numberKeys.map(() => "?").join(", ")}))`);
+  return fit(`${key.rank} = ${RANK_ARRAY} AND (${found.join(" OR ")})`, [...strings, ...numberKeys]);
 }
 
 /** A superset condition: rows it keeps are re-checked in JavaScript. */
 function widened(sql: string, fit: Fit): Part {
-  return { sql: fit(sql, []).sql, exact: false };
+  const part = fit(sql, []);
+  return { ...part, exact: false };
 }
 
 function scalarParam(value: JsonValue): string | number | null {

@@ -217,6 +217,41 @@ describe("numbers are one value everywhere (reports: snowflake ids, 1.7e308)", (
   });
 });
 
+describe("filters as large as the limits allow (report: ~95 terms answered INTERNAL)", () => {
+  it("long OR and AND lists, 100-filter composites, deep nesting and long IN lists all answer exactly", async () => {
+    await fill("wide", Array.from({ length: 40 }, (_, i) => ({ id: `w${String(i).padStart(2, "0")}`, data: { a: i, s: `v${i}` } })));
+    const all = Array.from({ length: 40 }, (_, i) => `w${String(i).padStart(2, "0")}`);
+    const sorted = async (q: QueryInit) => (await ids(q)).sort();
+    // 95 ORed terms: every document with a < 95.
+    expect(await sorted({ collection: "wide", filter: Array.from({ length: 95 }, (_, i) => `a = ${i}`).join(" OR ") })).toEqual(all);
+    // 100 ANDed != terms: none of 0..99, so no document.
+    expect(await sorted({ collection: "wide", filter: Array.from({ length: 100 }, (_, i) => `a != ${i}`).join(" AND ") })).toEqual([]);
+    // A structured composite at its proto limit of 100 filters.
+    const composite = (op: CompositeFilter_Operator, n: number, make: (i: number) => ReturnType<typeof field>) => ({
+      filterType: { case: "compositeFilter" as const, value: { op, filters: Array.from({ length: n }, (_, i) => make(i)) } },
+    });
+    expect(await sorted({ collection: "wide", where: composite(CompositeFilter_Operator.OR, 100, (i) => field("a", FieldFilter_Operator.EQUAL, num(i))) })).toEqual(all);
+    expect(await sorted({ collection: "wide", where: composite(CompositeFilter_Operator.AND, 100, (i) => field("a", FieldFilter_Operator.NOT_EQUAL, num(i + 5))) })).toEqual(all.slice(0, 5));
+    // 19 levels, alternating AND and OR, 21 terms a level.
+    let nested = "a = 0";
+    for (let level = 1; level < 19; level++) {
+      const terms = Array.from({ length: 20 }, (_, i) => `a ${level % 2 === 0 ? "=" : "!="} ${level * 100 + i}`);
+      nested = `(${nested}) ${level % 2 === 0 ? "OR" : "AND"} ${terms.join(level % 2 === 0 ? " OR " : " AND ")}`;
+    }
+    expect(await sorted({ collection: "wide", filter: nested })).toEqual(["w00"]);
+    // IN lists of 100 values, on numbers and strings, and ARRAY_CONTAINS_ANY-style lists.
+    const list = (values: Array<ReturnType<typeof num> | ReturnType<typeof str>>) => ({ kind: { case: "listValue" as const, value: { values } } });
+    expect(await sorted({ collection: "wide", where: field("a", FieldFilter_Operator.IN, list(Array.from({ length: 100 }, (_, i) => num(i))) as never) })).toEqual(all);
+    expect(await sorted({ collection: "wide", where: field("s", FieldFilter_Operator.NOT_IN, list(Array.from({ length: 100 }, (_, i) => str(`v${i}`))) as never) })).toEqual([]);
+    // Aggregations take the same filters.
+    const counted = await query.runAggregationQuery({
+      query: { collection: "wide", filter: Array.from({ length: 95 }, (_, i) => `a = ${i}`).join(" OR ") },
+      aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }],
+    });
+    expect(counted.groups[0]!.results.n!.kind.value).toBe(40);
+  });
+});
+
 describe("limits", () => {
   it("offset past QUERY_OFFSET_MAX is InvalidArgument", async () => {
     await expectCode(query.runQuery({ query: { collection: "any", offset: 10_001 } }), Code.InvalidArgument, /QUERY_OFFSET_MAX/);

@@ -4,7 +4,7 @@ import { filterToSql } from "../../../src/query/sql-filter.js";
 import { sqlJsonPathLiteral } from "../../../src/query/sql-path.js";
 import { parseQueryFilter } from "../../../src/query/parser.js";
 
-const budget = { paramsMax: 100, bytesMax: 40_000 };
+const budget = { paramsMax: 100, bytesMax: 40_000, depthMax: 97 };
 const sql = (filter: string, b = budget) => filterToSql(parseQueryFilter(undefined, filter), b);
 
 describe("filters in SQL", () => {
@@ -25,9 +25,27 @@ describe("filters in SQL", () => {
     // A superset cannot be negated: NOT over it widens to true.
     expect(sql("NOT `it's` = 1")).toEqual({ sql: "1", params: [], exact: false });
     // Past the parameter budget, parts are checked in JavaScript instead.
-    const tight = sql("a = 1 AND b = 2 AND c = 3", { paramsMax: 2, bytesMax: 40_000 });
+    const tight = sql("a = 1 AND b = 2 AND c = 3", { paramsMax: 2, bytesMax: 40_000, depthMax: 97 });
     // Numbers are bound as their order-preserving keys, never as doubles SQLite would compare with its own reading of the text.
     expect(tight.params).toEqual([numberKey(1), numberKey(2)]);
     expect(tight.exact).toBe(false);
+  });
+
+  it("joins long lists as balanced trees, and turns parts past the depth budget into checked supersets", () => {
+    // SQLite nests `a OR b OR c ...` one level per term, and a Durable Object refuses depth past 100
+    // (test/workerd/query.test.ts runs these filters there); balanced, 100 terms add 7 levels.
+    const wide = { paramsMax: 100, bytesMax: 89_000, depthMax: 97 };
+    const or95 = sql(Array.from({ length: 95 }, (_, i) => `a = ${i}`).join(" OR "), wide);
+    const and100 = sql(Array.from({ length: 100 }, (_, i) => `a != ${i}`).join(" AND "), wide);
+    expect([or95.exact, and100.exact]).toEqual([true, true]);
+    expect(or95.sql).toMatch(/^\(\(\(/); // nested halves, not a flat chain
+    // 19 levels of nesting cannot all fit: the deepest become supersets, re-checked in JavaScript.
+    let nested = "a = 0";
+    // Alternating AND and OR, so the parser cannot flatten the levels into one list.
+    for (let level = 1; level < 19; level++) nested = `(${nested}) ${level % 2 === 0 ? "OR" : "AND"} a != ${level}`;
+    const deep = sql(nested, { ...wide, depthMax: 20 }); // 18 levels and a leaf do not fit in 20
+    expect(deep.exact).toBe(false);
+    // A tight depth budget still gives SQL, never an error.
+    expect(sql(nested, { ...wide, depthMax: 1 })).toEqual({ sql: "1", params: [], exact: false });
   });
 });
