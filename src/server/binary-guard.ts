@@ -7,11 +7,13 @@
  * first. When one does not parse, the call goes on with an empty message and
  * a context value that the error interceptor turns into INVALID_ARGUMENT;
  * that way Connect still encodes the error in the caller's protocol
- * (Connect or gRPC-Web) and nothing reaches a service.
+ * (Connect or gRPC-Web) and nothing reaches a service. Connect GET requests
+ * carry their message in the URL and are checked the same way.
  */
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { createContextKey } from "@connectrpc/connect";
 import { REQUEST_BYTES_MAX } from "../limits.js";
+import { fromBase64Url } from "../pagination/page-token.js";
 import { compressionGzip } from "./compression.js";
 
 /** Set when the request message did not parse; holds the reason. */
@@ -28,6 +30,7 @@ export interface GuardedRequest {
 
 /** Parses a binary request's message(s); passes other requests through untouched. */
 export async function guardBinaryRequest(request: Request, input: DescMessage): Promise<GuardedRequest> {
+  if (request.method === "GET") return guardGetRequest(request, input);
   const contentType = request.headers.get("Content-Type") ?? "";
   const enveloped = /^application\/(grpc-web|connect)\+proto\b/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
   const unary = /^application\/proto\b/.test(contentType);
@@ -78,4 +81,38 @@ async function checkEnvelopes(bytes: Uint8Array, input: DescMessage, encoding: s
     offset = start + length;
   }
   return undefined;
+}
+
+/**
+ * Connect's GET form carries the message in the URL (`message`, base64url
+ * when `base64=1`, `encoding=proto` or `json`, optional `compression`). A
+ * binary message that does not decode or parse is refused the same way as a
+ * POSTed one: the call goes on with an empty message and the reason.
+ */
+async function guardGetRequest(request: Request, input: DescMessage): Promise<GuardedRequest> {
+  const url = new URL(request.url);
+  const text = url.searchParams.get("message");
+  if (url.searchParams.get("encoding") !== "proto" || text === null) return { request, malformed: undefined };
+  let bytes: Uint8Array;
+  if (url.searchParams.get("base64") === "1") {
+    try {
+      bytes = fromBase64Url(text);
+    } catch {
+      return emptiedGet(request, url, "message is not valid base64url");
+    }
+  } else {
+    // As Connect reads it: the query parameter's text, as UTF-8.
+    bytes = new TextEncoder().encode(text);
+  }
+  if (bytes.byteLength > REQUEST_BYTES_MAX) return { request, malformed: undefined };
+  const problem = await checkMessage(bytes, input, url.searchParams.get("compression"));
+  return problem === undefined ? { request, malformed: undefined } : emptiedGet(request, url, problem);
+}
+
+function emptiedGet(request: Request, url: URL, problem: string): GuardedRequest {
+  const empty = new URL(url);
+  empty.searchParams.set("message", "");
+  empty.searchParams.delete("base64");
+  empty.searchParams.delete("compression");
+  return { request: new Request(empty, request), malformed: problem };
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AdminService, CreateIndexRequestSchema, type IndexField_Direction } from "../../gen/impossibledb/v1/admin_service_pb.js";
-import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { CollectionService, GetDocumentRequestSchema } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { toBase64Url } from "../../src/pagination/page-token.js";
 import { DOCUMENT_BYTES_MAX, DOCUMENT_DEPTH_MAX, DOCUMENT_FIELDS_MAX, REQUEST_BYTES_MAX } from "../../src/limits.js";
 import { connectClient, expectCode, rawFetch } from "./helpers.js";
 
@@ -152,6 +153,20 @@ describe("limits and bad input", () => {
       body: new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]),
     });
     expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
+  });
+
+  it("a malformed binary message in a Connect GET URL is InvalidArgument (it answered INTERNAL)", async () => {
+    const get = async (rpc: string, query: string) => {
+      const res = await rawFetch(`/impossibledb.v1.${rpc}?connect=v1&${query}`, { method: "GET" });
+      return { status: res.status, code: ((await res.json()) as { code: string }).code };
+    };
+    const bad = ["encoding=proto&message=%ff%ff%ff", "encoding=proto&base64=1&message=!!!!", "encoding=proto&base64=1&message=CgH_____Dw"];
+    for (const rpc of ["CollectionService/GetDocument", "CollectionService/ListDocuments", "QueryService/RunQuery", "AdminService/ListShards"]) {
+      for (const query of bad) expect(await get(rpc, query), `${rpc}?${query}`).toEqual({ status: 400, code: "invalid_argument" });
+    }
+    // A well-formed GET still works: GetDocument of a missing document is NOT_FOUND, not a parse error.
+    const message = toBase64Url(toBinary(GetDocumentRequestSchema, create(GetDocumentRequestSchema, { ref: { collection: "lim", id: "absent" } })));
+    expect(await get("CollectionService/GetDocument", `encoding=proto&base64=1&message=${message}`)).toEqual({ status: 404, code: "not_found" });
   });
 
   it("precondition versions out of range are InvalidArgument", async () => {
