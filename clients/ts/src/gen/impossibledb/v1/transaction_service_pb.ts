@@ -427,8 +427,10 @@ export const CommitBatchResponseSchema: GenMessage<CommitBatchResponse> = /*@__P
  * refused with FAILED_PRECONDITION by every later call.
  *
  * A read-only transaction reads one consistent snapshot of the whole
- * database, taken at BeginTransaction, and never aborts: its Commit
- * validates nothing.
+ * database, at a timestamp chosen at BeginTransaction (every commit
+ * acknowledged before it is inside; commits acknowledged within the clock
+ * allowance after it may be too), and never aborts: its Commit validates
+ * nothing.
  *
  * No answer is larger than the 4 MiB that standard gRPC clients accept by
  * default: the documents (or results) of one response message add up to
