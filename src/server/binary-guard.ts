@@ -19,30 +19,48 @@ import { compressionGzip } from "./compression.js";
 /** Set when the request message did not parse; holds the reason. */
 export const malformedRequestKey = createContextKey<string | undefined>(undefined, { description: "malformed request" });
 
+/**
+ * Set, to the declared size in bytes, when a request's Content-Length is
+ * over REQUEST_BYTES_MAX: the call is refused with RESOURCE_EXHAUSTED
+ * without reading the body at all (reading part of it and stopping left a
+ * locked stream the runtime could not drain, and the client saw its
+ * connection reset instead of an answer).
+ */
+export const oversizedRequestKey = createContextKey<number | undefined>(undefined, { description: "oversized request" });
+
 const ENVELOPE_HEADER_BYTES = 5;
 const COMPRESSED_FLAG = 0x01;
 
-/** The outcome of the guard: the request to serve, and the parse failure if any. */
+/** The outcome of the guard: the request to serve, the parse failure if any, and the declared size of a body too large to read. */
 export interface GuardedRequest {
   readonly request: Request;
   readonly malformed: string | undefined;
+  readonly oversizedBytes?: number;
 }
 
 /** Parses a binary request's message(s); passes other requests through untouched. */
 export async function guardBinaryRequest(request: Request, input: DescMessage): Promise<GuardedRequest> {
   if (request.method === "GET") return guardGetRequest(request, input);
   const contentType = request.headers.get("Content-Type") ?? "";
-  const enveloped = /^application\/(grpc-web|connect)\+proto\b/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
+  const enveloped = /^application\/(grpc-web|connect)\+/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
+  const declaredBytes = Number(request.headers.get("Content-Length") ?? Number.NaN);
+  if (request.method === "POST" && declaredBytes > REQUEST_BYTES_MAX) {
+    const headers = new Headers(request.headers);
+    headers.delete("Content-Encoding");
+    headers.delete("Content-Length");
+    return { request: new Request(request.url, { method: "POST", headers, body: emptyMessage(contentType, enveloped) }), malformed: undefined, oversizedBytes: declaredBytes };
+  }
   const unary = /^application\/proto\b/.test(contentType);
-  if (request.method !== "POST" || (!enveloped && !unary) || request.body === null) return { request, malformed: undefined };
+  const binaryEnveloped = enveloped && !/^application\/(grpc-web|connect)\+json\b/.test(contentType);
+  if (request.method !== "POST" || (!binaryEnveloped && !unary) || request.body === null) return { request, malformed: undefined };
   const body = new Uint8Array(await request.arrayBuffer());
   const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
   if (body.byteLength > REQUEST_BYTES_MAX) return { request: rebuilt(body), malformed: undefined };
-  const problem = enveloped
+  const problem = binaryEnveloped
     ? await checkEnvelopes(body, input, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
     : await checkMessage(body, input, request.headers.get("Content-Encoding"));
   if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
-  const empty = enveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0);
+  const empty = binaryEnveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0);
   const headers = new Headers(request.headers);
   headers.delete("Content-Encoding");
   return { request: new Request(request, { body: empty, headers }), malformed: problem };
@@ -115,4 +133,15 @@ function emptiedGet(request: Request, url: URL, problem: string): GuardedRequest
   empty.searchParams.delete("base64");
   empty.searchParams.delete("compression");
   return { request: new Request(empty, request), malformed: problem };
+}
+
+/** An empty request message in the request's own encoding and framing, which parses as the default message. */
+function emptyMessage(contentType: string, enveloped: boolean): Uint8Array {
+  const json = /json/.test(contentType);
+  const message = json ? new TextEncoder().encode("{}") : new Uint8Array(0);
+  if (!enveloped) return message;
+  const framed = new Uint8Array(ENVELOPE_HEADER_BYTES + message.byteLength);
+  new DataView(framed.buffer).setUint32(1, message.byteLength);
+  framed.set(message, ENVELOPE_HEADER_BYTES);
+  return framed;
 }

@@ -8,7 +8,7 @@ import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
 import type { Env } from "../env.js";
-import { guardBinaryRequest, malformedRequestKey } from "./binary-guard.js";
+import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
 import { envKey } from "./context.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
 import { HEALTH_PATH, healthResponse } from "./health.js";
@@ -59,7 +59,7 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   // runtime from encoding any body Connect did compress a second time.
   const header = new Headers(uReq.header);
   header.delete("Accept-Encoding");
-  const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed);
+  const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed).set(oversizedRequestKey, guarded.oversizedBytes);
   const uRes = await handler({ ...uReq, header, contextValues });
   const response = universalServerResponseToFetch(uRes);
   return respond(response, response.headers);

@@ -17,7 +17,7 @@ import { createAdminService } from "../services/admin-service.js";
 import { createCollectionService } from "../services/collection-service.js";
 import { createQueryService } from "../services/query-service.js";
 import { createTransactionService } from "../services/transaction-service.js";
-import { malformedRequestKey } from "./binary-guard.js";
+import { malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
 import { compressionGzip } from "./compression.js";
 
 /**
@@ -27,6 +27,10 @@ import { compressionGzip } from "./compression.js";
 const errorInterceptor: Interceptor = (next) => async (req) => {
   const malformed = req.contextValues.get(malformedRequestKey);
   if (malformed !== undefined) throw new ConnectError(`request message does not parse: ${malformed}`, Code.InvalidArgument);
+  const oversized = req.contextValues.get(oversizedRequestKey);
+  if (oversized !== undefined) {
+    throw new ConnectError(`request is ${oversized} bytes, over REQUEST_BYTES_MAX (${REQUEST_BYTES_MAX})`, Code.ResourceExhausted);
+  }
   try {
     const res = await next(req);
     if (!res.stream) return res;

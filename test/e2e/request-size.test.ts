@@ -1,0 +1,30 @@
+/**
+ * Requests over REQUEST_BYTES_MAX, through the real HTTP server: the
+ * caller gets RESOURCE_EXHAUSTED, not a reset connection (seen before: the
+ * Worker read part of the body, stopped, and the runtime could not drain
+ * the rest), and the server keeps serving.
+ */
+import { describe, expect, it } from "vitest";
+import { REQUEST_BYTES_MAX } from "../../src/limits.js";
+import { uniqueCollection, workerUrl } from "./env.js";
+
+describe("an oversized request", () => {
+  it("answers RESOURCE_EXHAUSTED over Connect JSON, stores nothing, and the server serves the next call", async () => {
+    const collection = uniqueCollection("oversized");
+    const body = JSON.stringify({ ref: { collection, id: "big" }, data: { s: "x".repeat(REQUEST_BYTES_MAX + 1024 * 1024) } });
+    const res = await fetch(`${workerUrl()}/impossibledb.v1.CollectionService/SetDocument`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
+    const answer = (await res.json()) as { code: string; message: string };
+    expect(answer.code).toBe("resource_exhausted");
+    expect(answer.message).toMatch(/REQUEST_BYTES_MAX/);
+    const get = await fetch(`${workerUrl()}/impossibledb.v1.CollectionService/GetDocument`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ref: { collection, id: "big" } }),
+    });
+    expect(((await get.json()) as { code: string }).code).toBe("not_found");
+  });
+});
