@@ -20,6 +20,7 @@ import type { JsonValue } from "@bufbuild/protobuf";
 import { FailureError } from "../errors.js";
 import { FILTER_DEPTH_MAX } from "../limits.js";
 import { parseFieldPath, type FieldPath } from "../validation/field-path.js";
+import { loneSurrogateProblem } from "../validation/unicode.js";
 import type { CompareOp, Expr } from "./expression.js";
 import { compareNode } from "./parser.js";
 
@@ -216,7 +217,12 @@ function readString(text: string, start: number): { value: string; end: number }
   let i = start + 1;
   while (i < text.length) {
     const ch = text[i]!;
-    if (ch === quote) return { value: out, end: i + 1 };
+    if (ch === quote) {
+      // A \u escape can make a lone surrogate; no stored string holds one, so it could never match.
+      const problem = loneSurrogateProblem(out);
+      if (problem !== null) throw new FailureError("invalid_argument", `filter: the string at offset ${start} ${problem}`);
+      return { value: out, end: i + 1 };
+    }
     const code = ch.charCodeAt(0);
     if (code < 0x20) throw fail(i, "control character in a string; escape it");
     if (ch !== "\\") {

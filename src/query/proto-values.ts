@@ -1,14 +1,16 @@
 /**
  * Conversions between `google.protobuf.Value` and plain JSON values, with
  * the checks the wire cannot make: numbers must be finite (JSON has no NaN
- * or Infinity, and the total order has no place for them) and nesting is
- * bounded like a document's.
+ * or Infinity, and the total order has no place for them), strings and keys
+ * well-formed Unicode (validation/unicode.ts), and nesting is bounded like
+ * a document's.
  */
 import { create, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { FailureError } from "../errors.js";
 import { setOwn } from "../json/own-keys.js";
 import { DOCUMENT_DEPTH_MAX } from "../limits.js";
+import { loneSurrogateProblem } from "../validation/unicode.js";
 
 /** The JSON value of a wire Value; `where` names it in errors. */
 export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue {
@@ -18,8 +20,13 @@ export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue
     case "nullValue":
       return null;
     case "boolValue":
-    case "stringValue":
       return kind.value;
+    case "stringValue": {
+      // No stored string holds a lone surrogate (unicode.ts), so an operand with one could never match.
+      const problem = loneSurrogateProblem(kind.value);
+      if (problem !== null) throw new FailureError("invalid_argument", `${where} is a string that ${problem}`);
+      return kind.value;
+    }
     case "numberValue":
       if (!Number.isFinite(kind.value)) throw new FailureError("invalid_argument", `${where} is ${kind.value}; numbers must be finite`);
       return kind.value;
@@ -28,7 +35,11 @@ export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue
     case "structValue": {
       // Keys are the user's (`__proto__` among them): own properties only, see own-keys.ts.
       const out: Record<string, JsonValue> = {};
-      for (const [k, v] of Object.entries(kind.value.fields)) setOwn(out, k, jsonFromValue(v, `${where}.${k}`, depth + 1));
+      for (const [k, v] of Object.entries(kind.value.fields)) {
+        const problem = loneSurrogateProblem(k);
+        if (problem !== null) throw new FailureError("invalid_argument", `${where} has a field name ${JSON.stringify(k)} that ${problem}`);
+        setOwn(out, k, jsonFromValue(v, `${where}.${k}`, depth + 1));
+      }
       return out;
     }
     case undefined:

@@ -17,6 +17,7 @@ import type { Failure } from "../errors.js";
 import { failure } from "../errors.js";
 import { ID_FIELD } from "../query/expression.js";
 import { formatFieldPath, parseFieldPath } from "./field-path.js";
+import { loneSurrogateProblem } from "./unicode.js";
 
 /** A document's data, checked and encoded. */
 export interface EncodedDocument {
@@ -62,6 +63,11 @@ function checkShape(root: JsonObject): Failure | null {
     if (typeof value === "number" && !Number.isFinite(value)) {
       return failure("invalid_argument", `field ${path || "(root)"} is ${value}; numbers must be finite`);
     }
+    if (typeof value === "string") {
+      const problem = loneSurrogateProblem(value);
+      if (problem !== null) return failure("invalid_argument", `field ${shortened(path)} is a string that ${problem}`);
+      continue;
+    }
     if (value === null || typeof value !== "object") continue;
     if (depth > DOCUMENT_DEPTH_MAX) {
       return failure("invalid_argument", `field ${path} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
@@ -99,8 +105,9 @@ function checkShape(root: JsonObject): Failure | null {
  * field names: a name is stored only if a field path (field-path.ts) can
  * name it, so every stored field can be masked, projected and filtered on.
  * That refuses empty names, control characters (which paths refuse even
- * quoted) and names whose quoted form is over FIELD_PATH_LENGTH_MAX; and at
- * the top level `__id__`, which filters and sorts read as the document id.
+ * quoted), lone UTF-16 surrogates (unicode.ts) and names whose quoted form
+ * is over FIELD_PATH_LENGTH_MAX; and at the top level `__id__`, which
+ * filters and sorts read as the document id.
  */
 function checkKey(key: string, parent: string): Failure | null {
   const where = parent === "" ? "at the top level" : `under ${shortened(parent)}`;
@@ -116,6 +123,8 @@ function checkKey(key: string, parent: string): Failure | null {
       `field name ${quoted(key)} ${where} holds control character U+${code}; field names must be writable as field paths, and paths refuse control characters`,
     );
   }
+  const unpaired = loneSurrogateProblem(key);
+  if (unpaired !== null) return failure("invalid_argument", `field name ${quoted(key.slice(0, 80))} ${where} ${unpaired}`);
   if (parent === "" && key === ID_FIELD) {
     return failure("invalid_argument", `field name ${ID_FIELD} at the top level is reserved: filters and sorts read it as the document id`);
   }

@@ -4,10 +4,13 @@
  * A path is segments joined by dots. A segment is either a plain identifier
  * (`[A-Za-z_][A-Za-z0-9_]*`) or any non-empty text between backquotes, where
  * "\`" stands for a backquote and "\\" for a backslash. Control characters
- * are refused everywhere. Paths reach SQL only as bound JSON-path parameters
- * built from parsed segments, never as spliced text.
+ * and lone UTF-16 surrogates (unicode.ts) are refused everywhere: no stored
+ * field name holds one, so a path with one could never match. Paths reach
+ * SQL only as bound JSON-path parameters built from parsed segments, never
+ * as spliced text.
  */
 import { FIELD_NAME_BYTES_MAX, FIELD_PATH_LENGTH_MAX, FIELD_PATH_SEGMENTS_MAX } from "../limits.js";
+import { loneSurrogateProblem } from "./unicode.js";
 
 /** A parsed field path: its segments, outermost first. */
 export type FieldPath = readonly string[];
@@ -25,6 +28,8 @@ export function parseFieldPath(text: string): ParsedFieldPath {
   if (text.length > FIELD_PATH_LENGTH_MAX) {
     return { ok: false, message: `field path is ${text.length} characters, over FIELD_PATH_LENGTH_MAX (${FIELD_PATH_LENGTH_MAX})` };
   }
+  const unpaired = loneSurrogateProblem(text);
+  if (unpaired !== null) return { ok: false, message: `field path ${unpaired}` };
   const segments: string[] = [];
   let i = 0;
   for (;;) {

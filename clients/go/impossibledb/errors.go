@@ -118,7 +118,7 @@ func asConnectError(err error) *connect.Error {
 }
 
 // ValueError is a value the client refuses to send because the wire would
-// change it silently (NaN, an integer beyond 2^53, a time.Time...) or cannot
+// change it silently (NaN, an int64 beyond 2^53, a time.Time...) or cannot
 // carry it at all (a channel, a map with int keys...). Nothing was sent.
 // It matches ErrInvalidArgument, and errors.As reaches a *connect.Error
 // with connect.CodeInvalidArgument through Unwrap.

@@ -10,10 +10,13 @@ package impossibledb
 // field path, what the wire would change or cannot carry:
 //
 //   - NaN and ±Inf: JSON and the server have no such numbers.
-//   - integers beyond ±(2^53 − 1), of integer types or integer-valued
-//     floats: a double cannot hold them all exactly, and every client reads
-//     numbers as doubles; store big integers as strings (a struct field
-//     tagged `json:",string"` does that, exactly, both ways).
+//   - values of integer types (int64, uint64, int...) beyond ±(2^53 − 1):
+//     a double cannot hold them all exactly, and every client reads numbers
+//     as doubles; store big integers as strings (a struct field tagged
+//     `json:",string"` does that, exactly, both ways). A float32 or float64
+//     is a double already and travels exactly, so any finite one passes,
+//     whole or not, however large (1.7e308, 6.02214076e23): refusing them
+//     would stop a client writing back a document another client stored.
 //   - strings and map keys that are not valid UTF-8.
 //   - time.Time: store t.Format(time.RFC3339Nano) or t.UnixMilli().
 //   - []byte: store base64 text explicitly, so readers know to decode it.
@@ -139,12 +142,13 @@ func encodeValue(where string, path []segment, v reflect.Value, depth int) (*str
 	return fail("is %s; only maps with string keys, structs, slices, strings, numbers, booleans and nil can be stored", kindName(v))
 }
 
+// encodeFloat passes any finite double: the wire carries it exactly, so
+// even a whole one beyond 2^53 (1e21, 1.7e308) reads back as the same
+// double. Only integer types are refused beyond ±(2^53 − 1), where the
+// conversion to a double would round them.
 func encodeFloat(where string, path []segment, f float64) (*structpb.Value, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is %v; only finite numbers can be stored", f)}
-	}
-	if f == math.Trunc(f) && math.Abs(f) > SafeIntegerMax {
-		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is %s, an integer-valued number beyond ±(2^53 − 1), which clients read back as a different integer; store big integers as strings", strconv.FormatFloat(f, 'f', -1, 64))}
 	}
 	return structpb.NewNumberValue(f), nil
 }

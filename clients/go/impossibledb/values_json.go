@@ -83,6 +83,11 @@ func encodeJSON(where string, path []segment, value any, depth int) (*structpb.V
 		if n, err := x.Int64(); err == nil {
 			return encodeValue(where, path, reflect.ValueOf(n), depth)
 		}
+		if isIntegerText(string(x)) {
+			// Integer text past int64 (a uint64 id a MarshalJSON printed,
+			// say) would be rounded by the conversion to a double.
+			return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is %s, an integer beyond ±(2^53 − 1), which a double cannot hold exactly; store big integers as strings", x)}
+		}
 		f, err := x.Float64()
 		if err != nil {
 			return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is the number %s, beyond the range of doubles", x)}
@@ -110,6 +115,13 @@ func encodeJSON(where string, path []segment, value any, depth int) (*structpb.V
 		return structpb.NewListValue(&structpb.ListValue{Values: values}), nil
 	}
 	return encodeValue(where, path, reflect.ValueOf(value), depth)
+}
+
+// isIntegerText reports whether JSON number text is written as an integer
+// (no fraction, no exponent), which is how encoding/json prints integer
+// types.
+func isIntegerText(text string) bool {
+	return !strings.ContainsAny(text, ".eE")
 }
 
 func hasOption(opts, want string) bool {

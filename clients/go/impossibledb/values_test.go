@@ -118,7 +118,11 @@ func TestEncodeRefusesWhatTheWireWouldChange(t *testing.T) {
 		{"+Inf in a list", map[string]any{"xs": []any{1.0, math.Inf(1)}}, "xs[1]", "+Inf"},
 		{"int64 beyond 2^53", map[string]any{"id": int64(1) << 53}, "id", "9007199254740992"},
 		{"uint64 beyond 2^53", map[string]any{"n": uint64(math.MaxUint64)}, "n", "18446744073709551615"},
-		{"integer-valued float beyond 2^53", map[string]any{"big": 1e17}, "big", "100000000000000000"},
+		{"int64 1<<60", map[string]any{"id": int64(1) << 60}, "id", "1152921504606846976"},
+		{"int beyond 2^53 in a struct", struct {
+			ID int `json:"id"`
+		}{ID: 175928847299117063}, "id", "175928847299117063"},
+		{"MarshalJSON integer text beyond int64", map[string]any{"v": big{"18446744073709551616"}}, "v", "18446744073709551616"},
 		{"negative int beyond -2^53", map[string]any{"neg": -(int64(1) << 60)}, "neg", "beyond"},
 		{"time.Time in a struct", withTime{Born: time.Unix(0, 0)}, "born", "time.Time"},
 		{"[]byte", withBytes{Blob: []byte("hi")}, "blob", "base64"},
@@ -158,6 +162,42 @@ func TestEncodeAcceptsTheEdges(t *testing.T) {
 	}
 	if got.Fields["maxSafe"].GetNumberValue() != SafeIntegerMax || got.Fields["nilSlice"].GetNullValue() != structpb.NullValue_NULL_VALUE {
 		t.Fatalf("encoded %v", got)
+	}
+}
+
+// TestEncodeAcceptsWholeDoublesBeyond2To53: a float64 is a double already
+// and travels exactly, however large, so a document another client stored
+// with 1.7e308 in it can be written back unchanged (and queried for).
+func TestEncodeAcceptsWholeDoublesBeyond2To53(t *testing.T) {
+	values := map[string]float64{
+		"huge": 1.7e308, "e21": 1e21, "avogadro": 6.02214076e23, "max": math.MaxFloat64,
+		"negMax": -math.MaxFloat64, "e17": 1e17, "twoTo53": 1 << 53, "twoTo60": 1 << 60,
+	}
+	data := map[string]any{"f32": float32(1e30)}
+	for k, v := range values {
+		data[k] = v
+	}
+	got, err := encodeData("t/x", data)
+	if err != nil {
+		t.Fatalf("encodeData: %v; want whole doubles accepted", err)
+	}
+	for k, v := range values {
+		if got.Fields[k].GetNumberValue() != v {
+			t.Fatalf("field %s encoded as %v; want %v exactly", k, got.Fields[k], v)
+		}
+	}
+	if got.Fields["f32"].GetNumberValue() != float64(float32(1e30)) {
+		t.Fatalf("float32 encoded as %v", got.Fields["f32"])
+	}
+	if _, err := encodeOperand("where", 1.7e308); err != nil {
+		t.Fatalf("encodeOperand(1.7e308): %v; want accepted", err)
+	}
+	if _, err := encodeOperand("where", int64(1)<<60); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("encodeOperand(int64(1<<60)): %v; want ErrInvalidArgument", err)
+	}
+	got, err = encodeData("t/x", map[string]any{"v": big{"1.7e308"}})
+	if err != nil || got.Fields["v"].GetNumberValue() != 1.7e308 {
+		t.Fatalf("a MarshalJSON producing 1.7e308: %v, %v; want accepted", got, err)
 	}
 }
 

@@ -16,11 +16,15 @@
  *   in arrays); leave the field out, or store null.
  * - NaN, Infinity, -Infinity: refused (JSON and the server have no such
  *   numbers).
- * - integer-valued numbers beyond ±Number.MAX_SAFE_INTEGER (2^53 − 1):
- *   refused. JavaScript has already rounded such a literal to a nearby
- *   double (`9007199254740993` is read as `9007199254740992`), and the SDK
- *   cannot tell a rounded literal from an exact one, so it refuses them all;
- *   store big integers as strings. Fractions and safe integers pass.
+ * - integer-valued numbers whose magnitude is from 2^53 up to 2^64 (the
+ *   range of int64/uint64 ids): refused. JavaScript has most likely already
+ *   rounded such a literal to a nearby double (the snowflake id
+ *   `175928847299117063` is read as `175928847299117060`), and the SDK
+ *   cannot tell a rounded literal from an exact one; store big integers as
+ *   strings. Whole doubles beyond 2^64 (`1e21`, `1.7e308`) pass: they are
+ *   floating-point magnitudes, which the wire carries exactly, and a
+ *   document another client stored with one must be writable back
+ *   unchanged. Fractions and safe integers pass.
  * - strings and field names with lone UTF-16 surrogates (half of an emoji,
  *   say): refused; UTF-8 cannot carry them, and the encoder would put U+FFFD
  *   in their place.
@@ -34,7 +38,7 @@
  *   INVALID_ARGUMENT for documents between the two).
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { VALUE_DEPTH_MAX } from "./limits.js";
+import { ROUNDED_INTEGER_MAGNITUDE_MAX, ROUNDED_INTEGER_MAGNITUDE_MIN, VALUE_DEPTH_MAX } from "./limits.js";
 
 /**
  * Checks a document's data (or a patch) and returns it unchanged, typed as
@@ -95,9 +99,9 @@ function scalarProblem(value: unknown): string | null {
       return null;
     case "number":
       if (!Number.isFinite(value)) return `is ${value}; only finite numbers can be stored`;
-      if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
-        // BigInt spells the double exactly (String(2 ** 60) would print 1152921504606847000).
-        return `is ${BigInt(value)}, an integer beyond ±Number.MAX_SAFE_INTEGER (2^53 − 1); JavaScript may already have rounded it, so it is refused: store big integers as strings`;
+      if (isLikelyRoundedInteger(value)) {
+        // The JS string form is what the caller sees for the value (console.log, the literal's digits), and it stays short.
+        return `is ${String(value)}, an integer from 2^53 up to 2^64 in magnitude (the int64/uint64 id range), which JavaScript has most likely already rounded: store big integers as strings (whole numbers beyond 2^64, such as 1e21, pass)`;
       }
       return null;
     case "bigint":
@@ -114,6 +118,15 @@ function scalarProblem(value: unknown): string | null {
       return `${describeKind(value)}; only plain objects, arrays, strings, finite numbers, booleans and null can be stored`;
   }
   return `has an unsupported type (${typeof value})`;
+}
+
+/**
+ * Whether a number is whole and in the int64/uint64 magnitude range past
+ * the safe integers, where a literal has most likely been rounded.
+ */
+function isLikelyRoundedInteger(value: number): boolean {
+  const magnitude = Math.abs(value);
+  return Number.isInteger(value) && magnitude >= ROUNDED_INTEGER_MAGNITUDE_MIN && magnitude <= ROUNDED_INTEGER_MAGNITUDE_MAX;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -14,6 +14,9 @@ import { CollectionService } from "../src/gen/impossibledb/v1/collection_service
 import { QueryService } from "../src/gen/impossibledb/v1/query_service_pb.js";
 import { TransactionService } from "../src/gen/impossibledb/v1/transaction_service_pb.js";
 
+/** A document as Python, buf curl or JSON may store it: whole doubles beyond 2^64, exact on the wire. */
+const STORED_ELSEWHERE = { huge: 1.7e308, e21: 1e21, avogadro: 6.02214076e23, max: Number.MAX_VALUE, negMax: -Number.MAX_VALUE, past2To64: 2 ** 65, nested: { list: [1e300] } };
+
 /** A client whose services record what reached them and answer minimally. */
 function recordingClient() {
   const sent: { rpc: string; data: unknown }[] = [];
@@ -46,6 +49,8 @@ function recordingClient() {
     });
     router.service(TransactionService, {
       beginTransaction: () => ({ transaction: "tx" }),
+      // Each read finds a document another client stored with whole doubles far beyond 2^53.
+      getDocuments: (req) => ({ reads: req.refs.map((ref) => ({ version: 1n, document: doc(ref, { ...STORED_ELSEWHERE }) })) }),
       commit(req) {
         sent.push({ rpc: "commit", data: req.writes.length });
         return { results: [] };
@@ -71,9 +76,13 @@ const BAD: { what: string; data: Record<string, unknown>; message: RegExp }[] = 
   { what: "NaN", data: { score: NaN }, message: /field "score" is NaN; only finite numbers/ },
   { what: "Infinity", data: { list: [1, Infinity] }, message: /field "list\[1\]" is Infinity/ },
   { what: "-Infinity", data: { x: -Infinity }, message: /field "x" is -Infinity/ },
-  { what: "an integer past 2^53 (a rounded literal)", data: { id: 9007199254740993 }, message: /field "id" is 9007199254740992, an integer beyond ±Number\.MAX_SAFE_INTEGER.*store big integers as strings/ },
-  { what: "2^60 (exact as a double, but not a safe integer)", data: { big: 2 ** 60 }, message: /field "big" is 1152921504606846976, an integer beyond/ },
+  { what: "an integer past 2^53 (a rounded literal)", data: { id: 9007199254740993 }, message: /field "id" is 9007199254740992, an integer from 2\^53 up to 2\^64 .*store big integers as strings/ },
+  { what: "2^53 itself", data: { n: 2 ** 53 }, message: /field "n" is 9007199254740992, an integer from 2\^53/ },
+  { what: "2^60 (exact as a double, but in the int64 range)", data: { big: 2 ** 60 }, message: /field "big" is 1152921504606847000, an integer from 2\^53/ },
+  { what: "a snowflake id literal", data: { id: 175928847299117063 }, message: /field "id" is 175928847299117060, an integer from 2\^53/ },
   { what: "a negative unsafe integer", data: { n: -(2 ** 53) }, message: /field "n" is -9007199254740992/ },
+  { what: "-(2^63), int64's minimum", data: { n: -(2 ** 63) }, message: /field "n" is -9223372036854776000, an integer from 2\^53/ },
+  { what: "UINT64_MAX, which rounds up to 2^64", data: { n: 18446744073709551615 }, message: /field "n" is 18446744073709552000, an integer from 2\^53/ },
   { what: "a function", data: { f: () => 1 }, message: /field "f" is a function/ },
   { what: "a symbol", data: { s: Symbol("s") }, message: /field "s" is a symbol/ },
   { what: "a Map", data: { m: new Map([["a", 1]]) }, message: /field "m" is a Map; only plain objects, arrays/ },
@@ -146,6 +155,38 @@ describe("values the wire cannot carry exactly", () => {
     expect((err as TypeError).message).toMatch(/is nested more than VALUE_DEPTH_MAX \(64\) levels deep/);
   });
 
+  describe("whole doubles beyond 2^64, which the wire carries exactly", () => {
+    // A document another client (Python, buf curl, JSON) stored with such a
+    // number must be writable back unchanged through every path.
+    const huge = STORED_ELSEWHERE;
+    for (const [path, call] of Object.entries(send)) {
+      it(`are sent through ${path}`, async () => {
+        const { db, sent } = recordingClient();
+        await call(db, huge as JsonObject);
+        expect(sent).toHaveLength(1);
+        // set, create and update record the data itself; batches and commits record a count.
+        const data = sent[0]?.data;
+        if (typeof data === "object") expect(data).toEqual(huge);
+      });
+    }
+
+    it("pass through a read-modify-write in runTransaction", async () => {
+      const { db, sent } = recordingClient();
+      await db.runTransaction(async (tx) => {
+        const read = await tx.get("users", "alice");
+        expect(read?.data).toEqual(huge);
+        tx.write("users", "alice", { ...read!.data, seen: 1 });
+      });
+      expect(sent).toEqual([{ rpc: "commit", data: 1 }]);
+    });
+
+    it("keep a refused value's message short", async () => {
+      const { db } = recordingClient();
+      const err = await thrown(() => db.collection("users").put("alice", { n: -(2 ** 63) }));
+      expect((err as TypeError).message.length).toBeLessThan(300);
+    });
+  });
+
   it("sends exactly what it was given when every value can travel", async () => {
     const { db, sent } = recordingClient();
     const shared = { city: "Oslo" };
@@ -173,7 +214,12 @@ describe("query operands", () => {
   const operands: { what: string; value: unknown; message: RegExp }[] = [
     { what: "a Date", value: new Date(0), message: /query on users: where\("born", ">", value\): the value is a Date; store date\.toISOString\(\)/ },
     { what: "a bigint", value: 10n, message: /the value is a bigint/ },
-    { what: "an unsafe integer", value: 2 ** 53 + 2, message: /the value is 9007199254740994, an integer beyond/ },
+    { what: "an unsafe integer", value: 2 ** 53 + 2, message: /the value is 9007199254740994, an integer from 2\^53/ },
+    { what: "2^53", value: 2 ** 53, message: /the value is 9007199254740992, an integer from 2\^53/ },
+    { what: "2^60", value: 2 ** 60, message: /the value is 1152921504606847000, an integer from 2\^53/ },
+    { what: "a snowflake id literal", value: 175928847299117063, message: /the value is 175928847299117060, an integer from 2\^53/ },
+    { what: "-(2^63)", value: -(2 ** 63), message: /the value is -9223372036854776000, an integer from 2\^53/ },
+    { what: "a rounded id inside an IN list", value: [1, 2 ** 60], message: /field "\[1\]" is 1152921504606847000/ },
     { what: "NaN", value: NaN, message: /the value is NaN/ },
     { what: "a Date inside an IN list", value: ["2020", new Date(0)], message: /field "\[1\]" is a Date/ },
     { what: "undefined", value: undefined, message: /the value is undefined; ">" needs one/ },
@@ -184,6 +230,14 @@ describe("query operands", () => {
       expect(() => db.collection("users").query().where("born", ">", bad.value as JsonValue)).toThrow(TypeError);
       expect(() => db.collection("users").query().where("born", ">", bad.value as JsonValue)).toThrow(bad.message);
       expect(sent).toEqual([]);
+    });
+  }
+
+  for (const value of [1.7e308, 1e21, 6.02214076e23, Number.MAX_VALUE, -Number.MAX_VALUE]) {
+    it(`sends the whole double ${value} in where() exactly`, async () => {
+      const { db, sent } = recordingClient();
+      await db.collection("users").query().where("huge", "==", value).execute();
+      expect(sent).toEqual([{ rpc: "query", data: value }]);
     });
   }
 

@@ -62,6 +62,10 @@ describe("the AIP-160 text filter", () => {
     expect(failure(() => text("a = 'x' )")).message).toMatch(/unexpected "\)" at offset 8/);
     expect(failure(() => text("`a = 1")).message).toMatch(/unterminated backquote in field path at offset 0/);
     expect(failure(() => text("a = 's\\q'")).message).toMatch(/unknown escape \\q at offset 6/);
+    // A \u escape can spell half a pair; no stored string holds one, so it could never match.
+    expect(failure(() => text('a = "x\\ud800"')).message).toMatch(/^filter: the string at offset 4 holds a lone UTF-16 surrogate \(U\+D800 at offset 1\)/);
+    expect(failure(() => text("a = 'x\\ude00\\ud83d'")).message).toMatch(/lone UTF-16 surrogate \(U\+DE00/);
+    expect(text('a = "\\ud83d\\ude00"')).toEqual({ kind: "compare", path: ["a"], op: "==", value: "😀" });
     expect(failure(() => text("(".repeat(30) + "a = 1" + ")".repeat(30))).message).toMatch(/FILTER_DEPTH_MAX/);
     expect(failure(() => text("a = 1 ".repeat(600))).message).toMatch(/FILTER_NODES_MAX/);
   });
@@ -84,6 +88,14 @@ describe("the structured filter", () => {
     expect(failure(() => parseQueryFilter(ff("b", FieldFilter_Operator.EQUAL, { kind: { case: "numberValue", value: NaN } }), "")).message).toMatch(/numbers must be finite/);
     expect(failure(() => parseQueryFilter(ff("b", 99 as FieldFilter_Operator, { kind: { case: "numberValue", value: 1 } }), "")).message).toMatch(/where.field_filter.op: unknown operator 99/);
     expect(failure(() => parseQueryFilter(ff("a.`", FieldFilter_Operator.EQUAL, list), "")).message).toMatch(/^where.field_filter.field: /);
+    const str = (value: string) => ({ kind: { case: "stringValue", value } });
+    expect(failure(() => parseQueryFilter(ff("b", FieldFilter_Operator.EQUAL, str("\ud800x")), "")).message).toMatch(/^where\.field_filter\.value is a string that holds a lone UTF-16 surrogate/);
+    const inList = { kind: { case: "listValue", value: { values: [str("ok"), str("\udfff")] } } };
+    expect(failure(() => parseQueryFilter(ff("b", FieldFilter_Operator.IN, inList), "")).message).toMatch(/^where\.field_filter\.value\[1\] is a string that holds/);
+    const badKey = { kind: { case: "structValue", value: { fields: { "\ud800": str("x") } } } };
+    expect(failure(() => parseQueryFilter(ff("m", FieldFilter_Operator.EQUAL, badKey), "")).message).toMatch(/^where\.field_filter\.value has a field name "\\ud800" that holds/);
+    expect(failure(() => parseQueryFilter(ff("`\ud800`", FieldFilter_Operator.EQUAL, str("x")), "")).message).toMatch(/^where\.field_filter\.field: field path holds a lone UTF-16 surrogate/);
+    expect(parseQueryFilter(ff("`😀`", FieldFilter_Operator.EQUAL, str("😀")), "")).toEqual({ kind: "compare", path: ["😀"], op: "==", value: "😀" });
   });
 
   it("stops counting at FILTER_NODES_MAX while it parses", () => {

@@ -46,6 +46,18 @@ describe("document data", () => {
     expect(encodeDocumentData({ deep: { x: value } })).toMatchObject({ ok: false, kind: "invalid_argument", message: /deep\.x/ });
   });
 
+  it("refuses strings and field names with a lone UTF-16 surrogate, naming the field", () => {
+    const lone = { ok: false, kind: "invalid_argument" };
+    expect(encodeDocumentData({ s: "\ud800x" })).toMatchObject({ ...lone, message: /^field s is a string that holds a lone UTF-16 surrogate \(U\+D800 at offset 0\)/ });
+    expect(encodeDocumentData({ a: { b: ["ok", "x\udc00"] } })).toMatchObject({ ...lone, message: /^field a\.b\[1\] is a string that holds .*U\+DC00 at offset 1/ });
+    expect(encodeDocumentData({ k: { "\ud800": 1 } })).toMatchObject({ ...lone, message: /^field name "\\ud800" under k holds a lone UTF-16 surrogate/ });
+    expect(encodeDocumentData({ list: [{ "\ude00\ud83d": 1 }] })).toMatchObject({ ...lone, message: /^field name "\\ude00\\ud83d" under list\[0\] holds/ });
+  });
+
+  it("stores well-formed astral characters, in values and names alike", () => {
+    expect(encodeDocumentData({ "😀": "😀x", k: ["\ud83d\ude00"] }).ok).toBe(true);
+  });
+
   it("refuses empty and overlong field names", () => {
     expect(encodeDocumentData({ "": 1 })).toMatchObject({ ok: false, message: /empty field name/ });
     expect(encodeDocumentData({ ["k".repeat(FIELD_NAME_BYTES_MAX + 1)]: 1 })).toMatchObject({ ok: false, message: /FIELD_NAME_BYTES_MAX/ });

@@ -12,6 +12,7 @@ describe("field paths", () => {
     ["`a.b`", ["a.b"]],
     ["`back\\`tick`", ["back`tick"]],
     ["`ключ`", ["ключ"]],
+    ["`😀`.`k😀`", ["😀", "k😀"]],
   ])("parses %j", (text, segments) => {
     expect(parseFieldPath(text)).toEqual({ ok: true, path: segments });
   });
@@ -30,6 +31,9 @@ describe("field paths", () => {
     ["`a\\nb`", /bad escape/],
     ["`a\u0007`", /control character/],
     ["a;DROP TABLE documents", /offset 1/],
+    ["`\ud800`", /lone UTF-16 surrogate \(U\+D800 at offset 1\)/],
+    ["a.`x\ude00`", /lone UTF-16 surrogate \(U\+DE00 at offset 4\)/],
+    ["\udfff", /lone UTF-16 surrogate \(U\+DFFF at offset 0\)/],
   ])("refuses %j and says where", (text, message) => {
     const parsed = parseFieldPath(text);
     expect(parsed.ok).toBe(false);
