@@ -194,6 +194,23 @@ export const DELETE_COLLECTION_BATCH_SIZE_MAX = 500;
 /** The per-shard step of DeleteCollection when a request leaves batch_size unset. */
 export const DELETE_COLLECTION_BATCH_SIZE_DEFAULT = DELETE_COLLECTION_BATCH_SIZE_MAX;
 
+/** The longest caller-chosen `x-request-id` kept as given, in characters; a longer one is replaced. */
+export const REQUEST_ID_LENGTH_MAX = 128;
+
+/**
+ * The most distinct RPC methods one isolate keeps metrics for. The contract
+ * has a few dozen; calls to methods past this (which only a contract grown
+ * far beyond today's could make) are counted under one `(other)` entry, so
+ * GetMetrics' memory stays bounded whatever happens.
+ */
+export const METRICS_METHODS_MAX = 64;
+
+/** The upper bound of the first latency histogram bucket, in milliseconds; each next bucket doubles it. */
+export const LATENCY_BUCKET_FIRST_MS = 1;
+
+/** Latency histogram buckets per method: 1 ms up to 2^18 ms (about 4.4 minutes), then one bucket for anything longer. */
+export const LATENCY_BUCKET_COUNT = 20;
+
 function assertLimit(condition: boolean, relation: string): void {
   if (!condition) throw new Error(`limits.ts: broken relation between limits: ${relation}`);
 }
@@ -303,5 +320,6 @@ assertLimit(
   "history outlives the oldest snapshot a live transaction can read at",
 );
 assertLimit(INTENT_RESOLUTION_PATIENCE_ROUNDS < INTENT_RESOLUTION_ROUNDS_MAX, "a blocked request aborts blockers before it gives up");
+assertLimit(LATENCY_BUCKET_FIRST_MS > 0 && LATENCY_BUCKET_COUNT >= 2, "a latency histogram has a positive first bucket and an overflow bucket");
 
 export * from "./routing/limits.js";

@@ -1,0 +1,112 @@
+/**
+ * Per-method call counts and latency histograms, kept in the memory of one
+ * Worker isolate. On Cloudflare every isolate has its own and starts from
+ * zero, so what AdminService.GetMetrics returns is a local, debugging view,
+ * not a fleet-wide aggregate.
+ *
+ * Latencies go into fixed buckets whose bounds double from
+ * LATENCY_BUCKET_FIRST_MS, the last one open-ended: memory per method is a
+ * constant and a percentile is the upper bound of its bucket (at most twice
+ * the true value), capped at the largest latency seen. Pure: no clock, no
+ * globals; the caller passes durations in.
+ */
+import { LATENCY_BUCKET_COUNT, LATENCY_BUCKET_FIRST_MS, METRICS_METHODS_MAX } from "../limits.js";
+
+/** The entry that counts calls of methods past METRICS_METHODS_MAX. */
+export const OTHER_METHODS = "(other)";
+
+/** One method's numbers at one moment. */
+export interface MethodMetricsSnapshot {
+  readonly method: string;
+  readonly count: number;
+  readonly countByCode: Readonly<Record<string, number>>;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+}
+
+/** The metrics of one isolate. */
+export interface Metrics {
+  /** When counting began, in ms since the epoch. */
+  readonly startTimeMs: number;
+  /** Counts one finished call of `method` that ended with `code` (a Connect code name, `ok` on success). */
+  record(method: string, code: string, durationMs: number): void;
+  /** Every method's numbers, sorted by method name. */
+  snapshot(): MethodMetricsSnapshot[];
+}
+
+interface MethodEntry {
+  count: number;
+  readonly byCode: Map<string, number>;
+  readonly buckets: number[];
+  maxMs: number;
+}
+
+/** Options of {@link createMetrics}. */
+export interface MetricsOptions {
+  readonly startTimeMs: number;
+  /** Distinct methods kept apart; METRICS_METHODS_MAX unless given (tests use fewer). */
+  readonly methodsMax?: number;
+}
+
+/** Creates an empty set of metrics. */
+export function createMetrics(options: MetricsOptions): Metrics {
+  const methodsMax = options.methodsMax ?? METRICS_METHODS_MAX;
+  if (!(methodsMax >= 1)) throw new Error("invariant broken: methodsMax must be at least 1");
+  const methods = new Map<string, MethodEntry>();
+  const entryFor = (method: string): MethodEntry => {
+    const key = methods.has(method) || methods.size < methodsMax - 1 ? method : OTHER_METHODS;
+    let entry = methods.get(key);
+    if (entry === undefined) {
+      entry = { count: 0, byCode: new Map(), buckets: new Array<number>(LATENCY_BUCKET_COUNT).fill(0), maxMs: 0 };
+      methods.set(key, entry);
+    }
+    return entry;
+  };
+  return {
+    startTimeMs: options.startTimeMs,
+    record(method, code, durationMs) {
+      const ms = Number.isFinite(durationMs) && durationMs > 0 ? durationMs : 0;
+      const entry = entryFor(method);
+      entry.count++;
+      entry.byCode.set(code, (entry.byCode.get(code) ?? 0) + 1);
+      entry.buckets[bucketOf(ms)]!++;
+      entry.maxMs = Math.max(entry.maxMs, ms);
+      if (methods.size > methodsMax) throw new Error("invariant broken: more metric entries than methodsMax");
+    },
+    snapshot() {
+      return [...methods.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([method, e]) => ({
+          method,
+          count: e.count,
+          countByCode: Object.fromEntries(e.byCode),
+          p50Ms: percentileMs(e, 0.5),
+          p99Ms: percentileMs(e, 0.99),
+          maxMs: e.maxMs,
+        }));
+    },
+  };
+}
+
+/** The upper bound of bucket `i`, in ms; Infinity for the last. */
+export function bucketUpperMs(i: number): number {
+  return i >= LATENCY_BUCKET_COUNT - 1 ? Infinity : LATENCY_BUCKET_FIRST_MS * 2 ** i;
+}
+
+/** The bucket a latency falls in: the first whose upper bound is at least `ms`. */
+export function bucketOf(ms: number): number {
+  for (let i = 0; i < LATENCY_BUCKET_COUNT; i++) if (ms <= bucketUpperMs(i)) return i;
+  throw new Error("invariant broken: the last latency bucket is open-ended");
+}
+
+function percentileMs(e: MethodEntry, q: number): number {
+  if (e.count === 0) return 0;
+  const rank = Math.max(1, Math.ceil(q * e.count));
+  let seen = 0;
+  for (let i = 0; i < LATENCY_BUCKET_COUNT; i++) {
+    seen += e.buckets[i]!;
+    if (seen >= rank) return Math.min(bucketUpperMs(i), e.maxMs);
+  }
+  throw new Error("invariant broken: bucket counts sum to the call count");
+}
