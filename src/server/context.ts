@@ -1,5 +1,6 @@
 /**
- * Context values the fetch handler gives every RPC: the Worker's bindings.
+ * Context values the fetch handler gives every RPC: the Worker's bindings
+ * and the request id.
  * Services read them instead of reaching for globals, so tests can run a
  * service with any Env.
  */
@@ -8,6 +9,9 @@ import type { Env } from "../env.js";
 
 /** The Worker's bindings for this request. */
 export const envKey = createContextKey<Env | undefined>(undefined, { description: "Worker env" });
+
+/** The current call's request id (see request-id.ts); undefined outside the fetch handler. */
+export const requestIdKey = createContextKey<string | undefined>(undefined, { description: "request id" });
 
 /** The Env of the current call; its absence is a wiring bug. */
 export function envOf(ctx: HandlerContext): Env {

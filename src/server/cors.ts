@@ -3,6 +3,7 @@
  * CORS_ALLOWED_ORIGINS var: "*" or a comma-separated list.
  */
 import { cors } from "@connectrpc/connect";
+import { REQUEST_ID_HEADER } from "./request-id.js";
 
 const MAX_AGE_S = 7200;
 
@@ -14,7 +15,8 @@ export function corsHeaders(origin: string | null, allowed: string): Headers | n
   if (!ok) return null;
   const headers = new Headers();
   headers.set("Access-Control-Allow-Origin", list.includes("*") ? "*" : origin);
-  headers.set("Access-Control-Expose-Headers", cors.exposedHeaders.join(", "));
+  // Browsers may read the request id, to quote it in a bug report.
+  headers.set("Access-Control-Expose-Headers", [...cors.exposedHeaders, REQUEST_ID_HEADER].join(", "));
   if (!list.includes("*")) headers.set("Vary", "Origin");
   return headers;
 }
@@ -24,7 +26,7 @@ export function preflightResponse(origin: string | null, allowed: string): Respo
   const headers = corsHeaders(origin, allowed);
   if (headers === null) return new Response(null, { status: 403 });
   headers.set("Access-Control-Allow-Methods", cors.allowedMethods.join(", "));
-  headers.set("Access-Control-Allow-Headers", cors.allowedHeaders.join(", "));
+  headers.set("Access-Control-Allow-Headers", [...cors.allowedHeaders, REQUEST_ID_HEADER].join(", "));
   headers.set("Access-Control-Max-Age", String(MAX_AGE_S));
   return new Response(null, { status: 204, headers });
 }

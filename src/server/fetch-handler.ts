@@ -1,7 +1,9 @@
 /**
  * Turns a fetch Request into a Connect call: finds the handler by path,
  * answers CORS preflights, and passes the Worker's bindings to the service
- * as context values. `GET /healthz` is answered here too, before Connect,
+ * as context values, with the request id (`x-request-id`, the caller's when
+ * sane, else a fresh one), which every RPC response carries back and the
+ * per-call log line names. `GET /healthz` is answered here too, before Connect,
  * so a plain HTTP client can probe the Worker.
  */
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
@@ -9,9 +11,11 @@ import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
 import type { Env } from "../env.js";
 import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
-import { envKey } from "./context.js";
+import { envKey, requestIdKey } from "./context.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
 import { HEALTH_PATH, healthResponse } from "./health.js";
+import { REQUEST_ID_HEADER, requestIdFrom } from "./request-id.js";
+import { requestStatsKey } from "./request-stats.js";
 
 /** A Worker-style fetch function. */
 export type FetchHandler = (request: Request, env: Env) => Promise<Response>;
@@ -59,10 +63,20 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   // runtime from encoding any body Connect did compress a second time.
   const header = new Headers(uReq.header);
   header.delete("Accept-Encoding");
-  const contextValues = createContextValues().set(envKey, env).set(malformedRequestKey, guarded.malformed).set(oversizedRequestKey, guarded.oversizedBytes);
+  const requestId = requestIdFrom(request.headers);
+  const contextValues = createContextValues()
+    .set(envKey, env)
+    .set(requestIdKey, requestId)
+    .set(requestStatsKey, {})
+    .set(malformedRequestKey, guarded.malformed)
+    .set(oversizedRequestKey, guarded.oversizedBytes);
   const uRes = await handler({ ...uReq, header, contextValues });
   const response = universalServerResponseToFetch(uRes);
-  return respond(response, response.headers);
+  // Response headers go out before a stream's first message, so streams
+  // carry the id too.
+  const headers = new Headers(response.headers);
+  headers.set(REQUEST_ID_HEADER, requestId);
+  return respond(response, headers);
 }
 
 function notFound(path: string): Response {

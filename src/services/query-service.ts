@@ -15,6 +15,7 @@ import { decodePageState, encodePageState, queryScope } from "../query/page-stat
 import { valueFromJson } from "../query/proto-values.js";
 import { aggregationSpecFrom, querySpecFrom } from "../query/query-spec.js";
 import { envOf } from "../server/context.js";
+import { recordQueryReport } from "../server/request-stats.js";
 import { toDocument } from "./convert.js";
 import { encodedBytes } from "./response-budget.js";
 import { pageTokenKey } from "./list-documents.js";
@@ -38,6 +39,7 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       // fits a default gRPC client; the page token continues after it.
       const pageBytes = { max: RESPONSE_BYTES_MAX, sizeOf: (d: StoredDocument) => encodedBytes(DocumentSchema, toDocument(d, spec.select)) };
       const page = await runQueryPage(shards, spec, pageSize, state, { deadline: queryDeadline(ctx), explain: req.explain, pageBytes });
+      recordQueryReport(ctx, page.report);
       return {
         documents: page.documents.map((d) => toDocument(d, spec.select)),
         nextPageToken: page.next === null ? "" : await encodePageState(key, scope, page.next),
@@ -54,6 +56,7 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       for (;;) {
         const next = await results.next();
         if (next.done) {
+          recordQueryReport(ctx, next.value);
           if (req.explain) yield { result: { case: "plan", value: toPlan(next.value) } };
           return;
         }
@@ -67,6 +70,7 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const { spec, aggregations, groupBy } = aggregationSpecFrom(req.query, req.aggregations, req.groupBy);
       const shards = await routedQueryShards(env);
       const { groups, report } = await runAggregation(shards, spec, groupBy, aggregations, { deadline: queryDeadline(ctx), explain: req.explain });
+      recordQueryReport(ctx, report);
       const wireGroups = groups.map((g) =>
         create(AggregationGroupSchema, {
           key: g.key.map(valueFromJson),
