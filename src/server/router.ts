@@ -19,6 +19,8 @@ import { createQueryService } from "../services/query-service.js";
 import { createTransactionService } from "../services/transaction-service.js";
 import { malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
 import { compressionGzip } from "./compression.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { createObserveInterceptor } from "./observe.js";
 
 /**
  * Turns whatever a handler throws into a ConnectError with the right code,
@@ -49,8 +51,15 @@ const errorInterceptor: Interceptor = (next) => async (req) => {
   }
 };
 
+/** Options of {@link createRouter}. */
+export interface RouterOptions {
+  /** Where calls are counted; a fresh set (this isolate's) unless given. */
+  readonly metrics?: Metrics;
+}
+
 /** Builds the router with every service registered. */
-export function createRouter(): ConnectRouter {
+export function createRouter(options: RouterOptions = {}): ConnectRouter {
+  const metrics = options.metrics ?? createMetrics({ startTimeMs: Date.now() });
   const router = createConnectRouter({
     grpc: false,
     grpcWeb: true,
@@ -61,11 +70,13 @@ export function createRouter(): ConnectRouter {
     // silently dropped). Binary unknown fields are skipped, as protobuf
     // specifies, so older servers keep working with newer clients.
     jsonOptions: { ignoreUnknownFields: false },
-    interceptors: [errorInterceptor, createValidateInterceptor()],
+    // The first interceptor is the outermost: the observer sees every call
+    // with the code the error interceptor mapped it to.
+    interceptors: [createObserveInterceptor({ metrics }), errorInterceptor, createValidateInterceptor()],
   });
   router.service(CollectionService, createCollectionService());
   router.service(QueryService, createQueryService());
   router.service(TransactionService, createTransactionService());
-  router.service(AdminService, createAdminService());
+  router.service(AdminService, createAdminService({ metrics }));
   return router;
 }

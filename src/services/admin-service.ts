@@ -1,13 +1,14 @@
 /**
- * AdminService: the routing table, shard statistics, exports, and
- * secondary indexes (`index-admin.ts`).
+ * AdminService: the routing table, shard statistics, exports, secondary
+ * indexes (`index-admin.ts`) and this isolate's request metrics.
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { RoutingTableSchema, ShardStatsSchema, type AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { MethodMetricsSchema, RoutingTableSchema, ShardStatsSchema, type AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { HASH_FUNCTION_NAME } from "../routing/hash.js";
 import { envOf } from "../server/context.js";
+import type { Metrics } from "../server/metrics.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { PAGE_SIZE_DEFAULT } from "../limits.js";
@@ -15,8 +16,14 @@ import { collectionFrom } from "./convert.js";
 import { listPage } from "./list-documents.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
 
+/** What AdminService reads besides the Env. */
+export interface AdminServiceOptions {
+  /** The isolate's request metrics, which GetMetrics returns. */
+  readonly metrics: Metrics;
+}
+
 /** Creates the AdminService implementation. */
-export function createAdminService(): ServiceImpl<typeof AdminService> {
+export function createAdminService(options: AdminServiceOptions): ServiceImpl<typeof AdminService> {
   return {
     async getRoutingTable(_req, ctx) {
       const { table } = await currentRouting(envOf(ctx));
@@ -68,6 +75,21 @@ export function createAdminService(): ServiceImpl<typeof AdminService> {
     },
     async listIndexes(req, ctx) {
       return { indexes: await listIndexesEverywhere(envOf(ctx), req.collection) };
+    },
+    getMetrics() {
+      return {
+        methods: options.metrics.snapshot().map((m) =>
+          create(MethodMetricsSchema, {
+            method: m.method,
+            count: BigInt(m.count),
+            countByCode: Object.fromEntries(Object.entries(m.countByCode).map(([code, n]) => [code, BigInt(n)])),
+            latencyP50Ms: m.p50Ms,
+            latencyP99Ms: m.p99Ms,
+            latencyMaxMs: m.maxMs,
+          }),
+        ),
+        startTime: timestampFromMs(options.metrics.startTimeMs),
+      };
     },
     async deleteIndex(req, ctx) {
       await deleteIndexEverywhere(envOf(ctx), req.collection, req.id);

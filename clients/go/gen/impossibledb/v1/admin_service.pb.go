@@ -1113,6 +1113,191 @@ func (x *ExportDocumentsResponse) GetDocuments() []*Document {
 	return nil
 }
 
+// Request for GetMetrics.
+type GetMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMetricsRequest) Reset() {
+	*x = GetMetricsRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMetricsRequest) ProtoMessage() {}
+
+func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMetricsRequest.ProtoReflect.Descriptor instead.
+func (*GetMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{19}
+}
+
+// One RPC method's counters and latency, in one isolate.
+type MethodMetrics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The method, as `impossibledb.v1.QueryService/RunQuery`.
+	Method string `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
+	// Calls finished, over all codes.
+	Count int64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	// Calls finished, by Connect code name (`ok` for success, `not_found`,
+	// `invalid_argument`, ...).
+	CountByCode map[string]int64 `protobuf:"bytes,3,rep,name=count_by_code,json=countByCode,proto3" json:"count_by_code,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// The median latency in milliseconds: the upper bound of the histogram
+	// bucket it falls in (buckets double from 1 ms), never above the maximum.
+	LatencyP50Ms float64 `protobuf:"fixed64,4,opt,name=latency_p50_ms,json=latencyP50Ms,proto3" json:"latency_p50_ms,omitempty"`
+	// The 99th percentile latency in milliseconds, bucketed like the median.
+	LatencyP99Ms float64 `protobuf:"fixed64,5,opt,name=latency_p99_ms,json=latencyP99Ms,proto3" json:"latency_p99_ms,omitempty"`
+	// The longest call, in milliseconds.
+	LatencyMaxMs  float64 `protobuf:"fixed64,6,opt,name=latency_max_ms,json=latencyMaxMs,proto3" json:"latency_max_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MethodMetrics) Reset() {
+	*x = MethodMetrics{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MethodMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MethodMetrics) ProtoMessage() {}
+
+func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MethodMetrics.ProtoReflect.Descriptor instead.
+func (*MethodMetrics) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *MethodMetrics) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *MethodMetrics) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *MethodMetrics) GetCountByCode() map[string]int64 {
+	if x != nil {
+		return x.CountByCode
+	}
+	return nil
+}
+
+func (x *MethodMetrics) GetLatencyP50Ms() float64 {
+	if x != nil {
+		return x.LatencyP50Ms
+	}
+	return 0
+}
+
+func (x *MethodMetrics) GetLatencyP99Ms() float64 {
+	if x != nil {
+		return x.LatencyP99Ms
+	}
+	return 0
+}
+
+func (x *MethodMetrics) GetLatencyMaxMs() float64 {
+	if x != nil {
+		return x.LatencyMaxMs
+	}
+	return 0
+}
+
+// Response for GetMetrics.
+type GetMetricsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The methods called since this isolate started, by method name.
+	Methods []*MethodMetrics `protobuf:"bytes,1,rep,name=methods,proto3" json:"methods,omitempty"`
+	// When this isolate started counting.
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMetricsResponse) Reset() {
+	*x = GetMetricsResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMetricsResponse) ProtoMessage() {}
+
+func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMetricsResponse.ProtoReflect.Descriptor instead.
+func (*GetMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetMetricsResponse) GetMethods() []*MethodMetrics {
+	if x != nil {
+		return x.Methods
+	}
+	return nil
+}
+
+func (x *GetMetricsResponse) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
 var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
@@ -1193,7 +1378,22 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"batch_size\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\tbatchSize\"R\n" +
 	"\x17ExportDocumentsResponse\x127\n" +
-	"\tdocuments\x18\x01 \x03(\v2\x19.impossibledb.v1.DocumentR\tdocuments2\xab\x05\n" +
+	"\tdocuments\x18\x01 \x03(\v2\x19.impossibledb.v1.DocumentR\tdocuments\"\x13\n" +
+	"\x11GetMetricsRequest\"\xc4\x02\n" +
+	"\rMethodMetrics\x12\x16\n" +
+	"\x06method\x18\x01 \x01(\tR\x06method\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\x12S\n" +
+	"\rcount_by_code\x18\x03 \x03(\v2/.impossibledb.v1.MethodMetrics.CountByCodeEntryR\vcountByCode\x12$\n" +
+	"\x0elatency_p50_ms\x18\x04 \x01(\x01R\flatencyP50Ms\x12$\n" +
+	"\x0elatency_p99_ms\x18\x05 \x01(\x01R\flatencyP99Ms\x12$\n" +
+	"\x0elatency_max_ms\x18\x06 \x01(\x01R\flatencyMaxMs\x1a>\n" +
+	"\x10CountByCodeEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x89\x01\n" +
+	"\x12GetMetricsResponse\x128\n" +
+	"\amethods\x18\x01 \x03(\v2\x1e.impossibledb.v1.MethodMetricsR\amethods\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime2\x87\x06\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -1202,7 +1402,9 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\bGetIndex\x12 .impossibledb.v1.GetIndexRequest\x1a!.impossibledb.v1.GetIndexResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\vListIndexes\x12#.impossibledb.v1.ListIndexesRequest\x1a$.impossibledb.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12X\n" +
 	"\vDeleteIndex\x12#.impossibledb.v1.DeleteIndexRequest\x1a$.impossibledb.v1.DeleteIndexResponse\x12k\n" +
-	"\x0fExportDocuments\x12'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x010\x01b\x06proto3"
+	"\x0fExportDocuments\x12'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x010\x01\x12Z\n" +
+	"\n" +
+	"GetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01b\x06proto3"
 
 var (
 	file_impossibledb_v1_admin_service_proto_rawDescOnce sync.Once
@@ -1217,7 +1419,7 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(IndexField_Direction)(0),       // 0: impossibledb.v1.IndexField.Direction
 	(Index_State)(0),                // 1: impossibledb.v1.Index.State
@@ -1240,12 +1442,16 @@ var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(*DeleteIndexResponse)(nil),     // 18: impossibledb.v1.DeleteIndexResponse
 	(*ExportDocumentsRequest)(nil),  // 19: impossibledb.v1.ExportDocumentsRequest
 	(*ExportDocumentsResponse)(nil), // 20: impossibledb.v1.ExportDocumentsResponse
-	(*timestamppb.Timestamp)(nil),   // 21: google.protobuf.Timestamp
-	(*Document)(nil),                // 22: impossibledb.v1.Document
+	(*GetMetricsRequest)(nil),       // 21: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),           // 22: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),      // 23: impossibledb.v1.GetMetricsResponse
+	nil,                             // 24: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	(*timestamppb.Timestamp)(nil),   // 25: google.protobuf.Timestamp
+	(*Document)(nil),                // 26: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
 	3,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	21, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	25, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
 	7,  // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
 	0,  // 4: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
@@ -1255,26 +1461,31 @@ var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
 	10, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
 	10, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
 	10, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	22, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	4,  // 12: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	6,  // 13: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	11, // 14: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	13, // 15: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	15, // 16: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	17, // 17: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	19, // 18: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	5,  // 19: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	8,  // 20: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	12, // 21: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	14, // 22: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	16, // 23: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	18, // 24: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	20, // 25: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	19, // [19:26] is the sub-list for method output_type
-	12, // [12:19] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	26, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	24, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	22, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	25, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	4,  // 15: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	6,  // 16: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	11, // 17: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	13, // 18: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	15, // 19: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	17, // 20: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	19, // 21: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	21, // 22: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	5,  // 23: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	8,  // 24: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	12, // 25: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	14, // 26: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	16, // 27: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	18, // 28: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	20, // 29: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	23, // 30: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	23, // [23:31] is the sub-list for method output_type
+	15, // [15:23] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -1289,7 +1500,7 @@ func file_impossibledb_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,7 @@ const (
 	AdminService_ListIndexes_FullMethodName     = "/impossibledb.v1.AdminService/ListIndexes"
 	AdminService_DeleteIndex_FullMethodName     = "/impossibledb.v1.AdminService/DeleteIndex"
 	AdminService_ExportDocuments_FullMethodName = "/impossibledb.v1.AdminService/ExportDocuments"
+	AdminService_GetMetrics_FullMethodName      = "/impossibledb.v1.AdminService/GetMetrics"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -51,6 +52,13 @@ type AdminServiceClient interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(ctx context.Context, in *ExportDocumentsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportDocumentsResponse], error)
+	// Returns per-method call counts (by Connect code) and latency
+	// percentiles, as seen by the ONE Worker isolate that answers this call.
+	// The numbers live in that isolate's memory: on Cloudflare every isolate
+	// (there are many, across locations, and they come and go) has its own and
+	// starts from zero, so this is a local and debugging view, not a
+	// fleet-wide aggregate. Under `npm start` one isolate serves every call.
+	GetMetrics(ctx context.Context, in *GetMetricsRequest, opts ...grpc.CallOption) (*GetMetricsResponse, error)
 }
 
 type adminServiceClient struct {
@@ -140,6 +148,16 @@ func (c *adminServiceClient) ExportDocuments(ctx context.Context, in *ExportDocu
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_ExportDocumentsClient = grpc.ServerStreamingClient[ExportDocumentsResponse]
 
+func (c *adminServiceClient) GetMetrics(ctx context.Context, in *GetMetricsRequest, opts ...grpc.CallOption) (*GetMetricsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMetricsResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetMetrics_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -163,6 +181,13 @@ type AdminServiceServer interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(*ExportDocumentsRequest, grpc.ServerStreamingServer[ExportDocumentsResponse]) error
+	// Returns per-method call counts (by Connect code) and latency
+	// percentiles, as seen by the ONE Worker isolate that answers this call.
+	// The numbers live in that isolate's memory: on Cloudflare every isolate
+	// (there are many, across locations, and they come and go) has its own and
+	// starts from zero, so this is a local and debugging view, not a
+	// fleet-wide aggregate. Under `npm start` one isolate serves every call.
+	GetMetrics(context.Context, *GetMetricsRequest) (*GetMetricsResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -193,6 +218,9 @@ func (UnimplementedAdminServiceServer) DeleteIndex(context.Context, *DeleteIndex
 }
 func (UnimplementedAdminServiceServer) ExportDocuments(*ExportDocumentsRequest, grpc.ServerStreamingServer[ExportDocumentsResponse]) error {
 	return status.Error(codes.Unimplemented, "method ExportDocuments not implemented")
+}
+func (UnimplementedAdminServiceServer) GetMetrics(context.Context, *GetMetricsRequest) (*GetMetricsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMetrics not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -334,6 +362,24 @@ func _AdminService_ExportDocuments_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_ExportDocumentsServer = grpc.ServerStreamingServer[ExportDocumentsResponse]
 
+func _AdminService_GetMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMetricsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetMetrics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetMetrics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetMetrics(ctx, req.(*GetMetricsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -364,6 +410,10 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteIndex",
 			Handler:    _AdminService_DeleteIndex_Handler,
+		},
+		{
+			MethodName: "GetMetrics",
+			Handler:    _AdminService_GetMetrics_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

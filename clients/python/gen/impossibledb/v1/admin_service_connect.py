@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .admin_service_pb2 import CreateIndexRequest, CreateIndexResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetIndexRequest, GetIndexResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse
+from .admin_service_pb2 import CreateIndexRequest, CreateIndexResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -83,6 +83,17 @@ class AdminService(Protocol):
         message: a consistent-per-shard export for backups and migrations. A
         message holds up to batch_size documents and fewer when they reach
         RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_metrics(self, request: GetMetricsRequest, ctx: RequestContext[GetMetricsRequest, GetMetricsResponse], /) -> GetMetricsResponse:
+        """
+        Returns per-method call counts (by Connect code) and latency
+        percentiles, as seen by the ONE Worker isolate that answers this call.
+        The numbers live in that isolate's memory: on Cloudflare every isolate
+        (there are many, across locations, and they come and go) has its own and
+        starts from zero, so this is a local and debugging view, not a
+        fleet-wide aggregate. Under `npm start` one isolate serves every call.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -176,6 +187,17 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         stream_type=StreamType.SERVER_STREAM,
                     ),
                     function=svc.export_documents,
+                ),
+                "/impossibledb.v1.AdminService/GetMetrics": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetMetrics",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetMetricsRequest,
+                        output=GetMetricsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_metrics,
                 ),
             },
             interceptors=interceptors,
@@ -390,6 +412,36 @@ class AdminServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def get_metrics(
+        self,
+        request: GetMetricsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetMetricsResponse:
+        """
+        Returns per-method call counts (by Connect code) and latency
+        percentiles, as seen by the ONE Worker isolate that answers this call.
+        The numbers live in that isolate's memory: on Cloudflare every isolate
+        (there are many, across locations, and they come and go) has its own and
+        starts from zero, so this is a local and debugging view, not a
+        fleet-wide aggregate. Under `npm start` one isolate serves every call.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetMetrics",
+                service_name="impossibledb.v1.AdminService",
+                input=GetMetricsRequest,
+                output=GetMetricsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
 
 class AdminServiceSync(Protocol):
     """
@@ -437,6 +489,17 @@ class AdminServiceSync(Protocol):
         message: a consistent-per-shard export for backups and migrations. A
         message holds up to batch_size documents and fewer when they reach
         RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_metrics(self, request: GetMetricsRequest, ctx: RequestContext[GetMetricsRequest, GetMetricsResponse], /) -> GetMetricsResponse:
+        """
+        Returns per-method call counts (by Connect code) and latency
+        percentiles, as seen by the ONE Worker isolate that answers this call.
+        The numbers live in that isolate's memory: on Cloudflare every isolate
+        (there are many, across locations, and they come and go) has its own and
+        starts from zero, so this is a local and debugging view, not a
+        fleet-wide aggregate. Under `npm start` one isolate serves every call.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -528,6 +591,17 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.SERVER_STREAM,
                     ),
                     function=service.export_documents,
+                ),
+                "/impossibledb.v1.AdminService/GetMetrics": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetMetrics",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetMetricsRequest,
+                        output=GetMetricsResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_metrics,
                 ),
             },
             interceptors=interceptors,
@@ -741,4 +815,34 @@ class AdminServiceClientSync(ConnectClientSync):
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+        )
+    def get_metrics(
+        self,
+        request: GetMetricsRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetMetricsResponse:
+        """
+        Returns per-method call counts (by Connect code) and latency
+        percentiles, as seen by the ONE Worker isolate that answers this call.
+        The numbers live in that isolate's memory: on Cloudflare every isolate
+        (there are many, across locations, and they come and go) has its own and
+        starts from zero, so this is a local and debugging view, not a
+        fleet-wide aggregate. Under `npm start` one isolate serves every call.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetMetrics",
+                service_name="impossibledb.v1.AdminService",
+                input=GetMetricsRequest,
+                output=GetMetricsResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )

@@ -70,6 +70,11 @@ class AdminServiceStub:
                 request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsRequest.SerializeToString,
                 response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsResponse.FromString,
                 _registered_method=True)
+        self.GetMetrics = channel.unary_unary(
+                '/impossibledb.v1.AdminService/GetMetrics',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -128,6 +133,18 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMetrics(self, request, context):
+        """Returns per-method call counts (by Connect code) and latency
+        percentiles, as seen by the ONE Worker isolate that answers this call.
+        The numbers live in that isolate's memory: on Cloudflare every isolate
+        (there are many, across locations, and they come and go) has its own and
+        starts from zero, so this is a local and debugging view, not a
+        fleet-wide aggregate. Under `npm start` one isolate serves every call.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -165,6 +182,11 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ExportDocuments,
                     request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsRequest.FromString,
                     response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsResponse.SerializeToString,
+            ),
+            'GetMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMetrics,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -357,6 +379,33 @@ class AdminService:
             '/impossibledb.v1.AdminService/ExportDocuments',
             impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsRequest.SerializeToString,
             impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/GetMetrics',
+            impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -52,6 +52,8 @@ const (
 	// AdminServiceExportDocumentsProcedure is the fully-qualified name of the AdminService's
 	// ExportDocuments RPC.
 	AdminServiceExportDocumentsProcedure = "/impossibledb.v1.AdminService/ExportDocuments"
+	// AdminServiceGetMetricsProcedure is the fully-qualified name of the AdminService's GetMetrics RPC.
+	AdminServiceGetMetricsProcedure = "/impossibledb.v1.AdminService/GetMetrics"
 )
 
 // AdminServiceClient is a client for the impossibledb.v1.AdminService service.
@@ -73,6 +75,13 @@ type AdminServiceClient interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest]) (*connect.ServerStreamForClient[v1.ExportDocumentsResponse], error)
+	// Returns per-method call counts (by Connect code) and latency
+	// percentiles, as seen by the ONE Worker isolate that answers this call.
+	// The numbers live in that isolate's memory: on Cloudflare every isolate
+	// (there are many, across locations, and they come and go) has its own and
+	// starts from zero, so this is a local and debugging view, not a
+	// fleet-wide aggregate. Under `npm start` one isolate serves every call.
+	GetMetrics(context.Context, *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the impossibledb.v1.AdminService service. By
@@ -133,6 +142,13 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		getMetrics: connect.NewClient[v1.GetMetricsRequest, v1.GetMetricsResponse](
+			httpClient,
+			baseURL+AdminServiceGetMetricsProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetMetrics")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -145,6 +161,7 @@ type adminServiceClient struct {
 	listIndexes     *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
 	deleteIndex     *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
 	exportDocuments *connect.Client[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse]
+	getMetrics      *connect.Client[v1.GetMetricsRequest, v1.GetMetricsResponse]
 }
 
 // GetRoutingTable calls impossibledb.v1.AdminService.GetRoutingTable.
@@ -182,6 +199,11 @@ func (c *adminServiceClient) ExportDocuments(ctx context.Context, req *connect.R
 	return c.exportDocuments.CallServerStream(ctx, req)
 }
 
+// GetMetrics calls impossibledb.v1.AdminService.GetMetrics.
+func (c *adminServiceClient) GetMetrics(ctx context.Context, req *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error) {
+	return c.getMetrics.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the impossibledb.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Returns the current routing table.
@@ -201,6 +223,13 @@ type AdminServiceHandler interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest], *connect.ServerStream[v1.ExportDocumentsResponse]) error
+	// Returns per-method call counts (by Connect code) and latency
+	// percentiles, as seen by the ONE Worker isolate that answers this call.
+	// The numbers live in that isolate's memory: on Cloudflare every isolate
+	// (there are many, across locations, and they come and go) has its own and
+	// starts from zero, so this is a local and debugging view, not a
+	// fleet-wide aggregate. Under `npm start` one isolate serves every call.
+	GetMetrics(context.Context, *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -257,6 +286,13 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceGetMetricsHandler := connect.NewUnaryHandler(
+		AdminServiceGetMetricsProcedure,
+		svc.GetMetrics,
+		connect.WithSchema(adminServiceMethods.ByName("GetMetrics")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/impossibledb.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceGetRoutingTableProcedure:
@@ -273,6 +309,8 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceDeleteIndexHandler.ServeHTTP(w, r)
 		case AdminServiceExportDocumentsProcedure:
 			adminServiceExportDocumentsHandler.ServeHTTP(w, r)
+		case AdminServiceGetMetricsProcedure:
+			adminServiceGetMetricsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -308,4 +346,8 @@ func (UnimplementedAdminServiceHandler) DeleteIndex(context.Context, *connect.Re
 
 func (UnimplementedAdminServiceHandler) ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest], *connect.ServerStream[v1.ExportDocumentsResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.ExportDocuments is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetMetrics(context.Context, *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetMetrics is not implemented"))
 }

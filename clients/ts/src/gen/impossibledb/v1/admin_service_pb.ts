@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/admin_service.proto.
  */
 export const file_impossibledb_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJcCgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUiWgoSTGlzdFNoYXJkc1Jlc3BvbnNlEisKBnNoYXJkcxgBIAMoCzIbLmltcG9zc2libGVkYi52MS5TaGFyZFN0YXRzEhcKD3JvdXRpbmdfdmVyc2lvbhgCIAEoAyLGAQoKSW5kZXhGaWVsZBIZCgVmaWVsZBgBIAEoCUIKukgHcgUQARjcCxJCCglkaXJlY3Rpb24YAiABKA4yJS5pbXBvc3NpYmxlZGIudjEuSW5kZXhGaWVsZC5EaXJlY3Rpb25CCLpIBYIBAhABIlkKCURpcmVjdGlvbhIZChVESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIXChNESVJFQ1RJT05fQVNDRU5ESU5HEAESGAoURElSRUNUSU9OX0RFU0NFTkRJTkcQAiL5AQoFSW5kZXgSCgoCaWQYASABKAkSOQoKY29sbGVjdGlvbhgCIAEoCUIlukgiciAQARiAATIZXltBLVphLXpfXVtBLVphLXowLTlfLV0qJBI3CgZmaWVsZHMYAyADKAsyGy5pbXBvc3NpYmxlZGIudjEuSW5kZXhGaWVsZEIKukgHkgEECAEQCBIrCgVzdGF0ZRgEIAEoDjIcLmltcG9zc2libGVkYi52MS5JbmRleC5TdGF0ZSJDCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhIKDlNUQVRFX0NSRUFUSU5HEAESDwoLU1RBVEVfUkVBRFkQAiJDChJDcmVhdGVJbmRleFJlcXVlc3QSLQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXhCBrpIA8gBASI8ChNDcmVhdGVJbmRleFJlc3BvbnNlEiUKBWluZGV4GAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLkluZGV4IkMKD0dldEluZGV4UmVxdWVzdBIbCgpjb2xsZWN0aW9uGAEgASgJQge6SARyAhABEhMKAmlkGAIgASgJQge6SARyAhABIjkKEEdldEluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiMQoSTGlzdEluZGV4ZXNSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAEiPgoTTGlzdEluZGV4ZXNSZXNwb25zZRInCgdpbmRleGVzGAEgAygLMhYuaW1wb3NzaWJsZWRiLnYxLkluZGV4IkYKEkRlbGV0ZUluZGV4UmVxdWVzdBIbCgpjb2xsZWN0aW9uGAEgASgJQge6SARyAhABEhMKAmlkGAIgASgJQge6SARyAhABIhUKE0RlbGV0ZUluZGV4UmVzcG9uc2UicwoWRXhwb3J0RG9jdW1lbnRzUmVxdWVzdBI5Cgpjb2xsZWN0aW9uGAEgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEh4KCmJhdGNoX3NpemUYAiABKAVCCrpIBxoFGOgHKAAiRwoXRXhwb3J0RG9jdW1lbnRzUmVzcG9uc2USLAoJZG9jdW1lbnRzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50MqsFCgxBZG1pblNlcnZpY2USaQoPR2V0Um91dGluZ1RhYmxlEicuaW1wb3NzaWJsZWRiLnYxLkdldFJvdXRpbmdUYWJsZVJlcXVlc3QaKC5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVzcG9uc2UiA5ACARJaCgpMaXN0U2hhcmRzEiIuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXNwb25zZSIDkAIBElgKC0NyZWF0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5DcmVhdGVJbmRleFJlc3BvbnNlElQKCEdldEluZGV4EiAuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVxdWVzdBohLmltcG9zc2libGVkYi52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESXQoLTGlzdEluZGV4ZXMSIy5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJYCgtEZWxldGVJbmRleBIjLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuRGVsZXRlSW5kZXhSZXNwb25zZRJrCg9FeHBvcnREb2N1bWVudHMSJy5pbXBvc3NpYmxlZGIudjEuRXhwb3J0RG9jdW1lbnRzUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJcCgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUiWgoSTGlzdFNoYXJkc1Jlc3BvbnNlEisKBnNoYXJkcxgBIAMoCzIbLmltcG9zc2libGVkYi52MS5TaGFyZFN0YXRzEhcKD3JvdXRpbmdfdmVyc2lvbhgCIAEoAyLGAQoKSW5kZXhGaWVsZBIZCgVmaWVsZBgBIAEoCUIKukgHcgUQARjcCxJCCglkaXJlY3Rpb24YAiABKA4yJS5pbXBvc3NpYmxlZGIudjEuSW5kZXhGaWVsZC5EaXJlY3Rpb25CCLpIBYIBAhABIlkKCURpcmVjdGlvbhIZChVESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIXChNESVJFQ1RJT05fQVNDRU5ESU5HEAESGAoURElSRUNUSU9OX0RFU0NFTkRJTkcQAiL5AQoFSW5kZXgSCgoCaWQYASABKAkSOQoKY29sbGVjdGlvbhgCIAEoCUIlukgiciAQARiAATIZXltBLVphLXpfXVtBLVphLXowLTlfLV0qJBI3CgZmaWVsZHMYAyADKAsyGy5pbXBvc3NpYmxlZGIudjEuSW5kZXhGaWVsZEIKukgHkgEECAEQCBIrCgVzdGF0ZRgEIAEoDjIcLmltcG9zc2libGVkYi52MS5JbmRleC5TdGF0ZSJDCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhIKDlNUQVRFX0NSRUFUSU5HEAESDwoLU1RBVEVfUkVBRFkQAiJDChJDcmVhdGVJbmRleFJlcXVlc3QSLQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXhCBrpIA8gBASI8ChNDcmVhdGVJbmRleFJlc3BvbnNlEiUKBWluZGV4GAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLkluZGV4IkMKD0dldEluZGV4UmVxdWVzdBIbCgpjb2xsZWN0aW9uGAEgASgJQge6SARyAhABEhMKAmlkGAIgASgJQge6SARyAhABIjkKEEdldEluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiMQoSTGlzdEluZGV4ZXNSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAEiPgoTTGlzdEluZGV4ZXNSZXNwb25zZRInCgdpbmRleGVzGAEgAygLMhYuaW1wb3NzaWJsZWRiLnYxLkluZGV4IkYKEkRlbGV0ZUluZGV4UmVxdWVzdBIbCgpjb2xsZWN0aW9uGAEgASgJQge6SARyAhABEhMKAmlkGAIgASgJQge6SARyAhABIhUKE0RlbGV0ZUluZGV4UmVzcG9uc2UicwoWRXhwb3J0RG9jdW1lbnRzUmVxdWVzdBI5Cgpjb2xsZWN0aW9uGAEgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEh4KCmJhdGNoX3NpemUYAiABKAVCCrpIBxoFGOgHKAAiRwoXRXhwb3J0RG9jdW1lbnRzUmVzcG9uc2USLAoJZG9jdW1lbnRzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50IhMKEUdldE1ldHJpY3NSZXF1ZXN0IvIBCg1NZXRob2RNZXRyaWNzEg4KBm1ldGhvZBgBIAEoCRINCgVjb3VudBgCIAEoAxJGCg1jb3VudF9ieV9jb2RlGAMgAygLMi8uaW1wb3NzaWJsZWRiLnYxLk1ldGhvZE1ldHJpY3MuQ291bnRCeUNvZGVFbnRyeRIWCg5sYXRlbmN5X3A1MF9tcxgEIAEoARIWCg5sYXRlbmN5X3A5OV9tcxgFIAEoARIWCg5sYXRlbmN5X21heF9tcxgGIAEoARoyChBDb3VudEJ5Q29kZUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAzoCOAEidQoSR2V0TWV0cmljc1Jlc3BvbnNlEi8KB21ldGhvZHMYASADKAsyHi5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcxIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDKHBgoMQWRtaW5TZXJ2aWNlEmkKD0dldFJvdXRpbmdUYWJsZRInLmltcG9zc2libGVkYi52MS5HZXRSb3V0aW5nVGFibGVSZXF1ZXN0GiguaW1wb3NzaWJsZWRiLnYxLkdldFJvdXRpbmdUYWJsZVJlc3BvbnNlIgOQAgESWgoKTGlzdFNoYXJkcxIiLmltcG9zc2libGVkYi52MS5MaXN0U2hhcmRzUmVxdWVzdBojLmltcG9zc2libGVkYi52MS5MaXN0U2hhcmRzUmVzcG9uc2UiA5ACARJYCgtDcmVhdGVJbmRleBIjLmltcG9zc2libGVkYi52MS5DcmVhdGVJbmRleFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlSW5kZXhSZXNwb25zZRJUCghHZXRJbmRleBIgLmltcG9zc2libGVkYi52MS5HZXRJbmRleFJlcXVlc3QaIS5pbXBvc3NpYmxlZGIudjEuR2V0SW5kZXhSZXNwb25zZSIDkAIBEl0KC0xpc3RJbmRleGVzEiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RJbmRleGVzUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5MaXN0SW5kZXhlc1Jlc3BvbnNlIgOQAgESWAoLRGVsZXRlSW5kZXgSIy5pbXBvc3NpYmxlZGIudjEuRGVsZXRlSW5kZXhSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZUluZGV4UmVzcG9uc2USawoPRXhwb3J0RG9jdW1lbnRzEicuaW1wb3NzaWJsZWRiLnYxLkV4cG9ydERvY3VtZW50c1JlcXVlc3QaKC5pbXBvc3NpYmxlZGIudjEuRXhwb3J0RG9jdW1lbnRzUmVzcG9uc2UiA5ACATABEloKCkdldE1ldHJpY3MSIi5pbXBvc3NpYmxlZGIudjEuR2V0TWV0cmljc1JlcXVlc3QaIy5pbXBvc3NpYmxlZGIudjEuR2V0TWV0cmljc1Jlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
 
 /**
  * Which shard holds which documents.
@@ -574,6 +574,107 @@ export const ExportDocumentsResponseSchema: GenMessage<ExportDocumentsResponse> 
   messageDesc(file_impossibledb_v1_admin_service, 18);
 
 /**
+ * Request for GetMetrics.
+ *
+ * @generated from message impossibledb.v1.GetMetricsRequest
+ */
+export type GetMetricsRequest = Message<"impossibledb.v1.GetMetricsRequest"> & {
+};
+
+/**
+ * Describes the message impossibledb.v1.GetMetricsRequest.
+ * Use `create(GetMetricsRequestSchema)` to create a new message.
+ */
+export const GetMetricsRequestSchema: GenMessage<GetMetricsRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 19);
+
+/**
+ * One RPC method's counters and latency, in one isolate.
+ *
+ * @generated from message impossibledb.v1.MethodMetrics
+ */
+export type MethodMetrics = Message<"impossibledb.v1.MethodMetrics"> & {
+  /**
+   * The method, as `impossibledb.v1.QueryService/RunQuery`.
+   *
+   * @generated from field: string method = 1;
+   */
+  method: string;
+
+  /**
+   * Calls finished, over all codes.
+   *
+   * @generated from field: int64 count = 2;
+   */
+  count: bigint;
+
+  /**
+   * Calls finished, by Connect code name (`ok` for success, `not_found`,
+   * `invalid_argument`, ...).
+   *
+   * @generated from field: map<string, int64> count_by_code = 3;
+   */
+  countByCode: { [key: string]: bigint };
+
+  /**
+   * The median latency in milliseconds: the upper bound of the histogram
+   * bucket it falls in (buckets double from 1 ms), never above the maximum.
+   *
+   * @generated from field: double latency_p50_ms = 4;
+   */
+  latencyP50Ms: number;
+
+  /**
+   * The 99th percentile latency in milliseconds, bucketed like the median.
+   *
+   * @generated from field: double latency_p99_ms = 5;
+   */
+  latencyP99Ms: number;
+
+  /**
+   * The longest call, in milliseconds.
+   *
+   * @generated from field: double latency_max_ms = 6;
+   */
+  latencyMaxMs: number;
+};
+
+/**
+ * Describes the message impossibledb.v1.MethodMetrics.
+ * Use `create(MethodMetricsSchema)` to create a new message.
+ */
+export const MethodMetricsSchema: GenMessage<MethodMetrics> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 20);
+
+/**
+ * Response for GetMetrics.
+ *
+ * @generated from message impossibledb.v1.GetMetricsResponse
+ */
+export type GetMetricsResponse = Message<"impossibledb.v1.GetMetricsResponse"> & {
+  /**
+   * The methods called since this isolate started, by method name.
+   *
+   * @generated from field: repeated impossibledb.v1.MethodMetrics methods = 1;
+   */
+  methods: MethodMetrics[];
+
+  /**
+   * When this isolate started counting.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.GetMetricsResponse.
+ * Use `create(GetMetricsResponseSchema)` to create a new message.
+ */
+export const GetMetricsResponseSchema: GenMessage<GetMetricsResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 21);
+
+/**
  * Operates the database: the routing table, shards and indexes.
  *
  * @generated from service impossibledb.v1.AdminService
@@ -651,6 +752,21 @@ export const AdminService: GenService<{
     methodKind: "server_streaming";
     input: typeof ExportDocumentsRequestSchema;
     output: typeof ExportDocumentsResponseSchema;
+  },
+  /**
+   * Returns per-method call counts (by Connect code) and latency
+   * percentiles, as seen by the ONE Worker isolate that answers this call.
+   * The numbers live in that isolate's memory: on Cloudflare every isolate
+   * (there are many, across locations, and they come and go) has its own and
+   * starts from zero, so this is a local and debugging view, not a
+   * fleet-wide aggregate. Under `npm start` one isolate serves every call.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.GetMetrics
+   */
+  getMetrics: {
+    methodKind: "unary";
+    input: typeof GetMetricsRequestSchema;
+    output: typeof GetMetricsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_impossibledb_v1_admin_service, 0);

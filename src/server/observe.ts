@@ -1,0 +1,98 @@
+/**
+ * The one place each RPC is observed: an interceptor, outermost in the
+ * chain, that times the call, counts it in the isolate's metrics and writes
+ * one JSON log line when it ends. For a server stream the call ends when
+ * its last message is sent (or it fails, or the client goes away), not when
+ * its headers are.
+ *
+ * Calls that Connect refuses before any interceptor runs (an unsupported
+ * content type, a JSON body that does not parse, an unknown path) are not
+ * seen here.
+ *
+ * Workers advance their clock only across I/O, so durations measure time
+ * spent waiting on shards and the network, not CPU time.
+ */
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
+import type { Metrics } from "./metrics.js";
+import { requestIdKey } from "./context.js";
+import { requestStatsKey } from "./request-stats.js";
+
+/** The database every call addresses, until there is more than one. */
+export const DATABASE_DEFAULT = "default";
+
+/** The log line of one RPC. */
+export interface RpcLogLine {
+  readonly method: string;
+  readonly database: string;
+  readonly code: string;
+  readonly durationMs: number;
+  readonly shardsTouched?: number;
+  readonly rowsRead?: number;
+  readonly requestId: string | undefined;
+}
+
+/** Options of {@link createObserveInterceptor}. */
+export interface ObserveOptions {
+  readonly metrics: Metrics;
+  /** Where log lines go; console.log unless given. */
+  readonly log?: (line: string) => void;
+  /** The clock, in ms; Date.now unless given. */
+  readonly nowMs?: () => number;
+}
+
+/** Creates the interceptor that logs and counts every call. */
+export function createObserveInterceptor(options: ObserveOptions): Interceptor {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const nowMs = options.nowMs ?? (() => Date.now());
+  return (next) => async (req) => {
+    const startedMs = nowMs();
+    const method = `${req.service.typeName}/${req.method.name}`;
+    let finished = false;
+    const finish = (err: unknown) => {
+      if (finished) return;
+      finished = true;
+      const code = err === undefined ? "ok" : codeToString(ConnectError.from(err).code);
+      const durationMs = Math.max(0, nowMs() - startedMs);
+      options.metrics.record(method, code, durationMs);
+      const stats = req.contextValues.get(requestStatsKey);
+      const line: RpcLogLine = {
+        method,
+        database: DATABASE_DEFAULT,
+        code,
+        durationMs,
+        ...(stats?.shardsTouched !== undefined ? { shardsTouched: stats.shardsTouched } : {}),
+        ...(stats?.rowsRead !== undefined ? { rowsRead: stats.rowsRead } : {}),
+        requestId: req.contextValues.get(requestIdKey),
+      };
+      log(JSON.stringify(line));
+    };
+    let res;
+    try {
+      res = await next(req);
+    } catch (err) {
+      finish(err);
+      throw err;
+    }
+    if (!res.stream) {
+      finish(undefined);
+      return res;
+    }
+    const messages = res.message;
+    return {
+      ...res,
+      message: (async function* () {
+        let outcome: unknown = new ConnectError("the client stopped reading the stream", Code.Canceled);
+        try {
+          yield* messages;
+          outcome = undefined;
+        } catch (err) {
+          outcome = err;
+          throw err;
+        } finally {
+          finish(outcome);
+        }
+      })(),
+    };
+  };
+}
