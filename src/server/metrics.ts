@@ -27,7 +27,7 @@ export interface MethodMetricsSnapshot {
 
 /** The metrics of one isolate. */
 export interface Metrics {
-  /** When counting began, in ms since the epoch. */
+  /** When counting began, in ms since the epoch: the first call recorded (or the first snapshot, if sooner). */
   readonly startTimeMs: number;
   /** Counts one finished call of `method` that ended with `code` (a Connect code name, `ok` on success). */
   record(method: string, code: string, durationMs: number): void;
@@ -44,7 +44,12 @@ interface MethodEntry {
 
 /** Options of {@link createMetrics}. */
 export interface MetricsOptions {
-  readonly startTimeMs: number;
+  /**
+   * The clock, in ms since the epoch. It is read on first use, not when the
+   * metrics are created: a Worker builds them at module load, where the
+   * clock reads 0 (Workers stop time outside a request).
+   */
+  readonly nowMs: () => number;
   /** Distinct methods kept apart; METRICS_METHODS_MAX unless given (tests use fewer). */
   readonly methodsMax?: number;
 }
@@ -54,6 +59,8 @@ export function createMetrics(options: MetricsOptions): Metrics {
   const methodsMax = options.methodsMax ?? METRICS_METHODS_MAX;
   if (!(methodsMax >= 1)) throw new Error("invariant broken: methodsMax must be at least 1");
   const methods = new Map<string, MethodEntry>();
+  let startTimeMs: number | undefined;
+  const start = () => (startTimeMs ??= options.nowMs());
   const entryFor = (method: string): MethodEntry => {
     const key = methods.has(method) || methods.size < methodsMax - 1 ? method : OTHER_METHODS;
     let entry = methods.get(key);
@@ -64,8 +71,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
     return entry;
   };
   return {
-    startTimeMs: options.startTimeMs,
+    get startTimeMs() {
+      return start();
+    },
     record(method, code, durationMs) {
+      start();
       const ms = Number.isFinite(durationMs) && durationMs > 0 ? durationMs : 0;
       const entry = entryFor(method);
       entry.count++;

@@ -59,7 +59,7 @@ export interface RouterOptions {
 
 /** Builds the router with every service registered. */
 export function createRouter(options: RouterOptions = {}): ConnectRouter {
-  const metrics = options.metrics ?? createMetrics({ startTimeMs: Date.now() });
+  const metrics = options.metrics ?? createMetrics({ nowMs: () => Date.now() });
   const router = createConnectRouter({
     grpc: false,
     grpcWeb: true,

@@ -660,7 +660,7 @@ export type GetMetricsResponse = Message<"impossibledb.v1.GetMetricsResponse"> &
   methods: MethodMetrics[];
 
   /**
-   * When this isolate started counting.
+   * When this isolate started counting: its first call.
    *
    * @generated from field: google.protobuf.Timestamp start_time = 2;
    */

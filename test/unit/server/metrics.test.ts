@@ -8,7 +8,7 @@ import { bucketOf, bucketUpperMs, createMetrics, OTHER_METHODS } from "../../../
 
 describe("metrics", () => {
   it("counts calls by method and code", () => {
-    const m = createMetrics({ startTimeMs: 0 });
+    const m = createMetrics({ nowMs: () => 0 });
     m.record("a/X", "ok", 3);
     m.record("a/X", "ok", 5);
     m.record("a/X", "not_found", 1);
@@ -20,7 +20,7 @@ describe("metrics", () => {
   });
 
   it("reports p50 and p99 as bucket upper bounds, never above the max", () => {
-    const m = createMetrics({ startTimeMs: 0 });
+    const m = createMetrics({ nowMs: () => 0 });
     for (let i = 0; i < 98; i++) m.record("a/X", "ok", 3); // bucket (2, 4]
     m.record("a/X", "ok", 100); // bucket (64, 128]
     m.record("a/X", "ok", 700); // bucket (512, 1024]
@@ -28,7 +28,7 @@ describe("metrics", () => {
     expect(s!.p50Ms).toBe(4);
     expect(s!.p99Ms).toBe(128);
     expect(s!.maxMs).toBe(700);
-    const one = createMetrics({ startTimeMs: 0 });
+    const one = createMetrics({ nowMs: () => 0 });
     one.record("a/X", "ok", 3);
     expect(one.snapshot()[0]!.p99Ms).toBe(3);
   });
@@ -39,19 +39,28 @@ describe("metrics", () => {
     expect(bucketOf(LATENCY_BUCKET_FIRST_MS * 1.5)).toBe(1);
     expect(bucketOf(1e12)).toBe(LATENCY_BUCKET_COUNT - 1);
     expect(bucketUpperMs(LATENCY_BUCKET_COUNT - 1)).toBe(Infinity);
-    const m = createMetrics({ startTimeMs: 0 });
+    const m = createMetrics({ nowMs: () => 0 });
     m.record("a/X", "ok", 1e12);
     expect(m.snapshot()[0]!.p50Ms).toBe(1e12);
   });
 
   it("keeps at most methodsMax entries, the last one counting every other method", () => {
-    const m = createMetrics({ startTimeMs: 0, methodsMax: 3 });
+    const m = createMetrics({ nowMs: () => 0, methodsMax: 3 });
     for (const name of ["a/1", "a/2", "a/3", "a/4", "a/1"]) m.record(name, "ok", 1);
     expect(m.snapshot().map((s) => [s.method, s.count])).toEqual([
       [OTHER_METHODS, 2],
       ["a/1", 2],
       ["a/2", 1],
     ]);
+  });
+
+  it("starts its clock at the first call, not when created", () => {
+    let now = 0;
+    const m = createMetrics({ nowMs: () => now });
+    now = 5_000;
+    m.record("a/X", "ok", 1);
+    now = 9_000;
+    expect(m.startTimeMs).toBe(5_000);
   });
 
   it("METRICS_METHODS_MAX keeps every method of the contract apart", () => {

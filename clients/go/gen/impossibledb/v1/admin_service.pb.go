@@ -1248,7 +1248,7 @@ type GetMetricsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The methods called since this isolate started, by method name.
 	Methods []*MethodMetrics `protobuf:"bytes,1,rep,name=methods,proto3" json:"methods,omitempty"`
-	// When this isolate started counting.
+	// When this isolate started counting: its first call.
 	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
