@@ -96,6 +96,11 @@ const QUICKSTARTS: Record<string, { file: string; runBy: string }> = {
  */
 const NOT_RUN = [
   { language: "text", firstLine: "browsers (Connect-Web)   services (Connect, gRPC-Web)   buf curl   gRPC clients (grpc-go, grpcio)", why: "the architecture diagram" },
+  {
+    language: "json",
+    firstLine: '{"method":"impossibledb.v1.QueryService/RunQuery","database":"default","code":"ok","durationMs":12,"shardsTouched":8,"rowsRead":3,"requestId":"3b1f0c2e-5d7a-4c1e-9a53-0d4e2f6b7a81"}',
+    why: "an example of the per-RPC log line (Observability), not a command",
+  },
 ];
 
 /** Collections the snippets write; they must be empty when the test starts. */
