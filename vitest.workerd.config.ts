@@ -14,6 +14,13 @@ export default defineConfig({
       const e = error as { message?: string; durableObjectReset?: boolean };
       return !(e.durableObjectReset === true && /^failpoint /.test(e.message ?? ""));
     },
+    // The Worker logs one JSON line per RPC (src/server/observe.ts); tests
+    // make thousands of calls, so those lines are dropped here, leaving
+    // what tests print themselves. observability.test.ts reads them with a
+    // spy on console.log, which sees them before this filter does.
+    onConsoleLog(log) {
+      return !log.startsWith('{"method":"impossibledb.');
+    },
     // Seeded simulations print their seed; replay one with BANK_SEED=<seed>
     // (bank.test.ts) or CONTENTION_SEED=<seed> (contention.test.ts).
     provide: {
