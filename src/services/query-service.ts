@@ -4,7 +4,7 @@
  * engine in `src/query/`.
  */
 import { create } from "@bufbuild/protobuf";
-import { DocumentSchema } from "../../gen/impossibledb/v1/document_pb.js";
+import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { AggregationGroupSchema, QueryPlanSchema, ShardPlanSchema, type QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
 import type { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
@@ -37,11 +37,18 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const shards = await routedQueryShards(env);
       // A page ends early at RESPONSE_BYTES_MAX of encoded documents, so it
       // fits a default gRPC client; the page token continues after it.
-      const pageBytes = { max: RESPONSE_BYTES_MAX, sizeOf: (d: StoredDocument) => encodedBytes(DocumentSchema, toDocument(d, spec.select)) };
+      // Each document is converted to its wire form once: measured here, sent below.
+      const wire = new Map<StoredDocument, Document>();
+      const wireOf = (d: StoredDocument): Document => {
+        let doc = wire.get(d);
+        if (doc === undefined) wire.set(d, (doc = toDocument(d, spec.select)));
+        return doc;
+      };
+      const pageBytes = { max: RESPONSE_BYTES_MAX, sizeOf: (d: StoredDocument) => encodedBytes(DocumentSchema, wireOf(d)) };
       const page = await runQueryPage(shards, spec, pageSize, state, { deadline: queryDeadline(ctx), explain: req.explain, pageBytes });
       recordQueryReport(ctx, page.report);
       return {
-        documents: page.documents.map((d) => toDocument(d, spec.select)),
+        documents: page.documents.map(wireOf),
         nextPageToken: page.next === null ? "" : await encodePageState(key, scope, page.next),
         plan: req.explain ? toPlan(page.report) : undefined,
       };
