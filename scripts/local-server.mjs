@@ -156,14 +156,18 @@ async function waitForWorker(url, worker) {
   while (Date.now() < deadline) {
     if (exitedHow !== null) throw new Error(`wrangler dev exited (${exitedHow}) before the Worker answered`);
     let res;
+    let body;
     try {
+      // The whole answer, body included, within the probe's timeout: on a
+      // busy machine the first answer (workerd warming up) can be slow, and a
+      // probe that times out is simply tried again.
       res = await fetch(url + HEALTH_PATH, { signal: AbortSignal.timeout(2_000) });
+      body = await res.text();
     } catch {
-      // Not listening yet.
+      // Not listening yet, or too slow this time.
       await new Promise((r) => setTimeout(r, READY_POLL_INTERVAL_MS));
       continue;
     }
-    const body = await res.text();
     if (res.ok) return;
     // The Worker runs but says it cannot serve (a broken configuration):
     // waiting longer would not help.

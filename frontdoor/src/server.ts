@@ -10,7 +10,9 @@ import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { compressionBrotli, compressionGzip, createGrpcWebTransport, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
+import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import { EMPTY_ENVELOPE, malformedMessageInterceptor, malformedMessageKey, malformedReason } from "./message-guard.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
@@ -69,14 +71,7 @@ export function frontDoorRoutes(options: Pick<FrontDoorOptions, "upstreamUrl" | 
 /** Starts the front door and resolves once it listens. */
 export async function createFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   const host = options.host ?? "127.0.0.1";
-  const handler = connectNodeAdapter({
-    routes: frontDoorRoutes(options),
-    grpc: true,
-    grpcWeb: false,
-    connect: false,
-    readMaxBytes: REQUEST_BYTES_MAX,
-  });
-  const server = http2.createServer(handler);
+  const server = http2.createServer(createGuardedHandler(options));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
@@ -112,4 +107,53 @@ function closeServer(server: http2.Http2Server, sessions: Set<http2.ServerHttp2S
     });
     sessions.forEach((s) => s.close());
   });
+}
+
+/**
+ * The request handler: connect-node's adapter, except that the request body
+ * is read and its message checked first (message-guard.ts), so a message
+ * that does not parse answers INVALID_ARGUMENT rather than INTERNAL. A body
+ * over REQUEST_BYTES_MAX is passed on unread for connect to refuse.
+ */
+function createGuardedHandler(options: FrontDoorOptions) {
+  const router = createConnectRouter({
+    grpc: true,
+    grpcWeb: false,
+    connect: false,
+    readMaxBytes: REQUEST_BYTES_MAX,
+    acceptCompression: [compressionGzip, compressionBrotli],
+    interceptors: [malformedMessageInterceptor],
+  });
+  frontDoorRoutes(options)(router);
+  const paths = new Map(router.handlers.map((h) => [h.requestPath, h]));
+  return (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void => {
+    const handler = paths.get(req.url.split("?", 2)[0] ?? "");
+    if (handler === undefined) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    void (async () => {
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        bytes += chunk.byteLength;
+        if (bytes > REQUEST_BYTES_MAX + 5) break;
+      }
+      const body = new Uint8Array(Buffer.concat(chunks));
+      const encoding = req.headers["grpc-encoding"];
+      const malformed = bytes > REQUEST_BYTES_MAX + 5 ? undefined : malformedReason(body, handler.method.input, typeof encoding === "string" ? encoding : undefined);
+      const uReq = universalRequestFromNodeRequest(req, res, undefined, createContextValues().set(malformedMessageKey, malformed));
+      const replay = malformed === undefined ? body : EMPTY_ENVELOPE;
+      const uRes = await handler({ ...uReq, body: (async function* () { yield replay; })() });
+      await universalResponseToNodeResponse(uRes, res);
+    })().catch((reason: unknown) => {
+      console.error(`front door: ${handler.method.name} of ${handler.service.typeName} failed`, reason);
+      if (!res.headersSent) {
+        res.writeHead(500);
+        res.end();
+      }
+    });
+  };
 }

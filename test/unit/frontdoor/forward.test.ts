@@ -4,6 +4,7 @@
  * what the Worker answers (messages, metadata, streams, errors with details)
  * reaches the caller unchanged.
  */
+import http2 from "node:http2";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
@@ -159,5 +160,36 @@ describe("application metadata", () => {
     for (const name of ["content-type", "Transfer-Encoding", "grpc-timeout", "grpc-status", "connect-protocol-version", ":path", "te", "host"]) {
       expect(isApplicationMetadata(name)).toBe(false);
     }
+  });
+
+  it("answers INVALID_ARGUMENT, not INTERNAL, to a request message that does not parse, and forwards nothing", async () => {
+    let calls = 0;
+    rig = await startRig({ collection: { getDocument: () => ((calls += 1), {}) } });
+    const send = (message: Uint8Array) =>
+      new Promise<{ status: string | undefined; message: string | undefined }>((resolve, reject) => {
+        const session = http2.connect(`http://${rig!.frontDoor.target}`);
+        session.on("error", reject);
+        const stream = session.request({ ":method": "POST", ":path": "/impossibledb.v1.CollectionService/GetDocument", "content-type": "application/grpc", te: "trailers" });
+        stream.on("trailers", (t) => {
+          resolve({ status: t["grpc-status"] as string | undefined, message: t["grpc-message"] as string | undefined });
+          session.close();
+        });
+        stream.on("error", reject);
+        stream.resume();
+        const framed = new Uint8Array(5 + message.byteLength);
+        new DataView(framed.buffer).setUint32(1, message.byteLength);
+        framed.set(message, 5);
+        stream.end(framed);
+      });
+    // A truncated field, and a string that is not UTF-8 (field 1 is a message: ref; its field 1 a string).
+    for (const bad of [new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]), new Uint8Array([0x0a, 0x03, 0x0a, 0x01, 0xff])]) {
+      const answer = await send(bad);
+      expect(answer.status).toBe(String(Code.InvalidArgument));
+      expect(decodeURIComponent(answer.message ?? "")).toMatch(/request message does not parse/);
+    }
+    expect(calls).toBe(0);
+    // A well-formed message still goes through.
+    await createClient(CollectionService, rig.grpc).getDocument({ ref: { collection: "users", id: "u1" } });
+    expect(calls).toBe(1);
   });
 });

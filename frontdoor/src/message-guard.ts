@@ -1,0 +1,64 @@
+/**
+ * Refuses malformed gRPC request messages with INVALID_ARGUMENT.
+ *
+ * connect-node parses a request message before any interceptor runs and
+ * reports a parse failure as INTERNAL, which tells a caller that sent a
+ * message of another schema (or garbage) that the server is broken. Every
+ * method the front door serves takes ONE request message (unary and server
+ * streaming), so the whole body is read first and each enveloped message
+ * parsed with the method's input schema; a message that does not parse is
+ * replaced by an empty one and the call is failed by the interceptor below,
+ * so connect still writes the error in gRPC's own framing. The Worker does
+ * the same for Connect and gRPC-Web (src/server/binary-guard.ts).
+ */
+import { gunzipSync } from "node:zlib";
+import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
+import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { REQUEST_BYTES_MAX } from "./limits.js";
+
+/** Set when the request message did not parse; holds the reason. */
+export const malformedMessageKey = createContextKey<string | undefined>(undefined, { description: "malformed gRPC request message" });
+
+/** Fails a call whose request message did not parse, before it is forwarded. */
+export const malformedMessageInterceptor: Interceptor = (next) => async (req) => {
+  const malformed = req.contextValues.get(malformedMessageKey);
+  if (malformed !== undefined) throw new ConnectError(`request message does not parse: ${malformed}`, Code.InvalidArgument);
+  return next(req);
+};
+
+const ENVELOPE_HEADER_BYTES = 5;
+const COMPRESSED_FLAG = 0x01;
+
+/** An empty enveloped message: the default message of any schema. */
+export const EMPTY_ENVELOPE = new Uint8Array(ENVELOPE_HEADER_BYTES);
+
+/**
+ * Why `body` (gRPC length-prefixed messages) does not parse as `input`, or
+ * undefined when it does or when the framing or compression is wrong in a
+ * way connect reports itself. `encoding` is the grpc-encoding header.
+ */
+export function malformedReason(body: Uint8Array, input: DescMessage, encoding: string | undefined): string | undefined {
+  let offset = 0;
+  while (offset + ENVELOPE_HEADER_BYTES <= body.byteLength) {
+    const flags = body[offset]!;
+    const length = new DataView(body.buffer, body.byteOffset + offset + 1, 4).getUint32(0);
+    const start = offset + ENVELOPE_HEADER_BYTES;
+    if (start + length > body.byteLength) return undefined;
+    let message = body.subarray(start, start + length);
+    if ((flags & COMPRESSED_FLAG) !== 0) {
+      if (encoding !== "gzip") return undefined;
+      try {
+        message = gunzipSync(message, { maxOutputLength: REQUEST_BYTES_MAX });
+      } catch {
+        return undefined;
+      }
+    }
+    try {
+      fromBinary(input, message);
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+    offset = start + length;
+  }
+  return undefined;
+}
