@@ -63,6 +63,9 @@ export async function guardBinaryRequest(request: Request, input: DescMessage): 
   const empty = binaryEnveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0);
   const headers = new Headers(request.headers);
   headers.delete("Content-Encoding");
+  // The replacement body has its own length; the caller's would make the
+  // runtime report a short body instead of the real reason.
+  headers.delete("Content-Length");
   return { request: new Request(request, { body: empty, headers }), malformed: problem };
 }
 
