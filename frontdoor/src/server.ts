@@ -110,8 +110,9 @@ function closeServer(server: http2.Http2Server, sessions: Set<http2.ServerHttp2S
 }
 
 /**
- * The request handler: connect-node's adapter, except that the request body
- * is read and its message checked first (message-guard.ts), so a message
+ * The request handler: connect-node's adapter, except that for methods
+ * that take one request message (unary and server streaming) the request
+ * body is read and its message checked first (message-guard.ts), so a message
  * that does not parse answers INVALID_ARGUMENT rather than INTERNAL. A body
  * over REQUEST_BYTES_MAX is passed on unread for connect to refuse.
  */
@@ -131,6 +132,15 @@ function createGuardedHandler(options: FrontDoorOptions) {
     if (handler === undefined) {
       res.writeHead(404);
       res.end();
+      return;
+    }
+    // Streams of request messages (reflection is bidirectional) cannot be
+    // read whole before answering: connect parses those as they come.
+    if (handler.method.methodKind !== "unary" && handler.method.methodKind !== "server_streaming") {
+      const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+      void handler(uReq)
+        .then((uRes) => universalResponseToNodeResponse(uRes, res))
+        .catch((reason: unknown) => console.error(`front door: ${handler.method.name} of ${handler.service.typeName} failed`, reason));
       return;
     }
     void (async () => {

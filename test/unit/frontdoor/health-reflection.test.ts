@@ -114,6 +114,24 @@ describe("server reflection", () => {
     ]);
   });
 
+  it("answers each request while the caller's request stream stays open, as buf curl and grpcurl keep it", async () => {
+    rig = await startRig({});
+    let answered!: () => void;
+    const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
+    // The next request is sent only after the first answer arrives.
+    async function* conversation() {
+      yield { messageRequest: { case: "listServices" as const, value: "" } };
+      await firstAnswer;
+      yield { messageRequest: { case: "fileContainingSymbol" as const, value: "impossibledb.v1.CollectionService" } };
+    }
+    const cases: string[] = [];
+    for await (const res of createClient(V1, rig.grpc).serverReflectionInfo(conversation(), { timeoutMs: 10_000 })) {
+      cases.push(res.messageResponse.case ?? "");
+      answered();
+    }
+    expect(cases).toEqual(["listServicesResponse", "fileDescriptorResponse"]);
+  });
+
   it("answers a symbol with its file and every import, enough to build a registry", async () => {
     rig = await startRig({});
     const [res] = await reflect(rig.grpc, of({ messageRequest: { case: "fileContainingSymbol", value: "impossibledb.v1.QueryService.StreamQuery" } }));
