@@ -9,6 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
+import { RequestRate } from "../shards/request-rate.js";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
@@ -30,6 +31,9 @@ import {
 } from "../query/shard-query.js";
 
 export class StorageObject extends DurableObject<Env> {
+  /** Calls to this object since it started, for its statistics; `stats()` itself is not counted. */
+  private readonly requests = new RequestRate(Date.now());
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.transactionSync(() => {
@@ -43,16 +47,19 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Reads documents in order; null for each missing one; stops past `bytesMax` of data. Blocked under write intents. */
   get(refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax?: number): ShardReadOutcome {
+    this.requests.record(Date.now());
     return readDocuments(this.ctx.storage.sql, refs, bytesMax);
   }
 
   /** Reads documents as they were at snapshot `snapshotTs` (µs); Blocked by intents that may commit inside it. */
   getAt(refs: ReadonlyArray<{ collection: string; id: string }>, snapshotTs: number): ShardReadOutcome | Failure {
+    this.requests.record(Date.now());
     return readSnapshot(this.ctx.storage, refs, snapshotTs, Date.now());
   }
 
   /** Reads documents for a retry, taking read locks; Blocked when it should wait (lock-order.ts). */
   async getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<ShardReadOutcome | Failure> {
+    this.requests.record(Date.now());
     const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
     // The alarm drops the locks if the transaction's deadline passes first.
     if (outcome.ok) await scheduleRecovery(this.ctx.storage);
@@ -61,6 +68,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Applies writes atomically: all of them, or none with the first failure. */
   async write(writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+    this.requests.record(Date.now());
     const outcome = applyWrites(this.ctx.storage, writes, Date.now());
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) await scheduleRecovery(this.ctx.storage);
@@ -69,26 +77,31 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Lists one collection in id order after `afterId`, up to `limit` documents or SHARD_REPLY_BYTES_MAX of them. */
   list(collection: string, afterId: string | null, limit: number): ShardListOutcome {
+    this.requests.record(Date.now());
     return listDocuments(this.ctx.storage.sql, collection, afterId, limit);
   }
 
-  /** The shard's statistics. */
+  /** The shard's statistics, with its approximate recent request rate. */
   stats(): ShardStatistics {
-    return statistics(this.ctx.storage.sql, appliedMigrationCount(this.ctx.storage.sql));
+    const stored = statistics(this.ctx.storage.sql, appliedMigrationCount(this.ctx.storage.sql));
+    return { ...stored, requestsPerSecond: this.requests.perSecond(Date.now()) };
   }
 
   /** Up to `limit` of the shard's collections after `afterName`, with document counts. */
   collections(afterName: string | null, limit: number): ShardCollectionsPage {
+    this.requests.record(Date.now());
     return listShardCollections(this.ctx.storage.sql, afterName, limit);
   }
 
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
   deleteCollection(collection: string, limit: number): ShardDeleteStep {
+    this.requests.record(Date.now());
     return deleteCollectionStep(this.ctx.storage, collection, limit);
   }
 
   /** Two-phase commit, phase one: validate, plan and lock; vote. */
   async txPrepare(request: ParticipantRequest): Promise<Vote> {
+    this.requests.record(Date.now());
     const vote = prepare(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") await scheduleRecovery(this.ctx.storage);
     return vote;
@@ -96,18 +109,21 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Two-phase commit, phase two: apply a committed transaction. Idempotent. */
   async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
+    this.requests.record(Date.now());
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
     await scheduleRecovery(this.ctx.storage);
   }
 
   /** Two-phase commit, phase two: drop an aborted transaction's locks. Idempotent. */
   async txAbort(txId: string, forgetAtMs: number): Promise<void> {
+    this.requests.record(Date.now());
     abort(this.ctx.storage, txId, forgetAtMs);
     await scheduleRecovery(this.ctx.storage);
   }
 
   /** Commits a transaction that touches only this shard, in one step. */
   async txCommitOnePhase(request: ParticipantRequest): Promise<Vote> {
+    this.requests.record(Date.now());
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
     await scheduleRecovery(this.ctx.storage);
     return vote;
@@ -124,26 +140,31 @@ export class StorageObject extends DurableObject<Env> {
    * transaction.
    */
   query(req: ShardQueryRequest): ShardQueryResult | Blocked {
+    this.requests.record(Date.now());
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
   }
 
   /** Computes this shard's partial aggregates; Blocked like query. */
   aggregate(req: ShardAggregationRequest): ShardAggregationResult | Blocked {
+    this.requests.record(Date.now());
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardAggregation(this.ctx.storage.sql, req);
   }
 
   /** Creates (and backfills) a secondary index; idempotent. */
   createIndex(spec: IndexSpec): void {
+    this.requests.record(Date.now());
     this.ctx.storage.transactionSync(() => createIndex(this.ctx.storage.sql, spec));
   }
 
   /** Drops a secondary index; true when it existed. */
   dropIndex(collection: string, id: string): boolean {
+    this.requests.record(Date.now());
     return this.ctx.storage.transactionSync(() => dropIndex(this.ctx.storage.sql, collection, id));
   }
 
   /** The secondary indexes of a collection on this shard. */
   listIndexes(collection: string): IndexSpec[] {
+    this.requests.record(Date.now());
     return listIndexes(this.ctx.storage.sql, collection);
   }
 }
