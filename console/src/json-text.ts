@@ -3,6 +3,7 @@
  * line and column of a syntax error so it can be shown where it is.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
+import { jsonErrorOffset, lineAndColumn } from "./json-error.js";
 
 /** The editor's text read as a document body, or why it is not one. */
 export type ParsedDocument = { readonly ok: true; readonly data: JsonObject } | { readonly ok: false; readonly message: string };
@@ -26,12 +27,10 @@ export function documentText(data: JsonObject | undefined): string {
   return JSON.stringify(data ?? {}, null, 2);
 }
 
-/** JSON.parse's message, with the line and column when it gives only a position. */
+/** JSON.parse's message, led by the line and column where the text stops being JSON. */
 function syntaxMessage(text: string, message: string): string {
-  const position = /at position (\d+)/.exec(message);
-  if (position === null || /\(line \d+ column \d+\)/.test(message)) return `invalid JSON: ${message}`;
-  const before = text.slice(0, Number(position[1]));
-  const line = before.split("\n").length;
-  const column = before.length - before.lastIndexOf("\n");
-  return `invalid JSON: ${message} (line ${line} column ${column})`;
+  const offset = jsonErrorOffset(text);
+  if (offset === null) return `invalid JSON: ${message}`;
+  const { line, column } = lineAndColumn(text, offset);
+  return `invalid JSON at line ${line} column ${column}: ${message}`;
 }

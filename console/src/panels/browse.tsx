@@ -1,19 +1,19 @@
 /**
- * Browse: the collections, a page of a collection's documents at a time, and
- * the document editor beside them. Paging keeps the tokens of the pages
- * before, so "Previous" goes back without the server's help.
+ * Browse: the collections and a collection's documents, a page at a time,
+ * and the document editor beside them.
  */
 import { useState } from "preact/hooks";
 import type { Document } from "../../../gen/impossibledb/v1/document_pb.js";
 import { useClients } from "../connection.js";
 import { ErrorLine } from "../errors.js";
-import { useCall } from "../use-call.js";
+import { Pager } from "../pager.js";
+import { usePages } from "../use-pages.js";
 import { DocumentEditor } from "./document-editor.js";
 
 /** Documents per page of the document list. */
 export const DOCUMENTS_PAGE_SIZE = 20;
-/** Collections listed; the server pages them, the console shows the first page and a box for any other name. */
-export const COLLECTIONS_PAGE_SIZE = 100;
+/** Collections per page of the collection list. */
+export const COLLECTIONS_PAGE_SIZE = 50;
 
 /** The Browse panel. */
 export function BrowsePanel() {
@@ -21,7 +21,8 @@ export function BrowsePanel() {
   const [collection, setCollection] = useState("");
   const [selected, setSelected] = useState<Document | "new" | null>(null);
   const [listGeneration, setListGeneration] = useState(0);
-  const names = useCall(() => collections.listCollections({ pageSize: COLLECTIONS_PAGE_SIZE }), [collections, listGeneration]);
+  const namePages = usePages((pageToken) => collections.listCollections({ pageSize: COLLECTIONS_PAGE_SIZE, pageToken }), [collections], listGeneration);
+  const names = namePages.current;
 
   const open = (name: string) => {
     setCollection(name);
@@ -44,6 +45,7 @@ export function BrowsePanel() {
           ))}
         </ul>
         {names.data !== null && names.data.collections.length === 0 ? <p class="muted">No collections yet.</p> : null}
+        <Pager pages={namePages} label="collections" />
         <form
           class="inline"
           onSubmit={(e) => {
@@ -61,7 +63,7 @@ export function BrowsePanel() {
       {collection === "" ? (
         <p class="muted column">Pick a collection, or open one by name to add its first document.</p>
       ) : (
-        <DocumentList key={`${collection}/${listGeneration}`} collection={collection} selected={selected} onSelect={setSelected} />
+        <DocumentList key={collection} collection={collection} generation={listGeneration} selected={selected} onSelect={setSelected} />
       )}
       {collection !== "" && selected !== null ? (
         <DocumentEditor
@@ -84,16 +86,16 @@ export function BrowsePanel() {
 
 interface DocumentListProps {
   readonly collection: string;
+  /** Changes after every write from the editor: the page is loaded again. */
+  readonly generation: number;
   readonly selected: Document | "new" | null;
   readonly onSelect: (doc: Document | "new") => void;
 }
 
-function DocumentList({ collection, selected, onSelect }: DocumentListProps) {
+function DocumentList({ collection, generation, selected, onSelect }: DocumentListProps) {
   const { collections } = useClients();
-  // The tokens of the pages shown so far; the last is the current page's.
-  const [tokens, setTokens] = useState<string[]>([""]);
-  const pageToken = tokens[tokens.length - 1]!;
-  const page = useCall(() => collections.listDocuments({ collection, pageSize: DOCUMENTS_PAGE_SIZE, pageToken }), [collections, collection, pageToken]);
+  const pages = usePages((pageToken) => collections.listDocuments({ collection, pageSize: DOCUMENTS_PAGE_SIZE, pageToken }), [collections, collection], generation);
+  const page = pages.current;
   const selectedId = selected !== null && selected !== "new" ? selected.id : null;
   return (
     <div class="column">
@@ -112,13 +114,7 @@ function DocumentList({ collection, selected, onSelect }: DocumentListProps) {
       </ul>
       {page.data !== null && page.data.documents.length === 0 ? <p class="muted">No documents on this page.</p> : null}
       <div class="row">
-        <button type="button" disabled={tokens.length === 1} onClick={() => setTokens(tokens.slice(0, -1))}>
-          Previous
-        </button>
-        <span class="muted">page {tokens.length}</span>
-        <button type="button" disabled={!page.data?.nextPageToken} onClick={() => setTokens([...tokens, page.data!.nextPageToken])}>
-          Next
-        </button>
+        <Pager pages={pages} label="documents" />
         <button type="button" class="primary" onClick={() => onSelect("new")}>
           New document
         </button>

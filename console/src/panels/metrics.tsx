@@ -33,11 +33,11 @@ export function MetricsPanel() {
         <thead>
           <tr>
             <th>method</th>
-            <th>calls</th>
+            <th class="num">calls</th>
             <th>by code</th>
-            <th>p50</th>
-            <th>p99</th>
-            <th>max</th>
+            <th class="num">p50</th>
+            <th class="num">p99</th>
+            <th class="num">max</th>
           </tr>
         </thead>
         <tbody>

@@ -1,7 +1,7 @@
 /**
  * The query playground: a collection, AIP-160 filter text, an order, a
- * limit and, optionally, one aggregation; it runs RunQuery (or
- * RunAggregationQuery) with Explain and shows the results beside a
+ * limit and, optionally, one aggregation (with group-by fields, and then no
+ * order or limit); it runs RunQuery (or RunAggregationQuery) with Explain and shows the results beside a
  * picture of the plan.
  */
 import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
@@ -38,23 +38,27 @@ export function QueryPanel() {
   const [limit, setLimit] = useState("");
   const [aggregation, setAggregation] = useState("none");
   const [aggregationField, setAggregationField] = useState("");
+  const [groupBy, setGroupBy] = useState("");
   const [results, setResults] = useState<Results | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
+
+  const aggregating = aggregation !== "none";
 
   const run = async () => {
     setBusy(true);
     setError(null);
     try {
-      const orderBy = parseOrderText(order);
-      const query = { collection: collection.trim(), filter, orderBy, limit: limit === "" ? 0 : Number(limit) };
       const fn = AGGREGATIONS.find((a) => a.label === aggregation)?.fn ?? null;
       if (fn === null) {
+        const query = { collection: collection.trim(), filter, orderBy: parseOrderText(order), limit: limit === "" ? 0 : Number(limit) };
         const res = await queries.runQuery({ query, pageSize: QUERY_PAGE_SIZE, explain: true });
         setResults({ kind: "documents", rows: res.documents.map((d) => ({ id: d.id, data: d.data ?? {} })), more: res.nextPageToken !== "", plan: res.plan });
       } else {
+        // An aggregation's query leaves order and limit unset (the server refuses them).
+        const query = { collection: collection.trim(), filter };
         const aggregations = [{ alias: aggregation, function: fn, field: aggregationField.trim() }];
-        const res = await queries.runAggregationQuery({ query, aggregations, explain: true });
+        const res = await queries.runAggregationQuery({ query, aggregations, groupBy: splitFields(groupBy), explain: true });
         const rows = res.groups.map((g) => ({ key: g.key.map(jsonOf), results: Object.fromEntries(Object.entries(g.results).map(([k, v]) => [k, jsonOf(v)])) }));
         setResults({ kind: "groups", rows, plan: res.plan });
       }
@@ -70,6 +74,7 @@ export function QueryPanel() {
     <section class="panel query" data-panel="query" aria-label="Query">
       <form
         class="query-form"
+        aria-label="query"
         onSubmit={(e) => {
           e.preventDefault();
           void run();
@@ -82,10 +87,10 @@ export function QueryPanel() {
           Filter <input value={filter} placeholder='age > 21 AND city = "Oslo"' onInput={(e) => setFilter(e.currentTarget.value)} />
         </label>
         <label>
-          Order by <input value={order} placeholder="age desc, name" onInput={(e) => setOrder(e.currentTarget.value)} />
+          Order by <input value={order} placeholder="age desc, name" disabled={aggregating} onInput={(e) => setOrder(e.currentTarget.value)} />
         </label>
         <label>
-          Limit <input class="narrow" value={limit} inputMode="numeric" onInput={(e) => setLimit(e.currentTarget.value)} />
+          Limit <input class="narrow" value={limit} inputMode="numeric" disabled={aggregating} onInput={(e) => setLimit(e.currentTarget.value)} />
         </label>
         <label>
           Aggregation{" "}
@@ -97,9 +102,14 @@ export function QueryPanel() {
             ))}
           </select>
         </label>
-        {aggregation !== "none" && aggregation !== "count" ? (
+        {aggregating && aggregation !== "count" ? (
           <label>
             of field <input value={aggregationField} onInput={(e) => setAggregationField(e.currentTarget.value)} />
+          </label>
+        ) : null}
+        {aggregating ? (
+          <label>
+            Group by <input value={groupBy} placeholder="city, year" onInput={(e) => setGroupBy(e.currentTarget.value)} />
           </label>
         ) : null}
         <button type="submit" class="primary" disabled={busy}>
@@ -115,6 +125,14 @@ export function QueryPanel() {
       )}
     </section>
   );
+}
+
+/** Comma-separated field names, blanks dropped. */
+function splitFields(text: string): string[] {
+  return text
+    .split(",")
+    .map((f) => f.trim())
+    .filter((f) => f !== "");
 }
 
 function jsonOf(value: Value): JsonValue {

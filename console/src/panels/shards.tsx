@@ -54,10 +54,10 @@ export function ShardsPanel() {
             <thead>
               <tr>
                 <th>shard</th>
-                <th>documents</th>
-                <th>data</th>
-                <th>requests</th>
-                <th>schema</th>
+                <th class="num">documents</th>
+                <th class="num">data</th>
+                <th class="num">requests</th>
+                <th class="num">schema</th>
               </tr>
             </thead>
             <tbody>
