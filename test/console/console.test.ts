@@ -11,7 +11,7 @@ import { ImpossibleDBClient } from "@impossibledb/client";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueCollection, workerUrl } from "../e2e/env.js";
-import { launchChromium, openRecordedPage } from "./chromium.js";
+import { launchChromium, openRecordedPage } from "../browser/chromium.js";
 
 const SCREENSHOT_DIR = path.resolve("test-results", "console");
 /** Documents per page of the console's document list (console/src/panels/browse.tsx). */

@@ -1,5 +1,5 @@
 /**
- * Headless Chromium for the console tests: Debian's build driven by
+ * Headless Chromium for the browser and console suites: Debian's build driven by
  * playwright-core (`npx playwright install` cannot download one here), and a
  * page that records every console error and uncaught exception.
  */
