@@ -204,6 +204,9 @@ describe("the web console in Chromium", () => {
     expect(shown).toBeGreaterThanOrEqual(Object.keys(SEEDED).length);
     expect(shown).toBeLessThanOrEqual(total);
     expect(await page.getByRole("img", { name: "requests per second (last minute)" }).count()).toBe(1);
+    // A second sample (Refresh) draws each shard's request-rate line.
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await expect.poll(() => rows.locator("svg.sparkline polyline").count(), { timeout: STEP_TIMEOUT_MS }).toBe(routing!.shards.length);
     await screenshot("shards");
     expect(errors).toEqual([]);
   });

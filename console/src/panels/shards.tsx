@@ -1,18 +1,22 @@
 /**
  * The shard map: the routing table (version, hash function, virtual nodes)
  * and, per shard, its documents, bytes and recent request rate, as a table
- * and as charts. It refreshes itself while shown. Resharding progress and
+ * and as charts, with each shard's rate as a line over the refreshes since
+ * the panel opened. It refreshes itself while shown. Resharding progress and
  * live updates belong here once the cluster reports them.
  */
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { useClients } from "../connection.js";
 import { ErrorLine } from "../errors.js";
 import { formatBytes, formatRate } from "../format.js";
 import { useCall } from "../use-call.js";
 import { BarChart } from "./bar-chart.js";
+import { Sparkline } from "./sparkline.js";
 
 /** How often the shard map asks again while it is shown. */
 export const SHARDS_REFRESH_INTERVAL_MS = 5000;
+/** Request-rate samples kept per shard for its sparkline: 5 minutes at one per refresh. */
+export const RATE_SAMPLES_MAX = 60;
 
 /** The Shards panel. */
 export function ShardsPanel() {
@@ -25,8 +29,15 @@ export function ShardsPanel() {
     const timer = setInterval(state.reload, SHARDS_REFRESH_INTERVAL_MS);
     return () => clearInterval(timer);
   }, [state.reload]);
-
   const data = state.data;
+  // Each answer adds one sample per shard: the rate's history while the panel is shown.
+  const [rates, setRates] = useState<ReadonlyMap<string, readonly number[]>>(new Map());
+  useEffect(() => {
+    if (data === null) return;
+    setRates((before) => new Map(data.shards.map((s) => [s.id, [...(before.get(s.id) ?? []), s.requestsPerSecond].slice(-RATE_SAMPLES_MAX)])));
+  }, [data]);
+  const rateMax = Math.max(0, ...[...rates.values()].flat());
+
   return (
     <section class="panel shards" data-panel="shards" aria-label="Shards">
       <div class="row">
@@ -57,6 +68,7 @@ export function ShardsPanel() {
                 <th class="num">documents</th>
                 <th class="num">data</th>
                 <th class="num">requests</th>
+                <th>since this page opened</th>
                 <th class="num">schema</th>
               </tr>
             </thead>
@@ -67,6 +79,9 @@ export function ShardsPanel() {
                   <td class="num">{String(s.documentCount)}</td>
                   <td class="num">{formatBytes(Number(s.dataBytes))}</td>
                   <td class="num">{formatRate(s.requestsPerSecond)}</td>
+                  <td>
+                    <Sparkline values={rates.get(s.id) ?? []} maxValue={rateMax} label={`${s.id} requests per second`} />
+                  </td>
                   <td class="num">{s.schemaVersion}</td>
                 </tr>
               ))}
