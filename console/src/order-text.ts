@@ -3,6 +3,7 @@
  * by commas, as the CLI's `--order-by` reads them but with a space.
  */
 import { Order_Direction } from "../../gen/impossibledb/v1/query_pb.js";
+import { InputError } from "./errors.js";
 
 /** One ordering term. */
 export interface OrderTerm {
@@ -10,7 +11,7 @@ export interface OrderTerm {
   readonly direction: Order_Direction;
 }
 
-/** Parses `text`; throws an Error naming the bad term. */
+/** Parses `text`; throws an InputError naming the bad term. */
 export function parseOrderText(text: string): OrderTerm[] {
   const terms: OrderTerm[] = [];
   for (const part of text.split(",")) {
@@ -19,7 +20,7 @@ export function parseOrderText(text: string): OrderTerm[] {
     const [field, direction = "asc", ...rest] = words;
     const lower = direction.toLowerCase();
     if (rest.length > 0 || (lower !== "asc" && lower !== "desc")) {
-      throw new Error(`order by: "${part.trim()}" is not "field", "field asc" or "field desc"`);
+      throw new InputError(`order by: "${part.trim()}" is not "field", "field asc" or "field desc"`);
     }
     terms.push({ field: field!, direction: lower === "desc" ? Order_Direction.DESCENDING : Order_Direction.ASCENDING });
   }

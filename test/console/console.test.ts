@@ -172,6 +172,18 @@ describe("the web console in Chromium", () => {
     expect(await explain.locator(".tile:not(.pruned) .index").first().textContent()).toBe("full scan");
     await screenshot("query");
 
+    // A limit: the first two of the same order, as the SDK gets them.
+    await form.getByLabel("Limit").fill("2");
+    await form.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => table.locator("td.doc-id").allTextContents(), { timeout: STEP_TIMEOUT_MS }).toEqual(["grace", "edsger"]);
+    const limited = await people.query().filter("age > 30").sort("age", "desc").limit(2).execute();
+    expect(limited.map((d) => d.id)).toEqual(["grace", "edsger"]);
+    // A limit that is not a number: refused inline before any call.
+    await form.getByLabel("Limit").fill("two");
+    await form.getByRole("button", { name: "Run" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: STEP_TIMEOUT_MS }).toBe('invalid_argument limit: "two" is not a whole number');
+    await form.getByLabel("Limit").fill("");
+
     // An aggregation: the count of the same filter.
     await form.getByLabel("Aggregation").selectOption("count");
     await form.getByRole("button", { name: "Run" }).click();

@@ -5,7 +5,7 @@
 import { useState } from "preact/hooks";
 import type { Document } from "../../../gen/impossibledb/v1/document_pb.js";
 import { useClients } from "../connection.js";
-import { ErrorLine } from "../errors.js";
+import { ErrorLine } from "../error-line.js";
 import { Pager } from "../pager.js";
 import { usePages } from "../use-pages.js";
 import { DocumentEditor } from "./document-editor.js";

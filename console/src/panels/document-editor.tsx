@@ -9,7 +9,8 @@
 import { useState } from "preact/hooks";
 import type { Document } from "../../../gen/impossibledb/v1/document_pb.js";
 import { useClients } from "../connection.js";
-import { ErrorLine, describeError, type ShownError } from "../errors.js";
+import { ErrorLine } from "../error-line.js";
+import { describeError, type ShownError } from "../errors.js";
 import { documentText, parseDocumentText } from "../json-text.js";
 
 interface DocumentEditorProps {

@@ -4,7 +4,7 @@
  * (under `npm start` there is one; on Cloudflare each isolate counts its own).
  */
 import { useClients } from "../connection.js";
-import { ErrorLine } from "../errors.js";
+import { ErrorLine } from "../error-line.js";
 import { formatMs } from "../format.js";
 import { useCall } from "../use-call.js";
 import { BarChart } from "./bar-chart.js";

@@ -4,14 +4,16 @@
  * order or limit); it runs RunQuery (or RunAggregationQuery) with Explain and shows the results beside a
  * picture of the plan.
  */
-import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
-import { Aggregation_Function, type QueryPlan } from "../../../gen/impossibledb/v1/query_pb.js";
+import { Aggregation_Function } from "../../../gen/impossibledb/v1/query_pb.js";
 import { useClients } from "../connection.js";
-import { ErrorLine, describeError, type ShownError } from "../errors.js";
+import { ErrorLine } from "../error-line.js";
+import { InputError, describeError, type ShownError } from "../errors.js";
 import { parseOrderText } from "../order-text.js";
 import { ExplainPicture } from "./explain.js";
+import { ResultsTable, type QueryInput, type Results } from "./query-results.js";
 
 /** Documents per RunQuery page in the playground; RunQuery allows up to 1000. */
 export const QUERY_PAGE_SIZE = 100;
@@ -24,10 +26,6 @@ const AGGREGATIONS: ReadonlyArray<{ label: string; fn: Aggregation_Function | nu
   { label: "min", fn: Aggregation_Function.MIN },
   { label: "max", fn: Aggregation_Function.MAX },
 ];
-
-type Results =
-  | { readonly kind: "documents"; readonly rows: ReadonlyArray<{ id: string; data: JsonObject }>; readonly more: boolean; readonly plan: QueryPlan | undefined }
-  | { readonly kind: "groups"; readonly rows: ReadonlyArray<{ key: JsonValue[]; results: Record<string, JsonValue> }>; readonly plan: QueryPlan | undefined };
 
 /** The Query panel. */
 export function QueryPanel() {
@@ -45,29 +43,43 @@ export function QueryPanel() {
 
   const aggregating = aggregation !== "none";
 
-  const run = async () => {
+  const call = async (work: () => Promise<void>) => {
     setBusy(true);
     setError(null);
     try {
-      const fn = AGGREGATIONS.find((a) => a.label === aggregation)?.fn ?? null;
-      if (fn === null) {
-        const query = { collection: collection.trim(), filter, orderBy: parseOrderText(order), limit: limit === "" ? 0 : Number(limit) };
-        const res = await queries.runQuery({ query, pageSize: QUERY_PAGE_SIZE, explain: true });
-        setResults({ kind: "documents", rows: res.documents.map((d) => ({ id: d.id, data: d.data ?? {} })), more: res.nextPageToken !== "", plan: res.plan });
-      } else {
-        // An aggregation's query leaves order and limit unset (the server refuses them).
-        const query = { collection: collection.trim(), filter };
-        const aggregations = [{ alias: aggregation, function: fn, field: aggregationField.trim() }];
-        const res = await queries.runAggregationQuery({ query, aggregations, groupBy: splitFields(groupBy), explain: true });
-        const rows = res.groups.map((g) => ({ key: g.key.map(jsonOf), results: Object.fromEntries(Object.entries(g.results).map(([k, v]) => [k, jsonOf(v)])) }));
-        setResults({ kind: "groups", rows, plan: res.plan });
-      }
+      await work();
     } catch (err) {
       setResults(null);
-      setError(err instanceof Error && err.message.startsWith("order by:") ? { code: "invalid_argument", message: err.message } : describeError(err));
+      setError(describeError(err));
     } finally {
       setBusy(false);
     }
+  };
+
+  const runPage = (query: QueryInput, pageToken: string, pageNumber: number) =>
+    call(async () => {
+      const res = await queries.runQuery({ query, pageSize: QUERY_PAGE_SIZE, pageToken, explain: true });
+      const rows = res.documents.map((d) => ({ id: d.id, data: d.data ?? {} }));
+      setResults({ kind: "documents", rows, query, pageNumber, nextPageToken: res.nextPageToken, plan: res.plan });
+    });
+
+  const run = () => {
+    const fn = AGGREGATIONS.find((a) => a.label === aggregation)?.fn ?? null;
+    if (fn === null) {
+      return call(async () => {
+        if (!/^[0-9]*$/.test(limit.trim())) throw new InputError(`limit: "${limit}" is not a whole number`);
+        const query = { collection: collection.trim(), filter, orderBy: parseOrderText(order), limit: Number(limit.trim() || "0") };
+        await runPage(query, "", 1);
+      });
+    }
+    return call(async () => {
+      // An aggregation's query leaves order and limit unset (the server refuses them).
+      const query = { collection: collection.trim(), filter };
+      const aggregations = [{ alias: aggregation, function: fn, field: aggregationField.trim() }];
+      const res = await queries.runAggregationQuery({ query, aggregations, groupBy: splitFields(groupBy), explain: true });
+      const rows = res.groups.map((g) => ({ key: g.key.map(jsonOf), results: Object.fromEntries(Object.entries(g.results).map(([k, v]) => [k, jsonOf(v)])) }));
+      setResults({ kind: "groups", rows, plan: res.plan });
+    });
   };
 
   return (
@@ -119,7 +131,7 @@ export function QueryPanel() {
       <ErrorLine error={error} />
       {results === null ? null : (
         <div class="query-results">
-          <ResultsTable results={results} />
+          <ResultsTable results={results} onNextPage={(r) => void runPage(r.query, r.nextPageToken, r.pageNumber + 1)} />
           {results.plan === undefined ? null : <ExplainPicture plan={results.plan} />}
         </div>
       )}
@@ -139,53 +151,3 @@ function jsonOf(value: Value): JsonValue {
   return toJson(ValueSchema, value);
 }
 
-function ResultsTable({ results }: { results: Results }) {
-  if (results.kind === "groups") {
-    return (
-      <table class="results" aria-label="aggregation results">
-        <thead>
-          <tr>
-            <th>group</th>
-            <th>result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {results.rows.map((g, i) => (
-            <tr key={i}>
-              <td>{JSON.stringify(g.key)}</td>
-              <td>
-                <code>{JSON.stringify(g.results)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    );
-  }
-  return (
-    <div>
-      <p class="muted" data-result-count={results.rows.length}>
-        {results.rows.length} document{results.rows.length === 1 ? "" : "s"}
-        {results.more ? ` (the first ${QUERY_PAGE_SIZE}; there are more)` : ""}
-      </p>
-      <table class="results" aria-label="query results">
-        <thead>
-          <tr>
-            <th>id</th>
-            <th>data</th>
-          </tr>
-        </thead>
-        <tbody>
-          {results.rows.map((row) => (
-            <tr key={row.id}>
-              <td class="doc-id">{row.id}</td>
-              <td>
-                <code>{JSON.stringify(row.data)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { useClients } from "../connection.js";
-import { ErrorLine } from "../errors.js";
+import { ErrorLine } from "../error-line.js";
 import { formatBytes, formatRate } from "../format.js";
 import { useCall } from "../use-call.js";
 import { BarChart } from "./bar-chart.js";

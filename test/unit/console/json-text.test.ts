@@ -17,6 +17,14 @@ describe("the console's JSON editor text", () => {
     expect(!result.ok && result.message).toMatch(/^invalid JSON at line 3 column 10: /);
   });
 
+  it("refuses an integer beyond 2^53 instead of rounding it, and keeps one within", () => {
+    expect(parseDocumentText('{"id": 12345678901234567891}')).toEqual({
+      ok: false,
+      message: "the integer 12345678901234567891 is beyond ±2^53 and cannot be kept exactly; quote it to store it as a string",
+    });
+    expect(parseDocumentText('{"id": 9007199254740991, "big": 1.5e300}')).toEqual({ ok: true, data: { id: 9007199254740991, big: 1.5e300 } });
+  });
+
   it("refuses JSON that is not an object", () => {
     for (const text of ["[1]", '"x"', "3", "null"]) expect(parseDocumentText(text)).toMatchObject({ ok: false, message: expect.stringMatching(/JSON object/) });
   });
