@@ -1,4 +1,5 @@
-/** Number formats the panels share. */
+/** Number and time formats the panels share. */
+import { timestampDate, type Timestamp } from "@bufbuild/protobuf/wkt";
 
 const BYTE_UNITS = ["B", "KiB", "MiB", "GiB", "TiB"] as const;
 const BYTES_PER_KIB = 1024;
@@ -22,4 +23,9 @@ export function formatRate(perSecond: number): string {
 /** Milliseconds, whole above 10. */
 export function formatMs(ms: number): string {
   return `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
+}
+
+/** A timestamp as ISO 8601 in UTC, to the millisecond; "?" when the server sent none. */
+export function formatTime(ts: Timestamp | undefined): string {
+  return ts === undefined ? "?" : timestampDate(ts).toISOString();
 }

@@ -11,6 +11,7 @@ import type { Document } from "../../../gen/impossibledb/v1/document_pb.js";
 import { useClients } from "../connection.js";
 import { ErrorLine } from "../error-line.js";
 import { describeError, type ShownError } from "../errors.js";
+import { formatTime } from "../format.js";
 import { documentText, parseDocumentText } from "../json-text.js";
 
 interface DocumentEditorProps {
@@ -77,8 +78,8 @@ export function DocumentEditor({ collection, document, onSaved, onDeleted }: Doc
         </label>
       ) : (
         <p class="muted">
-          created {document.createTime ? new Date(Number(document.createTime.seconds) * 1000).toISOString() : "?"}, updated{" "}
-          {document.updateTime ? new Date(Number(document.updateTime.seconds) * 1000).toISOString() : "?"}
+          created {formatTime(document.createTime)}, updated{" "}
+          {formatTime(document.updateTime)}
         </p>
       )}
       <label class="stacked">

@@ -5,7 +5,7 @@
  */
 import { useClients } from "../connection.js";
 import { ErrorLine } from "../error-line.js";
-import { formatMs } from "../format.js";
+import { formatMs, formatTime } from "../format.js";
 import { useCall } from "../use-call.js";
 import { BarChart } from "./bar-chart.js";
 
@@ -26,7 +26,7 @@ export function MetricsPanel() {
       <ErrorLine error={state.error} />
       {state.data?.startTime ? (
         <p class="muted">
-          Counted by one Worker isolate since {new Date(Number(state.data.startTime.seconds) * 1000).toISOString()}.
+          Counted by one Worker isolate since {formatTime(state.data.startTime)}.
         </p>
       ) : null}
       <table class="results" aria-label="methods">

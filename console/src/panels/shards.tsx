@@ -8,7 +8,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { useClients } from "../connection.js";
 import { ErrorLine } from "../error-line.js";
-import { formatBytes, formatRate } from "../format.js";
+import { formatBytes, formatRate, formatTime } from "../format.js";
 import { useCall } from "../use-call.js";
 import { BarChart } from "./bar-chart.js";
 import { Sparkline } from "./sparkline.js";
@@ -59,7 +59,7 @@ export function ShardsPanel() {
               {data.table.hashFunction}, {data.table.virtualNodesPerShard} virtual nodes per shard
             </dd>
             <dt>updated</dt>
-            <dd>{data.table.updateTime ? new Date(Number(data.table.updateTime.seconds) * 1000).toISOString() : "?"}</dd>
+            <dd>{formatTime(data.table.updateTime)}</dd>
           </dl>
           <table class="results" aria-label="shards">
             <thead>
