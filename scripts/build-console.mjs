@@ -43,7 +43,8 @@ const styleName = hashedName("console", style, "css");
 const page = readFileSync(path.join(SOURCE_DIR, "index.html"), "utf8")
   .replace("%SCRIPT%", `/console/${scriptName}`)
   .replace("%STYLE%", `/console/${styleName}`);
-if (page.includes("%")) throw new Error("build-console: index.html has a placeholder this script does not fill");
+const unfilled = /%[A-Z]+%/.exec(page);
+if (unfilled !== null) throw new Error(`build-console: index.html has a placeholder this script does not fill: ${unfilled[0]}`);
 
 const assets = {
   "index.html": { contentType: "text/html; charset=utf-8", body: page },
