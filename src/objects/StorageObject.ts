@@ -31,7 +31,11 @@ import {
 } from "../query/shard-query.js";
 
 export class StorageObject extends DurableObject<Env> {
-  /** Calls to this object since it started, for its statistics; `stats()` itself is not counted. */
+  /**
+   * The calls this object answered over the last minute, in memory, for
+   * `stats()`: every RPC method records one as it starts, except `stats()`
+   * itself (so polling the statistics does not inflate them).
+   */
   private readonly requests = new RequestRate(Date.now());
 
   constructor(ctx: DurableObjectState, env: Env) {
