@@ -1,0 +1,135 @@
+/**
+ * A shard's side of a listener: the snapshot a listener starts from, and
+ * the feed of changes after a position, held open until a change arrives
+ * (a long poll over Workers RPC). The design and its invariants are in
+ * src/watch/README.md.
+ */
+import { failure, type Failure } from "../errors.js";
+import { LISTEN_FEED_ROWS_MAX } from "../limits.js";
+import { blockedByWriteIntents } from "../storage/document-store.js";
+import type { Blocked, StoredDocument } from "../storage/types.js";
+import { runShardQuery, type ShardQueryRequest, type ShardSql } from "../query/shard-query.js";
+import { clockState } from "../sync/snapshot-store.js";
+import { changeLogBounds, readChanges, type ChangeRow } from "./change-log.js";
+
+/**
+ * A shard's snapshot for a listener. `documents` and `head` describe the
+ * same instant: the documents reflect exactly the changes at positions up
+ * to `head`. `clockTs` is the shard's clock then (µs): a transaction whose
+ * commit timestamp is above it had not committed here yet.
+ */
+export type ShardListenSnapshot =
+  | { readonly ok: true; readonly documents: StoredDocument[]; readonly hasMore: boolean; readonly head: number; readonly clockTs: number }
+  | { readonly ok: false; readonly kind: "invalid_argument" | "resource_exhausted" | "out_of_range"; readonly message: string };
+
+/** Takes a listener's snapshot of one shard, in one synchronous step; Blocked under write intents in the collection. */
+export function listenSnapshot(sql: SqlStorage, req: ShardQueryRequest): ShardListenSnapshot | Blocked {
+  const blocked = blockedByWriteIntents(sql, req.collection);
+  if (blocked !== null) return blocked;
+  const result = runShardQuery(sql as unknown as ShardSql, req);
+  if (!result.ok) return { ok: false, kind: result.kind === "resource_exhausted" ? "resource_exhausted" : "invalid_argument", message: result.message };
+  return { ok: true, documents: result.documents, hasMore: result.hasMore, head: changeLogBounds(sql).head, clockTs: clockState(sql).lastTs };
+}
+
+/**
+ * A page of a shard's feed: the rows after the caller's position, and the
+ * position the caller has now seen everything through (the shard's head
+ * when the page holds all of them; rows of other collections count as
+ * seen).
+ */
+export interface ShardChanges {
+  readonly ok: true;
+  readonly rows: ChangeRow[];
+  readonly position: number;
+}
+
+/**
+ * Feed calls waiting for the next write on a shard. A write wakes them all;
+ * each then reads the log again. Bounded: past `waitersMax` a call does not
+ * wait (it returns at once and the listener asks again later).
+ */
+export class ChangeWaiters {
+  private readonly waiting = new Set<() => void>();
+
+  constructor(private readonly waitersMax: number) {}
+
+  /** Resolves when the next write is stored or after `timeoutMs`, whichever is first. */
+  next(timeoutMs: number): Promise<void> {
+    if (this.waiting.size >= this.waitersMax || timeoutMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.waiting.add(done);
+    });
+  }
+
+  /** Wakes every waiting call; called after each stored write. */
+  wake(): void {
+    if (this.waiting.size === 0) return;
+    for (const done of [...this.waiting]) done();
+  }
+}
+
+/** What a feed call asks for. */
+export interface FeedRequest {
+  readonly collection: string;
+  /** One document's changes only; null for the whole collection. */
+  readonly id: string | null;
+  /** Changes strictly after this position. */
+  readonly afterSeq: number;
+  /** How long to wait for a change when there is none yet, in ms. */
+  readonly waitMs: number;
+  /** The log's retention, for the OUT_OF_RANGE message. */
+  readonly retentionMs: number;
+}
+
+/** A page of a shard's log between two positions; `complete` is false when more rows remain after the last one. */
+export interface ShardWindow {
+  readonly ok: true;
+  readonly rows: ChangeRow[];
+  readonly complete: boolean;
+}
+
+/**
+ * The changes of `collection` at positions in (afterSeq, throughSeq], a
+ * page at a time (`complete` false when more remain after the last row):
+ * what a listener's snapshot reads between its two rounds.
+ */
+export function readWindow(sql: SqlStorage, collection: string, afterSeq: number, throughSeq: number): ShardWindow | Failure {
+  if (afterSeq < changeLogBounds(sql).trimmedThrough) {
+    return failure("out_of_range", "the change log no longer holds every change after the listener's position (it was trimmed); listen again without a resume token");
+  }
+  return { ok: true, ...readChanges(sql, collection, null, afterSeq, throughSeq, LISTEN_FEED_ROWS_MAX) };
+}
+
+/**
+ * Reads the feed after `afterSeq`, waiting up to `waitMs` when nothing is
+ * there yet. OUT_OF_RANGE when changes after `afterSeq` have been trimmed
+ * (or the position is ahead of the log, as after the shard's data was
+ * deleted).
+ */
+export async function readFeed(sql: SqlStorage, waiters: ChangeWaiters, req: FeedRequest): Promise<ShardChanges | Failure> {
+  const deadlineMs = Date.now() + req.waitMs;
+  for (;;) {
+    const bounds = changeLogBounds(sql);
+    if (req.afterSeq < bounds.trimmedThrough) {
+      const hours = Math.round((req.retentionMs / 3600_000) * 10) / 10;
+      return failure(
+        "out_of_range",
+        `the resume token is older than the change log's retention (${hours} hours, or its size limit): changes after it were trimmed; listen again without a resume token to start from a fresh snapshot`,
+      );
+    }
+    if (req.afterSeq > bounds.head) {
+      return failure("out_of_range", "the resume token is ahead of this database's change log (was the database deleted and created again?); listen again without a resume token");
+    }
+    const { rows, complete } = readChanges(sql, req.collection, req.id, req.afterSeq, bounds.head, LISTEN_FEED_ROWS_MAX);
+    const position = complete ? bounds.head : rows[rows.length - 1]!.seq;
+    const remainingMs = deadlineMs - Date.now();
+    if (rows.length > 0 || remainingMs <= 0) return { ok: true, rows, position };
+    await waiters.next(remainingMs);
+  }
+}
