@@ -6,9 +6,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/e2e/**/*.test.ts"],
-    // These run as suites of their own (test/e2e/suites.mjs): the README's
-    // snippets need a fresh database, and `npm start`'s tests start servers.
-    exclude: ["test/e2e/readme/**", "test/e2e/start/**"],
+    // These run as suites of their own (test/e2e/suites.mjs): the docs'
+    // commands (README.md, docs/*.md) empty the database before each page, and `npm start`'s tests start servers.
+    exclude: ["test/e2e/docs/**", "test/e2e/start/**"],
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -2,7 +2,7 @@
 # Installs what the test suites need beyond `npm ci`, on a fresh Debian
 # machine: Chromium for the browser test (playwright-core drives Debian's
 # build; `npx playwright install` cannot download one here) and jq for the
-# README's snippets. Safe to run again: each step is skipped when its tool
+# docs' snippets. Safe to run again: each step is skipped when its tool
 # is already there. The Go and Python clients add their own steps below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +22,10 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
 }
 
-# jq: the README's transaction example uses it, and the readme suite runs
-# that example as written.
+# jq: the docs' examples (README.md, docs/*.md) use it, and the docs suite
+# runs them as written.
 if ! command -v jq >/dev/null; then
-  step "install jq (README snippets)"
+  step "install jq (docs snippets)"
   apt_install jq
 else
   echo "jq: $(jq --version)"

@@ -12,7 +12,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 : "${IMPOSSIBLEDB_GRPC_TARGET:?set IMPOSSIBLEDB_GRPC_TARGET to the gRPC front door, e.g. 127.0.0.1:8788}"
 [ -x "$root/.bin/staticcheck" ] || bash "$root/scripts/install-codegen.sh"
 cd "$root/clients/go"
-# The README's Go snippet is this program: run it first so it stays true.
+# docs/clients.md's Go snippet is this program: run it first so it stays true.
 go run ./examples/quickstart
 # clients/go/README.md's first example is this program.
 go run ./examples/seed

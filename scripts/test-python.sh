@@ -45,6 +45,6 @@ PY
 
 echo "test-python: unit tests (no server)"
 .venv/bin/python -m pytest tests/unit -q
-# The README's Python snippet is this program: run it so it stays true.
+# docs/clients.md's Python snippet is this program: run it so it stays true.
 .venv/bin/python examples/quickstart.py
 exec .venv/bin/python -m pytest tests/e2e "$@"

@@ -1,17 +1,12 @@
 /**
  * The markdown report: absolute figures, ratios to the floor and to
  * PostgreSQL, the goals, the path profile, the capacity model, and what is
- * not yet measured. `--write-readme` puts it in the README between markers.
+ * not yet measured. `--write-docs` puts it on docs/benchmarks.md between
+ * markers (lib/docs-section.ts).
  */
-import { readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { REPO_ROOT } from "../config.js";
 import { DO_REQUESTS_PER_SECOND_SOFT, DO_WRITES_PER_SECOND_SOFT } from "./capacity.js";
 import type { BenchResults, RunRecord } from "./results.js";
 import { EXTENDED_WORKLOAD_IDS, extendedGoals, extendedSections } from "./report-extended.js";
-
-const README_START = "<!-- bench:start -->";
-const README_END = "<!-- bench:end -->";
 
 const num = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (us: number) => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
@@ -174,14 +169,4 @@ export function renderMarkdown(r: BenchResults): string {
     "",
     ...(r.notYetMeasured.length === 0 ? [] : ["### Not yet measured", "", ...r.notYetMeasured.map((n) => `- ${n.title}: ${n.reason}`), ""]),
   ].join("\n");
-}
-
-/** Replaces the README's benchmark table (between the bench markers) with `markdown`. */
-export async function writeReadmeSection(markdown: string): Promise<void> {
-  const readmePath = path.join(REPO_ROOT, "README.md");
-  const readme = await readFile(readmePath, "utf8");
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} section`);
-  await writeFile(readmePath, `${readme.slice(0, start + README_START.length)}\n${markdown}\n${readme.slice(end)}`);
 }

@@ -5,13 +5,14 @@
 //   IMPOSSIBLEDB_GRPC_TARGET  host:port of the gRPC front door (gRPC over h2c), e.g. 127.0.0.1:40124
 // All suites share one database: each must write under collection names of
 // its own (a prefix per suite and run) so they never see each other's data.
-// The one exception is "readme", which runs the README's snippets as written
-// and so runs first.
+// The one exception is "docs", which runs the commands of README.md and
+// docs/*.md as written, with fixed collection names, and so runs first.
 // To add a suite, add one line.
 export const SUITES = [
-  // First, on the fresh database: the README's snippets, which use fixed
-  // collection names and expect the versions a new database gives.
-  { name: "readme", command: ["npx", "vitest", "run", "--config", "vitest.readme.config.ts"] },
+  // First, on the fresh database: the commands of README.md and docs/*.md,
+  // which use fixed collection names; each page starts on an empty database
+  // (the test deletes every collection before it).
+  { name: "docs", command: ["npx", "vitest", "run", "--config", "vitest.docs.config.ts"] },
   { name: "typescript", command: ["npx", "vitest", "run", "--config", "vitest.e2e.config.ts"] },
   { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
   { name: "go", command: ["bash", "scripts/test-go.sh"] },

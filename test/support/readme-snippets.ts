@@ -1,12 +1,12 @@
 /**
- * Extracts the runnable snippets of a Markdown file (the README), so that
- * a test can run them as written: fenced code blocks with their language
+ * Extracts the runnable snippets of a Markdown file (README.md and each
+ * docs/*.md page), so that test/e2e/docs can run them as written: fenced code blocks with their language
  * and attributes, and the shell commands inside `sh` blocks, split the way
  * a shell would split them into command lines.
  *
  * Markings a block may carry in its fence's info string, after the
  * language (they show in the Markdown source, not on the rendered page):
- *   ```sh no-run                          not run; the test lists every such block
+ *   ```sh no-run                          not run; the page says why, the test lists it
  *   ```sh expect-error=failed_precondition   every command must fail with that code
  * Blocks of language `text` are not code (diagrams, output samples).
  *
@@ -27,7 +27,7 @@ export interface FencedBlock {
 
 /** A shell command line of a block (continuation lines and quoted newlines included). */
 export interface ShellCommand {
-  /** 1-based line of the README where the command starts. */
+  /** 1-based line of the page where the command starts. */
   line: number;
   /** The command as written, comments on their own lines removed. */
   text: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { attribute, fencedBlocks, inlineSpans, shellCommands } from "../support/readme-snippets.js";
 
-// The README snippet test (test/e2e/readme) runs what this extracts; a
+// The docs snippet test (test/e2e/docs) runs what this extracts; a
 // command split in the wrong place would run as something else.
 describe("README snippet extraction", () => {
   it("finds fenced blocks with their language, attributes and first line", () => {
