@@ -13,10 +13,9 @@ import { LISTEN_CHANGES_PER_MESSAGE_MAX, LISTEN_MATCHES_MAX, LISTEN_PENDING_ROWS
 import { ID_FIELD, MATCH_ALL } from "../query/expression.js";
 import type { ShardQueryRequest } from "../query/shard-query.js";
 import type { StoredDocument } from "../storage/types.js";
-import type { ChangeRow } from "./change-log.js";
+import type { ChangeRow, ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
 import { ChangeMerger, type FeedChange } from "./change-merger.js";
 import { createView, MatchingSet, type ListenTarget, type ViewChange } from "./listen-view.js";
-import type { ShardChanges, ShardListenSnapshot, ShardWindow } from "./shard-feed.js";
 
 /** The shards of a listener, however they are reached. Errors are thrown as FailureError. */
 export interface ListenShards {

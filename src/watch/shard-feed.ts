@@ -7,20 +7,13 @@
 import { failure, type Failure } from "../errors.js";
 import { LISTEN_FEED_ROWS_MAX } from "../limits.js";
 import { blockedByWriteIntents } from "../storage/document-store.js";
-import type { Blocked, StoredDocument } from "../storage/types.js";
+import type { Blocked } from "../storage/types.js";
 import { runShardQuery, type ShardQueryRequest, type ShardSql } from "../query/shard-query.js";
 import { clockState } from "../sync/snapshot-store.js";
-import { changeLogBounds, readChanges, type ChangeRow } from "./change-log.js";
+import { changeLogBounds, readChanges } from "./change-log.js";
+import type { ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
 
-/**
- * A shard's snapshot for a listener. `documents` and `head` describe the
- * same instant: the documents reflect exactly the changes at positions up
- * to `head`. `clockTs` is the shard's clock then (µs): a transaction whose
- * commit timestamp is above it had not committed here yet.
- */
-export type ShardListenSnapshot =
-  | { readonly ok: true; readonly documents: StoredDocument[]; readonly hasMore: boolean; readonly head: number; readonly clockTs: number }
-  | { readonly ok: false; readonly kind: "invalid_argument" | "resource_exhausted" | "out_of_range"; readonly message: string };
+export type { ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
 
 /** Takes a listener's snapshot of one shard, in one synchronous step; Blocked under write intents in the collection. */
 export function listenSnapshot(sql: SqlStorage, req: ShardQueryRequest): ShardListenSnapshot | Blocked {
@@ -29,18 +22,6 @@ export function listenSnapshot(sql: SqlStorage, req: ShardQueryRequest): ShardLi
   const result = runShardQuery(sql as unknown as ShardSql, req);
   if (!result.ok) return { ok: false, kind: result.kind === "resource_exhausted" ? "resource_exhausted" : "invalid_argument", message: result.message };
   return { ok: true, documents: result.documents, hasMore: result.hasMore, head: changeLogBounds(sql).head, clockTs: clockState(sql).lastTs };
-}
-
-/**
- * A page of a shard's feed: the rows after the caller's position, and the
- * position the caller has now seen everything through (the shard's head
- * when the page holds all of them; rows of other collections count as
- * seen).
- */
-export interface ShardChanges {
-  readonly ok: true;
-  readonly rows: ChangeRow[];
-  readonly position: number;
 }
 
 /**
@@ -85,13 +66,6 @@ export interface FeedRequest {
   readonly waitMs: number;
   /** The log's retention, for the OUT_OF_RANGE message. */
   readonly retentionMs: number;
-}
-
-/** A page of a shard's log between two positions; `complete` is false when more rows remain after the last one. */
-export interface ShardWindow {
-  readonly ok: true;
-  readonly rows: ChangeRow[];
-  readonly complete: boolean;
 }
 
 /**

@@ -6,7 +6,7 @@
  * by undoing later changes).
  */
 import { describe, expect, it } from "vitest";
-import type { ChangeRow } from "../../../src/watch/change-log.js";
+import type { ChangeRow } from "../../../src/watch/feed-types.js";
 import { listen, type ListenMessage, type ListenShards } from "../../../src/watch/listen.js";
 import type { ListenTarget } from "../../../src/watch/listen-view.js";
 import type { StoredDocument } from "../../../src/storage/types.js";
