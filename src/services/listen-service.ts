@@ -12,7 +12,7 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { DocumentChange_Type, DocumentChangeSchema, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
 import type { Env } from "../env.js";
-import { FailureError } from "../errors.js";
+import { FailureError, type Failure } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import { querySpecFrom } from "../query/query-spec.js";
 import { envOf } from "../server/context.js";
@@ -20,13 +20,28 @@ import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { listen, targetShards, type ListenShards } from "../watch/listen.js";
+import type { ShardChanges } from "../watch/feed-types.js";
+import { sharedFeed, type FeedCall } from "../watch/shared-feed.js";
 import type { ListenTarget, ViewChange } from "../watch/listen-view.js";
 import { refFrom, toDocument } from "./convert.js";
 import { pageTokenKey } from "./list-documents.js";
 
+/** Feed calls shared by this isolate's listeners (shared-feed.ts), per set of bindings. */
+const feeds = new WeakMap<Env, FeedCall<ShardChanges | Failure>>();
+
+function feedOf(env: Env): FeedCall<ShardChanges | Failure> {
+  let feed = feeds.get(env);
+  if (feed === undefined) {
+    feed = sharedFeed((shard, collection, id, afterSeq, waitMs) => readFromShard(env, shard, (s) => s.changes(collection, id, afterSeq, waitMs)));
+    feeds.set(env, feed);
+  }
+  return feed;
+}
+
 /** The shards of the current routing table, as a listener reaches them. */
 export async function routedListenShards(env: Env): Promise<ListenShards> {
   const { router, table } = await currentRouting(env);
+  const feed = feedOf(env);
   return {
     shards: table.shards,
     routingVersion: table.version,
@@ -34,7 +49,7 @@ export async function routedListenShards(env: Env): Promise<ListenShards> {
     head: (shard) => readFromShard(env, shard, (s) => s.changeHead()),
     snapshot: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.listenSnapshot(req))),
     window: (shard, collection, afterSeq, throughSeq) => readFromShard(env, shard, (s) => s.changesWindow(collection, afterSeq, throughSeq)),
-    changes: (shard, collection, id, afterSeq, waitMs) => readFromShard(env, shard, (s) => s.changes(collection, id, afterSeq, waitMs)),
+    changes: feed,
   };
 }
 
