@@ -106,7 +106,7 @@ function snapshotIds(messages: readonly ListenResponse[]): string[] {
 const set = (collection: string, id: string, data: Record<string, unknown>) =>
   db.setDocument({ ref: { collection, id }, data: data as never });
 
-describe("Listen", () => {
+describe("Listen", { timeout: 30_000 }, () => {
   it("a collection: the snapshot in id order, then added, modified and removed in commit order", async () => {
     await set("lc", "a", { n: 1 });
     await set("lc", "b", { n: 2 });

@@ -21,9 +21,12 @@ function row(seq: number, id: string, data: object | null, opts: Partial<ChangeR
 
 const doc = (id: string, data: object, version: number): StoredDocument => ({ collection: "c", id, data: data as never, version, createTimeMs: 0, updateTimeMs: 0 });
 
+let scopes = 0;
+
 /** Fake shards: each with a log, and a scripted snapshot (documents, head, clock) per call. */
 function fakeShards(logs: Record<string, ChangeRow[]>, snapshots: Record<string, { docs: StoredDocument[]; head: number; clockTs: number }>, heads: Record<string, number>): ListenShards {
   return {
+    scope: `test-${++scopes}`,
     shards: Object.keys(logs),
     routingVersion: 1,
     shardFor: () => Object.keys(logs)[0]!,
