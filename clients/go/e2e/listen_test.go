@@ -310,3 +310,33 @@ func versionOf(t *testing.T, doc *impossibledb.DocumentRef) int64 {
 	}
 	return snap.Version
 }
+
+// TestListenResumesFromAToken: a new listener given an earlier snapshot's
+// ResumeToken starts with exactly the changes made since, not the whole
+// result again.
+func TestListenResumesFromAToken(t *testing.T) {
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		items := db.Collection(uniqueName(t, transport, "resume"))
+		if _, err := items.Doc("a").Set(ctx(t), map[string]any{"n": 1}); err != nil {
+			t.Fatal(err)
+		}
+		var token string
+		for snap, err := range items.Listen(ctx(t)) {
+			if err != nil {
+				t.Fatalf("Listen: %v", err)
+			}
+			token = snap.ResumeToken
+			break // stops the first listener
+		}
+		if _, err := items.Doc("b").Set(ctx(t), map[string]any{"n": 2}); err != nil {
+			t.Fatal(err)
+		}
+		resumed := listen(t, func(c context.Context) func(func(*impossibledb.ListenSnapshot, error) bool) {
+			return items.Listen(c, impossibledb.ListenOptions{ResumeToken: token})
+		})
+		snap := resumed.next(t)
+		if got := describeChanges(snap.Changes); got != "added b" || snap.Reset {
+			t.Fatalf("the first snapshot after resuming: %s (reset %v); want only added b", got, snap.Reset)
+		}
+	})
+}

@@ -80,7 +80,9 @@ type ListenOptions struct {
 	// ResumeToken starts after an earlier snapshot's ResumeToken (of the
 	// same document or query) instead of from the current result: the first
 	// snapshot then has the changes since that token, or Reset set when the
-	// token is too old.
+	// token is too old. Documents then holds only what the listener has
+	// seen since the token (the client does not keep the result from
+	// before it).
 	ResumeToken string
 	// ReconnectsMax is how many times in a row the listener reconnects
 	// without receiving a resume token before it gives up with the last

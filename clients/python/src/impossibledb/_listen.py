@@ -77,7 +77,8 @@ class ListenSnapshot:
 class ListenOptions:
     """listen()'s options.
 
-    resume_token: start after an earlier snapshot's token instead of from the current result.
+    resume_token: start after an earlier snapshot's token instead of from the current result;
+        snapshots' documents then hold only what the listener has seen since the token.
     reconnects_max: reconnects in a row without receiving a resume token before the last error is raised.
     on_reconnect: called with the error and the wait in ms before each reconnect (logs, metrics).
     """

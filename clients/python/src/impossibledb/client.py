@@ -259,7 +259,9 @@ class Query(QuerySpec):
         next snapshot `reset`. Leaving the loop (or close()) closes the
         stream; a listener has no deadline of the client's.
 
-        resume_token: continue after an earlier snapshot's resume_token.
+        resume_token: continue after an earlier snapshot's resume_token (the
+        first snapshot then has the changes since; `documents` holds only
+        what was seen since the token).
         on_reconnect(error, wait_ms): called before each reconnect.
         """
         options = ListenOptions(resume_token, reconnects_max, on_reconnect)

@@ -76,6 +76,21 @@ async def test_listen(db: Any) -> None:
         await query.aclose()
 
 
+async def test_listen_resumes_from_a_token(db: Any) -> None:
+    items = db.collection(unique_collection(db.flavour, "resume"))
+    await items.document("a").set({"n": 1})
+    first = items.listen()
+    token = (await anext(first)).resume_token
+    await first.aclose()
+    await items.document("b").set({"n": 2})
+    resumed = items.listen(resume_token=token)
+    try:
+        snap = await anext(resumed)
+        assert described(snap.changes) == ["added b"] and not snap.reset, "only the changes since the token"
+    finally:
+        await resumed.aclose()
+
+
 class CuttingProxy:
     """A TCP proxy to one upstream whose connections the test can cut, breaking streams under the client."""
 
