@@ -231,8 +231,8 @@ func (k *connKiller) killAll() int {
 }
 
 // TestListenReconnectsWithoutLossOrDuplicates breaks the listener's
-// connection twice, with writes on both sides of each break: every change
-// is yielded exactly once, and the listener says it reconnected.
+// connection twice, each time before a round of writes: every change is
+// yielded exactly once, and the listener says it reconnected.
 func TestListenReconnectsWithoutLossOrDuplicates(t *testing.T) {
 	baseURL, grpcTarget := endpoints(t)
 	for _, transport := range []string{"connect-go", "grpc-go"} {
@@ -271,6 +271,14 @@ func TestListenReconnectsWithoutLossOrDuplicates(t *testing.T) {
 			l.next(t)
 			var ids []string
 			for round := range 3 {
+				// The listener's stream is open (it has read everything so
+				// far): break it (twice), then write, so the writes reach
+				// it only through a new stream that resumes from its token.
+				if round < 2 {
+					if n := killer.killAll(); n == 0 {
+						t.Fatalf("round %d: no connection to break", round)
+					}
+				}
 				for i := range 3 {
 					id := fmt.Sprintf("r%d_%d", round, i)
 					if _, err := items.Doc(id).Set(ctx(t), map[string]any{"round": round}); err != nil {
@@ -278,13 +286,8 @@ func TestListenReconnectsWithoutLossOrDuplicates(t *testing.T) {
 					}
 					ids = append(ids, id)
 				}
-				if round < 2 {
-					if n := killer.killAll(); n == 0 {
-						t.Fatalf("round %d: no connection to break", round)
-					}
-				}
+				l.until(t, ids...)
 			}
-			l.until(t, ids...)
 			for _, id := range ids {
 				if n := l.seen[id+"@"+fmt.Sprint(versionOf(t, items.Doc(id)))+" added"]; n != 1 {
 					t.Errorf("%s was added %d times; want exactly once (seen: %v)", id, n, l.seen)

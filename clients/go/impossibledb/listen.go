@@ -59,7 +59,8 @@ type ListenSnapshot struct {
 	// query's order: the client does not re-sort by field values).
 	Documents []*DocumentSnapshot
 	// Changes are the changes since the previous snapshot, in commit order.
-	// In the first snapshot, every document of the result, as Added.
+	// In the first snapshot, every document of the result, as Added (with
+	// ListenOptions.ResumeToken: the first changes after the token).
 	Changes []DocumentChange
 	// ResumeToken continues the listener after this snapshot: pass it as
 	// ListenOptions.ResumeToken (of the same document or query) to get

@@ -67,6 +67,7 @@ func (v *listenView) receive(msg *v1.ListenResponse) (*ListenSnapshot, error) {
 	}
 	var changes []DocumentChange
 	var err error
+	wholeResult := v.fresh
 	if v.fresh {
 		changes, err = v.replace(v.pending)
 	} else {
@@ -76,8 +77,10 @@ func (v *listenView) receive(msg *v1.ListenResponse) (*ListenSnapshot, error) {
 		return nil, err
 	}
 	v.token, v.pending, v.fresh = msg.GetResumeToken(), nil, false
-	if len(changes) == 0 && v.started && !v.reset {
-		return nil, nil // a checkpoint: the token moved on, the result did not change
+	if len(changes) == 0 && !wholeResult && !v.reset {
+		// A checkpoint, or a resumed stream's first message: the token
+		// moved on (or was confirmed), the result did not change.
+		return nil, nil
 	}
 	snap := &ListenSnapshot{Documents: v.sorted(), Changes: changes, ResumeToken: v.token, Reset: v.reset}
 	v.started, v.reset = true, false

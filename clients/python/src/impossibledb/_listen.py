@@ -58,7 +58,8 @@ class ListenSnapshot:
     """A listener's result at one point of the database's history, and the changes since the previous snapshot.
 
     documents: the whole result after `changes`, in id order (not re-sorted by the query's fields).
-    changes: since the previous snapshot, in commit order; in the first, every document as "added".
+    changes: since the previous snapshot, in commit order; in the first, every document as "added"
+        (after a resume_token given to listen(): the first changes after it).
         A transaction's changes are always in the same snapshot.
     resume_token: pass as listen(resume_token=...) (same document or query) to get every later change exactly once.
     reset: the server no longer had the changes after the listener's token (OutOfRange: past the
@@ -123,9 +124,12 @@ class ListenView:
             raise ResourceExhausted(f"Listen: over LISTEN_PENDING_CHANGES_MAX ({LISTEN_PENDING_CHANGES_MAX}) changes arrived without a resume token")
         if not message.resume_token:
             return None
+        whole_result = self._fresh
         changes = self._replace() if self._fresh else _apply(self._docs, self._pending)
         self.token, self._pending, self._fresh = message.resume_token, [], False
-        if not changes and self._started and not self._reset:
+        if not changes and not whole_result and not self._reset:
+            # A checkpoint, or a resumed stream's first message: the token
+            # moved on (or was confirmed), the result did not change.
             return None
         documents = [self._docs[key] for key in sorted(self._docs)]
         out = ListenSnapshot(documents=documents, changes=changes, resume_token=self.token, reset=self._reset)

@@ -167,13 +167,14 @@ async def test_listen_reconnects_without_loss_or_duplicates(db: Any) -> None:
         written: list[str] = []
         changes: list[impossibledb.DocumentChange] = []
         for round in range(3):
-            # The stream is open (the listener has read up to now): write,
-            # cut it before the listener reads the writes, then read on.
+            # The listener's stream is open and idle: cut it (twice), then
+            # write, so the writes can only reach it through a new stream
+            # that resumes from its last token.
+            if round < 2:
+                assert proxy.cut() > 0, f"round {round}: the listener's connection goes through the proxy"
             for i in range(3):
                 await items.document(f"r{round}_{i}").set({"round": round})
                 written.append(f"r{round}_{i}")
-            if round < 2:
-                assert proxy.cut() > 0, "the listener's connection goes through the proxy"
             changes += await until(listener, written)
         assert described(changes) == [f"added {name}" for name in written], "every write exactly once"
         assert len(reconnects) >= 2, f"one reconnect per cut at least; saw {reconnects}"
