@@ -46,8 +46,9 @@ type DocumentChange struct {
 	// Doc is the document after the change (Added, Modified) or as it was
 	// last seen (Removed).
 	Doc *DocumentSnapshot
-	// TransactionID names the transaction that made the change; empty for
-	// a plain write, a batch and the initial result.
+	// TransactionID names the transaction that made the change (also an
+	// atomic batch's, CommitAtomic); empty for a plain write, a per-shard
+	// batch (Commit) and the initial result.
 	TransactionID string
 }
 

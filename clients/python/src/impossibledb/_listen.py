@@ -45,7 +45,8 @@ class DocumentChange:
     type: "added" (entered the result), "modified" (changed, still in it) or
     "removed" (left it: deleted, no longer matching, or out of a limit's window).
     document: the document after the change, or as last seen when removed.
-    transaction_id: the transaction that made it; "" for a plain write, a batch and the initial result.
+    transaction_id: the transaction that made it (also an atomic batch's, commit()); "" for a plain write,
+        a per-shard batch (commit_nonatomic()) and the initial result.
     """
 
     type: ChangeType
