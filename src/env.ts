@@ -5,6 +5,8 @@
 import type { StorageObject } from "./objects/StorageObject.js";
 import type { ShardManager } from "./objects/ShardManager.js";
 import type { TransactionCoordinator } from "./objects/TransactionCoordinator.js";
+import type { ChangeLogRetention } from "./watch/change-log.js";
+import { CHANGE_LOG_BYTES_MAX, CHANGE_LOG_RETENTION_HOURS_MAX, CHANGE_LOG_RETENTION_MS_DEFAULT } from "./limits.js";
 import { RING_POINT_COUNT_MAX, SHARD_COUNT_MAX, VIRTUAL_NODES_PER_SHARD_MAX } from "./routing/limits.js";
 
 /** What wrangler.toml binds. */
@@ -21,6 +23,24 @@ export interface Env {
   CORS_ALLOWED_ORIGINS: string;
   /** Key that signs page tokens and transaction ids; a development key is used when unset. */
   PAGE_TOKEN_KEY?: string;
+  /** Hours each shard keeps its change log (resume tokens older than this answer OUT_OF_RANGE); 48 when unset. */
+  CHANGE_LOG_RETENTION_HOURS?: string;
+}
+
+/**
+ * The change log's retention from the CHANGE_LOG_RETENTION_HOURS var (a
+ * positive number of hours, fractions allowed, at most
+ * CHANGE_LOG_RETENTION_HOURS_MAX), or the default; throws on a
+ * misconfiguration.
+ */
+export function changeLogRetention(env: Pick<Env, "CHANGE_LOG_RETENTION_HOURS">): ChangeLogRetention {
+  const text = env.CHANGE_LOG_RETENTION_HOURS;
+  if (text === undefined || text === "") return { retentionMs: CHANGE_LOG_RETENTION_MS_DEFAULT, bytesMax: CHANGE_LOG_BYTES_MAX };
+  const hours = Number(text);
+  if (!Number.isFinite(hours) || hours <= 0 || hours > CHANGE_LOG_RETENTION_HOURS_MAX) {
+    throw new Error(`configuration: CHANGE_LOG_RETENTION_HOURS must be a number of hours above 0 and at most ${CHANGE_LOG_RETENTION_HOURS_MAX}, got ${JSON.stringify(text)}`);
+  }
+  return { retentionMs: Math.round(hours * 3600_000), bytesMax: CHANGE_LOG_BYTES_MAX };
 }
 
 /** The checked configuration of a new database's routing table. */

@@ -312,6 +312,64 @@ export const SNAPSHOT_HISTORY_RETENTION_MS = 2 * 60_000;
 /** The most superseded versions a shard drops in one alarm run (the rest wait for the next run). */
 export const HISTORY_TRIM_ROWS_PER_ALARM_MAX = 10_000;
 
+/**
+ * How long a shard keeps its change log by default, in milliseconds: 48
+ * hours, longer than DynamoDB Streams' 24. A deployment sets its own with
+ * the CHANGE_LOG_RETENTION_HOURS var. A resume token older than this
+ * answers OUT_OF_RANGE.
+ */
+export const CHANGE_LOG_RETENTION_MS_DEFAULT = 48 * 3600_000;
+
+/** The longest retention the CHANGE_LOG_RETENTION_HOURS var may set (30 days), in hours. */
+export const CHANGE_LOG_RETENTION_HOURS_MAX = 30 * 24;
+
+/**
+ * The most bytes one shard's change log may hold (before and after images
+ * and row overhead); past it the oldest rows are trimmed even inside the
+ * time window. A shard holds at most 10 GB in all.
+ */
+export const CHANGE_LOG_BYTES_MAX = 1024 * 1024 * 1024;
+
+/** The most change-log rows a shard trims in one alarm run (the rest wait for the next run). */
+export const CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX = 10_000;
+
+/** The most change rows one shard returns to one feed call (a transaction's rows are never split, so a reply may hold up to TX_WRITES_MAX more). */
+export const LISTEN_FEED_ROWS_MAX = 500;
+
+/**
+ * How long a shard holds a feed call open waiting for a change, in
+ * milliseconds. An idle listener gets a checkpoint (a fresh resume token)
+ * at least this often.
+ */
+export const LISTEN_POLL_WAIT_MS = 10_000;
+
+/** The most feed calls one shard holds open at once; past it a call returns at once (the listener asks again later). */
+export const LISTEN_WAITERS_PER_SHARD_MAX = 10_000;
+
+/**
+ * The most documents one listener's matching set may hold: the initial
+ * snapshot, and for a query with a limit every matching document (the
+ * window is computed from them). Past it Listen answers RESOURCE_EXHAUSTED;
+ * narrow the filter.
+ */
+export const LISTEN_MATCHES_MAX = 10_000;
+
+/** The most change rows a listener buffers in the Worker while it waits for the rest of a transaction. */
+export const LISTEN_PENDING_ROWS_MAX = 20_000;
+
+/** The most log pages a shard keeps read at its current head for the feed calls one write wakes (see watch/shard-feed.ts). */
+export const FEED_CACHE_PAGES_MAX = 64;
+
+/**
+ * The most bytes of decoded changes (parsed documents) a Worker isolate
+ * keeps so that listeners of one collection decode each change once
+ * (see watch/decoded-changes.ts).
+ */
+export const LISTEN_DECODED_CACHE_BYTES_MAX = 32 * 1024 * 1024;
+
+/** The most changes in one Listen response message (a transaction's changes are never split). */
+export const LISTEN_CHANGES_PER_MESSAGE_MAX = 500;
+
 assertLimit(COORDINATOR_COUNT >= 1 && COORDINATOR_COUNT <= 256, "a coordinator index fits in one byte of a transaction id");
 assertLimit(TX_WRITES_MAX <= BATCH_SIZE_MAX, "a transaction's writes fit one shard batch");
 assertLimit(TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS, "TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS");
@@ -321,5 +379,8 @@ assertLimit(
 );
 assertLimit(INTENT_RESOLUTION_PATIENCE_ROUNDS < INTENT_RESOLUTION_ROUNDS_MAX, "a blocked request aborts blockers before it gives up");
 assertLimit(LATENCY_BUCKET_FIRST_MS > 0 && LATENCY_BUCKET_COUNT >= 2, "a latency histogram has a positive first bucket and an overflow bucket");
+
+assertLimit(LISTEN_FEED_ROWS_MAX <= LISTEN_PENDING_ROWS_MAX, "one feed reply fits a listener's buffer");
+assertLimit(CHANGE_LOG_RETENTION_MS_DEFAULT > 24 * 3600_000, "the change log outlives DynamoDB Streams' 24 hours");
 
 export * from "./routing/limits.js";

@@ -10,6 +10,10 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { RequestRate } from "../shards/request-rate.js";
+import { changeLogRetention } from "../env.js";
+import { LISTEN_WAITERS_PER_SHARD_MAX } from "../limits.js";
+import { CHANGE_LOG_MIGRATIONS, changeLogBounds, type ChangeLogRetention, type ChangeRow } from "../watch/change-log.js";
+import { ChangeWaiters, FeedReadCache, listenSnapshot, readFeed, readWindow, type ShardChanges, type ShardListenSnapshot, type ShardWindow } from "../watch/shard-feed.js";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
@@ -37,15 +41,23 @@ export class StorageObject extends DurableObject<Env> {
    * itself (so polling the statistics does not inflate them).
    */
   private readonly requests = new RequestRate(Date.now());
+  /** The change log's retention, from the CHANGE_LOG_RETENTION_HOURS var. */
+  private readonly retention: ChangeLogRetention;
+  /** Feed calls waiting for the next change (see watch/shard-feed.ts). */
+  private readonly changeWaiters = new ChangeWaiters(LISTEN_WAITERS_PER_SHARD_MAX);
+  /** Log pages read at the current head, shared by the feed calls one write wakes. */
+  private readonly feedCache = new FeedReadCache();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.retention = changeLogRetention(env);
     ctx.storage.transactionSync(() => {
       migrate(ctx.storage.sql, "documents", DOCUMENT_MIGRATIONS);
       // After the documents: it adds their commit timestamps.
       migrate(ctx.storage.sql, "snapshots", SNAPSHOT_MIGRATIONS);
       migrate(ctx.storage.sql, "transactions", TRANSACTION_MIGRATIONS);
       migrate(ctx.storage.sql, "indexes", INDEX_MIGRATIONS);
+      migrate(ctx.storage.sql, "changes", CHANGE_LOG_MIGRATIONS);
     });
   }
 
@@ -66,7 +78,7 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
     // The alarm drops the locks if the transaction's deadline passes first.
-    if (outcome.ok) await scheduleRecovery(this.ctx.storage);
+    if (outcome.ok) await scheduleRecovery(this.ctx.storage, this.retention);
     return outcome;
   }
 
@@ -75,7 +87,10 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const outcome = applyWrites(this.ctx.storage, writes, Date.now());
     // The versions it superseded are trimmed by the alarm.
-    if (outcome.ok) await scheduleRecovery(this.ctx.storage);
+    if (outcome.ok) {
+      this.changeWaiters.wake();
+      await scheduleRecovery(this.ctx.storage, this.retention);
+    }
     return outcome;
   }
 
@@ -100,14 +115,16 @@ export class StorageObject extends DurableObject<Env> {
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
   deleteCollection(collection: string, limit: number): ShardDeleteStep {
     this.requests.record(Date.now());
-    return deleteCollectionStep(this.ctx.storage, collection, limit);
+    const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
+    if (step.ok && step.deleted > 0) this.changeWaiters.wake();
+    return step;
   }
 
   /** Two-phase commit, phase one: validate, plan and lock; vote. */
   async txPrepare(request: ParticipantRequest): Promise<Vote> {
     this.requests.record(Date.now());
     const vote = prepare(this.ctx.storage, request, Date.now());
-    if (vote.vote === "yes") await scheduleRecovery(this.ctx.storage);
+    if (vote.vote === "yes") await scheduleRecovery(this.ctx.storage, this.retention);
     return vote;
   }
 
@@ -115,27 +132,67 @@ export class StorageObject extends DurableObject<Env> {
   async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
     this.requests.record(Date.now());
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
-    await scheduleRecovery(this.ctx.storage);
+    this.changeWaiters.wake();
+    await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
   /** Two-phase commit, phase two: drop an aborted transaction's locks. Idempotent. */
   async txAbort(txId: string, forgetAtMs: number): Promise<void> {
     this.requests.record(Date.now());
     abort(this.ctx.storage, txId, forgetAtMs);
-    await scheduleRecovery(this.ctx.storage);
+    await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
   /** Commits a transaction that touches only this shard, in one step. */
   async txCommitOnePhase(request: ParticipantRequest): Promise<Vote> {
     this.requests.record(Date.now());
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
-    await scheduleRecovery(this.ctx.storage);
+    if (vote.vote === "yes") this.changeWaiters.wake();
+    await scheduleRecovery(this.ctx.storage, this.retention);
     return vote;
   }
 
   /** Resolves prepared transactions past their deadline, forgets finished ones, and trims old versions. */
   override async alarm(): Promise<void> {
-    await resolveOverdue(this.ctx.storage, this.env, Date.now());
+    await resolveOverdue(this.ctx.storage, this.env, Date.now(), this.retention);
+    // Recovery may have applied committed transactions.
+    this.changeWaiters.wake();
+  }
+
+  /**
+   * The change log's head (the last position given), for the first round
+   * of a listener's snapshot (see src/watch/README.md).
+   */
+  changeHead(): number {
+    this.requests.record(Date.now());
+    return changeLogBounds(this.ctx.storage.sql).head;
+  }
+
+  /**
+   * A listener's snapshot of this shard: the matching documents, with the
+   * change-log head and the clock they are consistent with (read in one
+   * synchronous step). Blocked, like a query, under write intents in the
+   * collection.
+   */
+  listenSnapshot(req: ShardQueryRequest): ShardListenSnapshot | Blocked {
+    this.requests.record(Date.now());
+    return listenSnapshot(this.ctx.storage.sql, req);
+  }
+
+  /** The changes of `collection` at positions in (afterSeq, throughSeq], a page at a time (see watch/shard-feed.ts). */
+  changesWindow(collection: string, afterSeq: number, throughSeq: number): ShardWindow | Failure {
+    this.requests.record(Date.now());
+    return readWindow(this.ctx.storage.sql, collection, afterSeq, throughSeq);
+  }
+
+  /**
+   * The changes of a collection (or of one document) after position
+   * `afterSeq`; when there are none, waits up to `waitMs` for one. OUT_OF_RANGE
+   * when the log no longer holds every change after `afterSeq`.
+   */
+  async changes(collection: string, id: string | null, afterSeq: number, waitMs: number): Promise<ShardChanges | Failure> {
+    this.requests.record(Date.now());
+    return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, { collection, id, afterSeq, waitMs, retentionMs: this.retention.retentionMs });
   }
 
   /**

@@ -42,6 +42,9 @@ const errorInterceptor: Interceptor = (next) => async (req) => {
         try {
           yield* res.message;
         } catch (err) {
+          // A client that went away ends its stream: that is no fault of ours
+          // (long-lived streams such as Listen end this way all the time).
+          if (req.signal.aborted) throw new ConnectError("the client cancelled the call", Code.Canceled);
           throw asConnectError(err);
         }
       })(),

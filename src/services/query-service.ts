@@ -17,6 +17,7 @@ import { aggregationSpecFrom, querySpecFrom } from "../query/query-spec.js";
 import { envOf } from "../server/context.js";
 import { recordQueryReport } from "../server/request-stats.js";
 import { toDocument } from "./convert.js";
+import { runListen } from "./listen-service.js";
 import { encodedBytes } from "./response-budget.js";
 import { pageTokenKey } from "./list-documents.js";
 import { queryDeadline, routedQueryShards } from "./query-shards.js";
@@ -69,6 +70,10 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
         }
         yield { result: { case: "document", value: toDocument(next.value, spec.select) } };
       }
+    },
+
+    listen(req, ctx) {
+      return runListen(req, ctx);
     },
 
     async runAggregationQuery(req, ctx) {

@@ -185,9 +185,10 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   }
   const txFingerprint = fingerprint([reads, writes]);
   const priority = token.locking ? token.priorityMs : null;
+  const changeGroups = changeGroupsOf(byShard);
   const requests = [...byShard].map(([shard, part]) => ({
     shard,
-    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint, priority } satisfies ParticipantRequest,
+    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint, priority, changeGroups } satisfies ParticipantRequest,
   }));
   let outcome: CommitOutcome;
   // A retry's read locks may lie on shards this commit does not name; its
@@ -205,6 +206,26 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   }
   if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
   return { results: inRequestOrder(writes, outcome.results, outcome.commitTimeMs), commitTime: timestampFromMs(outcome.commitTimeMs) };
+}
+
+/**
+ * Per collection, the shards that hold the transaction's writes to it,
+ * keeping only collections written on two or more shards: a listener on the
+ * collection waits for every one of those shards' parts and delivers them
+ * together (see src/watch/README.md).
+ */
+function changeGroupsOf(byShard: ReadonlyMap<string, { writes: readonly ShardWrite[] }>): Record<string, string[]> {
+  const shardsByCollection = new Map<string, Set<string>>();
+  for (const [shard, part] of byShard) {
+    for (const w of part.writes) {
+      let shards = shardsByCollection.get(w.collection);
+      if (shards === undefined) shardsByCollection.set(w.collection, (shards = new Set()));
+      shards.add(shard);
+    }
+  }
+  const groups: Record<string, string[]> = {};
+  for (const [collection, shards] of shardsByCollection) if (shards.size >= 2) groups[collection] = [...shards].sort();
+  return groups;
 }
 
 function inRequestOrder(writes: readonly ShardWrite[], results: readonly TxWriteResult[], commitTimeMs: number): WriteResult[] {

@@ -25,6 +25,7 @@ export type ShardStub = Remote<
     | "get" | "getAt" | "getLocked" | "write" | "list" | "stats" | "collections" | "deleteCollection"
     | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes"
     | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
+    | "changeHead" | "listenSnapshot" | "changesWindow" | "changes"
   >
 >;
 

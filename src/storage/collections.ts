@@ -5,6 +5,8 @@
  * time. The Worker merges the shards' answers (services/collections.ts).
  */
 import { DELETE_COLLECTION_BATCH_SIZE_MAX, COLLECTIONS_PAGE_SIZE_MAX } from "../limits.js";
+import { recordCollectionDeletes } from "../watch/change-log.js";
+import { archiveRange, takeTimestamp } from "../sync/snapshot-store.js";
 import { anyLocks, lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
 import { checkCollection } from "../validation/refs.js";
 import type { ShardCollectionsPage, ShardDeleteStep } from "./types.js";
@@ -33,7 +35,7 @@ export function listShardCollections(sql: SqlStorage, afterName: string | null, 
  * Blocked, as for any write; the Worker settles those transactions and
  * asks again.
  */
-export function deleteCollectionStep(storage: DurableObjectStorage, collection: string, limit: number): ShardDeleteStep {
+export function deleteCollectionStep(storage: DurableObjectStorage, collection: string, limit: number, nowMs: number): ShardDeleteStep {
   assert(limit > 0 && limit <= DELETE_COLLECTION_BATCH_SIZE_MAX, "delete step within DELETE_COLLECTION_BATCH_SIZE_MAX");
   assert(checkCollection(collection) === null, "collection name checked by the Worker");
   const sql = storage.sql;
@@ -53,6 +55,11 @@ export function deleteCollectionStep(storage: DurableObjectStorage, collection: 
     }
     if (batch.length === 0) return { ok: true, deleted: 0, more: false };
     const last = batch[batch.length - 1]!;
+    // Listeners see each deleted document removed (watch/change-log.ts).
+    const ts = takeTimestamp(sql, nowMs);
+    recordCollectionDeletes(sql, collection, last, ts);
+    // Snapshot reads still find them at earlier snapshots (sync/snapshot-store.ts).
+    archiveRange(sql, collection, last, ts);
     const cursor = sql.exec("DELETE FROM documents WHERE collection = ? AND id <= ?", collection, last);
     cursor.toArray();
     // rowsWritten also counts the rows the triggers and indexes write.

@@ -29,6 +29,7 @@ import type {
 import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
 import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "./document-row.js";
+import { PLAIN_WRITE, recordChange, type ChangeOrigin } from "../watch/change-log.js";
 
 /** A row of the documents table. */
 export interface DocumentRow extends Record<string, SqlStorageValue> {
@@ -210,16 +211,19 @@ export function nextVersion(sql: SqlStorage): number {
  * shard's hybrid clock; its millisecond part is the updateTime). The row it
  * replaces is kept for snapshot reads first. `reservedVersion` is the
  * version a transaction took when it prepared the write; plain writes take
- * the next one now.
+ * the next one now. The write is recorded in the change log first (see
+ * watch/change-log.ts), with `origin` naming its transaction.
  */
-export function storePlan(sql: SqlStorage, plan: PlannedWrite, commitTs: number, reservedVersion?: number): AppliedWrite {
+export function storePlan(sql: SqlStorage, plan: PlannedWrite, commitTs: number, reservedVersion?: number, origin: ChangeOrigin = PLAIN_WRITE): AppliedWrite {
   const nowMs = timestampMs(commitTs);
   archiveCurrent(sql, plan.collection, plan.id, commitTs);
   if (plan.kind === "delete") {
+    recordChange(sql, { collection: plan.collection, id: plan.id, json: null, version: null, createTimeMs: null, commitTs }, origin);
     sql.exec("DELETE FROM documents WHERE collection = ? AND id = ?", plan.collection, plan.id);
     return { collection: plan.collection, id: plan.id, document: null, existed: plan.existed, updateTimeMs: nowMs };
   }
   const version = reservedVersion ?? nextVersion(sql);
+  recordChange(sql, { collection: plan.collection, id: plan.id, json: plan.json, version, createTimeMs: plan.createTimeMs, commitTs }, origin);
   sql.exec(UPSERT_DOCUMENT_SQL, ...upsertDocumentParams({ ...plan, version, updateTimeMs: nowMs, commitTs }));
   const document: StoredDocument = {
     collection: plan.collection,

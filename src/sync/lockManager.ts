@@ -68,6 +68,17 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE tx_intents ADD COLUMN priority REAL",
     ],
   },
+  {
+    version: 3,
+    description: "the shards of each collection a transaction writes, for the change log",
+    statements: [
+      // JSON object: collection -> the shards holding this transaction's
+      // writes to it (only collections written on two or more shards). Kept
+      // from prepare to commit, so the change rows of a commit applied by
+      // recovery name their group too.
+      "ALTER TABLE tx_participations ADD COLUMN change_groups TEXT",
+    ],
+  },
 ];
 
 /** A lock mode. */
@@ -229,6 +240,17 @@ export function recordParticipation(
        answer = COALESCE(excluded.answer, answer), request_fingerprint = COALESCE(excluded.request_fingerprint, request_fingerprint)`,
     txId, state, expiresMs, answer, requestFingerprint,
   );
+}
+
+/** Records the change groups (collection -> shards) a prepared transaction's writes belong to. */
+export function recordChangeGroups(sql: SqlStorage, txId: string, groups: Readonly<Record<string, readonly string[]>>): void {
+  sql.exec("UPDATE tx_participations SET change_groups = ? WHERE tx_id = ?", JSON.stringify(groups), txId);
+}
+
+/** The change groups recorded for `txId` (empty when none). */
+export function changeGroupsOf(sql: SqlStorage, txId: string): Record<string, string[]> {
+  const text = sql.exec<{ g: string | null }>("SELECT change_groups AS g FROM tx_participations WHERE tx_id = ?", txId).toArray()[0]?.g ?? null;
+  return text === null ? {} : (JSON.parse(text) as Record<string, string[]>);
 }
 
 /** Prepared transactions whose deadline (plus grace) has passed: they must be resolved. */

@@ -10,29 +10,31 @@ import { coordinatorStub } from "./coordinator-client.js";
 import { dropExpiredReadLocks, forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
 import { abort, commit } from "./participant.js";
 import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
+import { nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
 
 /**
  * When the shard next needs its alarm: a prepared deadline, a finished
  * record to forget, or superseded versions to trim; null when never.
  */
-function nextAttentionMs(sql: SqlStorage): number | null {
-  const times = [nextDeadline(sql), nextHistoryTrimMs(sql)].filter((t): t is number => t !== null);
+function nextAttentionMs(sql: SqlStorage, retention: ChangeLogRetention): number | null {
+  const times = [nextDeadline(sql), nextHistoryTrimMs(sql), nextChangeLogTrimMs(sql, retention)].filter((t): t is number => t !== null);
   return times.length === 0 ? null : Math.min(...times);
 }
 
 /** Sets the shard's alarm to the next time it needs attention, if any. */
-export async function scheduleRecovery(storage: DurableObjectStorage): Promise<void> {
-  const next = nextAttentionMs(storage.sql);
+export async function scheduleRecovery(storage: DurableObjectStorage, retention: ChangeLogRetention): Promise<void> {
+  const next = nextAttentionMs(storage.sql, retention);
   if (next === null) return;
   const current = await storage.getAlarm();
   if (current === null || current > next) await storage.setAlarm(next);
 }
 
-/** Resolves overdue prepared transactions, forgets finished ones, and trims history no snapshot can need. */
-export async function resolveOverdue(storage: DurableObjectStorage, env: Env, nowMs: number): Promise<void> {
+/** Resolves overdue prepared transactions, forgets finished ones, and trims history no snapshot can need and change-log rows past the retention. */
+export async function resolveOverdue(storage: DurableObjectStorage, env: Env, nowMs: number, retention: ChangeLogRetention): Promise<void> {
   forgetFinished(storage.sql, nowMs);
   dropExpiredReadLocks(storage.sql, nowMs);
   trimHistory(storage.sql, nowMs);
+  storage.transactionSync(() => trimChangeLog(storage.sql, nowMs, retention));
   for (const txId of overduePrepared(storage.sql, nowMs, OVERDUE_RESOLUTIONS_PER_ALARM_MAX)) {
     const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;
     const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true);
@@ -41,6 +43,6 @@ export async function resolveOverdue(storage: DurableObjectStorage, env: Env, no
     else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs);
     else throw new Error(`invariant broken: coordinator left ${txId} undecided after being asked to abort it`);
   }
-  const next = nextAttentionMs(storage.sql);
+  const next = nextAttentionMs(storage.sql, retention);
   if (next !== null) await storage.setAlarm(Math.max(next, nowMs + 1));
 }

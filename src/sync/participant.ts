@@ -16,9 +16,11 @@ import { describeConflict, findConflict, type ReadVersion } from "./conflictDete
 import {
   acquireRead,
   acquireWrite,
+  changeGroupsOf,
   holderPriorities,
   locksOf,
   participation,
+  recordChangeGroups,
   recordParticipation,
   releaseAll,
   type IntentRow,
@@ -54,6 +56,13 @@ export interface ParticipantRequest {
    * for a first attempt, which never waits.
    */
   readonly priority?: number | null;
+  /**
+   * For a transaction over two or more shards: per collection, the shards
+   * holding its writes to it, when two or more (see watch/change-log.ts).
+   * The shard records it at prepare and stamps it on the change rows of
+   * its commit, so a listener delivers the transaction's changes together.
+   */
+  readonly changeGroups?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The outcome of one write of a transaction, as the shard planned it. */
@@ -126,6 +135,7 @@ export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, 
     }
     const vote: Vote = { vote: "yes", results, ts };
     recordParticipation(sql, req.txId, "prepared", req.expiresMs, JSON.stringify(vote), fingerprint);
+    if (req.changeGroups !== undefined && Object.keys(req.changeGroups).length > 0) recordChangeGroups(sql, req.txId, req.changeGroups);
     return vote;
   });
 }
@@ -146,6 +156,7 @@ export function commit(storage: DurableObjectStorage, txId: string, commitTs: nu
       return;
     }
     observeTimestamp(sql, commitTs);
+    const groups = changeGroupsOf(sql, txId);
     for (const lock of locksOf(sql, txId)) {
       if (lock.mode !== "write") continue;
       if (lock.proposed_ts !== null && commitTs < lock.proposed_ts) {
@@ -153,7 +164,7 @@ export function commit(storage: DurableObjectStorage, txId: string, commitTs: nu
       }
       const plan = planOf(lock, timestampMs(commitTs));
       assertUnchanged(sql, plan);
-      storePlan(sql, plan, commitTs, lock.version ?? undefined);
+      storePlan(sql, plan, commitTs, lock.version ?? undefined, { txId, groupShards: groups[plan.collection] ?? null });
     }
     releaseAll(sql, txId);
     recordParticipation(sql, txId, "committed", forgetAtMs, null);
@@ -189,7 +200,7 @@ export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRe
     if ("answer" in opening) return opening.answer;
     const { plans, fingerprint } = opening;
     const results = plans.map((plan) => {
-      const applied = storePlan(sql, plan, ts);
+      const applied = storePlan(sql, plan, ts, undefined, { txId: req.txId, groupShards: null });
       return resultOf(plan, applied.document?.version ?? 0);
     });
     const vote: Vote = { vote: "yes", results, ts };

@@ -59,6 +59,15 @@ export function archiveCurrent(sql: SqlStorage, collection: string, id: string, 
   );
 }
 
+/** Keeps the rows of `collection` with ids up to `lastId` as they are before a delete at `ts` (a delete-collection step). */
+export function archiveRange(sql: SqlStorage, collection: string, lastId: string, ts: number): void {
+  sql.exec(
+    `INSERT OR REPLACE INTO doc_history (collection, id, valid_from_ts, valid_to_ts, data, version, create_time_ms, update_time_ms)
+     SELECT collection, id, commit_ts, ?, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id <= ?`,
+    ts, collection, lastId,
+  );
+}
+
 interface VersionRow extends Record<string, SqlStorageValue> {
   collection: string;
   id: string;

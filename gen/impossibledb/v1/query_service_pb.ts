@@ -2,10 +2,10 @@
 // @generated from file impossibledb/v1/query_service.proto (package impossibledb.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
-import type { Document } from "./document_pb.js";
+import type { Document, DocumentRef } from "./document_pb.js";
 import { file_impossibledb_v1_document } from "./document_pb.js";
 import type { Aggregation, AggregationGroup, Query, QueryPlan } from "./query_pb.js";
 import { file_impossibledb_v1_query } from "./query_pb.js";
@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/query_service.proto.
  */
 export const file_impossibledb_v1_query_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvcXVlcnlfc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIo4BCg9SdW5RdWVyeVJlcXVlc3QSLQoFcXVlcnkYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuUXVlcnlCBrpIA8gBARIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgCASDwoHZXhwbGFpbhgEIAEoCCKDAQoQUnVuUXVlcnlSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEigKBHBsYW4YAyABKAsyGi5pbXBvc3NpYmxlZGIudjEuUXVlcnlQbGFuIlQKElN0cmVhbVF1ZXJ5UmVxdWVzdBItCgVxdWVyeRgBIAEoCzIWLmltcG9zc2libGVkYi52MS5RdWVyeUIGukgDyAEBEg8KB2V4cGxhaW4YAiABKAgiegoTU3RyZWFtUXVlcnlSZXNwb25zZRItCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudEgAEioKBHBsYW4YAiABKAsyGi5pbXBvc3NpYmxlZGIudjEuUXVlcnlQbGFuSABCCAoGcmVzdWx0IrgBChpSdW5BZ2dyZWdhdGlvblF1ZXJ5UmVxdWVzdBItCgVxdWVyeRgBIAEoCzIWLmltcG9zc2libGVkYi52MS5RdWVyeUIGukgDyAEBEj4KDGFnZ3JlZ2F0aW9ucxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5BZ2dyZWdhdGlvbkIKukgHkgEECAEQEBIaCghncm91cF9ieRgDIAMoCUIIukgFkgECEAgSDwoHZXhwbGFpbhgEIAEoCCJ6ChtSdW5BZ2dyZWdhdGlvblF1ZXJ5UmVzcG9uc2USMQoGZ3JvdXBzGAEgAygLMiEuaW1wb3NzaWJsZWRiLnYxLkFnZ3JlZ2F0aW9uR3JvdXASKAoEcGxhbhgCIAEoCzIaLmltcG9zc2libGVkYi52MS5RdWVyeVBsYW4yvAIKDFF1ZXJ5U2VydmljZRJUCghSdW5RdWVyeRIgLmltcG9zc2libGVkYi52MS5SdW5RdWVyeVJlcXVlc3QaIS5pbXBvc3NpYmxlZGIudjEuUnVuUXVlcnlSZXNwb25zZSIDkAIBEl8KC1N0cmVhbVF1ZXJ5EiMuaW1wb3NzaWJsZWRiLnYxLlN0cmVhbVF1ZXJ5UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5TdHJlYW1RdWVyeVJlc3BvbnNlIgOQAgEwARJ1ChNSdW5BZ2dyZWdhdGlvblF1ZXJ5EisuaW1wb3NzaWJsZWRiLnYxLlJ1bkFnZ3JlZ2F0aW9uUXVlcnlSZXF1ZXN0GiwuaW1wb3NzaWJsZWRiLnYxLlJ1bkFnZ3JlZ2F0aW9uUXVlcnlSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_impossibledb_v1_document, file_impossibledb_v1_query]);
+  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvcXVlcnlfc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIo4BCg9SdW5RdWVyeVJlcXVlc3QSLQoFcXVlcnkYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuUXVlcnlCBrpIA8gBARIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgCASDwoHZXhwbGFpbhgEIAEoCCKDAQoQUnVuUXVlcnlSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEigKBHBsYW4YAyABKAsyGi5pbXBvc3NpYmxlZGIudjEuUXVlcnlQbGFuIlQKElN0cmVhbVF1ZXJ5UmVxdWVzdBItCgVxdWVyeRgBIAEoCzIWLmltcG9zc2libGVkYi52MS5RdWVyeUIGukgDyAEBEg8KB2V4cGxhaW4YAiABKAgiegoTU3RyZWFtUXVlcnlSZXNwb25zZRItCghkb2N1bWVudBgBIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudEgAEioKBHBsYW4YAiABKAsyGi5pbXBvc3NpYmxlZGIudjEuUXVlcnlQbGFuSABCCAoGcmVzdWx0IrgBChpSdW5BZ2dyZWdhdGlvblF1ZXJ5UmVxdWVzdBItCgVxdWVyeRgBIAEoCzIWLmltcG9zc2libGVkYi52MS5RdWVyeUIGukgDyAEBEj4KDGFnZ3JlZ2F0aW9ucxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5BZ2dyZWdhdGlvbkIKukgHkgEECAEQEBIaCghncm91cF9ieRgDIAMoCUIIukgFkgECEAgSDwoHZXhwbGFpbhgEIAEoCCJ6ChtSdW5BZ2dyZWdhdGlvblF1ZXJ5UmVzcG9uc2USMQoGZ3JvdXBzGAEgAygLMiEuaW1wb3NzaWJsZWRiLnYxLkFnZ3JlZ2F0aW9uR3JvdXASKAoEcGxhbhgCIAEoCzIaLmltcG9zc2libGVkYi52MS5RdWVyeVBsYW4imwEKDUxpc3RlblJlcXVlc3QSMAoIZG9jdW1lbnQYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZIABInCgVxdWVyeRgCIAEoCzIWLmltcG9zc2libGVkYi52MS5RdWVyeUgAEh4KDHJlc3VtZV90b2tlbhgDIAEoCUIIukgFcgMYgCBCDwoGdGFyZ2V0EgW6SAIIASJpCg5MaXN0ZW5SZXNwb25zZRIwCgdjaGFuZ2VzGAEgAygLMh8uaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50Q2hhbmdlEg8KB2N1cnJlbnQYAiABKAgSFAoMcmVzdW1lX3Rva2VuGAMgASgJItwBCg5Eb2N1bWVudENoYW5nZRIyCgR0eXBlGAEgASgOMiQuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50Q2hhbmdlLlR5cGUSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSFgoOdHJhbnNhY3Rpb25faWQYAyABKAkiUQoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASDgoKVFlQRV9BRERFRBABEhEKDVRZUEVfTU9ESUZJRUQQAhIQCgxUWVBFX1JFTU9WRUQQAzKOAwoMUXVlcnlTZXJ2aWNlElQKCFJ1blF1ZXJ5EiAuaW1wb3NzaWJsZWRiLnYxLlJ1blF1ZXJ5UmVxdWVzdBohLmltcG9zc2libGVkYi52MS5SdW5RdWVyeVJlc3BvbnNlIgOQAgESXwoLU3RyZWFtUXVlcnkSIy5pbXBvc3NpYmxlZGIudjEuU3RyZWFtUXVlcnlSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLlN0cmVhbVF1ZXJ5UmVzcG9uc2UiA5ACATABEnUKE1J1bkFnZ3JlZ2F0aW9uUXVlcnkSKy5pbXBvc3NpYmxlZGIudjEuUnVuQWdncmVnYXRpb25RdWVyeVJlcXVlc3QaLC5pbXBvc3NpYmxlZGIudjEuUnVuQWdncmVnYXRpb25RdWVyeVJlc3BvbnNlIgOQAgESUAoGTGlzdGVuEh4uaW1wb3NzaWJsZWRiLnYxLkxpc3RlblJlcXVlc3QaHy5pbXBvc3NpYmxlZGIudjEuTGlzdGVuUmVzcG9uc2UiA5ACATABYgZwcm90bzM", [file_buf_validate_validate, file_impossibledb_v1_document, file_impossibledb_v1_query]);
 
 /**
  * Request for RunQuery.
@@ -232,6 +232,172 @@ export const RunAggregationQueryResponseSchema: GenMessage<RunAggregationQueryRe
   messageDesc(file_impossibledb_v1_query_service, 5);
 
 /**
+ * Request for Listen.
+ *
+ * @generated from message impossibledb.v1.ListenRequest
+ */
+export type ListenRequest = Message<"impossibledb.v1.ListenRequest"> & {
+  /**
+   * What to listen to.
+   *
+   * @generated from oneof impossibledb.v1.ListenRequest.target
+   */
+  target: {
+    /**
+     * One document.
+     *
+     * @generated from field: impossibledb.v1.DocumentRef document = 1;
+     */
+    value: DocumentRef;
+    case: "document";
+  } | {
+    /**
+     * A query: a collection alone listens to the whole collection; a filter,
+     * order_by and limit listen to the query's result (with a limit: the
+     * window of its first `limit` documents). offset is not supported.
+     *
+     * @generated from field: impossibledb.v1.Query query = 2;
+     */
+    value: Query;
+    case: "query";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * A resume_token from an earlier Listen with the same target: continue
+   * after it, with no snapshot.
+   *
+   * @generated from field: string resume_token = 3;
+   */
+  resumeToken: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.ListenRequest.
+ * Use `create(ListenRequestSchema)` to create a new message.
+ */
+export const ListenRequestSchema: GenMessage<ListenRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_query_service, 6);
+
+/**
+ * One message of Listen.
+ *
+ * @generated from message impossibledb.v1.ListenResponse
+ */
+export type ListenResponse = Message<"impossibledb.v1.ListenResponse"> & {
+  /**
+   * Changes to the listener's result, in commit order. All changes of one
+   * transaction are in the same message.
+   *
+   * @generated from field: repeated impossibledb.v1.DocumentChange changes = 1;
+   */
+  changes: DocumentChange[];
+
+  /**
+   * Set on the message that completes the initial snapshot (on resume: the
+   * first message, confirming the stream is live).
+   *
+   * @generated from field: bool current = 2;
+   */
+  current: boolean;
+
+  /**
+   * Set when the listener has received every change up to this message:
+   * pass it back as ListenRequest.resume_token to continue from here.
+   *
+   * @generated from field: string resume_token = 3;
+   */
+  resumeToken: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.ListenResponse.
+ * Use `create(ListenResponseSchema)` to create a new message.
+ */
+export const ListenResponseSchema: GenMessage<ListenResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_query_service, 7);
+
+/**
+ * A change to a listener's result.
+ *
+ * @generated from message impossibledb.v1.DocumentChange
+ */
+export type DocumentChange = Message<"impossibledb.v1.DocumentChange"> & {
+  /**
+   * What happened.
+   *
+   * @generated from field: impossibledb.v1.DocumentChange.Type type = 1;
+   */
+  type: DocumentChange_Type;
+
+  /**
+   * The document after the change (ADDED, MODIFIED) or as it was (REMOVED).
+   *
+   * @generated from field: impossibledb.v1.Document document = 2;
+   */
+  document?: Document | undefined;
+
+  /**
+   * The transaction that made the change (a transaction's Commit, or
+   * CommitBatch); empty for a plain write, a BatchWriteDocuments batch and
+   * the initial snapshot. One transaction's changes come in one message,
+   * ordered by shard (per document, in commit order), not in the order the
+   * transaction wrote them.
+   *
+   * @generated from field: string transaction_id = 3;
+   */
+  transactionId: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.DocumentChange.
+ * Use `create(DocumentChangeSchema)` to create a new message.
+ */
+export const DocumentChangeSchema: GenMessage<DocumentChange> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_query_service, 8);
+
+/**
+ * What happened to the document in the result.
+ *
+ * @generated from enum impossibledb.v1.DocumentChange.Type
+ */
+export enum DocumentChange_Type {
+  /**
+   * Not used.
+   *
+   * @generated from enum value: TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The document entered the result (created, or now matches).
+   *
+   * @generated from enum value: TYPE_ADDED = 1;
+   */
+  ADDED = 1,
+
+  /**
+   * The document changed and is still in the result.
+   *
+   * @generated from enum value: TYPE_MODIFIED = 2;
+   */
+  MODIFIED = 2,
+
+  /**
+   * The document left the result (deleted, or no longer matches or left a
+   * limit's window); `document` is the version the listener last saw.
+   *
+   * @generated from enum value: TYPE_REMOVED = 3;
+   */
+  REMOVED = 3,
+}
+
+/**
+ * Describes the enum impossibledb.v1.DocumentChange.Type.
+ */
+export const DocumentChange_TypeSchema: GenEnum<DocumentChange_Type> = /*@__PURE__*/
+  enumDesc(file_impossibledb_v1_query_service, 8, 0);
+
+/**
  * Runs queries and aggregations over a collection, across all shards.
  *
  * @generated from service impossibledb.v1.QueryService
@@ -271,6 +437,24 @@ export const QueryService: GenService<{
     methodKind: "unary";
     input: typeof RunAggregationQueryRequestSchema;
     output: typeof RunAggregationQueryResponseSchema;
+  },
+  /**
+   * Listens to one document, a collection or a query: first the current
+   * matching documents (as ADDED changes, the last message of them marked
+   * `current`), then every committed change to the result, in commit order
+   * per document, a transaction's changes always in one message. Messages
+   * carry a resume_token at every point where the listener has everything
+   * up to there; pass it back to continue after a disconnect with every
+   * later change exactly once. A token older than the change log's
+   * retention (48 hours by default) answers OUT_OF_RANGE: listen again
+   * without it. The stream runs until the client cancels it.
+   *
+   * @generated from rpc impossibledb.v1.QueryService.Listen
+   */
+  listen: {
+    methodKind: "server_streaming";
+    input: typeof ListenRequestSchema;
+    output: typeof ListenResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_impossibledb_v1_query_service, 0);

@@ -22,6 +22,64 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// What happened to the document in the result.
+type DocumentChange_Type int32
+
+const (
+	// Not used.
+	DocumentChange_TYPE_UNSPECIFIED DocumentChange_Type = 0
+	// The document entered the result (created, or now matches).
+	DocumentChange_TYPE_ADDED DocumentChange_Type = 1
+	// The document changed and is still in the result.
+	DocumentChange_TYPE_MODIFIED DocumentChange_Type = 2
+	// The document left the result (deleted, or no longer matches or left a
+	// limit's window); `document` is the version the listener last saw.
+	DocumentChange_TYPE_REMOVED DocumentChange_Type = 3
+)
+
+// Enum value maps for DocumentChange_Type.
+var (
+	DocumentChange_Type_name = map[int32]string{
+		0: "TYPE_UNSPECIFIED",
+		1: "TYPE_ADDED",
+		2: "TYPE_MODIFIED",
+		3: "TYPE_REMOVED",
+	}
+	DocumentChange_Type_value = map[string]int32{
+		"TYPE_UNSPECIFIED": 0,
+		"TYPE_ADDED":       1,
+		"TYPE_MODIFIED":    2,
+		"TYPE_REMOVED":     3,
+	}
+)
+
+func (x DocumentChange_Type) Enum() *DocumentChange_Type {
+	p := new(DocumentChange_Type)
+	*p = x
+	return p
+}
+
+func (x DocumentChange_Type) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DocumentChange_Type) Descriptor() protoreflect.EnumDescriptor {
+	return file_impossibledb_v1_query_service_proto_enumTypes[0].Descriptor()
+}
+
+func (DocumentChange_Type) Type() protoreflect.EnumType {
+	return &file_impossibledb_v1_query_service_proto_enumTypes[0]
+}
+
+func (x DocumentChange_Type) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DocumentChange_Type.Descriptor instead.
+func (DocumentChange_Type) EnumDescriptor() ([]byte, []int) {
+	return file_impossibledb_v1_query_service_proto_rawDescGZIP(), []int{8, 0}
+}
+
 // Request for RunQuery.
 type RunQueryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -431,6 +489,240 @@ func (x *RunAggregationQueryResponse) GetPlan() *QueryPlan {
 	return nil
 }
 
+// Request for Listen.
+type ListenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What to listen to.
+	//
+	// Types that are valid to be assigned to Target:
+	//
+	//	*ListenRequest_Document
+	//	*ListenRequest_Query
+	Target isListenRequest_Target `protobuf_oneof:"target"`
+	// A resume_token from an earlier Listen with the same target: continue
+	// after it, with no snapshot.
+	ResumeToken   string `protobuf:"bytes,3,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListenRequest) Reset() {
+	*x = ListenRequest{}
+	mi := &file_impossibledb_v1_query_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenRequest) ProtoMessage() {}
+
+func (x *ListenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_query_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenRequest.ProtoReflect.Descriptor instead.
+func (*ListenRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_query_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListenRequest) GetTarget() isListenRequest_Target {
+	if x != nil {
+		return x.Target
+	}
+	return nil
+}
+
+func (x *ListenRequest) GetDocument() *DocumentRef {
+	if x != nil {
+		if x, ok := x.Target.(*ListenRequest_Document); ok {
+			return x.Document
+		}
+	}
+	return nil
+}
+
+func (x *ListenRequest) GetQuery() *Query {
+	if x != nil {
+		if x, ok := x.Target.(*ListenRequest_Query); ok {
+			return x.Query
+		}
+	}
+	return nil
+}
+
+func (x *ListenRequest) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+type isListenRequest_Target interface {
+	isListenRequest_Target()
+}
+
+type ListenRequest_Document struct {
+	// One document.
+	Document *DocumentRef `protobuf:"bytes,1,opt,name=document,proto3,oneof"`
+}
+
+type ListenRequest_Query struct {
+	// A query: a collection alone listens to the whole collection; a filter,
+	// order_by and limit listen to the query's result (with a limit: the
+	// window of its first `limit` documents). offset is not supported.
+	Query *Query `protobuf:"bytes,2,opt,name=query,proto3,oneof"`
+}
+
+func (*ListenRequest_Document) isListenRequest_Target() {}
+
+func (*ListenRequest_Query) isListenRequest_Target() {}
+
+// One message of Listen.
+type ListenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Changes to the listener's result, in commit order. All changes of one
+	// transaction are in the same message.
+	Changes []*DocumentChange `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Set on the message that completes the initial snapshot (on resume: the
+	// first message, confirming the stream is live).
+	Current bool `protobuf:"varint,2,opt,name=current,proto3" json:"current,omitempty"`
+	// Set when the listener has received every change up to this message:
+	// pass it back as ListenRequest.resume_token to continue from here.
+	ResumeToken   string `protobuf:"bytes,3,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListenResponse) Reset() {
+	*x = ListenResponse{}
+	mi := &file_impossibledb_v1_query_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListenResponse) ProtoMessage() {}
+
+func (x *ListenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_query_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListenResponse.ProtoReflect.Descriptor instead.
+func (*ListenResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_query_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListenResponse) GetChanges() []*DocumentChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *ListenResponse) GetCurrent() bool {
+	if x != nil {
+		return x.Current
+	}
+	return false
+}
+
+func (x *ListenResponse) GetResumeToken() string {
+	if x != nil {
+		return x.ResumeToken
+	}
+	return ""
+}
+
+// A change to a listener's result.
+type DocumentChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What happened.
+	Type DocumentChange_Type `protobuf:"varint,1,opt,name=type,proto3,enum=impossibledb.v1.DocumentChange_Type" json:"type,omitempty"`
+	// The document after the change (ADDED, MODIFIED) or as it was (REMOVED).
+	Document *Document `protobuf:"bytes,2,opt,name=document,proto3" json:"document,omitempty"`
+	// The transaction that made the change (a transaction's Commit, or
+	// CommitBatch); empty for a plain write, a BatchWriteDocuments batch and
+	// the initial snapshot. One transaction's changes come in one message,
+	// ordered by shard (per document, in commit order), not in the order the
+	// transaction wrote them.
+	TransactionId string `protobuf:"bytes,3,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DocumentChange) Reset() {
+	*x = DocumentChange{}
+	mi := &file_impossibledb_v1_query_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DocumentChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DocumentChange) ProtoMessage() {}
+
+func (x *DocumentChange) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_query_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DocumentChange.ProtoReflect.Descriptor instead.
+func (*DocumentChange) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_query_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *DocumentChange) GetType() DocumentChange_Type {
+	if x != nil {
+		return x.Type
+	}
+	return DocumentChange_TYPE_UNSPECIFIED
+}
+
+func (x *DocumentChange) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *DocumentChange) GetTransactionId() string {
+	if x != nil {
+		return x.TransactionId
+	}
+	return ""
+}
+
 var File_impossibledb_v1_query_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_query_service_proto_rawDesc = "" +
@@ -462,11 +754,31 @@ const file_impossibledb_v1_query_service_proto_rawDesc = "" +
 	"\aexplain\x18\x04 \x01(\bR\aexplain\"\x88\x01\n" +
 	"\x1bRunAggregationQueryResponse\x129\n" +
 	"\x06groups\x18\x01 \x03(\v2!.impossibledb.v1.AggregationGroupR\x06groups\x12.\n" +
-	"\x04plan\x18\x02 \x01(\v2\x1a.impossibledb.v1.QueryPlanR\x04plan2\xbc\x02\n" +
+	"\x04plan\x18\x02 \x01(\v2\x1a.impossibledb.v1.QueryPlanR\x04plan\"\xb9\x01\n" +
+	"\rListenRequest\x12:\n" +
+	"\bdocument\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefH\x00R\bdocument\x12.\n" +
+	"\x05query\x18\x02 \x01(\v2\x16.impossibledb.v1.QueryH\x00R\x05query\x12+\n" +
+	"\fresume_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\vresumeTokenB\x0f\n" +
+	"\x06target\x12\x05\xbaH\x02\b\x01\"\x88\x01\n" +
+	"\x0eListenResponse\x129\n" +
+	"\achanges\x18\x01 \x03(\v2\x1f.impossibledb.v1.DocumentChangeR\achanges\x12\x18\n" +
+	"\acurrent\x18\x02 \x01(\bR\acurrent\x12!\n" +
+	"\fresume_token\x18\x03 \x01(\tR\vresumeToken\"\xfb\x01\n" +
+	"\x0eDocumentChange\x128\n" +
+	"\x04type\x18\x01 \x01(\x0e2$.impossibledb.v1.DocumentChange.TypeR\x04type\x125\n" +
+	"\bdocument\x18\x02 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12%\n" +
+	"\x0etransaction_id\x18\x03 \x01(\tR\rtransactionId\"Q\n" +
+	"\x04Type\x12\x14\n" +
+	"\x10TYPE_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"TYPE_ADDED\x10\x01\x12\x11\n" +
+	"\rTYPE_MODIFIED\x10\x02\x12\x10\n" +
+	"\fTYPE_REMOVED\x10\x032\x8e\x03\n" +
 	"\fQueryService\x12T\n" +
 	"\bRunQuery\x12 .impossibledb.v1.RunQueryRequest\x1a!.impossibledb.v1.RunQueryResponse\"\x03\x90\x02\x01\x12_\n" +
 	"\vStreamQuery\x12#.impossibledb.v1.StreamQueryRequest\x1a$.impossibledb.v1.StreamQueryResponse\"\x03\x90\x02\x010\x01\x12u\n" +
-	"\x13RunAggregationQuery\x12+.impossibledb.v1.RunAggregationQueryRequest\x1a,.impossibledb.v1.RunAggregationQueryResponse\"\x03\x90\x02\x01b\x06proto3"
+	"\x13RunAggregationQuery\x12+.impossibledb.v1.RunAggregationQueryRequest\x1a,.impossibledb.v1.RunAggregationQueryResponse\"\x03\x90\x02\x01\x12P\n" +
+	"\x06Listen\x12\x1e.impossibledb.v1.ListenRequest\x1a\x1f.impossibledb.v1.ListenResponse\"\x03\x90\x02\x010\x01b\x06proto3"
 
 var (
 	file_impossibledb_v1_query_service_proto_rawDescOnce sync.Once
@@ -480,42 +792,55 @@ func file_impossibledb_v1_query_service_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_query_service_proto_rawDescData
 }
 
-var file_impossibledb_v1_query_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_impossibledb_v1_query_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_impossibledb_v1_query_service_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_impossibledb_v1_query_service_proto_goTypes = []any{
-	(*RunQueryRequest)(nil),             // 0: impossibledb.v1.RunQueryRequest
-	(*RunQueryResponse)(nil),            // 1: impossibledb.v1.RunQueryResponse
-	(*StreamQueryRequest)(nil),          // 2: impossibledb.v1.StreamQueryRequest
-	(*StreamQueryResponse)(nil),         // 3: impossibledb.v1.StreamQueryResponse
-	(*RunAggregationQueryRequest)(nil),  // 4: impossibledb.v1.RunAggregationQueryRequest
-	(*RunAggregationQueryResponse)(nil), // 5: impossibledb.v1.RunAggregationQueryResponse
-	(*Query)(nil),                       // 6: impossibledb.v1.Query
-	(*Document)(nil),                    // 7: impossibledb.v1.Document
-	(*QueryPlan)(nil),                   // 8: impossibledb.v1.QueryPlan
-	(*Aggregation)(nil),                 // 9: impossibledb.v1.Aggregation
-	(*AggregationGroup)(nil),            // 10: impossibledb.v1.AggregationGroup
+	(DocumentChange_Type)(0),            // 0: impossibledb.v1.DocumentChange.Type
+	(*RunQueryRequest)(nil),             // 1: impossibledb.v1.RunQueryRequest
+	(*RunQueryResponse)(nil),            // 2: impossibledb.v1.RunQueryResponse
+	(*StreamQueryRequest)(nil),          // 3: impossibledb.v1.StreamQueryRequest
+	(*StreamQueryResponse)(nil),         // 4: impossibledb.v1.StreamQueryResponse
+	(*RunAggregationQueryRequest)(nil),  // 5: impossibledb.v1.RunAggregationQueryRequest
+	(*RunAggregationQueryResponse)(nil), // 6: impossibledb.v1.RunAggregationQueryResponse
+	(*ListenRequest)(nil),               // 7: impossibledb.v1.ListenRequest
+	(*ListenResponse)(nil),              // 8: impossibledb.v1.ListenResponse
+	(*DocumentChange)(nil),              // 9: impossibledb.v1.DocumentChange
+	(*Query)(nil),                       // 10: impossibledb.v1.Query
+	(*Document)(nil),                    // 11: impossibledb.v1.Document
+	(*QueryPlan)(nil),                   // 12: impossibledb.v1.QueryPlan
+	(*Aggregation)(nil),                 // 13: impossibledb.v1.Aggregation
+	(*AggregationGroup)(nil),            // 14: impossibledb.v1.AggregationGroup
+	(*DocumentRef)(nil),                 // 15: impossibledb.v1.DocumentRef
 }
 var file_impossibledb_v1_query_service_proto_depIdxs = []int32{
-	6,  // 0: impossibledb.v1.RunQueryRequest.query:type_name -> impossibledb.v1.Query
-	7,  // 1: impossibledb.v1.RunQueryResponse.documents:type_name -> impossibledb.v1.Document
-	8,  // 2: impossibledb.v1.RunQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
-	6,  // 3: impossibledb.v1.StreamQueryRequest.query:type_name -> impossibledb.v1.Query
-	7,  // 4: impossibledb.v1.StreamQueryResponse.document:type_name -> impossibledb.v1.Document
-	8,  // 5: impossibledb.v1.StreamQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
-	6,  // 6: impossibledb.v1.RunAggregationQueryRequest.query:type_name -> impossibledb.v1.Query
-	9,  // 7: impossibledb.v1.RunAggregationQueryRequest.aggregations:type_name -> impossibledb.v1.Aggregation
-	10, // 8: impossibledb.v1.RunAggregationQueryResponse.groups:type_name -> impossibledb.v1.AggregationGroup
-	8,  // 9: impossibledb.v1.RunAggregationQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
-	0,  // 10: impossibledb.v1.QueryService.RunQuery:input_type -> impossibledb.v1.RunQueryRequest
-	2,  // 11: impossibledb.v1.QueryService.StreamQuery:input_type -> impossibledb.v1.StreamQueryRequest
-	4,  // 12: impossibledb.v1.QueryService.RunAggregationQuery:input_type -> impossibledb.v1.RunAggregationQueryRequest
-	1,  // 13: impossibledb.v1.QueryService.RunQuery:output_type -> impossibledb.v1.RunQueryResponse
-	3,  // 14: impossibledb.v1.QueryService.StreamQuery:output_type -> impossibledb.v1.StreamQueryResponse
-	5,  // 15: impossibledb.v1.QueryService.RunAggregationQuery:output_type -> impossibledb.v1.RunAggregationQueryResponse
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	10, // 0: impossibledb.v1.RunQueryRequest.query:type_name -> impossibledb.v1.Query
+	11, // 1: impossibledb.v1.RunQueryResponse.documents:type_name -> impossibledb.v1.Document
+	12, // 2: impossibledb.v1.RunQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
+	10, // 3: impossibledb.v1.StreamQueryRequest.query:type_name -> impossibledb.v1.Query
+	11, // 4: impossibledb.v1.StreamQueryResponse.document:type_name -> impossibledb.v1.Document
+	12, // 5: impossibledb.v1.StreamQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
+	10, // 6: impossibledb.v1.RunAggregationQueryRequest.query:type_name -> impossibledb.v1.Query
+	13, // 7: impossibledb.v1.RunAggregationQueryRequest.aggregations:type_name -> impossibledb.v1.Aggregation
+	14, // 8: impossibledb.v1.RunAggregationQueryResponse.groups:type_name -> impossibledb.v1.AggregationGroup
+	12, // 9: impossibledb.v1.RunAggregationQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
+	15, // 10: impossibledb.v1.ListenRequest.document:type_name -> impossibledb.v1.DocumentRef
+	10, // 11: impossibledb.v1.ListenRequest.query:type_name -> impossibledb.v1.Query
+	9,  // 12: impossibledb.v1.ListenResponse.changes:type_name -> impossibledb.v1.DocumentChange
+	0,  // 13: impossibledb.v1.DocumentChange.type:type_name -> impossibledb.v1.DocumentChange.Type
+	11, // 14: impossibledb.v1.DocumentChange.document:type_name -> impossibledb.v1.Document
+	1,  // 15: impossibledb.v1.QueryService.RunQuery:input_type -> impossibledb.v1.RunQueryRequest
+	3,  // 16: impossibledb.v1.QueryService.StreamQuery:input_type -> impossibledb.v1.StreamQueryRequest
+	5,  // 17: impossibledb.v1.QueryService.RunAggregationQuery:input_type -> impossibledb.v1.RunAggregationQueryRequest
+	7,  // 18: impossibledb.v1.QueryService.Listen:input_type -> impossibledb.v1.ListenRequest
+	2,  // 19: impossibledb.v1.QueryService.RunQuery:output_type -> impossibledb.v1.RunQueryResponse
+	4,  // 20: impossibledb.v1.QueryService.StreamQuery:output_type -> impossibledb.v1.StreamQueryResponse
+	6,  // 21: impossibledb.v1.QueryService.RunAggregationQuery:output_type -> impossibledb.v1.RunAggregationQueryResponse
+	8,  // 22: impossibledb.v1.QueryService.Listen:output_type -> impossibledb.v1.ListenResponse
+	19, // [19:23] is the sub-list for method output_type
+	15, // [15:19] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_query_service_proto_init() }
@@ -529,18 +854,23 @@ func file_impossibledb_v1_query_service_proto_init() {
 		(*StreamQueryResponse_Document)(nil),
 		(*StreamQueryResponse_Plan)(nil),
 	}
+	file_impossibledb_v1_query_service_proto_msgTypes[6].OneofWrappers = []any{
+		(*ListenRequest_Document)(nil),
+		(*ListenRequest_Query)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_query_service_proto_rawDesc), len(file_impossibledb_v1_query_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   6,
+			NumEnums:      1,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_impossibledb_v1_query_service_proto_goTypes,
 		DependencyIndexes: file_impossibledb_v1_query_service_proto_depIdxs,
+		EnumInfos:         file_impossibledb_v1_query_service_proto_enumTypes,
 		MessageInfos:      file_impossibledb_v1_query_service_proto_msgTypes,
 	}.Build()
 	File_impossibledb_v1_query_service_proto = out.File

@@ -22,6 +22,7 @@ const (
 	QueryService_RunQuery_FullMethodName            = "/impossibledb.v1.QueryService/RunQuery"
 	QueryService_StreamQuery_FullMethodName         = "/impossibledb.v1.QueryService/StreamQuery"
 	QueryService_RunAggregationQuery_FullMethodName = "/impossibledb.v1.QueryService/RunAggregationQuery"
+	QueryService_Listen_FullMethodName              = "/impossibledb.v1.QueryService/Listen"
 )
 
 // QueryServiceClient is the client API for QueryService service.
@@ -41,6 +42,16 @@ type QueryServiceClient interface {
 	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
 	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(ctx context.Context, in *RunAggregationQueryRequest, opts ...grpc.CallOption) (*RunAggregationQueryResponse, error)
+	// Listens to one document, a collection or a query: first the current
+	// matching documents (as ADDED changes, the last message of them marked
+	// `current`), then every committed change to the result, in commit order
+	// per document, a transaction's changes always in one message. Messages
+	// carry a resume_token at every point where the listener has everything
+	// up to there; pass it back to continue after a disconnect with every
+	// later change exactly once. A token older than the change log's
+	// retention (48 hours by default) answers OUT_OF_RANGE: listen again
+	// without it. The stream runs until the client cancels it.
+	Listen(ctx context.Context, in *ListenRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ListenResponse], error)
 }
 
 type queryServiceClient struct {
@@ -90,6 +101,25 @@ func (c *queryServiceClient) RunAggregationQuery(ctx context.Context, in *RunAgg
 	return out, nil
 }
 
+func (c *queryServiceClient) Listen(ctx context.Context, in *ListenRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ListenResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &QueryService_ServiceDesc.Streams[1], QueryService_Listen_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ListenRequest, ListenResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type QueryService_ListenClient = grpc.ServerStreamingClient[ListenResponse]
+
 // QueryServiceServer is the server API for QueryService service.
 // All implementations must embed UnimplementedQueryServiceServer
 // for forward compatibility.
@@ -107,6 +137,16 @@ type QueryServiceServer interface {
 	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
 	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(context.Context, *RunAggregationQueryRequest) (*RunAggregationQueryResponse, error)
+	// Listens to one document, a collection or a query: first the current
+	// matching documents (as ADDED changes, the last message of them marked
+	// `current`), then every committed change to the result, in commit order
+	// per document, a transaction's changes always in one message. Messages
+	// carry a resume_token at every point where the listener has everything
+	// up to there; pass it back to continue after a disconnect with every
+	// later change exactly once. A token older than the change log's
+	// retention (48 hours by default) answers OUT_OF_RANGE: listen again
+	// without it. The stream runs until the client cancels it.
+	Listen(*ListenRequest, grpc.ServerStreamingServer[ListenResponse]) error
 	mustEmbedUnimplementedQueryServiceServer()
 }
 
@@ -125,6 +165,9 @@ func (UnimplementedQueryServiceServer) StreamQuery(*StreamQueryRequest, grpc.Ser
 }
 func (UnimplementedQueryServiceServer) RunAggregationQuery(context.Context, *RunAggregationQueryRequest) (*RunAggregationQueryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RunAggregationQuery not implemented")
+}
+func (UnimplementedQueryServiceServer) Listen(*ListenRequest, grpc.ServerStreamingServer[ListenResponse]) error {
+	return status.Error(codes.Unimplemented, "method Listen not implemented")
 }
 func (UnimplementedQueryServiceServer) mustEmbedUnimplementedQueryServiceServer() {}
 func (UnimplementedQueryServiceServer) testEmbeddedByValue()                      {}
@@ -194,6 +237,17 @@ func _QueryService_RunAggregationQuery_Handler(srv interface{}, ctx context.Cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _QueryService_Listen_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ListenRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(QueryServiceServer).Listen(m, &grpc.GenericServerStream[ListenRequest, ListenResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type QueryService_ListenServer = grpc.ServerStreamingServer[ListenResponse]
+
 // QueryService_ServiceDesc is the grpc.ServiceDesc for QueryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -214,6 +268,11 @@ var QueryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "StreamQuery",
 			Handler:       _QueryService_StreamQuery_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "Listen",
+			Handler:       _QueryService_Listen_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .query_service_pb2 import RunAggregationQueryRequest, RunAggregationQueryResponse, RunQueryRequest, RunQueryResponse, StreamQueryRequest, StreamQueryResponse
+from .query_service_pb2 import ListenRequest, ListenResponse, RunAggregationQueryRequest, RunAggregationQueryResponse, RunQueryRequest, RunQueryResponse, StreamQueryRequest, StreamQueryResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -61,6 +61,20 @@ class QueryService(Protocol):
         Computes aggregates, optionally grouped, over the matching documents.
         RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
         (3 MiB) of encoded groups; group by fewer or smaller fields.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def listen(self, request: ListenRequest, ctx: RequestContext[ListenRequest, ListenResponse], /) -> AsyncIterator[ListenResponse]:
+        """
+        Listens to one document, a collection or a query: first the current
+        matching documents (as ADDED changes, the last message of them marked
+        `current`), then every committed change to the result, in commit order
+        per document, a transaction's changes always in one message. Messages
+        carry a resume_token at every point where the listener has everything
+        up to there; pass it back to continue after a disconnect with every
+        later change exactly once. A token older than the change log's
+        retention (48 hours by default) answers OUT_OF_RANGE: listen again
+        without it. The stream runs until the client cancels it.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -110,6 +124,17 @@ class QueryServiceASGIApplication(ConnectASGIApplication[QueryService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.run_aggregation_query,
+                ),
+                "/impossibledb.v1.QueryService/Listen": Endpoint.server_stream(
+                    method=MethodInfo(
+                        name="Listen",
+                        service_name="impossibledb.v1.QueryService",
+                        input=ListenRequest,
+                        output=ListenResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.SERVER_STREAM,
+                    ),
+                    function=svc.listen,
                 ),
             },
             interceptors=interceptors,
@@ -230,6 +255,37 @@ class QueryServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
             use_get=use_get,
         )
+    def listen(
+        self,
+        request: ListenRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> AsyncIterator[ListenResponse]:
+        """
+        Listens to one document, a collection or a query: first the current
+        matching documents (as ADDED changes, the last message of them marked
+        `current`), then every committed change to the result, in commit order
+        per document, a transaction's changes always in one message. Messages
+        carry a resume_token at every point where the listener has everything
+        up to there; pass it back to continue after a disconnect with every
+        later change exactly once. A token older than the change log's
+        retention (48 hours by default) answers OUT_OF_RANGE: listen again
+        without it. The stream runs until the client cancels it.
+        """
+        return self.execute_server_stream(
+            request=request,
+            method=MethodInfo(
+                name="Listen",
+                service_name="impossibledb.v1.QueryService",
+                input=ListenRequest,
+                output=ListenResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.SERVER_STREAM,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
 
 class QueryServiceSync(Protocol):
     """
@@ -255,6 +311,20 @@ class QueryServiceSync(Protocol):
         Computes aggregates, optionally grouped, over the matching documents.
         RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
         (3 MiB) of encoded groups; group by fewer or smaller fields.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def listen(self, request: ListenRequest, ctx: RequestContext[ListenRequest, ListenResponse], /) -> Iterator[ListenResponse]:
+        """
+        Listens to one document, a collection or a query: first the current
+        matching documents (as ADDED changes, the last message of them marked
+        `current`), then every committed change to the result, in commit order
+        per document, a transaction's changes always in one message. Messages
+        carry a resume_token at every point where the listener has everything
+        up to there; pass it back to continue after a disconnect with every
+        later change exactly once. A token older than the change log's
+        retention (48 hours by default) answers OUT_OF_RANGE: listen again
+        without it. The stream runs until the client cancels it.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -302,6 +372,17 @@ class QueryServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.run_aggregation_query,
+                ),
+                "/impossibledb.v1.QueryService/Listen": EndpointSync.server_stream(
+                    method=MethodInfo(
+                        name="Listen",
+                        service_name="impossibledb.v1.QueryService",
+                        input=ListenRequest,
+                        output=ListenResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.SERVER_STREAM,
+                    ),
+                    function=service.listen,
                 ),
             },
             interceptors=interceptors,
@@ -421,4 +502,35 @@ class QueryServiceClientSync(ConnectClientSync):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+    def listen(
+        self,
+        request: ListenRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> Iterator[ListenResponse]:
+        """
+        Listens to one document, a collection or a query: first the current
+        matching documents (as ADDED changes, the last message of them marked
+        `current`), then every committed change to the result, in commit order
+        per document, a transaction's changes always in one message. Messages
+        carry a resume_token at every point where the listener has everything
+        up to there; pass it back to continue after a disconnect with every
+        later change exactly once. A token older than the change log's
+        retention (48 hours by default) answers OUT_OF_RANGE: listen again
+        without it. The stream runs until the client cancels it.
+        """
+        return self.execute_server_stream(
+            request=request,
+            method=MethodInfo(
+                name="Listen",
+                service_name="impossibledb.v1.QueryService",
+                input=ListenRequest,
+                output=ListenResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.SERVER_STREAM,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )

@@ -50,6 +50,11 @@ class QueryServiceStub:
                 request_serializer=impossibledb_dot_v1_dot_query__service__pb2.RunAggregationQueryRequest.SerializeToString,
                 response_deserializer=impossibledb_dot_v1_dot_query__service__pb2.RunAggregationQueryResponse.FromString,
                 _registered_method=True)
+        self.Listen = channel.unary_stream(
+                '/impossibledb.v1.QueryService/Listen',
+                request_serializer=impossibledb_dot_v1_dot_query__service__pb2.ListenRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_query__service__pb2.ListenResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServiceServicer:
@@ -82,6 +87,21 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Listen(self, request, context):
+        """Listens to one document, a collection or a query: first the current
+        matching documents (as ADDED changes, the last message of them marked
+        `current`), then every committed change to the result, in commit order
+        per document, a transaction's changes always in one message. Messages
+        carry a resume_token at every point where the listener has everything
+        up to there; pass it back to continue after a disconnect with every
+        later change exactly once. A token older than the change log's
+        retention (48 hours by default) answers OUT_OF_RANGE: listen again
+        without it. The stream runs until the client cancels it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -99,6 +119,11 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.RunAggregationQuery,
                     request_deserializer=impossibledb_dot_v1_dot_query__service__pb2.RunAggregationQueryRequest.FromString,
                     response_serializer=impossibledb_dot_v1_dot_query__service__pb2.RunAggregationQueryResponse.SerializeToString,
+            ),
+            'Listen': grpc.unary_stream_rpc_method_handler(
+                    servicer.Listen,
+                    request_deserializer=impossibledb_dot_v1_dot_query__service__pb2.ListenRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_query__service__pb2.ListenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -183,6 +208,33 @@ class QueryService:
             '/impossibledb.v1.QueryService/RunAggregationQuery',
             impossibledb_dot_v1_dot_query__service__pb2.RunAggregationQueryRequest.SerializeToString,
             impossibledb_dot_v1_dot_query__service__pb2.RunAggregationQueryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Listen(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/impossibledb.v1.QueryService/Listen',
+            impossibledb_dot_v1_dot_query__service__pb2.ListenRequest.SerializeToString,
+            impossibledb_dot_v1_dot_query__service__pb2.ListenResponse.FromString,
             options,
             channel_credentials,
             insecure,

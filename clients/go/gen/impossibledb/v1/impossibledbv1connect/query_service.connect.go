@@ -41,6 +41,8 @@ const (
 	// QueryServiceRunAggregationQueryProcedure is the fully-qualified name of the QueryService's
 	// RunAggregationQuery RPC.
 	QueryServiceRunAggregationQueryProcedure = "/impossibledb.v1.QueryService/RunAggregationQuery"
+	// QueryServiceListenProcedure is the fully-qualified name of the QueryService's Listen RPC.
+	QueryServiceListenProcedure = "/impossibledb.v1.QueryService/Listen"
 )
 
 // QueryServiceClient is a client for the impossibledb.v1.QueryService service.
@@ -56,6 +58,16 @@ type QueryServiceClient interface {
 	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
 	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(context.Context, *connect.Request[v1.RunAggregationQueryRequest]) (*connect.Response[v1.RunAggregationQueryResponse], error)
+	// Listens to one document, a collection or a query: first the current
+	// matching documents (as ADDED changes, the last message of them marked
+	// `current`), then every committed change to the result, in commit order
+	// per document, a transaction's changes always in one message. Messages
+	// carry a resume_token at every point where the listener has everything
+	// up to there; pass it back to continue after a disconnect with every
+	// later change exactly once. A token older than the change log's
+	// retention (48 hours by default) answers OUT_OF_RANGE: listen again
+	// without it. The stream runs until the client cancels it.
+	Listen(context.Context, *connect.Request[v1.ListenRequest]) (*connect.ServerStreamForClient[v1.ListenResponse], error)
 }
 
 // NewQueryServiceClient constructs a client for the impossibledb.v1.QueryService service. By
@@ -90,6 +102,13 @@ func NewQueryServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		listen: connect.NewClient[v1.ListenRequest, v1.ListenResponse](
+			httpClient,
+			baseURL+QueryServiceListenProcedure,
+			connect.WithSchema(queryServiceMethods.ByName("Listen")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -98,6 +117,7 @@ type queryServiceClient struct {
 	runQuery            *connect.Client[v1.RunQueryRequest, v1.RunQueryResponse]
 	streamQuery         *connect.Client[v1.StreamQueryRequest, v1.StreamQueryResponse]
 	runAggregationQuery *connect.Client[v1.RunAggregationQueryRequest, v1.RunAggregationQueryResponse]
+	listen              *connect.Client[v1.ListenRequest, v1.ListenResponse]
 }
 
 // RunQuery calls impossibledb.v1.QueryService.RunQuery.
@@ -115,6 +135,11 @@ func (c *queryServiceClient) RunAggregationQuery(ctx context.Context, req *conne
 	return c.runAggregationQuery.CallUnary(ctx, req)
 }
 
+// Listen calls impossibledb.v1.QueryService.Listen.
+func (c *queryServiceClient) Listen(ctx context.Context, req *connect.Request[v1.ListenRequest]) (*connect.ServerStreamForClient[v1.ListenResponse], error) {
+	return c.listen.CallServerStream(ctx, req)
+}
+
 // QueryServiceHandler is an implementation of the impossibledb.v1.QueryService service.
 type QueryServiceHandler interface {
 	// Runs a query and returns one page of results. A page ends early, with
@@ -128,6 +153,16 @@ type QueryServiceHandler interface {
 	// RESOURCE_EXHAUSTED when the groups would exceed RESPONSE_BYTES_MAX
 	// (3 MiB) of encoded groups; group by fewer or smaller fields.
 	RunAggregationQuery(context.Context, *connect.Request[v1.RunAggregationQueryRequest]) (*connect.Response[v1.RunAggregationQueryResponse], error)
+	// Listens to one document, a collection or a query: first the current
+	// matching documents (as ADDED changes, the last message of them marked
+	// `current`), then every committed change to the result, in commit order
+	// per document, a transaction's changes always in one message. Messages
+	// carry a resume_token at every point where the listener has everything
+	// up to there; pass it back to continue after a disconnect with every
+	// later change exactly once. A token older than the change log's
+	// retention (48 hours by default) answers OUT_OF_RANGE: listen again
+	// without it. The stream runs until the client cancels it.
+	Listen(context.Context, *connect.Request[v1.ListenRequest], *connect.ServerStream[v1.ListenResponse]) error
 }
 
 // NewQueryServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -158,6 +193,13 @@ func NewQueryServiceHandler(svc QueryServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	queryServiceListenHandler := connect.NewServerStreamHandler(
+		QueryServiceListenProcedure,
+		svc.Listen,
+		connect.WithSchema(queryServiceMethods.ByName("Listen")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/impossibledb.v1.QueryService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case QueryServiceRunQueryProcedure:
@@ -166,6 +208,8 @@ func NewQueryServiceHandler(svc QueryServiceHandler, opts ...connect.HandlerOpti
 			queryServiceStreamQueryHandler.ServeHTTP(w, r)
 		case QueryServiceRunAggregationQueryProcedure:
 			queryServiceRunAggregationQueryHandler.ServeHTTP(w, r)
+		case QueryServiceListenProcedure:
+			queryServiceListenHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -185,4 +229,8 @@ func (UnimplementedQueryServiceHandler) StreamQuery(context.Context, *connect.Re
 
 func (UnimplementedQueryServiceHandler) RunAggregationQuery(context.Context, *connect.Request[v1.RunAggregationQueryRequest]) (*connect.Response[v1.RunAggregationQueryResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.QueryService.RunAggregationQuery is not implemented"))
+}
+
+func (UnimplementedQueryServiceHandler) Listen(context.Context, *connect.Request[v1.ListenRequest], *connect.ServerStream[v1.ListenResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.QueryService.Listen is not implemented"))
 }

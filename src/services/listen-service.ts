@@ -1,0 +1,156 @@
+/**
+ * QueryService.Listen: checks the request, resolves a resume token, runs
+ * the listener of src/watch/listen.ts against the real shards and turns its
+ * messages into ListenResponse.
+ *
+ * Resume tokens are signed like page tokens (pagination/page-token.ts) and
+ * scoped to the listener's target, so a token only resumes the listener
+ * that issued it. A token holds the routing version and one change-log
+ * position per shard the target reads.
+ */
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import { DocumentChange_Type, DocumentChangeSchema, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
+import type { Env } from "../env.js";
+import { FailureError } from "../errors.js";
+import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
+import { querySpecFrom } from "../query/query-spec.js";
+import { envOf } from "../server/context.js";
+import { currentRouting } from "../shards/routing-cache.js";
+import { readFromShard } from "../shards/shard-client.js";
+import { untilUnblocked } from "../sync/intent-resolver.js";
+import { listen, targetShards, type ListenShards } from "../watch/listen.js";
+import type { ListenTarget, ViewChange } from "../watch/listen-view.js";
+import { refFrom, toDocument } from "./convert.js";
+import type { Document } from "../../gen/impossibledb/v1/document_pb.js";
+import type { StoredDocument } from "../storage/types.js";
+import { pageTokenKey } from "./list-documents.js";
+
+/** The shards of the current routing table, as a listener reaches them. */
+export async function routedListenShards(env: Env): Promise<ListenShards> {
+  const { router, table } = await currentRouting(env);
+  return {
+    scope: "default",
+    shards: table.shards,
+    routingVersion: table.version,
+    shardFor: (collection, id) => router.shardFor(collection, id),
+    head: (shard) => readFromShard(env, shard, (s) => s.changeHead()),
+    snapshot: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.listenSnapshot(req))),
+    window: (shard, collection, afterSeq, throughSeq) => readFromShard(env, shard, (s) => s.changesWindow(collection, afterSeq, throughSeq)),
+    changes: (shard, collection, id, afterSeq, waitMs) => readFromShard(env, shard, (s) => s.changes(collection, id, afterSeq, waitMs)),
+  };
+}
+
+/** The validated target of a Listen request, with the fields to return (null for all). */
+export function listenTargetFrom(req: ListenRequest): { target: ListenTarget; select: ReadonlyArray<readonly string[]> | null } {
+  switch (req.target.case) {
+    case "document": {
+      const ref = refFrom(req.target.value, "document");
+      return { target: { kind: "document", collection: ref.collection, id: ref.id }, select: null };
+    }
+    case "query": {
+      const spec = querySpecFrom(req.target.value);
+      if (spec.offset !== 0) throw new FailureError("invalid_argument", "query.offset is not supported by Listen; use a limit");
+      return {
+        target: { kind: "query", collection: spec.collection, filter: spec.filter, order: spec.order, limit: spec.limit },
+        select: spec.select,
+      };
+    }
+    default:
+      throw new FailureError("invalid_argument", "a document or a query is required");
+  }
+}
+
+/** The scope of a target's resume tokens: a digest of the target. */
+async function tokenScope(target: ListenTarget): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(target))));
+  return `listen:${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+interface TokenPayload {
+  /** Routing version. */
+  readonly r: number;
+  /** Shard -> position. */
+  readonly p: Record<string, number>;
+}
+
+async function decodeResumeToken(env: Env, scope: string, token: string, routingVersion: number): Promise<Map<string, number>> {
+  const decoded = await decodePageToken(pageTokenKey(env), scope, token);
+  if (!decoded.ok) {
+    throw new FailureError("invalid_argument", "resume_token is invalid: pass back a resume_token of a Listen with the same document or query, unchanged");
+  }
+  const payload = decoded.payload as Partial<TokenPayload>;
+  if (typeof payload.r !== "number" || typeof payload.p !== "object" || payload.p === null) {
+    throw new FailureError("invalid_argument", "resume_token is invalid");
+  }
+  if (payload.r !== routingVersion) {
+    throw new FailureError("out_of_range", "resume_token was issued under another routing table; listen again without it");
+  }
+  const positions = new Map<string, number>();
+  for (const [shard, position] of Object.entries(payload.p)) {
+    if (!Number.isSafeInteger(position) || (position as number) < 0) throw new FailureError("invalid_argument", "resume_token is invalid");
+    positions.set(shard, position as number);
+  }
+  return positions;
+}
+
+/** The most resume tokens kept signed per isolate (listeners of one target at one point share one). */
+const SIGNED_TOKENS_MAX = 1024;
+const signedTokens = new Map<string, string>();
+
+/**
+ * Signs a resume token, once per target and positions (an HMAC per message
+ * per listener was a measured cost with many listeners). Only finished
+ * strings are kept: a Worker may not await a promise another request made.
+ */
+async function signResumeToken(env: Env, scope: string, payload: TokenPayload): Promise<string> {
+  const key = `${scope}|${payload.r}|${JSON.stringify(payload.p)}`;
+  const known = signedTokens.get(key);
+  if (known !== undefined) return known;
+  const token = await encodePageToken(pageTokenKey(env), scope, payload);
+  if (signedTokens.size >= SIGNED_TOKENS_MAX) signedTokens.delete(signedTokens.keys().next().value!);
+  signedTokens.set(key, token);
+  return token;
+}
+
+/** Wire documents by stored document, for listeners that return whole documents: converted once however many listeners send it. */
+const wireDocuments = new WeakMap<StoredDocument, Document>();
+
+function wireOf(doc: StoredDocument, select: ReadonlyArray<readonly string[]> | null): Document {
+  if (select !== null) return toDocument(doc, select);
+  let wire = wireDocuments.get(doc);
+  if (wire === undefined) wireDocuments.set(doc, (wire = toDocument(doc)));
+  return wire;
+}
+
+const TYPES: Record<ViewChange["type"], DocumentChange_Type> = {
+  added: DocumentChange_Type.ADDED,
+  modified: DocumentChange_Type.MODIFIED,
+  removed: DocumentChange_Type.REMOVED,
+};
+
+/** Runs Listen for one request. */
+export async function* runListen(req: ListenRequest, ctx: HandlerContext): AsyncGenerator<ListenResponse> {
+  const env = envOf(ctx);
+  const { target, select } = listenTargetFrom(req);
+  const shards = await routedListenShards(env);
+  const scope = await tokenScope(target);
+  const resume = req.resumeToken === "" ? null : await decodeResumeToken(env, scope, req.resumeToken, shards.routingVersion);
+  const watched = new Set(targetShards(shards, target));
+  for await (const message of listen(shards, target, resume, { signal: ctx.signal })) {
+    let resumeToken = "";
+    if (message.positions !== null) {
+      const p: Record<string, number> = {};
+      for (const [shard, position] of message.positions) if (watched.has(shard)) p[shard] = position;
+      resumeToken = await signResumeToken(env, scope, { r: shards.routingVersion, p });
+    }
+    yield {
+      $typeName: "impossibledb.v1.ListenResponse",
+      changes: message.changes.map((c) =>
+        create(DocumentChangeSchema, { type: TYPES[c.type], document: wireOf(c.document, select), transactionId: c.txId ?? "" }),
+      ),
+      current: message.current,
+      resumeToken,
+    };
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * A shard's change log: one row per applied write, inserted by the same
+ * statement sequence (inside the same SQLite transaction) that changes the
+ * document, so the log holds exactly the committed writes: no event can be
+ * lost, and none invented by a write that rolled back.
+ *
+ * Each row keeps the document's contents before and after the write, so a
+ * listener can tell "entered the query", "changed inside it" and "left it"
+ * from the row alone, with no state of its own (as DynamoDB Streams'
+ * NEW_AND_OLD_IMAGES view). Positions are the row's `seq`, which only grows
+ * (AUTOINCREMENT: never reused, not even after a trim removed the newest
+ * rows). Retention is by time and by bytes; the trim point is recorded, so a
+ * listener asking for positions below it is told, never silently skipped.
+ *
+ * Free of Workers types: Node tests build the same tables.
+ */
+import type { Migration } from "../storage/schema.js";
+import { CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX } from "../limits.js";
+import type { ChangeRow } from "./feed-types.js";
+
+export type { ChangeRow } from "./feed-types.js";
+
+/** The change log's tables, the "changes" component of a shard's schema. */
+export const CHANGE_LOG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "change log with before and after images, and its trim point",
+    statements: [
+      `CREATE TABLE change_log (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         collection TEXT NOT NULL,
+         id TEXT NOT NULL,
+         op TEXT NOT NULL CHECK (op IN ('put', 'delete')),
+         -- After the write: the document's JSON and version; null for a delete.
+         data TEXT,
+         version INTEGER,
+         create_time_ms INTEGER,
+         -- Before the write; null when the document did not exist.
+         before_data TEXT,
+         before_version INTEGER,
+         before_create_time_ms INTEGER,
+         before_update_time_ms INTEGER,
+         commit_ts INTEGER NOT NULL,
+         -- The transaction that made the write; null for a plain write or batch.
+         tx_id TEXT,
+         -- JSON array of the shards holding this transaction's writes to this
+         -- collection, when there are two or more; a listener delivers them together.
+         group_shards TEXT,
+         bytes INTEGER NOT NULL
+       )`,
+      "CREATE INDEX change_log_by_collection ON change_log (collection, seq)",
+      `CREATE TABLE change_log_state (
+         singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+         trimmed_through INTEGER NOT NULL,
+         bytes INTEGER NOT NULL
+       )`,
+      "INSERT INTO change_log_state (singleton, trimmed_through, bytes) VALUES (1, 0, 0)",
+    ],
+  },
+];
+
+/** Who made a write, for its change row. */
+export interface ChangeOrigin {
+  /** The transaction id; null for a plain write or batch. */
+  readonly txId: string | null;
+  /** The shards with this transaction's writes to the same collection, when two or more; else null. */
+  readonly groupShards: readonly string[] | null;
+}
+
+/** A plain write's origin. */
+export const PLAIN_WRITE: ChangeOrigin = { txId: null, groupShards: null };
+
+/**
+ * Records one write in the log. Must run BEFORE the write changes the
+ * document's row, in the same SQLite transaction: it reads the row as the
+ * before image. `json` is the new contents (null for a delete).
+ */
+export function recordChange(
+  sql: SqlStorage,
+  change: { collection: string; id: string; json: string | null; version: number | null; createTimeMs: number | null; commitTs: number },
+  origin: ChangeOrigin,
+): void {
+  const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
+  const row = sql
+    .exec<{ bytes: number }>(
+      `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, d.data, d.version, d.create_time_ms, d.update_time_ms, ?7, ?8, ?9,
+              200 + length(?1) + length(?2) + COALESCE(length(?4), 0) + COALESCE(length(d.data), 0) + COALESCE(length(?9), 0)
+       FROM (SELECT 1) LEFT JOIN documents d ON d.collection = ?1 AND d.id = ?2
+       RETURNING bytes`,
+      change.collection, change.id, change.json === null ? "delete" : "put", change.json, change.version, change.createTimeMs,
+      change.commitTs, origin.txId, group,
+    )
+    .one();
+  sql.exec("UPDATE change_log_state SET bytes = bytes + ? WHERE singleton = 1", row.bytes);
+}
+
+/**
+ * Records the deletion of the documents of `collection` with ids up to
+ * `lastId` (a delete-collection step), before they are deleted.
+ */
+export function recordCollectionDeletes(sql: SqlStorage, collection: string, lastId: string, commitTs: number): void {
+  const row = sql
+    .exec<{ bytes: number | null }>(
+      `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
+       SELECT collection, id, 'delete', NULL, NULL, NULL, data, version, create_time_ms, update_time_ms, ?, NULL, NULL, 200 + length(collection) + length(id) + length(data)
+       FROM documents WHERE collection = ? AND id <= ? ORDER BY id
+       RETURNING bytes`,
+      commitTs, collection, lastId,
+    )
+    .toArray()
+    .reduce((sum, r) => sum + (r.bytes ?? 0), 0);
+  sql.exec("UPDATE change_log_state SET bytes = bytes + ? WHERE singleton = 1", row);
+}
+
+/** The log's bounds: every seq <= trimmedThrough is gone; head is the last seq given (0 when none). */
+export interface ChangeLogBounds {
+  readonly trimmedThrough: number;
+  readonly head: number;
+}
+
+/** The log's trim point and head. */
+export function changeLogBounds(sql: SqlStorage): ChangeLogBounds {
+  const state = sql.exec<{ trimmed_through: number }>("SELECT trimmed_through FROM change_log_state WHERE singleton = 1").one();
+  const seq = sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'").toArray()[0]?.seq ?? 0;
+  return { trimmedThrough: state.trimmed_through, head: seq };
+}
+
+const CHANGE_COLUMNS =
+  "seq, collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards";
+
+/**
+ * Up to `rowsMax` changes of `collection` (of one document when `id` is
+ * given) after `afterSeq` and at most `throughSeq`, in seq order. A
+ * transaction's rows on this shard are never split: when the page ends
+ * inside one, the rest of it is read too (a transaction writes at most
+ * TX_WRITES_MAX documents), so a listener always sees a shard's part of a
+ * transaction whole. `complete` is false when rows after the last one
+ * returned may remain (the page was full).
+ */
+export function readChanges(
+  sql: SqlStorage,
+  collection: string,
+  id: string | null,
+  afterSeq: number,
+  throughSeq: number,
+  rowsMax: number,
+): { rows: ChangeRow[]; complete: boolean } {
+  const rows =
+    id === null
+      ? sql
+          .exec<ChangeRow>(
+            `SELECT ${CHANGE_COLUMNS} FROM change_log WHERE collection = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+            collection, afterSeq, throughSeq, rowsMax + 1,
+          )
+          .toArray()
+      : sql
+          .exec<ChangeRow>(
+            `SELECT ${CHANGE_COLUMNS} FROM change_log WHERE collection = ? AND seq > ? AND seq <= ? AND id = ? ORDER BY seq LIMIT ?`,
+            collection, afterSeq, throughSeq, id, rowsMax + 1,
+          )
+          .toArray();
+  if (rows.length <= rowsMax) return { rows, complete: true };
+  rows.length = rowsMax;
+  const last = rows[rows.length - 1]!;
+  if (last.tx_id !== null && id === null) {
+    const rest = sql
+      .exec<ChangeRow>(
+        `SELECT ${CHANGE_COLUMNS} FROM change_log WHERE collection = ? AND seq > ? AND seq <= ? AND tx_id = ? AND commit_ts = ? ORDER BY seq`,
+        collection, last.seq, throughSeq, last.tx_id, last.commit_ts,
+      )
+      .toArray();
+    rows.push(...rest);
+  }
+  return { rows, complete: false };
+}
+
+/** The retention a shard applies: rows older than `retentionMs`, and the oldest rows past `bytesMax`, are trimmed. */
+export interface ChangeLogRetention {
+  readonly retentionMs: number;
+  readonly bytesMax: number;
+}
+
+/**
+ * Trims the log: rows committed before `nowMs - retentionMs`, then the
+ * oldest rows while the log holds more than `bytesMax`; at most
+ * CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX rows per call. Records the trim point.
+ * Returns how many rows it removed.
+ */
+export function trimChangeLog(sql: SqlStorage, nowMs: number, retention: ChangeLogRetention): number {
+  const oldestTs = (nowMs - retention.retentionMs) * 1000;
+  let total = sql.exec<{ bytes: number }>("SELECT bytes FROM change_log_state WHERE singleton = 1").one().bytes;
+  // The trim point must stay a prefix of the log (positions below it are
+  // gone, above it present), so rows are walked in seq order and the walk
+  // stops at the first row that is still wanted. A row applied late (a
+  // transaction committed after its decision) can carry an older commit_ts
+  // than rows before it; it waits for them.
+  const oldest = sql
+    .exec<{ seq: number; bytes: number; commit_ts: number }>("SELECT seq, bytes, commit_ts FROM change_log ORDER BY seq LIMIT ?", CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX)
+    .toArray();
+  let through = 0;
+  let bytes = 0;
+  for (const r of oldest) {
+    if (r.commit_ts >= oldestTs && total <= retention.bytesMax) break;
+    through = r.seq;
+    bytes += r.bytes;
+    total -= r.bytes;
+  }
+  if (through === 0) return 0;
+  const cursor = sql.exec("DELETE FROM change_log WHERE seq <= ?", through);
+  cursor.toArray();
+  sql.exec(
+    "UPDATE change_log_state SET trimmed_through = MAX(trimmed_through, ?), bytes = MAX(0, bytes - ?) WHERE singleton = 1",
+    through, bytes,
+  );
+  return cursor.rowsWritten;
+}
+
+/** When the oldest row falls out of the retention window (ms), or null when the log is empty. */
+export function nextChangeLogTrimMs(sql: SqlStorage, retention: ChangeLogRetention): number | null {
+  const state = sql.exec<{ bytes: number }>("SELECT bytes FROM change_log_state WHERE singleton = 1").one();
+  const oldest = sql.exec<{ ts: number }>("SELECT commit_ts AS ts FROM change_log ORDER BY seq LIMIT 1").toArray()[0]?.ts ?? null;
+  if (oldest === null) return null;
+  if (state.bytes > retention.bytesMax) return 0;
+  return Math.ceil(oldest / 1000) + retention.retentionMs;
+}
