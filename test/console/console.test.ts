@@ -148,6 +148,21 @@ describe("the web console in Chromium", () => {
     errors.length = 0;
   });
 
+  it("shows writes made elsewhere as they commit, with no click (Listen)", async () => {
+    const status = page.getByRole("status", { name: "live updates" });
+    await expect.poll(() => status.getAttribute("data-live"), { timeout: STEP_TIMEOUT_MS }).toBe("on");
+    const documents = page.getByRole("list", { name: "documents" });
+    expect(await documents.getByRole("button", { name: /^linus/ }).count()).toBe(0);
+    await people.put("linus", { name: "Linus", age: 56 });
+    await documents.getByRole("button", { name: /^linus/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await expect.poll(() => status.textContent(), { timeout: STEP_TIMEOUT_MS }).toMatch(/last change: added linus/);
+    await screenshot("browse-live");
+    await people.delete("linus");
+    await documents.getByRole("button", { name: /^linus/ }).waitFor({ state: "detached", timeout: STEP_TIMEOUT_MS });
+    await expect.poll(() => status.textContent(), { timeout: STEP_TIMEOUT_MS }).toMatch(/last change: removed linus/);
+    expect(errors).toEqual([]);
+  });
+
   it("runs a filtered, ordered query whose results equal RunQuery's through the SDK, with Explain drawn", async () => {
     await showPanel("query");
     const form = page.getByRole("form", { name: "query" });

@@ -1,6 +1,6 @@
 /**
  * Browse: the collections and a collection's documents, a page at a time,
- * and the document editor beside them.
+ * kept up to date live (Listen), and the document editor beside them.
  */
 import { useState } from "preact/hooks";
 import type { Document } from "../../../gen/impossibledb/v1/document_pb.js";
@@ -8,6 +8,7 @@ import { useClients } from "../connection.js";
 import { ErrorLine } from "../error-line.js";
 import { Pager } from "../pager.js";
 import { usePages } from "../use-pages.js";
+import { useLiveChanges } from "../use-live-changes.js";
 import { DocumentEditor } from "./document-editor.js";
 
 /** Documents per page of the document list. */
@@ -94,7 +95,13 @@ interface DocumentListProps {
 
 function DocumentList({ collection, generation, selected, onSelect }: DocumentListProps) {
   const { collections } = useClients();
-  const pages = usePages((pageToken) => collections.listDocuments({ collection, pageSize: DOCUMENTS_PAGE_SIZE, pageToken }), [collections, collection], generation);
+  // Writes from anywhere (other clients too) reload the page as they commit.
+  const live = useLiveChanges(collection);
+  const pages = usePages(
+    (pageToken) => collections.listDocuments({ collection, pageSize: DOCUMENTS_PAGE_SIZE, pageToken }),
+    [collections, collection],
+    `${generation}/${live.generation}`,
+  );
   const page = pages.current;
   const selectedId = selected !== null && selected !== "new" ? selected.id : null;
   return (
@@ -102,6 +109,11 @@ function DocumentList({ collection, generation, selected, onSelect }: DocumentLi
       <h2>
         Documents in <code>{collection}</code>
       </h2>
+      <p class="live-status" role="status" aria-label="live updates" data-live={live.live ? "on" : "off"}>
+        {live.live ? "● live" : "○ connecting"}
+        {live.last !== null ? <span class="muted"> · last change: {live.last}</span> : null}
+      </p>
+      <ErrorLine error={live.error} />
       <ErrorLine error={page.error} />
       <ul class="list" aria-label="documents">
         {page.data?.documents.map((doc) => (
