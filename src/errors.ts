@@ -76,8 +76,14 @@ export function asConnectError(err: unknown): ConnectError {
   return new ConnectError("internal error", Code.Internal);
 }
 
-function isPlatformRetryable(err: unknown): boolean {
+/**
+ * True for the platform's transient failures: retryable, overloaded, or a
+ * Durable Object that was reset (restarted, say, by a deploy or a crash)
+ * while the call was in flight. The caller may retry; nothing about its
+ * request was wrong.
+ */
+export function isPlatformRetryable(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
-  const e = err as { retryable?: unknown; overloaded?: unknown };
-  return e.retryable === true || e.overloaded === true;
+  const e = err as { retryable?: unknown; overloaded?: unknown; durableObjectReset?: unknown };
+  return e.retryable === true || e.overloaded === true || e.durableObjectReset === true;
 }

@@ -69,8 +69,14 @@ export function writeToShard<T>(env: Env, shardId: string, call: (stub: ShardStu
   return call(shardStub(env, shardId));
 }
 
+/**
+ * Whether an idempotent read may be sent again: the platform says the call
+ * may be retried (and the object is not overloaded), or the object was
+ * reset while the call was in flight (it restarts on the next call; a read
+ * changes nothing, so asking again is safe).
+ */
 function isRetryable(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
-  const e = err as { retryable?: unknown; overloaded?: unknown };
-  return e.retryable === true && e.overloaded !== true;
+  const e = err as { retryable?: unknown; overloaded?: unknown; durableObjectReset?: unknown };
+  return (e.retryable === true || e.durableObjectReset === true) && e.overloaded !== true;
 }
