@@ -338,8 +338,9 @@ export const LISTEN_FEED_ROWS_MAX = 500;
 
 /**
  * How long a shard holds a feed call open waiting for a change, in
- * milliseconds. An idle listener gets a checkpoint (a fresh resume token)
- * at least this often.
+ * milliseconds. A quiet listener gets a heartbeat (a message with no
+ * changes and a resume token) when a feed call returns after this long
+ * without a message: so one at least every twice this.
  */
 export const LISTEN_POLL_WAIT_MS = 10_000;
 

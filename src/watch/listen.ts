@@ -125,6 +125,7 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
     options.signal.addEventListener("abort", () => resolve(null), { once: true });
   });
   let lastPositions = encodeKey(start.positions);
+  let lastSentMs = Date.now();
   while (!options.signal.aborted) {
     if (merger.buffered > LISTEN_PENDING_ROWS_MAX) {
       throw new FailureError("resource_exhausted", `the listener buffered over LISTEN_PENDING_ROWS_MAX (${LISTEN_PENDING_ROWS_MAX}) changes waiting for the rest of transactions; resume with the last resume_token`);
@@ -150,10 +151,14 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
     }
     const positions = merger.positions();
     const key = positions === null ? null : encodeKey(positions);
-    // A checkpoint without changes only when the positions moved (an idle
-    // feed call returned), so an idle listener hears at most one per poll.
-    if (changes.length > 0 || (key !== null && key !== lastPositions)) {
+    // A checkpoint without changes when the positions moved, or when the
+    // stream has been quiet for a poll's wait (a heartbeat, so a client and
+    // any proxy can tell a quiet stream from a dead connection); at most
+    // one per returned feed call.
+    const quiet = Date.now() - lastSentMs >= waitMs;
+    if (changes.length > 0 || (key !== null && (key !== lastPositions || quiet))) {
       if (key !== null) lastPositions = key;
+      lastSentMs = Date.now();
       yield { changes, current: false, positions };
     }
   }

@@ -106,4 +106,16 @@ describe("listen", () => {
     expect(messages[0]!.changes).toEqual([]);
     expect(messages[1]!.changes.map((c) => `${c.type} ${c.document.id}`).sort()).toEqual(["added y", "removed x"]);
   });
+
+  it("sends a quiet listener a heartbeat with a resume token about once per poll wait", async () => {
+    const shards = fakeShards({ a: [] }, { a: { docs: [], head: 0, clockTs: 0 } }, { a: 0 });
+    const controller = new AbortController();
+    const messages = await collect(listen(shards, all, null, { signal: controller.signal, pollWaitMs: 20 }), controller, 4);
+    const heartbeats = messages.slice(1);
+    expect(heartbeats.length).toBeGreaterThanOrEqual(2);
+    for (const m of heartbeats) {
+      expect(m.changes).toEqual([]);
+      expect(m.positions).toEqual(new Map([["a", 0]]));
+    }
+  });
 });
