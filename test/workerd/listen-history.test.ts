@@ -19,6 +19,7 @@ import { DocumentChange_Type, QueryService, type ListenRequest, type ListenRespo
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { ListenRequestSchema } from "../../gen/impossibledb/v1/query_service_pb.js";
+import type { WriteSchema } from "../../gen/impossibledb/v1/document_pb.js";
 import { connectClient } from "./helpers.js";
 
 const db = connectClient(CollectionService);
@@ -178,7 +179,7 @@ describe("Listen under 1,000 concurrent writes", () => {
           const ids = [...new Set(Array.from({ length: 2 + next(3) }, () => docs[next(docs.length)]!))];
           const ops = ids.map((docId) => ({ docId, del: next(4) === 0, kind: next(2) === 0 ? "hot" : "cold" }));
           const { results } = await tx.commitBatch({
-            writes: ops.map((o) =>
+            writes: ops.map((o): MessageInitShape<typeof WriteSchema> =>
               o.del
                 ? { ref: { collection: COLLECTION, id: o.docId }, operation: { case: "delete" as const, value: {} } }
                 : { ref: { collection: COLLECTION, id: o.docId }, operation: { case: "set" as const, value: { kind: o.kind, n: written } } },

@@ -61,7 +61,7 @@ function start(req: MessageInitShape<typeof ListenRequestSchema>, client = query
       while (!predicate(messages)) {
         if (failure !== null) throw failure;
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`listener timed out; messages: ${JSON.stringify(messages.map(describe))}`);
+        if (left <= 0) throw new Error(`listener timed out; messages: ${JSON.stringify(messages.map(summarize))}`);
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, Math.min(left, 200));
@@ -74,10 +74,9 @@ function start(req: MessageInitShape<typeof ListenRequestSchema>, client = query
   return listener;
 }
 
-function describe_(m: ListenResponse): unknown {
+function summarize(m: ListenResponse): unknown {
   return { changes: m.changes.map((c) => `${DocumentChange_Type[c.type]} ${c.document?.id} v${c.document?.version}`), current: m.current, token: m.resumeToken !== "" };
 }
-const describe = describe_;
 
 /** The changes after the initial snapshot, as "TYPE id". */
 function changesAfterCurrent(messages: readonly ListenResponse[]): string[] {
