@@ -67,3 +67,8 @@ export const MODES: Record<"quick" | "full", ModeSettings> = {
 
 /** The collection every system stores the YCSB documents in. */
 export const COLLECTION = "usertable";
+
+/** Listeners attached in the listen phase, one run each (the Listen issue's 1, 10 and 100). */
+export const LISTENER_COUNTS: readonly number[] = [1, 10, 100];
+/** The most listeners open at once: the listen transport allows one socket (one HTTP/1.1 stream) each. */
+export const LISTENERS_MAX = Math.max(...LISTENER_COUNTS);

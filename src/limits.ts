@@ -357,6 +357,16 @@ export const LISTEN_MATCHES_MAX = 10_000;
 /** The most change rows a listener buffers in the Worker while it waits for the rest of a transaction. */
 export const LISTEN_PENDING_ROWS_MAX = 20_000;
 
+/** The most log pages a shard keeps read at its current head for the feed calls one write wakes (see watch/shard-feed.ts). */
+export const FEED_CACHE_PAGES_MAX = 64;
+
+/**
+ * The most bytes of decoded changes (parsed documents) a Worker isolate
+ * keeps so that listeners of one collection decode each change once
+ * (see watch/decoded-changes.ts).
+ */
+export const LISTEN_DECODED_CACHE_BYTES_MAX = 32 * 1024 * 1024;
+
 /** The most changes in one Listen response message (a transaction's changes are never split). */
 export const LISTEN_CHANGES_PER_MESSAGE_MAX = 500;
 

@@ -11,12 +11,16 @@
  * 4. the query set: its documents are loaded with 500-document batch writes
  *    (timed), the index is created (timed), each system's answers to fixed
  *    queries are compared with SQLite's, ImpossibleDB explains each query
- *    (rows read per shard), then each query is measured.
+ *    (rows read per shard), then each query is measured;
+ * 5. the listen phase (listen-phase.ts), on systems with listeners: event
+ *    delay with 1, 10 and 100 listeners on one collection, beside a plain
+ *    get and the write throughput without and with them.
  *
- * A balance that is not conserved or a query answer that differs from
- * SQLite's is recorded as a failure, and the run exits non-zero.
+ * A balance that is not conserved, a query answer that differs from
+ * SQLite's, or an event that never reached its listener is recorded as a
+ * failure, and the run exits non-zero.
  */
-import type { ModeSettings } from "../config.js";
+import { LISTENER_COUNTS, type ModeSettings } from "../config.js";
 import type { QueryExplain } from "../systems/extensions.js";
 import type { RunningSystem } from "../systems/types.js";
 import { ACCOUNT_COUNT, accountIds, OPENING_BALANCE } from "../workloads/bank.js";
@@ -25,6 +29,7 @@ import { orderDocuments } from "../workloads/queries.js";
 import type { ReadyWorkload } from "../workloads/types.js";
 import type { RunRecord } from "./results.js";
 import { describeContention, runContention, type ContentionResult, type ContentionSettings } from "./contention-phase.js";
+import { runListen, type ListenResult, type ListenSettings } from "./listen-phase.js";
 
 export interface PhaseTiming {
   readonly warmupMs: number;
@@ -36,6 +41,7 @@ export interface ExtendedSettings {
   readonly bank: PhaseTiming;
   readonly query: PhaseTiming;
   readonly contention: ContentionSettings;
+  readonly listen: ListenSettings;
   /** Documents in the query set's collection. */
   readonly queryDocuments: number;
   /** Documents per batch write when loading the query set (the API's maximum). */
@@ -49,6 +55,17 @@ export const EXTENDED_MODES: Record<ModeSettings["name"], ExtendedSettings> = {
     bank: { warmupMs: 300, measureMs: 1_500 },
     query: { warmupMs: 200, measureMs: 1_000 },
     contention: { measureMs: 3_000, auditClients: 2 },
+    listen: {
+      documents: 64,
+      delayWarmupWrites: 3,
+      delayWritesMax: 50,
+      delayMeasureMs: 2_000,
+      eventWaitMsMax: 5_000,
+      get: { warmupMs: 200, measureMs: 700 },
+      put: { warmupMs: 300, measureMs: 1_000 },
+      drainMsMax: 10_000,
+      openConcurrency: 10,
+    },
     queryDocuments: 10_000,
     queryLoadBatch: 500,
   },
@@ -57,6 +74,18 @@ export const EXTENDED_MODES: Record<ModeSettings["name"], ExtendedSettings> = {
     bank: { warmupMs: 1_000, measureMs: 5_000 },
     query: { warmupMs: 1_000, measureMs: 4_000 },
     contention: { measureMs: 10_000, auditClients: 2 },
+    // The whole listen phase stays under about 2 minutes (bench/listen.ts runs it alone).
+    listen: {
+      documents: 64,
+      delayWarmupWrites: 5,
+      delayWritesMax: 200,
+      delayMeasureMs: 8_000,
+      eventWaitMsMax: 5_000,
+      get: { warmupMs: 300, measureMs: 2_000 },
+      put: { warmupMs: 500, measureMs: 3_000 },
+      drainMsMax: 10_000,
+      openConcurrency: 10,
+    },
     queryDocuments: 100_000,
     queryLoadBatch: 500,
   },
@@ -78,6 +107,8 @@ export interface ExtendedResults {
   };
   /** The contention phase, per system that can audit (absent in results from before it existed). */
   readonly contention?: ContentionResult[];
+  /** The listen phase, per system with listeners (absent in results from before it existed). */
+  readonly listen?: ListenResult[];
   readonly queries: {
     readonly documents: number;
     readonly load: Array<{ system: string; seconds: number; docsPerSecond: number; indexSeconds: number }>;
@@ -199,7 +230,16 @@ export async function runExtendedPhases(env: {
   }
   for (const workload of QUERY_WORKLOADS) for (const system of querySystems) await run(system, workload, 1, settings.query);
 
-  return { settings, bank, contention, queries, failures };
+  // 5. Listeners.
+  const listen: ListenResult[] = [];
+  for (const system of systems) {
+    const result = await runListen(system, settings.listen, mode, LISTENER_COUNTS, env.seed, log);
+    if (result === null) continue;
+    listen.push(result);
+    failures.push(...result.failures);
+  }
+
+  return { settings, bank, contention, queries, listen, failures };
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * The report's sections for transactions, bank transfers and the query set
- * (bench/lib/extended-phases.ts), with their goals from the Transactions and
- * Query issues: reported, never asserted.
+ * The report's sections for transactions, bank transfers, the query set and
+ * listeners (bench/lib/extended-phases.ts), with their goals from the
+ * Transactions, Query and Listen issues: reported, never asserted.
  */
 import { BANK_WORKLOADS, QUERY_WORKLOADS, TX_LATENCY_WORKLOADS } from "../workloads/index.js";
 import type { BenchResults, RunRecord } from "./results.js";
+import { listenGoals, listenSection } from "./report-listen.js";
 
 export const EXTENDED_WORKLOAD_IDS: ReadonlySet<string> = new Set([...TX_LATENCY_WORKLOADS, ...BANK_WORKLOADS, ...QUERY_WORKLOADS].map((w) => w.id));
 
@@ -132,11 +133,14 @@ export function extendedGoals(r: BenchResults): string[] {
     `| (interactive form) single-shard transfer p50 / plain put p50 | ${x(p50("tx-rw-1shard", "impossibledb"), put)} | (reference) |`,
     `| ImpossibleDB indexed limit-10 query p50 / single SQLite p50 | ${x(p50("query-top10-indexed", "impossibledb"), p50("query-top10-indexed", "sqlite"))} | <= 3x |`,
     `| (reference) unindexed / count / group-by p50 vs single SQLite | ${["query-top10-unindexed", "query-count", "query-group-by"].map((w) => x(p50(w, "impossibledb"), p50(w, "sqlite"))).join(" / ")} | (no goal) |`,
+    // Results from before the listen phase existed carry none.
+    ...(r.extended.listen ?? []).flatMap(listenGoals),
   ];
 }
 
 export function extendedSections(r: BenchResults): string[] {
   if (r.extended === undefined) return [];
-  return [...txSection(r), "", ...bankSection(r), "", ...querySection(r), ""];
+  const listen = (r.extended.listen ?? []).flatMap((l) => [...listenSection(l, r.extended!.settings.listen, r.harness.mode.concurrency, label(r, l.system)), ""]);
+  return [...txSection(r), "", ...bankSection(r), "", ...querySection(r), "", ...listen];
 }
 

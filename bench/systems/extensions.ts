@@ -90,3 +90,40 @@ export const INDEX_NOTE = "index on (status, total) ascending, walked backwards 
 /** The bank collection, and the query set's. */
 export const BANK_COLLECTION = "bank";
 export const ORDERS_COLLECTION = "orders";
+
+/** The collection the listen phase writes to and listens on (its own, so a listener's snapshot stays small). */
+export const LISTEN_COLLECTION = "listen_bench";
+
+/** A change a listener received: the document's id and data after the change. */
+export interface ReceivedChange {
+  readonly id: string;
+  readonly data: Document;
+}
+
+/** A listener opened by a ListenDriver. */
+export interface OpenListener {
+  /** Cancels the stream and resolves once it has ended. */
+  close(): Promise<void>;
+  /** The error that ended the stream early, or null while it runs (or after close). */
+  readonly failure: unknown;
+}
+
+/**
+ * Change notifications on LISTEN_COLLECTION (the listen phase): plain
+ * writes and reads on that collection, and listeners on the whole of it.
+ * Systems without them skip the phase.
+ */
+export interface ListenDriver {
+  /** Writes one whole document; resolves when the write is acknowledged. */
+  write(id: string, data: Document): Promise<void>;
+  /** A plain point get of one document. */
+  read(id: string): Promise<void>;
+  /**
+   * Opens a listener on the whole collection and resolves once its initial
+   * snapshot is complete (current). After that, `onChanges` is called once
+   * per message with the message's changes (added or modified documents)
+   * and `receivedMs`, the harness's clock (performance.now()) when the
+   * message arrived; the snapshot's own documents are not passed.
+   */
+  open(onChanges: (changes: readonly ReceivedChange[], receivedMs: number) => void): Promise<OpenListener>;
+}

@@ -2,7 +2,8 @@
  * ImpossibleDB's transactions and queries, through its public RPC on the same
  * transport as the point operations: TransactionService (CommitBatch for a
  * blind two-document write; BeginTransaction + GetDocuments + Commit with the
- * read set for a transfer), QueryService and AdminService.CreateIndex.
+ * read set for a transfer), QueryService and AdminService.CreateIndex; and
+ * its change notifications (QueryService.Listen) for the listen phase.
  */
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -10,10 +11,11 @@ import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { IndexField_Direction } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { Aggregation_Function, Order_Direction } from "../../gen/impossibledb/v1/query_pb.js";
-import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { DocumentChange_Type, QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { COLLECTION } from "../config.js";
-import { BANK_COLLECTION, ORDERS_COLLECTION, type QueryDriver, type TxDriver } from "./extensions.js";
+import { BANK_COLLECTION, LISTEN_COLLECTION, ORDERS_COLLECTION, type ListenDriver, type OpenListener, type QueryDriver, type ReceivedChange, type TxDriver } from "./extensions.js";
+import type { Document } from "./types.js";
 
 /** Attempts a transfer makes before it gives up (each retry follows an ABORTED). */
 export const TRANSFER_ATTEMPTS_MAX = 200;
@@ -171,6 +173,72 @@ export function createImpossibleDbQuery(transport: Transport): QueryDriver {
         indexes: [...new Set(shards.map((s) => s.index || "(none)"))],
         sqlPlan: shards[0]?.sqlPlan ?? "",
       };
+    },
+  };
+}
+
+/** How long a new listener may take to send its snapshot and be current, ms. */
+const LISTENER_CURRENT_TIMEOUT_MS = 60_000;
+
+/**
+ * ImpossibleDB's change notifications: SetDocument and GetDocument on
+ * LISTEN_COLLECTION over `transport`, and QueryService.Listen on the whole
+ * collection over `listenTransport`, whose agent must allow one socket per
+ * open listener (each server stream holds an HTTP/1.1 connection).
+ */
+export function createImpossibleDbListen(transport: Transport, listenTransport: Transport): ListenDriver {
+  const docs = createClient(CollectionService, transport);
+  const listener = createClient(QueryService, listenTransport);
+  const ref = (id: string) => ({ collection: LISTEN_COLLECTION, id });
+  return {
+    async write(id, data) {
+      await docs.setDocument({ ref: ref(id), data });
+    },
+    async read(id) {
+      await docs.getDocument({ ref: ref(id) });
+    },
+    open(onChanges) {
+      const controller = new AbortController();
+      let failure: unknown = null;
+      let current = false;
+      return new Promise<OpenListener>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          controller.abort();
+          reject(new Error(`a listener was not current within ${LISTENER_CURRENT_TIMEOUT_MS} ms`));
+        }, LISTENER_CURRENT_TIMEOUT_MS);
+        const ended = (async () => {
+          try {
+            for await (const message of listener.listen({ target: { case: "query", value: { collection: LISTEN_COLLECTION } } }, { signal: controller.signal })) {
+              const receivedMs = performance.now();
+              if (!current) {
+                // Everything up to and including the message marked current is the snapshot.
+                if (!message.current) continue;
+                current = true;
+                clearTimeout(timer);
+                resolve({ close, get failure() { return failure; } });
+                continue;
+              }
+              const changes: ReceivedChange[] = [];
+              for (const change of message.changes) {
+                if (change.type === DocumentChange_Type.REMOVED || change.document === undefined) continue;
+                changes.push({ id: change.document.id, data: (change.document.data ?? {}) as Document });
+              }
+              if (changes.length > 0) onChanges(changes, receivedMs);
+            }
+            if (!controller.signal.aborted) failure = new Error("a listener's stream ended without being cancelled");
+          } catch (err) {
+            if (!controller.signal.aborted) failure = err;
+            if (!current) {
+              clearTimeout(timer);
+              reject(err);
+            }
+          }
+        })();
+        async function close() {
+          controller.abort();
+          await ended;
+        }
+      });
     },
   };
 }

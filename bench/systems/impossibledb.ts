@@ -11,12 +11,12 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { compressionGzip, createConnectTransport } from "@connectrpc/connect-node";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
-import { COLLECTION } from "../config.js";
+import { COLLECTION, LISTENERS_MAX } from "../config.js";
 import { workerdPids } from "../lib/cpu.js";
 import { createKeepAliveAgent } from "../lib/http.js";
 import type { Document, Driver, RunningSystem } from "./types.js";
 import { startWorkerd } from "./workerd-host.js";
-import { createImpossibleDbQuery, createImpossibleDbTx } from "./impossibledb-extensions.js";
+import { createImpossibleDbListen, createImpossibleDbQuery, createImpossibleDbTx } from "./impossibledb-extensions.js";
 
 export interface ImpossibleDbOptions {
   readonly port: number;
@@ -37,7 +37,7 @@ export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<R
   const before = await workerdPids();
   const host = await startWorkerd({ configPath: "wrangler.toml", port: options.port, vars: { SHARD_COUNT: String(options.shardCount) } });
   const pids = (await workerdPids()).filter((p) => !before.includes(p));
-  const transportWith = (acceptGzip: boolean) =>
+  const transportWith = (acceptGzip: boolean, socketsMax = options.socketsMax) =>
     createConnectTransport({
       baseUrl: host.url,
       httpVersion: "1.1",
@@ -46,9 +46,12 @@ export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<R
       // CPU, and the floor sends its JSON uncompressed. The gzip probe
       // measures what accepting it costs.
       acceptCompression: acceptGzip ? [compressionGzip] : [],
-      nodeOptions: { agent: createKeepAliveAgent(options.socketsMax) },
+      nodeOptions: { agent: createKeepAliveAgent(socketsMax) },
     });
   const transport = transportWith(false);
+  // Listeners get their own agent: each open stream holds a socket, and
+  // must not take the ones the workloads' requests queue for.
+  const listenTransport = transportWith(false, LISTENERS_MAX);
   const gzipClient = createClient(CollectionService, transportWith(true));
   const admin = createClient(AdminService, transport);
   return {
@@ -56,7 +59,7 @@ export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<R
     label: "ImpossibleDB (Connect)",
     setup: `Worker + ${options.shardCount} shard DOs on workerd via Miniflare; Connect binary over HTTP/1.1 (connect-node), compression off`,
     url: host.url,
-    driver: createDriver(transport),
+    driver: { ...createDriver(transport), listen: createImpossibleDbListen(transport, listenTransport) },
     serverPids: pids,
     concurrent: true,
     /** An RPC that goes through Connect, the interceptors and the routing cache but calls no shard. */

@@ -3,7 +3,7 @@
  * by the same Node process, in the same style (async calls, one per request,
  * `concurrency` in flight), through its own native client.
  */
-import type { QueryDriver, TxDriver } from "./extensions.js";
+import type { ListenDriver, QueryDriver, TxDriver } from "./extensions.js";
 
 /** A YCSB record: ten 100-byte string fields. */
 export type Document = Record<string, string>;
@@ -29,6 +29,8 @@ export interface Driver {
   readonly tx: TxDriver;
   /** The query set: systems with a query engine of their own. */
   readonly query?: QueryDriver;
+  /** Change notifications (the listen phase): systems that offer them. */
+  readonly listen?: ListenDriver;
 }
 
 /** A running system: its driver, the processes whose CPU is its own, and how to stop it. */

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, createGrpcWebTransport, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
-import { createConnectRouter, createContextValues } from "@connectrpc/connect";
+import { Code, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import { EMPTY_ENVELOPE, malformedMessageInterceptor, malformedMessageKey, malformedReason } from "./message-guard.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
@@ -109,6 +109,13 @@ function closeServer(server: http2.Http2Server, sessions: Set<http2.ServerHttp2S
   });
 }
 
+/** Answers a gRPC call with a status and no message: headers, then the status in trailers. */
+function answerStatus(res: http2.Http2ServerResponse, code: Code, message: string): void {
+  res.writeHead(200, { "content-type": "application/grpc" });
+  res.addTrailers({ "grpc-status": String(code), "grpc-message": encodeURIComponent(message) });
+  res.end();
+}
+
 /**
  * The request handler: connect-node's adapter, except that for methods
  * that take one request message (unary and server streaming) the request
@@ -128,10 +135,17 @@ function createGuardedHandler(options: FrontDoorOptions) {
   frontDoorRoutes(options)(router);
   const paths = new Map(router.handlers.map((h) => [h.requestPath, h]));
   return (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void => {
-    const handler = paths.get(req.url.split("?", 2)[0] ?? "");
+    const path = req.url.split("?", 2)[0] ?? "";
+    const handler = paths.get(path);
     if (handler === undefined) {
-      res.writeHead(404);
-      res.end();
+      // gRPC's answer to a method it does not know is UNIMPLEMENTED with
+      // HTTP 200 (gRPC over HTTP/2, "Responses"); anything else gets a 404.
+      if (String(req.headers["content-type"] ?? "").startsWith("application/grpc")) {
+        answerStatus(res, Code.Unimplemented, `unknown method ${path}: ImpossibleDB's services are listed by server reflection`);
+      } else {
+        res.writeHead(404);
+        res.end();
+      }
       return;
     }
     // Streams of request messages (reflection is bidirectional) cannot be
@@ -149,11 +163,19 @@ function createGuardedHandler(options: FrontDoorOptions) {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         chunks.push(chunk);
         bytes += chunk.byteLength;
-        if (bytes > REQUEST_BYTES_MAX + 5) break;
+        if (bytes > REQUEST_BYTES_MAX + 5) {
+          // Answer at once with the status (leaving the loop would reset the
+          // stream, and the caller would see RST_STREAM instead of a code);
+          // the rest of the body is read and dropped.
+          answerStatus(res, Code.ResourceExhausted, `request message is over REQUEST_BYTES_MAX (${REQUEST_BYTES_MAX} bytes)`);
+          chunks.length = 0;
+          for await (const _ of req as AsyncIterable<Buffer>) void _;
+          return;
+        }
       }
       const body = new Uint8Array(Buffer.concat(chunks));
       const encoding = req.headers["grpc-encoding"];
-      const malformed = bytes > REQUEST_BYTES_MAX + 5 ? undefined : malformedReason(body, handler.method.input, typeof encoding === "string" ? encoding : undefined);
+      const malformed = malformedReason(body, handler.method.input, typeof encoding === "string" ? encoding : undefined);
       const uReq = universalRequestFromNodeRequest(req, res, undefined, createContextValues().set(malformedMessageKey, malformed));
       const replay = malformed === undefined ? body : EMPTY_ENVELOPE;
       const uRes = await handler({ ...uReq, body: (async function* () { yield replay; })() });

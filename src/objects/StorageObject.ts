@@ -12,7 +12,7 @@ import type { Env } from "../env.js";
 import { changeLogRetention } from "../env.js";
 import { LISTEN_WAITERS_PER_SHARD_MAX } from "../limits.js";
 import { CHANGE_LOG_MIGRATIONS, changeLogBounds, type ChangeLogRetention, type ChangeRow } from "../watch/change-log.js";
-import { ChangeWaiters, listenSnapshot, readFeed, readWindow, type ShardChanges, type ShardListenSnapshot, type ShardWindow } from "../watch/shard-feed.js";
+import { ChangeWaiters, FeedReadCache, listenSnapshot, readFeed, readWindow, type ShardChanges, type ShardListenSnapshot, type ShardWindow } from "../watch/shard-feed.js";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
@@ -38,6 +38,8 @@ export class StorageObject extends DurableObject<Env> {
   private readonly retention: ChangeLogRetention;
   /** Feed calls waiting for the next change (see watch/shard-feed.ts). */
   private readonly changeWaiters = new ChangeWaiters(LISTEN_WAITERS_PER_SHARD_MAX);
+  /** Log pages read at the current head, shared by the feed calls one write wakes. */
+  private readonly feedCache = new FeedReadCache();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -167,7 +169,7 @@ export class StorageObject extends DurableObject<Env> {
    * when the log no longer holds every change after `afterSeq`.
    */
   async changes(collection: string, id: string | null, afterSeq: number, waitMs: number): Promise<ShardChanges | Failure> {
-    return readFeed(this.ctx.storage.sql, this.changeWaiters, { collection, id, afterSeq, waitMs, retentionMs: this.retention.retentionMs });
+    return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, { collection, id, afterSeq, waitMs, retentionMs: this.retention.retentionMs });
   }
 
   /**

@@ -10,7 +10,7 @@
  * (or the front door's grpc.health.v1 service) tell.
  */
 import type { Env } from "../env.js";
-import { clusterConfig } from "../env.js";
+import { changeLogRetention, clusterConfig } from "../env.js";
 
 /** The path the health check answers on. */
 export const HEALTH_PATH = "/healthz";
@@ -37,6 +37,7 @@ export function healthResponse(request: Request, env: Env): Response {
 function healthBody(env: Env): HealthBody {
   try {
     clusterConfig(env);
+    changeLogRetention(env);
     return { status: "ok" };
   } catch (err) {
     return { status: "misconfigured", error: err instanceof Error ? err.message : String(err) };

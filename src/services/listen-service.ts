@@ -22,12 +22,15 @@ import { untilUnblocked } from "../sync/intent-resolver.js";
 import { listen, targetShards, type ListenShards } from "../watch/listen.js";
 import type { ListenTarget, ViewChange } from "../watch/listen-view.js";
 import { refFrom, toDocument } from "./convert.js";
+import type { Document } from "../../gen/impossibledb/v1/document_pb.js";
+import type { StoredDocument } from "../storage/types.js";
 import { pageTokenKey } from "./list-documents.js";
 
 /** The shards of the current routing table, as a listener reaches them. */
 export async function routedListenShards(env: Env): Promise<ListenShards> {
   const { router, table } = await currentRouting(env);
   return {
+    scope: "default",
     shards: table.shards,
     routingVersion: table.version,
     shardFor: (collection, id) => router.shardFor(collection, id),
@@ -91,6 +94,35 @@ async function decodeResumeToken(env: Env, scope: string, token: string, routing
   return positions;
 }
 
+/** The most resume tokens kept signed per isolate (listeners of one target at one point share one). */
+const SIGNED_TOKENS_MAX = 1024;
+const signedTokens = new Map<string, string>();
+
+/**
+ * Signs a resume token, once per target and positions (an HMAC per message
+ * per listener was a measured cost with many listeners). Only finished
+ * strings are kept: a Worker may not await a promise another request made.
+ */
+async function signResumeToken(env: Env, scope: string, payload: TokenPayload): Promise<string> {
+  const key = `${scope}|${payload.r}|${JSON.stringify(payload.p)}`;
+  const known = signedTokens.get(key);
+  if (known !== undefined) return known;
+  const token = await encodePageToken(pageTokenKey(env), scope, payload);
+  if (signedTokens.size >= SIGNED_TOKENS_MAX) signedTokens.delete(signedTokens.keys().next().value!);
+  signedTokens.set(key, token);
+  return token;
+}
+
+/** Wire documents by stored document, for listeners that return whole documents: converted once however many listeners send it. */
+const wireDocuments = new WeakMap<StoredDocument, Document>();
+
+function wireOf(doc: StoredDocument, select: ReadonlyArray<readonly string[]> | null): Document {
+  if (select !== null) return toDocument(doc, select);
+  let wire = wireDocuments.get(doc);
+  if (wire === undefined) wireDocuments.set(doc, (wire = toDocument(doc)));
+  return wire;
+}
+
 const TYPES: Record<ViewChange["type"], DocumentChange_Type> = {
   added: DocumentChange_Type.ADDED,
   modified: DocumentChange_Type.MODIFIED,
@@ -110,12 +142,12 @@ export async function* runListen(req: ListenRequest, ctx: HandlerContext): Async
     if (message.positions !== null) {
       const p: Record<string, number> = {};
       for (const [shard, position] of message.positions) if (watched.has(shard)) p[shard] = position;
-      resumeToken = await encodePageToken(pageTokenKey(env), scope, { r: shards.routingVersion, p } satisfies TokenPayload);
+      resumeToken = await signResumeToken(env, scope, { r: shards.routingVersion, p });
     }
     yield {
       $typeName: "impossibledb.v1.ListenResponse",
       changes: message.changes.map((c) =>
-        create(DocumentChangeSchema, { type: TYPES[c.type], document: toDocument(c.document, select), transactionId: c.txId ?? "" }),
+        create(DocumentChangeSchema, { type: TYPES[c.type], document: wireOf(c.document, select), transactionId: c.txId ?? "" }),
       ),
       current: message.current,
       resumeToken,

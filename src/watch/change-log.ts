@@ -16,6 +16,9 @@
  */
 import type { Migration } from "../storage/schema.js";
 import { CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX } from "../limits.js";
+import type { ChangeRow } from "./feed-types.js";
+
+export type { ChangeRow } from "./feed-types.js";
 
 /** The change log's tables, the "changes" component of a shard's schema. */
 export const CHANGE_LOG_MIGRATIONS: readonly Migration[] = [
@@ -108,24 +111,6 @@ export function recordCollectionDeletes(sql: SqlStorage, collection: string, las
     .toArray()
     .reduce((sum, r) => sum + (r.bytes ?? 0), 0);
   sql.exec("UPDATE change_log_state SET bytes = bytes + ? WHERE singleton = 1", row);
-}
-
-/** One change as read from the log. */
-export interface ChangeRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  collection: string;
-  id: string;
-  op: "put" | "delete";
-  data: string | null;
-  version: number | null;
-  create_time_ms: number | null;
-  before_data: string | null;
-  before_version: number | null;
-  before_create_time_ms: number | null;
-  before_update_time_ms: number | null;
-  commit_ts: number;
-  tx_id: string | null;
-  group_shards: string | null;
 }
 
 /** The log's bounds: every seq <= trimmedThrough is gone; head is the last seq given (0 when none). */

@@ -41,8 +41,25 @@ export interface ViewChange {
   readonly txId: string | null;
 }
 
+/** Images by change, so a change many listeners share is parsed once. Never mutated. */
+const afterImages = new WeakMap<FeedChange, StoredDocument | null>();
+const beforeImages = new WeakMap<FeedChange, StoredDocument | null>();
+
 /** The document a change leaves, or null for a delete. */
 export function afterImage(c: FeedChange): StoredDocument | null {
+  let image = afterImages.get(c);
+  if (image === undefined) afterImages.set(c, (image = parseAfter(c)));
+  return image;
+}
+
+/** The document before a change, or null when it did not exist. */
+export function beforeImage(c: FeedChange): StoredDocument | null {
+  let image = beforeImages.get(c);
+  if (image === undefined) beforeImages.set(c, (image = parseBefore(c)));
+  return image;
+}
+
+function parseAfter(c: FeedChange): StoredDocument | null {
   if (c.data === null) return null;
   return {
     collection: c.collection,
@@ -54,8 +71,7 @@ export function afterImage(c: FeedChange): StoredDocument | null {
   };
 }
 
-/** The document before a change, or null when it did not exist. */
-export function beforeImage(c: FeedChange): StoredDocument | null {
+function parseBefore(c: FeedChange): StoredDocument | null {
   if (c.beforeData === null) return null;
   return {
     collection: c.collection,

@@ -13,13 +13,15 @@ import { LISTEN_CHANGES_PER_MESSAGE_MAX, LISTEN_MATCHES_MAX, LISTEN_PENDING_ROWS
 import { ID_FIELD, MATCH_ALL } from "../query/expression.js";
 import type { ShardQueryRequest } from "../query/shard-query.js";
 import type { StoredDocument } from "../storage/types.js";
-import type { ChangeRow } from "./change-log.js";
+import type { ChangeRow, ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
 import { ChangeMerger, type FeedChange } from "./change-merger.js";
+import { DecodedChanges } from "./decoded-changes.js";
 import { createView, MatchingSet, type ListenTarget, type ViewChange } from "./listen-view.js";
-import type { ShardChanges, ShardListenSnapshot, ShardWindow } from "./shard-feed.js";
 
 /** The shards of a listener, however they are reached. Errors are thrown as FailureError. */
 export interface ListenShards {
+  /** Names the shards' namespace (the database), so caches keyed by shard and position never mix two. */
+  readonly scope: string;
   readonly shards: readonly string[];
   readonly routingVersion: number;
   shardFor(collection: string, id: string): string;
@@ -50,8 +52,24 @@ export interface ListenOptions {
   readonly pollWaitMs?: number;
 }
 
-/** Converts a change-log row to a feed change; `standalone` drops the group (one document's listener reads one shard). */
-export function feedChangeOf(row: ChangeRow, standalone: boolean): FeedChange {
+/** This isolate's decoded changes, shared by its listeners (decoded-changes.ts). */
+const decoded = new DecodedChanges();
+
+/**
+ * Converts a change-log row of `shard` to a feed change, once per isolate
+ * (see decoded-changes.ts); `standalone` drops the group (one document's
+ * listener reads one shard).
+ */
+export function feedChangeOf(shards: Pick<ListenShards, "scope">, shard: string, row: ChangeRow, standalone: boolean): FeedChange {
+  const size = (row.data?.length ?? 0) + (row.before_data?.length ?? 0);
+  // The commit timestamp and id guard against a log that started over
+  // (a database deleted and created again) reusing positions.
+  const key = `${shards.scope}\u0000${shard}\u0000${row.seq}\u0000${row.commit_ts}\u0000${row.id}`;
+  const change = decoded.get(key, size, () => convert(row));
+  return standalone && change.groupShards !== null ? { ...change, groupShards: null } : change;
+}
+
+function convert(row: ChangeRow): FeedChange {
   return {
     seq: row.seq,
     collection: row.collection,
@@ -66,7 +84,7 @@ export function feedChangeOf(row: ChangeRow, standalone: boolean): FeedChange {
     beforeUpdateTimeMs: row.before_update_time_ms,
     commitTs: row.commit_ts,
     txId: row.tx_id,
-    groupShards: standalone || row.group_shards === null ? null : (JSON.parse(row.group_shards) as string[]),
+    groupShards: row.group_shards === null ? null : (JSON.parse(row.group_shards) as string[]),
   };
 }
 
@@ -119,7 +137,7 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
     if (next === null) return;
     inflight.delete(next.shard);
     if (!next.page.ok) throw new FailureError(next.page.kind, next.page.message);
-    merger.push(next.shard, next.page.rows.map((r) => feedChangeOf(r, standalone)), next.page.position);
+    merger.push(next.shard, next.page.rows.map((r) => feedChangeOf(shards, next.shard, r, standalone)), next.page.position);
     const changes: ViewChange[] = [];
     for (const unit of merger.drain()) {
       const seen = view.apply(unit);
@@ -219,7 +237,7 @@ async function consistentSnapshot(shards: ListenShards, target: ListenTarget, wa
   };
   for (const shard of watched) {
     const rows = await readWindowAll(shards, shard, target.collection, h1.get(shard)!, positions.get(shard)!);
-    for (const row of rows) requireOthers(shard, feedChangeOf(row, false));
+    for (const row of rows) requireOthers(shard, feedChangeOf(shards, shard, row, false));
   }
   for (let rounds = 0; [...required.values()].some((r) => r.size > 0); rounds++) {
     if (rounds > LISTEN_PENDING_ROWS_MAX) throw new Error("invariant broken: a listener's snapshot folded without end");
@@ -229,7 +247,7 @@ async function consistentSnapshot(shards: ListenShards, target: ListenTarget, wa
       if (!page.ok) throw new FailureError(page.kind, page.message);
       let lastKey: string | null = null;
       for (const row of page.rows) {
-        const c = feedChangeOf(row, false);
+        const c = feedChangeOf(shards, shard, row, false);
         const key = c.txId === null ? null : `tx:${c.txId}`;
         // Stop at a part boundary once nothing more is wanted here.
         if (wanted.size === 0 && key !== lastKey) break;
@@ -258,7 +276,7 @@ async function matchingAt(shards: ListenShards, target: ListenTarget, positions:
   for (const snap of snaps) {
     const set = new MatchingSet(target, snap.documents);
     const rows = await readWindowAll(shards, snap.shard, target.collection, positions.get(snap.shard)!, snap.head);
-    for (const row of rows.reverse()) set.apply(feedChangeOf(row, true), "undo");
+    for (const row of rows.reverse()) set.apply(feedChangeOf(shards, snap.shard, row, true), "undo");
     docs.push(...set.all());
   }
   return new MatchingSet(target, docs);

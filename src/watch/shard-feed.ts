@@ -5,22 +5,15 @@
  * src/watch/README.md.
  */
 import { failure, type Failure } from "../errors.js";
-import { LISTEN_FEED_ROWS_MAX } from "../limits.js";
+import { FEED_CACHE_PAGES_MAX, LISTEN_FEED_ROWS_MAX } from "../limits.js";
 import { blockedByWriteIntents } from "../storage/document-store.js";
-import type { Blocked, StoredDocument } from "../storage/types.js";
+import type { Blocked } from "../storage/types.js";
 import { runShardQuery, type ShardQueryRequest, type ShardSql } from "../query/shard-query.js";
 import { clockState } from "../sync/snapshot-store.js";
-import { changeLogBounds, readChanges, type ChangeRow } from "./change-log.js";
+import { changeLogBounds, readChanges } from "./change-log.js";
+import type { ChangeRow, ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
 
-/**
- * A shard's snapshot for a listener. `documents` and `head` describe the
- * same instant: the documents reflect exactly the changes at positions up
- * to `head`. `clockTs` is the shard's clock then (µs): a transaction whose
- * commit timestamp is above it had not committed here yet.
- */
-export type ShardListenSnapshot =
-  | { readonly ok: true; readonly documents: StoredDocument[]; readonly hasMore: boolean; readonly head: number; readonly clockTs: number }
-  | { readonly ok: false; readonly kind: "invalid_argument" | "resource_exhausted" | "out_of_range"; readonly message: string };
+export type { ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
 
 /** Takes a listener's snapshot of one shard, in one synchronous step; Blocked under write intents in the collection. */
 export function listenSnapshot(sql: SqlStorage, req: ShardQueryRequest): ShardListenSnapshot | Blocked {
@@ -29,18 +22,6 @@ export function listenSnapshot(sql: SqlStorage, req: ShardQueryRequest): ShardLi
   const result = runShardQuery(sql as unknown as ShardSql, req);
   if (!result.ok) return { ok: false, kind: result.kind === "resource_exhausted" ? "resource_exhausted" : "invalid_argument", message: result.message };
   return { ok: true, documents: result.documents, hasMore: result.hasMore, head: changeLogBounds(sql).head, clockTs: clockState(sql).lastTs };
-}
-
-/**
- * A page of a shard's feed: the rows after the caller's position, and the
- * position the caller has now seen everything through (the shard's head
- * when the page holds all of them; rows of other collections count as
- * seen).
- */
-export interface ShardChanges {
-  readonly ok: true;
-  readonly rows: ChangeRow[];
-  readonly position: number;
 }
 
 /**
@@ -74,6 +55,33 @@ export class ChangeWaiters {
   }
 }
 
+/**
+ * Pages of the log already read at the current head, shared by the feed
+ * calls a write wakes: listeners of one collection that are caught up all
+ * ask for the rows after the same position, so the rows are read once per
+ * write instead of once per listener. Cleared when the head moves; at most
+ * FEED_CACHE_PAGES_MAX pages.
+ */
+export class FeedReadCache {
+  private head = -1;
+  private readonly pages = new Map<string, { rows: ChangeRow[]; complete: boolean }>();
+
+  /** readChanges through the cache. */
+  read(sql: SqlStorage, collection: string, id: string | null, afterSeq: number, head: number): { rows: ChangeRow[]; complete: boolean } {
+    if (head !== this.head) {
+      this.pages.clear();
+      this.head = head;
+    }
+    const key = JSON.stringify([collection, id, afterSeq]);
+    let page = this.pages.get(key);
+    if (page === undefined) {
+      page = readChanges(sql, collection, id, afterSeq, head, LISTEN_FEED_ROWS_MAX);
+      if (this.pages.size < FEED_CACHE_PAGES_MAX) this.pages.set(key, page);
+    }
+    return page;
+  }
+}
+
 /** What a feed call asks for. */
 export interface FeedRequest {
   readonly collection: string;
@@ -85,13 +93,6 @@ export interface FeedRequest {
   readonly waitMs: number;
   /** The log's retention, for the OUT_OF_RANGE message. */
   readonly retentionMs: number;
-}
-
-/** A page of a shard's log between two positions; `complete` is false when more rows remain after the last one. */
-export interface ShardWindow {
-  readonly ok: true;
-  readonly rows: ChangeRow[];
-  readonly complete: boolean;
 }
 
 /**
@@ -112,7 +113,7 @@ export function readWindow(sql: SqlStorage, collection: string, afterSeq: number
  * (or the position is ahead of the log, as after the shard's data was
  * deleted).
  */
-export async function readFeed(sql: SqlStorage, waiters: ChangeWaiters, req: FeedRequest): Promise<ShardChanges | Failure> {
+export async function readFeed(sql: SqlStorage, waiters: ChangeWaiters, cache: FeedReadCache, req: FeedRequest): Promise<ShardChanges | Failure> {
   const deadlineMs = Date.now() + req.waitMs;
   for (;;) {
     const bounds = changeLogBounds(sql);
@@ -126,7 +127,7 @@ export async function readFeed(sql: SqlStorage, waiters: ChangeWaiters, req: Fee
     if (req.afterSeq > bounds.head) {
       return failure("out_of_range", "the resume token is ahead of this database's change log (was the database deleted and created again?); listen again without a resume token");
     }
-    const { rows, complete } = readChanges(sql, req.collection, req.id, req.afterSeq, bounds.head, LISTEN_FEED_ROWS_MAX);
+    const { rows, complete } = cache.read(sql, req.collection, req.id, req.afterSeq, bounds.head);
     const position = complete ? bounds.head : rows[rows.length - 1]!.seq;
     const remainingMs = deadlineMs - Date.now();
     if (rows.length > 0 || remainingMs <= 0) return { ok: true, rows, position };

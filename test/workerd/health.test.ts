@@ -36,6 +36,17 @@ describe("GET /healthz", () => {
     expect(await listDurableObjectIds(env.TX_COORDINATOR)).toEqual([]);
   });
 
+  it("answers 503 with the reason when the change log's retention is not a number of hours", async () => {
+    const handle = createFetchHandler(createRouter());
+    for (const bad of ["0", "-1", "forever", "721"]) {
+      const res = await handle(new Request("http://impossibledb.test/healthz"), { ...env, CHANGE_LOG_RETENTION_HOURS: bad });
+      expect(res.status, bad).toBe(503);
+      expect(((await res.json()) as { error: string }).error).toMatch(/CHANGE_LOG_RETENTION_HOURS/);
+    }
+    const ok = await handle(new Request("http://impossibledb.test/healthz"), { ...env, CHANGE_LOG_RETENTION_HOURS: "72" });
+    expect(ok.status).toBe(200);
+  });
+
   it("answers 503 with the reason when the routing configuration is broken", async () => {
     const handle = createFetchHandler(createRouter());
     const res = await handle(new Request("http://impossibledb.test/healthz"), { ...env, SHARD_COUNT: "0" });

@@ -61,7 +61,7 @@ function start(req: MessageInitShape<typeof ListenRequestSchema>, client = query
       while (!predicate(messages)) {
         if (failure !== null) throw failure;
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`listener timed out; messages: ${JSON.stringify(messages.map(summarize))}`);
+        if (left <= 0) throw new Error(`listener timed out; messages: ${JSON.stringify(messages.map(describeMessage))}`);
         await new Promise<void>((resolve) => {
           wake = resolve;
           setTimeout(resolve, Math.min(left, 200));
@@ -74,7 +74,7 @@ function start(req: MessageInitShape<typeof ListenRequestSchema>, client = query
   return listener;
 }
 
-function summarize(m: ListenResponse): unknown {
+function describeMessage(m: ListenResponse): unknown {
   return { changes: m.changes.map((c) => `${DocumentChange_Type[c.type]} ${c.document?.id} v${c.document?.version}`), current: m.current, token: m.resumeToken !== "" };
 }
 
@@ -106,7 +106,7 @@ function snapshotIds(messages: readonly ListenResponse[]): string[] {
 const set = (collection: string, id: string, data: Record<string, unknown>) =>
   db.setDocument({ ref: { collection, id }, data: data as never });
 
-describe("Listen", () => {
+describe("Listen", { timeout: 30_000 }, () => {
   it("a collection: the snapshot in id order, then added, modified and removed in commit order", async () => {
     await set("lc", "a", { n: 1 });
     await set("lc", "b", { n: 2 });

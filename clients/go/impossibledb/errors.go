@@ -39,7 +39,9 @@ var (
 	ErrResourceExhausted error = codeSentinel(connect.CodeResourceExhausted)
 	// ErrDeadlineExceeded: the call's deadline passed.
 	ErrDeadlineExceeded error = codeSentinel(connect.CodeDeadlineExceeded)
-	// ErrOutOfRange: an aggregate left the range of doubles.
+	// ErrOutOfRange: an aggregate left the range of doubles, or a Listen
+	// resume token is older than the server keeps changes (Listen itself
+	// starts over then, flagging the snapshot Reset).
 	ErrOutOfRange error = codeSentinel(connect.CodeOutOfRange)
 )
 

@@ -24,6 +24,7 @@ import (
 type fakeDB struct {
 	impossibledbv1connect.UnimplementedCollectionServiceHandler
 	impossibledbv1connect.UnimplementedTransactionServiceHandler
+	impossibledbv1connect.UnimplementedQueryServiceHandler
 
 	mu sync.Mutex
 	// failures[method] are the errors the next calls of method answer, in order.
@@ -40,6 +41,8 @@ type fakeDB struct {
 	getDelay time.Duration
 	commits  []*v1.CommitRequest
 	begins   []*v1.BeginTransactionRequest
+	// listens[i] serves the i-th Listen call (listen_test.go).
+	listens []listenScript
 }
 
 func newFakeDB() *fakeDB {
@@ -162,6 +165,7 @@ func (f *fakeDB) serve(t *testing.T, options ...Option) map[string]*Client {
 	mux := http.NewServeMux()
 	mux.Handle(impossibledbv1connect.NewCollectionServiceHandler(f))
 	mux.Handle(impossibledbv1connect.NewTransactionServiceHandler(f))
+	mux.Handle(impossibledbv1connect.NewQueryServiceHandler(f))
 	server := httptest.NewUnstartedServer(mux)
 	server.Config.Protocols = new(http.Protocols)
 	server.Config.Protocols.SetHTTP1(true)

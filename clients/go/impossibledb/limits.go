@@ -42,6 +42,15 @@ const (
 	// cycles) are refused. The server's own limit (20) is smaller and
 	// answers INVALID_ARGUMENT for what lies between.
 	ValueDepthMax = 64
+	// ListenReconnectsMaxDefault is how many times in a row a listener
+	// reconnects without receiving a resume token before it gives up; each
+	// waits a backoff of the client's RetryPolicy (at most its MaxBackoff).
+	ListenReconnectsMaxDefault = 10
+	// ListenPendingChangesMax is the most changes a listener holds while it
+	// waits for the resume token that completes them. The server sends a
+	// token at least every LISTEN_PENDING_ROWS_MAX (20,000) changes and a
+	// whole result of at most LISTEN_MATCHES_MAX (10,000) documents.
+	ListenPendingChangesMax = 100_000
 	// SafeIntegerMax is the largest integer every client reads back exactly
 	// (2^53 − 1): numbers travel as IEEE-754 doubles.
 	SafeIntegerMax = 1<<53 - 1
@@ -51,6 +60,8 @@ func init() {
 	assertLimit(BackoffInitialDefault > 0 && BackoffInitialDefault <= BackoffMaxDefault, "the initial backoff is positive and at most the largest")
 	assertLimit(BackoffMaxDefault < CallTimeoutDefault, "a backoff fits in a call's deadline")
 	assertLimit(CallAttemptsMaxDefault >= 1 && TransactionAttemptsMaxDefault >= 1, "at least one attempt")
+	assertLimit(ListenReconnectsMaxDefault >= 1, "a listener reconnects at least once")
+	assertLimit(ListenPendingChangesMax >= 20_000, "a listener holds what the server may send between two tokens")
 	assertLimit(ValueDepthMax >= 20, "the client's depth bound leaves the server's limit (20) to the server")
 }
 

@@ -2,6 +2,8 @@ package impossibledb
 
 import (
 	"context"
+	"errors"
+	"io"
 	"time"
 
 	"connectrpc.com/connect"
@@ -33,6 +35,54 @@ type rpcs struct {
 	commit              unary[v1.CommitRequest, v1.CommitResponse]
 	rollback            unary[v1.RollbackRequest, v1.RollbackResponse]
 	commitBatch         unary[v1.CommitBatchRequest, v1.CommitBatchResponse]
+	// listen is never wrapped with a deadline or retries: a listener runs
+	// until its context ends and reconnects by itself (listen.go).
+	listen serverStream[v1.ListenRequest, v1.ListenResponse]
+}
+
+// serverStream opens one server-streaming RPC. The returned receive
+// function answers the next message, io.EOF when the server ended the
+// stream cleanly, or the error that ended it. Cancelling ctx closes it.
+type serverStream[Req, Res any] func(ctx context.Context, req *Req) (receive func() (*Res, error), err error)
+
+func streamFromConnect[Req, Res any](call func(context.Context, *connect.Request[Req]) (*connect.ServerStreamForClient[Res], error)) serverStream[Req, Res] {
+	return func(ctx context.Context, req *Req) (func() (*Res, error), error) {
+		stream, err := call(ctx, connect.NewRequest(req))
+		if err != nil {
+			return nil, err
+		}
+		return func() (*Res, error) {
+			if stream.Receive() {
+				return stream.Msg(), nil
+			}
+			err := stream.Err()
+			// Close releases the HTTP response; the stream has ended either way.
+			closeErr := stream.Close()
+			if err == nil {
+				err = closeErr
+			}
+			if err == nil {
+				return nil, io.EOF
+			}
+			return nil, err
+		}, nil
+	}
+}
+
+func streamFromGRPC[Req, Res any](call func(context.Context, *Req, ...grpc.CallOption) (grpc.ServerStreamingClient[Res], error)) serverStream[Req, Res] {
+	return func(ctx context.Context, req *Req) (func() (*Res, error), error) {
+		stream, err := call(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		return func() (*Res, error) {
+			msg, err := stream.Recv()
+			if errors.Is(err, io.EOF) {
+				return nil, io.EOF
+			}
+			return msg, err
+		}, nil
+	}
 }
 
 func fromConnect[Req, Res any](call func(context.Context, *connect.Request[Req]) (*connect.Response[Res], error)) unary[Req, Res] {
@@ -70,6 +120,7 @@ func connectRPCs(httpClient connect.HTTPClient, baseURL string, opts ...connect.
 		commit:              fromConnect(transactions.Commit),
 		rollback:            fromConnect(transactions.Rollback),
 		commitBatch:         fromConnect(transactions.CommitBatch),
+		listen:              streamFromConnect(queries.Listen),
 	}
 }
 
@@ -95,6 +146,7 @@ func grpcRPCs(conn grpc.ClientConnInterface) rpcs {
 		commit:              fromGRPC(transactions.Commit),
 		rollback:            fromGRPC(transactions.Rollback),
 		commitBatch:         fromGRPC(transactions.CommitBatch),
+		listen:              streamFromGRPC(queries.Listen),
 	}
 }
 
@@ -130,5 +182,6 @@ func (r rpcs) wrap(timeout time.Duration, p RetryPolicy) rpcs {
 		commit:              withDeadline(timeout, r.commit),
 		rollback:            withDeadline(timeout, r.rollback),
 		commitBatch:         withDeadline(timeout, r.commitBatch),
+		listen:              r.listen,
 	}
 }

@@ -1,7 +1,10 @@
 /** The CLI's input parsing: CSV cells and their types, and line numbers of JSON array elements. */
 import { describe, expect, it } from "vitest";
-import { cellValue, parseCsv } from "../src/cli/csv.js";
-import { elementLines, toRecord } from "../src/cli/input.js";
+import { cellValue, parseCsv, rowDocument } from "../src/cli/csv.js";
+import { elementLines, readRecords, toRecord, withoutByteOrderMark } from "../src/cli/input.js";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 describe("CSV", () => {
   it("splits quoted cells with commas, quotes and newlines, and numbers rows by their first line", () => {
@@ -17,6 +20,19 @@ describe("CSV", () => {
     expect([v("007"), v("+1"), v("1."), v("NaN"), v("Infinity"), v("TRUE")]).toEqual(["007", "+1", "1.", "NaN", "Infinity", "TRUE"]);
     expect([v("42", true), v("true", true), v("", true)]).toEqual(["42", "true", ""]);
     expect(v("")).toBeUndefined();
+  });
+
+  it("refuses an unquoted number a double cannot hold, naming the row and column, rather than storing it as text", () => {
+    expect(() => cellValue({ text: "1e400", quoted: false })).toThrow(RangeError);
+    expect(cellValue({ text: "1e400", quoted: true })).toBe("1e400");
+    const [header, row] = parseCsv("id,big\nx,-1e400");
+    expect(() => rowDocument(header!.cells.map((c) => c.text), row!, 0)).toThrow(/line 2|big/);
+    try {
+      rowDocument(header!.cells.map((c) => c.text), row!, 0);
+    } catch (err) {
+      expect((err as { line: number }).line).toBe(2);
+      expect((err as Error).message).toMatch(/"big".*-1e400.*quote it/);
+    }
   });
 
   it("refuses unclosed quotes and stray quotes, naming the line", () => {
@@ -38,5 +54,25 @@ describe("JSON array records", () => {
     expect(toRecord(4, { id: 1, data: {} })).toMatchObject({ kind: "problem", line: 4 });
     expect(toRecord(5, { id: "", data: {} })).toMatchObject({ kind: "problem", message: "the document id is empty" });
     expect(toRecord(6, [1])).toMatchObject({ kind: "problem" });
+  });
+});
+
+describe("byte order marks", () => {
+  it("reads NDJSON, JSON arrays and CSV that start with a UTF-8 byte order mark", async () => {
+    expect(withoutByteOrderMark("\uFEFFabc")).toBe("abc");
+    expect(withoutByteOrderMark("abc\uFEFF")).toBe("abc\uFEFF");
+    const dir = mkdtempSync(join(tmpdir(), "impossibledb-bom-"));
+    const files = {
+      ndjson: ['\uFEFF{"id":"a","data":{"n":1}}\n', "ndjson"],
+      json: ['\uFEFF[{"id":"a","data":{"n":1}}]', "json"],
+      csv: ["\uFEFFid,n\na,1\n", "csv"],
+    } as const;
+    for (const [name, [text, format]] of Object.entries(files)) {
+      const file = join(dir, `f.${name}`);
+      writeFileSync(file, text);
+      const out = [];
+      for await (const r of readRecords(file, format, { idColumn: "id" })) out.push(r);
+      expect(out, name).toEqual([{ kind: "record", line: 1 + (name === "csv" ? 1 : 0), id: "a", data: { n: 1 } }]);
+    }
   });
 });

@@ -192,4 +192,54 @@ describe("application metadata", () => {
     await createClient(CollectionService, rig.grpc).getDocument({ ref: { collection: "users", id: "u1" } });
     expect(calls).toBe(1);
   });
+
+  it("answers a method it does not know with UNIMPLEMENTED over gRPC, not a bare 404", async () => {
+    rig = await startRig({});
+    const answer = await rawCall(rig.frontDoor.target, "/impossibledb.v1.CollectionService/NoSuchMethod", new Uint8Array(5));
+    expect(answer.httpStatus).toBe(200);
+    expect(answer.status).toBe(String(Code.Unimplemented));
+    expect(decodeURIComponent(answer.message ?? "")).toMatch(/unknown method/);
+  });
+
+  it("answers a request message over REQUEST_BYTES_MAX with RESOURCE_EXHAUSTED, not a reset stream, and forwards nothing", async () => {
+    let calls = 0;
+    rig = await startRig({ collection: { setDocument: () => ((calls += 1), {}) } });
+    const err = await failure(
+      createClient(CollectionService, rig.grpc).setDocument({ ref: { collection: "c", id: "big" }, data: { blob: "x".repeat(16 * 1024 * 1024 + 512 * 1024) } }),
+    );
+    expect(Code[err.code]).toBe(Code[Code.ResourceExhausted]);
+    expect(err.rawMessage).toMatch(/REQUEST_BYTES_MAX/);
+    expect(calls).toBe(0);
+    // The connection still serves calls.
+    await createClient(CollectionService, rig.grpc).setDocument({ ref: { collection: "c", id: "small" }, data: {} });
+    expect(calls).toBe(1);
+  });
 });
+
+/** Sends one raw gRPC request over HTTP/2 and returns the HTTP status and the gRPC status (from headers or trailers). */
+function rawCall(target: string, path: string, body: Uint8Array) {
+  return new Promise<{ httpStatus: number; status: string | undefined; message: string | undefined }>((resolve, reject) => {
+    const session = http2.connect(`http://${target}`);
+    session.on("error", reject);
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+    let httpStatus = 0;
+    let status: string | undefined;
+    let message: string | undefined;
+    stream.on("response", (h) => {
+      httpStatus = Number(h[":status"]);
+      status = h["grpc-status"] as string | undefined;
+      message = h["grpc-message"] as string | undefined;
+    });
+    stream.on("trailers", (t) => {
+      status = (t["grpc-status"] as string | undefined) ?? status;
+      message = (t["grpc-message"] as string | undefined) ?? message;
+    });
+    stream.on("close", () => {
+      session.close();
+      resolve({ httpStatus, status, message });
+    });
+    stream.on("error", reject);
+    stream.resume();
+    stream.end(body);
+  });
+}

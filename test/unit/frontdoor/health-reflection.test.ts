@@ -142,7 +142,7 @@ describe("server reflection", () => {
     // The answer is self-contained: a registry resolves every type the
     // service uses.
     const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: dependenciesFirst(files) }));
-    expect(registry.getService("impossibledb.v1.QueryService")?.methods.map((m) => m.name)).toEqual(["RunQuery", "StreamQuery", "RunAggregationQuery"]);
+    expect(registry.getService("impossibledb.v1.QueryService")?.methods.map((m) => m.name)).toEqual(["RunQuery", "StreamQuery", "RunAggregationQuery", "Listen"]);
     expect(registry.getMessage("impossibledb.v1.FieldFilter")?.fields.map((f) => f.name)).toEqual(["field", "op", "value"]);
   });
 

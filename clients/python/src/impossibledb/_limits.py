@@ -52,6 +52,20 @@ without a word, so it is refused.
 """
 
 
+LISTEN_RECONNECTS_MAX_DEFAULT: Final = 10
+"""Reconnects in a row without receiving a resume token before a listener raises the last error.
+
+Each waits a backoff of the client's RetryPolicy (at most max_backoff_ms).
+"""
+
+LISTEN_PENDING_CHANGES_MAX: Final = 100_000
+"""The most changes a listener holds while it waits for the resume token that completes them.
+
+The server sends a token at least every LISTEN_PENDING_ROWS_MAX (20,000)
+changes, and a whole result of at most LISTEN_MATCHES_MAX (10,000) documents.
+"""
+
+
 def _assert_limit(ok: bool, what: str) -> None:
     if not ok:
         raise AssertionError(f"impossibledb limits: {what}")
@@ -60,5 +74,7 @@ def _assert_limit(ok: bool, what: str) -> None:
 _assert_limit(0 < BACKOFF_INITIAL_MS_DEFAULT <= BACKOFF_MAX_MS_DEFAULT, "initial backoff is positive and at most the largest")
 _assert_limit(BACKOFF_MAX_MS_DEFAULT < CALL_TIMEOUT_MS_DEFAULT, "a backoff fits in a call's deadline")
 _assert_limit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 and TRANSACTION_ATTEMPTS_MAX_DEFAULT >= 1, "at least one attempt")
+_assert_limit(LISTEN_RECONNECTS_MAX_DEFAULT >= 1, "a listener reconnects at least once")
+_assert_limit(LISTEN_PENDING_CHANGES_MAX >= 20_000, "a listener holds what the server may send between two tokens")
 _assert_limit(VALUE_DEPTH_MAX >= 20, "the client's depth bound leaves the server's document depth limit (20) to the server")
 _assert_limit(float(INT_SAFE_MAX) == INT_SAFE_MAX, "a safe int survives the round trip through a double")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from google.protobuf.message import Message
@@ -114,6 +114,18 @@ class ConnectTransport:
         except ConnectError as error:
             raise from_connect_error(error) from error
 
+    def listen(self, request: query_service_pb2.ListenRequest) -> Iterator[query_service_pb2.ListenResponse]:
+        """Opens a Listen stream (no deadline: it runs until closed); closing the generator closes it."""
+        from connectrpc.errors import ConnectError
+
+        stream = self._calls["Listen"](request, headers=self._headers)
+        try:
+            yield from stream
+        except ConnectError as error:
+            raise from_connect_error(error) from error
+        finally:
+            stream.close()
+
     def close(self) -> None:
         for client in self._clients:
             client.close()
@@ -134,6 +146,19 @@ class AsyncConnectTransport:
             return await self._calls[method](request, headers=self._headers, timeout_ms=timeout_ms)
         except ConnectError as error:
             raise from_connect_error(error) from error
+
+    async def listen(self, request: query_service_pb2.ListenRequest) -> AsyncIterator[query_service_pb2.ListenResponse]:
+        """Opens a Listen stream (no deadline: it runs until closed); closing the generator closes it."""
+        from connectrpc.errors import ConnectError
+
+        stream = self._calls["Listen"](request, headers=self._headers)
+        try:
+            async for message in stream:
+                yield message
+        except ConnectError as error:
+            raise from_connect_error(error) from error
+        finally:
+            await stream.aclose()
 
     async def close(self) -> None:
         for client in self._clients:

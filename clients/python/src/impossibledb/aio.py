@@ -12,20 +12,23 @@ Requests are built and answers read by the same code as the sync client's
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import _wire
-from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
+from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
+from ._listen import ListenOptions, ListenSnapshot, listen_async, stream_opener
 from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPath, DocumentSnapshot, QueryPage, WriteResult
 from ._query import NO_VALUE, Direction, Operator, QuerySpec, groups_of, page_of
 from ._transport import AsyncCaller, AsyncConnectTransport, AsyncTransport
 from ._txstate import TransactionState, path_of
 from .client import resolve_url
-from .errors import Aborted, Internal, NotFound, ResourceExhausted
+from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
 from .v1 import collection_service_pb2 as cs
 from .v1 import document_pb2 as doc
+from .v1 import query_service_pb2 as qs
 from .v1 import transaction_service_pb2 as ts
 
 __all__ = ["AsyncClient", "AsyncCollection", "AsyncDocumentReference", "AsyncQuery", "AsyncTransaction", "AsyncWriteBatch"]
@@ -151,6 +154,20 @@ class AsyncDocumentReference(DocumentPath):
         request = cs.DeleteDocumentRequest(ref=_wire.ref(self), precondition=_wire.precondition(if_exists, if_version))
         return bool((await self._caller.call("DeleteDocument", request)).deleted)
 
+    async def listen(
+        self,
+        *,
+        resume_token: str = "",
+        reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
+        on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
+    ) -> AsyncGenerator[ListenSnapshot, None]:
+        """The document, then a snapshot after every change to it (see Query.listen); cancelling the task stops it."""
+        ref = _wire.ref(self)
+        options = ListenOptions(resume_token, reconnects_max, on_reconnect)
+        async with aclosing(listen_async(stream_opener(self._caller.transport), lambda token: qs.ListenRequest(document=ref, resume_token=token), options, self._caller.policy)) as stream:
+            async for snap in stream:
+                yield snap
+
 
 class AsyncQuery(QuerySpec):
     """A query over one collection (see Query); its running methods are awaited."""
@@ -179,6 +196,20 @@ class AsyncQuery(QuerySpec):
         """Computes aggregates over the matching documents, optionally grouped (see Query.aggregate)."""
         return groups_of(await self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)))
 
+    async def listen(
+        self,
+        *,
+        resume_token: str = "",
+        reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
+        on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
+    ) -> AsyncGenerator[ListenSnapshot, None]:
+        """The query's result, then a snapshot whenever it changes (see Query.listen); cancelling the task stops it."""
+        query = self.to_proto()
+        options = ListenOptions(resume_token, reconnects_max, on_reconnect)
+        async with aclosing(listen_async(stream_opener(self._runner.transport), lambda token: qs.ListenRequest(query=query, resume_token=token), options, self._runner.policy)) as stream:
+            async for snap in stream:
+                yield snap
+
 
 class AsyncCollection:
     """A collection of documents (see Collection); its reading methods are awaited."""
@@ -197,6 +228,18 @@ class AsyncCollection:
     def query(self) -> AsyncQuery:
         """A query over every document of the collection, to refine."""
         return AsyncQuery(self._caller, self.name)
+
+    async def listen(
+        self,
+        *,
+        resume_token: str = "",
+        reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
+        on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
+    ) -> AsyncGenerator[ListenSnapshot, None]:
+        """query().listen(...): the collection's documents, then a snapshot after every change (see Query.listen)."""
+        async with aclosing(self.query().listen(resume_token=resume_token, reconnects_max=reconnects_max, on_reconnect=on_reconnect)) as stream:
+            async for snap in stream:
+                yield snap
 
     def where(self, field: str, op: Operator, value: Any = NO_VALUE) -> AsyncQuery:
         """query().where(...)."""
@@ -397,3 +440,4 @@ class AsyncTransaction:
                 raise Internal("BeginTransaction answered no transaction id")
             self._state.id = response.transaction
         return self._state.id
+

@@ -19,14 +19,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import _wire
-from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
+from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
+from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
 from ._model import AggregateGroup, AggregateSpec, DocumentPath, DocumentSnapshot, QueryPage
 from ._query import NO_VALUE, Direction, Operator, QuerySpec, groups_of, page_of
 from ._transport import Caller, ConnectTransport, Transport
 from ._txstate import TransactionState
-from .errors import Aborted, Internal, NotFound, ResourceExhausted
+from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
 from .v1 import collection_service_pb2 as cs
+from .v1 import query_service_pb2 as qs
 from .writes import Transaction, WriteBatch
 
 __all__ = ["DEFAULT_URL", "Client", "Collection", "DocumentReference", "Query", "Transaction", "WriteBatch"]
@@ -185,6 +187,18 @@ class DocumentReference(DocumentPath):
         request = cs.DeleteDocumentRequest(ref=_wire.ref(self), precondition=_wire.precondition(if_exists, if_version))
         return bool(self._caller.call("DeleteDocument", request).deleted)
 
+    def listen(
+        self,
+        *,
+        resume_token: str = "",
+        reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
+        on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
+    ) -> Iterator[ListenSnapshot]:
+        """The document (a result of zero or one documents), then a snapshot after every change to it; see Query.listen."""
+        options = ListenOptions(resume_token, reconnects_max, on_reconnect)
+        ref = _wire.ref(self)
+        return listen_sync(stream_opener(self._caller.transport), lambda token: qs.ListenRequest(document=ref, resume_token=token), options, self._caller.policy)
+
 
 class Query(QuerySpec):
     """A query over one collection. Builder methods (where, order_by, limit, offset, select, filter) return new queries."""
@@ -221,6 +235,39 @@ class Query(QuerySpec):
         """
         return groups_of(self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)))
 
+    def listen(
+        self,
+        *,
+        resume_token: str = "",
+        reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
+        on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
+    ) -> Iterator[ListenSnapshot]:
+        """The query's result, then a new ListenSnapshot whenever it changes, for as long as you iterate.
+
+            for snap in users.where("age", ">", 21).listen():
+                for change in snap.changes: ...   # change.type, change.document
+
+        Filters, order_by and limit hold (with a limit: the window of the
+        first documents in that order); offset is refused (InvalidArgument).
+        When the stream breaks (Unavailable, ResourceExhausted, a cut
+        connection, the server ending it), it reconnects with its last
+        resume token after a backoff (the client's RetryPolicy), and changes
+        received after that token are dropped and received again, so each
+        change is yielded exactly once. After reconnects_max reconnects in a
+        row without progress, or on any other error, it raises. When the
+        server refuses the token (OutOfRange) it starts over and flags the
+        next snapshot `reset`. Leaving the loop (or close()) closes the
+        stream; a listener has no deadline of the client's.
+
+        resume_token: continue after an earlier snapshot's resume_token (the
+        first snapshot then has the changes since; `documents` holds only
+        what was seen since the token).
+        on_reconnect(error, wait_ms): called before each reconnect.
+        """
+        options = ListenOptions(resume_token, reconnects_max, on_reconnect)
+        query = self.to_proto()
+        return listen_sync(stream_opener(self._runner.transport), lambda token: qs.ListenRequest(query=query, resume_token=token), options, self._runner.policy)
+
 
 class Collection:
     """A collection of documents. Obtain one with client.collection(name)."""
@@ -239,6 +286,16 @@ class Collection:
     def query(self) -> Query:
         """A query over every document of the collection, to refine."""
         return Query(self._caller, self.name)
+
+    def listen(
+        self,
+        *,
+        resume_token: str = "",
+        reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
+        on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
+    ) -> Iterator[ListenSnapshot]:
+        """query().listen(...): the collection's documents, then a snapshot after every change (see Query.listen)."""
+        return self.query().listen(resume_token=resume_token, reconnects_max=reconnects_max, on_reconnect=on_reconnect)
 
     def where(self, field: str, op: Operator, value: Any = NO_VALUE) -> Query:
         """query().where(...): documents whose `field` compares to `value` by `op` (see QuerySpec.where)."""

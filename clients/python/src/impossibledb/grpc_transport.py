@@ -12,13 +12,14 @@ Everything else (deadlines, retries, typed errors, value checks) is the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from google.protobuf.message import Message
 
 from ._transport import RPC_METHODS
 from .errors import from_grpc_error
+from .v1 import query_service_pb2
 
 __all__ = ["AsyncGrpcTransport", "GrpcTransport"]
 
@@ -67,6 +68,18 @@ class GrpcTransport:
         except grpc.RpcError as error:
             raise from_grpc_error(error) from error
 
+    def listen(self, request: query_service_pb2.ListenRequest) -> Iterator[query_service_pb2.ListenResponse]:
+        """Opens a Listen stream (no deadline: it runs until closed); closing the generator cancels the call."""
+        import grpc
+
+        call = self._calls["Listen"](request, metadata=self._metadata)
+        try:
+            yield from call
+        except grpc.RpcError as error:
+            raise from_grpc_error(error) from error
+        finally:
+            call.cancel()
+
     def close(self) -> None:
         """Closes the channel."""
         self._channel.close()
@@ -100,6 +113,19 @@ class AsyncGrpcTransport:
             return await self._calls[method](request, timeout=timeout_ms / 1000, metadata=self._metadata)
         except grpc.RpcError as error:
             raise from_grpc_error(error) from error
+
+    async def listen(self, request: query_service_pb2.ListenRequest) -> AsyncIterator[query_service_pb2.ListenResponse]:
+        """Opens a Listen stream (no deadline: it runs until closed); closing the generator cancels the call."""
+        import grpc
+
+        call = self._calls["Listen"](request, metadata=self._metadata)
+        try:
+            async for message in call:
+                yield message
+        except grpc.RpcError as error:
+            raise from_grpc_error(error) from error
+        finally:
+            call.cancel()
 
     async def close(self) -> None:
         """Closes the channel."""

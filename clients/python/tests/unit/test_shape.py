@@ -33,9 +33,9 @@ def test_the_same_methods_with_the_same_parameters(sync: type, asynchronous: typ
 # The methods that send something, and so are awaited in the asyncio client; every other method builds.
 SENDING = {
     impossibledb.AsyncClient: {"close", "run_transaction"},
-    impossibledb.AsyncCollection: {"get_many", "list", "list_all"},
-    impossibledb.AsyncDocumentReference: {"get", "set", "create", "update", "delete"},
-    impossibledb.AsyncQuery: {"page", "stream", "get", "aggregate"},
+    impossibledb.AsyncCollection: {"get_many", "list", "list_all", "listen"},
+    impossibledb.AsyncDocumentReference: {"get", "set", "create", "update", "delete", "listen"},
+    impossibledb.AsyncQuery: {"page", "stream", "get", "aggregate", "listen"},
     impossibledb.AsyncTransaction: {"get", "get_many", "commit", "rollback"},
     impossibledb.AsyncWriteBatch: {"commit", "commit_nonatomic"},
 }

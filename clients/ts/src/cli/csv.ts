@@ -100,7 +100,11 @@ export function parseCsv(text: string): CsvRow[] {
 
 const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 
-/** The value of one cell by the rule above; undefined leaves the field out. */
+/**
+ * The value of one cell by the rule above; undefined leaves the field out.
+ * Throws RangeError for an unquoted number a double cannot hold (1e400):
+ * storing it as text would silently change its type.
+ */
 export function cellValue(cell: Cell): JsonValue | undefined {
   if (cell.quoted) return cell.text;
   const t = cell.text;
@@ -111,6 +115,7 @@ export function cellValue(cell: Cell): JsonValue | undefined {
   if (JSON_NUMBER.test(t)) {
     const n = Number(t);
     if (Number.isFinite(n)) return n;
+    throw new RangeError(`${t} is a number beyond what a double holds (about 1.8e308); quote it to store it as text`);
   }
   return t;
 }
@@ -127,7 +132,13 @@ export function rowDocument(header: readonly string[], row: CsvRow, idColumn: nu
       id = cell.text;
       return;
     }
-    const value = cellValue(cell);
+    let value: JsonValue | undefined;
+    try {
+      value = cellValue(cell);
+    } catch (err) {
+      if (err instanceof RangeError) throw new CsvSyntaxError(row.line, `column ${JSON.stringify(header[i])}: ${err.message}`);
+      throw err;
+    }
     if (value !== undefined) Object.defineProperty(data, header[i]!, { value, enumerable: true, writable: true, configurable: true });
   });
   return { id, data };

@@ -70,6 +70,14 @@ export function readRecords(file: string, format: ImportFormat, options: ReadOpt
   }
 }
 
+/** A UTF-8 byte order mark, which editors on Windows put at the start of files. */
+const BYTE_ORDER_MARK = "\uFEFF";
+
+/** `text` without a leading byte order mark (it is not part of the data: JSON.parse refuses it, CSV would glue it to the first column's name). */
+export function withoutByteOrderMark(text: string): string {
+  return text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
+}
+
 /** Checks one {"id", "data"} object. */
 export function toRecord(line: number, value: unknown): InputRecord | InputProblem {
   const problem = (message: string): InputProblem => ({ kind: "problem", line, message });
@@ -96,8 +104,9 @@ export function checkId(id: string): string | null {
 async function* ndjsonRecords(file: string): AsyncIterable<InputRecord | InputProblem> {
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
+  for await (const raw of lines) {
     line++;
+    const text = line === 1 ? withoutByteOrderMark(raw) : raw;
     if (text.trim() === "") continue;
     let value: unknown;
     try {
@@ -111,7 +120,7 @@ async function* ndjsonRecords(file: string): AsyncIterable<InputRecord | InputPr
 }
 
 async function* jsonArrayRecords(file: string): AsyncIterable<InputRecord | InputProblem> {
-  const text = await readFile(file, "utf8");
+  const text = withoutByteOrderMark(await readFile(file, "utf8"));
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -164,7 +173,7 @@ export function elementLines(text: string): number[] {
 async function* csvRecords(file: string, idColumn: string): AsyncIterable<InputRecord | InputProblem> {
   let rows;
   try {
-    rows = parseCsv(await readFile(file, "utf8"));
+    rows = parseCsv(withoutByteOrderMark(await readFile(file, "utf8")));
   } catch (err) {
     if (err instanceof CsvSyntaxError) {
       yield { kind: "problem", line: err.line, message: err.message };

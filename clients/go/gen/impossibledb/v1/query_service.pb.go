@@ -662,8 +662,11 @@ type DocumentChange struct {
 	Type DocumentChange_Type `protobuf:"varint,1,opt,name=type,proto3,enum=impossibledb.v1.DocumentChange_Type" json:"type,omitempty"`
 	// The document after the change (ADDED, MODIFIED) or as it was (REMOVED).
 	Document *Document `protobuf:"bytes,2,opt,name=document,proto3" json:"document,omitempty"`
-	// The transaction that made the change; empty for a plain write, a batch
-	// and the initial snapshot.
+	// The transaction that made the change (a transaction's Commit, or
+	// CommitBatch); empty for a plain write, a BatchWriteDocuments batch and
+	// the initial snapshot. One transaction's changes come in one message,
+	// ordered by shard (per document, in commit order), not in the order the
+	// transaction wrote them.
 	TransactionId string `protobuf:"bytes,3,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

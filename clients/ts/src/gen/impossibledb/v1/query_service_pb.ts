@@ -337,8 +337,11 @@ export type DocumentChange = Message<"impossibledb.v1.DocumentChange"> & {
   document?: Document | undefined;
 
   /**
-   * The transaction that made the change; empty for a plain write, a batch
-   * and the initial snapshot.
+   * The transaction that made the change (a transaction's Commit, or
+   * CommitBatch); empty for a plain write, a BatchWriteDocuments batch and
+   * the initial snapshot. One transaction's changes come in one message,
+   * ordered by shard (per document, in commit order), not in the order the
+   * transaction wrote them.
    *
    * @generated from field: string transaction_id = 3;
    */

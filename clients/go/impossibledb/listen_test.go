@@ -1,0 +1,144 @@
+package impossibledb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
+)
+
+// listenScript serves one Listen call of the fake: it sends messages and
+// returns how the stream ends.
+type listenScript func(ctx context.Context, token string, send func(*v1.ListenResponse) error) error
+
+func (f *fakeDB) Listen(ctx context.Context, req *connect.Request[v1.ListenRequest], stream *connect.ServerStream[v1.ListenResponse]) error {
+	f.mu.Lock()
+	call := f.calls["Listen"]
+	f.calls["Listen"]++
+	f.mu.Unlock()
+	if call >= len(f.listens) {
+		return connect.NewError(connect.CodeInternal, fmt.Errorf("unscripted Listen call %d", call+1))
+	}
+	return f.listens[call](ctx, req.Msg.GetResumeToken(), stream.Send)
+}
+
+func change(kind v1.DocumentChange_Type, id string, version int64) *v1.DocumentChange {
+	return &v1.DocumentChange{Type: kind, Document: &v1.Document{Collection: "c", Id: id, Version: version}}
+}
+
+// sendAll sends messages in order, then ends the stream with end.
+func sendAll(end error, wantToken string, messages ...*v1.ListenResponse) listenScript {
+	return func(ctx context.Context, token string, send func(*v1.ListenResponse) error) error {
+		if token != wantToken {
+			return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("resume token %q, want %q", token, wantToken))
+		}
+		for _, m := range messages {
+			if err := send(m); err != nil {
+				return err
+			}
+		}
+		if end == nil {
+			return nil
+		}
+		if errors.Is(end, context.Canceled) {
+			<-ctx.Done()
+		}
+		return end
+	}
+}
+
+// describe writes a snapshot as "reset? changes | documents @ token".
+func describe(s *ListenSnapshot) string {
+	var changes, docs []string
+	for _, c := range s.Changes {
+		changes = append(changes, fmt.Sprintf("%s %s@%d", c.Type, c.Doc.Ref.ID, c.Doc.Version))
+	}
+	for _, d := range s.Documents {
+		docs = append(docs, fmt.Sprintf("%s@%d", d.Ref.ID, d.Version))
+	}
+	reset := ""
+	if s.Reset {
+		reset = "reset: "
+	}
+	return fmt.Sprintf("%s%s | %s @ %s", reset, strings.Join(changes, ", "), strings.Join(docs, " "), s.ResumeToken)
+}
+
+// A listener applies changes only at resume tokens: what arrived after the
+// last token of a broken stream is dropped and comes again on resume, once.
+// A stream the server ends is resumed too; a refused token starts over with
+// a fresh result flagged Reset; cancelling the context ends the iteration
+// without an error.
+func TestListenResumesExactlyOnceAndStartsOverOnOutOfRange(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		added, modified := v1.DocumentChange_TYPE_ADDED, v1.DocumentChange_TYPE_MODIFIED
+		f.listens = []listenScript{
+			sendAll(connect.NewError(connect.CodeUnavailable, errors.New("scripted break")), "",
+				&v1.ListenResponse{Changes: []*v1.DocumentChange{change(added, "a", 1)}},
+				&v1.ListenResponse{Changes: []*v1.DocumentChange{change(added, "b", 1)}, Current: true, ResumeToken: "t1"},
+				&v1.ListenResponse{Changes: []*v1.DocumentChange{change(modified, "a", 2)}}, // no token: lost with the stream
+			),
+			sendAll(nil, "t1",
+				&v1.ListenResponse{Current: true, ResumeToken: "t1"},
+				&v1.ListenResponse{Changes: []*v1.DocumentChange{change(modified, "a", 2)}, ResumeToken: "t2"},
+				&v1.ListenResponse{ResumeToken: "t3"}, // a checkpoint, then the server ends the stream
+			),
+			sendAll(connect.NewError(connect.CodeOutOfRange, errors.New("too old")), "t3"),
+			sendAll(context.Canceled, "",
+				&v1.ListenResponse{Changes: []*v1.DocumentChange{change(added, "a", 2), change(added, "c", 1)}, Current: true, ResumeToken: "t4"},
+			),
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		var got, reconnects []string
+		onReconnect := func(err error, _ time.Duration) { reconnects = append(reconnects, Code(err).String()) }
+		for snap, err := range db.Collection("c").Listen(ctx, ListenOptions{OnReconnect: onReconnect}) {
+			if err != nil {
+				t.Fatalf("Listen: %v after %q", err, got)
+			}
+			got = append(got, describe(snap))
+			if len(got) == 3 {
+				cancel()
+			}
+		}
+		want := []string{
+			"added a@1, added b@1 | a@1 b@1 @ t1",
+			"modified a@2 | a@2 b@1 @ t2",
+			"reset: removed b@1, added c@1 | a@2 c@1 @ t4",
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("snapshots:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if strings.Join(reconnects, " ") != "unavailable unavailable out_of_range" {
+			t.Fatalf("reconnected after %v; want the break, the ended stream and the refused token", reconnects)
+		}
+	})
+}
+
+func TestListenGivesUpAfterReconnectsMaxAndOnFinalErrors(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		unavailable := sendAll(connect.NewError(connect.CodeUnavailable, errors.New("down")), "")
+		f.listens = []listenScript{unavailable, unavailable, unavailable, unavailable}
+		var errs []error
+		for _, err := range db.Collection("c").Listen(t.Context(), ListenOptions{ReconnectsMax: 2}) {
+			errs = append(errs, err)
+		}
+		if len(errs) != 1 || !errors.Is(errs[0], ErrUnavailable) || f.callsOf("Listen") != 3 {
+			t.Fatalf("Listen to a server that is down: %v after %d calls; want one ErrUnavailable after 3 calls (ReconnectsMax 2)", errs, f.callsOf("Listen"))
+		}
+
+		f.listens = append(f.listens, sendAll(connect.NewError(connect.CodeInvalidArgument, errors.New("bad query")), ""))
+		errs = nil
+		for _, err := range db.Collection("c").Listen(t.Context()) {
+			errs = append(errs, err)
+		}
+		if len(errs) != 1 || !errors.Is(errs[0], ErrInvalidArgument) || f.callsOf("Listen") != 5 {
+			t.Fatalf("Listen answered INVALID_ARGUMENT: %v after %d calls; want the error at once, no reconnect", errs, f.callsOf("Listen"))
+		}
+	})
+}

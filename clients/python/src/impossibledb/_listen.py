@@ -1,0 +1,276 @@
+"""Listen: a document's, a collection's or a query's result, then a snapshot after every change.
+
+ListenView folds the messages of a listener's streams into snapshots. It
+holds the result as of the last resume token and applies changes only when
+a message carries a token: the server sends a token exactly where the
+listener has every change up to it, so changes received after the last
+token are held back, and dropped when the stream breaks (resuming from the
+token sends them again). That is what makes every change reach the user
+exactly once across reconnects. listen_sync and listen_async run streams one
+after another around one view; the decisions between streams are
+reconnect_wait_ms's, shared by both. The view and the decisions do no I/O.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from typing import Any, Literal
+
+from ._limits import LISTEN_PENDING_CHANGES_MAX, LISTEN_RECONNECTS_MAX_DEFAULT
+from ._model import DocumentSnapshot
+from ._wire import snapshot
+from .errors import Canceled, ImpossibleDBError, Internal, OutOfRange, ResourceExhausted, Unavailable, Unimplemented, Unknown
+from .retry import RetryPolicy, backoff_ms, is_transient
+from .v1 import query_service_pb2 as qs
+
+__all__ = ["ChangeType", "DocumentChange", "ListenOptions", "ListenSnapshot", "ListenView", "listen_async", "listen_sync"]
+
+ChangeType = Literal["added", "modified", "removed"]
+"""How a document's place in a listener's result changed."""
+
+_TYPES: dict[int, ChangeType] = {
+    qs.DocumentChange.TYPE_ADDED: "added",
+    qs.DocumentChange.TYPE_MODIFIED: "modified",
+    qs.DocumentChange.TYPE_REMOVED: "removed",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentChange:
+    """One change to a listener's result.
+
+    type: "added" (entered the result), "modified" (changed, still in it) or
+    "removed" (left it: deleted, no longer matching, or out of a limit's window).
+    document: the document after the change, or as last seen when removed.
+    transaction_id: the transaction that made it (also an atomic batch's, commit()); "" for a plain write,
+        a per-shard batch (commit_nonatomic()) and the initial result.
+    """
+
+    type: ChangeType
+    document: DocumentSnapshot
+    transaction_id: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class ListenSnapshot:
+    """A listener's result at one point of the database's history, and the changes since the previous snapshot.
+
+    documents: the whole result after `changes`, in id order (not re-sorted by the query's fields).
+    changes: since the previous snapshot, in commit order; in the first, every document as "added"
+        (after a resume_token given to listen(): the first changes after it).
+        A transaction's changes are always in the same snapshot.
+    resume_token: pass as listen(resume_token=...) (same document or query) to get every later change exactly once.
+    reset: the server no longer had the changes after the listener's token (OutOfRange: past the
+        change log's retention, or the routing changed), so the listener started over from a fresh
+        result; `changes` are then the difference from the result held before (all "added" when there
+        was none, as with a too-old resume_token): the changes in between were lost.
+    """
+
+    documents: list[DocumentSnapshot]
+    changes: list[DocumentChange]
+    resume_token: str
+    reset: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class ListenOptions:
+    """listen()'s options.
+
+    resume_token: start after an earlier snapshot's token instead of from the current result;
+        snapshots' documents then hold only what the listener has seen since the token.
+    reconnects_max: reconnects in a row without receiving a resume token before the last error is raised.
+    on_reconnect: called with the error and the wait in ms before each reconnect (logs, metrics).
+    """
+
+    resume_token: str = ""
+    reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT
+    on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None
+
+    def __post_init__(self) -> None:
+        if type(self.reconnects_max) is not int or self.reconnects_max < 0:
+            raise ValueError(f"reconnects_max must be an int >= 0, got {self.reconnects_max!r}")
+        if not isinstance(self.resume_token, str):
+            raise TypeError(f"resume_token must be a str, got {self.resume_token!r}")
+
+
+class ListenView:
+    """The result as of the last resume token, and the changes received since (see the module's docstring)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self._docs: dict[tuple[str, str], DocumentSnapshot] = {}
+        self._pending: list[qs.DocumentChange] = []
+        self._fresh = False
+        self._started = False
+        self._reset = False
+
+    def restart(self) -> str:
+        """Drops what a broken stream delivered past its last token; returns the token to resume from ("" for a fresh result)."""
+        self._pending = []
+        self._fresh = self.token == ""
+        return self.token
+
+    def lost_place(self) -> None:
+        """Forgets a token the server refused (OutOfRange): the next stream takes a fresh result, flagged reset."""
+        self.token = ""
+        self._reset = True
+
+    def receive(self, message: qs.ListenResponse) -> ListenSnapshot | None:
+        """Takes one message; returns the snapshot it completes, or None (no token yet, or a checkpoint without changes)."""
+        self._pending.extend(message.changes)
+        if len(self._pending) > LISTEN_PENDING_CHANGES_MAX:
+            raise ResourceExhausted(f"Listen: over LISTEN_PENDING_CHANGES_MAX ({LISTEN_PENDING_CHANGES_MAX}) changes arrived without a resume token")
+        if not message.resume_token:
+            return None
+        whole_result = self._fresh
+        changes = self._replace() if self._fresh else _apply(self._docs, self._pending)
+        self.token, self._pending, self._fresh = message.resume_token, [], False
+        if not changes and not whole_result and not self._reset:
+            # A checkpoint, or a resumed stream's first message: the token
+            # moved on (or was confirmed), the result did not change.
+            return None
+        documents = [self._docs[key] for key in sorted(self._docs)]
+        out = ListenSnapshot(documents=documents, changes=changes, resume_token=self.token, reset=self._reset)
+        self._started, self._reset = True, False
+        return out
+
+    def _replace(self) -> list[DocumentChange]:
+        """Makes a fresh result the view's: all "added" the first time, else the difference from the result before, in id order."""
+        fresh: dict[tuple[str, str], DocumentSnapshot] = {}
+        added = _apply(fresh, self._pending)
+        before, self._docs = self._docs, fresh
+        if not self._started:
+            return added
+        diff = [DocumentChange("removed", old) for key, old in before.items() if key not in fresh]
+        for key, new in fresh.items():
+            old = before.get(key)
+            if old is None:
+                diff.append(DocumentChange("added", new))
+            elif old.version != new.version:
+                diff.append(DocumentChange("modified", new))
+        return sorted(diff, key=lambda c: (c.document.collection, c.document.id))
+
+
+def _apply(docs: dict[tuple[str, str], DocumentSnapshot], changes: list[qs.DocumentChange]) -> list[DocumentChange]:
+    out = []
+    for change in changes:
+        kind = _TYPES.get(change.type)
+        if kind is None or not change.HasField("document"):
+            raise Internal(f"Listen sent a change of type {change.type} {'with' if change.HasField('document') else 'without'} a document")
+        document = snapshot(change.document)
+        key = (document.collection, document.id)
+        if kind == "removed":
+            docs.pop(key, None)
+        else:
+            docs[key] = document
+        out.append(DocumentChange(kind, document, change.transaction_id))
+    return out
+
+
+def is_listen_transient(error: ImpossibleDBError) -> bool:
+    """The errors after which a listener reconnects: is_transient's, and what broken connections show as.
+
+    A reset HTTP/2 stream or a cut connection arrives as INTERNAL, UNKNOWN
+    or CANCELED (from the other side: the listener's own stop never gets
+    here). They count towards reconnects_max, so a real INTERNAL is raised
+    after a few tries.
+    """
+    return is_transient(error) or isinstance(error, (Internal, Unknown, Canceled))
+
+
+def reconnect_wait_ms(error: ImpossibleDBError, view: ListenView, resumed_from: str, failures: int, options: ListenOptions, policy: RetryPolicy) -> float:
+    """How long to wait before the next stream, after `failures` streams in a row without a token; raises `error` when it is final."""
+    if failures > options.reconnects_max:
+        raise error
+    if isinstance(error, OutOfRange) and resumed_from:
+        view.lost_place()
+        return 0.0  # waiting would not bring the changes back
+    if not is_listen_transient(error):
+        raise error
+    return backoff_ms(policy, failures)
+
+
+StreamOpener = Callable[[qs.ListenRequest], Iterator[qs.ListenResponse]]
+AsyncStreamOpener = Callable[[qs.ListenRequest], AsyncIterator[qs.ListenResponse]]
+
+
+def stream_opener(transport: Any) -> Any:
+    """The transport's `listen` (a server stream of ListenResponse), or Unimplemented for transports without one."""
+    opener = getattr(transport, "listen", None)
+    if opener is None:
+        raise Unimplemented(f"{type(transport).__name__} cannot stream: give the client a transport with a listen() method")
+    return opener
+
+
+def listen_sync(opener: StreamOpener, request_for: Callable[[str], qs.ListenRequest], options: ListenOptions, policy: RetryPolicy) -> Iterator[ListenSnapshot]:
+    """Runs a listener over blocking streams; closing the generator (or leaving its for loop) closes the stream."""
+    view = ListenView(options.resume_token)
+    failures = 0
+    # A listener runs for as long as its caller iterates: each stream that
+    # brings no token counts towards reconnects_max, which bounds the loop.
+    while True:
+        token = view.restart()
+        stream = opener(request_for(token))
+        progressed = False
+        try:
+            while True:
+                try:
+                    message = next(stream)
+                except StopIteration:
+                    error: ImpossibleDBError = Unavailable("Listen: the server ended the stream")
+                    break
+                except ImpossibleDBError as failure:
+                    error = failure
+                    break
+                progressed = progressed or bool(message.resume_token)
+                out = view.receive(message)
+                if out is not None:
+                    yield out
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        failures = 1 if progressed else failures + 1
+        wait_ms = reconnect_wait_ms(error, view, token, failures, options, policy)
+        if options.on_reconnect is not None:
+            options.on_reconnect(error, wait_ms)
+        time.sleep(wait_ms / 1000)
+
+
+async def listen_async(
+    opener: AsyncStreamOpener, request_for: Callable[[str], qs.ListenRequest], options: ListenOptions, policy: RetryPolicy
+) -> AsyncGenerator[ListenSnapshot, None]:
+    """Runs a listener over asyncio streams; cancelling the task, or closing the generator, closes the stream."""
+    view = ListenView(options.resume_token)
+    failures = 0
+    # Bounded as in listen_sync.
+    while True:
+        token = view.restart()
+        stream = opener(request_for(token))
+        progressed = False
+        try:
+            while True:
+                try:
+                    message = await anext(stream)
+                except StopAsyncIteration:
+                    error: ImpossibleDBError = Unavailable("Listen: the server ended the stream")
+                    break
+                except ImpossibleDBError as failure:
+                    error = failure
+                    break
+                progressed = progressed or bool(message.resume_token)
+                out = view.receive(message)
+                if out is not None:
+                    yield out
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        failures = 1 if progressed else failures + 1
+        wait_ms = reconnect_wait_ms(error, view, token, failures, options, policy)
+        if options.on_reconnect is not None:
+            options.on_reconnect(error, wait_ms)
+        await asyncio.sleep(wait_ms / 1000)

@@ -1,0 +1,124 @@
+"""Listen against scripted streams: changes applied only at resume tokens, reconnects, OutOfRange, giving up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+import impossibledb
+from impossibledb.errors import ImpossibleDBError, InvalidArgument, OutOfRange, Unavailable
+from impossibledb.v1 import document_pb2 as doc
+from impossibledb.v1 import query_service_pb2 as qs
+
+NO_WAIT = impossibledb.RetryPolicy(random=lambda: 0.0)
+ADDED, MODIFIED = qs.DocumentChange.TYPE_ADDED, qs.DocumentChange.TYPE_MODIFIED
+
+
+def change(kind: int, id: str, version: int) -> qs.DocumentChange:
+    return qs.DocumentChange(type=kind, document=doc.Document(collection="c", id=id, version=version))  # type: ignore[arg-type]
+
+
+def message(*changes: qs.DocumentChange, token: str = "", current: bool = False) -> qs.ListenResponse:
+    return qs.ListenResponse(changes=list(changes), resume_token=token, current=current)
+
+
+# Each script: the token the call must carry, its messages, and how it ends
+# (an error, None for the server ending it, or "hold" to wait to be closed).
+Script = tuple[str, list[qs.ListenResponse], ImpossibleDBError | None | str]
+
+SCRIPTS: list[Script] = [
+    ("", [message(change(ADDED, "a", 1)), message(change(ADDED, "b", 1), token="t1", current=True), message(change(MODIFIED, "a", 2))], Unavailable("scripted break")),
+    ("t1", [message(token="t1", current=True), message(change(MODIFIED, "a", 2), token="t2"), message(token="t3")], None),
+    ("t3", [], OutOfRange("too old")),
+    ("", [message(change(ADDED, "a", 2), change(ADDED, "c", 1), token="t4", current=True)], "hold"),
+]
+
+WANT = [
+    "added a@1, added b@1 | a@1 b@1 @ t1",
+    "modified a@2 | a@2 b@1 @ t2",
+    "reset: removed b@1, added c@1 | a@2 c@1 @ t4",
+]
+
+
+class ScriptedTransport:
+    """A transport whose only RPC is Listen, answering one script per call."""
+
+    def __init__(self, scripts: list[Script]) -> None:
+        self.scripts = list(scripts)
+        self.tokens: list[str] = []
+        self.open = 0
+
+    def call(self, method: str, request: Any, timeout_ms: int) -> Any:
+        raise AssertionError(f"unexpected call of {method}")
+
+    def close(self) -> None:
+        pass
+
+    def _script(self, request: qs.ListenRequest) -> Script:
+        self.tokens.append(request.resume_token)
+        want_token, messages, end = self.scripts.pop(0)
+        assert request.resume_token == want_token, (request.resume_token, want_token)
+        return want_token, messages, end
+
+    def listen(self, request: qs.ListenRequest) -> Iterator[qs.ListenResponse]:
+        _, messages, end = self._script(request)
+        self.open += 1
+        try:
+            yield from messages
+            if end == "hold":
+                raise AssertionError("a held stream was read past its messages: the consumer should have stopped")
+            if isinstance(end, ImpossibleDBError):
+                raise end
+        finally:
+            self.open -= 1
+
+
+class AsyncScriptedTransport(ScriptedTransport):
+    async def listen(self, request: qs.ListenRequest) -> AsyncIterator[qs.ListenResponse]:  # type: ignore[override]
+        for item in ScriptedTransport.listen(self, request):
+            yield item
+
+
+def describe(snap: impossibledb.ListenSnapshot) -> str:
+    changes = ", ".join(f"{c.type} {c.document.id}@{c.document.version}" for c in snap.changes)
+    docs = " ".join(f"{d.id}@{d.version}" for d in snap.documents)
+    return f"{'reset: ' if snap.reset else ''}{changes} | {docs} @ {snap.resume_token}"
+
+
+def test_listen_resumes_exactly_once_and_starts_over_on_out_of_range() -> None:
+    transport = ScriptedTransport(SCRIPTS)
+    reconnects: list[str] = []
+    db = impossibledb.Client("http://fake", transport=transport, retry=NO_WAIT)
+    listener = db.collection("c").listen(on_reconnect=lambda error, wait_ms: reconnects.append(type(error).__name__))
+    got = [describe(next(listener)) for _ in range(3)]
+    listener.close()  # type: ignore[attr-defined]
+    assert got == WANT
+    assert reconnects == ["Unavailable", "Unavailable", "OutOfRange"]
+    assert transport.tokens == ["", "t1", "t3", ""]
+    assert transport.open == 0, "closing the listener closes its stream"
+
+
+async def test_async_listen_resumes_exactly_once_and_starts_over_on_out_of_range() -> None:
+    transport = AsyncScriptedTransport(SCRIPTS)
+    db = impossibledb.AsyncClient("http://fake", transport=transport, retry=NO_WAIT)  # type: ignore[arg-type]
+    listener = db.collection("c").listen()
+    got = [describe(await anext(listener)) for _ in range(3)]
+    await listener.aclose()
+    assert got == WANT
+    assert transport.tokens == ["", "t1", "t3", ""]
+
+
+def test_listen_gives_up_after_reconnects_max_and_at_once_on_final_errors() -> None:
+    down: Script = ("", [], Unavailable("down"))
+    transport = ScriptedTransport([down, down, down])
+    db = impossibledb.Client("http://fake", transport=transport, retry=NO_WAIT)
+    with pytest.raises(Unavailable):
+        next(db.collection("c").listen(reconnects_max=2))
+    assert len(transport.tokens) == 3, "reconnects_max=2: the first stream and two reconnects"
+
+    transport.scripts = [("", [], InvalidArgument("bad query"))]
+    with pytest.raises(InvalidArgument):
+        next(db.collection("c").listen())
+    assert len(transport.tokens) == 4, "a final error is raised with no reconnect"
