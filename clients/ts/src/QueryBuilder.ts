@@ -21,7 +21,7 @@ import {
 } from "./gen/impossibledb/v1/query_pb.js";
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
 import { listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
-import { documentOrder } from "./listen-order.js";
+import { documentOrder, splitFieldPath } from "./listen-order.js";
 import { ListenView, type QuerySnapshot } from "./listen-view.js";
 import type { Services } from "./services.js";
 import { checkedValue } from "./values.js";
@@ -204,11 +204,17 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
    * supported. Throws a ConnectError when it fails for good:
    * INVALID_ARGUMENT (offset, a bad filter), RESOURCE_EXHAUSTED (more
    * than LISTEN_MATCHES_MAX, 10,000, matching documents), or the last
-   * transient error after `options.reconnect.attemptsMax` attempts.
+   * transient error after `options.reconnect.attemptsMax` attempts. Throws
+   * INVALID_ARGUMENT at once when select() leaves out a sort field: the
+   * snapshots could not be kept in query order without it.
    *
    *   for await (const snap of db.collection("users").query().where("age", ">", 21).listen()) render(snap.docs);
    */
   listen(options: ListenOptions = {}): AsyncIterable<QuerySnapshot<T>> {
+    const unselected = this.selected === undefined ? [] : this.orderBy.filter((o) => !covers(this.selected!, o.field));
+    if (unselected.length > 0) {
+      throw new ConnectError(`listen(): select() must include the sort fields (${unselected.map((o) => o.field).join(", ")}), or snapshots could not be kept in query order`, Code.InvalidArgument);
+    }
     const query = this.toProto();
     const order = documentOrder(this.orderBy.map((o) => ({ field: o.field, descending: o.direction === Order_Direction.DESCENDING })));
     const open = (resumeToken: string, signal: AbortSignal) => this.services.live.listen({ target: { case: "query", value: query }, resumeToken }, { signal });
@@ -249,6 +255,15 @@ function combine(filters: Filter[]): Filter | undefined {
   if (filters.length === 0) return undefined;
   if (filters.length === 1) return filters[0];
   return { filterType: { case: "compositeFilter", value: { op: CompositeFilter_Operator.AND, filters } } };
+}
+
+/** True when one of the selected paths is `field` or a map that holds it. */
+function covers(selected: readonly string[], field: string): boolean {
+  const target = splitFieldPath(field);
+  return selected.some((path) => {
+    const segments = splitFieldPath(path);
+    return segments.length <= target.length && segments.every((s, i) => s === target[i]);
+  });
 }
 
 function nonNegative(n: number, what: string): number {

@@ -83,6 +83,13 @@ describe("query listeners", () => {
     await snaps.stop();
   });
 
+  it("refuse a selection without the sort fields, which the snapshots' order needs", () => {
+    const { col } = rig();
+    expect(() => col.query().sort("age").select("name").listen()).toThrow(/select\(\) must include the sort fields \(age\)/);
+    expect(() => col.query().sort("p.age").select("name", "`p`").listen()).not.toThrow();
+    expect(() => col.query().sort("age").select("age").listen()).not.toThrow();
+  });
+
   it("hold the changes of a message without a resume token until the next token", async () => {
     const { server, col, options } = rig();
     const snaps = puller(col.listen(options));
