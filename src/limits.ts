@@ -338,8 +338,9 @@ export const LISTEN_FEED_ROWS_MAX = 500;
 
 /**
  * How long a shard holds a feed call open waiting for a change, in
- * milliseconds. An idle listener gets a checkpoint (a fresh resume token)
- * at least this often.
+ * milliseconds. A listener whose result did not change gets a checkpoint (a
+ * fresh resume token) after such a call only when the shard's log moved (a
+ * write to another collection); with nothing written its stream is silent.
  */
 export const LISTEN_POLL_WAIT_MS = 10_000;
 
