@@ -1,5 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+
+// The Worker bundles the web console's build output (dist/console, not
+// committed); build it first so these tests never load a missing or stale one.
+execFileSync(process.execPath, ["scripts/build-console.mjs"], { stdio: "inherit" });
 
 // Objects and RPC, tested inside workerd against real SQLite-backed Durable
 // Objects. Storage is isolated per test file.

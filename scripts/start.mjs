@@ -105,6 +105,7 @@ function printBanner(server, stateDir) {
       `  gRPC-Web:                             ${base}`,
       `  gRPC (HTTP/2 cleartext, h2c):         ${grpc}   (front door; health and reflection too)`,
       `  Health check (plain HTTP):            ${base}/healthz`,
+      `  Web console (open in a browser):      ${base}/console/`,
       `  State (SQLite files):                 ${stateDir}`,
       "",
       "Try it:",

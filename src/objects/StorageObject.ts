@@ -9,6 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
+import { RequestRate } from "../shards/request-rate.js";
 import { changeLogRetention } from "../env.js";
 import { LISTEN_WAITERS_PER_SHARD_MAX } from "../limits.js";
 import { CHANGE_LOG_MIGRATIONS, changeLogBounds, type ChangeLogRetention, type ChangeRow } from "../watch/change-log.js";
@@ -34,6 +35,12 @@ import {
 } from "../query/shard-query.js";
 
 export class StorageObject extends DurableObject<Env> {
+  /**
+   * The calls this object answered over the last minute, in memory, for
+   * `stats()`: every RPC method records one as it starts, except `stats()`
+   * itself (so polling the statistics does not inflate them).
+   */
+  private readonly requests = new RequestRate(Date.now());
   /** The change log's retention, from the CHANGE_LOG_RETENTION_HOURS var. */
   private readonly retention: ChangeLogRetention;
   /** Feed calls waiting for the next change (see watch/shard-feed.ts). */
@@ -56,16 +63,19 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Reads documents in order; null for each missing one; stops past `bytesMax` of data. Blocked under write intents. */
   get(refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax?: number): ShardReadOutcome {
+    this.requests.record(Date.now());
     return readDocuments(this.ctx.storage.sql, refs, bytesMax);
   }
 
   /** Reads documents as they were at snapshot `snapshotTs` (µs); Blocked by intents that may commit inside it. */
   getAt(refs: ReadonlyArray<{ collection: string; id: string }>, snapshotTs: number): ShardReadOutcome | Failure {
+    this.requests.record(Date.now());
     return readSnapshot(this.ctx.storage, refs, snapshotTs, Date.now());
   }
 
   /** Reads documents for a retry, taking read locks; Blocked when it should wait (lock-order.ts). */
   async getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<ShardReadOutcome | Failure> {
+    this.requests.record(Date.now());
     const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
     // The alarm drops the locks if the transaction's deadline passes first.
     if (outcome.ok) await scheduleRecovery(this.ctx.storage, this.retention);
@@ -74,6 +84,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Applies writes atomically: all of them, or none with the first failure. */
   async write(writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+    this.requests.record(Date.now());
     const outcome = applyWrites(this.ctx.storage, writes, Date.now());
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
@@ -85,21 +96,25 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Lists one collection in id order after `afterId`, up to `limit` documents or SHARD_REPLY_BYTES_MAX of them. */
   list(collection: string, afterId: string | null, limit: number): ShardListOutcome {
+    this.requests.record(Date.now());
     return listDocuments(this.ctx.storage.sql, collection, afterId, limit);
   }
 
-  /** The shard's statistics. */
+  /** The shard's statistics, with its approximate recent request rate. */
   stats(): ShardStatistics {
-    return statistics(this.ctx.storage.sql, appliedMigrationCount(this.ctx.storage.sql));
+    const stored = statistics(this.ctx.storage.sql, appliedMigrationCount(this.ctx.storage.sql));
+    return { ...stored, requestsPerSecond: this.requests.perSecond(Date.now()) };
   }
 
   /** Up to `limit` of the shard's collections after `afterName`, with document counts. */
   collections(afterName: string | null, limit: number): ShardCollectionsPage {
+    this.requests.record(Date.now());
     return listShardCollections(this.ctx.storage.sql, afterName, limit);
   }
 
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
   deleteCollection(collection: string, limit: number): ShardDeleteStep {
+    this.requests.record(Date.now());
     const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
     if (step.ok && step.deleted > 0) this.changeWaiters.wake();
     return step;
@@ -107,6 +122,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Two-phase commit, phase one: validate, plan and lock; vote. */
   async txPrepare(request: ParticipantRequest): Promise<Vote> {
+    this.requests.record(Date.now());
     const vote = prepare(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") await scheduleRecovery(this.ctx.storage, this.retention);
     return vote;
@@ -114,6 +130,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Two-phase commit, phase two: apply a committed transaction. Idempotent. */
   async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
+    this.requests.record(Date.now());
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
     this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
@@ -121,12 +138,14 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Two-phase commit, phase two: drop an aborted transaction's locks. Idempotent. */
   async txAbort(txId: string, forgetAtMs: number): Promise<void> {
+    this.requests.record(Date.now());
     abort(this.ctx.storage, txId, forgetAtMs);
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
   /** Commits a transaction that touches only this shard, in one step. */
   async txCommitOnePhase(request: ParticipantRequest): Promise<Vote> {
+    this.requests.record(Date.now());
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
@@ -145,6 +164,7 @@ export class StorageObject extends DurableObject<Env> {
    * of a listener's snapshot (see src/watch/README.md).
    */
   changeHead(): number {
+    this.requests.record(Date.now());
     return changeLogBounds(this.ctx.storage.sql).head;
   }
 
@@ -155,11 +175,13 @@ export class StorageObject extends DurableObject<Env> {
    * collection.
    */
   listenSnapshot(req: ShardQueryRequest): ShardListenSnapshot | Blocked {
+    this.requests.record(Date.now());
     return listenSnapshot(this.ctx.storage.sql, req);
   }
 
   /** The changes of `collection` at positions in (afterSeq, throughSeq], a page at a time (see watch/shard-feed.ts). */
   changesWindow(collection: string, afterSeq: number, throughSeq: number): ShardWindow | Failure {
+    this.requests.record(Date.now());
     return readWindow(this.ctx.storage.sql, collection, afterSeq, throughSeq);
   }
 
@@ -169,6 +191,7 @@ export class StorageObject extends DurableObject<Env> {
    * when the log no longer holds every change after `afterSeq`.
    */
   async changes(collection: string, id: string | null, afterSeq: number, waitMs: number): Promise<ShardChanges | Failure> {
+    this.requests.record(Date.now());
     return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, { collection, id, afterSeq, waitMs, retentionMs: this.retention.retentionMs });
   }
 
@@ -178,26 +201,31 @@ export class StorageObject extends DurableObject<Env> {
    * transaction.
    */
   query(req: ShardQueryRequest): ShardQueryResult | Blocked {
+    this.requests.record(Date.now());
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
   }
 
   /** Computes this shard's partial aggregates; Blocked like query. */
   aggregate(req: ShardAggregationRequest): ShardAggregationResult | Blocked {
+    this.requests.record(Date.now());
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardAggregation(this.ctx.storage.sql, req);
   }
 
   /** Creates (and backfills) a secondary index; idempotent. */
   createIndex(spec: IndexSpec): void {
+    this.requests.record(Date.now());
     this.ctx.storage.transactionSync(() => createIndex(this.ctx.storage.sql, spec));
   }
 
   /** Drops a secondary index; true when it existed. */
   dropIndex(collection: string, id: string): boolean {
+    this.requests.record(Date.now());
     return this.ctx.storage.transactionSync(() => dropIndex(this.ctx.storage.sql, collection, id));
   }
 
   /** The secondary indexes of a collection on this shard. */
   listIndexes(collection: string): IndexSpec[] {
+    this.requests.record(Date.now());
     return listIndexes(this.ctx.storage.sql, collection);
   }
 }

@@ -4,7 +4,8 @@
  * as context values, with the request id (`x-request-id`, the caller's when
  * sane, else a fresh one), which every RPC response carries back and the
  * per-call log line names. `GET /healthz` is answered here too, before Connect,
- * so a plain HTTP client can probe the Worker.
+ * so a plain HTTP client can probe the Worker, and so is the web console
+ * under `/console`.
  */
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
@@ -12,6 +13,7 @@ import { universalServerRequestFromFetch, universalServerResponseToFetch } from 
 import type { Env } from "../env.js";
 import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
 import { envKey, requestIdKey } from "./context.js";
+import { CONSOLE_PATH, consoleResponse, isConsolePath } from "./console.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
 import { HEALTH_PATH, healthResponse } from "./health.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./request-id.js";
@@ -28,6 +30,8 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     if (request.method === "OPTIONS") return preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
     const url = new URL(request.url);
     if (url.pathname === HEALTH_PATH) return healthResponse(request, env);
+    // The console calls this origin, so it needs no CORS headers.
+    if (isConsolePath(url.pathname)) return consoleResponse(request, url.pathname);
     const handler = byPath.get(url.pathname);
     const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
     const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
@@ -80,6 +84,7 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
 }
 
 function notFound(path: string): Response {
-  const body = path === "/" ? "ImpossibleDB: a Connect / gRPC-Web API. See the README for how to call it.\n" : `no RPC at ${path}\n`;
+  const body =
+    path === "/" ? `ImpossibleDB: a Connect / gRPC-Web API. See the README for how to call it; the web console is at ${CONSOLE_PATH}/.\n` : `no RPC at ${path}\n`;
   return new Response(body, { status: 404, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }

@@ -50,6 +50,7 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
             documentCount: BigInt(s.documentCount),
             dataBytes: BigInt(s.dataBytes),
             schemaVersion: s.schemaVersion,
+            requestsPerSecond: s.requestsPerSecond,
           }),
         ),
       };

@@ -272,7 +272,7 @@ export function listDocuments(sql: SqlStorage, collection: string, afterId: stri
 }
 
 /** Counts what the shard stores. */
-export function statistics(sql: SqlStorage, schemaVersion: number): ShardStatistics {
+export function statistics(sql: SqlStorage, schemaVersion: number): Omit<ShardStatistics, "requestsPerSecond"> {
   const row = sql
     .exec<{ n: number; bytes: number }>("SELECT COUNT(*) AS n, COALESCE(SUM(size_bytes), 0) AS bytes FROM documents")
     .one();

@@ -83,6 +83,8 @@ export interface ShardStatistics {
   readonly documentCount: number;
   readonly dataBytes: number;
   readonly schemaVersion: number;
+  /** Calls per second the object answered recently; approximate, in its memory (src/shards/request-rate.ts). */
+  readonly requestsPerSecond: number;
 }
 
 /** One collection a shard holds, with the number of its documents there. */

@@ -10,7 +10,7 @@
  */
 import { FailureError, type Failure } from "../errors.js";
 import { LISTEN_CHANGES_PER_MESSAGE_MAX, LISTEN_MATCHES_MAX, LISTEN_PENDING_ROWS_MAX, LISTEN_POLL_WAIT_MS, QUERY_ROWS_READ_MAX } from "../limits.js";
-import { ID_FIELD, MATCH_ALL } from "../query/expression.js";
+import { ID_FIELD, type Expr } from "../query/expression.js";
 import type { ShardQueryRequest } from "../query/shard-query.js";
 import type { StoredDocument } from "../storage/types.js";
 import type { ChangeRow, ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
@@ -116,6 +116,8 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
   }
   const view = createView(target, start.matching);
   const merger = new ChangeMerger(start.positions);
+  // Without a limit the view keeps no state: let the snapshot's documents go.
+  start = { matching: new MatchingSet(target, []), positions: start.positions };
   const waitMs = options.pollWaitMs ?? LISTEN_POLL_WAIT_MS;
   const inflight = new Map<string, Promise<{ shard: string; page: ShardChanges | Failure }>>();
   const aborted = new Promise<null>((resolve) => {
@@ -163,11 +165,10 @@ function encodeKey(positions: ReadonlyMap<string, number>): string {
 
 /** The request a target's snapshot sends each shard: every match, never more than LISTEN_MATCHES_MAX. */
 function snapshotRequest(target: ListenTarget): ShardQueryRequest {
-  const filter =
-    target.kind === "document" ? ({ kind: "compare", path: [ID_FIELD], op: "==", value: target.id } as const) : target.filter;
+  const filter: Expr = target.kind === "document" ? { kind: "compare", path: [ID_FIELD], op: "==", value: target.id } : target.filter;
   return {
     collection: target.collection,
-    filter: target.kind === "document" ? filter : (filter ?? MATCH_ALL),
+    filter,
     order: target.kind === "query" ? target.order : [],
     after: null,
     limit: LISTEN_MATCHES_MAX,

@@ -6,19 +6,17 @@
  * stream over fetch) until a write made after the listener is current
  * arrives as an event; any console error fails the test.
  */
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueCollection, workerUrl } from "../e2e/env.js";
+import { launchChromium, openRecordedPage } from "./chromium.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "page");
 /** How long the page may take to finish its steps. */
 const PAGE_TIMEOUT_MS = 20_000;
@@ -29,7 +27,6 @@ let pageOrigin = "";
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/install-test-deps.sh`);
   // Bundle the page for browsers, as a web app's bundler would: the
   // package's "browser" entry point must be chosen.
   const out = await build({
@@ -51,7 +48,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   pageOrigin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -66,12 +63,7 @@ describe("the SDK in Chromium", () => {
   });
 
   it("puts, gets, lists, queries and listens over Connect-Web, across origins, with no console error", async () => {
-    const page = await browser.newPage();
-    const consoleErrors: string[] = [];
-    page.on("console", (msg) => {
-      if (msg.type() === "error") consoleErrors.push(msg.text());
-    });
-    page.on("pageerror", (err) => consoleErrors.push(err.message));
+    const { page, errors: consoleErrors } = await openRecordedPage(browser);
     const collection = uniqueCollection("browser");
     await page.goto(`${pageOrigin}/?db=${encodeURIComponent(workerUrl())}&collection=${collection}`);
     await page.waitForFunction(() => (globalThis as unknown as { impossibledbResult?: { done: boolean } }).impossibledbResult?.done === true, undefined, {

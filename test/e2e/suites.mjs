@@ -15,6 +15,8 @@ export const SUITES = [
   { name: "docs", command: ["npx", "vitest", "run", "--config", "vitest.docs.config.ts"] },
   { name: "typescript", command: ["npx", "vitest", "run", "--config", "vitest.e2e.config.ts"] },
   { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
+  // The web console (/console) in Chromium; screenshots in test-results/console/.
+  { name: "console", command: ["npx", "vitest", "run", "--config", "vitest.console.config.ts"] },
   { name: "go", command: ["bash", "scripts/test-go.sh"] },
   { name: "python", command: ["bash", "scripts/test-python.sh"] },
   // Crash durability, 5 trials (about 30 s): starts, SIGKILLs and restarts a

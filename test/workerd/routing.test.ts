@@ -52,4 +52,25 @@ describe("routing", () => {
     expect(shards.reduce((n, s) => n + Number(s.documentCount), 0)).toBe(ids.length);
     expect(shards.every((s) => s.schemaVersion >= 1)).toBe(true);
   });
+
+  it("ListShards reports each shard's recent request rate, counting the calls it answered", async () => {
+    const { table } = await admin.getRoutingTable({});
+    const router = createShardRouter({
+      version: Number(table!.version),
+      shards: table!.shards.map((s) => s.id),
+      virtualNodesPerShard: table!.virtualNodesPerShard,
+    });
+    const target = router.shardFor("rated", "hot");
+    const before = await admin.listShards({});
+    const rateOf = (list: typeof before, shard: string): number => list.shards.find((s) => s.id === shard)!.requestsPerSecond;
+    const writes = 20;
+    for (let i = 0; i < writes; i += 1) await db.setDocument({ ref: { collection: "rated", id: "hot" }, data: { i } });
+    const after = await admin.listShards({});
+    // The rate averages over at most REQUEST_RATE_WINDOW_SECONDS, so 20
+    // calls raise it by at least 20/60 per second; ListShards's own reads
+    // are not counted, so shards nobody called stay where they were.
+    expect(rateOf(after, target)).toBeGreaterThanOrEqual(rateOf(before, target) + writes / 60 - 1e-9);
+    const idle = after.shards.find((s) => s.id !== target && rateOf(before, s.id) === 0);
+    if (idle !== undefined) expect(idle.requestsPerSecond).toBe(0);
+  });
 });

@@ -183,6 +183,10 @@ describe("npm start: its servers never outlive it", () => {
     expect(tree.map((pid) => procStat(pid)?.command)).toEqual(expect.arrayContaining(["workerd"]));
     expect(await portBusy(s.ports.worker)).toBe(true);
     expect(await portBusy(s.ports.frontdoor)).toBe(true);
+    // The banner names the web console, and the console is served there.
+    const consoleUrl = /Web console[^\n]*?(http:\/\/\S+\/console\/)/.exec(s.output())?.[1];
+    expect(consoleUrl, s.output()).toBe(`http://127.0.0.1:${s.ports.worker}/console/`);
+    expect((await fetch(consoleUrl!)).headers.get("content-type")).toBe("text/html; charset=utf-8");
 
     s.child.kill("SIGHUP");
     expect(await s.exit).toEqual({ code: 0, signal: null });

@@ -389,8 +389,13 @@ type ShardStats struct {
 	// The number of schema migrations applied on the shard, over all its
 	// subsystems.
 	SchemaVersion int32 `protobuf:"varint,4,opt,name=schema_version,json=schemaVersion,proto3" json:"schema_version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Calls per second the shard answered over the last minute, or since the
+	// shard's object started when that is sooner. Approximate: counted in the
+	// object's memory, so it starts from zero whenever the object starts (after
+	// being idle, evicted or reset). ListShards's own reads are not counted.
+	RequestsPerSecond float64 `protobuf:"fixed64,5,opt,name=requests_per_second,json=requestsPerSecond,proto3" json:"requests_per_second,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ShardStats) Reset() {
@@ -447,6 +452,13 @@ func (x *ShardStats) GetDataBytes() int64 {
 func (x *ShardStats) GetSchemaVersion() int32 {
 	if x != nil {
 		return x.SchemaVersion
+	}
+	return 0
+}
+
+func (x *ShardStats) GetRequestsPerSecond() float64 {
+	if x != nil {
+		return x.RequestsPerSecond
 	}
 	return 0
 }
@@ -1315,14 +1327,15 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x16GetRoutingTableRequest\"N\n" +
 	"\x17GetRoutingTableResponse\x123\n" +
 	"\x05table\x18\x01 \x01(\v2\x1d.impossibledb.v1.RoutingTableR\x05table\"\x13\n" +
-	"\x11ListShardsRequest\"\x89\x01\n" +
+	"\x11ListShardsRequest\"\xb9\x01\n" +
 	"\n" +
 	"ShardStats\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12%\n" +
 	"\x0edocument_count\x18\x02 \x01(\x03R\rdocumentCount\x12\x1d\n" +
 	"\n" +
 	"data_bytes\x18\x03 \x01(\x03R\tdataBytes\x12%\n" +
-	"\x0eschema_version\x18\x04 \x01(\x05R\rschemaVersion\"r\n" +
+	"\x0eschema_version\x18\x04 \x01(\x05R\rschemaVersion\x12.\n" +
+	"\x13requests_per_second\x18\x05 \x01(\x01R\x11requestsPerSecond\"r\n" +
 	"\x12ListShardsResponse\x123\n" +
 	"\x06shards\x18\x01 \x03(\v2\x1b.impossibledb.v1.ShardStatsR\x06shards\x12'\n" +
 	"\x0frouting_version\x18\x02 \x01(\x03R\x0eroutingVersion\"\xd8\x01\n" +

@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from impossibledb.v1 import document_pb2 as impossibledb_dot_v1_dot_document__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\xf5\x01\n\x0cRoutingTable\x12\x18\n\x07version\x18\x01 \x01(\x03R\x07version\x12\x32\n\x06shards\x18\x02 \x03(\x0b\x32\x1a.impossibledb.v1.ShardInfoR\x06shards\x12\x35\n\x17virtual_nodes_per_shard\x18\x03 \x01(\x05R\x14virtualNodesPerShard\x12#\n\rhash_function\x18\x04 \x01(\tR\x0chashFunction\x12;\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"\x1b\n\tShardInfo\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"\x18\n\x16GetRoutingTableRequest\"N\n\x17GetRoutingTableResponse\x12\x33\n\x05table\x18\x01 \x01(\x0b\x32\x1d.impossibledb.v1.RoutingTableR\x05table\"\x13\n\x11ListShardsRequest\"\x89\x01\n\nShardStats\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12%\n\x0e\x64ocument_count\x18\x02 \x01(\x03R\rdocumentCount\x12\x1d\n\ndata_bytes\x18\x03 \x01(\x03R\tdataBytes\x12%\n\x0eschema_version\x18\x04 \x01(\x05R\rschemaVersion\"r\n\x12ListShardsResponse\x12\x33\n\x06shards\x18\x01 \x03(\x0b\x32\x1b.impossibledb.v1.ShardStatsR\x06shards\x12\'\n\x0frouting_version\x18\x02 \x01(\x03R\x0eroutingVersion\"\xd8\x01\n\nIndexField\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12M\n\tdirection\x18\x02 \x01(\x0e\x32%.impossibledb.v1.IndexField.DirectionB\x08\xbaH\x05\x82\x01\x02\x10\x01R\tdirection\"Y\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44IRECTION_ASCENDING\x10\x01\x12\x18\n\x14\x44IRECTION_DESCENDING\x10\x02\"\x98\x02\n\x05Index\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x45\n\ncollection\x18\x02 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12?\n\x06\x66ields\x18\x03 \x03(\x0b\x32\x1b.impossibledb.v1.IndexFieldB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x08R\x06\x66ields\x12\x32\n\x05state\x18\x04 \x01(\x0e\x32\x1c.impossibledb.v1.Index.StateR\x05state\"C\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_CREATING\x10\x01\x12\x0f\n\x0bSTATE_READY\x10\x02\"J\n\x12\x43reateIndexRequest\x12\x34\n\x05index\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.IndexB\x06\xbaH\x03\xc8\x01\x01R\x05index\"C\n\x13\x43reateIndexResponse\x12,\n\x05index\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.IndexR\x05index\"S\n\x0fGetIndexRequest\x12\'\n\ncollection\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\ncollection\x12\x17\n\x02id\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x02id\"@\n\x10GetIndexResponse\x12,\n\x05index\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.IndexR\x05index\"=\n\x12ListIndexesRequest\x12\'\n\ncollection\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\ncollection\"G\n\x13ListIndexesResponse\x12\x30\n\x07indexes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.IndexR\x07indexes\"V\n\x12\x44\x65leteIndexRequest\x12\'\n\ncollection\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\ncollection\x12\x17\n\x02id\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x02id\"\x15\n\x13\x44\x65leteIndexResponse\"\x8a\x01\n\x16\x45xportDocumentsRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12)\n\nbatch_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\tbatchSize\"R\n\x17\x45xportDocumentsResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\"\x13\n\x11GetMetricsRequest\"\xc4\x02\n\rMethodMetrics\x12\x16\n\x06method\x18\x01 \x01(\tR\x06method\x12\x14\n\x05\x63ount\x18\x02 \x01(\x03R\x05\x63ount\x12S\n\rcount_by_code\x18\x03 \x03(\x0b\x32/.impossibledb.v1.MethodMetrics.CountByCodeEntryR\x0b\x63ountByCode\x12$\n\x0elatency_p50_ms\x18\x04 \x01(\x01R\x0clatencyP50Ms\x12$\n\x0elatency_p99_ms\x18\x05 \x01(\x01R\x0clatencyP99Ms\x12$\n\x0elatency_max_ms\x18\x06 \x01(\x01R\x0clatencyMaxMs\x1a>\n\x10\x43ountByCodeEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"\x89\x01\n\x12GetMetricsResponse\x12\x38\n\x07methods\x18\x01 \x03(\x0b\x32\x1e.impossibledb.v1.MethodMetricsR\x07methods\x12\x39\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime2\x87\x06\n\x0c\x41\x64minService\x12i\n\x0fGetRoutingTable\x12\'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n\nListShards\x12\".impossibledb.v1.ListShardsRequest\x1a#.impossibledb.v1.ListShardsResponse\"\x03\x90\x02\x01\x12X\n\x0b\x43reateIndex\x12#.impossibledb.v1.CreateIndexRequest\x1a$.impossibledb.v1.CreateIndexResponse\x12T\n\x08GetIndex\x12 .impossibledb.v1.GetIndexRequest\x1a!.impossibledb.v1.GetIndexResponse\"\x03\x90\x02\x01\x12]\n\x0bListIndexes\x12#.impossibledb.v1.ListIndexesRequest\x1a$.impossibledb.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12X\n\x0b\x44\x65leteIndex\x12#.impossibledb.v1.DeleteIndexRequest\x1a$.impossibledb.v1.DeleteIndexResponse\x12k\n\x0f\x45xportDocuments\x12\'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x01\x30\x01\x12Z\n\nGetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\xf5\x01\n\x0cRoutingTable\x12\x18\n\x07version\x18\x01 \x01(\x03R\x07version\x12\x32\n\x06shards\x18\x02 \x03(\x0b\x32\x1a.impossibledb.v1.ShardInfoR\x06shards\x12\x35\n\x17virtual_nodes_per_shard\x18\x03 \x01(\x05R\x14virtualNodesPerShard\x12#\n\rhash_function\x18\x04 \x01(\tR\x0chashFunction\x12;\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"\x1b\n\tShardInfo\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\"\x18\n\x16GetRoutingTableRequest\"N\n\x17GetRoutingTableResponse\x12\x33\n\x05table\x18\x01 \x01(\x0b\x32\x1d.impossibledb.v1.RoutingTableR\x05table\"\x13\n\x11ListShardsRequest\"\xb9\x01\n\nShardStats\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12%\n\x0e\x64ocument_count\x18\x02 \x01(\x03R\rdocumentCount\x12\x1d\n\ndata_bytes\x18\x03 \x01(\x03R\tdataBytes\x12%\n\x0eschema_version\x18\x04 \x01(\x05R\rschemaVersion\x12.\n\x13requests_per_second\x18\x05 \x01(\x01R\x11requestsPerSecond\"r\n\x12ListShardsResponse\x12\x33\n\x06shards\x18\x01 \x03(\x0b\x32\x1b.impossibledb.v1.ShardStatsR\x06shards\x12\'\n\x0frouting_version\x18\x02 \x01(\x03R\x0eroutingVersion\"\xd8\x01\n\nIndexField\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12M\n\tdirection\x18\x02 \x01(\x0e\x32%.impossibledb.v1.IndexField.DirectionB\x08\xbaH\x05\x82\x01\x02\x10\x01R\tdirection\"Y\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44IRECTION_ASCENDING\x10\x01\x12\x18\n\x14\x44IRECTION_DESCENDING\x10\x02\"\x98\x02\n\x05Index\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x45\n\ncollection\x18\x02 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12?\n\x06\x66ields\x18\x03 \x03(\x0b\x32\x1b.impossibledb.v1.IndexFieldB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x08R\x06\x66ields\x12\x32\n\x05state\x18\x04 \x01(\x0e\x32\x1c.impossibledb.v1.Index.StateR\x05state\"C\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_CREATING\x10\x01\x12\x0f\n\x0bSTATE_READY\x10\x02\"J\n\x12\x43reateIndexRequest\x12\x34\n\x05index\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.IndexB\x06\xbaH\x03\xc8\x01\x01R\x05index\"C\n\x13\x43reateIndexResponse\x12,\n\x05index\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.IndexR\x05index\"S\n\x0fGetIndexRequest\x12\'\n\ncollection\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\ncollection\x12\x17\n\x02id\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x02id\"@\n\x10GetIndexResponse\x12,\n\x05index\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.IndexR\x05index\"=\n\x12ListIndexesRequest\x12\'\n\ncollection\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\ncollection\"G\n\x13ListIndexesResponse\x12\x30\n\x07indexes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.IndexR\x07indexes\"V\n\x12\x44\x65leteIndexRequest\x12\'\n\ncollection\x18\x01 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\ncollection\x12\x17\n\x02id\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x10\x01R\x02id\"\x15\n\x13\x44\x65leteIndexResponse\"\x8a\x01\n\x16\x45xportDocumentsRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12)\n\nbatch_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\tbatchSize\"R\n\x17\x45xportDocumentsResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\"\x13\n\x11GetMetricsRequest\"\xc4\x02\n\rMethodMetrics\x12\x16\n\x06method\x18\x01 \x01(\tR\x06method\x12\x14\n\x05\x63ount\x18\x02 \x01(\x03R\x05\x63ount\x12S\n\rcount_by_code\x18\x03 \x03(\x0b\x32/.impossibledb.v1.MethodMetrics.CountByCodeEntryR\x0b\x63ountByCode\x12$\n\x0elatency_p50_ms\x18\x04 \x01(\x01R\x0clatencyP50Ms\x12$\n\x0elatency_p99_ms\x18\x05 \x01(\x01R\x0clatencyP99Ms\x12$\n\x0elatency_max_ms\x18\x06 \x01(\x01R\x0clatencyMaxMs\x1a>\n\x10\x43ountByCodeEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\x03R\x05value:\x02\x38\x01\"\x89\x01\n\x12GetMetricsResponse\x12\x38\n\x07methods\x18\x01 \x03(\x0b\x32\x1e.impossibledb.v1.MethodMetricsR\x07methods\x12\x39\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartTime2\x87\x06\n\x0c\x41\x64minService\x12i\n\x0fGetRoutingTable\x12\'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n\nListShards\x12\".impossibledb.v1.ListShardsRequest\x1a#.impossibledb.v1.ListShardsResponse\"\x03\x90\x02\x01\x12X\n\x0b\x43reateIndex\x12#.impossibledb.v1.CreateIndexRequest\x1a$.impossibledb.v1.CreateIndexResponse\x12T\n\x08GetIndex\x12 .impossibledb.v1.GetIndexRequest\x1a!.impossibledb.v1.GetIndexResponse\"\x03\x90\x02\x01\x12]\n\x0bListIndexes\x12#.impossibledb.v1.ListIndexesRequest\x1a$.impossibledb.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12X\n\x0b\x44\x65leteIndex\x12#.impossibledb.v1.DeleteIndexRequest\x1a$.impossibledb.v1.DeleteIndexResponse\x12k\n\x0f\x45xportDocuments\x12\'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x01\x30\x01\x12Z\n\nGetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -83,45 +83,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTSHARDSREQUEST']._serialized_start=533
   _globals['_LISTSHARDSREQUEST']._serialized_end=552
   _globals['_SHARDSTATS']._serialized_start=555
-  _globals['_SHARDSTATS']._serialized_end=692
-  _globals['_LISTSHARDSRESPONSE']._serialized_start=694
-  _globals['_LISTSHARDSRESPONSE']._serialized_end=808
-  _globals['_INDEXFIELD']._serialized_start=811
-  _globals['_INDEXFIELD']._serialized_end=1027
-  _globals['_INDEXFIELD_DIRECTION']._serialized_start=938
-  _globals['_INDEXFIELD_DIRECTION']._serialized_end=1027
-  _globals['_INDEX']._serialized_start=1030
-  _globals['_INDEX']._serialized_end=1310
-  _globals['_INDEX_STATE']._serialized_start=1243
-  _globals['_INDEX_STATE']._serialized_end=1310
-  _globals['_CREATEINDEXREQUEST']._serialized_start=1312
-  _globals['_CREATEINDEXREQUEST']._serialized_end=1386
-  _globals['_CREATEINDEXRESPONSE']._serialized_start=1388
-  _globals['_CREATEINDEXRESPONSE']._serialized_end=1455
-  _globals['_GETINDEXREQUEST']._serialized_start=1457
-  _globals['_GETINDEXREQUEST']._serialized_end=1540
-  _globals['_GETINDEXRESPONSE']._serialized_start=1542
-  _globals['_GETINDEXRESPONSE']._serialized_end=1606
-  _globals['_LISTINDEXESREQUEST']._serialized_start=1608
-  _globals['_LISTINDEXESREQUEST']._serialized_end=1669
-  _globals['_LISTINDEXESRESPONSE']._serialized_start=1671
-  _globals['_LISTINDEXESRESPONSE']._serialized_end=1742
-  _globals['_DELETEINDEXREQUEST']._serialized_start=1744
-  _globals['_DELETEINDEXREQUEST']._serialized_end=1830
-  _globals['_DELETEINDEXRESPONSE']._serialized_start=1832
-  _globals['_DELETEINDEXRESPONSE']._serialized_end=1853
-  _globals['_EXPORTDOCUMENTSREQUEST']._serialized_start=1856
-  _globals['_EXPORTDOCUMENTSREQUEST']._serialized_end=1994
-  _globals['_EXPORTDOCUMENTSRESPONSE']._serialized_start=1996
-  _globals['_EXPORTDOCUMENTSRESPONSE']._serialized_end=2078
-  _globals['_GETMETRICSREQUEST']._serialized_start=2080
-  _globals['_GETMETRICSREQUEST']._serialized_end=2099
-  _globals['_METHODMETRICS']._serialized_start=2102
-  _globals['_METHODMETRICS']._serialized_end=2426
-  _globals['_METHODMETRICS_COUNTBYCODEENTRY']._serialized_start=2364
-  _globals['_METHODMETRICS_COUNTBYCODEENTRY']._serialized_end=2426
-  _globals['_GETMETRICSRESPONSE']._serialized_start=2429
-  _globals['_GETMETRICSRESPONSE']._serialized_end=2566
-  _globals['_ADMINSERVICE']._serialized_start=2569
-  _globals['_ADMINSERVICE']._serialized_end=3344
+  _globals['_SHARDSTATS']._serialized_end=740
+  _globals['_LISTSHARDSRESPONSE']._serialized_start=742
+  _globals['_LISTSHARDSRESPONSE']._serialized_end=856
+  _globals['_INDEXFIELD']._serialized_start=859
+  _globals['_INDEXFIELD']._serialized_end=1075
+  _globals['_INDEXFIELD_DIRECTION']._serialized_start=986
+  _globals['_INDEXFIELD_DIRECTION']._serialized_end=1075
+  _globals['_INDEX']._serialized_start=1078
+  _globals['_INDEX']._serialized_end=1358
+  _globals['_INDEX_STATE']._serialized_start=1291
+  _globals['_INDEX_STATE']._serialized_end=1358
+  _globals['_CREATEINDEXREQUEST']._serialized_start=1360
+  _globals['_CREATEINDEXREQUEST']._serialized_end=1434
+  _globals['_CREATEINDEXRESPONSE']._serialized_start=1436
+  _globals['_CREATEINDEXRESPONSE']._serialized_end=1503
+  _globals['_GETINDEXREQUEST']._serialized_start=1505
+  _globals['_GETINDEXREQUEST']._serialized_end=1588
+  _globals['_GETINDEXRESPONSE']._serialized_start=1590
+  _globals['_GETINDEXRESPONSE']._serialized_end=1654
+  _globals['_LISTINDEXESREQUEST']._serialized_start=1656
+  _globals['_LISTINDEXESREQUEST']._serialized_end=1717
+  _globals['_LISTINDEXESRESPONSE']._serialized_start=1719
+  _globals['_LISTINDEXESRESPONSE']._serialized_end=1790
+  _globals['_DELETEINDEXREQUEST']._serialized_start=1792
+  _globals['_DELETEINDEXREQUEST']._serialized_end=1878
+  _globals['_DELETEINDEXRESPONSE']._serialized_start=1880
+  _globals['_DELETEINDEXRESPONSE']._serialized_end=1901
+  _globals['_EXPORTDOCUMENTSREQUEST']._serialized_start=1904
+  _globals['_EXPORTDOCUMENTSREQUEST']._serialized_end=2042
+  _globals['_EXPORTDOCUMENTSRESPONSE']._serialized_start=2044
+  _globals['_EXPORTDOCUMENTSRESPONSE']._serialized_end=2126
+  _globals['_GETMETRICSREQUEST']._serialized_start=2128
+  _globals['_GETMETRICSREQUEST']._serialized_end=2147
+  _globals['_METHODMETRICS']._serialized_start=2150
+  _globals['_METHODMETRICS']._serialized_end=2474
+  _globals['_METHODMETRICS_COUNTBYCODEENTRY']._serialized_start=2412
+  _globals['_METHODMETRICS_COUNTBYCODEENTRY']._serialized_end=2474
+  _globals['_GETMETRICSRESPONSE']._serialized_start=2477
+  _globals['_GETMETRICSRESPONSE']._serialized_end=2614
+  _globals['_ADMINSERVICE']._serialized_start=2617
+  _globals['_ADMINSERVICE']._serialized_end=3392
 # @@protoc_insertion_point(module_scope)

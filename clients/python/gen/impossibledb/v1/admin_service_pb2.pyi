@@ -47,16 +47,18 @@ class ListShardsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ShardStats(_message.Message):
-    __slots__ = ("id", "document_count", "data_bytes", "schema_version")
+    __slots__ = ("id", "document_count", "data_bytes", "schema_version", "requests_per_second")
     ID_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
     DATA_BYTES_FIELD_NUMBER: _ClassVar[int]
     SCHEMA_VERSION_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
     id: str
     document_count: int
     data_bytes: int
     schema_version: int
-    def __init__(self, id: _Optional[str] = ..., document_count: _Optional[int] = ..., data_bytes: _Optional[int] = ..., schema_version: _Optional[int] = ...) -> None: ...
+    requests_per_second: float
+    def __init__(self, id: _Optional[str] = ..., document_count: _Optional[int] = ..., data_bytes: _Optional[int] = ..., schema_version: _Optional[int] = ..., requests_per_second: _Optional[float] = ...) -> None: ...
 
 class ListShardsResponse(_message.Message):
     __slots__ = ("shards", "routing_version")

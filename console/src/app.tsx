@@ -1,0 +1,52 @@
+/**
+ * The console's frame: a header naming the server, tabs for the panels, and
+ * the panel the URL's hash names (`#browse`, `#query`, `#shards`,
+ * `#metrics`), so each panel has a link and the Worker serves one page.
+ */
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { ClientsContext, createConsoleClients } from "./connection.js";
+import { BrowsePanel } from "./panels/browse.js";
+import { MetricsPanel } from "./panels/metrics.js";
+import { QueryPanel } from "./panels/query.js";
+import { ShardsPanel } from "./panels/shards.js";
+
+const PANELS = [
+  { hash: "browse", title: "Browse", Panel: BrowsePanel },
+  { hash: "query", title: "Query", Panel: QueryPanel },
+  { hash: "shards", title: "Shards", Panel: ShardsPanel },
+  { hash: "metrics", title: "Metrics", Panel: MetricsPanel },
+] as const;
+
+function panelFromHash(): (typeof PANELS)[number] {
+  const hash = location.hash.replace(/^#/, "");
+  return PANELS.find((p) => p.hash === hash) ?? PANELS[0];
+}
+
+/** The whole console, talking to the Worker that served it. */
+export function App() {
+  const clients = useMemo(() => createConsoleClients({ baseUrl: location.origin }), []);
+  const [panel, setPanel] = useState(panelFromHash);
+  useEffect(() => {
+    const follow = () => setPanel(panelFromHash());
+    addEventListener("hashchange", follow);
+    return () => removeEventListener("hashchange", follow);
+  }, []);
+  return (
+    <ClientsContext.Provider value={clients}>
+      <header class="top">
+        <h1>ImpossibleDB</h1>
+        <nav aria-label="panels">
+          {PANELS.map((p) => (
+            <a key={p.hash} href={`#${p.hash}`} aria-current={p === panel ? "page" : undefined}>
+              {p.title}
+            </a>
+          ))}
+        </nav>
+        <span class="muted server">{clients.options.baseUrl}</span>
+      </header>
+      <main>
+        <panel.Panel />
+      </main>
+    </ClientsContext.Provider>
+  );
+}

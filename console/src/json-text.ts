@@ -1,0 +1,50 @@
+/**
+ * Reads the document editor's text: JSON that must be an object, with the
+ * line and column of a syntax error so it can be shown where it is. An
+ * integer beyond ±2^53 is refused rather than silently rounded (JavaScript
+ * numbers are doubles), as the CLI's import refuses it.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { jsonErrorOffset, lineAndColumn } from "./json-error.js";
+
+/** The editor's text read as a document body, or why it is not one. */
+export type ParsedDocument = { readonly ok: true; readonly data: JsonObject } | { readonly ok: false; readonly message: string };
+
+/** Parses `text` as a document body: a JSON object. */
+export function parseDocumentText(text: string): ParsedDocument {
+  let value: unknown;
+  const inexact: string[] = [];
+  // The reviver's third argument (the number's source text) is recent; without it the value itself is judged.
+  const reviver = (_key: string, v: unknown, context?: { source?: string }): unknown => {
+    if (typeof v === "number" && Number.isInteger(v) && !Number.isSafeInteger(v)) {
+      const source = context?.source ?? String(v);
+      if (/^-?[0-9]+$/.test(source)) inexact.push(source);
+    }
+    return v;
+  };
+  try {
+    value = JSON.parse(text, reviver);
+  } catch (err) {
+    return { ok: false, message: syntaxMessage(text, err instanceof Error ? err.message : String(err)) };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { ok: false, message: "a document is a JSON object, such as {\"name\": \"Ada\"}" };
+  }
+  if (inexact.length > 0) {
+    return { ok: false, message: `the integer ${inexact[0]} is beyond ±2^53 and cannot be kept exactly; quote it to store it as a string` };
+  }
+  return { ok: true, data: value as JsonObject };
+}
+
+/** Formats a document body for the editor. */
+export function documentText(data: JsonObject | undefined): string {
+  return JSON.stringify(data ?? {}, null, 2);
+}
+
+/** JSON.parse's message, led by the line and column where the text stops being JSON. */
+function syntaxMessage(text: string, message: string): string {
+  const offset = jsonErrorOffset(text);
+  if (offset === null) return `invalid JSON: ${message}`;
+  const { line, column } = lineAndColumn(text, offset);
+  return `invalid JSON at line ${line} column ${column}: ${message}`;
+}
