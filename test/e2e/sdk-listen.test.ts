@@ -4,8 +4,9 @@
  * the listener's HTTP requests are cut under it (the transport below aborts
  * them, as a dropped connection would) it resumes from its last token with
  * no change lost or repeated, every document's versions in commit order.
+ * A limit window over values of every type stays what the query answers.
  */
-import type { DescMessage, DescMethodStreaming, MessageInitShape } from "@bufbuild/protobuf";
+import type { DescMessage, DescMethodStreaming, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
 import { type ContextValues, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ImpossibleDBClient, type ListenOptions, type QuerySnapshot } from "@impossibledb/client";
@@ -112,6 +113,45 @@ describe("listeners", () => {
       expect(whole!.docs.map((d) => [d.id, d.data.age])).toEqual([["b", 21], ["c", 25], ["d", 40], ["e", 50]]);
     } finally {
       await snaps.return?.();
+    }
+  });
+
+  it("keep a limit window in the query's order over mixed types, as the query itself answers after each write", async () => {
+    const db = new ImpossibleDBClient();
+    const items = db.collection<{ v?: JsonValue; w?: number }>(uniqueCollection("listen_window"));
+    const query = () => items.query().sort("v", "desc").sort("w").limit(4);
+    await items.put("n1", { v: 5, w: 1 });
+    await items.put("s1", { v: "b", w: 1 });
+    let latest: string[] = [];
+    let failure: unknown;
+    const controller = new AbortController();
+    void (async () => {
+      for await (const snap of query().listen({ ...fast, signal: controller.signal })) latest = snap.docs.map((d) => d.id);
+    })().catch((err: unknown) => (failure = err));
+    const writes: [string, { v?: JsonValue; w?: number } | null][] = [
+      ["n2", { v: 7, w: 2 }],
+      ["t1", { v: true }],
+      ["s2", { v: "\uFFFF" }],
+      ["s3", { v: "\u{1F600}" }],
+      ["m1", { w: 3 }],
+      ["a1", { v: [1], w: 0 }],
+      ["o1", { v: { x: 1 }, w: 0 }],
+      ["s2", null],
+      ["o1", { v: 1 }],
+      ["z1", { v: null }],
+      ["a1", null],
+      ["s3", { v: "a", w: 9 }],
+      ["s1", { v: "a", w: 2 }],
+    ];
+    try {
+      for (const [id, data] of writes) {
+        if (data === null) await items.delete(id);
+        else await items.put(id, data);
+        const expected = (await query().execute()).map((d) => d.id);
+        await expect.poll(() => (failure === undefined ? latest : failure), { timeout: 10_000 }).toEqual(expected);
+      }
+    } finally {
+      controller.abort();
     }
   });
 
