@@ -116,6 +116,28 @@ describe("listeners", () => {
     }
   });
 
+  it("hold a snapshot sent in several messages until its token: one initial snapshot with every document once", async () => {
+    const db = new ImpossibleDBClient();
+    const items = db.collection<{ i: number }>(uniqueCollection("listen_big"));
+    // Over the server's 500 changes per message: three messages, only the last with a token.
+    const count = 1_100;
+    for (let start = 0; start < count; start += 500) {
+      const batch = items.batch();
+      for (let i = start; i < Math.min(count, start + 500); i++) batch.set(`d${String(i).padStart(4, "0")}`, { i });
+      expect((await batch.commit()).every((o) => o.ok)).toBe(true);
+    }
+    const snaps = items.query().sort("i", "desc").listen(fast)[Symbol.asyncIterator]();
+    try {
+      const [initial] = await collect(snaps, (all) => all.length === 1);
+      expect(initial!.initial).toBe(true);
+      expect(initial!.docChanges).toHaveLength(count);
+      expect(new Set(initial!.docChanges.map((c) => c.doc.id)).size).toBe(count);
+      expect(initial!.docs.map((d) => d.data.i)).toEqual(Array.from({ length: count }, (_, k) => count - 1 - k));
+    } finally {
+      await snaps.return?.();
+    }
+  });
+
   it("keep a limit window in the query's order over mixed types, as the query itself answers after each write", async () => {
     const db = new ImpossibleDBClient();
     const items = db.collection<{ v?: JsonValue; w?: number }>(uniqueCollection("listen_window"));
