@@ -1,11 +1,14 @@
 /**
- * One collection's documents: read, write, list, batch, and the start of a
- * query.
+ * One collection's documents: read, write, list, batch, listen, and the
+ * start of a query.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { DocumentReference } from "./DocumentReference.js";
 import { snapshot, writeOutcome, wirePrecondition, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
 import { DELETE_ALL_STEPS_MAX, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
+import type { ListenOptions } from "./listen.js";
+import type { QuerySnapshot } from "./listen-view.js";
 import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
 import { checkedData } from "./values.js";
@@ -178,6 +181,21 @@ export class Collection<T extends JsonObject = JsonObject> {
   /** A query over this collection. */
   query(): QueryBuilder<T> {
     return new QueryBuilder<T>(this.services, this.name);
+  }
+
+  /** A reference to one document, to listen to it (DocumentReference.onSnapshot). */
+  doc(id: string): DocumentReference<T> {
+    return new DocumentReference<T>(this.services, this, id);
+  }
+
+  /** Listens to the whole collection, in id order: query().listen() (see QueryBuilder.listen for snapshots and errors). */
+  listen(options?: ListenOptions): AsyncIterable<QuerySnapshot<T>> {
+    return this.query().listen(options);
+  }
+
+  /** Calls `onNext` with each snapshot of the whole collection until the returned function is called: query().onSnapshot(). */
+  onSnapshot(onNext: (snapshot: QuerySnapshot<T>) => void, onError?: (error: ConnectError) => void, options?: Omit<ListenOptions, "signal">): () => void {
+    return this.query().onSnapshot(onNext, onError, options);
   }
 
   private ref(id: string) {

@@ -75,7 +75,7 @@ export class BaseImpossibleDBClient {
       streamTimeoutMs: options.streamTimeoutMs,
       onRetry: options.onRetry,
     });
-    this.services = createServices(transport);
+    this.services = createServices(transport, inner);
   }
 
   /** A collection by name. */

@@ -4,7 +4,7 @@
  *   await db.collection("users").query().where("age", ">", 21).sort("lastName").limit(10).execute();
  *
  * Each method returns the builder, so calls chain; nothing is sent until
- * execute(), page(), stream() or aggregate().
+ * execute(), page(), stream(), aggregate(), listen() or onSnapshot().
  */
 import { fromJson, toJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
@@ -20,6 +20,9 @@ import {
   type QuerySchema,
 } from "./gen/impossibledb/v1/query_pb.js";
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
+import { listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
+import { documentOrder, splitFieldPath } from "./listen-order.js";
+import { ListenView, type QuerySnapshot } from "./listen-view.js";
 import type { Services } from "./services.js";
 import { checkedValue } from "./values.js";
 
@@ -189,6 +192,46 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   }
 
   /**
+   * Listens to the query's result: yields a snapshot of it first
+   * (`initial`), then one after every commit that changes it, until the
+   * loop is left or `options.signal` aborts. Each snapshot has every
+   * matching document in query order (`docs`; with a limit, the first
+   * `limit`) and what changed (`docChanges`); a transaction's changes are
+   * always in one snapshot. The listener reconnects by itself after
+   * transient failures from its last resume token, and starts over from a
+   * fresh snapshot (`restarted`) when the token has outlived the server's
+   * change log (OUT_OF_RANGE, after 48 h by default). Offset is not
+   * supported. Throws a ConnectError when it fails for good:
+   * INVALID_ARGUMENT (offset, a bad filter), RESOURCE_EXHAUSTED (more
+   * than LISTEN_MATCHES_MAX, 10,000, matching documents), or the last
+   * transient error after `options.reconnect.attemptsMax` attempts. Throws
+   * INVALID_ARGUMENT at once when select() leaves out a sort field: the
+   * snapshots could not be kept in query order without it.
+   *
+   *   for await (const snap of db.collection("users").query().where("age", ">", 21).listen()) render(snap.docs);
+   */
+  listen(options: ListenOptions = {}): AsyncIterable<QuerySnapshot<T>> {
+    const unselected = this.selected === undefined ? [] : this.orderBy.filter((o) => !covers(this.selected!, o.field));
+    if (unselected.length > 0) {
+      throw new ConnectError(`listen(): select() must include the sort fields (${unselected.map((o) => o.field).join(", ")}), or snapshots could not be kept in query order`, Code.InvalidArgument);
+    }
+    const query = this.toProto();
+    const order = documentOrder(this.orderBy.map((o) => ({ field: o.field, descending: o.direction === Order_Direction.DESCENDING })));
+    const open = (resumeToken: string, signal: AbortSignal) => this.services.live.listen({ target: { case: "query", value: query }, resumeToken }, { signal });
+    return listenSnapshots(open, new ListenView<T>(order), options);
+  }
+
+  /**
+   * Calls `onNext` with each snapshot listen() would yield, until the
+   * returned function is called (Firestore's onSnapshot). An error that
+   * ends the listener, or one thrown by `onNext`, goes to `onError`
+   * (console.error without one); nothing is called after unsubscribing.
+   */
+  onSnapshot(onNext: (snapshot: QuerySnapshot<T>) => void, onError?: (error: ConnectError) => void, options: Omit<ListenOptions, "signal"> = {}): () => void {
+    return subscribe((signal) => this.listen({ ...options, signal }), onNext, onError);
+  }
+
+  /**
    * Computes aggregates over the matching documents, optionally grouped:
    * `aggregate({ n: count(), meanAge: avg("age") }, { groupBy: ["status"] })`.
    * Sort, limit, offset and select do not apply to aggregations.
@@ -212,6 +255,15 @@ function combine(filters: Filter[]): Filter | undefined {
   if (filters.length === 0) return undefined;
   if (filters.length === 1) return filters[0];
   return { filterType: { case: "compositeFilter", value: { op: CompositeFilter_Operator.AND, filters } } };
+}
+
+/** True when one of the selected paths is `field` or a map that holds it. */
+function covers(selected: readonly string[], field: string): boolean {
+  const target = splitFieldPath(field);
+  return selected.some((path) => {
+    const segments = splitFieldPath(path);
+    return segments.length <= target.length && segments.every((s, i) => s === target[i]);
+  });
 }
 
 function nonNegative(n: number, what: string): number {

@@ -5,6 +5,9 @@
 export { Code, ConnectError } from "@connectrpc/connect";
 export { Collection, WriteBatch, type BatchWriteOutcome, type DeleteAllOptions, type ListOptions, type Page, type ReadOptions } from "./Collection.js";
 export type { DocumentSnapshot, Precondition, WriteOutcome } from "./documents.js";
+export { DocumentReference, type DocumentListenSnapshot } from "./DocumentReference.js";
+export { isListenTransient, type ListenOptions } from "./listen.js";
+export type { DocumentChange, DocumentChangeType, QuerySnapshot } from "./listen-view.js";
 export { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
 export { DEFAULT_BASE_URL, type CollectionSummary, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
 export * from "./limits.js";

@@ -59,6 +59,27 @@ export const VALUE_DEPTH_MAX = 64;
 export const ROUNDED_INTEGER_MAGNITUDE_MIN = 2 ** 53;
 export const ROUNDED_INTEGER_MAGNITUDE_MAX = 2 ** 64;
 
+/**
+ * Streams a listener (Listen) opens in a row without reaching a resume
+ * token, the first included, before it gives up and reports the last
+ * transient error; reaching a token resets the count.
+ */
+export const LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT = 10;
+
+/** Backoff ceiling before a listener's first reconnect, in ms; it doubles for each failed attempt after. */
+export const LISTEN_BACKOFF_INITIAL_MS_DEFAULT = 250;
+
+/** The largest backoff ceiling between two reconnects of a listener, in ms. */
+export const LISTEN_BACKOFF_MAX_MS_DEFAULT = 15_000;
+
+/**
+ * Messages a listener holds while it waits for a resume token (changes
+ * apply only at tokens). The server sends a token at least every
+ * LISTEN_POLL_WAIT_MS (10 s) and with almost every message, so past this
+ * something is wrong: the listener fails with RESOURCE_EXHAUSTED.
+ */
+export const LISTEN_HELD_MESSAGES_MAX = 10_000;
+
 function assertLimit(ok: boolean, what: string): void {
   if (!ok) throw new Error(`limits: ${what}`);
 }
@@ -69,3 +90,8 @@ assertLimit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 && TRANSACTION_ATTEMPTS_MAX_DEFAULT >
 assertLimit(VALUE_DEPTH_MAX >= 20, "the SDK's depth bound leaves the server's document depth limit (20) to the server");
 assertLimit(ROUNDED_INTEGER_MAGNITUDE_MIN === Number.MAX_SAFE_INTEGER + 1, "the refused range starts just past the safe integers");
 assertLimit(ROUNDED_INTEGER_MAGNITUDE_MIN < ROUNDED_INTEGER_MAGNITUDE_MAX, "the refused range is not empty");
+assertLimit(
+  LISTEN_BACKOFF_INITIAL_MS_DEFAULT > 0 && LISTEN_BACKOFF_INITIAL_MS_DEFAULT <= LISTEN_BACKOFF_MAX_MS_DEFAULT,
+  "a listener's initial backoff is positive and at most its largest",
+);
+assertLimit(LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT >= 1 && LISTEN_HELD_MESSAGES_MAX >= 1, "a listener reconnects at least once and holds at least one message");

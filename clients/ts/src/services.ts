@@ -14,14 +14,20 @@ export interface Services {
   query: Client<typeof QueryService>;
   transaction: Client<typeof TransactionService>;
   admin: Client<typeof AdminService>;
+  /**
+   * QueryService without the transport's deadline and retries, for Listen:
+   * a listener runs until it is cancelled and reconnects itself (listen.ts).
+   */
+  live: Client<typeof QueryService>;
 }
 
-/** The generated clients over `transport`. */
-export function createServices(transport: Transport): Services {
+/** The generated clients over `transport`; Listen's over `liveTransport`. */
+export function createServices(transport: Transport, liveTransport: Transport = transport): Services {
   return {
     collection: createClient(CollectionService, transport),
     query: createClient(QueryService, transport),
     transaction: createClient(TransactionService, transport),
     admin: createClient(AdminService, transport),
+    live: createClient(QueryService, liveTransport),
   };
 }

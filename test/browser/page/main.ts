@@ -1,7 +1,9 @@
 /**
  * The browser test's page: the TypeScript SDK, bundled for browsers
  * (Connect-Web over fetch), talking to the Worker on another origin. The
- * Worker's URL and a collection name come in the query string. Each step's
+ * Worker's URL and a collection name come in the query string. It puts,
+ * gets, lists, queries, then listens to a query and writes once the
+ * listener is current. Each step's
  * outcome is shown on the page and collected in window.impossibledbResult
  * for the test to read; a failure is logged with console.error, which fails
  * the test.
@@ -41,6 +43,37 @@ async function run(): Promise<void> {
 
   const adults = await users.query().where("age", ">", 21).sort("age", "desc").execute();
   show("query", adults.map((d) => d.id));
+
+  await listen();
+}
+
+/**
+ * Listens to the adults over Connect-Web's server stream: once the listener
+ * is current, a write shows up as an event on the page.
+ */
+async function listen(): Promise<void> {
+  const events: string[] = [];
+  let wrote = false;
+  await new Promise<void>((resolve, reject) => {
+    const unsubscribe = users
+      .query()
+      .where("age", ">", 21)
+      .sort("age", "desc")
+      .onSnapshot(
+        (snap) => {
+          for (const c of snap.docChanges) events.push(`${snap.initial ? "initial" : "event"}: ${c.type} ${c.doc.id}`);
+          show("listen", { docs: snap.docs.map((d) => d.id), events });
+          if (snap.initial && !wrote) {
+            wrote = true;
+            users.put("carol", { name: "Carol", email: "carol@example.com", age: 40 }).catch(reject);
+          } else if (snap.docChanges.some((c) => c.doc.id === "carol")) {
+            unsubscribe();
+            resolve();
+          }
+        },
+        reject,
+      );
+  });
 }
 
 run()

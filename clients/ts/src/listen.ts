@@ -1,0 +1,154 @@
+/**
+ * A listener's life: open QueryService.Listen, feed its messages to a
+ * ListenView (listen-view.ts), and when the stream breaks for a reason that
+ * another attempt can fix, open it again from the last resume token after a
+ * backoff (retry-policy.ts, with the listener's own limits). A token the
+ * server no longer knows (OUT_OF_RANGE) starts the listener over from a
+ * fresh snapshot. Every other error ends the listener and is the caller's.
+ *
+ * Listen runs until cancelled, so it bypasses the transport's deadline and
+ * retries (HttpClient.ts): this loop is its retry policy.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { ListenResponse } from "./gen/impossibledb/v1/query_service_pb.js";
+import { LISTEN_BACKOFF_INITIAL_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT, LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
+import type { ListenView, QuerySnapshot } from "./listen-view.js";
+import { backoffMs, retryPolicy, sleep as realSleep, type RetryOptions } from "./retry-policy.js";
+
+/** Options of a listener. */
+export interface ListenOptions {
+  /** Stops the listener: the iterator ends, no callback runs after it. */
+  signal?: AbortSignal;
+  /**
+   * Reconnects after transient failures: `attemptsMax` counts the streams
+   * opened in a row without reaching a resume token, the first included
+   * (LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT, 10; 1 never reconnects), with a
+   * wait drawn from [0, min(maxBackoffMs, initialBackoffMs * 2^(n-1)))
+   * before the n-th reconnect (LISTEN_BACKOFF_*_MS_DEFAULT by default).
+   * Reaching a resume token resets the count.
+   */
+  reconnect?: RetryOptions;
+  /** Called before each reconnect, with the error that broke the stream (logging, metrics). */
+  onReconnect?: (info: { attempt: number; delayMs: number; error: ConnectError; restart: boolean }) => void;
+  /** Waits between attempts (tests replace it); a timer when unset. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Opens one Listen stream, resuming after `resumeToken` when it is not empty. */
+export type OpenListen = (resumeToken: string, signal: AbortSignal) => AsyncIterable<ListenResponse>;
+
+/**
+ * True when a broken stream is worth opening again from the last token:
+ * the server or the network was briefly unavailable (UNAVAILABLE; UNKNOWN,
+ * which is how a failed fetch surfaces in browsers), a proxy cancelled or
+ * timed out the request (CANCELED when the listener did not cancel,
+ * DEADLINE_EXCEEDED), the body ended without the protocol's end of stream,
+ * or the server asked to resume (RESOURCE_EXHAUSTED while it buffered a
+ * transaction; only with a token: without one it means the query matches
+ * too much, which another attempt does not fix).
+ */
+export function isListenTransient(error: ConnectError, hasToken: boolean): boolean {
+  switch (error.code) {
+    case Code.Unavailable:
+    case Code.Unknown:
+    case Code.Canceled:
+    case Code.DeadlineExceeded:
+      return true;
+    case Code.ResourceExhausted:
+      return hasToken;
+    default:
+      // connect reports a body cut short as a protocol error: INVALID_ARGUMENT
+      // "missing EndStreamResponse" (Connect), INTERNAL "missing trailer" (gRPC-Web).
+      return /missing (EndStreamResponse|trailer)/.test(error.rawMessage);
+  }
+}
+
+/**
+ * The listener's snapshots, from `open` through `view`, reconnecting as
+ * the file comment says. Ends when `options.signal` aborts or the consumer
+ * stops; throws a ConnectError when the stream fails for good:
+ * INVALID_ARGUMENT (a bad query, an offset), RESOURCE_EXHAUSTED (the query
+ * matches more than LISTEN_MATCHES_MAX documents), OUT_OF_RANGE on a fresh
+ * listen, or the last transient error after `reconnect.attemptsMax`
+ * reconnects in a row.
+ */
+export async function* listenSnapshots<T extends JsonObject>(open: OpenListen, view: ListenView<T>, options: ListenOptions = {}): AsyncGenerator<QuerySnapshot<T>> {
+  const policy = retryPolicy({
+    attemptsMax: LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT,
+    initialBackoffMs: LISTEN_BACKOFF_INITIAL_MS_DEFAULT,
+    maxBackoffMs: LISTEN_BACKOFF_MAX_MS_DEFAULT,
+    ...options.reconnect,
+  });
+  const sleep = options.sleep ?? realSleep;
+  const controller = new AbortController();
+  const stop = (): void => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted === true) return;
+  options.signal?.addEventListener("abort", stop, { once: true });
+  let failures = 0;
+  try {
+    // Each turn is one stream; a turn ends in a reconnect or leaves the loop,
+    // and failures in a row are bounded by policy.attemptsMax.
+    for (;;) {
+      const stream = open(view.resumeToken, controller.signal)[Symbol.asyncIterator]();
+      let error: ConnectError;
+      for (;;) {
+        let next: IteratorResult<ListenResponse>;
+        try {
+          next = await stream.next();
+        } catch (err) {
+          if (controller.signal.aborted) return;
+          error = ConnectError.from(err);
+          break;
+        }
+        if (next.done === true) {
+          error = new ConnectError("Listen ended without being cancelled", Code.Unavailable);
+          break;
+        }
+        // Outside the try: an error of the view is not the network's.
+        const snap = view.receive(next.value);
+        if (next.value.resumeToken !== "") failures = 0;
+        if (snap !== null) yield snap;
+      }
+      const restart = error.code === Code.OutOfRange && view.resumeToken !== "";
+      if (!restart && !isListenTransient(error, view.resumeToken !== "")) throw error;
+      failures += 1;
+      if (failures >= policy.attemptsMax) throw error;
+      if (restart) view.restart();
+      else view.disconnected();
+      const delayMs = restart ? 0 : backoffMs(policy, failures);
+      options.onReconnect?.({ attempt: failures, delayMs, error, restart });
+      try {
+        await sleep(delayMs, controller.signal);
+      } catch {
+        return; // cancelled while waiting
+      }
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    // Closes the stream when the consumer stopped early.
+    controller.abort();
+  }
+}
+
+/**
+ * Runs `snapshots` and calls `onNext` with each, until the returned
+ * function is called. An error that ends the listener, or one thrown by
+ * `onNext`, goes to `onError` (to console.error without one); nothing is
+ * called after unsubscribing.
+ */
+export function subscribe<S>(snapshots: (signal: AbortSignal) => AsyncIterable<S>, onNext: (snapshot: S) => void, onError?: (error: ConnectError) => void): () => void {
+  const controller = new AbortController();
+  const report = onError ?? ((error: ConnectError) => console.error(`ImpossibleDB listener failed: ${error.message}`));
+  void (async () => {
+    try {
+      for await (const snap of snapshots(controller.signal)) {
+        if (controller.signal.aborted) return;
+        onNext(snap);
+      }
+    } catch (err) {
+      if (!controller.signal.aborted) report(ConnectError.from(err));
+    }
+  })();
+  return () => controller.abort();
+}
