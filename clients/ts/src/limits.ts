@@ -95,3 +95,11 @@ assertLimit(
   "a listener's initial backoff is positive and at most its largest",
 );
 assertLimit(LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT >= 1 && LISTEN_HELD_MESSAGES_MAX >= 1, "a listener reconnects at least once and holds at least one message");
+
+/**
+ * How long a listener's stream may send nothing before the SDK drops it and
+ * reconnects from its last token, in ms. The server sends a quiet listener
+ * a heartbeat at least every 20 s (twice its LISTEN_POLL_WAIT_MS), so 45 s
+ * of silence means the connection is dead.
+ */
+export const LISTEN_IDLE_TIMEOUT_MS_DEFAULT = 45_000;

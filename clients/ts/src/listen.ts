@@ -12,7 +12,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ListenResponse } from "./gen/impossibledb/v1/query_service_pb.js";
-import { LISTEN_BACKOFF_INITIAL_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT, LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
+import { LISTEN_BACKOFF_INITIAL_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT, LISTEN_IDLE_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
 import type { ListenView, QuerySnapshot } from "./listen-view.js";
 import { backoffMs, retryPolicy, sleep as realSleep, type RetryOptions } from "./retry-policy.js";
 
@@ -33,6 +33,14 @@ export interface ListenOptions {
   onReconnect?: (info: { attempt: number; delayMs: number; error: ConnectError; restart: boolean }) => void;
   /** Waits between attempts (tests replace it); a timer when unset. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Reconnects (from the last token) when a stream has sent nothing for
+   * this long, in ms: the server sends a quiet listener a heartbeat at
+   * least every 20 s, so silence means a dead connection (a half-open TCP
+   * connection, a proxy that dropped it). LISTEN_IDLE_TIMEOUT_MS_DEFAULT
+   * (45 s) when unset; 0 turns the watchdog off.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** Opens one Listen stream, resuming after `resumeToken` when it is not empty. */
@@ -81,6 +89,7 @@ export async function* listenSnapshots<T extends JsonObject>(open: OpenListen, v
     ...options.reconnect,
   });
   const sleep = options.sleep ?? realSleep;
+  const idleTimeoutMs = options.idleTimeoutMs ?? LISTEN_IDLE_TIMEOUT_MS_DEFAULT;
   const controller = new AbortController();
   const stop = (): void => controller.abort(options.signal?.reason);
   if (options.signal?.aborted === true) return;
@@ -90,18 +99,31 @@ export async function* listenSnapshots<T extends JsonObject>(open: OpenListen, v
     // Each turn is one stream; a turn ends in a reconnect or leaves the loop,
     // and failures in a row are bounded by policy.attemptsMax.
     for (;;) {
-      const stream = open(view.resumeToken, controller.signal)[Symbol.asyncIterator]();
+      // Each stream has its own signal, so the idle watchdog can drop it
+      // without stopping the listener.
+      const streamController = new AbortController();
+      const dropStream = (): void => streamController.abort();
+      controller.signal.addEventListener("abort", dropStream, { once: true });
+      const watchdog = idleWatchdog(idleTimeoutMs, dropStream);
+      const stream = open(view.resumeToken, streamController.signal)[Symbol.asyncIterator]();
       let error: ConnectError;
       for (;;) {
         let next: IteratorResult<ListenResponse>;
+        watchdog.arm();
         try {
           next = await stream.next();
         } catch (err) {
+          watchdog.disarm();
+          controller.signal.removeEventListener("abort", dropStream);
           if (controller.signal.aborted) return;
-          error = ConnectError.from(err);
+          error = watchdog.fired
+            ? new ConnectError(`Listen sent nothing for ${idleTimeoutMs} ms (the server sends a heartbeat at least every 20 s): reconnecting`, Code.Unavailable)
+            : ConnectError.from(err);
           break;
         }
+        watchdog.disarm();
         if (next.done === true) {
+          controller.signal.removeEventListener("abort", dropStream);
           error = new ConnectError("Listen ended without being cancelled", Code.Unavailable);
           break;
         }
@@ -129,6 +151,26 @@ export async function* listenSnapshots<T extends JsonObject>(open: OpenListen, v
     // Closes the stream when the consumer stopped early.
     controller.abort();
   }
+}
+
+/** A timer that calls `onIdle` when armed for `timeoutMs` without being disarmed; off when `timeoutMs` is 0. */
+function idleWatchdog(timeoutMs: number, onIdle: () => void) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const state = {
+    fired: false,
+    arm(): void {
+      if (timeoutMs <= 0) return;
+      timer = setTimeout(() => {
+        state.fired = true;
+        onIdle();
+      }, timeoutMs);
+    },
+    disarm(): void {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+  return state;
 }
 
 /**

@@ -161,6 +161,22 @@ describe("query listeners", () => {
     await snaps.stop();
   });
 
+  it("drop a stream that sends nothing (not even a heartbeat) for idleTimeoutMs and resume from the last token", async () => {
+    const { server, col, options } = rig();
+    server.commit([{ id: "a", data: { n: 1 } }]);
+    const snaps = puller(col.listen({ ...options, idleTimeoutMs: 50 }));
+    expect(ids((await snaps.next()).docs)).toEqual(["a"]);
+    // The fake stream is silent now: while the caller waits for the next
+    // snapshot, the watchdog drops it and the listener resumes with its token.
+    const pending = snaps.next();
+    await expect.poll(() => server.opened.length, { timeout: 2_000 }).toBeGreaterThanOrEqual(2);
+    expect(server.opened[0]).toBe("");
+    expect(server.opened[1]).not.toBe("");
+    server.commit([{ id: "b", data: { n: 2 } }]);
+    expect(changes(await pending)).toEqual(["added b@2"]);
+    await snaps.stop();
+  });
+
   it("give up after attemptsMax streams in a row without a token, backing off exponentially", async () => {
     const { server, col, options, waits } = rig({ attemptsMax: 4 });
     server.failOpen = Array(10).fill(Code.Unavailable);
