@@ -9,7 +9,7 @@ import { Code, ConnectError, createClient, type Client, type Transport } from "@
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { env } from "cloudflare:test";
 import { SignJWT } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { AdminService, ApiKey_Role, ListApiKeysResponseSchema } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
@@ -217,6 +217,29 @@ describe("auth required: every RPC of every service", () => {
     ];
     for (const token of bad) {
       expectCode(await c(token).listCollections({}).then(() => null, (e: unknown) => ConnectError.from(e)), Code.Unauthenticated, token);
+    }
+  });
+});
+
+describe("the log line of each call", () => {
+  it("names the caller (never its secret), and no caller for a refused call", async () => {
+    const key = await createKey({ default: ApiKey_Role.READ_ONLY });
+    const spy = vi.spyOn(console, "log");
+    try {
+      await client(CollectionService, bearer(key.secret)).listCollections({});
+      await call(CollectionService, CollectionService.method.listCollections, {});
+      const lines = spy.mock.calls
+        .map((c) => String(c[0]))
+        .filter((l) => l.includes("CollectionService/ListCollections"))
+        .map((l) => JSON.parse(l) as { code: string; caller?: string });
+      expect(lines).toEqual([
+        expect.objectContaining({ code: "ok", caller: `api_key:${key.id}` }),
+        expect.not.objectContaining({ caller: expect.anything() }),
+      ]);
+      expect(lines[1]!.code).toBe("unauthenticated");
+      expect(spy.mock.calls.map((c) => String(c[0])).join("\n")).not.toContain(key.secret);
+    } finally {
+      spy.mockRestore();
     }
   });
 });
