@@ -8,7 +8,7 @@ export default defineConfig({
     include: ["test/e2e/**/*.test.ts"],
     // These run as suites of their own (test/e2e/suites.mjs): the docs'
     // commands (README.md, docs/*.md) empty the database before each page, and `npm start`'s tests start servers.
-    exclude: ["test/e2e/docs/**", "test/e2e/start/**"],
+    exclude: ["test/e2e/docs/**", "test/e2e/start/**", "test/e2e/auth/**"],
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -48,7 +48,8 @@ export function freePort() {
  * output: "inherit" to pass their output through, or a file path to write it
  * to; signal (optional): an AbortSignal that stops whatever has started and
  * makes the start fail; frontdoor (optional): false to start the Worker
- * only (grpcTarget is then null).
+ * only (grpcTarget is then null); vars (optional): { NAME: value } the Worker
+ * sees instead of wrangler.toml's (e.g. AUTH_MODE, ADMIN_BOOTSTRAP_KEY).
  * Resolves to { workerUrl, grpcTarget, stop(), exited, pids } where `exited`
  * resolves with a message if either process exits while the servers run,
  * and `pids` are the guards' process ids (the roots of the server trees;
@@ -76,6 +77,8 @@ export async function startLocalServer(options) {
     options.signal?.throwIfAborted();
     const wranglerArgs = ["dev", "--port", String(options.workerPort), "--ip", host, "--persist-to", options.stateDir, "--show-interactive-dev-session=false"];
     if (options.inspectorPort !== undefined) wranglerArgs.push("--inspector-port", String(options.inspectorPort));
+    // Vars that override wrangler.toml's (AUTH_MODE, ADMIN_BOOTSTRAP_KEY).
+    for (const [name, value] of Object.entries(options.vars ?? {})) wranglerArgs.push("--var", `${name}:${value}`);
     const worker = launch(path.join(bin, "wrangler"), wranglerArgs, env, sink, "worker");
     children.push(worker);
     await waitForWorker(workerUrl, worker);

@@ -14,7 +14,11 @@
 // name, with how to choose others, and nothing is left running.
 //
 // Environment: PORT (the Worker, default 8787), FRONTDOOR_PORT (the gRPC
-// front door, default 8788), IMPOSSIBLEDB_STATE_DIR (default .wrangler/state).
+// front door, default 8788), IMPOSSIBLEDB_STATE_DIR (default .wrangler/state),
+// IMPOSSIBLEDB_AUTH (unset or "off": auth off, as wrangler.toml's local
+// config says; "required": auth on, with a fresh development admin key,
+// printed, given to the Worker as ADMIN_BOOTSTRAP_KEY).
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { ROOT, freePort, startLocalServer } from "./local-server.mjs";
 import { watchParents } from "./parent-watch.mjs";
@@ -29,6 +33,7 @@ for (const stream of [process.stdout, process.stderr]) stream.on("error", () => 
 
 const ports = readPorts();
 const stateDir = process.env.IMPOSSIBLEDB_STATE_DIR ?? path.join(ROOT, ".wrangler", "state");
+const auth = readAuth();
 const busy = await checkPorts(ports);
 if (busy !== null) fail(busy);
 
@@ -42,6 +47,7 @@ const starting = startLocalServer({
   stateDir,
   output: "inherit",
   signal: aborter.signal,
+  vars: auth.vars,
 });
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => void stop(0));
@@ -52,7 +58,7 @@ watchParents(() => {
 
 try {
   const server = await starting;
-  printBanner(server, stateDir);
+  printBanner(server, stateDir, auth);
   server.exited.then((why) => {
     if (stopping) return;
     console.error(`ImpossibleDB stopped: ${why}`);
@@ -77,6 +83,19 @@ function readPorts() {
   return ports;
 }
 
+/**
+ * IMPOSSIBLEDB_AUTH, checked: auth off (wrangler.toml's local default), or
+ * required with a development admin key made for this run (a bootstrap key:
+ * an admin of every database; see docs/security.md).
+ */
+function readAuth() {
+  const mode = process.env.IMPOSSIBLEDB_AUTH ?? "off";
+  if (mode === "off" || mode === "") return { required: false, vars: {} };
+  if (mode !== "required") fail(`IMPOSSIBLEDB_AUTH must be "off" or "required", got ${JSON.stringify(mode)}`);
+  const adminKey = `idb_dev_admin_${randomBytes(24).toString("base64url")}`;
+  return { required: true, adminKey, vars: { AUTH_MODE: "required", ADMIN_BOOTSTRAP_KEY: adminKey } };
+}
+
 /** Stops the servers, started or still starting, then exits with `code`. */
 async function stop(code) {
   if (stopping) return;
@@ -94,9 +113,16 @@ function fail(message) {
   process.exit(EXIT_START_FAILED);
 }
 
-function printBanner(server, stateDir) {
+function printBanner(server, stateDir, auth) {
   const base = server.workerUrl;
   const grpc = `http://${server.grpcTarget}`;
+  const authLines = auth.required
+    ? [
+        `auth: required; development admin key (every database, this run only): ${auth.adminKey}`,
+        `  send it as 'authorization: Bearer <key>' (buf curl -H, the SDKs' apiKey option, the CLI's --api-key or IMPOSSIBLEDB_API_KEY)`,
+      ]
+    : ["auth: off (local development; IMPOSSIBLEDB_AUTH=required turns it on)"];
+  const curlAuth = auth.required ? `-H 'authorization: Bearer ${auth.adminKey}' ` : "";
   console.log(
     [
       "",
@@ -107,10 +133,11 @@ function printBanner(server, stateDir) {
       `  Health check (plain HTTP):            ${base}/healthz`,
       `  Web console (open in a browser):      ${base}/console/`,
       `  State (SQLite files):                 ${stateDir}`,
+      ...authLines,
       "",
       "Try it:",
-      `  npx buf curl --schema proto --protocol connect -d '{"ref":{"collection":"users","id":"u1"},"data":{"name":"Alice"}}' ${base}/impossibledb.v1.CollectionService/SetDocument`,
-      `  npx buf curl --reflect --protocol grpc --http2-prior-knowledge ${grpc} --list-services`,
+      `  npx buf curl --schema proto --protocol connect ${curlAuth}-d '{"ref":{"collection":"users","id":"u1"},"data":{"name":"Alice"}}' ${base}/impossibledb.v1.CollectionService/SetDocument`,
+      `  npx buf curl --reflect --protocol grpc --http2-prior-knowledge ${curlAuth}${grpc} --list-services`,
       "",
       "Ctrl-C stops both.",
       "",

@@ -5,6 +5,7 @@
 import type { StorageObject } from "./objects/StorageObject.js";
 import type { ShardManager } from "./objects/ShardManager.js";
 import type { TransactionCoordinator } from "./objects/TransactionCoordinator.js";
+import type { ApiKeyStore } from "./objects/ApiKeyStore.js";
 import type { ChangeLogRetention } from "./watch/change-log.js";
 import { CHANGE_LOG_BYTES_MAX, CHANGE_LOG_RETENTION_HOURS_MAX, CHANGE_LOG_RETENTION_MS_DEFAULT } from "./limits.js";
 import { RING_POINT_COUNT_MAX, SHARD_COUNT_MAX, VIRTUAL_NODES_PER_SHARD_MAX } from "./routing/limits.js";
@@ -14,6 +15,8 @@ export interface Env {
   SHARD: DurableObjectNamespace<StorageObject>;
   SHARD_MANAGER: DurableObjectNamespace<ShardManager>;
   TX_COORDINATOR: DurableObjectNamespace<TransactionCoordinator>;
+  /** The API key store (one object; src/objects/ApiKeyStore.ts). */
+  API_KEYS: DurableObjectNamespace<ApiKeyStore>;
   ENVIRONMENT: string;
   /** Shards of a new database's first routing table. */
   SHARD_COUNT: string;
@@ -25,6 +28,20 @@ export interface Env {
   PAGE_TOKEN_KEY?: string;
   /** Hours each shard keeps its change log (resume tokens older than this answer OUT_OF_RANGE); 48 when unset. */
   CHANGE_LOG_RETENTION_HOURS?: string;
+  /** `off` or `required` (unset: required); staging and production refuse `off`. See src/auth/config.ts. */
+  AUTH_MODE?: string;
+  /** Secret: a token that is an admin of every database, for making the first API key. */
+  ADMIN_BOOTSTRAP_KEY?: string;
+  /** The `iss` accepted JWTs carry. */
+  JWT_ISSUER?: string;
+  /** The `aud` accepted JWTs carry. */
+  JWT_AUDIENCE?: string;
+  /** Where the identity provider publishes its signing keys (JWKS). */
+  JWT_JWKS_URL?: string;
+  /** Secret: the shared HMAC key of HS256/384/512 JWTs, instead of a JWKS URL. */
+  JWT_SECRET?: string;
+  /** Seconds of clock skew allowed on a JWT's exp and nbf; 60 when unset. */
+  JWT_CLOCK_SKEW_S?: string;
 }
 
 /**

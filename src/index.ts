@@ -9,6 +9,7 @@ import { createRouter } from "./server/router.js";
 export { StorageObject } from "./objects/StorageObject.js";
 export { ShardManager } from "./objects/ShardManager.js";
 export { TransactionCoordinator } from "./objects/TransactionCoordinator.js";
+export { ApiKeyStore } from "./objects/ApiKeyStore.js";
 
 const handle = createFetchHandler(createRouter());
 

@@ -17,6 +17,9 @@ const PANELS = [
   { hash: "metrics", title: "Metrics", Panel: MetricsPanel },
 ] as const;
 
+/** Where the console keeps the API key typed into it, per tab. */
+const API_KEY_STORAGE = "impossibledb.apiKey";
+
 function panelFromHash(): (typeof PANELS)[number] {
   const hash = location.hash.replace(/^#/, "");
   return PANELS.find((p) => p.hash === hash) ?? PANELS[0];
@@ -24,7 +27,9 @@ function panelFromHash(): (typeof PANELS)[number] {
 
 /** The whole console, talking to the Worker that served it. */
 export function App() {
-  const clients = useMemo(() => createConsoleClients({ baseUrl: location.origin }), []);
+  // The API key lives in this tab's sessionStorage only: it is gone when the tab closes.
+  const [apiKey, setApiKey] = useState(() => sessionStorage.getItem(API_KEY_STORAGE) ?? "");
+  const clients = useMemo(() => createConsoleClients({ baseUrl: location.origin, apiKey }), [apiKey]);
   const [panel, setPanel] = useState(panelFromHash);
   useEffect(() => {
     const follow = () => setPanel(panelFromHash());
@@ -43,6 +48,20 @@ export function App() {
           ))}
         </nav>
         <span class="muted server">{clients.options.baseUrl}</span>
+        <input
+          class="api-key"
+          type="password"
+          aria-label="API key"
+          placeholder="API key (when auth is required)"
+          autocomplete="off"
+          value={apiKey}
+          onChange={(e) => {
+            const key = (e.target as HTMLInputElement).value.trim();
+            if (key === "") sessionStorage.removeItem(API_KEY_STORAGE);
+            else sessionStorage.setItem(API_KEY_STORAGE, key);
+            setApiKey(key);
+          }}
+        />
       </header>
       <main>
         <panel.Panel />

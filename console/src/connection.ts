@@ -21,6 +21,8 @@ export interface ConnectionOptions {
   readonly baseUrl: string;
   /** The database to call; unset means the server's default database. */
   readonly database?: string;
+  /** The API key (or JWT) sent as `authorization: Bearer`, for a server with auth required. */
+  readonly apiKey?: string;
 }
 
 /** The clients the panels call. */
@@ -38,6 +40,13 @@ export function createConsoleClients(options: ConnectionOptions): ConsoleClients
   if (database !== undefined && database !== "") {
     interceptors.push((next) => (req) => {
       req.header.set(DATABASE_HEADER, database);
+      return next(req);
+    });
+  }
+  const apiKey = options.apiKey;
+  if (apiKey !== undefined && apiKey !== "") {
+    interceptors.push((next) => (req) => {
+      req.header.set("authorization", `Bearer ${apiKey}`);
       return next(req);
     });
   }

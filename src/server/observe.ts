@@ -12,6 +12,7 @@
  * Workers advance their clock only across I/O, so durations measure time
  * spent waiting on shards and the network, not CPU time.
  */
+import { authKey, type Principal } from "../auth/principal.js";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Metrics } from "./metrics.js";
@@ -30,6 +31,12 @@ export interface RpcLogLine {
   readonly shardsTouched?: number;
   readonly rowsRead?: number;
   readonly requestId: string | undefined;
+  /**
+   * Who called, once authenticated: `api_key:<key id>`, `jwt:<sub>`,
+   * `bootstrap` or `anonymous` (auth off); absent when the call was refused
+   * before (UNAUTHENTICATED). Never a secret.
+   */
+  readonly caller?: string;
 }
 
 /** Options of {@link createObserveInterceptor}. */
@@ -64,6 +71,7 @@ export function createObserveInterceptor(options: ObserveOptions): Interceptor {
         ...(stats?.shardsTouched !== undefined ? { shardsTouched: stats.shardsTouched } : {}),
         ...(stats?.rowsRead !== undefined ? { rowsRead: stats.rowsRead } : {}),
         requestId: req.contextValues.get(requestIdKey),
+        ...callerOf(req.contextValues.get(authKey)),
       };
       log(JSON.stringify(line));
     };
@@ -95,4 +103,10 @@ export function createObserveInterceptor(options: ObserveOptions): Interceptor {
       })(),
     };
   };
+}
+
+function callerOf(principal: Principal | undefined): { caller?: string } {
+  if (principal === undefined) return {};
+  const caller = principal.kind === "api_key" || principal.kind === "jwt" ? `${principal.kind}:${principal.subject}` : principal.kind;
+  return { caller };
 }

@@ -11,6 +11,7 @@ import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { createAuthInterceptor, type AuthInterceptorOptions } from "../auth/interceptor.js";
 import { asConnectError } from "../errors.js";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { createAdminService } from "../services/admin-service.js";
@@ -27,12 +28,6 @@ import { createObserveInterceptor } from "./observe.js";
  * so bad input never surfaces as INTERNAL and bugs never leak their text.
  */
 const errorInterceptor: Interceptor = (next) => async (req) => {
-  const malformed = req.contextValues.get(malformedRequestKey);
-  if (malformed !== undefined) throw new ConnectError(`request message does not parse: ${malformed}`, Code.InvalidArgument);
-  const oversized = req.contextValues.get(oversizedRequestKey);
-  if (oversized !== undefined) {
-    throw new ConnectError(`request is ${oversized} bytes, over REQUEST_BYTES_MAX (${REQUEST_BYTES_MAX})`, Code.ResourceExhausted);
-  }
   try {
     const res = await next(req);
     if (!res.stream) return res;
@@ -54,10 +49,27 @@ const errorInterceptor: Interceptor = (next) => async (req) => {
   }
 };
 
+/**
+ * Refuses a request whose binary body did not parse or was too large (the
+ * fetch handler's binary guard found out). It runs after authentication, so
+ * only a caller with a credential learns about its request's shape.
+ */
+const inputGuardInterceptor: Interceptor = (next) => async (req) => {
+  const malformed = req.contextValues.get(malformedRequestKey);
+  if (malformed !== undefined) throw new ConnectError(`request message does not parse: ${malformed}`, Code.InvalidArgument);
+  const oversized = req.contextValues.get(oversizedRequestKey);
+  if (oversized !== undefined) {
+    throw new ConnectError(`request is ${oversized} bytes, over REQUEST_BYTES_MAX (${REQUEST_BYTES_MAX})`, Code.ResourceExhausted);
+  }
+  return next(req);
+};
+
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
   /** Where calls are counted; a fresh set (this isolate's) unless given. */
   readonly metrics?: Metrics;
+  /** Options of the auth interceptor (tests replace its JWKS and clock). */
+  readonly auth?: AuthInterceptorOptions;
 }
 
 /** Builds the router with every service registered. */
@@ -74,8 +86,10 @@ export function createRouter(options: RouterOptions = {}): ConnectRouter {
     // specifies, so older servers keep working with newer clients.
     jsonOptions: { ignoreUnknownFields: false },
     // The first interceptor is the outermost: the observer sees every call
-    // with the code the error interceptor mapped it to.
-    interceptors: [createObserveInterceptor({ metrics }), errorInterceptor, createValidateInterceptor()],
+    // with the code the error interceptor mapped it to. Authentication comes
+    // before validation, so a caller without a credential learns nothing,
+    // not even whether its request is well-formed.
+    interceptors: [createObserveInterceptor({ metrics }), errorInterceptor, createAuthInterceptor(options.auth), inputGuardInterceptor, createValidateInterceptor()],
   });
   router.service(CollectionService, createCollectionService());
   router.service(QueryService, createQueryService());

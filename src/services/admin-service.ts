@@ -1,6 +1,7 @@
 /**
  * AdminService: the routing table, shard statistics, exports, secondary
- * indexes (`index-admin.ts`) and this isolate's request metrics.
+ * indexes (`index-admin.ts`), this isolate's request metrics, and API keys
+ * (`api-key-admin.ts`).
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -14,6 +15,7 @@ import { readFromShard } from "../shards/shard-client.js";
 import { PAGE_SIZE_DEFAULT } from "../limits.js";
 import { collectionFrom } from "./convert.js";
 import { listPage } from "./list-documents.js";
+import { createApiKey, listApiKeys, revokeApiKey } from "./api-key-admin.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
 
 /** What AdminService reads besides the Env. */
@@ -96,5 +98,8 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
       await deleteIndexEverywhere(envOf(ctx), req.collection, req.id);
       return {};
     },
+    createApiKey: (req, ctx) => createApiKey(req, ctx),
+    listApiKeys: (req, ctx) => listApiKeys(req, ctx),
+    revokeApiKey: (req, ctx) => revokeApiKey(req, ctx),
   };
 }

@@ -17,6 +17,9 @@ export const SUITES = [
   { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
   // The web console (/console) in Chromium; screenshots in test-results/console/.
   { name: "console", command: ["npx", "vitest", "run", "--config", "vitest.console.config.ts"] },
+  // Authentication: every RPC over Connect, gRPC-Web and gRPC against a
+  // server of its own with auth required (free ports, its own state).
+  { name: "auth", command: ["npx", "vitest", "run", "--config", "vitest.auth.config.ts"] },
   { name: "go", command: ["bash", "scripts/test-go.sh"] },
   { name: "python", command: ["bash", "scripts/test-python.sh"] },
   // Crash durability, 5 trials (about 30 s): starts, SIGKILLs and restarts a

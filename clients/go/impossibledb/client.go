@@ -41,6 +41,7 @@ type config struct {
 	grpcConn       grpc.ClientConnInterface
 	retry          RetryPolicy
 	callTimeout    time.Duration
+	apiKey         string
 }
 
 // WithHTTPClient sets the HTTP client of the Connect transport;
@@ -99,9 +100,19 @@ func NewClient(url string, options ...Option) (*Client, error) {
 	}
 	c := &Client{retry: policy}
 	var raw rpcs
+	// withKey wraps a gRPC connection so every call carries the API key.
+	withKey := func(conn grpc.ClientConnInterface) grpc.ClientConnInterface {
+		if cfg.apiKey == "" {
+			return conn
+		}
+		return bearerConn{inner: conn, value: "Bearer " + cfg.apiKey}
+	}
+	if cfg.apiKey != "" {
+		cfg.httpClient = bearerHTTPClient{inner: cfg.httpClient, value: "Bearer " + cfg.apiKey}
+	}
 	switch {
 	case cfg.grpcConn != nil:
-		raw = grpcRPCs(cfg.grpcConn)
+		raw = grpcRPCs(withKey(cfg.grpcConn))
 	case cfg.grpcTarget != "":
 		dial := cfg.grpcDial
 		if len(dial) == 0 {
@@ -112,7 +123,7 @@ func NewClient(url string, options ...Option) (*Client, error) {
 			return nil, fmt.Errorf("impossibledb: gRPC target %q: %w", cfg.grpcTarget, err)
 		}
 		c.closers = append(c.closers, conn.Close)
-		raw = grpcRPCs(conn)
+		raw = grpcRPCs(withKey(conn))
 	default:
 		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
 			return nil, fmt.Errorf("impossibledb: the URL must start with http:// or https://, got %q (for gRPC use WithGRPC)", url)

@@ -23,8 +23,15 @@ export interface ImpossibleDBClientOptions {
   baseUrl?: string;
   /** Node only: "1.1", or "2" for HTTP/2; "2" for https: URLs and "1.1" otherwise when unset. */
   httpVersion?: "1.1" | "2";
-  /** Headers sent with every call, such as authorization. */
+  /** Headers sent with every call. */
   headers?: Record<string, string>;
+  /**
+   * The credential sent as `authorization: Bearer <apiKey>` with every call:
+   * an API key (`idb_...`) or a JWT. Else IMPOSSIBLEDB_API_KEY where the
+   * platform has an environment; none when neither is set (a server with
+   * auth off). An `authorization` entry in `headers` wins.
+   */
+  apiKey?: string;
   /** Deadline of a unary call that names none, in ms. */
   timeoutMs?: number;
   /** Deadline of a server stream that names none, in ms. */
@@ -66,7 +73,9 @@ export class BaseImpossibleDBClient {
 
   constructor(options: ImpossibleDBClientOptions, platformTransport: TransportFactory) {
     this.baseUrl = options.baseUrl ?? environmentBaseUrl() ?? DEFAULT_BASE_URL;
-    const interceptors = options.headers === undefined ? [] : [withHeaders(options.headers)];
+    const apiKey = options.apiKey ?? environmentVariable("IMPOSSIBLEDB_API_KEY");
+    const headers = { ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }), ...options.headers };
+    const interceptors = Object.keys(headers).length === 0 ? [] : [withHeaders(headers)];
     const inner = options.transport ?? platformTransport({ baseUrl: this.baseUrl, httpVersion: options.httpVersion, interceptors });
     this.retry = options.retry === false ? { attemptsMax: 1 } : (options.retry ?? {});
     const transport = createRetryingTransport(inner, {
@@ -139,10 +148,14 @@ export class BaseImpossibleDBClient {
 }
 
 function environmentBaseUrl(): string | undefined {
+  return environmentVariable("IMPOSSIBLEDB_URL");
+}
+
+function environmentVariable(name: string): string | undefined {
   // Browsers have no process; bundlers may leave `process` undefined.
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  const url = proc?.env?.["IMPOSSIBLEDB_URL"];
-  return url === undefined || url === "" ? undefined : url;
+  const value = proc?.env?.[name];
+  return value === undefined || value === "" ? undefined : value;
 }
 
 function withHeaders(headers: Record<string, string>): Interceptor {

@@ -71,9 +71,10 @@ async function holdPort(port: number): Promise<void> {
 const FAKE_NPM = `require("node:child_process").spawn("sh", ["-c", ${JSON.stringify(`true && ${NODE} scripts/start.mjs`)}], { stdio: "inherit" });`;
 
 /** Runs `node scripts/start.mjs` (or the fake npm above it) with PORT and FRONTDOOR_PORT set. */
-function runStart(ports: { worker: number; frontdoor: number }, options: { viaNpm?: boolean } = {}): Started {
+function runStart(ports: { worker: number; frontdoor: number }, options: { viaNpm?: boolean; env?: Record<string, string> } = {}): Started {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), "impossibledb-start-test-"));
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(ports.worker), FRONTDOOR_PORT: String(ports.frontdoor), IMPOSSIBLEDB_STATE_DIR: stateDir };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(ports.worker), FRONTDOOR_PORT: String(ports.frontdoor), IMPOSSIBLEDB_STATE_DIR: stateDir, ...options.env };
+  if (options.env?.IMPOSSIBLEDB_AUTH === undefined) delete env.IMPOSSIBLEDB_AUTH;
   delete env.npm_lifecycle_event;
   if (options.viaNpm) env.npm_lifecycle_event = "start";
   const args = options.viaNpm ? ["-e", FAKE_NPM] : ["scripts/start.mjs"];
@@ -94,7 +95,7 @@ function runStart(ports: { worker: number; frontdoor: number }, options: { viaNp
   return started;
 }
 
-async function startServing(options: { viaNpm?: boolean } = {}): Promise<Started> {
+async function startServing(options: { viaNpm?: boolean; env?: Record<string, string> } = {}): Promise<Started> {
   const ports = { worker: await freePort(), frontdoor: await freePort() };
   const started = runStart(ports, options);
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -175,6 +176,23 @@ async function expectAllGone(tree: number[], ports: { worker: number; frontdoor:
   }
 }
 
+describe("npm start with IMPOSSIBLEDB_AUTH=required", () => {
+  it("prints a development admin key that works, and refuses calls without it", async () => {
+    const s = await startServing({ env: { IMPOSSIBLEDB_AUTH: "required" } });
+    const key = /development admin key[^:]*: (\S+)/.exec(s.output())?.[1];
+    expect(key, s.output()).toMatch(/^idb_dev_admin_[A-Za-z0-9_-]{32}$/);
+    const url = `http://127.0.0.1:${s.ports.worker}/impossibledb.v1.CollectionService/ListCollections`;
+    const call = (headers: Record<string, string>) =>
+      fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: "{}" });
+    const refused = await call({});
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe("unauthenticated");
+    expect((await call({ authorization: `Bearer ${key}` })).status).toBe(200);
+    s.child.kill("SIGTERM");
+    expect(await s.exit).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe("npm start: its servers never outlive it", () => {
   it("a closed terminal (SIGHUP) stops wrangler, workerd and the front door, and frees both ports", async () => {
     const s = await startServing();
@@ -187,6 +205,8 @@ describe("npm start: its servers never outlive it", () => {
     const consoleUrl = /Web console[^\n]*?(http:\/\/\S+\/console\/)/.exec(s.output())?.[1];
     expect(consoleUrl, s.output()).toBe(`http://127.0.0.1:${s.ports.worker}/console/`);
     expect((await fetch(consoleUrl!)).headers.get("content-type")).toBe("text/html; charset=utf-8");
+    // Auth is off, and the banner says so in one line.
+    expect(s.output()).toContain("auth: off (local development; IMPOSSIBLEDB_AUTH=required turns it on)");
 
     s.child.kill("SIGHUP");
     expect(await s.exit).toEqual({ code: 0, signal: null });

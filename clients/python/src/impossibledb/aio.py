@@ -23,7 +23,7 @@ from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPa
 from ._query import NO_VALUE, Direction, Operator, QuerySpec, groups_of, page_of
 from ._transport import AsyncCaller, AsyncConnectTransport, AsyncTransport
 from ._txstate import TransactionState, path_of
-from .client import resolve_url
+from .client import auth_headers, resolve_url
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
 from .v1 import collection_service_pb2 as cs
@@ -50,10 +50,11 @@ class AsyncClient:
         retry: RetryPolicy | bool | None = None,
         headers: Mapping[str, str] | None = None,
         transport: AsyncTransport | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.url = resolve_url(url)
         self.retry = NO_RETRIES if retry is False else retry if isinstance(retry, RetryPolicy) else RetryPolicy()
-        self._caller = AsyncCaller(transport or AsyncConnectTransport(self.url, headers), self.retry, timeout_ms)
+        self._caller = AsyncCaller(transport or AsyncConnectTransport(self.url, auth_headers(api_key, headers)), self.retry, timeout_ms)
 
     async def __aenter__(self) -> AsyncClient:
         return self

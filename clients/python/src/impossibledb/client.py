@@ -39,6 +39,20 @@ DEFAULT_URL = "http://127.0.0.1:8787"
 R = TypeVar("R")
 
 
+def auth_headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict[str, str]:
+    """`headers` with `authorization: Bearer <key>` added: the key given, else IMPOSSIBLEDB_API_KEY, else none.
+
+    An authorization entry in `headers` wins.
+    """
+    key = api_key or os.environ.get("IMPOSSIBLEDB_API_KEY") or None
+    out = {} if key is None else {"authorization": f"Bearer {key}"}
+    for name, value in (headers or {}).items():
+        if name.lower() == "authorization":
+            out.pop("authorization", None)
+        out[name] = value
+    return out
+
+
 def resolve_url(url: str | None) -> str:
     """The URL given, else IMPOSSIBLEDB_URL, else DEFAULT_URL; without a trailing slash."""
     chosen = url or os.environ.get("IMPOSSIBLEDB_URL") or DEFAULT_URL
@@ -51,7 +65,8 @@ class Client:
     url: the Worker's base URL; IMPOSSIBLEDB_URL, else DEFAULT_URL, when None.
     timeout_ms: deadline of each call, retries included (10 s by default).
     retry: retries of idempotent calls; None for the defaults, False for none.
-    headers: sent with every call (authorization, for example).
+    headers: sent with every call.
+    api_key: an API key (idb_...) or JWT, sent as `authorization: Bearer <key>`; IMPOSSIBLEDB_API_KEY when None.
     transport: replaces the Connect transport (tests, other protocols); deadlines and retries still apply.
 
     Use as a context manager, or call close(). One client serves one thread
@@ -66,10 +81,11 @@ class Client:
         retry: RetryPolicy | bool | None = None,
         headers: Mapping[str, str] | None = None,
         transport: Transport | None = None,
+        api_key: str | None = None,
     ) -> None:
         self.url = resolve_url(url)
         self.retry = NO_RETRIES if retry is False else retry if isinstance(retry, RetryPolicy) else RetryPolicy()
-        self._caller = Caller(transport or ConnectTransport(self.url, headers), self.retry, timeout_ms)
+        self._caller = Caller(transport or ConnectTransport(self.url, auth_headers(api_key, headers)), self.retry, timeout_ms)
 
     def __enter__(self) -> Client:
         return self

@@ -43,6 +43,7 @@ class GrpcTransport:
     """gRPC through a grpcio channel: plaintext HTTP/2 unless `credentials` (grpc.ChannelCredentials) are given.
 
     metadata: sent with every call (lower-case keys). options: grpcio channel options.
+    api_key: an API key or JWT sent as `authorization: Bearer <key>`; IMPOSSIBLEDB_API_KEY when None.
     """
 
     def __init__(
@@ -52,12 +53,13 @@ class GrpcTransport:
         credentials: Any = None,
         metadata: Mapping[str, str] | None = None,
         options: Sequence[tuple[str, Any]] = (),
+        api_key: str | None = None,
     ) -> None:
         import grpc
 
         self._channel = grpc.secure_channel(target, credentials, options) if credentials else grpc.insecure_channel(target, options)
         self._calls = _stubs(self._channel)
-        self._metadata = tuple((metadata or {}).items())
+        self._metadata = tuple(_with_api_key(api_key, metadata).items())
 
     def call(self, method: str, request: Message, timeout_ms: int) -> Any:
         """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""
@@ -98,12 +100,13 @@ class AsyncGrpcTransport:
         credentials: Any = None,
         metadata: Mapping[str, str] | None = None,
         options: Sequence[tuple[str, Any]] = (),
+        api_key: str | None = None,
     ) -> None:
         from grpc import aio
 
         self._channel = aio.secure_channel(target, credentials, options) if credentials else aio.insecure_channel(target, options)
         self._calls = _stubs(self._channel)
-        self._metadata = tuple((metadata or {}).items())
+        self._metadata = tuple(_with_api_key(api_key, metadata).items())
 
     async def call(self, method: str, request: Message, timeout_ms: int) -> Any:
         """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""
@@ -130,3 +133,10 @@ class AsyncGrpcTransport:
     async def close(self) -> None:
         """Closes the channel."""
         await self._channel.close()
+
+
+def _with_api_key(api_key: str | None, metadata: Mapping[str, str] | None) -> dict[str, str]:
+    """The metadata with the credential added (see client.auth_headers); gRPC wants lower-case keys."""
+    from .client import auth_headers
+
+    return {name.lower(): value for name, value in auth_headers(api_key, metadata).items()}

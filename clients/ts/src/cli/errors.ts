@@ -37,7 +37,12 @@ export function reportError(err: unknown, baseUrl: string): number {
     return err.exitCode;
   }
   if (err instanceof ConnectError) {
-    const hint = err.code === Code.Unavailable || err.code === Code.Unknown ? ` (is the server running at ${baseUrl}? set --url or IMPOSSIBLEDB_URL)` : "";
+    const hint =
+      err.code === Code.Unavailable || err.code === Code.Unknown
+        ? ` (is the server running at ${baseUrl}? set --url or IMPOSSIBLEDB_URL)`
+        : err.code === Code.Unauthenticated
+          ? " (give an API key with --api-key or IMPOSSIBLEDB_API_KEY)"
+          : "";
     console.error(`impossibledb: ${Code[err.code]}: ${err.rawMessage}${hint}`);
     return EXIT.failed;
   }

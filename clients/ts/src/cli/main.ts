@@ -2,7 +2,8 @@
 /**
  * The `impossibledb` command: documents, queries, indexes, shards and
  * collections from a terminal, and NDJSON/JSON/CSV import and export.
- * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787.
+ * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787; the
+ * credential (API key or JWT) is --api-key, else IMPOSSIBLEDB_API_KEY.
  * Exit codes are in errors.ts (EXIT); `impossibledb help COMMAND` shows a
  * command's options.
  */
@@ -21,9 +22,11 @@ import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT } from
 import { cellText, formatTable } from "./table.js";
 
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
+/** --api-key, else IMPOSSIBLEDB_API_KEY (the client reads it), else none. */
+let apiKey: string | undefined;
 
 function client(): ImpossibleDBClient {
-  return new ImpossibleDBClient({ baseUrl });
+  return new ImpossibleDBClient({ baseUrl, apiKey });
 }
 
 function integer(text: string): number {
@@ -61,11 +64,13 @@ function program(): Command {
   const cli = new Command("impossibledb")
     .description("Work with an ImpossibleDB database from the terminal.")
     .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
+    .option("--api-key <key>", "the API key or JWT sent as authorization: Bearer (default: IMPOSSIBLEDB_API_KEY)")
     .showHelpAfterError()
     .exitOverride()
     .hook("preAction", (cmd) => {
-      const url = cmd.opts<{ url?: string }>().url;
+      const { url, apiKey: key } = cmd.opts<{ url?: string; apiKey?: string }>();
       if (url !== undefined) baseUrl = url;
+      if (key !== undefined) apiKey = key;
       try {
         new URL(baseUrl);
       } catch {

@@ -129,6 +129,63 @@ func (Index_State) EnumDescriptor() ([]byte, []int) {
 	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8, 0}
 }
 
+// What a key may do on one database.
+type ApiKey_Role int32
+
+const (
+	// Nothing; refused in requests.
+	ApiKey_ROLE_UNSPECIFIED ApiKey_Role = 0
+	// Reads: get, list, query, listen, read-only transactions.
+	ApiKey_ROLE_READ_ONLY ApiKey_Role = 1
+	// Reads and writes of documents.
+	ApiKey_ROLE_READ_WRITE ApiKey_Role = 2
+	// Reads, writes and administration (indexes, exports, metrics, keys).
+	ApiKey_ROLE_ADMIN ApiKey_Role = 3
+)
+
+// Enum value maps for ApiKey_Role.
+var (
+	ApiKey_Role_name = map[int32]string{
+		0: "ROLE_UNSPECIFIED",
+		1: "ROLE_READ_ONLY",
+		2: "ROLE_READ_WRITE",
+		3: "ROLE_ADMIN",
+	}
+	ApiKey_Role_value = map[string]int32{
+		"ROLE_UNSPECIFIED": 0,
+		"ROLE_READ_ONLY":   1,
+		"ROLE_READ_WRITE":  2,
+		"ROLE_ADMIN":       3,
+	}
+)
+
+func (x ApiKey_Role) Enum() *ApiKey_Role {
+	p := new(ApiKey_Role)
+	*p = x
+	return p
+}
+
+func (x ApiKey_Role) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ApiKey_Role) Descriptor() protoreflect.EnumDescriptor {
+	return file_impossibledb_v1_admin_service_proto_enumTypes[2].Descriptor()
+}
+
+func (ApiKey_Role) Type() protoreflect.EnumType {
+	return &file_impossibledb_v1_admin_service_proto_enumTypes[2]
+}
+
+func (x ApiKey_Role) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ApiKey_Role.Descriptor instead.
+func (ApiKey_Role) EnumDescriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22, 0}
+}
+
 // Which shard holds which documents.
 type RoutingTable struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1310,6 +1367,393 @@ func (x *GetMetricsResponse) GetStartTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// An API key, without its secret.
+type ApiKey struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key's id: the part of the secret between `idb_` and the second `_`.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// A name for people, such as `ci-deploy`.
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The key's role on each database, by database id; `*` is every database.
+	Roles map[string]ApiKey_Role `protobuf:"bytes,3,rep,name=roles,proto3" json:"roles,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value,enum=impossibledb.v1.ApiKey_Role"`
+	// When the key was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When the key stops working; unset when it never expires.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// When the key was revoked; unset while it is not.
+	RevokeTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ApiKey) Reset() {
+	*x = ApiKey{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ApiKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ApiKey) ProtoMessage() {}
+
+func (x *ApiKey) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
+func (*ApiKey) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ApiKey) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ApiKey) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *ApiKey) GetRoles() map[string]ApiKey_Role {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *ApiKey) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *ApiKey) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *ApiKey) GetRevokeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RevokeTime
+	}
+	return nil
+}
+
+// Request for CreateApiKey.
+type CreateApiKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A name for people, up to 128 characters.
+	DisplayName string `protobuf:"bytes,1,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// The key's role on each database (a database id, or `*` for every
+	// database); 1 to 64 entries, none ROLE_UNSPECIFIED.
+	Roles map[string]ApiKey_Role `protobuf:"bytes,2,rep,name=roles,proto3" json:"roles,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value,enum=impossibledb.v1.ApiKey_Role"`
+	// When the key stops working; unset for a key that never expires. Must be
+	// in the future.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyRequest) Reset() {
+	*x = CreateApiKeyRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyRequest) ProtoMessage() {}
+
+func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateApiKeyRequest) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *CreateApiKeyRequest) GetRoles() map[string]ApiKey_Role {
+	if x != nil {
+		return x.Roles
+	}
+	return nil
+}
+
+func (x *CreateApiKeyRequest) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+// Response for CreateApiKey.
+type CreateApiKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key.
+	Key *ApiKey `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// The secret, `idb_<id>_<random>`: shown only in this response.
+	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateApiKeyResponse) Reset() {
+	*x = CreateApiKeyResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateApiKeyResponse) ProtoMessage() {}
+
+func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CreateApiKeyResponse) GetKey() *ApiKey {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *CreateApiKeyResponse) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+// Request for ListApiKeys.
+type ListApiKeysRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Include revoked keys too.
+	ShowRevoked   bool `protobuf:"varint,1,opt,name=show_revoked,json=showRevoked,proto3" json:"show_revoked,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysRequest) Reset() {
+	*x = ListApiKeysRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysRequest) ProtoMessage() {}
+
+func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
+func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListApiKeysRequest) GetShowRevoked() bool {
+	if x != nil {
+		return x.ShowRevoked
+	}
+	return false
+}
+
+// Response for ListApiKeys.
+type ListApiKeysResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The keys, newest first; at most API_KEY_COUNT_MAX (1000).
+	Keys          []*ApiKey `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListApiKeysResponse) Reset() {
+	*x = ListApiKeysResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListApiKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListApiKeysResponse) ProtoMessage() {}
+
+func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
+func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *ListApiKeysResponse) GetKeys() []*ApiKey {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+// Request for RevokeApiKey.
+type RevokeApiKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key's id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeApiKeyRequest) Reset() {
+	*x = RevokeApiKeyRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeApiKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeApiKeyRequest) ProtoMessage() {}
+
+func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
+func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *RevokeApiKeyRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// Response for RevokeApiKey.
+type RevokeApiKeyResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeApiKeyResponse) Reset() {
+	*x = RevokeApiKeyResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeApiKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeApiKeyResponse) ProtoMessage() {}
+
+func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
+func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
+}
+
 var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
@@ -1406,7 +1850,46 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x12GetMetricsResponse\x128\n" +
 	"\amethods\x18\x01 \x03(\v2\x1e.impossibledb.v1.MethodMetricsR\amethods\x129\n" +
 	"\n" +
-	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime2\x87\x06\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\xdb\x03\n" +
+	"\x06ApiKey\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
+	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x128\n" +
+	"\x05roles\x18\x03 \x03(\v2\".impossibledb.v1.ApiKey.RolesEntryR\x05roles\x12;\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vexpire_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12;\n" +
+	"\vrevoke_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"revokeTime\x1aV\n" +
+	"\n" +
+	"RolesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
+	"\x05value\x18\x02 \x01(\x0e2\x1c.impossibledb.v1.ApiKey.RoleR\x05value:\x028\x01\"U\n" +
+	"\x04Role\x12\x14\n" +
+	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eROLE_READ_ONLY\x10\x01\x12\x13\n" +
+	"\x0fROLE_READ_WRITE\x10\x02\x12\x0e\n" +
+	"\n" +
+	"ROLE_ADMIN\x10\x03\"\xdf\x02\n" +
+	"\x13CreateApiKeyRequest\x12+\n" +
+	"\fdisplay_name\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vdisplayName\x12\x85\x01\n" +
+	"\x05roles\x18\x02 \x03(\v2/.impossibledb.v1.CreateApiKeyRequest.RolesEntryB>\xbaH;\x9a\x018\b\x01\x10@\")r'2%^(\\*|[A-Za-z0-9][A-Za-z0-9_-]{0,62})$*\a\x82\x01\x04\x10\x01 \x00R\x05roles\x12;\n" +
+	"\vexpire_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x1aV\n" +
+	"\n" +
+	"RolesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
+	"\x05value\x18\x02 \x01(\x0e2\x1c.impossibledb.v1.ApiKey.RoleR\x05value:\x028\x01\"Y\n" +
+	"\x14CreateApiKeyResponse\x12)\n" +
+	"\x03key\x18\x01 \x01(\v2\x17.impossibledb.v1.ApiKeyR\x03key\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\tR\x06secret\"7\n" +
+	"\x12ListApiKeysRequest\x12!\n" +
+	"\fshow_revoked\x18\x01 \x01(\bR\vshowRevoked\"B\n" +
+	"\x13ListApiKeysResponse\x12+\n" +
+	"\x04keys\x18\x01 \x03(\v2\x17.impossibledb.v1.ApiKeyR\x04keys\"<\n" +
+	"\x13RevokeApiKeyRequest\x12%\n" +
+	"\x02id\x18\x01 \x01(\tB\x15\xbaH\x12r\x102\x0e^[0-9a-f]{16}$R\x02id\"\x16\n" +
+	"\x14RevokeApiKeyResponse2\xa5\b\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -1417,7 +1900,10 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\vDeleteIndex\x12#.impossibledb.v1.DeleteIndexRequest\x1a$.impossibledb.v1.DeleteIndexResponse\x12k\n" +
 	"\x0fExportDocuments\x12'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x010\x01\x12Z\n" +
 	"\n" +
-	"GetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01b\x06proto3"
+	"GetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01\x12[\n" +
+	"\fCreateApiKey\x12$.impossibledb.v1.CreateApiKeyRequest\x1a%.impossibledb.v1.CreateApiKeyResponse\x12]\n" +
+	"\vListApiKeys\x12#.impossibledb.v1.ListApiKeysRequest\x1a$.impossibledb.v1.ListApiKeysResponse\"\x03\x90\x02\x01\x12`\n" +
+	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02b\x06proto3"
 
 var (
 	file_impossibledb_v1_admin_service_proto_rawDescOnce sync.Once
@@ -1431,74 +1917,100 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_admin_service_proto_rawDescData
 }
 
-var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(IndexField_Direction)(0),       // 0: impossibledb.v1.IndexField.Direction
 	(Index_State)(0),                // 1: impossibledb.v1.Index.State
-	(*RoutingTable)(nil),            // 2: impossibledb.v1.RoutingTable
-	(*ShardInfo)(nil),               // 3: impossibledb.v1.ShardInfo
-	(*GetRoutingTableRequest)(nil),  // 4: impossibledb.v1.GetRoutingTableRequest
-	(*GetRoutingTableResponse)(nil), // 5: impossibledb.v1.GetRoutingTableResponse
-	(*ListShardsRequest)(nil),       // 6: impossibledb.v1.ListShardsRequest
-	(*ShardStats)(nil),              // 7: impossibledb.v1.ShardStats
-	(*ListShardsResponse)(nil),      // 8: impossibledb.v1.ListShardsResponse
-	(*IndexField)(nil),              // 9: impossibledb.v1.IndexField
-	(*Index)(nil),                   // 10: impossibledb.v1.Index
-	(*CreateIndexRequest)(nil),      // 11: impossibledb.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),     // 12: impossibledb.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),         // 13: impossibledb.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),        // 14: impossibledb.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),      // 15: impossibledb.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),     // 16: impossibledb.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),      // 17: impossibledb.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),     // 18: impossibledb.v1.DeleteIndexResponse
-	(*ExportDocumentsRequest)(nil),  // 19: impossibledb.v1.ExportDocumentsRequest
-	(*ExportDocumentsResponse)(nil), // 20: impossibledb.v1.ExportDocumentsResponse
-	(*GetMetricsRequest)(nil),       // 21: impossibledb.v1.GetMetricsRequest
-	(*MethodMetrics)(nil),           // 22: impossibledb.v1.MethodMetrics
-	(*GetMetricsResponse)(nil),      // 23: impossibledb.v1.GetMetricsResponse
-	nil,                             // 24: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	(*timestamppb.Timestamp)(nil),   // 25: google.protobuf.Timestamp
-	(*Document)(nil),                // 26: impossibledb.v1.Document
+	(ApiKey_Role)(0),                // 2: impossibledb.v1.ApiKey.Role
+	(*RoutingTable)(nil),            // 3: impossibledb.v1.RoutingTable
+	(*ShardInfo)(nil),               // 4: impossibledb.v1.ShardInfo
+	(*GetRoutingTableRequest)(nil),  // 5: impossibledb.v1.GetRoutingTableRequest
+	(*GetRoutingTableResponse)(nil), // 6: impossibledb.v1.GetRoutingTableResponse
+	(*ListShardsRequest)(nil),       // 7: impossibledb.v1.ListShardsRequest
+	(*ShardStats)(nil),              // 8: impossibledb.v1.ShardStats
+	(*ListShardsResponse)(nil),      // 9: impossibledb.v1.ListShardsResponse
+	(*IndexField)(nil),              // 10: impossibledb.v1.IndexField
+	(*Index)(nil),                   // 11: impossibledb.v1.Index
+	(*CreateIndexRequest)(nil),      // 12: impossibledb.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),     // 13: impossibledb.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),         // 14: impossibledb.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),        // 15: impossibledb.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),      // 16: impossibledb.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),     // 17: impossibledb.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),      // 18: impossibledb.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),     // 19: impossibledb.v1.DeleteIndexResponse
+	(*ExportDocumentsRequest)(nil),  // 20: impossibledb.v1.ExportDocumentsRequest
+	(*ExportDocumentsResponse)(nil), // 21: impossibledb.v1.ExportDocumentsResponse
+	(*GetMetricsRequest)(nil),       // 22: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),           // 23: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),      // 24: impossibledb.v1.GetMetricsResponse
+	(*ApiKey)(nil),                  // 25: impossibledb.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),     // 26: impossibledb.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),    // 27: impossibledb.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),      // 28: impossibledb.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),     // 29: impossibledb.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),     // 30: impossibledb.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),    // 31: impossibledb.v1.RevokeApiKeyResponse
+	nil,                             // 32: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                             // 33: impossibledb.v1.ApiKey.RolesEntry
+	nil,                             // 34: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),   // 35: google.protobuf.Timestamp
+	(*Document)(nil),                // 36: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
-	3,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	25, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
-	7,  // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
+	4,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
+	35, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
+	8,  // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
 	0,  // 4: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
-	9,  // 5: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
+	10, // 5: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
 	1,  // 6: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
-	10, // 7: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
-	10, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
-	10, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
-	10, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	26, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	24, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
-	22, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	25, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	4,  // 15: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	6,  // 16: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	11, // 17: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	13, // 18: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	15, // 19: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	17, // 20: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	19, // 21: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	21, // 22: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	5,  // 23: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	8,  // 24: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	12, // 25: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	14, // 26: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	16, // 27: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	18, // 28: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	20, // 29: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	23, // 30: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	23, // [23:31] is the sub-list for method output_type
-	15, // [15:23] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	11, // 7: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
+	11, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
+	11, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
+	11, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
+	36, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	32, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	23, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	35, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	33, // 15: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	35, // 16: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	35, // 17: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	35, // 18: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	34, // 19: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	35, // 20: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	25, // 21: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
+	25, // 22: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
+	2,  // 23: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 24: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	5,  // 25: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	7,  // 26: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	12, // 27: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	14, // 28: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	16, // 29: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	18, // 30: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	20, // 31: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	22, // 32: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	26, // 33: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	28, // 34: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	30, // 35: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	6,  // 36: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	9,  // 37: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	13, // 38: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	15, // 39: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	17, // 40: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	19, // 41: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	21, // 42: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	24, // 43: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	27, // 44: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	29, // 45: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	31, // 46: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	36, // [36:47] is the sub-list for method output_type
+	25, // [25:36] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -1512,8 +2024,8 @@ func file_impossibledb_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   23,
+			NumEnums:      3,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .admin_service_pb2 import CreateIndexRequest, CreateIndexResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse
+from .admin_service_pb2 import CreateApiKeyRequest, CreateApiKeyResponse, CreateIndexRequest, CreateIndexResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListApiKeysRequest, ListApiKeysResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -94,6 +94,29 @@ class AdminService(Protocol):
         (there are many, across locations, and they come and go) has its own and
         starts from zero, so this is a local and debugging view, not a
         fleet-wide aggregate. Under `npm start` one isolate serves every call.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def create_api_key(self, request: CreateApiKeyRequest, ctx: RequestContext[CreateApiKeyRequest, CreateApiKeyResponse], /) -> CreateApiKeyResponse:
+        """
+        Creates an API key and returns its secret, which is shown this once
+        and stored only as a SHA-256 hash. Needs an admin key for every
+        database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_api_keys(self, request: ListApiKeysRequest, ctx: RequestContext[ListApiKeysRequest, ListApiKeysResponse], /) -> ListApiKeysResponse:
+        """
+        Lists the API keys, newest first, without their secrets. Needs an admin
+        key for every database (`*`).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def revoke_api_key(self, request: RevokeApiKeyRequest, ctx: RequestContext[RevokeApiKeyRequest, RevokeApiKeyResponse], /) -> RevokeApiKeyResponse:
+        """
+        Revokes an API key: every Worker isolate refuses it within
+        AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+        admin key for every database (`*`). Revoking a revoked key succeeds.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -198,6 +221,39 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.get_metrics,
+                ),
+                "/impossibledb.v1.AdminService/CreateApiKey": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateApiKey",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CreateApiKeyRequest,
+                        output=CreateApiKeyResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.create_api_key,
+                ),
+                "/impossibledb.v1.AdminService/ListApiKeys": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListApiKeys",
+                        service_name="impossibledb.v1.AdminService",
+                        input=ListApiKeysRequest,
+                        output=ListApiKeysResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_api_keys,
+                ),
+                "/impossibledb.v1.AdminService/RevokeApiKey": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RevokeApiKey",
+                        service_name="impossibledb.v1.AdminService",
+                        input=RevokeApiKeyRequest,
+                        output=RevokeApiKeyResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.revoke_api_key,
                 ),
             },
             interceptors=interceptors,
@@ -442,6 +498,82 @@ class AdminServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
             use_get=use_get,
         )
+    async def create_api_key(
+        self,
+        request: CreateApiKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateApiKeyResponse:
+        """
+        Creates an API key and returns its secret, which is shown this once
+        and stored only as a SHA-256 hash. Needs an admin key for every
+        database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateApiKey",
+                service_name="impossibledb.v1.AdminService",
+                input=CreateApiKeyRequest,
+                output=CreateApiKeyResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def list_api_keys(
+        self,
+        request: ListApiKeysRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListApiKeysResponse:
+        """
+        Lists the API keys, newest first, without their secrets. Needs an admin
+        key for every database (`*`).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListApiKeys",
+                service_name="impossibledb.v1.AdminService",
+                input=ListApiKeysRequest,
+                output=ListApiKeysResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def revoke_api_key(
+        self,
+        request: RevokeApiKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> RevokeApiKeyResponse:
+        """
+        Revokes an API key: every Worker isolate refuses it within
+        AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+        admin key for every database (`*`). Revoking a revoked key succeeds.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RevokeApiKey",
+                service_name="impossibledb.v1.AdminService",
+                input=RevokeApiKeyRequest,
+                output=RevokeApiKeyResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
 
 class AdminServiceSync(Protocol):
     """
@@ -500,6 +632,29 @@ class AdminServiceSync(Protocol):
         (there are many, across locations, and they come and go) has its own and
         starts from zero, so this is a local and debugging view, not a
         fleet-wide aggregate. Under `npm start` one isolate serves every call.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def create_api_key(self, request: CreateApiKeyRequest, ctx: RequestContext[CreateApiKeyRequest, CreateApiKeyResponse], /) -> CreateApiKeyResponse:
+        """
+        Creates an API key and returns its secret, which is shown this once
+        and stored only as a SHA-256 hash. Needs an admin key for every
+        database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def list_api_keys(self, request: ListApiKeysRequest, ctx: RequestContext[ListApiKeysRequest, ListApiKeysResponse], /) -> ListApiKeysResponse:
+        """
+        Lists the API keys, newest first, without their secrets. Needs an admin
+        key for every database (`*`).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def revoke_api_key(self, request: RevokeApiKeyRequest, ctx: RequestContext[RevokeApiKeyRequest, RevokeApiKeyResponse], /) -> RevokeApiKeyResponse:
+        """
+        Revokes an API key: every Worker isolate refuses it within
+        AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+        admin key for every database (`*`). Revoking a revoked key succeeds.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -602,6 +757,39 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.get_metrics,
+                ),
+                "/impossibledb.v1.AdminService/CreateApiKey": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CreateApiKey",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CreateApiKeyRequest,
+                        output=CreateApiKeyResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.create_api_key,
+                ),
+                "/impossibledb.v1.AdminService/ListApiKeys": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListApiKeys",
+                        service_name="impossibledb.v1.AdminService",
+                        input=ListApiKeysRequest,
+                        output=ListApiKeysResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.list_api_keys,
+                ),
+                "/impossibledb.v1.AdminService/RevokeApiKey": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="RevokeApiKey",
+                        service_name="impossibledb.v1.AdminService",
+                        input=RevokeApiKeyRequest,
+                        output=RevokeApiKeyResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.revoke_api_key,
                 ),
             },
             interceptors=interceptors,
@@ -845,4 +1033,80 @@ class AdminServiceClientSync(ConnectClientSync):
             headers=headers,
             timeout_ms=timeout_ms,
             use_get=use_get,
+        )
+    def create_api_key(
+        self,
+        request: CreateApiKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateApiKeyResponse:
+        """
+        Creates an API key and returns its secret, which is shown this once
+        and stored only as a SHA-256 hash. Needs an admin key for every
+        database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateApiKey",
+                service_name="impossibledb.v1.AdminService",
+                input=CreateApiKeyRequest,
+                output=CreateApiKeyResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def list_api_keys(
+        self,
+        request: ListApiKeysRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListApiKeysResponse:
+        """
+        Lists the API keys, newest first, without their secrets. Needs an admin
+        key for every database (`*`).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListApiKeys",
+                service_name="impossibledb.v1.AdminService",
+                input=ListApiKeysRequest,
+                output=ListApiKeysResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def revoke_api_key(
+        self,
+        request: RevokeApiKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> RevokeApiKeyResponse:
+        """
+        Revokes an API key: every Worker isolate refuses it within
+        AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+        admin key for every database (`*`). Revoking a revoked key succeeds.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RevokeApiKey",
+                service_name="impossibledb.v1.AdminService",
+                input=RevokeApiKeyRequest,
+                output=RevokeApiKeyResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
         )

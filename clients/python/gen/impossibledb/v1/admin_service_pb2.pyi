@@ -202,3 +202,83 @@ class GetMetricsResponse(_message.Message):
     methods: _containers.RepeatedCompositeFieldContainer[MethodMetrics]
     start_time: _timestamp_pb2.Timestamp
     def __init__(self, methods: _Optional[_Iterable[_Union[MethodMetrics, _Mapping]]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ApiKey(_message.Message):
+    __slots__ = ("id", "display_name", "roles", "create_time", "expire_time", "revoke_time")
+    class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        ROLE_UNSPECIFIED: _ClassVar[ApiKey.Role]
+        ROLE_READ_ONLY: _ClassVar[ApiKey.Role]
+        ROLE_READ_WRITE: _ClassVar[ApiKey.Role]
+        ROLE_ADMIN: _ClassVar[ApiKey.Role]
+    ROLE_UNSPECIFIED: ApiKey.Role
+    ROLE_READ_ONLY: ApiKey.Role
+    ROLE_READ_WRITE: ApiKey.Role
+    ROLE_ADMIN: ApiKey.Role
+    class RolesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: ApiKey.Role
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[ApiKey.Role, str]] = ...) -> None: ...
+    ID_FIELD_NUMBER: _ClassVar[int]
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    display_name: str
+    roles: _containers.ScalarMap[str, ApiKey.Role]
+    create_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    revoke_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., display_name: _Optional[str] = ..., roles: _Optional[_Mapping[str, ApiKey.Role]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoke_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateApiKeyRequest(_message.Message):
+    __slots__ = ("display_name", "roles", "expire_time")
+    class RolesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: ApiKey.Role
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[ApiKey.Role, str]] = ...) -> None: ...
+    DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    display_name: str
+    roles: _containers.ScalarMap[str, ApiKey.Role]
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, display_name: _Optional[str] = ..., roles: _Optional[_Mapping[str, ApiKey.Role]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateApiKeyResponse(_message.Message):
+    __slots__ = ("key", "secret")
+    KEY_FIELD_NUMBER: _ClassVar[int]
+    SECRET_FIELD_NUMBER: _ClassVar[int]
+    key: ApiKey
+    secret: str
+    def __init__(self, key: _Optional[_Union[ApiKey, _Mapping]] = ..., secret: _Optional[str] = ...) -> None: ...
+
+class ListApiKeysRequest(_message.Message):
+    __slots__ = ("show_revoked",)
+    SHOW_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    show_revoked: bool
+    def __init__(self, show_revoked: _Optional[bool] = ...) -> None: ...
+
+class ListApiKeysResponse(_message.Message):
+    __slots__ = ("keys",)
+    KEYS_FIELD_NUMBER: _ClassVar[int]
+    keys: _containers.RepeatedCompositeFieldContainer[ApiKey]
+    def __init__(self, keys: _Optional[_Iterable[_Union[ApiKey, _Mapping]]] = ...) -> None: ...
+
+class RevokeApiKeyRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...
+
+class RevokeApiKeyResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

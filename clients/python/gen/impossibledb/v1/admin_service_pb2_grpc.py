@@ -75,6 +75,21 @@ class AdminServiceStub:
                 request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsRequest.SerializeToString,
                 response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsResponse.FromString,
                 _registered_method=True)
+        self.CreateApiKey = channel.unary_unary(
+                '/impossibledb.v1.AdminService/CreateApiKey',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+                _registered_method=True)
+        self.ListApiKeys = channel.unary_unary(
+                '/impossibledb.v1.AdminService/ListApiKeys',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ListApiKeysRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ListApiKeysResponse.FromString,
+                _registered_method=True)
+        self.RevokeApiKey = channel.unary_unary(
+                '/impossibledb.v1.AdminService/RevokeApiKey',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -145,6 +160,32 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateApiKey(self, request, context):
+        """Creates an API key and returns its secret, which is shown this once
+        and stored only as a SHA-256 hash. Needs an admin key for every
+        database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListApiKeys(self, request, context):
+        """Lists the API keys, newest first, without their secrets. Needs an admin
+        key for every database (`*`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeApiKey(self, request, context):
+        """Revokes an API key: every Worker isolate refuses it within
+        AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+        admin key for every database (`*`). Revoking a revoked key succeeds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -187,6 +228,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetMetrics,
                     request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsRequest.FromString,
                     response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsResponse.SerializeToString,
+            ),
+            'CreateApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateApiKey,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateApiKeyRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateApiKeyResponse.SerializeToString,
+            ),
+            'ListApiKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListApiKeys,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ListApiKeysRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ListApiKeysResponse.SerializeToString,
+            ),
+            'RevokeApiKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeApiKey,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -406,6 +462,87 @@ class AdminService:
             '/impossibledb.v1.AdminService/GetMetrics',
             impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsRequest.SerializeToString,
             impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/CreateApiKey',
+            impossibledb_dot_v1_dot_admin__service__pb2.CreateApiKeyRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.CreateApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListApiKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/ListApiKeys',
+            impossibledb_dot_v1_dot_admin__service__pb2.ListApiKeysRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.ListApiKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeApiKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/RevokeApiKey',
+            impossibledb_dot_v1_dot_admin__service__pb2.RevokeApiKeyRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.RevokeApiKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -54,6 +54,15 @@ const (
 	AdminServiceExportDocumentsProcedure = "/impossibledb.v1.AdminService/ExportDocuments"
 	// AdminServiceGetMetricsProcedure is the fully-qualified name of the AdminService's GetMetrics RPC.
 	AdminServiceGetMetricsProcedure = "/impossibledb.v1.AdminService/GetMetrics"
+	// AdminServiceCreateApiKeyProcedure is the fully-qualified name of the AdminService's CreateApiKey
+	// RPC.
+	AdminServiceCreateApiKeyProcedure = "/impossibledb.v1.AdminService/CreateApiKey"
+	// AdminServiceListApiKeysProcedure is the fully-qualified name of the AdminService's ListApiKeys
+	// RPC.
+	AdminServiceListApiKeysProcedure = "/impossibledb.v1.AdminService/ListApiKeys"
+	// AdminServiceRevokeApiKeyProcedure is the fully-qualified name of the AdminService's RevokeApiKey
+	// RPC.
+	AdminServiceRevokeApiKeyProcedure = "/impossibledb.v1.AdminService/RevokeApiKey"
 )
 
 // AdminServiceClient is a client for the impossibledb.v1.AdminService service.
@@ -82,6 +91,17 @@ type AdminServiceClient interface {
 	// starts from zero, so this is a local and debugging view, not a
 	// fleet-wide aggregate. Under `npm start` one isolate serves every call.
 	GetMetrics(context.Context, *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error)
+	// Creates an API key and returns its secret, which is shown this once
+	// and stored only as a SHA-256 hash. Needs an admin key for every
+	// database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+	CreateApiKey(context.Context, *connect.Request[v1.CreateApiKeyRequest]) (*connect.Response[v1.CreateApiKeyResponse], error)
+	// Lists the API keys, newest first, without their secrets. Needs an admin
+	// key for every database (`*`).
+	ListApiKeys(context.Context, *connect.Request[v1.ListApiKeysRequest]) (*connect.Response[v1.ListApiKeysResponse], error)
+	// Revokes an API key: every Worker isolate refuses it within
+	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+	// admin key for every database (`*`). Revoking a revoked key succeeds.
+	RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the impossibledb.v1.AdminService service. By
@@ -149,6 +169,26 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		createApiKey: connect.NewClient[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse](
+			httpClient,
+			baseURL+AdminServiceCreateApiKeyProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("CreateApiKey")),
+			connect.WithClientOptions(opts...),
+		),
+		listApiKeys: connect.NewClient[v1.ListApiKeysRequest, v1.ListApiKeysResponse](
+			httpClient,
+			baseURL+AdminServiceListApiKeysProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ListApiKeys")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		revokeApiKey: connect.NewClient[v1.RevokeApiKeyRequest, v1.RevokeApiKeyResponse](
+			httpClient,
+			baseURL+AdminServiceRevokeApiKeyProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("RevokeApiKey")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -162,6 +202,9 @@ type adminServiceClient struct {
 	deleteIndex     *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
 	exportDocuments *connect.Client[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse]
 	getMetrics      *connect.Client[v1.GetMetricsRequest, v1.GetMetricsResponse]
+	createApiKey    *connect.Client[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse]
+	listApiKeys     *connect.Client[v1.ListApiKeysRequest, v1.ListApiKeysResponse]
+	revokeApiKey    *connect.Client[v1.RevokeApiKeyRequest, v1.RevokeApiKeyResponse]
 }
 
 // GetRoutingTable calls impossibledb.v1.AdminService.GetRoutingTable.
@@ -204,6 +247,21 @@ func (c *adminServiceClient) GetMetrics(ctx context.Context, req *connect.Reques
 	return c.getMetrics.CallUnary(ctx, req)
 }
 
+// CreateApiKey calls impossibledb.v1.AdminService.CreateApiKey.
+func (c *adminServiceClient) CreateApiKey(ctx context.Context, req *connect.Request[v1.CreateApiKeyRequest]) (*connect.Response[v1.CreateApiKeyResponse], error) {
+	return c.createApiKey.CallUnary(ctx, req)
+}
+
+// ListApiKeys calls impossibledb.v1.AdminService.ListApiKeys.
+func (c *adminServiceClient) ListApiKeys(ctx context.Context, req *connect.Request[v1.ListApiKeysRequest]) (*connect.Response[v1.ListApiKeysResponse], error) {
+	return c.listApiKeys.CallUnary(ctx, req)
+}
+
+// RevokeApiKey calls impossibledb.v1.AdminService.RevokeApiKey.
+func (c *adminServiceClient) RevokeApiKey(ctx context.Context, req *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error) {
+	return c.revokeApiKey.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the impossibledb.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Returns the current routing table.
@@ -230,6 +288,17 @@ type AdminServiceHandler interface {
 	// starts from zero, so this is a local and debugging view, not a
 	// fleet-wide aggregate. Under `npm start` one isolate serves every call.
 	GetMetrics(context.Context, *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error)
+	// Creates an API key and returns its secret, which is shown this once
+	// and stored only as a SHA-256 hash. Needs an admin key for every
+	// database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+	CreateApiKey(context.Context, *connect.Request[v1.CreateApiKeyRequest]) (*connect.Response[v1.CreateApiKeyResponse], error)
+	// Lists the API keys, newest first, without their secrets. Needs an admin
+	// key for every database (`*`).
+	ListApiKeys(context.Context, *connect.Request[v1.ListApiKeysRequest]) (*connect.Response[v1.ListApiKeysResponse], error)
+	// Revokes an API key: every Worker isolate refuses it within
+	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+	// admin key for every database (`*`). Revoking a revoked key succeeds.
+	RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -293,6 +362,26 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceCreateApiKeyHandler := connect.NewUnaryHandler(
+		AdminServiceCreateApiKeyProcedure,
+		svc.CreateApiKey,
+		connect.WithSchema(adminServiceMethods.ByName("CreateApiKey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceListApiKeysHandler := connect.NewUnaryHandler(
+		AdminServiceListApiKeysProcedure,
+		svc.ListApiKeys,
+		connect.WithSchema(adminServiceMethods.ByName("ListApiKeys")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceRevokeApiKeyHandler := connect.NewUnaryHandler(
+		AdminServiceRevokeApiKeyProcedure,
+		svc.RevokeApiKey,
+		connect.WithSchema(adminServiceMethods.ByName("RevokeApiKey")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/impossibledb.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceGetRoutingTableProcedure:
@@ -311,6 +400,12 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceExportDocumentsHandler.ServeHTTP(w, r)
 		case AdminServiceGetMetricsProcedure:
 			adminServiceGetMetricsHandler.ServeHTTP(w, r)
+		case AdminServiceCreateApiKeyProcedure:
+			adminServiceCreateApiKeyHandler.ServeHTTP(w, r)
+		case AdminServiceListApiKeysProcedure:
+			adminServiceListApiKeysHandler.ServeHTTP(w, r)
+		case AdminServiceRevokeApiKeyProcedure:
+			adminServiceRevokeApiKeyHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -350,4 +445,16 @@ func (UnimplementedAdminServiceHandler) ExportDocuments(context.Context, *connec
 
 func (UnimplementedAdminServiceHandler) GetMetrics(context.Context, *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetMetrics is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) CreateApiKey(context.Context, *connect.Request[v1.CreateApiKeyRequest]) (*connect.Response[v1.CreateApiKeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.CreateApiKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ListApiKeys(context.Context, *connect.Request[v1.ListApiKeysRequest]) (*connect.Response[v1.ListApiKeysResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.ListApiKeys is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.RevokeApiKey is not implemented"))
 }

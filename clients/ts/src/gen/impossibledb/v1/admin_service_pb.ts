@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/admin_service.proto.
  */
 export const file_impossibledb_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3Qi8gEKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wMocGCgxBZG1pblNlcnZpY2USaQoPR2V0Um91dGluZ1RhYmxlEicuaW1wb3NzaWJsZWRiLnYxLkdldFJvdXRpbmdUYWJsZVJlcXVlc3QaKC5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVzcG9uc2UiA5ACARJaCgpMaXN0U2hhcmRzEiIuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXNwb25zZSIDkAIBElgKC0NyZWF0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5DcmVhdGVJbmRleFJlc3BvbnNlElQKCEdldEluZGV4EiAuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVxdWVzdBohLmltcG9zc2libGVkYi52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESXQoLTGlzdEluZGV4ZXMSIy5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJYCgtEZWxldGVJbmRleBIjLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuRGVsZXRlSW5kZXhSZXNwb25zZRJrCg9FeHBvcnREb2N1bWVudHMSJy5pbXBvc3NpYmxlZGIudjEuRXhwb3J0RG9jdW1lbnRzUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXNwb25zZSIDkAIBMAESWgoKR2V0TWV0cmljcxIiLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVxdWVzdBojLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3Qi8gEKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMDCgZBcGlLZXkSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjEKBXJvbGVzGAMgAygLMiIuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJVCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABISCg5ST0xFX1JFQURfT05MWRABEhMKD1JPTEVfUkVBRF9XUklURRACEg4KClJPTEVfQURNSU4QAyKyAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIeCgxkaXNwbGF5X25hbWUYASABKAlCCLpIBXIDGIABEn4KBXJvbGVzGAIgAygLMi8uaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuUm9sZXNFbnRyeUI+ukg7mgE4CAEQQCIpcicyJV4oXCp8W0EtWmEtejAtOV1bQS1aYS16MC05Xy1dezAsNjJ9KSQqB4IBBBABIAASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJMChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5pbXBvc3NpYmxlZGIudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIqChJMaXN0QXBpS2V5c1JlcXVlc3QSFAoMc2hvd19yZXZva2VkGAEgASgIIjwKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoEa2V5cxgBIAMoCzIXLmltcG9zc2libGVkYi52MS5BcGlLZXkiOAoTUmV2b2tlQXBpS2V5UmVxdWVzdBIhCgJpZBgBIAEoCUIVukgSchAyDl5bMC05YS1mXXsxNn0kIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlMqUICgxBZG1pblNlcnZpY2USaQoPR2V0Um91dGluZ1RhYmxlEicuaW1wb3NzaWJsZWRiLnYxLkdldFJvdXRpbmdUYWJsZVJlcXVlc3QaKC5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVzcG9uc2UiA5ACARJaCgpMaXN0U2hhcmRzEiIuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXNwb25zZSIDkAIBElgKC0NyZWF0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5DcmVhdGVJbmRleFJlc3BvbnNlElQKCEdldEluZGV4EiAuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVxdWVzdBohLmltcG9zc2libGVkYi52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESXQoLTGlzdEluZGV4ZXMSIy5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJYCgtEZWxldGVJbmRleBIjLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuRGVsZXRlSW5kZXhSZXNwb25zZRJrCg9FeHBvcnREb2N1bWVudHMSJy5pbXBvc3NpYmxlZGIudjEuRXhwb3J0RG9jdW1lbnRzUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXNwb25zZSIDkAIBMAESWgoKR2V0TWV0cmljcxIiLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVxdWVzdBojLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVzcG9uc2UiA5ACARJbCgxDcmVhdGVBcGlLZXkSJC5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBolLmltcG9zc2libGVkYi52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJdCgtMaXN0QXBpS2V5cxIjLmltcG9zc2libGVkYi52MS5MaXN0QXBpS2V5c1JlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuTGlzdEFwaUtleXNSZXNwb25zZSIDkAIBEmAKDFJldm9rZUFwaUtleRIkLmltcG9zc2libGVkYi52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
 
 /**
  * Which shard holds which documents.
@@ -685,6 +685,246 @@ export const GetMetricsResponseSchema: GenMessage<GetMetricsResponse> = /*@__PUR
   messageDesc(file_impossibledb_v1_admin_service, 21);
 
 /**
+ * An API key, without its secret.
+ *
+ * @generated from message impossibledb.v1.ApiKey
+ */
+export type ApiKey = Message<"impossibledb.v1.ApiKey"> & {
+  /**
+   * The key's id: the part of the secret between `idb_` and the second `_`.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * A name for people, such as `ci-deploy`.
+   *
+   * @generated from field: string display_name = 2;
+   */
+  displayName: string;
+
+  /**
+   * The key's role on each database, by database id; `*` is every database.
+   *
+   * @generated from field: map<string, impossibledb.v1.ApiKey.Role> roles = 3;
+   */
+  roles: { [key: string]: ApiKey_Role };
+
+  /**
+   * When the key was created.
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When the key stops working; unset when it never expires.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 5;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * When the key was revoked; unset while it is not.
+   *
+   * @generated from field: google.protobuf.Timestamp revoke_time = 6;
+   */
+  revokeTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.ApiKey.
+ * Use `create(ApiKeySchema)` to create a new message.
+ */
+export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 22);
+
+/**
+ * What a key may do on one database.
+ *
+ * @generated from enum impossibledb.v1.ApiKey.Role
+ */
+export enum ApiKey_Role {
+  /**
+   * Nothing; refused in requests.
+   *
+   * @generated from enum value: ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Reads: get, list, query, listen, read-only transactions.
+   *
+   * @generated from enum value: ROLE_READ_ONLY = 1;
+   */
+  READ_ONLY = 1,
+
+  /**
+   * Reads and writes of documents.
+   *
+   * @generated from enum value: ROLE_READ_WRITE = 2;
+   */
+  READ_WRITE = 2,
+
+  /**
+   * Reads, writes and administration (indexes, exports, metrics, keys).
+   *
+   * @generated from enum value: ROLE_ADMIN = 3;
+   */
+  ADMIN = 3,
+}
+
+/**
+ * Describes the enum impossibledb.v1.ApiKey.Role.
+ */
+export const ApiKey_RoleSchema: GenEnum<ApiKey_Role> = /*@__PURE__*/
+  enumDesc(file_impossibledb_v1_admin_service, 22, 0);
+
+/**
+ * Request for CreateApiKey.
+ *
+ * @generated from message impossibledb.v1.CreateApiKeyRequest
+ */
+export type CreateApiKeyRequest = Message<"impossibledb.v1.CreateApiKeyRequest"> & {
+  /**
+   * A name for people, up to 128 characters.
+   *
+   * @generated from field: string display_name = 1;
+   */
+  displayName: string;
+
+  /**
+   * The key's role on each database (a database id, or `*` for every
+   * database); 1 to 64 entries, none ROLE_UNSPECIFIED.
+   *
+   * @generated from field: map<string, impossibledb.v1.ApiKey.Role> roles = 2;
+   */
+  roles: { [key: string]: ApiKey_Role };
+
+  /**
+   * When the key stops working; unset for a key that never expires. Must be
+   * in the future.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.CreateApiKeyRequest.
+ * Use `create(CreateApiKeyRequestSchema)` to create a new message.
+ */
+export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 23);
+
+/**
+ * Response for CreateApiKey.
+ *
+ * @generated from message impossibledb.v1.CreateApiKeyResponse
+ */
+export type CreateApiKeyResponse = Message<"impossibledb.v1.CreateApiKeyResponse"> & {
+  /**
+   * The key.
+   *
+   * @generated from field: impossibledb.v1.ApiKey key = 1;
+   */
+  key?: ApiKey | undefined;
+
+  /**
+   * The secret, `idb_<id>_<random>`: shown only in this response.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.CreateApiKeyResponse.
+ * Use `create(CreateApiKeyResponseSchema)` to create a new message.
+ */
+export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 24);
+
+/**
+ * Request for ListApiKeys.
+ *
+ * @generated from message impossibledb.v1.ListApiKeysRequest
+ */
+export type ListApiKeysRequest = Message<"impossibledb.v1.ListApiKeysRequest"> & {
+  /**
+   * Include revoked keys too.
+   *
+   * @generated from field: bool show_revoked = 1;
+   */
+  showRevoked: boolean;
+};
+
+/**
+ * Describes the message impossibledb.v1.ListApiKeysRequest.
+ * Use `create(ListApiKeysRequestSchema)` to create a new message.
+ */
+export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 25);
+
+/**
+ * Response for ListApiKeys.
+ *
+ * @generated from message impossibledb.v1.ListApiKeysResponse
+ */
+export type ListApiKeysResponse = Message<"impossibledb.v1.ListApiKeysResponse"> & {
+  /**
+   * The keys, newest first; at most API_KEY_COUNT_MAX (1000).
+   *
+   * @generated from field: repeated impossibledb.v1.ApiKey keys = 1;
+   */
+  keys: ApiKey[];
+};
+
+/**
+ * Describes the message impossibledb.v1.ListApiKeysResponse.
+ * Use `create(ListApiKeysResponseSchema)` to create a new message.
+ */
+export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 26);
+
+/**
+ * Request for RevokeApiKey.
+ *
+ * @generated from message impossibledb.v1.RevokeApiKeyRequest
+ */
+export type RevokeApiKeyRequest = Message<"impossibledb.v1.RevokeApiKeyRequest"> & {
+  /**
+   * The key's id.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.RevokeApiKeyRequest.
+ * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
+ */
+export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 27);
+
+/**
+ * Response for RevokeApiKey.
+ *
+ * @generated from message impossibledb.v1.RevokeApiKeyResponse
+ */
+export type RevokeApiKeyResponse = Message<"impossibledb.v1.RevokeApiKeyResponse"> & {
+};
+
+/**
+ * Describes the message impossibledb.v1.RevokeApiKeyResponse.
+ * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
+ */
+export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 28);
+
+/**
  * Operates the database: the routing table, shards and indexes.
  *
  * @generated from service impossibledb.v1.AdminService
@@ -777,6 +1017,41 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetMetricsRequestSchema;
     output: typeof GetMetricsResponseSchema;
+  },
+  /**
+   * Creates an API key and returns its secret, which is shown this once
+   * and stored only as a SHA-256 hash. Needs an admin key for every
+   * database (`*`). Keys are sent as `authorization: Bearer <secret>`.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.CreateApiKey
+   */
+  createApiKey: {
+    methodKind: "unary";
+    input: typeof CreateApiKeyRequestSchema;
+    output: typeof CreateApiKeyResponseSchema;
+  },
+  /**
+   * Lists the API keys, newest first, without their secrets. Needs an admin
+   * key for every database (`*`).
+   *
+   * @generated from rpc impossibledb.v1.AdminService.ListApiKeys
+   */
+  listApiKeys: {
+    methodKind: "unary";
+    input: typeof ListApiKeysRequestSchema;
+    output: typeof ListApiKeysResponseSchema;
+  },
+  /**
+   * Revokes an API key: every Worker isolate refuses it within
+   * AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
+   * admin key for every database (`*`). Revoking a revoked key succeeds.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.RevokeApiKey
+   */
+  revokeApiKey: {
+    methodKind: "unary";
+    input: typeof RevokeApiKeyRequestSchema;
+    output: typeof RevokeApiKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_impossibledb_v1_admin_service, 0);
