@@ -2,6 +2,7 @@
  * The Worker's bindings and configuration, and the parsing of its vars into
  * checked numbers.
  */
+import type { DatabaseScope } from "./databases/names.js";
 import type { StorageObject } from "./objects/StorageObject.js";
 import type { ShardManager } from "./objects/ShardManager.js";
 import type { TransactionCoordinator } from "./objects/TransactionCoordinator.js";
@@ -25,6 +26,13 @@ export interface Env {
   PAGE_TOKEN_KEY?: string;
   /** Hours each shard keeps its change log (resume tokens older than this answer OUT_OF_RANGE); 48 when unset. */
   CHANGE_LOG_RETENTION_HOURS?: string;
+  /**
+   * Not a binding: the database this Env addresses, set by `databaseEnv`
+   * (src/databases/database-env.ts) for each request; absent means
+   * `default`. Shard, coordinator and shard-manager stubs are named and
+   * placed by it, and page tokens and transaction ids are signed for it.
+   */
+  readonly database?: DatabaseScope;
 }
 
 /**

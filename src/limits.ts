@@ -68,6 +68,32 @@ export const REQUEST_BYTES_MAX = 16 * 1024 * 1024;
 /** How long the Worker trusts its cached routing table before asking the shard manager again. */
 export const ROUTING_CACHE_TTL_MS = 5_000;
 
+/** The longest database id, in characters (the grammar is in databases/names.ts). */
+export const DATABASE_ID_LENGTH_MAX = 63;
+
+/** The most databases one deployment may hold, `default` not counted; CreateDatabase past it is RESOURCE_EXHAUSTED. */
+export const DATABASES_MAX = 10_000;
+
+/** The page size of ListDatabases when the request leaves it unset. */
+export const DATABASES_PAGE_SIZE_DEFAULT = 50;
+
+/** The largest page ListDatabases returns. */
+export const DATABASES_PAGE_SIZE_MAX = 1000;
+
+/**
+ * How long a Worker trusts its cached catalog entry of a database (that it
+ * exists, its uid and placement) before asking the catalog again. A deleted
+ * database's objects refuse every call themselves, so a stale entry can
+ * only produce NOT_FOUND from them, never a half-deleted answer.
+ */
+export const DATABASE_CACHE_TTL_MS = 5_000;
+
+/** The most databases whose catalog entry and routing table one Worker isolate caches; the least recently fetched is dropped first. */
+export const DATABASE_CACHE_ENTRIES_MAX = 256;
+
+/** How many of a database's objects DeleteDatabase erases at once. */
+export const DATABASE_DELETE_CONCURRENCY_MAX = 16;
+
 /** How many times a call to a Durable Object is retried after a retryable failure. */
 export const SHARD_CALL_RETRIES_MAX = 3;
 

@@ -4,6 +4,7 @@
  */
 import { cors } from "@connectrpc/connect";
 import { REQUEST_ID_HEADER } from "./request-id.js";
+import { DATABASE_HEADER } from "../databases/names.js";
 
 const MAX_AGE_S = 7200;
 
@@ -26,7 +27,7 @@ export function preflightResponse(origin: string | null, allowed: string): Respo
   const headers = corsHeaders(origin, allowed);
   if (headers === null) return new Response(null, { status: 403 });
   headers.set("Access-Control-Allow-Methods", cors.allowedMethods.join(", "));
-  headers.set("Access-Control-Allow-Headers", [...cors.allowedHeaders, REQUEST_ID_HEADER].join(", "));
+  headers.set("Access-Control-Allow-Headers", [...cors.allowedHeaders, REQUEST_ID_HEADER, DATABASE_HEADER].join(", "));
   headers.set("Access-Control-Max-Age", String(MAX_AGE_S));
   return new Response(null, { status: 204, headers });
 }

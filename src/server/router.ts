@@ -21,6 +21,7 @@ import { malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
 import { compressionGzip } from "./compression.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createObserveInterceptor } from "./observe.js";
+import { databaseInterceptor } from "./database.js";
 
 /**
  * Turns whatever a handler throws into a ConnectError with the right code,
@@ -75,7 +76,9 @@ export function createRouter(options: RouterOptions = {}): ConnectRouter {
     jsonOptions: { ignoreUnknownFields: false },
     // The first interceptor is the outermost: the observer sees every call
     // with the code the error interceptor mapped it to.
-    interceptors: [createObserveInterceptor({ metrics }), errorInterceptor, createValidateInterceptor()],
+    // The database is resolved last, so a request that is refused for its
+    // shape costs no catalog lookup.
+    interceptors: [createObserveInterceptor({ metrics }), errorInterceptor, createValidateInterceptor(), databaseInterceptor],
   });
   router.service(CollectionService, createCollectionService());
   router.service(QueryService, createQueryService());

@@ -1,6 +1,7 @@
 /**
- * AdminService: the routing table, shard statistics, exports, secondary
- * indexes (`index-admin.ts`) and this isolate's request metrics.
+ * AdminService: databases (`database-admin.ts`), the routing table, shard
+ * statistics, exports, secondary indexes (`index-admin.ts`) and this
+ * isolate's request metrics.
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -13,6 +14,7 @@ import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { PAGE_SIZE_DEFAULT } from "../limits.js";
 import { collectionFrom } from "./convert.js";
+import { createDatabaseAdmin } from "./database-admin.js";
 import { listPage } from "./list-documents.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
 
@@ -25,6 +27,8 @@ export interface AdminServiceOptions {
 /** Creates the AdminService implementation. */
 export function createAdminService(options: AdminServiceOptions): ServiceImpl<typeof AdminService> {
   return {
+    ...createDatabaseAdmin(),
+
     async getRoutingTable(_req, ctx) {
       const { table } = await currentRouting(envOf(ctx));
       return {
@@ -82,6 +86,7 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
         methods: options.metrics.snapshot().map((m) =>
           create(MethodMetricsSchema, {
             method: m.method,
+            database: m.database,
             count: BigInt(m.count),
             countByCode: Object.fromEntries(Object.entries(m.countByCode).map(([code, n]) => [code, BigInt(n)])),
             latencyP50Ms: m.p50Ms,
