@@ -83,13 +83,14 @@ const WESTERN_NORTH_AMERICA_LONGITUDE_DEG = -100;
  * The location hint nearest to where a request came from, or undefined when
  * the request carries no usable location (as locally, without `request.cf`).
  *
- * The table (continent first, then country or longitude):
+ * The table:
+ * - The countries of MIDDLE_EAST → me, whatever the continent (Turkey,
+ *   Cyprus and Egypt are counted in Europe or Africa by some sources).
  * - NA: west of 100°W → wnam, else enam; without a longitude → enam.
  * - SA → sam. OC → oc. AN (Antarctica) → oc, the nearest region.
  * - EU: the countries of EASTERN_EUROPE → eeur, the rest → weur.
- * - AS: the countries of MIDDLE_EAST → me, the rest → apac.
- * - AF: Egypt → me, the rest → afr.
- * Country alone (no continent) is enough for the Europe and Middle East sets.
+ * - AS (the rest) → apac. AF (the rest) → afr.
+ * Without a continent, the country alone places the two sets (me, eeur).
  */
 export function chooseLocationHint(location: RequestLocation | undefined): LocationHint | undefined {
   if (location === undefined) return undefined;
