@@ -41,6 +41,7 @@ type config struct {
 	grpcConn       grpc.ClientConnInterface
 	retry          RetryPolicy
 	callTimeout    time.Duration
+	database       *string
 }
 
 // WithHTTPClient sets the HTTP client of the Connect transport;
@@ -98,10 +99,20 @@ func NewClient(url string, options ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{retry: policy}
+	// withDatabase wraps a gRPC connection so that its calls name the database.
+	withDatabase := func(conn grpc.ClientConnInterface) grpc.ClientConnInterface { return conn }
+	if cfg.database != nil {
+		if err := checkDatabase(*cfg.database); err != nil {
+			return nil, err
+		}
+		database := *cfg.database
+		withDatabase = func(conn grpc.ClientConnInterface) grpc.ClientConnInterface { return databaseConn{conn, database} }
+		cfg.connectOptions = append(cfg.connectOptions, connect.WithInterceptors(databaseInterceptor(database)))
+	}
 	var raw rpcs
 	switch {
 	case cfg.grpcConn != nil:
-		raw = grpcRPCs(cfg.grpcConn)
+		raw = grpcRPCs(withDatabase(cfg.grpcConn))
 	case cfg.grpcTarget != "":
 		dial := cfg.grpcDial
 		if len(dial) == 0 {
@@ -112,7 +123,7 @@ func NewClient(url string, options ...Option) (*Client, error) {
 			return nil, fmt.Errorf("impossibledb: gRPC target %q: %w", cfg.grpcTarget, err)
 		}
 		c.closers = append(c.closers, conn.Close)
-		raw = grpcRPCs(conn)
+		raw = grpcRPCs(withDatabase(conn))
 	default:
 		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
 			return nil, fmt.Errorf("impossibledb: the URL must start with http:// or https://, got %q (for gRPC use WithGRPC)", url)

@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import Any, TypeVar
 
 from . import _wire
+from ._database import database_metadata
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_async, stream_opener
 from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPath, DocumentSnapshot, QueryPage, WriteResult
@@ -49,11 +50,15 @@ class AsyncClient:
         timeout_ms: int = CALL_TIMEOUT_MS_DEFAULT,
         retry: RetryPolicy | bool | None = None,
         headers: Mapping[str, str] | None = None,
+        database: str | None = None,
         transport: AsyncTransport | None = None,
     ) -> None:
         self.url = resolve_url(url)
         self.retry = NO_RETRIES if retry is False else retry if isinstance(retry, RetryPolicy) else RetryPolicy()
-        self._caller = AsyncCaller(transport or AsyncConnectTransport(self.url, headers), self.retry, timeout_ms)
+        if transport is not None and database is not None:
+            raise ValueError("give database to the transport (GrpcTransport(database=...)), not with transport=")
+        self.database = database
+        self._caller = AsyncCaller(transport or AsyncConnectTransport(self.url, {**(headers or {}), **database_metadata(database)}), self.retry, timeout_ms)
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import _wire
+from ._database import database_metadata
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
 from ._model import AggregateGroup, AggregateSpec, DocumentPath, DocumentSnapshot, QueryPage
@@ -52,6 +53,10 @@ class Client:
     timeout_ms: deadline of each call, retries included (10 s by default).
     retry: retries of idempotent calls; None for the defaults, False for none.
     headers: sent with every call (authorization, for example).
+    database: the database every call addresses (the `impossibledb-database`
+        header); the server's `default` when None. ValueError for an id
+        outside the grammar. With `transport`, give it to the transport
+        (GrpcTransport(database=...)) instead.
     transport: replaces the Connect transport (tests, other protocols); deadlines and retries still apply.
 
     Use as a context manager, or call close(). One client serves one thread
@@ -65,11 +70,15 @@ class Client:
         timeout_ms: int = CALL_TIMEOUT_MS_DEFAULT,
         retry: RetryPolicy | bool | None = None,
         headers: Mapping[str, str] | None = None,
+        database: str | None = None,
         transport: Transport | None = None,
     ) -> None:
         self.url = resolve_url(url)
         self.retry = NO_RETRIES if retry is False else retry if isinstance(retry, RetryPolicy) else RetryPolicy()
-        self._caller = Caller(transport or ConnectTransport(self.url, headers), self.retry, timeout_ms)
+        if transport is not None and database is not None:
+            raise ValueError("give database to the transport (GrpcTransport(database=...)), not with transport=")
+        self.database = database
+        self._caller = Caller(transport or ConnectTransport(self.url, {**(headers or {}), **database_metadata(database)}), self.retry, timeout_ms)
 
     def __enter__(self) -> Client:
         return self

@@ -17,6 +17,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from ._database import database_metadata
 from ._transport import RPC_METHODS
 from .errors import from_grpc_error
 from .v1 import query_service_pb2
@@ -43,6 +44,7 @@ class GrpcTransport:
     """gRPC through a grpcio channel: plaintext HTTP/2 unless `credentials` (grpc.ChannelCredentials) are given.
 
     metadata: sent with every call (lower-case keys). options: grpcio channel options.
+    database: the database every call addresses (the `impossibledb-database` metadata); the server's `default` when None.
     """
 
     def __init__(
@@ -52,12 +54,13 @@ class GrpcTransport:
         credentials: Any = None,
         metadata: Mapping[str, str] | None = None,
         options: Sequence[tuple[str, Any]] = (),
+        database: str | None = None,
     ) -> None:
         import grpc
 
         self._channel = grpc.secure_channel(target, credentials, options) if credentials else grpc.insecure_channel(target, options)
         self._calls = _stubs(self._channel)
-        self._metadata = tuple((metadata or {}).items())
+        self._metadata = tuple({**(metadata or {}), **database_metadata(database)}.items())
 
     def call(self, method: str, request: Message, timeout_ms: int) -> Any:
         """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""
@@ -98,12 +101,13 @@ class AsyncGrpcTransport:
         credentials: Any = None,
         metadata: Mapping[str, str] | None = None,
         options: Sequence[tuple[str, Any]] = (),
+        database: str | None = None,
     ) -> None:
         from grpc import aio
 
         self._channel = aio.secure_channel(target, credentials, options) if credentials else aio.insecure_channel(target, options)
         self._calls = _stubs(self._channel)
-        self._metadata = tuple((metadata or {}).items())
+        self._metadata = tuple({**(metadata or {}), **database_metadata(database)}.items())
 
     async def call(self, method: str, request: Message, timeout_ms: int) -> Any:
         """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""

@@ -2,7 +2,9 @@
 /**
  * The `impossibledb` command: documents, queries, indexes, shards and
  * collections from a terminal, and NDJSON/JSON/CSV import and export.
- * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787.
+ * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787;
+ * the database is --database, else IMPOSSIBLEDB_DATABASE, else the server's
+ * `default`.
  * Exit codes are in errors.ts (EXIT); `impossibledb help COMMAND` shows a
  * command's options.
  */
@@ -16,14 +18,16 @@ import type { DocumentSnapshot } from "../documents.js";
 import { CliError, EXIT, reportError } from "./errors.js";
 import { runExport } from "./export.js";
 import { runImport } from "./import.js";
+import { addDatabaseCommands } from "./databases.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
 import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT } from "./limits.js";
 import { cellText, formatTable } from "./table.js";
 
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
+let database = process.env["IMPOSSIBLEDB_DATABASE"] || undefined;
 
 function client(): ImpossibleDBClient {
-  return new ImpossibleDBClient({ baseUrl });
+  return new ImpossibleDBClient({ baseUrl, database });
 }
 
 function integer(text: string): number {
@@ -61,11 +65,13 @@ function program(): Command {
   const cli = new Command("impossibledb")
     .description("Work with an ImpossibleDB database from the terminal.")
     .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
+    .option("--database <id>", "the database (default: IMPOSSIBLEDB_DATABASE, else the server's `default`)")
     .showHelpAfterError()
     .exitOverride()
     .hook("preAction", (cmd) => {
-      const url = cmd.opts<{ url?: string }>().url;
+      const { url, database: chosen } = cmd.opts<{ url?: string; database?: string }>();
       if (url !== undefined) baseUrl = url;
+      if (chosen !== undefined) database = chosen;
       try {
         new URL(baseUrl);
       } catch {
@@ -193,6 +199,8 @@ function program(): Command {
       await client().services.admin.deleteIndex({ collection, id });
       console.log(`dropped index ${id} of ${collection}`);
     });
+
+  addDatabaseCommands(cli, client);
 
   cli
     .command("shards")
