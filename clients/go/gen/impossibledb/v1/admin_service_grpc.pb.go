@@ -63,8 +63,8 @@ type AdminServiceClient interface {
 	CreateDatabase(ctx context.Context, in *CreateDatabaseRequest, opts ...grpc.CallOption) (*CreateDatabaseResponse, error)
 	// Returns one database, with its placement and state.
 	GetDatabase(ctx context.Context, in *GetDatabaseRequest, opts ...grpc.CallOption) (*GetDatabaseResponse, error)
-	// Lists the databases in id order, `default` first among them as any
-	// other id would sort.
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
 	ListDatabases(ctx context.Context, in *ListDatabasesRequest, opts ...grpc.CallOption) (*ListDatabasesResponse, error)
 	// Deletes a database and every document, index and transaction record in
 	// it. The database is marked DELETING first (from then on requests naming
@@ -249,8 +249,8 @@ type AdminServiceServer interface {
 	CreateDatabase(context.Context, *CreateDatabaseRequest) (*CreateDatabaseResponse, error)
 	// Returns one database, with its placement and state.
 	GetDatabase(context.Context, *GetDatabaseRequest) (*GetDatabaseResponse, error)
-	// Lists the databases in id order, `default` first among them as any
-	// other id would sort.
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
 	ListDatabases(context.Context, *ListDatabasesRequest) (*ListDatabasesResponse, error)
 	// Deletes a database and every document, index and transaction record in
 	// it. The database is marked DELETING first (from then on requests naming

@@ -103,8 +103,8 @@ class AdminService(Protocol):
 
     async def list_databases(self, request: ListDatabasesRequest, ctx: RequestContext[ListDatabasesRequest, ListDatabasesResponse], /) -> ListDatabasesResponse:
         """
-        Lists the databases in id order, `default` first among them as any
-        other id would sort.
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -549,8 +549,8 @@ class AdminServiceClient(ConnectClient):
         use_get: bool = False,
     ) -> ListDatabasesResponse:
         """
-        Lists the databases in id order, `default` first among them as any
-        other id would sort.
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
         """
         return await self.execute_unary(
             request=request,
@@ -691,8 +691,8 @@ class AdminServiceSync(Protocol):
 
     def list_databases(self, request: ListDatabasesRequest, ctx: RequestContext[ListDatabasesRequest, ListDatabasesResponse], /) -> ListDatabasesResponse:
         """
-        Lists the databases in id order, `default` first among them as any
-        other id would sort.
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1135,8 +1135,8 @@ class AdminServiceClientSync(ConnectClientSync):
         use_get: bool = False,
     ) -> ListDatabasesResponse:
         """
-        Lists the databases in id order, `default` first among them as any
-        other id would sort.
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
         """
         return self.execute_unary(
             request=request,

@@ -171,8 +171,8 @@ class AdminServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListDatabases(self, request, context):
-        """Lists the databases in id order, `default` first among them as any
-        other id would sort.
+        """Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

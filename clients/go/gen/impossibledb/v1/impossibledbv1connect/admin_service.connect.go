@@ -94,8 +94,8 @@ type AdminServiceClient interface {
 	CreateDatabase(context.Context, *connect.Request[v1.CreateDatabaseRequest]) (*connect.Response[v1.CreateDatabaseResponse], error)
 	// Returns one database, with its placement and state.
 	GetDatabase(context.Context, *connect.Request[v1.GetDatabaseRequest]) (*connect.Response[v1.GetDatabaseResponse], error)
-	// Lists the databases in id order, `default` first among them as any
-	// other id would sort.
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
 	ListDatabases(context.Context, *connect.Request[v1.ListDatabasesRequest]) (*connect.Response[v1.ListDatabasesResponse], error)
 	// Deletes a database and every document, index and transaction record in
 	// it. The database is marked DELETING first (from then on requests naming
@@ -310,8 +310,8 @@ type AdminServiceHandler interface {
 	CreateDatabase(context.Context, *connect.Request[v1.CreateDatabaseRequest]) (*connect.Response[v1.CreateDatabaseResponse], error)
 	// Returns one database, with its placement and state.
 	GetDatabase(context.Context, *connect.Request[v1.GetDatabaseRequest]) (*connect.Response[v1.GetDatabaseResponse], error)
-	// Lists the databases in id order, `default` first among them as any
-	// other id would sort.
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
 	ListDatabases(context.Context, *connect.Request[v1.ListDatabasesRequest]) (*connect.Response[v1.ListDatabasesResponse], error)
 	// Deletes a database and every document, index and transaction record in
 	// it. The database is marked DELETING first (from then on requests naming

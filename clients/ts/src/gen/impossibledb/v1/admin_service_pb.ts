@@ -1091,8 +1091,8 @@ export const AdminService: GenService<{
     output: typeof GetDatabaseResponseSchema;
   },
   /**
-   * Lists the databases in id order, `default` first among them as any
-   * other id would sort.
+   * Lists the databases in id order, `default` included, with their
+   * placement and state (DELETING ones too).
    *
    * @generated from rpc impossibledb.v1.AdminService.ListDatabases
    */
