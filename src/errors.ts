@@ -79,7 +79,7 @@ export function asConnectError(err: unknown): ConnectError {
   // An object of a deleted database refuses every call (objects/tombstone.ts);
   // only the message crosses Workers RPC.
   if (err instanceof Error && err.message.includes(DATABASE_DELETED_MESSAGE)) {
-    return new ConnectError("the database was deleted: omit the impossibledb-database header, or create the database again", Code.NotFound);
+    return new ConnectError("database was deleted: omit the impossibledb-database header, or create the database again", Code.NotFound);
   }
   if (isPlatformRetryable(err)) {
     return new ConnectError("a shard is temporarily unavailable; retry the call", Code.Unavailable);

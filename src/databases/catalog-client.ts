@@ -5,6 +5,12 @@
  * fresh (DATABASE_CACHE_TTL_MS). Only databases found ACTIVE are cached; a
  * missing or DELETING one is asked about again on every request, so a
  * database is usable from every isolate as soon as CreateDatabase answers.
+ *
+ * Every NOT_FOUND about a database (here, and errors.ts for an erased
+ * object) has a message starting "database ", which no NOT_FOUND about a
+ * document has: the clients' `get`, which answers null for a missing
+ * document, tells the two apart by it (the contract says so in
+ * admin_service.proto, message Database).
  */
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";

@@ -44,6 +44,8 @@ describe("databases", () => {
     expect((await a.collection("users").get("alice"))?.data).toEqual({ in: first });
     expect((await b.collection("users").get("alice"))?.data).toEqual({ in: second });
     expect(await new ImpossibleDBClient({ baseUrl: workerUrl() }).collection("users").get("alice")).toBeNull();
+    // A database that does not exist is not a missing document: get throws.
+    await expect(new ImpossibleDBClient({ baseUrl: workerUrl(), database: `${RUN}-none` }).collection("users").get("alice")).rejects.toThrow(/database .* does not exist/);
 
     // The header is gRPC metadata through the front door.
     const overGrpc = createClient(CollectionService, createGrpcTransport({ baseUrl: `http://${grpcTarget()}` }));

@@ -28,6 +28,20 @@ function client(impl: {
 const when = new Date("2026-01-02T03:04:05.000Z");
 
 describe("database option", () => {
+  it("get answers null for a missing document and throws for a missing database", async () => {
+    let missing = "document users/nobody does not exist";
+    const db = client({
+      collection: {
+        getDocument() {
+          throw new ConnectError(missing, Code.NotFound);
+        },
+      },
+    });
+    expect(await db.collection("users").get("nobody")).toBeNull();
+    missing = "database nope does not exist: create it with AdminService.CreateDatabase";
+    await expect(db.collection("users").get("nobody")).rejects.toThrow(/database nope does not exist/);
+  });
+
   it("sends the impossibledb-database header on every call, and none without the option", async () => {
     const seen: Array<string | null> = [];
     const transport = createRouterTransport((router) => {

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["DATABASE_HEADER", "database_metadata"]
+from .errors import ImpossibleDBError
+
+__all__ = ["DATABASE_HEADER", "database_metadata", "is_missing_database"]
 
 DATABASE_HEADER = "impossibledb-database"
 """The request header (gRPC metadata key) that names the database."""
@@ -24,3 +26,8 @@ def database_metadata(database: str | None) -> dict[str, str]:
     if not _DATABASE_ID.fullmatch(database):
         raise ValueError(f"database {database!r} is not a database id: 1 to 63 characters, a lowercase letter, then lowercase letters, digits or '-'")
     return {DATABASE_HEADER: database}
+
+
+def is_missing_database(error: ImpossibleDBError) -> bool:
+    """Whether a NotFound is about the database rather than a document: the contract says its message starts "database "."""
+    return error.message.startswith("database ")

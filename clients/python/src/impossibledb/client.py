@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import _wire
-from ._database import database_metadata
+from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
 from ._model import AggregateGroup, AggregateSpec, DocumentPath, DocumentSnapshot, QueryPage
@@ -152,14 +152,16 @@ class DocumentReference(DocumentPath):
         object.__setattr__(self, "_caller", caller)
 
     def get(self, *, select: Sequence[str] | None = None, timeout_ms: int | None = None) -> DocumentSnapshot | None:
-        """Reads the document; None when it does not exist.
+        """Reads the document; None when it does not exist (a database that does not exist raises NotFound).
 
         select: only these field paths. timeout_ms: this call's deadline,
         retries included, instead of the client's.
         """
         try:
             response = self._caller.call("GetDocument", cs.GetDocumentRequest(ref=_wire.ref(self), mask=_wire.mask(select)), timeout_ms)
-        except NotFound:
+        except NotFound as error:
+            if is_missing_database(error):
+                raise
             return None
         return _wire.required_document(response, "GetDocument")
 

@@ -31,6 +31,9 @@ def test_two_databases_never_see_each_others_documents() -> None:
                 got = in_first.collection("users").document("shared").get()
                 assert got is not None and got.data == {"db": first}
                 assert in_second.collection("users").document("shared").get() is None
+            # A database that does not exist is not a missing document: get raises.
+            with impossibledb.Client(url, database=f"py-{run}-none") as nowhere, pytest.raises(impossibledb.NotFound, match="does not exist"):
+                nowhere.collection("users").document("shared").get()
             grpc_first = impossibledb.Client(transport=impossibledb.GrpcTransport(target, database=first))
             grpc_second = impossibledb.Client(transport=impossibledb.GrpcTransport(target, database=second))
             with grpc_first, grpc_second:

@@ -35,3 +35,17 @@ def test_ids_outside_the_grammar_are_refused(bad: str) -> None:
 def test_database_goes_to_the_transport_when_one_is_given() -> None:
     with pytest.raises(ValueError, match="give database to the transport"):
         impossibledb.Client(database="orders", transport=impossibledb.GrpcTransport("127.0.0.1:1"))
+
+
+def test_get_answers_none_for_a_missing_document_and_raises_for_a_missing_database(server, client) -> None:  # type: ignore[no-untyped-def]
+    server.failures.append(impossibledb.NotFound("document users/nobody does not exist"))
+    assert client.collection("users").document("nobody").get() is None
+    server.failures.append(impossibledb.NotFound("database nope does not exist: create it with AdminService.CreateDatabase"))
+    with pytest.raises(impossibledb.NotFound, match="database nope does not exist"):
+        client.collection("users").document("nobody").get()
+
+
+async def test_the_async_get_tells_them_apart_too(server, aclient) -> None:  # type: ignore[no-untyped-def]
+    server.failures.append(impossibledb.NotFound("database was deleted: omit the impossibledb-database header"))
+    with pytest.raises(impossibledb.NotFound, match="database was deleted"):
+        await aclient.collection("users").document("nobody").get()

@@ -1376,7 +1376,10 @@ func (x *GetMetricsResponse) GetStartTime() *timestamppb.Timestamp {
 
 // A database: the unit of placement and tenancy. Requests choose one with
 // the `impossibledb-database` request header; without it they use
-// `default`, which always exists.
+// `default`, which always exists. A request naming a database that does not
+// exist (or is being deleted) fails with NOT_FOUND and a message that
+// starts with "database ", which no NOT_FOUND about a document does, so a
+// client can tell a missing database from a missing document.
 type Database struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The resource name, `databases/{database_id}`; output only.

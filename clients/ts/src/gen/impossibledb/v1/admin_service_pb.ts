@@ -696,7 +696,10 @@ export const GetMetricsResponseSchema: GenMessage<GetMetricsResponse> = /*@__PUR
 /**
  * A database: the unit of placement and tenancy. Requests choose one with
  * the `impossibledb-database` request header; without it they use
- * `default`, which always exists.
+ * `default`, which always exists. A request naming a database that does not
+ * exist (or is being deleted) fails with NOT_FOUND and a message that
+ * starts with "database ", which no NOT_FOUND about a document does, so a
+ * client can tell a missing database from a missing document.
  *
  * @generated from message impossibledb.v1.Database
  */
