@@ -82,6 +82,16 @@ export function objectName(scope: DatabaseScope, base: string): string {
   return isDefaultScope(scope) ? base : `${databaseName(scope.id)}/${scope.uid}/${base}`;
 }
 
+/**
+ * A key naming one incarnation of a database, for caches a Worker isolate
+ * shares between requests (decoded changes, signed tokens): `default`, or
+ * `databases/{id}/{uid}`. Two databases (or two incarnations of one) never
+ * share a key, so nothing cached for one is served to another.
+ */
+export function databaseKey(scope: DatabaseScope): string {
+  return isDefaultScope(scope) ? DEFAULT_DATABASE_ID : `${databaseName(scope.id)}/${scope.uid}`;
+}
+
 const UID_PATTERN = /^[0-9a-z]{1,32}$/;
 
 /**

@@ -211,6 +211,65 @@ describe("databases", () => {
     expect((await docsIn().listDocuments({ collection: "accounts" })).documents).toEqual([]);
   });
 
+  it("a listener hears only its own database, and resume tokens stay in theirs", { timeout: 30_000 }, async () => {
+    await createDatabase("listen-a");
+    await createDatabase("listen-b");
+    const controller = new AbortController();
+    const heard: string[] = [];
+    let current = false;
+    let tokenA = "";
+    const listening = (async () => {
+      try {
+        for await (const m of connectClient(QueryService, { database: "listen-a" }).listen({ target: { case: "query", value: { collection: "feed" } } }, { signal: controller.signal })) {
+          if (m.current) current = true;
+          if (m.resumeToken !== "") tokenA = m.resumeToken;
+          heard.push(...m.changes.map((c) => `${c.document?.id}:${JSON.stringify(c.document?.data)}`));
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) throw err;
+      }
+    })();
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 100 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(done()).toBe(true);
+    };
+    try {
+      await until(() => current);
+      await docsIn("listen-b").setDocument({ ref: ref("feed", "from-b"), data: { db: "b" } });
+      await docsIn().setDocument({ ref: ref("feed", "from-default"), data: { db: "default" } });
+      await docsIn("listen-a").setDocument({ ref: ref("feed", "from-a"), data: { db: "a" } });
+      await until(() => heard.length > 0);
+      expect(heard).toEqual(['from-a:{"db":"a"}']);
+    } finally {
+      controller.abort();
+      await listening;
+    }
+    // A's resume token is refused in B, and B's tokens (the same target at
+    // the same positions) are B's own: each resumes in its own database.
+    expect(tokenA).not.toBe("");
+    const listenOnce = async (database: string, resumeToken = "") => {
+      const stop = new AbortController();
+      try {
+        for await (const m of connectClient(QueryService, { database }).listen({ target: { case: "query", value: { collection: "quiet" } }, resumeToken }, { signal: stop.signal })) {
+          if (m.current) return m.resumeToken;
+        }
+        return "";
+      } finally {
+        stop.abort();
+      }
+    };
+    await expectCode(listenOnce("listen-b", tokenA), Code.InvalidArgument, /resume_token is invalid/);
+    // Two fresh databases: the same target at the same positions (nothing
+    // written yet), yet each token is signed for its own database.
+    await createDatabase("quiet-a");
+    await createDatabase("quiet-b");
+    const quietA = await listenOnce("quiet-a");
+    const quietB = await listenOnce("quiet-b");
+    expect(await listenOnce("quiet-b", quietB)).not.toBe("");
+    expect(await listenOnce("quiet-a", quietA)).not.toBe("");
+    await expectCode(listenOnce("quiet-b", quietA), Code.InvalidArgument, /resume_token is invalid/);
+  });
+
   it("logs and counts each call under its database", async () => {
     await createDatabase("logged");
     const lines: string[] = [];
