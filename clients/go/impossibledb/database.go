@@ -36,14 +36,27 @@ func checkDatabase(id string) error {
 	return nil
 }
 
-// databaseInterceptor sets the database header on every Connect call.
-func databaseInterceptor(id string) connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			req.Header().Set(DatabaseHeader, id)
-			return next(ctx, req)
-		}
+// databaseInterceptor sets the database header on every Connect call,
+// unary and streaming (Listen) alike.
+type databaseInterceptor string
+
+func (id databaseInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
+	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+		req.Header().Set(DatabaseHeader, string(id))
+		return next(ctx, req)
 	}
+}
+
+func (id databaseInterceptor) WrapStreamingClient(next connect.StreamingClientFunc) connect.StreamingClientFunc {
+	return func(ctx context.Context, spec connect.Spec) connect.StreamingClientConn {
+		conn := next(ctx, spec)
+		conn.RequestHeader().Set(DatabaseHeader, string(id))
+		return conn
+	}
+}
+
+func (id databaseInterceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) connect.StreamingHandlerFunc {
+	return next
 }
 
 // databaseConn adds the database to the outgoing metadata of every gRPC call

@@ -1,8 +1,12 @@
 package impossibledb
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
+
+	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
 )
 
 func TestWithDatabaseSendsTheHeaderOnBothTransports(t *testing.T) {
@@ -32,5 +36,26 @@ func TestWithDatabaseRefusesIdsOutsideTheGrammar(t *testing.T) {
 	}
 	if _, err := NewClient("http://127.0.0.1:1", WithDatabase(strings.Repeat("a", 63))); err != nil {
 		t.Errorf("a 63-character id: %v", err)
+	}
+}
+
+func TestWithDatabaseSendsTheHeaderOnListenStreams(t *testing.T) {
+	for _, name := range []string{"connect", "grpc"} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeDB()
+			f.listens = []listenScript{sendAll(context.Canceled, "", &v1.ListenResponse{Current: true, ResumeToken: "t1"})}
+			db := f.serve(t, WithDatabase("orders"))[name]
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
+			for _, err := range db.Collection("c").Listen(ctx, ListenOptions{}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			if got := strings.Join(f.listenDatabases, ","); got != "orders" {
+				t.Fatalf("database headers of Listen: %q; want %q", got, "orders")
+			}
+		})
 	}
 }

@@ -43,8 +43,10 @@ type fakeDB struct {
 	begins   []*v1.BeginTransactionRequest
 	// listens[i] serves the i-th Listen call (listen_test.go).
 	listens []listenScript
-	// databases is the impossibledb-database header of each GetDocument.
-	databases []string
+	// databases is the impossibledb-database header of each GetDocument,
+	// listenDatabases that of each Listen.
+	databases       []string
+	listenDatabases []string
 }
 
 func newFakeDB() *fakeDB {
