@@ -2,6 +2,7 @@
  * The Worker's bindings and configuration, and the parsing of its vars into
  * checked numbers.
  */
+import type { DatabaseScope } from "./databases/names.js";
 import type { StorageObject } from "./objects/StorageObject.js";
 import type { ShardManager } from "./objects/ShardManager.js";
 import type { TransactionCoordinator } from "./objects/TransactionCoordinator.js";
@@ -42,6 +43,13 @@ export interface Env {
   JWT_SECRET?: string;
   /** Seconds of clock skew allowed on a JWT's exp and nbf; 60 when unset. */
   JWT_CLOCK_SKEW_S?: string;
+  /**
+   * Not a binding: the database this Env addresses, set by `databaseEnv`
+   * (src/databases/database-env.ts) for each request; absent means
+   * `default`. Shard, coordinator and shard-manager stubs are named and
+   * placed by it, and page tokens and transaction ids are signed for it.
+   */
+  readonly database?: DatabaseScope;
 }
 
 /**

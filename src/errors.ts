@@ -9,6 +9,13 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 
+/**
+ * The message an object of a deleted database refuses every call with
+ * (objects/tombstone.ts); `asConnectError` maps it to NOT_FOUND. A message,
+ * because that is all of an error that crosses Workers RPC.
+ */
+export const DATABASE_DELETED_MESSAGE = "database deleted: this database no longer exists";
+
 /** Why a request failed, in terms a client can act on. */
 export type FailureKind =
   | "invalid_argument"
@@ -69,6 +76,11 @@ export class FailureError extends Error {
 export function asConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   if (err instanceof FailureError) return new ConnectError(err.message, codeByKind[err.kind]);
+  // An object of a deleted database refuses every call (objects/tombstone.ts);
+  // only the message crosses Workers RPC.
+  if (err instanceof Error && err.message.includes(DATABASE_DELETED_MESSAGE)) {
+    return new ConnectError("database was deleted: omit the impossibledb-database header, or create the database again", Code.NotFound);
+  }
   if (isPlatformRetryable(err)) {
     return new ConnectError("a shard is temporarily unavailable; retry the call", Code.Unavailable);
   }

@@ -68,6 +68,32 @@ export const REQUEST_BYTES_MAX = 16 * 1024 * 1024;
 /** How long the Worker trusts its cached routing table before asking the shard manager again. */
 export const ROUTING_CACHE_TTL_MS = 5_000;
 
+/** The longest database id, in characters (the grammar is in databases/names.ts). */
+export const DATABASE_ID_LENGTH_MAX = 63;
+
+/** The most databases one deployment may hold, `default` not counted; CreateDatabase past it is RESOURCE_EXHAUSTED. */
+export const DATABASES_MAX = 10_000;
+
+/** The page size of ListDatabases when the request leaves it unset. */
+export const DATABASES_PAGE_SIZE_DEFAULT = 50;
+
+/** The largest page ListDatabases returns. */
+export const DATABASES_PAGE_SIZE_MAX = 1000;
+
+/**
+ * How long a Worker trusts its cached catalog entry of a database (that it
+ * exists, its uid and placement) before asking the catalog again. A deleted
+ * database's objects refuse every call themselves, so a stale entry can
+ * only produce NOT_FOUND from them, never a half-deleted answer.
+ */
+export const DATABASE_CACHE_TTL_MS = 5_000;
+
+/** The most databases whose catalog entry and routing table one Worker isolate caches; the least recently fetched is dropped first. */
+export const DATABASE_CACHE_ENTRIES_MAX = 256;
+
+/** How many of a database's objects DeleteDatabase erases at once. */
+export const DATABASE_DELETE_CONCURRENCY_MAX = 16;
+
 /** How many times a call to a Durable Object is retried after a retryable failure. */
 export const SHARD_CALL_RETRIES_MAX = 3;
 
@@ -198,12 +224,14 @@ export const DELETE_COLLECTION_BATCH_SIZE_DEFAULT = DELETE_COLLECTION_BATCH_SIZE
 export const REQUEST_ID_LENGTH_MAX = 128;
 
 /**
- * The most distinct RPC methods one isolate keeps metrics for. The contract
- * has a few dozen; calls to methods past this (which only a contract grown
- * far beyond today's could make) are counted under one `(other)` entry, so
- * GetMetrics' memory stays bounded whatever happens.
+ * The most distinct (RPC method, database) entries one isolate keeps
+ * metrics for. The contract has a few dozen methods, so this keeps every
+ * method of a handful of busy databases apart; calls past it (more
+ * databases, or a contract grown far beyond today's) are counted under one
+ * `(other)` entry, so GetMetrics' memory stays bounded whatever happens
+ * (an entry is about LATENCY_BUCKET_COUNT numbers and a few codes).
  */
-export const METRICS_METHODS_MAX = 64;
+export const METRICS_METHODS_MAX = 256;
 
 /** The upper bound of the first latency histogram bucket, in milliseconds; each next bucket doubles it. */
 export const LATENCY_BUCKET_FIRST_MS = 1;
@@ -372,6 +400,9 @@ export const LISTEN_DECODED_CACHE_BYTES_MAX = 32 * 1024 * 1024;
 export const LISTEN_CHANGES_PER_MESSAGE_MAX = 500;
 
 assertLimit(COORDINATOR_COUNT >= 1 && COORDINATOR_COUNT <= 256, "a coordinator index fits in one byte of a transaction id");
+assertLimit(DATABASES_PAGE_SIZE_DEFAULT >= 1 && DATABASES_PAGE_SIZE_DEFAULT <= DATABASES_PAGE_SIZE_MAX, "1 <= DATABASES_PAGE_SIZE_DEFAULT <= DATABASES_PAGE_SIZE_MAX");
+assertLimit(DATABASE_DELETE_CONCURRENCY_MAX >= 1 && DATABASE_CACHE_ENTRIES_MAX >= 1, "a database delete makes progress and a cache holds at least one database");
+assertLimit(DATABASE_ID_LENGTH_MAX >= 1 && DATABASE_ID_LENGTH_MAX <= 63, "a database id is a DNS-label-sized name (fits object names, headers and log lines)");
 assertLimit(TX_WRITES_MAX <= BATCH_SIZE_MAX, "a transaction's writes fit one shard batch");
 assertLimit(TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS, "TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS");
 assertLimit(

@@ -50,6 +50,10 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   "impossibledb.v1.AdminService/DeleteIndex": "admin",
   "impossibledb.v1.AdminService/ExportDocuments": "admin",
   "impossibledb.v1.AdminService/GetMetrics": "admin",
+  "impossibledb.v1.AdminService/CreateDatabase": "admin",
+  "impossibledb.v1.AdminService/GetDatabase": "admin",
+  "impossibledb.v1.AdminService/ListDatabases": "admin",
+  "impossibledb.v1.AdminService/DeleteDatabase": "admin",
   "impossibledb.v1.AdminService/CreateApiKey": "admin",
   "impossibledb.v1.AdminService/ListApiKeys": "admin",
   "impossibledb.v1.AdminService/RevokeApiKey": "admin",
@@ -60,6 +64,13 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, Permission>> = {
  * request's: API keys span databases, so managing them does too.
  */
 export const ALL_DATABASE_METHODS: ReadonlySet<string> = new Set([
+  // Databases are created, listed, read and deleted by the deployment's
+  // admins (a key that is admin of every database, `*`): a database's own
+  // admin does not manage the set of databases.
+  "impossibledb.v1.AdminService/CreateDatabase",
+  "impossibledb.v1.AdminService/GetDatabase",
+  "impossibledb.v1.AdminService/ListDatabases",
+  "impossibledb.v1.AdminService/DeleteDatabase",
   "impossibledb.v1.AdminService/CreateApiKey",
   "impossibledb.v1.AdminService/ListApiKeys",
   "impossibledb.v1.AdminService/RevokeApiKey",

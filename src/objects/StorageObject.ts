@@ -9,6 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
+import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { RequestRate } from "../shards/request-rate.js";
 import { changeLogRetention } from "../env.js";
 import { LISTEN_WAITERS_PER_SHARD_MAX } from "../limits.js";
@@ -47,10 +48,14 @@ export class StorageObject extends DurableObject<Env> {
   private readonly changeWaiters = new ChangeWaiters(LISTEN_WAITERS_PER_SHARD_MAX);
   /** Log pages read at the current head, shared by the feed calls one write wakes. */
   private readonly feedCache = new FeedReadCache();
+  /** True once DeleteDatabase erased this shard: every call is refused (tombstone.ts). */
+  private erased: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.retention = changeLogRetention(env);
+    this.erased = isErased(ctx.storage.sql);
+    if (this.erased) return;
     ctx.storage.transactionSync(() => {
       migrate(ctx.storage.sql, "documents", DOCUMENT_MIGRATIONS);
       // After the documents: it adds their commit timestamps.
@@ -63,18 +68,21 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Reads documents in order; null for each missing one; stops past `bytesMax` of data. Blocked under write intents. */
   get(refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax?: number): ShardReadOutcome {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return readDocuments(this.ctx.storage.sql, refs, bytesMax);
   }
 
   /** Reads documents as they were at snapshot `snapshotTs` (µs); Blocked by intents that may commit inside it. */
   getAt(refs: ReadonlyArray<{ collection: string; id: string }>, snapshotTs: number): ShardReadOutcome | Failure {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return readSnapshot(this.ctx.storage, refs, snapshotTs, Date.now());
   }
 
   /** Reads documents for a retry, taking read locks; Blocked when it should wait (lock-order.ts). */
   async getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<ShardReadOutcome | Failure> {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
     // The alarm drops the locks if the transaction's deadline passes first.
@@ -84,6 +92,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Applies writes atomically: all of them, or none with the first failure. */
   async write(writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     const outcome = applyWrites(this.ctx.storage, writes, Date.now());
     // The versions it superseded are trimmed by the alarm.
@@ -96,24 +105,28 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Lists one collection in id order after `afterId`, up to `limit` documents or SHARD_REPLY_BYTES_MAX of them. */
   list(collection: string, afterId: string | null, limit: number): ShardListOutcome {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return listDocuments(this.ctx.storage.sql, collection, afterId, limit);
   }
 
   /** The shard's statistics, with its approximate recent request rate. */
   stats(): ShardStatistics {
+    assertNotErased(this.erased);
     const stored = statistics(this.ctx.storage.sql, appliedMigrationCount(this.ctx.storage.sql));
     return { ...stored, requestsPerSecond: this.requests.perSecond(Date.now()) };
   }
 
   /** Up to `limit` of the shard's collections after `afterName`, with document counts. */
   collections(afterName: string | null, limit: number): ShardCollectionsPage {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return listShardCollections(this.ctx.storage.sql, afterName, limit);
   }
 
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
   deleteCollection(collection: string, limit: number): ShardDeleteStep {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
     if (step.ok && step.deleted > 0) this.changeWaiters.wake();
@@ -122,6 +135,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Two-phase commit, phase one: validate, plan and lock; vote. */
   async txPrepare(request: ParticipantRequest): Promise<Vote> {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     const vote = prepare(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") await scheduleRecovery(this.ctx.storage, this.retention);
@@ -130,6 +144,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Two-phase commit, phase two: apply a committed transaction. Idempotent. */
   async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
     this.changeWaiters.wake();
@@ -138,6 +153,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Two-phase commit, phase two: drop an aborted transaction's locks. Idempotent. */
   async txAbort(txId: string, forgetAtMs: number): Promise<void> {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     abort(this.ctx.storage, txId, forgetAtMs);
     await scheduleRecovery(this.ctx.storage, this.retention);
@@ -145,6 +161,7 @@ export class StorageObject extends DurableObject<Env> {
 
   /** Commits a transaction that touches only this shard, in one step. */
   async txCommitOnePhase(request: ParticipantRequest): Promise<Vote> {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") this.changeWaiters.wake();
@@ -152,8 +169,20 @@ export class StorageObject extends DurableObject<Env> {
     return vote;
   }
 
+  /**
+   * Erases this shard (its database is being deleted) and leaves a
+   * tombstone; idempotent. Feed calls waiting for a change are woken, so
+   * they answer now and their next call is refused.
+   */
+  async eraseDatabase(): Promise<void> {
+    await eraseDatabase(this.ctx.storage);
+    this.erased = true;
+    this.changeWaiters.wake();
+  }
+
   /** Resolves prepared transactions past their deadline, forgets finished ones, and trims old versions. */
   override async alarm(): Promise<void> {
+    if (this.erased) return;
     await resolveOverdue(this.ctx.storage, this.env, Date.now(), this.retention);
     // Recovery may have applied committed transactions.
     this.changeWaiters.wake();
@@ -164,6 +193,7 @@ export class StorageObject extends DurableObject<Env> {
    * of a listener's snapshot (see src/watch/README.md).
    */
   changeHead(): number {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return changeLogBounds(this.ctx.storage.sql).head;
   }
@@ -175,12 +205,14 @@ export class StorageObject extends DurableObject<Env> {
    * collection.
    */
   listenSnapshot(req: ShardQueryRequest): ShardListenSnapshot | Blocked {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return listenSnapshot(this.ctx.storage.sql, req);
   }
 
   /** The changes of `collection` at positions in (afterSeq, throughSeq], a page at a time (see watch/shard-feed.ts). */
   changesWindow(collection: string, afterSeq: number, throughSeq: number): ShardWindow | Failure {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return readWindow(this.ctx.storage.sql, collection, afterSeq, throughSeq);
   }
@@ -191,6 +223,7 @@ export class StorageObject extends DurableObject<Env> {
    * when the log no longer holds every change after `afterSeq`.
    */
   async changes(collection: string, id: string | null, afterSeq: number, waitMs: number): Promise<ShardChanges | Failure> {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, { collection, id, afterSeq, waitMs, retentionMs: this.retention.retentionMs });
   }
@@ -201,30 +234,35 @@ export class StorageObject extends DurableObject<Env> {
    * transaction.
    */
   query(req: ShardQueryRequest): ShardQueryResult | Blocked {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
   }
 
   /** Computes this shard's partial aggregates; Blocked like query. */
   aggregate(req: ShardAggregationRequest): ShardAggregationResult | Blocked {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardAggregation(this.ctx.storage.sql, req);
   }
 
   /** Creates (and backfills) a secondary index; idempotent. */
   createIndex(spec: IndexSpec): void {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.ctx.storage.transactionSync(() => createIndex(this.ctx.storage.sql, spec));
   }
 
   /** Drops a secondary index; true when it existed. */
   dropIndex(collection: string, id: string): boolean {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return this.ctx.storage.transactionSync(() => dropIndex(this.ctx.storage.sql, collection, id));
   }
 
   /** The secondary indexes of a collection on this shard. */
   listIndexes(collection: string): IndexSpec[] {
+    assertNotErased(this.erased);
     this.requests.record(Date.now());
     return listIndexes(this.ctx.storage.sql, collection);
   }

@@ -11,6 +11,8 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { COORDINATOR_RECORDS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
+import { transactionEnv } from "../sync/coordinator-client.js";
+import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
 import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
 import {
@@ -42,8 +44,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
    */
   private readonly inflight = new Map<string, { plan: CommitPlan; shards: readonly string[] }>();
 
+  /** True once DeleteDatabase erased this coordinator: every call is refused (tombstone.ts). */
+  private erased: boolean;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.erased = isErased(ctx.storage.sql);
+    if (this.erased) return;
     ctx.storage.transactionSync(() => {
       migrate(ctx.storage.sql, "coordinator", COORDINATOR_MIGRATIONS);
     });
@@ -62,6 +69,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * decision) after the participants' prepares.
    */
   async commit(plan: CommitPlan, failpoint?: Failpoint): Promise<CommitOutcome> {
+    assertNotErased(this.erased);
     this.failpoint = failpoint ?? null;
     const existing = this.record(plan.txId);
     if (existing?.plan != null && JSON.stringify(existing.plan) !== JSON.stringify(plan)) {
@@ -140,6 +148,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * commit), so a reader never waits on it forever.
    */
   async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean): Promise<Resolution> {
+    assertNotErased(this.erased);
     if (this.record(txId) === null) {
       if (!abortIfUndecided) return { phase: "pending" };
       await this.ensureRecord(txId, deadlineMs);
@@ -158,6 +167,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * decision changes nothing.
    */
   async rollback(txId: string, deadlineMs: number): Promise<void> {
+    assertNotErased(this.erased);
     await this.ensureRecord(txId, deadlineMs);
     await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() }, true);
     // The abort may have been decided earlier (a commit that aborted) and be
@@ -175,6 +185,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * lifecycle; only an "open" one may go on reading.
    */
   async register(txId: string, deadlineMs: number, shards: readonly string[]): Promise<Lifecycle> {
+    assertNotErased(this.erased);
     const lifecycle = this.lifecycle(txId);
     if (lifecycle !== "open") return lifecycle;
     const known = this.record(txId)?.state.participants ?? [];
@@ -186,6 +197,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
 
   /** Where `txId` stands, for a Worker about to serve a call of it. Reads only. */
   lifecycle(txId: string): Lifecycle {
+    assertNotErased(this.erased);
     const state = this.record(txId)?.state;
     if (state === undefined) return this.inflight.has(txId) ? "committing" : "open";
     if (state.phase === "committed") return "committed";
@@ -216,7 +228,14 @@ export class TransactionCoordinator extends DurableObject<Env> {
   }
 
   /** Recovers due records: presumes abort past deadlines, re-sends undelivered decisions, forgets finished ones. */
+  /** Erases this coordinator (its database is being deleted) and leaves a tombstone; idempotent. */
+  async eraseDatabase(): Promise<void> {
+    await eraseDatabase(this.ctx.storage);
+    this.erased = true;
+  }
+
   override async alarm(): Promise<void> {
+    if (this.erased) return;
     const nowMs = Date.now();
     for (const record of dueRecords(this.sql, nowMs, COORDINATOR_RECORDS_PER_ALARM_MAX)) {
       const { state } = record;
@@ -286,12 +305,12 @@ export class TransactionCoordinator extends DurableObject<Env> {
   private async prepareOn(shard: string, request: ParticipantRequest): Promise<{ shard: string; vote: Vote }> {
     let vote: Vote;
     try {
-      vote = await untilUnblocked(this.env, shard, async (): Promise<Vote | PriorityBlocked> => {
+      vote = await untilUnblocked(transactionEnv(this.env, request.txId), shard, async (): Promise<Vote | PriorityBlocked> => {
         // Wounded by an older transaction (or rolled back) while waiting: stop asking.
         if (this.record(request.txId)?.state.phase === "aborted") {
           return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
         }
-        const v = await shardStub(this.env, shard).txPrepare(request);
+        const v = await shardStub(transactionEnv(this.env, request.txId), shard).txPrepare(request);
         if (v.vote === "yes" || v.wait === undefined) return v;
         return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
       });
@@ -310,7 +329,8 @@ export class TransactionCoordinator extends DurableObject<Env> {
     const { state } = record;
     const forgetAtMs = state.deadlineMs + TX_RECORD_RETENTION_MS;
     try {
-      const stub = shardStub(this.env, shard);
+      // The shard is in the transaction's database, which its id names.
+      const stub = shardStub(transactionEnv(this.env, record.txId), shard);
       if (commit) await stub.txCommit(record.txId, commitTsOf(state), forgetAtMs);
       else await stub.txAbort(record.txId, forgetAtMs);
       this.crashAt("after_first_commit");

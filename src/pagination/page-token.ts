@@ -13,6 +13,12 @@ import { failure } from "../errors.js";
 export const DEVELOPMENT_PAGE_TOKEN_KEY = "impossibledb-development-page-token-key";
 
 const MAC_BYTES = 16;
+/**
+ * The most imported HMAC keys kept per isolate. Each database signs with
+ * its own key (databases/database-env.ts), so the cache is bounded; the
+ * key imported longest ago is dropped first.
+ */
+const HMAC_KEYS_CACHED_MAX = 512;
 const encoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -21,6 +27,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   if (key === undefined) {
     key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     keys.set(secret, key);
+    if (keys.size > HMAC_KEYS_CACHED_MAX) keys.delete(keys.keys().next().value!);
   }
   return key;
 }

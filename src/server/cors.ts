@@ -3,8 +3,8 @@
  * CORS_ALLOWED_ORIGINS var: "*" or a comma-separated list.
  */
 import { cors } from "@connectrpc/connect";
-import { DATABASE_HEADER } from "../auth/database.js";
 import { REQUEST_ID_HEADER } from "./request-id.js";
+import { DATABASE_HEADER } from "../databases/names.js";
 
 const MAX_AGE_S = 7200;
 

@@ -3,9 +3,10 @@
  * answers CORS preflights, and passes the Worker's bindings to the service
  * as context values, with the request id (`x-request-id`, the caller's when
  * sane, else a fresh one), which every RPC response carries back and the
- * per-call log line names. `GET /healthz` is answered here too, before Connect,
- * so a plain HTTP client can probe the Worker, and so is the web console
- * under `/console`.
+ * per-call log line names, and the database the `impossibledb-database`
+ * header selects (server/database.ts). `GET /healthz` is answered here too,
+ * before Connect, so a plain HTTP client can probe the Worker, and so is the
+ * web console under `/console`.
  */
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
@@ -18,6 +19,8 @@ import { corsHeaders, preflightResponse } from "./cors.js";
 import { HEALTH_PATH, healthResponse } from "./health.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./request-id.js";
 import { requestStatsKey } from "./request-stats.js";
+import { databaseSelectionFrom, databaseSelectionKey, requestLocationKey } from "./database.js";
+import type { RequestLocation } from "../routing/localityManager.js";
 
 /** A Worker-style fetch function. */
 export type FetchHandler = (request: Request, env: Env) => Promise<Response>;
@@ -73,7 +76,9 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
     .set(requestIdKey, requestId)
     .set(requestStatsKey, {})
     .set(malformedRequestKey, guarded.malformed)
-    .set(oversizedRequestKey, guarded.oversizedBytes);
+    .set(oversizedRequestKey, guarded.oversizedBytes)
+    .set(databaseSelectionKey, databaseSelectionFrom(request.headers))
+    .set(requestLocationKey, locationOf(request));
   const uRes = await handler({ ...uReq, header, contextValues });
   const response = universalServerResponseToFetch(uRes);
   // Response headers go out before a stream's first message, so streams
@@ -81,6 +86,17 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
   const headers = new Headers(response.headers);
   headers.set(REQUEST_ID_HEADER, requestId);
   return respond(response, headers);
+}
+
+/** The parts of `request.cf` the locality choice reads; undefined where there is no `cf` (locally). */
+function locationOf(request: Request): RequestLocation | undefined {
+  const cf = (request as { cf?: { continent?: unknown; country?: unknown; longitude?: unknown } }).cf;
+  if (cf === undefined || cf === null) return undefined;
+  return {
+    ...(typeof cf.continent === "string" ? { continent: cf.continent } : {}),
+    ...(typeof cf.country === "string" ? { country: cf.country } : {}),
+    ...(typeof cf.longitude === "string" || typeof cf.longitude === "number" ? { longitude: cf.longitude } : {}),
+  };
 }
 
 function notFound(path: string): Response {

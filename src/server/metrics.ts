@@ -15,9 +15,11 @@ import { LATENCY_BUCKET_COUNT, LATENCY_BUCKET_FIRST_MS, METRICS_METHODS_MAX } fr
 /** The entry that counts calls of methods past METRICS_METHODS_MAX. */
 export const OTHER_METHODS = "(other)";
 
-/** One method's numbers at one moment. */
+/** One method's numbers, in one database, at one moment. */
 export interface MethodMetricsSnapshot {
   readonly method: string;
+  /** The database the calls addressed; "" for the overflow entry, which counts every database. */
+  readonly database: string;
   readonly count: number;
   readonly countByCode: Readonly<Record<string, number>>;
   readonly p50Ms: number;
@@ -29,9 +31,12 @@ export interface MethodMetricsSnapshot {
 export interface Metrics {
   /** When counting began, in ms since the epoch: the first call recorded (or the first snapshot, if sooner). */
   readonly startTimeMs: number;
-  /** Counts one finished call of `method` that ended with `code` (a Connect code name, `ok` on success). */
-  record(method: string, code: string, durationMs: number): void;
-  /** Every method's numbers, sorted by method name. */
+  /**
+   * Counts one finished call of `method` in `database` (`default` unless
+   * given) that ended with `code` (a Connect code name, `ok` on success).
+   */
+  record(method: string, code: string, durationMs: number, database?: string): void;
+  /** Every (method, database) entry's numbers, sorted by method name, then database. */
   snapshot(): MethodMetricsSnapshot[];
 }
 
@@ -58,11 +63,15 @@ export interface MetricsOptions {
 export function createMetrics(options: MetricsOptions): Metrics {
   const methodsMax = options.methodsMax ?? METRICS_METHODS_MAX;
   if (!(methodsMax >= 1)) throw new Error("invariant broken: methodsMax must be at least 1");
+  // Keyed by JSON [method, database]: one entry per method and database,
+  // METRICS_METHODS_MAX of them in all (databases share the bound).
   const methods = new Map<string, MethodEntry>();
+  const overflowKey = JSON.stringify([OTHER_METHODS, ""]);
   let startTimeMs: number | undefined;
   const start = () => (startTimeMs ??= options.nowMs());
-  const entryFor = (method: string): MethodEntry => {
-    const key = methods.has(method) || methods.size < methodsMax - 1 ? method : OTHER_METHODS;
+  const entryFor = (method: string, database: string): MethodEntry => {
+    const wanted = JSON.stringify([method, database]);
+    const key = methods.has(wanted) || methods.size < methodsMax - 1 ? wanted : overflowKey;
     let entry = methods.get(key);
     if (entry === undefined) {
       entry = { count: 0, byCode: new Map(), buckets: new Array<number>(LATENCY_BUCKET_COUNT).fill(0), maxMs: 0 };
@@ -74,10 +83,10 @@ export function createMetrics(options: MetricsOptions): Metrics {
     get startTimeMs() {
       return start();
     },
-    record(method, code, durationMs) {
+    record(method, code, durationMs, database = "default") {
       start();
       const ms = Number.isFinite(durationMs) && durationMs > 0 ? durationMs : 0;
-      const entry = entryFor(method);
+      const entry = entryFor(method, database);
       entry.count++;
       entry.byCode.set(code, (entry.byCode.get(code) ?? 0) + 1);
       entry.buckets[bucketOf(ms)]!++;
@@ -85,10 +94,13 @@ export function createMetrics(options: MetricsOptions): Metrics {
       if (methods.size > methodsMax) throw new Error("invariant broken: more metric entries than methodsMax");
     },
     snapshot() {
+      const byName = (a: readonly string[], b: readonly string[]) => (a[0]! !== b[0]! ? (a[0]! < b[0]! ? -1 : 1) : a[1]! < b[1]! ? -1 : a[1]! > b[1]! ? 1 : 0);
       return [...methods.entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([method, e]) => ({
+        .map(([key, e]) => [JSON.parse(key) as [string, string], e] as const)
+        .sort(([a], [b]) => byName(a, b))
+        .map(([[method, database], e]) => ({
           method,
+          database,
           count: e.count,
           countByCode: Object.fromEntries(e.byCode),
           p50Ms: percentileMs(e, 0.5),

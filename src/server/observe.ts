@@ -18,9 +18,7 @@ import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { Metrics } from "./metrics.js";
 import { requestIdKey } from "./context.js";
 import { requestStatsKey } from "./request-stats.js";
-
-/** The database every call addresses, until there is more than one. */
-export const DATABASE_DEFAULT = "default";
+import { databaseLabel, databaseSelectionKey } from "./database.js";
 
 /** The log line of one RPC. */
 export interface RpcLogLine {
@@ -61,11 +59,12 @@ export function createObserveInterceptor(options: ObserveOptions): Interceptor {
       finished = true;
       const code = err === undefined ? "ok" : codeToString(ConnectError.from(err).code);
       const durationMs = Math.max(0, nowMs() - startedMs);
-      options.metrics.record(method, code, durationMs);
+      const database = databaseLabel(req.contextValues.get(databaseSelectionKey));
+      options.metrics.record(method, code, durationMs, database);
       const stats = req.contextValues.get(requestStatsKey);
       const line: RpcLogLine = {
         method,
-        database: DATABASE_DEFAULT,
+        database,
         code,
         durationMs,
         ...(stats?.shardsTouched !== undefined ? { shardsTouched: stats.shardsTouched } : {}),

@@ -22,6 +22,7 @@ import { malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
 import { compressionGzip } from "./compression.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createObserveInterceptor } from "./observe.js";
+import { databaseInterceptor } from "./database.js";
 
 /**
  * Turns whatever a handler throws into a ConnectError with the right code,
@@ -88,8 +89,17 @@ export function createRouter(options: RouterOptions = {}): ConnectRouter {
     // The first interceptor is the outermost: the observer sees every call
     // with the code the error interceptor mapped it to. Authentication comes
     // before validation, so a caller without a credential learns nothing,
-    // not even whether its request is well-formed.
-    interceptors: [createObserveInterceptor({ metrics }), errorInterceptor, createAuthInterceptor(options.auth), inputGuardInterceptor, createValidateInterceptor()],
+    // not even whether its request is well-formed (or whether the database
+    // it names exists). The database is resolved last, so a request that is
+    // refused for its shape costs no catalog lookup.
+    interceptors: [
+      createObserveInterceptor({ metrics }),
+      errorInterceptor,
+      createAuthInterceptor(options.auth),
+      inputGuardInterceptor,
+      createValidateInterceptor(),
+      databaseInterceptor,
+    ],
   });
   router.service(CollectionService, createCollectionService());
   router.service(QueryService, createQueryService());

@@ -1,7 +1,7 @@
 /**
- * AdminService: the routing table, shard statistics, exports, secondary
- * indexes (`index-admin.ts`), this isolate's request metrics, and API keys
- * (`api-key-admin.ts`).
+ * AdminService: databases (`database-admin.ts`), the routing table, shard
+ * statistics, exports, secondary indexes (`index-admin.ts`), this
+ * isolate's request metrics, and API keys (`api-key-admin.ts`).
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -14,6 +14,7 @@ import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { PAGE_SIZE_DEFAULT } from "../limits.js";
 import { collectionFrom } from "./convert.js";
+import { createDatabaseAdmin } from "./database-admin.js";
 import { listPage } from "./list-documents.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-key-admin.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
@@ -27,6 +28,8 @@ export interface AdminServiceOptions {
 /** Creates the AdminService implementation. */
 export function createAdminService(options: AdminServiceOptions): ServiceImpl<typeof AdminService> {
   return {
+    ...createDatabaseAdmin(),
+
     async getRoutingTable(_req, ctx) {
       const { table } = await currentRouting(envOf(ctx));
       return {
@@ -84,6 +87,7 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
         methods: options.metrics.snapshot().map((m) =>
           create(MethodMetricsSchema, {
             method: m.method,
+            database: m.database,
             count: BigInt(m.count),
             countByCode: Object.fromEntries(Object.entries(m.countByCode).map(([code, n]) => [code, BigInt(n)])),
             latencyP50Ms: m.p50Ms,

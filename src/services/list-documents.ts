@@ -16,7 +16,8 @@ import { DocumentSchema } from "../../gen/impossibledb/v1/document_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { PAGE_SIZE_MAX } from "../limits.js";
-import { DEVELOPMENT_PAGE_TOKEN_KEY, decodePageToken, encodePageToken } from "../pagination/page-token.js";
+import { tokenKey } from "../databases/database-env.js";
+import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import type { StoredDocument } from "../storage/types.js";
@@ -31,9 +32,9 @@ export interface ListPage {
   readonly nextPageToken: string;
 }
 
-/** The key page tokens are signed with. */
+/** The key page tokens (and transaction ids) of `env`'s database are signed with; see `tokenKey`. */
 export function pageTokenKey(env: Env): string {
-  return env.PAGE_TOKEN_KEY ?? DEVELOPMENT_PAGE_TOKEN_KEY;
+  return tokenKey(env);
 }
 
 /**

@@ -25,12 +25,15 @@ import { refFrom, toDocument } from "./convert.js";
 import type { Document } from "../../gen/impossibledb/v1/document_pb.js";
 import type { StoredDocument } from "../storage/types.js";
 import { pageTokenKey } from "./list-documents.js";
+import { scopeOf } from "../databases/database-env.js";
+import { databaseKey } from "../databases/names.js";
 
 /** The shards of the current routing table, as a listener reaches them. */
 export async function routedListenShards(env: Env): Promise<ListenShards> {
   const { router, table } = await currentRouting(env);
   return {
-    scope: "default",
+    // Changes decoded once per isolate are keyed by it: never shared across databases.
+    scope: databaseKey(scopeOf(env)),
     shards: table.shards,
     routingVersion: table.version,
     shardFor: (collection, id) => router.shardFor(collection, id),
@@ -104,7 +107,9 @@ const signedTokens = new Map<string, string>();
  * strings are kept: a Worker may not await a promise another request made.
  */
 async function signResumeToken(env: Env, scope: string, payload: TokenPayload): Promise<string> {
-  const key = `${scope}|${payload.r}|${JSON.stringify(payload.p)}`;
+  // The same target at the same positions in another database is another
+  // token (signed with that database's key).
+  const key = `${databaseKey(scopeOf(env))}|${scope}|${payload.r}|${JSON.stringify(payload.p)}`;
   const known = signedTokens.get(key);
   if (known !== undefined) return known;
   const token = await encodePageToken(pageTokenKey(env), scope, payload);

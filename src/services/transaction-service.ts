@@ -21,6 +21,7 @@ import { TransactionalReadSchema, type TransactionService } from "../../gen/impo
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { CLOCK_UNCERTAINTY_MS, TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { scopeOf } from "../databases/database-env.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { shardStub } from "../shards/shard-client.js";
@@ -45,13 +46,14 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       if (timeoutMs <= 0 || timeoutMs > TX_TIMEOUT_MAX_MS) {
         throw new FailureError("invalid_argument", `options.timeout must be more than 0 and at most ${TX_TIMEOUT_MAX_MS / 1000} s`);
       }
-      const key = pageTokenKey(envOf(ctx));
+      const env = envOf(ctx);
+      const key = pageTokenKey(env);
       const nowMs = Date.now();
       const readOnly = req.options?.readOnly ?? false;
       const retryOf = readOnly ? "" : (req.options?.retryOf ?? "");
       // A retry inherits its first attempt's priority (signed in the earlier
       // id, so a client cannot make one up) and reads with locks.
-      const previous = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true);
+      const previous = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true, scopeOf(env));
       if (previous !== null && !previous.ok) throw new FailureError("invalid_argument", "options.retry_of is not a transaction id from BeginTransaction");
       const token = await createTransactionToken(key, nowMs + timeoutMs, readOnly, {
         // Every commit acknowledged before now is at or below this, whichever
@@ -59,6 +61,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         snapshotTs: (nowMs + CLOCK_UNCERTAINTY_MS) * MICROS_PER_MS,
         priorityMs: previous === null ? nowMs : Math.min(previous.token.priorityMs, nowMs),
         locking: previous !== null,
+        scope: scopeOf(env),
       });
       return { transaction: token.id, expireTime: timestampFromMs(token.deadlineMs) };
     },
@@ -114,7 +117,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
 
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
-      const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false);
+      const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false, { scope: scopeOf(env) });
       const committed = await commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), [], false);
       return withDocumentsIfAsked(committed, req.returnDocuments);
     },
@@ -138,7 +141,7 @@ async function assertOpen(env: Env, token: TransactionToken): Promise<void> {
 }
 
 async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
-  const verified = await verifyTransactionToken(pageTokenKey(env), id, Date.now());
+  const verified = await verifyTransactionToken(pageTokenKey(env), id, Date.now(), false, scopeOf(env));
   if (!verified.ok) throw new FailureError(verified.kind, verified.message);
   return verified.token;
 }

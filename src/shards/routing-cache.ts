@@ -1,10 +1,14 @@
 /**
- * The Worker's copy of the routing table, with its version. It is refreshed
- * from the shard manager when it is older than ROUTING_CACHE_TTL_MS;
- * concurrent requests share one refresh.
+ * The Worker's copies of routing tables, one per database, with their
+ * versions. A database's copy is refreshed from its shard manager when it is
+ * older than ROUTING_CACHE_TTL_MS; concurrent requests share one refresh.
+ * At most DATABASE_CACHE_ENTRIES_MAX databases' tables are kept; the one
+ * first cached longest ago is dropped first.
  */
+import { databaseStub, scopeOf } from "../databases/database-env.js";
+import { objectName } from "../databases/names.js";
 import type { Env } from "../env.js";
-import { ROUTING_CACHE_TTL_MS } from "../limits.js";
+import { DATABASE_CACHE_ENTRIES_MAX, ROUTING_CACHE_TTL_MS } from "../limits.js";
 import { SHARD_MANAGER_NAME, type ShardManager } from "../objects/ShardManager.js";
 import type { Remote } from "./shard-client.js";
 import { createShardRouter, type ShardRouter } from "../routing/router.js";
@@ -16,26 +20,45 @@ export interface CachedRouting {
   readonly table: PublishedRoutingTable;
 }
 
-let cached: { routing: CachedRouting; fetchedAtMs: number } | null = null;
-let inflight: Promise<CachedRouting> | null = null;
-
-/** The current routing, from the cache when it is fresh enough. */
-export async function currentRouting(env: Env): Promise<CachedRouting> {
-  const now = Date.now();
-  if (cached !== null && now - cached.fetchedAtMs < ROUTING_CACHE_TTL_MS) return cached.routing;
-  inflight ??= refresh(env).finally(() => {
-    inflight = null;
-  });
-  return inflight;
+interface Entry {
+  cached: { routing: CachedRouting; fetchedAtMs: number } | null;
+  inflight: Promise<CachedRouting> | null;
 }
 
-async function refresh(env: Env): Promise<CachedRouting> {
-  const stub = env.SHARD_MANAGER.get(env.SHARD_MANAGER.idFromName(SHARD_MANAGER_NAME)) as unknown as Remote<Pick<ShardManager, "routingTable">>;
+/** Keyed by the name of the database's shard manager (which names its incarnation too); in the order first cached. */
+const entries = new Map<string, Entry>();
+
+/** The current routing of `env`'s database, from the cache when it is fresh enough. */
+export async function currentRouting(env: Env): Promise<CachedRouting> {
+  const key = objectName(scopeOf(env), SHARD_MANAGER_NAME);
+  let entry = entries.get(key);
+  if (entry === undefined) {
+    entry = { cached: null, inflight: null };
+    entries.set(key, entry);
+    while (entries.size > DATABASE_CACHE_ENTRIES_MAX) entries.delete(entries.keys().next().value!);
+  }
+  const now = Date.now();
+  if (entry.cached !== null && now - entry.cached.fetchedAtMs < ROUTING_CACHE_TTL_MS) return entry.cached.routing;
+  const e = entry;
+  e.inflight ??= refresh(env, e).finally(() => {
+    e.inflight = null;
+  });
+  return e.inflight;
+}
+
+/** Forgets the cached table of `env`'s database (after it was deleted). */
+export function forgetRouting(env: Env): void {
+  entries.delete(objectName(scopeOf(env), SHARD_MANAGER_NAME));
+}
+
+async function refresh(env: Env, entry: Entry): Promise<CachedRouting> {
+  const stub = databaseStub<Remote<Pick<ShardManager, "routingTable">>>(env, env.SHARD_MANAGER, SHARD_MANAGER_NAME);
   const table = await stub.routingTable();
+  const { cached } = entry;
   // A cached table is never replaced by an older one, even if an old answer
   // arrives late.
   if (cached !== null && cached.routing.table.version > table.version) return cached.routing;
   const routing = cached !== null && cached.routing.table.version === table.version ? cached.routing : { router: createShardRouter(table), table };
-  cached = { routing, fetchedAtMs: Date.now() };
+  entry.cached = { routing, fetchedAtMs: Date.now() };
   return routing;
 }

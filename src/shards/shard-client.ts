@@ -4,6 +4,7 @@
  * a fresh stub; writes are not, because a reset can leave the caller unsure
  * whether the write applied and a blind retry could apply it twice.
  */
+import { databaseStub } from "../databases/database-env.js";
 import type { Env } from "../env.js";
 import { SHARD_CALL_BACKOFF_MS, SHARD_CALL_RETRIES_MAX } from "../limits.js";
 import type { StorageObject } from "../objects/StorageObject.js";
@@ -29,26 +30,9 @@ export type ShardStub = Remote<
   >
 >;
 
-/**
- * Object ids by name, per namespace. Deriving an id from a name hashes it,
- * on every call; the ids of the shards (and coordinators) are few and never
- * change, so they are derived once per isolate. Stubs are still made fresh
- * per call, as the platform advises after a failure.
- */
-const ids = new WeakMap<DurableObjectNamespace, Map<string, DurableObjectId>>();
-
-/** The id of object `name` in `namespace`, derived once. */
-export function objectId(namespace: DurableObjectNamespace, name: string): DurableObjectId {
-  let byName = ids.get(namespace);
-  if (byName === undefined) ids.set(namespace, (byName = new Map()));
-  let id = byName.get(name);
-  if (id === undefined) byName.set(name, (id = namespace.idFromName(name)));
-  return id;
-}
-
-/** The stub of shard `shardId`. */
+/** The stub of shard `shardId` of `env`'s database, named under it and placed by its placement. */
 export function shardStub(env: Env, shardId: string): ShardStub {
-  return env.SHARD.get(objectId(env.SHARD as unknown as DurableObjectNamespace, shardId)) as unknown as ShardStub;
+  return databaseStub<ShardStub>(env, env.SHARD, shardId);
 }
 
 /** Runs an idempotent call against a shard, retrying retryable failures. */

@@ -9,11 +9,19 @@
  * first attempt, ms; smaller is older and wins). The coordinator index
  * travels in the id so that changing COORDINATOR_COUNT never strands a
  * transaction.
+ *
+ * An id of a database other than `default` ends its body with the
+ * database's scope (id, uid and placement, as `encodeScope` writes it), so
+ * the id binds the database (a request in another database refuses it), and
+ * the objects that act on the transaction (a coordinator, a shard's alarm)
+ * address that database's objects from the id alone. Ids of `default` have
+ * no such suffix: their form is unchanged.
  */
 import { constantTimeEqual, fromBase64Url, mac, toBase64Url } from "../pagination/page-token.js";
 import type { Failure } from "../errors.js";
 import { failure } from "../errors.js";
 import { COORDINATOR_COUNT } from "../limits.js";
+import { DEFAULT_SCOPE, decodeScope, encodeScope, type DatabaseScope } from "../databases/names.js";
 
 const PREFIX = "tx2.";
 const RANDOM_BYTES = 16;
@@ -38,6 +46,8 @@ export interface TransactionToken {
   readonly priorityMs: number;
   /** True for a retry: it takes read locks as it reads, and waits for younger transactions' locks. */
   readonly locking: boolean;
+  /** The database the transaction belongs to. */
+  readonly scope: DatabaseScope;
 }
 
 /** The optional parts of a new id. */
@@ -45,11 +55,16 @@ export interface TokenOptions {
   readonly snapshotTs?: number;
   readonly priorityMs?: number;
   readonly locking?: boolean;
+  /** The database; `default` unless given. */
+  readonly scope?: DatabaseScope;
 }
 
 /** Makes a new transaction id. */
 export async function createTransactionToken(secret: string, deadlineMs: number, readOnly: boolean, options: TokenOptions = {}): Promise<TransactionToken> {
-  const body = new Uint8Array(BODY_BYTES);
+  const scope = options.scope ?? DEFAULT_SCOPE;
+  const scopeBytes = new TextEncoder().encode(encodeScope(scope));
+  const body = new Uint8Array(BODY_BYTES + scopeBytes.byteLength);
+  body.set(scopeBytes, BODY_BYTES);
   crypto.getRandomValues(body.subarray(0, RANDOM_BYTES));
   const view = new DataView(body.buffer);
   view.setFloat64(DEADLINE_OFFSET, deadlineMs);
@@ -62,7 +77,7 @@ export async function createTransactionToken(secret: string, deadlineMs: number,
   view.setFloat64(SNAPSHOT_OFFSET, snapshotTs);
   view.setFloat64(PRIORITY_OFFSET, priorityMs);
   const encoded = toBase64Url(body);
-  return { id: `${PREFIX}${encoded}.${await mac(secret, `tx:${encoded}`)}`, deadlineMs, readOnly, coordinator, snapshotTs, priorityMs, locking };
+  return { id: `${PREFIX}${encoded}.${await mac(secret, `tx:${encoded}`)}`, deadlineMs, readOnly, coordinator, snapshotTs, priorityMs, locking, scope };
 }
 
 /**
@@ -72,32 +87,60 @@ export async function createTransactionToken(secret: string, deadlineMs: number,
 export function coordinatorIndexOf(id: string): number {
   const encoded = id.slice(PREFIX.length).split(".")[0] ?? "";
   const body = fromBase64Url(encoded);
-  if (!id.startsWith(PREFIX) || body.byteLength !== BODY_BYTES) throw new Error(`invariant broken: ${id} is not a transaction id`);
+  if (!id.startsWith(PREFIX) || body.byteLength < BODY_BYTES) throw new Error(`invariant broken: ${id} is not a transaction id`);
   return body[COORDINATOR_OFFSET]!;
 }
 
+/** The database of a transaction id this service made (verified, or read back from our own storage). */
+export function transactionScopeOf(id: string): DatabaseScope {
+  const scope = scopeInBody(fromBase64Url(id.slice(PREFIX.length).split(".")[0] ?? ""));
+  if (!id.startsWith(PREFIX) || scope === undefined) throw new Error(`invariant broken: ${id} is not a transaction id`);
+  return scope;
+}
+
+/** The scope a body carries after its fixed part; undefined when the body is too short or the suffix is not a scope. */
+function scopeInBody(body: Uint8Array): DatabaseScope | undefined {
+  if (body.byteLength < BODY_BYTES) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body.subarray(BODY_BYTES));
+  } catch {
+    return undefined;
+  }
+  return decodeScope(text);
+}
+
 /**
- * Checks a transaction id and its deadline. With `allowExpired`, an
- * expired id is still read (a retry inherits its priority).
+ * Checks a transaction id, its database and its deadline. An id of another
+ * database than `database` (`default` unless given) is INVALID_ARGUMENT
+ * with a message that says so. With `allowExpired`, an expired id is still
+ * read (a retry inherits its priority).
  */
 export async function verifyTransactionToken(
   secret: string,
   id: string,
   nowMs: number,
   allowExpired = false,
+  database: DatabaseScope = DEFAULT_SCOPE,
 ): Promise<{ ok: true; token: TransactionToken } | Failure> {
   const invalid = failure("invalid_argument", "transaction is not a transaction id from BeginTransaction");
   if (!id.startsWith(PREFIX)) return invalid;
   const [encoded, signature, extra] = id.slice(PREFIX.length).split(".");
   if (encoded === undefined || signature === undefined || extra !== undefined) return invalid;
-  if (!constantTimeEqual(signature, await mac(secret, `tx:${encoded}`))) return invalid;
   let body: Uint8Array;
   try {
     body = fromBase64Url(encoded);
   } catch {
     return invalid;
   }
-  if (body.byteLength !== BODY_BYTES) return invalid;
+  const scope = scopeInBody(body);
+  if (scope === undefined) return invalid;
+  // Said before the MAC is checked (the key is per database, so the MAC of
+  // another database's id never matches): the caller learns why.
+  if (scope.id !== database.id || scope.uid !== database.uid) {
+    return failure("invalid_argument", `transaction belongs to another database than ${database.id}: use it with the impossibledb-database header it was begun with`);
+  }
+  if (!constantTimeEqual(signature, await mac(secret, `tx:${encoded}`))) return invalid;
   const view = new DataView(body.buffer, body.byteOffset);
   const deadlineMs = view.getFloat64(DEADLINE_OFFSET);
   if (nowMs > deadlineMs && !allowExpired) {
@@ -114,6 +157,7 @@ export async function verifyTransactionToken(
       snapshotTs: view.getFloat64(SNAPSHOT_OFFSET),
       priorityMs: view.getFloat64(PRIORITY_OFFSET),
       locking: (flags & LOCKING_FLAG) !== 0,
+      scope,
     },
   };
 }

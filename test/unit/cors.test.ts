@@ -14,4 +14,9 @@ describe("CORS", () => {
   it("'*' allows any origin", () => {
     expect(corsHeaders("http://localhost:3000", "*")?.get("Access-Control-Allow-Origin")).toBe("*");
   });
+
+  it("lets browsers send the impossibledb-database and x-request-id headers", () => {
+    const allowedHeaders = preflightResponse("http://localhost:3000", "*").headers.get("Access-Control-Allow-Headers")!.split(", ");
+    expect(allowedHeaders).toEqual(expect.arrayContaining(["impossibledb-database", "x-request-id"]));
+  });
 });

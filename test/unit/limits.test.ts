@@ -4,6 +4,7 @@ import {
   BATCH_SIZE_MAX,
   COLLECTIONS_PAGE_SIZE_MAX,
   COLLECTION_NAME_LENGTH_MAX,
+  DATABASES_PAGE_SIZE_MAX,
   DELETE_COLLECTION_BATCH_SIZE_MAX,
   DOCUMENT_ID_LENGTH_MAX,
   GRPC_MESSAGE_BYTES_DEFAULT_MAX,
@@ -32,6 +33,7 @@ describe("limits agree with the protos", () => {
     expect(svc).toContain(`string.max_len = ${PAGE_TOKEN_LENGTH_MAX}`);
     expect(svc).toMatch(new RegExp(`DeleteCollectionRequest \\{[^}]*int32\\.lte = ${DELETE_COLLECTION_BATCH_SIZE_MAX}\\b`));
     expect(svc).toMatch(new RegExp(`ListCollectionsRequest \\{[^}]*int32\\.lte = ${COLLECTIONS_PAGE_SIZE_MAX}\\b`));
+    expect(proto("admin_service.proto")).toMatch(new RegExp(`ListDatabasesRequest \\{[^}]*int32\\.lte = ${DATABASES_PAGE_SIZE_MAX}\\b`));
   });
 });
 

@@ -4,7 +4,7 @@
  * whole stack (protocol, validation, routing, Durable Objects).
  */
 import type { DescService } from "@bufbuild/protobuf";
-import { createClient, type Client, ConnectError, Code } from "@connectrpc/connect";
+import { createClient, type Client, ConnectError, Code, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
@@ -20,14 +20,37 @@ const fetchSelf: typeof fetch = (input, init) => {
   return SELF.fetch(new Request(input as RequestInfo, rest));
 };
 
-/** A client speaking the Connect protocol (JSON unless `binary`). */
-export function connectClient<S extends DescService>(service: S, options: { binary?: boolean } = {}): Client<S> {
-  return createClient(service, createConnectTransport({ baseUrl: BASE_URL, fetch: fetchSelf, useBinaryFormat: options.binary ?? false }));
+/** Sends every call to `database` with the `impossibledb-database` header. */
+function databaseHeader(database: string | undefined): Interceptor[] {
+  if (database === undefined) return [];
+  return [
+    (next) => (req) => {
+      req.header.set("impossibledb-database", database);
+      return next(req);
+    },
+  ];
 }
 
-/** A client speaking gRPC-Web (binary). */
-export function grpcWebClient<S extends DescService>(service: S): Client<S> {
-  return createClient(service, createGrpcWebTransport({ baseUrl: BASE_URL, fetch: fetchSelf }));
+/**
+ * A client speaking the Connect protocol (JSON unless `binary`; side-effect
+ * free methods as GET with `get`), addressing `database` when given.
+ */
+export function connectClient<S extends DescService>(service: S, options: { binary?: boolean; database?: string; get?: boolean } = {}): Client<S> {
+  return createClient(
+    service,
+    createConnectTransport({
+      baseUrl: BASE_URL,
+      fetch: fetchSelf,
+      useBinaryFormat: options.binary ?? false,
+      useHttpGet: options.get ?? false,
+      interceptors: databaseHeader(options.database),
+    }),
+  );
+}
+
+/** A client speaking gRPC-Web (binary), addressing `database` when given. */
+export function grpcWebClient<S extends DescService>(service: S, options: { database?: string } = {}): Client<S> {
+  return createClient(service, createGrpcWebTransport({ baseUrl: BASE_URL, fetch: fetchSelf, interceptors: databaseHeader(options.database) }));
 }
 
 /** Asserts that `promise` rejects with Connect code `code` and a message matching `message`. */

@@ -42,6 +42,7 @@ type config struct {
 	retry          RetryPolicy
 	callTimeout    time.Duration
 	apiKey         string
+	database       *string
 }
 
 // WithHTTPClient sets the HTTP client of the Connect transport;
@@ -99,6 +100,16 @@ func NewClient(url string, options ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{retry: policy}
+	// withDatabase wraps a gRPC connection so that its calls name the database.
+	withDatabase := func(conn grpc.ClientConnInterface) grpc.ClientConnInterface { return conn }
+	if cfg.database != nil {
+		if err := checkDatabase(*cfg.database); err != nil {
+			return nil, err
+		}
+		database := *cfg.database
+		withDatabase = func(conn grpc.ClientConnInterface) grpc.ClientConnInterface { return databaseConn{conn, database} }
+		cfg.connectOptions = append(cfg.connectOptions, connect.WithInterceptors(databaseInterceptor(database)))
+	}
 	var raw rpcs
 	// withKey wraps a gRPC connection so every call carries the API key.
 	withKey := func(conn grpc.ClientConnInterface) grpc.ClientConnInterface {
@@ -112,7 +123,7 @@ func NewClient(url string, options ...Option) (*Client, error) {
 	}
 	switch {
 	case cfg.grpcConn != nil:
-		raw = grpcRPCs(withKey(cfg.grpcConn))
+		raw = grpcRPCs(withKey(withDatabase(cfg.grpcConn)))
 	case cfg.grpcTarget != "":
 		dial := cfg.grpcDial
 		if len(dial) == 0 {
@@ -123,7 +134,7 @@ func NewClient(url string, options ...Option) (*Client, error) {
 			return nil, fmt.Errorf("impossibledb: gRPC target %q: %w", cfg.grpcTarget, err)
 		}
 		c.closers = append(c.closers, conn.Close)
-		raw = grpcRPCs(withKey(conn))
+		raw = grpcRPCs(withKey(withDatabase(conn)))
 	default:
 		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
 			return nil, fmt.Errorf("impossibledb: the URL must start with http:// or https://, got %q (for gRPC use WithGRPC)", url)

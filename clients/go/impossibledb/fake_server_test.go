@@ -43,6 +43,10 @@ type fakeDB struct {
 	begins   []*v1.BeginTransactionRequest
 	// listens[i] serves the i-th Listen call (listen_test.go).
 	listens []listenScript
+	// databases is the impossibledb-database header of each GetDocument,
+	// listenDatabases that of each Listen.
+	databases       []string
+	listenDatabases []string
 }
 
 func newFakeDB() *fakeDB {
@@ -71,6 +75,9 @@ func (f *fakeDB) GetDocument(ctx context.Context, req *connect.Request[v1.GetDoc
 	if err := f.call("GetDocument"); err != nil {
 		return nil, err
 	}
+	f.mu.Lock()
+	f.databases = append(f.databases, req.Header().Get(DatabaseHeader))
+	f.mu.Unlock()
 	if f.getDelay > 0 {
 		select {
 		case <-time.After(f.getDelay):

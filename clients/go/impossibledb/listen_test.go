@@ -21,6 +21,7 @@ func (f *fakeDB) Listen(ctx context.Context, req *connect.Request[v1.ListenReque
 	f.mu.Lock()
 	call := f.calls["Listen"]
 	f.calls["Listen"]++
+	f.listenDatabases = append(f.listenDatabases, req.Header().Get(DatabaseHeader))
 	f.mu.Unlock()
 	if call >= len(f.listens) {
 		return connect.NewError(connect.CodeInternal, fmt.Errorf("unscripted Listen call %d", call+1))

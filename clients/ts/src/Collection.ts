@@ -71,13 +71,18 @@ export class Collection<T extends JsonObject = JsonObject> {
     return snapshot<T>(required(res.document, "SetDocument"));
   }
 
-  /** Reads a document; null when it does not exist. */
+  /**
+   * Reads a document; null when it does not exist. A database that does not
+   * exist is not a missing document: that NOT_FOUND (its message starts
+   * "database ") is thrown.
+   */
   async get(id: string, options?: ReadOptions): Promise<DocumentSnapshot<T> | null> {
     try {
       const res = await this.services.collection.getDocument({ ref: this.ref(id), mask: mask(options?.select) });
       return snapshot<T>(required(res.document, "GetDocument"));
     } catch (err) {
-      if (ConnectError.from(err).code === Code.NotFound) return null;
+      const ce = ConnectError.from(err);
+      if (ce.code === Code.NotFound && !isMissingDatabase(ce)) return null;
       throw err;
     }
   }
@@ -269,4 +274,9 @@ function mask(select: string[] | undefined) {
 function required<T>(value: T | undefined, rpc: string): T {
   if (value === undefined) throw new ConnectError(`${rpc} answered without a document`, Code.Internal);
   return value;
+}
+
+/** Whether a NOT_FOUND is about the database rather than the document (the contract: its message starts "database "). */
+function isMissingDatabase(err: ConnectError): boolean {
+  return err.rawMessage.startsWith("database ");
 }

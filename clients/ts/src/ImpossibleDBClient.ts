@@ -32,6 +32,13 @@ export interface ImpossibleDBClientOptions {
    * auth off). An `authorization` entry in `headers` wins.
    */
   apiKey?: string;
+  /**
+   * The database every call addresses: sent as the `impossibledb-database`
+   * header (with any transport, `transport` included). Unset, the server
+   * uses its database `default`. Create one with
+   * `services.admin.createDatabase({ databaseId })`.
+   */
+  database?: string;
   /** Deadline of a unary call that names none, in ms. */
   timeoutMs?: number;
   /** Deadline of a server stream that names none, in ms. */
@@ -67,6 +74,8 @@ export type TransportFactory = (options: { baseUrl: string; httpVersion?: "1.1" 
 export class BaseImpossibleDBClient {
   /** The Worker's URL this client calls. */
   readonly baseUrl: string;
+  /** The database this client addresses; undefined means the server's `default`. */
+  readonly database: string | undefined;
   /** The generated clients, for calls the SDK does not wrap (AdminService, explain plans, …). */
   readonly services: Services;
   private readonly retry: RetryOptions;
@@ -76,7 +85,9 @@ export class BaseImpossibleDBClient {
     const apiKey = options.apiKey ?? environmentVariable("IMPOSSIBLEDB_API_KEY");
     const headers = { ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }), ...options.headers };
     const interceptors = Object.keys(headers).length === 0 ? [] : [withHeaders(headers)];
-    const inner = options.transport ?? platformTransport({ baseUrl: this.baseUrl, httpVersion: options.httpVersion, interceptors });
+    const platform = options.transport ?? platformTransport({ baseUrl: this.baseUrl, httpVersion: options.httpVersion, interceptors });
+    this.database = options.database;
+    const inner = options.database === undefined ? platform : withDatabase(platform, options.database);
     this.retry = options.retry === false ? { attemptsMax: 1 } : (options.retry ?? {});
     const transport = createRetryingTransport(inner, {
       retry: this.retry,
@@ -156,6 +167,22 @@ function environmentVariable(name: string): string | undefined {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
   const value = proc?.env?.[name];
   return value === undefined || value === "" ? undefined : value;
+}
+
+/** The request header that names the database. */
+export const DATABASE_HEADER = "impossibledb-database";
+
+/** `transport` with the database header on every call. */
+function withDatabase(transport: Transport, database: string): Transport {
+  const headed = (header: HeadersInit | undefined): Headers => {
+    const out = new Headers(header);
+    out.set(DATABASE_HEADER, database);
+    return out;
+  };
+  return {
+    unary: (method, signal, timeoutMs, header, input, contextValues) => transport.unary(method, signal, timeoutMs, headed(header), input, contextValues),
+    stream: (method, signal, timeoutMs, header, input, contextValues) => transport.stream(method, signal, timeoutMs, headed(header), input, contextValues),
+  };
 }
 
 function withHeaders(headers: Record<string, string>): Interceptor {

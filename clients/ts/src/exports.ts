@@ -9,7 +9,7 @@ export { DocumentReference, type DocumentListenSnapshot } from "./DocumentRefere
 export { isListenTransient, type ListenOptions } from "./listen.js";
 export type { DocumentChange, DocumentChangeType, QuerySnapshot } from "./listen-view.js";
 export { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
-export { DEFAULT_BASE_URL, type CollectionSummary, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
+export { DATABASE_HEADER, DEFAULT_BASE_URL, type CollectionSummary, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
 export * from "./limits.js";
 export { avg, count, max, min, QueryBuilder, sum, type AggregateGroup, type AggregateSpec, type QueryPage, type WhereOperator } from "./QueryBuilder.js";
 export { backoffMs, isIdempotent, isTransient, type RetryOptions } from "./retry-policy.js";

@@ -27,6 +27,46 @@ function client(impl: {
 
 const when = new Date("2026-01-02T03:04:05.000Z");
 
+describe("database option", () => {
+  it("get answers null for a missing document and throws for a missing database", async () => {
+    let missing = "document users/nobody does not exist";
+    const db = client({
+      collection: {
+        getDocument() {
+          throw new ConnectError(missing, Code.NotFound);
+        },
+      },
+    });
+    expect(await db.collection("users").get("nobody")).toBeNull();
+    missing = "database nope does not exist: create it with AdminService.CreateDatabase";
+    await expect(db.collection("users").get("nobody")).rejects.toThrow(/database nope does not exist/);
+  });
+
+  it("sends the impossibledb-database header on every call, and none without the option", async () => {
+    const seen: Array<string | null> = [];
+    const transport = createRouterTransport((router) => {
+      router.service(CollectionService, {
+        getDocument(req, ctx) {
+          seen.push(ctx.requestHeader.get("impossibledb-database"));
+          return { document: { collection: req.ref!.collection, id: req.ref!.id, data: {}, version: 1n } };
+        },
+      });
+      router.service(TransactionService, {
+        beginTransaction(_req, ctx) {
+          seen.push(ctx.requestHeader.get("impossibledb-database"));
+          return { transaction: "tx" };
+        },
+      });
+    });
+    const orders = new ImpossibleDBClient({ transport, database: "orders" });
+    expect(orders.database).toBe("orders");
+    await orders.collection("c").get("1");
+    await orders.services.transaction.beginTransaction({});
+    await new ImpossibleDBClient({ transport }).collection("c").get("1");
+    expect(seen).toEqual(["orders", "orders", null]);
+  });
+});
+
 describe("Collection", () => {
   it("puts and gets plain JSON with versions and dates, and gets null for a missing document", async () => {
     const store = new Map<string, JsonObject>();

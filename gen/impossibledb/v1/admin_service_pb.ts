@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/admin_service.proto.
  */
 export const file_impossibledb_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3Qi8gEKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMDCgZBcGlLZXkSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjEKBXJvbGVzGAMgAygLMiIuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJVCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABISCg5ST0xFX1JFQURfT05MWRABEhMKD1JPTEVfUkVBRF9XUklURRACEg4KClJPTEVfQURNSU4QAyKyAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIeCgxkaXNwbGF5X25hbWUYASABKAlCCLpIBXIDGIABEn4KBXJvbGVzGAIgAygLMi8uaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuUm9sZXNFbnRyeUI+ukg7mgE4CAEQQCIpcicyJV4oXCp8W0EtWmEtejAtOV1bQS1aYS16MC05Xy1dezAsNjJ9KSQqB4IBBBABIAASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJMChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5pbXBvc3NpYmxlZGIudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIqChJMaXN0QXBpS2V5c1JlcXVlc3QSFAoMc2hvd19yZXZva2VkGAEgASgIIjwKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoEa2V5cxgBIAMoCzIXLmltcG9zc2libGVkYi52MS5BcGlLZXkiOAoTUmV2b2tlQXBpS2V5UmVxdWVzdBIhCgJpZBgBIAEoCUIVukgSchAyDl5bMC05YS1mXXsxNn0kIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlMqUICgxBZG1pblNlcnZpY2USaQoPR2V0Um91dGluZ1RhYmxlEicuaW1wb3NzaWJsZWRiLnYxLkdldFJvdXRpbmdUYWJsZVJlcXVlc3QaKC5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVzcG9uc2UiA5ACARJaCgpMaXN0U2hhcmRzEiIuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXNwb25zZSIDkAIBElgKC0NyZWF0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5DcmVhdGVJbmRleFJlc3BvbnNlElQKCEdldEluZGV4EiAuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVxdWVzdBohLmltcG9zc2libGVkYi52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESXQoLTGlzdEluZGV4ZXMSIy5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJYCgtEZWxldGVJbmRleBIjLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuRGVsZXRlSW5kZXhSZXNwb25zZRJrCg9FeHBvcnREb2N1bWVudHMSJy5pbXBvc3NpYmxlZGIudjEuRXhwb3J0RG9jdW1lbnRzUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXNwb25zZSIDkAIBMAESWgoKR2V0TWV0cmljcxIiLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVxdWVzdBojLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVzcG9uc2UiA5ACARJbCgxDcmVhdGVBcGlLZXkSJC5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBolLmltcG9zc2libGVkYi52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJdCgtMaXN0QXBpS2V5cxIjLmltcG9zc2libGVkYi52MS5MaXN0QXBpS2V5c1JlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuTGlzdEFwaUtleXNSZXNwb25zZSIDkAIBEmAKDFJldm9rZUFwaUtleRIkLmltcG9zc2libGVkYi52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3QihAIKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBEhAKCGRhdGFiYXNlGAcgASgJGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMDCgZBcGlLZXkSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjEKBXJvbGVzGAMgAygLMiIuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJVCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABISCg5ST0xFX1JFQURfT05MWRABEhMKD1JPTEVfUkVBRF9XUklURRACEg4KClJPTEVfQURNSU4QAyKyAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIeCgxkaXNwbGF5X25hbWUYASABKAlCCLpIBXIDGIABEn4KBXJvbGVzGAIgAygLMi8uaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuUm9sZXNFbnRyeUI+ukg7mgE4CAEQQCIpcicyJV4oXCp8W0EtWmEtejAtOV1bQS1aYS16MC05Xy1dezAsNjJ9KSQqB4IBBBABIAASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJMChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5pbXBvc3NpYmxlZGIudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIqChJMaXN0QXBpS2V5c1JlcXVlc3QSFAoMc2hvd19yZXZva2VkGAEgASgIIjwKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoEa2V5cxgBIAMoCzIXLmltcG9zc2libGVkYi52MS5BcGlLZXkiOAoTUmV2b2tlQXBpS2V5UmVxdWVzdBIhCgJpZBgBIAEoCUIVukgSchAyDl5bMC05YS1mXXsxNn0kIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlIu4BCghEYXRhYmFzZRIMCgRuYW1lGAEgASgJEi0KCXBsYWNlbWVudBgCIAEoCzIaLmltcG9zc2libGVkYi52MS5QbGFjZW1lbnQSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBXN0YXRlGAQgASgOMh8uaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlLlN0YXRlIkQKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEAoMU1RBVEVfQUNUSVZFEAESEgoOU1RBVEVfREVMRVRJTkcQAiI4CglQbGFjZW1lbnQSFQoNbG9jYXRpb25faGludBgBIAEoCRIUCgxqdXJpc2RpY3Rpb24YAiABKAkiWQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0EhMKC2RhdGFiYXNlX2lkGAEgASgJEisKCGRhdGFiYXNlGAIgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlIkUKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USKwoIZGF0YWJhc2UYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRGF0YWJhc2UiIgoSR2V0RGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQgoTR2V0RGF0YWJhc2VSZXNwb25zZRIrCghkYXRhYmFzZRgBIAEoCzIZLmltcG9zc2libGVkYi52MS5EYXRhYmFzZSJJChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASEgoKcGFnZV90b2tlbhgCIAEoCSJeChVMaXN0RGF0YWJhc2VzUmVzcG9uc2USLAoJZGF0YWJhc2VzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIlChVEZWxldGVEYXRhYmFzZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIYChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlMrQLCgxBZG1pblNlcnZpY2USaQoPR2V0Um91dGluZ1RhYmxlEicuaW1wb3NzaWJsZWRiLnYxLkdldFJvdXRpbmdUYWJsZVJlcXVlc3QaKC5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVzcG9uc2UiA5ACARJaCgpMaXN0U2hhcmRzEiIuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RTaGFyZHNSZXNwb25zZSIDkAIBElgKC0NyZWF0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5DcmVhdGVJbmRleFJlc3BvbnNlElQKCEdldEluZGV4EiAuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVxdWVzdBohLmltcG9zc2libGVkYi52MS5HZXRJbmRleFJlc3BvbnNlIgOQAgESXQoLTGlzdEluZGV4ZXMSIy5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkxpc3RJbmRleGVzUmVzcG9uc2UiA5ACARJYCgtEZWxldGVJbmRleBIjLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuRGVsZXRlSW5kZXhSZXNwb25zZRJrCg9FeHBvcnREb2N1bWVudHMSJy5pbXBvc3NpYmxlZGIudjEuRXhwb3J0RG9jdW1lbnRzUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXNwb25zZSIDkAIBMAESYQoOQ3JlYXRlRGF0YWJhc2USJi5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USXQoLR2V0RGF0YWJhc2USIy5pbXBvc3NpYmxlZGIudjEuR2V0RGF0YWJhc2VSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkdldERhdGFiYXNlUmVzcG9uc2UiA5ACARJjCg1MaXN0RGF0YWJhc2VzEiUuaW1wb3NzaWJsZWRiLnYxLkxpc3REYXRhYmFzZXNSZXF1ZXN0GiYuaW1wb3NzaWJsZWRiLnYxLkxpc3REYXRhYmFzZXNSZXNwb25zZSIDkAIBEmYKDkRlbGV0ZURhdGFiYXNlEiYuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZURhdGFiYXNlUmVxdWVzdBonLmltcG9zc2libGVkYi52MS5EZWxldGVEYXRhYmFzZVJlc3BvbnNlIgOQAgISWgoKR2V0TWV0cmljcxIiLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVxdWVzdBojLmltcG9zc2libGVkYi52MS5HZXRNZXRyaWNzUmVzcG9uc2UiA5ACARJbCgxDcmVhdGVBcGlLZXkSJC5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlQXBpS2V5UmVxdWVzdBolLmltcG9zc2libGVkYi52MS5DcmVhdGVBcGlLZXlSZXNwb25zZRJdCgtMaXN0QXBpS2V5cxIjLmltcG9zc2libGVkYi52MS5MaXN0QXBpS2V5c1JlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuTGlzdEFwaUtleXNSZXNwb25zZSIDkAIBEmAKDFJldm9rZUFwaUtleRIkLmltcG9zc2libGVkYi52MS5SZXZva2VBcGlLZXlSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLlJldm9rZUFwaUtleVJlc3BvbnNlIgOQAgJiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
 
 /**
  * Which shard holds which documents.
@@ -647,6 +647,15 @@ export type MethodMetrics = Message<"impossibledb.v1.MethodMetrics"> & {
    * @generated from field: double latency_max_ms = 6;
    */
   latencyMaxMs: number;
+
+  /**
+   * The database the calls addressed (`default` unless the
+   * `impossibledb-database` header named another); one entry per method and
+   * database.
+   *
+   * @generated from field: string database = 7;
+   */
+  database: string;
 };
 
 /**
@@ -925,6 +934,304 @@ export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@_
   messageDesc(file_impossibledb_v1_admin_service, 28);
 
 /**
+ * A database: the unit of placement and tenancy. Requests choose one with
+ * the `impossibledb-database` request header; without it they use
+ * `default`, which always exists. A request naming a database that does not
+ * exist (or is being deleted) fails with NOT_FOUND and a message that
+ * starts with "database ", which no NOT_FOUND about a document does, so a
+ * client can tell a missing database from a missing document.
+ *
+ * @generated from message impossibledb.v1.Database
+ */
+export type Database = Message<"impossibledb.v1.Database"> & {
+  /**
+   * The resource name, `databases/{database_id}`; output only.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Where its Durable Objects are created; fixed at creation.
+   *
+   * @generated from field: impossibledb.v1.Placement placement = 2;
+   */
+  placement?: Placement | undefined;
+
+  /**
+   * When it was created; output only (unset for `default`).
+   *
+   * @generated from field: google.protobuf.Timestamp create_time = 3;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Its state; output only.
+   *
+   * @generated from field: impossibledb.v1.Database.State state = 4;
+   */
+  state: Database_State;
+};
+
+/**
+ * Describes the message impossibledb.v1.Database.
+ * Use `create(DatabaseSchema)` to create a new message.
+ */
+export const DatabaseSchema: GenMessage<Database> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 29);
+
+/**
+ * Where a database is in its life.
+ *
+ * @generated from enum impossibledb.v1.Database.State
+ */
+export enum Database_State {
+  /**
+   * Unknown.
+   *
+   * @generated from enum value: STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Serving requests.
+   *
+   * @generated from enum value: STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Being deleted: requests naming it get NOT_FOUND.
+   *
+   * @generated from enum value: STATE_DELETING = 2;
+   */
+  DELETING = 2,
+}
+
+/**
+ * Describes the enum impossibledb.v1.Database.State.
+ */
+export const Database_StateSchema: GenEnum<Database_State> = /*@__PURE__*/
+  enumDesc(file_impossibledb_v1_admin_service, 29, 0);
+
+/**
+ * Where a database's Durable Objects live: at most one of the two fields;
+ * neither leaves the choice to the platform.
+ *
+ * @generated from message impossibledb.v1.Placement
+ */
+export type Placement = Message<"impossibledb.v1.Placement"> & {
+  /**
+   * A Durable Object location hint: wnam, enam, sam, weur, eeur, apac, oc,
+   * afr or me; honoured when each object is first created. In
+   * CreateDatabase, `auto` chooses one from where the request came from
+   * (no hint when that is unknown, as on a local server).
+   *
+   * @generated from field: string location_hint = 1;
+   */
+  locationHint: string;
+
+  /**
+   * A Durable Object jurisdiction, such as `eu` or `fedramp`: the objects
+   * never leave it.
+   *
+   * @generated from field: string jurisdiction = 2;
+   */
+  jurisdiction: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.Placement.
+ * Use `create(PlacementSchema)` to create a new message.
+ */
+export const PlacementSchema: GenMessage<Placement> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 30);
+
+/**
+ * Request for CreateDatabase.
+ *
+ * @generated from message impossibledb.v1.CreateDatabaseRequest
+ */
+export type CreateDatabaseRequest = Message<"impossibledb.v1.CreateDatabaseRequest"> & {
+  /**
+   * The new database's id: 1 to 63 characters, a lowercase letter, then
+   * lowercase letters, digits or '-'.
+   *
+   * @generated from field: string database_id = 1;
+   */
+  databaseId: string;
+
+  /**
+   * The database to create; only its placement is read.
+   *
+   * @generated from field: impossibledb.v1.Database database = 2;
+   */
+  database?: Database | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.CreateDatabaseRequest.
+ * Use `create(CreateDatabaseRequestSchema)` to create a new message.
+ */
+export const CreateDatabaseRequestSchema: GenMessage<CreateDatabaseRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 31);
+
+/**
+ * Response for CreateDatabase.
+ *
+ * @generated from message impossibledb.v1.CreateDatabaseResponse
+ */
+export type CreateDatabaseResponse = Message<"impossibledb.v1.CreateDatabaseResponse"> & {
+  /**
+   * The database created.
+   *
+   * @generated from field: impossibledb.v1.Database database = 1;
+   */
+  database?: Database | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.CreateDatabaseResponse.
+ * Use `create(CreateDatabaseResponseSchema)` to create a new message.
+ */
+export const CreateDatabaseResponseSchema: GenMessage<CreateDatabaseResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 32);
+
+/**
+ * Request for GetDatabase.
+ *
+ * @generated from message impossibledb.v1.GetDatabaseRequest
+ */
+export type GetDatabaseRequest = Message<"impossibledb.v1.GetDatabaseRequest"> & {
+  /**
+   * The database's resource name, `databases/{database_id}`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.GetDatabaseRequest.
+ * Use `create(GetDatabaseRequestSchema)` to create a new message.
+ */
+export const GetDatabaseRequestSchema: GenMessage<GetDatabaseRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 33);
+
+/**
+ * Response for GetDatabase.
+ *
+ * @generated from message impossibledb.v1.GetDatabaseResponse
+ */
+export type GetDatabaseResponse = Message<"impossibledb.v1.GetDatabaseResponse"> & {
+  /**
+   * The database.
+   *
+   * @generated from field: impossibledb.v1.Database database = 1;
+   */
+  database?: Database | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.GetDatabaseResponse.
+ * Use `create(GetDatabaseResponseSchema)` to create a new message.
+ */
+export const GetDatabaseResponseSchema: GenMessage<GetDatabaseResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 34);
+
+/**
+ * Request for ListDatabases.
+ *
+ * @generated from message impossibledb.v1.ListDatabasesRequest
+ */
+export type ListDatabasesRequest = Message<"impossibledb.v1.ListDatabasesRequest"> & {
+  /**
+   * Databases per page, 0 to 1000; 50 when 0.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * A next_page_token from an earlier call, to continue from there.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.ListDatabasesRequest.
+ * Use `create(ListDatabasesRequestSchema)` to create a new message.
+ */
+export const ListDatabasesRequestSchema: GenMessage<ListDatabasesRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 35);
+
+/**
+ * Response for ListDatabases.
+ *
+ * @generated from message impossibledb.v1.ListDatabasesResponse
+ */
+export type ListDatabasesResponse = Message<"impossibledb.v1.ListDatabasesResponse"> & {
+  /**
+   * The databases, in id order.
+   *
+   * @generated from field: repeated impossibledb.v1.Database databases = 1;
+   */
+  databases: Database[];
+
+  /**
+   * Pass it back to get the next page; empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.ListDatabasesResponse.
+ * Use `create(ListDatabasesResponseSchema)` to create a new message.
+ */
+export const ListDatabasesResponseSchema: GenMessage<ListDatabasesResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 36);
+
+/**
+ * Request for DeleteDatabase.
+ *
+ * @generated from message impossibledb.v1.DeleteDatabaseRequest
+ */
+export type DeleteDatabaseRequest = Message<"impossibledb.v1.DeleteDatabaseRequest"> & {
+  /**
+   * The database's resource name, `databases/{database_id}`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.DeleteDatabaseRequest.
+ * Use `create(DeleteDatabaseRequestSchema)` to create a new message.
+ */
+export const DeleteDatabaseRequestSchema: GenMessage<DeleteDatabaseRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 37);
+
+/**
+ * Response for DeleteDatabase.
+ *
+ * @generated from message impossibledb.v1.DeleteDatabaseResponse
+ */
+export type DeleteDatabaseResponse = Message<"impossibledb.v1.DeleteDatabaseResponse"> & {
+};
+
+/**
+ * Describes the message impossibledb.v1.DeleteDatabaseResponse.
+ * Use `create(DeleteDatabaseResponseSchema)` to create a new message.
+ */
+export const DeleteDatabaseResponseSchema: GenMessage<DeleteDatabaseResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 38);
+
+/**
  * Operates the database: the routing table, shards and indexes.
  *
  * @generated from service impossibledb.v1.AdminService
@@ -1002,6 +1309,55 @@ export const AdminService: GenService<{
     methodKind: "server_streaming";
     input: typeof ExportDocumentsRequestSchema;
     output: typeof ExportDocumentsResponseSchema;
+  },
+  /**
+   * Creates a database: its own routing table, shards, coordinators and
+   * indexes, its Durable Objects named under it and placed by its
+   * placement. ALREADY_EXISTS when the id is taken (also while a database
+   * of that id is being deleted).
+   *
+   * @generated from rpc impossibledb.v1.AdminService.CreateDatabase
+   */
+  createDatabase: {
+    methodKind: "unary";
+    input: typeof CreateDatabaseRequestSchema;
+    output: typeof CreateDatabaseResponseSchema;
+  },
+  /**
+   * Returns one database, with its placement and state.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.GetDatabase
+   */
+  getDatabase: {
+    methodKind: "unary";
+    input: typeof GetDatabaseRequestSchema;
+    output: typeof GetDatabaseResponseSchema;
+  },
+  /**
+   * Lists the databases in id order, `default` included, with their
+   * placement and state (DELETING ones too).
+   *
+   * @generated from rpc impossibledb.v1.AdminService.ListDatabases
+   */
+  listDatabases: {
+    methodKind: "unary";
+    input: typeof ListDatabasesRequestSchema;
+    output: typeof ListDatabasesResponseSchema;
+  },
+  /**
+   * Deletes a database and every document, index and transaction record in
+   * it. The database is marked DELETING first (from then on requests naming
+   * it get NOT_FOUND), then each of its objects is erased; the call answers
+   * once all are. If it is interrupted, the database stays DELETING and
+   * calling DeleteDatabase again finishes the work. `default` cannot be
+   * deleted (FAILED_PRECONDITION).
+   *
+   * @generated from rpc impossibledb.v1.AdminService.DeleteDatabase
+   */
+  deleteDatabase: {
+    methodKind: "unary";
+    input: typeof DeleteDatabaseRequestSchema;
+    output: typeof DeleteDatabaseResponseSchema;
   },
   /**
    * Returns per-method call counts (by Connect code) and latency

@@ -19,6 +19,19 @@ describe("metrics", () => {
     ]);
   });
 
+  it("keeps each database's calls apart, `default` when none is named", () => {
+    const m = createMetrics({ nowMs: () => 0 });
+    m.record("a/X", "ok", 1);
+    m.record("a/X", "ok", 1, "orders");
+    m.record("a/X", "not_found", 1, "orders");
+    m.record("a/X", "ok", 1, "billing");
+    expect(m.snapshot().map((s) => [s.method, s.database, s.count])).toEqual([
+      ["a/X", "billing", 1],
+      ["a/X", "default", 1],
+      ["a/X", "orders", 2],
+    ]);
+  });
+
   it("reports p50 and p99 as bucket upper bounds, never above the max", () => {
     const m = createMetrics({ nowMs: () => 0 });
     for (let i = 0; i < 98; i++) m.record("a/X", "ok", 3); // bucket (2, 4]

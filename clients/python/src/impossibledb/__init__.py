@@ -43,6 +43,7 @@ from ._model import (
     min,
     sum,
 )
+from ._database import DATABASE_HEADER
 from .aio import AsyncClient, AsyncCollection, AsyncDocumentReference, AsyncQuery, AsyncTransaction, AsyncWriteBatch
 from .client import DEFAULT_URL, Client, Collection, DocumentReference, Query, Transaction, WriteBatch
 from .errors import (
@@ -68,6 +69,7 @@ from .grpc_transport import AsyncGrpcTransport, GrpcTransport
 from .retry import RetryPolicy
 
 __all__ = [
+    "DATABASE_HEADER",
     "BATCH_GET_REFS_MAX",
     "CALL_TIMEOUT_MS_DEFAULT",
     "DEFAULT_URL",

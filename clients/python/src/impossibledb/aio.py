@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import Any, TypeVar
 
 from . import _wire
+from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_async, stream_opener
 from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPath, DocumentSnapshot, QueryPage, WriteResult
@@ -49,12 +50,16 @@ class AsyncClient:
         timeout_ms: int = CALL_TIMEOUT_MS_DEFAULT,
         retry: RetryPolicy | bool | None = None,
         headers: Mapping[str, str] | None = None,
+        database: str | None = None,
         transport: AsyncTransport | None = None,
         api_key: str | None = None,
     ) -> None:
         self.url = resolve_url(url)
         self.retry = NO_RETRIES if retry is False else retry if isinstance(retry, RetryPolicy) else RetryPolicy()
-        self._caller = AsyncCaller(transport or AsyncConnectTransport(self.url, auth_headers(api_key, headers)), self.retry, timeout_ms)
+        if transport is not None and database is not None:
+            raise ValueError("give database to the transport (GrpcTransport(database=...)), not with transport=")
+        self.database = database
+        self._caller = AsyncCaller(transport or AsyncConnectTransport(self.url, {**auth_headers(api_key, headers), **database_metadata(database)}), self.retry, timeout_ms)
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -120,14 +125,16 @@ class AsyncDocumentReference(DocumentPath):
         object.__setattr__(self, "_caller", caller)
 
     async def get(self, *, select: Sequence[str] | None = None, timeout_ms: int | None = None) -> DocumentSnapshot | None:
-        """Reads the document; None when it does not exist.
+        """Reads the document; None when it does not exist (a database that does not exist raises NotFound).
 
         select: only these field paths. timeout_ms: this call's deadline,
         retries included, instead of the client's.
         """
         try:
             response = await self._caller.call("GetDocument", cs.GetDocumentRequest(ref=_wire.ref(self), mask=_wire.mask(select)), timeout_ms)
-        except NotFound:
+        except NotFound as error:
+            if is_missing_database(error):
+                raise
             return None
         return _wire.required_document(response, "GetDocument")
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import _wire
+from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
 from ._model import AggregateGroup, AggregateSpec, DocumentPath, DocumentSnapshot, QueryPage
@@ -67,6 +68,10 @@ class Client:
     retry: retries of idempotent calls; None for the defaults, False for none.
     headers: sent with every call.
     api_key: an API key (idb_...) or JWT, sent as `authorization: Bearer <key>`; IMPOSSIBLEDB_API_KEY when None.
+    database: the database every call addresses (the `impossibledb-database`
+        header); the server's `default` when None. ValueError for an id
+        outside the grammar. With `transport`, give it to the transport
+        (GrpcTransport(database=...)) instead.
     transport: replaces the Connect transport (tests, other protocols); deadlines and retries still apply.
 
     Use as a context manager, or call close(). One client serves one thread
@@ -80,12 +85,16 @@ class Client:
         timeout_ms: int = CALL_TIMEOUT_MS_DEFAULT,
         retry: RetryPolicy | bool | None = None,
         headers: Mapping[str, str] | None = None,
+        database: str | None = None,
         transport: Transport | None = None,
         api_key: str | None = None,
     ) -> None:
         self.url = resolve_url(url)
         self.retry = NO_RETRIES if retry is False else retry if isinstance(retry, RetryPolicy) else RetryPolicy()
-        self._caller = Caller(transport or ConnectTransport(self.url, auth_headers(api_key, headers)), self.retry, timeout_ms)
+        if transport is not None and database is not None:
+            raise ValueError("give database to the transport (GrpcTransport(database=...)), not with transport=")
+        self.database = database
+        self._caller = Caller(transport or ConnectTransport(self.url, {**auth_headers(api_key, headers), **database_metadata(database)}), self.retry, timeout_ms)
 
     def __enter__(self) -> Client:
         return self
@@ -159,14 +168,16 @@ class DocumentReference(DocumentPath):
         object.__setattr__(self, "_caller", caller)
 
     def get(self, *, select: Sequence[str] | None = None, timeout_ms: int | None = None) -> DocumentSnapshot | None:
-        """Reads the document; None when it does not exist.
+        """Reads the document; None when it does not exist (a database that does not exist raises NotFound).
 
         select: only these field paths. timeout_ms: this call's deadline,
         retries included, instead of the client's.
         """
         try:
             response = self._caller.call("GetDocument", cs.GetDocumentRequest(ref=_wire.ref(self), mask=_wire.mask(select)), timeout_ms)
-        except NotFound:
+        except NotFound as error:
+            if is_missing_database(error):
+                raise
             return None
         return _wire.required_document(response, "GetDocument")
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from ._database import database_metadata
 from ._transport import RPC_METHODS
 from .errors import from_grpc_error
 from .v1 import query_service_pb2
@@ -44,6 +45,7 @@ class GrpcTransport:
 
     metadata: sent with every call (lower-case keys). options: grpcio channel options.
     api_key: an API key or JWT sent as `authorization: Bearer <key>`; IMPOSSIBLEDB_API_KEY when None.
+    database: the database every call addresses (the `impossibledb-database` metadata); the server's `default` when None.
     """
 
     def __init__(
@@ -54,12 +56,13 @@ class GrpcTransport:
         metadata: Mapping[str, str] | None = None,
         options: Sequence[tuple[str, Any]] = (),
         api_key: str | None = None,
+        database: str | None = None,
     ) -> None:
         import grpc
 
         self._channel = grpc.secure_channel(target, credentials, options) if credentials else grpc.insecure_channel(target, options)
         self._calls = _stubs(self._channel)
-        self._metadata = tuple(_with_api_key(api_key, metadata).items())
+        self._metadata = tuple({**_with_api_key(api_key, metadata), **database_metadata(database)}.items())
 
     def call(self, method: str, request: Message, timeout_ms: int) -> Any:
         """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""
@@ -101,12 +104,13 @@ class AsyncGrpcTransport:
         metadata: Mapping[str, str] | None = None,
         options: Sequence[tuple[str, Any]] = (),
         api_key: str | None = None,
+        database: str | None = None,
     ) -> None:
         from grpc import aio
 
         self._channel = aio.secure_channel(target, credentials, options) if credentials else aio.insecure_channel(target, options)
         self._calls = _stubs(self._channel)
-        self._metadata = tuple(_with_api_key(api_key, metadata).items())
+        self._metadata = tuple({**_with_api_key(api_key, metadata), **database_metadata(database)}.items())
 
     async def call(self, method: str, request: Message, timeout_ms: int) -> Any:
         """Calls RPC `method` with a deadline of `timeout_ms`; grpcio's errors become typed exceptions."""

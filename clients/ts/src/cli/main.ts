@@ -3,7 +3,9 @@
  * The `impossibledb` command: documents, queries, indexes, shards and
  * collections from a terminal, and NDJSON/JSON/CSV import and export.
  * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787; the
- * credential (API key or JWT) is --api-key, else IMPOSSIBLEDB_API_KEY.
+ * credential (API key or JWT) is --api-key, else IMPOSSIBLEDB_API_KEY; the
+ * database is --database, else IMPOSSIBLEDB_DATABASE, else the server's
+ * `default`.
  * Exit codes are in errors.ts (EXIT); `impossibledb help COMMAND` shows a
  * command's options.
  */
@@ -17,6 +19,7 @@ import type { DocumentSnapshot } from "../documents.js";
 import { CliError, EXIT, reportError } from "./errors.js";
 import { runExport } from "./export.js";
 import { runImport } from "./import.js";
+import { addDatabaseCommands } from "./databases.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
 import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT } from "./limits.js";
 import { cellText, formatTable } from "./table.js";
@@ -24,9 +27,10 @@ import { cellText, formatTable } from "./table.js";
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
 /** --api-key, else IMPOSSIBLEDB_API_KEY (the client reads it), else none. */
 let apiKey: string | undefined;
+let database = process.env["IMPOSSIBLEDB_DATABASE"] || undefined;
 
 function client(): ImpossibleDBClient {
-  return new ImpossibleDBClient({ baseUrl, apiKey });
+  return new ImpossibleDBClient({ baseUrl, apiKey, database });
 }
 
 function integer(text: string): number {
@@ -65,12 +69,14 @@ function program(): Command {
     .description("Work with an ImpossibleDB database from the terminal.")
     .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
     .option("--api-key <key>", "the API key or JWT sent as authorization: Bearer (default: IMPOSSIBLEDB_API_KEY)")
+    .option("--database <id>", "the database (default: IMPOSSIBLEDB_DATABASE, else the server's `default`)")
     .showHelpAfterError()
     .exitOverride()
     .hook("preAction", (cmd) => {
-      const { url, apiKey: key } = cmd.opts<{ url?: string; apiKey?: string }>();
+      const { url, apiKey: key, database: chosen } = cmd.opts<{ url?: string; apiKey?: string; database?: string }>();
       if (url !== undefined) baseUrl = url;
       if (key !== undefined) apiKey = key;
+      if (chosen !== undefined) database = chosen;
       try {
         new URL(baseUrl);
       } catch {
@@ -198,6 +204,8 @@ function program(): Command {
       await client().services.admin.deleteIndex({ collection, id });
       console.log(`dropped index ${id} of ${collection}`);
     });
+
+  addDatabaseCommands(cli, client);
 
   cli
     .command("shards")

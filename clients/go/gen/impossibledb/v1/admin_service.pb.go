@@ -186,6 +186,59 @@ func (ApiKey_Role) EnumDescriptor() ([]byte, []int) {
 	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22, 0}
 }
 
+// Where a database is in its life.
+type Database_State int32
+
+const (
+	// Unknown.
+	Database_STATE_UNSPECIFIED Database_State = 0
+	// Serving requests.
+	Database_STATE_ACTIVE Database_State = 1
+	// Being deleted: requests naming it get NOT_FOUND.
+	Database_STATE_DELETING Database_State = 2
+)
+
+// Enum value maps for Database_State.
+var (
+	Database_State_name = map[int32]string{
+		0: "STATE_UNSPECIFIED",
+		1: "STATE_ACTIVE",
+		2: "STATE_DELETING",
+	}
+	Database_State_value = map[string]int32{
+		"STATE_UNSPECIFIED": 0,
+		"STATE_ACTIVE":      1,
+		"STATE_DELETING":    2,
+	}
+)
+
+func (x Database_State) Enum() *Database_State {
+	p := new(Database_State)
+	*p = x
+	return p
+}
+
+func (x Database_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Database_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_impossibledb_v1_admin_service_proto_enumTypes[3].Descriptor()
+}
+
+func (Database_State) Type() protoreflect.EnumType {
+	return &file_impossibledb_v1_admin_service_proto_enumTypes[3]
+}
+
+func (x Database_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Database_State.Descriptor instead.
+func (Database_State) EnumDescriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29, 0}
+}
+
 // Which shard holds which documents.
 type RoutingTable struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1235,7 +1288,11 @@ type MethodMetrics struct {
 	// The 99th percentile latency in milliseconds, bucketed like the median.
 	LatencyP99Ms float64 `protobuf:"fixed64,5,opt,name=latency_p99_ms,json=latencyP99Ms,proto3" json:"latency_p99_ms,omitempty"`
 	// The longest call, in milliseconds.
-	LatencyMaxMs  float64 `protobuf:"fixed64,6,opt,name=latency_max_ms,json=latencyMaxMs,proto3" json:"latency_max_ms,omitempty"`
+	LatencyMaxMs float64 `protobuf:"fixed64,6,opt,name=latency_max_ms,json=latencyMaxMs,proto3" json:"latency_max_ms,omitempty"`
+	// The database the calls addressed (`default` unless the
+	// `impossibledb-database` header named another); one entry per method and
+	// database.
+	Database      string `protobuf:"bytes,7,opt,name=database,proto3" json:"database,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1310,6 +1367,13 @@ func (x *MethodMetrics) GetLatencyMaxMs() float64 {
 		return x.LatencyMaxMs
 	}
 	return 0
+}
+
+func (x *MethodMetrics) GetDatabase() string {
+	if x != nil {
+		return x.Database
+	}
+	return ""
 }
 
 // Response for GetMetrics.
@@ -1754,6 +1818,531 @@ func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
 	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
 }
 
+// A database: the unit of placement and tenancy. Requests choose one with
+// the `impossibledb-database` request header; without it they use
+// `default`, which always exists. A request naming a database that does not
+// exist (or is being deleted) fails with NOT_FOUND and a message that
+// starts with "database ", which no NOT_FOUND about a document does, so a
+// client can tell a missing database from a missing document.
+type Database struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resource name, `databases/{database_id}`; output only.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Where its Durable Objects are created; fixed at creation.
+	Placement *Placement `protobuf:"bytes,2,opt,name=placement,proto3" json:"placement,omitempty"`
+	// When it was created; output only (unset for `default`).
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Its state; output only.
+	State         Database_State `protobuf:"varint,4,opt,name=state,proto3,enum=impossibledb.v1.Database_State" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Database) Reset() {
+	*x = Database{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Database) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Database) ProtoMessage() {}
+
+func (x *Database) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Database.ProtoReflect.Descriptor instead.
+func (*Database) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *Database) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Database) GetPlacement() *Placement {
+	if x != nil {
+		return x.Placement
+	}
+	return nil
+}
+
+func (x *Database) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Database) GetState() Database_State {
+	if x != nil {
+		return x.State
+	}
+	return Database_STATE_UNSPECIFIED
+}
+
+// Where a database's Durable Objects live: at most one of the two fields;
+// neither leaves the choice to the platform.
+type Placement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A Durable Object location hint: wnam, enam, sam, weur, eeur, apac, oc,
+	// afr or me; honoured when each object is first created. In
+	// CreateDatabase, `auto` chooses one from where the request came from
+	// (no hint when that is unknown, as on a local server).
+	LocationHint string `protobuf:"bytes,1,opt,name=location_hint,json=locationHint,proto3" json:"location_hint,omitempty"`
+	// A Durable Object jurisdiction, such as `eu` or `fedramp`: the objects
+	// never leave it.
+	Jurisdiction  string `protobuf:"bytes,2,opt,name=jurisdiction,proto3" json:"jurisdiction,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Placement) Reset() {
+	*x = Placement{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Placement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Placement) ProtoMessage() {}
+
+func (x *Placement) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Placement.ProtoReflect.Descriptor instead.
+func (*Placement) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *Placement) GetLocationHint() string {
+	if x != nil {
+		return x.LocationHint
+	}
+	return ""
+}
+
+func (x *Placement) GetJurisdiction() string {
+	if x != nil {
+		return x.Jurisdiction
+	}
+	return ""
+}
+
+// Request for CreateDatabase.
+type CreateDatabaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new database's id: 1 to 63 characters, a lowercase letter, then
+	// lowercase letters, digits or '-'.
+	DatabaseId string `protobuf:"bytes,1,opt,name=database_id,json=databaseId,proto3" json:"database_id,omitempty"`
+	// The database to create; only its placement is read.
+	Database      *Database `protobuf:"bytes,2,opt,name=database,proto3" json:"database,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateDatabaseRequest) Reset() {
+	*x = CreateDatabaseRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateDatabaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateDatabaseRequest) ProtoMessage() {}
+
+func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateDatabaseRequest.ProtoReflect.Descriptor instead.
+func (*CreateDatabaseRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CreateDatabaseRequest) GetDatabaseId() string {
+	if x != nil {
+		return x.DatabaseId
+	}
+	return ""
+}
+
+func (x *CreateDatabaseRequest) GetDatabase() *Database {
+	if x != nil {
+		return x.Database
+	}
+	return nil
+}
+
+// Response for CreateDatabase.
+type CreateDatabaseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The database created.
+	Database      *Database `protobuf:"bytes,1,opt,name=database,proto3" json:"database,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateDatabaseResponse) Reset() {
+	*x = CreateDatabaseResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateDatabaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateDatabaseResponse) ProtoMessage() {}
+
+func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateDatabaseResponse.ProtoReflect.Descriptor instead.
+func (*CreateDatabaseResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *CreateDatabaseResponse) GetDatabase() *Database {
+	if x != nil {
+		return x.Database
+	}
+	return nil
+}
+
+// Request for GetDatabase.
+type GetDatabaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The database's resource name, `databases/{database_id}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDatabaseRequest) Reset() {
+	*x = GetDatabaseRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDatabaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDatabaseRequest) ProtoMessage() {}
+
+func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDatabaseRequest.ProtoReflect.Descriptor instead.
+func (*GetDatabaseRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetDatabaseRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response for GetDatabase.
+type GetDatabaseResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The database.
+	Database      *Database `protobuf:"bytes,1,opt,name=database,proto3" json:"database,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDatabaseResponse) Reset() {
+	*x = GetDatabaseResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDatabaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDatabaseResponse) ProtoMessage() {}
+
+func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDatabaseResponse.ProtoReflect.Descriptor instead.
+func (*GetDatabaseResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetDatabaseResponse) GetDatabase() *Database {
+	if x != nil {
+		return x.Database
+	}
+	return nil
+}
+
+// Request for ListDatabases.
+type ListDatabasesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Databases per page, 0 to 1000; 50 when 0.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// A next_page_token from an earlier call, to continue from there.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDatabasesRequest) Reset() {
+	*x = ListDatabasesRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDatabasesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDatabasesRequest) ProtoMessage() {}
+
+func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDatabasesRequest.ProtoReflect.Descriptor instead.
+func (*ListDatabasesRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ListDatabasesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListDatabasesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response for ListDatabases.
+type ListDatabasesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The databases, in id order.
+	Databases []*Database `protobuf:"bytes,1,rep,name=databases,proto3" json:"databases,omitempty"`
+	// Pass it back to get the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDatabasesResponse) Reset() {
+	*x = ListDatabasesResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDatabasesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDatabasesResponse) ProtoMessage() {}
+
+func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDatabasesResponse.ProtoReflect.Descriptor instead.
+func (*ListDatabasesResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ListDatabasesResponse) GetDatabases() []*Database {
+	if x != nil {
+		return x.Databases
+	}
+	return nil
+}
+
+func (x *ListDatabasesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request for DeleteDatabase.
+type DeleteDatabaseRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The database's resource name, `databases/{database_id}`.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteDatabaseRequest) Reset() {
+	*x = DeleteDatabaseRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteDatabaseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteDatabaseRequest) ProtoMessage() {}
+
+func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteDatabaseRequest.ProtoReflect.Descriptor instead.
+func (*DeleteDatabaseRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *DeleteDatabaseRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Response for DeleteDatabase.
+type DeleteDatabaseResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteDatabaseResponse) Reset() {
+	*x = DeleteDatabaseResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteDatabaseResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteDatabaseResponse) ProtoMessage() {}
+
+func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteDatabaseResponse.ProtoReflect.Descriptor instead.
+func (*DeleteDatabaseResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
+}
+
 var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
@@ -1836,14 +2425,15 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\tbatchSize\"R\n" +
 	"\x17ExportDocumentsResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.impossibledb.v1.DocumentR\tdocuments\"\x13\n" +
-	"\x11GetMetricsRequest\"\xc4\x02\n" +
+	"\x11GetMetricsRequest\"\xe0\x02\n" +
 	"\rMethodMetrics\x12\x16\n" +
 	"\x06method\x18\x01 \x01(\tR\x06method\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\x12S\n" +
 	"\rcount_by_code\x18\x03 \x03(\v2/.impossibledb.v1.MethodMetrics.CountByCodeEntryR\vcountByCode\x12$\n" +
 	"\x0elatency_p50_ms\x18\x04 \x01(\x01R\flatencyP50Ms\x12$\n" +
 	"\x0elatency_p99_ms\x18\x05 \x01(\x01R\flatencyP99Ms\x12$\n" +
-	"\x0elatency_max_ms\x18\x06 \x01(\x01R\flatencyMaxMs\x1a>\n" +
+	"\x0elatency_max_ms\x18\x06 \x01(\x01R\flatencyMaxMs\x12\x1a\n" +
+	"\bdatabase\x18\a \x01(\tR\bdatabase\x1a>\n" +
 	"\x10CountByCodeEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x89\x01\n" +
@@ -1889,7 +2479,41 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x04keys\x18\x01 \x03(\v2\x17.impossibledb.v1.ApiKeyR\x04keys\"<\n" +
 	"\x13RevokeApiKeyRequest\x12%\n" +
 	"\x02id\x18\x01 \x01(\tB\x15\xbaH\x12r\x102\x0e^[0-9a-f]{16}$R\x02id\"\x16\n" +
-	"\x14RevokeApiKeyResponse2\xa5\b\n" +
+	"\x14RevokeApiKeyResponse\"\x92\x02\n" +
+	"\bDatabase\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x128\n" +
+	"\tplacement\x18\x02 \x01(\v2\x1a.impossibledb.v1.PlacementR\tplacement\x12;\n" +
+	"\vcreate_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x125\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x1f.impossibledb.v1.Database.StateR\x05state\"D\n" +
+	"\x05State\x12\x15\n" +
+	"\x11STATE_UNSPECIFIED\x10\x00\x12\x10\n" +
+	"\fSTATE_ACTIVE\x10\x01\x12\x12\n" +
+	"\x0eSTATE_DELETING\x10\x02\"T\n" +
+	"\tPlacement\x12#\n" +
+	"\rlocation_hint\x18\x01 \x01(\tR\flocationHint\x12\"\n" +
+	"\fjurisdiction\x18\x02 \x01(\tR\fjurisdiction\"o\n" +
+	"\x15CreateDatabaseRequest\x12\x1f\n" +
+	"\vdatabase_id\x18\x01 \x01(\tR\n" +
+	"databaseId\x125\n" +
+	"\bdatabase\x18\x02 \x01(\v2\x19.impossibledb.v1.DatabaseR\bdatabase\"O\n" +
+	"\x16CreateDatabaseResponse\x125\n" +
+	"\bdatabase\x18\x01 \x01(\v2\x19.impossibledb.v1.DatabaseR\bdatabase\"(\n" +
+	"\x12GetDatabaseRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"L\n" +
+	"\x13GetDatabaseResponse\x125\n" +
+	"\bdatabase\x18\x01 \x01(\v2\x19.impossibledb.v1.DatabaseR\bdatabase\"^\n" +
+	"\x14ListDatabasesRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\"x\n" +
+	"\x15ListDatabasesResponse\x127\n" +
+	"\tdatabases\x18\x01 \x03(\v2\x19.impossibledb.v1.DatabaseR\tdatabases\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
+	"\x15DeleteDatabaseRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x18\n" +
+	"\x16DeleteDatabaseResponse2\xb4\v\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -1898,7 +2522,11 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\bGetIndex\x12 .impossibledb.v1.GetIndexRequest\x1a!.impossibledb.v1.GetIndexResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\vListIndexes\x12#.impossibledb.v1.ListIndexesRequest\x1a$.impossibledb.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12X\n" +
 	"\vDeleteIndex\x12#.impossibledb.v1.DeleteIndexRequest\x1a$.impossibledb.v1.DeleteIndexResponse\x12k\n" +
-	"\x0fExportDocuments\x12'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x010\x01\x12Z\n" +
+	"\x0fExportDocuments\x12'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x010\x01\x12a\n" +
+	"\x0eCreateDatabase\x12&.impossibledb.v1.CreateDatabaseRequest\x1a'.impossibledb.v1.CreateDatabaseResponse\x12]\n" +
+	"\vGetDatabase\x12#.impossibledb.v1.GetDatabaseRequest\x1a$.impossibledb.v1.GetDatabaseResponse\"\x03\x90\x02\x01\x12c\n" +
+	"\rListDatabases\x12%.impossibledb.v1.ListDatabasesRequest\x1a&.impossibledb.v1.ListDatabasesResponse\"\x03\x90\x02\x01\x12f\n" +
+	"\x0eDeleteDatabase\x12&.impossibledb.v1.DeleteDatabaseRequest\x1a'.impossibledb.v1.DeleteDatabaseResponse\"\x03\x90\x02\x02\x12Z\n" +
 	"\n" +
 	"GetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01\x12[\n" +
 	"\fCreateApiKey\x12$.impossibledb.v1.CreateApiKeyRequest\x1a%.impossibledb.v1.CreateApiKeyResponse\x12]\n" +
@@ -1917,100 +2545,126 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_admin_service_proto_rawDescData
 }
 
-var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(IndexField_Direction)(0),       // 0: impossibledb.v1.IndexField.Direction
 	(Index_State)(0),                // 1: impossibledb.v1.Index.State
 	(ApiKey_Role)(0),                // 2: impossibledb.v1.ApiKey.Role
-	(*RoutingTable)(nil),            // 3: impossibledb.v1.RoutingTable
-	(*ShardInfo)(nil),               // 4: impossibledb.v1.ShardInfo
-	(*GetRoutingTableRequest)(nil),  // 5: impossibledb.v1.GetRoutingTableRequest
-	(*GetRoutingTableResponse)(nil), // 6: impossibledb.v1.GetRoutingTableResponse
-	(*ListShardsRequest)(nil),       // 7: impossibledb.v1.ListShardsRequest
-	(*ShardStats)(nil),              // 8: impossibledb.v1.ShardStats
-	(*ListShardsResponse)(nil),      // 9: impossibledb.v1.ListShardsResponse
-	(*IndexField)(nil),              // 10: impossibledb.v1.IndexField
-	(*Index)(nil),                   // 11: impossibledb.v1.Index
-	(*CreateIndexRequest)(nil),      // 12: impossibledb.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),     // 13: impossibledb.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),         // 14: impossibledb.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),        // 15: impossibledb.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),      // 16: impossibledb.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),     // 17: impossibledb.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),      // 18: impossibledb.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),     // 19: impossibledb.v1.DeleteIndexResponse
-	(*ExportDocumentsRequest)(nil),  // 20: impossibledb.v1.ExportDocumentsRequest
-	(*ExportDocumentsResponse)(nil), // 21: impossibledb.v1.ExportDocumentsResponse
-	(*GetMetricsRequest)(nil),       // 22: impossibledb.v1.GetMetricsRequest
-	(*MethodMetrics)(nil),           // 23: impossibledb.v1.MethodMetrics
-	(*GetMetricsResponse)(nil),      // 24: impossibledb.v1.GetMetricsResponse
-	(*ApiKey)(nil),                  // 25: impossibledb.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),     // 26: impossibledb.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),    // 27: impossibledb.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),      // 28: impossibledb.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),     // 29: impossibledb.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),     // 30: impossibledb.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),    // 31: impossibledb.v1.RevokeApiKeyResponse
-	nil,                             // 32: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	nil,                             // 33: impossibledb.v1.ApiKey.RolesEntry
-	nil,                             // 34: impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	(*timestamppb.Timestamp)(nil),   // 35: google.protobuf.Timestamp
-	(*Document)(nil),                // 36: impossibledb.v1.Document
+	(Database_State)(0),             // 3: impossibledb.v1.Database.State
+	(*RoutingTable)(nil),            // 4: impossibledb.v1.RoutingTable
+	(*ShardInfo)(nil),               // 5: impossibledb.v1.ShardInfo
+	(*GetRoutingTableRequest)(nil),  // 6: impossibledb.v1.GetRoutingTableRequest
+	(*GetRoutingTableResponse)(nil), // 7: impossibledb.v1.GetRoutingTableResponse
+	(*ListShardsRequest)(nil),       // 8: impossibledb.v1.ListShardsRequest
+	(*ShardStats)(nil),              // 9: impossibledb.v1.ShardStats
+	(*ListShardsResponse)(nil),      // 10: impossibledb.v1.ListShardsResponse
+	(*IndexField)(nil),              // 11: impossibledb.v1.IndexField
+	(*Index)(nil),                   // 12: impossibledb.v1.Index
+	(*CreateIndexRequest)(nil),      // 13: impossibledb.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),     // 14: impossibledb.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),         // 15: impossibledb.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),        // 16: impossibledb.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),      // 17: impossibledb.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),     // 18: impossibledb.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),      // 19: impossibledb.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),     // 20: impossibledb.v1.DeleteIndexResponse
+	(*ExportDocumentsRequest)(nil),  // 21: impossibledb.v1.ExportDocumentsRequest
+	(*ExportDocumentsResponse)(nil), // 22: impossibledb.v1.ExportDocumentsResponse
+	(*GetMetricsRequest)(nil),       // 23: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),           // 24: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),      // 25: impossibledb.v1.GetMetricsResponse
+	(*ApiKey)(nil),                  // 26: impossibledb.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),     // 27: impossibledb.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),    // 28: impossibledb.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),      // 29: impossibledb.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),     // 30: impossibledb.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),     // 31: impossibledb.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),    // 32: impossibledb.v1.RevokeApiKeyResponse
+	(*Database)(nil),                // 33: impossibledb.v1.Database
+	(*Placement)(nil),               // 34: impossibledb.v1.Placement
+	(*CreateDatabaseRequest)(nil),   // 35: impossibledb.v1.CreateDatabaseRequest
+	(*CreateDatabaseResponse)(nil),  // 36: impossibledb.v1.CreateDatabaseResponse
+	(*GetDatabaseRequest)(nil),      // 37: impossibledb.v1.GetDatabaseRequest
+	(*GetDatabaseResponse)(nil),     // 38: impossibledb.v1.GetDatabaseResponse
+	(*ListDatabasesRequest)(nil),    // 39: impossibledb.v1.ListDatabasesRequest
+	(*ListDatabasesResponse)(nil),   // 40: impossibledb.v1.ListDatabasesResponse
+	(*DeleteDatabaseRequest)(nil),   // 41: impossibledb.v1.DeleteDatabaseRequest
+	(*DeleteDatabaseResponse)(nil),  // 42: impossibledb.v1.DeleteDatabaseResponse
+	nil,                             // 43: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                             // 44: impossibledb.v1.ApiKey.RolesEntry
+	nil,                             // 45: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),   // 46: google.protobuf.Timestamp
+	(*Document)(nil),                // 47: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
-	4,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	35, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
-	3,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
-	8,  // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
+	5,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
+	46, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	4,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
+	9,  // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
 	0,  // 4: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
-	10, // 5: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
+	11, // 5: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
 	1,  // 6: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
-	11, // 7: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
-	11, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
-	11, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
-	11, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	36, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	32, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
-	23, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	35, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	33, // 15: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
-	35, // 16: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	35, // 17: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	35, // 18: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	34, // 19: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	35, // 20: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	25, // 21: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
-	25, // 22: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
-	2,  // 23: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	2,  // 24: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	5,  // 25: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	7,  // 26: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	12, // 27: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	14, // 28: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	16, // 29: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	18, // 30: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	20, // 31: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	22, // 32: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	26, // 33: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
-	28, // 34: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
-	30, // 35: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
-	6,  // 36: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	9,  // 37: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	13, // 38: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	15, // 39: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	17, // 40: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	19, // 41: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	21, // 42: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	24, // 43: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	27, // 44: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
-	29, // 45: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
-	31, // 46: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
-	36, // [36:47] is the sub-list for method output_type
-	25, // [25:36] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	12, // 7: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
+	12, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
+	12, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
+	12, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
+	47, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	43, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	24, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	46, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	44, // 15: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	46, // 16: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	46, // 17: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	46, // 18: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	45, // 19: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	46, // 20: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	26, // 21: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
+	26, // 22: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
+	34, // 23: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
+	46, // 24: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 25: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
+	33, // 26: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
+	33, // 27: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	33, // 28: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	33, // 29: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
+	2,  // 30: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 31: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	6,  // 32: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	8,  // 33: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	13, // 34: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	15, // 35: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	17, // 36: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	19, // 37: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	21, // 38: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	35, // 39: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
+	37, // 40: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
+	39, // 41: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
+	41, // 42: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
+	23, // 43: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	27, // 44: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	29, // 45: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	31, // 46: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	7,  // 47: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	10, // 48: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	14, // 49: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	16, // 50: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	18, // 51: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	20, // 52: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	22, // 53: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	36, // 54: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
+	38, // 55: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
+	40, // 56: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
+	42, // 57: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
+	25, // 58: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	28, // 59: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	30, // 60: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	32, // 61: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	47, // [47:62] is the sub-list for method output_type
+	32, // [32:47] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -2024,8 +2678,8 @@ func file_impossibledb_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   32,
+			NumEnums:      4,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,10 @@ const (
 	AdminService_ListIndexes_FullMethodName     = "/impossibledb.v1.AdminService/ListIndexes"
 	AdminService_DeleteIndex_FullMethodName     = "/impossibledb.v1.AdminService/DeleteIndex"
 	AdminService_ExportDocuments_FullMethodName = "/impossibledb.v1.AdminService/ExportDocuments"
+	AdminService_CreateDatabase_FullMethodName  = "/impossibledb.v1.AdminService/CreateDatabase"
+	AdminService_GetDatabase_FullMethodName     = "/impossibledb.v1.AdminService/GetDatabase"
+	AdminService_ListDatabases_FullMethodName   = "/impossibledb.v1.AdminService/ListDatabases"
+	AdminService_DeleteDatabase_FullMethodName  = "/impossibledb.v1.AdminService/DeleteDatabase"
 	AdminService_GetMetrics_FullMethodName      = "/impossibledb.v1.AdminService/GetMetrics"
 	AdminService_CreateApiKey_FullMethodName    = "/impossibledb.v1.AdminService/CreateApiKey"
 	AdminService_ListApiKeys_FullMethodName     = "/impossibledb.v1.AdminService/ListApiKeys"
@@ -55,6 +59,23 @@ type AdminServiceClient interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(ctx context.Context, in *ExportDocumentsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportDocumentsResponse], error)
+	// Creates a database: its own routing table, shards, coordinators and
+	// indexes, its Durable Objects named under it and placed by its
+	// placement. ALREADY_EXISTS when the id is taken (also while a database
+	// of that id is being deleted).
+	CreateDatabase(ctx context.Context, in *CreateDatabaseRequest, opts ...grpc.CallOption) (*CreateDatabaseResponse, error)
+	// Returns one database, with its placement and state.
+	GetDatabase(ctx context.Context, in *GetDatabaseRequest, opts ...grpc.CallOption) (*GetDatabaseResponse, error)
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
+	ListDatabases(ctx context.Context, in *ListDatabasesRequest, opts ...grpc.CallOption) (*ListDatabasesResponse, error)
+	// Deletes a database and every document, index and transaction record in
+	// it. The database is marked DELETING first (from then on requests naming
+	// it get NOT_FOUND), then each of its objects is erased; the call answers
+	// once all are. If it is interrupted, the database stays DELETING and
+	// calling DeleteDatabase again finishes the work. `default` cannot be
+	// deleted (FAILED_PRECONDITION).
+	DeleteDatabase(ctx context.Context, in *DeleteDatabaseRequest, opts ...grpc.CallOption) (*DeleteDatabaseResponse, error)
 	// Returns per-method call counts (by Connect code) and latency
 	// percentiles, as seen by the ONE Worker isolate that answers this call.
 	// The numbers live in that isolate's memory: on Cloudflare every isolate
@@ -162,6 +183,46 @@ func (c *adminServiceClient) ExportDocuments(ctx context.Context, in *ExportDocu
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_ExportDocumentsClient = grpc.ServerStreamingClient[ExportDocumentsResponse]
 
+func (c *adminServiceClient) CreateDatabase(ctx context.Context, in *CreateDatabaseRequest, opts ...grpc.CallOption) (*CreateDatabaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateDatabaseResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateDatabase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetDatabase(ctx context.Context, in *GetDatabaseRequest, opts ...grpc.CallOption) (*GetDatabaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetDatabaseResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetDatabase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ListDatabases(ctx context.Context, in *ListDatabasesRequest, opts ...grpc.CallOption) (*ListDatabasesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDatabasesResponse)
+	err := c.cc.Invoke(ctx, AdminService_ListDatabases_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) DeleteDatabase(ctx context.Context, in *DeleteDatabaseRequest, opts ...grpc.CallOption) (*DeleteDatabaseResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteDatabaseResponse)
+	err := c.cc.Invoke(ctx, AdminService_DeleteDatabase_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) GetMetrics(ctx context.Context, in *GetMetricsRequest, opts ...grpc.CallOption) (*GetMetricsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetMetricsResponse)
@@ -225,6 +286,23 @@ type AdminServiceServer interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(*ExportDocumentsRequest, grpc.ServerStreamingServer[ExportDocumentsResponse]) error
+	// Creates a database: its own routing table, shards, coordinators and
+	// indexes, its Durable Objects named under it and placed by its
+	// placement. ALREADY_EXISTS when the id is taken (also while a database
+	// of that id is being deleted).
+	CreateDatabase(context.Context, *CreateDatabaseRequest) (*CreateDatabaseResponse, error)
+	// Returns one database, with its placement and state.
+	GetDatabase(context.Context, *GetDatabaseRequest) (*GetDatabaseResponse, error)
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
+	ListDatabases(context.Context, *ListDatabasesRequest) (*ListDatabasesResponse, error)
+	// Deletes a database and every document, index and transaction record in
+	// it. The database is marked DELETING first (from then on requests naming
+	// it get NOT_FOUND), then each of its objects is erased; the call answers
+	// once all are. If it is interrupted, the database stays DELETING and
+	// calling DeleteDatabase again finishes the work. `default` cannot be
+	// deleted (FAILED_PRECONDITION).
+	DeleteDatabase(context.Context, *DeleteDatabaseRequest) (*DeleteDatabaseResponse, error)
 	// Returns per-method call counts (by Connect code) and latency
 	// percentiles, as seen by the ONE Worker isolate that answers this call.
 	// The numbers live in that isolate's memory: on Cloudflare every isolate
@@ -273,6 +351,18 @@ func (UnimplementedAdminServiceServer) DeleteIndex(context.Context, *DeleteIndex
 }
 func (UnimplementedAdminServiceServer) ExportDocuments(*ExportDocumentsRequest, grpc.ServerStreamingServer[ExportDocumentsResponse]) error {
 	return status.Error(codes.Unimplemented, "method ExportDocuments not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateDatabase(context.Context, *CreateDatabaseRequest) (*CreateDatabaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateDatabase not implemented")
+}
+func (UnimplementedAdminServiceServer) GetDatabase(context.Context, *GetDatabaseRequest) (*GetDatabaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetDatabase not implemented")
+}
+func (UnimplementedAdminServiceServer) ListDatabases(context.Context, *ListDatabasesRequest) (*ListDatabasesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDatabases not implemented")
+}
+func (UnimplementedAdminServiceServer) DeleteDatabase(context.Context, *DeleteDatabaseRequest) (*DeleteDatabaseResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteDatabase not implemented")
 }
 func (UnimplementedAdminServiceServer) GetMetrics(context.Context, *GetMetricsRequest) (*GetMetricsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMetrics not implemented")
@@ -426,6 +516,78 @@ func _AdminService_ExportDocuments_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type AdminService_ExportDocumentsServer = grpc.ServerStreamingServer[ExportDocumentsResponse]
 
+func _AdminService_CreateDatabase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateDatabaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateDatabase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateDatabase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateDatabase(ctx, req.(*CreateDatabaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetDatabase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetDatabaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetDatabase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetDatabase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetDatabase(ctx, req.(*GetDatabaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ListDatabases_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDatabasesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ListDatabases(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ListDatabases_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ListDatabases(ctx, req.(*ListDatabasesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_DeleteDatabase_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteDatabaseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).DeleteDatabase(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_DeleteDatabase_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).DeleteDatabase(ctx, req.(*DeleteDatabaseRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_GetMetrics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetMetricsRequest)
 	if err := dec(in); err != nil {
@@ -528,6 +690,22 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteIndex",
 			Handler:    _AdminService_DeleteIndex_Handler,
+		},
+		{
+			MethodName: "CreateDatabase",
+			Handler:    _AdminService_CreateDatabase_Handler,
+		},
+		{
+			MethodName: "GetDatabase",
+			Handler:    _AdminService_GetDatabase_Handler,
+		},
+		{
+			MethodName: "ListDatabases",
+			Handler:    _AdminService_ListDatabases_Handler,
+		},
+		{
+			MethodName: "DeleteDatabase",
+			Handler:    _AdminService_DeleteDatabase_Handler,
 		},
 		{
 			MethodName: "GetMetrics",

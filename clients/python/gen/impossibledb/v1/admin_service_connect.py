@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .admin_service_pb2 import CreateApiKeyRequest, CreateApiKeyResponse, CreateIndexRequest, CreateIndexResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListApiKeysRequest, ListApiKeysResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse
+from .admin_service_pb2 import CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -83,6 +83,39 @@ class AdminService(Protocol):
         message: a consistent-per-shard export for backups and migrations. A
         message holds up to batch_size documents and fewer when they reach
         RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def create_database(self, request: CreateDatabaseRequest, ctx: RequestContext[CreateDatabaseRequest, CreateDatabaseResponse], /) -> CreateDatabaseResponse:
+        """
+        Creates a database: its own routing table, shards, coordinators and
+        indexes, its Durable Objects named under it and placed by its
+        placement. ALREADY_EXISTS when the id is taken (also while a database
+        of that id is being deleted).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_database(self, request: GetDatabaseRequest, ctx: RequestContext[GetDatabaseRequest, GetDatabaseResponse], /) -> GetDatabaseResponse:
+        """
+        Returns one database, with its placement and state.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def list_databases(self, request: ListDatabasesRequest, ctx: RequestContext[ListDatabasesRequest, ListDatabasesResponse], /) -> ListDatabasesResponse:
+        """
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_database(self, request: DeleteDatabaseRequest, ctx: RequestContext[DeleteDatabaseRequest, DeleteDatabaseResponse], /) -> DeleteDatabaseResponse:
+        """
+        Deletes a database and every document, index and transaction record in
+        it. The database is marked DELETING first (from then on requests naming
+        it get NOT_FOUND), then each of its objects is erased; the call answers
+        once all are. If it is interrupted, the database stays DELETING and
+        calling DeleteDatabase again finishes the work. `default` cannot be
+        deleted (FAILED_PRECONDITION).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -210,6 +243,50 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         stream_type=StreamType.SERVER_STREAM,
                     ),
                     function=svc.export_documents,
+                ),
+                "/impossibledb.v1.AdminService/CreateDatabase": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateDatabase",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CreateDatabaseRequest,
+                        output=CreateDatabaseResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.create_database,
+                ),
+                "/impossibledb.v1.AdminService/GetDatabase": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetDatabase",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetDatabaseRequest,
+                        output=GetDatabaseResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_database,
+                ),
+                "/impossibledb.v1.AdminService/ListDatabases": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListDatabases",
+                        service_name="impossibledb.v1.AdminService",
+                        input=ListDatabasesRequest,
+                        output=ListDatabasesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.list_databases,
+                ),
+                "/impossibledb.v1.AdminService/DeleteDatabase": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteDatabase",
+                        service_name="impossibledb.v1.AdminService",
+                        input=DeleteDatabaseRequest,
+                        output=DeleteDatabaseResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_database,
                 ),
                 "/impossibledb.v1.AdminService/GetMetrics": Endpoint.unary(
                     method=MethodInfo(
@@ -468,6 +545,111 @@ class AdminServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def create_database(
+        self,
+        request: CreateDatabaseRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateDatabaseResponse:
+        """
+        Creates a database: its own routing table, shards, coordinators and
+        indexes, its Durable Objects named under it and placed by its
+        placement. ALREADY_EXISTS when the id is taken (also while a database
+        of that id is being deleted).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateDatabase",
+                service_name="impossibledb.v1.AdminService",
+                input=CreateDatabaseRequest,
+                output=CreateDatabaseResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_database(
+        self,
+        request: GetDatabaseRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetDatabaseResponse:
+        """
+        Returns one database, with its placement and state.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetDatabase",
+                service_name="impossibledb.v1.AdminService",
+                input=GetDatabaseRequest,
+                output=GetDatabaseResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def list_databases(
+        self,
+        request: ListDatabasesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListDatabasesResponse:
+        """
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListDatabases",
+                service_name="impossibledb.v1.AdminService",
+                input=ListDatabasesRequest,
+                output=ListDatabasesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def delete_database(
+        self,
+        request: DeleteDatabaseRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteDatabaseResponse:
+        """
+        Deletes a database and every document, index and transaction record in
+        it. The database is marked DELETING first (from then on requests naming
+        it get NOT_FOUND), then each of its objects is erased; the call answers
+        once all are. If it is interrupted, the database stays DELETING and
+        calling DeleteDatabase again finishes the work. `default` cannot be
+        deleted (FAILED_PRECONDITION).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteDatabase",
+                service_name="impossibledb.v1.AdminService",
+                input=DeleteDatabaseRequest,
+                output=DeleteDatabaseResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     async def get_metrics(
         self,
         request: GetMetricsRequest,
@@ -624,6 +806,39 @@ class AdminServiceSync(Protocol):
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
+    def create_database(self, request: CreateDatabaseRequest, ctx: RequestContext[CreateDatabaseRequest, CreateDatabaseResponse], /) -> CreateDatabaseResponse:
+        """
+        Creates a database: its own routing table, shards, coordinators and
+        indexes, its Durable Objects named under it and placed by its
+        placement. ALREADY_EXISTS when the id is taken (also while a database
+        of that id is being deleted).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_database(self, request: GetDatabaseRequest, ctx: RequestContext[GetDatabaseRequest, GetDatabaseResponse], /) -> GetDatabaseResponse:
+        """
+        Returns one database, with its placement and state.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def list_databases(self, request: ListDatabasesRequest, ctx: RequestContext[ListDatabasesRequest, ListDatabasesResponse], /) -> ListDatabasesResponse:
+        """
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def delete_database(self, request: DeleteDatabaseRequest, ctx: RequestContext[DeleteDatabaseRequest, DeleteDatabaseResponse], /) -> DeleteDatabaseResponse:
+        """
+        Deletes a database and every document, index and transaction record in
+        it. The database is marked DELETING first (from then on requests naming
+        it get NOT_FOUND), then each of its objects is erased; the call answers
+        once all are. If it is interrupted, the database stays DELETING and
+        calling DeleteDatabase again finishes the work. `default` cannot be
+        deleted (FAILED_PRECONDITION).
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     def get_metrics(self, request: GetMetricsRequest, ctx: RequestContext[GetMetricsRequest, GetMetricsResponse], /) -> GetMetricsResponse:
         """
         Returns per-method call counts (by Connect code) and latency
@@ -746,6 +961,50 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.SERVER_STREAM,
                     ),
                     function=service.export_documents,
+                ),
+                "/impossibledb.v1.AdminService/CreateDatabase": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CreateDatabase",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CreateDatabaseRequest,
+                        output=CreateDatabaseResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.create_database,
+                ),
+                "/impossibledb.v1.AdminService/GetDatabase": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetDatabase",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetDatabaseRequest,
+                        output=GetDatabaseResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_database,
+                ),
+                "/impossibledb.v1.AdminService/ListDatabases": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListDatabases",
+                        service_name="impossibledb.v1.AdminService",
+                        input=ListDatabasesRequest,
+                        output=ListDatabasesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.list_databases,
+                ),
+                "/impossibledb.v1.AdminService/DeleteDatabase": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DeleteDatabase",
+                        service_name="impossibledb.v1.AdminService",
+                        input=DeleteDatabaseRequest,
+                        output=DeleteDatabaseResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.delete_database,
                 ),
                 "/impossibledb.v1.AdminService/GetMetrics": EndpointSync.unary(
                     method=MethodInfo(
@@ -1000,6 +1259,111 @@ class AdminServiceClientSync(ConnectClientSync):
                 output=ExportDocumentsResponse,
                 idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
                 stream_type=StreamType.SERVER_STREAM,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def create_database(
+        self,
+        request: CreateDatabaseRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateDatabaseResponse:
+        """
+        Creates a database: its own routing table, shards, coordinators and
+        indexes, its Durable Objects named under it and placed by its
+        placement. ALREADY_EXISTS when the id is taken (also while a database
+        of that id is being deleted).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateDatabase",
+                service_name="impossibledb.v1.AdminService",
+                input=CreateDatabaseRequest,
+                output=CreateDatabaseResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_database(
+        self,
+        request: GetDatabaseRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetDatabaseResponse:
+        """
+        Returns one database, with its placement and state.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetDatabase",
+                service_name="impossibledb.v1.AdminService",
+                input=GetDatabaseRequest,
+                output=GetDatabaseResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def list_databases(
+        self,
+        request: ListDatabasesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> ListDatabasesResponse:
+        """
+        Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListDatabases",
+                service_name="impossibledb.v1.AdminService",
+                input=ListDatabasesRequest,
+                output=ListDatabasesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def delete_database(
+        self,
+        request: DeleteDatabaseRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteDatabaseResponse:
+        """
+        Deletes a database and every document, index and transaction record in
+        it. The database is marked DELETING first (from then on requests naming
+        it get NOT_FOUND), then each of its objects is erased; the call answers
+        once all are. If it is interrupted, the database stays DELETING and
+        calling DeleteDatabase again finishes the work. `default` cannot be
+        deleted (FAILED_PRECONDITION).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteDatabase",
+                service_name="impossibledb.v1.AdminService",
+                input=DeleteDatabaseRequest,
+                output=DeleteDatabaseResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
             ),
             headers=headers,
             timeout_ms=timeout_ms,

@@ -173,7 +173,7 @@ class GetMetricsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class MethodMetrics(_message.Message):
-    __slots__ = ("method", "count", "count_by_code", "latency_p50_ms", "latency_p99_ms", "latency_max_ms")
+    __slots__ = ("method", "count", "count_by_code", "latency_p50_ms", "latency_p99_ms", "latency_max_ms", "database")
     class CountByCodeEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -187,13 +187,15 @@ class MethodMetrics(_message.Message):
     LATENCY_P50_MS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_P99_MS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MAX_MS_FIELD_NUMBER: _ClassVar[int]
+    DATABASE_FIELD_NUMBER: _ClassVar[int]
     method: str
     count: int
     count_by_code: _containers.ScalarMap[str, int]
     latency_p50_ms: float
     latency_p99_ms: float
     latency_max_ms: float
-    def __init__(self, method: _Optional[str] = ..., count: _Optional[int] = ..., count_by_code: _Optional[_Mapping[str, int]] = ..., latency_p50_ms: _Optional[float] = ..., latency_p99_ms: _Optional[float] = ..., latency_max_ms: _Optional[float] = ...) -> None: ...
+    database: str
+    def __init__(self, method: _Optional[str] = ..., count: _Optional[int] = ..., count_by_code: _Optional[_Mapping[str, int]] = ..., latency_p50_ms: _Optional[float] = ..., latency_p99_ms: _Optional[float] = ..., latency_max_ms: _Optional[float] = ..., database: _Optional[str] = ...) -> None: ...
 
 class GetMetricsResponse(_message.Message):
     __slots__ = ("methods", "start_time")
@@ -280,5 +282,85 @@ class RevokeApiKeyRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
 class RevokeApiKeyResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class Database(_message.Message):
+    __slots__ = ("name", "placement", "create_time", "state")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[Database.State]
+        STATE_ACTIVE: _ClassVar[Database.State]
+        STATE_DELETING: _ClassVar[Database.State]
+    STATE_UNSPECIFIED: Database.State
+    STATE_ACTIVE: Database.State
+    STATE_DELETING: Database.State
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    placement: Placement
+    create_time: _timestamp_pb2.Timestamp
+    state: Database.State
+    def __init__(self, name: _Optional[str] = ..., placement: _Optional[_Union[Placement, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[Database.State, str]] = ...) -> None: ...
+
+class Placement(_message.Message):
+    __slots__ = ("location_hint", "jurisdiction")
+    LOCATION_HINT_FIELD_NUMBER: _ClassVar[int]
+    JURISDICTION_FIELD_NUMBER: _ClassVar[int]
+    location_hint: str
+    jurisdiction: str
+    def __init__(self, location_hint: _Optional[str] = ..., jurisdiction: _Optional[str] = ...) -> None: ...
+
+class CreateDatabaseRequest(_message.Message):
+    __slots__ = ("database_id", "database")
+    DATABASE_ID_FIELD_NUMBER: _ClassVar[int]
+    DATABASE_FIELD_NUMBER: _ClassVar[int]
+    database_id: str
+    database: Database
+    def __init__(self, database_id: _Optional[str] = ..., database: _Optional[_Union[Database, _Mapping]] = ...) -> None: ...
+
+class CreateDatabaseResponse(_message.Message):
+    __slots__ = ("database",)
+    DATABASE_FIELD_NUMBER: _ClassVar[int]
+    database: Database
+    def __init__(self, database: _Optional[_Union[Database, _Mapping]] = ...) -> None: ...
+
+class GetDatabaseRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetDatabaseResponse(_message.Message):
+    __slots__ = ("database",)
+    DATABASE_FIELD_NUMBER: _ClassVar[int]
+    database: Database
+    def __init__(self, database: _Optional[_Union[Database, _Mapping]] = ...) -> None: ...
+
+class ListDatabasesRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListDatabasesResponse(_message.Message):
+    __slots__ = ("databases", "next_page_token")
+    DATABASES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    databases: _containers.RepeatedCompositeFieldContainer[Database]
+    next_page_token: str
+    def __init__(self, databases: _Optional[_Iterable[_Union[Database, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteDatabaseRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteDatabaseResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

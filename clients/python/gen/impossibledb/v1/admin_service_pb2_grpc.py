@@ -70,6 +70,26 @@ class AdminServiceStub:
                 request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsRequest.SerializeToString,
                 response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsResponse.FromString,
                 _registered_method=True)
+        self.CreateDatabase = channel.unary_unary(
+                '/impossibledb.v1.AdminService/CreateDatabase',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateDatabaseRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateDatabaseResponse.FromString,
+                _registered_method=True)
+        self.GetDatabase = channel.unary_unary(
+                '/impossibledb.v1.AdminService/GetDatabase',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetDatabaseRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetDatabaseResponse.FromString,
+                _registered_method=True)
+        self.ListDatabases = channel.unary_unary(
+                '/impossibledb.v1.AdminService/ListDatabases',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ListDatabasesRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ListDatabasesResponse.FromString,
+                _registered_method=True)
+        self.DeleteDatabase = channel.unary_unary(
+                '/impossibledb.v1.AdminService/DeleteDatabase',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteDatabaseRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteDatabaseResponse.FromString,
+                _registered_method=True)
         self.GetMetrics = channel.unary_unary(
                 '/impossibledb.v1.AdminService/GetMetrics',
                 request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetMetricsRequest.SerializeToString,
@@ -143,6 +163,43 @@ class AdminServiceServicer:
         message: a consistent-per-shard export for backups and migrations. A
         message holds up to batch_size documents and fewer when they reach
         RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateDatabase(self, request, context):
+        """Creates a database: its own routing table, shards, coordinators and
+        indexes, its Durable Objects named under it and placed by its
+        placement. ALREADY_EXISTS when the id is taken (also while a database
+        of that id is being deleted).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDatabase(self, request, context):
+        """Returns one database, with its placement and state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDatabases(self, request, context):
+        """Lists the databases in id order, `default` included, with their
+        placement and state (DELETING ones too).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDatabase(self, request, context):
+        """Deletes a database and every document, index and transaction record in
+        it. The database is marked DELETING first (from then on requests naming
+        it get NOT_FOUND), then each of its objects is erased; the call answers
+        once all are. If it is interrupted, the database stays DELETING and
+        calling DeleteDatabase again finishes the work. `default` cannot be
+        deleted (FAILED_PRECONDITION).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -223,6 +280,26 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ExportDocuments,
                     request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsRequest.FromString,
                     response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsResponse.SerializeToString,
+            ),
+            'CreateDatabase': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateDatabase,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateDatabaseRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateDatabaseResponse.SerializeToString,
+            ),
+            'GetDatabase': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDatabase,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetDatabaseRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetDatabaseResponse.SerializeToString,
+            ),
+            'ListDatabases': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDatabases,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.ListDatabasesRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ListDatabasesResponse.SerializeToString,
+            ),
+            'DeleteDatabase': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDatabase,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteDatabaseRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteDatabaseResponse.SerializeToString,
             ),
             'GetMetrics': grpc.unary_unary_rpc_method_handler(
                     servicer.GetMetrics,
@@ -435,6 +512,114 @@ class AdminService:
             '/impossibledb.v1.AdminService/ExportDocuments',
             impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsRequest.SerializeToString,
             impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateDatabase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/CreateDatabase',
+            impossibledb_dot_v1_dot_admin__service__pb2.CreateDatabaseRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.CreateDatabaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDatabase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/GetDatabase',
+            impossibledb_dot_v1_dot_admin__service__pb2.GetDatabaseRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.GetDatabaseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDatabases(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/ListDatabases',
+            impossibledb_dot_v1_dot_admin__service__pb2.ListDatabasesRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.ListDatabasesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDatabase(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/DeleteDatabase',
+            impossibledb_dot_v1_dot_admin__service__pb2.DeleteDatabaseRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.DeleteDatabaseResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -52,6 +52,18 @@ const (
 	// AdminServiceExportDocumentsProcedure is the fully-qualified name of the AdminService's
 	// ExportDocuments RPC.
 	AdminServiceExportDocumentsProcedure = "/impossibledb.v1.AdminService/ExportDocuments"
+	// AdminServiceCreateDatabaseProcedure is the fully-qualified name of the AdminService's
+	// CreateDatabase RPC.
+	AdminServiceCreateDatabaseProcedure = "/impossibledb.v1.AdminService/CreateDatabase"
+	// AdminServiceGetDatabaseProcedure is the fully-qualified name of the AdminService's GetDatabase
+	// RPC.
+	AdminServiceGetDatabaseProcedure = "/impossibledb.v1.AdminService/GetDatabase"
+	// AdminServiceListDatabasesProcedure is the fully-qualified name of the AdminService's
+	// ListDatabases RPC.
+	AdminServiceListDatabasesProcedure = "/impossibledb.v1.AdminService/ListDatabases"
+	// AdminServiceDeleteDatabaseProcedure is the fully-qualified name of the AdminService's
+	// DeleteDatabase RPC.
+	AdminServiceDeleteDatabaseProcedure = "/impossibledb.v1.AdminService/DeleteDatabase"
 	// AdminServiceGetMetricsProcedure is the fully-qualified name of the AdminService's GetMetrics RPC.
 	AdminServiceGetMetricsProcedure = "/impossibledb.v1.AdminService/GetMetrics"
 	// AdminServiceCreateApiKeyProcedure is the fully-qualified name of the AdminService's CreateApiKey
@@ -84,6 +96,23 @@ type AdminServiceClient interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest]) (*connect.ServerStreamForClient[v1.ExportDocumentsResponse], error)
+	// Creates a database: its own routing table, shards, coordinators and
+	// indexes, its Durable Objects named under it and placed by its
+	// placement. ALREADY_EXISTS when the id is taken (also while a database
+	// of that id is being deleted).
+	CreateDatabase(context.Context, *connect.Request[v1.CreateDatabaseRequest]) (*connect.Response[v1.CreateDatabaseResponse], error)
+	// Returns one database, with its placement and state.
+	GetDatabase(context.Context, *connect.Request[v1.GetDatabaseRequest]) (*connect.Response[v1.GetDatabaseResponse], error)
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
+	ListDatabases(context.Context, *connect.Request[v1.ListDatabasesRequest]) (*connect.Response[v1.ListDatabasesResponse], error)
+	// Deletes a database and every document, index and transaction record in
+	// it. The database is marked DELETING first (from then on requests naming
+	// it get NOT_FOUND), then each of its objects is erased; the call answers
+	// once all are. If it is interrupted, the database stays DELETING and
+	// calling DeleteDatabase again finishes the work. `default` cannot be
+	// deleted (FAILED_PRECONDITION).
+	DeleteDatabase(context.Context, *connect.Request[v1.DeleteDatabaseRequest]) (*connect.Response[v1.DeleteDatabaseResponse], error)
 	// Returns per-method call counts (by Connect code) and latency
 	// percentiles, as seen by the ONE Worker isolate that answers this call.
 	// The numbers live in that isolate's memory: on Cloudflare every isolate
@@ -162,6 +191,33 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		createDatabase: connect.NewClient[v1.CreateDatabaseRequest, v1.CreateDatabaseResponse](
+			httpClient,
+			baseURL+AdminServiceCreateDatabaseProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("CreateDatabase")),
+			connect.WithClientOptions(opts...),
+		),
+		getDatabase: connect.NewClient[v1.GetDatabaseRequest, v1.GetDatabaseResponse](
+			httpClient,
+			baseURL+AdminServiceGetDatabaseProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetDatabase")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listDatabases: connect.NewClient[v1.ListDatabasesRequest, v1.ListDatabasesResponse](
+			httpClient,
+			baseURL+AdminServiceListDatabasesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ListDatabases")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteDatabase: connect.NewClient[v1.DeleteDatabaseRequest, v1.DeleteDatabaseResponse](
+			httpClient,
+			baseURL+AdminServiceDeleteDatabaseProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("DeleteDatabase")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		getMetrics: connect.NewClient[v1.GetMetricsRequest, v1.GetMetricsResponse](
 			httpClient,
 			baseURL+AdminServiceGetMetricsProcedure,
@@ -201,6 +257,10 @@ type adminServiceClient struct {
 	listIndexes     *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
 	deleteIndex     *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
 	exportDocuments *connect.Client[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse]
+	createDatabase  *connect.Client[v1.CreateDatabaseRequest, v1.CreateDatabaseResponse]
+	getDatabase     *connect.Client[v1.GetDatabaseRequest, v1.GetDatabaseResponse]
+	listDatabases   *connect.Client[v1.ListDatabasesRequest, v1.ListDatabasesResponse]
+	deleteDatabase  *connect.Client[v1.DeleteDatabaseRequest, v1.DeleteDatabaseResponse]
 	getMetrics      *connect.Client[v1.GetMetricsRequest, v1.GetMetricsResponse]
 	createApiKey    *connect.Client[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse]
 	listApiKeys     *connect.Client[v1.ListApiKeysRequest, v1.ListApiKeysResponse]
@@ -242,6 +302,26 @@ func (c *adminServiceClient) ExportDocuments(ctx context.Context, req *connect.R
 	return c.exportDocuments.CallServerStream(ctx, req)
 }
 
+// CreateDatabase calls impossibledb.v1.AdminService.CreateDatabase.
+func (c *adminServiceClient) CreateDatabase(ctx context.Context, req *connect.Request[v1.CreateDatabaseRequest]) (*connect.Response[v1.CreateDatabaseResponse], error) {
+	return c.createDatabase.CallUnary(ctx, req)
+}
+
+// GetDatabase calls impossibledb.v1.AdminService.GetDatabase.
+func (c *adminServiceClient) GetDatabase(ctx context.Context, req *connect.Request[v1.GetDatabaseRequest]) (*connect.Response[v1.GetDatabaseResponse], error) {
+	return c.getDatabase.CallUnary(ctx, req)
+}
+
+// ListDatabases calls impossibledb.v1.AdminService.ListDatabases.
+func (c *adminServiceClient) ListDatabases(ctx context.Context, req *connect.Request[v1.ListDatabasesRequest]) (*connect.Response[v1.ListDatabasesResponse], error) {
+	return c.listDatabases.CallUnary(ctx, req)
+}
+
+// DeleteDatabase calls impossibledb.v1.AdminService.DeleteDatabase.
+func (c *adminServiceClient) DeleteDatabase(ctx context.Context, req *connect.Request[v1.DeleteDatabaseRequest]) (*connect.Response[v1.DeleteDatabaseResponse], error) {
+	return c.deleteDatabase.CallUnary(ctx, req)
+}
+
 // GetMetrics calls impossibledb.v1.AdminService.GetMetrics.
 func (c *adminServiceClient) GetMetrics(ctx context.Context, req *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error) {
 	return c.getMetrics.CallUnary(ctx, req)
@@ -281,6 +361,23 @@ type AdminServiceHandler interface {
 	// message holds up to batch_size documents and fewer when they reach
 	// RESPONSE_BYTES_MAX (3 MiB), so each fits a default gRPC client's 4 MiB.
 	ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest], *connect.ServerStream[v1.ExportDocumentsResponse]) error
+	// Creates a database: its own routing table, shards, coordinators and
+	// indexes, its Durable Objects named under it and placed by its
+	// placement. ALREADY_EXISTS when the id is taken (also while a database
+	// of that id is being deleted).
+	CreateDatabase(context.Context, *connect.Request[v1.CreateDatabaseRequest]) (*connect.Response[v1.CreateDatabaseResponse], error)
+	// Returns one database, with its placement and state.
+	GetDatabase(context.Context, *connect.Request[v1.GetDatabaseRequest]) (*connect.Response[v1.GetDatabaseResponse], error)
+	// Lists the databases in id order, `default` included, with their
+	// placement and state (DELETING ones too).
+	ListDatabases(context.Context, *connect.Request[v1.ListDatabasesRequest]) (*connect.Response[v1.ListDatabasesResponse], error)
+	// Deletes a database and every document, index and transaction record in
+	// it. The database is marked DELETING first (from then on requests naming
+	// it get NOT_FOUND), then each of its objects is erased; the call answers
+	// once all are. If it is interrupted, the database stays DELETING and
+	// calling DeleteDatabase again finishes the work. `default` cannot be
+	// deleted (FAILED_PRECONDITION).
+	DeleteDatabase(context.Context, *connect.Request[v1.DeleteDatabaseRequest]) (*connect.Response[v1.DeleteDatabaseResponse], error)
 	// Returns per-method call counts (by Connect code) and latency
 	// percentiles, as seen by the ONE Worker isolate that answers this call.
 	// The numbers live in that isolate's memory: on Cloudflare every isolate
@@ -355,6 +452,33 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceCreateDatabaseHandler := connect.NewUnaryHandler(
+		AdminServiceCreateDatabaseProcedure,
+		svc.CreateDatabase,
+		connect.WithSchema(adminServiceMethods.ByName("CreateDatabase")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceGetDatabaseHandler := connect.NewUnaryHandler(
+		AdminServiceGetDatabaseProcedure,
+		svc.GetDatabase,
+		connect.WithSchema(adminServiceMethods.ByName("GetDatabase")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceListDatabasesHandler := connect.NewUnaryHandler(
+		AdminServiceListDatabasesProcedure,
+		svc.ListDatabases,
+		connect.WithSchema(adminServiceMethods.ByName("ListDatabases")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceDeleteDatabaseHandler := connect.NewUnaryHandler(
+		AdminServiceDeleteDatabaseProcedure,
+		svc.DeleteDatabase,
+		connect.WithSchema(adminServiceMethods.ByName("DeleteDatabase")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	adminServiceGetMetricsHandler := connect.NewUnaryHandler(
 		AdminServiceGetMetricsProcedure,
 		svc.GetMetrics,
@@ -398,6 +522,14 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceDeleteIndexHandler.ServeHTTP(w, r)
 		case AdminServiceExportDocumentsProcedure:
 			adminServiceExportDocumentsHandler.ServeHTTP(w, r)
+		case AdminServiceCreateDatabaseProcedure:
+			adminServiceCreateDatabaseHandler.ServeHTTP(w, r)
+		case AdminServiceGetDatabaseProcedure:
+			adminServiceGetDatabaseHandler.ServeHTTP(w, r)
+		case AdminServiceListDatabasesProcedure:
+			adminServiceListDatabasesHandler.ServeHTTP(w, r)
+		case AdminServiceDeleteDatabaseProcedure:
+			adminServiceDeleteDatabaseHandler.ServeHTTP(w, r)
 		case AdminServiceGetMetricsProcedure:
 			adminServiceGetMetricsHandler.ServeHTTP(w, r)
 		case AdminServiceCreateApiKeyProcedure:
@@ -441,6 +573,22 @@ func (UnimplementedAdminServiceHandler) DeleteIndex(context.Context, *connect.Re
 
 func (UnimplementedAdminServiceHandler) ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest], *connect.ServerStream[v1.ExportDocumentsResponse]) error {
 	return connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.ExportDocuments is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) CreateDatabase(context.Context, *connect.Request[v1.CreateDatabaseRequest]) (*connect.Response[v1.CreateDatabaseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.CreateDatabase is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetDatabase(context.Context, *connect.Request[v1.GetDatabaseRequest]) (*connect.Response[v1.GetDatabaseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetDatabase is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ListDatabases(context.Context, *connect.Request[v1.ListDatabasesRequest]) (*connect.Response[v1.ListDatabasesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.ListDatabases is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) DeleteDatabase(context.Context, *connect.Request[v1.DeleteDatabaseRequest]) (*connect.Response[v1.DeleteDatabaseResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.DeleteDatabase is not implemented"))
 }
 
 func (UnimplementedAdminServiceHandler) GetMetrics(context.Context, *connect.Request[v1.GetMetricsRequest]) (*connect.Response[v1.GetMetricsResponse], error) {
