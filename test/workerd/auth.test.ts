@@ -97,6 +97,12 @@ describe("auth required: every RPC of every service", () => {
   beforeAll(async () => {
     readOnly = (await createKey({ default: ApiKey_Role.READ_ONLY })).secret;
     otherDatabaseAdmin = (await createKey({ a: ApiKey_Role.ADMIN })).secret;
+    // Databases a and b exist (the deployment's admin made them), so a
+    // refusal below is about the key, not a missing database.
+    const databases = client(AdminService, admin);
+    for (const databaseId of ["a", "b"]) await databases.createDatabase({ databaseId }).catch((e: unknown) => {
+      if (ConnectError.from(e).code !== Code.AlreadyExists) throw e;
+    });
   });
 
   it("the table covers exactly the methods tested here", () => {
