@@ -1,10 +1,12 @@
 /**
  * The console's frame: a header naming the server, tabs for the panels, and
  * the panel the URL's hash names (`#browse`, `#query`, `#shards`,
- * `#metrics`), so each panel has a link and the Worker serves one page.
+ * `#metrics`), so each panel has a link and the Worker serves one page;
+ * the API key and the database the calls carry.
  */
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ClientsContext, createConsoleClients } from "./connection.js";
+import { DatabasePicker } from "./database-picker.js";
 import { BrowsePanel } from "./panels/browse.js";
 import { MetricsPanel } from "./panels/metrics.js";
 import { QueryPanel } from "./panels/query.js";
@@ -19,6 +21,8 @@ const PANELS = [
 
 /** Where the console keeps the API key typed into it, per tab. */
 const API_KEY_STORAGE = "impossibledb.apiKey";
+/** Where the console keeps the database chosen in it, per tab. */
+const DATABASE_STORAGE = "impossibledb.database";
 
 function panelFromHash(): (typeof PANELS)[number] {
   const hash = location.hash.replace(/^#/, "");
@@ -29,7 +33,11 @@ function panelFromHash(): (typeof PANELS)[number] {
 export function App() {
   // The API key lives in this tab's sessionStorage only: it is gone when the tab closes.
   const [apiKey, setApiKey] = useState(() => sessionStorage.getItem(API_KEY_STORAGE) ?? "");
-  const clients = useMemo(() => createConsoleClients({ baseUrl: location.origin, apiKey }), [apiKey]);
+  const [database, setDatabase] = useState(() => sessionStorage.getItem(DATABASE_STORAGE) ?? "default");
+  const clients = useMemo(
+    () => createConsoleClients({ baseUrl: location.origin, apiKey, database: database === "default" ? undefined : database }),
+    [apiKey, database],
+  );
   const [panel, setPanel] = useState(panelFromHash);
   useEffect(() => {
     const follow = () => setPanel(panelFromHash());
@@ -48,6 +56,13 @@ export function App() {
           ))}
         </nav>
         <span class="muted server">{clients.options.baseUrl}</span>
+        <DatabasePicker
+          value={database}
+          onChange={(id) => {
+            sessionStorage.setItem(DATABASE_STORAGE, id);
+            setDatabase(id);
+          }}
+        />
         <input
           class="api-key"
           type="password"

@@ -163,6 +163,31 @@ describe("the web console in Chromium", () => {
     expect(errors).toEqual([]);
   });
 
+  it("works in the database chosen in the picker: the same collection name holds that database's documents", async () => {
+    const other = `console${Date.now().toString(36)}`;
+    await db.services.admin.createDatabase({ databaseId: other });
+    const inOther = new ImpossibleDBClient({ baseUrl: workerUrl(), database: other }).collection<Person>(collection);
+    await inOther.put("only-there", { name: "Other", age: 1 });
+    const documents = page.getByRole("list", { name: "documents" });
+    const openCollection = async () => {
+      await page.getByLabel("Open collection").fill(collection);
+      await page.getByRole("button", { name: "Open", exact: true }).click();
+    };
+    await page.getByLabel("database").fill(other);
+    await page.getByLabel("database").press("Enter");
+    await openCollection();
+    await documents.getByRole("button", { name: /^only-there/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await documents.getByRole("button", { name: /^grace/ }).count()).toBe(0);
+    await screenshot("browse-other-database");
+    await page.getByLabel("database").fill("default");
+    await page.getByLabel("database").press("Enter");
+    await openCollection();
+    await documents.getByRole("button", { name: /^grace/ }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await documents.getByRole("button", { name: /^only-there/ }).count()).toBe(0);
+    await db.services.admin.deleteDatabase({ name: `databases/${other}` });
+    expect(errors).toEqual([]);
+  });
+
   it("runs a filtered, ordered query whose results equal RunQuery's through the SDK, with Explain drawn", async () => {
     await showPanel("query");
     const form = page.getByRole("form", { name: "query" });
@@ -240,12 +265,13 @@ describe("the web console in Chromium", () => {
 
   it("shows per-method metrics, counting the calls this test made", async () => {
     await showPanel("metrics");
-    const setRow = page.locator('tr[data-method="impossibledb.v1.CollectionService/SetDocument"]');
+    // One row per method and database: these calls went to `default`.
+    const setRow = page.locator('tr[data-method="impossibledb.v1.CollectionService/SetDocument"][data-database="default"]');
     await setRow.waitFor({ timeout: STEP_TIMEOUT_MS });
     // The seeding, the console's save and its stale save: SetDocument calls, one refused.
     expect(Number(await setRow.locator("td.calls").textContent())).toBeGreaterThanOrEqual(Object.keys(SEEDED).length + 2);
-    expect(await setRow.locator("td:nth-child(3)").textContent()).toMatch(/failed_precondition [1-9]/);
-    expect(await page.locator('tr[data-method="impossibledb.v1.QueryService/RunQuery"] td:nth-child(3)').textContent()).toMatch(/invalid_argument \d+/);
+    expect(await setRow.locator("td:nth-child(4)").textContent()).toMatch(/failed_precondition [1-9]/);
+    expect(await page.locator('tr[data-method="impossibledb.v1.QueryService/RunQuery"][data-database="default"] td:nth-child(4)').textContent()).toMatch(/invalid_argument \d+/);
     await screenshot("metrics");
     expect(errors).toEqual([]);
   });

@@ -33,6 +33,7 @@ export function MetricsPanel() {
         <thead>
           <tr>
             <th>method</th>
+            <th>database</th>
             <th class="num">calls</th>
             <th>by code</th>
             <th class="num">p50</th>
@@ -42,8 +43,9 @@ export function MetricsPanel() {
         </thead>
         <tbody>
           {methods.map((m) => (
-            <tr key={m.method} data-method={m.method}>
+            <tr key={`${m.method} ${m.database}`} data-method={m.method} data-database={m.database}>
               <td>{shortName(m.method)}</td>
+              <td>{m.database}</td>
               <td class="num calls">{String(m.count)}</td>
               <td>
                 {Object.entries(m.countByCode)
@@ -58,7 +60,7 @@ export function MetricsPanel() {
         </tbody>
       </table>
       {methods.length === 0 ? null : (
-        <BarChart title="calls per method" labelWidthPx={170} bars={methods.map((m) => ({ label: shortName(m.method).split("/")[1] ?? m.method, value: Number(m.count), text: String(m.count) }))} />
+        <BarChart title="calls per method" labelWidthPx={170} bars={methods.map((m) => ({ label: `${shortName(m.method).split("/")[1] ?? m.method}${m.database === "default" || m.database === "" ? "" : ` (${m.database})`}`, value: Number(m.count), text: String(m.count) }))} />
       )}
     </section>
   );
