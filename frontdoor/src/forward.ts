@@ -6,7 +6,7 @@
  * unchanged.
  */
 import type { DescMethod, DescMethodServerStreaming, DescMethodUnary, DescService } from "@bufbuild/protobuf";
-import { ConnectError, type ConnectRouter, type HandlerContext, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Transport } from "@connectrpc/connect";
 import { applicationMetadata, copyApplicationMetadata } from "./metadata.js";
 
 /** Registers a forwarding handler for each method of `service`. */
@@ -38,7 +38,7 @@ function forwardUnary(method: DescMethodUnary, upstream: Transport) {
       copyApplicationMetadata(res.trailer, ctx.responseTrailer);
       return res.message;
     } catch (err) {
-      throw forwardedError(err);
+      throw forwardedError(err, ctx.signal.aborted);
     }
   };
 }
@@ -51,7 +51,7 @@ function forwardServerStream(method: DescMethodServerStreaming, upstream: Transp
       yield* res.message;
       copyApplicationMetadata(res.trailer, ctx.responseTrailer);
     } catch (err) {
-      throw forwardedError(err);
+      throw forwardedError(err, ctx.signal.aborted);
     }
   };
 }
@@ -59,9 +59,16 @@ function forwardServerStream(method: DescMethodServerStreaming, upstream: Transp
 /**
  * The Worker's error as the gRPC caller should see it: same code, message
  * and details; metadata stripped of the upstream hop's transport headers.
+ * A break of the hop itself (the Worker went away mid-call: connect reports
+ * ABORTED or CANCELED that no status on the wire carried, while the caller
+ * did not cancel) is UNAVAILABLE: gRPC clients take ABORTED for a conflict
+ * to retry from the start, not for a lost connection to resume.
  */
-export function forwardedError(err: unknown): ConnectError {
+export function forwardedError(err: unknown, callerCancelled = false): ConnectError {
   const upstream = ConnectError.from(err);
+  if (!upstream.isWireError && !callerCancelled && (upstream.code === Code.Aborted || upstream.code === Code.Canceled)) {
+    return new ConnectError(`the connection to the Worker was lost (${upstream.rawMessage}); retry, or resume a stream`, Code.Unavailable);
+  }
   const forwarded = new ConnectError(upstream.rawMessage, upstream.code, applicationMetadata(upstream.metadata), undefined, upstream.cause);
   forwarded.details = upstream.details;
   return forwarded;

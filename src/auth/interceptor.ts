@@ -9,7 +9,8 @@
  * UNAUTHENTICATED: no credential, or a bad one. PERMISSION_DENIED: a valid
  * credential without the right; its message names only the method's
  * permission and the database the caller itself named, never whether a
- * document or database exists. Streams are authorized when they start.
+ * document or database exists. Streams are authorized when they start;
+ * a long-lived stream checks again as it goes (`reauthorizeKey`).
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { JWTVerifyGetKey } from "jose";
@@ -21,7 +22,7 @@ import { authConfig, HOW_TO_CONFIGURE, type AuthConfig } from "./config.js";
 import { verifyJwt } from "./jwt.js";
 import { AUTHORIZATION_HEADER_CHARS_MAX } from "./limits.js";
 import { ALL_DATABASE_METHODS, ALL_DATABASES, requiredPermission, rolesGrant } from "./permissions.js";
-import { ANONYMOUS_ADMIN, authKey, type Principal } from "./principal.js";
+import { ANONYMOUS_ADMIN, authKey, reauthorizeKey, type Principal } from "./principal.js";
 import { API_KEY_PREFIX, sha256Hex, timingSafeEqual } from "./secrets.js";
 
 /** Options of {@link createAuthInterceptor}, for tests. */
@@ -46,16 +47,21 @@ export function createAuthInterceptor(options: AuthInterceptorOptions = {}): Int
       config = authConfig(env);
       configs.set(env, config);
     }
-    const principal = await authenticate(await config, req.header, env, nowMs(), options);
+    const resolved = await config;
     const method = `${req.service.typeName}/${req.method.name}`;
     const database = ALL_DATABASE_METHODS.has(method) ? ALL_DATABASES : databaseOf(req.header);
     const permission = requiredPermission(method, req.stream ? undefined : req.message);
-    if (permission === undefined) throw new ConnectError(`${method} has no entry in the permission table`, Code.PermissionDenied);
-    if (!rolesGrant(principal.roles, database, permission)) {
-      const where = database === ALL_DATABASES ? "every database (`*`)" : `database ${JSON.stringify(database)}`;
-      throw new ConnectError(`this credential has no ${permission} permission on ${where}`, Code.PermissionDenied);
-    }
-    req.contextValues.set(authKey, principal);
+    const authorize = async (): Promise<Principal> => {
+      const principal = await authenticate(resolved, req.header, env, nowMs(), options);
+      if (permission === undefined) throw new ConnectError(`${method} has no entry in the permission table`, Code.PermissionDenied);
+      if (!rolesGrant(principal.roles, database, permission)) {
+        const where = database === ALL_DATABASES ? "every database (`*`)" : `database ${JSON.stringify(database)}`;
+        throw new ConnectError(`this credential has no ${permission} permission on ${where}`, Code.PermissionDenied);
+      }
+      return principal;
+    };
+    req.contextValues.set(authKey, await authorize());
+    req.contextValues.set(reauthorizeKey, async () => void (await authorize()));
     return next(req);
   };
 }

@@ -25,3 +25,12 @@ export const authKey = createContextKey<Principal | undefined>(undefined, { desc
 
 /** The principal every call runs as when AUTH_MODE is off. */
 export const ANONYMOUS_ADMIN: Principal = { kind: "anonymous", subject: "anonymous", roles: { "*": "admin" }, expiresAtMs: null, claims: {} };
+
+/**
+ * Checks the call's credential and permission again, as at its start:
+ * resolves when they still hold, throws UNAUTHENTICATED or
+ * PERMISSION_DENIED when not (a key revoked or expired since). Long-lived
+ * streams (Listen) call it as they go, so a revoked key does not keep a
+ * stream it opened. Unset outside the auth interceptor.
+ */
+export const reauthorizeKey = createContextKey<(() => Promise<void>) | undefined>(undefined, { description: "re-checks the caller's credential" });

@@ -225,7 +225,15 @@ export class StorageObject extends DurableObject<Env> {
   async changes(collection: string, id: string | null, afterSeq: number, waitMs: number): Promise<ShardChanges | Failure> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, { collection, id, afterSeq, waitMs, retentionMs: this.retention.retentionMs });
+    return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, {
+      collection,
+      id,
+      afterSeq,
+      waitMs,
+      retentionMs: this.retention.retentionMs,
+      // A waiting call woken by the erase answers as every later call does.
+      assertLive: () => assertNotErased(this.erased),
+    });
   }
 
   /**

@@ -20,6 +20,8 @@ import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { listen, targetShards, type ListenShards } from "../watch/listen.js";
+import { reauthorizeKey } from "../auth/principal.js";
+import { AUTH_CACHE_TTL_MS } from "../auth/limits.js";
 import type { ListenTarget, ViewChange } from "../watch/listen-view.js";
 import { refFrom, toDocument } from "./convert.js";
 import type { Document } from "../../gen/impossibledb/v1/document_pb.js";
@@ -142,7 +144,16 @@ export async function* runListen(req: ListenRequest, ctx: HandlerContext): Async
   const scope = await tokenScope(target);
   const resume = req.resumeToken === "" ? null : await decodeResumeToken(env, scope, req.resumeToken, shards.routingVersion);
   const watched = new Set(targetShards(shards, target));
+  // A stream lives as long as its client: its credential is checked again
+  // every AUTH_CACHE_TTL_MS between messages, so a revoked or expired key
+  // does not keep a stream it opened (the stream ends UNAUTHENTICATED).
+  const reauthorize = ctx.values.get(reauthorizeKey);
+  let checkedAtMs = Date.now();
   for await (const message of listen(shards, target, resume, { signal: ctx.signal })) {
+    if (reauthorize !== undefined && Date.now() - checkedAtMs >= AUTH_CACHE_TTL_MS) {
+      await reauthorize();
+      checkedAtMs = Date.now();
+    }
     let resumeToken = "";
     if (message.positions !== null) {
       const p: Record<string, number> = {};

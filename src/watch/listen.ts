@@ -134,7 +134,11 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
       if (inflight.has(shard)) continue;
       const after = merger.receivedThrough(shard);
       const id = target.kind === "document" ? target.id : null;
-      inflight.set(shard, shards.changes(shard, target.collection, id, after, waitMs).then((page) => ({ shard, page })));
+      const call = shards.changes(shard, target.collection, id, after, waitMs).then((page) => ({ shard, page }));
+      // The race below sees a failure; once the listener has ended, the
+      // calls still open must not fail unhandled.
+      call.catch(() => {});
+      inflight.set(shard, call);
     }
     const next = await Promise.race([aborted, ...inflight.values()]);
     if (next === null) return;

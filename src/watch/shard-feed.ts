@@ -93,6 +93,11 @@ export interface FeedRequest {
   readonly waitMs: number;
   /** The log's retention, for the OUT_OF_RANGE message. */
   readonly retentionMs: number;
+  /**
+   * Checked each time the call wakes: throws once the shard was erased
+   * (its database deleted) while the call waited, whose tables are gone.
+   */
+  readonly assertLive?: () => void;
 }
 
 /**
@@ -116,6 +121,7 @@ export function readWindow(sql: SqlStorage, collection: string, afterSeq: number
 export async function readFeed(sql: SqlStorage, waiters: ChangeWaiters, cache: FeedReadCache, req: FeedRequest): Promise<ShardChanges | Failure> {
   const deadlineMs = Date.now() + req.waitMs;
   for (;;) {
+    req.assertLive?.();
     const bounds = changeLogBounds(sql);
     if (req.afterSeq < bounds.trimmedThrough) {
       const hours = Math.round((req.retentionMs / 3600_000) * 10) / 10;

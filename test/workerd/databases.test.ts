@@ -270,6 +270,21 @@ describe("databases", () => {
     await expectCode(listenOnce("quiet-b", quietA), Code.InvalidArgument, /resume_token is invalid/);
   });
 
+  it("a listener open when its database is deleted ends with NOT_FOUND, never INTERNAL", { timeout: 30_000 }, async () => {
+    await createDatabase("listen-gone");
+    await docsIn("listen-gone").setDocument({ ref: ref("users", "u1"), data: { n: 1 } });
+    let current = false;
+    const ended = (async () => {
+      for await (const m of connectClient(QueryService, { database: "listen-gone" }).listen({ target: { case: "query", value: { collection: "users" } } })) {
+        if (m.current) current = true;
+      }
+    })();
+    for (let i = 0; i < 200 && !current; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(current).toBe(true);
+    await admin.deleteDatabase({ name: "databases/listen-gone" });
+    await expectCode(ended, Code.NotFound, /database/);
+  });
+
   it("logs and counts each call under its database", async () => {
     await createDatabase("logged");
     const lines: string[] = [];

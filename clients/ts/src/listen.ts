@@ -49,9 +49,10 @@ export type OpenListen = (resumeToken: string, signal: AbortSignal) => AsyncIter
 /**
  * True when a broken stream is worth opening again from the last token:
  * the server or the network was briefly unavailable (UNAVAILABLE; UNKNOWN,
- * which is how a failed fetch surfaces in browsers), a proxy cancelled or
- * timed out the request (CANCELED when the listener did not cancel,
- * DEADLINE_EXCEEDED), the body ended without the protocol's end of stream,
+ * which is how a failed fetch surfaces in browsers; ABORTED, which is how
+ * Node's transports report a connection cut mid-stream, and Listen itself
+ * never answers), a proxy cancelled or timed out the request (CANCELED
+ * when the listener did not cancel, DEADLINE_EXCEEDED), the body ended without the protocol's end of stream,
  * or the server asked to resume (RESOURCE_EXHAUSTED while it buffered a
  * transaction; only with a token: without one it means the query matches
  * too much, which another attempt does not fix).
@@ -61,6 +62,7 @@ export function isListenTransient(error: ConnectError, hasToken: boolean): boole
     case Code.Unavailable:
     case Code.Unknown:
     case Code.Canceled:
+    case Code.Aborted:
     case Code.DeadlineExceeded:
       return true;
     case Code.ResourceExhausted:
@@ -105,7 +107,8 @@ export async function* listenSnapshots<T extends JsonObject>(open: OpenListen, v
       const dropStream = (): void => streamController.abort();
       controller.signal.addEventListener("abort", dropStream, { once: true });
       const watchdog = idleWatchdog(idleTimeoutMs, dropStream);
-      const stream = open(view.resumeToken, streamController.signal)[Symbol.asyncIterator]();
+      const openedWith = view.resumeToken;
+      const stream = open(openedWith, streamController.signal)[Symbol.asyncIterator]();
       let error: ConnectError;
       for (;;) {
         let next: IteratorResult<ListenResponse>;
@@ -129,7 +132,11 @@ export async function* listenSnapshots<T extends JsonObject>(open: OpenListen, v
         }
         // Outside the try: an error of the view is not the network's.
         const snap = view.receive(next.value);
-        if (next.value.resumeToken !== "") failures = 0;
+        // Only progress resets the count: a resumed stream's first message
+        // repeats the token it was opened with, and a stream that fails
+        // right after it (a query that now matches too much) must not
+        // reconnect forever.
+        if (next.value.resumeToken !== "" && next.value.resumeToken !== openedWith) failures = 0;
         if (snap !== null) yield snap;
       }
       const restart = error.code === Code.OutOfRange && view.resumeToken !== "";

@@ -45,6 +45,8 @@ export class FakeListenServer {
   cancelled = 0;
   /** Codes to fail the next Listen calls with, before any message. */
   failOpen: Code[] = [];
+  /** Codes to fail the next resumed Listen calls with, right after their first message (which repeats the token). */
+  failAfterResume: Code[] = [];
   private wake: (() => void)[] = [];
   private version = 0n;
 
@@ -91,6 +93,8 @@ export class FakeListenServer {
       position = Number(req.resumeToken);
       if (position < this.retainedFrom) throw new ConnectError("fake: resume_token is older than the change log", Code.OutOfRange);
       yield response([], true, req.resumeToken);
+      const after = this.failAfterResume.shift();
+      if (after !== undefined) throw new ConnectError("fake: failing right after resuming", after);
     }
     for (;;) {
       while (position >= this.log.length) {

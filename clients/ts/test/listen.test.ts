@@ -177,6 +177,33 @@ describe("query listeners", () => {
     await snaps.stop();
   });
 
+  it("give up when resumed streams fail right after repeating their token: no progress, no endless reconnects", async () => {
+    // As with a limit query that grew past LISTEN_MATCHES_MAX: every resume
+    // answers its token again and then RESOURCE_EXHAUSTED.
+    const { server, col, options } = rig({ attemptsMax: 4 });
+    server.commit([{ id: "a", data: { n: 1 } }]);
+    const snaps = puller(col.listen(options));
+    await snaps.next();
+    server.failAfterResume = Array(20).fill(Code.ResourceExhausted);
+    server.commit([{ id: "b", data: { n: 1 } }], { breakAfter: Code.Unavailable });
+    await snaps.next();
+    expect((await failure(snaps.next())).code).toBe(Code.ResourceExhausted);
+    // After the break (one failure), attemptsMax - 1 resumes that made no progress.
+    expect(server.opened.filter((t) => t !== "")).toHaveLength(3);
+  });
+
+  it("reconnect after a stream Node's transport reports ABORTED (a connection cut mid-stream)", async () => {
+    const { server, col, options } = rig();
+    const snaps = puller(col.listen(options));
+    expect(ids((await snaps.next()).docs)).toEqual([]);
+    server.commit([{ id: "a", data: { n: 1 } }], { breakAfter: Code.Aborted });
+    expect(changes(await snaps.next())).toEqual(["added a@1"]);
+    server.commit([{ id: "b", data: { n: 2 } }]);
+    expect(changes(await snaps.next())).toEqual(["added b@2"]);
+    expect(server.opened.length).toBe(2);
+    await snaps.stop();
+  });
+
   it("give up after attemptsMax streams in a row without a token, backing off exponentially", async () => {
     const { server, col, options, waits } = rig({ attemptsMax: 4 });
     server.failOpen = Array(10).fill(Code.Unavailable);
@@ -290,7 +317,7 @@ describe("the order of a listener's documents", () => {
 describe("which failures a listener reconnects after", () => {
   it("retries the network's failures and resumable exhaustion, not the caller's mistakes", () => {
     const transient = (code: Code, message = "x", token = true) => isListenTransient(new ConnectError(message, code), token);
-    for (const code of [Code.Unavailable, Code.Unknown, Code.Canceled, Code.DeadlineExceeded]) expect(transient(code)).toBe(true);
+    for (const code of [Code.Unavailable, Code.Unknown, Code.Canceled, Code.Aborted, Code.DeadlineExceeded]) expect(transient(code)).toBe(true);
     for (const code of [Code.InvalidArgument, Code.NotFound, Code.PermissionDenied, Code.FailedPrecondition, Code.Internal, Code.Unimplemented]) {
       expect(transient(code)).toBe(false);
     }

@@ -12,6 +12,7 @@ import { AdminService } from "../../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../../gen/impossibledb/v1/collection_service_pb.js";
 import { DocumentRefSchema, DocumentSchema } from "../../../gen/impossibledb/v1/document_pb.js";
 import { isApplicationMetadata } from "../../../frontdoor/src/metadata.js";
+import { forwardedError } from "../../../frontdoor/src/forward.js";
 import { startRig, type Rig } from "./fake-worker.js";
 
 let rig: Rig | undefined;
@@ -243,3 +244,14 @@ function rawCall(target: string, path: string, body: Uint8Array) {
     stream.end(body);
   });
 }
+
+describe("errors of the hop to the Worker", () => {
+  it("a hop lost mid-call (ABORTED or CANCELED no status carried) is UNAVAILABLE; the Worker's own ABORTED, and the caller's cancel, pass through", () => {
+    expect(forwardedError(new ConnectError("aborted", Code.Aborted)).code).toBe(Code.Unavailable);
+    expect(forwardedError(new ConnectError("read ECONNRESET", Code.Canceled)).code).toBe(Code.Unavailable);
+    const conflict = new ConnectError("transaction aborted; retry it", Code.Aborted);
+    conflict.isWireError = true;
+    expect(forwardedError(conflict).code).toBe(Code.Aborted);
+    expect(forwardedError(new ConnectError("aborted", Code.Aborted), true).code).toBe(Code.Aborted);
+  });
+});
