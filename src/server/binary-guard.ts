@@ -52,15 +52,16 @@ export async function guardBinaryRequest(request: Request, input: DescMessage): 
   }
   const unary = /^application\/proto\b/.test(contentType);
   const binaryEnveloped = enveloped && !/^application\/(grpc-web|connect)\+json\b/.test(contentType);
-  if (request.method !== "POST" || (!binaryEnveloped && !unary) || request.body === null) return { request, malformed: undefined };
+  if (request.method !== "POST" || (!enveloped && !unary) || request.body === null) return { request, malformed: undefined };
   const body = new Uint8Array(await request.arrayBuffer());
   const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
   if (body.byteLength > REQUEST_BYTES_MAX) return { request: rebuilt(body), malformed: undefined };
-  const problem = binaryEnveloped
-    ? await checkEnvelopes(body, input, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
+  // JSON envelopes are checked for their framing only: Connect reports JSON that does not parse itself.
+  const problem = enveloped
+    ? await checkEnvelopes(body, binaryEnveloped ? input : null, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
     : await checkMessage(body, input, request.headers.get("Content-Encoding"));
   if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
-  const empty = binaryEnveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0);
+  const empty = emptyMessage(contentType, enveloped);
   const headers = new Headers(request.headers);
   headers.delete("Content-Encoding");
   // The replacement body has its own length; the caller's would make the
@@ -88,7 +89,12 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: str
   }
 }
 
-async function checkEnvelopes(bytes: Uint8Array, input: DescMessage, encoding: string | null): Promise<string | undefined> {
+/**
+ * Checks each envelope's flags and, for binary messages (`input` set), that
+ * the message parses. A message flagged compressed in a request that names
+ * no encoding is refused here: Connect would report it as INTERNAL.
+ */
+async function checkEnvelopes(bytes: Uint8Array, input: DescMessage | null, encoding: string | null): Promise<string | undefined> {
   let offset = 0;
   while (offset < bytes.byteLength) {
     if (bytes.byteLength - offset < ENVELOPE_HEADER_BYTES) return undefined; // Framing errors are Connect's to report.
@@ -97,7 +103,8 @@ async function checkEnvelopes(bytes: Uint8Array, input: DescMessage, encoding: s
     const start = offset + ENVELOPE_HEADER_BYTES;
     if (start + length > bytes.byteLength) return undefined;
     const compressed = (flags & COMPRESSED_FLAG) !== 0;
-    const problem = await checkMessage(bytes.subarray(start, start + length), input, compressed ? encoding : null);
+    if (compressed && (encoding === null || encoding === "identity")) return "a message is flagged compressed but the request names no encoding";
+    const problem = input === null ? undefined : await checkMessage(bytes.subarray(start, start + length), input, compressed ? encoding : null);
     if (problem !== undefined) return problem;
     offset = start + length;
   }
