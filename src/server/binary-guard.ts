@@ -38,7 +38,7 @@ export interface GuardedRequest {
   readonly oversizedBytes?: number;
 }
 
-/** Parses a binary request's message(s); passes other requests through untouched. */
+/** Reads a POST body whole and parses a binary request's message(s); passes other requests through unparsed. */
 export async function guardBinaryRequest(request: Request, input: DescMessage): Promise<GuardedRequest> {
   if (request.method === "GET") return guardGetRequest(request, input);
   const contentType = request.headers.get("Content-Type") ?? "";
@@ -52,10 +52,14 @@ export async function guardBinaryRequest(request: Request, input: DescMessage): 
   }
   const unary = /^application\/proto\b/.test(contentType);
   const binaryEnveloped = enveloped && !/^application\/(grpc-web|connect)\+json\b/.test(contentType);
-  if (request.method !== "POST" || (!enveloped && !unary) || request.body === null) return { request, malformed: undefined };
+  if (request.method !== "POST" || request.body === null) return { request, malformed: undefined };
+  // Every body is read whole here, JSON too: Connect may refuse a call on
+  // its headers alone (a bad connect-timeout-ms) without reading the body,
+  // and local workerd then failed to drain a large unread body and reset the
+  // connection (the caller saw HTTP 500 "Network connection lost").
   const body = new Uint8Array(await request.arrayBuffer());
   const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
-  if (body.byteLength > REQUEST_BYTES_MAX) return { request: rebuilt(body), malformed: undefined };
+  if (body.byteLength > REQUEST_BYTES_MAX || (!enveloped && !unary)) return { request: rebuilt(body), malformed: undefined };
   // JSON envelopes are checked for their framing only: Connect reports JSON that does not parse itself.
   const problem = enveloped
     ? await checkEnvelopes(body, binaryEnveloped ? input : null, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
