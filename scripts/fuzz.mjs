@@ -48,6 +48,8 @@ const FAILURES_PRINTED_MAX = 10;
 const FAILURES_MAX = 200;
 /** Bytes of a failing request's body printed (base64). */
 const FAILURE_BODY_BYTES_MAX = 2048;
+/** Characters of a failure printed while the run goes on (the summary prints it whole). */
+const FAILURE_LINE_CHARS_MAX = 1_000;
 /** Lines of the server log printed when something fails. */
 const LOG_TAIL_LINES = 40;
 /** How often progress is printed, in requests. */
@@ -176,7 +178,11 @@ function record(stats, at, request, wire, result, services) {
   bump(perProtocol, result.code);
   bump(stats.byRpc, `${request.service}.${request.method}`);
   const broken = FAILING_CODES.has(result.code) || (/^http_5/.test(result.code) && result.code !== "http_501");
-  if (broken) stats.failures.push({ at, request, wire, result });
+  if (broken) {
+    stats.failures.push({ at, request, wire, result });
+    // Printed at once too, so a long run shows its first failures while it goes on.
+    if (stats.failures.length <= FAILURES_PRINTED_MAX) console.error(`fuzz: failure: ${describeFailure(stats.failures.at(-1)).slice(0, FAILURE_LINE_CHARS_MAX)}`);
+  }
   if (request.kind === "write" && (result.code === "ok" || result.code === "cut")) {
     const writes = writesOf(request, wire, services);
     if (writes === null) {
