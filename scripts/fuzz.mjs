@@ -116,6 +116,7 @@ async function run() {
 
   const cases = onlyCase === null ? seeds.flatMap((seed) => Array.from({ length: requests }, (_, i) => ({ seed, i }))) : [{ seed: seeds[0], i: onlyCase }];
   let next = 0;
+  const sendStartedMs = Date.now();
   const workerLoop = async () => {
     while (next < cases.length && stats.failures.length < FAILURES_MAX) {
       const n = next++;
@@ -128,6 +129,7 @@ async function run() {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, workerLoop));
+  stats.sendMs = Date.now() - sendStartedMs;
   grpc?.close();
 
   const problems = stats.failures.slice(0, FAILURES_PRINTED_MAX).map(describeFailure);
@@ -207,9 +209,9 @@ function describeFailure({ at: { seed, i }, request, wire, result }) {
 }
 
 function report(stats, before, after, sent) {
-  const seconds = (Date.now() - startedMs) / 1000;
+  const seconds = stats.sendMs / 1000;
   const list = (map) => [...map].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ");
-  console.log(`fuzz: ${sent} requests in ${seconds.toFixed(0)} s (${(sent / seconds).toFixed(0)}/s); codes: ${list(stats.codes)}`);
+  console.log(`fuzz: ${sent} requests sent in ${seconds.toFixed(0)} s (${(sent / seconds).toFixed(0)}/s); codes: ${list(stats.codes)}`);
   for (const [protocol, codes] of [...stats.byProtocol].sort()) console.log(`fuzz:   ${protocol}: ${[...codes.values()].reduce((a, b) => a + b, 0)} (${list(codes)})`);
   console.log(`fuzz: RPCs: ${list(stats.byRpc)}`);
   console.log(`fuzz: seeded data ${before.digest} -> ${after.digest}; acknowledged writes named ${stats.acked.docs.size} documents and ${stats.acked.collections.size} whole collections; ${stats.undecodedAcks} acknowledged writes not decodable here`);
