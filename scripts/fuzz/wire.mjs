@@ -62,7 +62,8 @@ async function readBody(res, signal) {
 function classify(wire, res, body) {
   const http = res.status;
   const grpcStatus = res.headers.get("grpc-status");
-  if (wire.protocol === "grpc-web") {
+  // By what was sent and answered, not by the plan: a gRPC-Web request sent with a Connect content type gets a Connect answer.
+  if (wire.protocol === "grpc-web" && (res.headers.get("content-type") ?? "").startsWith("application/grpc-web")) {
     if (grpcStatus !== null) return { code: GRPC_CODE_NAMES[Number(grpcStatus)] ?? `grpc_${grpcStatus}`, http };
     const trailer = trailerFrame(body);
     if (trailer !== null) {

@@ -62,7 +62,7 @@ export async function guardBinaryRequest(request: Request, input: DescMessage): 
   if (body.byteLength > REQUEST_BYTES_MAX || (!enveloped && !unary)) return { request: rebuilt(body), malformed: undefined };
   // JSON envelopes are checked for their framing only: Connect reports JSON that does not parse itself.
   const problem = enveloped
-    ? await checkEnvelopes(body, binaryEnveloped ? input : null, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
+    ? await checkEnvelopes(body, binaryEnveloped ? input : null, request.headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"))
     : await checkMessage(body, input, request.headers.get("Content-Encoding"));
   if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
   const empty = emptyMessage(contentType, enveloped);

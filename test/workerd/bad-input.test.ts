@@ -190,6 +190,9 @@ describe("limits and bad input", () => {
       const res = await rawFetch("/impossibledb.v1.AdminService/ExportDocuments", { method: "POST", headers: { "Content-Type": contentType }, body: framed(0x01, bytes) });
       expect(new TextDecoder().decode(new Uint8Array(await res.arrayBuffer())), contentType).toMatch(/"code":"invalid_argument"/);
     }
+    // Each protocol's own header names the encoding: a Connect stream's grpc-encoding does not count.
+    const res = await rawFetch("/impossibledb.v1.AdminService/ExportDocuments", { method: "POST", headers: { "Content-Type": "application/connect+json", "Grpc-Encoding": "br" }, body: framed(0x01, json) });
+    expect(new TextDecoder().decode(new Uint8Array(await res.arrayBuffer()))).toMatch(/"code":"invalid_argument"/);
     // Flagged compressed with the encoding named is fine when it is gzip.
     const gz = new Uint8Array(await new Response(new Blob([message]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
     const ok = await rawFetch("/impossibledb.v1.CollectionService/GetDocument", { method: "POST", headers: { "Content-Type": "application/grpc-web+proto", "Grpc-Encoding": "gzip" }, body: framed(0x01, gz) });
