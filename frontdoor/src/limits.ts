@@ -19,3 +19,10 @@ export const REFLECTION_NAME_LENGTH_MAX = 4_096;
 
 /** How long the front door waits for open calls to finish when it stops. */
 export const SHUTDOWN_GRACE_MS = 5_000;
+
+/**
+ * The longest deadline the front door holds and passes on (about 27.7
+ * hours): the forwarded call writes it as grpc-timeout in milliseconds, 8
+ * digits at most. Below the longest Node timer (2^31 - 1 ms).
+ */
+export const DEADLINE_MS_MAX = 99_999_999;

@@ -46,6 +46,8 @@ export function malformedReason(body: Uint8Array, input: DescMessage, encoding: 
     if (start + length > body.byteLength) return undefined;
     let message = body.subarray(start, start + length);
     if ((flags & COMPRESSED_FLAG) !== 0) {
+      // connect-node would report this as INTERNAL.
+      if (encoding === undefined || encoding === "identity") return "a message is flagged compressed but the request names no grpc-encoding";
       if (encoding !== "gzip") return undefined;
       try {
         message = gunzipSync(message, { maxOutputLength: REQUEST_BYTES_MAX });

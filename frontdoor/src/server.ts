@@ -12,6 +12,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, createGrpcWebTransport, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { Code, createConnectRouter, createContextValues } from "@connectrpc/connect";
+import { clampGrpcTimeout } from "./grpc-timeout.js";
 import { EMPTY_ENVELOPE, malformedMessageInterceptor, malformedMessageKey, malformedReason } from "./message-guard.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
@@ -152,6 +153,7 @@ function createGuardedHandler(options: FrontDoorOptions) {
     // read whole before answering: connect parses those as they come.
     if (handler.method.methodKind !== "unary" && handler.method.methodKind !== "server_streaming") {
       const uReq = universalRequestFromNodeRequest(req, res, undefined, undefined);
+      clampGrpcTimeout(uReq.header);
       void handler(uReq)
         .then((uRes) => universalResponseToNodeResponse(uRes, res))
         .catch((reason: unknown) => console.error(`front door: ${handler.method.name} of ${handler.service.typeName} failed`, reason));
@@ -177,6 +179,7 @@ function createGuardedHandler(options: FrontDoorOptions) {
       const encoding = req.headers["grpc-encoding"];
       const malformed = malformedReason(body, handler.method.input, typeof encoding === "string" ? encoding : undefined);
       const uReq = universalRequestFromNodeRequest(req, res, undefined, createContextValues().set(malformedMessageKey, malformed));
+      clampGrpcTimeout(uReq.header);
       const replay = malformed === undefined ? body : EMPTY_ENVELOPE;
       const uRes = await handler({ ...uReq, body: (async function* () { yield replay; })() });
       await universalResponseToNodeResponse(uRes, res);

@@ -38,7 +38,7 @@ export interface GuardedRequest {
   readonly oversizedBytes?: number;
 }
 
-/** Parses a binary request's message(s); passes other requests through untouched. */
+/** Reads a POST body whole and parses a binary request's message(s); passes other requests through unparsed. */
 export async function guardBinaryRequest(request: Request, input: DescMessage): Promise<GuardedRequest> {
   if (request.method === "GET") return guardGetRequest(request, input);
   const contentType = request.headers.get("Content-Type") ?? "";
@@ -52,15 +52,20 @@ export async function guardBinaryRequest(request: Request, input: DescMessage): 
   }
   const unary = /^application\/proto\b/.test(contentType);
   const binaryEnveloped = enveloped && !/^application\/(grpc-web|connect)\+json\b/.test(contentType);
-  if (request.method !== "POST" || (!binaryEnveloped && !unary) || request.body === null) return { request, malformed: undefined };
+  if (request.method !== "POST" || request.body === null) return { request, malformed: undefined };
+  // Every body is read whole here, JSON too: Connect may refuse a call on
+  // its headers alone (a bad connect-timeout-ms) without reading the body,
+  // and local workerd then failed to drain a large unread body and reset the
+  // connection (the caller saw HTTP 500 "Network connection lost").
   const body = new Uint8Array(await request.arrayBuffer());
   const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
-  if (body.byteLength > REQUEST_BYTES_MAX) return { request: rebuilt(body), malformed: undefined };
-  const problem = binaryEnveloped
-    ? await checkEnvelopes(body, input, request.headers.get("Grpc-Encoding") ?? request.headers.get("Connect-Content-Encoding"))
+  if (body.byteLength > REQUEST_BYTES_MAX || (!enveloped && !unary)) return { request: rebuilt(body), malformed: undefined };
+  // JSON envelopes are checked for their framing only: Connect reports JSON that does not parse itself.
+  const problem = enveloped
+    ? await checkEnvelopes(body, binaryEnveloped ? input : null, request.headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"))
     : await checkMessage(body, input, request.headers.get("Content-Encoding"));
   if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
-  const empty = binaryEnveloped ? new Uint8Array(ENVELOPE_HEADER_BYTES) : new Uint8Array(0);
+  const empty = emptyMessage(contentType, enveloped);
   const headers = new Headers(request.headers);
   headers.delete("Content-Encoding");
   // The replacement body has its own length; the caller's would make the
@@ -88,7 +93,12 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: str
   }
 }
 
-async function checkEnvelopes(bytes: Uint8Array, input: DescMessage, encoding: string | null): Promise<string | undefined> {
+/**
+ * Checks each envelope's flags and, for binary messages (`input` set), that
+ * the message parses. A message flagged compressed in a request that names
+ * no encoding is refused here: Connect would report it as INTERNAL.
+ */
+async function checkEnvelopes(bytes: Uint8Array, input: DescMessage | null, encoding: string | null): Promise<string | undefined> {
   let offset = 0;
   while (offset < bytes.byteLength) {
     if (bytes.byteLength - offset < ENVELOPE_HEADER_BYTES) return undefined; // Framing errors are Connect's to report.
@@ -97,7 +107,8 @@ async function checkEnvelopes(bytes: Uint8Array, input: DescMessage, encoding: s
     const start = offset + ENVELOPE_HEADER_BYTES;
     if (start + length > bytes.byteLength) return undefined;
     const compressed = (flags & COMPRESSED_FLAG) !== 0;
-    const problem = await checkMessage(bytes.subarray(start, start + length), input, compressed ? encoding : null);
+    if (compressed && (encoding === null || encoding === "identity")) return "a message is flagged compressed but the request names no encoding";
+    const problem = input === null ? undefined : await checkMessage(bytes.subarray(start, start + length), input, compressed ? encoding : null);
     if (problem !== undefined) return problem;
     offset = start + length;
   }

@@ -143,6 +143,14 @@ export async function verifyTransactionToken(
   if (!constantTimeEqual(signature, await mac(secret, `tx:${encoded}`))) return invalid;
   const view = new DataView(body.buffer, body.byteOffset);
   const deadlineMs = view.getFloat64(DEADLINE_OFFSET);
+  const snapshotTs = view.getFloat64(SNAPSHOT_OFFSET);
+  const priorityMs = view.getFloat64(PRIORITY_OFFSET);
+  // Every id this module makes holds whole, non-negative times and a
+  // coordinator in range. One that does not was signed by someone else with
+  // our key (the development key is public): refuse it rather than let NaN
+  // or 1e300 reach a Date, a Timestamp or a coordinator lookup.
+  const times = [deadlineMs, snapshotTs, priorityMs];
+  if (times.some((t) => !Number.isSafeInteger(t) || t < 0) || body[COORDINATOR_OFFSET]! >= COORDINATOR_COUNT) return invalid;
   if (nowMs > deadlineMs && !allowExpired) {
     return failure("aborted", `transaction expired at ${new Date(deadlineMs).toISOString()}; begin a new one and retry`);
   }
@@ -154,8 +162,8 @@ export async function verifyTransactionToken(
       deadlineMs,
       readOnly: (flags & READ_ONLY_FLAG) !== 0,
       coordinator: body[COORDINATOR_OFFSET]!,
-      snapshotTs: view.getFloat64(SNAPSHOT_OFFSET),
-      priorityMs: view.getFloat64(PRIORITY_OFFSET),
+      snapshotTs,
+      priorityMs,
       locking: (flags & LOCKING_FLAG) !== 0,
       scope,
     },

@@ -28,3 +28,16 @@ describe("an oversized request", () => {
     expect(((await get.json()) as { code: string }).code).toBe("not_found");
   });
 });
+
+describe("a large request refused on its headers alone", () => {
+  it("answers INVALID_ARGUMENT, not HTTP 500 'Network connection lost' (the unread body could not be drained)", async () => {
+    const body = JSON.stringify({ writes: [{ ref: { collection: uniqueCollection("badtimeout"), id: "a" }, set: { s: "x".repeat(9 * 1024 * 1024) } }] });
+    const res = await fetch(`${workerUrl()}/impossibledb.v1.CollectionService/BatchWriteDocuments`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Connect-Timeout-Ms": "x" },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
+  });
+});

@@ -26,6 +26,10 @@ export const SUITES = [
   // server of its own on free ports; `npm run durability -- --trials 100` is
   // the long run.
   { name: "durability", command: ["node", "scripts/durability.mjs", "--trials", "5"] },
+  // Hostile input (R3), 2 x 600 requests (about 45 s), a fixed seed and a random one
+  // (printed): starts a server of its own on free ports;
+  // `npm run fuzz -- --requests 100000` is the long run.
+  { name: "fuzz", command: ["node", "scripts/fuzz.mjs", "--requests", "600", "--seed", "20261130", "--seed", "random", "--concurrency", "8"] },
   // `npm start` itself: starts and ends servers of its own on free ports.
   { name: "start", command: ["npx", "vitest", "run", "--config", "vitest.start.config.ts"] },
 ];

@@ -169,6 +169,36 @@ describe("limits and bad input", () => {
     expect(await get("CollectionService/GetDocument", `encoding=proto&base64=1&message=${message}`)).toEqual({ status: 404, code: "not_found" });
   });
 
+  it("a request message flagged compressed with no encoding is InvalidArgument in every enveloped protocol (it answered INTERNAL)", async () => {
+    const message = toBinary(GetDocumentRequestSchema, create(GetDocumentRequestSchema, { ref: { collection: "lim", id: "absent" } }));
+    const json = new TextEncoder().encode(JSON.stringify({ collection: "lim" }));
+    const framed = (flags: number, bytes: Uint8Array) => {
+      const out = new Uint8Array(5 + bytes.byteLength);
+      out[0] = flags;
+      new DataView(out.buffer).setUint32(1, bytes.byteLength);
+      out.set(bytes, 5);
+      return out;
+    };
+    const grpcWeb = async (flags: number) => {
+      const res = await rawFetch("/impossibledb.v1.CollectionService/GetDocument", { method: "POST", headers: { "Content-Type": "application/grpc-web+proto" }, body: framed(flags, message) });
+      return res.headers.get("grpc-status") ?? new TextDecoder().decode(new Uint8Array(await res.arrayBuffer())).match(/grpc-status:\s*(\d+)/)?.[1];
+    };
+    expect(await grpcWeb(0x01)).toBe(String(Code.InvalidArgument));
+    expect(await grpcWeb(0xff)).toBe(String(Code.InvalidArgument));
+    // Connect's streaming framing, binary and JSON: the error is in the end-of-stream message.
+    for (const [contentType, bytes] of [["application/connect+proto", message], ["application/connect+json", json]] as const) {
+      const res = await rawFetch("/impossibledb.v1.AdminService/ExportDocuments", { method: "POST", headers: { "Content-Type": contentType }, body: framed(0x01, bytes) });
+      expect(new TextDecoder().decode(new Uint8Array(await res.arrayBuffer())), contentType).toMatch(/"code":"invalid_argument"/);
+    }
+    // Each protocol's own header names the encoding: a Connect stream's grpc-encoding does not count.
+    const res = await rawFetch("/impossibledb.v1.AdminService/ExportDocuments", { method: "POST", headers: { "Content-Type": "application/connect+json", "Grpc-Encoding": "br" }, body: framed(0x01, json) });
+    expect(new TextDecoder().decode(new Uint8Array(await res.arrayBuffer()))).toMatch(/"code":"invalid_argument"/);
+    // Flagged compressed with the encoding named is fine when it is gzip.
+    const gz = new Uint8Array(await new Response(new Blob([message]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer());
+    const ok = await rawFetch("/impossibledb.v1.CollectionService/GetDocument", { method: "POST", headers: { "Content-Type": "application/grpc-web+proto", "Grpc-Encoding": "gzip" }, body: framed(0x01, gz) });
+    expect(ok.headers.get("grpc-status") ?? new TextDecoder().decode(new Uint8Array(await ok.arrayBuffer())).match(/grpc-status:\s*(\d+)/)?.[1]).toBe(String(Code.NotFound));
+  });
+
   it("precondition versions out of range are InvalidArgument", async () => {
     await expectCode(
       binaryDb.setDocument({ ref: { collection: "lim", id: "v" }, data: {}, precondition: { condition: { case: "version", value: 2n ** 60n } } }),

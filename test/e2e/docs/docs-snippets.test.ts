@@ -81,6 +81,11 @@ const SKIPPED_COMMANDS: SkippedCommand[] = [
     reason: "starts, kills and restarts servers of its own for many minutes; the durability suite runs 5 trials",
     runBy: { file: "test/e2e/suites.mjs", contains: '"scripts/durability.mjs", "--trials", "5"' },
   },
+  {
+    pattern: /^npm run fuzz\b/,
+    reason: "sends 100,000 hostile requests to a server of its own for many minutes; the fuzz suite sends 2 x 600",
+    runBy: { file: "test/e2e/suites.mjs", contains: '"scripts/fuzz.mjs", "--requests", "600"' },
+  },
   { pattern: /^node scripts\/e2e-server\.mjs\b/, reason: "starts a second server and runs suites: this test runs inside that harness" },
   {
     pattern: /^cd clients\/go && go run \.\/examples\/quickstart$/,

@@ -87,6 +87,24 @@ describe("front door forwarding", () => {
     await expect.poll(() => workerSawAbort, { timeout: 3_000 }).toBe(true);
   });
 
+  it("holds a deadline years away (grpc-timeout 99999999H) as a long one, not as 1 ms (Node's timers overflowed: DEADLINE_EXCEEDED at once)", async () => {
+    let seenTimeoutMs: number | undefined;
+    rig = await startRig({
+      collection: {
+        async getDocument(_req, ctx) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          seenTimeoutMs = ctx.timeoutMs();
+          return { document: { id: "slow" } };
+        },
+      },
+    });
+    for (const timeout of ["99999999H", "99999999M", "99999999S"]) {
+      const answer = await rawCall(rig.frontDoor.target, "/impossibledb.v1.CollectionService/GetDocument", new Uint8Array(5), { "grpc-timeout": timeout });
+      expect(answer.status, timeout).toBe("0");
+      expect(seenTimeoutMs).toBeGreaterThan(24 * 3_600_000);
+    }
+  });
+
   it("cancels the Worker's call when the caller cancels", async () => {
     let workerSawAbort = false;
     let started!: () => void;
@@ -218,11 +236,11 @@ describe("application metadata", () => {
 });
 
 /** Sends one raw gRPC request over HTTP/2 and returns the HTTP status and the gRPC status (from headers or trailers). */
-function rawCall(target: string, path: string, body: Uint8Array) {
+function rawCall(target: string, path: string, body: Uint8Array, headers: Record<string, string> = {}) {
   return new Promise<{ httpStatus: number; status: string | undefined; message: string | undefined }>((resolve, reject) => {
     const session = http2.connect(`http://${target}`);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers", ...headers });
     let httpStatus = 0;
     let status: string | undefined;
     let message: string | undefined;

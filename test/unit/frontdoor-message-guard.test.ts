@@ -1,0 +1,31 @@
+/**
+ * The front door's request message guard (frontdoor/src/message-guard.ts):
+ * what it refuses before connect-node would answer INTERNAL.
+ */
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { GetDocumentRequestSchema } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { malformedReason } from "../../frontdoor/src/message-guard.js";
+
+const message = toBinary(GetDocumentRequestSchema, create(GetDocumentRequestSchema, { ref: { collection: "c", id: "d" } }));
+
+function framed(flags: number, bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + bytes.byteLength);
+  out[0] = flags;
+  new DataView(out.buffer).setUint32(1, bytes.byteLength);
+  out.set(bytes, 5);
+  return out;
+}
+
+describe("the front door's message guard", () => {
+  it("refuses a message flagged compressed when the call names no grpc-encoding (connect-node answered INTERNAL)", () => {
+    expect(malformedReason(framed(0x01, message), GetDocumentRequestSchema, undefined)).toMatch(/compressed/);
+    expect(malformedReason(framed(0xff, message), GetDocumentRequestSchema, "identity")).toMatch(/compressed/);
+  });
+
+  it("passes well-formed messages, compressed with gzip or not", () => {
+    expect(malformedReason(framed(0x00, message), GetDocumentRequestSchema, undefined)).toBeUndefined();
+    expect(malformedReason(framed(0x01, new Uint8Array(gzipSync(message))), GetDocumentRequestSchema, "gzip")).toBeUndefined();
+  });
+});
