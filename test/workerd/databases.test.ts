@@ -274,11 +274,17 @@ describe("databases", () => {
     await createDatabase("listen-gone");
     await docsIn("listen-gone").setDocument({ ref: ref("users", "u1"), data: { n: 1 } });
     let current = false;
-    const ended = (async () => {
+    const stream = (async () => {
       for await (const m of connectClient(QueryService, { database: "listen-gone" }).listen({ target: { case: "query", value: { collection: "users" } } })) {
         if (m.current) current = true;
       }
     })();
+    // Handled from the start: the stream may end while the delete is still answering.
+    const ended = stream.then(
+      () => Promise.reject(new Error("the listener ended without an error")),
+      (err: unknown) => Promise.reject(err),
+    );
+    ended.catch(() => {});
     for (let i = 0; i < 200 && !current; i++) await new Promise((r) => setTimeout(r, 25));
     expect(current).toBe(true);
     await admin.deleteDatabase({ name: "databases/listen-gone" });
