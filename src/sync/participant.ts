@@ -164,7 +164,7 @@ export function commit(storage: DurableObjectStorage, txId: string, commitTs: nu
       }
       const plan = planOf(lock, timestampMs(commitTs));
       assertUnchanged(sql, plan);
-      storePlan(sql, plan, commitTs, lock.version ?? undefined, { txId, groupShards: groups[plan.collection] ?? null });
+      storePlan(sql, plan, commitTs, lock.version ?? undefined, { txId, groupShards: Object.hasOwn(groups, plan.collection) ? groups[plan.collection]! : null });
     }
     releaseAll(sql, txId);
     recordParticipation(sql, txId, "committed", forgetAtMs, null);

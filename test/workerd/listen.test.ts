@@ -146,6 +146,19 @@ describe("Listen", { timeout: 30_000 }, () => {
     expect(routing.table!.shards.length).toBeGreaterThan(1);
   });
 
+  it("a transaction across shards that writes a collection named like an Object method (toString) on one shard commits, and its listener hears it", async () => {
+    const l = start({ target: { case: "query", value: { collection: "toString" } } });
+    await l.until((m) => m.some((x) => x.current));
+    // One document in `toString` (one shard) and twelve in another collection (several shards): a two-phase commit.
+    const others = Array.from({ length: 12 }, (_, i) => ({ ref: { collection: "lproto", id: `o-${i}` }, operation: { case: "set" as const, value: { n: i } } }));
+    const { results } = await tx.commitBatch({
+      writes: [{ ref: { collection: "toString", id: "x" }, operation: { case: "set" as const, value: { n: 1 } } }, ...others],
+    });
+    expect(results.length).toBe(13);
+    await l.until((m) => changesAfterCurrent(m).length >= 1);
+    expect(changesAfterCurrent(l.messages)).toEqual(["ADDED x"]);
+  });
+
   it("a filter: documents entering and leaving it are added and removed", async () => {
     await set("lf", "x", { status: "active" });
     await set("lf", "y", { status: "idle" });
