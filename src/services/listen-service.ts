@@ -39,10 +39,10 @@ export async function routedListenShards(env: Env): Promise<ListenShards> {
     shards: table.shards,
     routingVersion: table.version,
     shardFor: (collection, id) => router.shardFor(collection, id),
-    head: (shard) => readFromShard(env, shard, (s) => s.changeHead()),
-    snapshot: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.listenSnapshot(req))),
-    window: (shard, collection, afterSeq, throughSeq) => readFromShard(env, shard, (s) => s.changesWindow(collection, afterSeq, throughSeq)),
-    changes: (shard, collection, id, afterSeq, waitMs) => readFromShard(env, shard, (s) => s.changes(collection, id, afterSeq, waitMs)),
+    head: (shard) => readFromShard(env, shard, (s) => s.changeHead(table.version)),
+    snapshot: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.listenSnapshot(req, table.version))),
+    window: (shard, collection, afterSeq, throughSeq) => readFromShard(env, shard, (s) => s.changesWindow(collection, afterSeq, throughSeq, table.version)),
+    changes: (shard, collection, id, afterSeq, waitMs) => readFromShard(env, shard, (s) => s.changes(collection, id, afterSeq, waitMs, table.version)),
   };
 }
 
