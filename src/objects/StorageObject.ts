@@ -299,7 +299,7 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** The secondary indexes of a collection on this shard. */
-  listIndexes(collection: string): IndexSpec[] {
+  listIndexes(collection: string | null): IndexSpec[] {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     return listIndexes(this.ctx.storage.sql, collection);

@@ -98,5 +98,17 @@ export const RESHARD_CATCHUP_ROWS_MAX = 1_000;
  */
 export const RESHARD_CUTOVER_LAG_ROWS_MAX = 200;
 
+/** Shards one resharding step calls at once (copy, fence, promote, release). */
+export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
+
+/** The wait before fencing again a source whose moving keys a transaction still locks. */
+export const RESHARD_FENCE_RETRY_MS = 5;
+
+/** How long one alarm of the shard manager advances a resharding before it yields (and sets the next alarm). */
+export const RESHARD_ALARM_BUDGET_MS = 10_000;
+
+/** The wait before a resharding step that failed (a shard unreachable) is tried again. */
+export const RESHARD_RETRY_BACKOFF_MS = 1_000;
+
 assertLimit(RESHARD_CUTOVER_LAG_ROWS_MAX < RESHARD_CATCHUP_ROWS_MAX, "a lag small enough to fence fits one catch-up step");
 assertLimit(MOVED_ROWS_PER_RELEASE_MAX <= RESHARD_SCAN_ROWS_MAX, "a release step deletes at most the rows it scans");

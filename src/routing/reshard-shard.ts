@@ -92,7 +92,7 @@ export function exportPage(sql: SqlStorage, self: string, target: ShardRouter, a
 
 /** What a catch-up read found. */
 export type ChangedSince =
-  | { readonly ok: true; readonly changes: MovingChange[]; readonly throughSeq: number; readonly complete: boolean }
+  | { readonly ok: true; readonly changes: MovingChange[]; readonly throughSeq: number; readonly logged: number; readonly complete: boolean }
   | { readonly ok: false; readonly trimmed: true };
 
 /**
@@ -121,7 +121,7 @@ export function changedSince(sql: SqlStorage, self: string, target: ShardRouter,
   }
   const complete = logged.length < rowsMax;
   const throughSeq = logged.length === 0 ? Math.max(afterSeq, changeHead(sql)) : logged[logged.length - 1]!.seq;
-  return { ok: true, changes, throughSeq, complete };
+  return { ok: true, changes, throughSeq, logged: logged.length, complete };
 }
 
 /** The outcome of a fence. */

@@ -47,7 +47,12 @@ export class ShardResharding {
       if (current.shardId !== shardId || current.epoch > table.version) {
         throw new Error(`invariant broken: shard ${current.shardId} at epoch ${current.epoch} asked to serve ${shardId} at ${table.version}`);
       }
-      return current;
+      if (current.epoch === table.version) return current;
+      // Only a shard outside every table since (removed by a shrink, or a
+      // cancelled grow's target) can be behind: it owns nothing either way.
+      const next: ShardEpoch = { shardId, epoch: table.version, table, queriesOpen: true, cutoverTs: current.cutoverTs };
+      writeShardEpoch(this.storage.sql, next);
+      return next;
     });
     this.guard.reload();
     return stamp;

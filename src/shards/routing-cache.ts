@@ -48,6 +48,21 @@ export async function currentRouting(env: Env): Promise<CachedRouting> {
 }
 
 /**
+ * The routing of `env`'s database fresh from its shard manager, whatever
+ * the cache's age (for the admin RPCs that report the table: after a
+ * resharding they must not show the old one). Updates the cache.
+ */
+export async function freshRouting(env: Env): Promise<CachedRouting> {
+  const key = objectName(scopeOf(env), SHARD_MANAGER_NAME);
+  let entry = entries.get(key);
+  if (entry === undefined) {
+    entry = { cached: null, inflight: null };
+    entries.set(key, entry);
+  }
+  return refresh(env, entry);
+}
+
+/**
  * Waits until `env`'s database's routing table is at version `epoch` or
  * newer (a shard said it serves that epoch: routing/shard-epoch.ts), asking
  * the shard manager again with backoff; gives up after
