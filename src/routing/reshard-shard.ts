@@ -130,20 +130,22 @@ export type FenceOutcome =
   | { readonly ok: false; readonly lockedKeys: number };
 
 /**
- * Starts the cutover on a source: stamps the shard with the target table
- * (so every key that moves is refused from now on, and queries wait until
- * the release) unless a transaction holds a lock on a moving key, in which
- * case nothing changes and the caller tries again. Returns the log head
- * (every change of a moving key is at or below it) and the clock the
- * targets must pass. Idempotent: a fenced shard answers the same way.
+ * Starts the cutover on a source: stamps the shard with the target table,
+ * so every request naming a key that moves is refused from now on (no new
+ * lock or write on one can begin) and queries wait until the release. Then,
+ * if transactions still hold locks on moving keys, answers not ok: they
+ * resolve by their deadlines (their decisions still apply here and reach
+ * the change log), and the caller asks again. Once none is left, returns
+ * the log head (every change of a moving key is at or below it) and the
+ * clock the targets must pass. Idempotent.
  */
 export function fence(sql: SqlStorage, current: ShardEpoch, target: RoutingTable, targetRouter: ShardRouter): FenceOutcome {
   if (current.epoch !== target.version) {
-    const locked = sql.exec<{ collection: string; id: string }>("SELECT DISTINCT collection, id FROM tx_intents").toArray();
-    const lockedKeys = locked.filter((k) => targetRouter.shardFor(k.collection, k.id) !== current.shardId).length;
-    if (lockedKeys > 0) return { ok: false, lockedKeys };
     writeShardEpoch(sql, { shardId: current.shardId, epoch: target.version, table: target, queriesOpen: false, cutoverTs: current.cutoverTs });
   }
+  const locked = sql.exec<{ collection: string; id: string }>("SELECT DISTINCT collection, id FROM tx_intents").toArray();
+  const lockedKeys = locked.filter((k) => targetRouter.shardFor(k.collection, k.id) !== current.shardId).length;
+  if (lockedKeys > 0) return { ok: false, lockedKeys };
   const clock = sql.exec<{ last_ts: number; max_read_ts: number }>("SELECT last_ts, max_read_ts FROM shard_clock WHERE singleton = 1").one();
   return { ok: true, headSeq: changeHead(sql), lastTs: clock.last_ts, maxReadTs: clock.max_read_ts };
 }

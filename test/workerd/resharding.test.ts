@@ -14,6 +14,7 @@ import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { Aggregation_Function } from "../../gen/impossibledb/v1/query_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { connectClient, expectCode } from "./helpers.js";
+import { checkSerializable, type RecordedTransaction } from "../support/history-checker.js";
 
 const admin = (database: string) => connectClient(AdminService, { database });
 const docs = (database: string) => connectClient(CollectionService, { database });
@@ -31,8 +32,10 @@ async function awaitDone(database: string, timeoutMs = 60_000): Promise<Reshardi
   const start = Date.now();
   for (;;) {
     const { resharding } = await admin(database).getResharding({});
+    console.log(`phase ${resharding?.phase} copied ${resharding?.documentsCopied} errors ${JSON.stringify(resharding?.errors)}`);
     if (resharding !== undefined && resharding.state !== Resharding_State.RUNNING) return resharding;
-    if (Date.now() - start > timeoutMs) throw new Error(`resharding still running after ${timeoutMs} ms: ${JSON.stringify(resharding?.phase)}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`resharding still running after ${timeoutMs} ms: phase ${resharding?.phase}, errors ${JSON.stringify(resharding?.errors)}`);
+    if (Date.now() % 2000 < 25) console.log(`phase ${resharding?.phase} copied ${resharding?.documentsCopied} errors ${JSON.stringify(resharding?.errors)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -63,6 +66,127 @@ async function seed(database: string, collection: string, count: number): Promis
     res.results.forEach((r, j) => versions.set(`d${i + j}`, r.version));
   }
   return versions;
+}
+
+/** What the workload saw, for the checks after the move. */
+interface WorkloadResult {
+  /** Per writer key: the last acknowledged value and version, or "deleted". */
+  readonly lastWrite: Map<string, { n: number; version: bigint } | "deleted">;
+  readonly history: RecordedTransaction[];
+  readonly initialVersions: Map<string, number>;
+  readonly writes: number;
+  readonly walks: number;
+  readonly transfers: number;
+}
+
+const ACCOUNTS = 12;
+const inflight = new Map<string, number>();
+async function track<T>(label: string, p: Promise<T>): Promise<T> {
+  inflight.set(label, Date.now());
+  try { return await p; } finally { inflight.delete(label); }
+}
+const BALANCE = 100;
+
+/**
+ * Clients working while a resharding runs, until `stop()` says so: writers
+ * (each owns its keys: sets, and every fifth write a delete), bank transfers
+ * in interactive transactions (ABORTED is retried, as every transaction
+ * client must), and walkers paging a query and a list over a collection
+ * nobody changes, each walk compared with the seeded set. Any other error
+ * fails the test: the move must be invisible to clients.
+ */
+async function runWorkload(db: string, staticIds: readonly string[], stop: () => boolean): Promise<WorkloadResult> {
+  const lastWrite = new Map<string, { n: number; version: bigint } | "deleted">();
+  const history: RecordedTransaction[] = [];
+  const initialVersions = new Map<string, number>();
+  const seeded = await txs(db).commitBatch({
+    writes: Array.from({ length: ACCOUNTS }, (_, i) => ({ ref: ref("accounts", `a${i}`), operation: { case: "set" as const, value: { balance: BALANCE } } })),
+  });
+  seeded.results.forEach((r) => initialVersions.set(`accounts/${r.ref!.id}`, Number(r.version)));
+  let writes = 0;
+  let walks = 0;
+  let transfers = 0;
+
+  const writer = async (w: number) => {
+    for (let i = 0; !stop(); i++) {
+      const id = `w${w}-${i % 40}`;
+      if (i % 5 === 4) {
+        await track(`delete ${id}`, docs(db).deleteDocument({ ref: ref("writes", id) }));
+        lastWrite.set(id, "deleted");
+      } else {
+        const res = await track(`set ${id}`, docs(db).setDocument({ ref: ref("writes", id), data: { n: i } }));
+        lastWrite.set(id, { n: i, version: res.document!.version });
+      }
+      writes++;
+    }
+  };
+  const banker = async (b: number) => {
+    for (let i = 0; !stop(); i++) {
+      const from = (b * 7 + i) % ACCOUNTS;
+      const to = (from + 1 + (i % (ACCOUNTS - 1))) % ACCOUNTS;
+      const refs = [ref("accounts", `a${from}`), ref("accounts", `a${to}`)];
+      const { transaction } = await track(`begin ${b}.${i}`, txs(db).beginTransaction({ options: { readOnly: false } }));
+      const record = { reads: [] as Array<{ key: string; version: number }>, writes: [] as Array<{ key: string; version: number }> };
+      try {
+        const { reads } = await track(`reads ${b}.${i}`, txs(db).getDocuments({ transaction, refs }));
+        record.reads = reads.map((r) => ({ key: `accounts/${r.ref!.id}`, version: Number(r.version) }));
+        const [a, c] = reads.map((r) => Number((r.document!.data as { balance: number }).balance)) as [number, number];
+        const amount = 1 + (i % 9);
+        const res = await track(`commit ${b}.${i}`, txs(db).commit({
+          transaction,
+          reads: reads.map((r) => ({ ref: r.ref, version: r.version })),
+          writes: a >= amount ? [
+            { ref: refs[0], operation: { case: "set" as const, value: { balance: a - amount } } },
+            { ref: refs[1], operation: { case: "set" as const, value: { balance: c + amount } } },
+          ] : [],
+        }));
+        record.writes = res.results.map((r) => ({ key: `accounts/${r.ref!.id}`, version: Number(r.version) }));
+        history.push({ id: `t${b}.${i}`, ...record, committed: true });
+        transfers++;
+      } catch (err) {
+        if (!(err instanceof ConnectError) || err.code !== Code.Aborted) throw err;
+        history.push({ id: `t${b}.${i}`, ...record, writes: [], committed: false });
+      }
+    }
+  };
+  const walker = async (k: number) => {
+    const expected = [...staticIds].sort();
+    while (!stop()) {
+      const seen: string[] = [];
+      let pageToken = "";
+      do {
+        const page = k % 2 === 0
+          ? await track(`query ${k}`, queries(db).runQuery({ query: { collection: "static", filter: "tag >= 0" }, pageSize: 29, pageToken }))
+          : await track(`list ${k}`, docs(db).listDocuments({ collection: "static", pageSize: 31, pageToken }));
+        seen.push(...page.documents.map((d) => d.id));
+        if (seen.length > staticIds.length * 2) throw new Error(`walk ${k} runs away: ${seen.length} ids, last page ${page.documents.map((d) => d.id).join(",")}`);
+        pageToken = page.nextPageToken;
+      } while (pageToken !== "");
+      expect(seen.sort(), `walk ${k} returned every static document exactly once`).toEqual(expected);
+      walks++;
+    }
+  };
+  await Promise.all([0, 1, 2, 3].map(writer).concat([0, 1, 2].map(banker), [0, 1].map(walker)));
+  return { lastWrite, history, initialVersions, writes, walks, transfers };
+}
+
+/** Checks what the workload saw against the database after the move. */
+async function checkAfter(db: string, result: WorkloadResult): Promise<void> {
+  for (const [id, last] of result.lastWrite) {
+    if (last === "deleted") {
+      await expectCode(docs(db).getDocument({ ref: ref("writes", id) }), Code.NotFound);
+    } else {
+      const got = await docs(db).getDocument({ ref: ref("writes", id) });
+      expect({ id, n: (got.document!.data as { n: number }).n, version: got.document!.version }).toEqual({ id, n: last.n, version: last.version });
+    }
+  }
+  const listed = await listAll(db, "writes");
+  expect([...listed.keys()].sort()).toEqual([...result.lastWrite].filter(([, v]) => v !== "deleted").map(([k]) => k).sort());
+  const { transaction } = await txs(db).beginTransaction({ options: { readOnly: true } });
+  const { reads } = await txs(db).getDocuments({ transaction, refs: Array.from({ length: ACCOUNTS }, (_, i) => ref("accounts", `a${i}`)) });
+  expect(reads.reduce((sum, r) => sum + Number((r.document!.data as { balance: number }).balance), 0)).toBe(ACCOUNTS * BALANCE);
+  const verdict = checkSerializable(result.history, result.initialVersions);
+  expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
 }
 
 describe("live resharding", () => {
@@ -99,9 +223,41 @@ describe("live resharding", () => {
     expect(got.document!.version).toBe(versions.get("d5"));
     const updated = await docs(db).setDocument({ ref: ref("items", "d5"), data: { n: 5, tag: 99 }, precondition: { condition: { case: "version", value: versions.get("d5")! } } });
     expect(updated.document!.version > versions.get("d5")!).toBe(true);
-    const q = await queries(db).runQuery({ query: { collection: "items", filter: "tag = 3", pageSize: 1000 } });
+    const q = await queries(db).runQuery({ query: { collection: "items", filter: "tag = 3" }, pageSize: 1000 });
     expect(q.documents.map((d) => d.id).sort()).toEqual([...versions.keys()].filter((id) => Number(id.slice(1)) % 7 === 3).sort());
     const count = await queries(db).runAggregationQuery({ query: { collection: "items" }, aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }] });
     expect(count.groups[0]!.results["n"]!.kind.value).toBe(600);
+  });
+
+  it("grows 8 to 12 and shrinks 12 to 6 while clients write, transfer money and walk queries: nothing lost, duplicated or resurrected", { timeout: 100_000 }, async () => {
+    const db = await freshDatabase("under-load");
+    const staticIds = [...(await seed(db, "static", 300)).keys()];
+    await seed(db, "bulk", 1200);
+    for (const shardCount of [12, 6]) {
+      let running = true;
+      const workload = runWorkload(db, staticIds, () => !running);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      console.log("starting", shardCount);
+      const started = await admin(db).startResharding({ shardCount });
+      console.log("started", shardCount);
+      expect(started.resharding!.targetShardCount).toBe(shardCount);
+      // A client error ends the test at once (the workload rejects).
+      const done = await Promise.race([awaitDone(db, 60_000), workload.then(() => new Promise<never>(() => {}))]);
+      // Keep the clients going past the cleanup, then stop them.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      running = false;
+      const timer = setInterval(() => console.log("inflight", JSON.stringify([...inflight].map(([k, t]) => [k, Date.now() - t]))), 3000);
+      const result = await workload;
+      clearInterval(timer);
+      expect(done.state, JSON.stringify(done.errors)).toBe(Resharding_State.SUCCEEDED);
+      expect(result.writes).toBeGreaterThan(20);
+      expect(result.transfers).toBeGreaterThan(3);
+      expect(result.walks).toBeGreaterThan(1);
+      await checkAfter(db, result);
+      expect((await admin(db).getRoutingTable({})).table!.shards).toHaveLength(shardCount);
+      const bulk = await listAll(db, "bulk");
+      expect(bulk.size).toBe(1200);
+      console.log(`resharded to ${shardCount}: ${done.documentsCopied} documents copied, cutover ${done.cutoverMillis} ms; workload: ${result.writes} writes, ${result.transfers} transfers, ${result.walks} walks`);
+    }
   });
 });
