@@ -19,17 +19,29 @@ import { envKey } from "./context.js";
 
 /** The interceptor; it must run inside the database interceptor (it needs the database's Env). */
 export const routingRetryInterceptor: Interceptor = (next) => async (req) => {
+  // A streaming request's input can be read once: it is read here (a
+  // server-streaming call has exactly one message) so each run gets it.
+  let fresh = () => req;
+  if (req.stream) {
+    const inputs: unknown[] = [];
+    for await (const m of req.message) inputs.push(m);
+    fresh = () => ({ ...req, message: replay(inputs) }) as typeof req;
+  }
   for (let attempt = 0; ; attempt++) {
     try {
-      const res = await next(req);
+      const res = await next(fresh());
       if (!res.stream) return res;
       const wait = (err: unknown, n: number) => waitForRouting(req.contextValues.get(envKey), err, n);
-      return { ...res, message: rerouteStream(res.message, wait, () => next(req), attempt) };
+      return { ...res, message: rerouteStream(res.message, wait, () => next(fresh()), attempt) };
     } catch (err) {
       await waitForRouting(req.contextValues.get(envKey), err, attempt);
     }
   }
 };
+
+async function* replay<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}
 
 async function waitForRouting(env: Parameters<typeof awaitRouting>[0] | undefined, err: unknown, attempt: number): Promise<void> {
   const epoch = movedEpochOf(err);

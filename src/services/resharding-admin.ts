@@ -24,7 +24,7 @@ import { documentsCopied, type ReshardingOperation } from "../routing/resharding
 import { adviseShardCount, SPLIT_REQUESTS_PER_SECOND_MAX, SPLIT_SHARD_BYTES_MAX } from "../routing/split-advice.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
-import { readFromShard, type Remote } from "../shards/shard-client.js";
+import { readFromShard, retryIdempotent, type Remote } from "../shards/shard-client.js";
 
 type Manager = Remote<Pick<ShardManager, "startResharding" | "getResharding" | "cancelResharding" | "reshardingRunning">>;
 
@@ -43,7 +43,7 @@ export function createReshardingAdmin() {
     },
     async getResharding(_req: unknown, ctx: HandlerContext) {
       const env = envOf(ctx);
-      const [op, advice] = await Promise.all([reshardingManager(env).getResharding(), shardCountAdvice(env)]);
+      const [op, advice] = await Promise.all([retryIdempotent(() => reshardingManager(env).getResharding()), shardCountAdvice(env)]);
       return { resharding: op === null ? undefined : toResharding(op), advice };
     },
     async cancelResharding(_req: unknown, ctx: HandlerContext) {

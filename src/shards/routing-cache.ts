@@ -11,7 +11,7 @@ import type { Env } from "../env.js";
 import { DATABASE_CACHE_ENTRIES_MAX, ROUTING_CACHE_TTL_MS, ROUTING_MOVED_BACKOFF_MS, ROUTING_MOVED_BACKOFF_MS_MAX, ROUTING_MOVED_WAIT_MS_MAX } from "../limits.js";
 import { FailureError } from "../errors.js";
 import { SHARD_MANAGER_NAME, type ShardManager } from "../objects/ShardManager.js";
-import type { Remote } from "./shard-client.js";
+import { retryIdempotent, type Remote } from "./shard-client.js";
 import { createShardRouter, type ShardRouter } from "../routing/router.js";
 import type { PublishedRoutingTable } from "../routing/routing-table-store.js";
 
@@ -105,8 +105,8 @@ export function forgetRouting(env: Env): void {
 }
 
 async function refresh(env: Env, entry: Entry): Promise<CachedRouting> {
-  const stub = databaseStub<Remote<Pick<ShardManager, "routingTable">>>(env, env.SHARD_MANAGER, SHARD_MANAGER_NAME);
-  const table = await stub.routingTable();
+  // A read: retried when the shard manager was reset (it restarts at once).
+  const table = await retryIdempotent(() => databaseStub<Remote<Pick<ShardManager, "routingTable">>>(env, env.SHARD_MANAGER, SHARD_MANAGER_NAME).routingTable());
   const { cached } = entry;
   // A cached table is never replaced by an older one, even if an old answer
   // arrives late.

@@ -33,7 +33,7 @@ async function awaitDone(database: string, timeoutMs = 60_000): Promise<Reshardi
   for (;;) {
     const { resharding } = await admin(database).getResharding({});
     console.log(`phase ${resharding?.phase} copied ${resharding?.documentsCopied} errors ${JSON.stringify(resharding?.errors)}`);
-    if (resharding !== undefined && resharding.state !== Resharding_State.RUNNING) return resharding;
+    if (resharding !== undefined && resharding.phase === Resharding_Phase.DONE) return resharding;
     if (Date.now() - start > timeoutMs) throw new Error(`resharding still running after ${timeoutMs} ms: phase ${resharding?.phase}, errors ${JSON.stringify(resharding?.errors)}`);
     if (Date.now() % 2000 < 25) console.log(`phase ${resharding?.phase} copied ${resharding?.documentsCopied} errors ${JSON.stringify(resharding?.errors)}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -95,8 +95,12 @@ const BALANCE = 100;
  * nobody changes, each walk compared with the seeded set. Any other error
  * fails the test: the move must be invisible to clients.
  */
-async function runWorkload(db: string, staticIds: readonly string[], stop: () => boolean): Promise<WorkloadResult> {
-  const lastWrite = new Map<string, { n: number; version: bigint } | "deleted">();
+async function runWorkload(
+  db: string,
+  staticIds: readonly string[],
+  lastWrite: Map<string, { n: number; version: bigint } | "deleted">,
+  stop: () => boolean,
+): Promise<WorkloadResult> {
   const history: RecordedTransaction[] = [];
   const initialVersions = new Map<string, number>();
   const seeded = await txs(db).commitBatch({
@@ -233,9 +237,10 @@ describe("live resharding", () => {
     const db = await freshDatabase("under-load");
     const staticIds = [...(await seed(db, "static", 300)).keys()];
     await seed(db, "bulk", 1200);
+    const lastWrite = new Map<string, { n: number; version: bigint } | "deleted">();
     for (const shardCount of [12, 6]) {
       let running = true;
-      const workload = runWorkload(db, staticIds, () => !running);
+      const workload = runWorkload(db, staticIds, lastWrite, () => !running);
       await new Promise((resolve) => setTimeout(resolve, 200));
       console.log("starting", shardCount);
       const started = await admin(db).startResharding({ shardCount });
@@ -259,5 +264,89 @@ describe("live resharding", () => {
       expect(bulk.size).toBe(1200);
       console.log(`resharded to ${shardCount}: ${done.documentsCopied} documents copied, cutover ${done.cutoverMillis} ms; workload: ${result.writes} writes, ${result.transfers} transfers, ${result.walks} walks`);
     }
+  });
+
+  it("CancelResharding before cutover leaves the old table serving, nothing duplicated, and a later resharding succeeds", async () => {
+    const db = await freshDatabase("cancel");
+    const versions = await seed(db, "items", 800);
+    await admin(db).startResharding({ shardCount: 10 });
+    const cancelled = await admin(db).cancelResharding({});
+    expect(cancelled.resharding!.state).toBe(Resharding_State.CANCELLED);
+    const done = await awaitDone(db);
+    expect(done.state).toBe(Resharding_State.CANCELLED);
+    expect(done.phase).toBe(Resharding_Phase.DONE);
+    const table = (await admin(db).getRoutingTable({})).table!;
+    expect(table.shards).toHaveLength(8);
+    expect(table.version).toBe(done.sourceRoutingVersion);
+    const listed = await listAll(db, "items");
+    expect(listed.size).toBe(800);
+    for (const [id, version] of versions) expect(listed.get(id)?.version, id).toBe(version);
+    // Nothing is left behind on the shards that were being filled, and the
+    // next resharding (to the same count) starts from clean targets.
+    await docs(db).deleteDocument({ ref: ref("items", "d1") });
+    await admin(db).startResharding({ shardCount: 10 });
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    const after = await listAll(db, "items");
+    expect(after.size).toBe(799);
+    expect(after.has("d1")).toBe(false);
+    await expectCode(admin(db).cancelResharding({}), Code.FailedPrecondition, /no resharding is running/);
+  });
+
+  it("refuses what it cannot do with a precise code", async () => {
+    const db = await freshDatabase("refusals");
+    await expectCode(admin(db).startResharding({ shardCount: 8 }), Code.FailedPrecondition, /already has 8 shards/);
+    await expectCode(admin(db).startResharding({ shardCount: 0 }), Code.InvalidArgument);
+    await expectCode(admin(db).startResharding({ shardCount: 1025 }), Code.InvalidArgument);
+    const none = await admin(db).getResharding({});
+    expect(none.resharding).toBeUndefined();
+    expect(none.advice!.currentShardCount).toBe(8);
+    expect(none.advice!.suggestedShardCount).toBe(8);
+    await seed(db, "items", 50);
+    await admin(db).startResharding({ shardCount: 9 });
+    await expectCode(admin(db).startResharding({ shardCount: 10 }), Code.FailedPrecondition, /is running/);
+    await expectCode(
+      admin(db).createIndex({ index: { collection: "items", fields: [{ field: "tag" }] } }),
+      Code.FailedPrecondition,
+      /being resharded/,
+    );
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+  });
+
+  it("a listener open across the cutover ends OUT_OF_RANGE, its old resume token too, and listening again sees every document", async () => {
+    const db = await freshDatabase("listeners");
+    await seed(db, "items", 200);
+    const messages: Array<{ ids: string[]; token: string }> = [];
+    const controller = new AbortController();
+    const stream = (async () => {
+      for await (const m of queries(db).listen({ target: { case: "query", value: { collection: "items" } } }, { signal: controller.signal })) {
+        messages.push({ ids: m.changes.map((c) => c.document!.id), token: m.resumeToken });
+      }
+    })();
+    const ended = stream.then(() => null, (err: unknown) => err);
+    while (!messages.some((m) => m.token !== "")) await new Promise((resolve) => setTimeout(resolve, 10));
+    const token = messages.find((m) => m.token !== "")!.token;
+    await admin(db).startResharding({ shardCount: 11 });
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    await docs(db).setDocument({ ref: ref("items", "after"), data: { n: -1 } });
+    const err = await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve("still open"), 15_000))]);
+    controller.abort();
+    expect(err instanceof ConnectError ? err.code : err).toBe(Code.OutOfRange);
+    const resumed = (async () => {
+      for await (const _ of queries(db).listen({ target: { case: "query", value: { collection: "items" } }, resumeToken: token })) {
+        // An old table's token is refused before anything is sent.
+      }
+    })();
+    // Refused before anything is sent when this isolate's table is the new
+    // one; a stale isolate accepts it, finds the shards moved, and ends it.
+    await expectCode(resumed, Code.OutOfRange, /another routing table|resharded while this stream was open/);
+    const fresh: string[] = [];
+    const again = new AbortController();
+    for await (const m of queries(db).listen({ target: { case: "query", value: { collection: "items" } } }, { signal: again.signal })) {
+      fresh.push(...m.changes.map((c) => c.document!.id));
+      if (m.current) break;
+    }
+    again.abort();
+    expect(fresh.length).toBe(201);
+    expect(new Set(fresh).size).toBe(201);
   });
 });
