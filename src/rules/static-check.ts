@@ -83,6 +83,9 @@ class Walker {
       case "comprehensionExpr": {
         const c = kind.value;
         for (const part of [c.iterRange, c.accuInit]) if (part !== undefined) this.walk(part, scope, depth + 1);
+        for (const name of [c.iterVar, c.iterVar2]) {
+          if (Object.hasOwn(FIELDS, name)) throw new RuleCheckError(expr.id, `a comprehension variable cannot be named ${name}`);
+        }
         const inner = new Map(scope);
         inner.set(c.iterVar, "dyn");
         if (c.iterVar2 !== "") inner.set(c.iterVar2, "dyn");
@@ -121,6 +124,7 @@ class Walker {
     }
     if (call.function === "_[_]") return "dyn";
     const group = standard.find(call.function);
+    if (group === undefined && call.function === "has") throw new RuleCheckError(expr.id, "has() takes a field selection, as in has(resource.data.f)");
     if (group === undefined) throw new RuleCheckError(expr.id, `unknown function '${call.function}'`);
     const results = new Set([...group].map((f) => resultType(String((f.result as { name?: string }).name ?? f.result))));
     return results.size === 1 ? [...results][0]! : "dyn";
