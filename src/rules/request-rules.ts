@@ -41,16 +41,43 @@ export async function queryReadRule(ctx: HandlerContext, collection: string): Pr
   return rule === null ? null : shardReadRule(rule, caller.auth, "list");
 }
 
-/** The write rules a batch of writes to `collections` carries to its shards, or null when none applies. */
-export async function writeGuardOf(ctx: HandlerContext, collections: Iterable<string>): Promise<ShardWriteGuard | null> {
+/**
+ * The rules a batch of writes to `writeCollections` carries to its shards,
+ * with the read rules of `readCollections` (a transaction's validated
+ * reads), or null when none applies.
+ */
+export async function writeGuardOf(ctx: HandlerContext, writeCollections: Iterable<string>, readCollections: Iterable<string> = []): Promise<ShardWriteGuard | null> {
   const caller = ruleCallerOf(ctx);
   if (caller === null) return null;
   const rules = await currentRules(envOf(ctx));
-  const guarded = new Map<string, string>();
-  for (const collection of collections) {
-    const rule = rules.get(collection)?.write ?? null;
-    if (rule !== null) guarded.set(collection, rule.source);
-  }
-  if (guarded.size === 0) return null;
-  return { rules: [...guarded].map(([collection, source]) => ({ collection, source })), authJson: JSON.stringify(caller.auth) };
+  const pick = (collections: Iterable<string>, kind: "read" | "write") => {
+    const picked = new Map<string, string>();
+    for (const collection of collections) {
+      const rule = rules.get(collection)?.[kind] ?? null;
+      if (rule !== null) picked.set(collection, rule.source);
+    }
+    return [...picked].map(([collection, source]) => ({ collection, source }));
+  };
+  const writes = pick(writeCollections, "write");
+  const reads = pick(readCollections, "read");
+  if (writes.length === 0 && reads.length === 0) return null;
+  return { rules: writes, readRules: reads, authJson: JSON.stringify(caller.auth) };
+}
+
+/**
+ * The check of a transaction's reads (GetDocuments): unlike a plain get, a
+ * refused read fails the call with PERMISSION_DENIED, for a missing
+ * document too when the rule refuses `resource == null`; the answer never
+ * says whether the document exists. (Answering "missing" would not do: the
+ * commit validates each read's version, and would reveal the document.)
+ */
+export async function transactionReadCheck(ctx: HandlerContext): Promise<(ref: { collection: string; id: string }, doc: { data: JsonObject } | null) => boolean> {
+  const caller = ruleCallerOf(ctx);
+  if (caller === null) return () => true;
+  const rules = await currentRules(envOf(ctx));
+  const request = { auth: caller.auth, method: "get" as const };
+  return (ref, doc) => {
+    const rule = rules.get(ref.collection)?.read ?? null;
+    return rule === null || rule.allows({ request, resource: doc === null ? null : { id: ref.id, data: doc.data } });
+  };
 }

@@ -20,7 +20,40 @@ import { compileRuleCached, type CompiledRule, type RuleMethod } from "./compile
 /** The write rules of one batch, for its shard. Plain data; the claims as JSON text. */
 export interface ShardWriteGuard {
   readonly rules: ReadonlyArray<{ readonly collection: string; readonly source: string }>;
+  /**
+   * A transaction's read rules, for the reads its Commit validates: a read
+   * the rule refuses (the stored document, or null when missing) fails the
+   * commit with PERMISSION_DENIED before any version is compared, so read
+   * versions cannot probe whether an unreadable document exists.
+   */
+  readonly readRules?: ReadonlyArray<{ readonly collection: string; readonly source: string }>;
   readonly authJson: string;
+}
+
+/** Null when the caller may read what is stored at `ref` (`stored` null: nothing); otherwise why not. */
+export type ReadCheckAt = (ref: { collection: string; id: string }, stored: JsonObject | null) => string | null;
+
+/** The shard's check of a transaction's validated reads, or null when there is nothing to check. */
+export function readCheckAt(guard: ShardWriteGuard | null | undefined): ReadCheckAt | null {
+  if (guard?.readRules === undefined || guard.readRules.length === 0) return null;
+  const rules = compiledByCollection(guard.readRules, "read");
+  const auth = JSON.parse(guard.authJson) as Record<string, unknown>;
+  return (ref, stored) => {
+    const rule = rules.get(ref.collection);
+    if (rule === undefined) return null;
+    const allowed = rule.allows({ request: { auth, method: "get" }, resource: stored === null ? null : { id: ref.id, data: stored } });
+    return allowed ? null : `the read rule of collection ${ref.collection} refuses a read of this transaction`;
+  };
+}
+
+function compiledByCollection(list: ReadonlyArray<{ collection: string; source: string }>, kind: "read" | "write"): Map<string, CompiledRule> {
+  const rules = new Map<string, CompiledRule>();
+  for (const { collection, source } of list) {
+    const compiled = compileRuleCached(source, kind);
+    if (!compiled.ok) throw new Error(`invariant broken: a ${kind} rule sent to a shard does not compile: ${compiled.message}`);
+    rules.set(collection, compiled.rule);
+  }
+  return rules;
 }
 
 /** Null when `write` may proceed against `stored`; otherwise why the rule refused it. */
@@ -29,12 +62,7 @@ export type WriteCheck = (write: ShardWrite, stored: JsonObject | null) => strin
 /** The shard's check for `guard`, or null when there is nothing to check. */
 export function writeCheck(guard: ShardWriteGuard | null | undefined): WriteCheck | null {
   if (guard === null || guard === undefined || guard.rules.length === 0) return null;
-  const rules = new Map<string, CompiledRule>();
-  for (const { collection, source } of guard.rules) {
-    const compiled = compileRuleCached(source, "write");
-    if (!compiled.ok) throw new Error(`invariant broken: a write rule sent to a shard does not compile: ${compiled.message}`);
-    rules.set(collection, compiled.rule);
-  }
+  const rules = compiledByCollection(guard.rules, "write");
   const auth = JSON.parse(guard.authJson) as Record<string, unknown>;
   return (write, stored) => {
     const rule = rules.get(write.collection);

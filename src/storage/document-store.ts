@@ -143,7 +143,7 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
       assert(checkRef(write) === null, "reference checked by the Worker");
       const row = readRow(sql, write.collection, write.id);
       // Security rules first (rules/write-guard.ts), against the row this write replaces.
-      const refusal = check === null ? null : check(write, row === null ? null : (JSON.parse(row.data) as JsonObject));
+      const refusal = check === null ? null : check(write, storedData(row));
       if (refusal !== null) return { ok: false, kind: "permission_denied", message: refusal, index };
       const planned = planWrite(write, row, timestampMs(commitTs));
       if (!planned.ok) return { ok: false, kind: planned.kind, message: planned.message, index };
@@ -151,6 +151,11 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
     }
     return { ok: true, results: plans.map((plan) => storePlan(sql, plan, commitTs)) };
   });
+}
+
+/** The parsed data of a row, or null. */
+export function storedData(row: DocumentRow | null): JsonObject | null {
+  return row === null ? null : (JSON.parse(row.data) as JsonObject);
 }
 
 /** Checks one write against the document's current row and plans it. */

@@ -12,6 +12,7 @@ import { AdminService, ApiKey_Role } from "../../gen/impossibledb/v1/admin_servi
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { Aggregation_Function } from "../../gen/impossibledb/v1/query_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../../src/env.js";
 import { createFetchHandler } from "../../src/server/fetch-handler.js";
 import { createRouter } from "../../src/server/router.js";
@@ -43,11 +44,12 @@ interface Caller {
   docs: Client<typeof CollectionService>;
   query: Client<typeof QueryService>;
   admin: Client<typeof AdminService>;
+  tx: Client<typeof TransactionService>;
 }
 
 function caller(token: string | null, workerEnv: Env = authEnv): Caller {
   const t = transport(token === null ? {} : { authorization: `Bearer ${token}` }, workerEnv);
-  return { docs: createClient(CollectionService, t), query: createClient(QueryService, t), admin: createClient(AdminService, t) };
+  return { docs: createClient(CollectionService, t), query: createClient(QueryService, t), admin: createClient(AdminService, t), tx: createClient(TransactionService, t) };
 }
 
 function jwt(sub: string, role = "read_write", extra: Record<string, unknown> = {}): Promise<string> {
@@ -230,6 +232,58 @@ describe("write rules", () => {
     await alice.docs.updateDocument({ ref: { collection: "notes", id: "a1" }, patch: { data: { title: "still mine" }, updateMask: { fieldPaths: ["title"] } } });
     expect((await alice.docs.getDocument({ ref: { collection: "notes", id: "a1" } })).document!.data).toEqual({ owner: "alice", title: "still mine" });
     expect((await alice.docs.deleteDocument({ ref: { collection: "notes", id: "a1" } })).deleted).toBe(true);
+  });
+});
+
+describe("transactions", () => {
+  async function snapshot(): Promise<string> {
+    const res = await admin.query.runQuery({ query: { collection: "notes" } });
+    return JSON.stringify(res.documents.map((d) => [d.id, d.version.toString(), d.data]));
+  }
+  const ref = (id: string) => ({ collection: "notes", id });
+
+  it("refuse an unreadable read with PERMISSION_DENIED whether or not the document exists", async () => {
+    const { transaction } = await alice.tx.beginTransaction({});
+    const read = await alice.tx.getDocuments({ transaction, refs: [ref("n1"), ref("n3")] });
+    expect(read.reads.map((r) => r.document?.id)).toEqual(["n1", "n3"]);
+    const hidden = await failure(alice.tx.getDocuments({ transaction, refs: [ref("n2")] }));
+    const missing = await failure(alice.tx.getDocuments({ transaction, refs: [ref("zz")] }));
+    expect([Code[hidden.code], hidden.rawMessage]).toEqual(["PermissionDenied", missing.rawMessage]);
+    expect(Code[missing.code]).toBe("PermissionDenied");
+  });
+
+  it("refuse a commit whose reads or writes a rule refuses, before versions are compared, and change nothing", async () => {
+    const before = await snapshot();
+    const probe = await alice.tx.beginTransaction({});
+    // Version 0 says "missing": without the rule check this would answer ABORTED and reveal that n2 exists.
+    const probed = await failure(alice.tx.commit({ transaction: probe.transaction, reads: [{ ref: ref("n2"), version: 0n }] }));
+    expect(Code[probed.code]).toBe("PermissionDenied");
+    const { transaction } = await alice.tx.beginTransaction({});
+    const err = await failure(
+      alice.tx.commit({
+        transaction,
+        writes: [
+          { ref: ref("t1"), operation: { case: "set", value: { owner: "alice" } } },
+          { ref: ref("n2"), operation: { case: "set", value: { owner: "alice" } } },
+        ],
+      }),
+    );
+    expect(Code[err.code]).toBe("PermissionDenied");
+    const batch = await failure(alice.tx.commitBatch({ writes: [{ ref: ref("n5"), operation: { case: "delete", value: {} } }] }));
+    expect(Code[batch.code]).toBe("PermissionDenied");
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("commit what the rules allow", async () => {
+    const { transaction } = await alice.tx.beginTransaction({});
+    const [read] = (await alice.tx.getDocuments({ transaction, refs: [ref("n1")] })).reads;
+    await alice.tx.commit({
+      transaction,
+      reads: [{ ref: ref("n1"), version: read!.version }],
+      writes: [{ ref: ref("t2"), operation: { case: "set", value: { owner: "alice", from: "tx" } } }],
+    });
+    expect((await alice.docs.getDocument({ ref: ref("t2") })).document!.data).toEqual({ owner: "alice", from: "tx" });
+    await alice.docs.deleteDocument({ ref: ref("t2") });
   });
 });
 
