@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AdminService, ApiKey_Role } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { Aggregation_Function } from "../../gen/impossibledb/v1/query_pb.js";
-import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { DocumentChange_Type, QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../../src/env.js";
 import { createFetchHandler } from "../../src/server/fetch-handler.js";
@@ -284,6 +284,47 @@ describe("transactions", () => {
     });
     expect((await alice.docs.getDocument({ ref: ref("t2") })).document!.data).toEqual({ owner: "alice", from: "tx" });
     await alice.docs.deleteDocument({ ref: ref("t2") });
+  });
+});
+
+describe("listeners", () => {
+  it("hear only readable documents: a document leaving the rule is REMOVED, one entering it ADDED", async () => {
+    const controller = new AbortController();
+    const events: string[] = [];
+    let current = false;
+    const done = (async () => {
+      try {
+        for await (const m of alice.query.listen({ target: { case: "query", value: { collection: "notes" } } }, { signal: controller.signal })) {
+          for (const c of m.changes) events.push(`${DocumentChange_Type[c.type]} ${c.document!.id}`);
+          if (m.current) current = true;
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) throw err;
+      }
+    })();
+    const until = async (predicate: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`listener timed out: ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until(() => current);
+      expect(events.sort()).toEqual(["ADDED n1", "ADDED n3", "ADDED n4"]);
+      events.length = 0;
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l1" }, data: { owner: "bob" } });
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l2" }, data: { owner: "alice" } });
+      await until(() => events.length >= 1);
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l2" }, data: { owner: "bob" } });
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l1" }, data: { owner: "alice" } });
+      await until(() => events.length >= 3);
+      expect(events).toEqual(["ADDED l2", "REMOVED l2", "ADDED l1"]);
+    } finally {
+      controller.abort();
+      await done;
+      for (const id of ["l1", "l2"]) await admin.docs.deleteDocument({ ref: { collection: "notes", id } });
+    }
   });
 });
 
