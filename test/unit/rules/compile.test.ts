@@ -1,4 +1,5 @@
 /** Compiling rules: what is refused, with which position, and what is pushed into SQL. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileRule } from "../../../src/rules/compile.js";
 import { RULE_CHARS_MAX, RULE_NODES_MAX } from "../../../src/rules/limits.js";
@@ -99,5 +100,28 @@ describe("ruleToFilter", () => {
     });
     expect(translate("resource.data.a == 1 || size(resource.data.b) > 2")).toEqual({ exact: false, filter: { kind: "and", children: [] } });
     expect(translate("resource.data.name < 'm'").exact).toBe(false);
+  });
+});
+
+describe("compileRule on hostile input", () => {
+  it("answers a position and a message, never throws", () => {
+    const token = fc.constantFrom("resource", "request", ".", "data", "auth", "(", ")", "[", "]", "{", "}", "'", '"', "&&", "||", "!", "==", "<", "+", "1", "1u", "2.5", "b'x'", "x", ",", ":", "?", "has", "all", "exists", "map", "in", " ", "\n", "\\", "`", "__proto__", "\u0000", "😀", "\ud800", "size", "int", "dyn", "type", "google.protobuf.Timestamp");
+    fc.assert(
+      fc.property(fc.oneof(fc.array(token, { maxLength: 40 }).map((t) => t.join("")), fc.string({ maxLength: 200 })), (source) => {
+        for (const kind of ["read", "write"] as const) {
+          const r = compileRule(source, kind);
+          if (!r.ok) {
+            expect(r.line).toBeGreaterThanOrEqual(1);
+            expect(r.column).toBeGreaterThanOrEqual(1);
+            expect(r.message.length).toBeGreaterThan(0);
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    // Deep nesting is refused with a message (the parser's recursion, or RULE_DEPTH_MAX), never a crash.
+    const deep = compileRule("size(".repeat(600) + "'x'" + ")".repeat(600) + " > 0", "read");
+    expect(deep.ok ? "" : deep.message).toMatch(/RULE_DEPTH_MAX|syntax error/);
+    expect(compileRule("[".repeat(2000) + "]".repeat(2000) + " == []", "read").ok).toBe(false);
   });
 });
