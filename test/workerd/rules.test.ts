@@ -190,6 +190,22 @@ describe("read rules", () => {
   });
 });
 
+describe("a rule that pins the document id", () => {
+  it("sends a query only to the shard that can hold the caller's document", async () => {
+    await setRules([NOTES_RULES, { collection: "users", read: "resource.id == request.auth.sub" }]);
+    try {
+      for (const id of ["alice", "bob", "carol", "dave"]) await admin.docs.setDocument({ ref: { collection: "users", id }, data: { name: id } });
+      const res = await alice.query.runQuery({ query: { collection: "users" }, explain: true });
+      expect(res.documents.map((d) => d.id)).toEqual(["alice"]);
+      expect(res.plan!.shardsQueried).toBe(1);
+      expect(res.plan!.shards.filter((s) => s.pruned).length).toBe(res.plan!.shardsTotal - 1);
+      expect(res.plan!.rule).toMatchObject({ pushed: true, evaluatedPerDocument: false });
+    } finally {
+      await setRules([NOTES_RULES]);
+    }
+  });
+});
+
 describe("write rules", () => {
   async function snapshot(): Promise<string> {
     const res = await admin.query.runQuery({ query: { collection: "notes" } });
