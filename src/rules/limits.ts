@@ -10,7 +10,7 @@ export const RULE_CHARS_MAX = 4096;
 export const RULE_COLLECTIONS_MAX = 100;
 
 /** The most nodes in a rule's parsed tree, so evaluating one per document stays cheap. */
-export const RULE_NODES_MAX = 500;
+export const RULE_NODES_MAX = 1000;
 
 /** The deepest nesting in a rule's parsed tree. */
 export const RULE_DEPTH_MAX = 64;
