@@ -47,8 +47,10 @@ interface Caller {
   tx: Client<typeof TransactionService>;
 }
 
-function caller(token: string | null, workerEnv: Env = authEnv): Caller {
-  const t = transport(token === null ? {} : { authorization: `Bearer ${token}` }, workerEnv);
+function caller(token: string | null, workerEnv: Env = authEnv, database?: string): Caller {
+  const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
+  if (database !== undefined) headers["impossibledb-database"] = database;
+  const t = transport(headers, workerEnv);
   return { docs: createClient(CollectionService, t), query: createClient(QueryService, t), admin: createClient(AdminService, t), tx: createClient(TransactionService, t) };
 }
 
@@ -187,6 +189,21 @@ describe("read rules", () => {
     } finally {
       await setRules([NOTES_RULES]);
     }
+  });
+});
+
+describe("rules per database", () => {
+  it("bind only in the database they were set in", async () => {
+    await admin.admin.createDatabase({ databaseId: "rules-two" }).catch((e: unknown) => {
+      if (ConnectError.from(e).code !== Code.AlreadyExists) throw e;
+    });
+    const adminTwo = caller(BOOTSTRAP, authEnv, "rules-two");
+    await adminTwo.admin.setRules({ rules: { collections: [{ collection: "notes", read: "false" }] } });
+    await adminTwo.docs.setDocument({ ref: { collection: "notes", id: "n1" }, data: { owner: "alice" } });
+    const token = await jwt("alice", "read_write", { impossibledb_roles: { default: "read_write", "rules-two": "read_write" } });
+    expect(await ids(caller(token, authEnv, "rules-two"), "notes")).toEqual([]);
+    expect(await ids(caller(token), "notes")).toEqual(["n1", "n3", "n4"]);
+    expect((await admin.admin.getRules({})).rules!.collections.map((c) => c.read)).toEqual([NOTES_RULES.read]);
   });
 });
 
