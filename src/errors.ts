@@ -26,7 +26,8 @@ export type FailureKind =
   | "out_of_range"
   | "aborted"
   | "unavailable"
-  | "deadline_exceeded";
+  | "deadline_exceeded"
+  | "permission_denied";
 
 /** An expected failure, as returned by a Durable Object or a pure module. */
 export interface Failure {
@@ -50,6 +51,8 @@ const codeByKind: Record<FailureKind, Code> = {
   aborted: Code.Aborted,
   unavailable: Code.Unavailable,
   deadline_exceeded: Code.DeadlineExceeded,
+  // A security rule refused the operation (src/rules/).
+  permission_denied: Code.PermissionDenied,
 };
 
 /** The Connect code of a failure kind. */

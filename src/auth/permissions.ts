@@ -57,6 +57,8 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   "impossibledb.v1.AdminService/CreateApiKey": "admin",
   "impossibledb.v1.AdminService/ListApiKeys": "admin",
   "impossibledb.v1.AdminService/RevokeApiKey": "admin",
+  "impossibledb.v1.AdminService/SetRules": "admin",
+  "impossibledb.v1.AdminService/GetRules": "admin",
 };
 
 /**

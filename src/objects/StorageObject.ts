@@ -25,6 +25,7 @@ import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.j
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
 import type { Failure } from "../errors.js";
+import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import {
   runShardAggregation,
@@ -90,11 +91,14 @@ export class StorageObject extends DurableObject<Env> {
     return outcome;
   }
 
-  /** Applies writes atomically: all of them, or none with the first failure. */
-  async write(writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+  /**
+   * Applies writes atomically: all of them, or none with the first failure.
+   * `guard` holds the caller's write rules, checked inside the write.
+   */
+  async write(writes: readonly ShardWrite[], guard: ShardWriteGuard | null = null): Promise<ShardWriteOutcome> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    const outcome = applyWrites(this.ctx.storage, writes, Date.now());
+    const outcome = applyWrites(this.ctx.storage, writes, Date.now(), writeCheck(guard));
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
       this.changeWaiters.wake();

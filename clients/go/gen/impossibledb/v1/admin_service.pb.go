@@ -73,7 +73,7 @@ func (x IndexField_Direction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IndexField_Direction.Descriptor instead.
 func (IndexField_Direction) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13, 0}
 }
 
 // Where an index is in its life.
@@ -126,7 +126,7 @@ func (x Index_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Index_State.Descriptor instead.
 func (Index_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14, 0}
 }
 
 // What a key may do on one database.
@@ -183,7 +183,7 @@ func (x ApiKey_Role) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApiKey_Role.Descriptor instead.
 func (ApiKey_Role) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28, 0}
 }
 
 // Where a database is in its life.
@@ -236,7 +236,312 @@ func (x Database_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Database_State.Descriptor instead.
 func (Database_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35, 0}
+}
+
+// The security rules of one collection. A condition is CEL over
+// `request.auth` (the caller's JWT claims, or `{sub: <key id>}` for an API
+// key), `request.method` (get, list, create, update, delete), `resource`
+// (the stored document: `id`, `data`; null when there is none) and, for
+// writes, `request.resource` (the proposed document; null for a delete).
+// It allows when it evaluates to true; false, an error or another value
+// denies.
+type CollectionRules struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection the rules guard.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// The condition every document a caller reads must meet (gets, lists,
+	// queries, aggregations, transactions, listeners); empty leaves reads to
+	// roles alone. At most RULE_CHARS_MAX (4096) characters.
+	Read string `protobuf:"bytes,2,opt,name=read,proto3" json:"read,omitempty"`
+	// The condition every write must meet, checked in the shard against the
+	// stored document as the write applies; empty leaves writes to roles
+	// alone. At most RULE_CHARS_MAX (4096) characters.
+	Write         string `protobuf:"bytes,3,opt,name=write,proto3" json:"write,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CollectionRules) Reset() {
+	*x = CollectionRules{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollectionRules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollectionRules) ProtoMessage() {}
+
+func (x *CollectionRules) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollectionRules.ProtoReflect.Descriptor instead.
+func (*CollectionRules) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CollectionRules) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *CollectionRules) GetRead() string {
+	if x != nil {
+		return x.Read
+	}
+	return ""
+}
+
+func (x *CollectionRules) GetWrite() string {
+	if x != nil {
+		return x.Write
+	}
+	return ""
+}
+
+// A database's security rules.
+type Rules struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Per collection, at most RULE_COLLECTIONS_MAX (100), each collection
+	// once; a collection not named here is guarded by roles alone.
+	Collections []*CollectionRules `protobuf:"bytes,1,rep,name=collections,proto3" json:"collections,omitempty"`
+	// When the rules were last set; output only, unset before the first SetRules.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rules) Reset() {
+	*x = Rules{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rules) ProtoMessage() {}
+
+func (x *Rules) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rules.ProtoReflect.Descriptor instead.
+func (*Rules) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Rules) GetCollections() []*CollectionRules {
+	if x != nil {
+		return x.Collections
+	}
+	return nil
+}
+
+func (x *Rules) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// Request for SetRules.
+type SetRulesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rules that replace the database's current ones.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRulesRequest) Reset() {
+	*x = SetRulesRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRulesRequest) ProtoMessage() {}
+
+func (x *SetRulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRulesRequest.ProtoReflect.Descriptor instead.
+func (*SetRulesRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SetRulesRequest) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// Response for SetRules.
+type SetRulesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rules as stored.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRulesResponse) Reset() {
+	*x = SetRulesResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRulesResponse) ProtoMessage() {}
+
+func (x *SetRulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRulesResponse.ProtoReflect.Descriptor instead.
+func (*SetRulesResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SetRulesResponse) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// Request for GetRules.
+type GetRulesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRulesRequest) Reset() {
+	*x = GetRulesRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRulesRequest) ProtoMessage() {}
+
+func (x *GetRulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRulesRequest.ProtoReflect.Descriptor instead.
+func (*GetRulesRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{4}
+}
+
+// Response for GetRules.
+type GetRulesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The database's rules.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRulesResponse) Reset() {
+	*x = GetRulesResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRulesResponse) ProtoMessage() {}
+
+func (x *GetRulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRulesResponse.ProtoReflect.Descriptor instead.
+func (*GetRulesResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetRulesResponse) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
 }
 
 // Which shard holds which documents.
@@ -258,7 +563,7 @@ type RoutingTable struct {
 
 func (x *RoutingTable) Reset() {
 	*x = RoutingTable{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -270,7 +575,7 @@ func (x *RoutingTable) String() string {
 func (*RoutingTable) ProtoMessage() {}
 
 func (x *RoutingTable) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -283,7 +588,7 @@ func (x *RoutingTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoutingTable.ProtoReflect.Descriptor instead.
 func (*RoutingTable) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RoutingTable) GetVersion() int64 {
@@ -332,7 +637,7 @@ type ShardInfo struct {
 
 func (x *ShardInfo) Reset() {
 	*x = ShardInfo{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -344,7 +649,7 @@ func (x *ShardInfo) String() string {
 func (*ShardInfo) ProtoMessage() {}
 
 func (x *ShardInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -357,7 +662,7 @@ func (x *ShardInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardInfo.ProtoReflect.Descriptor instead.
 func (*ShardInfo) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{1}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ShardInfo) GetId() string {
@@ -376,7 +681,7 @@ type GetRoutingTableRequest struct {
 
 func (x *GetRoutingTableRequest) Reset() {
 	*x = GetRoutingTableRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -388,7 +693,7 @@ func (x *GetRoutingTableRequest) String() string {
 func (*GetRoutingTableRequest) ProtoMessage() {}
 
 func (x *GetRoutingTableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -401,7 +706,7 @@ func (x *GetRoutingTableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoutingTableRequest.ProtoReflect.Descriptor instead.
 func (*GetRoutingTableRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{2}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8}
 }
 
 // Response for GetRoutingTable.
@@ -415,7 +720,7 @@ type GetRoutingTableResponse struct {
 
 func (x *GetRoutingTableResponse) Reset() {
 	*x = GetRoutingTableResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +732,7 @@ func (x *GetRoutingTableResponse) String() string {
 func (*GetRoutingTableResponse) ProtoMessage() {}
 
 func (x *GetRoutingTableResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +745,7 @@ func (x *GetRoutingTableResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoutingTableResponse.ProtoReflect.Descriptor instead.
 func (*GetRoutingTableResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{3}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetRoutingTableResponse) GetTable() *RoutingTable {
@@ -459,7 +764,7 @@ type ListShardsRequest struct {
 
 func (x *ListShardsRequest) Reset() {
 	*x = ListShardsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +776,7 @@ func (x *ListShardsRequest) String() string {
 func (*ListShardsRequest) ProtoMessage() {}
 
 func (x *ListShardsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +789,7 @@ func (x *ListShardsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShardsRequest.ProtoReflect.Descriptor instead.
 func (*ListShardsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{4}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{10}
 }
 
 // A shard's statistics.
@@ -510,7 +815,7 @@ type ShardStats struct {
 
 func (x *ShardStats) Reset() {
 	*x = ShardStats{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +827,7 @@ func (x *ShardStats) String() string {
 func (*ShardStats) ProtoMessage() {}
 
 func (x *ShardStats) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +840,7 @@ func (x *ShardStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStats.ProtoReflect.Descriptor instead.
 func (*ShardStats) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{5}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ShardStats) GetId() string {
@@ -586,7 +891,7 @@ type ListShardsResponse struct {
 
 func (x *ListShardsResponse) Reset() {
 	*x = ListShardsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -598,7 +903,7 @@ func (x *ListShardsResponse) String() string {
 func (*ListShardsResponse) ProtoMessage() {}
 
 func (x *ListShardsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -611,7 +916,7 @@ func (x *ListShardsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShardsResponse.ProtoReflect.Descriptor instead.
 func (*ListShardsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{6}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListShardsResponse) GetShards() []*ShardStats {
@@ -641,7 +946,7 @@ type IndexField struct {
 
 func (x *IndexField) Reset() {
 	*x = IndexField{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -653,7 +958,7 @@ func (x *IndexField) String() string {
 func (*IndexField) ProtoMessage() {}
 
 func (x *IndexField) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -666,7 +971,7 @@ func (x *IndexField) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexField.ProtoReflect.Descriptor instead.
 func (*IndexField) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *IndexField) GetField() string {
@@ -700,7 +1005,7 @@ type Index struct {
 
 func (x *Index) Reset() {
 	*x = Index{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +1017,7 @@ func (x *Index) String() string {
 func (*Index) ProtoMessage() {}
 
 func (x *Index) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +1030,7 @@ func (x *Index) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Index.ProtoReflect.Descriptor instead.
 func (*Index) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Index) GetId() string {
@@ -767,7 +1072,7 @@ type CreateIndexRequest struct {
 
 func (x *CreateIndexRequest) Reset() {
 	*x = CreateIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +1084,7 @@ func (x *CreateIndexRequest) String() string {
 func (*CreateIndexRequest) ProtoMessage() {}
 
 func (x *CreateIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +1097,7 @@ func (x *CreateIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndexRequest.ProtoReflect.Descriptor instead.
 func (*CreateIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{9}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateIndexRequest) GetIndex() *Index {
@@ -813,7 +1118,7 @@ type CreateIndexResponse struct {
 
 func (x *CreateIndexResponse) Reset() {
 	*x = CreateIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +1130,7 @@ func (x *CreateIndexResponse) String() string {
 func (*CreateIndexResponse) ProtoMessage() {}
 
 func (x *CreateIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +1143,7 @@ func (x *CreateIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndexResponse.ProtoReflect.Descriptor instead.
 func (*CreateIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{10}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateIndexResponse) GetIndex() *Index {
@@ -861,7 +1166,7 @@ type GetIndexRequest struct {
 
 func (x *GetIndexRequest) Reset() {
 	*x = GetIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -873,7 +1178,7 @@ func (x *GetIndexRequest) String() string {
 func (*GetIndexRequest) ProtoMessage() {}
 
 func (x *GetIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -886,7 +1191,7 @@ func (x *GetIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndexRequest.ProtoReflect.Descriptor instead.
 func (*GetIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{11}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetIndexRequest) GetCollection() string {
@@ -914,7 +1219,7 @@ type GetIndexResponse struct {
 
 func (x *GetIndexResponse) Reset() {
 	*x = GetIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1231,7 @@ func (x *GetIndexResponse) String() string {
 func (*GetIndexResponse) ProtoMessage() {}
 
 func (x *GetIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1244,7 @@ func (x *GetIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndexResponse.ProtoReflect.Descriptor instead.
 func (*GetIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{12}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetIndexResponse) GetIndex() *Index {
@@ -960,7 +1265,7 @@ type ListIndexesRequest struct {
 
 func (x *ListIndexesRequest) Reset() {
 	*x = ListIndexesRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -972,7 +1277,7 @@ func (x *ListIndexesRequest) String() string {
 func (*ListIndexesRequest) ProtoMessage() {}
 
 func (x *ListIndexesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -985,7 +1290,7 @@ func (x *ListIndexesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndexesRequest.ProtoReflect.Descriptor instead.
 func (*ListIndexesRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListIndexesRequest) GetCollection() string {
@@ -1006,7 +1311,7 @@ type ListIndexesResponse struct {
 
 func (x *ListIndexesResponse) Reset() {
 	*x = ListIndexesResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1018,7 +1323,7 @@ func (x *ListIndexesResponse) String() string {
 func (*ListIndexesResponse) ProtoMessage() {}
 
 func (x *ListIndexesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1031,7 +1336,7 @@ func (x *ListIndexesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndexesResponse.ProtoReflect.Descriptor instead.
 func (*ListIndexesResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListIndexesResponse) GetIndexes() []*Index {
@@ -1054,7 +1359,7 @@ type DeleteIndexRequest struct {
 
 func (x *DeleteIndexRequest) Reset() {
 	*x = DeleteIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1066,7 +1371,7 @@ func (x *DeleteIndexRequest) String() string {
 func (*DeleteIndexRequest) ProtoMessage() {}
 
 func (x *DeleteIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1079,7 +1384,7 @@ func (x *DeleteIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndexRequest.ProtoReflect.Descriptor instead.
 func (*DeleteIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{15}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteIndexRequest) GetCollection() string {
@@ -1105,7 +1410,7 @@ type DeleteIndexResponse struct {
 
 func (x *DeleteIndexResponse) Reset() {
 	*x = DeleteIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1117,7 +1422,7 @@ func (x *DeleteIndexResponse) String() string {
 func (*DeleteIndexResponse) ProtoMessage() {}
 
 func (x *DeleteIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1130,7 +1435,7 @@ func (x *DeleteIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndexResponse.ProtoReflect.Descriptor instead.
 func (*DeleteIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{16}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
 }
 
 // Request for ExportDocuments.
@@ -1147,7 +1452,7 @@ type ExportDocumentsRequest struct {
 
 func (x *ExportDocumentsRequest) Reset() {
 	*x = ExportDocumentsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1464,7 @@ func (x *ExportDocumentsRequest) String() string {
 func (*ExportDocumentsRequest) ProtoMessage() {}
 
 func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1172,7 +1477,7 @@ func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsRequest.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{17}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ExportDocumentsRequest) GetCollection() string {
@@ -1200,7 +1505,7 @@ type ExportDocumentsResponse struct {
 
 func (x *ExportDocumentsResponse) Reset() {
 	*x = ExportDocumentsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1517,7 @@ func (x *ExportDocumentsResponse) String() string {
 func (*ExportDocumentsResponse) ProtoMessage() {}
 
 func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1530,7 @@ func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsResponse.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{18}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ExportDocumentsResponse) GetDocuments() []*Document {
@@ -1244,7 +1549,7 @@ type GetMetricsRequest struct {
 
 func (x *GetMetricsRequest) Reset() {
 	*x = GetMetricsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1256,7 +1561,7 @@ func (x *GetMetricsRequest) String() string {
 func (*GetMetricsRequest) ProtoMessage() {}
 
 func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1269,7 +1574,7 @@ func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{19}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
 }
 
 // One RPC method's counters and latency, in one isolate.
@@ -1299,7 +1604,7 @@ type MethodMetrics struct {
 
 func (x *MethodMetrics) Reset() {
 	*x = MethodMetrics{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1311,7 +1616,7 @@ func (x *MethodMetrics) String() string {
 func (*MethodMetrics) ProtoMessage() {}
 
 func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1324,7 +1629,7 @@ func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodMetrics.ProtoReflect.Descriptor instead.
 func (*MethodMetrics) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{20}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MethodMetrics) GetMethod() string {
@@ -1389,7 +1694,7 @@ type GetMetricsResponse struct {
 
 func (x *GetMetricsResponse) Reset() {
 	*x = GetMetricsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1706,7 @@ func (x *GetMetricsResponse) String() string {
 func (*GetMetricsResponse) ProtoMessage() {}
 
 func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1719,7 @@ func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{21}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetMetricsResponse) GetMethods() []*MethodMetrics {
@@ -1452,7 +1757,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1464,7 +1769,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1477,7 +1782,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ApiKey) GetId() string {
@@ -1539,7 +1844,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1856,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1869,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateApiKeyRequest) GetDisplayName() string {
@@ -1601,7 +1906,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1613,7 +1918,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1626,7 +1931,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateApiKeyResponse) GetKey() *ApiKey {
@@ -1654,7 +1959,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1666,7 +1971,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1679,7 +1984,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListApiKeysRequest) GetShowRevoked() bool {
@@ -1700,7 +2005,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +2017,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +2030,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListApiKeysResponse) GetKeys() []*ApiKey {
@@ -1746,7 +2051,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1758,7 +2063,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1771,7 +2076,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RevokeApiKeyRequest) GetId() string {
@@ -1790,7 +2095,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +2107,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +2120,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
 }
 
 // A database: the unit of placement and tenancy. Requests choose one with
@@ -1840,7 +2145,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1852,7 +2157,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1865,7 +2170,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Database) GetName() string {
@@ -1914,7 +2219,7 @@ type Placement struct {
 
 func (x *Placement) Reset() {
 	*x = Placement{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1926,7 +2231,7 @@ func (x *Placement) String() string {
 func (*Placement) ProtoMessage() {}
 
 func (x *Placement) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1939,7 +2244,7 @@ func (x *Placement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Placement.ProtoReflect.Descriptor instead.
 func (*Placement) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Placement) GetLocationHint() string {
@@ -1970,7 +2275,7 @@ type CreateDatabaseRequest struct {
 
 func (x *CreateDatabaseRequest) Reset() {
 	*x = CreateDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1982,7 +2287,7 @@ func (x *CreateDatabaseRequest) String() string {
 func (*CreateDatabaseRequest) ProtoMessage() {}
 
 func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1995,7 +2300,7 @@ func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateDatabaseRequest) GetDatabaseId() string {
@@ -2023,7 +2328,7 @@ type CreateDatabaseResponse struct {
 
 func (x *CreateDatabaseResponse) Reset() {
 	*x = CreateDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2035,7 +2340,7 @@ func (x *CreateDatabaseResponse) String() string {
 func (*CreateDatabaseResponse) ProtoMessage() {}
 
 func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2048,7 +2353,7 @@ func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateDatabaseResponse) GetDatabase() *Database {
@@ -2069,7 +2374,7 @@ type GetDatabaseRequest struct {
 
 func (x *GetDatabaseRequest) Reset() {
 	*x = GetDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2081,7 +2386,7 @@ func (x *GetDatabaseRequest) String() string {
 func (*GetDatabaseRequest) ProtoMessage() {}
 
 func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2094,7 +2399,7 @@ func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*GetDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetDatabaseRequest) GetName() string {
@@ -2115,7 +2420,7 @@ type GetDatabaseResponse struct {
 
 func (x *GetDatabaseResponse) Reset() {
 	*x = GetDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2127,7 +2432,7 @@ func (x *GetDatabaseResponse) String() string {
 func (*GetDatabaseResponse) ProtoMessage() {}
 
 func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2140,7 +2445,7 @@ func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*GetDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetDatabaseResponse) GetDatabase() *Database {
@@ -2163,7 +2468,7 @@ type ListDatabasesRequest struct {
 
 func (x *ListDatabasesRequest) Reset() {
 	*x = ListDatabasesRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2480,7 @@ func (x *ListDatabasesRequest) String() string {
 func (*ListDatabasesRequest) ProtoMessage() {}
 
 func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2493,7 @@ func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesRequest.ProtoReflect.Descriptor instead.
 func (*ListDatabasesRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListDatabasesRequest) GetPageSize() int32 {
@@ -2218,7 +2523,7 @@ type ListDatabasesResponse struct {
 
 func (x *ListDatabasesResponse) Reset() {
 	*x = ListDatabasesResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2535,7 @@ func (x *ListDatabasesResponse) String() string {
 func (*ListDatabasesResponse) ProtoMessage() {}
 
 func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2548,7 @@ func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesResponse.ProtoReflect.Descriptor instead.
 func (*ListDatabasesResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListDatabasesResponse) GetDatabases() []*Database {
@@ -2271,7 +2576,7 @@ type DeleteDatabaseRequest struct {
 
 func (x *DeleteDatabaseRequest) Reset() {
 	*x = DeleteDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2283,7 +2588,7 @@ func (x *DeleteDatabaseRequest) String() string {
 func (*DeleteDatabaseRequest) ProtoMessage() {}
 
 func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2296,7 +2601,7 @@ func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *DeleteDatabaseRequest) GetName() string {
@@ -2315,7 +2620,7 @@ type DeleteDatabaseResponse struct {
 
 func (x *DeleteDatabaseResponse) Reset() {
 	*x = DeleteDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2327,7 +2632,7 @@ func (x *DeleteDatabaseResponse) String() string {
 func (*DeleteDatabaseResponse) ProtoMessage() {}
 
 func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2340,14 +2645,31 @@ func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{44}
 }
 
 var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\xf5\x01\n" +
+	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\x96\x01\n" +
+	"\x0fCollectionRules\x12E\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
+	"collection\x12\x1c\n" +
+	"\x04read\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x04read\x12\x1e\n" +
+	"\x05write\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x05write\"\x92\x01\n" +
+	"\x05Rules\x12L\n" +
+	"\vcollections\x18\x01 \x03(\v2 .impossibledb.v1.CollectionRulesB\b\xbaH\x05\x92\x01\x02\x10dR\vcollections\x12;\n" +
+	"\vupdate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"G\n" +
+	"\x0fSetRulesRequest\x124\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesB\x06\xbaH\x03\xc8\x01\x01R\x05rules\"@\n" +
+	"\x10SetRulesResponse\x12,\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesR\x05rules\"\x11\n" +
+	"\x0fGetRulesRequest\"@\n" +
+	"\x10GetRulesResponse\x12,\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesR\x05rules\"\xf5\x01\n" +
 	"\fRoutingTable\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\x122\n" +
 	"\x06shards\x18\x02 \x03(\v2\x1a.impossibledb.v1.ShardInfoR\x06shards\x125\n" +
@@ -2513,7 +2835,7 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
 	"\x15DeleteDatabaseRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x18\n" +
-	"\x16DeleteDatabaseResponse2\xb4\v\n" +
+	"\x16DeleteDatabaseResponse2\xe0\f\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -2531,7 +2853,9 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"GetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01\x12[\n" +
 	"\fCreateApiKey\x12$.impossibledb.v1.CreateApiKeyRequest\x1a%.impossibledb.v1.CreateApiKeyResponse\x12]\n" +
 	"\vListApiKeys\x12#.impossibledb.v1.ListApiKeysRequest\x1a$.impossibledb.v1.ListApiKeysResponse\"\x03\x90\x02\x01\x12`\n" +
-	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02b\x06proto3"
+	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02\x12T\n" +
+	"\bSetRules\x12 .impossibledb.v1.SetRulesRequest\x1a!.impossibledb.v1.SetRulesResponse\"\x03\x90\x02\x02\x12T\n" +
+	"\bGetRules\x12 .impossibledb.v1.GetRulesRequest\x1a!.impossibledb.v1.GetRulesResponse\"\x03\x90\x02\x01b\x06proto3"
 
 var (
 	file_impossibledb_v1_admin_service_proto_rawDescOnce sync.Once
@@ -2546,125 +2870,140 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(IndexField_Direction)(0),       // 0: impossibledb.v1.IndexField.Direction
 	(Index_State)(0),                // 1: impossibledb.v1.Index.State
 	(ApiKey_Role)(0),                // 2: impossibledb.v1.ApiKey.Role
 	(Database_State)(0),             // 3: impossibledb.v1.Database.State
-	(*RoutingTable)(nil),            // 4: impossibledb.v1.RoutingTable
-	(*ShardInfo)(nil),               // 5: impossibledb.v1.ShardInfo
-	(*GetRoutingTableRequest)(nil),  // 6: impossibledb.v1.GetRoutingTableRequest
-	(*GetRoutingTableResponse)(nil), // 7: impossibledb.v1.GetRoutingTableResponse
-	(*ListShardsRequest)(nil),       // 8: impossibledb.v1.ListShardsRequest
-	(*ShardStats)(nil),              // 9: impossibledb.v1.ShardStats
-	(*ListShardsResponse)(nil),      // 10: impossibledb.v1.ListShardsResponse
-	(*IndexField)(nil),              // 11: impossibledb.v1.IndexField
-	(*Index)(nil),                   // 12: impossibledb.v1.Index
-	(*CreateIndexRequest)(nil),      // 13: impossibledb.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),     // 14: impossibledb.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),         // 15: impossibledb.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),        // 16: impossibledb.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),      // 17: impossibledb.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),     // 18: impossibledb.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),      // 19: impossibledb.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),     // 20: impossibledb.v1.DeleteIndexResponse
-	(*ExportDocumentsRequest)(nil),  // 21: impossibledb.v1.ExportDocumentsRequest
-	(*ExportDocumentsResponse)(nil), // 22: impossibledb.v1.ExportDocumentsResponse
-	(*GetMetricsRequest)(nil),       // 23: impossibledb.v1.GetMetricsRequest
-	(*MethodMetrics)(nil),           // 24: impossibledb.v1.MethodMetrics
-	(*GetMetricsResponse)(nil),      // 25: impossibledb.v1.GetMetricsResponse
-	(*ApiKey)(nil),                  // 26: impossibledb.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),     // 27: impossibledb.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),    // 28: impossibledb.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),      // 29: impossibledb.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),     // 30: impossibledb.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),     // 31: impossibledb.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),    // 32: impossibledb.v1.RevokeApiKeyResponse
-	(*Database)(nil),                // 33: impossibledb.v1.Database
-	(*Placement)(nil),               // 34: impossibledb.v1.Placement
-	(*CreateDatabaseRequest)(nil),   // 35: impossibledb.v1.CreateDatabaseRequest
-	(*CreateDatabaseResponse)(nil),  // 36: impossibledb.v1.CreateDatabaseResponse
-	(*GetDatabaseRequest)(nil),      // 37: impossibledb.v1.GetDatabaseRequest
-	(*GetDatabaseResponse)(nil),     // 38: impossibledb.v1.GetDatabaseResponse
-	(*ListDatabasesRequest)(nil),    // 39: impossibledb.v1.ListDatabasesRequest
-	(*ListDatabasesResponse)(nil),   // 40: impossibledb.v1.ListDatabasesResponse
-	(*DeleteDatabaseRequest)(nil),   // 41: impossibledb.v1.DeleteDatabaseRequest
-	(*DeleteDatabaseResponse)(nil),  // 42: impossibledb.v1.DeleteDatabaseResponse
-	nil,                             // 43: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	nil,                             // 44: impossibledb.v1.ApiKey.RolesEntry
-	nil,                             // 45: impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	(*timestamppb.Timestamp)(nil),   // 46: google.protobuf.Timestamp
-	(*Document)(nil),                // 47: impossibledb.v1.Document
+	(*CollectionRules)(nil),         // 4: impossibledb.v1.CollectionRules
+	(*Rules)(nil),                   // 5: impossibledb.v1.Rules
+	(*SetRulesRequest)(nil),         // 6: impossibledb.v1.SetRulesRequest
+	(*SetRulesResponse)(nil),        // 7: impossibledb.v1.SetRulesResponse
+	(*GetRulesRequest)(nil),         // 8: impossibledb.v1.GetRulesRequest
+	(*GetRulesResponse)(nil),        // 9: impossibledb.v1.GetRulesResponse
+	(*RoutingTable)(nil),            // 10: impossibledb.v1.RoutingTable
+	(*ShardInfo)(nil),               // 11: impossibledb.v1.ShardInfo
+	(*GetRoutingTableRequest)(nil),  // 12: impossibledb.v1.GetRoutingTableRequest
+	(*GetRoutingTableResponse)(nil), // 13: impossibledb.v1.GetRoutingTableResponse
+	(*ListShardsRequest)(nil),       // 14: impossibledb.v1.ListShardsRequest
+	(*ShardStats)(nil),              // 15: impossibledb.v1.ShardStats
+	(*ListShardsResponse)(nil),      // 16: impossibledb.v1.ListShardsResponse
+	(*IndexField)(nil),              // 17: impossibledb.v1.IndexField
+	(*Index)(nil),                   // 18: impossibledb.v1.Index
+	(*CreateIndexRequest)(nil),      // 19: impossibledb.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),     // 20: impossibledb.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),         // 21: impossibledb.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),        // 22: impossibledb.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),      // 23: impossibledb.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),     // 24: impossibledb.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),      // 25: impossibledb.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),     // 26: impossibledb.v1.DeleteIndexResponse
+	(*ExportDocumentsRequest)(nil),  // 27: impossibledb.v1.ExportDocumentsRequest
+	(*ExportDocumentsResponse)(nil), // 28: impossibledb.v1.ExportDocumentsResponse
+	(*GetMetricsRequest)(nil),       // 29: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),           // 30: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),      // 31: impossibledb.v1.GetMetricsResponse
+	(*ApiKey)(nil),                  // 32: impossibledb.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),     // 33: impossibledb.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),    // 34: impossibledb.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),      // 35: impossibledb.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),     // 36: impossibledb.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),     // 37: impossibledb.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),    // 38: impossibledb.v1.RevokeApiKeyResponse
+	(*Database)(nil),                // 39: impossibledb.v1.Database
+	(*Placement)(nil),               // 40: impossibledb.v1.Placement
+	(*CreateDatabaseRequest)(nil),   // 41: impossibledb.v1.CreateDatabaseRequest
+	(*CreateDatabaseResponse)(nil),  // 42: impossibledb.v1.CreateDatabaseResponse
+	(*GetDatabaseRequest)(nil),      // 43: impossibledb.v1.GetDatabaseRequest
+	(*GetDatabaseResponse)(nil),     // 44: impossibledb.v1.GetDatabaseResponse
+	(*ListDatabasesRequest)(nil),    // 45: impossibledb.v1.ListDatabasesRequest
+	(*ListDatabasesResponse)(nil),   // 46: impossibledb.v1.ListDatabasesResponse
+	(*DeleteDatabaseRequest)(nil),   // 47: impossibledb.v1.DeleteDatabaseRequest
+	(*DeleteDatabaseResponse)(nil),  // 48: impossibledb.v1.DeleteDatabaseResponse
+	nil,                             // 49: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                             // 50: impossibledb.v1.ApiKey.RolesEntry
+	nil,                             // 51: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),   // 52: google.protobuf.Timestamp
+	(*Document)(nil),                // 53: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
-	5,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	46, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
-	9,  // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
-	0,  // 4: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
-	11, // 5: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
-	1,  // 6: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
-	12, // 7: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
-	12, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
-	12, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
-	12, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	47, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	43, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
-	24, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	46, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	44, // 15: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
-	46, // 16: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	46, // 17: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	46, // 18: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	45, // 19: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	46, // 20: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	26, // 21: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
-	26, // 22: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
-	34, // 23: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
-	46, // 24: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
-	3,  // 25: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
-	33, // 26: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
-	33, // 27: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	33, // 28: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	33, // 29: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
-	2,  // 30: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	2,  // 31: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	6,  // 32: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	8,  // 33: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	13, // 34: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	15, // 35: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	17, // 36: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	19, // 37: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	21, // 38: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	35, // 39: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
-	37, // 40: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
-	39, // 41: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
-	41, // 42: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
-	23, // 43: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	27, // 44: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
-	29, // 45: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
-	31, // 46: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
-	7,  // 47: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	10, // 48: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	14, // 49: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	16, // 50: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	18, // 51: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	20, // 52: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	22, // 53: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	36, // 54: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
-	38, // 55: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
-	40, // 56: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
-	42, // 57: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
-	25, // 58: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	28, // 59: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
-	30, // 60: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
-	32, // 61: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
-	47, // [47:62] is the sub-list for method output_type
-	32, // [32:47] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	4,  // 0: impossibledb.v1.Rules.collections:type_name -> impossibledb.v1.CollectionRules
+	52, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 2: impossibledb.v1.SetRulesRequest.rules:type_name -> impossibledb.v1.Rules
+	5,  // 3: impossibledb.v1.SetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	5,  // 4: impossibledb.v1.GetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	11, // 5: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
+	52, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	10, // 7: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
+	15, // 8: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
+	0,  // 9: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
+	17, // 10: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
+	1,  // 11: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
+	18, // 12: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
+	18, // 13: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
+	18, // 14: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
+	18, // 15: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
+	53, // 16: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	49, // 17: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	30, // 18: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	52, // 19: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	50, // 20: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	52, // 21: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	52, // 22: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	52, // 23: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	51, // 24: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	52, // 25: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	32, // 26: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
+	32, // 27: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
+	40, // 28: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
+	52, // 29: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 30: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
+	39, // 31: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
+	39, // 32: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	39, // 33: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	39, // 34: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
+	2,  // 35: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 36: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	12, // 37: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	14, // 38: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	19, // 39: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	21, // 40: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	23, // 41: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	25, // 42: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	27, // 43: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	41, // 44: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
+	43, // 45: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
+	45, // 46: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
+	47, // 47: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
+	29, // 48: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	33, // 49: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	35, // 50: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	37, // 51: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	6,  // 52: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
+	8,  // 53: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
+	13, // 54: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	16, // 55: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	20, // 56: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	22, // 57: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	24, // 58: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	26, // 59: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	28, // 60: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	42, // 61: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
+	44, // 62: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
+	46, // 63: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
+	48, // 64: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
+	31, // 65: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	34, // 66: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	36, // 67: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	38, // 68: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	7,  // 69: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
+	9,  // 70: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
+	54, // [54:71] is the sub-list for method output_type
+	37, // [37:54] is the sub-list for method input_type
+	37, // [37:37] is the sub-list for extension type_name
+	37, // [37:37] is the sub-list for extension extendee
+	0,  // [0:37] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -2679,7 +3018,7 @@ func file_impossibledb_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   42,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

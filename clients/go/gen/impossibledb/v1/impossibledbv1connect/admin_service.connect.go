@@ -75,6 +75,10 @@ const (
 	// AdminServiceRevokeApiKeyProcedure is the fully-qualified name of the AdminService's RevokeApiKey
 	// RPC.
 	AdminServiceRevokeApiKeyProcedure = "/impossibledb.v1.AdminService/RevokeApiKey"
+	// AdminServiceSetRulesProcedure is the fully-qualified name of the AdminService's SetRules RPC.
+	AdminServiceSetRulesProcedure = "/impossibledb.v1.AdminService/SetRules"
+	// AdminServiceGetRulesProcedure is the fully-qualified name of the AdminService's GetRules RPC.
+	AdminServiceGetRulesProcedure = "/impossibledb.v1.AdminService/GetRules"
 )
 
 // AdminServiceClient is a client for the impossibledb.v1.AdminService service.
@@ -131,6 +135,16 @@ type AdminServiceClient interface {
 	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
 	// admin key for every database (`*`). Revoking a revoked key succeeds.
 	RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the impossibledb.v1.AdminService service. By
@@ -245,6 +259,20 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		setRules: connect.NewClient[v1.SetRulesRequest, v1.SetRulesResponse](
+			httpClient,
+			baseURL+AdminServiceSetRulesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("SetRules")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		getRules: connect.NewClient[v1.GetRulesRequest, v1.GetRulesResponse](
+			httpClient,
+			baseURL+AdminServiceGetRulesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetRules")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -265,6 +293,8 @@ type adminServiceClient struct {
 	createApiKey    *connect.Client[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse]
 	listApiKeys     *connect.Client[v1.ListApiKeysRequest, v1.ListApiKeysResponse]
 	revokeApiKey    *connect.Client[v1.RevokeApiKeyRequest, v1.RevokeApiKeyResponse]
+	setRules        *connect.Client[v1.SetRulesRequest, v1.SetRulesResponse]
+	getRules        *connect.Client[v1.GetRulesRequest, v1.GetRulesResponse]
 }
 
 // GetRoutingTable calls impossibledb.v1.AdminService.GetRoutingTable.
@@ -342,6 +372,16 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, req *connect.Requ
 	return c.revokeApiKey.CallUnary(ctx, req)
 }
 
+// SetRules calls impossibledb.v1.AdminService.SetRules.
+func (c *adminServiceClient) SetRules(ctx context.Context, req *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error) {
+	return c.setRules.CallUnary(ctx, req)
+}
+
+// GetRules calls impossibledb.v1.AdminService.GetRules.
+func (c *adminServiceClient) GetRules(ctx context.Context, req *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error) {
+	return c.getRules.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the impossibledb.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Returns the current routing table.
@@ -396,6 +436,16 @@ type AdminServiceHandler interface {
 	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
 	// admin key for every database (`*`). Revoking a revoked key succeeds.
 	RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -506,6 +556,20 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceSetRulesHandler := connect.NewUnaryHandler(
+		AdminServiceSetRulesProcedure,
+		svc.SetRules,
+		connect.WithSchema(adminServiceMethods.ByName("SetRules")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceGetRulesHandler := connect.NewUnaryHandler(
+		AdminServiceGetRulesProcedure,
+		svc.GetRules,
+		connect.WithSchema(adminServiceMethods.ByName("GetRules")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/impossibledb.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceGetRoutingTableProcedure:
@@ -538,6 +602,10 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceListApiKeysHandler.ServeHTTP(w, r)
 		case AdminServiceRevokeApiKeyProcedure:
 			adminServiceRevokeApiKeyHandler.ServeHTTP(w, r)
+		case AdminServiceSetRulesProcedure:
+			adminServiceSetRulesHandler.ServeHTTP(w, r)
+		case AdminServiceGetRulesProcedure:
+			adminServiceGetRulesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -605,4 +673,12 @@ func (UnimplementedAdminServiceHandler) ListApiKeys(context.Context, *connect.Re
 
 func (UnimplementedAdminServiceHandler) RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.RevokeApiKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.SetRules is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetRules is not implemented"))
 }
