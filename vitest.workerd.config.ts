@@ -18,6 +18,7 @@ export default defineConfig({
         ratelimits: {
           TEST_RATE_LIMIT_PER_KEY: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
           TEST_RATE_LIMIT_PER_DATABASE: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
+          TEST_RATE_LIMIT_10S: { namespace_id: "9003", simple: { limit: 3, period: 10 } },
         },
       },
     }),

@@ -4,7 +4,8 @@
  * the router refuses the call past a credential's or a database's limit with
  * RESOURCE_EXHAUSTED, a google.rpc.RetryInfo detail and a retry-after
  * header, over Connect and gRPC-Web; a refused write is never applied; calls
- * without a credential are not counted.
+ * without a credential are not counted; the TypeScript SDK's transport
+ * waits out the delay and its write then succeeds, applied once.
  */
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
@@ -18,6 +19,7 @@ import type { Env } from "../../src/env.js";
 import { RETRY_AFTER_HEADER, RETRY_INFO_TYPE } from "../../src/errors.js";
 import { createFetchHandler } from "../../src/server/fetch-handler.js";
 import { createRouter } from "../../src/server/router.js";
+import { createRetryingTransport } from "../../clients/ts/src/HttpClient.js";
 
 const LIMIT = 3;
 const BOOTSTRAP = "bootstrap-key-for-rate-limit-tests-0123456789";
@@ -149,5 +151,40 @@ describe("rate limits", () => {
     // (and is then refused because no such database exists).
     const elsewhere = await outcome(collections(perDatabase, { ...bearer(a), "impossibledb-database": "elsewhere" }).getDocument({ ref: { collection: "limited", id: "x" } }));
     expect(elsewhere?.code).not.toBe(Code.ResourceExhausted);
+  });
+});
+
+describe("the TypeScript SDK against the limiter", () => {
+  it("waits the RetryInfo delay and its refused write then succeeds, applied once", { timeout: 30_000 }, async () => {
+    // The 10 s binding stands in for RATE_LIMIT_PER_KEY here; the server
+    // computes its delay from RATE_LIMIT_PERIOD_S (60 s), so the test caps
+    // each wait at what is left of the 10 s window: the delay it checks is
+    // the one the transport was told, the wait it makes is the window's.
+    const limited10s: Env = { ...base, RATE_LIMIT_PER_KEY: env.TEST_RATE_LIMIT_10S };
+    const secret = await newKey();
+    const told: number[] = [];
+    const sdk = createRetryingTransport(transport(limited10s, bearer(secret)), {
+      timeoutMs: 120_000,
+      retry: { attemptsMax: 4, random: () => 0 },
+      sleep: (ms) => {
+        told.push(ms);
+        const windowLeftMs = 10_000 - (Date.now() % 10_000) + 50;
+        return new Promise((resolve) => setTimeout(resolve, Math.min(ms, windowLeftMs)));
+      },
+    });
+    const client = createClient(CollectionService, sdk);
+    // Writes until one is refused (and then waited for and retried): LIMIT
+    // + 1 writes, unless a window ends meanwhile.
+    let last: { id: string; version: bigint | undefined } | undefined;
+    for (let i = 0; told.length === 0 && i <= 2 * LIMIT; i++) {
+      const res = await client.setDocument({ ref: { collection: "sdk-limited", id: `w${i}` }, data: { n: i } });
+      last = { id: `w${i}`, version: res.document?.version };
+    }
+    expect(told.length).toBe(1);
+    expect(told[0]).toBeGreaterThan(0);
+    expect(told[0]).toBeLessThanOrEqual(RATE_LIMIT_PERIOD_S * 1000);
+    const read = await collections(open, bearer(secret)).getDocument({ ref: { collection: "sdk-limited", id: last!.id } });
+    // Applied once: the stored version is the one the write answered.
+    expect(read.document?.version).toBe(last!.version);
   });
 });
