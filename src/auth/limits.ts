@@ -41,7 +41,7 @@ if (AUTH_CACHE_ENTRIES_MAX < 1 || AUTH_CACHE_TTL_MS < 1) throw new Error("invari
  * here; test/unit/auth/rate-limit-config.test.ts checks every environment's
  * bindings against it.
  */
-export const RATE_LIMIT_PERIOD_S = 60;
+export const RATE_LIMIT_PERIOD_S: number = 60;
 
 /** The shortest retry delay a refused call is told to wait, in ms (a window about to end still gets this much). */
 export const RATE_LIMIT_RETRY_DELAY_MS_MIN = 1000;

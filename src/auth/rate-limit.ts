@@ -21,10 +21,15 @@ import { rateLimitedError } from "../errors.js";
 import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_RETRY_DELAY_MS_MIN } from "./limits.js";
 import type { Principal } from "./principal.js";
 
+/** What rate limiting needs of a Workers Rate Limiting binding (`RateLimit` in the Workers types). */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
 /** The bindings rate limiting reads (a part of Env, src/env.ts). */
 export interface RateLimitEnv {
-  readonly RATE_LIMIT_PER_KEY?: RateLimit;
-  readonly RATE_LIMIT_PER_DATABASE?: RateLimit;
+  readonly RATE_LIMIT_PER_KEY?: RateLimiter;
+  readonly RATE_LIMIT_PER_DATABASE?: RateLimiter;
 }
 
 /**
@@ -70,7 +75,7 @@ export async function enforceRateLimits(env: RateLimitEnv, principal: Principal,
   );
 }
 
-async function allowed(binding: RateLimit | undefined, key: string): Promise<boolean> {
+async function allowed(binding: RateLimiter | undefined, key: string): Promise<boolean> {
   if (binding === undefined) return true;
   try {
     return (await binding.limit({ key })).success;

@@ -99,7 +99,7 @@ describe("rate limits", () => {
     const { rawConfig } = experimental_readRawConfig({ config: "wrangler.toml" });
     expect(rawConfig.ratelimits ?? []).toEqual([]);
     for (const name of ["development", "staging", "production"]) {
-      const limits = rawConfig.env?.[name]?.ratelimits ?? [];
+      const limits: ReadonlyArray<{ name: string; simple: { limit: number; period: number } }> = rawConfig.env?.[name]?.ratelimits ?? [];
       expect(limits.map((l) => l.name).sort(), name).toEqual(["RATE_LIMIT_PER_DATABASE", "RATE_LIMIT_PER_KEY"]);
       for (const l of limits) {
         expect(l.simple.period, `${name} ${l.name}`).toBe(RATE_LIMIT_PERIOD_S);
