@@ -14,8 +14,10 @@
 // front door: gRPC over h2c) set. Suites marked `auth: "required"` run
 // against a second server with authentication required, started when the
 // first of them runs, with IMPOSSIBLEDB_API_KEY (an admin key made for the
-// run) and IMPOSSIBLEDB_AUTH=required set too (see test/e2e/suites.mjs). Ports: free ones from the OS unless
-// E2E_WORKER_PORT / E2E_FRONTDOOR_PORT say otherwise. The servers' output
+// run) and IMPOSSIBLEDB_AUTH=required set too (see test/e2e/suites.mjs).
+// Ports: free ones from the OS unless E2E_WORKER_PORT / E2E_FRONTDOOR_PORT
+// say otherwise (they apply to the first server; the second always gets
+// free ones). The servers' output
 // goes to a log file whose last lines are printed when anything fails.
 // Requires `npm run build` first (`npm run test:e2e` does it).
 import { spawn } from "node:child_process";
