@@ -17,8 +17,10 @@
  * a call without a valid credential is refused without counting, so nobody
  * can spend a database's budget without a key to it.
  */
+import { isDatabaseId } from "../databases/names.js";
 import { rateLimitedError } from "../errors.js";
 import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_RETRY_DELAY_MS_MIN } from "./limits.js";
+import { ALL_DATABASES } from "./permissions.js";
 import type { Principal } from "./principal.js";
 
 /** What rate limiting needs of a Workers Rate Limiting binding (`RateLimit` in the Workers types). */
@@ -44,6 +46,19 @@ export function credentialKey(principal: Principal): string | null {
 }
 
 /**
+ * The counter key of a database: its id, `*` for calls on every database,
+ * or one shared key for every malformed name (refused right after, by the
+ * database interceptor), so a caller cannot mint counters of any size.
+ */
+export function databaseKey(database: string): string {
+  return `database:${counted(database)}`;
+}
+
+function counted(database: string): string {
+  return database === ALL_DATABASES || isDatabaseId(database) ? database : "(malformed)";
+}
+
+/**
  * How long a refused caller should wait, in ms: until the current window
  * ends if windows are aligned to the clock (they are in Miniflare; Cloudflare
  * does not say), and at least RATE_LIMIT_RETRY_DELAY_MS_MIN. A caller told
@@ -65,10 +80,10 @@ export async function enforceRateLimits(env: RateLimitEnv, principal: Principal,
   const key = credentialKey(principal);
   const [perKey, perDatabase] = await Promise.all([
     key === null ? true : allowed(env.RATE_LIMIT_PER_KEY, key),
-    allowed(env.RATE_LIMIT_PER_DATABASE, `database:${database}`),
+    allowed(env.RATE_LIMIT_PER_DATABASE, databaseKey(database)),
   ]);
   if (perKey && perDatabase) return;
-  const which = perKey ? `database ${JSON.stringify(database)}` : "this credential";
+  const which = perKey ? `database ${JSON.stringify(counted(database))}` : "this credential";
   throw rateLimitedError(
     `rate limit reached for ${which} (RATE_LIMIT_${perKey ? "PER_DATABASE" : "PER_KEY"} calls per ${RATE_LIMIT_PERIOD_S} s); retry after the delay in RetryInfo`,
     retryDelayMs(nowMs),

@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from "vitest";
 import { experimental_readRawConfig } from "wrangler";
 import { RATE_LIMIT_PERIOD_S, RATE_LIMIT_RETRY_DELAY_MS_MIN } from "../../../src/auth/limits.js";
 import { ANONYMOUS_ADMIN, type Principal } from "../../../src/auth/principal.js";
-import { credentialKey, enforceRateLimits, retryDelayMs } from "../../../src/auth/rate-limit.js";
+import { credentialKey, databaseKey, enforceRateLimits, retryDelayMs } from "../../../src/auth/rate-limit.js";
 import { rateLimitedError, RETRY_AFTER_HEADER, RETRY_INFO_TYPE } from "../../../src/errors.js";
 
 const key: Principal = { kind: "api_key", subject: "0123456789abcdef", roles: { default: "read_write" }, expiresAtMs: null, claims: {} };
@@ -44,6 +44,13 @@ describe("rate limits", () => {
     expect(credentialKey(key)).toBe("api_key:0123456789abcdef");
     expect(credentialKey({ ...key, kind: "jwt" })).toBe("jwt:0123456789abcdef");
     expect(credentialKey(ANONYMOUS_ADMIN)).toBeNull();
+  });
+
+  it("counts databases by id, every malformed name under one key", () => {
+    expect(databaseKey("default")).toBe("database:default");
+    expect(databaseKey("*")).toBe("database:*");
+    expect(databaseKey("Not A Name".repeat(1000))).toBe("database:(malformed)");
+    expect(databaseKey("")).toBe("database:(malformed)");
   });
 
   it("asks to wait until the window ends, at least RATE_LIMIT_RETRY_DELAY_MS_MIN", () => {
