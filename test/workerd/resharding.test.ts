@@ -198,7 +198,7 @@ async function checkAfter(db: string, result: WorkloadResult): Promise<void> {
 }
 
 describe("live resharding", () => {
-  it("grows 8 to 12 shards: every document readable once, with its version, and spread over the new shards", async () => {
+  it("grows 8 to 12 shards: every document readable once, with its version, and spread over the new shards", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("grow-plain");
     const versions = await seed(db, "items", 600);
     const started = await admin(db).startResharding({ shardCount: 12 });
@@ -226,8 +226,11 @@ describe("live resharding", () => {
     expect(shards.reduce((sum, s) => sum + Number(s.documentCount), 0)).toBe(600);
     for (const s of shards) expect(Number(s.documentCount), s.id).toBeGreaterThan(10);
 
-    // Reads, writes with preconditions, queries and aggregations work on the new table.
-    const got = await docs(db).getDocument({ ref: ref("items", "d5") });
+    // Reads, writes with preconditions, queries and aggregations work on the
+    // new table, and responses name the table version they were routed by.
+    let routedBy: string | null = null;
+    const got = await docs(db).getDocument({ ref: ref("items", "d5") }, { onHeader: (h) => (routedBy = h.get("impossibledb-routing-version")) });
+    expect(routedBy).toBe(String(done.targetRoutingVersion));
     expect(got.document!.version).toBe(versions.get("d5"));
     const updated = await docs(db).setDocument({ ref: ref("items", "d5"), data: { n: 5, tag: 99 }, precondition: { condition: { case: "version", value: versions.get("d5")! } } });
     expect(updated.document!.version > versions.get("d5")!).toBe(true);
@@ -267,7 +270,7 @@ describe("live resharding", () => {
     }
   });
 
-  it("CancelResharding before cutover leaves the old table serving, nothing duplicated, and a later resharding succeeds", async () => {
+  it("CancelResharding before cutover leaves the old table serving, nothing duplicated, and a later resharding succeeds", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("cancel");
     const versions = await seed(db, "items", 800);
     await admin(db).startResharding({ shardCount: 10 });
@@ -293,7 +296,7 @@ describe("live resharding", () => {
     await expectCode(admin(db).cancelResharding({}), Code.FailedPrecondition, /no resharding is running/);
   });
 
-  it("refuses what it cannot do with a precise code", async () => {
+  it("refuses what it cannot do with a precise code", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("refusals");
     await expectCode(admin(db).startResharding({ shardCount: 8 }), Code.FailedPrecondition, /already has 8 shards/);
     await expectCode(admin(db).startResharding({ shardCount: 0 }), Code.InvalidArgument);
@@ -313,7 +316,7 @@ describe("live resharding", () => {
     expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
   });
 
-  it("a listener open across the cutover ends OUT_OF_RANGE, its old resume token too, and listening again sees every document", async () => {
+  it("a listener open across the cutover ends OUT_OF_RANGE, its old resume token too, and listening again sees every document", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("listeners");
     await seed(db, "items", 200);
     const messages: Array<{ ids: string[]; token: string }> = [];
