@@ -9,6 +9,7 @@
  */
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { MOVED_MESSAGE_PREFIX } from "./routing/shard-epoch.js";
 
 /**
  * The message an object of a deleted database refuses every call with
@@ -84,6 +85,11 @@ export function asConnectError(err: unknown): ConnectError {
   // only the message crosses Workers RPC.
   if (err instanceof Error && err.message.includes(DATABASE_DELETED_MESSAGE)) {
     return new ConnectError("database was deleted: omit the impossibledb-database header, or create the database again", Code.NotFound);
+  }
+  // A shard refused a call routed by an old table and the retries ran out
+  // (server/routing-retry.ts): the database is being resharded.
+  if (err instanceof Error && err.message.includes(MOVED_MESSAGE_PREFIX)) {
+    return new ConnectError("the database is being resharded; retry the call", Code.Unavailable);
   }
   if (isPlatformRetryable(err)) {
     return new ConnectError("a shard is temporarily unavailable; retry the call", Code.Unavailable);

@@ -23,6 +23,7 @@ import { compressionGzip } from "./compression.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createObserveInterceptor } from "./observe.js";
 import { databaseInterceptor } from "./database.js";
+import { routingRetryInterceptor } from "./routing-retry.js";
 
 /**
  * Turns whatever a handler throws into a ConnectError with the right code,
@@ -99,6 +100,7 @@ export function createRouter(options: RouterOptions = {}): ConnectRouter {
       inputGuardInterceptor,
       createValidateInterceptor(),
       databaseInterceptor,
+      routingRetryInterceptor,
     ],
   });
   router.service(CollectionService, createCollectionService());

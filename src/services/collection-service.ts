@@ -17,9 +17,11 @@ import { WriteResultSchema, WriteStatusSchema, type WriteResult, type WriteStatu
 import { Code } from "@connectrpc/connect";
 import type { Env } from "../env.js";
 import { FailureError, codeOf } from "../errors.js";
-import { PAGE_SIZE_DEFAULT, RESPONSE_BYTES_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
+import { PAGE_SIZE_DEFAULT, RESPONSE_BYTES_MAX, ROUTING_MOVED_RETRIES_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { envOf } from "../server/context.js";
-import { currentRouting } from "../shards/routing-cache.js";
+import { awaitRouting, currentRouting } from "../shards/routing-cache.js";
+import { movedEpochOf } from "../routing/shard-epoch.js";
+import type { ShardRouter } from "../routing/router.js";
 import { readFromShard, writeToShard } from "../shards/shard-client.js";
 import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
@@ -222,13 +224,25 @@ export function boundWriteResults(results: readonly WriteResult[]): boolean {
  * other writes of its group, none of which were applied.
  */
 async function batchWrite(env: Env, writes: ShardWrite[], returnDocuments: boolean, guard: ShardWriteGuard | null) {
-  const { router } = await currentRouting(env);
-  const byShard = groupByShard(writes.map((w, index) => ({ index, shard: router.shardFor(w.collection, w.id) })));
   const statuses = new Array<WriteStatus>(writes.length);
   const results = new Array<WriteResult>(writes.length);
-  await Promise.all(
-    [...byShard].map(async ([shard, indexes]) => {
-      const outcome = await writeShard(env, shard, indexes.map((i) => writes[i]!), guard);
+  // Each shard's group applies on its own, so a group refused as moved (a
+  // resharding cut over) is routed again alone: the groups that applied are
+  // never sent twice.
+  const writeGroups = async (indexes: readonly number[], router: ShardRouter, attempt: number): Promise<void> => {
+    const byShard = groupByShard(indexes.map((index) => ({ index, shard: router.shardFor(writes[index]!.collection, writes[index]!.id) })));
+    await Promise.all([...byShard].map(([shard, group]) => writeGroup(shard, group, attempt)));
+  };
+  const writeGroup = async (shard: string, indexes: number[], attempt: number): Promise<void> => {
+      let outcome: Awaited<ReturnType<typeof writeShard>>;
+      try {
+        outcome = await writeShard(env, shard, indexes.map((i) => writes[i]!), guard);
+      } catch (err) {
+        const epoch = movedEpochOf(err);
+        if (epoch === null || attempt >= ROUTING_MOVED_RETRIES_MAX) throw err;
+        const { router } = await awaitRouting(env, epoch, attempt);
+        return writeGroups(indexes, router, attempt + 1);
+      }
       indexes.forEach((writeIndex, j) => {
         if (outcome.ok) {
           statuses[writeIndex] = create(WriteStatusSchema, { code: 0 });
@@ -245,8 +259,9 @@ async function batchWrite(env: Env, writes: ShardWrite[], returnDocuments: boole
           results[writeIndex] = create(WriteResultSchema, {});
         }
       });
-    }),
-  );
+  };
+  const { router } = await currentRouting(env);
+  await writeGroups(writes.map((_, index) => index), router, 0);
   const documentsOmitted = returnDocuments && boundWriteResults(results);
   return { statuses, results, documentsOmitted };
 }

@@ -24,6 +24,7 @@ import { CLOCK_UNCERTAINTY_MS, TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, 
 import { scopeOf } from "../databases/database-env.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
+import { movedEpochOf } from "../routing/shard-epoch.js";
 import { shardStub } from "../shards/shard-client.js";
 import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
@@ -215,7 +216,16 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   } else {
     outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, priority, participants: requests });
   }
-  if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
+  if (!outcome.ok) {
+    // A participant refused to prepare because the database was resharded
+    // (routing/shard-epoch.ts), so the coordinator aborted. A CommitBatch
+    // is run again with a new id by the routing retry; an id a client began
+    // is aborted for good, and the client retries the transaction.
+    if (begun && movedEpochOf(outcome.message) !== null) {
+      throw new FailureError("aborted", "transaction aborted: the database was resharded while it committed; retry it");
+    }
+    throw new FailureError(outcome.kind, outcome.message);
+  }
   return { results: inRequestOrder(writes, outcome.results, outcome.commitTimeMs), commitTime: timestampFromMs(outcome.commitTimeMs) };
 }
 

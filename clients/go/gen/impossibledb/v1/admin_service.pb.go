@@ -239,6 +239,140 @@ func (Database_State) EnumDescriptor() ([]byte, []int) {
 	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35, 0}
 }
 
+// Where a resharding is in its life.
+type Resharding_State int32
+
+const (
+	// Unknown.
+	Resharding_STATE_UNSPECIFIED Resharding_State = 0
+	// Copying, catching up or cutting over.
+	Resharding_STATE_RUNNING Resharding_State = 1
+	// The new routing table serves every request.
+	Resharding_STATE_SUCCEEDED Resharding_State = 2
+	// Stopped by an error before its cutover; the old table still serves.
+	Resharding_STATE_FAILED Resharding_State = 3
+	// Cancelled before its cutover; the old table still serves.
+	Resharding_STATE_CANCELLED Resharding_State = 4
+)
+
+// Enum value maps for Resharding_State.
+var (
+	Resharding_State_name = map[int32]string{
+		0: "STATE_UNSPECIFIED",
+		1: "STATE_RUNNING",
+		2: "STATE_SUCCEEDED",
+		3: "STATE_FAILED",
+		4: "STATE_CANCELLED",
+	}
+	Resharding_State_value = map[string]int32{
+		"STATE_UNSPECIFIED": 0,
+		"STATE_RUNNING":     1,
+		"STATE_SUCCEEDED":   2,
+		"STATE_FAILED":      3,
+		"STATE_CANCELLED":   4,
+	}
+)
+
+func (x Resharding_State) Enum() *Resharding_State {
+	p := new(Resharding_State)
+	*p = x
+	return p
+}
+
+func (x Resharding_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Resharding_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_impossibledb_v1_admin_service_proto_enumTypes[4].Descriptor()
+}
+
+func (Resharding_State) Type() protoreflect.EnumType {
+	return &file_impossibledb_v1_admin_service_proto_enumTypes[4]
+}
+
+func (x Resharding_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Resharding_State.Descriptor instead.
+func (Resharding_State) EnumDescriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 0}
+}
+
+// The step a running resharding is at.
+type Resharding_Phase int32
+
+const (
+	// Unknown.
+	Resharding_PHASE_UNSPECIFIED Resharding_Phase = 0
+	// Stamping every shard with the current routing epoch.
+	Resharding_PHASE_PREPARING Resharding_Phase = 1
+	// Copying the moving documents from a snapshot, a page at a time.
+	Resharding_PHASE_COPYING Resharding_Phase = 2
+	// Applying the changes made since the copy began.
+	Resharding_PHASE_CATCHING_UP Resharding_Phase = 3
+	// Fencing the sources, draining their last changes and publishing the new table.
+	Resharding_PHASE_CUTTING_OVER Resharding_Phase = 4
+	// Deleting the moved documents from their old shards.
+	Resharding_PHASE_CLEANING_UP Resharding_Phase = 5
+	// Discarding the copies of a cancelled or failed resharding.
+	Resharding_PHASE_ROLLING_BACK Resharding_Phase = 6
+	// Finished (see state).
+	Resharding_PHASE_DONE Resharding_Phase = 7
+)
+
+// Enum value maps for Resharding_Phase.
+var (
+	Resharding_Phase_name = map[int32]string{
+		0: "PHASE_UNSPECIFIED",
+		1: "PHASE_PREPARING",
+		2: "PHASE_COPYING",
+		3: "PHASE_CATCHING_UP",
+		4: "PHASE_CUTTING_OVER",
+		5: "PHASE_CLEANING_UP",
+		6: "PHASE_ROLLING_BACK",
+		7: "PHASE_DONE",
+	}
+	Resharding_Phase_value = map[string]int32{
+		"PHASE_UNSPECIFIED":  0,
+		"PHASE_PREPARING":    1,
+		"PHASE_COPYING":      2,
+		"PHASE_CATCHING_UP":  3,
+		"PHASE_CUTTING_OVER": 4,
+		"PHASE_CLEANING_UP":  5,
+		"PHASE_ROLLING_BACK": 6,
+		"PHASE_DONE":         7,
+	}
+)
+
+func (x Resharding_Phase) Enum() *Resharding_Phase {
+	p := new(Resharding_Phase)
+	*p = x
+	return p
+}
+
+func (x Resharding_Phase) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Resharding_Phase) Descriptor() protoreflect.EnumDescriptor {
+	return file_impossibledb_v1_admin_service_proto_enumTypes[5].Descriptor()
+}
+
+func (Resharding_Phase) Type() protoreflect.EnumType {
+	return &file_impossibledb_v1_admin_service_proto_enumTypes[5]
+}
+
+func (x Resharding_Phase) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Resharding_Phase.Descriptor instead.
+func (Resharding_Phase) EnumDescriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 1}
+}
+
 // The security rules of one collection. A condition is CEL over
 // `request.auth` (the caller's JWT claims, or `{sub: <key id>}` for an API
 // key), `request.method` (get, list, create, update, delete), `resource`
@@ -2648,6 +2782,502 @@ func (*DeleteDatabaseResponse) Descriptor() ([]byte, []int) {
 	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{44}
 }
 
+// A live resharding of one database: a copy of the moving documents to
+// their new shards, a catch-up from the source shards' change logs, and a
+// cutover that publishes the new routing table.
+type Resharding struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operation's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Running, succeeded, failed or cancelled.
+	State Resharding_State `protobuf:"varint,2,opt,name=state,proto3,enum=impossibledb.v1.Resharding_State" json:"state,omitempty"`
+	// The step it is at.
+	Phase Resharding_Phase `protobuf:"varint,3,opt,name=phase,proto3,enum=impossibledb.v1.Resharding_Phase" json:"phase,omitempty"`
+	// Shards before.
+	SourceShardCount int32 `protobuf:"varint,4,opt,name=source_shard_count,json=sourceShardCount,proto3" json:"source_shard_count,omitempty"`
+	// Shards after.
+	TargetShardCount int32 `protobuf:"varint,5,opt,name=target_shard_count,json=targetShardCount,proto3" json:"target_shard_count,omitempty"`
+	// The routing table version it started from.
+	SourceRoutingVersion int64 `protobuf:"varint,6,opt,name=source_routing_version,json=sourceRoutingVersion,proto3" json:"source_routing_version,omitempty"`
+	// The routing table version it publishes at cutover.
+	TargetRoutingVersion int64 `protobuf:"varint,7,opt,name=target_routing_version,json=targetRoutingVersion,proto3" json:"target_routing_version,omitempty"`
+	// Moving documents copied so far (catch-up included).
+	DocumentsCopied int64 `protobuf:"varint,8,opt,name=documents_copied,json=documentsCopied,proto3" json:"documents_copied,omitempty"`
+	// Documents on the source shards when it started (all of them, moving or not).
+	DocumentsTotal int64 `protobuf:"varint,9,opt,name=documents_total,json=documentsTotal,proto3" json:"documents_total,omitempty"`
+	// Errors met (the most recent last, at most 10); a running operation retries.
+	Errors []string `protobuf:"bytes,10,rep,name=errors,proto3" json:"errors,omitempty"`
+	// When it started.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When it last made progress.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// When it finished; unset while running.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// How long the cutover (first fence to publication) took, in milliseconds.
+	CutoverMillis int64 `protobuf:"varint,14,opt,name=cutover_millis,json=cutoverMillis,proto3" json:"cutover_millis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Resharding) Reset() {
+	*x = Resharding{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Resharding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Resharding) ProtoMessage() {}
+
+func (x *Resharding) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Resharding.ProtoReflect.Descriptor instead.
+func (*Resharding) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *Resharding) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Resharding) GetState() Resharding_State {
+	if x != nil {
+		return x.State
+	}
+	return Resharding_STATE_UNSPECIFIED
+}
+
+func (x *Resharding) GetPhase() Resharding_Phase {
+	if x != nil {
+		return x.Phase
+	}
+	return Resharding_PHASE_UNSPECIFIED
+}
+
+func (x *Resharding) GetSourceShardCount() int32 {
+	if x != nil {
+		return x.SourceShardCount
+	}
+	return 0
+}
+
+func (x *Resharding) GetTargetShardCount() int32 {
+	if x != nil {
+		return x.TargetShardCount
+	}
+	return 0
+}
+
+func (x *Resharding) GetSourceRoutingVersion() int64 {
+	if x != nil {
+		return x.SourceRoutingVersion
+	}
+	return 0
+}
+
+func (x *Resharding) GetTargetRoutingVersion() int64 {
+	if x != nil {
+		return x.TargetRoutingVersion
+	}
+	return 0
+}
+
+func (x *Resharding) GetDocumentsCopied() int64 {
+	if x != nil {
+		return x.DocumentsCopied
+	}
+	return 0
+}
+
+func (x *Resharding) GetDocumentsTotal() int64 {
+	if x != nil {
+		return x.DocumentsTotal
+	}
+	return 0
+}
+
+func (x *Resharding) GetErrors() []string {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *Resharding) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Resharding) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Resharding) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *Resharding) GetCutoverMillis() int64 {
+	if x != nil {
+		return x.CutoverMillis
+	}
+	return 0
+}
+
+// A shard count suggested by the shards' sizes and request rates.
+type ShardCountAdvice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The suggested shard count; equal to the current one when nothing needs to change.
+	SuggestedShardCount int32 `protobuf:"varint,1,opt,name=suggested_shard_count,json=suggestedShardCount,proto3" json:"suggested_shard_count,omitempty"`
+	// The current shard count.
+	CurrentShardCount int32 `protobuf:"varint,2,opt,name=current_shard_count,json=currentShardCount,proto3" json:"current_shard_count,omitempty"`
+	// Why, naming the shard and the limit it passed.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShardCountAdvice) Reset() {
+	*x = ShardCountAdvice{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShardCountAdvice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShardCountAdvice) ProtoMessage() {}
+
+func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShardCountAdvice.ProtoReflect.Descriptor instead.
+func (*ShardCountAdvice) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ShardCountAdvice) GetSuggestedShardCount() int32 {
+	if x != nil {
+		return x.SuggestedShardCount
+	}
+	return 0
+}
+
+func (x *ShardCountAdvice) GetCurrentShardCount() int32 {
+	if x != nil {
+		return x.CurrentShardCount
+	}
+	return 0
+}
+
+func (x *ShardCountAdvice) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Request for StartResharding.
+type StartReshardingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard count to reshard to, 1 to 1024.
+	ShardCount    int32 `protobuf:"varint,1,opt,name=shard_count,json=shardCount,proto3" json:"shard_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartReshardingRequest) Reset() {
+	*x = StartReshardingRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartReshardingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartReshardingRequest) ProtoMessage() {}
+
+func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartReshardingRequest.ProtoReflect.Descriptor instead.
+func (*StartReshardingRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *StartReshardingRequest) GetShardCount() int32 {
+	if x != nil {
+		return x.ShardCount
+	}
+	return 0
+}
+
+// Response for StartResharding.
+type StartReshardingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operation, as it started.
+	Resharding    *Resharding `protobuf:"bytes,1,opt,name=resharding,proto3" json:"resharding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartReshardingResponse) Reset() {
+	*x = StartReshardingResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartReshardingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartReshardingResponse) ProtoMessage() {}
+
+func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartReshardingResponse.ProtoReflect.Descriptor instead.
+func (*StartReshardingResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *StartReshardingResponse) GetResharding() *Resharding {
+	if x != nil {
+		return x.Resharding
+	}
+	return nil
+}
+
+// Request for GetResharding.
+type GetReshardingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReshardingRequest) Reset() {
+	*x = GetReshardingRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReshardingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReshardingRequest) ProtoMessage() {}
+
+func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReshardingRequest.ProtoReflect.Descriptor instead.
+func (*GetReshardingRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{49}
+}
+
+// Response for GetResharding.
+type GetReshardingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The latest resharding; unset when none has run.
+	Resharding *Resharding `protobuf:"bytes,1,opt,name=resharding,proto3" json:"resharding,omitempty"`
+	// What the shards' sizes and request rates suggest.
+	Advice        *ShardCountAdvice `protobuf:"bytes,2,opt,name=advice,proto3" json:"advice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReshardingResponse) Reset() {
+	*x = GetReshardingResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReshardingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReshardingResponse) ProtoMessage() {}
+
+func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReshardingResponse.ProtoReflect.Descriptor instead.
+func (*GetReshardingResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *GetReshardingResponse) GetResharding() *Resharding {
+	if x != nil {
+		return x.Resharding
+	}
+	return nil
+}
+
+func (x *GetReshardingResponse) GetAdvice() *ShardCountAdvice {
+	if x != nil {
+		return x.Advice
+	}
+	return nil
+}
+
+// Request for CancelResharding.
+type CancelReshardingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelReshardingRequest) Reset() {
+	*x = CancelReshardingRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelReshardingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelReshardingRequest) ProtoMessage() {}
+
+func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelReshardingRequest.ProtoReflect.Descriptor instead.
+func (*CancelReshardingRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{51}
+}
+
+// Response for CancelResharding.
+type CancelReshardingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operation, rolling back.
+	Resharding    *Resharding `protobuf:"bytes,1,opt,name=resharding,proto3" json:"resharding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelReshardingResponse) Reset() {
+	*x = CancelReshardingResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelReshardingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelReshardingResponse) ProtoMessage() {}
+
+func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelReshardingResponse.ProtoReflect.Descriptor instead.
+func (*CancelReshardingResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *CancelReshardingResponse) GetResharding() *Resharding {
+	if x != nil {
+		return x.Resharding
+	}
+	return nil
+}
+
 var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
@@ -2835,7 +3465,65 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
 	"\x15DeleteDatabaseRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x18\n" +
-	"\x16DeleteDatabaseResponse2\xe0\f\n" +
+	"\x16DeleteDatabaseResponse\"\xbe\a\n" +
+	"\n" +
+	"Resharding\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
+	"\x05state\x18\x02 \x01(\x0e2!.impossibledb.v1.Resharding.StateR\x05state\x127\n" +
+	"\x05phase\x18\x03 \x01(\x0e2!.impossibledb.v1.Resharding.PhaseR\x05phase\x12,\n" +
+	"\x12source_shard_count\x18\x04 \x01(\x05R\x10sourceShardCount\x12,\n" +
+	"\x12target_shard_count\x18\x05 \x01(\x05R\x10targetShardCount\x124\n" +
+	"\x16source_routing_version\x18\x06 \x01(\x03R\x14sourceRoutingVersion\x124\n" +
+	"\x16target_routing_version\x18\a \x01(\x03R\x14targetRoutingVersion\x12)\n" +
+	"\x10documents_copied\x18\b \x01(\x03R\x0fdocumentsCopied\x12'\n" +
+	"\x0fdocuments_total\x18\t \x01(\x03R\x0edocumentsTotal\x12\x16\n" +
+	"\x06errors\x18\n" +
+	" \x03(\tR\x06errors\x129\n" +
+	"\n" +
+	"start_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x125\n" +
+	"\bend_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12%\n" +
+	"\x0ecutover_millis\x18\x0e \x01(\x03R\rcutoverMillis\"m\n" +
+	"\x05State\x12\x15\n" +
+	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rSTATE_RUNNING\x10\x01\x12\x13\n" +
+	"\x0fSTATE_SUCCEEDED\x10\x02\x12\x10\n" +
+	"\fSTATE_FAILED\x10\x03\x12\x13\n" +
+	"\x0fSTATE_CANCELLED\x10\x04\"\xb4\x01\n" +
+	"\x05Phase\x12\x15\n" +
+	"\x11PHASE_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fPHASE_PREPARING\x10\x01\x12\x11\n" +
+	"\rPHASE_COPYING\x10\x02\x12\x15\n" +
+	"\x11PHASE_CATCHING_UP\x10\x03\x12\x16\n" +
+	"\x12PHASE_CUTTING_OVER\x10\x04\x12\x15\n" +
+	"\x11PHASE_CLEANING_UP\x10\x05\x12\x16\n" +
+	"\x12PHASE_ROLLING_BACK\x10\x06\x12\x0e\n" +
+	"\n" +
+	"PHASE_DONE\x10\a\"\x8e\x01\n" +
+	"\x10ShardCountAdvice\x122\n" +
+	"\x15suggested_shard_count\x18\x01 \x01(\x05R\x13suggestedShardCount\x12.\n" +
+	"\x13current_shard_count\x18\x02 \x01(\x05R\x11currentShardCount\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"E\n" +
+	"\x16StartReshardingRequest\x12+\n" +
+	"\vshard_count\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x80\b(\x01R\n" +
+	"shardCount\"V\n" +
+	"\x17StartReshardingResponse\x12;\n" +
+	"\n" +
+	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
+	"resharding\"\x16\n" +
+	"\x14GetReshardingRequest\"\x8f\x01\n" +
+	"\x15GetReshardingResponse\x12;\n" +
+	"\n" +
+	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
+	"resharding\x129\n" +
+	"\x06advice\x18\x02 \x01(\v2!.impossibledb.v1.ShardCountAdviceR\x06advice\"\x19\n" +
+	"\x17CancelReshardingRequest\"W\n" +
+	"\x18CancelReshardingResponse\x12;\n" +
+	"\n" +
+	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
+	"resharding2\x94\x0f\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -2853,7 +3541,10 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"GetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01\x12[\n" +
 	"\fCreateApiKey\x12$.impossibledb.v1.CreateApiKeyRequest\x1a%.impossibledb.v1.CreateApiKeyResponse\x12]\n" +
 	"\vListApiKeys\x12#.impossibledb.v1.ListApiKeysRequest\x1a$.impossibledb.v1.ListApiKeysResponse\"\x03\x90\x02\x01\x12`\n" +
-	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02\x12T\n" +
+	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02\x12d\n" +
+	"\x0fStartResharding\x12'.impossibledb.v1.StartReshardingRequest\x1a(.impossibledb.v1.StartReshardingResponse\x12c\n" +
+	"\rGetResharding\x12%.impossibledb.v1.GetReshardingRequest\x1a&.impossibledb.v1.GetReshardingResponse\"\x03\x90\x02\x01\x12g\n" +
+	"\x10CancelResharding\x12(.impossibledb.v1.CancelReshardingRequest\x1a).impossibledb.v1.CancelReshardingResponse\x12T\n" +
 	"\bSetRules\x12 .impossibledb.v1.SetRulesRequest\x1a!.impossibledb.v1.SetRulesResponse\"\x03\x90\x02\x02\x12T\n" +
 	"\bGetRules\x12 .impossibledb.v1.GetRulesRequest\x1a!.impossibledb.v1.GetRulesResponse\"\x03\x90\x02\x01b\x06proto3"
 
@@ -2869,141 +3560,166 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_admin_service_proto_rawDescData
 }
 
-var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
-	(IndexField_Direction)(0),       // 0: impossibledb.v1.IndexField.Direction
-	(Index_State)(0),                // 1: impossibledb.v1.Index.State
-	(ApiKey_Role)(0),                // 2: impossibledb.v1.ApiKey.Role
-	(Database_State)(0),             // 3: impossibledb.v1.Database.State
-	(*CollectionRules)(nil),         // 4: impossibledb.v1.CollectionRules
-	(*Rules)(nil),                   // 5: impossibledb.v1.Rules
-	(*SetRulesRequest)(nil),         // 6: impossibledb.v1.SetRulesRequest
-	(*SetRulesResponse)(nil),        // 7: impossibledb.v1.SetRulesResponse
-	(*GetRulesRequest)(nil),         // 8: impossibledb.v1.GetRulesRequest
-	(*GetRulesResponse)(nil),        // 9: impossibledb.v1.GetRulesResponse
-	(*RoutingTable)(nil),            // 10: impossibledb.v1.RoutingTable
-	(*ShardInfo)(nil),               // 11: impossibledb.v1.ShardInfo
-	(*GetRoutingTableRequest)(nil),  // 12: impossibledb.v1.GetRoutingTableRequest
-	(*GetRoutingTableResponse)(nil), // 13: impossibledb.v1.GetRoutingTableResponse
-	(*ListShardsRequest)(nil),       // 14: impossibledb.v1.ListShardsRequest
-	(*ShardStats)(nil),              // 15: impossibledb.v1.ShardStats
-	(*ListShardsResponse)(nil),      // 16: impossibledb.v1.ListShardsResponse
-	(*IndexField)(nil),              // 17: impossibledb.v1.IndexField
-	(*Index)(nil),                   // 18: impossibledb.v1.Index
-	(*CreateIndexRequest)(nil),      // 19: impossibledb.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),     // 20: impossibledb.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),         // 21: impossibledb.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),        // 22: impossibledb.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),      // 23: impossibledb.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),     // 24: impossibledb.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),      // 25: impossibledb.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),     // 26: impossibledb.v1.DeleteIndexResponse
-	(*ExportDocumentsRequest)(nil),  // 27: impossibledb.v1.ExportDocumentsRequest
-	(*ExportDocumentsResponse)(nil), // 28: impossibledb.v1.ExportDocumentsResponse
-	(*GetMetricsRequest)(nil),       // 29: impossibledb.v1.GetMetricsRequest
-	(*MethodMetrics)(nil),           // 30: impossibledb.v1.MethodMetrics
-	(*GetMetricsResponse)(nil),      // 31: impossibledb.v1.GetMetricsResponse
-	(*ApiKey)(nil),                  // 32: impossibledb.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),     // 33: impossibledb.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),    // 34: impossibledb.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),      // 35: impossibledb.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),     // 36: impossibledb.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),     // 37: impossibledb.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),    // 38: impossibledb.v1.RevokeApiKeyResponse
-	(*Database)(nil),                // 39: impossibledb.v1.Database
-	(*Placement)(nil),               // 40: impossibledb.v1.Placement
-	(*CreateDatabaseRequest)(nil),   // 41: impossibledb.v1.CreateDatabaseRequest
-	(*CreateDatabaseResponse)(nil),  // 42: impossibledb.v1.CreateDatabaseResponse
-	(*GetDatabaseRequest)(nil),      // 43: impossibledb.v1.GetDatabaseRequest
-	(*GetDatabaseResponse)(nil),     // 44: impossibledb.v1.GetDatabaseResponse
-	(*ListDatabasesRequest)(nil),    // 45: impossibledb.v1.ListDatabasesRequest
-	(*ListDatabasesResponse)(nil),   // 46: impossibledb.v1.ListDatabasesResponse
-	(*DeleteDatabaseRequest)(nil),   // 47: impossibledb.v1.DeleteDatabaseRequest
-	(*DeleteDatabaseResponse)(nil),  // 48: impossibledb.v1.DeleteDatabaseResponse
-	nil,                             // 49: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	nil,                             // 50: impossibledb.v1.ApiKey.RolesEntry
-	nil,                             // 51: impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	(*timestamppb.Timestamp)(nil),   // 52: google.protobuf.Timestamp
-	(*Document)(nil),                // 53: impossibledb.v1.Document
+	(IndexField_Direction)(0),        // 0: impossibledb.v1.IndexField.Direction
+	(Index_State)(0),                 // 1: impossibledb.v1.Index.State
+	(ApiKey_Role)(0),                 // 2: impossibledb.v1.ApiKey.Role
+	(Database_State)(0),              // 3: impossibledb.v1.Database.State
+	(Resharding_State)(0),            // 4: impossibledb.v1.Resharding.State
+	(Resharding_Phase)(0),            // 5: impossibledb.v1.Resharding.Phase
+	(*CollectionRules)(nil),          // 6: impossibledb.v1.CollectionRules
+	(*Rules)(nil),                    // 7: impossibledb.v1.Rules
+	(*SetRulesRequest)(nil),          // 8: impossibledb.v1.SetRulesRequest
+	(*SetRulesResponse)(nil),         // 9: impossibledb.v1.SetRulesResponse
+	(*GetRulesRequest)(nil),          // 10: impossibledb.v1.GetRulesRequest
+	(*GetRulesResponse)(nil),         // 11: impossibledb.v1.GetRulesResponse
+	(*RoutingTable)(nil),             // 12: impossibledb.v1.RoutingTable
+	(*ShardInfo)(nil),                // 13: impossibledb.v1.ShardInfo
+	(*GetRoutingTableRequest)(nil),   // 14: impossibledb.v1.GetRoutingTableRequest
+	(*GetRoutingTableResponse)(nil),  // 15: impossibledb.v1.GetRoutingTableResponse
+	(*ListShardsRequest)(nil),        // 16: impossibledb.v1.ListShardsRequest
+	(*ShardStats)(nil),               // 17: impossibledb.v1.ShardStats
+	(*ListShardsResponse)(nil),       // 18: impossibledb.v1.ListShardsResponse
+	(*IndexField)(nil),               // 19: impossibledb.v1.IndexField
+	(*Index)(nil),                    // 20: impossibledb.v1.Index
+	(*CreateIndexRequest)(nil),       // 21: impossibledb.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),      // 22: impossibledb.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),          // 23: impossibledb.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),         // 24: impossibledb.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),       // 25: impossibledb.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),      // 26: impossibledb.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),       // 27: impossibledb.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),      // 28: impossibledb.v1.DeleteIndexResponse
+	(*ExportDocumentsRequest)(nil),   // 29: impossibledb.v1.ExportDocumentsRequest
+	(*ExportDocumentsResponse)(nil),  // 30: impossibledb.v1.ExportDocumentsResponse
+	(*GetMetricsRequest)(nil),        // 31: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),            // 32: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),       // 33: impossibledb.v1.GetMetricsResponse
+	(*ApiKey)(nil),                   // 34: impossibledb.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),      // 35: impossibledb.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),     // 36: impossibledb.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),       // 37: impossibledb.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),      // 38: impossibledb.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),      // 39: impossibledb.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),     // 40: impossibledb.v1.RevokeApiKeyResponse
+	(*Database)(nil),                 // 41: impossibledb.v1.Database
+	(*Placement)(nil),                // 42: impossibledb.v1.Placement
+	(*CreateDatabaseRequest)(nil),    // 43: impossibledb.v1.CreateDatabaseRequest
+	(*CreateDatabaseResponse)(nil),   // 44: impossibledb.v1.CreateDatabaseResponse
+	(*GetDatabaseRequest)(nil),       // 45: impossibledb.v1.GetDatabaseRequest
+	(*GetDatabaseResponse)(nil),      // 46: impossibledb.v1.GetDatabaseResponse
+	(*ListDatabasesRequest)(nil),     // 47: impossibledb.v1.ListDatabasesRequest
+	(*ListDatabasesResponse)(nil),    // 48: impossibledb.v1.ListDatabasesResponse
+	(*DeleteDatabaseRequest)(nil),    // 49: impossibledb.v1.DeleteDatabaseRequest
+	(*DeleteDatabaseResponse)(nil),   // 50: impossibledb.v1.DeleteDatabaseResponse
+	(*Resharding)(nil),               // 51: impossibledb.v1.Resharding
+	(*ShardCountAdvice)(nil),         // 52: impossibledb.v1.ShardCountAdvice
+	(*StartReshardingRequest)(nil),   // 53: impossibledb.v1.StartReshardingRequest
+	(*StartReshardingResponse)(nil),  // 54: impossibledb.v1.StartReshardingResponse
+	(*GetReshardingRequest)(nil),     // 55: impossibledb.v1.GetReshardingRequest
+	(*GetReshardingResponse)(nil),    // 56: impossibledb.v1.GetReshardingResponse
+	(*CancelReshardingRequest)(nil),  // 57: impossibledb.v1.CancelReshardingRequest
+	(*CancelReshardingResponse)(nil), // 58: impossibledb.v1.CancelReshardingResponse
+	nil,                              // 59: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                              // 60: impossibledb.v1.ApiKey.RolesEntry
+	nil,                              // 61: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),    // 62: google.protobuf.Timestamp
+	(*Document)(nil),                 // 63: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
-	4,  // 0: impossibledb.v1.Rules.collections:type_name -> impossibledb.v1.CollectionRules
-	52, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
-	5,  // 2: impossibledb.v1.SetRulesRequest.rules:type_name -> impossibledb.v1.Rules
-	5,  // 3: impossibledb.v1.SetRulesResponse.rules:type_name -> impossibledb.v1.Rules
-	5,  // 4: impossibledb.v1.GetRulesResponse.rules:type_name -> impossibledb.v1.Rules
-	11, // 5: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	52, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
-	10, // 7: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
-	15, // 8: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
+	6,  // 0: impossibledb.v1.Rules.collections:type_name -> impossibledb.v1.CollectionRules
+	62, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 2: impossibledb.v1.SetRulesRequest.rules:type_name -> impossibledb.v1.Rules
+	7,  // 3: impossibledb.v1.SetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	7,  // 4: impossibledb.v1.GetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	13, // 5: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
+	62, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	12, // 7: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
+	17, // 8: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
 	0,  // 9: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
-	17, // 10: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
+	19, // 10: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
 	1,  // 11: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
-	18, // 12: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
-	18, // 13: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
-	18, // 14: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
-	18, // 15: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	53, // 16: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	49, // 17: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
-	30, // 18: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	52, // 19: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	50, // 20: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
-	52, // 21: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	52, // 22: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	52, // 23: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	51, // 24: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	52, // 25: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	32, // 26: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
-	32, // 27: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
-	40, // 28: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
-	52, // 29: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
+	20, // 12: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
+	20, // 13: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
+	20, // 14: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
+	20, // 15: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
+	63, // 16: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	59, // 17: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	32, // 18: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	62, // 19: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	60, // 20: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	62, // 21: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	62, // 22: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	62, // 23: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	61, // 24: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	62, // 25: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	34, // 26: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
+	34, // 27: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
+	42, // 28: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
+	62, // 29: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
 	3,  // 30: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
-	39, // 31: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
-	39, // 32: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	39, // 33: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	39, // 34: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
-	2,  // 35: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	2,  // 36: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	12, // 37: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	14, // 38: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	19, // 39: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	21, // 40: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	23, // 41: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	25, // 42: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	27, // 43: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	41, // 44: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
-	43, // 45: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
-	45, // 46: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
-	47, // 47: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
-	29, // 48: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	33, // 49: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
-	35, // 50: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
-	37, // 51: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
-	6,  // 52: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
-	8,  // 53: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
-	13, // 54: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	16, // 55: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	20, // 56: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	22, // 57: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	24, // 58: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	26, // 59: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	28, // 60: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	42, // 61: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
-	44, // 62: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
-	46, // 63: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
-	48, // 64: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
-	31, // 65: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	34, // 66: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
-	36, // 67: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
-	38, // 68: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
-	7,  // 69: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
-	9,  // 70: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
-	54, // [54:71] is the sub-list for method output_type
-	37, // [37:54] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	41, // 31: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
+	41, // 32: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	41, // 33: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	41, // 34: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
+	4,  // 35: impossibledb.v1.Resharding.state:type_name -> impossibledb.v1.Resharding.State
+	5,  // 36: impossibledb.v1.Resharding.phase:type_name -> impossibledb.v1.Resharding.Phase
+	62, // 37: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
+	62, // 38: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
+	62, // 39: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
+	51, // 40: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	51, // 41: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	52, // 42: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
+	51, // 43: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	2,  // 44: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 45: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	14, // 46: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	16, // 47: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	21, // 48: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	23, // 49: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	25, // 50: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	27, // 51: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	29, // 52: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	43, // 53: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
+	45, // 54: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
+	47, // 55: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
+	49, // 56: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
+	31, // 57: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	35, // 58: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	37, // 59: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	39, // 60: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	53, // 61: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
+	55, // 62: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
+	57, // 63: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
+	8,  // 64: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
+	10, // 65: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
+	15, // 66: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	18, // 67: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	22, // 68: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	24, // 69: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	26, // 70: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	28, // 71: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	30, // 72: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	44, // 73: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
+	46, // 74: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
+	48, // 75: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
+	50, // 76: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
+	33, // 77: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	36, // 78: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	38, // 79: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	40, // 80: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	54, // 81: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
+	56, // 82: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
+	58, // 83: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
+	9,  // 84: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
+	11, // 85: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
+	66, // [66:86] is the sub-list for method output_type
+	46, // [46:66] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -3017,8 +3733,8 @@ func file_impossibledb_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   48,
+			NumEnums:      6,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

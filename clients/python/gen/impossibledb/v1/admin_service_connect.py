@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .admin_service_pb2 import CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetRoutingTableRequest, GetRoutingTableResponse, GetRulesRequest, GetRulesResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse, SetRulesRequest, SetRulesResponse
+from .admin_service_pb2 import CancelReshardingRequest, CancelReshardingResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetReshardingRequest, GetReshardingResponse, GetRoutingTableRequest, GetRoutingTableResponse, GetRulesRequest, GetRulesResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse, SetRulesRequest, SetRulesResponse, StartReshardingRequest, StartReshardingResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -150,6 +150,31 @@ class AdminService(Protocol):
         Revokes an API key: every Worker isolate refuses it within
         AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
         admin key for every database (`*`). Revoking a revoked key succeeds.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def start_resharding(self, request: StartReshardingRequest, ctx: RequestContext[StartReshardingRequest, StartReshardingResponse], /) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_resharding(self, request: GetReshardingRequest, ctx: RequestContext[GetReshardingRequest, GetReshardingResponse], /) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def cancel_resharding(self, request: CancelReshardingRequest, ctx: RequestContext[CancelReshardingRequest, CancelReshardingResponse], /) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -349,6 +374,39 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.revoke_api_key,
+                ),
+                "/impossibledb.v1.AdminService/StartResharding": Endpoint.unary(
+                    method=MethodInfo(
+                        name="StartResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=StartReshardingRequest,
+                        output=StartReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.start_resharding,
+                ),
+                "/impossibledb.v1.AdminService/GetResharding": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetReshardingRequest,
+                        output=GetReshardingResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_resharding,
+                ),
+                "/impossibledb.v1.AdminService/CancelResharding": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CancelResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CancelReshardingRequest,
+                        output=CancelReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.cancel_resharding,
                 ),
                 "/impossibledb.v1.AdminService/SetRules": Endpoint.unary(
                     method=MethodInfo(
@@ -796,6 +854,84 @@ class AdminServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def start_resharding(
+        self,
+        request: StartReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="StartResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=StartReshardingRequest,
+                output=StartReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_resharding(
+        self,
+        request: GetReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=GetReshardingRequest,
+                output=GetReshardingResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def cancel_resharding(
+        self,
+        request: CancelReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CancelResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=CancelReshardingRequest,
+                output=CancelReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     async def set_rules(
         self,
         request: SetRulesRequest,
@@ -964,6 +1100,31 @@ class AdminServiceSync(Protocol):
         Revokes an API key: every Worker isolate refuses it within
         AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
         admin key for every database (`*`). Revoking a revoked key succeeds.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def start_resharding(self, request: StartReshardingRequest, ctx: RequestContext[StartReshardingRequest, StartReshardingResponse], /) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_resharding(self, request: GetReshardingRequest, ctx: RequestContext[GetReshardingRequest, GetReshardingResponse], /) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def cancel_resharding(self, request: CancelReshardingRequest, ctx: RequestContext[CancelReshardingRequest, CancelReshardingResponse], /) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1161,6 +1322,39 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.revoke_api_key,
+                ),
+                "/impossibledb.v1.AdminService/StartResharding": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="StartResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=StartReshardingRequest,
+                        output=StartReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.start_resharding,
+                ),
+                "/impossibledb.v1.AdminService/GetResharding": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetReshardingRequest,
+                        output=GetReshardingResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_resharding,
+                ),
+                "/impossibledb.v1.AdminService/CancelResharding": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CancelResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CancelReshardingRequest,
+                        output=CancelReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.cancel_resharding,
                 ),
                 "/impossibledb.v1.AdminService/SetRules": EndpointSync.unary(
                     method=MethodInfo(
@@ -1603,6 +1797,84 @@ class AdminServiceClientSync(ConnectClientSync):
                 input=RevokeApiKeyRequest,
                 output=RevokeApiKeyResponse,
                 idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def start_resharding(
+        self,
+        request: StartReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="StartResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=StartReshardingRequest,
+                output=StartReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_resharding(
+        self,
+        request: GetReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=GetReshardingRequest,
+                output=GetReshardingResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def cancel_resharding(
+        self,
+        request: CancelReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CancelResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=CancelReshardingRequest,
+                output=CancelReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),
             headers=headers,
