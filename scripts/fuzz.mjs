@@ -40,6 +40,8 @@ import { REQUEST_TIMEOUT_MS, connectGrpc, send } from "./fuzz/wire.mjs";
 
 /** Answers that mean the server broke rather than refused. */
 const FAILING_CODES = new Set(["internal", "unknown", "data_loss", "unavailable", "transport", "hung", "no_status", "no_end", "bad_end"]);
+/** Answers that say the request was refused before it changed anything. */
+const REFUSED_CODES = new Set(["invalid_argument", "not_found", "already_exists", "failed_precondition", "permission_denied", "unauthenticated", "unimplemented", "resource_exhausted", "out_of_range"]);
 /** How long the run waits for any one request's outcome (its own timeouts end it sooner). */
 const WATCHDOG_MS = REQUEST_TIMEOUT_MS + 10_000;
 /** Failures printed in full; the run goes on to count the rest. */
@@ -186,7 +188,8 @@ function record(stats, at, request, wire, result, services) {
     // Printed at once too, so a long run shows its first failures while it goes on.
     if (stats.failures.length <= FAILURES_PRINTED_MAX) console.error(`fuzz: failure: ${describeFailure(stats.failures.at(-1)).slice(0, FAILURE_LINE_CHARS_MAX)}`);
   }
-  if (request.kind === "admin" && result.code === "ok") {
+  // An admin request counts as possibly applied unless it was refused: one that ran out of time may still have run.
+  if (request.kind === "admin" && !REFUSED_CODES.has(result.code) && !/^http_4/.test(result.code)) {
     const database = request.headers?.["impossibledb-database"] ?? "default";
     const changes = { CreateDatabase: "databases", DeleteDatabase: "databases", CreateApiKey: "apiKeys", RevokeApiKey: "apiKeys", SetRules: `rules:${database}` }[request.method];
     if (changes !== undefined) stats.acked.admin.add(changes);
