@@ -30,6 +30,12 @@ export const SUITES = [
   // (printed): starts a server of its own on free ports;
   // `npm run fuzz -- --requests 100000` is the long run.
   { name: "fuzz", command: ["node", "scripts/fuzz.mjs", "--requests", "600", "--seed", "20261130", "--seed", "random", "--concurrency", "8"] },
+  // The Connect conformance suite (about 15 s): the conformance runner
+  // (connectconformance, pinned in scripts/install-codegen.sh) against a
+  // conformance Worker built on our request path (Connect, gRPC-Web) and
+  // the front door in front of it (gRPC), servers of its own on free ports;
+  // conformance/known-failing-*.txt lists what we fail and why.
+  { name: "conformance", command: ["node", "scripts/conformance.mjs"] },
   // `npm start` itself: starts and ends servers of its own on free ports.
   { name: "start", command: ["npx", "vitest", "run", "--config", "vitest.start.config.ts"] },
 ];
