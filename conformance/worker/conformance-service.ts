@@ -8,7 +8,7 @@
  *
  * Only unary and server-streaming methods are implemented: a Worker cannot
  * hold a client stream or a bidirectional stream open while it answers
- * (conformance/known-failing.txt and the config files say so), and
+ * (conformance/config-*.yaml say so), and
  * `Unimplemented` must stay unimplemented, which the router answers itself.
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
