@@ -28,6 +28,13 @@ const RUNS = [
   { name: "worker", config: "conformance/config-worker.yaml", knownFailing: "conformance/known-failing-worker.txt", what: "Connect + gRPC-Web -> the conformance Worker" },
   { name: "grpc", config: "conformance/config-grpc.yaml", knownFailing: "conformance/known-failing-grpc.txt", what: "gRPC (h2c) -> the front door -> the conformance Worker" },
 ];
+/**
+ * The message size limit the runner asks servers for (it always asks for
+ * 200 KiB, and tests it where a config declares supports_message_receive_limit):
+ * the conformance Worker is started with it. conformance/node/server-process.ts
+ * fails if the runner asks for another.
+ */
+const RECEIVE_LIMIT_BYTES = 200 * 1024;
 /** How long one runner invocation may take before it is stopped and counted as failed. */
 const RUN_TIMEOUT_MS = 10 * 60 * 1000;
 /** RPCs the runner keeps in flight: enough to be quick, few enough for a shared 2-core machine. */
@@ -84,13 +91,14 @@ try {
     wranglerConfig: path.join(ROOT, "conformance", "wrangler.toml"),
     frontdoorCommand: [tsx, path.join(ROOT, "conformance", "node", "frontdoor-main.ts")],
     frontdoor: runs.some((r) => r.name === "grpc"),
+    vars: { MESSAGE_RECEIVE_LIMIT_BYTES: String(RECEIVE_LIMIT_BYTES) },
   });
   console.log(`conformance: servers ready in ${Date.now() - started} ms: Worker ${server.workerUrl}, front door ${server.grpcTarget ?? "(not started)"} (log: ${logFile})`);
   const died = server.exited.then((why) => {
     throw new Error(`a server stopped while the runner ran: ${why}`);
   });
   const PATH = `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`;
-  const env = { ...process.env, PATH, CONFORMANCE_WORKER_URL: server.workerUrl, CONFORMANCE_GRPC_TARGET: server.grpcTarget ?? "" };
+  const env = { ...process.env, PATH, CONFORMANCE_WORKER_URL: server.workerUrl, CONFORMANCE_GRPC_TARGET: server.grpcTarget ?? "", CONFORMANCE_RECEIVE_LIMIT_BYTES: String(RECEIVE_LIMIT_BYTES) };
   for (const run of runs) {
     const args = ["--mode", "server", "--conf", run.config, "--known-failing", `@${run.knownFailing}`, "--parallel", String(RUNNER_PARALLEL)];
     if (opts.verbose) args.push("--verbose");

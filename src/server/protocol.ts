@@ -10,7 +10,7 @@ import type { Registry } from "@bufbuild/protobuf";
 import { Code, ConnectError, createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { asConnectError } from "../errors.js";
 import { REQUEST_BYTES_MAX } from "../limits.js";
-import { malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
+import { malformedRequestKey, oversizedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
 import { compressionGzip } from "./compression.js";
 
 /**
@@ -50,7 +50,7 @@ export const inputGuardInterceptor: Interceptor = (next) => async (req) => {
   if (malformed !== undefined) throw new ConnectError(`request message does not parse: ${malformed}`, Code.InvalidArgument);
   const oversized = req.contextValues.get(oversizedRequestKey);
   if (oversized !== undefined) {
-    throw new ConnectError(`request is ${oversized} bytes, over REQUEST_BYTES_MAX (${REQUEST_BYTES_MAX})`, Code.ResourceExhausted);
+    throw new ConnectError(`request is ${oversized} bytes, over REQUEST_BYTES_MAX (${req.contextValues.get(requestBytesMaxKey)})`, Code.ResourceExhausted);
   }
   return next(req);
 };
@@ -61,11 +61,17 @@ export interface ProtocolRouterOptions {
   readonly interceptors: Interceptor[];
   /** Message types that `google.protobuf.Any` fields may hold in JSON (none by default). */
   readonly jsonRegistry?: Registry;
+  /**
+   * The largest request message, in bytes (after decompression), that a call
+   * may carry: REQUEST_BYTES_MAX unless given. The fetch handler's must be
+   * the same (FetchHandlerOptions.requestBytesMax).
+   */
+  readonly requestBytesMax?: number;
 }
 
 /**
  * A router that serves the Connect protocol (JSON and binary, GET for
- * idempotent methods) and gRPC-Web, with gzip and REQUEST_BYTES_MAX. Raw
+ * idempotent methods) and gRPC-Web, with gzip and a request size limit. Raw
  * gRPC needs HTTP trailers, which a Worker cannot send; Cloudflare's edge
  * (or the local gRPC front door) turns gRPC into gRPC-Web before it
  * reaches us.
@@ -76,7 +82,7 @@ export function createProtocolRouter(options: ProtocolRouterOptions): ConnectRou
     grpcWeb: true,
     connect: true,
     acceptCompression: [compressionGzip],
-    readMaxBytes: REQUEST_BYTES_MAX,
+    readMaxBytes: options.requestBytesMax ?? REQUEST_BYTES_MAX,
     // Unknown JSON fields are refused (a misspelt field would otherwise be
     // silently dropped). Binary unknown fields are skipped, as protobuf
     // specifies, so older servers keep working with newer clients.
