@@ -31,7 +31,7 @@ const RUNS = [
 /**
  * The message size limit the runner asks servers for (it always asks for
  * 200 KiB, and tests it where a config declares supports_message_receive_limit):
- * the conformance Worker is started with it. conformance/node/server-process.ts
+ * the conformance Worker and its front door are started with it. conformance/node/server-process.ts
  * fails if the runner asks for another.
  */
 const RECEIVE_LIMIT_BYTES = 200 * 1024;
@@ -89,7 +89,7 @@ try {
     stateDir: path.join(workDir, "state"),
     output: logFile,
     wranglerConfig: path.join(ROOT, "conformance", "wrangler.toml"),
-    frontdoorCommand: [tsx, path.join(ROOT, "conformance", "node", "frontdoor-main.ts")],
+    frontdoorCommand: [tsx, path.join(ROOT, "conformance", "node", "frontdoor-main.ts"), "--request-bytes-max", String(RECEIVE_LIMIT_BYTES)],
     frontdoor: runs.some((r) => r.name === "grpc"),
     vars: { MESSAGE_RECEIVE_LIMIT_BYTES: String(RECEIVE_LIMIT_BYTES) },
   });

@@ -13,7 +13,7 @@
  *
  * Environment: CONFORMANCE_WORKER_URL (http://127.0.0.1:PORT of the Worker),
  * CONFORMANCE_GRPC_TARGET (127.0.0.1:PORT of the front door),
- * CONFORMANCE_RECEIVE_LIMIT_BYTES (the request size limit the Worker serves with).
+ * CONFORMANCE_RECEIVE_LIMIT_BYTES (the request size limit both serve with).
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { HTTPVersion, Protocol } from "../gen/connectrpc/conformance/v1/config_pb.js";
@@ -44,18 +44,17 @@ function targetFor(req: ServerCompatRequest): { host: string; port: number } {
   const what = `${Protocol[req.protocol]} over ${HTTPVersion[req.httpVersion]}${req.useTls ? " with TLS" : ""}`;
   if (req.useTls) fail(`asked for ${what}: the local servers speak cleartext only`);
   // The runner always names a limit (200 KiB) and tests it when the config
-  // declares supports_message_receive_limit. The Worker was started with the
-  // limit the harness expects the runner to ask for; any other would be
-  // tested against the wrong one. The front door does not declare it: its
-  // limit is the fixed REQUEST_BYTES_MAX, far above every other case.
+  // declares supports_message_receive_limit. The Worker and the front door
+  // were started with the limit the harness expects the runner to ask for;
+  // any other would be tested against the wrong one.
+  const limit = Number(env("CONFORMANCE_RECEIVE_LIMIT_BYTES"));
+  if (req.messageReceiveLimit !== limit) fail(`asked for a message receive limit of ${req.messageReceiveLimit} bytes; the servers were started with ${limit}`);
   if (req.protocol === Protocol.GRPC) {
     if (req.httpVersion !== HTTPVersion.HTTP_VERSION_2) fail(`asked for ${what}: gRPC needs HTTP/2`);
     return hostPort(`http://${env("CONFORMANCE_GRPC_TARGET")}`);
   }
   if (req.protocol !== Protocol.CONNECT && req.protocol !== Protocol.GRPC_WEB) fail(`asked for ${what}: unknown protocol`);
   if (req.httpVersion !== HTTPVersion.HTTP_VERSION_1) fail(`asked for ${what}: local workerd serves HTTP/1.1 only`);
-  const limit = Number(env("CONFORMANCE_RECEIVE_LIMIT_BYTES"));
-  if (req.messageReceiveLimit !== limit) fail(`asked for a message receive limit of ${req.messageReceiveLimit} bytes; the Worker was started with ${limit}`);
   return hostPort(env("CONFORMANCE_WORKER_URL"));
 }
 

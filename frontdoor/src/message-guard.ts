@@ -57,7 +57,13 @@ export function grpcCodecOf(contentType: string | undefined): "proto" | "json" |
  * parsing JSON as binary refused every gRPC call in the JSON codec, found by
  * the conformance suite), but the compression flag is checked for all.
  */
-export function malformedReason(body: Uint8Array, input: DescMessage, encoding: string | undefined, codec: "proto" | "json" | "other" = "proto"): string | undefined {
+export function malformedReason(
+  body: Uint8Array,
+  input: DescMessage,
+  encoding: string | undefined,
+  codec: "proto" | "json" | "other" = "proto",
+  requestBytesMax = REQUEST_BYTES_MAX,
+): string | undefined {
   let offset = 0;
   while (offset + ENVELOPE_HEADER_BYTES <= body.byteLength) {
     const flags = body[offset]!;
@@ -70,7 +76,7 @@ export function malformedReason(body: Uint8Array, input: DescMessage, encoding: 
       if (encoding === undefined || encoding === "identity") return "a message is flagged compressed but the request names no grpc-encoding";
       if (encoding !== "gzip") return undefined;
       try {
-        message = gunzipSync(message, { maxOutputLength: REQUEST_BYTES_MAX });
+        message = gunzipSync(message, { maxOutputLength: requestBytesMax });
       } catch {
         return undefined;
       }
