@@ -34,7 +34,7 @@ export const SUITES = [
   // flight, over every protocol and encoding, with large bodies, gzip,
   // abandoned and cut-off calls, then a check of every document written
   // (scripts/stress.ts); a random seed, printed. `npm run stress -- --calls
-  // 50000` is the long run.
+  // 20000` is the long run.
   { name: "stress", command: ["tsx", "scripts/stress.ts", "--calls", "1000", "--concurrency", "32", "--large-share", "0.05", "--seed", "random"] },
   // The Connect conformance suite (about 15 s): the conformance runner
   // (connectconformance, pinned in scripts/install-codegen.sh) against a
