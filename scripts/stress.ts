@@ -6,7 +6,7 @@
  * connect-web, gRPC-Web (binary and JSON) and gRPC through the front door;
  * small and large bodies (up to 600 KiB); gzip requests and responses;
  * clients that abandon a write mid-call, cancel a stream mid-stream, cut a
- * request body off halfway, or give a 1 ms deadline. It fails if
+ * request body off halfway, or give a deadline of 1 to 50 ms. It fails if
  *   - any call gets INTERNAL, UNKNOWN (what a bare HTTP 5xx reads as),
  *     UNAVAILABLE or any code its kind does not allow, or no protocol
  *     answer at all;

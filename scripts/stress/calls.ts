@@ -73,7 +73,7 @@ function dispatch(ctx: CallContext, index: number, plan: CallPlan): Promise<Outc
     case "cut-body":
       return cutBody(ctx, index, plan);
     case "short-deadline":
-      return shortDeadline(ctx, index, plan.transport);
+      return shortDeadline(ctx, index, plan.transport, plan.deadlineMs);
   }
 }
 
@@ -199,10 +199,10 @@ function rawBody(protocol: "connect-json" | "connect-proto" | "grpc-web", messag
   return { body: framed, contentType: "application/grpc-web+proto" };
 }
 
-async function shortDeadline(ctx: CallContext, index: number, transport: TransportName): Promise<Outcome> {
+async function shortDeadline(ctx: CallContext, index: number, transport: TransportName, deadlineMs: number): Promise<Outcome> {
   const client = createClient(CollectionService, ctx.transports[transport]);
   try {
-    await client.getDocument({ ref: { collection: ctx.ledger.collection, id: `w${index}` } }, { timeoutMs: 1 });
+    await client.getDocument({ ref: { collection: ctx.ledger.collection, id: `w${index}` } }, { timeoutMs: deadlineMs });
     return { label: "ok" };
   } catch (err) {
     return judgeError(err, [Code.DeadlineExceeded, Code.NotFound]);

@@ -36,8 +36,8 @@ export type CallPlan =
   | { kind: "listen"; transport: TransportName }
   /** A raw POST whose body stops halfway, then the client aborts: nothing may be stored. */
   | { kind: "cut-body"; protocol: "connect-json" | "connect-proto" | "grpc-web"; bytes: number; abortAfterMs: number }
-  /** GetDocument with a 1 ms deadline: DEADLINE_EXCEEDED or an answer, nothing else. */
-  | { kind: "short-deadline"; transport: TransportName };
+  /** GetDocument with a deadline of 1 to 50 ms (the client's and, sent along, the server's): DEADLINE_EXCEEDED or an answer, nothing else. */
+  | { kind: "short-deadline"; transport: TransportName; deadlineMs: number };
 
 /** How often each kind comes up, out of 100. */
 const KIND_WEIGHTS: readonly [CallPlan["kind"], number][] = [
@@ -66,8 +66,9 @@ export function planCall(seed: number, index: number, largeShare = LARGE_SHARE_D
     }
     case "read":
     case "listen":
-    case "short-deadline":
       return { kind, transport };
+    case "short-deadline":
+      return { kind, transport, deadlineMs: 1 + Math.floor(random() * 50) };
     case "query-stream": {
       const limit = 1 + Math.floor(random() * 4);
       return random() < 0.4 ? { kind, transport, limit, abortAfterMessages: 1 } : { kind, transport, limit };
