@@ -60,12 +60,7 @@ export async function guardBinaryRequest(request: Request, input: DescMessage, r
   // 5-byte prefix, so a message exactly at the limit must pass (it was
   // refused; found by the conformance suite's request-equal-to-server-limit).
   const bodyBytesMax = requestBytesMax + (enveloped ? ENVELOPE_HEADER_BYTES : 0);
-  if (request.method === "POST" && declaredBytes > bodyBytesMax) {
-    const headers = new Headers(request.headers);
-    headers.delete("Content-Encoding");
-    headers.delete("Content-Length");
-    return { request: new Request(request.url, { method: "POST", headers, body: emptyMessage(contentType, enveloped) }), malformed: undefined, oversizedBytes: declaredBytes };
-  }
+  if (request.method === "POST" && declaredBytes > bodyBytesMax) return oversized(request, contentType, enveloped, declaredBytes);
   const unary = /^application\/proto\b/.test(contentType);
   const binaryEnveloped = enveloped && !/^application\/(grpc-web|connect)\+json\b/.test(contentType);
   if (request.method !== "POST" || request.body === null) return { request, malformed: undefined };
@@ -73,9 +68,15 @@ export async function guardBinaryRequest(request: Request, input: DescMessage, r
   // its headers alone (a bad connect-timeout-ms) without reading the body,
   // and local workerd then failed to drain a large unread body and reset the
   // connection (the caller saw HTTP 500 "Network connection lost").
-  const body = new Uint8Array(await request.arrayBuffer());
+  // A body sent without Content-Length (chunked) is read up to the limit and
+  // the rest drained unkept, so memory stays bounded by the limit, not by
+  // whatever the platform lets a body be (it was buffered whole; 120 MB went
+  // into the isolate, whose memory is 128 MB at the edge).
+  const read = await readBodyCapped(request.body, bodyBytesMax);
+  if (read.overBytes !== undefined) return oversized(request, contentType, enveloped, read.overBytes);
+  const body = read.bytes;
   const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
-  if (body.byteLength > bodyBytesMax || (!enveloped && !unary)) return { request: rebuilt(body), malformed: undefined };
+  if (!enveloped && !unary) return { request: rebuilt(body), malformed: undefined };
   // JSON envelopes are checked for their framing only: Connect reports JSON that does not parse itself.
   const problem = enveloped
     ? await checkEnvelopes(body, binaryEnveloped ? input : null, request.headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
@@ -88,6 +89,40 @@ export async function guardBinaryRequest(request: Request, input: DescMessage, r
   // runtime report a short body instead of the real reason.
   headers.delete("Content-Length");
   return { request: new Request(request, { body: empty, headers }), malformed: problem };
+}
+
+/** The call refused as too large: its body replaced by an empty message, with the size it had. */
+function oversized(request: Request, contentType: string, enveloped: boolean, bytes: number): GuardedRequest {
+  const headers = new Headers(request.headers);
+  headers.delete("Content-Encoding");
+  headers.delete("Content-Length");
+  return { request: new Request(request.url, { method: "POST", headers, body: emptyMessage(contentType, enveloped) }), malformed: undefined, oversizedBytes: bytes };
+}
+
+/**
+ * Reads `body` whole, keeping at most `keepBytesMax` bytes: past that it is
+ * drained to its end (an unread body can reset the connection, see above)
+ * and only counted, and `overBytes` says how long it was.
+ */
+export async function readBodyCapped(body: ReadableStream<Uint8Array>, keepBytesMax: number): Promise<{ bytes: Uint8Array<ArrayBuffer>; overBytes?: undefined } | { overBytes: number }> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total <= keepBytesMax) chunks.push(value);
+    else chunks.length = 0;
+  }
+  if (total > keepBytesMax) return { overBytes: total };
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { bytes };
 }
 
 async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: string | null, requestBytesMax: number): Promise<string | undefined> {

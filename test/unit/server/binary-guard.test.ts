@@ -7,7 +7,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { GetDocumentRequestSchema } from "../../../gen/impossibledb/v1/collection_service_pb.js";
-import { guardBinaryRequest } from "../../../src/server/binary-guard.js";
+import { guardBinaryRequest, readBodyCapped } from "../../../src/server/binary-guard.js";
 
 const LIMIT_BYTES = 1_000;
 
@@ -50,4 +50,49 @@ describe("the binary guard's request size limit", () => {
       expect(over.oversizedBytes).toBe(frame(messageOf(LIMIT_BYTES + 1)).byteLength);
     });
   }
+
+  it("holds a body sent without Content-Length (chunked) to the limit too, reading it to its end but keeping none of it past the limit", async () => {
+    const message = messageOf(LIMIT_BYTES + 1);
+    const chunked = (bytes: Uint8Array) =>
+      new Request("http://db.test/impossibledb.v1.CollectionService/GetDocument", {
+        method: "POST",
+        headers: { "Content-Type": "application/grpc-web+proto" },
+        body: streamOf(bytes, 7),
+        duplex: "half",
+      } as RequestInit);
+    const over = await guardBinaryRequest(chunked(enveloped(message)), GetDocumentRequestSchema, LIMIT_BYTES);
+    expect(over.oversizedBytes).toBe(enveloped(message).byteLength);
+    const atLimit = await guardBinaryRequest(chunked(enveloped(messageOf(LIMIT_BYTES))), GetDocumentRequestSchema, LIMIT_BYTES);
+    expect(atLimit.oversizedBytes).toBeUndefined();
+    expect(atLimit.malformed).toBeUndefined();
+  });
 });
+
+describe("readBodyCapped", () => {
+  it("returns the body when it fits, and only its length, after reading it all, when it does not", async () => {
+    const bytes = new Uint8Array(100).map((_, i) => i);
+    expect(await readBodyCapped(streamOf(bytes, 9), 100)).toEqual({ bytes });
+    let pulled = 0;
+    const counted = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (pulled === 50) return c.close();
+        pulled += 1;
+        c.enqueue(new Uint8Array(10));
+      },
+    });
+    expect(await readBodyCapped(counted, 100)).toEqual({ overBytes: 500 });
+    expect(pulled).toBe(50);
+  });
+});
+
+/** `bytes` as a stream of chunks of `chunkBytes`. */
+function streamOf(bytes: Uint8Array, chunkBytes: number): ReadableStream<Uint8Array> {
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (offset >= bytes.byteLength) return c.close();
+      c.enqueue(bytes.slice(offset, offset + chunkBytes));
+      offset += chunkBytes;
+    },
+  });
+}
