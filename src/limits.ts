@@ -68,6 +68,18 @@ export const REQUEST_BYTES_MAX = 16 * 1024 * 1024;
 /** How long the Worker trusts its cached routing table before asking the shard manager again. */
 export const ROUTING_CACHE_TTL_MS = 5_000;
 
+/** The first wait after a shard answers "moved" (a resharding's cutover), doubled per retry up to ROUTING_MOVED_BACKOFF_MS_MAX. */
+export const ROUTING_MOVED_BACKOFF_MS = 2;
+
+/** The longest single wait between routing retries. */
+export const ROUTING_MOVED_BACKOFF_MS_MAX = 100;
+
+/** How long one call waits for a resharding's new table before it answers UNAVAILABLE. */
+export const ROUTING_MOVED_WAIT_MS_MAX = 10_000;
+
+/** How many times one call is routed again after "moved" answers. */
+export const ROUTING_MOVED_RETRIES_MAX = 20;
+
 /** The longest database id, in characters (the grammar is in databases/names.ts). */
 export const DATABASE_ID_LENGTH_MAX = 63;
 

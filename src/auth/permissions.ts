@@ -57,6 +57,11 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   "impossibledb.v1.AdminService/CreateApiKey": "admin",
   "impossibledb.v1.AdminService/ListApiKeys": "admin",
   "impossibledb.v1.AdminService/RevokeApiKey": "admin",
+  "impossibledb.v1.AdminService/StartResharding": "admin",
+  "impossibledb.v1.AdminService/GetResharding": "admin",
+  "impossibledb.v1.AdminService/CancelResharding": "admin",
+  "impossibledb.v1.AdminService/SetRules": "admin",
+  "impossibledb.v1.AdminService/GetRules": "admin",
 };
 
 /**

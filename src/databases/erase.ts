@@ -19,7 +19,7 @@ import { databaseEnv, databaseStub } from "./database-env.js";
 import { isDefaultScope, type DatabaseScope } from "./names.js";
 
 type Erasable = Remote<Pick<StorageObject | TransactionCoordinator, "eraseDatabase">>;
-type Manager = Remote<Pick<ShardManager, "routingTable" | "eraseDatabase">>;
+type Manager = Remote<Pick<ShardManager, "allShardIds" | "eraseDatabase">>;
 
 /** Erases every object of database `scope` (never `default`). */
 export async function eraseDatabaseObjects(env: Env, scope: DatabaseScope): Promise<void> {
@@ -28,7 +28,9 @@ export async function eraseDatabaseObjects(env: Env, scope: DatabaseScope): Prom
   const manager = databaseStub<Manager>(denv, env.SHARD_MANAGER, SHARD_MANAGER_NAME);
   let shards: readonly string[];
   try {
-    shards = (await manager.routingTable()).shards;
+    // Every shard any table or resharding named: a shrink leaves shards
+    // outside the current table, and a resharding may be half done.
+    shards = await manager.allShardIds();
   } catch (err) {
     // The manager is erased last: when it is, so is everything else.
     if (err instanceof Error && err.message.includes(DATABASE_DELETED_MESSAGE)) return;

@@ -24,7 +24,12 @@ import { abort, commit, commitOnePhase, prepare, type ParticipantRequest, type V
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
-import type { Failure } from "../errors.js";
+import { failure, type Failure } from "../errors.js";
+import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
+import { ShardResharding } from "../routing/shard-resharding.js";
+import { SHARD_EPOCH_MIGRATIONS, EpochGuard, type ShardEpoch } from "../routing/shard-epoch.js";
+import type { RoutingTable } from "../routing/router.js";
+import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, RowCursor } from "../routing/reshard-shard.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import {
   runShardAggregation,
@@ -50,11 +55,17 @@ export class StorageObject extends DurableObject<Env> {
   private readonly feedCache = new FeedReadCache();
   /** True once DeleteDatabase erased this shard: every call is refused (tombstone.ts). */
   private erased: boolean;
+  /** Refuses requests routed by an older routing table (routing/shard-epoch.ts). */
+  private readonly epochs: EpochGuard;
+  /** The shard's part in a resharding (routing/reshard-shard.ts). */
+  private readonly resharding: ShardResharding;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.retention = changeLogRetention(env);
     this.erased = isErased(ctx.storage.sql);
+    this.epochs = new EpochGuard(ctx.storage.sql);
+    this.resharding = new ShardResharding(ctx.storage, this.epochs);
     if (this.erased) return;
     ctx.storage.transactionSync(() => {
       migrate(ctx.storage.sql, "documents", DOCUMENT_MIGRATIONS);
@@ -63,6 +74,7 @@ export class StorageObject extends DurableObject<Env> {
       migrate(ctx.storage.sql, "transactions", TRANSACTION_MIGRATIONS);
       migrate(ctx.storage.sql, "indexes", INDEX_MIGRATIONS);
       migrate(ctx.storage.sql, "changes", CHANGE_LOG_MIGRATIONS);
+      migrate(ctx.storage.sql, "resharding", SHARD_EPOCH_MIGRATIONS);
     });
   }
 
@@ -70,6 +82,7 @@ export class StorageObject extends DurableObject<Env> {
   get(refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax?: number): ShardReadOutcome {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertOwns(refs);
     return readDocuments(this.ctx.storage.sql, refs, bytesMax);
   }
 
@@ -77,6 +90,11 @@ export class StorageObject extends DurableObject<Env> {
   getAt(refs: ReadonlyArray<{ collection: string; id: string }>, snapshotTs: number): ShardReadOutcome | Failure {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertOwns(refs);
+    const stamp = this.epochs.current();
+    if (stamp !== null && snapshotTs < stamp.cutoverTs) {
+      return failure("aborted", "transaction aborted: its snapshot predates a resharding of the shard it read; retry it");
+    }
     return readSnapshot(this.ctx.storage, refs, snapshotTs, Date.now());
   }
 
@@ -84,17 +102,22 @@ export class StorageObject extends DurableObject<Env> {
   async getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<ShardReadOutcome | Failure> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertOwns(refs);
     const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
     // The alarm drops the locks if the transaction's deadline passes first.
     if (outcome.ok) await scheduleRecovery(this.ctx.storage, this.retention);
     return outcome;
   }
 
-  /** Applies writes atomically: all of them, or none with the first failure. */
-  async write(writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+  /**
+   * Applies writes atomically: all of them, or none with the first failure.
+   * `guard` holds the caller's write rules, checked inside the write.
+   */
+  async write(writes: readonly ShardWrite[], guard: ShardWriteGuard | null = null): Promise<ShardWriteOutcome> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    const outcome = applyWrites(this.ctx.storage, writes, Date.now());
+    this.epochs.assertOwns(writes);
+    const outcome = applyWrites(this.ctx.storage, writes, Date.now(), writeCheck(guard));
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
       this.changeWaiters.wake();
@@ -104,9 +127,10 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Lists one collection in id order after `afterId`, up to `limit` documents or SHARD_REPLY_BYTES_MAX of them. */
-  list(collection: string, afterId: string | null, limit: number): ShardListOutcome {
+  list(collection: string, afterId: string | null, limit: number, epoch?: number): ShardListOutcome {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return listDocuments(this.ctx.storage.sql, collection, afterId, limit);
   }
 
@@ -118,16 +142,18 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Up to `limit` of the shard's collections after `afterName`, with document counts. */
-  collections(afterName: string | null, limit: number): ShardCollectionsPage {
+  collections(afterName: string | null, limit: number, epoch?: number): ShardCollectionsPage {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return listShardCollections(this.ctx.storage.sql, afterName, limit);
   }
 
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
-  deleteCollection(collection: string, limit: number): ShardDeleteStep {
+  deleteCollection(collection: string, limit: number, epoch?: number): ShardDeleteStep {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
     if (step.ok && step.deleted > 0) this.changeWaiters.wake();
     return step;
@@ -137,6 +163,7 @@ export class StorageObject extends DurableObject<Env> {
   async txPrepare(request: ParticipantRequest): Promise<Vote> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertOwns([...request.reads, ...request.writes]);
     const vote = prepare(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") await scheduleRecovery(this.ctx.storage, this.retention);
     return vote;
@@ -163,6 +190,7 @@ export class StorageObject extends DurableObject<Env> {
   async txCommitOnePhase(request: ParticipantRequest): Promise<Vote> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertOwns([...request.reads, ...request.writes]);
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
@@ -192,9 +220,10 @@ export class StorageObject extends DurableObject<Env> {
    * The change log's head (the last position given), for the first round
    * of a listener's snapshot (see src/watch/README.md).
    */
-  changeHead(): number {
+  changeHead(epoch?: number): number {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return changeLogBounds(this.ctx.storage.sql).head;
   }
 
@@ -204,16 +233,18 @@ export class StorageObject extends DurableObject<Env> {
    * synchronous step). Blocked, like a query, under write intents in the
    * collection.
    */
-  listenSnapshot(req: ShardQueryRequest): ShardListenSnapshot | Blocked {
+  listenSnapshot(req: ShardQueryRequest, epoch?: number): ShardListenSnapshot | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return listenSnapshot(this.ctx.storage.sql, req);
   }
 
   /** The changes of `collection` at positions in (afterSeq, throughSeq], a page at a time (see watch/shard-feed.ts). */
-  changesWindow(collection: string, afterSeq: number, throughSeq: number): ShardWindow | Failure {
+  changesWindow(collection: string, afterSeq: number, throughSeq: number, epoch?: number): ShardWindow | Failure {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return readWindow(this.ctx.storage.sql, collection, afterSeq, throughSeq);
   }
 
@@ -222,9 +253,10 @@ export class StorageObject extends DurableObject<Env> {
    * `afterSeq`; when there are none, waits up to `waitMs` for one. OUT_OF_RANGE
    * when the log no longer holds every change after `afterSeq`.
    */
-  async changes(collection: string, id: string | null, afterSeq: number, waitMs: number): Promise<ShardChanges | Failure> {
+  async changes(collection: string, id: string | null, afterSeq: number, waitMs: number, epoch?: number): Promise<ShardChanges | Failure> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, {
       collection,
       id,
@@ -241,16 +273,18 @@ export class StorageObject extends DurableObject<Env> {
    * holds write intents in the collection, so a query never sees half of a
    * transaction.
    */
-  query(req: ShardQueryRequest): ShardQueryResult | Blocked {
+  query(req: ShardQueryRequest, epoch?: number): ShardQueryResult | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
   }
 
   /** Computes this shard's partial aggregates; Blocked like query. */
-  aggregate(req: ShardAggregationRequest): ShardAggregationResult | Blocked {
+  aggregate(req: ShardAggregationRequest, epoch?: number): ShardAggregationResult | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardAggregation(this.ctx.storage.sql, req);
   }
 
@@ -269,9 +303,62 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** The secondary indexes of a collection on this shard. */
-  listIndexes(collection: string): IndexSpec[] {
+  listIndexes(collection: string | null): IndexSpec[] {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     return listIndexes(this.ctx.storage.sql, collection);
+  }
+
+  // Resharding steps, called only by the shard manager (routing/resharding-driver.ts).
+
+  /** Stamps this shard as `shardId` serving `table` (idempotent). */
+  reshardStamp(shardId: string, table: RoutingTable): ShardEpoch {
+    assertNotErased(this.erased);
+    return this.resharding.stamp(shardId, table);
+  }
+
+  /** One page of the documents that move under `target`, after `after`. */
+  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number): ExportPage {
+    assertNotErased(this.erased);
+    return this.resharding.exportPage(target, after, bytesMax);
+  }
+
+  /** The current rows of moving documents changed after log position `afterSeq`. */
+  reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): ChangedSince {
+    assertNotErased(this.erased);
+    return this.resharding.changedSince(target, afterSeq, rowsMax);
+  }
+
+  /** Stores copied rows (into documents when `direct`, else staged). */
+  reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
+    assertNotErased(this.erased);
+    this.resharding.stage(changes, direct);
+  }
+
+  /** Fences this source for the cutover to `target`. */
+  reshardFence(target: RoutingTable): FenceOutcome {
+    assertNotErased(this.erased);
+    const outcome = this.resharding.fence(target);
+    // Listeners waiting on this shard answer now; their next call is routed again.
+    this.changeWaiters.wake();
+    return outcome;
+  }
+
+  /** Promotes staged rows and takes `target` with queries open. */
+  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): void {
+    assertNotErased(this.erased);
+    this.resharding.promote(target, clock);
+  }
+
+  /** Deletes a page of rows this shard no longer owns; opens queries when done. */
+  reshardRelease(after: RowCursor | null): { next: RowCursor | null; removed: number } {
+    assertNotErased(this.erased);
+    return this.resharding.release(after);
+  }
+
+  /** Drops a cancelled resharding's copies. */
+  reshardDiscard(direct: boolean): void {
+    assertNotErased(this.erased);
+    this.resharding.discard(direct);
   }
 }

@@ -74,3 +74,41 @@ assertLimit(SHARD_ID_LENGTH_MAX >= 1, "SHARD_ID_LENGTH_MAX >= 1");
 function assertLimit(holds: boolean, relation: string): void {
   if (!holds) throw new Error(`routing limits are inconsistent: expected ${relation}`);
 }
+
+/**
+ * Rows one resharding step looks at on a shard (copy, release): bounds the
+ * CPU and the time other requests wait behind one step, since a step runs
+ * in one synchronous SQLite transaction.
+ */
+export const RESHARD_SCAN_ROWS_MAX = 2_000;
+
+/** Moved rows one release step deletes from a source (each costs index upkeep). */
+export const MOVED_ROWS_PER_RELEASE_MAX = 500;
+
+/** Bytes of documents one copy page carries from a source (at least one document). */
+export const RESHARD_COPY_PAGE_BYTES_MAX = 1024 * 1024;
+
+/** Change-log rows one catch-up step reads on a source. */
+export const RESHARD_CATCHUP_ROWS_MAX = 1_000;
+
+/**
+ * A source is ready to fence once a catch-up round has read at most this
+ * many log rows: the drain after the fence (while its moving keys wait)
+ * then has at most this many rows to carry.
+ */
+export const RESHARD_CUTOVER_LAG_ROWS_MAX = 200;
+
+/** Shards one resharding step calls at once (copy, fence, promote, release). */
+export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
+
+/** The wait before fencing again a source whose moving keys a transaction still locks. */
+export const RESHARD_FENCE_RETRY_MS = 5;
+
+/** How long one alarm of the shard manager advances a resharding before it yields (and sets the next alarm). */
+export const RESHARD_ALARM_BUDGET_MS = 10_000;
+
+/** The wait before a resharding step that failed (a shard unreachable) is tried again. */
+export const RESHARD_RETRY_BACKOFF_MS = 1_000;
+
+assertLimit(RESHARD_CUTOVER_LAG_ROWS_MAX < RESHARD_CATCHUP_ROWS_MAX, "a lag small enough to fence fits one catch-up step");
+assertLimit(MOVED_ROWS_PER_RELEASE_MAX <= RESHARD_SCAN_ROWS_MAX, "a release step deletes at most the rows it scans");

@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { createObserveInterceptor } from "./observe.js";
 import { databaseInterceptor } from "./database.js";
 import { createProtocolRouter, errorInterceptor, inputGuardInterceptor } from "./protocol.js";
+import { routingRetryInterceptor } from "./routing-retry.js";
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
@@ -45,6 +46,7 @@ export function createRouter(options: RouterOptions = {}): ConnectRouter {
       inputGuardInterceptor,
       createValidateInterceptor(),
       databaseInterceptor,
+      routingRetryInterceptor,
     ],
   });
   router.service(CollectionService, createCollectionService());

@@ -1,7 +1,8 @@
 /**
  * AdminService: databases (`database-admin.ts`), the routing table, shard
  * statistics, exports, secondary indexes (`index-admin.ts`), this
- * isolate's request metrics, and API keys (`api-key-admin.ts`).
+ * isolate's request metrics, API keys (`api-key-admin.ts`), and security
+ * rules (`rules-admin.ts`).
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -10,13 +11,15 @@ import { MethodMetricsSchema, RoutingTableSchema, ShardStatsSchema, type AdminSe
 import { HASH_FUNCTION_NAME } from "../routing/hash.js";
 import { envOf } from "../server/context.js";
 import type { Metrics } from "../server/metrics.js";
-import { currentRouting } from "../shards/routing-cache.js";
+import { freshRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { PAGE_SIZE_DEFAULT } from "../limits.js";
 import { collectionFrom } from "./convert.js";
 import { createDatabaseAdmin } from "./database-admin.js";
+import { createReshardingAdmin } from "./resharding-admin.js";
 import { listPage } from "./list-documents.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-key-admin.js";
+import { getRules, setRules } from "./rules-admin.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
 
 /** What AdminService reads besides the Env. */
@@ -29,9 +32,10 @@ export interface AdminServiceOptions {
 export function createAdminService(options: AdminServiceOptions): ServiceImpl<typeof AdminService> {
   return {
     ...createDatabaseAdmin(),
+    ...createReshardingAdmin(),
 
     async getRoutingTable(_req, ctx) {
-      const { table } = await currentRouting(envOf(ctx));
+      const { table } = await freshRouting(envOf(ctx));
       return {
         table: create(RoutingTableSchema, {
           version: BigInt(table.version),
@@ -45,7 +49,7 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
 
     async listShards(_req, ctx) {
       const env = envOf(ctx);
-      const { table } = await currentRouting(env);
+      const { table } = await freshRouting(env);
       const stats = await Promise.all(table.shards.map((id) => readFromShard(env, id, (s) => s.stats())));
       return {
         routingVersion: BigInt(table.version),
@@ -105,5 +109,7 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
     createApiKey: (req, ctx) => createApiKey(req, ctx),
     listApiKeys: (req, ctx) => listApiKeys(req, ctx),
     revokeApiKey: (req, ctx) => revokeApiKey(req, ctx),
+    setRules: (req, ctx) => setRules(req, ctx),
+    getRules: (_req, ctx) => getRules(ctx),
   };
 }

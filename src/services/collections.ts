@@ -42,7 +42,7 @@ export async function listCollectionsPage(env: Env, pageSize: number, pageToken:
     afterName = decoded.payload;
   }
   const { table } = await currentRouting(env);
-  const pages = await Promise.all(table.shards.map((shard) => readFromShard(env, shard, (s) => s.collections(afterName, size))));
+  const pages = await Promise.all(table.shards.map((shard) => readFromShard(env, shard, (s) => s.collections(afterName, size, table.version))));
   const merged = mergeCollectionPages(pages, size);
   const last = merged.collections[merged.collections.length - 1];
   const nextPageToken = merged.more && last !== undefined ? await encodePageToken(pageTokenKey(env), COLLECTIONS_TOKEN_SCOPE, last.name) : "";
@@ -70,7 +70,7 @@ export async function deleteCollectionStep(env: Env, collection: string, batchSi
   }
   const { table } = await currentRouting(env);
   const steps = await Promise.all(
-    table.shards.map((shard) => untilUnblocked(env, shard, () => writeToShard(env, shard, (s) => s.deleteCollection(collection, size)))),
+    table.shards.map((shard) => untilUnblocked(env, shard, () => writeToShard(env, shard, (s) => s.deleteCollection(collection, size, table.version)))),
   );
   const deleted = steps.reduce((sum, s) => sum + s.deleted, 0);
   return { deletedCount: BigInt(deleted), done: steps.every((s) => !s.more) };

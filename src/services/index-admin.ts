@@ -15,11 +15,13 @@ import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { formatFieldPath } from "../validation/field-path.js";
 import { collectionFrom } from "./convert.js";
+import { assertNotResharding } from "./resharding-admin.js";
 
 /** Creates an index on every shard; idempotent. */
 export async function createIndexEverywhere(env: Env, index: Index | undefined): Promise<Index> {
   if (index === undefined) throw new FailureError("invalid_argument", "index is required");
   const collection = collectionFrom(index.collection);
+  await assertNotResharding(env, "CreateIndex");
   const seen = new Set<string>();
   const fields = index.fields.map((f, i) => {
     const path = fieldPathFrom(f.field, `index.fields[${i}].field`);
@@ -58,6 +60,7 @@ export async function listIndexesEverywhere(env: Env, collection: string): Promi
 /** Drops an index from every shard, or NOT_FOUND when no shard has it. */
 export async function deleteIndexEverywhere(env: Env, collection: string, id: string): Promise<void> {
   collectionFrom(collection);
+  await assertNotResharding(env, "DeleteIndex");
   const { table } = await currentRouting(env);
   const dropped = await Promise.all(table.shards.map((shard) => readFromShard(env, shard, (s) => s.dropIndex(collection, id))));
   if (!dropped.some(Boolean)) throw new FailureError("not_found", `index ${id} of collection ${collection} does not exist`);

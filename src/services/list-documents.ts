@@ -51,10 +51,10 @@ export async function listPage(env: Env, collection: string, pageSize: number, p
     if (typeof decoded.payload !== "string") throw new FailureError("invalid_argument", "page_token is invalid");
     afterId = decoded.payload;
   }
-  const { router } = await currentRouting(env);
+  const { router, table } = await currentRouting(env);
   const pages = await Promise.all(
     router.allShards().map(async (shard) => {
-      const page = await untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.list(collection, afterId, pageSize)));
+      const page = await untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.list(collection, afterId, pageSize, table.version)));
       if (!page.ok) throw new Error("invariant broken: a list fails only when blocked");
       return page;
     }),

@@ -15,8 +15,10 @@ import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import { querySpecFrom } from "../query/query-spec.js";
+import { queryReadRule } from "../rules/request-rules.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
+import { movedEpochOf, movedMessage } from "../routing/shard-epoch.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { listen, targetShards, type ListenShards } from "../watch/listen.js";
@@ -39,10 +41,10 @@ export async function routedListenShards(env: Env): Promise<ListenShards> {
     shards: table.shards,
     routingVersion: table.version,
     shardFor: (collection, id) => router.shardFor(collection, id),
-    head: (shard) => readFromShard(env, shard, (s) => s.changeHead()),
-    snapshot: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.listenSnapshot(req))),
-    window: (shard, collection, afterSeq, throughSeq) => readFromShard(env, shard, (s) => s.changesWindow(collection, afterSeq, throughSeq)),
-    changes: (shard, collection, id, afterSeq, waitMs) => readFromShard(env, shard, (s) => s.changes(collection, id, afterSeq, waitMs)),
+    head: (shard) => readFromShard(env, shard, (s) => s.changeHead(table.version)),
+    snapshot: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.listenSnapshot(req, table.version))),
+    window: (shard, collection, afterSeq, throughSeq) => readFromShard(env, shard, (s) => s.changesWindow(collection, afterSeq, throughSeq, table.version)),
+    changes: (shard, collection, id, afterSeq, waitMs) => readFromShard(env, shard, (s) => s.changes(collection, id, afterSeq, waitMs, table.version)),
   };
 }
 
@@ -88,8 +90,11 @@ async function decodeResumeToken(env: Env, scope: string, token: string, routing
   if (typeof payload.r !== "number" || typeof payload.p !== "object" || payload.p === null) {
     throw new FailureError("invalid_argument", "resume_token is invalid");
   }
+  // A token from a newer table than this Worker's copy: the routing retry
+  // (server/routing-retry.ts) fetches that table and runs the call again.
+  if (payload.r > routingVersion) throw new Error(movedMessage(payload.r));
   if (payload.r !== routingVersion) {
-    throw new FailureError("out_of_range", "resume_token was issued under another routing table; listen again without it");
+    throw new FailureError("out_of_range", "resume_token was issued under another routing table (the database was resharded); listen again without it");
   }
   const positions = new Map<string, number>();
   for (const [shard, position] of Object.entries(payload.p)) {
@@ -139,9 +144,12 @@ const TYPES: Record<ViewChange["type"], DocumentChange_Type> = {
 /** Runs Listen for one request. */
 export async function* runListen(req: ListenRequest, ctx: HandlerContext): AsyncGenerator<ListenResponse> {
   const env = envOf(ctx);
-  const { target, select } = listenTargetFrom(req);
+  const parsed = listenTargetFrom(req);
+  const select = parsed.select;
+  // Resume tokens are scoped to the target without the rule: a listener resumes under the rules of its new start.
+  const scope = await tokenScope(parsed.target);
+  const target: ListenTarget = { ...parsed.target, rule: await queryReadRule(ctx, parsed.target.collection) };
   const shards = await routedListenShards(env);
-  const scope = await tokenScope(target);
   const resume = req.resumeToken === "" ? null : await decodeResumeToken(env, scope, req.resumeToken, shards.routingVersion);
   const watched = new Set(targetShards(shards, target));
   // A stream lives as long as its client: its credential is checked again
@@ -149,24 +157,38 @@ export async function* runListen(req: ListenRequest, ctx: HandlerContext): Async
   // does not keep a stream it opened (the stream ends UNAUTHENTICATED).
   const reauthorize = ctx.values.get(reauthorizeKey);
   let checkedAtMs = Date.now();
-  for await (const message of listen(shards, target, resume, { signal: ctx.signal })) {
-    if (reauthorize !== undefined && Date.now() - checkedAtMs >= AUTH_CACHE_TTL_MS) {
-      await reauthorize();
-      checkedAtMs = Date.now();
+  let sent = false;
+  try {
+    for await (const message of listen(shards, target, resume, { signal: ctx.signal })) {
+      if (reauthorize !== undefined && Date.now() - checkedAtMs >= AUTH_CACHE_TTL_MS) {
+        await reauthorize();
+        checkedAtMs = Date.now();
+      }
+      let resumeToken = "";
+      if (message.positions !== null) {
+        const p: Record<string, number> = {};
+        for (const [shard, position] of message.positions) if (watched.has(shard)) p[shard] = position;
+        resumeToken = await signResumeToken(env, scope, { r: shards.routingVersion, p });
+      }
+      yield {
+        $typeName: "impossibledb.v1.ListenResponse",
+        changes: message.changes.map((c) =>
+          create(DocumentChangeSchema, { type: TYPES[c.type], document: wireOf(c.document, select), transactionId: c.txId ?? "" }),
+        ),
+        current: message.current,
+        resumeToken,
+      };
+      sent = true;
     }
-    let resumeToken = "";
-    if (message.positions !== null) {
-      const p: Record<string, number> = {};
-      for (const [shard, position] of message.positions) if (watched.has(shard)) p[shard] = position;
-      resumeToken = await signResumeToken(env, scope, { r: shards.routingVersion, p });
+  } catch (err) {
+    // The database was resharded under an open stream: its positions name
+    // the old table's shards, so it cannot go on. OUT_OF_RANGE tells the
+    // client to listen again from a fresh snapshot (the SDKs do, and show
+    // only the difference). Before anything was sent the routing retry
+    // (server/routing-retry.ts) runs the call again instead.
+    if (sent && movedEpochOf(err) !== null) {
+      throw new FailureError("out_of_range", "the database was resharded while this stream was open; listen again without a resume_token");
     }
-    yield {
-      $typeName: "impossibledb.v1.ListenResponse",
-      changes: message.changes.map((c) =>
-        create(DocumentChangeSchema, { type: TYPES[c.type], document: wireOf(c.document, select), transactionId: c.txId ?? "" }),
-      ),
-      current: message.current,
-      resumeToken,
-    };
+    throw err;
   }
 }

@@ -22,8 +22,8 @@ export async function routedQueryShards(env: Env): Promise<QueryShards> {
     shardFor: (collection, id) => router.shardFor(collection, id),
     // A shard answers Blocked while a transaction holds write intents in the
     // collection; the locks are resolved and the page asked for again.
-    query: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.query(req))),
-    aggregate: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.aggregate(req))),
+    query: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.query(req, table.version))),
+    aggregate: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.aggregate(req, table.version))),
   };
 }
 

@@ -24,6 +24,7 @@ import { CLOCK_UNCERTAINTY_MS, TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, 
 import { scopeOf } from "../databases/database-env.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
+import { movedEpochOf } from "../routing/shard-epoch.js";
 import { shardStub } from "../shards/shard-client.js";
 import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
@@ -32,6 +33,8 @@ import { coordinatorStub } from "../sync/coordinator-client.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
 import { boundWriteResults, readMany } from "./collection-service.js";
+import { transactionReadCheck, writeGuardOf } from "../rules/request-rules.js";
+import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { readAtSnapshot, readWithLocks } from "./transaction-reads.js";
 import { MICROS_PER_MS, timestampMs } from "../sync/hybrid-clock.js";
 import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
@@ -77,6 +80,10 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       const docs = token.locking
         ? await readWithLocks(env, token, refs)
         : (await Promise.all([token.readOnly ? readAtSnapshot(env, token, refs) : readMany(env, refs, { bounded: true }), assertOpen(env, token)]))[0];
+      const readable = await transactionReadCheck(ctx);
+      if (!docs.every((doc, i) => readable(refs[i]!, doc))) {
+        throw new FailureError("permission_denied", "a read rule refuses a read of this transaction (whether or not the document exists)");
+      }
       const reads = fittingPrefix(docs, TransactionalReadSchema, (doc, i) =>
         create(TransactionalReadSchema, {
           ref: { collection: refs[i]!.collection, id: refs[i]!.id },
@@ -103,7 +110,8 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);
         return { ...ref, version: Number(r.version) };
       });
-      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), true), req.returnDocuments);
+      const guard = await writeGuardOf(ctx, new Set(writes.map((w) => w.collection)), new Set(reads.map((r) => r.collection)));
+      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), true, guard), req.returnDocuments);
     },
 
     async rollback(req, ctx) {
@@ -118,7 +126,8 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
       const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false, { scope: scopeOf(env) });
-      const committed = await commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), [], false);
+      const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
+      const committed = await commitTransaction(env, token, writes, [], false, await writeGuardOf(ctx, new Set(writes.map((w) => w.collection))));
       return withDocumentsIfAsked(committed, req.returnDocuments);
     },
   };
@@ -169,7 +178,7 @@ function dedupeReads(reads: readonly ReadVersion[]): ReadVersion[] {
  * coordinator. `begun` is false for CommitBatch, whose id nobody else has
  * seen, so it cannot have been rolled back.
  */
-async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[], begun: boolean) {
+async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[], begun: boolean, guard: ShardWriteGuard | null) {
   const { router } = await currentRouting(env);
   const byShard = new Map<string, { reads: ReadVersion[]; writes: ShardWrite[] }>();
   const slot = (shard: string) => {
@@ -191,7 +200,7 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   const changeGroups = changeGroupsOf(byShard);
   const requests = [...byShard].map(([shard, part]) => ({
     shard,
-    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint, priority, changeGroups } satisfies ParticipantRequest,
+    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint, priority, changeGroups, guard } satisfies ParticipantRequest,
   }));
   let outcome: CommitOutcome;
   // A retry's read locks may lie on shards this commit does not name; its
@@ -207,7 +216,16 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   } else {
     outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, priority, participants: requests });
   }
-  if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
+  if (!outcome.ok) {
+    // A participant refused to prepare because the database was resharded
+    // (routing/shard-epoch.ts), so the coordinator aborted. A CommitBatch
+    // is run again with a new id by the routing retry; an id a client began
+    // is aborted for good, and the client retries the transaction.
+    if (begun && movedEpochOf(outcome.message) !== null) {
+      throw new FailureError("aborted", "transaction aborted: the database was resharded while it committed; retry it");
+    }
+    throw new FailureError(outcome.kind, outcome.message);
+  }
   return { results: inRequestOrder(writes, outcome.results, outcome.commitTimeMs), commitTime: timestampFromMs(outcome.commitTimeMs) };
 }
 

@@ -36,10 +36,19 @@ export function shardStub(env: Env, shardId: string): ShardStub {
 }
 
 /** Runs an idempotent call against a shard, retrying retryable failures. */
-export async function readFromShard<T>(env: Env, shardId: string, call: (stub: ShardStub) => Promise<T>): Promise<T> {
+export function readFromShard<T>(env: Env, shardId: string, call: (stub: ShardStub) => Promise<T>): Promise<T> {
+  return retryIdempotent(() => call(shardStub(env, shardId)));
+}
+
+/**
+ * Runs an idempotent call to any object (a fresh stub per attempt, made by
+ * `call`), retrying retryable failures with backoff, at most
+ * SHARD_CALL_RETRIES_MAX times.
+ */
+export async function retryIdempotent<T>(call: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
-      return await call(shardStub(env, shardId));
+      return await call();
     } catch (err) {
       if (attempt >= SHARD_CALL_RETRIES_MAX || !isRetryable(err)) throw err;
       const backoffMs = SHARD_CALL_BACKOFF_MS * 2 ** attempt * (0.5 + Math.random());

@@ -73,7 +73,7 @@ func (x IndexField_Direction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IndexField_Direction.Descriptor instead.
 func (IndexField_Direction) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13, 0}
 }
 
 // Where an index is in its life.
@@ -126,7 +126,7 @@ func (x Index_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Index_State.Descriptor instead.
 func (Index_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14, 0}
 }
 
 // What a key may do on one database.
@@ -183,7 +183,7 @@ func (x ApiKey_Role) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApiKey_Role.Descriptor instead.
 func (ApiKey_Role) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28, 0}
 }
 
 // Where a database is in its life.
@@ -236,7 +236,446 @@ func (x Database_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Database_State.Descriptor instead.
 func (Database_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35, 0}
+}
+
+// Where a resharding is in its life.
+type Resharding_State int32
+
+const (
+	// Unknown.
+	Resharding_STATE_UNSPECIFIED Resharding_State = 0
+	// Copying, catching up or cutting over.
+	Resharding_STATE_RUNNING Resharding_State = 1
+	// The new routing table serves every request.
+	Resharding_STATE_SUCCEEDED Resharding_State = 2
+	// Stopped by an error before its cutover; the old table still serves.
+	Resharding_STATE_FAILED Resharding_State = 3
+	// Cancelled before its cutover; the old table still serves.
+	Resharding_STATE_CANCELLED Resharding_State = 4
+)
+
+// Enum value maps for Resharding_State.
+var (
+	Resharding_State_name = map[int32]string{
+		0: "STATE_UNSPECIFIED",
+		1: "STATE_RUNNING",
+		2: "STATE_SUCCEEDED",
+		3: "STATE_FAILED",
+		4: "STATE_CANCELLED",
+	}
+	Resharding_State_value = map[string]int32{
+		"STATE_UNSPECIFIED": 0,
+		"STATE_RUNNING":     1,
+		"STATE_SUCCEEDED":   2,
+		"STATE_FAILED":      3,
+		"STATE_CANCELLED":   4,
+	}
+)
+
+func (x Resharding_State) Enum() *Resharding_State {
+	p := new(Resharding_State)
+	*p = x
+	return p
+}
+
+func (x Resharding_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Resharding_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_impossibledb_v1_admin_service_proto_enumTypes[4].Descriptor()
+}
+
+func (Resharding_State) Type() protoreflect.EnumType {
+	return &file_impossibledb_v1_admin_service_proto_enumTypes[4]
+}
+
+func (x Resharding_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Resharding_State.Descriptor instead.
+func (Resharding_State) EnumDescriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 0}
+}
+
+// The step a running resharding is at.
+type Resharding_Phase int32
+
+const (
+	// Unknown.
+	Resharding_PHASE_UNSPECIFIED Resharding_Phase = 0
+	// Stamping every shard with the current routing epoch.
+	Resharding_PHASE_PREPARING Resharding_Phase = 1
+	// Copying the moving documents from a snapshot, a page at a time.
+	Resharding_PHASE_COPYING Resharding_Phase = 2
+	// Applying the changes made since the copy began.
+	Resharding_PHASE_CATCHING_UP Resharding_Phase = 3
+	// Fencing the sources, draining their last changes and publishing the new table.
+	Resharding_PHASE_CUTTING_OVER Resharding_Phase = 4
+	// Deleting the moved documents from their old shards.
+	Resharding_PHASE_CLEANING_UP Resharding_Phase = 5
+	// Discarding the copies of a cancelled or failed resharding.
+	Resharding_PHASE_ROLLING_BACK Resharding_Phase = 6
+	// Finished (see state).
+	Resharding_PHASE_DONE Resharding_Phase = 7
+)
+
+// Enum value maps for Resharding_Phase.
+var (
+	Resharding_Phase_name = map[int32]string{
+		0: "PHASE_UNSPECIFIED",
+		1: "PHASE_PREPARING",
+		2: "PHASE_COPYING",
+		3: "PHASE_CATCHING_UP",
+		4: "PHASE_CUTTING_OVER",
+		5: "PHASE_CLEANING_UP",
+		6: "PHASE_ROLLING_BACK",
+		7: "PHASE_DONE",
+	}
+	Resharding_Phase_value = map[string]int32{
+		"PHASE_UNSPECIFIED":  0,
+		"PHASE_PREPARING":    1,
+		"PHASE_COPYING":      2,
+		"PHASE_CATCHING_UP":  3,
+		"PHASE_CUTTING_OVER": 4,
+		"PHASE_CLEANING_UP":  5,
+		"PHASE_ROLLING_BACK": 6,
+		"PHASE_DONE":         7,
+	}
+)
+
+func (x Resharding_Phase) Enum() *Resharding_Phase {
+	p := new(Resharding_Phase)
+	*p = x
+	return p
+}
+
+func (x Resharding_Phase) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Resharding_Phase) Descriptor() protoreflect.EnumDescriptor {
+	return file_impossibledb_v1_admin_service_proto_enumTypes[5].Descriptor()
+}
+
+func (Resharding_Phase) Type() protoreflect.EnumType {
+	return &file_impossibledb_v1_admin_service_proto_enumTypes[5]
+}
+
+func (x Resharding_Phase) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Resharding_Phase.Descriptor instead.
+func (Resharding_Phase) EnumDescriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 1}
+}
+
+// The security rules of one collection. A condition is CEL over
+// `request.auth` (the caller's JWT claims, or `{sub: <key id>}` for an API
+// key), `request.method` (get, list, create, update, delete), `resource`
+// (the stored document: `id`, `data`; null when there is none) and, for
+// writes, `request.resource` (the proposed document; null for a delete).
+// It allows when it evaluates to true; false, an error or another value
+// denies.
+type CollectionRules struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection the rules guard.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// The condition every document a caller reads must meet (gets, lists,
+	// queries, aggregations, transactions, listeners); empty leaves reads to
+	// roles alone. At most RULE_CHARS_MAX (4096) characters.
+	Read string `protobuf:"bytes,2,opt,name=read,proto3" json:"read,omitempty"`
+	// The condition every write must meet, checked in the shard against the
+	// stored document as the write applies; empty leaves writes to roles
+	// alone. At most RULE_CHARS_MAX (4096) characters.
+	Write         string `protobuf:"bytes,3,opt,name=write,proto3" json:"write,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CollectionRules) Reset() {
+	*x = CollectionRules{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollectionRules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollectionRules) ProtoMessage() {}
+
+func (x *CollectionRules) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollectionRules.ProtoReflect.Descriptor instead.
+func (*CollectionRules) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CollectionRules) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *CollectionRules) GetRead() string {
+	if x != nil {
+		return x.Read
+	}
+	return ""
+}
+
+func (x *CollectionRules) GetWrite() string {
+	if x != nil {
+		return x.Write
+	}
+	return ""
+}
+
+// A database's security rules.
+type Rules struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Per collection, at most RULE_COLLECTIONS_MAX (100), each collection
+	// once; a collection not named here is guarded by roles alone.
+	Collections []*CollectionRules `protobuf:"bytes,1,rep,name=collections,proto3" json:"collections,omitempty"`
+	// When the rules were last set; output only, unset before the first SetRules.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rules) Reset() {
+	*x = Rules{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rules) ProtoMessage() {}
+
+func (x *Rules) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rules.ProtoReflect.Descriptor instead.
+func (*Rules) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Rules) GetCollections() []*CollectionRules {
+	if x != nil {
+		return x.Collections
+	}
+	return nil
+}
+
+func (x *Rules) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// Request for SetRules.
+type SetRulesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rules that replace the database's current ones.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRulesRequest) Reset() {
+	*x = SetRulesRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRulesRequest) ProtoMessage() {}
+
+func (x *SetRulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRulesRequest.ProtoReflect.Descriptor instead.
+func (*SetRulesRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SetRulesRequest) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// Response for SetRules.
+type SetRulesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rules as stored.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRulesResponse) Reset() {
+	*x = SetRulesResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRulesResponse) ProtoMessage() {}
+
+func (x *SetRulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRulesResponse.ProtoReflect.Descriptor instead.
+func (*SetRulesResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SetRulesResponse) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// Request for GetRules.
+type GetRulesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRulesRequest) Reset() {
+	*x = GetRulesRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRulesRequest) ProtoMessage() {}
+
+func (x *GetRulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRulesRequest.ProtoReflect.Descriptor instead.
+func (*GetRulesRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{4}
+}
+
+// Response for GetRules.
+type GetRulesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The database's rules.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRulesResponse) Reset() {
+	*x = GetRulesResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRulesResponse) ProtoMessage() {}
+
+func (x *GetRulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRulesResponse.ProtoReflect.Descriptor instead.
+func (*GetRulesResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetRulesResponse) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
 }
 
 // Which shard holds which documents.
@@ -258,7 +697,7 @@ type RoutingTable struct {
 
 func (x *RoutingTable) Reset() {
 	*x = RoutingTable{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -270,7 +709,7 @@ func (x *RoutingTable) String() string {
 func (*RoutingTable) ProtoMessage() {}
 
 func (x *RoutingTable) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -283,7 +722,7 @@ func (x *RoutingTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoutingTable.ProtoReflect.Descriptor instead.
 func (*RoutingTable) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RoutingTable) GetVersion() int64 {
@@ -332,7 +771,7 @@ type ShardInfo struct {
 
 func (x *ShardInfo) Reset() {
 	*x = ShardInfo{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -344,7 +783,7 @@ func (x *ShardInfo) String() string {
 func (*ShardInfo) ProtoMessage() {}
 
 func (x *ShardInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -357,7 +796,7 @@ func (x *ShardInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardInfo.ProtoReflect.Descriptor instead.
 func (*ShardInfo) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{1}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ShardInfo) GetId() string {
@@ -376,7 +815,7 @@ type GetRoutingTableRequest struct {
 
 func (x *GetRoutingTableRequest) Reset() {
 	*x = GetRoutingTableRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -388,7 +827,7 @@ func (x *GetRoutingTableRequest) String() string {
 func (*GetRoutingTableRequest) ProtoMessage() {}
 
 func (x *GetRoutingTableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -401,7 +840,7 @@ func (x *GetRoutingTableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoutingTableRequest.ProtoReflect.Descriptor instead.
 func (*GetRoutingTableRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{2}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8}
 }
 
 // Response for GetRoutingTable.
@@ -415,7 +854,7 @@ type GetRoutingTableResponse struct {
 
 func (x *GetRoutingTableResponse) Reset() {
 	*x = GetRoutingTableResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +866,7 @@ func (x *GetRoutingTableResponse) String() string {
 func (*GetRoutingTableResponse) ProtoMessage() {}
 
 func (x *GetRoutingTableResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +879,7 @@ func (x *GetRoutingTableResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoutingTableResponse.ProtoReflect.Descriptor instead.
 func (*GetRoutingTableResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{3}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetRoutingTableResponse) GetTable() *RoutingTable {
@@ -459,7 +898,7 @@ type ListShardsRequest struct {
 
 func (x *ListShardsRequest) Reset() {
 	*x = ListShardsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +910,7 @@ func (x *ListShardsRequest) String() string {
 func (*ListShardsRequest) ProtoMessage() {}
 
 func (x *ListShardsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +923,7 @@ func (x *ListShardsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShardsRequest.ProtoReflect.Descriptor instead.
 func (*ListShardsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{4}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{10}
 }
 
 // A shard's statistics.
@@ -510,7 +949,7 @@ type ShardStats struct {
 
 func (x *ShardStats) Reset() {
 	*x = ShardStats{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +961,7 @@ func (x *ShardStats) String() string {
 func (*ShardStats) ProtoMessage() {}
 
 func (x *ShardStats) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +974,7 @@ func (x *ShardStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStats.ProtoReflect.Descriptor instead.
 func (*ShardStats) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{5}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ShardStats) GetId() string {
@@ -586,7 +1025,7 @@ type ListShardsResponse struct {
 
 func (x *ListShardsResponse) Reset() {
 	*x = ListShardsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -598,7 +1037,7 @@ func (x *ListShardsResponse) String() string {
 func (*ListShardsResponse) ProtoMessage() {}
 
 func (x *ListShardsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -611,7 +1050,7 @@ func (x *ListShardsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShardsResponse.ProtoReflect.Descriptor instead.
 func (*ListShardsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{6}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListShardsResponse) GetShards() []*ShardStats {
@@ -641,7 +1080,7 @@ type IndexField struct {
 
 func (x *IndexField) Reset() {
 	*x = IndexField{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -653,7 +1092,7 @@ func (x *IndexField) String() string {
 func (*IndexField) ProtoMessage() {}
 
 func (x *IndexField) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -666,7 +1105,7 @@ func (x *IndexField) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexField.ProtoReflect.Descriptor instead.
 func (*IndexField) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *IndexField) GetField() string {
@@ -700,7 +1139,7 @@ type Index struct {
 
 func (x *Index) Reset() {
 	*x = Index{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +1151,7 @@ func (x *Index) String() string {
 func (*Index) ProtoMessage() {}
 
 func (x *Index) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +1164,7 @@ func (x *Index) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Index.ProtoReflect.Descriptor instead.
 func (*Index) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Index) GetId() string {
@@ -767,7 +1206,7 @@ type CreateIndexRequest struct {
 
 func (x *CreateIndexRequest) Reset() {
 	*x = CreateIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -779,7 +1218,7 @@ func (x *CreateIndexRequest) String() string {
 func (*CreateIndexRequest) ProtoMessage() {}
 
 func (x *CreateIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -792,7 +1231,7 @@ func (x *CreateIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndexRequest.ProtoReflect.Descriptor instead.
 func (*CreateIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{9}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateIndexRequest) GetIndex() *Index {
@@ -813,7 +1252,7 @@ type CreateIndexResponse struct {
 
 func (x *CreateIndexResponse) Reset() {
 	*x = CreateIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -825,7 +1264,7 @@ func (x *CreateIndexResponse) String() string {
 func (*CreateIndexResponse) ProtoMessage() {}
 
 func (x *CreateIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -838,7 +1277,7 @@ func (x *CreateIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndexResponse.ProtoReflect.Descriptor instead.
 func (*CreateIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{10}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateIndexResponse) GetIndex() *Index {
@@ -861,7 +1300,7 @@ type GetIndexRequest struct {
 
 func (x *GetIndexRequest) Reset() {
 	*x = GetIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -873,7 +1312,7 @@ func (x *GetIndexRequest) String() string {
 func (*GetIndexRequest) ProtoMessage() {}
 
 func (x *GetIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -886,7 +1325,7 @@ func (x *GetIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndexRequest.ProtoReflect.Descriptor instead.
 func (*GetIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{11}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetIndexRequest) GetCollection() string {
@@ -914,7 +1353,7 @@ type GetIndexResponse struct {
 
 func (x *GetIndexResponse) Reset() {
 	*x = GetIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1365,7 @@ func (x *GetIndexResponse) String() string {
 func (*GetIndexResponse) ProtoMessage() {}
 
 func (x *GetIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1378,7 @@ func (x *GetIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndexResponse.ProtoReflect.Descriptor instead.
 func (*GetIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{12}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetIndexResponse) GetIndex() *Index {
@@ -960,7 +1399,7 @@ type ListIndexesRequest struct {
 
 func (x *ListIndexesRequest) Reset() {
 	*x = ListIndexesRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -972,7 +1411,7 @@ func (x *ListIndexesRequest) String() string {
 func (*ListIndexesRequest) ProtoMessage() {}
 
 func (x *ListIndexesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -985,7 +1424,7 @@ func (x *ListIndexesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndexesRequest.ProtoReflect.Descriptor instead.
 func (*ListIndexesRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListIndexesRequest) GetCollection() string {
@@ -1006,7 +1445,7 @@ type ListIndexesResponse struct {
 
 func (x *ListIndexesResponse) Reset() {
 	*x = ListIndexesResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1018,7 +1457,7 @@ func (x *ListIndexesResponse) String() string {
 func (*ListIndexesResponse) ProtoMessage() {}
 
 func (x *ListIndexesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1031,7 +1470,7 @@ func (x *ListIndexesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndexesResponse.ProtoReflect.Descriptor instead.
 func (*ListIndexesResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListIndexesResponse) GetIndexes() []*Index {
@@ -1054,7 +1493,7 @@ type DeleteIndexRequest struct {
 
 func (x *DeleteIndexRequest) Reset() {
 	*x = DeleteIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1066,7 +1505,7 @@ func (x *DeleteIndexRequest) String() string {
 func (*DeleteIndexRequest) ProtoMessage() {}
 
 func (x *DeleteIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1079,7 +1518,7 @@ func (x *DeleteIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndexRequest.ProtoReflect.Descriptor instead.
 func (*DeleteIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{15}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteIndexRequest) GetCollection() string {
@@ -1105,7 +1544,7 @@ type DeleteIndexResponse struct {
 
 func (x *DeleteIndexResponse) Reset() {
 	*x = DeleteIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1117,7 +1556,7 @@ func (x *DeleteIndexResponse) String() string {
 func (*DeleteIndexResponse) ProtoMessage() {}
 
 func (x *DeleteIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1130,7 +1569,7 @@ func (x *DeleteIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndexResponse.ProtoReflect.Descriptor instead.
 func (*DeleteIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{16}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
 }
 
 // Request for ExportDocuments.
@@ -1147,7 +1586,7 @@ type ExportDocumentsRequest struct {
 
 func (x *ExportDocumentsRequest) Reset() {
 	*x = ExportDocumentsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1159,7 +1598,7 @@ func (x *ExportDocumentsRequest) String() string {
 func (*ExportDocumentsRequest) ProtoMessage() {}
 
 func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1172,7 +1611,7 @@ func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsRequest.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{17}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ExportDocumentsRequest) GetCollection() string {
@@ -1200,7 +1639,7 @@ type ExportDocumentsResponse struct {
 
 func (x *ExportDocumentsResponse) Reset() {
 	*x = ExportDocumentsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1212,7 +1651,7 @@ func (x *ExportDocumentsResponse) String() string {
 func (*ExportDocumentsResponse) ProtoMessage() {}
 
 func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1225,7 +1664,7 @@ func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsResponse.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{18}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ExportDocumentsResponse) GetDocuments() []*Document {
@@ -1244,7 +1683,7 @@ type GetMetricsRequest struct {
 
 func (x *GetMetricsRequest) Reset() {
 	*x = GetMetricsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1256,7 +1695,7 @@ func (x *GetMetricsRequest) String() string {
 func (*GetMetricsRequest) ProtoMessage() {}
 
 func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1269,7 +1708,7 @@ func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{19}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
 }
 
 // One RPC method's counters and latency, in one isolate.
@@ -1299,7 +1738,7 @@ type MethodMetrics struct {
 
 func (x *MethodMetrics) Reset() {
 	*x = MethodMetrics{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1311,7 +1750,7 @@ func (x *MethodMetrics) String() string {
 func (*MethodMetrics) ProtoMessage() {}
 
 func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1324,7 +1763,7 @@ func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodMetrics.ProtoReflect.Descriptor instead.
 func (*MethodMetrics) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{20}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MethodMetrics) GetMethod() string {
@@ -1389,7 +1828,7 @@ type GetMetricsResponse struct {
 
 func (x *GetMetricsResponse) Reset() {
 	*x = GetMetricsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1401,7 +1840,7 @@ func (x *GetMetricsResponse) String() string {
 func (*GetMetricsResponse) ProtoMessage() {}
 
 func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1414,7 +1853,7 @@ func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{21}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetMetricsResponse) GetMethods() []*MethodMetrics {
@@ -1452,7 +1891,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1464,7 +1903,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1477,7 +1916,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ApiKey) GetId() string {
@@ -1539,7 +1978,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1990,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +2003,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateApiKeyRequest) GetDisplayName() string {
@@ -1601,7 +2040,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1613,7 +2052,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1626,7 +2065,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateApiKeyResponse) GetKey() *ApiKey {
@@ -1654,7 +2093,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1666,7 +2105,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1679,7 +2118,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListApiKeysRequest) GetShowRevoked() bool {
@@ -1700,7 +2139,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +2151,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +2164,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListApiKeysResponse) GetKeys() []*ApiKey {
@@ -1746,7 +2185,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1758,7 +2197,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1771,7 +2210,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RevokeApiKeyRequest) GetId() string {
@@ -1790,7 +2229,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +2241,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +2254,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
 }
 
 // A database: the unit of placement and tenancy. Requests choose one with
@@ -1840,7 +2279,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1852,7 +2291,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1865,7 +2304,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Database) GetName() string {
@@ -1914,7 +2353,7 @@ type Placement struct {
 
 func (x *Placement) Reset() {
 	*x = Placement{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1926,7 +2365,7 @@ func (x *Placement) String() string {
 func (*Placement) ProtoMessage() {}
 
 func (x *Placement) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1939,7 +2378,7 @@ func (x *Placement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Placement.ProtoReflect.Descriptor instead.
 func (*Placement) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Placement) GetLocationHint() string {
@@ -1970,7 +2409,7 @@ type CreateDatabaseRequest struct {
 
 func (x *CreateDatabaseRequest) Reset() {
 	*x = CreateDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1982,7 +2421,7 @@ func (x *CreateDatabaseRequest) String() string {
 func (*CreateDatabaseRequest) ProtoMessage() {}
 
 func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1995,7 +2434,7 @@ func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateDatabaseRequest) GetDatabaseId() string {
@@ -2023,7 +2462,7 @@ type CreateDatabaseResponse struct {
 
 func (x *CreateDatabaseResponse) Reset() {
 	*x = CreateDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2035,7 +2474,7 @@ func (x *CreateDatabaseResponse) String() string {
 func (*CreateDatabaseResponse) ProtoMessage() {}
 
 func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2048,7 +2487,7 @@ func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateDatabaseResponse) GetDatabase() *Database {
@@ -2069,7 +2508,7 @@ type GetDatabaseRequest struct {
 
 func (x *GetDatabaseRequest) Reset() {
 	*x = GetDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2081,7 +2520,7 @@ func (x *GetDatabaseRequest) String() string {
 func (*GetDatabaseRequest) ProtoMessage() {}
 
 func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2094,7 +2533,7 @@ func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*GetDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetDatabaseRequest) GetName() string {
@@ -2115,7 +2554,7 @@ type GetDatabaseResponse struct {
 
 func (x *GetDatabaseResponse) Reset() {
 	*x = GetDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2127,7 +2566,7 @@ func (x *GetDatabaseResponse) String() string {
 func (*GetDatabaseResponse) ProtoMessage() {}
 
 func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2140,7 +2579,7 @@ func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*GetDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetDatabaseResponse) GetDatabase() *Database {
@@ -2163,7 +2602,7 @@ type ListDatabasesRequest struct {
 
 func (x *ListDatabasesRequest) Reset() {
 	*x = ListDatabasesRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2175,7 +2614,7 @@ func (x *ListDatabasesRequest) String() string {
 func (*ListDatabasesRequest) ProtoMessage() {}
 
 func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2188,7 +2627,7 @@ func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesRequest.ProtoReflect.Descriptor instead.
 func (*ListDatabasesRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListDatabasesRequest) GetPageSize() int32 {
@@ -2218,7 +2657,7 @@ type ListDatabasesResponse struct {
 
 func (x *ListDatabasesResponse) Reset() {
 	*x = ListDatabasesResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2230,7 +2669,7 @@ func (x *ListDatabasesResponse) String() string {
 func (*ListDatabasesResponse) ProtoMessage() {}
 
 func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2243,7 +2682,7 @@ func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesResponse.ProtoReflect.Descriptor instead.
 func (*ListDatabasesResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListDatabasesResponse) GetDatabases() []*Database {
@@ -2271,7 +2710,7 @@ type DeleteDatabaseRequest struct {
 
 func (x *DeleteDatabaseRequest) Reset() {
 	*x = DeleteDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2283,7 +2722,7 @@ func (x *DeleteDatabaseRequest) String() string {
 func (*DeleteDatabaseRequest) ProtoMessage() {}
 
 func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2296,7 +2735,7 @@ func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *DeleteDatabaseRequest) GetName() string {
@@ -2315,7 +2754,7 @@ type DeleteDatabaseResponse struct {
 
 func (x *DeleteDatabaseResponse) Reset() {
 	*x = DeleteDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2327,7 +2766,7 @@ func (x *DeleteDatabaseResponse) String() string {
 func (*DeleteDatabaseResponse) ProtoMessage() {}
 
 func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2340,14 +2779,527 @@ func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{44}
+}
+
+// A live resharding of one database: a copy of the moving documents to
+// their new shards, a catch-up from the source shards' change logs, and a
+// cutover that publishes the new routing table.
+type Resharding struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operation's id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Running, succeeded, failed or cancelled.
+	State Resharding_State `protobuf:"varint,2,opt,name=state,proto3,enum=impossibledb.v1.Resharding_State" json:"state,omitempty"`
+	// The step it is at.
+	Phase Resharding_Phase `protobuf:"varint,3,opt,name=phase,proto3,enum=impossibledb.v1.Resharding_Phase" json:"phase,omitempty"`
+	// Shards before.
+	SourceShardCount int32 `protobuf:"varint,4,opt,name=source_shard_count,json=sourceShardCount,proto3" json:"source_shard_count,omitempty"`
+	// Shards after.
+	TargetShardCount int32 `protobuf:"varint,5,opt,name=target_shard_count,json=targetShardCount,proto3" json:"target_shard_count,omitempty"`
+	// The routing table version it started from.
+	SourceRoutingVersion int64 `protobuf:"varint,6,opt,name=source_routing_version,json=sourceRoutingVersion,proto3" json:"source_routing_version,omitempty"`
+	// The routing table version it publishes at cutover.
+	TargetRoutingVersion int64 `protobuf:"varint,7,opt,name=target_routing_version,json=targetRoutingVersion,proto3" json:"target_routing_version,omitempty"`
+	// Moving documents copied so far (catch-up included).
+	DocumentsCopied int64 `protobuf:"varint,8,opt,name=documents_copied,json=documentsCopied,proto3" json:"documents_copied,omitempty"`
+	// Documents on the source shards when it started (all of them, moving or not).
+	DocumentsTotal int64 `protobuf:"varint,9,opt,name=documents_total,json=documentsTotal,proto3" json:"documents_total,omitempty"`
+	// Errors met (the most recent last, at most 10); a running operation retries.
+	Errors []string `protobuf:"bytes,10,rep,name=errors,proto3" json:"errors,omitempty"`
+	// When it started.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When it last made progress.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// When it finished; unset while running.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// How long the cutover (first fence to publication) took, in milliseconds.
+	CutoverMillis int64 `protobuf:"varint,14,opt,name=cutover_millis,json=cutoverMillis,proto3" json:"cutover_millis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Resharding) Reset() {
+	*x = Resharding{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Resharding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Resharding) ProtoMessage() {}
+
+func (x *Resharding) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Resharding.ProtoReflect.Descriptor instead.
+func (*Resharding) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *Resharding) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Resharding) GetState() Resharding_State {
+	if x != nil {
+		return x.State
+	}
+	return Resharding_STATE_UNSPECIFIED
+}
+
+func (x *Resharding) GetPhase() Resharding_Phase {
+	if x != nil {
+		return x.Phase
+	}
+	return Resharding_PHASE_UNSPECIFIED
+}
+
+func (x *Resharding) GetSourceShardCount() int32 {
+	if x != nil {
+		return x.SourceShardCount
+	}
+	return 0
+}
+
+func (x *Resharding) GetTargetShardCount() int32 {
+	if x != nil {
+		return x.TargetShardCount
+	}
+	return 0
+}
+
+func (x *Resharding) GetSourceRoutingVersion() int64 {
+	if x != nil {
+		return x.SourceRoutingVersion
+	}
+	return 0
+}
+
+func (x *Resharding) GetTargetRoutingVersion() int64 {
+	if x != nil {
+		return x.TargetRoutingVersion
+	}
+	return 0
+}
+
+func (x *Resharding) GetDocumentsCopied() int64 {
+	if x != nil {
+		return x.DocumentsCopied
+	}
+	return 0
+}
+
+func (x *Resharding) GetDocumentsTotal() int64 {
+	if x != nil {
+		return x.DocumentsTotal
+	}
+	return 0
+}
+
+func (x *Resharding) GetErrors() []string {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *Resharding) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Resharding) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *Resharding) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *Resharding) GetCutoverMillis() int64 {
+	if x != nil {
+		return x.CutoverMillis
+	}
+	return 0
+}
+
+// A shard count suggested by the shards' sizes and request rates.
+type ShardCountAdvice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The suggested shard count; equal to the current one when nothing needs to change.
+	SuggestedShardCount int32 `protobuf:"varint,1,opt,name=suggested_shard_count,json=suggestedShardCount,proto3" json:"suggested_shard_count,omitempty"`
+	// The current shard count.
+	CurrentShardCount int32 `protobuf:"varint,2,opt,name=current_shard_count,json=currentShardCount,proto3" json:"current_shard_count,omitempty"`
+	// Why, naming the shard and the limit it passed.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ShardCountAdvice) Reset() {
+	*x = ShardCountAdvice{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShardCountAdvice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShardCountAdvice) ProtoMessage() {}
+
+func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShardCountAdvice.ProtoReflect.Descriptor instead.
+func (*ShardCountAdvice) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *ShardCountAdvice) GetSuggestedShardCount() int32 {
+	if x != nil {
+		return x.SuggestedShardCount
+	}
+	return 0
+}
+
+func (x *ShardCountAdvice) GetCurrentShardCount() int32 {
+	if x != nil {
+		return x.CurrentShardCount
+	}
+	return 0
+}
+
+func (x *ShardCountAdvice) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Request for StartResharding.
+type StartReshardingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The shard count to reshard to, 1 to 1024.
+	ShardCount    int32 `protobuf:"varint,1,opt,name=shard_count,json=shardCount,proto3" json:"shard_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartReshardingRequest) Reset() {
+	*x = StartReshardingRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartReshardingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartReshardingRequest) ProtoMessage() {}
+
+func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartReshardingRequest.ProtoReflect.Descriptor instead.
+func (*StartReshardingRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *StartReshardingRequest) GetShardCount() int32 {
+	if x != nil {
+		return x.ShardCount
+	}
+	return 0
+}
+
+// Response for StartResharding.
+type StartReshardingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operation, as it started.
+	Resharding    *Resharding `protobuf:"bytes,1,opt,name=resharding,proto3" json:"resharding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartReshardingResponse) Reset() {
+	*x = StartReshardingResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartReshardingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartReshardingResponse) ProtoMessage() {}
+
+func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartReshardingResponse.ProtoReflect.Descriptor instead.
+func (*StartReshardingResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *StartReshardingResponse) GetResharding() *Resharding {
+	if x != nil {
+		return x.Resharding
+	}
+	return nil
+}
+
+// Request for GetResharding.
+type GetReshardingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReshardingRequest) Reset() {
+	*x = GetReshardingRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReshardingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReshardingRequest) ProtoMessage() {}
+
+func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReshardingRequest.ProtoReflect.Descriptor instead.
+func (*GetReshardingRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{49}
+}
+
+// Response for GetResharding.
+type GetReshardingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The latest resharding; unset when none has run.
+	Resharding *Resharding `protobuf:"bytes,1,opt,name=resharding,proto3" json:"resharding,omitempty"`
+	// What the shards' sizes and request rates suggest.
+	Advice        *ShardCountAdvice `protobuf:"bytes,2,opt,name=advice,proto3" json:"advice,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetReshardingResponse) Reset() {
+	*x = GetReshardingResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetReshardingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetReshardingResponse) ProtoMessage() {}
+
+func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetReshardingResponse.ProtoReflect.Descriptor instead.
+func (*GetReshardingResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *GetReshardingResponse) GetResharding() *Resharding {
+	if x != nil {
+		return x.Resharding
+	}
+	return nil
+}
+
+func (x *GetReshardingResponse) GetAdvice() *ShardCountAdvice {
+	if x != nil {
+		return x.Advice
+	}
+	return nil
+}
+
+// Request for CancelResharding.
+type CancelReshardingRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelReshardingRequest) Reset() {
+	*x = CancelReshardingRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelReshardingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelReshardingRequest) ProtoMessage() {}
+
+func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelReshardingRequest.ProtoReflect.Descriptor instead.
+func (*CancelReshardingRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{51}
+}
+
+// Response for CancelResharding.
+type CancelReshardingResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operation, rolling back.
+	Resharding    *Resharding `protobuf:"bytes,1,opt,name=resharding,proto3" json:"resharding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelReshardingResponse) Reset() {
+	*x = CancelReshardingResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelReshardingResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelReshardingResponse) ProtoMessage() {}
+
+func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelReshardingResponse.ProtoReflect.Descriptor instead.
+func (*CancelReshardingResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *CancelReshardingResponse) GetResharding() *Resharding {
+	if x != nil {
+		return x.Resharding
+	}
+	return nil
 }
 
 var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\xf5\x01\n" +
+	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\x96\x01\n" +
+	"\x0fCollectionRules\x12E\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
+	"collection\x12\x1c\n" +
+	"\x04read\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x04read\x12\x1e\n" +
+	"\x05write\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x05write\"\x92\x01\n" +
+	"\x05Rules\x12L\n" +
+	"\vcollections\x18\x01 \x03(\v2 .impossibledb.v1.CollectionRulesB\b\xbaH\x05\x92\x01\x02\x10dR\vcollections\x12;\n" +
+	"\vupdate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"G\n" +
+	"\x0fSetRulesRequest\x124\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesB\x06\xbaH\x03\xc8\x01\x01R\x05rules\"@\n" +
+	"\x10SetRulesResponse\x12,\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesR\x05rules\"\x11\n" +
+	"\x0fGetRulesRequest\"@\n" +
+	"\x10GetRulesResponse\x12,\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesR\x05rules\"\xf5\x01\n" +
 	"\fRoutingTable\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\x122\n" +
 	"\x06shards\x18\x02 \x03(\v2\x1a.impossibledb.v1.ShardInfoR\x06shards\x125\n" +
@@ -2513,7 +3465,65 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
 	"\x15DeleteDatabaseRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x18\n" +
-	"\x16DeleteDatabaseResponse2\xb4\v\n" +
+	"\x16DeleteDatabaseResponse\"\xbe\a\n" +
+	"\n" +
+	"Resharding\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
+	"\x05state\x18\x02 \x01(\x0e2!.impossibledb.v1.Resharding.StateR\x05state\x127\n" +
+	"\x05phase\x18\x03 \x01(\x0e2!.impossibledb.v1.Resharding.PhaseR\x05phase\x12,\n" +
+	"\x12source_shard_count\x18\x04 \x01(\x05R\x10sourceShardCount\x12,\n" +
+	"\x12target_shard_count\x18\x05 \x01(\x05R\x10targetShardCount\x124\n" +
+	"\x16source_routing_version\x18\x06 \x01(\x03R\x14sourceRoutingVersion\x124\n" +
+	"\x16target_routing_version\x18\a \x01(\x03R\x14targetRoutingVersion\x12)\n" +
+	"\x10documents_copied\x18\b \x01(\x03R\x0fdocumentsCopied\x12'\n" +
+	"\x0fdocuments_total\x18\t \x01(\x03R\x0edocumentsTotal\x12\x16\n" +
+	"\x06errors\x18\n" +
+	" \x03(\tR\x06errors\x129\n" +
+	"\n" +
+	"start_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x125\n" +
+	"\bend_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12%\n" +
+	"\x0ecutover_millis\x18\x0e \x01(\x03R\rcutoverMillis\"m\n" +
+	"\x05State\x12\x15\n" +
+	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rSTATE_RUNNING\x10\x01\x12\x13\n" +
+	"\x0fSTATE_SUCCEEDED\x10\x02\x12\x10\n" +
+	"\fSTATE_FAILED\x10\x03\x12\x13\n" +
+	"\x0fSTATE_CANCELLED\x10\x04\"\xb4\x01\n" +
+	"\x05Phase\x12\x15\n" +
+	"\x11PHASE_UNSPECIFIED\x10\x00\x12\x13\n" +
+	"\x0fPHASE_PREPARING\x10\x01\x12\x11\n" +
+	"\rPHASE_COPYING\x10\x02\x12\x15\n" +
+	"\x11PHASE_CATCHING_UP\x10\x03\x12\x16\n" +
+	"\x12PHASE_CUTTING_OVER\x10\x04\x12\x15\n" +
+	"\x11PHASE_CLEANING_UP\x10\x05\x12\x16\n" +
+	"\x12PHASE_ROLLING_BACK\x10\x06\x12\x0e\n" +
+	"\n" +
+	"PHASE_DONE\x10\a\"\x8e\x01\n" +
+	"\x10ShardCountAdvice\x122\n" +
+	"\x15suggested_shard_count\x18\x01 \x01(\x05R\x13suggestedShardCount\x12.\n" +
+	"\x13current_shard_count\x18\x02 \x01(\x05R\x11currentShardCount\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"E\n" +
+	"\x16StartReshardingRequest\x12+\n" +
+	"\vshard_count\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\x80\b(\x01R\n" +
+	"shardCount\"V\n" +
+	"\x17StartReshardingResponse\x12;\n" +
+	"\n" +
+	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
+	"resharding\"\x16\n" +
+	"\x14GetReshardingRequest\"\x8f\x01\n" +
+	"\x15GetReshardingResponse\x12;\n" +
+	"\n" +
+	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
+	"resharding\x129\n" +
+	"\x06advice\x18\x02 \x01(\v2!.impossibledb.v1.ShardCountAdviceR\x06advice\"\x19\n" +
+	"\x17CancelReshardingRequest\"W\n" +
+	"\x18CancelReshardingResponse\x12;\n" +
+	"\n" +
+	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
+	"resharding2\x94\x0f\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -2531,7 +3541,12 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"GetMetrics\x12\".impossibledb.v1.GetMetricsRequest\x1a#.impossibledb.v1.GetMetricsResponse\"\x03\x90\x02\x01\x12[\n" +
 	"\fCreateApiKey\x12$.impossibledb.v1.CreateApiKeyRequest\x1a%.impossibledb.v1.CreateApiKeyResponse\x12]\n" +
 	"\vListApiKeys\x12#.impossibledb.v1.ListApiKeysRequest\x1a$.impossibledb.v1.ListApiKeysResponse\"\x03\x90\x02\x01\x12`\n" +
-	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02b\x06proto3"
+	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02\x12d\n" +
+	"\x0fStartResharding\x12'.impossibledb.v1.StartReshardingRequest\x1a(.impossibledb.v1.StartReshardingResponse\x12c\n" +
+	"\rGetResharding\x12%.impossibledb.v1.GetReshardingRequest\x1a&.impossibledb.v1.GetReshardingResponse\"\x03\x90\x02\x01\x12g\n" +
+	"\x10CancelResharding\x12(.impossibledb.v1.CancelReshardingRequest\x1a).impossibledb.v1.CancelReshardingResponse\x12T\n" +
+	"\bSetRules\x12 .impossibledb.v1.SetRulesRequest\x1a!.impossibledb.v1.SetRulesResponse\"\x03\x90\x02\x02\x12T\n" +
+	"\bGetRules\x12 .impossibledb.v1.GetRulesRequest\x1a!.impossibledb.v1.GetRulesResponse\"\x03\x90\x02\x01b\x06proto3"
 
 var (
 	file_impossibledb_v1_admin_service_proto_rawDescOnce sync.Once
@@ -2545,126 +3560,166 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_admin_service_proto_rawDescData
 }
 
-var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
-	(IndexField_Direction)(0),       // 0: impossibledb.v1.IndexField.Direction
-	(Index_State)(0),                // 1: impossibledb.v1.Index.State
-	(ApiKey_Role)(0),                // 2: impossibledb.v1.ApiKey.Role
-	(Database_State)(0),             // 3: impossibledb.v1.Database.State
-	(*RoutingTable)(nil),            // 4: impossibledb.v1.RoutingTable
-	(*ShardInfo)(nil),               // 5: impossibledb.v1.ShardInfo
-	(*GetRoutingTableRequest)(nil),  // 6: impossibledb.v1.GetRoutingTableRequest
-	(*GetRoutingTableResponse)(nil), // 7: impossibledb.v1.GetRoutingTableResponse
-	(*ListShardsRequest)(nil),       // 8: impossibledb.v1.ListShardsRequest
-	(*ShardStats)(nil),              // 9: impossibledb.v1.ShardStats
-	(*ListShardsResponse)(nil),      // 10: impossibledb.v1.ListShardsResponse
-	(*IndexField)(nil),              // 11: impossibledb.v1.IndexField
-	(*Index)(nil),                   // 12: impossibledb.v1.Index
-	(*CreateIndexRequest)(nil),      // 13: impossibledb.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),     // 14: impossibledb.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),         // 15: impossibledb.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),        // 16: impossibledb.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),      // 17: impossibledb.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),     // 18: impossibledb.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),      // 19: impossibledb.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),     // 20: impossibledb.v1.DeleteIndexResponse
-	(*ExportDocumentsRequest)(nil),  // 21: impossibledb.v1.ExportDocumentsRequest
-	(*ExportDocumentsResponse)(nil), // 22: impossibledb.v1.ExportDocumentsResponse
-	(*GetMetricsRequest)(nil),       // 23: impossibledb.v1.GetMetricsRequest
-	(*MethodMetrics)(nil),           // 24: impossibledb.v1.MethodMetrics
-	(*GetMetricsResponse)(nil),      // 25: impossibledb.v1.GetMetricsResponse
-	(*ApiKey)(nil),                  // 26: impossibledb.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),     // 27: impossibledb.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),    // 28: impossibledb.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),      // 29: impossibledb.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),     // 30: impossibledb.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),     // 31: impossibledb.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),    // 32: impossibledb.v1.RevokeApiKeyResponse
-	(*Database)(nil),                // 33: impossibledb.v1.Database
-	(*Placement)(nil),               // 34: impossibledb.v1.Placement
-	(*CreateDatabaseRequest)(nil),   // 35: impossibledb.v1.CreateDatabaseRequest
-	(*CreateDatabaseResponse)(nil),  // 36: impossibledb.v1.CreateDatabaseResponse
-	(*GetDatabaseRequest)(nil),      // 37: impossibledb.v1.GetDatabaseRequest
-	(*GetDatabaseResponse)(nil),     // 38: impossibledb.v1.GetDatabaseResponse
-	(*ListDatabasesRequest)(nil),    // 39: impossibledb.v1.ListDatabasesRequest
-	(*ListDatabasesResponse)(nil),   // 40: impossibledb.v1.ListDatabasesResponse
-	(*DeleteDatabaseRequest)(nil),   // 41: impossibledb.v1.DeleteDatabaseRequest
-	(*DeleteDatabaseResponse)(nil),  // 42: impossibledb.v1.DeleteDatabaseResponse
-	nil,                             // 43: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	nil,                             // 44: impossibledb.v1.ApiKey.RolesEntry
-	nil,                             // 45: impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	(*timestamppb.Timestamp)(nil),   // 46: google.protobuf.Timestamp
-	(*Document)(nil),                // 47: impossibledb.v1.Document
+	(IndexField_Direction)(0),        // 0: impossibledb.v1.IndexField.Direction
+	(Index_State)(0),                 // 1: impossibledb.v1.Index.State
+	(ApiKey_Role)(0),                 // 2: impossibledb.v1.ApiKey.Role
+	(Database_State)(0),              // 3: impossibledb.v1.Database.State
+	(Resharding_State)(0),            // 4: impossibledb.v1.Resharding.State
+	(Resharding_Phase)(0),            // 5: impossibledb.v1.Resharding.Phase
+	(*CollectionRules)(nil),          // 6: impossibledb.v1.CollectionRules
+	(*Rules)(nil),                    // 7: impossibledb.v1.Rules
+	(*SetRulesRequest)(nil),          // 8: impossibledb.v1.SetRulesRequest
+	(*SetRulesResponse)(nil),         // 9: impossibledb.v1.SetRulesResponse
+	(*GetRulesRequest)(nil),          // 10: impossibledb.v1.GetRulesRequest
+	(*GetRulesResponse)(nil),         // 11: impossibledb.v1.GetRulesResponse
+	(*RoutingTable)(nil),             // 12: impossibledb.v1.RoutingTable
+	(*ShardInfo)(nil),                // 13: impossibledb.v1.ShardInfo
+	(*GetRoutingTableRequest)(nil),   // 14: impossibledb.v1.GetRoutingTableRequest
+	(*GetRoutingTableResponse)(nil),  // 15: impossibledb.v1.GetRoutingTableResponse
+	(*ListShardsRequest)(nil),        // 16: impossibledb.v1.ListShardsRequest
+	(*ShardStats)(nil),               // 17: impossibledb.v1.ShardStats
+	(*ListShardsResponse)(nil),       // 18: impossibledb.v1.ListShardsResponse
+	(*IndexField)(nil),               // 19: impossibledb.v1.IndexField
+	(*Index)(nil),                    // 20: impossibledb.v1.Index
+	(*CreateIndexRequest)(nil),       // 21: impossibledb.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),      // 22: impossibledb.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),          // 23: impossibledb.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),         // 24: impossibledb.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),       // 25: impossibledb.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),      // 26: impossibledb.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),       // 27: impossibledb.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),      // 28: impossibledb.v1.DeleteIndexResponse
+	(*ExportDocumentsRequest)(nil),   // 29: impossibledb.v1.ExportDocumentsRequest
+	(*ExportDocumentsResponse)(nil),  // 30: impossibledb.v1.ExportDocumentsResponse
+	(*GetMetricsRequest)(nil),        // 31: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),            // 32: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),       // 33: impossibledb.v1.GetMetricsResponse
+	(*ApiKey)(nil),                   // 34: impossibledb.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),      // 35: impossibledb.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),     // 36: impossibledb.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),       // 37: impossibledb.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),      // 38: impossibledb.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),      // 39: impossibledb.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),     // 40: impossibledb.v1.RevokeApiKeyResponse
+	(*Database)(nil),                 // 41: impossibledb.v1.Database
+	(*Placement)(nil),                // 42: impossibledb.v1.Placement
+	(*CreateDatabaseRequest)(nil),    // 43: impossibledb.v1.CreateDatabaseRequest
+	(*CreateDatabaseResponse)(nil),   // 44: impossibledb.v1.CreateDatabaseResponse
+	(*GetDatabaseRequest)(nil),       // 45: impossibledb.v1.GetDatabaseRequest
+	(*GetDatabaseResponse)(nil),      // 46: impossibledb.v1.GetDatabaseResponse
+	(*ListDatabasesRequest)(nil),     // 47: impossibledb.v1.ListDatabasesRequest
+	(*ListDatabasesResponse)(nil),    // 48: impossibledb.v1.ListDatabasesResponse
+	(*DeleteDatabaseRequest)(nil),    // 49: impossibledb.v1.DeleteDatabaseRequest
+	(*DeleteDatabaseResponse)(nil),   // 50: impossibledb.v1.DeleteDatabaseResponse
+	(*Resharding)(nil),               // 51: impossibledb.v1.Resharding
+	(*ShardCountAdvice)(nil),         // 52: impossibledb.v1.ShardCountAdvice
+	(*StartReshardingRequest)(nil),   // 53: impossibledb.v1.StartReshardingRequest
+	(*StartReshardingResponse)(nil),  // 54: impossibledb.v1.StartReshardingResponse
+	(*GetReshardingRequest)(nil),     // 55: impossibledb.v1.GetReshardingRequest
+	(*GetReshardingResponse)(nil),    // 56: impossibledb.v1.GetReshardingResponse
+	(*CancelReshardingRequest)(nil),  // 57: impossibledb.v1.CancelReshardingRequest
+	(*CancelReshardingResponse)(nil), // 58: impossibledb.v1.CancelReshardingResponse
+	nil,                              // 59: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                              // 60: impossibledb.v1.ApiKey.RolesEntry
+	nil,                              // 61: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),    // 62: google.protobuf.Timestamp
+	(*Document)(nil),                 // 63: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
-	5,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	46, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
-	4,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
-	9,  // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
-	0,  // 4: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
-	11, // 5: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
-	1,  // 6: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
-	12, // 7: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
-	12, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
-	12, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
-	12, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	47, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	43, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
-	24, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	46, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	44, // 15: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
-	46, // 16: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	46, // 17: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	46, // 18: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	45, // 19: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	46, // 20: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	26, // 21: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
-	26, // 22: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
-	34, // 23: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
-	46, // 24: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
-	3,  // 25: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
-	33, // 26: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
-	33, // 27: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	33, // 28: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	33, // 29: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
-	2,  // 30: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	2,  // 31: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	6,  // 32: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	8,  // 33: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	13, // 34: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	15, // 35: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	17, // 36: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	19, // 37: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	21, // 38: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	35, // 39: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
-	37, // 40: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
-	39, // 41: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
-	41, // 42: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
-	23, // 43: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	27, // 44: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
-	29, // 45: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
-	31, // 46: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
-	7,  // 47: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	10, // 48: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	14, // 49: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	16, // 50: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	18, // 51: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	20, // 52: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	22, // 53: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	36, // 54: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
-	38, // 55: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
-	40, // 56: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
-	42, // 57: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
-	25, // 58: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	28, // 59: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
-	30, // 60: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
-	32, // 61: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
-	47, // [47:62] is the sub-list for method output_type
-	32, // [32:47] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	6,  // 0: impossibledb.v1.Rules.collections:type_name -> impossibledb.v1.CollectionRules
+	62, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 2: impossibledb.v1.SetRulesRequest.rules:type_name -> impossibledb.v1.Rules
+	7,  // 3: impossibledb.v1.SetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	7,  // 4: impossibledb.v1.GetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	13, // 5: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
+	62, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	12, // 7: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
+	17, // 8: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
+	0,  // 9: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
+	19, // 10: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
+	1,  // 11: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
+	20, // 12: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
+	20, // 13: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
+	20, // 14: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
+	20, // 15: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
+	63, // 16: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	59, // 17: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	32, // 18: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	62, // 19: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	60, // 20: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	62, // 21: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	62, // 22: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	62, // 23: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	61, // 24: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	62, // 25: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	34, // 26: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
+	34, // 27: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
+	42, // 28: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
+	62, // 29: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 30: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
+	41, // 31: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
+	41, // 32: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	41, // 33: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	41, // 34: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
+	4,  // 35: impossibledb.v1.Resharding.state:type_name -> impossibledb.v1.Resharding.State
+	5,  // 36: impossibledb.v1.Resharding.phase:type_name -> impossibledb.v1.Resharding.Phase
+	62, // 37: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
+	62, // 38: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
+	62, // 39: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
+	51, // 40: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	51, // 41: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	52, // 42: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
+	51, // 43: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	2,  // 44: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 45: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	14, // 46: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	16, // 47: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	21, // 48: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	23, // 49: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	25, // 50: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	27, // 51: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	29, // 52: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	43, // 53: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
+	45, // 54: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
+	47, // 55: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
+	49, // 56: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
+	31, // 57: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	35, // 58: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	37, // 59: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	39, // 60: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	53, // 61: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
+	55, // 62: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
+	57, // 63: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
+	8,  // 64: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
+	10, // 65: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
+	15, // 66: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	18, // 67: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	22, // 68: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	24, // 69: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	26, // 70: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	28, // 71: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	30, // 72: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	44, // 73: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
+	46, // 74: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
+	48, // 75: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
+	50, // 76: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
+	33, // 77: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	36, // 78: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	38, // 79: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	40, // 80: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	54, // 81: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
+	56, // 82: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
+	58, // 83: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
+	9,  // 84: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
+	11, // 85: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
+	66, // [66:86] is the sub-list for method output_type
+	46, // [46:66] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -2678,8 +3733,8 @@ func file_impossibledb_v1_admin_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   42,
+			NumEnums:      6,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,21 +19,26 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_GetRoutingTable_FullMethodName = "/impossibledb.v1.AdminService/GetRoutingTable"
-	AdminService_ListShards_FullMethodName      = "/impossibledb.v1.AdminService/ListShards"
-	AdminService_CreateIndex_FullMethodName     = "/impossibledb.v1.AdminService/CreateIndex"
-	AdminService_GetIndex_FullMethodName        = "/impossibledb.v1.AdminService/GetIndex"
-	AdminService_ListIndexes_FullMethodName     = "/impossibledb.v1.AdminService/ListIndexes"
-	AdminService_DeleteIndex_FullMethodName     = "/impossibledb.v1.AdminService/DeleteIndex"
-	AdminService_ExportDocuments_FullMethodName = "/impossibledb.v1.AdminService/ExportDocuments"
-	AdminService_CreateDatabase_FullMethodName  = "/impossibledb.v1.AdminService/CreateDatabase"
-	AdminService_GetDatabase_FullMethodName     = "/impossibledb.v1.AdminService/GetDatabase"
-	AdminService_ListDatabases_FullMethodName   = "/impossibledb.v1.AdminService/ListDatabases"
-	AdminService_DeleteDatabase_FullMethodName  = "/impossibledb.v1.AdminService/DeleteDatabase"
-	AdminService_GetMetrics_FullMethodName      = "/impossibledb.v1.AdminService/GetMetrics"
-	AdminService_CreateApiKey_FullMethodName    = "/impossibledb.v1.AdminService/CreateApiKey"
-	AdminService_ListApiKeys_FullMethodName     = "/impossibledb.v1.AdminService/ListApiKeys"
-	AdminService_RevokeApiKey_FullMethodName    = "/impossibledb.v1.AdminService/RevokeApiKey"
+	AdminService_GetRoutingTable_FullMethodName  = "/impossibledb.v1.AdminService/GetRoutingTable"
+	AdminService_ListShards_FullMethodName       = "/impossibledb.v1.AdminService/ListShards"
+	AdminService_CreateIndex_FullMethodName      = "/impossibledb.v1.AdminService/CreateIndex"
+	AdminService_GetIndex_FullMethodName         = "/impossibledb.v1.AdminService/GetIndex"
+	AdminService_ListIndexes_FullMethodName      = "/impossibledb.v1.AdminService/ListIndexes"
+	AdminService_DeleteIndex_FullMethodName      = "/impossibledb.v1.AdminService/DeleteIndex"
+	AdminService_ExportDocuments_FullMethodName  = "/impossibledb.v1.AdminService/ExportDocuments"
+	AdminService_CreateDatabase_FullMethodName   = "/impossibledb.v1.AdminService/CreateDatabase"
+	AdminService_GetDatabase_FullMethodName      = "/impossibledb.v1.AdminService/GetDatabase"
+	AdminService_ListDatabases_FullMethodName    = "/impossibledb.v1.AdminService/ListDatabases"
+	AdminService_DeleteDatabase_FullMethodName   = "/impossibledb.v1.AdminService/DeleteDatabase"
+	AdminService_GetMetrics_FullMethodName       = "/impossibledb.v1.AdminService/GetMetrics"
+	AdminService_CreateApiKey_FullMethodName     = "/impossibledb.v1.AdminService/CreateApiKey"
+	AdminService_ListApiKeys_FullMethodName      = "/impossibledb.v1.AdminService/ListApiKeys"
+	AdminService_RevokeApiKey_FullMethodName     = "/impossibledb.v1.AdminService/RevokeApiKey"
+	AdminService_StartResharding_FullMethodName  = "/impossibledb.v1.AdminService/StartResharding"
+	AdminService_GetResharding_FullMethodName    = "/impossibledb.v1.AdminService/GetResharding"
+	AdminService_CancelResharding_FullMethodName = "/impossibledb.v1.AdminService/CancelResharding"
+	AdminService_SetRules_FullMethodName         = "/impossibledb.v1.AdminService/SetRules"
+	AdminService_GetRules_FullMethodName         = "/impossibledb.v1.AdminService/GetRules"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -94,6 +99,29 @@ type AdminServiceClient interface {
 	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
 	// admin key for every database (`*`). Revoking a revoked key succeeds.
 	RevokeApiKey(ctx context.Context, in *RevokeApiKeyRequest, opts ...grpc.CallOption) (*RevokeApiKeyResponse, error)
+	// Starts a live resharding of the request's database to shard_count
+	// shards (grow or shrink) and answers at once with its state. Reads,
+	// writes, transactions, queries and listeners keep working while it runs;
+	// FAILED_PRECONDITION when one is already running or the database already
+	// has that many shards.
+	StartResharding(ctx context.Context, in *StartReshardingRequest, opts ...grpc.CallOption) (*StartReshardingResponse, error)
+	// Returns the database's latest resharding (unset when none has run) and
+	// the shard count its shards' sizes and request rates suggest.
+	GetResharding(ctx context.Context, in *GetReshardingRequest, opts ...grpc.CallOption) (*GetReshardingResponse, error)
+	// Cancels the running resharding before its cutover: the old routing
+	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
+	// when none is running or it has begun its cutover.
+	CancelResharding(ctx context.Context, in *CancelReshardingRequest, opts ...grpc.CallOption) (*CancelReshardingResponse, error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(ctx context.Context, in *SetRulesRequest, opts ...grpc.CallOption) (*SetRulesResponse, error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(ctx context.Context, in *GetRulesRequest, opts ...grpc.CallOption) (*GetRulesResponse, error)
 }
 
 type adminServiceClient struct {
@@ -263,6 +291,56 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, in *RevokeApiKeyR
 	return out, nil
 }
 
+func (c *adminServiceClient) StartResharding(ctx context.Context, in *StartReshardingRequest, opts ...grpc.CallOption) (*StartReshardingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartReshardingResponse)
+	err := c.cc.Invoke(ctx, AdminService_StartResharding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetResharding(ctx context.Context, in *GetReshardingRequest, opts ...grpc.CallOption) (*GetReshardingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetReshardingResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetResharding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) CancelResharding(ctx context.Context, in *CancelReshardingRequest, opts ...grpc.CallOption) (*CancelReshardingResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelReshardingResponse)
+	err := c.cc.Invoke(ctx, AdminService_CancelResharding_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) SetRules(ctx context.Context, in *SetRulesRequest, opts ...grpc.CallOption) (*SetRulesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetRulesResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetRules_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetRules(ctx context.Context, in *GetRulesRequest, opts ...grpc.CallOption) (*GetRulesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRulesResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetRules_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -321,6 +399,29 @@ type AdminServiceServer interface {
 	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
 	// admin key for every database (`*`). Revoking a revoked key succeeds.
 	RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error)
+	// Starts a live resharding of the request's database to shard_count
+	// shards (grow or shrink) and answers at once with its state. Reads,
+	// writes, transactions, queries and listeners keep working while it runs;
+	// FAILED_PRECONDITION when one is already running or the database already
+	// has that many shards.
+	StartResharding(context.Context, *StartReshardingRequest) (*StartReshardingResponse, error)
+	// Returns the database's latest resharding (unset when none has run) and
+	// the shard count its shards' sizes and request rates suggest.
+	GetResharding(context.Context, *GetReshardingRequest) (*GetReshardingResponse, error)
+	// Cancels the running resharding before its cutover: the old routing
+	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
+	// when none is running or it has begun its cutover.
+	CancelResharding(context.Context, *CancelReshardingRequest) (*CancelReshardingResponse, error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *SetRulesRequest) (*SetRulesResponse, error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *GetRulesRequest) (*GetRulesResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -375,6 +476,21 @@ func (UnimplementedAdminServiceServer) ListApiKeys(context.Context, *ListApiKeys
 }
 func (UnimplementedAdminServiceServer) RevokeApiKey(context.Context, *RevokeApiKeyRequest) (*RevokeApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RevokeApiKey not implemented")
+}
+func (UnimplementedAdminServiceServer) StartResharding(context.Context, *StartReshardingRequest) (*StartReshardingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartResharding not implemented")
+}
+func (UnimplementedAdminServiceServer) GetResharding(context.Context, *GetReshardingRequest) (*GetReshardingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetResharding not implemented")
+}
+func (UnimplementedAdminServiceServer) CancelResharding(context.Context, *CancelReshardingRequest) (*CancelReshardingResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelResharding not implemented")
+}
+func (UnimplementedAdminServiceServer) SetRules(context.Context, *SetRulesRequest) (*SetRulesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetRules not implemented")
+}
+func (UnimplementedAdminServiceServer) GetRules(context.Context, *GetRulesRequest) (*GetRulesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRules not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -660,6 +776,96 @@ func _AdminService_RevokeApiKey_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_StartResharding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartReshardingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).StartResharding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_StartResharding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).StartResharding(ctx, req.(*StartReshardingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetResharding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetReshardingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetResharding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetResharding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetResharding(ctx, req.(*GetReshardingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_CancelResharding_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelReshardingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CancelResharding(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CancelResharding_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CancelResharding(ctx, req.(*CancelReshardingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_SetRules_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetRulesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetRules(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetRules_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetRules(ctx, req.(*SetRulesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetRules_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRulesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetRules(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetRules_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetRules(ctx, req.(*GetRulesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -722,6 +928,26 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RevokeApiKey",
 			Handler:    _AdminService_RevokeApiKey_Handler,
+		},
+		{
+			MethodName: "StartResharding",
+			Handler:    _AdminService_StartResharding_Handler,
+		},
+		{
+			MethodName: "GetResharding",
+			Handler:    _AdminService_GetResharding_Handler,
+		},
+		{
+			MethodName: "CancelResharding",
+			Handler:    _AdminService_CancelResharding_Handler,
+		},
+		{
+			MethodName: "SetRules",
+			Handler:    _AdminService_SetRules_Handler,
+		},
+		{
+			MethodName: "GetRules",
+			Handler:    _AdminService_GetRules_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .admin_service_pb2 import CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse
+from .admin_service_pb2 import CancelReshardingRequest, CancelReshardingResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetReshardingRequest, GetReshardingResponse, GetRoutingTableRequest, GetRoutingTableResponse, GetRulesRequest, GetRulesResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse, SetRulesRequest, SetRulesResponse, StartReshardingRequest, StartReshardingResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -150,6 +150,49 @@ class AdminService(Protocol):
         Revokes an API key: every Worker isolate refuses it within
         AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
         admin key for every database (`*`). Revoking a revoked key succeeds.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def start_resharding(self, request: StartReshardingRequest, ctx: RequestContext[StartReshardingRequest, StartReshardingResponse], /) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_resharding(self, request: GetReshardingRequest, ctx: RequestContext[GetReshardingRequest, GetReshardingResponse], /) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def cancel_resharding(self, request: CancelReshardingRequest, ctx: RequestContext[CancelReshardingRequest, CancelReshardingResponse], /) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def set_rules(self, request: SetRulesRequest, ctx: RequestContext[SetRulesRequest, SetRulesResponse], /) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_rules(self, request: GetRulesRequest, ctx: RequestContext[GetRulesRequest, GetRulesResponse], /) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -331,6 +374,61 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.revoke_api_key,
+                ),
+                "/impossibledb.v1.AdminService/StartResharding": Endpoint.unary(
+                    method=MethodInfo(
+                        name="StartResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=StartReshardingRequest,
+                        output=StartReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.start_resharding,
+                ),
+                "/impossibledb.v1.AdminService/GetResharding": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetReshardingRequest,
+                        output=GetReshardingResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_resharding,
+                ),
+                "/impossibledb.v1.AdminService/CancelResharding": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CancelResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CancelReshardingRequest,
+                        output=CancelReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.cancel_resharding,
+                ),
+                "/impossibledb.v1.AdminService/SetRules": Endpoint.unary(
+                    method=MethodInfo(
+                        name="SetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=SetRulesRequest,
+                        output=SetRulesResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.set_rules,
+                ),
+                "/impossibledb.v1.AdminService/GetRules": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetRulesRequest,
+                        output=GetRulesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_rules,
                 ),
             },
             interceptors=interceptors,
@@ -756,6 +854,138 @@ class AdminServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def start_resharding(
+        self,
+        request: StartReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="StartResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=StartReshardingRequest,
+                output=StartReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_resharding(
+        self,
+        request: GetReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=GetReshardingRequest,
+                output=GetReshardingResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def cancel_resharding(
+        self,
+        request: CancelReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CancelResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=CancelReshardingRequest,
+                output=CancelReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def set_rules(
+        self,
+        request: SetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=SetRulesRequest,
+                output=SetRulesResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_rules(
+        self,
+        request: GetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=GetRulesRequest,
+                output=GetRulesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
 
 class AdminServiceSync(Protocol):
     """
@@ -870,6 +1100,49 @@ class AdminServiceSync(Protocol):
         Revokes an API key: every Worker isolate refuses it within
         AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
         admin key for every database (`*`). Revoking a revoked key succeeds.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def start_resharding(self, request: StartReshardingRequest, ctx: RequestContext[StartReshardingRequest, StartReshardingResponse], /) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_resharding(self, request: GetReshardingRequest, ctx: RequestContext[GetReshardingRequest, GetReshardingResponse], /) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def cancel_resharding(self, request: CancelReshardingRequest, ctx: RequestContext[CancelReshardingRequest, CancelReshardingResponse], /) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def set_rules(self, request: SetRulesRequest, ctx: RequestContext[SetRulesRequest, SetRulesResponse], /) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_rules(self, request: GetRulesRequest, ctx: RequestContext[GetRulesRequest, GetRulesResponse], /) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1049,6 +1322,61 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.revoke_api_key,
+                ),
+                "/impossibledb.v1.AdminService/StartResharding": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="StartResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=StartReshardingRequest,
+                        output=StartReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.start_resharding,
+                ),
+                "/impossibledb.v1.AdminService/GetResharding": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetReshardingRequest,
+                        output=GetReshardingResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_resharding,
+                ),
+                "/impossibledb.v1.AdminService/CancelResharding": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CancelResharding",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CancelReshardingRequest,
+                        output=CancelReshardingResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.cancel_resharding,
+                ),
+                "/impossibledb.v1.AdminService/SetRules": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="SetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=SetRulesRequest,
+                        output=SetRulesResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.set_rules,
+                ),
+                "/impossibledb.v1.AdminService/GetRules": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetRulesRequest,
+                        output=GetRulesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_rules,
                 ),
             },
             interceptors=interceptors,
@@ -1473,4 +1801,136 @@ class AdminServiceClientSync(ConnectClientSync):
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+        )
+    def start_resharding(
+        self,
+        request: StartReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> StartReshardingResponse:
+        """
+        Starts a live resharding of the request's database to shard_count
+        shards (grow or shrink) and answers at once with its state. Reads,
+        writes, transactions, queries and listeners keep working while it runs;
+        FAILED_PRECONDITION when one is already running or the database already
+        has that many shards.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="StartResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=StartReshardingRequest,
+                output=StartReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_resharding(
+        self,
+        request: GetReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetReshardingResponse:
+        """
+        Returns the database's latest resharding (unset when none has run) and
+        the shard count its shards' sizes and request rates suggest.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=GetReshardingRequest,
+                output=GetReshardingResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def cancel_resharding(
+        self,
+        request: CancelReshardingRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CancelReshardingResponse:
+        """
+        Cancels the running resharding before its cutover: the old routing
+        table keeps serving and the copies are discarded. FAILED_PRECONDITION
+        when none is running or it has begun its cutover.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CancelResharding",
+                service_name="impossibledb.v1.AdminService",
+                input=CancelReshardingRequest,
+                output=CancelReshardingResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def set_rules(
+        self,
+        request: SetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=SetRulesRequest,
+                output=SetRulesResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_rules(
+        self,
+        request: GetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=GetRulesRequest,
+                output=GetRulesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )

@@ -12,6 +12,46 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class CollectionRules(_message.Message):
+    __slots__ = ("collection", "read", "write")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    READ_FIELD_NUMBER: _ClassVar[int]
+    WRITE_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    read: str
+    write: str
+    def __init__(self, collection: _Optional[str] = ..., read: _Optional[str] = ..., write: _Optional[str] = ...) -> None: ...
+
+class Rules(_message.Message):
+    __slots__ = ("collections", "update_time")
+    COLLECTIONS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    collections: _containers.RepeatedCompositeFieldContainer[CollectionRules]
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, collections: _Optional[_Iterable[_Union[CollectionRules, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetRulesRequest(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: Rules
+    def __init__(self, rules: _Optional[_Union[Rules, _Mapping]] = ...) -> None: ...
+
+class SetRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: Rules
+    def __init__(self, rules: _Optional[_Union[Rules, _Mapping]] = ...) -> None: ...
+
+class GetRulesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: Rules
+    def __init__(self, rules: _Optional[_Union[Rules, _Mapping]] = ...) -> None: ...
+
 class RoutingTable(_message.Message):
     __slots__ = ("version", "shards", "virtual_nodes_per_shard", "hash_function", "update_time")
     VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -364,3 +404,109 @@ class DeleteDatabaseRequest(_message.Message):
 class DeleteDatabaseResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class Resharding(_message.Message):
+    __slots__ = ("id", "state", "phase", "source_shard_count", "target_shard_count", "source_routing_version", "target_routing_version", "documents_copied", "documents_total", "errors", "start_time", "update_time", "end_time", "cutover_millis")
+    class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        STATE_UNSPECIFIED: _ClassVar[Resharding.State]
+        STATE_RUNNING: _ClassVar[Resharding.State]
+        STATE_SUCCEEDED: _ClassVar[Resharding.State]
+        STATE_FAILED: _ClassVar[Resharding.State]
+        STATE_CANCELLED: _ClassVar[Resharding.State]
+    STATE_UNSPECIFIED: Resharding.State
+    STATE_RUNNING: Resharding.State
+    STATE_SUCCEEDED: Resharding.State
+    STATE_FAILED: Resharding.State
+    STATE_CANCELLED: Resharding.State
+    class Phase(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        PHASE_UNSPECIFIED: _ClassVar[Resharding.Phase]
+        PHASE_PREPARING: _ClassVar[Resharding.Phase]
+        PHASE_COPYING: _ClassVar[Resharding.Phase]
+        PHASE_CATCHING_UP: _ClassVar[Resharding.Phase]
+        PHASE_CUTTING_OVER: _ClassVar[Resharding.Phase]
+        PHASE_CLEANING_UP: _ClassVar[Resharding.Phase]
+        PHASE_ROLLING_BACK: _ClassVar[Resharding.Phase]
+        PHASE_DONE: _ClassVar[Resharding.Phase]
+    PHASE_UNSPECIFIED: Resharding.Phase
+    PHASE_PREPARING: Resharding.Phase
+    PHASE_COPYING: Resharding.Phase
+    PHASE_CATCHING_UP: Resharding.Phase
+    PHASE_CUTTING_OVER: Resharding.Phase
+    PHASE_CLEANING_UP: Resharding.Phase
+    PHASE_ROLLING_BACK: Resharding.Phase
+    PHASE_DONE: Resharding.Phase
+    ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PHASE_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    TARGET_SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ROUTING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    TARGET_ROUTING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_COPIED_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    CUTOVER_MILLIS_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    state: Resharding.State
+    phase: Resharding.Phase
+    source_shard_count: int
+    target_shard_count: int
+    source_routing_version: int
+    target_routing_version: int
+    documents_copied: int
+    documents_total: int
+    errors: _containers.RepeatedScalarFieldContainer[str]
+    start_time: _timestamp_pb2.Timestamp
+    update_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    cutover_millis: int
+    def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[Resharding.State, str]] = ..., phase: _Optional[_Union[Resharding.Phase, str]] = ..., source_shard_count: _Optional[int] = ..., target_shard_count: _Optional[int] = ..., source_routing_version: _Optional[int] = ..., target_routing_version: _Optional[int] = ..., documents_copied: _Optional[int] = ..., documents_total: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cutover_millis: _Optional[int] = ...) -> None: ...
+
+class ShardCountAdvice(_message.Message):
+    __slots__ = ("suggested_shard_count", "current_shard_count", "reason")
+    SUGGESTED_SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    suggested_shard_count: int
+    current_shard_count: int
+    reason: str
+    def __init__(self, suggested_shard_count: _Optional[int] = ..., current_shard_count: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class StartReshardingRequest(_message.Message):
+    __slots__ = ("shard_count",)
+    SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    shard_count: int
+    def __init__(self, shard_count: _Optional[int] = ...) -> None: ...
+
+class StartReshardingResponse(_message.Message):
+    __slots__ = ("resharding",)
+    RESHARDING_FIELD_NUMBER: _ClassVar[int]
+    resharding: Resharding
+    def __init__(self, resharding: _Optional[_Union[Resharding, _Mapping]] = ...) -> None: ...
+
+class GetReshardingRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetReshardingResponse(_message.Message):
+    __slots__ = ("resharding", "advice")
+    RESHARDING_FIELD_NUMBER: _ClassVar[int]
+    ADVICE_FIELD_NUMBER: _ClassVar[int]
+    resharding: Resharding
+    advice: ShardCountAdvice
+    def __init__(self, resharding: _Optional[_Union[Resharding, _Mapping]] = ..., advice: _Optional[_Union[ShardCountAdvice, _Mapping]] = ...) -> None: ...
+
+class CancelReshardingRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CancelReshardingResponse(_message.Message):
+    __slots__ = ("resharding",)
+    RESHARDING_FIELD_NUMBER: _ClassVar[int]
+    resharding: Resharding
+    def __init__(self, resharding: _Optional[_Union[Resharding, _Mapping]] = ...) -> None: ...

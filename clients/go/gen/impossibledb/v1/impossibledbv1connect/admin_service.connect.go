@@ -75,6 +75,19 @@ const (
 	// AdminServiceRevokeApiKeyProcedure is the fully-qualified name of the AdminService's RevokeApiKey
 	// RPC.
 	AdminServiceRevokeApiKeyProcedure = "/impossibledb.v1.AdminService/RevokeApiKey"
+	// AdminServiceStartReshardingProcedure is the fully-qualified name of the AdminService's
+	// StartResharding RPC.
+	AdminServiceStartReshardingProcedure = "/impossibledb.v1.AdminService/StartResharding"
+	// AdminServiceGetReshardingProcedure is the fully-qualified name of the AdminService's
+	// GetResharding RPC.
+	AdminServiceGetReshardingProcedure = "/impossibledb.v1.AdminService/GetResharding"
+	// AdminServiceCancelReshardingProcedure is the fully-qualified name of the AdminService's
+	// CancelResharding RPC.
+	AdminServiceCancelReshardingProcedure = "/impossibledb.v1.AdminService/CancelResharding"
+	// AdminServiceSetRulesProcedure is the fully-qualified name of the AdminService's SetRules RPC.
+	AdminServiceSetRulesProcedure = "/impossibledb.v1.AdminService/SetRules"
+	// AdminServiceGetRulesProcedure is the fully-qualified name of the AdminService's GetRules RPC.
+	AdminServiceGetRulesProcedure = "/impossibledb.v1.AdminService/GetRules"
 )
 
 // AdminServiceClient is a client for the impossibledb.v1.AdminService service.
@@ -131,6 +144,29 @@ type AdminServiceClient interface {
 	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
 	// admin key for every database (`*`). Revoking a revoked key succeeds.
 	RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error)
+	// Starts a live resharding of the request's database to shard_count
+	// shards (grow or shrink) and answers at once with its state. Reads,
+	// writes, transactions, queries and listeners keep working while it runs;
+	// FAILED_PRECONDITION when one is already running or the database already
+	// has that many shards.
+	StartResharding(context.Context, *connect.Request[v1.StartReshardingRequest]) (*connect.Response[v1.StartReshardingResponse], error)
+	// Returns the database's latest resharding (unset when none has run) and
+	// the shard count its shards' sizes and request rates suggest.
+	GetResharding(context.Context, *connect.Request[v1.GetReshardingRequest]) (*connect.Response[v1.GetReshardingResponse], error)
+	// Cancels the running resharding before its cutover: the old routing
+	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
+	// when none is running or it has begun its cutover.
+	CancelResharding(context.Context, *connect.Request[v1.CancelReshardingRequest]) (*connect.Response[v1.CancelReshardingResponse], error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the impossibledb.v1.AdminService service. By
@@ -245,26 +281,64 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithIdempotency(connect.IdempotencyIdempotent),
 			connect.WithClientOptions(opts...),
 		),
+		startResharding: connect.NewClient[v1.StartReshardingRequest, v1.StartReshardingResponse](
+			httpClient,
+			baseURL+AdminServiceStartReshardingProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("StartResharding")),
+			connect.WithClientOptions(opts...),
+		),
+		getResharding: connect.NewClient[v1.GetReshardingRequest, v1.GetReshardingResponse](
+			httpClient,
+			baseURL+AdminServiceGetReshardingProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetResharding")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		cancelResharding: connect.NewClient[v1.CancelReshardingRequest, v1.CancelReshardingResponse](
+			httpClient,
+			baseURL+AdminServiceCancelReshardingProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("CancelResharding")),
+			connect.WithClientOptions(opts...),
+		),
+		setRules: connect.NewClient[v1.SetRulesRequest, v1.SetRulesResponse](
+			httpClient,
+			baseURL+AdminServiceSetRulesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("SetRules")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		getRules: connect.NewClient[v1.GetRulesRequest, v1.GetRulesResponse](
+			httpClient,
+			baseURL+AdminServiceGetRulesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetRules")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // adminServiceClient implements AdminServiceClient.
 type adminServiceClient struct {
-	getRoutingTable *connect.Client[v1.GetRoutingTableRequest, v1.GetRoutingTableResponse]
-	listShards      *connect.Client[v1.ListShardsRequest, v1.ListShardsResponse]
-	createIndex     *connect.Client[v1.CreateIndexRequest, v1.CreateIndexResponse]
-	getIndex        *connect.Client[v1.GetIndexRequest, v1.GetIndexResponse]
-	listIndexes     *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
-	deleteIndex     *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
-	exportDocuments *connect.Client[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse]
-	createDatabase  *connect.Client[v1.CreateDatabaseRequest, v1.CreateDatabaseResponse]
-	getDatabase     *connect.Client[v1.GetDatabaseRequest, v1.GetDatabaseResponse]
-	listDatabases   *connect.Client[v1.ListDatabasesRequest, v1.ListDatabasesResponse]
-	deleteDatabase  *connect.Client[v1.DeleteDatabaseRequest, v1.DeleteDatabaseResponse]
-	getMetrics      *connect.Client[v1.GetMetricsRequest, v1.GetMetricsResponse]
-	createApiKey    *connect.Client[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse]
-	listApiKeys     *connect.Client[v1.ListApiKeysRequest, v1.ListApiKeysResponse]
-	revokeApiKey    *connect.Client[v1.RevokeApiKeyRequest, v1.RevokeApiKeyResponse]
+	getRoutingTable  *connect.Client[v1.GetRoutingTableRequest, v1.GetRoutingTableResponse]
+	listShards       *connect.Client[v1.ListShardsRequest, v1.ListShardsResponse]
+	createIndex      *connect.Client[v1.CreateIndexRequest, v1.CreateIndexResponse]
+	getIndex         *connect.Client[v1.GetIndexRequest, v1.GetIndexResponse]
+	listIndexes      *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
+	deleteIndex      *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
+	exportDocuments  *connect.Client[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse]
+	createDatabase   *connect.Client[v1.CreateDatabaseRequest, v1.CreateDatabaseResponse]
+	getDatabase      *connect.Client[v1.GetDatabaseRequest, v1.GetDatabaseResponse]
+	listDatabases    *connect.Client[v1.ListDatabasesRequest, v1.ListDatabasesResponse]
+	deleteDatabase   *connect.Client[v1.DeleteDatabaseRequest, v1.DeleteDatabaseResponse]
+	getMetrics       *connect.Client[v1.GetMetricsRequest, v1.GetMetricsResponse]
+	createApiKey     *connect.Client[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse]
+	listApiKeys      *connect.Client[v1.ListApiKeysRequest, v1.ListApiKeysResponse]
+	revokeApiKey     *connect.Client[v1.RevokeApiKeyRequest, v1.RevokeApiKeyResponse]
+	startResharding  *connect.Client[v1.StartReshardingRequest, v1.StartReshardingResponse]
+	getResharding    *connect.Client[v1.GetReshardingRequest, v1.GetReshardingResponse]
+	cancelResharding *connect.Client[v1.CancelReshardingRequest, v1.CancelReshardingResponse]
+	setRules         *connect.Client[v1.SetRulesRequest, v1.SetRulesResponse]
+	getRules         *connect.Client[v1.GetRulesRequest, v1.GetRulesResponse]
 }
 
 // GetRoutingTable calls impossibledb.v1.AdminService.GetRoutingTable.
@@ -342,6 +416,31 @@ func (c *adminServiceClient) RevokeApiKey(ctx context.Context, req *connect.Requ
 	return c.revokeApiKey.CallUnary(ctx, req)
 }
 
+// StartResharding calls impossibledb.v1.AdminService.StartResharding.
+func (c *adminServiceClient) StartResharding(ctx context.Context, req *connect.Request[v1.StartReshardingRequest]) (*connect.Response[v1.StartReshardingResponse], error) {
+	return c.startResharding.CallUnary(ctx, req)
+}
+
+// GetResharding calls impossibledb.v1.AdminService.GetResharding.
+func (c *adminServiceClient) GetResharding(ctx context.Context, req *connect.Request[v1.GetReshardingRequest]) (*connect.Response[v1.GetReshardingResponse], error) {
+	return c.getResharding.CallUnary(ctx, req)
+}
+
+// CancelResharding calls impossibledb.v1.AdminService.CancelResharding.
+func (c *adminServiceClient) CancelResharding(ctx context.Context, req *connect.Request[v1.CancelReshardingRequest]) (*connect.Response[v1.CancelReshardingResponse], error) {
+	return c.cancelResharding.CallUnary(ctx, req)
+}
+
+// SetRules calls impossibledb.v1.AdminService.SetRules.
+func (c *adminServiceClient) SetRules(ctx context.Context, req *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error) {
+	return c.setRules.CallUnary(ctx, req)
+}
+
+// GetRules calls impossibledb.v1.AdminService.GetRules.
+func (c *adminServiceClient) GetRules(ctx context.Context, req *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error) {
+	return c.getRules.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the impossibledb.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Returns the current routing table.
@@ -396,6 +495,29 @@ type AdminServiceHandler interface {
 	// AUTH_CACHE_TTL_MS (30 s), the one answering this call at once. Needs an
 	// admin key for every database (`*`). Revoking a revoked key succeeds.
 	RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error)
+	// Starts a live resharding of the request's database to shard_count
+	// shards (grow or shrink) and answers at once with its state. Reads,
+	// writes, transactions, queries and listeners keep working while it runs;
+	// FAILED_PRECONDITION when one is already running or the database already
+	// has that many shards.
+	StartResharding(context.Context, *connect.Request[v1.StartReshardingRequest]) (*connect.Response[v1.StartReshardingResponse], error)
+	// Returns the database's latest resharding (unset when none has run) and
+	// the shard count its shards' sizes and request rates suggest.
+	GetResharding(context.Context, *connect.Request[v1.GetReshardingRequest]) (*connect.Response[v1.GetReshardingResponse], error)
+	// Cancels the running resharding before its cutover: the old routing
+	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
+	// when none is running or it has begun its cutover.
+	CancelResharding(context.Context, *connect.Request[v1.CancelReshardingRequest]) (*connect.Response[v1.CancelReshardingResponse], error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -506,6 +628,39 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithIdempotency(connect.IdempotencyIdempotent),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceStartReshardingHandler := connect.NewUnaryHandler(
+		AdminServiceStartReshardingProcedure,
+		svc.StartResharding,
+		connect.WithSchema(adminServiceMethods.ByName("StartResharding")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceGetReshardingHandler := connect.NewUnaryHandler(
+		AdminServiceGetReshardingProcedure,
+		svc.GetResharding,
+		connect.WithSchema(adminServiceMethods.ByName("GetResharding")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceCancelReshardingHandler := connect.NewUnaryHandler(
+		AdminServiceCancelReshardingProcedure,
+		svc.CancelResharding,
+		connect.WithSchema(adminServiceMethods.ByName("CancelResharding")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceSetRulesHandler := connect.NewUnaryHandler(
+		AdminServiceSetRulesProcedure,
+		svc.SetRules,
+		connect.WithSchema(adminServiceMethods.ByName("SetRules")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceGetRulesHandler := connect.NewUnaryHandler(
+		AdminServiceGetRulesProcedure,
+		svc.GetRules,
+		connect.WithSchema(adminServiceMethods.ByName("GetRules")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/impossibledb.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceGetRoutingTableProcedure:
@@ -538,6 +693,16 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceListApiKeysHandler.ServeHTTP(w, r)
 		case AdminServiceRevokeApiKeyProcedure:
 			adminServiceRevokeApiKeyHandler.ServeHTTP(w, r)
+		case AdminServiceStartReshardingProcedure:
+			adminServiceStartReshardingHandler.ServeHTTP(w, r)
+		case AdminServiceGetReshardingProcedure:
+			adminServiceGetReshardingHandler.ServeHTTP(w, r)
+		case AdminServiceCancelReshardingProcedure:
+			adminServiceCancelReshardingHandler.ServeHTTP(w, r)
+		case AdminServiceSetRulesProcedure:
+			adminServiceSetRulesHandler.ServeHTTP(w, r)
+		case AdminServiceGetRulesProcedure:
+			adminServiceGetRulesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -605,4 +770,24 @@ func (UnimplementedAdminServiceHandler) ListApiKeys(context.Context, *connect.Re
 
 func (UnimplementedAdminServiceHandler) RevokeApiKey(context.Context, *connect.Request[v1.RevokeApiKeyRequest]) (*connect.Response[v1.RevokeApiKeyResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.RevokeApiKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) StartResharding(context.Context, *connect.Request[v1.StartReshardingRequest]) (*connect.Response[v1.StartReshardingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.StartResharding is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetResharding(context.Context, *connect.Request[v1.GetReshardingRequest]) (*connect.Response[v1.GetReshardingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetResharding is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) CancelResharding(context.Context, *connect.Request[v1.CancelReshardingRequest]) (*connect.Response[v1.CancelReshardingResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.CancelResharding is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.SetRules is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetRules is not implemented"))
 }

@@ -1,0 +1,271 @@
+/**
+ * Advances a live resharding one bounded stretch at a time. The shard
+ * manager calls `advanceResharding` from its alarm; every step is
+ * idempotent and the operation is saved after each, so a crash at any point
+ * (the manager's or a shard's) is followed by the same step again. The
+ * protocol and its invariants: src/routing/README.md, "Live resharding".
+ */
+import {
+  RESHARD_CATCHUP_ROWS_MAX,
+  RESHARD_COPY_PAGE_BYTES_MAX,
+  RESHARD_CUTOVER_LAG_ROWS_MAX,
+  RESHARD_FENCE_RETRY_MS,
+  RESHARD_SHARD_CONCURRENCY_MAX,
+} from "./limits.js";
+import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, RowCursor } from "./reshard-shard.js";
+import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress } from "./resharding-plan.js";
+import type { RoutingTable } from "./router.js";
+import type { IndexSpec } from "../query/indexes.js";
+
+/** A shard's resharding surface, as the driver calls it (StorageObject's reshard* methods). */
+export interface ReshardingShard {
+  reshardStamp(shardId: string, table: RoutingTable): Promise<unknown>;
+  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number): Promise<ExportPage>;
+  reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
+  reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
+  reshardFence(target: RoutingTable): Promise<FenceOutcome>;
+  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): Promise<void>;
+  reshardRelease(after: RowCursor | null): Promise<{ next: RowCursor | null; removed: number }>;
+  reshardDiscard(direct: boolean): Promise<void>;
+  stats(): Promise<{ documentCount: number }>;
+  listIndexes(collection: string | null): Promise<IndexSpec[]>;
+  createIndex(spec: IndexSpec): Promise<void>;
+}
+
+/** Where a test may reset the shard manager mid-operation (crash injection). */
+export type ReshardingFailpoint = "after_stamp" | "after_copy_page" | "after_catch_up" | "after_first_fence" | "after_drain" | "after_first_promote" | "after_publish" | "after_release_page";
+
+/** What the driver needs from the shard manager. */
+export interface ReshardingIO {
+  shard(id: string): ReshardingShard;
+  /** Persists the operation (synchronously, in the manager's SQLite). */
+  save(op: ReshardingOperation): void;
+  /** Publishes `op.target` as the routing table, unless it already is. */
+  publish(op: ReshardingOperation): void;
+  nowMs(): number;
+  /** Resets the manager when the test armed this point; a no-op otherwise. */
+  failpoint(point: ReshardingFailpoint): void;
+  sleep(ms: number): Promise<void>;
+}
+
+/**
+ * Runs the operation until it is done or `deadlineMs` passes; returns true
+ * when it needs another call. Errors from shards propagate: the caller
+ * records them (`noteError`) and calls again later.
+ */
+export async function advanceResharding(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
+  while (op.phase !== "DONE") {
+    if (io.nowMs() >= deadlineMs) return true;
+    const phase = op.phase;
+    switch (phase) {
+      case "PREPARING":
+        await prepare(op, io);
+        break;
+      case "COPYING":
+        await forEachSource(op, (s) => !s.copyDone, (s) => copy(op, s, io, deadlineMs));
+        if (op.phase === "COPYING" && op.sources.every((s) => s.copyDone)) moveTo(op, io, "CATCHING_UP");
+        break;
+      case "CATCHING_UP":
+        await forEachSource(op, (s) => !s.caughtUp, (s) => catchUp(op, s, io, deadlineMs));
+        if (op.phase === "CATCHING_UP" && op.sources.every((s) => s.caughtUp)) {
+          op.cutoverStartMs = io.nowMs();
+          moveTo(op, io, "CUTTING_OVER");
+        }
+        break;
+      case "CUTTING_OVER":
+        if (!(await cutOver(op, io, deadlineMs))) return true;
+        break;
+      case "CLEANING_UP":
+        await forEachSource(op, (s) => !s.released, (s) => release(op, s, io, deadlineMs));
+        if (op.sources.every((s) => s.released)) finish(op, io, "SUCCEEDED");
+        break;
+      case "ROLLING_BACK":
+        await rollBack(op, io);
+        break;
+    }
+    // A phase that made no progress before the deadline yields to the next call.
+    if (op.phase === phase && io.nowMs() >= deadlineMs) return true;
+  }
+  return false;
+}
+
+async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void> {
+  const pending = shardsToStamp(op).filter((s) => !op.stamped.includes(s));
+  await inBatches(pending, async (shard) => {
+    await io.shard(shard).reshardStamp(shard, op.source);
+    op.stamped.push(shard);
+  });
+  io.save(op);
+  io.failpoint("after_stamp");
+  // Indexes exist on the targets before the copy (every shard of a table
+  // has every index; a new shard gets them here).
+  const specs = await io.shard(op.source.shards[0]!).listIndexes(null);
+  await inBatches(op.targets.map((t) => t.shard), async (shard) => {
+    for (const spec of specs) await io.shard(shard).createIndex(spec);
+  });
+  const counts = await Promise.all(op.sources.map((s) => io.shard(s.shard).stats()));
+  op.documentsTotal = counts.reduce((sum, c) => sum + c.documentCount, 0);
+  if (op.phase === "PREPARING") moveTo(op, io, "COPYING");
+}
+
+async function copy(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
+  while (!source.copyDone && op.phase === "COPYING" && io.nowMs() < deadlineMs) {
+    const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX);
+    if (source.startSeq === null) {
+      // Saved before anything is staged: every staged row was read at or
+      // after this position, and the catch-up replays everything after it.
+      source.startSeq = page.headSeq;
+      source.appliedSeq = page.headSeq;
+      io.save(op);
+    }
+    await stage(op, io, page.changes);
+    source.copied += page.changes.length;
+    source.cursor = page.next;
+    source.copyDone = page.next === null;
+    save(op, io);
+    io.failpoint("after_copy_page");
+  }
+}
+
+async function catchUp(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
+  while (!source.caughtUp && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+    if (!read.ok) {
+      fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
+      return;
+    }
+    await stage(op, io, read.changes);
+    source.copied += read.changes.length;
+    source.appliedSeq = read.throughSeq;
+    source.caughtUp = read.complete && read.logged <= RESHARD_CUTOVER_LAG_ROWS_MAX;
+    save(op, io);
+    io.failpoint("after_catch_up");
+  }
+}
+
+/**
+ * The cutover: fence every source, drain each one's last changes, promote
+ * every target, publish. From the first fence on there is no way back (the
+ * fenced sources refuse their moving keys), so it only goes forward; a
+ * crash resumes it here. Returns false when the deadline passed first.
+ */
+async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
+  for (;;) {
+    const unfenced = op.sources.filter((s) => s.fence === null);
+    if (unfenced.length === 0) break;
+    await inBatches(unfenced, async (source) => {
+      const outcome = await io.shard(source.shard).reshardFence(op.target);
+      if (outcome.ok) source.fence = { headSeq: outcome.headSeq, lastTs: outcome.lastTs, maxReadTs: outcome.maxReadTs };
+    });
+    save(op, io);
+    io.failpoint("after_first_fence");
+    if (op.sources.every((s) => s.fence !== null)) break;
+    // A transaction holds locks on moving keys: it ends by its deadline.
+    if (io.nowMs() >= deadlineMs) return false;
+    await io.sleep(RESHARD_FENCE_RETRY_MS);
+  }
+  await inBatches(op.sources.filter((s) => !s.drained), (source) => drain(op, source, io));
+  io.failpoint("after_drain");
+  const clock = { lastTs: 0, maxReadTs: 0 };
+  for (const s of op.sources) {
+    clock.lastTs = Math.max(clock.lastTs, s.fence!.lastTs);
+    clock.maxReadTs = Math.max(clock.maxReadTs, s.fence!.maxReadTs);
+  }
+  await inBatches(op.targets.filter((t) => !t.promoted), async (target) => {
+    await io.shard(target.shard).reshardPromote(op.target, clock);
+    target.promoted = true;
+    save(op, io);
+    io.failpoint("after_first_promote");
+  });
+  io.publish(op);
+  op.cutoverEndMs = io.nowMs();
+  moveTo(op, io, "CLEANING_UP");
+  io.failpoint("after_publish");
+  return true;
+}
+
+async function drain(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO): Promise<void> {
+  const headSeq = source.fence!.headSeq;
+  for (;;) {
+    const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+    // The log cannot be trimmed here: the rows after appliedSeq are minutes old at most.
+    if (!read.ok) throw new Error(`invariant broken: the change log of ${source.shard} was trimmed during the cutover`);
+    await stage(op, io, read.changes);
+    source.copied += read.changes.length;
+    source.appliedSeq = read.throughSeq;
+    if (read.complete || read.throughSeq >= headSeq) break;
+  }
+  source.drained = true;
+  save(op, io);
+}
+
+async function release(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
+  while (!source.released && io.nowMs() < deadlineMs) {
+    const step = await io.shard(source.shard).reshardRelease(source.releaseCursor);
+    source.releaseCursor = step.next;
+    source.released = step.next === null;
+    save(op, io);
+    io.failpoint("after_release_page");
+  }
+}
+
+async function rollBack(op: ReshardingOperation, io: ReshardingIO): Promise<void> {
+  await inBatches(op.targets.filter((t) => !t.discarded), async (target) => {
+    await io.shard(target.shard).reshardDiscard(target.direct);
+    target.discarded = true;
+  });
+  op.phase = "DONE";
+  op.endTimeMs = io.nowMs();
+  save(op, io);
+}
+
+/** Stores changes on their targets, one call per target. */
+async function stage(op: ReshardingOperation, io: ReshardingIO, changes: readonly MovingChange[]): Promise<void> {
+  const byTarget = new Map<string, Array<Omit<MovingChange, "target">>>();
+  for (const { target, ...change } of changes) {
+    let list = byTarget.get(target);
+    if (list === undefined) byTarget.set(target, (list = []));
+    list.push(change);
+  }
+  await Promise.all(
+    [...byTarget].map(([shard, list]) => {
+      const target = op.targets.find((t) => t.shard === shard);
+      if (target === undefined) throw new Error(`invariant broken: a document moves to ${shard}, which is not a target`);
+      return io.shard(shard).reshardStage(list, target.direct);
+    }),
+  );
+}
+
+/** Runs `step` for every source that `pending` selects, RESHARD_SHARD_CONCURRENCY_MAX at a time. */
+function forEachSource(op: ReshardingOperation, pending: (s: SourceProgress) => boolean, step: (s: SourceProgress) => Promise<void>): Promise<void> {
+  return inBatches(op.sources.filter(pending), step);
+}
+
+async function inBatches<T>(items: readonly T[], step: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += RESHARD_SHARD_CONCURRENCY_MAX) {
+    await Promise.all(items.slice(i, i + RESHARD_SHARD_CONCURRENCY_MAX).map(step));
+  }
+}
+
+function moveTo(op: ReshardingOperation, io: ReshardingIO, phase: ReshardingOperation["phase"]): void {
+  op.phase = phase;
+  save(op, io);
+}
+
+function save(op: ReshardingOperation, io: ReshardingIO): void {
+  op.updateTimeMs = io.nowMs();
+  io.save(op);
+}
+
+function finish(op: ReshardingOperation, io: ReshardingIO, state: "SUCCEEDED"): void {
+  op.state = state;
+  op.phase = "DONE";
+  op.endTimeMs = io.nowMs();
+  save(op, io);
+}
+
+function fail(op: ReshardingOperation, io: ReshardingIO, message: string): void {
+  noteError(op, message);
+  op.state = "FAILED";
+  moveTo(op, io, "ROLLING_BACK");
+}

@@ -1,0 +1,145 @@
+/**
+ * A live resharding as plain data: what moves where, and how far each shard
+ * has got. Pure: the shard manager persists it (resharding-store.ts) and the
+ * driver (resharding-driver.ts) advances it. The protocol and its
+ * invariants are in src/routing/README.md, "Live resharding".
+ *
+ * With consistent hashing (consistentHash.ts) a grow moves keys only onto
+ * the new shards and a shrink only off the removed ones. So a grow's
+ * sources are every old shard and its targets the new ones (empty, so they
+ * take copies straight into their documents: `direct`), and a shrink's
+ * sources are the removed shards and its targets the remaining ones (which
+ * serve their own keys meanwhile, so copies wait in a staging table).
+ */
+import { failure, type Failure } from "../errors.js";
+import { SHARD_COUNT_MAX } from "./limits.js";
+import type { RowCursor } from "./reshard-shard.js";
+import { assertRoutingTable, type RoutingTable } from "./router.js";
+
+/** Where a resharding is in its life (the contract's Resharding.State). */
+export type ReshardingState = "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+
+/** The step a resharding is at (the contract's Resharding.Phase). */
+export type ReshardingPhase = "PREPARING" | "COPYING" | "CATCHING_UP" | "CUTTING_OVER" | "CLEANING_UP" | "ROLLING_BACK" | "DONE";
+
+/** A source shard's progress. */
+export interface SourceProgress {
+  readonly shard: string;
+  /** Where the copy stands; null before the first page and after the last. */
+  cursor: RowCursor | null;
+  copyDone: boolean;
+  /** The change-log head read with the first page: the catch-up replays everything after it. Set once, before anything is staged. */
+  startSeq: number | null;
+  /** The log position every change up to which is on the targets. */
+  appliedSeq: number;
+  /** True once a catch-up round was short enough to fence (RESHARD_CUTOVER_LAG_ROWS_MAX). */
+  caughtUp: boolean;
+  /** Moving documents copied (pages and catch-up). */
+  copied: number;
+  /** Set when the source is fenced: its log head then, and its clock. */
+  fence: { headSeq: number; lastTs: number; maxReadTs: number } | null;
+  drained: boolean;
+  releaseCursor: RowCursor | null;
+  released: boolean;
+}
+
+/** A target shard's progress. */
+export interface TargetProgress {
+  readonly shard: string;
+  /** A new shard: copies go straight into its documents. */
+  readonly direct: boolean;
+  promoted: boolean;
+  discarded: boolean;
+}
+
+/** One resharding of one database. */
+export interface ReshardingOperation {
+  readonly id: string;
+  state: ReshardingState;
+  phase: ReshardingPhase;
+  readonly source: RoutingTable;
+  readonly target: RoutingTable;
+  readonly sources: SourceProgress[];
+  readonly targets: TargetProgress[];
+  /** Shards stamped so far in PREPARING (every shard of either table). */
+  stamped: string[];
+  documentsTotal: number;
+  errors: string[];
+  readonly startTimeMs: number;
+  updateTimeMs: number;
+  endTimeMs: number | null;
+  cutoverStartMs: number | null;
+  cutoverEndMs: number | null;
+}
+
+/** The most errors an operation keeps (the latest). */
+export const RESHARDING_ERRORS_KEPT_MAX = 10;
+
+/** The shard ids of a table of `count` shards: "shard-0" to "shard-{count-1}". */
+export function shardIds(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `shard-${i}`);
+}
+
+/**
+ * Plans a resharding of `current` to `shardCount` shards. FAILED_PRECONDITION
+ * when the count is the current one; INVALID_ARGUMENT outside
+ * 1..SHARD_COUNT_MAX.
+ */
+export function planResharding(current: RoutingTable, shardCount: number, id: string, nowMs: number): { ok: true; operation: ReshardingOperation } | Failure {
+  if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > SHARD_COUNT_MAX) {
+    return failure("invalid_argument", `shard_count must be 1 to ${SHARD_COUNT_MAX}, got ${shardCount}`);
+  }
+  const from = current.shards.length;
+  if (shardCount === from) return failure("failed_precondition", `the database already has ${from} shards`);
+  const expected = shardIds(from);
+  if (current.shards.some((s, i) => s !== expected[i])) {
+    throw new Error(`invariant broken: routing table ${current.version} does not name shard-0..shard-${from - 1}`);
+  }
+  const target: RoutingTable = { version: current.version + 1, shards: shardIds(shardCount), virtualNodesPerShard: current.virtualNodesPerShard };
+  assertRoutingTable(target);
+  const grow = shardCount > from;
+  const sourceIds = grow ? current.shards : current.shards.slice(shardCount);
+  const targetIds = grow ? target.shards.slice(from) : target.shards;
+  const operation: ReshardingOperation = {
+    id,
+    state: "RUNNING",
+    phase: "PREPARING",
+    source: { version: current.version, shards: [...current.shards], virtualNodesPerShard: current.virtualNodesPerShard },
+    target,
+    sources: sourceIds.map((shard) => ({
+      shard, cursor: null, copyDone: false, startSeq: null, appliedSeq: 0, caughtUp: false, copied: 0,
+      fence: null, drained: false, releaseCursor: null, released: false,
+    })),
+    targets: targetIds.map((shard) => ({ shard, direct: grow, promoted: false, discarded: false })),
+    stamped: [],
+    documentsTotal: 0,
+    errors: [],
+    startTimeMs: nowMs,
+    updateTimeMs: nowMs,
+    endTimeMs: null,
+    cutoverStartMs: null,
+    cutoverEndMs: null,
+  };
+  return { ok: true, operation };
+}
+
+/** Every shard the operation stamps: both tables' shards. */
+export function shardsToStamp(op: ReshardingOperation): string[] {
+  return [...new Set([...op.source.shards, ...op.target.shards])];
+}
+
+/** Moving documents copied so far. */
+export function documentsCopied(op: ReshardingOperation): number {
+  return op.sources.reduce((sum, s) => sum + s.copied, 0);
+}
+
+/** Whether CancelResharding may still roll the operation back: running, and no source fenced. */
+export function cancellable(op: ReshardingOperation): boolean {
+  return op.state === "RUNNING" && (op.phase === "PREPARING" || op.phase === "COPYING" || op.phase === "CATCHING_UP");
+}
+
+/** Records an error, keeping the latest RESHARDING_ERRORS_KEPT_MAX. */
+export function noteError(op: ReshardingOperation, message: string): void {
+  op.errors.push(message);
+  if (op.errors.length > RESHARDING_ERRORS_KEPT_MAX) op.errors.splice(0, op.errors.length - RESHARDING_ERRORS_KEPT_MAX);
+}

@@ -1,0 +1,125 @@
+/**
+ * The RPC-facing half of a shard's part in a resharding: each method runs
+ * one step of reshard-shard.ts in one SQLite transaction and keeps the
+ * shard's epoch guard in step with its stamp. The shard manager is the
+ * only caller (resharding-driver.ts).
+ */
+import { createShardRouter, type RoutingTable, type ShardRouter } from "./router.js";
+import {
+  changedSince,
+  discard,
+  exportPage,
+  fence,
+  promote,
+  releasePage,
+  stageRows,
+  type ChangedSince,
+  type ExportPage,
+  type FenceOutcome,
+  type MovingChange,
+  type RowCursor,
+} from "./reshard-shard.js";
+import { readShardEpoch, writeShardEpoch, type EpochGuard, type ShardEpoch } from "./shard-epoch.js";
+
+/** A shard's resharding steps, bound to its storage. */
+export class ShardResharding {
+  /** The router of the last target table asked about (building one sorts every ring point). */
+  private target: ShardRouter | null = null;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly guard: EpochGuard,
+  ) {}
+
+  /**
+   * Stamps an unstamped shard as `shardId` serving `table`; a shard already
+   * at that epoch is left as it is. Throws if the shard is at another epoch
+   * (the shard manager and the shard disagree: a broken invariant).
+   */
+  stamp(shardId: string, table: RoutingTable): ShardEpoch {
+    const stamp = this.storage.transactionSync(() => {
+      const current = readShardEpoch(this.storage.sql);
+      if (current === null) {
+        const fresh: ShardEpoch = { shardId, epoch: table.version, table, queriesOpen: true, cutoverTs: 0 };
+        writeShardEpoch(this.storage.sql, fresh);
+        return fresh;
+      }
+      if (current.shardId !== shardId || current.epoch > table.version) {
+        throw new Error(`invariant broken: shard ${current.shardId} at epoch ${current.epoch} asked to serve ${shardId} at ${table.version}`);
+      }
+      if (current.epoch === table.version) return current;
+      // Only a shard outside every table since (removed by a shrink, or a
+      // cancelled grow's target) can be behind: it owns nothing either way.
+      const next: ShardEpoch = { shardId, epoch: table.version, table, queriesOpen: true, cutoverTs: current.cutoverTs };
+      writeShardEpoch(this.storage.sql, next);
+      return next;
+    });
+    this.guard.reload();
+    return stamp;
+  }
+
+  /** The shard's stamp, or null. */
+  current(): ShardEpoch | null {
+    return this.guard.current();
+  }
+
+  /** One copy page (reshard-shard.ts `exportPage`). */
+  exportPage(target: RoutingTable, after: RowCursor | null, bytesMax: number): ExportPage {
+    const self = this.self();
+    return this.storage.transactionSync(() => exportPage(this.storage.sql, self, this.routerOf(target), after, bytesMax));
+  }
+
+  /** One catch-up read (reshard-shard.ts `changedSince`). */
+  changedSince(target: RoutingTable, afterSeq: number, rowsMax: number): ChangedSince {
+    const self = this.self();
+    return this.storage.transactionSync(() => changedSince(this.storage.sql, self, this.routerOf(target), afterSeq, rowsMax));
+  }
+
+  /** Stores copied rows (reshard-shard.ts `stageRows`). */
+  stage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
+    this.storage.transactionSync(() => stageRows(this.storage.sql, changes, direct));
+  }
+
+  /** Starts the cutover on a source (reshard-shard.ts `fence`). */
+  fence(target: RoutingTable): FenceOutcome {
+    const current = this.stamped();
+    const outcome = this.storage.transactionSync(() => fence(this.storage.sql, current, target, this.routerOf(target)));
+    this.guard.reload();
+    return outcome;
+  }
+
+  /** Ends the cutover on a target (reshard-shard.ts `promote`). */
+  promote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): void {
+    const current = this.stamped();
+    this.storage.transactionSync(() => promote(this.storage.sql, current, target, clock));
+    this.guard.reload();
+  }
+
+  /** One release step on a source after cutover (reshard-shard.ts `releasePage`). */
+  release(after: RowCursor | null): { next: RowCursor | null; removed: number } {
+    const current = this.stamped();
+    const outcome = this.storage.transactionSync(() => releasePage(this.storage.sql, this.routerOf(current.table), after));
+    this.guard.reload();
+    return outcome;
+  }
+
+  /** Undoes a cancelled resharding's copies here (reshard-shard.ts `discard`). */
+  discard(direct: boolean): void {
+    this.storage.transactionSync(() => discard(this.storage.sql, direct));
+  }
+
+  private stamped(): ShardEpoch {
+    const current = this.guard.current();
+    if (current === null) throw new Error("invariant broken: a resharding step on a shard that was never stamped");
+    return current;
+  }
+
+  private self(): string {
+    return this.stamped().shardId;
+  }
+
+  private routerOf(table: RoutingTable): ShardRouter {
+    if (this.target === null || this.target.table.version !== table.version) this.target = createShardRouter(table);
+    return this.target;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Runs a call again when a shard answered "moved" (its database was
+ * resharded and the call was routed by an older table: routing/shard-epoch.ts).
+ * A shard checks the epoch before doing anything, so a moved call changed
+ * nothing there, and every handler below this interceptor either touches
+ * one shard per call or is idempotent across shards (reads, queries, index
+ * and collection steps); BatchWriteDocuments, whose groups apply
+ * separately, routes each group again itself (collection-service.ts).
+ * The client never sees the move: the call waits for the new table
+ * (routing-cache.ts `awaitRouting`) and runs again, at most
+ * ROUTING_MOVED_RETRIES_MAX times. A server stream is run again only while
+ * it has sent nothing.
+ */
+import type { Interceptor } from "@connectrpc/connect";
+import { ROUTING_MOVED_RETRIES_MAX } from "../limits.js";
+import { ROUTING_VERSION_HEADER, movedEpochOf } from "../routing/shard-epoch.js";
+import { awaitRouting, cachedRoutingVersion } from "../shards/routing-cache.js";
+import { envKey } from "./context.js";
+
+/** The interceptor; it must run inside the database interceptor (it needs the database's Env). */
+export const routingRetryInterceptor: Interceptor = (next) => async (req) => {
+  // A streaming request's input can be read once: it is read here (a
+  // server-streaming call has exactly one message) so each run gets it.
+  let fresh = () => req;
+  if (req.stream) {
+    const inputs: unknown[] = [];
+    for await (const m of req.message) inputs.push(m);
+    fresh = () => ({ ...req, message: replay(inputs) }) as typeof req;
+  }
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const res = await next(fresh());
+      stampRoutingVersion(req.contextValues.get(envKey), res.header);
+      if (!res.stream) return res;
+      const wait = (err: unknown, n: number) => waitForRouting(req.contextValues.get(envKey), err, n);
+      return { ...res, message: rerouteStream(res.message, wait, () => next(fresh()), attempt) };
+    } catch (err) {
+      await waitForRouting(req.contextValues.get(envKey), err, attempt);
+    }
+  }
+};
+
+function stampRoutingVersion(env: Parameters<typeof cachedRoutingVersion>[0] | undefined, header: Headers): void {
+  const version = env === undefined ? null : cachedRoutingVersion(env);
+  if (version !== null) header.set(ROUTING_VERSION_HEADER, String(version));
+}
+
+async function* replay<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
+}
+
+async function waitForRouting(env: Parameters<typeof awaitRouting>[0] | undefined, err: unknown, attempt: number): Promise<void> {
+  const epoch = movedEpochOf(err);
+  if (epoch === null || env === undefined || attempt >= ROUTING_MOVED_RETRIES_MAX) throw err;
+  await awaitRouting(env, epoch, attempt);
+}
+
+async function* rerouteStream<T>(
+  first: AsyncIterable<T>,
+  wait: (err: unknown, attempt: number) => Promise<void>,
+  again: () => Promise<{ stream: boolean; message: unknown }>,
+  firstAttempt: number,
+): AsyncGenerator<T> {
+  let source = first;
+  for (let attempt = firstAttempt; ; attempt++) {
+    let sent = false;
+    try {
+      for await (const m of source) {
+        sent = true;
+        yield m;
+      }
+      return;
+    } catch (err) {
+      if (sent) throw err;
+      await wait(err, attempt);
+      const res = await again();
+      source = res.message as AsyncIterable<T>;
+    }
+  }
+}

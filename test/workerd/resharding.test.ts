@@ -1,0 +1,356 @@
+/**
+ * Live resharding through the whole stack: StartResharding / GetResharding /
+ * CancelResharding over Connect, the copy, catch-up and cutover on real
+ * shards, while clients write, read, commit transactions and walk queries.
+ * The invariants checked are those of src/routing/README.md, "Live
+ * resharding": no acknowledged write lost, no document duplicated or
+ * resurrected, versions kept, every query and list walk exactly once.
+ */
+import { describe, expect, it } from "vitest";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { AdminService, Resharding_Phase, Resharding_State, type Resharding } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { Aggregation_Function } from "../../gen/impossibledb/v1/query_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { connectClient, expectCode } from "./helpers.js";
+import { checkSerializable, type RecordedTransaction } from "../support/history-checker.js";
+
+const admin = (database: string) => connectClient(AdminService, { database });
+const docs = (database: string) => connectClient(CollectionService, { database });
+const queries = (database: string) => connectClient(QueryService, { database });
+const txs = (database: string) => connectClient(TransactionService, { database });
+const ref = (collection: string, id: string) => ({ collection, id });
+
+async function freshDatabase(id: string): Promise<string> {
+  await connectClient(AdminService).createDatabase({ databaseId: id, database: { placement: {} } });
+  return id;
+}
+
+/** Polls GetResharding until the operation is no longer running (or `timeoutMs` passes). */
+async function awaitDone(database: string, timeoutMs = 60_000): Promise<Resharding> {
+  const start = Date.now();
+  for (;;) {
+    const { resharding } = await admin(database).getResharding({});
+    if (resharding !== undefined && resharding.phase === Resharding_Phase.DONE) return resharding;
+    if (Date.now() - start > timeoutMs) throw new Error(`resharding still running after ${timeoutMs} ms: phase ${resharding?.phase}, errors ${JSON.stringify(resharding?.errors)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Every document of `collection` by a ListDocuments walk, asserting no id appears twice. */
+async function listAll(database: string, collection: string, pageSize = 37): Promise<Map<string, { version: bigint; data: unknown }>> {
+  const seen = new Map<string, { version: bigint; data: unknown }>();
+  let pageToken = "";
+  do {
+    const page = await docs(database).listDocuments({ collection, pageSize, pageToken });
+    for (const d of page.documents) {
+      expect(seen.has(d.id), `${d.id} listed twice`).toBe(false);
+      seen.set(d.id, { version: d.version, data: d.data });
+    }
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  return seen;
+}
+
+async function seed(database: string, collection: string, count: number): Promise<Map<string, bigint>> {
+  const versions = new Map<string, bigint>();
+  for (let i = 0; i < count; i += 100) {
+    const writes = Array.from({ length: Math.min(100, count - i) }, (_, j) => ({
+      ref: ref(collection, `d${i + j}`),
+      operation: { case: "set" as const, value: { n: i + j, tag: (i + j) % 7 } },
+    }));
+    const res = await docs(database).batchWriteDocuments({ writes });
+    res.results.forEach((r, j) => versions.set(`d${i + j}`, r.version));
+  }
+  return versions;
+}
+
+/** What the workload saw, for the checks after the move. */
+interface WorkloadResult {
+  /** Per writer key: the last acknowledged value and version, or "deleted". */
+  readonly lastWrite: Map<string, { n: number; version: bigint } | "deleted">;
+  readonly history: RecordedTransaction[];
+  readonly initialVersions: Map<string, number>;
+  readonly writes: number;
+  readonly walks: number;
+  readonly transfers: number;
+}
+
+const ACCOUNTS = 12;
+/** The longest call of each kind the workload made, in ms (printed with each round: what a client waited at worst). */
+const longestMs = new Map<string, number>();
+async function track<T>(label: string, call: Promise<T>): Promise<T> {
+  const kind = label.split(" ")[0]!;
+  const startMs = Date.now();
+  try {
+    return await call;
+  } finally {
+    longestMs.set(kind, Math.max(longestMs.get(kind) ?? 0, Date.now() - startMs));
+  }
+}
+const BALANCE = 100;
+
+/**
+ * Clients working while a resharding runs, until `stop()` says so: writers
+ * (each owns its keys: sets, and every fifth write a delete), bank transfers
+ * in interactive transactions (ABORTED is retried, as every transaction
+ * client must), and walkers paging a query and a list over a collection
+ * nobody changes, each walk compared with the seeded set. Any other error
+ * fails the test: the move must be invisible to clients.
+ */
+async function runWorkload(
+  db: string,
+  staticIds: readonly string[],
+  lastWrite: Map<string, { n: number; version: bigint } | "deleted">,
+  stop: () => boolean,
+): Promise<WorkloadResult> {
+  const history: RecordedTransaction[] = [];
+  const initialVersions = new Map<string, number>();
+  const seeded = await txs(db).commitBatch({
+    writes: Array.from({ length: ACCOUNTS }, (_, i) => ({ ref: ref("accounts", `a${i}`), operation: { case: "set" as const, value: { balance: BALANCE } } })),
+  });
+  seeded.results.forEach((r) => initialVersions.set(`accounts/${r.ref!.id}`, Number(r.version)));
+  let writes = 0;
+  let walks = 0;
+  let transfers = 0;
+
+  const writer = async (w: number) => {
+    for (let i = 0; !stop(); i++) {
+      const id = `w${w}-${i % 40}`;
+      if (i % 5 === 4) {
+        await track(`delete ${id}`, docs(db).deleteDocument({ ref: ref("writes", id) }));
+        lastWrite.set(id, "deleted");
+      } else {
+        const res = await track(`set ${id}`, docs(db).setDocument({ ref: ref("writes", id), data: { n: i } }));
+        lastWrite.set(id, { n: i, version: res.document!.version });
+      }
+      writes++;
+    }
+  };
+  const banker = async (b: number) => {
+    for (let i = 0; !stop(); i++) {
+      const from = (b * 7 + i) % ACCOUNTS;
+      const to = (from + 1 + (i % (ACCOUNTS - 1))) % ACCOUNTS;
+      const refs = [ref("accounts", `a${from}`), ref("accounts", `a${to}`)];
+      const { transaction } = await track(`begin ${b}.${i}`, txs(db).beginTransaction({ options: { readOnly: false } }));
+      const record = { reads: [] as Array<{ key: string; version: number }>, writes: [] as Array<{ key: string; version: number }> };
+      try {
+        const { reads } = await track(`reads ${b}.${i}`, txs(db).getDocuments({ transaction, refs }));
+        record.reads = reads.map((r) => ({ key: `accounts/${r.ref!.id}`, version: Number(r.version) }));
+        const [a, c] = reads.map((r) => Number((r.document!.data as { balance: number }).balance)) as [number, number];
+        const amount = 1 + (i % 9);
+        const res = await track(`commit ${b}.${i}`, txs(db).commit({
+          transaction,
+          reads: reads.map((r) => ({ ref: r.ref, version: r.version })),
+          writes: a >= amount ? [
+            { ref: refs[0], operation: { case: "set" as const, value: { balance: a - amount } } },
+            { ref: refs[1], operation: { case: "set" as const, value: { balance: c + amount } } },
+          ] : [],
+        }));
+        record.writes = res.results.map((r) => ({ key: `accounts/${r.ref!.id}`, version: Number(r.version) }));
+        history.push({ id: `t${b}.${i}`, ...record, committed: true });
+        transfers++;
+      } catch (err) {
+        if (!(err instanceof ConnectError) || err.code !== Code.Aborted) throw err;
+        history.push({ id: `t${b}.${i}`, ...record, writes: [], committed: false });
+      }
+    }
+  };
+  const walker = async (k: number) => {
+    const expected = [...staticIds].sort();
+    while (!stop()) {
+      const seen: string[] = [];
+      let pageToken = "";
+      do {
+        const page = k % 2 === 0
+          ? await track(`query ${k}`, queries(db).runQuery({ query: { collection: "static", filter: "tag >= 0" }, pageSize: 29, pageToken }))
+          : await track(`list ${k}`, docs(db).listDocuments({ collection: "static", pageSize: 31, pageToken }));
+        seen.push(...page.documents.map((d) => d.id));
+        if (seen.length > staticIds.length * 2) throw new Error(`walk ${k} runs away: ${seen.length} ids, last page ${page.documents.map((d) => d.id).join(",")}`);
+        pageToken = page.nextPageToken;
+      } while (pageToken !== "");
+      expect(seen.sort(), `walk ${k} returned every static document exactly once`).toEqual(expected);
+      walks++;
+    }
+  };
+  await Promise.all([0, 1, 2, 3].map(writer).concat([0, 1, 2].map(banker), [0, 1].map(walker)));
+  return { lastWrite, history, initialVersions, writes, walks, transfers };
+}
+
+/** Checks what the workload saw against the database after the move. */
+async function checkAfter(db: string, result: WorkloadResult): Promise<void> {
+  for (const [id, last] of result.lastWrite) {
+    if (last === "deleted") {
+      await expectCode(docs(db).getDocument({ ref: ref("writes", id) }), Code.NotFound);
+    } else {
+      const got = await docs(db).getDocument({ ref: ref("writes", id) });
+      expect({ id, n: (got.document!.data as { n: number }).n, version: got.document!.version }).toEqual({ id, n: last.n, version: last.version });
+    }
+  }
+  const listed = await listAll(db, "writes");
+  expect([...listed.keys()].sort()).toEqual([...result.lastWrite].filter(([, v]) => v !== "deleted").map(([k]) => k).sort());
+  const { transaction } = await txs(db).beginTransaction({ options: { readOnly: true } });
+  const { reads } = await txs(db).getDocuments({ transaction, refs: Array.from({ length: ACCOUNTS }, (_, i) => ref("accounts", `a${i}`)) });
+  expect(reads.reduce((sum, r) => sum + Number((r.document!.data as { balance: number }).balance), 0)).toBe(ACCOUNTS * BALANCE);
+  const verdict = checkSerializable(result.history, result.initialVersions);
+  expect(verdict.ok, JSON.stringify(verdict)).toBe(true);
+}
+
+describe("live resharding", () => {
+  it("grows 8 to 12 shards: every document readable once, with its version, and spread over the new shards", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("grow-plain");
+    const versions = await seed(db, "items", 600);
+    const started = await admin(db).startResharding({ shardCount: 12 });
+    expect(started.resharding!.state).toBe(Resharding_State.RUNNING);
+    expect(started.resharding!.sourceShardCount).toBe(8);
+    expect(started.resharding!.targetShardCount).toBe(12);
+    const done = await awaitDone(db);
+    expect(done.errors).toEqual([]);
+    expect(done.state).toBe(Resharding_State.SUCCEEDED);
+    expect(done.phase).toBe(Resharding_Phase.DONE);
+    expect(done.targetRoutingVersion).toBe(done.sourceRoutingVersion + 1n);
+    expect(done.documentsTotal).toBe(600n);
+    // About a third of the documents move (4 of 12 shards are new).
+    expect(Number(done.documentsCopied)).toBeGreaterThan(100);
+    expect(Number(done.documentsCopied)).toBeLessThan(320);
+
+    const table = (await admin(db).getRoutingTable({})).table!;
+    expect(table.shards.map((s) => s.id)).toEqual(Array.from({ length: 12 }, (_, i) => `shard-${i}`));
+    expect(table.version).toBe(done.targetRoutingVersion);
+    const listed = await listAll(db, "items");
+    expect(listed.size).toBe(600);
+    for (const [id, version] of versions) expect(listed.get(id)?.version, id).toBe(version);
+    const shards = (await admin(db).listShards({})).shards;
+    expect(shards).toHaveLength(12);
+    expect(shards.reduce((sum, s) => sum + Number(s.documentCount), 0)).toBe(600);
+    for (const s of shards) expect(Number(s.documentCount), s.id).toBeGreaterThan(10);
+
+    // Reads, writes with preconditions, queries and aggregations work on the
+    // new table, and responses name the table version they were routed by.
+    let routedBy: string | null = null;
+    const got = await docs(db).getDocument({ ref: ref("items", "d5") }, { onHeader: (h) => (routedBy = h.get("impossibledb-routing-version")) });
+    expect(routedBy).toBe(String(done.targetRoutingVersion));
+    expect(got.document!.version).toBe(versions.get("d5"));
+    const updated = await docs(db).setDocument({ ref: ref("items", "d5"), data: { n: 5, tag: 99 }, precondition: { condition: { case: "version", value: versions.get("d5")! } } });
+    expect(updated.document!.version > versions.get("d5")!).toBe(true);
+    const q = await queries(db).runQuery({ query: { collection: "items", filter: "tag = 3" }, pageSize: 1000 });
+    expect(q.documents.map((d) => d.id).sort()).toEqual([...versions.keys()].filter((id) => Number(id.slice(1)) % 7 === 3).sort());
+    const count = await queries(db).runAggregationQuery({ query: { collection: "items" }, aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }] });
+    expect(count.groups[0]!.results["n"]!.kind.value).toBe(600);
+  });
+
+  it("grows 8 to 12 and shrinks 12 to 6 while clients write, transfer money and walk queries: nothing lost, duplicated or resurrected", { timeout: 100_000 }, async () => {
+    const db = await freshDatabase("under-load");
+    const staticIds = [...(await seed(db, "static", 300)).keys()];
+    await seed(db, "bulk", 1200);
+    const lastWrite = new Map<string, { n: number; version: bigint } | "deleted">();
+    for (const shardCount of [12, 6]) {
+      let running = true;
+      const workload = runWorkload(db, staticIds, lastWrite, () => !running);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = await admin(db).startResharding({ shardCount });
+      expect(started.resharding!.targetShardCount).toBe(shardCount);
+      // A client error ends the test at once (the workload rejects).
+      const done = await Promise.race([awaitDone(db, 60_000), workload.then(() => new Promise<never>(() => {}))]);
+      // Keep the clients going past the cleanup, then stop them.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      running = false;
+      const result = await workload;
+      expect(done.state, JSON.stringify(done.errors)).toBe(Resharding_State.SUCCEEDED);
+      expect(result.writes).toBeGreaterThan(20);
+      expect(result.transfers).toBeGreaterThan(3);
+      expect(result.walks).toBeGreaterThan(1);
+      await checkAfter(db, result);
+      expect((await admin(db).getRoutingTable({})).table!.shards).toHaveLength(shardCount);
+      const bulk = await listAll(db, "bulk");
+      expect(bulk.size).toBe(1200);
+      console.log(`resharded to ${shardCount}: ${done.documentsCopied} documents copied, cutover ${done.cutoverMillis} ms; workload: ${result.writes} writes, ${result.transfers} transfers, ${result.walks} walks; longest call by kind (ms): ${JSON.stringify(Object.fromEntries(longestMs))}`);
+      longestMs.clear();
+    }
+  });
+
+  it("CancelResharding before cutover leaves the old table serving, nothing duplicated, and a later resharding succeeds", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("cancel");
+    const versions = await seed(db, "items", 800);
+    await admin(db).startResharding({ shardCount: 10 });
+    const cancelled = await admin(db).cancelResharding({});
+    expect(cancelled.resharding!.state).toBe(Resharding_State.CANCELLED);
+    const done = await awaitDone(db);
+    expect(done.state).toBe(Resharding_State.CANCELLED);
+    expect(done.phase).toBe(Resharding_Phase.DONE);
+    const table = (await admin(db).getRoutingTable({})).table!;
+    expect(table.shards).toHaveLength(8);
+    expect(table.version).toBe(done.sourceRoutingVersion);
+    const listed = await listAll(db, "items");
+    expect(listed.size).toBe(800);
+    for (const [id, version] of versions) expect(listed.get(id)?.version, id).toBe(version);
+    // Nothing is left behind on the shards that were being filled, and the
+    // next resharding (to the same count) starts from clean targets.
+    await docs(db).deleteDocument({ ref: ref("items", "d1") });
+    await admin(db).startResharding({ shardCount: 10 });
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    const after = await listAll(db, "items");
+    expect(after.size).toBe(799);
+    expect(after.has("d1")).toBe(false);
+    await expectCode(admin(db).cancelResharding({}), Code.FailedPrecondition, /no resharding is running/);
+  });
+
+  it("refuses what it cannot do with a precise code", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("refusals");
+    await expectCode(admin(db).startResharding({ shardCount: 8 }), Code.FailedPrecondition, /already has 8 shards/);
+    await expectCode(admin(db).startResharding({ shardCount: 0 }), Code.InvalidArgument);
+    await expectCode(admin(db).startResharding({ shardCount: 1025 }), Code.InvalidArgument);
+    const none = await admin(db).getResharding({});
+    expect(none.resharding).toBeUndefined();
+    expect(none.advice!.currentShardCount).toBe(8);
+    expect(none.advice!.suggestedShardCount).toBe(8);
+    await seed(db, "items", 50);
+    await admin(db).startResharding({ shardCount: 9 });
+    await expectCode(admin(db).startResharding({ shardCount: 10 }), Code.FailedPrecondition, /is running/);
+    await expectCode(
+      admin(db).createIndex({ index: { collection: "items", fields: [{ field: "tag" }] } }),
+      Code.FailedPrecondition,
+      /being resharded/,
+    );
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+  });
+
+  it("a listener open across the cutover ends OUT_OF_RANGE, its old resume token too, and listening again sees every document", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("listeners");
+    await seed(db, "items", 200);
+    const messages: Array<{ ids: string[]; token: string }> = [];
+    const controller = new AbortController();
+    const stream = (async () => {
+      for await (const m of queries(db).listen({ target: { case: "query", value: { collection: "items" } } }, { signal: controller.signal })) {
+        messages.push({ ids: m.changes.map((c) => c.document!.id), token: m.resumeToken });
+      }
+    })();
+    const ended = stream.then(() => null, (err: unknown) => err);
+    while (!messages.some((m) => m.token !== "")) await new Promise((resolve) => setTimeout(resolve, 10));
+    const token = messages.find((m) => m.token !== "")!.token;
+    await admin(db).startResharding({ shardCount: 11 });
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    await docs(db).setDocument({ ref: ref("items", "after"), data: { n: -1 } });
+    const err = await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve("still open"), 15_000))]);
+    controller.abort();
+    expect(err instanceof ConnectError ? err.code : err).toBe(Code.OutOfRange);
+    const resumed = (async () => {
+      for await (const _ of queries(db).listen({ target: { case: "query", value: { collection: "items" } }, resumeToken: token })) {
+        // An old table's token is refused before anything is sent.
+      }
+    })();
+    // Refused before anything is sent when this isolate's table is the new
+    // one; a stale isolate accepts it, finds the shards moved, and ends it.
+    await expectCode(resumed, Code.OutOfRange, /another routing table|resharded while this stream was open/);
+    const fresh: string[] = [];
+    const again = new AbortController();
+    for await (const m of queries(db).listen({ target: { case: "query", value: { collection: "items" } } }, { signal: again.signal })) {
+      fresh.push(...m.changes.map((c) => c.document!.id));
+      if (m.current) break;
+    }
+    again.abort();
+    expect(fresh.length).toBe(201);
+    expect(new Set(fresh).size).toBe(201);
+  });
+});
