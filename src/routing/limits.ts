@@ -104,6 +104,14 @@ export const SPLIT_SHARD_BYTES_MAX = 5_000_000_000;
 /** Split advice: 500 requests/s, half of a Durable Object's soft limit of about 1,000. */
 export const SPLIT_REQUESTS_PER_SECOND_MAX = 500;
 
+/**
+ * Pages of change-log rows a fence drains in its own step before it answers
+ * "lagging" (the caller then catches up and fences again): with the
+ * catch-up's lag at most RESHARD_CUTOVER_LAG_ROWS_MAX this is never reached
+ * unless writes surged between the two.
+ */
+export const RESHARD_FENCE_DRAIN_PAGES_MAX = 10;
+
 /** Shards one resharding step calls at once (copy, fence, promote, release). */
 export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
 

@@ -12,20 +12,21 @@ import {
   RESHARD_FENCE_RETRY_MS,
   RESHARD_SHARD_CONCURRENCY_MAX,
 } from "./limits.js";
-import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, RowCursor } from "./reshard-shard.js";
-import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress } from "./resharding-plan.js";
+import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RangeChecksum, RowCursor } from "./reshard-shard.js";
+import type { PromoteRequest } from "./shard-resharding.js";
+import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
 import type { RoutingTable } from "./router.js";
 import type { IndexSpec } from "../query/indexes.js";
 
 /** A shard's resharding surface, as the driver calls it (StorageObject's reshard* methods). */
 export interface ReshardingShard {
   reshardStamp(shardId: string, table: RoutingTable): Promise<unknown>;
-  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number): Promise<ExportPage>;
+  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
   reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number): Promise<FenceOutcome>;
-  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }, changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
-  reshardRelease(after: RowCursor | null): Promise<{ next: RowCursor | null; removed: number }>;
+  reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): Promise<PromoteOutcome>;
+  reshardRelease(): Promise<{ done: boolean; removed: number }>;
   reshardDiscard(direct: boolean): Promise<void>;
   stats(): Promise<{ documentCount: number }>;
   listIndexes(collection: string | null): Promise<IndexSpec[]>;
@@ -110,7 +111,7 @@ async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void>
 
 async function copy(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.copyDone && op.phase === "COPYING" && io.nowMs() < deadlineMs) {
-    const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX);
+    const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX, source.cursor === null);
     if (source.startSeq === null) {
       // Saved before anything is staged: every staged row was read at or
       // after this position, and the catch-up replays everything after it.
@@ -144,30 +145,37 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
 }
 
 /**
- * The cutover: fence every source (each answers with its drain's first
- * page), drain what remains, then promote every target with its last
- * changes in the same call, and publish: two round trips to shards when
- * nothing is locked. From the first fence on there is no way back (the
- * fenced sources refuse their moving keys), so it only goes forward; a
- * crash resumes it here. Drained changes are kept only in memory until a
- * target's promotion stores them, so the applied positions are not
- * advanced: fencing again (idempotent) reads them again, and a target
- * already promoted ignores them. Returns false when the deadline passed
- * first.
+ * The cutover: fence every source (each answers with its whole drain and
+ * the checksum of what it sends each target), then promote every target
+ * with its last changes and the checksums it must match, in the same call,
+ * and publish: two round trips to shards when nothing is locked. From the
+ * first fence on there is no way back (the fenced sources refuse their
+ * moving keys), so it only goes forward; a crash resumes it here. Drained
+ * changes are kept only in memory until a target's promotion stores them,
+ * so the applied positions are not advanced: fencing again (idempotent)
+ * reads them again, and a target already promoted ignores them. Returns
+ * false when the deadline passed first.
  */
 async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
   const pending = new Map<string, Array<Omit<MovingChange, "target">>>();
-  const fenced = new Map<string, FencedSource>();
+  const expected = new Map<string, Record<string, RangeChecksum>>();
+  const fenced = new Map<string, { lastTs: number; maxReadTs: number }>();
   for (;;) {
     const unfenced = op.sources.filter((s) => !fenced.has(s.shard));
     if (unfenced.length === 0) break;
     await inBatches(unfenced, async (source) => {
       const outcome = await io.shard(source.shard).reshardFence(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
-      if (!outcome.ok) return;
-      collect(pending, outcome.drained.changes);
-      source.copied += outcome.drained.changes.length;
+      if (!outcome.ok) {
+        // Writes surged since the catch-up: catch up (the source is fenced,
+        // so this converges) and fence again.
+        if (outcome.reason === "lagging") await catchUpOnce(op, source, io);
+        return;
+      }
+      collect(pending, outcome.drained);
+      source.copied += outcome.drained.length;
+      for (const [target, sum] of Object.entries(outcome.checksums)) (expected.get(target) ?? expected.set(target, {}).get(target)!)[source.shard] = sum;
       const { headSeq, lastTs, maxReadTs } = outcome;
-      fenced.set(source.shard, { headSeq, lastTs, maxReadTs, throughSeq: outcome.drained.throughSeq, complete: outcome.drained.complete });
+      fenced.set(source.shard, { lastTs, maxReadTs });
       source.fence ??= { headSeq, lastTs, maxReadTs };
     });
     save(op, io);
@@ -177,21 +185,7 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
     if (io.nowMs() >= deadlineMs) return false;
     await io.sleep(RESHARD_FENCE_RETRY_MS);
   }
-  // Rarely more than one page: the catch-up left at most RESHARD_CUTOVER_LAG_ROWS_MAX rows.
-  await inBatches(op.sources, async (source) => {
-    const f = fenced.get(source.shard)!;
-    let afterSeq = f.throughSeq;
-    let complete = f.complete;
-    while (!complete && afterSeq < f.headSeq) {
-      const read = await io.shard(source.shard).reshardChanges(op.target, afterSeq, RESHARD_CATCHUP_ROWS_MAX);
-      if (!read.ok) throw new Error(`invariant broken: the change log of ${source.shard} was trimmed during the cutover`);
-      collect(pending, read.changes);
-      source.copied += read.changes.length;
-      afterSeq = read.throughSeq;
-      complete = read.complete;
-    }
-    source.drained = true;
-  });
+  for (const s of op.sources) s.drained = true;
   io.failpoint("after_drain");
   const clock = { lastTs: 0, maxReadTs: 0 };
   for (const f of fenced.values()) {
@@ -199,7 +193,17 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
     clock.maxReadTs = Math.max(clock.maxReadTs, f.maxReadTs);
   }
   await inBatches(op.targets.filter((t) => !t.promoted), async (target) => {
-    await io.shard(target.shard).reshardPromote(op.target, clock, pending.get(target.shard) ?? [], target.direct);
+    const request = { clock, changes: pending.get(target.shard) ?? [], direct: target.direct, expected: expected.get(target.shard) ?? {} };
+    let outcome = await io.shard(target.shard).reshardPromote(op.target, op.source, request);
+    if (!outcome.ok) {
+      // The copies disagree with the frozen sources: copy this target again
+      // from them, whole, and check again (a second mismatch is a bug: the
+      // operation stops here with the error, its sources still fenced).
+      noteError(op, `checksum mismatch, copying ${target.shard} again: ${outcome.mismatch}`);
+      await recopy(op, target, io);
+      outcome = await io.shard(target.shard).reshardPromote(op.target, op.source, { ...request, changes: [] });
+      if (!outcome.ok) throw new Error(`invariant broken: ${target.shard} still disagrees with its sources after a full copy: ${outcome.mismatch}`);
+    }
     target.promoted = true;
     save(op, io);
     io.failpoint("after_first_promote");
@@ -211,14 +215,28 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
   return true;
 }
 
-/** What a fence answered, for the rest of the cutover. */
-interface FencedSource {
-  readonly headSeq: number;
-  readonly lastTs: number;
-  readonly maxReadTs: number;
-  /** How far the fence's drain page read. */
-  readonly throughSeq: number;
-  readonly complete: boolean;
+/** One catch-up read of a fenced source that lagged, staged at once (its targets are not promoted yet). */
+async function catchUpOnce(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO): Promise<void> {
+  const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+  if (!read.ok) throw new Error(`invariant broken: the change log of ${source.shard} was trimmed during the cutover`);
+  await stage(op, io, read.changes);
+  source.copied += read.changes.length;
+  source.appliedSeq = read.throughSeq;
+  save(op, io);
+}
+
+/** Discards a target's copies and copies its documents again from every (fenced, so frozen) source. */
+async function recopy(op: ReshardingOperation, target: TargetProgress, io: ReshardingIO): Promise<void> {
+  await io.shard(target.shard).reshardDiscard(target.direct);
+  await inBatches(op.sources, async (source) => {
+    let cursor: RowCursor | null = null;
+    do {
+      const page: ExportPage = await io.shard(source.shard).reshardExport(op.target, cursor, RESHARD_COPY_PAGE_BYTES_MAX, false);
+      const mine = page.changes.filter((c) => c.target === target.shard).map(({ target: _t, ...c }) => c);
+      if (mine.length > 0) await io.shard(target.shard).reshardStage(mine, target.direct);
+      cursor = page.next;
+    } while (cursor !== null);
+  });
 }
 
 /** Adds changes to the per-target lists in the order read (a later row of a key replaces an earlier one when stored). */
@@ -232,9 +250,8 @@ function collect(pending: Map<string, Array<Omit<MovingChange, "target">>>, chan
 
 async function release(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.released && io.nowMs() < deadlineMs) {
-    const step = await io.shard(source.shard).reshardRelease(source.releaseCursor);
-    source.releaseCursor = step.next;
-    source.released = step.next === null;
+    const step = await io.shard(source.shard).reshardRelease();
+    source.released = step.done;
     save(op, io);
     io.failpoint("after_release_page");
   }

@@ -44,7 +44,6 @@ export interface SourceProgress {
   /** Set when the source is fenced: its log head then, and its clock. */
   fence: { headSeq: number; lastTs: number; maxReadTs: number } | null;
   drained: boolean;
-  releaseCursor: RowCursor | null;
   released: boolean;
 }
 
@@ -113,7 +112,7 @@ export function planResharding(current: RoutingTable, shardCount: number, id: st
     target,
     sources: sourceIds.map((shard) => ({
       shard, cursor: null, copyDone: false, startSeq: null, appliedSeq: 0, caughtUp: false, copied: 0,
-      fence: null, drained: false, releaseCursor: null, released: false,
+      fence: null, drained: false, released: false,
     })),
     targets: targetIds.map((shard) => ({ shard, direct: grow, promoted: false, discarded: false })),
     stamped: [],

@@ -55,6 +55,21 @@ export const SHARD_EPOCH_MIGRATIONS: readonly Migration[] = [
        ) WITHOUT ROWID`,
     ],
   },
+  {
+    version: 2,
+    description: "keys a source sends away, for the checksum and the cleanup",
+    statements: [
+      // Every key of this shard that moves under the running resharding's
+      // target table (recorded by the copy, catch-up and drain reads), so
+      // the cutover can checksum them and the cleanup delete them without
+      // scanning every document.
+      `CREATE TABLE moving_keys (
+         collection TEXT NOT NULL,
+         id TEXT NOT NULL,
+         PRIMARY KEY (collection, id)
+       ) WITHOUT ROWID`,
+    ],
+  },
 ];
 
 /** A shard's stamped routing state. */
