@@ -118,8 +118,17 @@ export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
 /** The wait before fencing again a source whose moving keys a transaction still locks. */
 export const RESHARD_FENCE_RETRY_MS = 5;
 
-/** How long one alarm of the shard manager advances a resharding before it yields (and sets the next alarm). */
-export const RESHARD_ALARM_BUDGET_MS = 10_000;
+/** How long past its budget one alarm keeps fencing sources that transactions lock, before it yields to the next alarm. */
+export const RESHARD_FENCE_WAIT_MS_MAX = 2_000;
+
+/**
+ * How long one alarm of the shard manager advances a resharding before it
+ * yields and sets the next alarm. Short, so the object answers GetResharding
+ * and CancelResharding between slices promptly (local dev servers were seen
+ * holding other calls while one long alarm ran); a cutover is never split
+ * by it: it runs to its end once begun.
+ */
+export const RESHARD_ALARM_BUDGET_MS = 250;
 
 /** The wait before a resharding step that failed (a shard unreachable) is tried again. */
 export const RESHARD_RETRY_BACKOFF_MS = 1_000;

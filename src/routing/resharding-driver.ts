@@ -10,6 +10,7 @@ import {
   RESHARD_COPY_PAGE_BYTES_MAX,
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_RETRY_MS,
+  RESHARD_FENCE_WAIT_MS_MAX,
   RESHARD_SHARD_CONCURRENCY_MAX,
 } from "./limits.js";
 import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RangeChecksum, RowCursor } from "./reshard-shard.js";
@@ -121,6 +122,7 @@ async function copy(op: ReshardingOperation, source: SourceProgress, io: Reshard
     }
     await stage(op, io, page.changes);
     source.copied += page.changes.length;
+    source.scanned += page.scanned;
     source.cursor = page.next;
     source.copyDone = page.next === null;
     save(op, io);
@@ -182,7 +184,9 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
     io.failpoint("after_first_fence");
     if (fenced.size === op.sources.length) break;
     // A transaction holds locks on moving keys: it ends by its deadline.
-    if (io.nowMs() >= deadlineMs) return false;
+    // The fenced keys wait meanwhile, so the cutover keeps the alarm past
+    // its budget for up to RESHARD_FENCE_WAIT_MS_MAX before yielding.
+    if (io.nowMs() >= deadlineMs + RESHARD_FENCE_WAIT_MS_MAX) return false;
     await io.sleep(RESHARD_FENCE_RETRY_MS);
   }
   for (const s of op.sources) s.drained = true;
