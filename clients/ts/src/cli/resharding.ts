@@ -68,7 +68,7 @@ function adviceRow(a: ShardCountAdvice | undefined): AdviceRow | null {
 }
 
 /** The lines of `impossibledb resharding`: the operation, then the advice. */
-function describe(r: ReshardingRow | null, advice: AdviceRow | null): string[] {
+function describeResharding(r: ReshardingRow | null, advice: AdviceRow | null): string[] {
   const lines: string[] = [];
   if (r === null) lines.push("no resharding has run on this database");
   else {
@@ -103,7 +103,7 @@ function endLine(r: ReshardingRow): string {
  * The server's FAILED_PRECONDITION refusals of StartResharding and
  * CancelResharding, with the next step; anything else as it came.
  */
-function refusal(err: unknown, action: "start" | "cancel"): unknown {
+export function refusal(err: unknown, action: "start" | "cancel"): unknown {
   if (!(err instanceof ConnectError) || err.code !== Code.FailedPrecondition) return err;
   const message = err.rawMessage;
   let hint = "";
@@ -180,7 +180,7 @@ export function addReshardingCommands(cli: Command, client: () => ImpossibleDBCl
       const r = res.resharding === undefined ? null : row(res.resharding);
       const advice = adviceRow(res.advice);
       if (opts.json === true) console.log(JSON.stringify({ resharding: r, advice }, null, 2));
-      else console.log(describe(r, advice).join("\n"));
+      else console.log(describeResharding(r, advice).join("\n"));
     });
   resharding
     .command("cancel")
