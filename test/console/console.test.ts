@@ -256,6 +256,12 @@ describe("the web console in Chromium", () => {
     expect(shown).toBeGreaterThanOrEqual(Object.keys(SEEDED).length);
     expect(shown).toBeLessThanOrEqual(total);
     expect(await page.getByRole("img", { name: "requests per second (last minute)" }).count()).toBe(1);
+    // The latest resharding (none has run on `default`) and the split advice, from GetResharding.
+    const { resharding, advice } = await db.services.admin.getResharding({});
+    const facts = page.locator(".resharding");
+    await facts.locator("[data-advice]").waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await facts.getAttribute("data-resharding-state")).toEqual(resharding === undefined ? "NONE" : expect.any(String));
+    expect(await facts.locator("[data-advice]").textContent()).toMatch(new RegExp(`^Advice: (keep|reshard from) ${advice!.currentShardCount}`));
     // A second sample (Refresh) draws each shard's request-rate line.
     await page.getByRole("button", { name: "Refresh" }).click();
     await expect.poll(() => rows.locator("svg.sparkline polyline").count(), { timeout: STEP_TIMEOUT_MS }).toBe(routing!.shards.length);
