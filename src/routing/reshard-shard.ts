@@ -12,6 +12,9 @@
 import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_SCAN_ROWS_MAX } from "./limits.js";
 import type { RoutingTable, ShardRouter } from "./router.js";
 import { readShardEpoch, writeShardEpoch, type ShardEpoch } from "./shard-epoch.js";
+import type { RowCursor } from "./resharding-plan.js";
+
+export type { RowCursor } from "./resharding-plan.js";
 
 /** A document row as stored, every column, as it travels between shards. */
 export interface MovingRow extends Record<string, SqlStorageValue> {
@@ -34,11 +37,6 @@ export interface MovingChange {
   readonly row: MovingRow | null;
 }
 
-/** A position in (collection, id) order. */
-export interface RowCursor {
-  readonly collection: string;
-  readonly id: string;
-}
 
 /** One page of a copy. */
 export interface ExportPage {

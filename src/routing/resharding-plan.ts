@@ -13,8 +13,13 @@
  */
 import { failure, type Failure } from "../errors.js";
 import { SHARD_COUNT_MAX } from "./limits.js";
-import type { RowCursor } from "./reshard-shard.js";
 import { assertRoutingTable, type RoutingTable } from "./router.js";
+
+/** A position in a shard's (collection, id) order. */
+export interface RowCursor {
+  readonly collection: string;
+  readonly id: string;
+}
 
 /** Where a resharding is in its life (the contract's Resharding.State). */
 export type ReshardingState = "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
