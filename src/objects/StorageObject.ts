@@ -335,19 +335,19 @@ export class StorageObject extends DurableObject<Env> {
     this.resharding.stage(changes, direct);
   }
 
-  /** Fences this source for the cutover to `target`. */
-  reshardFence(target: RoutingTable): FenceOutcome {
+  /** Fences this source for the cutover to `target`; with the moving rows changed after `appliedSeq`. */
+  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number): FenceOutcome {
     assertNotErased(this.erased);
-    const outcome = this.resharding.fence(target);
+    const outcome = this.resharding.fence(target, appliedSeq, rowsMax);
     // Listeners waiting on this shard answer now; their next call is routed again.
     this.changeWaiters.wake();
     return outcome;
   }
 
-  /** Promotes staged rows and takes `target` with queries open. */
-  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): void {
+  /** Stores the last drained rows, promotes staged ones and takes `target` with queries open (one transaction). */
+  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }, changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
     assertNotErased(this.erased);
-    this.resharding.promote(target, clock);
+    this.resharding.promote(target, clock, changes, direct);
   }
 
   /** Deletes a page of rows this shard no longer owns; opens queries when done. */

@@ -98,6 +98,12 @@ export const RESHARD_CATCHUP_ROWS_MAX = 1_000;
  */
 export const RESHARD_CUTOVER_LAG_ROWS_MAX = 200;
 
+/** Split advice: 5 GB, half of a Durable Object's 10 GB of SQLite storage. */
+export const SPLIT_SHARD_BYTES_MAX = 5_000_000_000;
+
+/** Split advice: 500 requests/s, half of a Durable Object's soft limit of about 1,000. */
+export const SPLIT_REQUESTS_PER_SECOND_MAX = 500;
+
 /** Shards one resharding step calls at once (copy, fence, promote, release). */
 export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
 

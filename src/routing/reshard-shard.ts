@@ -124,7 +124,14 @@ export function changedSince(sql: SqlStorage, self: string, target: ShardRouter,
 
 /** The outcome of a fence. */
 export type FenceOutcome =
-  | { readonly ok: true; readonly headSeq: number; readonly lastTs: number; readonly maxReadTs: number }
+  | {
+      readonly ok: true;
+      readonly headSeq: number;
+      readonly lastTs: number;
+      readonly maxReadTs: number;
+      /** The moving rows changed after the caller's applied position, read in the same step (the drain's first page). */
+      readonly drained: Extract<ChangedSince, { ok: true }>;
+    }
   | { readonly ok: false; readonly lockedKeys: number };
 
 /**
@@ -135,9 +142,11 @@ export type FenceOutcome =
  * resolve by their deadlines (their decisions still apply here and reach
  * the change log), and the caller asks again. Once none is left, returns
  * the log head (every change of a moving key is at or below it) and the
- * clock the targets must pass. Idempotent.
+ * clock the targets must pass, with the first page of the drain: the
+ * moving rows changed after `appliedSeq` (at most `rowsMax` log rows), so
+ * the cutover needs no separate round trip for it. Idempotent.
  */
-export function fence(sql: SqlStorage, current: ShardEpoch, target: RoutingTable, targetRouter: ShardRouter): FenceOutcome {
+export function fence(sql: SqlStorage, current: ShardEpoch, target: RoutingTable, targetRouter: ShardRouter, appliedSeq: number, rowsMax: number): FenceOutcome {
   if (current.epoch !== target.version) {
     writeShardEpoch(sql, { shardId: current.shardId, epoch: target.version, table: target, queriesOpen: false, cutoverTs: current.cutoverTs });
   }
@@ -145,7 +154,10 @@ export function fence(sql: SqlStorage, current: ShardEpoch, target: RoutingTable
   const lockedKeys = locked.filter((k) => targetRouter.shardFor(k.collection, k.id) !== current.shardId).length;
   if (lockedKeys > 0) return { ok: false, lockedKeys };
   const clock = sql.exec<{ last_ts: number; max_read_ts: number }>("SELECT last_ts, max_read_ts FROM shard_clock WHERE singleton = 1").one();
-  return { ok: true, headSeq: changeHead(sql), lastTs: clock.last_ts, maxReadTs: clock.max_read_ts };
+  const drained = changedSince(sql, current.shardId, targetRouter, appliedSeq, rowsMax);
+  // The catch-up read the log minutes ago at most; retention is hours.
+  if (!drained.ok) throw new Error(`invariant broken: the change log was trimmed past position ${appliedSeq} during the cutover`);
+  return { ok: true, headSeq: changeHead(sql), lastTs: clock.last_ts, maxReadTs: clock.max_read_ts, drained };
 }
 
 /**
@@ -207,15 +219,25 @@ export function stageRows(sql: SqlStorage, changes: ReadonlyArray<Omit<MovingCha
 }
 
 /**
- * Ends the cutover on a target: staged rows become documents, the write
+ * Ends the cutover on a target: the last drained `changes` are stored, staged rows become documents, the write
  * sequence and the clock pass everything the sources gave (so versions and
  * commit timestamps keep rising per document, and no commit lands at or
  * below a snapshot a source served), and the shard takes the target table
  * with queries open. Snapshot reads older than the cutover are refused from
  * now on: moved documents brought no history. Idempotent.
  */
-export function promote(sql: SqlStorage, current: ShardEpoch, target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): void {
+export function promote(
+  sql: SqlStorage,
+  current: ShardEpoch,
+  target: RoutingTable,
+  clock: { lastTs: number; maxReadTs: number },
+  changes: ReadonlyArray<Omit<MovingChange, "target">>,
+  direct: boolean,
+): void {
+  // Once promoted the shard serves these keys and may have newer writes:
+  // a repeated promote (after a crash) must store nothing.
   if (current.epoch === target.version) return;
+  stageRows(sql, changes, direct);
   sql.exec(`INSERT OR REPLACE INTO documents (${COLUMNS}) SELECT ${COLUMNS} FROM staged_documents`);
   sql.exec("DELETE FROM staged_documents");
   sql.exec("UPDATE shard_sequence SET last_version = MAX(last_version, (SELECT COALESCE(MAX(version), 0) FROM documents)) WHERE singleton = 1");

@@ -23,8 +23,8 @@ export interface ReshardingShard {
   reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
-  reshardFence(target: RoutingTable): Promise<FenceOutcome>;
-  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): Promise<void>;
+  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number): Promise<FenceOutcome>;
+  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }, changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
   reshardRelease(after: RowCursor | null): Promise<{ next: RowCursor | null; removed: number }>;
   reshardDiscard(direct: boolean): Promise<void>;
   stats(): Promise<{ documentCount: number }>;
@@ -144,35 +144,62 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
 }
 
 /**
- * The cutover: fence every source, drain each one's last changes, promote
- * every target, publish. From the first fence on there is no way back (the
+ * The cutover: fence every source (each answers with its drain's first
+ * page), drain what remains, then promote every target with its last
+ * changes in the same call, and publish: two round trips to shards when
+ * nothing is locked. From the first fence on there is no way back (the
  * fenced sources refuse their moving keys), so it only goes forward; a
- * crash resumes it here. Returns false when the deadline passed first.
+ * crash resumes it here. Drained changes are kept only in memory until a
+ * target's promotion stores them, so the applied positions are not
+ * advanced: fencing again (idempotent) reads them again, and a target
+ * already promoted ignores them. Returns false when the deadline passed
+ * first.
  */
 async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
+  const pending = new Map<string, Array<Omit<MovingChange, "target">>>();
+  const fenced = new Map<string, FencedSource>();
   for (;;) {
-    const unfenced = op.sources.filter((s) => s.fence === null);
+    const unfenced = op.sources.filter((s) => !fenced.has(s.shard));
     if (unfenced.length === 0) break;
     await inBatches(unfenced, async (source) => {
-      const outcome = await io.shard(source.shard).reshardFence(op.target);
-      if (outcome.ok) source.fence = { headSeq: outcome.headSeq, lastTs: outcome.lastTs, maxReadTs: outcome.maxReadTs };
+      const outcome = await io.shard(source.shard).reshardFence(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+      if (!outcome.ok) return;
+      collect(pending, outcome.drained.changes);
+      source.copied += outcome.drained.changes.length;
+      const { headSeq, lastTs, maxReadTs } = outcome;
+      fenced.set(source.shard, { headSeq, lastTs, maxReadTs, throughSeq: outcome.drained.throughSeq, complete: outcome.drained.complete });
+      source.fence ??= { headSeq, lastTs, maxReadTs };
     });
     save(op, io);
     io.failpoint("after_first_fence");
-    if (op.sources.every((s) => s.fence !== null)) break;
+    if (fenced.size === op.sources.length) break;
     // A transaction holds locks on moving keys: it ends by its deadline.
     if (io.nowMs() >= deadlineMs) return false;
     await io.sleep(RESHARD_FENCE_RETRY_MS);
   }
-  await inBatches(op.sources.filter((s) => !s.drained), (source) => drain(op, source, io));
+  // Rarely more than one page: the catch-up left at most RESHARD_CUTOVER_LAG_ROWS_MAX rows.
+  await inBatches(op.sources, async (source) => {
+    const f = fenced.get(source.shard)!;
+    let afterSeq = f.throughSeq;
+    let complete = f.complete;
+    while (!complete && afterSeq < f.headSeq) {
+      const read = await io.shard(source.shard).reshardChanges(op.target, afterSeq, RESHARD_CATCHUP_ROWS_MAX);
+      if (!read.ok) throw new Error(`invariant broken: the change log of ${source.shard} was trimmed during the cutover`);
+      collect(pending, read.changes);
+      source.copied += read.changes.length;
+      afterSeq = read.throughSeq;
+      complete = read.complete;
+    }
+    source.drained = true;
+  });
   io.failpoint("after_drain");
   const clock = { lastTs: 0, maxReadTs: 0 };
-  for (const s of op.sources) {
-    clock.lastTs = Math.max(clock.lastTs, s.fence!.lastTs);
-    clock.maxReadTs = Math.max(clock.maxReadTs, s.fence!.maxReadTs);
+  for (const f of fenced.values()) {
+    clock.lastTs = Math.max(clock.lastTs, f.lastTs);
+    clock.maxReadTs = Math.max(clock.maxReadTs, f.maxReadTs);
   }
   await inBatches(op.targets.filter((t) => !t.promoted), async (target) => {
-    await io.shard(target.shard).reshardPromote(op.target, clock);
+    await io.shard(target.shard).reshardPromote(op.target, clock, pending.get(target.shard) ?? [], target.direct);
     target.promoted = true;
     save(op, io);
     io.failpoint("after_first_promote");
@@ -184,19 +211,23 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
   return true;
 }
 
-async function drain(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO): Promise<void> {
-  const headSeq = source.fence!.headSeq;
-  for (;;) {
-    const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
-    // The log cannot be trimmed here: the rows after appliedSeq are minutes old at most.
-    if (!read.ok) throw new Error(`invariant broken: the change log of ${source.shard} was trimmed during the cutover`);
-    await stage(op, io, read.changes);
-    source.copied += read.changes.length;
-    source.appliedSeq = read.throughSeq;
-    if (read.complete || read.throughSeq >= headSeq) break;
+/** What a fence answered, for the rest of the cutover. */
+interface FencedSource {
+  readonly headSeq: number;
+  readonly lastTs: number;
+  readonly maxReadTs: number;
+  /** How far the fence's drain page read. */
+  readonly throughSeq: number;
+  readonly complete: boolean;
+}
+
+/** Adds changes to the per-target lists in the order read (a later row of a key replaces an earlier one when stored). */
+function collect(pending: Map<string, Array<Omit<MovingChange, "target">>>, changes: readonly MovingChange[]): void {
+  for (const { target, ...change } of changes) {
+    let list = pending.get(target);
+    if (list === undefined) pending.set(target, (list = []));
+    list.push(change);
   }
-  source.drained = true;
-  save(op, io);
 }
 
 async function release(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {

@@ -81,17 +81,17 @@ export class ShardResharding {
   }
 
   /** Starts the cutover on a source (reshard-shard.ts `fence`). */
-  fence(target: RoutingTable): FenceOutcome {
+  fence(target: RoutingTable, appliedSeq: number, rowsMax: number): FenceOutcome {
     const current = this.stamped();
-    const outcome = this.storage.transactionSync(() => fence(this.storage.sql, current, target, this.routerOf(target)));
+    const outcome = this.storage.transactionSync(() => fence(this.storage.sql, current, target, this.routerOf(target), appliedSeq, rowsMax));
     this.guard.reload();
     return outcome;
   }
 
   /** Ends the cutover on a target (reshard-shard.ts `promote`). */
-  promote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): void {
+  promote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }, changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
     const current = this.stamped();
-    this.storage.transactionSync(() => promote(this.storage.sql, current, target, clock));
+    this.storage.transactionSync(() => promote(this.storage.sql, current, target, clock, changes, direct));
     this.guard.reload();
   }
 
