@@ -30,6 +30,7 @@ export function ReshardingFacts({ resharding, advice }: { resharding: Resharding
 
 function Operation({ op }: { op: Resharding }) {
   const copied = Number(op.documentsCopied);
+  const scanned = Number(op.documentsScanned);
   const total = Number(op.documentsTotal);
   return (
     <dl class="facts">
@@ -43,10 +44,10 @@ function Operation({ op }: { op: Resharding }) {
       <dd>
         {op.sourceShardCount} → {op.targetShardCount} (routing version {String(op.sourceRoutingVersion)} → {String(op.targetRoutingVersion)})
       </dd>
-      <dt>documents copied</dt>
+      <dt>copy progress</dt>
       <dd>
-        {/* The total counts every document on the sources, moving or not: the bar shows copies against it. */}
-        <progress max={Math.max(total, 1)} value={Math.min(copied, Math.max(total, 1))} aria-label="documents copied" /> {copied} of {total} on the source shards
+        {/* The total counts every document on the sources, moving or not: the copy looks at each once. */}
+        <progress max={Math.max(total, 1)} value={Math.min(scanned, Math.max(total, 1))} aria-label="copy progress" /> {scanned} of {total} source documents looked at, {copied} moved
       </dd>
       <dt>started</dt>
       <dd>{formatTime(op.startTime)}</dd>

@@ -25,6 +25,7 @@ interface ReshardingRow {
   sourceRoutingVersion: number;
   targetRoutingVersion: number;
   documentsCopied: number;
+  documentsScanned: number;
   documentsTotal: number;
   cutoverMillis: number;
   startTime: string;
@@ -54,6 +55,7 @@ function row(r: Resharding): ReshardingRow {
     sourceRoutingVersion: Number(r.sourceRoutingVersion),
     targetRoutingVersion: Number(r.targetRoutingVersion),
     documentsCopied: Number(r.documentsCopied),
+    documentsScanned: Number(r.documentsScanned),
     documentsTotal: Number(r.documentsTotal),
     cutoverMillis: Number(r.cutoverMillis),
     startTime: isoTime(r.startTime),
@@ -74,7 +76,7 @@ function describeResharding(r: ReshardingRow | null, advice: AdviceRow | null): 
   else {
     lines.push(`resharding ${r.id}: ${r.state}, phase ${r.phase}`);
     lines.push(`  shards:           ${r.sourceShardCount} -> ${r.targetShardCount} (routing version ${r.sourceRoutingVersion} -> ${r.targetRoutingVersion})`);
-    lines.push(`  documents copied: ${r.documentsCopied} (of ${r.documentsTotal} on the source shards)`);
+    lines.push(`  copy progress:    ${r.documentsScanned} of ${r.documentsTotal} source documents looked at, ${r.documentsCopied} moved`);
     lines.push(`  started:          ${r.startTime}`);
     if (r.endTime !== "") lines.push(`  ended:            ${r.endTime}`);
     if (r.state === "SUCCEEDED") lines.push(`  cutover:          ${r.cutoverMillis} ms`);
@@ -89,7 +91,7 @@ function describeResharding(r: ReshardingRow | null, advice: AdviceRow | null): 
 
 /** One line of progress while --wait follows a resharding. */
 function progressLine(r: ReshardingRow): string {
-  return `${r.phase.toLowerCase().replaceAll("_", " ")}: ${r.documentsCopied} of ${r.documentsTotal} documents copied`;
+  return `${r.phase.toLowerCase().replaceAll("_", " ")}: ${r.documentsScanned} of ${r.documentsTotal} source documents looked at, ${r.documentsCopied} moved`;
 }
 
 /** The last line of --wait: how it ended. */
