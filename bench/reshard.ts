@@ -1,0 +1,131 @@
+/**
+ * `npm run bench:reshard [-- --quick] [-- --write-docs]`: live resharding
+ * under load, on ImpossibleDB alone (issue 10's benchmark). Starts the real
+ * Worker on workerd with 8 shards (as the harness does), loads the YCSB
+ * records, runs YCSB A at a fixed concurrency before, during and after
+ * AdminService.StartResharding {shard_count: 12}, then checks the data.
+ * Prints the tables and writes bench/results/reshard-<mode>-latest.{json,md};
+ * `--write-docs` also puts them on docs/benchmarks.md between the
+ * `bench:reshard:start`/`end` markers. Quick mode (10,000 records) takes
+ * about a minute and a half on 2 cores; the full one (100,000) several.
+ *
+ * Exits non-zero when the load saw an error or a stale read, the move did
+ * not succeed, or the data after it is wrong.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { PORTS, REPO_ROOT, RESULTS_DIR } from "./config.js";
+import { writeNamedDocsSection } from "./lib/docs-section.js";
+import { createKeepAliveAgent } from "./lib/http.js";
+import { currentLoadAverage, machineInfo } from "./lib/machine.js";
+import { timeline, windowStats } from "./lib/reshard-analysis.js";
+import { checkData, loadRecords } from "./lib/reshard-data.js";
+import { startLoad } from "./lib/reshard-load.js";
+import { runResharding, type ReshardingRun } from "./lib/reshard-operation.js";
+import { RESHARD_MODES } from "./lib/reshard-settings.js";
+import { reshardFailures, reshardSection, type ReshardFigures } from "./lib/report-reshard.js";
+import { startImpossibleDb } from "./systems/impossibledb.js";
+
+const args = new Set(process.argv.slice(2));
+const settings = RESHARD_MODES[args.has("--quick") ? "quick" : "full"];
+const SEED = Number(process.env["BENCH_SEED"] ?? 42);
+/** Sockets for the admin calls (start, polls, checks): their own, so they never queue behind the load. */
+const ADMIN_SOCKETS_MAX = 2;
+/** Seconds of timeline kept on either side of the move. */
+const TIMELINE_MARGIN_MS = 5_000;
+const started = performance.now();
+const log = (line: string) => console.error(`[bench:reshard ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const machine = machineInfo();
+log(`${settings.name} mode on ${machine.nproc} cores (${machine.cpuModel}), load average ${machine.loadAverage1mStart.toFixed(2)}`);
+const idb = await startImpossibleDb({ port: PORTS.impossibleDb, shardCount: settings.sourceShards, socketsMax: settings.concurrency });
+const transport = (socketsMax: number) =>
+  createConnectTransport({ baseUrl: idb.url, httpVersion: "1.1", useBinaryFormat: true, acceptCompression: [], nodeOptions: { agent: createKeepAliveAgent(socketsMax) } });
+try {
+  const admin = transport(ADMIN_SOCKETS_MAX);
+  log(`loading ${settings.recordCount} records`);
+  const loadSeconds = await loadRecords(transport(settings.loadConcurrency), { recordCount: settings.recordCount, batchSize: settings.loadBatchSize, concurrency: settings.loadConcurrency, seed: SEED });
+  log(`loaded in ${loadSeconds.toFixed(1)} s; YCSB A, ${settings.concurrency} in flight: ${settings.warmupMs / 1000} s warm-up, ${settings.beforeMs / 1000} s before`);
+  const load = startLoad(transport(settings.concurrency), { recordCount: settings.recordCount, concurrency: settings.concurrency, seed: SEED + 1, hotKeys: settings.hotKeys });
+  const beforeFromMs = performance.now() + settings.warmupMs;
+  await sleep(settings.warmupMs + settings.beforeMs);
+  log(`StartResharding {shardCount: ${settings.targetShards}} (${load.count()} requests so far)`);
+  let run: ReshardingRun;
+  try {
+    run = await runResharding(admin, settings.targetShards, { pollMs: settings.pollMs, timeoutMs: settings.reshardTimeoutMs, log });
+  } catch (err) {
+    await load.stop();
+    throw err;
+  }
+  log(`DONE seen after ${((run.doneSeenAtMs - run.startedAtMs) / 1000).toFixed(1)} s: ${run.outcome.state}; ${settings.afterMs / 1000} s after`);
+  await sleep(settings.afterMs);
+  const afterToMs = performance.now();
+  const loadLog = await load.stop();
+  log(`load stopped (${loadLog.ops.length} requests); checking the data`);
+  const data = await checkData(admin, { recordCount: settings.recordCount, shards: settings.targetShards, routingVersion: run.outcome.targetRoutingVersion, ackedVersions: loadLog.ackedVersions });
+  machine.loadAverage1mEnd = currentLoadAverage();
+
+  const hot = new Set(loadLog.hotRecords);
+  const origin = run.startedAtMs;
+  const stats = (name: string, fromMs: number, toMs: number, sent = true) => windowStats(name, loadLog.ops, fromMs, toMs, origin, hot, sent);
+  const phaseWindows = run.phases
+    .filter((p) => p.phase !== "DONE")
+    .map((p, i, all) => stats(`${p.phase.toLowerCase().replace("_", " ")}`, i === 0 ? run.startedAtMs : p.seenAtMs, all[i + 1]?.seenAtMs ?? run.doneSeenAtMs));
+  const cutover = cutoverWindow(run);
+  const figures: ReshardFigures = {
+    settings,
+    loadSeconds,
+    run,
+    copy: copyAlone(run),
+    cutoverWindowMs: cutover === null ? null : cutover.toMs - cutover.fromMs,
+    before: stats("before", beforeFromMs, run.startedAtMs),
+    during: stats("during the move", run.startedAtMs, run.doneSeenAtMs),
+    after: stats("after", run.doneSeenAtMs, afterToMs),
+    phases: phaseWindows,
+    cutover: cutover === null ? null : stats("cutover", cutover.fromMs, cutover.toMs, false),
+    staleReads: loadLog.staleReads.length,
+    data,
+  };
+  const durationSeconds = Math.round((performance.now() - started) / 1000);
+  const command = `npm run bench:reshard${settings.name === "quick" ? " -- --quick" : ""}`;
+  const markdown = [
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${command}\` (${durationSeconds} s in all), on ${idb.setup}.`,
+    `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; 1-minute load average ${machine.loadAverage1mStart.toFixed(2)} at start, ${machine.loadAverage1mEnd.toFixed(2)} at end (above ${machine.nproc} means the cores were shared with other work).`,
+    "",
+    ...reshardSection(figures),
+    "",
+  ].join("\n");
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const base = path.join(RESULTS_DIR, `reshard-${settings.name}-latest`);
+  const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin) };
+  await writeFile(`${base}.json`, JSON.stringify(json, null, 2) + "\n");
+  await writeFile(`${base}.md`, markdown);
+  console.log(markdown);
+  if (args.has("--write-docs")) log(`tables written to ${path.relative(process.cwd(), await writeNamedDocsSection(REPO_ROOT, "reshard", markdown))}`);
+  log(`done in ${durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
+  const failures = reshardFailures(figures);
+  if (failures.length > 0) {
+    console.error(`THE RESHARDING RUN FOUND PROBLEMS:\n${failures.map((f) => `  - ${f}`).join("\n")}`);
+    process.exitCode = 1;
+  }
+} finally {
+  await idb.stop();
+}
+
+/** The copy alone: from the poll that first saw COPYING to the one that first saw the next phase. */
+function copyAlone(run: ReshardingRun): { seconds: number; documents: number } | null {
+  const i = run.phases.findIndex((p) => p.phase === "COPYING");
+  const next = run.phases[i + 1];
+  if (i < 0 || next === undefined) return null;
+  return { seconds: (next.seenAtMs - run.phases[i]!.seenAtMs) / 1000, documents: next.documentsCopied - run.phases[i]!.documentsCopied };
+}
+
+/** The cutover as the client can bound it: from the last poll before it began to the first that saw CLEANING_UP (or DONE). */
+function cutoverWindow(run: ReshardingRun): { fromMs: number; toMs: number } | null {
+  const cutting = run.phases.find((p) => p.phase === "CUTTING_OVER");
+  const after = run.phases.find((p) => p.phase === "CLEANING_UP") ?? run.phases.find((p) => p.phase === "DONE");
+  if (after === undefined) return null;
+  return { fromMs: (cutting ?? after).previousPollAtMs, toMs: after.seenAtMs };
+}
