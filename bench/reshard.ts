@@ -32,8 +32,9 @@ const settings = RESHARD_MODES[args.has("--quick") ? "quick" : "full"];
 const SEED = Number(process.env["BENCH_SEED"] ?? 42);
 /** Sockets for the admin calls (start, polls, checks): their own, so they never queue behind the load. */
 const ADMIN_SOCKETS_MAX = 2;
-/** Seconds of timeline kept on either side of the move. */
+/** Timeline kept on either side of the move, and its slices (the result file's `timeline`; the report's per-second line). */
 const TIMELINE_MARGIN_MS = 5_000;
+const TIMELINE_SLICE_MS = 100;
 const started = performance.now();
 const log = (line: string) => console.error(`[bench:reshard ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,6 +86,7 @@ try {
     after: stats("after", run.doneSeenAtMs, afterToMs),
     phases: phaseWindows,
     cutover: cutover === null ? null : stats("cutover", cutover.fromMs, cutover.toMs, false),
+    perSecond: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, 1000),
     staleReads: loadLog.staleReads.length,
     data,
   };
@@ -99,7 +101,7 @@ try {
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });
   const base = path.join(RESULTS_DIR, `reshard-${settings.name}-latest`);
-  const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin) };
+  const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, TIMELINE_SLICE_MS) };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFile(`${base}.md`, markdown);
   console.log(markdown);

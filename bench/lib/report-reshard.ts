@@ -4,7 +4,7 @@
  * saw, the goal beside the issue's anchors, and the checks of the data.
  */
 import type { DataCheck } from "./reshard-data.js";
-import type { NotableOp, WindowStats } from "./reshard-analysis.js";
+import type { NotableOp, TimelineSlice, WindowStats } from "./reshard-analysis.js";
 import type { ReshardingRun } from "./reshard-operation.js";
 import type { ReshardSettings } from "./reshard-settings.js";
 
@@ -24,6 +24,8 @@ export interface ReshardFigures {
   readonly after: WindowStats;
   readonly phases: readonly WindowStats[];
   readonly cutover: WindowStats | null;
+  /** Requests sent per second from 5 s before the move to 5 s after it. */
+  readonly perSecond: readonly TimelineSlice[];
   readonly staleReads: number;
   readonly data: DataCheck;
 }
@@ -81,6 +83,8 @@ export function reshardSection(f: ReshardFigures): string[] {
     row(after),
     "",
     `Throughput during the move: ${ratio(during.opsPerSecond, before.opsPerSecond)} of before (${n0(during.opsPerSecond)} against ${n0(before.opsPerSecond)} requests/s).`,
+    "",
+    `Requests sent in each second from 5 s before the move to 5 s after it (the longest of them in ms in brackets; the move is seconds 0 to ${((run.doneSeenAtMs - run.startedAtMs) / 1000).toFixed(1)}): ${f.perSecond.map((t) => `${t.atS}s ${t.ops} (${t.maxMs.toFixed(0)})`).join(", ")}.`,
     "",
     "### Pauses, from the client's side",
     "",

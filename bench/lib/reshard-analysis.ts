@@ -112,25 +112,26 @@ function writeStall(ops: readonly LoadOp[], fromMs: number, toMs: number): numbe
   return Math.max(longest, toMs - prev);
 }
 
-/** One second of the run: what the load did in it (for spotting stalls). */
-export interface TimelineSecond {
+/** One slice of the run: what the load sent in it (for spotting stalls). */
+export interface TimelineSlice {
+  /** Start of the slice, seconds from the StartResharding call. */
   readonly atS: number;
   readonly ops: number;
   readonly errors: number;
   readonly maxMs: number;
 }
 
-/** Per-second counts of the requests sent in [fromMs, toMs), seconds relative to `originMs`. */
-export function timeline(ops: readonly LoadOp[], fromMs: number, toMs: number, originMs: number): TimelineSecond[] {
-  const firstS = Math.floor((fromMs - originMs) / 1000);
-  const seconds = Array.from({ length: Math.max(0, Math.ceil((toMs - originMs) / 1000) - firstS) }, (_, i) => ({ atS: firstS + i, ops: 0, errors: 0, maxMs: 0 }));
+/** Counts of the requests sent in [fromMs, toMs) per `sliceMs`, times relative to `originMs`. */
+export function timeline(ops: readonly LoadOp[], fromMs: number, toMs: number, originMs: number, sliceMs: number): TimelineSlice[] {
+  const first = Math.floor((fromMs - originMs) / sliceMs);
+  const slices = Array.from({ length: Math.max(0, Math.ceil((toMs - originMs) / sliceMs) - first) }, (_, i) => ({ atS: ((first + i) * sliceMs) / 1000, ops: 0, errors: 0, maxMs: 0 }));
   for (const o of ops) {
     if (o.startMs < fromMs || o.startMs >= toMs) continue;
-    const s = seconds[Math.floor((o.startMs - originMs) / 1000) - firstS];
+    const s = slices[Math.floor((o.startMs - originMs) / sliceMs) - first];
     if (s === undefined) continue;
     s.ops++;
     if (o.error !== null) s.errors++;
     s.maxMs = Math.max(s.maxMs, o.endMs - o.startMs);
   }
-  return seconds.map((s) => ({ ...s, maxMs: Math.round(s.maxMs * 10) / 10 }));
+  return slices.map((s) => ({ ...s, maxMs: Math.round(s.maxMs * 10) / 10 }));
 }
