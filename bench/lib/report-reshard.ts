@@ -95,7 +95,7 @@ export function reshardSection(f: ReshardFigures): string[] {
     `| longest gap between two acknowledged writes to one of the ${s.hotKeys} hottest records | ${notable(before.hotKeyWriteGap)} | ${notable(during.hotKeyWriteGap)} | ${notable(after.hotKeyWriteGap)} |`,
     `| longest stretch with no write acknowledged at all | ${before.writeStallMs.toFixed(1)} ms | ${during.writeStallMs.toFixed(1)} ms | ${after.writeStallMs.toFixed(1)} ms |`,
     "",
-    "A hot record's gap includes the time nobody happened to write it (zipfian choice), so read it against the before column.",
+    "A gap counts in every window it overlaps, and includes the time nobody happened to write that record (zipfian choice), so read it against the before column.",
     "",
     "### Against the goal and the anchors",
     "",

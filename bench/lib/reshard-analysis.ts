@@ -36,7 +36,7 @@ export interface WindowStats {
   readonly writes: LatencySummary;
   readonly longestWrite: NotableOp | null;
   readonly longestRead: NotableOp | null;
-  /** Longest time between two acknowledged writes to one of the hot records (the later acknowledgement in the window). */
+  /** Longest time between two acknowledged writes to one of the hot records, over the gaps that overlap the window. */
   readonly hotKeyWriteGap: NotableOp | null;
   /** Longest time in the window with no write acknowledged (a stall of every writer at once). */
   readonly writeStallMs: number;
@@ -92,7 +92,8 @@ function hotKeyGap(ops: readonly LoadOp[], fromMs: number, toMs: number, originM
     if (!hot.has(o.record)) continue;
     const prev = last.get(o.record);
     last.set(o.record, o.endMs);
-    if (prev === undefined || o.endMs < fromMs || o.endMs >= toMs) continue;
+    // A gap that spans the window (begun before it, ended after it) is its pause too.
+    if (prev === undefined || o.endMs < fromMs || prev >= toMs) continue;
     const ms = o.endMs - prev;
     if (longest === null || ms > longest.ms) longest = { ms, id: recordId(o.record), atS: (prev - originMs) / 1000 };
   }
