@@ -21,8 +21,10 @@ import { createKeepAliveAgent } from "./lib/http.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
 import { timeline, windowStats } from "./lib/reshard-analysis.js";
 import { checkData, loadRecords } from "./lib/reshard-data.js";
-import { startLoad } from "./lib/reshard-load.js";
+import { recordId } from "./lib/keys.js";
+import { startLoad, type LoadOp } from "./lib/reshard-load.js";
 import { runResharding, type ReshardingRun } from "./lib/reshard-operation.js";
+import { probeStats, startProbe } from "./lib/reshard-probe.js";
 import { RESHARD_MODES } from "./lib/reshard-settings.js";
 import { reshardFailures, reshardSection, type ReshardFigures } from "./lib/report-reshard.js";
 import { startImpossibleDb } from "./systems/impossibledb.js";
@@ -35,6 +37,8 @@ const ADMIN_SOCKETS_MAX = 2;
 /** Timeline kept on either side of the move, and its slices (the result file's `timeline`; the report's per-second line). */
 const TIMELINE_MARGIN_MS = 5_000;
 const TIMELINE_SLICE_MS = 100;
+/** Requests sent during the move kept one by one in the result file (the first ones, if there are more). */
+const MOVE_OPS_KEPT_MAX = 5_000;
 const started = performance.now();
 const log = (line: string) => console.error(`[bench:reshard ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,6 +53,7 @@ try {
   log(`loading ${settings.recordCount} records`);
   const loadSeconds = await loadRecords(transport(settings.loadConcurrency), { recordCount: settings.recordCount, batchSize: settings.loadBatchSize, concurrency: settings.loadConcurrency, seed: SEED });
   log(`loaded in ${loadSeconds.toFixed(1)} s; YCSB A, ${settings.concurrency} in flight: ${settings.warmupMs / 1000} s warm-up, ${settings.beforeMs / 1000} s before`);
+  const probe = startProbe(transport(1));
   const load = startLoad(transport(settings.concurrency), { recordCount: settings.recordCount, concurrency: settings.concurrency, seed: SEED + 1, hotKeys: settings.hotKeys });
   const beforeFromMs = performance.now() + settings.warmupMs;
   await sleep(settings.warmupMs + settings.beforeMs);
@@ -57,20 +62,21 @@ try {
   try {
     run = await runResharding(admin, settings.targetShards, { pollMs: settings.pollMs, timeoutMs: settings.reshardTimeoutMs, log });
   } catch (err) {
-    await load.stop();
+    await Promise.all([load.stop(), probe.stop()]);
     throw err;
   }
   log(`DONE seen after ${((run.doneSeenAtMs - run.startedAtMs) / 1000).toFixed(1)} s: ${run.outcome.state}; ${settings.afterMs / 1000} s after`);
   await sleep(settings.afterMs);
   const afterToMs = performance.now();
-  const loadLog = await load.stop();
+  const [loadLog, probes] = await Promise.all([load.stop(), probe.stop()]);
   log(`load stopped (${loadLog.ops.length} requests); checking the data`);
   const data = await checkData(admin, { recordCount: settings.recordCount, shards: settings.targetShards, routingVersion: run.outcome.targetRoutingVersion, ackedVersions: loadLog.ackedVersions });
   machine.loadAverage1mEnd = currentLoadAverage();
 
   const hot = new Set(loadLog.hotRecords);
   const origin = run.startedAtMs;
-  const stats = (name: string, fromMs: number, toMs: number, sent = true) => windowStats(name, loadLog.ops, fromMs, toMs, origin, hot, sent);
+  const stats = (name: string, fromMs: number, toMs: number, more: { sent?: boolean; gapsOverlapping?: boolean } = {}) =>
+    windowStats(name, loadLog.ops, { fromMs, toMs, originMs: origin, ...more }, hot);
   const phaseWindows = run.phases
     .filter((p) => p.phase !== "DONE")
     .map((p, i, all) => stats(`${p.phase.toLowerCase().replace("_", " ")}`, i === 0 ? run.startedAtMs : p.seenAtMs, all[i + 1]?.seenAtMs ?? run.doneSeenAtMs));
@@ -82,10 +88,15 @@ try {
     copy: copyAlone(run),
     cutoverWindowMs: cutover === null ? null : cutover.toMs - cutover.fromMs,
     before: stats("before", beforeFromMs, run.startedAtMs),
-    during: stats("during the move", run.startedAtMs, run.doneSeenAtMs),
+    during: stats("during the move", run.startedAtMs, run.doneSeenAtMs, { gapsOverlapping: true }),
     after: stats("after", run.doneSeenAtMs, afterToMs),
     phases: phaseWindows,
-    cutover: cutover === null ? null : stats("cutover", cutover.fromMs, cutover.toMs, false),
+    cutover: cutover === null ? null : stats("cutover", cutover.fromMs, cutover.toMs, { sent: false }),
+    probes: {
+      before: probeStats(probes, beforeFromMs, run.startedAtMs),
+      during: probeStats(probes, run.startedAtMs, run.doneSeenAtMs),
+      after: probeStats(probes, run.doneSeenAtMs, afterToMs),
+    },
     perSecond: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, 1000),
     staleReads: loadLog.staleReads.length,
     data,
@@ -101,7 +112,7 @@ try {
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });
   const base = path.join(RESULTS_DIR, `reshard-${settings.name}-latest`);
-  const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, TIMELINE_SLICE_MS) };
+  const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, moveOps: moveOps(loadLog.ops, run, origin), timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, TIMELINE_SLICE_MS) };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFile(`${base}.md`, markdown);
   console.log(markdown);
@@ -116,11 +127,24 @@ try {
   await idb.stop();
 }
 
-/** The copy alone: from the poll that first saw COPYING to the one that first saw the next phase. */
+/** Every request in flight at some moment of the move (at most MOVE_OPS_KEPT_MAX), times in seconds from the StartResharding call. */
+function moveOps(ops: readonly LoadOp[], run: ReshardingRun, originMs: number) {
+  const r = (ms: number) => Math.round(ms - originMs) / 1000;
+  return ops
+    .filter((o) => o.endMs >= run.startedAtMs && o.startMs < run.doneSeenAtMs)
+    .slice(0, MOVE_OPS_KEPT_MAX)
+    .map((o) => ({ sentS: r(o.startMs), answeredS: r(o.endMs), write: o.write, id: recordId(o.record), error: o.error }));
+}
+
+/**
+ * The copy alone: from the poll that first saw COPYING to the one that
+ * first saw CATCHING_UP. Null when the polls did not see both (a poll
+ * that waited through the copy cannot time it).
+ */
 function copyAlone(run: ReshardingRun): { seconds: number; documents: number } | null {
   const i = run.phases.findIndex((p) => p.phase === "COPYING");
   const next = run.phases[i + 1];
-  if (i < 0 || next === undefined) return null;
+  if (i < 0 || next === undefined || next.phase !== "CATCHING_UP") return null;
   return { seconds: (next.seenAtMs - run.phases[i]!.seenAtMs) / 1000, documents: next.documentsCopied - run.phases[i]!.documentsCopied };
 }
 

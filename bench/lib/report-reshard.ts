@@ -24,6 +24,8 @@ export interface ReshardFigures {
   readonly after: WindowStats;
   readonly phases: readonly WindowStats[];
   readonly cutover: WindowStats | null;
+  /** GetRoutingTable probes (lib/reshard-probe.ts): answered by the Worker alone, no shard call. */
+  readonly probes: Record<"before" | "during" | "after", { probes: number; longestMs: number; errors: number }>;
   /** Requests sent per second from 5 s before the move to 5 s after it. */
   readonly perSecond: readonly TimelineSlice[];
   readonly staleReads: number;
@@ -33,6 +35,7 @@ export interface ReshardFigures {
 const ms = (us: number) => (us / 1000).toFixed(1);
 const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "–");
+const probe = (p: { probes: number; longestMs: number; errors: number }) => `${p.longestMs.toFixed(1)} ms (${p.probes} probes${p.errors > 0 ? `, ${p.errors} FAILED` : ""})`;
 const notable = (o: NotableOp | null) => (o === null ? "–" : `${o.ms.toFixed(1)} ms (${o.id}, sent at ${o.atS.toFixed(2)} s)`);
 
 /** Every failure of the run, in words: errors, stale reads, wrong data, a failed move. */
@@ -40,6 +43,7 @@ export function reshardFailures(f: ReshardFigures): string[] {
   const failures: string[] = [];
   if (f.run.outcome.state !== "SUCCEEDED") failures.push(`the resharding ended ${f.run.outcome.state}: ${f.run.outcome.errors.join("; ")}`);
   for (const w of [f.before, f.during, f.after]) if (w.errors > 0) failures.push(`${w.errors} load errors ${w.name}: ${w.firstErrors.join(" | ")}`);
+  for (const [name, p] of Object.entries(f.probes)) if (p.errors > 0) failures.push(`${p.errors} GetRoutingTable probes failed ${name}`);
   if (f.staleReads > 0) failures.push(`${f.staleReads} stale reads (older than an acknowledged write)`);
   if (f.run.pollErrors.length > 0) failures.push(`${f.run.pollErrors.length} GetResharding polls failed: ${f.run.pollErrors.map((e) => e.error).join(" | ")}`);
   return [...failures, ...f.data.failures];
@@ -65,9 +69,9 @@ export function reshardSection(f: ReshardFigures): string[] {
     `| documents copied (catch-up included) / on the sources at start | ${n0(o.documentsCopied)} / ${n0(o.documentsTotal)} |`,
     `| wall time, StartResharding → DONE seen | ${wallS.toFixed(1)} s (server: ${(o.serverWallMs / 1000).toFixed(1)} s) |`,
     `| documents moved per second, over the whole operation | ${n0(o.documentsCopied / wallS)} |`,
-    `| documents moved per second, over the copy alone | ${f.copy === null ? "– (the copy was shorter than a poll)" : `${n0(f.copy.documents / f.copy.seconds)} (${n0(f.copy.documents)} in ${f.copy.seconds.toFixed(1)} s)`} |`,
+    `| documents moved per second, over the copy alone | ${f.copy === null ? "– (no poll saw both the start of the copy and the start of the catch-up)" : `${n0(f.copy.documents / f.copy.seconds)} (${n0(f.copy.documents)} in ${f.copy.seconds.toFixed(1)} s)`} |`,
     `| cutover_millis (server: first fence → publication) | ${o.cutoverMillis} ms |`,
-    `| cutover as the client saw it (poll before → poll after) | ${f.cutoverWindowMs === null ? "–" : `${f.cutoverWindowMs.toFixed(0)} ms`} |`,
+    `| cutover as the polls bound it (last poll before CUTTING_OVER, or before the first later phase seen → first poll that saw CLEANING_UP or DONE) | ${f.cutoverWindowMs === null ? "–" : `${f.cutoverWindowMs.toFixed(0)} ms`} |`,
     `| phases seen (s) | ${run.phases.map((p) => `${p.phase} ${((p.seenAtMs - run.startedAtMs) / 1000).toFixed(1)}`).join(", ")} |`,
     `| routing version | ${o.sourceRoutingVersion} → ${o.targetRoutingVersion} |`,
     `| errors the operation recorded | ${o.errors.length === 0 ? "none" : o.errors.join("; ")} |`,
@@ -94,8 +98,9 @@ export function reshardSection(f: ReshardFigures): string[] {
     `| longest single read | ${notable(before.longestRead)} | ${notable(during.longestRead)} | ${notable(after.longestRead)} |`,
     `| longest gap between two acknowledged writes to one of the ${s.hotKeys} hottest records | ${notable(before.hotKeyWriteGap)} | ${notable(during.hotKeyWriteGap)} | ${notable(after.hotKeyWriteGap)} |`,
     `| longest stretch with no write acknowledged at all | ${before.writeStallMs.toFixed(1)} ms | ${during.writeStallMs.toFixed(1)} ms | ${after.writeStallMs.toFixed(1)} ms |`,
+    `| longest GetRoutingTable probe (Worker only, no shard call; one every 50 ms) | ${probe(f.probes.before)} | ${probe(f.probes.during)} | ${probe(f.probes.after)} |`,
     "",
-    "A gap counts in every window it overlaps, and includes the time nobody happened to write that record (zipfian choice), so read it against the before column.",
+    "A hot record's gap counts in before or after when it lies inside that period, and in the move when it overlaps it at all; it includes the time nobody happened to write that record (zipfian choice), so read it against the before column. The probe tells a stall of the whole server from a wait at one shard.",
     "",
     "### Against the goal and the anchors",
     "",

@@ -36,7 +36,7 @@ export interface WindowStats {
   readonly writes: LatencySummary;
   readonly longestWrite: NotableOp | null;
   readonly longestRead: NotableOp | null;
-  /** Longest time between two acknowledged writes to one of the hot records, over the gaps that overlap the window. */
+  /** Longest time between two acknowledged writes to one of the hot records (see windowStats for which gaps count). */
   readonly hotKeyWriteGap: NotableOp | null;
   /** Longest time in the window with no write acknowledged (a stall of every writer at once). */
   readonly writeStallMs: number;
@@ -45,8 +45,20 @@ export interface WindowStats {
 /** Errors whose text is kept per window (all are counted). */
 const ERRORS_KEPT_MAX = 5;
 
-/** Every request sent in [fromMs, toMs); `originMs` is the StartResharding call. */
-export function windowStats(name: string, ops: readonly LoadOp[], fromMs: number, toMs: number, originMs: number, hotRecords: ReadonlySet<number>, sent = true): WindowStats {
+/**
+ * Every request sent in [fromMs, toMs) (with `sent` false: in flight at any
+ * moment of it); `originMs` is the StartResharding call. Hot-record gaps
+ * count when they lie inside the window, or with `gapsOverlapping` when
+ * they overlap it at all (the move: a gap begun before it and ended after
+ * it is its pause).
+ */
+export function windowStats(
+  name: string,
+  ops: readonly LoadOp[],
+  window: { fromMs: number; toMs: number; originMs: number; sent?: boolean; gapsOverlapping?: boolean },
+  hotRecords: ReadonlySet<number>,
+): WindowStats {
+  const { fromMs, toMs, originMs, sent = true, gapsOverlapping = false } = window;
   const inWindow = sent ? ops.filter((o) => o.startMs >= fromMs && o.startMs < toMs) : ops.filter((o) => o.startMs < toMs && o.endMs >= fromMs);
   const [all, reads, writes] = [newHistogram(), newHistogram(), newHistogram()];
   let longestWrite: NotableOp | null = null;
@@ -75,7 +87,7 @@ export function windowStats(name: string, ops: readonly LoadOp[], fromMs: number
     writes: summarize(writes),
     longestWrite,
     longestRead,
-    hotKeyWriteGap: hotKeyGap(ops, fromMs, toMs, originMs, hotRecords),
+    hotKeyWriteGap: hotKeyGap(ops, fromMs, toMs, originMs, hotRecords, gapsOverlapping),
     writeStallMs: writeStall(ops, fromMs, toMs),
   };
 }
@@ -85,15 +97,15 @@ function ackedWrites(ops: readonly LoadOp[]): LoadOp[] {
   return ops.filter((o) => o.write && o.error === null).sort((a, b) => a.endMs - b.endMs);
 }
 
-function hotKeyGap(ops: readonly LoadOp[], fromMs: number, toMs: number, originMs: number, hot: ReadonlySet<number>): NotableOp | null {
+function hotKeyGap(ops: readonly LoadOp[], fromMs: number, toMs: number, originMs: number, hot: ReadonlySet<number>, overlapping: boolean): NotableOp | null {
   const last = new Map<number, number>();
   let longest: NotableOp | null = null;
   for (const o of ackedWrites(ops)) {
     if (!hot.has(o.record)) continue;
     const prev = last.get(o.record);
     last.set(o.record, o.endMs);
-    // A gap that spans the window (begun before it, ended after it) is its pause too.
-    if (prev === undefined || o.endMs < fromMs || prev >= toMs) continue;
+    if (prev === undefined) continue;
+    if (overlapping ? o.endMs < fromMs || prev >= toMs : prev < fromMs || o.endMs >= toMs) continue;
     const ms = o.endMs - prev;
     if (longest === null || ms > longest.ms) longest = { ms, id: recordId(o.record), atS: (prev - originMs) / 1000 };
   }
