@@ -17,6 +17,7 @@ import path from "node:path";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { PORTS, REPO_ROOT, RESULTS_DIR } from "./config.js";
 import { writeNamedDocsSection } from "./lib/docs-section.js";
+import { startCpuMeter, type CpuMeter } from "./lib/cpu.js";
 import { createKeepAliveAgent } from "./lib/http.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
 import { timeline, windowStats } from "./lib/reshard-analysis.js";
@@ -30,7 +31,13 @@ import { reshardFailures, reshardSection, type ReshardFigures } from "./lib/repo
 import { startImpossibleDb } from "./systems/impossibledb.js";
 
 const args = new Set(process.argv.slice(2));
-const settings = RESHARD_MODES[args.has("--quick") ? "quick" : "full"];
+/**
+ * `--idle`: the same move with no load at all (the probe still runs), to
+ * time the move alone: how long it takes when nothing competes with it.
+ */
+const idle = args.has("--idle");
+const mode = RESHARD_MODES[args.has("--quick") ? "quick" : "full"];
+const settings = idle ? { ...mode, concurrency: 0 } : mode;
 const SEED = Number(process.env["BENCH_SEED"] ?? 42);
 /** Sockets for the admin calls (start, polls, checks): their own, so they never queue behind the load. */
 const ADMIN_SOCKETS_MAX = 2;
@@ -54,10 +61,13 @@ try {
   const loadSeconds = await loadRecords(transport(settings.loadConcurrency), { recordCount: settings.recordCount, batchSize: settings.loadBatchSize, concurrency: settings.loadConcurrency, seed: SEED });
   log(`loaded in ${loadSeconds.toFixed(1)} s; YCSB A, ${settings.concurrency} in flight: ${settings.warmupMs / 1000} s warm-up, ${settings.beforeMs / 1000} s before`);
   const probe = startProbe(transport(1));
+  const cpuBefore = await startCpuMeter(idb.serverPids);
   const load = startLoad(transport(settings.concurrency), { recordCount: settings.recordCount, concurrency: settings.concurrency, seed: SEED + 1, hotKeys: settings.hotKeys });
   const beforeFromMs = performance.now() + settings.warmupMs;
   await sleep(settings.warmupMs + settings.beforeMs);
   log(`StartResharding {shardCount: ${settings.targetShards}} (${load.count()} requests so far)`);
+  const cpu = { before: await cpuBefore.stop(), during: null as Awaited<ReturnType<CpuMeter["stop"]>> | null };
+  const cpuDuring = await startCpuMeter(idb.serverPids);
   let run: ReshardingRun;
   try {
     run = await runResharding(admin, settings.targetShards, { pollMs: settings.pollMs, timeoutMs: settings.reshardTimeoutMs, log });
@@ -65,6 +75,7 @@ try {
     await Promise.all([load.stop(), probe.stop()]);
     throw err;
   }
+  cpu.during = await cpuDuring.stop();
   log(`DONE seen after ${((run.doneSeenAtMs - run.startedAtMs) / 1000).toFixed(1)} s: ${run.outcome.state}; ${settings.afterMs / 1000} s after`);
   await sleep(settings.afterMs);
   const afterToMs = performance.now();
@@ -92,6 +103,7 @@ try {
     after: stats("after", run.doneSeenAtMs, afterToMs),
     phases: phaseWindows,
     cutover: cutover === null ? null : stats("cutover", cutover.fromMs, cutover.toMs, { sent: false }),
+    serverCores: { before: cpu.before.serverCores, during: cpu.during.serverCores },
     probes: {
       before: probeStats(probes, beforeFromMs, run.startedAtMs),
       during: probeStats(probes, run.startedAtMs, run.doneSeenAtMs),
@@ -102,7 +114,8 @@ try {
     data,
   };
   const durationSeconds = Math.round((performance.now() - started) / 1000);
-  const command = `npm run bench:reshard${settings.name === "quick" ? " -- --quick" : ""}`;
+  const flags = [...(settings.name === "quick" ? ["--quick"] : []), ...(idle ? ["--idle"] : [])];
+  const command = `npm run bench:reshard${flags.length > 0 ? ` -- ${flags.join(" ")}` : ""}`;
   const markdown = [
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${command}\` (${durationSeconds} s in all), on ${idb.setup}.`,
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; 1-minute load average ${machine.loadAverage1mStart.toFixed(2)} at start, ${machine.loadAverage1mEnd.toFixed(2)} at end (above ${machine.nproc} means the cores were shared with other work).`,
@@ -111,11 +124,12 @@ try {
     "",
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });
-  const base = path.join(RESULTS_DIR, `reshard-${settings.name}-latest`);
+  const base = path.join(RESULTS_DIR, `reshard-${settings.name}${idle ? "-idle" : ""}-latest`);
   const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, moveOps: moveOps(loadLog.ops, run, origin), timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, TIMELINE_SLICE_MS) };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFile(`${base}.md`, markdown);
   console.log(markdown);
+  if (args.has("--write-docs") && idle) throw new Error("--write-docs takes the run under load, not an --idle one");
   if (args.has("--write-docs")) log(`tables written to ${path.relative(process.cwd(), await writeNamedDocsSection(REPO_ROOT, "reshard", markdown))}`);
   log(`done in ${durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
   const failures = reshardFailures(figures);
