@@ -20,7 +20,7 @@ import { writeNamedDocsSection } from "./lib/docs-section.js";
 import { startCpuMeter, type CpuMeter } from "./lib/cpu.js";
 import { createKeepAliveAgent } from "./lib/http.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
-import { timeline, windowStats } from "./lib/reshard-analysis.js";
+import { routingSwitch, timeline, windowStats } from "./lib/reshard-analysis.js";
 import { checkData, loadRecords } from "./lib/reshard-data.js";
 import { recordId } from "./lib/keys.js";
 import { startLoad, type LoadOp } from "./lib/reshard-load.js";
@@ -103,6 +103,7 @@ try {
     after: stats("after", run.doneSeenAtMs, afterToMs),
     phases: phaseWindows,
     cutover: cutover === null ? null : stats("cutover", cutover.fromMs, cutover.toMs, { sent: false }),
+    routingSwitch: routingSwitch(loadLog.ops, run.outcome.sourceRoutingVersion, run.outcome.targetRoutingVersion, origin),
     serverCores: { before: cpu.before.serverCores, during: cpu.during.serverCores },
     probes: {
       before: probeStats(probes, beforeFromMs, run.startedAtMs),
@@ -147,7 +148,7 @@ function moveOps(ops: readonly LoadOp[], run: ReshardingRun, originMs: number) {
   return ops
     .filter((o) => o.endMs >= run.startedAtMs && o.startMs < run.doneSeenAtMs)
     .slice(0, MOVE_OPS_KEPT_MAX)
-    .map((o) => ({ sentS: r(o.startMs), answeredS: r(o.endMs), write: o.write, id: recordId(o.record), error: o.error }));
+    .map((o) => ({ sentS: r(o.startMs), answeredS: r(o.endMs), write: o.write, id: recordId(o.record), routingVersion: o.routingVersion, error: o.error }));
 }
 
 /**

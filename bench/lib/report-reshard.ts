@@ -24,6 +24,8 @@ export interface ReshardFigures {
   readonly after: WindowStats;
   readonly phases: readonly WindowStats[];
   readonly cutover: WindowStats | null;
+  /** The load's answers: the last under the old routing table and the first under the new one (the response header), seconds. */
+  readonly routingSwitch: { lastOldAnswerS: number | null; firstNewAnswerS: number | null; unversionedAnswers: number };
   /** CPU of the server's processes (all of workerd), in cores, before the move and during it. */
   readonly serverCores: { before: number; during: number };
   /** GetRoutingTable probes (lib/reshard-probe.ts): answered by the Worker alone, no shard call. */
@@ -38,6 +40,10 @@ const ms = (us: number) => (us / 1000).toFixed(1);
 const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "–");
 const probe = (p: { probes: number; longestMs: number; errors: number }) => `${p.longestMs.toFixed(1)} ms (${p.probes} probes${p.errors > 0 ? `, ${p.errors} FAILED` : ""})`;
+const switchText = (w: ReshardFigures["routingSwitch"]) =>
+  w.lastOldAnswerS === null && w.firstNewAnswerS === null
+    ? `– (no answer carried the routing version; ${w.unversionedAnswers} without it)`
+    : `${w.lastOldAnswerS?.toFixed(2) ?? "–"} s / ${w.firstNewAnswerS?.toFixed(2) ?? "–"} s`;
 const notable = (o: NotableOp | null) => (o === null ? "–" : `${o.ms.toFixed(1)} ms (${o.id}, sent at ${o.atS.toFixed(2)} s)`);
 
 /** Every failure of the run, in words: errors, stale reads, wrong data, a failed move. */
@@ -76,6 +82,7 @@ export function reshardSection(f: ReshardFigures): string[] {
     `| cutover as the polls bound it (last poll before CUTTING_OVER, or before the first later phase seen → first poll that saw CLEANING_UP or DONE) | ${f.cutoverWindowMs === null ? "–" : `${f.cutoverWindowMs.toFixed(0)} ms`} |`,
     `| phases seen (s) | ${run.phases.map((p) => `${p.phase} ${((p.seenAtMs - run.startedAtMs) / 1000).toFixed(1)}`).join(", ")} |`,
     `| routing version | ${o.sourceRoutingVersion} → ${o.targetRoutingVersion} |`,
+    `| load's last answer under the old table / first under the new (response header) | ${switchText(f.routingSwitch)} |`,
     `| server CPU (all of workerd), before → during the move | ${f.serverCores.before.toFixed(2)} → ${f.serverCores.during.toFixed(2)} cores |`,
     `| errors the operation recorded | ${o.errors.length === 0 ? "none" : o.errors.join("; ")} |`,
     "",

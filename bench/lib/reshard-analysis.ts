@@ -148,3 +148,23 @@ export function timeline(ops: readonly LoadOp[], fromMs: number, toMs: number, o
   }
   return slices.map((s) => ({ ...s, maxMs: Math.round(s.maxMs * 10) / 10 }));
 }
+
+/**
+ * When the load's answers switched routing tables: the last answer under
+ * the source version and the first under the target version, seconds from
+ * the StartResharding call (null when none carried it: a server without
+ * the routing-version header).
+ */
+export function routingSwitch(ops: readonly LoadOp[], sourceVersion: number, targetVersion: number, originMs: number) {
+  let lastOld: number | null = null;
+  let firstNew: number | null = null;
+  let unversioned = 0;
+  for (const o of ops) {
+    if (o.error !== null) continue;
+    if (o.routingVersion === null) unversioned++;
+    else if (o.routingVersion === sourceVersion) lastOld = Math.max(lastOld ?? -Infinity, o.endMs);
+    else if (o.routingVersion === targetVersion) firstNew = Math.min(firstNew ?? Infinity, o.endMs);
+  }
+  const s = (ms: number | null) => (ms === null ? null : Math.round(ms - originMs) / 1000);
+  return { lastOldAnswerS: s(lastOld), firstNewAnswerS: s(firstNew), unversionedAnswers: unversioned };
+}

@@ -31,7 +31,12 @@ export interface LoadOp {
   readonly record: number;
   /** Null when it succeeded. */
   readonly error: string | null;
+  /** The routing table version the answer carried (ROUTING_VERSION_HEADER), null when it carried none. */
+  readonly routingVersion: number | null;
 }
+
+/** The response header that names the routing table version a call was served under. */
+export const ROUTING_VERSION_HEADER = "impossibledb-routing-version";
 
 /** A read that returned an older version than a write acknowledged before the read was sent. */
 export interface StaleRead {
@@ -86,18 +91,23 @@ export function startLoad(transport: Transport, options: LoadOptions): RunningLo
       const expected = acked.get(record) ?? 0;
       const startMs = performance.now();
       let error: string | null = null;
+      let routingVersion: number | null = null;
+      const onHeader = (h: Headers) => {
+        const v = h.get(ROUTING_VERSION_HEADER);
+        routingVersion = v === null ? null : Number(v);
+      };
       try {
         if (doc !== null) {
-          const version = await writeOne(client, record, doc);
+          const version = await writeOne(client, record, doc, onHeader);
           acked.set(record, Math.max(acked.get(record) ?? 0, version));
         } else {
-          const version = await readOne(client, record);
+          const version = await readOne(client, record, onHeader);
           if (version < expected) staleReads.push({ record, atMs: startMs, expectedVersion: expected, gotVersion: version });
         }
       } catch (err) {
         error = err instanceof ConnectError ? `${Code[err.code]}: ${err.rawMessage}` : String(err);
       }
-      ops.push({ startMs, endMs: performance.now(), write, record, error });
+      ops.push({ startMs, endMs: performance.now(), write, record, error, routingVersion });
     }
   };
   const callers = Promise.all(Array.from({ length: options.concurrency }, caller));
@@ -111,14 +121,14 @@ export function startLoad(transport: Transport, options: LoadOptions): RunningLo
   };
 }
 
-async function writeOne(client: Client<typeof CollectionService>, record: number, data: Record<string, string>): Promise<number> {
-  const { document } = await client.setDocument({ ref: { collection: COLLECTION, id: recordId(record) }, data });
+async function writeOne(client: Client<typeof CollectionService>, record: number, data: Record<string, string>, onHeader: (h: Headers) => void): Promise<number> {
+  const { document } = await client.setDocument({ ref: { collection: COLLECTION, id: recordId(record) }, data }, { onHeader });
   if (document === undefined) throw new Error(`SetDocument of ${recordId(record)} answered without the document`);
   return Number(document.version);
 }
 
-async function readOne(client: Client<typeof CollectionService>, record: number): Promise<number> {
-  const { document } = await client.getDocument({ ref: { collection: COLLECTION, id: recordId(record) } });
+async function readOne(client: Client<typeof CollectionService>, record: number, onHeader: (h: Headers) => void): Promise<number> {
+  const { document } = await client.getDocument({ ref: { collection: COLLECTION, id: recordId(record) } }, { onHeader });
   if (document === undefined) throw new Error(`GetDocument of ${recordId(record)} answered without the document`);
   return Number(document.version);
 }
