@@ -9,7 +9,20 @@ execFileSync(process.execPath, ["scripts/build-console.mjs"], { stdio: "inherit"
 // Objects and RPC, tested inside workerd against real SQLite-backed Durable
 // Objects. Storage is isolated per test file.
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      // Small rate limits for test/workerd/rate-limit.test.ts, which puts
+      // them in an Env of its own; the top-level configuration has none.
+      miniflare: {
+        ratelimits: {
+          TEST_RATE_LIMIT_PER_KEY: { namespace_id: "9001", simple: { limit: 3, period: 60 } },
+          TEST_RATE_LIMIT_PER_DATABASE: { namespace_id: "9002", simple: { limit: 3, period: 60 } },
+          TEST_RATE_LIMIT_10S: { namespace_id: "9003", simple: { limit: 3, period: 10 } },
+        },
+      },
+    }),
+  ],
   test: {
     include: ["test/workerd/**/*.test.ts"],
     // Crash tests reset Durable Objects on purpose (ctx.abort at a

@@ -19,6 +19,8 @@ export const PORTS = {
   impossibleDb: PORT_BASE + 11,
   floor: PORT_BASE + 12,
   frontDoor: PORT_BASE + 13,
+  /** The auth phase's Workers, one per variant (bench/lib/auth-phase.ts): base + 14, + 15, ... */
+  authFirst: PORT_BASE + 14,
   postgres: PORT_BASE + 32,
 } as const;
 

@@ -12,6 +12,7 @@ import { createDocument } from "./lib/document.js";
 import { createKeyChooser, createRandom, recordId } from "./lib/keys.js";
 import { closedLoop, openLoop, summarize, type LoopResult } from "./lib/loops.js";
 import { runExtendedPhases, type PhaseTiming } from "./lib/extended-phases.js";
+import { AUTH_MODES, runAuthPhase } from "./lib/auth-phase.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
 import { nodeCosts, runProbe } from "./lib/profile.js";
 import { renderMarkdown } from "./lib/report.js";
@@ -124,6 +125,10 @@ async function main(): Promise<void> {
 
     results.extended = await runExtendedPhases({ systems, mode, seed: SEED, log, measure, runs: results.runs });
 
+    // Auth: Workers of its own (auth off, API key, API key + rate limits),
+    // taking turns; the systems above sit idle meanwhile.
+    results.auth = await runAuthPhase({ mode, settings: AUTH_MODES[mode.name], seed: SEED, portFirst: PORTS.authFirst, log });
+
     log("profiling ImpossibleDB's request path");
     results.profile = await profile(floor, idb);
     log(`capacity model: busiest-shard shares over ${MODEL_RECORDS} records`);
@@ -140,6 +145,7 @@ async function main(): Promise<void> {
     console.log(markdown);
     log(`done in ${results.harness.durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
     if (results.extended.failures.length > 0) throw new Error(`the run found wrong results:\n${results.extended.failures.join("\n")}`);
+    if (results.auth.failures.length > 0) throw new Error(`the auth phase had errors:\n${results.auth.failures.join("\n")}`);
   } finally {
     await stopAll();
   }

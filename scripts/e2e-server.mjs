@@ -11,11 +11,17 @@
 //
 // Commands run from the repository root with IMPOSSIBLEDB_URL (the Worker:
 // Connect and gRPC-Web) and IMPOSSIBLEDB_GRPC_TARGET (host:port of the
-// front door: gRPC over h2c) set. Ports: free ones from the OS unless
-// E2E_WORKER_PORT / E2E_FRONTDOOR_PORT say otherwise. The servers' output
+// front door: gRPC over h2c) set. Suites marked `auth: "required"` run
+// against a second server with authentication required, started when the
+// first of them runs, with IMPOSSIBLEDB_API_KEY (an admin key made for the
+// run) and IMPOSSIBLEDB_AUTH=required set too (see test/e2e/suites.mjs).
+// Ports: free ones from the OS unless E2E_WORKER_PORT / E2E_FRONTDOOR_PORT
+// say otherwise (they apply to the first server; the second always gets
+// free ones). The servers' output
 // goes to a log file whose last lines are printed when anything fails.
 // Requires `npm run build` first (`npm run test:e2e` does it).
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -32,6 +38,10 @@ const runs = selectRuns(argv);
 const workDir = mkdtempSync(path.join(os.tmpdir(), "impossibledb-e2e-"));
 const logFile = path.join(workDir, "servers.log");
 let server = null;
+/** The server with auth required, and the env its suites get; null until a suite needs it. */
+let authed = null;
+/** Servers with auth required that were started (for cleanup, also mid-start failures). */
+const authServers = [];
 let current = null;
 let interrupted = false;
 
@@ -62,10 +72,20 @@ try {
   const died = server.exited.then((why) => {
     throw new Error(`a server stopped while suites ran: ${why}`);
   });
+  // Raced only by the suites that run against this server; a stop at the
+  // end must not surface as an unhandled rejection.
+  died.catch(() => {});
   for (const run of runs) {
     if (interrupted) break;
-    console.log(`\ne2e: suite ${run.name}: ${run.command.join(" ")}`);
-    const code = await Promise.race([runCommand(run.command, env), died]);
+    let suiteEnv = env;
+    let suiteDied = died;
+    if (run.auth === "required") {
+      authed ??= await startAuthServer(env);
+      ({ env: suiteEnv, died: suiteDied } = authed);
+    }
+    const where = run.auth === "required" ? ` (auth required, ${suiteEnv.IMPOSSIBLEDB_URL})` : "";
+    console.log(`\ne2e: suite ${run.name}${where}: ${run.command.join(" ")}`);
+    const code = await Promise.race([runCommand(run.command, suiteEnv), suiteDied]);
     if (code === 0) passed += 1;
     else failed.push(run.name);
   }
@@ -140,10 +160,46 @@ function killGroup(pid, signal) {
   }
 }
 
+/**
+ * Starts the second server, with auth required (a random bootstrap key),
+ * makes an API key that is an admin of every database, and answers the env
+ * of the suites that run against it. Its output goes to the same log.
+ */
+async function startAuthServer(baseEnv) {
+  const [workerPort, frontdoorPort, inspectorPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const bootstrapKey = randomBytes(32).toString("base64url");
+  console.log(`e2e: starting a server with auth required: the Worker on :${workerPort} and the front door on :${frontdoorPort}`);
+  const started = Date.now();
+  const s = await startLocalServer({
+    workerPort,
+    frontdoorPort,
+    inspectorPort,
+    stateDir: path.join(workDir, "state-auth"),
+    output: logFile,
+    vars: { AUTH_MODE: "required", ADMIN_BOOTSTRAP_KEY: bootstrapKey },
+  });
+  authServers.push(s);
+  const res = await fetch(`${s.workerUrl}/impossibledb.v1.AdminService/CreateApiKey`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${bootstrapKey}` },
+    body: JSON.stringify({ displayName: "e2e clients", roles: { "*": "ROLE_ADMIN" } }),
+  });
+  const body = await res.json();
+  if (!res.ok || typeof body.secret !== "string") throw new Error(`CreateApiKey on the auth server answered ${res.status}: ${JSON.stringify(body)}`);
+  console.log(`e2e: auth server ready in ${Date.now() - started} ms, with an API key for its suites (IMPOSSIBLEDB_API_KEY)`);
+  const env = { ...baseEnv, IMPOSSIBLEDB_URL: s.workerUrl, IMPOSSIBLEDB_GRPC_TARGET: s.grpcTarget, IMPOSSIBLEDB_API_KEY: body.secret, IMPOSSIBLEDB_AUTH: "required" };
+  const died = s.exited.then((why) => {
+    throw new Error(`the auth server stopped while suites ran: ${why}`);
+  });
+  died.catch(() => {});
+  return { env, died };
+}
+
 async function cleanup() {
   const s = server;
   server = null;
-  if (s !== null) await s.stop();
+  const started = authServers.splice(0);
+  await Promise.all([s?.stop(), ...started.map((a) => a.stop())]);
 }
 
 function printLogTail() {

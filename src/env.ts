@@ -43,6 +43,10 @@ export interface Env {
   JWT_SECRET?: string;
   /** Seconds of clock skew allowed on a JWT's exp and nbf; 60 when unset. */
   JWT_CLOCK_SKEW_S?: string;
+  /** Rate Limiting binding: calls per credential per RATE_LIMIT_PERIOD_S; no limit when unbound (src/auth/rate-limit.ts). */
+  RATE_LIMIT_PER_KEY?: RateLimit;
+  /** Rate Limiting binding: calls per database per RATE_LIMIT_PERIOD_S; no limit when unbound. */
+  RATE_LIMIT_PER_DATABASE?: RateLimit;
   /**
    * Not a binding: the database this Env addresses, set by `databaseEnv`
    * (src/databases/database-env.ts) for each request; absent means

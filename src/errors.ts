@@ -7,6 +7,7 @@
  * Worker turns them into ConnectErrors here. Broken invariants are plain
  * `Error`s and surface as INTERNAL.
  */
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MOVED_MESSAGE_PREFIX } from "./routing/shard-epoch.js";
 
@@ -27,7 +28,8 @@ export type FailureKind =
   | "out_of_range"
   | "aborted"
   | "unavailable"
-  | "deadline_exceeded";
+  | "deadline_exceeded"
+  | "permission_denied";
 
 /** An expected failure, as returned by a Durable Object or a pure module. */
 export interface Failure {
@@ -51,6 +53,8 @@ const codeByKind: Record<FailureKind, Code> = {
   aborted: Code.Aborted,
   unavailable: Code.Unavailable,
   deadline_exceeded: Code.DeadlineExceeded,
+  // A security rule refused the operation (src/rules/).
+  permission_denied: Code.PermissionDenied,
 };
 
 /** The Connect code of a failure kind. */
@@ -104,4 +108,34 @@ export function isPlatformRetryable(err: unknown): boolean {
   if (typeof err !== "object" || err === null) return false;
   const e = err as { retryable?: unknown; overloaded?: unknown; durableObjectReset?: unknown };
   return e.retryable === true || e.overloaded === true || e.durableObjectReset === true;
+}
+
+/** The type name of the error detail that tells a client how long to wait. */
+export const RETRY_INFO_TYPE = "google.rpc.RetryInfo";
+
+/**
+ * The response header (Connect) or trailer (gRPC-Web, gRPC) that repeats a
+ * refusal's retry delay in whole seconds, rounded up, as HTTP's Retry-After
+ * does, for clients that do not read error details.
+ */
+export const RETRY_AFTER_HEADER = "retry-after";
+
+/**
+ * The error of a call refused by a rate limit, before anything ran:
+ * RESOURCE_EXHAUSTED with a `google.rpc.RetryInfo` detail (its retry_delay
+ * is `delayMs`) and a `retry-after` header. The contract with clients
+ * (docs/security.md): a RESOURCE_EXHAUSTED that carries RetryInfo was never
+ * applied, so even a write may be sent again after the delay.
+ */
+export function rateLimitedError(message: string, delayMs: number): ConnectError {
+  if (!Number.isInteger(delayMs) || delayMs <= 0) throw new Error(`invariant broken: a retry delay is a positive whole number of ms, got ${delayMs}`);
+  const error = new ConnectError(message, Code.ResourceExhausted, { [RETRY_AFTER_HEADER]: String(Math.ceil(delayMs / 1000)) });
+  // google.rpc.RetryInfo { google.protobuf.Duration retry_delay = 1; } written
+  // by hand: it is one field, and vendoring google/rpc for it would add a
+  // generated module to every client. ConnectError sends a detail given as
+  // type and bytes as it is.
+  const duration = new BinaryWriter().tag(1, WireType.Varint).int64(Math.floor(delayMs / 1000)).tag(2, WireType.Varint).int32((delayMs % 1000) * 1_000_000).finish();
+  const retryInfo = new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(duration).finish();
+  error.details.push({ type: RETRY_INFO_TYPE, value: retryInfo });
+  return error;
 }

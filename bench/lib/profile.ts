@@ -57,9 +57,17 @@ function timeUs(fn: () => unknown, minMs: number): number {
 
 /** Codec, validation and Connect plumbing costs, timed in Node. */
 export async function nodeCosts(minMs: number): Promise<Record<string, number>> {
+  // The fetch handler's imports reach src/server/database.ts, which imports
+  // a Durable Object class (cloudflare:workers) that Node cannot load; until
+  // that chain is cut, the probe is left out rather than failing the run
+  // after every measurement is taken.
+  const plumbingUs = await connectPlumbingUsInNode(minMs).catch((err: unknown) => {
+    console.error(`bench: the Connect plumbing probe cannot run in Node, left out: ${String(err).split("\n")[0]}`);
+    return undefined;
+  });
   return {
     ...codecCosts(minMs),
-    "Connect plumbing: the Worker's fetch handler + router + interceptors, one empty unary call": await connectPlumbingUsInNode(minMs),
+    ...(plumbingUs === undefined ? {} : { "Connect plumbing: the Worker's fetch handler + router + interceptors, one empty unary call": plumbingUs }),
     "reference: a bare Request + Response round trip, bodies read": await bareFetchRoundTripUs(minMs),
   };
 }

@@ -4,6 +4,7 @@
  * not yet measured. `--write-docs` puts it on docs/benchmarks.md between
  * markers (lib/docs-section.ts).
  */
+import { authGoals, authSection } from "./report-auth.js";
 import { DO_REQUESTS_PER_SECOND_SOFT, DO_WRITES_PER_SECOND_SOFT } from "./capacity.js";
 import type { BenchResults, RunRecord } from "./results.js";
 import { EXTENDED_WORKLOAD_IDS, extendedGoals, extendedSections } from "./report-extended.js";
@@ -154,10 +155,12 @@ export function renderMarkdown(r: BenchResults): string {
     ...runTable(r, "closed", batch, true),
     "",
     ...extendedSections(r),
+    ...(r.auth === undefined ? [] : authSection(r.auth)),
     "### Goals (reported, not asserted)",
     "",
     ...goals(r),
     ...extendedGoals(r),
+    ...(r.auth === undefined ? [] : authGoals(r.auth)),
     "",
     "### Where ImpossibleDB's request path spends its time",
     "",

@@ -4,6 +4,7 @@ import type { ProbeResult } from "./profile.js";
 import type { ShardShare } from "./capacity.js";
 import type { ModeSettings } from "../config.js";
 import type { ExtendedResults } from "./extended-phases.js";
+import type { AuthPhaseResult } from "./auth-phase.js";
 
 export interface LatencySummary {
   readonly p50Us: number;
@@ -49,4 +50,6 @@ export interface BenchResults {
   capacity?: { shares: ShardShare[]; modelRecords: number };
   /** Transactions, bank transfers and the query set (bench/lib/extended-phases.ts). */
   extended?: ExtendedResults;
+  /** Point get and indexed query with auth, as ratios to without (bench/lib/auth-phase.ts). */
+  auth?: AuthPhaseResult;
 }

@@ -30,6 +30,12 @@ export interface WorkerdHostOptions {
   readonly port: number;
   /** Vars that override the config's (e.g. SHARD_COUNT). */
   readonly vars?: Record<string, string>;
+  /**
+   * Workers Rate Limiting bindings to add, by binding name (the local
+   * top-level configuration has none; the auth phase adds them to measure
+   * what the production path's limiter costs).
+   */
+  readonly ratelimits?: Record<string, { readonly namespaceId: string; readonly limit: number; readonly periodS: 10 | 60 }>;
 }
 
 /** Bundles the Worker, starts workerd with SQLite state in a fresh temp dir, and waits until it serves. */
@@ -52,6 +58,13 @@ export async function startWorkerd(options: WorkerdHostOptions): Promise<Workerd
       ...workerOptions,
       modulesRules: undefined,
       bindings: { ...(workerOptions.bindings ?? {}), ...(options.vars ?? {}) },
+      ...(options.ratelimits === undefined
+        ? {}
+        : {
+            ratelimits: Object.fromEntries(
+              Object.entries(options.ratelimits).map(([name, r]) => [name, { namespace_id: r.namespaceId, simple: { limit: r.limit, period: r.periodS } }]),
+            ),
+          }),
       modules: true,
       modulesRoot: outDir,
       scriptPath: path.join(outDir, entry),

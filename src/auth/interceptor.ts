@@ -11,6 +11,11 @@
  * permission and the database the caller itself named, never whether a
  * document or database exists. Streams are authorized when they start;
  * a long-lived stream checks again as it goes (`reauthorizeKey`).
+ *
+ * RESOURCE_EXHAUSTED with retry information: an authorized caller over its
+ * credential's or its database's rate limit (rate-limit.ts). Checked at the
+ * door, once per call (a stream counts once, when it starts), so a refused
+ * call never reaches an object.
  */
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { JWTVerifyGetKey } from "jose";
@@ -20,6 +25,7 @@ import { verifyApiKey } from "./api-keys.js";
 import { databaseOf } from "./database.js";
 import { authConfig, HOW_TO_CONFIGURE, type AuthConfig } from "./config.js";
 import { verifyJwt } from "./jwt.js";
+import { enforceRateLimits } from "./rate-limit.js";
 import { AUTHORIZATION_HEADER_CHARS_MAX } from "./limits.js";
 import { ALL_DATABASE_METHODS, ALL_DATABASES, requiredPermission, rolesGrant } from "./permissions.js";
 import { ANONYMOUS_ADMIN, authKey, reauthorizeKey, type Principal } from "./principal.js";
@@ -60,7 +66,9 @@ export function createAuthInterceptor(options: AuthInterceptorOptions = {}): Int
       }
       return principal;
     };
-    req.contextValues.set(authKey, await authorize());
+    const principal = await authorize();
+    await enforceRateLimits(env, principal, database, nowMs());
+    req.contextValues.set(authKey, principal);
     req.contextValues.set(reauthorizeKey, async () => void (await authorize()));
     return next(req);
   };

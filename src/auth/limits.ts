@@ -33,3 +33,20 @@ export const JWT_SECRET_CHARS_MIN = 32;
 
 if (JWT_CLOCK_SKEW_S_DEFAULT > JWT_CLOCK_SKEW_S_MAX) throw new Error("invariant: JWT_CLOCK_SKEW_S_DEFAULT <= JWT_CLOCK_SKEW_S_MAX");
 if (AUTH_CACHE_ENTRIES_MAX < 1 || AUTH_CACHE_TTL_MS < 1) throw new Error("invariant: the auth cache holds something for some time");
+
+/**
+ * The window of both rate limits (RATE_LIMIT_PER_KEY, RATE_LIMIT_PER_DATABASE
+ * in wrangler.toml), in seconds. The Workers Rate Limiting binding accepts 10
+ * or 60 and does not tell the Worker which one it has, so the Worker keeps it
+ * here; test/unit/auth/rate-limit-config.test.ts checks every environment's
+ * bindings against it.
+ */
+export const RATE_LIMIT_PERIOD_S: number = 60;
+
+/** The shortest retry delay a refused call is told to wait, in ms (a window about to end still gets this much). */
+export const RATE_LIMIT_RETRY_DELAY_MS_MIN = 1000;
+
+if (RATE_LIMIT_PERIOD_S !== 10 && RATE_LIMIT_PERIOD_S !== 60) throw new Error("invariant: the Rate Limiting binding's period is 10 or 60 s");
+if (RATE_LIMIT_RETRY_DELAY_MS_MIN < 1 || RATE_LIMIT_RETRY_DELAY_MS_MIN > RATE_LIMIT_PERIOD_S * 1000) {
+  throw new Error("invariant: 0 < RATE_LIMIT_RETRY_DELAY_MS_MIN <= the rate limit period");
+}

@@ -60,6 +60,8 @@ export const METHOD_PERMISSIONS: Readonly<Record<string, Permission>> = {
   "impossibledb.v1.AdminService/StartResharding": "admin",
   "impossibledb.v1.AdminService/GetResharding": "admin",
   "impossibledb.v1.AdminService/CancelResharding": "admin",
+  "impossibledb.v1.AdminService/SetRules": "admin",
+  "impossibledb.v1.AdminService/GetRules": "admin",
 };
 
 /**

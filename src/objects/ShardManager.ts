@@ -5,6 +5,7 @@
  * Placement and rebalancing will publish new versions here; the logic lives
  * in `src/routing/`.
  *
+ * It also holds the database's security rules (src/rules/rule-table.ts).
  * The `default` database's shard manager also holds the catalog of
  * databases (src/databases/catalog-store.ts); the catalog methods are only
  * ever called on that one object.
@@ -31,6 +32,8 @@ import { RESHARDING_MIGRATIONS, latestResharding, reshardingShardIds, saveReshar
 
 /** An operation with the database it reshards (the alarm has no request to take it from). */
 type ScopedOperation = ReshardingOperation & { readonly scope: DatabaseScope };
+import { RULES_MIGRATIONS, readRules, writeRules } from "../rules/rule-table.js";
+import type { CollectionRuleSource, StoredRules } from "../rules/rule-set.js";
 
 /** The name of a database's shard-manager object (under the database's scope). */
 export const SHARD_MANAGER_NAME = "shard-manager";
@@ -38,6 +41,7 @@ export const SHARD_MANAGER_NAME = "shard-manager";
 export class ShardManager extends DurableObject<Env> {
   private erased: boolean;
   private catalogMigrated = false;
+  private rulesMigrated = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -222,6 +226,26 @@ export class ShardManager extends DurableObject<Env> {
   /** Catalog: forgets incarnation `uid` of database `id` once its objects are erased. */
   finishDeleteDatabase(id: string, uid: string): void {
     removeDatabase(this.catalogSql(), id, uid);
+  }
+
+  /** The database's security rules (src/rules/); none until set. */
+  rules(): StoredRules {
+    return readRules(this.rulesSql());
+  }
+
+  /** Replaces the database's security rules; the Worker has checked them (rule-set.ts). */
+  setRules(collections: readonly CollectionRuleSource[], nowMs: number): StoredRules {
+    return writeRules(this.rulesSql(), collections, nowMs);
+  }
+
+  private rulesSql(): SqlStorage {
+    assertNotErased(this.erased);
+    const sql = this.ctx.storage.sql;
+    if (!this.rulesMigrated) {
+      this.ctx.storage.transactionSync(() => migrate(sql, "rules", RULES_MIGRATIONS));
+      this.rulesMigrated = true;
+    }
+    return sql;
   }
 
   private catalogSql(): SqlStorage {

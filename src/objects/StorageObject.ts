@@ -25,6 +25,7 @@ import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.j
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
 import { failure, type Failure } from "../errors.js";
+import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { ShardResharding } from "../routing/shard-resharding.js";
 import { SHARD_EPOCH_MIGRATIONS, EpochGuard, type ShardEpoch } from "../routing/shard-epoch.js";
 import type { RoutingTable } from "../routing/router.js";
@@ -108,12 +109,15 @@ export class StorageObject extends DurableObject<Env> {
     return outcome;
   }
 
-  /** Applies writes atomically: all of them, or none with the first failure. */
-  async write(writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
+  /**
+   * Applies writes atomically: all of them, or none with the first failure.
+   * `guard` holds the caller's write rules, checked inside the write.
+   */
+  async write(writes: readonly ShardWrite[], guard: ShardWriteGuard | null = null): Promise<ShardWriteOutcome> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.epochs.assertOwns(writes);
-    const outcome = applyWrites(this.ctx.storage, writes, Date.now());
+    const outcome = applyWrites(this.ctx.storage, writes, Date.now(), writeCheck(guard));
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
       this.changeWaiters.wake();

@@ -18,7 +18,8 @@ import { createLimiter, withinDeadline, type Deadline } from "./fan-out.js";
 import { mergeSources, type BatchSizes } from "./merge.js";
 import { cursorOf, type OrderKey, type QueryCursor } from "./order.js";
 import { selectShards, type PlanRouting } from "./planner.js";
-import type { ShardAggregationRequest, ShardAggregationResult, ShardExplain, ShardQueryRequest, ShardQueryResult } from "./shard-query.js";
+import { ruleFiltered, type ShardAggregationRequest, type ShardAggregationResult, type ShardExplain, type ShardQueryRequest, type ShardQueryResult } from "./shard-query.js";
+import { ruleReport, type RuleReport, type ShardReadRule } from "../rules/read-rule.js";
 
 /** A query, parsed and validated. */
 export interface QuerySpec {
@@ -30,6 +31,8 @@ export interface QuerySpec {
   readonly offset: number;
   /** Fields to return; null for all. */
   readonly select: FieldPath[] | null;
+  /** The caller's read rule (src/rules/); absent or null when none binds it. */
+  readonly rule?: ShardReadRule | null;
 }
 
 /** The shards of one query, however they are reached. */
@@ -56,6 +59,8 @@ export interface QueryReport {
   readonly routingVersion: number;
   readonly shards: ShardReport[];
   rowsReturned: number;
+  /** How the caller's read rule took part; null when none did. */
+  readonly rule: RuleReport | null;
 }
 
 /** Where a page walk stands: after `after`, with `returned` documents sent so far. */
@@ -139,7 +144,7 @@ export async function* streamQuery(shards: QueryShards, spec: QuerySpec, options
 /** Runs an aggregation: partials on every shard, merged here. */
 export async function runAggregation(
   shards: QueryShards,
-  spec: Pick<QuerySpec, "collection" | "filter">,
+  spec: Pick<QuerySpec, "collection" | "filter" | "rule">,
   groupBy: readonly FieldPath[],
   aggregations: readonly AggregateSpec[],
   options: ExecuteOptions,
@@ -149,7 +154,7 @@ export async function runAggregation(
   await Promise.all(
     run.queried.map((shard) =>
       run.call(shard, async (rowsReadMax) => {
-        const result = await shards.aggregate(shard, { collection: spec.collection, filter: spec.filter, groupBy, aggregations, rowsReadMax, explain: options.explain });
+        const result = await shards.aggregate(shard, { collection: spec.collection, filter: spec.filter, groupBy, aggregations, rowsReadMax, explain: options.explain, rule: spec.rule ?? null });
         if (result.ok) merge(merged, result.groups);
         return { result, returned: result.ok ? result.groups.length : 0 };
       }),
@@ -164,7 +169,8 @@ type ShardOutcome = { ok: true; rowsRead: number; explain: ShardExplain | null }
 
 /** The shared machinery of one execution: shard selection, budget, deadline, report. */
 function startRun(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions) {
-  const { queried, pruned } = selectShards(shards, spec.collection, spec.filter);
+  // The rule narrows pruning too: a rule that pins ids (`resource.id == ...`) skips other shards.
+  const { queried, pruned } = selectShards(shards, spec.collection, ruleFiltered(spec.filter, spec.rule));
   const prunedSet = new Set(pruned);
   const reports = new Map<string, ShardReport>(
     shards.shards.map((s) => [s, { shard: s, pruned: prunedSet.has(s), index: "", sqlPlan: "", rowsRead: 0, rowsReturned: 0 }]),
@@ -175,6 +181,7 @@ function startRun(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions)
     routingVersion: shards.routingVersion,
     shards: [...reports.values()],
     rowsReturned: 0,
+    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule),
   };
   const budget = options.rowsReadMax ?? QUERY_ROWS_READ_MAX;
   let rowsRead = 0;
@@ -209,6 +216,7 @@ function startRun(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions)
               limit: size,
               rowsReadMax,
               explain: options.explain && from === after,
+              rule: spec.rule ?? null,
             });
             return { result: res, returned: res.ok ? res.documents.length : 0 };
           });

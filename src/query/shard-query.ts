@@ -7,7 +7,9 @@
  * A shard reads its rows in query order with the filter, the cursor and
  * (when the filter is exact in SQL) the limit pushed into one statement.
  * It stops early: after `limit` matches, at SHARD_REPLY_BYTES_MAX of data,
- * or, failing the query, past its rows-read budget.
+ * or, failing the query, past its rows-read budget. A caller's read rule
+ * (src/rules/) is ANDed into the filter as far as SQL can say it; the rest
+ * is evaluated per row in CEL.
  */
 import type { SqlValue } from "./sql-value.js";
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -25,6 +27,8 @@ import type { OrderKey, QueryCursor } from "./order.js";
 import { filterToSql } from "./sql-filter.js";
 import { orderToSql, rankPinnedPaths } from "./sql-order.js";
 import { sqlCollectionLiteral } from "./sql-path.js";
+import { allOf } from "./expression.js";
+import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 
 /** A row cursor, as SqlStorage returns it: iterable, lazily, with SQLite's counters. */
 export interface ShardCursor<T> extends Iterable<T> {
@@ -49,6 +53,8 @@ export interface ShardQueryRequest {
   /** Fail with RESOURCE_EXHAUSTED once SQLite has read more rows than this. */
   readonly rowsReadMax: number;
   readonly explain: boolean;
+  /** The caller's read rule (src/rules/): only documents it allows are returned. */
+  readonly rule?: ShardReadRule | null;
 }
 
 /** How the shard ran a statement, for Explain. */
@@ -87,13 +93,15 @@ interface Row extends Record<string, SqlValue> {
 /** Runs one page of a query on a shard. */
 export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQueryResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a shard page asks for at least one row");
-  const order = orderToSql(req.order, req.after, rankPinnedPaths(req.filter));
+  const where = ruleFiltered(req.filter, req.rule);
+  const admits = documentCheck(req.rule);
+  const order = orderToSql(req.order, req.after, rankPinnedPaths(where));
   // The statement spells the sort keys twice (columns, resume condition) around a fixed frame.
   const orderBytes = utf8.encode(order.columns + order.orderBy + order.after.sql).length + STATEMENT_FRAME_BYTES;
   if (orderBytes > SQL_STATEMENT_BYTES_MAX) {
     return { ok: false, kind: "invalid_argument", message: "the sort keys' field paths are too long to query together; sort on fewer or shorter paths", rowsRead: 0 };
   }
-  const filter = filterToSql(req.filter, {
+  const filter = filterToSql(where, {
     paramsMax: SQL_PARAMS_MAX - order.after.params.length,
     bytesMax: SQL_STATEMENT_BYTES_MAX - orderBytes,
     depthMax: SQL_EXPR_DEPTH_MAX - FILTER_FRAME_DEPTH,
@@ -103,7 +111,7 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQuery
     `SELECT id, data, version, create_time_ms, update_time_ms FROM (` +
     `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM documents WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})` +
     `) WHERE ${order.after.sql} ORDER BY ${order.orderBy}` +
-    (filter.exact ? ` LIMIT ${req.limit + 1}` : "");
+    (filter.exact && admits === null ? ` LIMIT ${req.limit + 1}` : "");
   const params = [...filter.params, ...order.after.params];
   const cursor = sql.exec<Row>(statement, ...params);
   const documents: StoredDocument[] = [];
@@ -112,7 +120,8 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQuery
   for (const row of cursor) {
     if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
     const doc = toDocument(req.collection, row);
-    if (!filter.exact && !matches(req.filter, doc)) continue;
+    if (!filter.exact && !matches(where, doc)) continue;
+    if (admits !== null && !admits(doc)) continue;
     if (documents.length === req.limit || bytes >= SHARD_REPLY_BYTES_MAX) {
       hasMore = true;
       break;
@@ -133,6 +142,8 @@ export interface ShardAggregationRequest {
   readonly aggregations: readonly AggregateSpec[];
   readonly rowsReadMax: number;
   readonly explain: boolean;
+  /** The caller's read rule: only documents it allows are aggregated. */
+  readonly rule?: ShardReadRule | null;
 }
 
 /** A shard's partial aggregates. */
@@ -142,10 +153,12 @@ export type ShardAggregationResult =
 
 /** Folds a shard's matching documents into partial aggregates. */
 export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest): ShardAggregationResult {
-  const filter = filterToSql(req.filter, { paramsMax: SQL_PARAMS_MAX, bytesMax: SQL_STATEMENT_BYTES_MAX - STATEMENT_FRAME_BYTES, depthMax: SQL_EXPR_DEPTH_MAX - FILTER_FRAME_DEPTH });
+  const expr = ruleFiltered(req.filter, req.rule);
+  const admits = documentCheck(req.rule);
+  const filter = filterToSql(expr, { paramsMax: SQL_PARAMS_MAX, bytesMax: SQL_STATEMENT_BYTES_MAX - STATEMENT_FRAME_BYTES, depthMax: SQL_EXPR_DEPTH_MAX - FILTER_FRAME_DEPTH });
   const params = filter.params;
   const where = `collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})`;
-  const countOnly = filter.exact && req.groupBy.length === 0 && req.aggregations.every((a) => a.fn === "count" && a.path === null);
+  const countOnly = filter.exact && admits === null && req.groupBy.length === 0 && req.aggregations.every((a) => a.fn === "count" && a.path === null);
   if (countOnly) {
     // Counting documents needs no row contents: SQLite counts on its own.
     const statement = `SELECT COUNT(*) AS n FROM documents WHERE ${where}`;
@@ -163,7 +176,8 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest)
     for (const row of cursor) {
       if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
       const doc = { id: row.id, data: JSON.parse(row.data) as JsonObject };
-      if (!filter.exact && !matches(req.filter, doc)) continue;
+      if (!filter.exact && !matches(expr, doc)) continue;
+      if (admits !== null && !admits(doc)) continue;
       accumulate(groups, doc, req.groupBy, req.aggregations);
     }
   } catch (err) {
@@ -172,6 +186,11 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest)
   }
   if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
   return { ok: true, groups: [...groups.values()], rowsRead: cursor.rowsRead, explain: req.explain ? explainStatement(sql, statement, params) : null };
+}
+
+/** The query's filter narrowed by the part of the caller's read rule SQL can say. */
+export function ruleFiltered(filter: Expr, rule: ShardReadRule | null | undefined): Expr {
+  return rule === null || rule === undefined ? filter : allOf([filter, rule.filter]);
 }
 
 function toDocument(collection: string, row: Row): StoredDocument {

@@ -18,6 +18,14 @@
 import type { Migration } from "../storage/schema.js";
 import { createShardRouter, type RoutingTable, type ShardRouter } from "./router.js";
 
+/**
+ * The response header naming the routing table version the Worker routed
+ * the call by (the newest its isolate holds), so a client or operator can
+ * watch a resharding's cutover reach each Worker. Absent when the call
+ * touched no routing table.
+ */
+export const ROUTING_VERSION_HEADER = "impossibledb-routing-version";
+
 /** The prefix of the moved error's message; the rest is the shard's epoch. */
 export const MOVED_MESSAGE_PREFIX = "routing moved: shard serves routing epoch ";
 

@@ -13,8 +13,8 @@
  */
 import type { Interceptor } from "@connectrpc/connect";
 import { ROUTING_MOVED_RETRIES_MAX } from "../limits.js";
-import { movedEpochOf } from "../routing/shard-epoch.js";
-import { awaitRouting } from "../shards/routing-cache.js";
+import { ROUTING_VERSION_HEADER, movedEpochOf } from "../routing/shard-epoch.js";
+import { awaitRouting, cachedRoutingVersion } from "../shards/routing-cache.js";
 import { envKey } from "./context.js";
 
 /** The interceptor; it must run inside the database interceptor (it needs the database's Env). */
@@ -30,6 +30,7 @@ export const routingRetryInterceptor: Interceptor = (next) => async (req) => {
   for (let attempt = 0; ; attempt++) {
     try {
       const res = await next(fresh());
+      stampRoutingVersion(req.contextValues.get(envKey), res.header);
       if (!res.stream) return res;
       const wait = (err: unknown, n: number) => waitForRouting(req.contextValues.get(envKey), err, n);
       return { ...res, message: rerouteStream(res.message, wait, () => next(fresh()), attempt) };
@@ -38,6 +39,11 @@ export const routingRetryInterceptor: Interceptor = (next) => async (req) => {
     }
   }
 };
+
+function stampRoutingVersion(env: Parameters<typeof cachedRoutingVersion>[0] | undefined, header: Headers): void {
+  const version = env === undefined ? null : cachedRoutingVersion(env);
+  if (version !== null) header.set(ROUTING_VERSION_HEADER, String(version));
+}
 
 async function* replay<T>(items: readonly T[]): AsyncGenerator<T> {
   yield* items;

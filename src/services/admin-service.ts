@@ -1,7 +1,8 @@
 /**
  * AdminService: databases (`database-admin.ts`), the routing table, shard
  * statistics, exports, secondary indexes (`index-admin.ts`), this
- * isolate's request metrics, and API keys (`api-key-admin.ts`).
+ * isolate's request metrics, API keys (`api-key-admin.ts`), and security
+ * rules (`rules-admin.ts`).
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
@@ -18,6 +19,7 @@ import { createDatabaseAdmin } from "./database-admin.js";
 import { createReshardingAdmin } from "./resharding-admin.js";
 import { listPage } from "./list-documents.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-key-admin.js";
+import { getRules, setRules } from "./rules-admin.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
 
 /** What AdminService reads besides the Env. */
@@ -107,5 +109,7 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
     createApiKey: (req, ctx) => createApiKey(req, ctx),
     listApiKeys: (req, ctx) => listApiKeys(req, ctx),
     revokeApiKey: (req, ctx) => revokeApiKey(req, ctx),
+    setRules: (req, ctx) => setRules(req, ctx),
+    getRules: (_req, ctx) => getRules(ctx),
   };
 }

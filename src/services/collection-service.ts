@@ -30,6 +30,10 @@ import { createWithAutoId } from "../ids/create-with-auto-id.js";
 import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
 import { listPage } from "./list-documents.js";
 import { createResponseBudget, encodedBytes, fittingPrefix } from "./response-budget.js";
+import { pointReadCheck, queryReadRule, writeGuardOf } from "../rules/request-rules.js";
+import type { ShardWriteGuard } from "../rules/write-guard.js";
+import { listReadablePage } from "./list-readable.js";
+import { queryDeadline } from "./query-shards.js";
 
 /** Creates the CollectionService implementation. */
 export function createCollectionService(): ServiceImpl<typeof CollectionService> {
@@ -40,7 +44,8 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const mask = maskFrom(req.mask, "mask");
       const { router } = await currentRouting(env);
       const [doc] = await readDocs(env, router.shardFor(ref.collection, ref.id), [ref]);
-      if (doc === undefined || doc === null) throw new FailureError("not_found", `document ${ref.collection}/${ref.id} does not exist`);
+      // A document the caller's read rule refuses is answered as a missing one.
+      if (doc === undefined || doc === null || !(await pointReadCheck(ctx))(doc)) throw new FailureError("not_found", `document ${ref.collection}/${ref.id} does not exist`);
       return { document: toDocument(doc, mask) };
     },
 
@@ -48,7 +53,8 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const env = envOf(ctx);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
       const mask = maskFrom(req.mask, "mask");
-      const stored = await readMany(env, refs, { bounded: true });
+      const readable = await pointReadCheck(ctx);
+      const stored = (await readMany(env, refs, { bounded: true })).map((doc) => (doc !== null && readable(doc) ? doc : null));
       const results = fittingPrefix(stored, BatchGetResultSchema, (doc, i) => {
         const document = doc === null ? undefined : toDocument(doc, mask);
         return create(BatchGetResultSchema, { ref: { collection: refs[i]!.collection, id: refs[i]!.id }, document, found: document !== undefined });
@@ -60,20 +66,22 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const env = envOf(ctx);
       const collection = collectionFrom(req.collection);
       const mask = maskFrom(req.mask, "mask");
+      const rule = await queryReadRule(ctx, collection);
+      if (rule !== null) return listReadablePage(env, collection, req.pageSize || PAGE_SIZE_DEFAULT, req.pageToken, mask, rule, queryDeadline(ctx));
       return listPage(env, collection, req.pageSize || PAGE_SIZE_DEFAULT, req.pageToken, mask);
     },
 
     async createDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       const { data } = checkData(req.data, "data");
-      const applied = await writeOne(envOf(ctx), { op: "create", ...ref, data });
+      const applied = await writeOne(envOf(ctx), { op: "create", ...ref, data }, await writeGuardOf(ctx, [ref.collection]));
       return { document: toDocument(applied.document!) };
     },
 
     async setDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       const { data } = checkData(req.data, "data");
-      const applied = await writeOne(envOf(ctx), { op: "set", ...ref, data, precondition: preconditionFrom(req.precondition) });
+      const applied = await writeOne(envOf(ctx), { op: "set", ...ref, data, precondition: preconditionFrom(req.precondition) }, await writeGuardOf(ctx, [ref.collection]));
       return { document: toDocument(applied.document!) };
     },
 
@@ -83,18 +91,19 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const { data } = checkData(req.patch.data, "patch.data");
       const mask = maskFrom(req.patch.updateMask, "patch.update_mask");
       const write: ShardWrite = { op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition) };
-      const applied = await writeOne(envOf(ctx), write);
+      const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
       return { document: toDocument(applied.document!) };
     },
 
     async deleteDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
-      const applied = await writeOne(envOf(ctx), { op: "delete", ...ref, precondition: preconditionFrom(req.precondition) });
+      const applied = await writeOne(envOf(ctx), { op: "delete", ...ref, precondition: preconditionFrom(req.precondition) }, await writeGuardOf(ctx, [ref.collection]));
       return { deleted: applied.existed };
     },
 
-    batchWriteDocuments(req, ctx: HandlerContext) {
-      return batchWrite(envOf(ctx), shardWritesFrom(req.writes, "writes"), req.returnDocuments);
+    async batchWriteDocuments(req, ctx: HandlerContext) {
+      const writes = shardWritesFrom(req.writes, "writes");
+      return batchWrite(envOf(ctx), writes, req.returnDocuments, await writeGuardOf(ctx, new Set(writes.map((w) => w.collection))));
     },
 
     async addDocument(req, ctx) {
@@ -102,7 +111,8 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const collection = collectionFrom(req.collection);
       const { data } = checkData(req.data, "data");
       const { router } = await currentRouting(env);
-      const doc = await createWithAutoId((id) => writeShard(env, router.shardFor(collection, id), [{ op: "create", collection, id, data }]));
+      const guard = await writeGuardOf(ctx, [collection]);
+      const doc = await createWithAutoId((id) => writeShard(env, router.shardFor(collection, id), [{ op: "create", collection, id, data }], guard));
       return { document: toDocument(doc) };
     },
 
@@ -110,8 +120,13 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       return listCollectionsPage(envOf(ctx), req.pageSize, req.pageToken);
     },
 
-    deleteCollection(req, ctx) {
-      return deleteCollectionStep(envOf(ctx), collectionFrom(req.collection), req.batchSize);
+    async deleteCollection(req, ctx) {
+      const collection = collectionFrom(req.collection);
+      // Deleting a collection whole would pass by its write rule document by document.
+      if ((await writeGuardOf(ctx, [collection])) !== null) {
+        throw new FailureError("permission_denied", `collection ${collection} has a write rule: only an admin of the database may delete it whole`);
+      }
+      return deleteCollectionStep(envOf(ctx), collection, req.batchSize);
     },
   };
 }
@@ -162,13 +177,13 @@ export async function readDocs(env: Env, shard: string, refs: ReadonlyArray<{ co
 }
 
 /** Writes to one shard, resolving transaction locks in the way. A blocked write applied nothing, so trying again is safe. */
-function writeShard(env: Env, shard: string, writes: readonly ShardWrite[]): Promise<ShardWriteOutcome> {
-  return untilUnblocked(env, shard, () => writeToShard(env, shard, (s) => s.write(writes)));
+function writeShard(env: Env, shard: string, writes: readonly ShardWrite[], guard: ShardWriteGuard | null): Promise<ShardWriteOutcome> {
+  return untilUnblocked(env, shard, () => writeToShard(env, shard, (s) => s.write(writes, guard)));
 }
 
-async function writeOne(env: Env, write: ShardWrite): Promise<AppliedWrite> {
+async function writeOne(env: Env, write: ShardWrite, guard: ShardWriteGuard | null): Promise<AppliedWrite> {
   const { router } = await currentRouting(env);
-  const outcome = await writeShard(env, router.shardFor(write.collection, write.id), [write]);
+  const outcome = await writeShard(env, router.shardFor(write.collection, write.id), [write], guard);
   if (!outcome.ok) throw new FailureError(outcome.kind, outcome.message);
   const [applied] = outcome.results;
   if (applied === undefined) throw new Error("invariant broken: a successful write returns its result");
@@ -208,7 +223,7 @@ export function boundWriteResults(results: readonly WriteResult[]): boolean {
  * A failing group reports the failing write's own code and ABORTED for the
  * other writes of its group, none of which were applied.
  */
-async function batchWrite(env: Env, writes: ShardWrite[], returnDocuments: boolean) {
+async function batchWrite(env: Env, writes: ShardWrite[], returnDocuments: boolean, guard: ShardWriteGuard | null) {
   const statuses = new Array<WriteStatus>(writes.length);
   const results = new Array<WriteResult>(writes.length);
   // Each shard's group applies on its own, so a group refused as moved (a
@@ -221,7 +236,7 @@ async function batchWrite(env: Env, writes: ShardWrite[], returnDocuments: boole
   const writeGroup = async (shard: string, indexes: number[], attempt: number): Promise<void> => {
       let outcome: Awaited<ReturnType<typeof writeShard>>;
       try {
-        outcome = await writeShard(env, shard, indexes.map((i) => writes[i]!));
+        outcome = await writeShard(env, shard, indexes.map((i) => writes[i]!), guard);
       } catch (err) {
         const epoch = movedEpochOf(err);
         if (epoch === null || attempt >= ROUTING_MOVED_RETRIES_MAX) throw err;

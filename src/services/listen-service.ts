@@ -15,6 +15,7 @@ import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import { querySpecFrom } from "../query/query-spec.js";
+import { queryReadRule } from "../rules/request-rules.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { movedEpochOf, movedMessage } from "../routing/shard-epoch.js";
@@ -143,9 +144,12 @@ const TYPES: Record<ViewChange["type"], DocumentChange_Type> = {
 /** Runs Listen for one request. */
 export async function* runListen(req: ListenRequest, ctx: HandlerContext): AsyncGenerator<ListenResponse> {
   const env = envOf(ctx);
-  const { target, select } = listenTargetFrom(req);
+  const parsed = listenTargetFrom(req);
+  const select = parsed.select;
+  // Resume tokens are scoped to the target without the rule: a listener resumes under the rules of its new start.
+  const scope = await tokenScope(parsed.target);
+  const target: ListenTarget = { ...parsed.target, rule: await queryReadRule(ctx, parsed.target.collection) };
   const shards = await routedListenShards(env);
-  const scope = await tokenScope(target);
   const resume = req.resumeToken === "" ? null : await decodeResumeToken(env, scope, req.resumeToken, shards.routingVersion);
   const watched = new Set(targetShards(shards, target));
   // A stream lives as long as its client: its credential is checked again

@@ -6,7 +6,7 @@
 import { create } from "@bufbuild/protobuf";
 import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { AggregationGroupSchema, QueryPlanSchema, ShardPlanSchema, type QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
+import { AggregationGroupSchema, QueryPlanSchema, RulePlanSchema, ShardPlanSchema, type QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
 import type { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { FailureError } from "../errors.js";
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, RESPONSE_BYTES_MAX } from "../limits.js";
@@ -22,6 +22,7 @@ import { encodedBytes } from "./response-budget.js";
 import { pageTokenKey } from "./list-documents.js";
 import { queryDeadline, routedQueryShards } from "./query-shards.js";
 import type { StoredDocument } from "../storage/types.js";
+import { queryReadRule } from "../rules/request-rules.js";
 
 /** Creates the QueryService implementation. */
 export function createQueryService(): ServiceImpl<typeof QueryService> {
@@ -29,7 +30,7 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
     async runQuery(req, ctx) {
       const env = envOf(ctx);
       if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
-      const spec = querySpecFrom(req.query);
+      const spec = { ...querySpecFrom(req.query), rule: await queryReadRule(ctx, req.query.collection) };
       const pageSize = req.pageSize || PAGE_SIZE_DEFAULT;
       if (pageSize < 1 || pageSize > PAGE_SIZE_MAX) throw new FailureError("invalid_argument", `page_size must be 1 to ${PAGE_SIZE_MAX}`);
       const key = pageTokenKey(env);
@@ -58,7 +59,7 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
     async *streamQuery(req, ctx) {
       const env = envOf(ctx);
       if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
-      const spec = querySpecFrom(req.query);
+      const spec = { ...querySpecFrom(req.query), rule: await queryReadRule(ctx, req.query.collection) };
       const shards = await routedQueryShards(env);
       const results = streamQuery(shards, spec, { deadline: queryDeadline(ctx), explain: req.explain });
       for (;;) {
@@ -81,7 +82,8 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
       const { spec, aggregations, groupBy } = aggregationSpecFrom(req.query, req.aggregations, req.groupBy);
       const shards = await routedQueryShards(env);
-      const { groups, report } = await runAggregation(shards, spec, groupBy, aggregations, { deadline: queryDeadline(ctx), explain: req.explain });
+      const rule = await queryReadRule(ctx, spec.collection);
+      const { groups, report } = await runAggregation(shards, { ...spec, rule }, groupBy, aggregations, { deadline: queryDeadline(ctx), explain: req.explain });
       recordQueryReport(ctx, report);
       const wireGroups = groups.map((g) =>
         create(AggregationGroupSchema, {
@@ -120,5 +122,6 @@ export function toPlan(report: QueryReport): QueryPlan {
         rowsReturned: BigInt(s.rowsReturned),
       }),
     ),
+    rule: report.rule === null ? undefined : create(RulePlanSchema, report.rule),
   });
 }

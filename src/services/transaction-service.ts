@@ -33,6 +33,8 @@ import { coordinatorStub } from "../sync/coordinator-client.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
 import { boundWriteResults, readMany } from "./collection-service.js";
+import { transactionReadCheck, writeGuardOf } from "../rules/request-rules.js";
+import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { readAtSnapshot, readWithLocks } from "./transaction-reads.js";
 import { MICROS_PER_MS, timestampMs } from "../sync/hybrid-clock.js";
 import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
@@ -78,6 +80,10 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       const docs = token.locking
         ? await readWithLocks(env, token, refs)
         : (await Promise.all([token.readOnly ? readAtSnapshot(env, token, refs) : readMany(env, refs, { bounded: true }), assertOpen(env, token)]))[0];
+      const readable = await transactionReadCheck(ctx);
+      if (!docs.every((doc, i) => readable(refs[i]!, doc))) {
+        throw new FailureError("permission_denied", "a read rule refuses a read of this transaction (whether or not the document exists)");
+      }
       const reads = fittingPrefix(docs, TransactionalReadSchema, (doc, i) =>
         create(TransactionalReadSchema, {
           ref: { collection: refs[i]!.collection, id: refs[i]!.id },
@@ -104,7 +110,8 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);
         return { ...ref, version: Number(r.version) };
       });
-      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), true), req.returnDocuments);
+      const guard = await writeGuardOf(ctx, new Set(writes.map((w) => w.collection)), new Set(reads.map((r) => r.collection)));
+      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), true, guard), req.returnDocuments);
     },
 
     async rollback(req, ctx) {
@@ -119,7 +126,8 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
       const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false, { scope: scopeOf(env) });
-      const committed = await commitTransaction(env, token, shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX"), [], false);
+      const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
+      const committed = await commitTransaction(env, token, writes, [], false, await writeGuardOf(ctx, new Set(writes.map((w) => w.collection))));
       return withDocumentsIfAsked(committed, req.returnDocuments);
     },
   };
@@ -170,7 +178,7 @@ function dedupeReads(reads: readonly ReadVersion[]): ReadVersion[] {
  * coordinator. `begun` is false for CommitBatch, whose id nobody else has
  * seen, so it cannot have been rolled back.
  */
-async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[], begun: boolean) {
+async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[], begun: boolean, guard: ShardWriteGuard | null) {
   const { router } = await currentRouting(env);
   const byShard = new Map<string, { reads: ReadVersion[]; writes: ShardWrite[] }>();
   const slot = (shard: string) => {
@@ -192,7 +200,7 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   const changeGroups = changeGroupsOf(byShard);
   const requests = [...byShard].map(([shard, part]) => ({
     shard,
-    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint, priority, changeGroups } satisfies ParticipantRequest,
+    request: { txId: token.id, expiresMs: token.deadlineMs, reads: part.reads, writes: part.writes, txFingerprint, priority, changeGroups, guard } satisfies ParticipantRequest,
   }));
   let outcome: CommitOutcome;
   // A retry's read locks may lie on shards this commit does not name; its

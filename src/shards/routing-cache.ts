@@ -47,6 +47,11 @@ export async function currentRouting(env: Env): Promise<CachedRouting> {
   return e.inflight;
 }
 
+/** The version of `env`'s database's table this isolate holds, or null (no I/O). */
+export function cachedRoutingVersion(env: Env): number | null {
+  return entries.get(objectName(scopeOf(env), SHARD_MANAGER_NAME))?.cached?.routing.table.version ?? null;
+}
+
 /**
  * The routing of `env`'s database fresh from its shard manager, whatever
  * the cache's age (for the admin RPCs that report the table: after a

@@ -30,6 +30,7 @@ import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, SHARD_REPLY_B
 import { numberKeysJson } from "../query/number-key.js";
 import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "./document-row.js";
 import { PLAIN_WRITE, recordChange, type ChangeOrigin } from "../watch/change-log.js";
+import type { WriteCheck } from "../rules/write-guard.js";
 
 /** A row of the documents table. */
 export interface DocumentRow extends Record<string, SqlStorageValue> {
@@ -124,8 +125,9 @@ export type Planned = { ok: true; write: PlannedWrite } | { ok: false; kind: Fai
  * checked first against the current state, and only when all pass are the
  * writes stored, in one SQLite transaction. There is no `await` inside, so
  * no other request can interleave between the checks and the writes.
+ * `check` is the caller's write rules (rules/write-guard.ts), run first.
  */
-export function applyWrites(storage: DurableObjectStorage, writes: readonly ShardWrite[], nowMs: number): ShardWriteOutcome {
+export function applyWrites(storage: DurableObjectStorage, writes: readonly ShardWrite[], nowMs: number, check: WriteCheck | null = null): ShardWriteOutcome {
   assert(writes.length > 0 && writes.length <= BATCH_SIZE_MAX, "write batch within BATCH_SIZE_MAX");
   assertDistinct(writes);
   const sql = storage.sql;
@@ -139,12 +141,21 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
     const plans: PlannedWrite[] = [];
     for (const [index, write] of writes.entries()) {
       assert(checkRef(write) === null, "reference checked by the Worker");
-      const planned = planWrite(write, readRow(sql, write.collection, write.id), timestampMs(commitTs));
+      const row = readRow(sql, write.collection, write.id);
+      // Security rules first (rules/write-guard.ts), against the row this write replaces.
+      const refusal = check === null ? null : check(write, storedData(row));
+      if (refusal !== null) return { ok: false, kind: "permission_denied", message: refusal, index };
+      const planned = planWrite(write, row, timestampMs(commitTs));
       if (!planned.ok) return { ok: false, kind: planned.kind, message: planned.message, index };
       plans.push(planned.write);
     }
     return { ok: true, results: plans.map((plan) => storePlan(sql, plan, commitTs)) };
   });
+}
+
+/** The parsed data of a row, or null. */
+export function storedData(row: DocumentRow | null): JsonObject | null {
+  return row === null ? null : (JSON.parse(row.data) as JsonObject);
 }
 
 /** Checks one write against the document's current row and plans it. */

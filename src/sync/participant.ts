@@ -7,7 +7,8 @@
  */
 import type { Failure, FailureKind } from "../errors.js";
 import { COMMITS_ONCE_MESSAGE } from "./commit-plan.js";
-import { nextVersion, planWrite, readRow, storePlan, type PlannedWrite } from "../storage/document-store.js";
+import { nextVersion, planWrite, readRow, storedData, storePlan, type PlannedWrite } from "../storage/document-store.js";
+import { readCheckAt, writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { timestampMs } from "./hybrid-clock.js";
 import { observeTimestamp, takeTimestamp } from "./snapshot-store.js";
 import { lockDecision } from "./lock-order.js";
@@ -63,6 +64,8 @@ export interface ParticipantRequest {
    * its commit, so a listener delivers the transaction's changes together.
    */
   readonly changeGroups?: Readonly<Record<string, readonly string[]>>;
+  /** The caller's read and write rules (rules/write-guard.ts), checked first. */
+  readonly guard?: ShardWriteGuard | null;
 }
 
 /** The outcome of one write of a transaction, as the shard planned it. */
@@ -228,6 +231,8 @@ type Checked = { vote: "yes"; plans: PlannedWrite[] } | (Vote & { vote: "no" });
 
 function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number, createTimeMs: number): Checked {
   if (nowMs > req.expiresMs) return { vote: "no", kind: "aborted", message: "transaction expired before it could commit; retry it" };
+  const refusal = ruleRefusal(sql, req);
+  if (refusal !== null) return { vote: "no", kind: "permission_denied", message: refusal };
   const conflict = findConflict(sql, req.txId, req.reads, req.writes);
   if (conflict !== null) {
     const message = describeConflict(conflict);
@@ -243,6 +248,31 @@ function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number, createTi
     plans.push(planned.write);
   }
   return { vote: "yes", plans };
+}
+
+/**
+ * Security rules, before any conflict or version is looked at (so neither
+ * says anything about a document the caller may not see): each validated
+ * read against the read rule, each write against the write rule, with the
+ * stored documents as they are now. Under the locks prepare then takes,
+ * they stay so until the commit applies.
+ */
+function ruleRefusal(sql: SqlStorage, req: ParticipantRequest): string | null {
+  const reads = readCheckAt(req.guard);
+  const writes = writeCheck(req.guard);
+  if (reads !== null) {
+    for (const read of req.reads) {
+      const refusal = reads(read, storedData(readRow(sql, read.collection, read.id)));
+      if (refusal !== null) return refusal;
+    }
+  }
+  if (writes !== null) {
+    for (const write of req.writes) {
+      const refusal = writes(write, storedData(readRow(sql, write.collection, write.id)));
+      if (refusal !== null) return refusal;
+    }
+  }
+  return null;
 }
 
 /**

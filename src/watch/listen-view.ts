@@ -14,15 +14,21 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { FailureError } from "../errors.js";
 import { LISTEN_MATCHES_MAX } from "../limits.js";
 import { matches } from "../query/evaluate.js";
+import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import type { Expr } from "../query/expression.js";
 import { compareCursors, cursorOf, type OrderKey } from "../query/order.js";
 import type { StoredDocument } from "../storage/types.js";
 import { timestampMs } from "../sync/hybrid-clock.js";
 import type { FeedChange, Unit } from "./change-merger.js";
 
-/** What a listener watches: one document, or a query over a collection (a collection is a query with no filter). */
+/**
+ * What a listener watches: one document, or a query over a collection (a
+ * collection is a query with no filter). `rule` is the caller's read rule
+ * (src/rules/), fixed when the listener starts: a document it refuses is
+ * not in the target, so the listener hears of it as of a missing one.
+ */
 export type ListenTarget =
-  | { readonly kind: "document"; readonly collection: string; readonly id: string }
+  | { readonly kind: "document"; readonly collection: string; readonly id: string; readonly rule?: ShardReadRule | null }
   | {
       readonly kind: "query";
       readonly collection: string;
@@ -30,6 +36,7 @@ export type ListenTarget =
       readonly order: readonly OrderKey[];
       /** Null for no limit. */
       readonly limit: number | null;
+      readonly rule?: ShardReadRule | null;
     };
 
 /** One change a listener sees. */
@@ -86,8 +93,20 @@ function parseBefore(c: FeedChange): StoredDocument | null {
 /** True when `doc` belongs to the target's result (ignoring a limit). */
 export function inTarget(target: ListenTarget, doc: StoredDocument | null): doc is StoredDocument {
   if (doc === null) return false;
-  if (target.kind === "document") return doc.id === target.id && doc.collection === target.collection;
-  return doc.collection === target.collection && matches(target.filter, doc);
+  const inScope = target.kind === "document" ? doc.id === target.id && doc.collection === target.collection : doc.collection === target.collection && matches(target.filter, doc);
+  return inScope && ruleAdmits(target.rule, doc);
+}
+
+/** The per-document checks of read rules, made once per rule object. */
+const ruleChecks = new WeakMap<ShardReadRule, ((doc: { id: string; data: JsonObject }) => boolean) | null>();
+
+/** True when the caller's read rule (if any) allows `doc`: its SQL part, and the rest in CEL when the rule is not exact. */
+function ruleAdmits(rule: ShardReadRule | null | undefined, doc: StoredDocument): boolean {
+  if (rule === null || rule === undefined) return true;
+  if (!matches(rule.filter, doc)) return false;
+  let check = ruleChecks.get(rule);
+  if (check === undefined) ruleChecks.set(rule, (check = documentCheck(rule)));
+  return check === null || check(doc);
 }
 
 /** The target's order, for sorting snapshots and windows. */

@@ -183,6 +183,7 @@ function snapshotRequest(target: ListenTarget): ShardQueryRequest {
     limit: LISTEN_MATCHES_MAX,
     rowsReadMax: QUERY_ROWS_READ_MAX,
     explain: false,
+    rule: target.rule ?? null,
   };
 }
 

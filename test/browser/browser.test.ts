@@ -4,7 +4,10 @@
  * with Connect-Web, so CORS is exercised as for any web app. The page puts,
  * gets, lists and queries documents, and listens to a query (a server
  * stream over fetch) until a write made after the listener is current
- * arrives as an event; any console error fails the test.
+ * arrives as an event; any console error fails the test. The harness runs it
+ * against a server with auth required: the page gets the run's API key
+ * (IMPOSSIBLEDB_API_KEY) as the SDK's `apiKey`, and a read without a key or
+ * with a wrong one must fail UNAUTHENTICATED.
  */
 import { readFile } from "node:fs/promises";
 import http from "node:http";
@@ -14,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { uniqueCollection, workerUrl } from "../e2e/env.js";
+import { apiKey, uniqueCollection, workerUrl } from "../e2e/env.js";
 import { launchChromium, openRecordedPage } from "./chromium.js";
 
 const PAGE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "page");
@@ -65,7 +68,7 @@ describe("the SDK in Chromium", () => {
   it("puts, gets, lists, queries and listens over Connect-Web, across origins, with no console error", async () => {
     const { page, errors: consoleErrors } = await openRecordedPage(browser);
     const collection = uniqueCollection("browser");
-    await page.goto(`${pageOrigin}/?db=${encodeURIComponent(workerUrl())}&collection=${collection}`);
+    await page.goto(`${pageOrigin}/?db=${encodeURIComponent(workerUrl())}&key=${encodeURIComponent(apiKey())}&collection=${collection}`);
     await page.waitForFunction(() => (globalThis as unknown as { impossibledbResult?: { done: boolean } }).impossibledbResult?.done === true, undefined, {
       timeout: PAGE_TIMEOUT_MS,
     });
@@ -84,6 +87,23 @@ describe("the SDK in Chromium", () => {
     expect((result as { error?: string }).error).toBeUndefined();
     // The page's origin differs from the Worker's: the calls were CORS.
     expect(new URL(pageOrigin).origin).not.toBe(new URL(workerUrl()).origin);
+    await page.close();
+  });
+
+  it("fails UNAUTHENTICATED without a key and with a wrong one", async () => {
+    const { page, errors: consoleErrors } = await openRecordedPage(browser);
+    await page.goto(`${pageOrigin}/?db=${encodeURIComponent(workerUrl())}&mode=unauthenticated&collection=${uniqueCollection("browser_noauth")}`);
+    await page.waitForFunction(() => (globalThis as unknown as { impossibledbResult?: { done: boolean } }).impossibledbResult?.done === true, undefined, {
+      timeout: PAGE_TIMEOUT_MS,
+    });
+    const result = await page.evaluate(() => (globalThis as unknown as { impossibledbResult: unknown }).impossibledbResult);
+    // Code.Unauthenticated is 16; nothing else may have gone wrong.
+    expect(result).toMatchObject({ done: true, steps: { unauthenticated: { none: "16", wrong: "16" } } });
+    expect((result as { error?: string }).error).toBeUndefined();
+    // Chromium logs each refused fetch (HTTP 401) as a console error; those,
+    // and only those, are expected here.
+    expect(consoleErrors.length).toBeGreaterThan(0);
+    for (const e of consoleErrors) expect(e).toMatch(/status of 401/);
     await page.close();
   });
 });

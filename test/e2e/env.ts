@@ -18,6 +18,12 @@ export const workerUrl = (): string => required("IMPOSSIBLEDB_URL");
 /** host:port of the gRPC front door (gRPC over h2c). */
 export const grpcTarget = (): string => required("IMPOSSIBLEDB_GRPC_TARGET");
 
+/**
+ * The API key of a suite the harness runs against its server with auth
+ * required (IMPOSSIBLEDB_API_KEY; see test/e2e/suites.mjs).
+ */
+export const apiKey = (): string => required("IMPOSSIBLEDB_API_KEY");
+
 const RUN_ID = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 /** A collection name no other test or suite uses. */

@@ -4,6 +4,8 @@ export interface Suite {
   name: string;
   /** The command and its arguments, run from the repository root. */
   command: string[];
+  /** "required": run against the harness's second server, with auth required and IMPOSSIBLEDB_API_KEY set. */
+  auth?: "required";
 }
 
 export declare const SUITES: Suite[];

@@ -7,6 +7,15 @@
 // its own (a prefix per suite and run) so they never see each other's data.
 // The one exception is "docs", which runs the commands of README.md and
 // docs/*.md as written, with fixed collection names, and so runs first.
+// A suite marked `auth: "required"` runs instead against a second server
+// with authentication required (started when the first such suite runs,
+// with its own state), and also gets:
+//   IMPOSSIBLEDB_API_KEY      an API key, admin of every database (`*`), made
+//                             for the run with AdminService.CreateApiKey;
+//                             the clients read it (TypeScript, Python) or the
+//                             suite passes it on (Go's WithAPIKey)
+//   IMPOSSIBLEDB_AUTH         "required", so the suite also checks that a
+//                             missing or wrong key is UNAUTHENTICATED
 // To add a suite, add one line.
 export const SUITES = [
   // First, on the fresh database: the commands of README.md and docs/*.md,
@@ -14,14 +23,14 @@ export const SUITES = [
   // (the test deletes every collection before it).
   { name: "docs", command: ["npx", "vitest", "run", "--config", "vitest.docs.config.ts"] },
   { name: "typescript", command: ["npx", "vitest", "run", "--config", "vitest.e2e.config.ts"] },
-  { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"] },
+  { name: "browser", command: ["npx", "vitest", "run", "--config", "vitest.browser.config.ts"], auth: "required" },
   // The web console (/console) in Chromium; screenshots in test-results/console/.
   { name: "console", command: ["npx", "vitest", "run", "--config", "vitest.console.config.ts"] },
   // Authentication: every RPC over Connect, gRPC-Web and gRPC against a
   // server of its own with auth required (free ports, its own state).
   { name: "auth", command: ["npx", "vitest", "run", "--config", "vitest.auth.config.ts"] },
-  { name: "go", command: ["bash", "scripts/test-go.sh"] },
-  { name: "python", command: ["bash", "scripts/test-python.sh"] },
+  { name: "go", command: ["bash", "scripts/test-go.sh"], auth: "required" },
+  { name: "python", command: ["bash", "scripts/test-python.sh"], auth: "required" },
   // Crash durability, 5 trials (about 30 s): starts, SIGKILLs and restarts a
   // server of its own on free ports; `npm run durability -- --trials 100` is
   // the long run.

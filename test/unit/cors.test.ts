@@ -20,3 +20,11 @@ describe("CORS", () => {
     expect(allowedHeaders).toEqual(expect.arrayContaining(["impossibledb-database", "x-request-id"]));
   });
 });
+
+describe("exposed headers", () => {
+  it("lets browsers read a rate limit's retry-after and RetryInfo (grpc-status-details-bin)", () => {
+    const exposed = corsHeaders("https://app.example", "*")!.get("Access-Control-Expose-Headers")!.toLowerCase().split(/, */);
+    expect(exposed).toContain("retry-after");
+    expect(exposed).toContain("grpc-status-details-bin");
+  });
+});

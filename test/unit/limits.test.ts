@@ -13,6 +13,7 @@ import {
   PAGE_TOKEN_LENGTH_MAX,
   RESPONSE_BYTES_MAX,
 } from "../../src/limits.js";
+import { RULE_CHARS_MAX, RULE_COLLECTIONS_MAX } from "../../src/rules/limits.js";
 
 // The protos declare some limits (buf.validate) so every generated client
 // knows them; the code declares them as constants. They must agree.
@@ -34,6 +35,15 @@ describe("limits agree with the protos", () => {
     expect(svc).toMatch(new RegExp(`DeleteCollectionRequest \\{[^}]*int32\\.lte = ${DELETE_COLLECTION_BATCH_SIZE_MAX}\\b`));
     expect(svc).toMatch(new RegExp(`ListCollectionsRequest \\{[^}]*int32\\.lte = ${COLLECTIONS_PAGE_SIZE_MAX}\\b`));
     expect(proto("admin_service.proto")).toMatch(new RegExp(`ListDatabasesRequest \\{[^}]*int32\\.lte = ${DATABASES_PAGE_SIZE_MAX}\\b`));
+  });
+});
+
+describe("rule limits agree with the protos", () => {
+  it("conditions and collections", () => {
+    const admin = proto("admin_service.proto");
+    expect(admin).toMatch(new RegExp(`message CollectionRules \\{[^}]*string read = 2 \\[\\(buf\\.validate\\.field\\)\\.string\\.max_len = ${RULE_CHARS_MAX}\\]`));
+    expect(admin).toMatch(new RegExp(`message CollectionRules \\{[^}]*string write = 3 \\[\\(buf\\.validate\\.field\\)\\.string\\.max_len = ${RULE_CHARS_MAX}\\]`));
+    expect(admin).toMatch(new RegExp(`message Rules \\{[^}]*repeated\\.max_items = ${RULE_COLLECTIONS_MAX}\\]`));
   });
 });
 

@@ -12,6 +12,7 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
@@ -28,6 +29,13 @@ import (
 const (
 	urlEnv        = "IMPOSSIBLEDB_URL"
 	grpcTargetEnv = "IMPOSSIBLEDB_GRPC_TARGET"
+	// apiKeyEnv is the API key the end-to-end harness makes for this suite
+	// (its server requires auth); every client here sends it. Empty against
+	// a server with auth off (npm start).
+	apiKeyEnv = "IMPOSSIBLEDB_API_KEY"
+	// authEnv is "required" when the server requires auth: the
+	// UNAUTHENTICATED cases (auth_test.go) run only then.
+	authEnv = "IMPOSSIBLEDB_AUTH"
 	// callTimeout bounds every RPC, so a stuck server fails the test instead
 	// of hanging it.
 	callTimeout = 30 * time.Second
@@ -74,12 +82,45 @@ func fromGRPC[Req, Res any](call func(context.Context, *Req, ...grpc.CallOption)
 	}
 }
 
-// connectAPI speaks the Connect protocol (binary Protobuf) over HTTP/1.1.
-func connectAPI(baseURL string) api {
+// apiKey is the suite's API key (apiKeyEnv), "" when none.
+func apiKey() string { return os.Getenv(apiKeyEnv) }
+
+// withKey is the Go client's option that sends the suite's key.
+func withKey() impossibledb.Option { return impossibledb.WithAPIKey(apiKey()) }
+
+// bearer sends `authorization: Bearer <key>` on raw connect-go calls; an
+// empty key sends nothing.
+func bearer(key string) connect.Option {
+	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if key != "" {
+				req.Header().Set("Authorization", "Bearer "+key)
+			}
+			return next(ctx, req)
+		}
+	}))
+}
+
+// grpcBearer sends the same on raw grpc-go calls.
+func grpcBearer(key string) grpc.DialOption {
+	return grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if key != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	})
+}
+
+// connectAPI speaks the Connect protocol (binary Protobuf) over HTTP/1.1,
+// sending the suite's key.
+func connectAPI(baseURL string) api { return connectAPIWithKey(baseURL, apiKey()) }
+
+// connectAPIWithKey is connectAPI with the key given ("" sends none).
+func connectAPIWithKey(baseURL, key string) api {
 	httpClient := &http.Client{Timeout: callTimeout}
-	collections := impossibledbv1connect.NewCollectionServiceClient(httpClient, baseURL)
-	queries := impossibledbv1connect.NewQueryServiceClient(httpClient, baseURL)
-	transactions := impossibledbv1connect.NewTransactionServiceClient(httpClient, baseURL)
+	collections := impossibledbv1connect.NewCollectionServiceClient(httpClient, baseURL, bearer(key))
+	queries := impossibledbv1connect.NewQueryServiceClient(httpClient, baseURL, bearer(key))
+	transactions := impossibledbv1connect.NewTransactionServiceClient(httpClient, baseURL, bearer(key))
 	return api{
 		name:                "connect-go",
 		getDocument:         fromConnect(collections.GetDocument),
@@ -98,9 +139,13 @@ func connectAPI(baseURL string) api {
 	}
 }
 
-// grpcAPI speaks gRPC over cleartext HTTP/2 to the front door.
-func grpcAPI(t *testing.T, target string) api {
-	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()))
+// grpcAPI speaks gRPC over cleartext HTTP/2 to the front door, sending the
+// suite's key.
+func grpcAPI(t *testing.T, target string) api { return grpcAPIWithKey(t, target, apiKey()) }
+
+// grpcAPIWithKey is grpcAPI with the key given ("" sends none).
+func grpcAPIWithKey(t *testing.T, target, key string) api {
+	conn, err := grpc.NewClient(target, grpc.WithTransportCredentials(insecure.NewCredentials()), grpcBearer(key))
 	if err != nil {
 		t.Fatalf("grpc.NewClient(%q): %v", target, err)
 	}
@@ -169,14 +214,14 @@ func uniqueName(t *testing.T, transport, purpose string) string {
 func forEachClient(t *testing.T, scenario func(t *testing.T, db *impossibledb.Client, transport string)) {
 	baseURL, grpcTarget := endpoints(t)
 	t.Run("connect-go", func(t *testing.T) {
-		db, err := impossibledb.NewClient(baseURL, impossibledb.WithCallTimeout(callTimeout))
+		db, err := impossibledb.NewClient(baseURL, impossibledb.WithCallTimeout(callTimeout), withKey())
 		if err != nil {
 			t.Fatalf("NewClient: %v", err)
 		}
 		scenario(t, db, "connect-go")
 	})
 	t.Run("grpc-go", func(t *testing.T) {
-		db, err := impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget), impossibledb.WithCallTimeout(callTimeout))
+		db, err := impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget), impossibledb.WithCallTimeout(callTimeout), withKey())
 		if err != nil {
 			t.Fatalf("NewClient: %v", err)
 		}

@@ -20,7 +20,7 @@ import (
 // database makes its requests NOT_FOUND and leaves the others alone.
 func TestDatabasesAreIsolated(t *testing.T) {
 	baseURL, grpcTarget := endpoints(t)
-	admin := impossibledbv1connect.NewAdminServiceClient(http.DefaultClient, baseURL)
+	admin := impossibledbv1connect.NewAdminServiceClient(http.DefaultClient, baseURL, bearer(apiKey()))
 	run := time.Now().UnixNano()
 	ids := []string{fmt.Sprintf("go-%d-a", run), fmt.Sprintf("go-%d-b", run)}
 	for _, id := range ids {
@@ -34,8 +34,8 @@ func TestDatabasesAreIsolated(t *testing.T) {
 		}
 	})
 	clients := map[string][]impossibledb.Option{
-		"connect-go": nil,
-		"grpc-go":    {impossibledb.WithGRPC(grpcTarget)},
+		"connect-go": {withKey()},
+		"grpc-go":    {impossibledb.WithGRPC(grpcTarget), withKey()},
 	}
 	for transport, options := range clients {
 		t.Run(transport, func(t *testing.T) {
@@ -69,7 +69,7 @@ func TestDatabasesAreIsolated(t *testing.T) {
 	if _, err := admin.DeleteDatabase(t.Context(), connect.NewRequest(&v1.DeleteDatabaseRequest{Name: "databases/" + ids[0]})); err != nil {
 		t.Fatal(err)
 	}
-	gone, err := impossibledb.NewClient(baseURL, impossibledb.WithDatabase(ids[0]), impossibledb.WithCallTimeout(callTimeout))
+	gone, err := impossibledb.NewClient(baseURL, impossibledb.WithDatabase(ids[0]), impossibledb.WithCallTimeout(callTimeout), withKey())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func TestLargeDocumentsThroughGRPCDefaults(t *testing.T) {
 
 	// The Go client's GetAll follows unread_refs itself and answers every
 	// ref in order, over the same gRPC defaults.
-	client, err := impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget), impossibledb.WithCallTimeout(callTimeout))
+	client, err := impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget), impossibledb.WithCallTimeout(callTimeout), withKey())
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}

@@ -241,10 +241,10 @@ func TestListenReconnectsWithoutLossOrDuplicates(t *testing.T) {
 			var db *impossibledb.Client
 			var err error
 			if transport == "connect-go" {
-				db, err = impossibledb.NewClient(baseURL, impossibledb.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: killer.dial}}))
+				db, err = impossibledb.NewClient(baseURL, impossibledb.WithHTTPClient(&http.Client{Transport: &http.Transport{DialContext: killer.dial}}), withKey())
 			} else {
 				dialer := func(ctx context.Context, addr string) (net.Conn, error) { return killer.dial(ctx, "tcp", addr) }
-				db, err = impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithContextDialer(dialer)))
+				db, err = impossibledb.NewClient("", impossibledb.WithGRPC(grpcTarget, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithContextDialer(dialer)), withKey())
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -252,7 +252,7 @@ func TestListenReconnectsWithoutLossOrDuplicates(t *testing.T) {
 			t.Cleanup(func() { _ = db.Close() })
 			// Writes go through a client of their own, whose connections
 			// are not broken.
-			writer, err := impossibledb.NewClient(baseURL)
+			writer, err := impossibledb.NewClient(baseURL, withKey())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,11 +7,17 @@
  *
  * The deadline covers all attempts: each retry gets what is left of it, and
  * no retry starts when its backoff would outlast it.
+ *
+ * A server that says how long to wait (a rate limit's RESOURCE_EXHAUSTED
+ * with `google.rpc.RetryInfo`, retry-info.ts) is waited for: its delay plus
+ * the usual jittered backoff, so clients refused together do not all come
+ * back at the same instant.
  */
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
 import { CALL_TIMEOUT_MS_DEFAULT, STREAM_TIMEOUT_MS_DEFAULT } from "./limits.js";
-import { backoffMs, isIdempotent, isTransient, retryPolicy, sleep as realSleep, type RetryOptions, type RetryPolicy } from "./retry-policy.js";
+import { backoffMs, isIdempotent, isRefusedAtTheDoor, isTransient, retryPolicy, sleep as realSleep, type RetryOptions, type RetryPolicy } from "./retry-policy.js";
+import { retryInfoDelayMs, serverRetryDelayMs } from "./retry-info.js";
 
 /** Options of createRetryingTransport. */
 export interface RetryingTransportOptions {
@@ -88,7 +94,7 @@ async function withRetries<T>(
   attempt: (remainingMs: number) => Promise<T>,
 ): Promise<T> {
   const started = ctx.now();
-  const retryable = isIdempotent(method);
+  const idempotent = isIdempotent(method);
   for (let n = 1; ; n++) {
     const remainingMs = deadlineMs - (ctx.now() - started);
     if (remainingMs <= 0) throw new ConnectError(`deadline of ${deadlineMs} ms passed before attempt ${n}`, Code.DeadlineExceeded);
@@ -96,8 +102,10 @@ async function withRetries<T>(
       return await attempt(remainingMs);
     } catch (err) {
       const error = ConnectError.from(err);
+      const serverDelayMs = serverRetryDelayMs(error);
+      const retryable = idempotent || isRefusedAtTheDoor(error.code, retryInfoDelayMs(error));
       if (!retryable || !isTransient(error.code) || n >= ctx.policy.attemptsMax) throw error;
-      const delayMs = backoffMs(ctx.policy, n);
+      const delayMs = (serverDelayMs ?? 0) + backoffMs(ctx.policy, n);
       // A retry that cannot start before the deadline would only turn the
       // real error into DEADLINE_EXCEEDED.
       if (ctx.now() - started + delayMs >= deadlineMs) throw error;

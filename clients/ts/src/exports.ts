@@ -12,7 +12,8 @@ export { createRetryingTransport, type RetryingTransportOptions } from "./HttpCl
 export { DATABASE_HEADER, DEFAULT_BASE_URL, type CollectionSummary, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
 export * from "./limits.js";
 export { avg, count, max, min, QueryBuilder, sum, type AggregateGroup, type AggregateSpec, type QueryPage, type WhereOperator } from "./QueryBuilder.js";
-export { backoffMs, isIdempotent, isTransient, type RetryOptions } from "./retry-policy.js";
+export { backoffMs, isIdempotent, isRefusedAtTheDoor, isTransient, type RetryOptions } from "./retry-policy.js";
+export { retryInfoDelayMs, serverRetryDelayMs } from "./retry-info.js";
 export type { Services } from "./services.js";
 export { Transaction, type CommitOutcome, type TransactionOptions } from "./Transaction.js";
 export type { UpdateOptions, WriteOptions } from "./writes.js";

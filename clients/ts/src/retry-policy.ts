@@ -48,6 +48,19 @@ export function isIdempotent(method: DescMethod): boolean {
 }
 
 /**
+ * True when the server refused the call before doing anything, so that even
+ * a write may be sent again: ImpossibleDB attaches a retry delay
+ * (`google.rpc.RetryInfo`) to RESOURCE_EXHAUSTED only when a rate limit
+ * refused the call at the door, before any shard saw it (docs/security.md),
+ * so a write refused that way was never applied and retrying it cannot apply
+ * it twice. Any other failure of a write may have happened after the write,
+ * and stays the caller's to decide.
+ */
+export function isRefusedAtTheDoor(code: Code, retryInfoDelayMs: number | undefined): boolean {
+  return code === Code.ResourceExhausted && retryInfoDelayMs !== undefined;
+}
+
+/**
  * Codes that say "try again later": the server was briefly unreachable
  * (UNAVAILABLE) or overloaded (RESOURCE_EXHAUSTED).
  */

@@ -4,6 +4,7 @@
  * client waits, and that every attempt carries a deadline.
  */
 import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createRetryingTransport, type RetryingTransportOptions } from "../src/HttpClient.js";
@@ -199,5 +200,70 @@ describe("backoffMs", () => {
   it("refuses nonsense options", () => {
     expect(() => retryPolicy({ attemptsMax: 0 })).toThrow(RangeError);
     expect(() => retryPolicy({ initialBackoffMs: 500, maxBackoffMs: 100 })).toThrow(RangeError);
+  });
+});
+
+/** The server's rate-limit refusal (src/errors.ts rateLimitedError): RetryInfo with `delayMs`, and retry-after. */
+function rateLimited(delayMs: number, withRetryInfo = true): ConnectError {
+  const error = new ConnectError("rate limit reached", Code.ResourceExhausted, { "retry-after": String(Math.ceil(delayMs / 1000)) });
+  if (withRetryInfo) {
+    const duration = new BinaryWriter().tag(1, WireType.Varint).int64(Math.floor(delayMs / 1000)).tag(2, WireType.Varint).int32((delayMs % 1000) * 1_000_000).finish();
+    error.details.push({ type: "google.rpc.RetryInfo", value: new BinaryWriter().tag(1, WireType.LengthDelimited).bytes(duration).finish() });
+  }
+  return error;
+}
+
+/** A handler that refuses `refusals` times with `error()`, then answers. */
+function limited(refusals: number, error: () => ConnectError, seen: { attempts: number }) {
+  return () => {
+    seen.attempts += 1;
+    if (seen.attempts <= refusals) throw error();
+    return { document: { id: "ok" } };
+  };
+}
+
+describe("rate limits (RESOURCE_EXHAUSTED with RetryInfo)", () => {
+  it("waits the server's delay plus the jittered backoff, then succeeds", async () => {
+    const seen = { attempts: 0 };
+    const { collection, waits } = rig({ collection: { getDocument: limited(2, () => rateLimited(1_500), seen) } });
+    const res = await collection.getDocument({ ref: { collection: "c", id: "x" } });
+    expect(res.document?.id).toBe("ok");
+    expect(seen.attempts).toBe(3);
+    expect(waits).toEqual([1_500 + 50, 1_500 + 100]);
+  });
+
+  it("retries a write refused at the door (it was never applied), but not a write refused without RetryInfo", async () => {
+    const seen = { attempts: 0 };
+    const { collection, waits } = rig({ collection: { setDocument: limited(1, () => rateLimited(1_250), seen) } });
+    expect((await collection.setDocument({ ref: { collection: "c", id: "x" }, data: {} })).document?.id).toBe("ok");
+    expect(seen.attempts).toBe(2);
+    expect(waits).toEqual([1_250 + 50]);
+
+    const plain = { attempts: 0 };
+    const bare = rig({ collection: { setDocument: limited(1, () => rateLimited(1_000, false), plain) } });
+    expect((await failure(bare.collection.setDocument({ ref: { collection: "c", id: "x" }, data: {} }))).code).toBe(Code.ResourceExhausted);
+    expect(plain.attempts).toBe(1);
+    expect(bare.waits).toEqual([]);
+  });
+
+  it("reads retry-after when there is no RetryInfo (reads only)", async () => {
+    const seen = { attempts: 0 };
+    const { collection, waits } = rig({ collection: { getDocument: limited(1, () => rateLimited(2_000, false), seen) } });
+    await collection.getDocument({ ref: { collection: "c", id: "x" } });
+    expect(waits).toEqual([2_000 + 50]);
+  });
+
+  it("gives up at once, with RESOURCE_EXHAUSTED, when the delay would outlast the deadline; and after attemptsMax", async () => {
+    const seen = { attempts: 0 };
+    const { collection, waits } = rig({ collection: { getDocument: limited(10, () => rateLimited(30_000), seen) } });
+    const err = await failure(collection.getDocument({ ref: { collection: "c", id: "x" } }, { timeoutMs: 5_000 }));
+    expect(err.code).toBe(Code.ResourceExhausted);
+    expect(seen.attempts).toBe(1);
+    expect(waits).toEqual([]);
+
+    const many = { attempts: 0 };
+    const bounded = rig({ collection: { setDocument: limited(10, () => rateLimited(1_000), many) } }, { retry: { attemptsMax: 3 } });
+    expect((await failure(bounded.collection.setDocument({ ref: { collection: "c", id: "x" }, data: {} }))).code).toBe(Code.ResourceExhausted);
+    expect(many.attempts).toBe(3);
   });
 });

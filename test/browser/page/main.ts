@@ -1,14 +1,16 @@
 /**
  * The browser test's page: the TypeScript SDK, bundled for browsers
  * (Connect-Web over fetch), talking to the Worker on another origin. The
- * Worker's URL and a collection name come in the query string. It puts,
+ * Worker's URL, an API key (`key`) and a collection name come in the query
+ * string. With `mode=unauthenticated` it only reads once without a key and
+ * once with a wrong one, and shows the error codes. It puts,
  * gets, lists, queries, then listens to a query and writes once the
  * listener is current. Each step's
  * outcome is shown on the page and collected in window.impossibledbResult
  * for the test to read; a failure is logged with console.error, which fails
  * the test.
  */
-import { ImpossibleDBClient } from "@impossibledb/client";
+import { ConnectError, ImpossibleDBClient } from "@impossibledb/client";
 
 interface Result {
   steps: Record<string, unknown>;
@@ -20,7 +22,7 @@ const result: Result = { steps: {}, done: false };
 (globalThis as unknown as { impossibledbResult: Result }).impossibledbResult = result;
 
 const params = new URLSearchParams(location.search);
-const db = new ImpossibleDBClient({ baseUrl: params.get("db") ?? undefined });
+const db = new ImpossibleDBClient({ baseUrl: params.get("db") ?? undefined, apiKey: params.get("key") ?? undefined });
 const users = db.collection<{ name: string; email: string; age: number }>(params.get("collection") ?? "browser_users");
 
 function show(step: string, value: unknown): void {
@@ -76,7 +78,23 @@ async function listen(): Promise<void> {
   });
 }
 
-run()
+/** Reads without a key, then with a wrong one: each should fail UNAUTHENTICATED. */
+async function unauthenticated(): Promise<void> {
+  const codes: Record<string, string> = {};
+  const wrongKey = "idb_0000000000000000_wrongwrongwrongwrongwrongwrongwrongwrongwro";
+  for (const [name, apiKey] of [["none", undefined], ["wrong", wrongKey]] as const) {
+    const client = new ImpossibleDBClient({ baseUrl: params.get("db") ?? undefined, apiKey });
+    try {
+      await client.collection(params.get("collection") ?? "browser_users").get("alice");
+      codes[name] = "OK";
+    } catch (err) {
+      codes[name] = err instanceof ConnectError ? String(err.code) : `not a ConnectError: ${String(err)}`;
+    }
+  }
+  show("unauthenticated", codes);
+}
+
+(params.get("mode") === "unauthenticated" ? unauthenticated() : run())
   .then(() => {
     result.done = true;
   })

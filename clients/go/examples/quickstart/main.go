@@ -22,7 +22,10 @@ func main() {
 	defer cancel()
 
 	// Connect (HTTP/1.1, binary Protobuf), straight to the Worker.
-	db, err := impossibledb.NewClient(envOr("IMPOSSIBLEDB_URL", "http://127.0.0.1:8787"))
+	// IMPOSSIBLEDB_API_KEY: a server with auth required needs a key; an
+	// empty one (auth off, as under npm start) sends nothing.
+	key := impossibledb.WithAPIKey(os.Getenv("IMPOSSIBLEDB_API_KEY"))
+	db, err := impossibledb.NewClient(envOr("IMPOSSIBLEDB_URL", "http://127.0.0.1:8787"), key)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -33,7 +36,7 @@ func main() {
 	fmt.Printf("stored users/user123 at version %d over Connect\n", set.Version)
 
 	// gRPC (HTTP/2 without TLS), through the front door.
-	overGRPC, err := impossibledb.NewClient("", impossibledb.WithGRPC(envOr("IMPOSSIBLEDB_GRPC_TARGET", "127.0.0.1:8788")))
+	overGRPC, err := impossibledb.NewClient("", impossibledb.WithGRPC(envOr("IMPOSSIBLEDB_GRPC_TARGET", "127.0.0.1:8788")), key)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -25,7 +25,8 @@ type User struct {
 func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	db, err := impossibledb.NewClient(envOr("IMPOSSIBLEDB_URL", "http://127.0.0.1:8787"))
+	// A server with auth required needs a key; an empty one sends nothing.
+	db, err := impossibledb.NewClient(envOr("IMPOSSIBLEDB_URL", "http://127.0.0.1:8787"), impossibledb.WithAPIKey(os.Getenv("IMPOSSIBLEDB_API_KEY")))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import time
-from typing import Any
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
+import grpc
 from google.protobuf import json_format, struct_pb2
 
 from impossibledb.v1 import document_pb2
@@ -25,3 +29,54 @@ def unique_collection(client: str, purpose: str) -> str:
     """A collection no earlier run used, so runs against a long-lived database
     do not see each other's documents."""
     return f"py_{client.replace('-', '_')}_{purpose}_{time.time_ns()}"
+
+
+# The API key the end-to-end harness makes for this suite (its server
+# requires auth). impossibledb's clients read it themselves; the raw stubs
+# get it from auth_headers() and grpc_channel().
+API_KEY_ENV = "IMPOSSIBLEDB_API_KEY"
+# "required" when the server requires auth: test_auth.py runs only then.
+AUTH_ENV = "IMPOSSIBLEDB_AUTH"
+
+
+def auth_headers() -> dict[str, str]:
+    """`authorization: Bearer <IMPOSSIBLEDB_API_KEY>` for a raw connectrpc call; empty without a key."""
+    key = os.environ.get(API_KEY_ENV)
+    return {"authorization": f"Bearer {key}"} if key else {}
+
+
+class _CallDetails(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: Any
+    credentials: Any
+    wait_for_ready: bool | None
+    compression: Any
+
+
+class _Details(_CallDetails, grpc.ClientCallDetails):
+    """grpcio's ClientCallDetails, rebuilt with more metadata."""
+
+
+class _HeaderInterceptor(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):  # type: ignore[misc]
+    """Adds fixed metadata to every unary and server-streaming call."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._metadata = list(headers.items())
+
+    def _details(self, details: Any) -> _Details:
+        metadata = list(details.metadata or []) + self._metadata
+        return _Details(details.method, details.timeout, metadata, details.credentials, details.wait_for_ready, details.compression)
+
+    def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+
+@contextmanager
+def grpc_channel(headers: Mapping[str, str] | None = None) -> Iterator[grpc.Channel]:
+    """A grpcio channel to the front door whose calls carry `headers` (auth_headers() when None)."""
+    with grpc.insecure_channel(os.environ["IMPOSSIBLEDB_GRPC_TARGET"]) as raw:
+        yield grpc.intercept_channel(raw, _HeaderInterceptor(auth_headers() if headers is None else headers))

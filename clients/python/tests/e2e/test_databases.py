@@ -13,6 +13,7 @@ import pytest
 import impossibledb
 from impossibledb.v1 import admin_service_connect
 from impossibledb.v1 import admin_service_pb2 as admin
+from helpers import auth_headers
 
 TIMEOUT_MS = 30_000
 
@@ -23,7 +24,7 @@ def test_two_databases_never_see_each_others_documents() -> None:
     first, second = f"py-{run}-a", f"py-{run}-b"
     with admin_service_connect.AdminServiceClientSync(url, timeout_ms=TIMEOUT_MS) as raw:
         for database in (first, second):
-            created = raw.create_database(admin.CreateDatabaseRequest(database_id=database)).database
+            created = raw.create_database(admin.CreateDatabaseRequest(database_id=database), headers=auth_headers()).database
             assert created.name == f"databases/{database}"
         try:
             with impossibledb.Client(url, database=first) as in_first, impossibledb.Client(url, database=second) as in_second:
@@ -41,12 +42,12 @@ def test_two_databases_never_see_each_others_documents() -> None:
                 assert got is not None and got.data == {"db": first}
                 assert grpc_second.collection("users").document("shared").get() is None
 
-            raw.delete_database(admin.DeleteDatabaseRequest(name=f"databases/{first}"))
+            raw.delete_database(admin.DeleteDatabaseRequest(name=f"databases/{first}"), headers=auth_headers())
             with impossibledb.Client(url, database=first) as gone, pytest.raises(impossibledb.NotFound):
                 gone.collection("users").document("shared").set({"db": "again"})
         finally:
             for database in (first, second):
                 try:
-                    raw.delete_database(admin.DeleteDatabaseRequest(name=f"databases/{database}"))
+                    raw.delete_database(admin.DeleteDatabaseRequest(name=f"databases/{database}"), headers=auth_headers())
                 except Exception:  # Already deleted above.
                     pass

@@ -25,7 +25,7 @@ from impossibledb.v1 import (
 )
 
 import impossibledb
-from helpers import data, struct, unique_collection
+from helpers import data, grpc_channel, struct, unique_collection
 
 CALL_TIMEOUT_S = 60
 # About 1 MB of JSON each: under the 1 MiB document limit; six are 6 MB.
@@ -36,7 +36,7 @@ BATCH_DOCS = 6
 @pytest.fixture
 def channel():
     # No options: grpcio's defaults, including its 4 MiB receive limit.
-    with grpc.insecure_channel(os.environ["IMPOSSIBLEDB_GRPC_TARGET"]) as ch:
+    with grpc_channel() as ch:
         yield ch
 
 

@@ -12,7 +12,7 @@ from impossibledb.errors import from_grpc_error
 from impossibledb.v1 import collection_service_connect, collection_service_pb2_grpc
 from impossibledb.v1 import collection_service_pb2 as cs
 from impossibledb.v1 import document_pb2 as doc
-from helpers import data, struct, unique_collection
+from helpers import auth_headers, data, grpc_channel, struct, unique_collection
 
 TIMEOUT_S = 30
 
@@ -23,9 +23,9 @@ def test_a_document_written_by_the_client_reads_back_through_raw_stubs() -> None
         written = client.collection(collection).document("alice").set({"name": "Alice", "age": 30})
     ref = doc.DocumentRef(collection=collection, id="alice")
     with collection_service_connect.CollectionServiceClientSync(os.environ["IMPOSSIBLEDB_URL"], timeout_ms=TIMEOUT_S * 1000) as raw:
-        got = raw.get_document(cs.GetDocumentRequest(ref=ref)).document
+        got = raw.get_document(cs.GetDocumentRequest(ref=ref), headers=auth_headers()).document
     assert (got.version, data(got)) == (written.version, {"name": "Alice", "age": 30})
-    with grpc.insecure_channel(os.environ["IMPOSSIBLEDB_GRPC_TARGET"]) as channel:
+    with grpc_channel() as channel:
         stub = collection_service_pb2_grpc.CollectionServiceStub(channel)
         got = stub.GetDocument(cs.GetDocumentRequest(ref=ref), timeout=TIMEOUT_S).document
         assert got.version == written.version
@@ -38,7 +38,7 @@ async def test_raw_async_connect_writes_and_the_client_reads() -> None:
     collection = unique_collection("raw", "async")
     ref = doc.DocumentRef(collection=collection, id="bob")
     async with collection_service_connect.CollectionServiceClient(os.environ["IMPOSSIBLEDB_URL"], timeout_ms=TIMEOUT_S * 1000) as raw:
-        stored = (await raw.set_document(cs.SetDocumentRequest(ref=ref, data=struct({"name": "Bob"})))).document
+        stored = (await raw.set_document(cs.SetDocumentRequest(ref=ref, data=struct({"name": "Bob"})), headers=auth_headers())).document
     async with impossibledb.AsyncClient(os.environ["IMPOSSIBLEDB_URL"]) as client:
         got = await client.collection(collection).document("bob").get()
     assert got is not None and got.version == stored.version and got.data == {"name": "Bob"}

@@ -73,7 +73,7 @@ func (x IndexField_Direction) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use IndexField_Direction.Descriptor instead.
 func (IndexField_Direction) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13, 0}
 }
 
 // Where an index is in its life.
@@ -126,7 +126,7 @@ func (x Index_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Index_State.Descriptor instead.
 func (Index_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14, 0}
 }
 
 // What a key may do on one database.
@@ -183,7 +183,7 @@ func (x ApiKey_Role) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApiKey_Role.Descriptor instead.
 func (ApiKey_Role) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28, 0}
 }
 
 // Where a database is in its life.
@@ -236,7 +236,7 @@ func (x Database_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Database_State.Descriptor instead.
 func (Database_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35, 0}
 }
 
 // Where a resharding is in its life.
@@ -297,7 +297,7 @@ func (x Resharding_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Resharding_State.Descriptor instead.
 func (Resharding_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 0}
 }
 
 // The step a running resharding is at.
@@ -370,7 +370,312 @@ func (x Resharding_Phase) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Resharding_Phase.Descriptor instead.
 func (Resharding_Phase) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39, 1}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 1}
+}
+
+// The security rules of one collection. A condition is CEL over
+// `request.auth` (the caller's JWT claims, or `{sub: <key id>}` for an API
+// key), `request.method` (get, list, create, update, delete), `resource`
+// (the stored document: `id`, `data`; null when there is none) and, for
+// writes, `request.resource` (the proposed document; null for a delete).
+// It allows when it evaluates to true; false, an error or another value
+// denies.
+type CollectionRules struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection the rules guard.
+	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	// The condition every document a caller reads must meet (gets, lists,
+	// queries, aggregations, transactions, listeners); empty leaves reads to
+	// roles alone. At most RULE_CHARS_MAX (4096) characters.
+	Read string `protobuf:"bytes,2,opt,name=read,proto3" json:"read,omitempty"`
+	// The condition every write must meet, checked in the shard against the
+	// stored document as the write applies; empty leaves writes to roles
+	// alone. At most RULE_CHARS_MAX (4096) characters.
+	Write         string `protobuf:"bytes,3,opt,name=write,proto3" json:"write,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CollectionRules) Reset() {
+	*x = CollectionRules{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CollectionRules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CollectionRules) ProtoMessage() {}
+
+func (x *CollectionRules) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CollectionRules.ProtoReflect.Descriptor instead.
+func (*CollectionRules) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *CollectionRules) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+func (x *CollectionRules) GetRead() string {
+	if x != nil {
+		return x.Read
+	}
+	return ""
+}
+
+func (x *CollectionRules) GetWrite() string {
+	if x != nil {
+		return x.Write
+	}
+	return ""
+}
+
+// A database's security rules.
+type Rules struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Per collection, at most RULE_COLLECTIONS_MAX (100), each collection
+	// once; a collection not named here is guarded by roles alone.
+	Collections []*CollectionRules `protobuf:"bytes,1,rep,name=collections,proto3" json:"collections,omitempty"`
+	// When the rules were last set; output only, unset before the first SetRules.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Rules) Reset() {
+	*x = Rules{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Rules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Rules) ProtoMessage() {}
+
+func (x *Rules) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Rules.ProtoReflect.Descriptor instead.
+func (*Rules) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Rules) GetCollections() []*CollectionRules {
+	if x != nil {
+		return x.Collections
+	}
+	return nil
+}
+
+func (x *Rules) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// Request for SetRules.
+type SetRulesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rules that replace the database's current ones.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRulesRequest) Reset() {
+	*x = SetRulesRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRulesRequest) ProtoMessage() {}
+
+func (x *SetRulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRulesRequest.ProtoReflect.Descriptor instead.
+func (*SetRulesRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SetRulesRequest) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// Response for SetRules.
+type SetRulesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The rules as stored.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetRulesResponse) Reset() {
+	*x = SetRulesResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetRulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetRulesResponse) ProtoMessage() {}
+
+func (x *SetRulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetRulesResponse.ProtoReflect.Descriptor instead.
+func (*SetRulesResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *SetRulesResponse) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
+}
+
+// Request for GetRules.
+type GetRulesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRulesRequest) Reset() {
+	*x = GetRulesRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRulesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRulesRequest) ProtoMessage() {}
+
+func (x *GetRulesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRulesRequest.ProtoReflect.Descriptor instead.
+func (*GetRulesRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{4}
+}
+
+// Response for GetRules.
+type GetRulesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The database's rules.
+	Rules         *Rules `protobuf:"bytes,1,opt,name=rules,proto3" json:"rules,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRulesResponse) Reset() {
+	*x = GetRulesResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRulesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRulesResponse) ProtoMessage() {}
+
+func (x *GetRulesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRulesResponse.ProtoReflect.Descriptor instead.
+func (*GetRulesResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *GetRulesResponse) GetRules() *Rules {
+	if x != nil {
+		return x.Rules
+	}
+	return nil
 }
 
 // Which shard holds which documents.
@@ -392,7 +697,7 @@ type RoutingTable struct {
 
 func (x *RoutingTable) Reset() {
 	*x = RoutingTable{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -404,7 +709,7 @@ func (x *RoutingTable) String() string {
 func (*RoutingTable) ProtoMessage() {}
 
 func (x *RoutingTable) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[0]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -417,7 +722,7 @@ func (x *RoutingTable) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoutingTable.ProtoReflect.Descriptor instead.
 func (*RoutingTable) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RoutingTable) GetVersion() int64 {
@@ -466,7 +771,7 @@ type ShardInfo struct {
 
 func (x *ShardInfo) Reset() {
 	*x = ShardInfo{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -478,7 +783,7 @@ func (x *ShardInfo) String() string {
 func (*ShardInfo) ProtoMessage() {}
 
 func (x *ShardInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -491,7 +796,7 @@ func (x *ShardInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardInfo.ProtoReflect.Descriptor instead.
 func (*ShardInfo) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{1}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ShardInfo) GetId() string {
@@ -510,7 +815,7 @@ type GetRoutingTableRequest struct {
 
 func (x *GetRoutingTableRequest) Reset() {
 	*x = GetRoutingTableRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -522,7 +827,7 @@ func (x *GetRoutingTableRequest) String() string {
 func (*GetRoutingTableRequest) ProtoMessage() {}
 
 func (x *GetRoutingTableRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -535,7 +840,7 @@ func (x *GetRoutingTableRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoutingTableRequest.ProtoReflect.Descriptor instead.
 func (*GetRoutingTableRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{2}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8}
 }
 
 // Response for GetRoutingTable.
@@ -549,7 +854,7 @@ type GetRoutingTableResponse struct {
 
 func (x *GetRoutingTableResponse) Reset() {
 	*x = GetRoutingTableResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -561,7 +866,7 @@ func (x *GetRoutingTableResponse) String() string {
 func (*GetRoutingTableResponse) ProtoMessage() {}
 
 func (x *GetRoutingTableResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -574,7 +879,7 @@ func (x *GetRoutingTableResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRoutingTableResponse.ProtoReflect.Descriptor instead.
 func (*GetRoutingTableResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{3}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetRoutingTableResponse) GetTable() *RoutingTable {
@@ -593,7 +898,7 @@ type ListShardsRequest struct {
 
 func (x *ListShardsRequest) Reset() {
 	*x = ListShardsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -605,7 +910,7 @@ func (x *ListShardsRequest) String() string {
 func (*ListShardsRequest) ProtoMessage() {}
 
 func (x *ListShardsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -618,7 +923,7 @@ func (x *ListShardsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShardsRequest.ProtoReflect.Descriptor instead.
 func (*ListShardsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{4}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{10}
 }
 
 // A shard's statistics.
@@ -644,7 +949,7 @@ type ShardStats struct {
 
 func (x *ShardStats) Reset() {
 	*x = ShardStats{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -656,7 +961,7 @@ func (x *ShardStats) String() string {
 func (*ShardStats) ProtoMessage() {}
 
 func (x *ShardStats) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -669,7 +974,7 @@ func (x *ShardStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardStats.ProtoReflect.Descriptor instead.
 func (*ShardStats) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{5}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ShardStats) GetId() string {
@@ -720,7 +1025,7 @@ type ListShardsResponse struct {
 
 func (x *ListShardsResponse) Reset() {
 	*x = ListShardsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -732,7 +1037,7 @@ func (x *ListShardsResponse) String() string {
 func (*ListShardsResponse) ProtoMessage() {}
 
 func (x *ListShardsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -745,7 +1050,7 @@ func (x *ListShardsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListShardsResponse.ProtoReflect.Descriptor instead.
 func (*ListShardsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{6}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListShardsResponse) GetShards() []*ShardStats {
@@ -775,7 +1080,7 @@ type IndexField struct {
 
 func (x *IndexField) Reset() {
 	*x = IndexField{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -787,7 +1092,7 @@ func (x *IndexField) String() string {
 func (*IndexField) ProtoMessage() {}
 
 func (x *IndexField) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -800,7 +1105,7 @@ func (x *IndexField) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IndexField.ProtoReflect.Descriptor instead.
 func (*IndexField) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{7}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *IndexField) GetField() string {
@@ -834,7 +1139,7 @@ type Index struct {
 
 func (x *Index) Reset() {
 	*x = Index{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +1151,7 @@ func (x *Index) String() string {
 func (*Index) ProtoMessage() {}
 
 func (x *Index) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -859,7 +1164,7 @@ func (x *Index) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Index.ProtoReflect.Descriptor instead.
 func (*Index) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{8}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Index) GetId() string {
@@ -901,7 +1206,7 @@ type CreateIndexRequest struct {
 
 func (x *CreateIndexRequest) Reset() {
 	*x = CreateIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -913,7 +1218,7 @@ func (x *CreateIndexRequest) String() string {
 func (*CreateIndexRequest) ProtoMessage() {}
 
 func (x *CreateIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -926,7 +1231,7 @@ func (x *CreateIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndexRequest.ProtoReflect.Descriptor instead.
 func (*CreateIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{9}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateIndexRequest) GetIndex() *Index {
@@ -947,7 +1252,7 @@ type CreateIndexResponse struct {
 
 func (x *CreateIndexResponse) Reset() {
 	*x = CreateIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -959,7 +1264,7 @@ func (x *CreateIndexResponse) String() string {
 func (*CreateIndexResponse) ProtoMessage() {}
 
 func (x *CreateIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[10]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -972,7 +1277,7 @@ func (x *CreateIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIndexResponse.ProtoReflect.Descriptor instead.
 func (*CreateIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{10}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateIndexResponse) GetIndex() *Index {
@@ -995,7 +1300,7 @@ type GetIndexRequest struct {
 
 func (x *GetIndexRequest) Reset() {
 	*x = GetIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1007,7 +1312,7 @@ func (x *GetIndexRequest) String() string {
 func (*GetIndexRequest) ProtoMessage() {}
 
 func (x *GetIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[11]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1020,7 +1325,7 @@ func (x *GetIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndexRequest.ProtoReflect.Descriptor instead.
 func (*GetIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{11}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetIndexRequest) GetCollection() string {
@@ -1048,7 +1353,7 @@ type GetIndexResponse struct {
 
 func (x *GetIndexResponse) Reset() {
 	*x = GetIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1060,7 +1365,7 @@ func (x *GetIndexResponse) String() string {
 func (*GetIndexResponse) ProtoMessage() {}
 
 func (x *GetIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[12]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1073,7 +1378,7 @@ func (x *GetIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIndexResponse.ProtoReflect.Descriptor instead.
 func (*GetIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{12}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetIndexResponse) GetIndex() *Index {
@@ -1094,7 +1399,7 @@ type ListIndexesRequest struct {
 
 func (x *ListIndexesRequest) Reset() {
 	*x = ListIndexesRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1106,7 +1411,7 @@ func (x *ListIndexesRequest) String() string {
 func (*ListIndexesRequest) ProtoMessage() {}
 
 func (x *ListIndexesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[13]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1119,7 +1424,7 @@ func (x *ListIndexesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndexesRequest.ProtoReflect.Descriptor instead.
 func (*ListIndexesRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{13}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListIndexesRequest) GetCollection() string {
@@ -1140,7 +1445,7 @@ type ListIndexesResponse struct {
 
 func (x *ListIndexesResponse) Reset() {
 	*x = ListIndexesResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1152,7 +1457,7 @@ func (x *ListIndexesResponse) String() string {
 func (*ListIndexesResponse) ProtoMessage() {}
 
 func (x *ListIndexesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[14]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1165,7 +1470,7 @@ func (x *ListIndexesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIndexesResponse.ProtoReflect.Descriptor instead.
 func (*ListIndexesResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{14}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListIndexesResponse) GetIndexes() []*Index {
@@ -1188,7 +1493,7 @@ type DeleteIndexRequest struct {
 
 func (x *DeleteIndexRequest) Reset() {
 	*x = DeleteIndexRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1200,7 +1505,7 @@ func (x *DeleteIndexRequest) String() string {
 func (*DeleteIndexRequest) ProtoMessage() {}
 
 func (x *DeleteIndexRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[15]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1213,7 +1518,7 @@ func (x *DeleteIndexRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndexRequest.ProtoReflect.Descriptor instead.
 func (*DeleteIndexRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{15}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteIndexRequest) GetCollection() string {
@@ -1239,7 +1544,7 @@ type DeleteIndexResponse struct {
 
 func (x *DeleteIndexResponse) Reset() {
 	*x = DeleteIndexResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1251,7 +1556,7 @@ func (x *DeleteIndexResponse) String() string {
 func (*DeleteIndexResponse) ProtoMessage() {}
 
 func (x *DeleteIndexResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[16]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1264,7 +1569,7 @@ func (x *DeleteIndexResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteIndexResponse.ProtoReflect.Descriptor instead.
 func (*DeleteIndexResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{16}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
 }
 
 // Request for ExportDocuments.
@@ -1281,7 +1586,7 @@ type ExportDocumentsRequest struct {
 
 func (x *ExportDocumentsRequest) Reset() {
 	*x = ExportDocumentsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1293,7 +1598,7 @@ func (x *ExportDocumentsRequest) String() string {
 func (*ExportDocumentsRequest) ProtoMessage() {}
 
 func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[17]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1306,7 +1611,7 @@ func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsRequest.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{17}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ExportDocumentsRequest) GetCollection() string {
@@ -1334,7 +1639,7 @@ type ExportDocumentsResponse struct {
 
 func (x *ExportDocumentsResponse) Reset() {
 	*x = ExportDocumentsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1346,7 +1651,7 @@ func (x *ExportDocumentsResponse) String() string {
 func (*ExportDocumentsResponse) ProtoMessage() {}
 
 func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[18]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1359,7 +1664,7 @@ func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsResponse.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{18}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ExportDocumentsResponse) GetDocuments() []*Document {
@@ -1378,7 +1683,7 @@ type GetMetricsRequest struct {
 
 func (x *GetMetricsRequest) Reset() {
 	*x = GetMetricsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1695,7 @@ func (x *GetMetricsRequest) String() string {
 func (*GetMetricsRequest) ProtoMessage() {}
 
 func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[19]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1708,7 @@ func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{19}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
 }
 
 // One RPC method's counters and latency, in one isolate.
@@ -1433,7 +1738,7 @@ type MethodMetrics struct {
 
 func (x *MethodMetrics) Reset() {
 	*x = MethodMetrics{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1445,7 +1750,7 @@ func (x *MethodMetrics) String() string {
 func (*MethodMetrics) ProtoMessage() {}
 
 func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[20]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1458,7 +1763,7 @@ func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodMetrics.ProtoReflect.Descriptor instead.
 func (*MethodMetrics) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{20}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *MethodMetrics) GetMethod() string {
@@ -1523,7 +1828,7 @@ type GetMetricsResponse struct {
 
 func (x *GetMetricsResponse) Reset() {
 	*x = GetMetricsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1535,7 +1840,7 @@ func (x *GetMetricsResponse) String() string {
 func (*GetMetricsResponse) ProtoMessage() {}
 
 func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[21]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1548,7 +1853,7 @@ func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{21}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetMetricsResponse) GetMethods() []*MethodMetrics {
@@ -1586,7 +1891,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1598,7 +1903,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[22]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1611,7 +1916,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ApiKey) GetId() string {
@@ -1673,7 +1978,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1990,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +2003,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateApiKeyRequest) GetDisplayName() string {
@@ -1735,7 +2040,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1747,7 +2052,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1760,7 +2065,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CreateApiKeyResponse) GetKey() *ApiKey {
@@ -1788,7 +2093,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1800,7 +2105,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1813,7 +2118,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListApiKeysRequest) GetShowRevoked() bool {
@@ -1834,7 +2139,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1846,7 +2151,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1859,7 +2164,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListApiKeysResponse) GetKeys() []*ApiKey {
@@ -1880,7 +2185,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1892,7 +2197,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1905,7 +2210,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *RevokeApiKeyRequest) GetId() string {
@@ -1924,7 +2229,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1936,7 +2241,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1949,7 +2254,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
 }
 
 // A database: the unit of placement and tenancy. Requests choose one with
@@ -1974,7 +2279,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1986,7 +2291,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1999,7 +2304,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *Database) GetName() string {
@@ -2048,7 +2353,7 @@ type Placement struct {
 
 func (x *Placement) Reset() {
 	*x = Placement{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2060,7 +2365,7 @@ func (x *Placement) String() string {
 func (*Placement) ProtoMessage() {}
 
 func (x *Placement) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2073,7 +2378,7 @@ func (x *Placement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Placement.ProtoReflect.Descriptor instead.
 func (*Placement) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *Placement) GetLocationHint() string {
@@ -2104,7 +2409,7 @@ type CreateDatabaseRequest struct {
 
 func (x *CreateDatabaseRequest) Reset() {
 	*x = CreateDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2116,7 +2421,7 @@ func (x *CreateDatabaseRequest) String() string {
 func (*CreateDatabaseRequest) ProtoMessage() {}
 
 func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2129,7 +2434,7 @@ func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CreateDatabaseRequest) GetDatabaseId() string {
@@ -2157,7 +2462,7 @@ type CreateDatabaseResponse struct {
 
 func (x *CreateDatabaseResponse) Reset() {
 	*x = CreateDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2169,7 +2474,7 @@ func (x *CreateDatabaseResponse) String() string {
 func (*CreateDatabaseResponse) ProtoMessage() {}
 
 func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2182,7 +2487,7 @@ func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *CreateDatabaseResponse) GetDatabase() *Database {
@@ -2203,7 +2508,7 @@ type GetDatabaseRequest struct {
 
 func (x *GetDatabaseRequest) Reset() {
 	*x = GetDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2215,7 +2520,7 @@ func (x *GetDatabaseRequest) String() string {
 func (*GetDatabaseRequest) ProtoMessage() {}
 
 func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2228,7 +2533,7 @@ func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*GetDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetDatabaseRequest) GetName() string {
@@ -2249,7 +2554,7 @@ type GetDatabaseResponse struct {
 
 func (x *GetDatabaseResponse) Reset() {
 	*x = GetDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2261,7 +2566,7 @@ func (x *GetDatabaseResponse) String() string {
 func (*GetDatabaseResponse) ProtoMessage() {}
 
 func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2274,7 +2579,7 @@ func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*GetDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetDatabaseResponse) GetDatabase() *Database {
@@ -2297,7 +2602,7 @@ type ListDatabasesRequest struct {
 
 func (x *ListDatabasesRequest) Reset() {
 	*x = ListDatabasesRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2309,7 +2614,7 @@ func (x *ListDatabasesRequest) String() string {
 func (*ListDatabasesRequest) ProtoMessage() {}
 
 func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2322,7 +2627,7 @@ func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesRequest.ProtoReflect.Descriptor instead.
 func (*ListDatabasesRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListDatabasesRequest) GetPageSize() int32 {
@@ -2352,7 +2657,7 @@ type ListDatabasesResponse struct {
 
 func (x *ListDatabasesResponse) Reset() {
 	*x = ListDatabasesResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2364,7 +2669,7 @@ func (x *ListDatabasesResponse) String() string {
 func (*ListDatabasesResponse) ProtoMessage() {}
 
 func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2377,7 +2682,7 @@ func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesResponse.ProtoReflect.Descriptor instead.
 func (*ListDatabasesResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListDatabasesResponse) GetDatabases() []*Database {
@@ -2405,7 +2710,7 @@ type DeleteDatabaseRequest struct {
 
 func (x *DeleteDatabaseRequest) Reset() {
 	*x = DeleteDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2722,7 @@ func (x *DeleteDatabaseRequest) String() string {
 func (*DeleteDatabaseRequest) ProtoMessage() {}
 
 func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2430,7 +2735,7 @@ func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *DeleteDatabaseRequest) GetName() string {
@@ -2449,7 +2754,7 @@ type DeleteDatabaseResponse struct {
 
 func (x *DeleteDatabaseResponse) Reset() {
 	*x = DeleteDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2461,7 +2766,7 @@ func (x *DeleteDatabaseResponse) String() string {
 func (*DeleteDatabaseResponse) ProtoMessage() {}
 
 func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2474,7 +2779,7 @@ func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{44}
 }
 
 // A live resharding of one database: a copy of the moving documents to
@@ -2488,7 +2793,7 @@ type Resharding struct {
 	State Resharding_State `protobuf:"varint,2,opt,name=state,proto3,enum=impossibledb.v1.Resharding_State" json:"state,omitempty"`
 	// The step it is at.
 	Phase Resharding_Phase `protobuf:"varint,3,opt,name=phase,proto3,enum=impossibledb.v1.Resharding_Phase" json:"phase,omitempty"`
-	// Shards before and after.
+	// Shards before.
 	SourceShardCount int32 `protobuf:"varint,4,opt,name=source_shard_count,json=sourceShardCount,proto3" json:"source_shard_count,omitempty"`
 	// Shards after.
 	TargetShardCount int32 `protobuf:"varint,5,opt,name=target_shard_count,json=targetShardCount,proto3" json:"target_shard_count,omitempty"`
@@ -2516,7 +2821,7 @@ type Resharding struct {
 
 func (x *Resharding) Reset() {
 	*x = Resharding{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2528,7 +2833,7 @@ func (x *Resharding) String() string {
 func (*Resharding) ProtoMessage() {}
 
 func (x *Resharding) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2541,7 +2846,7 @@ func (x *Resharding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resharding.ProtoReflect.Descriptor instead.
 func (*Resharding) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *Resharding) GetId() string {
@@ -2657,7 +2962,7 @@ type ShardCountAdvice struct {
 
 func (x *ShardCountAdvice) Reset() {
 	*x = ShardCountAdvice{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2669,7 +2974,7 @@ func (x *ShardCountAdvice) String() string {
 func (*ShardCountAdvice) ProtoMessage() {}
 
 func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2682,7 +2987,7 @@ func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardCountAdvice.ProtoReflect.Descriptor instead.
 func (*ShardCountAdvice) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{40}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ShardCountAdvice) GetSuggestedShardCount() int32 {
@@ -2717,7 +3022,7 @@ type StartReshardingRequest struct {
 
 func (x *StartReshardingRequest) Reset() {
 	*x = StartReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2729,7 +3034,7 @@ func (x *StartReshardingRequest) String() string {
 func (*StartReshardingRequest) ProtoMessage() {}
 
 func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2742,7 +3047,7 @@ func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartReshardingRequest.ProtoReflect.Descriptor instead.
 func (*StartReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{41}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *StartReshardingRequest) GetShardCount() int32 {
@@ -2763,7 +3068,7 @@ type StartReshardingResponse struct {
 
 func (x *StartReshardingResponse) Reset() {
 	*x = StartReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2775,7 +3080,7 @@ func (x *StartReshardingResponse) String() string {
 func (*StartReshardingResponse) ProtoMessage() {}
 
 func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2788,7 +3093,7 @@ func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartReshardingResponse.ProtoReflect.Descriptor instead.
 func (*StartReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{42}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *StartReshardingResponse) GetResharding() *Resharding {
@@ -2807,7 +3112,7 @@ type GetReshardingRequest struct {
 
 func (x *GetReshardingRequest) Reset() {
 	*x = GetReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2819,7 +3124,7 @@ func (x *GetReshardingRequest) String() string {
 func (*GetReshardingRequest) ProtoMessage() {}
 
 func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2832,7 +3137,7 @@ func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReshardingRequest.ProtoReflect.Descriptor instead.
 func (*GetReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{43}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{49}
 }
 
 // Response for GetResharding.
@@ -2848,7 +3153,7 @@ type GetReshardingResponse struct {
 
 func (x *GetReshardingResponse) Reset() {
 	*x = GetReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2860,7 +3165,7 @@ func (x *GetReshardingResponse) String() string {
 func (*GetReshardingResponse) ProtoMessage() {}
 
 func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2873,7 +3178,7 @@ func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReshardingResponse.ProtoReflect.Descriptor instead.
 func (*GetReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{44}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *GetReshardingResponse) GetResharding() *Resharding {
@@ -2899,7 +3204,7 @@ type CancelReshardingRequest struct {
 
 func (x *CancelReshardingRequest) Reset() {
 	*x = CancelReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2911,7 +3216,7 @@ func (x *CancelReshardingRequest) String() string {
 func (*CancelReshardingRequest) ProtoMessage() {}
 
 func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2924,7 +3229,7 @@ func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReshardingRequest.ProtoReflect.Descriptor instead.
 func (*CancelReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{51}
 }
 
 // Response for CancelResharding.
@@ -2938,7 +3243,7 @@ type CancelReshardingResponse struct {
 
 func (x *CancelReshardingResponse) Reset() {
 	*x = CancelReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2950,7 +3255,7 @@ func (x *CancelReshardingResponse) String() string {
 func (*CancelReshardingResponse) ProtoMessage() {}
 
 func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2963,7 +3268,7 @@ func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReshardingResponse.ProtoReflect.Descriptor instead.
 func (*CancelReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{46}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *CancelReshardingResponse) GetResharding() *Resharding {
@@ -2977,7 +3282,24 @@ var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\xf5\x01\n" +
+	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\x96\x01\n" +
+	"\x0fCollectionRules\x12E\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
+	"collection\x12\x1c\n" +
+	"\x04read\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x04read\x12\x1e\n" +
+	"\x05write\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\x05write\"\x92\x01\n" +
+	"\x05Rules\x12L\n" +
+	"\vcollections\x18\x01 \x03(\v2 .impossibledb.v1.CollectionRulesB\b\xbaH\x05\x92\x01\x02\x10dR\vcollections\x12;\n" +
+	"\vupdate_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"G\n" +
+	"\x0fSetRulesRequest\x124\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesB\x06\xbaH\x03\xc8\x01\x01R\x05rules\"@\n" +
+	"\x10SetRulesResponse\x12,\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesR\x05rules\"\x11\n" +
+	"\x0fGetRulesRequest\"@\n" +
+	"\x10GetRulesResponse\x12,\n" +
+	"\x05rules\x18\x01 \x01(\v2\x16.impossibledb.v1.RulesR\x05rules\"\xf5\x01\n" +
 	"\fRoutingTable\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\x03R\aversion\x122\n" +
 	"\x06shards\x18\x02 \x03(\v2\x1a.impossibledb.v1.ShardInfoR\x06shards\x125\n" +
@@ -3201,7 +3523,7 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x18CancelReshardingResponse\x12;\n" +
 	"\n" +
 	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
-	"resharding2\xe8\r\n" +
+	"resharding2\x94\x0f\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -3222,7 +3544,9 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\fRevokeApiKey\x12$.impossibledb.v1.RevokeApiKeyRequest\x1a%.impossibledb.v1.RevokeApiKeyResponse\"\x03\x90\x02\x02\x12d\n" +
 	"\x0fStartResharding\x12'.impossibledb.v1.StartReshardingRequest\x1a(.impossibledb.v1.StartReshardingResponse\x12c\n" +
 	"\rGetResharding\x12%.impossibledb.v1.GetReshardingRequest\x1a&.impossibledb.v1.GetReshardingResponse\"\x03\x90\x02\x01\x12g\n" +
-	"\x10CancelResharding\x12(.impossibledb.v1.CancelReshardingRequest\x1a).impossibledb.v1.CancelReshardingResponseb\x06proto3"
+	"\x10CancelResharding\x12(.impossibledb.v1.CancelReshardingRequest\x1a).impossibledb.v1.CancelReshardingResponse\x12T\n" +
+	"\bSetRules\x12 .impossibledb.v1.SetRulesRequest\x1a!.impossibledb.v1.SetRulesResponse\"\x03\x90\x02\x02\x12T\n" +
+	"\bGetRules\x12 .impossibledb.v1.GetRulesRequest\x1a!.impossibledb.v1.GetRulesResponse\"\x03\x90\x02\x01b\x06proto3"
 
 var (
 	file_impossibledb_v1_admin_service_proto_rawDescOnce sync.Once
@@ -3237,7 +3561,7 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(IndexField_Direction)(0),        // 0: impossibledb.v1.IndexField.Direction
 	(Index_State)(0),                 // 1: impossibledb.v1.Index.State
@@ -3245,142 +3569,157 @@ var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(Database_State)(0),              // 3: impossibledb.v1.Database.State
 	(Resharding_State)(0),            // 4: impossibledb.v1.Resharding.State
 	(Resharding_Phase)(0),            // 5: impossibledb.v1.Resharding.Phase
-	(*RoutingTable)(nil),             // 6: impossibledb.v1.RoutingTable
-	(*ShardInfo)(nil),                // 7: impossibledb.v1.ShardInfo
-	(*GetRoutingTableRequest)(nil),   // 8: impossibledb.v1.GetRoutingTableRequest
-	(*GetRoutingTableResponse)(nil),  // 9: impossibledb.v1.GetRoutingTableResponse
-	(*ListShardsRequest)(nil),        // 10: impossibledb.v1.ListShardsRequest
-	(*ShardStats)(nil),               // 11: impossibledb.v1.ShardStats
-	(*ListShardsResponse)(nil),       // 12: impossibledb.v1.ListShardsResponse
-	(*IndexField)(nil),               // 13: impossibledb.v1.IndexField
-	(*Index)(nil),                    // 14: impossibledb.v1.Index
-	(*CreateIndexRequest)(nil),       // 15: impossibledb.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),      // 16: impossibledb.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),          // 17: impossibledb.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),         // 18: impossibledb.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),       // 19: impossibledb.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),      // 20: impossibledb.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),       // 21: impossibledb.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),      // 22: impossibledb.v1.DeleteIndexResponse
-	(*ExportDocumentsRequest)(nil),   // 23: impossibledb.v1.ExportDocumentsRequest
-	(*ExportDocumentsResponse)(nil),  // 24: impossibledb.v1.ExportDocumentsResponse
-	(*GetMetricsRequest)(nil),        // 25: impossibledb.v1.GetMetricsRequest
-	(*MethodMetrics)(nil),            // 26: impossibledb.v1.MethodMetrics
-	(*GetMetricsResponse)(nil),       // 27: impossibledb.v1.GetMetricsResponse
-	(*ApiKey)(nil),                   // 28: impossibledb.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),      // 29: impossibledb.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),     // 30: impossibledb.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),       // 31: impossibledb.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),      // 32: impossibledb.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),      // 33: impossibledb.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),     // 34: impossibledb.v1.RevokeApiKeyResponse
-	(*Database)(nil),                 // 35: impossibledb.v1.Database
-	(*Placement)(nil),                // 36: impossibledb.v1.Placement
-	(*CreateDatabaseRequest)(nil),    // 37: impossibledb.v1.CreateDatabaseRequest
-	(*CreateDatabaseResponse)(nil),   // 38: impossibledb.v1.CreateDatabaseResponse
-	(*GetDatabaseRequest)(nil),       // 39: impossibledb.v1.GetDatabaseRequest
-	(*GetDatabaseResponse)(nil),      // 40: impossibledb.v1.GetDatabaseResponse
-	(*ListDatabasesRequest)(nil),     // 41: impossibledb.v1.ListDatabasesRequest
-	(*ListDatabasesResponse)(nil),    // 42: impossibledb.v1.ListDatabasesResponse
-	(*DeleteDatabaseRequest)(nil),    // 43: impossibledb.v1.DeleteDatabaseRequest
-	(*DeleteDatabaseResponse)(nil),   // 44: impossibledb.v1.DeleteDatabaseResponse
-	(*Resharding)(nil),               // 45: impossibledb.v1.Resharding
-	(*ShardCountAdvice)(nil),         // 46: impossibledb.v1.ShardCountAdvice
-	(*StartReshardingRequest)(nil),   // 47: impossibledb.v1.StartReshardingRequest
-	(*StartReshardingResponse)(nil),  // 48: impossibledb.v1.StartReshardingResponse
-	(*GetReshardingRequest)(nil),     // 49: impossibledb.v1.GetReshardingRequest
-	(*GetReshardingResponse)(nil),    // 50: impossibledb.v1.GetReshardingResponse
-	(*CancelReshardingRequest)(nil),  // 51: impossibledb.v1.CancelReshardingRequest
-	(*CancelReshardingResponse)(nil), // 52: impossibledb.v1.CancelReshardingResponse
-	nil,                              // 53: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	nil,                              // 54: impossibledb.v1.ApiKey.RolesEntry
-	nil,                              // 55: impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	(*timestamppb.Timestamp)(nil),    // 56: google.protobuf.Timestamp
-	(*Document)(nil),                 // 57: impossibledb.v1.Document
+	(*CollectionRules)(nil),          // 6: impossibledb.v1.CollectionRules
+	(*Rules)(nil),                    // 7: impossibledb.v1.Rules
+	(*SetRulesRequest)(nil),          // 8: impossibledb.v1.SetRulesRequest
+	(*SetRulesResponse)(nil),         // 9: impossibledb.v1.SetRulesResponse
+	(*GetRulesRequest)(nil),          // 10: impossibledb.v1.GetRulesRequest
+	(*GetRulesResponse)(nil),         // 11: impossibledb.v1.GetRulesResponse
+	(*RoutingTable)(nil),             // 12: impossibledb.v1.RoutingTable
+	(*ShardInfo)(nil),                // 13: impossibledb.v1.ShardInfo
+	(*GetRoutingTableRequest)(nil),   // 14: impossibledb.v1.GetRoutingTableRequest
+	(*GetRoutingTableResponse)(nil),  // 15: impossibledb.v1.GetRoutingTableResponse
+	(*ListShardsRequest)(nil),        // 16: impossibledb.v1.ListShardsRequest
+	(*ShardStats)(nil),               // 17: impossibledb.v1.ShardStats
+	(*ListShardsResponse)(nil),       // 18: impossibledb.v1.ListShardsResponse
+	(*IndexField)(nil),               // 19: impossibledb.v1.IndexField
+	(*Index)(nil),                    // 20: impossibledb.v1.Index
+	(*CreateIndexRequest)(nil),       // 21: impossibledb.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),      // 22: impossibledb.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),          // 23: impossibledb.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),         // 24: impossibledb.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),       // 25: impossibledb.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),      // 26: impossibledb.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),       // 27: impossibledb.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),      // 28: impossibledb.v1.DeleteIndexResponse
+	(*ExportDocumentsRequest)(nil),   // 29: impossibledb.v1.ExportDocumentsRequest
+	(*ExportDocumentsResponse)(nil),  // 30: impossibledb.v1.ExportDocumentsResponse
+	(*GetMetricsRequest)(nil),        // 31: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),            // 32: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),       // 33: impossibledb.v1.GetMetricsResponse
+	(*ApiKey)(nil),                   // 34: impossibledb.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),      // 35: impossibledb.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),     // 36: impossibledb.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),       // 37: impossibledb.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),      // 38: impossibledb.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),      // 39: impossibledb.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),     // 40: impossibledb.v1.RevokeApiKeyResponse
+	(*Database)(nil),                 // 41: impossibledb.v1.Database
+	(*Placement)(nil),                // 42: impossibledb.v1.Placement
+	(*CreateDatabaseRequest)(nil),    // 43: impossibledb.v1.CreateDatabaseRequest
+	(*CreateDatabaseResponse)(nil),   // 44: impossibledb.v1.CreateDatabaseResponse
+	(*GetDatabaseRequest)(nil),       // 45: impossibledb.v1.GetDatabaseRequest
+	(*GetDatabaseResponse)(nil),      // 46: impossibledb.v1.GetDatabaseResponse
+	(*ListDatabasesRequest)(nil),     // 47: impossibledb.v1.ListDatabasesRequest
+	(*ListDatabasesResponse)(nil),    // 48: impossibledb.v1.ListDatabasesResponse
+	(*DeleteDatabaseRequest)(nil),    // 49: impossibledb.v1.DeleteDatabaseRequest
+	(*DeleteDatabaseResponse)(nil),   // 50: impossibledb.v1.DeleteDatabaseResponse
+	(*Resharding)(nil),               // 51: impossibledb.v1.Resharding
+	(*ShardCountAdvice)(nil),         // 52: impossibledb.v1.ShardCountAdvice
+	(*StartReshardingRequest)(nil),   // 53: impossibledb.v1.StartReshardingRequest
+	(*StartReshardingResponse)(nil),  // 54: impossibledb.v1.StartReshardingResponse
+	(*GetReshardingRequest)(nil),     // 55: impossibledb.v1.GetReshardingRequest
+	(*GetReshardingResponse)(nil),    // 56: impossibledb.v1.GetReshardingResponse
+	(*CancelReshardingRequest)(nil),  // 57: impossibledb.v1.CancelReshardingRequest
+	(*CancelReshardingResponse)(nil), // 58: impossibledb.v1.CancelReshardingResponse
+	nil,                              // 59: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                              // 60: impossibledb.v1.ApiKey.RolesEntry
+	nil,                              // 61: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),    // 62: google.protobuf.Timestamp
+	(*Document)(nil),                 // 63: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
-	7,  // 0: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	56, // 1: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
-	6,  // 2: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
-	11, // 3: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
-	0,  // 4: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
-	13, // 5: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
-	1,  // 6: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
-	14, // 7: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
-	14, // 8: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
-	14, // 9: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
-	14, // 10: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	57, // 11: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	53, // 12: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
-	26, // 13: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	56, // 14: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	54, // 15: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
-	56, // 16: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	56, // 17: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	56, // 18: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	55, // 19: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	56, // 20: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	28, // 21: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
-	28, // 22: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
-	36, // 23: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
-	56, // 24: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
-	3,  // 25: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
-	35, // 26: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
-	35, // 27: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	35, // 28: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	35, // 29: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
-	4,  // 30: impossibledb.v1.Resharding.state:type_name -> impossibledb.v1.Resharding.State
-	5,  // 31: impossibledb.v1.Resharding.phase:type_name -> impossibledb.v1.Resharding.Phase
-	56, // 32: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
-	56, // 33: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
-	56, // 34: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
-	45, // 35: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	45, // 36: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	46, // 37: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
-	45, // 38: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	2,  // 39: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	2,  // 40: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	8,  // 41: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	10, // 42: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	15, // 43: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	17, // 44: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	19, // 45: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	21, // 46: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	23, // 47: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	37, // 48: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
-	39, // 49: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
-	41, // 50: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
-	43, // 51: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
-	25, // 52: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	29, // 53: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
-	31, // 54: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
-	33, // 55: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
-	47, // 56: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
-	49, // 57: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
-	51, // 58: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
-	9,  // 59: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	12, // 60: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	16, // 61: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	18, // 62: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	20, // 63: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	22, // 64: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	24, // 65: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	38, // 66: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
-	40, // 67: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
-	42, // 68: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
-	44, // 69: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
-	27, // 70: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	30, // 71: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
-	32, // 72: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
-	34, // 73: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
-	48, // 74: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
-	50, // 75: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
-	52, // 76: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
-	59, // [59:77] is the sub-list for method output_type
-	41, // [41:59] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	6,  // 0: impossibledb.v1.Rules.collections:type_name -> impossibledb.v1.CollectionRules
+	62, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 2: impossibledb.v1.SetRulesRequest.rules:type_name -> impossibledb.v1.Rules
+	7,  // 3: impossibledb.v1.SetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	7,  // 4: impossibledb.v1.GetRulesResponse.rules:type_name -> impossibledb.v1.Rules
+	13, // 5: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
+	62, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	12, // 7: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
+	17, // 8: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
+	0,  // 9: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
+	19, // 10: impossibledb.v1.Index.fields:type_name -> impossibledb.v1.IndexField
+	1,  // 11: impossibledb.v1.Index.state:type_name -> impossibledb.v1.Index.State
+	20, // 12: impossibledb.v1.CreateIndexRequest.index:type_name -> impossibledb.v1.Index
+	20, // 13: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
+	20, // 14: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
+	20, // 15: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
+	63, // 16: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	59, // 17: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	32, // 18: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	62, // 19: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	60, // 20: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	62, // 21: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	62, // 22: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	62, // 23: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	61, // 24: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	62, // 25: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	34, // 26: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
+	34, // 27: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
+	42, // 28: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
+	62, // 29: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 30: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
+	41, // 31: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
+	41, // 32: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	41, // 33: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	41, // 34: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
+	4,  // 35: impossibledb.v1.Resharding.state:type_name -> impossibledb.v1.Resharding.State
+	5,  // 36: impossibledb.v1.Resharding.phase:type_name -> impossibledb.v1.Resharding.Phase
+	62, // 37: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
+	62, // 38: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
+	62, // 39: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
+	51, // 40: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	51, // 41: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	52, // 42: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
+	51, // 43: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	2,  // 44: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 45: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	14, // 46: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	16, // 47: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	21, // 48: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	23, // 49: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	25, // 50: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	27, // 51: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	29, // 52: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	43, // 53: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
+	45, // 54: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
+	47, // 55: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
+	49, // 56: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
+	31, // 57: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	35, // 58: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	37, // 59: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	39, // 60: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	53, // 61: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
+	55, // 62: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
+	57, // 63: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
+	8,  // 64: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
+	10, // 65: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
+	15, // 66: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	18, // 67: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	22, // 68: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	24, // 69: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	26, // 70: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	28, // 71: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	30, // 72: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	44, // 73: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
+	46, // 74: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
+	48, // 75: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
+	50, // 76: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
+	33, // 77: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	36, // 78: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	38, // 79: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	40, // 80: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	54, // 81: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
+	56, // 82: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
+	58, // 83: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
+	9,  // 84: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
+	11, // 85: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
+	66, // [66:86] is the sub-list for method output_type
+	46, // [46:66] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -3395,7 +3734,7 @@ func file_impossibledb_v1_admin_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   50,
+			NumMessages:   56,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

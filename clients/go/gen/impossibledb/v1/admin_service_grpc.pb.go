@@ -37,6 +37,8 @@ const (
 	AdminService_StartResharding_FullMethodName  = "/impossibledb.v1.AdminService/StartResharding"
 	AdminService_GetResharding_FullMethodName    = "/impossibledb.v1.AdminService/GetResharding"
 	AdminService_CancelResharding_FullMethodName = "/impossibledb.v1.AdminService/CancelResharding"
+	AdminService_SetRules_FullMethodName         = "/impossibledb.v1.AdminService/SetRules"
+	AdminService_GetRules_FullMethodName         = "/impossibledb.v1.AdminService/GetRules"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -110,6 +112,16 @@ type AdminServiceClient interface {
 	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
 	// when none is running or it has begun its cutover.
 	CancelResharding(ctx context.Context, in *CancelReshardingRequest, opts ...grpc.CallOption) (*CancelReshardingResponse, error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(ctx context.Context, in *SetRulesRequest, opts ...grpc.CallOption) (*SetRulesResponse, error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(ctx context.Context, in *GetRulesRequest, opts ...grpc.CallOption) (*GetRulesResponse, error)
 }
 
 type adminServiceClient struct {
@@ -309,6 +321,26 @@ func (c *adminServiceClient) CancelResharding(ctx context.Context, in *CancelRes
 	return out, nil
 }
 
+func (c *adminServiceClient) SetRules(ctx context.Context, in *SetRulesRequest, opts ...grpc.CallOption) (*SetRulesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetRulesResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetRules_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetRules(ctx context.Context, in *GetRulesRequest, opts ...grpc.CallOption) (*GetRulesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetRulesResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetRules_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -380,6 +412,16 @@ type AdminServiceServer interface {
 	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
 	// when none is running or it has begun its cutover.
 	CancelResharding(context.Context, *CancelReshardingRequest) (*CancelReshardingResponse, error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *SetRulesRequest) (*SetRulesResponse, error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *GetRulesRequest) (*GetRulesResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -443,6 +485,12 @@ func (UnimplementedAdminServiceServer) GetResharding(context.Context, *GetReshar
 }
 func (UnimplementedAdminServiceServer) CancelResharding(context.Context, *CancelReshardingRequest) (*CancelReshardingResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CancelResharding not implemented")
+}
+func (UnimplementedAdminServiceServer) SetRules(context.Context, *SetRulesRequest) (*SetRulesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetRules not implemented")
+}
+func (UnimplementedAdminServiceServer) GetRules(context.Context, *GetRulesRequest) (*GetRulesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRules not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -782,6 +830,42 @@ func _AdminService_CancelResharding_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_SetRules_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetRulesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetRules(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetRules_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetRules(ctx, req.(*SetRulesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetRules_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRulesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetRules(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetRules_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetRules(ctx, req.(*GetRulesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -856,6 +940,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CancelResharding",
 			Handler:    _AdminService_CancelResharding_Handler,
+		},
+		{
+			MethodName: "SetRules",
+			Handler:    _AdminService_SetRules_Handler,
+		},
+		{
+			MethodName: "GetRules",
+			Handler:    _AdminService_GetRules_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

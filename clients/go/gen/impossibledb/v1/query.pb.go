@@ -848,8 +848,11 @@ type QueryPlan struct {
 	RowsReturned int64 `protobuf:"varint,4,opt,name=rows_returned,json=rowsReturned,proto3" json:"rows_returned,omitempty"`
 	// The routing table version the plan was made with.
 	RoutingVersion int64 `protobuf:"varint,5,opt,name=routing_version,json=routingVersion,proto3" json:"routing_version,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// How the collection's read rule took part; unset when no rule bound the
+	// caller (no rule for the collection, or an admin).
+	Rule          *RulePlan `protobuf:"bytes,6,opt,name=rule,proto3" json:"rule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *QueryPlan) Reset() {
@@ -917,6 +920,80 @@ func (x *QueryPlan) GetRoutingVersion() int64 {
 	return 0
 }
 
+func (x *QueryPlan) GetRule() *RulePlan {
+	if x != nil {
+		return x.Rule
+	}
+	return nil
+}
+
+// How a security rule narrowed a query (docs/security.md).
+type RulePlan struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The read condition, as set.
+	Condition string `protobuf:"bytes,1,opt,name=condition,proto3" json:"condition,omitempty"`
+	// True when the condition, with the caller's claims substituted, was
+	// added to each shard's SQL filter (wholly, or the part of a conjunction
+	// that SQL can say).
+	Pushed bool `protobuf:"varint,2,opt,name=pushed,proto3" json:"pushed,omitempty"`
+	// True when the shards also evaluated the condition per document (the
+	// part SQL cannot say); false when SQL alone decided.
+	EvaluatedPerDocument bool `protobuf:"varint,3,opt,name=evaluated_per_document,json=evaluatedPerDocument,proto3" json:"evaluated_per_document,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *RulePlan) Reset() {
+	*x = RulePlan{}
+	mi := &file_impossibledb_v1_query_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RulePlan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RulePlan) ProtoMessage() {}
+
+func (x *RulePlan) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_query_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RulePlan.ProtoReflect.Descriptor instead.
+func (*RulePlan) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_query_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *RulePlan) GetCondition() string {
+	if x != nil {
+		return x.Condition
+	}
+	return ""
+}
+
+func (x *RulePlan) GetPushed() bool {
+	if x != nil {
+		return x.Pushed
+	}
+	return false
+}
+
+func (x *RulePlan) GetEvaluatedPerDocument() bool {
+	if x != nil {
+		return x.EvaluatedPerDocument
+	}
+	return false
+}
+
 // How one shard took part in a query.
 type ShardPlan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -938,7 +1015,7 @@ type ShardPlan struct {
 
 func (x *ShardPlan) Reset() {
 	*x = ShardPlan{}
-	mi := &file_impossibledb_v1_query_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_query_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -950,7 +1027,7 @@ func (x *ShardPlan) String() string {
 func (*ShardPlan) ProtoMessage() {}
 
 func (x *ShardPlan) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_query_proto_msgTypes[9]
+	mi := &file_impossibledb_v1_query_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -963,7 +1040,7 @@ func (x *ShardPlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardPlan.ProtoReflect.Descriptor instead.
 func (*ShardPlan) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_query_proto_rawDescGZIP(), []int{9}
+	return file_impossibledb_v1_query_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ShardPlan) GetShard() string {
@@ -1085,13 +1162,18 @@ const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\aresults\x18\x02 \x03(\v2..impossibledb.v1.AggregationGroup.ResultsEntryR\aresults\x1aR\n" +
 	"\fResultsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
-	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\xd7\x01\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\x86\x02\n" +
 	"\tQueryPlan\x12!\n" +
 	"\fshards_total\x18\x01 \x01(\x05R\vshardsTotal\x12%\n" +
 	"\x0eshards_queried\x18\x02 \x01(\x05R\rshardsQueried\x122\n" +
 	"\x06shards\x18\x03 \x03(\v2\x1a.impossibledb.v1.ShardPlanR\x06shards\x12#\n" +
 	"\rrows_returned\x18\x04 \x01(\x03R\frowsReturned\x12'\n" +
-	"\x0frouting_version\x18\x05 \x01(\x03R\x0eroutingVersion\"\xac\x01\n" +
+	"\x0frouting_version\x18\x05 \x01(\x03R\x0eroutingVersion\x12-\n" +
+	"\x04rule\x18\x06 \x01(\v2\x19.impossibledb.v1.RulePlanR\x04rule\"v\n" +
+	"\bRulePlan\x12\x1c\n" +
+	"\tcondition\x18\x01 \x01(\tR\tcondition\x12\x16\n" +
+	"\x06pushed\x18\x02 \x01(\bR\x06pushed\x124\n" +
+	"\x16evaluated_per_document\x18\x03 \x01(\bR\x14evaluatedPerDocument\"\xac\x01\n" +
 	"\tShardPlan\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x16\n" +
 	"\x06pruned\x18\x02 \x01(\bR\x06pruned\x12\x14\n" +
@@ -1113,7 +1195,7 @@ func file_impossibledb_v1_query_proto_rawDescGZIP() []byte {
 }
 
 var file_impossibledb_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_impossibledb_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_impossibledb_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_impossibledb_v1_query_proto_goTypes = []any{
 	(FieldFilter_Operator)(0),     // 0: impossibledb.v1.FieldFilter.Operator
 	(CompositeFilter_Operator)(0), // 1: impossibledb.v1.CompositeFilter.Operator
@@ -1128,34 +1210,36 @@ var file_impossibledb_v1_query_proto_goTypes = []any{
 	(*Aggregation)(nil),           // 10: impossibledb.v1.Aggregation
 	(*AggregationGroup)(nil),      // 11: impossibledb.v1.AggregationGroup
 	(*QueryPlan)(nil),             // 12: impossibledb.v1.QueryPlan
-	(*ShardPlan)(nil),             // 13: impossibledb.v1.ShardPlan
-	nil,                           // 14: impossibledb.v1.AggregationGroup.ResultsEntry
-	(*structpb.Value)(nil),        // 15: google.protobuf.Value
-	(*DocumentMask)(nil),          // 16: impossibledb.v1.DocumentMask
+	(*RulePlan)(nil),              // 13: impossibledb.v1.RulePlan
+	(*ShardPlan)(nil),             // 14: impossibledb.v1.ShardPlan
+	nil,                           // 15: impossibledb.v1.AggregationGroup.ResultsEntry
+	(*structpb.Value)(nil),        // 16: google.protobuf.Value
+	(*DocumentMask)(nil),          // 17: impossibledb.v1.DocumentMask
 }
 var file_impossibledb_v1_query_proto_depIdxs = []int32{
 	5,  // 0: impossibledb.v1.Filter.field_filter:type_name -> impossibledb.v1.FieldFilter
 	6,  // 1: impossibledb.v1.Filter.composite_filter:type_name -> impossibledb.v1.CompositeFilter
 	7,  // 2: impossibledb.v1.Filter.not_filter:type_name -> impossibledb.v1.NotFilter
 	0,  // 3: impossibledb.v1.FieldFilter.op:type_name -> impossibledb.v1.FieldFilter.Operator
-	15, // 4: impossibledb.v1.FieldFilter.value:type_name -> google.protobuf.Value
+	16, // 4: impossibledb.v1.FieldFilter.value:type_name -> google.protobuf.Value
 	1,  // 5: impossibledb.v1.CompositeFilter.op:type_name -> impossibledb.v1.CompositeFilter.Operator
 	4,  // 6: impossibledb.v1.CompositeFilter.filters:type_name -> impossibledb.v1.Filter
 	4,  // 7: impossibledb.v1.NotFilter.filter:type_name -> impossibledb.v1.Filter
 	2,  // 8: impossibledb.v1.Order.direction:type_name -> impossibledb.v1.Order.Direction
 	4,  // 9: impossibledb.v1.Query.where:type_name -> impossibledb.v1.Filter
 	8,  // 10: impossibledb.v1.Query.order_by:type_name -> impossibledb.v1.Order
-	16, // 11: impossibledb.v1.Query.select:type_name -> impossibledb.v1.DocumentMask
+	17, // 11: impossibledb.v1.Query.select:type_name -> impossibledb.v1.DocumentMask
 	3,  // 12: impossibledb.v1.Aggregation.function:type_name -> impossibledb.v1.Aggregation.Function
-	15, // 13: impossibledb.v1.AggregationGroup.key:type_name -> google.protobuf.Value
-	14, // 14: impossibledb.v1.AggregationGroup.results:type_name -> impossibledb.v1.AggregationGroup.ResultsEntry
-	13, // 15: impossibledb.v1.QueryPlan.shards:type_name -> impossibledb.v1.ShardPlan
-	15, // 16: impossibledb.v1.AggregationGroup.ResultsEntry.value:type_name -> google.protobuf.Value
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	16, // 13: impossibledb.v1.AggregationGroup.key:type_name -> google.protobuf.Value
+	15, // 14: impossibledb.v1.AggregationGroup.results:type_name -> impossibledb.v1.AggregationGroup.ResultsEntry
+	14, // 15: impossibledb.v1.QueryPlan.shards:type_name -> impossibledb.v1.ShardPlan
+	13, // 16: impossibledb.v1.QueryPlan.rule:type_name -> impossibledb.v1.RulePlan
+	16, // 17: impossibledb.v1.AggregationGroup.ResultsEntry.value:type_name -> google.protobuf.Value
+	18, // [18:18] is the sub-list for method output_type
+	18, // [18:18] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_query_proto_init() }
@@ -1175,7 +1259,7 @@ func file_impossibledb_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_query_proto_rawDesc), len(file_impossibledb_v1_query_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

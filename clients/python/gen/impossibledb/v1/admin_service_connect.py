@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .admin_service_pb2 import CancelReshardingRequest, CancelReshardingResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetReshardingRequest, GetReshardingResponse, GetRoutingTableRequest, GetRoutingTableResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse, StartReshardingRequest, StartReshardingResponse
+from .admin_service_pb2 import CancelReshardingRequest, CancelReshardingResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetReshardingRequest, GetReshardingResponse, GetRoutingTableRequest, GetRoutingTableResponse, GetRulesRequest, GetRulesResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse, SetRulesRequest, SetRulesResponse, StartReshardingRequest, StartReshardingResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -175,6 +175,24 @@ class AdminService(Protocol):
         Cancels the running resharding before its cutover: the old routing
         table keeps serving and the copies are discarded. FAILED_PRECONDITION
         when none is running or it has begun its cutover.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def set_rules(self, request: SetRulesRequest, ctx: RequestContext[SetRulesRequest, SetRulesResponse], /) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_rules(self, request: GetRulesRequest, ctx: RequestContext[GetRulesRequest, GetRulesResponse], /) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -389,6 +407,28 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.cancel_resharding,
+                ),
+                "/impossibledb.v1.AdminService/SetRules": Endpoint.unary(
+                    method=MethodInfo(
+                        name="SetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=SetRulesRequest,
+                        output=SetRulesResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.set_rules,
+                ),
+                "/impossibledb.v1.AdminService/GetRules": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetRulesRequest,
+                        output=GetRulesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_rules,
                 ),
             },
             interceptors=interceptors,
@@ -892,6 +932,60 @@ class AdminServiceClient(ConnectClient):
             headers=headers,
             timeout_ms=timeout_ms,
         )
+    async def set_rules(
+        self,
+        request: SetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=SetRulesRequest,
+                output=SetRulesResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_rules(
+        self,
+        request: GetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=GetRulesRequest,
+                output=GetRulesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
 
 class AdminServiceSync(Protocol):
     """
@@ -1031,6 +1125,24 @@ class AdminServiceSync(Protocol):
         Cancels the running resharding before its cutover: the old routing
         table keeps serving and the copies are discarded. FAILED_PRECONDITION
         when none is running or it has begun its cutover.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def set_rules(self, request: SetRulesRequest, ctx: RequestContext[SetRulesRequest, SetRulesResponse], /) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_rules(self, request: GetRulesRequest, ctx: RequestContext[GetRulesRequest, GetRulesResponse], /) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1243,6 +1355,28 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.cancel_resharding,
+                ),
+                "/impossibledb.v1.AdminService/SetRules": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="SetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=SetRulesRequest,
+                        output=SetRulesResponse,
+                        idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.set_rules,
+                ),
+                "/impossibledb.v1.AdminService/GetRules": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetRules",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetRulesRequest,
+                        output=GetRulesResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_rules,
                 ),
             },
             interceptors=interceptors,
@@ -1745,4 +1879,58 @@ class AdminServiceClientSync(ConnectClientSync):
             ),
             headers=headers,
             timeout_ms=timeout_ms,
+        )
+    def set_rules(
+        self,
+        request: SetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> SetRulesResponse:
+        """
+        Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=SetRulesRequest,
+                output=SetRulesResponse,
+                idempotency_level=IdempotencyLevel.IDEMPOTENT,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_rules(
+        self,
+        request: GetRulesRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetRulesResponse:
+        """
+        Returns the database's security rules (none until SetRules).
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetRules",
+                service_name="impossibledb.v1.AdminService",
+                input=GetRulesRequest,
+                output=GetRulesResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
         )

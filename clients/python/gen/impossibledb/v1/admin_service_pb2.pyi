@@ -12,6 +12,46 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class CollectionRules(_message.Message):
+    __slots__ = ("collection", "read", "write")
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    READ_FIELD_NUMBER: _ClassVar[int]
+    WRITE_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    read: str
+    write: str
+    def __init__(self, collection: _Optional[str] = ..., read: _Optional[str] = ..., write: _Optional[str] = ...) -> None: ...
+
+class Rules(_message.Message):
+    __slots__ = ("collections", "update_time")
+    COLLECTIONS_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    collections: _containers.RepeatedCompositeFieldContainer[CollectionRules]
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, collections: _Optional[_Iterable[_Union[CollectionRules, _Mapping]]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SetRulesRequest(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: Rules
+    def __init__(self, rules: _Optional[_Union[Rules, _Mapping]] = ...) -> None: ...
+
+class SetRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: Rules
+    def __init__(self, rules: _Optional[_Union[Rules, _Mapping]] = ...) -> None: ...
+
+class GetRulesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetRulesResponse(_message.Message):
+    __slots__ = ("rules",)
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    rules: Rules
+    def __init__(self, rules: _Optional[_Union[Rules, _Mapping]] = ...) -> None: ...
+
 class RoutingTable(_message.Message):
     __slots__ = ("version", "shards", "virtual_nodes_per_shard", "hash_function", "update_time")
     VERSION_FIELD_NUMBER: _ClassVar[int]

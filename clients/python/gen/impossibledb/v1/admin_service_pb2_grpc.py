@@ -125,6 +125,16 @@ class AdminServiceStub:
                 request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CancelReshardingRequest.SerializeToString,
                 response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CancelReshardingResponse.FromString,
                 _registered_method=True)
+        self.SetRules = channel.unary_unary(
+                '/impossibledb.v1.AdminService/SetRules',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.SetRulesRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.SetRulesResponse.FromString,
+                _registered_method=True)
+        self.GetRules = channel.unary_unary(
+                '/impossibledb.v1.AdminService/GetRules',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetRulesRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetRulesResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -286,6 +296,26 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetRules(self, request, context):
+        """Replaces the database's security rules: per collection, a CEL condition
+        for reads and one for writes (docs/security.md). Every condition is
+        compiled first: one that does not compile, or can never be a bool,
+        fails the call with INVALID_ARGUMENT naming the collection, line and
+        column, and nothing changes. Every caller but the database's admins is
+        bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+        isolate answering this call at once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRules(self, request, context):
+        """Returns the database's security rules (none until SetRules).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -378,6 +408,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.CancelResharding,
                     request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CancelReshardingRequest.FromString,
                     response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CancelReshardingResponse.SerializeToString,
+            ),
+            'SetRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRules,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.SetRulesRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.SetRulesResponse.SerializeToString,
+            ),
+            'GetRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRules,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetRulesRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetRulesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -867,6 +907,60 @@ class AdminService:
             '/impossibledb.v1.AdminService/CancelResharding',
             impossibledb_dot_v1_dot_admin__service__pb2.CancelReshardingRequest.SerializeToString,
             impossibledb_dot_v1_dot_admin__service__pb2.CancelReshardingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/SetRules',
+            impossibledb_dot_v1_dot_admin__service__pb2.SetRulesRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.SetRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/GetRules',
+            impossibledb_dot_v1_dot_admin__service__pb2.GetRulesRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.GetRulesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -152,18 +152,30 @@ class AggregationGroup(_message.Message):
     def __init__(self, key: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., results: _Optional[_Mapping[str, _struct_pb2.Value]] = ...) -> None: ...
 
 class QueryPlan(_message.Message):
-    __slots__ = ("shards_total", "shards_queried", "shards", "rows_returned", "routing_version")
+    __slots__ = ("shards_total", "shards_queried", "shards", "rows_returned", "routing_version", "rule")
     SHARDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     SHARDS_QUERIED_FIELD_NUMBER: _ClassVar[int]
     SHARDS_FIELD_NUMBER: _ClassVar[int]
     ROWS_RETURNED_FIELD_NUMBER: _ClassVar[int]
     ROUTING_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
     shards_total: int
     shards_queried: int
     shards: _containers.RepeatedCompositeFieldContainer[ShardPlan]
     rows_returned: int
     routing_version: int
-    def __init__(self, shards_total: _Optional[int] = ..., shards_queried: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardPlan, _Mapping]]] = ..., rows_returned: _Optional[int] = ..., routing_version: _Optional[int] = ...) -> None: ...
+    rule: RulePlan
+    def __init__(self, shards_total: _Optional[int] = ..., shards_queried: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardPlan, _Mapping]]] = ..., rows_returned: _Optional[int] = ..., routing_version: _Optional[int] = ..., rule: _Optional[_Union[RulePlan, _Mapping]] = ...) -> None: ...
+
+class RulePlan(_message.Message):
+    __slots__ = ("condition", "pushed", "evaluated_per_document")
+    CONDITION_FIELD_NUMBER: _ClassVar[int]
+    PUSHED_FIELD_NUMBER: _ClassVar[int]
+    EVALUATED_PER_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    condition: str
+    pushed: bool
+    evaluated_per_document: bool
+    def __init__(self, condition: _Optional[str] = ..., pushed: _Optional[bool] = ..., evaluated_per_document: _Optional[bool] = ...) -> None: ...
 
 class ShardPlan(_message.Message):
     __slots__ = ("shard", "pruned", "index", "sql_plan", "rows_read", "rows_returned")

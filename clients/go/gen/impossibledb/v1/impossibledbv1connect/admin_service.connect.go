@@ -84,6 +84,10 @@ const (
 	// AdminServiceCancelReshardingProcedure is the fully-qualified name of the AdminService's
 	// CancelResharding RPC.
 	AdminServiceCancelReshardingProcedure = "/impossibledb.v1.AdminService/CancelResharding"
+	// AdminServiceSetRulesProcedure is the fully-qualified name of the AdminService's SetRules RPC.
+	AdminServiceSetRulesProcedure = "/impossibledb.v1.AdminService/SetRules"
+	// AdminServiceGetRulesProcedure is the fully-qualified name of the AdminService's GetRules RPC.
+	AdminServiceGetRulesProcedure = "/impossibledb.v1.AdminService/GetRules"
 )
 
 // AdminServiceClient is a client for the impossibledb.v1.AdminService service.
@@ -153,6 +157,16 @@ type AdminServiceClient interface {
 	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
 	// when none is running or it has begun its cutover.
 	CancelResharding(context.Context, *connect.Request[v1.CancelReshardingRequest]) (*connect.Response[v1.CancelReshardingResponse], error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the impossibledb.v1.AdminService service. By
@@ -286,6 +300,20 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("CancelResharding")),
 			connect.WithClientOptions(opts...),
 		),
+		setRules: connect.NewClient[v1.SetRulesRequest, v1.SetRulesResponse](
+			httpClient,
+			baseURL+AdminServiceSetRulesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("SetRules")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		getRules: connect.NewClient[v1.GetRulesRequest, v1.GetRulesResponse](
+			httpClient,
+			baseURL+AdminServiceGetRulesProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetRules")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -309,6 +337,8 @@ type adminServiceClient struct {
 	startResharding  *connect.Client[v1.StartReshardingRequest, v1.StartReshardingResponse]
 	getResharding    *connect.Client[v1.GetReshardingRequest, v1.GetReshardingResponse]
 	cancelResharding *connect.Client[v1.CancelReshardingRequest, v1.CancelReshardingResponse]
+	setRules         *connect.Client[v1.SetRulesRequest, v1.SetRulesResponse]
+	getRules         *connect.Client[v1.GetRulesRequest, v1.GetRulesResponse]
 }
 
 // GetRoutingTable calls impossibledb.v1.AdminService.GetRoutingTable.
@@ -401,6 +431,16 @@ func (c *adminServiceClient) CancelResharding(ctx context.Context, req *connect.
 	return c.cancelResharding.CallUnary(ctx, req)
 }
 
+// SetRules calls impossibledb.v1.AdminService.SetRules.
+func (c *adminServiceClient) SetRules(ctx context.Context, req *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error) {
+	return c.setRules.CallUnary(ctx, req)
+}
+
+// GetRules calls impossibledb.v1.AdminService.GetRules.
+func (c *adminServiceClient) GetRules(ctx context.Context, req *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error) {
+	return c.getRules.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the impossibledb.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Returns the current routing table.
@@ -468,6 +508,16 @@ type AdminServiceHandler interface {
 	// table keeps serving and the copies are discarded. FAILED_PRECONDITION
 	// when none is running or it has begun its cutover.
 	CancelResharding(context.Context, *connect.Request[v1.CancelReshardingRequest]) (*connect.Response[v1.CancelReshardingResponse], error)
+	// Replaces the database's security rules: per collection, a CEL condition
+	// for reads and one for writes (docs/security.md). Every condition is
+	// compiled first: one that does not compile, or can never be a bool,
+	// fails the call with INVALID_ARGUMENT naming the collection, line and
+	// column, and nothing changes. Every caller but the database's admins is
+	// bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+	// isolate answering this call at once.
+	SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error)
+	// Returns the database's security rules (none until SetRules).
+	GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -597,6 +647,20 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("CancelResharding")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceSetRulesHandler := connect.NewUnaryHandler(
+		AdminServiceSetRulesProcedure,
+		svc.SetRules,
+		connect.WithSchema(adminServiceMethods.ByName("SetRules")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceGetRulesHandler := connect.NewUnaryHandler(
+		AdminServiceGetRulesProcedure,
+		svc.GetRules,
+		connect.WithSchema(adminServiceMethods.ByName("GetRules")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/impossibledb.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceGetRoutingTableProcedure:
@@ -635,6 +699,10 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceGetReshardingHandler.ServeHTTP(w, r)
 		case AdminServiceCancelReshardingProcedure:
 			adminServiceCancelReshardingHandler.ServeHTTP(w, r)
+		case AdminServiceSetRulesProcedure:
+			adminServiceSetRulesHandler.ServeHTTP(w, r)
+		case AdminServiceGetRulesProcedure:
+			adminServiceGetRulesHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -714,4 +782,12 @@ func (UnimplementedAdminServiceHandler) GetResharding(context.Context, *connect.
 
 func (UnimplementedAdminServiceHandler) CancelResharding(context.Context, *connect.Request[v1.CancelReshardingRequest]) (*connect.Response[v1.CancelReshardingResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.CancelResharding is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) SetRules(context.Context, *connect.Request[v1.SetRulesRequest]) (*connect.Response[v1.SetRulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.SetRules is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetRules(context.Context, *connect.Request[v1.GetRulesRequest]) (*connect.Response[v1.GetRulesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetRules is not implemented"))
 }

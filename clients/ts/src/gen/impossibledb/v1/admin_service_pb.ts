@@ -15,7 +15,159 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/admin_service.proto.
  */
 export const file_impossibledb_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3QihAIKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBEhAKCGRhdGFiYXNlGAcgASgJGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMDCgZBcGlLZXkSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjEKBXJvbGVzGAMgAygLMiIuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJVCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABISCg5ST0xFX1JFQURfT05MWRABEhMKD1JPTEVfUkVBRF9XUklURRACEg4KClJPTEVfQURNSU4QAyKyAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIeCgxkaXNwbGF5X25hbWUYASABKAlCCLpIBXIDGIABEn4KBXJvbGVzGAIgAygLMi8uaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuUm9sZXNFbnRyeUI+ukg7mgE4CAEQQCIpcicyJV4oXCp8W0EtWmEtejAtOV1bQS1aYS16MC05Xy1dezAsNjJ9KSQqB4IBBBABIAASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJMChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5pbXBvc3NpYmxlZGIudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIqChJMaXN0QXBpS2V5c1JlcXVlc3QSFAoMc2hvd19yZXZva2VkGAEgASgIIjwKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoEa2V5cxgBIAMoCzIXLmltcG9zc2libGVkYi52MS5BcGlLZXkiOAoTUmV2b2tlQXBpS2V5UmVxdWVzdBIhCgJpZBgBIAEoCUIVukgSchAyDl5bMC05YS1mXXsxNn0kIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlIu4BCghEYXRhYmFzZRIMCgRuYW1lGAEgASgJEi0KCXBsYWNlbWVudBgCIAEoCzIaLmltcG9zc2libGVkYi52MS5QbGFjZW1lbnQSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBXN0YXRlGAQgASgOMh8uaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlLlN0YXRlIkQKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEAoMU1RBVEVfQUNUSVZFEAESEgoOU1RBVEVfREVMRVRJTkcQAiI4CglQbGFjZW1lbnQSFQoNbG9jYXRpb25faGludBgBIAEoCRIUCgxqdXJpc2RpY3Rpb24YAiABKAkiWQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0EhMKC2RhdGFiYXNlX2lkGAEgASgJEisKCGRhdGFiYXNlGAIgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlIkUKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USKwoIZGF0YWJhc2UYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRGF0YWJhc2UiIgoSR2V0RGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQgoTR2V0RGF0YWJhc2VSZXNwb25zZRIrCghkYXRhYmFzZRgBIAEoCzIZLmltcG9zc2libGVkYi52MS5EYXRhYmFzZSJJChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASEgoKcGFnZV90b2tlbhgCIAEoCSJeChVMaXN0RGF0YWJhc2VzUmVzcG9uc2USLAoJZGF0YWJhc2VzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIlChVEZWxldGVEYXRhYmFzZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIYChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlIoQGCgpSZXNoYXJkaW5nEgoKAmlkGAEgASgJEjAKBXN0YXRlGAIgASgOMiEuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcuU3RhdGUSMAoFcGhhc2UYAyABKA4yIS5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZy5QaGFzZRIaChJzb3VyY2Vfc2hhcmRfY291bnQYBCABKAUSGgoSdGFyZ2V0X3NoYXJkX2NvdW50GAUgASgFEh4KFnNvdXJjZV9yb3V0aW5nX3ZlcnNpb24YBiABKAMSHgoWdGFyZ2V0X3JvdXRpbmdfdmVyc2lvbhgHIAEoAxIYChBkb2N1bWVudHNfY29waWVkGAggASgDEhcKD2RvY3VtZW50c190b3RhbBgJIAEoAxIOCgZlcnJvcnMYCiADKAkSLgoKc3RhcnRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jdXRvdmVyX21pbGxpcxgOIAEoAyJtCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1JVTk5JTkcQARITCg9TVEFURV9TVUNDRUVERUQQAhIQCgxTVEFURV9GQUlMRUQQAxITCg9TVEFURV9DQU5DRUxMRUQQBCK0AQoFUGhhc2USFQoRUEhBU0VfVU5TUEVDSUZJRUQQABITCg9QSEFTRV9QUkVQQVJJTkcQARIRCg1QSEFTRV9DT1BZSU5HEAISFQoRUEhBU0VfQ0FUQ0hJTkdfVVAQAxIWChJQSEFTRV9DVVRUSU5HX09WRVIQBBIVChFQSEFTRV9DTEVBTklOR19VUBAFEhYKElBIQVNFX1JPTExJTkdfQkFDSxAGEg4KClBIQVNFX0RPTkUQByJeChBTaGFyZENvdW50QWR2aWNlEh0KFXN1Z2dlc3RlZF9zaGFyZF9jb3VudBgBIAEoBRIbChNjdXJyZW50X3NoYXJkX2NvdW50GAIgASgFEg4KBnJlYXNvbhgDIAEoCSI5ChZTdGFydFJlc2hhcmRpbmdSZXF1ZXN0Eh8KC3NoYXJkX2NvdW50GAEgASgFQgq6SAcaBRiACCgBIkoKF1N0YXJ0UmVzaGFyZGluZ1Jlc3BvbnNlEi8KCnJlc2hhcmRpbmcYASABKAsyGy5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZyIWChRHZXRSZXNoYXJkaW5nUmVxdWVzdCJ7ChVHZXRSZXNoYXJkaW5nUmVzcG9uc2USLwoKcmVzaGFyZGluZxgBIAEoCzIbLmltcG9zc2libGVkYi52MS5SZXNoYXJkaW5nEjEKBmFkdmljZRgCIAEoCzIhLmltcG9zc2libGVkYi52MS5TaGFyZENvdW50QWR2aWNlIhkKF0NhbmNlbFJlc2hhcmRpbmdSZXF1ZXN0IksKGENhbmNlbFJlc2hhcmRpbmdSZXNwb25zZRIvCgpyZXNoYXJkaW5nGAEgASgLMhsuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcy6A0KDEFkbWluU2VydmljZRJpCg9HZXRSb3V0aW5nVGFibGUSJy5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5HZXRSb3V0aW5nVGFibGVSZXNwb25zZSIDkAIBEloKCkxpc3RTaGFyZHMSIi5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1JlcXVlc3QaIy5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1Jlc3BvbnNlIgOQAgESWAoLQ3JlYXRlSW5kZXgSIy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlSW5kZXhSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USVAoIR2V0SW5kZXgSIC5pbXBvc3NpYmxlZGIudjEuR2V0SW5kZXhSZXF1ZXN0GiEuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVzcG9uc2UiA5ACARJdCgtMaXN0SW5kZXhlcxIjLmltcG9zc2libGVkYi52MS5MaXN0SW5kZXhlc1JlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXNwb25zZSIDkAIBElgKC0RlbGV0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlc3BvbnNlEmsKD0V4cG9ydERvY3VtZW50cxInLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXF1ZXN0GiguaW1wb3NzaWJsZWRiLnYxLkV4cG9ydERvY3VtZW50c1Jlc3BvbnNlIgOQAgEwARJhCg5DcmVhdGVEYXRhYmFzZRImLmltcG9zc2libGVkYi52MS5DcmVhdGVEYXRhYmFzZVJlcXVlc3QaJy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlRGF0YWJhc2VSZXNwb25zZRJdCgtHZXREYXRhYmFzZRIjLmltcG9zc2libGVkYi52MS5HZXREYXRhYmFzZVJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuR2V0RGF0YWJhc2VSZXNwb25zZSIDkAIBEmMKDUxpc3REYXRhYmFzZXMSJS5pbXBvc3NpYmxlZGIudjEuTGlzdERhdGFiYXNlc1JlcXVlc3QaJi5pbXBvc3NpYmxlZGIudjEuTGlzdERhdGFiYXNlc1Jlc3BvbnNlIgOQAgESZgoORGVsZXRlRGF0YWJhc2USJi5pbXBvc3NpYmxlZGIudjEuRGVsZXRlRGF0YWJhc2VSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZURhdGFiYXNlUmVzcG9uc2UiA5ACAhJaCgpHZXRNZXRyaWNzEiIuaW1wb3NzaWJsZWRiLnYxLkdldE1ldHJpY3NSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkdldE1ldHJpY3NSZXNwb25zZSIDkAIBElsKDENyZWF0ZUFwaUtleRIkLmltcG9zc2libGVkYi52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlEl0KC0xpc3RBcGlLZXlzEiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5MaXN0QXBpS2V5c1Jlc3BvbnNlIgOQAgESYAoMUmV2b2tlQXBpS2V5EiQuaW1wb3NzaWJsZWRiLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaJS5pbXBvc3NpYmxlZGIudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2UiA5ACAhJkCg9TdGFydFJlc2hhcmRpbmcSJy5pbXBvc3NpYmxlZGIudjEuU3RhcnRSZXNoYXJkaW5nUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5TdGFydFJlc2hhcmRpbmdSZXNwb25zZRJjCg1HZXRSZXNoYXJkaW5nEiUuaW1wb3NzaWJsZWRiLnYxLkdldFJlc2hhcmRpbmdSZXF1ZXN0GiYuaW1wb3NzaWJsZWRiLnYxLkdldFJlc2hhcmRpbmdSZXNwb25zZSIDkAIBEmcKEENhbmNlbFJlc2hhcmRpbmcSKC5pbXBvc3NpYmxlZGIudjEuQ2FuY2VsUmVzaGFyZGluZ1JlcXVlc3QaKS5pbXBvc3NpYmxlZGIudjEuQ2FuY2VsUmVzaGFyZGluZ1Jlc3BvbnNlYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIn0KD0NvbGxlY3Rpb25SdWxlcxI5Cgpjb2xsZWN0aW9uGAEgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEhYKBHJlYWQYAiABKAlCCLpIBXIDGIAgEhcKBXdyaXRlGAMgASgJQgi6SAVyAxiAICJ5CgVSdWxlcxI/Cgtjb2xsZWN0aW9ucxgBIAMoCzIgLmltcG9zc2libGVkYi52MS5Db2xsZWN0aW9uUnVsZXNCCLpIBZIBAhBkEi8KC3VwZGF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJACg9TZXRSdWxlc1JlcXVlc3QSLQoFcnVsZXMYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuUnVsZXNCBrpIA8gBASI5ChBTZXRSdWxlc1Jlc3BvbnNlEiUKBXJ1bGVzGAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLlJ1bGVzIhEKD0dldFJ1bGVzUmVxdWVzdCI5ChBHZXRSdWxlc1Jlc3BvbnNlEiUKBXJ1bGVzGAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLlJ1bGVzIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3QihAIKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBEhAKCGRhdGFiYXNlGAcgASgJGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMDCgZBcGlLZXkSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjEKBXJvbGVzGAMgAygLMiIuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJVCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABISCg5ST0xFX1JFQURfT05MWRABEhMKD1JPTEVfUkVBRF9XUklURRACEg4KClJPTEVfQURNSU4QAyKyAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIeCgxkaXNwbGF5X25hbWUYASABKAlCCLpIBXIDGIABEn4KBXJvbGVzGAIgAygLMi8uaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuUm9sZXNFbnRyeUI+ukg7mgE4CAEQQCIpcicyJV4oXCp8W0EtWmEtejAtOV1bQS1aYS16MC05Xy1dezAsNjJ9KSQqB4IBBBABIAASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJMChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5pbXBvc3NpYmxlZGIudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIqChJMaXN0QXBpS2V5c1JlcXVlc3QSFAoMc2hvd19yZXZva2VkGAEgASgIIjwKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoEa2V5cxgBIAMoCzIXLmltcG9zc2libGVkYi52MS5BcGlLZXkiOAoTUmV2b2tlQXBpS2V5UmVxdWVzdBIhCgJpZBgBIAEoCUIVukgSchAyDl5bMC05YS1mXXsxNn0kIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlIu4BCghEYXRhYmFzZRIMCgRuYW1lGAEgASgJEi0KCXBsYWNlbWVudBgCIAEoCzIaLmltcG9zc2libGVkYi52MS5QbGFjZW1lbnQSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBXN0YXRlGAQgASgOMh8uaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlLlN0YXRlIkQKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEAoMU1RBVEVfQUNUSVZFEAESEgoOU1RBVEVfREVMRVRJTkcQAiI4CglQbGFjZW1lbnQSFQoNbG9jYXRpb25faGludBgBIAEoCRIUCgxqdXJpc2RpY3Rpb24YAiABKAkiWQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0EhMKC2RhdGFiYXNlX2lkGAEgASgJEisKCGRhdGFiYXNlGAIgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlIkUKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USKwoIZGF0YWJhc2UYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRGF0YWJhc2UiIgoSR2V0RGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQgoTR2V0RGF0YWJhc2VSZXNwb25zZRIrCghkYXRhYmFzZRgBIAEoCzIZLmltcG9zc2libGVkYi52MS5EYXRhYmFzZSJJChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASEgoKcGFnZV90b2tlbhgCIAEoCSJeChVMaXN0RGF0YWJhc2VzUmVzcG9uc2USLAoJZGF0YWJhc2VzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIlChVEZWxldGVEYXRhYmFzZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIYChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlIoQGCgpSZXNoYXJkaW5nEgoKAmlkGAEgASgJEjAKBXN0YXRlGAIgASgOMiEuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcuU3RhdGUSMAoFcGhhc2UYAyABKA4yIS5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZy5QaGFzZRIaChJzb3VyY2Vfc2hhcmRfY291bnQYBCABKAUSGgoSdGFyZ2V0X3NoYXJkX2NvdW50GAUgASgFEh4KFnNvdXJjZV9yb3V0aW5nX3ZlcnNpb24YBiABKAMSHgoWdGFyZ2V0X3JvdXRpbmdfdmVyc2lvbhgHIAEoAxIYChBkb2N1bWVudHNfY29waWVkGAggASgDEhcKD2RvY3VtZW50c190b3RhbBgJIAEoAxIOCgZlcnJvcnMYCiADKAkSLgoKc3RhcnRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jdXRvdmVyX21pbGxpcxgOIAEoAyJtCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1JVTk5JTkcQARITCg9TVEFURV9TVUNDRUVERUQQAhIQCgxTVEFURV9GQUlMRUQQAxITCg9TVEFURV9DQU5DRUxMRUQQBCK0AQoFUGhhc2USFQoRUEhBU0VfVU5TUEVDSUZJRUQQABITCg9QSEFTRV9QUkVQQVJJTkcQARIRCg1QSEFTRV9DT1BZSU5HEAISFQoRUEhBU0VfQ0FUQ0hJTkdfVVAQAxIWChJQSEFTRV9DVVRUSU5HX09WRVIQBBIVChFQSEFTRV9DTEVBTklOR19VUBAFEhYKElBIQVNFX1JPTExJTkdfQkFDSxAGEg4KClBIQVNFX0RPTkUQByJeChBTaGFyZENvdW50QWR2aWNlEh0KFXN1Z2dlc3RlZF9zaGFyZF9jb3VudBgBIAEoBRIbChNjdXJyZW50X3NoYXJkX2NvdW50GAIgASgFEg4KBnJlYXNvbhgDIAEoCSI5ChZTdGFydFJlc2hhcmRpbmdSZXF1ZXN0Eh8KC3NoYXJkX2NvdW50GAEgASgFQgq6SAcaBRiACCgBIkoKF1N0YXJ0UmVzaGFyZGluZ1Jlc3BvbnNlEi8KCnJlc2hhcmRpbmcYASABKAsyGy5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZyIWChRHZXRSZXNoYXJkaW5nUmVxdWVzdCJ7ChVHZXRSZXNoYXJkaW5nUmVzcG9uc2USLwoKcmVzaGFyZGluZxgBIAEoCzIbLmltcG9zc2libGVkYi52MS5SZXNoYXJkaW5nEjEKBmFkdmljZRgCIAEoCzIhLmltcG9zc2libGVkYi52MS5TaGFyZENvdW50QWR2aWNlIhkKF0NhbmNlbFJlc2hhcmRpbmdSZXF1ZXN0IksKGENhbmNlbFJlc2hhcmRpbmdSZXNwb25zZRIvCgpyZXNoYXJkaW5nGAEgASgLMhsuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcylA8KDEFkbWluU2VydmljZRJpCg9HZXRSb3V0aW5nVGFibGUSJy5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5HZXRSb3V0aW5nVGFibGVSZXNwb25zZSIDkAIBEloKCkxpc3RTaGFyZHMSIi5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1JlcXVlc3QaIy5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1Jlc3BvbnNlIgOQAgESWAoLQ3JlYXRlSW5kZXgSIy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlSW5kZXhSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USVAoIR2V0SW5kZXgSIC5pbXBvc3NpYmxlZGIudjEuR2V0SW5kZXhSZXF1ZXN0GiEuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVzcG9uc2UiA5ACARJdCgtMaXN0SW5kZXhlcxIjLmltcG9zc2libGVkYi52MS5MaXN0SW5kZXhlc1JlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXNwb25zZSIDkAIBElgKC0RlbGV0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlc3BvbnNlEmsKD0V4cG9ydERvY3VtZW50cxInLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXF1ZXN0GiguaW1wb3NzaWJsZWRiLnYxLkV4cG9ydERvY3VtZW50c1Jlc3BvbnNlIgOQAgEwARJhCg5DcmVhdGVEYXRhYmFzZRImLmltcG9zc2libGVkYi52MS5DcmVhdGVEYXRhYmFzZVJlcXVlc3QaJy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlRGF0YWJhc2VSZXNwb25zZRJdCgtHZXREYXRhYmFzZRIjLmltcG9zc2libGVkYi52MS5HZXREYXRhYmFzZVJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuR2V0RGF0YWJhc2VSZXNwb25zZSIDkAIBEmMKDUxpc3REYXRhYmFzZXMSJS5pbXBvc3NpYmxlZGIudjEuTGlzdERhdGFiYXNlc1JlcXVlc3QaJi5pbXBvc3NpYmxlZGIudjEuTGlzdERhdGFiYXNlc1Jlc3BvbnNlIgOQAgESZgoORGVsZXRlRGF0YWJhc2USJi5pbXBvc3NpYmxlZGIudjEuRGVsZXRlRGF0YWJhc2VSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZURhdGFiYXNlUmVzcG9uc2UiA5ACAhJaCgpHZXRNZXRyaWNzEiIuaW1wb3NzaWJsZWRiLnYxLkdldE1ldHJpY3NSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkdldE1ldHJpY3NSZXNwb25zZSIDkAIBElsKDENyZWF0ZUFwaUtleRIkLmltcG9zc2libGVkYi52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlEl0KC0xpc3RBcGlLZXlzEiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5MaXN0QXBpS2V5c1Jlc3BvbnNlIgOQAgESYAoMUmV2b2tlQXBpS2V5EiQuaW1wb3NzaWJsZWRiLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaJS5pbXBvc3NpYmxlZGIudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2UiA5ACAhJkCg9TdGFydFJlc2hhcmRpbmcSJy5pbXBvc3NpYmxlZGIudjEuU3RhcnRSZXNoYXJkaW5nUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5TdGFydFJlc2hhcmRpbmdSZXNwb25zZRJjCg1HZXRSZXNoYXJkaW5nEiUuaW1wb3NzaWJsZWRiLnYxLkdldFJlc2hhcmRpbmdSZXF1ZXN0GiYuaW1wb3NzaWJsZWRiLnYxLkdldFJlc2hhcmRpbmdSZXNwb25zZSIDkAIBEmcKEENhbmNlbFJlc2hhcmRpbmcSKC5pbXBvc3NpYmxlZGIudjEuQ2FuY2VsUmVzaGFyZGluZ1JlcXVlc3QaKS5pbXBvc3NpYmxlZGIudjEuQ2FuY2VsUmVzaGFyZGluZ1Jlc3BvbnNlElQKCFNldFJ1bGVzEiAuaW1wb3NzaWJsZWRiLnYxLlNldFJ1bGVzUmVxdWVzdBohLmltcG9zc2libGVkYi52MS5TZXRSdWxlc1Jlc3BvbnNlIgOQAgISVAoIR2V0UnVsZXMSIC5pbXBvc3NpYmxlZGIudjEuR2V0UnVsZXNSZXF1ZXN0GiEuaW1wb3NzaWJsZWRiLnYxLkdldFJ1bGVzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+
+/**
+ * The security rules of one collection. A condition is CEL over
+ * `request.auth` (the caller's JWT claims, or `{sub: <key id>}` for an API
+ * key), `request.method` (get, list, create, update, delete), `resource`
+ * (the stored document: `id`, `data`; null when there is none) and, for
+ * writes, `request.resource` (the proposed document; null for a delete).
+ * It allows when it evaluates to true; false, an error or another value
+ * denies.
+ *
+ * @generated from message impossibledb.v1.CollectionRules
+ */
+export type CollectionRules = Message<"impossibledb.v1.CollectionRules"> & {
+  /**
+   * The collection the rules guard.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+
+  /**
+   * The condition every document a caller reads must meet (gets, lists,
+   * queries, aggregations, transactions, listeners); empty leaves reads to
+   * roles alone. At most RULE_CHARS_MAX (4096) characters.
+   *
+   * @generated from field: string read = 2;
+   */
+  read: string;
+
+  /**
+   * The condition every write must meet, checked in the shard against the
+   * stored document as the write applies; empty leaves writes to roles
+   * alone. At most RULE_CHARS_MAX (4096) characters.
+   *
+   * @generated from field: string write = 3;
+   */
+  write: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.CollectionRules.
+ * Use `create(CollectionRulesSchema)` to create a new message.
+ */
+export const CollectionRulesSchema: GenMessage<CollectionRules> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 0);
+
+/**
+ * A database's security rules.
+ *
+ * @generated from message impossibledb.v1.Rules
+ */
+export type Rules = Message<"impossibledb.v1.Rules"> & {
+  /**
+   * Per collection, at most RULE_COLLECTIONS_MAX (100), each collection
+   * once; a collection not named here is guarded by roles alone.
+   *
+   * @generated from field: repeated impossibledb.v1.CollectionRules collections = 1;
+   */
+  collections: CollectionRules[];
+
+  /**
+   * When the rules were last set; output only, unset before the first SetRules.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 2;
+   */
+  updateTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.Rules.
+ * Use `create(RulesSchema)` to create a new message.
+ */
+export const RulesSchema: GenMessage<Rules> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 1);
+
+/**
+ * Request for SetRules.
+ *
+ * @generated from message impossibledb.v1.SetRulesRequest
+ */
+export type SetRulesRequest = Message<"impossibledb.v1.SetRulesRequest"> & {
+  /**
+   * The rules that replace the database's current ones.
+   *
+   * @generated from field: impossibledb.v1.Rules rules = 1;
+   */
+  rules?: Rules | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.SetRulesRequest.
+ * Use `create(SetRulesRequestSchema)` to create a new message.
+ */
+export const SetRulesRequestSchema: GenMessage<SetRulesRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 2);
+
+/**
+ * Response for SetRules.
+ *
+ * @generated from message impossibledb.v1.SetRulesResponse
+ */
+export type SetRulesResponse = Message<"impossibledb.v1.SetRulesResponse"> & {
+  /**
+   * The rules as stored.
+   *
+   * @generated from field: impossibledb.v1.Rules rules = 1;
+   */
+  rules?: Rules | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.SetRulesResponse.
+ * Use `create(SetRulesResponseSchema)` to create a new message.
+ */
+export const SetRulesResponseSchema: GenMessage<SetRulesResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 3);
+
+/**
+ * Request for GetRules.
+ *
+ * @generated from message impossibledb.v1.GetRulesRequest
+ */
+export type GetRulesRequest = Message<"impossibledb.v1.GetRulesRequest"> & {
+};
+
+/**
+ * Describes the message impossibledb.v1.GetRulesRequest.
+ * Use `create(GetRulesRequestSchema)` to create a new message.
+ */
+export const GetRulesRequestSchema: GenMessage<GetRulesRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 4);
+
+/**
+ * Response for GetRules.
+ *
+ * @generated from message impossibledb.v1.GetRulesResponse
+ */
+export type GetRulesResponse = Message<"impossibledb.v1.GetRulesResponse"> & {
+  /**
+   * The database's rules.
+   *
+   * @generated from field: impossibledb.v1.Rules rules = 1;
+   */
+  rules?: Rules | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.GetRulesResponse.
+ * Use `create(GetRulesResponseSchema)` to create a new message.
+ */
+export const GetRulesResponseSchema: GenMessage<GetRulesResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 5);
 
 /**
  * Which shard holds which documents.
@@ -64,7 +216,7 @@ export type RoutingTable = Message<"impossibledb.v1.RoutingTable"> & {
  * Use `create(RoutingTableSchema)` to create a new message.
  */
 export const RoutingTableSchema: GenMessage<RoutingTable> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 0);
+  messageDesc(file_impossibledb_v1_admin_service, 6);
 
 /**
  * One shard of the routing table.
@@ -85,7 +237,7 @@ export type ShardInfo = Message<"impossibledb.v1.ShardInfo"> & {
  * Use `create(ShardInfoSchema)` to create a new message.
  */
 export const ShardInfoSchema: GenMessage<ShardInfo> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 1);
+  messageDesc(file_impossibledb_v1_admin_service, 7);
 
 /**
  * Request for GetRoutingTable.
@@ -100,7 +252,7 @@ export type GetRoutingTableRequest = Message<"impossibledb.v1.GetRoutingTableReq
  * Use `create(GetRoutingTableRequestSchema)` to create a new message.
  */
 export const GetRoutingTableRequestSchema: GenMessage<GetRoutingTableRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 2);
+  messageDesc(file_impossibledb_v1_admin_service, 8);
 
 /**
  * Response for GetRoutingTable.
@@ -121,7 +273,7 @@ export type GetRoutingTableResponse = Message<"impossibledb.v1.GetRoutingTableRe
  * Use `create(GetRoutingTableResponseSchema)` to create a new message.
  */
 export const GetRoutingTableResponseSchema: GenMessage<GetRoutingTableResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 3);
+  messageDesc(file_impossibledb_v1_admin_service, 9);
 
 /**
  * Request for ListShards.
@@ -136,7 +288,7 @@ export type ListShardsRequest = Message<"impossibledb.v1.ListShardsRequest"> & {
  * Use `create(ListShardsRequestSchema)` to create a new message.
  */
 export const ListShardsRequestSchema: GenMessage<ListShardsRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 4);
+  messageDesc(file_impossibledb_v1_admin_service, 10);
 
 /**
  * A shard's statistics.
@@ -189,7 +341,7 @@ export type ShardStats = Message<"impossibledb.v1.ShardStats"> & {
  * Use `create(ShardStatsSchema)` to create a new message.
  */
 export const ShardStatsSchema: GenMessage<ShardStats> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 5);
+  messageDesc(file_impossibledb_v1_admin_service, 11);
 
 /**
  * Response for ListShards.
@@ -217,7 +369,7 @@ export type ListShardsResponse = Message<"impossibledb.v1.ListShardsResponse"> &
  * Use `create(ListShardsResponseSchema)` to create a new message.
  */
 export const ListShardsResponseSchema: GenMessage<ListShardsResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 6);
+  messageDesc(file_impossibledb_v1_admin_service, 12);
 
 /**
  * A field of a secondary index.
@@ -245,7 +397,7 @@ export type IndexField = Message<"impossibledb.v1.IndexField"> & {
  * Use `create(IndexFieldSchema)` to create a new message.
  */
 export const IndexFieldSchema: GenMessage<IndexField> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 7);
+  messageDesc(file_impossibledb_v1_admin_service, 13);
 
 /**
  * A sort direction inside the index.
@@ -279,7 +431,7 @@ export enum IndexField_Direction {
  * Describes the enum impossibledb.v1.IndexField.Direction.
  */
 export const IndexField_DirectionSchema: GenEnum<IndexField_Direction> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 7, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 13, 0);
 
 /**
  * A secondary index over a collection's fields.
@@ -321,7 +473,7 @@ export type Index = Message<"impossibledb.v1.Index"> & {
  * Use `create(IndexSchema)` to create a new message.
  */
 export const IndexSchema: GenMessage<Index> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 8);
+  messageDesc(file_impossibledb_v1_admin_service, 14);
 
 /**
  * Where an index is in its life.
@@ -355,7 +507,7 @@ export enum Index_State {
  * Describes the enum impossibledb.v1.Index.State.
  */
 export const Index_StateSchema: GenEnum<Index_State> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 8, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 14, 0);
 
 /**
  * Request for CreateIndex.
@@ -376,7 +528,7 @@ export type CreateIndexRequest = Message<"impossibledb.v1.CreateIndexRequest"> &
  * Use `create(CreateIndexRequestSchema)` to create a new message.
  */
 export const CreateIndexRequestSchema: GenMessage<CreateIndexRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 9);
+  messageDesc(file_impossibledb_v1_admin_service, 15);
 
 /**
  * Response for CreateIndex.
@@ -397,7 +549,7 @@ export type CreateIndexResponse = Message<"impossibledb.v1.CreateIndexResponse">
  * Use `create(CreateIndexResponseSchema)` to create a new message.
  */
 export const CreateIndexResponseSchema: GenMessage<CreateIndexResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 10);
+  messageDesc(file_impossibledb_v1_admin_service, 16);
 
 /**
  * Request for GetIndex.
@@ -425,7 +577,7 @@ export type GetIndexRequest = Message<"impossibledb.v1.GetIndexRequest"> & {
  * Use `create(GetIndexRequestSchema)` to create a new message.
  */
 export const GetIndexRequestSchema: GenMessage<GetIndexRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 11);
+  messageDesc(file_impossibledb_v1_admin_service, 17);
 
 /**
  * Response for GetIndex.
@@ -446,7 +598,7 @@ export type GetIndexResponse = Message<"impossibledb.v1.GetIndexResponse"> & {
  * Use `create(GetIndexResponseSchema)` to create a new message.
  */
 export const GetIndexResponseSchema: GenMessage<GetIndexResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 12);
+  messageDesc(file_impossibledb_v1_admin_service, 18);
 
 /**
  * Request for ListIndexes.
@@ -467,7 +619,7 @@ export type ListIndexesRequest = Message<"impossibledb.v1.ListIndexesRequest"> &
  * Use `create(ListIndexesRequestSchema)` to create a new message.
  */
 export const ListIndexesRequestSchema: GenMessage<ListIndexesRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 13);
+  messageDesc(file_impossibledb_v1_admin_service, 19);
 
 /**
  * Response for ListIndexes.
@@ -488,7 +640,7 @@ export type ListIndexesResponse = Message<"impossibledb.v1.ListIndexesResponse">
  * Use `create(ListIndexesResponseSchema)` to create a new message.
  */
 export const ListIndexesResponseSchema: GenMessage<ListIndexesResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 14);
+  messageDesc(file_impossibledb_v1_admin_service, 20);
 
 /**
  * Request for DeleteIndex.
@@ -516,7 +668,7 @@ export type DeleteIndexRequest = Message<"impossibledb.v1.DeleteIndexRequest"> &
  * Use `create(DeleteIndexRequestSchema)` to create a new message.
  */
 export const DeleteIndexRequestSchema: GenMessage<DeleteIndexRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 15);
+  messageDesc(file_impossibledb_v1_admin_service, 21);
 
 /**
  * Response for DeleteIndex.
@@ -531,7 +683,7 @@ export type DeleteIndexResponse = Message<"impossibledb.v1.DeleteIndexResponse">
  * Use `create(DeleteIndexResponseSchema)` to create a new message.
  */
 export const DeleteIndexResponseSchema: GenMessage<DeleteIndexResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 16);
+  messageDesc(file_impossibledb_v1_admin_service, 22);
 
 /**
  * Request for ExportDocuments.
@@ -560,7 +712,7 @@ export type ExportDocumentsRequest = Message<"impossibledb.v1.ExportDocumentsReq
  * Use `create(ExportDocumentsRequestSchema)` to create a new message.
  */
 export const ExportDocumentsRequestSchema: GenMessage<ExportDocumentsRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 17);
+  messageDesc(file_impossibledb_v1_admin_service, 23);
 
 /**
  * One batch of ExportDocuments.
@@ -581,7 +733,7 @@ export type ExportDocumentsResponse = Message<"impossibledb.v1.ExportDocumentsRe
  * Use `create(ExportDocumentsResponseSchema)` to create a new message.
  */
 export const ExportDocumentsResponseSchema: GenMessage<ExportDocumentsResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 18);
+  messageDesc(file_impossibledb_v1_admin_service, 24);
 
 /**
  * Request for GetMetrics.
@@ -596,7 +748,7 @@ export type GetMetricsRequest = Message<"impossibledb.v1.GetMetricsRequest"> & {
  * Use `create(GetMetricsRequestSchema)` to create a new message.
  */
 export const GetMetricsRequestSchema: GenMessage<GetMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 19);
+  messageDesc(file_impossibledb_v1_admin_service, 25);
 
 /**
  * One RPC method's counters and latency, in one isolate.
@@ -663,7 +815,7 @@ export type MethodMetrics = Message<"impossibledb.v1.MethodMetrics"> & {
  * Use `create(MethodMetricsSchema)` to create a new message.
  */
 export const MethodMetricsSchema: GenMessage<MethodMetrics> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 20);
+  messageDesc(file_impossibledb_v1_admin_service, 26);
 
 /**
  * Response for GetMetrics.
@@ -691,7 +843,7 @@ export type GetMetricsResponse = Message<"impossibledb.v1.GetMetricsResponse"> &
  * Use `create(GetMetricsResponseSchema)` to create a new message.
  */
 export const GetMetricsResponseSchema: GenMessage<GetMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 21);
+  messageDesc(file_impossibledb_v1_admin_service, 27);
 
 /**
  * An API key, without its secret.
@@ -747,7 +899,7 @@ export type ApiKey = Message<"impossibledb.v1.ApiKey"> & {
  * Use `create(ApiKeySchema)` to create a new message.
  */
 export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 22);
+  messageDesc(file_impossibledb_v1_admin_service, 28);
 
 /**
  * What a key may do on one database.
@@ -788,7 +940,7 @@ export enum ApiKey_Role {
  * Describes the enum impossibledb.v1.ApiKey.Role.
  */
 export const ApiKey_RoleSchema: GenEnum<ApiKey_Role> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 22, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 28, 0);
 
 /**
  * Request for CreateApiKey.
@@ -825,7 +977,7 @@ export type CreateApiKeyRequest = Message<"impossibledb.v1.CreateApiKeyRequest">
  * Use `create(CreateApiKeyRequestSchema)` to create a new message.
  */
 export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 23);
+  messageDesc(file_impossibledb_v1_admin_service, 29);
 
 /**
  * Response for CreateApiKey.
@@ -853,7 +1005,7 @@ export type CreateApiKeyResponse = Message<"impossibledb.v1.CreateApiKeyResponse
  * Use `create(CreateApiKeyResponseSchema)` to create a new message.
  */
 export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 24);
+  messageDesc(file_impossibledb_v1_admin_service, 30);
 
 /**
  * Request for ListApiKeys.
@@ -874,7 +1026,7 @@ export type ListApiKeysRequest = Message<"impossibledb.v1.ListApiKeysRequest"> &
  * Use `create(ListApiKeysRequestSchema)` to create a new message.
  */
 export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 25);
+  messageDesc(file_impossibledb_v1_admin_service, 31);
 
 /**
  * Response for ListApiKeys.
@@ -895,7 +1047,7 @@ export type ListApiKeysResponse = Message<"impossibledb.v1.ListApiKeysResponse">
  * Use `create(ListApiKeysResponseSchema)` to create a new message.
  */
 export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 26);
+  messageDesc(file_impossibledb_v1_admin_service, 32);
 
 /**
  * Request for RevokeApiKey.
@@ -916,7 +1068,7 @@ export type RevokeApiKeyRequest = Message<"impossibledb.v1.RevokeApiKeyRequest">
  * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
  */
 export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 27);
+  messageDesc(file_impossibledb_v1_admin_service, 33);
 
 /**
  * Response for RevokeApiKey.
@@ -931,7 +1083,7 @@ export type RevokeApiKeyResponse = Message<"impossibledb.v1.RevokeApiKeyResponse
  * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
  */
 export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 28);
+  messageDesc(file_impossibledb_v1_admin_service, 34);
 
 /**
  * A database: the unit of placement and tenancy. Requests choose one with
@@ -978,7 +1130,7 @@ export type Database = Message<"impossibledb.v1.Database"> & {
  * Use `create(DatabaseSchema)` to create a new message.
  */
 export const DatabaseSchema: GenMessage<Database> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 29);
+  messageDesc(file_impossibledb_v1_admin_service, 35);
 
 /**
  * Where a database is in its life.
@@ -1012,7 +1164,7 @@ export enum Database_State {
  * Describes the enum impossibledb.v1.Database.State.
  */
 export const Database_StateSchema: GenEnum<Database_State> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 29, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 35, 0);
 
 /**
  * Where a database's Durable Objects live: at most one of the two fields;
@@ -1045,7 +1197,7 @@ export type Placement = Message<"impossibledb.v1.Placement"> & {
  * Use `create(PlacementSchema)` to create a new message.
  */
 export const PlacementSchema: GenMessage<Placement> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 30);
+  messageDesc(file_impossibledb_v1_admin_service, 36);
 
 /**
  * Request for CreateDatabase.
@@ -1074,7 +1226,7 @@ export type CreateDatabaseRequest = Message<"impossibledb.v1.CreateDatabaseReque
  * Use `create(CreateDatabaseRequestSchema)` to create a new message.
  */
 export const CreateDatabaseRequestSchema: GenMessage<CreateDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 31);
+  messageDesc(file_impossibledb_v1_admin_service, 37);
 
 /**
  * Response for CreateDatabase.
@@ -1095,7 +1247,7 @@ export type CreateDatabaseResponse = Message<"impossibledb.v1.CreateDatabaseResp
  * Use `create(CreateDatabaseResponseSchema)` to create a new message.
  */
 export const CreateDatabaseResponseSchema: GenMessage<CreateDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 32);
+  messageDesc(file_impossibledb_v1_admin_service, 38);
 
 /**
  * Request for GetDatabase.
@@ -1116,7 +1268,7 @@ export type GetDatabaseRequest = Message<"impossibledb.v1.GetDatabaseRequest"> &
  * Use `create(GetDatabaseRequestSchema)` to create a new message.
  */
 export const GetDatabaseRequestSchema: GenMessage<GetDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 33);
+  messageDesc(file_impossibledb_v1_admin_service, 39);
 
 /**
  * Response for GetDatabase.
@@ -1137,7 +1289,7 @@ export type GetDatabaseResponse = Message<"impossibledb.v1.GetDatabaseResponse">
  * Use `create(GetDatabaseResponseSchema)` to create a new message.
  */
 export const GetDatabaseResponseSchema: GenMessage<GetDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 34);
+  messageDesc(file_impossibledb_v1_admin_service, 40);
 
 /**
  * Request for ListDatabases.
@@ -1165,7 +1317,7 @@ export type ListDatabasesRequest = Message<"impossibledb.v1.ListDatabasesRequest
  * Use `create(ListDatabasesRequestSchema)` to create a new message.
  */
 export const ListDatabasesRequestSchema: GenMessage<ListDatabasesRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 35);
+  messageDesc(file_impossibledb_v1_admin_service, 41);
 
 /**
  * Response for ListDatabases.
@@ -1193,7 +1345,7 @@ export type ListDatabasesResponse = Message<"impossibledb.v1.ListDatabasesRespon
  * Use `create(ListDatabasesResponseSchema)` to create a new message.
  */
 export const ListDatabasesResponseSchema: GenMessage<ListDatabasesResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 36);
+  messageDesc(file_impossibledb_v1_admin_service, 42);
 
 /**
  * Request for DeleteDatabase.
@@ -1214,7 +1366,7 @@ export type DeleteDatabaseRequest = Message<"impossibledb.v1.DeleteDatabaseReque
  * Use `create(DeleteDatabaseRequestSchema)` to create a new message.
  */
 export const DeleteDatabaseRequestSchema: GenMessage<DeleteDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 37);
+  messageDesc(file_impossibledb_v1_admin_service, 43);
 
 /**
  * Response for DeleteDatabase.
@@ -1229,7 +1381,7 @@ export type DeleteDatabaseResponse = Message<"impossibledb.v1.DeleteDatabaseResp
  * Use `create(DeleteDatabaseResponseSchema)` to create a new message.
  */
 export const DeleteDatabaseResponseSchema: GenMessage<DeleteDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 38);
+  messageDesc(file_impossibledb_v1_admin_service, 44);
 
 /**
  * A live resharding of one database: a copy of the moving documents to
@@ -1261,7 +1413,7 @@ export type Resharding = Message<"impossibledb.v1.Resharding"> & {
   phase: Resharding_Phase;
 
   /**
-   * Shards before and after.
+   * Shards before.
    *
    * @generated from field: int32 source_shard_count = 4;
    */
@@ -1343,7 +1495,7 @@ export type Resharding = Message<"impossibledb.v1.Resharding"> & {
  * Use `create(ReshardingSchema)` to create a new message.
  */
 export const ReshardingSchema: GenMessage<Resharding> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 39);
+  messageDesc(file_impossibledb_v1_admin_service, 45);
 
 /**
  * Where a resharding is in its life.
@@ -1391,7 +1543,7 @@ export enum Resharding_State {
  * Describes the enum impossibledb.v1.Resharding.State.
  */
 export const Resharding_StateSchema: GenEnum<Resharding_State> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 39, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 45, 0);
 
 /**
  * The step a running resharding is at.
@@ -1460,7 +1612,7 @@ export enum Resharding_Phase {
  * Describes the enum impossibledb.v1.Resharding.Phase.
  */
 export const Resharding_PhaseSchema: GenEnum<Resharding_Phase> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 39, 1);
+  enumDesc(file_impossibledb_v1_admin_service, 45, 1);
 
 /**
  * A shard count suggested by the shards' sizes and request rates.
@@ -1495,7 +1647,7 @@ export type ShardCountAdvice = Message<"impossibledb.v1.ShardCountAdvice"> & {
  * Use `create(ShardCountAdviceSchema)` to create a new message.
  */
 export const ShardCountAdviceSchema: GenMessage<ShardCountAdvice> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 40);
+  messageDesc(file_impossibledb_v1_admin_service, 46);
 
 /**
  * Request for StartResharding.
@@ -1516,7 +1668,7 @@ export type StartReshardingRequest = Message<"impossibledb.v1.StartReshardingReq
  * Use `create(StartReshardingRequestSchema)` to create a new message.
  */
 export const StartReshardingRequestSchema: GenMessage<StartReshardingRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 41);
+  messageDesc(file_impossibledb_v1_admin_service, 47);
 
 /**
  * Response for StartResharding.
@@ -1537,7 +1689,7 @@ export type StartReshardingResponse = Message<"impossibledb.v1.StartReshardingRe
  * Use `create(StartReshardingResponseSchema)` to create a new message.
  */
 export const StartReshardingResponseSchema: GenMessage<StartReshardingResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 42);
+  messageDesc(file_impossibledb_v1_admin_service, 48);
 
 /**
  * Request for GetResharding.
@@ -1552,7 +1704,7 @@ export type GetReshardingRequest = Message<"impossibledb.v1.GetReshardingRequest
  * Use `create(GetReshardingRequestSchema)` to create a new message.
  */
 export const GetReshardingRequestSchema: GenMessage<GetReshardingRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 43);
+  messageDesc(file_impossibledb_v1_admin_service, 49);
 
 /**
  * Response for GetResharding.
@@ -1580,7 +1732,7 @@ export type GetReshardingResponse = Message<"impossibledb.v1.GetReshardingRespon
  * Use `create(GetReshardingResponseSchema)` to create a new message.
  */
 export const GetReshardingResponseSchema: GenMessage<GetReshardingResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 44);
+  messageDesc(file_impossibledb_v1_admin_service, 50);
 
 /**
  * Request for CancelResharding.
@@ -1595,7 +1747,7 @@ export type CancelReshardingRequest = Message<"impossibledb.v1.CancelReshardingR
  * Use `create(CancelReshardingRequestSchema)` to create a new message.
  */
 export const CancelReshardingRequestSchema: GenMessage<CancelReshardingRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 45);
+  messageDesc(file_impossibledb_v1_admin_service, 51);
 
 /**
  * Response for CancelResharding.
@@ -1616,7 +1768,7 @@ export type CancelReshardingResponse = Message<"impossibledb.v1.CancelResharding
  * Use `create(CancelReshardingResponseSchema)` to create a new message.
  */
 export const CancelReshardingResponseSchema: GenMessage<CancelReshardingResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 46);
+  messageDesc(file_impossibledb_v1_admin_service, 52);
 
 /**
  * Operates the database: the routing table, shards and indexes.
@@ -1832,6 +1984,32 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof CancelReshardingRequestSchema;
     output: typeof CancelReshardingResponseSchema;
+  },
+  /**
+   * Replaces the database's security rules: per collection, a CEL condition
+   * for reads and one for writes (docs/security.md). Every condition is
+   * compiled first: one that does not compile, or can never be a bool,
+   * fails the call with INVALID_ARGUMENT naming the collection, line and
+   * column, and nothing changes. Every caller but the database's admins is
+   * bound by the new rules within RULES_CACHE_TTL_MS (5 s); the Worker
+   * isolate answering this call at once.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.SetRules
+   */
+  setRules: {
+    methodKind: "unary";
+    input: typeof SetRulesRequestSchema;
+    output: typeof SetRulesResponseSchema;
+  },
+  /**
+   * Returns the database's security rules (none until SetRules).
+   *
+   * @generated from rpc impossibledb.v1.AdminService.GetRules
+   */
+  getRules: {
+    methodKind: "unary";
+    input: typeof GetRulesRequestSchema;
+    output: typeof GetRulesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_impossibledb_v1_admin_service, 0);

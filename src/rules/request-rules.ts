@@ -1,0 +1,83 @@
+/**
+ * The rules of one RPC, as services apply them: the caller (caller.ts), the
+ * database's compiled rules (rules-cache.ts), and the form each path needs:
+ * a per-document check for point reads in the Worker, a ShardReadRule for
+ * queries and listings, a ShardWriteGuard for writes checked in the shard.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import { envOf } from "../server/context.js";
+import { ruleCallerOf } from "./caller.js";
+import { shardReadRule, type ShardReadRule } from "./read-rule.js";
+import { currentRules } from "./rules-cache.js";
+import type { ShardWriteGuard } from "./write-guard.js";
+
+/** True when the caller may read `doc`. */
+export type ReadCheck = (doc: { collection: string; id: string; data: JsonObject }) => boolean;
+
+const READ_ALL: ReadCheck = () => true;
+
+/**
+ * The check of point reads (GetDocument, BatchGetDocuments, a transaction's
+ * reads): a document the caller may not read is answered as missing.
+ */
+export async function pointReadCheck(ctx: HandlerContext): Promise<ReadCheck> {
+  const caller = ruleCallerOf(ctx);
+  if (caller === null) return READ_ALL;
+  const rules = await currentRules(envOf(ctx));
+  if (rules.size === 0) return READ_ALL;
+  const request = { auth: caller.auth, method: "get" as const };
+  return (doc) => {
+    const rule = rules.get(doc.collection)?.read ?? null;
+    return rule === null || rule.allows({ request, resource: { id: doc.id, data: doc.data } });
+  };
+}
+
+/** The read rule a query or listing of `collection` carries to its shards, or null. */
+export async function queryReadRule(ctx: HandlerContext, collection: string): Promise<ShardReadRule | null> {
+  const caller = ruleCallerOf(ctx);
+  if (caller === null) return null;
+  const rule = (await currentRules(envOf(ctx))).get(collection)?.read ?? null;
+  return rule === null ? null : shardReadRule(rule, caller.auth, "list");
+}
+
+/**
+ * The rules a batch of writes to `writeCollections` carries to its shards,
+ * with the read rules of `readCollections` (a transaction's validated
+ * reads), or null when none applies.
+ */
+export async function writeGuardOf(ctx: HandlerContext, writeCollections: Iterable<string>, readCollections: Iterable<string> = []): Promise<ShardWriteGuard | null> {
+  const caller = ruleCallerOf(ctx);
+  if (caller === null) return null;
+  const rules = await currentRules(envOf(ctx));
+  const pick = (collections: Iterable<string>, kind: "read" | "write") => {
+    const picked = new Map<string, string>();
+    for (const collection of collections) {
+      const rule = rules.get(collection)?.[kind] ?? null;
+      if (rule !== null) picked.set(collection, rule.source);
+    }
+    return [...picked].map(([collection, source]) => ({ collection, source }));
+  };
+  const writes = pick(writeCollections, "write");
+  const reads = pick(readCollections, "read");
+  if (writes.length === 0 && reads.length === 0) return null;
+  return { rules: writes, readRules: reads, authJson: JSON.stringify(caller.auth) };
+}
+
+/**
+ * The check of a transaction's reads (GetDocuments): unlike a plain get, a
+ * refused read fails the call with PERMISSION_DENIED, for a missing
+ * document too when the rule refuses `resource == null`; the answer never
+ * says whether the document exists. (Answering "missing" would not do: the
+ * commit validates each read's version, and would reveal the document.)
+ */
+export async function transactionReadCheck(ctx: HandlerContext): Promise<(ref: { collection: string; id: string }, doc: { data: JsonObject } | null) => boolean> {
+  const caller = ruleCallerOf(ctx);
+  if (caller === null) return () => true;
+  const rules = await currentRules(envOf(ctx));
+  const request = { auth: caller.auth, method: "get" as const };
+  return (ref, doc) => {
+    const rule = rules.get(ref.collection)?.read ?? null;
+    return rule === null || rule.allows({ request, resource: doc === null ? null : { id: ref.id, data: doc.data } });
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Write rules, checked in the shard inside the write itself: the shard
+ * reads the stored row, and in the same synchronous step (no `await`)
+ * evaluates the rule against it and the proposed document, then applies
+ * the write or refuses it. So the check and the write see the same stored
+ * document, and a refused write changes nothing.
+ *
+ * The rule runs before the write's own checks (preconditions, "already
+ * exists", "not found"), so a refused caller learns nothing from them.
+ * `request.method` is `create` when no document is stored, `update` when
+ * one is (SetDocument and UpdateDocument alike), `delete` for deletes;
+ * `request.resource` is the document as it would be after the write (for
+ * UpdateDocument, the patch applied to the stored data), null for deletes.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { applyPatch } from "../storage/patch.js";
+import type { ShardWrite } from "../storage/types.js";
+import { compileRuleCached, type CompiledRule, type RuleMethod } from "./compile.js";
+
+/** The write rules of one batch, for its shard. Plain data; the claims as JSON text. */
+export interface ShardWriteGuard {
+  readonly rules: ReadonlyArray<{ readonly collection: string; readonly source: string }>;
+  /**
+   * A transaction's read rules, for the reads its Commit validates: a read
+   * the rule refuses (the stored document, or null when missing) fails the
+   * commit with PERMISSION_DENIED before any version is compared, so read
+   * versions cannot probe whether an unreadable document exists.
+   */
+  readonly readRules?: ReadonlyArray<{ readonly collection: string; readonly source: string }>;
+  readonly authJson: string;
+}
+
+/** Null when the caller may read what is stored at `ref` (`stored` null: nothing); otherwise why not. */
+export type ReadCheckAt = (ref: { collection: string; id: string }, stored: JsonObject | null) => string | null;
+
+/** The shard's check of a transaction's validated reads, or null when there is nothing to check. */
+export function readCheckAt(guard: ShardWriteGuard | null | undefined): ReadCheckAt | null {
+  if (guard?.readRules === undefined || guard.readRules.length === 0) return null;
+  const rules = compiledByCollection(guard.readRules, "read");
+  const auth = JSON.parse(guard.authJson) as Record<string, unknown>;
+  return (ref, stored) => {
+    const rule = rules.get(ref.collection);
+    if (rule === undefined) return null;
+    const allowed = rule.allows({ request: { auth, method: "get" }, resource: stored === null ? null : { id: ref.id, data: stored } });
+    return allowed ? null : `the read rule of collection ${ref.collection} refuses a read of this transaction`;
+  };
+}
+
+function compiledByCollection(list: ReadonlyArray<{ collection: string; source: string }>, kind: "read" | "write"): Map<string, CompiledRule> {
+  const rules = new Map<string, CompiledRule>();
+  for (const { collection, source } of list) {
+    const compiled = compileRuleCached(source, kind);
+    if (!compiled.ok) throw new Error(`invariant broken: a ${kind} rule sent to a shard does not compile: ${compiled.message}`);
+    rules.set(collection, compiled.rule);
+  }
+  return rules;
+}
+
+/** Null when `write` may proceed against `stored`; otherwise why the rule refused it. */
+export type WriteCheck = (write: ShardWrite, stored: JsonObject | null) => string | null;
+
+/** The shard's check for `guard`, or null when there is nothing to check. */
+export function writeCheck(guard: ShardWriteGuard | null | undefined): WriteCheck | null {
+  if (guard === null || guard === undefined || guard.rules.length === 0) return null;
+  const rules = compiledByCollection(guard.rules, "write");
+  const auth = JSON.parse(guard.authJson) as Record<string, unknown>;
+  return (write, stored) => {
+    const rule = rules.get(write.collection);
+    if (rule === undefined) return null;
+    const method: RuleMethod = write.op === "delete" ? "delete" : stored === null ? "create" : "update";
+    const proposed = proposedData(write, stored);
+    const allowed = rule.allows({
+      request: { auth, method, resource: proposed === null ? null : { id: write.id, data: proposed } },
+      resource: stored === null ? null : { id: write.id, data: stored },
+    });
+    return allowed ? null : `the write rule of collection ${write.collection} refuses this ${method}`;
+  };
+}
+
+/** The document as `write` would leave it; null for a delete (or a patch that cannot apply: the write fails on its own then). */
+function proposedData(write: ShardWrite, stored: JsonObject | null): JsonObject | null {
+  switch (write.op) {
+    case "delete":
+      return null;
+    case "create":
+    case "set":
+      return write.data;
+    case "update": {
+      const patched = applyPatch(stored ?? {}, write.data, write.mask);
+      return patched.ok ? patched.data : null;
+    }
+  }
+}

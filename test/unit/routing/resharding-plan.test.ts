@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { cancellable, planResharding, shardsToStamp } from "../../../src/routing/resharding-plan.js";
+import { adviseShardCount } from "../../../src/routing/split-advice.js";
+import { createInitialRoutingTable, createShardRouter } from "../../../src/routing/router.js";
+
+describe("planResharding", () => {
+  const table = createInitialRoutingTable(8, 64);
+
+  it("grows: every old shard is a source, the new shards are direct targets", () => {
+    const planned = planResharding(table, 12, "op", 1000);
+    if (!planned.ok) throw new Error(planned.message);
+    const op = planned.operation;
+    expect(op.target).toEqual({ version: 2, shards: Array.from({ length: 12 }, (_, i) => `shard-${i}`), virtualNodesPerShard: 64 });
+    expect(op.sources.map((s) => s.shard)).toEqual(table.shards);
+    expect(op.targets.map((t) => [t.shard, t.direct])).toEqual([8, 9, 10, 11].map((i) => [`shard-${i}`, true]));
+    expect(shardsToStamp(op)).toHaveLength(12);
+    expect(cancellable(op)).toBe(true);
+  });
+
+  it("shrinks: the removed shards are sources, the remaining ones staged targets", () => {
+    const planned = planResharding(table, 5, "op", 1000);
+    if (!planned.ok) throw new Error(planned.message);
+    expect(planned.operation.sources.map((s) => s.shard)).toEqual(["shard-5", "shard-6", "shard-7"]);
+    expect(planned.operation.targets.map((t) => [t.shard, t.direct])).toEqual([0, 1, 2, 3, 4].map((i) => [`shard-${i}`, false]));
+  });
+
+  it("every key that changes owner moves from a source to a target (the plan's premise, from the ring)", () => {
+    for (const to of [5, 9, 12, 3]) {
+      const planned = planResharding(table, to, "op", 0);
+      if (!planned.ok) throw new Error(planned.message);
+      const before = createShardRouter(table);
+      const after = createShardRouter(planned.operation.target);
+      const sources = new Set(planned.operation.sources.map((s) => s.shard));
+      const targets = new Set(planned.operation.targets.map((t) => t.shard));
+      let moved = 0;
+      for (let i = 0; i < 5000; i++) {
+        const from = before.shardFor("c", `k${i}`);
+        const dest = after.shardFor("c", `k${i}`);
+        if (from === dest) continue;
+        moved++;
+        expect(sources.has(from), `k${i} leaves ${from}`).toBe(true);
+        expect(targets.has(dest), `k${i} goes to ${dest}`).toBe(true);
+      }
+      expect(moved).toBeGreaterThan(0);
+    }
+  });
+
+  it("refuses the same count and counts out of range", () => {
+    expect(planResharding(table, 8, "op", 0)).toMatchObject({ ok: false, kind: "failed_precondition" });
+    expect(planResharding(table, 0, "op", 0)).toMatchObject({ ok: false, kind: "invalid_argument" });
+    expect(planResharding(table, 1025, "op", 0)).toMatchObject({ ok: false, kind: "invalid_argument" });
+    expect(planResharding(table, 2.5, "op", 0)).toMatchObject({ ok: false, kind: "invalid_argument" });
+  });
+});
+
+describe("adviseShardCount", () => {
+  const thresholds = { shardBytesMax: 1000, requestsPerSecondMax: 100 };
+  const shards = (bytes: number[], rates: number[]) => bytes.map((b, i) => ({ id: `shard-${i}`, dataBytes: b, requestsPerSecond: rates[i]! }));
+
+  it("keeps the count when no shard is past a threshold", () => {
+    expect(adviseShardCount(shards([10, 999], [1, 100]), thresholds)).toEqual({ suggestedShardCount: 2, currentShardCount: 2, reason: "no shard is past a split threshold" });
+  });
+
+  it("suggests enough shards to bring the load under the thresholds, naming the shard", () => {
+    const bySize = adviseShardCount(shards([3000, 1500, 900, 100], [0, 0, 0, 0]), thresholds);
+    expect(bySize.suggestedShardCount).toBe(7);
+    expect(bySize.reason).toMatch(/shard-0 holds 3000 bytes/);
+    const byRate = adviseShardCount(shards([0, 0], [250, 10]), thresholds);
+    expect(byRate.suggestedShardCount).toBe(4);
+    expect(byRate.reason).toMatch(/shard-0 serves 250.0 requests\/s/);
+  });
+});

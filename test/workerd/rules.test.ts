@@ -1,0 +1,369 @@
+/**
+ * Security rules end to end inside workerd: the router with auth required,
+ * rules set through AdminService, and callers of each kind (JWT users, an
+ * API key, read-only and admin keys) reading, querying, listing and writing.
+ */
+import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { env } from "cloudflare:test";
+import { SignJWT } from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AdminService, ApiKey_Role } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { Aggregation_Function } from "../../gen/impossibledb/v1/query_pb.js";
+import { DocumentChange_Type, QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import type { Env } from "../../src/env.js";
+import { createFetchHandler } from "../../src/server/fetch-handler.js";
+import { createRouter } from "../../src/server/router.js";
+
+const BOOTSTRAP = "bootstrap-key-for-rules-tests-0123456789";
+const JWT_SECRET = "jwt-secret-for-rules-tests-0123456789abcdef";
+const authEnv: Env = { ...env, AUTH_MODE: "required", ADMIN_BOOTSTRAP_KEY: BOOTSTRAP, JWT_ISSUER: "https://idp.test", JWT_AUDIENCE: "impossibledb", JWT_SECRET };
+const handle = createFetchHandler(createRouter());
+
+function transport(headers: Record<string, string>, workerEnv: Env): Transport {
+  return createConnectTransport({
+    baseUrl: "http://impossibledb.test",
+    fetch: (input, init) => {
+      const { redirect: _r, ...rest } = (init ?? {}) as RequestInit & { mode?: unknown; credentials?: unknown };
+      delete rest.mode;
+      delete rest.credentials;
+      return handle(new Request(input as RequestInfo, rest), workerEnv);
+    },
+    interceptors: [
+      (next) => (req) => {
+        for (const [k, v] of Object.entries(headers)) req.header.set(k, v);
+        return next(req);
+      },
+    ],
+  });
+}
+
+interface Caller {
+  docs: Client<typeof CollectionService>;
+  query: Client<typeof QueryService>;
+  admin: Client<typeof AdminService>;
+  tx: Client<typeof TransactionService>;
+}
+
+function caller(token: string | null, workerEnv: Env = authEnv, database?: string): Caller {
+  const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
+  if (database !== undefined) headers["impossibledb-database"] = database;
+  const t = transport(headers, workerEnv);
+  return { docs: createClient(CollectionService, t), query: createClient(QueryService, t), admin: createClient(AdminService, t), tx: createClient(TransactionService, t) };
+}
+
+function jwt(sub: string, role = "read_write", extra: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT({ sub, impossibledb_roles: { default: role }, ...extra })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuer("https://idp.test")
+    .setAudience("impossibledb")
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+    .sign(new TextEncoder().encode(JWT_SECRET));
+}
+
+async function failure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail");
+}
+
+const admin = caller(BOOTSTRAP);
+let alice: Caller;
+let bob: Caller;
+let reader: Caller;
+
+const NOTES_RULES = {
+  collection: "notes",
+  read: "resource.data.owner == request.auth.sub || resource.data.public == true",
+  write: "(resource == null || resource.data.owner == request.auth.sub) && (request.resource == null || request.resource.data.owner == request.auth.sub)",
+};
+
+async function setRules(collections: Array<{ collection: string; read?: string; write?: string }>): Promise<void> {
+  await admin.admin.setRules({ rules: { collections } });
+}
+
+async function ids(c: Caller, collection: string, where = ""): Promise<string[]> {
+  const res = await c.query.runQuery({ query: { collection, filter: where } });
+  return res.documents.map((d) => d.id);
+}
+
+beforeAll(async () => {
+  alice = caller(await jwt("alice"));
+  bob = caller(await jwt("bob"));
+  reader = caller(await jwt("carol", "read_only"));
+  await setRules([NOTES_RULES]);
+  const notes: Array<{ id: string } & Record<string, string | boolean>> = [
+    { id: "n1", owner: "alice", title: "Alpha" },
+    { id: "n2", owner: "bob", title: "Beta" },
+    { id: "n3", owner: "bob", title: "Gamma", public: true },
+    { id: "n4", owner: "alice", title: "Delta" },
+    { id: "n5", owner: "dave", title: "Epsilon" },
+  ];
+  for (const { id, ...data } of notes) await admin.docs.setDocument({ ref: { collection: "notes", id: id as string }, data });
+});
+
+describe("SetRules and GetRules", () => {
+  it("store the rules and give them back", async () => {
+    const got = await admin.admin.getRules({});
+    expect(got.rules!.collections.map((c) => ({ collection: c.collection, read: c.read, write: c.write }))).toEqual([NOTES_RULES]);
+    expect(got.rules!.updateTime).toBeDefined();
+  });
+
+  it("refuse a rule that does not compile with INVALID_ARGUMENT naming the line and column, and keep the old ones", async () => {
+    const err = await failure(admin.admin.setRules({ rules: { collections: [{ collection: "notes", read: "resource.data.owner ==\n  request.auth.sub &&" }] } }));
+    expect(Code[err.code]).toBe("InvalidArgument");
+    expect(err.rawMessage).toMatch(/^rules\.collections\[0\]\.read:\d+:\d+: syntax error/);
+    const typed = await failure(admin.admin.setRules({ rules: { collections: [{ collection: "notes", write: "request.resource.data.n + 1" }] } }));
+    expect(typed.rawMessage).toBe("rules.collections[0].write:1:25: the condition is never a bool; a rule must be a bool (true allows)");
+    const twice = await failure(admin.admin.setRules({ rules: { collections: [{ collection: "a" }, { collection: "a" }] } }));
+    expect(twice.rawMessage).toMatch(/named twice/);
+    expect((await admin.admin.getRules({})).rules!.collections[0]!.read).toBe(NOTES_RULES.read);
+  });
+
+  it("need admin", async () => {
+    expect(Code[(await failure(alice.admin.setRules({ rules: { collections: [] } }))).code]).toBe("PermissionDenied");
+    expect(Code[(await failure(alice.admin.getRules({}))).code]).toBe("PermissionDenied");
+  });
+});
+
+describe("read rules", () => {
+  it("answer an unreadable document exactly as a missing one", async () => {
+    expect((await alice.docs.getDocument({ ref: { collection: "notes", id: "n1" } })).document!.data).toMatchObject({ owner: "alice" });
+    const hidden = await failure(alice.docs.getDocument({ ref: { collection: "notes", id: "n2" } }));
+    const missing = await failure(alice.docs.getDocument({ ref: { collection: "notes", id: "zz" } }));
+    expect([Code[hidden.code], hidden.rawMessage.replace("n2", "ID")]).toEqual([Code[missing.code], missing.rawMessage.replace("zz", "ID")]);
+    const batch = await alice.docs.batchGetDocuments({ refs: ["n1", "n2", "n3", "zz"].map((id) => ({ collection: "notes", id })) });
+    expect(batch.results.map((r) => r.found)).toEqual([true, false, true, false]);
+  });
+
+  it("make queries, streams, aggregations and listings return exactly the readable documents", async () => {
+    expect(await ids(alice, "notes")).toEqual(["n1", "n3", "n4"]);
+    expect(await ids(bob, "notes")).toEqual(["n2", "n3"]);
+    expect(await ids(reader, "notes")).toEqual(["n3"]);
+    expect(await ids(alice, "notes", 'title = "Beta"')).toEqual([]);
+    const streamed: string[] = [];
+    for await (const m of alice.query.streamQuery({ query: { collection: "notes" } })) if (m.result.case === "document") streamed.push(m.result.value.id);
+    expect(streamed).toEqual(["n1", "n3", "n4"]);
+    const count = await alice.query.runAggregationQuery({ query: { collection: "notes" }, aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }] });
+    expect(count.groups[0]!.results.n!.kind.value).toBe(3);
+    const listed: string[] = [];
+    let pageToken = "";
+    do {
+      const page = await alice.docs.listDocuments({ collection: "notes", pageSize: 1, pageToken });
+      listed.push(...page.documents.map((d) => d.id));
+      expect(page.documents.length).toBeGreaterThan(0);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(listed).toEqual(["n1", "n3", "n4"]);
+  });
+
+  it("bind neither admins nor collections without rules", async () => {
+    expect(await ids(admin, "notes")).toEqual(["n1", "n2", "n3", "n4", "n5"]);
+    const adminKey = (await admin.admin.createApiKey({ roles: { default: ApiKey_Role.ADMIN } })).secret;
+    expect(await ids(caller(adminKey), "notes")).toEqual(["n1", "n2", "n3", "n4", "n5"]);
+    await admin.docs.setDocument({ ref: { collection: "open", id: "o1" }, data: { owner: "nobody" } });
+    expect(await ids(alice, "open")).toEqual(["o1"]);
+  });
+
+  it("see an API key's id as request.auth.sub", async () => {
+    const key = await admin.admin.createApiKey({ roles: { default: ApiKey_Role.READ_ONLY } });
+    await admin.docs.setDocument({ ref: { collection: "notes", id: "k1" }, data: { owner: key.key!.id } });
+    expect(await ids(caller(key.secret), "notes")).toEqual(["k1", "n3"]);
+  });
+
+  it("are shown by Explain: pushed into SQL, and evaluated per document only when SQL cannot say them", async () => {
+    const pushed = await alice.query.runQuery({ query: { collection: "notes" }, explain: true });
+    expect(pushed.plan!.rule).toMatchObject({ condition: NOTES_RULES.read, pushed: true, evaluatedPerDocument: false });
+    expect(pushed.plan!.shards.some((s) => s.sqlPlan !== "")).toBe(true);
+    expect((await admin.query.runQuery({ query: { collection: "notes" }, explain: true })).plan!.rule).toBeUndefined();
+    await setRules([{ ...NOTES_RULES, read: "resource.data.owner == request.auth.sub && resource.data.title.startsWith('A')" }]);
+    try {
+      const partial = await alice.query.runQuery({ query: { collection: "notes" }, explain: true });
+      expect(partial.plan!.rule).toMatchObject({ pushed: true, evaluatedPerDocument: true });
+      expect(partial.documents.map((d) => d.id)).toEqual(["n1"]);
+    } finally {
+      await setRules([NOTES_RULES]);
+    }
+  });
+});
+
+describe("rules per database", () => {
+  it("bind only in the database they were set in", async () => {
+    await admin.admin.createDatabase({ databaseId: "rules-two" }).catch((e: unknown) => {
+      if (ConnectError.from(e).code !== Code.AlreadyExists) throw e;
+    });
+    const adminTwo = caller(BOOTSTRAP, authEnv, "rules-two");
+    await adminTwo.admin.setRules({ rules: { collections: [{ collection: "notes", read: "false" }] } });
+    await adminTwo.docs.setDocument({ ref: { collection: "notes", id: "n1" }, data: { owner: "alice" } });
+    const token = await jwt("alice", "read_write", { impossibledb_roles: { default: "read_write", "rules-two": "read_write" } });
+    expect(await ids(caller(token, authEnv, "rules-two"), "notes")).toEqual([]);
+    expect(await ids(caller(token), "notes")).toEqual(["n1", "n3", "n4"]);
+    expect((await admin.admin.getRules({})).rules!.collections.map((c) => c.read)).toEqual([NOTES_RULES.read]);
+  });
+});
+
+describe("a rule that pins the document id", () => {
+  it("sends a query only to the shard that can hold the caller's document", async () => {
+    await setRules([NOTES_RULES, { collection: "users", read: "resource.id == request.auth.sub" }]);
+    try {
+      for (const id of ["alice", "bob", "carol", "dave"]) await admin.docs.setDocument({ ref: { collection: "users", id }, data: { name: id } });
+      const res = await alice.query.runQuery({ query: { collection: "users" }, explain: true });
+      expect(res.documents.map((d) => d.id)).toEqual(["alice"]);
+      expect(res.plan!.shardsQueried).toBe(1);
+      expect(res.plan!.shards.filter((s) => s.pruned).length).toBe(res.plan!.shardsTotal - 1);
+      expect(res.plan!.rule).toMatchObject({ pushed: true, evaluatedPerDocument: false });
+    } finally {
+      await setRules([NOTES_RULES]);
+    }
+  });
+});
+
+describe("write rules", () => {
+  async function snapshot(): Promise<string> {
+    const res = await admin.query.runQuery({ query: { collection: "notes" } });
+    return JSON.stringify(res.documents.map((d) => [d.id, d.version.toString(), d.data]));
+  }
+
+  it("refuse a write with PERMISSION_DENIED and change nothing", async () => {
+    const before = await snapshot();
+    const attempts: Array<() => Promise<unknown>> = [
+      () => alice.docs.createDocument({ ref: { collection: "notes", id: "x1" }, data: { owner: "bob" } }),
+      () => alice.docs.setDocument({ ref: { collection: "notes", id: "n2" }, data: { owner: "alice" } }),
+      () => alice.docs.updateDocument({ ref: { collection: "notes", id: "n2" }, patch: { data: { title: "mine" }, updateMask: { fieldPaths: ["title"] } } }),
+      () => alice.docs.updateDocument({ ref: { collection: "notes", id: "n1" }, patch: { data: { owner: "bob" }, updateMask: { fieldPaths: ["owner"] } } }),
+      () => alice.docs.deleteDocument({ ref: { collection: "notes", id: "n2" } }),
+      () => alice.docs.addDocument({ collection: "notes", data: { owner: "bob" } }),
+      // An existing document the caller may not touch: refused by the rule, not "already exists".
+      () => alice.docs.createDocument({ ref: { collection: "notes", id: "n2" }, data: { owner: "alice" } }),
+      () => alice.docs.deleteCollection({ collection: "notes" }),
+      () => reader.docs.createDocument({ ref: { collection: "notes", id: "x3" }, data: { owner: "carol" } }),
+    ];
+    for (const attempt of attempts) {
+      const err = await failure(attempt());
+      expect(Code[err.code], err.rawMessage).toBe("PermissionDenied");
+    }
+    const batch = await alice.docs.batchWriteDocuments({
+      writes: [
+        { ref: { collection: "notes", id: "n2" }, operation: { case: "set", value: { owner: "alice" } } },
+        { ref: { collection: "notes", id: "n5" }, operation: { case: "delete", value: {} } },
+      ],
+    });
+    // Writes that share a shard with a refused one are ABORTED, not applied.
+    const codes = batch.statuses.map((s) => Code[s.code]);
+    expect(codes[0]).toMatch(/PermissionDenied|Aborted/);
+    expect(codes.every((c) => c === "PermissionDenied" || c === "Aborted") && codes.includes("PermissionDenied")).toBe(true);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("let a caller write what the rule allows", async () => {
+    await alice.docs.createDocument({ ref: { collection: "notes", id: "a1" }, data: { owner: "alice", title: "mine" } });
+    await alice.docs.updateDocument({ ref: { collection: "notes", id: "a1" }, patch: { data: { title: "still mine" }, updateMask: { fieldPaths: ["title"] } } });
+    expect((await alice.docs.getDocument({ ref: { collection: "notes", id: "a1" } })).document!.data).toEqual({ owner: "alice", title: "still mine" });
+    expect((await alice.docs.deleteDocument({ ref: { collection: "notes", id: "a1" } })).deleted).toBe(true);
+  });
+});
+
+describe("transactions", () => {
+  async function snapshot(): Promise<string> {
+    const res = await admin.query.runQuery({ query: { collection: "notes" } });
+    return JSON.stringify(res.documents.map((d) => [d.id, d.version.toString(), d.data]));
+  }
+  const ref = (id: string) => ({ collection: "notes", id });
+
+  it("refuse an unreadable read with PERMISSION_DENIED whether or not the document exists", async () => {
+    const { transaction } = await alice.tx.beginTransaction({});
+    const read = await alice.tx.getDocuments({ transaction, refs: [ref("n1"), ref("n3")] });
+    expect(read.reads.map((r) => r.document?.id)).toEqual(["n1", "n3"]);
+    const hidden = await failure(alice.tx.getDocuments({ transaction, refs: [ref("n2")] }));
+    const missing = await failure(alice.tx.getDocuments({ transaction, refs: [ref("zz")] }));
+    expect([Code[hidden.code], hidden.rawMessage]).toEqual(["PermissionDenied", missing.rawMessage]);
+    expect(Code[missing.code]).toBe("PermissionDenied");
+  });
+
+  it("refuse a commit whose reads or writes a rule refuses, before versions are compared, and change nothing", async () => {
+    const before = await snapshot();
+    const probe = await alice.tx.beginTransaction({});
+    // Version 0 says "missing": without the rule check this would answer ABORTED and reveal that n2 exists.
+    const probed = await failure(alice.tx.commit({ transaction: probe.transaction, reads: [{ ref: ref("n2"), version: 0n }] }));
+    expect(Code[probed.code]).toBe("PermissionDenied");
+    const { transaction } = await alice.tx.beginTransaction({});
+    const err = await failure(
+      alice.tx.commit({
+        transaction,
+        writes: [
+          { ref: ref("t1"), operation: { case: "set", value: { owner: "alice" } } },
+          { ref: ref("n2"), operation: { case: "set", value: { owner: "alice" } } },
+        ],
+      }),
+    );
+    expect(Code[err.code]).toBe("PermissionDenied");
+    const batch = await failure(alice.tx.commitBatch({ writes: [{ ref: ref("n5"), operation: { case: "delete", value: {} } }] }));
+    expect(Code[batch.code]).toBe("PermissionDenied");
+    expect(await snapshot()).toBe(before);
+  });
+
+  it("commit what the rules allow", async () => {
+    const { transaction } = await alice.tx.beginTransaction({});
+    const [read] = (await alice.tx.getDocuments({ transaction, refs: [ref("n1")] })).reads;
+    await alice.tx.commit({
+      transaction,
+      reads: [{ ref: ref("n1"), version: read!.version }],
+      writes: [{ ref: ref("t2"), operation: { case: "set", value: { owner: "alice", from: "tx" } } }],
+    });
+    expect((await alice.docs.getDocument({ ref: ref("t2") })).document!.data).toEqual({ owner: "alice", from: "tx" });
+    await alice.docs.deleteDocument({ ref: ref("t2") });
+  });
+});
+
+describe("listeners", () => {
+  it("hear only readable documents: a document leaving the rule is REMOVED, one entering it ADDED", async () => {
+    const controller = new AbortController();
+    const events: string[] = [];
+    let current = false;
+    const done = (async () => {
+      try {
+        for await (const m of alice.query.listen({ target: { case: "query", value: { collection: "notes" } } }, { signal: controller.signal })) {
+          for (const c of m.changes) events.push(`${DocumentChange_Type[c.type]} ${c.document!.id}`);
+          if (m.current) current = true;
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) throw err;
+      }
+    })();
+    const until = async (predicate: () => boolean) => {
+      const deadline = Date.now() + 10_000;
+      while (!predicate()) {
+        if (Date.now() > deadline) throw new Error(`listener timed out: ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    try {
+      await until(() => current);
+      expect(events.sort()).toEqual(["ADDED n1", "ADDED n3", "ADDED n4"]);
+      events.length = 0;
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l1" }, data: { owner: "bob" } });
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l2" }, data: { owner: "alice" } });
+      await until(() => events.length >= 1);
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l2" }, data: { owner: "bob" } });
+      await admin.docs.setDocument({ ref: { collection: "notes", id: "l1" }, data: { owner: "alice" } });
+      await until(() => events.length >= 3);
+      expect(events).toEqual(["ADDED l2", "REMOVED l2", "ADDED l1"]);
+    } finally {
+      controller.abort();
+      await done;
+      for (const id of ["l1", "l2"]) await admin.docs.deleteDocument({ ref: { collection: "notes", id } });
+    }
+  });
+});
+
+describe("with AUTH_MODE off", () => {
+  it("rules bind no one: every call runs as the anonymous admin", async () => {
+    const local = caller(null, { ...env, AUTH_MODE: "off" });
+    expect(await ids(local, "notes")).toContain("n2");
+  });
+});
