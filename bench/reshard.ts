@@ -60,7 +60,7 @@ try {
   log(`loading ${settings.recordCount} records`);
   const loadSeconds = await loadRecords(transport(settings.loadConcurrency), { recordCount: settings.recordCount, batchSize: settings.loadBatchSize, concurrency: settings.loadConcurrency, seed: SEED });
   log(`loaded in ${loadSeconds.toFixed(1)} s; YCSB A, ${settings.concurrency} in flight: ${settings.warmupMs / 1000} s warm-up, ${settings.beforeMs / 1000} s before`);
-  const probe = startProbe(transport(1));
+  const probe = startProbe(idb.url);
   const cpuBefore = await startCpuMeter(idb.serverPids);
   const load = startLoad(transport(settings.concurrency), { recordCount: settings.recordCount, concurrency: settings.concurrency, seed: SEED + 1, hotKeys: settings.hotKeys });
   const beforeFromMs = performance.now() + settings.warmupMs;

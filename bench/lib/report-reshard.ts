@@ -28,7 +28,7 @@ export interface ReshardFigures {
   readonly routingSwitch: { lastOldAnswerS: number | null; firstNewAnswerS: number | null; unversionedAnswers: number };
   /** CPU of the server's processes (all of workerd), in cores, before the move and during it. */
   readonly serverCores: { before: number; during: number };
-  /** GetRoutingTable probes (lib/reshard-probe.ts): answered by the Worker alone, no shard call. */
+  /** Probes (lib/reshard-probe.ts): a GET the Worker answers 404 by itself, no object called. */
   readonly probes: Record<"before" | "during" | "after", { probes: number; longestMs: number; errors: number }>;
   /** Requests sent per second from 5 s before the move to 5 s after it. */
   readonly perSecond: readonly TimelineSlice[];
@@ -108,7 +108,7 @@ export function reshardSection(f: ReshardFigures): string[] {
     `| longest single read | ${notable(before.longestRead)} | ${notable(during.longestRead)} | ${notable(after.longestRead)} |`,
     `| longest gap between two acknowledged writes to one of the ${s.hotKeys} hottest records | ${notable(before.hotKeyWriteGap)} | ${notable(during.hotKeyWriteGap)} | ${notable(after.hotKeyWriteGap)} |`,
     `| longest stretch with no write acknowledged at all | ${before.writeStallMs.toFixed(1)} ms | ${during.writeStallMs.toFixed(1)} ms | ${after.writeStallMs.toFixed(1)} ms |`,
-    `| longest GetRoutingTable probe (Worker only, no shard call; one every 50 ms) | ${probe(f.probes.before)} | ${probe(f.probes.during)} | ${probe(f.probes.after)} |`,
+    `| longest probe (a GET the Worker answers 404 itself, no object called; one every 50 ms) | ${probe(f.probes.before)} | ${probe(f.probes.during)} | ${probe(f.probes.after)} |`,
     "",
     "A hot record's gap counts in before or after when it lies inside that period, and in the move when it overlaps it at all; it includes the time nobody happened to write that record (zipfian choice), so read it against the before column. The probe tells a stall of the whole server from a wait at one shard.",
     "",

@@ -1,16 +1,18 @@
 /**
- * A probe beside the load: one AdminService.GetRoutingTable at a time,
- * every PROBE_INTERVAL_MS, on a socket of its own. The Worker answers it
- * from its routing cache without calling any Durable Object, so its latency
- * tells a stall of the whole server (locally one workerd thread runs the
- * Worker and every object) from a wait at one shard: if the probe stalls
- * with the load, the server as a whole was not answering.
+ * A probe beside the load: one plain HTTP GET of a path the Worker does not
+ * serve (PROBE_PATH; it answers 404) at a time, every PROBE_INTERVAL_MS, on
+ * a socket of its own. No Durable Object is called (not even the shard
+ * manager, which GetRoutingTable reads fresh), so its latency tells a stall
+ * of the whole server (locally one workerd thread runs the Worker and every
+ * object) from a wait at a shard: if the probe stalls with the load, the
+ * server as a whole was not answering.
  */
-import { createClient, type Transport } from "@connectrpc/connect";
-import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import http from "node:http";
 
 /** Pause between one probe's answer and the next probe. */
 const PROBE_INTERVAL_MS = 50;
+/** A path no route serves: the Worker's router answers 404 itself. */
+const PROBE_PATH = "/bench-probe-not-a-route";
 
 /** One probe; times are the harness's performance.now(), ms. */
 export interface Probe {
@@ -19,8 +21,8 @@ export interface Probe {
   readonly error: string | null;
 }
 
-export function startProbe(transport: Transport): { stop(): Promise<Probe[]> } {
-  const admin = createClient(AdminService, transport);
+export function startProbe(baseUrl: string): { stop(): Promise<Probe[]> } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const probes: Probe[] = [];
   let stopping = false;
   const loop = (async () => {
@@ -28,7 +30,7 @@ export function startProbe(transport: Transport): { stop(): Promise<Probe[]> } {
       const startMs = performance.now();
       let error: string | null = null;
       try {
-        await admin.getRoutingTable({});
+        await get(agent, `${baseUrl}${PROBE_PATH}`);
       } catch (err) {
         error = String(err);
       }
@@ -40,9 +42,22 @@ export function startProbe(transport: Transport): { stop(): Promise<Probe[]> } {
     async stop() {
       stopping = true;
       await loop;
+      agent.destroy();
       return probes;
     },
   };
+}
+
+/** GETs `url`; any HTTP answer counts (the body is read and dropped). */
+function get(agent: http.Agent, url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+  });
 }
 
 /** The probes sent in [fromMs, toMs): how many, the longest, and how many failed. */
