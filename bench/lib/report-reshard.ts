@@ -40,6 +40,8 @@ const ms = (us: number) => (us / 1000).toFixed(1);
 const n0 = (x: number) => Math.round(x).toLocaleString("en-US");
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "–");
 const probe = (p: { probes: number; longestMs: number; errors: number }) => `${p.longestMs.toFixed(1)} ms (${p.probes} probes${p.errors > 0 ? `, ${p.errors} FAILED` : ""})`;
+/** No write in the window at all (an --idle run) is no stall: there was nothing to acknowledge. */
+const stall = (w: WindowStats) => (w.ops === 0 ? "–" : `${w.writeStallMs.toFixed(1)} ms`);
 const switchText = (w: ReshardFigures["routingSwitch"]) =>
   w.lastOldAnswerS === null && w.firstNewAnswerS === null
     ? `– (no answer carried the routing version; ${w.unversionedAnswers} without it)`
@@ -107,7 +109,7 @@ export function reshardSection(f: ReshardFigures): string[] {
     `| longest single write | ${notable(before.longestWrite)} | ${notable(during.longestWrite)} | ${notable(after.longestWrite)} |`,
     `| longest single read | ${notable(before.longestRead)} | ${notable(during.longestRead)} | ${notable(after.longestRead)} |`,
     `| longest gap between two acknowledged writes to one of the ${s.hotKeys} hottest records | ${notable(before.hotKeyWriteGap)} | ${notable(during.hotKeyWriteGap)} | ${notable(after.hotKeyWriteGap)} |`,
-    `| longest stretch with no write acknowledged at all | ${before.writeStallMs.toFixed(1)} ms | ${during.writeStallMs.toFixed(1)} ms | ${after.writeStallMs.toFixed(1)} ms |`,
+    `| longest stretch with no write acknowledged at all | ${stall(before)} | ${stall(during)} | ${stall(after)} |`,
     `| longest probe (a GET the Worker answers 404 itself, no object called; one every 50 ms) | ${probe(f.probes.before)} | ${probe(f.probes.during)} | ${probe(f.probes.after)} |`,
     "",
     "A hot record's gap counts in before or after when it lies inside that period, and in the move when it overlaps it at all; it includes the time nobody happened to write that record (zipfian choice), so read it against the before column. The probe tells a stall of the whole server from a wait at one shard.",
@@ -116,7 +118,9 @@ export function reshardSection(f: ReshardFigures): string[] {
     "",
     "| | longest write pause at cutover |",
     "| --- | --- |",
-    `| **ImpossibleDB, measured here** | write p99 during the move ${ms(during.writes.p99Us)} ms (before: ${ms(before.writes.p99Us)} ms); longest single write during the move ${during.longestWrite?.ms.toFixed(1) ?? "–"} ms; longest write in flight during the cutover ${f.cutover?.longestWrite?.ms.toFixed(1) ?? "–"} ms; server cutover ${o.cutoverMillis} ms |`,
+    s.concurrency === 0
+      ? `| **ImpossibleDB, measured here** | no load in this run (--idle); server cutover ${o.cutoverMillis} ms |`
+      : `| **ImpossibleDB, measured here** | write p99 during the move ${ms(during.writes.p99Us)} ms (before: ${ms(before.writes.p99Us)} ms); longest single write during the move ${during.longestWrite?.ms.toFixed(1) ?? "–"} ms; longest write in flight during the cutover ${f.cutover?.longestWrite?.ms.toFixed(1) ?? "–"} ms; server cutover ${o.cutoverMillis} ms |`,
     s.concurrency === 0
       ? `| goal (issue 10) | at most ${WRITE_PAUSE_GOAL_MS} ms at p99: not measured (no load in this run: --idle) |`
       : `| goal (issue 10) | at most ${WRITE_PAUSE_GOAL_MS} ms at p99: **${during.writes.p99Us / 1000 <= WRITE_PAUSE_GOAL_MS ? "met" : "NOT MET"}** (p99 of writes sent during the move)${(during.longestWrite?.ms ?? 0) > WRITE_PAUSE_GOAL_MS ? `; the longest single write, ${during.longestWrite!.ms.toFixed(1)} ms, is above it` : ""} |`,
