@@ -67,26 +67,27 @@ function changeHead(sql: SqlStorage): number {
  */
 export function exportPage(sql: SqlStorage, self: string, target: ShardRouter, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
   if (fresh) sql.exec("DELETE FROM moving_keys");
+  // Keys first: most rows stay, and only the moving ones' data is read.
   const rows = (
     after === null
-      ? sql.exec<MovingRow>(`SELECT ${COLUMNS} FROM documents ORDER BY collection, id LIMIT ?`, RESHARD_SCAN_ROWS_MAX)
-      : sql.exec<MovingRow>(
-          `SELECT ${COLUMNS} FROM documents WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?`,
+      ? sql.exec<{ collection: string; id: string }>("SELECT collection, id FROM documents ORDER BY collection, id LIMIT ?", RESHARD_SCAN_ROWS_MAX)
+      : sql.exec<{ collection: string; id: string }>(
+          "SELECT collection, id FROM documents WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?",
           after.collection, after.id, RESHARD_SCAN_ROWS_MAX,
         )
   ).toArray();
   const changes: MovingChange[] = [];
   let bytes = 0;
   let scanned = 0;
-  for (const row of rows) {
+  for (const key of rows) {
     scanned++;
-    const to = target.shardFor(row.collection, row.id);
-    if (to !== self) {
-      changes.push({ target: to, collection: row.collection, id: row.id, row });
-      recordMovingKey(sql, row.collection, row.id);
-      bytes += row.size_bytes + row.collection.length + row.id.length;
-      if (bytes >= bytesMax) break;
-    }
+    const to = target.shardFor(key.collection, key.id);
+    if (to === self) continue;
+    const row = sql.exec<MovingRow>(`SELECT ${COLUMNS} FROM documents WHERE collection = ? AND id = ?`, key.collection, key.id).one();
+    changes.push({ target: to, collection: row.collection, id: row.id, row });
+    recordMovingKey(sql, row.collection, row.id);
+    bytes += row.size_bytes + row.collection.length + row.id.length;
+    if (bytes >= bytesMax) break;
   }
   const last = rows[scanned - 1];
   const done = rows.length < RESHARD_SCAN_ROWS_MAX && scanned === rows.length;
