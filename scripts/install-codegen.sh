@@ -2,7 +2,9 @@
 # Installs every code generator `buf generate` runs besides protoc-gen-es
 # (which npm installs), at pinned versions, inside the repository:
 #   .bin/                  protoc-gen-go, protoc-gen-connect-go, protoc-gen-go-grpc,
-#                          and staticcheck (the Go client's linter; scripts/test-go.sh)
+#                          staticcheck (the Go client's linter; scripts/test-go.sh)
+#                          and connectconformance (the Connect conformance runner;
+#                          scripts/conformance.mjs)
 #   clients/python/.venv/  grpcio-tools (protoc with the python/pyi builtins and
 #                          the gRPC Python generator), protoc-gen-connectrpc,
 #                          the Python client's runtime and test packages, and
@@ -23,6 +25,11 @@ go_generators=(
   # Not a generator: the linter scripts/test-go.sh runs over clients/go.
   # 0.8.x is the release line that supports Go 1.26 (go.mod's toolchain).
   "honnef.co/go/tools/cmd/staticcheck@v0.8.2"
+  # Not a generator either: the Connect conformance runner, run in server
+  # mode against the conformance Worker (scripts/conformance.mjs). Its module
+  # also carries the connectrpc.conformance.v1 protos that
+  # scripts/generate-conformance.sh generates conformance/gen from.
+  "connectrpc.com/conformance/cmd/connectconformance@v1.0.7"
 )
 bin_dir="$root/.bin"
 go_stamp="$bin_dir/.installed"

@@ -17,4 +17,6 @@ export declare function startLocalServer(options: {
   signal?: AbortSignal;
   frontdoor?: boolean;
   vars?: Record<string, string>;
+  wranglerConfig?: string;
+  frontdoorCommand?: string[];
 }): Promise<LocalServer>;

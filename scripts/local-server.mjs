@@ -49,7 +49,11 @@ export function freePort() {
  * to; signal (optional): an AbortSignal that stops whatever has started and
  * makes the start fail; frontdoor (optional): false to start the Worker
  * only (grpcTarget is then null); vars (optional): { NAME: value } the Worker
- * sees instead of wrangler.toml's (e.g. AUTH_MODE, ADMIN_BOOTSTRAP_KEY).
+ * sees instead of wrangler.toml's (e.g. AUTH_MODE, ADMIN_BOOTSTRAP_KEY);
+ * wranglerConfig (optional): another Worker's wrangler config (the
+ * conformance Worker's); frontdoorCommand (optional): [command, ...args]
+ * that runs another front door, which must print `frontdoor listening on`
+ * once ready (the default runs the database's, frontdoor/dist).
  * Resolves to { workerUrl, grpcTarget, stop(), exited, pids } where `exited`
  * resolves with a message if either process exits while the servers run,
  * and `pids` are the guards' process ids (the roots of the server trees;
@@ -59,7 +63,10 @@ export function freePort() {
  * process dies, even by SIGKILL; `stop()` is still the orderly way.
  */
 export async function startLocalServer(options) {
-  if (!existsSync(FRONTDOOR_MAIN)) throw new Error(`${FRONTDOOR_MAIN} is missing: run 'npm run build' first`);
+  const frontdoorCommand = options.frontdoorCommand ?? [path.join(ROOT, "node_modules", ".bin", "node"), FRONTDOOR_MAIN];
+  if (options.frontdoorCommand === undefined && options.frontdoor !== false && !existsSync(FRONTDOOR_MAIN)) {
+    throw new Error(`${FRONTDOOR_MAIN} is missing: run 'npm run build' first`);
+  }
   const host = "127.0.0.1";
   const workerUrl = `http://${host}:${options.workerPort}`;
   const grpcTarget = `${host}:${options.frontdoorPort}`;
@@ -77,6 +84,7 @@ export async function startLocalServer(options) {
     options.signal?.throwIfAborted();
     const wranglerArgs = ["dev", "--port", String(options.workerPort), "--ip", host, "--persist-to", options.stateDir, "--show-interactive-dev-session=false"];
     if (options.inspectorPort !== undefined) wranglerArgs.push("--inspector-port", String(options.inspectorPort));
+    if (options.wranglerConfig !== undefined) wranglerArgs.push("--config", options.wranglerConfig);
     // Vars that override wrangler.toml's (AUTH_MODE, ADMIN_BOOTSTRAP_KEY).
     for (const [name, value] of Object.entries(options.vars ?? {})) wranglerArgs.push("--var", `${name}:${value}`);
     const worker = launch(path.join(bin, "wrangler"), wranglerArgs, env, sink, "worker");
@@ -85,7 +93,7 @@ export async function startLocalServer(options) {
 
     if (options.frontdoor !== false) {
       const frontdoorEnv = { ...env, FRONTDOOR_PORT: String(options.frontdoorPort), FRONTDOOR_HOST: host, IMPOSSIBLEDB_URL: workerUrl };
-      const frontdoor = launch(path.join(bin, "node"), [FRONTDOOR_MAIN], frontdoorEnv, sink, "frontdoor");
+      const frontdoor = launch(frontdoorCommand[0], frontdoorCommand.slice(1), frontdoorEnv, sink, "frontdoor");
       children.push(frontdoor);
       await waitForLine(frontdoor, /frontdoor listening on/, FRONTDOOR_READY_TIMEOUT_MS);
     }

@@ -9,7 +9,7 @@
  */
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { MOVED_MESSAGE_PREFIX } from "./routing/shard-epoch.js";
+import { MOVED_MESSAGE_PREFIX } from "./routing/moved.js";
 
 /**
  * The message an object of a deleted database refuses every call with

@@ -9,8 +9,17 @@ import type { DescMethod, DescMethodServerStreaming, DescMethodUnary, DescServic
 import { Code, ConnectError, type ConnectRouter, type HandlerContext, type Transport } from "@connectrpc/connect";
 import { applicationMetadata, copyApplicationMetadata } from "./metadata.js";
 
+/**
+ * What to do with a method that cannot reach a Worker (client or
+ * bidirectional streaming): refuse to start (the v1 contract declares none,
+ * so one appearing is a mistake), or leave it unregistered, so that calls to
+ * it answer UNIMPLEMENTED (the conformance service declares such methods,
+ * and the conformance config says they are not supported).
+ */
+export type UnforwardableMethods = "refuse" | "unimplemented";
+
 /** Registers a forwarding handler for each method of `service`. */
-export function forwardService(router: ConnectRouter, service: DescService, upstream: Transport): void {
+export function forwardService(router: ConnectRouter, service: DescService, upstream: Transport, unforwardable: UnforwardableMethods = "refuse"): void {
   // The handlers work on any message type, which router.rpc's per-method
   // typing cannot express.
   const register = (method: DescMethod, impl: unknown): void => void router.rpc(method, impl as never);
@@ -23,6 +32,7 @@ export function forwardService(router: ConnectRouter, service: DescService, upst
         register(method, forwardServerStream(method as DescMethodServerStreaming, upstream));
         break;
       default:
+        if (unforwardable === "unimplemented") break;
         // A Worker cannot hold a full-duplex stream, so the contract declares
         // none; refuse to start rather than serve a method that cannot work.
         throw new Error(`${service.typeName}.${method.name} is ${method.methodKind}; only unary and server streaming can reach a Worker`);

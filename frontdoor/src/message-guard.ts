@@ -32,12 +32,38 @@ const COMPRESSED_FLAG = 0x01;
 /** An empty enveloped message: the default message of any schema. */
 export const EMPTY_ENVELOPE = new Uint8Array(ENVELOPE_HEADER_BYTES);
 
+/** An enveloped empty JSON object (`{}`): the default message of any schema, in the JSON codec. */
+export const EMPTY_JSON_ENVELOPE = new Uint8Array([0, 0, 0, 0, 2, 0x7b, 0x7d]);
+
+/**
+ * The codec a gRPC content type names: `application/grpc` and
+ * `application/grpc+proto` are binary, `application/grpc+json` is JSON;
+ * anything else is left to connect, which refuses what it does not speak.
+ */
+export function grpcCodecOf(contentType: string | undefined): "proto" | "json" | "other" {
+  const match = /^application\/grpc(?:\+([^;\s]+))?\s*(?:;|$)/i.exec(contentType ?? "");
+  if (match === null) return "other";
+  const subtype = match[1]?.toLowerCase();
+  if (subtype === undefined || subtype === "proto") return "proto";
+  return subtype === "json" ? "json" : "other";
+}
+
 /**
  * Why `body` (gRPC length-prefixed messages) does not parse as `input`, or
  * undefined when it does or when the framing or compression is wrong in a
- * way connect reports itself. `encoding` is the grpc-encoding header.
+ * way connect reports itself. `encoding` is the grpc-encoding header,
+ * `codec` what the content type names: only binary messages are parsed here
+ * (connect reports JSON that does not parse as INVALID_ARGUMENT itself;
+ * parsing JSON as binary refused every gRPC call in the JSON codec, found by
+ * the conformance suite), but the compression flag is checked for all.
  */
-export function malformedReason(body: Uint8Array, input: DescMessage, encoding: string | undefined): string | undefined {
+export function malformedReason(
+  body: Uint8Array,
+  input: DescMessage,
+  encoding: string | undefined,
+  codec: "proto" | "json" | "other" = "proto",
+  requestBytesMax = REQUEST_BYTES_MAX,
+): string | undefined {
   let offset = 0;
   while (offset + ENVELOPE_HEADER_BYTES <= body.byteLength) {
     const flags = body[offset]!;
@@ -53,7 +79,7 @@ export function malformedReason(body: Uint8Array, input: DescMessage, encoding: 
       if (encoding === undefined || encoding === "identity") return "a message is flagged compressed but the request names no grpc-encoding";
       if (encoding !== "gzip") return undefined;
       try {
-        message = gunzipSync(message, { maxOutputLength: REQUEST_BYTES_MAX });
+        message = gunzipSync(message, { maxOutputLength: requestBytesMax });
       } catch (err) {
         // Over the size limit: connect-node answers RESOURCE_EXHAUSTED itself.
         if ((err as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return undefined;
@@ -61,10 +87,12 @@ export function malformedReason(body: Uint8Array, input: DescMessage, encoding: 
         return "a message flagged compressed with gzip does not decompress";
       }
     }
-    try {
-      fromBinary(input, message);
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
+    if (codec === "proto") {
+      try {
+        fromBinary(input, message);
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
     }
     offset = start + length;
   }

@@ -8,12 +8,12 @@
  */
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import type { DescService } from "@bufbuild/protobuf";
+import { createRegistry, type DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { compressionBrotli, compressionGzip, createGrpcWebTransport, universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import { Code, createConnectRouter, createContextValues } from "@connectrpc/connect";
 import { clampGrpcTimeout } from "./grpc-timeout.js";
-import { EMPTY_ENVELOPE, malformedMessageInterceptor, malformedMessageKey, malformedReason } from "./message-guard.js";
+import { EMPTY_ENVELOPE, EMPTY_JSON_ENVELOPE, grpcCodecOf, malformedMessageInterceptor, malformedMessageKey, malformedReason } from "./message-guard.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
@@ -42,6 +42,20 @@ export interface FrontDoorOptions {
   healthProbe?: HealthProbe;
   /** How often health Watch probes again. */
   healthWatchIntervalMs?: number;
+  /**
+   * The services to forward; FORWARDED_SERVICES (the v1 contract) when
+   * unset. The Connect conformance harness forwards its ConformanceService
+   * through the same front door (scripts/conformance.mjs). Their methods
+   * that cannot reach a Worker answer UNIMPLEMENTED; those of the default
+   * services make the front door refuse to start.
+   */
+  services?: readonly DescService[];
+  /**
+   * The largest request message in bytes: REQUEST_BYTES_MAX (the Worker's
+   * own) unless given. The conformance harness gives the limit its runner
+   * tests with.
+   */
+  requestBytesMax?: number;
 }
 
 /** A running front door. */
@@ -55,11 +69,12 @@ export interface FrontDoor {
 }
 
 /** Builds the routes: forwarded services, health, reflection. */
-export function frontDoorRoutes(options: Pick<FrontDoorOptions, "upstreamUrl" | "healthProbe" | "healthWatchIntervalMs">) {
+export function frontDoorRoutes(options: Pick<FrontDoorOptions, "upstreamUrl" | "healthProbe" | "healthWatchIntervalMs" | "services">) {
   const upstream = createGrpcWebTransport({ baseUrl: options.upstreamUrl, httpVersion: "1.1" });
-  const served = [...FORWARDED_SERVICES, Health, ServerReflectionV1, ServerReflectionV1Alpha];
+  const forwarded = options.services ?? FORWARDED_SERVICES;
+  const served = [...forwarded, Health, ServerReflectionV1, ServerReflectionV1Alpha];
   return (router: ConnectRouter): void => {
-    for (const service of FORWARDED_SERVICES) forwardService(router, service, upstream);
+    for (const service of forwarded) forwardService(router, service, upstream, options.services === undefined ? "refuse" : "unimplemented");
     registerHealth(router, {
       serviceNames: served.map((s) => s.typeName),
       probe: options.healthProbe ?? createWorkerProbe(options.upstreamUrl),
@@ -125,12 +140,17 @@ function answerStatus(res: http2.Http2ServerResponse, code: Code, message: strin
  * over REQUEST_BYTES_MAX is passed on unread for connect to refuse.
  */
 function createGuardedHandler(options: FrontDoorOptions) {
+  const requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX;
   const router = createConnectRouter({
     grpc: true,
     grpcWeb: false,
     connect: false,
-    readMaxBytes: REQUEST_BYTES_MAX,
+    readMaxBytes: requestBytesMax,
     acceptCompression: [compressionGzip, compressionBrotli],
+    // The JSON codec (application/grpc+json) writes a google.protobuf.Any
+    // by its type, which must be known: every message of the forwarded
+    // services' files is (the conformance service echoes requests as Any).
+    jsonOptions: { registry: createRegistry(...(options.services ?? FORWARDED_SERVICES).map((s) => s.file)) },
     interceptors: [malformedMessageInterceptor],
   });
   frontDoorRoutes(options)(router);
@@ -165,11 +185,11 @@ function createGuardedHandler(options: FrontDoorOptions) {
       for await (const chunk of req as AsyncIterable<Buffer>) {
         chunks.push(chunk);
         bytes += chunk.byteLength;
-        if (bytes > REQUEST_BYTES_MAX + 5) {
+        if (bytes > requestBytesMax + 5) {
           // Answer at once with the status (leaving the loop would reset the
           // stream, and the caller would see RST_STREAM instead of a code);
           // the rest of the body is read and dropped.
-          answerStatus(res, Code.ResourceExhausted, `request message is over REQUEST_BYTES_MAX (${REQUEST_BYTES_MAX} bytes)`);
+          answerStatus(res, Code.ResourceExhausted, `request message is over REQUEST_BYTES_MAX (${requestBytesMax} bytes)`);
           chunks.length = 0;
           for await (const _ of req as AsyncIterable<Buffer>) void _;
           return;
@@ -177,10 +197,11 @@ function createGuardedHandler(options: FrontDoorOptions) {
       }
       const body = new Uint8Array(Buffer.concat(chunks));
       const encoding = req.headers["grpc-encoding"];
-      const malformed = malformedReason(body, handler.method.input, typeof encoding === "string" ? encoding : undefined);
+      const codec = grpcCodecOf(req.headers["content-type"]);
+      const malformed = malformedReason(body, handler.method.input, typeof encoding === "string" ? encoding : undefined, codec, requestBytesMax);
       const uReq = universalRequestFromNodeRequest(req, res, undefined, createContextValues().set(malformedMessageKey, malformed));
       clampGrpcTimeout(uReq.header);
-      const replay = malformed === undefined ? body : EMPTY_ENVELOPE;
+      const replay = malformed === undefined ? body : codec === "json" ? EMPTY_JSON_ENVELOPE : EMPTY_ENVELOPE;
       const uRes = await handler({ ...uReq, body: (async function* () { yield replay; })() });
       await universalResponseToNodeResponse(uRes, res);
     })().catch((reason: unknown) => {

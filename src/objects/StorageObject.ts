@@ -29,7 +29,8 @@ import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { ShardResharding } from "../routing/shard-resharding.js";
 import { SHARD_EPOCH_MIGRATIONS, EpochGuard, type ShardEpoch } from "../routing/shard-epoch.js";
 import type { RoutingTable } from "../routing/router.js";
-import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, RowCursor } from "../routing/reshard-shard.js";
+import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
+import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import {
   runShardAggregation,
@@ -318,9 +319,9 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** One page of the documents that move under `target`, after `after`. */
-  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number): ExportPage {
+  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
     assertNotErased(this.erased);
-    return this.resharding.exportPage(target, after, bytesMax);
+    return this.resharding.exportPage(target, after, bytesMax, fresh);
   }
 
   /** The current rows of moving documents changed after log position `afterSeq`. */
@@ -335,25 +336,25 @@ export class StorageObject extends DurableObject<Env> {
     this.resharding.stage(changes, direct);
   }
 
-  /** Fences this source for the cutover to `target`. */
-  reshardFence(target: RoutingTable): FenceOutcome {
+  /** Fences this source for the cutover to `target`; with the moving rows changed after `appliedSeq`. */
+  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number): FenceOutcome {
     assertNotErased(this.erased);
-    const outcome = this.resharding.fence(target);
+    const outcome = this.resharding.fence(target, appliedSeq, rowsMax);
     // Listeners waiting on this shard answer now; their next call is routed again.
     this.changeWaiters.wake();
     return outcome;
   }
 
-  /** Promotes staged rows and takes `target` with queries open. */
-  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): void {
+  /** Stores the last drained rows, checks the copies' checksums, promotes staged rows and takes `target` (one transaction). */
+  reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
     assertNotErased(this.erased);
-    this.resharding.promote(target, clock);
+    return this.resharding.promote(target, source, request);
   }
 
   /** Deletes a page of rows this shard no longer owns; opens queries when done. */
-  reshardRelease(after: RowCursor | null): { next: RowCursor | null; removed: number } {
+  reshardRelease(): { done: boolean; removed: number } {
     assertNotErased(this.erased);
-    return this.resharding.release(after);
+    return this.resharding.release();
   }
 
   /** Drops a cancelled resharding's copies. */

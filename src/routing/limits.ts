@@ -98,14 +98,37 @@ export const RESHARD_CATCHUP_ROWS_MAX = 1_000;
  */
 export const RESHARD_CUTOVER_LAG_ROWS_MAX = 200;
 
+/** Split advice: 5 GB, half of a Durable Object's 10 GB of SQLite storage. */
+export const SPLIT_SHARD_BYTES_MAX = 5_000_000_000;
+
+/** Split advice: 500 requests/s, half of a Durable Object's soft limit of about 1,000. */
+export const SPLIT_REQUESTS_PER_SECOND_MAX = 500;
+
+/**
+ * Pages of change-log rows a fence drains in its own step before it answers
+ * "lagging" (the caller then catches up and fences again): with the
+ * catch-up's lag at most RESHARD_CUTOVER_LAG_ROWS_MAX this is never reached
+ * unless writes surged between the two.
+ */
+export const RESHARD_FENCE_DRAIN_PAGES_MAX = 10;
+
 /** Shards one resharding step calls at once (copy, fence, promote, release). */
 export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
 
 /** The wait before fencing again a source whose moving keys a transaction still locks. */
 export const RESHARD_FENCE_RETRY_MS = 5;
 
-/** How long one alarm of the shard manager advances a resharding before it yields (and sets the next alarm). */
-export const RESHARD_ALARM_BUDGET_MS = 10_000;
+/** How long past its budget one alarm keeps fencing sources that transactions lock, before it yields to the next alarm. */
+export const RESHARD_FENCE_WAIT_MS_MAX = 2_000;
+
+/**
+ * How long one alarm of the shard manager advances a resharding before it
+ * yields and sets the next alarm. Short, so the object answers GetResharding
+ * and CancelResharding between slices promptly (local dev servers were seen
+ * holding other calls while one long alarm ran); a cutover is never split
+ * by it: it runs to its end once begun.
+ */
+export const RESHARD_ALARM_BUDGET_MS = 250;
 
 /** The wait before a resharding step that failed (a shard unreachable) is tried again. */
 export const RESHARD_RETRY_BACKOFF_MS = 1_000;

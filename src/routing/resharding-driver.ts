@@ -10,22 +10,24 @@ import {
   RESHARD_COPY_PAGE_BYTES_MAX,
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_RETRY_MS,
+  RESHARD_FENCE_WAIT_MS_MAX,
   RESHARD_SHARD_CONCURRENCY_MAX,
 } from "./limits.js";
-import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, RowCursor } from "./reshard-shard.js";
-import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress } from "./resharding-plan.js";
+import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RangeChecksum, RowCursor } from "./reshard-shard.js";
+import type { PromoteRequest } from "./shard-resharding.js";
+import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
 import type { RoutingTable } from "./router.js";
 import type { IndexSpec } from "../query/indexes.js";
 
 /** A shard's resharding surface, as the driver calls it (StorageObject's reshard* methods). */
 export interface ReshardingShard {
   reshardStamp(shardId: string, table: RoutingTable): Promise<unknown>;
-  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number): Promise<ExportPage>;
+  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
-  reshardFence(target: RoutingTable): Promise<FenceOutcome>;
-  reshardPromote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): Promise<void>;
-  reshardRelease(after: RowCursor | null): Promise<{ next: RowCursor | null; removed: number }>;
+  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number): Promise<FenceOutcome>;
+  reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): Promise<PromoteOutcome>;
+  reshardRelease(): Promise<{ done: boolean; removed: number }>;
   reshardDiscard(direct: boolean): Promise<void>;
   stats(): Promise<{ documentCount: number }>;
   listIndexes(collection: string | null): Promise<IndexSpec[]>;
@@ -110,7 +112,7 @@ async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void>
 
 async function copy(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.copyDone && op.phase === "COPYING" && io.nowMs() < deadlineMs) {
-    const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX);
+    const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX, source.cursor === null);
     if (source.startSeq === null) {
       // Saved before anything is staged: every staged row was read at or
       // after this position, and the catch-up replays everything after it.
@@ -120,6 +122,7 @@ async function copy(op: ReshardingOperation, source: SourceProgress, io: Reshard
     }
     await stage(op, io, page.changes);
     source.copied += page.changes.length;
+    source.scanned += page.scanned;
     source.cursor = page.next;
     source.copyDone = page.next === null;
     save(op, io);
@@ -144,35 +147,67 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
 }
 
 /**
- * The cutover: fence every source, drain each one's last changes, promote
- * every target, publish. From the first fence on there is no way back (the
- * fenced sources refuse their moving keys), so it only goes forward; a
- * crash resumes it here. Returns false when the deadline passed first.
+ * The cutover: fence every source (each answers with its whole drain and
+ * the checksum of what it sends each target), then promote every target
+ * with its last changes and the checksums it must match, in the same call,
+ * and publish: two round trips to shards when nothing is locked. From the
+ * first fence on there is no way back (the fenced sources refuse their
+ * moving keys), so it only goes forward; a crash resumes it here. Drained
+ * changes are kept only in memory until a target's promotion stores them,
+ * so the applied positions are not advanced: fencing again (idempotent)
+ * reads them again, and a target already promoted ignores them. Returns
+ * false when the deadline passed first.
  */
 async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
+  const pending = new Map<string, Array<Omit<MovingChange, "target">>>();
+  const expected = new Map<string, Record<string, RangeChecksum>>();
+  const fenced = new Map<string, { lastTs: number; maxReadTs: number }>();
   for (;;) {
-    const unfenced = op.sources.filter((s) => s.fence === null);
+    const unfenced = op.sources.filter((s) => !fenced.has(s.shard));
     if (unfenced.length === 0) break;
     await inBatches(unfenced, async (source) => {
-      const outcome = await io.shard(source.shard).reshardFence(op.target);
-      if (outcome.ok) source.fence = { headSeq: outcome.headSeq, lastTs: outcome.lastTs, maxReadTs: outcome.maxReadTs };
+      const outcome = await io.shard(source.shard).reshardFence(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+      if (!outcome.ok) {
+        // Writes surged since the catch-up: catch up (the source is fenced,
+        // so this converges) and fence again.
+        if (outcome.reason === "lagging") await catchUpOnce(op, source, io);
+        return;
+      }
+      collect(pending, outcome.drained);
+      source.copied += outcome.drained.length;
+      for (const [target, sum] of Object.entries(outcome.checksums)) (expected.get(target) ?? expected.set(target, {}).get(target)!)[source.shard] = sum;
+      const { headSeq, lastTs, maxReadTs } = outcome;
+      fenced.set(source.shard, { lastTs, maxReadTs });
+      source.fence ??= { headSeq, lastTs, maxReadTs };
     });
     save(op, io);
     io.failpoint("after_first_fence");
-    if (op.sources.every((s) => s.fence !== null)) break;
+    if (fenced.size === op.sources.length) break;
     // A transaction holds locks on moving keys: it ends by its deadline.
-    if (io.nowMs() >= deadlineMs) return false;
+    // The fenced keys wait meanwhile, so the cutover keeps the alarm past
+    // its budget for up to RESHARD_FENCE_WAIT_MS_MAX before yielding.
+    if (io.nowMs() >= deadlineMs + RESHARD_FENCE_WAIT_MS_MAX) return false;
     await io.sleep(RESHARD_FENCE_RETRY_MS);
   }
-  await inBatches(op.sources.filter((s) => !s.drained), (source) => drain(op, source, io));
+  for (const s of op.sources) s.drained = true;
   io.failpoint("after_drain");
   const clock = { lastTs: 0, maxReadTs: 0 };
-  for (const s of op.sources) {
-    clock.lastTs = Math.max(clock.lastTs, s.fence!.lastTs);
-    clock.maxReadTs = Math.max(clock.maxReadTs, s.fence!.maxReadTs);
+  for (const f of fenced.values()) {
+    clock.lastTs = Math.max(clock.lastTs, f.lastTs);
+    clock.maxReadTs = Math.max(clock.maxReadTs, f.maxReadTs);
   }
   await inBatches(op.targets.filter((t) => !t.promoted), async (target) => {
-    await io.shard(target.shard).reshardPromote(op.target, clock);
+    const request = { clock, changes: pending.get(target.shard) ?? [], direct: target.direct, expected: expected.get(target.shard) ?? {} };
+    let outcome = await io.shard(target.shard).reshardPromote(op.target, op.source, request);
+    if (!outcome.ok) {
+      // The copies disagree with the frozen sources: copy this target again
+      // from them, whole, and check again (a second mismatch is a bug: the
+      // operation stops here with the error, its sources still fenced).
+      noteError(op, `checksum mismatch, copying ${target.shard} again: ${outcome.mismatch}`);
+      await recopy(op, target, io);
+      outcome = await io.shard(target.shard).reshardPromote(op.target, op.source, { ...request, changes: [] });
+      if (!outcome.ok) throw new Error(`invariant broken: ${target.shard} still disagrees with its sources after a full copy: ${outcome.mismatch}`);
+    }
     target.promoted = true;
     save(op, io);
     io.failpoint("after_first_promote");
@@ -184,26 +219,43 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
   return true;
 }
 
-async function drain(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO): Promise<void> {
-  const headSeq = source.fence!.headSeq;
-  for (;;) {
-    const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
-    // The log cannot be trimmed here: the rows after appliedSeq are minutes old at most.
-    if (!read.ok) throw new Error(`invariant broken: the change log of ${source.shard} was trimmed during the cutover`);
-    await stage(op, io, read.changes);
-    source.copied += read.changes.length;
-    source.appliedSeq = read.throughSeq;
-    if (read.complete || read.throughSeq >= headSeq) break;
-  }
-  source.drained = true;
+/** One catch-up read of a fenced source that lagged, staged at once (its targets are not promoted yet). */
+async function catchUpOnce(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO): Promise<void> {
+  const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+  if (!read.ok) throw new Error(`invariant broken: the change log of ${source.shard} was trimmed during the cutover`);
+  await stage(op, io, read.changes);
+  source.copied += read.changes.length;
+  source.appliedSeq = read.throughSeq;
   save(op, io);
+}
+
+/** Discards a target's copies and copies its documents again from every (fenced, so frozen) source. */
+async function recopy(op: ReshardingOperation, target: TargetProgress, io: ReshardingIO): Promise<void> {
+  await io.shard(target.shard).reshardDiscard(target.direct);
+  await inBatches(op.sources, async (source) => {
+    let cursor: RowCursor | null = null;
+    do {
+      const page: ExportPage = await io.shard(source.shard).reshardExport(op.target, cursor, RESHARD_COPY_PAGE_BYTES_MAX, false);
+      const mine = page.changes.filter((c) => c.target === target.shard).map(({ target: _t, ...c }) => c);
+      if (mine.length > 0) await io.shard(target.shard).reshardStage(mine, target.direct);
+      cursor = page.next;
+    } while (cursor !== null);
+  });
+}
+
+/** Adds changes to the per-target lists in the order read (a later row of a key replaces an earlier one when stored). */
+function collect(pending: Map<string, Array<Omit<MovingChange, "target">>>, changes: readonly MovingChange[]): void {
+  for (const { target, ...change } of changes) {
+    let list = pending.get(target);
+    if (list === undefined) pending.set(target, (list = []));
+    list.push(change);
+  }
 }
 
 async function release(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.released && io.nowMs() < deadlineMs) {
-    const step = await io.shard(source.shard).reshardRelease(source.releaseCursor);
-    source.releaseCursor = step.next;
-    source.released = step.next === null;
+    const step = await io.shard(source.shard).reshardRelease();
+    source.released = step.done;
     save(op, io);
     io.failpoint("after_release_page");
   }

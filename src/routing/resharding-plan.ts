@@ -13,8 +13,13 @@
  */
 import { failure, type Failure } from "../errors.js";
 import { SHARD_COUNT_MAX } from "./limits.js";
-import type { RowCursor } from "./reshard-shard.js";
 import { assertRoutingTable, type RoutingTable } from "./router.js";
+
+/** A position in a shard's (collection, id) order. */
+export interface RowCursor {
+  readonly collection: string;
+  readonly id: string;
+}
 
 /** Where a resharding is in its life (the contract's Resharding.State). */
 export type ReshardingState = "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
@@ -36,10 +41,11 @@ export interface SourceProgress {
   caughtUp: boolean;
   /** Moving documents copied (pages and catch-up). */
   copied: number;
+  /** Documents the copy looked at, moving or not (its progress through the source). */
+  scanned: number;
   /** Set when the source is fenced: its log head then, and its clock. */
   fence: { headSeq: number; lastTs: number; maxReadTs: number } | null;
   drained: boolean;
-  releaseCursor: RowCursor | null;
   released: boolean;
 }
 
@@ -107,8 +113,8 @@ export function planResharding(current: RoutingTable, shardCount: number, id: st
     source: { version: current.version, shards: [...current.shards], virtualNodesPerShard: current.virtualNodesPerShard },
     target,
     sources: sourceIds.map((shard) => ({
-      shard, cursor: null, copyDone: false, startSeq: null, appliedSeq: 0, caughtUp: false, copied: 0,
-      fence: null, drained: false, releaseCursor: null, released: false,
+      shard, cursor: null, copyDone: false, startSeq: null, appliedSeq: 0, caughtUp: false, copied: 0, scanned: 0,
+      fence: null, drained: false, released: false,
     })),
     targets: targetIds.map((shard) => ({ shard, direct: grow, promoted: false, discarded: false })),
     stamped: [],
@@ -131,6 +137,11 @@ export function shardsToStamp(op: ReshardingOperation): string[] {
 /** Moving documents copied so far. */
 export function documentsCopied(op: ReshardingOperation): number {
   return op.sources.reduce((sum, s) => sum + s.copied, 0);
+}
+
+/** Documents the copy has looked at on every source. */
+export function documentsScanned(op: ReshardingOperation): number {
+  return op.sources.reduce((sum, s) => sum + (s.scanned ?? 0), 0);
 }
 
 /** Whether CancelResharding may still roll the operation back: running, and no source fenced. */

@@ -16,18 +16,10 @@
  * happened in its database) accepts every request, as before.
  */
 import type { Migration } from "../storage/schema.js";
+import { movedMessage } from "./moved.js";
 import { createShardRouter, type RoutingTable, type ShardRouter } from "./router.js";
 
-/**
- * The response header naming the routing table version the Worker routed
- * the call by (the newest its isolate holds), so a client or operator can
- * watch a resharding's cutover reach each Worker. Absent when the call
- * touched no routing table.
- */
-export const ROUTING_VERSION_HEADER = "impossibledb-routing-version";
-
-/** The prefix of the moved error's message; the rest is the shard's epoch. */
-export const MOVED_MESSAGE_PREFIX = "routing moved: shard serves routing epoch ";
+export { MOVED_MESSAGE_PREFIX, movedEpochOf, movedMessage } from "./moved.js";
 
 /** The tables of the "resharding" component of a shard's schema. */
 export const SHARD_EPOCH_MIGRATIONS: readonly Migration[] = [
@@ -59,6 +51,21 @@ export const SHARD_EPOCH_MIGRATIONS: readonly Migration[] = [
          size_bytes INTEGER NOT NULL,
          num_keys TEXT,
          commit_ts INTEGER NOT NULL,
+         PRIMARY KEY (collection, id)
+       ) WITHOUT ROWID`,
+    ],
+  },
+  {
+    version: 2,
+    description: "keys a source sends away, for the checksum and the cleanup",
+    statements: [
+      // Every key of this shard that moves under the running resharding's
+      // target table (recorded by the copy, catch-up and drain reads), so
+      // the cutover can checksum them and the cleanup delete them without
+      // scanning every document.
+      `CREATE TABLE moving_keys (
+         collection TEXT NOT NULL,
+         id TEXT NOT NULL,
          PRIMARY KEY (collection, id)
        ) WITHOUT ROWID`,
     ],
@@ -104,21 +111,6 @@ export function writeShardEpoch(sql: SqlStorage, stamp: ShardEpoch): void {
        queries_open = excluded.queries_open, cutover_ts = excluded.cutover_ts`,
     stamp.shardId, stamp.epoch, JSON.stringify(stamp.table), stamp.queriesOpen ? 1 : 0, stamp.cutoverTs,
   );
-}
-
-/** The message of the moved error for a shard at `epoch`. */
-export function movedMessage(epoch: number): string {
-  return `${MOVED_MESSAGE_PREFIX}${epoch}; the request is routed again`;
-}
-
-/** The epoch named by a moved error (thrown by a shard, seen by the Worker), or null for any other error. */
-export function movedEpochOf(err: unknown): number | null {
-  const message = err instanceof Error ? err.message : typeof err === "string" ? err : null;
-  if (message === null) return null;
-  const at = message.indexOf(MOVED_MESSAGE_PREFIX);
-  if (at < 0) return null;
-  const epoch = Number.parseInt(message.slice(at + MOVED_MESSAGE_PREFIX.length), 10);
-  return Number.isSafeInteger(epoch) ? epoch : null;
 }
 
 /**

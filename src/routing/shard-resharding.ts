@@ -17,8 +17,18 @@ import {
   type ExportPage,
   type FenceOutcome,
   type MovingChange,
+  type PromoteOutcome,
+  type RangeChecksum,
   type RowCursor,
 } from "./reshard-shard.js";
+
+/** What a target needs to end its cutover (reshard-shard.ts `promote`). */
+export interface PromoteRequest {
+  readonly clock: { readonly lastTs: number; readonly maxReadTs: number };
+  readonly changes: ReadonlyArray<Omit<MovingChange, "target">>;
+  readonly direct: boolean;
+  readonly expected: Readonly<Record<string, RangeChecksum>>;
+}
 import { readShardEpoch, writeShardEpoch, type EpochGuard, type ShardEpoch } from "./shard-epoch.js";
 
 /** A shard's resharding steps, bound to its storage. */
@@ -64,9 +74,9 @@ export class ShardResharding {
   }
 
   /** One copy page (reshard-shard.ts `exportPage`). */
-  exportPage(target: RoutingTable, after: RowCursor | null, bytesMax: number): ExportPage {
+  exportPage(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
     const self = this.self();
-    return this.storage.transactionSync(() => exportPage(this.storage.sql, self, this.routerOf(target), after, bytesMax));
+    return this.storage.transactionSync(() => exportPage(this.storage.sql, self, this.routerOf(target), after, bytesMax, fresh));
   }
 
   /** One catch-up read (reshard-shard.ts `changedSince`). */
@@ -81,24 +91,27 @@ export class ShardResharding {
   }
 
   /** Starts the cutover on a source (reshard-shard.ts `fence`). */
-  fence(target: RoutingTable): FenceOutcome {
+  fence(target: RoutingTable, appliedSeq: number, rowsMax: number): FenceOutcome {
     const current = this.stamped();
-    const outcome = this.storage.transactionSync(() => fence(this.storage.sql, current, target, this.routerOf(target)));
+    const outcome = this.storage.transactionSync(() => fence(this.storage.sql, current, target, this.routerOf(target), appliedSeq, rowsMax));
     this.guard.reload();
     return outcome;
   }
 
-  /** Ends the cutover on a target (reshard-shard.ts `promote`). */
-  promote(target: RoutingTable, clock: { lastTs: number; maxReadTs: number }): void {
+  /** Ends the cutover on a target (reshard-shard.ts `promote`); `source` is the table the documents came from. */
+  promote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
     const current = this.stamped();
-    this.storage.transactionSync(() => promote(this.storage.sql, current, target, clock));
+    // The source table's router is built once per call: promotion is rare.
+    const sourceRouter = createShardRouter(source);
+    const outcome = this.storage.transactionSync(() => promote(this.storage.sql, current, target, { ...request, source: sourceRouter }));
     this.guard.reload();
+    return outcome;
   }
 
   /** One release step on a source after cutover (reshard-shard.ts `releasePage`). */
-  release(after: RowCursor | null): { next: RowCursor | null; removed: number } {
-    const current = this.stamped();
-    const outcome = this.storage.transactionSync(() => releasePage(this.storage.sql, this.routerOf(current.table), after));
+  release(): { done: boolean; removed: number } {
+    this.stamped();
+    const outcome = this.storage.transactionSync(() => releasePage(this.storage.sql));
     this.guard.reload();
     return outcome;
   }

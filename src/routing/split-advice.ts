@@ -22,11 +22,7 @@ export interface SplitThresholds {
   readonly requestsPerSecondMax: number;
 }
 
-/** 5 GB: half of a Durable Object's 10 GB of SQLite storage. */
-export const SPLIT_SHARD_BYTES_MAX = 5_000_000_000;
-
-/** 500 requests/s: half of a Durable Object's soft limit of about 1,000. */
-export const SPLIT_REQUESTS_PER_SECOND_MAX = 500;
+export { SPLIT_REQUESTS_PER_SECOND_MAX, SPLIT_SHARD_BYTES_MAX } from "./limits.js";
 
 /** The advice: a shard count and why. */
 export interface ShardCountAdvice {

@@ -5,7 +5,7 @@
  * queries and listings, a ShardWriteGuard for writes checked in the shard.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
-import type { HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { envOf } from "../server/context.js";
 import { ruleCallerOf } from "./caller.js";
 import { shardReadRule, type ShardReadRule } from "./read-rule.js";
@@ -31,6 +31,26 @@ export async function pointReadCheck(ctx: HandlerContext): Promise<ReadCheck> {
     const rule = rules.get(doc.collection)?.read ?? null;
     return rule === null || rule.allows({ request, resource: { id: doc.id, data: doc.data } });
   };
+}
+
+/**
+ * Refuses ListCollections to a caller bound by read rules: its answer names
+ * every collection with a count of all its documents, which would tell the
+ * caller about documents the rules hide. PERMISSION_DENIED, naming the way
+ * out (an admin key, or a query per collection, which the rules filter).
+ */
+export async function assertMayListCollections(ctx: HandlerContext): Promise<void> {
+  const caller = ruleCallerOf(ctx);
+  if (caller === null) return;
+  const rules = await currentRules(envOf(ctx));
+  for (const collection of rules.keys()) {
+    if (rules.get(collection)?.read != null) {
+      throw new ConnectError(
+        "ListCollections counts every document of every collection, and this database has read rules that hide some from you; ask an admin of the database, or query the collections you know (queries return what the rules let you read)",
+        Code.PermissionDenied,
+      );
+    }
+  }
 }
 
 /** The read rule a query or listing of `collection` carries to its shards, or null. */

@@ -6,7 +6,7 @@ import { cors } from "@connectrpc/connect";
 import { REQUEST_ID_HEADER } from "./request-id.js";
 import { DATABASE_HEADER } from "../databases/names.js";
 import { RETRY_AFTER_HEADER } from "../errors.js";
-import { ROUTING_VERSION_HEADER } from "../routing/shard-epoch.js";
+import { ROUTING_VERSION_HEADER } from "../routing/routing-header.js";
 
 const MAX_AGE_S = 7200;
 

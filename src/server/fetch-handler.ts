@@ -12,7 +12,8 @@ import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
 import type { Env } from "../env.js";
-import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey } from "./binary-guard.js";
+import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
+import { REQUEST_BYTES_MAX } from "../limits.js";
 import { envKey, requestIdKey } from "./context.js";
 import { CONSOLE_PATH, consoleResponse, isConsolePath } from "./console.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
@@ -25,8 +26,15 @@ import type { RequestLocation } from "../routing/localityManager.js";
 /** A Worker-style fetch function. */
 export type FetchHandler = (request: Request, env: Env) => Promise<Response>;
 
+/** Options of {@link createFetchHandler}. */
+export interface FetchHandlerOptions {
+  /** The request size limit in bytes: REQUEST_BYTES_MAX unless given; the router's must be the same (ProtocolRouterOptions.requestBytesMax). */
+  readonly requestBytesMax?: number;
+}
+
 /** Builds the fetch handler that serves `router`. */
-export function createFetchHandler(router: ConnectRouter): FetchHandler {
+export function createFetchHandler(router: ConnectRouter, options: FetchHandlerOptions = {}): FetchHandler {
+  const requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX;
   const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
   return async (request, env) => {
     const origin = request.headers.get("Origin");
@@ -36,7 +44,7 @@ export function createFetchHandler(router: ConnectRouter): FetchHandler {
     // The console calls this origin, so it needs no CORS headers.
     if (isConsolePath(url.pathname)) return consoleResponse(request, url.pathname);
     const handler = byPath.get(url.pathname);
-    const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env);
+    const response = handler === undefined ? notFound(url.pathname) : await serve(handler, request, env, requestBytesMax);
     const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
     if (cors === null) return response;
     const headers = new Headers(response.headers);
@@ -57,8 +65,8 @@ function respond(response: Response, headers: Headers): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody });
 }
 
-async function serve(handler: UniversalHandler, request: Request, env: Env): Promise<Response> {
-  const guarded = await guardBinaryRequest(request, handler.method.input);
+async function serve(handler: UniversalHandler, request: Request, env: Env, requestBytesMax: number): Promise<Response> {
+  const guarded = await guardBinaryRequest(request, handler.method.input, requestBytesMax);
   const uReq = universalServerRequestFromFetch(guarded.request, {});
   // HTTP-level compression (Connect unary's Accept-Encoding) belongs to the
   // platform, not to us: Cloudflare normalises Accept-Encoding on the way in
@@ -77,6 +85,7 @@ async function serve(handler: UniversalHandler, request: Request, env: Env): Pro
     .set(requestStatsKey, {})
     .set(malformedRequestKey, guarded.malformed)
     .set(oversizedRequestKey, guarded.oversizedBytes)
+    .set(requestBytesMaxKey, requestBytesMax)
     .set(databaseSelectionKey, databaseSelectionFrom(request.headers))
     .set(requestLocationKey, locationOf(request));
   const uRes = await handler({ ...uReq, header, contextValues });

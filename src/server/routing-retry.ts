@@ -13,7 +13,8 @@
  */
 import type { Interceptor } from "@connectrpc/connect";
 import { ROUTING_MOVED_RETRIES_MAX } from "../limits.js";
-import { ROUTING_VERSION_HEADER, movedEpochOf } from "../routing/shard-epoch.js";
+import { ROUTING_VERSION_HEADER } from "../routing/routing-header.js";
+import { movedEpochOf } from "../routing/shard-epoch.js";
 import { awaitRouting, cachedRoutingVersion } from "../shards/routing-cache.js";
 import { envKey } from "./context.js";
 

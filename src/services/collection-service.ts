@@ -30,7 +30,7 @@ import { createWithAutoId } from "../ids/create-with-auto-id.js";
 import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
 import { listPage } from "./list-documents.js";
 import { createResponseBudget, encodedBytes, fittingPrefix } from "./response-budget.js";
-import { pointReadCheck, queryReadRule, writeGuardOf } from "../rules/request-rules.js";
+import { assertMayListCollections, pointReadCheck, queryReadRule, writeGuardOf } from "../rules/request-rules.js";
 import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { listReadablePage } from "./list-readable.js";
 import { queryDeadline } from "./query-shards.js";
@@ -116,7 +116,8 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       return { document: toDocument(doc) };
     },
 
-    listCollections(req, ctx) {
+    async listCollections(req, ctx) {
+      await assertMayListCollections(ctx);
       return listCollectionsPage(envOf(ctx), req.pageSize, req.pageToken);
     },
 

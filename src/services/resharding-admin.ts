@@ -20,10 +20,10 @@ import { databaseStub, scopeOf } from "../databases/database-env.js";
 import type { Env } from "../env.js";
 import { FailureError, type Failure } from "../errors.js";
 import { SHARD_MANAGER_NAME, type ShardManager } from "../objects/ShardManager.js";
-import { documentsCopied, type ReshardingOperation } from "../routing/resharding-plan.js";
+import { documentsCopied, documentsScanned, type ReshardingOperation } from "../routing/resharding-plan.js";
 import { adviseShardCount, SPLIT_REQUESTS_PER_SECOND_MAX, SPLIT_SHARD_BYTES_MAX } from "../routing/split-advice.js";
 import { envOf } from "../server/context.js";
-import { currentRouting } from "../shards/routing-cache.js";
+import { freshRouting } from "../shards/routing-cache.js";
 import { readFromShard, retryIdempotent, type Remote } from "../shards/shard-client.js";
 
 type Manager = Remote<Pick<ShardManager, "startResharding" | "getResharding" | "cancelResharding" | "reshardingRunning">>;
@@ -66,7 +66,8 @@ function unwrap(outcome: { ok: true; operation: ReshardingOperation } | Failure)
 }
 
 async function shardCountAdvice(env: Env): Promise<ShardCountAdvice> {
-  const { table } = await currentRouting(env);
+  // Fresh: right after a cutover a cached table would advise on the old shards.
+  const { table } = await freshRouting(env);
   const stats = await Promise.all(table.shards.map((id) => readFromShard(env, id, (s) => s.stats())));
   const advice = adviseShardCount(
     stats.map((s, i) => ({ id: table.shards[i]!, dataBytes: s.dataBytes, requestsPerSecond: s.requestsPerSecond })),
@@ -104,6 +105,7 @@ export function toResharding(op: ReshardingOperation): Resharding {
     targetRoutingVersion: BigInt(op.target.version),
     documentsCopied: BigInt(documentsCopied(op)),
     documentsTotal: BigInt(op.documentsTotal),
+    documentsScanned: BigInt(documentsScanned(op)),
     errors: op.errors,
     startTime: timestampFromMs(op.startTimeMs),
     updateTime: timestampFromMs(op.updateTimeMs),

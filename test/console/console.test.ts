@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { ImpossibleDBClient } from "@impossibledb/client";
+import { ImpossibleDBClient, waitForResharding } from "@impossibledb/client";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uniqueCollection, workerUrl } from "../e2e/env.js";
@@ -256,10 +256,40 @@ describe("the web console in Chromium", () => {
     expect(shown).toBeGreaterThanOrEqual(Object.keys(SEEDED).length);
     expect(shown).toBeLessThanOrEqual(total);
     expect(await page.getByRole("img", { name: "requests per second (last minute)" }).count()).toBe(1);
+    // The latest resharding (none has run on `default`) and the split advice, from GetResharding.
+    const { resharding, advice } = await db.services.admin.getResharding({});
+    const facts = page.locator(".resharding");
+    await facts.locator("[data-advice]").waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await facts.getAttribute("data-resharding-state")).toEqual(resharding === undefined ? "NONE" : expect.any(String));
+    expect(await facts.locator("[data-advice]").textContent()).toMatch(new RegExp(`^Advice: (keep|reshard from) ${advice!.currentShardCount}`));
     // A second sample (Refresh) draws each shard's request-rate line.
     await page.getByRole("button", { name: "Refresh" }).click();
     await expect.poll(() => rows.locator("svg.sparkline polyline").count(), { timeout: STEP_TIMEOUT_MS }).toBe(routing!.shards.length);
     await screenshot("shards");
+    expect(errors).toEqual([]);
+  });
+
+  it("shows a database's resharding on the shard map: state, phase, copy progress, and its new shards", async () => {
+    const resharded = `console${Date.now().toString(36)}rs`;
+    await db.services.admin.createDatabase({ databaseId: resharded });
+    const inIt = new ImpossibleDBClient({ baseUrl: workerUrl(), database: resharded });
+    await inIt.collection(collection).put("moved", { name: "Moved", age: 2 });
+    const started = (await inIt.services.admin.startResharding({ shardCount: 10 })).resharding!;
+    const done = await waitForResharding(inIt, { id: started.id, intervalMs: 200, timeoutMs: 120_000 });
+    await showPanel("shards");
+    await page.getByLabel("database").fill(resharded);
+    await page.getByLabel("database").press("Enter");
+    const facts = page.locator('.resharding[data-resharding-state="SUCCEEDED"]');
+    await facts.waitFor({ timeout: STEP_TIMEOUT_MS });
+    expect(await facts.locator("[data-resharding-phase]").textContent()).toBe("SUCCEEDED, phase DONE");
+    // A finished copy has looked at every document of its sources.
+    expect(await facts.getByRole("progressbar", { name: "copy progress" }).getAttribute("value")).toBe(String(done.documentsTotal));
+    expect(await facts.textContent()).toContain(`8 → 10 (routing version ${done.sourceRoutingVersion} → ${done.targetRoutingVersion})`);
+    expect(await page.getByRole("table", { name: "shards" }).locator("tbody tr").count()).toBe(10);
+    await screenshot("shards-resharded");
+    await page.getByLabel("database").fill("default");
+    await page.getByLabel("database").press("Enter");
+    await db.services.admin.deleteDatabase({ name: `databases/${resharded}` });
     expect(errors).toEqual([]);
   });
 

@@ -29,6 +29,41 @@ describe("an oversized request", () => {
   });
 });
 
+describe("an oversized request sent without Content-Length (chunked)", () => {
+  it("answers RESOURCE_EXHAUSTED over Connect JSON (the guard reads the body to its end, keeping none past the limit), stores nothing, and the server serves the next call", async () => {
+    const collection = uniqueCollection("oversized_chunked");
+    const prefix = new TextEncoder().encode(JSON.stringify({ ref: { collection, id: "big" }, data: { s: "" } }).slice(0, -3));
+    const chunkBytes = 1024 * 1024;
+    const chunks = Math.ceil(REQUEST_BYTES_MAX / chunkBytes) + 2;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent === 0) c.enqueue(prefix);
+        if (sent === chunks) {
+          c.enqueue(new TextEncoder().encode('"}}'));
+          return c.close();
+        }
+        sent += 1;
+        c.enqueue(new Uint8Array(chunkBytes).fill(0x61));
+      },
+    });
+    const res = await fetch(`${workerUrl()}/impossibledb.v1.CollectionService/SetDocument`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    const answer = (await res.json()) as { code: string };
+    expect(answer.code).toBe("resource_exhausted");
+    const get = await fetch(`${workerUrl()}/impossibledb.v1.CollectionService/GetDocument`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ ref: { collection, id: "big" } }),
+    });
+    expect(((await get.json()) as { code: string }).code).toBe("not_found");
+  });
+});
+
 describe("a large request refused on its headers alone", () => {
   it("answers INVALID_ARGUMENT, not HTTP 500 'Network connection lost' (the unread body could not be drained)", async () => {
     const body = JSON.stringify({ writes: [{ ref: { collection: uniqueCollection("badtimeout"), id: "a" }, set: { s: "x".repeat(9 * 1024 * 1024) } }] });

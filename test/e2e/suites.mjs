@@ -39,6 +39,18 @@ export const SUITES = [
   // (printed): starts a server of its own on free ports;
   // `npm run fuzz -- --requests 100000` is the long run.
   { name: "fuzz", command: ["node", "scripts/fuzz.mjs", "--requests", "600", "--seed", "20261130", "--seed", "random", "--concurrency", "8"] },
+  // Stress of the request path (about 30 s): 1,000 mixed calls, 32 in
+  // flight, over every protocol and encoding, with large bodies, gzip,
+  // abandoned and cut-off calls, then a check of every document written
+  // (scripts/stress.ts); a random seed, printed. `npm run stress -- --calls
+  // 20000` is the long run.
+  { name: "stress", command: ["tsx", "scripts/stress.ts", "--calls", "1000", "--concurrency", "32", "--large-share", "0.05", "--seed", "random"] },
+  // The Connect conformance suite (about 15 s): the conformance runner
+  // (connectconformance, pinned in scripts/install-codegen.sh) against a
+  // conformance Worker built on our request path (Connect, gRPC-Web) and
+  // the front door in front of it (gRPC), servers of its own on free ports;
+  // conformance/known-failing-*.txt lists what we fail and why.
+  { name: "conformance", command: ["node", "scripts/conformance.mjs"] },
   // `npm start` itself: starts and ends servers of its own on free ports.
   { name: "start", command: ["npx", "vitest", "run", "--config", "vitest.start.config.ts"] },
 ];

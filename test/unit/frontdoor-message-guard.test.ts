@@ -6,7 +6,7 @@ import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { GetDocumentRequestSchema } from "../../gen/impossibledb/v1/collection_service_pb.js";
-import { malformedReason } from "../../frontdoor/src/message-guard.js";
+import { grpcCodecOf, malformedReason } from "../../frontdoor/src/message-guard.js";
 
 const message = toBinary(GetDocumentRequestSchema, create(GetDocumentRequestSchema, { ref: { collection: "c", id: "d" } }));
 
@@ -35,5 +35,22 @@ describe("the front door's message guard", () => {
   it("passes well-formed messages, compressed with gzip or not", () => {
     expect(malformedReason(framed(0x00, message), GetDocumentRequestSchema, undefined)).toBeUndefined();
     expect(malformedReason(framed(0x01, new Uint8Array(gzipSync(message))), GetDocumentRequestSchema, "gzip")).toBeUndefined();
+  });
+
+  it("does not parse JSON messages (application/grpc+json) as binary, but still checks their compression flag", () => {
+    const json = new TextEncoder().encode('{"ref":{"collection":"c","id":"d"}}');
+    expect(malformedReason(framed(0x00, json), GetDocumentRequestSchema, undefined, "json")).toBeUndefined();
+    expect(malformedReason(framed(0x00, json), GetDocumentRequestSchema, undefined, "proto")).toBeDefined();
+    expect(malformedReason(framed(0x01, json), GetDocumentRequestSchema, undefined, "json")).toMatch(/compressed/);
+  });
+
+  it("tells the codec from the content type", () => {
+    expect(grpcCodecOf("application/grpc")).toBe("proto");
+    expect(grpcCodecOf("application/grpc+proto")).toBe("proto");
+    expect(grpcCodecOf("application/grpc+json")).toBe("json");
+    expect(grpcCodecOf("application/grpc+JSON; charset=utf-8")).toBe("json");
+    expect(grpcCodecOf("application/grpc+thrift")).toBe("other");
+    expect(grpcCodecOf("application/json")).toBe("other");
+    expect(grpcCodecOf(undefined)).toBe("other");
   });
 });

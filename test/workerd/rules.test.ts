@@ -107,6 +107,16 @@ beforeAll(async () => {
   for (const { id, ...data } of notes) await admin.docs.setDocument({ ref: { collection: "notes", id: id as string }, data });
 });
 
+describe("ListCollections", () => {
+  it("is refused to a caller bound by read rules (its counts would reveal hidden documents), and answered to an admin", async () => {
+    const err = await failure(alice.docs.listCollections({}));
+    expect(Code[err.code]).toBe("PermissionDenied");
+    expect(err.rawMessage).toMatch(/read rules that hide some from you; ask an admin/);
+    const listed = await admin.docs.listCollections({});
+    expect(listed.collections.find((c) => c.name === "notes")?.approximateDocumentCount).toBe(5n);
+  });
+});
+
 describe("SetRules and GetRules", () => {
   it("store the rules and give them back", async () => {
     const got = await admin.admin.getRules({});

@@ -14,6 +14,7 @@ export * from "./limits.js";
 export { avg, count, max, min, QueryBuilder, sum, type AggregateGroup, type AggregateSpec, type QueryPage, type WhereOperator } from "./QueryBuilder.js";
 export { backoffMs, isIdempotent, isRefusedAtTheDoor, isTransient, type RetryOptions } from "./retry-policy.js";
 export { retryInfoDelayMs, serverRetryDelayMs } from "./retry-info.js";
+export { waitForResharding, type WaitForReshardingOptions } from "./resharding.js";
 export type { Services } from "./services.js";
 export { Transaction, type CommitOutcome, type TransactionOptions } from "./Transaction.js";
 export type { UpdateOptions, WriteOptions } from "./writes.js";

@@ -103,3 +103,9 @@ assertLimit(LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT >= 1 && LISTEN_HELD_MESSAGES_M
  * of silence means the connection is dead.
  */
 export const LISTEN_IDLE_TIMEOUT_MS_DEFAULT = 45_000;
+
+/** Between two GetResharding calls of waitForResharding (and `impossibledb reshard --wait`). */
+export const RESHARDING_POLL_INTERVAL_MS_DEFAULT = 500;
+
+/** How long waitForResharding waits for a resharding to finish before DEADLINE_EXCEEDED (the resharding goes on). */
+export const RESHARDING_WAIT_TIMEOUT_MS_DEFAULT = 30 * 60_000;

@@ -2,8 +2,8 @@
  * The shard map: the routing table (version, hash function, virtual nodes)
  * and, per shard, its documents, bytes and recent request rate, as a table
  * and as charts, with each shard's rate as a line over the refreshes since
- * the panel opened. It refreshes itself while shown. Resharding progress and
- * live updates belong here once the cluster reports them.
+ * the panel opened, and the latest resharding with its progress and the
+ * split advice (resharding.tsx). It refreshes itself while shown.
  */
 import { useEffect, useState } from "preact/hooks";
 import { useClients } from "../connection.js";
@@ -11,6 +11,7 @@ import { ErrorLine } from "../error-line.js";
 import { formatBytes, formatRate, formatTime } from "../format.js";
 import { useCall } from "../use-call.js";
 import { BarChart } from "./bar-chart.js";
+import { ReshardingFacts } from "./resharding.js";
 import { Sparkline } from "./sparkline.js";
 
 /** How often the shard map asks again while it is shown. */
@@ -25,10 +26,14 @@ export function ShardsPanel() {
     const [routing, shards] = await Promise.all([admin.getRoutingTable({}), admin.listShards({})]);
     return { table: routing.table!, shards: shards.shards, listedVersion: shards.routingVersion };
   }, [admin]);
+  const resharding = useCall(() => admin.getResharding({}), [admin]);
   useEffect(() => {
-    const timer = setInterval(state.reload, SHARDS_REFRESH_INTERVAL_MS);
+    const timer = setInterval(() => {
+      state.reload();
+      resharding.reload();
+    }, SHARDS_REFRESH_INTERVAL_MS);
     return () => clearInterval(timer);
-  }, [state.reload]);
+  }, [state.reload, resharding.reload]);
   const data = state.data;
   // Each answer adds one sample per shard: the rate's history while the panel is shown.
   const [rates, setRates] = useState<ReadonlyMap<string, readonly number[]>>(new Map());
@@ -42,11 +47,20 @@ export function ShardsPanel() {
     <section class="panel shards" data-panel="shards" aria-label="Shards">
       <div class="row">
         <h2>Shard map</h2>
-        <button type="button" onClick={state.reload} disabled={state.loading}>
+        <button
+          type="button"
+          onClick={() => {
+            state.reload();
+            resharding.reload();
+          }}
+          disabled={state.loading}
+        >
           Refresh
         </button>
       </div>
       <ErrorLine error={state.error} />
+      <ErrorLine error={resharding.error} />
+      {resharding.data === null ? null : <ReshardingFacts resharding={resharding.data.resharding} advice={resharding.data.advice} />}
       {data === null ? null : (
         <>
           <dl class="facts">

@@ -86,6 +86,16 @@ const SKIPPED_COMMANDS: SkippedCommand[] = [
     reason: "sends 100,000 hostile requests to a server of its own for many minutes; the fuzz suite sends 2 x 600",
     runBy: { file: "test/e2e/suites.mjs", contains: '"scripts/fuzz.mjs", "--requests", "600"' },
   },
+  {
+    pattern: /^npm run stress\b/,
+    reason: "sends tens of thousands of calls for many minutes; the stress suite sends 1,000",
+    runBy: { file: "test/e2e/suites.mjs", contains: '"scripts/stress.ts", "--calls", "1000"' },
+  },
+  {
+    pattern: /^npm run conformance\b/,
+    reason: "starts servers of its own and runs the conformance runner; the conformance suite runs it",
+    runBy: { file: "test/e2e/suites.mjs", contains: '["node", "scripts/conformance.mjs"]' },
+  },
   { pattern: /^node scripts\/e2e-server\.mjs\b/, reason: "starts a second server and runs suites: this test runs inside that harness" },
   {
     pattern: /^cd clients\/go && go run \.\/examples\/quickstart$/,

@@ -13,6 +13,7 @@ import { CollectionService } from "../../../gen/impossibledb/v1/collection_servi
 import { DocumentRefSchema, DocumentSchema } from "../../../gen/impossibledb/v1/document_pb.js";
 import { isApplicationMetadata } from "../../../frontdoor/src/metadata.js";
 import { forwardedError } from "../../../frontdoor/src/forward.js";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { startRig, type Rig } from "./fake-worker.js";
 
 let rig: Rig | undefined;
@@ -57,6 +58,22 @@ describe("front door forwarding", () => {
     expect(seenContentType).toMatch(/^application\/grpc-web/);
     expect(headers[0]?.get("x-served-by")).toBe("shard-3");
     expect(trailers[0]?.get("x-rows-read")).toBe("1");
+  });
+
+  it("serves gRPC's JSON codec (application/grpc+json): the message guard refused every such call as a binary message that does not parse (found by the conformance suite)", async () => {
+    rig = await startRig({
+      collection: {
+        getDocument(req) {
+          return { document: { collection: req.ref?.collection, id: req.ref?.id, data: { n: 1 }, version: 3n } };
+        },
+      },
+    });
+    const json = createGrpcTransport({ baseUrl: `http://${rig.frontDoor.target}`, useBinaryFormat: false });
+    const res = await createClient(CollectionService, json).getDocument({ ref: { collection: "users", id: "u2" } });
+    expect(res.document).toMatchObject({ collection: "users", id: "u2", data: { n: 1 }, version: 3n });
+    // JSON that does not parse is still the caller's fault.
+    const bad = await rawGrpcCall(rig.frontDoor.target, "/impossibledb.v1.CollectionService/GetDocument", "application/grpc+json", new TextEncoder().encode("{not json"));
+    expect(bad).toBe(String(Code.InvalidArgument));
   });
 
   it("gives the Worker the caller's deadline, and fails with DEADLINE_EXCEEDED when it passes", async () => {
@@ -273,3 +290,24 @@ describe("errors of the hop to the Worker", () => {
     expect(forwardedError(new ConnectError("aborted", Code.Aborted), true).code).toBe(Code.Aborted);
   });
 });
+
+/** Sends one raw gRPC request (one uncompressed message) and resolves to its grpc-status. */
+function rawGrpcCall(target: string, path: string, contentType: string, message: Uint8Array): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(`http://${target}`);
+    session.on("error", reject);
+    const body = new Uint8Array(5 + message.byteLength);
+    new DataView(body.buffer).setUint32(1, message.byteLength);
+    body.set(message, 5);
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": contentType, te: "trailers" });
+    let status: string | undefined;
+    stream.on("response", (h) => (status ??= h["grpc-status"] as string | undefined));
+    stream.on("trailers", (t) => (status ??= t["grpc-status"] as string | undefined));
+    stream.on("data", () => {});
+    stream.on("close", () => {
+      session.close();
+      resolve(status);
+    });
+    stream.end(body);
+  });
+}

@@ -20,3 +20,9 @@ export const QUERY_LIMIT_DEFAULT = 100;
 
 /** The widest cell of a table, in characters; longer values are cut with "…". */
 export const TABLE_CELL_WIDTH_MAX = 40;
+
+/** The most shards `reshard` asks for (StartResharding's own bound). */
+export const RESHARD_SHARD_COUNT_MAX = 1024;
+
+/** Between two progress checks of `reshard --wait` and `resharding cancel --wait`. */
+export const RESHARD_WAIT_INTERVAL_MS_DEFAULT = 500;

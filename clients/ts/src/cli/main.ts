@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `impossibledb` command: documents, queries, indexes, shards and
- * collections from a terminal, and NDJSON/JSON/CSV import and export.
+ * The `impossibledb` command: documents, queries, indexes, shards,
+ * resharding and collections from a terminal, and NDJSON/JSON/CSV import and export.
  * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787; the
  * credential (API key or JWT) is --api-key, else IMPOSSIBLEDB_API_KEY; the
  * database is --database, else IMPOSSIBLEDB_DATABASE, else the server's
@@ -20,6 +20,7 @@ import { CliError, EXIT, reportError } from "./errors.js";
 import { runExport } from "./export.js";
 import { runImport } from "./import.js";
 import { addDatabaseCommands } from "./databases.js";
+import { addReshardingCommands } from "./resharding.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
 import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT } from "./limits.js";
 import { cellText, formatTable } from "./table.js";
@@ -209,14 +210,28 @@ function program(): Command {
 
   cli
     .command("shards")
-    .description("list the shards with their statistics")
+    .description("list the shards with their statistics (requests/s: over the last minute, approximate)")
     .option("--json", "print JSON")
     .action(async (opts: { json?: boolean }) => {
       const res = await client().services.admin.listShards({});
-      const rows = res.shards.map((s) => ({ id: s.id, documents: Number(s.documentCount), dataBytes: Number(s.dataBytes), schemaVersion: s.schemaVersion }));
+      const rows = res.shards.map((s) => ({
+        id: s.id,
+        documents: Number(s.documentCount),
+        dataBytes: Number(s.dataBytes),
+        schemaVersion: s.schemaVersion,
+        requestsPerSecond: s.requestsPerSecond,
+      }));
       if (opts.json === true) console.log(JSON.stringify({ routingVersion: Number(res.routingVersion), shards: rows }, null, 2));
-      else process.stdout.write(formatTable(["shard", "documents", "data bytes", "schema"], rows.map((r) => [r.id, String(r.documents), String(r.dataBytes), String(r.schemaVersion)])));
+      else
+        process.stdout.write(
+          formatTable(
+            ["shard", "documents", "data bytes", "requests/s", "schema"],
+            rows.map((r) => [r.id, String(r.documents), String(r.dataBytes), r.requestsPerSecond.toFixed(1), String(r.schemaVersion)]),
+          ),
+        );
     });
+
+  addReshardingCommands(cli, client);
 
   cli
     .command("collections")

@@ -2815,8 +2815,12 @@ type Resharding struct {
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// How long the cutover (first fence to publication) took, in milliseconds.
 	CutoverMillis int64 `protobuf:"varint,14,opt,name=cutover_millis,json=cutoverMillis,proto3" json:"cutover_millis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Documents the copy has looked at on the source shards, moving or not:
+	// with documents_total, the copy's progress (it reaches the total when
+	// the copy is done).
+	DocumentsScanned int64 `protobuf:"varint,15,opt,name=documents_scanned,json=documentsScanned,proto3" json:"documents_scanned,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *Resharding) Reset() {
@@ -2943,6 +2947,13 @@ func (x *Resharding) GetEndTime() *timestamppb.Timestamp {
 func (x *Resharding) GetCutoverMillis() int64 {
 	if x != nil {
 		return x.CutoverMillis
+	}
+	return 0
+}
+
+func (x *Resharding) GetDocumentsScanned() int64 {
+	if x != nil {
+		return x.DocumentsScanned
 	}
 	return 0
 }
@@ -3465,7 +3476,7 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
 	"\x15DeleteDatabaseRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x18\n" +
-	"\x16DeleteDatabaseResponse\"\xbe\a\n" +
+	"\x16DeleteDatabaseResponse\"\xeb\a\n" +
 	"\n" +
 	"Resharding\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
@@ -3484,7 +3495,8 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x125\n" +
 	"\bend_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12%\n" +
-	"\x0ecutover_millis\x18\x0e \x01(\x03R\rcutoverMillis\"m\n" +
+	"\x0ecutover_millis\x18\x0e \x01(\x03R\rcutoverMillis\x12+\n" +
+	"\x11documents_scanned\x18\x0f \x01(\x03R\x10documentsScanned\"m\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATE_RUNNING\x10\x01\x12\x13\n" +

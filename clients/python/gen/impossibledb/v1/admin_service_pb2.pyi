@@ -406,7 +406,7 @@ class DeleteDatabaseResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Resharding(_message.Message):
-    __slots__ = ("id", "state", "phase", "source_shard_count", "target_shard_count", "source_routing_version", "target_routing_version", "documents_copied", "documents_total", "errors", "start_time", "update_time", "end_time", "cutover_millis")
+    __slots__ = ("id", "state", "phase", "source_shard_count", "target_shard_count", "source_routing_version", "target_routing_version", "documents_copied", "documents_total", "errors", "start_time", "update_time", "end_time", "cutover_millis", "documents_scanned")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Resharding.State]
@@ -451,6 +451,7 @@ class Resharding(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     CUTOVER_MILLIS_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENTS_SCANNED_FIELD_NUMBER: _ClassVar[int]
     id: str
     state: Resharding.State
     phase: Resharding.Phase
@@ -465,7 +466,8 @@ class Resharding(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     cutover_millis: int
-    def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[Resharding.State, str]] = ..., phase: _Optional[_Union[Resharding.Phase, str]] = ..., source_shard_count: _Optional[int] = ..., target_shard_count: _Optional[int] = ..., source_routing_version: _Optional[int] = ..., target_routing_version: _Optional[int] = ..., documents_copied: _Optional[int] = ..., documents_total: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cutover_millis: _Optional[int] = ...) -> None: ...
+    documents_scanned: int
+    def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[Resharding.State, str]] = ..., phase: _Optional[_Union[Resharding.Phase, str]] = ..., source_shard_count: _Optional[int] = ..., target_shard_count: _Optional[int] = ..., source_routing_version: _Optional[int] = ..., target_routing_version: _Optional[int] = ..., documents_copied: _Optional[int] = ..., documents_total: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cutover_millis: _Optional[int] = ..., documents_scanned: _Optional[int] = ...) -> None: ...
 
 class ShardCountAdvice(_message.Message):
     __slots__ = ("suggested_shard_count", "current_shard_count", "reason")

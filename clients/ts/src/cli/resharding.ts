@@ -1,0 +1,209 @@
+/**
+ * `impossibledb reshard N [--wait]`, `impossibledb resharding [cancel]`:
+ * live resharding (AdminService.StartResharding, GetResharding,
+ * CancelResharding) of the --database from a terminal. The server's
+ * FAILED_PRECONDITION answers (one is running already, the database has that
+ * many shards, the cutover has begun) are turned into one line that says
+ * what to do next.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { Resharding_Phase, Resharding_State, type Resharding, type ShardCountAdvice } from "../gen/impossibledb/v1/admin_service_pb.js";
+import type { ImpossibleDBClient } from "../node.js";
+import { waitForResharding } from "../resharding.js";
+import { CliError, EXIT } from "./errors.js";
+import { RESHARD_SHARD_COUNT_MAX, RESHARD_WAIT_INTERVAL_MS_DEFAULT } from "./limits.js";
+
+/** A resharding as the CLI prints it (and as --json prints it). */
+interface ReshardingRow {
+  id: string;
+  state: string;
+  phase: string;
+  sourceShardCount: number;
+  targetShardCount: number;
+  sourceRoutingVersion: number;
+  targetRoutingVersion: number;
+  documentsCopied: number;
+  documentsScanned: number;
+  documentsTotal: number;
+  cutoverMillis: number;
+  startTime: string;
+  updateTime: string;
+  endTime: string;
+  errors: string[];
+}
+
+/** Split advice as the CLI prints it. */
+interface AdviceRow {
+  suggestedShardCount: number;
+  currentShardCount: number;
+  reason: string;
+}
+
+function isoTime(t: Timestamp | undefined): string {
+  return t === undefined ? "" : new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toISOString();
+}
+
+function row(r: Resharding): ReshardingRow {
+  return {
+    id: r.id,
+    state: Resharding_State[r.state] ?? String(r.state),
+    phase: Resharding_Phase[r.phase] ?? String(r.phase),
+    sourceShardCount: r.sourceShardCount,
+    targetShardCount: r.targetShardCount,
+    sourceRoutingVersion: Number(r.sourceRoutingVersion),
+    targetRoutingVersion: Number(r.targetRoutingVersion),
+    documentsCopied: Number(r.documentsCopied),
+    documentsScanned: Number(r.documentsScanned),
+    documentsTotal: Number(r.documentsTotal),
+    cutoverMillis: Number(r.cutoverMillis),
+    startTime: isoTime(r.startTime),
+    updateTime: isoTime(r.updateTime),
+    endTime: isoTime(r.endTime),
+    errors: [...r.errors],
+  };
+}
+
+function adviceRow(a: ShardCountAdvice | undefined): AdviceRow | null {
+  return a === undefined ? null : { suggestedShardCount: a.suggestedShardCount, currentShardCount: a.currentShardCount, reason: a.reason };
+}
+
+/** The lines of `impossibledb resharding`: the operation, then the advice. */
+function describeResharding(r: ReshardingRow | null, advice: AdviceRow | null): string[] {
+  const lines: string[] = [];
+  if (r === null) lines.push("no resharding has run on this database");
+  else {
+    lines.push(`resharding ${r.id}: ${r.state}, phase ${r.phase}`);
+    lines.push(`  shards:           ${r.sourceShardCount} -> ${r.targetShardCount} (routing version ${r.sourceRoutingVersion} -> ${r.targetRoutingVersion})`);
+    lines.push(`  copy progress:    ${r.documentsScanned} of ${r.documentsTotal} source documents looked at, ${r.documentsCopied} moved`);
+    lines.push(`  started:          ${r.startTime}`);
+    if (r.endTime !== "") lines.push(`  ended:            ${r.endTime}`);
+    if (r.state === "SUCCEEDED") lines.push(`  cutover:          ${r.cutoverMillis} ms`);
+    for (const e of r.errors) lines.push(`  error:            ${e}`);
+  }
+  if (advice !== null) {
+    const what = advice.suggestedShardCount === advice.currentShardCount ? `keep ${advice.currentShardCount} shards` : `reshard from ${advice.currentShardCount} to ${advice.suggestedShardCount} shards`;
+    lines.push(`advice: ${what}${advice.reason === "" ? "" : ` (${advice.reason})`}`);
+  }
+  return lines;
+}
+
+/** One line of progress while --wait follows a resharding. */
+function progressLine(r: ReshardingRow): string {
+  return `${r.phase.toLowerCase().replaceAll("_", " ")}: ${r.documentsScanned} of ${r.documentsTotal} source documents looked at, ${r.documentsCopied} moved`;
+}
+
+/** The last line of --wait: how it ended. */
+function endLine(r: ReshardingRow): string {
+  if (r.state === "SUCCEEDED") return `resharded to ${r.targetShardCount} shards (routing version ${r.targetRoutingVersion}): ${r.documentsCopied} documents copied, cutover ${r.cutoverMillis} ms`;
+  const why = r.errors.length === 0 ? "" : `: ${r.errors[r.errors.length - 1]}`;
+  return `resharding ${r.id} ${r.state}${why}; the database still has ${r.sourceShardCount} shards`;
+}
+
+/**
+ * The server's FAILED_PRECONDITION refusals of StartResharding and
+ * CancelResharding, with the next step; anything else as it came.
+ */
+export function refusal(err: unknown, action: "start" | "cancel"): unknown {
+  if (!(err instanceof ConnectError) || err.code !== Code.FailedPrecondition) return err;
+  const message = err.rawMessage;
+  let hint = "";
+  if (/no resharding is running/.test(message)) hint = "`impossibledb resharding` shows the last one";
+  else if (/is running/.test(message)) hint = "follow it with `impossibledb resharding`, or cancel it with `impossibledb resharding cancel`";
+  else if (/already has/.test(message)) hint = "nothing to do";
+  else if (/cutover/.test(message)) hint = "it will finish; follow it with `impossibledb resharding`";
+  return new CliError(`cannot ${action} resharding: ${message}${hint === "" ? "" : ` (${hint})`}`, EXIT.failed);
+}
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > RESHARD_SHARD_COUNT_MAX) throw new InvalidArgumentError(`expected a whole number from 1 to ${RESHARD_SHARD_COUNT_MAX}`);
+  return n;
+}
+
+/**
+ * Follows the resharding `id` to its end, printing a progress line on
+ * stderr whenever its phase or count changes; prints the outcome and
+ * fails (exit 1) unless it SUCCEEDED.
+ */
+async function follow(db: ImpossibleDBClient, id: string, intervalMs: number, json: boolean): Promise<void> {
+  let last = "";
+  const done = row(
+    await waitForResharding(db, {
+      id,
+      intervalMs,
+      onProgress: (r) => {
+        const line = progressLine(row(r));
+        if (line !== last && r.phase !== Resharding_Phase.DONE) console.error(line);
+        last = line;
+      },
+    }),
+  );
+  if (json) console.log(JSON.stringify(done, null, 2));
+  else console.log(endLine(done));
+  if (done.state !== "SUCCEEDED") throw new CliError(`resharding ${done.id} ended ${done.state}`, EXIT.failed);
+}
+
+/** Adds `reshard` and `resharding [cancel]` to `cli`; `client` makes a client of the chosen server and database. */
+export function addReshardingCommands(cli: Command, client: () => ImpossibleDBClient): void {
+  const interval = () =>
+    new Option("--interval-ms <ms>", "with --wait: between two progress checks").argParser((t) => positiveInteger(t)).default(RESHARD_WAIT_INTERVAL_MS_DEFAULT);
+
+  cli
+    .command("reshard")
+    .description("start a live resharding of the database to SHARD-COUNT shards (grow or shrink); --wait follows it to the end")
+    .argument("<shard-count>", `the new number of shards, 1-${RESHARD_SHARD_COUNT_MAX}`, positiveInteger)
+    .option("--wait", "follow it, printing its progress on stderr, until it ends; exit 1 unless it succeeds")
+    .addOption(interval())
+    .option("--json", "print the operation as JSON")
+    .action(async (shardCount: number, opts: { wait?: boolean; intervalMs: number; json?: boolean }) => {
+      const db = client();
+      const started = await db.services.admin.startResharding({ shardCount }).catch((err: unknown) => {
+        throw refusal(err, "start");
+      });
+      const r = started.resharding;
+      if (r === undefined) throw new CliError("the server answered StartResharding without the operation", EXIT.failed);
+      if (opts.wait !== true) {
+        if (opts.json === true) console.log(JSON.stringify(row(r), null, 2));
+        else console.log(`started resharding ${r.id}: ${r.sourceShardCount} -> ${r.targetShardCount} shards (follow it with \`impossibledb resharding\`)`);
+        return;
+      }
+      console.error(`resharding ${r.id}: ${r.sourceShardCount} -> ${r.targetShardCount} shards`);
+      await follow(db, r.id, opts.intervalMs, opts.json === true);
+    });
+
+  const resharding = cli
+    .command("resharding")
+    .description("show the database's latest resharding and the shard count its shards' sizes and request rates suggest")
+    .option("--json", "print {resharding, advice} as JSON")
+    .action(async (opts: { json?: boolean }) => {
+      const res = await client().services.admin.getResharding({});
+      const r = res.resharding === undefined ? null : row(res.resharding);
+      const advice = adviceRow(res.advice);
+      if (opts.json === true) console.log(JSON.stringify({ resharding: r, advice }, null, 2));
+      else console.log(describeResharding(r, advice).join("\n"));
+    });
+  resharding
+    .command("cancel")
+    .description("cancel the running resharding before its cutover: the old shards keep serving; --wait follows the rollback")
+    .option("--wait", "follow the rollback until it ends")
+    .addOption(interval())
+    .option("--json", "print the operation as JSON")
+    .action(async (opts: { wait?: boolean; intervalMs: number; json?: boolean }) => {
+      const db = client();
+      const res = await db.services.admin.cancelResharding({}).catch((err: unknown) => {
+        throw refusal(err, "cancel");
+      });
+      const r = res.resharding;
+      if (r === undefined) throw new CliError("the server answered CancelResharding without the operation", EXIT.failed);
+      if (opts.wait === true) {
+        const done = row(await waitForResharding(db, { id: r.id, intervalMs: opts.intervalMs }));
+        if (opts.json === true) console.log(JSON.stringify(done, null, 2));
+        else console.log(`resharding ${done.id} ${done.state}: rolled back, the database still has ${done.sourceShardCount} shards`);
+        return;
+      }
+      if (opts.json === true) console.log(JSON.stringify(row(r), null, 2));
+      else console.log(`cancelled resharding ${r.id}: rolling back; the database keeps its ${r.sourceShardCount} shards`);
+    });
+}
