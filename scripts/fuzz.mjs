@@ -40,6 +40,8 @@ import { REQUEST_TIMEOUT_MS, connectGrpc, send } from "./fuzz/wire.mjs";
 
 /** Answers that mean the server broke rather than refused. */
 const FAILING_CODES = new Set(["internal", "unknown", "data_loss", "unavailable", "transport", "hung", "no_status", "no_end", "bad_end"]);
+/** Answers that say the request was refused before it changed anything. */
+const REFUSED_CODES = new Set(["invalid_argument", "not_found", "already_exists", "failed_precondition", "permission_denied", "unauthenticated", "unimplemented", "resource_exhausted", "out_of_range"]);
 /** How long the run waits for any one request's outcome (its own timeouts end it sooner). */
 const WATCHDOG_MS = REQUEST_TIMEOUT_MS + 10_000;
 /** Failures printed in full; the run goes on to count the rest. */
@@ -112,7 +114,7 @@ async function run() {
   const caseAt = (seed, i) => fc.sample(caseArb, { seed: (seed ^ Math.imul(i + 1, 0x9e3779b1)) | 0, numRuns: 1 })[0];
   let grpc = null;
   const target = { workerUrl: server.workerUrl, grpcSession: () => (grpc !== null && !grpc.closed && !grpc.destroyed ? grpc : (grpc = connectGrpc(server.grpcTarget))) };
-  const stats = { codes: new Map(), byProtocol: new Map(), byRpc: new Map(), failures: [], acked: { docs: new Set(), collections: new Set() }, undecodedAcks: 0 };
+  const stats = { codes: new Map(), byProtocol: new Map(), byRpc: new Map(), okByRpc: new Map(), failures: [], acked: { docs: new Set(), collections: new Set(), admin: new Set() }, undecodedAcks: 0 };
 
   const cases = onlyCase === null ? seeds.flatMap((seed) => Array.from({ length: requests }, (_, i) => ({ seed, i }))) : [{ seed: seeds[0], i: onlyCase }];
   let next = 0;
@@ -179,11 +181,18 @@ function record(stats, at, request, wire, result, services) {
   stats.byProtocol.set(wire.protocol, perProtocol);
   bump(perProtocol, result.code);
   bump(stats.byRpc, `${request.service}.${request.method}`);
+  if (result.code === "ok") bump(stats.okByRpc, `${request.service}.${request.method}`);
   const broken = FAILING_CODES.has(result.code) || (/^http_5/.test(result.code) && result.code !== "http_501");
   if (broken) {
     stats.failures.push({ at, request, wire, result });
     // Printed at once too, so a long run shows its first failures while it goes on.
     if (stats.failures.length <= FAILURES_PRINTED_MAX) console.error(`fuzz: failure: ${describeFailure(stats.failures.at(-1)).slice(0, FAILURE_LINE_CHARS_MAX)}`);
+  }
+  // An admin request counts as possibly applied unless it was refused: one that ran out of time may still have run.
+  if (request.kind === "admin" && !REFUSED_CODES.has(result.code) && !/^http_4/.test(result.code)) {
+    const database = request.headers?.["impossibledb-database"] ?? "default";
+    const changes = { CreateDatabase: "databases", DeleteDatabase: "databases", CreateApiKey: "apiKeys", RevokeApiKey: "apiKeys", SetRules: `rules:${database}` }[request.method];
+    if (changes !== undefined) stats.acked.admin.add(changes);
   }
   if (request.kind === "write" && (result.code === "ok" || result.code === "cut")) {
     const writes = writesOf(request, wire, services);
@@ -213,8 +222,8 @@ function report(stats, before, after, sent) {
   const list = (map) => [...map].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ");
   console.log(`fuzz: ${sent} requests sent in ${seconds.toFixed(0)} s (${(sent / seconds).toFixed(0)}/s); codes: ${list(stats.codes)}`);
   for (const [protocol, codes] of [...stats.byProtocol].sort()) console.log(`fuzz:   ${protocol}: ${[...codes.values()].reduce((a, b) => a + b, 0)} (${list(codes)})`);
-  console.log(`fuzz: RPCs: ${list(stats.byRpc)}`);
-  console.log(`fuzz: seeded data ${before.digest} -> ${after.digest}; acknowledged writes named ${stats.acked.docs.size} documents and ${stats.acked.collections.size} whole collections; ${stats.undecodedAcks} acknowledged writes not decodable here`);
+  console.log(`fuzz: RPCs (sent, ok): ${[...stats.byRpc].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v} (${stats.okByRpc.get(k) ?? 0})`).join(", ")}`);
+  console.log(`fuzz: seeded data ${before.digest} -> ${after.digest}; acknowledged writes named ${stats.acked.docs.size} documents and ${stats.acked.collections.size} whole collections, acknowledged admin requests may have changed [${[...stats.acked.admin].sort().join(", ")}]; ${stats.undecodedAcks} acknowledged writes not decodable here`);
 }
 
 function positiveInt(text, name, min = 1) {

@@ -12,15 +12,23 @@
  * flight (latency on an idle system) and the mode's concurrency (throughput
  * and workerd CPU per request, the steadier figure on a shared machine).
  *
- * Adding a pushed CEL rule, once rules land, is one more entry in
- * AUTH_VARIANTS with a `prepare` that sets the rule (see AuthVariant).
+ * The `api-key-rule` variant adds read rules in CEL that bind the read-only
+ * key (it is no admin) and that every benchmark document satisfies, so the
+ * answers stay the same and only the rule's cost shows: on the query set a
+ * field-vs-constant comparison, which is pushed into each shard's SQL (its
+ * `prepare` checks with Explain that it was pushed and not evaluated per
+ * document); on the YCSB records a `has()` of a field, which a point get
+ * checks in the Worker.
  */
 import { createClient, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import type * as hdr from "hdr-histogram-js";
 import { AdminService, ApiKey_Role } from "../../gen/impossibledb/v1/admin_service_pb.js";
-import { type ModeSettings } from "../config.js";
+import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { ORDERS_COLLECTION } from "../systems/extensions.js";
+import { COLLECTION, type ModeSettings } from "../config.js";
 import type { OrderDoc } from "../systems/extensions.js";
+import { Order_Direction } from "../../gen/impossibledb/v1/query_pb.js";
 import { createImpossibleDbQuery } from "../systems/impossibledb-extensions.js";
 import { createDriver } from "../systems/impossibledb.js";
 import type { Driver } from "../systems/types.js";
@@ -48,22 +56,46 @@ export interface AuthVariant {
    */
   readonly rateLimits: boolean;
   /**
-   * Runs once the data is loaded, with an admin's transport: where a variant
-   * sets up what it measures. A pushed rule, once rules land, is a variant
-   * like `{ id: "api-key-rule", credential: "api_key", rateLimits: true,
-   * prepare: ({ adminTransport }) => <set the rule through AdminService> }`.
+   * Runs once the data is loaded and the measured credential made: where a
+   * variant sets up what it measures (with `adminTransport`) and checks it
+   * (with `measuredTransport`, the calls' own credential).
    */
-  readonly prepare?: (ctx: { readonly adminTransport: Transport }) => Promise<void>;
+  readonly prepare?: (ctx: { readonly adminTransport: Transport; readonly measuredTransport: Transport }) => Promise<void>;
 }
 
 /** The baseline every ratio divides by. */
 export const AUTH_BASELINE: AuthVariant = { id: "no-auth", label: "no auth (AUTH_MODE off)", credential: "none", rateLimits: false };
+
+/**
+ * The benchmark's read rules: true for every document loaded, so a bound
+ * caller gets the same answers as an unbound one. `total >= 0` compares a
+ * field with a constant, which rules-as-filters pushes into the shards' SQL.
+ */
+export const BENCH_READ_RULES = [
+  { collection: ORDERS_COLLECTION, read: "resource.data.total >= 0", write: "" },
+  { collection: COLLECTION, read: "has(resource.data.field0)", write: "" },
+] as const;
+
+/** Sets BENCH_READ_RULES, then checks with Explain that the query's rule binds the measured key and is pushed whole into SQL. */
+async function setPushedRules(ctx: { readonly adminTransport: Transport; readonly measuredTransport: Transport }): Promise<void> {
+  await createClient(AdminService, ctx.adminTransport).setRules({ rules: { collections: [...BENCH_READ_RULES] } });
+  const { plan } = await createClient(QueryService, ctx.measuredTransport).runQuery({
+    query: { collection: ORDERS_COLLECTION, filter: `status = "s1" AND total >= 10`, orderBy: [{ field: "total", direction: Order_Direction.DESCENDING }], limit: 10 },
+    pageSize: 10,
+    explain: true,
+  });
+  const rule = plan?.rule;
+  if (rule === undefined || !rule.pushed || rule.evaluatedPerDocument) {
+    throw new Error(`the benchmark's read rule is not pushed whole into SQL: Explain says ${JSON.stringify(rule ?? null)}`);
+  }
+}
 
 /** The variants, baseline first. */
 export const AUTH_VARIANTS: readonly AuthVariant[] = [
   AUTH_BASELINE,
   { id: "api-key", label: "API key (auth required)", credential: "api_key", rateLimits: false },
   { id: "api-key-limits", label: "API key + rate limits (the deployed path)", credential: "api_key", rateLimits: true },
+  { id: "api-key-rule", label: "API key + pushed read rule (no rate limits)", credential: "api_key", rateLimits: false, prepare: setPushedRules },
 ];
 
 /** The workloads measured per variant. */
@@ -226,13 +258,13 @@ async function startVariant(variant: AuthVariant, port: number, socketsMax: numb
       });
     const adminTransport = transport(variant.credential === "none" ? null : BOOTSTRAP_KEY);
     await load(createDriver(adminTransport), createImpossibleDbQuery(adminTransport), settings, seed);
-    await variant.prepare?.({ adminTransport });
     let token: string | null = null;
     if (variant.credential === "api_key") {
       const created = await createClient(AdminService, adminTransport).createApiKey({ displayName: `bench ${variant.id}`, roles: { default: ApiKey_Role.READ_ONLY } });
       token = created.secret;
     }
     const measured = transport(token);
+    await variant.prepare?.({ adminTransport, measuredTransport: measured });
     return { variant, host, pids, driver: { ...createDriver(measured), query: createImpossibleDbQuery(measured) } };
   } catch (err) {
     await host.stop();

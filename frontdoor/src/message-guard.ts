@@ -71,14 +71,20 @@ export function malformedReason(
     const start = offset + ENVELOPE_HEADER_BYTES;
     if (start + length > body.byteLength) return undefined;
     let message = body.subarray(start, start + length);
+    // gRPC defines one flag bit for a request message; connect-node reports
+    // any other (the end-of-stream bit of its responses) as INTERNAL.
+    if ((flags & ~COMPRESSED_FLAG) !== 0) return `a message has envelope flags 0x${flags.toString(16)}; a request message may set only 0x01 (compressed)`;
     if ((flags & COMPRESSED_FLAG) !== 0) {
       // connect-node would report this as INTERNAL.
       if (encoding === undefined || encoding === "identity") return "a message is flagged compressed but the request names no grpc-encoding";
       if (encoding !== "gzip") return undefined;
       try {
         message = gunzipSync(message, { maxOutputLength: requestBytesMax });
-      } catch {
-        return undefined;
+      } catch (err) {
+        // Over the size limit: connect-node answers RESOURCE_EXHAUSTED itself.
+        if ((err as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return undefined;
+        // Not gzip at all: connect-node would report the failed decompression as INTERNAL.
+        return "a message flagged compressed with gzip does not decompress";
       }
     }
     if (codec === "proto") {

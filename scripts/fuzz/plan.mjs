@@ -51,8 +51,10 @@ export function buildWire(request, plan, services) {
   if (protocol === "connect-get" && (stream || desc.idempotency !== 1)) protocol = "connect-json";
   // A request whose values do not fit the schema has no binary form: JSON is where it goes.
   if (binary === null && protocol !== "connect-json" && protocol !== "connect-get") protocol = "connect-json";
-  const headers = {};
+  const headers = { ...request.headers };
   if (plan.header !== null) headers[plan.header[0]] = plan.header[1];
+  // A request that must reach the server as generated (admin-requests.mjs: a refused shard count that damage could make valid).
+  if (request.intact === true) plan = { ...plan, damage: false, envelope: "plain" };
   const base = { protocol, path, stream, headers, method: "POST" };
   if (protocol === "connect-json" || (protocol === "connect-get" && (plan.getBase64 === false || binary === null))) {
     const message = plan.damage ? plan.json.apply(text) : text;

@@ -5,6 +5,8 @@
 // throwaway collections; a share names the seeded ones, so that hostile
 // writes that the server accepts touch real data and are tracked.
 import fc from "fast-check";
+import { adminRequestArbitraries } from "./admin-requests.mjs";
+import { hostileRules } from "./rules.mjs";
 import { hostileToken, hostileTransaction } from "./tokens.mjs";
 import { hostileFieldPath, hostileJson, hostileNumber, hostileString, hostileStruct, TRICKS } from "./values.mjs";
 
@@ -88,6 +90,12 @@ export function requestArbitraries(ctx) {
     rpc(A, "DeleteIndex", fc.record({ collection: fc.oneof(fc.constantFrom(...ctx.scratch), str), id: str }, { requiredKeys: [] }), "write"),
     rpc(A, "ExportDocuments", fc.record({ collection: readCollection, batchSize: num }, { requiredKeys: [] }), "stream"),
     rpc(A, "GetMetrics", fc.constant({})),
+    // Databases, API keys, rules, resharding: arbitraries of { json, headers?, intact? } (admin-requests.mjs).
+    ...adminRequestArbitraries(
+      ctx,
+      (service, method, arb, kind = "read") => ({ service, method, kind, arb: arb.map((r) => ({ service, method, kind, ...r })) }),
+      hostileRules([...ctx.collections, ...ctx.scratch], names),
+    ),
   ];
 }
 

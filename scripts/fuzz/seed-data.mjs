@@ -3,6 +3,7 @@
 // committed and rolled-back transactions) for the fuzzer to replay and
 // forge. Everything here goes through Connect JSON with plain fetch.
 import { createHash } from "node:crypto";
+import { RESHARD_DATABASE } from "./admin-requests.mjs";
 
 /** Seeded collections (the run's state directory is fresh, so fixed names are safe and replay). */
 export const SEEDED_COLLECTIONS = ["fz_a", "fz_b", "fz_c"];
@@ -18,8 +19,9 @@ const CHECKSUM_PAGE_SIZE = 1000;
 const CHECKSUM_PAGES_MAX = 100;
 
 /** Calls a unary RPC over Connect JSON; resolves to the parsed answer or throws with the error. */
-export async function call(workerUrl, service, method, body) {
-  const res = await fetch(`${workerUrl}/impossibledb.v1.${service}/${method}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+export async function call(workerUrl, service, method, body, database = "default") {
+  const headers = { "content-type": "application/json", "impossibledb-database": database };
+  const res = await fetch(`${workerUrl}/impossibledb.v1.${service}/${method}`, { method: "POST", headers, body: JSON.stringify(body) });
   const json = await res.json();
   if (res.status !== 200) throw new Error(`${service}.${method}: ${json.code}: ${json.message}`);
   return json;
@@ -43,6 +45,10 @@ export async function seedData(workerUrl) {
   }
   pageTokens.push((await call(workerUrl, "CollectionService", "ListCollections", { pageSize: 1 })).nextPageToken);
   const resumeTokens = [await resumeToken(workerUrl, { document: { collection: "fz_a", id: "d1" } }), await resumeToken(workerUrl, { query: { collection: "fz_b", filter: "n > 3" } })];
+  // The throwaway database that valid StartResharding requests go to (admin-requests.mjs), with documents to move.
+  await call(workerUrl, "AdminService", "CreateDatabase", { databaseId: RESHARD_DATABASE });
+  const reshardWrites = SEEDED_IDS.map((id, i) => ({ ref: { collection: "fz_r", id }, set: documentData("fz_r", i, id) }));
+  await call(workerUrl, "CollectionService", "BatchWriteDocuments", { writes: reshardWrites }, RESHARD_DATABASE);
   const transactions = [];
   for (const options of [{}, { readOnly: true }, {}, {}]) transactions.push((await call(workerUrl, "TransactionService", "BeginTransaction", { options })).transaction);
   await call(workerUrl, "TransactionService", "Rollback", { transaction: transactions[2] });
@@ -96,8 +102,32 @@ export async function snapshot(workerUrl) {
     pageToken = res.nextPageToken ?? "";
     if (pageToken === "") break;
   }
-  const digest = createHash("sha256").update(JSON.stringify([...docs].sort())).digest("hex").slice(0, 16);
-  return { docs, collections, digest };
+  const admin = await adminState(workerUrl);
+  const digest = createHash("sha256").update(JSON.stringify([[...docs].sort(), admin])).digest("hex").slice(0, 16);
+  return { docs, collections, admin, digest };
+}
+
+/**
+ * What the admin RPCs change, beside documents: the database ids, the API
+ * keys (id and whether revoked), and the default database's rules; each as
+ * text, compared whole.
+ */
+async function adminState(workerUrl) {
+  const ids = [];
+  let pageToken = "";
+  for (let page = 0; page < CHECKSUM_PAGES_MAX; page++) {
+    const res = await call(workerUrl, "AdminService", "ListDatabases", { pageSize: CHECKSUM_PAGE_SIZE, pageToken });
+    for (const d of res.databases ?? []) ids.push(d.name);
+    pageToken = res.nextPageToken ?? "";
+    if (pageToken === "") break;
+  }
+  const keys = (await call(workerUrl, "AdminService", "ListApiKeys", { showRevoked: true })).keys ?? [];
+  const rules = (await call(workerUrl, "AdminService", "GetRules", {})).rules?.collections ?? [];
+  return {
+    databases: JSON.stringify(ids.sort()),
+    apiKeys: JSON.stringify(keys.map((k) => [k.id, k.revokeTime ?? null, k.roles]).sort()),
+    rules: JSON.stringify(rules),
+  };
 }
 
 /**
@@ -107,6 +137,11 @@ export async function snapshot(workerUrl) {
  */
 export function unexplainedChanges(before, after, acked) {
   const problems = [];
+  // An admin change is explained by an acknowledged request of its kind (acked.admin: "databases", "apiKeys", "rules:<database>").
+  const explains = { databases: "databases", apiKeys: "apiKeys", rules: "rules:default" };
+  for (const [what, text] of Object.entries(before.admin)) {
+    if (after.admin[what] !== text && !acked.admin.has(explains[what])) problems.push(`${what} changed with no acknowledged request that may change them: ${text.slice(0, 300)} -> ${after.admin[what].slice(0, 300)}`);
+  }
   for (const key of new Set([...before.docs.keys(), ...after.docs.keys()])) {
     if (before.docs.get(key) === after.docs.get(key)) continue;
     const collection = key.slice(0, key.indexOf("/"));

@@ -24,6 +24,14 @@ describe("the front door's message guard", () => {
     expect(malformedReason(framed(0xff, message), GetDocumentRequestSchema, "identity")).toMatch(/compressed/);
   });
 
+  it("refuses envelope flags other than compressed, and gzip that does not decompress (connect-node answered INTERNAL; found by the hostile input campaign)", () => {
+    expect(malformedReason(framed(0xff, message), GetDocumentRequestSchema, "br")).toMatch(/flags 0xff/);
+    expect(malformedReason(framed(0x80, message), GetDocumentRequestSchema, undefined)).toMatch(/flags 0x80/);
+    expect(malformedReason(framed(0x01, Uint8Array.of(0x01, 0x94)), GetDocumentRequestSchema, "gzip")).toMatch(/does not decompress/);
+    // Unknown encodings stay connect-node's to refuse (UNIMPLEMENTED).
+    expect(malformedReason(framed(0x01, message), GetDocumentRequestSchema, "snappy")).toBeUndefined();
+  });
+
   it("passes well-formed messages, compressed with gzip or not", () => {
     expect(malformedReason(framed(0x00, message), GetDocumentRequestSchema, undefined)).toBeUndefined();
     expect(malformedReason(framed(0x01, new Uint8Array(gzipSync(message))), GetDocumentRequestSchema, "gzip")).toBeUndefined();
