@@ -17,7 +17,8 @@
  */
 import type { Migration } from "../storage/schema.js";
 import { movedMessage } from "./moved.js";
-import { createShardRouter, type RoutingTable, type ShardRouter } from "./router.js";
+import type { RoutingTable, ShardRouter } from "./router.js";
+import { sharedShardRouter } from "./router-cache.js";
 
 export { MOVED_MESSAGE_PREFIX, movedEpochOf, movedMessage } from "./moved.js";
 
@@ -135,7 +136,7 @@ export class EpochGuard {
   /** Forgets the cached stamp; call after writing it. */
   reload(): void {
     this.stamp = readShardEpoch(this.sql);
-    this.router = this.stamp === null ? null : createShardRouter(this.stamp.table);
+    this.router = this.stamp === null ? null : sharedShardRouter(this.stamp.table);
   }
 
   /** Throws the moved error unless every ref belongs to this shard under its table. */

@@ -4,7 +4,8 @@
  * shard's epoch guard in step with its stamp. The shard manager is the
  * only caller (resharding-driver.ts).
  */
-import { createShardRouter, type RoutingTable, type ShardRouter } from "./router.js";
+import type { RoutingTable, ShardRouter } from "./router.js";
+import { sharedShardRouter } from "./router-cache.js";
 import {
   changedSince,
   discard,
@@ -101,8 +102,7 @@ export class ShardResharding {
   /** Ends the cutover on a target (reshard-shard.ts `promote`); `source` is the table the documents came from. */
   promote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
     const current = this.stamped();
-    // The source table's router is built once per call: promotion is rare.
-    const sourceRouter = createShardRouter(source);
+    const sourceRouter = sharedShardRouter(source);
     const outcome = this.storage.transactionSync(() => promote(this.storage.sql, current, target, { ...request, source: sourceRouter }));
     this.guard.reload();
     return outcome;
@@ -132,7 +132,7 @@ export class ShardResharding {
   }
 
   private routerOf(table: RoutingTable): ShardRouter {
-    if (this.target === null || this.target.table.version !== table.version) this.target = createShardRouter(table);
+    if (this.target === null || this.target.table.version !== table.version) this.target = sharedShardRouter(table);
     return this.target;
   }
 }

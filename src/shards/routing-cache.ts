@@ -12,7 +12,8 @@ import { DATABASE_CACHE_ENTRIES_MAX, ROUTING_CACHE_TTL_MS, ROUTING_MOVED_BACKOFF
 import { FailureError } from "../errors.js";
 import { SHARD_MANAGER_NAME, type ShardManager } from "../objects/ShardManager.js";
 import { retryIdempotent, type Remote } from "./shard-client.js";
-import { createShardRouter, type ShardRouter } from "../routing/router.js";
+import type { ShardRouter } from "../routing/router.js";
+import { sharedShardRouter } from "../routing/router-cache.js";
 import type { PublishedRoutingTable } from "../routing/routing-table-store.js";
 
 /** A router together with the table it was built from. */
@@ -116,7 +117,7 @@ async function refresh(env: Env, entry: Entry): Promise<CachedRouting> {
   // A cached table is never replaced by an older one, even if an old answer
   // arrives late.
   if (cached !== null && cached.routing.table.version > table.version) return cached.routing;
-  const routing = cached !== null && cached.routing.table.version === table.version ? cached.routing : { router: createShardRouter(table), table };
+  const routing = cached !== null && cached.routing.table.version === table.version ? cached.routing : { router: sharedShardRouter(table), table };
   entry.cached = { routing, fetchedAtMs: Date.now() };
   return routing;
 }
