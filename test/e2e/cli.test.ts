@@ -66,6 +66,24 @@ async function collectionCount(collection: string): Promise<number | undefined> 
 }
 
 describe("impossibledb CLI", () => {
+  it("query --json into a slow pipe delivers every line before it exits 0 (it exited with output past 64 KiB still queued)", { timeout: 180_000 }, async () => {
+    const collection = `pipe_${Date.now().toString(36)}`;
+    await seed(collection, 700);
+    // `| (sleep 2; wc -lc)`: a reader slower than the writer keeps the pipe full, as `| jq` can.
+    const ran = await new Promise<Ran>((resolve) => {
+      const child = spawn("bash", ["-c", `"${BIN}" query ${collection} --limit 5000 --json | (sleep 2; wc -lc); exit \${PIPESTATUS[0]}`], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c) => (stdout += String(c)));
+      child.stderr.on("data", (c) => (stderr += String(c)));
+      child.once("close", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect({ code: ran.code, stderr: ran.stderr }).toEqual({ code: 0, stderr: "" });
+    const [lines, bytes] = ran.stdout.trim().split(/\s+/).map(Number);
+    expect(lines).toBe(700);
+    expect(bytes).toBeGreaterThan(65536);
+  });
+
   it("export, delete the collection, import, export again: byte-identical files", async () => {
     const collection = uniqueCollection("cli_roundtrip");
     await seed(collection, 1234);

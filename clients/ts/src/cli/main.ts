@@ -290,6 +290,10 @@ async function main(): Promise<number> {
   }
 }
 
-// Exit at once: an idle HTTP connection must not keep the process alive. Output
-// to pipes and files is written synchronously on POSIX, so nothing is lost.
-process.exit(await main());
+// Exit once the output is out, not before: an idle HTTP connection must not
+// keep the process alive, but a write to a full pipe (`query --json | jq`,
+// past the pipe's 64 KiB) is queued by Node, and exiting at once dropped it.
+// A write's callback runs after every write queued before it.
+const code = await main();
+await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
+process.exit(code);
