@@ -115,8 +115,9 @@ export function writeShardEpoch(sql: SqlStorage, stamp: ShardEpoch): void {
 }
 
 /**
- * The shard's epoch guard: caches the stamp and the router built from its
- * table (building sorts every ring point, so once per epoch), and throws the
+ * The shard's epoch guard: caches the stamp and, from the first point
+ * request on, the router of its table (building one sorts every ring point;
+ * routers are shared per isolate: router-cache.ts), and throws the
  * moved error for requests the shard must not serve. The stamp is read from
  * SQL once and then kept in memory; every method that changes it calls
  * `reload`.
@@ -136,14 +137,15 @@ export class EpochGuard {
   /** Forgets the cached stamp; call after writing it. */
   reload(): void {
     this.stamp = readShardEpoch(this.sql);
-    this.router = this.stamp === null ? null : sharedShardRouter(this.stamp.table);
+    this.router = null;
   }
 
   /** Throws the moved error unless every ref belongs to this shard under its table. */
   assertOwns(refs: ReadonlyArray<{ collection: string; id: string }>): void {
     const stamp = this.current();
     if (stamp === null) return;
-    const router = this.router!;
+    // Built on first use: a shard that only answers fan-out requests never needs it.
+    const router = (this.router ??= sharedShardRouter(stamp.table));
     for (const ref of refs) {
       if (router.shardFor(ref.collection, ref.id) !== stamp.shardId) throw new Error(movedMessage(stamp.epoch));
     }

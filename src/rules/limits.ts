@@ -16,6 +16,15 @@ export const RULE_NODES_MAX = 1000;
 export const RULE_DEPTH_MAX = 64;
 
 /**
+ * How deep comprehensions (all, exists, exists_one, map, filter) may nest
+ * inside each other's bodies: 1, none inside another. Each body runs once
+ * per element, so nested ones multiply: seven nested loops over ten
+ * elements (10^7 steps) passed the node and depth limits and made every
+ * read of a bound caller take 15 s.
+ */
+export const RULE_COMPREHENSION_DEPTH_MAX = 1;
+
+/**
  * How long a Worker isolate uses a database's rules without asking its
  * shard manager again: a change reaches every isolate within this time (the
  * isolate that set them at once). Like ROUTING_CACHE_TTL_MS.

@@ -9,7 +9,7 @@
  * not be one at run time (then it denies, as every evaluation error does).
  */
 import { celEnv, type parse } from "@bufbuild/cel";
-import { RULE_DEPTH_MAX, RULE_NODES_MAX } from "./limits.js";
+import { RULE_COMPREHENSION_DEPTH_MAX, RULE_DEPTH_MAX, RULE_NODES_MAX } from "./limits.js";
 
 /** A parsed CEL expression tree, as `@bufbuild/cel` builds it. */
 export type CelAst = ReturnType<typeof parse>["expr"];
@@ -48,6 +48,8 @@ export function checkRuleTree(root: CelAst, kind: RuleKind): void {
 
 class Walker {
   private nodes = 0;
+  /** Comprehension bodies the walk is inside (each runs once per element, so nesting multiplies the cost). */
+  private loops = 0;
   constructor(private readonly kind: RuleKind) {}
 
   walk(expr: CelAst, scope: ReadonlyMap<string, StaticType>, depth: number): StaticType {
@@ -90,7 +92,15 @@ class Walker {
         inner.set(c.iterVar, "dyn");
         if (c.iterVar2 !== "") inner.set(c.iterVar2, "dyn");
         inner.set(c.accuVar, c.accuInit === undefined ? "dyn" : this.walk(c.accuInit, scope, depth + 1));
+        if (this.loops >= RULE_COMPREHENSION_DEPTH_MAX) {
+          throw new RuleCheckError(
+            expr.id,
+            `comprehensions (all, exists, exists_one, map, filter) nest deeper than RULE_COMPREHENSION_DEPTH_MAX (${RULE_COMPREHENSION_DEPTH_MAX}): each runs once per element, so nested ones multiply a rule's cost on every read`,
+          );
+        }
+        this.loops++;
         for (const part of [c.loopCondition, c.loopStep]) if (part !== undefined) this.walk(part, inner, depth + 1);
+        this.loops--;
         return c.result === undefined ? "dyn" : this.walk(c.result, inner, depth + 1);
       }
       default:

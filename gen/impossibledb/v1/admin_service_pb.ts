@@ -1441,7 +1441,8 @@ export type Resharding = Message<"impossibledb.v1.Resharding"> & {
   targetRoutingVersion: bigint;
 
   /**
-   * Moving documents copied so far (catch-up included).
+   * Copies of moving documents made so far, catch-up included (a document
+   * changed during the move is copied each time it changes).
    *
    * @generated from field: int64 documents_copied = 8;
    */

@@ -126,4 +126,15 @@ describe("compileRule on hostile input", () => {
     expect(deep.ok ? "" : deep.message).toMatch(/RULE_DEPTH_MAX|syntax error/);
     expect(compileRule("[".repeat(2000) + "]".repeat(2000) + " == []", "read").ok).toBe(false);
   });
+
+  it("refuses comprehensions nested in another's body (their cost multiplies on every read), and allows one level", () => {
+    expect(compileRule("resource.data.tags.exists(t, t == request.auth.sub)", "read").ok).toBe(true);
+    // A comprehension over another's result runs once: it does not multiply.
+    expect(compileRule("resource.data.tags.filter(t, t != '').all(t, size(t) < 10)", "read").ok).toBe(true);
+    const nested = compileRule("[1,2,3].all(a, [1,2,3].all(b, a + b > 0))", "read");
+    expect(nested.ok).toBe(false);
+    expect(nested.ok ? "" : nested.message).toMatch(/nest deeper than RULE_COMPREHENSION_DEPTH_MAX \(1\)/);
+    const seven = "[1,2,3,4,5,6,7,8,9,10].all(a, ".repeat(7) + "true" + ")".repeat(7);
+    expect(compileRule(seven, "read").ok).toBe(false);
+  });
 });

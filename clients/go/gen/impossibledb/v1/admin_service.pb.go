@@ -2801,7 +2801,8 @@ type Resharding struct {
 	SourceRoutingVersion int64 `protobuf:"varint,6,opt,name=source_routing_version,json=sourceRoutingVersion,proto3" json:"source_routing_version,omitempty"`
 	// The routing table version it publishes at cutover.
 	TargetRoutingVersion int64 `protobuf:"varint,7,opt,name=target_routing_version,json=targetRoutingVersion,proto3" json:"target_routing_version,omitempty"`
-	// Moving documents copied so far (catch-up included).
+	// Copies of moving documents made so far, catch-up included (a document
+	// changed during the move is copied each time it changes).
 	DocumentsCopied int64 `protobuf:"varint,8,opt,name=documents_copied,json=documentsCopied,proto3" json:"documents_copied,omitempty"`
 	// Documents on the source shards when it started (all of them, moving or not).
 	DocumentsTotal int64 `protobuf:"varint,9,opt,name=documents_total,json=documentsTotal,proto3" json:"documents_total,omitempty"`
