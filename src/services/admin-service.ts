@@ -17,6 +17,7 @@ import { PAGE_SIZE_DEFAULT } from "../limits.js";
 import { collectionFrom } from "./convert.js";
 import { createDatabaseAdmin } from "./database-admin.js";
 import { createReshardingAdmin } from "./resharding-admin.js";
+import { createSearchAdmin } from "./search-admin.js";
 import { listPage } from "./list-documents.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-key-admin.js";
 import { getRules, setRules } from "./rules-admin.js";
@@ -33,6 +34,7 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
   return {
     ...createDatabaseAdmin(),
     ...createReshardingAdmin(),
+    ...createSearchAdmin(),
 
     async getRoutingTable(_req, ctx) {
       const { table } = await freshRouting(envOf(ctx));

@@ -9,13 +9,15 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Document } from "./document_pb.js";
 import { file_impossibledb_v1_document } from "./document_pb.js";
+import type { SearchIndex } from "./search_pb.js";
+import { file_impossibledb_v1_search } from "./search_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file impossibledb/v1/admin_service.proto.
  */
 export const file_impossibledb_v1_admin_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIn0KD0NvbGxlY3Rpb25SdWxlcxI5Cgpjb2xsZWN0aW9uGAEgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEhYKBHJlYWQYAiABKAlCCLpIBXIDGIAgEhcKBXdyaXRlGAMgASgJQgi6SAVyAxiAICJ5CgVSdWxlcxI/Cgtjb2xsZWN0aW9ucxgBIAMoCzIgLmltcG9zc2libGVkYi52MS5Db2xsZWN0aW9uUnVsZXNCCLpIBZIBAhBkEi8KC3VwZGF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJACg9TZXRSdWxlc1JlcXVlc3QSLQoFcnVsZXMYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuUnVsZXNCBrpIA8gBASI5ChBTZXRSdWxlc1Jlc3BvbnNlEiUKBXJ1bGVzGAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLlJ1bGVzIhEKD0dldFJ1bGVzUmVxdWVzdCI5ChBHZXRSdWxlc1Jlc3BvbnNlEiUKBXJ1bGVzGAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLlJ1bGVzIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3QihAIKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBEhAKCGRhdGFiYXNlGAcgASgJGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMDCgZBcGlLZXkSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjEKBXJvbGVzGAMgAygLMiIuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJVCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABISCg5ST0xFX1JFQURfT05MWRABEhMKD1JPTEVfUkVBRF9XUklURRACEg4KClJPTEVfQURNSU4QAyKyAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIeCgxkaXNwbGF5X25hbWUYASABKAlCCLpIBXIDGIABEn4KBXJvbGVzGAIgAygLMi8uaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuUm9sZXNFbnRyeUI+ukg7mgE4CAEQQCIpcicyJV4oXCp8W0EtWmEtejAtOV1bQS1aYS16MC05Xy1dezAsNjJ9KSQqB4IBBBABIAASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJMChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5pbXBvc3NpYmxlZGIudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIqChJMaXN0QXBpS2V5c1JlcXVlc3QSFAoMc2hvd19yZXZva2VkGAEgASgIIjwKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoEa2V5cxgBIAMoCzIXLmltcG9zc2libGVkYi52MS5BcGlLZXkiOAoTUmV2b2tlQXBpS2V5UmVxdWVzdBIhCgJpZBgBIAEoCUIVukgSchAyDl5bMC05YS1mXXsxNn0kIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlIu4BCghEYXRhYmFzZRIMCgRuYW1lGAEgASgJEi0KCXBsYWNlbWVudBgCIAEoCzIaLmltcG9zc2libGVkYi52MS5QbGFjZW1lbnQSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBXN0YXRlGAQgASgOMh8uaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlLlN0YXRlIkQKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEAoMU1RBVEVfQUNUSVZFEAESEgoOU1RBVEVfREVMRVRJTkcQAiI4CglQbGFjZW1lbnQSFQoNbG9jYXRpb25faGludBgBIAEoCRIUCgxqdXJpc2RpY3Rpb24YAiABKAkiWQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0EhMKC2RhdGFiYXNlX2lkGAEgASgJEisKCGRhdGFiYXNlGAIgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlIkUKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USKwoIZGF0YWJhc2UYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRGF0YWJhc2UiIgoSR2V0RGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQgoTR2V0RGF0YWJhc2VSZXNwb25zZRIrCghkYXRhYmFzZRgBIAEoCzIZLmltcG9zc2libGVkYi52MS5EYXRhYmFzZSJJChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASEgoKcGFnZV90b2tlbhgCIAEoCSJeChVMaXN0RGF0YWJhc2VzUmVzcG9uc2USLAoJZGF0YWJhc2VzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIlChVEZWxldGVEYXRhYmFzZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIYChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlIp8GCgpSZXNoYXJkaW5nEgoKAmlkGAEgASgJEjAKBXN0YXRlGAIgASgOMiEuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcuU3RhdGUSMAoFcGhhc2UYAyABKA4yIS5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZy5QaGFzZRIaChJzb3VyY2Vfc2hhcmRfY291bnQYBCABKAUSGgoSdGFyZ2V0X3NoYXJkX2NvdW50GAUgASgFEh4KFnNvdXJjZV9yb3V0aW5nX3ZlcnNpb24YBiABKAMSHgoWdGFyZ2V0X3JvdXRpbmdfdmVyc2lvbhgHIAEoAxIYChBkb2N1bWVudHNfY29waWVkGAggASgDEhcKD2RvY3VtZW50c190b3RhbBgJIAEoAxIOCgZlcnJvcnMYCiADKAkSLgoKc3RhcnRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jdXRvdmVyX21pbGxpcxgOIAEoAxIZChFkb2N1bWVudHNfc2Nhbm5lZBgPIAEoAyJtCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1JVTk5JTkcQARITCg9TVEFURV9TVUNDRUVERUQQAhIQCgxTVEFURV9GQUlMRUQQAxITCg9TVEFURV9DQU5DRUxMRUQQBCK0AQoFUGhhc2USFQoRUEhBU0VfVU5TUEVDSUZJRUQQABITCg9QSEFTRV9QUkVQQVJJTkcQARIRCg1QSEFTRV9DT1BZSU5HEAISFQoRUEhBU0VfQ0FUQ0hJTkdfVVAQAxIWChJQSEFTRV9DVVRUSU5HX09WRVIQBBIVChFQSEFTRV9DTEVBTklOR19VUBAFEhYKElBIQVNFX1JPTExJTkdfQkFDSxAGEg4KClBIQVNFX0RPTkUQByJeChBTaGFyZENvdW50QWR2aWNlEh0KFXN1Z2dlc3RlZF9zaGFyZF9jb3VudBgBIAEoBRIbChNjdXJyZW50X3NoYXJkX2NvdW50GAIgASgFEg4KBnJlYXNvbhgDIAEoCSI5ChZTdGFydFJlc2hhcmRpbmdSZXF1ZXN0Eh8KC3NoYXJkX2NvdW50GAEgASgFQgq6SAcaBRiACCgBIkoKF1N0YXJ0UmVzaGFyZGluZ1Jlc3BvbnNlEi8KCnJlc2hhcmRpbmcYASABKAsyGy5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZyIWChRHZXRSZXNoYXJkaW5nUmVxdWVzdCJ7ChVHZXRSZXNoYXJkaW5nUmVzcG9uc2USLwoKcmVzaGFyZGluZxgBIAEoCzIbLmltcG9zc2libGVkYi52MS5SZXNoYXJkaW5nEjEKBmFkdmljZRgCIAEoCzIhLmltcG9zc2libGVkYi52MS5TaGFyZENvdW50QWR2aWNlIhkKF0NhbmNlbFJlc2hhcmRpbmdSZXF1ZXN0IksKGENhbmNlbFJlc2hhcmRpbmdSZXNwb25zZRIvCgpyZXNoYXJkaW5nGAEgASgLMhsuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcylA8KDEFkbWluU2VydmljZRJpCg9HZXRSb3V0aW5nVGFibGUSJy5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5HZXRSb3V0aW5nVGFibGVSZXNwb25zZSIDkAIBEloKCkxpc3RTaGFyZHMSIi5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1JlcXVlc3QaIy5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1Jlc3BvbnNlIgOQAgESWAoLQ3JlYXRlSW5kZXgSIy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlSW5kZXhSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USVAoIR2V0SW5kZXgSIC5pbXBvc3NpYmxlZGIudjEuR2V0SW5kZXhSZXF1ZXN0GiEuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVzcG9uc2UiA5ACARJdCgtMaXN0SW5kZXhlcxIjLmltcG9zc2libGVkYi52MS5MaXN0SW5kZXhlc1JlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXNwb25zZSIDkAIBElgKC0RlbGV0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlc3BvbnNlEmsKD0V4cG9ydERvY3VtZW50cxInLmltcG9zc2libGVkYi52MS5FeHBvcnREb2N1bWVudHNSZXF1ZXN0GiguaW1wb3NzaWJsZWRiLnYxLkV4cG9ydERvY3VtZW50c1Jlc3BvbnNlIgOQAgEwARJhCg5DcmVhdGVEYXRhYmFzZRImLmltcG9zc2libGVkYi52MS5DcmVhdGVEYXRhYmFzZVJlcXVlc3QaJy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlRGF0YWJhc2VSZXNwb25zZRJdCgtHZXREYXRhYmFzZRIjLmltcG9zc2libGVkYi52MS5HZXREYXRhYmFzZVJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuR2V0RGF0YWJhc2VSZXNwb25zZSIDkAIBEmMKDUxpc3REYXRhYmFzZXMSJS5pbXBvc3NpYmxlZGIudjEuTGlzdERhdGFiYXNlc1JlcXVlc3QaJi5pbXBvc3NpYmxlZGIudjEuTGlzdERhdGFiYXNlc1Jlc3BvbnNlIgOQAgESZgoORGVsZXRlRGF0YWJhc2USJi5pbXBvc3NpYmxlZGIudjEuRGVsZXRlRGF0YWJhc2VSZXF1ZXN0GicuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZURhdGFiYXNlUmVzcG9uc2UiA5ACAhJaCgpHZXRNZXRyaWNzEiIuaW1wb3NzaWJsZWRiLnYxLkdldE1ldHJpY3NSZXF1ZXN0GiMuaW1wb3NzaWJsZWRiLnYxLkdldE1ldHJpY3NSZXNwb25zZSIDkAIBElsKDENyZWF0ZUFwaUtleRIkLmltcG9zc2libGVkYi52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0GiUuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlEl0KC0xpc3RBcGlLZXlzEiMuaW1wb3NzaWJsZWRiLnYxLkxpc3RBcGlLZXlzUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5MaXN0QXBpS2V5c1Jlc3BvbnNlIgOQAgESYAoMUmV2b2tlQXBpS2V5EiQuaW1wb3NzaWJsZWRiLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaJS5pbXBvc3NpYmxlZGIudjEuUmV2b2tlQXBpS2V5UmVzcG9uc2UiA5ACAhJkCg9TdGFydFJlc2hhcmRpbmcSJy5pbXBvc3NpYmxlZGIudjEuU3RhcnRSZXNoYXJkaW5nUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5TdGFydFJlc2hhcmRpbmdSZXNwb25zZRJjCg1HZXRSZXNoYXJkaW5nEiUuaW1wb3NzaWJsZWRiLnYxLkdldFJlc2hhcmRpbmdSZXF1ZXN0GiYuaW1wb3NzaWJsZWRiLnYxLkdldFJlc2hhcmRpbmdSZXNwb25zZSIDkAIBEmcKEENhbmNlbFJlc2hhcmRpbmcSKC5pbXBvc3NpYmxlZGIudjEuQ2FuY2VsUmVzaGFyZGluZ1JlcXVlc3QaKS5pbXBvc3NpYmxlZGIudjEuQ2FuY2VsUmVzaGFyZGluZ1Jlc3BvbnNlElQKCFNldFJ1bGVzEiAuaW1wb3NzaWJsZWRiLnYxLlNldFJ1bGVzUmVxdWVzdBohLmltcG9zc2libGVkYi52MS5TZXRSdWxlc1Jlc3BvbnNlIgOQAgISVAoIR2V0UnVsZXMSIC5pbXBvc3NpYmxlZGIudjEuR2V0UnVsZXNSZXF1ZXN0GiEuaW1wb3NzaWJsZWRiLnYxLkdldFJ1bGVzUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CiNpbXBvc3NpYmxlZGIvdjEvYWRtaW5fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIn0KD0NvbGxlY3Rpb25SdWxlcxI5Cgpjb2xsZWN0aW9uGAEgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEhYKBHJlYWQYAiABKAlCCLpIBXIDGIAgEhcKBXdyaXRlGAMgASgJQgi6SAVyAxiAICJ5CgVSdWxlcxI/Cgtjb2xsZWN0aW9ucxgBIAMoCzIgLmltcG9zc2libGVkYi52MS5Db2xsZWN0aW9uUnVsZXNCCLpIBZIBAhBkEi8KC3VwZGF0ZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJACg9TZXRSdWxlc1JlcXVlc3QSLQoFcnVsZXMYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuUnVsZXNCBrpIA8gBASI5ChBTZXRSdWxlc1Jlc3BvbnNlEiUKBXJ1bGVzGAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLlJ1bGVzIhEKD0dldFJ1bGVzUmVxdWVzdCI5ChBHZXRSdWxlc1Jlc3BvbnNlEiUKBXJ1bGVzGAEgASgLMhYuaW1wb3NzaWJsZWRiLnYxLlJ1bGVzIrQBCgxSb3V0aW5nVGFibGUSDwoHdmVyc2lvbhgBIAEoAxIqCgZzaGFyZHMYAiADKAsyGi5pbXBvc3NpYmxlZGIudjEuU2hhcmRJbmZvEh8KF3ZpcnR1YWxfbm9kZXNfcGVyX3NoYXJkGAMgASgFEhUKDWhhc2hfZnVuY3Rpb24YBCABKAkSLwoLdXBkYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKCVNoYXJkSW5mbxIKCgJpZBgBIAEoCSIYChZHZXRSb3V0aW5nVGFibGVSZXF1ZXN0IkcKF0dldFJvdXRpbmdUYWJsZVJlc3BvbnNlEiwKBXRhYmxlGAEgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlJvdXRpbmdUYWJsZSITChFMaXN0U2hhcmRzUmVxdWVzdCJ5CgpTaGFyZFN0YXRzEgoKAmlkGAEgASgJEhYKDmRvY3VtZW50X2NvdW50GAIgASgDEhIKCmRhdGFfYnl0ZXMYAyABKAMSFgoOc2NoZW1hX3ZlcnNpb24YBCABKAUSGwoTcmVxdWVzdHNfcGVyX3NlY29uZBgFIAEoASJaChJMaXN0U2hhcmRzUmVzcG9uc2USKwoGc2hhcmRzGAEgAygLMhsuaW1wb3NzaWJsZWRiLnYxLlNoYXJkU3RhdHMSFwoPcm91dGluZ192ZXJzaW9uGAIgASgDIsYBCgpJbmRleEZpZWxkEhkKBWZpZWxkGAEgASgJQgq6SAdyBRABGNwLEkIKCWRpcmVjdGlvbhgCIAEoDjIlLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkLkRpcmVjdGlvbkIIukgFggECEAEiWQoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJUkVDVElPTl9BU0NFTkRJTkcQARIYChRESVJFQ1RJT05fREVTQ0VORElORxACIvkBCgVJbmRleBIKCgJpZBgBIAEoCRI5Cgpjb2xsZWN0aW9uGAIgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEjcKBmZpZWxkcxgDIAMoCzIbLmltcG9zc2libGVkYi52MS5JbmRleEZpZWxkQgq6SAeSAQQIARAIEisKBXN0YXRlGAQgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkluZGV4LlN0YXRlIkMKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEgoOU1RBVEVfQ1JFQVRJTkcQARIPCgtTVEFURV9SRUFEWRACIkMKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleEIGukgDyAEBIjwKE0NyZWF0ZUluZGV4UmVzcG9uc2USJQoFaW5kZXgYASABKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiQwoPR2V0SW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiOQoQR2V0SW5kZXhSZXNwb25zZRIlCgVpbmRleBgBIAEoCzIWLmltcG9zc2libGVkYi52MS5JbmRleCIxChJMaXN0SW5kZXhlc1JlcXVlc3QSGwoKY29sbGVjdGlvbhgBIAEoCUIHukgEcgIQASI+ChNMaXN0SW5kZXhlc1Jlc3BvbnNlEicKB2luZGV4ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuSW5kZXgiRgoSRGVsZXRlSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAESEwoCaWQYAiABKAlCB7pIBHICEAEiFQoTRGVsZXRlSW5kZXhSZXNwb25zZSJPChhDcmVhdGVTZWFyY2hJbmRleFJlcXVlc3QSMwoFaW5kZXgYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuU2VhcmNoSW5kZXhCBrpIA8gBASJIChlDcmVhdGVTZWFyY2hJbmRleFJlc3BvbnNlEisKBWluZGV4GAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLlNlYXJjaEluZGV4IjQKFUdldFNlYXJjaEluZGV4UmVxdWVzdBIbCgpjb2xsZWN0aW9uGAEgASgJQge6SARyAhABIkUKFkdldFNlYXJjaEluZGV4UmVzcG9uc2USKwoFaW5kZXgYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuU2VhcmNoSW5kZXgiNwoYRGVsZXRlU2VhcmNoSW5kZXhSZXF1ZXN0EhsKCmNvbGxlY3Rpb24YASABKAlCB7pIBHICEAEiGwoZRGVsZXRlU2VhcmNoSW5kZXhSZXNwb25zZSJzChZFeHBvcnREb2N1bWVudHNSZXF1ZXN0EjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSHgoKYmF0Y2hfc2l6ZRgCIAEoBUIKukgHGgUY6AcoACJHChdFeHBvcnREb2N1bWVudHNSZXNwb25zZRIsCglkb2N1bWVudHMYASADKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQiEwoRR2V0TWV0cmljc1JlcXVlc3QihAIKDU1ldGhvZE1ldHJpY3MSDgoGbWV0aG9kGAEgASgJEg0KBWNvdW50GAIgASgDEkYKDWNvdW50X2J5X2NvZGUYAyADKAsyLy5pbXBvc3NpYmxlZGIudjEuTWV0aG9kTWV0cmljcy5Db3VudEJ5Q29kZUVudHJ5EhYKDmxhdGVuY3lfcDUwX21zGAQgASgBEhYKDmxhdGVuY3lfcDk5X21zGAUgASgBEhYKDmxhdGVuY3lfbWF4X21zGAYgASgBEhAKCGRhdGFiYXNlGAcgASgJGjIKEENvdW50QnlDb2RlRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJ1ChJHZXRNZXRyaWNzUmVzcG9uc2USLwoHbWV0aG9kcxgBIAMoCzIeLmltcG9zc2libGVkYi52MS5NZXRob2RNZXRyaWNzEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpMDCgZBcGlLZXkSCgoCaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJEjEKBXJvbGVzGAMgAygLMiIuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlc0VudHJ5Ei8KC2NyZWF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtleHBpcmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLcmV2b2tlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJVCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABISCg5ST0xFX1JFQURfT05MWRABEhMKD1JPTEVfUkVBRF9XUklURRACEg4KClJPTEVfQURNSU4QAyKyAgoTQ3JlYXRlQXBpS2V5UmVxdWVzdBIeCgxkaXNwbGF5X25hbWUYASABKAlCCLpIBXIDGIABEn4KBXJvbGVzGAIgAygLMi8uaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QuUm9sZXNFbnRyeUI+ukg7mgE4CAEQQCIpcicyJV4oXCp8W0EtWmEtejAtOV1bQS1aYS16MC05Xy1dezAsNjJ9KSQqB4IBBBABIAASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wGkoKClJvbGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwuaW1wb3NzaWJsZWRiLnYxLkFwaUtleS5Sb2xlOgI4ASJMChRDcmVhdGVBcGlLZXlSZXNwb25zZRIkCgNrZXkYASABKAsyFy5pbXBvc3NpYmxlZGIudjEuQXBpS2V5Eg4KBnNlY3JldBgCIAEoCSIqChJMaXN0QXBpS2V5c1JlcXVlc3QSFAoMc2hvd19yZXZva2VkGAEgASgIIjwKE0xpc3RBcGlLZXlzUmVzcG9uc2USJQoEa2V5cxgBIAMoCzIXLmltcG9zc2libGVkYi52MS5BcGlLZXkiOAoTUmV2b2tlQXBpS2V5UmVxdWVzdBIhCgJpZBgBIAEoCUIVukgSchAyDl5bMC05YS1mXXsxNn0kIhYKFFJldm9rZUFwaUtleVJlc3BvbnNlIu4BCghEYXRhYmFzZRIMCgRuYW1lGAEgASgJEi0KCXBsYWNlbWVudBgCIAEoCzIaLmltcG9zc2libGVkYi52MS5QbGFjZW1lbnQSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KBXN0YXRlGAQgASgOMh8uaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlLlN0YXRlIkQKBVN0YXRlEhUKEVNUQVRFX1VOU1BFQ0lGSUVEEAASEAoMU1RBVEVfQUNUSVZFEAESEgoOU1RBVEVfREVMRVRJTkcQAiI4CglQbGFjZW1lbnQSFQoNbG9jYXRpb25faGludBgBIAEoCRIUCgxqdXJpc2RpY3Rpb24YAiABKAkiWQoVQ3JlYXRlRGF0YWJhc2VSZXF1ZXN0EhMKC2RhdGFiYXNlX2lkGAEgASgJEisKCGRhdGFiYXNlGAIgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlIkUKFkNyZWF0ZURhdGFiYXNlUmVzcG9uc2USKwoIZGF0YWJhc2UYASABKAsyGS5pbXBvc3NpYmxlZGIudjEuRGF0YWJhc2UiIgoSR2V0RGF0YWJhc2VSZXF1ZXN0EgwKBG5hbWUYASABKAkiQgoTR2V0RGF0YWJhc2VSZXNwb25zZRIrCghkYXRhYmFzZRgBIAEoCzIZLmltcG9zc2libGVkYi52MS5EYXRhYmFzZSJJChRMaXN0RGF0YWJhc2VzUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASEgoKcGFnZV90b2tlbhgCIAEoCSJeChVMaXN0RGF0YWJhc2VzUmVzcG9uc2USLAoJZGF0YWJhc2VzGAEgAygLMhkuaW1wb3NzaWJsZWRiLnYxLkRhdGFiYXNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIlChVEZWxldGVEYXRhYmFzZVJlcXVlc3QSDAoEbmFtZRgBIAEoCSIYChZEZWxldGVEYXRhYmFzZVJlc3BvbnNlIp8GCgpSZXNoYXJkaW5nEgoKAmlkGAEgASgJEjAKBXN0YXRlGAIgASgOMiEuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcuU3RhdGUSMAoFcGhhc2UYAyABKA4yIS5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZy5QaGFzZRIaChJzb3VyY2Vfc2hhcmRfY291bnQYBCABKAUSGgoSdGFyZ2V0X3NoYXJkX2NvdW50GAUgASgFEh4KFnNvdXJjZV9yb3V0aW5nX3ZlcnNpb24YBiABKAMSHgoWdGFyZ2V0X3JvdXRpbmdfdmVyc2lvbhgHIAEoAxIYChBkb2N1bWVudHNfY29waWVkGAggASgDEhcKD2RvY3VtZW50c190b3RhbBgJIAEoAxIOCgZlcnJvcnMYCiADKAkSLgoKc3RhcnRfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5jdXRvdmVyX21pbGxpcxgOIAEoAxIZChFkb2N1bWVudHNfc2Nhbm5lZBgPIAEoAyJtCgVTdGF0ZRIVChFTVEFURV9VTlNQRUNJRklFRBAAEhEKDVNUQVRFX1JVTk5JTkcQARITCg9TVEFURV9TVUNDRUVERUQQAhIQCgxTVEFURV9GQUlMRUQQAxITCg9TVEFURV9DQU5DRUxMRUQQBCK0AQoFUGhhc2USFQoRUEhBU0VfVU5TUEVDSUZJRUQQABITCg9QSEFTRV9QUkVQQVJJTkcQARIRCg1QSEFTRV9DT1BZSU5HEAISFQoRUEhBU0VfQ0FUQ0hJTkdfVVAQAxIWChJQSEFTRV9DVVRUSU5HX09WRVIQBBIVChFQSEFTRV9DTEVBTklOR19VUBAFEhYKElBIQVNFX1JPTExJTkdfQkFDSxAGEg4KClBIQVNFX0RPTkUQByJeChBTaGFyZENvdW50QWR2aWNlEh0KFXN1Z2dlc3RlZF9zaGFyZF9jb3VudBgBIAEoBRIbChNjdXJyZW50X3NoYXJkX2NvdW50GAIgASgFEg4KBnJlYXNvbhgDIAEoCSI5ChZTdGFydFJlc2hhcmRpbmdSZXF1ZXN0Eh8KC3NoYXJkX2NvdW50GAEgASgFQgq6SAcaBRiACCgBIkoKF1N0YXJ0UmVzaGFyZGluZ1Jlc3BvbnNlEi8KCnJlc2hhcmRpbmcYASABKAsyGy5pbXBvc3NpYmxlZGIudjEuUmVzaGFyZGluZyIWChRHZXRSZXNoYXJkaW5nUmVxdWVzdCJ7ChVHZXRSZXNoYXJkaW5nUmVzcG9uc2USLwoKcmVzaGFyZGluZxgBIAEoCzIbLmltcG9zc2libGVkYi52MS5SZXNoYXJkaW5nEjEKBmFkdmljZRgCIAEoCzIhLmltcG9zc2libGVkYi52MS5TaGFyZENvdW50QWR2aWNlIhkKF0NhbmNlbFJlc2hhcmRpbmdSZXF1ZXN0IksKGENhbmNlbFJlc2hhcmRpbmdSZXNwb25zZRIvCgpyZXNoYXJkaW5nGAEgASgLMhsuaW1wb3NzaWJsZWRiLnYxLlJlc2hhcmRpbmcy1BEKDEFkbWluU2VydmljZRJpCg9HZXRSb3V0aW5nVGFibGUSJy5pbXBvc3NpYmxlZGIudjEuR2V0Um91dGluZ1RhYmxlUmVxdWVzdBooLmltcG9zc2libGVkYi52MS5HZXRSb3V0aW5nVGFibGVSZXNwb25zZSIDkAIBEloKCkxpc3RTaGFyZHMSIi5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1JlcXVlc3QaIy5pbXBvc3NpYmxlZGIudjEuTGlzdFNoYXJkc1Jlc3BvbnNlIgOQAgESWAoLQ3JlYXRlSW5kZXgSIy5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlSW5kZXhSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2USVAoIR2V0SW5kZXgSIC5pbXBvc3NpYmxlZGIudjEuR2V0SW5kZXhSZXF1ZXN0GiEuaW1wb3NzaWJsZWRiLnYxLkdldEluZGV4UmVzcG9uc2UiA5ACARJdCgtMaXN0SW5kZXhlcxIjLmltcG9zc2libGVkYi52MS5MaXN0SW5kZXhlc1JlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuTGlzdEluZGV4ZXNSZXNwb25zZSIDkAIBElgKC0RlbGV0ZUluZGV4EiMuaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZUluZGV4UmVxdWVzdBokLmltcG9zc2libGVkYi52MS5EZWxldGVJbmRleFJlc3BvbnNlEmoKEUNyZWF0ZVNlYXJjaEluZGV4EikuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZVNlYXJjaEluZGV4UmVxdWVzdBoqLmltcG9zc2libGVkYi52MS5DcmVhdGVTZWFyY2hJbmRleFJlc3BvbnNlEmYKDkdldFNlYXJjaEluZGV4EiYuaW1wb3NzaWJsZWRiLnYxLkdldFNlYXJjaEluZGV4UmVxdWVzdBonLmltcG9zc2libGVkYi52MS5HZXRTZWFyY2hJbmRleFJlc3BvbnNlIgOQAgESagoRRGVsZXRlU2VhcmNoSW5kZXgSKS5pbXBvc3NpYmxlZGIudjEuRGVsZXRlU2VhcmNoSW5kZXhSZXF1ZXN0GiouaW1wb3NzaWJsZWRiLnYxLkRlbGV0ZVNlYXJjaEluZGV4UmVzcG9uc2USawoPRXhwb3J0RG9jdW1lbnRzEicuaW1wb3NzaWJsZWRiLnYxLkV4cG9ydERvY3VtZW50c1JlcXVlc3QaKC5pbXBvc3NpYmxlZGIudjEuRXhwb3J0RG9jdW1lbnRzUmVzcG9uc2UiA5ACATABEmEKDkNyZWF0ZURhdGFiYXNlEiYuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZURhdGFiYXNlUmVxdWVzdBonLmltcG9zc2libGVkYi52MS5DcmVhdGVEYXRhYmFzZVJlc3BvbnNlEl0KC0dldERhdGFiYXNlEiMuaW1wb3NzaWJsZWRiLnYxLkdldERhdGFiYXNlUmVxdWVzdBokLmltcG9zc2libGVkYi52MS5HZXREYXRhYmFzZVJlc3BvbnNlIgOQAgESYwoNTGlzdERhdGFiYXNlcxIlLmltcG9zc2libGVkYi52MS5MaXN0RGF0YWJhc2VzUmVxdWVzdBomLmltcG9zc2libGVkYi52MS5MaXN0RGF0YWJhc2VzUmVzcG9uc2UiA5ACARJmCg5EZWxldGVEYXRhYmFzZRImLmltcG9zc2libGVkYi52MS5EZWxldGVEYXRhYmFzZVJlcXVlc3QaJy5pbXBvc3NpYmxlZGIudjEuRGVsZXRlRGF0YWJhc2VSZXNwb25zZSIDkAICEloKCkdldE1ldHJpY3MSIi5pbXBvc3NpYmxlZGIudjEuR2V0TWV0cmljc1JlcXVlc3QaIy5pbXBvc3NpYmxlZGIudjEuR2V0TWV0cmljc1Jlc3BvbnNlIgOQAgESWwoMQ3JlYXRlQXBpS2V5EiQuaW1wb3NzaWJsZWRiLnYxLkNyZWF0ZUFwaUtleVJlcXVlc3QaJS5pbXBvc3NpYmxlZGIudjEuQ3JlYXRlQXBpS2V5UmVzcG9uc2USXQoLTGlzdEFwaUtleXMSIy5pbXBvc3NpYmxlZGIudjEuTGlzdEFwaUtleXNSZXF1ZXN0GiQuaW1wb3NzaWJsZWRiLnYxLkxpc3RBcGlLZXlzUmVzcG9uc2UiA5ACARJgCgxSZXZva2VBcGlLZXkSJC5pbXBvc3NpYmxlZGIudjEuUmV2b2tlQXBpS2V5UmVxdWVzdBolLmltcG9zc2libGVkYi52MS5SZXZva2VBcGlLZXlSZXNwb25zZSIDkAICEmQKD1N0YXJ0UmVzaGFyZGluZxInLmltcG9zc2libGVkYi52MS5TdGFydFJlc2hhcmRpbmdSZXF1ZXN0GiguaW1wb3NzaWJsZWRiLnYxLlN0YXJ0UmVzaGFyZGluZ1Jlc3BvbnNlEmMKDUdldFJlc2hhcmRpbmcSJS5pbXBvc3NpYmxlZGIudjEuR2V0UmVzaGFyZGluZ1JlcXVlc3QaJi5pbXBvc3NpYmxlZGIudjEuR2V0UmVzaGFyZGluZ1Jlc3BvbnNlIgOQAgESZwoQQ2FuY2VsUmVzaGFyZGluZxIoLmltcG9zc2libGVkYi52MS5DYW5jZWxSZXNoYXJkaW5nUmVxdWVzdBopLmltcG9zc2libGVkYi52MS5DYW5jZWxSZXNoYXJkaW5nUmVzcG9uc2USVAoIU2V0UnVsZXMSIC5pbXBvc3NpYmxlZGIudjEuU2V0UnVsZXNSZXF1ZXN0GiEuaW1wb3NzaWJsZWRiLnYxLlNldFJ1bGVzUmVzcG9uc2UiA5ACAhJUCghHZXRSdWxlcxIgLmltcG9zc2libGVkYi52MS5HZXRSdWxlc1JlcXVlc3QaIS5pbXBvc3NpYmxlZGIudjEuR2V0UnVsZXNSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_impossibledb_v1_document, file_impossibledb_v1_search]);
 
 /**
  * The security rules of one collection. A condition is CEL over
@@ -686,6 +688,127 @@ export const DeleteIndexResponseSchema: GenMessage<DeleteIndexResponse> = /*@__P
   messageDesc(file_impossibledb_v1_admin_service, 22);
 
 /**
+ * Request for CreateSearchIndex.
+ *
+ * @generated from message impossibledb.v1.CreateSearchIndexRequest
+ */
+export type CreateSearchIndexRequest = Message<"impossibledb.v1.CreateSearchIndexRequest"> & {
+  /**
+   * The index; its state is chosen by the server. It needs at least one
+   * text field or a geo field.
+   *
+   * @generated from field: impossibledb.v1.SearchIndex index = 1;
+   */
+  index?: SearchIndex | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.CreateSearchIndexRequest.
+ * Use `create(CreateSearchIndexRequestSchema)` to create a new message.
+ */
+export const CreateSearchIndexRequestSchema: GenMessage<CreateSearchIndexRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 23);
+
+/**
+ * Response for CreateSearchIndex.
+ *
+ * @generated from message impossibledb.v1.CreateSearchIndexResponse
+ */
+export type CreateSearchIndexResponse = Message<"impossibledb.v1.CreateSearchIndexResponse"> & {
+  /**
+   * The index, READY.
+   *
+   * @generated from field: impossibledb.v1.SearchIndex index = 1;
+   */
+  index?: SearchIndex | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.CreateSearchIndexResponse.
+ * Use `create(CreateSearchIndexResponseSchema)` to create a new message.
+ */
+export const CreateSearchIndexResponseSchema: GenMessage<CreateSearchIndexResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 24);
+
+/**
+ * Request for GetSearchIndex.
+ *
+ * @generated from message impossibledb.v1.GetSearchIndexRequest
+ */
+export type GetSearchIndexRequest = Message<"impossibledb.v1.GetSearchIndexRequest"> & {
+  /**
+   * The collection.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.GetSearchIndexRequest.
+ * Use `create(GetSearchIndexRequestSchema)` to create a new message.
+ */
+export const GetSearchIndexRequestSchema: GenMessage<GetSearchIndexRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 25);
+
+/**
+ * Response for GetSearchIndex.
+ *
+ * @generated from message impossibledb.v1.GetSearchIndexResponse
+ */
+export type GetSearchIndexResponse = Message<"impossibledb.v1.GetSearchIndexResponse"> & {
+  /**
+   * The index.
+   *
+   * @generated from field: impossibledb.v1.SearchIndex index = 1;
+   */
+  index?: SearchIndex | undefined;
+};
+
+/**
+ * Describes the message impossibledb.v1.GetSearchIndexResponse.
+ * Use `create(GetSearchIndexResponseSchema)` to create a new message.
+ */
+export const GetSearchIndexResponseSchema: GenMessage<GetSearchIndexResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 26);
+
+/**
+ * Request for DeleteSearchIndex.
+ *
+ * @generated from message impossibledb.v1.DeleteSearchIndexRequest
+ */
+export type DeleteSearchIndexRequest = Message<"impossibledb.v1.DeleteSearchIndexRequest"> & {
+  /**
+   * The collection.
+   *
+   * @generated from field: string collection = 1;
+   */
+  collection: string;
+};
+
+/**
+ * Describes the message impossibledb.v1.DeleteSearchIndexRequest.
+ * Use `create(DeleteSearchIndexRequestSchema)` to create a new message.
+ */
+export const DeleteSearchIndexRequestSchema: GenMessage<DeleteSearchIndexRequest> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 27);
+
+/**
+ * Response for DeleteSearchIndex.
+ *
+ * @generated from message impossibledb.v1.DeleteSearchIndexResponse
+ */
+export type DeleteSearchIndexResponse = Message<"impossibledb.v1.DeleteSearchIndexResponse"> & {
+};
+
+/**
+ * Describes the message impossibledb.v1.DeleteSearchIndexResponse.
+ * Use `create(DeleteSearchIndexResponseSchema)` to create a new message.
+ */
+export const DeleteSearchIndexResponseSchema: GenMessage<DeleteSearchIndexResponse> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_admin_service, 28);
+
+/**
  * Request for ExportDocuments.
  *
  * @generated from message impossibledb.v1.ExportDocumentsRequest
@@ -712,7 +835,7 @@ export type ExportDocumentsRequest = Message<"impossibledb.v1.ExportDocumentsReq
  * Use `create(ExportDocumentsRequestSchema)` to create a new message.
  */
 export const ExportDocumentsRequestSchema: GenMessage<ExportDocumentsRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 23);
+  messageDesc(file_impossibledb_v1_admin_service, 29);
 
 /**
  * One batch of ExportDocuments.
@@ -733,7 +856,7 @@ export type ExportDocumentsResponse = Message<"impossibledb.v1.ExportDocumentsRe
  * Use `create(ExportDocumentsResponseSchema)` to create a new message.
  */
 export const ExportDocumentsResponseSchema: GenMessage<ExportDocumentsResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 24);
+  messageDesc(file_impossibledb_v1_admin_service, 30);
 
 /**
  * Request for GetMetrics.
@@ -748,7 +871,7 @@ export type GetMetricsRequest = Message<"impossibledb.v1.GetMetricsRequest"> & {
  * Use `create(GetMetricsRequestSchema)` to create a new message.
  */
 export const GetMetricsRequestSchema: GenMessage<GetMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 25);
+  messageDesc(file_impossibledb_v1_admin_service, 31);
 
 /**
  * One RPC method's counters and latency, in one isolate.
@@ -815,7 +938,7 @@ export type MethodMetrics = Message<"impossibledb.v1.MethodMetrics"> & {
  * Use `create(MethodMetricsSchema)` to create a new message.
  */
 export const MethodMetricsSchema: GenMessage<MethodMetrics> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 26);
+  messageDesc(file_impossibledb_v1_admin_service, 32);
 
 /**
  * Response for GetMetrics.
@@ -843,7 +966,7 @@ export type GetMetricsResponse = Message<"impossibledb.v1.GetMetricsResponse"> &
  * Use `create(GetMetricsResponseSchema)` to create a new message.
  */
 export const GetMetricsResponseSchema: GenMessage<GetMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 27);
+  messageDesc(file_impossibledb_v1_admin_service, 33);
 
 /**
  * An API key, without its secret.
@@ -899,7 +1022,7 @@ export type ApiKey = Message<"impossibledb.v1.ApiKey"> & {
  * Use `create(ApiKeySchema)` to create a new message.
  */
 export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 28);
+  messageDesc(file_impossibledb_v1_admin_service, 34);
 
 /**
  * What a key may do on one database.
@@ -940,7 +1063,7 @@ export enum ApiKey_Role {
  * Describes the enum impossibledb.v1.ApiKey.Role.
  */
 export const ApiKey_RoleSchema: GenEnum<ApiKey_Role> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 28, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 34, 0);
 
 /**
  * Request for CreateApiKey.
@@ -977,7 +1100,7 @@ export type CreateApiKeyRequest = Message<"impossibledb.v1.CreateApiKeyRequest">
  * Use `create(CreateApiKeyRequestSchema)` to create a new message.
  */
 export const CreateApiKeyRequestSchema: GenMessage<CreateApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 29);
+  messageDesc(file_impossibledb_v1_admin_service, 35);
 
 /**
  * Response for CreateApiKey.
@@ -1005,7 +1128,7 @@ export type CreateApiKeyResponse = Message<"impossibledb.v1.CreateApiKeyResponse
  * Use `create(CreateApiKeyResponseSchema)` to create a new message.
  */
 export const CreateApiKeyResponseSchema: GenMessage<CreateApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 30);
+  messageDesc(file_impossibledb_v1_admin_service, 36);
 
 /**
  * Request for ListApiKeys.
@@ -1026,7 +1149,7 @@ export type ListApiKeysRequest = Message<"impossibledb.v1.ListApiKeysRequest"> &
  * Use `create(ListApiKeysRequestSchema)` to create a new message.
  */
 export const ListApiKeysRequestSchema: GenMessage<ListApiKeysRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 31);
+  messageDesc(file_impossibledb_v1_admin_service, 37);
 
 /**
  * Response for ListApiKeys.
@@ -1047,7 +1170,7 @@ export type ListApiKeysResponse = Message<"impossibledb.v1.ListApiKeysResponse">
  * Use `create(ListApiKeysResponseSchema)` to create a new message.
  */
 export const ListApiKeysResponseSchema: GenMessage<ListApiKeysResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 32);
+  messageDesc(file_impossibledb_v1_admin_service, 38);
 
 /**
  * Request for RevokeApiKey.
@@ -1068,7 +1191,7 @@ export type RevokeApiKeyRequest = Message<"impossibledb.v1.RevokeApiKeyRequest">
  * Use `create(RevokeApiKeyRequestSchema)` to create a new message.
  */
 export const RevokeApiKeyRequestSchema: GenMessage<RevokeApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 33);
+  messageDesc(file_impossibledb_v1_admin_service, 39);
 
 /**
  * Response for RevokeApiKey.
@@ -1083,7 +1206,7 @@ export type RevokeApiKeyResponse = Message<"impossibledb.v1.RevokeApiKeyResponse
  * Use `create(RevokeApiKeyResponseSchema)` to create a new message.
  */
 export const RevokeApiKeyResponseSchema: GenMessage<RevokeApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 34);
+  messageDesc(file_impossibledb_v1_admin_service, 40);
 
 /**
  * A database: the unit of placement and tenancy. Requests choose one with
@@ -1130,7 +1253,7 @@ export type Database = Message<"impossibledb.v1.Database"> & {
  * Use `create(DatabaseSchema)` to create a new message.
  */
 export const DatabaseSchema: GenMessage<Database> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 35);
+  messageDesc(file_impossibledb_v1_admin_service, 41);
 
 /**
  * Where a database is in its life.
@@ -1164,7 +1287,7 @@ export enum Database_State {
  * Describes the enum impossibledb.v1.Database.State.
  */
 export const Database_StateSchema: GenEnum<Database_State> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 35, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 41, 0);
 
 /**
  * Where a database's Durable Objects live: at most one of the two fields;
@@ -1197,7 +1320,7 @@ export type Placement = Message<"impossibledb.v1.Placement"> & {
  * Use `create(PlacementSchema)` to create a new message.
  */
 export const PlacementSchema: GenMessage<Placement> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 36);
+  messageDesc(file_impossibledb_v1_admin_service, 42);
 
 /**
  * Request for CreateDatabase.
@@ -1226,7 +1349,7 @@ export type CreateDatabaseRequest = Message<"impossibledb.v1.CreateDatabaseReque
  * Use `create(CreateDatabaseRequestSchema)` to create a new message.
  */
 export const CreateDatabaseRequestSchema: GenMessage<CreateDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 37);
+  messageDesc(file_impossibledb_v1_admin_service, 43);
 
 /**
  * Response for CreateDatabase.
@@ -1247,7 +1370,7 @@ export type CreateDatabaseResponse = Message<"impossibledb.v1.CreateDatabaseResp
  * Use `create(CreateDatabaseResponseSchema)` to create a new message.
  */
 export const CreateDatabaseResponseSchema: GenMessage<CreateDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 38);
+  messageDesc(file_impossibledb_v1_admin_service, 44);
 
 /**
  * Request for GetDatabase.
@@ -1268,7 +1391,7 @@ export type GetDatabaseRequest = Message<"impossibledb.v1.GetDatabaseRequest"> &
  * Use `create(GetDatabaseRequestSchema)` to create a new message.
  */
 export const GetDatabaseRequestSchema: GenMessage<GetDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 39);
+  messageDesc(file_impossibledb_v1_admin_service, 45);
 
 /**
  * Response for GetDatabase.
@@ -1289,7 +1412,7 @@ export type GetDatabaseResponse = Message<"impossibledb.v1.GetDatabaseResponse">
  * Use `create(GetDatabaseResponseSchema)` to create a new message.
  */
 export const GetDatabaseResponseSchema: GenMessage<GetDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 40);
+  messageDesc(file_impossibledb_v1_admin_service, 46);
 
 /**
  * Request for ListDatabases.
@@ -1317,7 +1440,7 @@ export type ListDatabasesRequest = Message<"impossibledb.v1.ListDatabasesRequest
  * Use `create(ListDatabasesRequestSchema)` to create a new message.
  */
 export const ListDatabasesRequestSchema: GenMessage<ListDatabasesRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 41);
+  messageDesc(file_impossibledb_v1_admin_service, 47);
 
 /**
  * Response for ListDatabases.
@@ -1345,7 +1468,7 @@ export type ListDatabasesResponse = Message<"impossibledb.v1.ListDatabasesRespon
  * Use `create(ListDatabasesResponseSchema)` to create a new message.
  */
 export const ListDatabasesResponseSchema: GenMessage<ListDatabasesResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 42);
+  messageDesc(file_impossibledb_v1_admin_service, 48);
 
 /**
  * Request for DeleteDatabase.
@@ -1366,7 +1489,7 @@ export type DeleteDatabaseRequest = Message<"impossibledb.v1.DeleteDatabaseReque
  * Use `create(DeleteDatabaseRequestSchema)` to create a new message.
  */
 export const DeleteDatabaseRequestSchema: GenMessage<DeleteDatabaseRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 43);
+  messageDesc(file_impossibledb_v1_admin_service, 49);
 
 /**
  * Response for DeleteDatabase.
@@ -1381,7 +1504,7 @@ export type DeleteDatabaseResponse = Message<"impossibledb.v1.DeleteDatabaseResp
  * Use `create(DeleteDatabaseResponseSchema)` to create a new message.
  */
 export const DeleteDatabaseResponseSchema: GenMessage<DeleteDatabaseResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 44);
+  messageDesc(file_impossibledb_v1_admin_service, 50);
 
 /**
  * A live resharding of one database: a copy of the moving documents to
@@ -1505,7 +1628,7 @@ export type Resharding = Message<"impossibledb.v1.Resharding"> & {
  * Use `create(ReshardingSchema)` to create a new message.
  */
 export const ReshardingSchema: GenMessage<Resharding> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 45);
+  messageDesc(file_impossibledb_v1_admin_service, 51);
 
 /**
  * Where a resharding is in its life.
@@ -1553,7 +1676,7 @@ export enum Resharding_State {
  * Describes the enum impossibledb.v1.Resharding.State.
  */
 export const Resharding_StateSchema: GenEnum<Resharding_State> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 45, 0);
+  enumDesc(file_impossibledb_v1_admin_service, 51, 0);
 
 /**
  * The step a running resharding is at.
@@ -1622,7 +1745,7 @@ export enum Resharding_Phase {
  * Describes the enum impossibledb.v1.Resharding.Phase.
  */
 export const Resharding_PhaseSchema: GenEnum<Resharding_Phase> = /*@__PURE__*/
-  enumDesc(file_impossibledb_v1_admin_service, 45, 1);
+  enumDesc(file_impossibledb_v1_admin_service, 51, 1);
 
 /**
  * A shard count suggested by the shards' sizes and request rates.
@@ -1657,7 +1780,7 @@ export type ShardCountAdvice = Message<"impossibledb.v1.ShardCountAdvice"> & {
  * Use `create(ShardCountAdviceSchema)` to create a new message.
  */
 export const ShardCountAdviceSchema: GenMessage<ShardCountAdvice> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 46);
+  messageDesc(file_impossibledb_v1_admin_service, 52);
 
 /**
  * Request for StartResharding.
@@ -1678,7 +1801,7 @@ export type StartReshardingRequest = Message<"impossibledb.v1.StartReshardingReq
  * Use `create(StartReshardingRequestSchema)` to create a new message.
  */
 export const StartReshardingRequestSchema: GenMessage<StartReshardingRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 47);
+  messageDesc(file_impossibledb_v1_admin_service, 53);
 
 /**
  * Response for StartResharding.
@@ -1699,7 +1822,7 @@ export type StartReshardingResponse = Message<"impossibledb.v1.StartReshardingRe
  * Use `create(StartReshardingResponseSchema)` to create a new message.
  */
 export const StartReshardingResponseSchema: GenMessage<StartReshardingResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 48);
+  messageDesc(file_impossibledb_v1_admin_service, 54);
 
 /**
  * Request for GetResharding.
@@ -1714,7 +1837,7 @@ export type GetReshardingRequest = Message<"impossibledb.v1.GetReshardingRequest
  * Use `create(GetReshardingRequestSchema)` to create a new message.
  */
 export const GetReshardingRequestSchema: GenMessage<GetReshardingRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 49);
+  messageDesc(file_impossibledb_v1_admin_service, 55);
 
 /**
  * Response for GetResharding.
@@ -1742,7 +1865,7 @@ export type GetReshardingResponse = Message<"impossibledb.v1.GetReshardingRespon
  * Use `create(GetReshardingResponseSchema)` to create a new message.
  */
 export const GetReshardingResponseSchema: GenMessage<GetReshardingResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 50);
+  messageDesc(file_impossibledb_v1_admin_service, 56);
 
 /**
  * Request for CancelResharding.
@@ -1757,7 +1880,7 @@ export type CancelReshardingRequest = Message<"impossibledb.v1.CancelReshardingR
  * Use `create(CancelReshardingRequestSchema)` to create a new message.
  */
 export const CancelReshardingRequestSchema: GenMessage<CancelReshardingRequest> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 51);
+  messageDesc(file_impossibledb_v1_admin_service, 57);
 
 /**
  * Response for CancelResharding.
@@ -1778,7 +1901,7 @@ export type CancelReshardingResponse = Message<"impossibledb.v1.CancelResharding
  * Use `create(CancelReshardingResponseSchema)` to create a new message.
  */
 export const CancelReshardingResponseSchema: GenMessage<CancelReshardingResponse> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_admin_service, 52);
+  messageDesc(file_impossibledb_v1_admin_service, 58);
 
 /**
  * Operates the database: the routing table, shards and indexes.
@@ -1845,6 +1968,39 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof DeleteIndexRequestSchema;
     output: typeof DeleteIndexResponseSchema;
+  },
+  /**
+   * Creates a collection's search index (full-text fields and a geo field)
+   * and backfills it on every shard; answers when it is READY.
+   * ALREADY_EXISTS when the collection has one.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.CreateSearchIndex
+   */
+  createSearchIndex: {
+    methodKind: "unary";
+    input: typeof CreateSearchIndexRequestSchema;
+    output: typeof CreateSearchIndexResponseSchema;
+  },
+  /**
+   * Returns a collection's search index; NOT_FOUND when it has none.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.GetSearchIndex
+   */
+  getSearchIndex: {
+    methodKind: "unary";
+    input: typeof GetSearchIndexRequestSchema;
+    output: typeof GetSearchIndexResponseSchema;
+  },
+  /**
+   * Drops a collection's search index from every shard; NOT_FOUND when it
+   * has none.
+   *
+   * @generated from rpc impossibledb.v1.AdminService.DeleteSearchIndex
+   */
+  deleteSearchIndex: {
+    methodKind: "unary";
+    input: typeof DeleteSearchIndexRequestSchema;
+    output: typeof DeleteSearchIndexResponseSchema;
   },
   /**
    * Streams every document of a collection in id order, a batch per

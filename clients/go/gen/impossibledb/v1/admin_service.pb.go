@@ -183,7 +183,7 @@ func (x ApiKey_Role) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ApiKey_Role.Descriptor instead.
 func (ApiKey_Role) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34, 0}
 }
 
 // Where a database is in its life.
@@ -236,7 +236,7 @@ func (x Database_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Database_State.Descriptor instead.
 func (Database_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{41, 0}
 }
 
 // Where a resharding is in its life.
@@ -297,7 +297,7 @@ func (x Resharding_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Resharding_State.Descriptor instead.
 func (Resharding_State) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 0}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{51, 0}
 }
 
 // The step a running resharding is at.
@@ -370,7 +370,7 @@ func (x Resharding_Phase) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Resharding_Phase.Descriptor instead.
 func (Resharding_Phase) EnumDescriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45, 1}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{51, 1}
 }
 
 // The security rules of one collection. A condition is CEL over
@@ -1572,6 +1572,274 @@ func (*DeleteIndexResponse) Descriptor() ([]byte, []int) {
 	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{22}
 }
 
+// Request for CreateSearchIndex.
+type CreateSearchIndexRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The index; its state is chosen by the server. It needs at least one
+	// text field or a geo field.
+	Index         *SearchIndex `protobuf:"bytes,1,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSearchIndexRequest) Reset() {
+	*x = CreateSearchIndexRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSearchIndexRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSearchIndexRequest) ProtoMessage() {}
+
+func (x *CreateSearchIndexRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSearchIndexRequest.ProtoReflect.Descriptor instead.
+func (*CreateSearchIndexRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *CreateSearchIndexRequest) GetIndex() *SearchIndex {
+	if x != nil {
+		return x.Index
+	}
+	return nil
+}
+
+// Response for CreateSearchIndex.
+type CreateSearchIndexResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The index, READY.
+	Index         *SearchIndex `protobuf:"bytes,1,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSearchIndexResponse) Reset() {
+	*x = CreateSearchIndexResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSearchIndexResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSearchIndexResponse) ProtoMessage() {}
+
+func (x *CreateSearchIndexResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSearchIndexResponse.ProtoReflect.Descriptor instead.
+func (*CreateSearchIndexResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *CreateSearchIndexResponse) GetIndex() *SearchIndex {
+	if x != nil {
+		return x.Index
+	}
+	return nil
+}
+
+// Request for GetSearchIndex.
+type GetSearchIndexRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection.
+	Collection    string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSearchIndexRequest) Reset() {
+	*x = GetSearchIndexRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSearchIndexRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSearchIndexRequest) ProtoMessage() {}
+
+func (x *GetSearchIndexRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSearchIndexRequest.ProtoReflect.Descriptor instead.
+func (*GetSearchIndexRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetSearchIndexRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+// Response for GetSearchIndex.
+type GetSearchIndexResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The index.
+	Index         *SearchIndex `protobuf:"bytes,1,opt,name=index,proto3" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSearchIndexResponse) Reset() {
+	*x = GetSearchIndexResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSearchIndexResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSearchIndexResponse) ProtoMessage() {}
+
+func (x *GetSearchIndexResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSearchIndexResponse.ProtoReflect.Descriptor instead.
+func (*GetSearchIndexResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetSearchIndexResponse) GetIndex() *SearchIndex {
+	if x != nil {
+		return x.Index
+	}
+	return nil
+}
+
+// Request for DeleteSearchIndex.
+type DeleteSearchIndexRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The collection.
+	Collection    string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSearchIndexRequest) Reset() {
+	*x = DeleteSearchIndexRequest{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSearchIndexRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSearchIndexRequest) ProtoMessage() {}
+
+func (x *DeleteSearchIndexRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSearchIndexRequest.ProtoReflect.Descriptor instead.
+func (*DeleteSearchIndexRequest) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *DeleteSearchIndexRequest) GetCollection() string {
+	if x != nil {
+		return x.Collection
+	}
+	return ""
+}
+
+// Response for DeleteSearchIndex.
+type DeleteSearchIndexResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSearchIndexResponse) Reset() {
+	*x = DeleteSearchIndexResponse{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSearchIndexResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSearchIndexResponse) ProtoMessage() {}
+
+func (x *DeleteSearchIndexResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSearchIndexResponse.ProtoReflect.Descriptor instead.
+func (*DeleteSearchIndexResponse) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
+}
+
 // Request for ExportDocuments.
 type ExportDocumentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1586,7 +1854,7 @@ type ExportDocumentsRequest struct {
 
 func (x *ExportDocumentsRequest) Reset() {
 	*x = ExportDocumentsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1598,7 +1866,7 @@ func (x *ExportDocumentsRequest) String() string {
 func (*ExportDocumentsRequest) ProtoMessage() {}
 
 func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[23]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1611,7 +1879,7 @@ func (x *ExportDocumentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsRequest.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{23}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ExportDocumentsRequest) GetCollection() string {
@@ -1639,7 +1907,7 @@ type ExportDocumentsResponse struct {
 
 func (x *ExportDocumentsResponse) Reset() {
 	*x = ExportDocumentsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +1919,7 @@ func (x *ExportDocumentsResponse) String() string {
 func (*ExportDocumentsResponse) ProtoMessage() {}
 
 func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[24]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +1932,7 @@ func (x *ExportDocumentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportDocumentsResponse.ProtoReflect.Descriptor instead.
 func (*ExportDocumentsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{24}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ExportDocumentsResponse) GetDocuments() []*Document {
@@ -1683,7 +1951,7 @@ type GetMetricsRequest struct {
 
 func (x *GetMetricsRequest) Reset() {
 	*x = GetMetricsRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1695,7 +1963,7 @@ func (x *GetMetricsRequest) String() string {
 func (*GetMetricsRequest) ProtoMessage() {}
 
 func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[25]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1708,7 +1976,7 @@ func (x *GetMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{25}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
 }
 
 // One RPC method's counters and latency, in one isolate.
@@ -1738,7 +2006,7 @@ type MethodMetrics struct {
 
 func (x *MethodMetrics) Reset() {
 	*x = MethodMetrics{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1750,7 +2018,7 @@ func (x *MethodMetrics) String() string {
 func (*MethodMetrics) ProtoMessage() {}
 
 func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[26]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1763,7 +2031,7 @@ func (x *MethodMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MethodMetrics.ProtoReflect.Descriptor instead.
 func (*MethodMetrics) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{26}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *MethodMetrics) GetMethod() string {
@@ -1828,7 +2096,7 @@ type GetMetricsResponse struct {
 
 func (x *GetMetricsResponse) Reset() {
 	*x = GetMetricsResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1840,7 +2108,7 @@ func (x *GetMetricsResponse) String() string {
 func (*GetMetricsResponse) ProtoMessage() {}
 
 func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[27]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1853,7 +2121,7 @@ func (x *GetMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{27}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetMetricsResponse) GetMethods() []*MethodMetrics {
@@ -1891,7 +2159,7 @@ type ApiKey struct {
 
 func (x *ApiKey) Reset() {
 	*x = ApiKey{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1903,7 +2171,7 @@ func (x *ApiKey) String() string {
 func (*ApiKey) ProtoMessage() {}
 
 func (x *ApiKey) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[28]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1916,7 +2184,7 @@ func (x *ApiKey) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApiKey.ProtoReflect.Descriptor instead.
 func (*ApiKey) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{28}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ApiKey) GetId() string {
@@ -1978,7 +2246,7 @@ type CreateApiKeyRequest struct {
 
 func (x *CreateApiKeyRequest) Reset() {
 	*x = CreateApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1990,7 +2258,7 @@ func (x *CreateApiKeyRequest) String() string {
 func (*CreateApiKeyRequest) ProtoMessage() {}
 
 func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[29]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2003,7 +2271,7 @@ func (x *CreateApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{29}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CreateApiKeyRequest) GetDisplayName() string {
@@ -2040,7 +2308,7 @@ type CreateApiKeyResponse struct {
 
 func (x *CreateApiKeyResponse) Reset() {
 	*x = CreateApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2052,7 +2320,7 @@ func (x *CreateApiKeyResponse) String() string {
 func (*CreateApiKeyResponse) ProtoMessage() {}
 
 func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[30]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2065,7 +2333,7 @@ func (x *CreateApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{30}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateApiKeyResponse) GetKey() *ApiKey {
@@ -2093,7 +2361,7 @@ type ListApiKeysRequest struct {
 
 func (x *ListApiKeysRequest) Reset() {
 	*x = ListApiKeysRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2105,7 +2373,7 @@ func (x *ListApiKeysRequest) String() string {
 func (*ListApiKeysRequest) ProtoMessage() {}
 
 func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[31]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2118,7 +2386,7 @@ func (x *ListApiKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListApiKeysRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{31}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListApiKeysRequest) GetShowRevoked() bool {
@@ -2139,7 +2407,7 @@ type ListApiKeysResponse struct {
 
 func (x *ListApiKeysResponse) Reset() {
 	*x = ListApiKeysResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2151,7 +2419,7 @@ func (x *ListApiKeysResponse) String() string {
 func (*ListApiKeysResponse) ProtoMessage() {}
 
 func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[32]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2164,7 +2432,7 @@ func (x *ListApiKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListApiKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListApiKeysResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{32}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListApiKeysResponse) GetKeys() []*ApiKey {
@@ -2185,7 +2453,7 @@ type RevokeApiKeyRequest struct {
 
 func (x *RevokeApiKeyRequest) Reset() {
 	*x = RevokeApiKeyRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2197,7 +2465,7 @@ func (x *RevokeApiKeyRequest) String() string {
 func (*RevokeApiKeyRequest) ProtoMessage() {}
 
 func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[33]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2210,7 +2478,7 @@ func (x *RevokeApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{33}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RevokeApiKeyRequest) GetId() string {
@@ -2229,7 +2497,7 @@ type RevokeApiKeyResponse struct {
 
 func (x *RevokeApiKeyResponse) Reset() {
 	*x = RevokeApiKeyResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2241,7 +2509,7 @@ func (x *RevokeApiKeyResponse) String() string {
 func (*RevokeApiKeyResponse) ProtoMessage() {}
 
 func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[34]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2254,7 +2522,7 @@ func (x *RevokeApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*RevokeApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{34}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{40}
 }
 
 // A database: the unit of placement and tenancy. Requests choose one with
@@ -2279,7 +2547,7 @@ type Database struct {
 
 func (x *Database) Reset() {
 	*x = Database{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2291,7 +2559,7 @@ func (x *Database) String() string {
 func (*Database) ProtoMessage() {}
 
 func (x *Database) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[35]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2304,7 +2572,7 @@ func (x *Database) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Database.ProtoReflect.Descriptor instead.
 func (*Database) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{35}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *Database) GetName() string {
@@ -2353,7 +2621,7 @@ type Placement struct {
 
 func (x *Placement) Reset() {
 	*x = Placement{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2365,7 +2633,7 @@ func (x *Placement) String() string {
 func (*Placement) ProtoMessage() {}
 
 func (x *Placement) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[36]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2378,7 +2646,7 @@ func (x *Placement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Placement.ProtoReflect.Descriptor instead.
 func (*Placement) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{36}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *Placement) GetLocationHint() string {
@@ -2409,7 +2677,7 @@ type CreateDatabaseRequest struct {
 
 func (x *CreateDatabaseRequest) Reset() {
 	*x = CreateDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2421,7 +2689,7 @@ func (x *CreateDatabaseRequest) String() string {
 func (*CreateDatabaseRequest) ProtoMessage() {}
 
 func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[37]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2434,7 +2702,7 @@ func (x *CreateDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{37}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CreateDatabaseRequest) GetDatabaseId() string {
@@ -2462,7 +2730,7 @@ type CreateDatabaseResponse struct {
 
 func (x *CreateDatabaseResponse) Reset() {
 	*x = CreateDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2474,7 +2742,7 @@ func (x *CreateDatabaseResponse) String() string {
 func (*CreateDatabaseResponse) ProtoMessage() {}
 
 func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[38]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2487,7 +2755,7 @@ func (x *CreateDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*CreateDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{38}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CreateDatabaseResponse) GetDatabase() *Database {
@@ -2508,7 +2776,7 @@ type GetDatabaseRequest struct {
 
 func (x *GetDatabaseRequest) Reset() {
 	*x = GetDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2520,7 +2788,7 @@ func (x *GetDatabaseRequest) String() string {
 func (*GetDatabaseRequest) ProtoMessage() {}
 
 func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[39]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2533,7 +2801,7 @@ func (x *GetDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*GetDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{39}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetDatabaseRequest) GetName() string {
@@ -2554,7 +2822,7 @@ type GetDatabaseResponse struct {
 
 func (x *GetDatabaseResponse) Reset() {
 	*x = GetDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2566,7 +2834,7 @@ func (x *GetDatabaseResponse) String() string {
 func (*GetDatabaseResponse) ProtoMessage() {}
 
 func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[40]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2579,7 +2847,7 @@ func (x *GetDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*GetDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{40}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *GetDatabaseResponse) GetDatabase() *Database {
@@ -2602,7 +2870,7 @@ type ListDatabasesRequest struct {
 
 func (x *ListDatabasesRequest) Reset() {
 	*x = ListDatabasesRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2614,7 +2882,7 @@ func (x *ListDatabasesRequest) String() string {
 func (*ListDatabasesRequest) ProtoMessage() {}
 
 func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[41]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2627,7 +2895,7 @@ func (x *ListDatabasesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesRequest.ProtoReflect.Descriptor instead.
 func (*ListDatabasesRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{41}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListDatabasesRequest) GetPageSize() int32 {
@@ -2657,7 +2925,7 @@ type ListDatabasesResponse struct {
 
 func (x *ListDatabasesResponse) Reset() {
 	*x = ListDatabasesResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2669,7 +2937,7 @@ func (x *ListDatabasesResponse) String() string {
 func (*ListDatabasesResponse) ProtoMessage() {}
 
 func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[42]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2682,7 +2950,7 @@ func (x *ListDatabasesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDatabasesResponse.ProtoReflect.Descriptor instead.
 func (*ListDatabasesResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{42}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListDatabasesResponse) GetDatabases() []*Database {
@@ -2710,7 +2978,7 @@ type DeleteDatabaseRequest struct {
 
 func (x *DeleteDatabaseRequest) Reset() {
 	*x = DeleteDatabaseRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2722,7 +2990,7 @@ func (x *DeleteDatabaseRequest) String() string {
 func (*DeleteDatabaseRequest) ProtoMessage() {}
 
 func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[43]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2735,7 +3003,7 @@ func (x *DeleteDatabaseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseRequest.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{43}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *DeleteDatabaseRequest) GetName() string {
@@ -2754,7 +3022,7 @@ type DeleteDatabaseResponse struct {
 
 func (x *DeleteDatabaseResponse) Reset() {
 	*x = DeleteDatabaseResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2766,7 +3034,7 @@ func (x *DeleteDatabaseResponse) String() string {
 func (*DeleteDatabaseResponse) ProtoMessage() {}
 
 func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[44]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2779,7 +3047,7 @@ func (x *DeleteDatabaseResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteDatabaseResponse.ProtoReflect.Descriptor instead.
 func (*DeleteDatabaseResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{44}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{50}
 }
 
 // A live resharding of one database: a copy of the moving documents to
@@ -2826,7 +3094,7 @@ type Resharding struct {
 
 func (x *Resharding) Reset() {
 	*x = Resharding{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2838,7 +3106,7 @@ func (x *Resharding) String() string {
 func (*Resharding) ProtoMessage() {}
 
 func (x *Resharding) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[45]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2851,7 +3119,7 @@ func (x *Resharding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resharding.ProtoReflect.Descriptor instead.
 func (*Resharding) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{45}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *Resharding) GetId() string {
@@ -2974,7 +3242,7 @@ type ShardCountAdvice struct {
 
 func (x *ShardCountAdvice) Reset() {
 	*x = ShardCountAdvice{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2986,7 +3254,7 @@ func (x *ShardCountAdvice) String() string {
 func (*ShardCountAdvice) ProtoMessage() {}
 
 func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[46]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2999,7 +3267,7 @@ func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardCountAdvice.ProtoReflect.Descriptor instead.
 func (*ShardCountAdvice) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{46}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ShardCountAdvice) GetSuggestedShardCount() int32 {
@@ -3034,7 +3302,7 @@ type StartReshardingRequest struct {
 
 func (x *StartReshardingRequest) Reset() {
 	*x = StartReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3046,7 +3314,7 @@ func (x *StartReshardingRequest) String() string {
 func (*StartReshardingRequest) ProtoMessage() {}
 
 func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[47]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3059,7 +3327,7 @@ func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartReshardingRequest.ProtoReflect.Descriptor instead.
 func (*StartReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{47}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *StartReshardingRequest) GetShardCount() int32 {
@@ -3080,7 +3348,7 @@ type StartReshardingResponse struct {
 
 func (x *StartReshardingResponse) Reset() {
 	*x = StartReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3092,7 +3360,7 @@ func (x *StartReshardingResponse) String() string {
 func (*StartReshardingResponse) ProtoMessage() {}
 
 func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[48]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3105,7 +3373,7 @@ func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartReshardingResponse.ProtoReflect.Descriptor instead.
 func (*StartReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{48}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *StartReshardingResponse) GetResharding() *Resharding {
@@ -3124,7 +3392,7 @@ type GetReshardingRequest struct {
 
 func (x *GetReshardingRequest) Reset() {
 	*x = GetReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3136,7 +3404,7 @@ func (x *GetReshardingRequest) String() string {
 func (*GetReshardingRequest) ProtoMessage() {}
 
 func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[49]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3149,7 +3417,7 @@ func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReshardingRequest.ProtoReflect.Descriptor instead.
 func (*GetReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{49}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{55}
 }
 
 // Response for GetResharding.
@@ -3165,7 +3433,7 @@ type GetReshardingResponse struct {
 
 func (x *GetReshardingResponse) Reset() {
 	*x = GetReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3177,7 +3445,7 @@ func (x *GetReshardingResponse) String() string {
 func (*GetReshardingResponse) ProtoMessage() {}
 
 func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[50]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3190,7 +3458,7 @@ func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReshardingResponse.ProtoReflect.Descriptor instead.
 func (*GetReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{50}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *GetReshardingResponse) GetResharding() *Resharding {
@@ -3216,7 +3484,7 @@ type CancelReshardingRequest struct {
 
 func (x *CancelReshardingRequest) Reset() {
 	*x = CancelReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3228,7 +3496,7 @@ func (x *CancelReshardingRequest) String() string {
 func (*CancelReshardingRequest) ProtoMessage() {}
 
 func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[51]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3241,7 +3509,7 @@ func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReshardingRequest.ProtoReflect.Descriptor instead.
 func (*CancelReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{51}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{57}
 }
 
 // Response for CancelResharding.
@@ -3255,7 +3523,7 @@ type CancelReshardingResponse struct {
 
 func (x *CancelReshardingResponse) Reset() {
 	*x = CancelReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3267,7 +3535,7 @@ func (x *CancelReshardingResponse) String() string {
 func (*CancelReshardingResponse) ProtoMessage() {}
 
 func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3280,7 +3548,7 @@ func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReshardingResponse.ProtoReflect.Descriptor instead.
 func (*CancelReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{52}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *CancelReshardingResponse) GetResharding() *Resharding {
@@ -3294,7 +3562,7 @@ var File_impossibledb_v1_admin_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\n" +
-	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\x96\x01\n" +
+	"#impossibledb/v1/admin_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1cimpossibledb/v1/search.proto\"\x96\x01\n" +
 	"\x0fCollectionRules\x12E\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
@@ -3379,7 +3647,22 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"collection\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\n" +
 	"collection\x12\x17\n" +
 	"\x02id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\x02id\"\x15\n" +
-	"\x13DeleteIndexResponse\"\x8a\x01\n" +
+	"\x13DeleteIndexResponse\"V\n" +
+	"\x18CreateSearchIndexRequest\x12:\n" +
+	"\x05index\x18\x01 \x01(\v2\x1c.impossibledb.v1.SearchIndexB\x06\xbaH\x03\xc8\x01\x01R\x05index\"O\n" +
+	"\x19CreateSearchIndexResponse\x122\n" +
+	"\x05index\x18\x01 \x01(\v2\x1c.impossibledb.v1.SearchIndexR\x05index\"@\n" +
+	"\x15GetSearchIndexRequest\x12'\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\n" +
+	"collection\"L\n" +
+	"\x16GetSearchIndexResponse\x122\n" +
+	"\x05index\x18\x01 \x01(\v2\x1c.impossibledb.v1.SearchIndexR\x05index\"C\n" +
+	"\x18DeleteSearchIndexRequest\x12'\n" +
+	"\n" +
+	"collection\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x10\x01R\n" +
+	"collection\"\x1b\n" +
+	"\x19DeleteSearchIndexResponse\"\x8a\x01\n" +
 	"\x16ExportDocumentsRequest\x12E\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
@@ -3536,7 +3819,7 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x18CancelReshardingResponse\x12;\n" +
 	"\n" +
 	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
-	"resharding2\x94\x0f\n" +
+	"resharding2\xd4\x11\n" +
 	"\fAdminService\x12i\n" +
 	"\x0fGetRoutingTable\x12'.impossibledb.v1.GetRoutingTableRequest\x1a(.impossibledb.v1.GetRoutingTableResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\n" +
@@ -3544,7 +3827,10 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\vCreateIndex\x12#.impossibledb.v1.CreateIndexRequest\x1a$.impossibledb.v1.CreateIndexResponse\x12T\n" +
 	"\bGetIndex\x12 .impossibledb.v1.GetIndexRequest\x1a!.impossibledb.v1.GetIndexResponse\"\x03\x90\x02\x01\x12]\n" +
 	"\vListIndexes\x12#.impossibledb.v1.ListIndexesRequest\x1a$.impossibledb.v1.ListIndexesResponse\"\x03\x90\x02\x01\x12X\n" +
-	"\vDeleteIndex\x12#.impossibledb.v1.DeleteIndexRequest\x1a$.impossibledb.v1.DeleteIndexResponse\x12k\n" +
+	"\vDeleteIndex\x12#.impossibledb.v1.DeleteIndexRequest\x1a$.impossibledb.v1.DeleteIndexResponse\x12j\n" +
+	"\x11CreateSearchIndex\x12).impossibledb.v1.CreateSearchIndexRequest\x1a*.impossibledb.v1.CreateSearchIndexResponse\x12f\n" +
+	"\x0eGetSearchIndex\x12&.impossibledb.v1.GetSearchIndexRequest\x1a'.impossibledb.v1.GetSearchIndexResponse\"\x03\x90\x02\x01\x12j\n" +
+	"\x11DeleteSearchIndex\x12).impossibledb.v1.DeleteSearchIndexRequest\x1a*.impossibledb.v1.DeleteSearchIndexResponse\x12k\n" +
 	"\x0fExportDocuments\x12'.impossibledb.v1.ExportDocumentsRequest\x1a(.impossibledb.v1.ExportDocumentsResponse\"\x03\x90\x02\x010\x01\x12a\n" +
 	"\x0eCreateDatabase\x12&.impossibledb.v1.CreateDatabaseRequest\x1a'.impossibledb.v1.CreateDatabaseResponse\x12]\n" +
 	"\vGetDatabase\x12#.impossibledb.v1.GetDatabaseRequest\x1a$.impossibledb.v1.GetDatabaseResponse\"\x03\x90\x02\x01\x12c\n" +
@@ -3574,81 +3860,88 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 56)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
-	(IndexField_Direction)(0),        // 0: impossibledb.v1.IndexField.Direction
-	(Index_State)(0),                 // 1: impossibledb.v1.Index.State
-	(ApiKey_Role)(0),                 // 2: impossibledb.v1.ApiKey.Role
-	(Database_State)(0),              // 3: impossibledb.v1.Database.State
-	(Resharding_State)(0),            // 4: impossibledb.v1.Resharding.State
-	(Resharding_Phase)(0),            // 5: impossibledb.v1.Resharding.Phase
-	(*CollectionRules)(nil),          // 6: impossibledb.v1.CollectionRules
-	(*Rules)(nil),                    // 7: impossibledb.v1.Rules
-	(*SetRulesRequest)(nil),          // 8: impossibledb.v1.SetRulesRequest
-	(*SetRulesResponse)(nil),         // 9: impossibledb.v1.SetRulesResponse
-	(*GetRulesRequest)(nil),          // 10: impossibledb.v1.GetRulesRequest
-	(*GetRulesResponse)(nil),         // 11: impossibledb.v1.GetRulesResponse
-	(*RoutingTable)(nil),             // 12: impossibledb.v1.RoutingTable
-	(*ShardInfo)(nil),                // 13: impossibledb.v1.ShardInfo
-	(*GetRoutingTableRequest)(nil),   // 14: impossibledb.v1.GetRoutingTableRequest
-	(*GetRoutingTableResponse)(nil),  // 15: impossibledb.v1.GetRoutingTableResponse
-	(*ListShardsRequest)(nil),        // 16: impossibledb.v1.ListShardsRequest
-	(*ShardStats)(nil),               // 17: impossibledb.v1.ShardStats
-	(*ListShardsResponse)(nil),       // 18: impossibledb.v1.ListShardsResponse
-	(*IndexField)(nil),               // 19: impossibledb.v1.IndexField
-	(*Index)(nil),                    // 20: impossibledb.v1.Index
-	(*CreateIndexRequest)(nil),       // 21: impossibledb.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),      // 22: impossibledb.v1.CreateIndexResponse
-	(*GetIndexRequest)(nil),          // 23: impossibledb.v1.GetIndexRequest
-	(*GetIndexResponse)(nil),         // 24: impossibledb.v1.GetIndexResponse
-	(*ListIndexesRequest)(nil),       // 25: impossibledb.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),      // 26: impossibledb.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),       // 27: impossibledb.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),      // 28: impossibledb.v1.DeleteIndexResponse
-	(*ExportDocumentsRequest)(nil),   // 29: impossibledb.v1.ExportDocumentsRequest
-	(*ExportDocumentsResponse)(nil),  // 30: impossibledb.v1.ExportDocumentsResponse
-	(*GetMetricsRequest)(nil),        // 31: impossibledb.v1.GetMetricsRequest
-	(*MethodMetrics)(nil),            // 32: impossibledb.v1.MethodMetrics
-	(*GetMetricsResponse)(nil),       // 33: impossibledb.v1.GetMetricsResponse
-	(*ApiKey)(nil),                   // 34: impossibledb.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),      // 35: impossibledb.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),     // 36: impossibledb.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),       // 37: impossibledb.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),      // 38: impossibledb.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),      // 39: impossibledb.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),     // 40: impossibledb.v1.RevokeApiKeyResponse
-	(*Database)(nil),                 // 41: impossibledb.v1.Database
-	(*Placement)(nil),                // 42: impossibledb.v1.Placement
-	(*CreateDatabaseRequest)(nil),    // 43: impossibledb.v1.CreateDatabaseRequest
-	(*CreateDatabaseResponse)(nil),   // 44: impossibledb.v1.CreateDatabaseResponse
-	(*GetDatabaseRequest)(nil),       // 45: impossibledb.v1.GetDatabaseRequest
-	(*GetDatabaseResponse)(nil),      // 46: impossibledb.v1.GetDatabaseResponse
-	(*ListDatabasesRequest)(nil),     // 47: impossibledb.v1.ListDatabasesRequest
-	(*ListDatabasesResponse)(nil),    // 48: impossibledb.v1.ListDatabasesResponse
-	(*DeleteDatabaseRequest)(nil),    // 49: impossibledb.v1.DeleteDatabaseRequest
-	(*DeleteDatabaseResponse)(nil),   // 50: impossibledb.v1.DeleteDatabaseResponse
-	(*Resharding)(nil),               // 51: impossibledb.v1.Resharding
-	(*ShardCountAdvice)(nil),         // 52: impossibledb.v1.ShardCountAdvice
-	(*StartReshardingRequest)(nil),   // 53: impossibledb.v1.StartReshardingRequest
-	(*StartReshardingResponse)(nil),  // 54: impossibledb.v1.StartReshardingResponse
-	(*GetReshardingRequest)(nil),     // 55: impossibledb.v1.GetReshardingRequest
-	(*GetReshardingResponse)(nil),    // 56: impossibledb.v1.GetReshardingResponse
-	(*CancelReshardingRequest)(nil),  // 57: impossibledb.v1.CancelReshardingRequest
-	(*CancelReshardingResponse)(nil), // 58: impossibledb.v1.CancelReshardingResponse
-	nil,                              // 59: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	nil,                              // 60: impossibledb.v1.ApiKey.RolesEntry
-	nil,                              // 61: impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	(*timestamppb.Timestamp)(nil),    // 62: google.protobuf.Timestamp
-	(*Document)(nil),                 // 63: impossibledb.v1.Document
+	(IndexField_Direction)(0),         // 0: impossibledb.v1.IndexField.Direction
+	(Index_State)(0),                  // 1: impossibledb.v1.Index.State
+	(ApiKey_Role)(0),                  // 2: impossibledb.v1.ApiKey.Role
+	(Database_State)(0),               // 3: impossibledb.v1.Database.State
+	(Resharding_State)(0),             // 4: impossibledb.v1.Resharding.State
+	(Resharding_Phase)(0),             // 5: impossibledb.v1.Resharding.Phase
+	(*CollectionRules)(nil),           // 6: impossibledb.v1.CollectionRules
+	(*Rules)(nil),                     // 7: impossibledb.v1.Rules
+	(*SetRulesRequest)(nil),           // 8: impossibledb.v1.SetRulesRequest
+	(*SetRulesResponse)(nil),          // 9: impossibledb.v1.SetRulesResponse
+	(*GetRulesRequest)(nil),           // 10: impossibledb.v1.GetRulesRequest
+	(*GetRulesResponse)(nil),          // 11: impossibledb.v1.GetRulesResponse
+	(*RoutingTable)(nil),              // 12: impossibledb.v1.RoutingTable
+	(*ShardInfo)(nil),                 // 13: impossibledb.v1.ShardInfo
+	(*GetRoutingTableRequest)(nil),    // 14: impossibledb.v1.GetRoutingTableRequest
+	(*GetRoutingTableResponse)(nil),   // 15: impossibledb.v1.GetRoutingTableResponse
+	(*ListShardsRequest)(nil),         // 16: impossibledb.v1.ListShardsRequest
+	(*ShardStats)(nil),                // 17: impossibledb.v1.ShardStats
+	(*ListShardsResponse)(nil),        // 18: impossibledb.v1.ListShardsResponse
+	(*IndexField)(nil),                // 19: impossibledb.v1.IndexField
+	(*Index)(nil),                     // 20: impossibledb.v1.Index
+	(*CreateIndexRequest)(nil),        // 21: impossibledb.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),       // 22: impossibledb.v1.CreateIndexResponse
+	(*GetIndexRequest)(nil),           // 23: impossibledb.v1.GetIndexRequest
+	(*GetIndexResponse)(nil),          // 24: impossibledb.v1.GetIndexResponse
+	(*ListIndexesRequest)(nil),        // 25: impossibledb.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),       // 26: impossibledb.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),        // 27: impossibledb.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),       // 28: impossibledb.v1.DeleteIndexResponse
+	(*CreateSearchIndexRequest)(nil),  // 29: impossibledb.v1.CreateSearchIndexRequest
+	(*CreateSearchIndexResponse)(nil), // 30: impossibledb.v1.CreateSearchIndexResponse
+	(*GetSearchIndexRequest)(nil),     // 31: impossibledb.v1.GetSearchIndexRequest
+	(*GetSearchIndexResponse)(nil),    // 32: impossibledb.v1.GetSearchIndexResponse
+	(*DeleteSearchIndexRequest)(nil),  // 33: impossibledb.v1.DeleteSearchIndexRequest
+	(*DeleteSearchIndexResponse)(nil), // 34: impossibledb.v1.DeleteSearchIndexResponse
+	(*ExportDocumentsRequest)(nil),    // 35: impossibledb.v1.ExportDocumentsRequest
+	(*ExportDocumentsResponse)(nil),   // 36: impossibledb.v1.ExportDocumentsResponse
+	(*GetMetricsRequest)(nil),         // 37: impossibledb.v1.GetMetricsRequest
+	(*MethodMetrics)(nil),             // 38: impossibledb.v1.MethodMetrics
+	(*GetMetricsResponse)(nil),        // 39: impossibledb.v1.GetMetricsResponse
+	(*ApiKey)(nil),                    // 40: impossibledb.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),       // 41: impossibledb.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),      // 42: impossibledb.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),        // 43: impossibledb.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),       // 44: impossibledb.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),       // 45: impossibledb.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),      // 46: impossibledb.v1.RevokeApiKeyResponse
+	(*Database)(nil),                  // 47: impossibledb.v1.Database
+	(*Placement)(nil),                 // 48: impossibledb.v1.Placement
+	(*CreateDatabaseRequest)(nil),     // 49: impossibledb.v1.CreateDatabaseRequest
+	(*CreateDatabaseResponse)(nil),    // 50: impossibledb.v1.CreateDatabaseResponse
+	(*GetDatabaseRequest)(nil),        // 51: impossibledb.v1.GetDatabaseRequest
+	(*GetDatabaseResponse)(nil),       // 52: impossibledb.v1.GetDatabaseResponse
+	(*ListDatabasesRequest)(nil),      // 53: impossibledb.v1.ListDatabasesRequest
+	(*ListDatabasesResponse)(nil),     // 54: impossibledb.v1.ListDatabasesResponse
+	(*DeleteDatabaseRequest)(nil),     // 55: impossibledb.v1.DeleteDatabaseRequest
+	(*DeleteDatabaseResponse)(nil),    // 56: impossibledb.v1.DeleteDatabaseResponse
+	(*Resharding)(nil),                // 57: impossibledb.v1.Resharding
+	(*ShardCountAdvice)(nil),          // 58: impossibledb.v1.ShardCountAdvice
+	(*StartReshardingRequest)(nil),    // 59: impossibledb.v1.StartReshardingRequest
+	(*StartReshardingResponse)(nil),   // 60: impossibledb.v1.StartReshardingResponse
+	(*GetReshardingRequest)(nil),      // 61: impossibledb.v1.GetReshardingRequest
+	(*GetReshardingResponse)(nil),     // 62: impossibledb.v1.GetReshardingResponse
+	(*CancelReshardingRequest)(nil),   // 63: impossibledb.v1.CancelReshardingRequest
+	(*CancelReshardingResponse)(nil),  // 64: impossibledb.v1.CancelReshardingResponse
+	nil,                               // 65: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                               // 66: impossibledb.v1.ApiKey.RolesEntry
+	nil,                               // 67: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),     // 68: google.protobuf.Timestamp
+	(*SearchIndex)(nil),               // 69: impossibledb.v1.SearchIndex
+	(*Document)(nil),                  // 70: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
 	6,  // 0: impossibledb.v1.Rules.collections:type_name -> impossibledb.v1.CollectionRules
-	62, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
+	68, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
 	7,  // 2: impossibledb.v1.SetRulesRequest.rules:type_name -> impossibledb.v1.Rules
 	7,  // 3: impossibledb.v1.SetRulesResponse.rules:type_name -> impossibledb.v1.Rules
 	7,  // 4: impossibledb.v1.GetRulesResponse.rules:type_name -> impossibledb.v1.Rules
 	13, // 5: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	62, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	68, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
 	12, // 7: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
 	17, // 8: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
 	0,  // 9: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
@@ -3658,81 +3951,90 @@ var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
 	20, // 13: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
 	20, // 14: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
 	20, // 15: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	63, // 16: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	59, // 17: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
-	32, // 18: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	62, // 19: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	60, // 20: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
-	62, // 21: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	62, // 22: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	62, // 23: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	61, // 24: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	62, // 25: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
-	34, // 26: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
-	34, // 27: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
-	42, // 28: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
-	62, // 29: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
-	3,  // 30: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
-	41, // 31: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
-	41, // 32: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	41, // 33: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
-	41, // 34: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
-	4,  // 35: impossibledb.v1.Resharding.state:type_name -> impossibledb.v1.Resharding.State
-	5,  // 36: impossibledb.v1.Resharding.phase:type_name -> impossibledb.v1.Resharding.Phase
-	62, // 37: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
-	62, // 38: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
-	62, // 39: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
-	51, // 40: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	51, // 41: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	52, // 42: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
-	51, // 43: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	2,  // 44: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	2,  // 45: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	14, // 46: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	16, // 47: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	21, // 48: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	23, // 49: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	25, // 50: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	27, // 51: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	29, // 52: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	43, // 53: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
-	45, // 54: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
-	47, // 55: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
-	49, // 56: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
-	31, // 57: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	35, // 58: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
-	37, // 59: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
-	39, // 60: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
-	53, // 61: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
-	55, // 62: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
-	57, // 63: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
-	8,  // 64: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
-	10, // 65: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
-	15, // 66: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	18, // 67: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	22, // 68: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	24, // 69: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	26, // 70: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	28, // 71: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	30, // 72: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	44, // 73: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
-	46, // 74: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
-	48, // 75: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
-	50, // 76: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
-	33, // 77: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	36, // 78: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
-	38, // 79: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
-	40, // 80: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
-	54, // 81: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
-	56, // 82: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
-	58, // 83: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
-	9,  // 84: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
-	11, // 85: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
-	66, // [66:86] is the sub-list for method output_type
-	46, // [46:66] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	69, // 16: impossibledb.v1.CreateSearchIndexRequest.index:type_name -> impossibledb.v1.SearchIndex
+	69, // 17: impossibledb.v1.CreateSearchIndexResponse.index:type_name -> impossibledb.v1.SearchIndex
+	69, // 18: impossibledb.v1.GetSearchIndexResponse.index:type_name -> impossibledb.v1.SearchIndex
+	70, // 19: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	65, // 20: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	38, // 21: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
+	68, // 22: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	66, // 23: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	68, // 24: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	68, // 25: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	68, // 26: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	67, // 27: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	68, // 28: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	40, // 29: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
+	40, // 30: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
+	48, // 31: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
+	68, // 32: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
+	3,  // 33: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
+	47, // 34: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
+	47, // 35: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	47, // 36: impossibledb.v1.GetDatabaseResponse.database:type_name -> impossibledb.v1.Database
+	47, // 37: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
+	4,  // 38: impossibledb.v1.Resharding.state:type_name -> impossibledb.v1.Resharding.State
+	5,  // 39: impossibledb.v1.Resharding.phase:type_name -> impossibledb.v1.Resharding.Phase
+	68, // 40: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
+	68, // 41: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
+	68, // 42: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
+	57, // 43: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	57, // 44: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	58, // 45: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
+	57, // 46: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	2,  // 47: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 48: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	14, // 49: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	16, // 50: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	21, // 51: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	23, // 52: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	25, // 53: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	27, // 54: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	29, // 55: impossibledb.v1.AdminService.CreateSearchIndex:input_type -> impossibledb.v1.CreateSearchIndexRequest
+	31, // 56: impossibledb.v1.AdminService.GetSearchIndex:input_type -> impossibledb.v1.GetSearchIndexRequest
+	33, // 57: impossibledb.v1.AdminService.DeleteSearchIndex:input_type -> impossibledb.v1.DeleteSearchIndexRequest
+	35, // 58: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	49, // 59: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
+	51, // 60: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
+	53, // 61: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
+	55, // 62: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
+	37, // 63: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	41, // 64: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	43, // 65: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	45, // 66: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	59, // 67: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
+	61, // 68: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
+	63, // 69: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
+	8,  // 70: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
+	10, // 71: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
+	15, // 72: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	18, // 73: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	22, // 74: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	24, // 75: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	26, // 76: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	28, // 77: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	30, // 78: impossibledb.v1.AdminService.CreateSearchIndex:output_type -> impossibledb.v1.CreateSearchIndexResponse
+	32, // 79: impossibledb.v1.AdminService.GetSearchIndex:output_type -> impossibledb.v1.GetSearchIndexResponse
+	34, // 80: impossibledb.v1.AdminService.DeleteSearchIndex:output_type -> impossibledb.v1.DeleteSearchIndexResponse
+	36, // 81: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	50, // 82: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
+	52, // 83: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
+	54, // 84: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
+	56, // 85: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
+	39, // 86: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	42, // 87: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	44, // 88: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	46, // 89: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	60, // 90: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
+	62, // 91: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
+	64, // 92: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
+	9,  // 93: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
+	11, // 94: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
+	72, // [72:95] is the sub-list for method output_type
+	49, // [49:72] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -3741,13 +4043,14 @@ func file_impossibledb_v1_admin_service_proto_init() {
 		return
 	}
 	file_impossibledb_v1_document_proto_init()
+	file_impossibledb_v1_search_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   56,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

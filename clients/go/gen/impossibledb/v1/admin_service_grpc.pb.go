@@ -19,26 +19,29 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_GetRoutingTable_FullMethodName  = "/impossibledb.v1.AdminService/GetRoutingTable"
-	AdminService_ListShards_FullMethodName       = "/impossibledb.v1.AdminService/ListShards"
-	AdminService_CreateIndex_FullMethodName      = "/impossibledb.v1.AdminService/CreateIndex"
-	AdminService_GetIndex_FullMethodName         = "/impossibledb.v1.AdminService/GetIndex"
-	AdminService_ListIndexes_FullMethodName      = "/impossibledb.v1.AdminService/ListIndexes"
-	AdminService_DeleteIndex_FullMethodName      = "/impossibledb.v1.AdminService/DeleteIndex"
-	AdminService_ExportDocuments_FullMethodName  = "/impossibledb.v1.AdminService/ExportDocuments"
-	AdminService_CreateDatabase_FullMethodName   = "/impossibledb.v1.AdminService/CreateDatabase"
-	AdminService_GetDatabase_FullMethodName      = "/impossibledb.v1.AdminService/GetDatabase"
-	AdminService_ListDatabases_FullMethodName    = "/impossibledb.v1.AdminService/ListDatabases"
-	AdminService_DeleteDatabase_FullMethodName   = "/impossibledb.v1.AdminService/DeleteDatabase"
-	AdminService_GetMetrics_FullMethodName       = "/impossibledb.v1.AdminService/GetMetrics"
-	AdminService_CreateApiKey_FullMethodName     = "/impossibledb.v1.AdminService/CreateApiKey"
-	AdminService_ListApiKeys_FullMethodName      = "/impossibledb.v1.AdminService/ListApiKeys"
-	AdminService_RevokeApiKey_FullMethodName     = "/impossibledb.v1.AdminService/RevokeApiKey"
-	AdminService_StartResharding_FullMethodName  = "/impossibledb.v1.AdminService/StartResharding"
-	AdminService_GetResharding_FullMethodName    = "/impossibledb.v1.AdminService/GetResharding"
-	AdminService_CancelResharding_FullMethodName = "/impossibledb.v1.AdminService/CancelResharding"
-	AdminService_SetRules_FullMethodName         = "/impossibledb.v1.AdminService/SetRules"
-	AdminService_GetRules_FullMethodName         = "/impossibledb.v1.AdminService/GetRules"
+	AdminService_GetRoutingTable_FullMethodName   = "/impossibledb.v1.AdminService/GetRoutingTable"
+	AdminService_ListShards_FullMethodName        = "/impossibledb.v1.AdminService/ListShards"
+	AdminService_CreateIndex_FullMethodName       = "/impossibledb.v1.AdminService/CreateIndex"
+	AdminService_GetIndex_FullMethodName          = "/impossibledb.v1.AdminService/GetIndex"
+	AdminService_ListIndexes_FullMethodName       = "/impossibledb.v1.AdminService/ListIndexes"
+	AdminService_DeleteIndex_FullMethodName       = "/impossibledb.v1.AdminService/DeleteIndex"
+	AdminService_CreateSearchIndex_FullMethodName = "/impossibledb.v1.AdminService/CreateSearchIndex"
+	AdminService_GetSearchIndex_FullMethodName    = "/impossibledb.v1.AdminService/GetSearchIndex"
+	AdminService_DeleteSearchIndex_FullMethodName = "/impossibledb.v1.AdminService/DeleteSearchIndex"
+	AdminService_ExportDocuments_FullMethodName   = "/impossibledb.v1.AdminService/ExportDocuments"
+	AdminService_CreateDatabase_FullMethodName    = "/impossibledb.v1.AdminService/CreateDatabase"
+	AdminService_GetDatabase_FullMethodName       = "/impossibledb.v1.AdminService/GetDatabase"
+	AdminService_ListDatabases_FullMethodName     = "/impossibledb.v1.AdminService/ListDatabases"
+	AdminService_DeleteDatabase_FullMethodName    = "/impossibledb.v1.AdminService/DeleteDatabase"
+	AdminService_GetMetrics_FullMethodName        = "/impossibledb.v1.AdminService/GetMetrics"
+	AdminService_CreateApiKey_FullMethodName      = "/impossibledb.v1.AdminService/CreateApiKey"
+	AdminService_ListApiKeys_FullMethodName       = "/impossibledb.v1.AdminService/ListApiKeys"
+	AdminService_RevokeApiKey_FullMethodName      = "/impossibledb.v1.AdminService/RevokeApiKey"
+	AdminService_StartResharding_FullMethodName   = "/impossibledb.v1.AdminService/StartResharding"
+	AdminService_GetResharding_FullMethodName     = "/impossibledb.v1.AdminService/GetResharding"
+	AdminService_CancelResharding_FullMethodName  = "/impossibledb.v1.AdminService/CancelResharding"
+	AdminService_SetRules_FullMethodName          = "/impossibledb.v1.AdminService/SetRules"
+	AdminService_GetRules_FullMethodName          = "/impossibledb.v1.AdminService/GetRules"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -59,6 +62,15 @@ type AdminServiceClient interface {
 	ListIndexes(ctx context.Context, in *ListIndexesRequest, opts ...grpc.CallOption) (*ListIndexesResponse, error)
 	// Drops an index from every shard.
 	DeleteIndex(ctx context.Context, in *DeleteIndexRequest, opts ...grpc.CallOption) (*DeleteIndexResponse, error)
+	// Creates a collection's search index (full-text fields and a geo field)
+	// and backfills it on every shard; answers when it is READY.
+	// ALREADY_EXISTS when the collection has one.
+	CreateSearchIndex(ctx context.Context, in *CreateSearchIndexRequest, opts ...grpc.CallOption) (*CreateSearchIndexResponse, error)
+	// Returns a collection's search index; NOT_FOUND when it has none.
+	GetSearchIndex(ctx context.Context, in *GetSearchIndexRequest, opts ...grpc.CallOption) (*GetSearchIndexResponse, error)
+	// Drops a collection's search index from every shard; NOT_FOUND when it
+	// has none.
+	DeleteSearchIndex(ctx context.Context, in *DeleteSearchIndexRequest, opts ...grpc.CallOption) (*DeleteSearchIndexResponse, error)
 	// Streams every document of a collection in id order, a batch per
 	// message: a consistent-per-shard export for backups and migrations. A
 	// message holds up to batch_size documents and fewer when they reach
@@ -186,6 +198,36 @@ func (c *adminServiceClient) DeleteIndex(ctx context.Context, in *DeleteIndexReq
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DeleteIndexResponse)
 	err := c.cc.Invoke(ctx, AdminService_DeleteIndex_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) CreateSearchIndex(ctx context.Context, in *CreateSearchIndexRequest, opts ...grpc.CallOption) (*CreateSearchIndexResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateSearchIndexResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateSearchIndex_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) GetSearchIndex(ctx context.Context, in *GetSearchIndexRequest, opts ...grpc.CallOption) (*GetSearchIndexResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSearchIndexResponse)
+	err := c.cc.Invoke(ctx, AdminService_GetSearchIndex_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) DeleteSearchIndex(ctx context.Context, in *DeleteSearchIndexRequest, opts ...grpc.CallOption) (*DeleteSearchIndexResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteSearchIndexResponse)
+	err := c.cc.Invoke(ctx, AdminService_DeleteSearchIndex_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -359,6 +401,15 @@ type AdminServiceServer interface {
 	ListIndexes(context.Context, *ListIndexesRequest) (*ListIndexesResponse, error)
 	// Drops an index from every shard.
 	DeleteIndex(context.Context, *DeleteIndexRequest) (*DeleteIndexResponse, error)
+	// Creates a collection's search index (full-text fields and a geo field)
+	// and backfills it on every shard; answers when it is READY.
+	// ALREADY_EXISTS when the collection has one.
+	CreateSearchIndex(context.Context, *CreateSearchIndexRequest) (*CreateSearchIndexResponse, error)
+	// Returns a collection's search index; NOT_FOUND when it has none.
+	GetSearchIndex(context.Context, *GetSearchIndexRequest) (*GetSearchIndexResponse, error)
+	// Drops a collection's search index from every shard; NOT_FOUND when it
+	// has none.
+	DeleteSearchIndex(context.Context, *DeleteSearchIndexRequest) (*DeleteSearchIndexResponse, error)
 	// Streams every document of a collection in id order, a batch per
 	// message: a consistent-per-shard export for backups and migrations. A
 	// message holds up to batch_size documents and fewer when they reach
@@ -449,6 +500,15 @@ func (UnimplementedAdminServiceServer) ListIndexes(context.Context, *ListIndexes
 }
 func (UnimplementedAdminServiceServer) DeleteIndex(context.Context, *DeleteIndexRequest) (*DeleteIndexResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteIndex not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateSearchIndex(context.Context, *CreateSearchIndexRequest) (*CreateSearchIndexResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateSearchIndex not implemented")
+}
+func (UnimplementedAdminServiceServer) GetSearchIndex(context.Context, *GetSearchIndexRequest) (*GetSearchIndexResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSearchIndex not implemented")
+}
+func (UnimplementedAdminServiceServer) DeleteSearchIndex(context.Context, *DeleteSearchIndexRequest) (*DeleteSearchIndexResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteSearchIndex not implemented")
 }
 func (UnimplementedAdminServiceServer) ExportDocuments(*ExportDocumentsRequest, grpc.ServerStreamingServer[ExportDocumentsResponse]) error {
 	return status.Error(codes.Unimplemented, "method ExportDocuments not implemented")
@@ -617,6 +677,60 @@ func _AdminService_DeleteIndex_Handler(srv interface{}, ctx context.Context, dec
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(AdminServiceServer).DeleteIndex(ctx, req.(*DeleteIndexRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_CreateSearchIndex_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateSearchIndexRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateSearchIndex(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateSearchIndex_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateSearchIndex(ctx, req.(*CreateSearchIndexRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_GetSearchIndex_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSearchIndexRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).GetSearchIndex(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_GetSearchIndex_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).GetSearchIndex(ctx, req.(*GetSearchIndexRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_DeleteSearchIndex_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteSearchIndexRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).DeleteSearchIndex(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_DeleteSearchIndex_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).DeleteSearchIndex(ctx, req.(*DeleteSearchIndexRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -896,6 +1010,18 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteIndex",
 			Handler:    _AdminService_DeleteIndex_Handler,
+		},
+		{
+			MethodName: "CreateSearchIndex",
+			Handler:    _AdminService_CreateSearchIndex_Handler,
+		},
+		{
+			MethodName: "GetSearchIndex",
+			Handler:    _AdminService_GetSearchIndex_Handler,
+		},
+		{
+			MethodName: "DeleteSearchIndex",
+			Handler:    _AdminService_DeleteSearchIndex_Handler,
 		},
 		{
 			MethodName: "CreateDatabase",

@@ -631,7 +631,10 @@ type Query struct {
 	// How many matching documents to skip first.
 	Offset int32 `protobuf:"varint,6,opt,name=offset,proto3" json:"offset,omitempty"`
 	// Return only these fields of each document; all fields when unset.
-	Select        *DocumentMask `protobuf:"bytes,7,opt,name=select,proto3" json:"select,omitempty"`
+	Select *DocumentMask `protobuf:"bytes,7,opt,name=select,proto3" json:"select,omitempty"`
+	// Full-text and geospatial conditions, over the collection's search
+	// index (FAILED_PRECONDITION when it has none, or it is not READY).
+	Search        *SearchQuery `protobuf:"bytes,8,opt,name=search,proto3" json:"search,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -711,6 +714,13 @@ func (x *Query) GetOffset() int32 {
 func (x *Query) GetSelect() *DocumentMask {
 	if x != nil {
 		return x.Select
+	}
+	return nil
+}
+
+func (x *Query) GetSearch() *SearchQuery {
+	if x != nil {
+		return x.Search
 	}
 	return nil
 }
@@ -850,7 +860,9 @@ type QueryPlan struct {
 	RoutingVersion int64 `protobuf:"varint,5,opt,name=routing_version,json=routingVersion,proto3" json:"routing_version,omitempty"`
 	// How the collection's read rule took part; unset when no rule bound the
 	// caller (no rule for the collection, or an admin).
-	Rule          *RulePlan `protobuf:"bytes,6,opt,name=rule,proto3" json:"rule,omitempty"`
+	Rule *RulePlan `protobuf:"bytes,6,opt,name=rule,proto3" json:"rule,omitempty"`
+	// How the query's search ran; unset without one.
+	Search        *SearchPlan `protobuf:"bytes,7,opt,name=search,proto3" json:"search,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -923,6 +935,13 @@ func (x *QueryPlan) GetRoutingVersion() int64 {
 func (x *QueryPlan) GetRule() *RulePlan {
 	if x != nil {
 		return x.Rule
+	}
+	return nil
+}
+
+func (x *QueryPlan) GetSearch() *SearchPlan {
+	if x != nil {
+		return x.Search
 	}
 	return nil
 }
@@ -1089,7 +1108,7 @@ var File_impossibledb_v1_query_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x1bimpossibledb/v1/query.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\"\xed\x01\n" +
+	"\x1bimpossibledb/v1/query.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1cimpossibledb/v1/search.proto\"\xed\x01\n" +
 	"\x06Filter\x12A\n" +
 	"\ffield_filter\x18\x01 \x01(\v2\x1c.impossibledb.v1.FieldFilterH\x00R\vfieldFilter\x12M\n" +
 	"\x10composite_filter\x18\x02 \x01(\v2 .impossibledb.v1.CompositeFilterH\x00R\x0fcompositeFilter\x12;\n" +
@@ -1134,7 +1153,7 @@ const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\tDirection\x12\x19\n" +
 	"\x15DIRECTION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DIRECTION_ASCENDING\x10\x01\x12\x18\n" +
-	"\x14DIRECTION_DESCENDING\x10\x02\"\xd4\x02\n" +
+	"\x14DIRECTION_DESCENDING\x10\x02\"\x8a\x03\n" +
 	"\x05Query\x12E\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
@@ -1144,7 +1163,8 @@ const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\border_by\x18\x04 \x03(\v2\x16.impossibledb.v1.OrderB\b\xbaH\x05\x92\x01\x02\x10\x10R\aorderBy\x12\x1d\n" +
 	"\x05limit\x18\x05 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x05limit\x12\x1f\n" +
 	"\x06offset\x18\x06 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\x06offset\x125\n" +
-	"\x06select\x18\a \x01(\v2\x1d.impossibledb.v1.DocumentMaskR\x06select\"\xbb\x02\n" +
+	"\x06select\x18\a \x01(\v2\x1d.impossibledb.v1.DocumentMaskR\x06select\x124\n" +
+	"\x06search\x18\b \x01(\v2\x1c.impossibledb.v1.SearchQueryR\x06search\"\xbb\x02\n" +
 	"\vAggregation\x12:\n" +
 	"\x05alias\x18\x01 \x01(\tB$\xbaH!r\x1f\x10\x01\x18\x80\x012\x18^[A-Za-z_][A-Za-z0-9_]*$R\x05alias\x12M\n" +
 	"\bfunction\x18\x02 \x01(\x0e2%.impossibledb.v1.Aggregation.FunctionB\n" +
@@ -1162,14 +1182,15 @@ const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\aresults\x18\x02 \x03(\v2..impossibledb.v1.AggregationGroup.ResultsEntryR\aresults\x1aR\n" +
 	"\fResultsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
-	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\x86\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\xbb\x02\n" +
 	"\tQueryPlan\x12!\n" +
 	"\fshards_total\x18\x01 \x01(\x05R\vshardsTotal\x12%\n" +
 	"\x0eshards_queried\x18\x02 \x01(\x05R\rshardsQueried\x122\n" +
 	"\x06shards\x18\x03 \x03(\v2\x1a.impossibledb.v1.ShardPlanR\x06shards\x12#\n" +
 	"\rrows_returned\x18\x04 \x01(\x03R\frowsReturned\x12'\n" +
 	"\x0frouting_version\x18\x05 \x01(\x03R\x0eroutingVersion\x12-\n" +
-	"\x04rule\x18\x06 \x01(\v2\x19.impossibledb.v1.RulePlanR\x04rule\"v\n" +
+	"\x04rule\x18\x06 \x01(\v2\x19.impossibledb.v1.RulePlanR\x04rule\x123\n" +
+	"\x06search\x18\a \x01(\v2\x1b.impossibledb.v1.SearchPlanR\x06search\"v\n" +
 	"\bRulePlan\x12\x1c\n" +
 	"\tcondition\x18\x01 \x01(\tR\tcondition\x12\x16\n" +
 	"\x06pushed\x18\x02 \x01(\bR\x06pushed\x124\n" +
@@ -1215,6 +1236,8 @@ var file_impossibledb_v1_query_proto_goTypes = []any{
 	nil,                           // 15: impossibledb.v1.AggregationGroup.ResultsEntry
 	(*structpb.Value)(nil),        // 16: google.protobuf.Value
 	(*DocumentMask)(nil),          // 17: impossibledb.v1.DocumentMask
+	(*SearchQuery)(nil),           // 18: impossibledb.v1.SearchQuery
+	(*SearchPlan)(nil),            // 19: impossibledb.v1.SearchPlan
 }
 var file_impossibledb_v1_query_proto_depIdxs = []int32{
 	5,  // 0: impossibledb.v1.Filter.field_filter:type_name -> impossibledb.v1.FieldFilter
@@ -1229,17 +1252,19 @@ var file_impossibledb_v1_query_proto_depIdxs = []int32{
 	4,  // 9: impossibledb.v1.Query.where:type_name -> impossibledb.v1.Filter
 	8,  // 10: impossibledb.v1.Query.order_by:type_name -> impossibledb.v1.Order
 	17, // 11: impossibledb.v1.Query.select:type_name -> impossibledb.v1.DocumentMask
-	3,  // 12: impossibledb.v1.Aggregation.function:type_name -> impossibledb.v1.Aggregation.Function
-	16, // 13: impossibledb.v1.AggregationGroup.key:type_name -> google.protobuf.Value
-	15, // 14: impossibledb.v1.AggregationGroup.results:type_name -> impossibledb.v1.AggregationGroup.ResultsEntry
-	14, // 15: impossibledb.v1.QueryPlan.shards:type_name -> impossibledb.v1.ShardPlan
-	13, // 16: impossibledb.v1.QueryPlan.rule:type_name -> impossibledb.v1.RulePlan
-	16, // 17: impossibledb.v1.AggregationGroup.ResultsEntry.value:type_name -> google.protobuf.Value
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	18, // 12: impossibledb.v1.Query.search:type_name -> impossibledb.v1.SearchQuery
+	3,  // 13: impossibledb.v1.Aggregation.function:type_name -> impossibledb.v1.Aggregation.Function
+	16, // 14: impossibledb.v1.AggregationGroup.key:type_name -> google.protobuf.Value
+	15, // 15: impossibledb.v1.AggregationGroup.results:type_name -> impossibledb.v1.AggregationGroup.ResultsEntry
+	14, // 16: impossibledb.v1.QueryPlan.shards:type_name -> impossibledb.v1.ShardPlan
+	13, // 17: impossibledb.v1.QueryPlan.rule:type_name -> impossibledb.v1.RulePlan
+	19, // 18: impossibledb.v1.QueryPlan.search:type_name -> impossibledb.v1.SearchPlan
+	16, // 19: impossibledb.v1.AggregationGroup.ResultsEntry.value:type_name -> google.protobuf.Value
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_query_proto_init() }
@@ -1248,6 +1273,7 @@ func file_impossibledb_v1_query_proto_init() {
 		return
 	}
 	file_impossibledb_v1_document_proto_init()
+	file_impossibledb_v1_search_proto_init()
 	file_impossibledb_v1_query_proto_msgTypes[0].OneofWrappers = []any{
 		(*Filter_FieldFilter)(nil),
 		(*Filter_CompositeFilter)(nil),

@@ -161,7 +161,9 @@ type RunQueryResponse struct {
 	// Pass to the next call to continue; empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// The plan, when the request asked for it.
-	Plan          *QueryPlan `protobuf:"bytes,3,opt,name=plan,proto3" json:"plan,omitempty"`
+	Plan *QueryPlan `protobuf:"bytes,3,opt,name=plan,proto3" json:"plan,omitempty"`
+	// With a search, one hit per document, in the same order.
+	Hits          []*SearchHit `protobuf:"bytes,4,rep,name=hits,proto3" json:"hits,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -213,6 +215,13 @@ func (x *RunQueryResponse) GetNextPageToken() string {
 func (x *RunQueryResponse) GetPlan() *QueryPlan {
 	if x != nil {
 		return x.Plan
+	}
+	return nil
+}
+
+func (x *RunQueryResponse) GetHits() []*SearchHit {
+	if x != nil {
+		return x.Hits
 	}
 	return nil
 }
@@ -281,7 +290,9 @@ type StreamQueryResponse struct {
 	//
 	//	*StreamQueryResponse_Document
 	//	*StreamQueryResponse_Plan
-	Result        isStreamQueryResponse_Result `protobuf_oneof:"result"`
+	Result isStreamQueryResponse_Result `protobuf_oneof:"result"`
+	// With a search, what it found about this message's document.
+	Hit           *SearchHit `protobuf:"bytes,3,opt,name=hit,proto3" json:"hit,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -337,6 +348,13 @@ func (x *StreamQueryResponse) GetPlan() *QueryPlan {
 		if x, ok := x.Result.(*StreamQueryResponse_Plan); ok {
 			return x.Plan
 		}
+	}
+	return nil
+}
+
+func (x *StreamQueryResponse) GetHit() *SearchHit {
+	if x != nil {
+		return x.Hit
 	}
 	return nil
 }
@@ -727,24 +745,26 @@ var File_impossibledb_v1_query_service_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_query_service_proto_rawDesc = "" +
 	"\n" +
-	"#impossibledb/v1/query_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1bimpossibledb/v1/query.proto\"\xb3\x01\n" +
+	"#impossibledb/v1/query_service.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1bimpossibledb/v1/query.proto\x1a\x1cimpossibledb/v1/search.proto\"\xb3\x01\n" +
 	"\x0fRunQueryRequest\x124\n" +
 	"\x05query\x18\x01 \x01(\v2\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\tpageToken\x12\x18\n" +
-	"\aexplain\x18\x04 \x01(\bR\aexplain\"\xa3\x01\n" +
+	"\aexplain\x18\x04 \x01(\bR\aexplain\"\xd3\x01\n" +
 	"\x10RunQueryResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12.\n" +
-	"\x04plan\x18\x03 \x01(\v2\x1a.impossibledb.v1.QueryPlanR\x04plan\"d\n" +
+	"\x04plan\x18\x03 \x01(\v2\x1a.impossibledb.v1.QueryPlanR\x04plan\x12.\n" +
+	"\x04hits\x18\x04 \x03(\v2\x1a.impossibledb.v1.SearchHitR\x04hits\"d\n" +
 	"\x12StreamQueryRequest\x124\n" +
 	"\x05query\x18\x01 \x01(\v2\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12\x18\n" +
-	"\aexplain\x18\x02 \x01(\bR\aexplain\"\x8a\x01\n" +
+	"\aexplain\x18\x02 \x01(\bR\aexplain\"\xb8\x01\n" +
 	"\x13StreamQueryResponse\x127\n" +
 	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentH\x00R\bdocument\x120\n" +
-	"\x04plan\x18\x02 \x01(\v2\x1a.impossibledb.v1.QueryPlanH\x00R\x04planB\b\n" +
+	"\x04plan\x18\x02 \x01(\v2\x1a.impossibledb.v1.QueryPlanH\x00R\x04plan\x12,\n" +
+	"\x03hit\x18\x03 \x01(\v2\x1a.impossibledb.v1.SearchHitR\x03hitB\b\n" +
 	"\x06result\"\xdf\x01\n" +
 	"\x1aRunAggregationQueryRequest\x124\n" +
 	"\x05query\x18\x01 \x01(\v2\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12L\n" +
@@ -808,39 +828,42 @@ var file_impossibledb_v1_query_service_proto_goTypes = []any{
 	(*Query)(nil),                       // 10: impossibledb.v1.Query
 	(*Document)(nil),                    // 11: impossibledb.v1.Document
 	(*QueryPlan)(nil),                   // 12: impossibledb.v1.QueryPlan
-	(*Aggregation)(nil),                 // 13: impossibledb.v1.Aggregation
-	(*AggregationGroup)(nil),            // 14: impossibledb.v1.AggregationGroup
-	(*DocumentRef)(nil),                 // 15: impossibledb.v1.DocumentRef
+	(*SearchHit)(nil),                   // 13: impossibledb.v1.SearchHit
+	(*Aggregation)(nil),                 // 14: impossibledb.v1.Aggregation
+	(*AggregationGroup)(nil),            // 15: impossibledb.v1.AggregationGroup
+	(*DocumentRef)(nil),                 // 16: impossibledb.v1.DocumentRef
 }
 var file_impossibledb_v1_query_service_proto_depIdxs = []int32{
 	10, // 0: impossibledb.v1.RunQueryRequest.query:type_name -> impossibledb.v1.Query
 	11, // 1: impossibledb.v1.RunQueryResponse.documents:type_name -> impossibledb.v1.Document
 	12, // 2: impossibledb.v1.RunQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
-	10, // 3: impossibledb.v1.StreamQueryRequest.query:type_name -> impossibledb.v1.Query
-	11, // 4: impossibledb.v1.StreamQueryResponse.document:type_name -> impossibledb.v1.Document
-	12, // 5: impossibledb.v1.StreamQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
-	10, // 6: impossibledb.v1.RunAggregationQueryRequest.query:type_name -> impossibledb.v1.Query
-	13, // 7: impossibledb.v1.RunAggregationQueryRequest.aggregations:type_name -> impossibledb.v1.Aggregation
-	14, // 8: impossibledb.v1.RunAggregationQueryResponse.groups:type_name -> impossibledb.v1.AggregationGroup
-	12, // 9: impossibledb.v1.RunAggregationQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
-	15, // 10: impossibledb.v1.ListenRequest.document:type_name -> impossibledb.v1.DocumentRef
-	10, // 11: impossibledb.v1.ListenRequest.query:type_name -> impossibledb.v1.Query
-	9,  // 12: impossibledb.v1.ListenResponse.changes:type_name -> impossibledb.v1.DocumentChange
-	0,  // 13: impossibledb.v1.DocumentChange.type:type_name -> impossibledb.v1.DocumentChange.Type
-	11, // 14: impossibledb.v1.DocumentChange.document:type_name -> impossibledb.v1.Document
-	1,  // 15: impossibledb.v1.QueryService.RunQuery:input_type -> impossibledb.v1.RunQueryRequest
-	3,  // 16: impossibledb.v1.QueryService.StreamQuery:input_type -> impossibledb.v1.StreamQueryRequest
-	5,  // 17: impossibledb.v1.QueryService.RunAggregationQuery:input_type -> impossibledb.v1.RunAggregationQueryRequest
-	7,  // 18: impossibledb.v1.QueryService.Listen:input_type -> impossibledb.v1.ListenRequest
-	2,  // 19: impossibledb.v1.QueryService.RunQuery:output_type -> impossibledb.v1.RunQueryResponse
-	4,  // 20: impossibledb.v1.QueryService.StreamQuery:output_type -> impossibledb.v1.StreamQueryResponse
-	6,  // 21: impossibledb.v1.QueryService.RunAggregationQuery:output_type -> impossibledb.v1.RunAggregationQueryResponse
-	8,  // 22: impossibledb.v1.QueryService.Listen:output_type -> impossibledb.v1.ListenResponse
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	13, // 3: impossibledb.v1.RunQueryResponse.hits:type_name -> impossibledb.v1.SearchHit
+	10, // 4: impossibledb.v1.StreamQueryRequest.query:type_name -> impossibledb.v1.Query
+	11, // 5: impossibledb.v1.StreamQueryResponse.document:type_name -> impossibledb.v1.Document
+	12, // 6: impossibledb.v1.StreamQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
+	13, // 7: impossibledb.v1.StreamQueryResponse.hit:type_name -> impossibledb.v1.SearchHit
+	10, // 8: impossibledb.v1.RunAggregationQueryRequest.query:type_name -> impossibledb.v1.Query
+	14, // 9: impossibledb.v1.RunAggregationQueryRequest.aggregations:type_name -> impossibledb.v1.Aggregation
+	15, // 10: impossibledb.v1.RunAggregationQueryResponse.groups:type_name -> impossibledb.v1.AggregationGroup
+	12, // 11: impossibledb.v1.RunAggregationQueryResponse.plan:type_name -> impossibledb.v1.QueryPlan
+	16, // 12: impossibledb.v1.ListenRequest.document:type_name -> impossibledb.v1.DocumentRef
+	10, // 13: impossibledb.v1.ListenRequest.query:type_name -> impossibledb.v1.Query
+	9,  // 14: impossibledb.v1.ListenResponse.changes:type_name -> impossibledb.v1.DocumentChange
+	0,  // 15: impossibledb.v1.DocumentChange.type:type_name -> impossibledb.v1.DocumentChange.Type
+	11, // 16: impossibledb.v1.DocumentChange.document:type_name -> impossibledb.v1.Document
+	1,  // 17: impossibledb.v1.QueryService.RunQuery:input_type -> impossibledb.v1.RunQueryRequest
+	3,  // 18: impossibledb.v1.QueryService.StreamQuery:input_type -> impossibledb.v1.StreamQueryRequest
+	5,  // 19: impossibledb.v1.QueryService.RunAggregationQuery:input_type -> impossibledb.v1.RunAggregationQueryRequest
+	7,  // 20: impossibledb.v1.QueryService.Listen:input_type -> impossibledb.v1.ListenRequest
+	2,  // 21: impossibledb.v1.QueryService.RunQuery:output_type -> impossibledb.v1.RunQueryResponse
+	4,  // 22: impossibledb.v1.QueryService.StreamQuery:output_type -> impossibledb.v1.StreamQueryResponse
+	6,  // 23: impossibledb.v1.QueryService.RunAggregationQuery:output_type -> impossibledb.v1.RunAggregationQueryResponse
+	8,  // 24: impossibledb.v1.QueryService.Listen:output_type -> impossibledb.v1.ListenResponse
+	21, // [21:25] is the sub-list for method output_type
+	17, // [17:21] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_query_service_proto_init() }
@@ -850,6 +873,7 @@ func file_impossibledb_v1_query_service_proto_init() {
 	}
 	file_impossibledb_v1_document_proto_init()
 	file_impossibledb_v1_query_proto_init()
+	file_impossibledb_v1_search_proto_init()
 	file_impossibledb_v1_query_service_proto_msgTypes[3].OneofWrappers = []any{
 		(*StreamQueryResponse_Document)(nil),
 		(*StreamQueryResponse_Plan)(nil),

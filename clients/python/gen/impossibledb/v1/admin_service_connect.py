@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .admin_service_pb2 import CancelReshardingRequest, CancelReshardingResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetReshardingRequest, GetReshardingResponse, GetRoutingTableRequest, GetRoutingTableResponse, GetRulesRequest, GetRulesResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse, SetRulesRequest, SetRulesResponse, StartReshardingRequest, StartReshardingResponse
+from .admin_service_pb2 import CancelReshardingRequest, CancelReshardingResponse, CreateApiKeyRequest, CreateApiKeyResponse, CreateDatabaseRequest, CreateDatabaseResponse, CreateIndexRequest, CreateIndexResponse, CreateSearchIndexRequest, CreateSearchIndexResponse, DeleteDatabaseRequest, DeleteDatabaseResponse, DeleteIndexRequest, DeleteIndexResponse, DeleteSearchIndexRequest, DeleteSearchIndexResponse, ExportDocumentsRequest, ExportDocumentsResponse, GetDatabaseRequest, GetDatabaseResponse, GetIndexRequest, GetIndexResponse, GetMetricsRequest, GetMetricsResponse, GetReshardingRequest, GetReshardingResponse, GetRoutingTableRequest, GetRoutingTableResponse, GetRulesRequest, GetRulesResponse, GetSearchIndexRequest, GetSearchIndexResponse, ListApiKeysRequest, ListApiKeysResponse, ListDatabasesRequest, ListDatabasesResponse, ListIndexesRequest, ListIndexesResponse, ListShardsRequest, ListShardsResponse, RevokeApiKeyRequest, RevokeApiKeyResponse, SetRulesRequest, SetRulesResponse, StartReshardingRequest, StartReshardingResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -74,6 +74,27 @@ class AdminService(Protocol):
     async def delete_index(self, request: DeleteIndexRequest, ctx: RequestContext[DeleteIndexRequest, DeleteIndexResponse], /) -> DeleteIndexResponse:
         """
         Drops an index from every shard.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def create_search_index(self, request: CreateSearchIndexRequest, ctx: RequestContext[CreateSearchIndexRequest, CreateSearchIndexResponse], /) -> CreateSearchIndexResponse:
+        """
+        Creates a collection's search index (full-text fields and a geo field)
+        and backfills it on every shard; answers when it is READY.
+        ALREADY_EXISTS when the collection has one.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def get_search_index(self, request: GetSearchIndexRequest, ctx: RequestContext[GetSearchIndexRequest, GetSearchIndexResponse], /) -> GetSearchIndexResponse:
+        """
+        Returns a collection's search index; NOT_FOUND when it has none.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    async def delete_search_index(self, request: DeleteSearchIndexRequest, ctx: RequestContext[DeleteSearchIndexRequest, DeleteSearchIndexResponse], /) -> DeleteSearchIndexResponse:
+        """
+        Drops a collection's search index from every shard; NOT_FOUND when it
+        has none.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -275,6 +296,39 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         stream_type=StreamType.UNARY,
                     ),
                     function=svc.delete_index,
+                ),
+                "/impossibledb.v1.AdminService/CreateSearchIndex": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateSearchIndex",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CreateSearchIndexRequest,
+                        output=CreateSearchIndexResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.create_search_index,
+                ),
+                "/impossibledb.v1.AdminService/GetSearchIndex": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetSearchIndex",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetSearchIndexRequest,
+                        output=GetSearchIndexResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.get_search_index,
+                ),
+                "/impossibledb.v1.AdminService/DeleteSearchIndex": Endpoint.unary(
+                    method=MethodInfo(
+                        name="DeleteSearchIndex",
+                        service_name="impossibledb.v1.AdminService",
+                        input=DeleteSearchIndexRequest,
+                        output=DeleteSearchIndexResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.delete_search_index,
                 ),
                 "/impossibledb.v1.AdminService/ExportDocuments": Endpoint.server_stream(
                     method=MethodInfo(
@@ -611,6 +665,80 @@ class AdminServiceClient(ConnectClient):
                 service_name="impossibledb.v1.AdminService",
                 input=DeleteIndexRequest,
                 output=DeleteIndexResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def create_search_index(
+        self,
+        request: CreateSearchIndexRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateSearchIndexResponse:
+        """
+        Creates a collection's search index (full-text fields and a geo field)
+        and backfills it on every shard; answers when it is READY.
+        ALREADY_EXISTS when the collection has one.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateSearchIndex",
+                service_name="impossibledb.v1.AdminService",
+                input=CreateSearchIndexRequest,
+                output=CreateSearchIndexResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    async def get_search_index(
+        self,
+        request: GetSearchIndexRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetSearchIndexResponse:
+        """
+        Returns a collection's search index; NOT_FOUND when it has none.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetSearchIndex",
+                service_name="impossibledb.v1.AdminService",
+                input=GetSearchIndexRequest,
+                output=GetSearchIndexResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    async def delete_search_index(
+        self,
+        request: DeleteSearchIndexRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteSearchIndexResponse:
+        """
+        Drops a collection's search index from every shard; NOT_FOUND when it
+        has none.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteSearchIndex",
+                service_name="impossibledb.v1.AdminService",
+                input=DeleteSearchIndexRequest,
+                output=DeleteSearchIndexResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),
@@ -1027,6 +1155,27 @@ class AdminServiceSync(Protocol):
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
+    def create_search_index(self, request: CreateSearchIndexRequest, ctx: RequestContext[CreateSearchIndexRequest, CreateSearchIndexResponse], /) -> CreateSearchIndexResponse:
+        """
+        Creates a collection's search index (full-text fields and a geo field)
+        and backfills it on every shard; answers when it is READY.
+        ALREADY_EXISTS when the collection has one.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def get_search_index(self, request: GetSearchIndexRequest, ctx: RequestContext[GetSearchIndexRequest, GetSearchIndexResponse], /) -> GetSearchIndexResponse:
+        """
+        Returns a collection's search index; NOT_FOUND when it has none.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
+    def delete_search_index(self, request: DeleteSearchIndexRequest, ctx: RequestContext[DeleteSearchIndexRequest, DeleteSearchIndexResponse], /) -> DeleteSearchIndexResponse:
+        """
+        Drops a collection's search index from every shard; NOT_FOUND when it
+        has none.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     def export_documents(self, request: ExportDocumentsRequest, ctx: RequestContext[ExportDocumentsRequest, ExportDocumentsResponse], /) -> Iterator[ExportDocumentsResponse]:
         """
         Streams every document of a collection in id order, a batch per
@@ -1223,6 +1372,39 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         stream_type=StreamType.UNARY,
                     ),
                     function=service.delete_index,
+                ),
+                "/impossibledb.v1.AdminService/CreateSearchIndex": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CreateSearchIndex",
+                        service_name="impossibledb.v1.AdminService",
+                        input=CreateSearchIndexRequest,
+                        output=CreateSearchIndexResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.create_search_index,
+                ),
+                "/impossibledb.v1.AdminService/GetSearchIndex": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetSearchIndex",
+                        service_name="impossibledb.v1.AdminService",
+                        input=GetSearchIndexRequest,
+                        output=GetSearchIndexResponse,
+                        idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.get_search_index,
+                ),
+                "/impossibledb.v1.AdminService/DeleteSearchIndex": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="DeleteSearchIndex",
+                        service_name="impossibledb.v1.AdminService",
+                        input=DeleteSearchIndexRequest,
+                        output=DeleteSearchIndexResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.delete_search_index,
                 ),
                 "/impossibledb.v1.AdminService/ExportDocuments": EndpointSync.server_stream(
                     method=MethodInfo(
@@ -1559,6 +1741,80 @@ class AdminServiceClientSync(ConnectClientSync):
                 service_name="impossibledb.v1.AdminService",
                 input=DeleteIndexRequest,
                 output=DeleteIndexResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def create_search_index(
+        self,
+        request: CreateSearchIndexRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> CreateSearchIndexResponse:
+        """
+        Creates a collection's search index (full-text fields and a geo field)
+        and backfills it on every shard; answers when it is READY.
+        ALREADY_EXISTS when the collection has one.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateSearchIndex",
+                service_name="impossibledb.v1.AdminService",
+                input=CreateSearchIndexRequest,
+                output=CreateSearchIndexResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+    def get_search_index(
+        self,
+        request: GetSearchIndexRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+        use_get: bool = False,
+    ) -> GetSearchIndexResponse:
+        """
+        Returns a collection's search index; NOT_FOUND when it has none.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetSearchIndex",
+                service_name="impossibledb.v1.AdminService",
+                input=GetSearchIndexRequest,
+                output=GetSearchIndexResponse,
+                idempotency_level=IdempotencyLevel.NO_SIDE_EFFECTS,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+            use_get=use_get,
+        )
+    def delete_search_index(
+        self,
+        request: DeleteSearchIndexRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> DeleteSearchIndexResponse:
+        """
+        Drops a collection's search index from every shard; NOT_FOUND when it
+        has none.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="DeleteSearchIndex",
+                service_name="impossibledb.v1.AdminService",
+                input=DeleteSearchIndexRequest,
+                output=DeleteSearchIndexResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
                 stream_type=StreamType.UNARY,
             ),

@@ -3,6 +3,7 @@ import datetime
 from buf.validate import validate_pb2 as _validate_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from impossibledb.v1 import document_pb2 as _document_pb2
+from impossibledb.v1 import search_pb2 as _search_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -191,6 +192,40 @@ class DeleteIndexRequest(_message.Message):
     def __init__(self, collection: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
 class DeleteIndexResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CreateSearchIndexRequest(_message.Message):
+    __slots__ = ("index",)
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    index: _search_pb2.SearchIndex
+    def __init__(self, index: _Optional[_Union[_search_pb2.SearchIndex, _Mapping]] = ...) -> None: ...
+
+class CreateSearchIndexResponse(_message.Message):
+    __slots__ = ("index",)
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    index: _search_pb2.SearchIndex
+    def __init__(self, index: _Optional[_Union[_search_pb2.SearchIndex, _Mapping]] = ...) -> None: ...
+
+class GetSearchIndexRequest(_message.Message):
+    __slots__ = ("collection",)
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    def __init__(self, collection: _Optional[str] = ...) -> None: ...
+
+class GetSearchIndexResponse(_message.Message):
+    __slots__ = ("index",)
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    index: _search_pb2.SearchIndex
+    def __init__(self, index: _Optional[_Union[_search_pb2.SearchIndex, _Mapping]] = ...) -> None: ...
+
+class DeleteSearchIndexRequest(_message.Message):
+    __slots__ = ("collection",)
+    COLLECTION_FIELD_NUMBER: _ClassVar[int]
+    collection: str
+    def __init__(self, collection: _Optional[str] = ...) -> None: ...
+
+class DeleteSearchIndexResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 

@@ -65,6 +65,21 @@ class AdminServiceStub:
                 request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteIndexRequest.SerializeToString,
                 response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteIndexResponse.FromString,
                 _registered_method=True)
+        self.CreateSearchIndex = channel.unary_unary(
+                '/impossibledb.v1.AdminService/CreateSearchIndex',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateSearchIndexRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateSearchIndexResponse.FromString,
+                _registered_method=True)
+        self.GetSearchIndex = channel.unary_unary(
+                '/impossibledb.v1.AdminService/GetSearchIndex',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetSearchIndexRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetSearchIndexResponse.FromString,
+                _registered_method=True)
+        self.DeleteSearchIndex = channel.unary_unary(
+                '/impossibledb.v1.AdminService/DeleteSearchIndex',
+                request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteSearchIndexRequest.SerializeToString,
+                response_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteSearchIndexResponse.FromString,
+                _registered_method=True)
         self.ExportDocuments = channel.unary_stream(
                 '/impossibledb.v1.AdminService/ExportDocuments',
                 request_serializer=impossibledb_dot_v1_dot_admin__service__pb2.ExportDocumentsRequest.SerializeToString,
@@ -178,6 +193,30 @@ class AdminServiceServicer:
 
     def DeleteIndex(self, request, context):
         """Drops an index from every shard.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateSearchIndex(self, request, context):
+        """Creates a collection's search index (full-text fields and a geo field)
+        and backfills it on every shard; answers when it is READY.
+        ALREADY_EXISTS when the collection has one.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSearchIndex(self, request, context):
+        """Returns a collection's search index; NOT_FOUND when it has none.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteSearchIndex(self, request, context):
+        """Drops a collection's search index from every shard; NOT_FOUND when it
+        has none.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -348,6 +387,21 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.DeleteIndex,
                     request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteIndexRequest.FromString,
                     response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteIndexResponse.SerializeToString,
+            ),
+            'CreateSearchIndex': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateSearchIndex,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateSearchIndexRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.CreateSearchIndexResponse.SerializeToString,
+            ),
+            'GetSearchIndex': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSearchIndex,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.GetSearchIndexRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.GetSearchIndexResponse.SerializeToString,
+            ),
+            'DeleteSearchIndex': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteSearchIndex,
+                    request_deserializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteSearchIndexRequest.FromString,
+                    response_serializer=impossibledb_dot_v1_dot_admin__service__pb2.DeleteSearchIndexResponse.SerializeToString,
             ),
             'ExportDocuments': grpc.unary_stream_rpc_method_handler(
                     servicer.ExportDocuments,
@@ -583,6 +637,87 @@ class AdminService:
             '/impossibledb.v1.AdminService/DeleteIndex',
             impossibledb_dot_v1_dot_admin__service__pb2.DeleteIndexRequest.SerializeToString,
             impossibledb_dot_v1_dot_admin__service__pb2.DeleteIndexResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateSearchIndex(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/CreateSearchIndex',
+            impossibledb_dot_v1_dot_admin__service__pb2.CreateSearchIndexRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.CreateSearchIndexResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSearchIndex(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/GetSearchIndex',
+            impossibledb_dot_v1_dot_admin__service__pb2.GetSearchIndexRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.GetSearchIndexResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteSearchIndex(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/impossibledb.v1.AdminService/DeleteSearchIndex',
+            impossibledb_dot_v1_dot_admin__service__pb2.DeleteSearchIndexRequest.SerializeToString,
+            impossibledb_dot_v1_dot_admin__service__pb2.DeleteSearchIndexResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,6 +1,7 @@
 from buf.validate import validate_pb2 as _validate_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from impossibledb.v1 import document_pb2 as _document_pb2
+from impossibledb.v1 import search_pb2 as _search_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -95,7 +96,7 @@ class Order(_message.Message):
     def __init__(self, field: _Optional[str] = ..., direction: _Optional[_Union[Order.Direction, str]] = ...) -> None: ...
 
 class Query(_message.Message):
-    __slots__ = ("collection", "where", "filter", "order_by", "limit", "offset", "select")
+    __slots__ = ("collection", "where", "filter", "order_by", "limit", "offset", "select", "search")
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     WHERE_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
@@ -103,6 +104,7 @@ class Query(_message.Message):
     LIMIT_FIELD_NUMBER: _ClassVar[int]
     OFFSET_FIELD_NUMBER: _ClassVar[int]
     SELECT_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_FIELD_NUMBER: _ClassVar[int]
     collection: str
     where: Filter
     filter: str
@@ -110,7 +112,8 @@ class Query(_message.Message):
     limit: int
     offset: int
     select: _document_pb2.DocumentMask
-    def __init__(self, collection: _Optional[str] = ..., where: _Optional[_Union[Filter, _Mapping]] = ..., filter: _Optional[str] = ..., order_by: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., select: _Optional[_Union[_document_pb2.DocumentMask, _Mapping]] = ...) -> None: ...
+    search: _search_pb2.SearchQuery
+    def __init__(self, collection: _Optional[str] = ..., where: _Optional[_Union[Filter, _Mapping]] = ..., filter: _Optional[str] = ..., order_by: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., limit: _Optional[int] = ..., offset: _Optional[int] = ..., select: _Optional[_Union[_document_pb2.DocumentMask, _Mapping]] = ..., search: _Optional[_Union[_search_pb2.SearchQuery, _Mapping]] = ...) -> None: ...
 
 class Aggregation(_message.Message):
     __slots__ = ("alias", "function", "field")
@@ -152,20 +155,22 @@ class AggregationGroup(_message.Message):
     def __init__(self, key: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., results: _Optional[_Mapping[str, _struct_pb2.Value]] = ...) -> None: ...
 
 class QueryPlan(_message.Message):
-    __slots__ = ("shards_total", "shards_queried", "shards", "rows_returned", "routing_version", "rule")
+    __slots__ = ("shards_total", "shards_queried", "shards", "rows_returned", "routing_version", "rule", "search")
     SHARDS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     SHARDS_QUERIED_FIELD_NUMBER: _ClassVar[int]
     SHARDS_FIELD_NUMBER: _ClassVar[int]
     ROWS_RETURNED_FIELD_NUMBER: _ClassVar[int]
     ROUTING_VERSION_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
+    SEARCH_FIELD_NUMBER: _ClassVar[int]
     shards_total: int
     shards_queried: int
     shards: _containers.RepeatedCompositeFieldContainer[ShardPlan]
     rows_returned: int
     routing_version: int
     rule: RulePlan
-    def __init__(self, shards_total: _Optional[int] = ..., shards_queried: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardPlan, _Mapping]]] = ..., rows_returned: _Optional[int] = ..., routing_version: _Optional[int] = ..., rule: _Optional[_Union[RulePlan, _Mapping]] = ...) -> None: ...
+    search: _search_pb2.SearchPlan
+    def __init__(self, shards_total: _Optional[int] = ..., shards_queried: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardPlan, _Mapping]]] = ..., rows_returned: _Optional[int] = ..., routing_version: _Optional[int] = ..., rule: _Optional[_Union[RulePlan, _Mapping]] = ..., search: _Optional[_Union[_search_pb2.SearchPlan, _Mapping]] = ...) -> None: ...
 
 class RulePlan(_message.Message):
     __slots__ = ("condition", "pushed", "evaluated_per_document")

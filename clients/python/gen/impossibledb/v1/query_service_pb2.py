@@ -25,9 +25,10 @@ _sym_db = _symbol_database.Default()
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from impossibledb.v1 import document_pb2 as impossibledb_dot_v1_dot_document__pb2
 from impossibledb.v1 import query_pb2 as impossibledb_dot_v1_dot_query__pb2
+from impossibledb.v1 import search_pb2 as impossibledb_dot_v1_dot_search__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#impossibledb/v1/query_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1bimpossibledb/v1/query.proto\"\xb3\x01\n\x0fRunQueryRequest\x12\x34\n\x05query\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\x12\x18\n\x07\x65xplain\x18\x04 \x01(\x08R\x07\x65xplain\"\xa3\x01\n\x10RunQueryResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12.\n\x04plan\x18\x03 \x01(\x0b\x32\x1a.impossibledb.v1.QueryPlanR\x04plan\"d\n\x12StreamQueryRequest\x12\x34\n\x05query\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12\x18\n\x07\x65xplain\x18\x02 \x01(\x08R\x07\x65xplain\"\x8a\x01\n\x13StreamQueryResponse\x12\x37\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentH\x00R\x08\x64ocument\x12\x30\n\x04plan\x18\x02 \x01(\x0b\x32\x1a.impossibledb.v1.QueryPlanH\x00R\x04planB\x08\n\x06result\"\xdf\x01\n\x1aRunAggregationQueryRequest\x12\x34\n\x05query\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12L\n\x0c\x61ggregations\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.AggregationB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x10R\x0c\x61ggregations\x12#\n\x08group_by\x18\x03 \x03(\tB\x08\xbaH\x05\x92\x01\x02\x10\x08R\x07groupBy\x12\x18\n\x07\x65xplain\x18\x04 \x01(\x08R\x07\x65xplain\"\x88\x01\n\x1bRunAggregationQueryResponse\x12\x39\n\x06groups\x18\x01 \x03(\x0b\x32!.impossibledb.v1.AggregationGroupR\x06groups\x12.\n\x04plan\x18\x02 \x01(\x0b\x32\x1a.impossibledb.v1.QueryPlanR\x04plan\"\xb9\x01\n\rListenRequest\x12:\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefH\x00R\x08\x64ocument\x12.\n\x05query\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.QueryH\x00R\x05query\x12+\n\x0cresume_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\x0bresumeTokenB\x0f\n\x06target\x12\x05\xbaH\x02\x08\x01\"\x88\x01\n\x0eListenResponse\x12\x39\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.DocumentChangeR\x07\x63hanges\x12\x18\n\x07\x63urrent\x18\x02 \x01(\x08R\x07\x63urrent\x12!\n\x0cresume_token\x18\x03 \x01(\tR\x0bresumeToken\"\xfb\x01\n\x0e\x44ocumentChange\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32$.impossibledb.v1.DocumentChange.TypeR\x04type\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12%\n\x0etransaction_id\x18\x03 \x01(\tR\rtransactionId\"Q\n\x04Type\x12\x14\n\x10TYPE_UNSPECIFIED\x10\x00\x12\x0e\n\nTYPE_ADDED\x10\x01\x12\x11\n\rTYPE_MODIFIED\x10\x02\x12\x10\n\x0cTYPE_REMOVED\x10\x03\x32\x8e\x03\n\x0cQueryService\x12T\n\x08RunQuery\x12 .impossibledb.v1.RunQueryRequest\x1a!.impossibledb.v1.RunQueryResponse\"\x03\x90\x02\x01\x12_\n\x0bStreamQuery\x12#.impossibledb.v1.StreamQueryRequest\x1a$.impossibledb.v1.StreamQueryResponse\"\x03\x90\x02\x01\x30\x01\x12u\n\x13RunAggregationQuery\x12+.impossibledb.v1.RunAggregationQueryRequest\x1a,.impossibledb.v1.RunAggregationQueryResponse\"\x03\x90\x02\x01\x12P\n\x06Listen\x12\x1e.impossibledb.v1.ListenRequest\x1a\x1f.impossibledb.v1.ListenResponse\"\x03\x90\x02\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#impossibledb/v1/query_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1bimpossibledb/v1/query.proto\x1a\x1cimpossibledb/v1/search.proto\"\xb3\x01\n\x0fRunQueryRequest\x12\x34\n\x05query\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\x12\x18\n\x07\x65xplain\x18\x04 \x01(\x08R\x07\x65xplain\"\xd3\x01\n\x10RunQueryResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12.\n\x04plan\x18\x03 \x01(\x0b\x32\x1a.impossibledb.v1.QueryPlanR\x04plan\x12.\n\x04hits\x18\x04 \x03(\x0b\x32\x1a.impossibledb.v1.SearchHitR\x04hits\"d\n\x12StreamQueryRequest\x12\x34\n\x05query\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12\x18\n\x07\x65xplain\x18\x02 \x01(\x08R\x07\x65xplain\"\xb8\x01\n\x13StreamQueryResponse\x12\x37\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentH\x00R\x08\x64ocument\x12\x30\n\x04plan\x18\x02 \x01(\x0b\x32\x1a.impossibledb.v1.QueryPlanH\x00R\x04plan\x12,\n\x03hit\x18\x03 \x01(\x0b\x32\x1a.impossibledb.v1.SearchHitR\x03hitB\x08\n\x06result\"\xdf\x01\n\x1aRunAggregationQueryRequest\x12\x34\n\x05query\x18\x01 \x01(\x0b\x32\x16.impossibledb.v1.QueryB\x06\xbaH\x03\xc8\x01\x01R\x05query\x12L\n\x0c\x61ggregations\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.AggregationB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x10R\x0c\x61ggregations\x12#\n\x08group_by\x18\x03 \x03(\tB\x08\xbaH\x05\x92\x01\x02\x10\x08R\x07groupBy\x12\x18\n\x07\x65xplain\x18\x04 \x01(\x08R\x07\x65xplain\"\x88\x01\n\x1bRunAggregationQueryResponse\x12\x39\n\x06groups\x18\x01 \x03(\x0b\x32!.impossibledb.v1.AggregationGroupR\x06groups\x12.\n\x04plan\x18\x02 \x01(\x0b\x32\x1a.impossibledb.v1.QueryPlanR\x04plan\"\xb9\x01\n\rListenRequest\x12:\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefH\x00R\x08\x64ocument\x12.\n\x05query\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.QueryH\x00R\x05query\x12+\n\x0cresume_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\x0bresumeTokenB\x0f\n\x06target\x12\x05\xbaH\x02\x08\x01\"\x88\x01\n\x0eListenResponse\x12\x39\n\x07\x63hanges\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.DocumentChangeR\x07\x63hanges\x12\x18\n\x07\x63urrent\x18\x02 \x01(\x08R\x07\x63urrent\x12!\n\x0cresume_token\x18\x03 \x01(\tR\x0bresumeToken\"\xfb\x01\n\x0e\x44ocumentChange\x12\x38\n\x04type\x18\x01 \x01(\x0e\x32$.impossibledb.v1.DocumentChange.TypeR\x04type\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12%\n\x0etransaction_id\x18\x03 \x01(\tR\rtransactionId\"Q\n\x04Type\x12\x14\n\x10TYPE_UNSPECIFIED\x10\x00\x12\x0e\n\nTYPE_ADDED\x10\x01\x12\x11\n\rTYPE_MODIFIED\x10\x02\x12\x10\n\x0cTYPE_REMOVED\x10\x03\x32\x8e\x03\n\x0cQueryService\x12T\n\x08RunQuery\x12 .impossibledb.v1.RunQueryRequest\x1a!.impossibledb.v1.RunQueryResponse\"\x03\x90\x02\x01\x12_\n\x0bStreamQuery\x12#.impossibledb.v1.StreamQueryRequest\x1a$.impossibledb.v1.StreamQueryResponse\"\x03\x90\x02\x01\x30\x01\x12u\n\x13RunAggregationQuery\x12+.impossibledb.v1.RunAggregationQueryRequest\x1a,.impossibledb.v1.RunAggregationQueryResponse\"\x03\x90\x02\x01\x12P\n\x06Listen\x12\x1e.impossibledb.v1.ListenRequest\x1a\x1f.impossibledb.v1.ListenResponse\"\x03\x90\x02\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -60,26 +61,26 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUERYSERVICE'].methods_by_name['RunAggregationQuery']._serialized_options = b'\220\002\001'
   _globals['_QUERYSERVICE'].methods_by_name['Listen']._loaded_options = None
   _globals['_QUERYSERVICE'].methods_by_name['Listen']._serialized_options = b'\220\002\001'
-  _globals['_RUNQUERYREQUEST']._serialized_start=147
-  _globals['_RUNQUERYREQUEST']._serialized_end=326
-  _globals['_RUNQUERYRESPONSE']._serialized_start=329
-  _globals['_RUNQUERYRESPONSE']._serialized_end=492
-  _globals['_STREAMQUERYREQUEST']._serialized_start=494
-  _globals['_STREAMQUERYREQUEST']._serialized_end=594
-  _globals['_STREAMQUERYRESPONSE']._serialized_start=597
-  _globals['_STREAMQUERYRESPONSE']._serialized_end=735
-  _globals['_RUNAGGREGATIONQUERYREQUEST']._serialized_start=738
-  _globals['_RUNAGGREGATIONQUERYREQUEST']._serialized_end=961
-  _globals['_RUNAGGREGATIONQUERYRESPONSE']._serialized_start=964
-  _globals['_RUNAGGREGATIONQUERYRESPONSE']._serialized_end=1100
-  _globals['_LISTENREQUEST']._serialized_start=1103
-  _globals['_LISTENREQUEST']._serialized_end=1288
-  _globals['_LISTENRESPONSE']._serialized_start=1291
-  _globals['_LISTENRESPONSE']._serialized_end=1427
-  _globals['_DOCUMENTCHANGE']._serialized_start=1430
-  _globals['_DOCUMENTCHANGE']._serialized_end=1681
-  _globals['_DOCUMENTCHANGE_TYPE']._serialized_start=1600
-  _globals['_DOCUMENTCHANGE_TYPE']._serialized_end=1681
-  _globals['_QUERYSERVICE']._serialized_start=1684
-  _globals['_QUERYSERVICE']._serialized_end=2082
+  _globals['_RUNQUERYREQUEST']._serialized_start=177
+  _globals['_RUNQUERYREQUEST']._serialized_end=356
+  _globals['_RUNQUERYRESPONSE']._serialized_start=359
+  _globals['_RUNQUERYRESPONSE']._serialized_end=570
+  _globals['_STREAMQUERYREQUEST']._serialized_start=572
+  _globals['_STREAMQUERYREQUEST']._serialized_end=672
+  _globals['_STREAMQUERYRESPONSE']._serialized_start=675
+  _globals['_STREAMQUERYRESPONSE']._serialized_end=859
+  _globals['_RUNAGGREGATIONQUERYREQUEST']._serialized_start=862
+  _globals['_RUNAGGREGATIONQUERYREQUEST']._serialized_end=1085
+  _globals['_RUNAGGREGATIONQUERYRESPONSE']._serialized_start=1088
+  _globals['_RUNAGGREGATIONQUERYRESPONSE']._serialized_end=1224
+  _globals['_LISTENREQUEST']._serialized_start=1227
+  _globals['_LISTENREQUEST']._serialized_end=1412
+  _globals['_LISTENRESPONSE']._serialized_start=1415
+  _globals['_LISTENRESPONSE']._serialized_end=1551
+  _globals['_DOCUMENTCHANGE']._serialized_start=1554
+  _globals['_DOCUMENTCHANGE']._serialized_end=1805
+  _globals['_DOCUMENTCHANGE_TYPE']._serialized_start=1724
+  _globals['_DOCUMENTCHANGE_TYPE']._serialized_end=1805
+  _globals['_QUERYSERVICE']._serialized_start=1808
+  _globals['_QUERYSERVICE']._serialized_end=2206
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 from buf.validate import validate_pb2 as _validate_pb2
 from impossibledb.v1 import document_pb2 as _document_pb2
 from impossibledb.v1 import query_pb2 as _query_pb2
+from impossibledb.v1 import search_pb2 as _search_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -23,14 +24,16 @@ class RunQueryRequest(_message.Message):
     def __init__(self, query: _Optional[_Union[_query_pb2.Query, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., explain: _Optional[bool] = ...) -> None: ...
 
 class RunQueryResponse(_message.Message):
-    __slots__ = ("documents", "next_page_token", "plan")
+    __slots__ = ("documents", "next_page_token", "plan", "hits")
     DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
     NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
+    HITS_FIELD_NUMBER: _ClassVar[int]
     documents: _containers.RepeatedCompositeFieldContainer[_document_pb2.Document]
     next_page_token: str
     plan: _query_pb2.QueryPlan
-    def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., plan: _Optional[_Union[_query_pb2.QueryPlan, _Mapping]] = ...) -> None: ...
+    hits: _containers.RepeatedCompositeFieldContainer[_search_pb2.SearchHit]
+    def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., plan: _Optional[_Union[_query_pb2.QueryPlan, _Mapping]] = ..., hits: _Optional[_Iterable[_Union[_search_pb2.SearchHit, _Mapping]]] = ...) -> None: ...
 
 class StreamQueryRequest(_message.Message):
     __slots__ = ("query", "explain")
@@ -41,12 +44,14 @@ class StreamQueryRequest(_message.Message):
     def __init__(self, query: _Optional[_Union[_query_pb2.Query, _Mapping]] = ..., explain: _Optional[bool] = ...) -> None: ...
 
 class StreamQueryResponse(_message.Message):
-    __slots__ = ("document", "plan")
+    __slots__ = ("document", "plan", "hit")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
+    HIT_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
     plan: _query_pb2.QueryPlan
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., plan: _Optional[_Union[_query_pb2.QueryPlan, _Mapping]] = ...) -> None: ...
+    hit: _search_pb2.SearchHit
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., plan: _Optional[_Union[_query_pb2.QueryPlan, _Mapping]] = ..., hit: _Optional[_Union[_search_pb2.SearchHit, _Mapping]] = ...) -> None: ...
 
 class RunAggregationQueryRequest(_message.Message):
     __slots__ = ("query", "aggregations", "group_by", "explain")

@@ -49,6 +49,15 @@ const (
 	// AdminServiceDeleteIndexProcedure is the fully-qualified name of the AdminService's DeleteIndex
 	// RPC.
 	AdminServiceDeleteIndexProcedure = "/impossibledb.v1.AdminService/DeleteIndex"
+	// AdminServiceCreateSearchIndexProcedure is the fully-qualified name of the AdminService's
+	// CreateSearchIndex RPC.
+	AdminServiceCreateSearchIndexProcedure = "/impossibledb.v1.AdminService/CreateSearchIndex"
+	// AdminServiceGetSearchIndexProcedure is the fully-qualified name of the AdminService's
+	// GetSearchIndex RPC.
+	AdminServiceGetSearchIndexProcedure = "/impossibledb.v1.AdminService/GetSearchIndex"
+	// AdminServiceDeleteSearchIndexProcedure is the fully-qualified name of the AdminService's
+	// DeleteSearchIndex RPC.
+	AdminServiceDeleteSearchIndexProcedure = "/impossibledb.v1.AdminService/DeleteSearchIndex"
 	// AdminServiceExportDocumentsProcedure is the fully-qualified name of the AdminService's
 	// ExportDocuments RPC.
 	AdminServiceExportDocumentsProcedure = "/impossibledb.v1.AdminService/ExportDocuments"
@@ -104,6 +113,15 @@ type AdminServiceClient interface {
 	ListIndexes(context.Context, *connect.Request[v1.ListIndexesRequest]) (*connect.Response[v1.ListIndexesResponse], error)
 	// Drops an index from every shard.
 	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
+	// Creates a collection's search index (full-text fields and a geo field)
+	// and backfills it on every shard; answers when it is READY.
+	// ALREADY_EXISTS when the collection has one.
+	CreateSearchIndex(context.Context, *connect.Request[v1.CreateSearchIndexRequest]) (*connect.Response[v1.CreateSearchIndexResponse], error)
+	// Returns a collection's search index; NOT_FOUND when it has none.
+	GetSearchIndex(context.Context, *connect.Request[v1.GetSearchIndexRequest]) (*connect.Response[v1.GetSearchIndexResponse], error)
+	// Drops a collection's search index from every shard; NOT_FOUND when it
+	// has none.
+	DeleteSearchIndex(context.Context, *connect.Request[v1.DeleteSearchIndexRequest]) (*connect.Response[v1.DeleteSearchIndexResponse], error)
 	// Streams every document of a collection in id order, a batch per
 	// message: a consistent-per-shard export for backups and migrations. A
 	// message holds up to batch_size documents and fewer when they reach
@@ -220,6 +238,25 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("DeleteIndex")),
 			connect.WithClientOptions(opts...),
 		),
+		createSearchIndex: connect.NewClient[v1.CreateSearchIndexRequest, v1.CreateSearchIndexResponse](
+			httpClient,
+			baseURL+AdminServiceCreateSearchIndexProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("CreateSearchIndex")),
+			connect.WithClientOptions(opts...),
+		),
+		getSearchIndex: connect.NewClient[v1.GetSearchIndexRequest, v1.GetSearchIndexResponse](
+			httpClient,
+			baseURL+AdminServiceGetSearchIndexProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetSearchIndex")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteSearchIndex: connect.NewClient[v1.DeleteSearchIndexRequest, v1.DeleteSearchIndexResponse](
+			httpClient,
+			baseURL+AdminServiceDeleteSearchIndexProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("DeleteSearchIndex")),
+			connect.WithClientOptions(opts...),
+		),
 		exportDocuments: connect.NewClient[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse](
 			httpClient,
 			baseURL+AdminServiceExportDocumentsProcedure,
@@ -319,26 +356,29 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 
 // adminServiceClient implements AdminServiceClient.
 type adminServiceClient struct {
-	getRoutingTable  *connect.Client[v1.GetRoutingTableRequest, v1.GetRoutingTableResponse]
-	listShards       *connect.Client[v1.ListShardsRequest, v1.ListShardsResponse]
-	createIndex      *connect.Client[v1.CreateIndexRequest, v1.CreateIndexResponse]
-	getIndex         *connect.Client[v1.GetIndexRequest, v1.GetIndexResponse]
-	listIndexes      *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
-	deleteIndex      *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
-	exportDocuments  *connect.Client[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse]
-	createDatabase   *connect.Client[v1.CreateDatabaseRequest, v1.CreateDatabaseResponse]
-	getDatabase      *connect.Client[v1.GetDatabaseRequest, v1.GetDatabaseResponse]
-	listDatabases    *connect.Client[v1.ListDatabasesRequest, v1.ListDatabasesResponse]
-	deleteDatabase   *connect.Client[v1.DeleteDatabaseRequest, v1.DeleteDatabaseResponse]
-	getMetrics       *connect.Client[v1.GetMetricsRequest, v1.GetMetricsResponse]
-	createApiKey     *connect.Client[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse]
-	listApiKeys      *connect.Client[v1.ListApiKeysRequest, v1.ListApiKeysResponse]
-	revokeApiKey     *connect.Client[v1.RevokeApiKeyRequest, v1.RevokeApiKeyResponse]
-	startResharding  *connect.Client[v1.StartReshardingRequest, v1.StartReshardingResponse]
-	getResharding    *connect.Client[v1.GetReshardingRequest, v1.GetReshardingResponse]
-	cancelResharding *connect.Client[v1.CancelReshardingRequest, v1.CancelReshardingResponse]
-	setRules         *connect.Client[v1.SetRulesRequest, v1.SetRulesResponse]
-	getRules         *connect.Client[v1.GetRulesRequest, v1.GetRulesResponse]
+	getRoutingTable   *connect.Client[v1.GetRoutingTableRequest, v1.GetRoutingTableResponse]
+	listShards        *connect.Client[v1.ListShardsRequest, v1.ListShardsResponse]
+	createIndex       *connect.Client[v1.CreateIndexRequest, v1.CreateIndexResponse]
+	getIndex          *connect.Client[v1.GetIndexRequest, v1.GetIndexResponse]
+	listIndexes       *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
+	deleteIndex       *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
+	createSearchIndex *connect.Client[v1.CreateSearchIndexRequest, v1.CreateSearchIndexResponse]
+	getSearchIndex    *connect.Client[v1.GetSearchIndexRequest, v1.GetSearchIndexResponse]
+	deleteSearchIndex *connect.Client[v1.DeleteSearchIndexRequest, v1.DeleteSearchIndexResponse]
+	exportDocuments   *connect.Client[v1.ExportDocumentsRequest, v1.ExportDocumentsResponse]
+	createDatabase    *connect.Client[v1.CreateDatabaseRequest, v1.CreateDatabaseResponse]
+	getDatabase       *connect.Client[v1.GetDatabaseRequest, v1.GetDatabaseResponse]
+	listDatabases     *connect.Client[v1.ListDatabasesRequest, v1.ListDatabasesResponse]
+	deleteDatabase    *connect.Client[v1.DeleteDatabaseRequest, v1.DeleteDatabaseResponse]
+	getMetrics        *connect.Client[v1.GetMetricsRequest, v1.GetMetricsResponse]
+	createApiKey      *connect.Client[v1.CreateApiKeyRequest, v1.CreateApiKeyResponse]
+	listApiKeys       *connect.Client[v1.ListApiKeysRequest, v1.ListApiKeysResponse]
+	revokeApiKey      *connect.Client[v1.RevokeApiKeyRequest, v1.RevokeApiKeyResponse]
+	startResharding   *connect.Client[v1.StartReshardingRequest, v1.StartReshardingResponse]
+	getResharding     *connect.Client[v1.GetReshardingRequest, v1.GetReshardingResponse]
+	cancelResharding  *connect.Client[v1.CancelReshardingRequest, v1.CancelReshardingResponse]
+	setRules          *connect.Client[v1.SetRulesRequest, v1.SetRulesResponse]
+	getRules          *connect.Client[v1.GetRulesRequest, v1.GetRulesResponse]
 }
 
 // GetRoutingTable calls impossibledb.v1.AdminService.GetRoutingTable.
@@ -369,6 +409,21 @@ func (c *adminServiceClient) ListIndexes(ctx context.Context, req *connect.Reque
 // DeleteIndex calls impossibledb.v1.AdminService.DeleteIndex.
 func (c *adminServiceClient) DeleteIndex(ctx context.Context, req *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error) {
 	return c.deleteIndex.CallUnary(ctx, req)
+}
+
+// CreateSearchIndex calls impossibledb.v1.AdminService.CreateSearchIndex.
+func (c *adminServiceClient) CreateSearchIndex(ctx context.Context, req *connect.Request[v1.CreateSearchIndexRequest]) (*connect.Response[v1.CreateSearchIndexResponse], error) {
+	return c.createSearchIndex.CallUnary(ctx, req)
+}
+
+// GetSearchIndex calls impossibledb.v1.AdminService.GetSearchIndex.
+func (c *adminServiceClient) GetSearchIndex(ctx context.Context, req *connect.Request[v1.GetSearchIndexRequest]) (*connect.Response[v1.GetSearchIndexResponse], error) {
+	return c.getSearchIndex.CallUnary(ctx, req)
+}
+
+// DeleteSearchIndex calls impossibledb.v1.AdminService.DeleteSearchIndex.
+func (c *adminServiceClient) DeleteSearchIndex(ctx context.Context, req *connect.Request[v1.DeleteSearchIndexRequest]) (*connect.Response[v1.DeleteSearchIndexResponse], error) {
+	return c.deleteSearchIndex.CallUnary(ctx, req)
 }
 
 // ExportDocuments calls impossibledb.v1.AdminService.ExportDocuments.
@@ -455,6 +510,15 @@ type AdminServiceHandler interface {
 	ListIndexes(context.Context, *connect.Request[v1.ListIndexesRequest]) (*connect.Response[v1.ListIndexesResponse], error)
 	// Drops an index from every shard.
 	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
+	// Creates a collection's search index (full-text fields and a geo field)
+	// and backfills it on every shard; answers when it is READY.
+	// ALREADY_EXISTS when the collection has one.
+	CreateSearchIndex(context.Context, *connect.Request[v1.CreateSearchIndexRequest]) (*connect.Response[v1.CreateSearchIndexResponse], error)
+	// Returns a collection's search index; NOT_FOUND when it has none.
+	GetSearchIndex(context.Context, *connect.Request[v1.GetSearchIndexRequest]) (*connect.Response[v1.GetSearchIndexResponse], error)
+	// Drops a collection's search index from every shard; NOT_FOUND when it
+	// has none.
+	DeleteSearchIndex(context.Context, *connect.Request[v1.DeleteSearchIndexRequest]) (*connect.Response[v1.DeleteSearchIndexResponse], error)
 	// Streams every document of a collection in id order, a batch per
 	// message: a consistent-per-shard export for backups and migrations. A
 	// message holds up to batch_size documents and fewer when they reach
@@ -567,6 +631,25 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("DeleteIndex")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceCreateSearchIndexHandler := connect.NewUnaryHandler(
+		AdminServiceCreateSearchIndexProcedure,
+		svc.CreateSearchIndex,
+		connect.WithSchema(adminServiceMethods.ByName("CreateSearchIndex")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceGetSearchIndexHandler := connect.NewUnaryHandler(
+		AdminServiceGetSearchIndexProcedure,
+		svc.GetSearchIndex,
+		connect.WithSchema(adminServiceMethods.ByName("GetSearchIndex")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceDeleteSearchIndexHandler := connect.NewUnaryHandler(
+		AdminServiceDeleteSearchIndexProcedure,
+		svc.DeleteSearchIndex,
+		connect.WithSchema(adminServiceMethods.ByName("DeleteSearchIndex")),
+		connect.WithHandlerOptions(opts...),
+	)
 	adminServiceExportDocumentsHandler := connect.NewServerStreamHandler(
 		AdminServiceExportDocumentsProcedure,
 		svc.ExportDocuments,
@@ -675,6 +758,12 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceListIndexesHandler.ServeHTTP(w, r)
 		case AdminServiceDeleteIndexProcedure:
 			adminServiceDeleteIndexHandler.ServeHTTP(w, r)
+		case AdminServiceCreateSearchIndexProcedure:
+			adminServiceCreateSearchIndexHandler.ServeHTTP(w, r)
+		case AdminServiceGetSearchIndexProcedure:
+			adminServiceGetSearchIndexHandler.ServeHTTP(w, r)
+		case AdminServiceDeleteSearchIndexProcedure:
+			adminServiceDeleteSearchIndexHandler.ServeHTTP(w, r)
 		case AdminServiceExportDocumentsProcedure:
 			adminServiceExportDocumentsHandler.ServeHTTP(w, r)
 		case AdminServiceCreateDatabaseProcedure:
@@ -734,6 +823,18 @@ func (UnimplementedAdminServiceHandler) ListIndexes(context.Context, *connect.Re
 
 func (UnimplementedAdminServiceHandler) DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.DeleteIndex is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) CreateSearchIndex(context.Context, *connect.Request[v1.CreateSearchIndexRequest]) (*connect.Response[v1.CreateSearchIndexResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.CreateSearchIndex is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetSearchIndex(context.Context, *connect.Request[v1.GetSearchIndexRequest]) (*connect.Response[v1.GetSearchIndexResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.GetSearchIndex is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) DeleteSearchIndex(context.Context, *connect.Request[v1.DeleteSearchIndexRequest]) (*connect.Response[v1.DeleteSearchIndexResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("impossibledb.v1.AdminService.DeleteSearchIndex is not implemented"))
 }
 
 func (UnimplementedAdminServiceHandler) ExportDocuments(context.Context, *connect.Request[v1.ExportDocumentsRequest], *connect.ServerStream[v1.ExportDocumentsResponse]) error {
