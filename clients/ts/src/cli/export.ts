@@ -21,6 +21,7 @@ import type { BaseImpossibleDBClient } from "../ImpossibleDBClient.js";
 import { CliError, EXIT } from "./errors.js";
 import { EXPORT_PAGE_SIZE_MAX } from "./limits.js";
 import { createProgress } from "./progress.js";
+import { counted } from "./table.js";
 
 /** Options of an export. */
 export interface ExportOptions {
@@ -86,13 +87,13 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
     if (sink !== process.stdout) await closeOut(sink as WriteStream);
   }
   if (options.checkpoint !== undefined) await rm(options.checkpoint, { force: true });
-  if (options.out !== undefined) console.error(`exported ${written} documents of ${collection} to ${options.out}`);
+  if (options.out !== undefined) console.error(`exported ${counted(written, "document")} of ${collection} to ${options.out}`);
   return written;
 }
 
 function resumeError(what: string, collection: string, pageToken: string, written: number, exitCode: number): CliError {
   printResumeHint(collection, pageToken);
-  return new CliError(`export ${what} after ${written} documents`, exitCode);
+  return new CliError(`export ${what} after ${counted(written, "document")}`, exitCode);
 }
 
 function printResumeHint(collection: string, pageToken: string): void {
