@@ -274,6 +274,10 @@ describe("impossibledb CLI", () => {
     const badLimitJson = await cli(["query", collection, "--json", "--limit", "0"]);
     expect(badLimitJson.code).toBe(2);
     expect(JSON.parse(badLimitJson.stderr)).toEqual({ code: "usage", message: "--limit must be at least 1", exit_code: 2 });
+    const csvOut = await cli(["export", collection, "--out", path.join(dir, "books.csv")]);
+    expect(csvOut.code).toBe(2);
+    expect(csvOut.stderr).toMatch(/export writes NDJSON .* not CSV: name the file \.ndjson or \.jsonl/);
+    expect(existsSync(path.join(dir, "books.csv"))).toBe(false);
     for (const r of [missing, badJson, badName, noFile, down]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

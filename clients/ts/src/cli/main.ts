@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `impossibledb` command: documents, queries, indexes, shards,
- * resharding and collections from a terminal, and NDJSON/JSON/CSV import and export.
+ * resharding and collections from a terminal; NDJSON/JSON/CSV import and NDJSON export.
  * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787; the
  * credential (API key or JWT) is --api-key, else IMPOSSIBLEDB_API_KEY; the
  * database is --database, else IMPOSSIBLEDB_DATABASE, else the server's
