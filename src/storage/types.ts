@@ -4,6 +4,7 @@
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
+import type { FieldTransformSpec } from "./transforms.js";
 
 /** A document as a shard stores it. Times are milliseconds since the epoch. */
 export interface StoredDocument {
@@ -22,6 +23,11 @@ interface WriteBase {
   readonly collection: string;
   readonly id: string;
   readonly precondition?: WritePrecondition | undefined;
+  /**
+   * Field transforms applied after the write's data, in order (see
+   * transforms.ts); never on a delete. Absent or empty: none.
+   */
+  readonly transforms?: readonly FieldTransformSpec[] | undefined;
 }
 
 /** One write, as a shard applies it. Field paths arrive parsed. */
