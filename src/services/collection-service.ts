@@ -75,8 +75,9 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
     async createDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       const { data } = checkData(req.data, "data");
-      const applied = await writeOne(envOf(ctx), { op: "create", ...ref, data }, await writeGuardOf(ctx, [ref.collection]));
-      return { document: toDocument(applied.document!) };
+      const write: ShardWrite = withTransforms({ op: "create", ...ref, data }, transformsFrom(req.transforms, "transforms"), "transforms");
+      const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
+      return { document: toDocument(applied.document!), transformResults: transformResults(applied.document!.data, write.transforms) };
     },
 
     async setDocument(req, ctx) {

@@ -35,6 +35,7 @@ describe("limits agree with the protos", () => {
       `repeated.max_items = ${BATCH_SIZE_MAX}`,
       `repeated.max_items = ${TRANSFORMS_PER_WRITE_MAX}`,
       `repeated.max_items = ${TRANSFORMS_PER_WRITE_MAX}`,
+      `repeated.max_items = ${TRANSFORMS_PER_WRITE_MAX}`,
       `repeated.max_items = ${BATCH_SIZE_MAX}`,
     ]);
     expect(svc).toContain(`int32.lte = ${PAGE_SIZE_MAX}`);

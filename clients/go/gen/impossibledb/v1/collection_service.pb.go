@@ -437,7 +437,10 @@ type CreateDocumentRequest struct {
 	// The document to create.
 	Ref *DocumentRef `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
 	// Its fields.
-	Data          *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Data *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// Field transforms applied after `data`, in order (see FieldTransform);
+	// at most 100 (TRANSFORMS_PER_WRITE_MAX).
+	Transforms    []*FieldTransform `protobuf:"bytes,3,rep,name=transforms,proto3" json:"transforms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -486,13 +489,23 @@ func (x *CreateDocumentRequest) GetData() *structpb.Struct {
 	return nil
 }
 
+func (x *CreateDocumentRequest) GetTransforms() []*FieldTransform {
+	if x != nil {
+		return x.Transforms
+	}
+	return nil
+}
+
 // Response for CreateDocument.
 type CreateDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The created document.
-	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// The value of each transformed field after the write, in the order of
+	// the request's transforms.
+	TransformResults []*structpb.Value `protobuf:"bytes,2,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateDocumentResponse) Reset() {
@@ -528,6 +541,13 @@ func (*CreateDocumentResponse) Descriptor() ([]byte, []int) {
 func (x *CreateDocumentResponse) GetDocument() *Document {
 	if x != nil {
 		return x.Document
+	}
+	return nil
+}
+
+func (x *CreateDocumentResponse) GetTransformResults() []*structpb.Value {
+	if x != nil {
+		return x.TransformResults
 	}
 	return nil
 }
@@ -1431,12 +1451,16 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\x04mask\x18\x04 \x01(\v2\x1d.impossibledb.v1.DocumentMaskR\x04mask\"x\n" +
 	"\x15ListDocumentsResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcf\x01\n" +
 	"\x15CreateDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x123\n" +
-	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\"O\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12I\n" +
+	"\n" +
+	"transforms\x18\x03 \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
+	"transforms\"\x94\x01\n" +
 	"\x16CreateDocumentResponse\x125\n" +
-	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\"\x8f\x02\n" +
+	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12C\n" +
+	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\"\x8f\x02\n" +
 	"\x12SetDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x123\n" +
 	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12A\n" +
@@ -1552,9 +1576,9 @@ var file_impossibledb_v1_collection_service_proto_goTypes = []any{
 	(*DocumentMask)(nil),                // 25: impossibledb.v1.DocumentMask
 	(*Document)(nil),                    // 26: impossibledb.v1.Document
 	(*structpb.Struct)(nil),             // 27: google.protobuf.Struct
-	(*Precondition)(nil),                // 28: impossibledb.v1.Precondition
-	(*FieldTransform)(nil),              // 29: impossibledb.v1.FieldTransform
-	(*structpb.Value)(nil),              // 30: google.protobuf.Value
+	(*FieldTransform)(nil),              // 28: impossibledb.v1.FieldTransform
+	(*structpb.Value)(nil),              // 29: google.protobuf.Value
+	(*Precondition)(nil),                // 30: impossibledb.v1.Precondition
 	(*DocumentPatch)(nil),               // 31: impossibledb.v1.DocumentPatch
 	(*Write)(nil),                       // 32: impossibledb.v1.Write
 	(*WriteStatus)(nil),                 // 33: impossibledb.v1.WriteStatus
@@ -1574,54 +1598,56 @@ var file_impossibledb_v1_collection_service_proto_depIdxs = []int32{
 	26, // 10: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
 	24, // 11: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
 	27, // 12: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
-	26, // 13: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	24, // 14: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	27, // 15: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
-	28, // 16: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	29, // 17: impossibledb.v1.SetDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
-	26, // 18: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
-	30, // 19: impossibledb.v1.SetDocumentResponse.transform_results:type_name -> google.protobuf.Value
-	24, // 20: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	31, // 21: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
-	28, // 22: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	29, // 23: impossibledb.v1.UpdateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
-	26, // 24: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	30, // 25: impossibledb.v1.UpdateDocumentResponse.transform_results:type_name -> google.protobuf.Value
-	24, // 26: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	28, // 27: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	32, // 28: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
-	33, // 29: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
-	34, // 30: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
-	27, // 31: impossibledb.v1.AddDocumentRequest.data:type_name -> google.protobuf.Struct
-	26, // 32: impossibledb.v1.AddDocumentResponse.document:type_name -> impossibledb.v1.Document
-	20, // 33: impossibledb.v1.ListCollectionsResponse.collections:type_name -> impossibledb.v1.CollectionInfo
-	0,  // 34: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
-	2,  // 35: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
-	5,  // 36: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
-	7,  // 37: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
-	9,  // 38: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
-	11, // 39: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
-	13, // 40: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
-	15, // 41: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
-	17, // 42: impossibledb.v1.CollectionService.AddDocument:input_type -> impossibledb.v1.AddDocumentRequest
-	19, // 43: impossibledb.v1.CollectionService.ListCollections:input_type -> impossibledb.v1.ListCollectionsRequest
-	22, // 44: impossibledb.v1.CollectionService.DeleteCollection:input_type -> impossibledb.v1.DeleteCollectionRequest
-	1,  // 45: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
-	4,  // 46: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
-	6,  // 47: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
-	8,  // 48: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
-	10, // 49: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
-	12, // 50: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
-	14, // 51: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
-	16, // 52: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
-	18, // 53: impossibledb.v1.CollectionService.AddDocument:output_type -> impossibledb.v1.AddDocumentResponse
-	21, // 54: impossibledb.v1.CollectionService.ListCollections:output_type -> impossibledb.v1.ListCollectionsResponse
-	23, // 55: impossibledb.v1.CollectionService.DeleteCollection:output_type -> impossibledb.v1.DeleteCollectionResponse
-	45, // [45:56] is the sub-list for method output_type
-	34, // [34:45] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	28, // 13: impossibledb.v1.CreateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	26, // 14: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	29, // 15: impossibledb.v1.CreateDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	24, // 16: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	27, // 17: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
+	30, // 18: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	28, // 19: impossibledb.v1.SetDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	26, // 20: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
+	29, // 21: impossibledb.v1.SetDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	24, // 22: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	31, // 23: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
+	30, // 24: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	28, // 25: impossibledb.v1.UpdateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	26, // 26: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	29, // 27: impossibledb.v1.UpdateDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	24, // 28: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	30, // 29: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	32, // 30: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
+	33, // 31: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
+	34, // 32: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
+	27, // 33: impossibledb.v1.AddDocumentRequest.data:type_name -> google.protobuf.Struct
+	26, // 34: impossibledb.v1.AddDocumentResponse.document:type_name -> impossibledb.v1.Document
+	20, // 35: impossibledb.v1.ListCollectionsResponse.collections:type_name -> impossibledb.v1.CollectionInfo
+	0,  // 36: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
+	2,  // 37: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
+	5,  // 38: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
+	7,  // 39: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
+	9,  // 40: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
+	11, // 41: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
+	13, // 42: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
+	15, // 43: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
+	17, // 44: impossibledb.v1.CollectionService.AddDocument:input_type -> impossibledb.v1.AddDocumentRequest
+	19, // 45: impossibledb.v1.CollectionService.ListCollections:input_type -> impossibledb.v1.ListCollectionsRequest
+	22, // 46: impossibledb.v1.CollectionService.DeleteCollection:input_type -> impossibledb.v1.DeleteCollectionRequest
+	1,  // 47: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
+	4,  // 48: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
+	6,  // 49: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
+	8,  // 50: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
+	10, // 51: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
+	12, // 52: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
+	14, // 53: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
+	16, // 54: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
+	18, // 55: impossibledb.v1.CollectionService.AddDocument:output_type -> impossibledb.v1.AddDocumentResponse
+	21, // 56: impossibledb.v1.CollectionService.ListCollections:output_type -> impossibledb.v1.ListCollectionsResponse
+	23, // 57: impossibledb.v1.CollectionService.DeleteCollection:output_type -> impossibledb.v1.DeleteCollectionResponse
+	47, // [47:58] is the sub-list for method output_type
+	36, // [36:47] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_collection_service_proto_init() }
