@@ -40,6 +40,8 @@ export interface ModeSettings {
   readonly openLoopLoadFraction: number;
   /** Time measured per profiling probe. */
   readonly probeMs: number;
+  /** The hot-document workload: clients incrementing one document at once (closed loop). */
+  readonly hotConcurrency: number;
 }
 
 export const MODES: Record<"quick" | "full", ModeSettings> = {
@@ -53,6 +55,7 @@ export const MODES: Record<"quick" | "full", ModeSettings> = {
     batchSize: 100,
     openLoopLoadFraction: 0.5,
     probeMs: 1_000,
+    hotConcurrency: 32,
   },
   full: {
     name: "full",
@@ -64,6 +67,7 @@ export const MODES: Record<"quick" | "full", ModeSettings> = {
     batchSize: 100,
     openLoopLoadFraction: 0.5,
     probeMs: 3_000,
+    hotConcurrency: 32,
   },
 };
 

@@ -14,6 +14,8 @@
  *   /get?id=               read one document
  *   /put?id=               write one document (new version)
  *   /put-if?id=&version=   write only if the stored version matches
+ *   /increment?id=&field=&by=  add to a number field of an existing document (read, change,
+ *                          store in one transactionSync, as a shard applies a transform)
  *   /batch-get             body: JSON array of ids
  *   /batch-put             body: JSON array of [id, document] pairs
  *   /commit-pair           body: two [id, document] pairs, written in one transactionSync
@@ -72,6 +74,20 @@ export class FloorObject extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => {
       if (expectedVersion !== null && this.read(id)?.version !== expectedVersion) return 0;
       return this.store(id, json, Date.now());
+    });
+  }
+
+  /** Adds `by` to `field` of an existing document in one transaction; answers the new value. */
+  increment(id: string, field: string, by: number): number {
+    return this.ctx.storage.transactionSync(() => {
+      const row = this.read(id);
+      if (row === null) throw new Error(`document ${id} is missing`);
+      const data = JSON.parse(row.data) as Record<string, unknown>;
+      const current = data[field];
+      const next = typeof current === "number" ? current + by : by;
+      data[field] = next;
+      this.store(id, JSON.stringify(data), Date.now());
+      return next;
     });
   }
 
@@ -179,6 +195,8 @@ export default {
         return new Response(String(await stub.put(id, await request.text(), null)));
       case "/put-if":
         return new Response(String(await stub.put(id, await request.text(), Number(url.searchParams.get("version")))));
+      case "/increment":
+        return new Response(String(await stub.increment(id, url.searchParams.get("field") ?? "n", Number(url.searchParams.get("by")))));
       case "/batch-get":
         return new Response(await stub.getMany((await request.json()) as string[]));
       case "/batch-put":

@@ -50,6 +50,8 @@ export interface BenchResults {
   capacity?: { shares: ShardShare[]; modelRecords: number };
   /** Transactions, bank transfers and the query set (bench/lib/extended-phases.ts). */
   extended?: ExtendedResults;
+  /** The hot-document phase's settings and any lost update (bench/lib/hot-phase.ts); its runs are in `runs`. */
+  hot?: { concurrency: number; failures: string[] };
   /** Point get and indexed query with auth, as ratios to without (bench/lib/auth-phase.ts). */
   auth?: AuthPhaseResult;
 }

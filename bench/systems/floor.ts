@@ -58,6 +58,9 @@ export async function startFloor(options: FloorOptions): Promise<RunningFloor> {
     async put(id, data) {
       await call(`/put?id=${enc(id)}`, JSON.stringify(data));
     },
+    async increment(id, field, by) {
+      return Number(await call(`/increment?id=${enc(id)}&field=${enc(field)}&by=${by}`, ""));
+    },
     async putIfVersion(id, data, version) {
       return (await call(`/put-if?id=${enc(id)}&version=${version}`, JSON.stringify(data))) !== "0";
     },

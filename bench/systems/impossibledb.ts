@@ -102,6 +102,16 @@ export function createDriver(transport: Transport): Driver {
         throw err;
       }
     },
+    async increment(id, field, by) {
+      const { transformResults } = await client.updateDocument({
+        ref: ref(id),
+        patch: { data: {} },
+        transforms: [{ fieldPath: field, transformType: { case: "increment", value: { kind: { case: "numberValue", value: by } } } }],
+      });
+      const value = transformResults[0]?.kind;
+      if (value?.case !== "numberValue") throw new Error(`UpdateDocument answered no number for ${field}`);
+      return value.value;
+    },
     async batchGet(ids) {
       const { results } = await client.batchGetDocuments({ refs: ids.map(ref) });
       return results.filter((r) => r.found).length;
