@@ -31,6 +31,7 @@ import { numberKeysJson } from "../query/number-key.js";
 import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "./document-row.js";
 import { PLAIN_WRITE, recordChange, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
+import type { DocumentCache } from "./document-cache.js";
 
 /** A row of the documents table. */
 export interface DocumentRow extends Record<string, SqlStorageValue> {
@@ -72,13 +73,15 @@ export function readRow(sql: SqlStorage, collection: string, id: string): Docume
  * here yet.
  */
 /**
- * Reads documents in request order; null for each missing one. Stops once
+ * Reads documents in request order; null for each missing one. With
+ * `cache`, a document the shard decoded before is served from memory, and
+ * one read from SQLite is kept there (storage/document-cache.ts). Stops once
  * the documents read hold `bytesMax` bytes of JSON or more (at least one
  * ref is always read), so a batch of large documents never loads whole
  * into the object's memory or one RPC reply; the refs after the last entry
  * returned were not read.
  */
-export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax = Infinity): ShardReadOutcome {
+export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax = Infinity, cache: DocumentCache | null = null): ShardReadOutcome {
   assert(refs.length <= BATCH_SIZE_MAX, "read batch within BATCH_SIZE_MAX");
   const blockedBy = new Set<string>();
   const locked = anyLocks(sql);
@@ -91,8 +94,17 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
   let bytes = 0;
   for (const ref of refs) {
     if (bytes >= bytesMax) break;
+    // After the lock check: a document under a write intent is never served, cached or not.
+    const cached = cache?.get(ref.collection, ref.id);
+    if (cached !== undefined) {
+      documents.push(cached.document);
+      bytes += cached.jsonBytes;
+      continue;
+    }
     const row = readRow(sql, ref.collection, ref.id);
-    documents.push(row === null ? null : toDocument(row));
+    const document = row === null ? null : toDocument(row);
+    if (document !== null) cache?.fill(document, row!.data.length);
+    documents.push(document);
     bytes += row === null ? 0 : row.data.length;
   }
   return { ok: true, documents };
