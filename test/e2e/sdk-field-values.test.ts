@@ -30,6 +30,8 @@ describe("FieldValue against the Worker", () => {
     await c.put("a", { n: 1 });
     const outcomes = await c.batch().update("a", { n: FieldValue.increment(10) }).set("b", { n: FieldValue.increment(2) }).commit();
     expect(outcomes.map((o) => o.ok)).toEqual([true, true]);
+    // Each outcome carries the values its FieldValues produced.
+    expect(outcomes.map((o) => o.result?.transformResults)).toEqual([[11], [2]]);
     await db.runTransaction(async (tx) => {
       const a = await tx.get(name, "a");
       tx.update(name, "a", { n: FieldValue.increment(100), seen: a!.data.n as number });
