@@ -21,6 +21,8 @@ export const PORTS = {
   frontDoor: PORT_BASE + 13,
   /** The auth phase's Workers, one per variant (bench/lib/auth-phase.ts): base + 14, + 15, ... */
   authFirst: PORT_BASE + 14,
+  /** The document-cache phase's Worker with the cache off (bench/lib/cache-phase.ts). */
+  cacheOff: PORT_BASE + 20,
   postgres: PORT_BASE + 32,
 } as const;
 

@@ -11,6 +11,7 @@ import { createDocument } from "./lib/document.js";
 import { createKeyChooser, createRandom, recordId } from "./lib/keys.js";
 import { runExtendedPhases } from "./lib/extended-phases.js";
 import { runHotPhase } from "./lib/hot-phase.js";
+import { runCachePhase } from "./lib/cache-phase.js";
 import { createMeasure } from "./lib/measure.js";
 import { AUTH_MODES, runAuthPhase } from "./lib/auth-phase.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
@@ -126,6 +127,10 @@ async function main(): Promise<void> {
     const hot = await runHotPhase({ systems, mode, measure, log: (line) => progress(line) });
     results.runs.push(...hot.runs);
     results.hot = { concurrency: mode.hotConcurrency, failures: hot.failures };
+
+    // The shard document cache: zipfian gets with it on (this Worker) and off (a second one).
+    log("document cache: starting a second ImpossibleDB with SHARD_DOCUMENT_CACHE=off");
+    results.cache = await runCachePhase({ cacheOn: idb, offPort: PORTS.cacheOff, mode, seed: SEED, measure, log });
 
     results.extended = await runExtendedPhases({ systems, mode, seed: SEED, log, measure, runs: results.runs });
 
