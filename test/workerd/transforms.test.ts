@@ -88,6 +88,23 @@ describe("field transforms: single writes", () => {
   });
 });
 
+describe("field transforms: names JavaScript treats specially", () => {
+  it("are plain fields in transform paths and in array-union elements", async () => {
+    await db.setDocument({ ref: ref("tfkeys", "d"), data: {} });
+    const element = create(ValueSchema, { kind: { case: "structValue", value: { fields: JSON.parse('{"__proto__":{"kind":{"case":"numberValue","value":1}}}') } } });
+    const res = await dbBinary.updateDocument({
+      ref: ref("tfkeys", "d"),
+      patch: { data: {} },
+      transforms: [inc("constructor", 1), inc("`__proto__`.n", 2), { fieldPath: "list", transformType: { case: "appendMissingElements", value: { values: [element] } } }],
+    });
+    const stored = (await db.getDocument({ ref: ref("tfkeys", "d") })).document!.data!;
+    expect(JSON.stringify(stored)).toBe(JSON.stringify(res.document!.data));
+    expect(Object.hasOwn(stored, "constructor") && stored.constructor).toBe(1);
+    expect(Object.getOwnPropertyDescriptor(stored, "__proto__")?.value).toEqual({ n: 2 });
+    expect(Object.getOwnPropertyDescriptor((stored.list as object[])[0], "__proto__")?.value).toBe(1);
+  });
+});
+
 describe("field transforms: bad input changes nothing", () => {
   it("refuses overlaps, non-numeric operands, missing kinds, too many transforms and deletes with INVALID_ARGUMENT", async () => {
     await db.setDocument({ ref: ref("tfbad", "d"), data: { n: 1 } });
