@@ -21,6 +21,7 @@ import { fromJson, type JsonObject, type JsonValue, type MessageInitShape } from
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { FieldTransformSchema } from "./gen/impossibledb/v1/document_pb.js";
 import { checkedValue } from "./values.js";
+import { VALUE_DEPTH_MAX } from "./limits.js";
 
 /** A transform in the wire's form. */
 export type WireTransform = MessageInitShape<typeof FieldTransformSchema>;
@@ -101,7 +102,7 @@ type NestedFieldValues<V> = V extends JsonObject ? WithFieldValues<V> : never;
  */
 export function splitFieldValues(data: object): { data: JsonObject; transforms: WireTransform[] } {
   const transforms: WireTransform[] = [];
-  const stripped = strip(data as Record<string, unknown>, [], transforms);
+  const stripped = strip(data as Record<string, unknown>, [], transforms, new Set());
   return { data: (stripped === EMPTIED ? {} : stripped) as JsonObject, transforms };
 }
 
@@ -114,7 +115,23 @@ export function maskWithoutTransforms(mask: string[] | undefined, transforms: re
 
 const EMPTIED = Symbol("emptied by FieldValues");
 
-function strip(node: Record<string, unknown>, path: string[], out: WireTransform[]): Record<string, unknown> | typeof EMPTIED {
+/**
+ * The walk stops at VALUE_DEPTH_MAX and at a map that contains itself,
+ * leaving such data as it is: the value check that follows (values.ts)
+ * refuses it with a TypeError that names the field, where recursing on
+ * would overflow the stack first.
+ */
+function strip(node: Record<string, unknown>, path: string[], out: WireTransform[], ancestors: Set<object>): Record<string, unknown> | typeof EMPTIED {
+  if (path.length >= VALUE_DEPTH_MAX || ancestors.has(node)) return node;
+  ancestors.add(node);
+  try {
+    return stripFields(node, path, out, ancestors);
+  } finally {
+    ancestors.delete(node);
+  }
+}
+
+function stripFields(node: Record<string, unknown>, path: string[], out: WireTransform[], ancestors: Set<object>): Record<string, unknown> | typeof EMPTIED {
   let changed = false;
   let kept = 0;
   const copy: Record<string, unknown> = {};
@@ -128,7 +145,7 @@ function strip(node: Record<string, unknown>, path: string[], out: WireTransform
     }
     let keptValue = value;
     if (isPlainObject(value)) {
-      const inner = strip(value, childPath, out);
+      const inner = strip(value, childPath, out, ancestors);
       if (inner !== value) changed = true;
       if (inner === EMPTIED) continue;
       keptValue = inner;
