@@ -38,11 +38,17 @@ export const ABANDONED_AFTER_MS = 5_000;
  * rest) decides the outcome by itself: when it passes, the request resolves
  * as cut (a stream) or timed out (anything else) at once, and the abort it
  * sends the HTTP client only frees the connection. The outcome used to wait
- * for fetch to settle after that abort, and Node's fetch (undici) does not
- * always settle: three campaign requests (cases 3225, 18830, 91190 of seed
- * 20261130, all server streams over Connect JSON cancelled at 300 ms) stayed
+ * for fetch to settle after that abort, and Node 22's fetch (its bundled
+ * undici 6) does not always settle: workerd answers a refused stream with a
+ * gzip body, and an abort that lands after the whole answer has arrived but
+ * before fetch has decompressed it is lost (the response's abort listener
+ * is already gone, cancelling the body fails silently because our reader
+ * holds its lock, and undici then stops reading without closing the body).
+ * Three campaign requests (cases 3225, 18830, 91190 of seed 20261130, all
+ * refused server streams over Connect JSON cancelled at 300 ms) stayed
  * pending until the run's 70 s watchdog, while the gRPC path, whose timer
- * already decided its outcome, never hung. `progress.stage` says how far the
+ * already decided its outcome, never hung; test/support/fetch-abort-window.mjs
+ * reproduces the window deterministically. `progress.stage` says how far the
  * request got; `progress.abandoned` is set when the HTTP client has still
  * not settled ABANDONED_AFTER_MS after the abort (fuzz.mjs counts those).
  */

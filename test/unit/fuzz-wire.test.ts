@@ -4,11 +4,17 @@
  * with the abort. Node's fetch did not always settle after an abort: three
  * 100,000-request runs each reported one server stream "with no outcome in
  * 70 s" (cases 3225, 18830, 91190) that the server, replayed alone, answered
- * at once. These tests give the sender a fetch that ignores its abort signal,
- * the client's side of those hangs; before the fix the sender waited on it
- * for ever.
+ * at once. The cause, reproduced here in a child process: workerd answers a
+ * refused stream with a gzip body, and an abort that lands after the answer
+ * is complete but before fetch has decompressed it is lost by the undici
+ * that Node 22 bundles, which then leaves the body unread for ever
+ * (test/support/fetch-abort-window.mjs). Before the fix the sender waited
+ * on fetch, and these tests stay pending.
  */
+import { execFile } from "node:child_process";
 import http from "node:http";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
@@ -34,6 +40,8 @@ interface WireModule {
   ABANDONED_AFTER_MS: number;
   send(wire: Wire, target: { workerUrl: string }, progress?: Progress): Promise<Outcome>;
 }
+
+const execFileAsync = promisify(execFile);
 
 const wireModule = async (): Promise<WireModule> => (await import(new URL("../../scripts/fuzz/wire.mjs", import.meta.url).href)) as WireModule;
 
@@ -82,6 +90,19 @@ describe("the campaign's sender", () => {
     await new Promise((resolve) => setTimeout(resolve, ABANDONED_AFTER_MS + 200));
     expect(progress.abandoned).toMatch(/^fetch had not settled .* after its abort \(last: timed out \(HTTP 415 headers/);
   }, 15_000);
+
+  it("ends a refused stream at its time limit when the abort lands while fetch decompresses its answer (Node's fetch then never settles)", async () => {
+    // In a child process with one libuv pool thread (test/support/fetch-abort-window.mjs says why and how).
+    const { STREAM_READ_MS } = await wireModule();
+    const script = fileURLToPath(new URL("../support/fetch-abort-window.mjs", import.meta.url));
+    const wireUrl = new URL("../../scripts/fuzz/wire.mjs", import.meta.url).href;
+    const { stdout } = await execFileAsync(process.execPath, [script, wireUrl], { env: { ...process.env, UV_THREADPOOL_SIZE: "1" }, timeout: 60_000 });
+    const result = JSON.parse(stdout.trim().split("\n").at(-1)!) as { outcome: Outcome | "still pending"; settledMs: number; abandoned: string | null };
+    expect(result.outcome).toEqual({ code: "http_415", http: 415 });
+    expect(result.settledMs).toBeLessThan(STREAM_READ_MS + 2_000);
+    // When fetch itself settles (a Node whose undici no longer loses this abort), the window was not hit and nothing is abandoned.
+    if (result.abandoned !== null) expect(result.abandoned).toMatch(/^fetch had not settled .* \(last: timed out \(HTTP 415 headers at \d+ ms\) at \d+ ms\)$/);
+  }, 60_000);
 
   describe("against a real server", () => {
     let server: http.Server;
