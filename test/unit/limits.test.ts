@@ -7,6 +7,8 @@ import {
   DATABASES_PAGE_SIZE_MAX,
   DELETE_COLLECTION_BATCH_SIZE_MAX,
   DOCUMENT_ID_LENGTH_MAX,
+  GEO_NEAR_RADIUS_METERS_MAX,
+  GEO_POLYGON_VERTICES_MAX,
   GRPC_MESSAGE_BYTES_DEFAULT_MAX,
   MASK_PATHS_MAX,
   PAGE_SIZE_MAX,
@@ -35,6 +37,14 @@ describe("limits agree with the protos", () => {
     expect(svc).toMatch(new RegExp(`DeleteCollectionRequest \\{[^}]*int32\\.lte = ${DELETE_COLLECTION_BATCH_SIZE_MAX}\\b`));
     expect(svc).toMatch(new RegExp(`ListCollectionsRequest \\{[^}]*int32\\.lte = ${COLLECTIONS_PAGE_SIZE_MAX}\\b`));
     expect(proto("admin_service.proto")).toMatch(new RegExp(`ListDatabasesRequest \\{[^}]*int32\\.lte = ${DATABASES_PAGE_SIZE_MAX}\\b`));
+  });
+});
+
+describe("geo limits agree with the protos", () => {
+  it("polygon vertices and the near radius", () => {
+    const search = proto("search.proto");
+    expect(search).toMatch(new RegExp(`message GeoPolygon \\{[^}]*repeated\\.max_items = ${GEO_POLYGON_VERTICES_MAX}\\b`));
+    expect(search).toMatch(new RegExp(`message GeoNear \\{[^}]*double\\.lte = ${GEO_NEAR_RADIUS_METERS_MAX}\\b`));
   });
 });
 
