@@ -32,6 +32,10 @@ import type { RoutingTable } from "../routing/router.js";
 import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
 import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
+import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
+import { maintainSearch } from "../search/search-maintenance.js";
+import { backfillShardSearchIndex, createShardSearchIndex, dropShardSearchIndex, type SearchIndexStep } from "../search/shard-index.js";
+import { SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX } from "../search/limits.js";
 import {
   runShardAggregation,
   runShardQuery,
@@ -76,6 +80,8 @@ export class StorageObject extends DurableObject<Env> {
       migrate(ctx.storage.sql, "indexes", INDEX_MIGRATIONS);
       migrate(ctx.storage.sql, "changes", CHANGE_LOG_MIGRATIONS);
       migrate(ctx.storage.sql, "resharding", SHARD_EPOCH_MIGRATIONS);
+      // After the documents: its triggers are on them.
+      migrate(ctx.storage.sql, "search", SEARCH_MIGRATIONS);
     });
   }
 
@@ -121,6 +127,7 @@ export class StorageObject extends DurableObject<Env> {
     const outcome = applyWrites(this.ctx.storage, writes, Date.now(), writeCheck(guard));
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
+      this.maintainSearch();
       this.changeWaiters.wake();
       await scheduleRecovery(this.ctx.storage, this.retention);
     }
@@ -156,7 +163,10 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     this.epochs.assertEpoch(epoch);
     const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
-    if (step.ok && step.deleted > 0) this.changeWaiters.wake();
+    if (step.ok && step.deleted > 0) {
+      this.maintainSearch();
+      this.changeWaiters.wake();
+    }
     return step;
   }
 
@@ -175,6 +185,7 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
+    this.maintainSearch();
     this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
@@ -193,7 +204,10 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     this.epochs.assertOwns([...request.reads, ...request.writes]);
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
-    if (vote.vote === "yes") this.changeWaiters.wake();
+    if (vote.vote === "yes") {
+      this.maintainSearch();
+      this.changeWaiters.wake();
+    }
     await scheduleRecovery(this.ctx.storage, this.retention);
     return vote;
   }
@@ -214,6 +228,7 @@ export class StorageObject extends DurableObject<Env> {
     if (this.erased) return;
     await resolveOverdue(this.ctx.storage, this.env, Date.now(), this.retention);
     // Recovery may have applied committed transactions.
+    this.maintainSearch();
     this.changeWaiters.wake();
   }
 
@@ -310,6 +325,44 @@ export class StorageObject extends DurableObject<Env> {
     return listIndexes(this.ctx.storage.sql, collection);
   }
 
+  /** Creates (or continues creating) the collection's search index; ALREADY_EXISTS for another definition. */
+  createSearchIndex(spec: SearchIndexSpec): SearchIndexStep {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    return this.ctx.storage.transactionSync(() => createShardSearchIndex(this.ctx.storage.sql, spec));
+  }
+
+  /** One backfill step of the collection's search index. */
+  backfillSearchIndex(collection: string): SearchIndexStep {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    return this.ctx.storage.transactionSync(() => backfillShardSearchIndex(this.ctx.storage.sql, collection));
+  }
+
+  /** Drops the collection's search index; true when it existed. */
+  dropSearchIndex(collection: string): boolean {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    return this.ctx.storage.transactionSync(() => dropShardSearchIndex(this.ctx.storage.sql, collection));
+  }
+
+  /** The search indexes on this shard, with their state here. */
+  listSearchIndexes(): Array<{ spec: SearchIndexSpec; state: SearchShardState }> {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    return listSearchIndexes(this.ctx.storage.sql);
+  }
+
+  /**
+   * Indexes documents the search triggers queued (search/search-maintenance.ts),
+   * a bounded number per call; a search indexes the rest of its collection
+   * first. Called after every write path, with no await in between, so it
+   * commits with the write.
+   */
+  private maintainSearch(): void {
+    this.ctx.storage.transactionSync(() => maintainSearch(this.ctx.storage.sql, SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX));
+  }
+
   // Resharding steps, called only by the shard manager (routing/resharding-driver.ts).
 
   /** Stamps this shard as `shardId` serving `table` (idempotent). */
@@ -334,6 +387,7 @@ export class StorageObject extends DurableObject<Env> {
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
     assertNotErased(this.erased);
     this.resharding.stage(changes, direct);
+    this.maintainSearch();
   }
 
   /** Fences this source for the cutover to `target`; with the moving rows changed after `appliedSeq`. */
@@ -348,18 +402,23 @@ export class StorageObject extends DurableObject<Env> {
   /** Stores the last drained rows, checks the copies' checksums, promotes staged rows and takes `target` (one transaction). */
   reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
     assertNotErased(this.erased);
-    return this.resharding.promote(target, source, request);
+    const outcome = this.resharding.promote(target, source, request);
+    this.maintainSearch();
+    return outcome;
   }
 
   /** Deletes a page of rows this shard no longer owns; opens queries when done. */
   reshardRelease(): { done: boolean; removed: number } {
     assertNotErased(this.erased);
-    return this.resharding.release();
+    const outcome = this.resharding.release();
+    this.maintainSearch();
+    return outcome;
   }
 
   /** Drops a cancelled resharding's copies. */
   reshardDiscard(direct: boolean): void {
     assertNotErased(this.erased);
     this.resharding.discard(direct);
+    this.maintainSearch();
   }
 }
