@@ -21,9 +21,9 @@ import { rtreeQueryBoxes } from "./box.js";
 import { geoPointOf, type LatLng } from "./point.js";
 import { regionDistance, type GeoRegion } from "./region.js";
 
-/** The slice of SqlStorage the geo index needs (node:sqlite adapts to it in tests). */
+/** The slice of SqlStorage the geo index needs (the search catalog's SearchSql; node:sqlite adapts to it in tests). */
 export interface GeoSql {
-  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): Iterable<T> & { toArray(): T[]; readonly rowsRead: number };
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): { toArray(): T[]; readonly rowsRead?: number };
 }
 
 /** The SQL names of one collection's geo tables (safe between double quotes). */
@@ -82,25 +82,6 @@ export function indexGeoDocument(sql: GeoSql, collection: string, field: FieldPa
   putGeoPoint(sql, collection, docId, data === null ? null : geoPointOf(data, field));
 }
 
-/**
- * Indexes the next page of a collection's stored documents, in id order
- * after `afterId` (from the start when null): at most `rows` documents.
- * Returns the last id indexed, or null when the collection is done. Call
- * it repeatedly (each call in its own transaction) to backfill.
- */
-export function backfillGeoPage(sql: GeoSql, collection: string, field: FieldPath, afterId: string | null, rows: number): string | null {
-  const page = sql
-    .exec<{ id: string; data: string }>(
-      afterId === null
-        ? "SELECT id, data FROM documents WHERE collection = ? ORDER BY id LIMIT ?"
-        : "SELECT id, data FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?",
-      ...(afterId === null ? [collection, rows] : [collection, afterId, rows]),
-    )
-    .toArray();
-  for (const row of page) indexGeoDocument(sql, collection, field, row.id, JSON.parse(row.data));
-  return page.length < rows ? null : page[page.length - 1]!.id;
-}
-
 /** One document a geo condition matched. */
 export interface GeoHit {
   readonly id: string;
@@ -150,25 +131,30 @@ export function geoCandidates(sql: GeoSql, collection: string, region: GeoRegion
   let rowsRead = 0;
   if (!geoTablesExist(sql, collection)) return { ok: true, hits, candidates, rowsRead };
   for (const box of rtreeQueryBoxes(region.boxes)) {
+    // LIMIT one past what is left of the budget: a region too large is
+    // refused after reading a bounded number of rows, not all of them.
     const cursor = sql.exec<{ doc_id: string; lat: number; lng: number }>(
       `SELECT p.doc_id, p.lat, p.lng FROM "${t.rtree}" r JOIN "${t.points}" p ON p.rid = r.rid
-        WHERE r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ?`,
+        WHERE r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ? LIMIT ?`,
       box.minLat,
       box.maxLat,
       box.minLng,
       box.maxLng,
+      candidatesMax - candidates + 1,
     );
-    for (const row of cursor) {
-      if (++candidates > candidatesMax) {
-        return failure("resource_exhausted", `the geo condition matched more than ${candidatesMax} index entries on one shard (GEO_CANDIDATES_PER_SHARD_MAX); narrow the region`);
-      }
+    const rows = cursor.toArray();
+    rowsRead += cursor.rowsRead ?? rows.length;
+    candidates += rows.length;
+    if (candidates > candidatesMax) {
+      return failure("resource_exhausted", `the geo condition matched more than ${candidatesMax} index entries on one shard (GEO_CANDIDATES_PER_SHARD_MAX); narrow the region`);
+    }
+    for (const row of rows) {
       // Boxes of one region may overlap at their edges (the antimeridian slivers).
       if (seen.has(row.doc_id)) continue;
       seen.add(row.doc_id);
       const distanceMeters = regionDistance(region, row);
       if (distanceMeters !== null) hits.push({ id: row.doc_id, distanceMeters });
     }
-    rowsRead += cursor.rowsRead;
   }
   hits.sort(compareGeoHits);
   const after = options.after ?? null;

@@ -6,15 +6,12 @@
  * order, whole and page by page. GEO_SEED replays a run.
  */
 import { DatabaseSync } from "node:sqlite";
-import type { JsonObject } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { DOCUMENT_MIGRATIONS, migrate } from "../../../../src/storage/schema.js";
 import { SNAPSHOT_MIGRATIONS } from "../../../../src/sync/snapshot-schema.js";
-import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "../../../../src/storage/document-row.js";
 import { haversineMeters } from "../../../../src/search/geo/distance.js";
 import {
-  backfillGeoPage,
   createGeoTables,
   dropGeoTables,
   geoCandidates,
@@ -235,24 +232,5 @@ describe("geo index edges", () => {
     if (!near.ok) throw new Error(near.message);
     expect(near.hits.length).toBeLessThan(near.candidates);
     expect(near.rowsRead).toBeGreaterThanOrEqual(near.candidates);
-  });
-
-  it("backfills a collection's stored documents page by page", () => {
-    const sql = shard();
-    for (let i = 0; i < 25; i++) {
-      const data: JsonObject = i % 5 === 0 ? { name: "nowhere" } : { loc: { lat: i, lng: -i } };
-      const json = JSON.stringify(data);
-      const id = `d${String(i).padStart(2, "0")}`;
-      sql.exec(UPSERT_DOCUMENT_SQL, ...upsertDocumentParams({ collection: C, id, json, data, version: i + 1, createTimeMs: 1, updateTimeMs: 1, bytes: json.length, commitTs: i + 1 }));
-    }
-    let after: string | null = null;
-    let calls = 0;
-    do {
-      after = backfillGeoPage(sql, C, ["loc"], after, 7);
-      calls++;
-    } while (after !== null);
-    expect(calls).toBe(4);
-    const all = hits(sql, region({ kind: "near", center: { lat: 0, lng: 0 }, radiusMeters: 20_037_509 }));
-    expect(all).toHaveLength(20);
   });
 });
