@@ -34,6 +34,7 @@ import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
 import { maintainSearch } from "../search/search-maintenance.js";
+import { runShardGeoSearch, type ShardGeoRequest, type ShardGeoResult } from "../search/shard-geo.js";
 import { backfillShardSearchIndex, createShardSearchIndex, dropShardSearchIndex, type SearchIndexStep } from "../search/shard-index.js";
 import { SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX } from "../search/limits.js";
 import {
@@ -294,6 +295,19 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     this.epochs.assertEpoch(epoch);
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
+  }
+
+  /**
+   * Runs one page of a geo search (near or within, no text) on this shard
+   * (search/shard-geo.ts); Blocked like query. In a transaction: it first
+   * indexes any queued document of the collection.
+   */
+  geoSearch(req: ShardGeoRequest, epoch?: number): ShardGeoResult | Blocked {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
+    const sql = this.ctx.storage.sql;
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardGeoSearch(sql, req));
   }
 
   /** Computes this shard's partial aggregates; Blocked like query. */

@@ -28,6 +28,7 @@ export type ShardStub = Remote<
     | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
     | "changeHead" | "listenSnapshot" | "changesWindow" | "changes"
     | "createSearchIndex" | "backfillSearchIndex" | "dropSearchIndex" | "listSearchIndexes"
+    | "geoSearch"
   >
 >;
 
