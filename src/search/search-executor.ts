@@ -156,16 +156,10 @@ export async function runSearchPage(
   return { documents, next, report: run.report, plan };
 }
 
-/** Streams every result of a search in rank order; returns the report and plan when done. */
-export async function* streamSearch(
-  shards: SearchShards,
-  spec: QuerySpec,
-  search: TextSearch,
-  options: ExecuteOptions,
-): AsyncGenerator<ScoredDocument, { report: QueryReport; plan: SearchPlanData }> {
-  const plan = await searchStatistics(shards, spec.collection, search, options);
+/** Streams every result of a search in rank order, after its statistics pass (`plan`); returns the report when done. */
+export async function* streamSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData, options: ExecuteOptions): AsyncGenerator<ScoredDocument, QueryReport> {
   const run = startSearch(shards, spec, plan, options);
-  if (plan.documents === 0) return { report: run.report, plan };
+  if (plan.documents === 0) return run.report;
   let seen = 0;
   let sent = 0;
   for await (const hit of run.merged(null, Math.min(STREAM_FIRST_BATCH_ROWS, spec.offset + (spec.limit ?? Infinity) + 1))) {
@@ -175,7 +169,7 @@ export async function* streamSearch(
     run.report.rowsReturned = sent;
     yield hit;
   }
-  return { report: run.report, plan };
+  return run.report;
 }
 
 function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData, options: ExecuteOptions) {
