@@ -449,3 +449,4 @@ assertLimit(LISTEN_FEED_ROWS_MAX <= LISTEN_PENDING_ROWS_MAX, "one feed reply fit
 assertLimit(CHANGE_LOG_RETENTION_MS_DEFAULT > 24 * 3600_000, "the change log outlives DynamoDB Streams' 24 hours");
 
 export * from "./routing/limits.js";
+export * from "./search/limits.js";

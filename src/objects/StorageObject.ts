@@ -37,6 +37,7 @@ import { maintainSearch } from "../search/search-maintenance.js";
 import { runShardGeoSearch, type ShardGeoRequest, type ShardGeoResult } from "../search/shard-geo.js";
 import { backfillShardSearchIndex, createShardSearchIndex, dropShardSearchIndex, type SearchIndexStep } from "../search/shard-index.js";
 import { SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX } from "../search/limits.js";
+import { runSearchStats, runShardSearch, type ShardSearchRequest, type ShardSearchResult, type ShardSearchStats, type ShardSearchStatsRequest } from "../search/shard-search.js";
 import {
   runShardAggregation,
   runShardQuery,
@@ -358,6 +359,24 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     return this.ctx.storage.transactionSync(() => dropShardSearchIndex(this.ctx.storage.sql, collection));
+  }
+
+  /** A search's statistics pass on this shard (search/shard-search.ts); Blocked like query. */
+  searchStats(req: ShardSearchStatsRequest, epoch?: number): ShardSearchStats | Blocked {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
+    const sql = this.ctx.storage.sql;
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, req));
+  }
+
+  /** A search's scoring pass on this shard: one scored page (search/shard-search.ts); Blocked like query. */
+  search(req: ShardSearchRequest, epoch?: number): ShardSearchResult | Blocked {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
+    const sql = this.ctx.storage.sql;
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardSearch(sql, req));
   }
 
   /** The search indexes on this shard, with their state here. */

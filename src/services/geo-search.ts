@@ -53,10 +53,12 @@ export async function routedGeoShards(env: Env): Promise<GeoShards> {
 
 /**
  * The geo query of a request, or null when its search clause has no geo
- * condition. INVALID_ARGUMENT for a bad condition, or for an order_by
+ * condition or has text. INVALID_ARGUMENT for a bad condition, or for an order_by
  * (results come nearest first; for within, by id).
  */
 export function geoQueryFrom(query: Query, spec: QuerySpec): GeoQuery | null {
+  // With text, the text search runs the query (search-request.ts).
+  if (query.search === undefined || query.search.text !== "") return null;
   const geo = geoRegionFrom(query.search);
   if (geo === null) return null;
   if (spec.order.length > 0) {

@@ -5,8 +5,8 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import { AggregationGroupSchema, QueryPlanSchema, RulePlanSchema, ShardPlanSchema, type Query, type QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { AggregationGroupSchema, QueryPlanSchema, RulePlanSchema, ShardPlanSchema, type QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
 import type { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { FailureError } from "../errors.js";
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, RESPONSE_BYTES_MAX } from "../limits.js";
@@ -23,8 +23,9 @@ import { pageTokenKey } from "./list-documents.js";
 import { queryDeadline, routedQueryShards } from "./query-shards.js";
 import type { StoredDocument } from "../storage/types.js";
 import { queryReadRule } from "../rules/request-rules.js";
-import type { QuerySpec } from "../query/executor.js";
-import { geoQueryFrom, runGeoQuery, streamGeoQuery, type GeoQuery } from "./geo-search.js";
+import { textSearchFrom } from "../search/search-request.js";
+import { runSearchQuery, streamSearchQuery } from "./search-query.js";
+import { geoQueryFrom, runGeoQuery, streamGeoQuery } from "./geo-search.js";
 
 /** Creates the QueryService implementation. */
 export function createQueryService(): ServiceImpl<typeof QueryService> {
@@ -35,10 +36,12 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const spec = { ...querySpecFrom(req.query), rule: await queryReadRule(ctx, req.query.collection) };
       const pageSize = req.pageSize || PAGE_SIZE_DEFAULT;
       if (pageSize < 1 || pageSize > PAGE_SIZE_MAX) throw new FailureError("invalid_argument", `page_size must be 1 to ${PAGE_SIZE_MAX}`);
+      // Search: near or within without text (services/geo-search.ts), then text.
+      const geo = geoQueryFrom(req.query, spec);
+      if (geo !== null) return runGeoQuery(ctx, env, geo, { pageSize, pageToken: req.pageToken, explain: req.explain, key: pageTokenKey(env) }, toPlan);
+      const search = textSearchFrom(req.query);
+      if (search !== null) return runSearchQuery(ctx, spec, search, pageSize, req.pageToken, req.explain, toPlan);
       const key = pageTokenKey(env);
-      // Search: a geo condition without text (services/geo-search.ts).
-      const geo = geoSearchOf(req.query, spec);
-      if (geo !== null) return runGeoQuery(ctx, env, geo, { pageSize, pageToken: req.pageToken, explain: req.explain, key }, toPlan);
       const scope = await queryScope(spec);
       const state = req.pageToken === "" ? null : await decodePageState(key, scope, spec, req.pageToken);
       const shards = await routedQueryShards(env);
@@ -65,10 +68,15 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const env = envOf(ctx);
       if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
       const spec = { ...querySpecFrom(req.query), rule: await queryReadRule(ctx, req.query.collection) };
-      // Search: a geo condition without text (services/geo-search.ts).
-      const geo = geoSearchOf(req.query, spec);
+      // Search: near or within without text (services/geo-search.ts), then text.
+      const geo = geoQueryFrom(req.query, spec);
       if (geo !== null) {
         yield* streamGeoQuery(ctx, env, geo, req.explain, toPlan);
+        return;
+      }
+      const search = textSearchFrom(req.query);
+      if (search !== null) {
+        yield* streamSearchQuery(ctx, spec, search, req.explain, toPlan);
         return;
       }
       const shards = await routedQueryShards(env);
@@ -114,17 +122,6 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       return { groups: wireGroups, plan: req.explain ? toPlan(report) : undefined };
     },
   };
-}
-
-/**
- * The geo query of a request whose search clause has near or within and no
- * text, or null. Text with a geo condition is the text search's (geo
- * narrows, text ranks); until that lands it is refused as UNIMPLEMENTED.
- */
-function geoSearchOf(query: Query, spec: QuerySpec): GeoQuery | null {
-  const geo = geoQueryFrom(query, spec);
-  if (geo !== null && query.search!.text !== "") throw new ConnectError("search.text combined with near or within is not implemented yet", Code.Unimplemented);
-  return geo;
 }
 
 /** The wire form of a query report. */

@@ -27,7 +27,7 @@ export type ShardStub = Remote<
     | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes"
     | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
     | "changeHead" | "listenSnapshot" | "changesWindow" | "changes"
-    | "createSearchIndex" | "backfillSearchIndex" | "dropSearchIndex" | "listSearchIndexes"
+    | "createSearchIndex" | "backfillSearchIndex" | "dropSearchIndex" | "listSearchIndexes" | "searchStats" | "search"
     | "geoSearch"
   >
 >;

@@ -16,6 +16,7 @@ import {
   RESPONSE_BYTES_MAX,
 } from "../../src/limits.js";
 import { RULE_CHARS_MAX, RULE_COLLECTIONS_MAX } from "../../src/rules/limits.js";
+import { SEARCH_FIELD_WEIGHT_MAX, SEARCH_TEXT_FIELDS_MAX, SEARCH_TEXT_LENGTH_MAX } from "../../src/search/limits.js";
 
 // The protos declare some limits (buf.validate) so every generated client
 // knows them; the code declares them as constants. They must agree.
@@ -66,5 +67,12 @@ describe("the response limit the protos promise", () => {
       expect(new Set(mentions), name).toEqual(new Set([`RESPONSE_BYTES_MAX (${mib} MiB)`]));
     }
     expect(RESPONSE_BYTES_MAX).toBeLessThan(GRPC_MESSAGE_BYTES_DEFAULT_MAX);
+  });
+
+  it("search", () => {
+    const search = proto("search.proto");
+    expect(search).toContain(`repeated.max_items = ${SEARCH_TEXT_FIELDS_MAX}`);
+    expect(search).toContain(`double.lte = ${SEARCH_FIELD_WEIGHT_MAX}`);
+    expect(search).toMatch(new RegExp(`string text = 1 \\[\\(buf\\.validate\\.field\\)\\.string\\.max_len = ${SEARCH_TEXT_LENGTH_MAX}\\]`));
   });
 });
