@@ -49,15 +49,3 @@ function pointFrom(point: GeoPoint | undefined, what: string): LatLng {
   if (point === undefined) throw new FailureError("invalid_argument", `${what} is required`);
   return { lat: point.latitude, lng: point.longitude };
 }
-
-/**
- * Refuses what search cannot do yet with a geo condition: text together
- * with near or within (UNIMPLEMENTED). Called by the text search's request
- * check (search-request.ts); a geo condition without text never gets
- * there (services/geo-search.ts answers it).
- */
-export function assertGeoSupported(search: SearchQuery): void {
-  if (search.near !== undefined || search.within !== undefined) {
-    throw new FailureError("unimplemented", "query.search.text combined with near or within is not available yet; search by text, or by place");
-  }
-}

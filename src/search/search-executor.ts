@@ -25,6 +25,7 @@ import { basePhrases, compileSearch, phraseText, typoTerms, type CompiledSearch 
 import { idf } from "./bm25.js";
 import { SEARCH_TYPO_ONE_EDIT_LENGTH_MIN } from "./limits.js";
 import type { SearchNode } from "./query-parser.js";
+import type { GeoRegion } from "./geo/region.js";
 import { mergeScored, type ScoredDocument } from "./search-merge.js";
 import type { SearchCursor, ShardSearchRequest, ShardSearchResult, ShardSearchStats, ShardSearchStatsRequest } from "./shard-search.js";
 import { chooseVariants, editsAllowed } from "./typo.js";
@@ -41,6 +42,8 @@ export interface SearchShards {
 export interface TextSearch {
   readonly node: SearchNode;
   readonly exact: boolean;
+  /** A near or within condition that narrows the results (geo narrows, text ranks); null or absent for none. */
+  readonly geo?: GeoRegion | null;
 }
 
 /** What the statistics pass settled: the compiled query and the global statistics. */
@@ -54,6 +57,8 @@ export interface SearchPlanData {
   readonly phraseDocuments: number[];
   readonly idfs: number[];
   readonly statsRowsRead: number;
+  /** The search's geo condition, sent to the scoring pass; null for none. */
+  readonly geo: GeoRegion | null;
 }
 
 /** Where a search page walk stands. */
@@ -109,6 +114,7 @@ export async function searchStatistics(shards: SearchShards, collection: string,
     phraseDocuments,
     idfs,
     statsRowsRead: sum(answers.map((a) => a.rowsRead)),
+    geo: search.geo ?? null,
   };
 }
 
@@ -202,6 +208,7 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
               after: from,
               limit: size,
               rowsReadMax: Math.max(budget - rowsRead, 0),
+              geo: plan.geo,
             }),
             options.deadline,
           );

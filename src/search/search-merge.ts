@@ -11,10 +11,12 @@ import { compareHits, type SearchCursor } from "./shard-search.js";
 export interface ScoredDocument {
   readonly doc: StoredDocument;
   readonly score: number;
+  /** With a geo condition, the distance from the near center in meters (0 for within). */
+  readonly distanceMeters?: number;
 }
 
 /** Fetches a shard's next batch after `after`. */
-export type FetchScored = (after: SearchCursor | null, limit: number) => Promise<{ documents: StoredDocument[]; scores: number[]; hasMore: boolean }>;
+export type FetchScored = (after: SearchCursor | null, limit: number) => Promise<{ documents: StoredDocument[]; scores: number[]; distances?: number[]; hasMore: boolean }>;
 
 /** Merges the shards' scored streams. */
 export async function* mergeScored(fetchers: readonly FetchScored[], after: SearchCursor | null, first: number, max: number): AsyncGenerator<ScoredDocument> {
@@ -22,7 +24,7 @@ export async function* mergeScored(fetchers: readonly FetchScored[], after: Sear
   let batch = first;
   const refill = async (h: (typeof heads)[number], size: number): Promise<void> => {
     const page = await h.fetch(h.after, size);
-    h.buffer = page.documents.map((doc, i) => ({ doc, score: page.scores[i]! }));
+    h.buffer = page.documents.map((doc, i) => ({ doc, score: page.scores[i]!, ...(page.distances === undefined ? {} : { distanceMeters: page.distances[i]! }) }));
     h.position = 0;
     h.more = page.hasMore && page.documents.length > 0;
     const last = h.buffer[h.buffer.length - 1];

@@ -1,10 +1,12 @@
 /**
  * The wire `Query.search` clause, checked: a text search (parsed) or null
- * when the query has no search. Geo conditions go to geo-query.ts.
+ * when the query has no search or no text (a search by place alone is
+ * services/geo-search.ts's). Its geo condition, if any, comes from
+ * geo-query.ts.
  */
 import type { Query } from "../../gen/impossibledb/v1/query_pb.js";
 import { FailureError } from "../errors.js";
-import { assertGeoSupported } from "./geo-query.js";
+import { geoRegionFrom } from "./geo-query.js";
 import { parseSearchText } from "./query-parser.js";
 import type { TextSearch } from "./search-executor.js";
 
@@ -12,10 +14,11 @@ import type { TextSearch } from "./search-executor.js";
 export function textSearchFrom(query: Query): (TextSearch & { readonly text: string; readonly highlight: boolean }) | null {
   const search = query.search;
   if (search === undefined) return null;
-  assertGeoSupported(search);
   if (search.text === "") throw new FailureError("invalid_argument", "query.search needs text (or near or within)");
   if (query.orderBy.length > 0) {
     throw new FailureError("invalid_argument", "query.order_by cannot be combined with query.search.text: text results are ranked by score");
   }
-  return { node: parseSearchText(search.text), exact: search.exact, text: search.text, highlight: search.highlight };
+  // With near or within, geo narrows and text ranks (shard-search.ts).
+  const geo = geoRegionFrom(search)?.region ?? null;
+  return { node: parseSearchText(search.text), exact: search.exact, text: search.text, highlight: search.highlight, geo };
 }

@@ -88,6 +88,24 @@ export function runShardGeoSearch(sql: SearchSql, req: ShardGeoRequest): ShardGe
   return { ok: true, documents, distances, hasMore, candidates: found.candidates, rowsRead };
 }
 
+/**
+ * For a text search with near or within (geo narrows, text ranks): the
+ * documents of the collection on this shard inside `region`, each with its
+ * distance, or why the collection cannot be searched by place. The caller
+ * has indexed queued documents already.
+ */
+export function geoNarrowing(
+  sql: SearchSql,
+  collection: string,
+  region: GeoRegion,
+): { readonly ok: true; readonly distances: Map<string, number>; readonly candidates: number; readonly rowsRead: number } | Failure {
+  const problem = geoSearchable(sql, collection);
+  if (problem !== null) return problem;
+  const found = geoCandidates(sql, collection, region);
+  if (!found.ok) return found;
+  return { ok: true, distances: new Map(found.hits.map((h) => [h.id, h.distanceMeters])), candidates: found.candidates, rowsRead: found.rowsRead };
+}
+
 /** Why the collection cannot be searched by place on this shard, or null. */
 function geoSearchable(sql: SearchSql, collection: string): Failure | null {
   const index = readSearchIndex(sql, collection);

@@ -25,6 +25,8 @@ import { readSearchIndex, type SearchSql, type SearchTextFieldSpec } from "./cat
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, phraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
+import type { GeoRegion } from "./geo/region.js";
+import { geoNarrowing } from "./shard-geo.js";
 import { ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
@@ -77,6 +79,8 @@ export interface ShardSearchRequest {
   readonly after: SearchCursor | null;
   readonly limit: number;
   readonly rowsReadMax: number;
+  /** A near or within condition that narrows the candidates (shard-geo.ts); null or absent for none. */
+  readonly geo?: GeoRegion | null;
 }
 
 /** A shard's scored page. */
@@ -86,6 +90,8 @@ export type ShardSearchResult =
       readonly documents: StoredDocument[];
       /** The score of each document, in the same order. */
       readonly scores: number[];
+      /** With a geo condition, each document's distance from the near center in meters (0 for within), in the same order. */
+      readonly distances?: number[];
       readonly hasMore: boolean;
       /** Documents the FTS5 expression matched on this shard. */
       readonly candidates: number;
@@ -169,8 +175,14 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     return { ...failure("resource_exhausted", `the search matched more than SEARCH_CANDIDATES_PER_SHARD_MAX (${SEARCH_CANDIDATES_PER_SHARD_MAX}) documents on one shard; use rarer terms`), rowsRead };
   }
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
+  // Geo narrows, text ranks: only candidates inside the region are scored.
+  const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo);
+  if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
+  if (narrowed !== null) rowsRead += narrowed.rowsRead;
+  if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
   const candidates: Candidate[] = [];
   for (const row of rows) {
+    if (narrowed !== null && !narrowed.distances.has(row.id as string)) continue;
     const tokens = ready.textFields.map((_, i) => splitTokens(row[ftsColumn(i)]));
     const freqs = phraseFrequencies(req.tree, req.phrases, tokens, weights);
     const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
@@ -181,6 +193,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   const admits = documentCheck(req.rule);
   const documents: StoredDocument[] = [];
   const scores: number[] = [];
+  const distances: number[] = [];
   let hasMore = false;
   for (const c of candidates) {
     const doc = loadDocument(sql, req.collection, c.id);
@@ -195,8 +208,9 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     }
     documents.push(doc);
     scores.push(c.score);
+    if (narrowed !== null) distances.push(narrowed.distances.get(c.id)!);
   }
-  return { ok: true, documents, scores, hasMore, candidates: rows.length, rowsRead };
+  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances }), hasMore, candidates: rows.length, rowsRead };
 }
 
 /** (score desc, id asc): negative when `a` comes first. */

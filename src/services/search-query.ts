@@ -86,6 +86,7 @@ export async function* streamSearchQuery(
 function hitOf(hit: ScoredDocument, search: ServiceSearch, plan: SearchPlanData): SearchHit {
   return create(SearchHitSchema, {
     score: hit.score,
+    distanceMeters: hit.distanceMeters ?? 0,
     highlights: search.highlight ? highlights(plan.textFields, plan.compiled, hit.doc.id, hit.doc.data) : {},
   });
 }
@@ -103,7 +104,7 @@ function withSearchPlan(plan: QueryPlan, data: SearchPlanData): QueryPlan {
 
 /** The scope of a search's page tokens: a digest of the parsed query and its search. */
 async function searchScope(spec: QuerySpec, search: ServiceSearch): Promise<string> {
-  const text = JSON.stringify([spec.collection, spec.filter, spec.limit, spec.offset, spec.select, search.node, search.exact, search.highlight]);
+  const text = JSON.stringify([spec.collection, spec.filter, spec.limit, spec.offset, spec.select, search.node, search.exact, search.highlight, search.geo ?? null]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return `search:${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

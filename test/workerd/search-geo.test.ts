@@ -175,6 +175,36 @@ describe("geo search over RPC", () => {
     expect(await found()).toEqual([]);
   });
 
+  it("text with near: geo narrows, text ranks; hits carry score and distance; pages resume", async () => {
+    const { admin, db, query } = clients();
+    await admin.createSearchIndex({ index: { collection: "cafes", textFields: [{ field: "name" }], geoField: "loc" } });
+    const places: Array<[string, string, number, number]> = [
+      ["c1", "coffee coffee bar", 48.857, 2.352],
+      ["c2", "coffee shop", 48.86, 2.34],
+      ["c3", "tea room", 48.858, 2.351],
+      ["c4", "coffee roasters", 51.5, -0.12],
+      ["c5", "the coffee place with a long name", 48.85, 2.36],
+    ];
+    await db.batchWriteDocuments({ writes: places.map(([id, name, lat, lng]) => ({ ref: ref("cafes", id), operation: { case: "set" as const, value: { name, loc: { lat, lng } } } })) });
+    const center = { lat: 48.8566, lng: 2.3522 };
+    const q = { collection: "cafes", search: { text: "coffee", ...near(center.lat, center.lng, 5_000) } };
+    const res = await query.runQuery({ query: q });
+    // Only the Paris coffee places (not tea, not London), best score first.
+    expect(res.documents.map((d) => d.id).sort()).toEqual(["c1", "c2", "c5"]);
+    const scores = res.hits.map((h) => h.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(res.documents[0]!.id).toBe("c1");
+    res.documents.forEach((d, i) => {
+      const [, , lat, lng] = places.find(([id]) => id === d.id)!;
+      expect(res.hits[i]!.distanceMeters).toBe(haversineMeters(center, { lat, lng }));
+    });
+    // The same query a page at a time gives the same order.
+    expect(await walk(undefined, q, 1)).toEqual(res.documents.map((d, i) => [d.id, res.hits[i]!.distanceMeters]));
+    // Without near, London's coffee is found too.
+    expect((await query.runQuery({ query: { collection: "cafes", search: { text: "coffee" } } })).documents).toHaveLength(4);
+    await expectCode(query.runQuery({ query: { collection: "cities", search: { text: "paris", ...near(0, 0, 10) } } }), Code.FailedPrecondition);
+  });
+
   it("refuses bad input with precise codes, and leaves data alone", async () => {
     const { admin, query } = clients();
     const polygon = (vertices: Array<[number, number]>) => ({ within: { region: { case: "polygon" as const, value: { vertices: vertices.map(([latitude, longitude]) => ({ latitude, longitude })) } } } });
