@@ -18,7 +18,7 @@ describe("QueryBuilder.search", () => {
           const first = req.pageToken === "";
           return {
             documents: [{ id: first ? "a" : "b", data: { title: first ? "Quick fox" : "Fox" }, version: 1n }],
-            hits: [{ score: first ? 2.5 : 1.25, highlights: first ? { title: "Quick <mark>fox</mark>" } : {} }],
+            hits: [{ score: first ? 2.5 : 1.25, highlights: (first ? { title: "Quick <mark>fox</mark>" } : {}) as Record<string, string> }],
             nextPageToken: first ? "t1" : "",
           };
         },
