@@ -131,9 +131,11 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest): Sh
   for (const { term, edits } of req.typo) {
     const length = [...term].length;
     const { low, high } = vocabularyRange(term);
+    // Words only first: fts5vocab counts a word's documents by reading its
+    // postings, so the counts are read for the few words near the term.
     const rows = sql
-      .exec<{ term: string; doc: number }>(
-        `SELECT term, doc FROM "${vocab}" WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ? LIMIT ?`,
+      .exec<{ term: string }>(
+        `SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ? LIMIT ?`,
         low, high, length - edits, length + edits, SEARCH_TYPO_SCAN_ROWS_MAX + 1,
       )
       .toArray();
@@ -144,7 +146,10 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest): Sh
     const near: Variant[] = [];
     for (const row of rows) {
       const d = editDistance(term, row.term, edits);
-      if (d <= edits) near.push({ word: row.term, edits: d, documents: row.doc });
+      if (d > edits || row.term === term) continue;
+      rowsRead++;
+      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, row.term).toArray()[0]?.doc ?? 0;
+      near.push({ word: row.term, edits: d, documents });
     }
     variants.push(near);
   }

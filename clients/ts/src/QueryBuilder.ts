@@ -77,8 +77,31 @@ export interface AggregateGroup {
 }
 
 /** One page of query results. */
+/** One result of a search: the document, its BM25 score and its highlighted snippets. */
+export interface SearchResult<T extends JsonObject = JsonObject> {
+  readonly doc: DocumentSnapshot<T>;
+  /** BM25 with statistics over every shard; higher is better. */
+  readonly score: number;
+  /**
+   * Per text field that matched, a snippet of its original text with each
+   * match between `<mark>` and `</mark>` (when `highlight` was asked for).
+   * Nothing else is escaped: escape the text before rendering it as HTML.
+   */
+  readonly highlights: Record<string, string>;
+}
+
+/** Options of QueryBuilder.search(). */
+export interface SearchOptions {
+  /** Turns typo tolerance off (on by default: 1 edit from 5 characters, 2 from 9). */
+  readonly exact?: boolean;
+  /** Asks for highlighted snippets of the matching fields. */
+  readonly highlight?: boolean;
+}
+
 export interface QueryPage<T extends JsonObject = JsonObject> {
   documents: DocumentSnapshot<T>[];
+  /** With search(): one result per document, in the same order; empty otherwise. */
+  hits: SearchResult<T>[];
   /** Pass to page() for the next page; empty on the last page. */
   nextPageToken: string;
   /** How the query ran, when explain was asked for. */
@@ -95,6 +118,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   private limitCount = 0;
   private offsetCount = 0;
   private selected: string[] | undefined;
+  private searched: { text: string; exact: boolean; highlight: boolean } | undefined;
 
   /** @internal */
   constructor(
@@ -152,6 +176,36 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
     return this;
   }
 
+  /**
+   * Full-text search over the collection's search index (created with
+   * AdminService.CreateSearchIndex): terms (all must match), "phrases",
+   * prefixes `foo*`, AND, OR, NOT and parentheses. Results are ranked by
+   * BM25 (highest first), computed with statistics over every shard; the
+   * other conditions still filter. Read the ranked results with hits() or
+   * page().hits. Cannot be combined with sort().
+   *
+   *   const hits = await db.collection("articles").query().search("quick fox", { highlight: true }).limit(10).hits();
+   */
+  search(text: string, options: SearchOptions = {}): this {
+    if (typeof text !== "string" || text.trim() === "") throw new ConnectError("search(): the text must be a non-empty string", Code.InvalidArgument);
+    this.searched = { text, exact: options.exact ?? false, highlight: options.highlight ?? false };
+    return this;
+  }
+
+  /** Runs a search() query and returns every ranked result (up to limit), reading page after page. */
+  async hits(): Promise<SearchResult<T>[]> {
+    if (this.searched === undefined) throw new ConnectError("hits(): call search() first", Code.FailedPrecondition);
+    const out: SearchResult<T>[] = [];
+    let pageToken = "";
+    for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
+      const page = await this.page({ pageSize: PAGE_SIZE_MAX, pageToken });
+      out.push(...page.hits);
+      if (page.nextPageToken === "") return out;
+      pageToken = page.nextPageToken;
+    }
+    throw new ConnectError(`the search took more than ${PAGES_PER_CALL_MAX} pages; use page()`, Code.ResourceExhausted);
+  }
+
   /** The query in the wire's form. */
   toProto(): MessageInitShape<typeof QuerySchema> {
     return {
@@ -162,6 +216,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
       limit: this.limitCount,
       offset: this.offsetCount,
       select: this.selected === undefined ? undefined : { fieldPaths: this.selected },
+      search: this.searched,
     };
   }
 
@@ -181,7 +236,9 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   /** Runs the query and returns one page. */
   async page(options: { pageSize?: number; pageToken?: string; explain?: boolean } = {}): Promise<QueryPage<T>> {
     const res = await this.services.query.runQuery({ query: this.toProto(), pageSize: options.pageSize, pageToken: options.pageToken, explain: options.explain });
-    return { documents: res.documents.map((d) => snapshot<T>(d)), nextPageToken: res.nextPageToken, plan: res.plan };
+    const documents = res.documents.map((d) => snapshot<T>(d));
+    const hits = res.hits.map((h, i) => ({ doc: documents[i]!, score: h.score, highlights: { ...h.highlights } }));
+    return { documents, hits, nextPageToken: res.nextPageToken, plan: res.plan };
   }
 
   /** Runs the query and yields documents as the shards' results merge. */
