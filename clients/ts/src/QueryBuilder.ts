@@ -19,6 +19,7 @@ import {
   type QueryPlan,
   type QuerySchema,
 } from "./gen/impossibledb/v1/query_pb.js";
+import type { SearchQuerySchema } from "./gen/impossibledb/v1/search_pb.js";
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
 import { listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
 import { documentOrder, splitFieldPath } from "./listen-order.js";
@@ -77,11 +78,13 @@ export interface AggregateGroup {
 }
 
 /** One page of query results. */
-/** One result of a search: the document, its BM25 score and its highlighted snippets. */
+/** One result of a search: the document, its BM25 score, its distance and its highlighted snippets. */
 export interface SearchResult<T extends JsonObject = JsonObject> {
   readonly doc: DocumentSnapshot<T>;
-  /** BM25 with statistics over every shard; higher is better. */
+  /** BM25 with statistics over every shard; higher is better. 0 without search(). */
   readonly score: number;
+  /** With near(): the great-circle distance from its center, in meters; 0 otherwise. */
+  readonly distanceMeters: number;
   /**
    * Per text field that matched, a snippet of its original text with each
    * match between `<mark>` and `</mark>` (when `highlight` was asked for).
@@ -89,6 +92,20 @@ export interface SearchResult<T extends JsonObject = JsonObject> {
    */
   readonly highlights: Record<string, string>;
 }
+
+/** A point in degrees, as documents store it in a search index's geo field. */
+export interface GeoPoint {
+  readonly lat: number;
+  readonly lng: number;
+}
+
+/**
+ * A region for QueryBuilder.within(): a box by its south-west (`low`) and
+ * north-east (`high`) corners (low.lng > high.lng crosses the
+ * antimeridian), or a polygon as its vertices (3 to 1,000; straight edges
+ * in latitude/longitude, each the short way round; see docs/geo.md).
+ */
+export type GeoRegion = { readonly low: GeoPoint; readonly high: GeoPoint } | readonly GeoPoint[];
 
 /** Options of QueryBuilder.search(). */
 export interface SearchOptions {
@@ -119,6 +136,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   private offsetCount = 0;
   private selected: string[] | undefined;
   private searched: { text: string; exact: boolean; highlight: boolean } | undefined;
+  private geo: Pick<MessageInitShape<typeof SearchQuerySchema>, "near" | "within"> | undefined;
 
   /** @internal */
   constructor(
@@ -192,9 +210,41 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
     return this;
   }
 
-  /** Runs a search() query and returns every ranked result (up to limit), reading page after page. */
+  /**
+   * Keeps documents within `radiusMeters` (0 to 20,037,509) of `center`, by
+   * great-circle distance, over the collection's search index's geo field.
+   * Without search(), results come nearest first; hits() and page().hits
+   * give each one's distance. Cannot be combined with within() or sort().
+   *
+   *   const nearby = await db.collection("places").query().near({ lat: 48.8566, lng: 2.3522 }, 2000).limit(10).hits();
+   */
+  near(center: GeoPoint, radiusMeters: number): this {
+    if (!Number.isFinite(radiusMeters) || radiusMeters < 0) throw new ConnectError("near(): radiusMeters must be a finite number, 0 or more", Code.InvalidArgument);
+    this.geo = { near: { center: geoPoint(center, "near()"), radiusMeters } };
+    return this;
+  }
+
+  /**
+   * Keeps documents inside a box or a polygon (see GeoRegion), over the
+   * collection's search index's geo field; without search(), by id.
+   * Cannot be combined with near() or sort().
+   *
+   *   const pacific = await db.collection("places").query().within({ low: { lat: -25, lng: 170 }, high: { lat: -10, lng: -170 } }).execute();
+   */
+  within(region: GeoRegion): this {
+    if (Array.isArray(region)) {
+      const vertices = (region as readonly GeoPoint[]).map((v, i) => geoPoint(v, `within(): vertex ${i}`));
+      this.geo = { within: { region: { case: "polygon", value: { vertices } } } };
+    } else {
+      const box = region as { low: GeoPoint; high: GeoPoint };
+      this.geo = { within: { region: { case: "box", value: { low: geoPoint(box.low, "within(): low"), high: geoPoint(box.high, "within(): high") } } } };
+    }
+    return this;
+  }
+
+  /** Runs a search(), near() or within() query and returns every result with its hit (up to limit), reading page after page. */
   async hits(): Promise<SearchResult<T>[]> {
-    if (this.searched === undefined) throw new ConnectError("hits(): call search() first", Code.FailedPrecondition);
+    if (this.searched === undefined && this.geo === undefined) throw new ConnectError("hits(): call search(), near() or within() first", Code.FailedPrecondition);
     const out: SearchResult<T>[] = [];
     let pageToken = "";
     for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
@@ -216,7 +266,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
       limit: this.limitCount,
       offset: this.offsetCount,
       select: this.selected === undefined ? undefined : { fieldPaths: this.selected },
-      search: this.searched,
+      search: this.searched === undefined && this.geo === undefined ? undefined : { ...this.searched, ...this.geo },
     };
   }
 
@@ -237,7 +287,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   async page(options: { pageSize?: number; pageToken?: string; explain?: boolean } = {}): Promise<QueryPage<T>> {
     const res = await this.services.query.runQuery({ query: this.toProto(), pageSize: options.pageSize, pageToken: options.pageToken, explain: options.explain });
     const documents = res.documents.map((d) => snapshot<T>(d));
-    const hits = res.hits.map((h, i) => ({ doc: documents[i]!, score: h.score, highlights: { ...h.highlights } }));
+    const hits = res.hits.map((h, i) => ({ doc: documents[i]!, score: h.score, distanceMeters: h.distanceMeters, highlights: { ...h.highlights } }));
     return { documents, hits, nextPageToken: res.nextPageToken, plan: res.plan };
   }
 
@@ -326,4 +376,12 @@ function covers(selected: readonly string[], field: string): boolean {
 function nonNegative(n: number, what: string): number {
   if (!Number.isInteger(n) || n < 0) throw new ConnectError(`${what} must be a whole number >= 0, got ${n}`, Code.InvalidArgument);
   return n;
+}
+
+/** A GeoPoint in the wire's form; a TypeError for anything but finite numbers. */
+function geoPoint(point: GeoPoint, where: string): { latitude: number; longitude: number } {
+  if (typeof point !== "object" || point === null || !Number.isFinite(point.lat) || !Number.isFinite(point.lng)) {
+    throw new TypeError(`${where}: a point is { lat, lng } with finite numbers in degrees`);
+  }
+  return { latitude: point.lat, longitude: point.lng };
 }
