@@ -59,6 +59,8 @@ export interface SearchPlanData {
   readonly statsRowsRead: number;
   /** The search's geo condition, sent to the scoring pass; null for none. */
   readonly geo: GeoRegion | null;
+  /** R*Tree candidates the scoring pass's shard calls read for the geo condition, summed as they answer (Explain). */
+  geoCandidates: number;
 }
 
 /** Where a search page walk stands. */
@@ -115,6 +117,7 @@ export async function searchStatistics(shards: SearchShards, collection: string,
     idfs,
     statsRowsRead: sum(answers.map((a) => a.rowsRead)),
     geo: search.geo ?? null,
+    geoCandidates: 0,
   };
 }
 
@@ -215,6 +218,7 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
           rowsRead += result.rowsRead;
           reports[i]!.rowsRead += result.rowsRead;
           if (!result.ok) throw new FailureError(result.kind, result.message);
+          plan.geoCandidates += result.geoCandidates ?? 0;
           reports[i]!.rowsReturned += result.documents.length;
           if (reports[i]!.sqlPlan === "") reports[i]!.sqlPlan = `FTS5 MATCH ${plan.compiled.match}: ${result.candidates} candidates scored`;
           if (rowsRead > budget) throw new FailureError("resource_exhausted", `the search read more than QUERY_ROWS_READ_MAX (${budget}) rows`);

@@ -92,6 +92,8 @@ export type ShardSearchResult =
       readonly scores: number[];
       /** With a geo condition, each document's distance from the near center in meters (0 for within), in the same order. */
       readonly distances?: number[];
+      /** With a geo condition, the R*Tree candidates read before the exact check (SearchPlan.geo_candidates). */
+      readonly geoCandidates?: number;
       readonly hasMore: boolean;
       /** Documents the FTS5 expression matched on this shard. */
       readonly candidates: number;
@@ -215,7 +217,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     scores.push(c.score);
     if (narrowed !== null) distances.push(narrowed.distances.get(c.id)!);
   }
-  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances }), hasMore, candidates: rows.length, rowsRead };
+  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: rows.length, rowsRead };
 }
 
 /** (score desc, id asc): negative when `a` comes first. */

@@ -98,6 +98,7 @@ function withSearchPlan(plan: QueryPlan, data: SearchPlanData): QueryPlan {
     averageLength: data.averageLength,
     terms: planTerms(data).map((t) => create(SearchTermStatsSchema, { term: t.term, documents: BigInt(t.documents) })),
     statsRowsRead: BigInt(data.statsRowsRead),
+    geoCandidates: BigInt(data.geoCandidates),
   });
   return plan;
 }

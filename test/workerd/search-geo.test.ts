@@ -188,7 +188,9 @@ describe("geo search over RPC", () => {
     await db.batchWriteDocuments({ writes: places.map(([id, name, lat, lng]) => ({ ref: ref("cafes", id), operation: { case: "set" as const, value: { name, loc: { lat, lng } } } })) });
     const center = { lat: 48.8566, lng: 2.3522 };
     const q = { collection: "cafes", search: { text: "coffee", ...near(center.lat, center.lng, 5_000) } };
-    const res = await query.runQuery({ query: q });
+    const res = await query.runQuery({ query: q, explain: true });
+    // The R*Tree's candidates: the four Paris places (tea included), counted before the text narrows them.
+    expect(Number(res.plan!.search!.geoCandidates)).toBe(4);
     // Only the Paris coffee places (not tea, not London), best score first.
     expect(res.documents.map((d) => d.id).sort()).toEqual(["c1", "c2", "c5"]);
     const scores = res.hits.map((h) => h.score);
