@@ -2,8 +2,8 @@
  * Geo search over 1, 3 and 8 in-memory shards (the shards' real schema,
  * search index lifecycle, maintenance and geo code, through the Worker's
  * geo executor) against a brute-force oracle over all documents: the same
- * documents in the same (distance, id) order, with the query's filter,
- * offset and limit, whole and page by page, after writes that move,
+ * documents in the same (distance, id) order, with the query's filter, a
+ * read rule, offset and limit, whole and page by page, after writes that move,
  * remove and un-locate documents. GEO_SEED replays a run.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
@@ -114,6 +114,10 @@ describe.each([1, 3, 8])("geo search over %i shard(s) against the oracle", (shar
       expect(await walk(c, spec(EVEN), r, 7)).toEqual(even);
       expect(await walk(c, spec(EVEN, 10, 3), r, 4)).toEqual(even.slice(3, 13));
       expect(await stream(c, spec(MATCH_ALL, null, 5), r)).toEqual(all.slice(5));
+      // A caller's read rule filters as the query's filter does: pushed
+      // (exact), or evaluated per document in CEL on the shard.
+      expect(await walk(c, { ...spec(MATCH_ALL), rule: { source: "resource.data.n == 0", filter: EVEN, exact: true, authJson: "{}", method: "list" } }, r, 9)).toEqual(even);
+      expect(await walk(c, { ...spec(MATCH_ALL), rule: { source: "resource.data.n == 0", filter: MATCH_ALL, exact: false, authJson: "{}", method: "list" } }, r, 9)).toEqual(even);
       if (condition.kind === "near") {
         for (const hit of all) expect(hit.distanceMeters).toBe(haversineMeters(condition.center, geoPointOf(docs.get(hit.id)!, ["loc"]) as LatLng));
       }
