@@ -16,6 +16,8 @@ const DEEP_FILTER_LEVELS = [21, 100, 1000];
 const WIDE_FILTER_COUNTS = [101, 501, 3000];
 
 const FIELD_OPS = ["OPERATOR_EQUAL", "OPERATOR_NOT_EQUAL", "OPERATOR_LESS_THAN", "OPERATOR_LESS_THAN_OR_EQUAL", "OPERATOR_GREATER_THAN", "OPERATOR_GREATER_THAN_OR_EQUAL", "OPERATOR_IN", "OPERATOR_NOT_IN", "OPERATOR_ARRAY_CONTAINS", "OPERATOR_ARRAY_CONTAINS_ANY", "OPERATOR_EXISTS"];
+/** FTS5 query syntax and our own, for search texts: none of it may reach FTS5 raw or cause INTERNAL. */
+const SEARCH_PIECES = ['"', "*", "(", ")", "AND", "OR", "NOT", "NEAR(", "NEAR/3", "^", "+", ":", "{", "}", "title:", "-", "'", "\\", "\u0000", "é", "ß", "İ", "\u0301", "👍", "fox", "quick", "abcdefghij"];
 const TEXT_OPERATORS = ["=", "!=", "<", "<=", ">", ">=", ":", "AND", "OR", "NOT", "-", "(", ")", "IN", "in", "has", ",", "[", "]", "*", ".", "`", "\"", "'"];
 
 /** Arbitraries of requests for every RPC, over the run's context (`ctx`: names, recorded tokens and ids). */
@@ -36,6 +38,20 @@ export function requestArbitraries(ctx) {
   const precondition = fc.oneof(fc.record({ exists: fc.boolean() }), fc.record({ version: num }), fc.constant({ exists: true, version: "1" }));
   const opt = (arb) => fc.option(arb, { nil: undefined, freq: 3 });
   const where = hostileFilter(path, hostileJson(names));
+  const searchText = fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(fc.array(fc.oneof(fc.constantFrom(...SEARCH_PIECES), str), { maxLength: 12 }), fc.constantFrom(" ", "")).map(([parts, sep]) => parts.join(sep)) },
+    { weight: 1, arbitrary: str },
+    { weight: 1, arbitrary: fc.constantFrom("(".repeat(200) + "x", "x ".repeat(600), "a*".repeat(300), '"'.repeat(999)) },
+  );
+  const point = fc.record({ latitude: num, longitude: num }, { requiredKeys: [] });
+  const search = fc.record(
+    { text: searchText, exact: fc.boolean(), highlight: fc.boolean(), near: opt(fc.record({ center: point, radiusMeters: num }, { requiredKeys: [] })) },
+    { requiredKeys: [] },
+  );
+  const searchIndex = fc.record(
+    { collection, textFields: fc.array(fc.record({ field: path, weight: num }, { requiredKeys: [] }), { maxLength: 17 }), geoField: fc.oneof(fc.constant(""), path), state: fc.constantFrom("STATE_READY", "STATE_CREATING", 5) },
+    { requiredKeys: [] },
+  );
   const query = (coll) =>
     fc.record(
       {
@@ -46,6 +62,7 @@ export function requestArbitraries(ctx) {
         limit: num,
         offset: num,
         select: mask,
+        search: opt(search),
       },
       { requiredKeys: ["collection"] },
     );
@@ -88,6 +105,9 @@ export function requestArbitraries(ctx) {
     rpc(A, "GetIndex", fc.record({ collection: readCollection, id: str }, { requiredKeys: [] })),
     rpc(A, "ListIndexes", fc.record({ collection: readCollection }, { requiredKeys: [] })),
     rpc(A, "DeleteIndex", fc.record({ collection: fc.oneof(fc.constantFrom(...ctx.scratch), str), id: str }, { requiredKeys: [] }), "write"),
+    rpc(A, "CreateSearchIndex", fc.record({ index: searchIndex }, { requiredKeys: [] }), "write"),
+    rpc(A, "GetSearchIndex", fc.record({ collection: readCollection }, { requiredKeys: [] })),
+    rpc(A, "DeleteSearchIndex", fc.record({ collection: fc.oneof(fc.constantFrom(...ctx.scratch), str) }, { requiredKeys: [] }), "write"),
     rpc(A, "ExportDocuments", fc.record({ collection: readCollection, batchSize: num }, { requiredKeys: [] }), "stream"),
     rpc(A, "GetMetrics", fc.constant({})),
     // Databases, API keys, rules, resharding: arbitraries of { json, headers?, intact? } (admin-requests.mjs).

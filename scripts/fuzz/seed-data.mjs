@@ -37,6 +37,10 @@ export async function seedData(workerUrl) {
     const writes = SEEDED_IDS.map((id, i) => ({ ref: { collection, id }, set: documentData(collection, i, id) }));
     await call(workerUrl, "CollectionService", "BatchWriteDocuments", { writes });
   }
+  // Search indexes, so fuzzed searches reach the shards' search code, not only FAILED_PRECONDITION.
+  for (const collection of SEEDED_COLLECTIONS) {
+    await call(workerUrl, "AdminService", "CreateSearchIndex", { index: { collection, textFields: [{ field: "s", weight: 2 }, { field: "tags" }] } });
+  }
   const pageTokens = [];
   for (const collection of SEEDED_COLLECTIONS) {
     pageTokens.push((await call(workerUrl, "CollectionService", "ListDocuments", { collection, pageSize: 2 })).nextPageToken);
