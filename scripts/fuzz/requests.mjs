@@ -43,9 +43,17 @@ export function requestArbitraries(ctx) {
     { weight: 1, arbitrary: str },
     { weight: 1, arbitrary: fc.constantFrom("(".repeat(200) + "x", "x ".repeat(600), "a*".repeat(300), '"'.repeat(999)) },
   );
-  const point = fc.record({ latitude: num, longitude: num }, { requiredKeys: [] });
+  // Geo: hostile numbers, and points in range (poles, the antimeridian) so the geo code runs too.
+  const degrees = fc.oneof(num, fc.double({ min: -90, max: 90, noNaN: true }), fc.constantFrom(-180, 180, -90, 90, 0, 179.9999999, -179.9999999));
+  const point = fc.record({ latitude: degrees, longitude: degrees }, { requiredKeys: [] });
+  const radius = fc.oneof(num, fc.constantFrom(0, 1, 20037509, 20037510, 1e7), fc.double({ min: 0, max: 2e7, noNaN: true }));
+  const within = fc.oneof(
+    fc.record({ box: fc.record({ low: point, high: point }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.record({ polygon: fc.record({ vertices: fc.array(point, { maxLength: 12 }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.constant({ polygon: { vertices: Array.from({ length: 1001 }, (_, i) => ({ latitude: Math.sin(i), longitude: Math.cos(i) })) } }),
+  );
   const search = fc.record(
-    { text: searchText, exact: fc.boolean(), highlight: fc.boolean(), near: opt(fc.record({ center: point, radiusMeters: num }, { requiredKeys: [] })) },
+    { text: searchText, exact: fc.boolean(), highlight: fc.boolean(), near: opt(fc.record({ center: point, radiusMeters: radius }, { requiredKeys: [] })), within: opt(within) },
     { requiredKeys: [] },
   );
   const searchIndex = fc.record(
