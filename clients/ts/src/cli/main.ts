@@ -149,23 +149,43 @@ function program(): Command {
     .option("--select <fields>", "comma-separated field paths to return")
     .option("--search <text>", "full-text search over the collection's search index, ranked by score (see search-index)")
     .option("--exact", "with --search: no typo tolerance")
-    .option("--json", "print one {id, data} JSON object a line (with --search, also its score)")
-    .action(async (collection: string, opts: { filter?: string; orderBy?: string[]; limit: number; select?: string; search?: string; exact?: boolean; json?: boolean }) => {
+    .option("--near <lat,lng,meters>", "only documents within METERS of the point (the search index's geo field), nearest first")
+    .option("--within <lat,lng,lat,lng>", "only documents inside the box from its south-west to its north-east corner (the search index's geo field)")
+    .option("--json", "print one {id, data} JSON object a line (with --search, also its score; with --near, its distanceMeters)")
+    .action(async (collection: string, opts: { filter?: string; orderBy?: string[]; limit: number; select?: string; search?: string; exact?: boolean; near?: string; within?: string; json?: boolean }) => {
       if (opts.limit < 1) throw new CliError("--limit must be at least 1");
       const q = client().collection(collection).query().limit(opts.limit);
       if (opts.filter !== undefined) q.filter(opts.filter);
-      if (opts.search !== undefined) {
-        if (opts.orderBy !== undefined) throw new CliError("--search ranks by score: leave out --order-by");
-        q.search(opts.search, { exact: opts.exact === true });
+      if (opts.search !== undefined || opts.near !== undefined || opts.within !== undefined) {
+        if (opts.orderBy !== undefined) throw new CliError("--search, --near and --within order the results themselves: leave out --order-by");
+        if (opts.near !== undefined && opts.within !== undefined) throw new CliError("give --near or --within, not both");
+        if (opts.search !== undefined) q.search(opts.search, { exact: opts.exact === true });
+        if (opts.near !== undefined) {
+          const [lat, lng, meters] = numbers(opts.near, 3, "--near", "LAT,LNG,METERS") as [number, number, number];
+          q.near({ lat, lng }, meters);
+        }
+        if (opts.within !== undefined) {
+          const [lowLat, lowLng, highLat, highLng] = numbers(opts.within, 4, "--within", "LAT,LNG,LAT,LNG") as [number, number, number, number];
+          q.within({ low: { lat: lowLat, lng: lowLng }, high: { lat: highLat, lng: highLng } });
+        }
         if (opts.select !== undefined) q.select(...opts.select.split(",").map((f) => f.trim()).filter((f) => f !== ""));
         const hits = await q.hits();
+        const scored = opts.search !== undefined;
+        const measured = opts.near !== undefined;
         if (opts.json === true) {
-          process.stdout.write(hits.map((h) => JSON.stringify({ id: h.doc.id, score: h.score, data: h.doc.data }) + "\n").join(""));
+          process.stdout.write(
+            hits.map((h) => JSON.stringify({ id: h.doc.id, ...(scored ? { score: h.score } : {}), ...(measured ? { distanceMeters: h.distanceMeters } : {}), data: h.doc.data }) + "\n").join(""),
+          );
           return;
         }
         const fields = [...new Set(hits.flatMap((h) => Object.keys(h.doc.data)))];
-        const rows = hits.map((h) => [h.doc.id, h.score.toFixed(4), ...fields.map((f) => cellText(Object.hasOwn(h.doc.data, f) ? (h.doc.data[f] as JsonValue) : undefined))]);
-        process.stdout.write(formatTable(["id", "score", ...fields], rows));
+        const rows = hits.map((h) => [
+          h.doc.id,
+          ...(scored ? [h.score.toFixed(4)] : []),
+          ...(measured ? [h.distanceMeters.toFixed(1)] : []),
+          ...fields.map((f) => cellText(Object.hasOwn(h.doc.data, f) ? (h.doc.data[f] as JsonValue) : undefined)),
+        ]);
+        process.stdout.write(formatTable(["id", ...(scored ? ["score"] : []), ...(measured ? ["meters"] : []), ...fields], rows));
         console.error(`${hits.length} documents`);
         return;
       }
@@ -224,15 +244,16 @@ function program(): Command {
       console.log(`dropped index ${id} of ${collection}`);
     });
 
-  const searchIndex = cli.command("search-index").description("create, show and drop a collection's search index (full-text)");
+  const searchIndex = cli.command("search-index").description("create, show and drop a collection's search index (full-text and geo)");
   searchIndex
     .command("create")
     .description("create and backfill the search index; prints it when READY")
     .argument("<collection>")
-    .requiredOption("--text <fields>", "comma-separated text fields, each FIELD or FIELD:WEIGHT (weight 1 by default)")
+    .option("--text <fields>", "comma-separated text fields, each FIELD or FIELD:WEIGHT (weight 1 by default)")
     .option("--geo <field>", "the geo point field ({lat, lng})")
-    .action(async (collection: string, opts: { text: string; geo?: string }) => {
-      const textFields = opts.text
+    .action(async (collection: string, opts: { text?: string; geo?: string }) => {
+      if (opts.text === undefined && opts.geo === undefined) throw new CliError("give --text, --geo or both");
+      const textFields = (opts.text ?? "")
         .split(",")
         .map((spec) => spec.trim())
         .filter((spec) => spec !== "")
@@ -356,6 +377,13 @@ async function main(): Promise<number> {
 const code = await main();
 await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
 process.exit(code);
+
+/** `count` comma-separated finite numbers, as `flag` takes them (`shape` says how). */
+function numbers(text: string, count: number, flag: string, shape: string): number[] {
+  const parts = text.split(",").map((p) => Number(p.trim()));
+  if (parts.length !== count || parts.some((n) => !Number.isFinite(n))) throw new CliError(`${flag} ${text}: expected ${shape}`);
+  return parts;
+}
 
 /** One line describing a search index. */
 function searchIndexText(index: SearchIndex | undefined): string {
