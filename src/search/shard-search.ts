@@ -27,6 +27,7 @@ import { bm25, phraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import { ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
+import { VocabularyCache } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
 /** The statistics pass's request. */
@@ -102,8 +103,8 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
   return { ok: true, textFields: index.spec.textFields };
 }
 
-/** The statistics pass on this shard. */
-export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest): ShardSearchStats {
+/** The statistics pass on this shard; `vocabulary` caches the word ranges typo tolerance scans (a fresh one caches nothing across calls). */
+export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
@@ -123,27 +124,26 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest): Sh
   });
   const variants: Variant[][] = [];
   for (const { term, edits } of req.typo) {
-    const length = [...term].length;
     const { low, high } = vocabularyRange(term);
-    // Words only first: fts5vocab counts a word's documents by reading its
-    // postings, so the counts are read for the few words near the term.
-    const rows = sql
-      .exec<{ term: string }>(
-        `SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ? LIMIT ?`,
-        low, high, length - edits, length + edits, SEARCH_TYPO_SCAN_ROWS_MAX + 1,
-      )
-      .toArray();
-    rowsRead += rows.length;
-    if (rows.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
+    // Words only first (fts5vocab counts a word's documents by reading its
+    // postings), from the cache when the index has not changed since.
+    let scanned = 0;
+    const words = vocabulary.range(req.collection, low, totals.generation, () => {
+      const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
+      scanned = rows.length;
+      return rows.map((r) => r.term);
+    });
+    rowsRead += scanned;
+    if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
       return { ...failure("resource_exhausted", `the typo tolerance of "${term}" would look at more than SEARCH_TYPO_SCAN_ROWS_MAX (${SEARCH_TYPO_SCAN_ROWS_MAX}) words on one shard; search with exact: true`), rowsRead };
     }
     const near: Variant[] = [];
-    for (const row of rows) {
-      const d = editDistance(term, row.term, edits);
-      if (d > edits || row.term === term) continue;
+    for (const word of words) {
+      const d = editDistance(term, word, edits);
+      if (d > edits || word === term) continue;
       rowsRead++;
-      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, row.term).toArray()[0]?.doc ?? 0;
-      near.push({ word: row.term, edits: d, documents });
+      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+      near.push({ word, edits: d, documents });
     }
     variants.push(near);
   }
