@@ -23,7 +23,7 @@ import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import { readSearchIndex, type SearchSql, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
-import { bm25, phraseFrequencies } from "./bm25.js";
+import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import { ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
@@ -175,9 +175,11 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   }
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
   const candidates: Candidate[] = [];
+  const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);
+  const columnNames = ready.textFields.map((_, i) => ftsColumn(i));
   for (const row of rows) {
-    const tokens = ready.textFields.map((_, i) => splitTokens(row[ftsColumn(i)]));
-    const freqs = phraseFrequencies(req.tree, req.phrases, tokens, weights);
+    const tokens = columnNames.map((name) => splitTokens(row[name]));
+    const freqs = frequencies(tokens);
     const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
     if (req.after === null || compareHits({ score, id: row.id as string }, req.after) > 0) candidates.push({ id: row.id as string, score });
   }
