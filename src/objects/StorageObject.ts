@@ -37,6 +37,7 @@ import { maintainSearch } from "../search/search-maintenance.js";
 import { runShardGeoSearch, type ShardGeoRequest, type ShardGeoResult } from "../search/shard-geo.js";
 import { backfillShardSearchIndex, createShardSearchIndex, dropShardSearchIndex, type SearchIndexStep } from "../search/shard-index.js";
 import { SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX } from "../search/limits.js";
+import { VocabularyCache } from "../search/vocabulary-cache.js";
 import { runSearchStats, runShardSearch, type ShardSearchRequest, type ShardSearchResult, type ShardSearchStats, type ShardSearchStatsRequest } from "../search/shard-search.js";
 import {
   runShardAggregation,
@@ -64,6 +65,8 @@ export class StorageObject extends DurableObject<Env> {
   private erased: boolean;
   /** Refuses requests routed by an older routing table (routing/shard-epoch.ts). */
   private readonly epochs: EpochGuard;
+  /** Vocabulary ranges for typo tolerance, by text index generation (search/vocabulary-cache.ts). */
+  private readonly vocabulary = new VocabularyCache();
   /** The shard's part in a resharding (routing/reshard-shard.ts). */
   private readonly resharding: ShardResharding;
 
@@ -358,6 +361,7 @@ export class StorageObject extends DurableObject<Env> {
   dropSearchIndex(collection: string): boolean {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.vocabulary.forget(collection);
     return this.ctx.storage.transactionSync(() => dropShardSearchIndex(this.ctx.storage.sql, collection));
   }
 
@@ -367,7 +371,7 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     this.epochs.assertEpoch(epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, req));
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, req, this.vocabulary));
   }
 
   /** A search's scoring pass on this shard: one scored page (search/shard-search.ts); Blocked like query. */

@@ -41,7 +41,41 @@ export function bm25(idfs: readonly number[], freqs: readonly number[], length: 
  * lists instances.
  */
 export function phraseInstances(phrases: readonly CompiledPhrase[], columns: ReadonlyArray<readonly string[]>): number[][] {
-  return phrases.map((p) => columns.map((tokens) => instances(p, tokens)));
+  return createFrequencies(phrases).instances(columns);
+}
+
+/**
+ * Counts instances for many documents: one pass over each column's tokens
+ * finds every plain one-word phrase (a map from word to phrases); prefix
+ * and multi-word phrases are matched position by position.
+ */
+function createFrequencies(phrases: readonly CompiledPhrase[]) {
+  const single = new Map<string, number[]>();
+  const general: number[] = [];
+  phrases.forEach((p, i) => {
+    if (p.tokens.length === 1 && !p.prefix) {
+      const list = single.get(p.tokens[0]!);
+      if (list === undefined) single.set(p.tokens[0]!, [i]);
+      else list.push(i);
+    } else {
+      general.push(i);
+    }
+  });
+  return {
+    instances(columns: ReadonlyArray<readonly string[]>): number[][] {
+      const found = phrases.map(() => columns.map(() => 0));
+      columns.forEach((tokens, c) => {
+        if (single.size > 0) {
+          for (const token of tokens) {
+            const hit = single.get(token);
+            if (hit !== undefined) for (const i of hit) found[i]![c]!++;
+          }
+        }
+        for (const i of general) found[i]![c] = instances(phrases[i]!, tokens);
+      });
+      return found;
+    },
+  };
 }
 
 /**
@@ -57,42 +91,56 @@ export function phraseInstances(phrases: readonly CompiledPhrase[], columns: Rea
  */
 export function countedPhrases(tree: CompiledNode, present: readonly boolean[]): boolean[] {
   const counted = present.map(() => false);
-  const matches = (n: CompiledNode): boolean => {
-    switch (n.kind) {
-      case "phrase":
-        return present[n.index]!;
-      case "and":
-        return n.children.every(matches);
-      case "or":
-        return n.children.some(matches);
-      case "not":
-        return matches(n.left) && !matches(n.right);
-    }
-  };
-  const mark = (n: CompiledNode): void => {
-    if (!matches(n)) return;
-    switch (n.kind) {
-      case "phrase":
-        counted[n.index] = true;
-        return;
-      case "and":
-      case "or":
-        n.children.forEach(mark);
-        return;
-      case "not":
-        mark(n.left);
-        return;
-    }
-  };
-  mark(tree);
+  mark(tree, present, counted);
   return counted;
 }
 
-/** The weighted frequency of each phrase bm25() uses: its counted instances, each times its column's weight. */
+function matchesNode(n: CompiledNode, present: readonly boolean[]): boolean {
+  switch (n.kind) {
+    case "phrase":
+      return present[n.index]!;
+    case "and":
+      return n.children.every((c) => matchesNode(c, present));
+    case "or":
+      return n.children.some((c) => matchesNode(c, present));
+    case "not":
+      return matchesNode(n.left, present) && !matchesNode(n.right, present);
+  }
+}
+
+function mark(n: CompiledNode, present: readonly boolean[], counted: boolean[]): void {
+  if (!matchesNode(n, present)) return;
+  switch (n.kind) {
+    case "phrase":
+      counted[n.index] = true;
+      return;
+    case "and":
+    case "or":
+      for (const c of n.children) mark(c, present, counted);
+      return;
+    case "not":
+      mark(n.left, present, counted);
+      return;
+  }
+}
+
+/**
+ * A scorer for many documents of one query: the weighted frequency of each
+ * phrase bm25() uses (its counted instances, each times its column's
+ * weight), for a document whose columns hold `columns` tokens.
+ */
+export function createPhraseFrequencies(tree: CompiledNode, phrases: readonly CompiledPhrase[], weights: readonly number[]): (columns: ReadonlyArray<readonly string[]>) => number[] {
+  const counter = createFrequencies(phrases);
+  return (columns) => {
+    const found = counter.instances(columns);
+    const counted = countedPhrases(tree, found.map((perColumn) => perColumn.some((n) => n > 0)));
+    return found.map((perColumn, i) => (counted[i] ? perColumn.reduce((sum, n, c) => sum + n * weights[c]!, 0) : 0));
+  };
+}
+
+/** The weighted frequencies of one document (createPhraseFrequencies for a single use). */
 export function phraseFrequencies(tree: CompiledNode, phrases: readonly CompiledPhrase[], columns: ReadonlyArray<readonly string[]>, weights: readonly number[]): number[] {
-  const found = phraseInstances(phrases, columns);
-  const counted = countedPhrases(tree, found.map((perColumn) => perColumn.some((n) => n > 0)));
-  return found.map((perColumn, i) => (counted[i] ? perColumn.reduce((sum, n, c) => sum + n * weights[c]!, 0) : 0));
+  return createPhraseFrequencies(tree, phrases, weights)(columns);
 }
 
 function instances(p: CompiledPhrase, tokens: readonly string[]): number {

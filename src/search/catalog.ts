@@ -41,11 +41,14 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
          UNIQUE (collection, id)
        )`,
       // BM25's N and the total tokens, kept as running totals in the same
-      // transaction as the index rows, so a statistics pass reads one row.
+      // transaction as the index rows, so a statistics pass reads one row;
+      // `generation` changes with every change of the text index (it keys
+      // the shard's in-memory vocabulary cache, vocabulary-cache.ts).
       `CREATE TABLE search_text_stats (
          collection TEXT PRIMARY KEY,
          doc_count INTEGER NOT NULL CHECK (doc_count >= 0),
-         token_total INTEGER NOT NULL CHECK (token_total >= 0)
+         token_total INTEGER NOT NULL CHECK (token_total >= 0),
+         generation INTEGER NOT NULL
        ) WITHOUT ROWID`,
       // Only collections with a search index pay for the queue: the WHEN
       // clause is one primary-key probe of a small table.

@@ -56,6 +56,9 @@ export const SEARCH_BACKFILL_ROWS_PER_CALL_MAX = 4_000;
 /** The most backfill rounds CreateSearchIndex runs before it answers (the index stays CREATING; calling again continues). */
 export const SEARCH_BACKFILL_ROUNDS_MAX = 200;
 
+/** The most vocabulary words a shard keeps in memory for typo tolerance (vocabulary-cache.ts). */
+export const SEARCH_VOCABULARY_CACHE_WORDS_MAX = 200_000;
+
 /** The most candidate rows one shard scores for one page of a search. */
 export const SEARCH_CANDIDATES_PER_SHARD_MAX = 200_000;
 

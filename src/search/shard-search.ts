@@ -23,12 +23,13 @@ import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import { readSearchIndex, type SearchSql, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
-import { bm25, phraseFrequencies } from "./bm25.js";
+import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
+import { VocabularyCache } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
 /** The statistics pass's request. */
@@ -110,8 +111,8 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
   return { ok: true, textFields: index.spec.textFields };
 }
 
-/** The statistics pass on this shard. */
-export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest): ShardSearchStats {
+/** The statistics pass on this shard; `vocabulary` caches the word ranges typo tolerance scans (a fresh one caches nothing across calls). */
+export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
@@ -131,27 +132,26 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest): Sh
   });
   const variants: Variant[][] = [];
   for (const { term, edits } of req.typo) {
-    const length = [...term].length;
     const { low, high } = vocabularyRange(term);
-    // Words only first: fts5vocab counts a word's documents by reading its
-    // postings, so the counts are read for the few words near the term.
-    const rows = sql
-      .exec<{ term: string }>(
-        `SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ? LIMIT ?`,
-        low, high, length - edits, length + edits, SEARCH_TYPO_SCAN_ROWS_MAX + 1,
-      )
-      .toArray();
-    rowsRead += rows.length;
-    if (rows.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
+    // Words only first (fts5vocab counts a word's documents by reading its
+    // postings), from the cache when the index has not changed since.
+    let scanned = 0;
+    const words = vocabulary.range(req.collection, low, totals.generation, () => {
+      const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
+      scanned = rows.length;
+      return rows.map((r) => r.term);
+    });
+    rowsRead += scanned;
+    if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
       return { ...failure("resource_exhausted", `the typo tolerance of "${term}" would look at more than SEARCH_TYPO_SCAN_ROWS_MAX (${SEARCH_TYPO_SCAN_ROWS_MAX}) words on one shard; search with exact: true`), rowsRead };
     }
     const near: Variant[] = [];
-    for (const row of rows) {
-      const d = editDistance(term, row.term, edits);
-      if (d > edits || row.term === term) continue;
+    for (const word of words) {
+      const d = editDistance(term, word, edits);
+      if (d > edits || word === term) continue;
       rowsRead++;
-      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, row.term).toArray()[0]?.doc ?? 0;
-      near.push({ word: row.term, edits: d, documents });
+      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+      near.push({ word, edits: d, documents });
     }
     variants.push(near);
   }
@@ -188,10 +188,12 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   if (narrowed !== null) rowsRead += narrowed.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
   const candidates: Candidate[] = [];
+  const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);
+  const columnNames = ready.textFields.map((_, i) => ftsColumn(i));
   for (const row of rows) {
     if (narrowed !== null && !narrowed.distances.has(row.id as string)) continue;
-    const tokens = ready.textFields.map((_, i) => splitTokens(row[ftsColumn(i)]));
-    const freqs = phraseFrequencies(req.tree, req.phrases, tokens, weights);
+    const tokens = columnNames.map((name) => splitTokens(row[name]));
+    const freqs = frequencies(tokens);
     const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
     if (req.after === null || compareHits({ score, id: row.id as string }, req.after) > 0) candidates.push({ id: row.id as string, score });
   }

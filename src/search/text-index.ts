@@ -42,7 +42,8 @@ export function createTextTables(sql: SearchSql, spec: SearchIndexSpec): void {
   const columns = spec.textFields.map((_, i) => ftsColumn(i)).join(", ");
   sql.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS "${table}" USING fts5(${columns}, tokenize = 'ascii', prefix = '2 3')`);
   sql.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS "${vocabTableName(spec.collection)}" USING fts5vocab("${table}", 'row')`);
-  sql.exec("INSERT INTO search_text_stats (collection, doc_count, token_total) VALUES (?, 0, 0) ON CONFLICT DO NOTHING", spec.collection);
+  // A generation no earlier index of the collection had: the time in µs.
+  sql.exec("INSERT INTO search_text_stats (collection, doc_count, token_total, generation) VALUES (?, 0, 0, ?) ON CONFLICT DO NOTHING", spec.collection, Date.now() * 1000);
 }
 
 /** Drops the collection's text tables, rows and statistics. */
@@ -93,7 +94,7 @@ export function applyText(sql: SearchSql, spec: SearchIndexSpec, id: string, dat
   if (old !== undefined) {
     sql.exec(`DELETE FROM "${table}" WHERE rowid = ?`, old.row_id);
     sql.exec("DELETE FROM search_text_docs WHERE row_id = ?", old.row_id);
-    sql.exec("UPDATE search_text_stats SET doc_count = doc_count - 1, token_total = token_total - ? WHERE collection = ?", old.token_count, spec.collection);
+    sql.exec("UPDATE search_text_stats SET doc_count = doc_count - 1, token_total = token_total - ?, generation = generation + 1 WHERE collection = ?", old.token_count, spec.collection);
   }
   if (data === null) return;
   const columns = documentColumns(spec, id, data);
@@ -108,11 +109,13 @@ export function applyText(sql: SearchSql, spec: SearchIndexSpec, id: string, dat
     inserted.row_id,
     ...columns.map((c) => c.join(" ")),
   );
-  sql.exec("UPDATE search_text_stats SET doc_count = doc_count + 1, token_total = token_total + ? WHERE collection = ?", count, spec.collection);
+  sql.exec("UPDATE search_text_stats SET doc_count = doc_count + 1, token_total = token_total + ?, generation = generation + 1 WHERE collection = ?", count, spec.collection);
 }
 
-/** BM25's N and total tokens of the collection on this shard. */
-export function textTotals(sql: SearchSql, collection: string): { documents: number; tokens: number } {
-  const row = sql.exec<{ doc_count: number; token_total: number }>("SELECT doc_count, token_total FROM search_text_stats WHERE collection = ?", collection).toArray()[0];
-  return { documents: row?.doc_count ?? 0, tokens: row?.token_total ?? 0 };
+/** BM25's N and total tokens of the collection on this shard, and the text index's generation. */
+export function textTotals(sql: SearchSql, collection: string): { documents: number; tokens: number; generation: number } {
+  const row = sql
+    .exec<{ doc_count: number; token_total: number; generation: number }>("SELECT doc_count, token_total, generation FROM search_text_stats WHERE collection = ?", collection)
+    .toArray()[0];
+  return { documents: row?.doc_count ?? 0, tokens: row?.token_total ?? 0, generation: row?.generation ?? -1 };
 }

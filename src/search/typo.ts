@@ -7,12 +7,12 @@
  * Damerau-Levenshtein: a transposition is the commonest typo).
  *
  * The vocabulary scan is bounded: only words that share the term's first
- * character and whose length is within the edit budget are looked at (a
- * range of the fts5vocab table), at most SEARCH_TYPO_SCAN_ROWS_MAX rows per
- * term; past that the search fails RESOURCE_EXHAUSTED (asking for `exact`)
+ * character are looked at (a range of the fts5vocab table, kept in memory
+ * per text index generation by vocabulary-cache.ts), at most
+ * SEARCH_TYPO_SCAN_ROWS_MAX words per term; past that the search fails RESOURCE_EXHAUSTED (asking for `exact`)
  * rather than expanding differently depending on how words fall on shards.
  * Of the words found on all shards, the SEARCH_TYPO_EXPANSIONS_MAX nearest
- * are kept (fewer edits first, then more documents, then code-point order).
+ * are kept (fewer edits first, then more documents, then the word's UTF-16 order).
  */
 import { SEARCH_TYPO_EXPANSIONS_MAX, SEARCH_TYPO_ONE_EDIT_LENGTH_MIN, SEARCH_TYPO_TWO_EDITS_LENGTH_MIN } from "./limits.js";
 
