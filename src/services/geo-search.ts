@@ -7,18 +7,17 @@
  * query; the order is distance then id (id alone for within), and an
  * order_by is refused.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
-import type { Query } from "../../gen/impossibledb/v1/query_pb.js";
+import type { Query, QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
+import type { RunQueryResponseSchema, StreamQueryResponseSchema } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { SearchHitSchema, SearchPlanSchema, type SearchHit } from "../../gen/impossibledb/v1/search_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { RunQueryResponseSchema, StreamQueryResponseSchema } from "../../gen/impossibledb/v1/query_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { RESPONSE_BYTES_MAX } from "../limits.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
-import type { QuerySpec } from "../query/executor.js";
+import type { QueryReport, QuerySpec } from "../query/executor.js";
 import { queryScope } from "../query/page-state.js";
 import { geoRegionFrom } from "../search/geo-query.js";
 import { runGeoPage, streamGeo, type GeoPageState, type GeoShards } from "../search/geo-executor.js";
@@ -31,7 +30,6 @@ import { untilUnblocked } from "../sync/intent-resolver.js";
 import { toDocument } from "./convert.js";
 import { queryDeadline } from "./query-shards.js";
 import { encodedBytes } from "./response-budget.js";
-import type { QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
 
 /** A geo query, parsed: the query spec and its checked region. */
 export interface GeoQuery {
@@ -53,8 +51,8 @@ export async function routedGeoShards(env: Env): Promise<GeoShards> {
 
 /**
  * The geo query of a request, or null when its search clause has no geo
- * condition or has text. INVALID_ARGUMENT for a bad condition, or for an order_by
- * (results come nearest first; for within, by id).
+ * condition or has text. INVALID_ARGUMENT for a bad condition, or for an
+ * order_by (results come nearest first; for within, by id).
  */
 export function geoQueryFrom(query: Query, spec: QuerySpec): GeoQuery | null {
   // With text, the text search runs the query (search-request.ts).
@@ -73,7 +71,7 @@ export async function runGeoQuery(
   env: Env,
   geo: GeoQuery,
   request: { pageSize: number; pageToken: string; explain: boolean; key: string },
-  toPlan: (report: Parameters<typeof recordQueryReport>[1]) => QueryPlan,
+  toPlan: (report: QueryReport) => QueryPlan,
 ): Promise<MessageInitShape<typeof RunQueryResponseSchema>> {
   const scope = await geoScope(geo);
   const state = request.pageToken === "" ? null : await decodeGeoState(request.key, scope, request.pageToken);
@@ -103,7 +101,7 @@ export async function* streamGeoQuery(
   env: Env,
   geo: GeoQuery,
   explain: boolean,
-  toPlan: (report: Parameters<typeof recordQueryReport>[1]) => QueryPlan,
+  toPlan: (report: QueryReport) => QueryPlan,
 ): AsyncGenerator<MessageInitShape<typeof StreamQueryResponseSchema>> {
   const shards = await routedGeoShards(env);
   const results = streamGeo(shards, geo.spec, geo.region, { deadline: queryDeadline(ctx), explain });
