@@ -4,10 +4,10 @@
  * tokenizers never decide anything (workerd has no custom FTS5 tokenizers).
  *
  * Rule: each character is folded (lowercased, NFKD-decomposed, combining
- * marks removed); a token is a maximal run of folded characters that are
- * letters or numbers (`\p{L}`, `\p{N}`). A combining mark in the original
- * text continues the token it follows. Folding is per character (so Greek
- * final sigma folds to σ like any sigma), and a folded character that
+ * marks removed, final sigma made σ); a token is a maximal run of folded
+ * characters that are letters or numbers (`\p{L}`, `\p{N}`). A combining
+ * mark in the original text continues the token it follows. Folding is per
+ * character (so ΣΟΦΟΣ and σοφος fold alike), and a folded character that
  * decomposes into a non-letter (`½` → `1⁄2`) splits there. Tokens longer
  * than SEARCH_TOKEN_LENGTH_MAX characters are cut to it.
  *
@@ -33,7 +33,8 @@ const foldCache = new Map<string, string>();
 export function foldChar(ch: string): string {
   let folded = foldCache.get(ch);
   if (folded === undefined) {
-    folded = ch.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "");
+    // Final sigma is a sigma: "ΣΟΦΟΣ" and "σοφος" are one word.
+    folded = ch.toLowerCase().normalize("NFKD").replace(/\p{M}/gu, "").replace(/ς/gu, "σ");
     if (foldCache.size < 65_536) foldCache.set(ch, folded);
   }
   return folded;

@@ -145,7 +145,7 @@ describe("search ranking equals one FTS5 database's bm25()", () => {
           }
         }
       }),
-      { numRuns: 15 },
+      { numRuns: Number(process.env["SEARCH_ORACLE_RUNS"] ?? 15) },
     );
   }, 180_000);
 
