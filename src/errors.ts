@@ -29,7 +29,8 @@ export type FailureKind =
   | "aborted"
   | "unavailable"
   | "deadline_exceeded"
-  | "permission_denied";
+  | "permission_denied"
+  | "unimplemented";
 
 /** An expected failure, as returned by a Durable Object or a pure module. */
 export interface Failure {
@@ -55,6 +56,8 @@ const codeByKind: Record<FailureKind, Code> = {
   deadline_exceeded: Code.DeadlineExceeded,
   // A security rule refused the operation (src/rules/).
   permission_denied: Code.PermissionDenied,
+  // A part of the contract not built yet (search's geo conditions).
+  unimplemented: Code.Unimplemented,
 };
 
 /** The Connect code of a failure kind. */

@@ -434,6 +434,24 @@ export const LISTEN_DECODED_CACHE_BYTES_MAX = 32 * 1024 * 1024;
 /** The most changes in one Listen response message (a transaction's changes are never split). */
 export const LISTEN_CHANGES_PER_MESSAGE_MAX = 500;
 
+/** The most vertices of one GeoPolygon (the proto says so too). */
+export const GEO_POLYGON_VERTICES_MAX = 1000;
+
+/**
+ * The largest GeoNear radius, in meters (the proto says so too): half the
+ * WGS 84 equator's length. Any radius from half the mean sphere's
+ * circumference (about 20,015,115 m) up covers the whole Earth.
+ */
+export const GEO_NEAR_RADIUS_METERS_MAX = 20_037_509;
+
+/**
+ * The most geo index entries one shard reads for one geo condition (the
+ * R*Tree's candidates before the exact check). A near query sorts all of
+ * them by distance, so it cannot stop early; past this it fails with
+ * RESOURCE_EXHAUSTED rather than read without end: narrow the region.
+ */
+export const GEO_CANDIDATES_PER_SHARD_MAX = 200_000;
+
 assertLimit(COORDINATOR_COUNT >= 1 && COORDINATOR_COUNT <= 256, "a coordinator index fits in one byte of a transaction id");
 assertLimit(DATABASES_PAGE_SIZE_DEFAULT >= 1 && DATABASES_PAGE_SIZE_DEFAULT <= DATABASES_PAGE_SIZE_MAX, "1 <= DATABASES_PAGE_SIZE_DEFAULT <= DATABASES_PAGE_SIZE_MAX");
 assertLimit(DATABASE_DELETE_CONCURRENCY_MAX >= 1 && DATABASE_CACHE_ENTRIES_MAX >= 1, "a database delete makes progress and a cache holds at least one database");
@@ -447,7 +465,11 @@ assertLimit(
 assertLimit(INTENT_RESOLUTION_PATIENCE_ROUNDS < INTENT_RESOLUTION_ROUNDS_MAX, "a blocked request aborts blockers before it gives up");
 assertLimit(LATENCY_BUCKET_FIRST_MS > 0 && LATENCY_BUCKET_COUNT >= 2, "a latency histogram has a positive first bucket and an overflow bucket");
 
+assertLimit(GEO_CANDIDATES_PER_SHARD_MAX <= QUERY_ROWS_READ_MAX, "one shard's geo candidates fit one query's rows-read budget");
+// Math.PI times the mean Earth radius of search/geo/distance.ts.
+assertLimit(GEO_NEAR_RADIUS_METERS_MAX >= Math.PI * 6_371_008.8, "the largest near radius reaches every point of the Earth");
 assertLimit(LISTEN_FEED_ROWS_MAX <= LISTEN_PENDING_ROWS_MAX, "one feed reply fits a listener's buffer");
 assertLimit(CHANGE_LOG_RETENTION_MS_DEFAULT > 24 * 3600_000, "the change log outlives DynamoDB Streams' 24 hours");
 
 export * from "./routing/limits.js";
+export * from "./search/limits.js";

@@ -16,6 +16,8 @@ const DEEP_FILTER_LEVELS = [21, 100, 1000];
 const WIDE_FILTER_COUNTS = [101, 501, 3000];
 
 const FIELD_OPS = ["OPERATOR_EQUAL", "OPERATOR_NOT_EQUAL", "OPERATOR_LESS_THAN", "OPERATOR_LESS_THAN_OR_EQUAL", "OPERATOR_GREATER_THAN", "OPERATOR_GREATER_THAN_OR_EQUAL", "OPERATOR_IN", "OPERATOR_NOT_IN", "OPERATOR_ARRAY_CONTAINS", "OPERATOR_ARRAY_CONTAINS_ANY", "OPERATOR_EXISTS"];
+/** FTS5 query syntax and our own, for search texts: none of it may reach FTS5 raw or cause INTERNAL. */
+const SEARCH_PIECES = ['"', "*", "(", ")", "AND", "OR", "NOT", "NEAR(", "NEAR/3", "^", "+", ":", "{", "}", "title:", "-", "'", "\\", "\u0000", "é", "ß", "İ", "\u0301", "👍", "fox", "quick", "abcdefghij"];
 const TEXT_OPERATORS = ["=", "!=", "<", "<=", ">", ">=", ":", "AND", "OR", "NOT", "-", "(", ")", "IN", "in", "has", ",", "[", "]", "*", ".", "`", "\"", "'"];
 
 /** Arbitraries of requests for every RPC, over the run's context (`ctx`: names, recorded tokens and ids). */
@@ -36,6 +38,28 @@ export function requestArbitraries(ctx) {
   const precondition = fc.oneof(fc.record({ exists: fc.boolean() }), fc.record({ version: num }), fc.constant({ exists: true, version: "1" }));
   const opt = (arb) => fc.option(arb, { nil: undefined, freq: 3 });
   const where = hostileFilter(path, hostileJson(names));
+  const searchText = fc.oneof(
+    { weight: 3, arbitrary: fc.tuple(fc.array(fc.oneof(fc.constantFrom(...SEARCH_PIECES), str), { maxLength: 12 }), fc.constantFrom(" ", "")).map(([parts, sep]) => parts.join(sep)) },
+    { weight: 1, arbitrary: str },
+    { weight: 1, arbitrary: fc.constantFrom("(".repeat(200) + "x", "x ".repeat(600), "a*".repeat(300), '"'.repeat(999)) },
+  );
+  // Geo: hostile numbers, and points in range (poles, the antimeridian) so the geo code runs too.
+  const degrees = fc.oneof(num, fc.double({ min: -90, max: 90, noNaN: true }), fc.constantFrom(-180, 180, -90, 90, 0, 179.9999999, -179.9999999));
+  const point = fc.record({ latitude: degrees, longitude: degrees }, { requiredKeys: [] });
+  const radius = fc.oneof(num, fc.constantFrom(0, 1, 20037509, 20037510, 1e7), fc.double({ min: 0, max: 2e7, noNaN: true }));
+  const within = fc.oneof(
+    fc.record({ box: fc.record({ low: point, high: point }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.record({ polygon: fc.record({ vertices: fc.array(point, { maxLength: 12 }) }, { requiredKeys: [] }) }, { requiredKeys: [] }),
+    fc.constant({ polygon: { vertices: Array.from({ length: 1001 }, (_, i) => ({ latitude: Math.sin(i), longitude: Math.cos(i) })) } }),
+  );
+  const search = fc.record(
+    { text: searchText, exact: fc.boolean(), highlight: fc.boolean(), near: opt(fc.record({ center: point, radiusMeters: radius }, { requiredKeys: [] })), within: opt(within) },
+    { requiredKeys: [] },
+  );
+  const searchIndex = fc.record(
+    { collection, textFields: fc.array(fc.record({ field: path, weight: num }, { requiredKeys: [] }), { maxLength: 17 }), geoField: fc.oneof(fc.constant(""), path), state: fc.constantFrom("STATE_READY", "STATE_CREATING", 5) },
+    { requiredKeys: [] },
+  );
   const query = (coll) =>
     fc.record(
       {
@@ -46,6 +70,8 @@ export function requestArbitraries(ctx) {
         limit: num,
         offset: num,
         select: mask,
+        // Rarely, so most queries still exercise the plain query path.
+        search: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: search }),
       },
       { requiredKeys: ["collection"] },
     );
@@ -88,6 +114,9 @@ export function requestArbitraries(ctx) {
     rpc(A, "GetIndex", fc.record({ collection: readCollection, id: str }, { requiredKeys: [] })),
     rpc(A, "ListIndexes", fc.record({ collection: readCollection }, { requiredKeys: [] })),
     rpc(A, "DeleteIndex", fc.record({ collection: fc.oneof(fc.constantFrom(...ctx.scratch), str), id: str }, { requiredKeys: [] }), "write"),
+    rpc(A, "CreateSearchIndex", fc.record({ index: searchIndex }, { requiredKeys: [] }), "write"),
+    rpc(A, "GetSearchIndex", fc.record({ collection: readCollection }, { requiredKeys: [] })),
+    rpc(A, "DeleteSearchIndex", fc.record({ collection: fc.oneof(fc.constantFrom(...ctx.scratch), str) }, { requiredKeys: [] }), "write"),
     rpc(A, "ExportDocuments", fc.record({ collection: readCollection, batchSize: num }, { requiredKeys: [] }), "stream"),
     rpc(A, "GetMetrics", fc.constant({})),
     // Databases, API keys, rules, resharding: arbitraries of { json, headers?, intact? } (admin-requests.mjs).

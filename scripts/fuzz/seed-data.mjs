@@ -28,7 +28,7 @@ export async function call(workerUrl, service, method, body, database = "default
 }
 
 function documentData(collection, i, id) {
-  return { n: i, s: `${collection}-${id}`, tags: ["x", i % 3 === 0 ? "y" : "z"], nested: { a: { b: i * 1.5 } }, ["__proto__"]: { p: i }, "a.b": id };
+  return { n: i, s: `${collection}-${id}`, tags: ["x", i % 3 === 0 ? "y" : "z"], nested: { a: { b: i * 1.5 } }, ["__proto__"]: { p: i }, "a.b": id, loc: { lat: ((i * 37) % 181) - 90, lng: ((i * 71) % 361) - 180 } };
 }
 
 /** Writes the seeded documents and returns what the fuzzer replays: names, tokens and transaction ids. */
@@ -36,6 +36,10 @@ export async function seedData(workerUrl) {
   for (const collection of SEEDED_COLLECTIONS) {
     const writes = SEEDED_IDS.map((id, i) => ({ ref: { collection, id }, set: documentData(collection, i, id) }));
     await call(workerUrl, "CollectionService", "BatchWriteDocuments", { writes });
+  }
+  // Search indexes (text and geo), so fuzzed searches reach the shards' search code, not only FAILED_PRECONDITION.
+  for (const collection of SEEDED_COLLECTIONS) {
+    await call(workerUrl, "AdminService", "CreateSearchIndex", { index: { collection, textFields: [{ field: "s", weight: 2 }, { field: "tags" }], geoField: "loc" } });
   }
   const pageTokens = [];
   for (const collection of SEEDED_COLLECTIONS) {

@@ -33,6 +33,13 @@ import type { RoutingTable } from "../routing/router.js";
 import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
 import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
+import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
+import { maintainSearch } from "../search/search-maintenance.js";
+import { runShardGeoSearch, type ShardGeoRequest, type ShardGeoResult } from "../search/shard-geo.js";
+import { backfillShardSearchIndex, createShardSearchIndex, dropShardSearchIndex, type SearchIndexStep } from "../search/shard-index.js";
+import { SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX } from "../search/limits.js";
+import { VocabularyCache } from "../search/vocabulary-cache.js";
+import { runSearchStats, runShardSearch, type ShardSearchRequest, type ShardSearchResult, type ShardSearchStats, type ShardSearchStatsRequest } from "../search/shard-search.js";
 import {
   runShardAggregation,
   runShardQuery,
@@ -59,6 +66,8 @@ export class StorageObject extends DurableObject<Env> {
   private erased: boolean;
   /** Refuses requests routed by an older routing table (routing/shard-epoch.ts). */
   private readonly epochs: EpochGuard;
+  /** Vocabulary ranges for typo tolerance, by text index generation (search/vocabulary-cache.ts). */
+  private readonly vocabulary = new VocabularyCache();
   /** The shard's part in a resharding (routing/reshard-shard.ts). */
   private readonly resharding: ShardResharding;
   /**
@@ -88,6 +97,8 @@ export class StorageObject extends DurableObject<Env> {
       migrate(ctx.storage.sql, "indexes", INDEX_MIGRATIONS);
       migrate(ctx.storage.sql, "changes", CHANGE_LOG_MIGRATIONS);
       migrate(ctx.storage.sql, "resharding", SHARD_EPOCH_MIGRATIONS);
+      // After the documents: its triggers are on them.
+      migrate(ctx.storage.sql, "search", SEARCH_MIGRATIONS);
     });
   }
 
@@ -134,6 +145,7 @@ export class StorageObject extends DurableObject<Env> {
     const outcome = applyWrites(this.ctx.storage, writes, Date.now(), writeCheck(guard));
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
+      this.maintainSearch();
       this.changeWaiters.wake();
       await scheduleRecovery(this.ctx.storage, this.retention);
     }
@@ -181,7 +193,10 @@ export class StorageObject extends DurableObject<Env> {
     this.epochs.assertEpoch(epoch);
     this.cache?.invalidateCollection(collection);
     const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
-    if (step.ok && step.deleted > 0) this.changeWaiters.wake();
+    if (step.ok && step.deleted > 0) {
+      this.maintainSearch();
+      this.changeWaiters.wake();
+    }
     return step;
   }
 
@@ -201,6 +216,7 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     this.forget(locksOf(this.ctx.storage.sql, txId).filter((lock) => lock.mode === "write"));
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
+    this.maintainSearch();
     this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
@@ -220,7 +236,10 @@ export class StorageObject extends DurableObject<Env> {
     this.epochs.assertOwns([...request.reads, ...request.writes]);
     this.forget(request.writes);
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
-    if (vote.vote === "yes") this.changeWaiters.wake();
+    if (vote.vote === "yes") {
+      this.maintainSearch();
+      this.changeWaiters.wake();
+    }
     await scheduleRecovery(this.ctx.storage, this.retention);
     return vote;
   }
@@ -244,6 +263,7 @@ export class StorageObject extends DurableObject<Env> {
     this.cache?.clear();
     await resolveOverdue(this.ctx.storage, this.env, Date.now(), this.retention);
     // Recovery may have applied committed transactions.
+    this.maintainSearch();
     this.changeWaiters.wake();
   }
 
@@ -311,6 +331,19 @@ export class StorageObject extends DurableObject<Env> {
     return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
   }
 
+  /**
+   * Runs one page of a geo search (near or within, no text) on this shard
+   * (search/shard-geo.ts); Blocked like query. In a transaction: it first
+   * indexes any queued document of the collection.
+   */
+  geoSearch(req: ShardGeoRequest, epoch?: number): ShardGeoResult | Blocked {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
+    const sql = this.ctx.storage.sql;
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardGeoSearch(sql, req));
+  }
+
   /** Computes this shard's partial aggregates; Blocked like query. */
   aggregate(req: ShardAggregationRequest, epoch?: number): ShardAggregationResult | Blocked {
     assertNotErased(this.erased);
@@ -340,6 +373,63 @@ export class StorageObject extends DurableObject<Env> {
     return listIndexes(this.ctx.storage.sql, collection);
   }
 
+  /** Creates (or continues creating) the collection's search index; ALREADY_EXISTS for another definition. */
+  createSearchIndex(spec: SearchIndexSpec): SearchIndexStep {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    return this.ctx.storage.transactionSync(() => createShardSearchIndex(this.ctx.storage.sql, spec));
+  }
+
+  /** One backfill step of the collection's search index. */
+  backfillSearchIndex(collection: string): SearchIndexStep {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    return this.ctx.storage.transactionSync(() => backfillShardSearchIndex(this.ctx.storage.sql, collection));
+  }
+
+  /** Drops the collection's search index; true when it existed. */
+  dropSearchIndex(collection: string): boolean {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.vocabulary.forget(collection);
+    return this.ctx.storage.transactionSync(() => dropShardSearchIndex(this.ctx.storage.sql, collection));
+  }
+
+  /** A search's statistics pass on this shard (search/shard-search.ts); Blocked like query. */
+  searchStats(req: ShardSearchStatsRequest, epoch?: number): ShardSearchStats | Blocked {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
+    const sql = this.ctx.storage.sql;
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, req, this.vocabulary));
+  }
+
+  /** A search's scoring pass on this shard: one scored page (search/shard-search.ts); Blocked like query. */
+  search(req: ShardSearchRequest, epoch?: number): ShardSearchResult | Blocked {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertEpoch(epoch);
+    const sql = this.ctx.storage.sql;
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardSearch(sql, req));
+  }
+
+  /** The search indexes on this shard, with their state here. */
+  listSearchIndexes(): Array<{ spec: SearchIndexSpec; state: SearchShardState }> {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    return listSearchIndexes(this.ctx.storage.sql);
+  }
+
+  /**
+   * Indexes documents the search triggers queued (search/search-maintenance.ts),
+   * a bounded number per call; a search indexes the rest of its collection
+   * first. Called after every write path, with no await in between, so it
+   * commits with the write.
+   */
+  private maintainSearch(): void {
+    this.ctx.storage.transactionSync(() => maintainSearch(this.ctx.storage.sql, SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX));
+  }
+
   // Resharding steps, called only by the shard manager (routing/resharding-driver.ts).
 
   /** Stamps this shard as `shardId` serving `table` (idempotent). */
@@ -365,6 +455,7 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.cache?.clear();
     this.resharding.stage(changes, direct);
+    this.maintainSearch();
   }
 
   /** Fences this source for the cutover to `target`; with the moving rows changed after `appliedSeq`. */
@@ -380,14 +471,18 @@ export class StorageObject extends DurableObject<Env> {
   reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
     assertNotErased(this.erased);
     this.cache?.clear();
-    return this.resharding.promote(target, source, request);
+    const outcome = this.resharding.promote(target, source, request);
+    this.maintainSearch();
+    return outcome;
   }
 
   /** Deletes a page of rows this shard no longer owns; opens queries when done. */
   reshardRelease(): { done: boolean; removed: number } {
     assertNotErased(this.erased);
     this.cache?.clear();
-    return this.resharding.release();
+    const outcome = this.resharding.release();
+    this.maintainSearch();
+    return outcome;
   }
 
   /** Drops a cancelled resharding's copies. */
@@ -395,5 +490,6 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.cache?.clear();
     this.resharding.discard(direct);
+    this.maintainSearch();
   }
 }

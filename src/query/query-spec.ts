@@ -58,6 +58,7 @@ export function aggregationSpecFrom(query: Query, aggregations: readonly Aggrega
   if (query.orderBy.length > 0 || query.limit !== 0 || query.offset !== 0 || query.select !== undefined) {
     throw new FailureError("invalid_argument", "query: an aggregation's query must leave order_by, limit, offset and select unset");
   }
+  if (query.search !== undefined) throw new FailureError("invalid_argument", "query.search is not supported by RunAggregationQuery; use RunQuery or StreamQuery");
   const spec = querySpecFrom(query);
   const aliases = new Set<string>();
   const specs: AggregateSpec[] = aggregations.map((a, i) => {

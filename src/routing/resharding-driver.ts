@@ -18,6 +18,7 @@ import type { PromoteRequest } from "./shard-resharding.js";
 import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
 import type { RoutingTable } from "./router.js";
 import type { IndexSpec } from "../query/indexes.js";
+import type { SearchIndexSpec } from "../search/catalog.js";
 
 /** A shard's resharding surface, as the driver calls it (StorageObject's reshard* methods). */
 export interface ReshardingShard {
@@ -32,6 +33,8 @@ export interface ReshardingShard {
   stats(): Promise<{ documentCount: number }>;
   listIndexes(collection: string | null): Promise<IndexSpec[]>;
   createIndex(spec: IndexSpec): Promise<void>;
+  listSearchIndexes(): Promise<Array<{ spec: SearchIndexSpec }>>;
+  createSearchIndex(spec: SearchIndexSpec): Promise<{ ok: boolean; message?: string }>;
 }
 
 /** Where a test may reset the shard manager mid-operation (crash injection). */
@@ -104,6 +107,15 @@ async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void>
   const specs = await io.shard(op.source.shards[0]!).listIndexes(null);
   await inBatches(op.targets.map((t) => t.shard), async (shard) => {
     for (const spec of specs) await io.shard(shard).createIndex(spec);
+  });
+  // Search indexes too (search/README.md): a new shard is empty, so its
+  // index is ready at once and the copied rows are indexed as they land.
+  const searchIndexes = await io.shard(op.source.shards[0]!).listSearchIndexes();
+  await inBatches(op.targets.map((t) => t.shard), async (shard) => {
+    for (const { spec } of searchIndexes) {
+      const step = await io.shard(shard).createSearchIndex(spec);
+      if (!step.ok) throw new Error(`search index of ${spec.collection} on ${shard}: ${step.message ?? "refused"}`);
+    }
   });
   const counts = await Promise.all(op.sources.map((s) => io.shard(s.shard).stats()));
   op.documentsTotal = counts.reduce((sum, c) => sum + c.documentCount, 0);

@@ -56,6 +56,7 @@ export function listenTargetFrom(req: ListenRequest): { target: ListenTarget; se
       return { target: { kind: "document", collection: ref.collection, id: ref.id }, select: null };
     }
     case "query": {
+      if (req.target.value.search !== undefined) throw new FailureError("invalid_argument", "query.search is not supported by Listen; use RunQuery or StreamQuery");
       const spec = querySpecFrom(req.target.value);
       if (spec.offset !== 0) throw new FailureError("invalid_argument", "query.offset is not supported by Listen; use a limit");
       return {

@@ -23,6 +23,9 @@ import { pageTokenKey } from "./list-documents.js";
 import { queryDeadline, routedQueryShards } from "./query-shards.js";
 import type { StoredDocument } from "../storage/types.js";
 import { queryReadRule } from "../rules/request-rules.js";
+import { textSearchFrom } from "../search/search-request.js";
+import { runSearchQuery, streamSearchQuery } from "./search-query.js";
+import { geoQueryFrom, runGeoQuery, streamGeoQuery } from "./geo-search.js";
 
 /** Creates the QueryService implementation. */
 export function createQueryService(): ServiceImpl<typeof QueryService> {
@@ -33,6 +36,11 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const spec = { ...querySpecFrom(req.query), rule: await queryReadRule(ctx, req.query.collection) };
       const pageSize = req.pageSize || PAGE_SIZE_DEFAULT;
       if (pageSize < 1 || pageSize > PAGE_SIZE_MAX) throw new FailureError("invalid_argument", `page_size must be 1 to ${PAGE_SIZE_MAX}`);
+      // Search: near or within without text (services/geo-search.ts), then text.
+      const geo = geoQueryFrom(req.query, spec);
+      if (geo !== null) return runGeoQuery(ctx, env, geo, { pageSize, pageToken: req.pageToken, explain: req.explain, key: pageTokenKey(env) }, toPlan);
+      const search = textSearchFrom(req.query);
+      if (search !== null) return runSearchQuery(ctx, spec, search, pageSize, req.pageToken, req.explain, toPlan);
       const key = pageTokenKey(env);
       const scope = await queryScope(spec);
       const state = req.pageToken === "" ? null : await decodePageState(key, scope, spec, req.pageToken);
@@ -60,6 +68,17 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const env = envOf(ctx);
       if (req.query === undefined) throw new FailureError("invalid_argument", "query is required");
       const spec = { ...querySpecFrom(req.query), rule: await queryReadRule(ctx, req.query.collection) };
+      // Search: near or within without text (services/geo-search.ts), then text.
+      const geo = geoQueryFrom(req.query, spec);
+      if (geo !== null) {
+        yield* streamGeoQuery(ctx, env, geo, req.explain, toPlan);
+        return;
+      }
+      const search = textSearchFrom(req.query);
+      if (search !== null) {
+        yield* streamSearchQuery(ctx, spec, search, req.explain, toPlan);
+        return;
+      }
       const shards = await routedQueryShards(env);
       const results = streamQuery(shards, spec, { deadline: queryDeadline(ctx), explain: req.explain });
       for (;;) {

@@ -8,6 +8,7 @@ import type { HandlerContext } from "@connectrpc/connect";
 import type { Env } from "../env.js";
 import { QUERY_DEADLINE_MS } from "../limits.js";
 import type { QueryShards } from "../query/executor.js";
+import type { SearchShards } from "../search/search-executor.js";
 import type { Deadline } from "../query/fan-out.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
@@ -24,6 +25,17 @@ export async function routedQueryShards(env: Env): Promise<QueryShards> {
     // collection; the locks are resolved and the page asked for again.
     query: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.query(req, table.version))),
     aggregate: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.aggregate(req, table.version))),
+  };
+}
+
+/** The shards of the current routing table, as search sees them (src/search/search-executor.ts). */
+export async function routedSearchShards(env: Env): Promise<SearchShards> {
+  const { table } = await currentRouting(env);
+  return {
+    shards: table.shards,
+    routingVersion: table.version,
+    searchStats: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.searchStats(req, table.version))),
+    search: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.search(req, table.version))),
   };
 }
 

@@ -27,6 +27,8 @@ export type ShardStub = Remote<
     | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes"
     | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
     | "changeHead" | "listenSnapshot" | "changesWindow" | "changes"
+    | "createSearchIndex" | "backfillSearchIndex" | "dropSearchIndex" | "listSearchIndexes" | "searchStats" | "search"
+    | "geoSearch"
   >
 >;
 

@@ -2,7 +2,7 @@
  * The SDK in a real browser: headless Chromium (Debian's, driven by
  * playwright-core) loads a page from its own origin that calls the Worker
  * with Connect-Web, so CORS is exercised as for any web app. The page puts,
- * gets, lists and queries documents, and listens to a query (a server
+ * gets, lists, queries and searches documents, and listens to a query (a server
  * stream over fetch) until a write made after the listener is current
  * arrives as an event; any console error fails the test. The harness runs it
  * against a server with auth required: the page gets the run's API key
@@ -65,7 +65,7 @@ describe("the SDK in Chromium", () => {
     expect(bundle).not.toMatch(/node:http2?["']/);
   });
 
-  it("puts, gets, lists, queries and listens over Connect-Web, across origins, with no console error", async () => {
+  it("puts, gets, lists, queries, searches and listens over Connect-Web, across origins, with no console error", async () => {
     const { page, errors: consoleErrors } = await openRecordedPage(browser);
     const collection = uniqueCollection("browser");
     await page.goto(`${pageOrigin}/?db=${encodeURIComponent(workerUrl())}&key=${encodeURIComponent(apiKey())}&collection=${collection}`);
@@ -80,6 +80,7 @@ describe("the SDK in Chromium", () => {
         get: { name: "Alice", email: "alice@example.com", age: 30 },
         list: ["alice", "bob"],
         query: ["alice"],
+        search: [{ id: "alice", positive: true, highlights: { name: "<mark>Alice</mark>", email: "<mark>alice</mark>@example.com" } }],
         // The initial snapshot, then the write made after it, as an event.
         listen: { docs: ["carol", "alice"], events: ["initial: added alice", "event: added carol"] },
       },

@@ -217,6 +217,29 @@ describe("impossibledb CLI", () => {
     expect(bad.stderr).toMatch(/InvalidArgument: page_token is invalid/);
   });
 
+  it("search-index create --geo, then query --near (nearest first, with meters) and --within; bad points exit 2", async () => {
+    const collection = uniqueCollection("cli_geo");
+    for (const [id, lat, lng] of [["eiffel", 48.8584, 2.2945], ["louvre", 48.8606, 2.3376], ["london", 51.5074, -0.1278]] as const) {
+      expect((await cli(["put", collection, id, JSON.stringify({ name: id, loc: { lat, lng } })])).code).toBe(0);
+    }
+    const created = await cli(["search-index", "create", collection, "--geo", "loc"]);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/geo loc \((STATE_)?READY\)/);
+    const near = await cli(["query", collection, "--near", "48.8566,2.3522,10000", "--json"]);
+    expect(near.code, near.stderr).toBe(0);
+    const hits = near.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as { id: string; distanceMeters: number });
+    expect(hits.map((h) => h.id)).toEqual(["louvre", "eiffel"]);
+    expect(hits[0]!.distanceMeters).toBeGreaterThan(1000);
+    expect(hits[0]!.distanceMeters).toBeLessThan(hits[1]!.distanceMeters);
+    const table = await cli(["query", collection, "--near", "48.8566,2.3522,10000"]);
+    expect(table.stdout.split("\n")[0]).toMatch(/^id\s+meters\s+/);
+    const within = await cli(["query", collection, "--within", "48,-1,52,1", "--json"]);
+    expect(within.stdout.trimEnd().split("\n").map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(["london"]);
+    const bad = await cli(["query", collection, "--near", "48.8,north,10"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--near 48.8,north,10: expected LAT,LNG,METERS/);
+  });
+
   it("get, put, add, query, collections, shards and indexes work; user errors are one line and exit non-zero", async () => {
     const collection = uniqueCollection("cli_misc");
     expect((await cli(["put", collection, "ann", '{"age": 41, "city": "Oslo"}'])).code).toBe(0);

@@ -7,6 +7,8 @@ import {
   DATABASES_PAGE_SIZE_MAX,
   DELETE_COLLECTION_BATCH_SIZE_MAX,
   DOCUMENT_ID_LENGTH_MAX,
+  GEO_NEAR_RADIUS_METERS_MAX,
+  GEO_POLYGON_VERTICES_MAX,
   GRPC_MESSAGE_BYTES_DEFAULT_MAX,
   MASK_PATHS_MAX,
   PAGE_SIZE_MAX,
@@ -15,6 +17,7 @@ import {
   TRANSFORMS_PER_WRITE_MAX,
 } from "../../src/limits.js";
 import { RULE_CHARS_MAX, RULE_COLLECTIONS_MAX } from "../../src/rules/limits.js";
+import { SEARCH_FIELD_WEIGHT_MAX, SEARCH_TEXT_FIELDS_MAX, SEARCH_TEXT_LENGTH_MAX } from "../../src/search/limits.js";
 
 // The protos declare some limits (buf.validate) so every generated client
 // knows them; the code declares them as constants. They must agree.
@@ -46,6 +49,14 @@ describe("limits agree with the protos", () => {
   });
 });
 
+describe("geo limits agree with the protos", () => {
+  it("polygon vertices and the near radius", () => {
+    const search = proto("search.proto");
+    expect(search).toMatch(new RegExp(`message GeoPolygon \\{[^}]*repeated\\.max_items = ${GEO_POLYGON_VERTICES_MAX}\\b`));
+    expect(search).toMatch(new RegExp(`message GeoNear \\{[^}]*double\\.lte = ${GEO_NEAR_RADIUS_METERS_MAX}\\b`));
+  });
+});
+
 describe("rule limits agree with the protos", () => {
   it("conditions and collections", () => {
     const admin = proto("admin_service.proto");
@@ -64,5 +75,12 @@ describe("the response limit the protos promise", () => {
       expect(new Set(mentions), name).toEqual(new Set([`RESPONSE_BYTES_MAX (${mib} MiB)`]));
     }
     expect(RESPONSE_BYTES_MAX).toBeLessThan(GRPC_MESSAGE_BYTES_DEFAULT_MAX);
+  });
+
+  it("search", () => {
+    const search = proto("search.proto");
+    expect(search).toContain(`repeated.max_items = ${SEARCH_TEXT_FIELDS_MAX}`);
+    expect(search).toContain(`double.lte = ${SEARCH_FIELD_WEIGHT_MAX}`);
+    expect(search).toMatch(new RegExp(`string text = 1 \\[\\(buf\\.validate\\.field\\)\\.string\\.max_len = ${SEARCH_TEXT_LENGTH_MAX}\\]`));
   });
 });

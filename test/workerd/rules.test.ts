@@ -172,6 +172,20 @@ describe("read rules", () => {
     expect(listed).toEqual(["n1", "n3", "n4"]);
   });
 
+  it("make a search return exactly the readable documents, ranked as before", async () => {
+    await admin.admin.createSearchIndex({ index: { collection: "notes", textFields: [{ field: "title" }] } });
+    const text = "alpha OR beta OR gamma OR delta OR epsilon";
+    const searched = async (c: Caller) => (await c.query.runQuery({ query: { collection: "notes", search: { text } } })).documents.map((d) => d.id).sort();
+    expect(await searched(alice)).toEqual(["n1", "n3", "n4"]);
+    expect(await searched(bob)).toEqual(["n2", "n3"]);
+    expect(await searched(reader)).toEqual(["n3"]);
+    expect(await searched(admin)).toEqual(["n1", "n2", "n3", "n4", "n5"]);
+    // The rule filters; it does not change the statistics every caller is scored with.
+    const all = await admin.query.runQuery({ query: { collection: "notes", search: { text } } });
+    const mine = await alice.query.runQuery({ query: { collection: "notes", search: { text } } });
+    for (const [i, d] of mine.documents.entries()) expect(mine.hits[i]!.score).toBe(all.hits[all.documents.findIndex((a) => a.id === d.id)]!.score);
+  });
+
   it("bind neither admins nor collections without rules", async () => {
     expect(await ids(admin, "notes")).toEqual(["n1", "n2", "n3", "n4", "n5"]);
     const adminKey = (await admin.admin.createApiKey({ roles: { default: ApiKey_Role.ADMIN } })).secret;

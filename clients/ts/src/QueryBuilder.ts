@@ -19,6 +19,7 @@ import {
   type QueryPlan,
   type QuerySchema,
 } from "./gen/impossibledb/v1/query_pb.js";
+import type { SearchQuerySchema } from "./gen/impossibledb/v1/search_pb.js";
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
 import { listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
 import { documentOrder, splitFieldPath } from "./listen-order.js";
@@ -77,8 +78,47 @@ export interface AggregateGroup {
 }
 
 /** One page of query results. */
+/** One result of a search: the document, its BM25 score, its distance and its highlighted snippets. */
+export interface SearchResult<T extends JsonObject = JsonObject> {
+  readonly doc: DocumentSnapshot<T>;
+  /** BM25 with statistics over every shard; higher is better. 0 without search(). */
+  readonly score: number;
+  /** With near(): the great-circle distance from its center, in meters; 0 otherwise. */
+  readonly distanceMeters: number;
+  /**
+   * Per text field that matched, a snippet of its original text with each
+   * match between `<mark>` and `</mark>` (when `highlight` was asked for).
+   * Nothing else is escaped: escape the text before rendering it as HTML.
+   */
+  readonly highlights: Record<string, string>;
+}
+
+/** A point in degrees, as documents store it in a search index's geo field. */
+export interface GeoPoint {
+  readonly lat: number;
+  readonly lng: number;
+}
+
+/**
+ * A region for QueryBuilder.within(): a box by its south-west (`low`) and
+ * north-east (`high`) corners (low.lng > high.lng crosses the
+ * antimeridian), or a polygon as its vertices (3 to 1,000; straight edges
+ * in latitude/longitude, each the short way round; see docs/geo.md).
+ */
+export type GeoRegion = { readonly low: GeoPoint; readonly high: GeoPoint } | readonly GeoPoint[];
+
+/** Options of QueryBuilder.search(). */
+export interface SearchOptions {
+  /** Turns typo tolerance off (on by default: 1 edit from 5 characters, 2 from 9). */
+  readonly exact?: boolean;
+  /** Asks for highlighted snippets of the matching fields. */
+  readonly highlight?: boolean;
+}
+
 export interface QueryPage<T extends JsonObject = JsonObject> {
   documents: DocumentSnapshot<T>[];
+  /** With search(): one result per document, in the same order; empty otherwise. */
+  hits: SearchResult<T>[];
   /** Pass to page() for the next page; empty on the last page. */
   nextPageToken: string;
   /** How the query ran, when explain was asked for. */
@@ -95,6 +135,8 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   private limitCount = 0;
   private offsetCount = 0;
   private selected: string[] | undefined;
+  private searched: { text: string; exact: boolean; highlight: boolean } | undefined;
+  private geo: Pick<MessageInitShape<typeof SearchQuerySchema>, "near" | "within"> | undefined;
 
   /** @internal */
   constructor(
@@ -152,6 +194,68 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
     return this;
   }
 
+  /**
+   * Full-text search over the collection's search index (created with
+   * AdminService.CreateSearchIndex): terms (all must match), "phrases",
+   * prefixes `foo*`, AND, OR, NOT and parentheses. Results are ranked by
+   * BM25 (highest first), computed with statistics over every shard; the
+   * other conditions still filter. Read the ranked results with hits() or
+   * page().hits. Cannot be combined with sort().
+   *
+   *   const hits = await db.collection("articles").query().search("quick fox", { highlight: true }).limit(10).hits();
+   */
+  search(text: string, options: SearchOptions = {}): this {
+    if (typeof text !== "string" || text.trim() === "") throw new ConnectError("search(): the text must be a non-empty string", Code.InvalidArgument);
+    this.searched = { text, exact: options.exact ?? false, highlight: options.highlight ?? false };
+    return this;
+  }
+
+  /**
+   * Keeps documents within `radiusMeters` (0 to 20,037,509) of `center`, by
+   * great-circle distance, over the collection's search index's geo field.
+   * Without search(), results come nearest first; hits() and page().hits
+   * give each one's distance. Cannot be combined with within() or sort().
+   *
+   *   const nearby = await db.collection("places").query().near({ lat: 48.8566, lng: 2.3522 }, 2000).limit(10).hits();
+   */
+  near(center: GeoPoint, radiusMeters: number): this {
+    if (!Number.isFinite(radiusMeters) || radiusMeters < 0) throw new ConnectError("near(): radiusMeters must be a finite number, 0 or more", Code.InvalidArgument);
+    this.geo = { near: { center: geoPoint(center, "near()"), radiusMeters } };
+    return this;
+  }
+
+  /**
+   * Keeps documents inside a box or a polygon (see GeoRegion), over the
+   * collection's search index's geo field; without search(), by id.
+   * Cannot be combined with near() or sort().
+   *
+   *   const pacific = await db.collection("places").query().within({ low: { lat: -25, lng: 170 }, high: { lat: -10, lng: -170 } }).execute();
+   */
+  within(region: GeoRegion): this {
+    if (Array.isArray(region)) {
+      const vertices = (region as readonly GeoPoint[]).map((v, i) => geoPoint(v, `within(): vertex ${i}`));
+      this.geo = { within: { region: { case: "polygon", value: { vertices } } } };
+    } else {
+      const box = region as { low: GeoPoint; high: GeoPoint };
+      this.geo = { within: { region: { case: "box", value: { low: geoPoint(box.low, "within(): low"), high: geoPoint(box.high, "within(): high") } } } };
+    }
+    return this;
+  }
+
+  /** Runs a search(), near() or within() query and returns every result with its hit (up to limit), reading page after page. */
+  async hits(): Promise<SearchResult<T>[]> {
+    if (this.searched === undefined && this.geo === undefined) throw new ConnectError("hits(): call search(), near() or within() first", Code.FailedPrecondition);
+    const out: SearchResult<T>[] = [];
+    let pageToken = "";
+    for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
+      const page = await this.page({ pageSize: PAGE_SIZE_MAX, pageToken });
+      out.push(...page.hits);
+      if (page.nextPageToken === "") return out;
+      pageToken = page.nextPageToken;
+    }
+    throw new ConnectError(`the search took more than ${PAGES_PER_CALL_MAX} pages; use page()`, Code.ResourceExhausted);
+  }
+
   /** The query in the wire's form. */
   toProto(): MessageInitShape<typeof QuerySchema> {
     return {
@@ -162,6 +266,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
       limit: this.limitCount,
       offset: this.offsetCount,
       select: this.selected === undefined ? undefined : { fieldPaths: this.selected },
+      search: this.searched === undefined && this.geo === undefined ? undefined : { ...this.searched, ...this.geo },
     };
   }
 
@@ -181,7 +286,9 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   /** Runs the query and returns one page. */
   async page(options: { pageSize?: number; pageToken?: string; explain?: boolean } = {}): Promise<QueryPage<T>> {
     const res = await this.services.query.runQuery({ query: this.toProto(), pageSize: options.pageSize, pageToken: options.pageToken, explain: options.explain });
-    return { documents: res.documents.map((d) => snapshot<T>(d)), nextPageToken: res.nextPageToken, plan: res.plan };
+    const documents = res.documents.map((d) => snapshot<T>(d));
+    const hits = res.hits.map((h, i) => ({ doc: documents[i]!, score: h.score, distanceMeters: h.distanceMeters, highlights: { ...h.highlights } }));
+    return { documents, hits, nextPageToken: res.nextPageToken, plan: res.plan };
   }
 
   /** Runs the query and yields documents as the shards' results merge. */
@@ -269,4 +376,12 @@ function covers(selected: readonly string[], field: string): boolean {
 function nonNegative(n: number, what: string): number {
   if (!Number.isInteger(n) || n < 0) throw new ConnectError(`${what} must be a whole number >= 0, got ${n}`, Code.InvalidArgument);
   return n;
+}
+
+/** A GeoPoint in the wire's form; a TypeError for anything but finite numbers. */
+function geoPoint(point: GeoPoint, where: string): { latitude: number; longitude: number } {
+  if (typeof point !== "object" || point === null || !Number.isFinite(point.lat) || !Number.isFinite(point.lng)) {
+    throw new TypeError(`${where}: a point is { lat, lng } with finite numbers in degrees`);
+  }
+  return { latitude: point.lat, longitude: point.lng };
 }

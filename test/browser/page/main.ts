@@ -4,7 +4,8 @@
  * Worker's URL, an API key (`key`) and a collection name come in the query
  * string. With `mode=unauthenticated` it only reads once without a key and
  * once with a wrong one, and shows the error codes. It puts,
- * gets, lists, queries, then listens to a query and writes once the
+ * gets, lists, queries, searches (after creating a search index), then
+ * listens to a query and writes once the
  * listener is current. Each step's
  * outcome is shown on the page and collected in window.impossibledbResult
  * for the test to read; a failure is logged with console.error, which fails
@@ -46,7 +47,15 @@ async function run(): Promise<void> {
   const adults = await users.query().where("age", ">", 21).sort("age", "desc").execute();
   show("query", adults.map((d) => d.id));
 
+  await search();
   await listen();
+}
+
+/** Creates the collection's search index (the run's key is an admin's), then searches it with highlights. */
+async function search(): Promise<void> {
+  await db.services.admin.createSearchIndex({ index: { collection: users.name, textFields: [{ field: "name", weight: 2 }, { field: "email" }] } });
+  const hits = await users.query().search("alice", { highlight: true }).hits();
+  show("search", hits.map((h) => ({ id: h.doc.id, positive: h.score > 0, highlights: h.highlights })));
 }
 
 /**

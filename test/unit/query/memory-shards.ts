@@ -13,6 +13,11 @@ import { SNAPSHOT_MIGRATIONS } from "../../../src/sync/snapshot-schema.js";
 import { INDEX_MIGRATIONS, createIndex, type IndexSpec } from "../../../src/query/indexes.js";
 import { runShardAggregation, runShardQuery, type ShardSql } from "../../../src/query/shard-query.js";
 import type { QueryShards } from "../../../src/query/executor.js";
+import { SEARCH_MIGRATIONS, type SearchIndexSpec } from "../../../src/search/catalog.js";
+import { createShardSearchIndex } from "../../../src/search/shard-index.js";
+import { runSearchStats, runShardSearch } from "../../../src/search/shard-search.js";
+import type { SearchShards } from "../../../src/search/search-executor.js";
+import type { SearchSql } from "../../../src/search/catalog.js";
 
 /** Adapts node:sqlite to the slice of SqlStorage the shard code uses (rowsRead counts rows stepped). */
 export function nodeSql(db: DatabaseSync): ShardSql {
@@ -54,6 +59,12 @@ export function nodeSql(db: DatabaseSync): ShardSql {
 
 export interface MemoryCluster {
   readonly shards: QueryShards;
+  /** The same shards as search sees them (src/search/search-executor.ts). */
+  readonly search: SearchShards;
+  /** Creates (and backfills) a search index on every shard. */
+  createSearchIndex(spec: SearchIndexSpec): void;
+  /** The SQL of each shard, by shard id. */
+  readonly sqlOf: (shard: string) => ShardSql;
   put(id: string, data: JsonObject): void;
   remove(id: string): void;
   createIndex(spec: IndexSpec): void;
@@ -71,6 +82,7 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       migrate(sql, "documents", DOCUMENT_MIGRATIONS);
       migrate(sql, "snapshots", SNAPSHOT_MIGRATIONS);
       migrate(sql, "indexes", INDEX_MIGRATIONS);
+      migrate(sql, "search", SEARCH_MIGRATIONS);
       return [id, { db, sql }] as const;
     }),
   );
@@ -84,6 +96,20 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       query: async (shard, req) => structuredClone(runShardQuery(dbs.get(shard)!.sql, structuredClone(req))),
       aggregate: async (shard, req) => structuredClone(runShardAggregation(dbs.get(shard)!.sql, structuredClone(req))),
     },
+    search: {
+      shards: table.shards,
+      routingVersion: table.version,
+      searchStats: async (shard, req) => structuredClone(runSearchStats(dbs.get(shard)!.sql as SearchSql, structuredClone(req))),
+      search: async (shard, req) => structuredClone(runShardSearch(dbs.get(shard)!.sql as SearchSql, structuredClone(req))),
+    },
+    createSearchIndex(spec) {
+      for (const { sql } of dbs.values()) {
+        let step = createShardSearchIndex(sql as SearchSql, spec);
+        if (!step.ok) throw new Error(step.message);
+        while (step.ok && step.state !== "ready") step = createShardSearchIndex(sql as SearchSql, spec);
+      }
+    },
+    sqlOf: (shard) => dbs.get(shard)!.sql,
     put(id, data) {
       // The shards' own row statement, so the stored row (and its num_keys) is what a real shard stores.
       version++;

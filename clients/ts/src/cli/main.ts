@@ -13,6 +13,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { IndexField_Direction, Index_State } from "../gen/impossibledb/v1/admin_service_pb.js";
+import { SearchIndex_State, type SearchIndex } from "../gen/impossibledb/v1/search_pb.js";
 import { DEFAULT_BASE_URL } from "../ImpossibleDBClient.js";
 import { ImpossibleDBClient } from "../node.js";
 import type { DocumentSnapshot } from "../documents.js";
@@ -146,11 +147,48 @@ function program(): Command {
     .option("--order-by <spec...>", "sort fields as FIELD or FIELD:desc, most significant first")
     .addOption(new Option("--limit <n>", "the most documents").argParser(integer).default(QUERY_LIMIT_DEFAULT))
     .option("--select <fields>", "comma-separated field paths to return")
-    .option("--json", "print one {id, data} JSON object a line")
-    .action(async (collection: string, opts: { filter?: string; orderBy?: string[]; limit: number; select?: string; json?: boolean }) => {
+    .option("--search <text>", "full-text search over the collection's search index, ranked by score (see search-index)")
+    .option("--exact", "with --search: no typo tolerance")
+    .option("--near <lat,lng,meters>", "only documents within METERS of the point (the search index's geo field), nearest first")
+    .option("--within <lat,lng,lat,lng>", "only documents inside the box from its south-west to its north-east corner (the search index's geo field)")
+    .option("--json", "print one {id, data} JSON object a line (with --search, also its score; with --near, its distanceMeters)")
+    .action(async (collection: string, opts: { filter?: string; orderBy?: string[]; limit: number; select?: string; search?: string; exact?: boolean; near?: string; within?: string; json?: boolean }) => {
       if (opts.limit < 1) throw new CliError("--limit must be at least 1");
       const q = client().collection(collection).query().limit(opts.limit);
       if (opts.filter !== undefined) q.filter(opts.filter);
+      if (opts.search !== undefined || opts.near !== undefined || opts.within !== undefined) {
+        if (opts.orderBy !== undefined) throw new CliError("--search, --near and --within order the results themselves: leave out --order-by");
+        if (opts.near !== undefined && opts.within !== undefined) throw new CliError("give --near or --within, not both");
+        if (opts.search !== undefined) q.search(opts.search, { exact: opts.exact === true });
+        if (opts.near !== undefined) {
+          const [lat, lng, meters] = numbers(opts.near, 3, "--near", "LAT,LNG,METERS") as [number, number, number];
+          q.near({ lat, lng }, meters);
+        }
+        if (opts.within !== undefined) {
+          const [lowLat, lowLng, highLat, highLng] = numbers(opts.within, 4, "--within", "LAT,LNG,LAT,LNG") as [number, number, number, number];
+          q.within({ low: { lat: lowLat, lng: lowLng }, high: { lat: highLat, lng: highLng } });
+        }
+        if (opts.select !== undefined) q.select(...opts.select.split(",").map((f) => f.trim()).filter((f) => f !== ""));
+        const hits = await q.hits();
+        const scored = opts.search !== undefined;
+        const measured = opts.near !== undefined;
+        if (opts.json === true) {
+          process.stdout.write(
+            hits.map((h) => JSON.stringify({ id: h.doc.id, ...(scored ? { score: h.score } : {}), ...(measured ? { distanceMeters: h.distanceMeters } : {}), data: h.doc.data }) + "\n").join(""),
+          );
+          return;
+        }
+        const fields = [...new Set(hits.flatMap((h) => Object.keys(h.doc.data)))];
+        const rows = hits.map((h) => [
+          h.doc.id,
+          ...(scored ? [h.score.toFixed(4)] : []),
+          ...(measured ? [h.distanceMeters.toFixed(1)] : []),
+          ...fields.map((f) => cellText(Object.hasOwn(h.doc.data, f) ? (h.doc.data[f] as JsonValue) : undefined)),
+        ]);
+        process.stdout.write(formatTable(["id", ...(scored ? ["score"] : []), ...(measured ? ["meters"] : []), ...fields], rows));
+        console.error(`${hits.length} documents`);
+        return;
+      }
       for (const spec of opts.orderBy ?? []) {
         const [field, dir = "asc"] = spec.split(":");
         if (field === undefined || field === "" || (dir !== "asc" && dir !== "desc")) throw new CliError(`--order-by ${spec}: expected FIELD or FIELD:asc or FIELD:desc`);
@@ -204,6 +242,48 @@ function program(): Command {
     .action(async (collection: string, id: string) => {
       await client().services.admin.deleteIndex({ collection, id });
       console.log(`dropped index ${id} of ${collection}`);
+    });
+
+  const searchIndex = cli.command("search-index").description("create, show and drop a collection's search index (full-text and geo)");
+  searchIndex
+    .command("create")
+    .description("create and backfill the search index; prints it when READY")
+    .argument("<collection>")
+    .option("--text <fields>", "comma-separated text fields, each FIELD or FIELD:WEIGHT (weight 1 by default)")
+    .option("--geo <field>", "the geo point field ({lat, lng})")
+    .action(async (collection: string, opts: { text?: string; geo?: string }) => {
+      if (opts.text === undefined && opts.geo === undefined) throw new CliError("give --text, --geo or both");
+      const textFields = (opts.text ?? "")
+        .split(",")
+        .map((spec) => spec.trim())
+        .filter((spec) => spec !== "")
+        .map((spec) => {
+          const i = spec.lastIndexOf(":");
+          const weight = i < 0 ? 1 : Number(spec.slice(i + 1));
+          if (i >= 0 && !(Number.isFinite(weight) && weight > 0)) throw new CliError(`--text ${spec}: the weight after ":" must be a positive number`);
+          return { field: i < 0 ? spec : spec.slice(0, i), weight };
+        });
+      const { index } = await client().services.admin.createSearchIndex({ index: { collection, textFields, geoField: opts.geo ?? "" } });
+      console.log(searchIndexText(index));
+    });
+  searchIndex
+    .command("get")
+    .argument("<collection>")
+    .option("--json", "print JSON")
+    .action(async (collection: string, opts: { json?: boolean }) => {
+      const { index } = await client().services.admin.getSearchIndex({ collection });
+      if (opts.json === true) {
+        console.log(JSON.stringify({ collection: index?.collection, textFields: index?.textFields.map((f) => ({ field: f.field, weight: f.weight })), geoField: index?.geoField, state: index === undefined ? undefined : SearchIndex_State[index.state] }, null, 2));
+      } else {
+        console.log(searchIndexText(index));
+      }
+    });
+  searchIndex
+    .command("drop")
+    .argument("<collection>")
+    .action(async (collection: string) => {
+      await client().services.admin.deleteSearchIndex({ collection });
+      console.log(`dropped the search index of ${collection}`);
     });
 
   addDatabaseCommands(cli, client);
@@ -299,3 +379,17 @@ async function main(): Promise<number> {
 const code = await main();
 await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
 process.exit(code);
+
+/** `count` comma-separated finite numbers, as `flag` takes them (`shape` says how). */
+function numbers(text: string, count: number, flag: string, shape: string): number[] {
+  const parts = text.split(",").map((p) => Number(p.trim()));
+  if (parts.length !== count || parts.some((n) => !Number.isFinite(n))) throw new CliError(`${flag} ${text}: expected ${shape}`);
+  return parts;
+}
+
+/** One line describing a search index. */
+function searchIndexText(index: SearchIndex | undefined): string {
+  if (index === undefined) return "no search index";
+  const fields = index.textFields.map((f) => `${f.field}:${f.weight}`).join(", ");
+  return `search index of ${index.collection}: text ${fields || "(none)"}${index.geoField === "" ? "" : `, geo ${index.geoField}`} (${SearchIndex_State[index.state]})`;
+}

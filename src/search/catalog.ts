@@ -1,0 +1,143 @@
+/**
+ * A shard's search index catalog (component "search" of the shard's
+ * migrations): at most one search index per collection, its definition and
+ * its state on this shard (`creating` until the shard's backfill is done,
+ * then `ready`), the queue of documents whose index entries are stale, and
+ * the triggers that fill that queue on every write to `documents`.
+ *
+ * The triggers are the maintenance choke point (see README.md): every path
+ * that writes a document row (single writes, batches, transaction commits,
+ * DeleteCollection, live resharding's staging, promotion, release and
+ * discard) goes through SQL on `documents`, so no writer can forget the
+ * search index. Tokenizing needs JavaScript, so the triggers only queue the
+ * (collection, id); `search-maintenance.ts` indexes the queued documents.
+ */
+import type { Migration } from "../storage/schema.js";
+import type { SqlValue } from "../query/sql-value.js";
+
+/** The migrations of a shard's search tables, recorded as component "search". */
+export const SEARCH_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "search index catalog, the queue of stale documents kept by triggers, text statistics",
+    statements: [
+      `CREATE TABLE search_indexes (
+         collection TEXT PRIMARY KEY,
+         spec TEXT NOT NULL,
+         state TEXT NOT NULL CHECK (state IN ('creating', 'ready'))
+       ) WITHOUT ROWID`,
+      `CREATE TABLE search_pending (
+         collection TEXT NOT NULL,
+         id TEXT NOT NULL,
+         PRIMARY KEY (collection, id)
+       ) WITHOUT ROWID`,
+      // The documents in a collection's FTS5 table: FTS5 keys rows by an
+      // integer, documents are keyed by (collection, id).
+      `CREATE TABLE search_text_docs (
+         row_id INTEGER PRIMARY KEY,
+         collection TEXT NOT NULL,
+         id TEXT NOT NULL,
+         token_count INTEGER NOT NULL,
+         UNIQUE (collection, id)
+       )`,
+      // BM25's N and the total tokens, kept as running totals in the same
+      // transaction as the index rows, so a statistics pass reads one row;
+      // `generation` changes with every change of the text index (it keys
+      // the shard's in-memory vocabulary cache, vocabulary-cache.ts).
+      `CREATE TABLE search_text_stats (
+         collection TEXT PRIMARY KEY,
+         doc_count INTEGER NOT NULL CHECK (doc_count >= 0),
+         token_total INTEGER NOT NULL CHECK (token_total >= 0),
+         generation INTEGER NOT NULL
+       ) WITHOUT ROWID`,
+      // Only collections with a search index pay for the queue: the WHEN
+      // clause is one primary-key probe of a small table.
+      `CREATE TRIGGER search_pending_insert AFTER INSERT ON documents
+         WHEN EXISTS (SELECT 1 FROM search_indexes WHERE collection = new.collection) BEGIN
+         INSERT INTO search_pending (collection, id) VALUES (new.collection, new.id) ON CONFLICT DO NOTHING;
+       END`,
+      `CREATE TRIGGER search_pending_update AFTER UPDATE ON documents
+         WHEN EXISTS (SELECT 1 FROM search_indexes WHERE collection = new.collection) BEGIN
+         INSERT INTO search_pending (collection, id) VALUES (new.collection, new.id) ON CONFLICT DO NOTHING;
+       END`,
+      `CREATE TRIGGER search_pending_delete AFTER DELETE ON documents
+         WHEN EXISTS (SELECT 1 FROM search_indexes WHERE collection = old.collection) BEGIN
+         INSERT INTO search_pending (collection, id) VALUES (old.collection, old.id) ON CONFLICT DO NOTHING;
+       END`,
+    ],
+  },
+];
+
+/** A text field of a search index: a formatted field path and its BM25 weight. */
+export interface SearchTextFieldSpec {
+  readonly field: string;
+  readonly weight: number;
+}
+
+/** A search index as shards store it. */
+export interface SearchIndexSpec {
+  readonly collection: string;
+  readonly textFields: readonly SearchTextFieldSpec[];
+  /** The formatted path of the geo point field; null for a text-only index. */
+  readonly geoField: string | null;
+}
+
+/** A search index's state on one shard. */
+export type SearchShardState = "creating" | "ready";
+
+/** The narrow SQL surface search needs (SqlStorage in a shard, node:sqlite in tests). */
+export interface SearchSql {
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): { toArray(): T[]; readonly rowsRead?: number };
+}
+
+interface CatalogRow extends Record<string, SqlValue> {
+  collection: string;
+  spec: string;
+  state: string;
+}
+
+/** Two definitions are the same index (CreateSearchIndex again is then idempotent). */
+export function sameSpec(a: SearchIndexSpec, b: SearchIndexSpec): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The collection's search index on this shard, or null. */
+export function readSearchIndex(sql: SearchSql, collection: string): { spec: SearchIndexSpec; state: SearchShardState } | null {
+  const row = sql.exec<CatalogRow>("SELECT collection, spec, state FROM search_indexes WHERE collection = ?", collection).toArray()[0];
+  if (row === undefined) return null;
+  return { spec: JSON.parse(row.spec) as SearchIndexSpec, state: row.state as SearchShardState };
+}
+
+/** Every search index on this shard. */
+export function listSearchIndexes(sql: SearchSql): Array<{ spec: SearchIndexSpec; state: SearchShardState }> {
+  return sql
+    .exec<CatalogRow>("SELECT collection, spec, state FROM search_indexes ORDER BY collection")
+    .toArray()
+    .map((row) => ({ spec: JSON.parse(row.spec) as SearchIndexSpec, state: row.state as SearchShardState }));
+}
+
+/** Records a new index (state creating). */
+export function insertSearchIndex(sql: SearchSql, spec: SearchIndexSpec): void {
+  sql.exec("INSERT INTO search_indexes (collection, spec, state) VALUES (?, ?, 'creating')", spec.collection, JSON.stringify(spec));
+}
+
+/** Marks the index ready on this shard. */
+export function markSearchIndexReady(sql: SearchSql, collection: string): void {
+  sql.exec("UPDATE search_indexes SET state = 'ready' WHERE collection = ?", collection);
+}
+
+/** Removes the catalog row and the collection's queued documents. */
+export function deleteSearchIndexRow(sql: SearchSql, collection: string): void {
+  sql.exec("DELETE FROM search_pending WHERE collection = ?", collection);
+  sql.exec("DELETE FROM search_indexes WHERE collection = ?", collection);
+}
+
+/** Queues every document of the collection (the backfill). */
+export function queueCollection(sql: SearchSql, collection: string): void {
+  sql.exec("INSERT INTO search_pending (collection, id) SELECT collection, id FROM documents WHERE collection = ? ON CONFLICT DO NOTHING", collection);
+}
+
+/** Whether documents of the collection wait to be indexed. */
+export function hasPending(sql: SearchSql, collection: string): boolean {
+  return sql.exec<{ one: number }>("SELECT 1 AS one FROM search_pending WHERE collection = ? LIMIT 1", collection).toArray().length > 0;
+}

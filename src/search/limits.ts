@@ -1,0 +1,78 @@
+/**
+ * The limits of search (issue 14), with their units in their names,
+ * re-exported by `src/limits.ts`. Where the proto declares the same number
+ * (search.proto's buf.validate rules), the two must agree
+ * (test/unit/limits.test.ts).
+ */
+
+/** The most text fields in one search index (search.proto: `repeated.max_items = 16`). */
+export const SEARCH_TEXT_FIELDS_MAX = 16;
+
+/** The largest weight of a text field (search.proto: `double.lte = 1000`). */
+export const SEARCH_FIELD_WEIGHT_MAX = 1000;
+
+/** The longest search text, in UTF-16 code units (search.proto: `string.max_len = 1000`). */
+export const SEARCH_TEXT_LENGTH_MAX = 1000;
+
+/** The most terms and phrases a search text may hold (before typo expansion). */
+export const SEARCH_TERMS_MAX = 32;
+
+/** The most tokens in one quoted phrase. */
+export const SEARCH_PHRASE_TOKENS_MAX = 16;
+
+/** The deepest nesting of parentheses and NOT in a search text. */
+export const SEARCH_DEPTH_MAX = 16;
+
+/** The most vocabulary words one typo-tolerant term expands to (besides itself), nearest first. */
+export const SEARCH_TYPO_EXPANSIONS_MAX = 8;
+
+/** The most vocabulary rows a shard reads for the typo expansions of one term. */
+export const SEARCH_TYPO_SCAN_ROWS_MAX = 20_000;
+
+/** The most phrases a compiled query may hold after typo expansion (each is one FTS5 phrase). */
+export const SEARCH_COMPILED_PHRASES_MAX = SEARCH_TERMS_MAX * (SEARCH_TYPO_EXPANSIONS_MAX + 1);
+
+/** The shortest term (in characters) that gets typo tolerance with one edit. */
+export const SEARCH_TYPO_ONE_EDIT_LENGTH_MIN = 5;
+
+/** The shortest term (in characters) that gets typo tolerance with two edits. */
+export const SEARCH_TYPO_TWO_EDITS_LENGTH_MIN = 9;
+
+/** The shortest prefix of a `foo*` term, in characters (shorter would read most of the vocabulary). */
+export const SEARCH_PREFIX_LENGTH_MIN = 2;
+
+/** The most tokens indexed from one document (over all its text fields); the rest is not indexed. */
+export const SEARCH_DOCUMENT_TOKENS_MAX = 100_000;
+
+/** The longest token indexed, in characters; longer runs are cut (FTS5 handles any, this bounds typo scans). */
+export const SEARCH_TOKEN_LENGTH_MAX = 64;
+
+/** The most pending documents one write path indexes on the spot; the rest wait for the next call (see README). */
+export const SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX = 512;
+
+/** The most documents one backfill step of CreateSearchIndex indexes on a shard. */
+export const SEARCH_BACKFILL_ROWS_PER_CALL_MAX = 4_000;
+
+/** The most backfill rounds CreateSearchIndex runs before it answers (the index stays CREATING; calling again continues). */
+export const SEARCH_BACKFILL_ROUNDS_MAX = 200;
+
+/** The most vocabulary words a shard keeps in memory for typo tolerance (vocabulary-cache.ts). */
+export const SEARCH_VOCABULARY_CACHE_WORDS_MAX = 200_000;
+
+/** The most candidate rows one shard scores for one page of a search. */
+export const SEARCH_CANDIDATES_PER_SHARD_MAX = 200_000;
+
+/** The characters of context each side of a highlighted match. */
+export const SEARCH_SNIPPET_CONTEXT_CHARS = 60;
+
+/** The most characters in one highlight snippet (before the marks). */
+export const SEARCH_SNIPPET_CHARS_MAX = 400;
+
+function assertLimit(condition: boolean, relation: string): void {
+  if (!condition) throw new Error(`search/limits.ts: broken relation between limits: ${relation}`);
+}
+
+assertLimit(SEARCH_TYPO_ONE_EDIT_LENGTH_MIN < SEARCH_TYPO_TWO_EDITS_LENGTH_MIN, "two edits need a longer term than one");
+assertLimit(SEARCH_TERMS_MAX * 2 <= SEARCH_TEXT_LENGTH_MAX, "the terms limit is reachable within the text length");
+assertLimit(SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX <= SEARCH_BACKFILL_ROWS_PER_CALL_MAX, "a write indexes no more than a backfill step");
+assertLimit(SEARCH_SNIPPET_CONTEXT_CHARS * 2 < SEARCH_SNIPPET_CHARS_MAX, "a snippet holds its context");

@@ -1,0 +1,181 @@
+/**
+ * The search text's grammar, parsed by us: user text never reaches FTS5's
+ * MATCH. Words are cut by our tokenizer, so every term and phrase is made
+ * of folded tokens, which compile.ts double-quotes.
+ *
+ * ```
+ * query   := or
+ * or      := and ("OR" and)*
+ * and     := unary (["AND"] unary)*        juxtaposition is AND
+ * unary   := "NOT" unary | primary
+ * primary := "(" or ")" | '"' words '"' | word | word "*"
+ * ```
+ *
+ * AND, OR and NOT are operators only in capitals (as in FTS5); otherwise
+ * they are words. A word holding several tokens (`e-mail`, `col:name`) is a
+ * phrase of them, so FTS5 syntax (column filters, `NEAR(...)`, `^`, `+`)
+ * is plain text here. A word with no letters or digits (`&`, `-`) is
+ * skipped. A parse error is INVALID_ARGUMENT naming the 1-based character
+ * position. NOT needs something to exclude from: a query, or an OR branch,
+ * that only excludes is refused (FTS5 has no unary NOT).
+ */
+import { FailureError } from "../errors.js";
+import { SEARCH_DEPTH_MAX, SEARCH_PHRASE_TOKENS_MAX, SEARCH_PREFIX_LENGTH_MIN, SEARCH_TERMS_MAX, SEARCH_TEXT_LENGTH_MAX } from "./limits.js";
+import { tokenTexts } from "./tokenizer.js";
+
+/** A search text's syntax tree. `phrase` with one token and no prefix is a plain term. */
+export type SearchNode =
+  | { readonly kind: "phrase"; readonly tokens: readonly string[]; readonly prefix: boolean }
+  | { readonly kind: "and"; readonly children: readonly SearchNode[] }
+  | { readonly kind: "or"; readonly children: readonly SearchNode[] }
+  | { readonly kind: "not"; readonly child: SearchNode };
+
+type Lexeme =
+  | { kind: "(" | ")" | "AND" | "OR" | "NOT" | "end"; at: number }
+  | { kind: "word"; text: string; prefix: boolean; at: number }
+  | { kind: "quoted"; text: string; at: number };
+
+/** Parses a search text; INVALID_ARGUMENT with a position when malformed. */
+export function parseSearchText(text: string): SearchNode {
+  if (text.length > SEARCH_TEXT_LENGTH_MAX) throw invalid(`is ${text.length} characters, over SEARCH_TEXT_LENGTH_MAX (${SEARCH_TEXT_LENGTH_MAX})`);
+  const parser = new Parser(lex(text));
+  const node = parser.or(0);
+  const next = parser.peek();
+  if (next.kind !== "end") throw invalid(`unexpected ${describe(next)} at position ${next.at + 1}`);
+  if (node === null) throw invalid("holds no terms to search for");
+  if (node.kind === "not") throw invalid("NOT needs terms to exclude from (for example `apple NOT pie`)");
+  if (parser.terms > SEARCH_TERMS_MAX) throw invalid(`holds ${parser.terms} terms, over SEARCH_TERMS_MAX (${SEARCH_TERMS_MAX})`);
+  return node;
+}
+
+function invalid(what: string): FailureError {
+  return new FailureError("invalid_argument", `query.search.text ${what}`);
+}
+
+function describe(l: Lexeme): string {
+  if (l.kind === "word") return `"${l.text}${l.prefix ? "*" : ""}"`;
+  if (l.kind === "quoted") return "a quoted phrase";
+  if (l.kind === "end") return "end of text";
+  return `"${l.kind}"`;
+}
+
+function lex(text: string): Lexeme[] {
+  const out: Lexeme[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (/\s/u.test(ch)) {
+      i++;
+    } else if (ch === "(" || ch === ")") {
+      out.push({ kind: ch, at: i++ });
+    } else if (ch === '"') {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0) throw invalid(`has an unterminated quote at position ${i + 1}`);
+      out.push({ kind: "quoted", text: text.slice(i + 1, close), at: i });
+      i = close + 1;
+    } else {
+      const start = i;
+      while (i < text.length && !/[\s()"]/u.test(text[i]!)) i++;
+      const raw = text.slice(start, i);
+      if (raw === "AND" || raw === "OR" || raw === "NOT") out.push({ kind: raw, at: start });
+      else out.push({ kind: "word", text: raw.endsWith("*") ? raw.slice(0, -1) : raw, prefix: raw.endsWith("*"), at: start });
+    }
+  }
+  out.push({ kind: "end", at: text.length });
+  return out;
+}
+
+class Parser {
+  private position = 0;
+  /** Terms and phrases seen, for SEARCH_TERMS_MAX. */
+  terms = 0;
+  constructor(private readonly lexemes: Lexeme[]) {}
+
+  peek(): Lexeme {
+    return this.lexemes[this.position]!;
+  }
+
+  or(depth: number): SearchNode | null {
+    const children: SearchNode[] = [];
+    for (;;) {
+      const at = this.peek().at;
+      const child = this.and(depth);
+      if (child === null) {
+        if (children.length > 0) throw invalid(`has nothing after OR at position ${at + 1}`);
+      } else {
+        children.push(child);
+      }
+      if (this.peek().kind !== "OR") break;
+      const op = this.lexemes[this.position++]!;
+      if (child === null) throw invalid(`has nothing before OR at position ${op.at + 1}`);
+    }
+    if (children.length === 0) return null;
+    if (children.length > 1 && children.some((c) => c.kind === "not")) throw invalid("has an OR branch that only excludes (NOT); put NOT after the terms it excludes from");
+    return children.length === 1 ? children[0]! : { kind: "or", children };
+  }
+
+  and(depth: number): SearchNode | null {
+    const children: SearchNode[] = [];
+    for (;;) {
+      const next = this.peek();
+      if (next.kind === "end" || next.kind === ")" || next.kind === "OR") break;
+      if (next.kind === "AND") {
+        this.position++;
+        if (children.length === 0) throw invalid(`has nothing before AND at position ${next.at + 1}`);
+        const after = this.peek();
+        if (after.kind === "end" || after.kind === ")" || after.kind === "OR" || after.kind === "AND") throw invalid(`has nothing after AND at position ${next.at + 1}`);
+        continue;
+      }
+      const child = this.unary(depth);
+      if (child !== null) children.push(child);
+    }
+    if (children.length === 0) return null;
+    if (children.length === 1) return children[0]!;
+    if (children.every((c) => c.kind === "not")) return { kind: "not", child: { kind: "or", children: children.map((c) => (c as { child: SearchNode }).child) } };
+    return { kind: "and", children };
+  }
+
+  unary(depth: number): SearchNode | null {
+    if (depth > SEARCH_DEPTH_MAX) throw invalid(`nests deeper than SEARCH_DEPTH_MAX (${SEARCH_DEPTH_MAX}) at position ${this.peek().at + 1}`);
+    const next = this.lexemes[this.position++]!;
+    switch (next.kind) {
+      case "NOT": {
+        const child = this.unary(depth + 1);
+        if (child === null) throw invalid(`has nothing after NOT at position ${next.at + 1}`);
+        if (child.kind === "not") throw invalid(`has NOT NOT at position ${next.at + 1}`);
+        return { kind: "not", child };
+      }
+      case "(": {
+        const inner = this.or(depth + 1);
+        const close = this.lexemes[this.position++]!;
+        if (close.kind !== ")") throw invalid(`has an unbalanced "(" at position ${next.at + 1}`);
+        if (inner === null) throw invalid(`has empty parentheses at position ${next.at + 1}`);
+        return inner;
+      }
+      case "quoted": {
+        const tokens = tokenTexts(next.text);
+        if (tokens.length === 0) throw invalid(`has a phrase with no letters or digits at position ${next.at + 1}`);
+        if (tokens.length > SEARCH_PHRASE_TOKENS_MAX) throw invalid(`has a phrase of ${tokens.length} words at position ${next.at + 1}, over SEARCH_PHRASE_TOKENS_MAX (${SEARCH_PHRASE_TOKENS_MAX})`);
+        this.terms++;
+        return { kind: "phrase", tokens, prefix: false };
+      }
+      case "word": {
+        const tokens = tokenTexts(next.text);
+        if (next.prefix) {
+          if (tokens.length !== 1 || [...tokens[0]!].length < SEARCH_PREFIX_LENGTH_MIN) {
+            throw invalid(`has a prefix at position ${next.at + 1} that is not one word of at least SEARCH_PREFIX_LENGTH_MIN (${SEARCH_PREFIX_LENGTH_MIN}) letters or digits before "*"`);
+          }
+        }
+        // Punctuation alone is skipped, as a tokenizer would.
+        if (tokens.length === 0) return null;
+        if (tokens.length > SEARCH_PHRASE_TOKENS_MAX) throw invalid(`has a word of ${tokens.length} parts at position ${next.at + 1}, over SEARCH_PHRASE_TOKENS_MAX (${SEARCH_PHRASE_TOKENS_MAX})`);
+        this.terms++;
+        return { kind: "phrase", tokens, prefix: next.prefix };
+      }
+      case ")":
+        throw invalid(`has an unbalanced ")" at position ${next.at + 1}`);
+      default:
+        throw invalid(`unexpected ${describe(next)} at position ${next.at + 1}`);
+    }
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The Worker's side of a text search, in two passes over every shard:
+ *
+ * 1. statistics: each shard's N, total tokens, documents per phrase, and
+ *    typo variants of long terms with their document counts; summed, they
+ *    are the GLOBAL statistics; the variants chosen from the union
+ *    (typo.ts) make the compiled FTS5 expression (compile.ts);
+ * 2. scoring: every shard scores its candidates with the global IDFs and
+ *    average length and returns its best documents after the page's
+ *    cursor, in (score desc, id asc) order; the Worker merges them
+ *    (search-merge.ts), applies offset and limit, and resumes pages after
+ *    the last (score, id) returned.
+ *
+ * So the ranking on 8 shards equals the ranking on one database (the
+ * oracle test checks it against SQLite's own bm25()). Both passes go to
+ * every shard: statistics must be global even when a filter pins ids.
+ */
+import { FailureError } from "../errors.js";
+import { QUERY_FANOUT_CONCURRENCY_MAX, QUERY_ROWS_READ_MAX, SHARD_BATCH_ROWS_MAX, STREAM_FIRST_BATCH_ROWS } from "../limits.js";
+import { createLimiter, withinDeadline } from "../query/fan-out.js";
+import type { ExecuteOptions, QueryReport, QuerySpec, ShardReport } from "../query/executor.js";
+import { ruleReport } from "../rules/read-rule.js";
+import type { SearchTextFieldSpec } from "./catalog.js";
+import { basePhrases, compileSearch, phraseText, typoTerms, type CompiledSearch } from "./compile.js";
+import { idf } from "./bm25.js";
+import { SEARCH_TYPO_ONE_EDIT_LENGTH_MIN } from "./limits.js";
+import type { SearchNode } from "./query-parser.js";
+import type { GeoRegion } from "./geo/region.js";
+import { mergeScored, type ScoredDocument } from "./search-merge.js";
+import type { SearchCursor, ShardSearchRequest, ShardSearchResult, ShardSearchStats, ShardSearchStatsRequest } from "./shard-search.js";
+import { chooseVariants, editsAllowed } from "./typo.js";
+
+/** The shards of a search, however they are reached (Durable Objects, or node:sqlite in tests). */
+export interface SearchShards {
+  readonly shards: readonly string[];
+  readonly routingVersion: number;
+  searchStats(shard: string, req: ShardSearchStatsRequest): Promise<ShardSearchStats>;
+  search(shard: string, req: ShardSearchRequest): Promise<ShardSearchResult>;
+}
+
+/** A query's search clause, parsed. */
+export interface TextSearch {
+  readonly node: SearchNode;
+  readonly exact: boolean;
+  /** A near or within condition that narrows the results (geo narrows, text ranks); null or absent for none. */
+  readonly geo?: GeoRegion | null;
+}
+
+/** What the statistics pass settled: the compiled query and the global statistics. */
+export interface SearchPlanData {
+  readonly compiled: CompiledSearch;
+  readonly textFields: readonly SearchTextFieldSpec[];
+  readonly documents: number;
+  readonly tokens: number;
+  readonly averageLength: number;
+  /** Per compiled phrase: documents containing it over all shards. */
+  readonly phraseDocuments: number[];
+  readonly idfs: number[];
+  readonly statsRowsRead: number;
+  /** The search's geo condition, sent to the scoring pass; null for none. */
+  readonly geo: GeoRegion | null;
+  /** R*Tree candidates the scoring pass's shard calls read for the geo condition, summed as they answer (Explain). */
+  geoCandidates: number;
+}
+
+/** Where a search page walk stands. */
+export interface SearchPageState {
+  readonly after: SearchCursor;
+  readonly returned: number;
+}
+
+/** A page of search results. */
+export interface SearchPage {
+  readonly documents: ScoredDocument[];
+  readonly next: SearchPageState | null;
+  readonly report: QueryReport;
+  readonly plan: SearchPlanData;
+}
+
+/** Pass 1: the global statistics and the compiled query. */
+export async function searchStatistics(shards: SearchShards, collection: string, search: TextSearch, options: ExecuteOptions): Promise<SearchPlanData> {
+  const phrases = basePhrases(search.node);
+  const typo = search.exact ? [] : typoTerms(search.node, SEARCH_TYPO_ONE_EDIT_LENGTH_MIN).map((term) => ({ term, edits: editsAllowed([...term].length) }));
+  const limit = createLimiter(QUERY_FANOUT_CONCURRENCY_MAX);
+  const answers = await Promise.all(
+    shards.shards.map((shard) =>
+      limit(async () => {
+        const stats = await withinDeadline(shards.searchStats(shard, { collection, phrases, typo }), options.deadline);
+        if (!stats.ok) throw new FailureError(stats.kind, stats.message);
+        return stats;
+      }),
+    ),
+  );
+  const documents = sum(answers.map((a) => a.documents));
+  const tokens = sum(answers.map((a) => a.tokens));
+  const baseDocuments = phrases.map((_, i) => sum(answers.map((a) => a.phraseDocuments[i]!)));
+  const expansions = new Map<string, string[]>();
+  const variantDocuments = new Map<string, number>();
+  typo.forEach(({ term }, i) => {
+    const chosen = chooseVariants(term, answers.map((a) => a.variants[i]!));
+    expansions.set(term, chosen.map((v) => v.word));
+    for (const v of chosen) variantDocuments.set(v.word, v.documents);
+  });
+  const compiled = compileSearch(search.node, expansions);
+  // A phrase's global count: from the base phrases, or, for a variant, from the vocabularies.
+  const baseCount = new Map(phrases.map((p, i) => [key(p), baseDocuments[i]!]));
+  const phraseDocuments = compiled.phrases.map((p) => baseCount.get(key(p)) ?? variantDocuments.get(p.tokens[0]!) ?? 0);
+  const idfs = phraseDocuments.map((n) => idf(documents, n));
+  const textFields = answers[0]?.textFields ?? [];
+  return {
+    compiled,
+    textFields,
+    documents,
+    tokens,
+    averageLength: documents === 0 ? 0 : tokens / documents,
+    phraseDocuments,
+    idfs,
+    statsRowsRead: sum(answers.map((a) => a.rowsRead)),
+    geo: search.geo ?? null,
+    geoCandidates: 0,
+  };
+}
+
+/** Runs one page of a search (pass 1, then pass 2), continuing from `state` when given. */
+export async function runSearchPage(
+  shards: SearchShards,
+  spec: QuerySpec,
+  search: TextSearch,
+  pageSize: number,
+  state: SearchPageState | null,
+  options: ExecuteOptions,
+): Promise<SearchPage> {
+  const plan = await searchStatistics(shards, spec.collection, search, options);
+  const run = startSearch(shards, spec, plan, options);
+  const skip = state === null ? spec.offset : 0;
+  const returned = state?.returned ?? 0;
+  const remaining = spec.limit === null ? Infinity : spec.limit - returned;
+  const want = Math.min(pageSize, remaining);
+  const documents: ScoredDocument[] = [];
+  let more = false;
+  let bytes = 0;
+  if (want > 0 && plan.documents > 0) {
+    const need = skip + want + 1;
+    let seen = 0;
+    for await (const hit of run.merged(state?.after ?? null, Math.min(need, SHARD_BATCH_ROWS_MAX))) {
+      if (++seen <= skip) continue;
+      if (documents.length === want) {
+        more = true;
+        break;
+      }
+      if (options.pageBytes !== undefined) {
+        const size = options.pageBytes.sizeOf(hit.doc);
+        if (documents.length > 0 && bytes + size > options.pageBytes.max) {
+          more = true;
+          break;
+        }
+        bytes += size;
+      }
+      documents.push(hit);
+    }
+  }
+  run.report.rowsReturned = documents.length;
+  const last = documents[documents.length - 1];
+  const next = more && last !== undefined && remaining - documents.length > 0 ? { after: { score: last.score, id: last.doc.id }, returned: returned + documents.length } : null;
+  return { documents, next, report: run.report, plan };
+}
+
+/** Streams every result of a search in rank order, after its statistics pass (`plan`); returns the report when done. */
+export async function* streamSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData, options: ExecuteOptions): AsyncGenerator<ScoredDocument, QueryReport> {
+  const run = startSearch(shards, spec, plan, options);
+  if (plan.documents === 0) return run.report;
+  let seen = 0;
+  let sent = 0;
+  for await (const hit of run.merged(null, Math.min(STREAM_FIRST_BATCH_ROWS, spec.offset + (spec.limit ?? Infinity) + 1))) {
+    if (++seen <= spec.offset) continue;
+    if (spec.limit !== null && sent >= spec.limit) break;
+    sent++;
+    run.report.rowsReturned = sent;
+    yield hit;
+  }
+  return run.report;
+}
+
+function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData, options: ExecuteOptions) {
+  const reports: ShardReport[] = shards.shards.map((s) => ({ shard: s, pruned: false, index: "search", sqlPlan: "", rowsRead: 0, rowsReturned: 0 }));
+  const report: QueryReport = {
+    shardsTotal: shards.shards.length,
+    shardsQueried: shards.shards.length,
+    routingVersion: shards.routingVersion,
+    shards: reports,
+    rowsReturned: 0,
+    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule),
+  };
+  const budget = (options.rowsReadMax ?? QUERY_ROWS_READ_MAX) - plan.statsRowsRead;
+  let rowsRead = 0;
+  const limit = createLimiter(QUERY_FANOUT_CONCURRENCY_MAX);
+  const merged = (after: SearchCursor | null, first: number) =>
+    mergeScored(
+      shards.shards.map((shard, i) => async (from: SearchCursor | null, size: number) =>
+        limit(async () => {
+          const result = await withinDeadline(
+            shards.search(shard, {
+              collection: spec.collection,
+              match: plan.compiled.match,
+              tree: plan.compiled.tree,
+              phrases: plan.compiled.phrases,
+              idfs: plan.idfs,
+              averageLength: plan.averageLength,
+              filter: spec.filter,
+              rule: spec.rule ?? null,
+              after: from,
+              limit: size,
+              rowsReadMax: Math.max(budget - rowsRead, 0),
+              geo: plan.geo,
+            }),
+            options.deadline,
+          );
+          rowsRead += result.rowsRead;
+          reports[i]!.rowsRead += result.rowsRead;
+          if (!result.ok) throw new FailureError(result.kind, result.message);
+          plan.geoCandidates += result.geoCandidates ?? 0;
+          reports[i]!.rowsReturned += result.documents.length;
+          if (reports[i]!.sqlPlan === "") reports[i]!.sqlPlan = `FTS5 MATCH ${plan.compiled.match}: ${result.candidates} candidates scored`;
+          if (rowsRead > budget) throw new FailureError("resource_exhausted", `the search read more than QUERY_ROWS_READ_MAX (${budget}) rows`);
+          return result;
+        }),
+      ),
+      after,
+      first,
+      SHARD_BATCH_ROWS_MAX,
+    );
+  return { report, merged };
+}
+
+/** Explain's terms: each compiled phrase with its global document count. */
+export function planTerms(plan: SearchPlanData): Array<{ term: string; documents: number }> {
+  return plan.compiled.phrases.map((p, i) => ({ term: phraseText(p), documents: plan.phraseDocuments[i]! }));
+}
+
+function key(p: { tokens: readonly string[]; prefix: boolean }): string {
+  return `${p.prefix ? "*" : "="}${p.tokens.join(" ")}`;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+

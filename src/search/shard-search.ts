@@ -1,0 +1,247 @@
+/**
+ * A shard's two passes of a search (see README.md, "Two passes"):
+ *
+ * - `runSearchStats`: this shard's N and total tokens, the documents
+ *   containing each phrase of the query, and, for each typo-tolerant term,
+ *   the vocabulary words within its edit budget with their document counts.
+ * - `runShardSearch`: the candidates of the compiled FTS5 expression, scored
+ *   with OUR BM25 (bm25.ts) on the GLOBAL statistics the Worker sends, then
+ *   walked in (score desc, id asc) order after the page's cursor, loading
+ *   each document and keeping those the query's filter and the caller's
+ *   read rule admit, up to `limit`.
+ *
+ * Both first index any document of the collection still queued
+ * (search-maintenance.ts), so a search sees every write made before it.
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { failure, type Failure } from "../errors.js";
+import type { StoredDocument } from "../storage/types.js";
+import { MATCH_ALL, type Expr } from "../query/expression.js";
+import { matches } from "../query/evaluate.js";
+import { compareStrings } from "../query/values.js";
+import { ruleFiltered } from "../query/shard-query.js";
+import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
+import { readSearchIndex, type SearchSql, type SearchTextFieldSpec } from "./catalog.js";
+import type { CompiledNode, CompiledPhrase } from "./compile.js";
+import { bm25, createPhraseFrequencies } from "./bm25.js";
+import { maintainCollection } from "./search-maintenance.js";
+import type { GeoRegion } from "./geo/region.js";
+import { geoNarrowing } from "./shard-geo.js";
+import { ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
+import { editDistance, vocabularyRange, type Variant } from "./typo.js";
+import { VocabularyCache } from "./vocabulary-cache.js";
+import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
+
+/** The statistics pass's request. */
+export interface ShardSearchStatsRequest {
+  readonly collection: string;
+  /** The query's phrases before typo expansion. */
+  readonly phrases: readonly CompiledPhrase[];
+  /** Terms to find typo variants of, with the edits each allows. */
+  readonly typo: ReadonlyArray<{ readonly term: string; readonly edits: number }>;
+}
+
+/** A shard's statistics. */
+export type ShardSearchStats =
+  | {
+      readonly ok: true;
+      readonly textFields: readonly SearchTextFieldSpec[];
+      readonly documents: number;
+      readonly tokens: number;
+      /** Per phrase of the request: the documents containing it. */
+      readonly phraseDocuments: number[];
+      /** Per typo term of the request: the words found near it. */
+      readonly variants: Variant[][];
+      readonly rowsRead: number;
+    }
+  | (Failure & { readonly rowsRead: number });
+
+/** A position in (score desc, id asc) order. */
+export interface SearchCursor {
+  readonly score: number;
+  readonly id: string;
+}
+
+/** The scoring pass's request. */
+export interface ShardSearchRequest {
+  readonly collection: string;
+  /** The compiled FTS5 expression (compile.ts). */
+  readonly match: string;
+  /** The expression's shape (compile.ts). */
+  readonly tree: CompiledNode;
+  readonly phrases: readonly CompiledPhrase[];
+  /** The global IDF of each phrase. */
+  readonly idfs: readonly number[];
+  /** The global average length (BM25's avgdl). */
+  readonly averageLength: number;
+  readonly filter: Expr;
+  readonly rule?: ShardReadRule | null;
+  /** Resume strictly after this position; from the start when null. */
+  readonly after: SearchCursor | null;
+  readonly limit: number;
+  readonly rowsReadMax: number;
+  /** A near or within condition that narrows the candidates (shard-geo.ts); null or absent for none. */
+  readonly geo?: GeoRegion | null;
+}
+
+/** A shard's scored page. */
+export type ShardSearchResult =
+  | {
+      readonly ok: true;
+      readonly documents: StoredDocument[];
+      /** The score of each document, in the same order. */
+      readonly scores: number[];
+      /** With a geo condition, each document's distance from the near center in meters (0 for within), in the same order. */
+      readonly distances?: number[];
+      /** With a geo condition, the R*Tree candidates read before the exact check (SearchPlan.geo_candidates). */
+      readonly geoCandidates?: number;
+      readonly hasMore: boolean;
+      /** Documents the FTS5 expression matched on this shard. */
+      readonly candidates: number;
+      readonly rowsRead: number;
+    }
+  | (Failure & { readonly rowsRead: number });
+
+/** Why a collection cannot be searched on this shard, or null with its text fields. */
+function searchable(sql: SearchSql, collection: string): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[] } {
+  const index = readSearchIndex(sql, collection);
+  if (index === null) return failure("failed_precondition", `collection ${collection} has no search index; create one with AdminService.CreateSearchIndex`);
+  if (index.state !== "ready") return failure("failed_precondition", `the search index of ${collection} is not READY yet; call AdminService.CreateSearchIndex again to finish it`);
+  if (index.spec.textFields.length === 0) return failure("failed_precondition", `the search index of ${collection} has no text fields; a text search needs some (CreateSearchIndex text_fields)`);
+  return { ok: true, textFields: index.spec.textFields };
+}
+
+/** The statistics pass on this shard; `vocabulary` caches the word ranges typo tolerance scans (a fresh one caches nothing across calls). */
+export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
+  const ready = searchable(sql, req.collection);
+  if (!ready.ok) return { ...ready, rowsRead: 0 };
+  maintainCollection(sql, req.collection, null);
+  let rowsRead = 1;
+  const totals = textTotals(sql, req.collection);
+  const table = ftsTableName(req.collection);
+  const vocab = vocabTableName(req.collection);
+  const phraseDocuments = req.phrases.map((p) => {
+    if (p.tokens.length === 1 && !p.prefix) {
+      rowsRead++;
+      return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, p.tokens[0]).toArray()[0]?.doc ?? 0;
+    }
+    const cursor = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${table}" WHERE "${table}" MATCH ?`, `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`);
+    const n = cursor.toArray()[0]!.n;
+    rowsRead += n;
+    return n;
+  });
+  const variants: Variant[][] = [];
+  for (const { term, edits } of req.typo) {
+    const { low, high } = vocabularyRange(term);
+    // Words only first (fts5vocab counts a word's documents by reading its
+    // postings), from the cache when the index has not changed since.
+    let scanned = 0;
+    const words = vocabulary.range(req.collection, low, totals.generation, () => {
+      const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
+      scanned = rows.length;
+      return rows.map((r) => r.term);
+    });
+    rowsRead += scanned;
+    if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
+      return { ...failure("resource_exhausted", `the typo tolerance of "${term}" would look at more than SEARCH_TYPO_SCAN_ROWS_MAX (${SEARCH_TYPO_SCAN_ROWS_MAX}) words on one shard; search with exact: true`), rowsRead };
+    }
+    const near: Variant[] = [];
+    for (const word of words) {
+      const d = editDistance(term, word, edits);
+      if (d > edits || word === term) continue;
+      rowsRead++;
+      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+      near.push({ word, edits: d, documents });
+    }
+    variants.push(near);
+  }
+  return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, rowsRead };
+}
+
+interface Candidate {
+  readonly id: string;
+  readonly score: number;
+}
+
+/** The scoring pass on this shard. */
+export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSearchResult {
+  if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
+  const ready = searchable(sql, req.collection);
+  if (!ready.ok) return { ...ready, rowsRead: 0 };
+  maintainCollection(sql, req.collection, null);
+  const weights = ready.textFields.map((f) => f.weight);
+  const table = ftsTableName(req.collection);
+  const columns = ready.textFields.map((_, i) => `f.${ftsColumn(i)}`).join(", ");
+  const cursor = sql.exec<Record<string, string | number>>(
+    `SELECT d.id AS id, d.token_count AS n, ${columns} FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid WHERE "${table}" MATCH ?`,
+    req.match,
+  );
+  const rows = cursor.toArray();
+  let rowsRead = (cursor.rowsRead ?? rows.length) + rows.length;
+  if (rows.length > SEARCH_CANDIDATES_PER_SHARD_MAX) {
+    return { ...failure("resource_exhausted", `the search matched more than SEARCH_CANDIDATES_PER_SHARD_MAX (${SEARCH_CANDIDATES_PER_SHARD_MAX}) documents on one shard; use rarer terms`), rowsRead };
+  }
+  if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
+  // Geo narrows, text ranks: only candidates inside the region are scored.
+  const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo);
+  if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
+  if (narrowed !== null) rowsRead += narrowed.rowsRead;
+  if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
+  const candidates: Candidate[] = [];
+  const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);
+  const columnNames = ready.textFields.map((_, i) => ftsColumn(i));
+  for (const row of rows) {
+    if (narrowed !== null && !narrowed.distances.has(row.id as string)) continue;
+    const tokens = columnNames.map((name) => splitTokens(row[name]));
+    const freqs = frequencies(tokens);
+    const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
+    if (req.after === null || compareHits({ score, id: row.id as string }, req.after) > 0) candidates.push({ id: row.id as string, score });
+  }
+  candidates.sort(compareHits);
+  const where = ruleFiltered(req.filter, req.rule);
+  const admits = documentCheck(req.rule);
+  const documents: StoredDocument[] = [];
+  const scores: number[] = [];
+  const distances: number[] = [];
+  let hasMore = false;
+  for (const c of candidates) {
+    const doc = loadDocument(sql, req.collection, c.id);
+    rowsRead++;
+    if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
+    if (doc === null) throw new Error("invariant broken: an indexed document has a row");
+    if (where !== MATCH_ALL && !matches(where, doc)) continue;
+    if (admits !== null && !admits(doc)) continue;
+    if (documents.length === req.limit) {
+      hasMore = true;
+      break;
+    }
+    documents.push(doc);
+    scores.push(c.score);
+    if (narrowed !== null) distances.push(narrowed.distances.get(c.id)!);
+  }
+  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: rows.length, rowsRead };
+}
+
+/** (score desc, id asc): negative when `a` comes first. */
+export function compareHits(a: SearchCursor, b: SearchCursor): number {
+  if (a.score !== b.score) return a.score > b.score ? -1 : 1;
+  return compareStrings(a.id, b.id);
+}
+
+function splitTokens(text: string | number | undefined): string[] {
+  return typeof text === "string" && text !== "" ? text.split(" ") : [];
+}
+
+function loadDocument(sql: SearchSql, collection: string, id: string): StoredDocument | null {
+  const row = sql
+    .exec<{ id: string; data: string; version: number; create_time_ms: number; update_time_ms: number }>(
+      "SELECT id, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id = ?", collection, id,
+    )
+    .toArray()[0];
+  if (row === undefined) return null;
+  return { collection, id: row.id, data: JSON.parse(row.data) as JsonObject, version: row.version, createTimeMs: row.create_time_ms, updateTimeMs: row.update_time_ms };
+}
+
+function overBudget(rowsRead: number, max: number): Failure & { rowsRead: number } {
+  return { ...failure("resource_exhausted", `the search read more than its remaining budget of ${max} rows (QUERY_ROWS_READ_MAX); use rarer terms or a narrower filter`), rowsRead };
+}

@@ -1,0 +1,119 @@
+/**
+ * RunQuery and StreamQuery with a text search (`Query.search`): the two
+ * passes of src/search/search-executor.ts, hits parallel to the documents
+ * (score, and highlights when asked), page tokens that resume after the
+ * last (score, id), and Explain's SearchPlan.
+ */
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
+import type { QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
+import type { RunQueryResponseSchema, StreamQueryResponseSchema } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { SearchHitSchema, SearchPlanSchema, SearchTermStatsSchema, type SearchHit } from "../../gen/impossibledb/v1/search_pb.js";
+import { FailureError } from "../errors.js";
+import { RESPONSE_BYTES_MAX } from "../limits.js";
+import type { QueryReport, QuerySpec } from "../query/executor.js";
+import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
+import { highlights } from "../search/highlight.js";
+import { planTerms, runSearchPage, searchStatistics, streamSearch, type SearchPageState, type SearchPlanData, type TextSearch } from "../search/search-executor.js";
+import type { ScoredDocument } from "../search/search-merge.js";
+import { envOf } from "../server/context.js";
+import { recordQueryReport } from "../server/request-stats.js";
+import type { StoredDocument } from "../storage/types.js";
+import { toDocument } from "./convert.js";
+import { pageTokenKey } from "./list-documents.js";
+import { queryDeadline, routedSearchShards } from "./query-shards.js";
+import { encodedBytes } from "./response-budget.js";
+
+/** A query's search, as the service runs it. */
+export type ServiceSearch = TextSearch & { readonly text: string; readonly highlight: boolean };
+
+/** One page of a search. */
+export async function runSearchQuery(
+  ctx: HandlerContext,
+  spec: QuerySpec,
+  search: ServiceSearch,
+  pageSize: number,
+  pageToken: string,
+  explain: boolean,
+  toPlan: (report: QueryReport) => QueryPlan,
+): Promise<MessageInitShape<typeof RunQueryResponseSchema>> {
+  const env = envOf(ctx);
+  const key = pageTokenKey(env);
+  const scope = await searchScope(spec, search);
+  const state = pageToken === "" ? null : await decodeSearchState(key, scope, pageToken);
+  const shards = await routedSearchShards(env);
+  const wire = new Map<StoredDocument, Document>();
+  const wireOf = (d: StoredDocument): Document => {
+    let doc = wire.get(d);
+    if (doc === undefined) wire.set(d, (doc = toDocument(d, spec.select)));
+    return doc;
+  };
+  const pageBytes = { max: RESPONSE_BYTES_MAX, sizeOf: (d: StoredDocument) => encodedBytes(DocumentSchema, wireOf(d)) };
+  const page = await runSearchPage(shards, spec, search, pageSize, state, { deadline: queryDeadline(ctx), explain, pageBytes });
+  recordQueryReport(ctx, page.report);
+  return {
+    documents: page.documents.map((d) => wireOf(d.doc)),
+    hits: page.documents.map((d) => hitOf(d, search, page.plan)),
+    nextPageToken: page.next === null ? "" : await encodePageToken(key, scope, { s: page.next.after.score, i: page.next.after.id, n: page.next.returned }),
+    plan: explain ? withSearchPlan(toPlan(page.report), page.plan) : undefined,
+  };
+}
+
+/** Every result of a search, each with its hit; the plan last when asked. */
+export async function* streamSearchQuery(
+  ctx: HandlerContext,
+  spec: QuerySpec,
+  search: ServiceSearch,
+  explain: boolean,
+  toPlan: (report: QueryReport) => QueryPlan,
+): AsyncGenerator<MessageInitShape<typeof StreamQueryResponseSchema>> {
+  const shards = await routedSearchShards(envOf(ctx));
+  const options = { deadline: queryDeadline(ctx), explain };
+  const plan = await searchStatistics(shards, spec.collection, search, options);
+  const results = streamSearch(shards, spec, plan, options);
+  for (;;) {
+    const next = await results.next();
+    if (next.done) {
+      recordQueryReport(ctx, next.value);
+      if (explain) yield { result: { case: "plan", value: withSearchPlan(toPlan(next.value), plan) } };
+      return;
+    }
+    yield { result: { case: "document", value: toDocument(next.value.doc, spec.select) }, hit: hitOf(next.value, search, plan) };
+  }
+}
+
+function hitOf(hit: ScoredDocument, search: ServiceSearch, plan: SearchPlanData): SearchHit {
+  return create(SearchHitSchema, {
+    score: hit.score,
+    distanceMeters: hit.distanceMeters ?? 0,
+    highlights: search.highlight ? highlights(plan.textFields, plan.compiled, hit.doc.id, hit.doc.data) : {},
+  });
+}
+
+function withSearchPlan(plan: QueryPlan, data: SearchPlanData): QueryPlan {
+  plan.search = create(SearchPlanSchema, {
+    compiled: data.compiled.match,
+    documentsTotal: BigInt(data.documents),
+    averageLength: data.averageLength,
+    terms: planTerms(data).map((t) => create(SearchTermStatsSchema, { term: t.term, documents: BigInt(t.documents) })),
+    statsRowsRead: BigInt(data.statsRowsRead),
+    geoCandidates: BigInt(data.geoCandidates),
+  });
+  return plan;
+}
+
+/** The scope of a search's page tokens: a digest of the parsed query and its search. */
+async function searchScope(spec: QuerySpec, search: ServiceSearch): Promise<string> {
+  const text = JSON.stringify([spec.collection, spec.filter, spec.limit, spec.offset, spec.select, search.node, search.exact, search.highlight, search.geo ?? null]);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return `search:${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+async function decodeSearchState(key: string, scope: string, token: string): Promise<SearchPageState> {
+  const decoded = await decodePageToken(key, scope, token);
+  if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
+  const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown };
+  if (typeof p.s !== "number" || !Number.isFinite(p.s) || typeof p.i !== "string" || !Number.isSafeInteger(p.n)) throw new FailureError("invalid_argument", "page_token is invalid");
+  return { after: { score: p.s, id: p.i }, returned: p.n as number };
+}

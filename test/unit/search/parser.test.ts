@@ -1,0 +1,84 @@
+/**
+ * The tokenizer (folding, offsets into the original text), the search text
+ * parser (errors name the position; FTS5 syntax is plain text) and the
+ * compiler (every phrase double-quoted, NOT binary and parenthesised).
+ */
+import { describe, expect, it } from "vitest";
+import { FailureError } from "../../../src/errors.js";
+import { compileSearch } from "../../../src/search/compile.js";
+import { parseSearchText } from "../../../src/search/query-parser.js";
+import { tokenize } from "../../../src/search/tokenizer.js";
+import { highlights } from "../../../src/search/highlight.js";
+
+const compiled = (text: string) => compileSearch(parseSearchText(text), new Map()).match;
+
+function refusal(text: string): string {
+  try {
+    parseSearchText(text);
+  } catch (err) {
+    expect(err).toBeInstanceOf(FailureError);
+    expect((err as FailureError).kind).toBe("invalid_argument");
+    return (err as FailureError).message;
+  }
+  throw new Error(`${JSON.stringify(text)} was accepted`);
+}
+
+describe("tokenizer", () => {
+  it("folds case and accents, splits on everything but letters and digits, and keeps original offsets", () => {
+    const text = "Café, ZÜRICH! e\u0301te\u0301 x2 ½";
+    expect(tokenize(text).map((t) => [t.text, text.slice(t.start, t.end)])).toEqual([
+      ["cafe", "Café"],
+      ["zurich", "ZÜRICH"],
+      ["ete", "e\u0301te\u0301"],
+      ["x2", "x2"],
+      ["1", "½"],
+      ["2", "½"],
+    ]);
+    expect(tokenize("ΣΟΦΟΣ σοφος").map((t) => t.text)).toEqual(["σοφοσ", "σοφοσ"]);
+    expect(tokenize("👍 emoji😀word")).toEqual([{ text: "emoji", start: 3, end: 8 }, { text: "word", start: 10, end: 14 }]);
+  });
+});
+
+describe("search text parser and compiler", () => {
+  it("compiles terms, phrases, prefixes and operators to quoted FTS5 phrases", () => {
+    expect(compiled("quick fox")).toBe('("quick" AND "fox")');
+    expect(compiled('"Lazy  DOG" OR fox*')).toBe('("lazy dog" OR "fox" *)');
+    expect(compiled("a NOT b NOT c")).toBe('(("a" NOT "b") NOT "c")');
+    expect(compiled("(a OR b) c")).toBe('(("a" OR "b") AND "c")');
+    // FTS5 syntax is text: a column filter is a phrase, NEAR a word, ^ and + separators.
+    expect(compiled("title:fox")).toBe('"title fox"');
+    expect(compiled("NEAR(a b)")).toBe('("near" AND ("a" AND "b"))');
+    expect(compiled("^fox +dog")).toBe('("fox" AND "dog")');
+    expect(compiled("and or not")).toBe('("and" AND "or" AND "not")');
+    expect(compileSearch(parseSearchText("apple pie"), new Map([["apple", ["appel", "aple"]]])).match).toBe('(("apple" OR "appel" OR "aple") AND "pie")');
+  });
+
+  it("refuses malformed text with INVALID_ARGUMENT naming the position", () => {
+    expect(refusal('fox "lazy')).toMatch(/unterminated quote at position 5/);
+    expect(refusal("(fox")).toMatch(/unbalanced "\(" at position 1/);
+    expect(refusal("fox)")).toMatch(/unexpected "\)" at position 4/);
+    expect(refusal("fox AND")).toMatch(/nothing after AND at position 5/);
+    expect(refusal("OR fox")).toMatch(/nothing before OR at position 1/);
+    expect(refusal("NOT fox")).toMatch(/NOT needs terms/);
+    expect(refusal("fox OR NOT dog")).toMatch(/only excludes/);
+    expect(refusal("*")).toMatch(/prefix at position 1/);
+    expect(refusal("a*")).toMatch(/SEARCH_PREFIX_LENGTH_MIN/);
+    expect(refusal("& -")).toMatch(/no terms/);
+    expect(refusal("(".repeat(20) + "x" + ")".repeat(20))).toMatch(/SEARCH_DEPTH_MAX/);
+    expect(refusal("w ".repeat(33))).toMatch(/SEARCH_TERMS_MAX/);
+    expect(refusal("x".repeat(1001))).toMatch(/SEARCH_TEXT_LENGTH_MAX/);
+  });
+});
+
+describe("highlights", () => {
+  it("mark matched tokens in the original text, not under NOT, with a snippet around the first match", () => {
+    const search = compileSearch(parseSearchText('cafe "old town" NOT zurich'), new Map());
+    const fields = [{ field: "title", weight: 1 }, { field: "tags", weight: 1 }];
+    expect(highlights(fields, search, "d", { title: "Café in the Old  Town of Zürich", tags: ["cafés", "CAFE bar"] })).toEqual({
+      title: "<mark>Café</mark> in the <mark>Old</mark>  <mark>Town</mark> of Zürich",
+      tags: "<mark>CAFE</mark> bar",
+    });
+    const long = `${"word ".repeat(40)}cafe end`;
+    expect(highlights(fields, search, "d", { title: long }).title).toMatch(/^….* <mark>cafe<\/mark> end$/);
+  });
+});
