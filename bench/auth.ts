@@ -3,8 +3,9 @@
  * (bench/lib/auth-phase.ts): a point get and an indexed query through
  * Workers with auth off, with an API key, with an API key and the rate
  * limiter, and with an API key and a read rule pushed into SQL, as ratios
- * to auth off, in one run. Prints the table, writes
- * bench/results/auth-<mode>-latest.{json,md}. About 2 minutes quick, 6 full,
+ * to auth off, in one run: interleaved short rounds, judged by the median of
+ * per-round ratios (bench/lib/auth-phase.ts). Prints the table, writes
+ * bench/results/auth-<mode>-latest.{json,md}. About 2 minutes quick, 5 full,
  * on 2 cores. `npm run bench` runs the same phase after the others.
  */
 import { mkdir, writeFile } from "node:fs/promises";

@@ -21,6 +21,8 @@ export const PORTS = {
   frontDoor: PORT_BASE + 13,
   /** The auth phase's Workers, one per variant (bench/lib/auth-phase.ts): base + 14, + 15, ... */
   authFirst: PORT_BASE + 14,
+  /** The document-cache phase's Worker with the cache off (bench/lib/cache-phase.ts). */
+  cacheOff: PORT_BASE + 20,
   postgres: PORT_BASE + 32,
 } as const;
 
@@ -40,6 +42,8 @@ export interface ModeSettings {
   readonly openLoopLoadFraction: number;
   /** Time measured per profiling probe. */
   readonly probeMs: number;
+  /** The hot-document workload: clients incrementing one document at once (closed loop). */
+  readonly hotConcurrency: number;
 }
 
 export const MODES: Record<"quick" | "full", ModeSettings> = {
@@ -53,6 +57,7 @@ export const MODES: Record<"quick" | "full", ModeSettings> = {
     batchSize: 100,
     openLoopLoadFraction: 0.5,
     probeMs: 1_000,
+    hotConcurrency: 32,
   },
   full: {
     name: "full",
@@ -64,6 +69,7 @@ export const MODES: Record<"quick" | "full", ModeSettings> = {
     batchSize: 100,
     openLoopLoadFraction: 0.5,
     probeMs: 3_000,
+    hotConcurrency: 32,
   },
 };
 

@@ -7,11 +7,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { MODES, PORTS, REPO_ROOT, RESULTS_DIR } from "./config.js";
 import { busiestShardShares, MODEL_RECORDS } from "./lib/capacity.js";
-import { startCpuMeter } from "./lib/cpu.js";
 import { createDocument } from "./lib/document.js";
 import { createKeyChooser, createRandom, recordId } from "./lib/keys.js";
-import { closedLoop, openLoop, summarize, type LoopResult } from "./lib/loops.js";
-import { runExtendedPhases, type PhaseTiming } from "./lib/extended-phases.js";
+import { runExtendedPhases } from "./lib/extended-phases.js";
+import { runHotPhase } from "./lib/hot-phase.js";
+import { runCachePhase } from "./lib/cache-phase.js";
+import { createMeasure } from "./lib/measure.js";
 import { AUTH_MODES, runAuthPhase } from "./lib/auth-phase.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
 import { nodeCosts, runProbe } from "./lib/profile.js";
@@ -25,7 +26,6 @@ import { startPostgres } from "./systems/postgres.js";
 import { startSqlite } from "./systems/sqlite.js";
 import type { RunningSystem } from "./systems/types.js";
 import { ALL_WORKLOADS, BATCH_WORKLOADS, POINT_WORKLOADS } from "./workloads/index.js";
-import type { ReadyWorkload } from "./workloads/types.js";
 
 const SEED = 20261126;
 /** Shards in the ImpossibleDB under test: the development configuration's count. */
@@ -60,7 +60,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 async function main(): Promise<void> {
   const machine = machineInfo();
   log(`${mode.name} mode on ${machine.nproc} cores (${machine.cpuModel}), load average ${machine.loadAverage1mStart.toFixed(2)}`);
-  const sockets = Math.max(mode.concurrency, mode.batchConcurrency);
+  const sockets = Math.max(mode.concurrency, mode.batchConcurrency, mode.hotConcurrency);
   try {
     log("starting the floor (workerd)");
     const floor = await startFloor({ port: PORTS.floor, socketsMax: sockets });
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
     for (const system of systems) results.load.push(await load(system));
 
-    const total = POINT_WORKLOADS.length * (systems.length * 2 + 1) + BATCH_WORKLOADS.length * systems.length;
+    const total = POINT_WORKLOADS.length * (systems.length * 2 + 1) + BATCH_WORKLOADS.length * systems.length + systems.length;
     let done = 0;
     const progress = (what: string) => log(`[${++done}/${total}] ${what}`);
 
@@ -123,6 +123,15 @@ async function main(): Promise<void> {
       }
     }
 
+    // One hot document: many clients incrementing it (workloads/hot-document.ts).
+    const hot = await runHotPhase({ systems, mode, measure, log: (line) => progress(line) });
+    results.runs.push(...hot.runs);
+    results.hot = { concurrency: mode.hotConcurrency, failures: hot.failures };
+
+    // The shard document cache: zipfian gets with it on (this Worker) and off (a second one).
+    log("document cache: starting a second ImpossibleDB with SHARD_DOCUMENT_CACHE=off");
+    results.cache = await runCachePhase({ cacheOn: idb, offPort: PORTS.cacheOff, mode, seed: SEED, measure, log });
+
     results.extended = await runExtendedPhases({ systems, mode, seed: SEED, log, measure, runs: results.runs });
 
     // Auth: Workers of its own (auth off, API key, API key + rate limits),
@@ -144,6 +153,7 @@ async function main(): Promise<void> {
     if (args.has("--write-docs")) log(`tables written to ${path.relative(process.cwd(), await writeDocsSection(REPO_ROOT, markdown))}`);
     console.log(markdown);
     log(`done in ${results.harness.durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
+    if (hot.failures.length > 0) throw new Error(`the hot-document phase lost updates:\n${hot.failures.join("\n")}`);
     if (results.extended.failures.length > 0) throw new Error(`the run found wrong results:\n${results.extended.failures.join("\n")}`);
     if (results.auth.failures.length > 0) throw new Error(`the auth phase had errors:\n${results.auth.failures.join("\n")}`);
   } finally {
@@ -170,52 +180,8 @@ async function load(system: RunningSystem) {
   return { system: system.id, docs: mode.recordCount, seconds, docsPerSecond: mode.recordCount / seconds };
 }
 
-let streamSeed = SEED;
-
-async function measure(
-  system: RunningSystem,
-  workload: ReadyWorkload,
-  loop: "closed" | "open",
-  concurrencyOrRate: number,
-  timing: PhaseTiming = { warmupMs: mode.warmupMs, measureMs: mode.measureMs },
-): Promise<RunRecord> {
-  const counters: Record<string, number> = {};
-  const random = createRandom(++streamSeed);
-  const ctx = {
-    driver: system.driver,
-    random,
-    nextKey: createKeyChooser(mode.recordCount, streamSeed),
-    recordCount: mode.recordCount,
-    batchSize: mode.batchSize,
-    counters,
-  };
-  const next = () => workload.next(ctx);
-  const meter = await startCpuMeter(system.serverPids);
-  const result: LoopResult =
-    loop === "closed"
-      ? await closedLoop(next, { concurrency: concurrencyOrRate, ...timing })
-      : await openLoop(next, { ratePerSecond: concurrencyOrRate, ...timing });
-  const cpu = await meter.stop();
-  const docsPerOp = workload.kind === "batch" ? mode.batchSize : 1;
-  return {
-    workload: workload.id,
-    system: system.id,
-    loop,
-    ...(loop === "closed" ? { concurrency: system.concurrent ? concurrencyOrRate : 1 } : { ratePerSecond: concurrencyOrRate }),
-    ops: result.ops,
-    errors: result.errors,
-    firstError: result.firstError,
-    opsPerSecond: result.opsPerSecond,
-    docsPerSecond: result.opsPerSecond * docsPerOp,
-    latency: summarize(result.histogram),
-    harnessCores: cpu.harnessCores,
-    serverCores: cpu.serverCores,
-    serverCpuUsPerOp: (cpu.serverCpuSeconds * 1e6) / Math.max(1, result.allOps),
-    harnessCpuUsPerOp: (cpu.harnessCpuSeconds * 1e6) / Math.max(1, result.allOps),
-    counters,
-    ...(result.saturated === undefined ? {} : { saturated: result.saturated }),
-  };
-}
+/** One measured run: a seeded random stream per run, CPU metered (lib/measure.ts). */
+const measure = createMeasure(mode, SEED);
 
 async function profile(floor: RunningFloor, idb: RunningImpossibleDb) {
   const options = { concurrency: mode.concurrency, warmupMs: mode.warmupMs, measureMs: mode.probeMs };

@@ -36,7 +36,8 @@ import { freePort, startLocalServer } from "./local-server.mjs";
 import { buildWire, wirePlan, writesOf } from "./fuzz/plan.mjs";
 import { requestArbitraries } from "./fuzz/requests.mjs";
 import { SEEDED_COLLECTIONS, call, seedData, snapshot, unexplainedChanges } from "./fuzz/seed-data.mjs";
-import { REQUEST_TIMEOUT_MS, connectGrpc, send } from "./fuzz/wire.mjs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { ABANDONED_AFTER_MS, REQUEST_TIMEOUT_MS, STREAM_READ_MS, connectGrpc, send } from "./fuzz/wire.mjs";
 
 /** Answers that mean the server broke rather than refused. */
 const FAILING_CODES = new Set(["internal", "unknown", "data_loss", "unavailable", "transport", "hung", "no_status", "no_end", "bad_end"]);
@@ -44,6 +45,11 @@ const FAILING_CODES = new Set(["internal", "unknown", "data_loss", "unavailable"
 const REFUSED_CODES = new Set(["invalid_argument", "not_found", "already_exists", "failed_precondition", "permission_denied", "unauthenticated", "unimplemented", "resource_exhausted", "out_of_range"]);
 /** How long the run waits for any one request's outcome (its own timeouts end it sooner). */
 const WATCHDOG_MS = REQUEST_TIMEOUT_MS + 10_000;
+/** How far past its own timeout a request's outcome may come before it is reported as slow (not a failure). */
+const SLOW_MARGIN_MS = 5_000;
+/** The campaign's own event loop: a long block here delays every request's timers. */
+const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+loopDelay.enable();
 /** Failures printed in full; the run goes on to count the rest. */
 const FAILURES_PRINTED_MAX = 10;
 /** Failures after which the run stops early. */
@@ -63,11 +69,13 @@ const { values: opts } = parseArgs({
     seed: { type: "string", multiple: true },
     concurrency: { type: "string", default: "4" },
     case: { type: "string" },
+    first: { type: "string", default: "0" },
   },
 });
 const requests = positiveInt(opts.requests, "--requests");
 const concurrency = positiveInt(opts.concurrency, "--concurrency");
 const onlyCase = opts.case === undefined ? null : positiveInt(opts.case, "--case", 0);
+const firstCase = positiveInt(opts.first, "--first", 0);
 const seeds = (opts.seed ?? ["random"]).map((text) => (text === "random" ? Math.floor(Math.random() * 2 ** 31) : positiveInt(text, "--seed", 0)));
 if (onlyCase !== null && seeds.length !== 1) usage("--case needs exactly one --seed");
 const seedText = seeds.join(", ");
@@ -114,18 +122,28 @@ async function run() {
   const caseAt = (seed, i) => fc.sample(caseArb, { seed: (seed ^ Math.imul(i + 1, 0x9e3779b1)) | 0, numRuns: 1 })[0];
   let grpc = null;
   const target = { workerUrl: server.workerUrl, grpcSession: () => (grpc !== null && !grpc.closed && !grpc.destroyed ? grpc : (grpc = connectGrpc(server.grpcTarget))) };
-  const stats = { codes: new Map(), byProtocol: new Map(), byRpc: new Map(), okByRpc: new Map(), failures: [], acked: { docs: new Set(), collections: new Set(), admin: new Set() }, undecodedAcks: 0 };
+  const stats = { slow: [], timedOut: [], codes: new Map(), byProtocol: new Map(), byRpc: new Map(), okByRpc: new Map(), failures: [], acked: { docs: new Set(), collections: new Set(), admin: new Set() }, undecodedAcks: 0 };
 
-  const cases = onlyCase === null ? seeds.flatMap((seed) => Array.from({ length: requests }, (_, i) => ({ seed, i }))) : [{ seed: seeds[0], i: onlyCase }];
+  const cases = onlyCase === null ? seeds.flatMap((seed) => Array.from({ length: requests }, (_, k) => ({ seed, i: firstCase + k }))) : [{ seed: seeds[0], i: onlyCase }];
   let next = 0;
   const sendStartedMs = Date.now();
+  // Starting the server and loading the generated code block the loop for seconds; only the sending counts.
+  loopDelay.reset();
   const workerLoop = async () => {
     while (next < cases.length && stats.failures.length < FAILURES_MAX) {
       const n = next++;
       const { seed, i } = cases[n];
       const [request, plan] = caseAt(seed, i);
       const wire = buildWire(request, plan, services);
-      const result = await withWatchdog(send(wire, target));
+      const progress = {};
+      const sentMs = Date.now();
+      const result = await withWatchdog(send(wire, target, progress), progress);
+      const tookMs = Date.now() - sentMs;
+      if (progress.stage?.startsWith("timed out")) stats.timedOut.push({ i, progress });
+      if (tookMs > (wire.stream ? STREAM_READ_MS : REQUEST_TIMEOUT_MS) + SLOW_MARGIN_MS) {
+        stats.slow.push(`case ${i} (${request.service}.${request.method} over ${wire.protocol}, ${wire.label}): ${result.code} after ${tookMs} ms (last: ${progress.stage}; event loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms)`);
+        if (stats.slow.length <= FAILURES_PRINTED_MAX) console.error(`fuzz: slow: ${stats.slow.at(-1)}`);
+      }
       record(stats, { seed, i }, request, wire, result, services);
       if ((n + 1) % PROGRESS_EVERY === 0) console.log(`fuzz: ${n + 1} requests sent, ${stats.failures.length} failures, ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
     }
@@ -148,6 +166,9 @@ async function run() {
   const internalLines = readFileSync(logFile, "utf8").split("\n").filter((l) => l.includes("internal error"));
   if (internalLines.length > 0) problems.push(`${internalLines.length} "internal error" lines in the server log, the first: ${internalLines[0].slice(0, 500)}`);
 
+  // Requests the time limit ended: did the HTTP client let go of them? (Reported, not failed: the outcome did not wait for it.)
+  await new Promise((resolve) => setTimeout(resolve, ABANDONED_AFTER_MS + 100));
+  stats.abandoned = stats.timedOut.filter((t) => t.progress.abandoned !== undefined).map((t) => `case ${t.i}: ${t.progress.abandoned}`);
   report(stats, before, after, next);
   if (problems.length > 0) {
     console.error(`fuzz: FAILED (seeds ${seedText}):\n  ${problems.join("\n  ")}`);
@@ -160,10 +181,10 @@ async function run() {
 }
 
 /** A request that neither answers nor times out by itself counts as hung: the run must not wait on it forever. */
-function withWatchdog(sending) {
+function withWatchdog(sending, progress) {
   let timer;
   const hung = new Promise((resolve) => {
-    timer = setTimeout(() => resolve({ code: "hung", http: 0, detail: `no outcome after ${WATCHDOG_MS} ms` }), WATCHDOG_MS);
+    timer = setTimeout(() => resolve({ code: "hung", http: 0, detail: `no outcome after ${WATCHDOG_MS} ms (last: ${progress.stage ?? "none"}; event loop delay max ${(loopDelay.max / 1e6).toFixed(0)} ms)` }), WATCHDOG_MS);
   });
   return Promise.race([sending, hung]).finally(() => clearTimeout(timer));
 }
@@ -223,6 +244,8 @@ function report(stats, before, after, sent) {
   console.log(`fuzz: ${sent} requests sent in ${seconds.toFixed(0)} s (${(sent / seconds).toFixed(0)}/s); codes: ${list(stats.codes)}`);
   for (const [protocol, codes] of [...stats.byProtocol].sort()) console.log(`fuzz:   ${protocol}: ${[...codes.values()].reduce((a, b) => a + b, 0)} (${list(codes)})`);
   console.log(`fuzz: RPCs (sent, ok): ${[...stats.byRpc].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v} (${stats.okByRpc.get(k) ?? 0})`).join(", ")}`);
+  console.log(`fuzz: ${stats.timedOut.length} requests ended by their time limit (streams cut, unary calls timed out); ${stats.abandoned.length} of them still unsettled in the HTTP client ${ABANDONED_AFTER_MS} ms after the abort${stats.abandoned.length > 0 ? `: ${stats.abandoned.slice(0, FAILURES_PRINTED_MAX).join("; ")}` : ""}`);
+  console.log(`fuzz: ${stats.slow.length} outcomes came more than ${SLOW_MARGIN_MS} ms after their own timeout; the campaign's event loop was blocked at most ${(loopDelay.max / 1e6).toFixed(0)} ms (p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms)`);
   console.log(`fuzz: seeded data ${before.digest} -> ${after.digest}; acknowledged writes named ${stats.acked.docs.size} documents and ${stats.acked.collections.size} whole collections, acknowledged admin requests may have changed [${[...stats.acked.admin].sort().join(", ")}]; ${stats.undecodedAcks} acknowledged writes not decodable here`);
 }
 

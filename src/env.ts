@@ -29,6 +29,8 @@ export interface Env {
   PAGE_TOKEN_KEY?: string;
   /** Hours each shard keeps its change log (resume tokens older than this answer OUT_OF_RANGE); 48 when unset. */
   CHANGE_LOG_RETENTION_HOURS?: string;
+  /** `on` (the default, when unset) or `off`: whether shards keep decoded documents in memory (storage/document-cache.ts). */
+  SHARD_DOCUMENT_CACHE?: string;
   /** `off` or `required` (unset: required); staging and production refuse `off`. See src/auth/config.ts. */
   AUTH_MODE?: string;
   /** Secret: a token that is an admin of every database, for making the first API key. */
@@ -70,6 +72,18 @@ export function changeLogRetention(env: Pick<Env, "CHANGE_LOG_RETENTION_HOURS">)
     throw new Error(`configuration: CHANGE_LOG_RETENTION_HOURS must be a number of hours above 0 and at most ${CHANGE_LOG_RETENTION_HOURS_MAX}, got ${JSON.stringify(text)}`);
   }
   return { retentionMs: Math.round(hours * 3600_000), bytesMax: CHANGE_LOG_BYTES_MAX };
+}
+
+/**
+ * Whether shards keep a document cache, from the SHARD_DOCUMENT_CACHE var:
+ * `on` or unset, yes; `off`, no (the benchmark's baseline); anything else
+ * is a misconfiguration and throws.
+ */
+export function documentCacheEnabled(env: Pick<Env, "SHARD_DOCUMENT_CACHE">): boolean {
+  const text = env.SHARD_DOCUMENT_CACHE;
+  if (text === undefined || text === "" || text === "on") return true;
+  if (text === "off") return false;
+  throw new Error(`configuration: SHARD_DOCUMENT_CACHE must be "on" or "off", got ${JSON.stringify(text)}`);
 }
 
 /** The checked configuration of a new database's routing table. */

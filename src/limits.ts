@@ -43,6 +43,27 @@ export const FIELD_PATH_SEGMENTS_MAX = DOCUMENT_DEPTH_MAX;
 /** The most paths in one document mask. */
 export const MASK_PATHS_MAX = 100;
 
+/**
+ * The most field transforms (increment, maximum, array union...) one write
+ * may carry; more is INVALID_ARGUMENT. Each is applied in the shard inside
+ * the write's SQLite transaction, so this bounds the work one write adds to
+ * it. Declared in the protos as well (`transforms` max_items).
+ */
+export const TRANSFORMS_PER_WRITE_MAX = 100;
+
+/**
+ * The most decoded documents one shard keeps in its memory between requests
+ * (storage/document-cache.ts), least recently used dropped first.
+ */
+export const DOCUMENT_CACHE_ENTRIES_MAX = 4096;
+
+/**
+ * The most bytes of document JSON (the stored text's length, a proxy for
+ * the decoded objects' size) one shard's document cache holds. A Durable
+ * Object has 128 MB of memory; this keeps the cache a small share of it.
+ */
+export const DOCUMENT_CACHE_BYTES_MAX = 16 * 1024 * 1024;
+
 /** The most documents one batch get or batch write may name. */
 export const BATCH_SIZE_MAX = 500;
 
@@ -270,6 +291,8 @@ assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus frami
 // the document's encoding, so a maximal document must fit in one row.
 assertLimit(DOCUMENT_BYTES_MAX < DOCUMENT_STORED_BYTES_MAX && DOCUMENT_STORED_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
 assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper than documents");
+assertLimit(DOCUMENT_BYTES_MAX <= DOCUMENT_CACHE_BYTES_MAX, "the document cache can hold the largest document");
+assertLimit(TRANSFORMS_PER_WRITE_MAX <= MASK_PATHS_MAX, "a write transforms no more fields than a mask may name");
 assertLimit(SHARD_BATCH_ROWS_MAX > PAGE_SIZE_MAX + QUERY_OFFSET_MAX, "one batch per shard serves the deepest first page");
 assertLimit(STREAM_FIRST_BATCH_ROWS <= SHARD_BATCH_ROWS_MAX, "the first stream batch is a batch");
 assertLimit(DOCUMENT_BYTES_MAX <= SHARD_REPLY_BYTES_MAX, "a shard batch holds at least one document");

@@ -14,8 +14,15 @@
  *   /get?id=               read one document
  *   /put?id=               write one document (new version)
  *   /put-if?id=&version=   write only if the stored version matches
+ *   /increment?id=&field=&by=  add to a number field of an existing document (read, change,
+ *                          store in one transactionSync, as a shard applies a transform)
  *   /batch-get             body: JSON array of ids
  *   /batch-put             body: JSON array of [id, document] pairs
+ *   /put-commits?style=    body as /batch-put; writes them for the group-commit probe
+ *                          (bench/group-commit.ts): `separate`, one transactionSync
+ *                          each (one SQLite commit each, as a shard's writes are);
+ *                          `implicit`, no transactionSync (workerd's implicit
+ *                          transaction, one commit for all)
  *   /commit-pair           body: two [id, document] pairs, written in one transactionSync
  *   /load-accounts         body: {"ids": [...], "balance": n}, bank collection
  *   /transfer?from=&to=&amount=  reads both balances and writes both back, in one transactionSync
@@ -75,12 +82,35 @@ export class FloorObject extends DurableObject<Env> {
     });
   }
 
+  /** Adds `by` to `field` of an existing document in one transaction; answers the new value. */
+  increment(id: string, field: string, by: number): number {
+    return this.ctx.storage.transactionSync(() => {
+      const row = this.read(id);
+      if (row === null) throw new Error(`document ${id} is missing`);
+      const data = JSON.parse(row.data) as Record<string, unknown>;
+      const current = data[field];
+      const next = typeof current === "number" ? current + by : by;
+      data[field] = next;
+      this.store(id, JSON.stringify(data), Date.now());
+      return next;
+    });
+  }
+
   putMany(entries: Array<[string, string]>): number {
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
       for (const [id, json] of entries) this.store(id, json, now);
       return entries.length;
     });
+  }
+
+  /** The group-commit probe: the same writes as putMany, committed one by one or in workerd's implicit transaction. */
+  putCommits(entries: Array<[string, string]>, style: string): number {
+    const now = Date.now();
+    if (style === "separate") for (const [id, json] of entries) this.ctx.storage.transactionSync(() => this.store(id, json, now));
+    else if (style === "implicit") for (const [id, json] of entries) this.store(id, json, now);
+    else throw new Error(`unknown style ${style}`);
+    return entries.length;
   }
 
   /** Writes both documents in one transaction: the floor of a two-document atomic write. */
@@ -179,6 +209,10 @@ export default {
         return new Response(String(await stub.put(id, await request.text(), null)));
       case "/put-if":
         return new Response(String(await stub.put(id, await request.text(), Number(url.searchParams.get("version")))));
+      case "/put-commits":
+        return new Response(String(await stub.putCommits((await request.json()) as Array<[string, string]>, url.searchParams.get("style") ?? "")));
+      case "/increment":
+        return new Response(String(await stub.increment(id, url.searchParams.get("field") ?? "n", Number(url.searchParams.get("by")))));
       case "/batch-get":
         return new Response(await stub.getMany((await request.json()) as string[]));
       case "/batch-put":

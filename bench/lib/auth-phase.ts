@@ -6,11 +6,16 @@
  * same way as the main benchmark's ImpossibleDB (8 shards, the same bundle
  * and wrangler.toml), loaded with the same seeded documents, and measured on
  * the same workloads (`ycsb-c`, the point get, and `query-top10-indexed`).
- * Variants take turns in rounds, their order rotating each round, so a
- * neighbour's burst on the shared cores falls on every variant alike; a
- * variant's figures merge its rounds. Two loops per workload: ONE request in
- * flight (latency on an idle system) and the mode's concurrency (throughput
- * and workerd CPU per request, the steadier figure on a shared machine).
+ * Variants take turns in many short rounds, their order rotating each
+ * round: within a round each (workload, loop) is measured for every
+ * variant back to back, seconds apart, so a neighbour's burst on the shared
+ * cores falls on the variants of one round alike. Each round gives a ratio
+ * per variant (its p50 and its workerd CPU per request over the baseline's
+ * in the same round), and the phase reports the MEDIAN of those per-round
+ * ratios, which a burst that hit one turn moves by one rank, beside the
+ * pooled ratio (all rounds merged, as before), which it can move a lot.
+ * Two loops per workload: ONE request in flight (latency on an idle system)
+ * and the mode's concurrency (throughput and workerd CPU per request).
  *
  * The `api-key-rule` variant adds read rules in CEL that bind the read-only
  * key (it is no admin) and that every benchmark document satisfies, so the
@@ -103,7 +108,7 @@ export const AUTH_WORKLOADS: readonly ReadyWorkload[] = [ycsbC, queryTop10Indexe
 
 /** How long and how much, per mode. */
 export interface AuthPhaseSettings {
-  /** Rounds; each measures every variant once per (workload, loop). */
+  /** Rounds; each measures every variant once per (workload, loop), back to back. Odd, so the median is one round's. */
   readonly rounds: number;
   readonly warmupMs: number;
   /** Measured per variant, workload, loop and round. */
@@ -115,9 +120,18 @@ export interface AuthPhaseSettings {
 }
 
 export const AUTH_MODES: Record<ModeSettings["name"], AuthPhaseSettings> = {
-  quick: { rounds: 3, warmupMs: 300, measureMs: 1_000, records: 1_000, orders: 5_000 },
-  full: { rounds: 5, warmupMs: 500, measureMs: 2_000, records: 10_000, orders: 20_000 },
+  quick: { rounds: 5, warmupMs: 200, measureMs: 600, records: 1_000, orders: 5_000 },
+  full: { rounds: 11, warmupMs: 200, measureMs: 1_000, records: 10_000, orders: 20_000 },
 };
+for (const [name, s] of Object.entries(AUTH_MODES)) {
+  if (s.rounds % 2 !== 1 || s.rounds < 3) throw new Error(`AUTH_MODES.${name}.rounds must be odd and at least 3 (a median of per-round ratios), got ${s.rounds}`);
+}
+
+/** One variant's figures in one round, on one workload and loop. */
+export interface AuthRoundFigure {
+  readonly p50Us: number;
+  readonly serverCpuUsPerOp: number;
+}
 
 /** One variant's figures on one workload and loop, its rounds merged. */
 export interface AuthRun {
@@ -130,6 +144,8 @@ export interface AuthRun {
   readonly opsPerSecond: number;
   readonly latency: ReturnType<typeof summarize>;
   readonly serverCpuUsPerOp: number;
+  /** The same figures per round, in round order (the report's per-round ratios). */
+  readonly perRound: readonly AuthRoundFigure[];
 }
 
 export interface AuthPhaseResult {
@@ -172,7 +188,7 @@ export async function runAuthPhase(options: {
       log(`auth: starting ${variant.id} on :${options.portFirst + i} and loading ${settings.records} records and ${settings.orders} orders`);
       started.push(await startVariant(variant, options.portFirst + i, mode.concurrency, settings, seed));
     }
-    const totals = new Map<string, { h: hdr.Histogram; ops: number; errors: number; firstError: string | null; seconds: number; cpuSeconds: number; allOps: number }>();
+    const totals = new Map<string, { h: hdr.Histogram; ops: number; errors: number; firstError: string | null; seconds: number; cpuSeconds: number; allOps: number; perRound: AuthRoundFigure[] }>();
     let streamSeed = seed;
     for (let round = 0; round < settings.rounds; round++) {
       const order = started.map((_, i) => started[(i + round) % started.length]!);
@@ -184,7 +200,8 @@ export async function runAuthPhase(options: {
             const r = await closedLoop(() => workload.next(ctx), { concurrency, warmupMs: settings.warmupMs, measureMs: settings.measureMs });
             const cpu = await meter.stop();
             const key = `${s.variant.id}|${workload.id}|${concurrency}`;
-            const t = totals.get(key) ?? { h: newHistogram(), ops: 0, errors: 0, firstError: null, seconds: 0, cpuSeconds: 0, allOps: 0 };
+            const t = totals.get(key) ?? { h: newHistogram(), ops: 0, errors: 0, firstError: null, seconds: 0, cpuSeconds: 0, allOps: 0, perRound: [] };
+            t.perRound.push({ p50Us: r.histogram.getValueAtPercentile(50), serverCpuUsPerOp: (cpu.serverCpuSeconds * 1e6) / Math.max(1, r.allOps) });
             t.h.add(r.histogram);
             t.ops += r.ops;
             t.errors += r.errors;
@@ -213,6 +230,7 @@ export async function runAuthPhase(options: {
         opsPerSecond: t.ops / t.seconds,
         latency: summarize(t.h),
         serverCpuUsPerOp: (t.cpuSeconds * 1e6) / Math.max(1, t.allOps),
+        perRound: t.perRound,
       });
     }
     return {

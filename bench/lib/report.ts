@@ -8,6 +8,9 @@ import { authGoals, authSection } from "./report-auth.js";
 import { DO_REQUESTS_PER_SECOND_SOFT, DO_WRITES_PER_SECOND_SOFT } from "./capacity.js";
 import type { BenchResults, RunRecord } from "./results.js";
 import { EXTENDED_WORKLOAD_IDS, extendedGoals, extendedSections } from "./report-extended.js";
+import { hotDocument } from "../workloads/hot-document.js";
+import { CACHE_OFF_SYSTEM_ID, CACHE_WORKLOAD_ID, type CachePhaseResult } from "./cache-phase.js";
+import type { ModeSettings } from "../config.js";
 
 const num = (n: number) => Math.round(n).toLocaleString("en-US");
 const ms = (us: number) => (us / 1000).toFixed(us < 10_000 ? 2 : 1);
@@ -60,6 +63,46 @@ function goals(r: BenchResults): string[] {
     lines.push(`| ${s.label}: batch write docs/s / point put docs/s | ${ratio(v("batch-put", s.id) ?? 0, v("point-put", s.id))} | ${s.id === "impossibledb" ? ">= 20x" : "(reference)"} |`);
   }
   return lines;
+}
+
+/** The hot-document runs (bench/lib/hot-phase.ts): one document, many clients incrementing it. */
+export function hotSection(r: BenchResults): string[] {
+  if (!r.runs.some((x) => x.workload === hotDocument.id)) return [];
+  return [
+    `### One hot document (${r.hot?.concurrency ?? "?"} clients incrementing one document, closed loop)`,
+    "",
+    "ImpossibleDB: UpdateDocument with an `increment` field transform, applied by the document's shard inside the write's SQLite transaction (no read round trip). PostgreSQL: one `UPDATE ... SET data = jsonb_set(data, '{n}', n + 1)` on one row. Floor and SQLite: read, change and store the row in one transaction. After each run the document's count must equal the increments acknowledged.",
+    "",
+    ...runTable(r, "closed", [hotDocument.id], false),
+    "",
+  ];
+}
+
+/** The document-cache phase (bench/lib/cache-phase.ts): zipfian point gets with the shard cache on and off. */
+export function cacheSection(c: CachePhaseResult, mode: ModeSettings): string[] {
+  const row = (system: string, label: string) => {
+    const runs = c.runs.filter((r) => r.system === system);
+    const mean = (f: (r: RunRecord) => number) => runs.reduce((a, r) => a + f(r), 0) / Math.max(1, runs.length);
+    return `| ${label} | ${num(mean((r) => r.opsPerSecond))} | ${ms(mean((r) => r.latency.p50Us))} | ${ms(mean((r) => r.latency.p99Us))} | ${num(mean((r) => r.serverCpuUsPerOp))} | ${runs.reduce((a, r) => a + r.errors, 0)} |`;
+  };
+  const cacheOnSystem = c.runs.find((r) => r.system !== CACHE_OFF_SYSTEM_ID)?.system ?? "impossibledb";
+  return [
+    `### The shard document cache (YCSB C: point gets, zipfian keys, ${mode.concurrency} in flight; on and off in alternating rounds)`,
+    "",
+    "| shard document cache | gets/s | p50 ms | p99 ms | workerd CPU µs/get | errors |",
+    "| --- | ---: | ---: | ---: | ---: | ---: |",
+    row(cacheOnSystem, "on"),
+    row(CACHE_OFF_SYSTEM_ID, "off (SHARD_DOCUMENT_CACHE=off)"),
+    `| on / off | ${c.opsRatio.toFixed(2)}x | ${c.p50Ratio.toFixed(2)}x | | ${c.cpuPerGetRatio.toFixed(2)}x | |`,
+    "",
+  ];
+}
+
+/** The hot-document goal: sustained increments per second to one document. */
+export function hotGoals(r: BenchResults): string[] {
+  const idb = find(r, hotDocument.id, "impossibledb", "closed");
+  if (idb === undefined) return [];
+  return [`| ImpossibleDB sustained increments/s to ONE document (${r.hot?.concurrency ?? "?"} clients; vs floor ${ratio(idb.opsPerSecond, find(r, hotDocument.id, "floor", "closed")?.opsPerSecond)}, vs PostgreSQL ${ratio(idb.opsPerSecond, find(r, hotDocument.id, "postgres", "closed")?.opsPerSecond)}) | ${num(idb.opsPerSecond)}/s | >= 500/s |`];
 }
 
 function profileSection(r: BenchResults): string[] {
@@ -128,7 +171,7 @@ function capacitySection(r: BenchResults): string[] {
 }
 
 export function renderMarkdown(r: BenchResults): string {
-  const point = [...new Set(r.runs.filter((x) => !x.workload.startsWith("batch") && !EXTENDED_WORKLOAD_IDS.has(x.workload)).map((x) => x.workload))];
+  const point = [...new Set(r.runs.filter((x) => !x.workload.startsWith("batch") && !EXTENDED_WORKLOAD_IDS.has(x.workload) && x.workload !== hotDocument.id && x.workload !== CACHE_WORKLOAD_ID).map((x) => x.workload))];
   const batch = [...new Set(r.runs.filter((x) => x.workload.startsWith("batch")).map((x) => x.workload))];
   const m = r.machine;
   const mode = r.harness.mode;
@@ -154,11 +197,14 @@ export function renderMarkdown(r: BenchResults): string {
     "",
     ...runTable(r, "closed", batch, true),
     "",
+    ...hotSection(r),
+    ...(r.cache === undefined ? [] : cacheSection(r.cache, mode)),
     ...extendedSections(r),
     ...(r.auth === undefined ? [] : authSection(r.auth)),
     "### Goals (reported, not asserted)",
     "",
     ...goals(r),
+    ...hotGoals(r),
     ...extendedGoals(r),
     ...(r.auth === undefined ? [] : authGoals(r.auth)),
     "",

@@ -5,6 +5,7 @@ import type { ShardShare } from "./capacity.js";
 import type { ModeSettings } from "../config.js";
 import type { ExtendedResults } from "./extended-phases.js";
 import type { AuthPhaseResult } from "./auth-phase.js";
+import type { CachePhaseResult } from "./cache-phase.js";
 
 export interface LatencySummary {
   readonly p50Us: number;
@@ -50,6 +51,10 @@ export interface BenchResults {
   capacity?: { shares: ShardShare[]; modelRecords: number };
   /** Transactions, bank transfers and the query set (bench/lib/extended-phases.ts). */
   extended?: ExtendedResults;
+  /** The document-cache phase: its runs (cache on and off) and ratios (bench/lib/cache-phase.ts). */
+  cache?: CachePhaseResult;
+  /** The hot-document phase's settings and any lost update (bench/lib/hot-phase.ts); its runs are in `runs`. */
+  hot?: { concurrency: number; failures: string[] };
   /** Point get and indexed query with auth, as ratios to without (bench/lib/auth-phase.ts). */
   auth?: AuthPhaseResult;
 }

@@ -21,6 +21,12 @@ export interface RunningFloor extends RunningSystem {
   probeWorkerStreams(): Promise<void>;
   /** Worker plus a Durable Object call that does nothing. */
   probeDoCall(): Promise<void>;
+  /**
+   * The group-commit probe: writes `entries` in one request, in one
+   * transactionSync (`batch`), one transactionSync each (`separate`), or
+   * with none, in workerd's implicit transaction (`implicit`).
+   */
+  probeCommits(entries: ReadonlyArray<readonly [string, Document]>, style: "batch" | "separate" | "implicit"): Promise<void>;
 }
 
 export async function startFloor(options: FloorOptions): Promise<RunningFloor> {
@@ -58,6 +64,9 @@ export async function startFloor(options: FloorOptions): Promise<RunningFloor> {
     async put(id, data) {
       await call(`/put?id=${enc(id)}`, JSON.stringify(data));
     },
+    async increment(id, field, by) {
+      return Number(await call(`/increment?id=${enc(id)}&field=${enc(field)}&by=${by}`, ""));
+    },
     async putIfVersion(id, data, version) {
       return (await call(`/put-if?id=${enc(id)}&version=${version}`, JSON.stringify(data))) !== "0";
     },
@@ -68,7 +77,11 @@ export async function startFloor(options: FloorOptions): Promise<RunningFloor> {
       await call("/batch-put", JSON.stringify(entries.map(([id, data]: readonly [string, Document]) => [id, JSON.stringify(data)])));
     },
   };
+  const pairs = (entries: ReadonlyArray<readonly [string, Document]>) => JSON.stringify(entries.map(([id, data]) => [id, JSON.stringify(data)]));
   return {
+    async probeCommits(entries, style) {
+      await call(style === "batch" ? "/batch-put" : `/put-commits?style=${style}`, pairs(entries));
+    },
     id: "floor",
     label: "Floor (bare Worker + 1 DO)",
     setup: "one Worker + one SQLite DO on workerd via Miniflare; same SQL as a shard; plain HTTP/1.1, JSON text",

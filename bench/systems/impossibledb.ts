@@ -22,6 +22,8 @@ export interface ImpossibleDbOptions {
   readonly port: number;
   readonly shardCount: number;
   readonly socketsMax: number;
+  /** False: shards keep no document cache (SHARD_DOCUMENT_CACHE=off), the cache benchmark's baseline. On by default, as deployed. */
+  readonly documentCache?: boolean;
 }
 
 
@@ -35,7 +37,7 @@ export interface RunningImpossibleDb extends RunningSystem {
 
 export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<RunningImpossibleDb> {
   const before = await workerdPids();
-  const host = await startWorkerd({ configPath: "wrangler.toml", port: options.port, vars: { SHARD_COUNT: String(options.shardCount) } });
+  const host = await startWorkerd({ configPath: "wrangler.toml", port: options.port, vars: { SHARD_COUNT: String(options.shardCount), SHARD_DOCUMENT_CACHE: options.documentCache === false ? "off" : "on" } });
   const pids = (await workerdPids()).filter((p) => !before.includes(p));
   const transportWith = (acceptGzip: boolean, socketsMax = options.socketsMax) =>
     createConnectTransport({
@@ -57,7 +59,7 @@ export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<R
   return {
     id: "impossibledb",
     label: "ImpossibleDB (Connect)",
-    setup: `Worker + ${options.shardCount} shard DOs on workerd via Miniflare; Connect binary over HTTP/1.1 (connect-node), compression off`,
+    setup: `Worker + ${options.shardCount} shard DOs on workerd via Miniflare; Connect binary over HTTP/1.1 (connect-node), compression off${options.documentCache === false ? "; shard document cache OFF" : ""}`,
     url: host.url,
     driver: { ...createDriver(transport), listen: createImpossibleDbListen(transport, listenTransport) },
     serverPids: pids,
@@ -101,6 +103,16 @@ export function createDriver(transport: Transport): Driver {
         if (err instanceof ConnectError && err.code === Code.FailedPrecondition) return false;
         throw err;
       }
+    },
+    async increment(id, field, by) {
+      const { transformResults } = await client.updateDocument({
+        ref: ref(id),
+        patch: { data: {} },
+        transforms: [{ fieldPath: field, transformType: { case: "increment", value: { kind: { case: "numberValue", value: by } } } }],
+      });
+      const value = transformResults[0]?.kind;
+      if (value?.case !== "numberValue") throw new Error(`UpdateDocument answered no number for ${field}`);
+      return value.value;
     },
     async batchGet(ids) {
       const { results } = await client.batchGetDocuments({ refs: ids.map(ref) });

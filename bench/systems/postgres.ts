@@ -114,6 +114,22 @@ export async function startPostgres(options: PostgresOptions): Promise<RunningSy
       });
       return rowCount === 1;
     },
+    async increment(id, field, by) {
+      // One statement, as a PostgreSQL user writes a counter: the row lock
+      // serialises concurrent increments, and no read round trip is needed.
+      const { rows } = await pool.query({
+        name: "increment",
+        text: `UPDATE documents
+               SET data = jsonb_set(data, ARRAY[$3::text], to_jsonb(COALESCE((data->>($3::text))::float8, 0) + $4::float8)),
+                   version = nextval('document_version'), update_time_ms = $5
+               WHERE collection = $1 AND id = $2
+               RETURNING (data->>($3::text))::float8 AS n`,
+        values: [COLLECTION, id, field, by, Date.now()],
+      });
+      const row = rows[0] as { n: number } | undefined;
+      if (row === undefined) throw new Error(`document ${id} is missing`);
+      return row.n;
+    },
     async batchGet(ids) {
       const { rows } = await pool.query({ name: "batch-get", text: "SELECT id, data, version FROM documents WHERE collection = $1 AND id = ANY($2::text[])", values: [COLLECTION, ids] });
       return rows.length;

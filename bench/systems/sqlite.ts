@@ -71,6 +71,17 @@ export async function startSqlite(): Promise<RunningSystem> {
         return true;
       });
     },
+    async increment(id, field, by) {
+      return transaction(() => {
+        const row = readRow(id);
+        if (row === undefined) throw new Error(`document ${id} is missing`);
+        const data = JSON.parse(row.data) as Record<string, unknown>;
+        const next = typeof data[field] === "number" ? (data[field] as number) + by : by;
+        data[field] = next;
+        store(id, data as Document, Date.now());
+        return next;
+      });
+    },
     async batchGet(ids) {
       return ids.map((id) => readRow(id)).filter((r) => r !== undefined).map((r) => JSON.parse(r.data)).length;
     },

@@ -25,6 +25,14 @@ export interface Driver {
   batchGet(ids: readonly string[]): Promise<number>;
   /** Writes many documents in one request. */
   batchPut(entries: ReadonlyArray<readonly [string, Document]>): Promise<void>;
+  /**
+   * Adds `by` to the number in field `field` of the existing document `id`
+   * in ONE request, the way the system does it without a read round trip
+   * (ImpossibleDB: an `increment` field transform; SQL systems: an UPDATE
+   * that computes the new value), giving the document a new version.
+   * Answers the field's new value. The hot-document workload.
+   */
+  increment(id: string, field: string, by: number): Promise<number>;
   /** Transactions (two-document commits, bank transfers): every system, each in its own way. */
   readonly tx: TxDriver;
   /** The query set: systems with a query engine of their own. */

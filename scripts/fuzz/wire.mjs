@@ -25,29 +25,81 @@ export function envelope(flags, bytes, declaredLength = bytes.length) {
 /** gzip, as the servers accept it. */
 export const gzip = (bytes) => new Uint8Array(gzipSync(bytes));
 
+/** How long after its abort an HTTP exchange that has not settled counts as abandoned by the HTTP client (reported, not failed). */
+export const ABANDONED_AFTER_MS = 5_000;
+
 /**
  * Sends `wire` ({ protocol, method: "POST"|"GET", path, query?, headers, body, stream })
  * and resolves to { code, http, detail }: code is a Connect code name, "ok",
  * "cut" (a stream we cancelled after it answered well) or "transport"
  * (no HTTP answer at all: a crash or a reset).
+ *
+ * The time limit (STREAM_READ_MS for a stream, REQUEST_TIMEOUT_MS for the
+ * rest) decides the outcome by itself: when it passes, the request resolves
+ * as cut (a stream) or timed out (anything else) at once, and the abort it
+ * sends the HTTP client only frees the connection. The outcome used to wait
+ * for fetch to settle after that abort, and Node 22's fetch (its bundled
+ * undici 6) does not always settle: workerd answers a refused stream with a
+ * gzip body, and an abort that lands after the whole answer has arrived but
+ * before fetch has decompressed it is lost (the response's abort listener
+ * is already gone, cancelling the body fails silently because our reader
+ * holds its lock, and undici then stops reading without closing the body).
+ * Three campaign requests (cases 3225, 18830, 91190 of seed 20261130, all
+ * refused server streams over Connect JSON cancelled at 300 ms) stayed
+ * pending until the run's 70 s watchdog, while the gRPC path, whose timer
+ * already decided its outcome, never hung; test/support/fetch-abort-window.mjs
+ * reproduces the window deterministically. `progress.stage` says how far the
+ * request got; `progress.abandoned` is set when the HTTP client has still
+ * not settled ABANDONED_AFTER_MS after the abort (fuzz.mjs counts those).
  */
-export async function send(wire, target) {
+export async function send(wire, target, progress = {}) {
   if (wire.protocol === "grpc") return sendGrpc(wire, target.grpcSession());
   const url = `${target.workerUrl}${wire.path}${wire.query ?? ""}`;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error("timeout")), wire.stream ? STREAM_READ_MS : REQUEST_TIMEOUT_MS);
+  const startedMs = Date.now();
+  const at = (stage) => (progress.stage = `${stage} at ${Date.now() - startedMs} ms`);
+  at("sent");
   let res;
+  let settled = false;
+  const exchange = (async () => {
+    try {
+      res = await fetch(url, { method: wire.method, headers: wire.headers, body: wire.method === "GET" ? undefined : wire.body, signal: controller.signal });
+      at(`HTTP ${res.status} headers`);
+      const body = await readBody(res, controller.signal);
+      at("body read");
+      return classify(wire, res, body);
+    } catch (err) {
+      if (controller.signal.aborted) return timedOut(wire, res);
+      return { code: "transport", http: 0, detail: err?.cause?.message ?? err?.message ?? String(err) };
+    } finally {
+      settled = true;
+    }
+  })();
+  let timer;
+  let watch;
+  const limit = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      at(`timed out (${progress.stage})`);
+      resolve(timedOut(wire, res));
+      controller.abort(new Error("timeout"));
+      watch = setTimeout(() => {
+        if (!settled) progress.abandoned = `fetch had not settled ${ABANDONED_AFTER_MS} ms after its abort (last: ${progress.stage})`;
+      }, ABANDONED_AFTER_MS);
+      watch.unref();
+    }, wire.stream ? STREAM_READ_MS : REQUEST_TIMEOUT_MS);
+  });
   try {
-    res = await fetch(url, { method: wire.method, headers: wire.headers, body: wire.method === "GET" ? undefined : wire.body, signal: controller.signal });
-    const body = await readBody(res, controller.signal);
-    return classify(wire, res, body);
-  } catch (err) {
-    if (controller.signal.aborted && wire.stream && res !== undefined) return { code: res.status === 200 ? "cut" : `http_${res.status}`, http: res.status };
-    if (controller.signal.aborted && wire.stream) return { code: "cut", http: 0 };
-    return { code: "transport", http: 0, detail: err?.cause?.message ?? err?.message ?? String(err) };
+    return await Promise.race([exchange, limit]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The outcome of a request its time limit ended: a stream is cut (after whatever status it had), anything else timed out. */
+function timedOut(wire, res) {
+  if (wire.stream && res !== undefined) return { code: res.status === 200 ? "cut" : `http_${res.status}`, http: res.status };
+  if (wire.stream) return { code: "cut", http: 0 };
+  return { code: "transport", http: 0, detail: "timeout" };
 }
 
 async function readBody(res, signal) {

@@ -55,6 +55,16 @@ export function forgetApiKey(id: string): void {
   }
 }
 
+/**
+ * Forgets, in this isolate, every cached key whose roles name `databaseId`
+ * (DeleteDatabase has just removed those roles from the stored keys).
+ */
+export function forgetDatabaseKeys(databaseId: string): void {
+  for (const [hash, entry] of cache) {
+    if (entry.principal.kind === "api_key" && Object.hasOwn(entry.principal.roles, databaseId)) cache.delete(hash);
+  }
+}
+
 function stillValid(principal: Principal, nowMs: number): boolean {
   return principal.expiresAtMs === null || nowMs < principal.expiresAtMs;
 }

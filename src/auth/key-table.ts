@@ -78,6 +78,25 @@ export function revokeKey(sql: SqlStorage, id: string, nowMs: number): { ok: tru
   return { ok: true };
 }
 
+/**
+ * Removes database `databaseId`'s role from every key (revoked ones too) and
+ * returns how many keys changed. DeleteDatabase calls it so that a database
+ * created again under the same id starts with no keys; idempotent, so an
+ * interrupted deletion can run it again. `*` roles are left alone: they
+ * name every database, present and future, on purpose.
+ */
+export function removeDatabaseRoles(sql: SqlStorage, databaseId: string): number {
+  let changed = 0;
+  for (const row of sql.exec<Row>("SELECT * FROM api_keys LIMIT ?", API_KEY_COUNT_MAX).toArray()) {
+    const roles = fromRow(row).roles;
+    if (!Object.hasOwn(roles, databaseId)) continue;
+    const kept = Object.fromEntries(Object.entries(roles).filter(([db]) => db !== databaseId));
+    sql.exec("UPDATE api_keys SET roles = ? WHERE id = ?", JSON.stringify(kept), row.id);
+    changed += 1;
+  }
+  return changed;
+}
+
 function fromRow(row: Row): ApiKeyRecord {
   return {
     id: row.id,

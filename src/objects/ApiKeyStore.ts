@@ -7,7 +7,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import type { Failure } from "../errors.js";
-import { API_KEY_MIGRATIONS, findKey, insertKey, listKeys, revokeKey, type ApiKeyRecord } from "../auth/key-table.js";
+import { API_KEY_MIGRATIONS, findKey, insertKey, listKeys, removeDatabaseRoles, revokeKey, type ApiKeyRecord } from "../auth/key-table.js";
 import { migrate } from "../storage/schema.js";
 
 export class ApiKeyStore extends DurableObject<Env> {
@@ -29,6 +29,11 @@ export class ApiKeyStore extends DurableObject<Env> {
   /** Every key, newest first. */
   list(showRevoked: boolean): ApiKeyRecord[] {
     return listKeys(this.ctx.storage.sql, showRevoked);
+  }
+
+  /** Removes database `databaseId`'s role from every key; answers how many keys changed. */
+  removeDatabaseRoles(databaseId: string): number {
+    return this.ctx.storage.transactionSync(() => removeDatabaseRoles(this.ctx.storage.sql, databaseId));
   }
 
   /** Revokes a key now. */

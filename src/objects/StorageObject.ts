@@ -11,7 +11,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { RequestRate } from "../shards/request-rate.js";
-import { changeLogRetention } from "../env.js";
+import { changeLogRetention, documentCacheEnabled } from "../env.js";
 import { LISTEN_WAITERS_PER_SHARD_MAX } from "../limits.js";
 import { CHANGE_LOG_MIGRATIONS, changeLogBounds, type ChangeLogRetention, type ChangeRow } from "../watch/change-log.js";
 import { ChangeWaiters, FeedReadCache, listenSnapshot, readFeed, readWindow, type ShardChanges, type ShardListenSnapshot, type ShardWindow } from "../watch/shard-feed.js";
@@ -19,7 +19,8 @@ import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
 import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
-import { TRANSACTION_MIGRATIONS } from "../sync/lockManager.js";
+import { TRANSACTION_MIGRATIONS, locksOf } from "../sync/lockManager.js";
+import { DocumentCache } from "../storage/document-cache.js";
 import { abort, commit, commitOnePhase, prepare, type ParticipantRequest, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
@@ -68,6 +69,16 @@ export class StorageObject extends DurableObject<Env> {
   private readonly vocabulary = new VocabularyCache();
   /** The shard's part in a resharding (routing/reshard-shard.ts). */
   private readonly resharding: ShardResharding;
+  /**
+   * Decoded documents kept between requests (storage/document-cache.ts);
+   * null when the SHARD_DOCUMENT_CACHE var is "off". Filled by `get`; every
+   * method that changes the documents table drops what it changed: `write`
+   * and `txCommitOnePhase` their writes' documents, `txCommit` the
+   * transaction's write intents' documents, `deleteCollection` the
+   * collection, and the alarm (recovery may commit), `eraseDatabase` and
+   * the resharding steps that copy, promote or remove rows everything.
+   */
+  private readonly cache: DocumentCache | null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +86,7 @@ export class StorageObject extends DurableObject<Env> {
     this.erased = isErased(ctx.storage.sql);
     this.epochs = new EpochGuard(ctx.storage.sql);
     this.resharding = new ShardResharding(ctx.storage, this.epochs);
+    this.cache = documentCacheEnabled(env) ? new DocumentCache() : null;
     if (this.erased) return;
     ctx.storage.transactionSync(() => {
       migrate(ctx.storage.sql, "documents", DOCUMENT_MIGRATIONS);
@@ -94,7 +106,7 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.epochs.assertOwns(refs);
-    return readDocuments(this.ctx.storage.sql, refs, bytesMax);
+    return readDocuments(this.ctx.storage.sql, refs, bytesMax, this.cache);
   }
 
   /** Reads documents as they were at snapshot `snapshotTs` (µs); Blocked by intents that may commit inside it. */
@@ -128,6 +140,7 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.epochs.assertOwns(writes);
+    this.forget(writes);
     const outcome = applyWrites(this.ctx.storage, writes, Date.now(), writeCheck(guard));
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
@@ -146,11 +159,22 @@ export class StorageObject extends DurableObject<Env> {
     return listDocuments(this.ctx.storage.sql, collection, afterId, limit);
   }
 
-  /** The shard's statistics, with its approximate recent request rate. */
+  /** The shard's statistics, with its approximate recent request rate and its document cache's. */
   stats(): ShardStatistics {
     assertNotErased(this.erased);
     const stored = statistics(this.ctx.storage.sql, appliedMigrationCount(this.ctx.storage.sql));
-    return { ...stored, requestsPerSecond: this.requests.perSecond(Date.now()) };
+    return { ...stored, requestsPerSecond: this.requests.perSecond(Date.now()), documentCache: this.cache?.stats() ?? null };
+  }
+
+  /**
+   * Drops the cached copies of documents about to be written. Before the
+   * write, not after: a write that throws part-way has changed nothing (its
+   * transaction rolls back), and one that succeeds must not leave the old
+   * copy for a moment in between.
+   */
+  private forget(refs: ReadonlyArray<{ collection: string; id: string }>): void {
+    if (this.cache === null) return;
+    for (const ref of refs) this.cache.invalidate(ref.collection, ref.id);
   }
 
   /** Up to `limit` of the shard's collections after `afterName`, with document counts. */
@@ -166,6 +190,7 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.epochs.assertEpoch(epoch);
+    this.cache?.invalidateCollection(collection);
     const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
     if (step.ok && step.deleted > 0) {
       this.maintainSearch();
@@ -188,6 +213,7 @@ export class StorageObject extends DurableObject<Env> {
   async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
+    this.forget(locksOf(this.ctx.storage.sql, txId).filter((lock) => lock.mode === "write"));
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
     this.maintainSearch();
     this.changeWaiters.wake();
@@ -207,6 +233,7 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.epochs.assertOwns([...request.reads, ...request.writes]);
+    this.forget(request.writes);
     const vote = commitOnePhase(this.ctx.storage, request, Date.now());
     if (vote.vote === "yes") {
       this.maintainSearch();
@@ -222,6 +249,7 @@ export class StorageObject extends DurableObject<Env> {
    * they answer now and their next call is refused.
    */
   async eraseDatabase(): Promise<void> {
+    this.cache?.clear();
     await eraseDatabase(this.ctx.storage);
     this.erased = true;
     this.changeWaiters.wake();
@@ -230,6 +258,8 @@ export class StorageObject extends DurableObject<Env> {
   /** Resolves prepared transactions past their deadline, forgets finished ones, and trims old versions. */
   override async alarm(): Promise<void> {
     if (this.erased) return;
+    // Recovery may commit transactions whose documents are not known here.
+    this.cache?.clear();
     await resolveOverdue(this.ctx.storage, this.env, Date.now(), this.retention);
     // Recovery may have applied committed transactions.
     this.maintainSearch();
@@ -409,6 +439,7 @@ export class StorageObject extends DurableObject<Env> {
   /** Stores copied rows (into documents when `direct`, else staged). */
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
     assertNotErased(this.erased);
+    this.cache?.clear();
     this.resharding.stage(changes, direct);
     this.maintainSearch();
   }
@@ -425,6 +456,7 @@ export class StorageObject extends DurableObject<Env> {
   /** Stores the last drained rows, checks the copies' checksums, promotes staged rows and takes `target` (one transaction). */
   reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
     assertNotErased(this.erased);
+    this.cache?.clear();
     const outcome = this.resharding.promote(target, source, request);
     this.maintainSearch();
     return outcome;
@@ -433,6 +465,7 @@ export class StorageObject extends DurableObject<Env> {
   /** Deletes a page of rows this shard no longer owns; opens queries when done. */
   reshardRelease(): { done: boolean; removed: number } {
     assertNotErased(this.erased);
+    this.cache?.clear();
     const outcome = this.resharding.release();
     this.maintainSearch();
     return outcome;
@@ -441,6 +474,7 @@ export class StorageObject extends DurableObject<Env> {
   /** Drops a cancelled resharding's copies. */
   reshardDiscard(direct: boolean): void {
     assertNotErased(this.erased);
+    this.cache?.clear();
     this.resharding.discard(direct);
     this.maintainSearch();
   }

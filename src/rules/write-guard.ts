@@ -10,10 +10,12 @@
  * `request.method` is `create` when no document is stored, `update` when
  * one is (SetDocument and UpdateDocument alike), `delete` for deletes;
  * `request.resource` is the document as it would be after the write (for
- * UpdateDocument, the patch applied to the stored data), null for deletes.
+ * UpdateDocument, the patch applied to the stored data; field transforms
+ * applied after, as storage/proposed.ts computes it for the store), null
+ * for deletes.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
-import { applyPatch } from "../storage/patch.js";
+import { proposedData } from "../storage/proposed.js";
 import type { ShardWrite } from "../storage/types.js";
 import { compileRuleCached, type CompiledRule, type RuleMethod } from "./compile.js";
 
@@ -56,38 +58,30 @@ function compiledByCollection(list: ReadonlyArray<{ collection: string; source: 
   return rules;
 }
 
-/** Null when `write` may proceed against `stored`; otherwise why the rule refused it. */
-export type WriteCheck = (write: ShardWrite, stored: JsonObject | null) => string | null;
+/**
+ * Null when `write` may proceed against `stored`; otherwise why the rule
+ * refused it. `nowMs` is the write's time, which its server_timestamp
+ * transforms record, so the rule sees the document exactly as it would be
+ * stored.
+ */
+export type WriteCheck = (write: ShardWrite, stored: JsonObject | null, nowMs: number) => string | null;
 
 /** The shard's check for `guard`, or null when there is nothing to check. */
 export function writeCheck(guard: ShardWriteGuard | null | undefined): WriteCheck | null {
   if (guard === null || guard === undefined || guard.rules.length === 0) return null;
   const rules = compiledByCollection(guard.rules, "write");
   const auth = JSON.parse(guard.authJson) as Record<string, unknown>;
-  return (write, stored) => {
+  return (write, stored, nowMs) => {
     const rule = rules.get(write.collection);
     if (rule === undefined) return null;
     const method: RuleMethod = write.op === "delete" ? "delete" : stored === null ? "create" : "update";
-    const proposed = proposedData(write, stored);
+    const outcome = proposedData(write, stored, nowMs);
+    // A write that cannot produce a document fails on its own checks later.
+    const proposed = outcome?.ok === true ? outcome.data : null;
     const allowed = rule.allows({
       request: { auth, method, resource: proposed === null ? null : { id: write.id, data: proposed } },
       resource: stored === null ? null : { id: write.id, data: stored },
     });
     return allowed ? null : `the write rule of collection ${write.collection} refuses this ${method}`;
   };
-}
-
-/** The document as `write` would leave it; null for a delete (or a patch that cannot apply: the write fails on its own then). */
-function proposedData(write: ShardWrite, stored: JsonObject | null): JsonObject | null {
-  switch (write.op) {
-    case "delete":
-      return null;
-    case "create":
-    case "set":
-      return write.data;
-    case "update": {
-      const patched = applyPatch(stored ?? {}, write.data, write.mask);
-      return patched.ok ? patched.data : null;
-    }
-  }
 }

@@ -25,7 +25,8 @@ import type { ShardRouter } from "../routing/router.js";
 import { readFromShard, writeToShard } from "../shards/shard-client.js";
 import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
-import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument } from "./convert.js";
+import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument, transformResults, transformsFrom, withTransforms } from "./convert.js";
+import type { FieldTransformSpec } from "../storage/transforms.js";
 import { createWithAutoId } from "../ids/create-with-auto-id.js";
 import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
 import { listPage } from "./list-documents.js";
@@ -74,15 +75,17 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
     async createDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       const { data } = checkData(req.data, "data");
-      const applied = await writeOne(envOf(ctx), { op: "create", ...ref, data }, await writeGuardOf(ctx, [ref.collection]));
-      return { document: toDocument(applied.document!) };
+      const write: ShardWrite = withTransforms({ op: "create", ...ref, data }, transformsFrom(req.transforms, "transforms"), "transforms");
+      const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
+      return { document: toDocument(applied.document!), transformResults: transformResults(applied.document!.data, write.transforms) };
     },
 
     async setDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       const { data } = checkData(req.data, "data");
-      const applied = await writeOne(envOf(ctx), { op: "set", ...ref, data, precondition: preconditionFrom(req.precondition) }, await writeGuardOf(ctx, [ref.collection]));
-      return { document: toDocument(applied.document!) };
+      const write: ShardWrite = withTransforms({ op: "set", ...ref, data, precondition: preconditionFrom(req.precondition) }, transformsFrom(req.transforms, "transforms"), "transforms");
+      const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
+      return { document: toDocument(applied.document!), transformResults: transformResults(applied.document!.data, write.transforms) };
     },
 
     async updateDocument(req, ctx) {
@@ -90,9 +93,9 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       if (req.patch === undefined) throw new FailureError("invalid_argument", "patch is required");
       const { data } = checkData(req.patch.data, "patch.data");
       const mask = maskFrom(req.patch.updateMask, "patch.update_mask");
-      const write: ShardWrite = { op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition) };
+      const write: ShardWrite = withTransforms({ op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition) }, transformsFrom(req.transforms, "transforms"), "transforms");
       const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
-      return { document: toDocument(applied.document!) };
+      return { document: toDocument(applied.document!), transformResults: transformResults(applied.document!.data, write.transforms) };
     },
 
     async deleteDocument(req, ctx) {
@@ -191,13 +194,17 @@ async function writeOne(env: Env, write: ShardWrite, guard: ShardWriteGuard | nu
   return applied;
 }
 
-/** The wire result of an applied write, with the document written only when asked. */
-export function toWriteResult(applied: AppliedWrite, withDocument = false): WriteResult {
+/**
+ * The wire result of an applied write, with the document written only when
+ * asked, and the values of the fields its `transforms` changed.
+ */
+export function toWriteResult(applied: AppliedWrite, withDocument = false, transforms?: readonly FieldTransformSpec[]): WriteResult {
   return create(WriteResultSchema, {
     ref: { collection: applied.collection, id: applied.id },
     document: applied.document === null || !withDocument ? undefined : toDocument(applied.document),
     version: BigInt(applied.document?.version ?? 0),
     updateTime: timestampFromMs(applied.updateTimeMs),
+    transformResults: transformResults(applied.document?.data ?? null, transforms),
   });
 }
 
@@ -247,7 +254,7 @@ async function batchWrite(env: Env, writes: ShardWrite[], returnDocuments: boole
       indexes.forEach((writeIndex, j) => {
         if (outcome.ok) {
           statuses[writeIndex] = create(WriteStatusSchema, { code: 0 });
-          results[writeIndex] = toWriteResult(outcome.results[j]!, returnDocuments);
+          results[writeIndex] = toWriteResult(outcome.results[j]!, returnDocuments, writes[writeIndex]!.transforms);
         } else if (j === outcome.index) {
           statuses[writeIndex] = create(WriteStatusSchema, { code: codeOf(outcome.kind), message: outcome.message });
           results[writeIndex] = create(WriteResultSchema, {});

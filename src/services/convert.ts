@@ -6,9 +6,14 @@
  */
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { DocumentSchema, type Document, type DocumentMask, type DocumentRef, type Precondition, type Write } from "../../gen/impossibledb/v1/document_pb.js";
+import type { JsonValue } from "@bufbuild/protobuf";
+import type { Value } from "@bufbuild/protobuf/wkt";
+import { DocumentSchema, type Document, type DocumentMask, type DocumentRef, type FieldTransform, type Precondition, type Write } from "../../gen/impossibledb/v1/document_pb.js";
 import { FailureError, type Failure } from "../errors.js";
-import { BATCH_BYTES_MAX, MASK_PATHS_MAX } from "../limits.js";
+import { BATCH_BYTES_MAX, MASK_PATHS_MAX, TRANSFORMS_PER_WRITE_MAX } from "../limits.js";
+import { jsonFromValue, valueFromJson } from "../query/proto-values.js";
+import { getPath } from "../storage/patch.js";
+import { transformConflict, type FieldTransformSpec } from "../storage/transforms.js";
 import { project } from "../storage/projection.js";
 import type { ShardWrite, StoredDocument, WritePrecondition } from "../storage/types.js";
 import { encodeDocumentData } from "../validation/document-data.js";
@@ -75,27 +80,91 @@ export function preconditionFrom(p: Precondition | undefined): WritePrecondition
   }
 }
 
-/** A shard write from a wire Write; `bytes` counts its data toward BATCH_BYTES_MAX. */
+/** A shard write from a wire Write; `bytes` counts its data (and transform operands) toward BATCH_BYTES_MAX. */
 export function shardWriteFrom(write: Write, field: string): { write: ShardWrite; bytes: number } {
   const { collection, id } = refFrom(write.ref, `${field}.ref`);
   const precondition = preconditionFrom(write.precondition);
   const op = write.operation;
-  switch (op.case) {
-    case "set":
-    case "create": {
-      const { data, bytes } = checkData(op.value, `${field}.${op.case}`);
-      return { write: { op: op.case, collection, id, data, precondition }, bytes };
-    }
-    case "update": {
-      const { data, bytes } = checkData(op.value.data, `${field}.update.data`);
-      const mask = maskFrom(op.value.updateMask, `${field}.update.update_mask`);
-      return { write: { op: "update", collection, id, data, mask, precondition }, bytes };
-    }
-    case "delete":
-      return { write: { op: "delete", collection, id, precondition }, bytes: 0 };
-    case undefined:
-      throw new FailureError("invalid_argument", `${field} names no operation (set, create, update or delete)`);
+  if (op.case === "delete" || op.case === undefined) {
+    if (op.case === undefined) throw new FailureError("invalid_argument", `${field} names no operation (set, create, update or delete)`);
+    if (write.transforms.length > 0) throw new FailureError("invalid_argument", `${field}.transforms: a delete cannot carry field transforms`);
+    return { write: { op: "delete", collection, id, precondition }, bytes: 0 };
   }
+  const t = transformsFrom(write.transforms, `${field}.transforms`);
+  if (op.case === "update") {
+    const { data, bytes } = checkData(op.value.data, `${field}.update.data`);
+    const mask = maskFrom(op.value.updateMask, `${field}.update.update_mask`);
+    return { write: withTransforms({ op: "update", collection, id, data, mask, precondition }, t, field), bytes: bytes + t.bytes };
+  }
+  const { data, bytes } = checkData(op.value, `${field}.${op.case}`);
+  return { write: withTransforms({ op: op.case, collection, id, data, precondition }, t, field), bytes: bytes + t.bytes };
+}
+
+/**
+ * Attaches checked transforms to a write, refusing (INVALID_ARGUMENT) those
+ * that overlap one another or what the write's data or mask sets.
+ */
+export function withTransforms<W extends ShardWrite & { op: "set" | "create" | "update" }>(write: W, t: { transforms: FieldTransformSpec[] }, field: string): W {
+  if (t.transforms.length === 0) return write;
+  const conflict = transformConflict({ data: write.data, mask: write.op === "update" ? write.mask : null }, t.transforms);
+  if (conflict !== null) throw new FailureError("invalid_argument", `${field}: ${conflict}`);
+  return { ...write, transforms: t.transforms };
+}
+
+/**
+ * Field transforms from the wire, checked: at most TRANSFORMS_PER_WRITE_MAX,
+ * valid field paths, a kind set, finite numbers for increment, maximum and
+ * minimum, and array operands that a document could hold. `bytes` is the
+ * operands' JSON size, counted toward the batch's byte limit.
+ */
+export function transformsFrom(list: readonly FieldTransform[], field: string): { transforms: FieldTransformSpec[]; bytes: number } {
+  if (list.length > TRANSFORMS_PER_WRITE_MAX) {
+    throw new FailureError("invalid_argument", `${field} has ${list.length} transforms, over TRANSFORMS_PER_WRITE_MAX (${TRANSFORMS_PER_WRITE_MAX})`);
+  }
+  let bytes = 0;
+  const transforms = list.map((t, i): FieldTransformSpec => {
+    const where = `${field}[${i}]`;
+    const parsed = parseFieldPath(t.fieldPath);
+    if (!parsed.ok) throw new FailureError("invalid_argument", `${where}.field_path: ${parsed.message}`);
+    const path = [...parsed.path];
+    const kind = t.transformType;
+    switch (kind.case) {
+      case "increment":
+      case "maximum":
+      case "minimum":
+        return { path, kind: kind.case, operand: numberOperand(kind.value, `${where}.${kind.case}`) };
+      case "serverTimestamp":
+        return { path, kind: "server_timestamp" };
+      case "appendMissingElements":
+      case "removeAllFromArray": {
+        const name = kind.case === "appendMissingElements" ? "append_missing_elements" : "remove_all_from_array";
+        const elements = kind.value.values.map((v, j) => jsonFromValue(v, `${where}.${name}[${j}]`));
+        // The elements a union appends are stored: they must be what a document may hold (names, depth, size).
+        bytes += checkData({ elements }, `${where}.${name}`).bytes;
+        return { path, kind: name, elements };
+      }
+      case undefined:
+        throw new FailureError("invalid_argument", `${where} names no transform (increment, maximum, minimum, server_timestamp, append_missing_elements or remove_all_from_array)`);
+    }
+  });
+  return { transforms, bytes };
+}
+
+function numberOperand(value: Value, where: string): number {
+  const kind = value.kind;
+  if (kind.case !== "numberValue") throw new FailureError("invalid_argument", `${where} must be a number, not ${kind.case === undefined ? "an unset value" : kind.case}`);
+  if (!Number.isFinite(kind.value)) throw new FailureError("invalid_argument", `${where} is ${kind.value}; numbers must be finite`);
+  return kind.value;
+}
+
+/**
+ * The value of each transformed field in `data` (the document after the
+ * write), in the order of the transforms. Transform paths never overlap,
+ * so the value found at each path is that transform's result.
+ */
+export function transformResults(data: JsonObject | null, transforms: readonly FieldTransformSpec[] | undefined): Value[] {
+  if (data === null || transforms === undefined) return [];
+  return transforms.map((t) => valueFromJson(getPath(data, t.path) ?? (null as JsonValue)));
 }
 
 /** Converts a list of wire writes, refusing duplicates and more data than `bytesMax` (named `limitName`). */

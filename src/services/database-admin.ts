@@ -9,6 +9,7 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { DatabaseSchema, Database_State, type AdminService, type Database } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { apiKeyStore, forgetDatabaseKeys } from "../auth/api-keys.js";
 import { catalogStub, forget, remember } from "../databases/catalog-client.js";
 import type { DatabaseRecord } from "../databases/catalog-store.js";
 import { eraseDatabaseObjects } from "../databases/erase.js";
@@ -78,6 +79,11 @@ export function createDatabaseAdmin(): DatabaseMethods {
       const record = orThrow(await catalog.beginDeleteDatabase(id)).record;
       forget(id);
       await eraseDatabaseObjects(env, record);
+      // Keys name databases by id: without this, a database created again
+      // under the same id would be open to every key of the deleted one.
+      // Before the catalog forgets the id, so a retried deletion redoes it.
+      await apiKeyStore(env).removeDatabaseRoles(record.id);
+      forgetDatabaseKeys(record.id);
       await catalog.finishDeleteDatabase(record.id, record.uid);
       return {};
     },

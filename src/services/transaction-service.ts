@@ -13,7 +13,7 @@
  * nothing. Rollback is recorded by the coordinator, and every later call of
  * the id is refused. See src/sync/README.md.
  */
-import { create } from "@bufbuild/protobuf";
+import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import { WriteResultSchema, type WriteResult } from "../../gen/impossibledb/v1/document_pb.js";
@@ -37,7 +37,7 @@ import { transactionReadCheck, writeGuardOf } from "../rules/request-rules.js";
 import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { readAtSnapshot, readWithLocks } from "./transaction-reads.js";
 import { MICROS_PER_MS, timestampMs } from "../sync/hybrid-clock.js";
-import { refFrom, shardWritesFrom, toDocument } from "./convert.js";
+import { refFrom, shardWritesFrom, toDocument, transformResults } from "./convert.js";
 import { pageTokenKey } from "./list-documents.js";
 import { fittingPrefix } from "./response-budget.js";
 
@@ -254,15 +254,17 @@ function inRequestOrder(writes: readonly ShardWrite[], results: readonly TxWrite
   return writes.map((w) => {
     const r = byRef.get(`${w.collection}/${w.id}`);
     if (r === undefined) throw new Error(`invariant broken: no result for ${w.collection}/${w.id}`);
+    const data = r.dataJson === null ? null : (JSON.parse(r.dataJson) as JsonObject);
     const document =
-      r.dataJson === null
+      data === null
         ? undefined
-        : toDocument({ collection: r.collection, id: r.id, data: JSON.parse(r.dataJson), version: r.version, createTimeMs: r.createTimeMs ?? commitTimeMs, updateTimeMs: commitTimeMs });
+        : toDocument({ collection: r.collection, id: r.id, data, version: r.version, createTimeMs: r.createTimeMs ?? commitTimeMs, updateTimeMs: commitTimeMs });
     return create(WriteResultSchema, {
       ref: { collection: w.collection, id: w.id },
       document,
       version: BigInt(r.version),
       updateTime: timestampFromMs(commitTimeMs),
+      transformResults: transformResults(data, w.transforms),
     });
   });
 }

@@ -11,7 +11,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
 import { checkRef } from "../validation/refs.js";
 import { encodeDocumentData } from "../validation/document-data.js";
-import { applyPatch } from "./patch.js";
+import { proposedData } from "./proposed.js";
 import { anyLocks, lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
 import { timestampMs } from "../sync/hybrid-clock.js";
 import { archiveCurrent, takeTimestamp } from "../sync/snapshot-store.js";
@@ -31,6 +31,7 @@ import { numberKeysJson } from "../query/number-key.js";
 import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "./document-row.js";
 import { PLAIN_WRITE, recordChange, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
+import type { DocumentCache } from "./document-cache.js";
 
 /** A row of the documents table. */
 export interface DocumentRow extends Record<string, SqlStorageValue> {
@@ -72,13 +73,15 @@ export function readRow(sql: SqlStorage, collection: string, id: string): Docume
  * here yet.
  */
 /**
- * Reads documents in request order; null for each missing one. Stops once
+ * Reads documents in request order; null for each missing one. With
+ * `cache`, a document the shard decoded before is served from memory, and
+ * one read from SQLite is kept there (storage/document-cache.ts). Stops once
  * the documents read hold `bytesMax` bytes of JSON or more (at least one
  * ref is always read), so a batch of large documents never loads whole
  * into the object's memory or one RPC reply; the refs after the last entry
  * returned were not read.
  */
-export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax = Infinity): ShardReadOutcome {
+export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>, bytesMax = Infinity, cache: DocumentCache | null = null): ShardReadOutcome {
   assert(refs.length <= BATCH_SIZE_MAX, "read batch within BATCH_SIZE_MAX");
   const blockedBy = new Set<string>();
   const locked = anyLocks(sql);
@@ -91,8 +94,17 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
   let bytes = 0;
   for (const ref of refs) {
     if (bytes >= bytesMax) break;
+    // After the lock check: a document under a write intent is never served, cached or not.
+    const cached = cache?.get(ref.collection, ref.id);
+    if (cached !== undefined) {
+      documents.push(cached.document);
+      bytes += cached.jsonBytes;
+      continue;
+    }
     const row = readRow(sql, ref.collection, ref.id);
-    documents.push(row === null ? null : toDocument(row));
+    const document = row === null ? null : toDocument(row);
+    if (document !== null) cache?.fill(document, row!.data.length);
+    documents.push(document);
     bytes += row === null ? 0 : row.data.length;
   }
   return { ok: true, documents };
@@ -143,7 +155,7 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
       assert(checkRef(write) === null, "reference checked by the Worker");
       const row = readRow(sql, write.collection, write.id);
       // Security rules first (rules/write-guard.ts), against the row this write replaces.
-      const refusal = check === null ? null : check(write, storedData(row));
+      const refusal = check === null ? null : check(write, storedData(row), timestampMs(commitTs));
       if (refusal !== null) return { ok: false, kind: "permission_denied", message: refusal, index };
       const planned = planWrite(write, row, timestampMs(commitTs));
       if (!planned.ok) return { ok: false, kind: planned.kind, message: planned.message, index };
@@ -164,21 +176,15 @@ export function planWrite(write: ShardWrite, row: DocumentRow | null, nowMs: num
   const preconditionFailure = checkPrecondition(write.precondition, row, name);
   if (preconditionFailure !== null) return { ok: false, kind: "failed_precondition", message: preconditionFailure };
   const createTimeMs = row?.create_time_ms ?? nowMs;
-  switch (write.op) {
-    case "delete":
-      return { ok: true, write: { kind: "delete", collection: write.collection, id: write.id, existed: row !== null } };
-    case "create":
-      if (row !== null) return { ok: false, kind: "already_exists", message: `document ${name} already exists` };
-      return planPut(write.collection, write.id, write.data, createTimeMs);
-    case "set":
-      return planPut(write.collection, write.id, write.data, createTimeMs);
-    case "update": {
-      if (row === null) return { ok: false, kind: "not_found", message: `document ${name} does not exist` };
-      const patched = applyPatch(JSON.parse(row.data) as JsonObject, write.data, write.mask);
-      if (!patched.ok) return { ok: false, kind: "invalid_argument", message: patched.message };
-      return planPut(write.collection, write.id, patched.data, createTimeMs);
-    }
-  }
+  if (write.op === "create" && row !== null) return { ok: false, kind: "already_exists", message: `document ${name} already exists` };
+  if (write.op === "update" && row === null) return { ok: false, kind: "not_found", message: `document ${name} does not exist` };
+  // The data, or the patch over the stored data, then the field transforms
+  // (storage/transforms.ts), computed here, inside the write's transaction:
+  // no read round trip, and no concurrent write can come between.
+  const proposed = proposedData(write, write.op === "update" ? storedData(row) : null, nowMs);
+  if (proposed === null) return { ok: true, write: { kind: "delete", collection: write.collection, id: write.id, existed: row !== null } };
+  if (!proposed.ok) return { ok: false, kind: proposed.kind, message: `document ${name}: ${proposed.message}` };
+  return planPut(write.collection, write.id, proposed.data, createTimeMs);
 }
 
 function planPut(collection: string, id: string, data: JsonObject, createTimeMs: number): Planned {

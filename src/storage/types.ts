@@ -4,6 +4,8 @@
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
+import type { FieldTransformSpec } from "./transforms.js";
+import type { DocumentCacheStats } from "./document-cache.js";
 
 /** A document as a shard stores it. Times are milliseconds since the epoch. */
 export interface StoredDocument {
@@ -22,6 +24,11 @@ interface WriteBase {
   readonly collection: string;
   readonly id: string;
   readonly precondition?: WritePrecondition | undefined;
+  /**
+   * Field transforms applied after the write's data, in order (see
+   * transforms.ts); never on a delete. Absent or empty: none.
+   */
+  readonly transforms?: readonly FieldTransformSpec[] | undefined;
 }
 
 /** One write, as a shard applies it. Field paths arrive parsed. */
@@ -85,6 +92,8 @@ export interface ShardStatistics {
   readonly schemaVersion: number;
   /** Calls per second the object answered recently; approximate, in its memory (src/shards/request-rate.ts). */
   readonly requestsPerSecond: number;
+  /** The shard's document cache (storage/document-cache.ts): size and hits since the object started; null when it is off. */
+  readonly documentCache?: DocumentCacheStats | null;
 }
 
 /** One collection a shard holds, with the number of its documents there. */

@@ -231,7 +231,7 @@ type Checked = { vote: "yes"; plans: PlannedWrite[] } | (Vote & { vote: "no" });
 
 function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number, createTimeMs: number): Checked {
   if (nowMs > req.expiresMs) return { vote: "no", kind: "aborted", message: "transaction expired before it could commit; retry it" };
-  const refusal = ruleRefusal(sql, req);
+  const refusal = ruleRefusal(sql, req, createTimeMs);
   if (refusal !== null) return { vote: "no", kind: "permission_denied", message: refusal };
   const conflict = findConflict(sql, req.txId, req.reads, req.writes);
   if (conflict !== null) {
@@ -257,7 +257,7 @@ function check(sql: SqlStorage, req: ParticipantRequest, nowMs: number, createTi
  * stored documents as they are now. Under the locks prepare then takes,
  * they stay so until the commit applies.
  */
-function ruleRefusal(sql: SqlStorage, req: ParticipantRequest): string | null {
+function ruleRefusal(sql: SqlStorage, req: ParticipantRequest, nowMs: number): string | null {
   const reads = readCheckAt(req.guard);
   const writes = writeCheck(req.guard);
   if (reads !== null) {
@@ -268,7 +268,7 @@ function ruleRefusal(sql: SqlStorage, req: ParticipantRequest): string | null {
   }
   if (writes !== null) {
     for (const write of req.writes) {
-      const refusal = writes(write, storedData(readRow(sql, write.collection, write.id)));
+      const refusal = writes(write, storedData(readRow(sql, write.collection, write.id)), nowMs);
       if (refusal !== null) return refusal;
     }
   }

@@ -264,6 +264,20 @@ describe("impossibledb CLI", () => {
     const down = await cli(["collections"], { env: { IMPOSSIBLEDB_URL: "http://127.0.0.1:9" } });
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/is the server running at http:\/\/127\.0\.0\.1:9/);
+    // With --json, refusals are one JSON object on stderr too.
+    const downJson = await cli(["collections", "--json"], { env: { IMPOSSIBLEDB_URL: "http://127.0.0.1:9" } });
+    expect(downJson.code).toBe(1);
+    expect(JSON.parse(downJson.stderr)).toMatchObject({ code: expect.stringMatching(/^(unavailable|unknown)$/), exit_code: 1, message: expect.stringMatching(/is the server running/) });
+    const badNameJson = await cli(["query", "bad name", "--json"]);
+    expect(badNameJson.code).toBe(1);
+    expect(JSON.parse(badNameJson.stderr)).toMatchObject({ code: "invalid_argument", exit_code: 1 });
+    const badLimitJson = await cli(["query", collection, "--json", "--limit", "0"]);
+    expect(badLimitJson.code).toBe(2);
+    expect(JSON.parse(badLimitJson.stderr)).toEqual({ code: "usage", message: "--limit must be at least 1", exit_code: 2 });
+    const csvOut = await cli(["export", collection, "--out", path.join(dir, "books.csv")]);
+    expect(csvOut.code).toBe(2);
+    expect(csvOut.stderr).toMatch(/export writes NDJSON .* not CSV: name the file \.ndjson or \.jsonl/);
+    expect(existsSync(path.join(dir, "books.csv"))).toBe(false);
     for (const r of [missing, badJson, badName, noFile, down]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -12,6 +12,7 @@ import {
   PAGE_SIZE_MAX,
   PAGE_TOKEN_LENGTH_MAX,
   RESPONSE_BYTES_MAX,
+  TRANSFORMS_PER_WRITE_MAX,
 } from "../../src/limits.js";
 import { RULE_CHARS_MAX, RULE_COLLECTIONS_MAX } from "../../src/rules/limits.js";
 import { SEARCH_FIELD_WEIGHT_MAX, SEARCH_TEXT_FIELDS_MAX, SEARCH_TEXT_LENGTH_MAX } from "../../src/search/limits.js";
@@ -26,11 +27,18 @@ describe("limits agree with the protos", () => {
     expect(doc).toContain(`string.max_len = ${COLLECTION_NAME_LENGTH_MAX}`);
     expect(doc).toContain(`string.max_len = ${DOCUMENT_ID_LENGTH_MAX}`);
     expect(doc).toContain(`repeated.max_items = ${MASK_PATHS_MAX}`);
+    expect(doc).toContain(`repeated FieldTransform transforms = 7 [(buf.validate.field).repeated.max_items = ${TRANSFORMS_PER_WRITE_MAX}]`);
   });
 
   it("batches and pages", () => {
     const svc = proto("collection_service.proto");
-    expect(svc.match(/repeated\.max_items = (\d+)/g)).toEqual(Array(2).fill(`repeated.max_items = ${BATCH_SIZE_MAX}`));
+    expect(svc.match(/repeated\.max_items = (\d+)/g)).toEqual([
+      `repeated.max_items = ${BATCH_SIZE_MAX}`,
+      `repeated.max_items = ${TRANSFORMS_PER_WRITE_MAX}`,
+      `repeated.max_items = ${TRANSFORMS_PER_WRITE_MAX}`,
+      `repeated.max_items = ${TRANSFORMS_PER_WRITE_MAX}`,
+      `repeated.max_items = ${BATCH_SIZE_MAX}`,
+    ]);
     expect(svc).toContain(`int32.lte = ${PAGE_SIZE_MAX}`);
     expect(svc).toContain(`string.max_len = ${PAGE_TOKEN_LENGTH_MAX}`);
     expect(svc).toMatch(new RegExp(`DeleteCollectionRequest \\{[^}]*int32\\.lte = ${DELETE_COLLECTION_BATCH_SIZE_MAX}\\b`));

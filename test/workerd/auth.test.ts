@@ -197,6 +197,28 @@ describe("auth required: every RPC of every service", () => {
     expectCode(await client(AdminService, admin).revokeApiKey({ id: "0000000000000000" }).then(() => null, (e: unknown) => ConnectError.from(e)), Code.NotFound, "unknown id");
   });
 
+  it("a database deleted and created again under its id is closed to the keys of the old one", async () => {
+    const admins = client(AdminService, admin);
+    await admins.createDatabase({ databaseId: "reborn" });
+    const key = await createKey({ reborn: ApiKey_Role.READ_WRITE, default: ApiKey_Role.READ_ONLY });
+    const inReborn = client(CollectionService, { ...bearer(key.secret), "impossibledb-database": "reborn" });
+    await inReborn.setDocument({ ref: { collection: "c", id: "1" }, data: { v: 1 } });
+
+    await admins.deleteDatabase({ name: "databases/reborn" });
+    await admins.createDatabase({ databaseId: "reborn" });
+    for (const attempt of [
+      () => inReborn.setDocument({ ref: { collection: "c", id: "2" }, data: { v: 2 } }),
+      () => inReborn.listCollections({}),
+    ]) {
+      expectCode(await attempt().then(() => null, (e: unknown) => ConnectError.from(e)), Code.PermissionDenied, "old key on the new incarnation");
+    }
+    // The key keeps its other roles, and the listing shows the removed one gone.
+    await client(CollectionService, bearer(key.secret)).listCollections({});
+    const listed = (await admins.listApiKeys({})).keys.find((k) => k.id === key.id);
+    expect(listed?.roles).toEqual({ default: ApiKey_Role.READ_ONLY });
+    expect((await client(CollectionService, { ...admin, "impossibledb-database": "reborn" }).listDocuments({ collection: "c" })).documents).toEqual([]);
+  });
+
   it("only an admin of every database manages keys", async () => {
     const dbAdmin = bearer(otherDatabaseAdmin);
     expectCode(await client(AdminService, dbAdmin).createApiKey({ roles: { a: ApiKey_Role.READ_ONLY } }).then(() => null, (e: unknown) => ConnectError.from(e)), Code.PermissionDenied, "create");

@@ -292,6 +292,44 @@ describe("write rules", () => {
   });
 });
 
+describe("write rules and field transforms", () => {
+  // The rule caps a counter: it must judge the document after the increment.
+  const COUNTERS = { collection: "counters", write: "request.resource == null || request.resource.data.n <= 3" };
+  const inc = (by: number) => [{ fieldPath: "n", transformType: { case: "increment" as const, value: { kind: { case: "numberValue" as const, value: by } } } }];
+  const c = (id: string) => ({ collection: "counters", id });
+
+  it("see the document after the transforms, on every write path", async () => {
+    await setRules([NOTES_RULES, COUNTERS]);
+    try {
+      await admin.docs.setDocument({ ref: c("k"), data: { n: 2 } });
+      await admin.docs.setDocument({ ref: c("k2"), data: { n: 3 } });
+      expect((await alice.docs.updateDocument({ ref: c("k"), patch: { data: {} }, transforms: inc(1) })).document!.data).toEqual({ n: 3 });
+      const single = await failure(alice.docs.updateDocument({ ref: c("k"), patch: { data: {} }, transforms: inc(1) }));
+      expect([Code[single.code], single.rawMessage]).toEqual(["PermissionDenied", "the write rule of collection counters refuses this update"]);
+      const batch = await alice.docs.batchWriteDocuments({ writes: [{ ref: c("k"), operation: { case: "update", value: { data: {} } }, transforms: inc(1) }] });
+      expect(Code[batch.statuses[0]!.code]).toBe("PermissionDenied");
+      expect(Code[(await failure(alice.tx.commitBatch({ writes: [{ ref: c("k2"), operation: { case: "update", value: { data: {} } }, transforms: inc(1) }] }))).code]).toBe("PermissionDenied");
+      const { transaction } = await alice.tx.beginTransaction({});
+      const twoShards = await failure(
+        alice.tx.commit({
+          transaction,
+          writes: [
+            { ref: c("k"), operation: { case: "update", value: { data: {} } }, transforms: inc(-1) },
+            { ref: c("k2"), operation: { case: "update", value: { data: {} } }, transforms: inc(1) },
+          ],
+        }),
+      );
+      expect(Code[twoShards.code]).toBe("PermissionDenied");
+      // A decrement stays under the cap and is allowed.
+      expect((await alice.docs.updateDocument({ ref: c("k2"), patch: { data: {} }, transforms: inc(-1) })).document!.data).toEqual({ n: 2 });
+      const docs = await admin.docs.batchGetDocuments({ refs: [c("k"), c("k2")] });
+      expect(docs.results.map((r) => r.document!.data)).toEqual([{ n: 3 }, { n: 2 }]);
+    } finally {
+      await setRules([NOTES_RULES]);
+    }
+  });
+});
+
 describe("transactions", () => {
   async function snapshot(): Promise<string> {
     const res = await admin.query.runQuery({ query: { collection: "notes" } });

@@ -108,7 +108,15 @@ func asConnectError(err error) *connect.Error {
 		return ce
 	}
 	if st, ok := status.FromError(err); ok {
-		return connect.NewError(connect.Code(st.Code()), errors.New(st.Message()))
+		ce := connect.NewError(connect.Code(st.Code()), errors.New(st.Message()))
+		// The details (google.rpc.Status.details, such as a rate limit's
+		// RetryInfo) come along, so RetryDelay reads both transports alike.
+		for _, detail := range st.Proto().GetDetails() {
+			if d, err := connect.NewErrorDetail(detail); err == nil {
+				ce.AddDetail(d)
+			}
+		}
+		return ce
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

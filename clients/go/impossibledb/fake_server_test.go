@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
@@ -29,7 +31,12 @@ type fakeDB struct {
 	mu sync.Mutex
 	// failures[method] are the errors the next calls of method answer, in order.
 	failures map[string][]connect.Code
-	calls    map[string]int
+	// retryDelay, when positive, rides on every scripted RESOURCE_EXHAUSTED
+	// as a google.rpc.RetryInfo detail, as a rate limit sends it.
+	retryDelay time.Duration
+	calls      map[string]int
+	// callTimes[method] is when each call of method arrived.
+	callTimes map[string][]time.Time
 	// versions is each document's current version, bumped by every read
 	// from GetDocuments when bumpOnRead is set (someone else writes between
 	// two reads).
@@ -50,7 +57,7 @@ type fakeDB struct {
 }
 
 func newFakeDB() *fakeDB {
-	return &fakeDB{failures: map[string][]connect.Code{}, calls: map[string]int{}, versions: map[string]int64{}}
+	return &fakeDB{failures: map[string][]connect.Code{}, calls: map[string]int{}, callTimes: map[string][]time.Time{}, versions: map[string]int64{}}
 }
 
 // call counts a call of method and answers its next scripted failure.
@@ -58,9 +65,18 @@ func (f *fakeDB) call(method string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[method]++
+	f.callTimes[method] = append(f.callTimes[method], time.Now())
 	if queue := f.failures[method]; len(queue) > 0 {
 		f.failures[method] = queue[1:]
-		return connect.NewError(queue[0], fmt.Errorf("scripted %s failure", method))
+		err := connect.NewError(queue[0], fmt.Errorf("scripted %s failure", method))
+		if queue[0] == connect.CodeResourceExhausted && f.retryDelay > 0 {
+			detail, detailErr := connect.NewErrorDetail(&errdetails.RetryInfo{RetryDelay: durationpb.New(f.retryDelay)})
+			if detailErr != nil {
+				panic(detailErr)
+			}
+			err.AddDetail(detail)
+		}
+		return err
 	}
 	return nil
 }

@@ -184,7 +184,11 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 			case cause.Code() == connect.CodeOutOfRange && req.ResumeToken != "":
 				view.lostPlace() // start over at once: waiting would not bring the changes back
 			case isListenTransient(cause.Code()):
+				// Never sooner than the server asked (a rate limit's RetryInfo).
 				wait = c.retry.Backoff(failures)
+				if server, ok := RetryDelay(cause); ok {
+					wait += server
+				}
 			default:
 				yield(nil, wrapError(op, err))
 				return

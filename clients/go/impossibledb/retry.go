@@ -11,7 +11,8 @@ import (
 
 // RetryPolicy says how often and how patiently a call is tried again. The
 // client retries only calls the contract marks free of side effects (reads
-// and queries), and only on UNAVAILABLE and RESOURCE_EXHAUSTED: a write
+// and queries), and only on UNAVAILABLE and RESOURCE_EXHAUSTED, never
+// sooner than the server asked (RetryDelay: a rate limit's RetryInfo): a write
 // that failed in transit may have been applied, so writes are never retried
 // by the client. RunTransaction uses the same backoff between its runs.
 type RetryPolicy struct {
@@ -86,8 +87,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // retrying wraps an idempotent call: it tries again after transient codes,
-// up to p.AttemptsMax attempts, waiting Backoff between them, and gives up
-// early when ctx ends (returning the last call's error).
+// up to p.AttemptsMax attempts, waiting between them the server's retry
+// delay, when it gave one (RetryDelay), plus Backoff, and gives up early,
+// returning the last call's error, when ctx ends or when the wait would
+// outlast ctx's deadline.
 func retrying[Req, Res any](p RetryPolicy, call unary[Req, Res]) unary[Req, Res] {
 	return func(ctx context.Context, req *Req) (*Res, error) {
 		for attempt := 1; ; attempt++ {
@@ -95,7 +98,9 @@ func retrying[Req, Res any](p RetryPolicy, call unary[Req, Res]) unary[Req, Res]
 			if err == nil || attempt >= p.AttemptsMax || !isTransient(asConnectError(err).Code()) {
 				return res, err
 			}
-			if sleep(ctx, p.Backoff(attempt)) != nil {
+			deadline, _ := ctx.Deadline()
+			wait, ok := retryWait(p, err, attempt, deadline)
+			if !ok || sleep(ctx, wait) != nil {
 				return nil, err
 			}
 		}

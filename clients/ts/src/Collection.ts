@@ -12,7 +12,8 @@ import type { QuerySnapshot } from "./listen-view.js";
 import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
 import { checkedData } from "./values.js";
-import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+import { createWrite, deleteWrite, setWrite, updateWrite, wireData, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+import type { WithFieldValues } from "./field-value.js";
 
 /** Options of a read. */
 export interface ReadOptions {
@@ -66,8 +67,9 @@ export class Collection<T extends JsonObject = JsonObject> {
   ) {}
 
   /** Writes a document whole, creating it if it is missing (an upsert). */
-  async put(id: string, data: T, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.setDocument({ ref: this.ref(id), data: checkedData(this.where(id), data), precondition: wirePrecondition(options?.precondition) });
+  async put(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
+    const write = setWrite(this.name, id, data, options);
+    const res = await this.services.collection.setDocument({ ref: write.ref, data: write.operation!.value as JsonObject, transforms: write.transforms, precondition: write.precondition });
     return snapshot<T>(required(res.document, "SetDocument"));
   }
 
@@ -134,18 +136,17 @@ export class Collection<T extends JsonObject = JsonObject> {
   }
 
   /** Creates a document; fails with ALREADY_EXISTS when it exists. */
-  async create(id: string, data: T): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.createDocument({ ref: this.ref(id), data: checkedData(this.where(id), data) });
+  async create(id: string, data: T | WithFieldValues<T>): Promise<DocumentSnapshot<T>> {
+    const { data: checked, transforms } = wireData(this.where(id), data);
+    const res = await this.services.collection.createDocument({ ref: this.ref(id), data: checked, transforms });
     return snapshot<T>(required(res.document, "CreateDocument"));
   }
 
   /** Changes fields of an existing document; fails with NOT_FOUND when it is missing. */
-  async update(id: string, patch: Partial<T> & JsonObject, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.updateDocument({
-      ref: this.ref(id),
-      patch: { data: checkedData(this.where(id), patch), updateMask: options?.mask === undefined ? undefined : { fieldPaths: options.mask } },
-      precondition: wirePrecondition(options?.precondition),
-    });
+  async update(id: string, patch: (Partial<T> & JsonObject) | Partial<WithFieldValues<T>>, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
+    const write = updateWrite(this.name, id, patch, options);
+    const operation = write.operation as { case: "update"; value: { data: JsonObject; updateMask?: { fieldPaths: string[] } } };
+    const res = await this.services.collection.updateDocument({ ref: write.ref, patch: operation.value, transforms: write.transforms, precondition: write.precondition });
     return snapshot<T>(required(res.document, "UpdateDocument"));
   }
 
@@ -229,19 +230,19 @@ export class WriteBatch<T extends JsonObject = JsonObject> {
   ) {}
 
   /** Replaces a document whole, creating it if missing. */
-  set(id: string, data: T, options?: WriteOptions): this {
+  set(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
     this.writes.push(setWrite(this.collection, id, data, options));
     return this;
   }
 
   /** Creates a document; ALREADY_EXISTS when it exists. */
-  create(id: string, data: T, options?: WriteOptions): this {
+  create(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
     this.writes.push(createWrite(this.collection, id, data, options));
     return this;
   }
 
   /** Changes fields of an existing document. */
-  update(id: string, patch: Partial<T> & JsonObject, options?: UpdateOptions): this {
+  update(id: string, patch: (Partial<T> & JsonObject) | Partial<WithFieldValues<T>>, options?: UpdateOptions): this {
     this.writes.push(updateWrite(this.collection, id, patch, options));
     return this;
   }

@@ -28,6 +28,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { snapshot, writeOutcome, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
 import type { Services } from "./services.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+import type { WithFieldValues } from "./field-value.js";
 
 /** Options of a transaction. */
 export interface TransactionOptions {
@@ -88,17 +89,17 @@ export class Transaction {
   }
 
   /** Replaces a document whole (creating it if missing) when the transaction commits. */
-  write(collection: string, id: string, data: JsonObject, options?: WriteOptions): this {
+  write(collection: string, id: string, data: JsonObject | WithFieldValues<JsonObject>, options?: WriteOptions): this {
     return this.push(setWrite(collection, id, data, options));
   }
 
   /** Creates a document when the transaction commits; the commit fails if it exists. */
-  create(collection: string, id: string, data: JsonObject, options?: WriteOptions): this {
+  create(collection: string, id: string, data: JsonObject | WithFieldValues<JsonObject>, options?: WriteOptions): this {
     return this.push(createWrite(collection, id, data, options));
   }
 
   /** Changes fields of an existing document when the transaction commits. */
-  update(collection: string, id: string, patch: JsonObject, options?: UpdateOptions): this {
+  update(collection: string, id: string, patch: JsonObject | WithFieldValues<JsonObject>, options?: UpdateOptions): this {
     return this.push(updateWrite(collection, id, patch, options));
   }
 

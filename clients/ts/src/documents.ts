@@ -2,8 +2,8 @@
  * The shapes the SDK hands to its users: plain objects with JSON data and
  * Dates, rather than generated protobuf messages.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { Document, Precondition as WirePrecondition, WriteResult as WireWriteResult } from "./gen/impossibledb/v1/document_pb.js";
 
 /** A stored document as read or written. */
@@ -41,6 +41,11 @@ export interface WriteOutcome {
   version: bigint;
   /** When the write was applied. */
   updateTime?: Date;
+  /**
+   * The new value of each field the write's FieldValues changed, in the
+   * order they appear in its data (empty when it had none).
+   */
+  transformResults: JsonValue[];
 }
 
 /** Converts a wire document. */
@@ -63,6 +68,7 @@ export function writeOutcome(result: WireWriteResult): WriteOutcome {
     document: result.document === undefined ? undefined : snapshot(result.document),
     version: result.version,
     updateTime: result.updateTime === undefined ? undefined : timestampDate(result.updateTime),
+    transformResults: result.transformResults.map((v) => toJson(ValueSchema, v)),
   };
 }
 

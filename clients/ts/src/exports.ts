@@ -6,6 +6,7 @@ export { Code, ConnectError } from "@connectrpc/connect";
 export { Collection, WriteBatch, type BatchWriteOutcome, type DeleteAllOptions, type ListOptions, type Page, type ReadOptions } from "./Collection.js";
 export type { DocumentSnapshot, Precondition, WriteOutcome } from "./documents.js";
 export { DocumentReference, type DocumentListenSnapshot } from "./DocumentReference.js";
+export { FieldValue, type WithFieldValues } from "./field-value.js";
 export { isListenTransient, type ListenOptions } from "./listen.js";
 export type { DocumentChange, DocumentChangeType, QuerySnapshot } from "./listen-view.js";
 export { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";

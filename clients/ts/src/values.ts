@@ -39,6 +39,7 @@
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { ROUNDED_INTEGER_MAGNITUDE_MAX, ROUNDED_INTEGER_MAGNITUDE_MIN, VALUE_DEPTH_MAX } from "./limits.js";
+import { FieldValue } from "./field-value.js";
 
 /**
  * Checks a document's data (or a patch) and returns it unchanged, typed as
@@ -114,6 +115,7 @@ function scalarProblem(value: unknown): string | null {
       return "is a symbol; only data can be stored";
     case "object":
       if (value === null || Array.isArray(value) || isPlainObject(value)) return null;
+      if (value instanceof FieldValue) return "is a FieldValue where only a stored value can go (inside an array, or an operand); a FieldValue stands for a whole field";
       if (value instanceof Date) return "is a Date; store date.toISOString() (a string) or date.getTime() (a number of ms) instead";
       return `${describeKind(value)}; only plain objects, arrays, strings, finite numbers, booleans and null can be stored`;
   }

@@ -8,6 +8,7 @@ import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
 import type { WriteSchema } from "./gen/impossibledb/v1/document_pb.js";
 import { wirePrecondition, type Precondition } from "./documents.js";
 import { checkedData } from "./values.js";
+import { maskWithoutTransforms, splitFieldValues, type WireTransform } from "./field-value.js";
 
 /** A write's options. */
 export interface WriteOptions {
@@ -27,20 +28,33 @@ export interface UpdateOptions extends WriteOptions {
 /** A write in the wire's form. */
 export type WireWrite = MessageInitShape<typeof WriteSchema>;
 
-/** Replace a document whole, creating it if missing. */
-export function setWrite(collection: string, id: string, data: JsonObject, options?: WriteOptions): WireWrite {
-  return { ref: { collection, id }, operation: { case: "set", value: checkedData(`${collection}/${id}`, data) }, precondition: wirePrecondition(options?.precondition) };
+/**
+ * Data for the wire: its FieldValues taken out as transforms (field-value.ts),
+ * the rest checked (values.ts).
+ */
+export function wireData(where: string, data: object): { data: JsonObject; transforms: WireTransform[] } {
+  const split = splitFieldValues(data);
+  return { data: checkedData(where, split.data), transforms: split.transforms };
 }
 
-/** Create a document; ALREADY_EXISTS when it exists. */
-export function createWrite(collection: string, id: string, data: JsonObject, options?: WriteOptions): WireWrite {
-  return { ref: { collection, id }, operation: { case: "create", value: checkedData(`${collection}/${id}`, data) }, precondition: wirePrecondition(options?.precondition) };
+/** Replace a document whole, creating it if missing; FieldValues apply after the data. */
+export function setWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
+  const { data: value, transforms } = wireData(`${collection}/${id}`, data);
+  return { ref: { collection, id }, operation: { case: "set", value }, transforms, precondition: wirePrecondition(options?.precondition) };
 }
 
-/** Change fields of an existing document; NOT_FOUND when it is missing. */
-export function updateWrite(collection: string, id: string, patch: JsonObject, options?: UpdateOptions): WireWrite {
-  const updateMask = options?.mask === undefined ? undefined : { fieldPaths: options.mask };
-  return { ref: { collection, id }, operation: { case: "update", value: { data: checkedData(`${collection}/${id}`, patch), updateMask } }, precondition: wirePrecondition(options?.precondition) };
+/** Create a document; ALREADY_EXISTS when it exists. FieldValues apply after the data. */
+export function createWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
+  const { data: value, transforms } = wireData(`${collection}/${id}`, data);
+  return { ref: { collection, id }, operation: { case: "create", value }, transforms, precondition: wirePrecondition(options?.precondition) };
+}
+
+/** Change fields of an existing document; NOT_FOUND when it is missing. FieldValues apply after the patch. */
+export function updateWrite(collection: string, id: string, patch: object, options?: UpdateOptions): WireWrite {
+  const { data, transforms } = wireData(`${collection}/${id}`, patch);
+  const fieldPaths = maskWithoutTransforms(options?.mask, transforms);
+  const updateMask = fieldPaths === undefined ? undefined : { fieldPaths };
+  return { ref: { collection, id }, operation: { case: "update", value: { data, updateMask } }, transforms, precondition: wirePrecondition(options?.precondition) };
 }
 
 /** Delete a document; deleting a missing one succeeds. */

@@ -98,7 +98,7 @@ describe("batch write results", () => {
     const r = recording();
     const plain = await r.db.collection("c").batch().set("a", { x: 1 }).commit();
     expect(r.requests[0]?.returnDocuments).toBe(false);
-    expect(plain[0]?.result).toEqual({ collection: "c", id: "a", version: 4n, updateTime: when, document: undefined });
+    expect(plain[0]?.result).toEqual({ collection: "c", id: "a", version: 4n, updateTime: when, document: undefined, transformResults: [] });
     const asked = await r.db.collection("c").batch().set("a", { x: 1 }).commit({ returnDocuments: true });
     expect(r.requests[1]?.returnDocuments).toBe(true);
     expect(asked[0]?.result?.document?.data).toEqual({ x: 1 });

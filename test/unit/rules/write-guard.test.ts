@@ -8,30 +8,41 @@ const guard = (source: string, readSource?: string) => ({
   authJson: JSON.stringify({ sub: "alice" }),
 });
 
+const NOW = Date.UTC(2026, 10, 30, 12, 0, 0, 123);
+
 describe("writeCheck", () => {
   it("gives create, update and delete, with the stored and proposed documents", () => {
     const seen = writeCheck(guard("request.method == 'create' && resource == null && request.resource.data.n == 1"))!;
-    expect(seen({ op: "set", collection: "posts", id: "p", data: { n: 1 } }, null)).toBeNull();
-    expect(seen({ op: "set", collection: "posts", id: "p", data: { n: 1 } }, { n: 0 })).toMatch(/refuses this update/);
+    expect(seen({ op: "set", collection: "posts", id: "p", data: { n: 1 } }, null, NOW)).toBeNull();
+    expect(seen({ op: "set", collection: "posts", id: "p", data: { n: 1 } }, { n: 0 }, NOW)).toMatch(/refuses this update/);
     const update = writeCheck(guard("request.method == 'update' && resource.data.n == 1 && request.resource.data == {'n': 1, 'm': 2}"))!;
-    expect(update({ op: "update", collection: "posts", id: "p", data: { m: 2 }, mask: [["m"]] }, { n: 1 })).toBeNull();
+    expect(update({ op: "update", collection: "posts", id: "p", data: { m: 2 }, mask: [["m"]] }, { n: 1 }, NOW)).toBeNull();
     const del = writeCheck(guard("request.method == 'delete' && request.resource == null && resource.data.owner == request.auth.sub"))!;
-    expect(del({ op: "delete", collection: "posts", id: "p" }, { owner: "alice" })).toBeNull();
-    expect(del({ op: "delete", collection: "posts", id: "p" }, { owner: "bob" })).toBe("the write rule of collection posts refuses this delete");
+    expect(del({ op: "delete", collection: "posts", id: "p" }, { owner: "alice" }, NOW)).toBeNull();
+    expect(del({ op: "delete", collection: "posts", id: "p" }, { owner: "bob" }, NOW)).toBe("the write rule of collection posts refuses this delete");
     // A delete of a missing document: the rule sees resource == null and refuses here.
-    expect(del({ op: "delete", collection: "posts", id: "p" }, null)).toMatch(/refuses/);
+    expect(del({ op: "delete", collection: "posts", id: "p" }, null, NOW)).toMatch(/refuses/);
+  });
+
+  it("sees the document after the write's field transforms", () => {
+    // The rule caps a counter: it must judge the incremented value, not the stored one or the patch.
+    const capped = writeCheck(guard("request.resource.data.n <= 10 && request.resource.data.at == '2026-11-30T12:00:00.123Z'"))!;
+    const inc = (by: number) => ({ op: "update" as const, collection: "posts", id: "p", data: {}, mask: null, transforms: [{ path: ["n"], kind: "increment" as const, operand: by }, { path: ["at"], kind: "server_timestamp" as const }] });
+    expect(capped(inc(1), { n: 9 }, NOW)).toBeNull();
+    expect(capped(inc(2), { n: 9 }, NOW)).toMatch(/refuses this update/);
+    expect(capped(inc(1), { n: 9 }, NOW + 1)).toMatch(/refuses this update/);
   });
 
   it("checks only the collections it names, and nothing without a guard", () => {
     const check = writeCheck(guard("false"))!;
-    expect(check({ op: "set", collection: "other", id: "p", data: {} }, null)).toBeNull();
+    expect(check({ op: "set", collection: "other", id: "p", data: {} }, null, NOW)).toBeNull();
     expect(writeCheck(null)).toBeNull();
     expect(writeCheck({ rules: [], authJson: "{}" })).toBeNull();
   });
 
   it("reads claims that would not survive structured cloning as objects", () => {
     const check = writeCheck({ rules: [{ collection: "posts", source: "request.auth['__proto__'] == 'x'" }], authJson: '{"__proto__":"x"}' })!;
-    expect(check({ op: "set", collection: "posts", id: "p", data: {} }, null)).toBeNull();
+    expect(check({ op: "set", collection: "posts", id: "p", data: {} }, null, NOW)).toBeNull();
   });
 });
 

@@ -190,7 +190,8 @@ def reconnect_wait_ms(error: ImpossibleDBError, view: ListenView, resumed_from: 
         return 0.0  # waiting would not bring the changes back
     if not is_listen_transient(error):
         raise error
-    return backoff_ms(policy, failures)
+    # Never sooner than the server asked (a rate limit's RetryInfo).
+    return (error.retry_delay_ms or 0.0) + backoff_ms(policy, failures)
 
 
 StreamOpener = Callable[[qs.ListenRequest], Iterator[qs.ListenResponse]]

@@ -246,12 +246,15 @@ class AsyncCaller:
 def _retry_delay_ms(policy: RetryPolicy, error: ImpossibleDBError, attempt: int, idempotent: bool, deadline: _Deadline) -> float | None:
     """The wait before the next attempt, or None when the error is final.
 
+    The wait is the server's retry delay, when it gave one (a rate limit's
+    RetryInfo: error.retry_delay_ms), plus the policy's jittered backoff, so
+    that clients refused together do not all come back at the same instant.
     A retry that cannot start before the deadline would only turn the real
     error into DEADLINE_EXCEEDED, so the real error is raised instead.
     """
     if not should_retry(policy, error, attempt, idempotent):
         return None
-    delay_ms = backoff_ms(policy, attempt)
+    delay_ms = (error.retry_delay_ms or 0.0) + backoff_ms(policy, attempt)
     if delay_ms >= deadline.remaining_ms():
         return None
     return delay_ms

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ._retry_info import retry_delay_ms, status_details
+
 __all__ = [
     "Aborted",
     "AlreadyExists",
@@ -45,14 +47,21 @@ __all__ = [
 
 
 class ImpossibleDBError(Exception):
-    """A call failed. `code` is the status code's snake_case name, `message` the reason."""
+    """A call failed. `code` is the status code's snake_case name, `message` the reason.
+
+    `retry_delay_ms` is how long the server asked the client to wait before
+    sending the call again (a rate limit's google.rpc.RetryInfo, with its
+    RESOURCE_EXHAUSTED), in ms; None when it asked for nothing. Retries wait
+    at least that long (retry.py).
+    """
 
     code: ClassVar[str] = "unknown"
     grpc_code: ClassVar[int] = 2
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, retry_delay_ms: float | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.retry_delay_ms = retry_delay_ms
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}"
@@ -213,6 +222,8 @@ def from_connect_error(error: Any) -> ImpossibleDBError:
     """Maps a connectrpc.errors.ConnectError to its typed exception, keeping it as __cause__."""
     code = getattr(getattr(error, "code", None), "value", "unknown")
     mapped = error_for_code(str(code), str(getattr(error, "message", error)))
+    details = getattr(error, "details", ())
+    mapped.retry_delay_ms = retry_delay_ms((str(getattr(d, "type_name", "")), bytes(getattr(d, "message_bytes", b""))) for d in details)
     mapped.__cause__ = error
     return mapped
 
@@ -227,5 +238,20 @@ def from_grpc_error(error: Any) -> ImpossibleDBError:
     number = getattr(code, "value", (Unknown.grpc_code,))[0]
     message = details_fn() if callable(details_fn) else str(error)
     mapped = error_for_code(int(number), str(message or ""))
+    mapped.retry_delay_ms = retry_delay_ms(status_details(_grpc_status_bytes(error)))
     mapped.__cause__ = error
     return mapped
+
+
+_GRPC_STATUS_DETAILS_KEY = "grpc-status-details-bin"
+"""The trailer in which gRPC carries a serialized google.rpc.Status with the error's details."""
+
+
+def _grpc_status_bytes(error: Any) -> bytes:
+    """The grpc-status-details-bin trailer of a grpcio error (sync or aio), or b"" without one."""
+    trailing = getattr(error, "trailing_metadata", None)
+    pairs = trailing() if callable(trailing) else None
+    for key, value in pairs or ():
+        if key == _GRPC_STATUS_DETAILS_KEY and isinstance(value, bytes):
+            return value
+    return b""

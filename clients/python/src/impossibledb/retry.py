@@ -4,7 +4,11 @@ Pure: the client feeds it errors, attempt numbers and a random source, so
 the policy is tested without a network. Idempotent calls (those the
 contract marks NO_SIDE_EFFECTS or IDEMPOTENT: reads, lists, queries) are
 retried on UNAVAILABLE and RESOURCE_EXHAUSTED, with exponential backoff and
-full jitter, within the call's one deadline. Writes are never retried by the
+full jitter, within the call's one deadline, and never sooner than the
+server asked: a rate limit's RESOURCE_EXHAUSTED carries a RetryInfo delay
+(error.retry_delay_ms, _retry_info.py), which is waited on top of the
+backoff; when that wait would outlast the deadline, the refusal is raised
+at once. Writes are never retried by the
 client, because a write that failed in transit may have been applied.
 Transactions retry ABORTED one level up, in run_transaction, because an
 aborted commit must redo its reads.

@@ -42,3 +42,28 @@ async def test_raw_async_connect_writes_and_the_client_reads() -> None:
     async with impossibledb.AsyncClient(os.environ["IMPOSSIBLEDB_URL"]) as client:
         got = await client.collection(collection).document("bob").get()
     assert got is not None and got.version == stored.version and got.data == {"name": "Bob"}
+
+
+def test_field_transforms_through_the_generated_messages() -> None:
+    """Increments and a server timestamp sent as FieldTransform messages (docs/clients.md shows the same)."""
+    collection = unique_collection("raw", "transforms")
+    ref = doc.DocumentRef(collection=collection, id="counter")
+    with impossibledb.Client(os.environ["IMPOSSIBLEDB_URL"]) as client:
+        client.collection(collection).document("counter").set({"n": 1})
+    increment = doc.FieldTransform(field_path="n")
+    increment.increment.number_value = 2
+    stamp = doc.FieldTransform(field_path="at")
+    stamp.server_timestamp.SetInParent()
+    request = cs.UpdateDocumentRequest(ref=ref, patch=doc.DocumentPatch(data=struct({})), transforms=[increment, stamp])
+    with collection_service_connect.CollectionServiceClientSync(os.environ["IMPOSSIBLEDB_URL"], timeout_ms=TIMEOUT_S * 1000) as raw:
+        answer = raw.update_document(request, headers=auth_headers())
+    assert data(answer.document)["n"] == 3
+    assert [r.WhichOneof("kind") for r in answer.transform_results] == ["number_value", "string_value"]
+    assert answer.transform_results[1].string_value == data(answer.document)["at"]
+    with grpc_channel() as channel:
+        stub = collection_service_pb2_grpc.CollectionServiceStub(channel)
+        assert data(stub.UpdateDocument(request, timeout=TIMEOUT_S).document)["n"] == 5
+        masked = cs.UpdateDocumentRequest(ref=ref, patch=doc.DocumentPatch(data=struct({"n": 0}), update_mask=doc.DocumentMask(field_paths=["n"])), transforms=[increment])
+        with pytest.raises(grpc.RpcError) as raised:
+            stub.UpdateDocument(masked, timeout=TIMEOUT_S)
+        assert isinstance(from_grpc_error(raised.value), impossibledb.InvalidArgument)

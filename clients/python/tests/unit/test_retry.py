@@ -116,3 +116,49 @@ def test_retries_can_be_turned_off(server: FakeServer) -> None:
     with pytest.raises(impossibledb.Unavailable):
         client.collection("users").document("alice").get()
     assert server.count("GetDocument") == 1
+
+
+def rate_limited(delay_ms: float) -> impossibledb.ResourceExhausted:
+    """A rate limit's refusal as the transports map it: RESOURCE_EXHAUSTED with a RetryInfo delay."""
+    return impossibledb.ResourceExhausted("rate limit of the API key", retry_delay_ms=delay_ms)
+
+
+def test_a_read_waits_at_least_the_servers_retry_delay(server: FakeServer) -> None:
+    server.put("users", "alice", {"name": "Alice"})
+    server.failures = [rate_limited(1_500)]
+    call, clock = caller(server, RetryPolicy(attempts_max=3, random=lambda: 0.5))
+    assert call.call("GetDocument", GET).document.id == "alice"
+    # The server's 1.5 s, plus the jittered backoff (half of the 100 ms ceiling).
+    assert clock.slept_s == [1.55]
+
+
+def test_a_retry_delay_past_the_deadline_raises_the_refusal_at_once(server: FakeServer) -> None:
+    server.failures = [rate_limited(60_000)]
+    call, clock = caller(server, RetryPolicy(attempts_max=3, random=lambda: 0.0), timeout_ms=2_000)
+    with pytest.raises(impossibledb.ResourceExhausted) as raised:
+        call.call("GetDocument", GET)
+    assert raised.value.retry_delay_ms == 60_000
+    assert server.count("GetDocument") == 1
+    assert clock.slept_s == []
+
+
+def test_the_async_caller_waits_the_servers_retry_delay(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    from impossibledb._transport import AsyncCaller
+
+    class AsyncFake:
+        async def call(self, method: str, request: object, timeout_ms: int) -> object:
+            return server.call(method, request, timeout_ms)
+
+    slept: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", fake_sleep)
+    server.put("users", "alice", {"name": "Alice"})
+    server.failures = [rate_limited(1_500)]
+    call = AsyncCaller(AsyncFake(), RetryPolicy(attempts_max=3, random=lambda: 0.0), 10_000)  # type: ignore[arg-type]
+    assert asyncio.run(call.call("GetDocument", GET)).document.id == "alice"
+    assert slept == [1.5]

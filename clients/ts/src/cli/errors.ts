@@ -29,13 +29,29 @@ export class CliError extends Error {
   }
 }
 
+/** How {@link reportError} prints. */
+export interface ReportOptions {
+  /**
+   * Print one JSON object on stderr instead of a line of text (the command
+   * had `--json`): `{"code", "message", "exit_code"}`, where code is the
+   * server's Connect code in its wire form (`not_found`,
+   * `failed_precondition`, ...), `usage` for bad arguments or input (exit
+   * 2), or `failed` for the CLI's own failures.
+   */
+  readonly json?: boolean;
+}
+
 /** Prints `err` as one line on stderr and returns the exit code it means. */
-export function reportError(err: unknown, baseUrl: string): number {
+export function reportError(err: unknown, baseUrl: string, options: ReportOptions = {}): number {
   if (process.env["IMPOSSIBLEDB_DEBUG"] === "1" && err instanceof Error) console.error(err.stack);
-  if (err instanceof CliError) {
-    console.error(`impossibledb: ${err.message}`);
-    return err.exitCode;
-  }
+  const { code, message, exitCode } = describeError(err, baseUrl);
+  if (options.json === true) console.error(JSON.stringify({ code, message, exit_code: exitCode }));
+  else console.error(`impossibledb: ${message}`);
+  return exitCode;
+}
+
+function describeError(err: unknown, baseUrl: string): { code: string; message: string; exitCode: number } {
+  if (err instanceof CliError) return { code: err.exitCode === EXIT.usage ? "usage" : "failed", message: err.message, exitCode: err.exitCode };
   if (err instanceof ConnectError) {
     const hint =
       err.code === Code.Unavailable || err.code === Code.Unknown
@@ -43,14 +59,16 @@ export function reportError(err: unknown, baseUrl: string): number {
         : err.code === Code.Unauthenticated
           ? " (give an API key with --api-key or IMPOSSIBLEDB_API_KEY)"
           : "";
-    console.error(`impossibledb: ${Code[err.code]}: ${err.rawMessage}${hint}`);
-    return EXIT.failed;
+    return { code: wireCode(err.code), message: `${Code[err.code]}: ${err.rawMessage}${hint}`, exitCode: EXIT.failed };
   }
   if (err instanceof TypeError || err instanceof RangeError) {
     // The SDK refuses values it cannot send with TypeErrors that say why.
-    console.error(`impossibledb: ${err.message}`);
-    return EXIT.usage;
+    return { code: "usage", message: err.message, exitCode: EXIT.usage };
   }
-  console.error(`impossibledb: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-  return EXIT.failed;
+  return { code: "failed", message: `unexpected error: ${err instanceof Error ? err.message : String(err)}`, exitCode: EXIT.failed };
+}
+
+/** A Connect code as the Connect protocol writes it: `FailedPrecondition` -> `failed_precondition`. */
+function wireCode(code: Code): string {
+  return Code[code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "_") + c.toLowerCase());
 }

@@ -21,6 +21,7 @@ import type { BaseImpossibleDBClient } from "../ImpossibleDBClient.js";
 import { CliError, EXIT } from "./errors.js";
 import { EXPORT_PAGE_SIZE_MAX } from "./limits.js";
 import { createProgress } from "./progress.js";
+import { counted } from "./table.js";
 
 /** Options of an export. */
 export interface ExportOptions {
@@ -39,11 +40,24 @@ interface Checkpoint {
   readonly outBytes: number;
 }
 
+/**
+ * Refuses an --out name that promises another format (`.csv`, `.json`,
+ * `.tsv`): export writes NDJSON only, and a file named `books.csv` holding
+ * NDJSON would mislead whatever opens it.
+ */
+function assertNdjsonName(out: string | undefined): void {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(out ?? "")?.[1]?.toLowerCase();
+  if (extension !== undefined && ["csv", "tsv", "json"].includes(extension)) {
+    throw new CliError(`export writes NDJSON (one {"id", "data"} object a line), not ${extension.toUpperCase()}: name the file .ndjson or .jsonl`);
+  }
+}
+
 /** Runs an export; resolves with the number of documents written by this run. */
 export async function runExport(db: BaseImpossibleDBClient, collection: string, options: ExportOptions): Promise<number> {
   if (!Number.isInteger(options.pageSize) || options.pageSize < 1 || options.pageSize > EXPORT_PAGE_SIZE_MAX) {
     throw new CliError(`--page-size must be 1 to ${EXPORT_PAGE_SIZE_MAX}`);
   }
+  assertNdjsonName(options.out);
   const saved = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint, collection);
   if (saved !== null && options.resumeToken !== undefined) throw new CliError("give --resume-token or a --checkpoint file to resume from, not both");
   let pageToken = options.resumeToken ?? saved?.pageToken ?? "";
@@ -86,13 +100,13 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
     if (sink !== process.stdout) await closeOut(sink as WriteStream);
   }
   if (options.checkpoint !== undefined) await rm(options.checkpoint, { force: true });
-  if (options.out !== undefined) console.error(`exported ${written} documents of ${collection} to ${options.out}`);
+  if (options.out !== undefined) console.error(`exported ${counted(written, "document")} of ${collection} to ${options.out}`);
   return written;
 }
 
 function resumeError(what: string, collection: string, pageToken: string, written: number, exitCode: number): CliError {
   printResumeHint(collection, pageToken);
-  return new CliError(`export ${what} after ${written} documents`, exitCode);
+  return new CliError(`export ${what} after ${counted(written, "document")}`, exitCode);
 }
 
 function printResumeHint(collection: string, pageToken: string): void {

@@ -18,6 +18,7 @@ import { CliError, EXIT } from "./errors.js";
 import { detectFormat, readRecords, type ImportFormat, type InputProblem } from "./input.js";
 import { IMPORT_BATCH_ATTEMPTS_MAX, IMPORT_BATCH_BYTES_MAX, IMPORT_BATCH_SIZE_MAX, IMPORT_PROBLEMS_SHOWN_MAX } from "./limits.js";
 import { createProgress } from "./progress.js";
+import { counted } from "./table.js";
 
 /** Options of an import. */
 export interface ImportOptions {
@@ -42,7 +43,7 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
   const format = options.format ?? (await detectFormatOrThrow(file));
   const count = await checkFile(collection, file, format, options.idColumn);
   if (options.dryRun) {
-    console.log(`${file}: ${count} documents valid (${format}); dry run, nothing written`);
+    console.log(`${file}: ${counted(count, "document")} valid (${format}); dry run, nothing written`);
     return count;
   }
   const progress = createProgress(`import ${collection}`, count, "documents");
@@ -75,9 +76,9 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
   }
   if (failures.length > 0) {
     printProblems(file, failures);
-    throw new CliError(`${written} documents written to ${collection}; ${failures.length} failed (listed above)`, EXIT.failed);
+    throw new CliError(`${counted(written, "document")} written to ${collection}; ${failures.length} failed (listed above)`, EXIT.failed);
   }
-  console.log(`${file}: ${written} documents written to ${collection}`);
+  console.log(`${file}: ${counted(written, "document")} written to ${collection}`);
   return written;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `impossibledb` command: documents, queries, indexes, shards,
- * resharding and collections from a terminal, and NDJSON/JSON/CSV import and export.
+ * resharding and collections from a terminal; NDJSON/JSON/CSV import and NDJSON export.
  * The server is --url, else IMPOSSIBLEDB_URL, else http://127.0.0.1:8787; the
  * credential (API key or JWT) is --api-key, else IMPOSSIBLEDB_API_KEY; the
  * database is --database, else IMPOSSIBLEDB_DATABASE, else the server's
@@ -24,7 +24,7 @@ import { addDatabaseCommands } from "./databases.js";
 import { addReshardingCommands } from "./resharding.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
 import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT } from "./limits.js";
-import { cellText, formatTable } from "./table.js";
+import { cellText, formatTable, counted } from "./table.js";
 
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
 /** --api-key, else IMPOSSIBLEDB_API_KEY (the client reads it), else none. */
@@ -131,7 +131,7 @@ function program(): Command {
       if (opts.all === true) {
         if (id !== undefined) throw new CliError("give an id or --all, not both");
         const deleted = await coll.deleteAll({ batchSize: opts.batchSize });
-        console.log(`deleted ${deleted} documents of ${collection}`);
+        console.log(`deleted ${counted(deleted, "document")} of ${collection}`);
         return;
       }
       if (id === undefined) throw new CliError("give the id of the document to delete, or --all for the whole collection");
@@ -183,7 +183,7 @@ function program(): Command {
       const fields = [...new Set(docs.flatMap((d) => Object.keys(d.data)))];
       const rows = docs.map((d) => [d.id, ...fields.map((f) => cellText(Object.hasOwn(d.data, f) ? (d.data[f] as JsonValue) : undefined))]);
       process.stdout.write(formatTable(["id", ...fields], rows));
-      console.error(`${docs.length} documents`);
+      console.error(counted(docs.length, "document"));
     });
 
   const indexes = cli.command("indexes").description("list, create and drop secondary indexes");
@@ -345,7 +345,9 @@ async function main(): Promise<number> {
       // Commander has printed the message (or the help) already.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    return reportError(err, baseUrl);
+    // `--json` anywhere after the command asks for JSON refusals too.
+    const json = process.argv.slice(2).includes("--json");
+    return reportError(err, baseUrl, { json });
   }
 }
 

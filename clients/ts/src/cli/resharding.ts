@@ -14,6 +14,7 @@ import type { ImpossibleDBClient } from "../node.js";
 import { waitForResharding } from "../resharding.js";
 import { CliError, EXIT } from "./errors.js";
 import { RESHARD_SHARD_COUNT_MAX, RESHARD_WAIT_INTERVAL_MS_DEFAULT } from "./limits.js";
+import { counted } from "./table.js";
 
 /** A resharding as the CLI prints it (and as --json prints it). */
 interface ReshardingRow {
@@ -83,7 +84,7 @@ function describeResharding(r: ReshardingRow | null, advice: AdviceRow | null): 
     for (const e of r.errors) lines.push(`  error:            ${e}`);
   }
   if (advice !== null) {
-    const what = advice.suggestedShardCount === advice.currentShardCount ? `keep ${advice.currentShardCount} shards` : `reshard from ${advice.currentShardCount} to ${advice.suggestedShardCount} shards`;
+    const what = advice.suggestedShardCount === advice.currentShardCount ? `keep ${counted(advice.currentShardCount, "shard")}` : `reshard from ${advice.currentShardCount} to ${counted(advice.suggestedShardCount, "shard")}`;
     lines.push(`advice: ${what}${advice.reason === "" ? "" : ` (${advice.reason})`}`);
   }
   return lines;
@@ -96,9 +97,9 @@ function progressLine(r: ReshardingRow): string {
 
 /** The last line of --wait: how it ended. */
 function endLine(r: ReshardingRow): string {
-  if (r.state === "SUCCEEDED") return `resharded to ${r.targetShardCount} shards (routing version ${r.targetRoutingVersion}): ${r.documentsCopied} documents copied, cutover ${r.cutoverMillis} ms`;
+  if (r.state === "SUCCEEDED") return `resharded to ${counted(r.targetShardCount, "shard")} (routing version ${r.targetRoutingVersion}): ${counted(r.documentsCopied, "document")} copied, cutover ${r.cutoverMillis} ms`;
   const why = r.errors.length === 0 ? "" : `: ${r.errors[r.errors.length - 1]}`;
-  return `resharding ${r.id} ${r.state}${why}; the database still has ${r.sourceShardCount} shards`;
+  return `resharding ${r.id} ${r.state}${why}; the database still has ${counted(r.sourceShardCount, "shard")}`;
 }
 
 /**
@@ -166,10 +167,10 @@ export function addReshardingCommands(cli: Command, client: () => ImpossibleDBCl
       if (r === undefined) throw new CliError("the server answered StartResharding without the operation", EXIT.failed);
       if (opts.wait !== true) {
         if (opts.json === true) console.log(JSON.stringify(row(r), null, 2));
-        else console.log(`started resharding ${r.id}: ${r.sourceShardCount} -> ${r.targetShardCount} shards (follow it with \`impossibledb resharding\`)`);
+        else console.log(`started resharding ${r.id}: ${r.sourceShardCount} -> ${counted(r.targetShardCount, "shard")} (follow it with \`impossibledb resharding\`)`);
         return;
       }
-      console.error(`resharding ${r.id}: ${r.sourceShardCount} -> ${r.targetShardCount} shards`);
+      console.error(`resharding ${r.id}: ${r.sourceShardCount} -> ${counted(r.targetShardCount, "shard")}`);
       await follow(db, r.id, opts.intervalMs, opts.json === true);
     });
 
@@ -200,10 +201,10 @@ export function addReshardingCommands(cli: Command, client: () => ImpossibleDBCl
       if (opts.wait === true) {
         const done = row(await waitForResharding(db, { id: r.id, intervalMs: opts.intervalMs }));
         if (opts.json === true) console.log(JSON.stringify(done, null, 2));
-        else console.log(`resharding ${done.id} ${done.state}: rolled back, the database still has ${done.sourceShardCount} shards`);
+        else console.log(`resharding ${done.id} ${done.state}: rolled back, the database still has ${counted(done.sourceShardCount, "shard")}`);
         return;
       }
       if (opts.json === true) console.log(JSON.stringify(row(r), null, 2));
-      else console.log(`cancelled resharding ${r.id}: rolling back; the database keeps its ${r.sourceShardCount} shards`);
+      else console.log(`cancelled resharding ${r.id}: rolling back; the database keeps its ${counted(r.sourceShardCount, "shard")}`);
     });
 }

@@ -15,3 +15,14 @@ export function formatTable(headers: readonly string[], rows: ReadonlyArray<read
   const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
   return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n") + "\n";
 }
+
+const englishPlurals = new Intl.PluralRules("en");
+
+/**
+ * `n` and a noun in the right number for English: `counted(1, "shard")` is
+ * "1 shard", `counted(2, "shard")` "2 shards". Numbers and bigints; the
+ * plural is the noun plus "s" unless given.
+ */
+export function counted(n: number | bigint, noun: string, plural = `${noun}s`): string {
+  return `${n} ${englishPlurals.select(Number(n)) === "one" ? noun : plural}`;
+}

@@ -90,8 +90,10 @@ type AdminServiceClient interface {
 	// it. The database is marked DELETING first (from then on requests naming
 	// it get NOT_FOUND), then each of its objects is erased; the call answers
 	// once all are. If it is interrupted, the database stays DELETING and
-	// calling DeleteDatabase again finishes the work. `default` cannot be
-	// deleted (FAILED_PRECONDITION).
+	// calling DeleteDatabase again finishes the work. Every API key loses its
+	// role on the database (`*` roles stay), so a database created again
+	// under the id is closed to the old keys. `default` cannot be deleted
+	// (FAILED_PRECONDITION).
 	DeleteDatabase(ctx context.Context, in *DeleteDatabaseRequest, opts ...grpc.CallOption) (*DeleteDatabaseResponse, error)
 	// Returns per-method call counts (by Connect code) and latency
 	// percentiles, as seen by the ONE Worker isolate that answers this call.
@@ -429,8 +431,10 @@ type AdminServiceServer interface {
 	// it. The database is marked DELETING first (from then on requests naming
 	// it get NOT_FOUND), then each of its objects is erased; the call answers
 	// once all are. If it is interrupted, the database stays DELETING and
-	// calling DeleteDatabase again finishes the work. `default` cannot be
-	// deleted (FAILED_PRECONDITION).
+	// calling DeleteDatabase again finishes the work. Every API key loses its
+	// role on the database (`*` roles stay), so a database created again
+	// under the id is closed to the old keys. `default` cannot be deleted
+	// (FAILED_PRECONDITION).
 	DeleteDatabase(context.Context, *DeleteDatabaseRequest) (*DeleteDatabaseResponse, error)
 	// Returns per-method call counts (by Connect code) and latency
 	// percentiles, as seen by the ONE Worker isolate that answers this call.

@@ -437,7 +437,10 @@ type CreateDocumentRequest struct {
 	// The document to create.
 	Ref *DocumentRef `protobuf:"bytes,1,opt,name=ref,proto3" json:"ref,omitempty"`
 	// Its fields.
-	Data          *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Data *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// Field transforms applied after `data`, in order (see FieldTransform);
+	// at most 100 (TRANSFORMS_PER_WRITE_MAX).
+	Transforms    []*FieldTransform `protobuf:"bytes,3,rep,name=transforms,proto3" json:"transforms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -486,13 +489,23 @@ func (x *CreateDocumentRequest) GetData() *structpb.Struct {
 	return nil
 }
 
+func (x *CreateDocumentRequest) GetTransforms() []*FieldTransform {
+	if x != nil {
+		return x.Transforms
+	}
+	return nil
+}
+
 // Response for CreateDocument.
 type CreateDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The created document.
-	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// The value of each transformed field after the write, in the order of
+	// the request's transforms.
+	TransformResults []*structpb.Value `protobuf:"bytes,2,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *CreateDocumentResponse) Reset() {
@@ -532,6 +545,13 @@ func (x *CreateDocumentResponse) GetDocument() *Document {
 	return nil
 }
 
+func (x *CreateDocumentResponse) GetTransformResults() []*structpb.Value {
+	if x != nil {
+		return x.TransformResults
+	}
+	return nil
+}
+
 // Request for SetDocument.
 type SetDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -540,7 +560,10 @@ type SetDocumentRequest struct {
 	// Its new fields, replacing all old ones.
 	Data *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	// Optional condition checked atomically with the write.
-	Precondition  *Precondition `protobuf:"bytes,3,opt,name=precondition,proto3" json:"precondition,omitempty"`
+	Precondition *Precondition `protobuf:"bytes,3,opt,name=precondition,proto3" json:"precondition,omitempty"`
+	// Field transforms applied after `data`, in order (see FieldTransform);
+	// at most 100 (TRANSFORMS_PER_WRITE_MAX).
+	Transforms    []*FieldTransform `protobuf:"bytes,4,rep,name=transforms,proto3" json:"transforms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -596,13 +619,23 @@ func (x *SetDocumentRequest) GetPrecondition() *Precondition {
 	return nil
 }
 
+func (x *SetDocumentRequest) GetTransforms() []*FieldTransform {
+	if x != nil {
+		return x.Transforms
+	}
+	return nil
+}
+
 // Response for SetDocument.
 type SetDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The document as written.
-	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// The value of each transformed field after the write, in the order of
+	// the request's transforms.
+	TransformResults []*structpb.Value `protobuf:"bytes,2,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SetDocumentResponse) Reset() {
@@ -642,6 +675,13 @@ func (x *SetDocumentResponse) GetDocument() *Document {
 	return nil
 }
 
+func (x *SetDocumentResponse) GetTransformResults() []*structpb.Value {
+	if x != nil {
+		return x.TransformResults
+	}
+	return nil
+}
+
 // Request for UpdateDocument.
 type UpdateDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -650,7 +690,11 @@ type UpdateDocumentRequest struct {
 	// The change.
 	Patch *DocumentPatch `protobuf:"bytes,2,opt,name=patch,proto3" json:"patch,omitempty"`
 	// Optional condition checked atomically with the write.
-	Precondition  *Precondition `protobuf:"bytes,3,opt,name=precondition,proto3" json:"precondition,omitempty"`
+	Precondition *Precondition `protobuf:"bytes,3,opt,name=precondition,proto3" json:"precondition,omitempty"`
+	// Field transforms applied after the patch, in order (see
+	// FieldTransform); at most 100 (TRANSFORMS_PER_WRITE_MAX). An increment
+	// needs no read: send an empty patch and one `increment` transform.
+	Transforms    []*FieldTransform `protobuf:"bytes,4,rep,name=transforms,proto3" json:"transforms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -706,13 +750,23 @@ func (x *UpdateDocumentRequest) GetPrecondition() *Precondition {
 	return nil
 }
 
+func (x *UpdateDocumentRequest) GetTransforms() []*FieldTransform {
+	if x != nil {
+		return x.Transforms
+	}
+	return nil
+}
+
 // Response for UpdateDocument.
 type UpdateDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The document after the change.
-	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// The value of each transformed field after the write, in the order of
+	// the request's transforms.
+	TransformResults []*structpb.Value `protobuf:"bytes,2,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *UpdateDocumentResponse) Reset() {
@@ -748,6 +802,13 @@ func (*UpdateDocumentResponse) Descriptor() ([]byte, []int) {
 func (x *UpdateDocumentResponse) GetDocument() *Document {
 	if x != nil {
 		return x.Document
+	}
+	return nil
+}
+
+func (x *UpdateDocumentResponse) GetTransformResults() []*structpb.Value {
+	if x != nil {
+		return x.TransformResults
 	}
 	return nil
 }
@@ -1390,24 +1451,36 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\x04mask\x18\x04 \x01(\v2\x1d.impossibledb.v1.DocumentMaskR\x04mask\"x\n" +
 	"\x15ListDocumentsResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcf\x01\n" +
 	"\x15CreateDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x123\n" +
-	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\"O\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12I\n" +
+	"\n" +
+	"transforms\x18\x03 \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
+	"transforms\"\x94\x01\n" +
 	"\x16CreateDocumentResponse\x125\n" +
-	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\"\xc4\x01\n" +
+	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12C\n" +
+	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\"\x8f\x02\n" +
 	"\x12SetDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x123\n" +
 	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12A\n" +
-	"\fprecondition\x18\x03 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\"L\n" +
+	"\fprecondition\x18\x03 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\x12I\n" +
+	"\n" +
+	"transforms\x18\x04 \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
+	"transforms\"\x91\x01\n" +
 	"\x13SetDocumentResponse\x125\n" +
-	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\"\xd0\x01\n" +
+	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12C\n" +
+	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\"\x9b\x02\n" +
 	"\x15UpdateDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12<\n" +
 	"\x05patch\x18\x02 \x01(\v2\x1e.impossibledb.v1.DocumentPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\x12A\n" +
-	"\fprecondition\x18\x03 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\"O\n" +
+	"\fprecondition\x18\x03 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\x12I\n" +
+	"\n" +
+	"transforms\x18\x04 \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
+	"transforms\"\x94\x01\n" +
 	"\x16UpdateDocumentResponse\x125\n" +
-	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\"\x92\x01\n" +
+	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12C\n" +
+	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\"\x92\x01\n" +
 	"\x15DeleteDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12A\n" +
 	"\fprecondition\x18\x02 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\"2\n" +
@@ -1503,11 +1576,13 @@ var file_impossibledb_v1_collection_service_proto_goTypes = []any{
 	(*DocumentMask)(nil),                // 25: impossibledb.v1.DocumentMask
 	(*Document)(nil),                    // 26: impossibledb.v1.Document
 	(*structpb.Struct)(nil),             // 27: google.protobuf.Struct
-	(*Precondition)(nil),                // 28: impossibledb.v1.Precondition
-	(*DocumentPatch)(nil),               // 29: impossibledb.v1.DocumentPatch
-	(*Write)(nil),                       // 30: impossibledb.v1.Write
-	(*WriteStatus)(nil),                 // 31: impossibledb.v1.WriteStatus
-	(*WriteResult)(nil),                 // 32: impossibledb.v1.WriteResult
+	(*FieldTransform)(nil),              // 28: impossibledb.v1.FieldTransform
+	(*structpb.Value)(nil),              // 29: google.protobuf.Value
+	(*Precondition)(nil),                // 30: impossibledb.v1.Precondition
+	(*DocumentPatch)(nil),               // 31: impossibledb.v1.DocumentPatch
+	(*Write)(nil),                       // 32: impossibledb.v1.Write
+	(*WriteStatus)(nil),                 // 33: impossibledb.v1.WriteStatus
+	(*WriteResult)(nil),                 // 34: impossibledb.v1.WriteResult
 }
 var file_impossibledb_v1_collection_service_proto_depIdxs = []int32{
 	24, // 0: impossibledb.v1.GetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
@@ -1523,50 +1598,56 @@ var file_impossibledb_v1_collection_service_proto_depIdxs = []int32{
 	26, // 10: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
 	24, // 11: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
 	27, // 12: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
-	26, // 13: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	24, // 14: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	27, // 15: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
-	28, // 16: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	26, // 17: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
-	24, // 18: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	29, // 19: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
-	28, // 20: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	26, // 21: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	24, // 22: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	28, // 23: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	30, // 24: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
-	31, // 25: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
-	32, // 26: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
-	27, // 27: impossibledb.v1.AddDocumentRequest.data:type_name -> google.protobuf.Struct
-	26, // 28: impossibledb.v1.AddDocumentResponse.document:type_name -> impossibledb.v1.Document
-	20, // 29: impossibledb.v1.ListCollectionsResponse.collections:type_name -> impossibledb.v1.CollectionInfo
-	0,  // 30: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
-	2,  // 31: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
-	5,  // 32: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
-	7,  // 33: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
-	9,  // 34: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
-	11, // 35: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
-	13, // 36: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
-	15, // 37: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
-	17, // 38: impossibledb.v1.CollectionService.AddDocument:input_type -> impossibledb.v1.AddDocumentRequest
-	19, // 39: impossibledb.v1.CollectionService.ListCollections:input_type -> impossibledb.v1.ListCollectionsRequest
-	22, // 40: impossibledb.v1.CollectionService.DeleteCollection:input_type -> impossibledb.v1.DeleteCollectionRequest
-	1,  // 41: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
-	4,  // 42: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
-	6,  // 43: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
-	8,  // 44: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
-	10, // 45: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
-	12, // 46: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
-	14, // 47: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
-	16, // 48: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
-	18, // 49: impossibledb.v1.CollectionService.AddDocument:output_type -> impossibledb.v1.AddDocumentResponse
-	21, // 50: impossibledb.v1.CollectionService.ListCollections:output_type -> impossibledb.v1.ListCollectionsResponse
-	23, // 51: impossibledb.v1.CollectionService.DeleteCollection:output_type -> impossibledb.v1.DeleteCollectionResponse
-	41, // [41:52] is the sub-list for method output_type
-	30, // [30:41] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	28, // 13: impossibledb.v1.CreateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	26, // 14: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	29, // 15: impossibledb.v1.CreateDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	24, // 16: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	27, // 17: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
+	30, // 18: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	28, // 19: impossibledb.v1.SetDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	26, // 20: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
+	29, // 21: impossibledb.v1.SetDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	24, // 22: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	31, // 23: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
+	30, // 24: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	28, // 25: impossibledb.v1.UpdateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	26, // 26: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	29, // 27: impossibledb.v1.UpdateDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	24, // 28: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	30, // 29: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	32, // 30: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
+	33, // 31: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
+	34, // 32: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
+	27, // 33: impossibledb.v1.AddDocumentRequest.data:type_name -> google.protobuf.Struct
+	26, // 34: impossibledb.v1.AddDocumentResponse.document:type_name -> impossibledb.v1.Document
+	20, // 35: impossibledb.v1.ListCollectionsResponse.collections:type_name -> impossibledb.v1.CollectionInfo
+	0,  // 36: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
+	2,  // 37: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
+	5,  // 38: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
+	7,  // 39: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
+	9,  // 40: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
+	11, // 41: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
+	13, // 42: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
+	15, // 43: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
+	17, // 44: impossibledb.v1.CollectionService.AddDocument:input_type -> impossibledb.v1.AddDocumentRequest
+	19, // 45: impossibledb.v1.CollectionService.ListCollections:input_type -> impossibledb.v1.ListCollectionsRequest
+	22, // 46: impossibledb.v1.CollectionService.DeleteCollection:input_type -> impossibledb.v1.DeleteCollectionRequest
+	1,  // 47: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
+	4,  // 48: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
+	6,  // 49: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
+	8,  // 50: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
+	10, // 51: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
+	12, // 52: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
+	14, // 53: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
+	16, // 54: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
+	18, // 55: impossibledb.v1.CollectionService.AddDocument:output_type -> impossibledb.v1.AddDocumentResponse
+	21, // 56: impossibledb.v1.CollectionService.ListCollections:output_type -> impossibledb.v1.ListCollectionsResponse
+	23, // 57: impossibledb.v1.CollectionService.DeleteCollection:output_type -> impossibledb.v1.DeleteCollectionResponse
+	47, // [47:58] is the sub-list for method output_type
+	36, // [36:47] is the sub-list for method input_type
+	36, // [36:36] is the sub-list for extension type_name
+	36, // [36:36] is the sub-list for extension extendee
+	0,  // [0:36] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_collection_service_proto_init() }

@@ -401,7 +401,12 @@ type Write struct {
 	//	*Write_Delete
 	Operation isWrite_Operation `protobuf_oneof:"operation"`
 	// Optional condition checked atomically with the write.
-	Precondition  *Precondition `protobuf:"bytes,6,opt,name=precondition,proto3" json:"precondition,omitempty"`
+	Precondition *Precondition `protobuf:"bytes,6,opt,name=precondition,proto3" json:"precondition,omitempty"`
+	// Changes computed by the shard from the stored values, applied after
+	// the operation's data (and mask), in order, inside the same atomic
+	// write; at most 100 (TRANSFORMS_PER_WRITE_MAX). Not allowed on deletes.
+	// See FieldTransform.
+	Transforms    []*FieldTransform `protobuf:"bytes,7,rep,name=transforms,proto3" json:"transforms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -493,6 +498,13 @@ func (x *Write) GetPrecondition() *Precondition {
 	return nil
 }
 
+func (x *Write) GetTransforms() []*FieldTransform {
+	if x != nil {
+		return x.Transforms
+	}
+	return nil
+}
+
 type isWrite_Operation interface {
 	isWrite_Operation()
 }
@@ -526,6 +538,198 @@ func (*Write_Update) isWrite_Operation() {}
 
 func (*Write_Delete) isWrite_Operation() {}
 
+// A change to one field that the shard computes from the field's stored
+// value, inside the write's SQLite transaction, so many clients can change
+// one document at once without reading it first and without losing an
+// update (as Firestore's FieldValue.increment and MongoDB's $inc).
+//
+// Transforms apply after the write's data and mask, in request order. Their
+// paths may not overlap one another, nor a path the write's data sets (a
+// masked path, or a value present in the data of a set, create or unmasked
+// update): INVALID_ARGUMENT. Preconditions are checked against the stored
+// document; the write rule, the answer, the change log and listeners all
+// see the document after the transforms. Numbers are IEEE-754 doubles: sums
+// stay exact while both terms and the result are safe integers (|n| <=
+// 2^53-1); a sum of two safe integers that would leave that range, or any
+// result that is not finite, fails the write with OUT_OF_RANGE and changes
+// nothing.
+type FieldTransform struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The field, as a DocumentMask path (`stats.views`). Missing maps on the
+	// way are created; a value on the way that is not a map is replaced by one.
+	FieldPath string `protobuf:"bytes,1,opt,name=field_path,json=fieldPath,proto3" json:"field_path,omitempty"`
+	// What to do with it.
+	//
+	// Types that are valid to be assigned to TransformType:
+	//
+	//	*FieldTransform_Increment
+	//	*FieldTransform_Maximum
+	//	*FieldTransform_Minimum
+	//	*FieldTransform_ServerTimestamp
+	//	*FieldTransform_AppendMissingElements
+	//	*FieldTransform_RemoveAllFromArray
+	TransformType isFieldTransform_TransformType `protobuf_oneof:"transform_type"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FieldTransform) Reset() {
+	*x = FieldTransform{}
+	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FieldTransform) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FieldTransform) ProtoMessage() {}
+
+func (x *FieldTransform) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FieldTransform.ProtoReflect.Descriptor instead.
+func (*FieldTransform) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *FieldTransform) GetFieldPath() string {
+	if x != nil {
+		return x.FieldPath
+	}
+	return ""
+}
+
+func (x *FieldTransform) GetTransformType() isFieldTransform_TransformType {
+	if x != nil {
+		return x.TransformType
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetIncrement() *structpb.Value {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_Increment); ok {
+			return x.Increment
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetMaximum() *structpb.Value {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_Maximum); ok {
+			return x.Maximum
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetMinimum() *structpb.Value {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_Minimum); ok {
+			return x.Minimum
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetServerTimestamp() *emptypb.Empty {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_ServerTimestamp); ok {
+			return x.ServerTimestamp
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetAppendMissingElements() *structpb.ListValue {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_AppendMissingElements); ok {
+			return x.AppendMissingElements
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetRemoveAllFromArray() *structpb.ListValue {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_RemoveAllFromArray); ok {
+			return x.RemoveAllFromArray
+		}
+	}
+	return nil
+}
+
+type isFieldTransform_TransformType interface {
+	isFieldTransform_TransformType()
+}
+
+type FieldTransform_Increment struct {
+	// Adds this number to the field. A missing field, or one that is not a
+	// number, is set to the operand.
+	Increment *structpb.Value `protobuf:"bytes,2,opt,name=increment,proto3,oneof"`
+}
+
+type FieldTransform_Maximum struct {
+	// Sets the field to the larger of it and this number. A missing field,
+	// or one that is not a number, is set to the operand; when the two are
+	// equal the stored value stays.
+	Maximum *structpb.Value `protobuf:"bytes,3,opt,name=maximum,proto3,oneof"`
+}
+
+type FieldTransform_Minimum struct {
+	// Sets the field to the smaller of it and this number, as `maximum`.
+	Minimum *structpb.Value `protobuf:"bytes,4,opt,name=minimum,proto3,oneof"`
+}
+
+type FieldTransform_ServerTimestamp struct {
+	// Sets the field to the time of the write, as an RFC 3339 string in
+	// UTC with millisecond precision (`2026-11-30T12:00:00.123Z`): the
+	// document's update_time. In a transaction over several shards it is
+	// the time the document's shard prepared the write, a little before the
+	// commit time. (Documents are google.protobuf.Struct, which has no
+	// timestamp type; typed timestamps are a separate change.)
+	ServerTimestamp *emptypb.Empty `protobuf:"bytes,5,opt,name=server_timestamp,json=serverTimestamp,proto3,oneof"`
+}
+
+type FieldTransform_AppendMissingElements struct {
+	// Appends each of these values that the array does not already hold, in
+	// order (an array union). A missing field, or one that is not an array,
+	// is first set to the empty array. Values compare by content: numbers
+	// by value, maps by their fields whatever their order.
+	AppendMissingElements *structpb.ListValue `protobuf:"bytes,6,opt,name=append_missing_elements,json=appendMissingElements,proto3,oneof"`
+}
+
+type FieldTransform_RemoveAllFromArray struct {
+	// Removes every element equal to one of these values (compared as in
+	// `append_missing_elements`). A missing field, or one that is not an
+	// array, is set to the empty array.
+	RemoveAllFromArray *structpb.ListValue `protobuf:"bytes,7,opt,name=remove_all_from_array,json=removeAllFromArray,proto3,oneof"`
+}
+
+func (*FieldTransform_Increment) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_Maximum) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_Minimum) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_ServerTimestamp) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_AppendMissingElements) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_RemoveAllFromArray) isFieldTransform_TransformType() {}
+
 // What one write did.
 type WriteResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -538,14 +742,19 @@ type WriteResult struct {
 	// The document's version after the write; 0 after a delete.
 	Version int64 `protobuf:"varint,3,opt,name=version,proto3" json:"version,omitempty"`
 	// When the write was applied.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The value of each field the write's transforms changed, after them, in
+	// the order of the transforms. Set by single-document writes, batch writes
+	// and CommitBatch; empty for interactive transactions' Commit (read the
+	// document from `document` with return_documents).
+	TransformResults []*structpb.Value `protobuf:"bytes,5,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *WriteResult) Reset() {
 	*x = WriteResult{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -557,7 +766,7 @@ func (x *WriteResult) String() string {
 func (*WriteResult) ProtoMessage() {}
 
 func (x *WriteResult) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -570,7 +779,7 @@ func (x *WriteResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResult.ProtoReflect.Descriptor instead.
 func (*WriteResult) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{6}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *WriteResult) GetRef() *DocumentRef {
@@ -601,6 +810,13 @@ func (x *WriteResult) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *WriteResult) GetTransformResults() []*structpb.Value {
+	if x != nil {
+		return x.TransformResults
+	}
+	return nil
+}
+
 // The outcome of one write of a non-atomic batch.
 type WriteStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -615,7 +831,7 @@ type WriteStatus struct {
 
 func (x *WriteStatus) Reset() {
 	*x = WriteStatus{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -627,7 +843,7 @@ func (x *WriteStatus) String() string {
 func (*WriteStatus) ProtoMessage() {}
 
 func (x *WriteStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -640,7 +856,7 @@ func (x *WriteStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteStatus.ProtoReflect.Descriptor instead.
 func (*WriteStatus) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{7}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WriteStatus) GetCode() int32 {
@@ -688,21 +904,36 @@ const file_impossibledb_v1_document_proto_rawDesc = "" +
 	"\rDocumentPatch\x123\n" +
 	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12>\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1d.impossibledb.v1.DocumentMaskR\n" +
-	"updateMask\"\xe2\x02\n" +
+	"updateMask\"\xad\x03\n" +
 	"\x05Write\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n" +
 	"\x03set\x18\x02 \x01(\v2\x17.google.protobuf.StructH\x00R\x03set\x121\n" +
 	"\x06create\x18\x03 \x01(\v2\x17.google.protobuf.StructH\x00R\x06create\x128\n" +
 	"\x06update\x18\x04 \x01(\v2\x1e.impossibledb.v1.DocumentPatchH\x00R\x06update\x120\n" +
 	"\x06delete\x18\x05 \x01(\v2\x16.google.protobuf.EmptyH\x00R\x06delete\x12A\n" +
-	"\fprecondition\x18\x06 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fpreconditionB\x12\n" +
-	"\toperation\x12\x05\xbaH\x02\b\x01\"\xcb\x01\n" +
+	"\fprecondition\x18\x06 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\x12I\n" +
+	"\n" +
+	"transforms\x18\a \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
+	"transformsB\x12\n" +
+	"\toperation\x12\x05\xbaH\x02\b\x01\"\xe0\x03\n" +
+	"\x0eFieldTransform\x12)\n" +
+	"\n" +
+	"field_path\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xdc\vR\tfieldPath\x126\n" +
+	"\tincrement\x18\x02 \x01(\v2\x16.google.protobuf.ValueH\x00R\tincrement\x122\n" +
+	"\amaximum\x18\x03 \x01(\v2\x16.google.protobuf.ValueH\x00R\amaximum\x122\n" +
+	"\aminimum\x18\x04 \x01(\v2\x16.google.protobuf.ValueH\x00R\aminimum\x12C\n" +
+	"\x10server_timestamp\x18\x05 \x01(\v2\x16.google.protobuf.EmptyH\x00R\x0fserverTimestamp\x12T\n" +
+	"\x17append_missing_elements\x18\x06 \x01(\v2\x1a.google.protobuf.ListValueH\x00R\x15appendMissingElements\x12O\n" +
+	"\x15remove_all_from_array\x18\a \x01(\v2\x1a.google.protobuf.ListValueH\x00R\x12removeAllFromArrayB\x17\n" +
+	"\x0etransform_type\x12\x05\xbaH\x02\b\x01\"\x90\x02\n" +
 	"\vWriteResult\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefR\x03ref\x125\n" +
 	"\bdocument\x18\x02 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\x03R\aversion\x12;\n" +
 	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\";\n" +
+	"updateTime\x12C\n" +
+	"\x11transform_results\x18\x05 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\";\n" +
 	"\vWriteStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessageb\x06proto3"
@@ -719,7 +950,7 @@ func file_impossibledb_v1_document_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_document_proto_rawDescData
 }
 
-var file_impossibledb_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_impossibledb_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_impossibledb_v1_document_proto_goTypes = []any{
 	(*Document)(nil),              // 0: impossibledb.v1.Document
 	(*DocumentRef)(nil),           // 1: impossibledb.v1.DocumentRef
@@ -727,32 +958,43 @@ var file_impossibledb_v1_document_proto_goTypes = []any{
 	(*Precondition)(nil),          // 3: impossibledb.v1.Precondition
 	(*DocumentPatch)(nil),         // 4: impossibledb.v1.DocumentPatch
 	(*Write)(nil),                 // 5: impossibledb.v1.Write
-	(*WriteResult)(nil),           // 6: impossibledb.v1.WriteResult
-	(*WriteStatus)(nil),           // 7: impossibledb.v1.WriteStatus
-	(*structpb.Struct)(nil),       // 8: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
-	(*emptypb.Empty)(nil),         // 10: google.protobuf.Empty
+	(*FieldTransform)(nil),        // 6: impossibledb.v1.FieldTransform
+	(*WriteResult)(nil),           // 7: impossibledb.v1.WriteResult
+	(*WriteStatus)(nil),           // 8: impossibledb.v1.WriteStatus
+	(*structpb.Struct)(nil),       // 9: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(*emptypb.Empty)(nil),         // 11: google.protobuf.Empty
+	(*structpb.Value)(nil),        // 12: google.protobuf.Value
+	(*structpb.ListValue)(nil),    // 13: google.protobuf.ListValue
 }
 var file_impossibledb_v1_document_proto_depIdxs = []int32{
-	8,  // 0: impossibledb.v1.Document.data:type_name -> google.protobuf.Struct
-	9,  // 1: impossibledb.v1.Document.create_time:type_name -> google.protobuf.Timestamp
-	9,  // 2: impossibledb.v1.Document.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 3: impossibledb.v1.DocumentPatch.data:type_name -> google.protobuf.Struct
+	9,  // 0: impossibledb.v1.Document.data:type_name -> google.protobuf.Struct
+	10, // 1: impossibledb.v1.Document.create_time:type_name -> google.protobuf.Timestamp
+	10, // 2: impossibledb.v1.Document.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 3: impossibledb.v1.DocumentPatch.data:type_name -> google.protobuf.Struct
 	2,  // 4: impossibledb.v1.DocumentPatch.update_mask:type_name -> impossibledb.v1.DocumentMask
 	1,  // 5: impossibledb.v1.Write.ref:type_name -> impossibledb.v1.DocumentRef
-	8,  // 6: impossibledb.v1.Write.set:type_name -> google.protobuf.Struct
-	8,  // 7: impossibledb.v1.Write.create:type_name -> google.protobuf.Struct
+	9,  // 6: impossibledb.v1.Write.set:type_name -> google.protobuf.Struct
+	9,  // 7: impossibledb.v1.Write.create:type_name -> google.protobuf.Struct
 	4,  // 8: impossibledb.v1.Write.update:type_name -> impossibledb.v1.DocumentPatch
-	10, // 9: impossibledb.v1.Write.delete:type_name -> google.protobuf.Empty
+	11, // 9: impossibledb.v1.Write.delete:type_name -> google.protobuf.Empty
 	3,  // 10: impossibledb.v1.Write.precondition:type_name -> impossibledb.v1.Precondition
-	1,  // 11: impossibledb.v1.WriteResult.ref:type_name -> impossibledb.v1.DocumentRef
-	0,  // 12: impossibledb.v1.WriteResult.document:type_name -> impossibledb.v1.Document
-	9,  // 13: impossibledb.v1.WriteResult.update_time:type_name -> google.protobuf.Timestamp
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	6,  // 11: impossibledb.v1.Write.transforms:type_name -> impossibledb.v1.FieldTransform
+	12, // 12: impossibledb.v1.FieldTransform.increment:type_name -> google.protobuf.Value
+	12, // 13: impossibledb.v1.FieldTransform.maximum:type_name -> google.protobuf.Value
+	12, // 14: impossibledb.v1.FieldTransform.minimum:type_name -> google.protobuf.Value
+	11, // 15: impossibledb.v1.FieldTransform.server_timestamp:type_name -> google.protobuf.Empty
+	13, // 16: impossibledb.v1.FieldTransform.append_missing_elements:type_name -> google.protobuf.ListValue
+	13, // 17: impossibledb.v1.FieldTransform.remove_all_from_array:type_name -> google.protobuf.ListValue
+	1,  // 18: impossibledb.v1.WriteResult.ref:type_name -> impossibledb.v1.DocumentRef
+	0,  // 19: impossibledb.v1.WriteResult.document:type_name -> impossibledb.v1.Document
+	10, // 20: impossibledb.v1.WriteResult.update_time:type_name -> google.protobuf.Timestamp
+	12, // 21: impossibledb.v1.WriteResult.transform_results:type_name -> google.protobuf.Value
+	22, // [22:22] is the sub-list for method output_type
+	22, // [22:22] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_document_proto_init() }
@@ -770,13 +1012,21 @@ func file_impossibledb_v1_document_proto_init() {
 		(*Write_Update)(nil),
 		(*Write_Delete)(nil),
 	}
+	file_impossibledb_v1_document_proto_msgTypes[6].OneofWrappers = []any{
+		(*FieldTransform_Increment)(nil),
+		(*FieldTransform_Maximum)(nil),
+		(*FieldTransform_Minimum)(nil),
+		(*FieldTransform_ServerTimestamp)(nil),
+		(*FieldTransform_AppendMissingElements)(nil),
+		(*FieldTransform_RemoveAllFromArray)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_document_proto_rawDesc), len(file_impossibledb_v1_document_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -135,8 +135,10 @@ class AdminService(Protocol):
         it. The database is marked DELETING first (from then on requests naming
         it get NOT_FOUND), then each of its objects is erased; the call answers
         once all are. If it is interrupted, the database stays DELETING and
-        calling DeleteDatabase again finishes the work. `default` cannot be
-        deleted (FAILED_PRECONDITION).
+        calling DeleteDatabase again finishes the work. Every API key loses its
+        role on the database (`*` roles stay), so a database created again
+        under the id is closed to the old keys. `default` cannot be deleted
+        (FAILED_PRECONDITION).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -860,8 +862,10 @@ class AdminServiceClient(ConnectClient):
         it. The database is marked DELETING first (from then on requests naming
         it get NOT_FOUND), then each of its objects is erased; the call answers
         once all are. If it is interrupted, the database stays DELETING and
-        calling DeleteDatabase again finishes the work. `default` cannot be
-        deleted (FAILED_PRECONDITION).
+        calling DeleteDatabase again finishes the work. Every API key loses its
+        role on the database (`*` roles stay), so a database created again
+        under the id is closed to the old keys. `default` cannot be deleted
+        (FAILED_PRECONDITION).
         """
         return await self.execute_unary(
             request=request,
@@ -1213,8 +1217,10 @@ class AdminServiceSync(Protocol):
         it. The database is marked DELETING first (from then on requests naming
         it get NOT_FOUND), then each of its objects is erased; the call answers
         once all are. If it is interrupted, the database stays DELETING and
-        calling DeleteDatabase again finishes the work. `default` cannot be
-        deleted (FAILED_PRECONDITION).
+        calling DeleteDatabase again finishes the work. Every API key loses its
+        role on the database (`*` roles stay), so a database created again
+        under the id is closed to the old keys. `default` cannot be deleted
+        (FAILED_PRECONDITION).
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1936,8 +1942,10 @@ class AdminServiceClientSync(ConnectClientSync):
         it. The database is marked DELETING first (from then on requests naming
         it get NOT_FOUND), then each of its objects is erased; the call answers
         once all are. If it is interrupted, the database stays DELETING and
-        calling DeleteDatabase again finishes the work. `default` cannot be
-        deleted (FAILED_PRECONDITION).
+        calling DeleteDatabase again finishes the work. Every API key loses its
+        role on the database (`*` roles stay), so a database created again
+        under the id is closed to the old keys. `default` cannot be deleted
+        (FAILED_PRECONDITION).
         """
         return self.execute_unary(
             request=request,

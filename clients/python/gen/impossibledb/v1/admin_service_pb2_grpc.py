@@ -262,8 +262,10 @@ class AdminServiceServicer:
         it. The database is marked DELETING first (from then on requests naming
         it get NOT_FOUND), then each of its objects is erased; the call answers
         once all are. If it is interrupted, the database stays DELETING and
-        calling DeleteDatabase again finishes the work. `default` cannot be
-        deleted (FAILED_PRECONDITION).
+        calling DeleteDatabase again finishes the work. Every API key loses its
+        role on the database (`*` roles stay), so a database created again
+        under the id is closed to the old keys. `default` cannot be deleted
+        (FAILED_PRECONDITION).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -70,50 +70,62 @@ class ListDocumentsResponse(_message.Message):
     def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateDocumentRequest(_message.Message):
-    __slots__ = ("ref", "data")
+    __slots__ = ("ref", "data", "transforms")
     REF_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORMS_FIELD_NUMBER: _ClassVar[int]
     ref: _document_pb2.DocumentRef
     data: _struct_pb2.Struct
-    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    transforms: _containers.RepeatedCompositeFieldContainer[_document_pb2.FieldTransform]
+    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ...) -> None: ...
 
 class CreateDocumentResponse(_message.Message):
-    __slots__ = ("document",)
+    __slots__ = ("document", "transform_results")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
+    transform_results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
 
 class SetDocumentRequest(_message.Message):
-    __slots__ = ("ref", "data", "precondition")
+    __slots__ = ("ref", "data", "precondition", "transforms")
     REF_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     PRECONDITION_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORMS_FIELD_NUMBER: _ClassVar[int]
     ref: _document_pb2.DocumentRef
     data: _struct_pb2.Struct
     precondition: _document_pb2.Precondition
-    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., precondition: _Optional[_Union[_document_pb2.Precondition, _Mapping]] = ...) -> None: ...
+    transforms: _containers.RepeatedCompositeFieldContainer[_document_pb2.FieldTransform]
+    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., precondition: _Optional[_Union[_document_pb2.Precondition, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ...) -> None: ...
 
 class SetDocumentResponse(_message.Message):
-    __slots__ = ("document",)
+    __slots__ = ("document", "transform_results")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
+    transform_results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
 
 class UpdateDocumentRequest(_message.Message):
-    __slots__ = ("ref", "patch", "precondition")
+    __slots__ = ("ref", "patch", "precondition", "transforms")
     REF_FIELD_NUMBER: _ClassVar[int]
     PATCH_FIELD_NUMBER: _ClassVar[int]
     PRECONDITION_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORMS_FIELD_NUMBER: _ClassVar[int]
     ref: _document_pb2.DocumentRef
     patch: _document_pb2.DocumentPatch
     precondition: _document_pb2.Precondition
-    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., patch: _Optional[_Union[_document_pb2.DocumentPatch, _Mapping]] = ..., precondition: _Optional[_Union[_document_pb2.Precondition, _Mapping]] = ...) -> None: ...
+    transforms: _containers.RepeatedCompositeFieldContainer[_document_pb2.FieldTransform]
+    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., patch: _Optional[_Union[_document_pb2.DocumentPatch, _Mapping]] = ..., precondition: _Optional[_Union[_document_pb2.Precondition, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ...) -> None: ...
 
 class UpdateDocumentResponse(_message.Message):
-    __slots__ = ("document",)
+    __slots__ = ("document", "transform_results")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ...) -> None: ...
+    transform_results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
 
 class DeleteDocumentRequest(_message.Message):
     __slots__ = ("ref", "precondition")

@@ -59,32 +59,54 @@ class DocumentPatch(_message.Message):
     def __init__(self, data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., update_mask: _Optional[_Union[DocumentMask, _Mapping]] = ...) -> None: ...
 
 class Write(_message.Message):
-    __slots__ = ("ref", "set", "create", "update", "delete", "precondition")
+    __slots__ = ("ref", "set", "create", "update", "delete", "precondition", "transforms")
     REF_FIELD_NUMBER: _ClassVar[int]
     SET_FIELD_NUMBER: _ClassVar[int]
     CREATE_FIELD_NUMBER: _ClassVar[int]
     UPDATE_FIELD_NUMBER: _ClassVar[int]
     DELETE_FIELD_NUMBER: _ClassVar[int]
     PRECONDITION_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORMS_FIELD_NUMBER: _ClassVar[int]
     ref: DocumentRef
     set: _struct_pb2.Struct
     create: _struct_pb2.Struct
     update: DocumentPatch
     delete: _empty_pb2.Empty
     precondition: Precondition
-    def __init__(self, ref: _Optional[_Union[DocumentRef, _Mapping]] = ..., set: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., update: _Optional[_Union[DocumentPatch, _Mapping]] = ..., delete: _Optional[_Union[_empty_pb2.Empty, _Mapping]] = ..., precondition: _Optional[_Union[Precondition, _Mapping]] = ...) -> None: ...
+    transforms: _containers.RepeatedCompositeFieldContainer[FieldTransform]
+    def __init__(self, ref: _Optional[_Union[DocumentRef, _Mapping]] = ..., set: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., update: _Optional[_Union[DocumentPatch, _Mapping]] = ..., delete: _Optional[_Union[_empty_pb2.Empty, _Mapping]] = ..., precondition: _Optional[_Union[Precondition, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[FieldTransform, _Mapping]]] = ...) -> None: ...
+
+class FieldTransform(_message.Message):
+    __slots__ = ("field_path", "increment", "maximum", "minimum", "server_timestamp", "append_missing_elements", "remove_all_from_array")
+    FIELD_PATH_FIELD_NUMBER: _ClassVar[int]
+    INCREMENT_FIELD_NUMBER: _ClassVar[int]
+    MAXIMUM_FIELD_NUMBER: _ClassVar[int]
+    MINIMUM_FIELD_NUMBER: _ClassVar[int]
+    SERVER_TIMESTAMP_FIELD_NUMBER: _ClassVar[int]
+    APPEND_MISSING_ELEMENTS_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_ALL_FROM_ARRAY_FIELD_NUMBER: _ClassVar[int]
+    field_path: str
+    increment: _struct_pb2.Value
+    maximum: _struct_pb2.Value
+    minimum: _struct_pb2.Value
+    server_timestamp: _empty_pb2.Empty
+    append_missing_elements: _struct_pb2.ListValue
+    remove_all_from_array: _struct_pb2.ListValue
+    def __init__(self, field_path: _Optional[str] = ..., increment: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., maximum: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., minimum: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., server_timestamp: _Optional[_Union[_empty_pb2.Empty, _Mapping]] = ..., append_missing_elements: _Optional[_Union[_struct_pb2.ListValue, _Mapping]] = ..., remove_all_from_array: _Optional[_Union[_struct_pb2.ListValue, _Mapping]] = ...) -> None: ...
 
 class WriteResult(_message.Message):
-    __slots__ = ("ref", "document", "version", "update_time")
+    __slots__ = ("ref", "document", "version", "update_time", "transform_results")
     REF_FIELD_NUMBER: _ClassVar[int]
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
     ref: DocumentRef
     document: Document
     version: int
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, ref: _Optional[_Union[DocumentRef, _Mapping]] = ..., document: _Optional[_Union[Document, _Mapping]] = ..., version: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    transform_results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
+    def __init__(self, ref: _Optional[_Union[DocumentRef, _Mapping]] = ..., document: _Optional[_Union[Document, _Mapping]] = ..., version: _Optional[int] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
 
 class WriteStatus(_message.Message):
     __slots__ = ("code", "message")

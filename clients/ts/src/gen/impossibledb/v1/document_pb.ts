@@ -5,7 +5,7 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
-import type { Empty, Timestamp } from "@bufbuild/protobuf/wkt";
+import type { Empty, ListValue, Timestamp, Value } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
@@ -13,7 +13,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/document.proto.
  */
 export const file_impossibledb_v1_document: GenFile = /*@__PURE__*/
-  fileDesc("Ch5pbXBvc3NpYmxlZGIvdjEvZG9jdW1lbnQucHJvdG8SD2ltcG9zc2libGVkYi52MSLEAQoIRG9jdW1lbnQSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIlCgRkYXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgd2ZXJzaW9uGAQgASgDEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiigEKC0RvY3VtZW50UmVmEjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSQAoCaWQYAiABKAlCNLpIMXIvEAEYgAIyKF5bQS1aYS16MC05XzpAKz1+LV1bQS1aYS16MC05Xy46QCs9fi1dKiQiLQoMRG9jdW1lbnRNYXNrEh0KC2ZpZWxkX3BhdGhzGAEgAygJQgi6SAWSAQIQZCJJCgxQcmVjb25kaXRpb24SEAoGZXhpc3RzGAEgASgISAASGgoHdmVyc2lvbhgCIAEoA0IHukgEIgIgAEgAQgsKCWNvbmRpdGlvbiJyCg1Eb2N1bWVudFBhdGNoEi0KBGRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQESMgoLdXBkYXRlX21hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrIrICCgVXcml0ZRIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARImCgNzZXQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASKQoGY3JlYXRlGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAEjAKBnVwZGF0ZRgEIAEoCzIeLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFBhdGNoSAASKAoGZGVsZXRlGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5SAASMwoMcHJlY29uZGl0aW9uGAYgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbkISCglvcGVyYXRpb24SBbpIAggBIqcBCgtXcml0ZVJlc3VsdBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDwoHdmVyc2lvbhgDIAEoAxIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiLAoLV3JpdGVTdGF0dXMSDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch5pbXBvc3NpYmxlZGIvdjEvZG9jdW1lbnQucHJvdG8SD2ltcG9zc2libGVkYi52MSLEAQoIRG9jdW1lbnQSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIlCgRkYXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgd2ZXJzaW9uGAQgASgDEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiigEKC0RvY3VtZW50UmVmEjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSQAoCaWQYAiABKAlCNLpIMXIvEAEYgAIyKF5bQS1aYS16MC05XzpAKz1+LV1bQS1aYS16MC05Xy46QCs9fi1dKiQiLQoMRG9jdW1lbnRNYXNrEh0KC2ZpZWxkX3BhdGhzGAEgAygJQgi6SAWSAQIQZCJJCgxQcmVjb25kaXRpb24SEAoGZXhpc3RzGAEgASgISAASGgoHdmVyc2lvbhgCIAEoA0IHukgEIgIgAEgAQgsKCWNvbmRpdGlvbiJyCg1Eb2N1bWVudFBhdGNoEi0KBGRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQESMgoLdXBkYXRlX21hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrIvECCgVXcml0ZRIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARImCgNzZXQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASKQoGY3JlYXRlGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAEjAKBnVwZGF0ZRgEIAEoCzIeLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFBhdGNoSAASKAoGZGVsZXRlGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5SAASMwoMcHJlY29uZGl0aW9uGAYgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbhI9Cgp0cmFuc2Zvcm1zGAcgAygLMh8uaW1wb3NzaWJsZWRiLnYxLkZpZWxkVHJhbnNmb3JtQgi6SAWSAQIQZEISCglvcGVyYXRpb24SBbpIAggBIvwCCg5GaWVsZFRyYW5zZm9ybRIeCgpmaWVsZF9wYXRoGAEgASgJQgq6SAdyBRABGNwLEisKCWluY3JlbWVudBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAEikKB21heGltdW0YAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIABIpCgdtaW5pbXVtGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASMgoQc2VydmVyX3RpbWVzdGFtcBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eUgAEj0KF2FwcGVuZF9taXNzaW5nX2VsZW1lbnRzGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZUgAEjsKFXJlbW92ZV9hbGxfZnJvbV9hcnJheRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWVIAEIXCg50cmFuc2Zvcm1fdHlwZRIFukgCCAEi2gEKC1dyaXRlUmVzdWx0EikKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZhIrCghkb2N1bWVudBgCIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudBIPCgd2ZXJzaW9uGAMgASgDEi8KC3VwZGF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxChF0cmFuc2Zvcm1fcmVzdWx0cxgFIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSIsCgtXcml0ZVN0YXR1cxIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAliBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * A document: a JSON-like object stored under an id inside a collection.
@@ -271,6 +271,16 @@ export type Write = Message<"impossibledb.v1.Write"> & {
    * @generated from field: impossibledb.v1.Precondition precondition = 6;
    */
   precondition?: Precondition | undefined;
+
+  /**
+   * Changes computed by the shard from the stored values, applied after
+   * the operation's data (and mask), in order, inside the same atomic
+   * write; at most 100 (TRANSFORMS_PER_WRITE_MAX). Not allowed on deletes.
+   * See FieldTransform.
+   *
+   * @generated from field: repeated impossibledb.v1.FieldTransform transforms = 7;
+   */
+  transforms: FieldTransform[];
 };
 
 /**
@@ -279,6 +289,110 @@ export type Write = Message<"impossibledb.v1.Write"> & {
  */
 export const WriteSchema: GenMessage<Write> = /*@__PURE__*/
   messageDesc(file_impossibledb_v1_document, 5);
+
+/**
+ * A change to one field that the shard computes from the field's stored
+ * value, inside the write's SQLite transaction, so many clients can change
+ * one document at once without reading it first and without losing an
+ * update (as Firestore's FieldValue.increment and MongoDB's $inc).
+ *
+ * Transforms apply after the write's data and mask, in request order. Their
+ * paths may not overlap one another, nor a path the write's data sets (a
+ * masked path, or a value present in the data of a set, create or unmasked
+ * update): INVALID_ARGUMENT. Preconditions are checked against the stored
+ * document; the write rule, the answer, the change log and listeners all
+ * see the document after the transforms. Numbers are IEEE-754 doubles: sums
+ * stay exact while both terms and the result are safe integers (|n| <=
+ * 2^53-1); a sum of two safe integers that would leave that range, or any
+ * result that is not finite, fails the write with OUT_OF_RANGE and changes
+ * nothing.
+ *
+ * @generated from message impossibledb.v1.FieldTransform
+ */
+export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
+  /**
+   * The field, as a DocumentMask path (`stats.views`). Missing maps on the
+   * way are created; a value on the way that is not a map is replaced by one.
+   *
+   * @generated from field: string field_path = 1;
+   */
+  fieldPath: string;
+
+  /**
+   * What to do with it.
+   *
+   * @generated from oneof impossibledb.v1.FieldTransform.transform_type
+   */
+  transformType: {
+    /**
+     * Adds this number to the field. A missing field, or one that is not a
+     * number, is set to the operand.
+     *
+     * @generated from field: google.protobuf.Value increment = 2;
+     */
+    value: Value;
+    case: "increment";
+  } | {
+    /**
+     * Sets the field to the larger of it and this number. A missing field,
+     * or one that is not a number, is set to the operand; when the two are
+     * equal the stored value stays.
+     *
+     * @generated from field: google.protobuf.Value maximum = 3;
+     */
+    value: Value;
+    case: "maximum";
+  } | {
+    /**
+     * Sets the field to the smaller of it and this number, as `maximum`.
+     *
+     * @generated from field: google.protobuf.Value minimum = 4;
+     */
+    value: Value;
+    case: "minimum";
+  } | {
+    /**
+     * Sets the field to the time of the write, as an RFC 3339 string in
+     * UTC with millisecond precision (`2026-11-30T12:00:00.123Z`): the
+     * document's update_time. In a transaction over several shards it is
+     * the time the document's shard prepared the write, a little before the
+     * commit time. (Documents are google.protobuf.Struct, which has no
+     * timestamp type; typed timestamps are a separate change.)
+     *
+     * @generated from field: google.protobuf.Empty server_timestamp = 5;
+     */
+    value: Empty;
+    case: "serverTimestamp";
+  } | {
+    /**
+     * Appends each of these values that the array does not already hold, in
+     * order (an array union). A missing field, or one that is not an array,
+     * is first set to the empty array. Values compare by content: numbers
+     * by value, maps by their fields whatever their order.
+     *
+     * @generated from field: google.protobuf.ListValue append_missing_elements = 6;
+     */
+    value: ListValue;
+    case: "appendMissingElements";
+  } | {
+    /**
+     * Removes every element equal to one of these values (compared as in
+     * `append_missing_elements`). A missing field, or one that is not an
+     * array, is set to the empty array.
+     *
+     * @generated from field: google.protobuf.ListValue remove_all_from_array = 7;
+     */
+    value: ListValue;
+    case: "removeAllFromArray";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message impossibledb.v1.FieldTransform.
+ * Use `create(FieldTransformSchema)` to create a new message.
+ */
+export const FieldTransformSchema: GenMessage<FieldTransform> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_document, 6);
 
 /**
  * What one write did.
@@ -315,6 +429,16 @@ export type WriteResult = Message<"impossibledb.v1.WriteResult"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 4;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * The value of each field the write's transforms changed, after them, in
+   * the order of the transforms. Set by single-document writes, batch writes
+   * and CommitBatch; empty for interactive transactions' Commit (read the
+   * document from `document` with return_documents).
+   *
+   * @generated from field: repeated google.protobuf.Value transform_results = 5;
+   */
+  transformResults: Value[];
 };
 
 /**
@@ -322,7 +446,7 @@ export type WriteResult = Message<"impossibledb.v1.WriteResult"> & {
  * Use `create(WriteResultSchema)` to create a new message.
  */
 export const WriteResultSchema: GenMessage<WriteResult> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 6);
+  messageDesc(file_impossibledb_v1_document, 7);
 
 /**
  * The outcome of one write of a non-atomic batch.
@@ -351,5 +475,5 @@ export type WriteStatus = Message<"impossibledb.v1.WriteStatus"> & {
  * Use `create(WriteStatusSchema)` to create a new message.
  */
 export const WriteStatusSchema: GenMessage<WriteStatus> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 7);
+  messageDesc(file_impossibledb_v1_document, 8);
 

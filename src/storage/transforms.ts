@@ -1,0 +1,198 @@
+/**
+ * Field transforms: changes a shard computes from a field's stored value
+ * inside the write's SQLite transaction (increment, maximum, minimum,
+ * server timestamp, array union and array removal), so concurrent writers
+ * of one document never read it first and never lose an update. Pure.
+ *
+ * Semantics follow Firestore's documented FieldTransform rules
+ * (firestore.googleapis.com v1 `DocumentTransform.FieldTransform`), within
+ * our document model, whose numbers are IEEE-754 doubles:
+ * - increment / maximum / minimum: a missing field, or one that is not a
+ *   number, is set to the operand. Sums stay exact while both terms and the
+ *   result are safe integers; a sum of two safe integers past 2^53-1 would
+ *   silently round, so it is refused (out_of_range), as is any result that
+ *   is not finite (JSON cannot hold Infinity). Where Firestore keeps int64
+ *   and double apart, we have one number type: the result is a number.
+ *   Maximum and minimum keep the stored value when the two are equal
+ *   (0 and -0 are equal; JSON stores both as 0).
+ * - append_missing_elements: a missing field, or one that is not an array,
+ *   becomes []; each operand element not already present is appended in
+ *   order (duplicates within the operand are appended once).
+ * - remove_all_from_array: a missing field, or one that is not an array,
+ *   becomes []; every element equal to an operand element is removed.
+ * - server_timestamp: the write's time as an RFC 3339 string in UTC with
+ *   millisecond precision (the document's update_time), since documents are
+ *   google.protobuf.Struct and have no timestamp type.
+ * Values compare by content (see `valueKey`): numbers by value, maps by
+ * their fields in any order, arrays element by element.
+ */
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { getOwn, setOwn } from "../json/own-keys.js";
+import { TRANSFORMS_PER_WRITE_MAX } from "../limits.js";
+import { isObject } from "../validation/document-data.js";
+import { formatFieldPath } from "../validation/field-path.js";
+import { getPath } from "./patch.js";
+
+/** The numeric transforms, which take one finite number. */
+export type NumericTransformKind = "increment" | "maximum" | "minimum";
+
+/** The array transforms, which take a list of values. */
+export type ArrayTransformKind = "append_missing_elements" | "remove_all_from_array";
+
+/** One field transform as a shard applies it; the path arrives parsed. Plain, clonable data. */
+export type FieldTransformSpec =
+  | { readonly path: readonly string[]; readonly kind: NumericTransformKind; readonly operand: number }
+  | { readonly path: readonly string[]; readonly kind: "server_timestamp" }
+  | { readonly path: readonly string[]; readonly kind: ArrayTransformKind; readonly elements: readonly JsonValue[] };
+
+/** The document after the transforms and each transformed field's new value, or why they cannot apply. */
+export type TransformOutcome =
+  | { readonly ok: true; readonly data: JsonObject; readonly results: JsonValue[] }
+  | { readonly ok: false; readonly kind: "invalid_argument" | "out_of_range"; readonly message: string };
+
+/** What a write sets directly, for the overlap check: its data, and its mask when it has one. */
+export interface WrittenFields {
+  readonly data: JsonObject | null;
+  readonly mask: ReadonlyArray<readonly string[]> | null;
+}
+
+/**
+ * Why `transforms` cannot go with a write that sets `written`, or null.
+ * Refused: more than TRANSFORMS_PER_WRITE_MAX; two transforms whose paths
+ * are equal or one inside the other; a transform on or inside a masked
+ * path, or on a masked path's parent; a transform whose path the data
+ * holds a value at, or passes through a data value that is not a map
+ * (the data would set that very field, and a transform would silently
+ * override or be overridden by it). Stateless, so the Worker checks it
+ * before anything reaches a shard, and the shard again.
+ */
+export function transformConflict(written: WrittenFields, transforms: readonly FieldTransformSpec[]): string | null {
+  if (transforms.length > TRANSFORMS_PER_WRITE_MAX) {
+    return `the write has ${transforms.length} transforms, over TRANSFORMS_PER_WRITE_MAX (${TRANSFORMS_PER_WRITE_MAX})`;
+  }
+  for (let i = 0; i < transforms.length; i++) {
+    const path = transforms[i]!.path;
+    if (path.length === 0) return `transform ${i} has an empty field path`;
+    for (let j = 0; j < i; j++) {
+      if (related(path, transforms[j]!.path)) return `transforms ${j} and ${i} change overlapping fields ${show(transforms[j]!.path)} and ${show(path)}`;
+    }
+    if (written.mask !== null) {
+      const masked = written.mask.find((m) => related(m, path));
+      if (masked !== undefined) return `transform ${i} on ${show(path)} overlaps update mask path ${show(masked)}; leave the field out of the mask`;
+    } else if (written.data !== null) {
+      const hit = dataSets(written.data, path);
+      if (hit !== null) return `transform ${i} on ${show(path)} overlaps field ${show(hit)} that the write's data sets; leave the field out of the data`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Applies `transforms` in order to a copy of `data` (which is not changed).
+ * `serverTimeMs` is the write's time, for server_timestamp.
+ */
+export function applyTransforms(data: JsonObject, transforms: readonly FieldTransformSpec[], serverTimeMs: number): TransformOutcome {
+  if (transforms.length === 0) return { ok: true, data, results: [] };
+  const result = structuredClone(data) as JsonObject;
+  const results: JsonValue[] = [];
+  for (const [i, t] of transforms.entries()) {
+    const next = transformedValue(t, getPath(result, t.path), serverTimeMs);
+    if (typeof next === "string") return { ok: false, kind: "out_of_range", message: `transform ${i} (${t.kind} of ${show(t.path)}): ${next}` };
+    setPath(result, t.path, next.value);
+    results.push(next.value);
+  }
+  return { ok: true, data: result, results };
+}
+
+/** The field's new value, or (a string) why the result cannot be stored. */
+function transformedValue(t: FieldTransformSpec, current: JsonValue | undefined, serverTimeMs: number): { value: JsonValue } | string {
+  switch (t.kind) {
+    case "increment":
+      return increment(current, t.operand);
+    case "maximum":
+      return { value: typeof current === "number" && !(t.operand > current) ? current : t.operand };
+    case "minimum":
+      return { value: typeof current === "number" && !(t.operand < current) ? current : t.operand };
+    case "server_timestamp":
+      return { value: new Date(serverTimeMs).toISOString() };
+    case "append_missing_elements":
+      return { value: arrayUnion(Array.isArray(current) ? current : [], t.elements) };
+    case "remove_all_from_array":
+      return { value: arrayRemove(Array.isArray(current) ? current : [], t.elements) };
+  }
+}
+
+function increment(current: JsonValue | undefined, operand: number): { value: number } | string {
+  if (typeof current !== "number") return { value: operand };
+  const sum = current + operand;
+  if (!Number.isFinite(sum)) return `${current} + ${operand} overflows the largest double; nothing was written`;
+  if (Number.isSafeInteger(current) && Number.isSafeInteger(operand) && !Number.isSafeInteger(sum)) {
+    return `${current} + ${operand} leaves the safe integers (|n| <= 2^53-1), where a double can no longer count by one; nothing was written`;
+  }
+  return { value: sum };
+}
+
+/** `current` with each element of `elements` it does not hold appended, in order. */
+export function arrayUnion(current: readonly JsonValue[], elements: readonly JsonValue[]): JsonValue[] {
+  const present = new Set(current.map(valueKey));
+  const out = [...current];
+  for (const e of elements) {
+    const key = valueKey(e);
+    if (present.has(key)) continue;
+    present.add(key);
+    out.push(structuredClone(e));
+  }
+  return out;
+}
+
+/** `current` without every element equal to one of `elements`. */
+export function arrayRemove(current: readonly JsonValue[], elements: readonly JsonValue[]): JsonValue[] {
+  const drop = new Set(elements.map(valueKey));
+  return current.filter((e) => !drop.has(valueKey(e)));
+}
+
+/**
+ * A text equal for two values exactly when they are equal by content:
+ * JSON with map keys sorted (and -0 written as 0, as JSON.stringify does).
+ * Recursive: stored values and operands both passed DOCUMENT_DEPTH_MAX.
+ */
+export function valueKey(value: JsonValue): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(valueKey).join(",")}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${valueKey(getOwn(value, k)!)}`).join(",")}}`;
+}
+
+/** True when one path equals the other or lies inside it. */
+function related(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The path (or its prefix) at which `data` sets a value the transform at `path` would collide with; null when none. */
+function dataSets(data: JsonObject, path: readonly string[]): readonly string[] | null {
+  let node: JsonValue = data;
+  for (let i = 0; i < path.length; i++) {
+    if (!isObject(node) || !Object.hasOwn(node, path[i]!)) return null;
+    node = node[path[i]!]!;
+    // The data sets this very field, or a value that is not a map on the way to it.
+    if (i === path.length - 1 || !isObject(node)) return path.slice(0, i + 1);
+  }
+  return null;
+}
+
+// Segments are user-chosen names (`__proto__` among them): own properties only, see own-keys.ts.
+function setPath(root: JsonObject, path: readonly string[], value: JsonValue): void {
+  let node = root;
+  for (const segment of path.slice(0, -1)) {
+    let next = getOwn(node, segment);
+    if (!isObject(next)) setOwn<JsonValue>(node, segment, (next = {}));
+    node = next;
+  }
+  setOwn(node, path[path.length - 1]!, value);
+}
+
+function show(path: readonly string[]): string {
+  return formatFieldPath(path);
+}
