@@ -16,6 +16,7 @@ import { finish, merge, type AggregateGroup, type AggregateSpec, type PartialGro
 import type { Expr } from "./expression.js";
 import { createLimiter, withinDeadline, type Deadline } from "./fan-out.js";
 import { mergeSources, type BatchSizes } from "./merge.js";
+import { fillPage, type PageBytes } from "./page-fill.js";
 import { cursorOf, type OrderKey, type QueryCursor } from "./order.js";
 import { selectShards, type PlanRouting } from "./planner.js";
 import { ruleFiltered, type ShardAggregationRequest, type ShardAggregationResult, type ShardExplain, type ShardQueryRequest, type ShardQueryResult } from "./shard-query.js";
@@ -79,7 +80,7 @@ export interface ExecuteOptions {
    * not fit this byte budget, measured by the caller's `sizeOf` (the
    * service counts wire bytes). The first document always fits.
    */
-  readonly pageBytes?: { readonly max: number; readonly sizeOf: (doc: StoredDocument) => number };
+  readonly pageBytes?: PageBytes;
 }
 
 /** A page of results. */
@@ -96,30 +97,10 @@ export async function runQueryPage(shards: QueryShards, spec: QuerySpec, pageSiz
   const remaining = spec.limit === null ? Infinity : spec.limit - returned;
   const want = Math.min(pageSize, remaining);
   const run = startRun(shards, spec, options);
-  const documents: StoredDocument[] = [];
-  let more = false;
-  let bytes = 0;
-  if (want > 0) {
-    const need = skip + want + 1;
-    let seen = 0;
-    for await (const doc of run.merged(state?.after ?? null, { first: Math.min(need, SHARD_BATCH_ROWS_MAX), max: SHARD_BATCH_ROWS_MAX })) {
-      seen++;
-      if (seen <= skip) continue;
-      if (documents.length === want) {
-        more = true;
-        break;
-      }
-      if (options.pageBytes !== undefined) {
-        const size = options.pageBytes.sizeOf(doc);
-        if (documents.length > 0 && bytes + size > options.pageBytes.max) {
-          more = true;
-          break;
-        }
-        bytes += size;
-      }
-      documents.push(doc);
-    }
-  }
+  const need = skip + want + 1;
+  // An async generator: nothing is fetched unless fillPage reads it.
+  const source = run.merged(state?.after ?? null, { first: Math.min(need, SHARD_BATCH_ROWS_MAX), max: SHARD_BATCH_ROWS_MAX });
+  const { items: documents, more } = await fillPage(source, skip, want, options.pageBytes, (doc) => doc);
   run.report.rowsReturned = documents.length;
   const last = documents[documents.length - 1];
   const next = more && last !== undefined && remaining - documents.length > 0 ? { after: cursorOf(last, spec.order), returned: returned + documents.length } : null;

@@ -10,6 +10,7 @@
  * Geo conditions cannot prune shards (a document's shard is chosen by its
  * id, not its place), so every shard is asked.
  */
+import { fillPage } from "../query/page-fill.js";
 import { FailureError } from "../errors.js";
 import { QUERY_FANOUT_CONCURRENCY_MAX, QUERY_ROWS_READ_MAX, SHARD_BATCH_ROWS_MAX, STREAM_FIRST_BATCH_ROWS } from "../limits.js";
 import { createLimiter, withinDeadline } from "../query/fan-out.js";
@@ -50,28 +51,9 @@ export async function runGeoPage(shards: GeoShards, spec: QuerySpec, region: Geo
   const returned = state?.returned ?? 0;
   const remaining = spec.limit === null ? Infinity : spec.limit - returned;
   const want = Math.min(pageSize, remaining);
-  const documents: GeoDocument[] = [];
-  let more = false;
-  let bytes = 0;
-  if (want > 0) {
-    let seen = 0;
-    for await (const hit of run.merged(state?.after ?? null, Math.min(skip + want + 1, SHARD_BATCH_ROWS_MAX))) {
-      if (++seen <= skip) continue;
-      if (documents.length === want) {
-        more = true;
-        break;
-      }
-      if (options.pageBytes !== undefined) {
-        const size = options.pageBytes.sizeOf(hit.doc);
-        if (documents.length > 0 && bytes + size > options.pageBytes.max) {
-          more = true;
-          break;
-        }
-        bytes += size;
-      }
-      documents.push(hit);
-    }
-  }
+  // An async generator: nothing is fetched unless fillPage reads it.
+  const source = run.merged(state?.after ?? null, Math.min(skip + want + 1, SHARD_BATCH_ROWS_MAX));
+  const { items: documents, more } = await fillPage(source, skip, want, options.pageBytes, (hit) => hit.doc);
   run.report.rowsReturned = documents.length;
   const last = documents[documents.length - 1];
   const next = more && last !== undefined && remaining - documents.length > 0 ? { after: cursorOf(last), returned: returned + documents.length } : null;

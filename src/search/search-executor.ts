@@ -15,6 +15,7 @@
  * oracle test checks it against SQLite's own bm25()). Both passes go to
  * every shard: statistics must be global even when a filter pins ids.
  */
+import { fillPage } from "../query/page-fill.js";
 import { FailureError } from "../errors.js";
 import { QUERY_FANOUT_CONCURRENCY_MAX, QUERY_ROWS_READ_MAX, SHARD_BATCH_ROWS_MAX, STREAM_FIRST_BATCH_ROWS } from "../limits.js";
 import { createLimiter, withinDeadline } from "../query/fan-out.js";
@@ -136,29 +137,9 @@ export async function runSearchPage(
   const returned = state?.returned ?? 0;
   const remaining = spec.limit === null ? Infinity : spec.limit - returned;
   const want = Math.min(pageSize, remaining);
-  const documents: ScoredDocument[] = [];
-  let more = false;
-  let bytes = 0;
-  if (want > 0 && plan.documents > 0) {
-    const need = skip + want + 1;
-    let seen = 0;
-    for await (const hit of run.merged(state?.after ?? null, Math.min(need, SHARD_BATCH_ROWS_MAX))) {
-      if (++seen <= skip) continue;
-      if (documents.length === want) {
-        more = true;
-        break;
-      }
-      if (options.pageBytes !== undefined) {
-        const size = options.pageBytes.sizeOf(hit.doc);
-        if (documents.length > 0 && bytes + size > options.pageBytes.max) {
-          more = true;
-          break;
-        }
-        bytes += size;
-      }
-      documents.push(hit);
-    }
-  }
+  // An async generator: nothing is fetched unless fillPage reads it.
+  const source = run.merged(state?.after ?? null, Math.min(skip + want + 1, SHARD_BATCH_ROWS_MAX));
+  const { items: documents, more } = await fillPage(source, skip, plan.documents > 0 ? want : 0, options.pageBytes, (hit) => hit.doc);
   run.report.rowsReturned = documents.length;
   const last = documents[documents.length - 1];
   const next = more && last !== undefined && remaining - documents.length > 0 ? { after: { score: last.score, id: last.doc.id }, returned: returned + documents.length } : null;
