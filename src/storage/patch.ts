@@ -42,9 +42,13 @@ export function getPath(root: JsonObject, path: readonly string[]): JsonValue | 
   return node;
 }
 
-// Segments are user-chosen names (`__proto__` among them), so nodes are
-// read and written as own properties only: see own-keys.ts.
-function setPath(root: JsonObject, path: readonly string[], value: JsonValue): void {
+/**
+ * Sets the field at `path` of `root` to `value`, making maps on the way
+ * and replacing a non-map that stands in the way. Segments are user-chosen
+ * names (`__proto__` among them), so nodes are read and written as own
+ * properties only: see own-keys.ts.
+ */
+export function setPath(root: JsonObject, path: readonly string[], value: JsonValue): void {
   let node = root;
   for (const segment of path.slice(0, -1)) {
     let next = getOwn(node, segment);

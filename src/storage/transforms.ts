@@ -27,11 +27,11 @@
  * their fields in any order, arrays element by element.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { getOwn, setOwn } from "../json/own-keys.js";
+import { getOwn } from "../json/own-keys.js";
 import { TRANSFORMS_PER_WRITE_MAX } from "../limits.js";
 import { isObject } from "../validation/document-data.js";
 import { formatFieldPath } from "../validation/field-path.js";
-import { getPath } from "./patch.js";
+import { getPath, setPath } from "./patch.js";
 
 /** The numeric transforms, which take one finite number. */
 export type NumericTransformKind = "increment" | "maximum" | "minimum";
@@ -180,17 +180,6 @@ function dataSets(data: JsonObject, path: readonly string[]): readonly string[] 
     if (i === path.length - 1 || !isObject(node)) return path.slice(0, i + 1);
   }
   return null;
-}
-
-// Segments are user-chosen names (`__proto__` among them): own properties only, see own-keys.ts.
-function setPath(root: JsonObject, path: readonly string[], value: JsonValue): void {
-  let node = root;
-  for (const segment of path.slice(0, -1)) {
-    let next = getOwn(node, segment);
-    if (!isObject(next)) setOwn<JsonValue>(node, segment, (next = {}));
-    node = next;
-  }
-  setOwn(node, path[path.length - 1]!, value);
 }
 
 function show(path: readonly string[]): string {
