@@ -16,6 +16,7 @@
  * every shard: statistics must be global even when a filter pins ids.
  */
 import { fillPage } from "../query/page-fill.js";
+import { hash32 } from "../routing/hash.js";
 import { FailureError } from "../errors.js";
 import { QUERY_FANOUT_CONCURRENCY_MAX, QUERY_ROWS_READ_MAX, SHARD_BATCH_ROWS_MAX, STREAM_FIRST_BATCH_ROWS } from "../limits.js";
 import { createLimiter, withinDeadline } from "../query/fan-out.js";
@@ -50,6 +51,8 @@ export interface TextSearch {
 /** What the statistics pass settled: the compiled query and the global statistics. */
 export interface SearchPlanData {
   readonly compiled: CompiledSearch;
+  /** The typo variants chosen per term (kept by page walks). */
+  readonly expansions: Readonly<Record<string, readonly string[]>>;
   readonly textFields: readonly SearchTextFieldSpec[];
   readonly documents: number;
   readonly tokens: number;
@@ -64,10 +67,36 @@ export interface SearchPlanData {
   geoCandidates: number;
 }
 
+/**
+ * The statistics a page walk keeps from its first page. Scores depend on
+ * N, the average length and each phrase's document count, which every
+ * write to the collection changes; a walk that resumed after a (score, id)
+ * computed with other statistics skipped or repeated documents (a write
+ * between two pages ended a walk of 100 matches after 50). So every page
+ * of a walk scores with its first page's statistics and typo variants,
+ * and a walk returns each document that matches throughout it exactly
+ * once, as query walks do.
+ */
+export interface FrozenSearchStats {
+  readonly documents: number;
+  readonly tokens: number;
+  /** Per compiled phrase, in compiled order. */
+  readonly phraseDocuments: readonly number[];
+  /**
+   * The typo variants chosen per term; null when the page token had no
+   * room for them (then `compiledDigest` must match the new compile).
+   */
+  readonly expansions: Readonly<Record<string, readonly string[]>> | null;
+  /** {@link compiledHash} of the first page's compiled FTS5 expression. */
+  readonly compiled: string;
+}
+
 /** Where a search page walk stands. */
 export interface SearchPageState {
   readonly after: SearchCursor;
   readonly returned: number;
+  /** The first page's statistics; absent for a state from before they were kept. */
+  readonly frozen?: FrozenSearchStats;
 }
 
 /** A page of search results. */
@@ -78,10 +107,15 @@ export interface SearchPage {
   readonly plan: SearchPlanData;
 }
 
-/** Pass 1: the global statistics and the compiled query. */
-export async function searchStatistics(shards: SearchShards, collection: string, search: TextSearch, options: ExecuteOptions): Promise<SearchPlanData> {
+/**
+ * Pass 1: the global statistics and the compiled query. With `frozen` (a
+ * later page of a walk), the first page's typo variants and statistics are
+ * used instead of today's; FAILED_PRECONDITION when the walk's compiled
+ * query cannot be rebuilt (its variants were not kept and have changed).
+ */
+export async function searchStatistics(shards: SearchShards, collection: string, search: TextSearch, options: ExecuteOptions, frozen?: FrozenSearchStats): Promise<SearchPlanData> {
   const phrases = basePhrases(search.node);
-  const typo = search.exact ? [] : typoTerms(search.node, SEARCH_TYPO_ONE_EDIT_LENGTH_MIN).map((term) => ({ term, edits: editsAllowed([...term].length) }));
+  const typo = search.exact || frozen?.expansions != null ? [] : typoTerms(search.node, SEARCH_TYPO_ONE_EDIT_LENGTH_MIN).map((term) => ({ term, edits: editsAllowed([...term].length) }));
   const limit = createLimiter(QUERY_FANOUT_CONCURRENCY_MAX);
   const answers = await Promise.all(
     shards.shards.map((shard) =>
@@ -102,18 +136,31 @@ export async function searchStatistics(shards: SearchShards, collection: string,
     expansions.set(term, chosen.map((v) => v.word));
     for (const v of chosen) variantDocuments.set(v.word, v.documents);
   });
+  if (frozen?.expansions != null) {
+    expansions.clear();
+    for (const [term, words] of Object.entries(frozen.expansions)) expansions.set(term, [...words]);
+  }
   const compiled = compileSearch(search.node, expansions);
   // A phrase's global count: from the base phrases, or, for a variant, from the vocabularies.
   const baseCount = new Map(phrases.map((p, i) => [key(p), baseDocuments[i]!]));
-  const phraseDocuments = compiled.phrases.map((p) => baseCount.get(key(p)) ?? variantDocuments.get(p.tokens[0]!) ?? 0);
-  const idfs = phraseDocuments.map((n) => idf(documents, n));
+  let phraseDocuments = compiled.phrases.map((p) => baseCount.get(key(p)) ?? variantDocuments.get(p.tokens[0]!) ?? 0);
+  let totals = { documents, tokens };
+  if (frozen !== undefined) {
+    if (frozen.compiled !== compiledHash(compiled.match) || frozen.phraseDocuments.length !== compiled.phrases.length) {
+      throw new FailureError("failed_precondition", "the collection's vocabulary changed the search's typo variants since the walk's first page; run the search again without page_token");
+    }
+    phraseDocuments = [...frozen.phraseDocuments];
+    totals = { documents: frozen.documents, tokens: frozen.tokens };
+  }
+  const idfs = phraseDocuments.map((n) => idf(totals.documents, n));
   const textFields = answers[0]?.textFields ?? [];
   return {
     compiled,
+    expansions: Object.fromEntries(expansions),
     textFields,
-    documents,
-    tokens,
-    averageLength: documents === 0 ? 0 : tokens / documents,
+    documents: totals.documents,
+    tokens: totals.tokens,
+    averageLength: totals.documents === 0 ? 0 : totals.tokens / totals.documents,
     phraseDocuments,
     idfs,
     statsRowsRead: sum(answers.map((a) => a.rowsRead)),
@@ -131,7 +178,7 @@ export async function runSearchPage(
   state: SearchPageState | null,
   options: ExecuteOptions,
 ): Promise<SearchPage> {
-  const plan = await searchStatistics(shards, spec.collection, search, options);
+  const plan = await searchStatistics(shards, spec.collection, search, options, state?.frozen);
   const run = startSearch(shards, spec, plan, options);
   const skip = state === null ? spec.offset : 0;
   const returned = state?.returned ?? 0;
@@ -142,7 +189,7 @@ export async function runSearchPage(
   const { items: documents, more } = await fillPage(source, skip, plan.documents > 0 ? want : 0, options.pageBytes, (hit) => hit.doc);
   run.report.rowsReturned = documents.length;
   const last = documents[documents.length - 1];
-  const next = more && last !== undefined && remaining - documents.length > 0 ? { after: { score: last.score, id: last.doc.id }, returned: returned + documents.length } : null;
+  const next = more && last !== undefined && remaining - documents.length > 0 ? { after: { score: last.score, id: last.doc.id }, returned: returned + documents.length, frozen: frozenOf(plan) } : null;
   return { documents, next, report: run.report, plan };
 }
 
@@ -211,6 +258,20 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
       SHARD_BATCH_ROWS_MAX,
     );
   return { report, merged };
+}
+
+/** The statistics a walk keeps for its later pages. */
+export function frozenOf(plan: SearchPlanData): FrozenSearchStats {
+  return { documents: plan.documents, tokens: plan.tokens, phraseDocuments: plan.phraseDocuments, expansions: plan.expansions, compiled: compiledHash(plan.compiled.match) };
+}
+
+/**
+ * A short fingerprint of a compiled expression (two murmur3 hashes, 16 hex
+ * digits): enough to tell that a later page compiled the same query. Page
+ * tokens are signed, so it needs no resistance to forgery.
+ */
+export function compiledHash(match: string): string {
+  return [hash32(match, 0), hash32(match, 0x9e3779b9)].map((h) => h.toString(16).padStart(8, "0")).join("");
 }
 
 /** Explain's terms: each compiled phrase with its global document count. */

@@ -11,7 +11,7 @@ import type { QueryPlan } from "../../gen/impossibledb/v1/query_pb.js";
 import type { RunQueryResponseSchema, StreamQueryResponseSchema } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { SearchHitSchema, SearchPlanSchema, SearchTermStatsSchema, type SearchHit } from "../../gen/impossibledb/v1/search_pb.js";
 import { FailureError } from "../errors.js";
-import { RESPONSE_BYTES_MAX } from "../limits.js";
+import { PAGE_TOKEN_LENGTH_MAX, RESPONSE_BYTES_MAX } from "../limits.js";
 import type { QueryReport, QuerySpec } from "../query/executor.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import { highlights } from "../search/highlight.js";
@@ -55,7 +55,7 @@ export async function runSearchQuery(
   return {
     documents: page.documents.map((d) => wireOf(d.doc)),
     hits: page.documents.map((d) => hitOf(d, search, page.plan)),
-    nextPageToken: page.next === null ? "" : await encodePageToken(key, scope, { s: page.next.after.score, i: page.next.after.id, n: page.next.returned }),
+    nextPageToken: page.next === null ? "" : await encodeSearchState(key, scope, page.next),
     plan: explain ? withSearchPlan(toPlan(page.report), page.plan) : undefined,
   };
 }
@@ -110,10 +110,43 @@ async function searchScope(spec: QuerySpec, search: ServiceSearch): Promise<stri
   return `search:${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/**
+ * A search page token: the cursor (score, id), the count returned so far,
+ * and the first page's statistics (FrozenSearchStats) so that later pages
+ * score the same way. The typo variants are left out when they would make
+ * the token longer than PAGE_TOKEN_LENGTH_MAX; a later page then rebuilds
+ * them and checks the compiled query's fingerprint.
+ */
+async function encodeSearchState(key: string, scope: string, state: SearchPageState): Promise<string> {
+  const f = state.frozen!;
+  const payload = { s: state.after.score, i: state.after.id, n: state.returned, d: f.documents, t: f.tokens, p: f.phraseDocuments, c: f.compiled };
+  const whole = await encodePageToken(key, scope, { ...payload, x: f.expansions });
+  return whole.length <= PAGE_TOKEN_LENGTH_MAX ? whole : encodePageToken(key, scope, payload);
+}
+
 async function decodeSearchState(key: string, scope: string, token: string): Promise<SearchPageState> {
   const decoded = await decodePageToken(key, scope, token);
   if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
-  const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown };
-  if (typeof p.s !== "number" || !Number.isFinite(p.s) || typeof p.i !== "string" || !Number.isSafeInteger(p.n)) throw new FailureError("invalid_argument", "page_token is invalid");
-  return { after: { score: p.s, id: p.i }, returned: p.n as number };
+  const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown; d?: unknown; t?: unknown; p?: unknown; c?: unknown; x?: unknown };
+  const counts = Array.isArray(p.p) && p.p.every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
+  const expansions = p.x === undefined ? null : expansionsOf(p.x);
+  if (
+    typeof p.s !== "number" || !Number.isFinite(p.s) || typeof p.i !== "string" || !Number.isSafeInteger(p.n) ||
+    !Number.isSafeInteger(p.d) || !Number.isSafeInteger(p.t) || !counts || typeof p.c !== "string" || expansions === undefined
+  ) {
+    throw new FailureError("invalid_argument", "page_token is invalid");
+  }
+  const frozen = { documents: p.d as number, tokens: p.t as number, phraseDocuments: p.p as number[], compiled: p.c, expansions };
+  return { after: { score: p.s, id: p.i }, returned: p.n as number, frozen };
+}
+
+/** The typo variants of a token, or undefined when malformed. */
+function expansionsOf(value: unknown): Record<string, string[]> | undefined {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const [term, words] of Object.entries(value)) {
+    if (!Array.isArray(words) || !words.every((w) => typeof w === "string")) return undefined;
+    Object.defineProperty(out, term, { value: words as string[], enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }

@@ -192,6 +192,42 @@ describe("search queries", () => {
     expect(plan!.shards.reduce((n, s) => n + Number(s.rowsRead), 0)).toBeGreaterThanOrEqual(40);
   });
 
+  it("a page walk returns every document that matches throughout it exactly once while the collection is written", async () => {
+    // The new-user report: 100 matches, a write of a non-matching document
+    // between two pages, and the walk ended after 50 (scores moved with
+    // the collection's statistics).
+    const c = "walk_writes";
+    await db.batchWriteDocuments({
+      writes: [
+        ...Array.from({ length: 100 }, (_, i) => ({ ref: { collection: c, id: `m${String(i).padStart(3, "0")}` }, operation: { case: "set" as const, value: { title: `apple ${"word ".repeat(i % 9)}`, body: "" } } })),
+        ...Array.from({ length: 200 }, (_, i) => ({ ref: { collection: c, id: `o${String(i).padStart(3, "0")}` }, operation: { case: "set" as const, value: { title: "pear", body: "" } } })),
+      ],
+    });
+    await createIndex(c);
+    for (const text of ["apple", "apples"]) {
+      const seen: string[] = [];
+      let token = "";
+      let round = 0;
+      do {
+        const page = await query.runQuery({ query: { collection: c, search: { text } }, pageSize: 13, pageToken: token });
+        seen.push(...ids(page));
+        token = page.nextPageToken;
+        // Between pages: long non-matching documents (N and the average
+        // length change), a new word one edit from the typo'd query, and
+        // churn on a document that matches throughout.
+        await db.setDocument({ ref: { collection: c, id: `pad-${text}-${round}` }, data: { title: "pad ".repeat(300), body: "" } });
+        await db.setDocument({ ref: { collection: c, id: `variant-${text}-${round}` }, data: { title: `applez${round}x`, body: "" } });
+        await db.setDocument({ ref: { collection: c, id: "m050" }, data: { title: `apple ${"word ".repeat(round % 9)}`, body: "" } });
+        round++;
+      } while (token !== "" && round < 50);
+      expect(token).toBe("");
+      const matching = Array.from({ length: 100 }, (_, i) => `m${String(i).padStart(3, "0")}`);
+      // Every document matching throughout (all but m050, which moved) comes exactly once.
+      for (const id of matching.filter((id) => id !== "m050")) expect(seen.filter((s) => s === id), `${text}: ${id}`).toHaveLength(1);
+      expect(new Set(seen).size).toBe(seen.length);
+    }
+  });
+
   it("answers bad and hostile search text with INVALID_ARGUMENT, never INTERNAL", async () => {
     const c = "hostile";
     await seed(c);
