@@ -30,7 +30,7 @@ import type { SearchNode } from "./query-parser.js";
 import type { GeoRegion } from "./geo/region.js";
 import { mergeScored, type ScoredDocument } from "./search-merge.js";
 import type { SearchCursor, ShardSearchRequest, ShardSearchResult, ShardSearchStats, ShardSearchStatsRequest } from "./shard-search.js";
-import { chooseVariants, editsAllowed } from "./typo.js";
+import { chooseVariants, editsAllowed, type Variant } from "./typo.js";
 
 /** The shards of a search, however they are reached (Durable Objects, or node:sqlite in tests). */
 export interface SearchShards {
@@ -132,7 +132,10 @@ export async function searchStatistics(shards: SearchShards, collection: string,
   const expansions = new Map<string, string[]>();
   const variantDocuments = new Map<string, number>();
   typo.forEach(({ term }, i) => {
-    const chosen = chooseVariants(term, answers.map((a) => a.variants[i]!));
+    const found = answers.map((a) => a.variants[i]!);
+    // Found as typed on some shard, or too many words to scan on one: the term is matched as typed.
+    if (found.some((f) => f === "typed" || f === "too_many")) return;
+    const chosen = chooseVariants(term, found as Variant[][]);
     expansions.set(term, chosen.map((v) => v.word));
     for (const v of chosen) variantDocuments.set(v.word, v.documents);
   });

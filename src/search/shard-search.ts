@@ -32,6 +32,17 @@ import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
+/**
+ * A shard's answer about one typo-tolerant term: the vocabulary words near
+ * it; `typed` when the shard holds the word as typed (then it is not
+ * expanded anywhere: a word that exists means what it says, and its rare
+ * neighbours would otherwise outrank it by their higher IDF); `too_many`
+ * when the words sharing its first character pass SEARCH_TYPO_SCAN_ROWS_MAX
+ * on this shard (then it is not expanded anywhere either, rather than
+ * expanded differently depending on how words fall on shards).
+ */
+export type TypoAnswer = Variant[] | "typed" | "too_many";
+
 /** The statistics pass's request. */
 export interface ShardSearchStatsRequest {
   readonly collection: string;
@@ -50,8 +61,8 @@ export type ShardSearchStats =
       readonly tokens: number;
       /** Per phrase of the request: the documents containing it. */
       readonly phraseDocuments: number[];
-      /** Per typo term of the request: the words found near it. */
-      readonly variants: Variant[][];
+      /** Per typo term of the request: the words found near it, or why none were looked for. */
+      readonly variants: TypoAnswer[];
       readonly rowsRead: number;
     }
   | (Failure & { readonly rowsRead: number });
@@ -130,8 +141,15 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     rowsRead += n;
     return n;
   });
-  const variants: Variant[][] = [];
+  const variants: TypoAnswer[] = [];
   for (const { term, edits } of req.typo) {
+    // A word found as typed is not expanded (see TypoAnswer): say so
+    // without scanning.
+    rowsRead++;
+    if ((sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, term).toArray()[0]?.doc ?? 0) > 0) {
+      variants.push("typed");
+      continue;
+    }
     const { low, high } = vocabularyRange(term);
     // Words only first (fts5vocab counts a word's documents by reading its
     // postings), from the cache when the index has not changed since.
@@ -143,7 +161,8 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     });
     rowsRead += scanned;
     if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
-      return { ...failure("resource_exhausted", `the typo tolerance of "${term}" would look at more than SEARCH_TYPO_SCAN_ROWS_MAX (${SEARCH_TYPO_SCAN_ROWS_MAX}) words on one shard; search with exact: true`), rowsRead };
+      variants.push("too_many");
+      continue;
     }
     const near: Variant[] = [];
     for (const word of words) {

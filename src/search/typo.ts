@@ -9,8 +9,12 @@
  * The vocabulary scan is bounded: only words that share the term's first
  * character are looked at (a range of the fts5vocab table, kept in memory
  * per text index generation by vocabulary-cache.ts), at most
- * SEARCH_TYPO_SCAN_ROWS_MAX words per term; past that the search fails RESOURCE_EXHAUSTED (asking for `exact`)
- * rather than expanding differently depending on how words fall on shards.
+ * SEARCH_TYPO_SCAN_ROWS_MAX words per term; past that on any shard the
+ * term is matched as typed, rather than expanded differently depending on
+ * how words fall on shards. A term found as typed on any shard is not
+ * expanded either: a word that exists means what it says, and its rarer
+ * neighbours would outrank it by their higher IDF ("color" found "colour"
+ * above twenty documents saying "color").
  * Of the words found on all shards, the SEARCH_TYPO_EXPANSIONS_MAX nearest
  * are kept (fewer edits first, then more documents, then the word's UTF-16 order).
  */

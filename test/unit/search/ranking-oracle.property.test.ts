@@ -93,6 +93,8 @@ function oracle(docs: ReadonlyArray<{ id: string; data: JsonObject }>) {
     expansions(term: string): string[] {
       const edits = editsAllowed([...term].length);
       const vocab = db.prepare("SELECT term, doc FROM v").all() as Array<{ term: string; doc: number }>;
+      // A word found as typed is not expanded (src/search/typo.ts).
+      if (vocab.some((r) => r.term === term && r.doc > 0)) return [];
       const near = vocab
         .filter((r) => [...r.term][0] === [...term][0])
         .map((r) => ({ word: r.term, edits: editDistance(term, r.term, edits), documents: r.doc }))
