@@ -6,9 +6,10 @@
  * of an instance of a phrase outside any NOT (typo variants and prefixes
  * included). The snippet starts SEARCH_SNIPPET_CONTEXT_CHARS before the
  * first match (at a token boundary, `…` marking a cut) and ends at most
- * SEARCH_SNIPPET_CHARS_MAX characters later. Nothing else is escaped: the
- * text is returned as stored, so a client that renders it as HTML must
- * escape it itself (everything outside the marks).
+ * SEARCH_SNIPPET_CHARS_MAX characters later (counted in the stored text).
+ * A snippet is HTML: the text is escaped (`&`, `<`, `>`, `"`, `'`) and the
+ * `<mark>` tags go around the escaped matches, so a client may render it
+ * as it is and a field that holds markup (or `</mark>`) stays text.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { fieldValue } from "../query/evaluate.js";
@@ -53,16 +54,24 @@ function snippet(text: string, tokens: readonly Token[], marked: readonly boolea
   // Start at the start of a token at most CONTEXT characters before the first match.
   let start = tokens[first]!.start;
   for (let i = first - 1; i >= 0 && tokens[first]!.start - tokens[i]!.start <= SEARCH_SNIPPET_CONTEXT_CHARS; i--) start = tokens[i]!.start;
-  if (first > 0 && tokens[0]!.start >= start && tokens[0]!.start === start) start = 0;
+  // From the first token, the text before it (punctuation, markup) is kept rather than cut.
+  if (start === tokens[0]!.start) start = 0;
   const end = Math.min(text.length, start + SEARCH_SNIPPET_CHARS_MAX);
   let out = start > 0 ? "…" : "";
   let at = start;
   tokens.forEach((t, i) => {
     if (!marked[i] || t.start < start || t.end > end) return;
-    out += text.slice(at, t.start) + "<mark>" + text.slice(t.start, t.end) + "</mark>";
+    out += escapeHtml(text.slice(at, t.start)) + "<mark>" + escapeHtml(text.slice(t.start, t.end)) + "</mark>";
     at = t.end;
   });
-  out += text.slice(at, end);
+  out += escapeHtml(text.slice(at, end));
   if (end < text.length) out += "…";
   return out;
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** `text` as HTML text: the five characters that can open markup or end an attribute are escaped. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 }

@@ -20,8 +20,9 @@ import {
 } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { apiKeyStore, forgetApiKey } from "../auth/api-keys.js";
 import type { ApiKeyRecord } from "../auth/api-key-record.js";
-import type { Role } from "../auth/permissions.js";
+import { ALL_DATABASES, type Role } from "../auth/permissions.js";
 import { newApiKey, sha256Hex } from "../auth/secrets.js";
+import { databaseIdProblem, isDatabaseId } from "../databases/names.js";
 import { FailureError } from "../errors.js";
 import { envOf } from "../server/context.js";
 
@@ -36,6 +37,11 @@ const ENUM_BY_ROLE: ReadonlyMap<Role, ApiKey_Role> = new Map([...ROLE_BY_ENUM].m
 export async function createApiKey(req: CreateApiKeyRequest, ctx: HandlerContext, nowMs = Date.now()): Promise<CreateApiKeyResponse> {
   const roles: Record<string, Role> = {};
   for (const [database, value] of Object.entries(req.roles)) {
+    // A role may name a database that does not exist yet (keys are provisioned
+    // before their database), but never something that cannot be a database id.
+    if (database !== ALL_DATABASES && !isDatabaseId(database)) {
+      throw new FailureError("invalid_argument", `${databaseIdProblem(database, `roles key`)}; a role names a database id or "${ALL_DATABASES}" (every database)`);
+    }
     const role = ROLE_BY_ENUM.get(value);
     if (role === undefined) throw new FailureError("invalid_argument", `roles[${JSON.stringify(database)}] must be a role, not ${ApiKey_Role[value] ?? value}`);
     roles[database] = role;

@@ -13,7 +13,7 @@ import { apiKeyStore, forgetDatabaseKeys } from "../auth/api-keys.js";
 import { catalogStub, forget, remember } from "../databases/catalog-client.js";
 import type { DatabaseRecord } from "../databases/catalog-store.js";
 import { eraseDatabaseObjects } from "../databases/erase.js";
-import { DEFAULT_DATABASE_ID, databaseIdFromName, databaseIdProblem, databaseName, newDatabaseUid } from "../databases/names.js";
+import { DEFAULT_DATABASE_ID, databaseIdFromName, databaseIdProblem, databaseName, isDatabaseId, newDatabaseUid } from "../databases/names.js";
 import { tokenKey } from "../databases/database-env.js";
 import { FailureError, type Failure } from "../errors.js";
 import { DATABASES_PAGE_SIZE_DEFAULT, DATABASES_PAGE_SIZE_MAX } from "../limits.js";
@@ -90,13 +90,22 @@ export function createDatabaseAdmin(): DatabaseMethods {
   };
 }
 
+/**
+ * The database id in a request's `name`, or INVALID_ARGUMENT quoting the
+ * name as given: a bare id ("sdb") is told the form it must take, a name
+ * of that form with a bad id is told what is wrong with the id.
+ */
 function idFromName(name: string): string {
   const id = databaseIdFromName(name);
-  if (id === undefined) {
-    const problem = databaseIdProblem(name.startsWith("databases/") ? name.slice("databases/".length) : "", "name's database id");
-    throw new FailureError("invalid_argument", `name ${JSON.stringify(name.slice(0, 100))} is not a database name databases/{database_id}${problem === undefined ? "" : `: ${problem}`}`);
+  if (id !== undefined) return id;
+  const shown = JSON.stringify(name.slice(0, 100));
+  const prefix = "databases/";
+  if (!name.startsWith(prefix)) {
+    const hint = isDatabaseId(name) ? ` (did you mean "${prefix}${name}"?)` : "";
+    throw new FailureError("invalid_argument", `name ${shown} must be databases/{database_id}${hint}`);
   }
-  return id;
+  const problem = databaseIdProblem(name.slice(prefix.length), "database id");
+  throw new FailureError("invalid_argument", `name ${shown} must be databases/{database_id}: ${problem}`);
 }
 
 function orThrow<T extends { ok: true }>(outcome: T | Failure): T {

@@ -18,6 +18,7 @@ import { highlights } from "../search/highlight.js";
 import { planTerms, runSearchPage, searchStatistics, streamSearch, type SearchPageState, type SearchPlanData, type TextSearch } from "../search/search-executor.js";
 import type { ScoredDocument } from "../search/search-merge.js";
 import { envOf } from "../server/context.js";
+import { project } from "../storage/projection.js";
 import { recordQueryReport } from "../server/request-stats.js";
 import type { StoredDocument } from "../storage/types.js";
 import { toDocument } from "./convert.js";
@@ -54,7 +55,7 @@ export async function runSearchQuery(
   recordQueryReport(ctx, page.report);
   return {
     documents: page.documents.map((d) => wireOf(d.doc)),
-    hits: page.documents.map((d) => hitOf(d, search, page.plan)),
+    hits: page.documents.map((d) => hitOf(d, search, page.plan, spec.select)),
     nextPageToken: page.next === null ? "" : await encodeSearchState(key, scope, page.next),
     plan: explain ? withSearchPlan(toPlan(page.report), page.plan) : undefined,
   };
@@ -79,15 +80,21 @@ export async function* streamSearchQuery(
       if (explain) yield { result: { case: "plan", value: withSearchPlan(toPlan(next.value), plan) } };
       return;
     }
-    yield { result: { case: "document", value: toDocument(next.value.doc, spec.select) }, hit: hitOf(next.value, search, plan) };
+    yield { result: { case: "document", value: toDocument(next.value.doc, spec.select) }, hit: hitOf(next.value, search, plan, spec.select) };
   }
 }
 
-function hitOf(hit: ScoredDocument, search: ServiceSearch, plan: SearchPlanData): SearchHit {
+/**
+ * A result's hit. Highlights are taken from the fields the query returns
+ * (its `select`, when it has one), so a hit never shows text the document
+ * it comes with leaves out.
+ */
+function hitOf(hit: ScoredDocument, search: ServiceSearch, plan: SearchPlanData, select: QuerySpec["select"]): SearchHit {
+  const data = select === null ? hit.doc.data : project(hit.doc.data, select);
   return create(SearchHitSchema, {
     score: hit.score,
     distanceMeters: hit.distanceMeters ?? 0,
-    highlights: search.highlight ? highlights(plan.textFields, plan.compiled, hit.doc.id, hit.doc.data) : {},
+    highlights: search.highlight ? highlights(plan.textFields, plan.compiled, hit.doc.id, data) : {},
   });
 }
 

@@ -215,6 +215,8 @@ describe("impossibledb CLI", () => {
     const bad = await cli(["export", collection, "--resume-token", "forged"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/InvalidArgument: page_token is invalid/);
+    // The token the server just refused is not offered back as a way to resume.
+    expect(bad.stderr).not.toMatch(/to resume/);
   });
 
   it("search-index create --geo, then query --near (nearest first, with meters) and --within; bad points exit 2", async () => {
@@ -233,11 +235,39 @@ describe("impossibledb CLI", () => {
     expect(hits[0]!.distanceMeters).toBeLessThan(hits[1]!.distanceMeters);
     const table = await cli(["query", collection, "--near", "48.8566,2.3522,10000"]);
     expect(table.stdout.split("\n")[0]).toMatch(/^id\s+meters\s+/);
+    expect(table.stderr.trim()).toBe("2 documents");
     const within = await cli(["query", collection, "--within", "48,-1,52,1", "--json"]);
     expect(within.stdout.trimEnd().split("\n").map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(["london"]);
+    const withinTable = await cli(["query", collection, "--within", "48,-1,52,1"]);
+    expect(withinTable.stderr.trim()).toBe("1 document");
     const bad = await cli(["query", collection, "--near", "48.8,north,10"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--near 48.8,north,10: expected LAT,LNG,METERS/);
+  });
+
+  it("search-index create --text takes the server's weights (0 to 1000); query --search prints scores with their significant digits", async () => {
+    const collection = uniqueCollection("cli_search");
+    for (const [id, title] of [["a", "walrus walrus"], ["b", "walrus and seal"], ["c", "seal"], ["d", "seal pup"]] as const) {
+      expect((await cli(["put", collection, id, JSON.stringify({ title })])).code).toBe(0);
+    }
+    const tooHeavy = await cli(["search-index", "create", collection, "--text", "title:1001"]);
+    expect(tooHeavy.code).toBe(2);
+    expect(tooHeavy.stderr).toMatch(/--text title:1001: the weight after ":" must be a number from 0 to 1000 \(0 means 1\)/);
+    const created = await cli(["search-index", "create", collection, "--text", "title:0"]);
+    expect(created.code, created.stderr).toBe(0);
+    const table = await cli(["query", collection, "--search", "walrus"]);
+    expect(table.code, table.stderr).toBe(0);
+    const rows = table.stdout.trimEnd().split("\n");
+    expect(rows[0]).toMatch(/^id\s+score\s+/);
+    const scores = rows.slice(2).map((r) => r.split(/\s+/)[1]!);
+    expect(scores).toHaveLength(2);
+    for (const score of scores) {
+      expect(Number(score)).toBeGreaterThan(0);
+      // Four significant digits however small (BM25 scores of a tiny collection are), never 0.0000.
+      expect(Number(score).toPrecision(4)).toBe(score);
+    }
+    const one = await cli(["query", collection, "--search", "pup"]);
+    expect(one.stderr.trim()).toBe("1 document");
   });
 
   it("get, put, add, query, collections, shards and indexes work; user errors are one line and exit non-zero", async () => {
@@ -294,6 +324,14 @@ describe("impossibledb CLI", () => {
     const badNameJson = await cli(["query", "bad name", "--json"]);
     expect(badNameJson.code).toBe(1);
     expect(JSON.parse(badNameJson.stderr)).toMatchObject({ code: "invalid_argument", exit_code: 1 });
+    // The code has its own field: the message is the server's alone.
+    expect((JSON.parse(badNameJson.stderr) as { message: string }).message).not.toMatch(/^InvalidArgument/);
+    const missingJson = await cli(["search-index", "get", uniqueCollection("cli_none"), "--json"]);
+    expect(missingJson.code).toBe(1);
+    const noIndex = JSON.parse(missingJson.stderr) as { code: string; message: string };
+    expect(noIndex.code).toBe("not_found");
+    expect(noIndex.message).not.toMatch(/^NotFound/);
+    expect(noIndex.message).toMatch(/^collection \S+ has no search index$/);
     const badLimitJson = await cli(["query", collection, "--json", "--limit", "0"]);
     expect(badLimitJson.code).toBe(2);
     expect(JSON.parse(badLimitJson.stderr)).toEqual({ code: "usage", message: "--limit must be at least 1", exit_code: 2 });

@@ -232,6 +232,22 @@ describe("auth required: every RPC of every service", () => {
     );
   });
 
+  it("refuses a key whose role names something that can never be a database id, and accepts one not created yet", async () => {
+    const admins = client(AdminService, admin);
+    // The contract's pattern refuses some ("**", "", 64 characters, a leading "_"); the
+    // database id grammar refuses the rest (capitals, a leading digit, "_"), naming the id.
+    for (const bad of ["**", "", "a".repeat(64), "__proto__", "Default", "9lives", "my_db"]) {
+      const err = await admins.createApiKey({ roles: { default: ApiKey_Role.READ_ONLY, [bad]: ApiKey_Role.READ_ONLY } }).then(() => null, (e: unknown) => ConnectError.from(e));
+      expectCode(err, Code.InvalidArgument, `role ${JSON.stringify(bad)}`);
+      expect(err!.rawMessage).toContain(JSON.stringify(bad));
+    }
+    const err = await admins.createApiKey({ roles: { Default: ApiKey_Role.READ_ONLY } }).then(() => null, (e: unknown) => ConnectError.from(e));
+    expect(err?.rawMessage).toMatch(/^roles key "Default" is not a database id: .*; a role names a database id or "\*" \(every database\)$/);
+    // Keys may name a database before it exists (provisioning): it gains access when the database is created.
+    const early = await createKey({ "not-yet-created": ApiKey_Role.READ_WRITE, "*": ApiKey_Role.READ_ONLY });
+    expect(early.secret).toMatch(/^idb_/);
+  });
+
   it("accepts a good JWT with its roles, and refuses a wrong issuer, audience, signature or an expired one", async () => {
     const c = (token: string) => client(CollectionService, bearer(token));
     await c(await jwt()).setDocument({ ref: { collection: "jwt", id: "1" }, data: {} });

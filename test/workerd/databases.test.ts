@@ -90,7 +90,10 @@ describe("databases", () => {
     await expectCode(createDatabase("bad-hint", { locationHint: "mars" }), Code.InvalidArgument, /location_hint "mars" is not one of/);
     await expectCode(createDatabase("bad-j", { jurisdiction: "moon" }), Code.InvalidArgument, /jurisdiction "moon"/);
     await expectCode(createDatabase("both", { locationHint: "weur", jurisdiction: "eu" }), Code.InvalidArgument, /not both/);
-    await expectCode(admin.getDatabase({ name: "placed-wnam" }), Code.InvalidArgument, /databases\/\{database_id\}/);
+    // A bare id is told the form a name takes, quoting what was given (not an empty id).
+    await expectCode(admin.getDatabase({ name: "placed-wnam" }), Code.InvalidArgument, /^name "placed-wnam" must be databases\/\{database_id\} \(did you mean "databases\/placed-wnam"\?\)$/);
+    await expectCode(admin.deleteDatabase({ name: "sdb" }), Code.InvalidArgument, /^name "sdb" must be databases\/\{database_id\} \(did you mean "databases\/sdb"\?\)$/);
+    await expectCode(admin.deleteDatabase({ name: "databases/Bad_Id" }), Code.InvalidArgument, /^name "databases\/Bad_Id" must be databases\/\{database_id\}: database id "Bad_Id" is not a database id/);
 
     // The placed databases serve requests (their objects are created with the hint).
     await docsIn("placed-wnam").setDocument({ ref: ref("c", "1"), data: { v: 1 } });

@@ -137,6 +137,10 @@ describe("search queries", () => {
     const cafe = await query.runQuery({ query: { collection: c, search: { text: "CAFE zurich", highlight: true } } });
     expect(ids(cafe)).toEqual(["a3"]);
     expect(cafe.hits[0]!.highlights.title).toBe("<mark>Café</mark> culture in <mark>Zürich</mark>");
+    // With a select, only the selected fields are highlighted.
+    const selected = await query.runQuery({ query: { collection: c, search: { text: "fox", highlight: true }, select: { fieldPaths: ["title"] } } });
+    expect(selected.hits[0]!.highlights).toEqual({ title: "The quick brown <mark>fox</mark>" });
+    expect(selected.hits[1]!.highlights).toEqual({});
     // One typo in a 5+ letter word is tolerated, unless exact.
     expect(ids(await search(c, "browm")).sort()).toEqual(["a1", "a4"]);
     expect(ids(await query.runQuery({ query: { collection: c, search: { text: "browm", exact: true } } }))).toEqual([]);

@@ -20,8 +20,9 @@ const RADIANS_PER_DEGREE = Math.PI / 180;
 
 /**
  * The great-circle distance between two points, in meters, in
- * [0, HALF_CIRCUMFERENCE_METERS]. Equal points (and the same point written
- * with longitude 180 and -180) are exactly 0 apart. The haversine form is
+ * [0, HALF_CIRCUMFERENCE_METERS]. Equal points are exactly 0 apart, and
+ * so is the same place written two ways: longitude 180 and -180, or a pole
+ * (latitude ±90) with any longitude. The haversine form is
  * well conditioned for small distances, where the spherical law of cosines
  * loses everything to rounding.
  */
@@ -32,6 +33,11 @@ export function haversineMeters(a: LatLng, b: LatLng): number {
   let deltaLngDegrees = b.lng - a.lng;
   if (deltaLngDegrees > 180) deltaLngDegrees -= 360;
   else if (deltaLngDegrees < -180) deltaLngDegrees += 360;
+  // At a pole every longitude is the same point, and the distance from a
+  // pole depends on latitude alone; cos(90°) is 6e-17 in floating point, not
+  // 0, so the longitude term is dropped rather than left to round (it would
+  // put (90, 0) and (90, 123) 6.9e-10 m apart, outside a radius of 0).
+  if (Math.abs(a.lat) === 90 || Math.abs(b.lat) === 90) deltaLngDegrees = 0;
   const sinHalfLat = Math.sin((lat2 - lat1) / 2);
   const sinHalfLng = Math.sin((deltaLngDegrees * RADIANS_PER_DEGREE) / 2);
   const h = sinHalfLat * sinHalfLat + Math.cos(lat1) * Math.cos(lat2) * sinHalfLng * sinHalfLng;

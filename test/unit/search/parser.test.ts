@@ -81,4 +81,13 @@ describe("highlights", () => {
     const long = `${"word ".repeat(40)}cafe end`;
     expect(highlights(fields, search, "d", { title: long }).title).toMatch(/^….* <mark>cafe<\/mark> end$/);
   });
+
+  it("are HTML: the text is escaped and the marks go around escaped matches", () => {
+    const fields = [{ field: "title", weight: 1 }];
+    const img = highlights(fields, compileSearch(parseSearchText("img"), new Map()), "d", { title: `<img src=x onerror=alert(1)> & "q" 'a'` });
+    expect(img.title).toBe("&lt;<mark>img</mark> src=x onerror=alert(1)&gt; &amp; &quot;q&quot; &#39;a&#39;");
+    // The text "</mark>" stays text: a search for "mark" cannot close or open a tag.
+    const mark = highlights(fields, compileSearch(parseSearchText("mark"), new Map()), "d", { title: "a </mark> b" });
+    expect(mark.title).toBe("a &lt;/<mark>mark</mark>&gt; b");
+  });
 });

@@ -44,13 +44,20 @@ export interface ReportOptions {
 /** Prints `err` as one line on stderr and returns the exit code it means. */
 export function reportError(err: unknown, baseUrl: string, options: ReportOptions = {}): number {
   if (process.env["IMPOSSIBLEDB_DEBUG"] === "1" && err instanceof Error) console.error(err.stack);
-  const { code, message, exitCode } = describeError(err, baseUrl);
-  if (options.json === true) console.error(JSON.stringify({ code, message, exit_code: exitCode }));
+  const json = options.json === true;
+  const { code, message, exitCode } = describeError(err, baseUrl, json);
+  if (json) console.error(JSON.stringify({ code, message, exit_code: exitCode }));
   else console.error(`impossibledb: ${message}`);
   return exitCode;
 }
 
-function describeError(err: unknown, baseUrl: string): { code: string; message: string; exitCode: number } {
+/**
+ * The code, message and exit code of `err`. A server's refusal reads
+ * `NotFound: collection ...` as a line of text; in JSON the code has its own
+ * field, so the message is the server's alone (plus the CLI's hint on how
+ * to reach the server or authenticate, when there is one).
+ */
+function describeError(err: unknown, baseUrl: string, json: boolean): { code: string; message: string; exitCode: number } {
   if (err instanceof CliError) return { code: err.exitCode === EXIT.usage ? "usage" : "failed", message: err.message, exitCode: err.exitCode };
   if (err instanceof ConnectError) {
     const hint =
@@ -59,7 +66,8 @@ function describeError(err: unknown, baseUrl: string): { code: string; message: 
         : err.code === Code.Unauthenticated
           ? " (give an API key with --api-key or IMPOSSIBLEDB_API_KEY)"
           : "";
-    return { code: wireCode(err.code), message: `${Code[err.code]}: ${err.rawMessage}${hint}`, exitCode: EXIT.failed };
+    const prefix = json ? "" : `${Code[err.code]}: `;
+    return { code: wireCode(err.code), message: `${prefix}${err.rawMessage}${hint}`, exitCode: EXIT.failed };
   }
   if (err instanceof TypeError || err instanceof RangeError) {
     // The SDK refuses values it cannot send with TypeErrors that say why.

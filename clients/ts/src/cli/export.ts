@@ -5,8 +5,8 @@
  * It walks ListDocuments pages, and after each page is written out it
  * knows the page token that continues after it. So an export can stop and
  * go on later:
- *   - on Ctrl-C (or a failed call) it prints `--resume-token TOKEN` to
- *     stderr; running it again with that token (and the same --out, which
+ *   - on Ctrl-C (or a call that fails after a page was read) it prints
+ *     `--resume-token TOKEN` to stderr; running it again with that token (and the same --out, which
  *     is then appended to) writes the rest;
  *   - with --checkpoint FILE it also keeps the token in FILE after every
  *     page, resumes from FILE when it exists, and removes FILE when the
@@ -74,6 +74,9 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
   };
   process.on("SIGINT", onInterrupt);
   let written = 0;
+  // Pages this run has read: while none has, the token is the one the user
+  // gave (or none), and a hint would only repeat the command that just failed.
+  let pages = 0;
   try {
     do {
       if (interrupted) throw resumeError("interrupted", collection, pageToken, written, EXIT.interrupted);
@@ -81,9 +84,10 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
       try {
         page = await db.collection(collection).list({ pageSize: options.pageSize, pageToken });
       } catch (err) {
-        if (written > 0 || resuming) printResumeHint(collection, pageToken);
+        if (pages > 0) printResumeHint(collection, pageToken);
         throw err;
       }
+      pages++;
       const text = page.documents.map((d) => JSON.stringify({ id: d.id, data: d.data }) + "\n").join("");
       await writeAll(sink, text);
       outBytes += Buffer.byteLength(text);

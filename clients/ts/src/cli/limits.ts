@@ -26,3 +26,6 @@ export const RESHARD_SHARD_COUNT_MAX = 1024;
 
 /** Between two progress checks of `reshard --wait` and `resharding cancel --wait`. */
 export const RESHARD_WAIT_INTERVAL_MS_DEFAULT = 500;
+
+/** The largest weight of a search index's text field (CreateSearchIndex's own bound; 0 means 1). */
+export const SEARCH_FIELD_WEIGHT_MAX = 1000;

@@ -23,8 +23,8 @@ import { runImport } from "./import.js";
 import { addDatabaseCommands } from "./databases.js";
 import { addReshardingCommands } from "./resharding.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
-import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT } from "./limits.js";
-import { cellText, formatTable, counted } from "./table.js";
+import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT, SEARCH_FIELD_WEIGHT_MAX } from "./limits.js";
+import { cellText, counted, formatTable, scoreText } from "./table.js";
 
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
 /** --api-key, else IMPOSSIBLEDB_API_KEY (the client reads it), else none. */
@@ -181,12 +181,12 @@ function program(): Command {
         const fields = [...new Set(hits.flatMap((h) => Object.keys(h.doc.data)))];
         const rows = hits.map((h) => [
           h.doc.id,
-          ...(scored ? [h.score.toFixed(4)] : []),
+          ...(scored ? [scoreText(h.score)] : []),
           ...(measured ? [h.distanceMeters.toFixed(1)] : []),
           ...fields.map((f) => cellText(Object.hasOwn(h.doc.data, f) ? (h.doc.data[f] as JsonValue) : undefined)),
         ]);
         process.stdout.write(formatTable(["id", ...(scored ? ["score"] : []), ...(measured ? ["meters"] : []), ...fields], rows));
-        console.error(`${hits.length} documents`);
+        console.error(counted(hits.length, "document"));
         return;
       }
       for (const spec of opts.orderBy ?? []) {
@@ -260,7 +260,10 @@ function program(): Command {
         .map((spec) => {
           const i = spec.lastIndexOf(":");
           const weight = i < 0 ? 1 : Number(spec.slice(i + 1));
-          if (i >= 0 && !(Number.isFinite(weight) && weight > 0)) throw new CliError(`--text ${spec}: the weight after ":" must be a positive number`);
+          // The server's range: 0 to SEARCH_FIELD_WEIGHT_MAX, where 0 means 1 (the default).
+          if (i >= 0 && !(spec.slice(i + 1).trim() !== "" && weight >= 0 && weight <= SEARCH_FIELD_WEIGHT_MAX)) {
+            throw new CliError(`--text ${spec}: the weight after ":" must be a number from 0 to ${SEARCH_FIELD_WEIGHT_MAX} (0 means 1)`);
+          }
           return { field: i < 0 ? spec : spec.slice(0, i), weight };
         });
       const { index } = await client().services.admin.createSearchIndex({ index: { collection, textFields, geoField: opts.geo ?? "" } });

@@ -26,3 +26,15 @@ const englishPlurals = new Intl.PluralRules("en");
 export function counted(n: number | bigint, noun: string, plural = `${noun}s`): string {
   return `${n} ${englishPlurals.select(Number(n)) === "one" ? noun : plural}`;
 }
+
+/** Significant digits of a search score in a table. */
+const SCORE_SIGNIFICANT_DIGITS = 4;
+
+/**
+ * A search score for a table: SCORE_SIGNIFICANT_DIGITS significant digits,
+ * so the small scores of a small collection (BM25's idf is small when a
+ * term is in most documents) do not all print as 0.0000.
+ */
+export function scoreText(score: number): string {
+  return score.toPrecision(SCORE_SIGNIFICANT_DIGITS);
+}

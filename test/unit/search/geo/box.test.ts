@@ -53,6 +53,8 @@ describe("circleBoxes", () => {
     expect(north).toMatchObject({ maxLat: 90, minLng: -180, maxLng: 180 });
     expect(north!.minLat).toBeGreaterThan(88);
     expect(circleBoxes({ lat: -90, lng: 0 }, 0)[0]).toMatchObject({ minLat: -90, minLng: -180, maxLng: 180 });
+    // Radius 0 at a pole still covers every longitude: the pole is one point whatever its longitude.
+    expect(circleBoxes({ lat: 90, lng: 123 }, 0)).toEqual([{ minLat: 90 - 1e-7, maxLat: 90, minLng: -180, maxLng: 180 }]);
   });
 
   it("stays narrow away from the poles and the antimeridian", () => {

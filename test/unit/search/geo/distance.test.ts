@@ -11,6 +11,13 @@ describe("haversineMeters", () => {
     expect(haversineMeters({ lat: -40, lng: 180 }, { lat: -40, lng: -180 })).toBe(0);
   });
 
+  it("is 0 between a pole written with different longitudes, and from a pole depends on latitude alone", () => {
+    expect(haversineMeters({ lat: 90, lng: 0 }, { lat: 90, lng: 123 })).toBe(0);
+    expect(haversineMeters({ lat: -90, lng: -180 }, { lat: -90, lng: 45.5 })).toBe(0);
+    expect(haversineMeters({ lat: 90, lng: 0 }, { lat: 0, lng: 77 })).toBe(haversineMeters({ lat: 90, lng: 0 }, { lat: 0, lng: 0 }));
+    expect(haversineMeters({ lat: 0, lng: -10 }, { lat: -90, lng: 170 })).toBe(haversineMeters({ lat: 0, lng: 0 }, { lat: -90, lng: 0 }));
+  });
+
   it("measures on the sphere of the mean radius: a quarter meridian, antipodes, a degree of the equator", () => {
     expect(haversineMeters({ lat: 0, lng: 10 }, { lat: 90, lng: 10 })).toBeCloseTo((Math.PI / 2) * EARTH_RADIUS_METERS, 3);
     expect(haversineMeters({ lat: 0, lng: 0 }, { lat: 0, lng: 180 })).toBeCloseTo(HALF_CIRCUMFERENCE_METERS, 3);

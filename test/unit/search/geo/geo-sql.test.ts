@@ -158,6 +158,23 @@ describe("geo index edges", () => {
     expect(hits(sql, region({ kind: "near", center: { lat: 10, lng: -180 }, radiusMeters: 0 })).map((h) => h.id)).toEqual(["also-here", "here"]);
   });
 
+  it("radius 0 at a pole finds the pole written with any longitude, and at (0, 180) finds (0, -180)", () => {
+    const sql = shard();
+    putGeoPoint(sql, C, "north0", { lat: 90, lng: 0 });
+    putGeoPoint(sql, C, "north123", { lat: 90, lng: 123 });
+    putGeoPoint(sql, C, "north-180", { lat: 90, lng: -180 });
+    putGeoPoint(sql, C, "near-north", { lat: 89.99999, lng: 0 });
+    putGeoPoint(sql, C, "south", { lat: -90, lng: 0 });
+    putGeoPoint(sql, C, "east", { lat: 0, lng: 180 });
+    putGeoPoint(sql, C, "west", { lat: 0, lng: -180 });
+    for (const lng of [0, 123, -180, 180]) {
+      const found = hits(sql, region({ kind: "near", center: { lat: 90, lng }, radiusMeters: 0 }));
+      expect(found, `center (90, ${lng})`).toEqual(["north-180", "north0", "north123"].map((id) => ({ id, distanceMeters: 0 })));
+    }
+    expect(hits(sql, region({ kind: "near", center: { lat: -90, lng: 77 }, radiusMeters: 0 }))).toEqual([{ id: "south", distanceMeters: 0 }]);
+    expect(hits(sql, region({ kind: "near", center: { lat: 0, lng: 180 }, radiusMeters: 0 })).map((h) => h.id)).toEqual(["east", "west"]);
+  });
+
   it("the largest radius finds every point on Earth, nearest first; poles included", () => {
     const sql = shard();
     const all: Array<[string, LatLng]> = [
