@@ -91,10 +91,13 @@ export function cornerBoxes(low: LatLng, high: LatLng): LatLngBox[] {
 
 /**
  * True when `point` lies in `box`, bounds included. Longitude 180 and -180
- * name one meridian, so a point on it is in a box that touches either.
+ * name one meridian, so a point on it is in a box that touches either; a
+ * pole (latitude ±90) is one point whatever longitude it was written with,
+ * so it is in every box that reaches its latitude.
  */
 export function boxContains(box: LatLngBox, point: LatLng): boolean {
   if (point.lat < box.minLat || point.lat > box.maxLat) return false;
+  if (Math.abs(point.lat) === 90) return true;
   if (point.lng >= box.minLng && point.lng <= box.maxLng) return true;
   return Math.abs(point.lng) === 180 && -point.lng >= box.minLng && -point.lng <= box.maxLng;
 }

@@ -70,11 +70,22 @@ export function putGeoPoint(sql: GeoSql, collection: string, docId: string, poin
   if (existing !== undefined) {
     if (existing.lat === point.lat && existing.lng === point.lng) return;
     sql.exec(`UPDATE "${t.points}" SET lat = ?, lng = ? WHERE rid = ?`, point.lat, point.lng, existing.rid);
-    sql.exec(`UPDATE "${t.rtree}" SET min_lat = ?, max_lat = ?, min_lng = ?, max_lng = ? WHERE rid = ?`, point.lat, point.lat, point.lng, point.lng, existing.rid);
+    const span = rtreeLngSpan(point);
+    sql.exec(`UPDATE "${t.rtree}" SET min_lat = ?, max_lat = ?, min_lng = ?, max_lng = ? WHERE rid = ?`, point.lat, point.lat, span.min, span.max, existing.rid);
     return;
   }
   const rid = sql.exec<{ rid: number }>(`INSERT INTO "${t.points}" (doc_id, lat, lng) VALUES (?, ?, ?) RETURNING rid`, docId, point.lat, point.lng).toArray()[0]!.rid;
-  sql.exec(`INSERT INTO "${t.rtree}" (rid, min_lat, max_lat, min_lng, max_lng) VALUES (?, ?, ?, ?, ?)`, rid, point.lat, point.lat, point.lng, point.lng);
+  const span = rtreeLngSpan(point);
+  sql.exec(`INSERT INTO "${t.rtree}" (rid, min_lat, max_lat, min_lng, max_lng) VALUES (?, ?, ?, ?, ?)`, rid, point.lat, point.lat, span.min, span.max);
+}
+
+/**
+ * The longitudes a point's R*Tree entry spans: its own, or every longitude
+ * for a pole (one point whatever longitude it was written with), so that a
+ * box reaching the pole finds it however it was stored.
+ */
+function rtreeLngSpan(point: LatLng): { min: number; max: number } {
+  return Math.abs(point.lat) === 90 ? { min: -180, max: 180 } : { min: point.lng, max: point.lng };
 }
 
 /** Indexes one document by its data (parsed JSON), or removes it when `data` is null or holds no point. */

@@ -66,7 +66,9 @@ function oracle(points: ReadonlyMap<string, LatLng>, condition: GeoCondition, r:
     } else if (condition.kind === "box") {
       const { low, high } = condition;
       const lngIn = (lng: number) => (low.lng <= high.lng ? lng >= low.lng && lng <= high.lng : lng >= low.lng || lng <= high.lng);
-      if (p.lat >= low.lat && p.lat <= high.lat && (lngIn(p.lng) || (Math.abs(p.lng) === 180 && lngIn(-p.lng)))) out.push({ id, distanceMeters: 0 });
+      // A pole is one point whatever its longitude: in every box reaching it.
+      const anyLng = Math.abs(p.lat) === 90;
+      if (p.lat >= low.lat && p.lat <= high.lat && (anyLng || lngIn(p.lng) || (Math.abs(p.lng) === 180 && lngIn(-p.lng)))) out.push({ id, distanceMeters: 0 });
     } else if (r.kind === "polygon" && polygonContains(r.polygon, p)) {
       out.push({ id, distanceMeters: 0 });
     }
@@ -173,6 +175,21 @@ describe("geo index edges", () => {
     }
     expect(hits(sql, region({ kind: "near", center: { lat: -90, lng: 77 }, radiusMeters: 0 }))).toEqual([{ id: "south", distanceMeters: 0 }]);
     expect(hits(sql, region({ kind: "near", center: { lat: 0, lng: 180 }, radiusMeters: 0 })).map((h) => h.id)).toEqual(["east", "west"]);
+  });
+
+  it("a box reaching a pole finds the pole however its longitude was written (new-user report: only (90, 5.5) was in a box from 5 to 6)", () => {
+    const sql = shard();
+    for (const [id, lng] of [["n0", 0], ["n123", 123.4], ["n-180", -180], ["n5", 5.5]] as const) putGeoPoint(sql, C, id, { lat: 90, lng });
+    putGeoPoint(sql, C, "s0", { lat: -90, lng: 0 });
+    putGeoPoint(sql, C, "s179", { lat: -90, lng: 179.9 });
+    putGeoPoint(sql, C, "off", { lat: 89.995, lng: 100 });
+    const ids = (r: GeoRegion) => hits(sql, r).map((h) => h.id).sort();
+    expect(ids(region({ kind: "box", low: { lat: 89.99, lng: 5 }, high: { lat: 90, lng: 6 } }))).toEqual(["n-180", "n0", "n123", "n5"]);
+    expect(ids(region({ kind: "box", low: { lat: -90, lng: 5 }, high: { lat: -89.99, lng: 6 } }))).toEqual(["s0", "s179"]);
+    // A box short of the pole finds none of them; moving a pole point off the pole moves it out.
+    expect(ids(region({ kind: "box", low: { lat: 89.99, lng: 5 }, high: { lat: 89.999, lng: 6 } }))).toEqual([]);
+    putGeoPoint(sql, C, "n123", { lat: 89.5, lng: 123.4 });
+    expect(ids(region({ kind: "box", low: { lat: 89.99, lng: 5 }, high: { lat: 90, lng: 6 } }))).toEqual(["n-180", "n0", "n5"]);
   });
 
   it("the largest radius finds every point on Earth, nearest first; poles included", () => {
