@@ -113,6 +113,16 @@ describe("field transforms: bad input changes nothing", () => {
     await expectCode(update([inc("n", 1)], { n: 5 }, ["n"]), Code.InvalidArgument, /overlaps update mask path n/);
     await expectCode(update([inc("n", 1)], { n: 5 }), Code.InvalidArgument, /overlaps field n that the write's data sets/);
     await expectCode(update([inc("n", 1), max("n", 3)]), Code.InvalidArgument, /overlapping fields n and n/);
+    // A patch without a mask replaces each top-level field of its data
+    // whole and transforms apply after it (documents.md): a transform inside
+    // such a field starts from the replaced map. With a mask naming the
+    // leaf, the map's other keys stay and the counter counts on.
+    await db.setDocument({ ref: ref("tfbad", "m"), data: { m: { x: 10, y: 2 } } });
+    await db.updateDocument({ ref: ref("tfbad", "m"), patch: { data: { m: { y: 5 } } }, transforms: [inc("m.x", 1)] });
+    expect((await db.getDocument({ ref: ref("tfbad", "m") })).document!.data).toEqual({ m: { y: 5, x: 1 } });
+    await db.setDocument({ ref: ref("tfbad", "m"), data: { m: { x: 10, y: 2 } } });
+    await db.updateDocument({ ref: ref("tfbad", "m"), patch: { data: { m: { y: 5 } }, updateMask: { fieldPaths: ["m.y"] } }, transforms: [inc("m.x", 1)] });
+    expect((await db.getDocument({ ref: ref("tfbad", "m") })).document!.data).toEqual({ m: { x: 11, y: 5 } });
     await expectCode(update([{ fieldPath: "n", transformType: { case: "increment", value: create(ValueSchema, { kind: { case: "stringValue", value: "1" } }) } }]), Code.InvalidArgument, /transforms\[0\]\.increment must be a number/);
     await expectCode(update([{ fieldPath: "n" }]), Code.InvalidArgument);
     await expectCode(update([inc("a..b", 1)]), Code.InvalidArgument, /field_path/);
