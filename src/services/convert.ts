@@ -96,6 +96,7 @@ export function shardWriteFrom(write: Write, field: string): { write: ShardWrite
     const mask = maskFrom(op.value.updateMask, `${field}.update.update_mask`);
     return { write: withTransforms({ op: "update", collection, id, data, mask, precondition }, t, field), bytes: bytes + t.bytes };
   }
+  if (op.case === "setFields" || op.case === "createFields") throw new FailureError("unimplemented", `${field}: typed writes are not served yet`);
   const { data, bytes } = checkData(op.value, `${field}.${op.case}`);
   return { write: withTransforms({ op: op.case, collection, id, data, precondition }, t, field), bytes: bytes + t.bytes };
 }
@@ -143,6 +144,13 @@ export function transformsFrom(list: readonly FieldTransform[], field: string): 
         bytes += checkData({ elements }, `${where}.${name}`).bytes;
         return { path, kind: name, elements };
       }
+      case "typedIncrement":
+      case "typedMaximum":
+      case "typedMinimum":
+      case "typedServerTimestamp":
+      case "typedAppendMissingElements":
+      case "typedRemoveAllFromArray":
+        throw new FailureError("unimplemented", `${where}: typed transforms are not served yet`);
       case undefined:
         throw new FailureError("invalid_argument", `${where} names no transform (increment, maximum, minimum, server_timestamp, append_missing_elements or remove_all_from_array)`);
     }

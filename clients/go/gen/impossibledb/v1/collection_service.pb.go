@@ -440,7 +440,10 @@ type CreateDocumentRequest struct {
 	Data *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
 	// Field transforms applied after `data`, in order (see FieldTransform);
 	// at most 100 (TRANSFORMS_PER_WRITE_MAX).
-	Transforms    []*FieldTransform `protobuf:"bytes,3,rep,name=transforms,proto3" json:"transforms,omitempty"`
+	Transforms []*FieldTransform `protobuf:"bytes,3,rep,name=transforms,proto3" json:"transforms,omitempty"`
+	// The fields in typed form (see Value), instead of `data`: exactly
+	// one of the two is given.
+	Fields        map[string]*Value `protobuf:"bytes,4,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -496,6 +499,13 @@ func (x *CreateDocumentRequest) GetTransforms() []*FieldTransform {
 	return nil
 }
 
+func (x *CreateDocumentRequest) GetFields() map[string]*Value {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
 // Response for CreateDocument.
 type CreateDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -504,8 +514,10 @@ type CreateDocumentResponse struct {
 	// The value of each transformed field after the write, in the order of
 	// the request's transforms.
 	TransformResults []*structpb.Value `protobuf:"bytes,2,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The same values in typed form (see Value), in the same order.
+	TypedTransformResults []*Value `protobuf:"bytes,3,rep,name=typed_transform_results,json=typedTransformResults,proto3" json:"typed_transform_results,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *CreateDocumentResponse) Reset() {
@@ -552,6 +564,13 @@ func (x *CreateDocumentResponse) GetTransformResults() []*structpb.Value {
 	return nil
 }
 
+func (x *CreateDocumentResponse) GetTypedTransformResults() []*Value {
+	if x != nil {
+		return x.TypedTransformResults
+	}
+	return nil
+}
+
 // Request for SetDocument.
 type SetDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -563,7 +582,10 @@ type SetDocumentRequest struct {
 	Precondition *Precondition `protobuf:"bytes,3,opt,name=precondition,proto3" json:"precondition,omitempty"`
 	// Field transforms applied after `data`, in order (see FieldTransform);
 	// at most 100 (TRANSFORMS_PER_WRITE_MAX).
-	Transforms    []*FieldTransform `protobuf:"bytes,4,rep,name=transforms,proto3" json:"transforms,omitempty"`
+	Transforms []*FieldTransform `protobuf:"bytes,4,rep,name=transforms,proto3" json:"transforms,omitempty"`
+	// The fields in typed form (see Value), instead of `data`: exactly
+	// one of the two is given.
+	Fields        map[string]*Value `protobuf:"bytes,5,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -626,6 +648,13 @@ func (x *SetDocumentRequest) GetTransforms() []*FieldTransform {
 	return nil
 }
 
+func (x *SetDocumentRequest) GetFields() map[string]*Value {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
 // Response for SetDocument.
 type SetDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -634,8 +663,10 @@ type SetDocumentResponse struct {
 	// The value of each transformed field after the write, in the order of
 	// the request's transforms.
 	TransformResults []*structpb.Value `protobuf:"bytes,2,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The same values in typed form (see Value), in the same order.
+	TypedTransformResults []*Value `protobuf:"bytes,3,rep,name=typed_transform_results,json=typedTransformResults,proto3" json:"typed_transform_results,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *SetDocumentResponse) Reset() {
@@ -678,6 +709,13 @@ func (x *SetDocumentResponse) GetDocument() *Document {
 func (x *SetDocumentResponse) GetTransformResults() []*structpb.Value {
 	if x != nil {
 		return x.TransformResults
+	}
+	return nil
+}
+
+func (x *SetDocumentResponse) GetTypedTransformResults() []*Value {
+	if x != nil {
+		return x.TypedTransformResults
 	}
 	return nil
 }
@@ -765,8 +803,10 @@ type UpdateDocumentResponse struct {
 	// The value of each transformed field after the write, in the order of
 	// the request's transforms.
 	TransformResults []*structpb.Value `protobuf:"bytes,2,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The same values in typed form (see Value), in the same order.
+	TypedTransformResults []*Value `protobuf:"bytes,3,rep,name=typed_transform_results,json=typedTransformResults,proto3" json:"typed_transform_results,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *UpdateDocumentResponse) Reset() {
@@ -809,6 +849,13 @@ func (x *UpdateDocumentResponse) GetDocument() *Document {
 func (x *UpdateDocumentResponse) GetTransformResults() []*structpb.Value {
 	if x != nil {
 		return x.TransformResults
+	}
+	return nil
+}
+
+func (x *UpdateDocumentResponse) GetTypedTransformResults() []*Value {
+	if x != nil {
+		return x.TypedTransformResults
 	}
 	return nil
 }
@@ -1047,7 +1094,10 @@ type AddDocumentRequest struct {
 	// The collection to add the document to.
 	Collection string `protobuf:"bytes,1,opt,name=collection,proto3" json:"collection,omitempty"`
 	// Its fields.
-	Data          *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	Data *structpb.Struct `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	// The fields in typed form (see Value), instead of `data`: exactly
+	// one of the two is given.
+	Fields        map[string]*Value `protobuf:"bytes,3,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1092,6 +1142,13 @@ func (x *AddDocumentRequest) GetCollection() string {
 func (x *AddDocumentRequest) GetData() *structpb.Struct {
 	if x != nil {
 		return x.Data
+	}
+	return nil
+}
+
+func (x *AddDocumentRequest) GetFields() map[string]*Value {
+	if x != nil {
+		return x.Fields
 	}
 	return nil
 }
@@ -1451,36 +1508,47 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\x04mask\x18\x04 \x01(\v2\x1d.impossibledb.v1.DocumentMaskR\x04mask\"x\n" +
 	"\x15ListDocumentsResponse\x127\n" +
 	"\tdocuments\x18\x01 \x03(\v2\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcf\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe6\x02\n" +
 	"\x15CreateDocumentRequest\x126\n" +
-	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x123\n" +
-	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12I\n" +
+	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\x12I\n" +
 	"\n" +
 	"transforms\x18\x03 \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
-	"transforms\"\x94\x01\n" +
+	"transforms\x12J\n" +
+	"\x06fields\x18\x04 \x03(\v22.impossibledb.v1.CreateDocumentRequest.FieldsEntryR\x06fields\x1aQ\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.impossibledb.v1.ValueR\x05value:\x028\x01\"\xe4\x01\n" +
 	"\x16CreateDocumentResponse\x125\n" +
 	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12C\n" +
-	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\"\x8f\x02\n" +
+	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\x12N\n" +
+	"\x17typed_transform_results\x18\x03 \x03(\v2\x16.impossibledb.v1.ValueR\x15typedTransformResults\"\xa3\x03\n" +
 	"\x12SetDocumentRequest\x126\n" +
-	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x123\n" +
-	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12A\n" +
+	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\x12A\n" +
 	"\fprecondition\x18\x03 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\x12I\n" +
 	"\n" +
 	"transforms\x18\x04 \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
-	"transforms\"\x91\x01\n" +
+	"transforms\x12G\n" +
+	"\x06fields\x18\x05 \x03(\v2/.impossibledb.v1.SetDocumentRequest.FieldsEntryR\x06fields\x1aQ\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.impossibledb.v1.ValueR\x05value:\x028\x01\"\xe1\x01\n" +
 	"\x13SetDocumentResponse\x125\n" +
 	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12C\n" +
-	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\"\x9b\x02\n" +
+	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\x12N\n" +
+	"\x17typed_transform_results\x18\x03 \x03(\v2\x16.impossibledb.v1.ValueR\x15typedTransformResults\"\x9b\x02\n" +
 	"\x15UpdateDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12<\n" +
 	"\x05patch\x18\x02 \x01(\v2\x1e.impossibledb.v1.DocumentPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\x12A\n" +
 	"\fprecondition\x18\x03 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\x12I\n" +
 	"\n" +
 	"transforms\x18\x04 \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
-	"transforms\"\x94\x01\n" +
+	"transforms\"\xe4\x01\n" +
 	"\x16UpdateDocumentResponse\x125\n" +
 	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12C\n" +
-	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\"\x92\x01\n" +
+	"\x11transform_results\x18\x02 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\x12N\n" +
+	"\x17typed_transform_results\x18\x03 \x03(\v2\x16.impossibledb.v1.ValueR\x15typedTransformResults\"\x92\x01\n" +
 	"\x15DeleteDocumentRequest\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12A\n" +
 	"\fprecondition\x18\x02 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\"2\n" +
@@ -1492,12 +1560,16 @@ const file_impossibledb_v1_collection_service_proto_rawDesc = "" +
 	"\x1bBatchWriteDocumentsResponse\x128\n" +
 	"\bstatuses\x18\x01 \x03(\v2\x1c.impossibledb.v1.WriteStatusR\bstatuses\x126\n" +
 	"\aresults\x18\x02 \x03(\v2\x1c.impossibledb.v1.WriteResultR\aresults\x12+\n" +
-	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted\"\x90\x01\n" +
+	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted\"\xa4\x02\n" +
 	"\x12AddDocumentRequest\x12E\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
-	"collection\x123\n" +
-	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\"L\n" +
+	"collection\x12+\n" +
+	"\x04data\x18\x02 \x01(\v2\x17.google.protobuf.StructR\x04data\x12G\n" +
+	"\x06fields\x18\x03 \x03(\v2/.impossibledb.v1.AddDocumentRequest.FieldsEntryR\x06fields\x1aQ\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.impossibledb.v1.ValueR\x05value:\x028\x01\"L\n" +
 	"\x13AddDocumentResponse\x125\n" +
 	"\bdocument\x18\x01 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\"j\n" +
 	"\x16ListCollectionsRequest\x12'\n" +
@@ -1546,7 +1618,7 @@ func file_impossibledb_v1_collection_service_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_collection_service_proto_rawDescData
 }
 
-var file_impossibledb_v1_collection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_impossibledb_v1_collection_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_impossibledb_v1_collection_service_proto_goTypes = []any{
 	(*GetDocumentRequest)(nil),          // 0: impossibledb.v1.GetDocumentRequest
 	(*GetDocumentResponse)(nil),         // 1: impossibledb.v1.GetDocumentResponse
@@ -1572,82 +1644,95 @@ var file_impossibledb_v1_collection_service_proto_goTypes = []any{
 	(*ListCollectionsResponse)(nil),     // 21: impossibledb.v1.ListCollectionsResponse
 	(*DeleteCollectionRequest)(nil),     // 22: impossibledb.v1.DeleteCollectionRequest
 	(*DeleteCollectionResponse)(nil),    // 23: impossibledb.v1.DeleteCollectionResponse
-	(*DocumentRef)(nil),                 // 24: impossibledb.v1.DocumentRef
-	(*DocumentMask)(nil),                // 25: impossibledb.v1.DocumentMask
-	(*Document)(nil),                    // 26: impossibledb.v1.Document
-	(*structpb.Struct)(nil),             // 27: google.protobuf.Struct
-	(*FieldTransform)(nil),              // 28: impossibledb.v1.FieldTransform
-	(*structpb.Value)(nil),              // 29: google.protobuf.Value
-	(*Precondition)(nil),                // 30: impossibledb.v1.Precondition
-	(*DocumentPatch)(nil),               // 31: impossibledb.v1.DocumentPatch
-	(*Write)(nil),                       // 32: impossibledb.v1.Write
-	(*WriteStatus)(nil),                 // 33: impossibledb.v1.WriteStatus
-	(*WriteResult)(nil),                 // 34: impossibledb.v1.WriteResult
+	nil,                                 // 24: impossibledb.v1.CreateDocumentRequest.FieldsEntry
+	nil,                                 // 25: impossibledb.v1.SetDocumentRequest.FieldsEntry
+	nil,                                 // 26: impossibledb.v1.AddDocumentRequest.FieldsEntry
+	(*DocumentRef)(nil),                 // 27: impossibledb.v1.DocumentRef
+	(*DocumentMask)(nil),                // 28: impossibledb.v1.DocumentMask
+	(*Document)(nil),                    // 29: impossibledb.v1.Document
+	(*structpb.Struct)(nil),             // 30: google.protobuf.Struct
+	(*FieldTransform)(nil),              // 31: impossibledb.v1.FieldTransform
+	(*structpb.Value)(nil),              // 32: google.protobuf.Value
+	(*Value)(nil),                       // 33: impossibledb.v1.Value
+	(*Precondition)(nil),                // 34: impossibledb.v1.Precondition
+	(*DocumentPatch)(nil),               // 35: impossibledb.v1.DocumentPatch
+	(*Write)(nil),                       // 36: impossibledb.v1.Write
+	(*WriteStatus)(nil),                 // 37: impossibledb.v1.WriteStatus
+	(*WriteResult)(nil),                 // 38: impossibledb.v1.WriteResult
 }
 var file_impossibledb_v1_collection_service_proto_depIdxs = []int32{
-	24, // 0: impossibledb.v1.GetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	25, // 1: impossibledb.v1.GetDocumentRequest.mask:type_name -> impossibledb.v1.DocumentMask
-	26, // 2: impossibledb.v1.GetDocumentResponse.document:type_name -> impossibledb.v1.Document
-	24, // 3: impossibledb.v1.BatchGetDocumentsRequest.refs:type_name -> impossibledb.v1.DocumentRef
-	25, // 4: impossibledb.v1.BatchGetDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
-	24, // 5: impossibledb.v1.BatchGetResult.ref:type_name -> impossibledb.v1.DocumentRef
-	26, // 6: impossibledb.v1.BatchGetResult.document:type_name -> impossibledb.v1.Document
+	27, // 0: impossibledb.v1.GetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	28, // 1: impossibledb.v1.GetDocumentRequest.mask:type_name -> impossibledb.v1.DocumentMask
+	29, // 2: impossibledb.v1.GetDocumentResponse.document:type_name -> impossibledb.v1.Document
+	27, // 3: impossibledb.v1.BatchGetDocumentsRequest.refs:type_name -> impossibledb.v1.DocumentRef
+	28, // 4: impossibledb.v1.BatchGetDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
+	27, // 5: impossibledb.v1.BatchGetResult.ref:type_name -> impossibledb.v1.DocumentRef
+	29, // 6: impossibledb.v1.BatchGetResult.document:type_name -> impossibledb.v1.Document
 	3,  // 7: impossibledb.v1.BatchGetDocumentsResponse.results:type_name -> impossibledb.v1.BatchGetResult
-	24, // 8: impossibledb.v1.BatchGetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
-	25, // 9: impossibledb.v1.ListDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
-	26, // 10: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	24, // 11: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	27, // 12: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
-	28, // 13: impossibledb.v1.CreateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
-	26, // 14: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	29, // 15: impossibledb.v1.CreateDocumentResponse.transform_results:type_name -> google.protobuf.Value
-	24, // 16: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	27, // 17: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
-	30, // 18: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	28, // 19: impossibledb.v1.SetDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
-	26, // 20: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
-	29, // 21: impossibledb.v1.SetDocumentResponse.transform_results:type_name -> google.protobuf.Value
-	24, // 22: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	31, // 23: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
-	30, // 24: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	28, // 25: impossibledb.v1.UpdateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
-	26, // 26: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
-	29, // 27: impossibledb.v1.UpdateDocumentResponse.transform_results:type_name -> google.protobuf.Value
-	24, // 28: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
-	30, // 29: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
-	32, // 30: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
-	33, // 31: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
-	34, // 32: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
-	27, // 33: impossibledb.v1.AddDocumentRequest.data:type_name -> google.protobuf.Struct
-	26, // 34: impossibledb.v1.AddDocumentResponse.document:type_name -> impossibledb.v1.Document
-	20, // 35: impossibledb.v1.ListCollectionsResponse.collections:type_name -> impossibledb.v1.CollectionInfo
-	0,  // 36: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
-	2,  // 37: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
-	5,  // 38: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
-	7,  // 39: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
-	9,  // 40: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
-	11, // 41: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
-	13, // 42: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
-	15, // 43: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
-	17, // 44: impossibledb.v1.CollectionService.AddDocument:input_type -> impossibledb.v1.AddDocumentRequest
-	19, // 45: impossibledb.v1.CollectionService.ListCollections:input_type -> impossibledb.v1.ListCollectionsRequest
-	22, // 46: impossibledb.v1.CollectionService.DeleteCollection:input_type -> impossibledb.v1.DeleteCollectionRequest
-	1,  // 47: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
-	4,  // 48: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
-	6,  // 49: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
-	8,  // 50: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
-	10, // 51: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
-	12, // 52: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
-	14, // 53: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
-	16, // 54: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
-	18, // 55: impossibledb.v1.CollectionService.AddDocument:output_type -> impossibledb.v1.AddDocumentResponse
-	21, // 56: impossibledb.v1.CollectionService.ListCollections:output_type -> impossibledb.v1.ListCollectionsResponse
-	23, // 57: impossibledb.v1.CollectionService.DeleteCollection:output_type -> impossibledb.v1.DeleteCollectionResponse
-	47, // [47:58] is the sub-list for method output_type
-	36, // [36:47] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	27, // 8: impossibledb.v1.BatchGetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
+	28, // 9: impossibledb.v1.ListDocumentsRequest.mask:type_name -> impossibledb.v1.DocumentMask
+	29, // 10: impossibledb.v1.ListDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	27, // 11: impossibledb.v1.CreateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	30, // 12: impossibledb.v1.CreateDocumentRequest.data:type_name -> google.protobuf.Struct
+	31, // 13: impossibledb.v1.CreateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	24, // 14: impossibledb.v1.CreateDocumentRequest.fields:type_name -> impossibledb.v1.CreateDocumentRequest.FieldsEntry
+	29, // 15: impossibledb.v1.CreateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	32, // 16: impossibledb.v1.CreateDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	33, // 17: impossibledb.v1.CreateDocumentResponse.typed_transform_results:type_name -> impossibledb.v1.Value
+	27, // 18: impossibledb.v1.SetDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	30, // 19: impossibledb.v1.SetDocumentRequest.data:type_name -> google.protobuf.Struct
+	34, // 20: impossibledb.v1.SetDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	31, // 21: impossibledb.v1.SetDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	25, // 22: impossibledb.v1.SetDocumentRequest.fields:type_name -> impossibledb.v1.SetDocumentRequest.FieldsEntry
+	29, // 23: impossibledb.v1.SetDocumentResponse.document:type_name -> impossibledb.v1.Document
+	32, // 24: impossibledb.v1.SetDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	33, // 25: impossibledb.v1.SetDocumentResponse.typed_transform_results:type_name -> impossibledb.v1.Value
+	27, // 26: impossibledb.v1.UpdateDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	35, // 27: impossibledb.v1.UpdateDocumentRequest.patch:type_name -> impossibledb.v1.DocumentPatch
+	34, // 28: impossibledb.v1.UpdateDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	31, // 29: impossibledb.v1.UpdateDocumentRequest.transforms:type_name -> impossibledb.v1.FieldTransform
+	29, // 30: impossibledb.v1.UpdateDocumentResponse.document:type_name -> impossibledb.v1.Document
+	32, // 31: impossibledb.v1.UpdateDocumentResponse.transform_results:type_name -> google.protobuf.Value
+	33, // 32: impossibledb.v1.UpdateDocumentResponse.typed_transform_results:type_name -> impossibledb.v1.Value
+	27, // 33: impossibledb.v1.DeleteDocumentRequest.ref:type_name -> impossibledb.v1.DocumentRef
+	34, // 34: impossibledb.v1.DeleteDocumentRequest.precondition:type_name -> impossibledb.v1.Precondition
+	36, // 35: impossibledb.v1.BatchWriteDocumentsRequest.writes:type_name -> impossibledb.v1.Write
+	37, // 36: impossibledb.v1.BatchWriteDocumentsResponse.statuses:type_name -> impossibledb.v1.WriteStatus
+	38, // 37: impossibledb.v1.BatchWriteDocumentsResponse.results:type_name -> impossibledb.v1.WriteResult
+	30, // 38: impossibledb.v1.AddDocumentRequest.data:type_name -> google.protobuf.Struct
+	26, // 39: impossibledb.v1.AddDocumentRequest.fields:type_name -> impossibledb.v1.AddDocumentRequest.FieldsEntry
+	29, // 40: impossibledb.v1.AddDocumentResponse.document:type_name -> impossibledb.v1.Document
+	20, // 41: impossibledb.v1.ListCollectionsResponse.collections:type_name -> impossibledb.v1.CollectionInfo
+	33, // 42: impossibledb.v1.CreateDocumentRequest.FieldsEntry.value:type_name -> impossibledb.v1.Value
+	33, // 43: impossibledb.v1.SetDocumentRequest.FieldsEntry.value:type_name -> impossibledb.v1.Value
+	33, // 44: impossibledb.v1.AddDocumentRequest.FieldsEntry.value:type_name -> impossibledb.v1.Value
+	0,  // 45: impossibledb.v1.CollectionService.GetDocument:input_type -> impossibledb.v1.GetDocumentRequest
+	2,  // 46: impossibledb.v1.CollectionService.BatchGetDocuments:input_type -> impossibledb.v1.BatchGetDocumentsRequest
+	5,  // 47: impossibledb.v1.CollectionService.ListDocuments:input_type -> impossibledb.v1.ListDocumentsRequest
+	7,  // 48: impossibledb.v1.CollectionService.CreateDocument:input_type -> impossibledb.v1.CreateDocumentRequest
+	9,  // 49: impossibledb.v1.CollectionService.SetDocument:input_type -> impossibledb.v1.SetDocumentRequest
+	11, // 50: impossibledb.v1.CollectionService.UpdateDocument:input_type -> impossibledb.v1.UpdateDocumentRequest
+	13, // 51: impossibledb.v1.CollectionService.DeleteDocument:input_type -> impossibledb.v1.DeleteDocumentRequest
+	15, // 52: impossibledb.v1.CollectionService.BatchWriteDocuments:input_type -> impossibledb.v1.BatchWriteDocumentsRequest
+	17, // 53: impossibledb.v1.CollectionService.AddDocument:input_type -> impossibledb.v1.AddDocumentRequest
+	19, // 54: impossibledb.v1.CollectionService.ListCollections:input_type -> impossibledb.v1.ListCollectionsRequest
+	22, // 55: impossibledb.v1.CollectionService.DeleteCollection:input_type -> impossibledb.v1.DeleteCollectionRequest
+	1,  // 56: impossibledb.v1.CollectionService.GetDocument:output_type -> impossibledb.v1.GetDocumentResponse
+	4,  // 57: impossibledb.v1.CollectionService.BatchGetDocuments:output_type -> impossibledb.v1.BatchGetDocumentsResponse
+	6,  // 58: impossibledb.v1.CollectionService.ListDocuments:output_type -> impossibledb.v1.ListDocumentsResponse
+	8,  // 59: impossibledb.v1.CollectionService.CreateDocument:output_type -> impossibledb.v1.CreateDocumentResponse
+	10, // 60: impossibledb.v1.CollectionService.SetDocument:output_type -> impossibledb.v1.SetDocumentResponse
+	12, // 61: impossibledb.v1.CollectionService.UpdateDocument:output_type -> impossibledb.v1.UpdateDocumentResponse
+	14, // 62: impossibledb.v1.CollectionService.DeleteDocument:output_type -> impossibledb.v1.DeleteDocumentResponse
+	16, // 63: impossibledb.v1.CollectionService.BatchWriteDocuments:output_type -> impossibledb.v1.BatchWriteDocumentsResponse
+	18, // 64: impossibledb.v1.CollectionService.AddDocument:output_type -> impossibledb.v1.AddDocumentResponse
+	21, // 65: impossibledb.v1.CollectionService.ListCollections:output_type -> impossibledb.v1.ListCollectionsResponse
+	23, // 66: impossibledb.v1.CollectionService.DeleteCollection:output_type -> impossibledb.v1.DeleteCollectionResponse
+	56, // [56:67] is the sub-list for method output_type
+	45, // [45:56] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_collection_service_proto_init() }
@@ -1662,7 +1747,7 @@ func file_impossibledb_v1_collection_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_collection_service_proto_rawDesc), len(file_impossibledb_v1_collection_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -51,7 +51,13 @@ type Document struct {
 	// When the document was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When the document was last written.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The typed form of the document's fields (see Value), set exactly when
+	// the document holds a value `data` cannot carry exactly: an integer, a
+	// timestamp, bytes, a reference or a geo point, at any depth. `data` then
+	// holds each such value in its JSON form (see Value); read `fields`
+	// instead when it is set. Empty for a document of JSON values only.
+	Fields        map[string]*Value `protobuf:"bytes,7,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -128,6 +134,359 @@ func (x *Document) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Document) GetFields() map[string]*Value {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+// A typed value: every type a document field can hold, stored, returned,
+// ordered and compared exactly. The JSON-style `google.protobuf.Struct`
+// form (`data`) stays for those who do not need types; a value `data`
+// cannot carry appears there in its JSON form, given on each case below.
+//
+// Order, for sorting and range filters: null < boolean < number (integers
+// and doubles compare as numbers, exactly: 2^53 + 1 > 2^53 as a double)
+// < timestamp < string < bytes < reference < geo point < array < map, as
+// in Firestore. A range filter matches values of its operand's type only.
+type Value struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The value; exactly one must be set.
+	//
+	// Types that are valid to be assigned to Kind:
+	//
+	//	*Value_NullValue
+	//	*Value_BooleanValue
+	//	*Value_IntegerValue
+	//	*Value_DoubleValue
+	//	*Value_TimestampValue
+	//	*Value_StringValue
+	//	*Value_BytesValue
+	//	*Value_ReferenceValue
+	//	*Value_GeoPointValue
+	//	*Value_ArrayValue
+	//	*Value_MapValue
+	Kind          isValue_Kind `protobuf_oneof:"kind"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Value) Reset() {
+	*x = Value{}
+	mi := &file_impossibledb_v1_document_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Value) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Value) ProtoMessage() {}
+
+func (x *Value) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_document_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Value.ProtoReflect.Descriptor instead.
+func (*Value) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *Value) GetKind() isValue_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return nil
+}
+
+func (x *Value) GetNullValue() structpb.NullValue {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_NullValue); ok {
+			return x.NullValue
+		}
+	}
+	return structpb.NullValue(0)
+}
+
+func (x *Value) GetBooleanValue() bool {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_BooleanValue); ok {
+			return x.BooleanValue
+		}
+	}
+	return false
+}
+
+func (x *Value) GetIntegerValue() int64 {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_IntegerValue); ok {
+			return x.IntegerValue
+		}
+	}
+	return 0
+}
+
+func (x *Value) GetDoubleValue() float64 {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_DoubleValue); ok {
+			return x.DoubleValue
+		}
+	}
+	return 0
+}
+
+func (x *Value) GetTimestampValue() *timestamppb.Timestamp {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_TimestampValue); ok {
+			return x.TimestampValue
+		}
+	}
+	return nil
+}
+
+func (x *Value) GetStringValue() string {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_StringValue); ok {
+			return x.StringValue
+		}
+	}
+	return ""
+}
+
+func (x *Value) GetBytesValue() []byte {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_BytesValue); ok {
+			return x.BytesValue
+		}
+	}
+	return nil
+}
+
+func (x *Value) GetReferenceValue() *DocumentRef {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_ReferenceValue); ok {
+			return x.ReferenceValue
+		}
+	}
+	return nil
+}
+
+func (x *Value) GetGeoPointValue() *GeoPoint {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_GeoPointValue); ok {
+			return x.GeoPointValue
+		}
+	}
+	return nil
+}
+
+func (x *Value) GetArrayValue() *ArrayValue {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_ArrayValue); ok {
+			return x.ArrayValue
+		}
+	}
+	return nil
+}
+
+func (x *Value) GetMapValue() *MapValue {
+	if x != nil {
+		if x, ok := x.Kind.(*Value_MapValue); ok {
+			return x.MapValue
+		}
+	}
+	return nil
+}
+
+type isValue_Kind interface {
+	isValue_Kind()
+}
+
+type Value_NullValue struct {
+	// Null. JSON form: null.
+	NullValue structpb.NullValue `protobuf:"varint,1,opt,name=null_value,json=nullValue,proto3,enum=google.protobuf.NullValue,oneof"`
+}
+
+type Value_BooleanValue struct {
+	// A boolean. JSON form: true or false.
+	BooleanValue bool `protobuf:"varint,2,opt,name=boolean_value,json=booleanValue,proto3,oneof"`
+}
+
+type Value_IntegerValue struct {
+	// A 64-bit signed integer, stored exactly. JSON form: the nearest
+	// double (exact up to 2^53 in magnitude).
+	IntegerValue int64 `protobuf:"varint,3,opt,name=integer_value,json=integerValue,proto3,oneof"`
+}
+
+type Value_DoubleValue struct {
+	// An IEEE 754 double; must be finite. JSON form: the number.
+	DoubleValue float64 `protobuf:"fixed64,4,opt,name=double_value,json=doubleValue,proto3,oneof"`
+}
+
+type Value_TimestampValue struct {
+	// An instant, to the microsecond, from 0001-01-01T00:00:00Z to
+	// 9999-12-31T23:59:59.999999Z. Nanoseconds that are not whole
+	// microseconds are INVALID_ARGUMENT. JSON form: RFC 3339 text in UTC
+	// with six fractional digits, such as "2026-11-30T15:04:05.123456Z".
+	TimestampValue *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=timestamp_value,json=timestampValue,proto3,oneof"`
+}
+
+type Value_StringValue struct {
+	// A string. JSON form: the string.
+	StringValue string `protobuf:"bytes,6,opt,name=string_value,json=stringValue,proto3,oneof"`
+}
+
+type Value_BytesValue struct {
+	// Bytes. JSON form: standard base64 text with padding.
+	BytesValue []byte `protobuf:"bytes,7,opt,name=bytes_value,json=bytesValue,proto3,oneof"`
+}
+
+type Value_ReferenceValue struct {
+	// A reference to a document of the same database. JSON form: the text
+	// "collection/id".
+	ReferenceValue *DocumentRef `protobuf:"bytes,8,opt,name=reference_value,json=referenceValue,proto3,oneof"`
+}
+
+type Value_GeoPointValue struct {
+	// A point on the earth. JSON form: {"latitude": ..., "longitude": ...}.
+	// A search index's geo field accepts it.
+	GeoPointValue *GeoPoint `protobuf:"bytes,9,opt,name=geo_point_value,json=geoPointValue,proto3,oneof"`
+}
+
+type Value_ArrayValue struct {
+	// An array. JSON form: an array of the elements' JSON forms.
+	ArrayValue *ArrayValue `protobuf:"bytes,10,opt,name=array_value,json=arrayValue,proto3,oneof"`
+}
+
+type Value_MapValue struct {
+	// A map. JSON form: an object of the fields' JSON forms.
+	MapValue *MapValue `protobuf:"bytes,11,opt,name=map_value,json=mapValue,proto3,oneof"`
+}
+
+func (*Value_NullValue) isValue_Kind() {}
+
+func (*Value_BooleanValue) isValue_Kind() {}
+
+func (*Value_IntegerValue) isValue_Kind() {}
+
+func (*Value_DoubleValue) isValue_Kind() {}
+
+func (*Value_TimestampValue) isValue_Kind() {}
+
+func (*Value_StringValue) isValue_Kind() {}
+
+func (*Value_BytesValue) isValue_Kind() {}
+
+func (*Value_ReferenceValue) isValue_Kind() {}
+
+func (*Value_GeoPointValue) isValue_Kind() {}
+
+func (*Value_ArrayValue) isValue_Kind() {}
+
+func (*Value_MapValue) isValue_Kind() {}
+
+// An array of typed values.
+type ArrayValue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The elements, in order.
+	Values        []*Value `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ArrayValue) Reset() {
+	*x = ArrayValue{}
+	mi := &file_impossibledb_v1_document_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ArrayValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ArrayValue) ProtoMessage() {}
+
+func (x *ArrayValue) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_document_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ArrayValue.ProtoReflect.Descriptor instead.
+func (*ArrayValue) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ArrayValue) GetValues() []*Value {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+// A map of typed values.
+type MapValue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The fields; their names follow the rules of Document.data's.
+	Fields        map[string]*Value `protobuf:"bytes,1,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MapValue) Reset() {
+	*x = MapValue{}
+	mi := &file_impossibledb_v1_document_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MapValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MapValue) ProtoMessage() {}
+
+func (x *MapValue) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_document_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MapValue.ProtoReflect.Descriptor instead.
+func (*MapValue) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MapValue) GetFields() map[string]*Value {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
 // Names one document.
 type DocumentRef struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -144,7 +503,7 @@ type DocumentRef struct {
 
 func (x *DocumentRef) Reset() {
 	*x = DocumentRef{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -156,7 +515,7 @@ func (x *DocumentRef) String() string {
 func (*DocumentRef) ProtoMessage() {}
 
 func (x *DocumentRef) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[1]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -169,7 +528,7 @@ func (x *DocumentRef) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DocumentRef.ProtoReflect.Descriptor instead.
 func (*DocumentRef) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{1}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *DocumentRef) GetCollection() string {
@@ -205,7 +564,7 @@ type DocumentMask struct {
 
 func (x *DocumentMask) Reset() {
 	*x = DocumentMask{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -217,7 +576,7 @@ func (x *DocumentMask) String() string {
 func (*DocumentMask) ProtoMessage() {}
 
 func (x *DocumentMask) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[2]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -230,7 +589,7 @@ func (x *DocumentMask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DocumentMask.ProtoReflect.Descriptor instead.
 func (*DocumentMask) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{2}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *DocumentMask) GetFieldPaths() []string {
@@ -258,7 +617,7 @@ type Precondition struct {
 
 func (x *Precondition) Reset() {
 	*x = Precondition{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -270,7 +629,7 @@ func (x *Precondition) String() string {
 func (*Precondition) ProtoMessage() {}
 
 func (x *Precondition) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[3]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -283,7 +642,7 @@ func (x *Precondition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Precondition.ProtoReflect.Descriptor instead.
 func (*Precondition) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{3}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Precondition) GetCondition() isPrecondition_Condition {
@@ -332,19 +691,22 @@ func (*Precondition_Version) isPrecondition_Condition() {}
 // A change to one document's fields under a mask.
 type DocumentPatch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The new values of the masked fields.
+	// The new values of the masked fields. Exactly one of `data` and
+	// `fields` is given.
 	Data *structpb.Struct `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
 	// The fields to change. A masked path absent from `data` is removed from
 	// the document. Without a mask, the top-level fields of `data` are merged
 	// into the document.
-	UpdateMask    *DocumentMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	UpdateMask *DocumentMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// The new values in typed form (see Value), instead of `data`.
+	Fields        map[string]*Value `protobuf:"bytes,3,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DocumentPatch) Reset() {
 	*x = DocumentPatch{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -356,7 +718,7 @@ func (x *DocumentPatch) String() string {
 func (*DocumentPatch) ProtoMessage() {}
 
 func (x *DocumentPatch) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[4]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -369,7 +731,7 @@ func (x *DocumentPatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DocumentPatch.ProtoReflect.Descriptor instead.
 func (*DocumentPatch) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{4}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *DocumentPatch) GetData() *structpb.Struct {
@@ -382,6 +744,13 @@ func (x *DocumentPatch) GetData() *structpb.Struct {
 func (x *DocumentPatch) GetUpdateMask() *DocumentMask {
 	if x != nil {
 		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *DocumentPatch) GetFields() map[string]*Value {
+	if x != nil {
+		return x.Fields
 	}
 	return nil
 }
@@ -399,6 +768,8 @@ type Write struct {
 	//	*Write_Create
 	//	*Write_Update
 	//	*Write_Delete
+	//	*Write_SetFields
+	//	*Write_CreateFields
 	Operation isWrite_Operation `protobuf_oneof:"operation"`
 	// Optional condition checked atomically with the write.
 	Precondition *Precondition `protobuf:"bytes,6,opt,name=precondition,proto3" json:"precondition,omitempty"`
@@ -413,7 +784,7 @@ type Write struct {
 
 func (x *Write) Reset() {
 	*x = Write{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -425,7 +796,7 @@ func (x *Write) String() string {
 func (*Write) ProtoMessage() {}
 
 func (x *Write) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[5]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -438,7 +809,7 @@ func (x *Write) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Write.ProtoReflect.Descriptor instead.
 func (*Write) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{5}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Write) GetRef() *DocumentRef {
@@ -491,6 +862,24 @@ func (x *Write) GetDelete() *emptypb.Empty {
 	return nil
 }
 
+func (x *Write) GetSetFields() *MapValue {
+	if x != nil {
+		if x, ok := x.Operation.(*Write_SetFields); ok {
+			return x.SetFields
+		}
+	}
+	return nil
+}
+
+func (x *Write) GetCreateFields() *MapValue {
+	if x != nil {
+		if x, ok := x.Operation.(*Write_CreateFields); ok {
+			return x.CreateFields
+		}
+	}
+	return nil
+}
+
 func (x *Write) GetPrecondition() *Precondition {
 	if x != nil {
 		return x.Precondition
@@ -530,6 +919,16 @@ type Write_Delete struct {
 	Delete *emptypb.Empty `protobuf:"bytes,5,opt,name=delete,proto3,oneof"`
 }
 
+type Write_SetFields struct {
+	// As `set`, with the fields in typed form (see Value).
+	SetFields *MapValue `protobuf:"bytes,8,opt,name=set_fields,json=setFields,proto3,oneof"`
+}
+
+type Write_CreateFields struct {
+	// As `create`, with the fields in typed form (see Value).
+	CreateFields *MapValue `protobuf:"bytes,9,opt,name=create_fields,json=createFields,proto3,oneof"`
+}
+
 func (*Write_Set) isWrite_Operation() {}
 
 func (*Write_Create) isWrite_Operation() {}
@@ -537,6 +936,10 @@ func (*Write_Create) isWrite_Operation() {}
 func (*Write_Update) isWrite_Operation() {}
 
 func (*Write_Delete) isWrite_Operation() {}
+
+func (*Write_SetFields) isWrite_Operation() {}
+
+func (*Write_CreateFields) isWrite_Operation() {}
 
 // A change to one field that the shard computes from the field's stored
 // value, inside the write's SQLite transaction, so many clients can change
@@ -568,6 +971,12 @@ type FieldTransform struct {
 	//	*FieldTransform_ServerTimestamp
 	//	*FieldTransform_AppendMissingElements
 	//	*FieldTransform_RemoveAllFromArray
+	//	*FieldTransform_TypedIncrement
+	//	*FieldTransform_TypedMaximum
+	//	*FieldTransform_TypedMinimum
+	//	*FieldTransform_TypedServerTimestamp
+	//	*FieldTransform_TypedAppendMissingElements
+	//	*FieldTransform_TypedRemoveAllFromArray
 	TransformType isFieldTransform_TransformType `protobuf_oneof:"transform_type"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -575,7 +984,7 @@ type FieldTransform struct {
 
 func (x *FieldTransform) Reset() {
 	*x = FieldTransform{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -587,7 +996,7 @@ func (x *FieldTransform) String() string {
 func (*FieldTransform) ProtoMessage() {}
 
 func (x *FieldTransform) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[6]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -600,7 +1009,7 @@ func (x *FieldTransform) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldTransform.ProtoReflect.Descriptor instead.
 func (*FieldTransform) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{6}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *FieldTransform) GetFieldPath() string {
@@ -671,6 +1080,60 @@ func (x *FieldTransform) GetRemoveAllFromArray() *structpb.ListValue {
 	return nil
 }
 
+func (x *FieldTransform) GetTypedIncrement() *Value {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_TypedIncrement); ok {
+			return x.TypedIncrement
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetTypedMaximum() *Value {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_TypedMaximum); ok {
+			return x.TypedMaximum
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetTypedMinimum() *Value {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_TypedMinimum); ok {
+			return x.TypedMinimum
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetTypedServerTimestamp() *emptypb.Empty {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_TypedServerTimestamp); ok {
+			return x.TypedServerTimestamp
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetTypedAppendMissingElements() *ArrayValue {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_TypedAppendMissingElements); ok {
+			return x.TypedAppendMissingElements
+		}
+	}
+	return nil
+}
+
+func (x *FieldTransform) GetTypedRemoveAllFromArray() *ArrayValue {
+	if x != nil {
+		if x, ok := x.TransformType.(*FieldTransform_TypedRemoveAllFromArray); ok {
+			return x.TypedRemoveAllFromArray
+		}
+	}
+	return nil
+}
+
 type isFieldTransform_TransformType interface {
 	isFieldTransform_TransformType()
 }
@@ -698,8 +1161,8 @@ type FieldTransform_ServerTimestamp struct {
 	// UTC with millisecond precision (`2026-11-30T12:00:00.123Z`): the
 	// document's update_time. In a transaction over several shards it is
 	// the time the document's shard prepared the write, a little before the
-	// commit time. (Documents are google.protobuf.Struct, which has no
-	// timestamp type; typed timestamps are a separate change.)
+	// commit time. The text stays text, so JSON clients see no change;
+	// `typed_server_timestamp` writes a typed timestamp.
 	ServerTimestamp *emptypb.Empty `protobuf:"bytes,5,opt,name=server_timestamp,json=serverTimestamp,proto3,oneof"`
 }
 
@@ -718,6 +1181,42 @@ type FieldTransform_RemoveAllFromArray struct {
 	RemoveAllFromArray *structpb.ListValue `protobuf:"bytes,7,opt,name=remove_all_from_array,json=removeAllFromArray,proto3,oneof"`
 }
 
+type FieldTransform_TypedIncrement struct {
+	// As `increment`, with a typed operand (an integer or a double). An
+	// integer added to an integer stays an integer; a sum outside int64
+	// fails the write with OUT_OF_RANGE and changes nothing. With a double
+	// on either side the sum is a double, as above.
+	TypedIncrement *Value `protobuf:"bytes,8,opt,name=typed_increment,json=typedIncrement,proto3,oneof"`
+}
+
+type FieldTransform_TypedMaximum struct {
+	// As `maximum`, with a typed operand (an integer or a double); integers
+	// and doubles compare as numbers and the larger keeps its own type.
+	TypedMaximum *Value `protobuf:"bytes,9,opt,name=typed_maximum,json=typedMaximum,proto3,oneof"`
+}
+
+type FieldTransform_TypedMinimum struct {
+	// As `minimum`, with a typed operand, as `typed_maximum`.
+	TypedMinimum *Value `protobuf:"bytes,10,opt,name=typed_minimum,json=typedMinimum,proto3,oneof"`
+}
+
+type FieldTransform_TypedServerTimestamp struct {
+	// Sets the field to the time of the write as a typed timestamp (see
+	// Value), to the microsecond: the same instant `server_timestamp`
+	// writes as text.
+	TypedServerTimestamp *emptypb.Empty `protobuf:"bytes,11,opt,name=typed_server_timestamp,json=typedServerTimestamp,proto3,oneof"`
+}
+
+type FieldTransform_TypedAppendMissingElements struct {
+	// As `append_missing_elements`, with typed values.
+	TypedAppendMissingElements *ArrayValue `protobuf:"bytes,12,opt,name=typed_append_missing_elements,json=typedAppendMissingElements,proto3,oneof"`
+}
+
+type FieldTransform_TypedRemoveAllFromArray struct {
+	// As `remove_all_from_array`, with typed values.
+	TypedRemoveAllFromArray *ArrayValue `protobuf:"bytes,13,opt,name=typed_remove_all_from_array,json=typedRemoveAllFromArray,proto3,oneof"`
+}
+
 func (*FieldTransform_Increment) isFieldTransform_TransformType() {}
 
 func (*FieldTransform_Maximum) isFieldTransform_TransformType() {}
@@ -729,6 +1228,18 @@ func (*FieldTransform_ServerTimestamp) isFieldTransform_TransformType() {}
 func (*FieldTransform_AppendMissingElements) isFieldTransform_TransformType() {}
 
 func (*FieldTransform_RemoveAllFromArray) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_TypedIncrement) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_TypedMaximum) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_TypedMinimum) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_TypedServerTimestamp) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_TypedAppendMissingElements) isFieldTransform_TransformType() {}
+
+func (*FieldTransform_TypedRemoveAllFromArray) isFieldTransform_TransformType() {}
 
 // What one write did.
 type WriteResult struct {
@@ -748,13 +1259,15 @@ type WriteResult struct {
 	// and CommitBatch; empty for interactive transactions' Commit (read the
 	// document from `document` with return_documents).
 	TransformResults []*structpb.Value `protobuf:"bytes,5,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The same values in typed form (see Value), in the same order.
+	TypedTransformResults []*Value `protobuf:"bytes,6,rep,name=typed_transform_results,json=typedTransformResults,proto3" json:"typed_transform_results,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *WriteResult) Reset() {
 	*x = WriteResult{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -766,7 +1279,7 @@ func (x *WriteResult) String() string {
 func (*WriteResult) ProtoMessage() {}
 
 func (x *WriteResult) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[7]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -779,7 +1292,7 @@ func (x *WriteResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteResult.ProtoReflect.Descriptor instead.
 func (*WriteResult) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{7}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WriteResult) GetRef() *DocumentRef {
@@ -817,6 +1330,13 @@ func (x *WriteResult) GetTransformResults() []*structpb.Value {
 	return nil
 }
 
+func (x *WriteResult) GetTypedTransformResults() []*Value {
+	if x != nil {
+		return x.TypedTransformResults
+	}
+	return nil
+}
+
 // The outcome of one write of a non-atomic batch.
 type WriteStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -831,7 +1351,7 @@ type WriteStatus struct {
 
 func (x *WriteStatus) Reset() {
 	*x = WriteStatus{}
-	mi := &file_impossibledb_v1_document_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -843,7 +1363,7 @@ func (x *WriteStatus) String() string {
 func (*WriteStatus) ProtoMessage() {}
 
 func (x *WriteStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_document_proto_msgTypes[8]
+	mi := &file_impossibledb_v1_document_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -856,7 +1376,7 @@ func (x *WriteStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WriteStatus.ProtoReflect.Descriptor instead.
 func (*WriteStatus) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{8}
+	return file_impossibledb_v1_document_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *WriteStatus) GetCode() int32 {
@@ -877,7 +1397,7 @@ var File_impossibledb_v1_document_proto protoreflect.FileDescriptor
 
 const file_impossibledb_v1_document_proto_rawDesc = "" +
 	"\n" +
-	"\x1eimpossibledb/v1/document.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfb\x01\n" +
+	"\x1eimpossibledb/v1/document.proto\x12\x0fimpossibledb.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cimpossibledb/v1/search.proto\"\x8d\x03\n" +
 	"\bDocument\x12\x1e\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tR\n" +
@@ -888,7 +1408,36 @@ const file_impossibledb_v1_document_proto_rawDesc = "" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x9a\x01\n" +
+	"updateTime\x12=\n" +
+	"\x06fields\x18\a \x03(\v2%.impossibledb.v1.Document.FieldsEntryR\x06fields\x1aQ\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.impossibledb.v1.ValueR\x05value:\x028\x01\"\xdd\x04\n" +
+	"\x05Value\x12;\n" +
+	"\n" +
+	"null_value\x18\x01 \x01(\x0e2\x1a.google.protobuf.NullValueH\x00R\tnullValue\x12%\n" +
+	"\rboolean_value\x18\x02 \x01(\bH\x00R\fbooleanValue\x12%\n" +
+	"\rinteger_value\x18\x03 \x01(\x03H\x00R\fintegerValue\x12#\n" +
+	"\fdouble_value\x18\x04 \x01(\x01H\x00R\vdoubleValue\x12E\n" +
+	"\x0ftimestamp_value\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampH\x00R\x0etimestampValue\x12#\n" +
+	"\fstring_value\x18\x06 \x01(\tH\x00R\vstringValue\x12!\n" +
+	"\vbytes_value\x18\a \x01(\fH\x00R\n" +
+	"bytesValue\x12G\n" +
+	"\x0freference_value\x18\b \x01(\v2\x1c.impossibledb.v1.DocumentRefH\x00R\x0ereferenceValue\x12C\n" +
+	"\x0fgeo_point_value\x18\t \x01(\v2\x19.impossibledb.v1.GeoPointH\x00R\rgeoPointValue\x12>\n" +
+	"\varray_value\x18\n" +
+	" \x01(\v2\x1b.impossibledb.v1.ArrayValueH\x00R\n" +
+	"arrayValue\x128\n" +
+	"\tmap_value\x18\v \x01(\v2\x19.impossibledb.v1.MapValueH\x00R\bmapValueB\r\n" +
+	"\x04kind\x12\x05\xbaH\x02\b\x01\"<\n" +
+	"\n" +
+	"ArrayValue\x12.\n" +
+	"\x06values\x18\x01 \x03(\v2\x16.impossibledb.v1.ValueR\x06values\"\x9c\x01\n" +
+	"\bMapValue\x12=\n" +
+	"\x06fields\x18\x01 \x03(\v2%.impossibledb.v1.MapValue.FieldsEntryR\x06fields\x1aQ\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.impossibledb.v1.ValueR\x05value:\x028\x01\"\x9a\x01\n" +
 	"\vDocumentRef\x12E\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
@@ -900,22 +1449,29 @@ const file_impossibledb_v1_document_proto_rawDesc = "" +
 	"\fPrecondition\x12\x18\n" +
 	"\x06exists\x18\x01 \x01(\bH\x00R\x06exists\x12#\n" +
 	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02 \x00H\x00R\aversionB\v\n" +
-	"\tcondition\"\x84\x01\n" +
-	"\rDocumentPatch\x123\n" +
-	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04data\x12>\n" +
+	"\tcondition\"\x93\x02\n" +
+	"\rDocumentPatch\x12+\n" +
+	"\x04data\x18\x01 \x01(\v2\x17.google.protobuf.StructR\x04data\x12>\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1d.impossibledb.v1.DocumentMaskR\n" +
-	"updateMask\"\xad\x03\n" +
+	"updateMask\x12B\n" +
+	"\x06fields\x18\x03 \x03(\v2*.impossibledb.v1.DocumentPatch.FieldsEntryR\x06fields\x1aQ\n" +
+	"\vFieldsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.impossibledb.v1.ValueR\x05value:\x028\x01\"\xab\x04\n" +
 	"\x05Write\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n" +
 	"\x03set\x18\x02 \x01(\v2\x17.google.protobuf.StructH\x00R\x03set\x121\n" +
 	"\x06create\x18\x03 \x01(\v2\x17.google.protobuf.StructH\x00R\x06create\x128\n" +
 	"\x06update\x18\x04 \x01(\v2\x1e.impossibledb.v1.DocumentPatchH\x00R\x06update\x120\n" +
-	"\x06delete\x18\x05 \x01(\v2\x16.google.protobuf.EmptyH\x00R\x06delete\x12A\n" +
+	"\x06delete\x18\x05 \x01(\v2\x16.google.protobuf.EmptyH\x00R\x06delete\x12:\n" +
+	"\n" +
+	"set_fields\x18\b \x01(\v2\x19.impossibledb.v1.MapValueH\x00R\tsetFields\x12@\n" +
+	"\rcreate_fields\x18\t \x01(\v2\x19.impossibledb.v1.MapValueH\x00R\fcreateFields\x12A\n" +
 	"\fprecondition\x18\x06 \x01(\v2\x1d.impossibledb.v1.PreconditionR\fprecondition\x12I\n" +
 	"\n" +
 	"transforms\x18\a \x03(\v2\x1f.impossibledb.v1.FieldTransformB\b\xbaH\x05\x92\x01\x02\x10dR\n" +
 	"transformsB\x12\n" +
-	"\toperation\x12\x05\xbaH\x02\b\x01\"\xe0\x03\n" +
+	"\toperation\x12\x05\xbaH\x02\b\x01\"\xb0\a\n" +
 	"\x0eFieldTransform\x12)\n" +
 	"\n" +
 	"field_path\x18\x01 \x01(\tB\n" +
@@ -925,15 +1481,23 @@ const file_impossibledb_v1_document_proto_rawDesc = "" +
 	"\aminimum\x18\x04 \x01(\v2\x16.google.protobuf.ValueH\x00R\aminimum\x12C\n" +
 	"\x10server_timestamp\x18\x05 \x01(\v2\x16.google.protobuf.EmptyH\x00R\x0fserverTimestamp\x12T\n" +
 	"\x17append_missing_elements\x18\x06 \x01(\v2\x1a.google.protobuf.ListValueH\x00R\x15appendMissingElements\x12O\n" +
-	"\x15remove_all_from_array\x18\a \x01(\v2\x1a.google.protobuf.ListValueH\x00R\x12removeAllFromArrayB\x17\n" +
-	"\x0etransform_type\x12\x05\xbaH\x02\b\x01\"\x90\x02\n" +
+	"\x15remove_all_from_array\x18\a \x01(\v2\x1a.google.protobuf.ListValueH\x00R\x12removeAllFromArray\x12A\n" +
+	"\x0ftyped_increment\x18\b \x01(\v2\x16.impossibledb.v1.ValueH\x00R\x0etypedIncrement\x12=\n" +
+	"\rtyped_maximum\x18\t \x01(\v2\x16.impossibledb.v1.ValueH\x00R\ftypedMaximum\x12=\n" +
+	"\rtyped_minimum\x18\n" +
+	" \x01(\v2\x16.impossibledb.v1.ValueH\x00R\ftypedMinimum\x12N\n" +
+	"\x16typed_server_timestamp\x18\v \x01(\v2\x16.google.protobuf.EmptyH\x00R\x14typedServerTimestamp\x12`\n" +
+	"\x1dtyped_append_missing_elements\x18\f \x01(\v2\x1b.impossibledb.v1.ArrayValueH\x00R\x1atypedAppendMissingElements\x12[\n" +
+	"\x1btyped_remove_all_from_array\x18\r \x01(\v2\x1b.impossibledb.v1.ArrayValueH\x00R\x17typedRemoveAllFromArrayB\x17\n" +
+	"\x0etransform_type\x12\x05\xbaH\x02\b\x01\"\xe0\x02\n" +
 	"\vWriteResult\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefR\x03ref\x125\n" +
 	"\bdocument\x18\x02 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12\x18\n" +
 	"\aversion\x18\x03 \x01(\x03R\aversion\x12;\n" +
 	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12C\n" +
-	"\x11transform_results\x18\x05 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\";\n" +
+	"\x11transform_results\x18\x05 \x03(\v2\x16.google.protobuf.ValueR\x10transformResults\x12N\n" +
+	"\x17typed_transform_results\x18\x06 \x03(\v2\x16.impossibledb.v1.ValueR\x15typedTransformResults\";\n" +
 	"\vWriteStatus\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessageb\x06proto3"
@@ -950,51 +1514,81 @@ func file_impossibledb_v1_document_proto_rawDescGZIP() []byte {
 	return file_impossibledb_v1_document_proto_rawDescData
 }
 
-var file_impossibledb_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_impossibledb_v1_document_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_impossibledb_v1_document_proto_goTypes = []any{
 	(*Document)(nil),              // 0: impossibledb.v1.Document
-	(*DocumentRef)(nil),           // 1: impossibledb.v1.DocumentRef
-	(*DocumentMask)(nil),          // 2: impossibledb.v1.DocumentMask
-	(*Precondition)(nil),          // 3: impossibledb.v1.Precondition
-	(*DocumentPatch)(nil),         // 4: impossibledb.v1.DocumentPatch
-	(*Write)(nil),                 // 5: impossibledb.v1.Write
-	(*FieldTransform)(nil),        // 6: impossibledb.v1.FieldTransform
-	(*WriteResult)(nil),           // 7: impossibledb.v1.WriteResult
-	(*WriteStatus)(nil),           // 8: impossibledb.v1.WriteStatus
-	(*structpb.Struct)(nil),       // 9: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
-	(*emptypb.Empty)(nil),         // 11: google.protobuf.Empty
-	(*structpb.Value)(nil),        // 12: google.protobuf.Value
-	(*structpb.ListValue)(nil),    // 13: google.protobuf.ListValue
+	(*Value)(nil),                 // 1: impossibledb.v1.Value
+	(*ArrayValue)(nil),            // 2: impossibledb.v1.ArrayValue
+	(*MapValue)(nil),              // 3: impossibledb.v1.MapValue
+	(*DocumentRef)(nil),           // 4: impossibledb.v1.DocumentRef
+	(*DocumentMask)(nil),          // 5: impossibledb.v1.DocumentMask
+	(*Precondition)(nil),          // 6: impossibledb.v1.Precondition
+	(*DocumentPatch)(nil),         // 7: impossibledb.v1.DocumentPatch
+	(*Write)(nil),                 // 8: impossibledb.v1.Write
+	(*FieldTransform)(nil),        // 9: impossibledb.v1.FieldTransform
+	(*WriteResult)(nil),           // 10: impossibledb.v1.WriteResult
+	(*WriteStatus)(nil),           // 11: impossibledb.v1.WriteStatus
+	nil,                           // 12: impossibledb.v1.Document.FieldsEntry
+	nil,                           // 13: impossibledb.v1.MapValue.FieldsEntry
+	nil,                           // 14: impossibledb.v1.DocumentPatch.FieldsEntry
+	(*structpb.Struct)(nil),       // 15: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(structpb.NullValue)(0),       // 17: google.protobuf.NullValue
+	(*GeoPoint)(nil),              // 18: impossibledb.v1.GeoPoint
+	(*emptypb.Empty)(nil),         // 19: google.protobuf.Empty
+	(*structpb.Value)(nil),        // 20: google.protobuf.Value
+	(*structpb.ListValue)(nil),    // 21: google.protobuf.ListValue
 }
 var file_impossibledb_v1_document_proto_depIdxs = []int32{
-	9,  // 0: impossibledb.v1.Document.data:type_name -> google.protobuf.Struct
-	10, // 1: impossibledb.v1.Document.create_time:type_name -> google.protobuf.Timestamp
-	10, // 2: impossibledb.v1.Document.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 3: impossibledb.v1.DocumentPatch.data:type_name -> google.protobuf.Struct
-	2,  // 4: impossibledb.v1.DocumentPatch.update_mask:type_name -> impossibledb.v1.DocumentMask
-	1,  // 5: impossibledb.v1.Write.ref:type_name -> impossibledb.v1.DocumentRef
-	9,  // 6: impossibledb.v1.Write.set:type_name -> google.protobuf.Struct
-	9,  // 7: impossibledb.v1.Write.create:type_name -> google.protobuf.Struct
-	4,  // 8: impossibledb.v1.Write.update:type_name -> impossibledb.v1.DocumentPatch
-	11, // 9: impossibledb.v1.Write.delete:type_name -> google.protobuf.Empty
-	3,  // 10: impossibledb.v1.Write.precondition:type_name -> impossibledb.v1.Precondition
-	6,  // 11: impossibledb.v1.Write.transforms:type_name -> impossibledb.v1.FieldTransform
-	12, // 12: impossibledb.v1.FieldTransform.increment:type_name -> google.protobuf.Value
-	12, // 13: impossibledb.v1.FieldTransform.maximum:type_name -> google.protobuf.Value
-	12, // 14: impossibledb.v1.FieldTransform.minimum:type_name -> google.protobuf.Value
-	11, // 15: impossibledb.v1.FieldTransform.server_timestamp:type_name -> google.protobuf.Empty
-	13, // 16: impossibledb.v1.FieldTransform.append_missing_elements:type_name -> google.protobuf.ListValue
-	13, // 17: impossibledb.v1.FieldTransform.remove_all_from_array:type_name -> google.protobuf.ListValue
-	1,  // 18: impossibledb.v1.WriteResult.ref:type_name -> impossibledb.v1.DocumentRef
-	0,  // 19: impossibledb.v1.WriteResult.document:type_name -> impossibledb.v1.Document
-	10, // 20: impossibledb.v1.WriteResult.update_time:type_name -> google.protobuf.Timestamp
-	12, // 21: impossibledb.v1.WriteResult.transform_results:type_name -> google.protobuf.Value
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	15, // 0: impossibledb.v1.Document.data:type_name -> google.protobuf.Struct
+	16, // 1: impossibledb.v1.Document.create_time:type_name -> google.protobuf.Timestamp
+	16, // 2: impossibledb.v1.Document.update_time:type_name -> google.protobuf.Timestamp
+	12, // 3: impossibledb.v1.Document.fields:type_name -> impossibledb.v1.Document.FieldsEntry
+	17, // 4: impossibledb.v1.Value.null_value:type_name -> google.protobuf.NullValue
+	16, // 5: impossibledb.v1.Value.timestamp_value:type_name -> google.protobuf.Timestamp
+	4,  // 6: impossibledb.v1.Value.reference_value:type_name -> impossibledb.v1.DocumentRef
+	18, // 7: impossibledb.v1.Value.geo_point_value:type_name -> impossibledb.v1.GeoPoint
+	2,  // 8: impossibledb.v1.Value.array_value:type_name -> impossibledb.v1.ArrayValue
+	3,  // 9: impossibledb.v1.Value.map_value:type_name -> impossibledb.v1.MapValue
+	1,  // 10: impossibledb.v1.ArrayValue.values:type_name -> impossibledb.v1.Value
+	13, // 11: impossibledb.v1.MapValue.fields:type_name -> impossibledb.v1.MapValue.FieldsEntry
+	15, // 12: impossibledb.v1.DocumentPatch.data:type_name -> google.protobuf.Struct
+	5,  // 13: impossibledb.v1.DocumentPatch.update_mask:type_name -> impossibledb.v1.DocumentMask
+	14, // 14: impossibledb.v1.DocumentPatch.fields:type_name -> impossibledb.v1.DocumentPatch.FieldsEntry
+	4,  // 15: impossibledb.v1.Write.ref:type_name -> impossibledb.v1.DocumentRef
+	15, // 16: impossibledb.v1.Write.set:type_name -> google.protobuf.Struct
+	15, // 17: impossibledb.v1.Write.create:type_name -> google.protobuf.Struct
+	7,  // 18: impossibledb.v1.Write.update:type_name -> impossibledb.v1.DocumentPatch
+	19, // 19: impossibledb.v1.Write.delete:type_name -> google.protobuf.Empty
+	3,  // 20: impossibledb.v1.Write.set_fields:type_name -> impossibledb.v1.MapValue
+	3,  // 21: impossibledb.v1.Write.create_fields:type_name -> impossibledb.v1.MapValue
+	6,  // 22: impossibledb.v1.Write.precondition:type_name -> impossibledb.v1.Precondition
+	9,  // 23: impossibledb.v1.Write.transforms:type_name -> impossibledb.v1.FieldTransform
+	20, // 24: impossibledb.v1.FieldTransform.increment:type_name -> google.protobuf.Value
+	20, // 25: impossibledb.v1.FieldTransform.maximum:type_name -> google.protobuf.Value
+	20, // 26: impossibledb.v1.FieldTransform.minimum:type_name -> google.protobuf.Value
+	19, // 27: impossibledb.v1.FieldTransform.server_timestamp:type_name -> google.protobuf.Empty
+	21, // 28: impossibledb.v1.FieldTransform.append_missing_elements:type_name -> google.protobuf.ListValue
+	21, // 29: impossibledb.v1.FieldTransform.remove_all_from_array:type_name -> google.protobuf.ListValue
+	1,  // 30: impossibledb.v1.FieldTransform.typed_increment:type_name -> impossibledb.v1.Value
+	1,  // 31: impossibledb.v1.FieldTransform.typed_maximum:type_name -> impossibledb.v1.Value
+	1,  // 32: impossibledb.v1.FieldTransform.typed_minimum:type_name -> impossibledb.v1.Value
+	19, // 33: impossibledb.v1.FieldTransform.typed_server_timestamp:type_name -> google.protobuf.Empty
+	2,  // 34: impossibledb.v1.FieldTransform.typed_append_missing_elements:type_name -> impossibledb.v1.ArrayValue
+	2,  // 35: impossibledb.v1.FieldTransform.typed_remove_all_from_array:type_name -> impossibledb.v1.ArrayValue
+	4,  // 36: impossibledb.v1.WriteResult.ref:type_name -> impossibledb.v1.DocumentRef
+	0,  // 37: impossibledb.v1.WriteResult.document:type_name -> impossibledb.v1.Document
+	16, // 38: impossibledb.v1.WriteResult.update_time:type_name -> google.protobuf.Timestamp
+	20, // 39: impossibledb.v1.WriteResult.transform_results:type_name -> google.protobuf.Value
+	1,  // 40: impossibledb.v1.WriteResult.typed_transform_results:type_name -> impossibledb.v1.Value
+	1,  // 41: impossibledb.v1.Document.FieldsEntry.value:type_name -> impossibledb.v1.Value
+	1,  // 42: impossibledb.v1.MapValue.FieldsEntry.value:type_name -> impossibledb.v1.Value
+	1,  // 43: impossibledb.v1.DocumentPatch.FieldsEntry.value:type_name -> impossibledb.v1.Value
+	44, // [44:44] is the sub-list for method output_type
+	44, // [44:44] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_document_proto_init() }
@@ -1002,23 +1596,45 @@ func file_impossibledb_v1_document_proto_init() {
 	if File_impossibledb_v1_document_proto != nil {
 		return
 	}
-	file_impossibledb_v1_document_proto_msgTypes[3].OneofWrappers = []any{
+	file_impossibledb_v1_search_proto_init()
+	file_impossibledb_v1_document_proto_msgTypes[1].OneofWrappers = []any{
+		(*Value_NullValue)(nil),
+		(*Value_BooleanValue)(nil),
+		(*Value_IntegerValue)(nil),
+		(*Value_DoubleValue)(nil),
+		(*Value_TimestampValue)(nil),
+		(*Value_StringValue)(nil),
+		(*Value_BytesValue)(nil),
+		(*Value_ReferenceValue)(nil),
+		(*Value_GeoPointValue)(nil),
+		(*Value_ArrayValue)(nil),
+		(*Value_MapValue)(nil),
+	}
+	file_impossibledb_v1_document_proto_msgTypes[6].OneofWrappers = []any{
 		(*Precondition_Exists)(nil),
 		(*Precondition_Version)(nil),
 	}
-	file_impossibledb_v1_document_proto_msgTypes[5].OneofWrappers = []any{
+	file_impossibledb_v1_document_proto_msgTypes[8].OneofWrappers = []any{
 		(*Write_Set)(nil),
 		(*Write_Create)(nil),
 		(*Write_Update)(nil),
 		(*Write_Delete)(nil),
+		(*Write_SetFields)(nil),
+		(*Write_CreateFields)(nil),
 	}
-	file_impossibledb_v1_document_proto_msgTypes[6].OneofWrappers = []any{
+	file_impossibledb_v1_document_proto_msgTypes[9].OneofWrappers = []any{
 		(*FieldTransform_Increment)(nil),
 		(*FieldTransform_Maximum)(nil),
 		(*FieldTransform_Minimum)(nil),
 		(*FieldTransform_ServerTimestamp)(nil),
 		(*FieldTransform_AppendMissingElements)(nil),
 		(*FieldTransform_RemoveAllFromArray)(nil),
+		(*FieldTransform_TypedIncrement)(nil),
+		(*FieldTransform_TypedMaximum)(nil),
+		(*FieldTransform_TypedMinimum)(nil),
+		(*FieldTransform_TypedServerTimestamp)(nil),
+		(*FieldTransform_TypedAppendMissingElements)(nil),
+		(*FieldTransform_TypedRemoveAllFromArray)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1026,7 +1642,7 @@ func file_impossibledb_v1_document_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_document_proto_rawDesc), len(file_impossibledb_v1_document_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

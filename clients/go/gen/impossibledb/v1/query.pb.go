@@ -401,7 +401,11 @@ type FieldFilter struct {
 	Op FieldFilter_Operator `protobuf:"varint,2,opt,name=op,proto3,enum=impossibledb.v1.FieldFilter_Operator" json:"op,omitempty"`
 	// The operand: a list for IN, NOT_IN and ARRAY_CONTAINS_ANY, a bool or
 	// nothing for EXISTS.
-	Value         *structpb.Value `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	Value *structpb.Value `protobuf:"bytes,3,opt,name=value,proto3" json:"value,omitempty"`
+	// The operand in typed form (see Value), instead of `value`; for IN,
+	// NOT_IN and ARRAY_CONTAINS_ANY an array. A filter gives at most one of
+	// the two.
+	TypedValue    *Value `protobuf:"bytes,4,opt,name=typed_value,json=typedValue,proto3" json:"typed_value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -453,6 +457,13 @@ func (x *FieldFilter) GetOp() FieldFilter_Operator {
 func (x *FieldFilter) GetValue() *structpb.Value {
 	if x != nil {
 		return x.Value
+	}
+	return nil
+}
+
+func (x *FieldFilter) GetTypedValue() *Value {
+	if x != nil {
+		return x.TypedValue
 	}
 	return nil
 }
@@ -796,7 +807,12 @@ type AggregationGroup struct {
 	// empty without group-by.
 	Key []*structpb.Value `protobuf:"bytes,1,rep,name=key,proto3" json:"key,omitempty"`
 	// The results by alias.
-	Results       map[string]*structpb.Value `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Results map[string]*structpb.Value `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// `key` in typed form (see Value): always set, element for element.
+	TypedKey []*Value `protobuf:"bytes,3,rep,name=typed_key,json=typedKey,proto3" json:"typed_key,omitempty"`
+	// `results` in typed form: always set, alias for alias. SUM of integers
+	// is an integer while every partial sum fits int64, else a double.
+	TypedResults  map[string]*Value `protobuf:"bytes,4,rep,name=typed_results,json=typedResults,proto3" json:"typed_results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -841,6 +857,20 @@ func (x *AggregationGroup) GetKey() []*structpb.Value {
 func (x *AggregationGroup) GetResults() map[string]*structpb.Value {
 	if x != nil {
 		return x.Results
+	}
+	return nil
+}
+
+func (x *AggregationGroup) GetTypedKey() []*Value {
+	if x != nil {
+		return x.TypedKey
+	}
+	return nil
+}
+
+func (x *AggregationGroup) GetTypedResults() map[string]*Value {
+	if x != nil {
+		return x.TypedResults
 	}
 	return nil
 }
@@ -1114,13 +1144,15 @@ const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\x10composite_filter\x18\x02 \x01(\v2 .impossibledb.v1.CompositeFilterH\x00R\x0fcompositeFilter\x12;\n" +
 	"\n" +
 	"not_filter\x18\x03 \x01(\v2\x1a.impossibledb.v1.NotFilterH\x00R\tnotFilterB\x14\n" +
-	"\vfilter_type\x12\x05\xbaH\x02\b\x01\"\xe4\x03\n" +
+	"\vfilter_type\x12\x05\xbaH\x02\b\x01\"\x9d\x04\n" +
 	"\vFieldFilter\x12 \n" +
 	"\x05field\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xdc\vR\x05field\x12A\n" +
 	"\x02op\x18\x02 \x01(\x0e2%.impossibledb.v1.FieldFilter.OperatorB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x02op\x12,\n" +
-	"\x05value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x05value\"\xc1\x02\n" +
+	"\x05value\x18\x03 \x01(\v2\x16.google.protobuf.ValueR\x05value\x127\n" +
+	"\vtyped_value\x18\x04 \x01(\v2\x16.impossibledb.v1.ValueR\n" +
+	"typedValue\"\xc1\x02\n" +
 	"\bOperator\x12\x18\n" +
 	"\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eOPERATOR_EQUAL\x10\x01\x12\x16\n" +
@@ -1176,13 +1208,18 @@ const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\fFUNCTION_SUM\x10\x02\x12\x10\n" +
 	"\fFUNCTION_AVG\x10\x03\x12\x10\n" +
 	"\fFUNCTION_MIN\x10\x04\x12\x10\n" +
-	"\fFUNCTION_MAX\x10\x05\"\xda\x01\n" +
+	"\fFUNCTION_MAX\x10\x05\"\xc2\x03\n" +
 	"\x10AggregationGroup\x12(\n" +
 	"\x03key\x18\x01 \x03(\v2\x16.google.protobuf.ValueR\x03key\x12H\n" +
-	"\aresults\x18\x02 \x03(\v2..impossibledb.v1.AggregationGroup.ResultsEntryR\aresults\x1aR\n" +
+	"\aresults\x18\x02 \x03(\v2..impossibledb.v1.AggregationGroup.ResultsEntryR\aresults\x123\n" +
+	"\ttyped_key\x18\x03 \x03(\v2\x16.impossibledb.v1.ValueR\btypedKey\x12X\n" +
+	"\rtyped_results\x18\x04 \x03(\v23.impossibledb.v1.AggregationGroup.TypedResultsEntryR\ftypedResults\x1aR\n" +
 	"\fResultsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
-	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\xbb\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\x1aW\n" +
+	"\x11TypedResultsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.impossibledb.v1.ValueR\x05value:\x028\x01\"\xbb\x02\n" +
 	"\tQueryPlan\x12!\n" +
 	"\fshards_total\x18\x01 \x01(\x05R\vshardsTotal\x12%\n" +
 	"\x0eshards_queried\x18\x02 \x01(\x05R\rshardsQueried\x122\n" +
@@ -1216,7 +1253,7 @@ func file_impossibledb_v1_query_proto_rawDescGZIP() []byte {
 }
 
 var file_impossibledb_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_impossibledb_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_impossibledb_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_impossibledb_v1_query_proto_goTypes = []any{
 	(FieldFilter_Operator)(0),     // 0: impossibledb.v1.FieldFilter.Operator
 	(CompositeFilter_Operator)(0), // 1: impossibledb.v1.CompositeFilter.Operator
@@ -1234,37 +1271,43 @@ var file_impossibledb_v1_query_proto_goTypes = []any{
 	(*RulePlan)(nil),              // 13: impossibledb.v1.RulePlan
 	(*ShardPlan)(nil),             // 14: impossibledb.v1.ShardPlan
 	nil,                           // 15: impossibledb.v1.AggregationGroup.ResultsEntry
-	(*structpb.Value)(nil),        // 16: google.protobuf.Value
-	(*DocumentMask)(nil),          // 17: impossibledb.v1.DocumentMask
-	(*SearchQuery)(nil),           // 18: impossibledb.v1.SearchQuery
-	(*SearchPlan)(nil),            // 19: impossibledb.v1.SearchPlan
+	nil,                           // 16: impossibledb.v1.AggregationGroup.TypedResultsEntry
+	(*structpb.Value)(nil),        // 17: google.protobuf.Value
+	(*Value)(nil),                 // 18: impossibledb.v1.Value
+	(*DocumentMask)(nil),          // 19: impossibledb.v1.DocumentMask
+	(*SearchQuery)(nil),           // 20: impossibledb.v1.SearchQuery
+	(*SearchPlan)(nil),            // 21: impossibledb.v1.SearchPlan
 }
 var file_impossibledb_v1_query_proto_depIdxs = []int32{
 	5,  // 0: impossibledb.v1.Filter.field_filter:type_name -> impossibledb.v1.FieldFilter
 	6,  // 1: impossibledb.v1.Filter.composite_filter:type_name -> impossibledb.v1.CompositeFilter
 	7,  // 2: impossibledb.v1.Filter.not_filter:type_name -> impossibledb.v1.NotFilter
 	0,  // 3: impossibledb.v1.FieldFilter.op:type_name -> impossibledb.v1.FieldFilter.Operator
-	16, // 4: impossibledb.v1.FieldFilter.value:type_name -> google.protobuf.Value
-	1,  // 5: impossibledb.v1.CompositeFilter.op:type_name -> impossibledb.v1.CompositeFilter.Operator
-	4,  // 6: impossibledb.v1.CompositeFilter.filters:type_name -> impossibledb.v1.Filter
-	4,  // 7: impossibledb.v1.NotFilter.filter:type_name -> impossibledb.v1.Filter
-	2,  // 8: impossibledb.v1.Order.direction:type_name -> impossibledb.v1.Order.Direction
-	4,  // 9: impossibledb.v1.Query.where:type_name -> impossibledb.v1.Filter
-	8,  // 10: impossibledb.v1.Query.order_by:type_name -> impossibledb.v1.Order
-	17, // 11: impossibledb.v1.Query.select:type_name -> impossibledb.v1.DocumentMask
-	18, // 12: impossibledb.v1.Query.search:type_name -> impossibledb.v1.SearchQuery
-	3,  // 13: impossibledb.v1.Aggregation.function:type_name -> impossibledb.v1.Aggregation.Function
-	16, // 14: impossibledb.v1.AggregationGroup.key:type_name -> google.protobuf.Value
-	15, // 15: impossibledb.v1.AggregationGroup.results:type_name -> impossibledb.v1.AggregationGroup.ResultsEntry
-	14, // 16: impossibledb.v1.QueryPlan.shards:type_name -> impossibledb.v1.ShardPlan
-	13, // 17: impossibledb.v1.QueryPlan.rule:type_name -> impossibledb.v1.RulePlan
-	19, // 18: impossibledb.v1.QueryPlan.search:type_name -> impossibledb.v1.SearchPlan
-	16, // 19: impossibledb.v1.AggregationGroup.ResultsEntry.value:type_name -> google.protobuf.Value
-	20, // [20:20] is the sub-list for method output_type
-	20, // [20:20] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	17, // 4: impossibledb.v1.FieldFilter.value:type_name -> google.protobuf.Value
+	18, // 5: impossibledb.v1.FieldFilter.typed_value:type_name -> impossibledb.v1.Value
+	1,  // 6: impossibledb.v1.CompositeFilter.op:type_name -> impossibledb.v1.CompositeFilter.Operator
+	4,  // 7: impossibledb.v1.CompositeFilter.filters:type_name -> impossibledb.v1.Filter
+	4,  // 8: impossibledb.v1.NotFilter.filter:type_name -> impossibledb.v1.Filter
+	2,  // 9: impossibledb.v1.Order.direction:type_name -> impossibledb.v1.Order.Direction
+	4,  // 10: impossibledb.v1.Query.where:type_name -> impossibledb.v1.Filter
+	8,  // 11: impossibledb.v1.Query.order_by:type_name -> impossibledb.v1.Order
+	19, // 12: impossibledb.v1.Query.select:type_name -> impossibledb.v1.DocumentMask
+	20, // 13: impossibledb.v1.Query.search:type_name -> impossibledb.v1.SearchQuery
+	3,  // 14: impossibledb.v1.Aggregation.function:type_name -> impossibledb.v1.Aggregation.Function
+	17, // 15: impossibledb.v1.AggregationGroup.key:type_name -> google.protobuf.Value
+	15, // 16: impossibledb.v1.AggregationGroup.results:type_name -> impossibledb.v1.AggregationGroup.ResultsEntry
+	18, // 17: impossibledb.v1.AggregationGroup.typed_key:type_name -> impossibledb.v1.Value
+	16, // 18: impossibledb.v1.AggregationGroup.typed_results:type_name -> impossibledb.v1.AggregationGroup.TypedResultsEntry
+	14, // 19: impossibledb.v1.QueryPlan.shards:type_name -> impossibledb.v1.ShardPlan
+	13, // 20: impossibledb.v1.QueryPlan.rule:type_name -> impossibledb.v1.RulePlan
+	21, // 21: impossibledb.v1.QueryPlan.search:type_name -> impossibledb.v1.SearchPlan
+	17, // 22: impossibledb.v1.AggregationGroup.ResultsEntry.value:type_name -> google.protobuf.Value
+	18, // 23: impossibledb.v1.AggregationGroup.TypedResultsEntry.value:type_name -> impossibledb.v1.Value
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_query_proto_init() }
@@ -1285,7 +1328,7 @@ func file_impossibledb_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_query_proto_rawDesc), len(file_impossibledb_v1_query_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

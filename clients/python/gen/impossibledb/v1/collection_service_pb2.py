@@ -27,7 +27,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from impossibledb.v1 import document_pb2 as impossibledb_dot_v1_dot_document__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(impossibledb/v1/collection_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\"\x7f\n\x12GetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"L\n\x13GetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\x8c\x01\n\x18\x42\x61tchGetDocumentsRequest\x12=\n\x04refs\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x04refs\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"\x8d\x01\n\x0e\x42\x61tchGetResult\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x14\n\x05\x66ound\x18\x03 \x01(\x08R\x05\x66ound\"\x95\x01\n\x19\x42\x61tchGetDocumentsResponse\x12\x39\n\x07results\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.BatchGetResultR\x07results\x12=\n\x0bunread_refs\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\nunreadRefs\"\xe2\x01\n\x14ListDocumentsRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\x12\x31\n\x04mask\x18\x04 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"x\n\x15ListDocumentsResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcf\x01\n\x15\x43reateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x33\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\x12I\n\ntransforms\x18\x03 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransforms\"\x94\x01\n\x16\x43reateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x43\n\x11transform_results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\"\x8f\x02\n\x12SetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x33\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\x12I\n\ntransforms\x18\x04 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransforms\"\x91\x01\n\x13SetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x43\n\x11transform_results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\"\x9b\x02\n\x15UpdateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12<\n\x05patch\x18\x02 \x01(\x0b\x32\x1e.impossibledb.v1.DocumentPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\x12I\n\ntransforms\x18\x04 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransforms\"\x94\x01\n\x16UpdateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x43\n\x11transform_results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\"\x92\x01\n\x15\x44\x65leteDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x41\n\x0cprecondition\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"2\n\x16\x44\x65leteDocumentResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"\x84\x01\n\x1a\x42\x61tchWriteDocumentsRequest\x12;\n\x06writes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x06writes\x12)\n\x10return_documents\x18\x02 \x01(\x08R\x0freturnDocuments\"\xbc\x01\n\x1b\x42\x61tchWriteDocumentsResponse\x12\x38\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteStatusR\x08statuses\x12\x36\n\x07results\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results\x12+\n\x11\x64ocuments_omitted\x18\x03 \x01(\x08R\x10\x64ocumentsOmitted\"\x90\x01\n\x12\x41\x64\x64\x44ocumentRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12\x33\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\"L\n\x13\x41\x64\x64\x44ocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"j\n\x16ListCollectionsRequest\x12\'\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\"b\n\x0e\x43ollectionInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12<\n\x1a\x61pproximate_document_count\x18\x02 \x01(\x03R\x18\x61pproximateDocumentCount\"\x84\x01\n\x17ListCollectionsResponse\x12\x41\n\x0b\x63ollections\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.CollectionInfoR\x0b\x63ollections\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8b\x01\n\x17\x44\x65leteCollectionRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12)\n\nbatch_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\tbatchSize\"S\n\x18\x44\x65leteCollectionResponse\x12#\n\rdeleted_count\x18\x01 \x01(\x03R\x0c\x64\x65letedCount\x12\x12\n\x04\x64one\x18\x02 \x01(\x08R\x04\x64one2\xf0\x08\n\x11\x43ollectionService\x12]\n\x0bGetDocument\x12#.impossibledb.v1.GetDocumentRequest\x1a$.impossibledb.v1.GetDocumentResponse\"\x03\x90\x02\x01\x12o\n\x11\x42\x61tchGetDocuments\x12).impossibledb.v1.BatchGetDocumentsRequest\x1a*.impossibledb.v1.BatchGetDocumentsResponse\"\x03\x90\x02\x01\x12\x63\n\rListDocuments\x12%.impossibledb.v1.ListDocumentsRequest\x1a&.impossibledb.v1.ListDocumentsResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x43reateDocument\x12&.impossibledb.v1.CreateDocumentRequest\x1a\'.impossibledb.v1.CreateDocumentResponse\x12X\n\x0bSetDocument\x12#.impossibledb.v1.SetDocumentRequest\x1a$.impossibledb.v1.SetDocumentResponse\x12\x61\n\x0eUpdateDocument\x12&.impossibledb.v1.UpdateDocumentRequest\x1a\'.impossibledb.v1.UpdateDocumentResponse\x12\x61\n\x0e\x44\x65leteDocument\x12&.impossibledb.v1.DeleteDocumentRequest\x1a\'.impossibledb.v1.DeleteDocumentResponse\x12p\n\x13\x42\x61tchWriteDocuments\x12+.impossibledb.v1.BatchWriteDocumentsRequest\x1a,.impossibledb.v1.BatchWriteDocumentsResponse\x12X\n\x0b\x41\x64\x64\x44ocument\x12#.impossibledb.v1.AddDocumentRequest\x1a$.impossibledb.v1.AddDocumentResponse\x12i\n\x0fListCollections\x12\'.impossibledb.v1.ListCollectionsRequest\x1a(.impossibledb.v1.ListCollectionsResponse\"\x03\x90\x02\x01\x12l\n\x10\x44\x65leteCollection\x12(.impossibledb.v1.DeleteCollectionRequest\x1a).impossibledb.v1.DeleteCollectionResponse\"\x03\x90\x02\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(impossibledb/v1/collection_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\"\x7f\n\x12GetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"L\n\x13GetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"\x8c\x01\n\x18\x42\x61tchGetDocumentsRequest\x12=\n\x04refs\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x04refs\x12\x31\n\x04mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"\x8d\x01\n\x0e\x42\x61tchGetResult\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x14\n\x05\x66ound\x18\x03 \x01(\x08R\x05\x66ound\"\x95\x01\n\x19\x42\x61tchGetDocumentsResponse\x12\x39\n\x07results\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.BatchGetResultR\x07results\x12=\n\x0bunread_refs\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\nunreadRefs\"\xe2\x01\n\x14ListDocumentsRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12\'\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\x12\x31\n\x04mask\x18\x04 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x04mask\"x\n\x15ListDocumentsResponse\x12\x37\n\tdocuments\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.DocumentR\tdocuments\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe6\x02\n\x15\x43reateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12I\n\ntransforms\x18\x03 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransforms\x12J\n\x06\x66ields\x18\x04 \x03(\x0b\x32\x32.impossibledb.v1.CreateDocumentRequest.FieldsEntryR\x06\x66ields\x1aQ\n\x0b\x46ieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\x05value:\x02\x38\x01\"\xe4\x01\n\x16\x43reateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x43\n\x11transform_results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\x12N\n\x17typed_transform_results\x18\x03 \x03(\x0b\x32\x16.impossibledb.v1.ValueR\x15typedTransformResults\"\xa3\x03\n\x12SetDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\x12I\n\ntransforms\x18\x04 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransforms\x12G\n\x06\x66ields\x18\x05 \x03(\x0b\x32/.impossibledb.v1.SetDocumentRequest.FieldsEntryR\x06\x66ields\x1aQ\n\x0b\x46ieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\x05value:\x02\x38\x01\"\xe1\x01\n\x13SetDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x43\n\x11transform_results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\x12N\n\x17typed_transform_results\x18\x03 \x03(\x0b\x32\x16.impossibledb.v1.ValueR\x15typedTransformResults\"\x9b\x02\n\x15UpdateDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12<\n\x05patch\x18\x02 \x01(\x0b\x32\x1e.impossibledb.v1.DocumentPatchB\x06\xbaH\x03\xc8\x01\x01R\x05patch\x12\x41\n\x0cprecondition\x18\x03 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\x12I\n\ntransforms\x18\x04 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransforms\"\xe4\x01\n\x16UpdateDocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x43\n\x11transform_results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\x12N\n\x17typed_transform_results\x18\x03 \x03(\x0b\x32\x16.impossibledb.v1.ValueR\x15typedTransformResults\"\x92\x01\n\x15\x44\x65leteDocumentRequest\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12\x41\n\x0cprecondition\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\"2\n\x16\x44\x65leteDocumentResponse\x12\x18\n\x07\x64\x65leted\x18\x01 \x01(\x08R\x07\x64\x65leted\"\x84\x01\n\x1a\x42\x61tchWriteDocumentsRequest\x12;\n\x06writes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x06writes\x12)\n\x10return_documents\x18\x02 \x01(\x08R\x0freturnDocuments\"\xbc\x01\n\x1b\x42\x61tchWriteDocumentsResponse\x12\x38\n\x08statuses\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteStatusR\x08statuses\x12\x36\n\x07results\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results\x12+\n\x11\x64ocuments_omitted\x18\x03 \x01(\x08R\x10\x64ocumentsOmitted\"\xa4\x02\n\x12\x41\x64\x64\x44ocumentRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12+\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12G\n\x06\x66ields\x18\x03 \x03(\x0b\x32/.impossibledb.v1.AddDocumentRequest.FieldsEntryR\x06\x66ields\x1aQ\n\x0b\x46ieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\x05value:\x02\x38\x01\"L\n\x13\x41\x64\x64\x44ocumentResponse\x12\x35\n\x08\x64ocument\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\"j\n\x16ListCollectionsRequest\x12\'\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xe8\x07(\x00R\x08pageSize\x12\'\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80 R\tpageToken\"b\n\x0e\x43ollectionInfo\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12<\n\x1a\x61pproximate_document_count\x18\x02 \x01(\x03R\x18\x61pproximateDocumentCount\"\x84\x01\n\x17ListCollectionsResponse\x12\x41\n\x0b\x63ollections\x18\x01 \x03(\x0b\x32\x1f.impossibledb.v1.CollectionInfoR\x0b\x63ollections\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8b\x01\n\x17\x44\x65leteCollectionRequest\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12)\n\nbatch_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00R\tbatchSize\"S\n\x18\x44\x65leteCollectionResponse\x12#\n\rdeleted_count\x18\x01 \x01(\x03R\x0c\x64\x65letedCount\x12\x12\n\x04\x64one\x18\x02 \x01(\x08R\x04\x64one2\xf0\x08\n\x11\x43ollectionService\x12]\n\x0bGetDocument\x12#.impossibledb.v1.GetDocumentRequest\x1a$.impossibledb.v1.GetDocumentResponse\"\x03\x90\x02\x01\x12o\n\x11\x42\x61tchGetDocuments\x12).impossibledb.v1.BatchGetDocumentsRequest\x1a*.impossibledb.v1.BatchGetDocumentsResponse\"\x03\x90\x02\x01\x12\x63\n\rListDocuments\x12%.impossibledb.v1.ListDocumentsRequest\x1a&.impossibledb.v1.ListDocumentsResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x43reateDocument\x12&.impossibledb.v1.CreateDocumentRequest\x1a\'.impossibledb.v1.CreateDocumentResponse\x12X\n\x0bSetDocument\x12#.impossibledb.v1.SetDocumentRequest\x1a$.impossibledb.v1.SetDocumentResponse\x12\x61\n\x0eUpdateDocument\x12&.impossibledb.v1.UpdateDocumentRequest\x1a\'.impossibledb.v1.UpdateDocumentResponse\x12\x61\n\x0e\x44\x65leteDocument\x12&.impossibledb.v1.DeleteDocumentRequest\x1a\'.impossibledb.v1.DeleteDocumentResponse\x12p\n\x13\x42\x61tchWriteDocuments\x12+.impossibledb.v1.BatchWriteDocumentsRequest\x1a,.impossibledb.v1.BatchWriteDocumentsResponse\x12X\n\x0b\x41\x64\x64\x44ocument\x12#.impossibledb.v1.AddDocumentRequest\x1a$.impossibledb.v1.AddDocumentResponse\x12i\n\x0fListCollections\x12\'.impossibledb.v1.ListCollectionsRequest\x1a(.impossibledb.v1.ListCollectionsResponse\"\x03\x90\x02\x01\x12l\n\x10\x44\x65leteCollection\x12(.impossibledb.v1.DeleteCollectionRequest\x1a).impossibledb.v1.DeleteCollectionResponse\"\x03\x90\x02\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,16 +44,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTDOCUMENTSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\350\007(\000'
   _globals['_LISTDOCUMENTSREQUEST'].fields_by_name['page_token']._loaded_options = None
   _globals['_LISTDOCUMENTSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200 '
+  _globals['_CREATEDOCUMENTREQUEST_FIELDSENTRY']._loaded_options = None
+  _globals['_CREATEDOCUMENTREQUEST_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_CREATEDOCUMENTREQUEST'].fields_by_name['ref']._loaded_options = None
   _globals['_CREATEDOCUMENTREQUEST'].fields_by_name['ref']._serialized_options = b'\272H\003\310\001\001'
-  _globals['_CREATEDOCUMENTREQUEST'].fields_by_name['data']._loaded_options = None
-  _globals['_CREATEDOCUMENTREQUEST'].fields_by_name['data']._serialized_options = b'\272H\003\310\001\001'
   _globals['_CREATEDOCUMENTREQUEST'].fields_by_name['transforms']._loaded_options = None
   _globals['_CREATEDOCUMENTREQUEST'].fields_by_name['transforms']._serialized_options = b'\272H\005\222\001\002\020d'
+  _globals['_SETDOCUMENTREQUEST_FIELDSENTRY']._loaded_options = None
+  _globals['_SETDOCUMENTREQUEST_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_SETDOCUMENTREQUEST'].fields_by_name['ref']._loaded_options = None
   _globals['_SETDOCUMENTREQUEST'].fields_by_name['ref']._serialized_options = b'\272H\003\310\001\001'
-  _globals['_SETDOCUMENTREQUEST'].fields_by_name['data']._loaded_options = None
-  _globals['_SETDOCUMENTREQUEST'].fields_by_name['data']._serialized_options = b'\272H\003\310\001\001'
   _globals['_SETDOCUMENTREQUEST'].fields_by_name['transforms']._loaded_options = None
   _globals['_SETDOCUMENTREQUEST'].fields_by_name['transforms']._serialized_options = b'\272H\005\222\001\002\020d'
   _globals['_UPDATEDOCUMENTREQUEST'].fields_by_name['ref']._loaded_options = None
@@ -66,10 +66,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETEDOCUMENTREQUEST'].fields_by_name['ref']._serialized_options = b'\272H\003\310\001\001'
   _globals['_BATCHWRITEDOCUMENTSREQUEST'].fields_by_name['writes']._loaded_options = None
   _globals['_BATCHWRITEDOCUMENTSREQUEST'].fields_by_name['writes']._serialized_options = b'\272H\010\222\001\005\010\001\020\364\003'
+  _globals['_ADDDOCUMENTREQUEST_FIELDSENTRY']._loaded_options = None
+  _globals['_ADDDOCUMENTREQUEST_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_ADDDOCUMENTREQUEST'].fields_by_name['collection']._loaded_options = None
   _globals['_ADDDOCUMENTREQUEST'].fields_by_name['collection']._serialized_options = b'\272H\"r \020\001\030\200\0012\031^[A-Za-z_][A-Za-z0-9_-]*$'
-  _globals['_ADDDOCUMENTREQUEST'].fields_by_name['data']._loaded_options = None
-  _globals['_ADDDOCUMENTREQUEST'].fields_by_name['data']._serialized_options = b'\272H\003\310\001\001'
   _globals['_LISTCOLLECTIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTCOLLECTIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\350\007(\000'
   _globals['_LISTCOLLECTIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
@@ -103,39 +103,45 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTDOCUMENTSRESPONSE']._serialized_start=1027
   _globals['_LISTDOCUMENTSRESPONSE']._serialized_end=1147
   _globals['_CREATEDOCUMENTREQUEST']._serialized_start=1150
-  _globals['_CREATEDOCUMENTREQUEST']._serialized_end=1357
-  _globals['_CREATEDOCUMENTRESPONSE']._serialized_start=1360
-  _globals['_CREATEDOCUMENTRESPONSE']._serialized_end=1508
-  _globals['_SETDOCUMENTREQUEST']._serialized_start=1511
-  _globals['_SETDOCUMENTREQUEST']._serialized_end=1782
-  _globals['_SETDOCUMENTRESPONSE']._serialized_start=1785
-  _globals['_SETDOCUMENTRESPONSE']._serialized_end=1930
-  _globals['_UPDATEDOCUMENTREQUEST']._serialized_start=1933
-  _globals['_UPDATEDOCUMENTREQUEST']._serialized_end=2216
-  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_start=2219
-  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_end=2367
-  _globals['_DELETEDOCUMENTREQUEST']._serialized_start=2370
-  _globals['_DELETEDOCUMENTREQUEST']._serialized_end=2516
-  _globals['_DELETEDOCUMENTRESPONSE']._serialized_start=2518
-  _globals['_DELETEDOCUMENTRESPONSE']._serialized_end=2568
-  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_start=2571
-  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_end=2703
-  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_start=2706
-  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_end=2894
-  _globals['_ADDDOCUMENTREQUEST']._serialized_start=2897
-  _globals['_ADDDOCUMENTREQUEST']._serialized_end=3041
-  _globals['_ADDDOCUMENTRESPONSE']._serialized_start=3043
-  _globals['_ADDDOCUMENTRESPONSE']._serialized_end=3119
-  _globals['_LISTCOLLECTIONSREQUEST']._serialized_start=3121
-  _globals['_LISTCOLLECTIONSREQUEST']._serialized_end=3227
-  _globals['_COLLECTIONINFO']._serialized_start=3229
-  _globals['_COLLECTIONINFO']._serialized_end=3327
-  _globals['_LISTCOLLECTIONSRESPONSE']._serialized_start=3330
-  _globals['_LISTCOLLECTIONSRESPONSE']._serialized_end=3462
-  _globals['_DELETECOLLECTIONREQUEST']._serialized_start=3465
-  _globals['_DELETECOLLECTIONREQUEST']._serialized_end=3604
-  _globals['_DELETECOLLECTIONRESPONSE']._serialized_start=3606
-  _globals['_DELETECOLLECTIONRESPONSE']._serialized_end=3689
-  _globals['_COLLECTIONSERVICE']._serialized_start=3692
-  _globals['_COLLECTIONSERVICE']._serialized_end=4828
+  _globals['_CREATEDOCUMENTREQUEST']._serialized_end=1508
+  _globals['_CREATEDOCUMENTREQUEST_FIELDSENTRY']._serialized_start=1427
+  _globals['_CREATEDOCUMENTREQUEST_FIELDSENTRY']._serialized_end=1508
+  _globals['_CREATEDOCUMENTRESPONSE']._serialized_start=1511
+  _globals['_CREATEDOCUMENTRESPONSE']._serialized_end=1739
+  _globals['_SETDOCUMENTREQUEST']._serialized_start=1742
+  _globals['_SETDOCUMENTREQUEST']._serialized_end=2161
+  _globals['_SETDOCUMENTREQUEST_FIELDSENTRY']._serialized_start=1427
+  _globals['_SETDOCUMENTREQUEST_FIELDSENTRY']._serialized_end=1508
+  _globals['_SETDOCUMENTRESPONSE']._serialized_start=2164
+  _globals['_SETDOCUMENTRESPONSE']._serialized_end=2389
+  _globals['_UPDATEDOCUMENTREQUEST']._serialized_start=2392
+  _globals['_UPDATEDOCUMENTREQUEST']._serialized_end=2675
+  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_start=2678
+  _globals['_UPDATEDOCUMENTRESPONSE']._serialized_end=2906
+  _globals['_DELETEDOCUMENTREQUEST']._serialized_start=2909
+  _globals['_DELETEDOCUMENTREQUEST']._serialized_end=3055
+  _globals['_DELETEDOCUMENTRESPONSE']._serialized_start=3057
+  _globals['_DELETEDOCUMENTRESPONSE']._serialized_end=3107
+  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_start=3110
+  _globals['_BATCHWRITEDOCUMENTSREQUEST']._serialized_end=3242
+  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_start=3245
+  _globals['_BATCHWRITEDOCUMENTSRESPONSE']._serialized_end=3433
+  _globals['_ADDDOCUMENTREQUEST']._serialized_start=3436
+  _globals['_ADDDOCUMENTREQUEST']._serialized_end=3728
+  _globals['_ADDDOCUMENTREQUEST_FIELDSENTRY']._serialized_start=1427
+  _globals['_ADDDOCUMENTREQUEST_FIELDSENTRY']._serialized_end=1508
+  _globals['_ADDDOCUMENTRESPONSE']._serialized_start=3730
+  _globals['_ADDDOCUMENTRESPONSE']._serialized_end=3806
+  _globals['_LISTCOLLECTIONSREQUEST']._serialized_start=3808
+  _globals['_LISTCOLLECTIONSREQUEST']._serialized_end=3914
+  _globals['_COLLECTIONINFO']._serialized_start=3916
+  _globals['_COLLECTIONINFO']._serialized_end=4014
+  _globals['_LISTCOLLECTIONSRESPONSE']._serialized_start=4017
+  _globals['_LISTCOLLECTIONSRESPONSE']._serialized_end=4149
+  _globals['_DELETECOLLECTIONREQUEST']._serialized_start=4152
+  _globals['_DELETECOLLECTIONREQUEST']._serialized_end=4291
+  _globals['_DELETECOLLECTIONRESPONSE']._serialized_start=4293
+  _globals['_DELETECOLLECTIONRESPONSE']._serialized_end=4376
+  _globals['_COLLECTIONSERVICE']._serialized_start=4379
+  _globals['_COLLECTIONSERVICE']._serialized_end=5515
 # @@protoc_insertion_point(module_scope)

@@ -70,42 +70,64 @@ class ListDocumentsResponse(_message.Message):
     def __init__(self, documents: _Optional[_Iterable[_Union[_document_pb2.Document, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateDocumentRequest(_message.Message):
-    __slots__ = ("ref", "data", "transforms")
+    __slots__ = ("ref", "data", "transforms", "fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _document_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_document_pb2.Value, _Mapping]] = ...) -> None: ...
     REF_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     TRANSFORMS_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
     ref: _document_pb2.DocumentRef
     data: _struct_pb2.Struct
     transforms: _containers.RepeatedCompositeFieldContainer[_document_pb2.FieldTransform]
-    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ...) -> None: ...
+    fields: _containers.MessageMap[str, _document_pb2.Value]
+    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ..., fields: _Optional[_Mapping[str, _document_pb2.Value]] = ...) -> None: ...
 
 class CreateDocumentResponse(_message.Message):
-    __slots__ = ("document", "transform_results")
+    __slots__ = ("document", "transform_results", "typed_transform_results")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TYPED_TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
     transform_results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
+    typed_transform_results: _containers.RepeatedCompositeFieldContainer[_document_pb2.Value]
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., typed_transform_results: _Optional[_Iterable[_Union[_document_pb2.Value, _Mapping]]] = ...) -> None: ...
 
 class SetDocumentRequest(_message.Message):
-    __slots__ = ("ref", "data", "precondition", "transforms")
+    __slots__ = ("ref", "data", "precondition", "transforms", "fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _document_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_document_pb2.Value, _Mapping]] = ...) -> None: ...
     REF_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     PRECONDITION_FIELD_NUMBER: _ClassVar[int]
     TRANSFORMS_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
     ref: _document_pb2.DocumentRef
     data: _struct_pb2.Struct
     precondition: _document_pb2.Precondition
     transforms: _containers.RepeatedCompositeFieldContainer[_document_pb2.FieldTransform]
-    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., precondition: _Optional[_Union[_document_pb2.Precondition, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ...) -> None: ...
+    fields: _containers.MessageMap[str, _document_pb2.Value]
+    def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., precondition: _Optional[_Union[_document_pb2.Precondition, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ..., fields: _Optional[_Mapping[str, _document_pb2.Value]] = ...) -> None: ...
 
 class SetDocumentResponse(_message.Message):
-    __slots__ = ("document", "transform_results")
+    __slots__ = ("document", "transform_results", "typed_transform_results")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TYPED_TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
     transform_results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
+    typed_transform_results: _containers.RepeatedCompositeFieldContainer[_document_pb2.Value]
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., typed_transform_results: _Optional[_Iterable[_Union[_document_pb2.Value, _Mapping]]] = ...) -> None: ...
 
 class UpdateDocumentRequest(_message.Message):
     __slots__ = ("ref", "patch", "precondition", "transforms")
@@ -120,12 +142,14 @@ class UpdateDocumentRequest(_message.Message):
     def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., patch: _Optional[_Union[_document_pb2.DocumentPatch, _Mapping]] = ..., precondition: _Optional[_Union[_document_pb2.Precondition, _Mapping]] = ..., transforms: _Optional[_Iterable[_Union[_document_pb2.FieldTransform, _Mapping]]] = ...) -> None: ...
 
 class UpdateDocumentResponse(_message.Message):
-    __slots__ = ("document", "transform_results")
+    __slots__ = ("document", "transform_results", "typed_transform_results")
     DOCUMENT_FIELD_NUMBER: _ClassVar[int]
     TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TYPED_TRANSFORM_RESULTS_FIELD_NUMBER: _ClassVar[int]
     document: _document_pb2.Document
     transform_results: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
-    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ...) -> None: ...
+    typed_transform_results: _containers.RepeatedCompositeFieldContainer[_document_pb2.Value]
+    def __init__(self, document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., transform_results: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., typed_transform_results: _Optional[_Iterable[_Union[_document_pb2.Value, _Mapping]]] = ...) -> None: ...
 
 class DeleteDocumentRequest(_message.Message):
     __slots__ = ("ref", "precondition")
@@ -160,12 +184,21 @@ class BatchWriteDocumentsResponse(_message.Message):
     def __init__(self, statuses: _Optional[_Iterable[_Union[_document_pb2.WriteStatus, _Mapping]]] = ..., results: _Optional[_Iterable[_Union[_document_pb2.WriteResult, _Mapping]]] = ..., documents_omitted: _Optional[bool] = ...) -> None: ...
 
 class AddDocumentRequest(_message.Message):
-    __slots__ = ("collection", "data")
+    __slots__ = ("collection", "data", "fields")
+    class FieldsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _document_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_document_pb2.Value, _Mapping]] = ...) -> None: ...
     COLLECTION_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
     collection: str
     data: _struct_pb2.Struct
-    def __init__(self, collection: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    fields: _containers.MessageMap[str, _document_pb2.Value]
+    def __init__(self, collection: _Optional[str] = ..., data: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., fields: _Optional[_Mapping[str, _document_pb2.Value]] = ...) -> None: ...
 
 class AddDocumentResponse(_message.Message):
     __slots__ = ("document",)

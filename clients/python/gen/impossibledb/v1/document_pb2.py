@@ -26,15 +26,22 @@ from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from impossibledb.v1 import search_pb2 as impossibledb_dot_v1_dot_search__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eimpossibledb/v1/document.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfb\x01\n\x08\x44ocument\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x18\n\x07version\x18\x04 \x01(\x03R\x07version\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\"\x9a\x01\n\x0b\x44ocumentRef\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12\x44\n\x02id\x18\x02 \x01(\tB4\xbaH1r/\x10\x01\x18\x80\x02\x32(^[A-Za-z0-9_:@+=~-][A-Za-z0-9_.:@+=~-]*$R\x02id\"9\n\x0c\x44ocumentMask\x12)\n\x0b\x66ield_paths\x18\x01 \x03(\tB\x08\xbaH\x05\x92\x01\x02\x10\x64R\nfieldPaths\"Z\n\x0cPrecondition\x12\x18\n\x06\x65xists\x18\x01 \x01(\x08H\x00R\x06\x65xists\x12#\n\x07version\x18\x02 \x01(\x03\x42\x07\xbaH\x04\"\x02 \x00H\x00R\x07versionB\x0b\n\tcondition\"\x84\x01\n\rDocumentPatch\x12\x33\n\x04\x64\x61ta\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructB\x06\xbaH\x03\xc8\x01\x01R\x04\x64\x61ta\x12>\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\nupdateMask\"\xad\x03\n\x05Write\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n\x03set\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructH\x00R\x03set\x12\x31\n\x06\x63reate\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructH\x00R\x06\x63reate\x12\x38\n\x06update\x18\x04 \x01(\x0b\x32\x1e.impossibledb.v1.DocumentPatchH\x00R\x06update\x12\x30\n\x06\x64\x65lete\x18\x05 \x01(\x0b\x32\x16.google.protobuf.EmptyH\x00R\x06\x64\x65lete\x12\x41\n\x0cprecondition\x18\x06 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\x12I\n\ntransforms\x18\x07 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransformsB\x12\n\toperation\x12\x05\xbaH\x02\x08\x01\"\xe0\x03\n\x0e\x46ieldTransform\x12)\n\nfield_path\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\tfieldPath\x12\x36\n\tincrement\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\tincrement\x12\x32\n\x07maximum\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x07maximum\x12\x32\n\x07minimum\x18\x04 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x07minimum\x12\x43\n\x10server_timestamp\x18\x05 \x01(\x0b\x32\x16.google.protobuf.EmptyH\x00R\x0fserverTimestamp\x12T\n\x17\x61ppend_missing_elements\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x00R\x15\x61ppendMissingElements\x12O\n\x15remove_all_from_array\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x00R\x12removeAllFromArrayB\x17\n\x0etransform_type\x12\x05\xbaH\x02\x08\x01\"\x90\x02\n\x0bWriteResult\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x18\n\x07version\x18\x03 \x01(\x03R\x07version\x12;\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x43\n\x11transform_results\x18\x05 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\";\n\x0bWriteStatus\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07messageb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eimpossibledb/v1/document.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1cimpossibledb/v1/search.proto\"\x8d\x03\n\x08\x44ocument\x12\x1e\n\ncollection\x18\x01 \x01(\tR\ncollection\x12\x0e\n\x02id\x18\x02 \x01(\tR\x02id\x12+\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12\x18\n\x07version\x18\x04 \x01(\x03R\x07version\x12;\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12=\n\x06\x66ields\x18\x07 \x03(\x0b\x32%.impossibledb.v1.Document.FieldsEntryR\x06\x66ields\x1aQ\n\x0b\x46ieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\x05value:\x02\x38\x01\"\xdd\x04\n\x05Value\x12;\n\nnull_value\x18\x01 \x01(\x0e\x32\x1a.google.protobuf.NullValueH\x00R\tnullValue\x12%\n\rboolean_value\x18\x02 \x01(\x08H\x00R\x0c\x62ooleanValue\x12%\n\rinteger_value\x18\x03 \x01(\x03H\x00R\x0cintegerValue\x12#\n\x0c\x64ouble_value\x18\x04 \x01(\x01H\x00R\x0b\x64oubleValue\x12\x45\n\x0ftimestamp_value\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00R\x0etimestampValue\x12#\n\x0cstring_value\x18\x06 \x01(\tH\x00R\x0bstringValue\x12!\n\x0b\x62ytes_value\x18\x07 \x01(\x0cH\x00R\nbytesValue\x12G\n\x0freference_value\x18\x08 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefH\x00R\x0ereferenceValue\x12\x43\n\x0fgeo_point_value\x18\t \x01(\x0b\x32\x19.impossibledb.v1.GeoPointH\x00R\rgeoPointValue\x12>\n\x0b\x61rray_value\x18\n \x01(\x0b\x32\x1b.impossibledb.v1.ArrayValueH\x00R\narrayValue\x12\x38\n\tmap_value\x18\x0b \x01(\x0b\x32\x19.impossibledb.v1.MapValueH\x00R\x08mapValueB\r\n\x04kind\x12\x05\xbaH\x02\x08\x01\"<\n\nArrayValue\x12.\n\x06values\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.ValueR\x06values\"\x9c\x01\n\x08MapValue\x12=\n\x06\x66ields\x18\x01 \x03(\x0b\x32%.impossibledb.v1.MapValue.FieldsEntryR\x06\x66ields\x1aQ\n\x0b\x46ieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\x05value:\x02\x38\x01\"\x9a\x01\n\x0b\x44ocumentRef\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12\x44\n\x02id\x18\x02 \x01(\tB4\xbaH1r/\x10\x01\x18\x80\x02\x32(^[A-Za-z0-9_:@+=~-][A-Za-z0-9_.:@+=~-]*$R\x02id\"9\n\x0c\x44ocumentMask\x12)\n\x0b\x66ield_paths\x18\x01 \x03(\tB\x08\xbaH\x05\x92\x01\x02\x10\x64R\nfieldPaths\"Z\n\x0cPrecondition\x12\x18\n\x06\x65xists\x18\x01 \x01(\x08H\x00R\x06\x65xists\x12#\n\x07version\x18\x02 \x01(\x03\x42\x07\xbaH\x04\"\x02 \x00H\x00R\x07versionB\x0b\n\tcondition\"\x93\x02\n\rDocumentPatch\x12+\n\x04\x64\x61ta\x18\x01 \x01(\x0b\x32\x17.google.protobuf.StructR\x04\x64\x61ta\x12>\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\nupdateMask\x12\x42\n\x06\x66ields\x18\x03 \x03(\x0b\x32*.impossibledb.v1.DocumentPatch.FieldsEntryR\x06\x66ields\x1aQ\n\x0b\x46ieldsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\x05value:\x02\x38\x01\"\xab\x04\n\x05Write\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12+\n\x03set\x18\x02 \x01(\x0b\x32\x17.google.protobuf.StructH\x00R\x03set\x12\x31\n\x06\x63reate\x18\x03 \x01(\x0b\x32\x17.google.protobuf.StructH\x00R\x06\x63reate\x12\x38\n\x06update\x18\x04 \x01(\x0b\x32\x1e.impossibledb.v1.DocumentPatchH\x00R\x06update\x12\x30\n\x06\x64\x65lete\x18\x05 \x01(\x0b\x32\x16.google.protobuf.EmptyH\x00R\x06\x64\x65lete\x12:\n\nset_fields\x18\x08 \x01(\x0b\x32\x19.impossibledb.v1.MapValueH\x00R\tsetFields\x12@\n\rcreate_fields\x18\t \x01(\x0b\x32\x19.impossibledb.v1.MapValueH\x00R\x0c\x63reateFields\x12\x41\n\x0cprecondition\x18\x06 \x01(\x0b\x32\x1d.impossibledb.v1.PreconditionR\x0cprecondition\x12I\n\ntransforms\x18\x07 \x03(\x0b\x32\x1f.impossibledb.v1.FieldTransformB\x08\xbaH\x05\x92\x01\x02\x10\x64R\ntransformsB\x12\n\toperation\x12\x05\xbaH\x02\x08\x01\"\xb0\x07\n\x0e\x46ieldTransform\x12)\n\nfield_path\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\tfieldPath\x12\x36\n\tincrement\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\tincrement\x12\x32\n\x07maximum\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x07maximum\x12\x32\n\x07minimum\x18\x04 \x01(\x0b\x32\x16.google.protobuf.ValueH\x00R\x07minimum\x12\x43\n\x10server_timestamp\x18\x05 \x01(\x0b\x32\x16.google.protobuf.EmptyH\x00R\x0fserverTimestamp\x12T\n\x17\x61ppend_missing_elements\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x00R\x15\x61ppendMissingElements\x12O\n\x15remove_all_from_array\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.ListValueH\x00R\x12removeAllFromArray\x12\x41\n\x0ftyped_increment\x18\x08 \x01(\x0b\x32\x16.impossibledb.v1.ValueH\x00R\x0etypedIncrement\x12=\n\rtyped_maximum\x18\t \x01(\x0b\x32\x16.impossibledb.v1.ValueH\x00R\x0ctypedMaximum\x12=\n\rtyped_minimum\x18\n \x01(\x0b\x32\x16.impossibledb.v1.ValueH\x00R\x0ctypedMinimum\x12N\n\x16typed_server_timestamp\x18\x0b \x01(\x0b\x32\x16.google.protobuf.EmptyH\x00R\x14typedServerTimestamp\x12`\n\x1dtyped_append_missing_elements\x18\x0c \x01(\x0b\x32\x1b.impossibledb.v1.ArrayValueH\x00R\x1atypedAppendMissingElements\x12[\n\x1btyped_remove_all_from_array\x18\r \x01(\x0b\x32\x1b.impossibledb.v1.ArrayValueH\x00R\x17typedRemoveAllFromArrayB\x17\n\x0etransform_type\x12\x05\xbaH\x02\x08\x01\"\xe0\x02\n\x0bWriteResult\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x18\n\x07version\x18\x03 \x01(\x03R\x07version\x12;\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x43\n\x11transform_results\x18\x05 \x03(\x0b\x32\x16.google.protobuf.ValueR\x10transformResults\x12N\n\x17typed_transform_results\x18\x06 \x03(\x0b\x32\x16.impossibledb.v1.ValueR\x15typedTransformResults\";\n\x0bWriteStatus\x12\x12\n\x04\x63ode\x18\x01 \x01(\x05R\x04\x63ode\x12\x18\n\x07message\x18\x02 \x01(\tR\x07messageb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'impossibledb.v1.document_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_DOCUMENT_FIELDSENTRY']._loaded_options = None
+  _globals['_DOCUMENT_FIELDSENTRY']._serialized_options = b'8\001'
+  _globals['_VALUE'].oneofs_by_name['kind']._loaded_options = None
+  _globals['_VALUE'].oneofs_by_name['kind']._serialized_options = b'\272H\002\010\001'
+  _globals['_MAPVALUE_FIELDSENTRY']._loaded_options = None
+  _globals['_MAPVALUE_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_DOCUMENTREF'].fields_by_name['collection']._loaded_options = None
   _globals['_DOCUMENTREF'].fields_by_name['collection']._serialized_options = b'\272H\"r \020\001\030\200\0012\031^[A-Za-z_][A-Za-z0-9_-]*$'
   _globals['_DOCUMENTREF'].fields_by_name['id']._loaded_options = None
@@ -43,8 +50,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DOCUMENTMASK'].fields_by_name['field_paths']._serialized_options = b'\272H\005\222\001\002\020d'
   _globals['_PRECONDITION'].fields_by_name['version']._loaded_options = None
   _globals['_PRECONDITION'].fields_by_name['version']._serialized_options = b'\272H\004\"\002 \000'
-  _globals['_DOCUMENTPATCH'].fields_by_name['data']._loaded_options = None
-  _globals['_DOCUMENTPATCH'].fields_by_name['data']._serialized_options = b'\272H\003\310\001\001'
+  _globals['_DOCUMENTPATCH_FIELDSENTRY']._loaded_options = None
+  _globals['_DOCUMENTPATCH_FIELDSENTRY']._serialized_options = b'8\001'
   _globals['_WRITE'].oneofs_by_name['operation']._loaded_options = None
   _globals['_WRITE'].oneofs_by_name['operation']._serialized_options = b'\272H\002\010\001'
   _globals['_WRITE'].fields_by_name['ref']._loaded_options = None
@@ -55,22 +62,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_FIELDTRANSFORM'].oneofs_by_name['transform_type']._serialized_options = b'\272H\002\010\001'
   _globals['_FIELDTRANSFORM'].fields_by_name['field_path']._loaded_options = None
   _globals['_FIELDTRANSFORM'].fields_by_name['field_path']._serialized_options = b'\272H\007r\005\020\001\030\334\013'
-  _globals['_DOCUMENT']._serialized_start=173
-  _globals['_DOCUMENT']._serialized_end=424
-  _globals['_DOCUMENTREF']._serialized_start=427
-  _globals['_DOCUMENTREF']._serialized_end=581
-  _globals['_DOCUMENTMASK']._serialized_start=583
-  _globals['_DOCUMENTMASK']._serialized_end=640
-  _globals['_PRECONDITION']._serialized_start=642
-  _globals['_PRECONDITION']._serialized_end=732
-  _globals['_DOCUMENTPATCH']._serialized_start=735
-  _globals['_DOCUMENTPATCH']._serialized_end=867
-  _globals['_WRITE']._serialized_start=870
-  _globals['_WRITE']._serialized_end=1299
-  _globals['_FIELDTRANSFORM']._serialized_start=1302
-  _globals['_FIELDTRANSFORM']._serialized_end=1782
-  _globals['_WRITERESULT']._serialized_start=1785
-  _globals['_WRITERESULT']._serialized_end=2057
-  _globals['_WRITESTATUS']._serialized_start=2059
-  _globals['_WRITESTATUS']._serialized_end=2118
+  _globals['_DOCUMENT']._serialized_start=203
+  _globals['_DOCUMENT']._serialized_end=600
+  _globals['_DOCUMENT_FIELDSENTRY']._serialized_start=519
+  _globals['_DOCUMENT_FIELDSENTRY']._serialized_end=600
+  _globals['_VALUE']._serialized_start=603
+  _globals['_VALUE']._serialized_end=1208
+  _globals['_ARRAYVALUE']._serialized_start=1210
+  _globals['_ARRAYVALUE']._serialized_end=1270
+  _globals['_MAPVALUE']._serialized_start=1273
+  _globals['_MAPVALUE']._serialized_end=1429
+  _globals['_MAPVALUE_FIELDSENTRY']._serialized_start=519
+  _globals['_MAPVALUE_FIELDSENTRY']._serialized_end=600
+  _globals['_DOCUMENTREF']._serialized_start=1432
+  _globals['_DOCUMENTREF']._serialized_end=1586
+  _globals['_DOCUMENTMASK']._serialized_start=1588
+  _globals['_DOCUMENTMASK']._serialized_end=1645
+  _globals['_PRECONDITION']._serialized_start=1647
+  _globals['_PRECONDITION']._serialized_end=1737
+  _globals['_DOCUMENTPATCH']._serialized_start=1740
+  _globals['_DOCUMENTPATCH']._serialized_end=2015
+  _globals['_DOCUMENTPATCH_FIELDSENTRY']._serialized_start=519
+  _globals['_DOCUMENTPATCH_FIELDSENTRY']._serialized_end=600
+  _globals['_WRITE']._serialized_start=2018
+  _globals['_WRITE']._serialized_end=2573
+  _globals['_FIELDTRANSFORM']._serialized_start=2576
+  _globals['_FIELDTRANSFORM']._serialized_end=3520
+  _globals['_WRITERESULT']._serialized_start=3523
+  _globals['_WRITERESULT']._serialized_end=3875
+  _globals['_WRITESTATUS']._serialized_start=3877
+  _globals['_WRITESTATUS']._serialized_end=3936
 # @@protoc_insertion_point(module_scope)

@@ -28,7 +28,7 @@ from impossibledb.v1 import document_pb2 as impossibledb_dot_v1_dot_document__pb
 from impossibledb.v1 import search_pb2 as impossibledb_dot_v1_dot_search__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bimpossibledb/v1/query.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1cimpossibledb/v1/search.proto\"\xed\x01\n\x06\x46ilter\x12\x41\n\x0c\x66ield_filter\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.FieldFilterH\x00R\x0b\x66ieldFilter\x12M\n\x10\x63omposite_filter\x18\x02 \x01(\x0b\x32 .impossibledb.v1.CompositeFilterH\x00R\x0f\x63ompositeFilter\x12;\n\nnot_filter\x18\x03 \x01(\x0b\x32\x1a.impossibledb.v1.NotFilterH\x00R\tnotFilterB\x14\n\x0b\x66ilter_type\x12\x05\xbaH\x02\x08\x01\"\xe4\x03\n\x0b\x46ieldFilter\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12\x41\n\x02op\x18\x02 \x01(\x0e\x32%.impossibledb.v1.FieldFilter.OperatorB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x02op\x12,\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value\"\xc1\x02\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x12\n\x0eOPERATOR_EQUAL\x10\x01\x12\x16\n\x12OPERATOR_NOT_EQUAL\x10\x02\x12\x16\n\x12OPERATOR_LESS_THAN\x10\x03\x12\x1f\n\x1bOPERATOR_LESS_THAN_OR_EQUAL\x10\x04\x12\x19\n\x15OPERATOR_GREATER_THAN\x10\x05\x12\"\n\x1eOPERATOR_GREATER_THAN_OR_EQUAL\x10\x06\x12\x0f\n\x0bOPERATOR_IN\x10\x07\x12\x13\n\x0fOPERATOR_NOT_IN\x10\x08\x12\x1b\n\x17OPERATOR_ARRAY_CONTAINS\x10\t\x12\x1f\n\x1bOPERATOR_ARRAY_CONTAINS_ANY\x10\n\x12\x13\n\x0fOPERATOR_EXISTS\x10\x0b\"\xe0\x01\n\x0f\x43ompositeFilter\x12\x45\n\x02op\x18\x01 \x01(\x0e\x32).impossibledb.v1.CompositeFilter.OperatorB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x02op\x12=\n\x07\x66ilters\x18\x02 \x03(\x0b\x32\x17.impossibledb.v1.FilterB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64R\x07\x66ilters\"G\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x10\n\x0cOPERATOR_AND\x10\x01\x12\x0f\n\x0bOPERATOR_OR\x10\x02\"D\n\tNotFilter\x12\x37\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.impossibledb.v1.FilterB\x06\xbaH\x03\xc8\x01\x01R\x06\x66ilter\"\xce\x01\n\x05Order\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12H\n\tdirection\x18\x02 \x01(\x0e\x32 .impossibledb.v1.Order.DirectionB\x08\xbaH\x05\x82\x01\x02\x10\x01R\tdirection\"Y\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44IRECTION_ASCENDING\x10\x01\x12\x18\n\x14\x44IRECTION_DESCENDING\x10\x02\"\x8a\x03\n\x05Query\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12-\n\x05where\x18\x02 \x01(\x0b\x32\x17.impossibledb.v1.FilterR\x05where\x12!\n\x06\x66ilter\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\x06\x66ilter\x12;\n\x08order_by\x18\x04 \x03(\x0b\x32\x16.impossibledb.v1.OrderB\x08\xbaH\x05\x92\x01\x02\x10\x10R\x07orderBy\x12\x1d\n\x05limit\x18\x05 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00R\x05limit\x12\x1f\n\x06offset\x18\x06 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x35\n\x06select\x18\x07 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x06select\x12\x34\n\x06search\x18\x08 \x01(\x0b\x32\x1c.impossibledb.v1.SearchQueryR\x06search\"\xbb\x02\n\x0b\x41ggregation\x12:\n\x05\x61lias\x18\x01 \x01(\tB$\xbaH!r\x1f\x10\x01\x18\x80\x01\x32\x18^[A-Za-z_][A-Za-z0-9_]*$R\x05\x61lias\x12M\n\x08\x66unction\x18\x02 \x01(\x0e\x32%.impossibledb.v1.Aggregation.FunctionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x08\x66unction\x12\x1e\n\x05\x66ield\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xdc\x0bR\x05\x66ield\"\x80\x01\n\x08\x46unction\x12\x18\n\x14\x46UNCTION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46UNCTION_COUNT\x10\x01\x12\x10\n\x0c\x46UNCTION_SUM\x10\x02\x12\x10\n\x0c\x46UNCTION_AVG\x10\x03\x12\x10\n\x0c\x46UNCTION_MIN\x10\x04\x12\x10\n\x0c\x46UNCTION_MAX\x10\x05\"\xda\x01\n\x10\x41ggregationGroup\x12(\n\x03key\x18\x01 \x03(\x0b\x32\x16.google.protobuf.ValueR\x03key\x12H\n\x07results\x18\x02 \x03(\x0b\x32..impossibledb.v1.AggregationGroup.ResultsEntryR\x07results\x1aR\n\x0cResultsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value:\x02\x38\x01\"\xbb\x02\n\tQueryPlan\x12!\n\x0cshards_total\x18\x01 \x01(\x05R\x0bshardsTotal\x12%\n\x0eshards_queried\x18\x02 \x01(\x05R\rshardsQueried\x12\x32\n\x06shards\x18\x03 \x03(\x0b\x32\x1a.impossibledb.v1.ShardPlanR\x06shards\x12#\n\rrows_returned\x18\x04 \x01(\x03R\x0crowsReturned\x12\'\n\x0frouting_version\x18\x05 \x01(\x03R\x0eroutingVersion\x12-\n\x04rule\x18\x06 \x01(\x0b\x32\x19.impossibledb.v1.RulePlanR\x04rule\x12\x33\n\x06search\x18\x07 \x01(\x0b\x32\x1b.impossibledb.v1.SearchPlanR\x06search\"v\n\x08RulePlan\x12\x1c\n\tcondition\x18\x01 \x01(\tR\tcondition\x12\x16\n\x06pushed\x18\x02 \x01(\x08R\x06pushed\x12\x34\n\x16\x65valuated_per_document\x18\x03 \x01(\x08R\x14\x65valuatedPerDocument\"\xac\x01\n\tShardPlan\x12\x14\n\x05shard\x18\x01 \x01(\tR\x05shard\x12\x16\n\x06pruned\x18\x02 \x01(\x08R\x06pruned\x12\x14\n\x05index\x18\x03 \x01(\tR\x05index\x12\x19\n\x08sql_plan\x18\x04 \x01(\tR\x07sqlPlan\x12\x1b\n\trows_read\x18\x05 \x01(\x03R\x08rowsRead\x12#\n\rrows_returned\x18\x06 \x01(\x03R\x0crowsReturnedb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bimpossibledb/v1/query.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1eimpossibledb/v1/document.proto\x1a\x1cimpossibledb/v1/search.proto\"\xed\x01\n\x06\x46ilter\x12\x41\n\x0c\x66ield_filter\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.FieldFilterH\x00R\x0b\x66ieldFilter\x12M\n\x10\x63omposite_filter\x18\x02 \x01(\x0b\x32 .impossibledb.v1.CompositeFilterH\x00R\x0f\x63ompositeFilter\x12;\n\nnot_filter\x18\x03 \x01(\x0b\x32\x1a.impossibledb.v1.NotFilterH\x00R\tnotFilterB\x14\n\x0b\x66ilter_type\x12\x05\xbaH\x02\x08\x01\"\x9d\x04\n\x0b\x46ieldFilter\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12\x41\n\x02op\x18\x02 \x01(\x0e\x32%.impossibledb.v1.FieldFilter.OperatorB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x02op\x12,\n\x05value\x18\x03 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value\x12\x37\n\x0btyped_value\x18\x04 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\ntypedValue\"\xc1\x02\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x12\n\x0eOPERATOR_EQUAL\x10\x01\x12\x16\n\x12OPERATOR_NOT_EQUAL\x10\x02\x12\x16\n\x12OPERATOR_LESS_THAN\x10\x03\x12\x1f\n\x1bOPERATOR_LESS_THAN_OR_EQUAL\x10\x04\x12\x19\n\x15OPERATOR_GREATER_THAN\x10\x05\x12\"\n\x1eOPERATOR_GREATER_THAN_OR_EQUAL\x10\x06\x12\x0f\n\x0bOPERATOR_IN\x10\x07\x12\x13\n\x0fOPERATOR_NOT_IN\x10\x08\x12\x1b\n\x17OPERATOR_ARRAY_CONTAINS\x10\t\x12\x1f\n\x1bOPERATOR_ARRAY_CONTAINS_ANY\x10\n\x12\x13\n\x0fOPERATOR_EXISTS\x10\x0b\"\xe0\x01\n\x0f\x43ompositeFilter\x12\x45\n\x02op\x18\x01 \x01(\x0e\x32).impossibledb.v1.CompositeFilter.OperatorB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x02op\x12=\n\x07\x66ilters\x18\x02 \x03(\x0b\x32\x17.impossibledb.v1.FilterB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64R\x07\x66ilters\"G\n\x08Operator\x12\x18\n\x14OPERATOR_UNSPECIFIED\x10\x00\x12\x10\n\x0cOPERATOR_AND\x10\x01\x12\x0f\n\x0bOPERATOR_OR\x10\x02\"D\n\tNotFilter\x12\x37\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.impossibledb.v1.FilterB\x06\xbaH\x03\xc8\x01\x01R\x06\x66ilter\"\xce\x01\n\x05Order\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12H\n\tdirection\x18\x02 \x01(\x0e\x32 .impossibledb.v1.Order.DirectionB\x08\xbaH\x05\x82\x01\x02\x10\x01R\tdirection\"Y\n\tDirection\x12\x19\n\x15\x44IRECTION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44IRECTION_ASCENDING\x10\x01\x12\x18\n\x14\x44IRECTION_DESCENDING\x10\x02\"\x8a\x03\n\x05Query\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12-\n\x05where\x18\x02 \x01(\x0b\x32\x17.impossibledb.v1.FilterR\x05where\x12!\n\x06\x66ilter\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\x06\x66ilter\x12;\n\x08order_by\x18\x04 \x03(\x0b\x32\x16.impossibledb.v1.OrderB\x08\xbaH\x05\x92\x01\x02\x10\x10R\x07orderBy\x12\x1d\n\x05limit\x18\x05 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00R\x05limit\x12\x1f\n\x06offset\x18\x06 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00R\x06offset\x12\x35\n\x06select\x18\x07 \x01(\x0b\x32\x1d.impossibledb.v1.DocumentMaskR\x06select\x12\x34\n\x06search\x18\x08 \x01(\x0b\x32\x1c.impossibledb.v1.SearchQueryR\x06search\"\xbb\x02\n\x0b\x41ggregation\x12:\n\x05\x61lias\x18\x01 \x01(\tB$\xbaH!r\x1f\x10\x01\x18\x80\x01\x32\x18^[A-Za-z_][A-Za-z0-9_]*$R\x05\x61lias\x12M\n\x08\x66unction\x18\x02 \x01(\x0e\x32%.impossibledb.v1.Aggregation.FunctionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00R\x08\x66unction\x12\x1e\n\x05\x66ield\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xdc\x0bR\x05\x66ield\"\x80\x01\n\x08\x46unction\x12\x18\n\x14\x46UNCTION_UNSPECIFIED\x10\x00\x12\x12\n\x0e\x46UNCTION_COUNT\x10\x01\x12\x10\n\x0c\x46UNCTION_SUM\x10\x02\x12\x10\n\x0c\x46UNCTION_AVG\x10\x03\x12\x10\n\x0c\x46UNCTION_MIN\x10\x04\x12\x10\n\x0c\x46UNCTION_MAX\x10\x05\"\xc2\x03\n\x10\x41ggregationGroup\x12(\n\x03key\x18\x01 \x03(\x0b\x32\x16.google.protobuf.ValueR\x03key\x12H\n\x07results\x18\x02 \x03(\x0b\x32..impossibledb.v1.AggregationGroup.ResultsEntryR\x07results\x12\x33\n\ttyped_key\x18\x03 \x03(\x0b\x32\x16.impossibledb.v1.ValueR\x08typedKey\x12X\n\rtyped_results\x18\x04 \x03(\x0b\x32\x33.impossibledb.v1.AggregationGroup.TypedResultsEntryR\x0ctypedResults\x1aR\n\x0cResultsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.google.protobuf.ValueR\x05value:\x02\x38\x01\x1aW\n\x11TypedResultsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12,\n\x05value\x18\x02 \x01(\x0b\x32\x16.impossibledb.v1.ValueR\x05value:\x02\x38\x01\"\xbb\x02\n\tQueryPlan\x12!\n\x0cshards_total\x18\x01 \x01(\x05R\x0bshardsTotal\x12%\n\x0eshards_queried\x18\x02 \x01(\x05R\rshardsQueried\x12\x32\n\x06shards\x18\x03 \x03(\x0b\x32\x1a.impossibledb.v1.ShardPlanR\x06shards\x12#\n\rrows_returned\x18\x04 \x01(\x03R\x0crowsReturned\x12\'\n\x0frouting_version\x18\x05 \x01(\x03R\x0eroutingVersion\x12-\n\x04rule\x18\x06 \x01(\x0b\x32\x19.impossibledb.v1.RulePlanR\x04rule\x12\x33\n\x06search\x18\x07 \x01(\x0b\x32\x1b.impossibledb.v1.SearchPlanR\x06search\"v\n\x08RulePlan\x12\x1c\n\tcondition\x18\x01 \x01(\tR\tcondition\x12\x16\n\x06pushed\x18\x02 \x01(\x08R\x06pushed\x12\x34\n\x16\x65valuated_per_document\x18\x03 \x01(\x08R\x14\x65valuatedPerDocument\"\xac\x01\n\tShardPlan\x12\x14\n\x05shard\x18\x01 \x01(\tR\x05shard\x12\x16\n\x06pruned\x18\x02 \x01(\x08R\x06pruned\x12\x14\n\x05index\x18\x03 \x01(\tR\x05index\x12\x19\n\x08sql_plan\x18\x04 \x01(\tR\x07sqlPlan\x12\x1b\n\trows_read\x18\x05 \x01(\x03R\x08rowsRead\x12#\n\rrows_returned\x18\x06 \x01(\x03R\x0crowsReturnedb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -69,36 +69,40 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AGGREGATION'].fields_by_name['field']._serialized_options = b'\272H\005r\003\030\334\013'
   _globals['_AGGREGATIONGROUP_RESULTSENTRY']._loaded_options = None
   _globals['_AGGREGATIONGROUP_RESULTSENTRY']._serialized_options = b'8\001'
+  _globals['_AGGREGATIONGROUP_TYPEDRESULTSENTRY']._loaded_options = None
+  _globals['_AGGREGATIONGROUP_TYPEDRESULTSENTRY']._serialized_options = b'8\001'
   _globals['_FILTER']._serialized_start=170
   _globals['_FILTER']._serialized_end=407
   _globals['_FIELDFILTER']._serialized_start=410
-  _globals['_FIELDFILTER']._serialized_end=894
-  _globals['_FIELDFILTER_OPERATOR']._serialized_start=573
-  _globals['_FIELDFILTER_OPERATOR']._serialized_end=894
-  _globals['_COMPOSITEFILTER']._serialized_start=897
-  _globals['_COMPOSITEFILTER']._serialized_end=1121
-  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_start=1050
-  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_end=1121
-  _globals['_NOTFILTER']._serialized_start=1123
-  _globals['_NOTFILTER']._serialized_end=1191
-  _globals['_ORDER']._serialized_start=1194
-  _globals['_ORDER']._serialized_end=1400
-  _globals['_ORDER_DIRECTION']._serialized_start=1311
-  _globals['_ORDER_DIRECTION']._serialized_end=1400
-  _globals['_QUERY']._serialized_start=1403
-  _globals['_QUERY']._serialized_end=1797
-  _globals['_AGGREGATION']._serialized_start=1800
-  _globals['_AGGREGATION']._serialized_end=2115
-  _globals['_AGGREGATION_FUNCTION']._serialized_start=1987
-  _globals['_AGGREGATION_FUNCTION']._serialized_end=2115
-  _globals['_AGGREGATIONGROUP']._serialized_start=2118
-  _globals['_AGGREGATIONGROUP']._serialized_end=2336
-  _globals['_AGGREGATIONGROUP_RESULTSENTRY']._serialized_start=2254
-  _globals['_AGGREGATIONGROUP_RESULTSENTRY']._serialized_end=2336
-  _globals['_QUERYPLAN']._serialized_start=2339
-  _globals['_QUERYPLAN']._serialized_end=2654
-  _globals['_RULEPLAN']._serialized_start=2656
-  _globals['_RULEPLAN']._serialized_end=2774
-  _globals['_SHARDPLAN']._serialized_start=2777
-  _globals['_SHARDPLAN']._serialized_end=2949
+  _globals['_FIELDFILTER']._serialized_end=951
+  _globals['_FIELDFILTER_OPERATOR']._serialized_start=630
+  _globals['_FIELDFILTER_OPERATOR']._serialized_end=951
+  _globals['_COMPOSITEFILTER']._serialized_start=954
+  _globals['_COMPOSITEFILTER']._serialized_end=1178
+  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_start=1107
+  _globals['_COMPOSITEFILTER_OPERATOR']._serialized_end=1178
+  _globals['_NOTFILTER']._serialized_start=1180
+  _globals['_NOTFILTER']._serialized_end=1248
+  _globals['_ORDER']._serialized_start=1251
+  _globals['_ORDER']._serialized_end=1457
+  _globals['_ORDER_DIRECTION']._serialized_start=1368
+  _globals['_ORDER_DIRECTION']._serialized_end=1457
+  _globals['_QUERY']._serialized_start=1460
+  _globals['_QUERY']._serialized_end=1854
+  _globals['_AGGREGATION']._serialized_start=1857
+  _globals['_AGGREGATION']._serialized_end=2172
+  _globals['_AGGREGATION_FUNCTION']._serialized_start=2044
+  _globals['_AGGREGATION_FUNCTION']._serialized_end=2172
+  _globals['_AGGREGATIONGROUP']._serialized_start=2175
+  _globals['_AGGREGATIONGROUP']._serialized_end=2625
+  _globals['_AGGREGATIONGROUP_RESULTSENTRY']._serialized_start=2454
+  _globals['_AGGREGATIONGROUP_RESULTSENTRY']._serialized_end=2536
+  _globals['_AGGREGATIONGROUP_TYPEDRESULTSENTRY']._serialized_start=2538
+  _globals['_AGGREGATIONGROUP_TYPEDRESULTSENTRY']._serialized_end=2625
+  _globals['_QUERYPLAN']._serialized_start=2628
+  _globals['_QUERYPLAN']._serialized_end=2943
+  _globals['_RULEPLAN']._serialized_start=2945
+  _globals['_RULEPLAN']._serialized_end=3063
+  _globals['_SHARDPLAN']._serialized_start=3066
+  _globals['_SHARDPLAN']._serialized_end=3238
 # @@protoc_insertion_point(module_scope)

@@ -22,7 +22,7 @@ class Filter(_message.Message):
     def __init__(self, field_filter: _Optional[_Union[FieldFilter, _Mapping]] = ..., composite_filter: _Optional[_Union[CompositeFilter, _Mapping]] = ..., not_filter: _Optional[_Union[NotFilter, _Mapping]] = ...) -> None: ...
 
 class FieldFilter(_message.Message):
-    __slots__ = ("field", "op", "value")
+    __slots__ = ("field", "op", "value", "typed_value")
     class Operator(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         OPERATOR_UNSPECIFIED: _ClassVar[FieldFilter.Operator]
@@ -52,10 +52,12 @@ class FieldFilter(_message.Message):
     FIELD_FIELD_NUMBER: _ClassVar[int]
     OP_FIELD_NUMBER: _ClassVar[int]
     VALUE_FIELD_NUMBER: _ClassVar[int]
+    TYPED_VALUE_FIELD_NUMBER: _ClassVar[int]
     field: str
     op: FieldFilter.Operator
     value: _struct_pb2.Value
-    def __init__(self, field: _Optional[str] = ..., op: _Optional[_Union[FieldFilter.Operator, str]] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+    typed_value: _document_pb2.Value
+    def __init__(self, field: _Optional[str] = ..., op: _Optional[_Union[FieldFilter.Operator, str]] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ..., typed_value: _Optional[_Union[_document_pb2.Value, _Mapping]] = ...) -> None: ...
 
 class CompositeFilter(_message.Message):
     __slots__ = ("op", "filters")
@@ -140,7 +142,7 @@ class Aggregation(_message.Message):
     def __init__(self, alias: _Optional[str] = ..., function: _Optional[_Union[Aggregation.Function, str]] = ..., field: _Optional[str] = ...) -> None: ...
 
 class AggregationGroup(_message.Message):
-    __slots__ = ("key", "results")
+    __slots__ = ("key", "results", "typed_key", "typed_results")
     class ResultsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -148,11 +150,22 @@ class AggregationGroup(_message.Message):
         key: str
         value: _struct_pb2.Value
         def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_struct_pb2.Value, _Mapping]] = ...) -> None: ...
+    class TypedResultsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: _document_pb2.Value
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[_document_pb2.Value, _Mapping]] = ...) -> None: ...
     KEY_FIELD_NUMBER: _ClassVar[int]
     RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TYPED_KEY_FIELD_NUMBER: _ClassVar[int]
+    TYPED_RESULTS_FIELD_NUMBER: _ClassVar[int]
     key: _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]
     results: _containers.MessageMap[str, _struct_pb2.Value]
-    def __init__(self, key: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., results: _Optional[_Mapping[str, _struct_pb2.Value]] = ...) -> None: ...
+    typed_key: _containers.RepeatedCompositeFieldContainer[_document_pb2.Value]
+    typed_results: _containers.MessageMap[str, _document_pb2.Value]
+    def __init__(self, key: _Optional[_Iterable[_Union[_struct_pb2.Value, _Mapping]]] = ..., results: _Optional[_Mapping[str, _struct_pb2.Value]] = ..., typed_key: _Optional[_Iterable[_Union[_document_pb2.Value, _Mapping]]] = ..., typed_results: _Optional[_Mapping[str, _document_pb2.Value]] = ...) -> None: ...
 
 class QueryPlan(_message.Message):
     __slots__ = ("shards_total", "shards_queried", "shards", "rows_returned", "routing_version", "rule", "search")

@@ -5,15 +5,17 @@
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "../../buf/validate/validate_pb.js";
-import type { Empty, ListValue, Timestamp, Value } from "@bufbuild/protobuf/wkt";
+import type { Empty, ListValue, NullValue, Timestamp, Value as Value$1 } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { GeoPoint } from "./search_pb.js";
+import { file_impossibledb_v1_search } from "./search_pb.js";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file impossibledb/v1/document.proto.
  */
 export const file_impossibledb_v1_document: GenFile = /*@__PURE__*/
-  fileDesc("Ch5pbXBvc3NpYmxlZGIvdjEvZG9jdW1lbnQucHJvdG8SD2ltcG9zc2libGVkYi52MSLEAQoIRG9jdW1lbnQSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIlCgRkYXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgd2ZXJzaW9uGAQgASgDEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiigEKC0RvY3VtZW50UmVmEjkKCmNvbGxlY3Rpb24YASABKAlCJbpIInIgEAEYgAEyGV5bQS1aYS16X11bQS1aYS16MC05Xy1dKiQSQAoCaWQYAiABKAlCNLpIMXIvEAEYgAIyKF5bQS1aYS16MC05XzpAKz1+LV1bQS1aYS16MC05Xy46QCs9fi1dKiQiLQoMRG9jdW1lbnRNYXNrEh0KC2ZpZWxkX3BhdGhzGAEgAygJQgi6SAWSAQIQZCJJCgxQcmVjb25kaXRpb24SEAoGZXhpc3RzGAEgASgISAASGgoHdmVyc2lvbhgCIAEoA0IHukgEIgIgAEgAQgsKCWNvbmRpdGlvbiJyCg1Eb2N1bWVudFBhdGNoEi0KBGRhdGEYASABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qga6SAPIAQESMgoLdXBkYXRlX21hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrIvECCgVXcml0ZRIxCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZCBrpIA8gBARImCgNzZXQYAiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASKQoGY3JlYXRlGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEgAEjAKBnVwZGF0ZRgEIAEoCzIeLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFBhdGNoSAASKAoGZGVsZXRlGAUgASgLMhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5SAASMwoMcHJlY29uZGl0aW9uGAYgASgLMh0uaW1wb3NzaWJsZWRiLnYxLlByZWNvbmRpdGlvbhI9Cgp0cmFuc2Zvcm1zGAcgAygLMh8uaW1wb3NzaWJsZWRiLnYxLkZpZWxkVHJhbnNmb3JtQgi6SAWSAQIQZEISCglvcGVyYXRpb24SBbpIAggBIvwCCg5GaWVsZFRyYW5zZm9ybRIeCgpmaWVsZF9wYXRoGAEgASgJQgq6SAdyBRABGNwLEisKCWluY3JlbWVudBgCIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAEikKB21heGltdW0YAyABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIABIpCgdtaW5pbXVtGAQgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASMgoQc2VydmVyX3RpbWVzdGFtcBgFIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5FbXB0eUgAEj0KF2FwcGVuZF9taXNzaW5nX2VsZW1lbnRzGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLkxpc3RWYWx1ZUgAEjsKFXJlbW92ZV9hbGxfZnJvbV9hcnJheRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWVIAEIXCg50cmFuc2Zvcm1fdHlwZRIFukgCCAEi2gEKC1dyaXRlUmVzdWx0EikKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZhIrCghkb2N1bWVudBgCIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudBIPCgd2ZXJzaW9uGAMgASgDEi8KC3VwZGF0ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxChF0cmFuc2Zvcm1fcmVzdWx0cxgFIAMoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZSIsCgtXcml0ZVN0YXR1cxIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAliBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch5pbXBvc3NpYmxlZGIvdjEvZG9jdW1lbnQucHJvdG8SD2ltcG9zc2libGVkYi52MSLCAgoIRG9jdW1lbnQSEgoKY29sbGVjdGlvbhgBIAEoCRIKCgJpZBgCIAEoCRIlCgRkYXRhGAMgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIPCgd2ZXJzaW9uGAQgASgDEi8KC2NyZWF0ZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNQoGZmllbGRzGAcgAygLMiUuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50LkZpZWxkc0VudHJ5GkUKC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLmltcG9zc2libGVkYi52MS5WYWx1ZToCOAEiywMKBVZhbHVlEjAKCm51bGxfdmFsdWUYASABKA4yGi5nb29nbGUucHJvdG9idWYuTnVsbFZhbHVlSAASFwoNYm9vbGVhbl92YWx1ZRgCIAEoCEgAEhcKDWludGVnZXJfdmFsdWUYAyABKANIABIWCgxkb3VibGVfdmFsdWUYBCABKAFIABI1Cg90aW1lc3RhbXBfdmFsdWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wSAASFgoMc3RyaW5nX3ZhbHVlGAYgASgJSAASFQoLYnl0ZXNfdmFsdWUYByABKAxIABI3Cg9yZWZlcmVuY2VfdmFsdWUYCCABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWZIABI0Cg9nZW9fcG9pbnRfdmFsdWUYCSABKAsyGS5pbXBvc3NpYmxlZGIudjEuR2VvUG9pbnRIABIyCgthcnJheV92YWx1ZRgKIAEoCzIbLmltcG9zc2libGVkYi52MS5BcnJheVZhbHVlSAASLgoJbWFwX3ZhbHVlGAsgASgLMhkuaW1wb3NzaWJsZWRiLnYxLk1hcFZhbHVlSABCDQoEa2luZBIFukgCCAEiNAoKQXJyYXlWYWx1ZRImCgZ2YWx1ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuVmFsdWUiiAEKCE1hcFZhbHVlEjUKBmZpZWxkcxgBIAMoCzIlLmltcG9zc2libGVkYi52MS5NYXBWYWx1ZS5GaWVsZHNFbnRyeRpFCgtGaWVsZHNFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5pbXBvc3NpYmxlZGIudjEuVmFsdWU6AjgBIooBCgtEb2N1bWVudFJlZhI5Cgpjb2xsZWN0aW9uGAEgASgJQiW6SCJyIBABGIABMhleW0EtWmEtel9dW0EtWmEtejAtOV8tXSokEkAKAmlkGAIgASgJQjS6SDFyLxABGIACMiheW0EtWmEtejAtOV86QCs9fi1dW0EtWmEtejAtOV8uOkArPX4tXSokIi0KDERvY3VtZW50TWFzaxIdCgtmaWVsZF9wYXRocxgBIAMoCUIIukgFkgECEGQiSQoMUHJlY29uZGl0aW9uEhAKBmV4aXN0cxgBIAEoCEgAEhoKB3ZlcnNpb24YAiABKANCB7pIBCICIABIAEILCgljb25kaXRpb24i7QEKDURvY3VtZW50UGF0Y2gSJQoEZGF0YRgBIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSMgoLdXBkYXRlX21hc2sYAiABKAsyHS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRNYXNrEjoKBmZpZWxkcxgDIAMoCzIqLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFBhdGNoLkZpZWxkc0VudHJ5GkUKC0ZpZWxkc0VudHJ5EgsKA2tleRgBIAEoCRIlCgV2YWx1ZRgCIAEoCzIWLmltcG9zc2libGVkYi52MS5WYWx1ZToCOAEi1gMKBVdyaXRlEjEKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkIGukgDyAEBEiYKA3NldBgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3RIABIpCgZjcmVhdGUYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0SAASMAoGdXBkYXRlGAQgASgLMh4uaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UGF0Y2hIABIoCgZkZWxldGUYBSABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIABIvCgpzZXRfZmllbGRzGAggASgLMhkuaW1wb3NzaWJsZWRiLnYxLk1hcFZhbHVlSAASMgoNY3JlYXRlX2ZpZWxkcxgJIAEoCzIZLmltcG9zc2libGVkYi52MS5NYXBWYWx1ZUgAEjMKDHByZWNvbmRpdGlvbhgGIAEoCzIdLmltcG9zc2libGVkYi52MS5QcmVjb25kaXRpb24SPQoKdHJhbnNmb3JtcxgHIAMoCzIfLmltcG9zc2libGVkYi52MS5GaWVsZFRyYW5zZm9ybUIIukgFkgECEGRCEgoJb3BlcmF0aW9uEgW6SAIIASLVBQoORmllbGRUcmFuc2Zvcm0SHgoKZmllbGRfcGF0aBgBIAEoCUIKukgHcgUQARjcCxIrCglpbmNyZW1lbnQYAiABKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWVIABIpCgdtYXhpbXVtGAMgASgLMhYuZ29vZ2xlLnByb3RvYnVmLlZhbHVlSAASKQoHbWluaW11bRgEIAEoCzIWLmdvb2dsZS5wcm90b2J1Zi5WYWx1ZUgAEjIKEHNlcnZlcl90aW1lc3RhbXAYBSABKAsyFi5nb29nbGUucHJvdG9idWYuRW1wdHlIABI9ChdhcHBlbmRfbWlzc2luZ19lbGVtZW50cxgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5MaXN0VmFsdWVIABI7ChVyZW1vdmVfYWxsX2Zyb21fYXJyYXkYByABKAsyGi5nb29nbGUucHJvdG9idWYuTGlzdFZhbHVlSAASMQoPdHlwZWRfaW5jcmVtZW50GAggASgLMhYuaW1wb3NzaWJsZWRiLnYxLlZhbHVlSAASLwoNdHlwZWRfbWF4aW11bRgJIAEoCzIWLmltcG9zc2libGVkYi52MS5WYWx1ZUgAEi8KDXR5cGVkX21pbmltdW0YCiABKAsyFi5pbXBvc3NpYmxlZGIudjEuVmFsdWVIABI4ChZ0eXBlZF9zZXJ2ZXJfdGltZXN0YW1wGAsgASgLMhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5SAASRAoddHlwZWRfYXBwZW5kX21pc3NpbmdfZWxlbWVudHMYDCABKAsyGy5pbXBvc3NpYmxlZGIudjEuQXJyYXlWYWx1ZUgAEkIKG3R5cGVkX3JlbW92ZV9hbGxfZnJvbV9hcnJheRgNIAEoCzIbLmltcG9zc2libGVkYi52MS5BcnJheVZhbHVlSABCFwoOdHJhbnNmb3JtX3R5cGUSBbpIAggBIpMCCgtXcml0ZVJlc3VsdBIpCgNyZWYYASABKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYSKwoIZG9jdW1lbnQYAiABKAsyGS5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnQSDwoHdmVyc2lvbhgDIAEoAxIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoRdHJhbnNmb3JtX3Jlc3VsdHMYBSADKAsyFi5nb29nbGUucHJvdG9idWYuVmFsdWUSNwoXdHlwZWRfdHJhbnNmb3JtX3Jlc3VsdHMYBiADKAsyFi5pbXBvc3NpYmxlZGIudjEuVmFsdWUiLAoLV3JpdGVTdGF0dXMSDAoEY29kZRgBIAEoBRIPCgdtZXNzYWdlGAIgASgJYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_empty, file_google_protobuf_struct, file_google_protobuf_timestamp, file_impossibledb_v1_search]);
 
 /**
  * A document: a JSON-like object stored under an id inside a collection.
@@ -74,6 +76,17 @@ export type Document = Message<"impossibledb.v1.Document"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 6;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * The typed form of the document's fields (see Value), set exactly when
+   * the document holds a value `data` cannot carry exactly: an integer, a
+   * timestamp, bytes, a reference or a geo point, at any depth. `data` then
+   * holds each such value in its JSON form (see Value); read `fields`
+   * instead when it is set. Empty for a document of JSON values only.
+   *
+   * @generated from field: map<string, impossibledb.v1.Value> fields = 7;
+   */
+  fields: { [key: string]: Value };
 };
 
 /**
@@ -82,6 +95,171 @@ export type Document = Message<"impossibledb.v1.Document"> & {
  */
 export const DocumentSchema: GenMessage<Document> = /*@__PURE__*/
   messageDesc(file_impossibledb_v1_document, 0);
+
+/**
+ * A typed value: every type a document field can hold, stored, returned,
+ * ordered and compared exactly. The JSON-style `google.protobuf.Struct`
+ * form (`data`) stays for those who do not need types; a value `data`
+ * cannot carry appears there in its JSON form, given on each case below.
+ *
+ * Order, for sorting and range filters: null < boolean < number (integers
+ * and doubles compare as numbers, exactly: 2^53 + 1 > 2^53 as a double)
+ * < timestamp < string < bytes < reference < geo point < array < map, as
+ * in Firestore. A range filter matches values of its operand's type only.
+ *
+ * @generated from message impossibledb.v1.Value
+ */
+export type Value = Message<"impossibledb.v1.Value"> & {
+  /**
+   * The value; exactly one must be set.
+   *
+   * @generated from oneof impossibledb.v1.Value.kind
+   */
+  kind: {
+    /**
+     * Null. JSON form: null.
+     *
+     * @generated from field: google.protobuf.NullValue null_value = 1;
+     */
+    value: NullValue;
+    case: "nullValue";
+  } | {
+    /**
+     * A boolean. JSON form: true or false.
+     *
+     * @generated from field: bool boolean_value = 2;
+     */
+    value: boolean;
+    case: "booleanValue";
+  } | {
+    /**
+     * A 64-bit signed integer, stored exactly. JSON form: the nearest
+     * double (exact up to 2^53 in magnitude).
+     *
+     * @generated from field: int64 integer_value = 3;
+     */
+    value: bigint;
+    case: "integerValue";
+  } | {
+    /**
+     * An IEEE 754 double; must be finite. JSON form: the number.
+     *
+     * @generated from field: double double_value = 4;
+     */
+    value: number;
+    case: "doubleValue";
+  } | {
+    /**
+     * An instant, to the microsecond, from 0001-01-01T00:00:00Z to
+     * 9999-12-31T23:59:59.999999Z. Nanoseconds that are not whole
+     * microseconds are INVALID_ARGUMENT. JSON form: RFC 3339 text in UTC
+     * with six fractional digits, such as "2026-11-30T15:04:05.123456Z".
+     *
+     * @generated from field: google.protobuf.Timestamp timestamp_value = 5;
+     */
+    value: Timestamp;
+    case: "timestampValue";
+  } | {
+    /**
+     * A string. JSON form: the string.
+     *
+     * @generated from field: string string_value = 6;
+     */
+    value: string;
+    case: "stringValue";
+  } | {
+    /**
+     * Bytes. JSON form: standard base64 text with padding.
+     *
+     * @generated from field: bytes bytes_value = 7;
+     */
+    value: Uint8Array;
+    case: "bytesValue";
+  } | {
+    /**
+     * A reference to a document of the same database. JSON form: the text
+     * "collection/id".
+     *
+     * @generated from field: impossibledb.v1.DocumentRef reference_value = 8;
+     */
+    value: DocumentRef;
+    case: "referenceValue";
+  } | {
+    /**
+     * A point on the earth. JSON form: {"latitude": ..., "longitude": ...}.
+     * A search index's geo field accepts it.
+     *
+     * @generated from field: impossibledb.v1.GeoPoint geo_point_value = 9;
+     */
+    value: GeoPoint;
+    case: "geoPointValue";
+  } | {
+    /**
+     * An array. JSON form: an array of the elements' JSON forms.
+     *
+     * @generated from field: impossibledb.v1.ArrayValue array_value = 10;
+     */
+    value: ArrayValue;
+    case: "arrayValue";
+  } | {
+    /**
+     * A map. JSON form: an object of the fields' JSON forms.
+     *
+     * @generated from field: impossibledb.v1.MapValue map_value = 11;
+     */
+    value: MapValue;
+    case: "mapValue";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message impossibledb.v1.Value.
+ * Use `create(ValueSchema)` to create a new message.
+ */
+export const ValueSchema: GenMessage<Value> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_document, 1);
+
+/**
+ * An array of typed values.
+ *
+ * @generated from message impossibledb.v1.ArrayValue
+ */
+export type ArrayValue = Message<"impossibledb.v1.ArrayValue"> & {
+  /**
+   * The elements, in order.
+   *
+   * @generated from field: repeated impossibledb.v1.Value values = 1;
+   */
+  values: Value[];
+};
+
+/**
+ * Describes the message impossibledb.v1.ArrayValue.
+ * Use `create(ArrayValueSchema)` to create a new message.
+ */
+export const ArrayValueSchema: GenMessage<ArrayValue> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_document, 2);
+
+/**
+ * A map of typed values.
+ *
+ * @generated from message impossibledb.v1.MapValue
+ */
+export type MapValue = Message<"impossibledb.v1.MapValue"> & {
+  /**
+   * The fields; their names follow the rules of Document.data's.
+   *
+   * @generated from field: map<string, impossibledb.v1.Value> fields = 1;
+   */
+  fields: { [key: string]: Value };
+};
+
+/**
+ * Describes the message impossibledb.v1.MapValue.
+ * Use `create(MapValueSchema)` to create a new message.
+ */
+export const MapValueSchema: GenMessage<MapValue> = /*@__PURE__*/
+  messageDesc(file_impossibledb_v1_document, 3);
 
 /**
  * Names one document.
@@ -112,7 +290,7 @@ export type DocumentRef = Message<"impossibledb.v1.DocumentRef"> & {
  * Use `create(DocumentRefSchema)` to create a new message.
  */
 export const DocumentRefSchema: GenMessage<DocumentRef> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 1);
+  messageDesc(file_impossibledb_v1_document, 4);
 
 /**
  * A set of field paths inside a document, such as `address.city`.
@@ -141,7 +319,7 @@ export type DocumentMask = Message<"impossibledb.v1.DocumentMask"> & {
  * Use `create(DocumentMaskSchema)` to create a new message.
  */
 export const DocumentMaskSchema: GenMessage<DocumentMask> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 2);
+  messageDesc(file_impossibledb_v1_document, 5);
 
 /**
  * A condition that must hold for a write to be applied. It is checked
@@ -180,7 +358,7 @@ export type Precondition = Message<"impossibledb.v1.Precondition"> & {
  * Use `create(PreconditionSchema)` to create a new message.
  */
 export const PreconditionSchema: GenMessage<Precondition> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 3);
+  messageDesc(file_impossibledb_v1_document, 6);
 
 /**
  * A change to one document's fields under a mask.
@@ -189,7 +367,8 @@ export const PreconditionSchema: GenMessage<Precondition> = /*@__PURE__*/
  */
 export type DocumentPatch = Message<"impossibledb.v1.DocumentPatch"> & {
   /**
-   * The new values of the masked fields.
+   * The new values of the masked fields. Exactly one of `data` and
+   * `fields` is given.
    *
    * @generated from field: google.protobuf.Struct data = 1;
    */
@@ -203,6 +382,13 @@ export type DocumentPatch = Message<"impossibledb.v1.DocumentPatch"> & {
    * @generated from field: impossibledb.v1.DocumentMask update_mask = 2;
    */
   updateMask?: DocumentMask | undefined;
+
+  /**
+   * The new values in typed form (see Value), instead of `data`.
+   *
+   * @generated from field: map<string, impossibledb.v1.Value> fields = 3;
+   */
+  fields: { [key: string]: Value };
 };
 
 /**
@@ -210,7 +396,7 @@ export type DocumentPatch = Message<"impossibledb.v1.DocumentPatch"> & {
  * Use `create(DocumentPatchSchema)` to create a new message.
  */
 export const DocumentPatchSchema: GenMessage<DocumentPatch> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 4);
+  messageDesc(file_impossibledb_v1_document, 7);
 
 /**
  * One write inside a batch or a transaction.
@@ -263,6 +449,22 @@ export type Write = Message<"impossibledb.v1.Write"> & {
      */
     value: Empty;
     case: "delete";
+  } | {
+    /**
+     * As `set`, with the fields in typed form (see Value).
+     *
+     * @generated from field: impossibledb.v1.MapValue set_fields = 8;
+     */
+    value: MapValue;
+    case: "setFields";
+  } | {
+    /**
+     * As `create`, with the fields in typed form (see Value).
+     *
+     * @generated from field: impossibledb.v1.MapValue create_fields = 9;
+     */
+    value: MapValue;
+    case: "createFields";
   } | { case: undefined; value?: undefined };
 
   /**
@@ -288,7 +490,7 @@ export type Write = Message<"impossibledb.v1.Write"> & {
  * Use `create(WriteSchema)` to create a new message.
  */
 export const WriteSchema: GenMessage<Write> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 5);
+  messageDesc(file_impossibledb_v1_document, 8);
 
 /**
  * A change to one field that the shard computes from the field's stored
@@ -330,7 +532,7 @@ export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
      *
      * @generated from field: google.protobuf.Value increment = 2;
      */
-    value: Value;
+    value: Value$1;
     case: "increment";
   } | {
     /**
@@ -340,7 +542,7 @@ export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
      *
      * @generated from field: google.protobuf.Value maximum = 3;
      */
-    value: Value;
+    value: Value$1;
     case: "maximum";
   } | {
     /**
@@ -348,7 +550,7 @@ export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
      *
      * @generated from field: google.protobuf.Value minimum = 4;
      */
-    value: Value;
+    value: Value$1;
     case: "minimum";
   } | {
     /**
@@ -356,8 +558,8 @@ export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
      * UTC with millisecond precision (`2026-11-30T12:00:00.123Z`): the
      * document's update_time. In a transaction over several shards it is
      * the time the document's shard prepared the write, a little before the
-     * commit time. (Documents are google.protobuf.Struct, which has no
-     * timestamp type; typed timestamps are a separate change.)
+     * commit time. The text stays text, so JSON clients see no change;
+     * `typed_server_timestamp` writes a typed timestamp.
      *
      * @generated from field: google.protobuf.Empty server_timestamp = 5;
      */
@@ -384,6 +586,60 @@ export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
      */
     value: ListValue;
     case: "removeAllFromArray";
+  } | {
+    /**
+     * As `increment`, with a typed operand (an integer or a double). An
+     * integer added to an integer stays an integer; a sum outside int64
+     * fails the write with OUT_OF_RANGE and changes nothing. With a double
+     * on either side the sum is a double, as above.
+     *
+     * @generated from field: impossibledb.v1.Value typed_increment = 8;
+     */
+    value: Value;
+    case: "typedIncrement";
+  } | {
+    /**
+     * As `maximum`, with a typed operand (an integer or a double); integers
+     * and doubles compare as numbers and the larger keeps its own type.
+     *
+     * @generated from field: impossibledb.v1.Value typed_maximum = 9;
+     */
+    value: Value;
+    case: "typedMaximum";
+  } | {
+    /**
+     * As `minimum`, with a typed operand, as `typed_maximum`.
+     *
+     * @generated from field: impossibledb.v1.Value typed_minimum = 10;
+     */
+    value: Value;
+    case: "typedMinimum";
+  } | {
+    /**
+     * Sets the field to the time of the write as a typed timestamp (see
+     * Value), to the microsecond: the same instant `server_timestamp`
+     * writes as text.
+     *
+     * @generated from field: google.protobuf.Empty typed_server_timestamp = 11;
+     */
+    value: Empty;
+    case: "typedServerTimestamp";
+  } | {
+    /**
+     * As `append_missing_elements`, with typed values.
+     *
+     * @generated from field: impossibledb.v1.ArrayValue typed_append_missing_elements = 12;
+     */
+    value: ArrayValue;
+    case: "typedAppendMissingElements";
+  } | {
+    /**
+     * As `remove_all_from_array`, with typed values.
+     *
+     * @generated from field: impossibledb.v1.ArrayValue typed_remove_all_from_array = 13;
+     */
+    value: ArrayValue;
+    case: "typedRemoveAllFromArray";
   } | { case: undefined; value?: undefined };
 };
 
@@ -392,7 +648,7 @@ export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
  * Use `create(FieldTransformSchema)` to create a new message.
  */
 export const FieldTransformSchema: GenMessage<FieldTransform> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 6);
+  messageDesc(file_impossibledb_v1_document, 9);
 
 /**
  * What one write did.
@@ -438,7 +694,14 @@ export type WriteResult = Message<"impossibledb.v1.WriteResult"> & {
    *
    * @generated from field: repeated google.protobuf.Value transform_results = 5;
    */
-  transformResults: Value[];
+  transformResults: Value$1[];
+
+  /**
+   * The same values in typed form (see Value), in the same order.
+   *
+   * @generated from field: repeated impossibledb.v1.Value typed_transform_results = 6;
+   */
+  typedTransformResults: Value[];
 };
 
 /**
@@ -446,7 +709,7 @@ export type WriteResult = Message<"impossibledb.v1.WriteResult"> & {
  * Use `create(WriteResultSchema)` to create a new message.
  */
 export const WriteResultSchema: GenMessage<WriteResult> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 7);
+  messageDesc(file_impossibledb_v1_document, 10);
 
 /**
  * The outcome of one write of a non-atomic batch.
@@ -475,5 +738,5 @@ export type WriteStatus = Message<"impossibledb.v1.WriteStatus"> & {
  * Use `create(WriteStatusSchema)` to create a new message.
  */
 export const WriteStatusSchema: GenMessage<WriteStatus> = /*@__PURE__*/
-  messageDesc(file_impossibledb_v1_document, 8);
+  messageDesc(file_impossibledb_v1_document, 11);
 
