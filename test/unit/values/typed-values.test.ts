@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "../../../gen/impossibledb/v1/document_pb.js";
 import { numberKey } from "../../../src/query/number-key.js";
 import { compareValues, valuesEqual, canonicalJson } from "../../../src/query/values.js";
@@ -17,7 +17,8 @@ import { jsonFromTyped, jsonFromTypedFields, typedFromJson } from "../../../src/
 import { TIMESTAMP_MICROS_MAX, TIMESTAMP_MICROS_MIN, timestampText } from "../../../src/values/timestamp.js";
 import { integerLeaf } from "../../../src/values/typed.js";
 
-const v = (kind: Value["kind"]) => create(ValueSchema, { kind });
+type KindInit = NonNullable<MessageInitShape<typeof ValueSchema>["kind"]>;
+const v = (kind: KindInit | { case: undefined }) => create(ValueSchema, { kind } as MessageInitShape<typeof ValueSchema>);
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
@@ -154,7 +155,7 @@ describe("order keys", () => {
   });
 
   it("puts the types in Firestore's order", () => {
-    const one = (kind: Value["kind"]) => jsonFromTyped(v(kind), "x");
+    const one = (kind: KindInit) => jsonFromTyped(v(kind), "x");
     const ordered = [
       one({ case: "nullValue", value: 0 }),
       one({ case: "booleanValue", value: true }),
