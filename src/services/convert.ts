@@ -21,7 +21,6 @@ import { parseFieldPath } from "../validation/field-path.js";
 import { checkCollection, checkRef, type DocRef } from "../validation/refs.js";
 import { jsonObjectForm } from "../values/json-form.js";
 import { jsonFromTyped, jsonFromTypedFields, typedFieldsFromJson, typedFromJson } from "../values/proto-typed.js";
-import { holdsTypedValue } from "../values/typed.js";
 import type { Value as TypedValue } from "../../gen/impossibledb/v1/document_pb.js";
 import type { NumericOperand } from "../storage/transforms.js";
 
@@ -263,12 +262,15 @@ export function shardWritesFrom(
 /** The wire form of a stored document, projected to `mask` when given. */
 export function toDocument(doc: StoredDocument, mask: ReadonlyArray<readonly string[]> | null = null): Document {
   const data = mask === null ? doc.data : project(doc.data, mask);
+  // Typed values show in their JSON form in `data`, and exactly in `fields`
+  // (values/json-form.ts). The JSON form is the very same object exactly
+  // when nothing is typed, so one walk decides both.
+  const json = jsonObjectForm(data);
   return create(DocumentSchema, {
     collection: doc.collection,
     id: doc.id,
-    // Typed values show in their JSON form in `data`, and exactly in `fields` (values/json-form.ts).
-    data: jsonObjectForm(data),
-    fields: holdsTypedValue(data) ? typedFieldsFromJson(data) : {},
+    data: json,
+    fields: json === data ? {} : typedFieldsFromJson(data),
     version: BigInt(doc.version),
     createTime: timestampFromMs(doc.createTimeMs),
     updateTime: timestampFromMs(doc.updateTimeMs),

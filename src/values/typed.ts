@@ -141,12 +141,3 @@ export function referenceLeaf(collection: string, id: string): JsonObject {
 export function geoPointLeaf(latitude: number, longitude: number): JsonObject {
   return { [TAG.geoPoint]: [latitude === 0 ? 0 : latitude, longitude === 0 ? 0 : longitude] };
 }
-
-/** True when `value` holds a typed leaf anywhere inside it. */
-export function holdsTypedValue(value: JsonValue): boolean {
-  if (value === null || typeof value !== "object") return false;
-  if (Array.isArray(value)) return value.some(holdsTypedValue);
-  if (looksTagged(value)) return true;
-  for (const key in value) if (holdsTypedValue(value[key]!)) return true;
-  return false;
-}

@@ -12,6 +12,9 @@ import { describe, expect, it } from "vitest";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { ValueSchema } from "../../gen/impossibledb/v1/document_pb.js";
+import { FieldFilter_Operator } from "../../gen/impossibledb/v1/query_pb.js";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { Health, HealthCheckResponse_ServingStatus } from "../../frontdoor/gen/grpc/health/v1/health_pb.js";
 import { grpcTarget, uniqueCollection, workerUrl } from "./env.js";
 
@@ -44,6 +47,27 @@ describe("gRPC through the front door", () => {
     await viaConnect.updateDocument({ ref: { collection: users, id: "alice" }, patch: { data: { age: 31 }, updateMask: { fieldPaths: ["age"] } } });
     const again = await viaGrpc.getDocument({ ref: { collection: users, id: "alice" } });
     expect(again.document?.data).toEqual({ name: "Alice", age: 31 });
+  });
+
+  it("carries typed values exactly over gRPC: int64 edges, microsecond timestamps, bytes, references, geo points", async () => {
+    const v = (kind: NonNullable<MessageInitShape<typeof ValueSchema>["kind"]>) => create(ValueSchema, { kind } as MessageInitShape<typeof ValueSchema>);
+    const fields = {
+      max: v({ case: "integerValue", value: 2n ** 63n - 1n }),
+      min: v({ case: "integerValue", value: -(2n ** 63n) }),
+      at: v({ case: "timestampValue", value: { seconds: -1n, nanos: 999_999_000 } }),
+      blob: v({ case: "bytesValue", value: new Uint8Array([0, 255]) }),
+      owner: v({ case: "referenceValue", value: { collection: users, id: "alice" } }),
+      where: v({ case: "geoPointValue", value: { latitude: 90, longitude: -180 } }),
+      nested: v({ case: "arrayValue", value: { values: [v({ case: "mapValue", value: { fields: { n: v({ case: "integerValue", value: 9007199254740993n }) } } })] } }),
+    };
+    await viaGrpc.setDocument({ ref: { collection: users, id: "typed" }, fields });
+    expect((await viaConnect.getDocument({ ref: { collection: users, id: "typed" } })).document?.fields).toEqual(fields);
+    expect((await viaGrpc.getDocument({ ref: { collection: users, id: "typed" } })).document?.fields).toEqual(fields);
+    // A typed filter over gRPC finds it by the exact integer.
+    const found = await createClient(QueryService, grpc).runQuery({
+      query: { collection: users, where: { filterType: { case: "fieldFilter", value: { field: "max", op: FieldFilter_Operator.EQUAL, typedValue: fields.max } } } },
+    });
+    expect(found.documents.map((d) => d.id)).toEqual(["typed"]);
   });
 
   it("passes the Worker's error codes and messages through unchanged", async () => {
