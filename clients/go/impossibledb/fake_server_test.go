@@ -1,10 +1,10 @@
 package impossibledb
 
 import (
-	"math"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
