@@ -13,11 +13,11 @@ from typing import Any, Literal, TypeVar
 
 
 from ._model import AggregateGroup, AggregateSpec, QueryPage
-from ._wire import snapshot, values_of
+from ._wire import snapshot
 from .errors import InvalidArgument
 from .v1 import query_pb2 as q
 from .v1 import query_service_pb2 as qs
-from .values import check_value, from_value, to_value
+from .values import check_value, from_typed, from_value, needs_typed, to_typed, to_value
 
 __all__ = ["NO_VALUE", "Direction", "Operator", "QuerySpec"]
 
@@ -71,9 +71,12 @@ class QuerySpec:
         """Keeps documents whose `field` compares to `value` by `op`; several where() calls must all hold.
 
         op: one of ==, !=, <, <=, >, >=, in, not-in, array-contains,
-        array-contains-any, exists. `value` is checked as document data is:
-        a datetime, a set or an int beyond 2**53 raises TypeError here
-        rather than match something else. Only "exists" may omit it.
+        array-contains-any, exists. `value` is checked as document data is
+        (a naive datetime, a set or an int beyond 64 bits raises TypeError
+        here rather than match something else); an int, datetime, bytes,
+        GeoPoint or DocumentPath travels typed and compares exactly. A
+        range operator matches values of the operand's type only (ints and
+        floats are one type: numbers). Only "exists" may omit it.
         """
         operator = _OPERATORS.get(op) if isinstance(op, str) else None
         if operator is None:
@@ -81,8 +84,13 @@ class QuerySpec:
         where = f"query on {self.collection}: where({field!r}, {op!r}, value)"
         if value is NO_VALUE and op != "exists":
             raise TypeError(f"{where}: {op!r} needs a value (None compares with null)")
-        operand = None if value is NO_VALUE else to_value(check_value(where, value))
-        field_filter = q.FieldFilter(field=field, op=operator, value=operand)
+        field_filter = q.FieldFilter(field=field, op=operator)
+        if value is not NO_VALUE:
+            checked = check_value(where, value)
+            if needs_typed(checked):
+                field_filter.typed_value.CopyFrom(to_typed(checked))
+            else:
+                field_filter.value.CopyFrom(to_value(checked))
         return dataclasses.replace(self, _filters=(*self._filters, q.Filter(field_filter=field_filter)))
 
     def filter(self: Q, expression: str) -> Q:
@@ -153,11 +161,14 @@ def page_of(response: qs.RunQueryResponse) -> QueryPage:
 
 
 def groups_of(response: qs.RunAggregationQueryResponse) -> list[AggregateGroup]:
-    """A RunAggregationQuery answer as plain groups."""
-    return [
-        AggregateGroup(key=values_of(group.key), values={alias: from_value(value) for alias, value in group.results.items()})
-        for group in response.groups
-    ]
+    """A RunAggregationQuery answer as plain groups: from the typed key and results when the server sent them, else the JSON ones."""
+    return [_group(group) for group in response.groups]
+
+
+def _group(group: q.AggregationGroup) -> AggregateGroup:
+    if group.typed_results or group.typed_key:
+        return AggregateGroup(key=[from_typed(v) for v in group.typed_key], values={alias: from_typed(v) for alias, v in group.typed_results.items()})
+    return AggregateGroup(key=[from_value(v) for v in group.key], values={alias: from_value(v) for alias, v in group.results.items()})
 
 
 def _whole(count: int, what: str) -> int:

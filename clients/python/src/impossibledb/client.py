@@ -28,6 +28,7 @@ from ._transport import Caller, ConnectTransport, Transport
 from ._txstate import TransactionState
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
+from .transforms import FieldTransform
 from .v1 import collection_service_pb2 as cs
 from .v1 import query_service_pb2 as qs
 from .writes import Transaction, WriteBatch
@@ -181,22 +182,34 @@ class DocumentReference(DocumentPath):
             return None
         return _wire.required_document(response, "GetDocument")
 
-    def set(self, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None) -> DocumentSnapshot:
+    def set(
+        self, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None, transforms: Sequence[FieldTransform] = ()
+    ) -> DocumentSnapshot:
         """Writes the document whole, creating it if missing (an upsert); returns it as written.
 
         if_version / if_exists: a precondition checked atomically with the
         write; FailedPrecondition when it does not hold, and nothing is written.
+        transforms: field transforms applied after data, in order, in the
+        same atomic write (impossibledb.increment(), server_timestamp()...).
         """
-        request = cs.SetDocumentRequest(ref=_wire.ref(self), data=_wire.to_struct_checked(str(self), data), precondition=_wire.precondition(if_exists, if_version))
+        request = cs.SetDocumentRequest(
+            ref=_wire.ref(self), **_wire.data_forms(str(self), data), precondition=_wire.precondition(if_exists, if_version), transforms=_wire.transforms_of(transforms)
+        )
         return _wire.required_document(self._caller.call("SetDocument", request), "SetDocument")
 
-    def create(self, data: Mapping[str, Any]) -> DocumentSnapshot:
+    def create(self, data: Mapping[str, Any], *, transforms: Sequence[FieldTransform] = ()) -> DocumentSnapshot:
         """Creates the document; AlreadyExists when it exists."""
-        request = cs.CreateDocumentRequest(ref=_wire.ref(self), data=_wire.to_struct_checked(str(self), data))
+        request = cs.CreateDocumentRequest(ref=_wire.ref(self), **_wire.data_forms(str(self), data), transforms=_wire.transforms_of(transforms))
         return _wire.required_document(self._caller.call("CreateDocument", request), "CreateDocument")
 
     def update(
-        self, data: Mapping[str, Any], *, mask: Sequence[str] | None = None, if_exists: bool | None = None, if_version: int | None = None
+        self,
+        data: Mapping[str, Any],
+        *,
+        mask: Sequence[str] | None = None,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> DocumentSnapshot:
         """Changes fields of an existing document; NotFound when it is missing. Returns it after the change.
 
@@ -205,7 +218,10 @@ class DocumentReference(DocumentPath):
         fields are merged into the document.
         """
         request = cs.UpdateDocumentRequest(
-            ref=_wire.ref(self), patch=_wire.update_patch(str(self), data, mask), precondition=_wire.precondition(if_exists, if_version)
+            ref=_wire.ref(self),
+            patch=_wire.update_patch(str(self), data, mask),
+            precondition=_wire.precondition(if_exists, if_version),
+            transforms=_wire.transforms_of(transforms),
         )
         return _wire.required_document(self._caller.call("UpdateDocument", request), "UpdateDocument")
 
