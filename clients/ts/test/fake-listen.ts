@@ -60,7 +60,7 @@ export class FakeListenServer {
         return this.change(DocumentChange_Type.REMOVED, before, options);
       }
       this.version += 1n;
-      const doc = { $typeName: "impossibledb.v1.Document", collection: this.collection, id, data, version: this.version } as Document;
+      const doc = { $typeName: "impossibledb.v1.Document", collection: this.collection, id, data, fields: {}, version: this.version } as Document;
       this.docs.set(id, doc);
       return this.change(before === undefined ? DocumentChange_Type.ADDED : DocumentChange_Type.MODIFIED, doc, options);
     });
