@@ -3,6 +3,7 @@ package impossibledb
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -61,7 +62,7 @@ type AggregationGroup struct {
 	// of integers, float64 for averages and other sums, the field's own
 	// type for Min and Max (a time.Time, a string...), nil when undefined.
 	// A server that does not send the typed results answers every number
-	// as a float64.
+	// but counts as a float64.
 	Results map[string]any
 }
 
@@ -85,7 +86,9 @@ func (q *Query) Aggregate(ctx context.Context, aggregations ...Aggregation) ([]A
 	}
 	groups := make([]AggregationGroup, 0, len(res.GetGroups()))
 	for _, g := range res.GetGroups() {
-		groups = append(groups, q.client.aggregationGroup(g))
+		group := q.client.aggregationGroup(g)
+		countsAsIntegers(group, aggregations)
+		groups = append(groups, group)
 	}
 	return groups, nil
 }
@@ -99,13 +102,21 @@ func (q *Query) Count(ctx context.Context) (int64, error) {
 	if len(groups) != 1 {
 		return 0, fmt.Errorf("Count %s: the server answered %d groups, want 1", q.collection, len(groups))
 	}
-	switch n := groups[0].Results["count"].(type) {
-	case int64:
+	if n, ok := groups[0].Results["count"].(int64); ok {
 		return n, nil
-	case float64:
-		return int64(n), nil
 	}
 	return 0, fmt.Errorf("Count %s: the server answered %v, want a number", q.collection, groups[0].Results["count"])
+}
+
+// countsAsIntegers makes every COUNT an int64: a count is a whole number,
+// and the server answers it as a double in both forms (a JSON number, and
+// a typed double), where a client of natural types wants an integer.
+func countsAsIntegers(group AggregationGroup, aggregations []Aggregation) {
+	for _, a := range aggregations {
+		if n, ok := group.Results[a.alias].(float64); ok && a.function == v1.Aggregation_FUNCTION_COUNT && n == math.Trunc(n) && math.Abs(n) < 1<<63 {
+			group.Results[a.alias] = int64(n)
+		}
+	}
 }
 
 // aggregationGroup reads the typed key and results when the server sent

@@ -259,3 +259,16 @@ func TestAggregationGroupsDecodeTyped(t *testing.T) {
 		t.Fatalf("a JSON-only group decoded as %+v", g)
 	}
 }
+
+// TestCountsAreIntegers: a COUNT is an int64 whichever form the server
+// answered it in (it sends a double), while an AVG of 3 stays a float64.
+func TestCountsAreIntegers(t *testing.T) {
+	group := (&Client{}).aggregationGroup(&v1.AggregationGroup{TypedResults: map[string]*v1.Value{
+		"n":    {Kind: &v1.Value_DoubleValue{DoubleValue: 3}},
+		"mean": {Kind: &v1.Value_DoubleValue{DoubleValue: 3}},
+	}})
+	countsAsIntegers(group, []Aggregation{Count("n"), Avg("mean", "x")})
+	if group.Results["n"] != int64(3) || group.Results["mean"] != float64(3) {
+		t.Fatalf("results %#v; want n int64 3 and mean float64 3", group.Results)
+	}
+}

@@ -160,15 +160,30 @@ def page_of(response: qs.RunQueryResponse) -> QueryPage:
     return QueryPage(documents=[snapshot(d) for d in response.documents], next_page_token=response.next_page_token)
 
 
-def groups_of(response: qs.RunAggregationQueryResponse) -> list[AggregateGroup]:
-    """A RunAggregationQuery answer as plain groups: from the typed key and results when the server sent them, else the JSON ones."""
-    return [_group(group) for group in response.groups]
+def groups_of(response: qs.RunAggregationQueryResponse, counts: frozenset[str] = frozenset()) -> list[AggregateGroup]:
+    """A RunAggregationQuery answer as plain groups: from the typed key and results when the server sent them, else the JSON ones.
+
+    counts: the aliases of COUNT aggregates, given as int: a count is a
+    whole number, which the server answers as a double in both forms.
+    """
+    return [_group(group, counts) for group in response.groups]
 
 
-def _group(group: q.AggregationGroup) -> AggregateGroup:
+def _group(group: q.AggregationGroup, counts: frozenset[str]) -> AggregateGroup:
     if group.typed_results or group.typed_key:
-        return AggregateGroup(key=[from_typed(v) for v in group.typed_key], values={alias: from_typed(v) for alias, v in group.typed_results.items()})
-    return AggregateGroup(key=[from_value(v) for v in group.key], values={alias: from_value(v) for alias, v in group.results.items()})
+        key, values = [from_typed(v) for v in group.typed_key], {alias: from_typed(v) for alias, v in group.typed_results.items()}
+    else:
+        key, values = [from_value(v) for v in group.key], {alias: from_value(v) for alias, v in group.results.items()}
+    for alias in counts:
+        count = values.get(alias)
+        if type(count) is float and count.is_integer():
+            values[alias] = int(count)
+    return AggregateGroup(key=key, values=values)
+
+
+def count_aliases(specs: Mapping[str, AggregateSpec]) -> frozenset[str]:
+    """The aliases of the COUNT aggregates of a call."""
+    return frozenset(alias for alias, spec in specs.items() if isinstance(spec, AggregateSpec) and spec.function == "count")
 
 
 def _whole(count: int, what: str) -> int:

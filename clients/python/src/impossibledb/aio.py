@@ -21,7 +21,7 @@ from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_async, stream_opener
 from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPath, DocumentSnapshot, QueryPage, WriteResult
-from ._query import NO_VALUE, Direction, Operator, QuerySpec, groups_of, page_of
+from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import AsyncCaller, AsyncConnectTransport, AsyncTransport
 from ._txstate import TransactionState, path_of
 from .client import auth_headers, resolve_url
@@ -216,7 +216,7 @@ class AsyncQuery(QuerySpec):
 
     async def aggregate(self, specs: Mapping[str, AggregateSpec], *, group_by: Sequence[str] = ()) -> list[AggregateGroup]:
         """Computes aggregates over the matching documents, optionally grouped (see Query.aggregate)."""
-        return groups_of(await self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)))
+        return groups_of(await self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)), count_aliases(specs))
 
     async def listen(
         self,

@@ -23,7 +23,7 @@ from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
 from ._model import AggregateGroup, AggregateSpec, DocumentPath, DocumentSnapshot, QueryPage
-from ._query import NO_VALUE, Direction, Operator, QuerySpec, groups_of, page_of
+from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import Caller, ConnectTransport, Transport
 from ._txstate import TransactionState
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
@@ -276,7 +276,7 @@ class Query(QuerySpec):
         One group per distinct group_by key, ordered by key; exactly one
         without group_by. order_by, limit, offset and select do not apply.
         """
-        return groups_of(self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)))
+        return groups_of(self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)), count_aliases(specs))
 
     def listen(
         self,
