@@ -281,6 +281,19 @@ func TestTypedAggregationsAndIncrements(t *testing.T) {
 		if at, ok := snap.Data()["at"].(time.Time); !ok || !at.Equal(snap.UpdateTime) {
 			t.Fatalf("the server timestamp is %#v, want the update time %v as a time.Time", snap.Data()["at"], snap.UpdateTime)
 		}
+		// The same transforms ride on the writes of batches and transactions.
+		if _, err := db.Batch().Update(counter, map[string]any{}, impossibledb.Increment("n", int64(10))).CommitAtomic(ctx(t)); err != nil {
+			t.Fatalf("a batch with an increment: %v", err)
+		}
+		err = db.RunTransaction(ctx(t), func(tx *impossibledb.Transaction) error {
+			return tx.Update(counter, map[string]any{}, impossibledb.Increment("n", int64(100)))
+		})
+		if err != nil {
+			t.Fatalf("a transaction with an increment: %v", err)
+		}
+		if snap, err := counter.Get(ctx(t)); err != nil || snap.Data()["n"] != int64(1)<<53+113 {
+			t.Fatalf("after a batch and a transaction increment n = %#v, %v; want int64 %d", snap.Data()["n"], err, int64(1)<<53+113)
+		}
 		if _, err := counter.Set(ctx(t), map[string]any{"n": int64(math.MaxInt64)}); err != nil {
 			t.Fatalf("Set: %v", err)
 		}

@@ -127,6 +127,15 @@ async def test_exact_integer_sums_and_increments(db: Any) -> None:
     stamped = await counter.update({}, transforms=[impossibledb.server_timestamp("at")])
     assert same(stamped.data["n"], 2**53 + 3), stamped.data
     assert isinstance(stamped.data["at"], datetime.datetime) and stamped.data["at"].tzinfo == UTC
+    # The same transforms ride on the writes of batches and transactions.
+    await db.batch().update(f"{docs.name}/counter", {}, transforms=[impossibledb.increment("n", 10)]).commit()
+
+    async def bump(tx: Any) -> None:
+        tx.update(f"{docs.name}/counter", {}, transforms=[impossibledb.increment("n", 100)])
+
+    await db.run_transaction(bump)
+    bumped = await counter.get()
+    assert bumped is not None and same(bumped.data["n"], 2**53 + 113), bumped.data
     await counter.set({"n": 2**63 - 1})
     with pytest.raises(impossibledb.OutOfRange):
         await counter.update({}, transforms=[impossibledb.increment("n", 1)])
