@@ -152,7 +152,7 @@ func TestBatch(t *testing.T) {
 		if err != nil || len(docs) != 4 {
 			t.Fatalf("GetAll: %d documents, %v; want 4", len(docs), err)
 		}
-		for i, want := range []float64{3, -1, 11, 0} {
+		for i, want := range []int64{3, -1, 11, 0} {
 			if exists := want >= 0; docs[i].Exists != exists || exists && docs[i].Data()["n"] != want {
 				t.Fatalf("GetAll result %d (%s): exists %v, data %v; want n=%v", i, docs[i].Ref.ID, docs[i].Exists, docs[i].Data(), want)
 			}
@@ -166,7 +166,7 @@ func TestBatch(t *testing.T) {
 		if !errors.Is(clash[0].Err, impossibledb.ErrAlreadyExists) {
 			t.Fatalf("create of an existing document in a batch: %v; want ErrAlreadyExists", clash[0].Err)
 		}
-		if kept, err := items.Doc("item-05").Get(ctx(t)); err != nil || kept.Data()["n"] != float64(5) {
+		if kept, err := items.Doc("item-05").Get(ctx(t)); err != nil || kept.Data()["n"] != int64(5) {
 			t.Fatalf("item-05 after a refused create: %v, %v; want n=5", kept, err)
 		}
 		_, err = items.Doc("item-06").Get(ctx(t))
@@ -187,7 +187,7 @@ func TestBatch(t *testing.T) {
 		if !errors.Is(err, impossibledb.ErrFailedPrecondition) && !errors.Is(err, impossibledb.ErrAborted) {
 			t.Fatalf("CommitAtomic with a stale precondition: %v; want ErrFailedPrecondition or ErrAborted", err)
 		}
-		if one, err := items.Doc("item-01").Get(ctx(t)); err != nil || one.Data()["n"] != float64(1) {
+		if one, err := items.Doc("item-01").Get(ctx(t)); err != nil || one.Data()["n"] != int64(1) {
 			t.Fatalf("item-01 after a refused atomic batch: %v, %v; want n=1 (nothing applied)", one, err)
 		}
 		atomic, err := db.Batch().
@@ -197,7 +197,7 @@ func TestBatch(t *testing.T) {
 		if err != nil || len(atomic) != 2 || atomic[1].Version == results[2].Version {
 			t.Fatalf("CommitAtomic: %v, %v; want two results with new versions", atomic, err)
 		}
-		if two, err := items.Doc("item-02").Get(ctx(t)); err != nil || two.Data()["n"] != float64(200) {
+		if two, err := items.Doc("item-02").Get(ctx(t)); err != nil || two.Data()["n"] != int64(200) {
 			t.Fatalf("item-02 after the atomic batch: %v, %v; want n=200", two, err)
 		}
 	})

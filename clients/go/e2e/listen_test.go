@@ -158,7 +158,7 @@ func TestListen(t *testing.T) {
 		if got := describeChanges(big.until(t, "a")); got != "added a" {
 			t.Fatalf("the query n >= 10 after a's update: %s; want added a (it entered the result)", got)
 		}
-		if snap := one.next(t); describeChanges(snap.Changes) != "modified a" || snap.Documents[0].Data()["n"] != float64(11) {
+		if snap := one.next(t); describeChanges(snap.Changes) != "modified a" || snap.Documents[0].Data()["n"] != int64(11) {
 			t.Fatalf("the document's listener: %s %v; want modified a with n 11", describeChanges(snap.Changes), snap.Documents[0].Data())
 		}
 

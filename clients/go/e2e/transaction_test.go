@@ -45,7 +45,7 @@ func TestTransaction(t *testing.T) {
 			t.Fatalf("RunTransaction: %v", err)
 		}
 		stored, err := order.Get(ctx(t))
-		if err != nil || stored.Data()["product"] != "Widget" || stored.Data()["quantity"] != float64(5) {
+		if err != nil || stored.Data()["product"] != "Widget" || stored.Data()["quantity"] != int64(5) {
 			t.Fatalf("the committed order: %v, %v", stored, err)
 		}
 		if _, err := cart.Get(ctx(t)); !errors.Is(err, impossibledb.ErrNotFound) {
@@ -107,7 +107,7 @@ func TestTransactionReadTwice(t *testing.T) {
 				return err
 			}
 			readSet = tx.ReadSet()
-			return tx.Set(account, map[string]any{"balance": first.Data()["balance"].(float64) - 10})
+			return tx.Set(account, map[string]any{"balance": first.Data()["balance"].(int64) - 10})
 		}, impossibledb.TransactionOptions{AttemptsMax: 1})
 		if !errors.Is(err, impossibledb.ErrAborted) {
 			t.Fatalf("commit after reading two versions: %v; want ErrAborted", err)
@@ -115,7 +115,7 @@ func TestTransactionReadTwice(t *testing.T) {
 		if len(readSet) != 2 || readSet[0].Version == readSet[1].Version {
 			t.Fatalf("read set %v; want the account at two versions", readSet)
 		}
-		if stored, err := account.Get(ctx(t)); err != nil || stored.Data()["balance"] != float64(50) {
+		if stored, err := account.Get(ctx(t)); err != nil || stored.Data()["balance"] != int64(50) {
 			t.Fatalf("the account after the aborted commit: %v, %v; want 50 (no lost update)", stored, err)
 		}
 	})
@@ -148,7 +148,7 @@ func TestConcurrentIncrements(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						n := snap.Data()["n"].(float64)
+						n := snap.Data()["n"].(int64)
 						if err := tx.Set(counter, map[string]any{"n": n + 1}); err != nil {
 							return err
 						}
@@ -166,7 +166,7 @@ func TestConcurrentIncrements(t *testing.T) {
 		}
 		t.Logf("%d increments took %d runs (the rest aborted and ran again)", workers*perWorker, runs.Load())
 		final, err := counter.Get(ctx(t))
-		if err != nil || final.Data()["n"] != float64(workers*perWorker) {
+		if err != nil || final.Data()["n"] != int64(workers*perWorker) {
 			t.Fatalf("counter after %d increments: %v, %v", workers*perWorker, final, err)
 		}
 		var seen []int
@@ -174,7 +174,7 @@ func TestConcurrentIncrements(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			seen = append(seen, int(doc.Data()["seen"].(float64)))
+			seen = append(seen, int(doc.Data()["seen"].(int64)))
 		}
 		slices.Sort(seen)
 		for i, s := range seen {
@@ -224,11 +224,11 @@ func TestConcurrentTransfers(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						a, b := docs[0].Data()["balance"].(float64), docs[1].Data()["balance"].(float64)
-						if err := tx.Update(docs[0].Ref, map[string]any{"balance": a - float64(amount)}); err != nil {
+						a, b := docs[0].Data()["balance"].(int64), docs[1].Data()["balance"].(int64)
+						if err := tx.Update(docs[0].Ref, map[string]any{"balance": a - int64(amount)}); err != nil {
 							return err
 						}
-						return tx.Update(docs[1].Ref, map[string]any{"balance": b + float64(amount)})
+						return tx.Update(docs[1].Ref, map[string]any{"balance": b + int64(amount)})
 					}, impossibledb.TransactionOptions{AttemptsMax: 40})
 					if err != nil {
 						t.Errorf("transfer %d→%d of %d: %v", from, to, amount, err)
@@ -242,21 +242,21 @@ func TestConcurrentTransfers(t *testing.T) {
 		}
 		wg.Wait()
 		t.Logf("%d transfers took %d runs", len(committed), runs.Load())
-		want := make([]float64, accountCount)
+		want := make([]int64, accountCount)
 		for i := range want {
 			want[i] = opening
 		}
 		for _, tr := range committed {
-			want[tr.from] -= float64(tr.amount)
-			want[tr.to] += float64(tr.amount)
+			want[tr.from] -= int64(tr.amount)
+			want[tr.to] += int64(tr.amount)
 		}
-		var total float64
+		var total int64
 		for i := range accountCount {
 			doc, err := accounts.Doc(fmt.Sprintf("acct%d", i)).Get(ctx(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			balance := doc.Data()["balance"].(float64)
+			balance := doc.Data()["balance"].(int64)
 			total += balance
 			if balance != want[i] {
 				t.Errorf("acct%d holds %v, want %v from the %d committed transfers (seed %d)", i, balance, want[i], len(committed), seed)

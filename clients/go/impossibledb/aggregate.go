@@ -3,6 +3,7 @@ package impossibledb
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -28,8 +29,10 @@ func CountField(alias, field string) Aggregation {
 	return Aggregation{alias: alias, function: v1.Aggregation_FUNCTION_COUNT, field: field}
 }
 
-// Sum adds the field's numeric values (exact until rounded once at the
-// end); 0 when there are none. ErrOutOfRange beyond the range of doubles.
+// Sum adds the field's numeric values; 0 when there are none. A sum of
+// integers only is an exact int64 while every partial sum fits int64, else
+// a float64 (exact until rounded once at the end). ErrOutOfRange beyond
+// the range of doubles.
 func Sum(alias, field string) Aggregation {
 	return Aggregation{alias: alias, function: v1.Aggregation_FUNCTION_SUM, field: field}
 }
@@ -49,13 +52,17 @@ func Max(alias, field string) Aggregation {
 	return Aggregation{alias: alias, function: v1.Aggregation_FUNCTION_MAX, field: field}
 }
 
-// AggregationGroup is the aggregates of one group.
+// AggregationGroup is the aggregates of one group, in the natural Go types
+// of DocumentSnapshot.Data.
 type AggregationGroup struct {
 	// Key holds the group-by fields' values, in GroupBy's order; empty
-	// without GroupBy. Numbers are float64.
+	// without GroupBy.
 	Key []any
-	// Results maps each alias to its value: float64 for counts, sums and
-	// averages, the field's own kind for Min and Max, nil when undefined.
+	// Results maps each alias to its value: int64 for counts and for sums
+	// of integers, float64 for averages and other sums, the field's own
+	// type for Min and Max (a time.Time, a string...), nil when undefined.
+	// A server that does not send the typed results answers every number
+	// but counts as a float64.
 	Results map[string]any
 }
 
@@ -79,10 +86,8 @@ func (q *Query) Aggregate(ctx context.Context, aggregations ...Aggregation) ([]A
 	}
 	groups := make([]AggregationGroup, 0, len(res.GetGroups()))
 	for _, g := range res.GetGroups() {
-		group := AggregationGroup{Key: (&structpb.ListValue{Values: g.GetKey()}).AsSlice(), Results: map[string]any{}}
-		for alias, v := range g.GetResults() {
-			group.Results[alias] = v.AsInterface()
-		}
+		group := q.client.aggregationGroup(g)
+		countsAsIntegers(group, aggregations)
 		groups = append(groups, group)
 	}
 	return groups, nil
@@ -97,9 +102,40 @@ func (q *Query) Count(ctx context.Context) (int64, error) {
 	if len(groups) != 1 {
 		return 0, fmt.Errorf("Count %s: the server answered %d groups, want 1", q.collection, len(groups))
 	}
-	n, ok := groups[0].Results["count"].(float64)
-	if !ok {
-		return 0, fmt.Errorf("Count %s: the server answered %v, want a number", q.collection, groups[0].Results["count"])
+	if n, ok := groups[0].Results["count"].(int64); ok {
+		return n, nil
 	}
-	return int64(n), nil
+	return 0, fmt.Errorf("Count %s: the server answered %v, want a number", q.collection, groups[0].Results["count"])
+}
+
+// countsAsIntegers makes every COUNT an int64: a count is a whole number,
+// and the server answers it as a double in both forms (a JSON number, and
+// a typed double), where a client of natural types wants an integer.
+func countsAsIntegers(group AggregationGroup, aggregations []Aggregation) {
+	for _, a := range aggregations {
+		if n, ok := group.Results[a.alias].(float64); ok && a.function == v1.Aggregation_FUNCTION_COUNT && n == math.Trunc(n) && math.Abs(n) < 1<<63 {
+			group.Results[a.alias] = int64(n)
+		}
+	}
+}
+
+// aggregationGroup reads the typed key and results when the server sent
+// them (the contract says it always does once typed values are served),
+// else the JSON ones.
+func (c *Client) aggregationGroup(g *v1.AggregationGroup) AggregationGroup {
+	group := AggregationGroup{Results: map[string]any{}}
+	if len(g.GetTypedResults()) > 0 || len(g.GetTypedKey()) > 0 {
+		for _, v := range g.GetTypedKey() {
+			group.Key = append(group.Key, decodeValue(c, v))
+		}
+		for alias, v := range g.GetTypedResults() {
+			group.Results[alias] = decodeValue(c, v)
+		}
+		return group
+	}
+	group.Key = (&structpb.ListValue{Values: g.GetKey()}).AsSlice()
+	for alias, v := range g.GetResults() {
+		group.Results[alias] = v.AsInterface()
+	}
+	return group
 }

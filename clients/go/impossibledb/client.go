@@ -1,5 +1,6 @@
 // Package impossibledb is the idiomatic Go client of ImpossibleDB: documents
-// as Go maps or structs, queries with iterators, transactions that retry
+// as Go maps or structs (time.Time, integer types, []byte, GeoPoint and
+// *DocumentRef stored as typed values; see values.go), queries with iterators, transactions that retry
 // when they conflict, over Connect (connect-go, straight to the Worker) or
 // gRPC (grpc-go, through the front door). It is written over the generated
 // stubs in ../gen, which stay available for anything it does not cover.

@@ -61,12 +61,26 @@ type DocumentSnapshot struct {
 	// UpdateTime is when the document was last written; zero when unknown.
 	UpdateTime time.Time
 	data       *structpb.Struct
+	// fields is the typed form, set when the document holds a value the
+	// JSON form cannot carry exactly (see Value in the contract).
+	fields map[string]*v1.Value
+	client *Client
 }
 
-// Data returns the document's fields as a map: numbers as float64, lists as
-// []any, maps as map[string]any; nil for a missing document.
+// Data returns the document's fields as a map of Go's natural types:
+// int64 for integers, float64 for doubles, time.Time (UTC) for timestamps,
+// []byte for bytes, *DocumentRef for references, GeoPoint for geo points,
+// []any for arrays, map[string]any for maps, and string, bool and nil. A
+// document that holds only JSON values (written as JSON, by any client)
+// has every number as a float64. nil for a missing document.
 func (s *DocumentSnapshot) Data() map[string]any {
-	if !s.Exists || s.data == nil {
+	if !s.Exists {
+		return nil
+	}
+	if len(s.fields) > 0 {
+		return decodeFields(s.client, s.fields)
+	}
+	if s.data == nil {
 		return nil
 	}
 	return s.data.AsMap()
@@ -75,10 +89,18 @@ func (s *DocumentSnapshot) Data() map[string]any {
 // DataTo stores the document's fields into v, a pointer to a struct (fields
 // matched by their `json` tags, as encoding/json does), a map or an any. A
 // number stored into an integer field must be a whole number in range, or
-// DataTo fails naming the field. ErrNotFound for a missing document.
+// DataTo fails naming the field; an integer value fills an int64 field
+// exactly. time.Time, []byte, GeoPoint and *DocumentRef fields take
+// timestamps, bytes, geo points and references. Into a map or an any,
+// typed values arrive as encoding/json makes them (an integer as float64,
+// a timestamp as its RFC 3339 text): use Data for the natural types.
+// ErrNotFound for a missing document.
 func (s *DocumentSnapshot) DataTo(v any) error {
 	if !s.Exists {
 		return &Error{Op: "DataTo " + s.Ref.Path(), Cause: notFoundCause()}
+	}
+	if len(s.fields) > 0 {
+		return decodeFieldsInto("DataTo "+s.Ref.Path(), s.fields, v)
 	}
 	data := s.data
 	if data == nil {
@@ -87,8 +109,13 @@ func (s *DocumentSnapshot) DataTo(v any) error {
 	return decodeInto("DataTo "+s.Ref.Path(), data, v)
 }
 
-// Proto returns the document's data as the wire carries it.
+// Proto returns the document's data in the JSON form, as the wire carries
+// it (typed values in their JSON forms; see TypedProto).
 func (s *DocumentSnapshot) Proto() *structpb.Struct { return s.data }
+
+// TypedProto returns the document's typed fields as the wire carries them;
+// nil when the document holds only JSON values.
+func (s *DocumentSnapshot) TypedProto() map[string]*v1.Value { return s.fields }
 
 func (c *Client) snapshot(doc *v1.Document) *DocumentSnapshot {
 	return &DocumentSnapshot{
@@ -98,6 +125,8 @@ func (c *Client) snapshot(doc *v1.Document) *DocumentSnapshot {
 		CreateTime: timeOf(doc.GetCreateTime().AsTime(), doc.GetCreateTime() != nil),
 		UpdateTime: timeOf(doc.GetUpdateTime().AsTime(), doc.GetUpdateTime() != nil),
 		data:       doc.GetData(),
+		fields:     doc.GetFields(),
+		client:     c,
 	}
 }
 
@@ -112,12 +141,15 @@ func timeOf(t time.Time, ok bool) time.Time {
 	return t
 }
 
-// WriteOption is a condition or a mask of a write: Exists, IfVersion, Mask.
+// WriteOption is a condition, a mask or a field transform of a write:
+// Exists, IfVersion, Mask, Increment, Maximum, Minimum, ServerTimestamp.
 type WriteOption interface{ applyWrite(*writeOptions) }
 
 type writeOptions struct {
 	precondition *v1.Precondition
 	mask         *v1.DocumentMask
+	transforms   []*v1.FieldTransform
+	err          error
 }
 
 type preconditionOption struct{ p *v1.Precondition }
@@ -149,13 +181,19 @@ func (o maskOption) applyWrite(w *writeOptions) { w.mask = &v1.DocumentMask{Fiel
 // Only Update takes a mask; other writes refuse it with ErrInvalidArgument.
 func Mask(fieldPaths ...string) WriteOption { return maskOption{fieldPaths} }
 
-func collectOptions(op string, opts []WriteOption, maskAllowed bool) (writeOptions, error) {
+func collectOptions(op string, opts []WriteOption, kind writeKind) (writeOptions, error) {
 	var w writeOptions
 	for _, o := range opts {
 		o.applyWrite(&w)
 	}
-	if w.mask != nil && !maskAllowed {
+	if w.err != nil {
+		return w, w.err
+	}
+	if w.mask != nil && kind != opUpdate {
 		return w, invalidArgument(op, "Mask applies only to Update")
+	}
+	if len(w.transforms) > 0 && kind == opDelete {
+		return w, invalidArgument(op, "a delete takes no field transforms")
 	}
 	return w, nil
 }
@@ -176,14 +214,16 @@ func (d *DocumentRef) Get(ctx context.Context, fields ...string) (*DocumentSnaps
 
 // Set writes the document whole, creating it when missing, and returns it
 // as written. data is a map with string keys or a struct (see the package
-// documentation for what values are refused). Options: Exists, IfVersion.
+// documentation for what values are refused). Options: Exists, IfVersion,
+// field transforms (Increment...).
 func (d *DocumentRef) Set(ctx context.Context, data any, opts ...WriteOption) (*DocumentSnapshot, error) {
 	op := "Set " + d.Path()
 	w, err := writeProto(op, d, opSet, data, opts)
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.client.rpc.setDocument(ctx, &v1.SetDocumentRequest{Ref: w.Ref, Data: w.GetSet(), Precondition: w.Precondition})
+	req := &v1.SetDocumentRequest{Ref: w.Ref, Data: w.GetSet(), Fields: w.GetSetFields().GetFields(), Precondition: w.Precondition, Transforms: w.Transforms}
+	res, err := d.client.rpc.setDocument(ctx, req)
 	if err != nil {
 		return nil, wrapError(op, err)
 	}
@@ -191,14 +231,18 @@ func (d *DocumentRef) Set(ctx context.Context, data any, opts ...WriteOption) (*
 }
 
 // Create writes the document only if it does not exist, and returns it;
-// ErrAlreadyExists when it does.
-func (d *DocumentRef) Create(ctx context.Context, data any) (*DocumentSnapshot, error) {
+// ErrAlreadyExists when it does. Options: field transforms (Increment...).
+func (d *DocumentRef) Create(ctx context.Context, data any, opts ...WriteOption) (*DocumentSnapshot, error) {
 	op := "Create " + d.Path()
-	w, err := writeProto(op, d, opCreate, data, nil)
+	w, err := writeProto(op, d, opCreate, data, opts)
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.client.rpc.createDocument(ctx, &v1.CreateDocumentRequest{Ref: w.Ref, Data: w.GetCreate()})
+	if w.Precondition != nil {
+		return nil, invalidArgument(op, "Create takes no precondition (it is one: the document must not exist)")
+	}
+	req := &v1.CreateDocumentRequest{Ref: w.Ref, Data: w.GetCreate(), Fields: w.GetCreateFields().GetFields(), Transforms: w.Transforms}
+	res, err := d.client.rpc.createDocument(ctx, req)
 	if err != nil {
 		return nil, wrapError(op, err)
 	}
@@ -207,14 +251,15 @@ func (d *DocumentRef) Create(ctx context.Context, data any) (*DocumentSnapshot, 
 
 // Update changes fields of an existing document and returns it after the
 // change; ErrNotFound when it does not exist. Options: Mask, Exists,
-// IfVersion.
+// IfVersion, field transforms (Increment...).
 func (d *DocumentRef) Update(ctx context.Context, patch any, opts ...WriteOption) (*DocumentSnapshot, error) {
 	op := "Update " + d.Path()
 	w, err := writeProto(op, d, opUpdate, patch, opts)
 	if err != nil {
 		return nil, err
 	}
-	res, err := d.client.rpc.updateDocument(ctx, &v1.UpdateDocumentRequest{Ref: w.Ref, Patch: w.GetUpdate(), Precondition: w.Precondition})
+	req := &v1.UpdateDocumentRequest{Ref: w.Ref, Patch: w.GetUpdate(), Precondition: w.Precondition, Transforms: w.Transforms}
+	res, err := d.client.rpc.updateDocument(ctx, req)
 	if err != nil {
 		return nil, wrapError(op, err)
 	}
@@ -247,28 +292,35 @@ const (
 )
 
 // writeProto checks a write's data and options and builds it as the wire
-// carries it; used by single writes, batches and transactions alike.
+// carries it, in the JSON form when every value fits it and in the typed
+// form otherwise (wireForms); used by single writes, batches and
+// transactions alike.
 func writeProto(op string, d *DocumentRef, kind writeKind, data any, opts []WriteOption) (*v1.Write, error) {
-	w, err := collectOptions(op, opts, kind == opUpdate)
+	w, err := collectOptions(op, opts, kind)
 	if err != nil {
 		return nil, err
 	}
-	write := &v1.Write{Ref: d.proto(), Precondition: w.precondition}
+	write := &v1.Write{Ref: d.proto(), Precondition: w.precondition, Transforms: w.transforms}
 	if kind == opDelete {
 		write.Operation = &v1.Write_Delete{Delete: &emptypb.Empty{}}
 		return write, nil
 	}
-	fields, err := encodeData(d.Path(), data)
+	fields, err := encodeFields(d.Path(), data)
 	if err != nil {
 		return nil, err
 	}
-	switch kind {
-	case opSet:
-		write.Operation = &v1.Write_Set{Set: fields}
-	case opCreate:
-		write.Operation = &v1.Write_Create{Create: fields}
-	case opUpdate:
-		write.Operation = &v1.Write_Update{Update: &v1.DocumentPatch{Data: fields, UpdateMask: w.mask}}
+	json, typed := wireForms(fields)
+	switch {
+	case kind == opSet && typed != nil:
+		write.Operation = &v1.Write_SetFields{SetFields: &v1.MapValue{Fields: typed}}
+	case kind == opSet:
+		write.Operation = &v1.Write_Set{Set: json}
+	case kind == opCreate && typed != nil:
+		write.Operation = &v1.Write_CreateFields{CreateFields: &v1.MapValue{Fields: typed}}
+	case kind == opCreate:
+		write.Operation = &v1.Write_Create{Create: json}
+	case kind == opUpdate:
+		write.Operation = &v1.Write_Update{Update: &v1.DocumentPatch{Data: json, Fields: typed, UpdateMask: w.mask}}
 	}
 	return write, nil
 }

@@ -39,7 +39,8 @@ var (
 	ErrResourceExhausted error = codeSentinel(connect.CodeResourceExhausted)
 	// ErrDeadlineExceeded: the call's deadline passed.
 	ErrDeadlineExceeded error = codeSentinel(connect.CodeDeadlineExceeded)
-	// ErrOutOfRange: an aggregate left the range of doubles, or a Listen
+	// ErrOutOfRange: an aggregate left the range of doubles, an integer
+	// transform (Increment) left the range of int64, or a Listen
 	// resume token is older than the server keeps changes (Listen itself
 	// starts over then, flagging the snapshot Reset).
 	ErrOutOfRange error = codeSentinel(connect.CodeOutOfRange)
@@ -127,9 +128,10 @@ func asConnectError(err error) *connect.Error {
 	return connect.NewError(connect.CodeUnknown, err)
 }
 
-// ValueError is a value the client refuses to send because the wire would
-// change it silently (NaN, an int64 beyond 2^53, a time.Time...) or cannot
-// carry it at all (a channel, a map with int keys...). Nothing was sent.
+// ValueError is a value the client refuses to send because the database
+// would change it silently (NaN, a uint64 beyond 2^63 − 1, a time.Time
+// finer than a microsecond...) or cannot store it at all (a channel, a map
+// with int keys...). Nothing was sent.
 // It matches ErrInvalidArgument, and errors.As reaches a *connect.Error
 // with connect.CodeInvalidArgument through Unwrap.
 type ValueError struct {

@@ -51,8 +51,9 @@ const (
 	// token at least every LISTEN_PENDING_ROWS_MAX (20,000) changes and a
 	// whole result of at most LISTEN_MATCHES_MAX (10,000) documents.
 	ListenPendingChangesMax = 100_000
-	// SafeIntegerMax is the largest integer every client reads back exactly
-	// (2^53 − 1): numbers travel as IEEE-754 doubles.
+	// SafeIntegerMax is the largest integer a double holds exactly
+	// (2^53 − 1): integers are stored exactly as int64, but a reader of
+	// the JSON form (Proto, JSON clients) sees them as doubles.
 	SafeIntegerMax = 1<<53 - 1
 )
 

@@ -72,8 +72,12 @@ func (q *Query) where() string { return "query on " + q.collection }
 
 // Where adds a condition; all conditions must hold. op is one of == != < <=
 // > >= in not-in array-contains array-contains-any exists. value is a Go
-// value as in documents: a slice for in, not-in and array-contains-any; a
-// bool or nil for exists. field is a dotted path such as "address.city".
+// value as in documents (an int64, a time.Time, a []byte, a GeoPoint, a
+// *DocumentRef... travel typed, so they compare exactly): a slice for in,
+// not-in and array-contains-any; a bool or nil for exists. A range
+// operator matches values of the operand's type only (integers and
+// doubles are one type: numbers). field is a dotted path such as
+// "address.city".
 func (q *Query) Where(field, op string, value any) *Query {
 	c := q.clone()
 	if c.err != nil {
@@ -85,15 +89,17 @@ func (q *Query) Where(field, op string, value any) *Query {
 		return c
 	}
 	var operand *structpb.Value
+	var typed *v1.Value
 	if !(wireOp == v1.FieldFilter_OPERATOR_EXISTS && value == nil) {
 		v, err := encodeOperand(fmt.Sprintf("%s: Where(%q, %q, value)", c.where(), field, op), value)
 		if err != nil {
 			c.err = err
 			return c
 		}
-		operand = v
+		operand, typed = operandForms(v)
 	}
-	c.filters = append(c.filters, &v1.Filter{FilterType: &v1.Filter_FieldFilter{FieldFilter: &v1.FieldFilter{Field: field, Op: wireOp, Value: operand}}})
+	filter := &v1.FieldFilter{Field: field, Op: wireOp, Value: operand, TypedValue: typed}
+	c.filters = append(c.filters, &v1.Filter{FilterType: &v1.Filter_FieldFilter{FieldFilter: filter}})
 	return c
 }
 

@@ -2,30 +2,34 @@ package impossibledb
 
 // The one gate every user value passes before it is put on the wire.
 //
-// Documents travel as google.protobuf.Struct: maps with string keys, lists,
-// strings, booleans, null and IEEE-754 doubles, nothing else. The client
-// converts Go values itself, with the rules of encoding/json (struct fields
-// by their `json` tags, omitempty, "-", embedded structs flattened, nil
-// slices and maps as null, the ",string" option), and refuses, with a *ValueError that names the
-// field path, what the wire would change or cannot carry:
+// Every value is first converted to the typed form (v1.Value), with the
+// rules of encoding/json for structs (fields by their `json` tags,
+// omitempty, "-", embedded structs flattened, nil slices and maps as null,
+// the ",string" option) and Go's natural types for what JSON lacks:
 //
-//   - NaN and ±Inf: JSON and the server have no such numbers.
-//   - values of integer types (int64, uint64, int...) beyond ±(2^53 − 1):
-//     a double cannot hold them all exactly, and every client reads numbers
-//     as doubles; store big integers as strings (a struct field tagged
-//     `json:",string"` does that, exactly, both ways). A float32 or float64
-//     is a double already and travels exactly, so any finite one passes,
-//     whole or not, however large (1.7e308, 6.02214076e23): refusing them
-//     would stop a client writing back a document another client stored.
-//   - strings and map keys that are not valid UTF-8.
-//   - time.Time: store t.Format(time.RFC3339Nano) or t.UnixMilli().
-//   - []byte: store base64 text explicitly, so readers know to decode it.
-//   - maps whose keys are not strings; channels, functions, complex numbers,
-//     unsafe pointers.
-//   - nesting deeper than ValueDepthMax (which also stops pointer cycles).
+//   - integer types (int, int8...int64, uint...uint64) -> integer (int64,
+//     exact); a uint64 beyond 2^63 − 1 is refused.
+//   - float32, float64 -> double; NaN and ±Inf are refused.
+//   - time.Time -> timestamp, to the microsecond, years 1 to 9999; a time
+//     with nanoseconds that are not whole microseconds is refused rather
+//     than truncated.
+//   - []byte -> bytes (a nil []byte is null).
+//   - GeoPoint -> geo point; DocumentRef (or a pointer to one) -> reference.
+//   - strings (valid UTF-8), bool, nil, slices and arrays, maps with string
+//     keys, structs.
 //
-// Types with a MarshalJSON method are converted through it, and the JSON
-// they produce is checked by the same rules.
+// What cannot be stored is refused with a *ValueError that names the field
+// path: maps whose keys are not strings; channels, functions, complex
+// numbers, unsafe pointers; nesting deeper than ValueDepthMax (which also
+// stops pointer cycles). Types with a MarshalJSON method are converted
+// through it, and the JSON they produce is checked by the same rules (a
+// number written without a fraction or exponent is an integer).
+//
+// A document (or operand) whose values are all JSON values (null, bool,
+// double, string, list, map) then travels in the JSON form
+// (google.protobuf.Struct), as before typed values existed; one holding an
+// integer, timestamp, bytes, reference or geo point anywhere travels in the
+// typed form (see wireForms).
 
 import (
 	"encoding/json"
@@ -39,18 +43,22 @@ import (
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/types/known/structpb"
+
+	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
 )
 
 var (
 	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
 	timeType          = reflect.TypeFor[time.Time]()
+	geoPointType      = reflect.TypeFor[GeoPoint]()
+	documentRefType   = reflect.TypeFor[DocumentRef]()
 	identifier        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
-// encodeData converts a document's data (a map with string keys, or a
-// struct, or a pointer to one) into a Struct; where names the document in
-// errors.
-func encodeData(where string, data any) (*structpb.Struct, error) {
+// encodeFields converts a document's data (a map with string keys, or a
+// struct, or a pointer to one) into typed fields; where names the document
+// in errors. A *structpb.Struct is taken as the JSON values it holds.
+func encodeFields(where string, data any) (map[string]*v1.Value, error) {
 	if s, ok := data.(*structpb.Struct); ok {
 		data = s.AsMap()
 	}
@@ -58,16 +66,16 @@ func encodeData(where string, data any) (*structpb.Struct, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := v.GetStructValue()
-	if s == nil {
+	m := v.GetMapValue()
+	if m == nil {
 		return nil, &ValueError{Where: where, Problem: fmt.Sprintf("is %s; document data must be a map with string keys or a struct", kindName(reflect.ValueOf(data)))}
 	}
-	return s, nil
+	return m.GetFields(), nil
 }
 
 // encodeOperand converts one value that is not a whole document (a query
 // operand).
-func encodeOperand(where string, value any) (*structpb.Value, error) {
+func encodeOperand(where string, value any) (*v1.Value, error) {
 	return encodeValue(where, nil, reflect.ValueOf(value), 1)
 }
 
@@ -78,89 +86,91 @@ type segment struct {
 	index int
 }
 
-func encodeValue(where string, path []segment, v reflect.Value, depth int) (*structpb.Value, error) {
-	fail := func(format string, args ...any) (*structpb.Value, error) {
+func encodeValue(where string, path []segment, v reflect.Value, depth int) (*v1.Value, error) {
+	fail := func(format string, args ...any) (*v1.Value, error) {
 		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf(format, args...)}
 	}
 	if depth > ValueDepthMax {
 		return fail("is nested more than ValueDepthMax (%d) levels deep (or refers back to itself)", ValueDepthMax)
 	}
 	if !v.IsValid() {
-		return structpb.NewNullValue(), nil
+		return nullValue(), nil
+	}
+	switch v.Type() {
+	case timeType:
+		return encodeTime(where, path, v.Interface().(time.Time))
+	case geoPointType:
+		return encodeGeoPoint(where, path, v.Interface().(GeoPoint))
+	case documentRefType:
+		ref := v.Interface().(DocumentRef)
+		return &v1.Value{Kind: &v1.Value_ReferenceValue{ReferenceValue: ref.proto()}}, nil
 	}
 	t := v.Type()
-	if t == timeType {
-		return fail("is a time.Time; store t.Format(time.RFC3339Nano) (a string) or t.UnixMilli() (a number) instead")
-	}
 	if t.Implements(jsonMarshalerType) && !(v.Kind() == reflect.Pointer && v.IsNil()) {
 		return encodeMarshaler(where, path, v, depth)
 	}
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if v.IsNil() {
-			return structpb.NewNullValue(), nil
+			return nullValue(), nil
 		}
 		return encodeValue(where, path, v.Elem(), depth)
 	case reflect.Bool:
-		return structpb.NewBoolValue(v.Bool()), nil
+		return &v1.Value{Kind: &v1.Value_BooleanValue{BooleanValue: v.Bool()}}, nil
 	case reflect.String:
 		if !utf8.ValidString(v.String()) {
 			return fail("is a string that is not valid UTF-8; it would arrive changed (U+FFFD)")
 		}
-		return structpb.NewStringValue(v.String()), nil
+		return stringValue(v.String()), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		if n := v.Int(); n > SafeIntegerMax || n < -SafeIntegerMax {
-			return fail("is %d, an integer beyond ±(2^53 − 1), which a double cannot hold exactly; store big integers as strings", n)
-		}
-		return structpb.NewNumberValue(float64(v.Int())), nil
+		return integerValue(v.Int()), nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		if n := v.Uint(); n > SafeIntegerMax {
-			return fail("is %d, an integer beyond 2^53 − 1, which a double cannot hold exactly; store big integers as strings", n)
+		if n := v.Uint(); n > math.MaxInt64 {
+			return fail("is %d, beyond the largest integer (2^63 − 1); store it as a string", n)
 		}
-		return structpb.NewNumberValue(float64(v.Uint())), nil
+		return integerValue(int64(v.Uint())), nil
 	case reflect.Float32, reflect.Float64:
 		return encodeFloat(where, path, v.Float())
 	case reflect.Map:
 		return encodeMap(where, path, v, depth)
 	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return fail("is a []byte; store base64 text (base64.StdEncoding.EncodeToString) so readers know to decode it")
-		}
 		if v.IsNil() {
-			return structpb.NewNullValue(), nil
+			return nullValue(), nil
+		}
+		if t.Elem().Kind() == reflect.Uint8 {
+			return &v1.Value{Kind: &v1.Value_BytesValue{BytesValue: append([]byte{}, v.Bytes()...)}}, nil
 		}
 		return encodeList(where, path, v, depth)
 	case reflect.Array:
 		return encodeList(where, path, v, depth)
 	case reflect.Struct:
-		fields := &structpb.Struct{Fields: map[string]*structpb.Value{}}
+		fields := map[string]*v1.Value{}
 		if err := encodeStruct(where, path, v, depth, fields); err != nil {
 			return nil, err
 		}
-		return structpb.NewStructValue(fields), nil
+		return mapOf(fields), nil
 	}
-	return fail("is %s; only maps with string keys, structs, slices, strings, numbers, booleans and nil can be stored", kindName(v))
+	return fail("is %s; only maps with string keys, structs, slices, strings, numbers, booleans, times, []byte, GeoPoint, DocumentRef and nil can be stored", kindName(v))
 }
 
 // encodeFloat passes any finite double: the wire carries it exactly, so
 // even a whole one beyond 2^53 (1e21, 1.7e308) reads back as the same
-// double. Only integer types are refused beyond ±(2^53 − 1), where the
-// conversion to a double would round them.
-func encodeFloat(where string, path []segment, f float64) (*structpb.Value, error) {
+// double.
+func encodeFloat(where string, path []segment, f float64) (*v1.Value, error) {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is %v; only finite numbers can be stored", f)}
 	}
-	return structpb.NewNumberValue(f), nil
+	return &v1.Value{Kind: &v1.Value_DoubleValue{DoubleValue: f}}, nil
 }
 
-func encodeMap(where string, path []segment, v reflect.Value, depth int) (*structpb.Value, error) {
+func encodeMap(where string, path []segment, v reflect.Value, depth int) (*v1.Value, error) {
 	if v.Type().Key().Kind() != reflect.String {
 		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is a map with %s keys; field names must be strings", v.Type().Key())}
 	}
 	if v.IsNil() {
-		return structpb.NewNullValue(), nil
+		return nullValue(), nil
 	}
-	fields := make(map[string]*structpb.Value, v.Len())
+	fields := make(map[string]*v1.Value, v.Len())
 	iter := v.MapRange()
 	for iter.Next() {
 		key := iter.Key().String()
@@ -174,11 +184,11 @@ func encodeMap(where string, path []segment, v reflect.Value, depth int) (*struc
 		}
 		fields[key] = value
 	}
-	return structpb.NewStructValue(&structpb.Struct{Fields: fields}), nil
+	return mapOf(fields), nil
 }
 
-func encodeList(where string, path []segment, v reflect.Value, depth int) (*structpb.Value, error) {
-	values := make([]*structpb.Value, v.Len())
+func encodeList(where string, path []segment, v reflect.Value, depth int) (*v1.Value, error) {
+	values := make([]*v1.Value, v.Len())
 	for i := range values {
 		value, err := encodeValue(where, append(path[:len(path):len(path)], segment{index: i}), v.Index(i), depth+1)
 		if err != nil {
@@ -186,7 +196,7 @@ func encodeList(where string, path []segment, v reflect.Value, depth int) (*stru
 		}
 		values[i] = value
 	}
-	return structpb.NewListValue(&structpb.ListValue{Values: values}), nil
+	return arrayOf(values), nil
 }
 
 // encodeStruct adds a struct's exported fields to out, named and skipped as
@@ -194,7 +204,7 @@ func encodeList(where string, path []segment, v reflect.Value, depth int) (*stru
 // into out after the struct's own fields, and a name the outer struct
 // declares wins over an embedded one (json's rule); between two embedded
 // structs that declare one name, the first wins (json would drop both).
-func encodeStruct(where string, path []segment, v reflect.Value, depth int, out *structpb.Struct) error {
+func encodeStruct(where string, path []segment, v reflect.Value, depth int, out map[string]*v1.Value) error {
 	t := v.Type()
 	declared := map[string]bool{}
 	var embedded []reflect.Value
@@ -224,7 +234,7 @@ func encodeStruct(where string, path []segment, v reflect.Value, depth int, out 
 			continue
 		}
 		if text, ok := exactIntegerText(fv, opts); ok {
-			out.Fields[name] = structpb.NewStringValue(text)
+			out[name] = stringValue(text)
 			continue
 		}
 		value, err := encodeValue(where, append(path[:len(path):len(path)], segment{name: name, index: -1}), fv, depth+1)
@@ -234,16 +244,16 @@ func encodeStruct(where string, path []segment, v reflect.Value, depth int, out 
 		if hasOption(opts, "string") {
 			value = quoted(value)
 		}
-		out.Fields[name] = value
+		out[name] = value
 	}
 	for _, inner := range embedded {
-		fields := &structpb.Struct{Fields: map[string]*structpb.Value{}}
+		fields := map[string]*v1.Value{}
 		if err := encodeStruct(where, path, inner, depth+1, fields); err != nil {
 			return err
 		}
-		for name, value := range fields.Fields {
-			if _, taken := out.Fields[name]; !taken && !declared[name] {
-				out.Fields[name] = value
+		for name, value := range fields {
+			if _, taken := out[name]; !taken && !declared[name] {
+				out[name] = value
 			}
 		}
 	}

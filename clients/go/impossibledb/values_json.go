@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
+
+	v1 "github.com/impossibledb/impossibledb/clients/go/gen/impossibledb/v1"
 )
 
 // embeddedStruct is the struct an embedded field holds (through a pointer,
@@ -47,21 +49,23 @@ func exactIntegerText(v reflect.Value, opts string) (string, bool) {
 // quoted applies the json ",string" option to a checked scalar, as
 // encoding/json does: a number or bool becomes its JSON text, a string its
 // JSON-quoted text; other values are left as they are (as json does).
-func quoted(v *structpb.Value) *structpb.Value {
+func quoted(v *v1.Value) *v1.Value {
 	switch k := v.GetKind().(type) {
-	case *structpb.Value_NumberValue:
-		return structpb.NewStringValue(strconv.FormatFloat(k.NumberValue, 'g', -1, 64))
-	case *structpb.Value_BoolValue:
-		return structpb.NewStringValue(strconv.FormatBool(k.BoolValue))
-	case *structpb.Value_StringValue:
-		return structpb.NewStringValue(strconv.Quote(k.StringValue))
+	case *v1.Value_IntegerValue:
+		return stringValue(strconv.FormatInt(k.IntegerValue, 10))
+	case *v1.Value_DoubleValue:
+		return stringValue(strconv.FormatFloat(k.DoubleValue, 'g', -1, 64))
+	case *v1.Value_BooleanValue:
+		return stringValue(strconv.FormatBool(k.BooleanValue))
+	case *v1.Value_StringValue:
+		return stringValue(strconv.Quote(k.StringValue))
 	}
 	return v
 }
 
 // encodeMarshaler converts a value through its MarshalJSON and checks the
 // JSON it produced.
-func encodeMarshaler(where string, path []segment, v reflect.Value, depth int) (*structpb.Value, error) {
+func encodeMarshaler(where string, path []segment, v reflect.Value, depth int) (*v1.Value, error) {
 	text, err := v.Interface().(json.Marshaler).MarshalJSON()
 	if err != nil {
 		return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("failed its MarshalJSON: %v", err)}
@@ -75,9 +79,9 @@ func encodeMarshaler(where string, path []segment, v reflect.Value, depth int) (
 	return encodeJSON(where, path, decoded, depth)
 }
 
-// encodeJSON converts what encoding/json decoded with UseNumber, so that big
-// integers are caught before they are rounded.
-func encodeJSON(where string, path []segment, value any, depth int) (*structpb.Value, error) {
+// encodeJSON converts what encoding/json decoded with UseNumber, so that
+// integer text stays an exact integer.
+func encodeJSON(where string, path []segment, value any, depth int) (*v1.Value, error) {
 	switch x := value.(type) {
 	case json.Number:
 		if n, err := x.Int64(); err == nil {
@@ -85,8 +89,8 @@ func encodeJSON(where string, path []segment, value any, depth int) (*structpb.V
 		}
 		if isIntegerText(string(x)) {
 			// Integer text past int64 (a uint64 id a MarshalJSON printed,
-			// say) would be rounded by the conversion to a double.
-			return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is %s, an integer beyond ±(2^53 − 1), which a double cannot hold exactly; store big integers as strings", x)}
+			// say) would be rounded by a conversion to a double.
+			return nil, &ValueError{Where: where, Path: pathText(path), Problem: fmt.Sprintf("is %s, an integer beyond the range of int64; store it as a string", x)}
 		}
 		f, err := x.Float64()
 		if err != nil {
@@ -94,7 +98,7 @@ func encodeJSON(where string, path []segment, value any, depth int) (*structpb.V
 		}
 		return encodeFloat(where, path, f)
 	case map[string]any:
-		fields := make(map[string]*structpb.Value, len(x))
+		fields := make(map[string]*v1.Value, len(x))
 		for key, item := range x {
 			v, err := encodeJSON(where, append(path[:len(path):len(path)], segment{name: key, index: -1}), item, depth+1)
 			if err != nil {
@@ -102,9 +106,9 @@ func encodeJSON(where string, path []segment, value any, depth int) (*structpb.V
 			}
 			fields[key] = v
 		}
-		return structpb.NewStructValue(&structpb.Struct{Fields: fields}), nil
+		return mapOf(fields), nil
 	case []any:
-		values := make([]*structpb.Value, len(x))
+		values := make([]*v1.Value, len(x))
 		for i, item := range x {
 			v, err := encodeJSON(where, append(path[:len(path):len(path)], segment{index: i}), item, depth+1)
 			if err != nil {
@@ -112,7 +116,7 @@ func encodeJSON(where string, path []segment, value any, depth int) (*structpb.V
 			}
 			values[i] = v
 		}
-		return structpb.NewListValue(&structpb.ListValue{Values: values}), nil
+		return arrayOf(values), nil
 	}
 	return encodeValue(where, path, reflect.ValueOf(value), depth)
 }

@@ -28,8 +28,11 @@ async def main() -> None:
         async for account in accounts.where("owner", "==", "alice").stream():
             print(f"{account.id}: {account.data}")
 
+        # Balances are ints, stored as exact 64-bit integers: their sum is an int too.
         totals = await accounts.query().aggregate({"n": impossibledb.count(), "total": impossibledb.sum("balance")})
-        print(f"{totals[0].values['n']} accounts hold {totals[0].values['total']}")
+        n, total = totals[0].values["n"], totals[0].values["total"]
+        assert isinstance(n, int) and isinstance(total, int)
+        print(f"{n} accounts hold {total}")
 
 
 asyncio.run(main())

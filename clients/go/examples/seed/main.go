@@ -17,9 +17,13 @@ import (
 )
 
 // User is a document of the users collection; fields map by their json tags.
+// Go's own types are stored as typed values: Joined (a time.Time) as a
+// timestamp to the microsecond, Logins (an int64) as an exact integer.
 type User struct {
-	Name  string `json:"name"`
-	Email string `json:"email"`
+	Name   string    `json:"name"`
+	Email  string    `json:"email"`
+	Joined time.Time `json:"joined"`
+	Logins int64     `json:"logins"`
 }
 
 func main() {
@@ -34,18 +38,24 @@ func main() {
 	users := db.Collection("users")
 
 	// Store a document, and read it back into a struct.
-	if _, err := users.Doc("user123").Set(ctx, map[string]any{"name": "Alice", "email": "alice@example.com"}); err != nil {
+	joined := time.Date(2026, 11, 30, 9, 30, 0, 123_456_000, time.UTC)
+	alice := User{Name: "Alice", Email: "alice@example.com", Joined: joined, Logins: 1 << 60}
+	if _, err := users.Doc("user123").Set(ctx, alice); err != nil {
 		log.Fatal(err)
 	}
 	snap, err := users.Doc("user123").Get(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
-	var alice User
-	if err := snap.DataTo(&alice); err != nil {
+	var read User
+	if err := snap.DataTo(&read); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("users/user123 is %s <%s> at version %d\n", alice.Name, alice.Email, snap.Version)
+	fmt.Printf("users/user123 is %s <%s>, joined %s, %d logins, at version %d\n", read.Name, read.Email, read.Joined.Format(time.RFC3339Nano), read.Logins, snap.Version)
+	// Data gives the same values in their Go types: time.Time, int64...
+	if data := snap.Data(); !data["joined"].(time.Time).Equal(joined) || data["logins"] != int64(1<<60) {
+		log.Fatalf("read back %v", data)
+	}
 
 	// Query: active users over 21, by last name, the third page of ten.
 	query := users.Query().

@@ -19,6 +19,8 @@ from __future__ import annotations
 from ._limits import (
     BATCH_GET_REFS_MAX,
     CALL_TIMEOUT_MS_DEFAULT,
+    INT64_MAX,
+    INT64_MIN,
     INT_SAFE_MAX,
     LISTEN_PENDING_CHANGES_MAX,
     LISTEN_RECONNECTS_MAX_DEFAULT,
@@ -28,6 +30,7 @@ from ._limits import (
     VALUE_DEPTH_MAX,
     WRITES_PER_CALL_MAX,
 )
+from ._types import GeoPoint
 from ._listen import ChangeType, DocumentChange, ListenSnapshot
 from ._model import (
     AggregateGroup,
@@ -67,12 +70,16 @@ from .errors import (
 )
 from .grpc_transport import AsyncGrpcTransport, GrpcTransport
 from .retry import RetryPolicy
+from .transforms import FieldTransform, increment, maximum, minimum, server_timestamp
+from .values import Value
 
 __all__ = [
     "DATABASE_HEADER",
     "BATCH_GET_REFS_MAX",
     "CALL_TIMEOUT_MS_DEFAULT",
     "DEFAULT_URL",
+    "INT64_MAX",
+    "INT64_MIN",
     "INT_SAFE_MAX",
     "LISTEN_PENDING_CHANGES_MAX",
     "LISTEN_RECONNECTS_MAX_DEFAULT",
@@ -103,6 +110,8 @@ __all__ = [
     "DocumentPath",
     "DocumentReference",
     "DocumentSnapshot",
+    "FieldTransform",
+    "GeoPoint",
     "FailedPrecondition",
     "GrpcTransport",
     "ImpossibleDBError",
@@ -122,10 +131,15 @@ __all__ = [
     "Unimplemented",
     "Unknown",
     "WriteBatch",
+    "Value",
     "WriteResult",
     "avg",
     "count",
+    "increment",
     "max",
+    "maximum",
     "min",
+    "minimum",
+    "server_timestamp",
     "sum",
 ]

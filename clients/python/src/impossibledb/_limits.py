@@ -45,11 +45,24 @@ for what lies between.
 """
 
 INT_SAFE_MAX: Final = 2**53 - 1
-"""The largest integer every client reads back exactly (JavaScript's Number.MAX_SAFE_INTEGER).
+"""The largest integer a double holds exactly (JavaScript's Number.MAX_SAFE_INTEGER).
 
-Numbers travel as IEEE-754 doubles: beyond this an int would be rounded
-without a word, so it is refused.
+An int is stored as an exact 64-bit integer; a reader of the JSON form
+(`data`, the TypeScript SDK's plain numbers) sees it as a double, exact
+up to this. Whole doubles within it read back as int from JSON documents.
 """
+
+INT64_MIN: Final = -(2**63)
+"""The least int a document can hold (an integer value is a signed 64-bit integer)."""
+
+INT64_MAX: Final = 2**63 - 1
+"""The greatest int a document can hold; beyond either bound an int is refused (store it as str)."""
+
+TIMESTAMP_SECONDS_MIN: Final = -62_135_596_800
+"""0001-01-01T00:00:00Z in seconds from 1970: the first instant a timestamp holds (as Firestore)."""
+
+TIMESTAMP_SECONDS_MAX: Final = 253_402_300_799
+"""9999-12-31T23:59:59Z in seconds from 1970 (with up to 999,999 microseconds more): the last second a timestamp holds."""
 
 
 LISTEN_RECONNECTS_MAX_DEFAULT: Final = 10
@@ -78,3 +91,5 @@ _assert_limit(LISTEN_RECONNECTS_MAX_DEFAULT >= 1, "a listener reconnects at leas
 _assert_limit(LISTEN_PENDING_CHANGES_MAX >= 20_000, "a listener holds what the server may send between two tokens")
 _assert_limit(VALUE_DEPTH_MAX >= 20, "the client's depth bound leaves the server's document depth limit (20) to the server")
 _assert_limit(float(INT_SAFE_MAX) == INT_SAFE_MAX, "a safe int survives the round trip through a double")
+_assert_limit(INT64_MIN < -INT_SAFE_MAX and INT_SAFE_MAX < INT64_MAX, "every safe integer is an int64")
+_assert_limit(TIMESTAMP_SECONDS_MIN < 0 < TIMESTAMP_SECONDS_MAX, "timestamps reach both sides of 1970")

@@ -6,38 +6,28 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .values import JsonValue
+from ._types import DocumentPath
+from .values import Value
 
 __all__ = ["AggregateGroup", "AggregateSpec", "BatchWriteOutcome", "DocumentPath", "DocumentSnapshot", "QueryPage", "WriteResult"]
-
-
-@dataclass(frozen=True)
-class DocumentPath:
-    """Names one document: its collection and its id. Writes in batches and transactions take these.
-
-    DocumentReference (sync) and AsyncDocumentReference are DocumentPaths
-    with methods; `client.document("users", "alice")` makes one.
-    """
-
-    collection: str
-    id: str
-
-    def __str__(self) -> str:
-        return f"{self.collection}/{self.id}"
 
 
 @dataclass(frozen=True)
 class DocumentSnapshot:
     """A stored document as read or written.
 
-    data: its fields as plain Python (whole numbers as int).
+    data: its fields as plain Python: int (integers), float (doubles),
+    datetime (timestamps, in UTC), bytes, DocumentPath (references),
+    GeoPoint, list, dict, str, bool, None. A document of JSON values only
+    (no integer, timestamp, bytes, reference or geo point) reads whole
+    doubles as int, as before typed values existed.
     version: changes on every write; compare for equality only (preconditions, transactions).
     create_time, update_time: UTC, when known.
     """
 
     collection: str
     id: str
-    data: dict[str, JsonValue]
+    data: dict[str, Value]
     version: int
     create_time: datetime.datetime | None = None
     update_time: datetime.datetime | None = None
@@ -109,11 +99,12 @@ class AggregateGroup:
     """One group of an aggregation.
 
     key: the group-by values, in the order they were named; empty without group_by.
-    values: the results by alias (avg, min and max are None when no document has the field).
+    values: the results by alias (avg, min and max are None when no document has the field),
+    in the types of DocumentSnapshot.data: count and a sum of integers are int.
     """
 
-    key: list[JsonValue] = field(default_factory=list)
-    values: dict[str, JsonValue] = field(default_factory=dict)
+    key: list[Value] = field(default_factory=list)
+    values: dict[str, Value] = field(default_factory=dict)
 
 
 def count(field: str = "") -> AggregateSpec:
@@ -122,7 +113,7 @@ def count(field: str = "") -> AggregateSpec:
 
 
 def sum(field: str) -> AggregateSpec:  # noqa: A001  # the aggregate's name, as in the TS SDK
-    """The sum of `field`'s numeric values (0 when there are none)."""
+    """The sum of `field`'s numeric values (0 when there are none): an exact int while they are all integers and every partial sum fits int64."""
     return AggregateSpec("sum", field)
 
 

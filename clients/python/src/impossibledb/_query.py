@@ -13,11 +13,11 @@ from typing import Any, Literal, TypeVar
 
 
 from ._model import AggregateGroup, AggregateSpec, QueryPage
-from ._wire import snapshot, values_of
+from ._wire import snapshot
 from .errors import InvalidArgument
 from .v1 import query_pb2 as q
 from .v1 import query_service_pb2 as qs
-from .values import check_value, from_value, to_value
+from .values import check_value, from_typed, from_value, needs_typed, to_typed, to_value
 
 __all__ = ["NO_VALUE", "Direction", "Operator", "QuerySpec"]
 
@@ -71,9 +71,12 @@ class QuerySpec:
         """Keeps documents whose `field` compares to `value` by `op`; several where() calls must all hold.
 
         op: one of ==, !=, <, <=, >, >=, in, not-in, array-contains,
-        array-contains-any, exists. `value` is checked as document data is:
-        a datetime, a set or an int beyond 2**53 raises TypeError here
-        rather than match something else. Only "exists" may omit it.
+        array-contains-any, exists. `value` is checked as document data is
+        (a naive datetime, a set or an int beyond 64 bits raises TypeError
+        here rather than match something else); an int, datetime, bytes,
+        GeoPoint or DocumentPath travels typed and compares exactly. A
+        range operator matches values of the operand's type only (ints and
+        floats are one type: numbers). Only "exists" may omit it.
         """
         operator = _OPERATORS.get(op) if isinstance(op, str) else None
         if operator is None:
@@ -81,8 +84,13 @@ class QuerySpec:
         where = f"query on {self.collection}: where({field!r}, {op!r}, value)"
         if value is NO_VALUE and op != "exists":
             raise TypeError(f"{where}: {op!r} needs a value (None compares with null)")
-        operand = None if value is NO_VALUE else to_value(check_value(where, value))
-        field_filter = q.FieldFilter(field=field, op=operator, value=operand)
+        field_filter = q.FieldFilter(field=field, op=operator)
+        if value is not NO_VALUE:
+            checked = check_value(where, value)
+            if needs_typed(checked):
+                field_filter.typed_value.CopyFrom(to_typed(checked))
+            else:
+                field_filter.value.CopyFrom(to_value(checked))
         return dataclasses.replace(self, _filters=(*self._filters, q.Filter(field_filter=field_filter)))
 
     def filter(self: Q, expression: str) -> Q:
@@ -152,12 +160,30 @@ def page_of(response: qs.RunQueryResponse) -> QueryPage:
     return QueryPage(documents=[snapshot(d) for d in response.documents], next_page_token=response.next_page_token)
 
 
-def groups_of(response: qs.RunAggregationQueryResponse) -> list[AggregateGroup]:
-    """A RunAggregationQuery answer as plain groups."""
-    return [
-        AggregateGroup(key=values_of(group.key), values={alias: from_value(value) for alias, value in group.results.items()})
-        for group in response.groups
-    ]
+def groups_of(response: qs.RunAggregationQueryResponse, counts: frozenset[str] = frozenset()) -> list[AggregateGroup]:
+    """A RunAggregationQuery answer as plain groups: from the typed key and results when the server sent them, else the JSON ones.
+
+    counts: the aliases of COUNT aggregates, given as int: a count is a
+    whole number, which the server answers as a double in both forms.
+    """
+    return [_group(group, counts) for group in response.groups]
+
+
+def _group(group: q.AggregationGroup, counts: frozenset[str]) -> AggregateGroup:
+    if group.typed_results or group.typed_key:
+        key, values = [from_typed(v) for v in group.typed_key], {alias: from_typed(v) for alias, v in group.typed_results.items()}
+    else:
+        key, values = [from_value(v) for v in group.key], {alias: from_value(v) for alias, v in group.results.items()}
+    for alias in counts:
+        count = values.get(alias)
+        if type(count) is float and count.is_integer():
+            values[alias] = int(count)
+    return AggregateGroup(key=key, values=values)
+
+
+def count_aliases(specs: Mapping[str, AggregateSpec]) -> frozenset[str]:
+    """The aliases of the COUNT aggregates of a call."""
+    return frozenset(alias for alias, spec in specs.items() if isinstance(spec, AggregateSpec) and spec.function == "count")
 
 
 def _whole(count: int, what: str) -> int:

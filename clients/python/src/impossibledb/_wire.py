@@ -17,10 +17,11 @@ from ._limits import WRITES_PER_CALL_MAX
 from .errors import Internal, InvalidArgument
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
-from .values import JsonValue, check_data, from_struct, to_struct
+from .values import Value, check_data, from_struct, from_typed_fields, needs_typed, to_struct, to_typed_fields
 
 __all__ = [
     "create_write",
+    "data_forms",
     "delete_write",
     "mask",
     "precondition",
@@ -28,6 +29,7 @@ __all__ = [
     "ref",
     "set_write",
     "snapshot",
+    "transforms_of",
     "update_patch",
     "update_write",
     "write_result",
@@ -67,26 +69,70 @@ def precondition(if_exists: bool | None, if_version: int | None) -> doc.Precondi
     return None
 
 
+def data_forms(where: str, data: object) -> dict[str, Any]:
+    """Checked document data as the keyword its request takes: {"data": Struct} when every value fits the JSON form, else {"fields": typed map}.
+
+    A request carries one form or the other, never both (the contract); the
+    JSON form keeps documents of JSON values as they were before typed values.
+    TypeError naming the field when a value cannot be stored.
+    """
+    checked = check_data(where, data)
+    if needs_typed(checked):
+        return {"fields": to_typed_fields(checked)}
+    return {"data": to_struct(checked)}
+
+
+def transforms_of(transforms: Sequence[doc.FieldTransform]) -> list[doc.FieldTransform]:
+    """The transforms of a write, checked to be FieldTransforms (from increment(), server_timestamp()...)."""
+    if isinstance(transforms, doc.FieldTransform):
+        raise TypeError("transforms must be a list of field transforms, got a single one: pass [transform]")
+    out = list(transforms)
+    for item in out:
+        if not isinstance(item, doc.FieldTransform):
+            raise TypeError(f"transforms: {item!r} is not a field transform; use impossibledb.increment(), maximum(), minimum() or server_timestamp()")
+    return out
+
+
 def update_patch(where: str, data: object, fields: Sequence[str] | None) -> doc.DocumentPatch:
     """A checked patch: the masked paths take data's values; a masked path missing from data is removed."""
-    return doc.DocumentPatch(data=to_struct(check_data(where, data)), update_mask=mask(fields))
+    return doc.DocumentPatch(**data_forms(where, data), update_mask=mask(fields))
 
 
-def set_write(path: DocumentPath, data: object, if_exists: bool | None = None, if_version: int | None = None) -> doc.Write:
+def set_write(
+    path: DocumentPath, data: object, if_exists: bool | None = None, if_version: int | None = None, transforms: Sequence[doc.FieldTransform] = ()
+) -> doc.Write:
     """Replace a document whole, creating it if missing."""
-    return doc.Write(ref=ref(path), set=to_struct(check_data(str(path), data)), precondition=precondition(if_exists, if_version))
+    forms = data_forms(str(path), data)
+    write = doc.Write(ref=ref(path), precondition=precondition(if_exists, if_version), transforms=transforms_of(transforms))
+    if "fields" in forms:
+        write.set_fields.CopyFrom(doc.MapValue(fields=forms["fields"]))
+    else:
+        write.set.CopyFrom(forms["data"])
+    return write
 
 
-def create_write(path: DocumentPath, data: object) -> doc.Write:
+def create_write(path: DocumentPath, data: object, transforms: Sequence[doc.FieldTransform] = ()) -> doc.Write:
     """Create a document; ALREADY_EXISTS when it exists."""
-    return doc.Write(ref=ref(path), create=to_struct(check_data(str(path), data)))
+    forms = data_forms(str(path), data)
+    write = doc.Write(ref=ref(path), transforms=transforms_of(transforms))
+    if "fields" in forms:
+        write.create_fields.CopyFrom(doc.MapValue(fields=forms["fields"]))
+    else:
+        write.create.CopyFrom(forms["data"])
+    return write
 
 
 def update_write(
-    path: DocumentPath, data: object, fields: Sequence[str] | None = None, if_exists: bool | None = None, if_version: int | None = None
+    path: DocumentPath,
+    data: object,
+    fields: Sequence[str] | None = None,
+    if_exists: bool | None = None,
+    if_version: int | None = None,
+    transforms: Sequence[doc.FieldTransform] = (),
 ) -> doc.Write:
     """Change fields of an existing document; NOT_FOUND when it is missing."""
-    return doc.Write(ref=ref(path), update=update_patch(str(path), data, fields), precondition=precondition(if_exists, if_version))
+    patch = update_patch(str(path), data, fields)
+    return doc.Write(ref=ref(path), update=patch, precondition=precondition(if_exists, if_version), transforms=transforms_of(transforms))
 
 
 def delete_write(path: DocumentPath, if_exists: bool | None = None, if_version: int | None = None) -> doc.Write:
@@ -106,7 +152,7 @@ def snapshot(document: doc.Document) -> DocumentSnapshot:
     return DocumentSnapshot(
         collection=document.collection,
         id=document.id,
-        data=from_struct(document.data),
+        data=from_typed_fields(document.fields) if document.fields else from_struct(document.data),
         version=document.version,
         create_time=_time(document, "create_time"),
         update_time=_time(document, "update_time"),
@@ -141,16 +187,6 @@ def read_versions(pairs: Iterable[tuple[DocumentPath, int]]) -> list[ts.ReadVers
     return [ts.ReadVersion(ref=ref(path), version=version) for path, version in pairs]
 
 
-def values_of(items: Iterable[Any]) -> list[JsonValue]:
-    """Plain Python of wire Values (group keys)."""
-    from .values import from_value
-
-    return [from_value(item) for item in items]
-
-
-def to_struct_checked(where: str, data: object) -> Any:
-    """Checked document data in the wire's form; TypeError naming the field when a value cannot travel."""
-    return to_struct(check_data(where, data))
 
 
 def batch_get_results(asked: Sequence[DocumentPath], response: Any) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:

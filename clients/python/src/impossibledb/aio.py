@@ -21,12 +21,13 @@ from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_async, stream_opener
 from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPath, DocumentSnapshot, QueryPage, WriteResult
-from ._query import NO_VALUE, Direction, Operator, QuerySpec, groups_of, page_of
+from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import AsyncCaller, AsyncConnectTransport, AsyncTransport
 from ._txstate import TransactionState, path_of
 from .client import auth_headers, resolve_url
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
+from .transforms import FieldTransform
 from .v1 import collection_service_pb2 as cs
 from .v1 import document_pb2 as doc
 from .v1 import query_service_pb2 as qs
@@ -138,22 +139,35 @@ class AsyncDocumentReference(DocumentPath):
             return None
         return _wire.required_document(response, "GetDocument")
 
-    async def set(self, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None) -> DocumentSnapshot:
+    async def set(
+        self, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None, transforms: Sequence[FieldTransform] = ()
+    ) -> DocumentSnapshot:
         """Writes the document whole, creating it if missing; FailedPrecondition when a precondition fails."""
-        request = cs.SetDocumentRequest(ref=_wire.ref(self), data=_wire.to_struct_checked(str(self), data), precondition=_wire.precondition(if_exists, if_version))
+        request = cs.SetDocumentRequest(
+            ref=_wire.ref(self), **_wire.data_forms(str(self), data), precondition=_wire.precondition(if_exists, if_version), transforms=_wire.transforms_of(transforms)
+        )
         return _wire.required_document(await self._caller.call("SetDocument", request), "SetDocument")
 
-    async def create(self, data: Mapping[str, Any]) -> DocumentSnapshot:
+    async def create(self, data: Mapping[str, Any], *, transforms: Sequence[FieldTransform] = ()) -> DocumentSnapshot:
         """Creates the document; AlreadyExists when it exists."""
-        request = cs.CreateDocumentRequest(ref=_wire.ref(self), data=_wire.to_struct_checked(str(self), data))
+        request = cs.CreateDocumentRequest(ref=_wire.ref(self), **_wire.data_forms(str(self), data), transforms=_wire.transforms_of(transforms))
         return _wire.required_document(await self._caller.call("CreateDocument", request), "CreateDocument")
 
     async def update(
-        self, data: Mapping[str, Any], *, mask: Sequence[str] | None = None, if_exists: bool | None = None, if_version: int | None = None
+        self,
+        data: Mapping[str, Any],
+        *,
+        mask: Sequence[str] | None = None,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> DocumentSnapshot:
         """Changes fields of an existing document; NotFound when it is missing (see DocumentReference.update)."""
         request = cs.UpdateDocumentRequest(
-            ref=_wire.ref(self), patch=_wire.update_patch(str(self), data, mask), precondition=_wire.precondition(if_exists, if_version)
+            ref=_wire.ref(self),
+            patch=_wire.update_patch(str(self), data, mask),
+            precondition=_wire.precondition(if_exists, if_version),
+            transforms=_wire.transforms_of(transforms),
         )
         return _wire.required_document(await self._caller.call("UpdateDocument", request), "UpdateDocument")
 
@@ -202,7 +216,7 @@ class AsyncQuery(QuerySpec):
 
     async def aggregate(self, specs: Mapping[str, AggregateSpec], *, group_by: Sequence[str] = ()) -> list[AggregateGroup]:
         """Computes aggregates over the matching documents, optionally grouped (see Query.aggregate)."""
-        return groups_of(await self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)))
+        return groups_of(await self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)), count_aliases(specs))
 
     async def listen(
         self,
@@ -303,14 +317,20 @@ class AsyncWriteBatch:
         return len(self._writes)
 
     def set(
-        self, target: DocumentPath | str, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None
+        self,
+        target: DocumentPath | str,
+        data: Mapping[str, Any],
+        *,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> AsyncWriteBatch:
         """Replaces a document whole, creating it if missing."""
-        return self._push(_wire.set_write(path_of(target), data, if_exists, if_version))
+        return self._push(_wire.set_write(path_of(target), data, if_exists, if_version, transforms))
 
-    def create(self, target: DocumentPath | str, data: Mapping[str, Any]) -> AsyncWriteBatch:
+    def create(self, target: DocumentPath | str, data: Mapping[str, Any], *, transforms: Sequence[FieldTransform] = ()) -> AsyncWriteBatch:
         """Creates a document; the write fails with AlreadyExists when it exists."""
-        return self._push(_wire.create_write(path_of(target), data))
+        return self._push(_wire.create_write(path_of(target), data, transforms))
 
     def update(
         self,
@@ -320,9 +340,10 @@ class AsyncWriteBatch:
         mask: Sequence[str] | None = None,
         if_exists: bool | None = None,
         if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> AsyncWriteBatch:
         """Changes fields of an existing document."""
-        return self._push(_wire.update_write(path_of(target), data, mask, if_exists, if_version))
+        return self._push(_wire.update_write(path_of(target), data, mask, if_exists, if_version, transforms))
 
     def delete(self, target: DocumentPath | str, *, if_exists: bool | None = None, if_version: int | None = None) -> AsyncWriteBatch:
         """Deletes a document."""
@@ -388,15 +409,21 @@ class AsyncTransaction:
         return self
 
     def set(
-        self, target: DocumentPath | str, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None
+        self,
+        target: DocumentPath | str,
+        data: Mapping[str, Any],
+        *,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> AsyncTransaction:
         """Replaces a document whole when the transaction commits."""
-        self._state.push(_wire.set_write(path_of(target), data, if_exists, if_version))
+        self._state.push(_wire.set_write(path_of(target), data, if_exists, if_version, transforms))
         return self
 
-    def create(self, target: DocumentPath | str, data: Mapping[str, Any]) -> AsyncTransaction:
+    def create(self, target: DocumentPath | str, data: Mapping[str, Any], *, transforms: Sequence[FieldTransform] = ()) -> AsyncTransaction:
         """Creates a document when the transaction commits."""
-        self._state.push(_wire.create_write(path_of(target), data))
+        self._state.push(_wire.create_write(path_of(target), data, transforms))
         return self
 
     def update(
@@ -407,9 +434,10 @@ class AsyncTransaction:
         mask: Sequence[str] | None = None,
         if_exists: bool | None = None,
         if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> AsyncTransaction:
         """Changes fields of an existing document when the transaction commits."""
-        self._state.push(_wire.update_write(path_of(target), data, mask, if_exists, if_version))
+        self._state.push(_wire.update_write(path_of(target), data, mask, if_exists, if_version, transforms))
         return self
 
     def delete(self, target: DocumentPath | str, *, if_exists: bool | None = None, if_version: int | None = None) -> AsyncTransaction:

@@ -23,11 +23,12 @@ from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
 from ._model import AggregateGroup, AggregateSpec, DocumentPath, DocumentSnapshot, QueryPage
-from ._query import NO_VALUE, Direction, Operator, QuerySpec, groups_of, page_of
+from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import Caller, ConnectTransport, Transport
 from ._txstate import TransactionState
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
+from .transforms import FieldTransform
 from .v1 import collection_service_pb2 as cs
 from .v1 import query_service_pb2 as qs
 from .writes import Transaction, WriteBatch
@@ -181,22 +182,34 @@ class DocumentReference(DocumentPath):
             return None
         return _wire.required_document(response, "GetDocument")
 
-    def set(self, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None) -> DocumentSnapshot:
+    def set(
+        self, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None, transforms: Sequence[FieldTransform] = ()
+    ) -> DocumentSnapshot:
         """Writes the document whole, creating it if missing (an upsert); returns it as written.
 
         if_version / if_exists: a precondition checked atomically with the
         write; FailedPrecondition when it does not hold, and nothing is written.
+        transforms: field transforms applied after data, in order, in the
+        same atomic write (impossibledb.increment(), server_timestamp()...).
         """
-        request = cs.SetDocumentRequest(ref=_wire.ref(self), data=_wire.to_struct_checked(str(self), data), precondition=_wire.precondition(if_exists, if_version))
+        request = cs.SetDocumentRequest(
+            ref=_wire.ref(self), **_wire.data_forms(str(self), data), precondition=_wire.precondition(if_exists, if_version), transforms=_wire.transforms_of(transforms)
+        )
         return _wire.required_document(self._caller.call("SetDocument", request), "SetDocument")
 
-    def create(self, data: Mapping[str, Any]) -> DocumentSnapshot:
+    def create(self, data: Mapping[str, Any], *, transforms: Sequence[FieldTransform] = ()) -> DocumentSnapshot:
         """Creates the document; AlreadyExists when it exists."""
-        request = cs.CreateDocumentRequest(ref=_wire.ref(self), data=_wire.to_struct_checked(str(self), data))
+        request = cs.CreateDocumentRequest(ref=_wire.ref(self), **_wire.data_forms(str(self), data), transforms=_wire.transforms_of(transforms))
         return _wire.required_document(self._caller.call("CreateDocument", request), "CreateDocument")
 
     def update(
-        self, data: Mapping[str, Any], *, mask: Sequence[str] | None = None, if_exists: bool | None = None, if_version: int | None = None
+        self,
+        data: Mapping[str, Any],
+        *,
+        mask: Sequence[str] | None = None,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> DocumentSnapshot:
         """Changes fields of an existing document; NotFound when it is missing. Returns it after the change.
 
@@ -205,7 +218,10 @@ class DocumentReference(DocumentPath):
         fields are merged into the document.
         """
         request = cs.UpdateDocumentRequest(
-            ref=_wire.ref(self), patch=_wire.update_patch(str(self), data, mask), precondition=_wire.precondition(if_exists, if_version)
+            ref=_wire.ref(self),
+            patch=_wire.update_patch(str(self), data, mask),
+            precondition=_wire.precondition(if_exists, if_version),
+            transforms=_wire.transforms_of(transforms),
         )
         return _wire.required_document(self._caller.call("UpdateDocument", request), "UpdateDocument")
 
@@ -260,7 +276,7 @@ class Query(QuerySpec):
         One group per distinct group_by key, ordered by key; exactly one
         without group_by. order_by, limit, offset and select do not apply.
         """
-        return groups_of(self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)))
+        return groups_of(self._runner.call("RunAggregationQuery", self._aggregation_request(specs, group_by)), count_aliases(specs))
 
     def listen(
         self,

@@ -15,6 +15,7 @@ from ._model import BatchWriteOutcome, DocumentPath, DocumentSnapshot, WriteResu
 from ._transport import Caller
 from ._txstate import TransactionState, path_of
 from .errors import Internal
+from .transforms import FieldTransform
 from .v1 import collection_service_pb2 as cs
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
@@ -38,13 +39,21 @@ class WriteBatch:
     def __len__(self) -> int:
         return len(self._writes)
 
-    def set(self, target: DocumentPath | str, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None) -> WriteBatch:
+    def set(
+        self,
+        target: DocumentPath | str,
+        data: Mapping[str, Any],
+        *,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
+    ) -> WriteBatch:
         """Replaces a document whole, creating it if missing. target: a reference or "collection/id"."""
-        return self._push(_wire.set_write(path_of(target), data, if_exists, if_version))
+        return self._push(_wire.set_write(path_of(target), data, if_exists, if_version, transforms))
 
-    def create(self, target: DocumentPath | str, data: Mapping[str, Any]) -> WriteBatch:
+    def create(self, target: DocumentPath | str, data: Mapping[str, Any], *, transforms: Sequence[FieldTransform] = ()) -> WriteBatch:
         """Creates a document; the write fails with AlreadyExists when it exists."""
-        return self._push(_wire.create_write(path_of(target), data))
+        return self._push(_wire.create_write(path_of(target), data, transforms))
 
     def update(
         self,
@@ -54,9 +63,10 @@ class WriteBatch:
         mask: Sequence[str] | None = None,
         if_exists: bool | None = None,
         if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> WriteBatch:
         """Changes fields of an existing document (see DocumentReference.update)."""
-        return self._push(_wire.update_write(path_of(target), data, mask, if_exists, if_version))
+        return self._push(_wire.update_write(path_of(target), data, mask, if_exists, if_version, transforms))
 
     def delete(self, target: DocumentPath | str, *, if_exists: bool | None = None, if_version: int | None = None) -> WriteBatch:
         """Deletes a document."""
@@ -131,14 +141,22 @@ class Transaction:
         self._state.queued_reads.append(path_of(target))
         return self
 
-    def set(self, target: DocumentPath | str, data: Mapping[str, Any], *, if_exists: bool | None = None, if_version: int | None = None) -> Transaction:
+    def set(
+        self,
+        target: DocumentPath | str,
+        data: Mapping[str, Any],
+        *,
+        if_exists: bool | None = None,
+        if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
+    ) -> Transaction:
         """Replaces a document whole (creating it if missing) when the transaction commits."""
-        self._state.push(_wire.set_write(path_of(target), data, if_exists, if_version))
+        self._state.push(_wire.set_write(path_of(target), data, if_exists, if_version, transforms))
         return self
 
-    def create(self, target: DocumentPath | str, data: Mapping[str, Any]) -> Transaction:
+    def create(self, target: DocumentPath | str, data: Mapping[str, Any], *, transforms: Sequence[FieldTransform] = ()) -> Transaction:
         """Creates a document when the transaction commits; the commit fails if it exists."""
-        self._state.push(_wire.create_write(path_of(target), data))
+        self._state.push(_wire.create_write(path_of(target), data, transforms))
         return self
 
     def update(
@@ -149,9 +167,10 @@ class Transaction:
         mask: Sequence[str] | None = None,
         if_exists: bool | None = None,
         if_version: int | None = None,
+        transforms: Sequence[FieldTransform] = (),
     ) -> Transaction:
         """Changes fields of an existing document when the transaction commits (see DocumentReference.update)."""
-        self._state.push(_wire.update_write(path_of(target), data, mask, if_exists, if_version))
+        self._state.push(_wire.update_write(path_of(target), data, mask, if_exists, if_version, transforms))
         return self
 
     def delete(self, target: DocumentPath | str, *, if_exists: bool | None = None, if_version: int | None = None) -> Transaction:

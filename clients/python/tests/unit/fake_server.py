@@ -9,6 +9,7 @@ unread_refs loops run. Hooks let a test act between calls (another writer).
 
 from __future__ import annotations
 
+import base64
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,77 @@ from impossibledb.v1 import collection_service_pb2 as cs
 from impossibledb.v1 import document_pb2 as doc
 from impossibledb.v1 import query_service_pb2 as qs
 from impossibledb.v1 import transaction_service_pb2 as ts
+
+
+def request_write(request: Any, kind: str, **extra: Any) -> doc.Write:
+    """A SetDocument or CreateDocument request as the Write it stands for, in whichever form it came (data or fields)."""
+    write = doc.Write(ref=request.ref, **extra)
+    if request.fields:
+        getattr(write, f"{kind}_fields").CopyFrom(doc.MapValue(fields=request.fields))
+    else:
+        getattr(write, kind).CopyFrom(request.data)
+    return write
+
+
+def needs_typed(value: doc.Value) -> bool:
+    """Whether a typed value holds, anywhere, one the JSON form cannot carry exactly."""
+    kind = value.WhichOneof("kind")
+    if kind == "array_value":
+        return any(needs_typed(v) for v in value.array_value.values)
+    if kind == "map_value":
+        return any(needs_typed(v) for v in value.map_value.fields.values())
+    return kind in ("integer_value", "timestamp_value", "bytes_value", "reference_value", "geo_point_value")
+
+
+def json_form(value: doc.Value) -> struct_pb2.Value:
+    """A typed value's JSON form, as the contract gives it (document.proto, Value)."""
+    out = struct_pb2.Value()
+    kind = value.WhichOneof("kind")
+    if kind == "boolean_value":
+        out.bool_value = value.boolean_value
+    elif kind in ("integer_value", "double_value"):
+        out.number_value = float(getattr(value, kind))
+    elif kind == "timestamp_value":
+        out.string_value = value.timestamp_value.ToDatetime().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    elif kind == "string_value":
+        out.string_value = value.string_value
+    elif kind == "bytes_value":
+        out.string_value = base64.b64encode(value.bytes_value).decode()
+    elif kind == "reference_value":
+        out.string_value = f"{value.reference_value.collection}/{value.reference_value.id}"
+    elif kind == "geo_point_value":
+        out.struct_value.update({"latitude": value.geo_point_value.latitude, "longitude": value.geo_point_value.longitude})
+    elif kind == "array_value":
+        out.list_value.values.extend(json_form(v) for v in value.array_value.values)
+    elif kind == "map_value":
+        for key, item in value.map_value.fields.items():
+            out.struct_value.fields[key].CopyFrom(json_form(item))
+    else:
+        out.null_value = struct_pb2.NULL_VALUE
+    return out
+
+
+def typed_of(value: struct_pb2.Value) -> doc.Value:
+    """A JSON-form value as a typed one (numbers are doubles)."""
+    out = doc.Value()
+    kind = value.WhichOneof("kind")
+    if kind == "bool_value":
+        out.boolean_value = value.bool_value
+    elif kind == "number_value":
+        out.double_value = value.number_value
+    elif kind == "string_value":
+        out.string_value = value.string_value
+    elif kind == "list_value":
+        out.array_value.values.extend(typed_of(v) for v in value.list_value.values)
+    elif kind == "struct_value":
+        out.map_value.CopyFrom(doc.MapValue(fields=typed_of_struct(value.struct_value)))
+    else:
+        out.null_value = struct_pb2.NULL_VALUE
+    return out
+
+
+def typed_of_struct(data: struct_pb2.Struct) -> dict[str, doc.Value]:
+    return {key: typed_of(value) for key, value in data.fields.items()}
 
 
 class FakeServer:
@@ -54,19 +126,29 @@ class FakeServer:
 
     # Helpers for tests ---------------------------------------------------
     def put(self, collection: str, id: str, data: dict[str, Any]) -> int:
-        """Another writer's write; returns the new version."""
+        """Another writer's write (JSON values); returns the new version."""
         fields = struct_pb2.Struct()
         fields.update(data)
-        return self._store(collection, id, fields).version
+        return self._store(collection, id, typed_of_struct(fields)).version
 
     def data(self, collection: str, id: str) -> dict[str, Any] | None:
         found = self.documents.get((collection, id))
         return None if found is None else {k: v for k, v in found.data.items()}
 
-    def _store(self, collection: str, id: str, data: struct_pb2.Struct) -> doc.Document:
+    def _store(self, collection: str, id: str, fields: dict[str, doc.Value]) -> doc.Document:
+        """Stores typed fields as the real server answers them: data in JSON forms, fields only when a value needs them."""
+        data = struct_pb2.Struct()
+        for key, value in fields.items():
+            data.fields[key].CopyFrom(json_form(value))
         stored = doc.Document(collection=collection, id=id, data=data, version=next(self._versions))
+        if any(needs_typed(value) for value in fields.values()):
+            for key, value in fields.items():
+                stored.fields[key].CopyFrom(value)
         self.documents[(collection, id)] = stored
         return stored
+
+    def _fields(self, found: doc.Document) -> dict[str, doc.Value]:
+        return dict(found.fields) if found.fields else typed_of_struct(found.data)
 
     def _version(self, ref: doc.DocumentRef) -> int:
         found = self.documents.get((ref.collection, ref.id))
@@ -86,23 +168,25 @@ class FakeServer:
         if kind == "delete":
             self.documents.pop((ref.collection, ref.id), None)
             return doc.WriteResult(ref=ref, version=0)
-        if kind == "create" and self._version(ref) > 0:
+        if kind in ("create", "create_fields") and self._version(ref) > 0:
             raise AlreadyExists(f"{ref.collection}/{ref.id} exists")
         if kind == "update":
             current = self.documents.get((ref.collection, ref.id))
             if current is None:
                 raise NotFound(f"{ref.collection}/{ref.id}")
-            merged = struct_pb2.Struct()
-            merged.CopyFrom(current.data)
-            paths = list(write.update.update_mask.field_paths) or list(write.update.data.fields)
+            merged = self._fields(current)
+            patch = dict(write.update.fields) if write.update.fields else typed_of_struct(write.update.data)
+            paths = list(write.update.update_mask.field_paths) or list(patch)
             for path in paths:
-                if path in write.update.data.fields:
-                    merged.fields[path].CopyFrom(write.update.data.fields[path])
+                if path in patch:
+                    merged[path] = patch[path]
                 else:
-                    merged.fields.pop(path, None)
+                    merged.pop(path, None)
             stored = self._store(ref.collection, ref.id, merged)
+        elif kind in ("set_fields", "create_fields"):
+            stored = self._store(ref.collection, ref.id, dict(getattr(write, kind).fields))
         else:
-            stored = self._store(ref.collection, ref.id, getattr(write, kind))
+            stored = self._store(ref.collection, ref.id, typed_of_struct(getattr(write, kind)))
         return doc.WriteResult(ref=ref, version=stored.version)
 
     # CollectionService ---------------------------------------------------
@@ -113,11 +197,11 @@ class FakeServer:
         return cs.GetDocumentResponse(document=found)
 
     def SetDocument(self, request: cs.SetDocumentRequest) -> cs.SetDocumentResponse:
-        self._apply(doc.Write(ref=request.ref, set=request.data, precondition=request.precondition))
+        self._apply(request_write(request, "set", precondition=request.precondition))
         return cs.SetDocumentResponse(document=self.documents[(request.ref.collection, request.ref.id)])
 
     def CreateDocument(self, request: cs.CreateDocumentRequest) -> cs.CreateDocumentResponse:
-        self._apply(doc.Write(ref=request.ref, create=request.data))
+        self._apply(request_write(request, "create"))
         return cs.CreateDocumentResponse(document=self.documents[(request.ref.collection, request.ref.id)])
 
     def DeleteDocument(self, request: cs.DeleteDocumentRequest) -> cs.DeleteDocumentResponse:
