@@ -25,7 +25,7 @@ import type { ShardRouter } from "../routing/router.js";
 import { readFromShard, writeToShard } from "../shards/shard-client.js";
 import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
-import { collectionFrom, dataOrFields, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument, transformResultsOf, transformsFrom, withTransforms } from "./convert.js";
+import { collectionFrom, dataOrFields, patchDataOrFields, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument, transformResultsOf, transformsFrom, withTransforms } from "./convert.js";
 import type { FieldTransformSpec } from "../storage/transforms.js";
 import { createWithAutoId } from "../ids/create-with-auto-id.js";
 import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
@@ -91,7 +91,7 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
     async updateDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       if (req.patch === undefined) throw new FailureError("invalid_argument", "patch is required");
-      const { data } = dataOrFields(req.patch.data, req.patch.fields, "patch.");
+      const { data } = patchDataOrFields(req.patch.data, req.patch.fields, "patch.");
       const mask = maskFrom(req.patch.updateMask, "patch.update_mask");
       const write: ShardWrite = withTransforms({ op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition) }, transformsFrom(req.transforms, "transforms"), "transforms");
       const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));

@@ -90,6 +90,16 @@ export function dataOrFields(data: JsonObject | undefined, fields: { [key: strin
   return checkData(data, `${at}data`);
 }
 
+/**
+ * A patch's values, as `dataOrFields`, except that a patch may give
+ * neither: it sets nothing then (its mask may still remove fields, and its
+ * transforms still apply), which is what a typed client with no values to
+ * set sends, having no way to send an empty map.
+ */
+export function patchDataOrFields(data: JsonObject | undefined, fields: { [key: string]: TypedValue }, at: string): { data: JsonObject; bytes: number } {
+  return data === undefined && Object.keys(fields).length === 0 ? { data: {}, bytes: 2 } : dataOrFields(data, fields, at);
+}
+
 /** A write precondition from the wire. */
 export function preconditionFrom(p: Precondition | undefined): WritePrecondition | undefined {
   if (p === undefined) return undefined;
@@ -122,7 +132,7 @@ export function shardWriteFrom(write: Write, field: string): { write: ShardWrite
   }
   const t = transformsFrom(write.transforms, `${field}.transforms`);
   if (op.case === "update") {
-    const { data, bytes } = dataOrFields(op.value.data, op.value.fields, `${field}.update.`);
+    const { data, bytes } = patchDataOrFields(op.value.data, op.value.fields, `${field}.update.`);
     const mask = maskFrom(op.value.updateMask, `${field}.update.update_mask`);
     return { write: withTransforms({ op: "update", collection, id, data, mask, precondition }, t, field), bytes: bytes + t.bytes };
   }

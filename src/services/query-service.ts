@@ -4,6 +4,7 @@
  * engine in `src/query/`.
  */
 import { typedFromJson } from "../values/proto-typed.js";
+import { integerLeaf } from "../values/typed.js";
 import { create } from "@bufbuild/protobuf";
 import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -105,12 +106,14 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       const rule = await queryReadRule(ctx, spec.collection);
       const { groups, report } = await runAggregation(shards, { ...spec, rule }, groupBy, aggregations, { deadline: queryDeadline(ctx), explain: req.explain });
       recordQueryReport(ctx, report);
+      const counts = new Set(aggregations.filter((a) => a.fn === "count").map((a) => a.alias));
       const wireGroups = groups.map((g) =>
         create(AggregationGroupSchema, {
           key: g.key.map(valueFromJson),
           results: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, valueFromJson(v)])),
           typedKey: g.key.map(typedFromJson),
-          typedResults: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, typedFromJson(v)])),
+          // A COUNT is an integer (as in Firestore); the JSON form keeps it a number.
+          typedResults: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, typedFromJson(counts.has(alias) && typeof v === "number" ? integerLeaf(BigInt(v)) : v)])),
         }),
       );
       // Groups are not paged: an answer that would not fit a default gRPC

@@ -133,8 +133,11 @@ describe("typed values", () => {
         { alias: "total", function: Aggregation_Function.SUM, field: "n" },
         { alias: "first", function: Aggregation_Function.MIN, field: "at" },
         { alias: "mean", function: Aggregation_Function.AVG, field: "n" },
+        { alias: "count", function: Aggregation_Function.COUNT },
       ],
     });
+    expect(res.groups[0]!.typedResults["count"]).toEqual(int(3n));
+    expect(res.groups[0]!.results["count"]!.kind).toEqual({ case: "numberValue", value: 3 });
     const g = res.groups[0]!;
     expect(g.typedResults["total"]).toEqual(int(2n ** 63n - 1n));
     expect(g.typedResults["first"]).toEqual(ts(97n, 5000));

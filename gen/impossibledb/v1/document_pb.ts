@@ -367,8 +367,9 @@ export const PreconditionSchema: GenMessage<Precondition> = /*@__PURE__*/
  */
 export type DocumentPatch = Message<"impossibledb.v1.DocumentPatch"> & {
   /**
-   * The new values of the masked fields. Exactly one of `data` and
-   * `fields` is given.
+   * The new values of the masked fields. At most one of `data` and
+   * `fields` is given; with neither the patch sets nothing (its mask still
+   * removes the masked fields, and the write's transforms still apply).
    *
    * @generated from field: google.protobuf.Struct data = 1;
    */

@@ -691,8 +691,9 @@ func (*Precondition_Version) isPrecondition_Condition() {}
 // A change to one document's fields under a mask.
 type DocumentPatch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The new values of the masked fields. Exactly one of `data` and
-	// `fields` is given.
+	// The new values of the masked fields. At most one of `data` and
+	// `fields` is given; with neither the patch sets nothing (its mask still
+	// removes the masked fields, and the write's transforms still apply).
 	Data *structpb.Struct `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
 	// The fields to change. A masked path absent from `data` is removed from
 	// the document. Without a mask, the top-level fields of `data` are merged

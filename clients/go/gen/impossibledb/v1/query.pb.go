@@ -813,7 +813,8 @@ type AggregationGroup struct {
 	// `results` in typed form: always set, alias for alias. SUM over
 	// integers only is an integer, exact, while the total fits int64; with a
 	// double among them, or a total outside int64, it is the exact total
-	// rounded once to a double. AVG is a double; MIN and MAX keep the type.
+	// rounded once to a double. COUNT is an integer; AVG is a double; MIN and
+	// MAX keep the type.
 	TypedResults  map[string]*Value `protobuf:"bytes,4,rep,name=typed_results,json=typedResults,proto3" json:"typed_results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
