@@ -200,7 +200,10 @@ export function transformsFrom(list: readonly FieldTransform[], field: string): 
       case "typedRemoveAllFromArray": {
         const name = kind.case === "typedAppendMissingElements" ? "append_missing_elements" : "remove_all_from_array";
         const elements = kind.value.values.map((v, j) => jsonFromTyped(v, `${where}.typed_${name}[${j}]`));
-        bytes += checkData({ elements }, `${where}.typed_${name}`).bytes;
+        // Checked as typed data: the elements hold tagged typed values.
+        const encoded = encodeDocumentData({ elements });
+        if (!encoded.ok) throw new FailureError(encoded.kind, `${where}.typed_${name}: ${encoded.message}`);
+        bytes += encoded.value.bytes;
         return { path, kind: name, elements };
       }
       case undefined:

@@ -168,6 +168,20 @@ describe("typed values", () => {
       /leaves int64/,
     );
     expect((await col.getDocument({ ref: { collection: "counters", id: "c" } })).document!.fields["n"]).toEqual(int(2n ** 53n + 1n));
+    // Array union and removal with typed elements; an integer equals the double of its value.
+    await col.setDocument({ ref: { collection: "counters", id: "tags" }, data: { seen: [5, "x"] } });
+    const union = await col.updateDocument({
+      ref: { collection: "counters", id: "tags" },
+      patch: {},
+      transforms: [{ fieldPath: "seen", transformType: { case: "typedAppendMissingElements", value: { values: [int(5n), int(2n ** 60n), ts(0n)] } } }],
+    });
+    expect(union.document!.fields["seen"]).toEqual(v({ case: "arrayValue", value: { values: [v({ case: "doubleValue", value: 5 }), v({ case: "stringValue", value: "x" }), int(2n ** 60n), ts(0n)] } }));
+    const removed = await col.updateDocument({
+      ref: { collection: "counters", id: "tags" },
+      patch: {},
+      transforms: [{ fieldPath: "seen", transformType: { case: "typedRemoveAllFromArray", value: { values: [int(5n), ts(0n)] } } }],
+    });
+    expect(removed.document!.fields["seen"]).toEqual(v({ case: "arrayValue", value: { values: [v({ case: "stringValue", value: "x" }), int(2n ** 60n)] } }));
   });
 
   it("commit typed writes in a two-shard transaction and read them back in one", async () => {
