@@ -8,7 +8,7 @@
  */
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import type { Document } from "../src/gen/impossibledb/v1/document_pb.js";
+import { DocumentSchema, type Document } from "../src/gen/impossibledb/v1/document_pb.js";
 import {
   DocumentChange_Type,
   DocumentChangeSchema,
@@ -60,7 +60,7 @@ export class FakeListenServer {
         return this.change(DocumentChange_Type.REMOVED, before, options);
       }
       this.version += 1n;
-      const doc = { $typeName: "impossibledb.v1.Document", collection: this.collection, id, data, version: this.version } as Document;
+      const doc = create(DocumentSchema, { collection: this.collection, id, data, version: this.version });
       this.docs.set(id, doc);
       return this.change(before === undefined ? DocumentChange_Type.ADDED : DocumentChange_Type.MODIFIED, doc, options);
     });
