@@ -165,6 +165,15 @@ describe("writes send the typed form only for data that holds a typed value", ()
     expect(sent).toEqual([]);
   });
 
+  it("a field named __proto__ (as JSON.parse makes it) stays a field in the typed form", async () => {
+    const { db, sent } = fakeClient();
+    const data = JSON.parse('{"__proto__": {"x": 1}, "n": 1}') as Record<string, unknown>;
+    data["n"] = 1n;
+    await db.collection("users").put("alice", data as JsonObject);
+    expect(Object.keys(sent[0]!.fields!).sort()).toEqual(["__proto__", "n"]);
+    expect(Object.getPrototypeOf(sent[0]!.fields)).toBe(Object.prototype);
+  });
+
   it("an update mask goes with a typed patch", async () => {
     const seen: unknown[] = [];
     const transport = createRouterTransport((router) =>
@@ -306,6 +315,16 @@ describe("FieldValue with typed operands sends the typed transforms", () => {
     const { db } = fakeClient();
     const [outcome] = await db.collection("users").batch().update("alice", { n: FieldValue.increment(1n) }).commit();
     expect(outcome!.result!.transformResults).toEqual([2n ** 63n - 1n]);
+  });
+});
+
+describe("geo queries take GeoPoints", () => {
+  it("near() and within() accept a GeoPoint where they take { lat, lng }", () => {
+    const { db } = fakeClient();
+    const near = db.collection("places").query().near(new GeoPoint(48.5, 2.25), 100).toProto();
+    expect(near.search?.near?.center).toEqual({ latitude: 48.5, longitude: 2.25 });
+    const box = db.collection("places").query().within({ low: new GeoPoint(-1, -2), high: { lat: 1, lng: 2 } }).toProto();
+    expect(box.search?.within?.region).toEqual({ case: "box", value: { low: { latitude: -1, longitude: -2 }, high: { latitude: 1, longitude: 2 } } });
   });
 });
 
