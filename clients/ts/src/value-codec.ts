@@ -31,7 +31,7 @@ import { MICROS_PER_SECOND } from "./limits.js";
 import { Timestamp } from "./timestamp.js";
 
 /** A value a document field can hold, in JavaScript's types (see the module comment). */
-export type TypedValue = JsonValue | bigint | Date | Timestamp | Uint8Array | GeoPoint | DocumentReference<any> | TypedValue[] | DocumentData; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type TypedValue = JsonValue | bigint | Date | Timestamp | Uint8Array | GeoPoint | DocumentReference<DocumentData> | TypedValue[] | DocumentData;
 
 /** A document's fields: JSON values and typed values (Date, bigint, Uint8Array, GeoPoint, DocumentReference, Timestamp) at any depth. */
 export interface DocumentData {
@@ -48,7 +48,7 @@ export interface ValueDecoder {
   /** "typed" (the default): a document's typed fields when it has them; "json": always its JSON form (`data`), as before typed values. */
   readonly values: "typed" | "json";
   /** A reference to `collection/id`, for reference values. */
-  reference(collection: string, id: string): DocumentReference<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  reference(collection: string, id: string): DocumentReference<DocumentData>;
 }
 
 /** True for the values only the typed form carries: a bigint, Date, Timestamp, Uint8Array, GeoPoint or DocumentReference. */
