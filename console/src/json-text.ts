@@ -4,7 +4,8 @@
  * integer beyond ±2^53 is refused rather than silently rounded (JavaScript
  * numbers are doubles), as the CLI's import refuses it.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
+import { create, fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { MapValueSchema, type Value } from "../../gen/impossibledb/v1/document_pb.js";
 import { jsonErrorOffset, lineAndColumn } from "./json-error.js";
 
 /** The editor's text read as a document body, or why it is not one. */
@@ -47,4 +48,36 @@ function syntaxMessage(text: string, message: string): string {
   if (offset === null) return `invalid JSON: ${message}`;
   const { line, column } = lineAndColumn(text, offset);
   return `invalid JSON at line ${line} column ${column}: ${message}`;
+}
+
+/** The editor's text read as typed fields (protobuf JSON of a map of impossibledb.v1.Value), or why it is not. */
+export type ParsedFields = { readonly ok: true; readonly fields: { [key: string]: Value } } | { readonly ok: false; readonly message: string };
+
+/**
+ * Formats a document's typed fields for the editor: the protobuf JSON of
+ * each Value (`{"n": {"integerValue": "9007199254740993"}}`), so a save
+ * keeps every integer, timestamp, bytes, reference and geo point exactly;
+ * editing the JSON form would turn them into doubles and text.
+ */
+export function typedFieldsText(fields: { [key: string]: Value }): string {
+  const json = toJson(MapValueSchema, create(MapValueSchema, { fields })) as { fields?: unknown };
+  return JSON.stringify(json.fields ?? {}, null, 2);
+}
+
+/** Parses `text` as typed fields: a JSON object of protobuf-JSON Values. */
+export function parseTypedFieldsText(text: string): ParsedFields {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, message: syntaxMessage(text, err instanceof Error ? err.message : String(err)) };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { ok: false, message: 'typed fields are a JSON object of values, such as {"n": {"integerValue": "5"}}' };
+  }
+  try {
+    return { ok: true, fields: fromJson(MapValueSchema, { fields: value as JsonObject }).fields };
+  } catch (err) {
+    return { ok: false, message: `not typed values: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }

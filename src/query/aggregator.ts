@@ -9,10 +9,13 @@
  * computed from the exact total, so it never overflows.
  *
  * Semantics: COUNT without a field counts documents, with a field those
- * where it is present. SUM and AVG take numbers and skip everything else
- * (SUM of no numbers is 0, AVG of none is null). MIN and MAX take the least
- * and greatest null, boolean, number or string under the total order and
- * skip arrays and maps (null when there is none). A document missing a
+ * where it is present. SUM and AVG take numbers (doubles and typed
+ * integers) and skip everything else (SUM of no numbers is 0, AVG of none
+ * is null). SUM of integers only is an integer, exact, while the total fits
+ * int64; with any double, or a total outside int64, it is the exact total
+ * rounded once to a double. AVG is always a double. MIN and MAX take the
+ * least and greatest value under the total order (any scalar: timestamps,
+ * strings, bytes...) and skip arrays and maps (null when there is none). A document missing a
  * group-by field falls in the group whose key holds null there. Groups come
  * back ordered by key under the total order (ties between arrays or maps
  * broken by their canonical JSON).
@@ -23,6 +26,7 @@ import { AGGREGATION_GROUPS_MAX } from "../limits.js";
 import type { FieldPath } from "../validation/field-path.js";
 import { fieldValue, type Evaluable } from "./evaluate.js";
 import { addExact, emptySum, meanExact, mergeExact, roundExact, type ExactSum } from "./fsum.js";
+import { INT64_MAX, INT64_MIN, integerLeaf, typedLeafOf } from "../values/typed.js";
 import { canonicalJson, compareStrings, compareValues, rankOf, RANK_ARRAY, RANK_MAP, RANK_NUMBER } from "./values.js";
 
 /** The aggregate functions. */
@@ -40,14 +44,27 @@ export interface AggregateSpec {
 export interface Accumulator {
   count: number;
   numbers: number;
+  /** The exact sum of every number, integers included (each split into two doubles that hold it exactly). */
   sum: ExactSum;
+  /** How many of the numbers were doubles; SUM is an integer only when none was. */
+  doubles: number;
+  /** The exact sum of the integers, as decimal text (plain data for Workers RPC). */
+  integerSum: string;
   min: JsonValue | undefined;
   max: JsonValue | undefined;
 }
 
 /** One group's partial results. */
 export interface PartialGroup {
-  readonly key: JsonValue[];
+  /**
+   * The group's key as the member with the least id holds it. Values that
+   * are equal but not identical (an integer and a double of one value, at
+   * any depth) fall in one group; taking the key from the least id makes
+   * the answer the same however documents are spread over shards.
+   */
+  key: JsonValue[];
+  /** The id of the member the key was taken from; "" for no member. */
+  keyId: string;
   readonly accumulators: Accumulator[];
 }
 
@@ -61,7 +78,7 @@ export interface AggregateGroup {
 }
 
 function emptyAccumulator(): Accumulator {
-  return { count: 0, numbers: 0, sum: emptySum(), min: undefined, max: undefined };
+  return { count: 0, numbers: 0, sum: emptySum(), doubles: 0, integerSum: "0", min: undefined, max: undefined };
 }
 
 /** Folds one matching document into `groups`. */
@@ -73,8 +90,11 @@ export function accumulate(groups: PartialGroups, doc: Evaluable, groupBy: reado
     if (groups.size >= AGGREGATION_GROUPS_MAX) {
       throw new FailureError("resource_exhausted", `the aggregation has more than AGGREGATION_GROUPS_MAX (${AGGREGATION_GROUPS_MAX}) groups`);
     }
-    group = { key, accumulators: specs.map(emptyAccumulator) };
+    group = { key, keyId: doc.id, accumulators: specs.map(emptyAccumulator) };
     groups.set(id, group);
+  } else if (doc.id < group.keyId) {
+    group.key = key;
+    group.keyId = doc.id;
   }
   specs.forEach((spec, i) => addValue(group.accumulators[i]!, spec.path === null ? null : fieldValue(doc, spec.path), spec.path === null));
 }
@@ -89,11 +109,21 @@ function addValue(acc: Accumulator, value: JsonValue | undefined, countDocuments
   const rank = rankOf(value);
   if (rank === RANK_NUMBER) {
     acc.numbers += 1;
-    addExact(acc.sum, value as number);
+    if (typeof value === "number") {
+      acc.doubles += 1;
+      addExact(acc.sum, value);
+    } else {
+      const n = integerValue(value);
+      acc.integerSum = (BigInt(acc.integerSum) + n).toString();
+      // hi is n rounded to a double and lo the (small, exact) rest, so hi + lo is n exactly.
+      const hi = Number(n);
+      addExact(acc.sum, hi);
+      addExact(acc.sum, Number(n - BigInt(hi)));
+    }
   }
   if (rank === RANK_ARRAY || rank === RANK_MAP) return;
-  if (acc.min === undefined || compareValues(value, acc.min) < 0) acc.min = value;
-  if (acc.max === undefined || compareValues(value, acc.max) > 0) acc.max = value;
+  if (acc.min === undefined || before(value, acc.min)) acc.min = value;
+  if (acc.max === undefined || before(acc.max, value)) acc.max = value;
 }
 
 /** Merges a shard's partial groups into `into`. */
@@ -105,23 +135,29 @@ export function merge(into: PartialGroups, shard: Iterable<PartialGroup>): void 
       if (into.size >= AGGREGATION_GROUPS_MAX) {
         throw new FailureError("resource_exhausted", `the aggregation has more than AGGREGATION_GROUPS_MAX (${AGGREGATION_GROUPS_MAX}) groups`);
       }
-      into.set(id, { key: group.key, accumulators: group.accumulators.map((a) => ({ ...a, sum: { partials: [...a.sum.partials], spill: a.sum.spill } })) });
+      into.set(id, { key: group.key, keyId: group.keyId, accumulators: group.accumulators.map((a) => ({ ...a, sum: { partials: [...a.sum.partials], spill: a.sum.spill } })) });
       continue;
+    }
+    if (group.keyId < mine.keyId) {
+      mine.key = group.key;
+      mine.keyId = group.keyId;
     }
     group.accumulators.forEach((a, i) => {
       const m = mine.accumulators[i]!;
       m.count += a.count;
       m.numbers += a.numbers;
+      m.doubles += a.doubles;
+      m.integerSum = (BigInt(m.integerSum) + BigInt(a.integerSum)).toString();
       mergeExact(m.sum, a.sum);
-      if (a.min !== undefined && (m.min === undefined || compareValues(a.min, m.min) < 0)) m.min = a.min;
-      if (a.max !== undefined && (m.max === undefined || compareValues(a.max, m.max) > 0)) m.max = a.max;
+      if (a.min !== undefined && (m.min === undefined || before(a.min, m.min))) m.min = a.min;
+      if (a.max !== undefined && (m.max === undefined || before(m.max, a.max))) m.max = a.max;
     });
   }
 }
 
 /** Finishes merged groups, ordered by key; one empty-keyed group when there is no group-by. */
 export function finish(groups: PartialGroups, groupByCount: number, specs: readonly AggregateSpec[]): AggregateGroup[] {
-  if (groupByCount === 0 && groups.size === 0) groups.set("[]", { key: [], accumulators: specs.map(emptyAccumulator) });
+  if (groupByCount === 0 && groups.size === 0) groups.set("[]", { key: [], keyId: "", accumulators: specs.map(emptyAccumulator) });
   return [...groups.values()].sort(compareGroupKeys).map((g) => ({
     key: g.key,
     results: Object.fromEntries(specs.map((s, i) => [s.alias, result(s, g.accumulators[i]!)])),
@@ -133,6 +169,10 @@ function result(spec: AggregateSpec, acc: Accumulator): JsonValue {
     case "count":
       return acc.count;
     case "sum": {
+      if (acc.numbers > 0 && acc.doubles === 0) {
+        const exact = BigInt(acc.integerSum);
+        if (exact >= INT64_MIN && exact <= INT64_MAX) return integerLeaf(exact);
+      }
       const sum = roundExact(acc.sum);
       if (!Number.isFinite(sum)) {
         throw new FailureError(
@@ -149,6 +189,23 @@ function result(spec: AggregateSpec, acc: Accumulator): JsonValue {
     case "max":
       return acc.max ?? null;
   }
+}
+
+/**
+ * True when `a` sorts before `b` for MIN and MAX: in the total order, and
+ * between an integer and a double of equal value the double first, so MAX
+ * answers the integer and MIN the double whatever order shards report in.
+ */
+function before(a: JsonValue, b: JsonValue): boolean {
+  const c = compareValues(a, b);
+  if (c !== 0) return c < 0;
+  return typeof a === "number" && typeof b !== "number" && rankOf(b) === RANK_NUMBER;
+}
+
+function integerValue(value: JsonValue): bigint {
+  const leaf = typedLeafOf(value);
+  if (leaf === null || leaf.type !== "integer") throw new Error("invariant broken: a number that is not a double is an integer");
+  return leaf.value;
 }
 
 function compareGroupKeys(a: PartialGroup, b: PartialGroup): number {

@@ -45,6 +45,22 @@ export const INDEX_MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    // Typed values (values/README.md) changed the rank and value
+    // expressions: eleven ranks, and typed values ranked and compared by
+    // their keys in num_keys. No stored document held a typed value before,
+    // so the documents need no change; the indexes are rebuilt on the new
+    // expressions, or SQLite would no longer match them to queries.
+    version: 3,
+    description: "rebuild every index on the sort-key expressions of typed values",
+    statements: [],
+    run: (sql) => {
+      for (const spec of listIndexes(sql as IndexSql, null)) {
+        sql.exec(`DROP INDEX IF EXISTS "${sqlIndexName(spec)}"`);
+        sql.exec(createIndexSql(spec));
+      }
+    },
+  },
 ];
 
 /** One field of an index. */

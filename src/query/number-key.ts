@@ -24,9 +24,14 @@
  *
  * The shadow keeps object paths and, for arrays directly under a path, the
  * keys of their number elements (for ARRAY_CONTAINS); it omits everything
- * else, and is null for a document with no numbers.
+ * else, and is null for a document with no numbers. Typed values
+ * (values/typed.ts) have their keys here too (values/order-key.ts), at
+ * their paths and among an array's keys, which is how SQL ranks and
+ * compares them.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import { typedKey } from "../values/order-key.js";
+import { typedLeafOf } from "../values/typed.js";
 
 const view = new DataView(new ArrayBuffer(8));
 
@@ -67,9 +72,23 @@ function objectKeys(obj: JsonObject): string | null {
 function shadowOf(value: JsonValue): string | null {
   if (typeof value === "number") return `"${numberKey(value)}"`;
   if (Array.isArray(value)) {
-    const keys = value.filter((v): v is number => typeof v === "number").map((v) => `"${numberKey(v)}"`);
+    const keys: string[] = [];
+    for (const v of value) {
+      const key = scalarKey(v);
+      if (key !== null) keys.push(JSON.stringify(key));
+    }
     return keys.length === 0 ? null : `[${keys.join(",")}]`;
   }
-  if (value !== null && typeof value === "object") return objectKeys(value);
+  if (value !== null && typeof value === "object") {
+    const leaf = typedLeafOf(value);
+    return leaf === null ? objectKeys(value) : JSON.stringify(typedKey(leaf));
+  }
   return null;
+}
+
+/** The key of a number or typed leaf, or null for any other value. */
+function scalarKey(value: JsonValue): string | null {
+  if (typeof value === "number") return numberKey(value);
+  const leaf = typedLeafOf(value);
+  return leaf === null ? null : typedKey(leaf);
 }

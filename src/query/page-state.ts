@@ -12,7 +12,8 @@ import type { SortKey } from "./values.js";
 
 /** The scope of a query's tokens: a SHA-256 digest of its parsed form. */
 export async function queryScope(spec: QuerySpec): Promise<string> {
-  const text = JSON.stringify([spec.collection, spec.filter, spec.order, spec.limit, spec.offset, spec.select]);
+  // "ranks-11" names the type order (values.ts): tokens from before typed values existed held other ranks.
+  const text = JSON.stringify(["ranks-11", spec.collection, spec.filter, spec.order, spec.limit, spec.offset, spec.select]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return `query:${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }

@@ -14,6 +14,8 @@ import { parseFieldPath, type FieldPath } from "../validation/field-path.js";
 import { parseTextFilter } from "./aip160.js";
 import { MATCH_ALL, allOf, nodeCount, type CompareOp, type Expr } from "./expression.js";
 import { jsonFromValue } from "./proto-values.js";
+import type { Value as TypedValue } from "../../gen/impossibledb/v1/document_pb.js";
+import { jsonFromTyped } from "../values/proto-typed.js";
 import { rankOf, RANK_ARRAY, RANK_MAP } from "./values.js";
 
 /** Parses and validates a query's filters into one tree (MATCH_ALL when there are none). */
@@ -72,8 +74,9 @@ const COMPARE_OPS: Partial<Record<FieldFilter_Operator, CompareOp>> = {
 
 function parseFieldFilter(ff: FieldFilter, where: string): Expr {
   const path = fieldPathFrom(ff.field, `${where}.field`);
-  const at = `${where}.value`;
-  const operand = ff.value === undefined ? undefined : jsonFromValue(ff.value, at);
+  if (ff.value !== undefined && ff.typedValue !== undefined) throw invalid(`${where}: give value or typed_value, not both`);
+  const at = ff.typedValue !== undefined ? `${where}.typed_value` : `${where}.value`;
+  const operand = ff.typedValue !== undefined ? typedOperand(ff.typedValue, at) : ff.value === undefined ? undefined : jsonFromValue(ff.value, at);
   const compareOp = COMPARE_OPS[ff.op];
   if (compareOp !== undefined) {
     if (operand === undefined) throw invalid(`${at} is required for ${FieldFilter_Operator[ff.op]}`);
@@ -96,11 +99,20 @@ function parseFieldFilter(ff: FieldFilter, where: string): Expr {
   }
 }
 
+/**
+ * A typed operand (values/proto-typed.ts). The typed form has no list
+ * type of its own, so IN, NOT_IN and ARRAY_CONTAINS_ANY take an array
+ * value, which listOperand unwraps like a Struct list.
+ */
+function typedOperand(value: TypedValue, where: string): JsonValue {
+  return jsonFromTyped(value, where);
+}
+
 /** A comparison node, refusing range operands that have no order of their own. */
 export function compareNode(path: FieldPath, op: CompareOp, value: JsonValue, where: string): Expr {
   const rank = rankOf(value);
   if (op !== "==" && op !== "!=" && (rank === RANK_ARRAY || rank === RANK_MAP)) {
-    throw invalid(`${where}: ${op} takes null, a boolean, a number or a string, not ${rank === RANK_ARRAY ? "an array" : "a map"}`);
+    throw invalid(`${where}: ${op} takes a value with an order of its own (null, a boolean, a number, a timestamp, a string, bytes, a reference or a geo point), not ${rank === RANK_ARRAY ? "an array" : "a map"}`);
   }
   return { kind: "compare", path, op, value };
 }

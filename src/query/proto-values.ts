@@ -11,6 +11,8 @@ import { FailureError } from "../errors.js";
 import { setOwn } from "../json/own-keys.js";
 import { DOCUMENT_DEPTH_MAX } from "../limits.js";
 import { loneSurrogateProblem } from "../validation/unicode.js";
+import { leafJsonForm } from "../values/json-form.js";
+import { typedLeafOf } from "../values/typed.js";
 
 /** The JSON value of a wire Value; `where` names it in errors. */
 export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue {
@@ -47,7 +49,7 @@ export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue
   }
 }
 
-/** The wire Value of a JSON value. */
+/** The wire Value of a JSON value; typed values (values/typed.ts) in their JSON form. */
 export function valueFromJson(json: JsonValue): Value {
   if (json === null) return create(ValueSchema, { kind: { case: "nullValue", value: 0 } });
   switch (typeof json) {
@@ -59,6 +61,9 @@ export function valueFromJson(json: JsonValue): Value {
       return create(ValueSchema, { kind: { case: "stringValue", value: json } });
   }
   if (Array.isArray(json)) return create(ValueSchema, { kind: { case: "listValue", value: { values: json.map(valueFromJson) } } });
+  // A typed value shows in its JSON form (values/json-form.ts).
+  const leaf = typedLeafOf(json);
+  if (leaf !== null) return valueFromJson(leafJsonForm(leaf));
   const fields: Record<string, Value> = {};
   for (const [k, v] of Object.entries(json)) setOwn(fields, k, valueFromJson(v));
   return create(ValueSchema, { kind: { case: "structValue", value: { fields } } });

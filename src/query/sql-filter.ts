@@ -13,7 +13,9 @@ import type { FieldPath } from "../validation/field-path.js";
 import type { Expr } from "./expression.js";
 import { numberKey } from "./number-key.js";
 import { sqlEachPath, sqlKeyOf, sqlScalar, type SqlKey } from "./sql-path.js";
-import { RANK_ARRAY, RANK_MISSING, RANK_NULL, rankOf } from "./values.js";
+import { RANK_ARRAY, RANK_MISSING, RANK_NULL, rankOf, sortKeyOf } from "./values.js";
+import { typedKey } from "../values/order-key.js";
+import { typedLeafOf } from "../values/typed.js";
 
 /** A SQL condition with its bound values. */
 export interface SqlCondition {
@@ -190,7 +192,7 @@ function range(key: SqlKey, op: "<" | "<=" | ">" | ">=", value: JsonValue, fit: 
 /**
  * `path` is an array holding one of `values`. Number elements are matched
  * by their keys in `num_keys`, which holds the keys of an array's number
- * elements under the same path; every other scalar in `data`. Each kind of
+ * (and typed) elements under the same path; every other scalar in `data`. Each kind of
  * value is one test with an IN list, so the depth does not grow with the
  * number of values.
  */
@@ -206,7 +208,12 @@ function contains(path: FieldPath, key: SqlKey, values: readonly JsonValue[], fi
     else if (typeof v === "boolean") types.add(v ? "'true'" : "'false'");
     else if (typeof v === "number") numberKeys.push(numberKey(v));
     else if (typeof v === "string") strings.push(v);
-    else return widened(`${key.rank} = ${RANK_ARRAY}`, fit);
+    else {
+      // Typed elements are matched by their keys, as numbers are (num_keys holds both).
+      const leaf = Array.isArray(v) ? null : typedLeafOf(v);
+      if (leaf === null) return widened(`${key.rank} = ${RANK_ARRAY}`, fit);
+      numberKeys.push(typedKey(leaf));
+    }
   }
   const tests: string[] = [];
   if (types.size > 0) tests.push(`type IN (${[...types].join(", ")})`);
@@ -224,8 +231,6 @@ function widened(sql: string, fit: Fit): Part {
 }
 
 function scalarParam(value: JsonValue): string | number | null {
-  if (typeof value === "boolean") return value ? 1 : 0;
-  if (typeof value === "number" || typeof value === "string") return value;
-  return null;
+  return sortKeyOf(value)[1];
 }
 

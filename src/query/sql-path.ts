@@ -20,7 +20,8 @@ import type { FieldPath } from "../validation/field-path.js";
 import { checkCollection } from "../validation/refs.js";
 import { numberKey } from "./number-key.js";
 import { isIdPath } from "./expression.js";
-import { RANK_ARRAY, RANK_BOOLEAN, RANK_MAP, RANK_MISSING, RANK_NULL, RANK_NUMBER, RANK_STRING } from "./values.js";
+import { KEY_LETTER } from "../values/order-key.js";
+import { RANK_ARRAY, RANK_BOOLEAN, RANK_BYTES, RANK_GEO_POINT, RANK_MAP, RANK_MISSING, RANK_NULL, RANK_NUMBER, RANK_REFERENCE, RANK_STRING, RANK_TIMESTAMP } from "./values.js";
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const UNSAFE = /["'\\\u0000-\u001f\u007f]/;
@@ -41,6 +42,21 @@ export function isSqlRepresentable(path: FieldPath): boolean {
   return isIdPath(path) || sqlJsonPathLiteral(path) !== null;
 }
 
+/**
+ * The rank letters of typed keys (values/order-key.ts) at their rank's
+ * distance from RANK_NUMBER, '.' where no letter is, and '{', a map's
+ * shadow, at RANK_MAP's.
+ */
+const TYPED_RANK_LETTERS = (() => {
+  const letters = Array.from({ length: RANK_MAP - RANK_NUMBER }, () => ".");
+  letters[RANK_TIMESTAMP - RANK_NUMBER - 1] = KEY_LETTER.timestamp;
+  letters[RANK_BYTES - RANK_NUMBER - 1] = KEY_LETTER.bytes;
+  letters[RANK_REFERENCE - RANK_NUMBER - 1] = KEY_LETTER.reference;
+  letters[RANK_GEO_POINT - RANK_NUMBER - 1] = KEY_LETTER.geoPoint;
+  letters[RANK_MAP - RANK_NUMBER - 1] = "{";
+  return letters.join("");
+})();
+
 /** The SQL expressions of a field's sort key: its type rank and its scalar. */
 export interface SqlKey {
   readonly rank: string;
@@ -56,20 +72,33 @@ export function sqlKeyOf(path: FieldPath): SqlKey | null {
   if (isIdPath(path)) return { rank: String(RANK_STRING), value: "id" };
   const p = sqlJsonPathLiteral(path);
   if (p === null) return null;
+  // A typed value (values/typed.ts) is a one-key object in `data` whose
+  // order key sits at the same path in `num_keys`; the key's first
+  // character names its rank (values/order-key.ts): a hex digit for an
+  // integer, T, B, R or G for the others. A map's shadow is an object or
+  // absent, never text.
+  // `instr` maps the key's first character to its rank in one step: a
+  // hex digit (an integer) is not in the text, so 3 + 0 is a number; T, B,
+  // R, G land on ranks 4, 6, 7, 8; a map's shadow is an object ('{', rank
+  // 10) or absent (NULL, so coalesce gives 10). Short, because every filter
+  // leaf spells it and statements are bounded (SQL_STATEMENT_BYTES_MAX).
+  const typedRank = `coalesce(${RANK_NUMBER} + instr('${TYPED_RANK_LETTERS}', substr(json_extract(num_keys, ${p}), 1, 1)), ${RANK_MAP})`;
   const rank =
     `CASE json_type(data, ${p}) WHEN 'null' THEN ${RANK_NULL} WHEN 'true' THEN ${RANK_BOOLEAN} WHEN 'false' THEN ${RANK_BOOLEAN} ` +
     `WHEN 'integer' THEN ${RANK_NUMBER} WHEN 'real' THEN ${RANK_NUMBER} WHEN 'text' THEN ${RANK_STRING} ` +
-    `WHEN 'array' THEN ${RANK_ARRAY} WHEN 'object' THEN ${RANK_MAP} ELSE ${RANK_MISSING} END`;
+    `WHEN 'array' THEN ${RANK_ARRAY} WHEN 'object' THEN ${typedRank} ELSE ${RANK_MISSING} END`;
   // Arrays and maps have no scalar: all of them tie inside their rank.
   // Numbers compare by their order-preserving keys in `num_keys`, never by
-  // SQLite's reading of their decimal text (see number-key.ts).
+  // SQLite's reading of their decimal text (see number-key.ts), and so do
+  // typed values (a map's shadow is not text, so a map gets NULL).
   // Below a scalar, num_keys holds a key exactly when the scalar is a
   // number (containers are excluded first), so COALESCE picks the key for
   // numbers and the value itself for strings, booleans and null. This
-  // spells the path three times here and once in the rank, which bounds
+  // spells the path several times here and in the rank, which bounds
   // how long sort paths may be together (SQL_STATEMENT_BYTES_MAX).
   const value =
-    `CASE json_type(data, ${p}) WHEN 'array' THEN NULL WHEN 'object' THEN NULL ` +
+    `CASE json_type(data, ${p}) WHEN 'array' THEN NULL WHEN 'object' THEN ` +
+    `CASE json_type(num_keys, ${p}) WHEN 'text' THEN json_extract(num_keys, ${p}) END ` +
     `ELSE coalesce(json_extract(num_keys, ${p}), json_extract(data, ${p})) END`;
   return { rank, value };
 }
@@ -80,10 +109,9 @@ export function sqlKeyOf(path: FieldPath): SqlKey | null {
  * themselves.
  */
 export function sqlScalar(rank: number, scalar: number | string): number | string {
-  if (rank === RANK_NUMBER) {
-    if (typeof scalar !== "number") throw new Error("invariant broken: a number's sort key holds a number");
-    return numberKey(scalar);
-  }
+  // A number's scalar is the double itself or, for an integer no double
+  // holds, already its order key (values.ts).
+  if (rank === RANK_NUMBER) return typeof scalar === "number" ? numberKey(scalar) : scalar;
   return scalar;
 }
 

@@ -5,6 +5,7 @@
  * `<collection>.<read|write>:LINE:COLUMN: why`, so a SetRules caller can
  * find the mistake.
  */
+import { celDataOf } from "./cel-data.js";
 import { celEnv, isCelError, parse, plan, type CelInput } from "@bufbuild/cel";
 import { COMPILED_RULES_CACHE_MAX, RULE_CHARS_MAX } from "./limits.js";
 import { checkRuleTree, RuleCheckError, type CelAst, type RuleKind } from "./static-check.js";
@@ -65,7 +66,7 @@ export function compileRule(source: string, kind: RuleKind): CompileResult {
   const run = plan(env, parsed);
   const allows = (bindings: RuleBindings): boolean => {
     try {
-      const result = run(bindings as unknown as Record<string, CelInput>);
+      const result = run(celBindings(bindings) as unknown as Record<string, CelInput>);
       return !isCelError(result) && result === true;
     } catch {
       // The evaluator reports errors as values; anything it throws still denies.
@@ -73,6 +74,14 @@ export function compileRule(source: string, kind: RuleKind): CompileResult {
     }
   };
   return { ok: true, rule: { source, kind, ast: parsed.expr, allows } };
+}
+
+/** The bindings with documents' typed values in CEL's types (cel-data.ts). */
+function celBindings(b: RuleBindings): RuleBindings {
+  const resource = b.resource === null ? null : { ...b.resource, data: celDataOf(b.resource.data) };
+  const proposed = b.request.resource;
+  const request = proposed === undefined || proposed === null ? b.request : { ...b.request, resource: { ...proposed, data: celDataOf(proposed.data) } };
+  return { ...b, request, resource };
 }
 
 /** The 1-based line and column of a character offset. */

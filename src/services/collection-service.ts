@@ -25,7 +25,7 @@ import type { ShardRouter } from "../routing/router.js";
 import { readFromShard, writeToShard } from "../shards/shard-client.js";
 import type { AppliedWrite, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
-import { checkData, collectionFrom, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument, transformResults, transformsFrom, withTransforms } from "./convert.js";
+import { collectionFrom, dataOrFields, maskFrom, preconditionFrom, refFrom, shardWritesFrom, toDocument, transformResultsOf, transformsFrom, withTransforms } from "./convert.js";
 import type { FieldTransformSpec } from "../storage/transforms.js";
 import { createWithAutoId } from "../ids/create-with-auto-id.js";
 import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
@@ -74,28 +74,28 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
 
     async createDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
-      const { data } = checkData(req.data, "data");
+      const { data } = dataOrFields(req.data, req.fields);
       const write: ShardWrite = withTransforms({ op: "create", ...ref, data }, transformsFrom(req.transforms, "transforms"), "transforms");
       const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
-      return { document: toDocument(applied.document!), transformResults: transformResults(applied.document!.data, write.transforms) };
+      return { document: toDocument(applied.document!), ...transformResultsOf(applied.document!.data, write.transforms) };
     },
 
     async setDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
-      const { data } = checkData(req.data, "data");
+      const { data } = dataOrFields(req.data, req.fields);
       const write: ShardWrite = withTransforms({ op: "set", ...ref, data, precondition: preconditionFrom(req.precondition) }, transformsFrom(req.transforms, "transforms"), "transforms");
       const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
-      return { document: toDocument(applied.document!), transformResults: transformResults(applied.document!.data, write.transforms) };
+      return { document: toDocument(applied.document!), ...transformResultsOf(applied.document!.data, write.transforms) };
     },
 
     async updateDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       if (req.patch === undefined) throw new FailureError("invalid_argument", "patch is required");
-      const { data } = checkData(req.patch.data, "patch.data");
+      const { data } = dataOrFields(req.patch.data, req.patch.fields, "patch.");
       const mask = maskFrom(req.patch.updateMask, "patch.update_mask");
       const write: ShardWrite = withTransforms({ op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition) }, transformsFrom(req.transforms, "transforms"), "transforms");
       const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
-      return { document: toDocument(applied.document!), transformResults: transformResults(applied.document!.data, write.transforms) };
+      return { document: toDocument(applied.document!), ...transformResultsOf(applied.document!.data, write.transforms) };
     },
 
     async deleteDocument(req, ctx) {
@@ -112,7 +112,7 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
     async addDocument(req, ctx) {
       const env = envOf(ctx);
       const collection = collectionFrom(req.collection);
-      const { data } = checkData(req.data, "data");
+      const { data } = dataOrFields(req.data, req.fields);
       const { router } = await currentRouting(env);
       const guard = await writeGuardOf(ctx, [collection]);
       const doc = await createWithAutoId((id) => writeShard(env, router.shardFor(collection, id), [{ op: "create", collection, id, data }], guard));
@@ -204,7 +204,7 @@ export function toWriteResult(applied: AppliedWrite, withDocument = false, trans
     document: applied.document === null || !withDocument ? undefined : toDocument(applied.document),
     version: BigInt(applied.document?.version ?? 0),
     updateTime: timestampFromMs(applied.updateTimeMs),
-    transformResults: transformResults(applied.document?.data ?? null, transforms),
+    ...transformResultsOf(applied.document?.data ?? null, transforms),
   });
 }
 

@@ -19,6 +19,11 @@ import type { ShardWrite, StoredDocument, WritePrecondition } from "../storage/t
 import { encodeDocumentData } from "../validation/document-data.js";
 import { parseFieldPath } from "../validation/field-path.js";
 import { checkCollection, checkRef, type DocRef } from "../validation/refs.js";
+import { jsonObjectForm } from "../values/json-form.js";
+import { jsonFromTyped, jsonFromTypedFields, typedFieldsFromJson, typedFromJson } from "../values/proto-typed.js";
+import { holdsTypedValue } from "../values/typed.js";
+import type { Value as TypedValue } from "../../gen/impossibledb/v1/document_pb.js";
+import type { NumericOperand } from "../storage/transforms.js";
 
 /** Throws the failure, if any. */
 export function orThrow(f: Failure | null): void {
@@ -52,12 +57,36 @@ export function maskFrom(mask: DocumentMask | undefined, field: string): string[
   });
 }
 
-/** Checks a document's data up front, so an oversized write never reaches a shard. Returns its size. */
+/**
+ * Checks a document's data from the Struct form up front, so an oversized
+ * write never reaches a shard. Returns its size.
+ */
 export function checkData(data: JsonObject | undefined, field: string): { data: JsonObject; bytes: number } {
   if (data === undefined) throw new FailureError("invalid_argument", `${field} is required`);
+  const encoded = encodeDocumentData(data, { typed: false });
+  if (!encoded.ok) throw new FailureError(encoded.kind, `${field}: ${encoded.message}`);
+  return { data, bytes: encoded.value.bytes };
+}
+
+/** Checks a document's data from the typed form (see values/proto-typed.ts). */
+export function checkTypedFields(fields: { [key: string]: TypedValue }, field: string): { data: JsonObject; bytes: number } {
+  const data = jsonFromTypedFields(fields, field);
   const encoded = encodeDocumentData(data);
   if (!encoded.ok) throw new FailureError(encoded.kind, `${field}: ${encoded.message}`);
   return { data, bytes: encoded.value.bytes };
+}
+
+/**
+ * A request's document data given as `data` (Struct) or `fields` (typed):
+ * exactly one of the two (INVALID_ARGUMENT when both are given). Neither
+ * is the empty document, since an empty typed map cannot be told from an
+ * absent one on the wire. `at` prefixes both names (`patch.`).
+ */
+export function dataOrFields(data: JsonObject | undefined, fields: { [key: string]: TypedValue }, at = ""): { data: JsonObject; bytes: number } {
+  const typed = Object.keys(fields).length > 0;
+  if (typed && data !== undefined) throw new FailureError("invalid_argument", `give ${at}data or ${at}fields, not both`);
+  if (typed) return checkTypedFields(fields, `${at}fields`);
+  return checkData(data ?? {}, `${at}data`);
 }
 
 /** A write precondition from the wire. */
@@ -92,11 +121,15 @@ export function shardWriteFrom(write: Write, field: string): { write: ShardWrite
   }
   const t = transformsFrom(write.transforms, `${field}.transforms`);
   if (op.case === "update") {
-    const { data, bytes } = checkData(op.value.data, `${field}.update.data`);
+    const { data, bytes } = dataOrFields(op.value.data, op.value.fields, `${field}.update.`);
     const mask = maskFrom(op.value.updateMask, `${field}.update.update_mask`);
     return { write: withTransforms({ op: "update", collection, id, data, mask, precondition }, t, field), bytes: bytes + t.bytes };
   }
-  if (op.case === "setFields" || op.case === "createFields") throw new FailureError("unimplemented", `${field}: typed writes are not served yet`);
+  if (op.case === "setFields" || op.case === "createFields") {
+    const name = op.case === "setFields" ? "set" : "create";
+    const { data, bytes } = checkTypedFields(op.value.fields, `${field}.${name}_fields`);
+    return { write: withTransforms({ op: name, collection, id, data, precondition }, t, field), bytes: bytes + t.bytes };
+  }
   const { data, bytes } = checkData(op.value, `${field}.${op.case}`);
   return { write: withTransforms({ op: op.case, collection, id, data, precondition }, t, field), bytes: bytes + t.bytes };
 }
@@ -146,16 +179,33 @@ export function transformsFrom(list: readonly FieldTransform[], field: string): 
       }
       case "typedIncrement":
       case "typedMaximum":
-      case "typedMinimum":
+      case "typedMinimum": {
+        const name = kind.case === "typedIncrement" ? "increment" : kind.case === "typedMaximum" ? "maximum" : "minimum";
+        return { path, kind: name, operand: typedNumberOperand(kind.value, `${where}.typed_${name}`) };
+      }
       case "typedServerTimestamp":
+        return { path, kind: "typed_server_timestamp" };
       case "typedAppendMissingElements":
-      case "typedRemoveAllFromArray":
-        throw new FailureError("unimplemented", `${where}: typed transforms are not served yet`);
+      case "typedRemoveAllFromArray": {
+        const name = kind.case === "typedAppendMissingElements" ? "append_missing_elements" : "remove_all_from_array";
+        const elements = kind.value.values.map((v, j) => jsonFromTyped(v, `${where}.typed_${name}[${j}]`));
+        bytes += checkData({ elements }, `${where}.typed_${name}`).bytes;
+        return { path, kind: name, elements };
+      }
       case undefined:
         throw new FailureError("invalid_argument", `${where} names no transform (increment, maximum, minimum, server_timestamp, append_missing_elements or remove_all_from_array)`);
     }
   });
   return { transforms, bytes };
+}
+
+/** An integer or double operand in typed form: a JSON number or an integer's tagged leaf. */
+function typedNumberOperand(value: TypedValue, where: string): NumericOperand {
+  const kind = value.kind;
+  if (kind.case !== "integerValue" && kind.case !== "doubleValue") {
+    throw new FailureError("invalid_argument", `${where} must be an integer or a double, not ${kind.case === undefined ? "an unset value" : kind.case}`);
+  }
+  return jsonFromTyped(value, where) as NumericOperand;
 }
 
 function numberOperand(value: Value, where: string): number {
@@ -173,6 +223,17 @@ function numberOperand(value: Value, where: string): number {
 export function transformResults(data: JsonObject | null, transforms: readonly FieldTransformSpec[] | undefined): Value[] {
   if (data === null || transforms === undefined) return [];
   return transforms.map((t) => valueFromJson(getPath(data, t.path) ?? (null as JsonValue)));
+}
+
+/** Both forms of a write's transform results, as the responses carry them. */
+export function transformResultsOf(data: JsonObject | null, transforms: readonly FieldTransformSpec[] | undefined): { transformResults: Value[]; typedTransformResults: TypedValue[] } {
+  return { transformResults: transformResults(data, transforms), typedTransformResults: typedTransformResults(data, transforms) };
+}
+
+/** `transformResults` in typed form (see values/proto-typed.ts). */
+export function typedTransformResults(data: JsonObject | null, transforms: readonly FieldTransformSpec[] | undefined): TypedValue[] {
+  if (data === null || transforms === undefined) return [];
+  return transforms.map((t) => typedFromJson(getPath(data, t.path) ?? (null as JsonValue)));
 }
 
 /** Converts a list of wire writes, refusing duplicates and more data than `bytesMax` (named `limitName`). */
@@ -199,10 +260,13 @@ export function shardWritesFrom(
 
 /** The wire form of a stored document, projected to `mask` when given. */
 export function toDocument(doc: StoredDocument, mask: ReadonlyArray<readonly string[]> | null = null): Document {
+  const data = mask === null ? doc.data : project(doc.data, mask);
   return create(DocumentSchema, {
     collection: doc.collection,
     id: doc.id,
-    data: mask === null ? doc.data : project(doc.data, mask),
+    // Typed values show in their JSON form in `data`, and exactly in `fields` (values/json-form.ts).
+    data: jsonObjectForm(data),
+    fields: holdsTypedValue(data) ? typedFieldsFromJson(data) : {},
     version: BigInt(doc.version),
     createTime: timestampFromMs(doc.createTimeMs),
     updateTime: timestampFromMs(doc.updateTimeMs),

@@ -3,6 +3,7 @@
  * as the shards' results merge) and RunAggregationQuery, over the query
  * engine in `src/query/`.
  */
+import { typedFromJson } from "../values/proto-typed.js";
 import { create } from "@bufbuild/protobuf";
 import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
 import type { ServiceImpl } from "@connectrpc/connect";
@@ -108,6 +109,8 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
         create(AggregationGroupSchema, {
           key: g.key.map(valueFromJson),
           results: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, valueFromJson(v)])),
+          typedKey: g.key.map(typedFromJson),
+          typedResults: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, typedFromJson(v)])),
         }),
       );
       // Groups are not paged: an answer that would not fit a default gRPC

@@ -37,7 +37,7 @@ import { transactionReadCheck, writeGuardOf } from "../rules/request-rules.js";
 import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { readAtSnapshot, readWithLocks } from "./transaction-reads.js";
 import { MICROS_PER_MS, timestampMs } from "../sync/hybrid-clock.js";
-import { refFrom, shardWritesFrom, toDocument, transformResults } from "./convert.js";
+import { refFrom, shardWritesFrom, toDocument, transformResultsOf } from "./convert.js";
 import { pageTokenKey } from "./list-documents.js";
 import { fittingPrefix } from "./response-budget.js";
 
@@ -264,7 +264,7 @@ function inRequestOrder(writes: readonly ShardWrite[], results: readonly TxWrite
       document,
       version: BigInt(r.version),
       updateTime: timestampFromMs(commitTimeMs),
-      transformResults: transformResults(data, w.transforms),
+      ...transformResultsOf(data, w.transforms),
     });
   });
 }

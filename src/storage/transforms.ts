@@ -21,13 +21,21 @@
  * - remove_all_from_array: a missing field, or one that is not an array,
  *   becomes []; every element equal to an operand element is removed.
  * - server_timestamp: the write's time as an RFC 3339 string in UTC with
- *   millisecond precision (the document's update_time), since documents are
- *   google.protobuf.Struct and have no timestamp type.
+ *   millisecond precision (the document's update_time), as before typed
+ *   values existed; typed_server_timestamp: the same instant as a typed
+ *   timestamp (values/typed.ts).
+ * - Typed integers (values/typed.ts): an integer plus an integer is an
+ *   integer, exact, and a sum outside int64 is refused (out_of_range;
+ *   Firestore clamps instead, but we never change a value silently); with
+ *   a double on either side the sum is a double. Maximum and minimum
+ *   compare integers and doubles as numbers, and the winner keeps its type.
  * Values compare by content (see `valueKey`): numbers by value, maps by
  * their fields in any order, arrays element by element.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { getOwn } from "../json/own-keys.js";
+import { canonicalJson, compareValues, rankOf, RANK_NUMBER } from "../query/values.js";
+import { timestampText } from "../values/timestamp.js";
+import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf, typedLeafOf } from "../values/typed.js";
 import { TRANSFORMS_PER_WRITE_MAX } from "../limits.js";
 import { isObject } from "../validation/document-data.js";
 import { formatFieldPath } from "../validation/field-path.js";
@@ -39,10 +47,13 @@ export type NumericTransformKind = "increment" | "maximum" | "minimum";
 /** The array transforms, which take a list of values. */
 export type ArrayTransformKind = "append_missing_elements" | "remove_all_from_array";
 
+/** A numeric operand: a double, or an integer's tagged leaf (values/typed.ts). */
+export type NumericOperand = number | JsonObject;
+
 /** One field transform as a shard applies it; the path arrives parsed. Plain, clonable data. */
 export type FieldTransformSpec =
-  | { readonly path: readonly string[]; readonly kind: NumericTransformKind; readonly operand: number }
-  | { readonly path: readonly string[]; readonly kind: "server_timestamp" }
+  | { readonly path: readonly string[]; readonly kind: NumericTransformKind; readonly operand: NumericOperand }
+  | { readonly path: readonly string[]; readonly kind: "server_timestamp" | "typed_server_timestamp" }
   | { readonly path: readonly string[]; readonly kind: ArrayTransformKind; readonly elements: readonly JsonValue[] };
 
 /** The document after the transforms and each transformed field's new value, or why they cannot apply. */
@@ -110,11 +121,13 @@ function transformedValue(t: FieldTransformSpec, current: JsonValue | undefined,
     case "increment":
       return increment(current, t.operand);
     case "maximum":
-      return { value: typeof current === "number" && !(t.operand > current) ? current : t.operand };
+      return { value: isNumeric(current) && !(compareValues(t.operand, current) > 0) ? current : t.operand };
     case "minimum":
-      return { value: typeof current === "number" && !(t.operand < current) ? current : t.operand };
+      return { value: isNumeric(current) && !(compareValues(t.operand, current) < 0) ? current : t.operand };
     case "server_timestamp":
       return { value: new Date(serverTimeMs).toISOString() };
+    case "typed_server_timestamp":
+      return { value: timestampLeaf(timestampText(BigInt(serverTimeMs) * 1000n)) };
     case "append_missing_elements":
       return { value: arrayUnion(Array.isArray(current) ? current : [], t.elements) };
     case "remove_all_from_array":
@@ -122,8 +135,28 @@ function transformedValue(t: FieldTransformSpec, current: JsonValue | undefined,
   }
 }
 
-function increment(current: JsonValue | undefined, operand: number): { value: number } | string {
-  if (typeof current !== "number") return { value: operand };
+/** True for a double or a typed integer. */
+function isNumeric(value: JsonValue | undefined): value is NumericOperand {
+  return value !== undefined && rankOf(value) === RANK_NUMBER;
+}
+
+function increment(current: JsonValue | undefined, operand: NumericOperand): { value: JsonValue } | string {
+  if (!isNumeric(current)) return { value: operand };
+  if (typeof current !== "number" && typeof operand !== "number") {
+    const sum = integerOf(current) + integerOf(operand);
+    if (sum < INT64_MIN || sum > INT64_MAX) return `${integerOf(current)} + ${integerOf(operand)} leaves int64; nothing was written`;
+    return { value: integerLeaf(sum) };
+  }
+  return incrementDouble(typeof current === "number" ? current : Number(integerOf(current)), typeof operand === "number" ? operand : Number(integerOf(operand)));
+}
+
+function integerOf(value: JsonObject): bigint {
+  const leaf = typedLeafOf(value);
+  if (leaf === null || leaf.type !== "integer") throw new Error("invariant broken: a numeric operand that is not a double is an integer");
+  return leaf.value;
+}
+
+function incrementDouble(current: number, operand: number): { value: number } | string {
   const sum = current + operand;
   if (!Number.isFinite(sum)) return `${current} + ${operand} overflows the largest double; nothing was written`;
   if (Number.isSafeInteger(current) && Number.isSafeInteger(operand) && !Number.isSafeInteger(sum)) {
@@ -157,10 +190,8 @@ export function arrayRemove(current: readonly JsonValue[], elements: readonly Js
  * Recursive: stored values and operands both passed DOCUMENT_DEPTH_MAX.
  */
 export function valueKey(value: JsonValue): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(valueKey).join(",")}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${valueKey(getOwn(value, k)!)}`).join(",")}}`;
+  // The canonical JSON of the total order (query/values.ts): an integer and an equal double share it.
+  return canonicalJson(value);
 }
 
 /** True when one path equals the other or lies inside it. */

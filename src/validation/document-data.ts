@@ -18,6 +18,7 @@ import { failure } from "../errors.js";
 import { ID_FIELD } from "../query/expression.js";
 import { formatFieldPath, parseFieldPath } from "./field-path.js";
 import { loneSurrogateProblem } from "./unicode.js";
+import { looksTagged, tagProblem } from "../values/typed.js";
 
 /** A document's data, checked and encoded. */
 export interface EncodedDocument {
@@ -31,9 +32,21 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 // The most characters of a path an error message shows.
 const MESSAGE_PATH_CHARS_MAX = 200;
 
+/** How a document's data reached us. */
+export interface EncodeOptions {
+  /**
+   * True (the default) when `data` may hold typed values as tagged leaves
+   * (values/typed.ts): data converted from the typed wire form, or read
+   * from storage. False for data from the Struct form, where a tag's
+   * control character is refused like any other, so typed values come in
+   * only through the typed form.
+   */
+  readonly typed?: boolean;
+}
+
 /** Checks `data` against every document limit and encodes it. */
-export function encodeDocumentData(data: JsonObject): { ok: true; value: EncodedDocument } | Failure {
-  const shape = checkShape(data);
+export function encodeDocumentData(data: JsonObject, options: EncodeOptions = {}): { ok: true; value: EncodedDocument } | Failure {
+  const shape = checkShape(data, options.typed ?? true);
   if (shape !== null) return shape;
   const json = JSON.stringify(data);
   const bytes = encoder.encode(json).length;
@@ -54,8 +67,8 @@ interface Pending {
   readonly pathChars: number | null;
 }
 
-function checkShape(root: JsonObject): Failure | null {
-  if (!isObject(root)) return failure("invalid_argument", "document data must be a JSON object");
+function checkShape(root: JsonObject, typed: boolean): Failure | null {
+  if (!isObject(root) || looksTagged(root)) return failure("invalid_argument", "document data must be a JSON object (a map)");
   const stack: Pending[] = [{ value: root, depth: 1, path: "", pathChars: 0 }];
   let fields = 0;
   while (stack.length > 0) {
@@ -69,6 +82,12 @@ function checkShape(root: JsonObject): Failure | null {
       continue;
     }
     if (value === null || typeof value !== "object") continue;
+    if (typed && looksTagged(value)) {
+      // A typed value is one field, whatever its payload holds.
+      const problem = tagProblem(value as JsonObject);
+      if (problem !== null) return failure("invalid_argument", `field ${shortened(path)}: ${problem}`);
+      continue;
+    }
     if (depth > DOCUMENT_DEPTH_MAX) {
       return failure("invalid_argument", `field ${path} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
     }

@@ -4,7 +4,9 @@
  * (a whole-document replace that holds only if nobody wrote since the
  * version shown: a stale one answers failed_precondition) and delete (with
  * the same precondition). Errors, the console's or the server's, show
- * under the editor.
+ * under the editor. A document holding typed values (Document.fields) is
+ * edited in its typed form, so saving it keeps integers, timestamps, bytes,
+ * references and geo points exactly.
  */
 import { useState } from "preact/hooks";
 import type { Document } from "../../../gen/impossibledb/v1/document_pb.js";
@@ -12,7 +14,7 @@ import { useClients } from "../connection.js";
 import { ErrorLine } from "../error-line.js";
 import { describeError, type ShownError } from "../errors.js";
 import { formatTime } from "../format.js";
-import { documentText, parseDocumentText } from "../json-text.js";
+import { documentText, parseDocumentText, parseTypedFieldsText, typedFieldsText } from "../json-text.js";
 
 interface DocumentEditorProps {
   readonly collection: string;
@@ -25,12 +27,13 @@ interface DocumentEditorProps {
 /** Edits one document, or a new one. */
 export function DocumentEditor({ collection, document, onSaved, onDeleted }: DocumentEditorProps) {
   const { collections } = useClients();
-  const [text, setText] = useState(documentText(document?.data));
+  const typed = document !== null && Object.keys(document.fields).length > 0;
+  const [text, setText] = useState(typed ? typedFieldsText(document.fields) : documentText(document?.data));
   const [newId, setNewId] = useState("");
   const [version, setVersion] = useState(document === null ? "" : String(document.version));
   const [serverError, setServerError] = useState<ShownError | null>(null);
   const [busy, setBusy] = useState(false);
-  const parsed = parseDocumentText(text);
+  const parsed = typed ? parseTypedFieldsText(text) : parseDocumentText(text);
   const syntaxError: ShownError | null = parsed.ok ? null : { code: "invalid_json", message: parsed.message };
 
   const act = async (call: () => Promise<void>) => {
@@ -52,14 +55,15 @@ export function DocumentEditor({ collection, document, onSaved, onDeleted }: Doc
       const id = newId.trim();
       const res =
         id === ""
-          ? await collections.addDocument({ collection, data: parsed.data })
-          : await collections.createDocument({ ref: { collection, id }, data: parsed.data });
+          ? await collections.addDocument({ collection, ...("fields" in parsed ? { fields: parsed.fields } : { data: parsed.data }) })
+          : await collections.createDocument({ ref: { collection, id }, ...("fields" in parsed ? { fields: parsed.fields } : { data: parsed.data }) });
       onSaved(res.document!);
     });
   const save = () =>
     act(async () => {
       if (!parsed.ok || document === null) return;
-      const res = await collections.setDocument({ ref: { collection, id: document.id }, data: parsed.data, precondition: precondition() });
+      const body = "fields" in parsed ? { fields: parsed.fields } : { data: parsed.data };
+      const res = await collections.setDocument({ ref: { collection, id: document.id }, ...body, precondition: precondition() });
       onSaved(res.document!);
     });
   const remove = () =>
@@ -83,7 +87,7 @@ export function DocumentEditor({ collection, document, onSaved, onDeleted }: Doc
         </p>
       )}
       <label class="stacked">
-        Data (JSON)
+        {typed ? "Fields (typed values, protobuf JSON)" : "Data (JSON)"}
         <textarea
           class={syntaxError === null ? "json" : "json invalid"}
           spellcheck={false}

@@ -548,8 +548,10 @@ export type AggregationGroup = Message<"impossibledb.v1.AggregationGroup"> & {
   typedKey: Value$1[];
 
   /**
-   * `results` in typed form: always set, alias for alias. SUM of integers
-   * is an integer while every partial sum fits int64, else a double.
+   * `results` in typed form: always set, alias for alias. SUM over
+   * integers only is an integer, exact, while the total fits int64; with a
+   * double among them, or a total outside int64, it is the exact total
+   * rounded once to a double. AVG is a double; MIN and MAX keep the type.
    *
    * @generated from field: map<string, impossibledb.v1.Value> typed_results = 4;
    */

@@ -7,11 +7,13 @@
  * longitude in [-180, 180] (degrees, WGS 84). Other keys in the map are
  * allowed and ignored (a label, an altitude). Anything else (a missing
  * field, a string, an array, a number out of range) is simply not indexed:
- * the write succeeds and the document never matches a geo condition.
+ * the write succeeds and the document never matches a geo condition. A
+ * typed geo point (values/typed.ts) is indexed too.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { fieldValue } from "../../query/evaluate.js";
 import { isObject } from "../../validation/document-data.js";
+import { typedLeafOf } from "../../values/typed.js";
 import type { FieldPath } from "../../validation/field-path.js";
 
 /** A point in degrees: latitude in [-90, 90], longitude in [-180, 180]. */
@@ -31,6 +33,8 @@ export function isLatLng(lat: unknown, lng: unknown): boolean {
 export function geoPointOf(data: JsonObject, path: FieldPath): LatLng | null {
   const value = fieldValue({ id: "", data }, path);
   if (!isObject(value)) return null;
+  const typed = typedLeafOf(value);
+  if (typed !== null) return typed.type === "geoPoint" ? { lat: typed.latitude + 0, lng: typed.longitude + 0 } : null;
   const lat = Object.hasOwn(value, "lat") ? value["lat"] : undefined;
   const lng = Object.hasOwn(value, "lng") ? value["lng"] : undefined;
   if (!isLatLng(lat, lng)) return null;

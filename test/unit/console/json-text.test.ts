@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JSON_DEPTH_MAX, jsonErrorOffset } from "../../../console/src/json-error.js";
-import { parseDocumentText } from "../../../console/src/json-text.js";
+import { parseDocumentText, parseTypedFieldsText, typedFieldsText } from "../../../console/src/json-text.js";
+import { create } from "@bufbuild/protobuf";
+import { ValueSchema } from "../../../gen/impossibledb/v1/document_pb.js";
 
 describe("the console's JSON editor text", () => {
   it("reads a JSON object as the document body", () => {
@@ -53,5 +55,24 @@ describe("the console's JSON editor text", () => {
   it("reports nesting past JSON_DEPTH_MAX where it goes too deep instead of overflowing the stack", () => {
     const deep = "[".repeat(JSON_DEPTH_MAX + 1) + "]".repeat(JSON_DEPTH_MAX + 1);
     expect(jsonErrorOffset(deep)).toBe(JSON_DEPTH_MAX);
+  });
+});
+
+describe("the editor's typed fields", () => {
+  it("shows a typed document as protobuf JSON and reads it back exactly", () => {
+    const fields = {
+      n: create(ValueSchema, { kind: { case: "integerValue", value: 9007199254740993n } }),
+      at: create(ValueSchema, { kind: { case: "timestampValue", value: { seconds: 1n, nanos: 5000 } } }),
+    };
+    const text = typedFieldsText(fields);
+    expect(JSON.parse(text)).toEqual({ n: { integerValue: "9007199254740993" }, at: { timestampValue: "1970-01-01T00:00:01.000005Z" } });
+    const parsed = parseTypedFieldsText(text);
+    expect(parsed.ok && parsed.fields).toEqual(fields);
+  });
+
+  it("says why text is not typed fields", () => {
+    expect(parseTypedFieldsText("[1]")).toMatchObject({ ok: false, message: expect.stringMatching(/JSON object of values/) });
+    expect(parseTypedFieldsText('{"n": {"integerValue": "x"}}')).toMatchObject({ ok: false, message: expect.stringMatching(/not typed values/) });
+    expect(parseTypedFieldsText('{"n": ')).toMatchObject({ ok: false, message: expect.stringMatching(/invalid JSON/) });
   });
 });

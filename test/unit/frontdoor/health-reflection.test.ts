@@ -143,7 +143,7 @@ describe("server reflection", () => {
     // service uses.
     const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: dependenciesFirst(files) }));
     expect(registry.getService("impossibledb.v1.QueryService")?.methods.map((m) => m.name)).toEqual(["RunQuery", "StreamQuery", "RunAggregationQuery", "Listen"]);
-    expect(registry.getMessage("impossibledb.v1.FieldFilter")?.fields.map((f) => f.name)).toEqual(["field", "op", "value"]);
+    expect(registry.getMessage("impossibledb.v1.FieldFilter")?.fields.map((f) => f.name)).toEqual(["field", "op", "value", "typed_value"]);
   });
 
   it("finds files by name, nested types and enum values, and reports unknown names as NOT_FOUND answers", async () => {

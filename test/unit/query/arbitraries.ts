@@ -2,6 +2,9 @@
 import fc from "fast-check";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { OracleAggregate, OracleExpr, OracleOrder, OraclePath } from "./oracle.js";
+import { bytesBase64 } from "../../../src/values/order-key.js";
+import { TIMESTAMP_MICROS_MAX, TIMESTAMP_MICROS_MIN, timestampText } from "../../../src/values/timestamp.js";
+import { bytesLeaf, geoPointLeaf, integerLeaf, referenceLeaf, timestampLeaf } from "../../../src/values/typed.js";
 
 export const IDS = Array.from({ length: 30 }, (_, i) => `d${String(i).padStart(2, "0")}`);
 
@@ -33,11 +36,61 @@ export const numbers: fc.Arbitrary<number> = fc.oneof(
   { weight: 1, arbitrary: fc.double({ min: 1e16, max: 1e19, noNaN: true }).map(Math.round) },
 );
 
+/** int64 edges and small integers that meet the doubles of the same value. */
+export const EDGE_INTEGERS: readonly bigint[] = [
+  0n, 1n, -1n, 2n ** 53n, 2n ** 53n + 1n, 2n ** 53n - 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n - 1024n, 2n ** 63n - 1025n,
+  175928847299117063n, 10n ** 17n, 10n ** 17n + 1n,
+];
+export const integers: fc.Arbitrary<JsonValue> = fc
+  .oneof(fc.constantFrom(...EDGE_INTEGERS), fc.bigInt({ min: -4n, max: 4n }), fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }))
+  .map(integerLeaf);
+/**
+ * Doubles and typed integers, both near the edges where they meet: 2^53,
+ * 2^63 (where doubles are 1024 apart and integers between them need the
+ * exact remainder) and snowflake-sized ids.
+ */
+export const numeric: fc.Arbitrary<JsonValue> = fc.oneof(
+  { weight: 2, arbitrary: numbers },
+  { weight: 2, arbitrary: integers },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom(2n ** 53n, 2n ** 63n - 1024n, 2n ** 62n, 175928847299117056n, -(2n ** 63n)), fc.integer({ min: -3, max: 3 }), fc.boolean())
+      .map(([base, delta, asDouble]) => {
+        const n = base + BigInt(delta);
+        const inRange = n >= -(2n ** 63n) && n < 2n ** 63n;
+        return asDouble || !inRange ? Number(n) : integerLeaf(n);
+      }),
+  },
+);
+
+/** Timestamps to the microsecond: the range's ends, around the epoch (before 1970 too), and anywhere. */
+const timestamps: fc.Arbitrary<JsonValue> = fc
+  .oneof(
+    fc.constantFrom(TIMESTAMP_MICROS_MIN, TIMESTAMP_MICROS_MAX, 0n, -1n, 1n, 999n, 1000n, -1_000_001n),
+    fc.bigInt({ min: TIMESTAMP_MICROS_MIN, max: TIMESTAMP_MICROS_MAX }),
+  )
+  .map((micros) => timestampLeaf(timestampText(micros)));
+const bytes: fc.Arbitrary<JsonValue> = fc
+  .oneof(fc.constantFrom(new Uint8Array(0), new Uint8Array([0]), new Uint8Array([0, 0]), new Uint8Array([255]), new Uint8Array([0, 255])), fc.uint8Array({ maxLength: 5 }))
+  .map((b) => bytesLeaf(bytesBase64(b)));
+const references: fc.Arbitrary<JsonValue> = fc
+  .record({ collection: fc.constantFrom("a", "a-b", "a_b", "ab", "b"), id: fc.constantFrom("x", "x-y", "x.y", "y", "d03") })
+  .map((r) => referenceLeaf(r.collection, r.id));
+const geoPoints: fc.Arbitrary<JsonValue> = fc
+  .record({ lat: fc.constantFrom(-90, -1.5, 0, 1.5, 90), lng: fc.constantFrom(-180, -0.5, 0, 0.5, 180) })
+  .map((g) => geoPointLeaf(g.lat, g.lng));
+
 export const scalar: fc.Arbitrary<JsonValue> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(null) },
   { weight: 1, arbitrary: fc.boolean() },
   { weight: 3, arbitrary: numbers },
   { weight: 2, arbitrary: strings },
+  { weight: 2, arbitrary: integers },
+  { weight: 1, arbitrary: timestamps },
+  { weight: 1, arbitrary: bytes },
+  { weight: 1, arbitrary: references },
+  { weight: 1, arbitrary: geoPoints },
 );
 export const value: fc.Arbitrary<JsonValue> = fc.oneof(
   { weight: 5, arbitrary: scalar },

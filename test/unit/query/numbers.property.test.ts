@@ -2,7 +2,7 @@
  * One numeric representation everywhere a number travels: the shard's SQL
  * (filters, ORDER BY, indexes, the resume condition), the Worker's merge,
  * page tokens and aggregation must all agree with the oracle, which
- * compares JavaScript doubles. Documents here hold numbers only at the
+ * compares JavaScript doubles and typed int64 integers exactly. Documents here hold numbers only at the
  * edges where SQLite's own text-to-double conversion, its 64-bit integers
  * and JavaScript's doubles disagree, so a fault of this kind shows up on
  * every run rather than once in a while. The counterexamples that first
@@ -14,7 +14,7 @@ import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { runAggregation, runQueryPage, streamQuery, type PageState, type QuerySpec } from "../../../src/query/executor.js";
 import type { Expr } from "../../../src/query/expression.js";
 import { indexIdOf } from "../../../src/query/indexes.js";
-import { numbers } from "./arbitraries.js";
+import { numeric as numbers } from "./arbitraries.js";
 import { memoryCluster, type MemoryCluster } from "./memory-shards.js";
 import { oracleAggregate, oracleQuery, type OracleExpr, type OracleOrder } from "./oracle.js";
 
@@ -65,7 +65,7 @@ const docs: fc.Arbitrary<Doc[]> = fc
 
 /** A filter on `a` or `t` whose operand is often a value some document holds. */
 function filterFor(list: readonly Doc[]): fc.Arbitrary<OracleExpr> {
-  const held = list.map((d) => d.data.a).filter((v): v is number => typeof v === "number");
+  const held = list.map((d) => d.data.a).filter((v): v is JsonValue => typeof v === "number" || (v !== null && typeof v === "object" && !Array.isArray(v)));
   const operand = held.length > 0 ? fc.oneof(fc.constantFrom(...held), numbers) : numbers;
   return fc.oneof(
     fc.record({ kind: fc.constant("compare" as const), path: fc.constant(["a"]), op: fc.constantFrom("==" as const, "!=" as const, "<" as const, "<=" as const, ">" as const, ">=" as const), value: operand }),

@@ -25,14 +25,80 @@ export interface OracleOrder {
   descending: boolean;
 }
 
-const TYPE_ORDER = ["missing", "null", "boolean", "number", "string", "array", "map"];
+const TYPE_ORDER = ["missing", "null", "boolean", "number", "timestamp", "string", "bytes", "reference", "geo", "array", "map"];
+
+/**
+ * Typed values as the engine stores them inside documents: an object whose
+ * one key is a tag starting with U+0001 (src/values/typed.ts). The oracle
+ * reads them its own way.
+ */
+type Typed =
+  | { t: "int"; v: bigint }
+  | { t: "timestamp"; micros: bigint }
+  | { t: "bytes"; bytes: number[] }
+  | { t: "reference"; collection: string; id: string }
+  | { t: "geo"; lat: number; lng: number };
+
+function typed(v: JsonValue | undefined): Typed | null {
+  if (v === null || v === undefined || typeof v !== "object" || Array.isArray(v)) return null;
+  const keys = Object.keys(v);
+  if (keys.length !== 1 || !keys[0]!.startsWith("\u0001")) return null;
+  const p = v[keys[0]!] as JsonValue;
+  switch (keys[0]) {
+    case "\u0001int":
+      return { t: "int", v: BigInt(p as string) };
+    case "\u0001ts": {
+      const text = p as string; // YYYY-MM-DDTHH:MM:SS.ffffffZ
+      return { t: "timestamp", micros: BigInt(Date.parse(text.slice(0, 19) + "Z")) * 1000n + BigInt(text.slice(20, 26)) };
+    }
+    case "\u0001bytes":
+      return { t: "bytes", bytes: Array.from(atob(p as string), (c) => c.charCodeAt(0)) };
+    case "\u0001ref":
+      return { t: "reference", collection: (p as string[])[0]!, id: (p as string[])[1]! };
+    case "\u0001geo":
+      return { t: "geo", lat: (p as number[])[0]!, lng: (p as number[])[1]! };
+  }
+  throw new Error(`oracle: unknown tag ${keys[0]}`);
+}
 
 function typeOf(v: JsonValue | undefined): string {
   if (v === undefined) return "missing";
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
+  const t = typed(v);
+  if (t !== null) return t.t === "int" ? "number" : t.t;
   if (typeof v === "object") return "map";
   return typeof v;
+}
+
+/** Exact comparison of two numbers, each a double or an int64. */
+function compareNumbers(a: number | bigint, b: number | bigint): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "bigint" && typeof b === "bigint") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "number") return -compareNumbers(b, a);
+  // a is an integer, b a finite double.
+  const d = b as number;
+  const floor = BigInt(Math.floor(d));
+  if (a < floor) return -1;
+  if (a > floor) return 1;
+  return Number.isInteger(d) ? 0 : -1;
+}
+
+function numberOf(v: JsonValue): number | bigint {
+  const t = typed(v);
+  return t !== null && t.t === "int" ? t.v : (v as number);
+}
+
+function compareTyped(a: Typed, b: Typed): number {
+  const sign = (x: number) => (x < 0 ? -1 : x > 0 ? 1 : 0);
+  if (a.t === "timestamp" && b.t === "timestamp") return a.micros < b.micros ? -1 : a.micros > b.micros ? 1 : 0;
+  if (a.t === "bytes" && b.t === "bytes") {
+    for (let i = 0; i < Math.min(a.bytes.length, b.bytes.length); i++) if (a.bytes[i] !== b.bytes[i]) return a.bytes[i]! - b.bytes[i]!;
+    return a.bytes.length - b.bytes.length;
+  }
+  if (a.t === "reference" && b.t === "reference") return oracleCompareStrings(a.collection, b.collection) || oracleCompareStrings(a.id, b.id);
+  if (a.t === "geo" && b.t === "geo") return sign(a.lat - b.lat) || sign(a.lng - b.lng);
+  throw new Error("oracle: compareTyped of different types");
 }
 
 /** Code point order, the simple way. */
@@ -51,9 +117,14 @@ export function oracleCompare(a: JsonValue | undefined, b: JsonValue | undefined
     case "boolean":
       return Number(a) - Number(b);
     case "number":
-      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+      return compareNumbers(numberOf(a!), numberOf(b!));
     case "string":
       return oracleCompareStrings(a as string, b as string);
+    case "timestamp":
+    case "bytes":
+    case "reference":
+    case "geo":
+      return compareTyped(typed(a)!, typed(b)!);
     default:
       return 0; // missing, null; arrays tie with arrays and maps with maps
   }
@@ -61,6 +132,10 @@ export function oracleCompare(a: JsonValue | undefined, b: JsonValue | undefined
 
 function sortedJson(v: JsonValue): string {
   if (Array.isArray(v)) return "[" + v.map(sortedJson).join(",") + "]";
+  const t = typed(v);
+  // An integer a double holds is spelled as JSON spells that double, so equal numbers have equal
+  // text; any other integer as its digits and "n", which no double's JSON is; other typed values as stored.
+  if (t !== null) return t.t === "int" ? (BigInt(Number(t.v)) === t.v ? JSON.stringify(Number(t.v)) : `${t.v}n`) : JSON.stringify(v);
   if (v !== null && typeof v === "object") {
     return "{" + Object.keys(v).sort(oracleCompareStrings).map((k) => JSON.stringify(k) + ":" + sortedJson(v[k]!)).join(",") + "}";
   }
@@ -143,7 +218,10 @@ export function oracleAggregate(docs: readonly OracleDoc[], filter: OracleExpr, 
     const key = groupBy.map((p) => oracleGet(d, p) ?? null);
     const k = sortedJson(key);
     if (!groups.has(k)) groups.set(k, { key, docs: [] });
-    groups.get(k)!.docs.push(d);
+    const g = groups.get(k)!;
+    // Equal keys need not be identical (an integer and a double): the group shows its least id's.
+    if (g.docs.every((x) => oracleCompareStrings(d.id, x.id) < 0)) g.key = key;
+    g.docs.push(d);
   }
   if (groupBy.length === 0 && groups.size === 0) groups.set("[]", { key: [], docs: [] });
   const list = [...groups.values()].sort((a, b) => {
@@ -162,19 +240,26 @@ export function oracleAggregate(docs: readonly OracleDoc[], filter: OracleExpr, 
 function aggregateOne(docs: OracleDoc[], a: OracleAggregate): JsonValue {
   if (a.path === null) return docs.length;
   const values = docs.map((d) => oracleGet(d, a.path!)).filter((v): v is JsonValue => v !== undefined);
-  const numbers = values.filter((v): v is number => typeof v === "number");
+  const numbers = values.filter((v) => typeOf(v) === "number").map(numberOf);
   const scalars = values.filter((v) => typeOf(v) !== "array" && typeOf(v) !== "map");
+  // Between an integer and an equal double, the double sorts first (MIN answers it, MAX the integer).
+  const below = (x: JsonValue, y: JsonValue) => oracleCompare(x, y) < 0 || (oracleCompare(x, y) === 0 && typeof x === "number" && typeof y !== "number" && typeOf(y) === "number");
   switch (a.fn) {
     case "count":
       return values.length;
-    case "sum":
+    case "sum": {
+      if (numbers.length > 0 && numbers.every((n) => typeof n === "bigint")) {
+        const total = (numbers as bigint[]).reduce((x, y) => x + y, 0n);
+        if (total >= -(2n ** 63n) && total < 2n ** 63n) return { "\u0001int": total.toString() };
+      }
       return exactTotal(numbers);
+    }
     case "avg":
       return numbers.length === 0 ? null : exactMean(numbers);
     case "min":
-      return scalars.length === 0 ? null : scalars.reduce((m, v) => (oracleCompare(v, m) < 0 ? v : m));
+      return scalars.length === 0 ? null : scalars.reduce((m, v) => (below(v, m) ? v : m));
     case "max":
-      return scalars.length === 0 ? null : scalars.reduce((m, v) => (oracleCompare(v, m) > 0 ? v : m));
+      return scalars.length === 0 ? null : scalars.reduce((m, v) => (below(m, v) ? v : m));
   }
 }
 
@@ -182,7 +267,7 @@ function aggregateOne(docs: OracleDoc[], a: OracleAggregate): JsonValue {
 export const SUM_OUT_OF_RANGE = "<OUT_OF_RANGE>";
 
 /** The sum of doubles, exactly (in BigInt units of 2^-1074), rounded once; SUM_OUT_OF_RANGE past the double range. */
-function exactTotal(xs: number[]): number | string {
+function exactTotal(xs: Array<number | bigint>): number | string {
   let total = 0n;
   for (const x of xs) total += scaled(x);
   const sum = toDouble(total);
@@ -190,7 +275,7 @@ function exactTotal(xs: number[]): number | string {
 }
 
 /** The mean: the rounded exact sum over the count, or, when that sum overflows, the exact total over the count rounded once. */
-function exactMean(xs: number[]): number {
+function exactMean(xs: Array<number | bigint>): number {
   let total = 0n;
   for (const x of xs) total += scaled(x);
   const sum = toDouble(total);
@@ -201,7 +286,8 @@ function exactMean(xs: number[]): number {
   return negative ? -mean : mean;
 }
 
-function scaled(x: number): bigint {
+function scaled(x: number | bigint): bigint {
+  if (typeof x === "bigint") return x << 1074n;
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x);
   const bits = view.getBigUint64(0);

@@ -810,8 +810,10 @@ type AggregationGroup struct {
 	Results map[string]*structpb.Value `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// `key` in typed form (see Value): always set, element for element.
 	TypedKey []*Value `protobuf:"bytes,3,rep,name=typed_key,json=typedKey,proto3" json:"typed_key,omitempty"`
-	// `results` in typed form: always set, alias for alias. SUM of integers
-	// is an integer while every partial sum fits int64, else a double.
+	// `results` in typed form: always set, alias for alias. SUM over
+	// integers only is an integer, exact, while the total fits int64; with a
+	// double among them, or a total outside int64, it is the exact total
+	// rounded once to a double. AVG is a double; MIN and MAX keep the type.
 	TypedResults  map[string]*Value `protobuf:"bytes,4,rep,name=typed_results,json=typedResults,proto3" json:"typed_results,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

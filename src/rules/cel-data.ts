@@ -1,0 +1,66 @@
+/**
+ * Document data as rules see it: typed values (values/typed.ts) as CEL's
+ * own types, so a rule compares them as the query engine does: integers
+ * as `int`, timestamps as `google.protobuf.Timestamp` (compare them with
+ * `timestamp("2026-01-01T00:00:00Z")`), bytes as `bytes`, geo points as a
+ * map `{latitude, longitude}`, references as the text "collection/id"
+ * (CEL has no reference type). JSON values pass unchanged. A rule that
+ * compares a typed value with a value of another type gets an error or
+ * false, so it denies, as the pushed-down filter does.
+ */
+import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { setOwn } from "../json/own-keys.js";
+import { base64Bytes } from "../values/order-key.js";
+import { protoFromMicros } from "../values/timestamp.js";
+import { typedLeafOf } from "../values/typed.js";
+
+/** A value rules read: JSON, or one of CEL's types for typed values. */
+export type CelData = JsonValue | bigint | Uint8Array | Timestamp | readonly CelData[] | { readonly [key: string]: CelData };
+
+/** The CEL view of a document's data: the same object when it holds no typed value. */
+export function celDataOf(data: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  return celObject(data as JsonObject);
+}
+
+function celValue(value: JsonValue): CelData {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    let out: CelData[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v = celValue(value[i]!);
+      if (v !== value[i] && out === null) out = value.slice(0, i);
+      if (out !== null) out.push(v);
+    }
+    return out ?? value;
+  }
+  const leaf = typedLeafOf(value);
+  if (leaf === null) return celObject(value);
+  switch (leaf.type) {
+    case "integer":
+      return leaf.value;
+    case "timestamp":
+      return create(TimestampSchema, protoFromMicros(leaf.micros));
+    case "bytes":
+      return base64Bytes(leaf.base64);
+    case "reference":
+      return `${leaf.collection}/${leaf.id}`;
+    case "geoPoint":
+      return { latitude: leaf.latitude, longitude: leaf.longitude };
+  }
+}
+
+function celObject(obj: JsonObject): Record<string, CelData> {
+  let out: Record<string, CelData> | null = null;
+  const keys = Object.keys(obj);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const v = celValue(obj[k]!);
+    if (v !== obj[k] && out === null) {
+      out = {};
+      for (let j = 0; j < i; j++) setOwn(out, keys[j]!, obj[keys[j]!]!);
+    }
+    if (out !== null) setOwn(out, k, v);
+  }
+  return out ?? obj;
+}

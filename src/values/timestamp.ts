@@ -1,0 +1,60 @@
+/**
+ * Timestamps as ImpossibleDB stores them: microseconds since the Unix
+ * epoch, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z (the
+ * range and precision of Firestore's timestamps), written as RFC 3339 text
+ * in UTC with exactly six fractional digits. That text has one spelling per
+ * instant and sorts as the instants do (fixed width, years 0001-9999), so
+ * it is both the stored form and the order key.
+ */
+
+/** Microseconds since the epoch of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z. */
+export const TIMESTAMP_MICROS_MIN = -62_135_596_800_000_000n;
+export const TIMESTAMP_MICROS_MAX = 253_402_300_799_999_999n;
+
+const CANONICAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z$/;
+
+/** The canonical text of `micros`; RangeError outside the supported range. */
+export function timestampText(micros: bigint): string {
+  if (micros < TIMESTAMP_MICROS_MIN || micros > TIMESTAMP_MICROS_MAX) throw new RangeError(`timestamp ${micros} µs is outside 0001-01-01..9999-12-31`);
+  let ms = micros / 1000n;
+  let sub = micros % 1000n;
+  if (sub < 0n) {
+    sub += 1000n;
+    ms -= 1n;
+  }
+  // toISOString writes years 0000-9999 with four digits and milliseconds with three.
+  const iso = new Date(Number(ms)).toISOString();
+  return `${iso.slice(0, 23)}${sub.toString().padStart(3, "0")}Z`;
+}
+
+/** The microseconds of canonical text, or null when `text` is not canonical (or out of range). */
+export function parseTimestampText(text: string): bigint | null {
+  const m = CANONICAL.exec(text);
+  if (m === null) return null;
+  const ms = Date.parse(`${text.slice(0, 23)}Z`);
+  if (Number.isNaN(ms)) return null;
+  const micros = BigInt(ms) * 1000n + BigInt(m[7]!.slice(3));
+  if (micros < TIMESTAMP_MICROS_MIN || micros > TIMESTAMP_MICROS_MAX) return null;
+  // Date.parse accepts a few impossible dates (it rolls 02-30 over); the round trip refuses them.
+  return timestampText(micros) === text ? micros : null;
+}
+
+/** Microseconds of a protobuf Timestamp's (seconds, nanos), or an error message. */
+export function microsFromProto(seconds: bigint, nanos: number): bigint | string {
+  if (!Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) return `nanos ${nanos} is outside 0..999999999`;
+  if (nanos % 1000 !== 0) return `has ${nanos} nanoseconds; timestamps are stored to the microsecond, so nanos must be a multiple of 1000`;
+  const micros = seconds * 1_000_000n + BigInt(nanos / 1000);
+  if (micros < TIMESTAMP_MICROS_MIN || micros > TIMESTAMP_MICROS_MAX) return "is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z";
+  return micros;
+}
+
+/** The protobuf Timestamp (seconds, nanos) of `micros`. */
+export function protoFromMicros(micros: bigint): { seconds: bigint; nanos: number } {
+  let seconds = micros / 1_000_000n;
+  let sub = micros % 1_000_000n;
+  if (sub < 0n) {
+    sub += 1_000_000n;
+    seconds -= 1n;
+  }
+  return { seconds, nanos: Number(sub) * 1000 };
+}
