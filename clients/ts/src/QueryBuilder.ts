@@ -76,10 +76,10 @@ export interface AggregateGroup {
   /** The group-by values, in the order they were named, in JavaScript's types as documents' data; empty without group-by. */
   key: TypedValue[];
   /**
-   * The results, by alias: count() a number; sum() of integers a bigint
-   * (exact while every partial sum fits int64, else a number), of doubles
-   * a number; avg() a number; min() and max() the value as stored (a
-   * bigint, a number, a Date, a string...).
+   * The results, by alias: count() a number; sum() over integers only a
+   * bigint (exact while the total fits int64; with a double among them, or
+   * a total outside int64, a number); avg() a number; min() and max() the
+   * value as stored (a bigint, a number, a Date, a string...).
    */
   values: Record<string, TypedValue>;
 }
