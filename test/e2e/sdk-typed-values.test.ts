@@ -146,16 +146,35 @@ for (const [name, { tag, transport }] of Object.entries(TRANSPORTS)) {
       expect(spelled(group!.values["top"])).toEqual(spelled(new Timestamp(5, 2)));
     });
 
-    it("increments an integer by a bigint exactly; FieldValue with typed elements and a typed server timestamp", async () => {
+    it("increments an integer by a bigint exactly, bounds it by bigints, and stamps a typed server timestamp", async () => {
       const c = db.collection(collection("typed_fv"));
-      await c.put("f", { n: 2n ** 53n });
-      const [outcome] = await c.batch().update("f", { n: FieldValue.increment(1n), tags: FieldValue.arrayUnion(new Uint8Array([1]), 2n), at: FieldValue.serverTimestamp({ typed: true }) }).commit();
+      await c.put("f", { n: 2n ** 53n, hi: 1n, lo: 1n });
+      const [outcome] = await c.batch().update("f", { n: FieldValue.increment(1n), hi: FieldValue.maximum(INT64_MAX), lo: FieldValue.minimum(INT64_MIN), at: FieldValue.serverTimestamp({ typed: true }) }).commit();
       expect(outcome!.ok).toBe(true);
-      expect(outcome!.result!.transformResults[0]).toBe(2n ** 53n + 1n);
+      expect(outcome!.result!.transformResults.slice(0, 3)).toEqual([2n ** 53n + 1n, INT64_MAX, INT64_MIN]);
       const data = (await c.get("f"))!.data;
-      expect(data["n"]).toBe(2n ** 53n + 1n);
-      expect(spelled(data["tags"])).toEqual(spelled([new Uint8Array([1]), 2n]));
+      expect([data["n"], data["hi"], data["lo"]]).toEqual([2n ** 53n + 1n, INT64_MAX, INT64_MIN]);
       expect(data["at"]).toBeInstanceOf(Timestamp);
+      expect((data["at"] as Timestamp).toDate()).toEqual(outcome!.result!.updateTime);
+      // An integer sum outside int64 changes nothing.
+      const [over] = await c.batch().update("f", { hi: FieldValue.increment(1n) }).commit();
+      expect(over!.ok).toBe(false);
+      expect((await c.get("f"))!.data["hi"]).toBe(INT64_MAX);
+    });
+
+    // FAILS against the server as merged (main 0497988): typed elements are
+    // refused INVALID_ARGUMENT ("field name \u0001int under elements[0]
+    // holds control character U+0001"), because src/services/convert.ts
+    // checks the typed elements, once converted to the stored tagged form,
+    // with checkData (encodeDocumentData(..., { typed: false })). When the
+    // server accepts them, turn `it.fails` into `it`.
+    it.fails("arrayUnion and arrayRemove with typed elements send the typed transforms", async () => {
+      const c = db.collection(collection("typed_arr"));
+      await c.put("f", { tags: [1n, "x"] });
+      await c.update("f", { tags: FieldValue.arrayUnion(new Uint8Array([1]), 2n, 1n) });
+      expect(spelled((await c.get("f"))!.data["tags"])).toEqual(spelled([1n, "x", new Uint8Array([1]), 2n]));
+      await c.update("f", { tags: FieldValue.arrayRemove(1n, new Uint8Array([1])) });
+      expect(spelled((await c.get("f"))!.data["tags"])).toEqual(spelled(["x", 2n]));
     });
 
     it("leaves JSON-only documents as they were: numbers are doubles, text stays text", async () => {
