@@ -177,6 +177,28 @@ for (const [name, { tag, transport }] of Object.entries(TRANSPORTS)) {
       expect(spelled((await c.get("f"))!.data["tags"])).toEqual(spelled(["x", 2n]));
     });
 
+    it("listeners decode typed documents and keep them in the server's order of numbers", async () => {
+      const c = db.collection(collection("typed_listen"));
+      await c.batch().set("a", { n: 2n ** 53n + 1n, at: new Timestamp(0, 1) }).set("b", { n: 2 ** 53 - 1 }).set("c", { n: -(2n ** 63n) }).commit();
+      const controller = new AbortController();
+      const seen: string[][] = [];
+      for await (const snap of c.query().sort("n", "desc").listen({ signal: controller.signal })) {
+        seen.push(snap.docs.map((d) => d.id));
+        if (seen.length === 1) {
+          expect(snap.docs.map((d) => d.data["n"])).toEqual([2n ** 53n + 1n, 2 ** 53 - 1, -(2n ** 63n)]);
+          expect(spelled(snap.docs[0]!.data["at"])).toEqual(spelled(new Timestamp(0, 1)));
+          await c.put("d", { n: INT64_MAX });
+        } else {
+          expect(snap.docChanges.map((ch) => [ch.type, ch.doc.id, ch.doc.data["n"]])).toEqual([["added", "d", INT64_MAX]]);
+          controller.abort();
+        }
+      }
+      expect(seen).toEqual([
+        ["a", "b", "c"],
+        ["d", "a", "b", "c"],
+      ]);
+    });
+
     it("leaves JSON-only documents as they were: numbers are doubles, text stays text", async () => {
       const c = db.collection(collection("typed_json"));
       const plain = { n: 5, at: "2026-11-30T00:00:00Z", list: [1, "a", null], map: { x: true } };
