@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { adminRequestArbitraries } from "./admin-requests.mjs";
 import { hostileRules } from "./rules.mjs";
 import { hostileToken, hostileTransaction } from "./tokens.mjs";
-import { hostileFieldPath, hostileJson, hostileNumber, hostileString, hostileStruct, TRICKS } from "./values.mjs";
+import { hostileFieldPath, hostileJson, hostileNumber, hostileString, hostileStruct, hostileTypedFields, hostileTypedValue, TRICKS } from "./values.mjs";
 
 /** Deeper than FILTER_DEPTH_MAX (20) and far deeper. */
 const DEEP_FILTER_LEVELS = [21, 100, 1000];
@@ -37,7 +37,24 @@ export function requestArbitraries(ctx) {
   const tx = hostileTransaction(ctx.transactions, names);
   const precondition = fc.oneof(fc.record({ exists: fc.boolean() }), fc.record({ version: num }), fc.constant({ exists: true, version: "1" }));
   const opt = (arb) => fc.option(arb, { nil: undefined, freq: 3 });
-  const where = hostileFilter(path, hostileJson(names));
+  const typedFields = hostileTypedFields(names);
+  const typedValue = hostileTypedValue(names);
+  const where = hostileFilter(path, hostileJson(names), typedValue);
+  // Document data in the Struct form, the typed form, or (refused) both.
+  const body = fc.oneof(
+    { weight: 6, arbitrary: struct.map((data) => ({ data })) },
+    { weight: 3, arbitrary: typedFields.map((fields) => ({ fields })) },
+    { weight: 1, arbitrary: fc.tuple(struct, typedFields).map(([data, fields]) => ({ data, fields })) },
+  );
+  const transform = path.map((fieldPath) => ({ fieldPath })).chain((t) =>
+    fc.oneof(
+      typedValue.map((v) => ({ ...t, typedIncrement: v })),
+      typedValue.map((v) => ({ ...t, typedMaximum: v })),
+      fc.constant({ ...t, typedServerTimestamp: {} }),
+      fc.array(typedValue, { maxLength: 3 }).map((values) => ({ ...t, typedAppendMissingElements: { values } })),
+      hostileJson(names).map((v) => ({ ...t, increment: v })),
+    ),
+  );
   const searchText = fc.oneof(
     { weight: 3, arbitrary: fc.tuple(fc.array(fc.oneof(fc.constantFrom(...SEARCH_PIECES), str), { maxLength: 12 }), fc.constantFrom(" ", "")).map(([parts, sep]) => parts.join(sep)) },
     { weight: 1, arbitrary: str },
@@ -75,9 +92,9 @@ export function requestArbitraries(ctx) {
       },
       { requiredKeys: ["collection"] },
     );
-  const patch = fc.record({ data: struct, updateMask: opt(mask) }, { requiredKeys: [] });
+  const patch = fc.tuple(body, opt(mask)).map(([b, updateMask]) => ({ ...b, ...(updateMask === undefined ? {} : { updateMask }) }));
   const write = (coll) =>
-    fc.tuple(ref(coll), fc.oneof(fc.record({ set: struct }), fc.record({ create: struct }), fc.record({ update: patch }), fc.constant({ delete: {} }), fc.constant({})), opt(precondition)).map(
+    fc.tuple(ref(coll), fc.oneof(fc.record({ set: struct }), fc.record({ create: struct }), fc.record({ update: patch }), fc.constant({ delete: {} }), fc.constant({}), fc.record({ setFields: typedFields.map((fields) => ({ fields })) }), fc.record({ createFields: typedFields.map((fields) => ({ fields })) })), opt(precondition)).map(
       ([r, op, pre]) => ({ ref: r, ...op, ...(pre === undefined ? {} : { precondition: pre }) }),
     );
   const writes = (coll) => fc.oneof({ weight: 30, arbitrary: fc.array(write(coll), { maxLength: 4 }) }, { weight: 1, arbitrary: fc.constantFrom(501, 1000).chain((n) => fc.array(write(coll), { minLength: n, maxLength: n })) });
@@ -91,12 +108,12 @@ export function requestArbitraries(ctx) {
     rpc(C, "GetDocument", fc.record({ ref: ref(readCollection), mask: opt(mask) }, { requiredKeys: [] })),
     rpc(C, "BatchGetDocuments", fc.record({ refs: fc.array(ref(readCollection), { maxLength: 6 }), mask: opt(mask) }, { requiredKeys: [] })),
     rpc(C, "ListDocuments", fc.record({ collection: readCollection, pageSize: num, pageToken, mask: opt(mask) }, { requiredKeys: [] })),
-    rpc(C, "CreateDocument", fc.record({ ref: ref(collection), data: struct }, { requiredKeys: [] }), "write"),
-    rpc(C, "SetDocument", fc.record({ ref: ref(collection), data: struct, precondition: opt(precondition) }, { requiredKeys: [] }), "write"),
-    rpc(C, "UpdateDocument", fc.record({ ref: ref(collection), patch, precondition: opt(precondition) }, { requiredKeys: [] }), "write"),
+    rpc(C, "CreateDocument", fc.tuple(ref(collection), body).map(([r, b]) => ({ ref: r, ...b })), "write"),
+    rpc(C, "SetDocument", fc.tuple(ref(collection), body, opt(precondition)).map(([r, b, p]) => ({ ref: r, ...b, ...(p === undefined ? {} : { precondition: p }) })), "write"),
+    rpc(C, "UpdateDocument", fc.record({ ref: ref(collection), patch, precondition: opt(precondition), transforms: opt(fc.array(transform, { maxLength: 3 })) }, { requiredKeys: [] }), "write"),
     rpc(C, "DeleteDocument", fc.record({ ref: ref(collection), precondition: opt(precondition) }, { requiredKeys: [] }), "write"),
     rpc(C, "BatchWriteDocuments", fc.record({ writes: writes(collection), returnDocuments: fc.boolean() }, { requiredKeys: [] }), "write"),
-    rpc(C, "AddDocument", fc.record({ collection, data: struct }, { requiredKeys: [] }), "write"),
+    rpc(C, "AddDocument", fc.tuple(collection, body).map(([c, b]) => ({ collection: c, ...b })), "write"),
     rpc(C, "ListCollections", fc.record({ pageSize: num, pageToken }, { requiredKeys: [] })),
     rpc(C, "DeleteCollection", fc.record({ collection: fc.oneof(fc.constantFrom(...ctx.scratch), str), batchSize: num }, { requiredKeys: [] }), "write"),
     rpc(Q, "RunQuery", fc.record({ query: query(readCollection), pageSize: num, pageToken, explain: fc.boolean() }, { requiredKeys: [] })),
@@ -129,13 +146,14 @@ export function requestArbitraries(ctx) {
 }
 
 /** A structured filter (query.proto Filter, JSON form): random trees, and chains or fans far past the limits. */
-function hostileFilter(path, value) {
+function hostileFilter(path, value, typedValue) {
   const op = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...FIELD_OPS) }, { weight: 1, arbitrary: fc.constantFrom("OPERATOR_UNSPECIFIED", 0, 12, -1, 2 ** 31, "EQUAL") });
   const listValue = fc.oneof(value, fc.array(value, { maxLength: 5 }), fc.constantFrom(...WIDE_FILTER_COUNTS).map((n) => Array.from({ length: n }, (_, i) => i)));
   const tree = fc.letrec((tie) => ({
     filter: fc.oneof(
       { depthSize: "small", maxDepth: 4 },
       fc.record({ fieldFilter: fc.record({ field: path, op, value: listValue }, { requiredKeys: [] }) }),
+      fc.record({ fieldFilter: fc.record({ field: path, op, typedValue, value: fc.option(listValue, { nil: undefined, freq: 4 }) }, { requiredKeys: [] }) }),
       fc.record({ compositeFilter: fc.record({ op: fc.constantFrom("OPERATOR_AND", "OPERATOR_OR", "OPERATOR_UNSPECIFIED", 3), filters: fc.array(tie("filter"), { maxLength: 3 }) }, { requiredKeys: [] }) }),
       fc.record({ notFilter: fc.record({ filter: tie("filter") }, { requiredKeys: [] }) }),
       fc.constant({}),

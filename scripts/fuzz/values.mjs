@@ -114,3 +114,56 @@ export function hostileStruct(names = []) {
     { weight: 4, arbitrary: fc.constantFrom(...TRICKS).map((k) => JSON.parse(`{${JSON.stringify(k)}: {"__proto__": {"x": 1}}}`)) },
   );
 }
+
+/**
+ * A typed value (impossibledb.v1.Value) in proto JSON, hostile: int64
+ * edges and past them, timestamps outside 0001..9999 and finer than a
+ * microsecond, malformed base64, references with hostile names, geo points
+ * out of range or not finite, values with no kind or two kinds, strings
+ * where objects go, and deep and wide arrays and maps. A share is valid,
+ * so accepted typed documents reach storage, queries and the oracle checks.
+ */
+export function hostileTypedValue(names = []) {
+  const str = hostileString(names);
+  const scalar = fc.oneof(
+    fc.constant({ nullValue: null }),
+    fc.boolean().map((b) => ({ booleanValue: b })),
+    fc.oneof(
+      fc.constantFrom("9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809", "9007199254740993", "0", "-0", "1e3", "0x10", "", " 5", "NaN"),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String),
+    ).map((v) => ({ integerValue: v })),
+    fc.oneof(hostileNumber, fc.constantFrom("NaN", "Infinity", "-Infinity")).map((v) => ({ doubleValue: v })),
+    fc.constantFrom(
+      "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "0000-12-31T23:59:59Z", "10000-01-01T00:00:00Z", "1969-12-31T23:59:59.999999Z",
+      "2026-11-30T15:04:05.123456789Z", "2026-11-30T15:04:05.000000001Z", "2026-02-30T00:00:00Z", "2026-11-30T15:04:05+14:00", "2026-11-30", "not a time", "",
+    ).map((v) => ({ timestampValue: v })),
+    str.map((s) => ({ stringValue: s })),
+    fc.oneof(fc.constantFrom("", "AA==", "!!", "A", "AP8H", "=", "a".repeat(5)), fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b).toString("base64"))).map((v) => ({ bytesValue: v })),
+    fc.record({ collection: fc.oneof(fc.constantFrom("users", "a-b"), str), id: fc.oneof(fc.constantFrom("u1", "x.y"), str) }, { requiredKeys: [] }).map((r) => ({ referenceValue: r })),
+    fc.record({ latitude: fc.oneof(hostileNumber, fc.constantFrom(-90, 90, 90.0000001)), longitude: fc.oneof(hostileNumber, fc.constantFrom(-180, 180, 180.5)) }, { requiredKeys: [] }).map((g) => ({ geoPointValue: g })),
+    fc.constantFrom({}, { integerValue: "1", stringValue: "x" }, { mapValue: "x" }, { arrayValue: { values: "x" } }, { unknownValue: 1 }, null, "x", 5),
+  );
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof(
+      { depthSize: "small", withCrossShrink: true },
+      scalar,
+      fc.array(tie("v"), { maxLength: 4 }).map((values) => ({ arrayValue: { values } })),
+      fc.dictionary(str, tie("v"), { maxKeys: 4 }).map((fields) => ({ mapValue: { fields } })),
+    ),
+  })).v;
+  const deep = fc.constantFrom(...DEEP_LEVELS).map((n) => {
+    let v = { integerValue: "1" };
+    for (let i = 0; i < n; i++) v = i % 2 === 0 ? { arrayValue: { values: [v] } } : { mapValue: { fields: { a: v } } };
+    return v;
+  });
+  return fc.oneof({ weight: 30, arbitrary: value }, { weight: 1, arbitrary: deep });
+}
+
+/** Typed document fields (map<string, Value>) in proto JSON, with hostile names, including a tag's. */
+export function hostileTypedFields(names = []) {
+  const key = fc.oneof({ weight: 6, arbitrary: hostileString(names) }, { weight: 1, arbitrary: fc.constantFrom("\u0001int", "\u0001ts", "\u0001geo", "\u0001", "__proto__") });
+  return fc.oneof(
+    { weight: 20, arbitrary: fc.dictionary(key, hostileTypedValue(names), { maxKeys: 5 }) },
+    { weight: 1, arbitrary: fc.constantFrom(...WIDE_COUNTS).map((n) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, { integerValue: String(i) }]))) },
+  );
+}

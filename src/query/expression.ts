@@ -12,7 +12,7 @@
  *   field to be present;
  * - `<`, `<=`, `>`, `>=` match only values of the operand's own type rank
  *   (a number is never less than a string), and their operand must be
- *   null, a boolean, a number or a string;
+ *   any value but an array or a map;
  * - ARRAY_CONTAINS(_ANY) match arrays holding an element equal to (one of)
  *   the operand(s).
  */

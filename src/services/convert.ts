@@ -78,15 +78,17 @@ export function checkTypedFields(fields: { [key: string]: TypedValue }, field: s
 
 /**
  * A request's document data given as `data` (Struct) or `fields` (typed):
- * exactly one of the two (INVALID_ARGUMENT when both are given). Neither
- * is the empty document, since an empty typed map cannot be told from an
- * absent one on the wire. `at` prefixes both names (`patch.`).
+ * exactly one of the two (INVALID_ARGUMENT when both are given, or
+ * neither). An empty typed map cannot be told from an absent one on the
+ * wire, so the empty document is `data: {}`. `at` prefixes both names
+ * (`patch.`).
  */
 export function dataOrFields(data: JsonObject | undefined, fields: { [key: string]: TypedValue }, at = ""): { data: JsonObject; bytes: number } {
   const typed = Object.keys(fields).length > 0;
   if (typed && data !== undefined) throw new FailureError("invalid_argument", `give ${at}data or ${at}fields, not both`);
   if (typed) return checkTypedFields(fields, `${at}fields`);
-  return checkData(data ?? {}, `${at}data`);
+  if (data === undefined) throw new FailureError("invalid_argument", `${at}data (or ${at}fields) is required; an empty document is data {}`);
+  return checkData(data, `${at}data`);
 }
 
 /** A write precondition from the wire. */

@@ -309,7 +309,7 @@ describe("bad and hostile input", () => {
     for (const [filter, message] of bad) {
       await expectCode(query.runQuery({ query: { collection: "h", filter } }), Code.InvalidArgument, message);
     }
-    await expectCode(query.runQuery({ query: { collection: "h", where: field("a", FieldFilter_Operator.LESS_THAN, list(str("x"))) } }), Code.InvalidArgument, /where.field_filter.value: < takes null, a boolean, a number or a string/);
+    await expectCode(query.runQuery({ query: { collection: "h", where: field("a", FieldFilter_Operator.LESS_THAN, list(str("x"))) } }), Code.InvalidArgument, /where.field_filter.value: < takes a value with an order of its own \(null, a boolean, a number, a timestamp, a string, bytes, a reference or a geo point\), not an array/);
     await expectCode(query.runQuery({ query: { collection: "h", where: field("a", FieldFilter_Operator.IN, str("x")) } }), Code.InvalidArgument, /where.field_filter.value: IN takes a list/);
     await expectCode(query.runQuery({ query: { collection: "h", where: field("a b", FieldFilter_Operator.EQUAL, str("x")) } }), Code.InvalidArgument, /where.field_filter.field: unexpected " " at offset 1/);
     await expectCode(query.runQuery({ query: { collection: "h", orderBy: [{ field: "`it's`" }] } }), Code.InvalidArgument, /cannot sort on/);
@@ -332,9 +332,10 @@ describe("bad and hostile input", () => {
     await expectCode(query.runQuery({ query: { collection: "hostile", filter: `\`${"y".repeat(1600)}\` = 1` } }), Code.InvalidArgument, /FIELD_PATH_LENGTH_MAX/);
     // Statements stay under the Durable Object's 100 KB: sort keys that cannot fit are refused,
     // and filter parts that do not fit are checked in JavaScript instead.
-    // Sixteen sort paths of 1,100 characters fit (each is spelled four times: its type rank, and its
-    // value from the document or, for numbers, from their order-preserving keys).
-    const longPath = (i: number) => `\`${String(i).padStart(2, "0")}${"p".repeat(1100)}\``;
+    // Sixteen sort paths of 600 characters fit (each is spelled seven times: its type rank from the
+    // document and, for typed values, their keys; its value from the document or the keys of numbers
+    // and typed values).
+    const longPath = (i: number) => `\`${String(i).padStart(2, "0")}${"p".repeat(600)}\``;
     // Three segments of 490 three-byte characters: about 4.4 KB of UTF-8 per path.
     const widePath = (i: number) => [0, 1, 2].map((j) => `\`${i}${j}${"名".repeat(488)}\``).join(".");
     expect(await ids({ collection: "hostile", orderBy: Array.from({ length: 16 }, (_, i) => ({ field: longPath(i) })) })).toEqual(["h1", "h2"]);

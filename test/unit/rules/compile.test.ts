@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { compileRule } from "../../../src/rules/compile.js";
 import { RULE_CHARS_MAX, RULE_NODES_MAX } from "../../../src/rules/limits.js";
 import { ruleToFilter } from "../../../src/rules/translate.js";
+import { timestampText } from "../../../src/values/timestamp.js";
+import { bytesLeaf, integerLeaf, timestampLeaf } from "../../../src/values/typed.js";
 
 function refusal(source: string, kind: "read" | "write" = "read"): string {
   const r = compileRule(source, kind);
@@ -59,6 +61,23 @@ describe("compileRule", () => {
     if (!r.ok) throw new Error(r.message);
     const at = (data: Record<string, unknown>) => r.rule.allows({ request: { auth: {}, method: "get" }, resource: { id: "x", data } });
     expect([at({ n: 4 }), at({ n: 3 }), at({ n: "4" }), at({})]).toEqual([true, false, false, false]);
+  });
+
+  it("sees typed values as CEL's types: int, timestamp, bytes", () => {
+    const allows = (source: string, data: Record<string, unknown>) => {
+      const r = compileRule(source, "read");
+      if (!r.ok) throw new Error(r.message);
+      return r.rule.allows({ request: { auth: {}, method: "get" }, resource: { id: "x", data } });
+    };
+    const big = { n: integerLeaf(2n ** 53n + 1n) };
+    // An int compares exactly, past 2^53, and with an int literal as CEL ints do.
+    expect([allows("resource.data.n == 9007199254740993", big), allows("resource.data.n > 9007199254740992", big)]).toEqual([true, true]);
+    const at = { at: timestampLeaf(timestampText(1_700_000_000_000_001n)) };
+    expect(allows("resource.data.at > timestamp('2023-11-14T22:13:20Z')", at)).toBe(true);
+    expect(allows("resource.data.at < timestamp('2023-11-14T22:13:20Z')", at)).toBe(false);
+    // A timestamp is not text: comparing it with a string is an error, which denies.
+    expect(allows("resource.data.at > '2000'", at)).toBe(false);
+    expect(allows("size(resource.data.b) == 3", { b: bytesLeaf("AP8H") })).toBe(true);
   });
 });
 
