@@ -67,17 +67,17 @@ export class FieldValue {
    * is OUT_OF_RANGE); added to a double the sum is a double.
    */
   static increment(n: number | bigint): FieldValue {
-    return numeric("increment", n);
+    return FieldValue.numeric("increment", n);
   }
 
   /** Sets the field to the larger of it and `n` (a number, or a bigint integer); a missing or non-numeric field becomes `n`. */
   static maximum(n: number | bigint): FieldValue {
-    return numeric("maximum", n);
+    return FieldValue.numeric("maximum", n);
   }
 
   /** Sets the field to the smaller of it and `n` (a number, or a bigint integer); a missing or non-numeric field becomes `n`. */
   static minimum(n: number | bigint): FieldValue {
-    return numeric("minimum", n);
+    return FieldValue.numeric("minimum", n);
   }
 
   /**
@@ -97,6 +97,17 @@ export class FieldValue {
   /** Removes every element equal to one of `elements`; a missing or non-array field becomes []. */
   static arrayRemove(...elements: TypedValue[]): FieldValue {
     return new FieldValue("removeAllFromArray", elements, elements.map((e, i) => inspectValue(`FieldValue.arrayRemove element ${i}`, e)).includes(true));
+  }
+
+  /** A numeric FieldValue: a finite number (a double), or a bigint in int64 (an integer, typed). */
+  private static numeric(kind: "increment" | "maximum" | "minimum", n: number | bigint): FieldValue {
+    const where = `FieldValue.${kind}`;
+    if (typeof n === "bigint") {
+      if (n < INT64_MIN || n > INT64_MAX) throw new RangeError(`${where}: ${n}n is outside the 64-bit signed integers (-2^63 to 2^63-1)`);
+      return new FieldValue(kind, n, true);
+    }
+    if (typeof n !== "number" || !Number.isFinite(n)) throw new TypeError(`${where}: the operand must be a finite number or a bigint, not ${String(n)}`);
+    return new FieldValue(kind, n, false);
   }
 
   /** @internal The wire transform of this value at `fieldPath`. */
@@ -126,17 +137,6 @@ const TYPED = {
   appendMissingElements: "typedAppendMissingElements",
   removeAllFromArray: "typedRemoveAllFromArray",
 } as const;
-
-/** A numeric FieldValue: a finite number (double), or a bigint in int64 (integer, typed). */
-function numeric(kind: "increment" | "maximum" | "minimum", n: number | bigint): FieldValue {
-  const where = `FieldValue.${kind}`;
-  if (typeof n === "bigint") {
-    if (n < INT64_MIN || n > INT64_MAX) throw new RangeError(`${where}: ${n}n is outside the 64-bit signed integers (-2^63 to 2^63-1)`);
-    return new (FieldValue as unknown as new (k: Kind, o: bigint, t: boolean) => FieldValue)(kind, n, true);
-  }
-  if (typeof n !== "number" || !Number.isFinite(n)) throw new TypeError(`${where}: the operand must be a finite number or a bigint, not ${String(n)}`);
-  return new (FieldValue as unknown as new (k: Kind, o: number, t: boolean) => FieldValue)(kind, n, false);
-}
 
 /** A document's data in which any field may be a FieldValue. */
 export type WithFieldValues<T extends DocumentData> = { [K in keyof T]: T[K] | FieldValue | NestedFieldValues<T[K]> };

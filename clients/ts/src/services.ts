@@ -29,7 +29,9 @@ export interface Services {
 
 /** How reads decode values: ImpossibleDBClientOptions' `timestamps` and `values`. */
 export interface DecoderOptions {
+  /** Timestamps as Dates ("date", the default) or Timestamps. */
   timestamps?: "date" | "timestamp";
+  /** Documents in JavaScript's types ("typed", the default) or their JSON form. */
   values?: "typed" | "json";
 }
 
