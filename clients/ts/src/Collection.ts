@@ -2,7 +2,6 @@
  * One collection's documents: read, write, list, batch, listen, and the
  * start of a query.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DocumentReference } from "./DocumentReference.js";
 import { snapshot, writeOutcome, wirePrecondition, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
@@ -11,8 +10,8 @@ import type { ListenOptions } from "./listen.js";
 import type { QuerySnapshot } from "./listen-view.js";
 import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
-import { checkedData } from "./values.js";
-import { createWrite, deleteWrite, setWrite, updateWrite, wireData, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+import type { DocumentData } from "./value-codec.js";
+import { createWrite, deleteWrite, setWrite, updateWrite, wireData, wireFields, wirePatch, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
 import type { WithFieldValues } from "./field-value.js";
 
 /** Options of a read. */
@@ -38,7 +37,7 @@ export interface DeleteAllOptions {
 }
 
 /** One page of a listing. */
-export interface Page<T extends JsonObject = JsonObject> {
+export interface Page<T extends DocumentData = DocumentData> {
   /** The documents, in id order. */
   documents: DocumentSnapshot<T>[];
   /** Pass as pageToken for the next page; empty on the last page. */
@@ -58,7 +57,7 @@ export interface BatchWriteOutcome {
 }
 
 /** A collection of documents. Obtain one with ImpossibleDBClient.collection(name). */
-export class Collection<T extends JsonObject = JsonObject> {
+export class Collection<T extends DocumentData = DocumentData> {
   /** @internal */
   constructor(
     private readonly services: Services,
@@ -68,9 +67,9 @@ export class Collection<T extends JsonObject = JsonObject> {
 
   /** Writes a document whole, creating it if it is missing (an upsert). */
   async put(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
-    const write = setWrite(this.name, id, data, options);
-    const res = await this.services.collection.setDocument({ ref: write.ref, data: write.operation!.value as JsonObject, transforms: write.transforms, precondition: write.precondition });
-    return snapshot<T>(required(res.document, "SetDocument"));
+    const { data: json, fields, transforms } = wireData(this.where(id), data);
+    const res = await this.services.collection.setDocument({ ref: this.ref(id), data: json, fields, transforms, precondition: wirePrecondition(options?.precondition) });
+    return snapshot<T>(required(res.document, "SetDocument"), this.services.decoder);
   }
 
   /**
@@ -81,7 +80,7 @@ export class Collection<T extends JsonObject = JsonObject> {
   async get(id: string, options?: ReadOptions): Promise<DocumentSnapshot<T> | null> {
     try {
       const res = await this.services.collection.getDocument({ ref: this.ref(id), mask: mask(options?.select) });
-      return snapshot<T>(required(res.document, "GetDocument"));
+      return snapshot<T>(required(res.document, "GetDocument"), this.services.decoder);
     } catch (err) {
       const ce = ConnectError.from(err);
       if (ce.code === Code.NotFound && !isMissingDatabase(ce)) return null;
@@ -102,7 +101,7 @@ export class Collection<T extends JsonObject = JsonObject> {
     for (let calls = 0; refs.length > 0 && calls < ids.length; calls++) {
       const res = await this.services.collection.batchGetDocuments({ refs, mask: mask(options?.select) });
       if (res.results.length === 0) throw new ConnectError("BatchGetDocuments answered none of the refs", Code.Internal);
-      out.push(...res.results.map((r) => (r.found && r.document !== undefined ? snapshot<T>(r.document) : null)));
+      out.push(...res.results.map((r) => (r.found && r.document !== undefined ? snapshot<T>(r.document, this.services.decoder) : null)));
       refs = refs.slice(res.results.length);
     }
     return out;
@@ -114,8 +113,8 @@ export class Collection<T extends JsonObject = JsonObject> {
    * retry could add the document twice.
    */
   async add(data: T): Promise<DocumentSnapshot<T>> {
-    const res = await this.services.collection.addDocument({ collection: this.name, data: checkedData(`${this.name}/(new)`, data) });
-    return snapshot<T>(required(res.document, "AddDocument"));
+    const res = await this.services.collection.addDocument({ collection: this.name, ...wireFields(`${this.name}/(new)`, data) });
+    return snapshot<T>(required(res.document, "AddDocument"), this.services.decoder);
   }
 
   /**
@@ -137,17 +136,16 @@ export class Collection<T extends JsonObject = JsonObject> {
 
   /** Creates a document; fails with ALREADY_EXISTS when it exists. */
   async create(id: string, data: T | WithFieldValues<T>): Promise<DocumentSnapshot<T>> {
-    const { data: checked, transforms } = wireData(this.where(id), data);
-    const res = await this.services.collection.createDocument({ ref: this.ref(id), data: checked, transforms });
-    return snapshot<T>(required(res.document, "CreateDocument"));
+    const { data: json, fields, transforms } = wireData(this.where(id), data);
+    const res = await this.services.collection.createDocument({ ref: this.ref(id), data: json, fields, transforms });
+    return snapshot<T>(required(res.document, "CreateDocument"), this.services.decoder);
   }
 
   /** Changes fields of an existing document; fails with NOT_FOUND when it is missing. */
-  async update(id: string, patch: (Partial<T> & JsonObject) | Partial<WithFieldValues<T>>, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
-    const write = updateWrite(this.name, id, patch, options);
-    const operation = write.operation as { case: "update"; value: { data: JsonObject; updateMask?: { fieldPaths: string[] } } };
-    const res = await this.services.collection.updateDocument({ ref: write.ref, patch: operation.value, transforms: write.transforms, precondition: write.precondition });
-    return snapshot<T>(required(res.document, "UpdateDocument"));
+  async update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
+    const { patch: wire, transforms } = wirePatch(this.where(id), patch, options?.mask);
+    const res = await this.services.collection.updateDocument({ ref: this.ref(id), patch: wire, transforms, precondition: wirePrecondition(options?.precondition) });
+    return snapshot<T>(required(res.document, "UpdateDocument"), this.services.decoder);
   }
 
   /** Deletes a document; true when it existed. */
@@ -164,7 +162,7 @@ export class Collection<T extends JsonObject = JsonObject> {
       pageToken: options.pageToken,
       mask: mask(options.select),
     });
-    return { documents: res.documents.map((d) => snapshot<T>(d)), nextPageToken: res.nextPageToken };
+    return { documents: res.documents.map((d) => snapshot<T>(d, this.services.decoder)), nextPageToken: res.nextPageToken };
   }
 
   /** Every document of the collection, in id order, a page at a time. */
@@ -220,7 +218,7 @@ export class Collection<T extends JsonObject = JsonObject> {
  * independently, and each gets its own outcome. For all-or-nothing across
  * shards, use a transaction.
  */
-export class WriteBatch<T extends JsonObject = JsonObject> {
+export class WriteBatch<T extends DocumentData = DocumentData> {
   private readonly writes: WireWrite[] = [];
 
   /** @internal */
@@ -242,7 +240,7 @@ export class WriteBatch<T extends JsonObject = JsonObject> {
   }
 
   /** Changes fields of an existing document. */
-  update(id: string, patch: (Partial<T> & JsonObject) | Partial<WithFieldValues<T>>, options?: UpdateOptions): this {
+  update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): this {
     this.writes.push(updateWrite(this.collection, id, patch, options));
     return this;
   }
@@ -263,7 +261,7 @@ export class WriteBatch<T extends JsonObject = JsonObject> {
     return res.statuses.map((status, i) => {
       const result = res.results[i];
       const ok = status.code === 0;
-      return { ok, code: status.code, message: status.message, result: ok && result !== undefined ? writeOutcome(result) : undefined };
+      return { ok, code: status.code, message: status.message, result: ok && result !== undefined ? writeOutcome(result, this.services.decoder) : undefined };
     });
   }
 }

@@ -1,9 +1,11 @@
 /**
- * One document by collection and id, to listen to: `collection.doc(id)`.
- * Reads and writes stay on Collection; this adds the document's own
- * listener.
+ * One document by collection and id: `collection.doc(id)`. Reads and writes
+ * stay on Collection; this adds the document's own listener. It is also
+ * the SDK's reference value: put one in a document's data to store a typed
+ * reference to that document (the contract's `Value.reference_value`), and
+ * reads return references as DocumentReferences of the reading client.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
+import type { DocumentData } from "./value-codec.js";
 import type { ConnectError } from "@connectrpc/connect";
 import type { Collection } from "./Collection.js";
 import type { DocumentSnapshot } from "./documents.js";
@@ -13,7 +15,7 @@ import { ListenView, type DocumentChangeType } from "./listen-view.js";
 import type { Services } from "./services.js";
 
 /** One document as a listener sees it. */
-export interface DocumentListenSnapshot<T extends JsonObject = JsonObject> {
+export interface DocumentListenSnapshot<T extends DocumentData = DocumentData> {
   /** The document; null when it does not exist. */
   doc: DocumentSnapshot<T> | null;
   /** What the latest change did: "added" (created), "modified", "removed" (deleted); undefined in the initial snapshot of a missing document. */
@@ -29,7 +31,7 @@ export interface DocumentListenSnapshot<T extends JsonObject = JsonObject> {
 }
 
 /** A document of a collection. Obtain one with Collection.doc(id). */
-export class DocumentReference<T extends JsonObject = JsonObject> {
+export class DocumentReference<T extends DocumentData = DocumentData> {
   /** @internal */
   constructor(
     private readonly services: Services,
@@ -38,6 +40,21 @@ export class DocumentReference<T extends JsonObject = JsonObject> {
     /** The document's id. */
     readonly id: string,
   ) {}
+
+  /** `collection/id`: the reference's JSON form, as the server's `data` shows it. */
+  get path(): string {
+    return `${this.collection.name}/${this.id}`;
+  }
+
+  /** True when `other` is a DocumentReference to the same document (same collection name and id, whichever client made it). */
+  isEqual(other: unknown): boolean {
+    return other instanceof DocumentReference && other.collection.name === this.collection.name && other.id === this.id;
+  }
+
+  /** The JSON form (`path`), so JSON.stringify writes what the server's `data` holds; the reference's handles are not data. */
+  toJSON(): string {
+    return this.path;
+  }
 
   /** Reads the document; null when it does not exist (Collection.get). */
   get(): Promise<DocumentSnapshot<T> | null> {
@@ -54,7 +71,7 @@ export class DocumentReference<T extends JsonObject = JsonObject> {
   async *listen(options: ListenOptions = {}): AsyncIterable<DocumentListenSnapshot<T>> {
     const ref = { collection: this.collection.name, id: this.id };
     const open = (resumeToken: string, signal: AbortSignal) => this.services.live.listen({ target: { case: "document", value: ref }, resumeToken }, { signal });
-    for await (const snap of listenSnapshots(open, new ListenView<T>(documentOrder([])), options)) {
+    for await (const snap of listenSnapshots(open, new ListenView<T>(documentOrder([]), this.services.decoder), options)) {
       const last = snap.docChanges[snap.docChanges.length - 1];
       const doc = snap.docs[0] ?? null;
       yield { doc, change: last?.type, transactionId: last?.transactionId, initial: snap.initial, restarted: snap.restarted, resumeToken: snap.resumeToken };

@@ -5,7 +5,6 @@
  * chosen by the package's entry points (browser.ts, node.ts), so bundles
  * for browsers never contain Node's HTTP code.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { Collection } from "./Collection.js";
 import { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
@@ -13,6 +12,7 @@ import { COLLECTIONS_PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX
 import { backoffMs, retryPolicy, sleep, type RetryOptions } from "./retry-policy.js";
 import { createServices, type Services } from "./services.js";
 import { Transaction, type TransactionOptions } from "./Transaction.js";
+import type { DocumentData } from "./value-codec.js";
 
 /** Where the client connects when neither the constructor nor IMPOSSIBLEDB_URL says: `npm start`'s Worker. */
 export const DEFAULT_BASE_URL = "http://127.0.0.1:8787";
@@ -49,6 +49,23 @@ export interface ImpossibleDBClientOptions {
   transport?: Transport;
   /** Called before each retry (logging, metrics). */
   onRetry?: RetryingTransportOptions["onRetry"];
+  /**
+   * How reads return typed timestamps: "date" (the default) as Dates,
+   * which hold milliseconds, so the stored microseconds below a millisecond
+   * are dropped (rounded down); "timestamp" as Timestamp objects, exact to
+   * the microsecond (`toDate()` when a Date is needed). Writes take either.
+   */
+  timestamps?: "date" | "timestamp";
+  /**
+   * How reads return documents that hold typed values: "typed" (the
+   * default) in JavaScript's types (bigint, Date, Uint8Array, GeoPoint,
+   * DocumentReference; see the README's "Data types"); "json" in the JSON
+   * form the server also sends (`Document.data`: integers as the nearest
+   * double, timestamps as RFC 3339 text, bytes as base64, references as
+   * "collection/id", geo points as { latitude, longitude }), as every read
+   * was before typed values. For tools that print or export JSON.
+   */
+  values?: "typed" | "json";
 }
 
 /** One collection as listCollections reports it. */
@@ -95,11 +112,11 @@ export class BaseImpossibleDBClient {
       streamTimeoutMs: options.streamTimeoutMs,
       onRetry: options.onRetry,
     });
-    this.services = createServices(transport, inner);
+    this.services = createServices(transport, inner, { timestamps: oneOf("timestamps", options.timestamps, ["date", "timestamp"]), values: oneOf("values", options.values, ["typed", "json"]) });
   }
 
   /** A collection by name. */
-  collection<T extends JsonObject = JsonObject>(name: string): Collection<T> {
+  collection<T extends DocumentData = DocumentData>(name: string): Collection<T> {
     return new Collection<T>(this.services, name);
   }
 
@@ -156,6 +173,12 @@ export class BaseImpossibleDBClient {
       }
     }
   }
+}
+
+/** An option that must be one of `allowed` (or unset); a TypeError names it otherwise (untyped callers). */
+function oneOf<V extends string>(name: string, value: V | undefined, allowed: readonly V[]): V | undefined {
+  if (value !== undefined && !allowed.includes(value)) throw new TypeError(`ImpossibleDBClient: the option ${name} is ${JSON.stringify(value)}; it must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}`);
+  return value;
 }
 
 function environmentBaseUrl(): string | undefined {

@@ -6,7 +6,7 @@
  * Each method returns the builder, so calls chain; nothing is sent until
  * execute(), page(), stream(), aggregate(), listen() or onSnapshot().
  */
-import { fromJson, toJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
+import { fromJson, toJson, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { snapshot, type DocumentSnapshot } from "./documents.js";
@@ -25,7 +25,9 @@ import { listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
 import { documentOrder, splitFieldPath } from "./listen-order.js";
 import { ListenView, type QuerySnapshot } from "./listen-view.js";
 import type { Services } from "./services.js";
-import { checkedValue } from "./values.js";
+import { inspectValue } from "./values.js";
+import { decodeValue, encodeValue, type DocumentData, type TypedValue, type ValueDecoder } from "./value-codec.js";
+import type { AggregationGroup } from "./gen/impossibledb/v1/query_pb.js";
 
 /** Comparison operators of where(). */
 export type WhereOperator = "==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not-in" | "array-contains" | "array-contains-any" | "exists";
@@ -71,15 +73,20 @@ const FUNCTIONS: Record<AggregateSpec["fn"], Aggregation_Function> = {
 
 /** One group of an aggregation. */
 export interface AggregateGroup {
-  /** The group-by values, in the order they were named; empty without group-by. */
-  key: JsonValue[];
-  /** The results, by alias. */
-  values: Record<string, JsonValue>;
+  /** The group-by values, in the order they were named, in JavaScript's types as documents' data; empty without group-by. */
+  key: TypedValue[];
+  /**
+   * The results, by alias: count() a number; sum() over integers only a
+   * bigint (exact while the total fits int64; with a double among them, or
+   * a total outside int64, a number); avg() a number; min() and max() the
+   * value as stored (a bigint, a number, a Date, a string...).
+   */
+  values: Record<string, TypedValue>;
 }
 
 /** One page of query results. */
 /** One result of a search: the document, its BM25 score, its distance and its highlighted snippets. */
-export interface SearchResult<T extends JsonObject = JsonObject> {
+export interface SearchResult<T extends DocumentData = DocumentData> {
   readonly doc: DocumentSnapshot<T>;
   /** BM25 with statistics over every shard; higher is better. 0 without search(). */
   readonly score: number;
@@ -93,8 +100,12 @@ export interface SearchResult<T extends JsonObject = JsonObject> {
   readonly highlights: Record<string, string>;
 }
 
-/** A point in degrees, as documents store it in a search index's geo field. */
-export interface GeoPoint {
+/**
+ * A point in degrees for near() and within(): a plain `{ lat, lng }`, or a
+ * GeoPoint (which has `lat` and `lng` too). Documents store geo points as
+ * GeoPoints (or, in their JSON form, `{ latitude, longitude }` maps).
+ */
+export interface LatLng {
   readonly lat: number;
   readonly lng: number;
 }
@@ -105,7 +116,7 @@ export interface GeoPoint {
  * antimeridian), or a polygon as its vertices (3 to 1,000; straight edges
  * in latitude/longitude, each the short way round; see docs/geo.md).
  */
-export type GeoRegion = { readonly low: GeoPoint; readonly high: GeoPoint } | readonly GeoPoint[];
+export type GeoRegion = { readonly low: LatLng; readonly high: LatLng } | readonly LatLng[];
 
 /** Options of QueryBuilder.search(). */
 export interface SearchOptions {
@@ -115,7 +126,7 @@ export interface SearchOptions {
   readonly highlight?: boolean;
 }
 
-export interface QueryPage<T extends JsonObject = JsonObject> {
+export interface QueryPage<T extends DocumentData = DocumentData> {
   documents: DocumentSnapshot<T>[];
   /** With search(): one result per document, in the same order; empty otherwise. */
   hits: SearchResult<T>[];
@@ -128,7 +139,7 @@ export interface QueryPage<T extends JsonObject = JsonObject> {
 type Filter = MessageInitShape<typeof FilterSchema>;
 
 /** A query over one collection. Obtain one with Collection.query(). */
-export class QueryBuilder<T extends JsonObject = JsonObject> {
+export class QueryBuilder<T extends DocumentData = DocumentData> {
   private readonly filters: Filter[] = [];
   private readonly orderBy: { field: string; direction: Order_Direction }[] = [];
   private aip160 = "";
@@ -148,10 +159,17 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   /**
    * Keeps documents whose `field` compares to `value` by `op`; several
    * where() calls must all hold. The value is checked as document data is
-   * (values.ts): a Date, bigint, unsafe integer and the like throw a
-   * TypeError here rather than match something else.
+   * (values.ts): an unsafe integer, undefined and the like throw a
+   * TypeError here rather than match something else. A typed value (a
+   * bigint, Date, Timestamp, Uint8Array, GeoPoint or DocumentReference,
+   * alone or in the list of "in", "not-in" and "array-contains-any") is
+   * sent in the typed form and compares with typed values: `where("n", ">",
+   * 5n)` against integers (and doubles, as numbers), `where("at", ">=",
+   * new Date(...))` against timestamps; a range filter matches values of
+   * its operand's type only (so a Date never matches a timestamp stored as
+   * text).
    */
-  where(field: string, op: WhereOperator, value?: JsonValue): this {
+  where(field: string, op: WhereOperator, value?: TypedValue): this {
     // `op` may come from untyped code: an inherited name such as "constructor" is no operator.
     const operator = Object.hasOwn(OPERATORS, op) ? OPERATORS[op] : undefined;
     if (operator === undefined) throw new ConnectError(`unknown operator ${JSON.stringify(op)}`, Code.InvalidArgument);
@@ -159,8 +177,10 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
     // Only "exists" takes no value; an undefined operand elsewhere is a
     // mistake the server would see as a missing value.
     if (value === undefined && op !== "exists") throw new TypeError(`${where}: the value is undefined; "${op}" needs one (null compares with null)`);
-    const operand = value === undefined ? undefined : fromJson(ValueSchema, checkedValue(where, value));
-    this.filters.push({ filterType: { case: "fieldFilter", value: { field, op: operator, value: operand } } });
+    const typed = value !== undefined && inspectValue(where, value);
+    const operand = value === undefined || typed ? undefined : fromJson(ValueSchema, value as JsonValue);
+    const typedValue = typed ? encodeValue(value) : undefined;
+    this.filters.push({ filterType: { case: "fieldFilter", value: { field, op: operator, value: operand, typedValue } } });
     return this;
   }
 
@@ -218,7 +238,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
    *
    *   const nearby = await db.collection("places").query().near({ lat: 48.8566, lng: 2.3522 }, 2000).limit(10).hits();
    */
-  near(center: GeoPoint, radiusMeters: number): this {
+  near(center: LatLng, radiusMeters: number): this {
     if (!Number.isFinite(radiusMeters) || radiusMeters < 0) throw new ConnectError("near(): radiusMeters must be a finite number, 0 or more", Code.InvalidArgument);
     this.geo = { near: { center: geoPoint(center, "near()"), radiusMeters } };
     return this;
@@ -233,10 +253,10 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
    */
   within(region: GeoRegion): this {
     if (Array.isArray(region)) {
-      const vertices = (region as readonly GeoPoint[]).map((v, i) => geoPoint(v, `within(): vertex ${i}`));
+      const vertices = (region as readonly LatLng[]).map((v, i) => geoPoint(v, `within(): vertex ${i}`));
       this.geo = { within: { region: { case: "polygon", value: { vertices } } } };
     } else {
-      const box = region as { low: GeoPoint; high: GeoPoint };
+      const box = region as { low: LatLng; high: LatLng };
       this.geo = { within: { region: { case: "box", value: { low: geoPoint(box.low, "within(): low"), high: geoPoint(box.high, "within(): high") } } } };
     }
     return this;
@@ -286,7 +306,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   /** Runs the query and returns one page. */
   async page(options: { pageSize?: number; pageToken?: string; explain?: boolean } = {}): Promise<QueryPage<T>> {
     const res = await this.services.query.runQuery({ query: this.toProto(), pageSize: options.pageSize, pageToken: options.pageToken, explain: options.explain });
-    const documents = res.documents.map((d) => snapshot<T>(d));
+    const documents = res.documents.map((d) => snapshot<T>(d, this.services.decoder));
     const hits = res.hits.map((h, i) => ({ doc: documents[i]!, score: h.score, distanceMeters: h.distanceMeters, highlights: { ...h.highlights } }));
     return { documents, hits, nextPageToken: res.nextPageToken, plan: res.plan };
   }
@@ -294,7 +314,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
   /** Runs the query and yields documents as the shards' results merge. */
   async *stream(options: { signal?: AbortSignal } = {}): AsyncIterable<DocumentSnapshot<T>> {
     for await (const msg of this.services.query.streamQuery({ query: this.toProto() }, { signal: options.signal })) {
-      if (msg.result.case === "document") yield snapshot<T>(msg.result.value);
+      if (msg.result.case === "document") yield snapshot<T>(msg.result.value, this.services.decoder);
     }
   }
 
@@ -325,7 +345,7 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
     const query = this.toProto();
     const order = documentOrder(this.orderBy.map((o) => ({ field: o.field, descending: o.direction === Order_Direction.DESCENDING })));
     const open = (resumeToken: string, signal: AbortSignal) => this.services.live.listen({ target: { case: "query", value: query }, resumeToken }, { signal });
-    return listenSnapshots(open, new ListenView<T>(order), options);
+    return listenSnapshots(open, new ListenView<T>(order, this.services.decoder), options);
   }
 
   /**
@@ -351,11 +371,27 @@ export class QueryBuilder<T extends JsonObject = JsonObject> {
       return { alias, function: FUNCTIONS[spec.fn], field: spec.field ?? "" };
     });
     const res = await this.services.query.runAggregationQuery({ query, aggregations, groupBy: options.groupBy ?? [] });
-    return res.groups.map((g) => ({
-      key: g.key.map((v) => toJson(ValueSchema, v)),
-      values: Object.fromEntries(Object.entries(g.results).map(([alias, v]) => [alias, toJson(ValueSchema, v)])),
-    }));
+    const counts = new Set(Object.entries(specs).filter(([, spec]) => spec.fn === "count").map(([alias]) => alias));
+    return res.groups.map((g) => aggregateGroup(g, counts, this.services.decoder));
   }
+}
+
+/**
+ * One group in JavaScript's types: the typed key and results when the
+ * server sent them (and the client does not ask for JSON), else the JSON
+ * ones. A count stays a number, as it was before typed results: a count is
+ * far below 2^53, and a bigint would break code that adds it to numbers.
+ */
+function aggregateGroup(g: AggregationGroup, counts: ReadonlySet<string>, decoder: ValueDecoder): AggregateGroup {
+  const typed = decoder.values === "typed";
+  const key = typed && g.typedKey.length === g.key.length && g.key.length > 0 ? g.typedKey.map((v) => decodeValue(v, decoder)) : g.key.map((v) => toJson(ValueSchema, v));
+  const values = Object.fromEntries(
+    Object.entries(g.results).map(([alias, v]) => {
+      const t = typed && !counts.has(alias) && Object.hasOwn(g.typedResults, alias) ? g.typedResults[alias] : undefined;
+      return [alias, t === undefined ? toJson(ValueSchema, v) : decodeValue(t, decoder)];
+    }),
+  );
+  return { key, values };
 }
 
 function combine(filters: Filter[]): Filter | undefined {
@@ -379,7 +415,7 @@ function nonNegative(n: number, what: string): number {
 }
 
 /** A GeoPoint in the wire's form; a TypeError for anything but finite numbers. */
-function geoPoint(point: GeoPoint, where: string): { latitude: number; longitude: number } {
+function geoPoint(point: LatLng, where: string): { latitude: number; longitude: number } {
   if (typeof point !== "object" || point === null || !Number.isFinite(point.lat) || !Number.isFinite(point.lng)) {
     throw new TypeError(`${where}: a point is { lat, lng } with finite numbers in degrees`);
   }

@@ -22,13 +22,13 @@
  *
  * Use runTransaction (on the client) to retry a transaction that aborted.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { snapshot, writeOutcome, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
 import type { Services } from "./services.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
 import type { WithFieldValues } from "./field-value.js";
+import type { DocumentData } from "./value-codec.js";
 
 /** Options of a transaction. */
 export interface TransactionOptions {
@@ -83,23 +83,23 @@ export class Transaction {
   }
 
   /** Reads a document now, inside the transaction; null when it does not exist. */
-  async get<T extends JsonObject = JsonObject>(collection: string, id: string): Promise<DocumentSnapshot<T> | null> {
+  async get<T extends DocumentData = DocumentData>(collection: string, id: string): Promise<DocumentSnapshot<T> | null> {
     const [doc] = await this.readNow([{ collection, id }]);
     return (doc ?? null) as DocumentSnapshot<T> | null;
   }
 
   /** Replaces a document whole (creating it if missing) when the transaction commits. */
-  write(collection: string, id: string, data: JsonObject | WithFieldValues<JsonObject>, options?: WriteOptions): this {
+  write(collection: string, id: string, data: DocumentData | WithFieldValues<DocumentData>, options?: WriteOptions): this {
     return this.push(setWrite(collection, id, data, options));
   }
 
   /** Creates a document when the transaction commits; the commit fails if it exists. */
-  create(collection: string, id: string, data: JsonObject | WithFieldValues<JsonObject>, options?: WriteOptions): this {
+  create(collection: string, id: string, data: DocumentData | WithFieldValues<DocumentData>, options?: WriteOptions): this {
     return this.push(createWrite(collection, id, data, options));
   }
 
   /** Changes fields of an existing document when the transaction commits. */
-  update(collection: string, id: string, patch: JsonObject | WithFieldValues<JsonObject>, options?: UpdateOptions): this {
+  update(collection: string, id: string, patch: DocumentData | WithFieldValues<DocumentData>, options?: UpdateOptions): this {
     return this.push(updateWrite(collection, id, patch, options));
   }
 
@@ -121,7 +121,7 @@ export class Transaction {
     const res = await this.services.transaction.commit({ transaction, writes: this.writes, reads });
     this.state = "committed";
     return {
-      results: res.results.map(writeOutcome),
+      results: res.results.map((r) => writeOutcome(r, this.services.decoder)),
       reads: readDocs,
       commitTime: res.commitTime === undefined ? undefined : timestampDate(res.commitTime),
     };
@@ -152,7 +152,7 @@ export class Transaction {
         const ref = rest[i]!;
         const key = JSON.stringify([ref.collection, ref.id, String(r.version)]);
         if (!this.readVersions.has(key)) this.readVersions.set(key, { ref, version: r.version });
-        out.push(r.document === undefined ? null : snapshot(r.document));
+        out.push(r.document === undefined ? null : snapshot(r.document, this.services.decoder));
       });
       rest = rest.slice(res.reads.length);
     }

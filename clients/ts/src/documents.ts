@@ -1,18 +1,26 @@
 /**
- * The shapes the SDK hands to its users: plain objects with JSON data and
- * Dates, rather than generated protobuf messages.
+ * The shapes the SDK hands to its users: plain objects with JavaScript's
+ * types (value-codec.ts) and Dates, rather than generated protobuf messages.
  */
-import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { toJson } from "@bufbuild/protobuf";
 import { timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
-import type { Document, Precondition as WirePrecondition, WriteResult as WireWriteResult } from "./gen/impossibledb/v1/document_pb.js";
+import type { Value as WireTypedValue, Document, Precondition as WirePrecondition, WriteResult as WireWriteResult } from "./gen/impossibledb/v1/document_pb.js";
+import type { Value as WireJsonValue } from "@bufbuild/protobuf/wkt";
+import { decodeFields, decodeValue, type DocumentData, type TypedValue, type ValueDecoder } from "./value-codec.js";
 
 /** A stored document as read or written. */
-export interface DocumentSnapshot<T extends JsonObject = JsonObject> {
+export interface DocumentSnapshot<T extends DocumentData = DocumentData> {
   /** The collection it lives in. */
   collection: string;
   /** Its id. */
   id: string;
-  /** Its fields. */
+  /**
+   * Its fields, in JavaScript's types: typed values as bigint, Date (or
+   * Timestamp), Uint8Array, GeoPoint and DocumentReference, JSON values as
+   * they are (numbers are doubles). With the client option `values: "json"`,
+   * the JSON form the server also sends (timestamps as RFC 3339 text, bytes
+   * as base64, references as "collection/id").
+   */
   data: T;
   /** Its version: changes on every write; compare for equality only. */
   version: bigint;
@@ -43,17 +51,23 @@ export interface WriteOutcome {
   updateTime?: Date;
   /**
    * The new value of each field the write's FieldValues changed, in the
-   * order they appear in its data (empty when it had none).
+   * order they appear in its data (empty when it had none), in
+   * JavaScript's types as `data` (an integer sum is a bigint).
    */
-  transformResults: JsonValue[];
+  transformResults: TypedValue[];
 }
 
-/** Converts a wire document. */
-export function snapshot<T extends JsonObject = JsonObject>(doc: Document): DocumentSnapshot<T> {
+/**
+ * Converts a wire document: its typed fields when the server sent them
+ * (it does for a document holding a typed value) and the decoder does not
+ * ask for JSON, else its JSON data.
+ */
+export function snapshot<T extends DocumentData = DocumentData>(doc: Document, decoder: ValueDecoder): DocumentSnapshot<T> {
+  const typed = decoder.values === "typed" && Object.keys(doc.fields).length > 0;
   return {
     collection: doc.collection,
     id: doc.id,
-    data: (doc.data ?? {}) as T,
+    data: (typed ? decodeFields(doc.fields, decoder) : (doc.data ?? {})) as T,
     version: doc.version,
     createTime: doc.createTime === undefined ? undefined : timestampDate(doc.createTime),
     updateTime: doc.updateTime === undefined ? undefined : timestampDate(doc.updateTime),
@@ -61,15 +75,24 @@ export function snapshot<T extends JsonObject = JsonObject>(doc: Document): Docu
 }
 
 /** Converts a wire write result. */
-export function writeOutcome(result: WireWriteResult): WriteOutcome {
+export function writeOutcome(result: WireWriteResult, decoder: ValueDecoder): WriteOutcome {
   return {
     collection: result.ref?.collection ?? "",
     id: result.ref?.id ?? "",
-    document: result.document === undefined ? undefined : snapshot(result.document),
+    document: result.document === undefined ? undefined : snapshot(result.document, decoder),
     version: result.version,
     updateTime: result.updateTime === undefined ? undefined : timestampDate(result.updateTime),
-    transformResults: result.transformResults.map((v) => toJson(ValueSchema, v)),
+    transformResults: transformResults(result.transformResults, result.typedTransformResults, decoder),
   };
+}
+
+/**
+ * A write's transform results: the typed ones when the server sent them
+ * (one per transform) and the decoder does not ask for JSON, else the JSON ones.
+ */
+export function transformResults(json: readonly WireJsonValue[], typed: readonly WireTypedValue[], decoder: ValueDecoder): TypedValue[] {
+  if (decoder.values === "typed" && typed.length === json.length && typed.length > 0) return typed.map((v) => decodeValue(v, decoder));
+  return json.map((v) => toJson(ValueSchema, v));
 }
 
 /** The wire form of a precondition. */

@@ -16,17 +16,37 @@
  * may not also be set by the data or named by an update's mask (the SDK
  * drops a mask path equal to a FieldValue's own path, so `mask: ["n"]`
  * with `n: FieldValue.increment(1)` works).
+ *
+ * Typed operands (value-codec.ts) send the typed transforms: a bigint to
+ * increment, maximum or minimum is an integer (`typed_increment`: integer
+ * plus integer stays an integer, exact in int64), typed elements of
+ * arrayUnion/arrayRemove send `typed_append_missing_elements` /
+ * `typed_remove_all_from_array`, and `serverTimestamp({ typed: true })`
+ * writes a typed timestamp instead of text. Number operands and JSON
+ * elements send what they always sent.
  */
 import { fromJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { FieldTransformSchema } from "./gen/impossibledb/v1/document_pb.js";
-import { checkedValue } from "./values.js";
-import { VALUE_DEPTH_MAX } from "./limits.js";
+import { inspectValue } from "./values.js";
+import { INT64_MAX, INT64_MIN, VALUE_DEPTH_MAX } from "./limits.js";
+import { encodeValue, type DocumentData, type TypedValue } from "./value-codec.js";
 
 /** A transform in the wire's form. */
 export type WireTransform = MessageInitShape<typeof FieldTransformSchema>;
 
 type Kind = "increment" | "maximum" | "minimum" | "serverTimestamp" | "appendMissingElements" | "removeAllFromArray";
+
+/** Options of FieldValue.serverTimestamp(). */
+export interface ServerTimestampOptions {
+  /**
+   * true: store a typed timestamp (to the microsecond; read back as a Date,
+   * or a Timestamp with the client option `timestamps: "timestamp"`).
+   * false or unset: store RFC 3339 text with milliseconds, as before typed
+   * values.
+   */
+  typed?: boolean;
+}
 
 /** A change computed by the server from the stored field; see the module comment. */
 export class FieldValue {
@@ -34,45 +54,60 @@ export class FieldValue {
     /** @internal */
     readonly kind: Kind,
     /** @internal */
-    readonly operand: number | JsonValue[] | null,
+    readonly operand: number | bigint | TypedValue[] | null,
+    /** @internal Whether the transform goes in its typed form. */
+    readonly typed: boolean,
   ) {}
 
   /**
    * Adds `n` to the field; a missing field, or one that is not a number,
-   * becomes `n`. Numbers are doubles: a sum of two safe integers past 2^53-1
-   * is refused with OUT_OF_RANGE rather than rounded.
+   * becomes `n`. A number is a double: a sum of two safe integers past
+   * 2^53-1 is refused with OUT_OF_RANGE rather than rounded. A bigint is an
+   * integer: added to an integer it stays one, exact (a sum outside int64
+   * is OUT_OF_RANGE); added to a double the sum is a double.
    */
-  static increment(n: number): FieldValue {
-    return new FieldValue("increment", finite("FieldValue.increment", n));
+  static increment(n: number | bigint): FieldValue {
+    return FieldValue.numeric("increment", n);
   }
 
-  /** Sets the field to the larger of it and `n`; a missing or non-numeric field becomes `n`. */
-  static maximum(n: number): FieldValue {
-    return new FieldValue("maximum", finite("FieldValue.maximum", n));
+  /** Sets the field to the larger of it and `n` (a number, or a bigint integer); a missing or non-numeric field becomes `n`. */
+  static maximum(n: number | bigint): FieldValue {
+    return FieldValue.numeric("maximum", n);
   }
 
-  /** Sets the field to the smaller of it and `n`; a missing or non-numeric field becomes `n`. */
-  static minimum(n: number): FieldValue {
-    return new FieldValue("minimum", finite("FieldValue.minimum", n));
+  /** Sets the field to the smaller of it and `n` (a number, or a bigint integer); a missing or non-numeric field becomes `n`. */
+  static minimum(n: number | bigint): FieldValue {
+    return FieldValue.numeric("minimum", n);
   }
 
   /**
-   * Sets the field to the write's time, as an RFC 3339 string in UTC with
-   * milliseconds (`2026-11-30T12:00:00.123Z`), equal to the document's
-   * updateTime.
+   * Sets the field to the write's time, the document's updateTime: as an
+   * RFC 3339 string in UTC with milliseconds (`2026-11-30T12:00:00.123Z`),
+   * or with `{ typed: true }` as a typed timestamp to the microsecond.
    */
-  static serverTimestamp(): FieldValue {
-    return new FieldValue("serverTimestamp", null);
+  static serverTimestamp(options: ServerTimestampOptions = {}): FieldValue {
+    return new FieldValue("serverTimestamp", null, options.typed === true);
   }
 
   /** Appends each element the array does not already hold, in order; a missing or non-array field becomes []. */
-  static arrayUnion(...elements: JsonValue[]): FieldValue {
-    return new FieldValue("appendMissingElements", elements.map((e, i) => checkedValue(`FieldValue.arrayUnion element ${i}`, e)));
+  static arrayUnion(...elements: TypedValue[]): FieldValue {
+    return new FieldValue("appendMissingElements", elements, elements.map((e, i) => inspectValue(`FieldValue.arrayUnion element ${i}`, e)).includes(true));
   }
 
   /** Removes every element equal to one of `elements`; a missing or non-array field becomes []. */
-  static arrayRemove(...elements: JsonValue[]): FieldValue {
-    return new FieldValue("removeAllFromArray", elements.map((e, i) => checkedValue(`FieldValue.arrayRemove element ${i}`, e)));
+  static arrayRemove(...elements: TypedValue[]): FieldValue {
+    return new FieldValue("removeAllFromArray", elements, elements.map((e, i) => inspectValue(`FieldValue.arrayRemove element ${i}`, e)).includes(true));
+  }
+
+  /** A numeric FieldValue: a finite number (a double), or a bigint in int64 (an integer, typed). */
+  private static numeric(kind: "increment" | "maximum" | "minimum", n: number | bigint): FieldValue {
+    const where = `FieldValue.${kind}`;
+    if (typeof n === "bigint") {
+      if (n < INT64_MIN || n > INT64_MAX) throw new RangeError(`${where}: ${n}n is outside the 64-bit signed integers (-2^63 to 2^63-1)`);
+      return new FieldValue(kind, n, true);
+    }
+    if (typeof n !== "number" || !Number.isFinite(n)) throw new TypeError(`${where}: the operand must be a finite number or a bigint, not ${String(n)}`);
+    return new FieldValue(kind, n, false);
   }
 
   /** @internal The wire transform of this value at `fieldPath`. */
@@ -81,19 +116,31 @@ export class FieldValue {
       case "increment":
       case "maximum":
       case "minimum":
+        if (this.typed) return { fieldPath, transformType: { case: TYPED[this.kind], value: encodeValue(this.operand as bigint) } };
         return { fieldPath, transformType: { case: this.kind, value: { kind: { case: "numberValue", value: this.operand as number } } } };
       case "serverTimestamp":
-        return { fieldPath, transformType: { case: "serverTimestamp", value: {} } };
+        return { fieldPath, transformType: { case: this.typed ? "typedServerTimestamp" : "serverTimestamp", value: {} } };
       case "appendMissingElements":
-      case "removeAllFromArray":
-        return { fieldPath, transformType: { case: this.kind, value: { values: (this.operand as JsonValue[]).map((e) => fromJson(ValueSchema, e)) } } };
+      case "removeAllFromArray": {
+        const elements = this.operand as TypedValue[];
+        if (this.typed) return { fieldPath, transformType: { case: TYPED[this.kind], value: { values: elements.map(encodeValue) } } };
+        return { fieldPath, transformType: { case: this.kind, value: { values: elements.map((e) => fromJson(ValueSchema, e as JsonValue)) } } };
+      }
     }
   }
 }
 
+const TYPED = {
+  increment: "typedIncrement",
+  maximum: "typedMaximum",
+  minimum: "typedMinimum",
+  appendMissingElements: "typedAppendMissingElements",
+  removeAllFromArray: "typedRemoveAllFromArray",
+} as const;
+
 /** A document's data in which any field may be a FieldValue. */
-export type WithFieldValues<T extends JsonObject> = { [K in keyof T]: T[K] | FieldValue | NestedFieldValues<T[K]> };
-type NestedFieldValues<V> = V extends JsonObject ? WithFieldValues<V> : never;
+export type WithFieldValues<T extends DocumentData> = { [K in keyof T]: T[K] | FieldValue | NestedFieldValues<T[K]> };
+type NestedFieldValues<V> = V extends DocumentData ? WithFieldValues<V> : never;
 
 /**
  * Splits data into what is written as is and the transforms its FieldValues
@@ -161,11 +208,6 @@ function stripFields(node: Record<string, unknown>, path: string[], out: WireTra
 /** A path in the server's field-path grammar: identifiers as they are, other names between backquotes. */
 function formatPath(segments: readonly string[]): string {
   return segments.map((s) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? s : "`" + s.replace(/[\\`]/g, (c) => "\\" + c) + "`")).join(".");
-}
-
-function finite(where: string, n: number): number {
-  if (typeof n !== "number" || !Number.isFinite(n)) throw new TypeError(`${where}: the operand must be a finite number, not ${String(n)}`);
-  return n;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

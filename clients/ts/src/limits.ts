@@ -80,6 +80,23 @@ export const LISTEN_BACKOFF_MAX_MS_DEFAULT = 15_000;
  */
 export const LISTEN_HELD_MESSAGES_MAX = 10_000;
 
+/** The least integer a typed integer holds: -2^63 (int64). A bigint below it is refused with a RangeError. */
+export const INT64_MIN = -(2n ** 63n);
+/** The greatest integer a typed integer holds: 2^63-1 (int64). A bigint above it is refused with a RangeError. */
+export const INT64_MAX = 2n ** 63n - 1n;
+
+/** The earliest typed timestamp, in seconds since the Unix epoch: 0001-01-01T00:00:00Z (the contract's range, as Firestore's). */
+export const TIMESTAMP_SECONDS_MIN = -62_135_596_800;
+/** The latest whole second of a typed timestamp, in seconds since the Unix epoch: 9999-12-31T23:59:59Z (plus up to 999,999 microseconds). */
+export const TIMESTAMP_SECONDS_MAX = 253_402_300_799;
+/** Microseconds in a second: a typed timestamp's fraction is 0 to this minus one (the wire keeps microseconds, no finer). */
+export const MICROS_PER_SECOND = 1_000_000;
+
+/** The latitude of a GeoPoint, in degrees: -90 to 90. */
+export const LATITUDE_DEGREES_MAX = 90;
+/** The longitude of a GeoPoint, in degrees: -180 to 180. */
+export const LONGITUDE_DEGREES_MAX = 180;
+
 function assertLimit(ok: boolean, what: string): void {
   if (!ok) throw new Error(`limits: ${what}`);
 }
@@ -94,6 +111,9 @@ assertLimit(
   LISTEN_BACKOFF_INITIAL_MS_DEFAULT > 0 && LISTEN_BACKOFF_INITIAL_MS_DEFAULT <= LISTEN_BACKOFF_MAX_MS_DEFAULT,
   "a listener's initial backoff is positive and at most its largest",
 );
+assertLimit(INT64_MAX === -INT64_MIN - 1n, "int64 is two's complement");
+assertLimit(new Date(TIMESTAMP_SECONDS_MIN * 1000).toISOString() === "0001-01-01T00:00:00.000Z", "the first timestamp is year 1");
+assertLimit(new Date(TIMESTAMP_SECONDS_MAX * 1000).toISOString() === "9999-12-31T23:59:59.000Z", "the last timestamp is the end of year 9999");
 assertLimit(LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT >= 1 && LISTEN_HELD_MESSAGES_MAX >= 1, "a listener reconnects at least once and holds at least one message");
 
 /**

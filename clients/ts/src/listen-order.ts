@@ -1,13 +1,19 @@
 /**
  * The order of a query's documents, as the server sorts them, so that a
  * listener can keep `docs` in query order while changes arrive one by one.
- * The server's order (docs/queries.md, "Order of mixed types"): missing <
- * null < false < true < numbers < strings (by code point) < arrays < maps;
- * arrays tie with arrays and maps with maps; later sort keys, then the
- * document id in the direction of the last sort key, break ties. Pure.
+ * The server's order (docs/queries.md, "Order of mixed types", and the
+ * contract's Value): missing < null < false < true < numbers (integers and
+ * doubles compare as numbers, exactly) < timestamps < strings (by code
+ * point) < bytes (unsigned, byte by byte) < references (collection, then
+ * id) < geo points (latitude, then longitude) < arrays < maps; arrays tie
+ * with arrays and maps with maps; later sort keys, then the document id in
+ * the direction of the last sort key, break ties. Pure.
  */
-import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import type { DocumentSnapshot } from "./documents.js";
+import { DocumentReference } from "./DocumentReference.js";
+import { GeoPoint } from "./geo-point.js";
+import { Timestamp } from "./timestamp.js";
+import type { DocumentData, TypedValue } from "./value-codec.js";
 
 /** One sort key of a query, as QueryBuilder.sort() records it. */
 export interface SortKey {
@@ -45,35 +51,76 @@ export function splitFieldPath(field: string): string[] {
   return segments;
 }
 
-function valueAt(data: JsonObject, path: readonly string[]): JsonValue | undefined {
-  let value: JsonValue | undefined = data;
+function valueAt(data: DocumentData, path: readonly string[]): TypedValue | undefined {
+  let value: TypedValue | undefined = data;
   for (const segment of path) {
-    if (value === null || typeof value !== "object" || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
+    if (!isMap(value) || !Object.hasOwn(value, segment)) return undefined;
     value = value[segment];
   }
   return value;
 }
 
+function isMap(value: TypedValue | undefined): value is DocumentData {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 /** The rank of a value's type in the server's order. */
-function rank(value: JsonValue | undefined): number {
+function rank(value: TypedValue | undefined): number {
   if (value === undefined) return 0;
   if (value === null) return 1;
   if (value === false) return 2;
   if (value === true) return 3;
-  if (typeof value === "number") return 4;
-  if (typeof value === "string") return 5;
-  return Array.isArray(value) ? 6 : 7;
+  if (typeof value === "number" || typeof value === "bigint") return 4;
+  if (value instanceof Date || value instanceof Timestamp) return 5;
+  if (typeof value === "string") return 6;
+  if (value instanceof Uint8Array) return 7;
+  if (value instanceof DocumentReference) return 8;
+  if (value instanceof GeoPoint) return 9;
+  return Array.isArray(value) ? 10 : 11;
 }
 
 /** Compares two values in the server's order: negative, zero or positive. */
-export function compareValues(a: JsonValue | undefined, b: JsonValue | undefined): number {
+export function compareValues(a: TypedValue | undefined, b: TypedValue | undefined): number {
   const byRank = rank(a) - rank(b);
   if (byRank !== 0) return byRank;
-  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if ((typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint")) return compareNumbers(a, b);
+  if ((a instanceof Date || a instanceof Timestamp) && (b instanceof Date || b instanceof Timestamp)) return compareBigints(micros(a), micros(b));
   if (typeof a === "string" && typeof b === "string") return compareCodePoints(a, b);
-  // Same rank and not a number or string: equal booleans, nulls, missing,
+  if (a instanceof Uint8Array && b instanceof Uint8Array) return compareBytes(a, b);
+  if (a instanceof DocumentReference && b instanceof DocumentReference) return compareCodePoints(a.collection.name, b.collection.name) || compareCodePoints(a.id, b.id);
+  if (a instanceof GeoPoint && b instanceof GeoPoint) return Math.sign(a.latitude - b.latitude) || Math.sign(a.longitude - b.longitude);
+  // Same rank and none of the above: equal booleans, nulls, missing,
   // or arrays / maps, which tie within their rank.
   return 0;
+}
+
+/** Compares an integer and a double exactly (a double past 2^53 is a whole number; converting it to bigint loses nothing). */
+function compareNumbers(a: number | bigint, b: number | bigint): number {
+  if (typeof a === "number" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "bigint" && typeof b === "bigint") return compareBigints(a, b);
+  if (typeof a === "number") return -compareNumbers(b, a);
+  // a is a bigint, b a finite double (the wire carries no others).
+  const whole = Math.trunc(b as number);
+  const byWhole = compareBigints(a, BigInt(whole));
+  if (byWhole !== 0) return byWhole;
+  const fraction = (b as number) - whole;
+  return fraction > 0 ? -1 : fraction < 0 ? 1 : 0;
+}
+
+function compareBigints(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function micros(t: Date | Timestamp): bigint {
+  return t instanceof Timestamp ? t.toMicros() : BigInt(t.getTime()) * 1000n;
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
 }
 
 /**

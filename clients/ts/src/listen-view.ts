@@ -9,7 +9,7 @@
  * dropped if the stream breaks first: resuming from the last token sends
  * those changes again, so a reconnect neither loses nor repeats a change.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
+import type { DocumentData, ValueDecoder } from "./value-codec.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { snapshot, type DocumentSnapshot } from "./documents.js";
 import { DocumentChange_Type, type DocumentChange as WireChange, type ListenResponse } from "./gen/impossibledb/v1/query_service_pb.js";
@@ -19,7 +19,7 @@ import { LISTEN_HELD_MESSAGES_MAX } from "./limits.js";
 export type DocumentChangeType = "added" | "modified" | "removed";
 
 /** One change of a QuerySnapshot. */
-export interface DocumentChange<T extends JsonObject = JsonObject> {
+export interface DocumentChange<T extends DocumentData = DocumentData> {
   /** added: entered the result; modified: changed and still in it; removed: left it (deleted, no longer matches, or left a limit's window). */
   type: DocumentChangeType;
   /** The document after the change; for "removed", as it was last seen. */
@@ -29,7 +29,7 @@ export interface DocumentChange<T extends JsonObject = JsonObject> {
 }
 
 /** A listener's result at one point: every change up to it applied. */
-export interface QuerySnapshot<T extends JsonObject = JsonObject> {
+export interface QuerySnapshot<T extends DocumentData = DocumentData> {
   /** The documents in the result, in query order (the sort keys, then the id; the id alone without sort keys). */
   docs: DocumentSnapshot<T>[];
   /**
@@ -54,7 +54,7 @@ export interface QuerySnapshot<T extends JsonObject = JsonObject> {
 }
 
 /** A listener's state; see the file comment. */
-export class ListenView<T extends JsonObject = JsonObject> {
+export class ListenView<T extends DocumentData = DocumentData> {
   private docs = new Map<string, DocumentSnapshot<T>>();
   /** The documents shown before a restart, kept until the fresh snapshot is complete; null when not restarting. */
   private beforeRestart: Map<string, DocumentSnapshot<T>> | null = null;
@@ -63,7 +63,10 @@ export class ListenView<T extends JsonObject = JsonObject> {
   private token = "";
   private shown = false;
 
-  constructor(private readonly order: (a: DocumentSnapshot, b: DocumentSnapshot) => number) {}
+  constructor(
+    private readonly order: (a: DocumentSnapshot, b: DocumentSnapshot) => number,
+    private readonly decoder: ValueDecoder,
+  ) {}
 
   /** The token to resume with; empty before the first snapshot and while restarting. */
   get resumeToken(): string {
@@ -122,7 +125,7 @@ export class ListenView<T extends JsonObject = JsonObject> {
 
   private apply(wire: WireChange): DocumentChange<T> {
     if (wire.document === undefined) throw new ConnectError("Listen sent a change without a document", Code.Internal);
-    const doc = snapshot<T>(wire.document);
+    const doc = snapshot<T>(wire.document, this.decoder);
     const type = changeType(wire.type);
     if (type === "removed") this.docs.delete(doc.id);
     else this.docs.set(doc.id, doc);
@@ -149,7 +152,7 @@ function changeType(type: DocumentChange_Type): DocumentChangeType {
 }
 
 /** The changes that turn `before` into `after`: removals first, then additions and modifications. */
-function difference<T extends JsonObject>(before: Map<string, DocumentSnapshot<T>>, after: Map<string, DocumentSnapshot<T>>): DocumentChange<T>[] {
+function difference<T extends DocumentData>(before: Map<string, DocumentSnapshot<T>>, after: Map<string, DocumentSnapshot<T>>): DocumentChange<T>[] {
   const out: DocumentChange<T>[] = [];
   for (const [id, doc] of before) if (!after.has(id)) out.push({ type: "removed", doc });
   for (const [id, doc] of after) {

@@ -9,7 +9,7 @@
  * Listen runs until cancelled, so it bypasses the transport's deadline and
  * retries (HttpClient.ts): this loop is its retry policy.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
+import type { DocumentData } from "./value-codec.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { ListenResponse } from "./gen/impossibledb/v1/query_service_pb.js";
 import { LISTEN_BACKOFF_INITIAL_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT, LISTEN_IDLE_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
@@ -83,7 +83,7 @@ export function isListenTransient(error: ConnectError, hasToken: boolean): boole
  * listen, or the last transient error after `reconnect.attemptsMax`
  * reconnects in a row.
  */
-export async function* listenSnapshots<T extends JsonObject>(open: OpenListen, view: ListenView<T>, options: ListenOptions = {}): AsyncGenerator<QuerySnapshot<T>> {
+export async function* listenSnapshots<T extends DocumentData>(open: OpenListen, view: ListenView<T>, options: ListenOptions = {}): AsyncGenerator<QuerySnapshot<T>> {
   const policy = retryPolicy({
     attemptsMax: LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT,
     initialBackoffMs: LISTEN_BACKOFF_INITIAL_MS_DEFAULT,

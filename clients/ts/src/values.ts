@@ -1,16 +1,21 @@
 /**
  * The one gate every user value passes before it is put on the wire.
  *
- * Documents travel as google.protobuf.Struct: maps with string keys, lists,
- * strings, booleans, null and IEEE-754 doubles, nothing else. Left to
+ * Documents travel in one of two forms (document.proto): JSON-style
+ * (google.protobuf.Struct: maps with string keys, lists, strings, booleans,
+ * null and IEEE-754 doubles) or typed (`Value`, which adds 64-bit integers,
+ * timestamps, bytes, references and geo points; value-codec.ts). Left to
  * itself the encoder turns what it cannot carry into something else without
- * a word (a Date into `{}`, `undefined` and `10n` into null, a Map into
- * `{}`), which is data loss the caller only finds later. So the SDK checks
- * each value first and refuses, with a TypeError that names the document
- * and the field, anything the wire cannot carry exactly:
+ * a word (`undefined` into null, a Map into `{}`), which is data loss the
+ * caller only finds later. So the SDK checks each value first, tells the
+ * writers whether it needs the typed form, and refuses, with a TypeError
+ * (a RangeError for a typed value out of its range) that names the
+ * document and the field, anything neither form can carry exactly:
  *
- * - Date: refused; store `date.toISOString()` (typed timestamps come later).
- * - bigint: refused; use Number(x) when it is a safe integer, else String(x).
+ * - bigint, Date, Timestamp, Uint8Array, GeoPoint, DocumentReference: typed
+ *   values (value-codec.ts); data holding one anywhere travels in the typed
+ *   form. Refused: a bigint outside int64 (RangeError), an invalid Date
+ *   (TypeError), a Date outside years 1 to 9999 (RangeError).
  * - undefined, in maps and in arrays alike: refused, rather than dropped
  *   (as JSON.stringify drops it from maps) or turned into null (as it does
  *   in arrays); leave the field out, or store null.
@@ -21,7 +26,7 @@
  *   rounded such a literal to a nearby double (the snowflake id
  *   `175928847299117063` is read as `175928847299117060`), and the SDK
  *   cannot tell a rounded literal from an exact one; store big integers as
- *   strings. Whole doubles beyond 2^64 (`1e21`, `1.7e308`) pass: they are
+ *   bigints (`175928847299117063n`, an exact int64) or strings. Whole doubles beyond 2^64 (`1e21`, `1.7e308`) pass: they are
  *   floating-point magnitudes, which the wire carries exactly, and a
  *   document another client stored with one must be writable back
  *   unchanged. Fractions and safe integers pass.
@@ -29,27 +34,39 @@
  *   say): refused; UTF-8 cannot carry them, and the encoder would put U+FFFD
  *   in their place.
  * - functions, symbols, symbol keys, sparse array holes: refused.
- * - objects other than plain objects (prototype Object.prototype or null)
- *   and arrays: refused, naming the class (Map, Set, RegExp, Uint8Array, a
- *   user's class...).
+ * - objects other than plain objects (prototype Object.prototype or null),
+ *   arrays and the typed classes above: refused, naming the class (Map,
+ *   Set, RegExp, Int8Array, ArrayBuffer, a user's class...).
  * - cycles: refused. The same object reached twice without a cycle is fine.
  * - nesting deeper than VALUE_DEPTH_MAX: refused before the walk can
  *   exhaust the stack (the server's own, smaller limit answers
  *   INVALID_ARGUMENT for documents between the two).
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { ROUNDED_INTEGER_MAGNITUDE_MAX, ROUNDED_INTEGER_MAGNITUDE_MIN, VALUE_DEPTH_MAX } from "./limits.js";
+import { INT64_MAX, INT64_MIN, ROUNDED_INTEGER_MAGNITUDE_MAX, ROUNDED_INTEGER_MAGNITUDE_MIN, TIMESTAMP_SECONDS_MAX, TIMESTAMP_SECONDS_MIN, VALUE_DEPTH_MAX } from "./limits.js";
+import { isTypedScalar } from "./value-codec.js";
 import { FieldValue } from "./field-value.js";
 
 /**
  * Checks a document's data (or a patch) and returns it unchanged, typed as
  * JSON; throws a TypeError that starts with `where` (such as
  * `users/alice`) and names the field when a value cannot travel exactly.
+ * For data that may hold typed values, use inspectData.
  */
 export function checkedData<T extends JsonObject>(where: string, data: T): T {
-  if (!isPlainObject(data)) throw new TypeError(`${where}: the document data ${describeKind(data)}; it must be a plain object`);
-  walk(where, data, [], new Set(), 1);
+  inspectData(where, data);
   return data;
+}
+
+/**
+ * Checks a document's data (or a patch) as checkedData does and tells
+ * whether it holds a typed value anywhere (so must travel in the typed
+ * form): true for a bigint, Date, Timestamp, Uint8Array, GeoPoint or
+ * DocumentReference at any depth.
+ */
+export function inspectData(where: string, data: object): boolean {
+  if (!isPlainObject(data)) throw new TypeError(`${where}: the document data ${describeKind(data)}; it must be a plain object`);
+  return walk(where, data, [], new Set(), 1);
 }
 
 /**
@@ -58,8 +75,13 @@ export function checkedData<T extends JsonObject>(where: string, data: T): T {
  * `query on users: where("born", "==", value)`.
  */
 export function checkedValue(where: string, value: JsonValue): JsonValue {
-  walk(where, value, [], new Set(), 1);
+  inspectValue(where, value);
   return value;
+}
+
+/** Checks one value as checkedValue does and tells whether it holds a typed value anywhere. */
+export function inspectValue(where: string, value: unknown): boolean {
+  return walk(where, value, [], new Set(), 1);
 }
 
 type Segment = string | number;
@@ -67,59 +89,82 @@ type Segment = string | number;
 /** A surrogate code unit outside a valid pair (with the u flag, pairs match as one astral code point). */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-function walk(where: string, value: unknown, path: Segment[], ancestors: Set<object>, depth: number): void {
+/** Throws on the first value that cannot travel; returns whether any value needs the typed form. */
+function walk(where: string, value: unknown, path: Segment[], ancestors: Set<object>, depth: number): boolean {
   const problem = scalarProblem(value);
-  if (problem !== null) throw new TypeError(`${where}: ${fieldName(path)} ${problem}`);
-  if (value === null || typeof value !== "object") return;
+  if (problem !== null) {
+    const message = `${where}: ${fieldName(path)} ${problem.text}`;
+    throw problem.range ? new RangeError(message) : new TypeError(message);
+  }
+  if (isTypedScalar(value)) return true;
+  if (value === null || typeof value !== "object") return false;
   if (depth > VALUE_DEPTH_MAX) throw new TypeError(`${where}: ${fieldName(path)} is nested more than VALUE_DEPTH_MAX (${VALUE_DEPTH_MAX}) levels deep`);
   if (ancestors.has(value)) throw new TypeError(`${where}: ${fieldName(path)} refers back to an object that contains it (a cycle); the wire carries trees only`);
   if (Object.getOwnPropertySymbols(value).length > 0) {
     throw new TypeError(`${where}: ${fieldName(path)} has symbol keys; field names must be strings`);
   }
   ancestors.add(value);
+  let typed = false;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       if (!(i in value)) throw new TypeError(`${where}: ${fieldName([...path, i])} is a hole in a sparse array; fill it (null stores null)`);
-      walk(where, value[i], [...path, i], ancestors, depth + 1);
+      if (walk(where, value[i], [...path, i], ancestors, depth + 1)) typed = true;
     }
   } else {
     for (const key of Object.keys(value)) {
       if (LONE_SURROGATE.test(key)) throw new TypeError(`${where}: ${fieldName([...path, key])} has a name with a lone UTF-16 surrogate, which UTF-8 cannot carry`);
-      walk(where, (value as Record<string, unknown>)[key], [...path, key], ancestors, depth + 1);
+      if (walk(where, (value as Record<string, unknown>)[key], [...path, key], ancestors, depth + 1)) typed = true;
     }
   }
   ancestors.delete(value);
+  return typed;
 }
 
-/** What is wrong with a value on its own (not its contents), or null when it may travel. */
-function scalarProblem(value: unknown): string | null {
+/** What is wrong with a value on its own (not its contents), or null when it may travel; `range` marks a typed value out of its range. */
+function scalarProblem(value: unknown): { text: string; range?: true } | null {
   switch (typeof value) {
     case "string":
-      return LONE_SURROGATE.test(value) ? "is a string with a lone UTF-16 surrogate (half of a pair), which UTF-8 cannot carry; it would arrive as U+FFFD" : null;
+      return LONE_SURROGATE.test(value) ? { text: "is a string with a lone UTF-16 surrogate (half of a pair), which UTF-8 cannot carry; it would arrive as U+FFFD" } : null;
     case "boolean":
       return null;
     case "number":
-      if (!Number.isFinite(value)) return `is ${value}; only finite numbers can be stored`;
+      if (!Number.isFinite(value)) return { text: `is ${value}; only finite numbers can be stored` };
       if (isLikelyRoundedInteger(value)) {
         // The JS string form is what the caller sees for the value (console.log, the literal's digits), and it stays short.
-        return `is ${String(value)}, an integer from 2^53 up to 2^64 in magnitude (the int64/uint64 id range), which JavaScript has most likely already rounded: store big integers as strings (whole numbers beyond 2^64, such as 1e21, pass)`;
+        return {
+          text: `is ${String(value)}, an integer from 2^53 up to 2^64 in magnitude (the int64/uint64 id range), which JavaScript has most likely already rounded: store an exact 64-bit integer as a bigint (123n), or a string (whole numbers beyond 2^64, such as 1e21, pass as doubles)`,
+        };
       }
       return null;
     case "bigint":
-      return `is a bigint (${value}n); numbers travel as doubles: use Number(x) for a safe integer, or String(x)`;
+      if (value < INT64_MIN || value > INT64_MAX) return { text: `is ${value}n, outside the 64-bit signed integers a typed integer holds (-2^63 to 2^63-1); store it as a string`, range: true };
+      return null;
     case "undefined":
-      return "is undefined; leave the field out, or store null";
+      return { text: "is undefined; leave the field out, or store null" };
     case "function":
-      return "is a function; only data can be stored";
+      return { text: "is a function; only data can be stored" };
     case "symbol":
-      return "is a symbol; only data can be stored";
+      return { text: "is a symbol; only data can be stored" };
     case "object":
-      if (value === null || Array.isArray(value) || isPlainObject(value)) return null;
-      if (value instanceof FieldValue) return "is a FieldValue where only a stored value can go (inside an array, or an operand); a FieldValue stands for a whole field";
-      if (value instanceof Date) return "is a Date; store date.toISOString() (a string) or date.getTime() (a number of ms) instead";
-      return `${describeKind(value)}; only plain objects, arrays, strings, finite numbers, booleans and null can be stored`;
+      return objectProblem(value);
   }
-  return `has an unsupported type (${typeof value})`;
+  return { text: `has an unsupported type (${typeof value})` };
+}
+
+function objectProblem(value: object | null): { text: string; range?: true } | null {
+  if (value === null || Array.isArray(value) || isPlainObject(value)) return null;
+  if (value instanceof FieldValue) return { text: "is a FieldValue where only a stored value can go (inside an array, or an operand); a FieldValue stands for a whole field" };
+  if (value instanceof Date) {
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) return { text: "is an invalid Date (its time is NaN); only real instants can be stored" };
+    if (ms < TIMESTAMP_SECONDS_MIN * 1000 || ms >= (TIMESTAMP_SECONDS_MAX + 1) * 1000) {
+      return { text: `is a Date (${value.toISOString()}) outside years 1 to 9999, the range a typed timestamp holds`, range: true };
+    }
+    return null;
+  }
+  if (isTypedScalar(value)) return null;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return { text: `${describeKind(value)}; bytes are stored from a Uint8Array (new Uint8Array(buffer))` };
+  return { text: `${describeKind(value)}; only plain objects, arrays, strings, finite numbers, booleans, null and the typed values (bigint, Date, Timestamp, Uint8Array, GeoPoint, DocumentReference) can be stored` };
 }
 
 /**

@@ -3,11 +3,18 @@
  * wire's Write messages. Shared by batches and transactions. Every value is
  * checked here (values.ts), so a batch or a transaction refuses what the
  * wire cannot carry exactly when the write is added, before anything is sent.
+ *
+ * Data that holds a typed value anywhere (a bigint, Date, Timestamp,
+ * Uint8Array, GeoPoint or DocumentReference) travels in the typed form
+ * (`set_fields`, `create_fields`, `DocumentPatch.fields`; value-codec.ts);
+ * any other data travels as `data` (Struct) exactly as before typed values
+ * existed, so JSON-only callers send the same bytes.
  */
 import type { JsonObject, MessageInitShape } from "@bufbuild/protobuf";
-import type { WriteSchema } from "./gen/impossibledb/v1/document_pb.js";
+import { encodeFields, type DocumentData, type WireValueInit } from "./value-codec.js";
+import type { DocumentPatchSchema, WriteSchema } from "./gen/impossibledb/v1/document_pb.js";
 import { wirePrecondition, type Precondition } from "./documents.js";
-import { checkedData } from "./values.js";
+import { inspectData } from "./values.js";
 import { maskWithoutTransforms, splitFieldValues, type WireTransform } from "./field-value.js";
 
 /** A write's options. */
@@ -28,33 +35,49 @@ export interface UpdateOptions extends WriteOptions {
 /** A write in the wire's form. */
 export type WireWrite = MessageInitShape<typeof WriteSchema>;
 
+/** Checked data in the wire's form: `data` (JSON only), or `fields` (typed) when it holds a typed value. */
+export type WireFields = { data: JsonObject; fields?: undefined } | { data?: undefined; fields: Record<string, WireValueInit> };
+
 /**
  * Data for the wire: its FieldValues taken out as transforms (field-value.ts),
- * the rest checked (values.ts).
+ * the rest checked (values.ts) and put in the form it needs.
  */
-export function wireData(where: string, data: object): { data: JsonObject; transforms: WireTransform[] } {
+export function wireData(where: string, data: object): WireFields & { transforms: WireTransform[] } {
   const split = splitFieldValues(data);
-  return { data: checkedData(where, split.data), transforms: split.transforms };
+  return { ...wireFields(where, split.data), transforms: split.transforms };
+}
+
+/** Checked data (without FieldValues) in the form it needs: typed when it holds a typed value, else JSON. */
+export function wireFields(where: string, data: object): WireFields {
+  return inspectData(where, data) ? { fields: encodeFields(data as DocumentData) } : { data: data as JsonObject };
 }
 
 /** Replace a document whole, creating it if missing; FieldValues apply after the data. */
 export function setWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
-  const { data: value, transforms } = wireData(`${collection}/${id}`, data);
-  return { ref: { collection, id }, operation: { case: "set", value }, transforms, precondition: wirePrecondition(options?.precondition) };
+  const { data: value, fields, transforms } = wireData(`${collection}/${id}`, data);
+  const operation = fields === undefined ? ({ case: "set", value } as const) : ({ case: "setFields", value: { fields } } as const);
+  return { ref: { collection, id }, operation, transforms, precondition: wirePrecondition(options?.precondition) };
 }
 
 /** Create a document; ALREADY_EXISTS when it exists. FieldValues apply after the data. */
 export function createWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
-  const { data: value, transforms } = wireData(`${collection}/${id}`, data);
-  return { ref: { collection, id }, operation: { case: "create", value }, transforms, precondition: wirePrecondition(options?.precondition) };
+  const { data: value, fields, transforms } = wireData(`${collection}/${id}`, data);
+  const operation = fields === undefined ? ({ case: "create", value } as const) : ({ case: "createFields", value: { fields } } as const);
+  return { ref: { collection, id }, operation, transforms, precondition: wirePrecondition(options?.precondition) };
 }
 
 /** Change fields of an existing document; NOT_FOUND when it is missing. FieldValues apply after the patch. */
 export function updateWrite(collection: string, id: string, patch: object, options?: UpdateOptions): WireWrite {
-  const { data, transforms } = wireData(`${collection}/${id}`, patch);
-  const fieldPaths = maskWithoutTransforms(options?.mask, transforms);
+  const { patch: value, transforms } = wirePatch(`${collection}/${id}`, patch, options?.mask);
+  return { ref: { collection, id }, operation: { case: "update", value }, transforms, precondition: wirePrecondition(options?.precondition) };
+}
+
+/** An update's patch (DocumentPatch) in the wire's form, and the transforms of its FieldValues. */
+export function wirePatch(where: string, patch: object, mask: string[] | undefined): { patch: MessageInitShape<typeof DocumentPatchSchema>; transforms: WireTransform[] } {
+  const { data, fields, transforms } = wireData(where, patch);
+  const fieldPaths = maskWithoutTransforms(mask, transforms);
   const updateMask = fieldPaths === undefined ? undefined : { fieldPaths };
-  return { ref: { collection, id }, operation: { case: "update", value: { data, updateMask } }, transforms, precondition: wirePrecondition(options?.precondition) };
+  return { patch: fields === undefined ? { data, updateMask } : { fields, updateMask }, transforms };
 }
 
 /** Delete a document; deleting a missing one succeeds. */

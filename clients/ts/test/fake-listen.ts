@@ -6,9 +6,9 @@
  * transaction is incomplete), or to break the stream right after they are
  * sent (once), so tests decide exactly where a stream breaks.
  */
-import { create, type JsonObject } from "@bufbuild/protobuf";
+import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import type { Document } from "../src/gen/impossibledb/v1/document_pb.js";
+import { DocumentSchema, type Document } from "../src/gen/impossibledb/v1/document_pb.js";
 import {
   DocumentChange_Type,
   DocumentChangeSchema,
@@ -50,9 +50,9 @@ export class FakeListenServer {
   private wake: (() => void)[] = [];
   private version = 0n;
 
-  /** Applies one commit: sets (adds or modifies) or removes documents by id. */
-  commit(writes: { id: string; data?: JsonObject | null }[], options: CommitOptions = {}): void {
-    const changes = writes.map(({ id, data }) => {
+  /** Applies one commit: sets (adds or modifies) or removes documents by id; `fields` is the typed form the server adds for a typed document. */
+  commit(writes: { id: string; data?: JsonObject | null; fields?: MessageInitShape<typeof DocumentSchema>["fields"] }[], options: CommitOptions = {}): void {
+    const changes = writes.map(({ id, data, fields }) => {
       const before = this.docs.get(id);
       if (data === null || data === undefined) {
         if (before === undefined) throw new Error(`fake: ${id} does not exist`);
@@ -60,7 +60,7 @@ export class FakeListenServer {
         return this.change(DocumentChange_Type.REMOVED, before, options);
       }
       this.version += 1n;
-      const doc = { $typeName: "impossibledb.v1.Document", collection: this.collection, id, data, fields: {}, version: this.version } as Document;
+      const doc = create(DocumentSchema, { collection: this.collection, id, data, fields, version: this.version });
       this.docs.set(id, doc);
       return this.change(before === undefined ? DocumentChange_Type.ADDED : DocumentChange_Type.MODIFIED, doc, options);
     });

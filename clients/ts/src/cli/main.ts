@@ -31,8 +31,13 @@ let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
 let apiKey: string | undefined;
 let database = process.env["IMPOSSIBLEDB_DATABASE"] || undefined;
 
+/**
+ * The CLI prints and exports JSON, so it reads every document in its JSON
+ * form (`values: "json"`: timestamps as RFC 3339 text, integers as numbers,
+ * bytes as base64), which JSON.stringify can write.
+ */
 function client(): ImpossibleDBClient {
-  return new ImpossibleDBClient({ baseUrl, apiKey, database });
+  return new ImpossibleDBClient({ baseUrl, apiKey, database, values: "json" });
 }
 
 function integer(text: string): number {
