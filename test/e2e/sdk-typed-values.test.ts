@@ -162,13 +162,7 @@ for (const [name, { tag, transport }] of Object.entries(TRANSPORTS)) {
       expect((await c.get("f"))!.data["hi"]).toBe(INT64_MAX);
     });
 
-    // FAILS against the server as merged (main 0497988): typed elements are
-    // refused INVALID_ARGUMENT ("field name \u0001int under elements[0]
-    // holds control character U+0001"), because src/services/convert.ts
-    // checks the typed elements, once converted to the stored tagged form,
-    // with checkData (encodeDocumentData(..., { typed: false })). When the
-    // server accepts them, turn `it.fails` into `it`.
-    it.fails("arrayUnion and arrayRemove with typed elements send the typed transforms", async () => {
+    it("arrayUnion and arrayRemove with typed elements send the typed transforms", async () => {
       const c = db.collection(collection("typed_arr"));
       await c.put("f", { tags: [1n, "x"] });
       await c.update("f", { tags: FieldValue.arrayUnion(new Uint8Array([1]), 2n, 1n) });
