@@ -27,7 +27,7 @@ import type { FieldPath } from "../validation/field-path.js";
 import { fieldValue, type Evaluable } from "./evaluate.js";
 import { addExact, emptySum, meanExact, mergeExact, roundExact, type ExactSum } from "./fsum.js";
 import { INT64_MAX, INT64_MIN, integerLeaf, typedLeafOf } from "../values/typed.js";
-import { canonicalJson, compareStrings, compareValues, rankOf, RANK_ARRAY, RANK_MAP, RANK_NUMBER } from "./values.js";
+import { canonicalJson, compareStrings, compareValues, rankOf, RANK_ARRAY, RANK_MAP, RANK_NUMBER, TYPED_RANK } from "./values.js";
 
 /** The aggregate functions. */
 export type AggregateFunction = "count" | "sum" | "avg" | "min" | "max";
@@ -48,8 +48,8 @@ export interface Accumulator {
   sum: ExactSum;
   /** How many of the numbers were doubles; SUM is an integer only when none was. */
   doubles: number;
-  /** The exact sum of the integers, as decimal text (plain data for Workers RPC). */
-  integerSum: string;
+  /** The exact sum of the integers (a BigInt, which Workers RPC's structured clone carries). */
+  integerSum: bigint;
   min: JsonValue | undefined;
   max: JsonValue | undefined;
 }
@@ -78,7 +78,7 @@ export interface AggregateGroup {
 }
 
 function emptyAccumulator(): Accumulator {
-  return { count: 0, numbers: 0, sum: emptySum(), doubles: 0, integerSum: "0", min: undefined, max: undefined };
+  return { count: 0, numbers: 0, sum: emptySum(), doubles: 0, integerSum: 0n, min: undefined, max: undefined };
 }
 
 /** Folds one matching document into `groups`. */
@@ -106,15 +106,18 @@ function addValue(acc: Accumulator, value: JsonValue | undefined, countDocuments
   }
   if (value === undefined) return;
   acc.count += 1;
-  const rank = rankOf(value);
+  // A typed leaf is decoded once: its rank and, for an integer, its value.
+  const leaf = value !== null && typeof value === "object" && !Array.isArray(value) ? typedLeafOf(value) : null;
+  const rank = leaf === null ? rankOf(value) : TYPED_RANK[leaf.type];
   if (rank === RANK_NUMBER) {
     acc.numbers += 1;
     if (typeof value === "number") {
       acc.doubles += 1;
       addExact(acc.sum, value);
     } else {
-      const n = integerValue(value);
-      acc.integerSum = (BigInt(acc.integerSum) + n).toString();
+      if (leaf === null || leaf.type !== "integer") throw new Error("invariant broken: a number that is not a double is an integer");
+      const n = leaf.value;
+      acc.integerSum += n;
       // hi is n rounded to a double and lo the (small, exact) rest, so hi + lo is n exactly.
       const hi = Number(n);
       addExact(acc.sum, hi);
@@ -147,7 +150,7 @@ export function merge(into: PartialGroups, shard: Iterable<PartialGroup>): void 
       m.count += a.count;
       m.numbers += a.numbers;
       m.doubles += a.doubles;
-      m.integerSum = (BigInt(m.integerSum) + BigInt(a.integerSum)).toString();
+      m.integerSum += a.integerSum;
       mergeExact(m.sum, a.sum);
       if (a.min !== undefined && (m.min === undefined || before(a.min, m.min))) m.min = a.min;
       if (a.max !== undefined && (m.max === undefined || before(m.max, a.max))) m.max = a.max;
@@ -170,7 +173,7 @@ function result(spec: AggregateSpec, acc: Accumulator): JsonValue {
       return acc.count;
     case "sum": {
       if (acc.numbers > 0 && acc.doubles === 0) {
-        const exact = BigInt(acc.integerSum);
+        const exact = acc.integerSum;
         if (exact >= INT64_MIN && exact <= INT64_MAX) return integerLeaf(exact);
       }
       const sum = roundExact(acc.sum);
@@ -202,11 +205,6 @@ function before(a: JsonValue, b: JsonValue): boolean {
   return typeof a === "number" && typeof b !== "number" && rankOf(b) === RANK_NUMBER;
 }
 
-function integerValue(value: JsonValue): bigint {
-  const leaf = typedLeafOf(value);
-  if (leaf === null || leaf.type !== "integer") throw new Error("invariant broken: a number that is not a double is an integer");
-  return leaf.value;
-}
 
 function compareGroupKeys(a: PartialGroup, b: PartialGroup): number {
   for (let i = 0; i < a.key.length; i++) {

@@ -166,7 +166,7 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest)
     const n = cursor.toArray()[0]?.n ?? 0;
     if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
     const groups: PartialGroup[] =
-      n === 0 ? [] : [{ key: [], keyId: "", accumulators: req.aggregations.map(() => ({ count: n, numbers: 0, sum: emptySum(), doubles: 0, integerSum: "0", min: undefined, max: undefined })) }];
+      n === 0 ? [] : [{ key: [], keyId: "", accumulators: req.aggregations.map(() => ({ count: n, numbers: 0, sum: emptySum(), doubles: 0, integerSum: 0n, min: undefined, max: undefined })) }];
     return { ok: true, groups, rowsRead: cursor.rowsRead, explain: req.explain ? explainStatement(sql, statement, params) : null };
   }
   const statement = `SELECT id, data FROM documents WHERE ${where}`;
