@@ -11,8 +11,16 @@
  *               | path ":" "*"                 (the field exists)
  *               | path ":" value               (the array field contains value)
  *   value       = string | number | true | false | null
+ *               | "int(" integer ")"           (a typed int64 integer)
+ *               | "timestamp(" string ")"      (a typed timestamp, RFC 3339)
  *
- * Strings take double or single quotes and JSON escapes. Paths use the
+ * Strings take double or single quotes and JSON escapes. A number is a
+ * double, as in the JSON form (so `n = 9007199254740993` compares the
+ * double 9007199254740992, as it always did); `int(9007199254740993)` is
+ * the typed integer (values/typed.ts), exact, and
+ * `timestamp("2026-11-30T15:04:05.123456Z")` a typed timestamp (any RFC
+ * 3339 offset; finer than a microsecond is refused). Integers and doubles
+ * compare as numbers, so `int(5)` and `5` match the same documents. Paths use the
  * field-path grammar (`a.b`, `` `odd name`.c ``). Every error names the
  * character offset where parsing stopped.
  */
@@ -23,6 +31,8 @@ import { parseFieldPath, type FieldPath } from "../validation/field-path.js";
 import { loneSurrogateProblem } from "../validation/unicode.js";
 import type { CompareOp, Expr } from "./expression.js";
 import { compareNode } from "./parser.js";
+import { microsFromRfc3339, timestampText } from "../values/timestamp.js";
+import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf } from "../values/typed.js";
 
 type Token =
   | { kind: "path"; text: string; at: number }
@@ -34,6 +44,10 @@ type Token =
 const KEYWORDS = new Set(["AND", "OR", "NOT"]);
 const LITERALS: Record<string, JsonValue> = { true: true, false: false, null: null };
 const NUMBER = /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+/** `int(N)`: a typed integer literal. */
+const INT_CALL = /int\(\s*(-?\d+)\s*\)/y;
+/** `timestamp(` up to its string literal (a path never precedes a parenthesis, so no field name is shadowed). */
+const TIMESTAMP_CALL = /timestamp\(\s*(?=["'])/y;
 const PUNCT = ["<=", ">=", "!=", "(", ")", "=", "<", ">", ":", "*", "-"];
 
 /** Parses an AIP-160 filter into an expression tree. */
@@ -170,6 +184,29 @@ function tokenize(text: string): Token[] {
       if (!Number.isFinite(value)) throw fail(i, `number ${num[0]} is out of range`);
       tokens.push({ kind: "value", value, at: i });
       i += num[0].length;
+      continue;
+    }
+    INT_CALL.lastIndex = i;
+    const int = ch === "i" ? INT_CALL.exec(text) : null;
+    if (int !== null) {
+      const exact = BigInt(int[1]!);
+      if (exact < INT64_MIN || exact > INT64_MAX) throw fail(i, `int(${int[1]}) is outside int64`);
+      tokens.push({ kind: "value", value: integerLeaf(exact), at: i });
+      i += int[0].length;
+      continue;
+    }
+    if (ch === "i" && text.startsWith("int(", i)) throw fail(i, "int(...) takes a whole number, such as int(9007199254740993)");
+    TIMESTAMP_CALL.lastIndex = i;
+    const call = ch === "t" ? TIMESTAMP_CALL.exec(text) : null;
+    if (call !== null) {
+      const literal = readString(text, i + call[0].length);
+      const close = /\s*\)/y;
+      close.lastIndex = literal.end;
+      if (close.exec(text) === null) throw fail(literal.end, "timestamp(...) takes one string and a closing parenthesis");
+      const micros = microsFromRfc3339(literal.value);
+      if (typeof micros === "string") throw fail(i, `timestamp ${JSON.stringify(literal.value)} ${micros}`);
+      tokens.push({ kind: "value", value: timestampLeaf(timestampText(micros)), at: i });
+      i = close.lastIndex;
       continue;
     }
     if (/[A-Za-z_`]/.test(ch)) {

@@ -58,3 +58,29 @@ export function protoFromMicros(micros: bigint): { seconds: bigint; nanos: numbe
   }
   return { seconds, nanos: Number(sub) * 1000 };
 }
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * The microseconds of any RFC 3339 date-time (an offset or Z, up to nine
+ * fractional digits), or why it cannot be stored: not RFC 3339, an
+ * impossible date, digits finer than a microsecond that are not zero
+ * (never rounded), or outside 0001..9999 in UTC.
+ */
+export function microsFromRfc3339(text: string): bigint | string {
+  const m = RFC3339.exec(text);
+  if (m === null) return "is not an RFC 3339 date-time such as 2026-11-30T15:04:05.123456Z";
+  const fraction = (m[7] ?? "").padEnd(9, "0");
+  if (fraction.slice(6) !== "000") return "has digits finer than a microsecond; timestamps are stored to the microsecond";
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    return "is not a real date and time";
+  }
+  const offset = m[8]!.toUpperCase() === "Z" ? 0 : (m[8]!.startsWith("-") ? -1 : 1) * (Number(m[8]!.slice(1, 3)) * 60 + Number(m[8]!.slice(4, 6)));
+  const micros = (BigInt(date.getTime()) - BigInt(offset) * 60_000n) * 1000n + BigInt(fraction.slice(0, 6));
+  if (micros < TIMESTAMP_MICROS_MIN || micros > TIMESTAMP_MICROS_MAX) return "is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z";
+  return micros;
+}

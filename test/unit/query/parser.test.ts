@@ -33,6 +33,26 @@ describe("the AIP-160 text filter", () => {
     expect(text('s = "a\\"b\\u00e9"')).toEqual({ kind: "compare", path: ["s"], op: "==", value: 'a"bé' });
   });
 
+  it("spells typed integers and timestamps with int(...) and timestamp(...); plain numbers stay doubles", () => {
+    expect(text("n = 9007199254740993")).toEqual({ kind: "compare", path: ["n"], op: "==", value: 9007199254740992 });
+    expect(text("n = int(9007199254740993)")).toEqual({ kind: "compare", path: ["n"], op: "==", value: { "\u0001int": "9007199254740993" } });
+    expect(text("tags:int( -9223372036854775808 )")).toEqual({ kind: "contains", path: ["tags"], values: [{ "\u0001int": "-9223372036854775808" }] });
+    expect(text('at >= timestamp("2026-11-30T16:04:05.5+01:00")')).toEqual({ kind: "compare", path: ["at"], op: ">=", value: { "\u0001ts": "2026-11-30T15:04:05.500000Z" } });
+    // A field may still be called int or timestamp.
+    expect(text("int = 3 timestamp = 4")).toEqual({
+      kind: "and",
+      children: [
+        { kind: "compare", path: ["int"], op: "==", value: 3 },
+        { kind: "compare", path: ["timestamp"], op: "==", value: 4 },
+      ],
+    });
+    expect(failure(() => text("n = int(9223372036854775808)")).message).toMatch(/outside int64/);
+    expect(failure(() => text("n = int(1.5)")).message).toMatch(/takes a whole number/);
+    expect(failure(() => text('at > timestamp("2026-11-30T15:04:05.123456789Z")')).message).toMatch(/finer than a microsecond/);
+    expect(failure(() => text('at > timestamp("2026-02-30T00:00:00Z")')).message).toMatch(/not a real date/);
+    expect(failure(() => text('at > timestamp("2026-11-30T15:04:05Z"')).message).toMatch(/closing parenthesis/);
+  });
+
   it("binds OR tighter than AND, and juxtaposition is AND, as AIP-160 says", () => {
     expect(text("a = 1 AND b = 2 OR c = 3")).toEqual({
       kind: "and",
