@@ -15,6 +15,7 @@ import { createContextKey } from "@connectrpc/connect";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { fromBase64Url } from "../pagination/page-token.js";
 import { compressionGzip } from "./compression.js";
+import { jsonTimestampProblem } from "./json-timestamps.js";
 
 /** Set when the request message did not parse; holds the reason. */
 export const malformedRequestKey = createContextKey<string | undefined>(undefined, { description: "malformed request" });
@@ -76,11 +77,13 @@ export async function guardBinaryRequest(request: Request, input: DescMessage, r
   if (read.overBytes !== undefined) return oversized(request, contentType, enveloped, read.overBytes);
   const body = read.bytes;
   const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
-  if (!enveloped && !unary) return { request: rebuilt(body), malformed: undefined };
-  // JSON envelopes are checked for their framing only: Connect reports JSON that does not parse itself.
+  const unaryJson = !enveloped && /^application\/json\b/.test(contentType);
+  if (!enveloped && !unary && !unaryJson) return { request: rebuilt(body), malformed: undefined };
+  // JSON is checked only for impossible timestamps (json-timestamps.ts) and
+  // JSON envelopes for their framing: Connect reports JSON that does not parse itself.
   const problem = enveloped
-    ? await checkEnvelopes(body, binaryEnveloped ? input : null, request.headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
-    : await checkMessage(body, input, request.headers.get("Content-Encoding"), requestBytesMax);
+    ? await checkEnvelopes(body, input, !binaryEnveloped, request.headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
+    : await checkMessage(body, input, unaryJson, request.headers.get("Content-Encoding"), requestBytesMax);
   if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
   const empty = emptyMessage(contentType, enveloped);
   const headers = new Headers(request.headers);
@@ -125,7 +128,7 @@ export async function readBodyCapped(body: ReadableStream<Uint8Array>, keepBytes
   return { bytes };
 }
 
-async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: string | null, requestBytesMax: number): Promise<string | undefined> {
+async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean, encoding: string | null, requestBytesMax: number): Promise<string | undefined> {
   let message = bytes;
   if (encoding === "gzip") {
     try {
@@ -135,6 +138,15 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: str
     }
   } else if (encoding !== null && encoding !== "identity") {
     return undefined; // Connect refuses unknown encodings itself.
+  }
+  if (json) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(message));
+    } catch {
+      return undefined; // Connect reports JSON that does not parse itself.
+    }
+    return jsonTimestampProblem(input, parsed);
   }
   try {
     fromBinary(input, message);
@@ -149,7 +161,7 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, encoding: str
  * the message parses. A message flagged compressed in a request that names
  * no encoding is refused here: Connect would report it as INTERNAL.
  */
-async function checkEnvelopes(bytes: Uint8Array, input: DescMessage | null, encoding: string | null, requestBytesMax: number): Promise<string | undefined> {
+async function checkEnvelopes(bytes: Uint8Array, input: DescMessage, json: boolean, encoding: string | null, requestBytesMax: number): Promise<string | undefined> {
   let offset = 0;
   while (offset < bytes.byteLength) {
     if (bytes.byteLength - offset < ENVELOPE_HEADER_BYTES) return undefined; // Framing errors are Connect's to report.
@@ -159,7 +171,8 @@ async function checkEnvelopes(bytes: Uint8Array, input: DescMessage | null, enco
     if (start + length > bytes.byteLength) return undefined;
     const compressed = (flags & COMPRESSED_FLAG) !== 0;
     if (compressed && (encoding === null || encoding === "identity")) return "a message is flagged compressed but the request names no encoding";
-    const problem = input === null ? undefined : await checkMessage(bytes.subarray(start, start + length), input, compressed ? encoding : null, requestBytesMax);
+    // Flag 0x02 marks an end-of-stream envelope, which holds no message.
+    const problem = (flags & 0x02) !== 0 ? undefined : await checkMessage(bytes.subarray(start, start + length), input, json, compressed ? encoding : null, requestBytesMax);
     if (problem !== undefined) return problem;
     offset = start + length;
   }
@@ -175,7 +188,8 @@ async function checkEnvelopes(bytes: Uint8Array, input: DescMessage | null, enco
 async function guardGetRequest(request: Request, input: DescMessage, requestBytesMax: number): Promise<GuardedRequest> {
   const url = new URL(request.url);
   const text = url.searchParams.get("message");
-  if (url.searchParams.get("encoding") !== "proto" || text === null) return { request, malformed: undefined };
+  const encoding = url.searchParams.get("encoding");
+  if ((encoding !== "proto" && encoding !== "json") || text === null) return { request, malformed: undefined };
   let bytes: Uint8Array;
   if (url.searchParams.get("base64") === "1") {
     try {
@@ -188,7 +202,7 @@ async function guardGetRequest(request: Request, input: DescMessage, requestByte
     bytes = new TextEncoder().encode(text);
   }
   if (bytes.byteLength > requestBytesMax) return { request, malformed: undefined };
-  const problem = await checkMessage(bytes, input, url.searchParams.get("compression"), requestBytesMax);
+  const problem = await checkMessage(bytes, input, encoding === "json", url.searchParams.get("compression"), requestBytesMax);
   return problem === undefined ? { request, malformed: undefined } : emptiedGet(request, url, problem);
 }
 
