@@ -1,10 +1,13 @@
 /**
  * The `impossibledb` command as a user runs it (`npx impossibledb`, the bin
  * npm links at the repository root), against the real Worker: export and
- * import round trips, the other formats, dry runs, bad input, resuming an
- * export that was killed, and errors without stack traces.
+ * import round trips (typed values included), the other formats, dry runs,
+ * bad input, resuming an export that was killed, and errors without stack
+ * traces.
  */
-import { ImpossibleDBClient } from "@impossibledb/client";
+import { toJson, type JsonObject } from "@bufbuild/protobuf";
+import { GeoPoint, ImpossibleDBClient, Timestamp, type DocumentData } from "@impossibledb/client";
+import { ValueSchema } from "../../gen/impossibledb/v1/document_pb.js";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -17,6 +20,8 @@ const BIN = path.join(ROOT, "node_modules", ".bin", "impossibledb");
 const dir = mkdtempSync(path.join(os.tmpdir(), "impossibledb-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const db = new ImpossibleDBClient();
+/** Reads timestamps as Timestamps, to the microsecond. */
+const typedDb = new ImpossibleDBClient({ timestamps: "timestamp" });
 
 interface Ran {
   code: number | null;
@@ -59,6 +64,36 @@ async function seed(collection: string, count: number): Promise<void> {
     const outcomes = await batch.commit();
     expect(outcomes.every((o) => o.ok)).toBe(true);
   }
+}
+
+/** Every typed value, at the edges that lose most easily, at the top and nested in arrays and maps. */
+function typedDocument(collection: string): DocumentData {
+  return {
+    int64Max: 2n ** 63n - 1n,
+    int64Min: -(2n ** 63n),
+    past53: 2n ** 53n + 1n,
+    small: 42n,
+    double: 42,
+    at: Timestamp.fromMicros(1_796_050_245_123_456n),
+    before1970: Timestamp.fromMicros(-1n),
+    last: new Timestamp(253402300799n, 999_999),
+    bytes: new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 255]),
+    noBytes: new Uint8Array(0),
+    ref: typedDb.collection(collection).doc("plain"),
+    otherRef: typedDb.collection("users").doc("alice"),
+    place: new GeoPoint(-33.8688, 151.2093),
+    text: "ünïcødé ✓",
+    nothing: null,
+    flag: false,
+    list: [1n, 1, Timestamp.fromMicros(0n), [new GeoPoint(0, 0)], { deep: new Uint8Array([1]) }],
+    nested: { id: 9007199254740993n, when: Timestamp.fromMicros(1n), empty: {} },
+  };
+}
+
+/** A document's typed form as the server holds it, in protobuf JSON: what "exactly" is checked against. */
+async function storedFields(collection: string, id: string): Promise<JsonObject> {
+  const { document } = await typedDb.services.collection.getDocument({ ref: { collection, id } });
+  return Object.fromEntries(Object.entries(document?.fields ?? {}).map(([k, v]) => [k, toJson(ValueSchema, v)]));
 }
 
 async function collectionCount(collection: string): Promise<number | undefined> {
@@ -109,6 +144,87 @@ describe("impossibledb CLI", () => {
     const again = await cli(["export", collection]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(readFileSync(first, "utf8"));
+  });
+
+  it("export and import keep typed values exactly: \"fields\" beside \"data\", read back value for value", async () => {
+    const collection = uniqueCollection("cli_typed");
+    const written = typedDocument(collection);
+    await typedDb.collection(collection).put("typed", written);
+    await typedDb.collection(collection).put("plain", { n: 1, at: "2026-11-30T15:04:05.123456Z" });
+    const before = await storedFields(collection, "typed");
+    expect(before["past53"]).toEqual({ integerValue: "9007199254740993" });
+
+    const out = path.join(dir, "typed.ndjson");
+    const exported = await cli(["export", collection, "--out", out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const [plain, typed] = readFileSync(out, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as { id: string; data: JsonObject; fields?: JsonObject });
+    // A JSON-only document keeps the line it always had; a typed one adds its exact form.
+    expect(plain).toEqual({ id: "plain", data: { n: 1, at: "2026-11-30T15:04:05.123456Z" } });
+    expect(Object.keys(typed!)).toEqual(["id", "data", "fields"]);
+    expect(typed!.data["past53"]).toBe(9007199254740992);
+    expect(typed!.fields).toEqual(before);
+    expect(typed!.fields!["at"]).toEqual({ timestampValue: "2026-11-30T14:50:45.123456Z" });
+
+    const deleted = await cli(["delete", collection, "--all"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(await typedDb.collection(collection).get("typed")).toBeNull();
+    const imported = await cli(["import", collection, out]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain("2 documents written");
+
+    expect(await storedFields(collection, "typed")).toEqual(before);
+    const back = (await typedDb.collection(collection).get("typed"))!.data;
+    expect(Object.keys(back)).toEqual(Object.keys(written));
+    expect(back["int64Max"]).toBe(2n ** 63n - 1n);
+    expect(back["int64Min"]).toBe(-(2n ** 63n));
+    expect(back["past53"]).toBe(9007199254740993n);
+    expect(back["double"]).toBe(42);
+    for (const name of ["at", "before1970", "last"]) expect((back[name] as Timestamp).isEqual(written[name]), name).toBe(true);
+    expect(back["bytes"]).toEqual(new Uint8Array([0xde, 0xad, 0xbe, 0xef, 0, 255]));
+    expect(back["noBytes"]).toEqual(new Uint8Array(0));
+    expect(typedDb.collection(collection).doc("plain").isEqual(back["ref"])).toBe(true);
+    expect(typedDb.collection("users").doc("alice").isEqual(back["otherRef"])).toBe(true);
+    expect(new GeoPoint(-33.8688, 151.2093).isEqual(back["place"])).toBe(true);
+    expect([back["text"], back["nothing"], back["flag"]]).toEqual(["ünïcødé ✓", null, false]);
+    expect((back["nested"] as { id: bigint }).id).toBe(9007199254740993n);
+    expect((await db.collection(collection).get("plain"))?.data).toEqual({ n: 1, at: "2026-11-30T15:04:05.123456Z" });
+
+    // The same file again, in id order.
+    const again = await cli(["export", collection]);
+    expect(again.stdout).toBe(readFileSync(out, "utf8"));
+
+    // A JSON array of the same records imports the same way, "fields" winning over "data".
+    const array = file("typed.json", `[\n${JSON.stringify({ id: "fromArray", data: { n: 0 }, fields: { n: { integerValue: "-9223372036854775808" } } })}\n]\n`);
+    const arrayRun = await cli(["import", collection, array]);
+    expect(arrayRun.code, arrayRun.stderr).toBe(0);
+    expect((await typedDb.collection(collection).get("fromArray"))?.data).toEqual({ n: -(2n ** 63n) });
+  });
+
+  it("refuses malformed \"fields\" records with their lines, and writes nothing", async () => {
+    const collection = uniqueCollection("cli_typed_bad");
+    const lines = [
+      '{"id":"ok","fields":{"n":{"integerValue":"1"}}}',
+      '{"id":"word","fields":{"n":{"integerValue":"one"}}}',
+      '{"id":"fine","data":{"n":1},"fields":{"at":{"timestampValue":"2026-11-30T15:04:05.123456789Z"}}}',
+      '{"id":"empty","fields":{"list":{"arrayValue":{"values":[{}]}}}}',
+      '{"id":"rounded","fields":{"n":{"integerValue":9007199254740993}}}',
+      '{"id":"notmap","fields":[{"integerValue":"1"}]}',
+      '{"id":"nan","fields":{"d":{"doubleValue":"NaN"}}}',
+      '{"id":"ref","fields":{"r":{"referenceValue":{"collection":"bad name","id":"x"}}}}',
+    ];
+    const input = file("typed-bad.ndjson", lines.join("\n") + "\n");
+    const ran = await cli(["import", collection, input]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain('typed-bad.ndjson:2: "fields" member "n": cannot decode field impossibledb.v1.Value.integer_value from JSON');
+    expect(ran.stderr).toContain('typed-bad.ndjson:3: "fields" member "at": the timestamp "2026-11-30T15:04:05.123456789Z" is finer than the microsecond');
+    expect(ran.stderr).toContain('typed-bad.ndjson:4: "fields" member "list", at [0]: a value needs one of nullValue,');
+    expect(ran.stderr).toContain("typed-bad.ndjson:5: \"fields\" member \"n\": the integer 9007199254740992 is a JSON number past 2^53");
+    expect(ran.stderr).toContain('typed-bad.ndjson:6: "fields" must be an object of typed values');
+    expect(ran.stderr).toContain(`typed-bad.ndjson:7: ${collection}/nan: field "d" is NaN`);
+    expect(ran.stderr).toContain('typed-bad.ndjson:8: "fields" member "r": the reference "bad name/x" is not valid: collection name "bad name"');
+    expect(ran.stderr).not.toContain("typed-bad.ndjson:1:");
+    expect(ran.stderr).not.toMatch(/\n\s+at /);
+    expect(await db.collection(collection).get("ok")).toBeNull();
   });
 
   it("imports a JSON array and a CSV file, typing CSV cells by the documented rule", async () => {

@@ -2,9 +2,14 @@
 import { describe, expect, it } from "vitest";
 import { cellValue, parseCsv, rowDocument } from "../src/cli/csv.js";
 import { elementLines, readRecords, toRecord, withoutByteOrderMark } from "../src/cli/input.js";
+import { createRouterTransport } from "@connectrpc/connect";
+import { createServices } from "../src/services.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+/** The decoder import gives readRecords: timestamps as Timestamps; references of a client never called. */
+const decoder = createServices(createRouterTransport(() => {}), undefined, { timestamps: "timestamp" }).decoder;
 
 describe("CSV", () => {
   it("splits quoted cells with commas, quotes and newlines, and numbers rows by their first line", () => {
@@ -50,10 +55,10 @@ describe("JSON array records", () => {
   });
 
   it("accepts only {id, data} objects", () => {
-    expect(toRecord(3, { id: "a", data: { x: 1 } })).toEqual({ kind: "record", line: 3, id: "a", data: { x: 1 } });
-    expect(toRecord(4, { id: 1, data: {} })).toMatchObject({ kind: "problem", line: 4 });
-    expect(toRecord(5, { id: "", data: {} })).toMatchObject({ kind: "problem", message: "the document id is empty" });
-    expect(toRecord(6, [1])).toMatchObject({ kind: "problem" });
+    expect(toRecord(3, { id: "a", data: { x: 1 } }, decoder)).toEqual({ kind: "record", line: 3, id: "a", data: { x: 1 }, jsonLength: 7 });
+    expect(toRecord(4, { id: 1, data: {} }, decoder)).toMatchObject({ kind: "problem", line: 4 });
+    expect(toRecord(5, { id: "", data: {} }, decoder)).toMatchObject({ kind: "problem", message: "the document id is empty" });
+    expect(toRecord(6, [1], decoder)).toMatchObject({ kind: "problem" });
   });
 });
 
@@ -71,8 +76,8 @@ describe("byte order marks", () => {
       const file = join(dir, `f.${name}`);
       writeFileSync(file, text);
       const out = [];
-      for await (const r of readRecords(file, format, { idColumn: "id" })) out.push(r);
-      expect(out, name).toEqual([{ kind: "record", line: 1 + (name === "csv" ? 1 : 0), id: "a", data: { n: 1 } }]);
+      for await (const r of readRecords(file, format, { idColumn: "id", decoder })) out.push(r);
+      expect(out, name).toEqual([{ kind: "record", line: 1 + (name === "csv" ? 1 : 0), id: "a", data: { n: 1 }, jsonLength: 7 }]);
     }
   });
 });

@@ -1,6 +1,11 @@
 /**
  * `impossibledb export COLLECTION`: the collection as NDJSON, one
- * {"id", "data"} object a line in id order, to stdout or --out FILE.
+ * {"id", "data"} object a line in id order, to stdout or --out FILE. A
+ * document that holds a typed value (an integer, timestamp, bytes,
+ * reference or geo point) also gets "fields": its exact typed form in
+ * protobuf JSON (typed-fields.ts), which import prefers to "data". Pages
+ * come from ListDocuments itself (the SDK's generated client), not the
+ * SDK's decoded snapshots, so what is written is what the server sent.
  *
  * It walks ListDocuments pages, and after each page is written out it
  * knows the page token that continues after it. So an export can stop and
@@ -15,13 +20,16 @@
  *     counts, so no document is written twice.
  * Tokens are signed by the server and bound to the collection.
  */
+import type { JsonObject } from "@bufbuild/protobuf";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
+import type { Value } from "../gen/impossibledb/v1/document_pb.js";
 import type { BaseImpossibleDBClient } from "../ImpossibleDBClient.js";
 import { CliError, EXIT } from "./errors.js";
 import { EXPORT_PAGE_SIZE_MAX } from "./limits.js";
 import { createProgress } from "./progress.js";
 import { counted } from "./table.js";
+import { typedFieldsJson } from "./typed-fields.js";
 
 /** Options of an export. */
 export interface ExportOptions {
@@ -82,13 +90,13 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
       if (interrupted) throw resumeError("interrupted", collection, pageToken, written, EXIT.interrupted);
       let page;
       try {
-        page = await db.collection(collection).list({ pageSize: options.pageSize, pageToken });
+        page = await db.services.collection.listDocuments({ collection, pageSize: options.pageSize, pageToken });
       } catch (err) {
         if (pages > 0) printResumeHint(collection, pageToken);
         throw err;
       }
       pages++;
-      const text = page.documents.map((d) => JSON.stringify({ id: d.id, data: d.data }) + "\n").join("");
+      const text = page.documents.map((d) => exportLine(d.id, d.data ?? {}, d.fields)).join("");
       await writeAll(sink, text);
       outBytes += Buffer.byteLength(text);
       written += page.documents.length;
@@ -106,6 +114,12 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
   if (options.checkpoint !== undefined) await rm(options.checkpoint, { force: true });
   if (options.out !== undefined) console.error(`exported ${counted(written, "document")} of ${collection} to ${options.out}`);
   return written;
+}
+
+/** One document's line: {"id", "data"}, and "fields" when the server sent its typed form (only documents with typed values have one). */
+function exportLine(id: string, data: JsonObject, fields: Readonly<Record<string, Value>>): string {
+  const record = Object.keys(fields).length === 0 ? { id, data } : { id, data, fields: typedFieldsJson(fields) };
+  return JSON.stringify(record) + "\n";
 }
 
 function resumeError(what: string, collection: string, pageToken: string, written: number, exitCode: number): CliError {

@@ -9,13 +9,18 @@
  * that fail with a transient code (UNAVAILABLE, ABORTED, …) are sent again,
  * with backoff, up to IMPORT_BATCH_ATTEMPTS_MAX times. --dry-run stops
  * after the first pass.
+ *
+ * A record with `"fields"` (typed values in protobuf JSON, as export writes
+ * them) is read into the SDK's types (typed-fields.ts) and written in the
+ * typed form by the SDK's own writer, so typed values are written exactly.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { BaseImpossibleDBClient } from "../ImpossibleDBClient.js";
 import { backoffMs, retryPolicy, sleep } from "../retry-policy.js";
+import type { ValueDecoder } from "../value-codec.js";
 import { setWrite, type WireWrite } from "../writes.js";
 import { CliError, EXIT } from "./errors.js";
-import { detectFormat, readRecords, type ImportFormat, type InputProblem } from "./input.js";
+import { detectFormat, readRecords, type ImportFormat, type InputProblem, type ReadOptions } from "./input.js";
 import { IMPORT_BATCH_ATTEMPTS_MAX, IMPORT_BATCH_BYTES_MAX, IMPORT_BATCH_SIZE_MAX, IMPORT_PROBLEMS_SHOWN_MAX } from "./limits.js";
 import { createProgress } from "./progress.js";
 import { counted } from "./table.js";
@@ -41,7 +46,8 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
     throw new CliError(`--batch-size must be 1 to ${IMPORT_BATCH_SIZE_MAX}`);
   }
   const format = options.format ?? (await detectFormatOrThrow(file));
-  const count = await checkFile(collection, file, format, options.idColumn);
+  const read: ReadOptions = { idColumn: options.idColumn, decoder: typedDecoder(db) };
+  const count = await checkFile(collection, file, format, read);
   if (options.dryRun) {
     console.log(`${file}: ${counted(count, "document")} valid (${format}); dry run, nothing written`);
     return count;
@@ -61,11 +67,11 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
     batchBytes = 0;
   };
   try {
-    for await (const item of readRecords(file, format, { idColumn: options.idColumn })) {
+    for await (const item of readRecords(file, format, read)) {
       // The first pass found no problem; the file changed under us if one appears now.
       if (item.kind === "problem") throw new CliError(`${file}:${item.line}: ${item.message} (the file changed during the import)`);
       const write = setWrite(collection, item.id, item.data);
-      const bytes = JSON.stringify(item.data).length;
+      const bytes = item.jsonLength;
       if (batch.length >= options.batchSize || (batch.length > 0 && batchBytes + bytes > IMPORT_BATCH_BYTES_MAX)) await flush();
       batch.push({ line: item.line, write, bytes });
       batchBytes += bytes;
@@ -82,6 +88,15 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
   return written;
 }
 
+/**
+ * How `"fields"` records become the SDK's types: timestamps as Timestamps
+ * (a Date would drop their microseconds), references made by this client
+ * (only to be encoded again).
+ */
+function typedDecoder(db: BaseImpossibleDBClient): ValueDecoder {
+  return { timestamps: "timestamp", values: "typed", reference: db.services.decoder.reference };
+}
+
 async function detectFormatOrThrow(file: string): Promise<ImportFormat> {
   try {
     return await detectFormat(file);
@@ -91,12 +106,12 @@ async function detectFormatOrThrow(file: string): Promise<ImportFormat> {
 }
 
 /** The first pass: counts the records, or throws naming every bad line. */
-async function checkFile(collection: string, file: string, format: ImportFormat, idColumn: string): Promise<number> {
+async function checkFile(collection: string, file: string, format: ImportFormat, read: ReadOptions): Promise<number> {
   const problems: InputProblem[] = [];
   const lineOfId = new Map<string, number>();
   let count = 0;
   try {
-    for await (const item of readRecords(file, format, { idColumn })) {
+    for await (const item of readRecords(file, format, read)) {
       if (item.kind === "problem") {
         problems.push(item);
         continue;

@@ -2,15 +2,21 @@
  * Reading the documents of an import file: NDJSON (one {"id", "data"}
  * object a line, as `impossibledb export` writes), a JSON array of the same
  * objects, or CSV with a header row (csv.ts says how cells are typed).
+ * A JSON record may also hold `"fields"`, the document's typed form in
+ * protobuf JSON (export writes it for documents that hold typed values;
+ * typed-fields.ts): then `"fields"` is the document, and `"data"` is
+ * ignored. CSV is JSON values only.
  * Every record comes with the line it starts on, so problems are reported
  * as FILE:LINE. NDJSON is streamed; a JSON array or CSV file is read whole.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { CsvSyntaxError, parseCsv, rowDocument } from "./csv.js";
+import type { DocumentData, ValueDecoder } from "../value-codec.js";
 import { CliError } from "./errors.js";
+import { checkId } from "./names.js";
+import { typedFieldsData } from "./typed-fields.js";
 
 /** The file formats import reads. */
 export const IMPORT_FORMATS = ["ndjson", "json", "csv"] as const;
@@ -23,7 +29,10 @@ export interface InputRecord {
   readonly kind: "record";
   readonly line: number;
   readonly id: string;
-  readonly data: JsonObject;
+  /** The document: `"data"`, or `"fields"` decoded into the SDK's types when the record has it. */
+  readonly data: DocumentData;
+  /** Characters of the JSON the document came from (`"data"`, or `"fields"`): its size, for sizing batches. */
+  readonly jsonLength: number;
 }
 
 /** Why the record at a line cannot be imported. */
@@ -37,11 +46,9 @@ export interface InputProblem {
 export interface ReadOptions {
   /** The CSV column holding document ids. */
   readonly idColumn: string;
+  /** Turns `"fields"` into the SDK's types; it must read timestamps as Timestamps (typed-fields.ts). */
+  readonly decoder: ValueDecoder;
 }
-
-/** The longest document id the server accepts, and its grammar (the server checks again). */
-const DOCUMENT_ID_LENGTH_MAX = 256;
-const DOCUMENT_ID_PATTERN = /^[A-Za-z0-9_:@+=~-][A-Za-z0-9_.:@+=~-]*$/;
 
 /** The format a file is in: by its extension, else by its first character. */
 export async function detectFormat(file: string): Promise<ImportFormat> {
@@ -62,11 +69,11 @@ export async function detectFormat(file: string): Promise<ImportFormat> {
 export function readRecords(file: string, format: ImportFormat, options: ReadOptions): AsyncIterable<InputRecord | InputProblem> {
   switch (format) {
     case "ndjson":
-      return ndjsonRecords(file);
+      return ndjsonRecords(file, options.decoder);
     case "json":
-      return jsonArrayRecords(file);
+      return jsonArrayRecords(file, options.decoder);
     case "csv":
-      return csvRecords(file, options.idColumn);
+      return csvRecords(file, options.idColumn, options.decoder);
   }
 }
 
@@ -78,30 +85,31 @@ export function withoutByteOrderMark(text: string): string {
   return text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
 }
 
-/** Checks one {"id", "data"} object. */
-export function toRecord(line: number, value: unknown): InputRecord | InputProblem {
+/**
+ * Checks one {"id", "data"} object, or {"id", "fields"} (with or without
+ * "data", which "fields" then wins over: export writes both, and "fields"
+ * is the exact one).
+ */
+export function toRecord(line: number, value: unknown, decoder: ValueDecoder): InputRecord | InputProblem {
   const problem = (message: string): InputProblem => ({ kind: "problem", line, message });
   if (typeof value !== "object" || value === null || Array.isArray(value)) return problem('expected an object {"id": ..., "data": {...}}');
   const keys = Object.keys(value);
-  const extra = keys.filter((k) => k !== "id" && k !== "data");
-  if (extra.length > 0) return problem(`unexpected key ${JSON.stringify(extra[0])}; a record has only "id" and "data"`);
-  const { id, data } = value as { id?: unknown; data?: unknown };
+  const extra = keys.filter((k) => k !== "id" && k !== "data" && k !== "fields");
+  if (extra.length > 0) return problem(`unexpected key ${JSON.stringify(extra[0])}; a record has only "id", "data" and "fields"`);
+  const { id, data, fields } = value as { id?: unknown; data?: unknown; fields?: unknown };
   if (typeof id !== "string") return problem('"id" must be a string');
   const idProblem = checkId(id);
   if (idProblem !== null) return problem(idProblem);
+  if (fields !== undefined) {
+    const typed = typedFieldsData(fields, decoder);
+    if ("problem" in typed) return problem(typed.problem);
+    return { kind: "record", line, id, data: typed.data, jsonLength: JSON.stringify(fields).length };
+  }
   if (typeof data !== "object" || data === null || Array.isArray(data)) return problem('"data" must be an object');
-  return { kind: "record", line, id, data: data as JsonObject };
+  return { kind: "record", line, id, data: data as DocumentData, jsonLength: JSON.stringify(data).length };
 }
 
-/** Why `id` is not a valid document id, or null. */
-export function checkId(id: string): string | null {
-  if (id === "") return "the document id is empty";
-  if (id.length > DOCUMENT_ID_LENGTH_MAX) return `the document id is ${id.length} characters, over ${DOCUMENT_ID_LENGTH_MAX}`;
-  if (!DOCUMENT_ID_PATTERN.test(id)) return `document id ${JSON.stringify(id)} may hold only letters, digits and "_ . : @ + = ~ -", and may not start with "."`;
-  return null;
-}
-
-async function* ndjsonRecords(file: string): AsyncIterable<InputRecord | InputProblem> {
+async function* ndjsonRecords(file: string, decoder: ValueDecoder): AsyncIterable<InputRecord | InputProblem> {
   const lines = createInterface({ input: createReadStream(file, { encoding: "utf8" }), crlfDelay: Infinity });
   let line = 0;
   for await (const raw of lines) {
@@ -115,11 +123,11 @@ async function* ndjsonRecords(file: string): AsyncIterable<InputRecord | InputPr
       yield { kind: "problem", line, message: `not JSON: ${(err as Error).message}` };
       continue;
     }
-    yield toRecord(line, value);
+    yield toRecord(line, value, decoder);
   }
 }
 
-async function* jsonArrayRecords(file: string): AsyncIterable<InputRecord | InputProblem> {
+async function* jsonArrayRecords(file: string, decoder: ValueDecoder): AsyncIterable<InputRecord | InputProblem> {
   const text = withoutByteOrderMark(await readFile(file, "utf8"));
   let value: unknown;
   try {
@@ -133,7 +141,7 @@ async function* jsonArrayRecords(file: string): AsyncIterable<InputRecord | Inpu
     return;
   }
   const lines = elementLines(text);
-  for (const [i, element] of value.entries()) yield toRecord(lines[i] ?? 1, element);
+  for (const [i, element] of value.entries()) yield toRecord(lines[i] ?? 1, element, decoder);
 }
 
 /**
@@ -170,7 +178,7 @@ export function elementLines(text: string): number[] {
   return out;
 }
 
-async function* csvRecords(file: string, idColumn: string): AsyncIterable<InputRecord | InputProblem> {
+async function* csvRecords(file: string, idColumn: string, decoder: ValueDecoder): AsyncIterable<InputRecord | InputProblem> {
   let rows;
   try {
     rows = parseCsv(withoutByteOrderMark(await readFile(file, "utf8")));
@@ -204,7 +212,7 @@ async function* csvRecords(file: string, idColumn: string): AsyncIterable<InputR
   for (const row of data) {
     try {
       const doc = rowDocument(names, row, idIndex);
-      yield toRecord(row.line, doc);
+      yield toRecord(row.line, doc, decoder);
     } catch (err) {
       if (!(err instanceof CsvSyntaxError)) throw err;
       yield { kind: "problem", line: err.line, message: err.message };

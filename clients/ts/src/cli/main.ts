@@ -32,9 +32,10 @@ let apiKey: string | undefined;
 let database = process.env["IMPOSSIBLEDB_DATABASE"] || undefined;
 
 /**
- * The CLI prints and exports JSON, so it reads every document in its JSON
- * form (`values: "json"`: timestamps as RFC 3339 text, integers as numbers,
- * bytes as base64), which JSON.stringify can write.
+ * The CLI prints JSON, so it reads every document in its JSON form
+ * (`values: "json"`: timestamps as RFC 3339 text, integers as numbers,
+ * bytes as base64), which JSON.stringify can write. Export and import keep
+ * typed values exactly through their own path (export.ts, typed-fields.ts).
  */
 function client(): ImpossibleDBClient {
   return new ImpossibleDBClient({ baseUrl, apiKey, database, values: "json" });
@@ -333,7 +334,7 @@ function program(): Command {
 
   cli
     .command("export")
-    .description("write a collection as NDJSON ({\"id\", \"data\"} a line) to stdout or --out")
+    .description("write a collection as NDJSON ({\"id\", \"data\"} a line, with \"fields\" when a document holds typed values) to stdout or --out")
     .argument("<collection>")
     .option("--out <file>", "write to FILE instead of stdout (appended to when resuming)")
     .option("--resume-token <token>", "continue an interrupted export from the token it printed")
@@ -345,7 +346,7 @@ function program(): Command {
 
   cli
     .command("import")
-    .description("write documents from NDJSON, a JSON array or CSV (with a header row) into a collection")
+    .description("write documents from NDJSON, a JSON array or CSV (with a header row) into a collection; a record's \"fields\" (typed values) wins over its \"data\"")
     .argument("<collection>")
     .argument("<file>")
     .addOption(new Option("--format <format>", "the file's format (default: from the extension, else sniffed)").choices(IMPORT_FORMATS))
