@@ -14,6 +14,8 @@ import { loneSurrogateProblem } from "../validation/unicode.js";
 import { leafJsonForm } from "../values/json-form.js";
 import { typedLeafOf } from "../values/typed.js";
 
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /** The JSON value of a wire Value; `where` names it in errors. */
 export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue {
   if (depth > DOCUMENT_DEPTH_MAX) throw new FailureError("invalid_argument", `${where} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
@@ -40,6 +42,11 @@ export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue
       for (const [k, v] of Object.entries(kind.value.fields)) {
         const problem = loneSurrogateProblem(k);
         if (problem !== null) throw new FailureError("invalid_argument", `${where} has a field name ${JSON.stringify(k)} that ${problem}`);
+        // No stored field name holds a control character (validation/document-data.ts), so such a
+        // map could never match; refusing it also keeps a map from passing for a typed value's tag
+        // (values/typed.ts), which reached the shards' SQL as a malformed value (INTERNAL, found by a
+        // new-user test).
+        if (CONTROL.test(k)) throw new FailureError("invalid_argument", `${where} has a field name ${JSON.stringify(k)} with a control character; field names may not hold U+0000-U+001F or U+007F`);
         setOwn(out, k, jsonFromValue(v, `${where}.${k}`, depth + 1));
       }
       return out;

@@ -2,11 +2,20 @@
  * Document data as rules see it: typed values (values/typed.ts) as CEL's
  * own types, so a rule compares them as the query engine does: integers
  * as `int`, timestamps as `google.protobuf.Timestamp` (compare them with
- * `timestamp("2026-01-01T00:00:00Z")`), bytes as `bytes`, geo points as a
- * map `{latitude, longitude}`, references as the text "collection/id"
- * (CEL has no reference type). JSON values pass unchanged. A rule that
- * compares a typed value with a value of another type gets an error or
- * false, so it denies, as the pushed-down filter does.
+ * `timestamp("2026-01-01T00:00:00Z")`), bytes as `bytes`. JSON values pass
+ * unchanged.
+ *
+ * References and geo points have no CEL type, and must not pass for one
+ * that could disagree with the query engine: a rule's comparisons are
+ * pushed into the shards' SQL (rules/translate.ts), where a reference is
+ * never equal to a string and a path into a geo point (`g.latitude`)
+ * reaches nothing. Shown as the text "collection/id" or a map
+ * `{latitude, longitude}`, `resource.data.r != "users/alice"` would deny a
+ * point read but let a query return the document (found by a new-user
+ * test). So they stay opaque: a one-key map whose key no rule can name,
+ * which equals no string, list or other map and has no field a rule can
+ * select, exactly as the pushed filter sees them. Rules that need an owner
+ * should read a string field.
  */
 import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
@@ -44,9 +53,8 @@ function celValue(value: JsonValue): CelData {
     case "bytes":
       return base64Bytes(leaf.base64);
     case "reference":
-      return `${leaf.collection}/${leaf.id}`;
     case "geoPoint":
-      return { latitude: leaf.latitude, longitude: leaf.longitude };
+      return value;
   }
 }
 

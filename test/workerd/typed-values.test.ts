@@ -204,6 +204,29 @@ describe("typed values", () => {
     expect(res.documents.map((d) => d.id)).toEqual(["opera"]);
   });
 
+  it("refuse impossible dates in Connect JSON and tag-shaped maps in JSON filter values (never INTERNAL, never another instant)", async () => {
+    const post = (method: string, body: unknown) =>
+      rawFetch(`/impossibledb.v1.${method}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    for (const at of ["2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "2026-04-31T12:00:00Z", "2026-11-30T24:00:00Z", "2026-11-30T23:60:00Z"]) {
+      const res = await post("CollectionService/SetDocument", { ref: { collection: "typed", id: "impossible" }, fields: { at: { timestampValue: at } } });
+      expect(res.status, at).toBe(400);
+      const error = (await res.json()) as { code: string; message: string };
+      expect(error, at).toMatchObject({ code: "invalid_argument", message: expect.stringContaining("fields.at.timestamp_value: ") });
+      expect(error.message).toContain("is not a real date and time");
+    }
+    // Leap days and the last microsecond of a day are real.
+    expect((await post("CollectionService/SetDocument", { ref: { collection: "typed", id: "leap" }, fields: { at: { timestampValue: "2024-02-29T23:59:59.999999Z" } } })).status).toBe(200);
+    await expectCode(connectClient(CollectionService).getDocument({ ref: { collection: "typed", id: "impossible" } }), Code.NotFound);
+    // The same guard covers a filter's typed operand.
+    const q = await post("QueryService/RunQuery", { query: { collection: "typed", where: { fieldFilter: { field: "at", op: "OPERATOR_EQUAL", typedValue: { timestampValue: "2026-02-30T00:00:00Z" } } } } });
+    expect(q.status).toBe(400);
+    for (const value of [{ "\u0001bytes": "!!" }, { "\u0001int": "abc" }, { "\u0001int": "5" }, { "\u0001geo": [1] }]) {
+      const res = await post("QueryService/RunQuery", { query: { collection: "typed", where: { fieldFilter: { field: "n", op: "OPERATOR_EQUAL", value } } } });
+      expect(res.status, JSON.stringify(value)).toBe(400);
+      expect(((await res.json()) as { code: string; message: string }).message).toMatch(/control character/);
+    }
+  });
+
   it("refuse both forms at once, sub-microsecond timestamps and bad typed operands, storing nothing", async () => {
     const col = connectClient(CollectionService);
     const ref = { collection: "typed", id: "refused" };

@@ -5,10 +5,15 @@
  */
 import fc from "fast-check";
 
-const DATA_PATHS = ["resource.data.a", "resource.data.b", "resource.data.m.x", "resource.data['odd name']", "resource.data['q\"t']", "resource.data.nope", "resource.data['__id__']", "resource.data.m"];
+// `a.latitude` reaches into a typed geo point when `a` holds one: a rule and the pushed filter must agree that it reaches nothing.
+const DATA_PATHS = ["resource.data.a", "resource.data.b", "resource.data.m.x", "resource.data['odd name']", "resource.data['q\"t']", "resource.data.nope", "resource.data['__id__']", "resource.data.m", "resource.data.a.latitude"];
 
 /** CEL literals, including ints, uints, an int past 2^53 and values no document holds. */
-const LITERALS = ["0", "1", "-1", "2.5", "3u", "-4", "9007199254740993", "1e17", "null", "true", "false", "''", "'a'", "'ab'", "'B'", "'é'", "'😀'", "'d03'", "[1]", "{'x': 1}"];
+const LITERALS = [
+  "0", "1", "-1", "2.5", "3u", "-4", "9007199254740993", "1e17", "null", "true", "false", "''", "'a'", "'ab'", "'B'", "'é'", "'😀'", "'d03'", "[1]", "{'x': 1}",
+  // The JSON forms of typed values the documents hold (a reference, a timestamp, bytes), and CEL's own typed literals.
+  "'a/x'", "'b/d03'", "'1970-01-01T00:00:00.000000Z'", "'AA=='", "timestamp('1970-01-01T00:00:00Z')", "b'\\x00'", "int('9223372036854775807')",
+];
 const NUMBERS = ["0", "1", "-1", "2.5", "3u", "-4", "1e17", "9007199254740993"];
 
 const path = fc.constantFrom(...DATA_PATHS);
