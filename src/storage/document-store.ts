@@ -197,7 +197,7 @@ function planPut(collection: string, id: string, data: JsonObject, createTimeMs:
     return {
       ok: false,
       kind: "resource_exhausted",
-      message: `document ${collection}/${id} with the keys of its numbers is ${storedBytes} bytes, over DOCUMENT_STORED_BYTES_MAX (${DOCUMENT_STORED_BYTES_MAX}); a document of many numbers under long field names needs fewer or shorter names`,
+      message: `document ${collection}/${id} with the order keys of its numbers and typed values is ${storedBytes} bytes, over DOCUMENT_STORED_BYTES_MAX (${DOCUMENT_STORED_BYTES_MAX}); bytes values count about 2.7 times their length, and many numbers under long field names add up too`,
     };
   }
   return { ok: true, write: { kind: "put", collection, id, json, bytes, data, createTimeMs, numKeys } };

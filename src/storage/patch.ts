@@ -9,7 +9,7 @@
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { getOwn, setOwn } from "../json/own-keys.js";
-import { isObject } from "../validation/document-data.js";
+import { isMap } from "../validation/document-data.js";
 
 type Mask = ReadonlyArray<readonly string[]>;
 
@@ -36,7 +36,7 @@ export function applyPatch(current: JsonObject, patch: JsonObject, mask: Mask | 
 export function getPath(root: JsonObject, path: readonly string[]): JsonValue | undefined {
   let node: JsonValue | undefined = root;
   for (const segment of path) {
-    if (!isObject(node) || !Object.hasOwn(node, segment)) return undefined;
+    if (!isMap(node) || !Object.hasOwn(node, segment)) return undefined;
     node = node[segment];
   }
   return node;
@@ -52,7 +52,7 @@ export function setPath(root: JsonObject, path: readonly string[], value: JsonVa
   let node = root;
   for (const segment of path.slice(0, -1)) {
     let next = getOwn(node, segment);
-    if (!isObject(next)) setOwn<JsonValue>(node, segment, (next = {}));
+    if (!isMap(next)) setOwn<JsonValue>(node, segment, (next = {}));
     node = next;
   }
   setOwn(node, path[path.length - 1]!, value);
@@ -61,12 +61,12 @@ export function setPath(root: JsonObject, path: readonly string[], value: JsonVa
 function removePath(root: JsonObject, path: readonly string[]): void {
   let node: JsonValue | undefined = root;
   for (const segment of path.slice(0, -1)) {
-    if (!isObject(node) || !Object.hasOwn(node, segment)) return;
+    if (!isMap(node) || !Object.hasOwn(node, segment)) return;
     node = node[segment];
   }
   const last = path[path.length - 1]!;
   // Deleting an inherited name is a no-op, but say so: only own fields are removed.
-  if (isObject(node) && Object.hasOwn(node, last)) delete node[last];
+  if (isMap(node) && Object.hasOwn(node, last)) delete node[last];
 }
 
 function isPrefix(a: readonly string[], b: readonly string[]): boolean {
@@ -92,7 +92,7 @@ function findUnmaskedLeaf(patch: JsonObject, mask: Mask): string[] | null {
       const childPath = [...path, key];
       if (mask.some((m) => isPrefix(m, childPath))) continue;
       const leadsToMask = mask.some((m) => isPrefix(childPath, m));
-      if (!leadsToMask || !isObject(value)) return childPath;
+      if (!leadsToMask || !isMap(value)) return childPath;
       stack.push({ node: value, path: childPath });
     }
   }

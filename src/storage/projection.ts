@@ -7,7 +7,7 @@
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { getOwn, setOwn } from "../json/own-keys.js";
-import { isObject } from "../validation/document-data.js";
+import { isMap } from "../validation/document-data.js";
 import { getPath } from "./patch.js";
 
 /** The fields of `data` named by `paths`; paths that are missing are left out. */
@@ -19,7 +19,7 @@ export function project(data: JsonObject, paths: ReadonlyArray<readonly string[]
     let node = out;
     for (const segment of path.slice(0, -1)) {
       let next = getOwn(node, segment);
-      if (!isObject(next)) setOwn<JsonValue>(node, segment, (next = {}));
+      if (!isMap(next)) setOwn<JsonValue>(node, segment, (next = {}));
       node = next;
     }
     setOwn(node, path[path.length - 1]!, value);

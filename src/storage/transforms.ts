@@ -37,7 +37,7 @@ import { canonicalJson, compareValues, rankOf, RANK_NUMBER } from "../query/valu
 import { timestampText } from "../values/timestamp.js";
 import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf, typedLeafOf } from "../values/typed.js";
 import { TRANSFORMS_PER_WRITE_MAX } from "../limits.js";
-import { isObject } from "../validation/document-data.js";
+import { isMap } from "../validation/document-data.js";
 import { formatFieldPath } from "../validation/field-path.js";
 import { getPath, setPath } from "./patch.js";
 
@@ -205,10 +205,10 @@ function related(a: readonly string[], b: readonly string[]): boolean {
 function dataSets(data: JsonObject, path: readonly string[]): readonly string[] | null {
   let node: JsonValue = data;
   for (let i = 0; i < path.length; i++) {
-    if (!isObject(node) || !Object.hasOwn(node, path[i]!)) return null;
+    if (!isMap(node) || !Object.hasOwn(node, path[i]!)) return null;
     node = node[path[i]!]!;
     // The data sets this very field, or a value that is not a map on the way to it.
-    if (i === path.length - 1 || !isObject(node)) return path.slice(0, i + 1);
+    if (i === path.length - 1 || !isMap(node)) return path.slice(0, i + 1);
   }
   return null;
 }

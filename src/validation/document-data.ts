@@ -169,3 +169,13 @@ function quoted(name: string): string {
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/**
+ * True for a map a field path can go into: a JSON object that is not a
+ * typed value (values/typed.ts). Masks, patches, transforms and projections
+ * treat a typed value as a leaf, as they treat a number: a path through it
+ * replaces it (when writing) or finds nothing (when reading).
+ */
+export function isMap(value: unknown): value is JsonObject {
+  return isObject(value) && !looksTagged(value as JsonObject);
+}

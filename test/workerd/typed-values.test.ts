@@ -184,6 +184,20 @@ describe("typed values", () => {
     expect(removed.document!.fields["seen"]).toEqual(v({ case: "arrayValue", value: { values: [v({ case: "stringValue", value: "x" }), int(2n ** 60n)] } }));
   });
 
+  it("treat a typed value as a leaf for masks, patches and transforms: a path through it replaces it, as through a number", async () => {
+    const col = connectClient(CollectionService);
+    const ref = { collection: "leaves", id: "l" };
+    await col.setDocument({ ref, fields: { n: int(5n), t: ts(0n), keep: int(1n) } });
+    const inc = await col.updateDocument({ ref, patch: {}, transforms: [{ fieldPath: "n.x", transformType: { case: "increment", value: { kind: { case: "numberValue", value: 1 } } } }] });
+    expect(inc.document!.data).toMatchObject({ n: { x: 1 }, keep: 1 });
+    const masked = await col.updateDocument({ ref, patch: { data: { t: { y: 2 } }, updateMask: { fieldPaths: ["t.y"] } } });
+    expect(masked.document!.data).toEqual({ n: { x: 1 }, t: { y: 2 }, keep: 1 });
+    expect(masked.document!.fields["keep"]).toEqual(int(1n));
+    // Reading through one finds nothing.
+    const projected = await col.getDocument({ ref, mask: { fieldPaths: ["keep.z", "n.x"] } });
+    expect(projected.document!.data).toEqual({ n: { x: 1 } });
+  });
+
   it("commit typed writes in a two-shard transaction and read them back in one", async () => {
     const tx = connectClient(TransactionService);
     const ids = Array.from({ length: 8 }, (_, i) => `t${i}`);

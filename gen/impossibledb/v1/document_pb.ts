@@ -618,8 +618,8 @@ export type FieldTransform = Message<"impossibledb.v1.FieldTransform"> & {
   } | {
     /**
      * Sets the field to the time of the write as a typed timestamp (see
-     * Value), to the microsecond: the same instant `server_timestamp`
-     * writes as text.
+     * Value): the same instant `server_timestamp` writes as text, the
+     * document's update_time (millisecond precision).
      *
      * @generated from field: google.protobuf.Empty typed_server_timestamp = 11;
      */
@@ -689,9 +689,8 @@ export type WriteResult = Message<"impossibledb.v1.WriteResult"> & {
 
   /**
    * The value of each field the write's transforms changed, after them, in
-   * the order of the transforms. Set by single-document writes, batch writes
-   * and CommitBatch; empty for interactive transactions' Commit (read the
-   * document from `document` with return_documents).
+   * the order of the transforms. Set by single-document writes, batch
+   * writes, Commit and CommitBatch.
    *
    * @generated from field: repeated google.protobuf.Value transform_results = 5;
    */

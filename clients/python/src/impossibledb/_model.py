@@ -18,9 +18,8 @@ class DocumentSnapshot:
 
     data: its fields as plain Python: int (integers), float (doubles),
     datetime (timestamps, in UTC), bytes, DocumentPath (references),
-    GeoPoint, list, dict, str, bool, None. A document of JSON values only
-    (no integer, timestamp, bytes, reference or geo point) reads whole
-    doubles as int, as before typed values existed.
+    GeoPoint, list, dict, str, bool, None. A double is a float even when
+    whole (1.0), so writing what was read keeps every type.
     version: changes on every write; compare for equality only (preconditions, transactions).
     create_time, update_time: UTC, when known.
     """

@@ -32,8 +32,8 @@ form (see needs_typed).
 
 Reading: the typed form gives back the types above (timestamps as
 datetimes in UTC). A document of JSON values only has no typed form; its
-numbers come back as int when they are whole and within INT_SAFE_MAX,
-else as float, so what was stored as 30 reads back as 30, not 30.0.
+numbers are doubles and come back as float (30.0), so writing back what
+was read keeps every value's type (an int would be stored as an integer).
 """
 
 from __future__ import annotations
@@ -207,15 +207,13 @@ def from_typed_fields(fields: Mapping[str, doc.Value]) -> dict[str, Value]:
 
 
 def from_value(value: struct_pb2.Value) -> Value:
-    """Plain Python from a JSON-form value; whole numbers within INT_SAFE_MAX come back as int."""
+    """Plain Python from a JSON-form value. A JSON number is a double, so it is a float, whole or not:
+    reading 1.0 back as int would write it back as an integer and change its type."""
     kind = value.WhichOneof("kind")
     if kind == "bool_value":
         return value.bool_value
     if kind == "number_value":
-        number = value.number_value
-        if number.is_integer() and abs(number) <= INT_SAFE_MAX:
-            return int(number)
-        return number
+        return value.number_value
     if kind == "string_value":
         return value.string_value
     if kind == "list_value":

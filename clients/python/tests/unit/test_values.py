@@ -11,7 +11,7 @@ import pytest
 
 import impossibledb
 from fake_server import FakeServer
-from impossibledb.values import check_data, from_struct, to_struct
+from impossibledb.values import from_typed_fields, to_typed_fields, check_data, from_struct, to_struct
 
 
 class Color(enum.IntEnum):
@@ -76,10 +76,15 @@ def test_accepted_values_come_back_equal_and_ints_stay_ints() -> None:
         "tags": ["a", 1, [2, {"deep": False}]],
         "address": {"city": "Lisbon", "first name": "x", "emoji": "\U0001f600"},
     }
-    back = from_struct(to_struct(check_data("users/alice", data)))
+    # The typed form (what a write holding an int sends) keeps ints ints and floats floats.
+    back = from_typed_fields(to_typed_fields(check_data("users/alice", data)))
     assert back == data
-    assert type(back["age"]) is int and type(back["big"]) is int and type(back["ratio"]) is float
+    assert type(back["age"]) is int and type(back["big"]) is int and type(back["ratio"]) is float and type(back["whole_float"]) is float
     assert type(back["on"]) is bool
+    # The JSON form holds doubles only: every number reads back as a float, so writing it back keeps it a double.
+    json_back = from_struct(to_struct(check_data("users/alice", data)))
+    assert json_back == data
+    assert type(json_back["age"]) is float and type(json_back["whole_float"]) is float
 
 
 def test_a_document_must_be_a_dict() -> None:

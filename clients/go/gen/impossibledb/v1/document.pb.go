@@ -1203,8 +1203,8 @@ type FieldTransform_TypedMinimum struct {
 
 type FieldTransform_TypedServerTimestamp struct {
 	// Sets the field to the time of the write as a typed timestamp (see
-	// Value), to the microsecond: the same instant `server_timestamp`
-	// writes as text.
+	// Value): the same instant `server_timestamp` writes as text, the
+	// document's update_time (millisecond precision).
 	TypedServerTimestamp *emptypb.Empty `protobuf:"bytes,11,opt,name=typed_server_timestamp,json=typedServerTimestamp,proto3,oneof"`
 }
 
@@ -1256,9 +1256,8 @@ type WriteResult struct {
 	// When the write was applied.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// The value of each field the write's transforms changed, after them, in
-	// the order of the transforms. Set by single-document writes, batch writes
-	// and CommitBatch; empty for interactive transactions' Commit (read the
-	// document from `document` with return_documents).
+	// the order of the transforms. Set by single-document writes, batch
+	// writes, Commit and CommitBatch.
 	TransformResults []*structpb.Value `protobuf:"bytes,5,rep,name=transform_results,json=transformResults,proto3" json:"transform_results,omitempty"`
 	// The same values in typed form (see Value), in the same order.
 	TypedTransformResults []*Value `protobuf:"bytes,6,rep,name=typed_transform_results,json=typedTransformResults,proto3" json:"typed_transform_results,omitempty"`
