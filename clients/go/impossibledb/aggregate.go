@@ -30,7 +30,7 @@ func CountField(alias, field string) Aggregation {
 }
 
 // Sum adds the field's numeric values; 0 when there are none. A sum of
-// integers only is an exact int64 while every partial sum fits int64, else
+// integers only is an exact int64 while the total fits int64, else
 // a float64 (exact until rounded once at the end). ErrOutOfRange beyond
 // the range of doubles.
 func Sum(alias, field string) Aggregation {

@@ -112,7 +112,7 @@ def count(field: str = "") -> AggregateSpec:
 
 
 def sum(field: str) -> AggregateSpec:  # noqa: A001  # the aggregate's name, as in the TS SDK
-    """The sum of `field`'s numeric values (0 when there are none): an exact int while they are all integers and every partial sum fits int64."""
+    """The sum of `field`'s numeric values (0 when there are none): an exact int while they are all integers and the total fits int64."""
     return AggregateSpec("sum", field)
 
 
