@@ -142,7 +142,7 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
   if (json) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(message));
+      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(message));
     } catch {
       // Connect would report this itself, but its message quotes the text,
       // which can hold half of a surrogate pair, and gRPC-Web's grpc-message
