@@ -38,12 +38,7 @@ export const INDEX_MIGRATIONS: readonly Migration[] = [
     version: 2,
     description: "rebuild every index on the sort-key expressions that compare numbers by their num_keys",
     statements: [],
-    run: (sql) => {
-      for (const spec of listIndexes(sql as IndexSql, null)) {
-        sql.exec(`DROP INDEX IF EXISTS "${sqlIndexName(spec)}"`);
-        sql.exec(createIndexSql(spec));
-      }
-    },
+    run: (sql) => rebuildEveryIndex(sql as IndexSql),
   },
   {
     // Typed values (values/README.md) changed the rank and value
@@ -54,14 +49,17 @@ export const INDEX_MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: "rebuild every index on the sort-key expressions of typed values",
     statements: [],
-    run: (sql) => {
-      for (const spec of listIndexes(sql as IndexSql, null)) {
-        sql.exec(`DROP INDEX IF EXISTS "${sqlIndexName(spec)}"`);
-        sql.exec(createIndexSql(spec));
-      }
-    },
+    run: (sql) => rebuildEveryIndex(sql as IndexSql),
   },
 ];
+
+/** Drops and creates every index of the shard again, on today's sort-key expressions (sql-path.ts). */
+function rebuildEveryIndex(sql: IndexSql): void {
+  for (const spec of listIndexes(sql, null)) {
+    sql.exec(`DROP INDEX IF EXISTS "${sqlIndexName(spec)}"`);
+    sql.exec(createIndexSql(spec));
+  }
+}
 
 /** One field of an index. */
 export interface IndexFieldSpec {

@@ -19,7 +19,7 @@
  */
 import { create, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
-import { setOwn } from "../json/own-keys.js";
+import { mapArrayOnWrite, mapObjectOnWrite } from "../values/copy-on-write.js";
 import { base64Bytes } from "../values/order-key.js";
 import { protoFromMicros } from "../values/timestamp.js";
 import { typedLeafOf } from "../values/typed.js";
@@ -34,15 +34,7 @@ export function celDataOf(data: Readonly<Record<string, unknown>>): Readonly<Rec
 
 function celValue(value: JsonValue): CelData {
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) {
-    let out: CelData[] | null = null;
-    for (let i = 0; i < value.length; i++) {
-      const v = celValue(value[i]!);
-      if (v !== value[i] && out === null) out = value.slice(0, i);
-      if (out !== null) out.push(v);
-    }
-    return out ?? value;
-  }
+  if (Array.isArray(value)) return mapArrayOnWrite<CelData>(value, celValue) as readonly CelData[];
   const leaf = typedLeafOf(value);
   if (leaf === null) return celObject(value);
   switch (leaf.type) {
@@ -58,17 +50,6 @@ function celValue(value: JsonValue): CelData {
   }
 }
 
-function celObject(obj: JsonObject): Record<string, CelData> {
-  let out: Record<string, CelData> | null = null;
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    const v = celValue(obj[k]!);
-    if (v !== obj[k] && out === null) {
-      out = {};
-      for (let j = 0; j < i; j++) setOwn(out, keys[j]!, obj[keys[j]!]!);
-    }
-    if (out !== null) setOwn(out, k, v);
-  }
-  return out ?? obj;
+function celObject(obj: JsonObject): Readonly<Record<string, CelData>> {
+  return mapObjectOnWrite<CelData>(obj, celValue) as Readonly<Record<string, CelData>>;
 }

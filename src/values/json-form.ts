@@ -12,21 +12,13 @@
  * The typed form (`Document.fields`) carries every value exactly.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { setOwn } from "../json/own-keys.js";
+import { mapArrayOnWrite, mapObjectOnWrite } from "./copy-on-write.js";
 import { typedLeafOf, type TypedLeaf } from "./typed.js";
 
 /** The JSON form of internal JSON: the same object when it holds no typed value. */
 export function jsonForm(value: JsonValue): JsonValue {
   if (value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) {
-    let out: JsonValue[] | null = null;
-    for (let i = 0; i < value.length; i++) {
-      const v = jsonForm(value[i]!);
-      if (v !== value[i] && out === null) out = value.slice(0, i);
-      if (out !== null) out.push(v);
-    }
-    return out ?? value;
-  }
+  if (Array.isArray(value)) return mapArrayOnWrite(value, jsonForm) as JsonValue[];
   const leaf = typedLeafOf(value);
   if (leaf !== null) return leafJsonForm(leaf);
   return jsonObjectForm(value);
@@ -34,18 +26,7 @@ export function jsonForm(value: JsonValue): JsonValue {
 
 /** The JSON form of a document's data (the same object when nothing is typed). */
 export function jsonObjectForm(obj: JsonObject): JsonObject {
-  let out: Record<string, JsonValue> | null = null;
-  const keys = Object.keys(obj);
-  for (let i = 0; i < keys.length; i++) {
-    const k = keys[i]!;
-    const v = jsonForm(obj[k]!);
-    if (v !== obj[k] && out === null) {
-      out = {};
-      for (let j = 0; j < i; j++) setOwn(out, keys[j]!, obj[keys[j]!]!);
-    }
-    if (out !== null) setOwn(out, k, v);
-  }
-  return out ?? obj;
+  return mapObjectOnWrite(obj, jsonForm) as JsonObject;
 }
 
 /** The JSON form of one typed leaf. */
