@@ -11,6 +11,7 @@
  * method's input descriptor and every Timestamp string is checked here.
  */
 import type { DescMessage } from "@bufbuild/protobuf";
+import { isRealDateTime } from "../values/timestamp.js";
 
 /** How deep the walk follows nested messages; deeper JSON is refused by the documents' own depth limit anyway. */
 const JSON_WALK_DEPTH_MAX = 64;
@@ -22,11 +23,8 @@ export function impossibleDateTime(text: string): string | undefined {
   const m = RFC3339.exec(text);
   if (m === null) return undefined;
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  const realDay = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
   const offsetOk = m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
-  if (realDay && hour <= 23 && minute <= 59 && second <= 59 && offsetOk) return undefined;
+  if (isRealDateTime(year, month, day, hour, minute, second) && offsetOk) return undefined;
   return `${JSON.stringify(text)} is not a real date and time`;
 }
 

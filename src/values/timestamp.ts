@@ -73,14 +73,26 @@ export function microsFromRfc3339(text: string): bigint | string {
   const fraction = (m[7] ?? "").padEnd(9, "0");
   if (fraction.slice(6) !== "000") return "has digits finer than a microsecond; timestamps are stored to the microsecond";
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const offsetText = m[8]!.toUpperCase() === "Z" ? null : m[8]!;
+  const offsetReal = offsetText === null || (Number(offsetText.slice(1, 3)) <= 23 && Number(offsetText.slice(4, 6)) <= 59);
+  if (!isRealDateTime(year, month, day, hour, minute, second) || !offsetReal) return "is not a real date and time";
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, 0);
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
-    return "is not a real date and time";
-  }
   const offset = m[8]!.toUpperCase() === "Z" ? 0 : (m[8]!.startsWith("-") ? -1 : 1) * (Number(m[8]!.slice(1, 3)) * 60 + Number(m[8]!.slice(4, 6)));
   const micros = (BigInt(date.getTime()) - BigInt(offset) * 60_000n) * 1000n + BigInt(fraction.slice(0, 6));
   if (micros < TIMESTAMP_MICROS_MIN || micros > TIMESTAMP_MICROS_MAX) return "is outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999Z";
   return micros;
+}
+
+/**
+ * True when the fields name a real date and time in the proleptic
+ * Gregorian calendar (month 1-12, the month's own last day, 29 February
+ * only in leap years, hours 0-23, no leap seconds): what `Date.parse`
+ * silently rolls over (30 February becomes 2 March).
+ */
+export function isRealDateTime(year: number, month: number, day: number, hour: number, minute: number, second: number): boolean {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour <= 23 && minute <= 59 && second <= 59;
 }
