@@ -32,7 +32,7 @@ import { loneSurrogateProblem } from "../validation/unicode.js";
 import type { CompareOp, Expr } from "./expression.js";
 import { compareNode } from "./parser.js";
 import { microsFromRfc3339, timestampText } from "../values/timestamp.js";
-import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf } from "../values/typed.js";
+import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf, typedLeafOf } from "../values/typed.js";
 
 type Token =
   | { kind: "path"; text: string; at: number }
@@ -287,8 +287,13 @@ function describe(t: Token): string {
   switch (t.kind) {
     case "end":
       return "the end of the filter";
-    case "value":
+    case "value": {
+      // A typed operand is named as the filter spells it, never as its stored tag.
+      const leaf = typedLeafOf(t.value);
+      if (leaf?.type === "integer") return `the value int(${leaf.value})`;
+      if (leaf?.type === "timestamp") return `the value timestamp(${JSON.stringify(leaf.text)})`;
       return `the value ${JSON.stringify(t.value)}`;
+    }
     case "path":
       return `the field ${JSON.stringify(t.text)}`;
     default:

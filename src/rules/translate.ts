@@ -197,10 +197,19 @@ function pathPushable(path: FieldPath): boolean {
   return path.every((s) => s.length > 0 && !/[\u0000-\u001f\u007f]/.test(s) && loneSurrogateProblem(s) === null && utf8.encode(s).length <= FIELD_NAME_BYTES_MAX);
 }
 
-/** A CEL value as a filter operand, when it is a scalar the filter compares the way CEL does. */
+/**
+ * A CEL value as a filter operand, when it is a scalar the filter compares
+ * the way CEL does. A double of magnitude 2^53 or more is not: a stored
+ * typed integer past 2^53 meets it in CEL as the nearest double (the
+ * evaluator rounds the int), while the shards' SQL compares the two exactly,
+ * so `n < 9223372036854775807.0` disagreed between a point read and a query
+ * (found by a new-user test). Below 2^53 the rounding cannot change an
+ * answer: an integer a double cannot hold is farther from zero than the
+ * constant either way. Such a rule part is evaluated per document instead.
+ */
 function scalarOf(value: CelValue): JsonValue | undefined {
   if (value === null || typeof value === "boolean") return value;
-  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value === "number") return Number.isFinite(value) && Math.abs(value) < 2 ** 53 ? value : undefined;
   if (typeof value === "string") return loneSurrogateProblem(value) === null ? value : undefined;
   const big = typeof value === "bigint" ? value : isCelUint(value) ? value.value : undefined;
   if (big === undefined) return undefined;

@@ -119,6 +119,11 @@ describe("import of \"fields\" records", () => {
     expect(problem(JSON.parse('{"id": "x", "fields": {"n": {"integerValue": 9007199254740993}}}'))).toMatch(/9007199254740992 is a JSON number past 2\^53.*write an int64 as a string/);
     expect(record(1, { id: "x", fields: { n: { integerValue: 42 } } }).data).toEqual({ n: 42n });
     expect(problem({ id: "x", fields: { g: { geoPointValue: { latitude: 91, longitude: 0 } } } })).toMatch(/^"fields" member "g": GeoPoint: the latitude must be/);
+    // Impossible dates, which protobuf-es's Date.parse would roll into the next month, are refused, not shifted.
+    for (const at of ["2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-01-01T24:00:00Z"]) {
+      expect(problem({ id: "x", fields: { t: { timestampValue: at } } }), at).toMatch(/is not a real date and time/);
+    }
+    expect(record(1, { id: "x", fields: { t: { timestampValue: "2024-02-29T23:59:59+01:00" } } }).data["t"]!.toString()).toBe("2024-02-29T22:59:59.000000Z");
   });
 
   it("refuses references the server would refuse, naming them, before anything is written", () => {

@@ -47,6 +47,9 @@ describe("the AIP-160 text filter", () => {
       ],
     });
     expect(failure(() => text("n = int(9223372036854775808)")).message).toMatch(/outside int64/);
+    // Errors name typed operands as written, never by their stored tags.
+    expect(failure(() => text("int(5) = n")).message).toMatch(/found the value int\(5\) at offset 0/);
+    expect(failure(() => text('n = 1 timestamp("2026-01-01T00:00:00Z")')).message).toMatch(/the value timestamp\("2026-01-01T00:00:00.000000Z"\)/);
     expect(failure(() => text("n = int(1.5)")).message).toMatch(/takes a whole number/);
     expect(failure(() => text('at > timestamp("2026-11-30T15:04:05.123456789Z")')).message).toMatch(/finer than a microsecond/);
     expect(failure(() => text('at > timestamp("2026-02-30T00:00:00Z")')).message).toMatch(/not a real date/);

@@ -49,6 +49,8 @@ describe("read rules as filters", () => {
       bytesLeaf("AA=="),
       integerLeaf(2n ** 53n + 1n),
       integerLeaf(5n),
+      integerLeaf(2n ** 63n - 1n),
+      integerLeaf(-(2n ** 63n)),
       "users/alice",
       { latitude: 1.5, longitude: -2 },
     ];
@@ -70,6 +72,11 @@ describe("read rules as filters", () => {
       "resource.data.a != 9007199254740993",
       "resource.data.a == {'latitude': 1.5, 'longitude': -2}",
       "size(resource.data.a) == 11",
+      "resource.data.a < 9223372036854775807.0",
+      "resource.data.a > 9007199254740992.0",
+      "resource.data.a <= 9007199254740992.0",
+      "resource.data.a >= 9223372036854775807.0",
+      "resource.data.a == 9007199254740992.0",
     ];
     const request = { auth: {}, method: "list" as const };
     for (const source of rules) {

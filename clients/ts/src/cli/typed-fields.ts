@@ -94,9 +94,14 @@ function wireProblem(value: Value, raw: unknown, depth: number): { at: string; t
       const problem = checkCollectionName(kind.value.collection) ?? checkId(kind.value.id);
       return problem === null ? null : here(`the reference ${JSON.stringify(`${kind.value.collection}/${kind.value.id}`)} is not valid: ${problem}`);
     }
-    case "timestampValue":
-      if (kind.value.nanos % NANOS_PER_MICRO !== 0) return here(`the timestamp ${JSON.stringify(member("timestampValue"))} is finer than the microsecond timestamps are stored to`);
+    case "timestampValue": {
+      const written = member("timestampValue");
+      // protobuf-es reads the text with Date.parse, which rolls an impossible
+      // date over (2026-02-30 becomes 2026-03-02): the text itself is checked.
+      if (typeof written === "string" && !isRealRfc3339(written)) return here(`the timestamp ${JSON.stringify(written)} is not a real date and time`);
+      if (kind.value.nanos % NANOS_PER_MICRO !== 0) return here(`the timestamp ${JSON.stringify(written)} is finer than the microsecond timestamps are stored to`);
       return null;
+    }
     case "arrayValue": {
       const elements = (member("arrayValue") as { values?: unknown[] } | undefined)?.values ?? [];
       for (const [i, element] of kind.value.values.entries()) {
@@ -116,4 +121,17 @@ function wireProblem(value: Value, raw: unknown, depth: number): { at: string; t
     default:
       return null;
   }
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
+
+/** True when RFC 3339 text names a real date and time (month length, leap years, hours 0-23, offsets up to 23:59). */
+function isRealRfc3339(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (m === null) return true; // protobuf-es refuses what is not RFC 3339 at all
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  const offsetReal = m[7] === undefined || (Number(m[7]) <= 23 && Number(m[8]) <= 59);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour <= 23 && minute <= 59 && second <= 59 && offsetReal;
 }
