@@ -128,21 +128,21 @@ function codePointWeight(unit: number): number {
 
 /** Deep equality: same rank, equal scalars, equal elements, equal entries in any order. */
 export function valuesEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  const rank = rankOf(a);
-  if (rank !== rankOf(b)) return false;
-  if (rank === RANK_NUMBER || (rank > RANK_NUMBER && rank < RANK_ARRAY && rank !== RANK_STRING)) return compareSortKeys(sortKeyOf(a), sortKeyOf(b)) === 0;
+  // One sort key each (a typed value is decoded once): scalars are equal exactly when their keys are.
+  const ka = sortKeyOf(a);
+  const kb = sortKeyOf(b);
+  const rank = ka[0];
+  if (rank !== kb[0]) return false;
+  if (rank !== RANK_ARRAY && rank !== RANK_MAP) return compareSortKeys(ka, kb) === 0;
   if (rank === RANK_ARRAY) {
     const x = a as JsonValue[];
     const y = b as JsonValue[];
     return x.length === y.length && x.every((v, i) => valuesEqual(v, y[i]));
   }
-  if (rank === RANK_MAP) {
-    const x = a as Record<string, JsonValue>;
-    const y = b as Record<string, JsonValue>;
-    const keys = Object.keys(x);
-    return keys.length === Object.keys(y).length && keys.every((k) => Object.hasOwn(y, k) && valuesEqual(x[k], y[k]));
-  }
-  return a === b;
+  const x = a as Record<string, JsonValue>;
+  const y = b as Record<string, JsonValue>;
+  const keys = Object.keys(x);
+  return keys.length === Object.keys(y).length && keys.every((k) => Object.hasOwn(y, k) && valuesEqual(x[k], y[k]));
 }
 
 /**
