@@ -214,8 +214,12 @@ describe("typed values", () => {
     const col = connectClient(CollectionService);
     await col.setDocument({ ref: { collection: "places", id: "opera" }, fields: { at: v({ case: "geoPointValue", value: { latitude: -33.8568, longitude: 151.2153 } }) } });
     await col.setDocument({ ref: { collection: "places", id: "far" }, fields: { at: v({ case: "geoPointValue", value: { latitude: 51.5, longitude: 0 } }) } });
+    // A {lat, lng} map whose coordinates are typed integers is a point too (integers are numbers).
+    await col.setDocument({ ref: { collection: "places", id: "intmap" }, fields: { at: v({ case: "mapValue", value: { fields: { lat: int(-34n), lng: int(151n) } } }) } });
     const res = await connectClient(QueryService).runQuery({ query: { collection: "places", search: { near: { center: { latitude: -33.8688, longitude: 151.2093 }, radiusMeters: 5000 } } } });
     expect(res.documents.map((d) => d.id)).toEqual(["opera"]);
+    const wide = await connectClient(QueryService).runQuery({ query: { collection: "places", search: { near: { center: { latitude: -33.8688, longitude: 151.2093 }, radiusMeters: 50_000 } } } });
+    expect(wide.documents.map((d) => d.id)).toEqual(["opera", "intmap"]);
   });
 
   it("refuse impossible dates in Connect JSON and tag-shaped maps in JSON filter values (never INTERNAL, never another instant)", async () => {

@@ -3,14 +3,14 @@
  * document's geo field becomes one.
  *
  * A document is in the geo index when the index's field holds a map with
- * `lat` and `lng`, both finite JSON numbers, latitude in [-90, 90] and
+ * `lat` and `lng`, both finite numbers (doubles or typed integers), latitude in [-90, 90] and
  * longitude in [-180, 180] (degrees, WGS 84). Other keys in the map are
  * allowed and ignored (a label, an altitude). Anything else (a missing
  * field, a string, an array, a number out of range) is simply not indexed:
  * the write succeeds and the document never matches a geo condition. A
  * typed geo point (values/typed.ts) is indexed too.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
+import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { fieldValue } from "../../query/evaluate.js";
 import { isObject } from "../../validation/document-data.js";
 import { typedLeafOf } from "../../values/typed.js";
@@ -35,10 +35,16 @@ export function geoPointOf(data: JsonObject, path: FieldPath): LatLng | null {
   if (!isObject(value)) return null;
   const typed = typedLeafOf(value);
   if (typed !== null) return typed.type === "geoPoint" ? { lat: typed.latitude + 0, lng: typed.longitude + 0 } : null;
-  const lat = Object.hasOwn(value, "lat") ? value["lat"] : undefined;
-  const lng = Object.hasOwn(value, "lng") ? value["lng"] : undefined;
+  const lat = coordinate(Object.hasOwn(value, "lat") ? value["lat"] : undefined);
+  const lng = coordinate(Object.hasOwn(value, "lng") ? value["lng"] : undefined);
   if (!isLatLng(lat, lng)) return null;
   // -0 and 0 are one coordinate; keeping -0 would only make ids of equal
   // points print differently.
   return { lat: (lat as number) + 0, lng: (lng as number) + 0 };
+}
+
+/** A coordinate as a number: a double, or a typed integer (which is a number too, values/typed.ts). */
+function coordinate(value: JsonValue | undefined): unknown {
+  const leaf = typedLeafOf(value);
+  return leaf?.type === "integer" ? Number(leaf.value) : value;
 }
