@@ -8,7 +8,9 @@
  * transport.
  */
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
-import { compressionGzip, createConnectTransport } from "@connectrpc/connect-node";
+import { compressionGzip } from "@connectrpc/connect-node";
+import { createTransport } from "@connectrpc/connect/protocol-connect";
+import { createSizedBodyHttpClient } from "../lib/sized-bodies.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { COLLECTION, LISTENERS_MAX } from "../config.js";
@@ -40,15 +42,22 @@ export async function startImpossibleDb(options: ImpossibleDbOptions): Promise<R
   const host = await startWorkerd({ configPath: "wrangler.toml", port: options.port, vars: { SHARD_COUNT: String(options.shardCount), SHARD_DOCUMENT_CACHE: options.documentCache === false ? "off" : "on" } });
   const pids = (await workerdPids()).filter((p) => !before.includes(p));
   const transportWith = (acceptGzip: boolean, socketsMax = options.socketsMax) =>
-    createConnectTransport({
+    // connect-node's Connect transport, but with an HTTP client that sends
+    // unary bodies with a Content-Length, as the floor's client does
+    // (lib/sized-bodies.ts).
+    createTransport({
       baseUrl: host.url,
-      httpVersion: "1.1",
       useBinaryFormat: true,
       // Compression off for the comparison: on a local link it only costs
       // CPU, and the floor sends its JSON uncompressed. The gzip probe
       // measures what accepting it costs.
       acceptCompression: acceptGzip ? [compressionGzip] : [],
-      nodeOptions: { agent: createKeepAliveAgent(socketsMax) },
+      sendCompression: null,
+      compressMinBytes: 1024,
+      readMaxBytes: 0xffffffff,
+      writeMaxBytes: 0xffffffff,
+      interceptors: [],
+      httpClient: createSizedBodyHttpClient({ httpVersion: "1.1", nodeOptions: { agent: createKeepAliveAgent(socketsMax) } }),
     });
   const transport = transportWith(false);
   // Listeners get their own agent: each open stream holds a socket, and

@@ -24,8 +24,8 @@ export type DatabaseSelection = { readonly id: string } | { readonly problem: st
 /** The current call's database selection; `default` outside the fetch handler. */
 export const databaseSelectionKey = createContextKey<DatabaseSelection>({ id: DEFAULT_DATABASE_ID }, { description: "database selection" });
 
-/** Where the request came from (`request.cf`); undefined locally. */
-export const requestLocationKey = createContextKey<RequestLocation | undefined>(undefined, { description: "request location" });
+/** Reads where the request came from (`request.cf`), when asked; undefined locally. */
+export const requestLocationKey = createContextKey<() => RequestLocation | undefined>(() => undefined, { description: "request location" });
 
 /** Reads the database header: absent → `default`; present but not a database id → the problem. */
 export function databaseSelectionFrom(headers: Headers): DatabaseSelection {

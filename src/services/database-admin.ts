@@ -34,7 +34,7 @@ export function createDatabaseAdmin(): DatabaseMethods {
       const problem = databaseIdProblem(req.databaseId, "database_id");
       if (problem !== undefined) throw new FailureError("invalid_argument", problem);
       const requested = req.database?.placement;
-      const placed = resolvePlacement({ locationHint: requested?.locationHint ?? "", jurisdiction: requested?.jurisdiction ?? "" }, ctx.values.get(requestLocationKey));
+      const placed = resolvePlacement({ locationHint: requested?.locationHint ?? "", jurisdiction: requested?.jurisdiction ?? "" }, ctx.values.get(requestLocationKey)());
       if (!placed.ok) throw new FailureError("invalid_argument", placed.message);
       const env = envOf(ctx);
       const unavailable = placementUnavailable(env.SHARD as unknown as PlaceableNamespace<unknown>, placed.placement);

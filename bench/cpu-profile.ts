@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:profile -- [get|put|noop] [seconds]`: a V8 CPU profile
+ * of ImpossibleDB's Worker and shards (one workerd isolate locally) while
+ * 8 clients send point gets, point puts or a Connect no-op. Prints the
+ * functions with the most self time and the files they live in, and writes
+ * the whole profile to bench/results/path.cpuprofile (open it in Chrome's
+ * DevTools, Performance panel). For finding where the request path spends
+ * its CPU; measures nothing for the record (the profiler itself slows every
+ * call).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { RESULTS_DIR, PORTS } from "./config.js";
+import { createDocument } from "./lib/document.js";
+import { createRandom, recordId } from "./lib/keys.js";
+import { startImpossibleDb } from "./systems/impossibledb.js";
+
+const INSPECTOR_PORT = 19429;
+process.env.BENCH_INSPECTOR_PORT = String(INSPECTOR_PORT);
+const what = process.argv[2] ?? "get";
+const seconds = Number(process.argv[3] ?? 5);
+const RECORDS = 500;
+const IN_FLIGHT = 8;
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/** One CDP session over the inspector's WebSocket. */
+async function connect(url: string) {
+  const ws = new WebSocket(url);
+  await new Promise((resolve, reject) => {
+    ws.addEventListener("open", resolve, { once: true });
+    ws.addEventListener("error", reject, { once: true });
+  });
+  let next = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  ws.addEventListener("message", (event) => {
+    const msg = JSON.parse(String(event.data)) as { id?: number; result?: unknown; error?: unknown };
+    if (msg.id !== undefined) pending.get(msg.id)?.(msg.error === undefined ? msg.result : Promise.reject(new Error(JSON.stringify(msg.error))));
+  });
+  return {
+    send<T>(method: string, params: object = {}): Promise<T> {
+      const id = next++;
+      ws.send(JSON.stringify({ id, method, params }));
+      return new Promise<T>((resolve) => pending.set(id, resolve as (r: unknown) => void));
+    },
+    close: () => ws.close(),
+  };
+}
+
+const idb = await startImpossibleDb({ port: PORTS.impossibleDb, shardCount: 8, socketsMax: IN_FLIGHT });
+try {
+  const doc = createDocument(createRandom(1));
+  for (let i = 0; i < RECORDS; i += 1) await idb.driver.put(recordId(i), doc);
+  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as { id: string; title: string; webSocketDebuggerUrl: string }[];
+  const target = targets.find((t) => t.webSocketDebuggerUrl !== undefined && !t.id.includes("loopback")) ?? targets[0]!;
+  console.error(`profiling ${target.id} (${targets.map((t) => t.id).join(", ")})`);
+  const cdp = await connect(target.webSocketDebuggerUrl);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+  await cdp.send("Profiler.start");
+  const call = (i: number) =>
+    what === "put" ? idb.driver.put(recordId(i % RECORDS), doc) : what === "noop" ? idb.probeNoop() : idb.driver.get(recordId(i % RECORDS)).then(() => undefined);
+  const endAt = performance.now() + seconds * 1000;
+  let calls = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async (_, w) => {
+      for (let i = w; performance.now() < endAt; i += IN_FLIGHT) {
+        await call(i);
+        calls += 1;
+      }
+    }),
+  );
+  const { profile } = await cdp.send<{ profile: CpuProfile }>("Profiler.stop");
+  cdp.close();
+  await mkdir(RESULTS_DIR, { recursive: true });
+  await writeFile(path.join(RESULTS_DIR, "path.cpuprofile"), JSON.stringify(profile));
+  // Self time per node from the samples.
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const totalUs = [...self.values()].reduce((a, b) => a + b, 0);
+  const idleUs = [...self.entries()].filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)").reduce((a, [, v]) => a + v, 0);
+  const busyUs = totalUs - idleUs;
+  const perFn = new Map<string, number>();
+  const perFile = new Map<string, number>();
+  for (const [id, us] of self) {
+    const f = byId.get(id)!.callFrame;
+    if (f.functionName === "(idle)") continue;
+    const file = f.url.split("/").slice(-1)[0] || "(native)";
+    const key = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}`;
+    perFn.set(key, (perFn.get(key) ?? 0) + us);
+    perFile.set(file, (perFile.get(file) ?? 0) + us);
+  }
+  console.log(`${calls} ${what} calls in ${seconds} s; busy ${(busyUs / 1000).toFixed(0)} ms of ${(totalUs / 1000).toFixed(0)} ms sampled; ${(busyUs / calls).toFixed(0)} µs busy per call`);
+  const top = (m: Map<string, number>, n: number) =>
+    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, us]) => `${((us / busyUs) * 100).toFixed(1).padStart(5)}%  ${(us / calls).toFixed(1).padStart(7)} µs/call  ${k}`);
+  console.log("-- self time by function --\n" + top(perFn, 45).join("\n"));
+  console.log("-- by file --\n" + top(perFile, 10).join("\n"));
+} finally {
+  await idb.stop();
+}
