@@ -69,7 +69,8 @@ function readQuoted(text: string, start: number): Segment {
     if (isControl(ch)) return { ok: false, message: `control character at offset ${i} of field path` };
     if (ch === "`") {
       if (segment.length === 0) return { ok: false, message: `empty quoted segment at offset ${start} of field path` };
-      if (encoder.encode(segment).length > FIELD_NAME_BYTES_MAX) {
+      // A UTF-16 unit is at most 3 UTF-8 bytes: short segments skip the encoding.
+      if (segment.length * 3 > FIELD_NAME_BYTES_MAX && encoder.encode(segment).length > FIELD_NAME_BYTES_MAX) {
         return { ok: false, message: `field name over FIELD_NAME_BYTES_MAX (${FIELD_NAME_BYTES_MAX}) bytes` };
       }
       return { ok: true, segment, end: i + 1 };
