@@ -1,7 +1,8 @@
 /**
- * `npm run bench:profile -- [get|put|noop] [seconds]`: a V8 CPU profile
- * of ImpossibleDB's Worker and shards (one workerd isolate locally) while
- * 8 clients send point gets, point puts or a Connect no-op. Prints the
+ * `npm run bench:profile -- [get|put|noop|commit2] [seconds]`: a V8 CPU
+ * profile of ImpossibleDB's Worker and objects (one workerd isolate
+ * locally) while 8 clients send point gets, point puts, a Connect no-op or
+ * two-shard CommitBatch calls (two 1 KB documents on two shards). Prints the
  * functions with the most self time and the files they live in, and writes
  * the whole profile to bench/results/path.cpuprofile (open it in Chrome's
  * DevTools, Performance panel). For finding where the request path spends
@@ -13,6 +14,8 @@ import path from "node:path";
 import { RESULTS_DIR, PORTS } from "./config.js";
 import { createDocument } from "./lib/document.js";
 import { createRandom, recordId } from "./lib/keys.js";
+import { createPairChooser } from "./lib/shard-pairs.js";
+import { COLLECTION } from "./config.js";
 import { startImpossibleDb } from "./systems/impossibledb.js";
 
 const INSPECTOR_PORT = 19429;
@@ -69,8 +72,21 @@ try {
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
   await cdp.send("Profiler.start");
-  const call = (i: number) =>
-    what === "put" ? idb.driver.put(recordId(i % RECORDS), doc) : what === "noop" ? idb.probeNoop() : idb.driver.get(recordId(i % RECORDS)).then(() => undefined);
+  const pairs = createPairChooser(COLLECTION, Array.from({ length: RECORDS }, (_, i) => recordId(i)));
+  const random = createRandom(2);
+  const call = (i: number): Promise<void> => {
+    if (what === "put") return idb.driver.put(recordId(i % RECORDS), doc);
+    if (what === "noop") return idb.probeNoop();
+    if (what === "commit2") {
+      const [a, b] = pairs.twoShards(random);
+      // Two clients may pick overlapping pairs: an ABORTED commit is
+      // counted like any other call (its work was done too).
+      return idb.driver.tx.commitPair([a, doc], [b, doc]).catch((err: unknown) => {
+        if (!String(err).includes("aborted")) throw err;
+      });
+    }
+    return idb.driver.get(recordId(i % RECORDS)).then(() => undefined);
+  };
   const endAt = performance.now() + seconds * 1000;
   let calls = 0;
   await Promise.all(

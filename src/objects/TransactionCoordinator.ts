@@ -71,7 +71,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
   async commit(plan: CommitPlan, failpoint?: Failpoint): Promise<CommitOutcome> {
     assertNotErased(this.erased);
     this.failpoint = failpoint ?? null;
-    const existing = this.record(plan.txId);
+    const existing = loadRecord(this.sql, plan.txId, true);
     if (existing?.plan != null && JSON.stringify(existing.plan) !== JSON.stringify(plan)) {
       // A transaction id commits one set of writes; a retry must repeat it exactly.
       return {
@@ -253,6 +253,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
     return this.ctx.storage.sql;
   }
 
+  /** The record of `txId` without its plan (see loadRecord). */
   private record(txId: string): CoordinatorRecord | null {
     return loadRecord(this.sql, txId);
   }

@@ -46,9 +46,18 @@ function fromRow(row: Row): CoordinatorRecord {
   };
 }
 
-/** Loads the record of `txId`, or null. */
-export function loadRecord(sql: SqlStorage, txId: string): CoordinatorRecord | null {
-  const row = sql.exec<Row>("SELECT tx_id, state, plan, due_ms FROM tx_records WHERE tx_id = ?", txId).toArray()[0];
+/**
+ * Loads the record of `txId`, or null. Its plan (every write of the
+ * transaction, documents included) is read and parsed only `withPlan`: the
+ * coordinator looks at a record's state several times per commit and needs
+ * the plan once, to check a repeated commit, and parsing it each time was
+ * a visible share of a two-shard commit's CPU (`npm run bench:profile --
+ * commit2`). Without it the record's `plan` is null.
+ */
+export function loadRecord(sql: SqlStorage, txId: string, withPlan = false): CoordinatorRecord | null {
+  const row = sql
+    .exec<Row>(`SELECT tx_id, state, ${withPlan ? "plan" : "NULL AS plan"}, due_ms FROM tx_records WHERE tx_id = ?`, txId)
+    .toArray()[0];
   return row === undefined ? null : fromRow(row);
 }
 
