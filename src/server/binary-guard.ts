@@ -64,19 +64,24 @@ export interface GuardedRequest {
  * readMaxBytes.
  */
 export async function guardBinaryRequest(request: Request, input: DescMessage, requestBytesMax = REQUEST_BYTES_MAX): Promise<GuardedRequest> {
-  if (request.method === "GET") return guardGetRequest(request, input, requestBytesMax);
-  const contentType = request.headers.get("Content-Type") ?? "";
+  // Each property of a runtime Request is a native call: read them once.
+  const method = request.method;
+  if (method === "GET") return guardGetRequest(request, input, requestBytesMax);
+  const url = request.url;
+  const headers = request.headers;
+  const contentType = headers.get("Content-Type") ?? "";
   const enveloped = /^application\/(grpc-web|connect)\+/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
-  const declaredBytes = Number(request.headers.get("Content-Length") ?? Number.NaN);
+  const declaredBytes = Number(headers.get("Content-Length") ?? Number.NaN);
   // The limit is on the message, as Connect's readMaxBytes is: an enveloped
   // body carries one message (unary and server-streaming calls) behind its
   // 5-byte prefix, so a message exactly at the limit must pass (it was
   // refused; found by the conformance suite's request-equal-to-server-limit).
   const bodyBytesMax = requestBytesMax + (enveloped ? ENVELOPE_HEADER_BYTES : 0);
-  if (request.method === "POST" && declaredBytes > bodyBytesMax) return oversized(request, contentType, enveloped, declaredBytes);
+  if (method === "POST" && declaredBytes > bodyBytesMax) return oversized(url, headers, contentType, enveloped, declaredBytes);
   const unary = /^application\/proto\b/.test(contentType);
   const binaryEnveloped = enveloped && !/^application\/(grpc-web|connect)\+json\b/.test(contentType);
-  if (request.method !== "POST" || request.body === null) return { url: request.url, headers: request.headers, body: null, malformed: undefined };
+  const stream = request.body;
+  if (method !== "POST" || stream === null) return { url, headers, body: null, malformed: undefined };
   // Every body is read whole here, JSON too: Connect may refuse a call on
   // its headers alone (a bad connect-timeout-ms) without reading the body,
   // and local workerd then failed to drain a large unread body and reset the
@@ -89,20 +94,20 @@ export async function guardBinaryRequest(request: Request, input: DescMessage, r
   // isolate, whose memory is 128 MB at the edge).
   const read: Awaited<ReturnType<typeof readBodyCapped>> = Number.isFinite(declaredBytes)
     ? { bytes: new Uint8Array(await request.arrayBuffer()) }
-    : await readBodyCapped(request.body, bodyBytesMax);
-  if (read.overBytes !== undefined) return oversized(request, contentType, enveloped, read.overBytes);
-  if (read.bytes.byteLength > bodyBytesMax) return oversized(request, contentType, enveloped, read.bytes.byteLength);
+    : await readBodyCapped(stream, bodyBytesMax);
+  if (read.overBytes !== undefined) return oversized(url, headers, contentType, enveloped, read.overBytes);
+  if (read.bytes.byteLength > bodyBytesMax) return oversized(url, headers, contentType, enveloped, read.bytes.byteLength);
   const body = read.bytes;
-  const passed = { url: request.url, headers: request.headers, body, malformed: undefined };
+  const passed = { url, headers, body, malformed: undefined };
   const unaryJson = !enveloped && /^application\/json\b/.test(contentType);
   if (!enveloped && !unary && !unaryJson) return passed;
   // JSON is checked only for impossible timestamps (json-timestamps.ts) and
   // JSON envelopes for their framing: Connect reports JSON that does not parse itself.
   const problem = enveloped
-    ? await checkEnvelopes(body, input, !binaryEnveloped, request.headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
-    : await checkMessage(body, input, unaryJson, request.headers.get("Content-Encoding"), requestBytesMax);
+    ? await checkEnvelopes(body, input, !binaryEnveloped, headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
+    : await checkMessage(body, input, unaryJson, headers.get("Content-Encoding"), requestBytesMax);
   if (problem === undefined) return passed;
-  return { url: request.url, headers: replacedBodyHeaders(request.headers), body: emptyMessage(contentType, enveloped), malformed: problem };
+  return { url, headers: replacedBodyHeaders(headers), body: emptyMessage(contentType, enveloped), malformed: problem };
 }
 
 /**
@@ -118,8 +123,8 @@ function replacedBodyHeaders(original: Headers): Headers {
 }
 
 /** The call refused as too large: its body replaced by an empty message, with the size it had. */
-function oversized(request: Request, contentType: string, enveloped: boolean, bytes: number): GuardedRequest {
-  return { url: request.url, headers: replacedBodyHeaders(request.headers), body: emptyMessage(contentType, enveloped), malformed: undefined, oversizedBytes: bytes };
+function oversized(url: string, headers: Headers, contentType: string, enveloped: boolean, bytes: number): GuardedRequest {
+  return { url, headers: replacedBodyHeaders(headers), body: emptyMessage(contentType, enveloped), malformed: undefined, oversizedBytes: bytes };
 }
 
 /**

@@ -18,6 +18,7 @@ import { CONSOLE_PATH, consoleResponse, isConsolePath } from "./console.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
 import { HEALTH_PATH, healthResponse } from "./health.js";
 import { REQUEST_ID_HEADER, requestIdFrom } from "./request-id.js";
+import { pathOf } from "./url-path.js";
 import { requestStatsKey } from "./request-stats.js";
 import { databaseSelectionFrom, databaseSelectionKey, requestLocationKey } from "./database.js";
 import type { RequestLocation } from "../routing/localityManager.js";
@@ -38,14 +39,14 @@ export function createFetchHandler(router: ConnectRouter, options: FetchHandlerO
   return async (request, env) => {
     const origin = request.headers.get("Origin");
     if (request.method === "OPTIONS") return preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
-    const url = new URL(request.url);
-    if (url.pathname === HEALTH_PATH) return healthResponse(request, env);
+    const pathname = pathOf(request.url);
+    if (pathname === HEALTH_PATH) return healthResponse(request, env);
     // The console calls this origin, so it needs no CORS headers.
-    if (isConsolePath(url.pathname)) return consoleResponse(request, url.pathname);
-    const handler = byPath.get(url.pathname);
+    if (isConsolePath(pathname)) return consoleResponse(request, pathname);
+    const handler = byPath.get(pathname);
     const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
     if (handler !== undefined) return serve(handler, request, env, requestBytesMax, cors);
-    const response = notFound(url.pathname);
+    const response = notFound(pathname);
     if (cors !== null) cors.forEach((value, key) => response.headers.set(key, value));
     return response;
   };
