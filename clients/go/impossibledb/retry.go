@@ -106,3 +106,36 @@ func retrying[Req, Res any](p RetryPolicy, call unary[Req, Res]) unary[Req, Res]
 		}
 	}
 }
+
+// retryingRefusedAtDoor wraps a call that may change data (a write, a
+// commit): it is tried again only when the server refused it at the door
+// (isRefusedAtDoor), the one failure after which the call is known to have
+// changed nothing, waiting as retrying does. Any other failure of a write
+// may have come after the write was applied, so it is returned as is: the
+// caller decides. The TS SDK does the same (clients/ts/src/retry-policy.ts).
+func retryingRefusedAtDoor[Req, Res any](p RetryPolicy, call unary[Req, Res]) unary[Req, Res] {
+	return func(ctx context.Context, req *Req) (*Res, error) {
+		for attempt := 1; ; attempt++ {
+			res, err := call(ctx, req)
+			if err == nil || attempt >= p.AttemptsMax || !isRefusedAtDoor(err) {
+				return res, err
+			}
+			deadline, _ := ctx.Deadline()
+			wait, ok := retryWait(p, err, attempt, deadline)
+			if !ok || sleep(ctx, wait) != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// isRefusedAtDoor reports a RESOURCE_EXHAUSTED that carries a retry delay
+// (google.rpc.RetryInfo): ImpossibleDB attaches one only when a rate limit
+// refused the call before any shard saw it (docs/security.md).
+func isRefusedAtDoor(err error) bool {
+	if asConnectError(err).Code() != connect.CodeResourceExhausted {
+		return false
+	}
+	_, ok := RetryDelay(err)
+	return ok
+}

@@ -85,3 +85,34 @@ func TestRetryDelayReadsOnlyAWellFormedRetryInfo(t *testing.T) {
 		}
 	}
 }
+
+func TestWritesRefusedAtTheDoorAreRetried(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		// A rate limit's refusal carries RetryInfo and applied nothing, so
+		// even a write is sent again, after the server's delay.
+		f.retryDelay = 200 * time.Millisecond
+		f.failures["SetDocument"] = []connect.Code{connect.CodeResourceExhausted}
+		if _, err := db.Collection("users").Doc("alice").Set(t.Context(), map[string]any{"n": 1}); err != nil {
+			t.Fatalf("Set after a rate limit's refusal: %v; want it written by the retry", err)
+		}
+		if n := f.callsOf("SetDocument"); n != 2 {
+			t.Fatalf("SetDocument was called %d times, want 2", n)
+		}
+		if gap := f.callGap(t, "SetDocument"); gap < f.retryDelay {
+			t.Fatalf("the retry came %v after the refusal; want at least the server's RetryInfo delay, %v", gap, f.retryDelay)
+		}
+	})
+}
+
+func TestWritesRefusedWithoutRetryInfoAreNotRetried(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		// RESOURCE_EXHAUSTED without RetryInfo is a limit of the request
+		// itself (a document over DOCUMENT_BYTES_MAX): sending it again
+		// cannot help.
+		f.failures["SetDocument"] = []connect.Code{connect.CodeResourceExhausted}
+		_, err := db.Collection("users").Doc("alice").Set(t.Context(), map[string]any{"n": 1})
+		if Code(err) != connect.CodeResourceExhausted || f.callsOf("SetDocument") != 1 {
+			t.Fatalf("Set: %v after %d calls; want RESOURCE_EXHAUSTED after exactly 1", err, f.callsOf("SetDocument"))
+		}
+	})
+}

@@ -162,26 +162,28 @@ func withDeadline[Req, Res any](timeout time.Duration, call unary[Req, Res]) una
 	}
 }
 
-// wrap adds deadlines to every call and retries to the calls the contract
-// marks NO_SIDE_EFFECTS (reads and queries). The deadline covers all the
+// wrap adds deadlines to every call, retries of transient failures to the
+// calls the contract marks NO_SIDE_EFFECTS (reads and queries), and to the
+// others retries of a refusal at the door only (a rate limit's, which
+// applied nothing; retryingRefusedAtDoor). The deadline covers all the
 // attempts of a call.
 func (r rpcs) wrap(timeout time.Duration, p RetryPolicy) rpcs {
 	return rpcs{
 		getDocument:         withDeadline(timeout, retrying(p, r.getDocument)),
 		batchGetDocuments:   withDeadline(timeout, retrying(p, r.batchGetDocuments)),
 		listDocuments:       withDeadline(timeout, retrying(p, r.listDocuments)),
-		createDocument:      withDeadline(timeout, r.createDocument),
-		setDocument:         withDeadline(timeout, r.setDocument),
-		updateDocument:      withDeadline(timeout, r.updateDocument),
-		deleteDocument:      withDeadline(timeout, r.deleteDocument),
-		batchWriteDocuments: withDeadline(timeout, r.batchWriteDocuments),
+		createDocument:      withDeadline(timeout, retryingRefusedAtDoor(p, r.createDocument)),
+		setDocument:         withDeadline(timeout, retryingRefusedAtDoor(p, r.setDocument)),
+		updateDocument:      withDeadline(timeout, retryingRefusedAtDoor(p, r.updateDocument)),
+		deleteDocument:      withDeadline(timeout, retryingRefusedAtDoor(p, r.deleteDocument)),
+		batchWriteDocuments: withDeadline(timeout, retryingRefusedAtDoor(p, r.batchWriteDocuments)),
 		runQuery:            withDeadline(timeout, retrying(p, r.runQuery)),
 		runAggregationQuery: withDeadline(timeout, retrying(p, r.runAggregationQuery)),
-		beginTransaction:    withDeadline(timeout, r.beginTransaction),
-		getDocuments:        withDeadline(timeout, r.getDocuments),
-		commit:              withDeadline(timeout, r.commit),
-		rollback:            withDeadline(timeout, r.rollback),
-		commitBatch:         withDeadline(timeout, r.commitBatch),
+		beginTransaction:    withDeadline(timeout, retryingRefusedAtDoor(p, r.beginTransaction)),
+		getDocuments:        withDeadline(timeout, retryingRefusedAtDoor(p, r.getDocuments)),
+		commit:              withDeadline(timeout, retryingRefusedAtDoor(p, r.commit)),
+		rollback:            withDeadline(timeout, retryingRefusedAtDoor(p, r.rollback)),
+		commitBatch:         withDeadline(timeout, retryingRefusedAtDoor(p, r.commitBatch)),
 		listen:              r.listen,
 	}
 }

@@ -25,7 +25,7 @@ from google.protobuf import descriptor_pb2
 from ._limits import BACKOFF_INITIAL_MS_DEFAULT, BACKOFF_MAX_MS_DEFAULT, CALL_ATTEMPTS_MAX_DEFAULT
 from .errors import ImpossibleDBError, ResourceExhausted, Unavailable
 
-__all__ = ["RetryPolicy", "backoff_ms", "is_idempotent_method", "is_transient"]
+__all__ = ["RetryPolicy", "backoff_ms", "is_idempotent_method", "is_refused_at_the_door", "is_transient"]
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,21 @@ def backoff_ms(policy: RetryPolicy, attempt: int) -> float:
     return float(policy.random()) * ceiling
 
 
+def is_refused_at_the_door(error: BaseException) -> bool:
+    """True for a rate limit's refusal: ResourceExhausted carrying a retry delay.
+
+    ImpossibleDB attaches a `google.rpc.RetryInfo` to RESOURCE_EXHAUSTED only
+    when a rate limit refused the call before any shard saw it
+    (docs/security.md), so even a write refused that way was not applied and
+    may be sent again (the TS SDK's isRefusedAtTheDoor, the Go client's
+    isRefusedAtDoor).
+    """
+    return isinstance(error, ResourceExhausted) and error.retry_delay_ms is not None
+
+
 def should_retry(policy: RetryPolicy, error: ImpossibleDBError, attempt: int, idempotent: bool) -> bool:
-    """True when failed attempt number `attempt` may be followed by another (deadline aside)."""
-    return idempotent and is_transient(error) and attempt < policy.attempts_max
+    """True when failed attempt number `attempt` may be followed by another (deadline aside).
+
+    A call with side effects is retried only after a refusal at the door.
+    """
+    return (idempotent or is_refused_at_the_door(error)) and is_transient(error) and attempt < policy.attempts_max

@@ -67,7 +67,7 @@ def test_a_read_gives_up_after_attempts_max(server: FakeServer) -> None:
     assert server.count("GetDocument") == 3
 
 
-def test_a_write_is_never_retried(server: FakeServer) -> None:
+def test_a_write_that_failed_in_transit_is_not_retried(server: FakeServer) -> None:
     server.failures = [impossibledb.Unavailable("down")]
     call, _ = caller(server, RetryPolicy(attempts_max=4, random=lambda: 0.0))
     with pytest.raises(impossibledb.Unavailable):
@@ -130,6 +130,25 @@ def test_a_read_waits_at_least_the_servers_retry_delay(server: FakeServer) -> No
     assert call.call("GetDocument", GET).document.id == "alice"
     # The server's 1.5 s, plus the jittered backoff (half of the 100 ms ceiling).
     assert clock.slept_s == [1.55]
+
+
+def test_a_write_refused_at_the_door_is_retried_after_the_servers_delay(server: FakeServer) -> None:
+    # A rate limit's refusal applied nothing, so even a write is sent again.
+    server.failures = [rate_limited(800)]
+    call, clock = caller(server, RetryPolicy(attempts_max=3, random=lambda: 0.5))
+    call.call("SetDocument", cs.SetDocumentRequest(ref=GET.ref))
+    assert server.count("SetDocument") == 2
+    assert clock.slept_s == [0.85]
+
+
+def test_a_write_refused_without_a_retry_delay_is_not_retried(server: FakeServer) -> None:
+    # RESOURCE_EXHAUSTED without RetryInfo is a limit of the request itself
+    # (a document over DOCUMENT_BYTES_MAX): sending it again cannot help.
+    server.failures = [impossibledb.ResourceExhausted("document is over DOCUMENT_BYTES_MAX")]
+    call, _ = caller(server, RetryPolicy(attempts_max=3, random=lambda: 0.5))
+    with pytest.raises(impossibledb.ResourceExhausted):
+        call.call("SetDocument", cs.SetDocumentRequest(ref=GET.ref))
+    assert server.count("SetDocument") == 1
 
 
 def test_a_retry_delay_past_the_deadline_raises_the_refusal_at_once(server: FakeServer) -> None:
