@@ -51,6 +51,12 @@ class TransactionService(Protocol):
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen at BeginTransaction (every commit
     acknowledged before it is inside; commits acknowledged within the clock
@@ -195,6 +201,12 @@ class TransactionServiceClient(ConnectClient):
     read locks as it reads, so it cannot lose again to the same writers. Ids
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
+
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen at BeginTransaction (every commit
@@ -369,6 +381,12 @@ class TransactionServiceSync(Protocol):
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen at BeginTransaction (every commit
     acknowledged before it is inside; commits acknowledged within the clock
@@ -511,6 +529,12 @@ class TransactionServiceClientSync(ConnectClientSync):
     read locks as it reads, so it cannot lose again to the same writers. Ids
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
+
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen at BeginTransaction (every commit

@@ -38,6 +38,12 @@ class TransactionServiceStub:
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen at BeginTransaction (every commit
     acknowledged before it is inside; commits acknowledged within the clock
@@ -95,6 +101,12 @@ class TransactionServiceServicer:
     read locks as it reads, so it cannot lose again to the same writers. Ids
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
+
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen at BeginTransaction (every commit
@@ -199,6 +211,12 @@ class TransactionService:
     read locks as it reads, so it cannot lose again to the same writers. Ids
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
+
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen at BeginTransaction (every commit
