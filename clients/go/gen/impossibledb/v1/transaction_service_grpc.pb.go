@@ -49,7 +49,7 @@ const (
 // trips, GetDocuments and Commit, instead of three.
 //
 // A read-only transaction reads one consistent snapshot of the whole
-// database, at a timestamp chosen at BeginTransaction (every commit
+// database, at a timestamp chosen when it begins (every commit
 // acknowledged before it is inside; commits acknowledged within the clock
 // allowance after it may be too), and never aborts: its Commit validates
 // nothing.
@@ -160,7 +160,7 @@ func (c *transactionServiceClient) CommitBatch(ctx context.Context, in *CommitBa
 // trips, GetDocuments and Commit, instead of three.
 //
 // A read-only transaction reads one consistent snapshot of the whole
-// database, at a timestamp chosen at BeginTransaction (every commit
+// database, at a timestamp chosen when it begins (every commit
 // acknowledged before it is inside; commits acknowledged within the clock
 // allowance after it may be too), and never aborts: its Commit validates
 // nothing.

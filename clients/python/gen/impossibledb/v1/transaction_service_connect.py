@@ -58,7 +58,7 @@ class TransactionService(Protocol):
     trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -209,7 +209,7 @@ class TransactionServiceClient(ConnectClient):
     trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -388,7 +388,7 @@ class TransactionServiceSync(Protocol):
     trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -537,7 +537,7 @@ class TransactionServiceClientSync(ConnectClientSync):
     trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.

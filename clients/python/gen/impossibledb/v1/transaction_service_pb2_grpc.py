@@ -45,7 +45,7 @@ class TransactionServiceStub:
     trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -109,7 +109,7 @@ class TransactionServiceServicer:
     trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -219,7 +219,7 @@ class TransactionService:
     trips, GetDocuments and Commit, instead of three.
 
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
