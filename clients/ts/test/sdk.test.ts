@@ -322,6 +322,33 @@ describe("Transaction", () => {
     expect(commits[1]?.newTransaction).toBeUndefined();
   });
 
+  it("reads waiting on a first read that failed begin the transaction once, not once each", async () => {
+    const began: string[] = [];
+    let reads = 0;
+    const db = client(
+      {
+        transaction: {
+          async getDocuments(req) {
+            reads += 1;
+            if (reads === 1) {
+              await new Promise((resolve) => setTimeout(resolve, 5));
+              throw new ConnectError("try again", Code.Unavailable);
+            }
+            if (req.newTransaction !== undefined) began.push(req.refs[0]!.id);
+            return { transaction: req.newTransaction === undefined ? "" : `tx${reads}`, reads: req.refs.map((ref) => ({ ref, version: 0n })) };
+          },
+        },
+      },
+      { retry: false },
+    );
+    const tx = db.createTransaction();
+    const outcomes = await Promise.allSettled([tx.get("c", "a"), tx.get("c", "b"), tx.get("c", "c")]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+    // One of the two waiters began the transaction; the other used its id.
+    expect(began).toHaveLength(1);
+    expect(tx.transactionId).toBe("tx2");
+  });
+
   it("runTransaction gives up after attemptsMax aborts and does not retry other errors", async () => {
     let commits = 0;
     const db = client({
