@@ -194,7 +194,8 @@ export class Transaction {
       this.id = res.transaction;
       return res;
     } finally {
-      this.beginning = undefined;
+      // Only this call's claim: a waiter may already have made its own.
+      if (this.beginning === call) this.beginning = undefined;
     }
   }
 
