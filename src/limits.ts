@@ -322,10 +322,10 @@ export const TX_BYTES_MAX = BATCH_BYTES_MAX;
 /** The most shards one transaction may touch. */
 export const TX_PARTICIPANTS_MAX = 16;
 
-/** How long a transaction may stay open when BeginTransaction names no timeout. */
+/** How long a transaction may stay open when its options (BeginTransaction's, or new_transaction's) name no timeout. */
 export const TX_TIMEOUT_DEFAULT_MS = 60_000;
 
-/** The longest timeout BeginTransaction accepts (the proto says so too). */
+/** The longest timeout TransactionOptions may name, in BeginTransaction or new_transaction (the proto says so too). */
 export const TX_TIMEOUT_MAX_MS = 60_000;
 
 /**
@@ -359,7 +359,7 @@ export const OVERDUE_RESOLUTIONS_PER_ALARM_MAX = 50;
 /**
  * How far apart any two clocks of the platform (Workers and Durable
  * Objects) may be, in milliseconds. A read-only transaction's snapshot is
- * taken this far ahead of the Worker's clock at BeginTransaction, so every
+ * taken this far ahead of the Worker's clock when it begins, so every
  * commit acknowledged before it began is inside it (see src/sync/README.md).
  */
 export const CLOCK_UNCERTAINTY_MS = 25;

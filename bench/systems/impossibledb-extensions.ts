@@ -1,11 +1,12 @@
 /**
  * ImpossibleDB's transactions and queries, through its public RPC on the same
  * transport as the point operations: TransactionService (CommitBatch for a
- * blind two-document write; BeginTransaction + GetDocuments + Commit with the
- * read set for a transfer), QueryService and AdminService.CreateIndex; and
+ * blind two-document write; GetDocuments that begins the transaction
+ * (new_transaction) + Commit with the read set for a transfer, as the SDKs
+ * do), QueryService and AdminService.CreateIndex; and
  * its change notifications (QueryService.Listen) for the listen phase.
  */
-import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { IndexField_Direction } from "../../gen/impossibledb/v1/admin_service_pb.js";
@@ -43,43 +44,17 @@ export function createImpossibleDbTx(transport: Transport): TxDriver {
       const failed = statuses.find((s) => s.code !== 0);
       if (failed !== undefined) throw new Error(`loading accounts: code ${failed.code}: ${failed.message}`);
     },
-    async transfer(from, to, amount) {
-      // As the SDK's runTransaction: each retry names the attempt before it
-      // (retry_of), so it keeps its first attempt's priority and locks its reads.
-      let previous = "";
-      for (let attempt = 0; attempt < TRANSFER_ATTEMPTS_MAX; attempt++) {
-        const { transaction } = await tx.beginTransaction({ options: { retryOf: previous } });
-        previous = transaction;
-        try {
-          const { reads } = await tx.getDocuments({ transaction, refs: [ref(BANK_COLLECTION, from), ref(BANK_COLLECTION, to)] });
-          const [a, b] = reads;
-          if (a?.document === undefined || b?.document === undefined) throw new Error(`account ${from} or ${to} is missing`);
-          const balanceOf = (d: typeof a) => Number((d.document?.data as JsonObject | undefined)?.["balance"]);
-          await tx.commit({
-            transaction,
-            writes: [set(BANK_COLLECTION, from, { balance: balanceOf(a) - amount }), set(BANK_COLLECTION, to, { balance: balanceOf(b) + amount })],
-            reads: [
-              { ref: ref(BANK_COLLECTION, from), version: a.version },
-              { ref: ref(BANK_COLLECTION, to), version: b.version },
-            ],
-          });
-          return attempt;
-        } catch (err) {
-          if (!(err instanceof ConnectError && err.code === Code.Aborted)) throw err;
-          // Releases the read locks a retry took, before the next attempt reads.
-          await tx.rollback({ transaction }).catch(() => undefined);
-          await pause(attempt);
-        }
-      }
-      throw new Error(`transfer ${from} -> ${to} aborted ${TRANSFER_ATTEMPTS_MAX} times`);
-    },
+    transfer: (from, to, amount) => transferOnce(tx, from, to, amount, "first-read"),
     async audit(ids) {
       // One read-only transaction: one snapshot of every account, in reads of at most 500.
-      const { transaction } = await tx.beginTransaction({ options: { readOnly: true } });
+      // The first read begins it (new_transaction) and names its id.
+      let transaction = "";
       let total = 0;
       for (let i = 0; i < ids.length; i += BATCH_DOCS_MAX) {
-        const { reads } = await tx.getDocuments({ transaction, refs: ids.slice(i, i + BATCH_DOCS_MAX).map((id) => ref(BANK_COLLECTION, id)) });
-        for (const r of reads) total += Number((r.document?.data as JsonObject | undefined)?.["balance"]);
+        const refs = ids.slice(i, i + BATCH_DOCS_MAX).map((id) => ref(BANK_COLLECTION, id));
+        const res = await tx.getDocuments(transaction === "" ? { newTransaction: { readOnly: true }, refs } : { transaction, refs });
+        transaction ||= res.transaction;
+        for (const r of res.reads) total += Number((r.document?.data as JsonObject | undefined)?.["balance"]);
       }
       await tx.commit({ transaction });
       return { total, aborts: 0 };
@@ -96,6 +71,61 @@ export function createImpossibleDbTx(transport: Transport): TxDriver {
       return total;
     },
   };
+}
+
+/**
+ * How a transfer begins its transaction: `first-read`, its GetDocuments
+ * carries new_transaction (two round trips, as the SDKs do); `begin-call`,
+ * a BeginTransaction call first (three round trips: the form before
+ * new_transaction, kept as bench/tx.ts's baseline).
+ */
+export type TransferBegin = "first-read" | "begin-call";
+
+/**
+ * Moves `amount` between two bank accounts in one read-write transaction,
+ * retrying after ABORTED as the SDK's runTransaction does: each retry names
+ * the attempt before it (retry_of), so it keeps its first attempt's priority
+ * and locks its reads. Returns the attempts that aborted.
+ */
+export async function transferOnce(tx: Client<typeof TransactionService>, from: string, to: string, amount: number, begin: TransferBegin): Promise<number> {
+  const ref = (id: string) => ({ collection: BANK_COLLECTION, id });
+  const set = (id: string, data: JsonObject) => ({ ref: ref(id), operation: { case: "set" as const, value: data } });
+  let previous = "";
+  for (let attempt = 0; attempt < TRANSFER_ATTEMPTS_MAX; attempt++) {
+    let transaction = "";
+    try {
+      const refs = [ref(from), ref(to)];
+      let res;
+      if (begin === "begin-call") {
+        transaction = (await tx.beginTransaction({ options: { retryOf: previous } })).transaction;
+        previous = transaction;
+        res = await tx.getDocuments({ transaction, refs });
+      } else {
+        res = await tx.getDocuments({ newTransaction: { retryOf: previous }, refs });
+        transaction = res.transaction;
+      }
+      previous = transaction;
+      const [a, b] = res.reads;
+      if (a?.document === undefined || b?.document === undefined) throw new Error(`account ${from} or ${to} is missing`);
+      const balanceOf = (d: typeof a) => Number((d.document?.data as JsonObject | undefined)?.["balance"]);
+      await tx.commit({
+        transaction,
+        writes: [set(from, { balance: balanceOf(a) - amount }), set(to, { balance: balanceOf(b) + amount })],
+        reads: [
+          { ref: ref(from), version: a.version },
+          { ref: ref(to), version: b.version },
+        ],
+      });
+      return attempt;
+    } catch (err) {
+      if (!(err instanceof ConnectError && err.code === Code.Aborted)) throw err;
+      // Releases the read locks a retry took, before the next attempt reads
+      // (a read that began a transaction and failed left no id to name).
+      if (transaction !== "") await tx.rollback({ transaction }).catch(() => undefined);
+      await pause(attempt);
+    }
+  }
+  throw new Error(`transfer ${from} -> ${to} aborted ${TRANSFER_ATTEMPTS_MAX} times`);
 }
 
 export function createImpossibleDbQuery(transport: Transport): QueryDriver {

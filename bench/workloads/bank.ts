@@ -2,7 +2,7 @@
  * Bank transfers (Transactions and Benchmark issues): accounts hold integer
  * balances; each transfer moves a random amount between two accounts in a
  * transaction that reads both balances and writes both back, retrying on
- * ABORTED (ImpossibleDB: BeginTransaction + GetDocuments + Commit with the
+ * ABORTED (ImpossibleDB: GetDocuments that begins the transaction + Commit with the
  * read set; PostgreSQL: SELECT ... FOR UPDATE + UPDATE; SQLite and the floor:
  * one local transaction). A given fraction of transfers, 0%, 10% or 100%, is
  * between accounts on two different shards (pairs chosen with the router).

@@ -101,6 +101,7 @@ export function requestArbitraries(ctx) {
   const index = fc.record({ id: str, collection, fields: fc.array(fc.record({ field: path, direction: fc.constantFrom("DIRECTION_ASCENDING", "DIRECTION_DESCENDING", 9) }), { maxLength: 10 }), state: fc.constantFrom("STATE_READY", "STATE_CREATING", 5) }, { requiredKeys: [] });
   const aggregation = fc.record({ alias: str, function: fc.constantFrom("FUNCTION_COUNT", "FUNCTION_SUM", "FUNCTION_AVG", "FUNCTION_MIN", "FUNCTION_MAX", "FUNCTION_UNSPECIFIED", 99), field: path }, { requiredKeys: [] });
   const duration = fc.constantFrom("1s", "0s", "-1s", "61s", "0.000000001s", "315576000000s", "1e3s", "x");
+  const txOptions = fc.record({ readOnly: fc.boolean(), timeout: duration, retryOf: fc.oneof(tx, str) }, { requiredKeys: [] });
 
   const C = "CollectionService", Q = "QueryService", T = "TransactionService", A = "AdminService";
   const rpc = (service, method, arb, kind = "read") => ({ service, method, kind, arb: arb.map((json) => ({ service, method, kind, json })) });
@@ -120,9 +121,11 @@ export function requestArbitraries(ctx) {
     rpc(Q, "StreamQuery", fc.record({ query: query(readCollection), explain: fc.boolean() }, { requiredKeys: [] }), "stream"),
     rpc(Q, "RunAggregationQuery", fc.record({ query: query(readCollection), aggregations: fc.array(aggregation, { maxLength: 17 }), groupBy: fc.array(path, { maxLength: 9 }), explain: fc.boolean() }, { requiredKeys: [] })),
     rpc(Q, "Listen", fc.oneof(fc.record({ document: ref(readCollection), resumeToken }, { requiredKeys: [] }), fc.record({ query: query(readCollection), resumeToken }, { requiredKeys: [] })), "stream"),
-    rpc(T, "BeginTransaction", fc.record({ options: fc.record({ readOnly: fc.boolean(), timeout: duration, retryOf: fc.oneof(tx, str) }, { requiredKeys: [] }) }, { requiredKeys: [] })),
-    rpc(T, "GetDocuments", fc.record({ transaction: tx, refs: fc.array(ref(readCollection), { maxLength: 4 }) }, { requiredKeys: [] })),
-    rpc(T, "Commit", fc.record({ transaction: tx, writes: writes(collection), reads: fc.array(fc.record({ ref: ref(readCollection), version: num }, { requiredKeys: [] }), { maxLength: 3 }), returnDocuments: fc.boolean() }, { requiredKeys: [] }), "write"),
+    rpc(T, "BeginTransaction", fc.record({ options: txOptions }, { requiredKeys: [] })),
+    // new_transaction begins the transaction in the call: with or without
+    // an id beside it (both are refused), and with hostile options.
+    rpc(T, "GetDocuments", fc.record({ transaction: tx, newTransaction: txOptions, refs: fc.array(ref(readCollection), { maxLength: 4 }) }, { requiredKeys: [] })),
+    rpc(T, "Commit", fc.record({ transaction: tx, newTransaction: txOptions, writes: writes(collection), reads: fc.array(fc.record({ ref: ref(readCollection), version: num }, { requiredKeys: [] }), { maxLength: 3 }), returnDocuments: fc.boolean() }, { requiredKeys: [] }), "write"),
     rpc(T, "Rollback", fc.record({ transaction: tx }, { requiredKeys: [] })),
     rpc(T, "CommitBatch", fc.record({ writes: writes(collection), returnDocuments: fc.boolean() }, { requiredKeys: [] }), "write"),
     rpc(A, "GetRoutingTable", fc.constant({})),

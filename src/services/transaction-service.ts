@@ -2,7 +2,9 @@
  * TransactionService: strictly serializable transactions across shards.
  *
  * BeginTransaction only signs an id (deadline, priority, and for a
- * read-only transaction its snapshot timestamp). A first attempt's
+ * read-only transaction its snapshot timestamp); GetDocuments and Commit
+ * sign one themselves when they carry `new_transaction`
+ * (transaction-begin.ts), which saves the client that round trip. A first attempt's
  * GetDocuments reads like any read and returns the versions read; a retry
  * (retry_of) reads with locks; a read-only transaction reads its snapshot.
  * Commit sends the writes with the read versions; a transaction on one
@@ -20,7 +22,7 @@ import { WriteResultSchema, type WriteResult } from "../../gen/impossibledb/v1/d
 import { TransactionalReadSchema, type TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { CLOCK_UNCERTAINTY_MS, TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS } from "../limits.js";
 import { scopeOf } from "../databases/database-env.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
@@ -31,12 +33,13 @@ import type { ReadVersion } from "../sync/conflictDetector.js";
 import { lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
-import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
+import { createTransactionToken, type TransactionToken } from "../sync/tx-token.js";
+import { beginTransaction, tokenOf, transactionOfCall } from "./transaction-begin.js";
 import { boundWriteResults, readMany } from "./collection-service.js";
 import { transactionReadCheck, writeGuardOf } from "../rules/request-rules.js";
 import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { readAtSnapshot, readWithLocks } from "./transaction-reads.js";
-import { MICROS_PER_MS, timestampMs } from "../sync/hybrid-clock.js";
+import { timestampMs } from "../sync/hybrid-clock.js";
 import { refFrom, shardWritesFrom, toDocument, transformResultsOf } from "./convert.js";
 import { pageTokenKey } from "./list-documents.js";
 import { fittingPrefix } from "./response-budget.js";
@@ -45,41 +48,22 @@ import { fittingPrefix } from "./response-budget.js";
 export function createTransactionService(): ServiceImpl<typeof TransactionService> {
   return {
     async beginTransaction(req, ctx) {
-      const timeoutMs = req.options?.timeout === undefined ? TX_TIMEOUT_DEFAULT_MS : durationMs(req.options.timeout);
-      if (timeoutMs <= 0 || timeoutMs > TX_TIMEOUT_MAX_MS) {
-        throw new FailureError("invalid_argument", `options.timeout must be more than 0 and at most ${TX_TIMEOUT_MAX_MS / 1000} s`);
-      }
-      const env = envOf(ctx);
-      const key = pageTokenKey(env);
-      const nowMs = Date.now();
-      const readOnly = req.options?.readOnly ?? false;
-      const retryOf = readOnly ? "" : (req.options?.retryOf ?? "");
-      // A retry inherits its first attempt's priority (signed in the earlier
-      // id, so a client cannot make one up) and reads with locks.
-      const previous = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true, scopeOf(env));
-      if (previous !== null && !previous.ok) throw new FailureError("invalid_argument", "options.retry_of is not a transaction id from BeginTransaction");
-      const token = await createTransactionToken(key, nowMs + timeoutMs, readOnly, {
-        // Every commit acknowledged before now is at or below this, whichever
-        // clock stamped it (CLOCK_UNCERTAINTY_MS bounds their disagreement).
-        snapshotTs: (nowMs + CLOCK_UNCERTAINTY_MS) * MICROS_PER_MS,
-        priorityMs: previous === null ? nowMs : Math.min(previous.token.priorityMs, nowMs),
-        locking: previous !== null,
-        scope: scopeOf(env),
-      });
+      const token = await beginTransaction(envOf(ctx), req.options, "options");
       return { transaction: token.id, expireTime: timestampFromMs(token.deadlineMs) };
     },
 
     async getDocuments(req, ctx) {
       const env = envOf(ctx);
-      const token = await tokenOf(env, req.transaction);
       const refs = req.refs.map((r, i) => refFrom(r, `refs[${i}]`));
+      const { token, fresh } = await transactionOfCall(env, req.transaction, req.newTransaction);
       // A plain or snapshot read has no lasting effect, so the life check runs
-      // beside it; a locking read registers (and checks) first. The answer
-      // is a prefix of the refs within RESPONSE_BYTES_MAX; the rest are
-      // named in unread_refs for the client to read in another call.
+      // beside it (and not at all for an id this call just made, which
+      // nobody could have ended); a locking read registers (and checks)
+      // first. The answer is a prefix of the refs within RESPONSE_BYTES_MAX;
+      // the rest are named in unread_refs for the client to read in another call.
       const docs = token.locking
         ? await readWithLocks(env, token, refs)
-        : (await Promise.all([token.readOnly ? readAtSnapshot(env, token, refs) : readMany(env, refs, { bounded: true }), assertOpen(env, token)]))[0];
+        : (await Promise.all([token.readOnly ? readAtSnapshot(env, token, refs) : readMany(env, refs, { bounded: true }), fresh ? undefined : assertOpen(env, token)]))[0];
       const readable = await transactionReadCheck(ctx);
       if (!docs.every((doc, i) => readable(refs[i]!, doc))) {
         throw new FailureError("permission_denied", "a read rule refuses a read of this transaction (whether or not the document exists)");
@@ -91,17 +75,18 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
           version: BigInt(doc?.version ?? 0),
         }),
       );
-      return { reads, unreadRefs: refs.slice(reads.length).map((r) => ({ collection: r.collection, id: r.id })) };
+      const unreadRefs = refs.slice(reads.length).map((r) => ({ collection: r.collection, id: r.id }));
+      return fresh ? { reads, unreadRefs, transaction: token.id, expireTime: timestampFromMs(token.deadlineMs) } : { reads, unreadRefs };
     },
 
     async commit(req, ctx) {
       const env = envOf(ctx);
-      const token = await tokenOf(env, req.transaction);
+      const { token, fresh } = await transactionOfCall(env, req.transaction, req.newTransaction);
       if (token.readOnly) {
         if (req.writes.length > 0) throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");
         // Its reads came from one snapshot, consistent by construction:
         // there is nothing to validate, so it always commits (at its snapshot).
-        await assertOpen(env, token);
+        if (!fresh) await assertOpen(env, token);
         return { results: [], commitTime: timestampFromMs(timestampMs(token.snapshotTs)) };
       }
       const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
@@ -111,7 +96,10 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         return { ...ref, version: Number(r.version) };
       });
       const guard = await writeGuardOf(ctx, new Set(writes.map((w) => w.collection)), new Set(reads.map((r) => r.collection)));
-      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), true, guard), req.returnDocuments);
+      // A transaction this call began is, to the commit, like CommitBatch's:
+      // nobody else has its id, so there is no rollback to look for, and a
+      // reshard mid-commit may run the whole call again with a new id.
+      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), !fresh, guard), req.returnDocuments);
     },
 
     async rollback(req, ctx) {
@@ -147,16 +135,6 @@ function withDocumentsIfAsked<R extends { results: WriteResult[] }>(committed: R
 async function assertOpen(env: Env, token: TransactionToken): Promise<void> {
   const refused = lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id));
   if (refused !== null) throw new FailureError(refused.kind, refused.message);
-}
-
-async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
-  const verified = await verifyTransactionToken(pageTokenKey(env), id, Date.now(), false, scopeOf(env));
-  if (!verified.ok) throw new FailureError(verified.kind, verified.message);
-  return verified.token;
-}
-
-function durationMs(d: { seconds: bigint; nanos: number }): number {
-  return Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
 }
 
 function dedupeReads(reads: readonly ReadVersion[]): ReadVersion[] {

@@ -48,7 +48,9 @@ type fakeDB struct {
 	// getDelay: GetDocument waits this long (or until its context ends).
 	getDelay time.Duration
 	commits  []*v1.CommitRequest
-	begins   []*v1.BeginTransactionRequest
+	// begins holds the options of every transaction begun, by
+	// BeginTransaction or by a GetDocuments or Commit with new_transaction.
+	begins []*v1.TransactionOptions
 	// listens[i] serves the i-th Listen call (listen_test.go).
 	listens []listenScript
 	// databases is the impossibledb-database header of each GetDocument,
@@ -142,7 +144,7 @@ func (f *fakeDB) BeginTransaction(_ context.Context, req *connect.Request[v1.Beg
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.begins = append(f.begins, req.Msg)
+	f.begins = append(f.begins, req.Msg.GetOptions())
 	return connect.NewResponse(&v1.BeginTransactionResponse{Transaction: fmt.Sprintf("tx-%d", len(f.begins))}), nil
 }
 
@@ -153,6 +155,10 @@ func (f *fakeDB) GetDocuments(_ context.Context, req *connect.Request[v1.GetDocu
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	res := &v1.GetDocumentsResponse{}
+	if req.Msg.GetNewTransaction() != nil {
+		f.begins = append(f.begins, req.Msg.GetNewTransaction())
+		res.Transaction = fmt.Sprintf("tx-%d", len(f.begins))
+	}
 	for _, ref := range req.Msg.GetRefs() {
 		key := ref.GetCollection() + "/" + ref.GetId()
 		if f.bumpOnRead {
@@ -170,6 +176,9 @@ func (f *fakeDB) GetDocuments(_ context.Context, req *connect.Request[v1.GetDocu
 func (f *fakeDB) Commit(_ context.Context, req *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error) {
 	f.mu.Lock()
 	f.commits = append(f.commits, req.Msg)
+	if req.Msg.GetNewTransaction() != nil {
+		f.begins = append(f.begins, req.Msg.GetNewTransaction())
+	}
 	f.mu.Unlock()
 	if err := f.call("Commit"); err != nil {
 		return nil, err
@@ -319,6 +328,44 @@ func TestTransactionSendsEveryVersionRead(t *testing.T) {
 	})
 }
 
+// TestReadModifyWriteMakesTwoCalls: the first read begins the transaction
+// (new_transaction) and the commit uses the id it answered; no
+// BeginTransaction. A retry begins with retry_of naming the run before.
+func TestReadModifyWriteMakesTwoCalls(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		f.failures["Commit"] = []connect.Code{connect.CodeAborted}
+		account := db.Collection("accounts").Doc("a")
+		err := db.RunTransaction(t.Context(), func(tx *Transaction) error {
+			if _, err := tx.Get(t.Context(), account); err != nil {
+				return err
+			}
+			if _, err := tx.Get(t.Context(), account); err != nil {
+				return err
+			}
+			return tx.Set(account, map[string]any{"balance": 90})
+		}, TransactionOptions{Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.callsOf("BeginTransaction") != 0 || f.callsOf("GetDocuments") != 4 || f.callsOf("Commit") != 2 {
+			t.Fatalf("calls: %d BeginTransaction, %d GetDocuments, %d Commit; want 0, 4 (two runs of two reads), 2", f.callsOf("BeginTransaction"), f.callsOf("GetDocuments"), f.callsOf("Commit"))
+		}
+		if len(f.begins) != 2 || f.begins[0].GetRetryOf() != "" || f.begins[1].GetRetryOf() != "tx-1" || f.begins[0].GetTimeout().AsDuration() != 5*time.Second {
+			t.Fatalf("begun with %v; want two transactions, the second retrying tx-1, with the 5 s timeout", f.begins)
+		}
+		if f.commits[1].GetTransaction() != "tx-2" || f.commits[1].GetNewTransaction() != nil {
+			t.Fatalf("second commit %v; want it in tx-2, the id its first read answered", f.commits[1])
+		}
+		// A transaction that never reads begins with its commit.
+		if err := db.RunTransaction(t.Context(), func(tx *Transaction) error { return tx.Set(account, map[string]any{"balance": 1}) }); err != nil {
+			t.Fatal(err)
+		}
+		if last := f.commits[len(f.commits)-1]; last.GetTransaction() != "" || last.GetNewTransaction() == nil {
+			t.Fatalf("write-only commit %v; want new_transaction and no id", last)
+		}
+	})
+}
+
 func TestRunTransactionRetriesAbortedThenGivesUp(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
 		f.failures["Commit"] = []connect.Code{connect.CodeAborted, connect.CodeAborted}
@@ -344,9 +391,19 @@ func TestRunTransactionReturnsTheFunctionsErrorAndRollsBack(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
 		mine := errors.New("insufficient funds")
 		runs := 0
-		err := db.RunTransaction(t.Context(), func(tx *Transaction) error { runs++; return mine })
+		err := db.RunTransaction(t.Context(), func(tx *Transaction) error {
+			runs++
+			if _, err := tx.Get(t.Context(), db.Collection("c").Doc("d")); err != nil {
+				return err
+			}
+			return mine
+		})
 		if !errors.Is(err, mine) || runs != 1 || f.callsOf("Commit") != 0 || f.callsOf("Rollback") != 1 {
 			t.Fatalf("RunTransaction: %v after %d runs, %d commits, %d rollbacks; want the function's error, 1 run, no commit, 1 rollback", err, runs, f.callsOf("Commit"), f.callsOf("Rollback"))
+		}
+		// A run that failed before reading began nothing on the server: no rollback to send.
+		if err := db.RunTransaction(t.Context(), func(tx *Transaction) error { return mine }); !errors.Is(err, mine) || f.callsOf("Rollback") != 1 {
+			t.Fatalf("RunTransaction failing before any read: %v, %d rollbacks in all; want the function's error and no new rollback", err, f.callsOf("Rollback"))
 		}
 		// A value that cannot be stored fails the transaction even when the
 		// function ignores Set's error.
@@ -400,7 +457,7 @@ func TestReadOnlyTransactionRefusesWrites(t *testing.T) {
 		if !errors.Is(setErr, ErrInvalidArgument) || err != nil {
 			t.Fatalf("Set in a read-only transaction: %v (transaction %v); want ErrInvalidArgument from Set", setErr, err)
 		}
-		if len(f.begins) != 1 || !f.begins[0].GetOptions().GetReadOnly() || len(f.commits[0].GetWrites()) != 0 {
+		if len(f.begins) != 1 || !f.begins[0].GetReadOnly() || len(f.commits[0].GetWrites()) != 0 {
 			t.Fatalf("begins %v, commits %v; want one read-only transaction committing no writes", f.begins, f.commits)
 		}
 	})
@@ -417,7 +474,10 @@ func TestTransactionEndsWithItsFunction(t *testing.T) {
 		}
 		func() {
 			defer func() { _ = recover() }()
-			_ = db.RunTransaction(t.Context(), func(tx *Transaction) error { panic("boom") })
+			_ = db.RunTransaction(t.Context(), func(tx *Transaction) error {
+				_, _ = tx.Get(t.Context(), db.Collection("c").Doc("d"))
+				panic("boom")
+			})
 		}()
 		if f.callsOf("Rollback") != 1 || f.callsOf("Commit") != 1 {
 			t.Fatalf("after a panicking function: %d rollbacks, %d commits; want the panicking run rolled back, not committed", f.callsOf("Rollback"), f.callsOf("Commit"))

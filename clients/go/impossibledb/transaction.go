@@ -13,7 +13,9 @@ import (
 )
 
 // Transaction is one run of a RunTransaction function: reads are made now
-// and recorded with the versions they saw; writes are buffered and sent
+// and recorded with the versions they saw (the first read also begins the
+// transaction, GetDocumentsRequest.new_transaction, so no call is spent on
+// BeginTransaction; a run that never reads begins with its commit); writes are buffered and sent
 // together at Commit, which applies them all only if nothing read has
 // changed since, and otherwise answers ABORTED (RunTransaction then runs
 // the function again).
@@ -26,8 +28,11 @@ import (
 // A Transaction is not safe for concurrent use, and must not be used after
 // its function returns.
 type Transaction struct {
-	client   *Client
-	options  TransactionOptions
+	client  *Client
+	options TransactionOptions
+	// retryOf is the id of the run this one retries; empty on a first run.
+	retryOf string
+	// id is the server's id, empty until the first read (or the commit) began it.
 	id       string
 	reads    []*v1.ReadVersion
 	readSeen map[readKey]bool
@@ -84,7 +89,11 @@ func (c *Client) RunTransaction(ctx context.Context, fn func(tx *Transaction) er
 		if attempt >= attemptsMax {
 			return fmt.Errorf("RunTransaction gave up after %d runs (AttemptsMax): %w", attempt, err)
 		}
-		previous = tx.id
+		if tx.id != "" {
+			// A run whose first read aborted never learned its id: the
+			// next run names the one before (the priority is the same).
+			previous = tx.id
+		}
 		if sleep(ctx, c.retry.Backoff(attempt)) != nil {
 			return fmt.Errorf("RunTransaction stopped after %d runs (%w): %w", attempt, ctx.Err(), err)
 		}
@@ -92,9 +101,7 @@ func (c *Client) RunTransaction(ctx context.Context, fn func(tx *Transaction) er
 }
 
 func (tx *Transaction) run(ctx context.Context, fn func(*Transaction) error, retryOf string) error {
-	if err := tx.begin(ctx, retryOf); err != nil {
-		return err
-	}
+	tx.retryOf = retryOf
 	defer func() {
 		tx.ended = true
 		if p := recover(); p != nil {
@@ -110,44 +117,37 @@ func (tx *Transaction) run(ctx context.Context, fn func(*Transaction) error, ret
 		tx.rollback()
 		return tx.err
 	}
-	_, err := tx.client.rpc.commit(ctx, &v1.CommitRequest{Transaction: tx.id, Writes: tx.writes, Reads: tx.reads})
+	req := &v1.CommitRequest{Transaction: tx.id, Writes: tx.writes, Reads: tx.reads}
+	if tx.id == "" {
+		// The run never read: its commit begins it.
+		req.NewTransaction = tx.newOptions()
+	}
+	_, err := tx.client.rpc.commit(ctx, req)
 	return wrapError("Commit", err)
 }
 
 // rollback abandons the transaction on the server, best effort: an
 // uncommitted transaction expires at its deadline anyway.
 func (tx *Transaction) rollback() {
+	if tx.id == "" {
+		return // never begun on the server: nothing to abandon
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), CallTimeoutDefault)
 	defer cancel()
 	_, _ = tx.client.rpc.rollback(ctx, &v1.RollbackRequest{Transaction: tx.id})
 }
 
-func (tx *Transaction) begin(ctx context.Context, retryOf string) error {
-	req := &v1.BeginTransactionRequest{Options: &v1.TransactionOptions{ReadOnly: tx.options.ReadOnly}}
+// newOptions are the options the first read (or the commit) begins the
+// transaction with. RetryOf tells the server that the transaction retries
+// an aborted one: the retry keeps the first attempt's priority and locks
+// what it reads, so a transaction that keeps losing eventually wins
+// (TransactionOptions.retry_of).
+func (tx *Transaction) newOptions() *v1.TransactionOptions {
+	options := &v1.TransactionOptions{ReadOnly: tx.options.ReadOnly, RetryOf: tx.retryOf}
 	if tx.options.Timeout > 0 {
-		req.Options.Timeout = durationpb.New(tx.options.Timeout)
+		options.Timeout = durationpb.New(tx.options.Timeout)
 	}
-	markRetryOf(req, retryOf)
-	res, err := tx.client.rpc.beginTransaction(ctx, req)
-	if err != nil {
-		return wrapError("BeginTransaction", err)
-	}
-	tx.id = res.GetTransaction()
-	return nil
-}
-
-// markRetryOf tells the server that a transaction retries an aborted one
-// (retryOf is that one's id; empty on a first run): the retry keeps the
-// first attempt's priority and locks what it reads, so a transaction that
-// keeps losing eventually wins (TransactionOptions.retry_of).
-func markRetryOf(req *v1.BeginTransactionRequest, retryOf string) {
-	if retryOf == "" {
-		return
-	}
-	if req.Options == nil {
-		req.Options = &v1.TransactionOptions{}
-	}
-	req.Options.RetryOf = retryOf
+	return options
 }
 
 // Get reads a document inside the transaction and records the version read.
@@ -172,9 +172,19 @@ func (tx *Transaction) GetAll(ctx context.Context, docs ...*DocumentRef) ([]*Doc
 	for start := 0; start < len(docs); start += RefsPerCallMax {
 		chunk := refsProto(docs[start:min(start+RefsPerCallMax, len(docs))])
 		err := followUnread(chunk, func(refs []*v1.DocumentRef) (int, []*v1.DocumentRef, error) {
-			res, err := tx.client.rpc.getDocuments(ctx, &v1.GetDocumentsRequest{Transaction: tx.id, Refs: refs})
+			req := &v1.GetDocumentsRequest{Transaction: tx.id, Refs: refs}
+			if tx.id == "" {
+				req.NewTransaction = tx.newOptions()
+			}
+			res, err := tx.client.rpc.getDocuments(ctx, req)
 			if err != nil {
 				return 0, nil, err
+			}
+			if tx.id == "" {
+				if res.GetTransaction() == "" {
+					return 0, nil, connect.NewError(connect.CodeInternal, errors.New("GetDocuments began no transaction: the server predates new_transaction"))
+				}
+				tx.id = res.GetTransaction()
 			}
 			for i, r := range res.GetReads() {
 				if i >= len(refs) {

@@ -20,6 +20,12 @@
  * depend on the first value). Keeping only the last version read would let
  * a write computed from the first one overwrite the change unseen.
  *
+ * No call is spent on beginning: the first read carries the transaction's
+ * options (GetDocumentsRequest.new_transaction) and its answer names the
+ * id the later calls use; a transaction that never reads begins with its
+ * commit (CommitRequest.new_transaction). A read-modify-write is then two
+ * round trips, a read and a commit.
+ *
  * Use runTransaction (on the client) to retry a transaction that aborted.
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
@@ -59,6 +65,11 @@ type State = "open" | "committed" | "rolled-back";
 /** A transaction. Obtain one with ImpossibleDBClient.createTransaction(). */
 export class Transaction {
   private id: string | undefined;
+  /**
+   * The first read while it is in flight: it begins the transaction, so
+   * reads made meanwhile wait for its id rather than begin another.
+   */
+  private beginning: Promise<unknown> | undefined;
   private readonly queuedReads: { collection: string; id: string }[] = [];
   private readonly writes: WireWrite[] = [];
   /**
@@ -116,9 +127,11 @@ export class Transaction {
   async commit(): Promise<CommitOutcome> {
     this.assertOpen();
     const readDocs = this.queuedReads.length === 0 ? [] : await this.readNow(this.queuedReads);
-    const transaction = await this.begin();
+    await this.settled();
     const reads = [...this.readVersions.values()];
-    const res = await this.services.transaction.commit({ transaction, writes: this.writes, reads });
+    // A transaction that never read begins with its commit.
+    const which = this.id === undefined ? { newTransaction: this.wireOptions() } : { transaction: this.id };
+    const res = await this.services.transaction.commit({ ...which, writes: this.writes, reads });
     this.state = "committed";
     return {
       results: res.results.map((r) => writeOutcome(r, this.services.decoder)),
@@ -136,17 +149,17 @@ export class Transaction {
   async rollback(): Promise<void> {
     if (this.state !== "open") return;
     this.state = "rolled-back";
+    await this.settled();
     if (this.id !== undefined) await this.services.transaction.rollback({ transaction: this.id });
   }
 
   private async readNow(refs: { collection: string; id: string }[]): Promise<(DocumentSnapshot | null)[]> {
     this.assertOpen();
-    const transaction = await this.begin();
     const out: (DocumentSnapshot | null)[] = [];
     // The server answers a prefix of the refs when the rest would not fit
     // its response limit; each call answers at least one.
     for (let rest = refs, calls = 0; rest.length > 0 && calls < refs.length; calls++) {
-      const res = await this.services.transaction.getDocuments({ transaction, refs: rest });
+      const res = await this.getDocuments(rest);
       if (res.reads.length === 0) throw new ConnectError("GetDocuments answered none of the refs", Code.Internal);
       res.reads.forEach((r, i) => {
         const ref = rest[i]!;
@@ -159,14 +172,41 @@ export class Transaction {
     return out;
   }
 
-  private async begin(): Promise<string> {
-    if (this.id !== undefined) return this.id;
+  /**
+   * One GetDocuments call in the transaction. The first one begins it
+   * (new_transaction) and keeps the id it answers; a read made while that
+   * one is in flight waits for it, and begins the transaction itself if
+   * that one failed.
+   */
+  private async getDocuments(refs: { collection: string; id: string }[]) {
+    // No await between the last check and claiming `beginning`, so two
+    // reads never both begin.
+    for (;;) {
+      if (this.id !== undefined) return this.services.transaction.getDocuments({ transaction: this.id, refs });
+      if (this.beginning === undefined) break;
+      await this.beginning.catch(() => undefined);
+    }
+    const call = this.services.transaction.getDocuments({ newTransaction: this.wireOptions(), refs });
+    this.beginning = call;
+    try {
+      const res = await call;
+      if (res.transaction === "") throw new ConnectError("GetDocuments began no transaction: the server predates new_transaction", Code.Internal);
+      this.id = res.transaction;
+      return res;
+    } finally {
+      // Only this call's claim: a waiter may already have made its own.
+      if (this.beginning === call) this.beginning = undefined;
+    }
+  }
+
+  /** Waits for a first read in flight (whatever its outcome) so its id is known. */
+  private async settled(): Promise<void> {
+    while (this.beginning !== undefined) await this.beginning.catch(() => undefined);
+  }
+
+  private wireOptions() {
     const timeout = this.options.timeoutMs === undefined ? undefined : durationOf(this.options.timeoutMs);
-    const res = await this.services.transaction.beginTransaction({
-      options: { readOnly: this.options.readOnly ?? false, timeout, retryOf: this.options.retryOf ?? "" },
-    });
-    this.id = res.transaction;
-    return this.id;
+    return { readOnly: this.options.readOnly ?? false, timeout, retryOf: this.options.retryOf ?? "" };
   }
 
   private push(write: WireWrite): this {

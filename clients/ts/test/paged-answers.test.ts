@@ -29,10 +29,10 @@ function twoPerCall() {
       },
     });
     router.service(TransactionService, {
-      beginTransaction: () => ({ transaction: "tx" }),
       getDocuments(req) {
         const answered = req.refs.slice(0, 2);
         return {
+          transaction: req.newTransaction === undefined ? "" : "tx",
           reads: answered.map((ref, i) => ({ ref, version: BigInt(10 + i), document: { collection: ref.collection, id: ref.id, data: { id: ref.id }, version: BigInt(10 + i) } })),
           unreadRefs: req.refs.slice(2),
         };

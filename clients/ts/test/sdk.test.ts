@@ -16,13 +16,13 @@ function client(impl: {
   collection?: Partial<ServiceImpl<typeof CollectionService>>;
   query?: Partial<ServiceImpl<typeof QueryService>>;
   transaction?: Partial<ServiceImpl<typeof TransactionService>>;
-}) {
+}, options: { retry?: false } = {}) {
   const transport = createRouterTransport((router) => {
     router.service(CollectionService, impl.collection ?? {});
     router.service(QueryService, impl.query ?? {});
     router.service(TransactionService, impl.transaction ?? {});
   });
-  return new ImpossibleDBClient({ transport, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } });
+  return new ImpossibleDBClient({ transport, retry: options.retry ?? { initialBackoffMs: 1, maxBackoffMs: 2 } });
 }
 
 const when = new Date("2026-01-02T03:04:05.000Z");
@@ -200,13 +200,9 @@ describe("Transaction", () => {
     let commit: CommitRequest | undefined;
     const db = client({
       transaction: {
-        beginTransaction() {
-          calls.push("begin");
-          return { transaction: "tx1" };
-        },
         getDocuments(req) {
           calls.push(`read ${req.refs.map((r) => `${r.collection}/${r.id}`).join(",")}`);
-          return { reads: [{ ref: req.refs[0], document: { id: "user123", data: { name: "Alice" }, version: 5n }, version: 5n }] };
+          return { transaction: "tx1", reads: [{ ref: req.refs[0], document: { id: "user123", data: { name: "Alice" }, version: 5n }, version: 5n }] };
         },
         commit(req) {
           calls.push("commit");
@@ -218,7 +214,8 @@ describe("Transaction", () => {
     const tx = db.createTransaction();
     tx.read("users", "user123").write("orders", "order456", { product: "Widget", quantity: 5 }).delete("carts", "cart789");
     const out = await tx.commit();
-    expect(calls).toEqual(["begin", "read users/user123", "commit"]);
+    // No BeginTransaction: the read begins the transaction and names its id.
+    expect(calls).toEqual(["read users/user123", "commit"]);
     expect(commit?.transaction).toBe("tx1");
     expect(commit?.writes.map((w) => [w.ref?.collection, w.ref?.id, w.operation.case])).toEqual([
       ["orders", "order456", "set"],
@@ -238,11 +235,10 @@ describe("Transaction", () => {
     const retryOf: string[] = [];
     const db = client({
       transaction: {
-        beginTransaction: (req) => {
-          retryOf.push(req.options?.retryOf ?? "");
-          return { transaction: `tx${++begun}` };
+        getDocuments: (req) => {
+          retryOf.push(req.newTransaction?.retryOf ?? "");
+          return { transaction: `tx${++begun}`, reads: [{ ref: req.refs[0], document: { id: "acct", data: { balance: 10 }, version: 1n }, version: 1n }] };
         },
-        getDocuments: (req) => ({ reads: [{ ref: req.refs[0], document: { id: "acct", data: { balance: 10 }, version: 1n }, version: 1n }] }),
         commit(req) {
           commits += 1;
           if (commits < 3) throw new ConnectError("read version changed", Code.Aborted);
@@ -264,11 +260,99 @@ describe("Transaction", () => {
     expect(retryOf).toEqual(["", "tx1", "tx2"]);
   });
 
+  it("a read-modify-write makes two calls, GetDocuments then Commit, and never BeginTransaction", async () => {
+    const calls: string[] = [];
+    let commit: CommitRequest | undefined;
+    const db = client({
+      transaction: {
+        beginTransaction() {
+          calls.push("BeginTransaction");
+          return { transaction: "begun" };
+        },
+        getDocuments(req) {
+          calls.push(req.newTransaction === undefined ? `GetDocuments(${req.transaction})` : `GetDocuments(new, readOnly=${req.newTransaction.readOnly}, timeout=${req.newTransaction.timeout?.seconds})`);
+          return { transaction: req.newTransaction === undefined ? "" : "tx9", reads: req.refs.map((ref) => ({ ref, document: { id: ref.id, data: { n: 1 }, version: 4n }, version: 4n })) };
+        },
+        commit(req) {
+          calls.push(`Commit(${req.transaction})`);
+          commit = req;
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 5n })) };
+        },
+      },
+    });
+    await db.runTransaction(
+      async (tx) => {
+        // Two reads at once: one begins the transaction, the other waits for its id.
+        const [a, b] = await Promise.all([tx.get<{ n: number }>("c", "a"), tx.get<{ n: number }>("c", "b")]);
+        tx.update("c", "a", { n: a!.data.n - 1 }).update("c", "b", { n: b!.data.n + 1 });
+      },
+      { timeoutMs: 5_000 },
+    );
+    expect(calls).toEqual(["GetDocuments(new, readOnly=false, timeout=5)", "GetDocuments(tx9)", "Commit(tx9)"]);
+    expect(commit?.reads.map((r) => r.ref?.id)).toEqual(["a", "b"]);
+  });
+
+  it("a transaction that never reads begins with its commit; one whose first read failed begins with the next", async () => {
+    const commits: CommitRequest[] = [];
+    let reads = 0;
+    const db = client({
+      transaction: {
+        getDocuments(req) {
+          reads += 1;
+          if (reads === 1) throw new ConnectError("try again", Code.Unavailable);
+          return { transaction: req.newTransaction === undefined ? "" : "tx2", reads: req.refs.map((ref) => ({ ref, version: 0n })) };
+        },
+        commit(req) {
+          commits.push(req);
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 1n })) };
+        },
+      },
+    }, { retry: false });
+    await db.createTransaction({ readOnly: false }).write("c", "x", { n: 1 }).commit();
+    expect(commits[0]?.transaction).toBe("");
+    expect(commits[0]?.newTransaction?.readOnly).toBe(false);
+
+    const tx = db.createTransaction();
+    await expect(tx.get("c", "y")).rejects.toThrow(/try again/);
+    expect(tx.transactionId).toBeUndefined();
+    await tx.get("c", "y");
+    expect(tx.transactionId).toBe("tx2");
+    await tx.write("c", "y", { n: 1 }).commit();
+    expect(commits[1]?.transaction).toBe("tx2");
+    expect(commits[1]?.newTransaction).toBeUndefined();
+  });
+
+  it("reads waiting on a first read that failed begin the transaction once, not once each", async () => {
+    const began: string[] = [];
+    let reads = 0;
+    const db = client(
+      {
+        transaction: {
+          async getDocuments(req) {
+            reads += 1;
+            if (reads === 1) {
+              await new Promise((resolve) => setTimeout(resolve, 5));
+              throw new ConnectError("try again", Code.Unavailable);
+            }
+            if (req.newTransaction !== undefined) began.push(req.refs[0]!.id);
+            return { transaction: req.newTransaction === undefined ? "" : `tx${reads}`, reads: req.refs.map((ref) => ({ ref, version: 0n })) };
+          },
+        },
+      },
+      { retry: false },
+    );
+    const tx = db.createTransaction();
+    const outcomes = await Promise.allSettled([tx.get("c", "a"), tx.get("c", "b"), tx.get("c", "c")]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+    // One of the two waiters began the transaction; the other used its id.
+    expect(began).toHaveLength(1);
+    expect(tx.transactionId).toBe("tx2");
+  });
+
   it("runTransaction gives up after attemptsMax aborts and does not retry other errors", async () => {
     let commits = 0;
     const db = client({
       transaction: {
-        beginTransaction: () => ({ transaction: "tx" }),
         commit() {
           commits += 1;
           throw new ConnectError("conflict", Code.Aborted);

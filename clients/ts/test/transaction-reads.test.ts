@@ -20,8 +20,8 @@ function store(initial: Record<string, { data: JsonObject; version: bigint }>) {
   const commits: CommitRequest[] = [];
   const transport = createRouterTransport((router) => {
     router.service(TransactionService, {
-      beginTransaction: () => ({ transaction: "tx" }),
       getDocuments: (req) => ({
+        transaction: req.newTransaction === undefined ? "" : "tx",
         reads: req.refs.map((ref) => {
           const doc = docs.get(ref.id);
           return { ref, version: doc?.version ?? 0n, document: doc === undefined ? undefined : { collection: ref.collection, id: ref.id, data: doc.data, version: doc.version } };

@@ -85,8 +85,7 @@ function fakeClient(options: ImpossibleDBClientOptions = {}) {
       }),
     });
     router.service(TransactionService, {
-      beginTransaction: () => ({ transaction: "tx" }),
-      getDocuments: (req) => ({ reads: req.refs.map((r) => ({ version: 3n, document: answer(r.id) })) }),
+      getDocuments: (req) => ({ transaction: req.newTransaction === undefined ? "" : "tx", reads: req.refs.map((r) => ({ version: 3n, document: answer(r.id) })) }),
       commit: (req) => {
         for (const write of req.writes) sent.push({ rpc: "commit", write });
         return { results: req.writes.map((w) => ({ ref: w.ref, version: 1n })) };

@@ -48,9 +48,8 @@ function recordingClient() {
       },
     });
     router.service(TransactionService, {
-      beginTransaction: () => ({ transaction: "tx" }),
       // Each read finds a document another client stored with whole doubles far beyond 2^53.
-      getDocuments: (req) => ({ reads: req.refs.map((ref) => ({ version: 1n, document: doc(ref, { ...STORED_ELSEWHERE }) })) }),
+      getDocuments: (req) => ({ transaction: req.newTransaction === undefined ? "" : "tx", reads: req.refs.map((ref) => ({ version: 1n, document: doc(ref, { ...STORED_ELSEWHERE }) })) }),
       commit(req) {
         sent.push({ rpc: "commit", data: req.writes.length });
         return { results: [] };

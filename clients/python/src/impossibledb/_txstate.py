@@ -7,6 +7,10 @@ document read twice that changed in between is sent at both versions, and
 the server aborts the commit, because the write may have been computed from
 the first value. Keeping only the last version read would let that write
 overwrite the other writer's change unseen (a lost update).
+
+No call is spent on BeginTransaction: the first GetDocuments carries the
+transaction's options (new_transaction) and its answer names the id the
+later calls use; a transaction that never reads begins with its Commit.
 """
 
 from __future__ import annotations
@@ -24,30 +28,20 @@ from .v1 import transaction_service_pb2 as ts
 
 State = Literal["open", "committed", "rolled back"]
 
-RETRY_OF_FIELD = "retry_of"
-"""The BeginTransaction field (on the request or on its TransactionOptions) that names the aborted attempt a
-transaction retries, so the server can give the retry priority. The contract does not have it yet; when a
-field of this name appears in the generated messages, begin_request() fills it without further change."""
-
-
-def begin_request(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.BeginTransactionRequest:
-    """The BeginTransaction request; `retry_of` is the id of the aborted attempt this one retries, if any.
-
-    The hook for priority on retries: it sets RETRY_OF_FIELD where the
-    contract has it, and leaves it out (the server cannot take it) where not.
-    """
-    options = ts.TransactionOptions(read_only=read_only)
+def transaction_options(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.TransactionOptions:
+    """The options a transaction begins with; `retry_of` is the id of the aborted attempt this one retries, if any
+    (the server then gives the retry its first attempt's priority and locks what it reads)."""
+    options = ts.TransactionOptions(read_only=read_only, retry_of=retry_of or "")
     if timeout_ms is not None:
         if type(timeout_ms) is not int or timeout_ms <= 0:
             raise ValueError(f"timeout_ms must be an int > 0, got {timeout_ms!r}")
         options.timeout.CopyFrom(duration_pb2.Duration(seconds=timeout_ms // 1000, nanos=(timeout_ms % 1000) * 1_000_000))
-    request = ts.BeginTransactionRequest(options=options)
-    if retry_of:
-        for message in (request, request.options):
-            if RETRY_OF_FIELD in message.DESCRIPTOR.fields_by_name:
-                setattr(message, RETRY_OF_FIELD, retry_of)
-                break
-    return request
+    return options
+
+
+def begin_request(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.BeginTransactionRequest:
+    """A BeginTransaction request with these options (the SDK itself begins with the first read instead)."""
+    return ts.BeginTransactionRequest(options=transaction_options(read_only, timeout_ms, retry_of))
 
 
 class TransactionState:
@@ -69,8 +63,15 @@ class TransactionState:
         if self.state != "open":
             raise FailedPrecondition(f"the transaction is {self.state}")
 
-    def begin_request(self) -> ts.BeginTransactionRequest:
-        return begin_request(self.read_only, self.timeout_ms, self.retry_of)
+    def options(self) -> ts.TransactionOptions:
+        return transaction_options(self.read_only, self.timeout_ms, self.retry_of)
+
+    def get_request(self, paths: Sequence[DocumentPath]) -> ts.GetDocumentsRequest:
+        """A GetDocuments of `paths`; the first one begins the transaction (new_transaction)."""
+        refs = [_wire.ref(p) for p in paths]
+        if self.id is None:
+            return ts.GetDocumentsRequest(new_transaction=self.options(), refs=refs)
+        return ts.GetDocumentsRequest(transaction=self.id, refs=refs)
 
     def push(self, write: doc.Write) -> None:
         self.assert_open()
@@ -78,7 +79,13 @@ class TransactionState:
         self.writes.append(write)
 
     def record(self, asked: Sequence[DocumentPath], response: ts.GetDocumentsResponse) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:
-        """Records one GetDocuments answer: the snapshots of the refs it answered, and the refs still unread."""
+        """Records one GetDocuments answer: the snapshots of the refs it answered, and the refs still unread.
+
+        The answer to the read that began the transaction names its id, kept for the calls that follow."""
+        if self.id is None:
+            if not response.transaction:
+                raise Internal("GetDocuments began no transaction: the server predates new_transaction")
+            self.id = response.transaction
         if not response.reads:
             raise Internal("GetDocuments answered none of the refs")
         if len(response.reads) > len(asked):
@@ -96,10 +103,11 @@ class TransactionState:
         return list(self._read_set.values())
 
     def commit_request(self, return_documents: bool) -> ts.CommitRequest:
-        assert self.id is not None, "a transaction begins before it commits"
-        return ts.CommitRequest(
-            transaction=self.id, writes=self.writes, reads=_wire.read_versions(self.read_set()), return_documents=return_documents
-        )
+        reads = _wire.read_versions(self.read_set())
+        if self.id is None:
+            # The transaction never read: its commit begins it.
+            return ts.CommitRequest(new_transaction=self.options(), writes=self.writes, reads=reads, return_documents=return_documents)
+        return ts.CommitRequest(transaction=self.id, writes=self.writes, reads=reads, return_documents=return_documents)
 
 
 def path_of(target: Any) -> DocumentPath:

@@ -389,14 +389,12 @@ class AsyncTransaction:
     async def get_many(self, targets: Sequence[DocumentPath | str]) -> list[DocumentSnapshot | None]:
         """Reads documents now, in order, following unread_refs until every one is read."""
         self._state.assert_open()
-        transaction = await self._begin()
         out: list[DocumentSnapshot | None] = []
         paths = [path_of(t) for t in targets]
         for start in range(0, len(paths), BATCH_GET_REFS_MAX):
             rest = paths[start : start + BATCH_GET_REFS_MAX]
             for _ in range(len(rest)):
-                request = ts.GetDocumentsRequest(transaction=transaction, refs=[_wire.ref(p) for p in rest])
-                answered, rest = self._state.record(rest, await self._caller.call("GetDocuments", request))
+                answered, rest = self._state.record(rest, await self._caller.call("GetDocuments", self._state.get_request(rest)))
                 out.extend(answered)
                 if not rest:
                     break
@@ -450,7 +448,6 @@ class AsyncTransaction:
         self._state.assert_open()
         if self._state.queued_reads:
             await self.get_many(self._state.queued_reads)
-        await self._begin()
         response = await self._caller.call("Commit", self._state.commit_request(return_documents))
         self._state.state = "committed"
         return [_wire.write_result(r) for r in response.results]
@@ -468,12 +465,4 @@ class AsyncTransaction:
             await self.rollback()
         except Exception:  # noqa: BLE001  # the original error is the one to report
             self._state.state = "rolled back"
-
-    async def _begin(self) -> str:
-        if self._state.id is None:
-            response = await self._caller.call("BeginTransaction", self._state.begin_request())
-            if not response.transaction:
-                raise Internal("BeginTransaction answered no transaction id")
-            self._state.id = response.transaction
-        return self._state.id
 

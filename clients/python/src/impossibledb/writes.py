@@ -122,13 +122,12 @@ class Transaction:
     def get_many(self, targets: Sequence[DocumentPath | str]) -> list[DocumentSnapshot | None]:
         """Reads documents now, in order, following unread_refs until every one is read."""
         self._state.assert_open()
-        transaction = self._begin()
         out: list[DocumentSnapshot | None] = []
         paths = [path_of(t) for t in targets]
         for start in range(0, len(paths), BATCH_GET_REFS_MAX):
             rest = paths[start : start + BATCH_GET_REFS_MAX]
             for _ in range(len(rest)):
-                response = self._caller.call("GetDocuments", ts.GetDocumentsRequest(transaction=transaction, refs=[_wire.ref(p) for p in rest]))
+                response = self._caller.call("GetDocuments", self._state.get_request(rest))
                 answered, rest = self._state.record(rest, response)
                 out.extend(answered)
                 if not rest:
@@ -183,7 +182,6 @@ class Transaction:
         self._state.assert_open()
         if self._state.queued_reads:
             self.get_many(self._state.queued_reads)
-        self._begin()
         response = self._caller.call("Commit", self._state.commit_request(return_documents))
         self._state.state = "committed"
         return [_wire.write_result(r) for r in response.results]
@@ -203,13 +201,5 @@ class Transaction:
             self.rollback()
         except Exception:  # noqa: BLE001  # the original error is the one to report
             self._state.state = "rolled back"
-
-    def _begin(self) -> str:
-        if self._state.id is None:
-            response = self._caller.call("BeginTransaction", self._state.begin_request())
-            if not response.transaction:
-                raise Internal("BeginTransaction answered no transaction id")
-            self._state.id = response.transaction
-        return self._state.id
 
 

@@ -252,7 +252,9 @@ class FakeServer:
         for ref in answered:
             found = self.documents.get((ref.collection, ref.id))
             reads.append(ts.TransactionalRead(ref=ref, document=found, version=0 if found is None else found.version))
-        return ts.GetDocumentsResponse(reads=reads, unread_refs=list(request.refs)[len(answered) :])
+        # A read that begins a transaction (new_transaction) answers its id, as the server does.
+        began = f"tx-{next(self._transactions)}" if request.HasField("new_transaction") else ""
+        return ts.GetDocumentsResponse(reads=reads, unread_refs=list(request.refs)[len(answered) :], transaction=began)
 
     def Commit(self, request: ts.CommitRequest) -> ts.CommitResponse:
         for read in request.reads:

@@ -92,20 +92,12 @@ def test_run_transaction_retries_a_conflict_and_loses_no_update(client: impossib
 
     server.before["Commit"] = other_writer
     assert client.run_transaction(transfer(10)) == 10
-    assert server.count("Commit") == 2 and server.count("BeginTransaction") == 2
+    assert server.count("Commit") == 2 and server.count("BeginTransaction") == 0
     assert server.data("accounts", "from") == {"balance": 60.0}, "the retry read 70, not 100"
     assert server.data("accounts", "to") == {"balance": 10.0}
 
 
-def test_run_transaction_names_the_aborted_attempt_to_the_next(client: impossibledb.Client, server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str | None] = []
-    real = _txstate.begin_request
-
-    def spying(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.BeginTransactionRequest:
-        seen.append(retry_of)
-        return real(read_only, timeout_ms, retry_of)
-
-    monkeypatch.setattr(_txstate, "begin_request", spying)
+def test_run_transaction_names_the_aborted_attempt_to_the_next(client: impossibledb.Client, server: FakeServer) -> None:
     server.put("accounts", "from", {"balance": 100})
     server.put("accounts", "to", {"balance": 0})
     server.failures = []
@@ -119,7 +111,9 @@ def test_run_transaction_names_the_aborted_attempt_to_the_next(client: impossibl
         tx.set("accounts/to", {"balance": 1})
 
     client.run_transaction(fn)
-    assert seen == [None, "tx-1", "tx-2"]
+    # Each attempt begins with its first read, naming the attempt before it.
+    begun = [request.new_transaction.retry_of for name, request in server.calls if name == "GetDocuments" and request.HasField("new_transaction")]
+    assert begun == ["", "tx-1", "tx-2"]
 
 
 def test_run_transaction_gives_up_after_attempts_max(client: impossibledb.Client, server: FakeServer) -> None:
@@ -143,7 +137,7 @@ def test_run_transaction_raises_other_errors_at_once_and_rolls_back(client: impo
 
     with pytest.raises(ValueError, match="no such account"):
         client.run_transaction(failing)
-    assert server.count("BeginTransaction") == 1 and server.count("Rollback") == 1 and server.count("Commit") == 0
+    assert server.count("GetDocuments") == 1 and server.count("Rollback") == 1 and server.count("Commit") == 0
 
 
 def test_begin_request_works_without_a_retry_of_field() -> None:
@@ -187,32 +181,38 @@ def test_run_transaction_commits_once_when_fn_commits_itself(client: impossibled
     assert [r.id for r in results] == ["o1"] and server.count("Commit") == 1
 
 
-def test_begin_request_fills_retry_of_once_the_contract_has_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The contract as another branch extends it (TransactionOptions.retry_of = 3), built here from a descriptor."""
-    import types
+def test_a_read_modify_write_makes_two_calls_and_never_begin_transaction(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("accounts", "a", {"balance": 100})
 
-    from google.protobuf import descriptor_pb2, descriptor_pool, duration_pb2, message_factory
+    def fn(tx: impossibledb.Transaction) -> None:
+        source = tx.get("accounts/a")
+        assert source is not None
+        tx.update("accounts/a", {"balance": int(source.data["balance"]) - 10})  # type: ignore[call-overload]
 
-    file = descriptor_pb2.FileDescriptorProto(name="retry_of_test.proto", package="retryoftest", syntax="proto3", dependency=["google/protobuf/duration.proto"])
-    options = file.message_type.add(name="TransactionOptions")
-    options.field.add(name="read_only", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_BOOL, label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
-    options.field.add(
-        name="timeout", number=2, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, type_name=".google.protobuf.Duration",
-        label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
-    )
-    options.field.add(name="retry_of", number=3, type=descriptor_pb2.FieldDescriptorProto.TYPE_STRING, label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
-    request = file.message_type.add(name="BeginTransactionRequest")
-    request.field.add(
-        name="options", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE, type_name=".retryoftest.TransactionOptions",
-        label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL,
-    )
-    pool = descriptor_pool.DescriptorPool()
-    pool.AddSerializedFile(duration_pb2.DESCRIPTOR.serialized_pb)
-    pool.Add(file)
-    extended = types.SimpleNamespace(
-        TransactionOptions=message_factory.GetMessageClass(pool.FindMessageTypeByName("retryoftest.TransactionOptions")),
-        BeginTransactionRequest=message_factory.GetMessageClass(pool.FindMessageTypeByName("retryoftest.BeginTransactionRequest")),
-    )
-    monkeypatch.setattr(_txstate, "ts", extended)
-    assert _txstate.begin_request(read_only=False, timeout_ms=None, retry_of="tx-7").options.retry_of == "tx-7"  # type: ignore[attr-defined]
-    assert _txstate.begin_request(read_only=False, timeout_ms=None, retry_of=None).options.retry_of == ""  # type: ignore[attr-defined]
+    client.run_transaction(fn, timeout_ms=5_000)
+    assert [name for name, _ in server.calls] == ["GetDocuments", "Commit"]
+    (_, read), (_, commit) = server.calls
+    assert read.HasField("new_transaction") and read.transaction == "" and read.new_transaction.timeout.seconds == 5
+    assert commit.transaction == "tx-1" and not commit.HasField("new_transaction")
+    assert server.data("accounts", "a") == {"balance": 90.0}
+
+
+def test_a_transaction_that_never_reads_begins_with_its_commit(client: impossibledb.Client, server: FakeServer) -> None:
+    tx = client.transaction(read_only=False)
+    tx.set("orders/o1", {"qty": 1})
+    tx.commit()
+    assert [name for name, _ in server.calls] == ["Commit"]
+    commit = server.calls[0][1]
+    assert commit.transaction == "" and commit.HasField("new_transaction") and not commit.new_transaction.read_only
+
+
+async def test_async_read_modify_write_makes_two_calls(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    server.put("accounts", "a", {"balance": 100})
+
+    async def fn(tx: impossibledb.AsyncTransaction) -> None:
+        await tx.get("accounts/a")
+        tx.set("accounts/a", {"balance": 1})
+
+    await aclient.run_transaction(fn)
+    assert [name for name, _ in server.calls] == ["GetDocuments", "Commit"]
+    assert server.calls[0][1].HasField("new_transaction") and server.calls[1][1].transaction == "tx-1"

@@ -195,14 +195,30 @@ func (x *BeginTransactionResponse) GetExpireTime() *timestamppb.Timestamp {
 }
 
 // Request for GetDocuments.
+//
+// Exactly one of `transaction` and `new_transaction` is set (both or
+// neither answers INVALID_ARGUMENT). They are not a proto `oneof` only
+// because `transaction` existed first and moving a field into a oneof
+// breaks the wire contract of older clients.
 type GetDocumentsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The transaction.
+	// The transaction, as BeginTransaction (or an earlier call that began
+	// it) answered it. Empty when `new_transaction` is set.
 	Transaction string `protobuf:"bytes,1,opt,name=transaction,proto3" json:"transaction,omitempty"`
 	// The documents to read.
-	Refs          []*DocumentRef `protobuf:"bytes,2,rep,name=refs,proto3" json:"refs,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Refs []*DocumentRef `protobuf:"bytes,2,rep,name=refs,proto3" json:"refs,omitempty"`
+	// Begins a transaction with these options and reads in it, in one call:
+	// the same as BeginTransaction with these options followed by this
+	// GetDocuments, without the round trip (Firestore's BatchGetDocuments
+	// does the same). The response's `transaction` and `expire_time` name the
+	// new transaction, for the calls that follow. When the call fails, the
+	// transaction it began is abandoned (nothing of it can be applied; a
+	// retry that took read locks releases them at its deadline or when an
+	// older transaction needs them): retry with a new one, naming the id you
+	// last knew (if any) in `retry_of`.
+	NewTransaction *TransactionOptions `protobuf:"bytes,3,opt,name=new_transaction,json=newTransaction,proto3" json:"new_transaction,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *GetDocumentsRequest) Reset() {
@@ -245,6 +261,13 @@ func (x *GetDocumentsRequest) GetTransaction() string {
 func (x *GetDocumentsRequest) GetRefs() []*DocumentRef {
 	if x != nil {
 		return x.Refs
+	}
+	return nil
+}
+
+func (x *GetDocumentsRequest) GetNewTransaction() *TransactionOptions {
+	if x != nil {
+		return x.NewTransaction
 	}
 	return nil
 }
@@ -323,7 +346,12 @@ type GetDocumentsResponse struct {
 	// The refs not read in this call because the answer was full, in request
 	// order. Empty when every ref was answered; otherwise call again with
 	// these (their versions are not read yet, so not in the read set).
-	UnreadRefs    []*DocumentRef `protobuf:"bytes,2,rep,name=unread_refs,json=unreadRefs,proto3" json:"unread_refs,omitempty"`
+	UnreadRefs []*DocumentRef `protobuf:"bytes,2,rep,name=unread_refs,json=unreadRefs,proto3" json:"unread_refs,omitempty"`
+	// The id of the transaction this call began (set only when the request
+	// carried `new_transaction`), to pass to the other calls.
+	Transaction string `protobuf:"bytes,3,opt,name=transaction,proto3" json:"transaction,omitempty"`
+	// When the transaction this call began expires; unset otherwise.
+	ExpireTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -368,6 +396,20 @@ func (x *GetDocumentsResponse) GetReads() []*TransactionalRead {
 func (x *GetDocumentsResponse) GetUnreadRefs() []*DocumentRef {
 	if x != nil {
 		return x.UnreadRefs
+	}
+	return nil
+}
+
+func (x *GetDocumentsResponse) GetTransaction() string {
+	if x != nil {
+		return x.Transaction
+	}
+	return ""
+}
+
+func (x *GetDocumentsResponse) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
 	}
 	return nil
 }
@@ -428,9 +470,14 @@ func (x *ReadVersion) GetVersion() int64 {
 }
 
 // Request for Commit.
+//
+// Exactly one of `transaction` and `new_transaction` is set (both or
+// neither answers INVALID_ARGUMENT); see GetDocumentsRequest for why they
+// are not a proto `oneof`.
 type CommitRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The transaction.
+	// The transaction, as BeginTransaction or GetDocuments answered it.
+	// Empty when `new_transaction` is set.
 	Transaction string `protobuf:"bytes,1,opt,name=transaction,proto3" json:"transaction,omitempty"`
 	// The writes, at most 500.
 	Writes []*Write `protobuf:"bytes,2,rep,name=writes,proto3" json:"writes,omitempty"`
@@ -441,8 +488,15 @@ type CommitRequest struct {
 	// Also return each written document in its result (off by default; see
 	// BatchWriteDocumentsRequest.return_documents).
 	ReturnDocuments bool `protobuf:"varint,4,opt,name=return_documents,json=returnDocuments,proto3" json:"return_documents,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Begins a transaction with these options and commits it, in one call:
+	// the same as BeginTransaction with these options followed by this
+	// Commit, for a transaction that never called GetDocuments (its `reads`
+	// may still name versions it learned elsewhere, and they are validated).
+	// A read-only one must carry no writes and always commits. With
+	// `retry_of`, the commit keeps the first attempt's priority.
+	NewTransaction *TransactionOptions `protobuf:"bytes,5,opt,name=new_transaction,json=newTransaction,proto3" json:"new_transaction,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CommitRequest) Reset() {
@@ -501,6 +555,13 @@ func (x *CommitRequest) GetReturnDocuments() bool {
 		return x.ReturnDocuments
 	}
 	return false
+}
+
+func (x *CommitRequest) GetNewTransaction() *TransactionOptions {
+	if x != nil {
+		return x.NewTransaction
+	}
+	return nil
 }
 
 // Response for Commit.
@@ -788,28 +849,31 @@ const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
 	"\x18BeginTransactionResponse\x12 \n" +
 	"\vtransaction\x18\x01 \x01(\tR\vtransaction\x12;\n" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"\x82\x01\n" +
-	"\x13GetDocumentsRequest\x12,\n" +
-	"\vtransaction\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\vtransaction\x12=\n" +
-	"\x04refs\x18\x02 \x03(\v2\x1c.impossibledb.v1.DocumentRefB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x04refs\"\x94\x01\n" +
+	"expireTime\"\xce\x01\n" +
+	"\x13GetDocumentsRequest\x12*\n" +
+	"\vtransaction\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vtransaction\x12=\n" +
+	"\x04refs\x18\x02 \x03(\v2\x1c.impossibledb.v1.DocumentRefB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x04refs\x12L\n" +
+	"\x0fnew_transaction\x18\x03 \x01(\v2#.impossibledb.v1.TransactionOptionsR\x0enewTransaction\"\x94\x01\n" +
 	"\x11TransactionalRead\x12.\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefR\x03ref\x125\n" +
 	"\bdocument\x18\x02 \x01(\v2\x19.impossibledb.v1.DocumentR\bdocument\x12\x18\n" +
-	"\aversion\x18\x03 \x01(\x03R\aversion\"\x8f\x01\n" +
+	"\aversion\x18\x03 \x01(\x03R\aversion\"\xee\x01\n" +
 	"\x14GetDocumentsResponse\x128\n" +
 	"\x05reads\x18\x01 \x03(\v2\".impossibledb.v1.TransactionalReadR\x05reads\x12=\n" +
 	"\vunread_refs\x18\x02 \x03(\v2\x1c.impossibledb.v1.DocumentRefR\n" +
-	"unreadRefs\"h\n" +
+	"unreadRefs\x12 \n" +
+	"\vtransaction\x18\x03 \x01(\tR\vtransaction\x12;\n" +
+	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\"h\n" +
 	"\vReadVersion\x126\n" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12!\n" +
-	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"\xe2\x01\n" +
-	"\rCommitRequest\x12,\n" +
-	"\vtransaction\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\vtransaction\x129\n" +
+	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"\xae\x02\n" +
+	"\rCommitRequest\x12*\n" +
+	"\vtransaction\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vtransaction\x129\n" +
 	"\x06writes\x18\x02 \x03(\v2\x16.impossibledb.v1.WriteB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x06writes\x12=\n" +
 	"\x05reads\x18\x03 \x03(\v2\x1c.impossibledb.v1.ReadVersionB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05reads\x12)\n" +
-	"\x10return_documents\x18\x04 \x01(\bR\x0freturnDocuments\"\xb2\x01\n" +
+	"\x10return_documents\x18\x04 \x01(\bR\x0freturnDocuments\x12L\n" +
+	"\x0fnew_transaction\x18\x05 \x01(\v2#.impossibledb.v1.TransactionOptionsR\x0enewTransaction\"\xb2\x01\n" +
 	"\x0eCommitResponse\x126\n" +
 	"\aresults\x18\x01 \x03(\v2\x1c.impossibledb.v1.WriteResultR\aresults\x12;\n" +
 	"\vcommit_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -873,33 +937,36 @@ var file_impossibledb_v1_transaction_service_proto_depIdxs = []int32{
 	0,  // 1: impossibledb.v1.BeginTransactionRequest.options:type_name -> impossibledb.v1.TransactionOptions
 	14, // 2: impossibledb.v1.BeginTransactionResponse.expire_time:type_name -> google.protobuf.Timestamp
 	15, // 3: impossibledb.v1.GetDocumentsRequest.refs:type_name -> impossibledb.v1.DocumentRef
-	15, // 4: impossibledb.v1.TransactionalRead.ref:type_name -> impossibledb.v1.DocumentRef
-	16, // 5: impossibledb.v1.TransactionalRead.document:type_name -> impossibledb.v1.Document
-	4,  // 6: impossibledb.v1.GetDocumentsResponse.reads:type_name -> impossibledb.v1.TransactionalRead
-	15, // 7: impossibledb.v1.GetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
-	15, // 8: impossibledb.v1.ReadVersion.ref:type_name -> impossibledb.v1.DocumentRef
-	17, // 9: impossibledb.v1.CommitRequest.writes:type_name -> impossibledb.v1.Write
-	6,  // 10: impossibledb.v1.CommitRequest.reads:type_name -> impossibledb.v1.ReadVersion
-	18, // 11: impossibledb.v1.CommitResponse.results:type_name -> impossibledb.v1.WriteResult
-	14, // 12: impossibledb.v1.CommitResponse.commit_time:type_name -> google.protobuf.Timestamp
-	17, // 13: impossibledb.v1.CommitBatchRequest.writes:type_name -> impossibledb.v1.Write
-	18, // 14: impossibledb.v1.CommitBatchResponse.results:type_name -> impossibledb.v1.WriteResult
-	14, // 15: impossibledb.v1.CommitBatchResponse.commit_time:type_name -> google.protobuf.Timestamp
-	1,  // 16: impossibledb.v1.TransactionService.BeginTransaction:input_type -> impossibledb.v1.BeginTransactionRequest
-	3,  // 17: impossibledb.v1.TransactionService.GetDocuments:input_type -> impossibledb.v1.GetDocumentsRequest
-	7,  // 18: impossibledb.v1.TransactionService.Commit:input_type -> impossibledb.v1.CommitRequest
-	9,  // 19: impossibledb.v1.TransactionService.Rollback:input_type -> impossibledb.v1.RollbackRequest
-	11, // 20: impossibledb.v1.TransactionService.CommitBatch:input_type -> impossibledb.v1.CommitBatchRequest
-	2,  // 21: impossibledb.v1.TransactionService.BeginTransaction:output_type -> impossibledb.v1.BeginTransactionResponse
-	5,  // 22: impossibledb.v1.TransactionService.GetDocuments:output_type -> impossibledb.v1.GetDocumentsResponse
-	8,  // 23: impossibledb.v1.TransactionService.Commit:output_type -> impossibledb.v1.CommitResponse
-	10, // 24: impossibledb.v1.TransactionService.Rollback:output_type -> impossibledb.v1.RollbackResponse
-	12, // 25: impossibledb.v1.TransactionService.CommitBatch:output_type -> impossibledb.v1.CommitBatchResponse
-	21, // [21:26] is the sub-list for method output_type
-	16, // [16:21] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	0,  // 4: impossibledb.v1.GetDocumentsRequest.new_transaction:type_name -> impossibledb.v1.TransactionOptions
+	15, // 5: impossibledb.v1.TransactionalRead.ref:type_name -> impossibledb.v1.DocumentRef
+	16, // 6: impossibledb.v1.TransactionalRead.document:type_name -> impossibledb.v1.Document
+	4,  // 7: impossibledb.v1.GetDocumentsResponse.reads:type_name -> impossibledb.v1.TransactionalRead
+	15, // 8: impossibledb.v1.GetDocumentsResponse.unread_refs:type_name -> impossibledb.v1.DocumentRef
+	14, // 9: impossibledb.v1.GetDocumentsResponse.expire_time:type_name -> google.protobuf.Timestamp
+	15, // 10: impossibledb.v1.ReadVersion.ref:type_name -> impossibledb.v1.DocumentRef
+	17, // 11: impossibledb.v1.CommitRequest.writes:type_name -> impossibledb.v1.Write
+	6,  // 12: impossibledb.v1.CommitRequest.reads:type_name -> impossibledb.v1.ReadVersion
+	0,  // 13: impossibledb.v1.CommitRequest.new_transaction:type_name -> impossibledb.v1.TransactionOptions
+	18, // 14: impossibledb.v1.CommitResponse.results:type_name -> impossibledb.v1.WriteResult
+	14, // 15: impossibledb.v1.CommitResponse.commit_time:type_name -> google.protobuf.Timestamp
+	17, // 16: impossibledb.v1.CommitBatchRequest.writes:type_name -> impossibledb.v1.Write
+	18, // 17: impossibledb.v1.CommitBatchResponse.results:type_name -> impossibledb.v1.WriteResult
+	14, // 18: impossibledb.v1.CommitBatchResponse.commit_time:type_name -> google.protobuf.Timestamp
+	1,  // 19: impossibledb.v1.TransactionService.BeginTransaction:input_type -> impossibledb.v1.BeginTransactionRequest
+	3,  // 20: impossibledb.v1.TransactionService.GetDocuments:input_type -> impossibledb.v1.GetDocumentsRequest
+	7,  // 21: impossibledb.v1.TransactionService.Commit:input_type -> impossibledb.v1.CommitRequest
+	9,  // 22: impossibledb.v1.TransactionService.Rollback:input_type -> impossibledb.v1.RollbackRequest
+	11, // 23: impossibledb.v1.TransactionService.CommitBatch:input_type -> impossibledb.v1.CommitBatchRequest
+	2,  // 24: impossibledb.v1.TransactionService.BeginTransaction:output_type -> impossibledb.v1.BeginTransactionResponse
+	5,  // 25: impossibledb.v1.TransactionService.GetDocuments:output_type -> impossibledb.v1.GetDocumentsResponse
+	8,  // 26: impossibledb.v1.TransactionService.Commit:output_type -> impossibledb.v1.CommitResponse
+	10, // 27: impossibledb.v1.TransactionService.Rollback:output_type -> impossibledb.v1.RollbackResponse
+	12, // 28: impossibledb.v1.TransactionService.CommitBatch:output_type -> impossibledb.v1.CommitBatchResponse
+	24, // [24:29] is the sub-list for method output_type
+	19, // [19:24] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_transaction_service_proto_init() }

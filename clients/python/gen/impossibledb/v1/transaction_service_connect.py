@@ -51,8 +51,14 @@ class TransactionService(Protocol):
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -196,8 +202,14 @@ class TransactionServiceClient(ConnectClient):
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -369,8 +381,14 @@ class TransactionServiceSync(Protocol):
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -512,8 +530,14 @@ class TransactionServiceClientSync(ConnectClientSync):
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.

@@ -28,7 +28,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from impossibledb.v1 import document_pb2 as impossibledb_dot_v1_dot_document__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)impossibledb/v1/transaction_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\x99\x01\n\x12TransactionOptions\x12\x1b\n\tread_only\x18\x01 \x01(\x08R\x08readOnly\x12\x41\n\x07timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x0c\xbaH\t\xaa\x01\x06\"\x02\x08<*\x00R\x07timeout\x12#\n\x08retry_of\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x07retryOf\"X\n\x17\x42\x65ginTransactionRequest\x12=\n\x07options\x18\x01 \x01(\x0b\x32#.impossibledb.v1.TransactionOptionsR\x07options\"y\n\x18\x42\x65ginTransactionResponse\x12 \n\x0btransaction\x18\x01 \x01(\tR\x0btransaction\x12;\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"\x82\x01\n\x13GetDocumentsRequest\x12,\n\x0btransaction\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01R\x0btransaction\x12=\n\x04refs\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x04refs\"\x94\x01\n\x11TransactionalRead\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x18\n\x07version\x18\x03 \x01(\x03R\x07version\"\x8f\x01\n\x14GetDocumentsResponse\x12\x38\n\x05reads\x18\x01 \x03(\x0b\x32\".impossibledb.v1.TransactionalReadR\x05reads\x12=\n\x0bunread_refs\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\nunreadRefs\"h\n\x0bReadVersion\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12!\n\x07version\x18\x02 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00R\x07version\"\xe2\x01\n\rCommitRequest\x12,\n\x0btransaction\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01R\x0btransaction\x12\x39\n\x06writes\x18\x02 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x06writes\x12=\n\x05reads\x18\x03 \x03(\x0b\x32\x1c.impossibledb.v1.ReadVersionB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05reads\x12)\n\x10return_documents\x18\x04 \x01(\x08R\x0freturnDocuments\"\xb2\x01\n\x0e\x43ommitResponse\x12\x36\n\x07results\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results\x12;\n\x0b\x63ommit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncommitTime\x12+\n\x11\x64ocuments_omitted\x18\x03 \x01(\x08R\x10\x64ocumentsOmitted\"?\n\x0fRollbackRequest\x12,\n\x0btransaction\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01R\x0btransaction\"\x12\n\x10RollbackResponse\"|\n\x12\x43ommitBatchRequest\x12;\n\x06writes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x06writes\x12)\n\x10return_documents\x18\x02 \x01(\x08R\x0freturnDocuments\"\xb7\x01\n\x13\x43ommitBatchResponse\x12\x36\n\x07results\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results\x12;\n\x0b\x63ommit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncommitTime\x12+\n\x11\x64ocuments_omitted\x18\x03 \x01(\x08R\x10\x64ocumentsOmitted2\xd0\x03\n\x12TransactionService\x12g\n\x10\x42\x65ginTransaction\x12(.impossibledb.v1.BeginTransactionRequest\x1a).impossibledb.v1.BeginTransactionResponse\x12[\n\x0cGetDocuments\x12$.impossibledb.v1.GetDocumentsRequest\x1a%.impossibledb.v1.GetDocumentsResponse\x12I\n\x06\x43ommit\x12\x1e.impossibledb.v1.CommitRequest\x1a\x1f.impossibledb.v1.CommitResponse\x12O\n\x08Rollback\x12 .impossibledb.v1.RollbackRequest\x1a!.impossibledb.v1.RollbackResponse\x12X\n\x0b\x43ommitBatch\x12#.impossibledb.v1.CommitBatchRequest\x1a$.impossibledb.v1.CommitBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)impossibledb/v1/transaction_service.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eimpossibledb/v1/document.proto\"\x99\x01\n\x12TransactionOptions\x12\x1b\n\tread_only\x18\x01 \x01(\x08R\x08readOnly\x12\x41\n\x07timeout\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x0c\xbaH\t\xaa\x01\x06\"\x02\x08<*\x00R\x07timeout\x12#\n\x08retry_of\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x07retryOf\"X\n\x17\x42\x65ginTransactionRequest\x12=\n\x07options\x18\x01 \x01(\x0b\x32#.impossibledb.v1.TransactionOptionsR\x07options\"y\n\x18\x42\x65ginTransactionResponse\x12 \n\x0btransaction\x18\x01 \x01(\tR\x0btransaction\x12;\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"\xce\x01\n\x13GetDocumentsRequest\x12*\n\x0btransaction\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x0btransaction\x12=\n\x04refs\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x04refs\x12L\n\x0fnew_transaction\x18\x03 \x01(\x0b\x32#.impossibledb.v1.TransactionOptionsR\x0enewTransaction\"\x94\x01\n\x11TransactionalRead\x12.\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\x03ref\x12\x35\n\x08\x64ocument\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.DocumentR\x08\x64ocument\x12\x18\n\x07version\x18\x03 \x01(\x03R\x07version\"\xee\x01\n\x14GetDocumentsResponse\x12\x38\n\x05reads\x18\x01 \x03(\x0b\x32\".impossibledb.v1.TransactionalReadR\x05reads\x12=\n\x0bunread_refs\x18\x02 \x03(\x0b\x32\x1c.impossibledb.v1.DocumentRefR\nunreadRefs\x12 \n\x0btransaction\x18\x03 \x01(\tR\x0btransaction\x12;\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nexpireTime\"h\n\x0bReadVersion\x12\x36\n\x03ref\x18\x01 \x01(\x0b\x32\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12!\n\x07version\x18\x02 \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00R\x07version\"\xae\x02\n\rCommitRequest\x12*\n\x0btransaction\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01R\x0btransaction\x12\x39\n\x06writes\x18\x02 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x06writes\x12=\n\x05reads\x18\x03 \x03(\x0b\x32\x1c.impossibledb.v1.ReadVersionB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05reads\x12)\n\x10return_documents\x18\x04 \x01(\x08R\x0freturnDocuments\x12L\n\x0fnew_transaction\x18\x05 \x01(\x0b\x32#.impossibledb.v1.TransactionOptionsR\x0enewTransaction\"\xb2\x01\n\x0e\x43ommitResponse\x12\x36\n\x07results\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results\x12;\n\x0b\x63ommit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncommitTime\x12+\n\x11\x64ocuments_omitted\x18\x03 \x01(\x08R\x10\x64ocumentsOmitted\"?\n\x0fRollbackRequest\x12,\n\x0btransaction\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x01R\x0btransaction\"\x12\n\x10RollbackResponse\"|\n\x12\x43ommitBatchRequest\x12;\n\x06writes\x18\x01 \x03(\x0b\x32\x16.impossibledb.v1.WriteB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03R\x06writes\x12)\n\x10return_documents\x18\x02 \x01(\x08R\x0freturnDocuments\"\xb7\x01\n\x13\x43ommitBatchResponse\x12\x36\n\x07results\x18\x01 \x03(\x0b\x32\x1c.impossibledb.v1.WriteResultR\x07results\x12;\n\x0b\x63ommit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncommitTime\x12+\n\x11\x64ocuments_omitted\x18\x03 \x01(\x08R\x10\x64ocumentsOmitted2\xd0\x03\n\x12TransactionService\x12g\n\x10\x42\x65ginTransaction\x12(.impossibledb.v1.BeginTransactionRequest\x1a).impossibledb.v1.BeginTransactionResponse\x12[\n\x0cGetDocuments\x12$.impossibledb.v1.GetDocumentsRequest\x1a%.impossibledb.v1.GetDocumentsResponse\x12I\n\x06\x43ommit\x12\x1e.impossibledb.v1.CommitRequest\x1a\x1f.impossibledb.v1.CommitResponse\x12O\n\x08Rollback\x12 .impossibledb.v1.RollbackRequest\x1a!.impossibledb.v1.RollbackResponse\x12X\n\x0b\x43ommitBatch\x12#.impossibledb.v1.CommitBatchRequest\x1a$.impossibledb.v1.CommitBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,7 +40,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TRANSACTIONOPTIONS'].fields_by_name['retry_of']._loaded_options = None
   _globals['_TRANSACTIONOPTIONS'].fields_by_name['retry_of']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_GETDOCUMENTSREQUEST'].fields_by_name['transaction']._loaded_options = None
-  _globals['_GETDOCUMENTSREQUEST'].fields_by_name['transaction']._serialized_options = b'\272H\007r\005\020\001\030\200\001'
+  _globals['_GETDOCUMENTSREQUEST'].fields_by_name['transaction']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_GETDOCUMENTSREQUEST'].fields_by_name['refs']._loaded_options = None
   _globals['_GETDOCUMENTSREQUEST'].fields_by_name['refs']._serialized_options = b'\272H\010\222\001\005\010\001\020\364\003'
   _globals['_READVERSION'].fields_by_name['ref']._loaded_options = None
@@ -48,7 +48,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_READVERSION'].fields_by_name['version']._loaded_options = None
   _globals['_READVERSION'].fields_by_name['version']._serialized_options = b'\272H\004\"\002(\000'
   _globals['_COMMITREQUEST'].fields_by_name['transaction']._loaded_options = None
-  _globals['_COMMITREQUEST'].fields_by_name['transaction']._serialized_options = b'\272H\007r\005\020\001\030\200\001'
+  _globals['_COMMITREQUEST'].fields_by_name['transaction']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_COMMITREQUEST'].fields_by_name['writes']._loaded_options = None
   _globals['_COMMITREQUEST'].fields_by_name['writes']._serialized_options = b'\272H\006\222\001\003\020\364\003'
   _globals['_COMMITREQUEST'].fields_by_name['reads']._loaded_options = None
@@ -64,25 +64,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BEGINTRANSACTIONRESPONSE']._serialized_start=434
   _globals['_BEGINTRANSACTIONRESPONSE']._serialized_end=555
   _globals['_GETDOCUMENTSREQUEST']._serialized_start=558
-  _globals['_GETDOCUMENTSREQUEST']._serialized_end=688
-  _globals['_TRANSACTIONALREAD']._serialized_start=691
-  _globals['_TRANSACTIONALREAD']._serialized_end=839
-  _globals['_GETDOCUMENTSRESPONSE']._serialized_start=842
-  _globals['_GETDOCUMENTSRESPONSE']._serialized_end=985
-  _globals['_READVERSION']._serialized_start=987
-  _globals['_READVERSION']._serialized_end=1091
-  _globals['_COMMITREQUEST']._serialized_start=1094
-  _globals['_COMMITREQUEST']._serialized_end=1320
-  _globals['_COMMITRESPONSE']._serialized_start=1323
-  _globals['_COMMITRESPONSE']._serialized_end=1501
-  _globals['_ROLLBACKREQUEST']._serialized_start=1503
-  _globals['_ROLLBACKREQUEST']._serialized_end=1566
-  _globals['_ROLLBACKRESPONSE']._serialized_start=1568
-  _globals['_ROLLBACKRESPONSE']._serialized_end=1586
-  _globals['_COMMITBATCHREQUEST']._serialized_start=1588
-  _globals['_COMMITBATCHREQUEST']._serialized_end=1712
-  _globals['_COMMITBATCHRESPONSE']._serialized_start=1715
-  _globals['_COMMITBATCHRESPONSE']._serialized_end=1898
-  _globals['_TRANSACTIONSERVICE']._serialized_start=1901
-  _globals['_TRANSACTIONSERVICE']._serialized_end=2365
+  _globals['_GETDOCUMENTSREQUEST']._serialized_end=764
+  _globals['_TRANSACTIONALREAD']._serialized_start=767
+  _globals['_TRANSACTIONALREAD']._serialized_end=915
+  _globals['_GETDOCUMENTSRESPONSE']._serialized_start=918
+  _globals['_GETDOCUMENTSRESPONSE']._serialized_end=1156
+  _globals['_READVERSION']._serialized_start=1158
+  _globals['_READVERSION']._serialized_end=1262
+  _globals['_COMMITREQUEST']._serialized_start=1265
+  _globals['_COMMITREQUEST']._serialized_end=1567
+  _globals['_COMMITRESPONSE']._serialized_start=1570
+  _globals['_COMMITRESPONSE']._serialized_end=1748
+  _globals['_ROLLBACKREQUEST']._serialized_start=1750
+  _globals['_ROLLBACKREQUEST']._serialized_end=1813
+  _globals['_ROLLBACKRESPONSE']._serialized_start=1815
+  _globals['_ROLLBACKRESPONSE']._serialized_end=1833
+  _globals['_COMMITBATCHREQUEST']._serialized_start=1835
+  _globals['_COMMITBATCHREQUEST']._serialized_end=1959
+  _globals['_COMMITBATCHRESPONSE']._serialized_start=1962
+  _globals['_COMMITBATCHRESPONSE']._serialized_end=2145
+  _globals['_TRANSACTIONSERVICE']._serialized_start=2148
+  _globals['_TRANSACTIONSERVICE']._serialized_end=2612
 # @@protoc_insertion_point(module_scope)

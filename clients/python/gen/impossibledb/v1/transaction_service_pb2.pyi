@@ -37,12 +37,14 @@ class BeginTransactionResponse(_message.Message):
     def __init__(self, transaction: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetDocumentsRequest(_message.Message):
-    __slots__ = ("transaction", "refs")
+    __slots__ = ("transaction", "refs", "new_transaction")
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     REFS_FIELD_NUMBER: _ClassVar[int]
+    NEW_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     transaction: str
     refs: _containers.RepeatedCompositeFieldContainer[_document_pb2.DocumentRef]
-    def __init__(self, transaction: _Optional[str] = ..., refs: _Optional[_Iterable[_Union[_document_pb2.DocumentRef, _Mapping]]] = ...) -> None: ...
+    new_transaction: TransactionOptions
+    def __init__(self, transaction: _Optional[str] = ..., refs: _Optional[_Iterable[_Union[_document_pb2.DocumentRef, _Mapping]]] = ..., new_transaction: _Optional[_Union[TransactionOptions, _Mapping]] = ...) -> None: ...
 
 class TransactionalRead(_message.Message):
     __slots__ = ("ref", "document", "version")
@@ -55,12 +57,16 @@ class TransactionalRead(_message.Message):
     def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., document: _Optional[_Union[_document_pb2.Document, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class GetDocumentsResponse(_message.Message):
-    __slots__ = ("reads", "unread_refs")
+    __slots__ = ("reads", "unread_refs", "transaction", "expire_time")
     READS_FIELD_NUMBER: _ClassVar[int]
     UNREAD_REFS_FIELD_NUMBER: _ClassVar[int]
+    TRANSACTION_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     reads: _containers.RepeatedCompositeFieldContainer[TransactionalRead]
     unread_refs: _containers.RepeatedCompositeFieldContainer[_document_pb2.DocumentRef]
-    def __init__(self, reads: _Optional[_Iterable[_Union[TransactionalRead, _Mapping]]] = ..., unread_refs: _Optional[_Iterable[_Union[_document_pb2.DocumentRef, _Mapping]]] = ...) -> None: ...
+    transaction: str
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, reads: _Optional[_Iterable[_Union[TransactionalRead, _Mapping]]] = ..., unread_refs: _Optional[_Iterable[_Union[_document_pb2.DocumentRef, _Mapping]]] = ..., transaction: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ReadVersion(_message.Message):
     __slots__ = ("ref", "version")
@@ -71,16 +77,18 @@ class ReadVersion(_message.Message):
     def __init__(self, ref: _Optional[_Union[_document_pb2.DocumentRef, _Mapping]] = ..., version: _Optional[int] = ...) -> None: ...
 
 class CommitRequest(_message.Message):
-    __slots__ = ("transaction", "writes", "reads", "return_documents")
+    __slots__ = ("transaction", "writes", "reads", "return_documents", "new_transaction")
     TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     WRITES_FIELD_NUMBER: _ClassVar[int]
     READS_FIELD_NUMBER: _ClassVar[int]
     RETURN_DOCUMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEW_TRANSACTION_FIELD_NUMBER: _ClassVar[int]
     transaction: str
     writes: _containers.RepeatedCompositeFieldContainer[_document_pb2.Write]
     reads: _containers.RepeatedCompositeFieldContainer[ReadVersion]
     return_documents: bool
-    def __init__(self, transaction: _Optional[str] = ..., writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ..., reads: _Optional[_Iterable[_Union[ReadVersion, _Mapping]]] = ..., return_documents: _Optional[bool] = ...) -> None: ...
+    new_transaction: TransactionOptions
+    def __init__(self, transaction: _Optional[str] = ..., writes: _Optional[_Iterable[_Union[_document_pb2.Write, _Mapping]]] = ..., reads: _Optional[_Iterable[_Union[ReadVersion, _Mapping]]] = ..., return_documents: _Optional[bool] = ..., new_transaction: _Optional[_Union[TransactionOptions, _Mapping]] = ...) -> None: ...
 
 class CommitResponse(_message.Message):
     __slots__ = ("results", "commit_time", "documents_omitted")

@@ -38,8 +38,14 @@ class TransactionServiceStub:
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -96,8 +102,14 @@ class TransactionServiceServicer:
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.
@@ -200,8 +212,14 @@ class TransactionService:
     from BeginTransaction expire at their deadline, and a rolled-back id is
     refused with FAILED_PRECONDITION by every later call.
 
+    BeginTransaction is optional: GetDocuments and Commit take
+    `new_transaction` instead of `transaction`, begin the transaction
+    themselves (with the same options and rules as BeginTransaction), and
+    GetDocuments answers the new id. A read-modify-write is then two round
+    trips, GetDocuments and Commit, instead of three.
+
     A read-only transaction reads one consistent snapshot of the whole
-    database, at a timestamp chosen at BeginTransaction (every commit
+    database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
     allowance after it may be too), and never aborts: its Commit validates
     nothing.

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file impossibledb/v1/transaction_service.proto.
  */
 export const file_impossibledb_v1_transaction_service: GenFile = /*@__PURE__*/
-  fileDesc("CilpbXBvc3NpYmxlZGIvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIn0KElRyYW5zYWN0aW9uT3B0aW9ucxIRCglyZWFkX29ubHkYASABKAgSOAoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIMukgJqgEGIgIIPCoAEhoKCHJldHJ5X29mGAMgASgJQgi6SAVyAxiAASJPChdCZWdpblRyYW5zYWN0aW9uUmVxdWVzdBI0CgdvcHRpb25zGAEgASgLMiMuaW1wb3NzaWJsZWRiLnYxLlRyYW5zYWN0aW9uT3B0aW9ucyJgChhCZWdpblRyYW5zYWN0aW9uUmVzcG9uc2USEwoLdHJhbnNhY3Rpb24YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIm8KE0dldERvY3VtZW50c1JlcXVlc3QSHwoLdHJhbnNhY3Rpb24YASABKAlCCrpIB3IFEAEYgAESNwoEcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZkILukgIkgEFCAEQ9AMifAoRVHJhbnNhY3Rpb25hbFJlYWQSKQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmEisKCGRvY3VtZW50GAIgASgLMhkuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50Eg8KB3ZlcnNpb24YAyABKAMifAoUR2V0RG9jdW1lbnRzUmVzcG9uc2USMQoFcmVhZHMYASADKAsyIi5pbXBvc3NpYmxlZGIudjEuVHJhbnNhY3Rpb25hbFJlYWQSMQoLdW5yZWFkX3JlZnMYAiADKAsyHC5pbXBvc3NpYmxlZGIudjEuRG9jdW1lbnRSZWYiWgoLUmVhZFZlcnNpb24SMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESGAoHdmVyc2lvbhgCIAEoA0IHukgEIgIoACK1AQoNQ29tbWl0UmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAARIxCgZ3cml0ZXMYAiADKAsyFi5pbXBvc3NpYmxlZGIudjEuV3JpdGVCCbpIBpIBAxD0AxI2CgVyZWFkcxgDIAMoCzIcLmltcG9zc2libGVkYi52MS5SZWFkVmVyc2lvbkIJukgGkgEDEPQDEhgKEHJldHVybl9kb2N1bWVudHMYBCABKAgiiwEKDkNvbW1pdFJlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5pbXBvc3NpYmxlZGIudjEuV3JpdGVSZXN1bHQSLwoLY29tbWl0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWRvY3VtZW50c19vbWl0dGVkGAMgASgIIjIKD1JvbGxiYWNrUmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAASISChBSb2xsYmFja1Jlc3BvbnNlImMKEkNvbW1pdEJhdGNoUmVxdWVzdBIzCgZ3cml0ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuV3JpdGVCC7pICJIBBQgBEPQDEhgKEHJldHVybl9kb2N1bWVudHMYAiABKAgikAEKE0NvbW1pdEJhdGNoUmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRZG9jdW1lbnRzX29taXR0ZWQYAyABKAgy0AMKElRyYW5zYWN0aW9uU2VydmljZRJnChBCZWdpblRyYW5zYWN0aW9uEiguaW1wb3NzaWJsZWRiLnYxLkJlZ2luVHJhbnNhY3Rpb25SZXF1ZXN0GikuaW1wb3NzaWJsZWRiLnYxLkJlZ2luVHJhbnNhY3Rpb25SZXNwb25zZRJbCgxHZXREb2N1bWVudHMSJC5pbXBvc3NpYmxlZGIudjEuR2V0RG9jdW1lbnRzUmVxdWVzdBolLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudHNSZXNwb25zZRJJCgZDb21taXQSHi5pbXBvc3NpYmxlZGIudjEuQ29tbWl0UmVxdWVzdBofLmltcG9zc2libGVkYi52MS5Db21taXRSZXNwb25zZRJPCghSb2xsYmFjaxIgLmltcG9zc2libGVkYi52MS5Sb2xsYmFja1JlcXVlc3QaIS5pbXBvc3NpYmxlZGIudjEuUm9sbGJhY2tSZXNwb25zZRJYCgtDb21taXRCYXRjaBIjLmltcG9zc2libGVkYi52MS5Db21taXRCYXRjaFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuQ29tbWl0QmF0Y2hSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
+  fileDesc("CilpbXBvc3NpYmxlZGIvdjEvdHJhbnNhY3Rpb25fc2VydmljZS5wcm90bxIPaW1wb3NzaWJsZWRiLnYxIn0KElRyYW5zYWN0aW9uT3B0aW9ucxIRCglyZWFkX29ubHkYASABKAgSOAoHdGltZW91dBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIMukgJqgEGIgIIPCoAEhoKCHJldHJ5X29mGAMgASgJQgi6SAVyAxiAASJPChdCZWdpblRyYW5zYWN0aW9uUmVxdWVzdBI0CgdvcHRpb25zGAEgASgLMiMuaW1wb3NzaWJsZWRiLnYxLlRyYW5zYWN0aW9uT3B0aW9ucyJgChhCZWdpblRyYW5zYWN0aW9uUmVzcG9uc2USEwoLdHJhbnNhY3Rpb24YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqsBChNHZXREb2N1bWVudHNSZXF1ZXN0Eh0KC3RyYW5zYWN0aW9uGAEgASgJQgi6SAVyAxiAARI3CgRyZWZzGAIgAygLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQgu6SAiSAQUIARD0AxI8Cg9uZXdfdHJhbnNhY3Rpb24YAyABKAsyIy5pbXBvc3NpYmxlZGIudjEuVHJhbnNhY3Rpb25PcHRpb25zInwKEVRyYW5zYWN0aW9uYWxSZWFkEikKA3JlZhgBIAEoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZhIrCghkb2N1bWVudBgCIAEoCzIZLmltcG9zc2libGVkYi52MS5Eb2N1bWVudBIPCgd2ZXJzaW9uGAMgASgDIsIBChRHZXREb2N1bWVudHNSZXNwb25zZRIxCgVyZWFkcxgBIAMoCzIiLmltcG9zc2libGVkYi52MS5UcmFuc2FjdGlvbmFsUmVhZBIxCgt1bnJlYWRfcmVmcxgCIAMoCzIcLmltcG9zc2libGVkYi52MS5Eb2N1bWVudFJlZhITCgt0cmFuc2FjdGlvbhgDIAEoCRIvCgtleHBpcmVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWgoLUmVhZFZlcnNpb24SMQoDcmVmGAEgASgLMhwuaW1wb3NzaWJsZWRiLnYxLkRvY3VtZW50UmVmQga6SAPIAQESGAoHdmVyc2lvbhgCIAEoA0IHukgEIgIoACLxAQoNQ29tbWl0UmVxdWVzdBIdCgt0cmFuc2FjdGlvbhgBIAEoCUIIukgFcgMYgAESMQoGd3JpdGVzGAIgAygLMhYuaW1wb3NzaWJsZWRiLnYxLldyaXRlQgm6SAaSAQMQ9AMSNgoFcmVhZHMYAyADKAsyHC5pbXBvc3NpYmxlZGIudjEuUmVhZFZlcnNpb25CCbpIBpIBAxD0AxIYChByZXR1cm5fZG9jdW1lbnRzGAQgASgIEjwKD25ld190cmFuc2FjdGlvbhgFIAEoCzIjLmltcG9zc2libGVkYi52MS5UcmFuc2FjdGlvbk9wdGlvbnMiiwEKDkNvbW1pdFJlc3BvbnNlEi0KB3Jlc3VsdHMYASADKAsyHC5pbXBvc3NpYmxlZGIudjEuV3JpdGVSZXN1bHQSLwoLY29tbWl0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKEWRvY3VtZW50c19vbWl0dGVkGAMgASgIIjIKD1JvbGxiYWNrUmVxdWVzdBIfCgt0cmFuc2FjdGlvbhgBIAEoCUIKukgHcgUQARiAASISChBSb2xsYmFja1Jlc3BvbnNlImMKEkNvbW1pdEJhdGNoUmVxdWVzdBIzCgZ3cml0ZXMYASADKAsyFi5pbXBvc3NpYmxlZGIudjEuV3JpdGVCC7pICJIBBQgBEPQDEhgKEHJldHVybl9kb2N1bWVudHMYAiABKAgikAEKE0NvbW1pdEJhdGNoUmVzcG9uc2USLQoHcmVzdWx0cxgBIAMoCzIcLmltcG9zc2libGVkYi52MS5Xcml0ZVJlc3VsdBIvCgtjb21taXRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRZG9jdW1lbnRzX29taXR0ZWQYAyABKAgy0AMKElRyYW5zYWN0aW9uU2VydmljZRJnChBCZWdpblRyYW5zYWN0aW9uEiguaW1wb3NzaWJsZWRiLnYxLkJlZ2luVHJhbnNhY3Rpb25SZXF1ZXN0GikuaW1wb3NzaWJsZWRiLnYxLkJlZ2luVHJhbnNhY3Rpb25SZXNwb25zZRJbCgxHZXREb2N1bWVudHMSJC5pbXBvc3NpYmxlZGIudjEuR2V0RG9jdW1lbnRzUmVxdWVzdBolLmltcG9zc2libGVkYi52MS5HZXREb2N1bWVudHNSZXNwb25zZRJJCgZDb21taXQSHi5pbXBvc3NpYmxlZGIudjEuQ29tbWl0UmVxdWVzdBofLmltcG9zc2libGVkYi52MS5Db21taXRSZXNwb25zZRJPCghSb2xsYmFjaxIgLmltcG9zc2libGVkYi52MS5Sb2xsYmFja1JlcXVlc3QaIS5pbXBvc3NpYmxlZGIudjEuUm9sbGJhY2tSZXNwb25zZRJYCgtDb21taXRCYXRjaBIjLmltcG9zc2libGVkYi52MS5Db21taXRCYXRjaFJlcXVlc3QaJC5pbXBvc3NpYmxlZGIudjEuQ29tbWl0QmF0Y2hSZXNwb25zZWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_duration, file_google_protobuf_timestamp, file_impossibledb_v1_document]);
 
 /**
  * Options of a new transaction.
@@ -109,11 +109,17 @@ export const BeginTransactionResponseSchema: GenMessage<BeginTransactionResponse
 /**
  * Request for GetDocuments.
  *
+ * Exactly one of `transaction` and `new_transaction` is set (both or
+ * neither answers INVALID_ARGUMENT). They are not a proto `oneof` only
+ * because `transaction` existed first and moving a field into a oneof
+ * breaks the wire contract of older clients.
+ *
  * @generated from message impossibledb.v1.GetDocumentsRequest
  */
 export type GetDocumentsRequest = Message<"impossibledb.v1.GetDocumentsRequest"> & {
   /**
-   * The transaction.
+   * The transaction, as BeginTransaction (or an earlier call that began
+   * it) answered it. Empty when `new_transaction` is set.
    *
    * @generated from field: string transaction = 1;
    */
@@ -125,6 +131,21 @@ export type GetDocumentsRequest = Message<"impossibledb.v1.GetDocumentsRequest">
    * @generated from field: repeated impossibledb.v1.DocumentRef refs = 2;
    */
   refs: DocumentRef[];
+
+  /**
+   * Begins a transaction with these options and reads in it, in one call:
+   * the same as BeginTransaction with these options followed by this
+   * GetDocuments, without the round trip (Firestore's BatchGetDocuments
+   * does the same). The response's `transaction` and `expire_time` name the
+   * new transaction, for the calls that follow. When the call fails, the
+   * transaction it began is abandoned (nothing of it can be applied; a
+   * retry that took read locks releases them at its deadline or when an
+   * older transaction needs them): retry with a new one, naming the id you
+   * last knew (if any) in `retry_of`.
+   *
+   * @generated from field: impossibledb.v1.TransactionOptions new_transaction = 3;
+   */
+  newTransaction?: TransactionOptions | undefined;
 };
 
 /**
@@ -192,6 +213,21 @@ export type GetDocumentsResponse = Message<"impossibledb.v1.GetDocumentsResponse
    * @generated from field: repeated impossibledb.v1.DocumentRef unread_refs = 2;
    */
   unreadRefs: DocumentRef[];
+
+  /**
+   * The id of the transaction this call began (set only when the request
+   * carried `new_transaction`), to pass to the other calls.
+   *
+   * @generated from field: string transaction = 3;
+   */
+  transaction: string;
+
+  /**
+   * When the transaction this call began expires; unset otherwise.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 4;
+   */
+  expireTime?: Timestamp | undefined;
 };
 
 /**
@@ -232,11 +268,16 @@ export const ReadVersionSchema: GenMessage<ReadVersion> = /*@__PURE__*/
 /**
  * Request for Commit.
  *
+ * Exactly one of `transaction` and `new_transaction` is set (both or
+ * neither answers INVALID_ARGUMENT); see GetDocumentsRequest for why they
+ * are not a proto `oneof`.
+ *
  * @generated from message impossibledb.v1.CommitRequest
  */
 export type CommitRequest = Message<"impossibledb.v1.CommitRequest"> & {
   /**
-   * The transaction.
+   * The transaction, as BeginTransaction or GetDocuments answered it.
+   * Empty when `new_transaction` is set.
    *
    * @generated from field: string transaction = 1;
    */
@@ -265,6 +306,18 @@ export type CommitRequest = Message<"impossibledb.v1.CommitRequest"> & {
    * @generated from field: bool return_documents = 4;
    */
   returnDocuments: boolean;
+
+  /**
+   * Begins a transaction with these options and commits it, in one call:
+   * the same as BeginTransaction with these options followed by this
+   * Commit, for a transaction that never called GetDocuments (its `reads`
+   * may still name versions it learned elsewhere, and they are validated).
+   * A read-only one must carry no writes and always commits. With
+   * `retry_of`, the commit keeps the first attempt's priority.
+   *
+   * @generated from field: impossibledb.v1.TransactionOptions new_transaction = 5;
+   */
+  newTransaction?: TransactionOptions | undefined;
 };
 
 /**
@@ -426,8 +479,14 @@ export const CommitBatchResponseSchema: GenMessage<CommitBatchResponse> = /*@__P
  * from BeginTransaction expire at their deadline, and a rolled-back id is
  * refused with FAILED_PRECONDITION by every later call.
  *
+ * BeginTransaction is optional: GetDocuments and Commit take
+ * `new_transaction` instead of `transaction`, begin the transaction
+ * themselves (with the same options and rules as BeginTransaction), and
+ * GetDocuments answers the new id. A read-modify-write is then two round
+ * trips, GetDocuments and Commit, instead of three.
+ *
  * A read-only transaction reads one consistent snapshot of the whole
- * database, at a timestamp chosen at BeginTransaction (every commit
+ * database, at a timestamp chosen when it begins (every commit
  * acknowledged before it is inside; commits acknowledged within the clock
  * allowance after it may be too), and never aborts: its Commit validates
  * nothing.

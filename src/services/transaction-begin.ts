@@ -1,0 +1,89 @@
+/**
+ * Beginning a transaction: the one place that turns TransactionOptions
+ * into a signed id (sync/tx-token.ts), used by BeginTransaction and by
+ * GetDocuments and Commit when they carry `new_transaction` (they begin
+ * the transaction themselves, saving the client BeginTransaction's round
+ * trip, as Firestore's BatchGetDocuments and Commit do with
+ * `new_transaction`). Beginning stores nothing, so a transaction begun by a
+ * call that then fails is simply never seen again.
+ */
+import type { TransactionOptions } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import type { Env } from "../env.js";
+import { FailureError } from "../errors.js";
+import { CLOCK_UNCERTAINTY_MS, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { scopeOf } from "../databases/database-env.js";
+import { MICROS_PER_MS } from "../sync/hybrid-clock.js";
+import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
+import { pageTokenKey } from "./list-documents.js";
+
+/**
+ * Mints a new transaction id from `options` (defaults when undefined).
+ * `field` names the options in error messages (`options` for
+ * BeginTransaction, `new_transaction` for the calls that begin one).
+ * INVALID_ARGUMENT for a timeout outside (0, TX_TIMEOUT_MAX_MS] or a
+ * `retry_of` that is not one of our ids. A retry inherits its first
+ * attempt's priority (signed in the earlier id, so a client cannot make
+ * one up) and reads with locks; `retry_of` is ignored for a read-only
+ * transaction, which never aborts.
+ */
+export async function beginTransaction(env: Env, options: TransactionOptions | undefined, field: string): Promise<TransactionToken> {
+  const timeoutMs = options?.timeout === undefined ? TX_TIMEOUT_DEFAULT_MS : durationMs(options.timeout);
+  if (timeoutMs <= 0 || timeoutMs > TX_TIMEOUT_MAX_MS) {
+    throw new FailureError("invalid_argument", `${field}.timeout must be more than 0 and at most ${TX_TIMEOUT_MAX_MS / 1000} s`);
+  }
+  const key = pageTokenKey(env);
+  const nowMs = Date.now();
+  const readOnly = options?.readOnly ?? false;
+  const retryOf = readOnly ? "" : (options?.retryOf ?? "");
+  const previous = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true, scopeOf(env));
+  if (previous !== null && !previous.ok) throw new FailureError("invalid_argument", `${field}.retry_of is not a transaction id from BeginTransaction`);
+  return createTransactionToken(key, nowMs + timeoutMs, readOnly, {
+    // Every commit acknowledged before now is at or below this, whichever
+    // clock stamped it (CLOCK_UNCERTAINTY_MS bounds their disagreement).
+    snapshotTs: (nowMs + CLOCK_UNCERTAINTY_MS) * MICROS_PER_MS,
+    priorityMs: previous === null ? nowMs : Math.min(previous.token.priorityMs, nowMs),
+    locking: previous !== null,
+    scope: scopeOf(env),
+  });
+}
+
+/** The transaction a GetDocuments or Commit acts in, and whether this call began it. */
+export interface CallTransaction {
+  readonly token: TransactionToken;
+  /**
+   * True when the call began the transaction (`new_transaction`): nobody
+   * else has seen its id, so it cannot have been rolled back or committed,
+   * and the call need not ask its coordinator.
+   */
+  readonly fresh: boolean;
+}
+
+/**
+ * The transaction of a call that takes either an id (`transaction`) or
+ * options to begin one (`new_transaction`): exactly one of the two.
+ * INVALID_ARGUMENT when both or neither are set, or for an id that is not
+ * ours; ABORTED for an expired id.
+ */
+export async function transactionOfCall(env: Env, transaction: string, newTransaction: TransactionOptions | undefined): Promise<CallTransaction> {
+  if (newTransaction !== undefined) {
+    if (transaction !== "") {
+      throw new FailureError("invalid_argument", "set either transaction (an id from BeginTransaction) or new_transaction (to begin one with this call), not both");
+    }
+    return { token: await beginTransaction(env, newTransaction, "new_transaction"), fresh: true };
+  }
+  if (transaction === "") {
+    throw new FailureError("invalid_argument", "transaction is required: an id from BeginTransaction, or set new_transaction to begin one with this call");
+  }
+  return { token: await tokenOf(env, transaction), fresh: false };
+}
+
+/** Verifies an id from an earlier call; INVALID_ARGUMENT when it is not ours, ABORTED when expired. */
+export async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
+  const verified = await verifyTransactionToken(pageTokenKey(env), id, Date.now(), false, scopeOf(env));
+  if (!verified.ok) throw new FailureError(verified.kind, verified.message);
+  return verified.token;
+}
+
+function durationMs(d: { seconds: bigint; nanos: number }): number {
+  return Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+}
