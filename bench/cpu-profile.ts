@@ -1,8 +1,9 @@
 /**
- * `npm run bench:profile -- [get|put|noop|commit2] [seconds]`: a V8 CPU
+ * `npm run bench:profile -- [get|put|noop|commit2|increment] [seconds]`: a V8 CPU
  * profile of ImpossibleDB's Worker and objects (one workerd isolate
  * locally) while 8 clients send point gets, point puts, a Connect no-op or
- * two-shard CommitBatch calls (two 1 KB documents on two shards). Prints the
+ * two-shard CommitBatch calls (two 1 KB documents on two shards), or
+ * increments of ONE document (the hot-document workload's call). Prints the
  * functions with the most self time and the files they live in, and writes
  * the whole profile to bench/results/path.cpuprofile (open it in Chrome's
  * DevTools, Performance panel). For finding where the request path spends
@@ -77,6 +78,7 @@ try {
   const call = (i: number): Promise<void> => {
     if (what === "put") return idb.driver.put(recordId(i % RECORDS), doc);
     if (what === "noop") return idb.probeNoop();
+    if (what === "increment") return idb.driver.increment(recordId(0), "n", 1).then(() => undefined);
     if (what === "commit2") {
       const [a, b] = pairs.twoShards(random);
       // Two clients may pick overlapping pairs: an ABORTED commit is
