@@ -1,0 +1,87 @@
+/**
+ * What a plain batch leaves in its shard's tables, read back inside the
+ * shard: the batch stores its writes with statements shared by the whole
+ * batch (storage/document-store.ts `storePlans`), and must leave exactly
+ * the rows that writing each document in turn would: change-log rows in
+ * request order with the right before and after images and consecutive
+ * versions, the log's byte total, and snapshot history for every row it
+ * replaced or deleted.
+ */
+import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import { clusterConfig } from "../../src/env.js";
+import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
+import { connectClient } from "./helpers.js";
+
+const db = connectClient(CollectionService);
+const config = clusterConfig(env);
+const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
+const COLLECTION = "batchrows";
+
+function idsOnOneShard(count: number): { shard: string; ids: string[] } {
+  const shard = router.shardFor(COLLECTION, "seed");
+  const ids: string[] = [];
+  for (let i = 0; ids.length < count; i++) if (router.shardFor(COLLECTION, `r${i}`) === shard) ids.push(`r${i}`);
+  return { shard, ids };
+}
+
+interface LogRow {
+  id: string;
+  op: string;
+  data: string | null;
+  version: number | null;
+  before_data: string | null;
+  before_version: number | null;
+  bytes: number;
+}
+
+describe("a plain batch's rows in its shard", () => {
+  it("logs each write in request order with its before image, counts the log's bytes and keeps history", async () => {
+    const { shard, ids } = idsOnOneShard(4);
+    const [a, b, c, d] = ids as [string, string, string, string];
+    const first = await db.batchWriteDocuments({
+      writes: [a, b].map((id) => ({ ref: { collection: COLLECTION, id }, operation: { case: "set" as const, value: { n: 1, s: `"${id}"\n` } } })),
+    });
+    expect(first.statuses.map((s) => s.code)).toEqual([0, 0]);
+    const stub = env.SHARD.get(env.SHARD.idFromName(shard));
+    const before = await runInDurableObject(stub, (_o, state) => ({
+      seq: state.storage.sql.exec<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log").one().seq,
+    }));
+
+    // In an order that is not the ids' order: replace b, create d, delete a, delete c (never existed).
+    const second = await db.batchWriteDocuments({
+      writes: [
+        { ref: { collection: COLLECTION, id: b }, operation: { case: "set", value: { n: 2, unicode: "é😀" } } },
+        { ref: { collection: COLLECTION, id: d }, operation: { case: "set", value: { n: 3 } } },
+        { ref: { collection: COLLECTION, id: a }, operation: { case: "delete", value: {} } },
+        { ref: { collection: COLLECTION, id: c }, operation: { case: "delete", value: {} } },
+      ],
+    });
+    expect(second.statuses.map((s) => s.code)).toEqual([0, 0, 0, 0]);
+    const [vb, vd] = [second.results[0]!.version, second.results[1]!.version];
+    expect(vd).toBe(vb + 1n);
+
+    const seen = await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      return {
+        rows: sql.exec<LogRow>("SELECT id, op, data, version, before_data, before_version, bytes FROM change_log WHERE seq > ? ORDER BY seq", before.seq).toArray(),
+        total: sql.exec<{ bytes: number }>("SELECT bytes FROM change_log_state").one().bytes,
+        summed: sql.exec<{ bytes: number }>("SELECT COALESCE(SUM(bytes), 0) AS bytes FROM change_log").one().bytes,
+        history: sql.exec<{ id: string; data: string }>("SELECT id, data FROM doc_history WHERE collection = ? ORDER BY id", COLLECTION).toArray(),
+      };
+    });
+    const aFirst = JSON.stringify({ n: 1, s: `"${a}"\n` });
+    const bFirst = JSON.stringify({ n: 1, s: `"${b}"\n` });
+    expect(seen.rows.map((r) => [r.id, r.op, r.data, r.version, r.before_data])).toEqual([
+      [b, "put", JSON.stringify({ n: 2, unicode: "é😀" }), Number(vb), bFirst],
+      [d, "put", JSON.stringify({ n: 3 }), Number(vd), null],
+      [a, "delete", null, null, aFirst],
+      [c, "delete", null, null, null],
+    ]);
+    // The running total is what the trim reads; it must hold every row's bytes.
+    expect(seen.total).toBe(seen.summed);
+    expect(seen.rows.every((r) => r.bytes > 200)).toBe(true);
+    expect(seen.history.map((h) => [h.id, h.data]).sort()).toEqual([[a, aFirst], [b, bFirst]].sort());
+  });
+});
