@@ -72,6 +72,9 @@ export async function startWorkerd(options: WorkerdHostOptions): Promise<Workerd
       port: options.port,
       resourcePersistencePath: path.join(workDir, "state"),
       verbose: false,
+      // A V8 inspector for CPU profiles of the request path (chrome://inspect
+      // or bench/lib/cpu-profile.ts); off unless asked for.
+      ...(process.env.BENCH_INSPECTOR_PORT === undefined ? {} : { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) }),
     }),
   );
   const url = (await mf.ready).toString().replace(/\/$/, "");

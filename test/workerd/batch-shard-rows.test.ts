@@ -26,7 +26,7 @@ function idsOnOneShard(count: number): { shard: string; ids: string[] } {
   return { shard, ids };
 }
 
-interface LogRow {
+interface LogRow extends Record<string, SqlStorageValue> {
   id: string;
   op: string;
   data: string | null;
