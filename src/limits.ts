@@ -28,6 +28,16 @@ export const DOCUMENT_FIELDS_MAX = 20_000;
 /** The longest field name inside a document, in UTF-8 bytes. */
 export const FIELD_NAME_BYTES_MAX = 1500;
 
+/**
+ * Field names a Worker or shard remembers as already checked (validation/
+ * document-data.ts), so a batch checks each repeated name once; the memo
+ * is emptied when it holds this many. Names longer than
+ * FIELD_NAME_MEMO_CHARS_MAX UTF-16 units are checked every time, which
+ * bounds the memo's memory (about 1 MB at most).
+ */
+export const FIELD_NAME_MEMO_ENTRIES_MAX = 4096;
+export const FIELD_NAME_MEMO_CHARS_MAX = 64;
+
 /** The longest collection name, in characters (ASCII by grammar). */
 export const COLLECTION_NAME_LENGTH_MAX = 128;
 
@@ -473,3 +483,4 @@ assertLimit(CHANGE_LOG_RETENTION_MS_DEFAULT > 24 * 3600_000, "the change log out
 
 export * from "./routing/limits.js";
 export * from "./search/limits.js";
+assertLimit(FIELD_NAME_MEMO_ENTRIES_MAX * FIELD_NAME_MEMO_CHARS_MAX * 2 * 4 <= 4 * 1024 * 1024, "the field-name memo stays within a few MiB (a name and its quoted segment, UTF-16)");

@@ -28,7 +28,7 @@ import type {
 } from "./types.js";
 import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
-import { UPSERT_DOCUMENT_SQL, upsertDocumentParams } from "./document-row.js";
+import { UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, upsertDocumentParams, type UpsertRowEntry } from "./document-row.js";
 import { PLAIN_WRITE, addLoggedBytes, insertChangeRow, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
 import type { DocumentCache } from "./document-cache.js";
@@ -258,17 +258,27 @@ export function storePlans(sql: SqlStorage, plans: readonly PlannedWrite[], comm
   const puts = plans.reduce((n, plan) => n + (plan.kind === "put" ? 1 : 0), 0);
   let nextPut = puts === 0 ? 0 : takeVersions(sql, puts);
   const versions = plans.map((plan) => (plan.kind === "put" ? nextPut++ : null));
+  // One parameter for the change log's statement and the upsert's: the
+  // documents' JSON is copied into it once.
+  const entries = JSON.stringify(
+    plans.map((plan, i): UpsertRowEntry =>
+      plan.kind === "put"
+        ? [plan.collection, plan.id, plan.json, versions[i]!, plan.createTimeMs, plan.bytes, plan.numKeys !== undefined ? plan.numKeys : numberKeysJson(plan.data)]
+        : [plan.collection, plan.id, null, null, null, 0, null],
+    ),
+  );
   // The batch names each document once (assertDistinct), so archiving and
   // logging every write before changing any row reads the same before
-  // images as doing each write's three steps in turn.
+  // images as doing each write's steps in turn.
   archiveMany(sql, plans, commitTs);
-  const changes = plans.map((plan, i): ChangeEntry =>
-    plan.kind === "put"
-      ? { collection: plan.collection, id: plan.id, json: plan.json, version: versions[i]!, createTimeMs: plan.createTimeMs, commitTs }
-      : { collection: plan.collection, id: plan.id, json: null, version: null, createTimeMs: null, commitTs },
-  );
-  addLoggedBytes(sql, insertChangeRows(sql, changes, PLAIN_WRITE));
-  return plans.map((plan, i) => writeRow(sql, plan, commitTs, versions[i]!, nowMs));
+  addLoggedBytes(sql, insertChangeRows(sql, entries, commitTs, PLAIN_WRITE));
+  if (puts > 0) sql.exec(UPSERT_DOCUMENTS_SQL, entries, nowMs, commitTs);
+  return plans.map((plan, i) => {
+    if (plan.kind === "delete") return writeRow(sql, plan, commitTs, null, nowMs);
+    const version = versions[i]!;
+    const document: StoredDocument = { collection: plan.collection, id: plan.id, data: plan.data, version, createTimeMs: plan.createTimeMs, updateTimeMs: nowMs };
+    return { collection: plan.collection, id: plan.id, document, existed: true, updateTimeMs: nowMs };
+  });
 }
 
 /** Changes one document's row (the last of storePlan's steps) and returns the write's result. */

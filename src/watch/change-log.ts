@@ -113,21 +113,19 @@ export function insertChangeRow(sql: SqlStorage, change: ChangeEntry, origin: Ch
 
 /**
  * insertChangeRow for many writes in ONE statement (a plain batch's): the
- * rows go in `changes` order, so their seqs are in that order, each with
- * its document's row as the before image. The writes must name distinct
- * documents and none may have changed its row yet. Returns the bytes the
- * rows count, not yet added (addLoggedBytes).
+ * rows go in the order of `entriesJson`, so their seqs are in that order,
+ * each with its document's row as the before image. The writes must name
+ * distinct documents and none may have changed its row yet. Returns the
+ * bytes the rows count, not yet added (addLoggedBytes).
  *
- * The writes travel as one JSON parameter read by `json_each`, so the
- * statement's text is the same for every batch and workerd's statement
- * cache prepares it once.
+ * `entriesJson` is a JSON array whose entries begin [collection, id,
+ * json (null for a delete), version, create_time_ms] (later elements are
+ * ignored, so one parameter can serve the batch's other statements too);
+ * it is read by `json_each`, so the statement's text is the same for every
+ * batch and workerd's statement cache prepares it once.
  */
-export function insertChangeRows(sql: SqlStorage, changes: readonly ChangeEntry[], origin: ChangeOrigin): number {
-  if (changes.length === 0) return 0;
-  const commitTs = changes[0]!.commitTs;
-  if (changes.some((c) => c.commitTs !== commitTs)) throw new Error("invariant broken: one batch, one commit timestamp");
+export function insertChangeRows(sql: SqlStorage, entriesJson: string, commitTs: number, origin: ChangeOrigin): number {
   const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
-  const rows = JSON.stringify(changes.map((c) => [c.collection, c.id, c.json, c.version, c.createTimeMs]));
   let bytes = 0;
   for (const row of sql.exec<{ bytes: number }>(
     `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
@@ -139,7 +137,7 @@ export function insertChangeRows(sql: SqlStorage, changes: readonly ChangeEntry[
      LEFT JOIN documents d ON d.collection = w.c AND d.id = w.i
      ORDER BY w.k
      RETURNING bytes`,
-    rows, commitTs, origin.txId, group,
+    entriesJson, commitTs, origin.txId, group,
   )) bytes += row.bytes;
   return bytes;
 }

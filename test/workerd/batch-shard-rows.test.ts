@@ -84,4 +84,31 @@ describe("a plain batch's rows in its shard", () => {
     expect(seen.rows.every((r) => r.bytes > 200)).toBe(true);
     expect(seen.history.map((h) => [h.id, h.data]).sort()).toEqual([[a, aFirst], [b, bFirst]].sort());
   });
+
+  it("stores each document's row as a single write stores it", async () => {
+    const { shard, ids } = idsOnOneShard(6);
+    const [single, x, y] = ids.slice(3) as [string, string, string];
+    const data = { n: 7, nested: { m: -1.5, s: "é😀" }, list: [1, "two"] };
+    await db.setDocument({ ref: { collection: COLLECTION, id: single }, data });
+    await db.batchWriteDocuments({ writes: [x, y].map((id) => ({ ref: { collection: COLLECTION, id }, operation: { case: "set" as const, value: data } })) });
+    const firstY = (await db.getDocument({ ref: { collection: COLLECTION, id: y } })).document!;
+    await db.batchWriteDocuments({ writes: [{ ref: { collection: COLLECTION, id: y }, operation: { case: "set", value: { n: 8 } } }] });
+    const rows = await runInDurableObject(env.SHARD.get(env.SHARD.idFromName(shard)), (_o, state) =>
+      state.storage.sql
+        .exec<{ id: string; data: string; size_bytes: number; num_keys: string | null; create_time_ms: number; update_time_ms: number; commit_ts: number }>(
+          "SELECT id, data, size_bytes, num_keys, create_time_ms, update_time_ms, commit_ts FROM documents WHERE collection = ? AND id IN (?, ?, ?)",
+          COLLECTION, single, x, y,
+        )
+        .toArray(),
+    );
+    const row = (id: string) => rows.find((r) => r.id === id)!;
+    const [s, bx, by] = [row(single), row(x), row(y)];
+    expect([bx.data, bx.size_bytes, bx.num_keys]).toEqual([s.data, s.size_bytes, s.num_keys]);
+    expect(s.num_keys).not.toBeNull();
+    expect(bx.size_bytes).toBe(new TextEncoder().encode(bx.data).length);
+    // Written again: its creation time stays, its update time and commit timestamp move on.
+    expect(by.data).toBe(JSON.stringify({ n: 8 }));
+    expect(by.create_time_ms).toBe(Number(firstY.createTime!.seconds) * 1000 + Math.floor(firstY.createTime!.nanos / 1e6));
+    expect(by.commit_ts).toBeGreaterThan(bx.commit_ts);
+  });
 });
