@@ -173,6 +173,14 @@ export const STREAM_FIRST_BATCH_ROWS = 50;
 export const SHARD_REPLY_BYTES_MAX = 1024 * 1024;
 
 /**
+ * A shard reads the uncached documents of a batch get this many refs at a
+ * time, in one statement per window (storage/document-store.ts), instead of
+ * one statement per document. Bounds what one window may load past a
+ * reply's SHARD_REPLY_BYTES_MAX: at most this many stored documents.
+ */
+export const READ_WINDOW_DOCS_MAX = 16;
+
+/**
  * The largest message standard gRPC clients accept by default (grpc-go,
  * grpc-java, grpcio, buf curl: 4 MiB). Every answer to a request within our
  * limits must fit in it, or a caller with default options gets
@@ -484,3 +492,4 @@ assertLimit(CHANGE_LOG_RETENTION_MS_DEFAULT > 24 * 3600_000, "the change log out
 export * from "./routing/limits.js";
 export * from "./search/limits.js";
 assertLimit(FIELD_NAME_MEMO_ENTRIES_MAX * FIELD_NAME_MEMO_CHARS_MAX * 2 * 4 <= 4 * 1024 * 1024, "the field-name memo stays within a few MiB (a name and its quoted segment, UTF-16)");
+assertLimit(READ_WINDOW_DOCS_MAX * DOCUMENT_STORED_BYTES_MAX <= 32 * 1024 * 1024, "a read window loads at most 32 MiB of a shard's 128 MB of memory");

@@ -26,7 +26,7 @@ import type {
   StoredDocument,
   WritePrecondition,
 } from "./types.js";
-import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
+import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, READ_WINDOW_DOCS_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
 import { UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, upsertDocumentParams, type UpsertRowEntry } from "./document-row.js";
 import { PLAIN_WRITE, addLoggedBytes, insertChangeRow, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
@@ -92,22 +92,60 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
   if (blockedBy.size > 0) return blocked(blockedBy);
   const documents: Array<StoredDocument | null> = [];
   let bytes = 0;
-  for (const ref of refs) {
-    if (bytes >= bytesMax) break;
+  // Refs go in windows of READ_WINDOW_DOCS_MAX: the window's uncached
+  // documents are read in one statement, then the window is walked in
+  // order exactly as one read per ref would (the same stop, the same cache
+  // hits, misses and fills); a document read past the stop is dropped.
+  for (let start = 0; start < refs.length && bytes < bytesMax; start += READ_WINDOW_DOCS_MAX) {
+    const window = refs.slice(start, start + READ_WINDOW_DOCS_MAX);
     // After the lock check: a document under a write intent is never served, cached or not.
-    const cached = cache?.get(ref.collection, ref.id);
-    if (cached !== undefined) {
-      documents.push(cached.document);
-      bytes += cached.jsonBytes;
-      continue;
+    const uncached = cache === null ? window : window.filter((ref) => !cache.has(ref.collection, ref.id));
+    const rows = readRows(sql, uncached);
+    const queried = new Set(uncached.map(refKey));
+    for (const ref of window) {
+      if (bytes >= bytesMax) break;
+      const cached = cache?.get(ref.collection, ref.id);
+      if (cached !== undefined) {
+        documents.push(cached.document);
+        bytes += cached.jsonBytes;
+        continue;
+      }
+      // A document cached when the window began may have been evicted by the
+      // fills since; it was not in the window's statement, so it is read alone.
+      const row = queried.has(refKey(ref)) ? (rows.get(refKey(ref)) ?? null) : readRow(sql, ref.collection, ref.id);
+      const document = row === null ? null : toDocument(row);
+      if (document !== null) cache?.fill(document, row!.data.length);
+      documents.push(document);
+      bytes += row === null ? 0 : row.data.length;
     }
-    const row = readRow(sql, ref.collection, ref.id);
-    const document = row === null ? null : toDocument(row);
-    if (document !== null) cache?.fill(document, row!.data.length);
-    documents.push(document);
-    bytes += row === null ? 0 : row.data.length;
   }
   return { ok: true, documents };
+}
+
+// Collection names cannot hold U+0000 (their grammar), so the key is unambiguous.
+const refKey = (ref: { collection: string; id: string }) => `${ref.collection}\u0000${ref.id}`;
+
+/**
+ * The stored rows of up to READ_WINDOW_DOCS_MAX documents, by refKey, in
+ * one statement whose text never varies (the refs are one JSON parameter
+ * read by `json_each`), so it is prepared once.
+ */
+function readRows(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): Map<string, DocumentRow> {
+  assert(refs.length <= READ_WINDOW_DOCS_MAX, "a read window within READ_WINDOW_DOCS_MAX");
+  const rows = new Map<string, DocumentRow>();
+  if (refs.length === 0) return rows;
+  if (refs.length === 1) {
+    const row = readRow(sql, refs[0]!.collection, refs[0]!.id);
+    if (row !== null) rows.set(refKey(row), row);
+    return rows;
+  }
+  const cursor = sql.exec<DocumentRow>(
+    `SELECT ${SELECT_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ")}
+     FROM json_each(?) r JOIN documents d ON d.collection = json_extract(r.value, '$[0]') AND d.id = json_extract(r.value, '$[1]')`,
+    JSON.stringify(refs.map((r) => [r.collection, r.id])),
+  );
+  for (const row of cursor) rows.set(refKey(row), row);
+  return rows;
 }
 
 /** Blocked when transactions hold write intents in `collection`, else null. */

@@ -19,10 +19,10 @@ const config = clusterConfig(env);
 const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
 const COLLECTION = "batchrows";
 
-function idsOnOneShard(count: number): { shard: string; ids: string[] } {
-  const shard = router.shardFor(COLLECTION, "seed");
+function idsOnOneShard(count: number, collection = COLLECTION): { shard: string; ids: string[] } {
+  const shard = router.shardFor(collection, "seed");
   const ids: string[] = [];
-  for (let i = 0; ids.length < count; i++) if (router.shardFor(COLLECTION, `r${i}`) === shard) ids.push(`r${i}`);
+  for (let i = 0; ids.length < count; i++) if (router.shardFor(collection, `r${i}`) === shard) ids.push(`r${i}`);
   return { shard, ids };
 }
 
@@ -110,5 +110,20 @@ describe("a plain batch's rows in its shard", () => {
     expect(by.data).toBe(JSON.stringify({ n: 8 }));
     expect(by.create_time_ms).toBe(Number(firstY.createTime!.seconds) * 1000 + Math.floor(firstY.createTime!.nanos / 1e6));
     expect(by.commit_ts).toBeGreaterThan(bx.commit_ts);
+  });
+
+  it("a batch get of many documents on one shard, some cached, some missing, some twice, answers each in request order", async () => {
+    const collection = `${COLLECTION}_get`;
+    const { ids } = idsOnOneShard(60, collection);
+    const stored = ids.filter((_, i) => i % 3 !== 0).slice(0, 35);
+    await db.batchWriteDocuments({ writes: stored.map((id) => ({ ref: { collection, id }, operation: { case: "set" as const, value: { id, k: `v-${id}` } } })) });
+    // Some are in the shard's document cache already, the rest are not.
+    await db.batchGetDocuments({ refs: stored.filter((_, i) => i % 2 === 0).map((id) => ({ collection, id })) });
+    const asked = [...ids.slice(0, 50), ids[7]!, ids[1]!, ids[7]!];
+    const res = await db.batchGetDocuments({ refs: asked.map((id) => ({ collection, id })) });
+    expect(res.unreadRefs).toEqual([]);
+    expect(res.results.map((r) => [r.ref!.id, r.found, r.document?.data?.k])).toEqual(
+      asked.map((id) => (stored.includes(id) ? [id, true, `v-${id}`] : [id, false, undefined])),
+    );
   });
 });
