@@ -292,6 +292,9 @@ export function storePlan(sql: SqlStorage, plan: PlannedWrite, commitTs: number,
  * take them; the change log's byte total raised once).
  */
 export function storePlans(sql: SqlStorage, plans: readonly PlannedWrite[], commitTs: number): AppliedWrite[] {
+  // One write (every single-document call): its own statements, with no
+  // JSON parameter to build and read back.
+  if (plans.length === 1) return [storePlan(sql, plans[0]!, commitTs)];
   const nowMs = timestampMs(commitTs);
   const puts = plans.reduce((n, plan) => n + (plan.kind === "put" ? 1 : 0), 0);
   let nextPut = puts === 0 ? 0 : takeVersions(sql, puts);
