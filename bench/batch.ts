@@ -87,7 +87,7 @@ try {
   const [get, bget, put, bput] = WORKLOADS.map(({ workload }) => pool(runs, workload.id)) as [Pooled, Pooled, Pooled, Pooled];
   const row = (p: Pooled) => `| ${p.id} | ${Math.round(p.docsPerSecond)} | ${p.p50Ms.toFixed(2)} | ${p.cpuUsPerDoc.toFixed(0)} | ${p.errors} |`;
   const markdown = [
-    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`npm run bench:batch${mode.name === "quick" ? " -- --quick" : ""}\` (${ROUNDS} alternating rounds, ${mode.measureMs / 1000} s each after ${mode.warmupMs / 1000} s warm-up; point calls ${mode.concurrency} in flight, batches of ${mode.batchSize} ${mode.batchConcurrency} in flight); load average ${machine.loadAverage1mStart.toFixed(2)} at start, ${machine.loadAverage1mEnd.toFixed(2)} at end, ${machine.nproc} cores.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`npm run bench:batch${mode.name === "quick" ? " -- --quick" : ""}${roundsArg > 0 ? ` -- --rounds ${ROUNDS}` : ""}\` (${ROUNDS} alternating rounds, ${mode.measureMs / 1000} s each after ${mode.warmupMs / 1000} s warm-up; point calls ${mode.concurrency} in flight, batches of ${mode.batchSize} ${mode.batchConcurrency} in flight); load average ${machine.loadAverage1mStart.toFixed(2)} at start, ${machine.loadAverage1mEnd.toFixed(2)} at end, ${machine.nproc} cores.`,
     "",
     "| workload | docs/s | p50 ms (per request) | workerd CPU µs/doc | errors |",
     "| --- | ---: | ---: | ---: | ---: |",
