@@ -28,6 +28,16 @@ export const DOCUMENT_FIELDS_MAX = 20_000;
 /** The longest field name inside a document, in UTF-8 bytes. */
 export const FIELD_NAME_BYTES_MAX = 1500;
 
+/**
+ * Field names a Worker or shard remembers as already checked (validation/
+ * document-data.ts), so a batch checks each repeated name once; the memo
+ * is emptied when it holds this many. Names longer than
+ * FIELD_NAME_MEMO_CHARS_MAX UTF-16 units are checked every time, which
+ * bounds the memo's memory (about 1 MB at most).
+ */
+export const FIELD_NAME_MEMO_ENTRIES_MAX = 4096;
+export const FIELD_NAME_MEMO_CHARS_MAX = 64;
+
 /** The longest collection name, in characters (ASCII by grammar). */
 export const COLLECTION_NAME_LENGTH_MAX = 128;
 
@@ -161,6 +171,14 @@ export const STREAM_FIRST_BATCH_ROWS = 50;
  * most about 64 MiB in the Worker.
  */
 export const SHARD_REPLY_BYTES_MAX = 1024 * 1024;
+
+/**
+ * A shard reads the uncached documents of a batch get this many refs at a
+ * time, in one statement per window (storage/document-store.ts), instead of
+ * one statement per document. Bounds what one window may load past a
+ * reply's SHARD_REPLY_BYTES_MAX: at most this many stored documents.
+ */
+export const READ_WINDOW_DOCS_MAX = 16;
 
 /**
  * The largest message standard gRPC clients accept by default (grpc-go,
@@ -473,3 +491,5 @@ assertLimit(CHANGE_LOG_RETENTION_MS_DEFAULT > 24 * 3600_000, "the change log out
 
 export * from "./routing/limits.js";
 export * from "./search/limits.js";
+assertLimit(FIELD_NAME_MEMO_ENTRIES_MAX * FIELD_NAME_MEMO_CHARS_MAX * 2 * 4 <= 4 * 1024 * 1024, "the field-name memo stays within a few MiB (a name and its quoted segment, UTF-16)");
+assertLimit(READ_WINDOW_DOCS_MAX * DOCUMENT_STORED_BYTES_MAX <= 32 * 1024 * 1024, "a read window loads at most 32 MiB of a shard's 128 MB of memory");

@@ -31,6 +31,7 @@ import { createWithAutoId } from "../ids/create-with-auto-id.js";
 import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
 import { listPage } from "./list-documents.js";
 import { createResponseBudget, encodedBytes, fittingPrefix } from "./response-budget.js";
+import { batchGetResultBytesMax } from "./wire-bound.js";
 import { assertMayListCollections, pointReadCheck, queryReadRule, writeGuardOf } from "../rules/request-rules.js";
 import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { listReadablePage } from "./list-readable.js";
@@ -59,7 +60,7 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       const results = fittingPrefix(stored, BatchGetResultSchema, (doc, i) => {
         const document = doc === null ? undefined : toDocument(doc, mask);
         return create(BatchGetResultSchema, { ref: { collection: refs[i]!.collection, id: refs[i]!.id }, document, found: document !== undefined });
-      });
+      }, RESPONSE_BYTES_MAX, batchGetResultBytesMax);
       return { results, unreadRefs: refs.slice(results.length).map((r) => ({ collection: r.collection, id: r.id })) };
     },
 

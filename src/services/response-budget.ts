@@ -46,12 +46,38 @@ export function encodedBytes<Desc extends DescMessage>(schema: Desc, message: Me
 /**
  * The longest prefix of `items` whose encodings fit one budget (at least
  * one item when there is any), with each item's message built once.
+ *
+ * With `bytesBound` (an upper bound on a message's encoded size, or null
+ * when it cannot tell), messages are taken by their bounds while the bounds
+ * fit, and encoded only once they no longer would: then the messages taken
+ * so far are measured exactly and the walk goes on exactly. Since every
+ * bound is at least the exact size, the prefix is the same as measuring
+ * every message; a response of small items is never encoded here at all.
  */
-export function fittingPrefix<T, Desc extends DescMessage>(items: readonly T[], schema: Desc, toMessage: (item: T, index: number) => MessageShape<Desc>, bytesMax?: number): MessageShape<Desc>[] {
-  const budget = createResponseBudget(bytesMax);
+export function fittingPrefix<T, Desc extends DescMessage>(
+  items: readonly T[],
+  schema: Desc,
+  toMessage: (item: T, index: number) => MessageShape<Desc>,
+  bytesMax: number = RESPONSE_BYTES_MAX,
+  bytesBound?: (message: MessageShape<Desc>) => number | null,
+): MessageShape<Desc>[] {
+  let budget: ResponseBudget | null = bytesBound === undefined ? createResponseBudget(bytesMax) : null;
+  let boundedBytes = 0;
   const out: MessageShape<Desc>[] = [];
   for (const [index, item] of items.entries()) {
     const message = toMessage(item, index);
+    if (budget === null) {
+      const bound = bytesBound!(message);
+      if (bound !== null && boundedBytes + bound <= bytesMax) {
+        boundedBytes += bound;
+        out.push(message);
+        continue;
+      }
+      budget = createResponseBudget(bytesMax);
+      for (const taken of out) {
+        if (!budget.tryTake(encodedBytes(schema, taken))) throw new Error("invariant broken: an encoded size exceeded its bound");
+      }
+    }
     if (!budget.tryTake(encodedBytes(schema, message))) break;
     out.push(message);
   }

@@ -57,6 +57,11 @@ export class DocumentCache {
     return entry;
   }
 
+  /** True when the document is cached; unlike `get`, counts nothing and leaves the LRU order alone. */
+  has(collection: string, id: string): boolean {
+    return this.entries.has(key(collection, id));
+  }
+
   /** Keeps a document just read from SQLite; a document over the byte bound is not kept. */
   fill(document: StoredDocument, jsonBytes: number): void {
     const k = key(document.collection, document.id);

@@ -59,6 +59,21 @@ export function archiveCurrent(sql: SqlStorage, collection: string, id: string, 
   );
 }
 
+/**
+ * archiveCurrent for many documents in ONE statement (a plain batch's), the
+ * refs passed as one JSON parameter so the statement's text never varies.
+ * The refs must be distinct.
+ */
+export function archiveMany(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>, ts: number): void {
+  if (refs.length === 0) return;
+  sql.exec(
+    `INSERT OR REPLACE INTO doc_history (collection, id, valid_from_ts, valid_to_ts, data, version, create_time_ms, update_time_ms)
+     SELECT d.collection, d.id, d.commit_ts, ?1, d.data, d.version, d.create_time_ms, d.update_time_ms
+     FROM json_each(?2) r JOIN documents d ON d.collection = json_extract(r.value, '$[0]') AND d.id = json_extract(r.value, '$[1]')`,
+    ts, JSON.stringify(refs.map((r) => [r.collection, r.id])),
+  );
+}
+
 /** Keeps the rows of `collection` with ids up to `lastId` as they are before a delete at `ts` (a delete-collection step). */
 export function archiveRange(sql: SqlStorage, collection: string, lastId: string, ts: number): void {
   sql.exec(

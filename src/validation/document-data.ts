@@ -11,6 +11,8 @@ import {
   DOCUMENT_DEPTH_MAX,
   DOCUMENT_FIELDS_MAX,
   FIELD_NAME_BYTES_MAX,
+  FIELD_NAME_MEMO_CHARS_MAX,
+  FIELD_NAME_MEMO_ENTRIES_MAX,
   FIELD_PATH_LENGTH_MAX,
 } from "../limits.js";
 import type { Failure } from "../errors.js";
@@ -102,9 +104,8 @@ function checkShape(root: JsonObject, typed: boolean): Failure | null {
         stack.push({ value: child, depth: depth + 1, path: `${path}[${key}]`, pathChars: null });
         continue;
       }
-      const keyFailure = checkKey(key, path);
-      if (keyFailure !== null) return keyFailure;
-      const segment = formatFieldPath([key]);
+      const segment = checkedSegment(key, path);
+      if (typeof segment !== "string") return segment;
       const childPath = path === "" ? segment : `${path}.${segment}`;
       const childChars = pathChars === null ? null : pathChars + (path === "" ? 0 : 1) + segment.length;
       if (childChars !== null && childChars > FIELD_PATH_LENGTH_MAX) {
@@ -117,6 +118,30 @@ function checkShape(root: JsonObject, typed: boolean): Failure | null {
     }
   }
   return null;
+}
+
+/**
+ * Field names that passed checkKey, each with its path segment
+ * (formatFieldPath([key])). Documents of one kind repeat the same few
+ * names, so a batch of 100 checks each name once instead of 100 times. A
+ * name is the same valid name anywhere except `__id__`, refused only at the
+ * top level, which is therefore always checked there. Bounded: emptied
+ * when full, and long names are not kept.
+ */
+const checkedNames = new Map<string, string>();
+
+/** The path segment of a valid field name `key` under `parent`, or why it is not valid (checkKey). */
+function checkedSegment(key: string, parent: string): string | Failure {
+  const known = checkedNames.get(key);
+  if (known !== undefined && !(parent === "" && key === ID_FIELD)) return known;
+  const keyFailure = checkKey(key, parent);
+  if (keyFailure !== null) return keyFailure;
+  const segment = formatFieldPath([key]);
+  if (key.length <= FIELD_NAME_MEMO_CHARS_MAX) {
+    if (checkedNames.size >= FIELD_NAME_MEMO_ENTRIES_MAX) checkedNames.clear();
+    checkedNames.set(key, segment);
+  }
+  return segment;
 }
 
 /**

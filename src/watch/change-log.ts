@@ -70,18 +70,35 @@ export interface ChangeOrigin {
 /** A plain write's origin. */
 export const PLAIN_WRITE: ChangeOrigin = { txId: null, groupShards: null };
 
+/** One write as the change log records it: `json` is the new contents (null for a delete). */
+export interface ChangeEntry {
+  readonly collection: string;
+  readonly id: string;
+  readonly json: string | null;
+  readonly version: number | null;
+  readonly createTimeMs: number | null;
+  readonly commitTs: number;
+}
+
 /**
  * Records one write in the log. Must run BEFORE the write changes the
  * document's row, in the same SQLite transaction: it reads the row as the
- * before image. `json` is the new contents (null for a delete).
+ * before image.
  */
-export function recordChange(
-  sql: SqlStorage,
-  change: { collection: string; id: string; json: string | null; version: number | null; createTimeMs: number | null; commitTs: number },
-  origin: ChangeOrigin,
-): void {
+export function recordChange(sql: SqlStorage, change: ChangeEntry, origin: ChangeOrigin): void {
+  addLoggedBytes(sql, insertChangeRow(sql, change, origin));
+}
+
+/**
+ * Inserts one write's change row (as recordChange, with the same ordering
+ * rule) and returns the bytes it counts, WITHOUT adding them to the log's
+ * running total: a batch adds its rows' bytes once, with addLoggedBytes,
+ * before its SQLite transaction ends (the total is only read by the trim,
+ * which runs in the alarm, never inside a write).
+ */
+export function insertChangeRow(sql: SqlStorage, change: ChangeEntry, origin: ChangeOrigin): number {
   const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
-  const row = sql
+  return sql
     .exec<{ bytes: number }>(
       `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
        SELECT ?1, ?2, ?3, ?4, ?5, ?6, d.data, d.version, d.create_time_ms, d.update_time_ms, ?7, ?8, ?9,
@@ -91,8 +108,44 @@ export function recordChange(
       change.collection, change.id, change.json === null ? "delete" : "put", change.json, change.version, change.createTimeMs,
       change.commitTs, origin.txId, group,
     )
-    .one();
-  sql.exec("UPDATE change_log_state SET bytes = bytes + ? WHERE singleton = 1", row.bytes);
+    .one().bytes;
+}
+
+/**
+ * insertChangeRow for many writes in ONE statement (a plain batch's): the
+ * rows go in the order of `entriesJson`, so their seqs are in that order,
+ * each with its document's row as the before image. The writes must name
+ * distinct documents and none may have changed its row yet. Returns the
+ * bytes the rows count, not yet added (addLoggedBytes).
+ *
+ * `entriesJson` is a JSON array whose entries begin [collection, id,
+ * json (null for a delete), version, create_time_ms] (later elements are
+ * ignored, so one parameter can serve the batch's other statements too);
+ * it is read by `json_each`, so the statement's text is the same for every
+ * batch and workerd's statement cache prepares it once.
+ */
+export function insertChangeRows(sql: SqlStorage, entriesJson: string, commitTs: number, origin: ChangeOrigin): number {
+  const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
+  let bytes = 0;
+  for (const row of sql.exec<{ bytes: number }>(
+    `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
+     SELECT w.c, w.i, CASE WHEN w.j IS NULL THEN 'delete' ELSE 'put' END, w.j, w.v, w.t, d.data, d.version, d.create_time_ms, d.update_time_ms, ?2, ?3, ?4,
+            200 + length(w.c) + length(w.i) + COALESCE(length(w.j), 0) + COALESCE(length(d.data), 0) + COALESCE(length(?4), 0)
+     FROM (SELECT key AS k, json_extract(value, '$[0]') AS c, json_extract(value, '$[1]') AS i, json_extract(value, '$[2]') AS j,
+                  json_extract(value, '$[3]') AS v, json_extract(value, '$[4]') AS t
+           FROM json_each(?1)) w
+     LEFT JOIN documents d ON d.collection = w.c AND d.id = w.i
+     ORDER BY w.k
+     RETURNING bytes`,
+    entriesJson, commitTs, origin.txId, group,
+  )) bytes += row.bytes;
+  return bytes;
+}
+
+/** Adds `bytes` of change rows (insertChangeRow's answers, summed) to the log's running total. */
+export function addLoggedBytes(sql: SqlStorage, bytes: number): void {
+  if (!(Number.isSafeInteger(bytes) && bytes >= 0)) throw new Error("invariant broken: logged bytes are a whole number");
+  if (bytes > 0) sql.exec("UPDATE change_log_state SET bytes = bytes + ? WHERE singleton = 1", bytes);
 }
 
 /**

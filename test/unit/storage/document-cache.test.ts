@@ -15,6 +15,17 @@ describe("DocumentCache", () => {
     expect(cache.stats()).toEqual({ entries: 1, bytes: 10, hits: 1, misses: 1 });
   });
 
+  it("answers has() without counting it or making the document more recently used", () => {
+    const cache = new DocumentCache(2, 100);
+    cache.fill(doc("c", "a"), 10);
+    cache.fill(doc("c", "b"), 10);
+    expect([cache.has("c", "a"), cache.has("c", "zz")]).toEqual([true, false]);
+    expect(cache.stats()).toMatchObject({ hits: 0, misses: 0 });
+    // a was asked about but not read, so it is still the least recently used.
+    cache.fill(doc("c", "c"), 10);
+    expect([cache.has("c", "a"), cache.has("c", "b"), cache.has("c", "c")]).toEqual([false, true, true]);
+  });
+
   it("drops the least recently used first, by entries and by bytes", () => {
     const cache = new DocumentCache(2, 100);
     cache.fill(doc("c", "a"), 10);
