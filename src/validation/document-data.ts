@@ -158,7 +158,7 @@ function checkKey(key: string, parent: string): Failure | null {
   // surrogate, field paths write them bare and read them back unchanged, so
   // only their length and `__id__` need checking (the full check below
   // formats and parses a path per field, on every write).
-  if (PLAIN_NAME.test(key) && key.length <= FIELD_NAME_BYTES_MAX && !(parent === "" && key === ID_FIELD)) return null;
+  if (PLAIN_NAME.test(key) && key.length <= Math.min(FIELD_NAME_BYTES_MAX, FIELD_PATH_LENGTH_MAX) && !(parent === "" && key === ID_FIELD)) return null;
   const where = parent === "" ? "at the top level" : `under ${shortened(parent)}`;
   if (key.length === 0) return failure("invalid_argument", `empty field name ${where}`);
   // A UTF-16 unit is at most 3 UTF-8 bytes, so short names skip the
