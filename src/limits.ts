@@ -347,6 +347,14 @@ export const TX_TIMEOUT_DEFAULT_MS = 60_000;
 export const TX_TIMEOUT_MAX_MS = 60_000;
 
 /**
+ * How long after its deadline a transaction id may still be named by
+ * `retry_of`, in milliseconds. A retry comes right after its attempt
+ * aborted, well inside this; an older id would let anyone who kept one
+ * claim the oldest priority (and its read locks) long after the fact.
+ */
+export const TX_RETRY_OF_WINDOW_MS = 60_000;
+
+/**
  * How long after its deadline a finished transaction's records are kept,
  * so a repeated or late message is answered from them. Past the deadline
  * no client message for the transaction is accepted any more.

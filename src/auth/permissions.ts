@@ -85,6 +85,25 @@ export const ALL_DATABASE_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 const COMMIT = "impossibledb.v1.TransactionService/Commit";
+const BEGIN = "impossibledb.v1.TransactionService/BeginTransaction";
+const GET_DOCUMENTS = "impossibledb.v1.TransactionService/GetDocuments";
+
+/** TransactionOptions as they arrive (the generated message, or absent). */
+interface OptionsShape {
+  readonly readOnly?: boolean;
+  readonly retryOf?: string;
+}
+
+/**
+ * True when `options` begin a retry: a read-write transaction with
+ * `retry_of`, which inherits its first attempt's priority and takes read
+ * locks that make younger writers wait. Only a caller that may write gets
+ * that: a read-only credential could otherwise hold locks that stall every
+ * writer of a document (found by a new-user test).
+ */
+function beginsRetry(options: OptionsShape | undefined | null): boolean {
+  return options !== undefined && options !== null && options.readOnly !== true && (options.retryOf ?? "") !== "";
+}
 
 /**
  * The permission `method` needs for this request message, or undefined for a
@@ -93,8 +112,11 @@ const COMMIT = "impossibledb.v1.TransactionService/Commit";
  */
 export function requiredPermission(method: string, message: unknown): Permission | undefined {
   const permission = Object.hasOwn(METHOD_PERMISSIONS, method) ? METHOD_PERMISSIONS[method] : undefined;
+  const request = message as { writes?: unknown[]; options?: OptionsShape; newTransaction?: OptionsShape } | null | undefined;
+  if (method === BEGIN && beginsRetry(request?.options)) return "write";
+  if ((method === GET_DOCUMENTS || method === COMMIT) && beginsRetry(request?.newTransaction)) return "write";
   if (method === COMMIT && permission === "write") {
-    const writes = (message as { writes?: unknown[] } | null)?.writes;
+    const writes = request?.writes;
     if (Array.isArray(writes) && writes.length === 0) return "read";
   }
   return permission;

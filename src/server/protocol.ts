@@ -29,7 +29,13 @@ export const errorInterceptor: Interceptor = (next) => async (req) => {
         } catch (err) {
           // A client that went away ends its stream: that is no fault of ours
           // (long-lived streams such as Listen end this way all the time).
-          if (req.signal.aborted) throw new ConnectError("the client cancelled the call", Code.Canceled);
+          // A call whose deadline passed ends with DEADLINE_EXCEEDED (the
+          // signal's reason), not as cancelled.
+          if (req.signal.aborted) {
+            const reason: unknown = req.signal.reason;
+            if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) throw reason;
+            throw new ConnectError("the client cancelled the call", Code.Canceled);
+          }
           throw asConnectError(err);
         }
       })(),

@@ -9,7 +9,7 @@
  * position per shard the target reads.
  */
 import { create } from "@bufbuild/protobuf";
-import type { HandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { DocumentChange_Type, DocumentChangeSchema, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
@@ -181,6 +181,11 @@ export async function* runListen(req: ListenRequest, ctx: HandlerContext): Async
       };
       sent = true;
     }
+    // The listen loop ends when the call's signal does: the client went
+    // away, or the call's deadline (Connect-Timeout-Ms, grpc-timeout)
+    // passed. The stream must then end with that reason, never as if it
+    // had finished (OK): a listener never ends on its own.
+    if (ctx.signal.aborted) throw ConnectError.from(ctx.signal.reason, Code.Canceled);
   } catch (err) {
     // The database was resharded under an open stream: its positions name
     // the old table's shards, so it cannot go on. OUT_OF_RANGE tells the

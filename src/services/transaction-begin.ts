@@ -10,7 +10,7 @@
 import type { TransactionOptions } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { CLOCK_UNCERTAINTY_MS, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { CLOCK_UNCERTAINTY_MS, TX_RETRY_OF_WINDOW_MS, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
 import { scopeOf } from "../databases/database-env.js";
 import { MICROS_PER_MS } from "../sync/hybrid-clock.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
@@ -21,7 +21,8 @@ import { pageTokenKey } from "./list-documents.js";
  * `field` names the options in error messages (`options` for
  * BeginTransaction, `new_transaction` for the calls that begin one).
  * INVALID_ARGUMENT for a timeout outside (0, TX_TIMEOUT_MAX_MS] or a
- * `retry_of` that is not one of our ids. A retry inherits its first
+ * `retry_of` that is not one of our ids (of this database) or ended more
+ * than TX_RETRY_OF_WINDOW_MS ago. A retry inherits its first
  * attempt's priority (signed in the earlier id, so a client cannot make
  * one up) and reads with locks; `retry_of` is ignored for a read-only
  * transaction, which never aborts.
@@ -36,7 +37,16 @@ export async function beginTransaction(env: Env, options: TransactionOptions | u
   const readOnly = options?.readOnly ?? false;
   const retryOf = readOnly ? "" : (options?.retryOf ?? "");
   const previous = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true, scopeOf(env));
-  if (previous !== null && !previous.ok) throw new FailureError("invalid_argument", `${field}.retry_of is not a transaction id from BeginTransaction`);
+  if (previous !== null && !previous.ok) {
+    // The verification's own words say why (another database's id, or not one of ours).
+    throw new FailureError("invalid_argument", `${field}.retry_of: ${previous.message.replace(/^transaction /, "")}`);
+  }
+  if (previous !== null && nowMs > previous.token.deadlineMs + TX_RETRY_OF_WINDOW_MS) {
+    throw new FailureError(
+      "invalid_argument",
+      `${field}.retry_of names a transaction that ended more than TX_RETRY_OF_WINDOW_MS (${TX_RETRY_OF_WINDOW_MS / 1000} s) ago; begin without retry_of`,
+    );
+  }
   return createTransactionToken(key, nowMs + timeoutMs, readOnly, {
     // Every commit acknowledged before now is at or below this, whichever
     // clock stamped it (CLOCK_UNCERTAINTY_MS bounds their disagreement).
@@ -84,6 +94,7 @@ export async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
   return verified.token;
 }
 
+/** A Duration in whole milliseconds, rounded up: a timeout of 1 ns is 1 ms, not 0 (which is refused). */
 function durationMs(d: { seconds: bigint; nanos: number }): number {
-  return Number(d.seconds) * 1000 + Math.floor(d.nanos / 1e6);
+  return Number(d.seconds) * 1000 + Math.ceil(d.nanos / 1e6);
 }

@@ -166,6 +166,27 @@ describe("auth required: every RPC of every service", () => {
     expectCode(await call(AdminService, AdminService.method.listIndexes, bearer(key)), Code.PermissionDenied, "admin RPC");
   });
 
+  it("a read_only key cannot begin a retry (retry_of takes read locks with the first attempt's priority); a read_write key can", async () => {
+    // A read-only caller that could begin a retry held locks that stalled
+    // every writer of a document for up to a minute (found by a new-user test).
+    const reader = (await createKey({ default: ApiKey_Role.READ_ONLY })).secret;
+    const writer = (await createKey({ default: ApiKey_Role.READ_WRITE })).secret;
+    const first = await client(TransactionService, bearer(writer)).getDocuments({ newTransaction: {}, refs: [{ collection: "locks", id: "x" }] });
+    const retry = (key: string) => client(TransactionService, bearer(key)).getDocuments({ newTransaction: { retryOf: first.transaction }, refs: [{ collection: "locks", id: "x" }] });
+    const refused = await retry(reader).then(() => null, (e: unknown) => ConnectError.from(e));
+    expectCode(refused, Code.PermissionDenied, "a read_only key's retry");
+    expect(refused?.rawMessage).toMatch(/write permission/);
+    expectCode(
+      await client(TransactionService, bearer(reader)).beginTransaction({ options: { retryOf: first.transaction } }).then(() => null, (e: unknown) => ConnectError.from(e)),
+      Code.PermissionDenied,
+      "a read_only key's BeginTransaction with retry_of",
+    );
+    // Reading in a transaction of its own stays open to it.
+    const own = await client(TransactionService, bearer(reader)).getDocuments({ newTransaction: {}, refs: [{ collection: "locks", id: "x" }] });
+    expect(own.transaction).not.toBe("");
+    expect((await retry(writer)).transaction).not.toBe("");
+  });
+
   it("refuses an expired key", async () => {
     const key = await createKey({ default: ApiKey_Role.READ_ONLY }, Date.now() + 60_000);
     const c = client(CollectionService, bearer(key.secret));

@@ -9,7 +9,11 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
-import { CLOCK_UNCERTAINTY_MS } from "../../src/limits.js";
+import { CLOCK_UNCERTAINTY_MS, TX_RETRY_OF_WINDOW_MS } from "../../src/limits.js";
+import type { Env } from "../../src/env.js";
+import { scopeOf } from "../../src/databases/database-env.js";
+import { pageTokenKey } from "../../src/services/list-documents.js";
+import { createTransactionToken } from "../../src/sync/tx-token.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import { connectClient, expectCode } from "./helpers.js";
 
@@ -156,5 +160,26 @@ describe("refused requests", () => {
     await expectCode(tx.getDocuments({ newTransaction: { retryOf: "tx2.forged.mac" }, refs: [ref("refused", "x")] }), Code.InvalidArgument, /new_transaction\.retry_of/);
     await expectCode(tx.commit({ newTransaction: { retryOf: "tx2.forged.mac" }, writes: [set("refused", "x", { n: 1 })] }), Code.InvalidArgument, /new_transaction\.retry_of/);
     expect(await balances("refused", ["x"])).toEqual([null]);
+  });
+});
+
+describe("retry_of's window", () => {
+  it("refuses a retry_of whose transaction ended more than TX_RETRY_OF_WINDOW_MS ago (anyone who kept an old id could claim the oldest priority), and accepts a recent one", async () => {
+    const key = pageTokenKey(env as unknown as Env);
+    const old = await createTransactionToken(key, Date.now() - TX_RETRY_OF_WINDOW_MS - 5_000, false, {
+      snapshotTs: 1,
+      priorityMs: 1,
+      locking: false,
+      scope: scopeOf(env as unknown as Env),
+    });
+    await expectCode(tx.getDocuments({ newTransaction: { retryOf: old.id }, refs: [ref("window", "x")] }), Code.InvalidArgument, /TX_RETRY_OF_WINDOW_MS/);
+    await expectCode(tx.beginTransaction({ options: { retryOf: old.id } }), Code.InvalidArgument, /TX_RETRY_OF_WINDOW_MS/);
+    const recent = await createTransactionToken(key, Date.now() - 1_000, false, { snapshotTs: 1, priorityMs: 1, locking: false, scope: scopeOf(env as unknown as Env) });
+    expect((await tx.getDocuments({ newTransaction: { retryOf: recent.id }, refs: [ref("window", "x")] })).transaction).not.toBe("");
+  });
+
+  it("rounds a timeout up to whole milliseconds: 1 ns is 1 ms, not 0 (which was refused as not more than 0)", async () => {
+    const res = await tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 1 } }, refs: [ref("window", "y")] });
+    expect(res.transaction).not.toBe("");
   });
 });

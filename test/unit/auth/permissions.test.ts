@@ -22,6 +22,20 @@ describe("the permission table", () => {
     for (const m of AdminService.methods) expect(METHOD_PERMISSIONS[`${AdminService.typeName}/${m.name}`]).toBe("admin");
   });
 
+  it("makes beginning a retry (retry_of, which takes read locks with its first attempt's priority) need write, whichever call begins it", () => {
+    const begin = "impossibledb.v1.TransactionService/BeginTransaction";
+    const get = "impossibledb.v1.TransactionService/GetDocuments";
+    const commit = "impossibledb.v1.TransactionService/Commit";
+    expect(requiredPermission(begin, { options: { retryOf: "tx1" } })).toBe("write");
+    expect(requiredPermission(begin, { options: { retryOf: "" } })).toBe("read");
+    expect(requiredPermission(begin, { options: { retryOf: "tx1", readOnly: true } })).toBe("read");
+    expect(requiredPermission(begin, {})).toBe("read");
+    expect(requiredPermission(get, { newTransaction: { retryOf: "tx1" } })).toBe("write");
+    expect(requiredPermission(get, { newTransaction: {} })).toBe("read");
+    expect(requiredPermission(get, { transaction: "tx1" })).toBe("read");
+    expect(requiredPermission(commit, { newTransaction: { retryOf: "tx1" }, writes: [] })).toBe("write");
+  });
+
   it("lets a Commit without writes (a read-only transaction) need only read", () => {
     const commit = "impossibledb.v1.TransactionService/Commit";
     expect(requiredPermission(commit, { writes: [] })).toBe("read");
