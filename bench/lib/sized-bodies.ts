@@ -22,6 +22,20 @@ export function createSizedBodyHttpClient(options: NodeHttpClientOptions): Unive
     const body = Buffer.concat(chunks);
     const header = new Headers(req.header);
     header.set("content-length", String(body.byteLength));
-    return client({ ...req, header, body: (async function* () { yield body; })() });
+    return reportServerErrors(await client({ ...req, header, body: (async function* () { yield body; })() }), req.url);
   };
+}
+
+/**
+ * Prints the body of an HTTP 5xx answer to stderr (the client turns it
+ * into a bare "HTTP 500" error otherwise, and the body says what failed),
+ * then hands the answer on unchanged.
+ */
+async function reportServerErrors(res: Awaited<ReturnType<UniversalClientFn>>, url: string): Promise<Awaited<ReturnType<UniversalClientFn>>> {
+  if (res.status < 500) return res;
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of res.body) chunks.push(chunk);
+  const bytes = Buffer.concat(chunks);
+  console.error(`[bench] HTTP ${res.status} from ${url}: ${bytes.toString("utf8").slice(0, 2000)}`);
+  return { ...res, body: (async function* () { yield bytes; })() };
 }
