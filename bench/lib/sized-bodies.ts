@@ -2,11 +2,11 @@
  * A connect-node HTTP client that sends each unary request with a
  * Content-Length, as browsers, connect-go and the Python client do and as
  * the floor's client does (Node sets it for a body given whole). connect-node
- * writes a unary body in pieces, so Node sends it chunked, and reading a
- * chunked body costs the Worker about 300 µs more CPU per call on local
- * workerd than one with a length (`npx tsx bench/cpu-profile.ts get`):
- * without this the comparison with the floor measured the client's framing.
- * Streaming calls (enveloped bodies) are passed through unchanged.
+ * writes a unary body in pieces, so Node sends it chunked: without this the
+ * comparison with the floor would also measure the two clients' framing
+ * (reading a chunked body cost the runtime measurably more in CPU profiles,
+ * `npm run bench:profile`). Streaming calls (enveloped bodies) are passed
+ * through unchanged. The body of any 5xx answer is printed to stderr.
  */
 import type { UniversalClientFn } from "@connectrpc/connect/protocol";
 import { createNodeHttpClient, type NodeHttpClientOptions } from "@connectrpc/connect-node";
