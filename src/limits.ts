@@ -398,8 +398,16 @@ export const CLOCK_UNCERTAINTY_MS = 25;
  */
 export const SNAPSHOT_HISTORY_RETENTION_MS = 2 * 60_000;
 
-/** The most superseded versions a shard drops in one alarm run (the rest wait for the next run). */
-export const HISTORY_TRIM_ROWS_PER_ALARM_MAX = 10_000;
+/**
+ * The most superseded versions a shard drops in one alarm run (the rest
+ * wait for the next run, which the alarm sets at once). A run is one
+ * synchronous DELETE that holds the shard: 10,000 rows of 1 KB took about
+ * 140 ms (node:sqlite, in memory), which a full `npm run bench` saw as
+ * 150 ms stalls of transactions minutes after a burst of writes; 500 rows
+ * keep a run to a few milliseconds and still trim tens of thousands of
+ * rows a second.
+ */
+export const HISTORY_TRIM_ROWS_PER_ALARM_MAX = 500;
 
 /**
  * How long a shard keeps its change log by default, in milliseconds: 48
@@ -419,8 +427,8 @@ export const CHANGE_LOG_RETENTION_HOURS_MAX = 30 * 24;
  */
 export const CHANGE_LOG_BYTES_MAX = 1024 * 1024 * 1024;
 
-/** The most change-log rows a shard trims in one alarm run (the rest wait for the next run). */
-export const CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX = 10_000;
+/** The most change-log rows a shard trims in one alarm run (the rest wait for the next run, set at once); small for the reason HISTORY_TRIM_ROWS_PER_ALARM_MAX is. */
+export const CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX = 1_000;
 
 /** The most change rows one shard returns to one feed call (a transaction's rows are never split, so a reply may hold up to TX_WRITES_MAX more). */
 export const LISTEN_FEED_ROWS_MAX = 500;
