@@ -6,7 +6,7 @@
  * so the benchmark cannot drift from the real configuration.
  */
 import { execFile } from "node:child_process";
-import { rmSync } from "node:fs";
+import { appendFileSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -75,6 +75,11 @@ export async function startWorkerd(options: WorkerdHostOptions): Promise<Workerd
       // A V8 inspector for CPU profiles of the request path (chrome://inspect
       // or bench/lib/cpu-profile.ts); off unless asked for.
       ...(process.env.BENCH_INSPECTOR_PORT === undefined ? {} : { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) }),
+      // workerd's own warnings and errors (a hung request, a promise settled
+      // from another request's context), appended to the file named by
+      // BENCH_WORKERD_LOG; off unless asked for (the Worker's own per-call
+      // log lines are left out: they are level "log"/"info").
+      ...(process.env.BENCH_WORKERD_LOG === undefined ? {} : { handleStructuredLogs: workerdLogTo(process.env.BENCH_WORKERD_LOG) }),
     }),
   );
   const url = (await mf.ready).toString().replace(/\/$/, "");
@@ -85,5 +90,13 @@ export async function startWorkerd(options: WorkerdHostOptions): Promise<Workerd
       await rm(workDir, { recursive: true, force: true });
       unregister();
     },
+  };
+}
+
+/** Appends workerd's structured log entries above level info to `file`, one JSON line each. */
+function workerdLogTo(file: string): (entry: { timestamp: number; level: string; message: string }) => void {
+  return (entry) => {
+    if (entry.level === "log" || entry.level === "info" || entry.level === "debug") return;
+    appendFileSync(file, `${JSON.stringify(entry)}\n`);
   };
 }

@@ -39,8 +39,13 @@ export interface AuthInterceptorOptions {
   readonly nowMs?: () => number;
 }
 
-/** Parsed configuration per Env object (one per isolate in production). */
-const configs = new WeakMap<Env, Promise<AuthConfig>>();
+/**
+ * Parsed configuration per Env object (one per isolate in production). It
+ * holds settled configurations, never a pending parse: a request must not
+ * await a promise another request made (docs/architecture.md, "Requests
+ * never await each other").
+ */
+const configs = new WeakMap<Env, AuthConfig>();
 
 /** Builds the interceptor; see the module comment. */
 export function createAuthInterceptor(options: AuthInterceptorOptions = {}): Interceptor {
@@ -48,12 +53,11 @@ export function createAuthInterceptor(options: AuthInterceptorOptions = {}): Int
   return (next) => async (req) => {
     const env = req.contextValues.get(envKey);
     if (env === undefined) throw new Error("invariant broken: the auth interceptor runs without an Env");
-    let config = configs.get(env);
-    if (config === undefined) {
-      config = authConfig(env);
-      configs.set(env, config);
+    let resolved = configs.get(env);
+    if (resolved === undefined) {
+      resolved = await authConfig(env);
+      configs.set(env, resolved);
     }
-    const resolved = await config;
     const method = `${req.service.typeName}/${req.method.name}`;
     const database = ALL_DATABASE_METHODS.has(method) ? ALL_DATABASES : databaseOf(req.header);
     const permission = requiredPermission(method, req.stream ? undefined : req.message);

@@ -35,22 +35,18 @@ interface Entry {
 
 /** Active databases by id, in the order first cached; at most DATABASE_CACHE_ENTRIES_MAX. */
 const active = new Map<string, Entry>();
-const inflight = new Map<string, Promise<DatabaseScope>>();
 
 /**
- * The scope of database `id` (a valid id), from the cache when fresh.
+ * The scope of database `id` (a valid id), from the cache when fresh,
+ * otherwise looked up by this request (requests never await each other's
+ * lookups: docs/architecture.md, "Requests never await each other").
  * NOT_FOUND when it does not exist or is being deleted.
  */
 export async function resolveDatabase(env: Env, id: string): Promise<DatabaseScope> {
   if (id === DEFAULT_DATABASE_ID) return DEFAULT_SCOPE;
   const entry = active.get(id);
   if (entry !== undefined && Date.now() - entry.fetchedAtMs < DATABASE_CACHE_TTL_MS) return entry.scope;
-  let pending = inflight.get(id);
-  if (pending === undefined) {
-    pending = lookUp(env, id).finally(() => inflight.delete(id));
-    inflight.set(id, pending);
-  }
-  return pending;
+  return lookUp(env, id);
 }
 
 async function lookUp(env: Env, id: string): Promise<DatabaseScope> {

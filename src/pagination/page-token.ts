@@ -20,15 +20,20 @@ const MAC_BYTES = 16;
  */
 const HMAC_KEYS_CACHED_MAX = 512;
 const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
+/**
+ * Imported keys, by secret. The map holds keys, never pending imports: a
+ * request must not await a promise another request made (see
+ * docs/architecture.md, "Requests never await each other"), so two requests
+ * that find a key missing each import it.
+ */
+const keys = new Map<string, CryptoKey>();
 
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (key === undefined) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    keys.set(secret, key);
-    if (keys.size > HMAC_KEYS_CACHED_MAX) keys.delete(keys.keys().next().value!);
-  }
+async function hmacKey(secret: string): Promise<CryptoKey> {
+  const cached = keys.get(secret);
+  if (cached !== undefined) return cached;
+  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  keys.set(secret, key);
+  if (keys.size > HMAC_KEYS_CACHED_MAX) keys.delete(keys.keys().next().value!);
   return key;
 }
 

@@ -25,7 +25,6 @@ export type CompiledRules = ReadonlyMap<string, CompiledCollectionRules>;
 
 interface Entry {
   cached: { rules: CompiledRules; fetchedAtMs: number } | null;
-  inflight: Promise<CompiledRules> | null;
 }
 
 const entries = new Map<string, Entry>();
@@ -37,35 +36,30 @@ export function rulesStub(env: Env): RulesStub {
   return databaseStub<RulesStub>(env, env.SHARD_MANAGER, SHARD_MANAGER_NAME);
 }
 
-/** The compiled rules of `env`'s database, from the cache when fresh enough. */
+/**
+ * The compiled rules of `env`'s database, from the cache when fresh enough;
+ * otherwise fetched by this request (requests never await each other's
+ * fetches: docs/architecture.md, "Requests never await each other").
+ */
 export async function currentRules(env: Env): Promise<CompiledRules> {
   const key = objectName(scopeOf(env), SHARD_MANAGER_NAME);
   let entry = entries.get(key);
   if (entry === undefined) {
-    entry = { cached: null, inflight: null };
+    entry = { cached: null };
     entries.set(key, entry);
     while (entries.size > RULES_CACHE_ENTRIES_MAX) entries.delete(entries.keys().next().value!);
   }
   if (entry.cached !== null && Date.now() - entry.cached.fetchedAtMs < RULES_CACHE_TTL_MS) return entry.cached.rules;
-  const e = entry;
-  e.inflight ??= rulesStub(env)
-    .rules()
-    .then((stored) => {
-      const rules = compileAll(stored);
-      e.cached = { rules, fetchedAtMs: Date.now() };
-      return rules;
-    })
-    .finally(() => {
-      e.inflight = null;
-    });
-  return e.inflight;
+  const rules = compileAll(await rulesStub(env).rules());
+  entry.cached = { rules, fetchedAtMs: Date.now() };
+  return rules;
 }
 
 /** Installs rules this isolate has just set, so its next request sees them. */
 export function cacheRules(env: Env, stored: StoredRules): void {
   const key = objectName(scopeOf(env), SHARD_MANAGER_NAME);
   entries.delete(key);
-  entries.set(key, { cached: { rules: compileAll(stored), fetchedAtMs: Date.now() }, inflight: null });
+  entries.set(key, { cached: { rules: compileAll(stored), fetchedAtMs: Date.now() } });
   while (entries.size > RULES_CACHE_ENTRIES_MAX) entries.delete(entries.keys().next().value!);
 }
 

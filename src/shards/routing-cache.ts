@@ -1,9 +1,10 @@
 /**
  * The Worker's copies of routing tables, one per database, with their
  * versions. A database's copy is refreshed from its shard manager when it is
- * older than ROUTING_CACHE_TTL_MS; concurrent requests share one refresh.
- * At most DATABASE_CACHE_ENTRIES_MAX databases' tables are kept; the one
- * first cached longest ago is dropped first.
+ * older than ROUTING_CACHE_TTL_MS, by each request that finds it so: requests
+ * never await each other's refreshes (see docs/architecture.md, "Requests
+ * never await each other"). At most DATABASE_CACHE_ENTRIES_MAX databases'
+ * tables are kept; the one first cached longest ago is dropped first.
  */
 import { databaseStub, scopeOf } from "../databases/database-env.js";
 import { objectName } from "../databases/names.js";
@@ -24,7 +25,6 @@ export interface CachedRouting {
 
 interface Entry {
   cached: { routing: CachedRouting; fetchedAtMs: number } | null;
-  inflight: Promise<CachedRouting> | null;
 }
 
 /** Keyed by the name of the database's shard manager (which names its incarnation too); in the order first cached. */
@@ -35,17 +35,13 @@ export async function currentRouting(env: Env): Promise<CachedRouting> {
   const key = objectName(scopeOf(env), SHARD_MANAGER_NAME);
   let entry = entries.get(key);
   if (entry === undefined) {
-    entry = { cached: null, inflight: null };
+    entry = { cached: null };
     entries.set(key, entry);
     while (entries.size > DATABASE_CACHE_ENTRIES_MAX) entries.delete(entries.keys().next().value!);
   }
   const now = Date.now();
   if (entry.cached !== null && now - entry.cached.fetchedAtMs < ROUTING_CACHE_TTL_MS) return entry.cached.routing;
-  const e = entry;
-  e.inflight ??= refresh(env, e).finally(() => {
-    e.inflight = null;
-  });
-  return e.inflight;
+  return refresh(env, entry);
 }
 
 /** The version of `env`'s database's table this isolate holds, or null (no I/O). */
@@ -62,7 +58,7 @@ export async function freshRouting(env: Env): Promise<CachedRouting> {
   const key = objectName(scopeOf(env), SHARD_MANAGER_NAME);
   let entry = entries.get(key);
   if (entry === undefined) {
-    entry = { cached: null, inflight: null };
+    entry = { cached: null };
     entries.set(key, entry);
   }
   return refresh(env, entry);
@@ -91,12 +87,9 @@ export async function awaitRouting(env: Env, epoch: number, attempt: number): Pr
     if (Date.now() - startMs > ROUTING_MOVED_WAIT_MS_MAX) {
       throw new FailureError("unavailable", `the database is being resharded and routing epoch ${epoch} was not published within ${ROUTING_MOVED_WAIT_MS_MAX} ms; retry the call`);
     }
-    const e = entry ?? { cached: null, inflight: null };
+    const e = entry ?? { cached: null };
     if (entry === undefined) entries.set(key, e);
-    e.inflight ??= refresh(env, e).finally(() => {
-      e.inflight = null;
-    });
-    const routing = await e.inflight;
+    const routing = await refresh(env, e);
     if (routing.table.version >= epoch) return routing;
   }
 }
