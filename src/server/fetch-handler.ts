@@ -90,13 +90,17 @@ async function serve(handler: UniversalHandler, request: Request, env: Env, requ
     // Read only when a call needs it (CreateDatabase with placement auto):
     // reading request.cf costs about 100 µs locally, every call.
     .set(requestLocationKey, () => locationOf(request));
+  // A server stream's client can go away while the handler waits on
+  // shards (a Listen's long poll); cancelling the response stream aborts the
+  // call's signal, so the handler stops then instead of at its next message.
+  const clientGone = new AbortController();
   const uRes = await handler({
     httpVersion: "",
     method: request.method,
     url: guarded.url,
     header,
     body: guarded.body === null ? emptyIterable() : oneChunk(guarded.body),
-    signal: request.signal,
+    signal: AbortSignal.any([request.signal, clientGone.signal]),
     contextValues,
   });
   // Response headers go out before a stream's first message, so streams
@@ -104,7 +108,7 @@ async function serve(handler: UniversalHandler, request: Request, env: Env, requ
   const headers = new Headers(uRes.header);
   headers.set(REQUEST_ID_HEADER, requestId);
   if (cors !== null) cors.forEach((value, key) => headers.set(key, value));
-  const body = uRes.body === undefined ? null : handler.method.methodKind === "unary" ? await whole(uRes.body) : streamOf(uRes.body);
+  const body = uRes.body === undefined ? null : handler.method.methodKind === "unary" ? await whole(uRes.body) : streamOf(uRes.body, clientGone);
   return new Response(body, { status: uRes.status, headers, encodeBody: headers.has("Content-Encoding") ? "manual" : "automatic" });
 }
 
@@ -136,7 +140,7 @@ async function whole(body: AsyncIterable<Uint8Array>): Promise<Uint8Array<ArrayB
  * when the client is ready for it; cancelling it (the client went away)
  * ends the handler's iteration, so a Listen stops.
  */
-function streamOf(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+function streamOf(body: AsyncIterable<Uint8Array>, clientGone: AbortController): ReadableStream<Uint8Array> {
   const it = body[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -145,6 +149,7 @@ function streamOf(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
       else controller.enqueue(next.value);
     },
     async cancel(reason) {
+      clientGone.abort(reason);
       await it.throw?.(reason).catch(() => undefined);
     },
   });
