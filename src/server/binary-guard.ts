@@ -39,9 +39,21 @@ export const requestBytesMaxKey = createContextKey<number>(REQUEST_BYTES_MAX, { 
 const ENVELOPE_HEADER_BYTES = 5;
 const COMPRESSED_FLAG = 0x01;
 
-/** The outcome of the guard: the request to serve, the parse failure if any, and the declared size of a body too large to read. */
+/**
+ * The outcome of the guard: what Connect is to see of the request (its URL,
+ * headers and body, read whole), the parse failure if any, and the declared
+ * size of a body too large to read. The body is handed on as bytes, not as a
+ * new Request: rebuilding a Request around them, and Connect then reading it
+ * back as a stream, cost about a third of a point call's CPU on workerd
+ * (measured with `npx tsx bench/cpu-profile.ts get`).
+ */
 export interface GuardedRequest {
-  readonly request: Request;
+  /** The URL to serve (a GET whose message did not parse has it emptied). */
+  readonly url: string;
+  /** The headers to serve with (Content-Encoding and Content-Length dropped when the body was replaced). */
+  readonly headers: Headers;
+  /** The whole body, or null for a request without one (GET). */
+  readonly body: Uint8Array | null;
   readonly malformed: string | undefined;
   readonly oversizedBytes?: number;
 }
@@ -52,60 +64,78 @@ export interface GuardedRequest {
  * readMaxBytes.
  */
 export async function guardBinaryRequest(request: Request, input: DescMessage, requestBytesMax = REQUEST_BYTES_MAX): Promise<GuardedRequest> {
-  if (request.method === "GET") return guardGetRequest(request, input, requestBytesMax);
-  const contentType = request.headers.get("Content-Type") ?? "";
+  // Each property of a runtime Request is a native call: read them once.
+  const method = request.method;
+  if (method === "GET") return guardGetRequest(request, input, requestBytesMax);
+  const url = request.url;
+  const headers = request.headers;
+  const contentType = headers.get("Content-Type") ?? "";
   const enveloped = /^application\/(grpc-web|connect)\+/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
-  const declaredBytes = Number(request.headers.get("Content-Length") ?? Number.NaN);
+  const declaredBytes = Number(headers.get("Content-Length") ?? Number.NaN);
   // The limit is on the message, as Connect's readMaxBytes is: an enveloped
   // body carries one message (unary and server-streaming calls) behind its
   // 5-byte prefix, so a message exactly at the limit must pass (it was
   // refused; found by the conformance suite's request-equal-to-server-limit).
   const bodyBytesMax = requestBytesMax + (enveloped ? ENVELOPE_HEADER_BYTES : 0);
-  if (request.method === "POST" && declaredBytes > bodyBytesMax) return oversized(request, contentType, enveloped, declaredBytes);
+  if (method === "POST" && declaredBytes > bodyBytesMax) return oversized(url, headers, contentType, enveloped, declaredBytes);
   const unary = /^application\/proto\b/.test(contentType);
   const binaryEnveloped = enveloped && !/^application\/(grpc-web|connect)\+json\b/.test(contentType);
-  if (request.method !== "POST" || request.body === null) return { request, malformed: undefined };
+  const stream = request.body;
+  if (method !== "POST" || stream === null) return { url, headers, body: null, malformed: undefined };
   // Every body is read whole here, JSON too: Connect may refuse a call on
   // its headers alone (a bad connect-timeout-ms) without reading the body,
   // and local workerd then failed to drain a large unread body and reset the
   // connection (the caller saw HTTP 500 "Network connection lost").
-  // A body sent without Content-Length (chunked) is read up to the limit and
-  // the rest drained unkept, so memory stays bounded by the limit, not by
-  // whatever the platform lets a body be (it was buffered whole; 120 MB went
-  // into the isolate, whose memory is 128 MB at the edge).
-  const read = await readBodyCapped(request.body, bodyBytesMax);
-  if (read.overBytes !== undefined) return oversized(request, contentType, enveloped, read.overBytes);
+  // A body whose Content-Length is within the limit is read in one native
+  // call (the runtime holds it to that length). A body sent without
+  // Content-Length (chunked) is read up to the limit and the rest drained
+  // unkept, so memory stays bounded by the limit, not by whatever the
+  // platform lets a body be (it was buffered whole; 120 MB went into the
+  // isolate, whose memory is 128 MB at the edge).
+  const read: Awaited<ReturnType<typeof readBodyCapped>> = Number.isFinite(declaredBytes)
+    ? { bytes: new Uint8Array(await request.arrayBuffer()) }
+    : await readBodyCapped(stream, bodyBytesMax);
+  if (read.overBytes !== undefined) return oversized(url, headers, contentType, enveloped, read.overBytes);
+  if (read.bytes.byteLength > bodyBytesMax) return oversized(url, headers, contentType, enveloped, read.bytes.byteLength);
   const body = read.bytes;
-  const rebuilt = (bytes: Uint8Array) => new Request(request, { body: bytes as Uint8Array<ArrayBuffer> });
+  const passed = { url, headers, body, malformed: undefined };
   const unaryJson = !enveloped && /^application\/json\b/.test(contentType);
-  if (!enveloped && !unary && !unaryJson) return { request: rebuilt(body), malformed: undefined };
+  if (!enveloped && !unary && !unaryJson) return passed;
   // JSON is checked only for impossible timestamps (json-timestamps.ts) and
   // JSON envelopes for their framing: Connect reports JSON that does not parse itself.
   const problem = enveloped
-    ? await checkEnvelopes(body, input, !binaryEnveloped, request.headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
-    : await checkMessage(body, input, unaryJson, request.headers.get("Content-Encoding"), requestBytesMax);
-  if (problem === undefined) return { request: rebuilt(body), malformed: undefined };
-  const empty = emptyMessage(contentType, enveloped);
-  const headers = new Headers(request.headers);
+    ? await checkEnvelopes(body, input, !binaryEnveloped, headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
+    : await checkMessage(body, input, unaryJson, headers.get("Content-Encoding"), requestBytesMax);
+  if (problem === undefined) return passed;
+  return { url, headers: replacedBodyHeaders(headers), body: emptyMessage(contentType, enveloped), malformed: problem };
+}
+
+/**
+ * The headers of a request whose body was replaced by an empty message: its
+ * encoding and length went with the old body (the caller's length would make
+ * the runtime report a short body instead of the real reason).
+ */
+function replacedBodyHeaders(original: Headers): Headers {
+  const headers = new Headers(original);
   headers.delete("Content-Encoding");
-  // The replacement body has its own length; the caller's would make the
-  // runtime report a short body instead of the real reason.
   headers.delete("Content-Length");
-  return { request: new Request(request, { body: empty, headers }), malformed: problem };
+  return headers;
 }
 
 /** The call refused as too large: its body replaced by an empty message, with the size it had. */
-function oversized(request: Request, contentType: string, enveloped: boolean, bytes: number): GuardedRequest {
-  const headers = new Headers(request.headers);
-  headers.delete("Content-Encoding");
-  headers.delete("Content-Length");
-  return { request: new Request(request.url, { method: "POST", headers, body: emptyMessage(contentType, enveloped) }), malformed: undefined, oversizedBytes: bytes };
+function oversized(url: string, headers: Headers, contentType: string, enveloped: boolean, bytes: number): GuardedRequest {
+  return { url, headers: replacedBodyHeaders(headers), body: emptyMessage(contentType, enveloped), malformed: undefined, oversizedBytes: bytes };
 }
 
 /**
  * Reads `body` whole, keeping at most `keepBytesMax` bytes: past that it is
  * drained to its end (an unread body can reset the connection, see above)
- * and only counted, and `overBytes` says how long it was.
+ * and only counted, and `overBytes` says how long it was. Used for bodies
+ * sent without Content-Length (a body with one is read in one native call);
+ * reading chunk by chunk from JavaScript costs about 300 µs more CPU per
+ * call on local workerd (`npx tsx bench/cpu-profile.ts get`, whose client
+ * sends chunked bodies), and workerd's BYOB `readAtLeast` measured no
+ * cheaper.
  */
 export async function readBodyCapped(body: ReadableStream<Uint8Array>, keepBytesMax: number): Promise<{ bytes: Uint8Array<ArrayBuffer>; overBytes?: undefined } | { overBytes: number }> {
   const chunks: Uint8Array[] = [];
@@ -193,7 +223,8 @@ async function guardGetRequest(request: Request, input: DescMessage, requestByte
   const url = new URL(request.url);
   const text = url.searchParams.get("message");
   const encoding = url.searchParams.get("encoding");
-  if ((encoding !== "proto" && encoding !== "json") || text === null) return { request, malformed: undefined };
+  const passed: GuardedRequest = { url: request.url, headers: request.headers, body: null, malformed: undefined };
+  if ((encoding !== "proto" && encoding !== "json") || text === null) return passed;
   let bytes: Uint8Array;
   if (url.searchParams.get("base64") === "1") {
     try {
@@ -205,9 +236,9 @@ async function guardGetRequest(request: Request, input: DescMessage, requestByte
     // As Connect reads it: the query parameter's text, as UTF-8.
     bytes = new TextEncoder().encode(text);
   }
-  if (bytes.byteLength > requestBytesMax) return { request, malformed: undefined };
+  if (bytes.byteLength > requestBytesMax) return passed;
   const problem = await checkMessage(bytes, input, encoding === "json", url.searchParams.get("compression"), requestBytesMax);
-  return problem === undefined ? { request, malformed: undefined } : emptiedGet(request, url, problem);
+  return problem === undefined ? passed : emptiedGet(request, url, problem);
 }
 
 function emptiedGet(request: Request, url: URL, problem: string): GuardedRequest {
@@ -215,7 +246,7 @@ function emptiedGet(request: Request, url: URL, problem: string): GuardedRequest
   empty.searchParams.set("message", "");
   empty.searchParams.delete("base64");
   empty.searchParams.delete("compression");
-  return { request: new Request(empty, request), malformed: problem };
+  return { url: empty.toString(), headers: request.headers, body: null, malformed: problem };
 }
 
 /** An empty request message in the request's own encoding and framing, which parses as the default message. */
