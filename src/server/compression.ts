@@ -5,6 +5,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Compression } from "@connectrpc/connect/protocol";
+import { joinChunks } from "./bytes.js";
 
 async function pipeThrough(bytes: Uint8Array, transform: ReadableWritablePair<Uint8Array, Uint8Array>, readMaxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
@@ -17,13 +18,7 @@ async function pipeThrough(bytes: Uint8Array, transform: ReadableWritablePair<Ui
     }
     chunks.push(chunk);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return joinChunks(chunks, total);
 }
 
 /** gzip, for `acceptCompression`. */

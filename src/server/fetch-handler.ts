@@ -11,6 +11,7 @@
 import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Env } from "../env.js";
+import { joinChunks } from "./bytes.js";
 import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { envKey, requestIdKey } from "./context.js";
@@ -126,13 +127,7 @@ async function whole(body: AsyncIterable<Uint8Array>): Promise<Uint8Array<ArrayB
     chunks.push(chunk);
     total += chunk.byteLength;
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return joinChunks(chunks, total);
 }
 
 /**

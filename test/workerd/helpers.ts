@@ -72,3 +72,12 @@ export async function expectCode(promise: Promise<unknown>, code: Code, message?
 export function rawFetch(path: string, init: RequestInit): Promise<Response> {
   return SELF.fetch(new Request(BASE_URL + path, init));
 }
+
+/** One Connect (or gRPC-Web) envelope holding `json` as its message, flags 0. */
+export function jsonEnvelope(json: string): Uint8Array<ArrayBuffer> {
+  const message = new TextEncoder().encode(json);
+  const out = new Uint8Array(5 + message.byteLength);
+  new DataView(out.buffer).setUint32(1, message.byteLength);
+  out.set(message, 5);
+  return out;
+}

@@ -9,18 +9,11 @@
 import { describe, expect, it } from "vitest";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { LISTEN_POLL_WAIT_MS } from "../../src/limits.js";
-import { connectClient, rawFetch } from "./helpers.js";
+import { connectClient, jsonEnvelope, rawFetch } from "./helpers.js";
 
 const LISTEN = "/impossibledb.v1.QueryService/Listen";
 const admin = connectClient(AdminService);
 
-function envelope(json: string): Uint8Array<ArrayBuffer> {
-  const message = new TextEncoder().encode(json);
-  const out = new Uint8Array(5 + message.byteLength);
-  new DataView(out.buffer).setUint32(1, message.byteLength);
-  out.set(message, 5);
-  return out;
-}
 
 /** Listen calls this isolate has finished, by code. */
 async function listensEnded(): Promise<Record<string, bigint>> {
@@ -33,7 +26,7 @@ describe("a cancelled Listen", { timeout: 30_000 }, () => {
     const res = await rawFetch(LISTEN, {
       method: "POST",
       headers: { "Content-Type": "application/connect+json" },
-      body: envelope(JSON.stringify({ query: { collection: "cancel_listen" } })),
+      body: jsonEnvelope(JSON.stringify({ query: { collection: "cancel_listen" } })),
     });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();

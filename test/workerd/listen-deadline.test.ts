@@ -7,18 +7,10 @@
  * answered deadline_exceeded for the same header).
  */
 import { describe, expect, it } from "vitest";
-import { rawFetch } from "./helpers.js";
+import { jsonEnvelope, rawFetch } from "./helpers.js";
 
 const LISTEN = "/impossibledb.v1.QueryService/Listen";
 
-/** One Connect (or gRPC-Web) envelope holding `json` as its message. */
-function envelope(json: string): Uint8Array<ArrayBuffer> {
-  const message = new TextEncoder().encode(json);
-  const out = new Uint8Array(5 + message.byteLength);
-  new DataView(out.buffer).setUint32(1, message.byteLength);
-  out.set(message, 5);
-  return out;
-}
 
 /** The envelopes of a whole streamed body: [flags, message text]. */
 function envelopes(bytes: Uint8Array): Array<[number, string]> {
@@ -36,7 +28,7 @@ describe("Listen under a deadline", { timeout: 30_000 }, () => {
     const res = await rawFetch(LISTEN, {
       method: "POST",
       headers: { "Content-Type": "application/connect+json", "Connect-Timeout-Ms": "700" },
-      body: envelope(JSON.stringify({ query: { collection: "deadline_listen" } })),
+      body: jsonEnvelope(JSON.stringify({ query: { collection: "deadline_listen" } })),
     });
     expect(res.status).toBe(200);
     const frames = envelopes(new Uint8Array(await res.arrayBuffer()));
@@ -49,7 +41,7 @@ describe("Listen under a deadline", { timeout: 30_000 }, () => {
     const res = await rawFetch(LISTEN, {
       method: "POST",
       headers: { "Content-Type": "application/grpc-web+json", "grpc-timeout": "700m" },
-      body: envelope(JSON.stringify({ query: { collection: "deadline_listen" } })),
+      body: jsonEnvelope(JSON.stringify({ query: { collection: "deadline_listen" } })),
     });
     expect(res.status).toBe(200);
     const frames = envelopes(new Uint8Array(await res.arrayBuffer()));

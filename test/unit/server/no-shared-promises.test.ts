@@ -61,6 +61,13 @@ function interfaceHoldsPromise(text: string, name: string): boolean {
   return false;
 }
 
+/** The declarations the scan flags in a file holding `lines`. */
+function scanSample(lines: readonly string[]): string[] {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "shared-promises-")), "sample.ts");
+  writeFileSync(file, lines.join("\n"));
+  return sharedPromiseDeclarations([file]).map((l) => l.slice(l.indexOf(": ") + 2));
+}
+
 describe("module-level state of the Worker", () => {
   it("keeps no promise between requests", () => {
     const files = sourceFiles(SRC).filter((f) => !NOT_WORKER.some((prefix) => f.startsWith(prefix)));
@@ -69,12 +76,10 @@ describe("module-level state of the Worker", () => {
   });
 
   it("recognises the caches as they were before (2026-11-30)", () => {
-    // The five declarations the fix removed, as they read then.
-    const dir = mkdtempSync(path.join(tmpdir(), "shared-promises-"));
-    const file = path.join(dir, "before.ts");
-    writeFileSync(
-      file,
-      [
+    // The declarations the fix removed, as they read then (the routing and
+    // rules caches had the same Entry shape).
+    expect(
+      scanSample([
         "interface Entry {",
         "  cached: { routing: CachedRouting; fetchedAtMs: number } | null;",
         "  inflight: Promise<CachedRouting> | null;",
@@ -83,17 +88,13 @@ describe("module-level state of the Worker", () => {
         "const inflight = new Map<string, Promise<DatabaseScope>>();",
         "const configs = new WeakMap<Env, Promise<AuthConfig>>();",
         "const keys = new Map<string, Promise<CryptoKey>>();",
-      ].join("\n"),
-    );
-    expect(sharedPromiseDeclarations([file])).toHaveLength(4);
+      ]),
+    ).toHaveLength(4);
   });
 
   it("recognises the shapes that would keep one", () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "shared-promises-"));
-    const file = path.join(dir, "sample.ts");
-    writeFileSync(
-      file,
-      [
+    expect(
+      scanSample([
         "const inflight = new Map<string, Promise<Table>>();",
         "const configs = new WeakMap<Env, Promise<AuthConfig>>();",
         "let pending: Promise<void> | null = null;",
@@ -106,9 +107,8 @@ describe("module-level state of the Worker", () => {
         "const entries = new Map<string, Entry>();",
         "interface Settled { cached: Table | null }",
         "const settled = new Map<string, Settled>();",
-      ].join("\n"),
-    );
-    expect(sharedPromiseDeclarations([file]).map((l) => l.slice(l.indexOf(": ") + 2))).toEqual([
+      ]),
+    ).toEqual([
       "const inflight = new Map<string, Promise<Table>>();",
       "const configs = new WeakMap<Env, Promise<AuthConfig>>();",
       "let pending: Promise<void> | null = null;",
