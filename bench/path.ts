@@ -36,6 +36,7 @@ try {
   const probes = [
     await runProbe("floor: HTTP + Worker only (/noop)", floor.serverPids, () => () => floor.probeWorker(), options),
     await runProbe("floor: + DO call, no SQL (/do-noop)", floor.serverPids, () => () => floor.probeDoCall(), options),
+    await runProbe("floor: 8 DO calls in parallel, no SQL (/do-fanout?n=8)", floor.serverPids, () => () => floor.probeFanOut(8), options),
     await runProbe("floor: point get", floor.serverPids, () => { const id = key(); return async () => void (await floor.driver.get(id)); }, options),
     await runProbe("floor: point put", floor.serverPids, () => { const id = key(); return () => floor.driver.put(id, doc); }, options),
     await runProbe("ImpossibleDB: Connect no-op (GetRoutingTable)", idb.serverPids, () => () => idb.probeNoop(), options),
@@ -44,8 +45,8 @@ try {
   ];
   const floorOf = (name: string) => probes.find((p) => p.probe === name)!;
   console.log(`load average ${machine.loadAverage1mStart.toFixed(2)} → ${currentLoadAverage().toFixed(2)}, ${machine.nproc} cores`);
-  console.log("| probe | req/s | workerd CPU µs/req |\n| --- | ---: | ---: |");
-  for (const p of probes) console.log(`| ${p.probe} | ${Math.round(p.opsPerSecond)} | ${p.serverCpuUsPerOp.toFixed(0)} |`);
+  console.log(`| probe | req/s | workerd CPU µs/req | p50 ms (${options.concurrency} in flight) |\n| --- | ---: | ---: | ---: |`);
+  for (const p of probes) console.log(`| ${p.probe} | ${Math.round(p.opsPerSecond)} | ${p.serverCpuUsPerOp.toFixed(0)} | ${p.p50Ms.toFixed(2)} |`);
   const ratio = (a: string, b: string) => (floorOf(a).opsPerSecond / floorOf(b).opsPerSecond).toFixed(2);
   console.log(`point get / floor: ${ratio("ImpossibleDB: point get", "floor: point get")}x; point put / floor: ${ratio("ImpossibleDB: point put", "floor: point put")}x (req/s, same run)`);
 } finally {

@@ -191,6 +191,7 @@ async function profile(floor: RunningFloor, idb: RunningImpossibleDb) {
     await runProbe("floor: HTTP + Worker only (/noop)", floor.serverPids, () => () => floor.probeWorker(), options),
     await runProbe("floor: HTTP + Worker, streamed bodies as Connect does (/noop-stream)", floor.serverPids, () => () => floor.probeWorkerStreams(), options),
     await runProbe("floor: + DO call, no SQL (/do-noop)", floor.serverPids, () => () => floor.probeDoCall(), options),
+    await runProbe("floor: 8 DO calls in parallel, no SQL (/do-fanout?n=8)", floor.serverPids, () => () => floor.probeFanOut(8), options),
     await runProbe("floor: point get", floor.serverPids, () => { const id = key(); return async () => void (await floor.driver.get(id)); }, options),
     await runProbe("floor: point put", floor.serverPids, () => { const id = key(); return () => floor.driver.put(id, doc); }, options),
     await runProbe("ImpossibleDB: Connect no-op (GetRoutingTable, cached, no shard call)", idb.serverPids, () => () => idb.probeNoop(), options),

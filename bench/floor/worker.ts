@@ -11,6 +11,9 @@
  *   /noop-stream           Worker alone, but bodies read and written as
  *                          streams, the way Connect's fetch adapter does
  *   /do-noop               Worker -> DO call that does nothing
+ *   /do-fanout?n=          Worker -> n DO calls in parallel (n distinct objects,
+ *                          1..16) that do nothing: the platform's floor for a
+ *                          query that asks every one of n shards
  *   /get?id=               read one document
  *   /put?id=               write one document (new version)
  *   /put-if?id=&version=   write only if the stored version matches
@@ -201,6 +204,11 @@ export default {
       case "/do-noop":
         await stub.noop();
         return new Response("null");
+      case "/do-fanout": {
+        const n = Math.min(16, Math.max(1, Number(url.searchParams.get("n")) || 1));
+        await Promise.all(Array.from({ length: n }, (_, i) => env.FLOOR.get(env.FLOOR.idFromName(`fanout-${i}`)).noop()));
+        return new Response("null");
+      }
       case "/get": {
         const found = await stub.get(id);
         return found === null ? new Response("not found", { status: 404 }) : new Response(found);

@@ -28,6 +28,8 @@ export interface ProbeResult {
   readonly opsPerSecond: number;
   /** workerd CPU per request, microseconds. */
   readonly serverCpuUsPerOp: number;
+  /** Median latency at the probe's concurrency, milliseconds. */
+  readonly p50Ms: number;
 }
 
 export async function runProbe(
@@ -40,7 +42,12 @@ export async function runProbe(
   const meter = await startCpuMeter(serverPids);
   const result = await closedLoop(next, { concurrency: options.concurrency, warmupMs: 0, measureMs: options.measureMs });
   const cpu = await meter.stop();
-  return { probe, opsPerSecond: result.opsPerSecond, serverCpuUsPerOp: (cpu.serverCpuSeconds * 1e6) / Math.max(1, result.ops) };
+  return {
+    probe,
+    opsPerSecond: result.opsPerSecond,
+    serverCpuUsPerOp: (cpu.serverCpuSeconds * 1e6) / Math.max(1, result.ops),
+    p50Ms: result.histogram.getValueAtPercentile(50) / 1000,
+  };
 }
 
 /** Microseconds per call of `fn`, over at least `minMs`. */

@@ -126,9 +126,10 @@ function profileSection(r: BenchResults): string[] {
   const lines = [
     "workerd CPU per request at saturation (microseconds), measured from /proc while each probe ran alone:",
     "",
-    "| probe | req/s | workerd CPU µs/req |",
-    "| --- | ---: | ---: |",
-    ...p.probes.map((x) => `| ${x.probe} | ${num(x.opsPerSecond)} | ${num(x.serverCpuUsPerOp)} |`),
+    "| probe | req/s | workerd CPU µs/req | p50 ms |",
+    "| --- | ---: | ---: | ---: |",
+    // p50 is absent from results written before it was recorded.
+    ...p.probes.map((x) => `| ${x.probe} | ${num(x.opsPerSecond)} | ${num(x.serverCpuUsPerOp)} | ${x.p50Ms === undefined ? "–" : x.p50Ms.toFixed(2)} |`),
     "",
     "The point get's path, piece by piece (differences of the rows above):",
     "",

@@ -21,6 +21,8 @@ export interface RunningFloor extends RunningSystem {
   probeWorkerStreams(): Promise<void>;
   /** Worker plus a Durable Object call that does nothing. */
   probeDoCall(): Promise<void>;
+  /** `n` no-op calls to n distinct Durable Objects in parallel, from one request (a query's fan-out, without the query). */
+  probeFanOut(n: number): Promise<void>;
   /**
    * The group-commit probe: writes `entries` in one request, in one
    * transactionSync (`batch`), one transactionSync each (`separate`), or
@@ -96,6 +98,9 @@ export async function startFloor(options: FloorOptions): Promise<RunningFloor> {
     },
     async probeDoCall() {
       await call("/do-noop");
+    },
+    async probeFanOut(n) {
+      await call(`/do-fanout?n=${n}`);
     },
     stop: () => host.stop(),
   };
