@@ -2,8 +2,9 @@
  * Turns a fetch Request into a Connect call: finds the handler by path,
  * answers CORS preflights, and passes the Worker's bindings to the service
  * as context values, with the request id (`x-request-id`, the caller's when
- * sane, else a fresh one), which every RPC response carries back and the
- * per-call log line names, and the database the `impossibledb-database`
+ * sane, else a fresh one), which every answer carries back (RPCs, errors,
+ * streams, and the plain HTTP ones: health check, console, 404, CORS
+ * preflight) and the per-call log line names, and the database the `impossibledb-database`
  * header selects (server/database.ts). `GET /healthz` is answered here too,
  * before Connect, so a plain HTTP client can probe the Worker, and so is the
  * web console under `/console`.
@@ -12,7 +13,7 @@ import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import { universalServerRequestFromFetch, universalServerResponseToFetch } from "@connectrpc/connect/protocol";
 import type { Env } from "../env.js";
-import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
+import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey, refusedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { envKey, requestIdKey } from "./context.js";
 import { CONSOLE_PATH, consoleResponse, isConsolePath } from "./console.js";
@@ -38,18 +39,25 @@ export function createFetchHandler(router: ConnectRouter, options: FetchHandlerO
   const requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX;
   const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
   return async (request, env) => {
+    const requestId = requestIdFrom(request.headers);
     const origin = request.headers.get("Origin");
-    if (request.method === "OPTIONS") return preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
     const pathname = pathOf(request.url);
-    if (pathname === HEALTH_PATH) return healthResponse(request, env);
+    let response: Response;
+    let cors: Headers | null = null;
+    if (request.method === "OPTIONS") response = preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
+    else if (pathname === HEALTH_PATH) response = healthResponse(request, env);
     // The console calls this origin, so it needs no CORS headers.
-    if (isConsolePath(pathname)) return consoleResponse(request, pathname);
-    const handler = byPath.get(pathname);
-    const response = handler === undefined ? notFound(pathname) : await serve(handler, request, env, requestBytesMax);
-    const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
-    if (cors === null) return response;
+    else if (isConsolePath(pathname)) response = consoleResponse(request, pathname);
+    else {
+      const handler = byPath.get(pathname);
+      response = handler === undefined ? notFound(pathname) : await serve(handler, request, env, requestBytesMax, requestId);
+      cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
+    }
+    // Every answer carries the id (a stream's go out before its first
+    // message, so streams do too): one place, so no answer can miss it.
     const headers = new Headers(response.headers);
-    cors.forEach((value, key) => headers.set(key, value));
+    headers.set(REQUEST_ID_HEADER, requestId);
+    cors?.forEach((value, key) => headers.set(key, value));
     return respond(response, headers);
   };
 }
@@ -66,7 +74,7 @@ function respond(response: Response, headers: Headers): Response {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers, encodeBody });
 }
 
-async function serve(handler: UniversalHandler, request: Request, env: Env, requestBytesMax: number): Promise<Response> {
+async function serve(handler: UniversalHandler, request: Request, env: Env, requestBytesMax: number, requestId: string): Promise<Response> {
   const guarded = await guardBinaryRequest(request, handler.method.input, requestBytesMax);
   const uReq = universalServerRequestFromFetch(guarded.request, {});
   // HTTP-level compression (Connect unary's Accept-Encoding) belongs to the
@@ -79,12 +87,12 @@ async function serve(handler: UniversalHandler, request: Request, env: Env, requ
   // runtime from encoding any body Connect did compress a second time.
   const header = new Headers(uReq.header);
   header.delete("Accept-Encoding");
-  const requestId = requestIdFrom(request.headers);
   const contextValues = createContextValues()
     .set(envKey, env)
     .set(requestIdKey, requestId)
     .set(requestStatsKey, {})
     .set(malformedRequestKey, guarded.malformed)
+    .set(refusedRequestKey, guarded.refusal)
     .set(oversizedRequestKey, guarded.oversizedBytes)
     .set(requestBytesMaxKey, requestBytesMax)
     .set(databaseSelectionKey, databaseSelectionFrom(request.headers))
@@ -92,12 +100,7 @@ async function serve(handler: UniversalHandler, request: Request, env: Env, requ
     // reading request.cf costs about 100 µs locally, every call.
     .set(requestLocationKey, () => locationOf(request));
   const uRes = await handler({ ...uReq, header, contextValues });
-  const response = universalServerResponseToFetch(uRes);
-  // Response headers go out before a stream's first message, so streams
-  // carry the id too.
-  const headers = new Headers(response.headers);
-  headers.set(REQUEST_ID_HEADER, requestId);
-  return respond(response, headers);
+  return universalServerResponseToFetch(uRes);
 }
 
 /** The parts of `request.cf` the locality choice reads; undefined where there is no `cf` (locally). */
