@@ -29,8 +29,8 @@ import {
 import type { ParticipantRequest, Vote } from "../sync/participant.js";
 import { commitTsOf, initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
 import { timestampMs } from "../sync/hybrid-clock.js";
-import { untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
-import { LeaseTable, quietPastLease } from "../sync/read-lock-lease.js";
+import { clearFinished, untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
+import { LeaseTable, mayGoQuiet, quietPastLease } from "../sync/read-lock-lease.js";
 import { FailureError } from "../errors.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
@@ -183,9 +183,12 @@ export class TransactionCoordinator extends DurableObject<Env> {
   /** True when `txId` has gone quiet past its lease (sync/read-lock-lease.ts). */
   private quiet(txId: string, deadlineMs: number, nowMs: number): boolean {
     const state = this.record(txId)?.state;
+    const view = { phase: state?.phase ?? null, committing: this.inflight.has(txId) };
+    // Only a transaction that can go quiet gets a lease (the table holds no others).
+    if (!mayGoQuiet(view)) return false;
     // The caller may not know the deadline (a blocked request passes its own clock); the record does.
     const heardMs = this.leases.lastHeardMs(txId, nowMs, state?.deadlineMs ?? deadlineMs);
-    return quietPastLease({ phase: state?.phase ?? null, committing: this.inflight.has(txId), heardMs }, nowMs, TX_READ_LOCK_LEASE_MS);
+    return quietPastLease({ ...view, heardMs }, nowMs, TX_READ_LOCK_LEASE_MS);
   }
 
   /**
@@ -339,15 +342,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
   private async prepareOn(shard: string, request: ParticipantRequest): Promise<{ shard: string; vote: Vote }> {
     let vote: Vote;
     try {
-      vote = await untilUnblocked(transactionEnv(this.env, request.txId), shard, async (): Promise<Vote | PriorityBlocked> => {
-        // Wounded by an older transaction (or rolled back) while waiting: stop asking.
-        if (this.record(request.txId)?.state.phase === "aborted") {
-          return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
-        }
-        const v = await shardStub(transactionEnv(this.env, request.txId), shard).txPrepare(request);
-        if (v.vote === "yes" || v.wait === undefined) return v;
-        return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
-      });
+      vote = await this.prepareOrWait(shard, request);
+      if (vote.vote === "no" && vote.wait === undefined && (vote.blockedBy?.length ?? 0) > 0) {
+        // A first attempt never waits, but locks of finished or quiet
+        // transactions are cleared and the prepare asked once more (a no
+        // for locks recorded nothing on the shard).
+        if (await clearFinished(transactionEnv(this.env, request.txId), shard, vote.blockedBy!)) vote = await this.prepareOrWait(shard, request);
+      }
     } catch (err) {
       // A wait that ran out of rounds recorded nothing on the shard: a plain no.
       vote =
@@ -357,6 +358,19 @@ export class TransactionCoordinator extends DurableObject<Env> {
     }
     this.crashAt("after_first_prepare");
     return { shard, vote };
+  }
+
+  /** Asks one participant to prepare, a retry waiting (or wounding) for a bounded number of rounds when told to. */
+  private prepareOrWait(shard: string, request: ParticipantRequest): Promise<Vote> {
+    return untilUnblocked(transactionEnv(this.env, request.txId), shard, async (): Promise<Vote | PriorityBlocked> => {
+      // Wounded by an older transaction (or rolled back) while waiting: stop asking.
+      if (this.record(request.txId)?.state.phase === "aborted") {
+        return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
+      }
+      const v = await shardStub(transactionEnv(this.env, request.txId), shard).txPrepare(request);
+      if (v.vote === "yes" || v.wait === undefined) return v;
+      return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
+    });
   }
 
   private async deliver(record: CoordinatorRecord, shard: string, commit: boolean): Promise<void> {

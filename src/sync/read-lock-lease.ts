@@ -48,12 +48,20 @@ export interface LeaseView {
 }
 
 /**
- * True when the transaction has gone quiet past its lease: undecided, not
- * committing, and not heard from for more than `leaseMs`. Pure.
+ * True when the transaction can go quiet at all: undecided and not
+ * committing (a commit in progress, or a decision, is the coordinator's
+ * business, not its client's). Pure.
+ */
+export function mayGoQuiet(view: Pick<LeaseView, "phase" | "committing">): boolean {
+  return (view.phase === null || view.phase === "idle") && !view.committing;
+}
+
+/**
+ * True when the transaction has gone quiet past its lease: it may go quiet
+ * (mayGoQuiet) and has not been heard from for more than `leaseMs`. Pure.
  */
 export function quietPastLease(view: LeaseView, nowMs: number, leaseMs: number): boolean {
-  const undecided = view.phase === null || view.phase === "idle";
-  return undecided && !view.committing && nowMs - view.heardMs > leaseMs;
+  return mayGoQuiet(view) && nowMs - view.heardMs > leaseMs;
 }
 
 /**

@@ -13,17 +13,27 @@
 import { describe, expect, it } from "vitest";
 import { Code, type Transport } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { SELF } from "cloudflare:test";
+import { env, SELF } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { ImpossibleDBClient } from "../../clients/ts/src/browser.js";
+import { clusterConfig } from "../../src/env.js";
+import { TX_READ_LOCK_LEASE_MS } from "../../src/limits.js";
+import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import { connectClient, expectCode } from "./helpers.js";
 
 const db = connectClient(CollectionService);
 const tx = connectClient(TransactionService);
 const ref = (collection: string, id: string) => ({ collection, id });
 const set = (collection: string, id: string, data: Record<string, number>) => ({ ref: ref(collection, id), operation: { case: "set" as const, value: data } });
+const config = clusterConfig(env);
+const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
 const versionsOf = (reads: { ref?: { collection: string; id: string }; version: bigint }[]) => reads.map((r) => ({ ref: r.ref, version: r.version }));
+
+/** Two ids of `collection` on different shards. */
+function idsOnTwoShards(collection: string): [string, string] {
+  for (let i = 1; ; i++) if (router.shardFor(collection, `a${i}`) !== router.shardFor(collection, "a0")) return ["a0", `a${i}`];
+}
 
 /** The TypeScript SDK, speaking Connect to the Worker under test. */
 function sdk(): ImpossibleDBClient {
@@ -118,5 +128,31 @@ describe("an abandoned retry's read locks", () => {
     await tx.getDocuments({ newTransaction: {}, refs: [ref("abandoned-first", "x")] });
     expect(await increment(sdk(), "abandoned-first", "x", { attemptsMax: 1 })).toBe(2);
     expect(await valueOf("abandoned-first", "x")).toBe(2);
+  });
+});
+
+describe("transactions that never wait (first attempts, CommitBatch)", () => {
+  it("clear a quiet retry's read lock once its lease has run out, instead of aborting until its deadline", async () => {
+    const retryOf = await committedTransaction("never-wait", "x");
+    const abandoned = await tx.getDocuments({ newTransaction: { retryOf }, refs: [ref("never-wait", "x")] });
+    // While the retry may still be alive, a transaction that never waits
+    // gives way to it (it is a first attempt: it aborts, its client retries).
+    await expectCode(tx.commitBatch({ writes: [set("never-wait", "x", { n: 50 })] }), Code.Aborted, /locked/);
+    await new Promise((resolve) => setTimeout(resolve, TX_READ_LOCK_LEASE_MS + 200));
+    // Quiet past its lease: CommitBatch (one shard) and a first attempt's commit go through.
+    await tx.commitBatch({ writes: [set("never-wait", "x", { n: 60 })] });
+    const first = await tx.getDocuments({ newTransaction: {}, refs: [ref("never-wait", "x")] });
+    await tx.commit({ transaction: first.transaction, writes: [set("never-wait", "x", { n: 61 })], reads: versionsOf(first.reads) });
+    expect(await valueOf("never-wait", "x")).toBe(61);
+    await expectCode(tx.commit({ transaction: abandoned.transaction, writes: [set("never-wait", "x", { n: 100 })] }), Code.Aborted, /quiet/);
+  });
+
+  it("the same across shards: a two-shard CommitBatch clears a quiet retry's lock on one of them", async () => {
+    const [a, b] = idsOnTwoShards("never-wait-2");
+    const retryOf = await committedTransaction("never-wait-2", a);
+    await tx.getDocuments({ newTransaction: { retryOf }, refs: [ref("never-wait-2", a)] });
+    await new Promise((resolve) => setTimeout(resolve, TX_READ_LOCK_LEASE_MS + 200));
+    await tx.commitBatch({ writes: [set("never-wait-2", a, { n: 7 }), set("never-wait-2", b, { n: 7 })] });
+    expect([await valueOf("never-wait-2", a), await valueOf("never-wait-2", b)]).toEqual([7, 7]);
   });
 });
