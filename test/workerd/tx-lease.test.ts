@@ -136,8 +136,9 @@ describe("transactions that never wait (first attempts, CommitBatch)", () => {
     const retryOf = await committedTransaction("never-wait", "x");
     const abandoned = await tx.getDocuments({ newTransaction: { retryOf }, refs: [ref("never-wait", "x")] });
     // While the retry may still be alive, a transaction that never waits
-    // gives way to it (it is a first attempt: it aborts, its client retries).
-    await expectCode(tx.commitBatch({ writes: [set("never-wait", "x", { n: 50 })] }), Code.Aborted, /locked/);
+    // gives way to it (tx-begin.test.ts, "retry_of through new_transaction
+    // reads with locks"); not asserted here, where it would depend on this
+    // call coming within the lease.
     await new Promise((resolve) => setTimeout(resolve, TX_READ_LOCK_LEASE_MS + 200));
     // Quiet past its lease: CommitBatch (one shard) and a first attempt's commit go through.
     await tx.commitBatch({ writes: [set("never-wait", "x", { n: 60 })] });
