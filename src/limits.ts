@@ -355,6 +355,29 @@ export const TX_TIMEOUT_MAX_MS = 60_000;
 export const TX_RETRY_OF_WINDOW_MS = 60_000;
 
 /**
+ * How long an undecided transaction that is not committing keeps its claim
+ * to be waited for after its last call (a GetDocuments of a retry, or any
+ * round of one that waits for a lock), in milliseconds. Past it, anyone its
+ * read locks block may abort it (sync/read-lock-lease.ts), so one that went
+ * quiet (an abandoned retry) stalls a document for about this long, not
+ * until its deadline. Short next to the TypeScript SDK's runTransaction
+ * (5 attempts, about 3 s when each retry waits its whole
+ * INTENT_RESOLUTION_ROUNDS_MAX rounds), so its third attempt gets through;
+ * long next to one round's wait, which renews it. Cloud Spanner aborts a
+ * read-write transaction idle for 10 s; ours holds locks only while
+ * retrying, and its waiters give up much sooner, hence shorter.
+ */
+export const TX_READ_LOCK_LEASE_MS = 1_000;
+
+/**
+ * The most transactions whose last call a coordinator remembers for
+ * TX_READ_LOCK_LEASE_MS. Past it the one heard from longest ago is
+ * forgotten, and its lease starts again when next asked about (it only
+ * waits longer to lose its locks: never a wrong abort).
+ */
+export const COORDINATOR_LEASES_MAX = 10_000;
+
+/**
  * How long after its deadline a finished transaction's records are kept,
  * so a repeated or late message is answered from them. Past the deadline
  * no client message for the transaction is accepted any more.
@@ -497,6 +520,12 @@ assertLimit(
   "history outlives the oldest snapshot a live transaction can read at",
 );
 assertLimit(INTENT_RESOLUTION_PATIENCE_ROUNDS < INTENT_RESOLUTION_ROUNDS_MAX, "a blocked request aborts blockers before it gives up");
+assertLimit(
+  TX_READ_LOCK_LEASE_MS > 2 * INTENT_RESOLUTION_BACKOFF_MS * 2 ** (INTENT_RESOLUTION_ROUNDS_MAX - 2),
+  "a retry waiting inside its own call renews its lease each round, with room to spare before it runs out (the longest pause between rounds, doubled)",
+);
+assertLimit(TX_READ_LOCK_LEASE_MS < TX_TIMEOUT_MAX_MS, "a quiet transaction loses its locks before its deadline would release them");
+assertLimit(COORDINATOR_LEASES_MAX >= 1, "a coordinator remembers at least one lease");
 assertLimit(LATENCY_BUCKET_FIRST_MS > 0 && LATENCY_BUCKET_COUNT >= 2, "a latency histogram has a positive first bucket and an overflow bucket");
 
 assertLimit(GEO_CANDIDATES_PER_SHARD_MAX <= QUERY_ROWS_READ_MAX, "one shard's geo candidates fit one query's rows-read budget");

@@ -9,7 +9,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
-import { COORDINATOR_RECORDS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
+import { COORDINATOR_LEASES_MAX, COORDINATOR_RECORDS_PER_ALARM_MAX, TX_READ_LOCK_LEASE_MS, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
 import { transactionEnv } from "../sync/coordinator-client.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
@@ -29,7 +29,8 @@ import {
 import type { ParticipantRequest, Vote } from "../sync/participant.js";
 import { commitTsOf, initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
 import { timestampMs } from "../sync/hybrid-clock.js";
-import { untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
+import { clearFinished, untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
+import { LeaseTable, mayGoQuiet, quietPastLease } from "../sync/read-lock-lease.js";
 import { FailureError } from "../errors.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
@@ -43,6 +44,14 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * (presumed abort covers a crash).
    */
   private readonly inflight = new Map<string, { plan: CommitPlan; shards: readonly string[] }>();
+
+  /**
+   * When each transaction's calls were last heard of, in memory only (a
+   * renewal must not cost a durable write): an undecided transaction quiet
+   * for TX_READ_LOCK_LEASE_MS is aborted by whoever its locks block
+   * (sync/read-lock-lease.ts).
+   */
+  private readonly leases = new LeaseTable(COORDINATOR_LEASES_MAX);
 
   /** True once DeleteDatabase erased this coordinator: every call is refused (tombstone.ts). */
   private erased: boolean;
@@ -92,6 +101,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
         this.decide(plan, start.state, votes);
       } finally {
         this.inflight.delete(plan.txId);
+        this.leases.forget(plan.txId);
       }
       const record = this.record(plan.txId)!;
       await this.armAlarm();
@@ -145,19 +155,40 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * Says where a transaction stands, for someone blocked on its locks. With
    * `abortIfUndecided`, an undecided transaction is aborted now (presumed
    * abort lets the coordinator do that at any time before it decides to
-   * commit), so a reader never waits on it forever.
+   * commit), so a reader never waits on it forever. Without it, a
+   * transaction is aborted all the same when it has gone quiet: undecided,
+   * not committing, and not heard from for TX_READ_LOCK_LEASE_MS
+   * (sync/read-lock-lease.ts), so an abandoned retry's read locks stall
+   * nobody for long.
    */
   async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean): Promise<Resolution> {
     assertNotErased(this.erased);
+    const nowMs = Date.now();
+    const quiet = !abortIfUndecided && this.quiet(txId, deadlineMs, nowMs);
     if (this.record(txId) === null) {
-      if (!abortIfUndecided) return { phase: "pending" };
+      if (!abortIfUndecided && !quiet) return { phase: "pending" };
       await this.ensureRecord(txId, deadlineMs);
     }
     const phase = this.record(txId)!.state.phase;
-    if (abortIfUndecided && (phase === "idle" || phase === "preparing")) {
-      await this.apply(txId, { type: "abort_requested", reason: "aborted to release locks another request was waiting for", nowMs: Date.now() });
+    if ((abortIfUndecided || quiet) && (phase === "idle" || phase === "preparing")) {
+      const reason = quiet
+        ? `it was quiet for more than TX_READ_LOCK_LEASE_MS (${TX_READ_LOCK_LEASE_MS} ms) while another transaction waited for its locks`
+        : "aborted to release locks another request was waiting for";
+      await this.apply(txId, { type: "abort_requested", reason, nowMs });
+      this.leases.forget(txId);
     }
     return resolutionOf(this.record(txId)!.state);
+  }
+
+  /** True when `txId` has gone quiet past its lease (sync/read-lock-lease.ts). */
+  private quiet(txId: string, deadlineMs: number, nowMs: number): boolean {
+    const state = this.record(txId)?.state;
+    const view = { phase: state?.phase ?? null, committing: this.inflight.has(txId) };
+    // Only a transaction that can go quiet gets a lease (the table holds no others).
+    if (!mayGoQuiet(view)) return false;
+    // The caller may not know the deadline (a blocked request passes its own clock); the record does.
+    const heardMs = this.leases.lastHeardMs(txId, nowMs, state?.deadlineMs ?? deadlineMs);
+    return quietPastLease({ ...view, heardMs }, nowMs, TX_READ_LOCK_LEASE_MS);
   }
 
   /**
@@ -170,6 +201,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
     assertNotErased(this.erased);
     await this.ensureRecord(txId, deadlineMs);
     await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() }, true);
+    this.leases.forget(txId);
     // The abort may have been decided earlier (a commit that aborted) and be
     // still on its way; a client retries right after its rollback, and its
     // retry must not meet this attempt's read locks, so deliver it now.
@@ -181,13 +213,17 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * Records that a retry will take read locks on `shards` (before it takes
    * them), so that its commit or abort releases them: they take part in its
    * two-phase commit, and an abort (rollback, deadline, a waiter that ran
-   * out of patience) is delivered to them. Answers the transaction's
-   * lifecycle; only an "open" one may go on reading.
+   * out of patience, or found it quiet past its lease) is delivered to
+   * them. Every call renews the transaction's lease (the Worker calls this
+   * before each locking read, and again on each round of one that waits).
+   * Answers the transaction's lifecycle; only an "open" one may go on
+   * reading.
    */
   async register(txId: string, deadlineMs: number, shards: readonly string[]): Promise<Lifecycle> {
     assertNotErased(this.erased);
     const lifecycle = this.lifecycle(txId);
     if (lifecycle !== "open") return lifecycle;
+    this.leases.heard(txId, Date.now(), deadlineMs);
     const known = this.record(txId)?.state.participants ?? [];
     if (shards.every((s) => known.includes(s))) return "open";
     await this.ensureRecord(txId, deadlineMs);
@@ -306,15 +342,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
   private async prepareOn(shard: string, request: ParticipantRequest): Promise<{ shard: string; vote: Vote }> {
     let vote: Vote;
     try {
-      vote = await untilUnblocked(transactionEnv(this.env, request.txId), shard, async (): Promise<Vote | PriorityBlocked> => {
-        // Wounded by an older transaction (or rolled back) while waiting: stop asking.
-        if (this.record(request.txId)?.state.phase === "aborted") {
-          return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
-        }
-        const v = await shardStub(transactionEnv(this.env, request.txId), shard).txPrepare(request);
-        if (v.vote === "yes" || v.wait === undefined) return v;
-        return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
-      });
+      vote = await this.prepareOrWait(shard, request);
+      if (vote.vote === "no" && vote.wait === undefined && (vote.blockedBy?.length ?? 0) > 0) {
+        // A first attempt never waits, but locks of finished or quiet
+        // transactions are cleared and the prepare asked once more (a no
+        // for locks recorded nothing on the shard).
+        if (await clearFinished(transactionEnv(this.env, request.txId), shard, vote.blockedBy!)) vote = await this.prepareOrWait(shard, request);
+      }
     } catch (err) {
       // A wait that ran out of rounds recorded nothing on the shard: a plain no.
       vote =
@@ -324,6 +358,19 @@ export class TransactionCoordinator extends DurableObject<Env> {
     }
     this.crashAt("after_first_prepare");
     return { shard, vote };
+  }
+
+  /** Asks one participant to prepare, a retry waiting (or wounding) for a bounded number of rounds when told to. */
+  private prepareOrWait(shard: string, request: ParticipantRequest): Promise<Vote> {
+    return untilUnblocked(transactionEnv(this.env, request.txId), shard, async (): Promise<Vote | PriorityBlocked> => {
+      // Wounded by an older transaction (or rolled back) while waiting: stop asking.
+      if (this.record(request.txId)?.state.phase === "aborted") {
+        return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
+      }
+      const v = await shardStub(transactionEnv(this.env, request.txId), shard).txPrepare(request);
+      if (v.vote === "yes" || v.wait === undefined) return v;
+      return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
+    });
   }
 
   private async deliver(record: CoordinatorRecord, shard: string, commit: boolean): Promise<void> {

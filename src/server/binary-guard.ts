@@ -16,6 +16,8 @@ import { REQUEST_BYTES_MAX } from "../limits.js";
 import { fromBase64Url } from "../pagination/page-token.js";
 import { compressionGzip } from "./compression.js";
 import { jsonTimestampProblem } from "./json-timestamps.js";
+import { protocolRefusal } from "./protocol-refusal.js";
+import type { Failure } from "../errors.js";
 
 /** Set when the request message did not parse; holds the reason. */
 export const malformedRequestKey = createContextKey<string | undefined>(undefined, { description: "malformed request" });
@@ -28,6 +30,12 @@ export const malformedRequestKey = createContextKey<string | undefined>(undefine
  * connection reset instead of an answer).
  */
 export const oversizedRequestKey = createContextKey<number | undefined>(undefined, { description: "oversized request" });
+
+/**
+ * Set when the request's protocol framing is refused (protocol-refusal.ts):
+ * a Connect version other than 1, or HTTP Content-Encoding on a stream.
+ */
+export const refusedRequestKey = createContextKey<Failure | undefined>(undefined, { description: "refused request" });
 
 /**
  * The request size limit the call was held to: REQUEST_BYTES_MAX, unless
@@ -56,6 +64,8 @@ export interface GuardedRequest {
   readonly body: Uint8Array | null;
   readonly malformed: string | undefined;
   readonly oversizedBytes?: number;
+  /** Why the protocol framing is refused (protocol-refusal.ts); the message was not read. */
+  readonly refusal?: Failure;
 }
 
 /**
@@ -66,11 +76,13 @@ export interface GuardedRequest {
 export async function guardBinaryRequest(request: Request, input: DescMessage, requestBytesMax = REQUEST_BYTES_MAX): Promise<GuardedRequest> {
   // Each property of a runtime Request is a native call: read them once.
   const method = request.method;
-  if (method === "GET") return guardGetRequest(request, input, requestBytesMax);
   const url = request.url;
   const headers = request.headers;
+  const refusal = protocolRefusal(method, url, headers);
+  if (refusal !== null) return refused(request, method, url, headers, refusal);
+  if (method === "GET") return guardGetRequest(request, input, requestBytesMax);
   const contentType = headers.get("Content-Type") ?? "";
-  const enveloped = /^application\/(grpc-web|connect)\+/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
+  const enveloped = isEnveloped(contentType);
   const declaredBytes = Number(headers.get("Content-Length") ?? Number.NaN);
   // The limit is on the message, as Connect's readMaxBytes is: an enveloped
   // body carries one message (unary and server-streaming calls) behind its
@@ -125,6 +137,18 @@ function replacedBodyHeaders(original: Headers): Headers {
 /** The call refused as too large: its body replaced by an empty message, with the size it had. */
 function oversized(url: string, headers: Headers, contentType: string, enveloped: boolean, bytes: number): GuardedRequest {
   return { url, headers: replacedBodyHeaders(headers), body: emptyMessage(contentType, enveloped), malformed: undefined, oversizedBytes: bytes };
+}
+
+/**
+ * The call refused for its protocol framing: its message replaced by an
+ * empty one (so Connect parses nothing of it), and a POST body drained
+ * unkept (an unread body can reset the connection, see above).
+ */
+async function refused(request: Request, method: string, url: string, headers: Headers, refusal: Failure): Promise<GuardedRequest> {
+  if (method === "GET") return { url: emptyGetUrl(new URL(url)).toString(), headers, body: null, malformed: undefined, refusal };
+  if (request.body !== null) await readBodyCapped(request.body, 0);
+  const contentType = headers.get("Content-Type") ?? "";
+  return { url, headers: replacedBodyHeaders(headers), body: emptyMessage(contentType, isEnveloped(contentType)), malformed: undefined, refusal };
 }
 
 /**
@@ -242,11 +266,25 @@ async function guardGetRequest(request: Request, input: DescMessage, requestByte
 }
 
 function emptiedGet(request: Request, url: URL, problem: string): GuardedRequest {
+  return { url: emptyGetUrl(url).toString(), headers: request.headers, body: null, malformed: problem };
+}
+
+/**
+ * `url` with an empty message in its own encoding: `{}` for JSON (an empty
+ * string is not JSON, and Connect's own "Unexpected end of JSON input"
+ * would answer before the real reason), no bytes for binary.
+ */
+function emptyGetUrl(url: URL): URL {
   const empty = new URL(url);
-  empty.searchParams.set("message", "");
+  empty.searchParams.set("message", empty.searchParams.get("encoding") === "json" ? "{}" : "");
   empty.searchParams.delete("base64");
   empty.searchParams.delete("compression");
-  return { url: empty.toString(), headers: request.headers, body: null, malformed: problem };
+  return empty;
+}
+
+/** True for the enveloped (length-prefixed) protocols: Connect streams and gRPC-Web. */
+function isEnveloped(contentType: string): boolean {
+  return /^application\/(grpc-web|connect)\+/.test(contentType) || /^application\/grpc-web(;|$)/.test(contentType);
 }
 
 /** An empty request message in the request's own encoding and framing, which parses as the default message. */

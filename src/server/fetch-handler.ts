@@ -2,8 +2,9 @@
  * Turns a fetch Request into a Connect call: finds the handler by path,
  * answers CORS preflights, and passes the Worker's bindings to the service
  * as context values, with the request id (`x-request-id`, the caller's when
- * sane, else a fresh one), which every RPC response carries back and the
- * per-call log line names, and the database the `impossibledb-database`
+ * sane, else a fresh one), which every answer carries back (RPCs, errors,
+ * streams, and the plain HTTP ones: health check, console, 404, CORS
+ * preflight) and the per-call log line names, and the database the `impossibledb-database`
  * header selects (server/database.ts). `GET /healthz` is answered here too,
  * before Connect, so a plain HTTP client can probe the Worker, and so is the
  * web console under `/console`.
@@ -12,7 +13,7 @@ import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Env } from "../env.js";
 import { joinChunks } from "./bytes.js";
-import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
+import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey, refusedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { envKey, requestIdKey } from "./context.js";
 import { CONSOLE_PATH, consoleResponse, isConsolePath } from "./console.js";
@@ -38,17 +39,25 @@ export function createFetchHandler(router: ConnectRouter, options: FetchHandlerO
   const requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX;
   const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
   return async (request, env) => {
+    const requestId = requestIdFrom(request.headers);
     const origin = request.headers.get("Origin");
-    if (request.method === "OPTIONS") return preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
+    const method = request.method;
     const pathname = pathOf(request.url);
-    if (pathname === HEALTH_PATH) return healthResponse(request, env);
+    const handler = method === "OPTIONS" ? undefined : byPath.get(pathname);
+    // An RPC's one Response is built with its id and CORS headers (serve).
+    if (handler !== undefined) return serve(handler, request, env, requestBytesMax, corsHeaders(origin, env.CORS_ALLOWED_ORIGINS), requestId);
+    let response: Response;
+    if (method === "OPTIONS") response = preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
+    else if (pathname === HEALTH_PATH) response = healthResponse(request, env);
     // The console calls this origin, so it needs no CORS headers.
-    if (isConsolePath(pathname)) return consoleResponse(request, pathname);
-    const handler = byPath.get(pathname);
-    const cors = corsHeaders(origin, env.CORS_ALLOWED_ORIGINS);
-    if (handler !== undefined) return serve(handler, request, env, requestBytesMax, cors);
-    const response = notFound(pathname);
-    if (cors !== null) cors.forEach((value, key) => response.headers.set(key, value));
+    else if (isConsolePath(pathname)) response = consoleResponse(request, pathname);
+    else {
+      response = notFound(pathname);
+      corsHeaders(origin, env.CORS_ALLOWED_ORIGINS)?.forEach((value, key) => response.headers.set(key, value));
+    }
+    // Every plain HTTP answer here is a Response of ours, so its headers can
+    // be changed in place: the id goes on every answer, not only on RPCs'.
+    response.headers.set(REQUEST_ID_HEADER, requestId);
     return response;
   };
 }
@@ -62,7 +71,7 @@ export function createFetchHandler(router: ConnectRouter, options: FetchHandlerO
  * streaming call's answer still streams. One Response is built, with the
  * request id and CORS headers added to Connect's own.
  */
-async function serve(handler: UniversalHandler, request: Request, env: Env, requestBytesMax: number, cors: Headers | null): Promise<Response> {
+async function serve(handler: UniversalHandler, request: Request, env: Env, requestBytesMax: number, cors: Headers | null, requestId: string): Promise<Response> {
   const guarded = await guardBinaryRequest(request, handler.method.input, requestBytesMax);
   // HTTP-level compression (Connect unary's Accept-Encoding) belongs to the
   // platform, not to us: Cloudflare normalises Accept-Encoding on the way in
@@ -79,12 +88,12 @@ async function serve(handler: UniversalHandler, request: Request, env: Env, requ
     header = new Headers(header);
     header.delete("Accept-Encoding");
   }
-  const requestId = requestIdFrom(request.headers);
   const contextValues = createContextValues()
     .set(envKey, env)
     .set(requestIdKey, requestId)
     .set(requestStatsKey, {})
     .set(malformedRequestKey, guarded.malformed)
+    .set(refusedRequestKey, guarded.refusal)
     .set(oversizedRequestKey, guarded.oversizedBytes)
     .set(requestBytesMaxKey, requestBytesMax)
     .set(databaseSelectionKey, databaseSelectionFrom(request.headers))

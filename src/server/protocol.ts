@@ -8,9 +8,9 @@
  */
 import type { Registry } from "@bufbuild/protobuf";
 import { Code, ConnectError, createConnectRouter, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { asConnectError } from "../errors.js";
+import { asConnectError, codeOf } from "../errors.js";
 import { REQUEST_BYTES_MAX } from "../limits.js";
-import { malformedRequestKey, oversizedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
+import { malformedRequestKey, oversizedRequestKey, refusedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
 import { compressionGzip } from "./compression.js";
 
 /**
@@ -46,12 +46,15 @@ export const errorInterceptor: Interceptor = (next) => async (req) => {
 };
 
 /**
- * Refuses a request whose binary body did not parse or was too large (the
- * fetch handler's binary guard found out). The database's router runs it
+ * Refuses a request whose protocol framing is not allowed
+ * (protocol-refusal.ts), or whose binary body did not parse or was too
+ * large (the fetch handler's binary guard found out). The database's router runs it
  * after authentication, so only a caller with a credential learns about its
  * request's shape.
  */
 export const inputGuardInterceptor: Interceptor = (next) => async (req) => {
+  const refusal = req.contextValues.get(refusedRequestKey);
+  if (refusal !== undefined) throw new ConnectError(refusal.message, codeOf(refusal.kind));
   const malformed = req.contextValues.get(malformedRequestKey);
   if (malformed !== undefined) throw new ConnectError(`request message does not parse: ${malformed}`, Code.InvalidArgument);
   const oversized = req.contextValues.get(oversizedRequestKey);

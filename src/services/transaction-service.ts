@@ -32,6 +32,7 @@ import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
 import { lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
+import { clearFinished } from "../sync/intent-resolver.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, type TransactionToken } from "../sync/tx-token.js";
 import { beginTransaction, tokenOf, transactionOfCall } from "./transaction-begin.js";
@@ -189,7 +190,12 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
     // rollback the coordinator recorded. It still repeats an answer it gave
     // before, so Commit, Rollback, Commit answers the first commit again.
     const refuseNew = begun ? lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id)) : null;
-    const vote = await shardStub(env, shard).txCommitOnePhase(refuseNew === null ? request : { ...request, refuseNew });
+    const send = () => shardStub(env, shard).txCommitOnePhase(refuseNew === null ? request : { ...request, refuseNew });
+    let vote = await send();
+    // A first attempt never waits, but locks of finished or quiet
+    // transactions are cleared and the commit tried once more (a no for
+    // locks recorded nothing on the shard).
+    if (vote.vote === "no" && (vote.blockedBy?.length ?? 0) > 0 && (await clearFinished(env, shard, vote.blockedBy!))) vote = await send();
     outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: timestampMs(vote.ts), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
   } else {
     outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, priority, participants: requests });

@@ -54,6 +54,20 @@ export async function untilUnblocked<T>(env: Env, shard: string, call: () => Pro
   }
 }
 
+/**
+ * For a transaction that never waits (a first attempt, CommitBatch) that
+ * met locks at `shard`: brings each blocker's decision to the shard if it
+ * has one, and has its coordinator abort it if it has gone quiet past its
+ * lease (read-lock-lease.ts); a live undecided blocker is left alone (a
+ * first attempt gives way to it). True when every blocker is gone, so the
+ * caller may try once more: without this, a quiet retry's read lock made
+ * every CommitBatch on the document abort until the retry's deadline.
+ */
+export async function clearFinished(env: Env, shard: string, blockedBy: readonly string[]): Promise<boolean> {
+  const settled = await Promise.all(blockedBy.map((txId) => settleOn(env, shard, txId, false)));
+  return settled.every((s) => s);
+}
+
 function priorityOf(outcome: Blocked): { wound: ReadonlySet<string>; older: ReadonlySet<string> } {
   const p = outcome as Partial<PriorityBlocked>;
   return { wound: new Set(p.wound ?? []), older: new Set(p.patient ?? []) };

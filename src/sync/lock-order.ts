@@ -15,6 +15,13 @@
  * go round in a circle, and the oldest retry waits for nobody undecided:
  * it commits.
  *
+ * "Waits for an older retry" holds only while that retry is alive: its
+ * coordinator aborts it when someone blocked by it asks and it has been
+ * quiet (undecided, not committing, no call) for TX_READ_LOCK_LEASE_MS
+ * (read-lock-lease.ts). Invariant: no transaction that has gone quiet
+ * blocks others for longer than about that lease; the abort is an
+ * ordinary one before any commit decision, so it never commits afterwards.
+ *
  * Wait-die (younger dies, older waits) was tried first: under read locks
  * that are later upgraded to writes (read a balance, then write it), every
  * younger reader of a hot document blocked the older writer and then died
