@@ -30,7 +30,7 @@ import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { ShardResharding } from "../routing/shard-resharding.js";
 import { SHARD_EPOCH_MIGRATIONS, EpochGuard, type ShardEpoch } from "../routing/shard-epoch.js";
 import type { RoutingTable } from "../routing/router.js";
-import type { ChangedSince, ChecksumBase, ChecksumPoint, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
+import type { ChangedSince, ChecksumBase, ChecksumPoint, ChecksumProgress, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
 import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
@@ -450,10 +450,10 @@ export class StorageObject extends DurableObject<Env> {
     return this.resharding.changedSince(target, afterSeq, rowsMax);
   }
 
-  /** The last catch-up read before the fence, with the checksums of the moving documents when it reached the log's head. */
-  reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number): ChecksumPoint {
+  /** One step of the checksum point before the fence: a catch-up read and, when it reached the log's head, the next page of moving keys' checksums. */
+  reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): ChecksumPoint {
     assertNotErased(this.erased);
-    return this.resharding.checksumPoint(target, afterSeq, rowsMax);
+    return this.resharding.checksumPoint(target, afterSeq, rowsMax, progress, keysMax);
   }
 
   /** Checks this target's running checksum of its copies against the copies themselves. */

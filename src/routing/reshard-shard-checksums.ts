@@ -15,11 +15,51 @@
  */
 import { addChecksum, applyTerm, emptyChecksum, type RangeChecksum } from "./reshard-checksum.js";
 import type { ShardRouter } from "./router.js";
+import type { RowCursor } from "./resharding-plan.js";
 
 /** A source's checksums, per target, as of change-log position `atSeq`. */
 export interface ChecksumBase {
   readonly atSeq: number;
   readonly sums: Readonly<Record<string, RangeChecksum>>;
+}
+
+/**
+ * A checksum point taken a page of keys at a time: the checksums of the
+ * moving documents with keys up to `after` (in `moving_keys` order), as of
+ * log position `atSeq`; `done` once every key is in.
+ */
+export interface ChecksumProgress {
+  readonly atSeq: number;
+  readonly sums: Readonly<Record<string, RangeChecksum>>;
+  readonly after: RowCursor | null;
+  readonly done: boolean;
+}
+
+/** The checksum of the next `keysMax` moving keys after `after` (those whose documents exist), per target, and the last key looked at. */
+export function movingChecksumsPage(
+  sql: SqlStorage,
+  self: string,
+  target: ShardRouter,
+  after: RowCursor | null,
+  keysMax: number,
+): { sums: Record<string, RangeChecksum>; last: RowCursor | null; done: boolean } {
+  const keys = (
+    after === null
+      ? sql.exec<{ collection: string; id: string }>("SELECT collection, id FROM moving_keys ORDER BY collection, id LIMIT ?", keysMax)
+      : sql.exec<{ collection: string; id: string }>(
+          "SELECT collection, id FROM moving_keys WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?",
+          after.collection, after.id, keysMax,
+        )
+  ).toArray();
+  const sums: Record<string, RangeChecksum> = {};
+  for (const k of keys) {
+    const to = target.shardFor(k.collection, k.id);
+    if (to === self) continue;
+    const row = sql.exec<{ version: number; data: string }>("SELECT version, data FROM documents WHERE collection = ? AND id = ?", k.collection, k.id).toArray()[0];
+    if (row !== undefined) applyTerm((sums[to] ??= emptyChecksum()), k.collection, k.id, row.version, row.data, 1);
+  }
+  const last = keys[keys.length - 1];
+  return { sums, last: last === undefined ? after : { collection: last.collection, id: last.id }, done: keys.length < keysMax };
 }
 
 /** The checksum of this source's moving documents (every key in `moving_keys` that still exists), per target. */
@@ -44,17 +84,29 @@ export function movingChecksums(sql: SqlStorage, self: string, target: ShardRout
  * first change after it; none if it did not exist) leaves the checksum and
  * its current row (none if deleted) enters. Reads at most `rowsMax` log
  * rows; null when there are more, or when the log no longer holds them
- * all (the caller then computes the checksum whole).
+ * all (the caller then computes the checksum whole). With `through`, only
+ * keys up to it (in `(collection, id)` order, compared by SQLite) count:
+ * the part of a checksum point taken so far.
  */
-export function adjustChecksums(sql: SqlStorage, self: string, target: ShardRouter, base: ChecksumBase, rowsMax: number): Record<string, RangeChecksum> | null {
+export function adjustChecksums(
+  sql: SqlStorage,
+  self: string,
+  target: ShardRouter,
+  base: ChecksumBase,
+  rowsMax: number,
+  through: RowCursor | null = null,
+): Record<string, RangeChecksum> | null {
   const trimmedThrough = sql.exec<{ t: number }>("SELECT trimmed_through AS t FROM change_log_state WHERE singleton = 1").one().t;
   if (base.atSeq < trimmedThrough) return null;
-  const logged = sql
-    .exec<{ collection: string; id: string; before_version: number | null; before_data: string | null }>(
-      "SELECT collection, id, before_version, before_data FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
-      base.atSeq, rowsMax + 1,
-    )
-    .toArray();
+  type Logged = { collection: string; id: string; before_version: number | null; before_data: string | null };
+  const logged = (
+    through === null
+      ? sql.exec<Logged>("SELECT collection, id, before_version, before_data FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?", base.atSeq, rowsMax + 1)
+      : sql.exec<Logged>(
+          "SELECT collection, id, before_version, before_data FROM change_log WHERE seq > ? AND (collection, id) <= (?, ?) ORDER BY seq LIMIT ?",
+          base.atSeq, through.collection, through.id, rowsMax + 1,
+        )
+  ).toArray();
   if (logged.length > rowsMax) return null;
   const sums: Record<string, RangeChecksum> = {};
   for (const [shard, sum] of Object.entries(base.sums)) sums[shard] = { ...sum };

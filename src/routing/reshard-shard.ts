@@ -16,11 +16,13 @@ import {
   adjustChecksums,
   flushReceived,
   movingChecksums,
+  movingChecksumsPage,
   readReceived,
   recordStored,
   resetReceived,
   storedChecksum,
   type ChecksumBase,
+  type ChecksumProgress,
 } from "./reshard-shard-checksums.js";
 import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_FENCE_DRAIN_PAGES_MAX, RESHARD_SCAN_ROWS_MAX } from "./limits.js";
 import type { RoutingTable, ShardRouter } from "./router.js";
@@ -29,7 +31,7 @@ import type { RowCursor } from "./resharding-plan.js";
 
 export type { RowCursor } from "./resharding-plan.js";
 export type { RangeChecksum } from "./reshard-checksum.js";
-export type { ChecksumBase } from "./reshard-shard-checksums.js";
+export type { ChecksumBase, ChecksumProgress } from "./reshard-shard-checksums.js";
 
 /** A document row as stored, every column, as it travels between shards. */
 export interface MovingRow extends Record<string, SqlStorageValue> {
@@ -147,27 +149,47 @@ export function changedSince(sql: SqlStorage, self: string, target: ShardRouter,
   return { ok: true, changes, throughSeq, logged: logged.length, complete };
 }
 
-/** What `checksumPoint` read: a catch-up read, and the checksums when it reached the log's head. */
+/** What `checksumPoint` read: a catch-up read, and the checksum point's progress (unchanged when the read did not reach the log's head). */
 export type ChecksumPoint =
-  | (Extract<ChangedSince, { ok: true }> & { readonly checksum: ChecksumBase | null })
+  | (Extract<ChangedSince, { ok: true }> & { readonly progress: ChecksumProgress | null })
   | { readonly ok: false; readonly trimmed: true };
 
 /**
- * The last catch-up read before the fence, with the checksums the fence
- * will adjust: reads the moving rows changed after `afterSeq` (as
- * `changedSince`, which also records every moving key they name), and when
- * that read reached the log's head, the checksum of every moving document
- * per target as of that position (`checksum.atSeq`, the read's
- * `throughSeq`). Every moving document that exists then is in
- * `moving_keys`: the copy recorded those it read, and the log since the
- * copy's start, now read to its head, names every other. Runs outside the
- * cutover: the moving keys are still served meanwhile. Idempotent.
+ * One step of the checksum point a source takes before its fence (the
+ * checksums the fence only adjusts), a page of `keysMax` moving keys at a
+ * time so the shard is never held long: reads the moving rows changed
+ * after `afterSeq` (as `changedSince`, which also records every moving key
+ * they name), and when that read reached the log's head H, brings the
+ * checksums taken so far to H (adjusted by the changes logged since
+ * `progress.atSeq` to the keys they cover; started again when that log is
+ * too long) and adds the next page of keys as of H. Every moving document
+ * that exists at H is in `moving_keys`: the copy recorded those it read,
+ * and the log since the copy's start, now read to its head, names every
+ * other. Runs outside the cutover: the moving keys are served meanwhile.
+ * Idempotent: the same `progress` and position give the same answer.
  */
-export function checksumPoint(sql: SqlStorage, self: string, target: ShardRouter, afterSeq: number, rowsMax: number): ChecksumPoint {
+export function checksumPoint(
+  sql: SqlStorage,
+  self: string,
+  target: ShardRouter,
+  afterSeq: number,
+  rowsMax: number,
+  progress: ChecksumProgress | null,
+  keysMax: number,
+): ChecksumPoint {
   const read = changedSince(sql, self, target, afterSeq, rowsMax);
   if (!read.ok) return read;
-  if (!read.complete) return { ...read, checksum: null };
-  return { ...read, checksum: { atSeq: read.throughSeq, sums: movingChecksums(sql, self, target) } };
+  if (!read.complete || progress?.done === true) return { ...read, progress };
+  const head = read.throughSeq;
+  const sofar =
+    progress === null || progress.after === null
+      ? null
+      : adjustChecksums(sql, self, target, { atSeq: progress.atSeq, sums: progress.sums }, RESHARD_FENCE_DRAIN_PAGES_MAX * rowsMax, progress.after);
+  // No progress yet, or its log since is too long to adjust: (re)start.
+  const sums = sofar ?? {};
+  const page = movingChecksumsPage(sql, self, target, sofar === null ? null : progress!.after, keysMax);
+  for (const [shard, sum] of Object.entries(page.sums)) addChecksum((sums[shard] ??= emptyChecksum()), sum);
+  return { ...read, progress: { atSeq: head, sums, after: page.last, done: page.done } };
 }
 
 /** The outcome of a fence. */

@@ -7,6 +7,7 @@
  */
 import {
   RESHARD_CATCHUP_ROWS_MAX,
+  RESHARD_CHECKSUM_KEYS_MAX,
   RESHARD_COPY_PAGE_BYTES_MAX,
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_RETRY_MS,
@@ -17,6 +18,7 @@ import type {
   ChangedSince,
   ChecksumBase,
   ChecksumPoint,
+  ChecksumProgress,
   ExportPage,
   FenceOutcome,
   MovingChange,
@@ -35,7 +37,7 @@ export interface ReshardingShard {
   reshardStamp(shardId: string, table: RoutingTable): Promise<unknown>;
   reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
-  reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChecksumPoint>;
+  reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): Promise<ChecksumPoint>;
   reshardVerify(direct: boolean): Promise<{ ok: true } | { ok: false; mismatch: string }>;
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
   reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number, base: ChecksumBase | null): Promise<FenceOutcome>;
@@ -210,10 +212,10 @@ async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineM
   return true;
 }
 
-/** A source's last catch-up reads, until one reaches the log's head and brings the checksums (saved only once its changes are staged). */
+/** A source's checksum point, a page of keys per step, each with a catch-up read (its progress saved only once the read's changes are staged). */
 async function checksumSource(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while ((source.checksum ?? null) === null && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
-    const read = await io.shard(source.shard).reshardChecksum(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+    const read = await io.shard(source.shard).reshardChecksum(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX, source.checksumProgress ?? null, RESHARD_CHECKSUM_KEYS_MAX);
     if (!read.ok) {
       fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
       return;
@@ -221,7 +223,8 @@ async function checksumSource(op: ReshardingOperation, source: SourceProgress, i
     await stage(op, io, read.changes);
     source.copied += read.changes.length;
     source.appliedSeq = read.throughSeq;
-    source.checksum = read.checksum;
+    source.checksumProgress = read.progress;
+    if (read.progress?.done === true) source.checksum = { atSeq: read.progress.atSeq, sums: { ...read.progress.sums } };
     save(op, io);
   }
 }

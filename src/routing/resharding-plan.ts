@@ -47,6 +47,8 @@ export interface SourceProgress {
    * saved before it existed: the fence then computes them whole).
    */
   checksum?: { atSeq: number; sums: Record<string, RangeChecksum> } | null;
+  /** The checksum point so far, taken a page of moving keys at a time (reshard-shard.ts `checksumPoint`); `checksum` once done. */
+  checksumProgress?: { atSeq: number; sums: Record<string, RangeChecksum>; after: RowCursor | null; done: boolean } | null;
   /** Moving documents copied (pages and catch-up). */
   copied: number;
   /** Documents the copy looked at, moving or not (its progress through the source). */

@@ -19,6 +19,7 @@ import {
   type ChangedSince,
   type ChecksumBase,
   type ChecksumPoint,
+  type ChecksumProgress,
   type ExportPage,
   type FenceOutcome,
   type MovingChange,
@@ -91,9 +92,9 @@ export class ShardResharding {
   }
 
   /** The last catch-up read and the checksums the fence adjusts (reshard-shard.ts `checksumPoint`). */
-  checksumPoint(target: RoutingTable, afterSeq: number, rowsMax: number): ChecksumPoint {
+  checksumPoint(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): ChecksumPoint {
     const self = this.self();
-    return this.storage.transactionSync(() => checksumPoint(this.storage.sql, self, this.routerOf(target), afterSeq, rowsMax));
+    return this.storage.transactionSync(() => checksumPoint(this.storage.sql, self, this.routerOf(target), afterSeq, rowsMax, progress, keysMax));
   }
 
   /** Checks a target's running checksum against its stored copies (reshard-shard.ts `verifyReceived`). */

@@ -13,7 +13,7 @@ import type { ReshardingShard } from "../../src/routing/resharding-driver.js";
 import type { ShardEpoch } from "../../src/routing/shard-epoch.js";
 import type { ShardWrite, ShardWriteOutcome } from "../../src/storage/types.js";
 import { sameChecksum, type RangeChecksum } from "../../src/routing/reshard-checksum.js";
-import type { ChecksumBase, MovingChange } from "../../src/routing/reshard-shard.js";
+import type { ChecksumBase, ChecksumProgress, MovingChange } from "../../src/routing/reshard-shard.js";
 import { createShardRouter, type RoutingTable, type ShardRouter } from "../../src/routing/router.js";
 
 /** The shard calls these tests make (a narrow view of StorageObject's RPC surface). */
@@ -25,6 +25,8 @@ const stubOf = (id: string) => env.SHARD.get(env.SHARD.idFromName(id));
 const shard = (id: string): Shard => stubOf(id) as unknown as Shard;
 const COLLECTION = "items";
 const DOCUMENTS = 60;
+/** Moving keys per checksum-point step: small, so a point takes several steps. */
+const CHECKSUM_KEYS_PER_STEP = 3;
 
 /** A grow of two shards to three, copied and caught up, with every source's checksum taken: the state just before the fence. */
 interface Prepared {
@@ -51,7 +53,7 @@ function mine(changes: readonly MovingChange[], to: string): Array<Omit<MovingCh
   return changes.filter((c) => c.target === to).map(({ target: _t, ...c }) => c);
 }
 
-async function prepare(prefix: string): Promise<Prepared> {
+async function prepare(prefix: string, betweenPages?: (source: string, step: number) => Promise<void>): Promise<Prepared> {
   const sources = [`${prefix}-0`, `${prefix}-1`];
   const newShard = `${prefix}-2`;
   const table: RoutingTable = { version: 1, shards: sources, virtualNodesPerShard: 64 };
@@ -76,15 +78,19 @@ async function prepare(prefix: string): Promise<Prepared> {
       await shard(newShard).reshardStage(mine(page.changes, newShard), true);
       cursor = page.next;
     } while (cursor !== null);
-    for (;;) {
-      const read = await shard(source).reshardChecksum(target, applied.get(source)!, 1000);
+    // A few keys per step, so the checksum point takes several pages.
+    let progress: ChecksumProgress | null = null;
+    for (let step = 0; ; step++) {
+      const read = await shard(source).reshardChecksum(target, applied.get(source)!, 1000, progress, CHECKSUM_KEYS_PER_STEP);
       if (!read.ok) throw new Error("log trimmed");
       await shard(newShard).reshardStage(mine(read.changes, newShard), true);
       applied.set(source, read.throughSeq);
-      if (read.checksum !== null) {
-        bases.set(source, read.checksum);
+      progress = read.progress;
+      if (progress?.done === true) {
+        bases.set(source, { atSeq: progress.atSeq, sums: progress.sums });
         break;
       }
+      await betweenPages?.(source, step);
     }
   }
   expect(await shard(newShard).reshardVerify(true)).toEqual({ ok: true });
@@ -136,6 +142,26 @@ describe("the resharding checksum taken before the fence", () => {
     expect(await rowOn(p.newShard, deleted!)).toBeNull();
     expect(JSON.parse((await rowOn(p.newShard, created))!.data)).toEqual({ n: 2000 });
     expect((await shard(p.newShard).reshardStamp(p.newShard, p.target)).epoch).toBe(2);
+  });
+
+  it("counts writes made between two pages of a checksum point, to keys already counted and to keys not yet", async () => {
+    const ids = Array.from({ length: DOCUMENTS }, (_, i) => `d${i}`);
+    const table: RoutingTable = { version: 1, shards: ["chk-p-0", "chk-p-1"], virtualNodesPerShard: 64 };
+    const before = createShardRouter(table);
+    let n = 5000;
+    const p = await prepare("chk-p", async (source, step) => {
+      // After each step, change every document of that source once more (a
+      // delete, then a create, alternately): keys in pages already taken
+      // must be adjusted, later ones read as they are.
+      if (step > 3) return;
+      for (const id of ids.filter((i) => before.shardFor(COLLECTION, i) === source && Number(i.slice(1)) % 3 === step % 3)) {
+        await write(before, id, step % 2 === 0 ? null : { n: n++ });
+      }
+    });
+    const fenced = await fenceAll(p, true);
+    const whole = await fenceAll(p, false);
+    for (const s of p.sources) expect(fenced.expected[s], s).toEqual(whole.expected[s]);
+    expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
   });
 
   it("refuses to promote a target whose copies differ from its sources: an altered, a lost and a duplicated document", async () => {
