@@ -195,6 +195,8 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
  * its fence only adjusts. Returns true when every source has its checksums.
  */
 async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
+  const startMs = io.nowMs();
+  const verifying = op.targets.filter((t) => t.verified !== true).length;
   await inBatches(op.targets.filter((t) => t.verified !== true), async (target) => {
     let check = await io.shard(target.shard).reshardVerify(target.direct);
     if (!check.ok) {
@@ -206,7 +208,11 @@ async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineM
     target.verified = true;
     save(op, io);
   });
+  const verifiedMs = io.nowMs();
   await forEachSource(op, (s) => (s.checksum ?? null) === null, (s) => checksumSource(op, s, io, deadlineMs));
+  // What this slice spent outside the cutover on the checksums (the move's
+  // time, not the pause's): one line per alarm slice that did any.
+  io.log({ event: "resharding_checksums", operation: op.id, targetsVerified: verifying, verifyMs: verifiedMs - startMs, checksumMs: io.nowMs() - verifiedMs });
   if (op.phase !== "CATCHING_UP" || op.sources.some((s) => (s.checksum ?? null) === null)) return false;
   io.failpoint("after_checksum");
   return true;
