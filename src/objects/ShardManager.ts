@@ -160,6 +160,7 @@ export class ShardManager extends DurableObject<Env> {
         }
       },
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      log: (fields) => console.log(JSON.stringify(fields)),
     };
   }
 

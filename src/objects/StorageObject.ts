@@ -30,7 +30,7 @@ import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { ShardResharding } from "../routing/shard-resharding.js";
 import { SHARD_EPOCH_MIGRATIONS, EpochGuard, type ShardEpoch } from "../routing/shard-epoch.js";
 import type { RoutingTable } from "../routing/router.js";
-import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
+import type { ChangedSince, ChecksumBase, ChecksumPoint, ChecksumProgress, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
 import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
@@ -450,6 +450,18 @@ export class StorageObject extends DurableObject<Env> {
     return this.resharding.changedSince(target, afterSeq, rowsMax);
   }
 
+  /** One step of the checksum point before the fence: a catch-up read and, when it reached the log's head, the next page of moving keys' checksums. */
+  reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): ChecksumPoint {
+    assertNotErased(this.erased);
+    return this.resharding.checksumPoint(target, afterSeq, rowsMax, progress, keysMax);
+  }
+
+  /** Checks this target's running checksum of its copies against the copies themselves. */
+  reshardVerify(direct: boolean): { ok: true } | { ok: false; mismatch: string } {
+    assertNotErased(this.erased);
+    return this.resharding.verifyReceived(direct);
+  }
+
   /** Stores copied rows (into documents when `direct`, else staged). */
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
     assertNotErased(this.erased);
@@ -458,20 +470,20 @@ export class StorageObject extends DurableObject<Env> {
     this.maintainSearch();
   }
 
-  /** Fences this source for the cutover to `target`; with the moving rows changed after `appliedSeq`. */
-  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number): FenceOutcome {
+  /** Fences this source for the cutover to `target`; with the moving rows changed after `appliedSeq`, and `base` (the checksums before the fence) adjusted to it. */
+  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number, base: ChecksumBase | null): FenceOutcome {
     assertNotErased(this.erased);
-    const outcome = this.resharding.fence(target, appliedSeq, rowsMax);
+    const outcome = this.resharding.fence(target, appliedSeq, rowsMax, base);
     // Listeners waiting on this shard answer now; their next call is routed again.
     this.changeWaiters.wake();
     return outcome;
   }
 
   /** Stores the last drained rows, checks the copies' checksums, promotes staged rows and takes `target` (one transaction). */
-  reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
+  reshardPromote(target: RoutingTable, request: PromoteRequest): PromoteOutcome {
     assertNotErased(this.erased);
     this.cache?.clear();
-    const outcome = this.resharding.promote(target, source, request);
+    const outcome = this.resharding.promote(target, request);
     this.maintainSearch();
     return outcome;
   }

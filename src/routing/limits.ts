@@ -88,6 +88,13 @@ export const MOVED_ROWS_PER_RELEASE_MAX = 500;
 /** Bytes of documents one copy page carries from a source (at least one document). */
 export const RESHARD_COPY_PAGE_BYTES_MAX = 1024 * 1024;
 
+/**
+ * Moving keys one step of a source's checksum point hashes (each document's
+ * key, version and JSON): like a copy page, it bounds how long one
+ * synchronous step holds the shard, all of whose keys wait meanwhile.
+ */
+export const RESHARD_CHECKSUM_KEYS_MAX = 1_000;
+
 /** Change-log rows one catch-up step reads on a source. */
 export const RESHARD_CATCHUP_ROWS_MAX = 1_000;
 
@@ -135,3 +142,4 @@ export const RESHARD_RETRY_BACKOFF_MS = 1_000;
 
 assertLimit(RESHARD_CUTOVER_LAG_ROWS_MAX < RESHARD_CATCHUP_ROWS_MAX, "a lag small enough to fence fits one catch-up step");
 assertLimit(MOVED_ROWS_PER_RELEASE_MAX <= RESHARD_SCAN_ROWS_MAX, "a release step deletes at most the rows it scans");
+assertLimit(RESHARD_CHECKSUM_KEYS_MAX <= RESHARD_SCAN_ROWS_MAX, "a checksum step reads at most as many documents as a copy step looks at");

@@ -4,18 +4,34 @@
  * shard manager drives them: resharding-driver.ts). The protocol and its
  * invariants are in src/routing/README.md, "Live resharding".
  *
- * Source side: `exportPage` (copy), `changedSince` (catch up), `fence`
- * (cutover starts), `releasePage` (the moved rows leave). Target side:
- * `stageRows`, `promote` (cutover ends), `discard` (cancel). Every step is
- * idempotent, so the shard manager may repeat any of them after a crash.
+ * Source side: `exportPage` (copy), `changedSince` (catch up),
+ * `checksumPoint` (the checksum before the fence), `fence` (cutover
+ * starts), `releasePage` (the moved rows leave). Target side: `stageRows`,
+ * `verifyReceived` (before the cutover), `promote` (cutover ends),
+ * `discard` (cancel). Every step is idempotent, so the shard manager may
+ * repeat any of them after a crash.
  */
-import { hash32 } from "./hash.js";
+import { addChecksum, describeChecksum, emptyChecksum, sameChecksum, type RangeChecksum } from "./reshard-checksum.js";
+import {
+  adjustChecksums,
+  flushReceived,
+  movingChecksums,
+  movingChecksumsPage,
+  readReceived,
+  recordStored,
+  resetReceived,
+  storedChecksum,
+  type ChecksumBase,
+  type ChecksumProgress,
+} from "./reshard-shard-checksums.js";
 import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_FENCE_DRAIN_PAGES_MAX, RESHARD_SCAN_ROWS_MAX } from "./limits.js";
-import { routingKey, type RoutingTable, type ShardRouter } from "./router.js";
+import type { RoutingTable, ShardRouter } from "./router.js";
 import { readShardEpoch, writeShardEpoch, type ShardEpoch } from "./shard-epoch.js";
 import type { RowCursor } from "./resharding-plan.js";
 
 export type { RowCursor } from "./resharding-plan.js";
+export type { RangeChecksum } from "./reshard-checksum.js";
+export type { ChecksumBase, ChecksumProgress } from "./reshard-shard-checksums.js";
 
 /** A document row as stored, every column, as it travels between shards. */
 export interface MovingRow extends Record<string, SqlStorageValue> {
@@ -98,39 +114,6 @@ function recordMovingKey(sql: SqlStorage, collection: string, id: string): void 
   sql.exec("INSERT OR IGNORE INTO moving_keys (collection, id) VALUES (?, ?)", collection, id);
 }
 
-/**
- * An order-independent checksum of documents: how many, and the sum mod
- * 2^32 of murmur3 of each one's routing key and version. Versions are never
- * reused, so equal checksums mean the same versions of the same documents
- * (not merely as many of them).
- */
-export interface RangeChecksum {
-  count: number;
-  sum: number;
-}
-
-/** Adds one document to a checksum. */
-export function addToChecksum(c: RangeChecksum, collection: string, id: string, version: number): void {
-  c.count++;
-  c.sum = (c.sum + hash32(`${routingKey(collection, id)}@${version}`)) >>> 0;
-}
-
-/** The checksum of this source's moving documents, per target (the fence's view: frozen from then on). */
-function movingChecksums(sql: SqlStorage, self: string, target: ShardRouter): Record<string, RangeChecksum> {
-  const sums: Record<string, RangeChecksum> = {};
-  const rows = sql
-    .exec<{ collection: string; id: string; version: number }>(
-      "SELECT d.collection, d.id, d.version FROM moving_keys m JOIN documents d ON d.collection = m.collection AND d.id = m.id",
-    )
-    .toArray();
-  for (const r of rows) {
-    const to = target.shardFor(r.collection, r.id);
-    if (to === self) continue;
-    addToChecksum((sums[to] ??= { count: 0, sum: 0 }), r.collection, r.id, r.version);
-  }
-  return sums;
-}
-
 /** What a catch-up read found. */
 export type ChangedSince =
   | { readonly ok: true; readonly changes: MovingChange[]; readonly throughSeq: number; readonly logged: number; readonly complete: boolean }
@@ -166,6 +149,49 @@ export function changedSince(sql: SqlStorage, self: string, target: ShardRouter,
   return { ok: true, changes, throughSeq, logged: logged.length, complete };
 }
 
+/** What `checksumPoint` read: a catch-up read, and the checksum point's progress (unchanged when the read did not reach the log's head). */
+export type ChecksumPoint =
+  | (Extract<ChangedSince, { ok: true }> & { readonly progress: ChecksumProgress | null })
+  | { readonly ok: false; readonly trimmed: true };
+
+/**
+ * One step of the checksum point a source takes before its fence (the
+ * checksums the fence only adjusts), a page of `keysMax` moving keys at a
+ * time so the shard is never held long: reads the moving rows changed
+ * after `afterSeq` (as `changedSince`, which also records every moving key
+ * they name), and when that read reached the log's head H, brings the
+ * checksums taken so far to H (adjusted by the changes logged since
+ * `progress.atSeq` to the keys they cover; started again when that log is
+ * too long) and adds the next page of keys as of H. Every moving document
+ * that exists at H is in `moving_keys`: the copy recorded those it read,
+ * and the log since the copy's start, now read to its head, names every
+ * other. Runs outside the cutover: the moving keys are served meanwhile.
+ * Idempotent: the same `progress` and position give the same answer.
+ */
+export function checksumPoint(
+  sql: SqlStorage,
+  self: string,
+  target: ShardRouter,
+  afterSeq: number,
+  rowsMax: number,
+  progress: ChecksumProgress | null,
+  keysMax: number,
+): ChecksumPoint {
+  const read = changedSince(sql, self, target, afterSeq, rowsMax);
+  if (!read.ok) return read;
+  if (!read.complete || progress?.done === true) return { ...read, progress };
+  const head = read.throughSeq;
+  const sofar =
+    progress === null || progress.after === null
+      ? null
+      : adjustChecksums(sql, self, target, { atSeq: progress.atSeq, sums: progress.sums }, RESHARD_FENCE_DRAIN_PAGES_MAX * rowsMax, progress.after);
+  // No progress yet, or its log since is too long to adjust: (re)start.
+  const sums = sofar ?? {};
+  const page = movingChecksumsPage(sql, self, target, sofar === null ? null : progress!.after, keysMax);
+  for (const [shard, sum] of Object.entries(page.sums)) addChecksum((sums[shard] ??= emptyChecksum()), sum);
+  return { ...read, progress: { atSeq: head, sums, after: page.last, done: page.done } };
+}
+
 /** The outcome of a fence. */
 export type FenceOutcome =
   | {
@@ -192,10 +218,22 @@ export type FenceOutcome =
  * that short; past RESHARD_FENCE_DRAIN_PAGES_MAX pages of `rowsMax` log
  * rows it answers "lagging" and the caller catches up first), and returns
  * them with the checksum of every moving document per target and the clock
- * the targets must pass. Moving keys can no longer change, so all of it is
- * final. Idempotent.
+ * the targets must pass. The checksum is `base` (checksumPoint's, taken
+ * before the fence) adjusted by the changes logged since it: only those
+ * rows are read here. Without a base, or when the log since it is longer
+ * than RESHARD_FENCE_DRAIN_PAGES_MAX pages, it is computed whole (every
+ * moving document: slow, but the same answer). Moving keys can no longer
+ * change, so all of it is final. Idempotent.
  */
-export function fence(sql: SqlStorage, current: ShardEpoch, target: RoutingTable, targetRouter: ShardRouter, appliedSeq: number, rowsMax: number): FenceOutcome {
+export function fence(
+  sql: SqlStorage,
+  current: ShardEpoch,
+  target: RoutingTable,
+  targetRouter: ShardRouter,
+  appliedSeq: number,
+  rowsMax: number,
+  base: ChecksumBase | null,
+): FenceOutcome {
   if (current.epoch !== target.version) {
     writeShardEpoch(sql, { shardId: current.shardId, epoch: target.version, table: target, queriesOpen: false, cutoverTs: current.cutoverTs });
   }
@@ -213,7 +251,8 @@ export function fence(sql: SqlStorage, current: ShardEpoch, target: RoutingTable
     if (read.complete) break;
   }
   const clock = sql.exec<{ last_ts: number; max_read_ts: number }>("SELECT last_ts, max_read_ts FROM shard_clock WHERE singleton = 1").one();
-  const checksums = movingChecksums(sql, current.shardId, targetRouter);
+  const adjusted = base === null ? null : adjustChecksums(sql, current.shardId, targetRouter, base, RESHARD_FENCE_DRAIN_PAGES_MAX * rowsMax);
+  const checksums = adjusted ?? movingChecksums(sql, current.shardId, targetRouter);
   return { ok: true, headSeq: changeHead(sql), lastTs: clock.last_ts, maxReadTs: clock.max_read_ts, drained, checksums };
 }
 
@@ -243,25 +282,18 @@ export function releasePage(sql: SqlStorage): { done: boolean; removed: number }
 }
 
 /**
- * The checksum of the documents a target holds from each source, as it
- * would serve them after promotion: its documents (a new shard) or its
- * staged rows, each counted for the shard that held it under `source`.
- */
-export function receivedChecksums(sql: SqlStorage, source: ShardRouter, direct: boolean): Record<string, RangeChecksum> {
-  const sums: Record<string, RangeChecksum> = {};
-  const rows = sql.exec<{ collection: string; id: string; version: number }>(`SELECT collection, id, version FROM ${direct ? "documents" : "staged_documents"}`).toArray();
-  for (const r of rows) addToChecksum((sums[source.shardFor(r.collection, r.id)] ??= { count: 0, sum: 0 }), r.collection, r.id, r.version);
-  return sums;
-}
-
-/**
  * Stores copied rows on a target: straight into `documents` when the shard
  * serves no query yet (`direct`: a new shard), else into `staged_documents`
  * until promotion. A null row deletes. Idempotent: the latest state wins.
+ * Keeps the running checksum of the stored rows (`reshard_received`): the
+ * row replaced leaves it, the row stored enters.
  */
 export function stageRows(sql: SqlStorage, changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
   const table = direct ? "documents" : "staged_documents";
+  const pending = { sum: emptyChecksum(), maxVersion: 0 };
   for (const c of changes) {
+    const before = sql.exec<{ version: number; data: string }>(`SELECT version, data FROM ${table} WHERE collection = ? AND id = ?`, c.collection, c.id).toArray()[0];
+    recordStored(pending, c.collection, c.id, before, c.row);
     if (c.row === null) {
       sql.exec(`DELETE FROM ${table} WHERE collection = ? AND id = ?`, c.collection, c.id);
       continue;
@@ -274,6 +306,20 @@ export function stageRows(sql: SqlStorage, changes: ReadonlyArray<Omit<MovingCha
       r.collection, r.id, r.data, r.version, r.create_time_ms, r.update_time_ms, r.size_bytes, r.num_keys, r.commit_ts,
     );
   }
+  if (changes.length > 0) flushReceived(sql, pending);
+}
+
+/**
+ * Checks a target's running checksum against the rows it actually holds
+ * (read whole: run it before the cutover, never under it). A difference
+ * means the stored copies changed behind the resharding's steps; the
+ * caller copies the target again. Idempotent, changes nothing.
+ */
+export function verifyReceived(sql: SqlStorage, direct: boolean): { ok: true } | { ok: false; mismatch: string } {
+  const stored = storedChecksum(sql, direct);
+  const running = readReceived(sql).sum;
+  if (sameChecksum(stored, running)) return { ok: true };
+  return { ok: false, mismatch: `its copies hold ${describeChecksum(stored)}, but the rows stored through the resharding add up to ${describeChecksum(running)}` };
 }
 
 /** What a promotion did: promoted, or refused because the copies' checksum disagreed with the sources'. */
@@ -281,9 +327,10 @@ export type PromoteOutcome = { readonly ok: true } | { readonly ok: false; reado
 
 /**
  * Ends the cutover on a target, in one transaction: stores the last drained
- * `changes`, then checks that what it received from each source has the
- * checksum that source reported at its fence (`expected`, by source; the
- * same versions of the same documents, not merely as many), and only then
+ * `changes`, then checks that the running checksum of what it stored
+ * equals the sum of the checksums its sources reported at their fences
+ * (`expected`, by source; the same documents at the same versions with the
+ * same contents, not merely as many), and only then
  * makes staged rows documents, raises its write sequence past every moved
  * version and its clock past every source's clock (so versions and commit
  * timestamps keep rising per document, and no commit lands at or below a
@@ -303,22 +350,26 @@ export function promote(
     readonly changes: ReadonlyArray<Omit<MovingChange, "target">>;
     readonly direct: boolean;
     readonly expected: Readonly<Record<string, RangeChecksum>>;
-    readonly source: ShardRouter;
   },
 ): PromoteOutcome {
   if (current.epoch === target.version) return { ok: true };
   stageRows(sql, request.changes, request.direct);
-  const received = receivedChecksums(sql, request.source, request.direct);
-  for (const shard of new Set([...Object.keys(received), ...Object.keys(request.expected)])) {
-    const got = received[shard] ?? { count: 0, sum: 0 };
-    const want = request.expected[shard] ?? { count: 0, sum: 0 };
-    if (got.count !== want.count || got.sum !== want.sum) {
-      return { ok: false, mismatch: `${current.shardId} holds ${got.count} documents from ${shard} (checksum ${got.sum}), which sent ${want.count} (checksum ${want.sum})` };
-    }
+  // The running checksum, not a scan of the copies: verifyReceived checked
+  // it against the stored rows before the cutover, and every row stored
+  // since went through stageRows.
+  const received = readReceived(sql);
+  const want = emptyChecksum();
+  for (const sum of Object.values(request.expected)) addChecksum(want, sum);
+  if (!sameChecksum(received.sum, want)) {
+    const from = Object.entries(request.expected).map(([shard, sum]) => `${shard} ${sum.count}`).join(", ");
+    return { ok: false, mismatch: `${current.shardId} holds ${describeChecksum(received.sum)}; its sources sent ${describeChecksum(want)} (${from || "none"})` };
   }
   sql.exec(`INSERT OR REPLACE INTO documents (${COLUMNS}) SELECT ${COLUMNS} FROM staged_documents`);
   sql.exec("DELETE FROM staged_documents");
-  sql.exec("UPDATE shard_sequence SET last_version = MAX(last_version, (SELECT COALESCE(MAX(version), 0) FROM documents)) WHERE singleton = 1");
+  // Every moved version went through stageRows, so the highest of them is
+  // known without scanning the documents.
+  sql.exec("UPDATE shard_sequence SET last_version = MAX(last_version, ?) WHERE singleton = 1", received.maxVersion);
+  resetReceived(sql);
   const { clock } = request;
   sql.exec("UPDATE shard_clock SET last_ts = MAX(last_ts, ?), max_read_ts = MAX(max_read_ts, ?) WHERE singleton = 1", clock.lastTs, clock.maxReadTs);
   const after = sql.exec<{ last_ts: number; max_read_ts: number }>("SELECT last_ts, max_read_ts FROM shard_clock WHERE singleton = 1").one();
@@ -327,11 +378,13 @@ export function promote(
 }
 
 /**
- * Undoes a target's part of a cancelled resharding: drops staged rows, and
- * on a new shard (`direct`) every copied document. Idempotent.
+ * Undoes a target's part of a cancelled resharding (or clears a target
+ * before a copy): drops staged rows, on a new shard (`direct`) every copied
+ * document, and the running checksum with them. Idempotent.
  */
 export function discard(sql: SqlStorage, direct: boolean): void {
   sql.exec("DELETE FROM staged_documents");
+  resetReceived(sql);
   if (direct) {
     sql.exec("DELETE FROM documents");
     sql.exec("DELETE FROM doc_history");

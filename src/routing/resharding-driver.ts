@@ -7,13 +7,25 @@
  */
 import {
   RESHARD_CATCHUP_ROWS_MAX,
+  RESHARD_CHECKSUM_KEYS_MAX,
   RESHARD_COPY_PAGE_BYTES_MAX,
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_RETRY_MS,
   RESHARD_FENCE_WAIT_MS_MAX,
   RESHARD_SHARD_CONCURRENCY_MAX,
 } from "./limits.js";
-import type { ChangedSince, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RangeChecksum, RowCursor } from "./reshard-shard.js";
+import type {
+  ChangedSince,
+  ChecksumBase,
+  ChecksumPoint,
+  ChecksumProgress,
+  ExportPage,
+  FenceOutcome,
+  MovingChange,
+  PromoteOutcome,
+  RangeChecksum,
+  RowCursor,
+} from "./reshard-shard.js";
 import type { PromoteRequest } from "./shard-resharding.js";
 import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
 import type { RoutingTable } from "./router.js";
@@ -25,9 +37,11 @@ export interface ReshardingShard {
   reshardStamp(shardId: string, table: RoutingTable): Promise<unknown>;
   reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
+  reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): Promise<ChecksumPoint>;
+  reshardVerify(direct: boolean): Promise<{ ok: true } | { ok: false; mismatch: string }>;
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
-  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number): Promise<FenceOutcome>;
-  reshardPromote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): Promise<PromoteOutcome>;
+  reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number, base: ChecksumBase | null): Promise<FenceOutcome>;
+  reshardPromote(target: RoutingTable, request: PromoteRequest): Promise<PromoteOutcome>;
   reshardRelease(): Promise<{ done: boolean; removed: number }>;
   reshardDiscard(direct: boolean): Promise<void>;
   stats(): Promise<{ documentCount: number }>;
@@ -38,7 +52,16 @@ export interface ReshardingShard {
 }
 
 /** Where a test may reset the shard manager mid-operation (crash injection). */
-export type ReshardingFailpoint = "after_stamp" | "after_copy_page" | "after_catch_up" | "after_first_fence" | "after_drain" | "after_first_promote" | "after_publish" | "after_release_page";
+export type ReshardingFailpoint =
+  | "after_stamp"
+  | "after_copy_page"
+  | "after_catch_up"
+  | "after_checksum"
+  | "after_first_fence"
+  | "after_drain"
+  | "after_first_promote"
+  | "after_publish"
+  | "after_release_page";
 
 /** What the driver needs from the shard manager. */
 export interface ReshardingIO {
@@ -51,6 +74,8 @@ export interface ReshardingIO {
   /** Resets the manager when the test armed this point; a no-op otherwise. */
   failpoint(point: ReshardingFailpoint): void;
   sleep(ms: number): Promise<void>;
+  /** Writes one structured log line (the cutover's step timings). */
+  log(fields: Record<string, unknown>): void;
 }
 
 /**
@@ -73,7 +98,7 @@ export async function advanceResharding(op: ReshardingOperation, io: ReshardingI
       case "CATCHING_UP":
         await forEachSource(op, (s) => !s.caughtUp, (s) => catchUp(op, s, io, deadlineMs));
         if (op.phase === "CATCHING_UP" && op.sources.every((s) => s.caughtUp)) {
-          op.cutoverStartMs = io.nowMs();
+          if (!(await readyCutover(op, io, deadlineMs))) break;
           moveTo(op, io, "CUTTING_OVER");
         }
         break;
@@ -102,6 +127,9 @@ async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void>
   });
   io.save(op);
   io.failpoint("after_stamp");
+  // Targets start empty, with their running checksums at zero: nothing
+  // they hold from an earlier, interrupted resharding can pass unseen.
+  await inBatches(op.targets, (t) => io.shard(t.shard).reshardDiscard(t.direct));
   // Indexes exist on the targets before the copy (every shard of a table
   // has every index; a new shard gets them here).
   const specs = await io.shard(op.source.shards[0]!).listIndexes(null);
@@ -159,8 +187,58 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
 }
 
 /**
+ * What the cutover would otherwise do while the moving keys wait, done
+ * before it: each target's running checksum is checked against its stored
+ * copies (a difference: copy that target again, its sources still live),
+ * then each source takes the checksums of its moving documents at a log
+ * position (its last catch-up read, which must reach the log's head), which
+ * its fence only adjusts. Returns true when every source has its checksums.
+ */
+async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
+  const startMs = io.nowMs();
+  const verifying = op.targets.filter((t) => t.verified !== true).length;
+  await inBatches(op.targets.filter((t) => t.verified !== true), async (target) => {
+    let check = await io.shard(target.shard).reshardVerify(target.direct);
+    if (!check.ok) {
+      noteError(op, `checksum mismatch before the cutover, copying ${target.shard} again: ${check.mismatch}`);
+      await recopy(op, target, io);
+      check = await io.shard(target.shard).reshardVerify(target.direct);
+      if (!check.ok) throw new Error(`invariant broken: ${target.shard} disagrees with its own copies after a full copy: ${check.mismatch}`);
+    }
+    target.verified = true;
+    save(op, io);
+  });
+  const verifiedMs = io.nowMs();
+  await forEachSource(op, (s) => (s.checksum ?? null) === null, (s) => checksumSource(op, s, io, deadlineMs));
+  // What this slice spent outside the cutover on the checksums (the move's
+  // time, not the pause's): one line per alarm slice that did any.
+  io.log({ event: "resharding_checksums", operation: op.id, targetsVerified: verifying, verifyMs: verifiedMs - startMs, checksumMs: io.nowMs() - verifiedMs });
+  if (op.phase !== "CATCHING_UP" || op.sources.some((s) => (s.checksum ?? null) === null)) return false;
+  io.failpoint("after_checksum");
+  return true;
+}
+
+/** A source's checksum point, a page of keys per step, each with a catch-up read (its progress saved only once the read's changes are staged). */
+async function checksumSource(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
+  while ((source.checksum ?? null) === null && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const read = await io.shard(source.shard).reshardChecksum(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX, source.checksumProgress ?? null, RESHARD_CHECKSUM_KEYS_MAX);
+    if (!read.ok) {
+      fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
+      return;
+    }
+    await stage(op, io, read.changes);
+    source.copied += read.changes.length;
+    source.appliedSeq = read.throughSeq;
+    source.checksumProgress = read.progress;
+    if (read.progress?.done === true) source.checksum = { atSeq: read.progress.atSeq, sums: { ...read.progress.sums } };
+    save(op, io);
+  }
+}
+
+/**
  * The cutover: fence every source (each answers with its whole drain and
- * the checksum of what it sends each target), then promote every target
+ * the checksum of what it sends each target: the one readyCutover took,
+ * adjusted by the changes since), then promote every target
  * with its last changes and the checksums it must match, in the same call,
  * and publish: two round trips to shards when nothing is locked. From the
  * first fence on there is no way back (the fenced sources refuse their
@@ -174,11 +252,23 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
   const pending = new Map<string, Array<Omit<MovingChange, "target">>>();
   const expected = new Map<string, Record<string, RangeChecksum>>();
   const fenced = new Map<string, { lastTs: number; maxReadTs: number }>();
+  // Each step's round trip, from this call's start (ms), for the log line
+  // that times the cutover (the figures behind cutover_millis).
+  const steps: Array<{ step: string; shard?: string; atMs: number; ms: number; rows?: number }> = [];
+  const t0 = io.nowMs();
+  // Timed from the first fence (cutover_millis), not from the end of the
+  // catch-up: an alarm may yield in between. Saved, so a crash keeps it.
+  if (op.cutoverStartMs === null) {
+    op.cutoverStartMs = io.nowMs();
+    save(op, io);
+  }
   for (;;) {
     const unfenced = op.sources.filter((s) => !fenced.has(s.shard));
     if (unfenced.length === 0) break;
     await inBatches(unfenced, async (source) => {
-      const outcome = await io.shard(source.shard).reshardFence(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
+      const ts = io.nowMs();
+      const outcome = await io.shard(source.shard).reshardFence(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX, source.checksum ?? null);
+      steps.push({ step: outcome.ok ? "fence" : `fence_${outcome.reason}`, shard: source.shard, atMs: ts - t0, ms: io.nowMs() - ts, ...(outcome.ok ? { rows: outcome.drained.length } : {}) });
       if (!outcome.ok) {
         // Writes surged since the catch-up: catch up (the source is fenced,
         // so this converges) and fence again.
@@ -210,22 +300,27 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
   }
   await inBatches(op.targets.filter((t) => !t.promoted), async (target) => {
     const request = { clock, changes: pending.get(target.shard) ?? [], direct: target.direct, expected: expected.get(target.shard) ?? {} };
-    let outcome = await io.shard(target.shard).reshardPromote(op.target, op.source, request);
+    const ts = io.nowMs();
+    let outcome = await io.shard(target.shard).reshardPromote(op.target, request);
+    steps.push({ step: outcome.ok ? "promote" : "promote_mismatch", shard: target.shard, atMs: ts - t0, ms: io.nowMs() - ts, rows: request.changes.length });
     if (!outcome.ok) {
       // The copies disagree with the frozen sources: copy this target again
       // from them, whole, and check again (a second mismatch is a bug: the
       // operation stops here with the error, its sources still fenced).
       noteError(op, `checksum mismatch, copying ${target.shard} again: ${outcome.mismatch}`);
       await recopy(op, target, io);
-      outcome = await io.shard(target.shard).reshardPromote(op.target, op.source, { ...request, changes: [] });
+      outcome = await io.shard(target.shard).reshardPromote(op.target, { ...request, changes: [] });
       if (!outcome.ok) throw new Error(`invariant broken: ${target.shard} still disagrees with its sources after a full copy: ${outcome.mismatch}`);
     }
     target.promoted = true;
     save(op, io);
     io.failpoint("after_first_promote");
   });
+  const tp = io.nowMs();
   io.publish(op);
   op.cutoverEndMs = io.nowMs();
+  steps.push({ step: "publish", atMs: tp - t0, ms: op.cutoverEndMs - tp });
+  io.log({ event: "resharding_cutover", operation: op.id, cutoverMillis: op.cutoverEndMs - (op.cutoverStartMs ?? t0), steps });
   moveTo(op, io, "CLEANING_UP");
   io.failpoint("after_publish");
   return true;

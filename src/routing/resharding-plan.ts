@@ -13,6 +13,7 @@
  */
 import { failure, type Failure } from "../errors.js";
 import { SHARD_COUNT_MAX } from "./limits.js";
+import type { RangeChecksum } from "./reshard-checksum.js";
 import { assertRoutingTable, type RoutingTable } from "./router.js";
 
 /** A position in a shard's (collection, id) order. */
@@ -39,6 +40,15 @@ export interface SourceProgress {
   appliedSeq: number;
   /** True once a catch-up round was short enough to fence (RESHARD_CUTOVER_LAG_ROWS_MAX). */
   caughtUp: boolean;
+  /**
+   * The checksums of the moving documents per target as of log position
+   * `atSeq`, taken after the catch-up and before the fence, which adjusts
+   * them by the changes logged since. Null until taken (and in operations
+   * saved before it existed: the fence then computes them whole).
+   */
+  checksum?: { atSeq: number; sums: Record<string, RangeChecksum> } | null;
+  /** The checksum point so far, taken a page of moving keys at a time (reshard-shard.ts `checksumPoint`); `checksum` once done. */
+  checksumProgress?: { atSeq: number; sums: Record<string, RangeChecksum>; after: RowCursor | null; done: boolean } | null;
   /** Moving documents copied (pages and catch-up). */
   copied: number;
   /** Documents the copy looked at, moving or not (its progress through the source). */
@@ -54,6 +64,8 @@ export interface TargetProgress {
   readonly shard: string;
   /** A new shard: copies go straight into its documents. */
   readonly direct: boolean;
+  /** Its running checksum was checked against its stored copies before the cutover (reshard-shard.ts `verifyReceived`). */
+  verified?: boolean;
   promoted: boolean;
   discarded: boolean;
 }
@@ -113,10 +125,10 @@ export function planResharding(current: RoutingTable, shardCount: number, id: st
     source: { version: current.version, shards: [...current.shards], virtualNodesPerShard: current.virtualNodesPerShard },
     target,
     sources: sourceIds.map((shard) => ({
-      shard, cursor: null, copyDone: false, startSeq: null, appliedSeq: 0, caughtUp: false, copied: 0, scanned: 0,
+      shard, cursor: null, copyDone: false, startSeq: null, appliedSeq: 0, caughtUp: false, checksum: null, copied: 0, scanned: 0,
       fence: null, drained: false, released: false,
     })),
-    targets: targetIds.map((shard) => ({ shard, direct: grow, promoted: false, discarded: false })),
+    targets: targetIds.map((shard) => ({ shard, direct: grow, verified: false, promoted: false, discarded: false })),
     stamped: [],
     documentsTotal: 0,
     errors: [],

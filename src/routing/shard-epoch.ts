@@ -71,6 +71,26 @@ export const SHARD_EPOCH_MIGRATIONS: readonly Migration[] = [
        ) WITHOUT ROWID`,
     ],
   },
+  {
+    version: 3,
+    description: "a target's running checksum of the rows a resharding stored on it",
+    statements: [
+      // Kept by every step that stores or drops copied rows (reshard-shard.ts
+      // stageRows, discard, promote), so the cutover compares it with the
+      // sources' checksums without scanning the copies
+      // (reshard-checksum.ts). lo and hi are sums mod 2^32; max_version is
+      // the highest version ever stored, which the promoted shard's write
+      // sequence must pass.
+      `CREATE TABLE reshard_received (
+         singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+         count INTEGER NOT NULL,
+         lo INTEGER NOT NULL,
+         hi INTEGER NOT NULL,
+         max_version INTEGER NOT NULL
+       )`,
+      "INSERT INTO reshard_received (singleton, count, lo, hi, max_version) VALUES (1, 0, 0, 0, 0)",
+    ],
+  },
 ];
 
 /** A shard's stamped routing state. */

@@ -8,13 +8,18 @@ import type { RoutingTable, ShardRouter } from "./router.js";
 import { sharedShardRouter } from "./router-cache.js";
 import {
   changedSince,
+  checksumPoint,
   discard,
   exportPage,
   fence,
   promote,
   releasePage,
   stageRows,
+  verifyReceived,
   type ChangedSince,
+  type ChecksumBase,
+  type ChecksumPoint,
+  type ChecksumProgress,
   type ExportPage,
   type FenceOutcome,
   type MovingChange,
@@ -86,24 +91,34 @@ export class ShardResharding {
     return this.storage.transactionSync(() => changedSince(this.storage.sql, self, this.routerOf(target), afterSeq, rowsMax));
   }
 
+  /** The last catch-up read and the checksums the fence adjusts (reshard-shard.ts `checksumPoint`). */
+  checksumPoint(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): ChecksumPoint {
+    const self = this.self();
+    return this.storage.transactionSync(() => checksumPoint(this.storage.sql, self, this.routerOf(target), afterSeq, rowsMax, progress, keysMax));
+  }
+
+  /** Checks a target's running checksum against its stored copies (reshard-shard.ts `verifyReceived`). */
+  verifyReceived(direct: boolean): { ok: true } | { ok: false; mismatch: string } {
+    return this.storage.transactionSync(() => verifyReceived(this.storage.sql, direct));
+  }
+
   /** Stores copied rows (reshard-shard.ts `stageRows`). */
   stage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
     this.storage.transactionSync(() => stageRows(this.storage.sql, changes, direct));
   }
 
   /** Starts the cutover on a source (reshard-shard.ts `fence`). */
-  fence(target: RoutingTable, appliedSeq: number, rowsMax: number): FenceOutcome {
+  fence(target: RoutingTable, appliedSeq: number, rowsMax: number, base: ChecksumBase | null): FenceOutcome {
     const current = this.stamped();
-    const outcome = this.storage.transactionSync(() => fence(this.storage.sql, current, target, this.routerOf(target), appliedSeq, rowsMax));
+    const outcome = this.storage.transactionSync(() => fence(this.storage.sql, current, target, this.routerOf(target), appliedSeq, rowsMax, base));
     this.guard.reload();
     return outcome;
   }
 
-  /** Ends the cutover on a target (reshard-shard.ts `promote`); `source` is the table the documents came from. */
-  promote(target: RoutingTable, source: RoutingTable, request: PromoteRequest): PromoteOutcome {
+  /** Ends the cutover on a target (reshard-shard.ts `promote`). */
+  promote(target: RoutingTable, request: PromoteRequest): PromoteOutcome {
     const current = this.stamped();
-    const sourceRouter = sharedShardRouter(source);
-    const outcome = this.storage.transactionSync(() => promote(this.storage.sql, current, target, { ...request, source: sourceRouter }));
+    const outcome = this.storage.transactionSync(() => promote(this.storage.sql, current, target, request));
     this.guard.reload();
     return outcome;
   }

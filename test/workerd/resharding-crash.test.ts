@@ -22,6 +22,9 @@ const TRIALS: Array<[ReshardingFailpoint, number]> = [
   ["after_stamp", 11],
   ["after_copy_page", 9],
   ["after_catch_up", 12],
+  // Between the checksums taken before the fence and the fence: the writer
+  // keeps writing meanwhile, and the fence must adjust them by its writes.
+  ["after_checksum", 14],
   ["after_first_fence", 10],
   ["after_drain", 13],
   ["after_first_promote", 9],

@@ -1,0 +1,217 @@
+/**
+ * The resharding checksum taken before the fence (README "Live resharding",
+ * R2): a source's checksum is computed at a change-log position before its
+ * fence and only adjusted at the fence; a target keeps a running checksum of
+ * what it stored. These tests drive a shard's resharding steps directly
+ * (as the shard manager does, resharding-driver.ts) on shards of their own,
+ * so a write can be placed exactly between the checksum and the fence, and
+ * a copy corrupted exactly where a bug would.
+ */
+import { describe, expect, it } from "vitest";
+import { env, runInDurableObject } from "cloudflare:test";
+import type { ReshardingShard } from "../../src/routing/resharding-driver.js";
+import type { ShardEpoch } from "../../src/routing/shard-epoch.js";
+import type { ShardWrite, ShardWriteOutcome } from "../../src/storage/types.js";
+import { sameChecksum, type RangeChecksum } from "../../src/routing/reshard-checksum.js";
+import type { ChecksumBase, ChecksumProgress, MovingChange } from "../../src/routing/reshard-shard.js";
+import { createShardRouter, type RoutingTable, type ShardRouter } from "../../src/routing/router.js";
+
+/** The shard calls these tests make (a narrow view of StorageObject's RPC surface). */
+interface Shard extends Omit<ReshardingShard, "reshardStamp"> {
+  reshardStamp(shardId: string, table: RoutingTable): Promise<ShardEpoch>;
+  write(writes: ShardWrite[]): Promise<ShardWriteOutcome>;
+}
+const stubOf = (id: string) => env.SHARD.get(env.SHARD.idFromName(id));
+const shard = (id: string): Shard => stubOf(id) as unknown as Shard;
+const COLLECTION = "items";
+const DOCUMENTS = 60;
+/** Moving keys per checksum-point step: small, so a point takes several steps. */
+const CHECKSUM_KEYS_PER_STEP = 3;
+
+/** A grow of two shards to three, copied and caught up, with every source's checksum taken: the state just before the fence. */
+interface Prepared {
+  readonly table: RoutingTable;
+  readonly target: RoutingTable;
+  /** Routers of the table before and the table after. */
+  readonly before: ShardRouter;
+  readonly router: ShardRouter;
+  readonly sources: string[];
+  readonly newShard: string;
+  readonly applied: Map<string, number>;
+  readonly bases: Map<string, ChecksumBase>;
+  /** Ids that move to the new shard. */
+  readonly moving: string[];
+}
+
+async function write(router: ShardRouter, id: string, data: { n: number } | null): Promise<void> {
+  const owner = router.shardFor(COLLECTION, id);
+  const outcome = await shard(owner).write([data === null ? { op: "delete", collection: COLLECTION, id } : { op: "set", collection: COLLECTION, id, data }]);
+  expect(outcome.ok, JSON.stringify(outcome)).toBe(true);
+}
+
+function mine(changes: readonly MovingChange[], to: string): Array<Omit<MovingChange, "target">> {
+  return changes.filter((c) => c.target === to).map(({ target: _t, ...c }) => c);
+}
+
+async function prepare(prefix: string, betweenPages?: (source: string, step: number) => Promise<void>): Promise<Prepared> {
+  const sources = [`${prefix}-0`, `${prefix}-1`];
+  const newShard = `${prefix}-2`;
+  const table: RoutingTable = { version: 1, shards: sources, virtualNodesPerShard: 64 };
+  const target: RoutingTable = { version: 2, shards: [...sources, newShard], virtualNodesPerShard: 64 };
+  for (const id of target.shards) await shard(id).reshardStamp(id, table);
+  const before = createShardRouter(table);
+  for (let i = 0; i < DOCUMENTS; i++) await write(before, `d${i}`, { n: i });
+  const router = createShardRouter(target);
+  const moving = Array.from({ length: DOCUMENTS }, (_, i) => `d${i}`).filter((id) => router.shardFor(COLLECTION, id) === newShard);
+  expect(moving.length, "some documents move to the new shard").toBeGreaterThan(3);
+
+  await shard(newShard).reshardDiscard(true);
+  const applied = new Map<string, number>();
+  const bases = new Map<string, ChecksumBase>();
+  for (const source of sources) {
+    let cursor = null;
+    let first = true;
+    do {
+      const page = await shard(source).reshardExport(target, cursor, 1024 * 1024, first);
+      if (first) applied.set(source, page.headSeq);
+      first = false;
+      await shard(newShard).reshardStage(mine(page.changes, newShard), true);
+      cursor = page.next;
+    } while (cursor !== null);
+    // A few keys per step, so the checksum point takes several pages.
+    let progress: ChecksumProgress | null = null;
+    for (let step = 0; ; step++) {
+      const read = await shard(source).reshardChecksum(target, applied.get(source)!, 1000, progress, CHECKSUM_KEYS_PER_STEP);
+      if (!read.ok) throw new Error("log trimmed");
+      await shard(newShard).reshardStage(mine(read.changes, newShard), true);
+      applied.set(source, read.throughSeq);
+      progress = read.progress;
+      if (progress?.done === true) {
+        bases.set(source, { atSeq: progress.atSeq, sums: progress.sums });
+        break;
+      }
+      await betweenPages?.(source, step);
+    }
+  }
+  expect(await shard(newShard).reshardVerify(true)).toEqual({ ok: true });
+  return { table, target, before, router, sources, newShard, applied, bases, moving };
+}
+
+/** Fences every source (with its checksum base, or none: computed whole) and returns what the new shard must be promoted with. */
+async function fenceAll(p: Prepared, withBase: boolean) {
+  const changes: Array<Omit<MovingChange, "target">> = [];
+  const expected: Record<string, RangeChecksum> = {};
+  const clock = { lastTs: 0, maxReadTs: 0 };
+  for (const source of p.sources) {
+    const outcome = await shard(source).reshardFence(p.target, p.applied.get(source)!, 1000, withBase ? p.bases.get(source)! : null);
+    if (!outcome.ok) throw new Error(`fence of ${source}: ${outcome.reason}`);
+    changes.push(...mine(outcome.drained, p.newShard));
+    expected[source] = outcome.checksums[p.newShard] ?? { count: 0, lo: 0, hi: 0 };
+    clock.lastTs = Math.max(clock.lastTs, outcome.lastTs);
+    clock.maxReadTs = Math.max(clock.maxReadTs, outcome.maxReadTs);
+  }
+  return { changes, expected, clock };
+}
+
+async function rowOn(shardId: string, id: string): Promise<{ version: number; data: string } | null> {
+  return runInDurableObject(stubOf(shardId), (_o, state) =>
+    state.storage.sql.exec<{ version: number; data: string }>("SELECT version, data FROM documents WHERE collection = ? AND id = ?", COLLECTION, id).toArray()[0] ?? null,
+  );
+}
+
+describe("the resharding checksum taken before the fence", () => {
+  it("counts writes that land between the checksum and the fence: an update, a new document and a delete", async () => {
+    const p = await prepare("chk-a");
+    const [updated, deleted] = p.moving;
+    await write(p.before, updated!, { n: 1000 });
+    await write(p.before, deleted!, null);
+    const created = Array.from({ length: 200 }, (_, i) => `new${i}`).find((id) => p.router.shardFor(COLLECTION, id) === p.newShard)!;
+    await write(p.before, created, { n: 2000 });
+
+    const fenced = await fenceAll(p, true);
+    // The writes changed what moves: the checksums before the fence no longer hold...
+    const before = p.sources.map((s) => p.bases.get(s)!.sums[p.newShard] ?? { count: 0, lo: 0, hi: 0 });
+    expect(p.sources.some((s, i) => !sameChecksum(fenced.expected[s]!, before[i]!))).toBe(true);
+    // ...and the adjusted ones equal the checksums computed whole (a fence repeated without its base).
+    const whole = await fenceAll(p, false);
+    for (const s of p.sources) expect(fenced.expected[s], s).toEqual(whole.expected[s]);
+
+    const promoted = await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected });
+    expect(promoted).toEqual({ ok: true });
+    expect(JSON.parse((await rowOn(p.newShard, updated!))!.data)).toEqual({ n: 1000 });
+    expect(await rowOn(p.newShard, deleted!)).toBeNull();
+    expect(JSON.parse((await rowOn(p.newShard, created))!.data)).toEqual({ n: 2000 });
+    expect((await shard(p.newShard).reshardStamp(p.newShard, p.target)).epoch).toBe(2);
+  });
+
+  it("counts writes made between two pages of a checksum point, to keys already counted and to keys not yet", async () => {
+    const ids = Array.from({ length: DOCUMENTS }, (_, i) => `d${i}`);
+    const table: RoutingTable = { version: 1, shards: ["chk-p-0", "chk-p-1"], virtualNodesPerShard: 64 };
+    const before = createShardRouter(table);
+    let n = 5000;
+    const p = await prepare("chk-p", async (source, step) => {
+      // After each step, change every document of that source once more (a
+      // delete, then a create, alternately): keys in pages already taken
+      // must be adjusted, later ones read as they are.
+      if (step > 3) return;
+      for (const id of ids.filter((i) => before.shardFor(COLLECTION, i) === source && Number(i.slice(1)) % 3 === step % 3)) {
+        await write(before, id, step % 2 === 0 ? null : { n: n++ });
+      }
+    });
+    const fenced = await fenceAll(p, true);
+    const whole = await fenceAll(p, false);
+    for (const s of p.sources) expect(fenced.expected[s], s).toEqual(whole.expected[s]);
+    expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
+  });
+
+  it("refuses to promote a target whose copies differ from its sources: an altered, a lost and a duplicated document", async () => {
+    const cases: Array<[string, (p: Prepared, row: (id: string) => Promise<MovingChange["row"]>) => Promise<Array<Omit<MovingChange, "target">>>]> = [
+      ["altered", async (p, row) => [{ collection: COLLECTION, id: p.moving[0]!, row: { ...(await row(p.moving[0]!))!, data: JSON.stringify({ n: -1 }) } }]],
+      ["lost", async (p) => [{ collection: COLLECTION, id: p.moving[1]!, row: null }]],
+      ["duplicated", async (p) => {
+        const stays = Array.from({ length: DOCUMENTS }, (_, i) => `d${i}`).find((id) => p.router.shardFor(COLLECTION, id) !== p.newShard)!;
+        const r = (await runInDurableObject(stubOf(p.before.shardFor(COLLECTION, stays)), (_o, state) =>
+          state.storage.sql.exec("SELECT * FROM documents WHERE collection = ? AND id = ?", COLLECTION, stays).one(),
+        )) as unknown as NonNullable<MovingChange["row"]>;
+        return [{ collection: COLLECTION, id: stays, row: r }];
+      }],
+    ];
+    for (const [name, corrupt] of cases) {
+      const p = await prepare(`chk-b-${name}`);
+      const row = async (id: string) => (await runInDurableObject(stubOf(p.newShard), (_o, state) =>
+        state.storage.sql.exec("SELECT * FROM documents WHERE collection = ? AND id = ?", COLLECTION, id).one(),
+      )) as unknown as NonNullable<MovingChange["row"]>;
+      // A bug that stores a wrong row on the target, as a copy step would.
+      await shard(p.newShard).reshardStage(await corrupt(p, row), true);
+      const fenced = await fenceAll(p, true);
+      const promoted = await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected });
+      expect(promoted.ok, `${name}: ${JSON.stringify(promoted)}`).toBe(false);
+      // Not promoted: the new shard still serves the old table, so none of its copies is served.
+      expect((await shard(p.newShard).reshardStamp(p.newShard, p.table)).epoch, name).toBe(1);
+    }
+  });
+
+  it("finds a target row changed behind the resharding's steps before the cutover", async () => {
+    const p = await prepare("chk-c");
+    const original = await rowOn(p.before.shardFor(COLLECTION, p.moving[0]!), p.moving[0]!);
+    await runInDurableObject(stubOf(p.newShard), (_o, state) => {
+      state.storage.sql.exec("UPDATE documents SET data = ? WHERE collection = ? AND id = ?", JSON.stringify({ n: -1 }), COLLECTION, p.moving[0]!);
+    });
+    const check = await shard(p.newShard).reshardVerify(true);
+    expect(check.ok).toBe(false);
+    // Copied again (discard, then every page), it agrees with its sources and is promoted.
+    await shard(p.newShard).reshardDiscard(true);
+    for (const source of p.sources) {
+      let cursor = null;
+      do {
+        const page = await shard(source).reshardExport(p.target, cursor, 1024 * 1024, false);
+        await shard(p.newShard).reshardStage(mine(page.changes, p.newShard), true);
+        cursor = page.next;
+      } while (cursor !== null);
+    }
+    expect(await shard(p.newShard).reshardVerify(true)).toEqual({ ok: true });
+    const fenced = await fenceAll(p, true);
+    expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
+    expect(await rowOn(p.newShard, p.moving[0]!)).toEqual(original);
+  });
+});
