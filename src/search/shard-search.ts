@@ -27,7 +27,8 @@ import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
-import { ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
+import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
+import { scoringStatement, type ScoringStatement } from "./sql-scoring.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
@@ -182,48 +183,43 @@ interface Candidate {
   readonly score: number;
 }
 
-/** The scoring pass on this shard. */
+/**
+ * The scoring pass on this shard. Queries sql-scoring.ts can score exactly
+ * are scored and sorted inside SQLite, and only the rows walked reach
+ * JavaScript; the others are scored here from the stored tokens.
+ */
 export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSearchResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
   const weights = ready.textFields.map((f) => f.weight);
-  const table = ftsTableName(req.collection);
-  const columns = ready.textFields.map((_, i) => `f.${ftsColumn(i)}`).join(", ");
-  const cursor = sql.exec<Record<string, string | number>>(
-    `SELECT d.id AS id, d.token_count AS n, ${columns} FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid WHERE "${table}" MATCH ?`,
-    req.match,
-  );
-  const rows = cursor.toArray();
-  let rowsRead = (cursor.rowsRead ?? rows.length) + rows.length;
-  if (rows.length > SEARCH_CANDIDATES_PER_SHARD_MAX) {
+  const statement = scoringStatement({
+    collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
+    averageLength: req.averageLength, weights, scoreAtMost: req.after === null ? null : req.after.score,
+  });
+  if (statement !== null) ensureInstanceTable(sql, req.collection);
+  const ranked = statement !== null ? rankInSql(sql, statement) : rankInJavaScript(sql, req, ready.textFields);
+  if (!ranked.ok) return ranked;
+  let rowsRead = ranked.rowsRead;
+  if (ranked.candidates > SEARCH_CANDIDATES_PER_SHARD_MAX) {
     return { ...failure("resource_exhausted", `the search matched more than SEARCH_CANDIDATES_PER_SHARD_MAX (${SEARCH_CANDIDATES_PER_SHARD_MAX}) documents on one shard; use rarer terms`), rowsRead };
   }
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
-  // Geo narrows, text ranks: only candidates inside the region are scored.
+  // Geo narrows, text ranks: only candidates inside the region are kept.
   const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo);
   if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
   if (narrowed !== null) rowsRead += narrowed.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
-  const candidates: Candidate[] = [];
-  const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);
-  const columnNames = ready.textFields.map((_, i) => ftsColumn(i));
-  for (const row of rows) {
-    if (narrowed !== null && !narrowed.distances.has(row.id as string)) continue;
-    const tokens = columnNames.map((name) => splitTokens(row[name]));
-    const freqs = frequencies(tokens);
-    const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
-    if (req.after === null || compareHits({ score, id: row.id as string }, req.after) > 0) candidates.push({ id: row.id as string, score });
-  }
-  candidates.sort(compareHits);
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
   const documents: StoredDocument[] = [];
   const scores: number[] = [];
   const distances: number[] = [];
   let hasMore = false;
-  for (const c of candidates) {
+  for (const c of ranked.hits) {
+    if (narrowed !== null && !narrowed.distances.has(c.id)) continue;
+    if (req.after !== null && compareHits(c, req.after) <= 0) continue;
     const doc = loadDocument(sql, req.collection, c.id);
     rowsRead++;
     if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
@@ -238,7 +234,53 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     scores.push(c.score);
     if (narrowed !== null) distances.push(narrowed.distances.get(c.id)!);
   }
-  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: rows.length, rowsRead };
+  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: ranked.candidates, rowsRead };
+}
+
+/** The candidates in (score desc, id asc) order, how many there are, and the rows read to rank them. */
+type Ranked = { readonly ok: true; readonly hits: Iterable<Candidate>; readonly candidates: number; readonly rowsRead: number } | (Failure & { readonly rowsRead: number });
+
+/**
+ * Ranks inside SQLite (sql-scoring.ts). The first row makes SQLite score
+ * and sort every candidate; the rest are stepped only as the walk reads
+ * them.
+ */
+function rankInSql(sql: SearchSql, statement: ScoringStatement): Ranked {
+  const cursor = sql.exec<{ id: string; score: number; total: number }>(statement.sql, ...statement.params);
+  const iterator = cursor[Symbol.iterator]();
+  const first = iterator.next();
+  const candidates = first.done === true ? 0 : first.value.total;
+  const hits: Iterable<Candidate> = {
+    *[Symbol.iterator]() {
+      if (first.done === true) return;
+      yield { id: first.value.id, score: first.value.score };
+      for (let r = iterator.next(); r.done !== true; r = iterator.next()) yield { id: r.value.id, score: r.value.score };
+    },
+  };
+  return { ok: true, hits, candidates, rowsRead: cursor.rowsRead ?? candidates };
+}
+
+/** Ranks in JavaScript from the candidates' stored tokens (queries sql-scoring.ts cannot score exactly). */
+function rankInJavaScript(sql: SearchSql, req: ShardSearchRequest, textFields: readonly SearchTextFieldSpec[]): Ranked {
+  const weights = textFields.map((f) => f.weight);
+  const table = ftsTableName(req.collection);
+  const columnNames = textFields.map((_, i) => ftsColumn(i));
+  const cursor = sql.exec<Record<string, string | number>>(
+    `SELECT d.id AS id, d.token_count AS n, ${columnNames.map((c) => `f.${c}`).join(", ")} FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid WHERE "${table}" MATCH ?`,
+    req.match,
+  );
+  const rows = cursor.toArray();
+  const rowsRead = (cursor.rowsRead ?? rows.length) + rows.length;
+  if (rows.length > SEARCH_CANDIDATES_PER_SHARD_MAX) return { ok: true, hits: [], candidates: rows.length, rowsRead };
+  const candidates: Candidate[] = [];
+  const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);
+  for (const row of rows) {
+    const freqs = frequencies(columnNames.map((name) => splitTokens(row[name])));
+    const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
+    if (req.after === null || compareHits({ score, id: row.id as string }, req.after) > 0) candidates.push({ id: row.id as string, score });
+  }
+  candidates.sort(compareHits);
+  return { ok: true, hits: candidates, candidates: rows.length, rowsRead };
 }
 
 /** (score desc, id asc): negative when `a` comes first. */
