@@ -14,6 +14,9 @@
  * So the ranking on 8 shards equals the ranking on one database (the
  * oracle test checks it against SQLite's own bm25()). Both passes go to
  * every shard: statistics must be global even when a filter pins ids.
+ * For a caller bound by a read rule, "global" means over the documents it
+ * may read (shard-search.ts, readable-stats.ts): scores and Explain's
+ * counts never depend on documents it cannot see.
  */
 import { fillPage } from "../query/page-fill.js";
 import { hash32 } from "../routing/hash.js";
@@ -113,14 +116,23 @@ export interface SearchPage {
  * used instead of today's; FAILED_PRECONDITION when the walk's compiled
  * query cannot be rebuilt (its variants were not kept and have changed).
  */
-export async function searchStatistics(shards: SearchShards, collection: string, search: TextSearch, options: ExecuteOptions, frozen?: FrozenSearchStats): Promise<SearchPlanData> {
+export async function searchStatistics(
+  shards: SearchShards,
+  target: Pick<QuerySpec, "collection" | "rule">,
+  search: TextSearch,
+  options: ExecuteOptions,
+  frozen?: FrozenSearchStats,
+): Promise<SearchPlanData> {
+  const collection = target.collection;
+  // A rule-bound caller's statistics count only what it may read (issue 11).
+  const rule = target.rule ?? null;
   const phrases = basePhrases(search.node);
   const typo = search.exact || frozen?.expansions != null ? [] : typoTerms(search.node, SEARCH_TYPO_ONE_EDIT_LENGTH_MIN).map((term) => ({ term, edits: editsAllowed([...term].length) }));
   const limit = createLimiter(QUERY_FANOUT_CONCURRENCY_MAX);
   const answers = await Promise.all(
     shards.shards.map((shard) =>
       limit(async () => {
-        const stats = await withinDeadline(shards.searchStats(shard, { collection, phrases, typo }), options.deadline);
+        const stats = await withinDeadline(shards.searchStats(shard, { collection, phrases, typo, rule }), options.deadline);
         if (!stats.ok) throw new FailureError(stats.kind, stats.message);
         return stats;
       }),
@@ -181,7 +193,7 @@ export async function runSearchPage(
   state: SearchPageState | null,
   options: ExecuteOptions,
 ): Promise<SearchPage> {
-  const plan = await searchStatistics(shards, spec.collection, search, options, state?.frozen);
+  const plan = await searchStatistics(shards, spec, search, options, state?.frozen);
   const run = startSearch(shards, spec, plan, options);
   const skip = state === null ? spec.offset : 0;
   const returned = state?.returned ?? 0;

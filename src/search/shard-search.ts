@@ -29,6 +29,7 @@ import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { scoringStatement, type ScoringStatement } from "./sql-scoring.js";
+import { readableMatches, readableRows } from "./readable-stats.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
@@ -51,6 +52,8 @@ export interface ShardSearchStatsRequest {
   readonly phrases: readonly CompiledPhrase[];
   /** Terms to find typo variants of, with the edits each allows. */
   readonly typo: ReadonlyArray<{ readonly term: string; readonly edits: number }>;
+  /** The caller's read rule: then every statistic counts only documents it admits (readable-stats.ts); null or absent for none. */
+  readonly rule?: ShardReadRule | null;
 }
 
 /** A shard's statistics. */
@@ -123,31 +126,47 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
   return { ok: true, textFields: index.spec.textFields };
 }
 
-/** The statistics pass on this shard; `vocabulary` caches the word ranges typo tolerance scans (a fresh one caches nothing across calls). */
+/**
+ * The statistics pass on this shard; `vocabulary` caches the word ranges
+ * typo tolerance scans (a fresh one caches nothing across calls). With a
+ * read rule, every count is over the documents the caller may read
+ * (readable-stats.ts), and a typo variant no readable document holds is
+ * not offered.
+ */
 export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
   let rowsRead = 1;
-  const totals = textTotals(sql, req.collection);
+  const all = textTotals(sql, req.collection);
   const table = ftsTableName(req.collection);
   const vocab = vocabTableName(req.collection);
-  const phraseDocuments = req.phrases.map((p) => {
-    if (p.tokens.length === 1 && !p.prefix) {
-      rowsRead++;
-      return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, p.tokens[0]).toArray()[0]?.doc ?? 0;
+  const readable = req.rule === null || req.rule === undefined ? null : readableRows(sql, req.collection, req.rule);
+  if (readable !== null) rowsRead += readable.rowsRead;
+  const totals = readable === null ? all : { documents: readable.rows.size, tokens: sum([...readable.rows.values()]) };
+  /** Documents (readable ones, with a rule) matching an FTS5 phrase. */
+  const matching = (match: string): number => {
+    if (readable !== null) {
+      const counted = readableMatches(sql, req.collection, match, readable);
+      rowsRead += counted.rowsRead;
+      return counted.documents;
     }
-    const cursor = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${table}" WHERE "${table}" MATCH ?`, `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`);
-    const n = cursor.toArray()[0]!.n;
+    const n = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${table}" WHERE "${table}" MATCH ?`, match).toArray()[0]!.n;
     rowsRead += n;
     return n;
-  });
+  };
+  /** Documents (readable ones, with a rule) holding a word. */
+  const holding = (word: string): number => {
+    if (readable !== null) return matching(`"${word}"`);
+    rowsRead++;
+    return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+  };
+  const phraseDocuments = req.phrases.map((p) => (p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(`"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`)));
   const variants: TypoAnswer[] = [];
   for (const { term, edits } of req.typo) {
     // A word found as typed is not expanded (see TypoAnswer): say so
     // without scanning.
-    rowsRead++;
-    if ((sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, term).toArray()[0]?.doc ?? 0) > 0) {
+    if (holding(term) > 0) {
       variants.push("typed");
       continue;
     }
@@ -155,7 +174,7 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     // Words only first (fts5vocab counts a word's documents by reading its
     // postings), from the cache when the index has not changed since.
     let scanned = 0;
-    const words = vocabulary.range(req.collection, low, totals.generation, () => {
+    const words = vocabulary.range(req.collection, low, all.generation, () => {
       const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
       scanned = rows.length;
       return rows.map((r) => r.term);
@@ -169,13 +188,16 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     for (const word of words) {
       const d = editDistance(term, word, edits);
       if (d > edits || word === term) continue;
-      rowsRead++;
-      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
-      near.push({ word, edits: d, documents });
+      const documents = holding(word);
+      if (documents > 0) near.push({ word, edits: d, documents });
     }
     variants.push(near);
   }
   return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, rowsRead };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 interface Candidate {
