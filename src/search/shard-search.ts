@@ -30,6 +30,7 @@ import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { scoringStatement, type ScoringStatement } from "./sql-scoring.js";
 import { readableMatches, readableRows } from "./readable-stats.js";
+import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
@@ -54,6 +55,8 @@ export interface ShardSearchStatsRequest {
   readonly typo: ReadonlyArray<{ readonly term: string; readonly edits: number }>;
   /** The caller's read rule: then every statistic counts only documents it admits (readable-stats.ts); null or absent for none. */
   readonly rule?: ShardReadRule | null;
+  /** Answer in one pass when the query without typo variants has few candidates here (one-pass.ts); absent: statistics only. */
+  readonly onePass?: OnePassRequest | null;
 }
 
 /** A shard's statistics. */
@@ -67,6 +70,8 @@ export type ShardSearchStats =
       readonly phraseDocuments: number[];
       /** Per typo term of the request: the words found near it, or why none were looked for. */
       readonly variants: TypoAnswer[];
+      /** With a one-pass request: every admitted candidate, or null when there are too many (one-pass.ts). */
+      readonly onePass?: OnePassAnswer | null;
       readonly rowsRead: number;
     }
   | (Failure & { readonly rowsRead: number });
@@ -193,7 +198,13 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     }
     variants.push(near);
   }
-  return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, rowsRead };
+  let onePass: OnePassAnswer | null | undefined;
+  if (req.onePass !== undefined && req.onePass !== null) {
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass);
+    rowsRead += answered.rowsRead;
+    onePass = answered.answer;
+  }
+  return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, rowsRead, ...(onePass === undefined ? {} : { onePass }) };
 }
 
 function sum(values: readonly number[]): number {
