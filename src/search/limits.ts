@@ -65,9 +65,12 @@ export const SEARCH_CANDIDATES_PER_SHARD_MAX = 200_000;
 /**
  * The most candidates a shard sends with its statistics so that the Worker
  * scores them itself and the shard needs no second call (one-pass.ts);
- * a shard with more gets the scoring pass.
+ * a shard with more gets the scoring pass. Small, because every one of
+ * them travels whole while a scoring pass sends only its page: at 128 the
+ * two-term shape of bench/search.ts (about 70 candidates a shard) was
+ * slower in one pass than in two.
  */
-export const SEARCH_ONE_PASS_CANDIDATES_MAX = 128;
+export const SEARCH_ONE_PASS_CANDIDATES_MAX = 32;
 
 /** The most bytes of documents (stored JSON) a shard sends with its statistics for one pass; past it, the scoring pass. */
 export const SEARCH_ONE_PASS_BYTES_MAX = 256 * 1024;
