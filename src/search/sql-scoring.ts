@@ -93,20 +93,21 @@ export function scoringStatement(input: ScoringInput): ScoringStatement | null {
   const avgdl = bind(input.averageLength);
   // Every counted phrase's instances, tagged with the phrase, in one
   // table grouped by document (a join per phrase would rescan).
-  const ctes: string[] = [];
+  // The candidates first, so only their instances are grouped and sorted
+  // (an AND of two common words has few candidates among many instances).
+  const match = bind(input.match);
+  const ctes: string[] = [`m(rid) AS MATERIALIZED (SELECT rowid FROM "${table}" WHERE "${table}" MATCH ${match})`];
   const parts = counted.map((i) => phraseInstancesSql(input.phrases[i]!, instances, bind, ctes, i));
   const frequencies = counted.map((i) => {
     const weighted = input.weights.map((_, c) => ` + sum(p = ${i} AND col = '${ftsColumn(c)}') * ${weights[c]}`).join("");
     return `(0${weighted}) AS f${i}`;
   });
   const terms = counted.map((i) => ` + ${bind(input.idfs[i]!)} * ((f${i} * ${k1Plus1}) / (f${i} + ${k1} * ((1 - ${b}) + ((${b} * d.token_count) / ${avgdl}))))`);
-  const match = bind(input.match);
   const after = input.scoreAtMost === null ? "" : ` WHERE score <= ${bind(input.scoreAtMost)}`;
   const sql =
     `WITH ${[...ctes, `i(doc, p, col) AS (${parts.join(" UNION ALL ")})`].join(", ")} ` +
     `SELECT id, score, total FROM (SELECT d.id AS id, (0${terms.join("")}) AS score, count(*) OVER () AS total ` +
-    `FROM (SELECT doc, ${frequencies.join(", ")} FROM i GROUP BY doc) AS a JOIN search_text_docs AS d ON d.row_id = a.doc ` +
-    `WHERE a.doc IN (SELECT rowid FROM "${table}" WHERE "${table}" MATCH ${match}))${after} ORDER BY score DESC, id`;
+    `FROM (SELECT doc, ${frequencies.join(", ")} FROM i GROUP BY doc) AS a JOIN search_text_docs AS d ON d.row_id = a.doc)${after} ORDER BY score DESC, id`;
   if (params.length > SQL_PARAMS_MAX || new TextEncoder().encode(sql).length > SQL_STATEMENT_BYTES_MAX) return null;
   return { sql, params };
 }
@@ -126,9 +127,12 @@ function phraseInstancesSql(phrase: CompiledPhrase, instances: string, bind: (v:
     // [token, token + U+10FFFF) is exactly the words starting with it.
     return phrase.prefix && j === phrase.tokens.length - 1 ? `term >= ${bind(token)} AND term < ${bind(`${token}\u{10FFFF}`)}` : `term = ${bind(token)}`;
   };
-  if (phrase.tokens.length === 1) return `SELECT doc, ${index} AS p, col FROM "${instances}" WHERE ${termCondition(0)}`;
+  // Every candidate holds at least one counted phrase (countedWhenPresent),
+  // so grouping the candidates' instances yields every candidate.
+  const candidate = "doc IN (SELECT rid FROM m)";
+  if (phrase.tokens.length === 1) return `SELECT doc, ${index} AS p, col FROM "${instances}" WHERE ${termCondition(0)} AND ${candidate}`;
   const names = phrase.tokens.map((_, j) => `t${index}_${j}`);
-  names.forEach((name, j) => ctes.push(`${name}(doc, col, offset) AS MATERIALIZED (SELECT doc, col, offset FROM "${instances}" WHERE ${termCondition(j)})`));
+  names.forEach((name, j) => ctes.push(`${name}(doc, col, offset) AS MATERIALIZED (SELECT doc, col, offset FROM "${instances}" WHERE ${termCondition(j)} AND ${candidate})`));
   const on = names.slice(1).map((name, j) => `JOIN ${name} ON ${name}.doc = ${names[0]}.doc AND ${name}.col = ${names[0]}.col AND ${name}.offset = ${names[0]}.offset + ${j + 1}`);
   return `SELECT ${names[0]}.doc AS doc, ${index} AS p, ${names[0]}.col AS col FROM ${names[0]} ${on.join(" ")}`;
 }
