@@ -200,7 +200,7 @@ try {
       `| ${r.shape} (\`${r.text}\`) | ${r.impossibledb.p50.toFixed(2)} / ${r.impossibledb.p99.toFixed(2)} | ${r.fts5.p50.toFixed(2)} / ${r.fts5.p99.toFixed(2)} | ${r.postgres.p50.toFixed(2)} / ${r.postgres.p99.toFixed(2)} | ${ratio(r.impossibledb.p50, r.fts5.p50)} | ${ratio(r.impossibledb.p50, r.postgres.p50)} | ${r.sameTop ? "yes" : "NO"} | ${r.matches} |`,
     ),
     "",
-    "The FTS5 database runs in the benchmark's own process (no network, no RPC); ImpossibleDB's figure includes HTTP, the Worker and two passes over 8 shard Durable Objects.",
+    "The FTS5 database runs in the benchmark's own process (no network, no RPC); ImpossibleDB's figure includes HTTP, the Worker and one or two passes over 8 shard Durable Objects (one when a shard has at most SEARCH_ONE_PASS_CANDIDATES_MAX candidates).",
     "",
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });

@@ -15,8 +15,12 @@
  */
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 
-const K1 = 1.2;
-const B = 0.75;
+/** BM25's k1 (term frequency saturation), as FTS5 uses it. */
+export const BM25_K1 = 1.2;
+/** BM25's b (length normalisation), as FTS5 uses it. */
+export const BM25_B = 0.75;
+const K1 = BM25_K1;
+const B = BM25_B;
 
 /** The IDF FTS5 uses for a phrase in `documents` of which `containing` contain it. */
 export function idf(documents: number, containing: number): number {

@@ -87,7 +87,7 @@ export type SearchShardState = "creating" | "ready";
 
 /** The narrow SQL surface search needs (SqlStorage in a shard, node:sqlite in tests). */
 export interface SearchSql {
-  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): { toArray(): T[]; readonly rowsRead?: number };
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): Iterable<T> & { toArray(): T[]; readonly rowsRead?: number };
 }
 
 interface CatalogRow extends Record<string, SqlValue> {

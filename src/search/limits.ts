@@ -62,6 +62,19 @@ export const SEARCH_VOCABULARY_CACHE_WORDS_MAX = 200_000;
 /** The most candidate rows one shard scores for one page of a search. */
 export const SEARCH_CANDIDATES_PER_SHARD_MAX = 200_000;
 
+/**
+ * The most candidates a shard sends with its statistics so that the Worker
+ * scores them itself and the shard needs no second call (one-pass.ts);
+ * a shard with more gets the scoring pass. Small, because every one of
+ * them travels whole while a scoring pass sends only its page: at 128 the
+ * two-term shape of bench/search.ts (about 70 candidates a shard) was
+ * slower in one pass than in two.
+ */
+export const SEARCH_ONE_PASS_CANDIDATES_MAX = 32;
+
+/** The most bytes of documents (stored JSON) a shard sends with its statistics for one pass; past it, the scoring pass. */
+export const SEARCH_ONE_PASS_BYTES_MAX = 256 * 1024;
+
 /** The characters of context each side of a highlighted match. */
 export const SEARCH_SNIPPET_CONTEXT_CHARS = 60;
 
@@ -75,4 +88,5 @@ function assertLimit(condition: boolean, relation: string): void {
 assertLimit(SEARCH_TYPO_ONE_EDIT_LENGTH_MIN < SEARCH_TYPO_TWO_EDITS_LENGTH_MIN, "two edits need a longer term than one");
 assertLimit(SEARCH_TERMS_MAX * 2 <= SEARCH_TEXT_LENGTH_MAX, "the terms limit is reachable within the text length");
 assertLimit(SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX <= SEARCH_BACKFILL_ROWS_PER_CALL_MAX, "a write indexes no more than a backfill step");
+assertLimit(SEARCH_ONE_PASS_CANDIDATES_MAX <= SEARCH_CANDIDATES_PER_SHARD_MAX, "one pass sends no more candidates than a scoring pass may score");
 assertLimit(SEARCH_SNIPPET_CONTEXT_CHARS * 2 < SEARCH_SNIPPET_CHARS_MAX, "a snippet holds its context");

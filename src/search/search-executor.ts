@@ -5,7 +5,9 @@
  *    typo variants of long terms with their document counts; summed, they
  *    are the GLOBAL statistics; the variants chosen from the union
  *    (typo.ts) make the compiled FTS5 expression (compile.ts);
- * 2. scoring: every shard scores its candidates with the global IDFs and
+ *    Shards with at most SEARCH_ONE_PASS_CANDIDATES_MAX candidates send
+ *    them with their statistics, and the Worker scores them (one-pass.ts);
+ * 2. scoring: every other shard scores its candidates with the global IDFs and
  *    average length and returns its best documents after the page's
  *    cursor, in (score desc, id asc) order; the Worker merges them
  *    (search-merge.ts), applies offset and limit, and resumes pages after
@@ -14,6 +16,9 @@
  * So the ranking on 8 shards equals the ranking on one database (the
  * oracle test checks it against SQLite's own bm25()). Both passes go to
  * every shard: statistics must be global even when a filter pins ids.
+ * For a caller bound by a read rule, "global" means over the documents it
+ * may read (shard-search.ts, readable-stats.ts): scores and Explain's
+ * counts never depend on documents it cannot see.
  */
 import { fillPage } from "../query/page-fill.js";
 import { hash32 } from "../routing/hash.js";
@@ -29,6 +34,7 @@ import { SEARCH_TYPO_ONE_EDIT_LENGTH_MIN } from "./limits.js";
 import type { SearchNode } from "./query-parser.js";
 import type { GeoRegion } from "./geo/region.js";
 import { mergeScored, type ScoredDocument } from "./search-merge.js";
+import { pageOf, scoreOnePass, type OnePassAnswer } from "./one-pass.js";
 import type { SearchCursor, ShardSearchRequest, ShardSearchResult, ShardSearchStats, ShardSearchStatsRequest } from "./shard-search.js";
 import { chooseVariants, editsAllowed, type Variant } from "./typo.js";
 
@@ -61,6 +67,12 @@ export interface SearchPlanData {
   readonly phraseDocuments: number[];
   readonly idfs: number[];
   readonly statsRowsRead: number;
+  /**
+   * Per shard (in `shards` order): its every admitted candidate, sent with
+   * its statistics (one-pass.ts), when it had few and the query compiled
+   * is the one it answered; such a shard gets no scoring call.
+   */
+  readonly prefetched: ReadonlyArray<OnePassAnswer | null>;
   /** The search's geo condition, sent to the scoring pass; null for none. */
   readonly geo: GeoRegion | null;
   /** R*Tree candidates the scoring pass's shard calls read for the geo condition, summed as they answer (Explain). */
@@ -113,14 +125,27 @@ export interface SearchPage {
  * used instead of today's; FAILED_PRECONDITION when the walk's compiled
  * query cannot be rebuilt (its variants were not kept and have changed).
  */
-export async function searchStatistics(shards: SearchShards, collection: string, search: TextSearch, options: ExecuteOptions, frozen?: FrozenSearchStats): Promise<SearchPlanData> {
+export async function searchStatistics(
+  shards: SearchShards,
+  target: Pick<QuerySpec, "collection" | "rule" | "filter">,
+  search: TextSearch,
+  options: ExecuteOptions,
+  frozen?: FrozenSearchStats,
+): Promise<SearchPlanData> {
+  const collection = target.collection;
+  // A rule-bound caller's statistics count only what it may read (issue 11).
+  const rule = target.rule ?? null;
   const phrases = basePhrases(search.node);
   const typo = search.exact || frozen?.expansions != null ? [] : typoTerms(search.node, SEARCH_TYPO_ONE_EDIT_LENGTH_MIN).map((term) => ({ term, edits: editsAllowed([...term].length) }));
+  // Each shard with few candidates of the query without typo variants
+  // sends them all now (one-pass.ts); a geo search always takes two passes.
+  const base = compileSearch(search.node, new Map());
+  const onePass = search.geo === undefined || search.geo === null ? { match: base.match, tree: base.tree, phrases: base.phrases, filter: target.filter, rule } : null;
   const limit = createLimiter(QUERY_FANOUT_CONCURRENCY_MAX);
   const answers = await Promise.all(
     shards.shards.map((shard) =>
       limit(async () => {
-        const stats = await withinDeadline(shards.searchStats(shard, { collection, phrases, typo }), options.deadline);
+        const stats = await withinDeadline(shards.searchStats(shard, { collection, phrases, typo, rule, onePass }), options.deadline);
         if (!stats.ok) throw new FailureError(stats.kind, stats.message);
         return stats;
       }),
@@ -167,6 +192,8 @@ export async function searchStatistics(shards: SearchShards, collection: string,
     phraseDocuments,
     idfs,
     statsRowsRead: sum(answers.map((a) => a.rowsRead)),
+    // Usable only when the query compiled is the one the shards answered.
+    prefetched: answers.map((a) => (a.onePass !== undefined && a.onePass !== null && a.onePass.match === compiled.match ? a.onePass : null)),
     geo: search.geo ?? null,
     geoCandidates: 0,
   };
@@ -181,7 +208,7 @@ export async function runSearchPage(
   state: SearchPageState | null,
   options: ExecuteOptions,
 ): Promise<SearchPage> {
-  const plan = await searchStatistics(shards, spec.collection, search, options, state?.frozen);
+  const plan = await searchStatistics(shards, spec, search, options, state?.frozen);
   const run = startSearch(shards, spec, plan, options);
   const skip = state === null ? spec.offset : 0;
   const returned = state?.returned ?? 0;
@@ -225,10 +252,22 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
   const budget = (options.rowsReadMax ?? QUERY_ROWS_READ_MAX) - plan.statsRowsRead;
   let rowsRead = 0;
   const limit = createLimiter(QUERY_FANOUT_CONCURRENCY_MAX);
+  // Shards that answered in one pass are scored here, with the global statistics.
+  const local = plan.prefetched.map((answer, i) => {
+    if (answer === null) return null;
+    reports[i]!.sqlPlan = `one pass: FTS5 MATCH ${answer.match}: ${answer.candidates} candidates sent with the statistics (rows read in stats_rows_read), scored by the Worker`;
+    return scoreOnePass(answer, plan.idfs, plan.averageLength);
+  });
   const merged = (after: SearchCursor | null, first: number) =>
     mergeScored(
-      shards.shards.map((shard, i) => async (from: SearchCursor | null, size: number) =>
-        limit(async () => {
+      shards.shards.map((shard, i) => async (from: SearchCursor | null, size: number) => {
+        const hits = local[i];
+        if (hits !== null && hits !== undefined) {
+          const page = pageOf(hits, from, size);
+          reports[i]!.rowsReturned += page.documents.length;
+          return page;
+        }
+        return limit(async () => {
           const result = await withinDeadline(
             shards.search(shard, {
               collection: spec.collection,
@@ -254,8 +293,8 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
           if (reports[i]!.sqlPlan === "") reports[i]!.sqlPlan = `FTS5 MATCH ${plan.compiled.match}: ${result.candidates} candidates scored`;
           if (rowsRead > budget) throw new FailureError("resource_exhausted", `the search read more than QUERY_ROWS_READ_MAX (${budget}) rows`);
           return result;
-        }),
-      ),
+        });
+      }),
       after,
       first,
       SHARD_BATCH_ROWS_MAX,

@@ -27,7 +27,10 @@ import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
-import { ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
+import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
+import { scoringStatement, type ScoringStatement } from "./sql-scoring.js";
+import { readableMatches, readableRows } from "./readable-stats.js";
+import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
@@ -50,6 +53,10 @@ export interface ShardSearchStatsRequest {
   readonly phrases: readonly CompiledPhrase[];
   /** Terms to find typo variants of, with the edits each allows. */
   readonly typo: ReadonlyArray<{ readonly term: string; readonly edits: number }>;
+  /** The caller's read rule: then every statistic counts only documents it admits (readable-stats.ts); null or absent for none. */
+  readonly rule?: ShardReadRule | null;
+  /** Answer in one pass when the query without typo variants has few candidates here (one-pass.ts); absent: statistics only. */
+  readonly onePass?: OnePassRequest | null;
 }
 
 /** A shard's statistics. */
@@ -63,6 +70,8 @@ export type ShardSearchStats =
       readonly phraseDocuments: number[];
       /** Per typo term of the request: the words found near it, or why none were looked for. */
       readonly variants: TypoAnswer[];
+      /** With a one-pass request: every admitted candidate, or null when there are too many (one-pass.ts). */
+      readonly onePass?: OnePassAnswer | null;
       readonly rowsRead: number;
     }
   | (Failure & { readonly rowsRead: number });
@@ -122,31 +131,47 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
   return { ok: true, textFields: index.spec.textFields };
 }
 
-/** The statistics pass on this shard; `vocabulary` caches the word ranges typo tolerance scans (a fresh one caches nothing across calls). */
+/**
+ * The statistics pass on this shard; `vocabulary` caches the word ranges
+ * typo tolerance scans (a fresh one caches nothing across calls). With a
+ * read rule, every count is over the documents the caller may read
+ * (readable-stats.ts), and a typo variant no readable document holds is
+ * not offered.
+ */
 export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
   let rowsRead = 1;
-  const totals = textTotals(sql, req.collection);
+  const all = textTotals(sql, req.collection);
   const table = ftsTableName(req.collection);
   const vocab = vocabTableName(req.collection);
-  const phraseDocuments = req.phrases.map((p) => {
-    if (p.tokens.length === 1 && !p.prefix) {
-      rowsRead++;
-      return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, p.tokens[0]).toArray()[0]?.doc ?? 0;
+  const readable = req.rule === null || req.rule === undefined ? null : readableRows(sql, req.collection, req.rule);
+  if (readable !== null) rowsRead += readable.rowsRead;
+  const totals = readable === null ? all : { documents: readable.rows.size, tokens: sum([...readable.rows.values()]) };
+  /** Documents (readable ones, with a rule) matching an FTS5 phrase. */
+  const matching = (match: string): number => {
+    if (readable !== null) {
+      const counted = readableMatches(sql, req.collection, match, readable);
+      rowsRead += counted.rowsRead;
+      return counted.documents;
     }
-    const cursor = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${table}" WHERE "${table}" MATCH ?`, `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`);
-    const n = cursor.toArray()[0]!.n;
+    const n = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${table}" WHERE "${table}" MATCH ?`, match).toArray()[0]!.n;
     rowsRead += n;
     return n;
-  });
+  };
+  /** Documents (readable ones, with a rule) holding a word. */
+  const holding = (word: string): number => {
+    if (readable !== null) return matching(`"${word}"`);
+    rowsRead++;
+    return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+  };
+  const phraseDocuments = req.phrases.map((p) => (p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(`"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`)));
   const variants: TypoAnswer[] = [];
   for (const { term, edits } of req.typo) {
     // A word found as typed is not expanded (see TypoAnswer): say so
     // without scanning.
-    rowsRead++;
-    if ((sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, term).toArray()[0]?.doc ?? 0) > 0) {
+    if (holding(term) > 0) {
       variants.push("typed");
       continue;
     }
@@ -154,7 +179,7 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     // Words only first (fts5vocab counts a word's documents by reading its
     // postings), from the cache when the index has not changed since.
     let scanned = 0;
-    const words = vocabulary.range(req.collection, low, totals.generation, () => {
+    const words = vocabulary.range(req.collection, low, all.generation, () => {
       const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
       scanned = rows.length;
       return rows.map((r) => r.term);
@@ -168,13 +193,22 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     for (const word of words) {
       const d = editDistance(term, word, edits);
       if (d > edits || word === term) continue;
-      rowsRead++;
-      const documents = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
-      near.push({ word, edits: d, documents });
+      const documents = holding(word);
+      if (documents > 0) near.push({ word, edits: d, documents });
     }
     variants.push(near);
   }
-  return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, rowsRead };
+  let onePass: OnePassAnswer | null | undefined;
+  if (req.onePass !== undefined && req.onePass !== null) {
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass);
+    rowsRead += answered.rowsRead;
+    onePass = answered.answer;
+  }
+  return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, rowsRead, ...(onePass === undefined ? {} : { onePass }) };
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 interface Candidate {
@@ -182,48 +216,43 @@ interface Candidate {
   readonly score: number;
 }
 
-/** The scoring pass on this shard. */
+/**
+ * The scoring pass on this shard. Queries sql-scoring.ts can score exactly
+ * are scored and sorted inside SQLite, and only the rows walked reach
+ * JavaScript; the others are scored here from the stored tokens.
+ */
 export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSearchResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
   const weights = ready.textFields.map((f) => f.weight);
-  const table = ftsTableName(req.collection);
-  const columns = ready.textFields.map((_, i) => `f.${ftsColumn(i)}`).join(", ");
-  const cursor = sql.exec<Record<string, string | number>>(
-    `SELECT d.id AS id, d.token_count AS n, ${columns} FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid WHERE "${table}" MATCH ?`,
-    req.match,
-  );
-  const rows = cursor.toArray();
-  let rowsRead = (cursor.rowsRead ?? rows.length) + rows.length;
-  if (rows.length > SEARCH_CANDIDATES_PER_SHARD_MAX) {
+  const statement = scoringStatement({
+    collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
+    averageLength: req.averageLength, weights, scoreAtMost: req.after === null ? null : req.after.score,
+  });
+  if (statement !== null) ensureInstanceTable(sql, req.collection);
+  const ranked = statement !== null ? rankInSql(sql, statement) : rankInJavaScript(sql, req, ready.textFields);
+  if (!ranked.ok) return ranked;
+  let rowsRead = ranked.rowsRead;
+  if (ranked.candidates > SEARCH_CANDIDATES_PER_SHARD_MAX) {
     return { ...failure("resource_exhausted", `the search matched more than SEARCH_CANDIDATES_PER_SHARD_MAX (${SEARCH_CANDIDATES_PER_SHARD_MAX}) documents on one shard; use rarer terms`), rowsRead };
   }
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
-  // Geo narrows, text ranks: only candidates inside the region are scored.
+  // Geo narrows, text ranks: only candidates inside the region are kept.
   const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo);
   if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
   if (narrowed !== null) rowsRead += narrowed.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
-  const candidates: Candidate[] = [];
-  const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);
-  const columnNames = ready.textFields.map((_, i) => ftsColumn(i));
-  for (const row of rows) {
-    if (narrowed !== null && !narrowed.distances.has(row.id as string)) continue;
-    const tokens = columnNames.map((name) => splitTokens(row[name]));
-    const freqs = frequencies(tokens);
-    const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
-    if (req.after === null || compareHits({ score, id: row.id as string }, req.after) > 0) candidates.push({ id: row.id as string, score });
-  }
-  candidates.sort(compareHits);
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
   const documents: StoredDocument[] = [];
   const scores: number[] = [];
   const distances: number[] = [];
   let hasMore = false;
-  for (const c of candidates) {
+  for (const c of ranked.hits) {
+    if (narrowed !== null && !narrowed.distances.has(c.id)) continue;
+    if (req.after !== null && compareHits(c, req.after) <= 0) continue;
     const doc = loadDocument(sql, req.collection, c.id);
     rowsRead++;
     if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
@@ -238,7 +267,53 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     scores.push(c.score);
     if (narrowed !== null) distances.push(narrowed.distances.get(c.id)!);
   }
-  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: rows.length, rowsRead };
+  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: ranked.candidates, rowsRead };
+}
+
+/** The candidates in (score desc, id asc) order, how many there are, and the rows read to rank them. */
+type Ranked = { readonly ok: true; readonly hits: Iterable<Candidate>; readonly candidates: number; readonly rowsRead: number } | (Failure & { readonly rowsRead: number });
+
+/**
+ * Ranks inside SQLite (sql-scoring.ts). The first row makes SQLite score
+ * and sort every candidate; the rest are stepped only as the walk reads
+ * them.
+ */
+function rankInSql(sql: SearchSql, statement: ScoringStatement): Ranked {
+  const cursor = sql.exec<{ id: string; score: number; total: number }>(statement.sql, ...statement.params);
+  const iterator = cursor[Symbol.iterator]();
+  const first = iterator.next();
+  const candidates = first.done === true ? 0 : first.value.total;
+  const hits: Iterable<Candidate> = {
+    *[Symbol.iterator]() {
+      if (first.done === true) return;
+      yield { id: first.value.id, score: first.value.score };
+      for (let r = iterator.next(); r.done !== true; r = iterator.next()) yield { id: r.value.id, score: r.value.score };
+    },
+  };
+  return { ok: true, hits, candidates, rowsRead: cursor.rowsRead ?? candidates };
+}
+
+/** Ranks in JavaScript from the candidates' stored tokens (queries sql-scoring.ts cannot score exactly). */
+function rankInJavaScript(sql: SearchSql, req: ShardSearchRequest, textFields: readonly SearchTextFieldSpec[]): Ranked {
+  const weights = textFields.map((f) => f.weight);
+  const table = ftsTableName(req.collection);
+  const columnNames = textFields.map((_, i) => ftsColumn(i));
+  const cursor = sql.exec<Record<string, string | number>>(
+    `SELECT d.id AS id, d.token_count AS n, ${columnNames.map((c) => `f.${c}`).join(", ")} FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid WHERE "${table}" MATCH ?`,
+    req.match,
+  );
+  const rows = cursor.toArray();
+  const rowsRead = (cursor.rowsRead ?? rows.length) + rows.length;
+  if (rows.length > SEARCH_CANDIDATES_PER_SHARD_MAX) return { ok: true, hits: [], candidates: rows.length, rowsRead };
+  const candidates: Candidate[] = [];
+  const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);
+  for (const row of rows) {
+    const freqs = frequencies(columnNames.map((name) => splitTokens(row[name])));
+    const score = bm25(req.idfs, freqs, row.n as number, req.averageLength);
+    if (req.after === null || compareHits({ score, id: row.id as string }, req.after) > 0) candidates.push({ id: row.id as string, score });
+  }
+  candidates.sort(compareHits);
+  return { ok: true, hits: candidates, candidates: rows.length, rowsRead };
 }
 
 /** (score desc, id asc): negative when `a` comes first. */

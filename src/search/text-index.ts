@@ -30,6 +30,25 @@ export function vocabTableName(collection: string): string {
   return `${ftsTableName(collection)}__vocab`;
 }
 
+/**
+ * The fts5vocab table of kind `instance` (one row per token instance:
+ * term, document rowid, column, offset) of a collection: sql-scoring.ts
+ * reads each phrase's per-document, per-column frequencies from it, so
+ * scoring never reads the stored text.
+ */
+export function instanceTableName(collection: string): string {
+  return `${ftsTableName(collection)}__instances`;
+}
+
+/**
+ * Creates the instance vocabulary of an existing FTS5 table when missing
+ * (indexes made before it existed); a virtual table over the FTS5 index,
+ * so it holds no rows of its own and costs nothing to keep in step.
+ */
+export function ensureInstanceTable(sql: SearchSql, collection: string): void {
+  sql.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS "${instanceTableName(collection)}" USING fts5vocab("${ftsTableName(collection)}", 'instance')`);
+}
+
 /** The FTS5 column of the text field at `index`. */
 export function ftsColumn(index: number): string {
   return `c${index}`;
@@ -42,6 +61,7 @@ export function createTextTables(sql: SearchSql, spec: SearchIndexSpec): void {
   const columns = spec.textFields.map((_, i) => ftsColumn(i)).join(", ");
   sql.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS "${table}" USING fts5(${columns}, tokenize = 'ascii', prefix = '2 3')`);
   sql.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS "${vocabTableName(spec.collection)}" USING fts5vocab("${table}", 'row')`);
+  ensureInstanceTable(sql, spec.collection);
   // A generation no earlier index of the collection had: the time in µs.
   sql.exec("INSERT INTO search_text_stats (collection, doc_count, token_total, generation) VALUES (?, 0, 0, ?) ON CONFLICT DO NOTHING", spec.collection, Date.now() * 1000);
 }
@@ -49,6 +69,7 @@ export function createTextTables(sql: SearchSql, spec: SearchIndexSpec): void {
 /** Drops the collection's text tables, rows and statistics. */
 export function dropTextTables(sql: SearchSql, collection: string): void {
   sql.exec(`DROP TABLE IF EXISTS "${vocabTableName(collection)}"`);
+  sql.exec(`DROP TABLE IF EXISTS "${instanceTableName(collection)}"`);
   sql.exec(`DROP TABLE IF EXISTS "${ftsTableName(collection)}"`);
   sql.exec("DELETE FROM search_text_docs WHERE collection = ?", collection);
   sql.exec("DELETE FROM search_text_stats WHERE collection = ?", collection);

@@ -71,7 +71,7 @@ export async function* streamSearchQuery(
 ): AsyncGenerator<MessageInitShape<typeof StreamQueryResponseSchema>> {
   const shards = await routedSearchShards(envOf(ctx));
   const options = { deadline: queryDeadline(ctx), explain };
-  const plan = await searchStatistics(shards, spec.collection, search, options);
+  const plan = await searchStatistics(shards, spec, search, options);
   const results = streamSearch(shards, spec, plan, options);
   for (;;) {
     const next = await results.next();

@@ -180,10 +180,49 @@ describe("read rules", () => {
     expect(await searched(bob)).toEqual(["n2", "n3"]);
     expect(await searched(reader)).toEqual(["n3"]);
     expect(await searched(admin)).toEqual(["n1", "n2", "n3", "n4", "n5"]);
-    // The rule filters; it does not change the statistics every caller is scored with.
-    const all = await admin.query.runQuery({ query: { collection: "notes", search: { text } } });
-    const mine = await alice.query.runQuery({ query: { collection: "notes", search: { text } } });
-    for (const [i, d] of mine.documents.entries()) expect(mine.hits[i]!.score).toBe(all.hits[all.documents.findIndex((a) => a.id === d.id)]!.score);
+  });
+
+  it("score a search over the readable documents only: scores, Explain's counts and typo variants equal a database holding just those", async () => {
+    // "memo" holds alice's readable documents and hidden ones full of the
+    // same words (and "aplles", a typo variant of "aplle" only hidden
+    // documents hold); "memo_alice" holds just alice's readable ones and
+    // no rule binds it.
+    const readable: Array<{ id: string } & Record<string, string | boolean>> = [
+      { id: "m1", owner: "alice", title: "apple pie recipe" },
+      { id: "m2", owner: "alice", title: "apple tart with apple cream" },
+      { id: "m3", owner: "erin", title: "banana bread and apple", public: true },
+      { id: "m4", owner: "alice", title: "banana split" },
+    ];
+    const hidden: Array<{ id: string } & Record<string, string | boolean>> = Array.from({ length: 12 }, (_, i) => ({ id: `h${String(i).padStart(2, "0")}`, owner: "dave", title: i % 3 === 0 ? "aplles apple apple" : "apple juice and cider" }));
+    await setRules([NOTES_RULES, { ...NOTES_RULES, collection: "memo" }]);
+    try {
+      for (const collection of ["memo", "memo_alice"]) await admin.admin.createSearchIndex({ index: { collection, textFields: [{ field: "title" }] } });
+      for (const { id, ...data } of [...readable, ...hidden]) await admin.docs.setDocument({ ref: { collection: "memo", id }, data });
+      for (const { id, ...data } of readable) await admin.docs.setDocument({ ref: { collection: "memo_alice", id }, data });
+      const search = async (c: Caller, collection: string, text: string) => {
+        const res = await c.query.runQuery({ query: { collection, search: { text } }, explain: true });
+        const plan = res.plan!.search!;
+        return {
+          hits: res.documents.map((d, i) => ({ id: d.id, score: res.hits[i]!.score })),
+          documentsTotal: plan.documentsTotal,
+          averageLength: plan.averageLength,
+          terms: plan.terms.map((t) => ({ term: t.term, documents: t.documents })),
+          compiled: plan.compiled,
+        };
+      };
+      for (const text of ["apple", "aplle", "apple OR banana", "apple NOT tart"]) {
+        const mine = await search(alice, "memo", text);
+        expect(mine, text).toEqual(await search(admin, "memo_alice", text));
+        // Without the rule's statistics these would differ: the hidden documents change N and the counts.
+        const everyone = await search(admin, "memo", text);
+        expect(everyone.documentsTotal).toBe(16n);
+        expect(mine.documentsTotal).toBe(4n);
+      }
+      expect((await search(admin, "memo", "aplle")).compiled).toContain('"aplles"');
+      expect((await search(alice, "memo", "aplle")).compiled).not.toContain("aplles");
+    } finally {
+      await setRules([NOTES_RULES]);
+    }
   });
 
   it("bind neither admins nor collections without rules", async () => {

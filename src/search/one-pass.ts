@@ -1,0 +1,118 @@
+/**
+ * One pass instead of two, when a shard has few candidates (README.md,
+ * "Two passes"). Scoring needs the global statistics, so a search asks
+ * every shard for its statistics first and for its scored page second:
+ * two round trips to every shard, the fixed cost that dominates a rare
+ * term. But a shard whose candidates are few can send them all, with what
+ * scoring needs (each one's length and per-phrase weighted frequencies,
+ * bm25.ts), together with its statistics; the Worker then scores them
+ * with the global statistics itself, and only shards with more than
+ * SEARCH_ONE_PASS_CANDIDATES_MAX candidates get a second call.
+ *
+ * The candidates are those of the query compiled WITHOUT typo variants
+ * (the variants are chosen from every shard's answer, so a shard cannot
+ * know them); when the statistics pass chooses variants the compiled query
+ * differs and every shard gets its second call as before. The shard sends
+ * only candidates the query's filter and the caller's read rule admit,
+ * exactly the documents its scoring pass could return; scores computed in
+ * the Worker are bm25.ts's, the same function and order of operations as
+ * the shard's own (so the ranking oracle covers them).
+ */
+import type { JsonObject } from "@bufbuild/protobuf";
+import { MATCH_ALL, type Expr } from "../query/expression.js";
+import { matches } from "../query/evaluate.js";
+import { ruleFiltered } from "../query/shard-query.js";
+import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
+import type { StoredDocument } from "../storage/types.js";
+import type { SearchSql, SearchTextFieldSpec } from "./catalog.js";
+import type { CompiledNode, CompiledPhrase } from "./compile.js";
+import { bm25, createPhraseFrequencies } from "./bm25.js";
+import { ftsColumn, ftsTableName } from "./text-index.js";
+import { SEARCH_ONE_PASS_BYTES_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX } from "./limits.js";
+import type { SearchCursor } from "./shard-search.js";
+import { compareHits } from "./shard-search.js";
+
+/** What a shard needs to answer in one pass: the query compiled without typo variants. */
+export interface OnePassRequest {
+  readonly match: string;
+  readonly tree: CompiledNode;
+  readonly phrases: readonly CompiledPhrase[];
+  readonly filter: Expr;
+  readonly rule?: ShardReadRule | null;
+}
+
+/** A shard's every admitted candidate of the request's query, with what scoring needs. */
+export interface OnePassAnswer {
+  /** The query compiled without typo variants, as asked. */
+  readonly match: string;
+  readonly documents: StoredDocument[];
+  /** Per document: its tokens over all text fields (BM25's D). */
+  readonly lengths: number[];
+  /** Per document: each phrase's counted, weighted frequency (bm25.ts). */
+  readonly frequencies: number[][];
+  /** The query's candidates on the shard (admitted or not). */
+  readonly candidates: number;
+}
+
+/**
+ * The shard's side: every admitted candidate when there are at most
+ * SEARCH_ONE_PASS_CANDIDATES_MAX candidates and their documents hold at
+ * most SEARCH_ONE_PASS_BYTES_MAX bytes; null otherwise (the shard then
+ * gets a scoring call).
+ */
+export function runOnePass(sql: SearchSql, collection: string, textFields: readonly SearchTextFieldSpec[], req: OnePassRequest): { answer: OnePassAnswer | null; rowsRead: number } {
+  const table = ftsTableName(collection);
+  const columns = textFields.map((_, i) => ftsColumn(i));
+  // Counting in C first: a common term costs no row in JavaScript here.
+  const count = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM "${table}" WHERE "${table}" MATCH ? LIMIT ?)`, req.match, SEARCH_ONE_PASS_CANDIDATES_MAX + 1).toArray()[0]!.n;
+  if (count > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: count };
+  const rows = sql
+    .exec<Record<string, string | number>>(
+      `SELECT d.id AS id, d.token_count AS n, ${columns.map((c) => `f.${c}`).join(", ")}, doc.data AS data, doc.version AS version, doc.create_time_ms AS ct, doc.update_time_ms AS ut ` +
+        `FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE "${table}" MATCH ?`,
+      req.match,
+    )
+    .toArray();
+  const rowsRead = count + rows.length * 2;
+  const where = ruleFiltered(req.filter, req.rule);
+  const admits = documentCheck(req.rule);
+  const frequencies = createPhraseFrequencies(req.tree, req.phrases, textFields.map((f) => f.weight));
+  const answer: OnePassAnswer = { match: req.match, documents: [], lengths: [], frequencies: [], candidates: rows.length };
+  let bytes = 0;
+  for (const row of rows) {
+    const data = row["data"] as string;
+    bytes += data.length;
+    if (bytes > SEARCH_ONE_PASS_BYTES_MAX) return { answer: null, rowsRead };
+    const doc: StoredDocument = { collection, id: row["id"] as string, data: JSON.parse(data) as JsonObject, version: row["version"] as number, createTimeMs: row["ct"] as number, updateTimeMs: row["ut"] as number };
+    if (where !== MATCH_ALL && !matches(where, doc)) continue;
+    if (admits !== null && !admits(doc)) continue;
+    answer.documents.push(doc);
+    answer.lengths.push(row["n"] as number);
+    answer.frequencies.push(frequencies(columns.map((c) => splitTokens(row[c]))));
+  }
+  return { answer, rowsRead };
+}
+
+/** A scored document of a one-pass answer. */
+export interface LocalHit {
+  readonly doc: StoredDocument;
+  readonly score: number;
+}
+
+/** The Worker's side: a one-pass answer scored with the global statistics, in (score desc, id asc) order. */
+export function scoreOnePass(answer: OnePassAnswer, idfs: readonly number[], averageLength: number): LocalHit[] {
+  return answer.documents
+    .map((doc, i) => ({ doc, score: bm25(idfs, answer.frequencies[i]!, answer.lengths[i]!, averageLength) }))
+    .sort((a, b) => compareHits({ score: a.score, id: a.doc.id }, { score: b.score, id: b.doc.id }));
+}
+
+/** A batch of scored hits after `after`, as a shard's scoring pass would send it. */
+export function pageOf(hits: readonly LocalHit[], after: SearchCursor | null, limit: number): { documents: StoredDocument[]; scores: number[]; hasMore: boolean } {
+  const rest = after === null ? hits : hits.filter((h) => compareHits({ score: h.score, id: h.doc.id }, after) > 0);
+  const page = rest.slice(0, limit);
+  return { documents: page.map((h) => h.doc), scores: page.map((h) => h.score), hasMore: rest.length > limit };
+}
+
+function splitTokens(text: string | number | undefined): string[] {
+  return typeof text === "string" && text !== "" ? text.split(" ") : [];
+}

@@ -1,0 +1,37 @@
+/**
+ * Which compiled queries are scored inside SQLite (sql-scoring.ts): those
+ * where bm25() counts a phrase exactly when it is present. The ranking
+ * oracle (ranking-oracle.property.test.ts) checks the scores of both paths
+ * against SQLite's own bm25(); this checks the choice between them.
+ */
+import { describe, expect, it } from "vitest";
+import { compileSearch } from "../../../src/search/compile.js";
+import { parseSearchText } from "../../../src/search/query-parser.js";
+import { countedWhenPresent, scoringStatement } from "../../../src/search/sql-scoring.js";
+
+const tree = (text: string) => compileSearch(parseSearchText(text), new Map()).tree;
+
+describe("SQL scoring", () => {
+  it("counts every phrase outside NOT's right side when no AND or NOT sits below an OR", () => {
+    expect(countedWhenPresent(tree("apple"))).toEqual([0]);
+    expect(countedWhenPresent(tree("apple banana"))).toEqual([0, 1]);
+    expect(countedWhenPresent(tree("(apple OR pear) banana"))).toEqual([0, 1, 2]);
+    expect(countedWhenPresent(tree("apple NOT banana"))).toEqual([0]);
+    expect(countedWhenPresent(tree('"open source" app*'))).toEqual([0, 1]);
+  });
+
+  it("leaves an AND or NOT below an OR to JavaScript", () => {
+    expect(countedWhenPresent(tree("(apple banana) OR cherry"))).toBeNull();
+    expect(countedWhenPresent(tree("(apple NOT banana) OR cherry"))).toBeNull();
+  });
+
+  it("leaves a query to JavaScript when its statement would pass SQL_PARAMS_MAX", () => {
+    // Ten terms, each with eight typo variants: 90 phrases, two parameters each.
+    const terms = Array.from({ length: 10 }, (_, i) => `word${i}`);
+    const compiled = compileSearch(parseSearchText(terms.join(" OR ")), new Map(terms.map((t) => [t, Array.from({ length: 8 }, (_, j) => `${t}x${j}`)])));
+    expect(compiled.phrases.length).toBe(90);
+    const input = { collection: "c", match: compiled.match, tree: compiled.tree, phrases: compiled.phrases, idfs: compiled.phrases.map(() => 1), averageLength: 10, weights: [1, 2], scoreAtMost: null };
+    expect(scoringStatement(input)).toBeNull();
+    expect(scoringStatement({ ...input, ...(() => { const c = compileSearch(parseSearchText("w1 OR w2"), new Map()); return { match: c.match, tree: c.tree, phrases: c.phrases, idfs: [1, 1] }; })() })).not.toBeNull();
+  });
+});
