@@ -16,6 +16,7 @@
 import { addChecksum, applyTerm, emptyChecksum, type RangeChecksum } from "./reshard-checksum.js";
 import type { ShardRouter } from "./router.js";
 import type { RowCursor } from "./resharding-plan.js";
+import { keyPage } from "./key-page.js";
 
 /** A source's checksums, per target, as of change-log position `atSeq`. */
 export interface ChecksumBase {
@@ -43,14 +44,7 @@ export function movingChecksumsPage(
   after: RowCursor | null,
   keysMax: number,
 ): { sums: Record<string, RangeChecksum>; last: RowCursor | null; done: boolean } {
-  const keys = (
-    after === null
-      ? sql.exec<{ collection: string; id: string }>("SELECT collection, id FROM moving_keys ORDER BY collection, id LIMIT ?", keysMax)
-      : sql.exec<{ collection: string; id: string }>(
-          "SELECT collection, id FROM moving_keys WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?",
-          after.collection, after.id, keysMax,
-        )
-  ).toArray();
+  const keys = keyPage(sql, "moving_keys", after, keysMax);
   const sums: Record<string, RangeChecksum> = {};
   for (const k of keys) {
     const to = target.shardFor(k.collection, k.id);

@@ -28,6 +28,7 @@ import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_FENCE_DRAIN_PAGES_MAX, RESHARD_SCAN
 import type { RoutingTable, ShardRouter } from "./router.js";
 import { readShardEpoch, writeShardEpoch, type ShardEpoch } from "./shard-epoch.js";
 import type { RowCursor } from "./resharding-plan.js";
+import { keyPage } from "./key-page.js";
 
 export type { RowCursor } from "./resharding-plan.js";
 export type { RangeChecksum } from "./reshard-checksum.js";
@@ -84,14 +85,7 @@ function changeHead(sql: SqlStorage): number {
 export function exportPage(sql: SqlStorage, self: string, target: ShardRouter, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
   if (fresh) sql.exec("DELETE FROM moving_keys");
   // Keys first: most rows stay, and only the moving ones' data is read.
-  const rows = (
-    after === null
-      ? sql.exec<{ collection: string; id: string }>("SELECT collection, id FROM documents ORDER BY collection, id LIMIT ?", RESHARD_SCAN_ROWS_MAX)
-      : sql.exec<{ collection: string; id: string }>(
-          "SELECT collection, id FROM documents WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?",
-          after.collection, after.id, RESHARD_SCAN_ROWS_MAX,
-        )
-  ).toArray();
+  const rows = keyPage(sql, "documents", after, RESHARD_SCAN_ROWS_MAX);
   const changes: MovingChange[] = [];
   let bytes = 0;
   let scanned = 0;

@@ -170,16 +170,33 @@ async function copy(op: ReshardingOperation, source: SourceProgress, io: Reshard
   }
 }
 
+/**
+ * Stages one catch-up read of a source's change log on its targets, then
+ * advances the source's applied position past it (not saved: the caller
+ * saves it with its own progress). Shared by the catch-up and the checksum
+ * steps, whose reads both carry the log's changes since `source.appliedSeq`.
+ */
+async function applyCatchUpRead(
+  op: ReshardingOperation,
+  source: SourceProgress,
+  io: ReshardingIO,
+  read: { readonly changes: readonly MovingChange[]; readonly throughSeq: number },
+): Promise<void> {
+  await stage(op, io, read.changes);
+  source.copied += read.changes.length;
+  source.appliedSeq = read.throughSeq;
+}
+
+/** Fails the operation because a source's change log was trimmed past its applied position (the copy can no longer catch up). */
+function failTrimmed(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO): void {
+  fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
+}
+
 async function catchUp(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.caughtUp && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
     const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
-    if (!read.ok) {
-      fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
-      return;
-    }
-    await stage(op, io, read.changes);
-    source.copied += read.changes.length;
-    source.appliedSeq = read.throughSeq;
+    if (!read.ok) return failTrimmed(op, source, io);
+    await applyCatchUpRead(op, source, io, read);
     source.caughtUp = read.complete && read.logged <= RESHARD_CUTOVER_LAG_ROWS_MAX;
     save(op, io);
     io.failpoint("after_catch_up");
@@ -222,13 +239,8 @@ async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineM
 async function checksumSource(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while ((source.checksum ?? null) === null && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
     const read = await io.shard(source.shard).reshardChecksum(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX, source.checksumProgress ?? null, RESHARD_CHECKSUM_KEYS_MAX);
-    if (!read.ok) {
-      fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
-      return;
-    }
-    await stage(op, io, read.changes);
-    source.copied += read.changes.length;
-    source.appliedSeq = read.throughSeq;
+    if (!read.ok) return failTrimmed(op, source, io);
+    await applyCatchUpRead(op, source, io, read);
     source.checksumProgress = read.progress;
     if (read.progress?.done === true) source.checksum = { atSeq: read.progress.atSeq, sums: { ...read.progress.sums } };
     save(op, io);
