@@ -12,6 +12,8 @@ import {
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_RETRY_MS,
   RESHARD_FENCE_WAIT_MS_MAX,
+  RESHARD_COPY_CONCURRENCY_MAX,
+  RESHARD_REST_PER_BUSY,
   RESHARD_SHARD_CONCURRENCY_MAX,
 } from "./limits.js";
 import type {
@@ -152,6 +154,7 @@ async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void>
 
 async function copy(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.copyDone && op.phase === "COPYING" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX, source.cursor === null);
     if (source.startSeq === null) {
       // Saved before anything is staged: every staged row was read at or
@@ -167,6 +170,7 @@ async function copy(op: ReshardingOperation, source: SourceProgress, io: Reshard
     source.copyDone = page.next === null;
     save(op, io);
     io.failpoint("after_copy_page");
+    await rest(io, stepStartMs);
   }
 }
 
@@ -194,12 +198,14 @@ function failTrimmed(op: ReshardingOperation, source: SourceProgress, io: Reshar
 
 async function catchUp(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.caughtUp && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
     if (!read.ok) return failTrimmed(op, source, io);
     await applyCatchUpRead(op, source, io, read);
     source.caughtUp = read.complete && read.logged <= RESHARD_CUTOVER_LAG_ROWS_MAX;
     save(op, io);
     io.failpoint("after_catch_up");
+    if (!source.caughtUp) await rest(io, stepStartMs);
   }
 }
 
@@ -238,12 +244,14 @@ async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineM
 /** A source's checksum point, a page of keys per step, each with a catch-up read (its progress saved only once the read's changes are staged). */
 async function checksumSource(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while ((source.checksum ?? null) === null && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const read = await io.shard(source.shard).reshardChecksum(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX, source.checksumProgress ?? null, RESHARD_CHECKSUM_KEYS_MAX);
     if (!read.ok) return failTrimmed(op, source, io);
     await applyCatchUpRead(op, source, io, read);
     source.checksumProgress = read.progress;
     if (read.progress?.done === true) source.checksum = { atSeq: read.progress.atSeq, sums: { ...read.progress.sums } };
     save(op, io);
+    if ((source.checksum ?? null) === null) await rest(io, stepStartMs);
   }
 }
 
@@ -373,10 +381,12 @@ function collect(pending: Map<string, Array<Omit<MovingChange, "target">>>, chan
 
 async function release(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.released && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const step = await io.shard(source.shard).reshardRelease();
     source.released = step.done;
     save(op, io);
     io.failpoint("after_release_page");
+    if (!source.released) await rest(io, stepStartMs);
   }
 }
 
@@ -407,9 +417,23 @@ async function stage(op: ReshardingOperation, io: ReshardingIO, changes: readonl
   );
 }
 
-/** Runs `step` for every source that `pending` selects, RESHARD_SHARD_CONCURRENCY_MAX at a time. */
-function forEachSource(op: ReshardingOperation, pending: (s: SourceProgress) => boolean, step: (s: SourceProgress) => Promise<void>): Promise<void> {
-  return inBatches(op.sources.filter(pending), step);
+/**
+ * Runs a data-moving `step` loop for every source that `pending` selects,
+ * RESHARD_COPY_CONCURRENCY_MAX at a time: a pool, so a source that finishes
+ * (or reaches the deadline) hands its place to the next at once.
+ */
+async function forEachSource(op: ReshardingOperation, pending: (s: SourceProgress) => boolean, step: (s: SourceProgress) => Promise<void>): Promise<void> {
+  const queue = op.sources.filter(pending);
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await step(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(RESHARD_COPY_CONCURRENCY_MAX, queue.length) }, worker));
+}
+
+/** The throttle after a data-moving step begun at `stepStartMs`: rests RESHARD_REST_PER_BUSY times as long as the step took. */
+async function rest(io: ReshardingIO, stepStartMs: number): Promise<void> {
+  const restMs = (io.nowMs() - stepStartMs) * RESHARD_REST_PER_BUSY;
+  if (restMs > 0) await io.sleep(restMs);
 }
 
 async function inBatches<T>(items: readonly T[], step: (item: T) => Promise<void>): Promise<void> {
