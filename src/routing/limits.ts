@@ -100,6 +100,13 @@ export const RESHARD_COPY_PAGE_BYTES_MAX = 256 * 1024;
  */
 export const RESHARD_CHECKSUM_KEYS_MAX = 250;
 
+/**
+ * Copies one step of a target's verification reads and hashes (before the
+ * cutover): bounds how long the step holds the target, whose own keys wait
+ * meanwhile on a shrink's remaining shard.
+ */
+export const RESHARD_VERIFY_ROWS_MAX = 500;
+
 /** Change-log rows one catch-up step reads on a source. */
 export const RESHARD_CATCHUP_ROWS_MAX = 1_000;
 
@@ -170,4 +177,5 @@ assertLimit(RESHARD_CUTOVER_LAG_ROWS_MAX < RESHARD_CATCHUP_ROWS_MAX, "a lag smal
 assertLimit(MOVED_ROWS_PER_RELEASE_MAX <= RESHARD_SCAN_ROWS_MAX, "a release step deletes at most the rows it scans");
 assertLimit(RESHARD_COPY_CONCURRENCY_MAX >= 1 && RESHARD_COPY_CONCURRENCY_MAX <= RESHARD_SHARD_CONCURRENCY_MAX, "the data-moving steps run at least one and at most the shard concurrency at once");
 assertLimit(RESHARD_REST_PER_BUSY >= 0, "a rest is never negative");
+assertLimit(RESHARD_VERIFY_ROWS_MAX <= RESHARD_SCAN_ROWS_MAX, "a verification step reads at most as many documents as a copy step looks at");
 assertLimit(RESHARD_CHECKSUM_KEYS_MAX <= RESHARD_SCAN_ROWS_MAX, "a checksum step reads at most as many documents as a copy step looks at");

@@ -15,6 +15,7 @@ import {
   RESHARD_COPY_CONCURRENCY_MAX,
   RESHARD_REST_PER_BUSY,
   RESHARD_SHARD_CONCURRENCY_MAX,
+  RESHARD_VERIFY_ROWS_MAX,
 } from "./limits.js";
 import type {
   ChangedSince,
@@ -27,6 +28,8 @@ import type {
   PromoteOutcome,
   RangeChecksum,
   RowCursor,
+  VerifyProgress,
+  VerifyStep,
 } from "./reshard-shard.js";
 import type { PromoteRequest } from "./shard-resharding.js";
 import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
@@ -40,7 +43,7 @@ export interface ReshardingShard {
   reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
   reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): Promise<ChecksumPoint>;
-  reshardVerify(direct: boolean): Promise<{ ok: true } | { ok: false; mismatch: string }>;
+  reshardVerify(direct: boolean, progress: VerifyProgress | null, rowsMax: number): Promise<VerifyStep>;
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
   reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number, base: ChecksumBase | null): Promise<FenceOutcome>;
   reshardPromote(target: RoutingTable, request: PromoteRequest): Promise<PromoteOutcome>;
@@ -220,17 +223,8 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
 async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
   const startMs = io.nowMs();
   const verifying = op.targets.filter((t) => t.verified !== true).length;
-  await inBatches(op.targets.filter((t) => t.verified !== true), async (target) => {
-    let check = await io.shard(target.shard).reshardVerify(target.direct);
-    if (!check.ok) {
-      noteError(op, `checksum mismatch before the cutover, copying ${target.shard} again: ${check.mismatch}`);
-      await recopy(op, target, io);
-      check = await io.shard(target.shard).reshardVerify(target.direct);
-      if (!check.ok) throw new Error(`invariant broken: ${target.shard} disagrees with its own copies after a full copy: ${check.mismatch}`);
-    }
-    target.verified = true;
-    save(op, io);
-  });
+  await pool(op.targets.filter((t) => t.verified !== true), (target) => verifyTarget(op, target, io, deadlineMs));
+  if (op.targets.some((t) => t.verified !== true)) return false;
   const verifiedMs = io.nowMs();
   await forEachSource(op, (s) => (s.checksum ?? null) === null, (s) => checksumSource(op, s, io, deadlineMs));
   // What this slice spent outside the cutover on the checksums (the move's
@@ -239,6 +233,36 @@ async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineM
   if (op.phase !== "CATCHING_UP" || op.sources.some((s) => (s.checksum ?? null) === null)) return false;
   io.failpoint("after_checksum");
   return true;
+}
+
+/**
+ * Checks a target's copies against its running checksum, a page of
+ * RESHARD_VERIFY_ROWS_MAX copies per step (each saved, and rested after
+ * like a copy step), until the verdict or the deadline. A mismatch copies
+ * the target again from the live sources, then verifies it from the start;
+ * a second mismatch after that full copy is a broken invariant.
+ */
+async function verifyTarget(op: ReshardingOperation, target: TargetProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
+  while (target.verified !== true && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
+    const step = await io.shard(target.shard).reshardVerify(target.direct, target.verifyProgress ?? null, RESHARD_VERIFY_ROWS_MAX);
+    if (!step.done) {
+      target.verifyProgress = step.progress;
+      save(op, io);
+      await rest(io, stepStartMs);
+      continue;
+    }
+    target.verifyProgress = null;
+    if (!step.ok) {
+      if (target.recopied === true) throw new Error(`invariant broken: ${target.shard} disagrees with its own copies after a full copy: ${step.mismatch}`);
+      noteError(op, `checksum mismatch before the cutover, copying ${target.shard} again: ${step.mismatch}`);
+      await recopy(op, target, io);
+      target.recopied = true;
+    } else {
+      target.verified = true;
+    }
+    save(op, io);
+  }
 }
 
 /** A source's checksum point, a page of keys per step, each with a catch-up read (its progress saved only once the read's changes are staged). */
@@ -419,11 +443,16 @@ async function stage(op: ReshardingOperation, io: ReshardingIO, changes: readonl
 
 /**
  * Runs a data-moving `step` loop for every source that `pending` selects,
- * RESHARD_COPY_CONCURRENCY_MAX at a time: a pool, so a source that finishes
- * (or reaches the deadline) hands its place to the next at once.
+ * in the pool below: a source that finishes (or reaches the deadline)
+ * hands its place to the next at once.
  */
-async function forEachSource(op: ReshardingOperation, pending: (s: SourceProgress) => boolean, step: (s: SourceProgress) => Promise<void>): Promise<void> {
-  const queue = op.sources.filter(pending);
+function forEachSource(op: ReshardingOperation, pending: (s: SourceProgress) => boolean, step: (s: SourceProgress) => Promise<void>): Promise<void> {
+  return pool(op.sources.filter(pending), step);
+}
+
+/** Runs `step` for every item, RESHARD_COPY_CONCURRENCY_MAX at a time (the data-moving steps' throttle). */
+async function pool<T>(items: readonly T[], step: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) await step(next);
   };
