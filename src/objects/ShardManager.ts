@@ -71,7 +71,7 @@ export class ShardManager extends DurableObject<Env> {
       return failure("failed_precondition", `resharding ${running.id} to ${running.target.shards.length} shards is running; wait for it or cancel it`);
     }
     const table = this.routingTable();
-    const planned = planResharding(table, shardCount, crypto.randomUUID(), Date.now());
+    const planned = planResharding(table, shardCount, crypto.randomUUID(), Date.now(), running?.target.version ?? 0);
     if (!planned.ok) return planned;
     const op = { ...planned.operation, scope };
     saveResharding(this.ctx.storage.sql, op);
@@ -150,7 +150,7 @@ export class ShardManager extends DurableObject<Env> {
           if (latest === null || latest.version !== o.source.version) {
             throw new Error(`invariant broken: resharding ${o.id} from version ${o.source.version} found table ${latest?.version}`);
           }
-          publishTable(sql, o.target.shards, o.target.virtualNodesPerShard, Date.now());
+          publishTable(sql, o.target.shards, o.target.virtualNodesPerShard, Date.now(), o.target.version);
         }),
       nowMs: () => Date.now(),
       failpoint: (point) => {

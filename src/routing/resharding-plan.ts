@@ -105,9 +105,19 @@ export function shardIds(count: number): string[] {
 /**
  * Plans a resharding of `current` to `shardCount` shards. FAILED_PRECONDITION
  * when the count is the current one; INVALID_ARGUMENT outside
- * 1..SHARD_COUNT_MAX.
+ * 1..SHARD_COUNT_MAX. The target table's version is above `current`'s and
+ * above `versionsUsedMax` (the highest version any earlier resharding's
+ * target took, published or not): a version names one table forever, so a
+ * cancelled resharding's target and the next one's never share a version
+ * (caches of routers, stamps and tokens may be keyed by it).
  */
-export function planResharding(current: RoutingTable, shardCount: number, id: string, nowMs: number): { ok: true; operation: ReshardingOperation } | Failure {
+export function planResharding(
+  current: RoutingTable,
+  shardCount: number,
+  id: string,
+  nowMs: number,
+  versionsUsedMax = 0,
+): { ok: true; operation: ReshardingOperation } | Failure {
   if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > SHARD_COUNT_MAX) {
     return failure("invalid_argument", `shard_count must be 1 to ${SHARD_COUNT_MAX}, got ${shardCount}`);
   }
@@ -117,7 +127,7 @@ export function planResharding(current: RoutingTable, shardCount: number, id: st
   if (current.shards.some((s, i) => s !== expected[i])) {
     throw new Error(`invariant broken: routing table ${current.version} does not name shard-0..shard-${from - 1}`);
   }
-  const target: RoutingTable = { version: current.version + 1, shards: shardIds(shardCount), virtualNodesPerShard: current.virtualNodesPerShard };
+  const target: RoutingTable = { version: Math.max(current.version, versionsUsedMax) + 1, shards: shardIds(shardCount), virtualNodesPerShard: current.virtualNodesPerShard };
   assertRoutingTable(target);
   const grow = shardCount > from;
   const sourceIds = grow ? current.shards : current.shards.slice(shardCount);

@@ -47,10 +47,16 @@ export function latestTable(sql: SqlStorage): PublishedRoutingTable | null {
   };
 }
 
-/** Publishes `shards` as the next version of the table and returns it. */
-export function publishTable(sql: SqlStorage, shards: readonly string[], virtualNodesPerShard: number, nowMs: number): PublishedRoutingTable {
+/**
+ * Publishes `shards` as a new version of the table and returns it: version
+ * `version` when given (a resharding's target, which may skip the versions
+ * of cancelled ones; it must be above the latest), else the next one.
+ */
+export function publishTable(sql: SqlStorage, shards: readonly string[], virtualNodesPerShard: number, nowMs: number, version?: number): PublishedRoutingTable {
   const previous = latestTable(sql);
-  const version = previous === null ? ROUTING_TABLE_VERSION_INITIAL : previous.version + 1;
+  const next = previous === null ? ROUTING_TABLE_VERSION_INITIAL : previous.version + 1;
+  if (version !== undefined && version < next) throw new Error(`invariant broken: table version ${version} published after version ${previous?.version}`);
+  version ??= next;
   sql.exec(
     "INSERT INTO routing_tables (version, shards, virtual_nodes_per_shard, update_time_ms) VALUES (?, ?, ?, ?)",
     version, JSON.stringify(shards), virtualNodesPerShard, nowMs,

@@ -41,9 +41,6 @@ import { readShardEpoch, writeShardEpoch, type EpochGuard, type ShardEpoch } fro
 
 /** A shard's resharding steps, bound to its storage. */
 export class ShardResharding {
-  /** The router of the last target table asked about (building one sorts every ring point). */
-  private target: ShardRouter | null = null;
-
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly guard: EpochGuard,
@@ -148,8 +145,14 @@ export class ShardResharding {
     return this.stamped().shardId;
   }
 
+  /**
+   * The router of `table`, from the isolate's cache keyed by the table's
+   * whole content (router-cache.ts). Never by version alone: a cancelled
+   * resharding's target table and the next one's were once given the same
+   * version with different shards, and a source that kept the first
+   * router by version sent the next move's documents to the wrong shards.
+   */
   private routerOf(table: RoutingTable): ShardRouter {
-    if (this.target === null || this.target.table.version !== table.version) this.target = sharedShardRouter(table);
-    return this.target;
+    return sharedShardRouter(table);
   }
 }

@@ -307,6 +307,48 @@ describe("live resharding", () => {
     await expectCode(admin(db).cancelResharding({}), Code.FailedPrecondition, /no resharding is running/);
   });
 
+  // A new user's report: cancel a resharding, then start one to another
+  // count, and documents were stranded on the wrong shards (not found by id,
+  // found by queries, written twice). The cancelled target table and the
+  // next one had the same version with different shards, and each source
+  // kept the first one's router by version.
+  for (const [first, second] of [[12, 10], [5, 6]] as const) {
+    it(`a resharding to ${second} after one to ${first} was cancelled mid-copy routes every document to its owner`, { timeout: 120_000 }, async () => {
+      const db = await freshDatabase(`recount-${first}-${second}`);
+      const pad = "x".repeat(2_000);
+      for (let i = 0; i < 1_600; i += 100) {
+        await docs(db).batchWriteDocuments({
+          writes: Array.from({ length: 100 }, (_, j) => ({ ref: ref("items", `s${i + j}`), operation: { case: "set" as const, value: { i: i + j, pad } } })),
+        });
+      }
+      const started = (await admin(db).startResharding({ shardCount: first })).resharding!;
+      for (let polls = 0; ; polls++) {
+        const { resharding } = await admin(db).getResharding({});
+        if (resharding!.documentsCopied > 0n) break;
+        if (polls > 5_000) throw new Error("the first resharding copied nothing");
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await admin(db).cancelResharding({});
+      expect((await awaitDone(db)).state).toBe(Resharding_State.CANCELLED);
+      const second_ = (await admin(db).startResharding({ shardCount: second })).resharding!;
+      const done = await awaitDone(db);
+      expect(done.state, JSON.stringify(done.errors)).toBe(Resharding_State.SUCCEEDED);
+      const table = (await admin(db).getRoutingTable({})).table!;
+      expect(table.shards).toHaveLength(second);
+      expect(table.version).toBe(second_.targetRoutingVersion);
+      // Every document by id (routed to its owner), and each listed once.
+      const missing: string[] = [];
+      for (let i = 0; i < 1_600; i++) {
+        const got = await docs(db).getDocument({ ref: ref("items", `s${i}`) }).catch((err: unknown) => err);
+        if (got instanceof ConnectError) missing.push(`s${i}: ${got.code}`);
+      }
+      expect(missing).toEqual([]);
+      expect((await listAll(db, "items", 200)).size).toBe(1_600);
+      // A version names one table forever: the cancelled target's is not reused.
+      expect(second_.targetRoutingVersion).toBeGreaterThan(started.targetRoutingVersion);
+    });
+  }
+
   it("refuses what it cannot do with a precise code", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("refusals");
     await expectCode(admin(db).startResharding({ shardCount: 8 }), Code.FailedPrecondition, /already has 8 shards/);
