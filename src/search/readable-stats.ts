@@ -33,6 +33,7 @@ import { failure, type Failure } from "../errors.js";
 import type { SearchSql, SearchTextFieldSpec } from "./catalog.js";
 import { SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX } from "./limits.js";
 import { ftsColumn, ftsTableName, textTotals } from "./text-index.js";
+import { geoTableNames, geoTablesExist } from "./geo/geo-sql.js";
 import { editDistance, type Variant } from "./typo.js";
 
 /** The statement's own bytes and nesting around the rule's SQL. */
@@ -55,19 +56,60 @@ export interface ReadableRows {
  * before anything the query names is read.
  */
 export function ruleBoundRefusal(sql: SearchSql, collection: string): Failure | null {
-  if (textTotals(sql, collection).documents <= SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX) return null;
+  return indexTooLarge(collection, textTotals(sql, collection).documents);
+}
+
+function indexTooLarge(collection: string, documents: number): Failure | null {
+  if (documents <= SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX) return null;
   return failure(
     "resource_exhausted",
     `a search under read rules reads every indexed document of the collection on each shard, and ${collection} holds more than SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX (${SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX}) on one shard; ask an admin of the database to search it, or split the collection`,
   );
 }
 
-/** The rows of the collection's text index whose documents `rule` lets the caller read. */
-export function readableRows(sql: SearchSql, collection: string, rule: ShardReadRule): ReadableRows {
+/** The caller's rule as SQL over `documents` (its claims substituted), and what is left to check per document. */
+function ruleAsSql(rule: ShardReadRule) {
   const where = ruleFiltered(MATCH_ALL, rule);
   const filter = filterToSql(where, { paramsMax: SQL_PARAMS_MAX - 2, bytesMax: SQL_STATEMENT_BYTES_MAX - FRAME_BYTES, depthMax: SQL_EXPR_DEPTH_MAX - FRAME_DEPTH });
   const admits = documentCheck(rule);
   const perDocument = admits !== null || !filter.exact;
+  /** True when the document passes what SQL could not say. */
+  const passes = (doc: { id: string; data: JsonObject }) => (filter.exact || matches(where, doc)) && (admits === null || admits(doc));
+  return { filter, perDocument, passes };
+}
+
+/**
+ * A geo search's readable documents on this shard (the ids of the geo
+ * index's entries whose documents the rule admits), or RESOURCE_EXHAUSTED
+ * when the geo index holds more than SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX
+ * entries: like the text statistics, the entries are all read, and the
+ * refusal depends on the index's size alone. Near or within then counts,
+ * refuses (GEO_CANDIDATES_PER_SHARD_MAX) and reports rows read over these
+ * only (geo/geo-sql.ts `readable`).
+ */
+export function readableGeoIds(sql: SearchSql, collection: string, rule: ShardReadRule): Failure | { readonly ok: true; readonly ids: ReadonlySet<string> } {
+  const ids = new Set<string>();
+  if (!geoTablesExist(sql, collection)) return { ok: true, ids };
+  const points = geoTableNames(collection).points;
+  const refused = indexTooLarge(collection, sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${points}"`).toArray()[0]!.n);
+  if (refused !== null) return refused;
+  const { filter, perDocument, passes } = ruleAsSql(rule);
+  const cursor = sql.exec<{ id: string; data: string | null }>(
+    `SELECT d.id AS id, ${perDocument ? "d.data" : "NULL"} AS data FROM "${points}" AS p ` +
+      `JOIN (SELECT id, data FROM documents WHERE collection = ? AND (${filter.sql})) AS d ON d.id = p.doc_id`,
+    collection,
+    ...filter.params,
+  );
+  for (const row of cursor) {
+    if (perDocument && !passes({ id: row.id, data: JSON.parse(row.data!) as JsonObject })) continue;
+    ids.add(row.id);
+  }
+  return { ok: true, ids };
+}
+
+/** The rows of the collection's text index whose documents `rule` lets the caller read. */
+export function readableRows(sql: SearchSql, collection: string, rule: ShardReadRule): ReadableRows {
+  const { filter, perDocument, passes } = ruleAsSql(rule);
   const cursor = sql.exec<{ r: number; n: number; id: string; data: string | null }>(
     `SELECT t.row_id AS r, t.token_count AS n, d.id AS id, ${perDocument ? "d.data" : "NULL"} AS data FROM search_text_docs AS t ` +
       `JOIN (SELECT id, data FROM documents WHERE collection = ? AND (${filter.sql})) AS d ON d.id = t.id WHERE t.collection = ?`,
@@ -78,11 +120,7 @@ export function readableRows(sql: SearchSql, collection: string, rule: ShardRead
   const rows = new Map<number, number>();
   const ids = new Set<string>();
   for (const row of cursor) {
-    if (perDocument) {
-      const doc = { id: row.id, data: JSON.parse(row.data!) as JsonObject };
-      if (!filter.exact && !matches(where, doc)) continue;
-      if (admits !== null && !admits(doc)) continue;
-    }
+    if (perDocument && !passes({ id: row.id, data: JSON.parse(row.data!) as JsonObject })) continue;
     rows.set(row.r, row.n);
     ids.add(row.id);
   }

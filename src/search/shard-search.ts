@@ -272,11 +272,10 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   }
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
   // Geo narrows, text ranks: only candidates inside the region are kept.
-  const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo);
-  if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
   // For a rule-bound caller, the region's readable documents only (Explain's geo_candidates too).
-  const geoCandidates = narrowed === null ? 0 : readable === null ? narrowed.candidates : countReadable(narrowed.distances.keys(), readable.ids);
-  if (narrowed !== null) rowsRead += readable === null ? narrowed.rowsRead : geoCandidates;
+  const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo, readable?.ids ?? null);
+  if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
+  if (narrowed !== null) rowsRead += narrowed.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
@@ -301,13 +300,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     scores.push(c.score);
     if (narrowed !== null) distances.push(narrowed.distances.get(c.id)!);
   }
-  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates }), hasMore, candidates: ranked.candidates, rowsRead };
-}
-
-function countReadable(ids: Iterable<string>, readable: ReadonlySet<string>): number {
-  let n = 0;
-  for (const id of ids) if (readable.has(id)) n++;
-  return n;
+  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: ranked.candidates, rowsRead };
 }
 
 /** The candidates in (score desc, id asc) order, how many there are, and the rows read to rank them. */
