@@ -42,7 +42,9 @@ import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARC
  * neighbours would otherwise outrank it by their higher IDF); `too_many`
  * when the words sharing its first character pass SEARCH_TYPO_SCAN_ROWS_MAX
  * on this shard (then it is not expanded anywhere either, rather than
- * expanded differently depending on how words fall on shards).
+ * expanded differently depending on how words fall on shards), or, for a
+ * rule-bound caller, when its readable text here passes
+ * SEARCH_TYPO_READABLE_TOKENS_MAX.
  */
 export type TypoAnswer = Variant[] | "typed" | "too_many";
 
@@ -134,9 +136,10 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
 /**
  * The statistics pass on this shard; `vocabulary` caches the word ranges
  * typo tolerance scans (a fresh one caches nothing across calls). With a
- * read rule, every count is over the documents the caller may read
- * (readable-stats.ts), and a typo variant no readable document holds is
- * not offered.
+ * read rule, every count, refusal and row read is over the documents the
+ * caller may read (readable-stats.ts): typo variants come from their
+ * words, never from the vocabulary, and the collection's index must hold
+ * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here.
  */
 export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
   const ready = searchable(sql, req.collection);
