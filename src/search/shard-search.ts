@@ -253,8 +253,8 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
   // A rule-bound caller's candidates, refusals and rows read are its
-  // readable documents' only (issue 11): it is ranked in JavaScript over
-  // the readable candidates, and nothing about hidden ones is counted.
+  // readable documents' only (issue 11): hidden candidates are skipped
+  // before they are counted or loaded.
   let readable: ReadableRows | null = null;
   if (req.rule !== null && req.rule !== undefined) {
     const refused = ruleBoundRefusal(sql, req.collection);
@@ -262,12 +262,12 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     readable = readableRows(sql, req.collection, req.rule);
   }
   const weights = ready.textFields.map((f) => f.weight);
-  const statement = readable !== null ? null : scoringStatement({
+  const statement = scoringStatement({
     collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
     averageLength: req.averageLength, weights, scoreAtMost: req.after === null ? null : req.after.score,
   });
   if (statement !== null) ensureInstanceTable(sql, req.collection);
-  const ranked = statement !== null ? rankInSql(sql, statement) : rankInJavaScript(sql, req, ready.textFields, readable);
+  const ranked = statement !== null ? readableOnly(rankInSql(sql, statement), sql, req, readable) : rankInJavaScript(sql, req, ready.textFields, readable);
   if (!ranked.ok) return ranked;
   let rowsRead = ranked.rowsRead + (readable?.rowsRead ?? 0);
   if (ranked.candidates > SEARCH_CANDIDATES_PER_SHARD_MAX) {
@@ -330,9 +330,26 @@ function rankInSql(sql: SearchSql, statement: ScoringStatement): Ranked {
 }
 
 /**
+ * For a rule-bound caller (`readable` not null), SQL's ranking with the
+ * hidden candidates left out: SQLite still scores them all (work bounded
+ * by SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX), but the candidates counted,
+ * the rows read and the hits walked are the readable ones only.
+ */
+function readableOnly(ranked: Ranked, sql: SearchSql, req: ShardSearchRequest, readable: ReadableRows | null): Ranked {
+  if (readable === null || !ranked.ok) return ranked;
+  const counted = readableMatches(sql, req.collection, req.match, readable);
+  const all = ranked.hits;
+  const hits: Iterable<Candidate> = {
+    *[Symbol.iterator]() {
+      for (const c of all) if (readable.ids.has(c.id)) yield c;
+    },
+  };
+  return { ok: true, hits, candidates: counted.documents, rowsRead: counted.rowsRead };
+}
+
+/**
  * Ranks in JavaScript from the candidates' stored tokens (queries
- * sql-scoring.ts cannot score exactly, and every query of a rule-bound
- * caller). With `readable`, only the readable candidates are kept and
+ * sql-scoring.ts cannot score exactly). With `readable`, only the readable candidates are kept and
  * counted, and the rows read are two per readable candidate (its index
  * row and its text), whatever hidden rows the statement stepped over.
  */
