@@ -67,6 +67,19 @@ function indexTooLarge(collection: string, documents: number): Failure | null {
   );
 }
 
+/**
+ * RESOURCE_EXHAUSTED when the collection's geo index on this shard holds
+ * more than SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX places, else null: a
+ * rule-bound near/within reads every entry of its region, hidden ones
+ * included (with text too, where the geo index may hold documents the text
+ * index does not). Decided from the index's size alone.
+ */
+export function geoRuleBoundRefusal(sql: SearchSql, collection: string): Failure | null {
+  if (!geoTablesExist(sql, collection)) return null;
+  const points = geoTableNames(collection).points;
+  return indexTooLarge(collection, sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${points}"`).toArray()[0]!.n);
+}
+
 /** The caller's rule as SQL over `documents` (its claims substituted), and what is left to check per document. */
 function ruleAsSql(rule: ShardReadRule) {
   const where = ruleFiltered(MATCH_ALL, rule);
@@ -91,7 +104,7 @@ export function readableGeoIds(sql: SearchSql, collection: string, rule: ShardRe
   const ids = new Set<string>();
   if (!geoTablesExist(sql, collection)) return { ok: true, ids };
   const points = geoTableNames(collection).points;
-  const refused = indexTooLarge(collection, sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${points}"`).toArray()[0]!.n);
+  const refused = geoRuleBoundRefusal(sql, collection);
   if (refused !== null) return refused;
   const { filter, perDocument, passes } = ruleAsSql(rule);
   const cursor = sql.exec<{ id: string; data: string | null }>(

@@ -29,7 +29,7 @@ import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { scoringStatement, type ScoringStatement } from "./sql-scoring.js";
-import { readableMatches, readableRows, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
+import { geoRuleBoundRefusal, readableMatches, readableRows, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
@@ -257,7 +257,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   // before they are counted or loaded.
   let readable: ReadableRows | null = null;
   if (req.rule !== null && req.rule !== undefined) {
-    const refused = ruleBoundRefusal(sql, req.collection);
+    const refused = ruleBoundRefusal(sql, req.collection) ?? (req.geo === undefined || req.geo === null ? null : geoRuleBoundRefusal(sql, req.collection));
     if (refused !== null) return { ...refused, rowsRead: 0 };
     readable = readableRows(sql, req.collection, req.rule);
   }

@@ -126,5 +126,9 @@ describe("a rule-bound caller's geo search tells nothing of hidden documents", (
     const many = [...readable, ...hidden, ...far];
     const c = geoOnly(many);
     expect(await geoAnswer(c, rule(true))).toMatchObject({ refused: "resource_exhausted", message: expect.stringContaining("SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX (40)") });
+    // With text too, even when the text index is small: these places have no text.
+    const untitled = far.map((d) => ({ id: d.id, data: { owner: "dave", loc: d.data["loc"]! } as JsonObject }));
+    expect(await textAnswer(textAndGeo([...readable, ...untitled]), rule(true))).toMatchObject({ refused: "resource_exhausted", message: expect.stringContaining("SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX (40)") });
+    expect(await textAnswer(textAndGeo([...readable, ...untitled]), null)).toMatchObject({ geoCandidates: 3 });
   });
 });
