@@ -73,6 +73,8 @@ async function failure(p: Promise<unknown>): Promise<ConnectError> {
 }
 
 const COLLECTION = "leaks";
+/** A collection that gains hidden documents during a test. */
+const GROWING = "leaks_growing";
 const admin = caller(BOOTSTRAP);
 let alice: Caller;
 let bob: Caller;
@@ -80,7 +82,8 @@ let bob: Caller;
 beforeAll(async () => {
   alice = caller(await jwt("alice"));
   bob = caller(await jwt("bob"));
-  await admin.admin.setRules({ rules: { collections: [{ collection: COLLECTION, read: "resource.data.owner == request.auth.sub || resource.data.public == true" }] } });
+  const read = "resource.data.owner == request.auth.sub || resource.data.public == true";
+  await admin.admin.setRules({ rules: { collections: [{ collection: COLLECTION, read }, { collection: GROWING, read }] } });
   await admin.admin.createSearchIndex({ index: { collection: COLLECTION, textFields: [{ field: "title" }] } });
   const docs = [
     ...Array.from({ length: 4 }, (_, i) => ({ id: `a${i}`, owner: "alice", title: i % 2 === 0 ? "apple pie" : "apple apple tart" })),
@@ -126,5 +129,40 @@ describe("a search page token", () => {
     const refreshed = caller(await jwt("alice", { session: "second" }));
     const rest = await walk(refreshed, first.nextPageToken);
     expect([{ id: first.documents[0]!.id, score: first.hits[0]!.score }, ...rest]).toEqual(expected);
+  });
+});
+
+describe("a rule-bound caller's search on real shards", () => {
+  it("answers the same, Explain's counts, rows read and plans included, after hidden documents holding its words are added", async () => {
+    await admin.admin.createSearchIndex({ index: { collection: GROWING, textFields: [{ field: "title" }] } });
+    const mine = [
+      { id: "m1", owner: "alice", title: "apple pie recipe" },
+      { id: "m2", owner: "alice", title: "apple tart with apple cream" },
+      { id: "m3", owner: "alice", title: "banana split" },
+      { id: "m4", owner: "erin", title: "banana bread and apple", public: true },
+    ];
+    for (const { id, ...data } of mine) await admin.docs.setDocument({ ref: { collection: GROWING, id }, data });
+    const view = async (text: string) => {
+      const res = await alice.query.runQuery({ query: { collection: GROWING, search: { text } }, explain: true });
+      const plan = res.plan!;
+      return {
+        hits: res.documents.map((d, i) => ({ id: d.id, score: res.hits[i]!.score })),
+        compiled: plan.search!.compiled,
+        documentsTotal: plan.search!.documentsTotal,
+        terms: plan.search!.terms.map((t) => [t.term, t.documents]),
+        statsRowsRead: plan.search!.statsRowsRead,
+        shards: plan.shards.map((sh) => ({ shard: sh.shard, plan: sh.sqlPlan, rowsRead: sh.rowsRead, rowsReturned: sh.rowsReturned })),
+      };
+    };
+    const texts = ["apple", "banana", "aplle", "apple OR banana", "apple NOT tart", '"apple pie"', "appl*"];
+    const before = await Promise.all(texts.map(view));
+    // Dave's documents: many hold alice's words, some a typo variant of hers ("aplles").
+    for (let i = 0; i < 40; i++) {
+      await admin.docs.setDocument({ ref: { collection: GROWING, id: `h${String(i).padStart(2, "0")}` }, data: { owner: "dave", title: i % 4 === 0 ? "aplles apple banana" : `apple tart apple cider ${i}` } });
+    }
+    expect(await Promise.all(texts.map(view))).toEqual(before);
+    // The hidden documents are there: an admin sees them.
+    const everyone = await admin.query.runQuery({ query: { collection: GROWING, search: { text: "apple" } }, explain: true });
+    expect(everyone.plan!.search!.documentsTotal).toBe(44n);
   });
 });
