@@ -30,7 +30,7 @@ import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { ShardResharding } from "../routing/shard-resharding.js";
 import { SHARD_EPOCH_MIGRATIONS, EpochGuard, type ShardEpoch } from "../routing/shard-epoch.js";
 import type { RoutingTable } from "../routing/router.js";
-import type { ChangedSince, ChecksumBase, ChecksumPoint, ChecksumProgress, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor } from "../routing/reshard-shard.js";
+import type { ChangedSince, ChecksumBase, ChecksumPoint, ChecksumProgress, ExportPage, FenceOutcome, MovingChange, PromoteOutcome, RowCursor, VerifyProgress, VerifyStep } from "../routing/reshard-shard.js";
 import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
@@ -456,10 +456,10 @@ export class StorageObject extends DurableObject<Env> {
     return this.resharding.checksumPoint(target, afterSeq, rowsMax, progress, keysMax);
   }
 
-  /** Checks this target's running checksum of its copies against the copies themselves. */
-  reshardVerify(direct: boolean): { ok: true } | { ok: false; mismatch: string } {
+  /** One step of checking this target's running checksum of its copies against the copies themselves (`rowsMax` copies a step). */
+  reshardVerify(direct: boolean, progress: VerifyProgress | null, rowsMax: number): VerifyStep {
     assertNotErased(this.erased);
-    return this.resharding.verifyReceived(direct);
+    return this.resharding.verifyReceived(direct, progress, rowsMax);
   }
 
   /** Stores copied rows (into documents when `direct`, else staged). */

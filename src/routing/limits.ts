@@ -80,20 +80,32 @@ function assertLimit(holds: boolean, relation: string): void {
  * CPU and the time other requests wait behind one step, since a step runs
  * in one synchronous SQLite transaction.
  */
-export const RESHARD_SCAN_ROWS_MAX = 2_000;
+export const RESHARD_SCAN_ROWS_MAX = 1_000;
 
 /** Moved rows one release step deletes from a source (each costs index upkeep). */
-export const MOVED_ROWS_PER_RELEASE_MAX = 500;
+export const MOVED_ROWS_PER_RELEASE_MAX = 100;
 
-/** Bytes of documents one copy page carries from a source (at least one document). */
-export const RESHARD_COPY_PAGE_BYTES_MAX = 1024 * 1024;
+/**
+ * Bytes of documents one copy page carries from a source (at least one
+ * document). Small, since the page is stored on its targets in one
+ * synchronous step each (every row hashed and its indexes kept), during
+ * which that target serves nothing: about 64 documents of 1 KB.
+ */
+export const RESHARD_COPY_PAGE_BYTES_MAX = 256 * 1024;
 
 /**
  * Moving keys one step of a source's checksum point hashes (each document's
  * key, version and JSON): like a copy page, it bounds how long one
  * synchronous step holds the shard, all of whose keys wait meanwhile.
  */
-export const RESHARD_CHECKSUM_KEYS_MAX = 1_000;
+export const RESHARD_CHECKSUM_KEYS_MAX = 250;
+
+/**
+ * Copies one step of a target's verification reads and hashes (before the
+ * cutover): bounds how long the step holds the target, whose own keys wait
+ * meanwhile on a shrink's remaining shard.
+ */
+export const RESHARD_VERIFY_ROWS_MAX = 500;
 
 /** Change-log rows one catch-up step reads on a source. */
 export const RESHARD_CATCHUP_ROWS_MAX = 1_000;
@@ -119,8 +131,29 @@ export const SPLIT_REQUESTS_PER_SECOND_MAX = 500;
  */
 export const RESHARD_FENCE_DRAIN_PAGES_MAX = 10;
 
-/** Shards one resharding step calls at once (copy, fence, promote, release). */
+/** Shards one resharding step calls at once (stamps, verification, fence, promote). */
 export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
+
+/**
+ * Sources that move data at once (copy, catch-up, checksum point, release):
+ * the move's throttle across shards. Each such step holds a source and its
+ * targets in one synchronous SQLite transaction, so a move that steps every
+ * source at once starves requests wherever objects share a thread (local
+ * workerd runs every object on one). Two at a time, each paced by
+ * RESHARD_REST_PER_BUSY, leaves serving the larger share.
+ */
+export const RESHARD_COPY_CONCURRENCY_MAX = 2;
+
+/**
+ * After each data-moving step, a source's loop rests this many times as
+ * long as the step took (its round trip to the source and to its targets):
+ * 1 keeps the move's share of the shards it touches at about half. The
+ * idea is the rate limit every live-migration system puts on its copy
+ * (CockroachDB's snapshot rate, Vitess's VReplication throttler, gh-ost's
+ * throttling); it makes the move longer, never the cutover (which is not
+ * paced).
+ */
+export const RESHARD_REST_PER_BUSY = 1;
 
 /** The wait before fencing again a source whose moving keys a transaction still locks. */
 export const RESHARD_FENCE_RETRY_MS = 5;
@@ -142,4 +175,7 @@ export const RESHARD_RETRY_BACKOFF_MS = 1_000;
 
 assertLimit(RESHARD_CUTOVER_LAG_ROWS_MAX < RESHARD_CATCHUP_ROWS_MAX, "a lag small enough to fence fits one catch-up step");
 assertLimit(MOVED_ROWS_PER_RELEASE_MAX <= RESHARD_SCAN_ROWS_MAX, "a release step deletes at most the rows it scans");
+assertLimit(RESHARD_COPY_CONCURRENCY_MAX >= 1 && RESHARD_COPY_CONCURRENCY_MAX <= RESHARD_SHARD_CONCURRENCY_MAX, "the data-moving steps run at least one and at most the shard concurrency at once");
+assertLimit(RESHARD_REST_PER_BUSY >= 0, "a rest is never negative");
+assertLimit(RESHARD_VERIFY_ROWS_MAX <= RESHARD_SCAN_ROWS_MAX, "a verification step reads at most as many documents as a copy step looks at");
 assertLimit(RESHARD_CHECKSUM_KEYS_MAX <= RESHARD_SCAN_ROWS_MAX, "a checksum step reads at most as many documents as a copy step looks at");

@@ -11,11 +11,12 @@
  * holds the running checksum of the rows a resharding stored here,
  * updated by every store (`recordStored`), reset with the copies
  * (`resetReceived`), and checked against the rows themselves before the
- * cutover (`storedChecksum`).
+ * cutover (`storedChecksumPage`).
  */
 import { addChecksum, applyTerm, emptyChecksum, type RangeChecksum } from "./reshard-checksum.js";
 import type { ShardRouter } from "./router.js";
 import type { RowCursor } from "./resharding-plan.js";
+import { keyPage } from "./key-page.js";
 
 /** A source's checksums, per target, as of change-log position `atSeq`. */
 export interface ChecksumBase {
@@ -43,14 +44,7 @@ export function movingChecksumsPage(
   after: RowCursor | null,
   keysMax: number,
 ): { sums: Record<string, RangeChecksum>; last: RowCursor | null; done: boolean } {
-  const keys = (
-    after === null
-      ? sql.exec<{ collection: string; id: string }>("SELECT collection, id FROM moving_keys ORDER BY collection, id LIMIT ?", keysMax)
-      : sql.exec<{ collection: string; id: string }>(
-          "SELECT collection, id FROM moving_keys WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?",
-          after.collection, after.id, keysMax,
-        )
-  ).toArray();
+  const keys = keyPage(sql, "moving_keys", after, keysMax);
   const sums: Record<string, RangeChecksum> = {};
   for (const k of keys) {
     const to = target.shardFor(k.collection, k.id);
@@ -168,11 +162,31 @@ export function flushReceived(sql: SqlStorage, pending: { sum: RangeChecksum; ma
   );
 }
 
-/** The checksum of the rows a target holds from a resharding, read from the rows themselves: its documents (a new shard) or its staged rows. */
-export function storedChecksum(sql: SqlStorage, direct: boolean): RangeChecksum {
-  const sum = emptyChecksum();
-  for (const r of sql.exec<{ collection: string; id: string; version: number; data: string }>(`SELECT collection, id, version, data FROM ${direct ? "documents" : "staged_documents"}`)) {
-    applyTerm(sum, r.collection, r.id, r.version, r.data, 1);
-  }
-  return sum;
+/**
+ * One page of the checksum of the rows a target holds from a resharding,
+ * read from the rows themselves (its documents on a new shard, else its
+ * staged rows): at most `rowsMax` rows in key order strictly after `after`
+ * (from the first when null), summed into a copy of `partial`. `last` is the
+ * last key read; `done` when fewer than `rowsMax` rows were left.
+ */
+export function storedChecksumPage(
+  sql: SqlStorage,
+  direct: boolean,
+  after: RowCursor | null,
+  partial: RangeChecksum,
+  rowsMax: number,
+): { sum: RangeChecksum; last: RowCursor | null; done: boolean } {
+  const table = direct ? "documents" : "staged_documents";
+  const rows = (
+    after === null
+      ? sql.exec<{ collection: string; id: string; version: number; data: string }>(`SELECT collection, id, version, data FROM ${table} ORDER BY collection, id LIMIT ?`, rowsMax)
+      : sql.exec<{ collection: string; id: string; version: number; data: string }>(
+          `SELECT collection, id, version, data FROM ${table} WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?`,
+          after.collection, after.id, rowsMax,
+        )
+  ).toArray();
+  const sum = { ...partial };
+  for (const r of rows) applyTerm(sum, r.collection, r.id, r.version, r.data, 1);
+  const tail = rows.at(-1);
+  return { sum, last: tail === undefined ? after : { collection: tail.collection, id: tail.id }, done: rows.length < rowsMax };
 }

@@ -7,7 +7,7 @@
  * Source side: `exportPage` (copy), `changedSince` (catch up),
  * `checksumPoint` (the checksum before the fence), `fence` (cutover
  * starts), `releasePage` (the moved rows leave). Target side: `stageRows`,
- * `verifyReceived` (before the cutover), `promote` (cutover ends),
+ * `verifyReceivedPage` (before the cutover), `promote` (cutover ends),
  * `discard` (cancel). Every step is idempotent, so the shard manager may
  * repeat any of them after a crash.
  */
@@ -20,7 +20,7 @@ import {
   readReceived,
   recordStored,
   resetReceived,
-  storedChecksum,
+  storedChecksumPage,
   type ChecksumBase,
   type ChecksumProgress,
 } from "./reshard-shard-checksums.js";
@@ -28,6 +28,7 @@ import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_FENCE_DRAIN_PAGES_MAX, RESHARD_SCAN
 import type { RoutingTable, ShardRouter } from "./router.js";
 import { readShardEpoch, writeShardEpoch, type ShardEpoch } from "./shard-epoch.js";
 import type { RowCursor } from "./resharding-plan.js";
+import { keyPage } from "./key-page.js";
 
 export type { RowCursor } from "./resharding-plan.js";
 export type { RangeChecksum } from "./reshard-checksum.js";
@@ -84,14 +85,7 @@ function changeHead(sql: SqlStorage): number {
 export function exportPage(sql: SqlStorage, self: string, target: ShardRouter, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
   if (fresh) sql.exec("DELETE FROM moving_keys");
   // Keys first: most rows stay, and only the moving ones' data is read.
-  const rows = (
-    after === null
-      ? sql.exec<{ collection: string; id: string }>("SELECT collection, id FROM documents ORDER BY collection, id LIMIT ?", RESHARD_SCAN_ROWS_MAX)
-      : sql.exec<{ collection: string; id: string }>(
-          "SELECT collection, id FROM documents WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?",
-          after.collection, after.id, RESHARD_SCAN_ROWS_MAX,
-        )
-  ).toArray();
+  const rows = keyPage(sql, "documents", after, RESHARD_SCAN_ROWS_MAX);
   const changes: MovingChange[] = [];
   let bytes = 0;
   let scanned = 0;
@@ -309,17 +303,37 @@ export function stageRows(sql: SqlStorage, changes: ReadonlyArray<Omit<MovingCha
   if (changes.length > 0) flushReceived(sql, pending);
 }
 
+/** A paged verification's progress: the checksum of the copies read so far, in key order up to and including `after`. */
+export interface VerifyProgress {
+  readonly after: RowCursor | null;
+  readonly sum: RangeChecksum;
+}
+
+/** One verification step: more pages to read, or the verdict. */
+export type VerifyStep =
+  | { readonly done: false; readonly progress: VerifyProgress }
+  | { readonly done: true; readonly ok: true }
+  | { readonly done: true; readonly ok: false; readonly mismatch: string };
+
 /**
- * Checks a target's running checksum against the rows it actually holds
- * (read whole: run it before the cutover, never under it). A difference
- * means the stored copies changed behind the resharding's steps; the
- * caller copies the target again. Idempotent, changes nothing.
+ * One step of checking a target's running checksum against the rows it
+ * actually holds: reads at most `rowsMax` copies after `progress` (from the
+ * first when null) and, when none are left, compares their sum with the
+ * running checksum. A difference means the stored copies changed behind
+ * the resharding's steps; the caller copies the target again. Paged so no
+ * step holds the shard (a shrink's target serves its own keys meanwhile)
+ * longer than a copy page. Precondition: nothing is stored on the target
+ * between the steps of one verification (the driver stages nothing there
+ * meanwhile); were something stored, the verdict would be a false
+ * mismatch, and a copy again, never a false match of different rows.
+ * Changes nothing.
  */
-export function verifyReceived(sql: SqlStorage, direct: boolean): { ok: true } | { ok: false; mismatch: string } {
-  const stored = storedChecksum(sql, direct);
+export function verifyReceivedPage(sql: SqlStorage, direct: boolean, progress: VerifyProgress | null, rowsMax: number): VerifyStep {
+  const page = storedChecksumPage(sql, direct, progress?.after ?? null, progress?.sum ?? emptyChecksum(), rowsMax);
+  if (!page.done) return { done: false, progress: { after: page.last, sum: page.sum } };
   const running = readReceived(sql).sum;
-  if (sameChecksum(stored, running)) return { ok: true };
-  return { ok: false, mismatch: `its copies hold ${describeChecksum(stored)}, but the rows stored through the resharding add up to ${describeChecksum(running)}` };
+  if (sameChecksum(page.sum, running)) return { done: true, ok: true };
+  return { done: true, ok: false, mismatch: `its copies hold ${describeChecksum(page.sum)}, but the rows stored through the resharding add up to ${describeChecksum(running)}` };
 }
 
 /** What a promotion did: promoted, or refused because the copies' checksum disagreed with the sources'. */
@@ -354,7 +368,7 @@ export function promote(
 ): PromoteOutcome {
   if (current.epoch === target.version) return { ok: true };
   stageRows(sql, request.changes, request.direct);
-  // The running checksum, not a scan of the copies: verifyReceived checked
+  // The running checksum, not a scan of the copies: verifyReceivedPage checked
   // it against the stored rows before the cutover, and every row stored
   // since went through stageRows.
   const received = readReceived(sql);

@@ -12,7 +12,10 @@ import {
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_RETRY_MS,
   RESHARD_FENCE_WAIT_MS_MAX,
+  RESHARD_COPY_CONCURRENCY_MAX,
+  RESHARD_REST_PER_BUSY,
   RESHARD_SHARD_CONCURRENCY_MAX,
+  RESHARD_VERIFY_ROWS_MAX,
 } from "./limits.js";
 import type {
   ChangedSince,
@@ -25,6 +28,8 @@ import type {
   PromoteOutcome,
   RangeChecksum,
   RowCursor,
+  VerifyProgress,
+  VerifyStep,
 } from "./reshard-shard.js";
 import type { PromoteRequest } from "./shard-resharding.js";
 import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
@@ -38,7 +43,7 @@ export interface ReshardingShard {
   reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
   reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): Promise<ChecksumPoint>;
-  reshardVerify(direct: boolean): Promise<{ ok: true } | { ok: false; mismatch: string }>;
+  reshardVerify(direct: boolean, progress: VerifyProgress | null, rowsMax: number): Promise<VerifyStep>;
   reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void>;
   reshardFence(target: RoutingTable, appliedSeq: number, rowsMax: number, base: ChecksumBase | null): Promise<FenceOutcome>;
   reshardPromote(target: RoutingTable, request: PromoteRequest): Promise<PromoteOutcome>;
@@ -152,6 +157,7 @@ async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void>
 
 async function copy(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.copyDone && op.phase === "COPYING" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX, source.cursor === null);
     if (source.startSeq === null) {
       // Saved before anything is staged: every staged row was read at or
@@ -167,22 +173,42 @@ async function copy(op: ReshardingOperation, source: SourceProgress, io: Reshard
     source.copyDone = page.next === null;
     save(op, io);
     io.failpoint("after_copy_page");
+    await rest(io, stepStartMs);
   }
+}
+
+/**
+ * Stages one catch-up read of a source's change log on its targets, then
+ * advances the source's applied position past it (not saved: the caller
+ * saves it with its own progress). Shared by the catch-up and the checksum
+ * steps, whose reads both carry the log's changes since `source.appliedSeq`.
+ */
+async function applyCatchUpRead(
+  op: ReshardingOperation,
+  source: SourceProgress,
+  io: ReshardingIO,
+  read: { readonly changes: readonly MovingChange[]; readonly throughSeq: number },
+): Promise<void> {
+  await stage(op, io, read.changes);
+  source.copied += read.changes.length;
+  source.appliedSeq = read.throughSeq;
+}
+
+/** Fails the operation because a source's change log was trimmed past its applied position (the copy can no longer catch up). */
+function failTrimmed(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO): void {
+  fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
 }
 
 async function catchUp(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.caughtUp && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const read = await io.shard(source.shard).reshardChanges(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX);
-    if (!read.ok) {
-      fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
-      return;
-    }
-    await stage(op, io, read.changes);
-    source.copied += read.changes.length;
-    source.appliedSeq = read.throughSeq;
+    if (!read.ok) return failTrimmed(op, source, io);
+    await applyCatchUpRead(op, source, io, read);
     source.caughtUp = read.complete && read.logged <= RESHARD_CUTOVER_LAG_ROWS_MAX;
     save(op, io);
     io.failpoint("after_catch_up");
+    if (!source.caughtUp) await rest(io, stepStartMs);
   }
 }
 
@@ -197,17 +223,8 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
 async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
   const startMs = io.nowMs();
   const verifying = op.targets.filter((t) => t.verified !== true).length;
-  await inBatches(op.targets.filter((t) => t.verified !== true), async (target) => {
-    let check = await io.shard(target.shard).reshardVerify(target.direct);
-    if (!check.ok) {
-      noteError(op, `checksum mismatch before the cutover, copying ${target.shard} again: ${check.mismatch}`);
-      await recopy(op, target, io);
-      check = await io.shard(target.shard).reshardVerify(target.direct);
-      if (!check.ok) throw new Error(`invariant broken: ${target.shard} disagrees with its own copies after a full copy: ${check.mismatch}`);
-    }
-    target.verified = true;
-    save(op, io);
-  });
+  await pool(op.targets.filter((t) => t.verified !== true), (target) => verifyTarget(op, target, io, deadlineMs));
+  if (op.targets.some((t) => t.verified !== true)) return false;
   const verifiedMs = io.nowMs();
   await forEachSource(op, (s) => (s.checksum ?? null) === null, (s) => checksumSource(op, s, io, deadlineMs));
   // What this slice spent outside the cutover on the checksums (the move's
@@ -218,20 +235,47 @@ async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineM
   return true;
 }
 
+/**
+ * Checks a target's copies against its running checksum, a page of
+ * RESHARD_VERIFY_ROWS_MAX copies per step (each saved, and rested after
+ * like a copy step), until the verdict or the deadline. A mismatch copies
+ * the target again from the live sources, then verifies it from the start;
+ * a second mismatch after that full copy is a broken invariant.
+ */
+async function verifyTarget(op: ReshardingOperation, target: TargetProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
+  while (target.verified !== true && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
+    const step = await io.shard(target.shard).reshardVerify(target.direct, target.verifyProgress ?? null, RESHARD_VERIFY_ROWS_MAX);
+    if (!step.done) {
+      target.verifyProgress = step.progress;
+      save(op, io);
+      await rest(io, stepStartMs);
+      continue;
+    }
+    target.verifyProgress = null;
+    if (!step.ok) {
+      if (target.recopied === true) throw new Error(`invariant broken: ${target.shard} disagrees with its own copies after a full copy: ${step.mismatch}`);
+      noteError(op, `checksum mismatch before the cutover, copying ${target.shard} again: ${step.mismatch}`);
+      await recopy(op, target, io);
+      target.recopied = true;
+    } else {
+      target.verified = true;
+    }
+    save(op, io);
+  }
+}
+
 /** A source's checksum point, a page of keys per step, each with a catch-up read (its progress saved only once the read's changes are staged). */
 async function checksumSource(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while ((source.checksum ?? null) === null && op.phase === "CATCHING_UP" && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const read = await io.shard(source.shard).reshardChecksum(op.target, source.appliedSeq, RESHARD_CATCHUP_ROWS_MAX, source.checksumProgress ?? null, RESHARD_CHECKSUM_KEYS_MAX);
-    if (!read.ok) {
-      fail(op, io, `the change log of ${source.shard} was trimmed past position ${source.appliedSeq} before the copy caught up; start the resharding again`);
-      return;
-    }
-    await stage(op, io, read.changes);
-    source.copied += read.changes.length;
-    source.appliedSeq = read.throughSeq;
+    if (!read.ok) return failTrimmed(op, source, io);
+    await applyCatchUpRead(op, source, io, read);
     source.checksumProgress = read.progress;
     if (read.progress?.done === true) source.checksum = { atSeq: read.progress.atSeq, sums: { ...read.progress.sums } };
     save(op, io);
+    if ((source.checksum ?? null) === null) await rest(io, stepStartMs);
   }
 }
 
@@ -361,10 +405,12 @@ function collect(pending: Map<string, Array<Omit<MovingChange, "target">>>, chan
 
 async function release(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.released && io.nowMs() < deadlineMs) {
+    const stepStartMs = io.nowMs();
     const step = await io.shard(source.shard).reshardRelease();
     source.released = step.done;
     save(op, io);
     io.failpoint("after_release_page");
+    if (!source.released) await rest(io, stepStartMs);
   }
 }
 
@@ -395,9 +441,28 @@ async function stage(op: ReshardingOperation, io: ReshardingIO, changes: readonl
   );
 }
 
-/** Runs `step` for every source that `pending` selects, RESHARD_SHARD_CONCURRENCY_MAX at a time. */
+/**
+ * Runs a data-moving `step` loop for every source that `pending` selects,
+ * in the pool below: a source that finishes (or reaches the deadline)
+ * hands its place to the next at once.
+ */
 function forEachSource(op: ReshardingOperation, pending: (s: SourceProgress) => boolean, step: (s: SourceProgress) => Promise<void>): Promise<void> {
-  return inBatches(op.sources.filter(pending), step);
+  return pool(op.sources.filter(pending), step);
+}
+
+/** Runs `step` for every item, RESHARD_COPY_CONCURRENCY_MAX at a time (the data-moving steps' throttle). */
+async function pool<T>(items: readonly T[], step: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) await step(next);
+  };
+  await Promise.all(Array.from({ length: Math.min(RESHARD_COPY_CONCURRENCY_MAX, queue.length) }, worker));
+}
+
+/** The throttle after a data-moving step begun at `stepStartMs`: rests RESHARD_REST_PER_BUSY times as long as the step took. */
+async function rest(io: ReshardingIO, stepStartMs: number): Promise<void> {
+  const restMs = (io.nowMs() - stepStartMs) * RESHARD_REST_PER_BUSY;
+  if (restMs > 0) await io.sleep(restMs);
 }
 
 async function inBatches<T>(items: readonly T[], step: (item: T) => Promise<void>): Promise<void> {

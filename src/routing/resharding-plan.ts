@@ -64,8 +64,12 @@ export interface TargetProgress {
   readonly shard: string;
   /** A new shard: copies go straight into its documents. */
   readonly direct: boolean;
-  /** Its running checksum was checked against its stored copies before the cutover (reshard-shard.ts `verifyReceived`). */
+  /** Its running checksum was checked against its stored copies before the cutover (reshard-shard.ts `verifyReceivedPage`). */
   verified?: boolean;
+  /** The verification's progress between its pages; null or absent before its first page and after its verdict. */
+  verifyProgress?: { after: RowCursor | null; sum: { count: number; lo: number; hi: number } } | null;
+  /** It was copied again after a mismatch in this resharding (a second mismatch breaks an invariant). */
+  recopied?: boolean;
   promoted: boolean;
   discarded: boolean;
 }

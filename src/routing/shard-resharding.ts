@@ -15,7 +15,7 @@ import {
   promote,
   releasePage,
   stageRows,
-  verifyReceived,
+  verifyReceivedPage,
   type ChangedSince,
   type ChecksumBase,
   type ChecksumPoint,
@@ -26,6 +26,8 @@ import {
   type PromoteOutcome,
   type RangeChecksum,
   type RowCursor,
+  type VerifyProgress,
+  type VerifyStep,
 } from "./reshard-shard.js";
 
 /** What a target needs to end its cutover (reshard-shard.ts `promote`). */
@@ -97,9 +99,9 @@ export class ShardResharding {
     return this.storage.transactionSync(() => checksumPoint(this.storage.sql, self, this.routerOf(target), afterSeq, rowsMax, progress, keysMax));
   }
 
-  /** Checks a target's running checksum against its stored copies (reshard-shard.ts `verifyReceived`). */
-  verifyReceived(direct: boolean): { ok: true } | { ok: false; mismatch: string } {
-    return this.storage.transactionSync(() => verifyReceived(this.storage.sql, direct));
+  /** One step of checking a target's running checksum against its stored copies (reshard-shard.ts `verifyReceivedPage`). */
+  verifyReceived(direct: boolean, progress: VerifyProgress | null, rowsMax: number): VerifyStep {
+    return this.storage.transactionSync(() => verifyReceivedPage(this.storage.sql, direct, progress, rowsMax));
   }
 
   /** Stores copied rows (reshard-shard.ts `stageRows`). */

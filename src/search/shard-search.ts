@@ -28,7 +28,7 @@ import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
-import { scoringStatement, type ScoringStatement } from "./sql-scoring.js";
+import { scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
@@ -85,17 +85,7 @@ export interface SearchCursor {
 }
 
 /** The scoring pass's request. */
-export interface ShardSearchRequest {
-  readonly collection: string;
-  /** The compiled FTS5 expression (compile.ts). */
-  readonly match: string;
-  /** The expression's shape (compile.ts). */
-  readonly tree: CompiledNode;
-  readonly phrases: readonly CompiledPhrase[];
-  /** The global IDF of each phrase. */
-  readonly idfs: readonly number[];
-  /** The global average length (BM25's avgdl). */
-  readonly averageLength: number;
+export interface ShardSearchRequest extends Pick<ScoringInput, "collection" | "match" | "tree" | "phrases" | "idfs" | "averageLength"> {
   readonly filter: Expr;
   readonly rule?: ShardReadRule | null;
   /** Resume strictly after this position; from the start when null. */

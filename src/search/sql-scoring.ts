@@ -36,10 +36,14 @@ export interface ScoringStatement {
 /** What a scoring statement needs to know. */
 export interface ScoringInput {
   readonly collection: string;
+  /** The compiled FTS5 expression (compile.ts). */
   readonly match: string;
+  /** The expression's shape (compile.ts). */
   readonly tree: CompiledNode;
   readonly phrases: readonly CompiledPhrase[];
+  /** The global IDF of each phrase. */
   readonly idfs: readonly number[];
+  /** The global average length (BM25's avgdl). */
   readonly averageLength: number;
   /** Per FTS5 column, its BM25 weight. */
   readonly weights: readonly number[];

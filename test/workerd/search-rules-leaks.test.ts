@@ -135,7 +135,7 @@ describe("a search page token", () => {
 describe("a rule-bound caller's search on real shards", () => {
   it("answers the same, Explain's counts, rows read and plans included, after hidden documents holding its words are added", async () => {
     await admin.admin.createSearchIndex({ index: { collection: GROWING, textFields: [{ field: "title" }] } });
-    const mine = [
+    const mine: Array<{ id: string } & Record<string, string | boolean>> = [
       { id: "m1", owner: "alice", title: "apple pie recipe" },
       { id: "m2", owner: "alice", title: "apple tart with apple cream" },
       { id: "m3", owner: "alice", title: "banana split" },
