@@ -7,6 +7,7 @@
  * in the protos (buf.validate rules), the number here must match the proto;
  * `test/unit/limits.test.ts` checks that it does.
  */
+import { SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX } from "./search/limits.js";
 
 /** The largest document, as the UTF-8 bytes of its JSON encoding (Firestore's 1 MiB). */
 export const DOCUMENT_BYTES_MAX = 1024 * 1024;
@@ -536,5 +537,9 @@ assertLimit(CHANGE_LOG_RETENTION_MS_DEFAULT > 24 * 3600_000, "the change log out
 
 export * from "./routing/limits.js";
 export * from "./search/limits.js";
+assertLimit(
+  SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX <= GEO_CANDIDATES_PER_SHARD_MAX,
+  "a rule-bound geo search reads no more index entries, hidden ones included, than anyone's geo condition may (search/readable-stats.ts)",
+);
 assertLimit(FIELD_NAME_MEMO_ENTRIES_MAX * FIELD_NAME_MEMO_CHARS_MAX * 2 * 4 <= 4 * 1024 * 1024, "the field-name memo stays within a few MiB (a name and its quoted segment, UTF-16)");
 assertLimit(READ_WINDOW_DOCS_MAX * DOCUMENT_STORED_BYTES_MAX <= 32 * 1024 * 1024, "a read window loads at most 32 MiB of a shard's 128 MB of memory");

@@ -59,8 +59,36 @@ export const SEARCH_BACKFILL_ROUNDS_MAX = 200;
 /** The most vocabulary words a shard keeps in memory for typo tolerance (vocabulary-cache.ts). */
 export const SEARCH_VOCABULARY_CACHE_WORDS_MAX = 200_000;
 
-/** The most candidate rows one shard scores for one page of a search. */
+/**
+ * The most candidate rows one shard scores for one page of a search. For a
+ * caller bound by a read rule only the candidates it may read count
+ * (issue 11: a refusal that counted hidden ones would tell it that many
+ * hidden documents match); the hidden rows its search still reads are
+ * bounded by SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX instead.
+ */
 export const SEARCH_CANDIDATES_PER_SHARD_MAX = 200_000;
+
+/**
+ * The most documents a collection's text index may hold on one shard for a
+ * caller bound by a read rule to search it. Such a search reads every
+ * indexed document of the collection on each shard to find the readable
+ * ones (readable-stats.ts), and each phrase's candidates, hidden ones
+ * included, so this bounds that work. The refusal depends on the
+ * collection's size only, the same for every query and every caller: it
+ * never says whether, or how many, hidden documents match a term
+ * (README.md, "What a rule-bound caller learns").
+ */
+export const SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX = 200_000;
+
+/**
+ * The most tokens of readable text a shard reads to find the typo variants
+ * of a rule-bound caller's terms. Such a caller's variants come from the
+ * words of the documents it may read (readable-stats.ts), never from the
+ * shared vocabulary, whose size depends on hidden documents; past this
+ * many readable tokens on a shard its typo-tolerant terms are matched as
+ * typed, a decision that depends only on what it may read.
+ */
+export const SEARCH_TYPO_READABLE_TOKENS_MAX = 500_000;
 
 /**
  * The most candidates a shard sends with its statistics so that the Worker
@@ -89,4 +117,6 @@ assertLimit(SEARCH_TYPO_ONE_EDIT_LENGTH_MIN < SEARCH_TYPO_TWO_EDITS_LENGTH_MIN, 
 assertLimit(SEARCH_TERMS_MAX * 2 <= SEARCH_TEXT_LENGTH_MAX, "the terms limit is reachable within the text length");
 assertLimit(SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX <= SEARCH_BACKFILL_ROWS_PER_CALL_MAX, "a write indexes no more than a backfill step");
 assertLimit(SEARCH_ONE_PASS_CANDIDATES_MAX <= SEARCH_CANDIDATES_PER_SHARD_MAX, "one pass sends no more candidates than a scoring pass may score");
+assertLimit(SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX <= SEARCH_CANDIDATES_PER_SHARD_MAX, "a rule-bound search reads no more candidates of a phrase, hidden ones included, than anyone's search may score");
+assertLimit(SEARCH_TYPO_SCAN_ROWS_MAX <= SEARCH_TYPO_READABLE_TOKENS_MAX, "a rule-bound caller whose readable text holds fewer tokens than the vocabulary scan's words gets typo variants");
 assertLimit(SEARCH_SNIPPET_CONTEXT_CHARS * 2 < SEARCH_SNIPPET_CHARS_MAX, "a snippet holds its context");

@@ -28,6 +28,7 @@ import type { SearchSql, SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { ftsColumn, ftsTableName } from "./text-index.js";
+import type { ReadableRows } from "./readable-stats.js";
 import { SEARCH_ONE_PASS_BYTES_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX } from "./limits.js";
 import type { SearchCursor } from "./shard-search.js";
 import { compareHits } from "./shard-search.js";
@@ -50,7 +51,7 @@ export interface OnePassAnswer {
   readonly lengths: number[];
   /** Per document: each phrase's counted, weighted frequency (bm25.ts). */
   readonly frequencies: number[][];
-  /** The query's candidates on the shard (admitted or not). */
+  /** The query's candidates on the shard (admitted by the filter or not); for a rule-bound caller, its readable ones only. */
   readonly candidates: number;
 }
 
@@ -60,19 +61,26 @@ export interface OnePassAnswer {
  * most SEARCH_ONE_PASS_BYTES_MAX bytes; null otherwise (the shard then
  * gets a scoring call).
  */
-export function runOnePass(sql: SearchSql, collection: string, textFields: readonly SearchTextFieldSpec[], req: OnePassRequest): { answer: OnePassAnswer | null; rowsRead: number } {
+export function runOnePass(
+  sql: SearchSql,
+  collection: string,
+  textFields: readonly SearchTextFieldSpec[],
+  req: OnePassRequest,
+  readable: ReadableRows | null = null,
+): { answer: OnePassAnswer | null; rowsRead: number } {
   const table = ftsTableName(collection);
   const columns = textFields.map((_, i) => ftsColumn(i));
-  // Counting in C first: a common term costs no row in JavaScript here.
-  const count = sql.exec<{ n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM "${table}" WHERE "${table}" MATCH ? LIMIT ?)`, req.match, SEARCH_ONE_PASS_CANDIDATES_MAX + 1).toArray()[0]!.n;
+  const count = readable === null ? candidatesUpTo(sql, table, req.match) : readableCandidatesUpTo(sql, table, req.match, readable);
   if (count > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: count };
-  const rows = sql
-    .exec<Record<string, string | number>>(
-      `SELECT d.id AS id, d.token_count AS n, ${columns.map((c) => `f.${c}`).join(", ")}, doc.data AS data, doc.version AS version, doc.create_time_ms AS ct, doc.update_time_ms AS ut ` +
-        `FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE "${table}" MATCH ?`,
-      req.match,
-    )
-    .toArray();
+  const rows: Array<Record<string, string | number>> = [];
+  for (const row of sql.exec<Record<string, string | number>>(
+    `SELECT f.rowid AS r, d.id AS id, d.token_count AS n, ${columns.map((c) => `f.${c}`).join(", ")}, doc.data AS data, doc.version AS version, doc.create_time_ms AS ct, doc.update_time_ms AS ut ` +
+      `FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE "${table}" MATCH ?`,
+    req.match,
+  )) {
+    // A rule-bound caller's hidden candidates are neither sent nor counted (issue 11).
+    if (readable === null || readable.rows.has(row["r"] as number)) rows.push(row);
+  }
   const rowsRead = count + rows.length * 2;
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
@@ -91,6 +99,24 @@ export function runOnePass(sql: SearchSql, collection: string, textFields: reado
     answer.frequencies.push(frequencies(columns.map((c) => splitTokens(row[c]))));
   }
   return { answer, rowsRead };
+}
+
+/** The query's candidates, counted in C up to one past SEARCH_ONE_PASS_CANDIDATES_MAX: a common term costs no row in JavaScript here. */
+function candidatesUpTo(sql: SearchSql, table: string, match: string): number {
+  return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM "${table}" WHERE "${table}" MATCH ? LIMIT ?)`, match, SEARCH_ONE_PASS_CANDIDATES_MAX + 1).toArray()[0]!.n;
+}
+
+/**
+ * A rule-bound caller's readable candidates, up to one past
+ * SEARCH_ONE_PASS_CANDIDATES_MAX: whether a shard answers in one pass must
+ * not depend on how many hidden documents match (Explain shows it).
+ */
+function readableCandidatesUpTo(sql: SearchSql, table: string, match: string, readable: ReadableRows): number {
+  let n = 0;
+  for (const row of sql.exec<{ r: number }>(`SELECT rowid AS r FROM "${table}" WHERE "${table}" MATCH ?`, match)) {
+    if (readable.rows.has(row.r) && ++n > SEARCH_ONE_PASS_CANDIDATES_MAX) break;
+  }
+  return n;
 }
 
 /** A scored document of a one-pass answer. */

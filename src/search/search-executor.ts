@@ -158,7 +158,9 @@ export async function searchStatistics(
   const variantDocuments = new Map<string, number>();
   typo.forEach(({ term }, i) => {
     const found = answers.map((a) => a.variants[i]!);
-    // Found as typed on some shard, or too many words to scan on one: the term is matched as typed.
+    // Found as typed on some shard, or too many words to scan on one (for a
+    // rule-bound caller: too much readable text, never hidden words): the
+    // term is matched as typed.
     if (found.some((f) => f === "typed" || f === "too_many")) return;
     const chosen = chooseVariants(term, found as Variant[][]);
     expansions.set(term, chosen.map((v) => v.word));

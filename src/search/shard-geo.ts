@@ -23,6 +23,7 @@ import { geoFieldPath } from "./geo-index.js";
 import { geoCandidates, type GeoCursor } from "./geo/geo-sql.js";
 import type { GeoRegion } from "./geo/region.js";
 import { maintainCollection } from "./search-maintenance.js";
+import { readableGeoIds } from "./readable-stats.js";
 
 /** A page request of a geo search to one shard. */
 export interface ShardGeoRequest {
@@ -60,7 +61,15 @@ export function runShardGeoSearch(sql: SearchSql, req: ShardGeoRequest): ShardGe
   const problem = geoSearchable(sql, req.collection);
   if (problem !== null) return { ...problem, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
-  const found = geoCandidates(sql, req.collection, req.region, { after: req.after });
+  // A rule-bound caller's candidates, refusals and rows read count only the
+  // documents it may read, and hidden ones are never loaded (issue 11).
+  let readable: ReadonlySet<string> | null = null;
+  if (req.rule !== null && req.rule !== undefined) {
+    const found = readableGeoIds(sql, req.collection, req.rule);
+    if (!found.ok) return { ...found, rowsRead: 0 };
+    readable = found.ids;
+  }
+  const found = geoCandidates(sql, req.collection, req.region, { after: req.after, readable });
   if (!found.ok) return { ...found, rowsRead: 0 };
   let rowsRead = found.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
@@ -92,16 +101,19 @@ export function runShardGeoSearch(sql: SearchSql, req: ShardGeoRequest): ShardGe
  * For a text search with near or within (geo narrows, text ranks): the
  * documents of the collection on this shard inside `region`, each with its
  * distance, or why the collection cannot be searched by place. The caller
- * has indexed queued documents already.
+ * has indexed queued documents already. With `readable` (a rule-bound
+ * caller's documents, which the caller has bounded), only those are
+ * candidates, counted and refused on (geo/geo-sql.ts).
  */
 export function geoNarrowing(
   sql: SearchSql,
   collection: string,
   region: GeoRegion,
+  readable: ReadonlySet<string> | null = null,
 ): { readonly ok: true; readonly distances: Map<string, number>; readonly candidates: number; readonly rowsRead: number } | Failure {
   const problem = geoSearchable(sql, collection);
   if (problem !== null) return problem;
-  const found = geoCandidates(sql, collection, region);
+  const found = geoCandidates(sql, collection, region, { readable });
   if (!found.ok) return found;
   return { ok: true, distances: new Map(found.hits.map((h) => [h.id, h.distanceMeters])), candidates: found.candidates, rowsRead: found.rowsRead };
 }

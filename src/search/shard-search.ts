@@ -29,11 +29,11 @@ import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
-import { readableMatches, readableRows } from "./readable-stats.js";
+import { geoRuleBoundRefusal, readableMatches, readableRows, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
-import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
+import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
 /**
  * A shard's answer about one typo-tolerant term: the vocabulary words near
@@ -42,7 +42,9 @@ import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./li
  * neighbours would otherwise outrank it by their higher IDF); `too_many`
  * when the words sharing its first character pass SEARCH_TYPO_SCAN_ROWS_MAX
  * on this shard (then it is not expanded anywhere either, rather than
- * expanded differently depending on how words fall on shards).
+ * expanded differently depending on how words fall on shards), or, for a
+ * rule-bound caller, when its readable text here passes
+ * SEARCH_TYPO_READABLE_TOKENS_MAX.
  */
 export type TypoAnswer = Variant[] | "typed" | "too_many";
 
@@ -124,15 +126,20 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
 /**
  * The statistics pass on this shard; `vocabulary` caches the word ranges
  * typo tolerance scans (a fresh one caches nothing across calls). With a
- * read rule, every count is over the documents the caller may read
- * (readable-stats.ts), and a typo variant no readable document holds is
- * not offered.
+ * read rule, every count, refusal and row read is over the documents the
+ * caller may read (readable-stats.ts): typo variants come from their
+ * words, never from the vocabulary, and the collection's index must hold
+ * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here.
  */
 export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
-  let rowsRead = 1;
+  const bound = req.rule !== null && req.rule !== undefined;
+  const refused = bound ? ruleBoundRefusal(sql, req.collection) : null;
+  if (refused !== null) return { ...refused, rowsRead: 0 };
+  // A rule-bound caller's rows read count only readable documents (readable-stats.ts).
+  let rowsRead = bound ? 0 : 1;
   const all = textTotals(sql, req.collection);
   const table = ftsTableName(req.collection);
   const vocab = vocabTableName(req.collection);
@@ -158,11 +165,30 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
   };
   const phraseDocuments = req.phrases.map((p) => (p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(`"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`)));
   const variants: TypoAnswer[] = [];
+  // A rule-bound caller's variants come from its readable words, read once (see below).
+  let readableVocabulary: ReadonlyMap<string, number> | null = null;
   for (const { term, edits } of req.typo) {
     // A word found as typed is not expanded (see TypoAnswer): say so
     // without scanning.
     if (holding(term) > 0) {
       variants.push("typed");
+      continue;
+    }
+    if (readable !== null) {
+      // Never the shared vocabulary for a rule-bound caller: how many words
+      // it holds, and which, depends on hidden documents (issue 11). Its
+      // readable text instead, when that is small enough to read; whether
+      // it is depends only on what the caller may read.
+      if (totals.tokens > SEARCH_TYPO_READABLE_TOKENS_MAX) {
+        variants.push("too_many");
+        continue;
+      }
+      if (readableVocabulary === null) {
+        const read = readableWords(sql, req.collection, ready.textFields, readable);
+        rowsRead += read.rowsRead;
+        readableVocabulary = read.words;
+      }
+      variants.push(readableVariants(readableVocabulary, term, edits));
       continue;
     }
     const { low, high } = vocabularyRange(term);
@@ -190,7 +216,7 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
   }
   let onePass: OnePassAnswer | null | undefined;
   if (req.onePass !== undefined && req.onePass !== null) {
-    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass);
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass, readable);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
   }
@@ -216,21 +242,31 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
+  // A rule-bound caller's candidates, refusals and rows read are its
+  // readable documents' only (issue 11): hidden candidates are skipped
+  // before they are counted or loaded.
+  let readable: ReadableRows | null = null;
+  if (req.rule !== null && req.rule !== undefined) {
+    const refused = ruleBoundRefusal(sql, req.collection) ?? (req.geo === undefined || req.geo === null ? null : geoRuleBoundRefusal(sql, req.collection));
+    if (refused !== null) return { ...refused, rowsRead: 0 };
+    readable = readableRows(sql, req.collection, req.rule);
+  }
   const weights = ready.textFields.map((f) => f.weight);
   const statement = scoringStatement({
     collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
     averageLength: req.averageLength, weights, scoreAtMost: req.after === null ? null : req.after.score,
   });
   if (statement !== null) ensureInstanceTable(sql, req.collection);
-  const ranked = statement !== null ? rankInSql(sql, statement) : rankInJavaScript(sql, req, ready.textFields);
+  const ranked = statement !== null ? readableOnly(rankInSql(sql, statement), sql, req, readable) : rankInJavaScript(sql, req, ready.textFields, readable);
   if (!ranked.ok) return ranked;
-  let rowsRead = ranked.rowsRead;
+  let rowsRead = ranked.rowsRead + (readable?.rowsRead ?? 0);
   if (ranked.candidates > SEARCH_CANDIDATES_PER_SHARD_MAX) {
     return { ...failure("resource_exhausted", `the search matched more than SEARCH_CANDIDATES_PER_SHARD_MAX (${SEARCH_CANDIDATES_PER_SHARD_MAX}) documents on one shard; use rarer terms`), rowsRead };
   }
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
   // Geo narrows, text ranks: only candidates inside the region are kept.
-  const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo);
+  // For a rule-bound caller, the region's readable documents only (Explain's geo_candidates too).
+  const narrowed = req.geo === undefined || req.geo === null ? null : geoNarrowing(sql, req.collection, req.geo, readable?.ids ?? null);
   if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
   if (narrowed !== null) rowsRead += narrowed.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
@@ -283,17 +319,41 @@ function rankInSql(sql: SearchSql, statement: ScoringStatement): Ranked {
   return { ok: true, hits, candidates, rowsRead: cursor.rowsRead ?? candidates };
 }
 
-/** Ranks in JavaScript from the candidates' stored tokens (queries sql-scoring.ts cannot score exactly). */
-function rankInJavaScript(sql: SearchSql, req: ShardSearchRequest, textFields: readonly SearchTextFieldSpec[]): Ranked {
+/**
+ * For a rule-bound caller (`readable` not null), SQL's ranking with the
+ * hidden candidates left out: SQLite still scores them all (work bounded
+ * by SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX), but the candidates counted,
+ * the rows read and the hits walked are the readable ones only.
+ */
+function readableOnly(ranked: Ranked, sql: SearchSql, req: ShardSearchRequest, readable: ReadableRows | null): Ranked {
+  if (readable === null || !ranked.ok) return ranked;
+  const counted = readableMatches(sql, req.collection, req.match, readable);
+  const all = ranked.hits;
+  const hits: Iterable<Candidate> = {
+    *[Symbol.iterator]() {
+      for (const c of all) if (readable.ids.has(c.id)) yield c;
+    },
+  };
+  return { ok: true, hits, candidates: counted.documents, rowsRead: counted.rowsRead };
+}
+
+/**
+ * Ranks in JavaScript from the candidates' stored tokens (queries
+ * sql-scoring.ts cannot score exactly). With `readable`, only the readable candidates are kept and
+ * counted, and the rows read are two per readable candidate (its index
+ * row and its text), whatever hidden rows the statement stepped over.
+ */
+function rankInJavaScript(sql: SearchSql, req: ShardSearchRequest, textFields: readonly SearchTextFieldSpec[], readable: ReadableRows | null): Ranked {
   const weights = textFields.map((f) => f.weight);
   const table = ftsTableName(req.collection);
   const columnNames = textFields.map((_, i) => ftsColumn(i));
   const cursor = sql.exec<Record<string, string | number>>(
-    `SELECT d.id AS id, d.token_count AS n, ${columnNames.map((c) => `f.${c}`).join(", ")} FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid WHERE "${table}" MATCH ?`,
+    `SELECT f.rowid AS r, d.id AS id, d.token_count AS n, ${columnNames.map((c) => `f.${c}`).join(", ")} FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid WHERE "${table}" MATCH ?`,
     req.match,
   );
-  const rows = cursor.toArray();
-  const rowsRead = (cursor.rowsRead ?? rows.length) + rows.length;
+  const rows: Array<Record<string, string | number>> = [];
+  for (const row of cursor) if (readable === null || readable.rows.has(row["r"] as number)) rows.push(row);
+  const rowsRead = (readable === null ? (cursor.rowsRead ?? rows.length) : rows.length) + rows.length;
   if (rows.length > SEARCH_CANDIDATES_PER_SHARD_MAX) return { ok: true, hits: [], candidates: rows.length, rowsRead };
   const candidates: Candidate[] = [];
   const frequencies = createPhraseFrequencies(req.tree, req.phrases, weights);

@@ -17,6 +17,9 @@
  * above twenty documents saying "color").
  * Of the words found on all shards, the SEARCH_TYPO_EXPANSIONS_MAX nearest
  * are kept (fewer edits first, then more documents, then the word's UTF-16 order).
+ * A caller bound by a read rule scans the words of its readable documents
+ * instead of the vocabulary (readable-stats.ts), whose size depends on
+ * hidden ones.
  */
 import { SEARCH_TYPO_EXPANSIONS_MAX, SEARCH_TYPO_ONE_EDIT_LENGTH_MIN, SEARCH_TYPO_TWO_EDITS_LENGTH_MIN } from "./limits.js";
 

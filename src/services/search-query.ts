@@ -42,7 +42,8 @@ export async function runSearchQuery(
   const env = envOf(ctx);
   const key = pageTokenKey(env);
   const scope = await searchScope(spec, search);
-  const state = pageToken === "" ? null : await decodeSearchState(key, scope, pageToken);
+  const reader = await readerScope(spec);
+  const state = pageToken === "" ? null : await decodeSearchState(key, scope, reader, pageToken);
   const shards = await routedSearchShards(env);
   const wire = new Map<StoredDocument, Document>();
   const wireOf = (d: StoredDocument): Document => {
@@ -56,7 +57,7 @@ export async function runSearchQuery(
   return {
     documents: page.documents.map((d) => wireOf(d.doc)),
     hits: page.documents.map((d) => hitOf(d, search, page.plan, spec.select)),
-    nextPageToken: page.next === null ? "" : await encodeSearchState(key, scope, page.next),
+    nextPageToken: page.next === null ? "" : await encodeSearchState(key, scope, reader, page.next),
     plan: explain ? withSearchPlan(toPlan(page.report), page.plan) : undefined,
   };
 }
@@ -118,23 +119,53 @@ async function searchScope(spec: QuerySpec, search: ServiceSearch): Promise<stri
 }
 
 /**
+ * Whose statistics a search page token holds: "" for a caller no read
+ * rule binds (every such caller sees the whole collection), else a digest
+ * of what decides which documents the caller may read: the rule with the
+ * caller's claims substituted (its pushed filter), and, when shards also
+ * evaluate the rule per document, its source, claims and method. A token
+ * carries the first page's statistics (N, each phrase's document count,
+ * the typo variants), which for an admin count documents a rule-bound
+ * caller may not read, and the reverse; so a token is honoured only for
+ * the readers it was made for (issue 11). Two callers with the same
+ * readable documents share a scope, and a token stays valid across a
+ * refreshed JWT when the rule is pushed whole (its filter names only the
+ * claims it reads).
+ */
+async function readerScope(spec: QuerySpec): Promise<string> {
+  const rule = spec.rule ?? null;
+  if (rule === null) return "";
+  const text = JSON.stringify(rule.exact ? [rule.filter] : [rule.filter, rule.source, rule.authJson, rule.method]);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
+  return [...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
  * A search page token: the cursor (score, id), the count returned so far,
- * and the first page's statistics (FrozenSearchStats) so that later pages
- * score the same way. The typo variants are left out when they would make
+ * the first page's statistics (FrozenSearchStats) so that later pages
+ * score the same way, and the reader scope they were counted for
+ * (`readerScope`). The typo variants are left out when they would make
  * the token longer than PAGE_TOKEN_LENGTH_MAX; a later page then rebuilds
  * them and checks the compiled query's fingerprint.
  */
-async function encodeSearchState(key: string, scope: string, state: SearchPageState): Promise<string> {
+async function encodeSearchState(key: string, scope: string, reader: string, state: SearchPageState): Promise<string> {
   const f = state.frozen!;
-  const payload = { s: state.after.score, i: state.after.id, n: state.returned, d: f.documents, t: f.tokens, p: f.phraseDocuments, c: f.compiled };
+  const payload = { s: state.after.score, i: state.after.id, n: state.returned, d: f.documents, t: f.tokens, p: f.phraseDocuments, c: f.compiled, ...(reader === "" ? {} : { r: reader }) };
   const whole = await encodePageToken(key, scope, { ...payload, x: f.expansions });
   return whole.length <= PAGE_TOKEN_LENGTH_MAX ? whole : encodePageToken(key, scope, payload);
 }
 
-async function decodeSearchState(key: string, scope: string, token: string): Promise<SearchPageState> {
+async function decodeSearchState(key: string, scope: string, reader: string, token: string): Promise<SearchPageState> {
   const decoded = await decodePageToken(key, scope, token);
   if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
-  const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown; d?: unknown; t?: unknown; p?: unknown; c?: unknown; x?: unknown };
+  const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown; d?: unknown; t?: unknown; p?: unknown; c?: unknown; x?: unknown; r?: unknown };
+  // Signed, so only the server wrote `r`; absent means a caller no rule binds.
+  if ((p.r ?? "") !== reader) {
+    throw new FailureError(
+      "invalid_argument",
+      "page_token was issued to a caller who may read other documents of this collection (another caller, or other read rules); search tokens hold statistics of the documents their caller may read, so run the search again without page_token",
+    );
+  }
   const counts = Array.isArray(p.p) && p.p.every((n) => Number.isSafeInteger(n) && (n as number) >= 0);
   const expansions = p.x === undefined ? null : expansionsOf(p.x);
   if (

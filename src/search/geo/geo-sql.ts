@@ -113,6 +113,14 @@ export interface GeoCandidateOptions {
   readonly limit?: number;
   /** Fail past this many R*Tree candidates; GEO_CANDIDATES_PER_SHARD_MAX when unset. */
   readonly candidatesMax?: number;
+  /**
+   * For a caller bound by a read rule: the ids of the documents it may
+   * read. Other entries are skipped and never counted, in `candidates`,
+   * `rowsRead` or against `candidatesMax` (issue 11), so the entries
+   * stepped over are not bounded here: the caller bounds the geo index's
+   * size first (readable-stats.ts, SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX).
+   */
+  readonly readable?: ReadonlySet<string> | null;
 }
 
 /** The hits of a geo condition on this shard, with what it cost. */
@@ -120,9 +128,9 @@ export interface GeoCandidates {
   readonly ok: true;
   /** Matching documents in (distance, id) order, after the cursor, at most `limit`. */
   readonly hits: GeoHit[];
-  /** Entries the R*Tree returned before the exact check (SearchPlan.geo_candidates). */
+  /** Entries the R*Tree returned before the exact check (SearchPlan.geo_candidates); with `readable`, readable ones only. */
   readonly candidates: number;
-  /** Rows SQLite read. */
+  /** Rows SQLite read; with `readable`, the readable entries only. */
   readonly rowsRead: number;
 }
 
@@ -136,6 +144,7 @@ export interface GeoCandidates {
 export function geoCandidates(sql: GeoSql, collection: string, region: GeoRegion, options: GeoCandidateOptions = {}): GeoCandidates | Failure {
   const t = geoTableNames(collection);
   const candidatesMax = options.candidatesMax ?? GEO_CANDIDATES_PER_SHARD_MAX;
+  const readable = options.readable ?? null;
   const seen = new Set<string>();
   const hits: GeoHit[] = [];
   let candidates = 0;
@@ -144,6 +153,7 @@ export function geoCandidates(sql: GeoSql, collection: string, region: GeoRegion
   for (const box of rtreeQueryBoxes(region.boxes)) {
     // LIMIT one past what is left of the budget: a region too large is
     // refused after reading a bounded number of rows, not all of them.
+    // Not with `readable`: hidden entries must not count toward it.
     const cursor = sql.exec<{ doc_id: string; lat: number; lng: number }>(
       `SELECT p.doc_id, p.lat, p.lng FROM "${t.rtree}" r JOIN "${t.points}" p ON p.rid = r.rid
         WHERE r.max_lat >= ? AND r.min_lat <= ? AND r.max_lng >= ? AND r.min_lng <= ? LIMIT ?`,
@@ -151,10 +161,11 @@ export function geoCandidates(sql: GeoSql, collection: string, region: GeoRegion
       box.maxLat,
       box.minLng,
       box.maxLng,
-      candidatesMax - candidates + 1,
+      readable === null ? candidatesMax - candidates + 1 : -1,
     );
-    const rows = cursor.toArray();
-    rowsRead += cursor.rowsRead ?? rows.length;
+    const all = cursor.toArray();
+    const rows = readable === null ? all : all.filter((row) => readable.has(row.doc_id));
+    rowsRead += readable === null ? (cursor.rowsRead ?? rows.length) : rows.length;
     candidates += rows.length;
     if (candidates > candidatesMax) {
       return failure("resource_exhausted", `the geo condition matched more than ${candidatesMax} index entries on one shard (GEO_CANDIDATES_PER_SHARD_MAX); narrow the region`);
