@@ -1,5 +1,5 @@
 /**
- * `npm run bench:reshard [-- --quick] [-- --write-docs]`: live resharding
+ * `npm run bench:reshard [-- --quick] [-- --shrink] [-- --write-docs]`: live resharding
  * under load, on ImpossibleDB alone (issue 10's benchmark). Starts the real
  * Worker on workerd with 8 shards (as the harness does), loads the YCSB
  * records, runs YCSB A at a fixed concurrency before, during and after
@@ -8,6 +8,7 @@
  * `--write-docs` also puts them on docs/benchmarks.md between the
  * `bench:reshard:start`/`end` markers. Quick mode (10,000 records) takes
  * about a minute and a half on 2 cores; the full one (100,000) several.
+ * `--shrink` moves 12 → 6 shards instead.
  *
  * Exits non-zero when the load saw an error or a stale read, the move did
  * not succeed, or the data after it is wrong.
@@ -26,7 +27,7 @@ import { recordId } from "./lib/keys.js";
 import { startLoad, type LoadOp } from "./lib/reshard-load.js";
 import { runResharding, type ReshardingRun } from "./lib/reshard-operation.js";
 import { probeStats, startProbe } from "./lib/reshard-probe.js";
-import { RESHARD_MODES } from "./lib/reshard-settings.js";
+import { RESHARD_MODES, SHRINK_FROM_SHARDS, SHRINK_TO_SHARDS } from "./lib/reshard-settings.js";
 import { reshardFailures, reshardSection, type ReshardFigures } from "./lib/report-reshard.js";
 import { startImpossibleDb } from "./systems/impossibledb.js";
 
@@ -36,8 +37,15 @@ const args = new Set(process.argv.slice(2));
  * time the move alone: how long it takes when nothing competes with it.
  */
 const idle = args.has("--idle");
+/**
+ * `--shrink`: the issue's other direction, 12 → 6 shards, where the
+ * remaining shards receive staged copies while they serve their own keys
+ * and turn them into documents at promotion (inside the cutover).
+ */
+const shrink = args.has("--shrink");
 const mode = RESHARD_MODES[args.has("--quick") ? "quick" : "full"];
-const settings = idle ? { ...mode, concurrency: 0 } : mode;
+const shaped = shrink ? { ...mode, sourceShards: SHRINK_FROM_SHARDS, targetShards: SHRINK_TO_SHARDS } : mode;
+const settings = idle ? { ...shaped, concurrency: 0 } : shaped;
 const SEED = Number(process.env["BENCH_SEED"] ?? 42);
 /** Sockets for the admin calls (start, polls, checks): their own, so they never queue behind the load. */
 const ADMIN_SOCKETS_MAX = 2;
@@ -115,7 +123,7 @@ try {
     data,
   };
   const durationSeconds = Math.round((performance.now() - started) / 1000);
-  const flags = [...(settings.name === "quick" ? ["--quick"] : []), ...(idle ? ["--idle"] : [])];
+  const flags = [...(settings.name === "quick" ? ["--quick"] : []), ...(idle ? ["--idle"] : []), ...(shrink ? ["--shrink"] : [])];
   const command = `npm run bench:reshard${flags.length > 0 ? ` -- ${flags.join(" ")}` : ""}`;
   const markdown = [
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${command}\` (${durationSeconds} s in all), on ${idb.setup}.`,
@@ -125,12 +133,12 @@ try {
     "",
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });
-  const base = path.join(RESULTS_DIR, `reshard-${settings.name}${idle ? "-idle" : ""}-latest`);
+  const base = path.join(RESULTS_DIR, `reshard-${settings.name}${idle ? "-idle" : ""}${shrink ? "-shrink" : ""}-latest`);
   const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, moveOps: moveOps(loadLog.ops, run, origin), timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, TIMELINE_SLICE_MS) };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFile(`${base}.md`, markdown);
   console.log(markdown);
-  if (args.has("--write-docs") && idle) throw new Error("--write-docs takes the run under load, not an --idle one");
+  if (args.has("--write-docs") && (idle || shrink)) throw new Error("--write-docs takes the 8 → 12 run under load, not an --idle or --shrink one");
   if (args.has("--write-docs")) log(`tables written to ${path.relative(process.cwd(), await writeNamedDocsSection(REPO_ROOT, "reshard", markdown))}`);
   log(`done in ${durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
   const failures = reshardFailures(figures);

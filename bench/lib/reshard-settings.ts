@@ -61,3 +61,7 @@ export const RESHARD_MODES: Record<"quick" | "full", ReshardSettings> = {
     hotKeys: 8,
   },
 };
+
+/** `--shrink`'s shards before and after (the issue's shrink test: 12 → 6). */
+export const SHRINK_FROM_SHARDS = 12;
+export const SHRINK_TO_SHARDS = 6;
