@@ -20,8 +20,13 @@ export const BACKOFF_INITIAL_MS_DEFAULT = 100;
 /** The longest backoff between two attempts. */
 export const BACKOFF_MAX_MS_DEFAULT = 2_000;
 
-/** Attempts of a whole transaction in runTransaction, the first included. */
-export const TRANSACTION_ATTEMPTS_MAX_DEFAULT = 5;
+/**
+ * Attempts of a whole transaction in runTransaction, the first included.
+ * Under wound-wait a retry can be wounded once by each older retry in its
+ * way; 5 (Firestore's default) let 1 or 2 of 10 to 24 concurrent
+ * increments of one document give up, so 10.
+ */
+export const TRANSACTION_ATTEMPTS_MAX_DEFAULT = 10;
 
 /** The server's largest page (ListDocuments, RunQuery); the SDK asks for pages this big. */
 export const PAGE_SIZE_MAX = 1_000;

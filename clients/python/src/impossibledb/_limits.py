@@ -21,8 +21,11 @@ BACKOFF_INITIAL_MS_DEFAULT: Final = 100
 BACKOFF_MAX_MS_DEFAULT: Final = 2_000
 """The largest backoff ceiling between two attempts."""
 
-TRANSACTION_ATTEMPTS_MAX_DEFAULT: Final = 5
-"""Attempts of a whole transaction in run_transaction, the first included."""
+TRANSACTION_ATTEMPTS_MAX_DEFAULT: Final = 10
+"""Attempts of a whole transaction in run_transaction, the first included.
+
+A retry can be wounded once by each older retry in its way (wound-wait);
+5 let some of 10 to 24 concurrent increments of one document give up."""
 
 PAGE_SIZE_MAX: Final = 1_000
 """The server's largest page (ListDocuments, RunQuery); the client asks for pages this big."""
