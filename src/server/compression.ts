@@ -33,7 +33,9 @@ export const compressionGzip: Compression = {
       return await pipeThrough(bytes, new DecompressionStream("gzip") as ReadableWritablePair<Uint8Array, Uint8Array>, readMaxBytes);
     } catch (err) {
       if (err instanceof ConnectError) throw err;
-      throw new ConnectError("request body is not valid gzip", Code.InvalidArgument);
+      // The compressed bytes are a POST's body, a GET's `message` parameter
+      // or one enveloped message: the message names none of them.
+      throw new ConnectError("the request message is not valid gzip", Code.InvalidArgument);
     }
   },
 };

@@ -44,10 +44,12 @@ export function createFetchHandler(router: ConnectRouter, options: FetchHandlerO
     const method = request.method;
     const pathname = pathOf(request.url);
     const handler = method === "OPTIONS" ? undefined : byPath.get(pathname);
+    const rawGrpc = handler !== undefined && isRawGrpc(request.headers.get("Content-Type"));
     // An RPC's one Response is built with its id and CORS headers (serve).
-    if (handler !== undefined) return serve(handler, request, env, requestBytesMax, corsHeaders(origin, env.CORS_ALLOWED_ORIGINS), requestId);
+    if (handler !== undefined && !rawGrpc) return serve(handler, request, env, requestBytesMax, corsHeaders(origin, env.CORS_ALLOWED_ORIGINS), requestId);
     let response: Response;
-    if (method === "OPTIONS") response = preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
+    if (rawGrpc) response = rawGrpcRefusal();
+    else if (method === "OPTIONS") response = preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
     else if (pathname === HEALTH_PATH) response = healthResponse(request, env);
     // The console calls this origin, so it needs no CORS headers.
     else if (isConsolePath(pathname)) response = consoleResponse(request, pathname);
@@ -60,6 +62,28 @@ export function createFetchHandler(router: ConnectRouter, options: FetchHandlerO
     response.headers.set(REQUEST_ID_HEADER, requestId);
     return response;
   };
+}
+
+/** Whether a Content-Type is raw gRPC's (`application/grpc`, `application/grpc+proto`, ...), not gRPC-Web's. */
+function isRawGrpc(contentType: string | null): boolean {
+  return contentType !== null && /^application\/grpc(\+[a-z]+)?\s*(;|$)/i.test(contentType);
+}
+
+/**
+ * The answer to raw gRPC sent to the Worker: 415, as Connect's router gave
+ * (with an empty body), but saying where gRPC is served. A Worker cannot
+ * answer gRPC (it needs HTTP/2 trailers): locally the front door that
+ * `npm start` prints serves it, on Cloudflare the edge turns gRPC into
+ * gRPC-Web when gRPC is enabled on the zone (docs/clients.md). grpc-status
+ * and grpc-message are set as well, for a gRPC client that reads them.
+ */
+function rawGrpcRefusal(): Response {
+  const message =
+    "raw gRPC is not served on this URL (a Worker cannot send HTTP/2 trailers): locally send it to the gRPC front door whose address `npm start` prints; on Cloudflare enable gRPC on the zone. This URL serves Connect and gRPC-Web.";
+  return new Response(`${message}\n`, {
+    status: 415,
+    headers: { "Content-Type": "text/plain; charset=utf-8", "grpc-status": "12", "grpc-message": encodeURIComponent(message) },
+  });
 }
 
 /**

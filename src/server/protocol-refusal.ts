@@ -56,7 +56,7 @@ export function protocolRefusal(method: string, url: string, headers: Headers): 
     const perMessage = connectStream ? "Connect-Content-Encoding" : "grpc-encoding";
     return failure(
       "unimplemented",
-      `Content-Encoding ${JSON.stringify(bodyEncoding)} is not supported on a streaming request: compress each message instead, naming the encoding in ${perMessage} (supported: ${SUPPORTED_ENCODINGS.join(", ")})`,
+      `Content-Encoding ${JSON.stringify(bodyEncoding)} is not supported on a ${connectStream ? "Connect streaming" : "gRPC-Web"} request: compress each message instead, naming the encoding in ${perMessage} (supported: ${SUPPORTED_ENCODINGS.join(", ")})`,
     );
   }
   return null;

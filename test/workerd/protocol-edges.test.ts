@@ -78,7 +78,7 @@ describe("a streaming request with HTTP Content-Encoding", () => {
     });
     const end = connectEndStream(new Uint8Array(await connect.arrayBuffer()));
     expect(end.error?.code).toBe("unimplemented");
-    expect(end.error?.message).toMatch(/Content-Encoding "gzip" is not supported on a streaming request.*Connect-Content-Encoding.*supported: gzip, identity/);
+    expect(end.error?.message).toMatch(/Content-Encoding "gzip" is not supported on a Connect streaming request.*Connect-Content-Encoding.*supported: gzip, identity/);
 
     const grpcWeb = await rawFetch("/impossibledb.v1.AdminService/ExportDocuments", {
       method: "POST",
@@ -97,7 +97,10 @@ describe("a streaming request with HTTP Content-Encoding", () => {
       headers: { "Content-Type": "application/grpc-web+proto", "Content-Encoding": "gzip" },
       body: await gzip(framed(0, set)),
     });
-    expect(grpcWebTrailer(new Uint8Array(await refused.arrayBuffer())).status).toBe("12");
+    const refusedTrailer = grpcWebTrailer(new Uint8Array(await refused.arrayBuffer()));
+    expect(refusedTrailer.status).toBe("12");
+    // A unary gRPC-Web call is told what it is (it was "a streaming request").
+    expect(refusedTrailer.message).toMatch(/not supported on a gRPC-Web request.*grpc-encoding/);
     expect(await exists("w")).toBe(false);
     const perMessage = await rawFetch("/impossibledb.v1.CollectionService/SetDocument", {
       method: "POST",
@@ -145,5 +148,20 @@ describe("the Connect protocol version", () => {
     expect((await post("v1", "1")).status).toBe(200);
     expect((await post("none")).status).toBe(200);
     expect([await exists("v1"), await exists("none")]).toEqual([true, true]);
+  });
+});
+
+describe("raw gRPC sent to the Worker", () => {
+  it("is 415 saying where gRPC is served (it was an empty 415), with the request id and gRPC's status headers", async () => {
+    for (const contentType of ["application/grpc", "application/grpc+proto"]) {
+      const res = await rawFetch("/impossibledb.v1.CollectionService/GetDocument", { method: "POST", headers: { "Content-Type": contentType }, body: new Uint8Array(5) });
+      expect(res.status).toBe(415);
+      expect(await res.text()).toMatch(/raw gRPC is not served on this URL.*front door.*npm start/);
+      expect(res.headers.get("grpc-status")).toBe("12");
+      expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    // gRPC-Web on the same path is still served.
+    const web = await rawFetch("/impossibledb.v1.CollectionService/GetDocument", { method: "POST", headers: { "Content-Type": "application/grpc-web+proto" }, body: new Uint8Array(5) });
+    expect(web.status).toBe(200);
   });
 });
