@@ -4,10 +4,12 @@
  * whole stack (protocol, validation, routing, Durable Objects).
  */
 import type { DescService } from "@bufbuild/protobuf";
-import { createClient, type Client, ConnectError, Code, type Interceptor } from "@connectrpc/connect";
+import { createClient, type Client, ConnectError, Code, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { SELF } from "cloudflare:test";
 import { expect } from "vitest";
+import { SignJWT } from "jose";
+import type { Env } from "../../src/env.js";
 
 const BASE_URL = "http://impossibledb.test";
 
@@ -80,4 +82,47 @@ export function jsonEnvelope(json: string): Uint8Array<ArrayBuffer> {
   new DataView(out.buffer).setUint32(1, message.byteLength);
   out.set(message, 5);
   return out;
+}
+
+/**
+ * A Connect transport that calls `handle` (a fetch handler built in the
+ * test, e.g. with auth on) directly with `workerEnv`, setting `headers` on
+ * every request (an authorization header, a database).
+ */
+export function handlerTransport(handle: (request: Request, env: Env) => Promise<Response>, headers: Record<string, string>, workerEnv: Env): Transport {
+  return createConnectTransport({
+    baseUrl: "http://impossibledb.test",
+    fetch: (input, init) => {
+      const { redirect: _r, ...rest } = (init ?? {}) as RequestInit & { mode?: unknown; credentials?: unknown };
+      delete rest.mode;
+      delete rest.credentials;
+      return handle(new Request(input as RequestInfo, rest), workerEnv);
+    },
+    interceptors: [
+      (next) => (req) => {
+        for (const [k, v] of Object.entries(headers)) req.header.set(k, v);
+        return next(req);
+      },
+    ],
+  });
+}
+
+/** A ten-minute HS256 JWT from the test identity provider (issuer https://idp.test, audience impossibledb) for `sub`, with `claims`. */
+export function testJwt(secret: string, sub: string, claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT({ sub, ...claims })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuer("https://idp.test")
+    .setAudience("impossibledb")
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** The ConnectError a call fails with; throws when it succeeds. */
+export async function callFailure(p: Promise<unknown>): Promise<ConnectError> {
+  try {
+    await p;
+  } catch (err) {
+    return ConnectError.from(err);
+  }
+  throw new Error("expected the call to fail");
 }

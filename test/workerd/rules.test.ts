@@ -4,9 +4,8 @@
  * API key, read-only and admin keys) reading, querying, listing and writing.
  */
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-web";
+import { callFailure, handlerTransport, testJwt } from "./helpers.js";
 import { env } from "cloudflare:test";
-import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AdminService, ApiKey_Role } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
@@ -23,21 +22,7 @@ const authEnv: Env = { ...env, AUTH_MODE: "required", ADMIN_BOOTSTRAP_KEY: BOOTS
 const handle = createFetchHandler(createRouter());
 
 function transport(headers: Record<string, string>, workerEnv: Env): Transport {
-  return createConnectTransport({
-    baseUrl: "http://impossibledb.test",
-    fetch: (input, init) => {
-      const { redirect: _r, ...rest } = (init ?? {}) as RequestInit & { mode?: unknown; credentials?: unknown };
-      delete rest.mode;
-      delete rest.credentials;
-      return handle(new Request(input as RequestInfo, rest), workerEnv);
-    },
-    interceptors: [
-      (next) => (req) => {
-        for (const [k, v] of Object.entries(headers)) req.header.set(k, v);
-        return next(req);
-      },
-    ],
-  });
+  return handlerTransport(handle, headers, workerEnv);
 }
 
 interface Caller {
@@ -55,22 +40,10 @@ function caller(token: string | null, workerEnv: Env = authEnv, database?: strin
 }
 
 function jwt(sub: string, role = "read_write", extra: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT({ sub, impossibledb_roles: { default: role }, ...extra })
-    .setProtectedHeader({ alg: "HS256" })
-    .setIssuer("https://idp.test")
-    .setAudience("impossibledb")
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
-    .sign(new TextEncoder().encode(JWT_SECRET));
+  return testJwt(JWT_SECRET, sub, { impossibledb_roles: { default: role }, ...extra });
 }
 
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
+const failure = callFailure;
 
 const admin = caller(BOOTSTRAP);
 let alice: Caller;

@@ -9,9 +9,8 @@
  * (test/unit/search/rule-bound-leaks.test.ts), where limits can be lowered.
  */
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-web";
+import { callFailure, handlerTransport, testJwt } from "./helpers.js";
 import { env } from "cloudflare:test";
-import { SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
@@ -26,21 +25,7 @@ const authEnv: Env = { ...env, AUTH_MODE: "required", ADMIN_BOOTSTRAP_KEY: BOOTS
 const handle = createFetchHandler(createRouter());
 
 function transport(headers: Record<string, string>): Transport {
-  return createConnectTransport({
-    baseUrl: "http://impossibledb.test",
-    fetch: (input, init) => {
-      const { redirect: _r, ...rest } = (init ?? {}) as RequestInit & { mode?: unknown; credentials?: unknown };
-      delete rest.mode;
-      delete rest.credentials;
-      return handle(new Request(input as RequestInfo, rest), authEnv);
-    },
-    interceptors: [
-      (next) => (req) => {
-        for (const [k, v] of Object.entries(headers)) req.header.set(k, v);
-        return next(req);
-      },
-    ],
-  });
+  return handlerTransport(handle, headers, authEnv);
 }
 
 interface Caller {
@@ -55,22 +40,10 @@ function caller(token: string): Caller {
 }
 
 function jwt(sub: string, extra: Record<string, unknown> = {}): Promise<string> {
-  return new SignJWT({ sub, impossibledb_roles: { default: "read_write" }, ...extra })
-    .setProtectedHeader({ alg: "HS256" })
-    .setIssuer("https://idp.test")
-    .setAudience("impossibledb")
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 600)
-    .sign(new TextEncoder().encode(JWT_SECRET));
+  return testJwt(JWT_SECRET, sub, { impossibledb_roles: { default: "read_write" }, ...extra });
 }
 
-async function failure(p: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await p;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
+const failure = callFailure;
 
 const COLLECTION = "leaks";
 /** A collection that gains hidden documents during a test. */

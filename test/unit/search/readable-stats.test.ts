@@ -8,13 +8,12 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { MATCH_ALL } from "../../../src/query/expression.js";
-import { compileRuleCached } from "../../../src/rules/compile.js";
-import { shardReadRule, type ShardReadRule } from "../../../src/rules/read-rule.js";
+import type { ShardReadRule } from "../../../src/rules/read-rule.js";
 import { runSearchPage } from "../../../src/search/search-executor.js";
 import { parseSearchText } from "../../../src/search/query-parser.js";
 import type { SearchIndexSpec } from "../../../src/search/catalog.js";
 import { memoryCluster, type MemoryCluster } from "../query/memory-shards.js";
+import { aliceReadRule, minuteDeadline, searchSpec } from "./rule-fixtures.js";
 
 const COLLECTION = "memo";
 const SPEC: SearchIndexSpec = { collection: COLLECTION, textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }], geoField: null };
@@ -44,16 +43,9 @@ const docs = Array.from({ length: 90 }, (_, i) => ({
 const readable = docs.filter((d) => d.data["owner"] === "alice" || (d.data["title"] as string).includes("aplles"));
 
 const source = `resource.data.owner == request.auth.sub || resource.data.title.contains("aplles")`;
-function rule(pushed: boolean): ShardReadRule {
-  const compiled = compileRuleCached(source, "read");
-  if (!compiled.ok) throw new Error(compiled.message);
-  const r = shardReadRule(compiled.rule, { sub: "alice" }, "list");
-  // Per document: nothing pushed, every document checked by the CEL rule.
-  return pushed ? r : { ...r, filter: MATCH_ALL, exact: false };
-}
-
-const spec = { collection: COLLECTION, filter: MATCH_ALL, order: [], limit: null, offset: 0, select: null };
-const deadline = () => ({ atMs: Date.now() + 60_000, now: () => Date.now() });
+const rule = (pushed: boolean): ShardReadRule => aliceReadRule(source, pushed);
+const spec = searchSpec(COLLECTION);
+const deadline = minuteDeadline;
 
 describe("a rule-bound caller's search statistics", () => {
   for (const pushed of [true, false]) {

@@ -14,14 +14,13 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { JsonObject } from "@bufbuild/protobuf";
-import { MATCH_ALL } from "../../../src/query/expression.js";
-import { compileRuleCached } from "../../../src/rules/compile.js";
-import { shardReadRule, type ShardReadRule } from "../../../src/rules/read-rule.js";
+import type { ShardReadRule } from "../../../src/rules/read-rule.js";
 import { runSearchPage } from "../../../src/search/search-executor.js";
 import { parseSearchText } from "../../../src/search/query-parser.js";
 import type { SearchIndexSpec } from "../../../src/search/catalog.js";
 import { FailureError } from "../../../src/errors.js";
 import { memoryCluster, type MemoryCluster } from "../query/memory-shards.js";
+import { aliceReadRule, minuteDeadline, searchSpec } from "./rule-fixtures.js";
 
 vi.mock("../../../src/search/limits.js", async (importOriginal) => ({
   ...(await importOriginal<typeof import("../../../src/search/limits.js")>()),
@@ -64,16 +63,9 @@ const hidden = Array.from({ length: 45 }, (_, i) => ({
 }));
 
 const source = "resource.data.owner == request.auth.sub";
-function rule(pushed: boolean): ShardReadRule {
-  const compiled = compileRuleCached(source, "read");
-  if (!compiled.ok) throw new Error(compiled.message);
-  const r = shardReadRule(compiled.rule, { sub: "alice" }, "list");
-  // Per document: nothing pushed, every document checked by the CEL rule.
-  return pushed ? r : { ...r, filter: MATCH_ALL, exact: false };
-}
-
-const spec = { collection: COLLECTION, filter: MATCH_ALL, order: [], limit: null, offset: 0, select: null };
-const deadline = () => ({ atMs: Date.now() + 60_000, now: () => Date.now() });
+const rule = (pushed: boolean): ShardReadRule => aliceReadRule(source, pushed);
+const spec = searchSpec(COLLECTION);
+const deadline = minuteDeadline;
 
 /** Everything a search answers a caller: its hits and Explain, or its refusal. */
 async function answer(c: MemoryCluster, r: ShardReadRule | null, text: string) {
