@@ -8,7 +8,7 @@
  * The rest of issue 11's search leaks are tested in plain Node
  * (test/unit/search/rule-bound-leaks.test.ts), where limits can be lowered.
  */
-import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
+import { Code, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { callFailure, handlerTransport, testJwt } from "./helpers.js";
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
