@@ -16,7 +16,7 @@
 import { addChecksum, applyTerm, emptyChecksum, type RangeChecksum } from "./reshard-checksum.js";
 import type { ShardRouter } from "./router.js";
 import type { RowCursor } from "./resharding-plan.js";
-import { keyPage } from "./key-page.js";
+import { keyPage, rowPage } from "./key-page.js";
 
 /** A source's checksums, per target, as of change-log position `atSeq`. */
 export interface ChecksumBase {
@@ -176,15 +176,7 @@ export function storedChecksumPage(
   partial: RangeChecksum,
   rowsMax: number,
 ): { sum: RangeChecksum; last: RowCursor | null; done: boolean } {
-  const table = direct ? "documents" : "staged_documents";
-  const rows = (
-    after === null
-      ? sql.exec<{ collection: string; id: string; version: number; data: string }>(`SELECT collection, id, version, data FROM ${table} ORDER BY collection, id LIMIT ?`, rowsMax)
-      : sql.exec<{ collection: string; id: string; version: number; data: string }>(
-          `SELECT collection, id, version, data FROM ${table} WHERE (collection, id) > (?, ?) ORDER BY collection, id LIMIT ?`,
-          after.collection, after.id, rowsMax,
-        )
-  ).toArray();
+  const rows = rowPage(sql, direct ? "documents" : "staged_documents", after, rowsMax);
   const sum = { ...partial };
   for (const r of rows) applyTerm(sum, r.collection, r.id, r.version, r.data, 1);
   const tail = rows.at(-1);
