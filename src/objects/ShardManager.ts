@@ -71,7 +71,7 @@ export class ShardManager extends DurableObject<Env> {
       return failure("failed_precondition", `resharding ${running.id} to ${running.target.shards.length} shards is running; wait for it or cancel it`);
     }
     const table = this.routingTable();
-    const planned = planResharding(table, shardCount, crypto.randomUUID(), Date.now(), running?.target.version ?? 0);
+    const planned = planResharding(table, shardCount, crypto.randomUUID(), Date.now(), running?.target.version ?? 0, reshardingShardIds(this.ctx.storage.sql));
     if (!planned.ok) return planned;
     const op = { ...planned.operation, scope };
     saveResharding(this.ctx.storage.sql, op);

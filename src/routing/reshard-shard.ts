@@ -193,6 +193,8 @@ export type FenceOutcome =
       readonly headSeq: number;
       readonly lastTs: number;
       readonly maxReadTs: number;
+      /** The shard's write sequence at the fence: every version it ever gave a moving key (deleted ones too) is at most this. */
+      readonly lastVersion: number;
       /** The moving rows changed after the caller's applied position: the whole drain, read in the same step. */
       readonly drained: MovingChange[];
       /** Per target, the checksum of the documents moving there, as they are at the fence (final). */
@@ -212,7 +214,7 @@ export type FenceOutcome =
  * that short; past RESHARD_FENCE_DRAIN_PAGES_MAX pages of `rowsMax` log
  * rows it answers "lagging" and the caller catches up first), and returns
  * them with the checksum of every moving document per target and the clock
- * the targets must pass. The checksum is `base` (checksumPoint's, taken
+ * and write sequence the targets must pass. The checksum is `base` (checksumPoint's, taken
  * before the fence) adjusted by the changes logged since it: only those
  * rows are read here. Without a base, or when the log since it is longer
  * than RESHARD_FENCE_DRAIN_PAGES_MAX pages, it is computed whole (every
@@ -245,9 +247,10 @@ export function fence(
     if (read.complete) break;
   }
   const clock = sql.exec<{ last_ts: number; max_read_ts: number }>("SELECT last_ts, max_read_ts FROM shard_clock WHERE singleton = 1").one();
+  const sequence = sql.exec<{ last_version: number }>("SELECT last_version FROM shard_sequence WHERE singleton = 1").one();
   const adjusted = base === null ? null : adjustChecksums(sql, current.shardId, targetRouter, base, RESHARD_FENCE_DRAIN_PAGES_MAX * rowsMax);
   const checksums = adjusted ?? movingChecksums(sql, current.shardId, targetRouter);
-  return { ok: true, headSeq: changeHead(sql), lastTs: clock.last_ts, maxReadTs: clock.max_read_ts, drained, checksums };
+  return { ok: true, headSeq: changeHead(sql), lastTs: clock.last_ts, maxReadTs: clock.max_read_ts, lastVersion: sequence.last_version, drained, checksums };
 }
 
 /**
@@ -345,10 +348,12 @@ export type PromoteOutcome = { readonly ok: true } | { readonly ok: false; reado
  * equals the sum of the checksums its sources reported at their fences
  * (`expected`, by source; the same documents at the same versions with the
  * same contents, not merely as many), and only then
- * makes staged rows documents, raises its write sequence past every moved
- * version and its clock past every source's clock (so versions and commit
- * timestamps keep rising per document, and no commit lands at or below a
- * snapshot a source served), and takes the target table with queries open.
+ * makes staged rows documents, raises its write sequence past every
+ * source's at its fence (`clock.lastVersion`; so a moved key's next version
+ * is above every version it ever had on its source, deleted incarnations
+ * included, and a version is never given twice to one key) and its clock
+ * past every source's clock (so commit timestamps keep rising per
+ * document, and no commit lands at or below a snapshot a source served), and takes the target table with queries open.
  * Snapshot reads older than the cutover are refused from now on: moved
  * documents brought no history. On a mismatch nothing is promoted (the
  * changes stay stored; the caller repairs and asks again). Idempotent: a
@@ -360,7 +365,7 @@ export function promote(
   current: ShardEpoch,
   target: RoutingTable,
   request: {
-    readonly clock: { readonly lastTs: number; readonly maxReadTs: number };
+    readonly clock: { readonly lastTs: number; readonly maxReadTs: number; readonly lastVersion?: number };
     readonly changes: ReadonlyArray<Omit<MovingChange, "target">>;
     readonly direct: boolean;
     readonly expected: Readonly<Record<string, RangeChecksum>>;
@@ -381,8 +386,10 @@ export function promote(
   sql.exec(`INSERT OR REPLACE INTO documents (${COLUMNS}) SELECT ${COLUMNS} FROM staged_documents`);
   sql.exec("DELETE FROM staged_documents");
   // Every moved version went through stageRows, so the highest of them is
-  // known without scanning the documents.
-  sql.exec("UPDATE shard_sequence SET last_version = MAX(last_version, ?) WHERE singleton = 1", received.maxVersion);
+  // known without scanning the documents; the sources' sequences bound every
+  // version their moving keys ever had, deleted documents' included
+  // (operations fenced before lastVersion existed send none).
+  sql.exec("UPDATE shard_sequence SET last_version = MAX(last_version, ?, ?) WHERE singleton = 1", received.maxVersion, request.clock.lastVersion ?? 0);
   resetReceived(sql);
   const { clock } = request;
   sql.exec("UPDATE shard_clock SET last_ts = MAX(last_ts, ?), max_read_ts = MAX(max_read_ts, ?) WHERE singleton = 1", clock.lastTs, clock.maxReadTs);

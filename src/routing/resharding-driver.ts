@@ -295,7 +295,7 @@ async function checksumSource(op: ReshardingOperation, source: SourceProgress, i
 async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
   const pending = new Map<string, Array<Omit<MovingChange, "target">>>();
   const expected = new Map<string, Record<string, RangeChecksum>>();
-  const fenced = new Map<string, { lastTs: number; maxReadTs: number }>();
+  const fenced = new Map<string, { lastTs: number; maxReadTs: number; lastVersion: number }>();
   // Each step's round trip, from this call's start (ms), for the log line
   // that times the cutover (the figures behind cutover_millis).
   const steps: Array<{ step: string; shard?: string; atMs: number; ms: number; rows?: number }> = [];
@@ -322,9 +322,9 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
       collect(pending, outcome.drained);
       source.copied += outcome.drained.length;
       for (const [target, sum] of Object.entries(outcome.checksums)) (expected.get(target) ?? expected.set(target, {}).get(target)!)[source.shard] = sum;
-      const { headSeq, lastTs, maxReadTs } = outcome;
-      fenced.set(source.shard, { lastTs, maxReadTs });
-      source.fence ??= { headSeq, lastTs, maxReadTs };
+      const { headSeq, lastTs, maxReadTs, lastVersion } = outcome;
+      fenced.set(source.shard, { lastTs, maxReadTs, lastVersion });
+      source.fence ??= { headSeq, lastTs, maxReadTs, lastVersion };
     });
     save(op, io);
     io.failpoint("after_first_fence");
@@ -337,10 +337,11 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
   }
   for (const s of op.sources) s.drained = true;
   io.failpoint("after_drain");
-  const clock = { lastTs: 0, maxReadTs: 0 };
+  const clock = { lastTs: 0, maxReadTs: 0, lastVersion: 0 };
   for (const f of fenced.values()) {
     clock.lastTs = Math.max(clock.lastTs, f.lastTs);
     clock.maxReadTs = Math.max(clock.maxReadTs, f.maxReadTs);
+    clock.lastVersion = Math.max(clock.lastVersion, f.lastVersion);
   }
   await inBatches(op.targets.filter((t) => !t.promoted), async (target) => {
     const request = { clock, changes: pending.get(target.shard) ?? [], direct: target.direct, expected: expected.get(target.shard) ?? {} };

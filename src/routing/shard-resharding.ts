@@ -32,7 +32,7 @@ import {
 
 /** What a target needs to end its cutover (reshard-shard.ts `promote`). */
 export interface PromoteRequest {
-  readonly clock: { readonly lastTs: number; readonly maxReadTs: number };
+  readonly clock: { readonly lastTs: number; readonly maxReadTs: number; readonly lastVersion?: number };
   readonly changes: ReadonlyArray<Omit<MovingChange, "target">>;
   readonly direct: boolean;
   readonly expected: Readonly<Record<string, RangeChecksum>>;

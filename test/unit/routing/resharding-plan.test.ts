@@ -17,15 +17,38 @@ describe("planResharding", () => {
     expect(cancellable(op)).toBe(true);
   });
 
-  it("shrinks: the removed shards are sources, the remaining ones staged targets", () => {
+  it("shrinks onto new shards: every old shard is a source, the targets are new, direct shards", () => {
     const planned = planResharding(table, 5, "op", 1000);
     if (!planned.ok) throw new Error(planned.message);
-    expect(planned.operation.sources.map((s) => s.shard)).toEqual(["shard-5", "shard-6", "shard-7"]);
-    expect(planned.operation.targets.map((t) => [t.shard, t.direct])).toEqual([0, 1, 2, 3, 4].map((i) => [`shard-${i}`, false]));
+    const op = planned.operation;
+    expect(op.sources.map((s) => s.shard)).toEqual(table.shards);
+    expect(op.targets.map((t) => [t.shard, t.direct])).toEqual([8, 9, 10, 11, 12].map((i) => [`shard-${i}`, true]));
+    expect(op.target.shards).toEqual([8, 9, 10, 11, 12].map((i) => `shard-${i}`));
+    // Every document moves: no old shard keeps any key.
+    const after = createShardRouter(op.target);
+    for (let i = 0; i < 2000; i++) expect(table.shards).not.toContain(after.shardFor("c", `k${i}`));
+  });
+
+  it("never names a shard twice: new shards come after every id a table or an earlier resharding used", () => {
+    // A cancelled grow 8 -> 12 named shard-8..shard-11; the next grow to 10 must not take them again.
+    const cancelled = planResharding(table, 12, "a", 0);
+    if (!cancelled.ok) throw new Error(cancelled.message);
+    const used = [...cancelled.operation.source.shards, ...cancelled.operation.target.shards];
+    const again = planResharding(table, 10, "b", 0, cancelled.operation.target.version, used);
+    if (!again.ok) throw new Error(again.message);
+    expect(again.operation.target.shards).toEqual([...table.shards, "shard-12", "shard-13"]);
+    expect(again.operation.target.version).toBe(cancelled.operation.target.version + 1);
+    // After a shrink onto shard-12..shard-14, a grow to 5 adds shard-15 and shard-16.
+    const shrunk = { version: 9, shards: ["shard-12", "shard-13", "shard-14"], virtualNodesPerShard: 64 };
+    const grown = planResharding(shrunk, 5, "c", 0, 9, [...used, "shard-12", "shard-13", "shard-14"]);
+    if (!grown.ok) throw new Error(grown.message);
+    expect(grown.operation.target.shards).toEqual(["shard-12", "shard-13", "shard-14", "shard-15", "shard-16"]);
+    expect(grown.operation.sources.map((s) => s.shard)).toEqual(shrunk.shards);
+    expect(grown.operation.targets.map((t) => t.shard)).toEqual(["shard-15", "shard-16"]);
   });
 
   it("every key that changes owner moves from a source to a target (the plan's premise, from the ring)", () => {
-    for (const to of [5, 9, 12, 3]) {
+    for (const to of [5, 9, 12, 3, 1]) {
       const planned = planResharding(table, to, "op", 0);
       if (!planned.ok) throw new Error(planned.message);
       const before = createShardRouter(table);
