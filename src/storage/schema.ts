@@ -81,6 +81,33 @@ export const DOCUMENT_MIGRATIONS: readonly Migration[] = [
        END`,
     ],
   },
+  {
+    version: 4,
+    description: "collection_stats.data_bytes: document bytes per collection, kept by triggers, so a shard's totals are never a scan",
+    statements: [
+      // ListShards, GetResharding's split advice and a resharding's count
+      // read a shard's totals; summing size_bytes over `documents` read
+      // every row of the shard each time (a 10 GB scan per call at the
+      // limit, and every GetResharding poll scanned every shard).
+      "ALTER TABLE collection_stats ADD COLUMN data_bytes INTEGER NOT NULL DEFAULT 0",
+      "UPDATE collection_stats SET data_bytes = (SELECT COALESCE(SUM(size_bytes), 0) FROM documents WHERE documents.collection = collection_stats.collection)",
+      "DROP TRIGGER collection_stats_insert",
+      "DROP TRIGGER collection_stats_delete",
+      `CREATE TRIGGER collection_stats_insert AFTER INSERT ON documents BEGIN
+         INSERT INTO collection_stats (collection, document_count, data_bytes) VALUES (new.collection, 1, new.size_bytes)
+           ON CONFLICT (collection) DO UPDATE SET document_count = document_count + 1, data_bytes = data_bytes + new.size_bytes;
+       END`,
+      `CREATE TRIGGER collection_stats_delete AFTER DELETE ON documents BEGIN
+         DELETE FROM collection_stats WHERE collection = old.collection AND document_count <= 1;
+         UPDATE collection_stats SET document_count = document_count - 1, data_bytes = data_bytes - old.size_bytes WHERE collection = old.collection;
+       END`,
+      // An upsert that finds the row updates it (UPDATE triggers), and a
+      // document's collection never changes (it is in the primary key).
+      `CREATE TRIGGER collection_stats_resize AFTER UPDATE OF size_bytes ON documents WHEN new.size_bytes <> old.size_bytes BEGIN
+         UPDATE collection_stats SET data_bytes = data_bytes + new.size_bytes - old.size_bytes WHERE collection = new.collection;
+       END`,
+    ],
+  },
 ];
 
 /** Computes `num_keys` for every stored document, a page at a time in primary-key order. */

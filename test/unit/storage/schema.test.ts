@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DatabaseSync } from "node:sqlite";
+import fc from "fast-check";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate, type Migration, type MigrationSql } from "../../../src/storage/schema.js";
 
 /** node:sqlite behind the slice of SqlStorage that migrations use. */
@@ -64,5 +65,40 @@ describe("the collection_stats migration", () => {
     sql.db.prepare("DELETE FROM documents WHERE collection = 'b'").run();
     sql.db.prepare("DELETE FROM documents WHERE collection = 'a' AND id = 'missing'").run();
     expect(counts()).toEqual([{ collection: "a", n: 2 }, { collection: "c", n: 1 }]);
+  });
+});
+
+describe("the collection_stats.data_bytes migration", () => {
+  /** What a scan of the documents says, per collection: the totals the triggers must keep. */
+  const scanned = (sql: ReturnType<typeof memorySql>) =>
+    sql.db.prepare("SELECT collection, COUNT(*) AS n, SUM(size_bytes) AS bytes FROM documents GROUP BY collection ORDER BY collection").all().map((r) => ({ ...r }));
+  const kept = (sql: ReturnType<typeof memorySql>) =>
+    sql.db.prepare("SELECT collection, document_count AS n, data_bytes AS bytes FROM collection_stats ORDER BY collection").all().map((r) => ({ ...r }));
+
+  it("sums the bytes stored before it, then keeps counts and bytes equal to a scan through inserts, resizes, rewrites and deletes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom("ins", "del", "delAll"), fc.constantFrom("a", "b", "c"), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 9_000 })), { maxLength: 60 }),
+        fc.integer({ min: 0, max: 20 }),
+        (ops, before) => {
+          const sql = memorySql();
+          migrate(sql, "documents", DOCUMENT_MIGRATIONS.slice(0, 3));
+          // The upsert shape of the write path (document-row.ts): ON CONFLICT DO UPDATE, so UPDATE triggers fire.
+          const upsert = sql.db.prepare(
+            "INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes) VALUES (?, ?, '{}', 1, 0, 0, ?) ON CONFLICT (collection, id) DO UPDATE SET size_bytes = excluded.size_bytes, version = version + 1",
+          );
+          for (let i = 0; i < before; i++) upsert.run(i % 2 === 0 ? "a" : "b", `old${i}`, 10 + i);
+          migrate(sql, "documents", DOCUMENT_MIGRATIONS);
+          expect(kept(sql)).toEqual(scanned(sql));
+          for (const [op, collection, id, bytes] of ops) {
+            if (op === "ins") upsert.run(collection, `k${id}`, bytes);
+            else if (op === "del") sql.db.prepare("DELETE FROM documents WHERE collection = ? AND id = ?").run(collection, `k${id}`);
+            else sql.db.prepare("DELETE FROM documents WHERE collection = ?").run(collection);
+            expect(kept(sql)).toEqual(scanned(sql));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
