@@ -10,6 +10,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../env.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
+import { answerRefusalsAsValues } from "./rpc-refusals.js";
+import { SHARD_RPC_METHODS } from "../shards/shard-client.js";
 import { RequestRate } from "../shards/request-rate.js";
 import { changeLogRetention, documentCacheEnabled } from "../env.js";
 import { LISTEN_WAITERS_PER_SHARD_MAX } from "../limits.js";
@@ -505,3 +507,8 @@ export class StorageObject extends DurableObject<Env> {
     this.maintainSearch();
   }
 }
+
+// Routine re-routing and a deleted database's refusal are answers, not
+// exceptions: they leave these methods as values (rpc-refusals.ts), and
+// the callers' shard stub throws them again on its side.
+answerRefusalsAsValues(StorageObject.prototype, SHARD_RPC_METHODS);

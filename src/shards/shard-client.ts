@@ -8,6 +8,7 @@ import { databaseStub } from "../databases/database-env.js";
 import type { Env } from "../env.js";
 import { SHARD_CALL_BACKOFF_MS, SHARD_CALL_RETRIES_MAX } from "../limits.js";
 import type { StorageObject } from "../objects/StorageObject.js";
+import { throwRefusalAnswers } from "../objects/rpc-refusals.js";
 
 /**
  * A shard's RPC surface as the caller sees it: every method async, results
@@ -19,22 +20,34 @@ export type Remote<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
 };
 
-/** A typed stub for one shard. */
-export type ShardStub = Remote<
-  Pick<
-    StorageObject,
-    | "get" | "getAt" | "getLocked" | "write" | "list" | "stats" | "collections" | "deleteCollection"
-    | "query" | "aggregate" | "createIndex" | "dropIndex" | "listIndexes"
-    | "txPrepare" | "txCommit" | "txAbort" | "txCommitOnePhase"
-    | "changeHead" | "listenSnapshot" | "changesWindow" | "changes"
-    | "createSearchIndex" | "backfillSearchIndex" | "dropSearchIndex" | "listSearchIndexes" | "searchStats" | "search"
-    | "geoSearch"
-  >
->;
+/**
+ * The shard's RPC methods the Worker and the other objects call: each
+ * answers an expected refusal (moved, database deleted) as a value across
+ * RPC (StorageObject applies objects/rpc-refusals.ts
+ * `answerRefusalsAsValues` to them), and `shardStub` throws it again on
+ * the caller's side.
+ */
+export const SHARD_RPC_METHODS = [
+  "get", "getAt", "getLocked", "write", "list", "stats", "collections", "deleteCollection",
+  "query", "aggregate", "createIndex", "dropIndex", "listIndexes",
+  "txPrepare", "txCommit", "txAbort", "txCommitOnePhase",
+  "changeHead", "listenSnapshot", "changesWindow", "changes",
+  "createSearchIndex", "backfillSearchIndex", "dropSearchIndex", "listSearchIndexes", "searchStats", "search",
+  "geoSearch",
+] as const satisfies ReadonlyArray<keyof StorageObject>;
 
-/** The stub of shard `shardId` of `env`'s database, named under it and placed by its placement. */
+const SHARD_RPC_METHOD_SET: ReadonlySet<string> = new Set(SHARD_RPC_METHODS);
+
+/** A typed stub for one shard. */
+export type ShardStub = Remote<Pick<StorageObject, (typeof SHARD_RPC_METHODS)[number]>>;
+
+/**
+ * The stub of shard `shardId` of `env`'s database, named under it and
+ * placed by its placement. A refusal the shard answered as a value (moved,
+ * database deleted) is thrown here as the error callers expect.
+ */
 export function shardStub(env: Env, shardId: string): ShardStub {
-  return databaseStub<ShardStub>(env, env.SHARD, shardId);
+  return throwRefusalAnswers(databaseStub<ShardStub>(env, env.SHARD, shardId), SHARD_RPC_METHOD_SET);
 }
 
 /** Runs an idempotent call against a shard, retrying retryable failures. */
