@@ -8,7 +8,9 @@
  * `--write-docs` also puts them on docs/benchmarks.md between the
  * `bench:reshard:start`/`end` markers. Quick mode (10,000 records) takes
  * about a minute and a half on 2 cores; the full one (100,000) several.
- * `--shrink` moves 12 → 6 shards instead.
+ * `--shrink` moves 12 → 6 shards instead. `--sources-at-once=N` and
+ * `--rest-ratio=R` pass StartResharding a throttle (ReshardingThrottle;
+ * unset: the server's defaults) and name the result files after it.
  *
  * Exits non-zero when the load saw an error or a stale read, the move did
  * not succeed, or the data after it is wrong.
@@ -31,16 +33,24 @@ import { RESHARD_MODES, SHRINK_FROM_SHARDS, SHRINK_TO_SHARDS } from "./lib/resha
 import { reshardFailures, reshardSection, type ReshardFigures } from "./lib/report-reshard.js";
 import { startImpossibleDb } from "./systems/impossibledb.js";
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** The value of `--name=value`, or undefined. */
+const valueOf = (name: string): string | undefined => argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+/** `--sources-at-once=N` / `--rest-ratio=R`: the move's throttle (the server checks the bounds). */
+const throttleArgs = { sourcesAtOnce: valueOf("--sources-at-once"), restRatio: valueOf("--rest-ratio") };
+const throttle =
+  throttleArgs.sourcesAtOnce === undefined && throttleArgs.restRatio === undefined
+    ? undefined
+    : { sourcesAtOnce: Number(throttleArgs.sourcesAtOnce ?? 0), restRatio: throttleArgs.restRatio === undefined ? undefined : Number(throttleArgs.restRatio) };
 /**
  * `--idle`: the same move with no load at all (the probe still runs), to
  * time the move alone: how long it takes when nothing competes with it.
  */
 const idle = args.has("--idle");
 /**
- * `--shrink`: the issue's other direction, 12 → 6 shards, where the
- * remaining shards receive staged copies while they serve their own keys
- * and turn them into documents at promotion (inside the cutover).
+ * `--shrink`: the issue's other direction, 12 → 6 shards (every document
+ * moves onto 6 new shards).
  */
 const shrink = args.has("--shrink");
 const mode = RESHARD_MODES[args.has("--quick") ? "quick" : "full"];
@@ -78,7 +88,7 @@ try {
   const cpuDuring = await startCpuMeter(idb.serverPids);
   let run: ReshardingRun;
   try {
-    run = await runResharding(admin, settings.targetShards, { pollMs: settings.pollMs, timeoutMs: settings.reshardTimeoutMs, log });
+    run = await runResharding(admin, settings.targetShards, { pollMs: settings.pollMs, timeoutMs: settings.reshardTimeoutMs, log, throttle });
   } catch (err) {
     await Promise.all([load.stop(), probe.stop()]);
     throw err;
@@ -123,7 +133,11 @@ try {
     data,
   };
   const durationSeconds = Math.round((performance.now() - started) / 1000);
-  const flags = [...(settings.name === "quick" ? ["--quick"] : []), ...(idle ? ["--idle"] : []), ...(shrink ? ["--shrink"] : [])];
+  const throttleFlags = [
+    ...(throttleArgs.sourcesAtOnce === undefined ? [] : [`--sources-at-once=${throttleArgs.sourcesAtOnce}`]),
+    ...(throttleArgs.restRatio === undefined ? [] : [`--rest-ratio=${throttleArgs.restRatio}`]),
+  ];
+  const flags = [...(settings.name === "quick" ? ["--quick"] : []), ...(idle ? ["--idle"] : []), ...(shrink ? ["--shrink"] : []), ...throttleFlags];
   const command = `npm run bench:reshard${flags.length > 0 ? ` -- ${flags.join(" ")}` : ""}`;
   const markdown = [
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${command}\` (${durationSeconds} s in all), on ${idb.setup}.`,
@@ -133,12 +147,13 @@ try {
     "",
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });
-  const base = path.join(RESULTS_DIR, `reshard-${settings.name}${idle ? "-idle" : ""}${shrink ? "-shrink" : ""}-latest`);
+  const throttleName = throttle === undefined ? "" : `-s${throttleArgs.sourcesAtOnce ?? "d"}-r${throttleArgs.restRatio ?? "d"}`;
+  const base = path.join(RESULTS_DIR, `reshard-${settings.name}${idle ? "-idle" : ""}${shrink ? "-shrink" : ""}${throttleName}-latest`);
   const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, moveOps: moveOps(loadLog.ops, run, origin), timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, TIMELINE_SLICE_MS) };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFile(`${base}.md`, markdown);
   console.log(markdown);
-  if (args.has("--write-docs") && (idle || shrink)) throw new Error("--write-docs takes the 8 → 12 run under load, not an --idle or --shrink one");
+  if (args.has("--write-docs") && (idle || shrink || throttle !== undefined)) throw new Error("--write-docs takes the 8 → 12 run under load, not an --idle or --shrink one");
   if (args.has("--write-docs")) log(`tables written to ${path.relative(process.cwd(), await writeNamedDocsSection(REPO_ROOT, "reshard", markdown))}`);
   log(`done in ${durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
   const failures = reshardFailures(figures);

@@ -51,11 +51,11 @@ const POLL_ERRORS_KEPT_MAX = 20;
 export async function runResharding(
   transport: Transport,
   shardCount: number,
-  options: { pollMs: number; timeoutMs: number; log: (line: string) => void },
+  options: { pollMs: number; timeoutMs: number; log: (line: string) => void; throttle?: { sourcesAtOnce: number; restRatio?: number } },
 ): Promise<ReshardingRun> {
   const admin = createClient(AdminService, transport);
   const startedAtMs = performance.now();
-  const { resharding: started } = await admin.startResharding({ shardCount });
+  const { resharding: started } = await admin.startResharding({ shardCount, throttle: options.throttle });
   if (started === undefined) throw new Error("StartResharding answered without the operation");
   let lastPollAtMs = performance.now();
   const phases: PhaseSeen[] = [{ phase: Resharding_Phase[started.phase], seenAtMs: lastPollAtMs, previousPollAtMs: startedAtMs, documentsCopied: Number(started.documentsCopied) }];

@@ -26,7 +26,7 @@ import { databaseEnv } from "../databases/database-env.js";
 import type { DatabaseScope } from "../databases/names.js";
 import { shardStub } from "../shards/shard-client.js";
 import { RESHARD_ALARM_BUDGET_MS, RESHARD_RETRY_BACKOFF_MS } from "../routing/limits.js";
-import { cancellable, noteError, planResharding, type ReshardingOperation } from "../routing/resharding-plan.js";
+import { cancellable, noteError, planResharding, type ReshardingOperation, type ReshardingThrottle } from "../routing/resharding-plan.js";
 import { advanceResharding, type ReshardingFailpoint, type ReshardingIO, type ReshardingShard } from "../routing/resharding-driver.js";
 import { RESHARDING_MIGRATIONS, latestResharding, reshardingShardIds, saveResharding } from "../routing/resharding-store.js";
 
@@ -64,14 +64,15 @@ export class ShardManager extends DurableObject<Env> {
    * the operation as it starts; an alarm drives it from here. A running
    * operation or the same shard count is FAILED_PRECONDITION. `failpoint`
    * is for tests only: the step after that point resets this object once.
+   * `throttle` is resolveThrottle's (the defaults when absent).
    */
-  async startResharding(scope: DatabaseScope, shardCount: number, failpoint?: ReshardingFailpoint): Promise<{ ok: true; operation: ReshardingOperation } | Failure> {
+  async startResharding(scope: DatabaseScope, shardCount: number, failpoint?: ReshardingFailpoint, throttle?: ReshardingThrottle): Promise<{ ok: true; operation: ReshardingOperation } | Failure> {
     const running = this.latestResharding();
     if (running !== null && running.state === "RUNNING") {
       return failure("failed_precondition", `resharding ${running.id} to ${running.target.shards.length} shards is running; wait for it or cancel it`);
     }
     const table = this.routingTable();
-    const planned = planResharding(table, shardCount, crypto.randomUUID(), Date.now(), running?.target.version ?? 0, reshardingShardIds(this.ctx.storage.sql));
+    const planned = planResharding(table, shardCount, crypto.randomUUID(), Date.now(), running?.target.version ?? 0, reshardingShardIds(this.ctx.storage.sql), throttle);
     if (!planned.ok) return planned;
     const op = { ...planned.operation, scope };
     saveResharding(this.ctx.storage.sql, op);

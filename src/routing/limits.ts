@@ -135,8 +135,9 @@ export const RESHARD_FENCE_DRAIN_PAGES_MAX = 10;
 export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
 
 /**
- * Sources that move data at once (copy, catch-up, checksum point, release):
- * the move's throttle across shards. Each such step holds a source and its
+ * Sources that move data at once (copy, catch-up, checksum point, release)
+ * when the StartResharding request names no throttle (ReshardingThrottle:
+ * 1 to RESHARD_SHARD_CONCURRENCY_MAX): the move's throttle across shards. Each such step holds a source and its
  * targets in one synchronous SQLite transaction, so a move that steps every
  * source at once starves requests wherever objects share a thread (local
  * workerd runs every object on one). Two at a time, each paced by
@@ -146,7 +147,8 @@ export const RESHARD_COPY_CONCURRENCY_MAX = 2;
 
 /**
  * After each data-moving step, a source's loop rests this many times as
- * long as the step took (its round trip to the source and to its targets):
+ * long as the step took (the default; a StartResharding request may ask
+ * for 0 to RESHARD_REST_RATIO_MAX) (its round trip to the source and to its targets):
  * 1 keeps the move's share of the shards it touches at about half. The
  * idea is the rate limit every live-migration system puts on its copy
  * (CockroachDB's snapshot rate, Vitess's VReplication throttler, gh-ost's
@@ -154,6 +156,9 @@ export const RESHARD_COPY_CONCURRENCY_MAX = 2;
  * paced).
  */
 export const RESHARD_REST_PER_BUSY = 1;
+
+/** The largest rest ratio a StartResharding request may ask for (ReshardingThrottle.rest_ratio): the move then holds a shard about 5% of the time. */
+export const RESHARD_REST_RATIO_MAX = 20;
 
 /** The wait before fencing again a source whose moving keys a transaction still locks. */
 export const RESHARD_FENCE_RETRY_MS = 5;

@@ -12,8 +12,6 @@ import {
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_RETRY_MS,
   RESHARD_FENCE_WAIT_MS_MAX,
-  RESHARD_COPY_CONCURRENCY_MAX,
-  RESHARD_REST_PER_BUSY,
   RESHARD_SHARD_CONCURRENCY_MAX,
   RESHARD_VERIFY_ROWS_MAX,
 } from "./limits.js";
@@ -32,7 +30,7 @@ import type {
   VerifyStep,
 } from "./reshard-shard.js";
 import type { PromoteRequest } from "./shard-resharding.js";
-import { noteError, shardsToStamp, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
+import { noteError, shardsToStamp, throttleOf, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
 import type { RoutingTable } from "./router.js";
 import type { IndexSpec } from "../query/indexes.js";
 import type { SearchIndexSpec } from "../search/catalog.js";
@@ -173,7 +171,7 @@ async function copy(op: ReshardingOperation, source: SourceProgress, io: Reshard
     source.copyDone = page.next === null;
     save(op, io);
     io.failpoint("after_copy_page");
-    await rest(io, stepStartMs);
+    await rest(op, io, stepStartMs);
   }
 }
 
@@ -208,7 +206,7 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
     source.caughtUp = read.complete && read.logged <= RESHARD_CUTOVER_LAG_ROWS_MAX;
     save(op, io);
     io.failpoint("after_catch_up");
-    if (!source.caughtUp) await rest(io, stepStartMs);
+    if (!source.caughtUp) await rest(op, io, stepStartMs);
   }
 }
 
@@ -223,7 +221,7 @@ async function catchUp(op: ReshardingOperation, source: SourceProgress, io: Resh
 async function readyCutover(op: ReshardingOperation, io: ReshardingIO, deadlineMs: number): Promise<boolean> {
   const startMs = io.nowMs();
   const verifying = op.targets.filter((t) => t.verified !== true).length;
-  await pool(op.targets.filter((t) => t.verified !== true), (target) => verifyTarget(op, target, io, deadlineMs));
+  await pool(op.targets.filter((t) => t.verified !== true), throttleOf(op).sourcesAtOnce, (target) => verifyTarget(op, target, io, deadlineMs));
   if (op.targets.some((t) => t.verified !== true)) return false;
   const verifiedMs = io.nowMs();
   await forEachSource(op, (s) => (s.checksum ?? null) === null, (s) => checksumSource(op, s, io, deadlineMs));
@@ -249,7 +247,7 @@ async function verifyTarget(op: ReshardingOperation, target: TargetProgress, io:
     if (!step.done) {
       target.verifyProgress = step.progress;
       save(op, io);
-      await rest(io, stepStartMs);
+      await rest(op, io, stepStartMs);
       continue;
     }
     target.verifyProgress = null;
@@ -275,7 +273,7 @@ async function checksumSource(op: ReshardingOperation, source: SourceProgress, i
     source.checksumProgress = read.progress;
     if (read.progress?.done === true) source.checksum = { atSeq: read.progress.atSeq, sums: { ...read.progress.sums } };
     save(op, io);
-    if ((source.checksum ?? null) === null) await rest(io, stepStartMs);
+    if ((source.checksum ?? null) === null) await rest(op, io, stepStartMs);
   }
 }
 
@@ -411,7 +409,7 @@ async function release(op: ReshardingOperation, source: SourceProgress, io: Resh
     source.released = step.done;
     save(op, io);
     io.failpoint("after_release_page");
-    if (!source.released) await rest(io, stepStartMs);
+    if (!source.released) await rest(op, io, stepStartMs);
   }
 }
 
@@ -448,21 +446,21 @@ async function stage(op: ReshardingOperation, io: ReshardingIO, changes: readonl
  * hands its place to the next at once.
  */
 function forEachSource(op: ReshardingOperation, pending: (s: SourceProgress) => boolean, step: (s: SourceProgress) => Promise<void>): Promise<void> {
-  return pool(op.sources.filter(pending), step);
+  return pool(op.sources.filter(pending), throttleOf(op).sourcesAtOnce, step);
 }
 
-/** Runs `step` for every item, RESHARD_COPY_CONCURRENCY_MAX at a time (the data-moving steps' throttle). */
-async function pool<T>(items: readonly T[], step: (item: T) => Promise<void>): Promise<void> {
+/** Runs `step` for every item, `atOnce` at a time (the data-moving steps' throttle). */
+async function pool<T>(items: readonly T[], atOnce: number, step: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items];
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next !== undefined; next = queue.shift()) await step(next);
   };
-  await Promise.all(Array.from({ length: Math.min(RESHARD_COPY_CONCURRENCY_MAX, queue.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(atOnce, queue.length) }, worker));
 }
 
-/** The throttle after a data-moving step begun at `stepStartMs`: rests RESHARD_REST_PER_BUSY times as long as the step took. */
-async function rest(io: ReshardingIO, stepStartMs: number): Promise<void> {
-  const restMs = (io.nowMs() - stepStartMs) * RESHARD_REST_PER_BUSY;
+/** The throttle after a data-moving step begun at `stepStartMs`: rests the operation's rest ratio times as long as the step took. */
+async function rest(op: ReshardingOperation, io: ReshardingIO, stepStartMs: number): Promise<void> {
+  const restMs = (io.nowMs() - stepStartMs) * throttleOf(op).restRatio;
   if (restMs > 0) await io.sleep(restMs);
 }
 

@@ -25,7 +25,7 @@
  * nothing: `shard-N` for N above every number already named.
  */
 import { failure, type Failure } from "../errors.js";
-import { SHARD_COUNT_MAX } from "./limits.js";
+import { RESHARD_COPY_CONCURRENCY_MAX, RESHARD_REST_PER_BUSY, RESHARD_REST_RATIO_MAX, RESHARD_SHARD_CONCURRENCY_MAX, SHARD_COUNT_MAX } from "./limits.js";
 import type { RangeChecksum } from "./reshard-checksum.js";
 import { assertRoutingTable, type RoutingTable } from "./router.js";
 
@@ -87,6 +87,43 @@ export interface TargetProgress {
   discarded: boolean;
 }
 
+/**
+ * How hard a resharding's move presses on the shards (the contract's
+ * ReshardingThrottle): `sourcesAtOnce` sources take data-moving steps at
+ * the same time (1 to RESHARD_SHARD_CONCURRENCY_MAX), and after each step a
+ * source rests `restRatio` times as long as the step took (0 to
+ * RESHARD_REST_RATIO_MAX). The cutover is never throttled.
+ */
+export interface ReshardingThrottle {
+  readonly sourcesAtOnce: number;
+  readonly restRatio: number;
+}
+
+/** The throttle when the request names none: RESHARD_COPY_CONCURRENCY_MAX sources, RESHARD_REST_PER_BUSY. */
+export const DEFAULT_RESHARDING_THROTTLE: ReshardingThrottle = { sourcesAtOnce: RESHARD_COPY_CONCURRENCY_MAX, restRatio: RESHARD_REST_PER_BUSY };
+
+/**
+ * The throttle a request asks for, with the defaults filled in (a zero or
+ * absent `sourcesAtOnce`, an absent `restRatio`); INVALID_ARGUMENT outside
+ * the bounds above, NaN and infinities included.
+ */
+export function resolveThrottle(requested: { sourcesAtOnce?: number; restRatio?: number } | undefined): { ok: true; throttle: ReshardingThrottle } | Failure {
+  const sources = requested?.sourcesAtOnce ?? 0;
+  const ratio = requested?.restRatio;
+  if (!Number.isInteger(sources) || sources < 0 || sources > RESHARD_SHARD_CONCURRENCY_MAX) {
+    return failure("invalid_argument", `throttle.sources_at_once must be 1 to ${RESHARD_SHARD_CONCURRENCY_MAX} (0 for the default, ${DEFAULT_RESHARDING_THROTTLE.sourcesAtOnce}), got ${sources}`);
+  }
+  if (ratio !== undefined && !(Number.isFinite(ratio) && ratio >= 0 && ratio <= RESHARD_REST_RATIO_MAX)) {
+    return failure("invalid_argument", `throttle.rest_ratio must be 0 to ${RESHARD_REST_RATIO_MAX} (unset for the default, ${DEFAULT_RESHARDING_THROTTLE.restRatio}), got ${ratio}`);
+  }
+  return { ok: true, throttle: { sourcesAtOnce: sources === 0 ? DEFAULT_RESHARDING_THROTTLE.sourcesAtOnce : sources, restRatio: ratio ?? DEFAULT_RESHARDING_THROTTLE.restRatio } };
+}
+
+/** The operation's throttle (operations saved before throttles existed have none: the defaults). */
+export function throttleOf(op: ReshardingOperation): ReshardingThrottle {
+  return op.throttle ?? DEFAULT_RESHARDING_THROTTLE;
+}
+
 /** One resharding of one database. */
 export interface ReshardingOperation {
   readonly id: string;
@@ -96,6 +133,8 @@ export interface ReshardingOperation {
   readonly target: RoutingTable;
   readonly sources: SourceProgress[];
   readonly targets: TargetProgress[];
+  /** The move's throttle (absent in operations saved before it existed: the defaults). */
+  readonly throttle?: ReshardingThrottle;
   /** Shards stamped so far in PREPARING (every shard of either table). */
   stamped: string[];
   documentsTotal: number;
@@ -135,7 +174,7 @@ export function unusedShardIds(named: Iterable<string>, count: number): string[]
  * named above every id in `current` and `shardIdsUsed` (every shard any
  * earlier resharding named): a grow adds `shardCount - current` of them,
  * a shrink moves everything onto `shardCount` of them (see the top of this
- * file).
+ * file). `throttle` is resolveThrottle's.
  */
 export function planResharding(
   current: RoutingTable,
@@ -144,6 +183,7 @@ export function planResharding(
   nowMs: number,
   versionsUsedMax = 0,
   shardIdsUsed: readonly string[] = [],
+  throttle: ReshardingThrottle = DEFAULT_RESHARDING_THROTTLE,
 ): { ok: true; operation: ReshardingOperation } | Failure {
   if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > SHARD_COUNT_MAX) {
     return failure("invalid_argument", `shard_count must be 1 to ${SHARD_COUNT_MAX}, got ${shardCount}`);
@@ -169,6 +209,7 @@ export function planResharding(
       fence: null, drained: false, released: false,
     })),
     targets: fresh.map((shard) => ({ shard, direct: true, verified: false, promoted: false, discarded: false })),
+    throttle,
     stamped: [],
     documentsTotal: 0,
     errors: [],

@@ -20,7 +20,7 @@ import { databaseStub, scopeOf } from "../databases/database-env.js";
 import type { Env } from "../env.js";
 import { FailureError, type Failure } from "../errors.js";
 import { SHARD_MANAGER_NAME, type ShardManager } from "../objects/ShardManager.js";
-import { documentsCopied, documentsScanned, type ReshardingOperation } from "../routing/resharding-plan.js";
+import { documentsCopied, documentsScanned, resolveThrottle, throttleOf, type ReshardingOperation } from "../routing/resharding-plan.js";
 import { adviseShardCount, SPLIT_REQUESTS_PER_SECOND_MAX, SPLIT_SHARD_BYTES_MAX } from "../routing/split-advice.js";
 import { envOf } from "../server/context.js";
 import { freshRouting } from "../shards/routing-cache.js";
@@ -36,9 +36,11 @@ export function reshardingManager(env: Env): Manager {
 /** The three RPCs, for AdminService's implementation. */
 export function createReshardingAdmin() {
   return {
-    async startResharding(req: { shardCount: number }, ctx: HandlerContext) {
+    async startResharding(req: { shardCount: number; throttle?: { sourcesAtOnce: number; restRatio?: number } }, ctx: HandlerContext) {
       const env = envOf(ctx);
-      const started = await reshardingManager(env).startResharding(scopeOf(env), req.shardCount);
+      const throttle = resolveThrottle(req.throttle);
+      if (!throttle.ok) throw new FailureError(throttle.kind, throttle.message);
+      const started = await reshardingManager(env).startResharding(scopeOf(env), req.shardCount, undefined, throttle.throttle);
       return { resharding: toResharding(unwrap(started)) };
     },
     async getResharding(_req: unknown, ctx: HandlerContext) {
@@ -111,5 +113,6 @@ export function toResharding(op: ReshardingOperation): Resharding {
     updateTime: timestampFromMs(op.updateTimeMs),
     endTime: op.endTimeMs === null ? undefined : timestampFromMs(op.endTimeMs),
     cutoverMillis: BigInt(op.cutoverStartMs !== null && op.cutoverEndMs !== null ? op.cutoverEndMs - op.cutoverStartMs : 0),
+    throttle: throttleOf(op),
   });
 }

@@ -253,16 +253,17 @@ describe("resharding through the CLI", () => {
     const none = await cli(["--database", id, "resharding"]);
     expect(none.stdout).toMatch(/no resharding has run on this database\nadvice: keep 8 shards/);
 
-    const grown = await cli(["--database", id, "reshard", "10", "--wait", "--interval-ms", "100"]);
+    const grown = await cli(["--database", id, "reshard", "10", "--wait", "--interval-ms", "100", "--sources-at-once", "3", "--rest-ratio", "0.5"]);
     expect(grown.code, grown.stderr).toBe(0);
     expect(grown.stderr).toMatch(/^resharding \S+: 8 -> 10 shards\n/);
     expect(grown.stdout).toMatch(/^resharded to 10 shards \(routing version 2\): \d+ documents copied, cutover \d+ ms\n$/);
 
     const shown = await cli(["--database", id, "resharding", "--json"]);
     const { resharding, advice } = JSON.parse(shown.stdout) as { resharding: Record<string, unknown>; advice: Record<string, unknown> };
-    expect(resharding).toMatchObject({ state: "SUCCEEDED", phase: "DONE", sourceShardCount: 8, targetShardCount: 10, sourceRoutingVersion: 1, targetRoutingVersion: 2 });
+    expect(resharding).toMatchObject({ state: "SUCCEEDED", phase: "DONE", sourceShardCount: 8, targetShardCount: 10, sourceRoutingVersion: 1, targetRoutingVersion: 2, throttle: { sourcesAtOnce: 3, restRatio: 0.5 } });
     expect(advice).toMatchObject({ suggestedShardCount: expect.any(Number), reason: expect.any(String) });
     expect((await cli(["--database", id, "resharding"])).stdout).toMatch(/: SUCCEEDED, phase DONE\n {2}shards: +8 -> 10 \(routing version 1 -> 2\)\n[^]*cutover: +\d+ ms\n/);
+    expect((await cli(["--database", id, "resharding"])).stdout).toMatch(/\n {2}throttle: +3 sources at once, resting 0.5x each step's time\n/);
 
     const shards = await cli(["--database", id, "shards", "--json"]);
     const listed = JSON.parse(shards.stdout) as { routingVersion: number; shards: { requestsPerSecond: number }[] };
@@ -280,6 +281,11 @@ describe("resharding through the CLI", () => {
     const bad = await cli(["--database", id, "reshard", "0"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/expected a whole number from 1 to 1024/);
+    for (const [flag, value, why] of [["--sources-at-once", "0", /from 1 to 8/], ["--sources-at-once", "9", /from 1 to 8/], ["--rest-ratio", "21", /from 0 to 20/], ["--rest-ratio", "fast", /from 0 to 20/]] as const) {
+      const refused = await cli(["--database", id, "reshard", "12", flag, value]);
+      expect(refused.code, `${flag} ${value}`).toBe(2);
+      expect(refused.stderr).toMatch(why);
+    }
     // The default database was not touched.
     expect(JSON.parse((await cli(["shards", "--json"])).stdout).shards).toHaveLength(8);
     expect(JSON.parse((await cli(["--database", id, "get", "notes", "n1"])).stdout).data).toEqual({ text: "hi" });

@@ -358,8 +358,16 @@ describe("live resharding", () => {
     expect(none.resharding).toBeUndefined();
     expect(none.advice!.currentShardCount).toBe(8);
     expect(none.advice!.suggestedShardCount).toBe(8);
+    // A throttle out of bounds is refused before anything starts.
+    for (const throttle of [{ sourcesAtOnce: 9 }, { sourcesAtOnce: -1 }, { restRatio: -0.5 }, { restRatio: 21 }, { restRatio: Number.NaN }, { restRatio: Number.POSITIVE_INFINITY }]) {
+      await expectCode(admin(db).startResharding({ shardCount: 9, throttle }), Code.InvalidArgument);
+    }
+    expect((await admin(db).getResharding({})).resharding).toBeUndefined();
     await seed(db, "items", 50);
-    await admin(db).startResharding({ shardCount: 9 });
+    // The throttle asked for is the one in effect, the defaults filled in.
+    const started = await admin(db).startResharding({ shardCount: 9, throttle: { restRatio: 0 } });
+    expect(started.resharding!.throttle).toMatchObject({ sourcesAtOnce: 2, restRatio: 0 });
+    expect((await admin(db).getResharding({})).resharding!.throttle).toMatchObject({ sourcesAtOnce: 2, restRatio: 0 });
     await expectCode(admin(db).startResharding({ shardCount: 10 }), Code.FailedPrecondition, /is running/);
     await expectCode(
       admin(db).createIndex({ index: { collection: "items", fields: [{ field: "tag" }] } }),
@@ -367,6 +375,18 @@ describe("live resharding", () => {
       /being resharded/,
     );
     expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    // Unthrottled, and one source at a time: both move everything.
+    for (const [shardCount, throttle] of [[4, { sourcesAtOnce: 8, restRatio: 0 }], [6, { sourcesAtOnce: 1, restRatio: 2 }]] as const) {
+      const next = await admin(db).startResharding({ shardCount, throttle });
+      expect(next.resharding!.throttle).toMatchObject(throttle);
+      const done = await awaitDone(db);
+      expect(done.state, JSON.stringify(done.errors)).toBe(Resharding_State.SUCCEEDED);
+      expect(done.throttle).toMatchObject(throttle);
+      expect((await listAll(db, "items")).size).toBe(50);
+    }
+    // Without one, the defaults.
+    await admin(db).startResharding({ shardCount: 5 });
+    expect((await awaitDone(db)).throttle).toMatchObject({ sourcesAtOnce: 2, restRatio: 1 });
   });
 
   it("a listener open across the cutover ends OUT_OF_RANGE, its old resume token too, and listening again sees every document", { timeout: 120_000 }, async () => {

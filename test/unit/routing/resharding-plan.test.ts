@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cancellable, planResharding, shardsToStamp } from "../../../src/routing/resharding-plan.js";
+import { cancellable, planResharding, resolveThrottle, shardsToStamp, throttleOf } from "../../../src/routing/resharding-plan.js";
 import { adviseShardCount } from "../../../src/routing/split-advice.js";
 import { createInitialRoutingTable, createShardRouter } from "../../../src/routing/router.js";
 
@@ -73,6 +73,28 @@ describe("planResharding", () => {
     expect(planResharding(table, 0, "op", 0)).toMatchObject({ ok: false, kind: "invalid_argument" });
     expect(planResharding(table, 1025, "op", 0)).toMatchObject({ ok: false, kind: "invalid_argument" });
     expect(planResharding(table, 2.5, "op", 0)).toMatchObject({ ok: false, kind: "invalid_argument" });
+  });
+});
+
+describe("resolveThrottle", () => {
+  it("fills in the defaults and keeps what was asked within bounds", () => {
+    expect(resolveThrottle(undefined)).toEqual({ ok: true, throttle: { sourcesAtOnce: 2, restRatio: 1 } });
+    expect(resolveThrottle({ sourcesAtOnce: 0 })).toEqual({ ok: true, throttle: { sourcesAtOnce: 2, restRatio: 1 } });
+    expect(resolveThrottle({ sourcesAtOnce: 8, restRatio: 0 })).toEqual({ ok: true, throttle: { sourcesAtOnce: 8, restRatio: 0 } });
+    expect(resolveThrottle({ sourcesAtOnce: 1, restRatio: 20 })).toEqual({ ok: true, throttle: { sourcesAtOnce: 1, restRatio: 20 } });
+  });
+
+  it("refuses what is out of bounds with INVALID_ARGUMENT naming the field", () => {
+    for (const sourcesAtOnce of [-1, 9, 1.5]) expect(resolveThrottle({ sourcesAtOnce })).toMatchObject({ ok: false, kind: "invalid_argument", message: expect.stringMatching(/sources_at_once/) });
+    for (const restRatio of [-0.1, 20.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(resolveThrottle({ restRatio })).toMatchObject({ ok: false, kind: "invalid_argument", message: expect.stringMatching(/rest_ratio/) });
+  });
+
+  it("an operation planned with a throttle keeps it; one saved before throttles existed has the defaults", () => {
+    const planned = planResharding(createInitialRoutingTable(4, 16), 6, "op", 0, 0, [], { sourcesAtOnce: 1, restRatio: 3 });
+    if (!planned.ok) throw new Error(planned.message);
+    expect(throttleOf(planned.operation)).toEqual({ sourcesAtOnce: 1, restRatio: 3 });
+    const { throttle: _dropped, ...older } = planned.operation;
+    expect(throttleOf(older)).toEqual({ sourcesAtOnce: 2, restRatio: 1 });
   });
 });
 

@@ -24,6 +24,12 @@ export const TABLE_CELL_WIDTH_MAX = 40;
 /** The most shards `reshard` asks for (StartResharding's own bound). */
 export const RESHARD_SHARD_COUNT_MAX = 1024;
 
+/** The most sources `reshard --sources-at-once` asks for (ReshardingThrottle's own bound). */
+export const RESHARD_SOURCES_AT_ONCE_MAX = 8;
+
+/** The largest `reshard --rest-ratio` (ReshardingThrottle's own bound). */
+export const RESHARD_REST_RATIO_MAX = 20;
+
 /** Between two progress checks of `reshard --wait` and `resharding cancel --wait`. */
 export const RESHARD_WAIT_INTERVAL_MS_DEFAULT = 500;
 

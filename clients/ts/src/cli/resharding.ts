@@ -13,7 +13,7 @@ import { Resharding_Phase, Resharding_State, type Resharding, type ShardCountAdv
 import type { ImpossibleDBClient } from "../node.js";
 import { waitForResharding } from "../resharding.js";
 import { CliError, EXIT } from "./errors.js";
-import { RESHARD_SHARD_COUNT_MAX, RESHARD_WAIT_INTERVAL_MS_DEFAULT } from "./limits.js";
+import { RESHARD_REST_RATIO_MAX, RESHARD_SHARD_COUNT_MAX, RESHARD_SOURCES_AT_ONCE_MAX, RESHARD_WAIT_INTERVAL_MS_DEFAULT } from "./limits.js";
 import { counted } from "./table.js";
 
 /** A resharding as the CLI prints it (and as --json prints it). */
@@ -29,6 +29,8 @@ interface ReshardingRow {
   documentsScanned: number;
   documentsTotal: number;
   cutoverMillis: number;
+  /** The move's throttle (ReshardingThrottle): sources moving data at once, and the rest after each step as a multiple of its time. */
+  throttle: { sourcesAtOnce: number; restRatio: number } | null;
   startTime: string;
   updateTime: string;
   endTime: string;
@@ -59,6 +61,7 @@ function row(r: Resharding): ReshardingRow {
     documentsScanned: Number(r.documentsScanned),
     documentsTotal: Number(r.documentsTotal),
     cutoverMillis: Number(r.cutoverMillis),
+    throttle: r.throttle === undefined ? null : { sourcesAtOnce: r.throttle.sourcesAtOnce, restRatio: r.throttle.restRatio ?? 1 },
     startTime: isoTime(r.startTime),
     updateTime: isoTime(r.updateTime),
     endTime: isoTime(r.endTime),
@@ -78,6 +81,7 @@ function describeResharding(r: ReshardingRow | null, advice: AdviceRow | null): 
     lines.push(`resharding ${r.id}: ${r.state}, phase ${r.phase}`);
     lines.push(`  shards:           ${r.sourceShardCount} -> ${r.targetShardCount} (routing version ${r.sourceRoutingVersion} -> ${r.targetRoutingVersion})`);
     lines.push(`  copy progress:    ${r.documentsScanned} of ${r.documentsTotal} source documents looked at, ${r.documentsCopied} moved`);
+    if (r.throttle !== null) lines.push(`  throttle:         ${counted(r.throttle.sourcesAtOnce, "source")} at once, resting ${r.throttle.restRatio}x each step's time`);
     lines.push(`  started:          ${r.startTime}`);
     if (r.endTime !== "") lines.push(`  ended:            ${r.endTime}`);
     if (r.state === "SUCCEEDED") lines.push(`  cutover:          ${r.cutoverMillis} ms`);
@@ -115,6 +119,18 @@ export function refusal(err: unknown, action: "start" | "cancel"): unknown {
   else if (/already has/.test(message)) hint = "nothing to do";
   else if (/cutover/.test(message)) hint = "it will finish; follow it with `impossibledb resharding`";
   return new CliError(`cannot ${action} resharding: ${message}${hint === "" ? "" : ` (${hint})`}`, EXIT.failed);
+}
+
+function boundedInteger(text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  return n;
+}
+
+function restRatio(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > RESHARD_REST_RATIO_MAX) throw new InvalidArgumentError(`expected a number from 0 to ${RESHARD_REST_RATIO_MAX}`);
+  return n;
 }
 
 function positiveInteger(text: string): number {
@@ -157,10 +173,19 @@ export function addReshardingCommands(cli: Command, client: () => ImpossibleDBCl
     .argument("<shard-count>", `the new number of shards, 1-${RESHARD_SHARD_COUNT_MAX}`, positiveInteger)
     .option("--wait", "follow it, printing its progress on stderr, until it ends; exit 1 unless it succeeds")
     .addOption(interval())
+    .addOption(
+      new Option("--sources-at-once <n>", `throttle: shards that move data at the same time, 1-${RESHARD_SOURCES_AT_ONCE_MAX} (server default 2)`).argParser((t) =>
+        boundedInteger(t, 1, RESHARD_SOURCES_AT_ONCE_MAX),
+      ),
+    )
+    .addOption(
+      new Option("--rest-ratio <ratio>", `throttle: after each step a shard rests this many times the step's time, 0-${RESHARD_REST_RATIO_MAX} (server default 1; higher: gentler and longer)`).argParser(restRatio),
+    )
     .option("--json", "print the operation as JSON")
-    .action(async (shardCount: number, opts: { wait?: boolean; intervalMs: number; json?: boolean }) => {
+    .action(async (shardCount: number, opts: { wait?: boolean; intervalMs: number; json?: boolean; sourcesAtOnce?: number; restRatio?: number }) => {
       const db = client();
-      const started = await db.services.admin.startResharding({ shardCount }).catch((err: unknown) => {
+      const throttle = opts.sourcesAtOnce === undefined && opts.restRatio === undefined ? undefined : { sourcesAtOnce: opts.sourcesAtOnce ?? 0, restRatio: opts.restRatio };
+      const started = await db.services.admin.startResharding({ shardCount, throttle }).catch((err: unknown) => {
         throw refusal(err, "start");
       });
       const r = started.resharding;

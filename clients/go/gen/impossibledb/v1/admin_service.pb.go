@@ -3088,8 +3088,10 @@ type Resharding struct {
 	// with documents_total, the copy's progress (it reaches the total when
 	// the copy is done).
 	DocumentsScanned int64 `protobuf:"varint,15,opt,name=documents_scanned,json=documentsScanned,proto3" json:"documents_scanned,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The throttle in effect (the request's, with the defaults filled in).
+	Throttle      *ReshardingThrottle `protobuf:"bytes,16,opt,name=throttle,proto3" json:"throttle,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Resharding) Reset() {
@@ -3227,6 +3229,78 @@ func (x *Resharding) GetDocumentsScanned() int64 {
 	return 0
 }
 
+func (x *Resharding) GetThrottle() *ReshardingThrottle {
+	if x != nil {
+		return x.Throttle
+	}
+	return nil
+}
+
+// How hard a resharding's move may press on the shards it reads and
+// writes: the copy's rate limit, as CockroachDB's snapshot rate or the
+// Vitess throttler limit theirs. A data-moving step (a copy page, a
+// catch-up read, a checksum page, a cleanup page) holds its source and
+// targets for its duration, so a gentler throttle makes the move longer
+// and the requests waiting behind its steps fewer. The cutover is never
+// throttled.
+type ReshardingThrottle struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Source shards that move data at the same time, 1 to 8; 0: the
+	// default, 2.
+	SourcesAtOnce int32 `protobuf:"varint,1,opt,name=sources_at_once,json=sourcesAtOnce,proto3" json:"sources_at_once,omitempty"`
+	// After each data-moving step a source rests this many times as long as
+	// the step took, 0 to 20; unset: the default, 1 (the move then holds
+	// each shard it touches about half of the time; 3, about a quarter; 0,
+	// as much as it can).
+	RestRatio     *float64 `protobuf:"fixed64,2,opt,name=rest_ratio,json=restRatio,proto3,oneof" json:"rest_ratio,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReshardingThrottle) Reset() {
+	*x = ReshardingThrottle{}
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReshardingThrottle) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReshardingThrottle) ProtoMessage() {}
+
+func (x *ReshardingThrottle) ProtoReflect() protoreflect.Message {
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReshardingThrottle.ProtoReflect.Descriptor instead.
+func (*ReshardingThrottle) Descriptor() ([]byte, []int) {
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{52}
+}
+
+func (x *ReshardingThrottle) GetSourcesAtOnce() int32 {
+	if x != nil {
+		return x.SourcesAtOnce
+	}
+	return 0
+}
+
+func (x *ReshardingThrottle) GetRestRatio() float64 {
+	if x != nil && x.RestRatio != nil {
+		return *x.RestRatio
+	}
+	return 0
+}
+
 // A shard count suggested by the shards' sizes and request rates.
 type ShardCountAdvice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3242,7 +3316,7 @@ type ShardCountAdvice struct {
 
 func (x *ShardCountAdvice) Reset() {
 	*x = ShardCountAdvice{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3254,7 +3328,7 @@ func (x *ShardCountAdvice) String() string {
 func (*ShardCountAdvice) ProtoMessage() {}
 
 func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[52]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3267,7 +3341,7 @@ func (x *ShardCountAdvice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShardCountAdvice.ProtoReflect.Descriptor instead.
 func (*ShardCountAdvice) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{52}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ShardCountAdvice) GetSuggestedShardCount() int32 {
@@ -3295,14 +3369,17 @@ func (x *ShardCountAdvice) GetReason() string {
 type StartReshardingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The shard count to reshard to, 1 to 1024.
-	ShardCount    int32 `protobuf:"varint,1,opt,name=shard_count,json=shardCount,proto3" json:"shard_count,omitempty"`
+	ShardCount int32 `protobuf:"varint,1,opt,name=shard_count,json=shardCount,proto3" json:"shard_count,omitempty"`
+	// How hard the move may press on the shards; unset: the defaults (see
+	// ReshardingThrottle).
+	Throttle      *ReshardingThrottle `protobuf:"bytes,2,opt,name=throttle,proto3" json:"throttle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StartReshardingRequest) Reset() {
 	*x = StartReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[53]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3314,7 +3391,7 @@ func (x *StartReshardingRequest) String() string {
 func (*StartReshardingRequest) ProtoMessage() {}
 
 func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[53]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3327,7 +3404,7 @@ func (x *StartReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartReshardingRequest.ProtoReflect.Descriptor instead.
 func (*StartReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{53}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *StartReshardingRequest) GetShardCount() int32 {
@@ -3335,6 +3412,13 @@ func (x *StartReshardingRequest) GetShardCount() int32 {
 		return x.ShardCount
 	}
 	return 0
+}
+
+func (x *StartReshardingRequest) GetThrottle() *ReshardingThrottle {
+	if x != nil {
+		return x.Throttle
+	}
+	return nil
 }
 
 // Response for StartResharding.
@@ -3348,7 +3432,7 @@ type StartReshardingResponse struct {
 
 func (x *StartReshardingResponse) Reset() {
 	*x = StartReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[54]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3360,7 +3444,7 @@ func (x *StartReshardingResponse) String() string {
 func (*StartReshardingResponse) ProtoMessage() {}
 
 func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[54]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3373,7 +3457,7 @@ func (x *StartReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartReshardingResponse.ProtoReflect.Descriptor instead.
 func (*StartReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{54}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *StartReshardingResponse) GetResharding() *Resharding {
@@ -3392,7 +3476,7 @@ type GetReshardingRequest struct {
 
 func (x *GetReshardingRequest) Reset() {
 	*x = GetReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[55]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3404,7 +3488,7 @@ func (x *GetReshardingRequest) String() string {
 func (*GetReshardingRequest) ProtoMessage() {}
 
 func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[55]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3417,7 +3501,7 @@ func (x *GetReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReshardingRequest.ProtoReflect.Descriptor instead.
 func (*GetReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{55}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{56}
 }
 
 // Response for GetResharding.
@@ -3433,7 +3517,7 @@ type GetReshardingResponse struct {
 
 func (x *GetReshardingResponse) Reset() {
 	*x = GetReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[56]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3445,7 +3529,7 @@ func (x *GetReshardingResponse) String() string {
 func (*GetReshardingResponse) ProtoMessage() {}
 
 func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[56]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3458,7 +3542,7 @@ func (x *GetReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReshardingResponse.ProtoReflect.Descriptor instead.
 func (*GetReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{56}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *GetReshardingResponse) GetResharding() *Resharding {
@@ -3484,7 +3568,7 @@ type CancelReshardingRequest struct {
 
 func (x *CancelReshardingRequest) Reset() {
 	*x = CancelReshardingRequest{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[57]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3496,7 +3580,7 @@ func (x *CancelReshardingRequest) String() string {
 func (*CancelReshardingRequest) ProtoMessage() {}
 
 func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[57]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3509,7 +3593,7 @@ func (x *CancelReshardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReshardingRequest.ProtoReflect.Descriptor instead.
 func (*CancelReshardingRequest) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{57}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{58}
 }
 
 // Response for CancelResharding.
@@ -3523,7 +3607,7 @@ type CancelReshardingResponse struct {
 
 func (x *CancelReshardingResponse) Reset() {
 	*x = CancelReshardingResponse{}
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[58]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3535,7 +3619,7 @@ func (x *CancelReshardingResponse) String() string {
 func (*CancelReshardingResponse) ProtoMessage() {}
 
 func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[58]
+	mi := &file_impossibledb_v1_admin_service_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3548,7 +3632,7 @@ func (x *CancelReshardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelReshardingResponse.ProtoReflect.Descriptor instead.
 func (*CancelReshardingResponse) Descriptor() ([]byte, []int) {
-	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{58}
+	return file_impossibledb_v1_admin_service_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *CancelReshardingResponse) GetResharding() *Resharding {
@@ -3760,7 +3844,7 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"+\n" +
 	"\x15DeleteDatabaseRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"\x18\n" +
-	"\x16DeleteDatabaseResponse\"\xeb\a\n" +
+	"\x16DeleteDatabaseResponse\"\xac\b\n" +
 	"\n" +
 	"Resharding\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x127\n" +
@@ -3780,7 +3864,8 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"updateTime\x125\n" +
 	"\bend_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12%\n" +
 	"\x0ecutover_millis\x18\x0e \x01(\x03R\rcutoverMillis\x12+\n" +
-	"\x11documents_scanned\x18\x0f \x01(\x03R\x10documentsScanned\"m\n" +
+	"\x11documents_scanned\x18\x0f \x01(\x03R\x10documentsScanned\x12?\n" +
+	"\bthrottle\x18\x10 \x01(\v2#.impossibledb.v1.ReshardingThrottleR\bthrottle\"m\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATE_RUNNING\x10\x01\x12\x13\n" +
@@ -3796,15 +3881,21 @@ const file_impossibledb_v1_admin_service_proto_rawDesc = "" +
 	"\x11PHASE_CLEANING_UP\x10\x05\x12\x16\n" +
 	"\x12PHASE_ROLLING_BACK\x10\x06\x12\x0e\n" +
 	"\n" +
-	"PHASE_DONE\x10\a\"\x8e\x01\n" +
+	"PHASE_DONE\x10\a\"\x93\x01\n" +
+	"\x12ReshardingThrottle\x121\n" +
+	"\x0fsources_at_once\x18\x01 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\b(\x00R\rsourcesAtOnce\x12;\n" +
+	"\n" +
+	"rest_ratio\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x004@)\x00\x00\x00\x00\x00\x00\x00\x00H\x00R\trestRatio\x88\x01\x01B\r\n" +
+	"\v_rest_ratio\"\x8e\x01\n" +
 	"\x10ShardCountAdvice\x122\n" +
 	"\x15suggested_shard_count\x18\x01 \x01(\x05R\x13suggestedShardCount\x12.\n" +
 	"\x13current_shard_count\x18\x02 \x01(\x05R\x11currentShardCount\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"E\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x86\x01\n" +
 	"\x16StartReshardingRequest\x12+\n" +
 	"\vshard_count\x18\x01 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x80\b(\x01R\n" +
-	"shardCount\"V\n" +
+	"shardCount\x12?\n" +
+	"\bthrottle\x18\x02 \x01(\v2#.impossibledb.v1.ReshardingThrottleR\bthrottle\"V\n" +
 	"\x17StartReshardingResponse\x12;\n" +
 	"\n" +
 	"resharding\x18\x01 \x01(\v2\x1b.impossibledb.v1.ReshardingR\n" +
@@ -3860,7 +3951,7 @@ func file_impossibledb_v1_admin_service_proto_rawDescGZIP() []byte {
 }
 
 var file_impossibledb_v1_admin_service_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
+var file_impossibledb_v1_admin_service_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
 var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(IndexField_Direction)(0),         // 0: impossibledb.v1.IndexField.Direction
 	(Index_State)(0),                  // 1: impossibledb.v1.Index.State
@@ -3920,28 +4011,29 @@ var file_impossibledb_v1_admin_service_proto_goTypes = []any{
 	(*DeleteDatabaseRequest)(nil),     // 55: impossibledb.v1.DeleteDatabaseRequest
 	(*DeleteDatabaseResponse)(nil),    // 56: impossibledb.v1.DeleteDatabaseResponse
 	(*Resharding)(nil),                // 57: impossibledb.v1.Resharding
-	(*ShardCountAdvice)(nil),          // 58: impossibledb.v1.ShardCountAdvice
-	(*StartReshardingRequest)(nil),    // 59: impossibledb.v1.StartReshardingRequest
-	(*StartReshardingResponse)(nil),   // 60: impossibledb.v1.StartReshardingResponse
-	(*GetReshardingRequest)(nil),      // 61: impossibledb.v1.GetReshardingRequest
-	(*GetReshardingResponse)(nil),     // 62: impossibledb.v1.GetReshardingResponse
-	(*CancelReshardingRequest)(nil),   // 63: impossibledb.v1.CancelReshardingRequest
-	(*CancelReshardingResponse)(nil),  // 64: impossibledb.v1.CancelReshardingResponse
-	nil,                               // 65: impossibledb.v1.MethodMetrics.CountByCodeEntry
-	nil,                               // 66: impossibledb.v1.ApiKey.RolesEntry
-	nil,                               // 67: impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	(*timestamppb.Timestamp)(nil),     // 68: google.protobuf.Timestamp
-	(*SearchIndex)(nil),               // 69: impossibledb.v1.SearchIndex
-	(*Document)(nil),                  // 70: impossibledb.v1.Document
+	(*ReshardingThrottle)(nil),        // 58: impossibledb.v1.ReshardingThrottle
+	(*ShardCountAdvice)(nil),          // 59: impossibledb.v1.ShardCountAdvice
+	(*StartReshardingRequest)(nil),    // 60: impossibledb.v1.StartReshardingRequest
+	(*StartReshardingResponse)(nil),   // 61: impossibledb.v1.StartReshardingResponse
+	(*GetReshardingRequest)(nil),      // 62: impossibledb.v1.GetReshardingRequest
+	(*GetReshardingResponse)(nil),     // 63: impossibledb.v1.GetReshardingResponse
+	(*CancelReshardingRequest)(nil),   // 64: impossibledb.v1.CancelReshardingRequest
+	(*CancelReshardingResponse)(nil),  // 65: impossibledb.v1.CancelReshardingResponse
+	nil,                               // 66: impossibledb.v1.MethodMetrics.CountByCodeEntry
+	nil,                               // 67: impossibledb.v1.ApiKey.RolesEntry
+	nil,                               // 68: impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	(*timestamppb.Timestamp)(nil),     // 69: google.protobuf.Timestamp
+	(*SearchIndex)(nil),               // 70: impossibledb.v1.SearchIndex
+	(*Document)(nil),                  // 71: impossibledb.v1.Document
 }
 var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
 	6,  // 0: impossibledb.v1.Rules.collections:type_name -> impossibledb.v1.CollectionRules
-	68, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
+	69, // 1: impossibledb.v1.Rules.update_time:type_name -> google.protobuf.Timestamp
 	7,  // 2: impossibledb.v1.SetRulesRequest.rules:type_name -> impossibledb.v1.Rules
 	7,  // 3: impossibledb.v1.SetRulesResponse.rules:type_name -> impossibledb.v1.Rules
 	7,  // 4: impossibledb.v1.GetRulesResponse.rules:type_name -> impossibledb.v1.Rules
 	13, // 5: impossibledb.v1.RoutingTable.shards:type_name -> impossibledb.v1.ShardInfo
-	68, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
+	69, // 6: impossibledb.v1.RoutingTable.update_time:type_name -> google.protobuf.Timestamp
 	12, // 7: impossibledb.v1.GetRoutingTableResponse.table:type_name -> impossibledb.v1.RoutingTable
 	17, // 8: impossibledb.v1.ListShardsResponse.shards:type_name -> impossibledb.v1.ShardStats
 	0,  // 9: impossibledb.v1.IndexField.direction:type_name -> impossibledb.v1.IndexField.Direction
@@ -3951,23 +4043,23 @@ var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
 	20, // 13: impossibledb.v1.CreateIndexResponse.index:type_name -> impossibledb.v1.Index
 	20, // 14: impossibledb.v1.GetIndexResponse.index:type_name -> impossibledb.v1.Index
 	20, // 15: impossibledb.v1.ListIndexesResponse.indexes:type_name -> impossibledb.v1.Index
-	69, // 16: impossibledb.v1.CreateSearchIndexRequest.index:type_name -> impossibledb.v1.SearchIndex
-	69, // 17: impossibledb.v1.CreateSearchIndexResponse.index:type_name -> impossibledb.v1.SearchIndex
-	69, // 18: impossibledb.v1.GetSearchIndexResponse.index:type_name -> impossibledb.v1.SearchIndex
-	70, // 19: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
-	65, // 20: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
+	70, // 16: impossibledb.v1.CreateSearchIndexRequest.index:type_name -> impossibledb.v1.SearchIndex
+	70, // 17: impossibledb.v1.CreateSearchIndexResponse.index:type_name -> impossibledb.v1.SearchIndex
+	70, // 18: impossibledb.v1.GetSearchIndexResponse.index:type_name -> impossibledb.v1.SearchIndex
+	71, // 19: impossibledb.v1.ExportDocumentsResponse.documents:type_name -> impossibledb.v1.Document
+	66, // 20: impossibledb.v1.MethodMetrics.count_by_code:type_name -> impossibledb.v1.MethodMetrics.CountByCodeEntry
 	38, // 21: impossibledb.v1.GetMetricsResponse.methods:type_name -> impossibledb.v1.MethodMetrics
-	68, // 22: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
-	66, // 23: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
-	68, // 24: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
-	68, // 25: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
-	68, // 26: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
-	67, // 27: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
-	68, // 28: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
+	69, // 22: impossibledb.v1.GetMetricsResponse.start_time:type_name -> google.protobuf.Timestamp
+	67, // 23: impossibledb.v1.ApiKey.roles:type_name -> impossibledb.v1.ApiKey.RolesEntry
+	69, // 24: impossibledb.v1.ApiKey.create_time:type_name -> google.protobuf.Timestamp
+	69, // 25: impossibledb.v1.ApiKey.expire_time:type_name -> google.protobuf.Timestamp
+	69, // 26: impossibledb.v1.ApiKey.revoke_time:type_name -> google.protobuf.Timestamp
+	68, // 27: impossibledb.v1.CreateApiKeyRequest.roles:type_name -> impossibledb.v1.CreateApiKeyRequest.RolesEntry
+	69, // 28: impossibledb.v1.CreateApiKeyRequest.expire_time:type_name -> google.protobuf.Timestamp
 	40, // 29: impossibledb.v1.CreateApiKeyResponse.key:type_name -> impossibledb.v1.ApiKey
 	40, // 30: impossibledb.v1.ListApiKeysResponse.keys:type_name -> impossibledb.v1.ApiKey
 	48, // 31: impossibledb.v1.Database.placement:type_name -> impossibledb.v1.Placement
-	68, // 32: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
+	69, // 32: impossibledb.v1.Database.create_time:type_name -> google.protobuf.Timestamp
 	3,  // 33: impossibledb.v1.Database.state:type_name -> impossibledb.v1.Database.State
 	47, // 34: impossibledb.v1.CreateDatabaseRequest.database:type_name -> impossibledb.v1.Database
 	47, // 35: impossibledb.v1.CreateDatabaseResponse.database:type_name -> impossibledb.v1.Database
@@ -3975,66 +4067,68 @@ var file_impossibledb_v1_admin_service_proto_depIdxs = []int32{
 	47, // 37: impossibledb.v1.ListDatabasesResponse.databases:type_name -> impossibledb.v1.Database
 	4,  // 38: impossibledb.v1.Resharding.state:type_name -> impossibledb.v1.Resharding.State
 	5,  // 39: impossibledb.v1.Resharding.phase:type_name -> impossibledb.v1.Resharding.Phase
-	68, // 40: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
-	68, // 41: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
-	68, // 42: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
-	57, // 43: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	57, // 44: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	58, // 45: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
-	57, // 46: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
-	2,  // 47: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	2,  // 48: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
-	14, // 49: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
-	16, // 50: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
-	21, // 51: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
-	23, // 52: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
-	25, // 53: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
-	27, // 54: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
-	29, // 55: impossibledb.v1.AdminService.CreateSearchIndex:input_type -> impossibledb.v1.CreateSearchIndexRequest
-	31, // 56: impossibledb.v1.AdminService.GetSearchIndex:input_type -> impossibledb.v1.GetSearchIndexRequest
-	33, // 57: impossibledb.v1.AdminService.DeleteSearchIndex:input_type -> impossibledb.v1.DeleteSearchIndexRequest
-	35, // 58: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
-	49, // 59: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
-	51, // 60: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
-	53, // 61: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
-	55, // 62: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
-	37, // 63: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
-	41, // 64: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
-	43, // 65: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
-	45, // 66: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
-	59, // 67: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
-	61, // 68: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
-	63, // 69: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
-	8,  // 70: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
-	10, // 71: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
-	15, // 72: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
-	18, // 73: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
-	22, // 74: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
-	24, // 75: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
-	26, // 76: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
-	28, // 77: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
-	30, // 78: impossibledb.v1.AdminService.CreateSearchIndex:output_type -> impossibledb.v1.CreateSearchIndexResponse
-	32, // 79: impossibledb.v1.AdminService.GetSearchIndex:output_type -> impossibledb.v1.GetSearchIndexResponse
-	34, // 80: impossibledb.v1.AdminService.DeleteSearchIndex:output_type -> impossibledb.v1.DeleteSearchIndexResponse
-	36, // 81: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
-	50, // 82: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
-	52, // 83: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
-	54, // 84: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
-	56, // 85: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
-	39, // 86: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
-	42, // 87: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
-	44, // 88: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
-	46, // 89: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
-	60, // 90: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
-	62, // 91: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
-	64, // 92: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
-	9,  // 93: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
-	11, // 94: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
-	72, // [72:95] is the sub-list for method output_type
-	49, // [49:72] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	69, // 40: impossibledb.v1.Resharding.start_time:type_name -> google.protobuf.Timestamp
+	69, // 41: impossibledb.v1.Resharding.update_time:type_name -> google.protobuf.Timestamp
+	69, // 42: impossibledb.v1.Resharding.end_time:type_name -> google.protobuf.Timestamp
+	58, // 43: impossibledb.v1.Resharding.throttle:type_name -> impossibledb.v1.ReshardingThrottle
+	58, // 44: impossibledb.v1.StartReshardingRequest.throttle:type_name -> impossibledb.v1.ReshardingThrottle
+	57, // 45: impossibledb.v1.StartReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	57, // 46: impossibledb.v1.GetReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	59, // 47: impossibledb.v1.GetReshardingResponse.advice:type_name -> impossibledb.v1.ShardCountAdvice
+	57, // 48: impossibledb.v1.CancelReshardingResponse.resharding:type_name -> impossibledb.v1.Resharding
+	2,  // 49: impossibledb.v1.ApiKey.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	2,  // 50: impossibledb.v1.CreateApiKeyRequest.RolesEntry.value:type_name -> impossibledb.v1.ApiKey.Role
+	14, // 51: impossibledb.v1.AdminService.GetRoutingTable:input_type -> impossibledb.v1.GetRoutingTableRequest
+	16, // 52: impossibledb.v1.AdminService.ListShards:input_type -> impossibledb.v1.ListShardsRequest
+	21, // 53: impossibledb.v1.AdminService.CreateIndex:input_type -> impossibledb.v1.CreateIndexRequest
+	23, // 54: impossibledb.v1.AdminService.GetIndex:input_type -> impossibledb.v1.GetIndexRequest
+	25, // 55: impossibledb.v1.AdminService.ListIndexes:input_type -> impossibledb.v1.ListIndexesRequest
+	27, // 56: impossibledb.v1.AdminService.DeleteIndex:input_type -> impossibledb.v1.DeleteIndexRequest
+	29, // 57: impossibledb.v1.AdminService.CreateSearchIndex:input_type -> impossibledb.v1.CreateSearchIndexRequest
+	31, // 58: impossibledb.v1.AdminService.GetSearchIndex:input_type -> impossibledb.v1.GetSearchIndexRequest
+	33, // 59: impossibledb.v1.AdminService.DeleteSearchIndex:input_type -> impossibledb.v1.DeleteSearchIndexRequest
+	35, // 60: impossibledb.v1.AdminService.ExportDocuments:input_type -> impossibledb.v1.ExportDocumentsRequest
+	49, // 61: impossibledb.v1.AdminService.CreateDatabase:input_type -> impossibledb.v1.CreateDatabaseRequest
+	51, // 62: impossibledb.v1.AdminService.GetDatabase:input_type -> impossibledb.v1.GetDatabaseRequest
+	53, // 63: impossibledb.v1.AdminService.ListDatabases:input_type -> impossibledb.v1.ListDatabasesRequest
+	55, // 64: impossibledb.v1.AdminService.DeleteDatabase:input_type -> impossibledb.v1.DeleteDatabaseRequest
+	37, // 65: impossibledb.v1.AdminService.GetMetrics:input_type -> impossibledb.v1.GetMetricsRequest
+	41, // 66: impossibledb.v1.AdminService.CreateApiKey:input_type -> impossibledb.v1.CreateApiKeyRequest
+	43, // 67: impossibledb.v1.AdminService.ListApiKeys:input_type -> impossibledb.v1.ListApiKeysRequest
+	45, // 68: impossibledb.v1.AdminService.RevokeApiKey:input_type -> impossibledb.v1.RevokeApiKeyRequest
+	60, // 69: impossibledb.v1.AdminService.StartResharding:input_type -> impossibledb.v1.StartReshardingRequest
+	62, // 70: impossibledb.v1.AdminService.GetResharding:input_type -> impossibledb.v1.GetReshardingRequest
+	64, // 71: impossibledb.v1.AdminService.CancelResharding:input_type -> impossibledb.v1.CancelReshardingRequest
+	8,  // 72: impossibledb.v1.AdminService.SetRules:input_type -> impossibledb.v1.SetRulesRequest
+	10, // 73: impossibledb.v1.AdminService.GetRules:input_type -> impossibledb.v1.GetRulesRequest
+	15, // 74: impossibledb.v1.AdminService.GetRoutingTable:output_type -> impossibledb.v1.GetRoutingTableResponse
+	18, // 75: impossibledb.v1.AdminService.ListShards:output_type -> impossibledb.v1.ListShardsResponse
+	22, // 76: impossibledb.v1.AdminService.CreateIndex:output_type -> impossibledb.v1.CreateIndexResponse
+	24, // 77: impossibledb.v1.AdminService.GetIndex:output_type -> impossibledb.v1.GetIndexResponse
+	26, // 78: impossibledb.v1.AdminService.ListIndexes:output_type -> impossibledb.v1.ListIndexesResponse
+	28, // 79: impossibledb.v1.AdminService.DeleteIndex:output_type -> impossibledb.v1.DeleteIndexResponse
+	30, // 80: impossibledb.v1.AdminService.CreateSearchIndex:output_type -> impossibledb.v1.CreateSearchIndexResponse
+	32, // 81: impossibledb.v1.AdminService.GetSearchIndex:output_type -> impossibledb.v1.GetSearchIndexResponse
+	34, // 82: impossibledb.v1.AdminService.DeleteSearchIndex:output_type -> impossibledb.v1.DeleteSearchIndexResponse
+	36, // 83: impossibledb.v1.AdminService.ExportDocuments:output_type -> impossibledb.v1.ExportDocumentsResponse
+	50, // 84: impossibledb.v1.AdminService.CreateDatabase:output_type -> impossibledb.v1.CreateDatabaseResponse
+	52, // 85: impossibledb.v1.AdminService.GetDatabase:output_type -> impossibledb.v1.GetDatabaseResponse
+	54, // 86: impossibledb.v1.AdminService.ListDatabases:output_type -> impossibledb.v1.ListDatabasesResponse
+	56, // 87: impossibledb.v1.AdminService.DeleteDatabase:output_type -> impossibledb.v1.DeleteDatabaseResponse
+	39, // 88: impossibledb.v1.AdminService.GetMetrics:output_type -> impossibledb.v1.GetMetricsResponse
+	42, // 89: impossibledb.v1.AdminService.CreateApiKey:output_type -> impossibledb.v1.CreateApiKeyResponse
+	44, // 90: impossibledb.v1.AdminService.ListApiKeys:output_type -> impossibledb.v1.ListApiKeysResponse
+	46, // 91: impossibledb.v1.AdminService.RevokeApiKey:output_type -> impossibledb.v1.RevokeApiKeyResponse
+	61, // 92: impossibledb.v1.AdminService.StartResharding:output_type -> impossibledb.v1.StartReshardingResponse
+	63, // 93: impossibledb.v1.AdminService.GetResharding:output_type -> impossibledb.v1.GetReshardingResponse
+	65, // 94: impossibledb.v1.AdminService.CancelResharding:output_type -> impossibledb.v1.CancelReshardingResponse
+	9,  // 95: impossibledb.v1.AdminService.SetRules:output_type -> impossibledb.v1.SetRulesResponse
+	11, // 96: impossibledb.v1.AdminService.GetRules:output_type -> impossibledb.v1.GetRulesResponse
+	74, // [74:97] is the sub-list for method output_type
+	51, // [51:74] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_impossibledb_v1_admin_service_proto_init() }
@@ -4044,13 +4138,14 @@ func file_impossibledb_v1_admin_service_proto_init() {
 	}
 	file_impossibledb_v1_document_proto_init()
 	file_impossibledb_v1_search_proto_init()
+	file_impossibledb_v1_admin_service_proto_msgTypes[52].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_impossibledb_v1_admin_service_proto_rawDesc), len(file_impossibledb_v1_admin_service_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   62,
+			NumMessages:   63,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -441,7 +441,7 @@ class DeleteDatabaseResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class Resharding(_message.Message):
-    __slots__ = ("id", "state", "phase", "source_shard_count", "target_shard_count", "source_routing_version", "target_routing_version", "documents_copied", "documents_total", "errors", "start_time", "update_time", "end_time", "cutover_millis", "documents_scanned")
+    __slots__ = ("id", "state", "phase", "source_shard_count", "target_shard_count", "source_routing_version", "target_routing_version", "documents_copied", "documents_total", "errors", "start_time", "update_time", "end_time", "cutover_millis", "documents_scanned", "throttle")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[Resharding.State]
@@ -487,6 +487,7 @@ class Resharding(_message.Message):
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     CUTOVER_MILLIS_FIELD_NUMBER: _ClassVar[int]
     DOCUMENTS_SCANNED_FIELD_NUMBER: _ClassVar[int]
+    THROTTLE_FIELD_NUMBER: _ClassVar[int]
     id: str
     state: Resharding.State
     phase: Resharding.Phase
@@ -502,7 +503,16 @@ class Resharding(_message.Message):
     end_time: _timestamp_pb2.Timestamp
     cutover_millis: int
     documents_scanned: int
-    def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[Resharding.State, str]] = ..., phase: _Optional[_Union[Resharding.Phase, str]] = ..., source_shard_count: _Optional[int] = ..., target_shard_count: _Optional[int] = ..., source_routing_version: _Optional[int] = ..., target_routing_version: _Optional[int] = ..., documents_copied: _Optional[int] = ..., documents_total: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cutover_millis: _Optional[int] = ..., documents_scanned: _Optional[int] = ...) -> None: ...
+    throttle: ReshardingThrottle
+    def __init__(self, id: _Optional[str] = ..., state: _Optional[_Union[Resharding.State, str]] = ..., phase: _Optional[_Union[Resharding.Phase, str]] = ..., source_shard_count: _Optional[int] = ..., target_shard_count: _Optional[int] = ..., source_routing_version: _Optional[int] = ..., target_routing_version: _Optional[int] = ..., documents_copied: _Optional[int] = ..., documents_total: _Optional[int] = ..., errors: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cutover_millis: _Optional[int] = ..., documents_scanned: _Optional[int] = ..., throttle: _Optional[_Union[ReshardingThrottle, _Mapping]] = ...) -> None: ...
+
+class ReshardingThrottle(_message.Message):
+    __slots__ = ("sources_at_once", "rest_ratio")
+    SOURCES_AT_ONCE_FIELD_NUMBER: _ClassVar[int]
+    REST_RATIO_FIELD_NUMBER: _ClassVar[int]
+    sources_at_once: int
+    rest_ratio: float
+    def __init__(self, sources_at_once: _Optional[int] = ..., rest_ratio: _Optional[float] = ...) -> None: ...
 
 class ShardCountAdvice(_message.Message):
     __slots__ = ("suggested_shard_count", "current_shard_count", "reason")
@@ -515,10 +525,12 @@ class ShardCountAdvice(_message.Message):
     def __init__(self, suggested_shard_count: _Optional[int] = ..., current_shard_count: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class StartReshardingRequest(_message.Message):
-    __slots__ = ("shard_count",)
+    __slots__ = ("shard_count", "throttle")
     SHARD_COUNT_FIELD_NUMBER: _ClassVar[int]
+    THROTTLE_FIELD_NUMBER: _ClassVar[int]
     shard_count: int
-    def __init__(self, shard_count: _Optional[int] = ...) -> None: ...
+    throttle: ReshardingThrottle
+    def __init__(self, shard_count: _Optional[int] = ..., throttle: _Optional[_Union[ReshardingThrottle, _Mapping]] = ...) -> None: ...
 
 class StartReshardingResponse(_message.Message):
     __slots__ = ("resharding",)
