@@ -158,8 +158,8 @@ export class StorageObject extends DurableObject<Env> {
   list(collection: string, afterId: string | null, limit: number, epoch?: number): ShardListOutcome {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
-    return listDocuments(this.ctx.storage.sql, collection, afterId, limit);
+    const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
+    return listDocuments(this.ctx.storage.sql, collection, afterId, limit, undefined, excludeMoved);
   }
 
   /** The shard's statistics, with its approximate recent request rate and its document cache's. */
@@ -329,8 +329,8 @@ export class StorageObject extends DurableObject<Env> {
   query(req: ShardQueryRequest, epoch?: number): ShardQueryResult | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
-    return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req);
+    const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
+    return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardQuery(this.ctx.storage.sql, req, excludeMoved);
   }
 
   /**
@@ -350,8 +350,8 @@ export class StorageObject extends DurableObject<Env> {
   aggregate(req: ShardAggregationRequest, epoch?: number): ShardAggregationResult | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
-    return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardAggregation(this.ctx.storage.sql, req);
+    const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
+    return blockedByWriteIntents(this.ctx.storage.sql, req.collection) ?? runShardAggregation(this.ctx.storage.sql, req, excludeMoved);
   }
 
   /** Creates (and backfills) a secondary index; idempotent. */

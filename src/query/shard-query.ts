@@ -11,6 +11,7 @@
  * (src/rules/) is ANDed into the filter as far as SQL can say it; the rest
  * is evaluated per row in CEL.
  */
+import { NOT_MOVED_SQL } from "../routing/moved.js";
 import type { SqlValue } from "./sql-value.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
@@ -90,8 +91,12 @@ interface Row extends Record<string, SqlValue> {
   update_time_ms: number;
 }
 
-/** Runs one page of a query on a shard. */
-export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQueryResult {
+/**
+ * Runs one page of a query on a shard. `excludeMoved`: leave out the rows a
+ * source releasing a resharding's moved rows no longer owns (shard-epoch.ts
+ * NOT_MOVED_SQL).
+ */
+export function runShardQuery(sql: ShardSql, req: ShardQueryRequest, excludeMoved = false): ShardQueryResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a shard page asks for at least one row");
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
@@ -109,7 +114,7 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest): ShardQuery
   const sortColumns = order.columns === "" ? "" : `, ${order.columns}`;
   const statement =
     `SELECT id, data, version, create_time_ms, update_time_ms FROM (` +
-    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM documents WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})` +
+    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM documents WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})${excludeMoved ? ` AND ${NOT_MOVED_SQL}` : ""}` +
     `) WHERE ${order.after.sql} ORDER BY ${order.orderBy}` +
     (filter.exact && admits === null ? ` LIMIT ${req.limit + 1}` : "");
   const params = [...filter.params, ...order.after.params];
@@ -151,13 +156,13 @@ export type ShardAggregationResult =
   | { readonly ok: true; readonly groups: PartialGroup[]; readonly rowsRead: number; readonly explain: ShardExplain | null }
   | { readonly ok: false; readonly kind: FailureKind; readonly message: string; readonly rowsRead: number };
 
-/** Folds a shard's matching documents into partial aggregates. */
-export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest): ShardAggregationResult {
+/** Folds a shard's matching documents into partial aggregates; `excludeMoved` as in runShardQuery. */
+export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest, excludeMoved = false): ShardAggregationResult {
   const expr = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
   const filter = filterToSql(expr, { paramsMax: SQL_PARAMS_MAX, bytesMax: SQL_STATEMENT_BYTES_MAX - STATEMENT_FRAME_BYTES, depthMax: SQL_EXPR_DEPTH_MAX - FILTER_FRAME_DEPTH });
   const params = filter.params;
-  const where = `collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})`;
+  const where = `collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})${excludeMoved ? ` AND ${NOT_MOVED_SQL}` : ""}`;
   const countOnly = filter.exact && admits === null && req.groupBy.length === 0 && req.aggregations.every((a) => a.fn === "count" && a.path === null);
   if (countOnly) {
     // Counting documents needs no row contents: SQLite counts on its own.

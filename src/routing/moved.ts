@@ -24,3 +24,9 @@ export function movedEpochOf(err: unknown): number | null {
   return Number.isSafeInteger(epoch) ? epoch : null;
 }
 
+/**
+ * The condition, on a statement over `documents`, that leaves out the rows
+ * a releasing source no longer owns (shard-epoch.ts EpochGuard `fanOutExcludingMoved`).
+ * An indexed probe of `moving_keys` per row.
+ */
+export const NOT_MOVED_SQL = "NOT EXISTS (SELECT 1 FROM moving_keys AS moved WHERE moved.collection = documents.collection AND moved.id = documents.id)";

@@ -182,4 +182,22 @@ export class EpochGuard {
     if (stamp === null) return;
     if (epoch !== stamp.epoch || !stamp.queriesOpen) throw new Error(movedMessage(stamp.epoch));
   }
+
+  /**
+   * For the fan-out reads that can leave out moved rows (query, aggregate,
+   * list): like assertEpoch, but a source still releasing its moved rows
+   * (at the request's epoch, queries closed since its fence) serves them
+   * too. Returns true when the caller must leave out every row whose key
+   * is in `moving_keys` (NOT_MOVED_SQL): after the fence those are exactly
+   * the rows the targets own now (the copy, the catch-up and the drain
+   * recorded each one; the release deletes row and key together), so the
+   * source answers for the keys it owns, and nothing is seen twice (R3).
+   */
+  fanOutExcludingMoved(epoch: number | undefined): boolean {
+    const stamp = this.current();
+    if (stamp === null) return false;
+    if (epoch !== stamp.epoch) throw new Error(movedMessage(stamp.epoch));
+    return !stamp.queriesOpen;
+  }
 }
+

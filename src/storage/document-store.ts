@@ -7,6 +7,7 @@
  * checked against their grammar, and are asserted again here because a
  * shard must never store what the contract forbids.
  */
+import { NOT_MOVED_SQL } from "../routing/moved.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
 import { checkRef } from "../validation/refs.js";
@@ -351,17 +352,20 @@ function storeOne(sql: SqlStorage, plan: PlannedWrite, commitTs: number, version
  * to this collection. The page also ends, with `hasMore`, once its
  * documents hold `bytesMax` bytes of JSON or more (at least one document),
  * so a page of large documents stays within one small RPC reply.
+ * `excludeMoved`: leave out the rows a source releasing a resharding's
+ * moved rows no longer owns (routing/shard-epoch.ts NOT_MOVED_SQL).
  */
-export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number, bytesMax = SHARD_REPLY_BYTES_MAX): ShardListOutcome {
+export function listDocuments(sql: SqlStorage, collection: string, afterId: string | null, limit: number, bytesMax = SHARD_REPLY_BYTES_MAX, excludeMoved = false): ShardListOutcome {
   assert(limit > 0 && limit <= PAGE_SIZE_MAX, "list limit within PAGE_SIZE_MAX");
   const isBlocked = blockedByWriteIntents(sql, collection);
   if (isBlocked !== null) return isBlocked;
   // One row more than asked tells whether the shard has more.
+  const owned = excludeMoved ? ` AND ${NOT_MOVED_SQL}` : "";
   const cursor =
     afterId === null
-      ? sql.exec<DocumentRow>(`SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? ORDER BY id LIMIT ?`, collection, limit + 1)
+      ? sql.exec<DocumentRow>(`SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ?${owned} ORDER BY id LIMIT ?`, collection, limit + 1)
       : sql.exec<DocumentRow>(
-          `SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?`,
+          `SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id > ?${owned} ORDER BY id LIMIT ?`,
           collection, afterId, limit + 1,
         );
   // Rows are taken one at a time (still synchronously) so that a page of

@@ -15,11 +15,18 @@ import type { ShardWrite, ShardWriteOutcome } from "../../src/storage/types.js";
 import { sameChecksum, type RangeChecksum } from "../../src/routing/reshard-checksum.js";
 import type { ChecksumBase, ChecksumProgress, MovingChange } from "../../src/routing/reshard-shard.js";
 import { createShardRouter, type RoutingTable, type ShardRouter } from "../../src/routing/router.js";
+import type { ShardAggregationRequest, ShardQueryRequest } from "../../src/query/shard-query.js";
+import { MATCH_ALL } from "../../src/query/expression.js";
+import { isRefusalAnswer } from "../../src/objects/rpc-refusals.js";
 
 /** The shard calls these tests make (a narrow view of StorageObject's RPC surface). */
 interface Shard extends Omit<ReshardingShard, "reshardStamp"> {
   reshardStamp(shardId: string, table: RoutingTable): Promise<ShardEpoch>;
   write(writes: ShardWrite[]): Promise<ShardWriteOutcome>;
+  list(collection: string, afterId: string | null, limit: number, epoch?: number): Promise<{ ok: true; documents: Array<{ id: string }>; hasMore: boolean } | { ok: false }>;
+  query(req: ShardQueryRequest, epoch?: number): Promise<{ ok: true; documents: Array<{ id: string }> } | { ok: false; message?: string }>;
+  aggregate(req: ShardAggregationRequest, epoch?: number): Promise<{ ok: true; groups: Array<{ accumulators: Array<{ count: number }> }> } | { ok: false }>;
+  searchStats(req: unknown, epoch?: number): Promise<unknown>;
 }
 const stubOf = (id: string) => env.SHARD.get(env.SHARD.idFromName(id));
 const shard = (id: string): Shard => stubOf(id) as unknown as Shard;
@@ -229,5 +236,46 @@ describe("the resharding checksum taken before the fence", () => {
     const fenced = await fenceAll(p, true);
     expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
     expect(await rowOn(p.newShard, p.moving[0]!)).toEqual(original);
+  });
+  it("a fenced source answers queries, lists and counts for the keys it still owns while it releases its moved rows, each document once", async () => {
+    const p = await prepare("rel");
+    const fenced = await fenceAll(p, true);
+    expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
+    const query: ShardQueryRequest = { collection: COLLECTION, filter: MATCH_ALL, order: [], after: null, limit: 1000, rowsReadMax: 100_000, explain: false };
+    const count: ShardAggregationRequest = { collection: COLLECTION, filter: MATCH_ALL, groupBy: [], aggregations: [{ alias: "n", fn: "count", path: null }], rowsReadMax: 100_000, explain: false };
+    const every = Array.from({ length: DOCUMENTS }, (_, i) => `d${i}`).sort();
+    /** Every shard of the new table answers at its epoch (2); together they list each document once. */
+    const answers = async () => {
+      const listed: string[] = [];
+      const queried: string[] = [];
+      let counted = 0;
+      for (const id of p.target.shards) {
+        const page = await shard(id).list(COLLECTION, null, 1000, 2);
+        if (!page.ok || isRefusalAnswer(page)) throw new Error(`${id} refused the list: ${JSON.stringify(page)}`);
+        const mineNow = page.documents.map((d) => d.id);
+        // A source answers only for the keys it owns under the new table.
+        for (const doc of mineNow) expect(p.router.shardFor(COLLECTION, doc), `${doc} listed by ${id}`).toBe(id);
+        listed.push(...mineNow);
+        const found = await shard(id).query(query, 2);
+        if (!found.ok || isRefusalAnswer(found)) throw new Error(`${id} refused the query: ${JSON.stringify(found)}`);
+        queried.push(...found.documents.map((d) => d.id));
+        const n = await shard(id).aggregate(count, 2);
+        if (!n.ok || isRefusalAnswer(n)) throw new Error(`${id} refused the count: ${JSON.stringify(n)}`);
+        counted += n.groups[0]?.accumulators[0]?.count ?? 0;
+      }
+      return { listed: listed.sort(), queried: queried.sort(), counted };
+    };
+    // Before any moved row is released: the sources still hold them, but leave them out.
+    expect(await rowOn(p.before.shardFor(COLLECTION, p.moving[0]!), p.moving[0]!)).not.toBeNull();
+    expect(await answers()).toEqual({ listed: every, queried: every, counted: DOCUMENTS });
+    // A request routed by the old table is still refused as moved (the Worker routes it again).
+    expect(isRefusalAnswer(await shard(p.sources[0]!).list(COLLECTION, null, 1000, 1))).toBe(true);
+    // Reads that cannot leave the moved rows out (search statistics here) stay refused until the release ends.
+    expect(isRefusalAnswer(await shard(p.sources[0]!).searchStats({ collection: COLLECTION }, 2))).toBe(true);
+    // After a release step (MOVED_ROWS_PER_RELEASE_MAX rows at most), and after the release: the same answers.
+    for (const source of p.sources) await shard(source).reshardRelease();
+    expect(await answers()).toEqual({ listed: every, queried: every, counted: DOCUMENTS });
+    for (const source of p.sources) while (!(await shard(source).reshardRelease()).done);
+    expect(await answers()).toEqual({ listed: every, queried: every, counted: DOCUMENTS });
   });
 });

@@ -451,6 +451,12 @@ describe("live resharding", () => {
         const created = await docs(db).createDocument({ ref: ref("aba", id), data: { again: shardCount } });
         expect(created.document!.version > old, `${id} re-created at version ${created.document!.version}, had ${old} before`).toBe(true);
         await expectCode(docs(db).setDocument({ ref: ref("aba", id), data: { stale: true }, precondition: { condition: { case: "version", value: old } } }), Code.FailedPrecondition);
+        // A transaction's read validation is the same check: a read of the deleted incarnation does not pass for the new one.
+        const { transaction } = await txs(db).beginTransaction({ options: { readOnly: false } });
+        await expectCode(
+          txs(db).commit({ transaction, reads: [{ ref: ref("aba", id), version: old }], writes: [{ ref: ref("aba-log", id), operation: { case: "set" as const, value: { stale: true } } }] }),
+          Code.Aborted,
+        );
         await docs(db).deleteDocument({ ref: ref("aba", id) });
         before.set(id, created.document!.version);
       }
