@@ -107,13 +107,19 @@ export async function runQueryPage(shards: QueryShards, spec: QuerySpec, pageSiz
   return { documents, next, report: run.report };
 }
 
-/** Streams every result of `spec` in order; returns the report when done. */
-export async function* streamQuery(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions): AsyncGenerator<StoredDocument, QueryReport> {
+/**
+ * Streams every result of `spec` in order; returns the report when done.
+ * With `state`, continues after `state.after` with `state.returned`
+ * documents already sent (the offset already skipped): how a stream goes on
+ * over a new routing table after a resharding's cutover.
+ */
+export async function* streamQuery(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions, state: PageState | null = null): AsyncGenerator<StoredDocument, QueryReport> {
   const run = startRun(shards, spec, options);
+  const skip = state === null ? spec.offset : 0;
   let seen = 0;
-  let sent = 0;
-  for await (const doc of run.merged(null, { first: Math.min(STREAM_FIRST_BATCH_ROWS, spec.offset + (spec.limit ?? Infinity) + 1), max: SHARD_BATCH_ROWS_MAX })) {
-    if (++seen <= spec.offset) continue;
+  let sent = state?.returned ?? 0;
+  for await (const doc of run.merged(state?.after ?? null, { first: Math.min(STREAM_FIRST_BATCH_ROWS, skip + (spec.limit ?? Infinity) - sent + 1), max: SHARD_BATCH_ROWS_MAX })) {
+    if (++seen <= skip) continue;
     if (spec.limit !== null && sent >= spec.limit) break;
     sent++;
     run.report.rowsReturned = sent;

@@ -79,3 +79,26 @@ async function* rerouteStream<T>(
     }
   }
 }
+
+/**
+ * Runs `call` again after a "moved" answer, once the new routing table is
+ * in (the interceptor's rule for a step inside a handler: a long server
+ * stream's next page, which the interceptor cannot run again once the
+ * stream has sent something). At most ROUTING_MOVED_RETRIES_MAX times;
+ * any other error is thrown at once. `call` must be safe to run again
+ * (a read, or a step routed afresh each time).
+ */
+export async function rerouted<T>(env: Parameters<typeof awaitRouting>[0], call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      await waitForRouting(env, err, attempt);
+    }
+  }
+}
+
+/** Waits for the table a "moved" error names (backoff by `attempt`); throws `err` when it is not "moved" or the retries ran out. */
+export function awaitMoved(env: Parameters<typeof awaitRouting>[0], err: unknown, attempt: number): Promise<void> {
+  return waitForRouting(env, err, attempt);
+}

@@ -19,6 +19,7 @@ import { createDatabaseAdmin } from "./database-admin.js";
 import { createReshardingAdmin } from "./resharding-admin.js";
 import { createSearchAdmin } from "./search-admin.js";
 import { listPage } from "./list-documents.js";
+import { rerouted } from "../server/routing-retry.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-key-admin.js";
 import { getRules, setRules } from "./rules-admin.js";
 import { createIndexEverywhere, deleteIndexEverywhere, getIndexEverywhere, listIndexesEverywhere } from "./index-admin.js";
@@ -73,7 +74,9 @@ export function createAdminService(options: AdminServiceOptions): ServiceImpl<ty
       const batchSize = req.batchSize || PAGE_SIZE_DEFAULT;
       let token = "";
       do {
-        const page = await listPage(env, collection, batchSize, token);
+        // A page may meet a resharding's cutover: it is routed again (a page
+        // token carries the position, not shards), so the export goes on.
+        const page = await rerouted(env, () => listPage(env, collection, batchSize, token));
         if (page.documents.length > 0) yield { documents: page.documents };
         token = page.nextPageToken;
       } while (token !== "");

@@ -12,7 +12,9 @@ import { AggregationGroupSchema, QueryPlanSchema, RulePlanSchema, ShardPlanSchem
 import type { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { FailureError } from "../errors.js";
 import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, RESPONSE_BYTES_MAX } from "../limits.js";
-import { runAggregation, runQueryPage, streamQuery, type QueryReport } from "../query/executor.js";
+import { runAggregation, runQueryPage, streamQuery, type PageState, type QueryReport } from "../query/executor.js";
+import { cursorOf } from "../query/order.js";
+import { awaitMoved } from "../server/routing-retry.js";
 import { decodePageState, encodePageState, queryScope } from "../query/page-state.js";
 import { valueFromJson } from "../query/proto-values.js";
 import { aggregationSpecFrom, querySpecFrom } from "../query/query-spec.js";
@@ -81,16 +83,27 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
         yield* streamSearchQuery(ctx, spec, search, req.explain, toPlan);
         return;
       }
-      const shards = await routedQueryShards(env);
-      const results = streamQuery(shards, spec, { deadline: queryDeadline(ctx), explain: req.explain });
-      for (;;) {
-        const next = await results.next();
-        if (next.done) {
-          recordQueryReport(ctx, next.value);
-          if (req.explain) yield { result: { case: "plan", value: toPlan(next.value) } };
-          return;
+      // A stream may meet a resharding's cutover after it has sent
+      // documents: it goes on after the last one sent, over the new table
+      // (as a page token would), rather than failing UNAVAILABLE.
+      const deadline = queryDeadline(ctx);
+      let state = null as PageState | null;
+      for (let attempt = 0; ; attempt++) {
+        const results = streamQuery(await routedQueryShards(env), spec, { deadline, explain: req.explain }, state);
+        try {
+          for (;;) {
+            const next = await results.next();
+            if (next.done) {
+              recordQueryReport(ctx, next.value);
+              if (req.explain) yield { result: { case: "plan", value: toPlan(next.value) } };
+              return;
+            }
+            state = { after: cursorOf(next.value, spec.order), returned: (state?.returned ?? 0) + 1 };
+            yield { result: { case: "document", value: toDocument(next.value, spec.select) } };
+          }
+        } catch (err) {
+          await awaitMoved(env, err, attempt);
         }
-        yield { result: { case: "document", value: toDocument(next.value, spec.select) } };
       }
     },
 

@@ -462,4 +462,41 @@ describe("live resharding", () => {
       }
     }
   });
+  it("a StreamQuery and an ExportDocuments open across a cutover go on over the new table: every document once, in order", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("streams-across");
+    await seed(db, "items", 1200);
+    const expected = Array.from({ length: 1200 }, (_, i) => `d${i}`).sort();
+    // Both streams are opened and read a little; the resharding runs to its end
+    // while they wait (the server pulls their pages only as they are read);
+    // then they are read to the end.
+    const stream = queries(db).streamQuery({ query: { collection: "items", orderBy: [{ field: "n", direction: 2 }] } })[Symbol.asyncIterator]();
+    const exported = admin(db).exportDocuments({ collection: "items", batchSize: 100 })[Symbol.asyncIterator]();
+    const streamed: Array<{ id: string; n: number }> = [];
+    const exportedIds: string[] = [];
+    const readStream = async (count: number) => {
+      for (let i = 0; i < count; i++) {
+        const next = await stream.next();
+        if (next.done) return;
+        if (next.value.result.case === "document") streamed.push({ id: next.value.result.value.id, n: (next.value.result.value.data as { n: number }).n });
+      }
+    };
+    const readExport = async (batches: number) => {
+      for (let i = 0; i < batches; i++) {
+        const next = await exported.next();
+        if (next.done) return;
+        exportedIds.push(...next.value.documents.map((d) => d.id));
+      }
+    };
+    await readStream(50);
+    await readExport(1);
+    await admin(db).startResharding({ shardCount: 12 });
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    await readStream(10_000);
+    await readExport(10_000);
+    expect(streamed).toHaveLength(1200);
+    expect(new Set(streamed.map((d) => d.id)).size).toBe(1200);
+    // Ordered by n descending, across the cutover too.
+    expect(streamed.map((d) => d.n)).toEqual(Array.from({ length: 1200 }, (_, i) => 1199 - i));
+    expect(exportedIds.sort()).toEqual(expected);
+  });
 });
