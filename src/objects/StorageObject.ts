@@ -316,8 +316,13 @@ export class StorageObject extends DurableObject<Env> {
       afterSeq,
       waitMs,
       retentionMs: this.retention.retentionMs,
-      // A waiting call woken by the erase answers as every later call does.
-      assertLive: () => assertNotErased(this.erased),
+      // A waiting call woken by the erase answers as every later call does;
+      // one woken by a resharding's fence answers "moved" at once (the Worker
+      // routes its listener again), not when its wait runs out.
+      assertLive: () => {
+        assertNotErased(this.erased);
+        this.epochs.assertEpoch(epoch);
+      },
     });
   }
 

@@ -15,12 +15,22 @@ import { Aggregation_Function } from "../../gen/impossibledb/v1/query_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { connectClient, expectCode } from "./helpers.js";
 import { checkSerializable, type RecordedTransaction } from "../support/history-checker.js";
+import { createShardRouter, type RoutingTable } from "../../src/routing/router.js";
+import { planResharding } from "../../src/routing/resharding-plan.js";
 
 const admin = (database: string) => connectClient(AdminService, { database });
 const docs = (database: string) => connectClient(CollectionService, { database });
 const queries = (database: string) => connectClient(QueryService, { database });
 const txs = (database: string) => connectClient(TransactionService, { database });
 const ref = (collection: string, id: string) => ({ collection, id });
+/** The routing table GetRoutingTable answered, as the router takes it. */
+const toTable = (t: { version: bigint; shards: Array<{ id: string }>; virtualNodesPerShard: number }): RoutingTable => ({ version: Number(t.version), shards: t.shards.map((s) => s.id), virtualNodesPerShard: t.virtualNodesPerShard });
+/** The table a resharding of `table` to `count` shards publishes (its first one: no earlier resharding named shards). */
+const planTarget = (table: RoutingTable, count: number): RoutingTable => {
+  const planned = planResharding(table, count, "plan", 0);
+  if (!planned.ok) throw new Error(planned.message);
+  return planned.operation.target;
+};
 
 async function freshDatabase(id: string): Promise<string> {
   await connectClient(AdminService).createDatabase({ databaseId: id, database: { placement: {} } });
@@ -498,5 +508,28 @@ describe("live resharding", () => {
     // Ordered by n descending, across the cutover too.
     expect(streamed.map((d) => d.n)).toEqual(Array.from({ length: 1200 }, (_, i) => 1199 - i));
     expect(exportedIds.sort()).toEqual(expected);
+  });
+  it("a document listener whose document moves ends at the cutover, not when its shard's long poll runs out", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("doc-listener-moves");
+    await seed(db, "items", 200);
+    const before = createShardRouter(toTable((await admin(db).getRoutingTable({})).table!));
+    const after = createShardRouter(planTarget(toTable((await admin(db).getRoutingTable({})).table!), 12));
+    const id = Array.from({ length: 200 }, (_, i) => `d${i}`).find((d) => before.shardFor("items", d) !== after.shardFor("items", d))!;
+    const controller = new AbortController();
+    let current = false;
+    const ended = (async () => {
+      for await (const m of queries(db).listen({ target: { case: "document", value: ref("items", id) } }, { signal: controller.signal })) {
+        if (m.current) current = true;
+      }
+    })().then(() => null, (err: unknown) => err);
+    while (!current) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The shard's long poll for this listener has just begun: it would wait
+    // LISTEN_POLL_WAIT_MS (10 s) for a change that now lands elsewhere.
+    await admin(db).startResharding({ shardCount: 12 });
+    const done = await awaitDone(db);
+    expect(done.state).toBe(Resharding_State.SUCCEEDED);
+    const err = await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve("still open 3 s after the resharding ended"), 3_000))]);
+    controller.abort();
+    expect(err instanceof ConnectError ? err.code : err).toBe(Code.OutOfRange);
   });
 });
