@@ -24,8 +24,10 @@ import { pageTokenKey } from "./list-documents.js";
  * `retry_of` that is not one of our ids (of this database) or ended more
  * than TX_RETRY_OF_WINDOW_MS ago. A retry inherits its first
  * attempt's priority (signed in the earlier id, so a client cannot make
- * one up) and reads with locks; `retry_of` is ignored for a read-only
- * transaction, which never aborts.
+ * one up) and reads with locks. A read-only transaction takes nothing
+ * from `retry_of` (it takes no locks and no conflict aborts it), but a
+ * `retry_of` that is not one of our ids is refused all the same: bad input
+ * is never silently accepted.
  */
 export async function beginTransaction(env: Env, options: TransactionOptions | undefined, field: string): Promise<TransactionToken> {
   const timeoutMs = options?.timeout === undefined ? TX_TIMEOUT_DEFAULT_MS : durationMs(options.timeout);
@@ -35,12 +37,13 @@ export async function beginTransaction(env: Env, options: TransactionOptions | u
   const key = pageTokenKey(env);
   const nowMs = Date.now();
   const readOnly = options?.readOnly ?? false;
-  const retryOf = readOnly ? "" : (options?.retryOf ?? "");
-  const previous = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true, scopeOf(env));
-  if (previous !== null && !previous.ok) {
+  const retryOf = options?.retryOf ?? "";
+  const checked = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true, scopeOf(env));
+  if (checked !== null && !checked.ok) {
     // The verification's own words say why (another database's id, or not one of ours).
-    throw new FailureError("invalid_argument", `${field}.retry_of: ${previous.message.replace(/^transaction /, "")}`);
+    throw new FailureError("invalid_argument", `${field}.retry_of: ${checked.message.replace(/^transaction /, "")}`);
   }
+  const previous = readOnly ? null : checked;
   if (previous !== null && nowMs > previous.token.deadlineMs + TX_RETRY_OF_WINDOW_MS) {
     throw new FailureError(
       "invalid_argument",

@@ -128,7 +128,11 @@ describe("retries (retry_of)", () => {
     expect((await db.getDocument({ ref: { collection: "release", id: "x" } })).document!.data).toEqual({ n: 3 });
   });
 
-  it("refuses a retry_of that is not one of our ids", async () => {
+  it("refuses a retry_of that is not one of our ids, read-only transactions too (which take nothing from it)", async () => {
     await expectCode(tx.beginTransaction({ options: { retryOf: "tx2.forged.mac" } }), Code.InvalidArgument, /retry_of/);
+    await expectCode(tx.beginTransaction({ options: { readOnly: true, retryOf: "abc" } }), Code.InvalidArgument, /retry_of/);
+    // One of ours is accepted for a read-only one, as before.
+    const first = await tx.beginTransaction({ options: { readOnly: true } });
+    expect((await tx.beginTransaction({ options: { readOnly: true, retryOf: first.transaction } })).transaction).not.toBe("");
   });
 });

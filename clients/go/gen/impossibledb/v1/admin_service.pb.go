@@ -3085,8 +3085,9 @@ type Resharding struct {
 	// How long the cutover (first fence to publication) took, in milliseconds.
 	CutoverMillis int64 `protobuf:"varint,14,opt,name=cutover_millis,json=cutoverMillis,proto3" json:"cutover_millis,omitempty"`
 	// Documents the copy has looked at on the source shards, moving or not:
-	// with documents_total, the copy's progress (it reaches the total when
-	// the copy is done).
+	// with documents_total, the copy's progress. It ends near the total:
+	// documents written during the copy can take it past, and documents
+	// deleted before the copy reached them keep it below.
 	DocumentsScanned int64 `protobuf:"varint,15,opt,name=documents_scanned,json=documentsScanned,proto3" json:"documents_scanned,omitempty"`
 	// The throttle in effect (the request's, with the defaults filled in).
 	Throttle      *ReshardingThrottle `protobuf:"bytes,16,opt,name=throttle,proto3" json:"throttle,omitempty"`

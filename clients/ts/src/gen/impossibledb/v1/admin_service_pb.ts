@@ -1615,8 +1615,9 @@ export type Resharding = Message<"impossibledb.v1.Resharding"> & {
 
   /**
    * Documents the copy has looked at on the source shards, moving or not:
-   * with documents_total, the copy's progress (it reaches the total when
-   * the copy is done).
+   * with documents_total, the copy's progress. It ends near the total:
+   * documents written during the copy can take it past, and documents
+   * deleted before the copy reached them keep it below.
    *
    * @generated from field: int64 documents_scanned = 15;
    */
