@@ -49,6 +49,8 @@ const INT_CALL = /int\(\s*(-?\d+)\s*\)/y;
 /** `timestamp(` up to its string literal (a path never precedes a parenthesis, so no field name is shadowed). */
 const TIMESTAMP_CALL = /timestamp\(\s*(?=["'])/y;
 const PUNCT = ["<=", ">=", "!=", "(", ")", "=", "<", ">", ":", "*", "-"];
+/** What to write instead of a list (`a IN (1, 2)`), which AIP-160 text has no syntax for. */
+const NO_LISTS = "write (a = 1 OR a = 2), or use the structured filter's OPERATOR_IN (docs/queries.md)";
 
 /** Parses an AIP-160 filter into an expression tree. */
 export function parseTextFilter(text: string): Expr {
@@ -124,6 +126,7 @@ class TextParser {
       }
       return { kind: "contains", path, values: [this.value()] };
     }
+    if (op.kind === "path" && (op.text === "IN" || op.text === "in")) throw fail(op.at, `AIP-160 has no IN operator: ${NO_LISTS}`);
     if (op.kind !== "punct" || !["=", "!=", "<", "<=", ">", ">="].includes(op.text)) {
       throw fail(op.at, `expected an operator (=, !=, <, <=, >, >=, :) after the field path, found ${describe(op)}`);
     }
@@ -219,7 +222,7 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const punct = PUNCT.find((p) => text.startsWith(p, i));
-    if (punct === undefined) throw fail(i, `unexpected character ${JSON.stringify(ch)}`);
+    if (punct === undefined) throw fail(i, `unexpected character ${JSON.stringify(ch)}${ch === "," ? `: ${NO_LISTS}` : ""}`);
     tokens.push({ kind: "punct", text: punct, at: i });
     i += punct.length;
   }
