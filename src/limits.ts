@@ -395,6 +395,34 @@ export const INTENT_RESOLUTION_BACKOFF_MS = 5;
 export const INTENT_RESOLUTION_PATIENCE_ROUNDS = 3;
 
 /**
+ * How long a retry waits, in milliseconds, when only older live
+ * transactions are in its way (it may never abort them: lock-order.ts),
+ * before it gives up with ABORTED and its client tries again. Its rounds
+ * are not counted against INTENT_RESOLUTION_ROUNDS_MAX: a hot document
+ * with N retries queued has each wait for the N-1 before it (measured
+ * locally: about 60 ms per commit in the queue), and a wait that ran out
+ * after 8 rounds (about 0.6 s) cost the younger ones an attempt each time.
+ * Far below InnoDB's innodb_lock_wait_timeout (50 s); short next to a
+ * call's deadline (the SDKs' 10 s).
+ */
+export const TX_LOCK_WAIT_MS_MAX = 5_000;
+
+/** The longest pause, in ms, between two looks of a retry that waits for older transactions (the pause doubles from INTENT_RESOLUTION_BACKOFF_MS up to this). */
+export const TX_LOCK_WAIT_POLL_MS_MAX = 80;
+
+/**
+ * How long a shard remembers, in ms, that a retry is waiting for a
+ * document's lock, so a younger retry asking after the lock is released
+ * queues behind it instead of taking the lock (and being wounded by the
+ * waiter at its next look). A waiter looks again at least every
+ * TX_LOCK_WAIT_POLL_MS_MAX; one that stopped looking is forgotten after this.
+ */
+export const LOCK_WAITER_MEMORY_MS = 400;
+
+/** The most (document, waiting retry) pairs a shard remembers; past it the oldest entries are forgotten (only fairness is lost). */
+export const LOCK_WAITERS_MAX = 10_000;
+
+/**
  * How many coordinator objects share the multi-shard transactions. Each
  * transaction id names its coordinator, so this may change at any time.
  */
@@ -525,6 +553,11 @@ assertLimit(
   TX_READ_LOCK_LEASE_MS > 2 * INTENT_RESOLUTION_BACKOFF_MS * 2 ** (INTENT_RESOLUTION_ROUNDS_MAX - 2),
   "a retry waiting inside its own call renews its lease each round, with room to spare before it runs out (the longest pause between rounds, doubled)",
 );
+assertLimit(
+  LOCK_WAITER_MEMORY_MS > 2 * TX_LOCK_WAIT_POLL_MS_MAX && TX_READ_LOCK_LEASE_MS > 2 * LOCK_WAITER_MEMORY_MS,
+  "a waiting retry looks again well within the shard's memory of it, and that memory is short next to the lease that keeps the waiter from being thought quiet",
+);
+assertLimit(TX_LOCK_WAIT_MS_MAX < TX_TIMEOUT_MAX_MS, "a retry stops waiting for locks before its deadline");
 assertLimit(TX_READ_LOCK_LEASE_MS < TX_TIMEOUT_MAX_MS, "a quiet transaction loses its locks before its deadline would release them");
 assertLimit(COORDINATOR_LEASES_MAX >= 1, "a coordinator remembers at least one lease");
 assertLimit(LATENCY_BUCKET_FIRST_MS > 0 && LATENCY_BUCKET_COUNT >= 2, "a latency histogram has a positive first bucket and an overflow bucket");

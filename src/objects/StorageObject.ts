@@ -14,7 +14,7 @@ import { answerRefusalsAsValues } from "./rpc-refusals.js";
 import { SHARD_RPC_METHODS } from "../shards/shard-client.js";
 import { RequestRate } from "../shards/request-rate.js";
 import { changeLogRetention, documentCacheEnabled } from "../env.js";
-import { LISTEN_WAITERS_PER_SHARD_MAX } from "../limits.js";
+import { LISTEN_WAITERS_PER_SHARD_MAX, LOCK_WAITER_MEMORY_MS, LOCK_WAITERS_MAX } from "../limits.js";
 import { CHANGE_LOG_MIGRATIONS, changeLogBounds, type ChangeLogRetention, type ChangeRow } from "../watch/change-log.js";
 import { ChangeWaiters, FeedReadCache, listenSnapshot, readFeed, readWindow, type ShardChanges, type ShardListenSnapshot, type ShardWindow } from "../watch/shard-feed.js";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
@@ -27,6 +27,7 @@ import { abort, commit, commitOnePhase, prepare, type ParticipantRequest, type V
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
+import { LockWaitQueue } from "../sync/lock-waiters.js";
 import { failure, type Failure } from "../errors.js";
 import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { ShardResharding } from "../routing/shard-resharding.js";
@@ -58,6 +59,8 @@ export class StorageObject extends DurableObject<Env> {
    * itself (so polling the statistics does not inflate them).
    */
   private readonly requests = new RequestRate(Date.now());
+  /** Retries waiting for documents' locks, so a released lock goes to the oldest (sync/lock-waiters.ts). */
+  private readonly lockWaiters = new LockWaitQueue(LOCK_WAITER_MEMORY_MS, LOCK_WAITERS_MAX);
   /** The change log's retention, from the CHANGE_LOG_RETENTION_HOURS var. */
   private readonly retention: ChangeLogRetention;
   /** Feed calls waiting for the next change (see watch/shard-feed.ts). */
@@ -129,7 +132,7 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.epochs.assertOwns(refs);
-    const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now());
+    const outcome = readWithLocks(this.ctx.storage, reader, refs, Date.now(), this.lockWaiters);
     // The alarm drops the locks if the transaction's deadline passes first.
     if (outcome.ok) await scheduleRecovery(this.ctx.storage, this.retention);
     return outcome;
@@ -218,6 +221,7 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     this.forget(locksOf(this.ctx.storage.sql, txId).filter((lock) => lock.mode === "write"));
     commit(this.ctx.storage, txId, commitTs, forgetAtMs);
+    this.lockWaiters.forgetTransaction(txId);
     this.maintainSearch();
     this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
@@ -228,6 +232,8 @@ export class StorageObject extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     abort(this.ctx.storage, txId, forgetAtMs);
+    // A waiter found aborted stops holding younger retries up at once.
+    this.lockWaiters.forgetTransaction(txId);
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
 

@@ -12,6 +12,8 @@ import {
   INTENT_RESOLUTION_BACKOFF_MS,
   INTENT_RESOLUTION_PATIENCE_ROUNDS,
   INTENT_RESOLUTION_ROUNDS_MAX,
+  TX_LOCK_WAIT_MS_MAX,
+  TX_LOCK_WAIT_POLL_MS_MAX,
   TX_RECORD_RETENTION_MS,
 } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
@@ -34,23 +36,37 @@ export function isBlocked(outcome: unknown): outcome is Blocked {
 }
 
 /**
- * Runs `call` against `shard` until no transaction lock blocks it, or
- * INTENT_RESOLUTION_ROUNDS_MAX rounds have passed (then ABORTED, retryable).
+ * Runs `call` against `shard` until no transaction lock blocks it. Rounds
+ * that met a holder it may abort are bounded by INTENT_RESOLUTION_ROUNDS_MAX;
+ * a retry that only has older live transactions in its way (which it may
+ * never abort) waits for them up to TX_LOCK_WAIT_MS_MAX, looking again at
+ * least every TX_LOCK_WAIT_POLL_MS_MAX. Either bound ends in ABORTED
+ * (retryable: the client runs the transaction again, keeping its priority).
  */
 export async function untilUnblocked<T>(env: Env, shard: string, call: () => Promise<T | Blocked>): Promise<Exclude<T, Blocked>> {
-  for (let round = 0; ; round++) {
+  const startedMs = Date.now();
+  let round = 0;
+  for (let look = 0; ; look++) {
     const outcome = await call();
     if (!isBlocked(outcome)) return outcome as Exclude<T, Blocked>;
-    if (round + 1 >= INTENT_RESOLUTION_ROUNDS_MAX) {
+    const { wound, older } = priorityOf(outcome);
+    const onlyOlder = outcome.blockedBy.every((txId) => older.has(txId));
+    if (onlyOlder) {
+      if (Date.now() - startedMs >= TX_LOCK_WAIT_MS_MAX) {
+        throw new FailureError("aborted", `documents stayed locked by older transactions for TX_LOCK_WAIT_MS_MAX (${TX_LOCK_WAIT_MS_MAX} ms); retry the transaction`);
+      }
+    } else if (++round >= INTENT_RESOLUTION_ROUNDS_MAX) {
       throw new FailureError("aborted", "documents stayed locked by transactions in progress; retry the call");
     }
-    const patient = round + 1 < INTENT_RESOLUTION_PATIENCE_ROUNDS;
-    const { wound, older } = priorityOf(outcome);
+    const patient = round < INTENT_RESOLUTION_PATIENCE_ROUNDS;
     // Undecided holders are aborted once patience runs out, or at once when
     // a retry wounds them; an older retry is only ever waited for.
     const abortIfUndecided = (txId: string) => !older.has(txId) && (!patient || wound.has(txId));
     const settled = await Promise.all(outcome.blockedBy.map((txId) => settleOn(env, shard, txId, abortIfUndecided(txId))));
-    if (settled.some((s) => !s)) await new Promise((resolve) => setTimeout(resolve, INTENT_RESOLUTION_BACKOFF_MS * 2 ** round));
+    if (settled.some((s) => !s)) {
+      const pauseMs = onlyOlder ? Math.min(TX_LOCK_WAIT_POLL_MS_MAX, INTENT_RESOLUTION_BACKOFF_MS * 2 ** look) : INTENT_RESOLUTION_BACKOFF_MS * 2 ** (round - 1);
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
   }
 }
 

@@ -143,6 +143,30 @@ export function lockHolders(sql: SqlStorage, ref: Ref, mode: LockMode | "any", e
   return rows.filter((r) => r.tx_id !== exceptTx && (mode === "any" || r.mode === mode)).map((r) => r.tx_id);
 }
 
+/**
+ * The transactions, other than `exceptTx`, whose locks on `ref` a retry's
+ * locking read must not share: every write intent, and the read locks of
+ * other retries (holders with a priority). A retry's read lock is an update
+ * lock: a retry reads in order to write, and two retries sharing a read
+ * lock on a document both would write means the older one wounds the
+ * younger at its commit; with N retries on one hot document each commit
+ * wounded all the others, so the youngest lost about N times (measured: 5
+ * to 8 attempts each for 24 concurrent increments). Exclusive among
+ * retries, the younger waits at its read instead, behind the older, and
+ * commits next. Read locks a first attempt took at prepare (no priority)
+ * stay shared: they live only until its decision.
+ * Source of the idea: update locks (U) in SQL Server; SELECT FOR UPDATE.
+ */
+export function lockingReadHolders(sql: SqlStorage, ref: Ref, exceptTx: string): string[] {
+  return sql
+    .exec<{ tx_id: string }>(
+      "SELECT tx_id FROM tx_intents WHERE collection = ? AND id = ? AND tx_id != ? AND (mode = 'write' OR priority IS NOT NULL)",
+      ref.collection, ref.id, exceptTx,
+    )
+    .toArray()
+    .map((r) => r.tx_id);
+}
+
 /** True when any transaction holds any lock on this shard: the common "none" case skips per-document checks. */
 export function anyLocks(sql: SqlStorage): boolean {
   return sql.exec("SELECT 1 FROM tx_intents LIMIT 1").toArray().length > 0;

@@ -21,9 +21,10 @@ const (
 	// BackoffMaxDefault is the largest ceiling of a wait between attempts.
 	BackoffMaxDefault = 2 * time.Second
 	// TransactionAttemptsMaxDefault is how often RunTransaction runs its
-	// function when commits abort, the first run included. A retry can be
-	// wounded once by each older retry in its way (wound-wait); 5 let some
-	// of 10 to 24 concurrent increments of one document give up.
+	// function when commits abort, the first run included. Retries queue
+	// for a hot document (update locks, oldest first), so 24 concurrent
+	// increments of one document take about 2 runs each; 10 leaves room
+	// for a retry wounded by older ones that arrive after it took a lock.
 	TransactionAttemptsMaxDefault = 10
 	// WritesPerCallMax is the most writes one batch, batch commit or
 	// transaction commit may carry (the server's limit).

@@ -22,9 +22,10 @@ export const BACKOFF_MAX_MS_DEFAULT = 2_000;
 
 /**
  * Attempts of a whole transaction in runTransaction, the first included.
- * Under wound-wait a retry can be wounded once by each older retry in its
- * way; 5 (Firestore's default) let 1 or 2 of 10 to 24 concurrent
- * increments of one document give up, so 10.
+ * Retries queue for a hot document (update locks, oldest first), so 24
+ * concurrent increments of one document take about 2 runs each; 10 leaves
+ * room for a retry wounded by older ones that arrive after it took a lock
+ * (Firestore's default is 5).
  */
 export const TRANSACTION_ATTEMPTS_MAX_DEFAULT = 10;
 

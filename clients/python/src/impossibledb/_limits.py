@@ -24,8 +24,9 @@ BACKOFF_MAX_MS_DEFAULT: Final = 2_000
 TRANSACTION_ATTEMPTS_MAX_DEFAULT: Final = 10
 """Attempts of a whole transaction in run_transaction, the first included.
 
-A retry can be wounded once by each older retry in its way (wound-wait);
-5 let some of 10 to 24 concurrent increments of one document give up."""
+Retries queue for a hot document (update locks, oldest first), so 24
+concurrent increments of one document take about 2 runs each; 10 leaves
+room for a retry wounded by older ones that arrive after it took a lock."""
 
 PAGE_SIZE_MAX: Final = 1_000
 """The server's largest page (ListDocuments, RunQuery); the client asks for pages this big."""
