@@ -7,12 +7,15 @@
  * query   := or
  * or      := and ("OR" and)*
  * and     := unary (["AND"] unary)*        juxtaposition is AND
- * unary   := "NOT" unary | primary
+ * unary   := ("NOT" | "-") unary | primary
  * primary := "(" or ")" | '"' words '"' | word | word "*"
  * ```
  *
  * AND, OR and NOT are operators only in capitals (as in FTS5); otherwise
- * they are words. A word holding several tokens (`e-mail`, `col:name`) is a
+ * they are words. A `-` that starts a word and is followed by a letter,
+ * digit, quote or parenthesis is NOT (`apple -pie`, `-"old town"`), as in
+ * Typesense and web search engines; inside a word (`e-mail`) or alone it
+ * is punctuation. A word holding several tokens (`e-mail`, `col:name`) is a
  * phrase of them, so FTS5 syntax (column filters, `NEAR(...)`, `^`, `+`)
  * is plain text here. A word with no letters or digits (`&`, `-`) is
  * skipped. A parse error is INVALID_ARGUMENT naming the 1-based character
@@ -43,7 +46,7 @@ export function parseSearchText(text: string): SearchNode {
   const next = parser.peek();
   if (next.kind !== "end") throw invalid(`unexpected ${describe(next)} at position ${next.at + 1}`);
   if (node === null) throw invalid("holds no terms to search for");
-  if (node.kind === "not") throw invalid("NOT needs terms to exclude from (for example `apple NOT pie`)");
+  if (node.kind === "not") throw invalid("NOT (or a leading -) needs terms to exclude from (for example `apple NOT pie` or `apple -pie`)");
   if (parser.terms > SEARCH_TERMS_MAX) throw invalid(`holds ${parser.terms} terms, over SEARCH_TERMS_MAX (${SEARCH_TERMS_MAX})`);
   return node;
 }
@@ -66,6 +69,8 @@ function lex(text: string): Lexeme[] {
     const ch = text[i]!;
     if (/\s/u.test(ch)) {
       i++;
+    } else if (ch === "-" && excludes(text, i)) {
+      out.push({ kind: "NOT", at: i++ });
     } else if (ch === "(" || ch === ")") {
       out.push({ kind: ch, at: i++ });
     } else if (ch === '"') {
@@ -83,6 +88,17 @@ function lex(text: string): Lexeme[] {
   }
   out.push({ kind: "end", at: text.length });
   return out;
+}
+
+/** True when the `-` at `i` starts a word and the dashes from it lead to a letter, digit, quote or parenthesis: each is a NOT. */
+function excludes(text: string, i: number): boolean {
+  if (i > 0 && !/[\s(-]/u.test(text[i - 1]!)) return false;
+  let start = i;
+  while (start > 0 && text[start - 1] === "-") start--;
+  if (start > 0 && !/[\s(]/u.test(text[start - 1]!)) return false;
+  let end = i;
+  while (text[end] === "-") end++;
+  return end < text.length && /[\p{L}\p{N}"(]/u.test(text[end]!);
 }
 
 class Parser {

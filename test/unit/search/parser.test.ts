@@ -50,6 +50,11 @@ describe("search text parser and compiler", () => {
     expect(compiled("NEAR(a b)")).toBe('("near" AND ("a" AND "b"))');
     expect(compiled("^fox +dog")).toBe('("fox" AND "dog")');
     expect(compiled("and or not")).toBe('("and" AND "or" AND "not")');
+    // A leading - excludes, as in Typesense and web search; inside a word or alone it is punctuation.
+    expect(compiled("apple -pie")).toBe(compiled("apple NOT pie"));
+    expect(compiled('cafe -"old town" -(zurich OR bern)')).toBe(compiled('cafe NOT "old town" NOT (zurich OR bern)'));
+    expect(compiled("e-mail - x")).toBe('("e mail" AND "x")');
+    expect(compiled("(a -b)")).toBe(compiled("a NOT b"));
     expect(compileSearch(parseSearchText("apple pie"), new Map([["apple", ["appel", "aple"]]])).match).toBe('(("apple" OR "appel" OR "aple") AND "pie")');
   });
 
@@ -59,7 +64,9 @@ describe("search text parser and compiler", () => {
     expect(refusal("fox)")).toMatch(/unexpected "\)" at position 4/);
     expect(refusal("fox AND")).toMatch(/nothing after AND at position 5/);
     expect(refusal("OR fox")).toMatch(/nothing before OR at position 1/);
-    expect(refusal("NOT fox")).toMatch(/NOT needs terms/);
+    expect(refusal("NOT fox")).toMatch(/NOT \(or a leading -\) needs terms/);
+    expect(refusal("-fox")).toMatch(/needs terms to exclude from/);
+    expect(refusal("a --b")).toMatch(/NOT NOT at position 3/);
     expect(refusal("fox OR NOT dog")).toMatch(/only excludes/);
     expect(refusal("*")).toMatch(/prefix at position 1/);
     expect(refusal("a*")).toMatch(/SEARCH_PREFIX_LENGTH_MIN/);
