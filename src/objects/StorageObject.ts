@@ -28,6 +28,7 @@ import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.j
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
 import { LockWaitQueue } from "../sync/lock-waiters.js";
+import { geoRuleBoundRefusal, ruleBoundRefusal } from "../search/readable-stats.js";
 import { failure, type Failure } from "../errors.js";
 import { writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { ShardResharding } from "../routing/shard-resharding.js";
@@ -352,9 +353,9 @@ export class StorageObject extends DurableObject<Env> {
   geoSearch(req: ShardGeoRequest, epoch?: number): ShardGeoResult | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
+    const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardGeoSearch(sql, req));
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardGeoSearch(sql, { ...req, excludeMoved }));
   }
 
   /** Computes this shard's partial aggregates; Blocked like query. */
@@ -412,18 +413,36 @@ export class StorageObject extends DurableObject<Env> {
   searchStats(req: ShardSearchStatsRequest, epoch?: number): ShardSearchStats | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
+    const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, req, this.vocabulary));
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, { ...req, excludeMoved }, this.vocabulary));
   }
 
   /** A search's scoring pass on this shard: one scored page (search/shard-search.ts); Blocked like query. */
   search(req: ShardSearchRequest, epoch?: number): ShardSearchResult | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
+    const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardSearch(sql, req));
+    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardSearch(sql, { ...req, excludeMoved }));
+  }
+
+  /**
+   * For the search passes: like fanOutExcludingMoved, a source releasing its
+   * moved rows serves a search routed by the new table, leaving them out
+   * (readable-stats.ts ReadableScope: every statistic, candidate and hit
+   * over the rows it still owns, as if the moved ones were gone). That
+   * reads every indexed document of the collection here once per pass, so
+   * past SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX of them the shard refuses as
+   * moved, as before, and the Worker waits for the release.
+   */
+  private searchExcludingMoved(collection: string, epoch: number | undefined): boolean {
+    const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
+    if (excludeMoved) {
+      const sql = this.ctx.storage.sql;
+      if (ruleBoundRefusal(sql, collection) !== null || geoRuleBoundRefusal(sql, collection) !== null) this.epochs.assertEpoch(epoch);
+    }
+    return excludeMoved;
   }
 
   /** The search indexes on this shard, with their state here. */

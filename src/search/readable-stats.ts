@@ -35,6 +35,26 @@ import { SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX } from "./limits.js";
 import { ftsColumn, ftsTableName, textTotals } from "./text-index.js";
 import { geoTableNames, geoTablesExist } from "./geo/geo-sql.js";
 import { editDistance, type Variant } from "./typo.js";
+import { NOT_MOVED_SQL } from "../routing/moved.js";
+
+/**
+ * Which documents of the collection a shard's search counts: those `rule`
+ * admits (null: no rule), leaving out with `excludeMoved` the rows a source
+ * releasing its moved documents after a resharding's cutover no longer owns
+ * (routing/moved.ts NOT_MOVED_SQL; the target answers for them). Either way
+ * the shard answers exactly as one holding only those documents would.
+ */
+export interface ReadableScope {
+  readonly rule: ShardReadRule | null;
+  readonly excludeMoved: boolean;
+}
+
+/** The scope of a shard's search request, or null when it counts every document (no rule, nothing moved away). */
+export function readableScope(req: { readonly rule?: ShardReadRule | null; readonly excludeMoved?: boolean }): ReadableScope | null {
+  const rule = req.rule ?? null;
+  const excludeMoved = req.excludeMoved === true;
+  return rule === null && !excludeMoved ? null : { rule, excludeMoved };
+}
 
 /** The statement's own bytes and nesting around the rule's SQL. */
 const FRAME_BYTES = 400;
@@ -80,11 +100,12 @@ export function geoRuleBoundRefusal(sql: SearchSql, collection: string): Failure
   return indexTooLarge(collection, sql.exec<{ n: number }>(`SELECT count(*) AS n FROM "${points}"`).toArray()[0]!.n);
 }
 
-/** The caller's rule as SQL over `documents` (its claims substituted), and what is left to check per document. */
-function ruleAsSql(rule: ShardReadRule) {
-  const where = ruleFiltered(MATCH_ALL, rule);
-  const filter = filterToSql(where, { paramsMax: SQL_PARAMS_MAX - 2, bytesMax: SQL_STATEMENT_BYTES_MAX - FRAME_BYTES, depthMax: SQL_EXPR_DEPTH_MAX - FRAME_DEPTH });
-  const admits = documentCheck(rule);
+/** The scope as SQL over `documents` (the rule's claims substituted; the moved rows left out), and what is left to check per document. */
+function scopeAsSql(scope: ReadableScope) {
+  const where = ruleFiltered(MATCH_ALL, scope.rule);
+  const ruleSql = filterToSql(where, { paramsMax: SQL_PARAMS_MAX - 2, bytesMax: SQL_STATEMENT_BYTES_MAX - FRAME_BYTES - NOT_MOVED_SQL.length, depthMax: SQL_EXPR_DEPTH_MAX - FRAME_DEPTH - 1 });
+  const filter = scope.excludeMoved ? { ...ruleSql, sql: `(${ruleSql.sql}) AND ${NOT_MOVED_SQL}` } : ruleSql;
+  const admits = documentCheck(scope.rule);
   const perDocument = admits !== null || !filter.exact;
   /** True when the document passes what SQL could not say. */
   const passes = (doc: { id: string; data: JsonObject }) => (filter.exact || matches(where, doc)) && (admits === null || admits(doc));
@@ -100,13 +121,13 @@ function ruleAsSql(rule: ShardReadRule) {
  * refuses (GEO_CANDIDATES_PER_SHARD_MAX) and reports rows read over these
  * only (geo/geo-sql.ts `readable`).
  */
-export function readableGeoIds(sql: SearchSql, collection: string, rule: ShardReadRule): Failure | { readonly ok: true; readonly ids: ReadonlySet<string> } {
+export function readableGeoIds(sql: SearchSql, collection: string, scope: ReadableScope): Failure | { readonly ok: true; readonly ids: ReadonlySet<string> } {
   const ids = new Set<string>();
   if (!geoTablesExist(sql, collection)) return { ok: true, ids };
   const points = geoTableNames(collection).points;
   const refused = geoRuleBoundRefusal(sql, collection);
   if (refused !== null) return refused;
-  const { filter, perDocument, passes } = ruleAsSql(rule);
+  const { filter, perDocument, passes } = scopeAsSql(scope);
   const cursor = sql.exec<{ id: string; data: string | null }>(
     `SELECT d.id AS id, ${perDocument ? "d.data" : "NULL"} AS data FROM "${points}" AS p ` +
       `JOIN (SELECT id, data FROM documents WHERE collection = ? AND (${filter.sql})) AS d ON d.id = p.doc_id`,
@@ -120,9 +141,9 @@ export function readableGeoIds(sql: SearchSql, collection: string, rule: ShardRe
   return { ok: true, ids };
 }
 
-/** The rows of the collection's text index whose documents `rule` lets the caller read. */
-export function readableRows(sql: SearchSql, collection: string, rule: ShardReadRule): ReadableRows {
-  const { filter, perDocument, passes } = ruleAsSql(rule);
+/** The rows of the collection's text index whose documents are in `scope` (the rule lets the caller read them; not moved away). */
+export function readableRows(sql: SearchSql, collection: string, scope: ReadableScope): ReadableRows {
+  const { filter, perDocument, passes } = scopeAsSql(scope);
   const cursor = sql.exec<{ r: number; n: number; id: string; data: string | null }>(
     `SELECT t.row_id AS r, t.token_count AS n, d.id AS id, ${perDocument ? "d.data" : "NULL"} AS data FROM search_text_docs AS t ` +
       `JOIN (SELECT id, data FROM documents WHERE collection = ? AND (${filter.sql})) AS d ON d.id = t.id WHERE t.collection = ?`,

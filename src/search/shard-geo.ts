@@ -23,7 +23,7 @@ import { geoFieldPath } from "./geo-index.js";
 import { geoCandidates, type GeoCursor } from "./geo/geo-sql.js";
 import type { GeoRegion } from "./geo/region.js";
 import { maintainCollection } from "./search-maintenance.js";
-import { readableGeoIds } from "./readable-stats.js";
+import { readableGeoIds, readableScope } from "./readable-stats.js";
 
 /** A page request of a geo search to one shard. */
 export interface ShardGeoRequest {
@@ -32,6 +32,8 @@ export interface ShardGeoRequest {
   readonly region: GeoRegion;
   readonly filter: Expr;
   readonly rule?: ShardReadRule | null;
+  /** Set by the shard itself, never by the Worker: leave out the rows it releases after a resharding (readable-stats.ts ReadableScope). */
+  readonly excludeMoved?: boolean;
   /** Resume strictly after this (distance, id); from the start when null. */
   readonly after: GeoCursor | null;
   /** The most documents to return, at least 1. */
@@ -64,8 +66,9 @@ export function runShardGeoSearch(sql: SearchSql, req: ShardGeoRequest): ShardGe
   // A rule-bound caller's candidates, refusals and rows read count only the
   // documents it may read, and hidden ones are never loaded (issue 11).
   let readable: ReadonlySet<string> | null = null;
-  if (req.rule !== null && req.rule !== undefined) {
-    const found = readableGeoIds(sql, req.collection, req.rule);
+  const scope = readableScope(req);
+  if (scope !== null) {
+    const found = readableGeoIds(sql, req.collection, scope);
     if (!found.ok) return { ...found, rowsRead: 0 };
     readable = found.ids;
   }

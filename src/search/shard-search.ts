@@ -29,7 +29,7 @@ import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
 import { scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
-import { geoRuleBoundRefusal, readableMatches, readableRows, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
+import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
@@ -57,6 +57,8 @@ export interface ShardSearchStatsRequest {
   readonly typo: ReadonlyArray<{ readonly term: string; readonly edits: number }>;
   /** The caller's read rule: then every statistic counts only documents it admits (readable-stats.ts); null or absent for none. */
   readonly rule?: ShardReadRule | null;
+  /** Set by the shard itself, never by the Worker: leave out the rows it releases after a resharding (readable-stats.ts ReadableScope). */
+  readonly excludeMoved?: boolean;
   /** Answer in one pass when the query without typo variants has few candidates here (one-pass.ts); absent: statistics only. */
   readonly onePass?: OnePassRequest | null;
 }
@@ -88,6 +90,8 @@ export interface SearchCursor {
 export interface ShardSearchRequest extends Pick<ScoringInput, "collection" | "match" | "tree" | "phrases" | "idfs" | "averageLength"> {
   readonly filter: Expr;
   readonly rule?: ShardReadRule | null;
+  /** Set by the shard itself, never by the Worker: leave out the rows it releases after a resharding (readable-stats.ts ReadableScope). */
+  readonly excludeMoved?: boolean;
   /** Resume strictly after this position; from the start when null. */
   readonly after: SearchCursor | null;
   readonly limit: number;
@@ -135,15 +139,15 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   maintainCollection(sql, req.collection, null);
-  const bound = req.rule !== null && req.rule !== undefined;
-  const refused = bound ? ruleBoundRefusal(sql, req.collection) : null;
+  const scope = readableScope(req);
+  const refused = scope !== null ? ruleBoundRefusal(sql, req.collection) : null;
   if (refused !== null) return { ...refused, rowsRead: 0 };
   // A rule-bound caller's rows read count only readable documents (readable-stats.ts).
-  let rowsRead = bound ? 0 : 1;
+  let rowsRead = scope !== null ? 0 : 1;
   const all = textTotals(sql, req.collection);
   const table = ftsTableName(req.collection);
   const vocab = vocabTableName(req.collection);
-  const readable = req.rule === null || req.rule === undefined ? null : readableRows(sql, req.collection, req.rule);
+  const readable = scope === null ? null : readableRows(sql, req.collection, scope);
   if (readable !== null) rowsRead += readable.rowsRead;
   const totals = readable === null ? all : { documents: readable.rows.size, tokens: sum([...readable.rows.values()]) };
   /** Documents (readable ones, with a rule) matching an FTS5 phrase. */
@@ -246,10 +250,11 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   // readable documents' only (issue 11): hidden candidates are skipped
   // before they are counted or loaded.
   let readable: ReadableRows | null = null;
-  if (req.rule !== null && req.rule !== undefined) {
+  const scope = readableScope(req);
+  if (scope !== null) {
     const refused = ruleBoundRefusal(sql, req.collection) ?? (req.geo === undefined || req.geo === null ? null : geoRuleBoundRefusal(sql, req.collection));
     if (refused !== null) return { ...refused, rowsRead: 0 };
-    readable = readableRows(sql, req.collection, req.rule);
+    readable = readableRows(sql, req.collection, scope);
   }
   const weights = ready.textFields.map((f) => f.weight);
   const statement = scoringStatement({

@@ -1,8 +1,9 @@
 /**
  * Live resharding keeps search indexes: the targets get the index before
  * the copy, moved documents are indexed as they land and released ones
- * leave the index, so a search after a resharding (grow and shrink) equals
- * the search before it, ids and scores, and new shards index new writes.
+ * leave the index, so a search during and after a resharding (grow and
+ * shrink) equals the search before it, ids and scores (old shards leave out
+ * the rows they are releasing), and new shards index new writes.
  */
 import { describe, expect, it } from "vitest";
 import { AdminService, Resharding_Phase, Resharding_State, type Resharding } from "../../gen/impossibledb/v1/admin_service_pb.js";
@@ -18,13 +19,21 @@ const queries = connectClient(QueryService, { database: DB });
 const WORDS = ["amber", "basalt", "cobalt", "dolomite", "emerald", "feldspar", "garnet", "hematite", "iolite", "jasper", "kyanite", "lapis"];
 const TEXTS = ["amber", "cobalt garnet", '"basalt hematite"', "emeral", "jas*", "amber OR lapis NOT garnet", "(dolomite OR iolite) hematite"];
 
-async function awaitDone(timeoutMs = 90_000): Promise<Resharding> {
+/**
+ * Waits for the resharding to finish, running every search meanwhile: each
+ * must answer (no UNAVAILABLE while old shards release their moved rows)
+ * and equal `before`. Answers the resharding and the phases searched in.
+ */
+async function searchUntilDone(before: Array<Array<[string, number]>>, timeoutMs = 90_000): Promise<{ resharding: Resharding; searchedIn: Set<Resharding_Phase> }> {
   const start = Date.now();
+  const searchedIn = new Set<Resharding_Phase>();
   for (;;) {
     const { resharding } = await admin.getResharding({});
-    if (resharding !== undefined && resharding.phase === Resharding_Phase.DONE) return resharding;
+    if (resharding !== undefined && resharding.phase === Resharding_Phase.DONE) return { resharding, searchedIn };
     if (Date.now() - start > timeoutMs) throw new Error(`resharding still running: ${JSON.stringify(resharding?.errors)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const during = await searches();
+    expect(during, `searched during ${Resharding_Phase[resharding?.phase ?? 0]}`).toEqual(before);
+    if (resharding !== undefined) searchedIn.add(resharding.phase);
   }
 }
 
@@ -38,7 +47,7 @@ async function searches(): Promise<Array<Array<[string, number]>>> {
 }
 
 describe("search across live resharding", () => {
-  it("a search after growing 8 to 12 and shrinking to 5 equals the search before", { timeout: 180_000 }, async () => {
+  it("a search during and after growing 8 to 12 and shrinking to 5 equals the search before", { timeout: 180_000 }, async () => {
     await connectClient(AdminService).createDatabase({ databaseId: DB, database: { placement: {} } });
     // A deterministic corpus: document i holds words chosen by i.
     const writes = Array.from({ length: 400 }, (_, i) => ({
@@ -55,13 +64,19 @@ describe("search across live resharding", () => {
     expect(before.every((hits) => hits.length > 0)).toBe(true);
 
     await admin.startResharding({ shardCount: 12 });
-    const grown = await awaitDone();
+    const { resharding: grown, searchedIn } = await searchUntilDone(before);
     expect(grown.state).toBe(Resharding_State.SUCCEEDED);
+    // Searched while it ran. (Which phases a search falls in depends on
+    // timing: the release of 400 documents is short. The old shards'
+    // answers while they release are held to an oracle in
+    // test/unit/search/releasing-source.test.ts and in
+    // resharding-checksum.test.ts, "fenced source".)
+    expect(searchedIn.size).toBeGreaterThan(0);
     expect(await searches()).toEqual(before);
     expect((await admin.getSearchIndex({ collection: "rocks" })).index!.state).toBe(SearchIndex_State.READY);
 
     await admin.startResharding({ shardCount: 5 });
-    const shrunk = await awaitDone();
+    const { resharding: shrunk } = await searchUntilDone(before);
     expect(shrunk.state).toBe(Resharding_State.SUCCEEDED);
     expect(await searches()).toEqual(before);
 

@@ -25,6 +25,8 @@ export interface GeoCluster {
   remove(id: string): void;
   /** Creates the search index on every shard and backfills it to READY. */
   createSearchIndex(spec: SearchIndexSpec): void;
+  /** Runs `statement` with `params` on every shard's SQL (test set-up). */
+  execEverywhere(statement: string, ...params: Array<string | number>): void;
   close(): void;
 }
 
@@ -71,6 +73,9 @@ export function geoCluster(count: number, collection: string): GeoCluster {
         while (step.ok && step.state !== "ready") step = backfillShardSearchIndex(sql, spec.collection);
         if (!step.ok) throw new Error(step.message);
       }
+    },
+    execEverywhere(statement, ...params) {
+      for (const { sql } of dbs.values()) sql.exec(statement, ...params);
     },
     close() {
       for (const { db } of dbs.values()) db.close();
