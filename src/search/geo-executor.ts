@@ -60,19 +60,27 @@ export async function runGeoPage(shards: GeoShards, spec: QuerySpec, region: Geo
   return { documents, next, report: run.report, candidates: run.candidates() };
 }
 
-/** Streams every result of a geo search in (distance, id) order; returns the report and the candidates read when done. */
+/**
+ * Streams every result of a geo search in (distance, id) order; returns the
+ * report and the candidates read when done. With `resume` (a stream that
+ * met a resharding's cutover, going on over the new table), it goes on
+ * strictly after `resume.after`, the offset already skipped and
+ * `resume.returned` documents already sent.
+ */
 export async function* streamGeo(
   shards: GeoShards,
   spec: QuerySpec,
   region: GeoRegion,
   options: ExecuteOptions,
+  resume: Pick<GeoPageState, "after" | "returned"> | null = null,
 ): AsyncGenerator<GeoDocument, { report: QueryReport; candidates: number }> {
   assertGeoSpec(spec);
   const run = startGeo(shards, spec, region, options);
-  let seen = 0;
-  let sent = 0;
+  let seen = resume === null ? 0 : spec.offset;
+  let sent = resume?.returned ?? 0;
+  const wanted = resume === null ? spec.offset + (spec.limit ?? Infinity) + 1 : (spec.limit ?? Infinity) - sent + 1;
   if (spec.limit !== 0) {
-    for await (const hit of run.merged(null, Math.min(STREAM_FIRST_BATCH_ROWS, spec.offset + (spec.limit ?? Infinity) + 1))) {
+    for await (const hit of run.merged(resume?.after ?? null, Math.min(STREAM_FIRST_BATCH_ROWS, Math.max(1, wanted)))) {
       if (++seen <= spec.offset) continue;
       if (spec.limit !== null && sent >= spec.limit) break;
       sent++;

@@ -225,13 +225,27 @@ export async function runSearchPage(
   return { documents, next, report: run.report, plan };
 }
 
-/** Streams every result of a search in rank order, after its statistics pass (`plan`); returns the report when done. */
-export async function* streamSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData, options: ExecuteOptions): AsyncGenerator<ScoredDocument, QueryReport> {
+/**
+ * Streams every result of a search in rank order, after its statistics pass
+ * (`plan`); returns the report when done. With `resume` (a stream that met
+ * a resharding's cutover, going on over the new table with the same
+ * statistics: `plan` built from its `frozen` ones), it goes on strictly
+ * after `resume.after`, the offset already skipped and `resume.returned`
+ * documents already sent.
+ */
+export async function* streamSearch(
+  shards: SearchShards,
+  spec: QuerySpec,
+  plan: SearchPlanData,
+  options: ExecuteOptions,
+  resume: Pick<SearchPageState, "after" | "returned"> | null = null,
+): AsyncGenerator<ScoredDocument, QueryReport> {
   const run = startSearch(shards, spec, plan, options);
   if (plan.documents === 0) return run.report;
-  let seen = 0;
-  let sent = 0;
-  for await (const hit of run.merged(null, Math.min(STREAM_FIRST_BATCH_ROWS, spec.offset + (spec.limit ?? Infinity) + 1))) {
+  let seen = resume === null ? 0 : spec.offset;
+  let sent = resume?.returned ?? 0;
+  const wanted = resume === null ? spec.offset + (spec.limit ?? Infinity) + 1 : (spec.limit ?? Infinity) - sent + 1;
+  for await (const hit of run.merged(resume?.after ?? null, Math.min(STREAM_FIRST_BATCH_ROWS, Math.max(1, wanted)))) {
     if (++seen <= spec.offset) continue;
     if (spec.limit !== null && sent >= spec.limit) break;
     sent++;

@@ -21,8 +21,10 @@ import type { QueryReport, QuerySpec } from "../query/executor.js";
 import { queryScope } from "../query/page-state.js";
 import { geoRegionFrom } from "../search/geo-query.js";
 import { runGeoPage, streamGeo, type GeoPageState, type GeoShards } from "../search/geo-executor.js";
+import { cursorOf } from "../search/geo-merge.js";
 import type { GeoCondition, GeoRegion } from "../search/geo/region.js";
 import { recordQueryReport } from "../server/request-stats.js";
+import { awaitMoved } from "../server/routing-retry.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import type { StoredDocument } from "../storage/types.js";
@@ -103,20 +105,30 @@ export async function* streamGeoQuery(
   explain: boolean,
   toPlan: (report: QueryReport) => QueryPlan,
 ): AsyncGenerator<MessageInitShape<typeof StreamQueryResponseSchema>> {
-  const shards = await routedGeoShards(env);
-  const results = streamGeo(shards, geo.spec, geo.region, { deadline: queryDeadline(ctx), explain });
-  for (;;) {
-    const next = await results.next();
-    if (next.done) {
-      recordQueryReport(ctx, next.value.report);
-      if (explain) {
-        const plan = toPlan(next.value.report);
-        plan.search = create(SearchPlanSchema, { geoCandidates: BigInt(next.value.candidates) });
-        yield { result: { case: "plan", value: plan } };
+  const options = { deadline: queryDeadline(ctx), explain };
+  // Across a resharding's cutover the stream goes on over the new table
+  // after the last document sent (see streamSearchQuery).
+  let resume = null as GeoPageState | null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const results = streamGeo(await routedGeoShards(env), geo.spec, geo.region, options, resume);
+      for (;;) {
+        const next = await results.next();
+        if (next.done) {
+          recordQueryReport(ctx, next.value.report);
+          if (explain) {
+            const plan = toPlan(next.value.report);
+            plan.search = create(SearchPlanSchema, { geoCandidates: BigInt(next.value.candidates) });
+            yield { result: { case: "plan", value: plan } };
+          }
+          return;
+        }
+        resume = { after: cursorOf(next.value), returned: (resume?.returned ?? 0) + 1 };
+        yield { result: { case: "document", value: toDocument(next.value.doc, geo.spec.select) }, hit: hitOf(next.value.distanceMeters) };
       }
-      return;
+    } catch (err) {
+      await awaitMoved(env, err, attempt);
     }
-    yield { result: { case: "document", value: toDocument(next.value.doc, geo.spec.select) }, hit: hitOf(next.value.distanceMeters) };
   }
 }
 

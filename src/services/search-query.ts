@@ -15,9 +15,10 @@ import { PAGE_TOKEN_LENGTH_MAX, RESPONSE_BYTES_MAX } from "../limits.js";
 import type { QueryReport, QuerySpec } from "../query/executor.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import { highlights } from "../search/highlight.js";
-import { planTerms, runSearchPage, searchStatistics, streamSearch, type SearchPageState, type SearchPlanData, type TextSearch } from "../search/search-executor.js";
+import { frozenOf, planTerms, runSearchPage, searchStatistics, streamSearch, type SearchPageState, type SearchPlanData, type TextSearch } from "../search/search-executor.js";
 import type { ScoredDocument } from "../search/search-merge.js";
 import { envOf } from "../server/context.js";
+import { awaitMoved } from "../server/routing-retry.js";
 import { project } from "../storage/projection.js";
 import { recordQueryReport } from "../server/request-stats.js";
 import type { StoredDocument } from "../storage/types.js";
@@ -70,18 +71,32 @@ export async function* streamSearchQuery(
   explain: boolean,
   toPlan: (report: QueryReport) => QueryPlan,
 ): AsyncGenerator<MessageInitShape<typeof StreamQueryResponseSchema>> {
-  const shards = await routedSearchShards(envOf(ctx));
+  const env = envOf(ctx);
   const options = { deadline: queryDeadline(ctx), explain };
-  const plan = await searchStatistics(shards, spec, search, options);
-  const results = streamSearch(shards, spec, plan, options);
-  for (;;) {
-    const next = await results.next();
-    if (next.done) {
-      recordQueryReport(ctx, next.value);
-      if (explain) yield { result: { case: "plan", value: withSearchPlan(toPlan(next.value), plan) } };
-      return;
+  // A stream may meet a resharding's cutover after it has sent documents:
+  // it goes on over the new table after the last one sent, scoring with the
+  // statistics it began with (as a page token's walk does), rather than
+  // failing UNAVAILABLE.
+  let resume = null as SearchPageState | null;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const shards = await routedSearchShards(env);
+      const plan = await searchStatistics(shards, spec, search, options, resume?.frozen);
+      const frozen = frozenOf(plan);
+      const results = streamSearch(shards, spec, plan, options, resume);
+      for (;;) {
+        const next = await results.next();
+        if (next.done) {
+          recordQueryReport(ctx, next.value);
+          if (explain) yield { result: { case: "plan", value: withSearchPlan(toPlan(next.value), plan) } };
+          return;
+        }
+        resume = { after: { score: next.value.score, id: next.value.doc.id }, returned: (resume?.returned ?? 0) + 1, frozen };
+        yield { result: { case: "document", value: toDocument(next.value.doc, spec.select) }, hit: hitOf(next.value, search, plan, spec.select) };
+      }
+    } catch (err) {
+      await awaitMoved(env, err, attempt);
     }
-    yield { result: { case: "document", value: toDocument(next.value.doc, spec.select) }, hit: hitOf(next.value, search, plan, spec.select) };
   }
 }
 

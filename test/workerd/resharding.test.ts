@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { AdminService, Resharding_Phase, Resharding_State, type Resharding } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
-import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { QueryService, type StreamQueryResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { Aggregation_Function } from "../../gen/impossibledb/v1/query_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { connectClient, expectCode } from "./helpers.js";
@@ -508,6 +508,58 @@ describe("live resharding", () => {
     // Ordered by n descending, across the cutover too.
     expect(streamed.map((d) => d.n)).toEqual(Array.from({ length: 1200 }, (_, i) => 1199 - i));
     expect(exportedIds.sort()).toEqual(expected);
+  });
+  it("a text search and a geo near StreamQuery open across a cutover go on over the new table: every hit once, in order, with the scores they began with", { timeout: 120_000 }, async () => {
+    const db = await freshDatabase("search-streams-across");
+    const WORDS = ["amber", "basalt", "cobalt", "garnet", "jasper"];
+    for (let i = 0; i < 600; i += 100) {
+      await docs(db).batchWriteDocuments({
+        writes: Array.from({ length: 100 }, (_, j) => {
+          const n = i + j;
+          const title = Array.from({ length: 1 + (n % 4) }, (_, k) => WORDS[(n * (k + 2)) % WORDS.length]).join(" ");
+          return { ref: ref("places", `p${n}`), operation: { case: "set" as const, value: { title, loc: { lat: 48 + (n % 25) * 0.01, lng: 2 + (n % 23) * 0.01 } } } };
+        }),
+      });
+    }
+    await admin(db).createSearchIndex({ index: { collection: "places", textFields: [{ field: "title" }], geoField: "loc" } });
+    const text = { collection: "places", search: { text: "amber OR garnet" } };
+    const geo = { collection: "places", search: { near: { center: { latitude: 48.1, longitude: 2.1 }, radiusMeters: 100_000 } } };
+    type Hit = [string, number];
+    const hitOf = (m: StreamQueryResponse, field: "score" | "distanceMeters"): Hit | null => (m.result.case === "document" ? [m.result.value.id, m.hit![field]] : null);
+    const all = async (query: typeof text | typeof geo, field: "score" | "distanceMeters") => {
+      const out: Hit[] = [];
+      for await (const m of queries(db).streamQuery({ query })) {
+        const h = hitOf(m, field);
+        if (h !== null) out.push(h);
+      }
+      return out;
+    };
+    const expectedText = await all(text, "score");
+    const expectedGeo = await all(geo, "distanceMeters");
+    expect(expectedText.length).toBeGreaterThan(300);
+    expect(expectedGeo.length).toBe(600);
+    const textStream = queries(db).streamQuery({ query: text })[Symbol.asyncIterator]();
+    const geoStream = queries(db).streamQuery({ query: geo })[Symbol.asyncIterator]();
+    const textHits: Hit[] = [];
+    const geoHits: Hit[] = [];
+    const read = async (stream: typeof textStream, into: Hit[], field: "score" | "distanceMeters", count: number) => {
+      for (let i = 0; i < count; i++) {
+        const next = await stream.next();
+        if (next.done) return;
+        const h = hitOf(next.value, field);
+        if (h !== null) into.push(h);
+      }
+    };
+    // Read a little (the server pulls shard batches only as they are read),
+    // reshard to the end, then read the rest.
+    await read(textStream, textHits, "score", 40);
+    await read(geoStream, geoHits, "distanceMeters", 40);
+    await admin(db).startResharding({ shardCount: 12 });
+    expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    await read(textStream, textHits, "score", 10_000);
+    await read(geoStream, geoHits, "distanceMeters", 10_000);
+    expect(textHits).toEqual(expectedText);
+    expect(geoHits).toEqual(expectedGeo);
   });
   it("a document listener whose document moves ends at the cutover, not when its shard's long poll runs out", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("doc-listener-moves");
