@@ -283,7 +283,8 @@ export class StorageObject extends DurableObject<Env> {
   changeHead(epoch?: number): number {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
+    // Served by a source releasing its moved rows too: see `changes`.
+    this.epochs.fanOutExcludingMoved(epoch);
     return changeLogBounds(this.ctx.storage.sql).head;
   }
 
@@ -296,15 +297,17 @@ export class StorageObject extends DurableObject<Env> {
   listenSnapshot(req: ShardQueryRequest, epoch?: number): ShardListenSnapshot | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
-    return listenSnapshot(this.ctx.storage.sql, req);
+    // A source releasing its moved rows leaves them out, as queries do.
+    const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
+    return listenSnapshot(this.ctx.storage.sql, req, excludeMoved);
   }
 
   /** The changes of `collection` at positions in (afterSeq, throughSeq], a page at a time (see watch/shard-feed.ts). */
   changesWindow(collection: string, afterSeq: number, throughSeq: number, epoch?: number): ShardWindow | Failure {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
+    // Served by a source releasing its moved rows too: see `changes`.
+    this.epochs.fanOutExcludingMoved(epoch);
     return readWindow(this.ctx.storage.sql, collection, afterSeq, throughSeq);
   }
 
@@ -316,7 +319,14 @@ export class StorageObject extends DurableObject<Env> {
   async changes(collection: string, id: string | null, afterSeq: number, waitMs: number, epoch?: number): Promise<ShardChanges | Failure> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
+    // A source releasing its moved rows after a cutover serves listeners
+    // routed by the new table: every position of its log such a listener
+    // reads is after the fence (its head was read at the new epoch, which
+    // was published after the fence), and from the fence on no write to a
+    // moved key lands here, while the release deletes them unlogged
+    // (routing/reshard-shard.ts releasePage). A feed routed by the old
+    // table is refused as moved (the fence moved the epoch).
+    this.epochs.fanOutExcludingMoved(epoch);
     return readFeed(this.ctx.storage.sql, this.changeWaiters, this.feedCache, {
       collection,
       id,
@@ -328,7 +338,7 @@ export class StorageObject extends DurableObject<Env> {
       // routes its listener again), not when its wait runs out.
       assertLive: () => {
         assertNotErased(this.erased);
-        this.epochs.assertEpoch(epoch);
+        this.epochs.fanOutExcludingMoved(epoch);
       },
     });
   }

@@ -16,10 +16,10 @@ import type { ChangeRow, ShardChanges, ShardListenSnapshot, ShardWindow } from "
 export type { ShardChanges, ShardListenSnapshot, ShardWindow } from "./feed-types.js";
 
 /** Takes a listener's snapshot of one shard, in one synchronous step; Blocked under write intents in the collection. */
-export function listenSnapshot(sql: SqlStorage, req: ShardQueryRequest): ShardListenSnapshot | Blocked {
+export function listenSnapshot(sql: SqlStorage, req: ShardQueryRequest, excludeMoved = false): ShardListenSnapshot | Blocked {
   const blocked = blockedByWriteIntents(sql, req.collection);
   if (blocked !== null) return blocked;
-  const result = runShardQuery(sql as unknown as ShardSql, req);
+  const result = runShardQuery(sql as unknown as ShardSql, req, excludeMoved);
   if (!result.ok) return { ok: false, kind: result.kind === "resource_exhausted" ? "resource_exhausted" : "invalid_argument", message: result.message };
   return { ok: true, documents: result.documents, hasMore: result.hasMore, head: changeLogBounds(sql).head, clockTs: clockState(sql).lastTs };
 }

@@ -27,6 +27,9 @@ interface Shard extends Omit<ReshardingShard, "reshardStamp"> {
   query(req: ShardQueryRequest, epoch?: number): Promise<{ ok: true; documents: Array<{ id: string }> } | { ok: false; message?: string }>;
   aggregate(req: ShardAggregationRequest, epoch?: number): Promise<{ ok: true; groups: Array<{ accumulators: Array<{ count: number }> }> } | { ok: false }>;
   searchStats(req: unknown, epoch?: number): Promise<unknown>;
+  changeHead(epoch?: number): Promise<number>;
+  listenSnapshot(req: ShardQueryRequest, epoch?: number): Promise<{ ok: true; documents: Array<{ id: string }> } | { ok: false; message?: string }>;
+  changes(collection: string, id: string | null, afterSeq: number, waitMs: number, epoch?: number): Promise<unknown>;
 }
 const stubOf = (id: string) => env.SHARD.get(env.SHARD.idFromName(id));
 const shard = (id: string): Shard => stubOf(id) as unknown as Shard;
@@ -237,7 +240,7 @@ describe("the resharding checksum taken before the fence", () => {
     expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
     expect(await rowOn(p.newShard, p.moving[0]!)).toEqual(original);
   });
-  it("a fenced source answers queries, lists, counts and searches for the keys it still owns while it releases its moved rows, each document once", async () => {
+  it("a fenced source answers queries, lists, counts, searches and new listeners for the keys it still owns while it releases its moved rows, each document once", async () => {
     const p = await prepare("rel");
     const fenced = await fenceAll(p, true);
     expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
@@ -275,6 +278,21 @@ describe("the resharding checksum taken before the fence", () => {
     const stats = { collection: COLLECTION, phrases: [], typo: [] };
     expect(isRefusalAnswer(await shard(p.sources[0]!).searchStats(stats, 2))).toBe(false);
     expect(isRefusalAnswer(await shard(p.sources[0]!).searchStats(stats, 1))).toBe(true);
+    // So are new listeners: their snapshot leaves the moved rows out, and
+    // the log after the head (read at the new epoch, after the fence) holds
+    // no change to a moved key.
+    const listened: string[] = [];
+    for (const id of p.target.shards) {
+      const head = await shard(id).changeHead(2);
+      const snapshot = await shard(id).listenSnapshot(query, 2);
+      if (!snapshot.ok || isRefusalAnswer(snapshot)) throw new Error(`${id} refused a listener's snapshot: ${JSON.stringify(snapshot)}`);
+      listened.push(...snapshot.documents.map((d) => d.id));
+      const feed = await shard(id).changes(COLLECTION, null, head, 0, 2);
+      expect(isRefusalAnswer(feed), `${id} refused a listener's feed`).toBe(false);
+    }
+    expect(listened.sort()).toEqual(every);
+    expect(isRefusalAnswer(await shard(p.sources[0]!).listenSnapshot(query, 1))).toBe(true);
+    expect(isRefusalAnswer(await shard(p.sources[0]!).changes(COLLECTION, null, 0, 0, 1))).toBe(true);
     // After a release step (MOVED_ROWS_PER_RELEASE_MAX rows at most), and after the release: the same answers.
     for (const source of p.sources) await shard(source).reshardRelease();
     expect(await answers()).toEqual({ listed: every, queried: every, counted: DOCUMENTS });
