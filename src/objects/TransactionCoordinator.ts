@@ -14,7 +14,7 @@ import { shardStub } from "../shards/shard-client.js";
 import { transactionEnv } from "../sync/coordinator-client.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
-import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
+import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -35,6 +35,13 @@ import { FailureError } from "../errors.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
 const DECISION_POLL_MS = 10;
+
+/** The words of each AbortCause (sync/commit-plan.ts) in the aborted transaction's later answers. */
+const ABORT_REASONS: Record<AbortCause, string> = {
+  wounded: "aborted by an older transaction that needed its locks (wound-wait)",
+  waited: "aborted to release locks another request was waiting for",
+  expired: "aborted by a participant past the transaction's deadline",
+};
 
 export class TransactionCoordinator extends DurableObject<Env> {
   private failpoint: Failpoint | null = null;
@@ -161,7 +168,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * (sync/read-lock-lease.ts), so an abandoned retry's read locks stall
    * nobody for long.
    */
-  async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean): Promise<Resolution> {
+  async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean, why: AbortCause = "waited"): Promise<Resolution> {
     assertNotErased(this.erased);
     const nowMs = Date.now();
     const quiet = !abortIfUndecided && this.quiet(txId, deadlineMs, nowMs);
@@ -173,7 +180,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
     if ((abortIfUndecided || quiet) && (phase === "idle" || phase === "preparing")) {
       const reason = quiet
         ? `it was quiet for more than TX_READ_LOCK_LEASE_MS (${TX_READ_LOCK_LEASE_MS} ms) while another transaction waited for its locks`
-        : "aborted to release locks another request was waiting for";
+        : ABORT_REASONS[why];
       await this.apply(txId, { type: "abort_requested", reason, nowMs });
       this.leases.forget(txId);
     }

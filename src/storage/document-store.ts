@@ -13,7 +13,7 @@ import type { FailureKind } from "../errors.js";
 import { checkRef } from "../validation/refs.js";
 import { encodeDocumentData } from "../validation/document-data.js";
 import { proposedData } from "./proposed.js";
-import { anyLocks, lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
+import { anyLocks, holderPriorities, lockHolders, writeIntentHoldersInCollection } from "../sync/lockManager.js";
 import { timestampMs } from "../sync/hybrid-clock.js";
 import { archiveCurrent, archiveMany, takeTimestamp } from "../sync/snapshot-store.js";
 import type {
@@ -90,7 +90,7 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
     assert(checkRef(ref) === null, "reference checked by the Worker");
     if (locked) for (const tx of lockHolders(sql, ref, "write")) blockedBy.add(tx);
   }
-  if (blockedBy.size > 0) return blocked(blockedBy);
+  if (blockedBy.size > 0) return pointBlocked(sql, blockedBy);
   const documents: Array<StoredDocument | null> = [];
   let bytes = 0;
   // Refs go in windows of READ_WINDOW_DOCS_MAX: the window's uncached
@@ -160,6 +160,26 @@ function blocked(txs: Iterable<string>): Blocked {
 }
 
 /**
+ * Blocked, for a plain read or write of named documents: the holders that
+ * are retries (they have a priority) are to be waited for, never aborted
+ * (`patient`, sync/intent-resolver.ts), as a plain UPDATE waits for a row
+ * lock in any lock-based database. A plain request has no priority of its
+ * own, so under wound-wait it is younger than every retry; before, it
+ * aborted any holder after INTENT_RESOLUTION_PATIENCE_ROUNDS, so plain
+ * writes to a hot document made runTransaction give up (a new user's
+ * finding: transfers between two accounts beside plain updates ran up to
+ * 10 times and gave up). A retry that goes quiet still loses its locks
+ * after TX_READ_LOCK_LEASE_MS, and the wait is bounded by
+ * TX_LOCK_WAIT_MS_MAX. First attempts' locks (prepared, no priority) are
+ * aborted after the patience rounds as before.
+ */
+function pointBlocked(sql: SqlStorage, txs: Iterable<string>): Blocked & { wound: string[]; patient: string[] } {
+  const holders = [...txs];
+  const priorities = holderPriorities(sql, holders);
+  return { ...blocked(holders), wound: [], patient: holders.filter((tx) => priorities.get(tx) !== null) };
+}
+
+/**
  * A write that passed every check, ready to be stored. `numKeys` is the
  * document's `num_keys` shadow (see query/number-key.ts) when the planner
  * computed it; storePlan computes it otherwise.
@@ -185,7 +205,7 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
   return storage.transactionSync((): ShardWriteOutcome => {
     const locked = new Set<string>();
     if (anyLocks(sql)) for (const write of writes) for (const tx of lockHolders(sql, write, "any")) locked.add(tx);
-    if (locked.size > 0) return { ...blocked(locked), index: 0 };
+    if (locked.size > 0) return { ...pointBlocked(sql, locked), index: 0 };
     // One batch, one commit timestamp: every write carries it, and a
     // document the batch creates is created at it.
     const commitTs = takeTimestamp(sql, nowMs);

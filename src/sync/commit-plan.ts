@@ -90,3 +90,13 @@ export function lifecycleFailure(lifecycle: Lifecycle): Failure | null {
 
 /** Test-only crash points, so tests can stop a coordinator mid-protocol. */
 export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_commit";
+
+/**
+ * Why someone blocked by a transaction's locks asks its coordinator to
+ * abort it: an older retry wounding it (wound-wait, lock-order.ts), a
+ * request that waited INTENT_RESOLUTION_PATIENCE_ROUNDS for it, or a
+ * shard's alarm past its deadline. The aborted transaction's later calls
+ * answer ABORTED with matching words, so a client can tell a lost race
+ * with an older transaction from a wait that ran out.
+ */
+export type AbortCause = "wounded" | "waited" | "expired";

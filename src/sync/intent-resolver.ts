@@ -19,6 +19,7 @@ import {
 import { shardStub } from "../shards/shard-client.js";
 import type { Blocked } from "../storage/types.js";
 import { coordinatorStub } from "./coordinator-client.js";
+import type { AbortCause } from "./commit-plan.js";
 
 /**
  * A Blocked answer to a retry, sorted by lock order (lock-order.ts): the
@@ -62,7 +63,7 @@ export async function untilUnblocked<T>(env: Env, shard: string, call: () => Pro
     // Undecided holders are aborted once patience runs out, or at once when
     // a retry wounds them; an older retry is only ever waited for.
     const abortIfUndecided = (txId: string) => !older.has(txId) && (!patient || wound.has(txId));
-    const settled = await Promise.all(outcome.blockedBy.map((txId) => settleOn(env, shard, txId, abortIfUndecided(txId))));
+    const settled = await Promise.all(outcome.blockedBy.map((txId) => settleOn(env, shard, txId, abortIfUndecided(txId), wound.has(txId) ? "wounded" : "waited")));
     if (settled.some((s) => !s)) {
       const pauseMs = onlyOlder ? Math.min(TX_LOCK_WAIT_POLL_MS_MAX, INTENT_RESOLUTION_BACKOFF_MS * 2 ** look) : INTENT_RESOLUTION_BACKOFF_MS * 2 ** (round - 1);
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -90,9 +91,9 @@ function priorityOf(outcome: Blocked): { wound: ReadonlySet<string>; older: Read
 }
 
 /** Brings `txId`'s decision to `shard`; false when it is still undecided. */
-async function settleOn(env: Env, shard: string, txId: string, abortIfUndecided: boolean): Promise<boolean> {
+async function settleOn(env: Env, shard: string, txId: string, abortIfUndecided: boolean, why: AbortCause = "waited"): Promise<boolean> {
   const nowMs = Date.now();
-  const resolution = await coordinatorStub(env, txId).resolve(txId, nowMs, abortIfUndecided);
+  const resolution = await coordinatorStub(env, txId).resolve(txId, nowMs, abortIfUndecided, why);
   const forgetAtMs = nowMs + TX_RECORD_RETENTION_MS;
   if (resolution.phase === "committed") await shardStub(env, shard).txCommit(txId, resolution.commitTs, forgetAtMs);
   else if (resolution.phase === "aborted") await shardStub(env, shard).txAbort(txId, forgetAtMs);

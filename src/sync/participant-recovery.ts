@@ -37,7 +37,7 @@ export async function resolveOverdue(storage: DurableObjectStorage, env: Env, no
   storage.transactionSync(() => trimChangeLog(storage.sql, nowMs, retention));
   for (const txId of overduePrepared(storage.sql, nowMs, OVERDUE_RESOLUTIONS_PER_ALARM_MAX)) {
     const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;
-    const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true);
+    const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true, "expired");
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
     if (resolution.phase === "committed") commit(storage, txId, resolution.commitTs, forgetAtMs);
     else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs);

@@ -122,7 +122,8 @@ describe("retries (retry_of)", () => {
 
     const other = await tx.beginTransaction({ options: { retryOf: first.transaction } });
     await tx.getDocuments({ transaction: other.transaction, refs: [{ collection: "release", id: "x" }] });
-    // The plain write waits a little, then aborts the transaction in its way.
+    // The plain write waits for the retry in its way until the retry has been
+    // quiet for TX_READ_LOCK_LEASE_MS, then aborts it.
     await db.setDocument({ ref: { collection: "release", id: "x" }, data: { n: 3 } });
     await expectCode(tx.commit({ transaction: other.transaction, writes: [set("release", "x", { n: 4 })] }), Code.Aborted);
     expect((await db.getDocument({ ref: { collection: "release", id: "x" } })).document!.data).toEqual({ n: 3 });
