@@ -356,6 +356,19 @@ export const TX_TIMEOUT_MAX_MS = 60_000;
 export const TX_RETRY_OF_WINDOW_MS = 60_000;
 
 /**
+ * How much older than its own begin a retry's inherited priority may be, in
+ * milliseconds (sync/lock-order.ts inheritedPriorityMs). Without a bound, a
+ * client that began a retry every half second, each naming the one before
+ * in `retry_of`, read a hot document and went quiet, kept the document
+ * from everyone else for as long as it liked (each quiet retry lost its
+ * locks after TX_READ_LOCK_LEASE_MS, but the next one, with the same old
+ * priority, took them again: a new user's finding, 3 increments in 77 s).
+ * With it, such a chain is older than a newcomer for at most this long.
+ * Far longer than a legitimate runTransaction's retries take to win.
+ */
+export const TX_RETRY_PRIORITY_AGE_MAX_MS = 30_000;
+
+/**
  * How long an undecided transaction that is not committing keeps its claim
  * to be waited for after its last call (a GetDocuments of a retry, or any
  * round of one that waits for a lock), in milliseconds. Past it, anyone its
@@ -557,6 +570,7 @@ assertLimit(
   LOCK_WAITER_MEMORY_MS > 2 * TX_LOCK_WAIT_POLL_MS_MAX && TX_READ_LOCK_LEASE_MS > 2 * LOCK_WAITER_MEMORY_MS,
   "a waiting retry looks again well within the shard's memory of it, and that memory is short next to the lease that keeps the waiter from being thought quiet",
 );
+assertLimit(TX_RETRY_PRIORITY_AGE_MAX_MS > TX_LOCK_WAIT_MS_MAX + TX_READ_LOCK_LEASE_MS, "a retry keeps its priority for longer than one wait for a lock");
 assertLimit(TX_LOCK_WAIT_MS_MAX < TX_TIMEOUT_MAX_MS, "a retry stops waiting for locks before its deadline");
 assertLimit(TX_READ_LOCK_LEASE_MS < TX_TIMEOUT_MAX_MS, "a quiet transaction loses its locks before its deadline would release them");
 assertLimit(COORDINATOR_LEASES_MAX >= 1, "a coordinator remembers at least one lease");

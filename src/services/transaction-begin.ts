@@ -10,7 +10,8 @@
 import type { TransactionOptions } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { CLOCK_UNCERTAINTY_MS, TX_RETRY_OF_WINDOW_MS, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { CLOCK_UNCERTAINTY_MS, TX_RETRY_OF_WINDOW_MS, TX_RETRY_PRIORITY_AGE_MAX_MS, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { inheritedPriorityMs } from "../sync/lock-order.js";
 import { scopeOf } from "../databases/database-env.js";
 import { MICROS_PER_MS } from "../sync/hybrid-clock.js";
 import { createTransactionToken, verifyTransactionToken, type TransactionToken } from "../sync/tx-token.js";
@@ -24,7 +25,8 @@ import { pageTokenKey } from "./list-documents.js";
  * `retry_of` that is not one of our ids (of this database) or ended more
  * than TX_RETRY_OF_WINDOW_MS ago. A retry inherits its first
  * attempt's priority (signed in the earlier id, so a client cannot make
- * one up) and reads with locks. A read-only transaction takes nothing
+ * one up), at most TX_RETRY_PRIORITY_AGE_MAX_MS older than now, and reads
+ * with locks. A read-only transaction takes nothing
  * from `retry_of` (it takes no locks and no conflict aborts it), but a
  * `retry_of` that is not one of our ids is refused all the same: bad input
  * is never silently accepted.
@@ -54,7 +56,7 @@ export async function beginTransaction(env: Env, options: TransactionOptions | u
     // Every commit acknowledged before now is at or below this, whichever
     // clock stamped it (CLOCK_UNCERTAINTY_MS bounds their disagreement).
     snapshotTs: (nowMs + CLOCK_UNCERTAINTY_MS) * MICROS_PER_MS,
-    priorityMs: previous === null ? nowMs : Math.min(previous.token.priorityMs, nowMs),
+    priorityMs: previous === null ? nowMs : inheritedPriorityMs(previous.token.priorityMs, nowMs, TX_RETRY_PRIORITY_AGE_MAX_MS),
     locking: previous !== null,
     scope: scopeOf(env),
   });

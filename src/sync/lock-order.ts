@@ -63,3 +63,15 @@ export function lockDecision(requester: Contender, holders: ReadonlyMap<string, 
   }
   return { kind: "wait", wound, patient };
 }
+
+/**
+ * The priority a retry begun at `nowMs` takes from the attempt it names
+ * (`retry_of`), whose priority is `previousPriorityMs`: the older of the
+ * two, but never more than `ageMaxMs` (TX_RETRY_PRIORITY_AGE_MAX_MS) older
+ * than `nowMs`. So a retry still beats every transaction begun within
+ * `ageMaxMs` before it, and a chain of retries kept alive on purpose
+ * cannot hold documents against newcomers for longer than that. Pure.
+ */
+export function inheritedPriorityMs(previousPriorityMs: number, nowMs: number, ageMaxMs: number): number {
+  return Math.max(Math.min(previousPriorityMs, nowMs), nowMs - ageMaxMs);
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { isOlder, lockDecision } from "../../../src/sync/lock-order.js";
+import { inheritedPriorityMs, isOlder, lockDecision } from "../../../src/sync/lock-order.js";
 import { nextTimestamp } from "../../../src/sync/hybrid-clock.js";
 
 describe("lock order (wound-wait)", () => {
@@ -62,3 +62,24 @@ describe("hybrid clock", () => {
     );
   });
 });
+
+describe("a retry's inherited priority", () => {
+  it("is the first attempt's, but never more than the age bound older than the retry's begin (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e7 }), fc.integer({ min: 0, max: 1e7 }), fc.integer({ min: 1, max: 1e6 }), (previous, now, ageMax) => {
+        const p = inheritedPriorityMs(previous, now, ageMax);
+        // Never younger than a fresh transaction begun now, nor than the attempt it retries (while that is within the bound).
+        expect(p).toBeLessThanOrEqual(now);
+        if (previous >= now - ageMax) expect(p).toBe(Math.min(previous, now));
+        // A chain kept alive on purpose: never older than the bound allows.
+        expect(p).toBeGreaterThanOrEqual(now - ageMax);
+      }),
+    );
+    // A chain begun at 0, re-begun every 500 ms: at 40 s its priority is 10 s, so a newcomer of 9 s wins over it.
+    let priority = 0;
+    for (let now = 500; now <= 40_000; now += 500) priority = inheritedPriorityMs(priority, now, 30_000);
+    expect(priority).toBe(10_000);
+    expect(isOlder({ txId: "newcomer", priority: 9_000 }, { txId: "chain", priority })).toBe(true);
+  });
+});
+
