@@ -12,10 +12,10 @@
  * ```
  *
  * AND, OR and NOT are operators only in capitals (as in FTS5); otherwise
- * they are words. A `-` that starts a word and is followed by a letter,
- * digit, quote or parenthesis is NOT (`apple -pie`, `-"old town"`), as in
- * Typesense and web search engines; inside a word (`e-mail`) or alone it
- * is punctuation. A word holding several tokens (`e-mail`, `col:name`) is a
+ * they are words. A `-` (or a typographic dash, `isDash`) that starts a
+ * word and is followed by a letter, digit, quote or parenthesis is NOT
+ * (`apple -pie`, `-"old town"`), as in Typesense and web search engines;
+ * inside a word (`e-mail`) or alone it is punctuation. A word holding several tokens (`e-mail`, `col:name`) is a
  * phrase of them, so FTS5 syntax (column filters, `NEAR(...)`, `^`, `+`)
  * is plain text here. A word with no letters or digits (`&`, `-`) is
  * skipped. A parse error is INVALID_ARGUMENT naming the 1-based character
@@ -69,7 +69,7 @@ function lex(text: string): Lexeme[] {
     const ch = text[i]!;
     if (/\s/u.test(ch)) {
       i++;
-    } else if (ch === "-" && excludes(text, i)) {
+    } else if (isDash(ch) && excludes(text, i)) {
       out.push({ kind: "NOT", at: i++ });
     } else if (ch === "(" || ch === ")") {
       out.push({ kind: ch, at: i++ });
@@ -92,13 +92,22 @@ function lex(text: string): Lexeme[] {
 
 /** True when the `-` at `i` starts a word and the dashes from it lead to a letter, digit, quote or parenthesis: each is a NOT. */
 function excludes(text: string, i: number): boolean {
-  if (i > 0 && !/[\s(-]/u.test(text[i - 1]!)) return false;
   let start = i;
-  while (start > 0 && text[start - 1] === "-") start--;
+  while (start > 0 && isDash(text[start - 1]!)) start--;
   if (start > 0 && !/[\s(]/u.test(text[start - 1]!)) return false;
   let end = i;
-  while (text[end] === "-") end++;
+  while (end < text.length && isDash(text[end]!)) end++;
   return end < text.length && /[\p{L}\p{N}"(]/u.test(text[end]!);
+}
+
+/**
+ * The hyphen-minus and the dashes text editors put in its place (hyphen,
+ * non-breaking hyphen, figure dash, en and em dash, minus sign, small and
+ * full-width hyphen-minus): `pie –apple` typed with autocorrect on means
+ * `pie -apple`, not "pie and apple".
+ */
+function isDash(ch: string): boolean {
+  return /[-\u2010-\u2014\u2212\uFE63\uFF0D]/u.test(ch);
 }
 
 class Parser {
@@ -158,7 +167,7 @@ class Parser {
       case "NOT": {
         const child = this.unary(depth + 1);
         if (child === null) throw invalid(`has nothing after NOT at position ${next.at + 1}`);
-        if (child.kind === "not") throw invalid(`has NOT NOT at position ${next.at + 1}`);
+        if (child.kind === "not") throw invalid(`excludes twice in a row (NOT NOT, or a doubled -) at position ${next.at + 1}`);
         return { kind: "not", child };
       }
       case "(": {

@@ -55,6 +55,9 @@ describe("search text parser and compiler", () => {
     expect(compiled('cafe -"old town" -(zurich OR bern)')).toBe(compiled('cafe NOT "old town" NOT (zurich OR bern)'));
     expect(compiled("e-mail - x")).toBe('("e mail" AND "x")');
     expect(compiled("(a -b)")).toBe(compiled("a NOT b"));
+    // The dashes autocorrect types for "-" exclude too.
+    for (const dash of ["\u2212", "\u2013", "\u2014", "\u2010", "\uFF0D"]) expect(compiled(`pie ${dash}apple`), dash).toBe(compiled("pie NOT apple"));
+    expect(compiled("pie \u2013 apple")).toBe('("pie" AND "apple")');
     expect(compileSearch(parseSearchText("apple pie"), new Map([["apple", ["appel", "aple"]]])).match).toBe('(("apple" OR "appel" OR "aple") AND "pie")');
   });
 
@@ -66,7 +69,8 @@ describe("search text parser and compiler", () => {
     expect(refusal("OR fox")).toMatch(/nothing before OR at position 1/);
     expect(refusal("NOT fox")).toMatch(/NOT \(or a leading -\) needs terms/);
     expect(refusal("-fox")).toMatch(/needs terms to exclude from/);
-    expect(refusal("a --b")).toMatch(/NOT NOT at position 3/);
+    expect(refusal("a --b")).toMatch(/excludes twice in a row \(NOT NOT, or a doubled -\) at position 3/);
+    expect(refusal("pie -NOT apple")).toMatch(/excludes twice in a row/);
     expect(refusal("fox OR NOT dog")).toMatch(/only excludes/);
     expect(refusal("*")).toMatch(/prefix at position 1/);
     expect(refusal("a*")).toMatch(/SEARCH_PREFIX_LENGTH_MIN/);
