@@ -188,17 +188,19 @@ export class StorageObject extends DurableObject<Env> {
   collections(afterName: string | null, limit: number, epoch?: number): ShardCollectionsPage {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
-    return listShardCollections(this.ctx.storage.sql, afterName, limit);
+    // A source releasing its moved rows lists what it still owns.
+    const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
+    return listShardCollections(this.ctx.storage.sql, afterName, limit, excludeMoved);
   }
 
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
   deleteCollection(collection: string, limit: number, epoch?: number): ShardDeleteStep {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    this.epochs.assertEpoch(epoch);
+    // A source releasing its moved rows deletes only those it still owns.
+    const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
     this.cache?.invalidateCollection(collection);
-    const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now());
+    const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now(), excludeMoved);
     if (step.ok && step.deleted > 0) {
       this.maintainSearch();
       this.changeWaiters.wake();

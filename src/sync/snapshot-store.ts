@@ -74,11 +74,11 @@ export function archiveMany(sql: SqlStorage, refs: ReadonlyArray<{ collection: s
   );
 }
 
-/** Keeps the rows of `collection` with ids up to `lastId` as they are before a delete at `ts` (a delete-collection step). */
-export function archiveRange(sql: SqlStorage, collection: string, lastId: string, ts: number): void {
+/** Keeps the rows of `collection` with ids up to `lastId` (and matching `where`, SQL over `documents`, a constant of ours) as they are before a delete at `ts` (a delete-collection step). */
+export function archiveRange(sql: SqlStorage, collection: string, lastId: string, ts: number, where = "1"): void {
   sql.exec(
     `INSERT OR REPLACE INTO doc_history (collection, id, valid_from_ts, valid_to_ts, data, version, create_time_ms, update_time_ms)
-     SELECT collection, id, commit_ts, ?, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id <= ?`,
+     SELECT collection, id, commit_ts, ?, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id <= ? AND (${where})`,
     ts, collection, lastId,
   );
 }

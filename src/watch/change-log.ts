@@ -150,14 +150,16 @@ export function addLoggedBytes(sql: SqlStorage, bytes: number): void {
 
 /**
  * Records the deletion of the documents of `collection` with ids up to
- * `lastId` (a delete-collection step), before they are deleted.
+ * `lastId` (a delete-collection step), before they are deleted; `where`
+ * (SQL over `documents`, a constant of ours, never user text) narrows
+ * which (a releasing source's NOT_MOVED_SQL).
  */
-export function recordCollectionDeletes(sql: SqlStorage, collection: string, lastId: string, commitTs: number): void {
+export function recordCollectionDeletes(sql: SqlStorage, collection: string, lastId: string, commitTs: number, where = "1"): void {
   const row = sql
     .exec<{ bytes: number | null }>(
       `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
        SELECT collection, id, 'delete', NULL, NULL, NULL, data, version, create_time_ms, update_time_ms, ?, NULL, NULL, 200 + length(collection) + length(id) + length(data)
-       FROM documents WHERE collection = ? AND id <= ? ORDER BY id
+       FROM documents WHERE collection = ? AND id <= ? AND (${where}) ORDER BY id
        RETURNING bytes`,
       commitTs, collection, lastId,
     )

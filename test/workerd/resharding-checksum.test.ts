@@ -29,7 +29,9 @@ interface Shard extends Omit<ReshardingShard, "reshardStamp"> {
   searchStats(req: unknown, epoch?: number): Promise<unknown>;
   changeHead(epoch?: number): Promise<number>;
   listenSnapshot(req: ShardQueryRequest, epoch?: number): Promise<{ ok: true; documents: Array<{ id: string }> } | { ok: false; message?: string }>;
-  changes(collection: string, id: string | null, afterSeq: number, waitMs: number, epoch?: number): Promise<unknown>;
+  changes(collection: string, id: string | null, afterSeq: number, waitMs: number, epoch?: number): Promise<{ ok: true; rows: Array<{ id: string; op: string }> } | { ok: false }>;
+  collections(afterName: string | null, limit: number, epoch?: number): Promise<{ collections: Array<{ name: string; documentCount: number }>; hasMore: boolean }>;
+  deleteCollection(collection: string, limit: number, epoch?: number): Promise<{ ok: true; deleted: number; more: boolean } | { ok: false }>;
 }
 const stubOf = (id: string) => env.SHARD.get(env.SHARD.idFromName(id));
 const shard = (id: string): Shard => stubOf(id) as unknown as Shard;
@@ -293,10 +295,50 @@ describe("the resharding checksum taken before the fence", () => {
     expect(listened.sort()).toEqual(every);
     expect(isRefusalAnswer(await shard(p.sources[0]!).listenSnapshot(query, 1))).toBe(true);
     expect(isRefusalAnswer(await shard(p.sources[0]!).changes(COLLECTION, null, 0, 0, 1))).toBe(true);
+    // ListCollections counts each document once (a source leaves out its moved rows).
+    let listedCount = 0;
+    for (const id of p.target.shards) {
+      const page = await shard(id).collections(null, 100, 2);
+      if (isRefusalAnswer(page)) throw new Error(`${id} refused ListCollections`);
+      listedCount += page.collections.find((c) => c.name === COLLECTION)?.documentCount ?? 0;
+    }
+    expect(listedCount).toBe(DOCUMENTS);
     // After a release step (MOVED_ROWS_PER_RELEASE_MAX rows at most), and after the release: the same answers.
     for (const source of p.sources) await shard(source).reshardRelease();
     expect(await answers()).toEqual({ listed: every, queried: every, counted: DOCUMENTS });
     for (const source of p.sources) while (!(await shard(source).reshardRelease()).done);
     expect(await answers()).toEqual({ listed: every, queried: every, counted: DOCUMENTS });
+  });
+  it("DeleteCollection during the release deletes every document once: a source deletes (and logs) only the rows it still owns", async () => {
+    const p = await prepare("reldel");
+    const fenced = await fenceAll(p, true);
+    expect(await shard(p.newShard).reshardPromote(p.target, { clock: fenced.clock, changes: fenced.changes, direct: true, expected: fenced.expected })).toEqual({ ok: true });
+    const heads = new Map<string, number>();
+    for (const id of p.target.shards) heads.set(id, await shard(id).changeHead(2));
+    let deleted = 0;
+    for (const id of p.target.shards) {
+      for (;;) {
+        const step = await shard(id).deleteCollection(COLLECTION, 7, 2);
+        if (!step.ok || isRefusalAnswer(step)) throw new Error(`${id} refused a delete step: ${JSON.stringify(step)}`);
+        deleted += step.deleted;
+        if (!step.more) break;
+      }
+    }
+    expect(deleted).toBe(DOCUMENTS);
+    // Each shard logged the deletes of the documents it owns, and only those: a listener sees each removal once.
+    const logged: string[] = [];
+    for (const id of p.target.shards) {
+      const feed = await shard(id).changes(COLLECTION, null, heads.get(id)!, 0, 2);
+      if (!feed.ok || isRefusalAnswer(feed)) throw new Error(`${id} refused its feed`);
+      for (const row of feed.rows) {
+        expect(p.router.shardFor(COLLECTION, row.id), `${row.id} logged by ${id}`).toBe(id);
+        logged.push(row.id);
+      }
+    }
+    expect(logged.sort()).toEqual(Array.from({ length: DOCUMENTS }, (_, i) => `d${i}`).sort());
+    // The moved rows are the release's to remove, unlogged.
+    expect(await rowOn(p.before.shardFor(COLLECTION, p.moving[0]!), p.moving[0]!)).not.toBeNull();
+    for (const source of p.sources) while (!(await shard(source).reshardRelease()).done);
+    expect(await rowOn(p.before.shardFor(COLLECTION, p.moving[0]!), p.moving[0]!)).toBeNull();
   });
 });
