@@ -22,7 +22,7 @@ import { WriteResultSchema, type WriteResult } from "../../gen/impossibledb/v1/d
 import { TransactionalReadSchema, type TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { TX_BYTES_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS } from "../limits.js";
+import { INTENT_RESOLUTION_BACKOFF_MS, TX_BYTES_MAX, TX_LOCK_WAIT_MS_MAX, TX_LOCK_WAIT_POLL_MS_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS } from "../limits.js";
 import { scopeOf } from "../databases/database-env.js";
 import { envOf } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
@@ -114,10 +114,27 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
 
     async commitBatch(req, ctx: HandlerContext) {
       const env = envOf(ctx);
-      const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false, { scope: scopeOf(env) });
       const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
-      const committed = await commitTransaction(env, token, writes, [], false, await writeGuardOf(ctx, new Set(writes.map((w) => w.collection))));
-      return withDocumentsIfAsked(committed, req.returnDocuments);
+      const guard = await writeGuardOf(ctx, new Set(writes.map((w) => w.collection)));
+      // CommitBatch reads nothing, so an ABORTED commit (locks in its way,
+      // or wounded by a retry that needed them) lost no read and applied
+      // nothing: it is committed again under a new id, waiting for the
+      // transactions in its way as a plain write does, up to
+      // TX_LOCK_WAIT_MS_MAX. Before, it answered ABORTED whenever a retry
+      // held one of its documents (a new user's run: 164 of 186 CommitBatch
+      // calls on hot accounts), and no client retried it.
+      const startedMs = Date.now();
+      for (let attempt = 0; ; attempt++) {
+        const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false, { scope: scopeOf(env) });
+        try {
+          const committed = await commitTransaction(env, token, writes, [], false, guard);
+          return withDocumentsIfAsked(committed, req.returnDocuments);
+        } catch (err) {
+          // A refusal because the database was resharded goes to the routing retry (it needs the new table).
+          if (!(err instanceof FailureError) || err.kind !== "aborted" || movedEpochOf(err.message) !== null || Date.now() - startedMs >= TX_LOCK_WAIT_MS_MAX) throw err;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(TX_LOCK_WAIT_POLL_MS_MAX, INTENT_RESOLUTION_BACKOFF_MS * 2 ** attempt)));
+        }
+      }
     },
   };
 }

@@ -131,6 +131,29 @@ describe("an abandoned retry's read locks", () => {
   });
 });
 
+describe("CommitBatch beside a live retry", () => {
+  it("waits for the retry holding its documents and then commits, instead of answering ABORTED", async () => {
+    const [a, b] = idsOnTwoShards("batch-waits");
+    const retryOf = await committedTransaction("batch-waits", a);
+    // A live retry: it read a (an update lock) and commits 300 ms later.
+    const retry = await tx.getDocuments({ newTransaction: { retryOf }, refs: [ref("batch-waits", a)] });
+    const retryCommits = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await tx.commit({ transaction: retry.transaction, writes: [set("batch-waits", a, { n: 50 })], reads: versionsOf(retry.reads) });
+    })();
+    // One shard and two: both wait for it (the retry wins: it is older), then apply.
+    const one = tx.commitBatch({ writes: [set("batch-waits", a, { n: 60 })] });
+    const two = tx.commitBatch({ writes: [set("batch-waits", a, { n: 70 }), set("batch-waits", b, { n: 70 })] });
+    await retryCommits;
+    await Promise.all([one, two]);
+    expect([50, 60, 70]).toContain(await valueOf("batch-waits", a));
+    expect(await valueOf("batch-waits", b)).toBe(70);
+    const versions = (await db.getDocument({ ref: ref("batch-waits", a) })).document!.version;
+    // Three writes landed on a after the first commit: the retry's and both batches'.
+    expect(versions).toBe(4n);
+  });
+});
+
 describe("transactions that never wait (first attempts, CommitBatch)", () => {
   it("clear a quiet retry's read lock once its lease has run out, instead of aborting until its deadline", async () => {
     const retryOf = await committedTransaction("never-wait", "x");
