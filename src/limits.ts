@@ -338,6 +338,16 @@ export const TX_READS_MAX = 500;
 /** The most bytes of document data one transaction may write. */
 export const TX_BYTES_MAX = BATCH_BYTES_MAX;
 
+/**
+ * The longest transaction id, in characters: the proto's limit on
+ * `transaction` and `retry_of` (transaction_service.proto). An id carries
+ * its database's scope, so the longest is a 63-character database id's
+ * with the longest uid and placement (about 220; test/unit/tx-token.test.ts
+ * checks it fits). It was 128, which ids of databases named with more than
+ * about 12 characters passed: their transactions could not commit.
+ */
+export const TX_ID_LENGTH_MAX = 512;
+
 /** The most shards one transaction may touch. */
 export const TX_PARTICIPANTS_MAX = 16;
 

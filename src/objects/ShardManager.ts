@@ -24,6 +24,7 @@ import { DEFAULT_DATABASE_ID } from "../databases/names.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { databaseEnv } from "../databases/database-env.js";
 import type { DatabaseScope } from "../databases/names.js";
+import { settleForFence } from "../sync/intent-resolver.js";
 import { shardStub } from "../shards/shard-client.js";
 import { RESHARD_ALARM_BUDGET_MS, RESHARD_RETRY_BACKOFF_MS } from "../routing/limits.js";
 import { cancellable, noteError, planResharding, type ReshardingOperation, type ReshardingThrottle } from "../routing/resharding-plan.js";
@@ -161,6 +162,9 @@ export class ShardManager extends DurableObject<Env> {
         }
       },
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      settleLocks: async (shard, txIds, abortIfUndecided) => {
+        await settleForFence(env, shard, txIds, abortIfUndecided);
+      },
       log: (fields) => console.log(JSON.stringify(fields)),
     };
   }

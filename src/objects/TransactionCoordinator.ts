@@ -41,6 +41,7 @@ const ABORT_REASONS: Record<AbortCause, string> = {
   wounded: "aborted by an older transaction that needed its locks (wound-wait)",
   waited: "aborted to release locks another request was waiting for",
   expired: "aborted by a participant past the transaction's deadline",
+  resharded: "aborted by a resharding's cutover that needed its locks on documents that move",
 };
 
 export class TransactionCoordinator extends DurableObject<Env> {

@@ -163,6 +163,21 @@ export const RESHARD_REST_RATIO_MAX = 20;
 /** The wait before fencing again a source whose moving keys a transaction still locks. */
 export const RESHARD_FENCE_RETRY_MS = 5;
 
+/**
+ * Fences of one source that found transactions' locks on its moving keys
+ * before the cutover has their coordinators abort the undecided ones
+ * (presumed abort allows it before a commit decision; their clients get
+ * ABORTED and run them again). Before that, each locked fence only brings
+ * decided transactions' outcomes to the shard and aborts quiet ones
+ * (TX_READ_LOCK_LEASE_MS). Before this bound existed the cutover waited
+ * for the locks' deadlines: one quiet retry froze a cutover, and every
+ * call waiting on its fenced keys, for about 58 s (a new user's finding).
+ */
+export const RESHARD_FENCE_PATIENCE_ROUNDS = 3;
+
+/** The most lock holders a fence names in its "locked" answer (the caller settles them, then fences again). */
+export const RESHARD_FENCE_HOLDERS_MAX = 64;
+
 /** How long past its budget one alarm keeps fencing sources that transactions lock, before it yields to the next alarm. */
 export const RESHARD_FENCE_WAIT_MS_MAX = 2_000;
 

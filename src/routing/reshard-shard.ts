@@ -24,7 +24,7 @@ import {
   type ChecksumBase,
   type ChecksumProgress,
 } from "./reshard-shard-checksums.js";
-import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_FENCE_DRAIN_PAGES_MAX, RESHARD_SCAN_ROWS_MAX } from "./limits.js";
+import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_FENCE_DRAIN_PAGES_MAX, RESHARD_FENCE_HOLDERS_MAX, RESHARD_SCAN_ROWS_MAX } from "./limits.js";
 import type { RoutingTable, ShardRouter } from "./router.js";
 import { readShardEpoch, writeShardEpoch, type ShardEpoch } from "./shard-epoch.js";
 import type { RowCursor } from "./resharding-plan.js";
@@ -200,16 +200,17 @@ export type FenceOutcome =
       /** Per target, the checksum of the documents moving there, as they are at the fence (final). */
       readonly checksums: Record<string, RangeChecksum>;
     }
-  | { readonly ok: false; readonly reason: "locked"; readonly lockedKeys: number }
+  | { readonly ok: false; readonly reason: "locked"; readonly lockedKeys: number; /** The transactions holding them (at most RESHARD_FENCE_HOLDERS_MAX). */ readonly holders: string[] }
   | { readonly ok: false; readonly reason: "lagging" };
 
 /**
  * Starts the cutover on a source: stamps the shard with the target table,
  * so every request naming a key that moves is refused from now on (no new
  * lock or write on one can begin) and queries wait until the release. Then,
- * if transactions still hold locks on moving keys, answers "locked": they
- * resolve by their deadlines (their decisions still apply here and reach
- * the change log), and the caller asks again. Once none is left, drains:
+ * if transactions still hold locks on moving keys, answers "locked" with
+ * their ids: the caller settles them (brings their decisions here, where
+ * they still apply and reach the change log; aborts quiet ones, then
+ * undecided ones) and asks again. Once none is left, drains:
  * reads every moving row changed after `appliedSeq` (the catch-up keeps
  * that short; past RESHARD_FENCE_DRAIN_PAGES_MAX pages of `rowsMax` log
  * rows it answers "lagging" and the caller catches up first), and returns
@@ -233,9 +234,12 @@ export function fence(
   if (current.epoch !== target.version) {
     writeShardEpoch(sql, { shardId: current.shardId, epoch: target.version, table: target, queriesOpen: false, cutoverTs: current.cutoverTs });
   }
-  const locked = sql.exec<{ collection: string; id: string }>("SELECT DISTINCT collection, id FROM tx_intents").toArray();
-  const lockedKeys = locked.filter((k) => targetRouter.shardFor(k.collection, k.id) !== current.shardId).length;
-  if (lockedKeys > 0) return { ok: false, reason: "locked", lockedKeys };
+  const locked = sql.exec<{ collection: string; id: string; tx_id: string }>("SELECT collection, id, tx_id FROM tx_intents").toArray();
+  const moving = locked.filter((k) => targetRouter.shardFor(k.collection, k.id) !== current.shardId);
+  if (moving.length > 0) {
+    const holders = [...new Set(moving.map((k) => k.tx_id))].slice(0, RESHARD_FENCE_HOLDERS_MAX);
+    return { ok: false, reason: "locked", lockedKeys: new Set(moving.map((k) => `${k.collection}\u0000${k.id}`)).size, holders };
+  }
   const drained: MovingChange[] = [];
   for (let page = 0, afterSeq = appliedSeq; ; page++) {
     if (page >= RESHARD_FENCE_DRAIN_PAGES_MAX) return { ok: false, reason: "lagging" };

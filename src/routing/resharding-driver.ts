@@ -10,6 +10,7 @@ import {
   RESHARD_CHECKSUM_KEYS_MAX,
   RESHARD_COPY_PAGE_BYTES_MAX,
   RESHARD_CUTOVER_LAG_ROWS_MAX,
+  RESHARD_FENCE_PATIENCE_ROUNDS,
   RESHARD_FENCE_RETRY_MS,
   RESHARD_FENCE_WAIT_MS_MAX,
   RESHARD_SHARD_CONCURRENCY_MAX,
@@ -77,6 +78,12 @@ export interface ReshardingIO {
   /** Resets the manager when the test armed this point; a no-op otherwise. */
   failpoint(point: ReshardingFailpoint): void;
   sleep(ms: number): Promise<void>;
+  /**
+   * Settles transactions holding locks on a fenced source's moving keys
+   * (sync/intent-resolver.ts settleForFence): decisions applied, quiet
+   * ones aborted, and with `abortIfUndecided` every undecided one.
+   */
+  settleLocks(shard: string, txIds: readonly string[], abortIfUndecided: boolean): Promise<void>;
   /** Writes one structured log line (the cutover's step timings). */
   log(fields: Record<string, unknown>): void;
 }
@@ -298,6 +305,8 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
   // that times the cutover (the figures behind cutover_millis).
   const steps: Array<{ step: string; shard?: string; atMs: number; ms: number; rows?: number }> = [];
   const t0 = io.nowMs();
+  /** Per source, the fences in this call that found locks (RESHARD_FENCE_PATIENCE_ROUNDS). */
+  const lockedFences = new Map<string, number>();
   // Timed from the first fence (cutover_millis), not from the end of the
   // catch-up: an alarm may yield in between. Saved, so a crash keeps it.
   if (op.cutoverStartMs === null) {
@@ -315,6 +324,15 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
         // Writes surged since the catch-up: catch up (the source is fenced,
         // so this converges) and fence again.
         if (outcome.reason === "lagging") await catchUpOnce(op, source, io);
+        // Transactions lock moving keys: settle them (decided ones applied,
+        // quiet ones aborted; after RESHARD_FENCE_PATIENCE_ROUNDS fences,
+        // undecided ones aborted too), so no lock holds the cutover for
+        // longer than a few fences.
+        if (outcome.reason === "locked") {
+          const rounds = (lockedFences.get(source.shard) ?? 0) + 1;
+          lockedFences.set(source.shard, rounds);
+          await io.settleLocks(source.shard, outcome.holders, rounds >= RESHARD_FENCE_PATIENCE_ROUNDS);
+        }
         return;
       }
       collect(pending, outcome.drained);
@@ -327,9 +345,10 @@ async function cutOver(op: ReshardingOperation, io: ReshardingIO, deadlineMs: nu
     save(op, io);
     io.failpoint("after_first_fence");
     if (fenced.size === op.sources.length) break;
-    // A transaction holds locks on moving keys: it ends by its deadline.
-    // The fenced keys wait meanwhile, so the cutover keeps the alarm past
-    // its budget for up to RESHARD_FENCE_WAIT_MS_MAX before yielding.
+    // A transaction held locks on moving keys (settled above; a commit in
+    // flight may still be applying). The fenced keys wait meanwhile, so the
+    // cutover keeps the alarm past its budget for up to
+    // RESHARD_FENCE_WAIT_MS_MAX before yielding.
     if (io.nowMs() >= deadlineMs + RESHARD_FENCE_WAIT_MS_MAX) return false;
     await io.sleep(RESHARD_FENCE_RETRY_MS);
   }

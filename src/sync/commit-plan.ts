@@ -94,9 +94,10 @@ export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_
 /**
  * Why someone blocked by a transaction's locks asks its coordinator to
  * abort it: an older retry wounding it (wound-wait, lock-order.ts), a
- * request that waited INTENT_RESOLUTION_PATIENCE_ROUNDS for it, or a
- * shard's alarm past its deadline. The aborted transaction's later calls
+ * request that waited INTENT_RESOLUTION_PATIENCE_ROUNDS for it, a shard's
+ * alarm past its deadline, or a resharding's cutover that needed its locks
+ * on moving documents (RESHARD_FENCE_PATIENCE_ROUNDS). The aborted transaction's later calls
  * answer ABORTED with matching words, so a client can tell a lost race
  * with an older transaction from a wait that ran out.
  */
-export type AbortCause = "wounded" | "waited" | "expired";
+export type AbortCause = "wounded" | "waited" | "expired" | "resharded";

@@ -90,6 +90,17 @@ function priorityOf(outcome: Blocked): { wound: ReadonlySet<string>; older: Read
   return { wound: new Set(p.wound ?? []), older: new Set(p.patient ?? []) };
 }
 
+/**
+ * Settles the transactions `txIds` holding locks on `shard` for a
+ * resharding's fence: brings each decision to the shard, aborts quiet ones
+ * (read-lock-lease.ts) and, with `abortIfUndecided`, every undecided one.
+ * True when none is left undecided.
+ */
+export async function settleForFence(env: Env, shard: string, txIds: readonly string[], abortIfUndecided: boolean): Promise<boolean> {
+  const settled = await Promise.all(txIds.map((txId) => settleOn(env, shard, txId, abortIfUndecided, "resharded")));
+  return settled.every((s) => s);
+}
+
 /** Brings `txId`'s decision to `shard`; false when it is still undecided. */
 async function settleOn(env: Env, shard: string, txId: string, abortIfUndecided: boolean, why: AbortCause = "waited"): Promise<boolean> {
   const nowMs = Date.now();

@@ -7,6 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { mac, toBase64Url, fromBase64Url } from "../../src/pagination/page-token.js";
 import { createTransactionToken, verifyTransactionToken } from "../../src/sync/tx-token.js";
+import { readFileSync } from "node:fs";
+import { DATABASE_ID_LENGTH_MAX, TX_ID_LENGTH_MAX } from "../../src/limits.js";
 
 const KEY = "test-key";
 const NOW_MS = 1_800_000_000_000;
@@ -46,3 +48,17 @@ describe("transaction ids", () => {
     }
   });
 });
+
+describe("transaction id length", () => {
+  it("the id of a database with the longest name, uid and placement fits TX_ID_LENGTH_MAX, the proto's limit", async () => {
+    const scope = { id: "d".repeat(DATABASE_ID_LENGTH_MAX), uid: "z".repeat(32), placement: { locationHint: "wnam", jurisdiction: "fedramp-high" } } as const;
+    const token = await createTransactionToken(KEY, NOW_MS + 60_000, false, { scope, priorityMs: NOW_MS, locking: true });
+    expect(token.id.length).toBeGreaterThan(128);
+    expect(token.id.length).toBeLessThanOrEqual(TX_ID_LENGTH_MAX);
+    const proto = readFileSync(new URL("../../proto/impossibledb/v1/transaction_service.proto", import.meta.url), "utf8");
+    const limits = [...proto.matchAll(/max_len = (\d+)/g)].map((m) => Number(m[1]));
+    expect(limits.length).toBe(4);
+    expect(limits.every((n) => n === TX_ID_LENGTH_MAX)).toBe(true);
+  });
+});
+

@@ -561,6 +561,27 @@ describe("live resharding", () => {
     expect(textHits).toEqual(expectedText);
     expect(geoHits).toEqual(expectedGeo);
   });
+  it("a quiet retry holding a lock on a moving document does not hold the cutover until its deadline; its commit then answers ABORTED", { timeout: 120_000 }, async () => {
+    // A new user's finding: one retry that read a moving document and went
+    // quiet froze the cutover, and every call waiting on its fenced keys,
+    // for about 58 s (the fence waited for the lock's 60 s deadline).
+    const db = await freshDatabase("quiet-lock-cutover");
+    await seed(db, "items", 200);
+    const before = createShardRouter(toTable((await admin(db).getRoutingTable({})).table!));
+    const after = createShardRouter(planTarget(toTable((await admin(db).getRoutingTable({})).table!), 12));
+    const id = Array.from({ length: 200 }, (_, i) => `d${i}`).find((d) => before.shardFor("items", d) !== after.shardFor("items", d))!;
+    const first = await txs(db).getDocuments({ newTransaction: {}, refs: [ref("items", id)] });
+    const retry = await txs(db).getDocuments({ newTransaction: { retryOf: first.transaction }, refs: [ref("items", id)] });
+    const lockDeadlineMs = Number(retry.expireTime!.seconds) * 1000;
+    await admin(db).startResharding({ shardCount: 12 });
+    const done = await awaitDone(db);
+    expect(done.state).toBe(Resharding_State.SUCCEEDED);
+    // Done with more than half of the lock's life left: the fence settled it
+    // (quiet past TX_READ_LOCK_LEASE_MS, so aborted) instead of waiting it out.
+    expect(lockDeadlineMs - Date.now()).toBeGreaterThan(30_000);
+    await expectCode(txs(db).commit({ transaction: retry.transaction, writes: [{ ref: ref("items", id), operation: { case: "set", value: { n: -1 } } }] }), Code.Aborted);
+    expect(((await docs(db).getDocument({ ref: ref("items", id) })).document!.data as { n: number }).n).not.toBe(-1);
+  });
   it("a document listener whose document moves ends at the cutover, not when its shard's long poll runs out", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("doc-listener-moves");
     await seed(db, "items", 200);

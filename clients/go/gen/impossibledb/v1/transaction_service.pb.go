@@ -33,9 +33,12 @@ type TransactionOptions struct {
 	Timeout *durationpb.Duration `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	// The id of the transaction this one retries (the previous attempt, which
 	// aborted). The new transaction inherits the priority of the first
-	// attempt (its begin time) and takes read locks as it reads: an older
-	// transaction waits for a younger one's locks, a younger one aborts, so a
-	// transaction that keeps losing eventually commits. Ignored for read-only
+	// attempt (its begin time, at most 30 s older than its own begin) and
+	// takes locks as it reads: a younger transaction waits for an older
+	// one's locks, an older one aborts a younger one in its way (wound-wait),
+	// so a transaction that keeps losing eventually commits. A transaction id
+	// is at most 512 characters (an id names its database, so ids of
+	// databases with long names are longer). Ignored for read-only
 	// transactions, which never abort.
 	RetryOf       string `protobuf:"bytes,3,opt,name=retry_of,json=retryOf,proto3" json:"retry_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -843,7 +846,7 @@ const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
 	"\x12TransactionOptions\x12\x1b\n" +
 	"\tread_only\x18\x01 \x01(\bR\breadOnly\x12A\n" +
 	"\atimeout\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\f\xbaH\t\xaa\x01\x06\"\x02\b<*\x00R\atimeout\x12#\n" +
-	"\bretry_of\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\aretryOf\"X\n" +
+	"\bretry_of\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\aretryOf\"X\n" +
 	"\x17BeginTransactionRequest\x12=\n" +
 	"\aoptions\x18\x01 \x01(\v2#.impossibledb.v1.TransactionOptionsR\aoptions\"y\n" +
 	"\x18BeginTransactionResponse\x12 \n" +
@@ -851,7 +854,7 @@ const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
 	"\vexpire_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\"\xce\x01\n" +
 	"\x13GetDocumentsRequest\x12*\n" +
-	"\vtransaction\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vtransaction\x12=\n" +
+	"\vtransaction\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\vtransaction\x12=\n" +
 	"\x04refs\x18\x02 \x03(\v2\x1c.impossibledb.v1.DocumentRefB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x04refs\x12L\n" +
 	"\x0fnew_transaction\x18\x03 \x01(\v2#.impossibledb.v1.TransactionOptionsR\x0enewTransaction\"\x94\x01\n" +
 	"\x11TransactionalRead\x12.\n" +
@@ -869,7 +872,7 @@ const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
 	"\x03ref\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefB\x06\xbaH\x03\xc8\x01\x01R\x03ref\x12!\n" +
 	"\aversion\x18\x02 \x01(\x03B\a\xbaH\x04\"\x02(\x00R\aversion\"\xae\x02\n" +
 	"\rCommitRequest\x12*\n" +
-	"\vtransaction\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vtransaction\x129\n" +
+	"\vtransaction\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\vtransaction\x129\n" +
 	"\x06writes\x18\x02 \x03(\v2\x16.impossibledb.v1.WriteB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x06writes\x12=\n" +
 	"\x05reads\x18\x03 \x03(\v2\x1c.impossibledb.v1.ReadVersionB\t\xbaH\x06\x92\x01\x03\x10\xf4\x03R\x05reads\x12)\n" +
 	"\x10return_documents\x18\x04 \x01(\bR\x0freturnDocuments\x12L\n" +
@@ -881,7 +884,7 @@ const file_impossibledb_v1_transaction_service_proto_rawDesc = "" +
 	"\x11documents_omitted\x18\x03 \x01(\bR\x10documentsOmitted\"?\n" +
 	"\x0fRollbackRequest\x12,\n" +
 	"\vtransaction\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\vtransaction\"\x12\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x04R\vtransaction\"\x12\n" +
 	"\x10RollbackResponse\"|\n" +
 	"\x12CommitBatchRequest\x12;\n" +
 	"\x06writes\x18\x01 \x03(\v2\x16.impossibledb.v1.WriteB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\x06writes\x12)\n" +
