@@ -105,11 +105,11 @@ export async function* streamGeoQuery(
   explain: boolean,
   toPlan: (report: QueryReport) => QueryPlan,
 ): AsyncGenerator<MessageInitShape<typeof StreamQueryResponseSchema>> {
-  const options = { deadline: queryDeadline(ctx), explain };
   // Across a resharding's cutover the stream goes on over the new table
   // after the last document sent (see streamSearchQuery).
   let resume = null as GeoPageState | null;
   for (let attempt = 0; ; attempt++) {
+    const options = { deadline: queryDeadline(ctx), explain };
     try {
       const results = streamGeo(await routedGeoShards(env), geo.spec, geo.region, options, resume);
       for (;;) {

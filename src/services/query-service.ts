@@ -86,10 +86,11 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       // A stream may meet a resharding's cutover after it has sent
       // documents: it goes on after the last one sent, over the new table
       // (as a page token would), rather than failing UNAVAILABLE.
-      const deadline = queryDeadline(ctx);
       let state = null as PageState | null;
       for (let attempt = 0; ; attempt++) {
-        const results = streamQuery(await routedQueryShards(env), spec, { deadline, explain: req.explain }, state);
+        // Each resume after a cutover gets QUERY_DEADLINE_MS again (the
+        // caller's own deadline still bounds the whole call).
+        const results = streamQuery(await routedQueryShards(env), spec, { deadline: queryDeadline(ctx), explain: req.explain }, state);
         try {
           for (;;) {
             const next = await results.next();

@@ -72,13 +72,14 @@ export async function* streamSearchQuery(
   toPlan: (report: QueryReport) => QueryPlan,
 ): AsyncGenerator<MessageInitShape<typeof StreamQueryResponseSchema>> {
   const env = envOf(ctx);
-  const options = { deadline: queryDeadline(ctx), explain };
   // A stream may meet a resharding's cutover after it has sent documents:
   // it goes on over the new table after the last one sent, scoring with the
   // statistics it began with (as a page token's walk does), rather than
   // failing UNAVAILABLE.
   let resume = null as SearchPageState | null;
   for (let attempt = 0; ; attempt++) {
+    // Each resume gets QUERY_DEADLINE_MS again (the caller's own deadline still bounds the call).
+    const options = { deadline: queryDeadline(ctx), explain };
     try {
       const shards = await routedSearchShards(env);
       const plan = await searchStatistics(shards, spec, search, options, resume?.frozen);

@@ -54,7 +54,7 @@ export async function untilUnblocked<T>(env: Env, shard: string, call: () => Pro
     const onlyOlder = outcome.blockedBy.every((txId) => older.has(txId));
     if (onlyOlder) {
       if (Date.now() - startedMs >= TX_LOCK_WAIT_MS_MAX) {
-        throw new FailureError("aborted", `documents stayed locked by older transactions for TX_LOCK_WAIT_MS_MAX (${TX_LOCK_WAIT_MS_MAX} ms); retry the transaction`);
+        throw new FailureError("aborted", `documents stayed locked by transactions in progress for TX_LOCK_WAIT_MS_MAX (${TX_LOCK_WAIT_MS_MAX} ms); nothing was applied: retry (the call, or the transaction it belongs to)`);
       }
     } else if (++round >= INTENT_RESOLUTION_ROUNDS_MAX) {
       throw new FailureError("aborted", "documents stayed locked by transactions in progress; retry the call");
