@@ -131,7 +131,13 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
           return withDocumentsIfAsked(committed, req.returnDocuments);
         } catch (err) {
           // A refusal because the database was resharded goes to the routing retry (it needs the new table).
-          if (!(err instanceof FailureError) || err.kind !== "aborted" || movedEpochOf(err.message) !== null || Date.now() - startedMs >= TX_LOCK_WAIT_MS_MAX) throw err;
+          if (!(err instanceof FailureError) || err.kind !== "aborted" || movedEpochOf(err.message) !== null) throw err;
+          if (Date.now() - startedMs >= TX_LOCK_WAIT_MS_MAX) {
+            throw new FailureError(
+              "aborted",
+              `CommitBatch waited TX_LOCK_WAIT_MS_MAX (${TX_LOCK_WAIT_MS_MAX} ms) for transactions holding its documents; nothing was applied: retry it (last: ${err.message})`,
+            );
+          }
           await new Promise((resolve) => setTimeout(resolve, Math.min(TX_LOCK_WAIT_POLL_MS_MAX, INTENT_RESOLUTION_BACKOFF_MS * 2 ** attempt)));
         }
       }

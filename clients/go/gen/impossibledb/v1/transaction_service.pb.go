@@ -39,7 +39,7 @@ type TransactionOptions struct {
 	// so a transaction that keeps losing eventually commits. A transaction id
 	// is at most 512 characters (an id names its database, so ids of
 	// databases with long names are longer). Ignored for read-only
-	// transactions, which never abort.
+	// transactions, which never abort for a conflict.
 	RetryOf       string `protobuf:"bytes,3,opt,name=retry_of,json=retryOf,proto3" json:"retry_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -51,8 +51,10 @@ const (
 // A read-only transaction reads one consistent snapshot of the whole
 // database, at a timestamp chosen when it begins (every commit
 // acknowledged before it is inside; commits acknowledged within the clock
-// allowance after it may be too), and never aborts: its Commit validates
-// nothing.
+// allowance after it may be too), and never aborts for a conflict: its
+// Commit validates nothing. (One exception: a read of a shard that a
+// resharding cut over after the snapshot's time answers ABORTED, since the
+// moved documents brought no history; retry it.)
 //
 // No answer is larger than the 4 MiB that standard gRPC clients accept by
 // default: the documents (or results) of one response message add up to
@@ -162,8 +164,10 @@ func (c *transactionServiceClient) CommitBatch(ctx context.Context, in *CommitBa
 // A read-only transaction reads one consistent snapshot of the whole
 // database, at a timestamp chosen when it begins (every commit
 // acknowledged before it is inside; commits acknowledged within the clock
-// allowance after it may be too), and never aborts: its Commit validates
-// nothing.
+// allowance after it may be too), and never aborts for a conflict: its
+// Commit validates nothing. (One exception: a read of a shard that a
+// resharding cut over after the snapshot's time answers ABORTED, since the
+// moved documents brought no history; retry it.)
 //
 // No answer is larger than the 4 MiB that standard gRPC clients accept by
 // default: the documents (or results) of one response message add up to

@@ -60,8 +60,10 @@ class TransactionService(Protocol):
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
-    allowance after it may be too), and never aborts: its Commit validates
-    nothing.
+    allowance after it may be too), and never aborts for a conflict: its
+    Commit validates nothing. (One exception: a read of a shard that a
+    resharding cut over after the snapshot's time answers ABORTED, since the
+    moved documents brought no history; retry it.)
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -211,8 +213,10 @@ class TransactionServiceClient(ConnectClient):
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
-    allowance after it may be too), and never aborts: its Commit validates
-    nothing.
+    allowance after it may be too), and never aborts for a conflict: its
+    Commit validates nothing. (One exception: a read of a shard that a
+    resharding cut over after the snapshot's time answers ABORTED, since the
+    moved documents brought no history; retry it.)
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -390,8 +394,10 @@ class TransactionServiceSync(Protocol):
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
-    allowance after it may be too), and never aborts: its Commit validates
-    nothing.
+    allowance after it may be too), and never aborts for a conflict: its
+    Commit validates nothing. (One exception: a read of a shard that a
+    resharding cut over after the snapshot's time answers ABORTED, since the
+    moved documents brought no history; retry it.)
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to
@@ -539,8 +545,10 @@ class TransactionServiceClientSync(ConnectClientSync):
     A read-only transaction reads one consistent snapshot of the whole
     database, at a timestamp chosen when it begins (every commit
     acknowledged before it is inside; commits acknowledged within the clock
-    allowance after it may be too), and never aborts: its Commit validates
-    nothing.
+    allowance after it may be too), and never aborts for a conflict: its
+    Commit validates nothing. (One exception: a read of a shard that a
+    resharding cut over after the snapshot's time answers ABORTED, since the
+    moved documents brought no history; retry it.)
 
     No answer is larger than the 4 MiB that standard gRPC clients accept by
     default: the documents (or results) of one response message add up to

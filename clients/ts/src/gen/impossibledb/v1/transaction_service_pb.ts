@@ -46,7 +46,7 @@ export type TransactionOptions = Message<"impossibledb.v1.TransactionOptions"> &
    * so a transaction that keeps losing eventually commits. A transaction id
    * is at most 512 characters (an id names its database, so ids of
    * databases with long names are longer). Ignored for read-only
-   * transactions, which never abort.
+   * transactions, which never abort for a conflict.
    *
    * @generated from field: string retry_of = 3;
    */
@@ -491,8 +491,10 @@ export const CommitBatchResponseSchema: GenMessage<CommitBatchResponse> = /*@__P
  * A read-only transaction reads one consistent snapshot of the whole
  * database, at a timestamp chosen when it begins (every commit
  * acknowledged before it is inside; commits acknowledged within the clock
- * allowance after it may be too), and never aborts: its Commit validates
- * nothing.
+ * allowance after it may be too), and never aborts for a conflict: its
+ * Commit validates nothing. (One exception: a read of a shard that a
+ * resharding cut over after the snapshot's time answers ABORTED, since the
+ * moved documents brought no history; retry it.)
  *
  * No answer is larger than the 4 MiB that standard gRPC clients accept by
  * default: the documents (or results) of one response message add up to
