@@ -173,7 +173,8 @@ export class EpochGuard {
 
   /**
    * Throws the moved error unless a fan-out request routed by table version
-   * `epoch` may be served: the same epoch, with queries open. A request
+   * `epoch` may be served: the same epoch, with queries open (used now only
+   * for a search too large to scope on a releasing source). A request
    * without an epoch (undefined) is from a caller that does not route by a
    * table (tests, tools) and is served only by an unstamped shard.
    */
@@ -184,8 +185,9 @@ export class EpochGuard {
   }
 
   /**
-   * For the fan-out reads that can leave out moved rows (query, aggregate,
-   * list): like assertEpoch, but a source still releasing its moved rows
+   * For every fan-out request (query, aggregate, list, search, listener
+   * head, snapshot and feed, collections, delete steps): like assertEpoch,
+   * but a source still releasing its moved rows
    * (at the request's epoch, queries closed since its fence) serves them
    * too. Returns true when the caller must leave out every row whose key
    * is in `moving_keys` (NOT_MOVED_SQL): after the fence those are exactly

@@ -32,6 +32,16 @@ const planTarget = (table: RoutingTable, count: number): RoutingTable => {
   return planned.operation.target;
 };
 
+/** The first of the ids `d0`..`d{count-1}` of `collection` that a resharding to `shardCount` shards moves to another shard. */
+async function movingId(database: string, collection: string, count: number, shardCount: number): Promise<string> {
+  const table = toTable((await admin(database).getRoutingTable({})).table!);
+  const before = createShardRouter(table);
+  const after = createShardRouter(planTarget(table, shardCount));
+  const id = Array.from({ length: count }, (_, i) => `d${i}`).find((d) => before.shardFor(collection, d) !== after.shardFor(collection, d));
+  if (id === undefined) throw new Error(`no document of ${collection} moves to ${shardCount} shards`);
+  return id;
+}
+
 async function freshDatabase(id: string): Promise<string> {
   await connectClient(AdminService).createDatabase({ databaseId: id, database: { placement: {} } });
   return id;
@@ -567,9 +577,7 @@ describe("live resharding", () => {
     // for about 58 s (the fence waited for the lock's 60 s deadline).
     const db = await freshDatabase("quiet-lock-cutover");
     await seed(db, "items", 200);
-    const before = createShardRouter(toTable((await admin(db).getRoutingTable({})).table!));
-    const after = createShardRouter(planTarget(toTable((await admin(db).getRoutingTable({})).table!), 12));
-    const id = Array.from({ length: 200 }, (_, i) => `d${i}`).find((d) => before.shardFor("items", d) !== after.shardFor("items", d))!;
+    const id = await movingId(db, "items", 200, 12);
     const first = await txs(db).getDocuments({ newTransaction: {}, refs: [ref("items", id)] });
     const retry = await txs(db).getDocuments({ newTransaction: { retryOf: first.transaction }, refs: [ref("items", id)] });
     const lockDeadlineMs = Number(retry.expireTime!.seconds) * 1000;
@@ -585,9 +593,7 @@ describe("live resharding", () => {
   it("a document listener whose document moves ends at the cutover, not when its shard's long poll runs out", { timeout: 120_000 }, async () => {
     const db = await freshDatabase("doc-listener-moves");
     await seed(db, "items", 200);
-    const before = createShardRouter(toTable((await admin(db).getRoutingTable({})).table!));
-    const after = createShardRouter(planTarget(toTable((await admin(db).getRoutingTable({})).table!), 12));
-    const id = Array.from({ length: 200 }, (_, i) => `d${i}`).find((d) => before.shardFor("items", d) !== after.shardFor("items", d))!;
+    const id = await movingId(db, "items", 200, 12);
     const controller = new AbortController();
     let current = false;
     const ended = (async () => {
