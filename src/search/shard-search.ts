@@ -28,7 +28,7 @@ import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
-import { scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
+import { candidateCountStatement, scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
@@ -257,12 +257,18 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
     readable = readableRows(sql, req.collection, scope);
   }
   const weights = ready.textFields.map((f) => f.weight);
+  const where = ruleFiltered(req.filter, req.rule);
+  const admits = documentCheck(req.rule);
+  // The walk below keeps every hit it meets when nothing can drop one, so
+  // it needs the page and one more (hasMore): SQLite then sorts with a
+  // bounded heap. Otherwise it steps the whole order as far as it must.
+  const droppable = where !== MATCH_ALL || admits !== null || readable !== null || (req.geo !== undefined && req.geo !== null);
   const statement = scoringStatement({
     collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
-    averageLength: req.averageLength, weights, scoreAtMost: req.after === null ? null : req.after.score,
+    averageLength: req.averageLength, weights, after: req.after, rowsMax: droppable ? null : req.limit + 1,
   });
   if (statement !== null) ensureInstanceTable(sql, req.collection);
-  const ranked = statement !== null ? readableOnly(rankInSql(sql, statement), sql, req, readable) : rankInJavaScript(sql, req, ready.textFields, readable);
+  const ranked = statement !== null ? readableOnly(rankInSql(sql, statement, candidateCountStatement(req.collection, req.match)), sql, req, readable) : rankInJavaScript(sql, req, ready.textFields, readable);
   if (!ranked.ok) return ranked;
   let rowsRead = ranked.rowsRead + (readable?.rowsRead ?? 0);
   if (ranked.candidates > SEARCH_CANDIDATES_PER_SHARD_MAX) {
@@ -275,8 +281,6 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
   if (narrowed !== null) rowsRead += narrowed.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
-  const where = ruleFiltered(req.filter, req.rule);
-  const admits = documentCheck(req.rule);
   const documents: StoredDocument[] = [];
   const scores: number[] = [];
   const distances: number[] = [];
@@ -307,13 +311,15 @@ type Ranked = { readonly ok: true; readonly hits: Iterable<Candidate>; readonly 
 /**
  * Ranks inside SQLite (sql-scoring.ts). The first row makes SQLite score
  * and sort every candidate; the rest are stepped only as the walk reads
- * them.
+ * them. `count` counts the candidates (FTS5's match, the documents the
+ * statement ranks).
  */
-function rankInSql(sql: SearchSql, statement: ScoringStatement): Ranked {
-  const cursor = sql.exec<{ id: string; score: number; total: number }>(statement.sql, ...statement.params);
+function rankInSql(sql: SearchSql, statement: ScoringStatement, count: ScoringStatement): Ranked {
+  const counted = sql.exec<{ total: number }>(count.sql, ...count.params);
+  const candidates = counted.toArray()[0]?.total ?? 0;
+  const cursor = sql.exec<{ id: string; score: number }>(statement.sql, ...statement.params);
   const iterator = cursor[Symbol.iterator]();
   const first = iterator.next();
-  const candidates = first.done === true ? 0 : first.value.total;
   const hits: Iterable<Candidate> = {
     *[Symbol.iterator]() {
       if (first.done === true) return;
@@ -321,6 +327,9 @@ function rankInSql(sql: SearchSql, statement: ScoringStatement): Ranked {
       for (let r = iterator.next(); r.done !== true; r = iterator.next()) yield { id: r.value.id, score: r.value.score };
     },
   };
+  // Rows read are the scoring statement's, as before the count was its own
+  // statement: the count reads FTS5's doclists only, an order of magnitude
+  // less, and counting it would move searches over rowsReadMax that passed.
   return { ok: true, hits, candidates, rowsRead: cursor.rowsRead ?? candidates };
 }
 
