@@ -1,9 +1,10 @@
 /**
- * `npm run bench:profile -- [get|put|noop|commit2|increment] [seconds]`: a V8 CPU
+ * `npm run bench:profile -- [get|put|noop|commit2|increment|query] [seconds]`: a V8 CPU
  * profile of ImpossibleDB's Worker and objects (one workerd isolate
  * locally) while 8 clients send point gets, point puts, a Connect no-op or
- * two-shard CommitBatch calls (two 1 KB documents on two shards), or
- * increments of ONE document (the hot-document workload's call). Prints the
+ * two-shard CommitBatch calls (two 1 KB documents on two shards),
+ * increments of ONE document (the hot-document workload's call), or a
+ * RunQuery of 10 documents over all 8 shards (a fan-out's fixed cost). Prints the
  * functions with the most self time and the files they live in, and writes
  * the whole profile to bench/results/path.cpuprofile (open it in Chrome's
  * DevTools, Performance panel). For finding where the request path spends
@@ -18,6 +19,10 @@ import { createRandom, recordId } from "./lib/keys.js";
 import { createPairChooser } from "./lib/shard-pairs.js";
 import { COLLECTION } from "./config.js";
 import { startImpossibleDb } from "./systems/impossibledb.js";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { QueryService } from "../gen/impossibledb/v1/query_service_pb.js";
+import { createKeepAliveAgent } from "./lib/http.js";
 
 const INSPECTOR_PORT = 19429;
 process.env.BENCH_INSPECTOR_PORT = String(INSPECTOR_PORT);
@@ -75,7 +80,9 @@ try {
   await cdp.send("Profiler.start");
   const pairs = createPairChooser(COLLECTION, Array.from({ length: RECORDS }, (_, i) => recordId(i)));
   const random = createRandom(2);
+  const queries = createClient(QueryService, createConnectTransport({ baseUrl: idb.url, httpVersion: "1.1", useBinaryFormat: true, nodeOptions: { agent: createKeepAliveAgent(IN_FLIGHT) } }));
   const call = (i: number): Promise<void> => {
+    if (what === "query") return queries.runQuery({ query: { collection: COLLECTION }, pageSize: 10 }).then(() => undefined);
     if (what === "put") return idb.driver.put(recordId(i % RECORDS), doc);
     if (what === "noop") return idb.probeNoop();
     if (what === "increment") return idb.driver.increment(recordId(0), "n", 1).then(() => undefined);

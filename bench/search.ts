@@ -3,8 +3,11 @@
  * documents (quick: 10,000) on ImpossibleDB with 8 shards, beside ONE
  * node:sqlite FTS5 database holding everything (the same pre-tokenized
  * text, ranked by its own bm25(), running the very expression ImpossibleDB
- * compiled, so both do the same work) and PostgreSQL (tsvector with a GIN
- * index, ts_rank), in the same run. For each query shape (rare term, common
+ * compiled, so both do the same work), the same FTS5 database inside ONE
+ * Durable Object behind a bare Worker on the same local workerd
+ * (bench/floor: what one SQLite database costs on the platform, HTTP and
+ * an object call included, with no Connect, routing or shards) and
+ * PostgreSQL (tsvector with a GIN index, ts_rank), in the same run. For each query shape (rare term, common
  * term, two terms, prefix, phrase) it measures the p50 and p99 of the top
  * 10, one request at a time, and reports ImpossibleDB's p50 as ratios to
  * the others (goal: within 3x of the single FTS5 database). It also checks
@@ -28,6 +31,8 @@ import { currentLoadAverage, machineInfo } from "./lib/machine.js";
 import { searchCorpus, searchShapes, type SearchDoc, type SearchShape } from "./lib/search-corpus.js";
 import { startImpossibleDb } from "./systems/impossibledb.js";
 import { startPostgres } from "./systems/postgres.js";
+import { startWorkerd, type WorkerdHost } from "./systems/workerd-host.js";
+import { post } from "./lib/http.js";
 import { tokenTexts } from "../src/search/tokenizer.js";
 
 const quick = process.argv.includes("--quick");
@@ -95,6 +100,25 @@ function startSingleFts5(docs: readonly SearchDoc[]): SearchSystem & { close(): 
   };
 }
 
+/** ONE FTS5 database inside one Durable Object behind a bare Worker (bench/floor/worker.ts `/fts-*`), loaded with the same text. */
+async function loadFts5Object(host: WorkerdHost, docs: readonly SearchDoc[]): Promise<SearchSystem> {
+  const agent = createKeepAliveAgent(2);
+  for (let i = 0; i < docs.length; i += 2000) {
+    const rows = docs.slice(i, i + 2000).map((d) => [d.id, tokenTexts(d.title).join(" "), tokenTexts(d.body).join(" "), JSON.stringify({ title: d.title, body: d.body })]);
+    const reply = await post(agent, `${host.url}/fts-load`, JSON.stringify(rows));
+    if (reply.status !== 200) throw new Error(`floor /fts-load: HTTP ${reply.status}: ${reply.body}`);
+  }
+  return {
+    label: "one SQLite FTS5 database in one Durable Object behind a bare Worker (same workerd, HTTP/1.1)",
+    async run(_shape, compiled) {
+      const reply = await post(agent, `${host.url}/fts-search?limit=${TOP}`, compiled);
+      if (reply.status !== 200) throw new Error(`floor /fts-search: HTTP ${reply.status}: ${reply.body}`);
+      // Decoded, as ImpossibleDB's client decodes its documents.
+      return (JSON.parse(reply.body) as Array<{ id: string }>).map((r) => r.id);
+    },
+  };
+}
+
 async function loadPostgres(docs: readonly SearchDoc[], port: number): Promise<SearchSystem & { close(): Promise<void> }> {
   const pool = new pg.Pool({ host: "127.0.0.1", port, user: "bench", database: "postgres", max: 2 });
   await pool.query(`CREATE TABLE articles (
@@ -122,7 +146,7 @@ async function loadPostgres(docs: readonly SearchDoc[], port: number): Promise<S
 }
 
 /** The text phase: load, index, measure every shape on every system. */
-async function textPhase(idbUrl: string, postgresPort: number, docs: readonly SearchDoc[]) {
+async function textPhase(idbUrl: string, postgresPort: number, floor: WorkerdHost, docs: readonly SearchDoc[]) {
   const transport = createConnectTransport({ baseUrl: idbUrl, httpVersion: "1.1", useBinaryFormat: true, nodeOptions: { agent: createKeepAliveAgent(8) } });
   const collections = createClient(CollectionService, transport);
   const admin = createClient(AdminService, transport);
@@ -148,6 +172,8 @@ async function textPhase(idbUrl: string, postgresPort: number, docs: readonly Se
   log(`CreateSearchIndex (backfill on ${SHARDS} shards) took ${backfillSeconds.toFixed(1)} s`);
   const fts5 = startSingleFts5(docs);
   log("loaded the single FTS5 database");
+  const fts5Object = await loadFts5Object(floor, docs);
+  log("loaded the FTS5 Durable Object");
   const postgres = await loadPostgres(docs, postgresPort);
   log("loaded PostgreSQL");
   const idb: SearchSystem = {
@@ -163,16 +189,18 @@ async function textPhase(idbUrl: string, postgresPort: number, docs: readonly Se
       const explained = await queries.runQuery({ query: { collection: COLLECTION, search: { text: shape.text, exact: shape.exact ?? false } }, pageSize: TOP, explain: true });
       const compiled = explained.plan!.search!.compiled;
       const matches = explained.plan!.search!.terms.map((t) => `${t.term}: ${t.documents}`).join(", ");
-      const sameTop = JSON.stringify(await idb.run(shape, compiled)) === JSON.stringify(await fts5.run(shape, compiled));
-      const [i, f, p] = [await measure(idb, shape, compiled), await measure(fts5, shape, compiled), await measure(postgres, shape, compiled)];
-      log(`${shape.name}: ImpossibleDB p50 ${i.p50.toFixed(2)} ms, FTS5 ${f.p50.toFixed(2)} ms, PostgreSQL ${p.p50.toFixed(2)} ms`);
-      rows.push({ shape: shape.name, text: shape.text, compiled, matches, sameTop, impossibledb: i, fts5: f, postgres: p });
+      const expected = JSON.stringify(await fts5.run(shape, compiled));
+      const sameTop = JSON.stringify(await idb.run(shape, compiled)) === expected;
+      if (JSON.stringify(await fts5Object.run(shape, compiled)) !== expected) throw new Error(`the FTS5 Durable Object's top ${TOP} differs from node:sqlite's for ${shape.name}`);
+      const [i, f, o, p] = [await measure(idb, shape, compiled), await measure(fts5, shape, compiled), await measure(fts5Object, shape, compiled), await measure(postgres, shape, compiled)];
+      log(`${shape.name}: ImpossibleDB p50 ${i.p50.toFixed(2)} ms, FTS5 ${f.p50.toFixed(2)} ms, FTS5 object ${o.p50.toFixed(2)} ms, PostgreSQL ${p.p50.toFixed(2)} ms`);
+      rows.push({ shape: shape.name, text: shape.text, compiled, matches, sameTop, impossibledb: i, fts5: f, fts5Object: o, postgres: p });
     }
   } finally {
     fts5.close();
     await postgres.close();
   }
-  return { backfillSeconds, labels: { impossibledb: idb.label, fts5: fts5.label, postgres: postgres.label }, rows };
+  return { backfillSeconds, labels: { impossibledb: idb.label, fts5: fts5.label, fts5Object: fts5Object.label, postgres: postgres.label }, rows };
 }
 
 /** The benchmark's phases; geo near goes here as another phase when the geo part lands. */
@@ -183,8 +211,9 @@ log(`${quick ? "quick" : "full"} mode: ${DOCS} documents on ${machine.nproc} cor
 const docs = searchCorpus(DOCS, SEED);
 const idbSystem = await startImpossibleDb({ port: PORTS.impossibleDb, shardCount: SHARDS, socketsMax: 8 });
 const postgresSystem = await startPostgres({ port: PORTS.postgres, connections: 2 });
+const floorHost = await startWorkerd({ configPath: "bench/floor/wrangler.toml", port: PORTS.floor });
 try {
-  const text = await PHASES.text(idbSystem.url, PORTS.postgres, docs);
+  const text = await PHASES.text(idbSystem.url, PORTS.postgres, floorHost, docs);
   machine.loadAverage1mEnd = currentLoadAverage();
   const durationSeconds = Math.round((performance.now() - started) / 1000);
   const command = `npm run bench:search${quick ? " -- --quick" : ""}`;
@@ -192,15 +221,15 @@ try {
   const markdown = [
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${command}\` (${durationSeconds} s in all): ${DOCS} documents (title 3-8 words, body 20-60, Zipfian over 20,000 words), top ${TOP} per query, one request at a time, ${SAMPLES} samples after ${WARMUP} warm-up.`,
     `Machine: ${machine.nproc} cores (${machine.cpuModel}), Node ${machine.node}; 1-minute load average ${machine.loadAverage1mStart.toFixed(2)} at start, ${machine.loadAverage1mEnd.toFixed(2)} at end.`,
-    `Systems: ${text.labels.impossibledb}; ${text.labels.fts5}; ${text.labels.postgres}. CreateSearchIndex's backfill took ${text.backfillSeconds.toFixed(1)} s.`,
+    `Systems: ${text.labels.impossibledb}; ${text.labels.fts5}; ${text.labels.fts5Object}; ${text.labels.postgres}. CreateSearchIndex's backfill took ${text.backfillSeconds.toFixed(1)} s.`,
     "",
-    "| query | ImpossibleDB p50 / p99 (ms) | one FTS5 p50 / p99 | PostgreSQL p50 / p99 | ImpossibleDB p50 / FTS5 p50 | / PostgreSQL p50 | same top 10 as FTS5 | documents per phrase |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+    "| query | ImpossibleDB p50 / p99 (ms) | one FTS5 p50 / p99 | one FTS5 object p50 / p99 | PostgreSQL p50 / p99 | ImpossibleDB p50 / FTS5 p50 | / FTS5 object p50 | / PostgreSQL p50 | same top 10 as FTS5 | documents per phrase |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ...text.rows.map((r) =>
-      `| ${r.shape} (\`${r.text}\`) | ${r.impossibledb.p50.toFixed(2)} / ${r.impossibledb.p99.toFixed(2)} | ${r.fts5.p50.toFixed(2)} / ${r.fts5.p99.toFixed(2)} | ${r.postgres.p50.toFixed(2)} / ${r.postgres.p99.toFixed(2)} | ${ratio(r.impossibledb.p50, r.fts5.p50)} | ${ratio(r.impossibledb.p50, r.postgres.p50)} | ${r.sameTop ? "yes" : "NO"} | ${r.matches} |`,
+      `| ${r.shape} (\`${r.text}\`) | ${r.impossibledb.p50.toFixed(2)} / ${r.impossibledb.p99.toFixed(2)} | ${r.fts5.p50.toFixed(2)} / ${r.fts5.p99.toFixed(2)} | ${r.fts5Object.p50.toFixed(2)} / ${r.fts5Object.p99.toFixed(2)} | ${r.postgres.p50.toFixed(2)} / ${r.postgres.p99.toFixed(2)} | ${ratio(r.impossibledb.p50, r.fts5.p50)} | ${ratio(r.impossibledb.p50, r.fts5Object.p50)} | ${ratio(r.impossibledb.p50, r.postgres.p50)} | ${r.sameTop ? "yes" : "NO"} | ${r.matches} |`,
     ),
     "",
-    "The FTS5 database runs in the benchmark's own process (no network, no RPC); ImpossibleDB's figure includes HTTP, the Worker and one or two passes over 8 shard Durable Objects (one when a shard has at most SEARCH_ONE_PASS_CANDIDATES_MAX candidates).",
+    "The in-process FTS5 database runs in the benchmark's own process (no network, no RPC); the FTS5 object is the same database on the platform (one HTTP request to a bare Worker, one call to one Durable Object, the documents returned as JSON); ImpossibleDB's figure includes HTTP, Connect, the Worker and one or two passes over 8 shard Durable Objects (one when a shard has at most SEARCH_ONE_PASS_CANDIDATES_MAX candidates).",
     "",
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });
@@ -214,6 +243,7 @@ try {
     process.exitCode = 1;
   }
 } finally {
+  await floorHost.stop();
   await postgresSystem.stop();
   await idbSystem.stop();
 }

@@ -30,6 +30,12 @@
  *   /load-accounts         body: {"ids": [...], "balance": n}, bank collection
  *   /transfer?from=&to=&amount=  reads both balances and writes both back, in one transactionSync
  *   /total-balance         body: JSON array of account ids; answers the sum
+ *   /fts-load              body: JSON array of [id, title tokens, body tokens, data JSON];
+ *                          stores them in ONE object's FTS5 table (bench/search.ts's
+ *                          baseline: one SQLite FTS5 database on the platform)
+ *   /fts-search?limit=     body: an FTS5 match expression; answers the top `limit`
+ *                          documents by FTS5's own bm25() (title weight 2, body 1),
+ *                          as JSON [{ id, data, score }]
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -141,6 +147,32 @@ export class FloorObject extends DurableObject<Env> {
     });
   }
 
+  /** The search baseline's load: documents and their pre-tokenized text, in one transaction. */
+  ftsLoad(rows: Array<[string, string, string, string]>): number {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS fts_docs (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, data TEXT NOT NULL)");
+    sql.exec("CREATE VIRTUAL TABLE IF NOT EXISTS fts_text USING fts5(c0, c1, tokenize = 'ascii', prefix = '2 3')");
+    return this.ctx.storage.transactionSync(() => {
+      for (const [id, title, body, data] of rows) {
+        const { rowid } = sql.exec<{ rowid: number }>("INSERT INTO fts_docs (id, data) VALUES (?, ?) RETURNING rowid", id, data).one();
+        sql.exec("INSERT INTO fts_text (rowid, c0, c1) VALUES (?, ?, ?)", rowid, title, body);
+      }
+      return rows.length;
+    });
+  }
+
+  /** The search baseline's query: the top `limit` by FTS5's bm25(), documents included, as JSON. */
+  ftsSearch(match: string, limit: number): string {
+    const rows = this.ctx.storage.sql
+      .exec<{ id: string; data: string; s: number }>(
+        "SELECT d.id, d.data, bm25(fts_text, 2.0, 1.0) AS s FROM fts_text JOIN fts_docs AS d ON d.rowid = fts_text.rowid WHERE fts_text MATCH ? ORDER BY s, d.id LIMIT ?",
+        match,
+        limit,
+      )
+      .toArray();
+    return `[${rows.map((r) => `{"id":${JSON.stringify(r.id)},"data":${r.data},"score":${-r.s}}`).join(",")}]`;
+  }
+
   totalBalance(ids: string[]): number {
     return ids.reduce((sum, id) => sum + this.balance(id), 0);
   }
@@ -233,6 +265,10 @@ export default {
       }
       case "/transfer":
         return new Response(String(await stub.transfer(url.searchParams.get("from") ?? "", url.searchParams.get("to") ?? "", Number(url.searchParams.get("amount")))));
+      case "/fts-load":
+        return new Response(String(await env.FLOOR.get(env.FLOOR.idFromName("fts")).ftsLoad((await request.json()) as Array<[string, string, string, string]>)));
+      case "/fts-search":
+        return new Response(await env.FLOOR.get(env.FLOOR.idFromName("fts")).ftsSearch(await request.text(), Math.max(1, Number(url.searchParams.get("limit")) || 10)));
       case "/total-balance":
         return new Response(String(await stub.totalBalance((await request.json()) as string[])));
       default:
