@@ -1,10 +1,12 @@
 /**
- * `npm run bench:profile -- [get|put|noop|commit2|increment|query] [seconds]`: a V8 CPU
+ * `npm run bench:profile -- [get|put|noop|commit2|increment|query|search] [seconds]`: a V8 CPU
  * profile of ImpossibleDB's Worker and objects (one workerd isolate
  * locally) while 8 clients send point gets, point puts, a Connect no-op or
  * two-shard CommitBatch calls (two 1 KB documents on two shards),
  * increments of ONE document (the hot-document workload's call), or a
- * RunQuery of 10 documents over all 8 shards (a fan-out's fixed cost). Prints the
+ * RunQuery of 10 documents over all 8 shards (a fan-out's fixed cost), or
+ * a search's top 10 (`"open source"`, 190 of bench:search's quick corpus of
+ * 10,000 documents: one pass over 8 shards). Prints the
  * functions with the most self time and the files they live in, and writes
  * the whole profile to bench/results/path.cpuprofile (open it in Chrome's
  * DevTools, Performance panel). For finding where the request path spends
@@ -23,6 +25,9 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { QueryService } from "../gen/impossibledb/v1/query_service_pb.js";
 import { createKeepAliveAgent } from "./lib/http.js";
+import { AdminService } from "../gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../gen/impossibledb/v1/collection_service_pb.js";
+import { searchCorpus } from "./lib/search-corpus.js";
 
 const INSPECTOR_PORT = 19429;
 process.env.BENCH_INSPECTOR_PORT = String(INSPECTOR_PORT);
@@ -71,6 +76,15 @@ const idb = await startImpossibleDb({ port: PORTS.impossibleDb, shardCount: 8, s
 try {
   const doc = createDocument(createRandom(1));
   for (let i = 0; i < RECORDS; i += 1) await idb.driver.put(recordId(i), doc);
+  const transport = createConnectTransport({ baseUrl: idb.url, httpVersion: "1.1", useBinaryFormat: true, nodeOptions: { agent: createKeepAliveAgent(IN_FLIGHT) } });
+  if (what === "search") {
+    const corpus = searchCorpus(10_000, 42);
+    const collections = createClient(CollectionService, transport);
+    for (let i = 0; i < corpus.length; i += 500) {
+      await collections.batchWriteDocuments({ writes: corpus.slice(i, i + 500).map((d) => ({ ref: { collection: "articles", id: d.id }, operation: { case: "set" as const, value: { title: d.title, body: d.body } } })) });
+    }
+    await createClient(AdminService, transport).createSearchIndex({ index: { collection: "articles", textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }] } });
+  }
   const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as { id: string; title: string; webSocketDebuggerUrl: string }[];
   const target = targets.find((t) => t.webSocketDebuggerUrl !== undefined && !t.id.includes("loopback")) ?? targets[0]!;
   console.error(`profiling ${target.id} (${targets.map((t) => t.id).join(", ")})`);
@@ -80,8 +94,9 @@ try {
   await cdp.send("Profiler.start");
   const pairs = createPairChooser(COLLECTION, Array.from({ length: RECORDS }, (_, i) => recordId(i)));
   const random = createRandom(2);
-  const queries = createClient(QueryService, createConnectTransport({ baseUrl: idb.url, httpVersion: "1.1", useBinaryFormat: true, nodeOptions: { agent: createKeepAliveAgent(IN_FLIGHT) } }));
+  const queries = createClient(QueryService, transport);
   const call = (i: number): Promise<void> => {
+    if (what === "search") return queries.runQuery({ query: { collection: "articles", search: { text: '"open source"' } }, pageSize: 10 }).then(() => undefined);
     if (what === "query") return queries.runQuery({ query: { collection: COLLECTION }, pageSize: 10 }).then(() => undefined);
     if (what === "put") return idb.driver.put(recordId(i % RECORDS), doc);
     if (what === "noop") return idb.probeNoop();

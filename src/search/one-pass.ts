@@ -70,17 +70,24 @@ export function runOnePass(
 ): { answer: OnePassAnswer | null; rowsRead: number } {
   const table = ftsTableName(collection);
   const columns = textFields.map((_, i) => ftsColumn(i));
-  const count = readable === null ? candidatesUpTo(sql, table, req.match) : readableCandidatesUpTo(sql, table, req.match, readable);
+  // A rule-bound caller's candidates are counted over its readable
+  // documents first, so whether a shard answers in one pass never depends
+  // on hidden ones. Otherwise the rows are read at once, one past the
+  // bound at most: FTS5 evaluates the match once, not once to count and
+  // once to read (a phrase's positions are intersected each time).
+  const count = readable === null ? 0 : readableCandidatesUpTo(sql, table, req.match, readable);
   if (count > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: count };
   const rows: Array<Record<string, string | number>> = [];
   for (const row of sql.exec<Record<string, string | number>>(
     `SELECT f.rowid AS r, d.id AS id, d.token_count AS n, ${columns.map((c) => `f.${c}`).join(", ")}, doc.data AS data, doc.version AS version, doc.create_time_ms AS ct, doc.update_time_ms AS ut ` +
-      `FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE "${table}" MATCH ?`,
+      `FROM "${table}" AS f JOIN search_text_docs AS d ON d.row_id = f.rowid JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE "${table}" MATCH ?` +
+      (readable === null ? ` LIMIT ${SEARCH_ONE_PASS_CANDIDATES_MAX + 1}` : ""),
     req.match,
   )) {
     // A rule-bound caller's hidden candidates are neither sent nor counted (issue 11).
     if (readable === null || readable.rows.has(row["r"] as number)) rows.push(row);
   }
+  if (rows.length > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: rows.length };
   const rowsRead = count + rows.length * 2;
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
@@ -99,11 +106,6 @@ export function runOnePass(
     answer.frequencies.push(frequencies(columns.map((c) => splitTokens(row[c]))));
   }
   return { answer, rowsRead };
-}
-
-/** The query's candidates, counted in C up to one past SEARCH_ONE_PASS_CANDIDATES_MAX: a common term costs no row in JavaScript here. */
-function candidatesUpTo(sql: SearchSql, table: string, match: string): number {
-  return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM (SELECT rowid FROM "${table}" WHERE "${table}" MATCH ? LIMIT ?)`, match, SEARCH_ONE_PASS_CANDIDATES_MAX + 1).toArray()[0]!.n;
 }
 
 /**

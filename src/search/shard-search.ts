@@ -167,7 +167,20 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     rowsRead++;
     return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
   };
-  const phraseDocuments = req.phrases.map((p) => (p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(`"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`)));
+  // One pass first when the query is one phrase or prefix: its candidates
+  // (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are the phrase's
+  // documents, so FTS5 need not intersect its positions twice to count them.
+  let onePass: OnePassAnswer | null | undefined;
+  const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
+  const alone = req.phrases.length === 1 && readable === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
+  if (alone !== null && (alone.tokens.length > 1 || alone.prefix)) {
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null);
+    rowsRead += answered.rowsRead;
+    onePass = answered.answer;
+  }
+  const phraseDocuments = req.phrases.map((p) =>
+    onePass != null ? onePass.candidates : p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(phraseMatch(p)),
+  );
   const variants: TypoAnswer[] = [];
   // A rule-bound caller's variants come from its readable words, read once (see below).
   let readableVocabulary: ReadonlyMap<string, number> | null = null;
@@ -218,8 +231,7 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     }
     variants.push(near);
   }
-  let onePass: OnePassAnswer | null | undefined;
-  if (req.onePass !== undefined && req.onePass !== null) {
+  if (onePass === undefined && req.onePass !== undefined && req.onePass !== null) {
     const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass, readable);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
