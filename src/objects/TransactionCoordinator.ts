@@ -14,7 +14,7 @@ import { shardStub } from "../shards/shard-client.js";
 import { transactionEnv } from "../sync/coordinator-client.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
-import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type Resolution } from "../sync/commit-plan.js";
+import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -227,21 +227,31 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * Answers the transaction's lifecycle; only an "open" one may go on
    * reading.
    */
-  async register(txId: string, deadlineMs: number, shards: readonly string[]): Promise<Lifecycle> {
+  async register(txId: string, deadlineMs: number, shards: readonly string[]): Promise<LifecycleAnswer> {
     assertNotErased(this.erased);
     const lifecycle = this.lifecycle(txId);
-    if (lifecycle !== "open") return lifecycle;
+    if (lifecycle.lifecycle !== "open") return lifecycle;
     this.leases.heard(txId, Date.now(), deadlineMs);
     const known = this.record(txId)?.state.participants ?? [];
-    if (shards.every((s) => known.includes(s))) return "open";
+    if (shards.every((s) => known.includes(s))) return lifecycle;
     await this.ensureRecord(txId, deadlineMs);
     await this.apply(txId, { type: "reading_registered", participants: shards });
     return this.lifecycle(txId);
   }
 
-  /** Where `txId` stands, for a Worker about to serve a call of it. Reads only. */
-  lifecycle(txId: string): Lifecycle {
+  /**
+   * Where `txId` stands, for a Worker about to serve a call of it, with
+   * the reason of an abort (so a read of an aborted transaction says why,
+   * as its commit does). Reads only.
+   */
+  lifecycle(txId: string): LifecycleAnswer {
     assertNotErased(this.erased);
+    const lifecycle = this.phaseOf(txId);
+    const abortReason = lifecycle === "aborted" ? this.record(txId)?.state.abortReason : null;
+    return abortReason === undefined || abortReason === null ? { lifecycle } : { lifecycle, abortReason };
+  }
+
+  private phaseOf(txId: string): Lifecycle {
     const state = this.record(txId)?.state;
     if (state === undefined) return this.inflight.has(txId) ? "committing" : "open";
     if (state.phase === "committed") return "committed";

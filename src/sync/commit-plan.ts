@@ -61,6 +61,13 @@ export type Resolution =
  */
 export type Lifecycle = "open" | "committing" | "committed" | "aborted" | "rolled_back";
 
+/** A transaction's lifecycle as its coordinator answers it, with the recorded reason when it was aborted. */
+export interface LifecycleAnswer {
+  readonly lifecycle: Lifecycle;
+  /** Why it was aborted (an AbortCause's words, a refused vote, a deadline); absent unless `lifecycle` is "aborted". */
+  readonly abortReason?: string;
+}
+
 /** What a call of a rolled-back transaction answers (FAILED_PRECONDITION). */
 export const ROLLED_BACK_MESSAGE = "transaction was rolled back: nothing of it is applied; begin a new transaction";
 
@@ -74,14 +81,14 @@ export const COMMITS_ONCE_MESSAGE =
  * is a mistake of the caller, not a conflict to retry), an aborted one
  * ABORTED (retry the transaction), a committed one FAILED_PRECONDITION.
  */
-export function lifecycleFailure(lifecycle: Lifecycle): Failure | null {
-  switch (lifecycle) {
+export function lifecycleFailure(answer: LifecycleAnswer): Failure | null {
+  switch (answer.lifecycle) {
     case "open":
       return null;
     case "rolled_back":
       return failure("failed_precondition", ROLLED_BACK_MESSAGE);
     case "aborted":
-      return failure("aborted", "transaction aborted; retry it as a new transaction");
+      return failure("aborted", answer.abortReason === undefined ? "transaction aborted; retry it as a new transaction" : `transaction aborted: ${answer.abortReason}; retry it as a new transaction`);
     case "committed":
     case "committing":
       return failure("failed_precondition", COMMITS_ONCE_MESSAGE);

@@ -119,6 +119,8 @@ describe("an abandoned retry's read locks", () => {
         tx.commit({ transaction: abandoned.transaction, writes: [set(collection, "x", { n: 100 })] }),
         Code.Aborted,
       );
+      // A read of it says why too, not only "transaction aborted".
+      await expectCode(tx.getDocuments({ transaction: abandoned.transaction, refs: [ref(collection, "x")] }), Code.Aborted, /transaction aborted: it was quiet for more than TX_READ_LOCK_LEASE_MS/);
       expect(await valueOf(collection, "x")).toBe(3);
     });
   }
