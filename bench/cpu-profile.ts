@@ -96,7 +96,7 @@ try {
   const random = createRandom(2);
   const queries = createClient(QueryService, transport);
   const call = (i: number): Promise<void> => {
-    if (what === "search") return queries.runQuery({ query: { collection: "articles", search: { text: '"open source"' } }, pageSize: 10 }).then(() => undefined);
+    if (what === "search") return queries.runQuery({ query: { collection: "articles", search: { text: process.env["PROFILE_SEARCH"] ?? '"open source"' } }, pageSize: 10 }).then(() => undefined);
     if (what === "query") return queries.runQuery({ query: { collection: COLLECTION }, pageSize: 10 }).then(() => undefined);
     if (what === "put") return idb.driver.put(recordId(i % RECORDS), doc);
     if (what === "noop") return idb.probeNoop();

@@ -161,11 +161,23 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     rowsRead += n;
     return n;
   };
-  /** Documents (readable ones, with a rule) holding a word. */
+  /**
+   * Documents (readable ones, with a rule) holding a word, once per word:
+   * fts5vocab counts them by reading the word's postings, and a term is
+   * asked for both as a phrase and before its typo scan.
+   */
+  const held = new Map<string, number>();
   const holding = (word: string): number => {
-    if (readable !== null) return matching(`"${word}"`);
-    rowsRead++;
-    return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+    const known = held.get(word);
+    if (known !== undefined) return known;
+    let n: number;
+    if (readable !== null) n = matching(`"${word}"`);
+    else {
+      rowsRead++;
+      n = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+    }
+    held.set(word, n);
+    return n;
   };
   // One pass first when the query is one phrase or prefix: its candidates
   // (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are the phrase's
