@@ -32,6 +32,7 @@ import { timestampMs } from "../sync/hybrid-clock.js";
 import { clearFinished, untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
 import { LeaseTable, mayGoQuiet, quietPastLease } from "../sync/read-lock-lease.js";
 import { FailureError } from "../errors.js";
+import { claimOnePhase, forgetClaims, nextClaimForgetMs, type ClaimAnswer } from "../sync/one-phase-claims.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
 const DECISION_POLL_MS = 10;
@@ -240,6 +241,36 @@ export class TransactionCoordinator extends DurableObject<Env> {
   }
 
   /**
+   * Before a one-phase commit of a transaction a client began
+   * (sync/one-phase-claims.ts): the lifecycle of a transaction this
+   * coordinator already holds a record of (aborted, rolled back, committed
+   * through two phases; the Worker then has the shard refuse anything new),
+   * else the claim of its one commit for (`shard`, `fingerprint`): claimed
+   * (go on) or a conflict with the commit claimed before.
+   */
+  async claimOnePhase(txId: string, deadlineMs: number, shard: string, fingerprint: string): Promise<{ readonly lifecycle: LifecycleAnswer; readonly claim: ClaimAnswer | null }> {
+    assertNotErased(this.erased);
+    const lifecycle = this.lifecycle(txId);
+    if (lifecycle.lifecycle !== "open") return { lifecycle, claim: null };
+    const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
+    const claim = this.ctx.storage.transactionSync(() => claimOnePhase(this.sql, txId, { shard, fingerprint }, forgetAtMs));
+    await this.armAlarm();
+    return { lifecycle, claim };
+  }
+
+  /**
+   * Records that the one-phase commit claimed for `txId` was refused by its
+   * shard (`reason`, the shard's words): the transaction is aborted for good,
+   * as a two-phase commit with a no vote is.
+   */
+  async abortOnePhase(txId: string, deadlineMs: number, reason: string): Promise<void> {
+    assertNotErased(this.erased);
+    await this.ensureRecord(txId, deadlineMs);
+    const phase = this.record(txId)!.state.phase;
+    if (phase === "idle" || phase === "preparing") await this.apply(txId, { type: "abort_requested", reason, nowMs: Date.now() });
+  }
+
+  /**
    * Where `txId` stands, for a Worker about to serve a call of it, with
    * the reason of an abort (so a read of an aborted transaction says why,
    * as its commit does). Reads only.
@@ -291,6 +322,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     if (this.erased) return;
     const nowMs = Date.now();
+    this.ctx.storage.transactionSync(() => forgetClaims(this.sql, nowMs, COORDINATOR_RECORDS_PER_ALARM_MAX));
     for (const record of dueRecords(this.sql, nowMs, COORDINATOR_RECORDS_PER_ALARM_MAX)) {
       const { state } = record;
       const finished = (state.phase === "committed" || state.phase === "aborted") && state.acked.length === state.participants.length;
@@ -330,10 +362,11 @@ export class TransactionCoordinator extends DurableObject<Env> {
     else this.ctx.waitUntil(deliveries);
   }
 
-  /** Sets the object's one alarm to the soonest due record. */
+  /** Sets the object's one alarm to the soonest due record or claim to forget. */
   private async armAlarm(): Promise<void> {
-    const next = nextDue(this.sql);
-    if (next === null) return;
+    const times = [nextDue(this.sql), nextClaimForgetMs(this.sql)].filter((t): t is number => t !== null);
+    if (times.length === 0) return;
+    const next = Math.min(...times);
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }

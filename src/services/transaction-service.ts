@@ -30,7 +30,7 @@ import { movedEpochOf } from "../routing/shard-epoch.js";
 import { shardStub } from "../shards/shard-client.js";
 import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
-import { lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
+import { COMMITS_ONCE_MESSAGE, lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { clearFinished } from "../sync/intent-resolver.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
@@ -210,15 +210,24 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   if (requests.length === 1 && !token.locking) {
     const [{ shard, request }] = requests as [(typeof requests)[number]];
     // The shard alone decides a one-phase commit, so it must hear of a
-    // rollback the coordinator recorded. It still repeats an answer it gave
-    // before, so Commit, Rollback, Commit answers the first commit again.
-    const refuseNew = begun ? lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id)) : null;
+    // rollback or abort the coordinator recorded. It still repeats an answer
+    // it gave before, so Commit, Rollback, Commit answers the first commit
+    // again. A transaction a client began claims its one commit at its
+    // coordinator first (sync/one-phase-claims.ts): another commit of the
+    // same id, on any shard, is refused, and a refused one-phase commit is
+    // recorded there as the transaction's abort.
+    const coordinator = coordinatorStub(env, token.id);
+    const claimed = begun ? await coordinator.claimOnePhase(token.id, token.deadlineMs, shard, txFingerprint) : null;
+    if (claimed?.claim?.kind === "conflict") throw new FailureError("failed_precondition", `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)`);
+    const refuseNew = claimed === null ? null : lifecycleFailure(claimed.lifecycle);
     const send = () => shardStub(env, shard).txCommitOnePhase(refuseNew === null ? request : { ...request, refuseNew });
     let vote = await send();
     // A first attempt never waits, but locks of finished or quiet
     // transactions are cleared and the commit tried once more (a no for
     // locks recorded nothing on the shard).
     if (vote.vote === "no" && (vote.blockedBy?.length ?? 0) > 0 && (await clearFinished(env, shard, vote.blockedBy!))) vote = await send();
+    // Recorded before the client hears it: once ABORTED, always ABORTED.
+    if (vote.vote === "no" && claimed?.claim?.kind === "claimed") await coordinator.abortOnePhase(token.id, token.deadlineMs, vote.message);
     outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: timestampMs(vote.ts), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
   } else {
     outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, priority, participants: requests });

@@ -8,6 +8,7 @@ import type { Migration } from "../storage/schema.js";
 import type { CommitPlan } from "./commit-plan.js";
 import type { Vote } from "./participant.js";
 import type { CoordinatorState } from "./twoPhaseCommit.js";
+import { ONE_PHASE_CLAIM_MIGRATION } from "./one-phase-claims.js";
 
 /** The coordinator's tables. */
 export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
@@ -20,6 +21,7 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE tx_votes (tx_id TEXT NOT NULL, participant TEXT NOT NULL, vote TEXT NOT NULL, PRIMARY KEY (tx_id, participant)) WITHOUT ROWID",
     ],
   },
+  ONE_PHASE_CLAIM_MIGRATION,
 ];
 
 /** The record of one transaction. */

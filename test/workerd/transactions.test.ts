@@ -182,6 +182,33 @@ describe("transactions", () => {
     expect(locks).toBe(0);
   });
 
+  it("a one-phase commit's id commits once: another commit of it on another shard is refused, and a refused one stays aborted", async () => {
+    // A new user's finding: after a one-shard commit, a second Commit of the
+    // id writing another shard was applied too (its shard had no record of
+    // the id), and a one-shard commit answered ABORTED could commit later.
+    const [a, b] = idsOnTwoShards("once-1pc");
+    const ref = (id: string) => ({ collection: "once-1pc", id });
+    await db.setDocument({ ref: ref(a), data: { n: 0 } });
+    const first = await tx.getDocuments({ newTransaction: {}, refs: [ref(a)] });
+    const readA = [{ ref: ref(a), version: first.reads[0]!.version }];
+    await tx.commit({ transaction: first.transaction, reads: readA, writes: [set("once-1pc", a, { n: 1 })] });
+    await expectCode(tx.commit({ transaction: first.transaction, writes: [set("once-1pc", b, { n: 1 })] }), Code.FailedPrecondition, /commits once/);
+    // The same commit again is answered as before (a client retrying a lost answer).
+    const again = await tx.commit({ transaction: first.transaction, reads: readA, writes: [set("once-1pc", a, { n: 1 })] });
+    expect(again.results[0]?.version).toBeGreaterThan(0n);
+
+    // Read a, someone else writes it, the commit is refused: stays refused, with or without the stale read.
+    const second = await tx.getDocuments({ newTransaction: {}, refs: [ref(a)] });
+    await db.setDocument({ ref: ref(a), data: { n: 10 } });
+    const stale = [{ ref: ref(a), version: second.reads[0]!.version }];
+    await expectCode(tx.commit({ transaction: second.transaction, reads: stale, writes: [set("once-1pc", a, { n: 7 })] }), Code.Aborted, /changed/);
+    await expectCode(tx.commit({ transaction: second.transaction, writes: [set("once-1pc", a, { n: 7 })] }), Code.Aborted, /transaction aborted: .*changed/);
+    await expectCode(tx.commit({ transaction: second.transaction, reads: stale, writes: [set("once-1pc", a, { n: 7 })] }), Code.Aborted);
+    await expectCode(tx.commit({ transaction: second.transaction, writes: [set("once-1pc", b, { n: 7 })] }), Code.Aborted);
+    const after = await db.batchGetDocuments({ refs: [ref(a), ref(b)] });
+    expect(after.results.map((r) => r.document?.data ?? null)).toEqual([{ n: 10 }, null]);
+  });
+
   it("committing the same transaction twice gives the same answer and applies once", async () => {
     const [a, b] = idsOnTwoShards("twice");
     const { transaction } = await tx.beginTransaction({});

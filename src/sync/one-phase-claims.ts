@@ -1,0 +1,62 @@
+/**
+ * One-phase commits' claims at the coordinator. A transaction whose writes
+ * and reads all lie on one shard commits there alone (participant.ts
+ * `commitOnePhase`), and that shard records its answer; but a second
+ * Commit of the same id naming ANOTHER shard would find no record there,
+ * and an aborted one-phase commit leaves none at all. So before a one-phase
+ * commit of a transaction a client began, the Worker claims the id's one
+ * commit at its coordinator (the id's single authority, as for two-phase
+ * commits): the shard and the fingerprint of what it commits. A repeat of
+ * that same commit (a client retrying after a lost answer) goes on to the
+ * shard, which answers what it answered before; any other commit of the id
+ * is refused, and a one-phase commit the shard refused is recorded as the
+ * transaction's abort, so the id stays aborted (as a two-phase commit's
+ * coordinator decides once). A claim is kept until the transaction's
+ * deadline plus TX_RECORD_RETENTION_MS, like a coordinator's records.
+ *
+ * Invariant (asserted by test/workerd/transactions.test.ts "commits
+ * once"): a transaction id commits at most once, with one set of writes,
+ * and an id answered ABORTED never commits later.
+ */
+import type { Migration } from "../storage/schema.js";
+
+/** The claims table (the coordinator's migration 2; coordinator-store.ts holds 1). */
+export const ONE_PHASE_CLAIM_MIGRATION: Migration = {
+  version: 2,
+  description: "one-phase commits' claims",
+  statements: [
+    "CREATE TABLE tx_one_phase (tx_id TEXT PRIMARY KEY, shard TEXT NOT NULL, fingerprint TEXT NOT NULL, forget_ms INTEGER NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX tx_one_phase_by_forget ON tx_one_phase (forget_ms)",
+  ],
+};
+
+/** The one commit claimed for a transaction: the shard and the fingerprint of its reads and writes. */
+export interface OnePhaseClaim {
+  readonly shard: string;
+  readonly fingerprint: string;
+}
+
+/** What claiming answers: go on to the shard (first claim, or the same commit again), or refuse (another commit of the id). */
+export type ClaimAnswer = { readonly kind: "claimed" } | { readonly kind: "conflict"; readonly claimed: OnePhaseClaim };
+
+/** Claims `txId`'s one commit for `claim`, or answers the claim already made. */
+export function claimOnePhase(sql: SqlStorage, txId: string, claim: OnePhaseClaim, forgetAtMs: number): ClaimAnswer {
+  const earlier = sql.exec<{ shard: string; fingerprint: string }>("SELECT shard, fingerprint FROM tx_one_phase WHERE tx_id = ?", txId).toArray()[0];
+  if (earlier !== undefined) {
+    return earlier.shard === claim.shard && earlier.fingerprint === claim.fingerprint ? { kind: "claimed" } : { kind: "conflict", claimed: earlier };
+  }
+  sql.exec("INSERT INTO tx_one_phase (tx_id, shard, fingerprint, forget_ms) VALUES (?, ?, ?, ?)", txId, claim.shard, claim.fingerprint, forgetAtMs);
+  return { kind: "claimed" };
+}
+
+/** Forgets claims whose time has come, at most `limit`; returns how many. */
+export function forgetClaims(sql: SqlStorage, nowMs: number, limit: number): number {
+  const cursor = sql.exec("DELETE FROM tx_one_phase WHERE tx_id IN (SELECT tx_id FROM tx_one_phase WHERE forget_ms <= ? LIMIT ?)", nowMs, limit);
+  cursor.toArray();
+  return cursor.rowsWritten;
+}
+
+/** The soonest time a claim may be forgotten, or null when there is none. */
+export function nextClaimForgetMs(sql: SqlStorage): number | null {
+  return sql.exec<{ t: number | null }>("SELECT MIN(forget_ms) AS t FROM tx_one_phase").one().t;
+}
