@@ -20,7 +20,9 @@
  * walks the whole index then (allowed on a WITHOUT ROWID table), and every
  * index is partial on exactly the `collection = 'c'` the statement holds.
  *
- * Pure: plain index definitions and filter leaves in, a choice out.
+ * Pure: plain index definitions and filter leaves in, a choice out. Its
+ * work is bounded by the catalog: at most INDEXES_PER_COLLECTION_MAX indexes
+ * of at most 8 fields each, against the filter's conjuncts.
  */
 import type { FieldPath } from "../validation/field-path.js";
 import { ID_FIELD } from "./expression.js";

@@ -204,7 +204,9 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest,
  * The documents table as a statement reads it: with `INDEXED BY` the index
  * `index-choice.ts` picks for the filter's exact conjuncts and the order,
  * or plain, leaving the choice to SQLite. The index is partial on the
- * collection the statement's WHERE names, so SQLite can always use it.
+ * collection the statement's WHERE names, so SQLite can always use it. The
+ * catalog is read (one small keyed read) only for a filter with a conjunct
+ * an index could seek on.
  */
 function documentsTable(sql: ShardSql, collection: string, filter: SqlCondition, order: readonly OrderKey[]): string {
   if (filter.exactConjuncts.length === 0) return "documents";
