@@ -3,8 +3,9 @@
  * `documents(collection, rank(f1), value(f1), rank(f2), value(f2), ...)`,
  * built on exactly the sort-key expressions queries use (`sql-path.ts`), so
  * SQLite's planner matches a query's equality, range and ORDER BY terms to
- * it. Because the table's primary key (collection, id) ends every index
- * entry, an index also serves the id tie-breaker.
+ * it (for equality and IN the shard names the index: `index-choice.ts`).
+ * Because the table's primary key (collection, id) ends every index entry,
+ * an index also serves the id tie-breaker.
  *
  * Every shard keeps its own catalog row per index; the Worker creates and
  * drops an index on every shard and calls it READY when all of them have

@@ -4,7 +4,8 @@
  * or `__id__ IN` under AND/OR): only the shards owning those ids can hold a
  * match. Everything else is pushed into each shard's statement (filter,
  * order, cursor, limit; see `shard-query.ts`), where SQLite picks a
- * secondary index built on the same expressions.
+ * secondary index built on the same expressions, or the shard names one an
+ * equality or IN pins (`index-choice.ts`).
  */
 import type { Expr } from "./expression.js";
 import { isIdPath } from "./expression.js";

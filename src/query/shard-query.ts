@@ -6,6 +6,9 @@
  *
  * A shard reads its rows in query order with the filter, the cursor and
  * (when the filter is exact in SQL) the limit pushed into one statement.
+ * It names the secondary index to read with when the filter pins an index's
+ * leading fields by equality or IN (`index-choice.ts` says why SQLite would
+ * not pick it alone), and leaves the choice to SQLite otherwise.
  * It stops early: after `limit` matches, at SHARD_REPLY_BYTES_MAX of data,
  * or, failing the query, past its rows-read budget. A caller's read rule
  * (src/rules/) is ANDed into the filter as far as SQL can say it; the rest
@@ -16,17 +19,18 @@ import type { SqlValue } from "./sql-value.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { FailureKind } from "../errors.js";
 import { FailureError } from "../errors.js";
-import { SHARD_REPLY_BYTES_MAX, SQL_EXPR_DEPTH_MAX, SQL_PARAMS_MAX, SQL_STATEMENT_BYTES_MAX } from "../limits.js";
+import { COLLECTION_NAME_LENGTH_MAX, SHARD_REPLY_BYTES_MAX, SQL_EXPR_DEPTH_MAX, SQL_PARAMS_MAX, SQL_STATEMENT_BYTES_MAX } from "../limits.js";
 import type { StoredDocument } from "../storage/types.js";
 import type { FieldPath } from "../validation/field-path.js";
 import { accumulate, type AggregateSpec, type PartialGroup, type PartialGroups } from "./aggregator.js";
 import { matches } from "./evaluate.js";
 import { emptySum } from "./fsum.js";
 import type { Expr } from "./expression.js";
-import { indexIdForSqlName, type IndexSql } from "./indexes.js";
+import { chooseIndex } from "./index-choice.js";
+import { indexIdForSqlName, listIndexes, sqlIndexName, type IndexSql } from "./indexes.js";
 import type { OrderKey, QueryCursor } from "./order.js";
-import { filterToSql } from "./sql-filter.js";
-import { orderToSql, rankPinnedPaths } from "./sql-order.js";
+import { filterToSql, type SqlCondition } from "./sql-filter.js";
+import { keyPinnedPaths, orderToSql, rankPinnedPaths } from "./sql-order.js";
 import { sqlCollectionLiteral } from "./sql-path.js";
 import { allOf } from "./expression.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
@@ -80,8 +84,10 @@ export type ShardQueryResult =
 const utf8 = new TextEncoder();
 /** Levels of the WHERE clause around the filter (`collection = ... AND (filter)`), with a margin. */
 const FILTER_FRAME_DEPTH = 3;
+/** Room for the `INDEXED BY "qidx__<collection>__<id>"` a statement may name (indexes.ts sqlIndexName). */
+const INDEXED_BY_BYTES = 40 + COLLECTION_NAME_LENGTH_MAX;
 /** Room for the fixed text of a statement around its sort keys and filter. */
-const STATEMENT_FRAME_BYTES = 400;
+const STATEMENT_FRAME_BYTES = 400 + INDEXED_BY_BYTES;
 
 interface Row extends Record<string, SqlValue> {
   id: string;
@@ -100,7 +106,7 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest, excludeMove
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a shard page asks for at least one row");
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
-  const order = orderToSql(req.order, req.after, rankPinnedPaths(where));
+  const order = orderToSql(req.order, req.after, rankPinnedPaths(where), keyPinnedPaths(where));
   // The statement spells the sort keys twice (columns, resume condition) around a fixed frame.
   const orderBytes = utf8.encode(order.columns + order.orderBy + order.after.sql).length + STATEMENT_FRAME_BYTES;
   if (orderBytes > SQL_STATEMENT_BYTES_MAX) {
@@ -114,7 +120,7 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest, excludeMove
   const sortColumns = order.columns === "" ? "" : `, ${order.columns}`;
   const statement =
     `SELECT id, data, version, create_time_ms, update_time_ms FROM (` +
-    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM documents WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})${excludeMoved ? ` AND ${NOT_MOVED_SQL}` : ""}` +
+    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM ${documentsTable(sql, req.collection, filter, req.order)} WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})${excludeMoved ? ` AND ${NOT_MOVED_SQL}` : ""}` +
     `) WHERE ${order.after.sql} ORDER BY ${order.orderBy}` +
     (filter.exact && admits === null ? ` LIMIT ${req.limit + 1}` : "");
   const params = [...filter.params, ...order.after.params];
@@ -163,10 +169,11 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest,
   const filter = filterToSql(expr, { paramsMax: SQL_PARAMS_MAX, bytesMax: SQL_STATEMENT_BYTES_MAX - STATEMENT_FRAME_BYTES, depthMax: SQL_EXPR_DEPTH_MAX - FILTER_FRAME_DEPTH });
   const params = filter.params;
   const where = `collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})${excludeMoved ? ` AND ${NOT_MOVED_SQL}` : ""}`;
+  const from = documentsTable(sql, req.collection, filter, []);
   const countOnly = filter.exact && admits === null && req.groupBy.length === 0 && req.aggregations.every((a) => a.fn === "count" && a.path === null);
   if (countOnly) {
     // Counting documents needs no row contents: SQLite counts on its own.
-    const statement = `SELECT COUNT(*) AS n FROM documents WHERE ${where}`;
+    const statement = `SELECT COUNT(*) AS n FROM ${from} WHERE ${where}`;
     const cursor = sql.exec<{ n: number }>(statement, ...params);
     const n = cursor.toArray()[0]?.n ?? 0;
     if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
@@ -174,7 +181,7 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest,
       n === 0 ? [] : [{ key: [], keyId: "", accumulators: req.aggregations.map(() => ({ count: n, numbers: 0, sum: emptySum(), doubles: 0, integerSum: 0n, min: undefined, max: undefined })) }];
     return { ok: true, groups, rowsRead: cursor.rowsRead, explain: req.explain ? explainStatement(sql, statement, params) : null };
   }
-  const statement = `SELECT id, data FROM documents WHERE ${where}`;
+  const statement = `SELECT id, data FROM ${from} WHERE ${where}`;
   const cursor = sql.exec<{ id: string; data: string }>(statement, ...params);
   const groups: PartialGroups = new Map();
   try {
@@ -191,6 +198,20 @@ export function runShardAggregation(sql: ShardSql, req: ShardAggregationRequest,
   }
   if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
   return { ok: true, groups: [...groups.values()], rowsRead: cursor.rowsRead, explain: req.explain ? explainStatement(sql, statement, params) : null };
+}
+
+/**
+ * The documents table as a statement reads it: with `INDEXED BY` the index
+ * `index-choice.ts` picks for the filter's exact conjuncts and the order,
+ * or plain, leaving the choice to SQLite. The index is partial on the
+ * collection the statement's WHERE names, so SQLite can always use it. The
+ * catalog is read (one small keyed read) only for a filter with a conjunct
+ * an index could seek on.
+ */
+function documentsTable(sql: ShardSql, collection: string, filter: SqlCondition, order: readonly OrderKey[]): string {
+  if (filter.exactConjuncts.length === 0) return "documents";
+  const index = chooseIndex(listIndexes(sql, collection), filter.exactConjuncts, order);
+  return index === null ? "documents" : `documents INDEXED BY "${sqlIndexName(index)}"`;
 }
 
 /** The query's filter narrowed by the part of the caller's read rule SQL can say. */

@@ -13,7 +13,7 @@ import type { FieldPath } from "../validation/field-path.js";
 import type { Expr } from "./expression.js";
 import { numberKey } from "./number-key.js";
 import { sqlEachPath, sqlKeyOf, sqlScalar, type SqlKey } from "./sql-path.js";
-import { RANK_ARRAY, RANK_MISSING, RANK_NULL, rankOf, sortKeyOf } from "./values.js";
+import { RANK_ARRAY, RANK_MAP, RANK_MISSING, RANK_NULL, rankOf, sortKeyOf } from "./values.js";
 import { typedKey } from "../values/order-key.js";
 import { typedLeafOf } from "../values/typed.js";
 
@@ -23,7 +23,17 @@ export interface SqlCondition {
   readonly params: Array<string | number>;
   /** False when the condition matches a superset and rows must be re-checked. */
   readonly exact: boolean;
+  /**
+   * The leaves that are conjuncts of the whole filter (reached through AND
+   * alone, never under OR or NOT) and are said exactly in `sql`: SQLite can
+   * seek an index on these, so the shard picks its index from them
+   * (`index-choice.ts`). A leaf that widened to a superset is not here.
+   */
+  readonly exactConjuncts: readonly LeafExpr[];
 }
+
+/** A filter leaf: any node but AND, OR and NOT. */
+export type LeafExpr = Exclude<Expr, { kind: "and" | "or" | "not" }>;
 
 /** Budgets for one translation. */
 export interface SqlBudget {
@@ -84,20 +94,25 @@ export function filterToSql(expr: Expr, budget: SqlBudget): SqlCondition {
     bytes += size;
     return { sql, exact: true, depth: LEAF_DEPTH_MAX };
   };
+  const exactConjuncts: LeafExpr[] = [];
   // `depthLeft` is what this part may still nest; a part that cannot fit
-  // in it becomes a superset, like one over the other budgets.
-  const walk = (e: Expr, depthLeft: number): Part => {
+  // in it becomes a superset, like one over the other budgets. `conjunct`:
+  // `e` is reached from the root through AND alone.
+  const walk = (e: Expr, depthLeft: number, conjunct: boolean): Part => {
     switch (e.kind) {
       case "and":
       case "or": {
         if (e.children.length === 0) return e.kind === "and" ? TRUE : { sql: "0", exact: true, depth: 1 };
         const childDepth = depthLeft - joinDepth(e.children.length);
         if (childDepth < LEAF_DEPTH_MAX) return SUPERSET;
-        return joinBalanced(e.children.map((c) => walk(c, childDepth)), e.kind === "and" ? "AND" : "OR");
+        const list = e.kind === "or" ? equalityList(e.children) : null;
+        if (list !== null) return walk(list, depthLeft, conjunct);
+        const childConjunct = conjunct && e.kind === "and";
+        return joinBalanced(e.children.map((c) => walk(c, childDepth, childConjunct)), e.kind === "and" ? "AND" : "OR");
       }
       case "not": {
         const before = { params: params.length, bytes };
-        const inner = walk(e.child, depthLeft - 1);
+        const inner = walk(e.child, depthLeft - 1, false);
         if (!inner.exact) {
           params.length = before.params;
           bytes = before.bytes;
@@ -105,18 +120,46 @@ export function filterToSql(expr: Expr, budget: SqlBudget): SqlCondition {
         }
         return { sql: `NOT (${inner.sql})`, exact: true, depth: inner.depth + 1 };
       }
-      default:
-        return depthLeft < LEAF_DEPTH_MAX ? SUPERSET : leaf(e, fit);
+      default: {
+        if (depthLeft < LEAF_DEPTH_MAX) return SUPERSET;
+        const part = leaf(e, fit);
+        if (conjunct && part.exact) exactConjuncts.push(e);
+        return part;
+      }
     }
   };
-  const part = walk(expr, budget.depthMax);
+  const part = walk(expr, budget.depthMax, true);
   if (part.depth > budget.depthMax) throw new Error("invariant broken: a filter's SQL stays within its depth budget");
-  return { sql: part.sql, params, exact: part.exact };
+  return { sql: part.sql, params, exact: part.exact, exactConjuncts };
 }
 
 type Fit = (sql: string, values: Array<string | number>) => Part;
 
-function leaf(e: Exclude<Expr, { kind: "and" | "or" | "not" }>, fit: Fit): Part {
+/**
+ * `f == a OR f == b ...` of scalars as the IN it means (`f IN (a, b, ...)`), or null.
+ * AIP-160 text has no IN and tells users to write the OR, so both spell
+ * one `value IN (...)` test that an index can seek on, with the same
+ * matches (IN is membership by the same deep equality as `==`).
+ */
+function equalityList(children: readonly Expr[]): LeafExpr | null {
+  const first = children[0];
+  if (first === undefined || first.kind !== "compare" || first.op !== "==") return null;
+  const values: JsonValue[] = [];
+  for (const c of children) {
+    if (c.kind !== "compare" || c.op !== "==" || !samePath(c.path, first.path)) return null;
+    // Arrays and maps stay an OR of per-value supersets, narrower than the
+    // one superset an IN of them widens to.
+    if (rankOf(c.value) === RANK_ARRAY || rankOf(c.value) === RANK_MAP) return null;
+    values.push(c.value);
+  }
+  return { kind: "in", path: first.path, values, negated: false };
+}
+
+function samePath(a: FieldPath, b: FieldPath): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+function leaf(e: LeafExpr, fit: Fit): Part {
   const key = sqlKeyOf(e.path);
   if (key === null) return SUPERSET;
   switch (e.kind) {
