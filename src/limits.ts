@@ -87,8 +87,27 @@ export const PAGE_SIZE_DEFAULT = 100;
 /** The largest page a list or query call returns. */
 export const PAGE_SIZE_MAX = 1000;
 
-/** The longest page token accepted, in characters. */
+/**
+ * The longest page token accepted, in characters (the protos say so too).
+ * Every token the server issues fits, whatever the documents hold: small
+ * enough for a URL (a Connect GET) or a header. Query tokens keep to it by
+ * cutting long sort keys (PAGE_TOKEN_SORT_KEYS_BYTES_MAX).
+ */
 export const PAGE_TOKEN_LENGTH_MAX = 4096;
+
+/** The most sort keys (order_by entries) in one query (the proto says so too). */
+export const QUERY_ORDER_KEYS_MAX = 16;
+
+/**
+ * The UTF-8 bytes of JSON a query page token spends on its sort keys, in
+ * equal shares per key (2,048 bytes for one key, 128 each for sixteen). A
+ * string sort key (or typed value's order key) longer than its share is
+ * carried as a prefix and a 22-character digest, and the next page
+ * recovers the whole key from the page's last document (query/
+ * page-state.ts). Sort keys can be as long as a document (1 MiB), which no
+ * token of PAGE_TOKEN_LENGTH_MAX could carry whole.
+ */
+export const PAGE_TOKEN_SORT_KEYS_BYTES_MAX = 2048;
 
 /**
  * The largest request message the Worker reads, in bytes. A batch of
@@ -325,6 +344,19 @@ assertLimit(
     RESPONSE_OVERHEAD_BYTES_MAX / 2,
   "item framing, a page token and a full list of unread refs leave half the overhead margin for plans and statuses",
 );
+// A query token's JSON: {"s":"query:<32 hex>","p":{"k":[...],"i":"<id>","n":<n>}}
+// takes at most 343 bytes besides its keys (ids need no escapes, n has at
+// most 16 digits); each key adds 5 bytes of framing ([rank,...],) to its
+// share. base64url makes 4 characters of 3 bytes; the MAC adds 23.
+assertLimit(
+  Math.ceil(((343 + QUERY_ORDER_KEYS_MAX * 5 + PAGE_TOKEN_SORT_KEYS_BYTES_MAX) * 4) / 3) + 23 <= PAGE_TOKEN_LENGTH_MAX,
+  "a query page token with every sort key at its share fits PAGE_TOKEN_LENGTH_MAX",
+);
+assertLimit(
+  Math.floor(PAGE_TOKEN_SORT_KEYS_BYTES_MAX / QUERY_ORDER_KEYS_MAX) >= 64,
+  "each sort key's share holds any number (24 bytes) whole, and a cut key's digest (25 bytes) with a prefix",
+);
+assertLimit(DOCUMENT_ID_LENGTH_MAX <= 256, "a token's id fits the 343 bytes counted above");
 // Sixteen sort keys take 4 parameters each in the resume condition, plus
 // the collection and the id; the filter must keep some parameters.
 assertLimit(16 * 4 + 2 < SQL_PARAMS_MAX, "sort keys and a cursor fit in one statement's parameters");
