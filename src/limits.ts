@@ -8,6 +8,7 @@
  * `test/unit/limits.test.ts` checks that it does.
  */
 import { SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX } from "./search/limits.js";
+import { SHARD_COUNT_MAX, SHARD_ID_LENGTH_MAX } from "./routing/limits.js";
 
 /** The largest document, as the UTF-8 bytes of its JSON encoding (Firestore's 1 MiB). */
 export const DOCUMENT_BYTES_MAX = 1024 * 1024;
@@ -94,6 +95,17 @@ export const PAGE_SIZE_MAX = 1000;
  * cutting long sort keys (PAGE_TOKEN_SORT_KEYS_BYTES_MAX).
  */
 export const PAGE_TOKEN_LENGTH_MAX = 4096;
+
+/**
+ * The longest Listen resume token accepted, in characters (the proto says
+ * so too). A resume token holds a change-log position for every shard the
+ * listener watches (a query's: every shard of the routing table), so its
+ * bound follows from SHARD_COUNT_MAX and SHARD_ID_LENGTH_MAX rather than
+ * from PAGE_TOKEN_LENGTH_MAX, which a table of about 150 shards passed.
+ * Resume tokens travel only in ListenRequest's body (Listen is a server
+ * stream: never a GET, never a header).
+ */
+export const RESUME_TOKEN_LENGTH_MAX = 128 * 1024;
 
 /** The most sort keys (order_by entries) in one query (the proto says so too). */
 export const QUERY_ORDER_KEYS_MAX = 16;
@@ -357,6 +369,13 @@ assertLimit(
   "each sort key's share holds any number (24 bytes) whole, and a cut key's digest (25 bytes) with a prefix",
 );
 assertLimit(DOCUMENT_ID_LENGTH_MAX <= 256, "a token's id fits the 343 bytes counted above");
+// A resume token's JSON: {"s":"listen:<32 hex>","p":{"r":<version>,"p":{...}}}
+// takes at most 128 bytes besides its positions; each is
+// "<shard id>":<position>, (16 digits at most) of 20 bytes plus the id.
+assertLimit(
+  Math.ceil(((128 + SHARD_COUNT_MAX * (SHARD_ID_LENGTH_MAX + 20)) * 4) / 3) + 23 <= RESUME_TOKEN_LENGTH_MAX,
+  "a resume token naming a position on every shard of the largest routing table fits RESUME_TOKEN_LENGTH_MAX",
+);
 // Sixteen sort keys take 4 parameters each in the resume condition, plus
 // the collection and the id; the filter must keep some parameters.
 assertLimit(16 * 4 + 2 < SQL_PARAMS_MAX, "sort keys and a cursor fit in one statement's parameters");
