@@ -8,6 +8,7 @@
  * `test/unit/limits.test.ts` checks that it does.
  */
 import { SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX } from "./search/limits.js";
+import { SHARD_COUNT_MAX, SHARD_ID_LENGTH_MAX } from "./routing/limits.js";
 
 /** The largest document, as the UTF-8 bytes of its JSON encoding (Firestore's 1 MiB). */
 export const DOCUMENT_BYTES_MAX = 1024 * 1024;
@@ -87,8 +88,38 @@ export const PAGE_SIZE_DEFAULT = 100;
 /** The largest page a list or query call returns. */
 export const PAGE_SIZE_MAX = 1000;
 
-/** The longest page token accepted, in characters. */
+/**
+ * The longest page token accepted, in characters (the protos say so too).
+ * Every token the server issues fits, whatever the documents hold: small
+ * enough for a URL (a Connect GET) or a header. Query tokens keep to it by
+ * cutting long sort keys (PAGE_TOKEN_SORT_KEYS_BYTES_MAX).
+ */
 export const PAGE_TOKEN_LENGTH_MAX = 4096;
+
+/**
+ * The longest Listen resume token accepted, in characters (the proto says
+ * so too). A resume token holds a change-log position for every shard the
+ * listener watches (a query's: every shard of the routing table), so its
+ * bound follows from SHARD_COUNT_MAX and SHARD_ID_LENGTH_MAX rather than
+ * from PAGE_TOKEN_LENGTH_MAX, which a table of about 150 shards passed.
+ * Resume tokens travel only in ListenRequest's body (Listen is a server
+ * stream: never a GET, never a header).
+ */
+export const RESUME_TOKEN_LENGTH_MAX = 128 * 1024;
+
+/** The most sort keys (order_by entries) in one query (the proto says so too). */
+export const QUERY_ORDER_KEYS_MAX = 16;
+
+/**
+ * The UTF-8 bytes of JSON a query page token spends on its sort keys, in
+ * equal shares per key (2,048 bytes for one key, 128 each for sixteen). A
+ * string sort key (or typed value's order key) longer than its share is
+ * carried as a prefix and a 22-character digest, and the next page
+ * recovers the whole key from the page's last document (query/
+ * page-state.ts). Sort keys can be as long as a document (1 MiB), which no
+ * token of PAGE_TOKEN_LENGTH_MAX could carry whole.
+ */
+export const PAGE_TOKEN_SORT_KEYS_BYTES_MAX = 2048;
 
 /**
  * The largest request message the Worker reads, in bytes. A batch of
@@ -324,6 +355,26 @@ assertLimit(
   Math.max(PAGE_SIZE_MAX, BATCH_SIZE_MAX) * 6 + PAGE_TOKEN_LENGTH_MAX + BATCH_SIZE_MAX * (DOCUMENT_ID_LENGTH_MAX + COLLECTION_NAME_LENGTH_MAX + 8) <
     RESPONSE_OVERHEAD_BYTES_MAX / 2,
   "item framing, a page token and a full list of unread refs leave half the overhead margin for plans and statuses",
+);
+// A query token's JSON: {"s":"query:<32 hex>","p":{"k":[...],"i":"<id>","n":<n>}}
+// takes at most 343 bytes besides its keys (ids need no escapes, n has at
+// most 16 digits); each key adds 5 bytes of framing ([rank,...],) to its
+// share. base64url makes 4 characters of 3 bytes; the MAC adds 23.
+assertLimit(
+  Math.ceil(((343 + QUERY_ORDER_KEYS_MAX * 5 + PAGE_TOKEN_SORT_KEYS_BYTES_MAX) * 4) / 3) + 23 <= PAGE_TOKEN_LENGTH_MAX,
+  "a query page token with every sort key at its share fits PAGE_TOKEN_LENGTH_MAX",
+);
+assertLimit(
+  Math.floor(PAGE_TOKEN_SORT_KEYS_BYTES_MAX / QUERY_ORDER_KEYS_MAX) >= 64,
+  "each sort key's share holds any number (24 bytes) whole, and a cut key's digest (25 bytes) with a prefix",
+);
+assertLimit(DOCUMENT_ID_LENGTH_MAX <= 256, "a token's id fits the 343 bytes counted above");
+// A resume token's JSON: {"s":"listen:<32 hex>","p":{"r":<version>,"p":{...}}}
+// takes at most 128 bytes besides its positions; each is
+// "<shard id>":<position>, (16 digits at most) of 20 bytes plus the id.
+assertLimit(
+  Math.ceil(((128 + SHARD_COUNT_MAX * (SHARD_ID_LENGTH_MAX + 20)) * 4) / 3) + 23 <= RESUME_TOKEN_LENGTH_MAX,
+  "a resume token naming a position on every shard of the largest routing table fits RESUME_TOKEN_LENGTH_MAX",
 );
 // Sixteen sort keys take 4 parameters each in the resume condition, plus
 // the collection and the id; the filter must keep some parameters.

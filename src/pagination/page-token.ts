@@ -49,10 +49,15 @@ export async function encodePageToken(secret: string, scope: string, payload: un
   return `${body}.${await mac(secret, body)}`;
 }
 
-/** Verifies `token` for request `scope` and returns its payload. */
-export async function decodePageToken(secret: string, scope: string, token: string): Promise<{ ok: true; payload: unknown } | Failure> {
+/**
+ * Verifies `token` for request `scope` and returns its payload. Tokens
+ * longer than `lengthMax` characters are refused before any work:
+ * PAGE_TOKEN_LENGTH_MAX for page tokens, RESUME_TOKEN_LENGTH_MAX for
+ * Listen's resume tokens.
+ */
+export async function decodePageToken(secret: string, scope: string, token: string, lengthMax = PAGE_TOKEN_LENGTH_MAX): Promise<{ ok: true; payload: unknown } | Failure> {
   const invalid = failure("invalid_argument", "page_token is invalid: pass back a next_page_token unchanged, with the same request");
-  if (token.length > PAGE_TOKEN_LENGTH_MAX) return invalid;
+  if (token.length > lengthMax) return invalid;
   const [body, signature, extra] = token.split(".");
   if (body === undefined || signature === undefined || extra !== undefined) return invalid;
   if (!constantTimeEqual(signature, await mac(secret, body))) return invalid;

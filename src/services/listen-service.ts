@@ -24,6 +24,7 @@ import { untilUnblocked } from "../sync/intent-resolver.js";
 import { listen, targetShards, type ListenShards } from "../watch/listen.js";
 import { reauthorizeKey } from "../auth/principal.js";
 import { AUTH_CACHE_TTL_MS } from "../auth/limits.js";
+import { RESUME_TOKEN_LENGTH_MAX } from "../limits.js";
 import type { ListenTarget, ViewChange } from "../watch/listen-view.js";
 import { refFrom, toDocument } from "./convert.js";
 import type { Document } from "../../gen/impossibledb/v1/document_pb.js";
@@ -83,7 +84,7 @@ interface TokenPayload {
 }
 
 async function decodeResumeToken(env: Env, scope: string, token: string, routingVersion: number): Promise<Map<string, number>> {
-  const decoded = await decodePageToken(pageTokenKey(env), scope, token);
+  const decoded = await decodePageToken(pageTokenKey(env), scope, token, RESUME_TOKEN_LENGTH_MAX);
   if (!decoded.ok) {
     throw new FailureError("invalid_argument", "resume_token is invalid: pass back a resume_token of a Listen with the same document or query, unchanged");
   }

@@ -15,7 +15,8 @@ import { PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX, RESPONSE_BYTES_MAX } from "../limits.
 import { runAggregation, runQueryPage, streamQuery, type PageState, type QueryReport } from "../query/executor.js";
 import { cursorOf } from "../query/order.js";
 import { awaitMoved } from "../server/routing-retry.js";
-import { decodePageState, encodePageState, queryScope } from "../query/page-state.js";
+import { decodePageState, encodePageState, queryScope, resolvePageState } from "../query/page-state.js";
+import { createAnchorReader } from "../query/anchor.js";
 import { valueFromJson } from "../query/proto-values.js";
 import { aggregationSpecFrom, querySpecFrom } from "../query/query-spec.js";
 import { envOf } from "../server/context.js";
@@ -47,8 +48,11 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
       if (search !== null) return runSearchQuery(ctx, spec, search, pageSize, req.pageToken, req.explain, toPlan);
       const key = pageTokenKey(env);
       const scope = await queryScope(spec);
-      const state = req.pageToken === "" ? null : await decodePageState(key, scope, spec, req.pageToken);
+      const token = req.pageToken === "" ? null : await decodePageState(key, scope, spec, req.pageToken);
       const shards = await routedQueryShards(env);
+      const deadline = queryDeadline(ctx);
+      // A token whose long sort keys were cut recovers them from its anchor (query/page-state.ts).
+      const state = token === null ? null : await resolvePageState(token, spec, createAnchorReader(shards, spec, { deadline }));
       // A page ends early at RESPONSE_BYTES_MAX of encoded documents, so it
       // fits a default gRPC client; the page token continues after it.
       // Each document is converted to its wire form once: measured here, sent below.
@@ -59,7 +63,7 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
         return doc;
       };
       const pageBytes = { max: RESPONSE_BYTES_MAX, sizeOf: (d: StoredDocument) => encodedBytes(DocumentSchema, wireOf(d)) };
-      const page = await runQueryPage(shards, spec, pageSize, state, { deadline: queryDeadline(ctx), explain: req.explain, pageBytes });
+      const page = await runQueryPage(shards, spec, pageSize, state, { deadline, explain: req.explain, pageBytes });
       recordQueryReport(ctx, page.report);
       return {
         documents: page.documents.map(wireOf),

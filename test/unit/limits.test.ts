@@ -13,7 +13,9 @@ import {
   MASK_PATHS_MAX,
   PAGE_SIZE_MAX,
   PAGE_TOKEN_LENGTH_MAX,
+  QUERY_ORDER_KEYS_MAX,
   RESPONSE_BYTES_MAX,
+  RESUME_TOKEN_LENGTH_MAX,
   TRANSFORMS_PER_WRITE_MAX,
 } from "../../src/limits.js";
 import { RULE_CHARS_MAX, RULE_COLLECTIONS_MAX } from "../../src/rules/limits.js";
@@ -46,6 +48,15 @@ describe("limits agree with the protos", () => {
     expect(svc).toMatch(new RegExp(`DeleteCollectionRequest \\{[^}]*int32\\.lte = ${DELETE_COLLECTION_BATCH_SIZE_MAX}\\b`));
     expect(svc).toMatch(new RegExp(`ListCollectionsRequest \\{[^}]*int32\\.lte = ${COLLECTIONS_PAGE_SIZE_MAX}\\b`));
     expect(proto("admin_service.proto")).toMatch(new RegExp(`ListDatabasesRequest \\{[^}]*int32\\.lte = ${DATABASES_PAGE_SIZE_MAX}\\b`));
+  });
+});
+
+describe("token limits agree with the protos", () => {
+  it("page tokens, resume tokens and sort keys", () => {
+    const svc = proto("query_service.proto");
+    expect(svc).toContain(`string page_token = 3 [(buf.validate.field).string.max_len = ${PAGE_TOKEN_LENGTH_MAX}]`);
+    expect(svc).toContain(`string resume_token = 3 [(buf.validate.field).string.max_len = ${RESUME_TOKEN_LENGTH_MAX}]`);
+    expect(proto("query.proto")).toContain(`repeated Order order_by = 4 [(buf.validate.field).repeated.max_items = ${QUERY_ORDER_KEYS_MAX}]`);
   });
 });
 

@@ -87,7 +87,9 @@ type RunQueryRequest struct {
 	Query *Query `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
 	// The most documents in this page, 1 to 1000; 100 when unset.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	// The next_page_token of a previous call with the same query.
+	// The next_page_token of a previous call with the same query. Every
+	// token the server issues fits, however long the sort keys (a long key
+	// travels as a prefix and a digest).
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Return the plan the query ran with.
 	Explain       bool `protobuf:"varint,4,opt,name=explain,proto3" json:"explain,omitempty"`
@@ -518,7 +520,9 @@ type ListenRequest struct {
 	//	*ListenRequest_Query
 	Target isListenRequest_Target `protobuf_oneof:"target"`
 	// A resume_token from an earlier Listen with the same target: continue
-	// after it, with no snapshot.
+	// after it, with no snapshot. It holds a position per watched shard, so
+	// its bound (RESUME_TOKEN_LENGTH_MAX) follows from the largest routing
+	// table (1,024 shards), not from page tokens' 4,096 characters.
 	ResumeToken   string `protobuf:"bytes,3,opt,name=resume_token,json=resumeToken,proto3" json:"resume_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -774,11 +778,11 @@ const file_impossibledb_v1_query_service_proto_rawDesc = "" +
 	"\aexplain\x18\x04 \x01(\bR\aexplain\"\x88\x01\n" +
 	"\x1bRunAggregationQueryResponse\x129\n" +
 	"\x06groups\x18\x01 \x03(\v2!.impossibledb.v1.AggregationGroupR\x06groups\x12.\n" +
-	"\x04plan\x18\x02 \x01(\v2\x1a.impossibledb.v1.QueryPlanR\x04plan\"\xb9\x01\n" +
+	"\x04plan\x18\x02 \x01(\v2\x1a.impossibledb.v1.QueryPlanR\x04plan\"\xba\x01\n" +
 	"\rListenRequest\x12:\n" +
 	"\bdocument\x18\x01 \x01(\v2\x1c.impossibledb.v1.DocumentRefH\x00R\bdocument\x12.\n" +
-	"\x05query\x18\x02 \x01(\v2\x16.impossibledb.v1.QueryH\x00R\x05query\x12+\n" +
-	"\fresume_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80 R\vresumeTokenB\x0f\n" +
+	"\x05query\x18\x02 \x01(\v2\x16.impossibledb.v1.QueryH\x00R\x05query\x12,\n" +
+	"\fresume_token\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\bR\vresumeTokenB\x0f\n" +
 	"\x06target\x12\x05\xbaH\x02\b\x01\"\x88\x01\n" +
 	"\x0eListenResponse\x129\n" +
 	"\achanges\x18\x01 \x03(\v2\x1f.impossibledb.v1.DocumentChangeR\achanges\x12\x18\n" +
