@@ -1,10 +1,15 @@
 /**
  * Reads the document editor's text: JSON that must be an object, with the
  * line and column of a syntax error so it can be shown where it is. An
- * integer beyond ±2^53 is refused rather than silently rounded (JavaScript
- * numbers are doubles), as the CLI's import refuses it.
+ * integer literal no double spells (`175928847299117063`, beyond ±2^53) is
+ * refused rather than silently rounded (numbers are stored as doubles), as
+ * the CLI refuses it: the rule is the SDK's number-text.ts, shared so the
+ * two tools agree. A double's own digits pass, in full or as the shortest
+ * text JSON prints for it (`175928847299117060`), so a document the editor
+ * shows (a read) can always be saved back unchanged.
  */
 import { create, fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
+import { firstInexactInteger, inexactIntegerText } from "../../clients/ts/src/number-text.js";
 import { MapValueSchema, type Value } from "../../gen/impossibledb/v1/document_pb.js";
 import { jsonErrorOffset, lineAndColumn } from "./json-error.js";
 
@@ -14,32 +19,31 @@ export type ParsedDocument = { readonly ok: true; readonly data: JsonObject } | 
 /** Parses `text` as a document body: a JSON object. */
 export function parseDocumentText(text: string): ParsedDocument {
   let value: unknown;
-  const inexact: string[] = [];
-  // The reviver's third argument (the number's source text) is recent; without it the value itself is judged.
-  const reviver = (_key: string, v: unknown, context?: { source?: string }): unknown => {
-    if (typeof v === "number" && Number.isInteger(v) && !Number.isSafeInteger(v)) {
-      const source = context?.source ?? String(v);
-      if (/^-?[0-9]+$/.test(source)) inexact.push(source);
-    }
-    return v;
-  };
   try {
-    value = JSON.parse(text, reviver);
+    value = JSON.parse(text);
   } catch (err) {
     return { ok: false, message: syntaxMessage(text, err instanceof Error ? err.message : String(err)) };
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return { ok: false, message: "a document is a JSON object, such as {\"name\": \"Ada\"}" };
   }
-  if (inexact.length > 0) {
-    return { ok: false, message: `the integer ${inexact[0]} is beyond ±2^53 and cannot be kept exactly; quote it to store it as a string` };
-  }
+  // The text, not the parsed value: parsing has already rounded the literal.
+  const inexact = inexactMessage(text);
+  if (inexact !== null) return { ok: false, message: `${inexact}; quote it to store it as a string` };
   return { ok: true, data: value as JsonObject };
 }
 
 /** Formats a document body for the editor. */
 export function documentText(data: JsonObject | undefined): string {
   return JSON.stringify(data ?? {}, null, 2);
+}
+
+/** Why the first integer literal no double spells cannot be stored as written (at its line and column), or null when there is none. */
+function inexactMessage(text: string): string | null {
+  const inexact = firstInexactInteger(text);
+  if (inexact === null) return null;
+  const { line, column } = lineAndColumn(text, inexact.offset);
+  return `at line ${line} column ${column}, ${inexactIntegerText(inexact)}`;
 }
 
 /** JSON.parse's message, led by the line and column where the text stops being JSON. */
@@ -75,6 +79,8 @@ export function parseTypedFieldsText(text: string): ParsedFields {
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     return { ok: false, message: 'typed fields are a JSON object of values, such as {"n": {"integerValue": "5"}}' };
   }
+  const inexact = inexactMessage(text);
+  if (inexact !== null) return { ok: false, message: `${inexact}; write an exact integer as {"integerValue": "…"}, with quotes` };
   try {
     return { ok: true, fields: fromJson(MapValueSchema, { fields: value as JsonObject }).fields };
   } catch (err) {

@@ -249,8 +249,10 @@ export function planWrite(write: ShardWrite, row: DocumentRow | null, nowMs: num
 function planPut(collection: string, id: string, data: JsonObject, createTimeMs: number): Planned {
   const encoded = encodeDocumentData(data);
   if (!encoded.ok) return { ok: false, kind: encoded.kind, message: `document ${collection}/${id}: ${encoded.message}` };
-  const { json, bytes } = encoded.value;
-  const numKeys = numberKeysJson(data);
+  // The answer carries the data as stored (a -0 is stored as 0), so it
+  // equals what reads return.
+  const { json, bytes, data: stored } = encoded.value;
+  const numKeys = numberKeysJson(stored);
   const storedBytes = bytes + (numKeys === null ? 0 : utf8.encode(numKeys).length);
   if (storedBytes > DOCUMENT_STORED_BYTES_MAX) {
     return {
@@ -259,7 +261,7 @@ function planPut(collection: string, id: string, data: JsonObject, createTimeMs:
       message: `document ${collection}/${id} with the order keys of its numbers and typed values is ${storedBytes} bytes, over DOCUMENT_STORED_BYTES_MAX (${DOCUMENT_STORED_BYTES_MAX}); bytes values count about 2.7 times their length, and many numbers under long field names add up too`,
     };
   }
-  return { ok: true, write: { kind: "put", collection, id, json, bytes, data, createTimeMs, numKeys } };
+  return { ok: true, write: { kind: "put", collection, id, json, bytes, data: stored, createTimeMs, numKeys } };
 }
 
 function checkPrecondition(p: WritePrecondition | undefined, row: DocumentRow | null, name: string): string | null {

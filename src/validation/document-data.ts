@@ -26,6 +26,13 @@ import { looksTagged, tagProblem } from "../values/typed.js";
 export interface EncodedDocument {
   readonly json: string;
   readonly bytes: number;
+  /**
+   * The data as stored, which is what `json` reads back as: the data given,
+   * unless it held a -0, which JSON text writes as 0 (JSON has no negative
+   * zero). A write answers with this, so its answer equals what a read of
+   * the document returns over every protocol (binary protobuf carries -0).
+   */
+  readonly data: JsonObject;
 }
 
 const encoder = new TextEncoder();
@@ -49,13 +56,16 @@ export interface EncodeOptions {
 /** Checks `data` against every document limit and encodes it. */
 export function encodeDocumentData(data: JsonObject, options: EncodeOptions = {}): { ok: true; value: EncodedDocument } | Failure {
   const shape = checkShape(data, options.typed ?? true);
-  if (shape !== null) return shape;
+  if (!shape.ok) return shape;
   const json = JSON.stringify(data);
   const bytes = encoder.encode(json).length;
   if (bytes > DOCUMENT_BYTES_MAX) {
     return failure("resource_exhausted", `document is ${bytes} bytes, over DOCUMENT_BYTES_MAX (${DOCUMENT_BYTES_MAX})`);
   }
-  return { ok: true, value: { json, bytes } };
+  // Reading the text back is the stored data by definition; only the rare
+  // document with a -0 pays for it.
+  const stored = shape.negativeZero ? (JSON.parse(json) as JsonObject) : data;
+  return { ok: true, value: { json, bytes, data: stored } };
 }
 
 // One entry of the walk. `path` is the field's path as a user would write
@@ -69,14 +79,18 @@ interface Pending {
   readonly pathChars: number | null;
 }
 
-function checkShape(root: JsonObject, typed: boolean): Failure | null {
+/** Checks `root` against the document limits; on success, tells whether it holds a -0 anywhere (which the stored JSON text writes as 0). */
+function checkShape(root: JsonObject, typed: boolean): Failure | { ok: true; negativeZero: boolean } {
   if (!isObject(root) || looksTagged(root)) return failure("invalid_argument", "document data must be a JSON object (a map)");
   const stack: Pending[] = [{ value: root, depth: 1, path: "", pathChars: 0 }];
   let fields = 0;
+  let negativeZero = false;
   while (stack.length > 0) {
     const { value, depth, path, pathChars } = stack.pop()!;
-    if (typeof value === "number" && !Number.isFinite(value)) {
-      return failure("invalid_argument", `field ${path || "(root)"} is ${value}; numbers must be finite`);
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) return failure("invalid_argument", `field ${path || "(root)"} is ${value}; numbers must be finite`);
+      if (Object.is(value, -0)) negativeZero = true;
+      continue;
     }
     if (typeof value === "string") {
       const problem = loneSurrogateProblem(value);
@@ -117,7 +131,7 @@ function checkShape(root: JsonObject, typed: boolean): Failure | null {
       stack.push({ value: child, depth: depth + 1, path: childPath, pathChars: childChars });
     }
   }
-  return null;
+  return { ok: true, negativeZero };
 }
 
 /**

@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { uniqueCollection } from "./env.js";
+import { uniqueCollection, workerUrl } from "./env.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const BIN = path.join(ROOT, "node_modules", ".bin", "impossibledb");
@@ -144,6 +144,49 @@ describe("impossibledb CLI", () => {
     const again = await cli(["export", collection]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toBe(readFileSync(first, "utf8"));
+  });
+
+  it("export, delete --all, import keeps whole doubles past 2^53 (import refused its own export and wrote nothing); a literal no double spells is refused", async () => {
+    const collection = uniqueCollection("cli_bigdbl");
+    // Written as a new user did, in JSON: the server stores each number as the nearest double.
+    const put = async (id: string, body: string) => {
+      const res = await fetch(`${workerUrl()}/impossibledb.v1.CollectionService/SetDocument`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: `{"ref":{"collection":"${collection}","id":"${id}"},${body}}`,
+      });
+      expect(res.status, await res.text()).toBe(200);
+    };
+    await put("a", '"data":{"n":1e18}');
+    await put("b", '"data":{"snowflake":175928847299117063,"list":[-9223372036854775808]}');
+    await put("c", '"fields":{"d":{"doubleValue":1e17},"i":{"integerValue":"9007199254740993"}}');
+    const out = path.join(dir, "bigdbl.ndjson");
+    const exported = await cli(["export", collection, "--out", out]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const text = readFileSync(out, "utf8");
+    expect(text.split("\n")[0]).toBe('{"id":"a","data":{"n":1000000000000000000}}');
+    expect(text.split("\n")[1]).toBe('{"id":"b","data":{"snowflake":175928847299117060,"list":[-9223372036854776000]}}');
+
+    expect((await cli(["delete", collection, "--all"])).code).toBe(0);
+    const imported = await cli(["import", collection, out]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain("3 documents written");
+    expect((await cli(["export", collection])).stdout).toBe(text);
+
+    // get's output goes back through put unchanged.
+    const got = JSON.parse((await cli(["get", collection, "b"])).stdout) as { data: JsonObject };
+    const putBack = await cli(["put", collection, "b2", JSON.stringify(got.data)]);
+    expect(putBack.code, putBack.stderr).toBe(0);
+    expect(JSON.parse((await cli(["get", collection, "b2"])).stdout).data).toEqual(got.data);
+
+    // Digits a person typed that no double spells are refused, with the double they would become.
+    const typed = await cli(["put", collection, "x", '{"id": 175928847299117063}']);
+    expect(typed.code).toBe(2);
+    expect(typed.stderr).toContain("the integer 175928847299117063 is beyond ±2^53 and is not a double: numbers are stored as doubles, and it would be stored as 175928847299117056; quote it");
+    const byHand = await cli(["import", collection, file("bigdbl-by-hand.ndjson", '{"id":"y","data":{"id":175928847299117063}}\n')]);
+    expect(byHand.code).toBe(2);
+    expect(byHand.stderr).toContain('bigdbl-by-hand.ndjson:1: the integer 175928847299117063 is beyond ±2^53');
+    expect(await db.collection(collection).getMany(["x", "y"])).toEqual([null, null]);
   });
 
   it("export and import keep typed values exactly: \"fields\" beside \"data\", read back value for value", async () => {

@@ -53,19 +53,6 @@ export const DELETE_ALL_STEPS_MAX = 100_000;
 export const VALUE_DEPTH_MAX = 64;
 
 /**
- * Whole numbers whose magnitude lies in [ROUNDED_INTEGER_MAGNITUDE_MIN,
- * ROUNDED_INTEGER_MAGNITUDE_MAX] are refused (values.ts): that is where an
- * int64 or uint64 id lands once JavaScript has rounded its literal
- * (175928847299117063 reads as 175928847299117060), and the SDK cannot tell
- * a rounded literal from an exact double. The top is 2^64 itself, not just
- * below it, because UINT64_MAX (18446744073709551615) rounds up to 2^64.
- * Whole doubles beyond it (1e21, 1.7e308) are floating-point magnitudes,
- * never ids, and travel exactly, so they pass.
- */
-export const ROUNDED_INTEGER_MAGNITUDE_MIN = 2 ** 53;
-export const ROUNDED_INTEGER_MAGNITUDE_MAX = 2 ** 64;
-
-/**
  * Streams a listener (Listen) opens in a row without reaching a resume
  * token, the first included, before it gives up and reports the last
  * transient error; reaching a token resets the count.
@@ -111,8 +98,6 @@ assertLimit(BACKOFF_INITIAL_MS_DEFAULT > 0 && BACKOFF_INITIAL_MS_DEFAULT <= BACK
 assertLimit(BACKOFF_MAX_MS_DEFAULT < CALL_TIMEOUT_MS_DEFAULT, "a backoff fits in a call's deadline");
 assertLimit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 && TRANSACTION_ATTEMPTS_MAX_DEFAULT >= 1, "at least one attempt");
 assertLimit(VALUE_DEPTH_MAX >= 20, "the SDK's depth bound leaves the server's document depth limit (20) to the server");
-assertLimit(ROUNDED_INTEGER_MAGNITUDE_MIN === Number.MAX_SAFE_INTEGER + 1, "the refused range starts just past the safe integers");
-assertLimit(ROUNDED_INTEGER_MAGNITUDE_MIN < ROUNDED_INTEGER_MAGNITUDE_MAX, "the refused range is not empty");
 assertLimit(
   LISTEN_BACKOFF_INITIAL_MS_DEFAULT > 0 && LISTEN_BACKOFF_INITIAL_MS_DEFAULT <= LISTEN_BACKOFF_MAX_MS_DEFAULT,
   "a listener's initial backoff is positive and at most its largest",

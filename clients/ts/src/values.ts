@@ -21,15 +21,17 @@
  *   in arrays); leave the field out, or store null.
  * - NaN, Infinity, -Infinity: refused (JSON and the server have no such
  *   numbers).
- * - integer-valued numbers whose magnitude is from 2^53 up to 2^64 (the
- *   range of int64/uint64 ids): refused. JavaScript has most likely already
- *   rounded such a literal to a nearby double (the snowflake id
- *   `175928847299117063` is read as `175928847299117060`), and the SDK
- *   cannot tell a rounded literal from an exact one; store big integers as
- *   bigints (`175928847299117063n`, an exact int64) or strings. Whole doubles beyond 2^64 (`1e21`, `1.7e308`) pass: they are
- *   floating-point magnitudes, which the wire carries exactly, and a
- *   document another client stored with one must be writable back
- *   unchanged. Fractions and safe integers pass.
+ * - every finite number passes, whatever its size: a `number` is a double,
+ *   and the wire carries every double exactly. Whole doubles past 2^53
+ *   (`1e18`, or the snowflake id `175928847299117063`, which JavaScript
+ *   reads as the double 175928847299117056) are stored as those doubles,
+ *   so a document read back can always be written back unchanged. The SDK
+ *   cannot refuse a rounded literal: by the time it sees the number, the
+ *   literal's digits are gone, and the number is the same double the server
+ *   returns for such a document. Exact integers past 2^53 are bigints
+ *   (`175928847299117063n`); TypeScript and ESLint (no-loss-of-precision)
+ *   flag the literal in source, and the CLI and the console, which see the
+ *   text, refuse an integer no double spells (number-text.ts).
  * - strings and field names with lone UTF-16 surrogates (half of an emoji,
  *   say): refused; UTF-8 cannot carry them, and the encoder would put U+FFFD
  *   in their place.
@@ -43,7 +45,7 @@
  *   INVALID_ARGUMENT for documents between the two).
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { INT64_MAX, INT64_MIN, ROUNDED_INTEGER_MAGNITUDE_MAX, ROUNDED_INTEGER_MAGNITUDE_MIN, TIMESTAMP_SECONDS_MAX, TIMESTAMP_SECONDS_MIN, VALUE_DEPTH_MAX } from "./limits.js";
+import { INT64_MAX, INT64_MIN, TIMESTAMP_SECONDS_MAX, TIMESTAMP_SECONDS_MIN, VALUE_DEPTH_MAX } from "./limits.js";
 import { isTypedScalar } from "./value-codec.js";
 import { FieldValue } from "./field-value.js";
 
@@ -128,14 +130,8 @@ function scalarProblem(value: unknown): { text: string; range?: true } | null {
     case "boolean":
       return null;
     case "number":
-      if (!Number.isFinite(value)) return { text: `is ${value}; only finite numbers can be stored` };
-      if (isLikelyRoundedInteger(value)) {
-        // The JS string form is what the caller sees for the value (console.log, the literal's digits), and it stays short.
-        return {
-          text: `is ${String(value)}, an integer from 2^53 up to 2^64 in magnitude (the int64/uint64 id range), which JavaScript has most likely already rounded: store an exact 64-bit integer as a bigint (123n), or a string (whole numbers beyond 2^64, such as 1e21, pass as doubles)`,
-        };
-      }
-      return null;
+      // Any finite double travels exactly (see the module comment for whole doubles past 2^53).
+      return Number.isFinite(value) ? null : { text: `is ${value}; only finite numbers can be stored` };
     case "bigint":
       if (value < INT64_MIN || value > INT64_MAX) return { text: `is ${value}n, outside the 64-bit signed integers a typed integer holds (-2^63 to 2^63-1); store it as a string`, range: true };
       return null;
@@ -165,15 +161,6 @@ function objectProblem(value: object | null): { text: string; range?: true } | n
   if (isTypedScalar(value)) return null;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return { text: `${describeKind(value)}; bytes are stored from a Uint8Array (new Uint8Array(buffer))` };
   return { text: `${describeKind(value)}; only plain objects, arrays, strings, finite numbers, booleans, null and the typed values (bigint, Date, Timestamp, Uint8Array, GeoPoint, DocumentReference) can be stored` };
-}
-
-/**
- * Whether a number is whole and in the int64/uint64 magnitude range past
- * the safe integers, where a literal has most likely been rounded.
- */
-function isLikelyRoundedInteger(value: number): boolean {
-  const magnitude = Math.abs(value);
-  return Number.isInteger(value) && magnitude >= ROUNDED_INTEGER_MAGNITUDE_MIN && magnitude <= ROUNDED_INTEGER_MAGNITUDE_MAX;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

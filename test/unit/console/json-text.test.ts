@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JSON_DEPTH_MAX, jsonErrorOffset } from "../../../console/src/json-error.js";
-import { parseDocumentText, parseTypedFieldsText, typedFieldsText } from "../../../console/src/json-text.js";
+import { documentText, parseDocumentText, parseTypedFieldsText, typedFieldsText } from "../../../console/src/json-text.js";
 import { create } from "@bufbuild/protobuf";
 import { ValueSchema } from "../../../gen/impossibledb/v1/document_pb.js";
 
@@ -19,12 +19,30 @@ describe("the console's JSON editor text", () => {
     expect(!result.ok && result.message).toMatch(/^invalid JSON at line 3 column 10: /);
   });
 
-  it("refuses an integer beyond 2^53 instead of rounding it, and keeps one within", () => {
+  it("refuses an integer beyond 2^53 that no double spells instead of rounding it, and keeps one within", () => {
     expect(parseDocumentText('{"id": 12345678901234567891}')).toEqual({
       ok: false,
-      message: "the integer 12345678901234567891 is beyond ±2^53 and cannot be kept exactly; quote it to store it as a string",
+      message:
+        "at line 1 column 8, the integer 12345678901234567891 is beyond ±2^53 and is not a double: numbers are stored as doubles, and it would be stored as 12345678901234567168; quote it to store it as a string",
     });
-    expect(parseDocumentText('{"id": 9007199254740991, "big": 1.5e300}')).toEqual({ ok: true, data: { id: 9007199254740991, big: 1.5e300 } });
+    expect(parseDocumentText('{\n  "id": 175928847299117063\n}')).toMatchObject({ ok: false, message: expect.stringMatching(/^at line 2 column 9, the integer 175928847299117063 .* 175928847299117056;/) });
+    expect(parseDocumentText('{"id": 9007199254740991, "big": 1.5e300, "s": "175928847299117063"}')).toEqual({ ok: true, data: { id: 9007199254740991, big: 1.5e300, s: "175928847299117063" } });
+  });
+
+  it("saves back a document it shows whose doubles are whole past 2^53 (Save was disabled for {\"n\": 1e18})", () => {
+    const read = { n: 1e18, id: 175928847299117056, neg: -(2 ** 63), list: [2 ** 53, 2 ** 64], nested: { d: 1e17 } };
+    const shown = documentText(read);
+    expect(shown).toContain('"n": 1000000000000000000');
+    expect(shown).toContain('"id": 175928847299117060');
+    expect(parseDocumentText(shown)).toEqual({ ok: true, data: read });
+  });
+
+  it("saves back typed fields holding such a double, and refuses a typed literal no double spells", () => {
+    const fields = { d: create(ValueSchema, { kind: { case: "doubleValue", value: 175928847299117056 } }), i: create(ValueSchema, { kind: { case: "integerValue", value: 2n ** 53n + 1n } }) };
+    const parsed = parseTypedFieldsText(typedFieldsText(fields));
+    expect(parsed.ok && parsed.fields["d"]?.kind).toEqual({ case: "doubleValue", value: 175928847299117056 });
+    expect(parsed.ok && parsed.fields["i"]?.kind).toEqual({ case: "integerValue", value: 2n ** 53n + 1n });
+    expect(parseTypedFieldsText('{"i": {"integerValue": 9007199254740993}}')).toMatchObject({ ok: false, message: expect.stringMatching(/the integer 9007199254740993 .*"integerValue": "…"/) });
   });
 
   it("refuses JSON that is not an object", () => {

@@ -10,8 +10,20 @@ function nested(depth: number): Record<string, unknown> {
 
 describe("document data", () => {
   it("encodes a document and counts its UTF-8 bytes", () => {
-    const out = encodeDocumentData({ name: "Åse", tags: ["a"], n: null });
-    expect(out).toEqual({ ok: true, value: { json: '{"name":"Åse","tags":["a"],"n":null}', bytes: 37 } });
+    const data = { name: "Åse", tags: ["a"], n: null };
+    const out = encodeDocumentData(data);
+    expect(out).toEqual({ ok: true, value: { json: '{"name":"Åse","tags":["a"],"n":null}', bytes: 37, data } });
+    // Data without a -0 is stored as given: no copy.
+    expect(out.ok && out.value.data).toBe(data);
+  });
+
+  it("gives the data as stored: a -0 anywhere is 0, as the JSON text says", () => {
+    const out = encodeDocumentData({ v: -0, list: [1, -0], map: { z: -0 } });
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.value.json).toBe('{"v":0,"list":[1,0],"map":{"z":0}}');
+    const stored = out.value.data as { v: number; list: number[]; map: { z: number } };
+    expect([stored.v, stored.list[1], stored.map.z].every((n) => Object.is(n, 0))).toBe(true);
   });
 
   it("measures size in UTF-8 bytes, not characters", () => {

@@ -16,6 +16,7 @@ import { CsvSyntaxError, parseCsv, rowDocument } from "./csv.js";
 import type { DocumentData, ValueDecoder } from "../value-codec.js";
 import { CliError } from "./errors.js";
 import { checkId } from "./names.js";
+import { firstInexactInteger, inexactIntegerText } from "../number-text.js";
 import { typedFieldsData } from "./typed-fields.js";
 
 /** The file formats import reads. */
@@ -123,7 +124,7 @@ async function* ndjsonRecords(file: string, decoder: ValueDecoder): AsyncIterabl
       yield { kind: "problem", line, message: `not JSON: ${(err as Error).message}` };
       continue;
     }
-    yield toRecord(line, value, decoder);
+    yield checkedRecord(line, value, decoder, text);
   }
 }
 
@@ -140,8 +141,29 @@ async function* jsonArrayRecords(file: string, decoder: ValueDecoder): AsyncIter
     yield { kind: "problem", line: 1, message: "expected a JSON array of {\"id\", \"data\"} objects" };
     return;
   }
-  const lines = elementLines(text);
-  for (const [i, element] of value.entries()) yield toRecord(lines[i] ?? 1, element, decoder);
+  const starts = elementStarts(text);
+  for (const [i, element] of value.entries()) {
+    yield checkedRecord(starts[i]?.line ?? 1, element, decoder, text, starts[i]?.offset ?? 0, starts[i + 1]?.offset ?? text.length);
+  }
+}
+
+/**
+ * toRecord, then the record's text (`text` from `start` to `end`): an
+ * integer literal that JSON parsing has rounded (number-text.ts) is
+ * refused, as storing the double would change the number without a word.
+ * toRecord's own problems come first: they are the more precise (an int64
+ * written as a number in "fields").
+ */
+function checkedRecord(line: number, value: unknown, decoder: ValueDecoder, text: string, start = 0, end = text.length): InputRecord | InputProblem {
+  const record = toRecord(line, value, decoder);
+  if (record.kind === "problem") return record;
+  const inexact = firstInexactInteger(text, start, end);
+  if (inexact === null) return record;
+  return {
+    kind: "problem",
+    line,
+    message: `${inexactIntegerText(inexact)}; quote it to store it as a string, or give the record "fields" with {"integerValue": "${inexact.literal}"} to store the exact integer`,
+  };
 }
 
 /**
@@ -150,7 +172,12 @@ async function* jsonArrayRecords(file: string, decoder: ValueDecoder): AsyncIter
  * depth is enough.
  */
 export function elementLines(text: string): number[] {
-  const out: number[] = [];
+  return elementStarts(text).map((start) => start.line);
+}
+
+/** Where each element of a top-level JSON array starts: its line (from 1) and its offset in UTF-16 code units. */
+export function elementStarts(text: string): Array<{ line: number; offset: number }> {
+  const out: Array<{ line: number; offset: number }> = [];
   let line = 1;
   let depth = 0;
   let inString = false;
@@ -165,7 +192,7 @@ export function elementLines(text: string): number[] {
     }
     if (c === " " || c === "\t" || c === "\n" || c === "\r") continue;
     if (depth === 1 && expectElement && c !== "]") {
-      out.push(line);
+      out.push({ line, offset: i });
       expectElement = false;
     }
     if (c === '"') inString = true;

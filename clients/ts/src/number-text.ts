@@ -1,0 +1,103 @@
+/**
+ * Integers in JSON text that no double spells, for the tools that read
+ * text a person typed: the CLI (put, add, import) and the console's editor.
+ *
+ * A JSON number is stored as a double (docs/data-types.md). Past 2^53 not
+ * every integer is a double, and JSON parsing silently takes the nearest
+ * one: the snowflake id `175928847299117063` becomes 175928847299117056.
+ * Once parsed the digits are gone, and that double is the very value the
+ * server returns for a document that holds it, so only the text can tell a
+ * rounded literal from a double written back. An integer literal is
+ * accepted when it spells its double, in either of two ways:
+ *
+ * - exactly: its digits are the double's value (`1000000000000000000`,
+ *   `175928847299117056`, `9007199254740992`);
+ * - as the double's shortest text, the digits JSON.stringify, the server's
+ *   JSON answers and the CLI's export print for it (`175928847299117060`
+ *   for 175928847299117056), so a document read in JSON can be written
+ *   back.
+ *
+ * Any other integer literal (`175928847299117063`, `9007199254740993`) is
+ * refused by the caller, naming the double it would have become. Literals
+ * with a fraction or an exponent (`1.5`, `1e18`) are floating-point numbers
+ * by their form, and rounding them to a double is what they ask for.
+ */
+
+/** An integer literal of JSON text that no double spells, and where it starts. */
+export interface InexactInteger {
+  /** The literal as written. */
+  readonly literal: string;
+  /** Its offset in the text, in UTF-16 code units. */
+  readonly offset: number;
+  /** The exact decimal value of the double JSON parsing makes of it. */
+  readonly nearest: string;
+}
+
+/** Digits an integer literal can have and still be exact whatever they are: 10^15 - 1 < 2^53. */
+const ALWAYS_EXACT_DIGITS_MAX = 15;
+
+/** A JSON number token (RFC 8259), matched where one starts. */
+const JSON_NUMBER_TOKEN = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+
+/** A JSON number in integer notation: no fraction, no exponent. */
+const INTEGER_LITERAL = /^-?(?:0|[1-9][0-9]*)$/;
+
+/**
+ * True unless `literal` is a JSON integer literal (no fraction, no
+ * exponent) that is neither its double's exact value nor its double's
+ * shortest text (see the module comment). Literals beyond the doubles'
+ * range (which parse as ±Infinity) are left to the finite-number checks.
+ */
+export function spellsItsDouble(literal: string): boolean {
+  if (!INTEGER_LITERAL.test(literal) || literal.replace("-", "").length <= ALWAYS_EXACT_DIGITS_MAX) return true;
+  const double = Number(literal);
+  if (!Number.isFinite(double) || Number.isSafeInteger(double)) return true;
+  return String(double) === literal || BigInt(literal) === BigInt(double);
+}
+
+/**
+ * The first integer literal no double spells in `text` from `start` up to
+ * `end` (offsets in UTF-16 code units), or null. `text` must already have
+ * parsed as JSON: the scan only skips strings and reads number tokens.
+ */
+export function firstInexactInteger(text: string, start = 0, end = text.length): InexactInteger | null {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c !== MINUS && (c < DIGIT_0 || c > DIGIT_9)) continue;
+    JSON_NUMBER_TOKEN.lastIndex = i;
+    const match = JSON_NUMBER_TOKEN.exec(text);
+    if (match === null) continue;
+    const literal = match[0];
+    if (!spellsItsDouble(literal)) return { literal, offset: i, nearest: BigInt(Number(literal)).toString() };
+    i += literal.length - 1;
+  }
+  return null;
+}
+
+/**
+ * Why an inexact integer cannot be stored as written, for a message that
+ * goes on to say what to write instead.
+ */
+export function inexactIntegerText(found: InexactInteger): string {
+  return `the integer ${found.literal} is beyond ±2^53 and is not a double: numbers are stored as doubles, and it would be stored as ${found.nearest}`;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const MINUS = 0x2d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** The offset of the quote that closes the string opening at `open`. */
+function stringEnd(text: string, open: number): number {
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i;
+  }
+  return text.length;
+}
