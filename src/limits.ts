@@ -175,6 +175,17 @@ export const SHARD_CALL_RETRIES_MAX = 3;
 /** The first retry backoff for Durable Object calls; it doubles per retry, with jitter. */
 export const SHARD_CALL_BACKOFF_MS = 20;
 
+/**
+ * How long a drop of an index or search index waits, per shard, for SQLite
+ * to take it while a statement is still active there (SQLITE_LOCKED;
+ * shards/shard-ddl.ts): workerd ends a statement left with rows unread when
+ * its cursor is garbage-collected, seen within about 10 s. Then UNAVAILABLE.
+ */
+export const SHARD_DDL_LOCKED_WAIT_MS_MAX = 20_000;
+
+/** The first pause before trying such a drop again (doubled each time, up to a second). */
+export const SHARD_DDL_LOCKED_POLL_MS = 100;
+
 /** The most documents a query may skip with `offset`; deeper pages use page tokens. */
 export const QUERY_OFFSET_MAX = 10_000;
 

@@ -114,8 +114,10 @@ export function runOnePass(
  * not depend on how many hidden documents match (Explain shows it).
  */
 function readableCandidatesUpTo(sql: SearchSql, table: string, match: string, readable: ReadableRows): number {
+  // Read to the end (a rule-bound caller's index is small: SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX):
+  // a statement left with rows unread keeps SQLite from dropping tables (shard-search.ts rankInSql).
   let n = 0;
-  for (const row of sql.exec<{ r: number }>(`SELECT rowid AS r FROM "${table}" WHERE "${table}" MATCH ?`, match)) {
+  for (const row of sql.exec<{ r: number }>(`SELECT rowid AS r FROM "${table}" WHERE "${table}" MATCH ?`, match).toArray()) {
     if (readable.rows.has(row.r) && ++n > SEARCH_ONE_PASS_CANDIDATES_MAX) break;
   }
   return n;

@@ -287,12 +287,19 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   // it needs the page and one more (hasMore): SQLite then sorts with a
   // bounded heap. Otherwise it steps the whole order as far as it must.
   const droppable = where !== MATCH_ALL || admits !== null || readable !== null || (req.geo !== undefined && req.geo !== null);
-  const statement = scoringStatement({
-    collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
-    averageLength: req.averageLength, weights, after: req.after, rowsMax: droppable ? null : req.limit + 1,
-  });
-  if (statement !== null) ensureInstanceTable(sql, req.collection);
-  const ranked = statement !== null ? readableOnly(rankInSql(sql, statement, candidateCountStatement(req.collection, req.match)), sql, req, readable) : rankInJavaScript(sql, req, ready.textFields, readable);
+  const scoring = (after: SearchCursor | null, rowsMax: number): ScoringStatement | null =>
+    scoringStatement({
+      collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
+      averageLength: req.averageLength, weights, after, rowsMax,
+    });
+  // The whole page and one more when nothing can drop a hit; else batches
+  // that double (rankInSql).
+  const firstRowsMax = req.limit + 1;
+  const sqlScored = scoring(req.after, firstRowsMax) !== null;
+  if (sqlScored) ensureInstanceTable(sql, req.collection);
+  const ranked = sqlScored
+    ? readableOnly(rankInSql(sql, (after, rowsMax) => scoring(after, rowsMax)!, req.after, firstRowsMax, droppable, candidateCountStatement(req.collection, req.match)), sql, req, readable)
+    : rankInJavaScript(sql, req, ready.textFields, readable);
   if (!ranked.ok) return ranked;
   let rowsRead = ranked.rowsRead + (readable?.rowsRead ?? 0);
   if (ranked.candidates > SEARCH_CANDIDATES_PER_SHARD_MAX) {
@@ -333,28 +340,54 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
 type Ranked = { readonly ok: true; readonly hits: Iterable<Candidate>; readonly candidates: number; readonly rowsRead: number } | (Failure & { readonly rowsRead: number });
 
 /**
- * Ranks inside SQLite (sql-scoring.ts). The first row makes SQLite score
- * and sort every candidate; the rest are stepped only as the walk reads
- * them. `count` counts the candidates (FTS5's match, the documents the
- * statement ranks).
+ * Ranks inside SQLite (sql-scoring.ts), in batches of rows in (score desc,
+ * id asc) order: the first of `firstRowsMax` rows at once, then, only as
+ * the walk reads on (`more`: a filter, rule or geo condition may drop
+ * hits), each next batch after the last row, twice as large. Every batch
+ * is read to its end: a statement a Durable Object leaves with rows unread
+ * stays active until its cursor is garbage-collected, and while any is
+ * active SQLite refuses to drop a table or index on that connection
+ * (SQLITE_LOCKED): a search that stopped early made DeleteSearchIndex and
+ * DeleteIndex fail for seconds (a new user's finding). `count` counts the
+ * candidates (FTS5's match, the documents the statement ranks).
+ *
+ * Rows read: the first batch's (it scans every candidate's instances); a
+ * later batch scans them again, which is not counted twice, so a filtered
+ * search's budget is what one scan reads (the walk counts each document it
+ * loads).
  */
-function rankInSql(sql: SearchSql, statement: ScoringStatement, count: ScoringStatement): Ranked {
-  const counted = sql.exec<{ total: number }>(count.sql, ...count.params);
-  const candidates = counted.toArray()[0]?.total ?? 0;
-  const cursor = sql.exec<{ id: string; score: number }>(statement.sql, ...statement.params);
-  const iterator = cursor[Symbol.iterator]();
-  const first = iterator.next();
+function rankInSql(
+  sql: SearchSql,
+  statementFor: (after: SearchCursor | null, rowsMax: number) => ScoringStatement,
+  after: SearchCursor | null,
+  firstRowsMax: number,
+  more: boolean,
+  count: ScoringStatement,
+): Ranked {
+  const candidates = sql.exec<{ total: number }>(count.sql, ...count.params).toArray()[0]?.total ?? 0;
+  const run = (from: SearchCursor | null, rowsMax: number) => {
+    const statement = statementFor(from, rowsMax);
+    const cursor = sql.exec<{ id: string; score: number }>(statement.sql, ...statement.params);
+    const rows = cursor.toArray().map((r) => ({ id: r.id, score: r.score }));
+    return { rows, rowsRead: cursor.rowsRead };
+  };
+  const first = run(after, firstRowsMax);
   const hits: Iterable<Candidate> = {
     *[Symbol.iterator]() {
-      if (first.done === true) return;
-      yield { id: first.value.id, score: first.value.score };
-      for (let r = iterator.next(); r.done !== true; r = iterator.next()) yield { id: r.value.id, score: r.value.score };
+      let batch = first.rows;
+      let rowsMax = firstRowsMax;
+      for (;;) {
+        yield* batch;
+        if (!more || batch.length < rowsMax) return;
+        rowsMax *= 2;
+        batch = run(batch[batch.length - 1]!, rowsMax).rows;
+      }
     },
   };
   // Rows read are the scoring statement's, as before the count was its own
   // statement: the count reads FTS5's doclists only, an order of magnitude
   // less, and counting it would move searches over rowsReadMax that passed.
-  return { ok: true, hits, candidates, rowsRead: cursor.rowsRead ?? candidates };
+  return { ok: true, hits, candidates, rowsRead: first.rowsRead ?? candidates };
 }
 
 /**

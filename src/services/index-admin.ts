@@ -16,6 +16,7 @@ import { readFromShard } from "../shards/shard-client.js";
 import { formatFieldPath } from "../validation/field-path.js";
 import { collectionFrom } from "./convert.js";
 import { assertNotResharding } from "./resharding-admin.js";
+import { dropWhenUnlocked } from "../shards/shard-ddl.js";
 
 /** Creates an index on every shard; idempotent. */
 export async function createIndexEverywhere(env: Env, index: Index | undefined): Promise<Index> {
@@ -62,7 +63,7 @@ export async function deleteIndexEverywhere(env: Env, collection: string, id: st
   collectionFrom(collection);
   await assertNotResharding(env, "DeleteIndex");
   const { table } = await currentRouting(env);
-  const dropped = await Promise.all(table.shards.map((shard) => readFromShard(env, shard, (s) => s.dropIndex(collection, id))));
+  const dropped = await Promise.all(table.shards.map((shard) => dropWhenUnlocked(shard, () => readFromShard(env, shard, (s) => s.dropIndex(collection, id)))));
   if (!dropped.some(Boolean)) throw new FailureError("not_found", `index ${id} of collection ${collection} does not exist`);
 }
 

@@ -24,6 +24,7 @@ import { readFromShard } from "../shards/shard-client.js";
 import { formatFieldPath } from "../validation/field-path.js";
 import { collectionFrom } from "./convert.js";
 import { assertNotResharding } from "./resharding-admin.js";
+import { dropWhenUnlocked } from "../shards/shard-ddl.js";
 
 type SearchAdmin = Pick<ServiceImpl<typeof AdminService>, "createSearchIndex" | "getSearchIndex" | "deleteSearchIndex">;
 
@@ -106,7 +107,7 @@ export async function getSearchIndexEverywhere(env: Env, collection: string): Pr
 export async function deleteSearchIndexEverywhere(env: Env, collection: string): Promise<void> {
   await assertNotResharding(env, "DeleteSearchIndex");
   const { table } = await currentRouting(env);
-  const dropped = await Promise.all(table.shards.map((shard) => readFromShard(env, shard, (s) => s.dropSearchIndex(collection))));
+  const dropped = await Promise.all(table.shards.map((shard) => dropWhenUnlocked(shard, () => readFromShard(env, shard, (s) => s.dropSearchIndex(collection)))));
   if (!dropped.some(Boolean)) throw new FailureError("not_found", `collection ${collection} has no search index`);
 }
 

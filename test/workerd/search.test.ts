@@ -13,6 +13,8 @@ import { Order_Direction } from "../../gen/impossibledb/v1/query_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { SearchIndex_State } from "../../gen/impossibledb/v1/search_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
+import { env, runInDurableObject } from "cloudflare:test";
+import { clusterConfig } from "../../src/env.js";
 import { connectClient, expectCode } from "./helpers.js";
 
 const db = connectClient(CollectionService);
@@ -262,5 +264,56 @@ describe("search queries", () => {
     await expectCode(query.runQuery({ query: { collection: c, search: { near: { center: { latitude: 1, longitude: 2 }, radiusMeters: 10 } } } }), Code.FailedPrecondition, /no geo_field/);
     await expectCode(query.runAggregationQuery({ query: { collection: c, search: { text: "fox" } }, aggregations: [{ alias: "n", function: 1 }] }), Code.InvalidArgument);
     await expectCode(search("no_index_here", "fox"), Code.FailedPrecondition, /CreateSearchIndex/);
+  });
+});
+
+describe("a search that stops early leaves no statement open", () => {
+  /** On every shard: SQLite drops a table only while no statement of the connection is still active. */
+  async function dropsGoThrough(): Promise<string[]> {
+    const refused: string[] = [];
+    for (let i = 0; i < clusterConfig(env).shardCount; i++) {
+      const stub = env.SHARD.get(env.SHARD.idFromName(`shard-${i}`));
+      const error = await runInDurableObject(stub, (_o, state) => {
+        try {
+          state.storage.sql.exec("CREATE TABLE IF NOT EXISTS drop_probe (a INTEGER)");
+          state.storage.sql.exec("DROP TABLE drop_probe");
+          return null;
+        } catch (err) {
+          return String(err);
+        }
+      });
+      if (error !== null) refused.push(`shard-${i}: ${error}`);
+    }
+    return refused;
+  }
+
+  it("so DeleteSearchIndex and DeleteIndex right after it succeed (a new user's finding: INTERNAL, SQLITE_LOCKED)", async () => {
+    const c = "early_stop";
+    await db.batchWriteDocuments({
+      writes: Array.from({ length: 120 }, (_, i) => ({ ref: { collection: c, id: `d${String(i).padStart(3, "0")}` }, operation: { case: "set" as const, value: { t: `common word ${"x ".repeat(i % 7)}`, n: i } } })),
+    });
+    await admin.createSearchIndex({ index: { collection: c, textFields: [{ field: "t" }] } });
+    await admin.createIndex({ index: { collection: c, fields: [{ field: "n" }] } });
+    // Unfiltered (a bounded statement), typo-expanded, and filtered (batches read on demand).
+    expect((await query.runQuery({ query: { collection: c, search: { text: "comon" } }, pageSize: 2 })).documents).toHaveLength(2);
+    expect(await dropsGoThrough()).toEqual([]);
+    expect((await query.runQuery({ query: { collection: c, search: { text: "common" }, filter: "n >= 100" }, pageSize: 3 })).documents).toHaveLength(3);
+    expect(await dropsGoThrough()).toEqual([]);
+    expect((await query.runQuery({ query: { collection: c, search: { text: "common" }, filter: "n >= 0" }, pageSize: 2 })).documents).toHaveLength(2);
+    expect(await dropsGoThrough()).toEqual([]);
+    // Filtered searches read on past their first batch and still give the oracle's order.
+    const walked: string[] = [];
+    let pageToken = "";
+    do {
+      const page = await query.runQuery({ query: { collection: c, search: { text: "common" }, filter: "n >= 60" }, pageSize: 7, pageToken });
+      walked.push(...page.documents.map((d) => d.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(new Set(walked).size).toBe(60);
+    expect(await dropsGoThrough()).toEqual([]);
+    await admin.deleteSearchIndex({ collection: c });
+    await expectCode(admin.getSearchIndex({ collection: c }), Code.NotFound);
+    const indexes = await admin.listIndexes({ collection: c });
+    await admin.deleteIndex({ collection: c, id: indexes.indexes[0]!.id });
   });
 });
