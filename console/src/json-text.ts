@@ -64,8 +64,25 @@ export type ParsedFields = { readonly ok: true; readonly fields: { [key: string]
  * editing the JSON form would turn them into doubles and text.
  */
 export function typedFieldsText(fields: { [key: string]: Value }): string {
+  return JSON.stringify(typedFieldsJson(fields), null, 2);
+}
+
+/**
+ * One document of a query's results on one line, in the form the Browse
+ * editor shows it: its typed fields' protobuf JSON when it has any (an
+ * integer 9007199254740993 as `{"integerValue":"9007199254740993"}`), else
+ * its JSON data. `data` alone would show that integer as the double
+ * 9007199254740992, and int64 max as 9223372036854776000, which no reader
+ * could tell from a double.
+ */
+export function resultText(doc: { readonly data?: JsonObject | undefined; readonly fields: { [key: string]: Value } }): string {
+  return Object.keys(doc.fields).length > 0 ? JSON.stringify(typedFieldsJson(doc.fields)) : JSON.stringify(doc.data ?? {});
+}
+
+/** The protobuf JSON of a map of typed values: `{"n": {"integerValue": "5"}}`. */
+function typedFieldsJson(fields: { [key: string]: Value }): unknown {
   const json = toJson(MapValueSchema, create(MapValueSchema, { fields })) as { fields?: unknown };
-  return JSON.stringify(json.fields ?? {}, null, 2);
+  return json.fields ?? {};
 }
 
 /** Parses `text` as typed fields: a JSON object of protobuf-JSON Values. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ImpossibleDBClient, waitForResharding } from "../src/node.js";
 import { AdminService, Resharding_Phase, Resharding_State } from "../src/gen/impossibledb/v1/admin_service_pb.js";
 import { refusal } from "../src/cli/resharding.js";
-import { CliError, EXIT } from "../src/cli/errors.js";
+import { EXIT, ServerRefusal } from "../src/cli/errors.js";
 
 function client(impl: Partial<ServiceImpl<typeof AdminService>>) {
   const transport = createRouterTransport((router) => router.service(AdminService, impl));
@@ -68,7 +68,7 @@ describe("waitForResharding", () => {
 });
 
 describe("the CLI's resharding refusals", () => {
-  const refused = (message: string, action: "start" | "cancel") => refusal(new ConnectError(message, Code.FailedPrecondition), action) as CliError;
+  const refused = (message: string, action: "start" | "cancel") => refusal(new ConnectError(message, Code.FailedPrecondition), action) as ServerRefusal;
 
   it("names the next step for each FAILED_PRECONDITION, and exits 1", () => {
     expect(refused("resharding abc to 12 shards is running; wait for it or cancel it", "start").message).toBe(
@@ -80,6 +80,9 @@ describe("the CLI's resharding refusals", () => {
       "cannot cancel resharding: resharding abc has begun its cutover (phase CUTTING_OVER) and can no longer be cancelled (it will finish; follow it with `impossibledb resharding`)",
     );
     expect(refused("the database already has 8 shards", "start").exitCode).toBe(EXIT.failed);
+    // The server's error goes with it, so --json prints its code and message (cli-refusals.test.ts).
+    expect(refused("the database already has 8 shards", "start").refused.code).toBe(Code.FailedPrecondition);
+    expect(refused("the database already has 8 shards", "start").hint).toBe("nothing to do");
   });
 
   it("passes any other error on as it came", () => {

@@ -2,7 +2,7 @@
  * The query playground's answer: a page of documents (with "Next page" when
  * the server has more) or a table of aggregation groups.
  */
-import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
+import type { JsonValue } from "@bufbuild/protobuf";
 import type { QueryPlan } from "../../../gen/impossibledb/v1/query_pb.js";
 import type { OrderTerm } from "../order-text.js";
 
@@ -18,7 +18,8 @@ export interface QueryInput {
 export type Results =
   | {
       readonly kind: "documents";
-      readonly rows: ReadonlyArray<{ id: string; data: JsonObject }>;
+      /** Each document's id and its text: typed fields' protobuf JSON when it has any, else its JSON data (json-text.ts resultText). */
+      readonly rows: ReadonlyArray<{ id: string; text: string }>;
       readonly query: QueryInput;
       readonly pageNumber: number;
       readonly nextPageToken: string;
@@ -78,7 +79,7 @@ export function ResultsTable({ results, onNextPage }: { results: Results; onNext
             <tr key={row.id}>
               <td class="doc-id">{row.id}</td>
               <td>
-                <code>{JSON.stringify(row.data)}</code>
+                <code>{row.text}</code>
               </td>
             </tr>
           ))}

@@ -11,6 +11,7 @@ import { Aggregation_Function } from "../../../gen/impossibledb/v1/query_pb.js";
 import { useClients } from "../connection.js";
 import { ErrorLine } from "../error-line.js";
 import { InputError, describeError, type ShownError } from "../errors.js";
+import { resultText } from "../json-text.js";
 import { parseOrderText } from "../order-text.js";
 import { ExplainPicture } from "./explain.js";
 import { ResultsTable, type QueryInput, type Results } from "./query-results.js";
@@ -59,7 +60,8 @@ export function QueryPanel() {
   const runPage = (query: QueryInput, pageToken: string, pageNumber: number) =>
     call(async () => {
       const res = await queries.runQuery({ query, pageSize: QUERY_PAGE_SIZE, pageToken, explain: true });
-      const rows = res.documents.map((d) => ({ id: d.id, data: d.data ?? {} }));
+      // The typed form when a document has one, as Browse shows it: `data` rounds integers past 2^53.
+      const rows = res.documents.map((d) => ({ id: d.id, text: resultText(d) }));
       setResults({ kind: "documents", rows, query, pageNumber, nextPageToken: res.nextPageToken, plan: res.plan });
     });
 

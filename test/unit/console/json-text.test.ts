@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { JSON_DEPTH_MAX, jsonErrorOffset } from "../../../console/src/json-error.js";
-import { documentText, parseDocumentText, parseTypedFieldsText, typedFieldsText } from "../../../console/src/json-text.js";
+import { documentText, parseDocumentText, parseTypedFieldsText, resultText, typedFieldsText } from "../../../console/src/json-text.js";
 import { create } from "@bufbuild/protobuf";
-import { ValueSchema } from "../../../gen/impossibledb/v1/document_pb.js";
+import { DocumentSchema, ValueSchema } from "../../../gen/impossibledb/v1/document_pb.js";
 
 describe("the console's JSON editor text", () => {
   it("reads a JSON object as the document body", () => {
@@ -92,5 +92,31 @@ describe("the editor's typed fields", () => {
     expect(parseTypedFieldsText("[1]")).toMatchObject({ ok: false, message: expect.stringMatching(/JSON object of values/) });
     expect(parseTypedFieldsText('{"n": {"integerValue": "x"}}')).toMatchObject({ ok: false, message: expect.stringMatching(/not typed values/) });
     expect(parseTypedFieldsText('{"n": ')).toMatchObject({ ok: false, message: expect.stringMatching(/invalid JSON/) });
+  });
+});
+
+describe("the Query panel's result text", () => {
+  // What RunQuery answers for a document with typed values: `data` holds their JSON form (the nearest double).
+  const typed = create(DocumentSchema, {
+    id: "o1",
+    data: { big: 9007199254740992, max: 9223372036854775807, name: "Ada" },
+    fields: {
+      big: create(ValueSchema, { kind: { case: "integerValue", value: 9007199254740993n } }),
+      max: create(ValueSchema, { kind: { case: "integerValue", value: 9223372036854775807n } }),
+      name: create(ValueSchema, { kind: { case: "stringValue", value: "Ada" } }),
+    },
+  });
+
+  it("shows integers past 2^53 exactly, in the typed form the Browse editor shows, not as doubles", () => {
+    const text = resultText(typed);
+    expect(text).toContain('"integerValue":"9007199254740993"');
+    expect(text).toContain('"integerValue":"9223372036854775807"');
+    expect(text).not.toContain("9007199254740992");
+    expect(text).not.toContain("9223372036854776000");
+    expect(JSON.parse(text)).toEqual(JSON.parse(typedFieldsText(typed.fields)));
+  });
+
+  it("shows a document of JSON values only as its data", () => {
+    expect(resultText(create(DocumentSchema, { id: "b1", data: { title: "Dune", year: 1965 } }))).toBe('{"title":"Dune","year":1965}');
   });
 });

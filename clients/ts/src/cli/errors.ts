@@ -29,54 +29,95 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * A server's refusal that the CLI explains: the server's error as it came,
+ * what the CLI was doing (`cannot start resharding`) and the next step
+ * (`nothing to do`). As text it reads `cannot start resharding: <the
+ * server's message> (nothing to do)`; with --json it keeps the server's
+ * code and message, and the next step goes in its own `hint` field, so a
+ * script sees `failed_precondition`, not the CLI's `failed`.
+ */
+export class ServerRefusal extends Error {
+  /** A refusal from the server always exits 1. */
+  readonly exitCode: number = EXIT.failed;
+
+  constructor(
+    readonly refused: ConnectError,
+    readonly doing: string,
+    readonly hint: string,
+  ) {
+    super(`${doing}: ${refused.rawMessage}${hint === "" ? "" : ` (${hint})`}`);
+    this.name = "ServerRefusal";
+  }
+}
+
 /** How {@link reportError} prints. */
 export interface ReportOptions {
   /**
    * Print one JSON object on stderr instead of a line of text (the command
-   * had `--json`): `{"code", "message", "exit_code"}`, where code is the
-   * server's Connect code in its wire form (`not_found`,
-   * `failed_precondition`, ...), `usage` for bad arguments or input (exit
-   * 2), or `failed` for the CLI's own failures.
+   * had `--json`): `{"code", "message", "hint"?, "exit_code"}`, where code
+   * is the server's Connect code in its wire form (`not_found`,
+   * `failed_precondition`, ...) and message the server's message alone,
+   * `usage` for bad arguments or input (exit 2), or `failed` for the CLI's
+   * own failures; hint, when there is one, is the CLI's advice on what to
+   * do next (reach the server, authenticate, follow a resharding).
    */
   readonly json?: boolean;
+}
+
+/** What {@link reportError} prints for an error, and the exit code it means. */
+interface Described {
+  readonly code: string;
+  /** The whole line of text, as printed without --json. */
+  readonly text: string;
+  /** The message alone, as --json prints it: the server's own for a server's error. */
+  readonly message: string;
+  /** The CLI's advice on what to do next, or "". */
+  readonly hint: string;
+  readonly exitCode: number;
 }
 
 /** Prints `err` as one line on stderr and returns the exit code it means. */
 export function reportError(err: unknown, baseUrl: string, options: ReportOptions = {}): number {
   if (process.env["IMPOSSIBLEDB_DEBUG"] === "1" && err instanceof Error) console.error(err.stack);
-  const json = options.json === true;
-  const { code, message, exitCode } = describeError(err, baseUrl, json);
-  if (json) console.error(JSON.stringify({ code, message, exit_code: exitCode }));
-  else console.error(`impossibledb: ${message}`);
+  const { code, text, message, hint, exitCode } = describeError(err, baseUrl);
+  if (options.json === true) console.error(JSON.stringify({ code, message, ...(hint === "" ? {} : { hint }), exit_code: exitCode }));
+  else console.error(`impossibledb: ${text}`);
   return exitCode;
 }
 
 /**
- * The code, message and exit code of `err`. A server's refusal reads
- * `NotFound: collection ...` as a line of text; in JSON the code has its own
- * field, so the message is the server's alone (plus the CLI's hint on how
- * to reach the server or authenticate, when there is one).
+ * The code, text, message, hint and exit code of `err`. A server's refusal
+ * reads `NotFound: collection ...` as a line of text; in JSON the code has
+ * its own field and the CLI's advice its own `hint`, so the message is the
+ * server's alone.
  */
-function describeError(err: unknown, baseUrl: string, json: boolean): { code: string; message: string; exitCode: number } {
-  if (err instanceof CliError) return { code: err.exitCode === EXIT.usage ? "usage" : "failed", message: err.message, exitCode: err.exitCode };
+function describeError(err: unknown, baseUrl: string): Described {
+  if (err instanceof ServerRefusal) {
+    return { code: wireCode(err.refused.code), text: err.message, message: err.refused.rawMessage, hint: err.hint, exitCode: err.exitCode };
+  }
+  if (err instanceof CliError) {
+    return { code: err.exitCode === EXIT.usage ? "usage" : "failed", text: err.message, message: err.message, hint: "", exitCode: err.exitCode };
+  }
   if (err instanceof ConnectError) {
     const hint =
       err.code === Code.Unavailable || err.code === Code.Unknown
-        ? ` (is the server running at ${baseUrl}? set --url or IMPOSSIBLEDB_URL)`
+        ? `is the server running at ${baseUrl}? set --url or IMPOSSIBLEDB_URL`
         : err.code === Code.Unauthenticated
-          ? " (give an API key with --api-key or IMPOSSIBLEDB_API_KEY)"
+          ? "give an API key with --api-key or IMPOSSIBLEDB_API_KEY"
           : "";
-    const prefix = json ? "" : `${Code[err.code]}: `;
-    return { code: wireCode(err.code), message: `${prefix}${err.rawMessage}${hint}`, exitCode: EXIT.failed };
+    const text = `${Code[err.code]}: ${err.rawMessage}${hint === "" ? "" : ` (${hint})`}`;
+    return { code: wireCode(err.code), text, message: err.rawMessage, hint, exitCode: EXIT.failed };
   }
   if (err instanceof TypeError || err instanceof RangeError) {
     // The SDK refuses values it cannot send with TypeErrors that say why.
-    return { code: "usage", message: err.message, exitCode: EXIT.usage };
+    return { code: "usage", text: err.message, message: err.message, hint: "", exitCode: EXIT.usage };
   }
-  return { code: "failed", message: `unexpected error: ${err instanceof Error ? err.message : String(err)}`, exitCode: EXIT.failed };
+  const message = `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+  return { code: "failed", text: message, message, hint: "", exitCode: EXIT.failed };
 }
 
 /** A Connect code as the Connect protocol writes it: `FailedPrecondition` -> `failed_precondition`. */
-function wireCode(code: Code): string {
+export function wireCode(code: Code): string {
   return Code[code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? "" : "_") + c.toLowerCase());
 }

@@ -35,3 +35,12 @@ export const RESHARD_WAIT_INTERVAL_MS_DEFAULT = 500;
 
 /** The largest weight of a search index's text field (CreateSearchIndex's own bound; 0 means 1). */
 export const SEARCH_FIELD_WEIGHT_MAX = 1000;
+
+/** The largest `query --near` radius, in meters (SearchQuery.near's own bound, the server's GEO_NEAR_RADIUS_METERS_MAX: half the Earth's circumference). */
+export const GEO_NEAR_RADIUS_METERS_MAX = 20_037_509;
+
+/** The largest latitude in `--near` and `--within`, in degrees, north or south. */
+export const LATITUDE_DEGREES_MAX = 90;
+
+/** The largest longitude in `--near` and `--within`, in degrees, east or west. */
+export const LONGITUDE_DEGREES_MAX = 180;

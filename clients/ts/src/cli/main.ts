@@ -25,6 +25,8 @@ import { addDatabaseCommands } from "./databases.js";
 import { addReshardingCommands } from "./resharding.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
 import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT, SEARCH_FIELD_WEIGHT_MAX } from "./limits.js";
+import { decimalInteger, decimalNumber } from "./numbers.js";
+import { queryTarget } from "./query-args.js";
 import { cellText, counted, formatTable, scoreText } from "./table.js";
 
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
@@ -43,8 +45,8 @@ function client(): ImpossibleDBClient {
 }
 
 function integer(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError("not an integer");
+  const n = decimalInteger(text);
+  if (n === null) throw new InvalidArgumentError("not a whole number in plain decimal digits");
   return n;
 }
 
@@ -75,8 +77,15 @@ function readStdin(): string {
   return readFileSync(0, "utf8");
 }
 
+/** `--json` anywhere after the command asks for refusals as JSON too (errors.ts reportError). */
+const jsonRequested = process.argv.slice(2).includes("--json");
+
 function program(): Command {
   const cli = new Command("impossibledb")
+    // With --json, commander's own refusals (a bad or missing argument) are
+    // printed by main() as one JSON object, like every other refusal; its
+    // text (and the help after it) would be a second, unreadable form.
+    .configureOutput({ writeErr: (text) => (jsonRequested ? undefined : process.stderr.write(text)) })
     .description("Work with an ImpossibleDB database from the terminal.")
     .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
     .option("--api-key <key>", "the API key or JWT sent as authorization: Bearer (default: IMPOSSIBLEDB_API_KEY)")
@@ -163,20 +172,14 @@ function program(): Command {
     .option("--json", "print one {id, data} JSON object a line (with --search, also its score; with --near, its distanceMeters)")
     .action(async (collection: string, opts: { filter?: string; orderBy?: string[]; limit: number; select?: string; search?: string; exact?: boolean; near?: string; within?: string; json?: boolean }) => {
       if (opts.limit < 1) throw new CliError("--limit must be at least 1");
+      // Every option is checked before the client is made: a refusal exits 2 with nothing sent.
+      const target = queryTarget(opts);
       const q = client().collection(collection).query().limit(opts.limit);
       if (opts.filter !== undefined) q.filter(opts.filter);
-      if (opts.search !== undefined || opts.near !== undefined || opts.within !== undefined) {
-        if (opts.orderBy !== undefined) throw new CliError("--search, --near and --within order the results themselves: leave out --order-by");
-        if (opts.near !== undefined && opts.within !== undefined) throw new CliError("give --near or --within, not both");
-        if (opts.search !== undefined) q.search(opts.search, { exact: opts.exact === true });
-        if (opts.near !== undefined) {
-          const [lat, lng, meters] = numbers(opts.near, 3, "--near", "LAT,LNG,METERS") as [number, number, number];
-          q.near({ lat, lng }, meters);
-        }
-        if (opts.within !== undefined) {
-          const [lowLat, lowLng, highLat, highLng] = numbers(opts.within, 4, "--within", "LAT,LNG,LAT,LNG") as [number, number, number, number];
-          q.within({ low: { lat: lowLat, lng: lowLng }, high: { lat: highLat, lng: highLng } });
-        }
+      if (target !== null) {
+        if (target.search !== undefined) q.search(target.search.text, { exact: target.search.exact });
+        if (target.near !== undefined) q.near(target.near.center, target.near.meters);
+        if (target.within !== undefined) q.within(target.within);
         if (opts.select !== undefined) q.select(...opts.select.split(",").map((f) => f.trim()).filter((f) => f !== ""));
         const hits = await q.hits();
         const scored = opts.search !== undefined;
@@ -268,9 +271,9 @@ function program(): Command {
         .filter((spec) => spec !== "")
         .map((spec) => {
           const i = spec.lastIndexOf(":");
-          const weight = i < 0 ? 1 : Number(spec.slice(i + 1));
+          const weight = i < 0 ? 1 : decimalNumber(spec.slice(i + 1).trim());
           // The server's range: 0 to SEARCH_FIELD_WEIGHT_MAX, where 0 means 1 (the default).
-          if (i >= 0 && !(spec.slice(i + 1).trim() !== "" && weight >= 0 && weight <= SEARCH_FIELD_WEIGHT_MAX)) {
+          if (weight === null || weight < 0 || weight > SEARCH_FIELD_WEIGHT_MAX) {
             throw new CliError(`--text ${spec}: the weight after ":" must be a number from 0 to ${SEARCH_FIELD_WEIGHT_MAX} (0 means 1)`);
           }
           return { field: i < 0 ? spec : spec.slice(0, i), weight };
@@ -375,12 +378,12 @@ async function main(): Promise<number> {
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Commander has printed the message (or the help) already.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (err.exitCode === 0) return EXIT.ok;
+      // Without --json commander has printed the message (and the help) already.
+      if (!jsonRequested) return EXIT.usage;
+      return reportError(new CliError(err.message.replace(/^error: /, "")), baseUrl, { json: true });
     }
-    // `--json` anywhere after the command asks for JSON refusals too.
-    const json = process.argv.slice(2).includes("--json");
-    return reportError(err, baseUrl, { json });
+    return reportError(err, baseUrl, { json: jsonRequested });
   }
 }
 
@@ -391,13 +394,6 @@ async function main(): Promise<number> {
 const code = await main();
 await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))));
 process.exit(code);
-
-/** `count` comma-separated finite numbers, as `flag` takes them (`shape` says how). */
-function numbers(text: string, count: number, flag: string, shape: string): number[] {
-  const parts = text.split(",").map((p) => Number(p.trim()));
-  if (parts.length !== count || parts.some((n) => !Number.isFinite(n))) throw new CliError(`${flag} ${text}: expected ${shape}`);
-  return parts;
-}
 
 /** One line describing a search index. */
 function searchIndexText(index: SearchIndex | undefined): string {

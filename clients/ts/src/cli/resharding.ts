@@ -12,8 +12,9 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { Resharding_Phase, Resharding_State, type Resharding, type ShardCountAdvice } from "../gen/impossibledb/v1/admin_service_pb.js";
 import type { ImpossibleDBClient } from "../node.js";
 import { waitForResharding } from "../resharding.js";
-import { CliError, EXIT } from "./errors.js";
+import { CliError, EXIT, ServerRefusal } from "./errors.js";
 import { RESHARD_REST_RATIO_MAX, RESHARD_SHARD_COUNT_MAX, RESHARD_SOURCES_AT_ONCE_MAX, RESHARD_WAIT_INTERVAL_MS_DEFAULT } from "./limits.js";
+import { decimalInteger, decimalNumber } from "./numbers.js";
 import { counted } from "./table.js";
 
 /** A resharding as the CLI prints it (and as --json prints it). */
@@ -108,7 +109,9 @@ function endLine(r: ReshardingRow): string {
 
 /**
  * The server's FAILED_PRECONDITION refusals of StartResharding and
- * CancelResharding, with the next step; anything else as it came.
+ * CancelResharding as a {@link ServerRefusal} with the next step (so
+ * --json still prints the server's code and message); anything else as it
+ * came.
  */
 export function refusal(err: unknown, action: "start" | "cancel"): unknown {
   if (!(err instanceof ConnectError) || err.code !== Code.FailedPrecondition) return err;
@@ -118,25 +121,23 @@ export function refusal(err: unknown, action: "start" | "cancel"): unknown {
   else if (/is running/.test(message)) hint = "follow it with `impossibledb resharding`, or cancel it with `impossibledb resharding cancel`";
   else if (/already has/.test(message)) hint = "nothing to do";
   else if (/cutover/.test(message)) hint = "it will finish; follow it with `impossibledb resharding`";
-  return new CliError(`cannot ${action} resharding: ${message}${hint === "" ? "" : ` (${hint})`}`, EXIT.failed);
+  return new ServerRefusal(err, `cannot ${action} resharding`, hint);
 }
 
 function boundedInteger(text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  const n = decimalInteger(text);
+  if (n === null || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, in plain decimal digits`);
   return n;
 }
 
 function restRatio(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > RESHARD_REST_RATIO_MAX) throw new InvalidArgumentError(`expected a number from 0 to ${RESHARD_REST_RATIO_MAX}`);
+  const n = decimalNumber(text);
+  if (n === null || n < 0 || n > RESHARD_REST_RATIO_MAX) throw new InvalidArgumentError(`expected a plain decimal number from 0 to ${RESHARD_REST_RATIO_MAX}`);
   return n;
 }
 
 function positiveInteger(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > RESHARD_SHARD_COUNT_MAX) throw new InvalidArgumentError(`expected a whole number from 1 to ${RESHARD_SHARD_COUNT_MAX}`);
-  return n;
+  return boundedInteger(text, 1, RESHARD_SHARD_COUNT_MAX);
 }
 
 /**
