@@ -183,7 +183,7 @@ export function transformsFrom(list: readonly FieldTransform[], field: string): 
       case "increment":
       case "maximum":
       case "minimum":
-        return { path, kind: kind.case, operand: numberOperand(kind.value, `${where}.${kind.case}`) };
+        return { path, kind: kind.case, operand: numberOperand(kind.value, `${where}.${kind.case}`), jsonNumber: true };
       case "serverTimestamp":
         return { path, kind: "server_timestamp" };
       case "appendMissingElements":
