@@ -14,7 +14,9 @@
  *               | "int(" integer ")"           (a typed int64 integer)
  *               | "timestamp(" string ")"      (a typed timestamp, RFC 3339)
  *
- * Strings take double or single quotes and JSON escapes. A number is a
+ * Strings take double or single quotes and JSON escapes. A number is
+ * decimal (filter-number.ts refuses hexadecimal, digit separators and
+ * literals no double holds, such as 1e400 and 1e-400) and a
  * double, as in the JSON form (so `n = 9007199254740993` compares the
  * double 9007199254740992, as it always did); `int(9007199254740993)` is
  * the typed integer (values/typed.ts), exact, and
@@ -31,6 +33,7 @@ import { parseFieldPath, type FieldPath } from "../validation/field-path.js";
 import { loneSurrogateProblem } from "../validation/unicode.js";
 import type { CompareOp, Expr } from "./expression.js";
 import { compareNode } from "./parser.js";
+import { readFilterNumber, startsFilterNumber } from "./filter-number.js";
 import { microsFromRfc3339, timestampText } from "../values/timestamp.js";
 import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf, typedLeafOf } from "../values/typed.js";
 
@@ -43,7 +46,6 @@ type Token =
 
 const KEYWORDS = new Set(["AND", "OR", "NOT"]);
 const LITERALS: Record<string, JsonValue> = { true: true, false: false, null: null };
-const NUMBER = /-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
 /** `int(N)`: a typed integer literal. */
 const INT_CALL = /int\(\s*(-?\d+)\s*\)/y;
 /** `timestamp(` up to its string literal (a path never precedes a parenthesis, so no field name is shadowed). */
@@ -180,13 +182,11 @@ function tokenize(text: string): Token[] {
       i = s.end;
       continue;
     }
-    NUMBER.lastIndex = i;
-    const num = /[0-9.]/.test(ch) || (ch === "-" && /[0-9.]/.test(text[i + 1] ?? "")) ? NUMBER.exec(text) : null;
-    if (num !== null) {
-      const value = Number(num[0]);
-      if (!Number.isFinite(value)) throw fail(i, `number ${num[0]} is out of range`);
-      tokens.push({ kind: "value", value, at: i });
-      i += num[0].length;
+    if (startsFilterNumber(text, i)) {
+      const num = readFilterNumber(text, i);
+      if (!num.ok) throw fail(i, num.message);
+      tokens.push({ kind: "value", value: num.value, at: i });
+      i = num.end;
       continue;
     }
     INT_CALL.lastIndex = i;

@@ -46,7 +46,9 @@ export function parseSearchText(text: string): SearchNode {
   const next = parser.peek();
   if (next.kind !== "end") throw invalid(`unexpected ${describe(next)} at position ${next.at + 1}`);
   if (node === null) throw invalid("holds no terms to search for");
-  if (node.kind === "not") throw invalid("NOT (or a leading -) needs terms to exclude from (for example `apple NOT pie` or `apple -pie`)");
+  if (node.kind === "not") {
+    throw invalid(`has a NOT (or a leading -) at position ${parser.positionOf(node) + 1} with no terms to exclude from; write the terms first (for example \`apple NOT pie\` or \`apple -pie\`)`);
+  }
   if (parser.terms > SEARCH_TERMS_MAX) throw invalid(`holds ${parser.terms} terms, over SEARCH_TERMS_MAX (${SEARCH_TERMS_MAX})`);
   return node;
 }
@@ -114,7 +116,20 @@ class Parser {
   private position = 0;
   /** Terms and phrases seen, for SEARCH_TERMS_MAX. */
   terms = 0;
+  /**
+   * Where each NOT node's NOT (or `-`) starts, 0-based, kept beside the tree
+   * so the tree stays plain data: an exclusion refused only once its
+   * surroundings are known (nothing to exclude from) is named by position.
+   */
+  private readonly notAt = new WeakMap<SearchNode, number>();
   constructor(private readonly lexemes: Lexeme[]) {}
+
+  /** The 0-based position of the NOT (or `-`) that made the NOT node `node`. */
+  positionOf(node: SearchNode): number {
+    const at = this.notAt.get(node);
+    if (at === undefined) throw new Error("invariant broken: a NOT node the parser did not record");
+    return at;
+  }
 
   peek(): Lexeme {
     return this.lexemes[this.position]!;
@@ -135,7 +150,10 @@ class Parser {
       if (child === null) throw invalid(`has nothing before OR at position ${op.at + 1}`);
     }
     if (children.length === 0) return null;
-    if (children.length > 1 && children.some((c) => c.kind === "not")) throw invalid("has an OR branch that only excludes (NOT); put NOT after the terms it excludes from");
+    const excluding = children.length > 1 ? children.find((c) => c.kind === "not") : undefined;
+    if (excluding !== undefined) {
+      throw invalid(`has an OR branch that only excludes (the NOT at position ${this.positionOf(excluding) + 1}); put NOT after the terms it excludes from`);
+    }
     return children.length === 1 ? children[0]! : { kind: "or", children };
   }
 
@@ -156,7 +174,11 @@ class Parser {
     }
     if (children.length === 0) return null;
     if (children.length === 1) return children[0]!;
-    if (children.every((c) => c.kind === "not")) return { kind: "not", child: { kind: "or", children: children.map((c) => (c as { child: SearchNode }).child) } };
+    if (children.every((c) => c.kind === "not")) {
+      const merged: SearchNode = { kind: "not", child: { kind: "or", children: children.map((c) => (c as { child: SearchNode }).child) } };
+      this.notAt.set(merged, this.positionOf(children[0]!));
+      return merged;
+    }
     return { kind: "and", children };
   }
 
@@ -168,7 +190,9 @@ class Parser {
         const child = this.unary(depth + 1);
         if (child === null) throw invalid(`has nothing after NOT at position ${next.at + 1}`);
         if (child.kind === "not") throw invalid(`excludes twice in a row (NOT NOT, or a doubled -) at position ${next.at + 1}`);
-        return { kind: "not", child };
+        const node: SearchNode = { kind: "not", child };
+        this.notAt.set(node, next.at);
+        return node;
       }
       case "(": {
         const inner = this.or(depth + 1);

@@ -84,7 +84,7 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
     async setDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
       const { data } = dataOrFields(req.data, req.fields);
-      const write: ShardWrite = withTransforms({ op: "set", ...ref, data, precondition: preconditionFrom(req.precondition) }, transformsFrom(req.transforms, "transforms"), "transforms");
+      const write: ShardWrite = withTransforms({ op: "set", ...ref, data, precondition: preconditionFrom(req.precondition, "precondition") }, transformsFrom(req.transforms, "transforms"), "transforms");
       const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
       return { document: toDocument(applied.document!), ...transformResultsOf(applied.document!.data, write.transforms) };
     },
@@ -94,14 +94,14 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
       if (req.patch === undefined) throw new FailureError("invalid_argument", "patch is required");
       const { data } = patchDataOrFields(req.patch.data, req.patch.fields, "patch.");
       const mask = maskFrom(req.patch.updateMask, "patch.update_mask");
-      const write: ShardWrite = withTransforms({ op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition) }, transformsFrom(req.transforms, "transforms"), "transforms");
+      const write: ShardWrite = withTransforms({ op: "update", ...ref, data, mask, precondition: preconditionFrom(req.precondition, "precondition") }, transformsFrom(req.transforms, "transforms"), "transforms");
       const applied = await writeOne(envOf(ctx), write, await writeGuardOf(ctx, [ref.collection]));
       return { document: toDocument(applied.document!), ...transformResultsOf(applied.document!.data, write.transforms) };
     },
 
     async deleteDocument(req, ctx) {
       const ref = refFrom(req.ref, "ref");
-      const applied = await writeOne(envOf(ctx), { op: "delete", ...ref, precondition: preconditionFrom(req.precondition) }, await writeGuardOf(ctx, [ref.collection]));
+      const applied = await writeOne(envOf(ctx), { op: "delete", ...ref, precondition: preconditionFrom(req.precondition, "precondition") }, await writeGuardOf(ctx, [ref.collection]));
       return { deleted: applied.existed };
     },
 

@@ -100,8 +100,14 @@ export function patchDataOrFields(data: JsonObject | undefined, fields: { [key: 
   return data === undefined && Object.keys(fields).length === 0 ? { data: {}, bytes: 2 } : dataOrFields(data, fields, at);
 }
 
-/** A write precondition from the wire. */
-export function preconditionFrom(p: Precondition | undefined): WritePrecondition | undefined {
+/**
+ * A write precondition from the wire, at message path `field`. An absent
+ * precondition is no condition; a present one holds exactly one condition
+ * (the proto says so), so an empty one (`precondition: {}`) is refused
+ * rather than read as no condition, which would apply a write the caller
+ * meant to guard.
+ */
+export function preconditionFrom(p: Precondition | undefined, field: string): WritePrecondition | undefined {
   if (p === undefined) return undefined;
   switch (p.condition.case) {
     case "exists":
@@ -111,19 +117,19 @@ export function preconditionFrom(p: Precondition | undefined): WritePrecondition
       // Versions are below 2^53 (they count writes on one shard), so a larger
       // one can never match; say so rather than silently round it.
       if (version <= 0n || version > BigInt(Number.MAX_SAFE_INTEGER)) {
-        throw new FailureError("invalid_argument", `precondition.version ${version} is out of range`);
+        throw new FailureError("invalid_argument", `${field}.version ${version} is out of range`);
       }
       return { version: Number(version) };
     }
     case undefined:
-      return undefined;
+      throw new FailureError("invalid_argument", `${field} sets no condition; give exactly one of exists and version, or leave ${field} out for none`);
   }
 }
 
 /** A shard write from a wire Write; `bytes` counts its data (and transform operands) toward BATCH_BYTES_MAX. */
 export function shardWriteFrom(write: Write, field: string): { write: ShardWrite; bytes: number } {
   const { collection, id } = refFrom(write.ref, `${field}.ref`);
-  const precondition = preconditionFrom(write.precondition);
+  const precondition = preconditionFrom(write.precondition, `${field}.precondition`);
   const op = write.operation;
   if (op.case === "delete" || op.case === undefined) {
     if (op.case === undefined) throw new FailureError("invalid_argument", `${field} names no operation (set, create, update or delete)`);
@@ -177,7 +183,7 @@ export function transformsFrom(list: readonly FieldTransform[], field: string): 
       case "increment":
       case "maximum":
       case "minimum":
-        return { path, kind: kind.case, operand: numberOperand(kind.value, `${where}.${kind.case}`) };
+        return { path, kind: kind.case, operand: numberOperand(kind.value, `${where}.${kind.case}`), jsonNumber: true };
       case "serverTimestamp":
         return { path, kind: "server_timestamp" };
       case "appendMissingElements":

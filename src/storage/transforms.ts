@@ -26,9 +26,15 @@
  *   timestamp (values/typed.ts).
  * - Typed integers (values/typed.ts): an integer plus an integer is an
  *   integer, exact, and a sum outside int64 is refused (out_of_range;
- *   Firestore clamps instead, but we never change a value silently); with
- *   a double on either side the sum is a double. Maximum and minimum
- *   compare integers and doubles as numbers, and the winner keeps its type.
+ *   Firestore clamps instead, but we never change a value silently). A
+ *   JSON-form operand (`jsonNumber`) has no int/double type of its own, so
+ *   a whole one added to a stored integer counts as an integer too: typed
+ *   2^60 plus JSON 1 is the integer 2^60+1, as MongoDB's $inc of a
+ *   NumberLong by a whole number keeps a long (as a double it would be
+ *   2^60, the +1 lost). Otherwise, with a double on either side (a
+ *   fractional JSON operand, a typed double, a stored double) the sum is a
+ *   double. Maximum and minimum compare integers and doubles as numbers,
+ *   and the winner keeps its type.
  * Values compare by content (see `valueKey`): numbers by value, maps by
  * their fields in any order, arrays element by element.
  */
@@ -50,9 +56,15 @@ export type ArrayTransformKind = "append_missing_elements" | "remove_all_from_ar
 /** A numeric operand: a double, or an integer's tagged leaf (values/typed.ts). */
 export type NumericOperand = number | JsonObject;
 
-/** One field transform as a shard applies it; the path arrives parsed. Plain, clonable data. */
+/**
+ * One field transform as a shard applies it; the path arrives parsed. Plain,
+ * clonable data. `jsonNumber` marks a double operand from the JSON form
+ * (google.protobuf.Value), whose numbers carry no int/double type: a whole
+ * one increments a stored typed integer as an integer. A typed double
+ * operand is a double by the caller's choice and leaves it unset.
+ */
 export type FieldTransformSpec =
-  | { readonly path: readonly string[]; readonly kind: NumericTransformKind; readonly operand: NumericOperand }
+  | { readonly path: readonly string[]; readonly kind: NumericTransformKind; readonly operand: NumericOperand; readonly jsonNumber?: boolean }
   | { readonly path: readonly string[]; readonly kind: "server_timestamp" | "typed_server_timestamp" }
   | { readonly path: readonly string[]; readonly kind: ArrayTransformKind; readonly elements: readonly JsonValue[] };
 
@@ -119,7 +131,7 @@ export function applyTransforms(data: JsonObject, transforms: readonly FieldTran
 function transformedValue(t: FieldTransformSpec, current: JsonValue | undefined, serverTimeMs: number): { value: JsonValue } | string {
   switch (t.kind) {
     case "increment":
-      return increment(current, t.operand);
+      return increment(current, t.operand, t.jsonNumber === true);
     case "maximum":
       return { value: isNumeric(current) && !(compareValues(t.operand, current) > 0) ? current : t.operand };
     case "minimum":
@@ -140,12 +152,20 @@ function isNumeric(value: JsonValue | undefined): value is NumericOperand {
   return value !== undefined && rankOf(value) === RANK_NUMBER;
 }
 
-function increment(current: JsonValue | undefined, operand: NumericOperand): { value: JsonValue } | string {
+/**
+ * `current` plus `operand`. A stored integer plus an integer operand, or
+ * plus a whole JSON-form number (`jsonNumber`), is integer arithmetic:
+ * exact, and refused past int64. Any other numeric pair adds as doubles.
+ */
+function increment(current: JsonValue | undefined, operand: NumericOperand, jsonNumber: boolean): { value: JsonValue } | string {
   if (!isNumeric(current)) return { value: operand };
-  if (typeof current !== "number" && typeof operand !== "number") {
-    const sum = integerOf(current) + integerOf(operand);
-    if (sum < INT64_MIN || sum > INT64_MAX) return `${integerOf(current)} + ${integerOf(operand)} leaves int64; nothing was written`;
-    return { value: integerLeaf(sum) };
+  if (typeof current !== "number") {
+    const addend = typeof operand !== "number" ? integerOf(operand) : jsonNumber && Number.isInteger(operand) ? BigInt(operand) : null;
+    if (addend !== null) {
+      const sum = integerOf(current) + addend;
+      if (sum < INT64_MIN || sum > INT64_MAX) return `${integerOf(current)} + ${typeof operand === "number" ? operand : addend} leaves int64; nothing was written`;
+      return { value: integerLeaf(sum) };
+    }
   }
   return incrementDouble(typeof current === "number" ? current : Number(integerOf(current)), typeof operand === "number" ? operand : Number(integerOf(operand)));
 }

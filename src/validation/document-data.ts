@@ -81,7 +81,10 @@ interface Pending {
 
 /** Checks `root` against the document limits; on success, tells whether it holds a -0 anywhere (which the stored JSON text writes as 0). */
 function checkShape(root: JsonObject, typed: boolean): Failure | { ok: true; negativeZero: boolean } {
-  if (!isObject(root) || looksTagged(root)) return failure("invalid_argument", "document data must be a JSON object (a map)");
+  // A one-key map whose key starts with U+0001 looks like a typed leaf, but
+  // the data itself is always a map of fields: its key is checked as a field
+  // name below (and refused for its control character, as at any depth).
+  if (!isObject(root)) return failure("invalid_argument", "document data must be a JSON object (a map)");
   const stack: Pending[] = [{ value: root, depth: 1, path: "", pathChars: 0 }];
   let fields = 0;
   let negativeZero = false;
@@ -98,7 +101,7 @@ function checkShape(root: JsonObject, typed: boolean): Failure | { ok: true; neg
       continue;
     }
     if (value === null || typeof value !== "object") continue;
-    if (typed && looksTagged(value)) {
+    if (typed && depth > 1 && looksTagged(value)) {
       // A typed value is one field, whatever its payload holds.
       const problem = tagProblem(value as JsonObject);
       if (problem !== null) return failure("invalid_argument", `field ${shortened(path)}: ${problem}`);

@@ -199,6 +199,30 @@ describe("limits and bad input", () => {
     expect(ok.headers.get("grpc-status") ?? new TextDecoder().decode(new Uint8Array(await ok.arrayBuffer())).match(/grpc-status:\s*(\d+)/)?.[1]).toBe(String(Code.NotFound));
   });
 
+  it("an empty precondition is InvalidArgument naming the field, on every write that takes one, and writes nothing", async () => {
+    const ref = { collection: "lim", id: "empty-pre" };
+    const none = { condition: { case: undefined } };
+    const expected = /^precondition sets no condition; give exactly one of exists and version, or leave precondition out for none$/;
+    await expectCode(db.setDocument({ ref, data: { a: 1 }, precondition: none }), Code.InvalidArgument, expected);
+    await expectAbsent("lim", "empty-pre");
+    await db.setDocument({ ref, data: { a: 1 } });
+    await expectCode(db.updateDocument({ ref, patch: { data: { a: 2 } }, precondition: none }), Code.InvalidArgument, expected);
+    await expectCode(db.deleteDocument({ ref, precondition: none }), Code.InvalidArgument, expected);
+    await expectCode(
+      db.batchWriteDocuments({ writes: [{ ref, operation: { case: "delete", value: {} }, precondition: none }] }),
+      Code.InvalidArgument,
+      /writes\[0\]\.precondition sets no condition/,
+    );
+    // Over Connect JSON, as a new user wrote it.
+    const res = await rawFetch("/impossibledb.v1.CollectionService/DeleteDocument", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"ref":{"collection":"lim","id":"empty-pre"},"precondition":{}}',
+    });
+    expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
+    expect((await db.getDocument({ ref })).document!.data).toEqual({ a: 1 });
+  });
+
   it("precondition versions out of range are InvalidArgument", async () => {
     await expectCode(
       binaryDb.setDocument({ ref: { collection: "lim", id: "v" }, data: {}, precondition: { condition: { case: "version", value: 2n ** 60n } } }),

@@ -69,6 +69,20 @@ describe("the reported request", () => {
     expect(body.message).toMatch(/data: field name "a\\nb" at the top level holds control character U\+000A/);
     expect((await db.batchGetDocuments({ refs: [{ collection: "names", id: "raw" }] })).results[0]!.found).toBe(false);
   });
+
+  it("a lone top-level field named \\u0001i gets the same message as a nested one, not 'must be a JSON object'", async () => {
+    for (const [id, data] of [["top", '{"\\u0001i":"9"}'], ["nested", '{"m":{"\\u0001i":"9"}}']]) {
+      const res = await rawFetch("/impossibledb.v1.CollectionService/SetDocument", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: `{"ref":{"collection":"names","id":"${id}"},"data":${data}}`,
+      });
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe("invalid_argument");
+      expect(body.message).toMatch(/field name "\\u0001i" (at the top level|under m) holds control character U\+0001/);
+    }
+    expect((await db.batchGetDocuments({ refs: [{ collection: "names", id: "top" }] })).results[0]!.found).toBe(false);
+  });
 });
 
 describe("names paths can quote", () => {

@@ -168,6 +168,21 @@ describe("typed values", () => {
       /leaves int64/,
     );
     expect((await col.getDocument({ ref: { collection: "counters", id: "c" } })).document!.fields["n"]).toEqual(int(2n ** 53n + 1n));
+    // A whole JSON-form increment keeps a typed integer an exact integer, as MongoDB's $inc keeps a long.
+    await col.setDocument({ ref: { collection: "counters", id: "json" }, fields: { n: int(2n ** 60n), m: int(-(2n ** 63n)) } });
+    const res = await rawFetch("/impossibledb.v1.CollectionService/UpdateDocument", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"ref":{"collection":"counters","id":"json"},"patch":{},"transforms":[{"fieldPath":"n","increment":1}]}',
+    });
+    expect(res.status).toBe(200);
+    expect((await col.getDocument({ ref: { collection: "counters", id: "json" } })).document!.fields["n"]).toEqual(int(2n ** 60n + 1n));
+    await expectCode(
+      col.updateDocument({ ref: { collection: "counters", id: "json" }, patch: {}, transforms: [{ fieldPath: "m", transformType: { case: "increment", value: { kind: { case: "numberValue", value: -1 } } } }] }),
+      Code.OutOfRange,
+      /-9223372036854775808 \+ -1 leaves int64/,
+    );
+    expect((await col.getDocument({ ref: { collection: "counters", id: "json" } })).document!.fields["m"]).toEqual(int(-(2n ** 63n)));
     // Array union and removal with typed elements; an integer equals the double of its value.
     await col.setDocument({ ref: { collection: "counters", id: "tags" }, data: { seen: [5, "x"] } });
     const union = await col.updateDocument({

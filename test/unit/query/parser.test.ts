@@ -97,6 +97,39 @@ describe("the AIP-160 text filter", () => {
     expect(failure(() => text("(".repeat(30) + "a = 1" + ")".repeat(30))).message).toMatch(/FILTER_DEPTH_MAX/);
     expect(failure(() => text("a = 1 ".repeat(600))).message).toMatch(/FILTER_NODES_MAX/);
   });
+
+  it("refuses a number no double holds, too large or too small, naming it", () => {
+    expect(failure(() => text("v = 1e400")).message).toBe("filter: number 1e400 is out of range at offset 4");
+    // 1e-400 would read as 0 and match every zero.
+    expect(failure(() => text("v = 1e-400")).message).toBe("filter: number 1e-400 is out of range: it is too small for a double and would read as 0 at offset 4");
+    expect(failure(() => text("v = -0.00001e-330")).message).toMatch(/^filter: number -0.00001e-330 is out of range: .* would read as 0 at offset 4$/);
+    // A subnormal holds fewer digits: 1.23456789e-320 would read as 1.2347e-320, which it does not spell.
+    expect(failure(() => text("v > 1.23456789e-320")).message).toBe("filter: number 1.23456789e-320 is out of range: it is too small for a double to hold as written (it would read as 1.2347e-320) at offset 4");
+    expect(failure(() => text("v = 3e-324")).message).toMatch(/number 3e-324 is out of range: .*\(it would read as 5e-324\)/);
+    expect(failure(() => text("v = 1.0000001e-320")).message).toMatch(/number 1.0000001e-320 is out of range/);
+    // Zero however written, and a subnormal as the shortest text or the full digits spell it, are numbers.
+    expect(text("v = 0.000e-400")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 0 });
+    expect(text("v = 5e-324")).toEqual({ kind: "compare", path: ["v"], op: "==", value: Number.MIN_VALUE });
+    expect(text("v = 4.9406564584124654e-324")).toEqual({ kind: "compare", path: ["v"], op: "==", value: Number.MIN_VALUE });
+    expect(text("v = 1e-320")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 1e-320 });
+    expect(text("v = 9.9998886718268301e-321")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 1e-320 });
+    expect(text("v = 2.2250738585072014e-308")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 2 ** -1022 });
+    expect(text("v = 1e-307")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 1e-307 });
+  });
+
+  it("says what is wrong with a number in a form a filter does not take", () => {
+    expect(failure(() => text("v = 0x10")).message).toBe("filter: 0x10 is not a number: a filter takes decimal numbers only, not hexadecimal; write 16 at offset 4");
+    expect(failure(() => text("v = -0X1f")).message).toMatch(/-0X1f is not a number: .* not hexadecimal; write -31 at offset 4/);
+    expect(failure(() => text("v = 0b101")).message).toMatch(/0b101 is not a number: .* not binary; write 5/);
+    expect(failure(() => text("v = 0xg")).message).toMatch(/0xg is not a number: .* not hexadecimal at offset 4$/);
+    expect(failure(() => text("v = 1_000")).message).toBe("filter: 1_000 is not a number: a filter takes no digit separators (_); write 1000 at offset 4");
+    expect(failure(() => text("v = 1.5e")).message).toMatch(/^filter: 1.5e is not a number: a number is decimal digits/);
+    expect(failure(() => text("v = 1.2.3 AND w = 1")).message).toMatch(/^filter: 1.2.3 is not a number/);
+    expect(failure(() => text("v = .")).message).toMatch(/^filter: \. is not a number/);
+    // A number ends at a space, an operator or a parenthesis.
+    expect(text("(v=1)")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 1 });
+    expect(text("v=-2 w>=.5")).toEqual({ kind: "and", children: [{ kind: "compare", path: ["v"], op: "==", value: -2 }, { kind: "compare", path: ["w"], op: ">=", value: 0.5 }] });
+  });
 });
 
 describe("the structured filter", () => {

@@ -67,11 +67,14 @@ describe("search text parser and compiler", () => {
     expect(refusal("fox)")).toMatch(/unexpected "\)" at position 4/);
     expect(refusal("fox AND")).toMatch(/nothing after AND at position 5/);
     expect(refusal("OR fox")).toMatch(/nothing before OR at position 1/);
-    expect(refusal("NOT fox")).toMatch(/NOT \(or a leading -\) needs terms/);
-    expect(refusal("-fox")).toMatch(/needs terms to exclude from/);
+    expect(refusal("NOT house")).toBe("query.search.text has a NOT (or a leading -) at position 1 with no terms to exclude from; write the terms first (for example `apple NOT pie` or `apple -pie`)");
+    expect(refusal("-house")).toMatch(/a NOT \(or a leading -\) at position 1 with no terms to exclude from/);
+    expect(refusal("  -house -garden")).toMatch(/at position 3 with no terms to exclude from/);
+    expect(refusal("(NOT house)")).toMatch(/at position 2 with no terms to exclude from/);
     expect(refusal("a --b")).toMatch(/excludes twice in a row \(NOT NOT, or a doubled -\) at position 3/);
     expect(refusal("pie -NOT apple")).toMatch(/excludes twice in a row/);
-    expect(refusal("fox OR NOT dog")).toMatch(/only excludes/);
+    expect(refusal("fox OR NOT dog")).toMatch(/has an OR branch that only excludes \(the NOT at position 8\)/);
+    expect(refusal("fox OR -dog -cat")).toMatch(/only excludes \(the NOT at position 8\)/);
     expect(refusal("*")).toMatch(/prefix at position 1/);
     expect(refusal("a*")).toMatch(/SEARCH_PREFIX_LENGTH_MIN/);
     expect(refusal("& -")).toMatch(/no terms/);

@@ -38,6 +38,23 @@ describe("increment", () => {
     expect(applied({ n: 1e300 }, inc("n", 1))).toEqual({ n: 1e300 });
   });
 
+  it("adds a whole JSON number to a typed integer as an integer, exact, refusing a sum past int64", () => {
+    const int = (n: bigint): JsonObject => ({ "\u0001int": String(n) });
+    const json = (operand: number): FieldTransformSpec => ({ path: ["n"], kind: "increment", operand, jsonNumber: true });
+    // As a double, 2^60 + 1 would be 2^60: the +1 lost.
+    expect(applied({ n: int(2n ** 60n) }, json(1))).toEqual({ n: int(2n ** 60n + 1n) });
+    expect(applied({ n: int(5n) }, json(-7))).toEqual({ n: int(-2n) });
+    expect(applied({ n: int(-(2n ** 63n) + 1n) }, json(-1))).toEqual({ n: int(-(2n ** 63n)) });
+    expect(applyTransforms({ n: int(-(2n ** 63n)) }, [json(-1)], NOW)).toMatchObject({ ok: false, kind: "out_of_range", message: "transform 0 (increment of n): -9223372036854775808 + -1 leaves int64; nothing was written" });
+    expect(applyTransforms({ n: int(1n) }, [json(2 ** 63)], NOW)).toMatchObject({ ok: false, kind: "out_of_range", message: expect.stringMatching(/leaves int64/) });
+    // A fractional JSON number, or a typed double, makes the sum a double (as MongoDB's long + double).
+    expect(applied({ n: int(5n) }, json(0.5))).toEqual({ n: 5.5 });
+    expect(applied({ n: int(5n) }, inc("n", 1))).toEqual({ n: 6 });
+    // A stored double stays a double, and a missing field takes the JSON number itself.
+    expect(applied({ n: 5 }, json(1))).toEqual({ n: 6 });
+    expect(applied({}, json(1))).toEqual({ n: 1 });
+  });
+
   it("N increments in any order sum exactly (property)", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -1e6, max: 1e6 }), { maxLength: 50 }), fc.integer({ min: -1e9, max: 1e9 }), (steps, start) => {

@@ -19,10 +19,19 @@ describe("field names on write", () => {
     ["DEL, in an array of maps", { list: [{ ok: 1 }, { "\u007f": 2 }] }, /field name "\\u007f" under list\[1\] holds control character U\+007F/],
     ["a tab, under an odd name", { "odd name": { "t\tab": 1 } }, /under `odd name` holds control character U\+0009/],
     ["the id pseudo-field at the top level", { __id__: "x" }, /__id__ at the top level is reserved/],
+    // One key starting with U+0001 looks like a typed value's tag, but the data is a map of fields.
+    ["a tag-like name alone at the top level", { "\u0001i": "9" }, /^field name "\\u0001i" at the top level holds control character U\+0001/],
+    ["a real tag alone at the top level", { "\u0001int": "9" }, /^field name "\\u0001int" at the top level holds control character U\+0001/],
   ])("refuses %s, naming where", (_name, data, message) => {
-    const out = encodeDocumentData(data as JsonObject);
-    expect(out).toMatchObject({ ok: false, kind: "invalid_argument" });
-    if (!out.ok) expect(out.message).toMatch(message);
+    for (const typed of [true, false]) {
+      const out = encodeDocumentData(data as JsonObject, { typed });
+      expect(out).toMatchObject({ ok: false, kind: "invalid_argument" });
+      if (!out.ok) expect(out.message).toMatch(message);
+    }
+  });
+
+  it("still refuses data that is not a map", () => {
+    expect(encodeDocumentData([] as never)).toMatchObject({ ok: false, message: "document data must be a JSON object (a map)" });
   });
 
   it("refuses a name whose quoted form is over FIELD_PATH_LENGTH_MAX, though its bytes fit", () => {
