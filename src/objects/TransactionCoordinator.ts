@@ -32,7 +32,7 @@ import { timestampMs } from "../sync/hybrid-clock.js";
 import { clearFinished, untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
 import { LeaseTable, mayGoQuiet, quietPastLease } from "../sync/read-lock-lease.js";
 import { FailureError } from "../errors.js";
-import { claimOnePhase, forgetClaims, nextClaimForgetMs, type ClaimAnswer } from "../sync/one-phase-claims.js";
+import { claimOnePhase, forgetClaims, loadClaim, nextClaimForgetMs, type ClaimAnswer } from "../sync/one-phase-claims.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
 const DECISION_POLL_MS = 10;
@@ -90,6 +90,12 @@ export class TransactionCoordinator extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.failpoint = failpoint ?? null;
     const existing = loadRecord(this.sql, plan.txId, true);
+    // An aborted id stays aborted, whatever this commit holds: answer its abort, with its reason.
+    if (existing !== null && existing.state.phase === "aborted") return this.awaitDecision(plan.txId);
+    // The id's one commit was claimed by a one-phase commit (sync/one-phase-claims.ts): this is another.
+    if (existing === null && !this.inflight.has(plan.txId) && loadClaim(this.sql, plan.txId) !== null) {
+      return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
+    }
     if (existing?.plan != null && JSON.stringify(existing.plan) !== JSON.stringify(plan)) {
       // A transaction id commits one set of writes; a retry must repeat it exactly.
       return {
@@ -208,6 +214,10 @@ export class TransactionCoordinator extends DurableObject<Env> {
    */
   async rollback(txId: string, deadlineMs: number): Promise<void> {
     assertNotErased(this.erased);
+    // A one-phase commit was claimed (and so may have been applied): a
+    // rollback after a commit changes nothing, and must not make the id
+    // say "rolled back: nothing of it is applied".
+    if (this.record(txId) === null && loadClaim(this.sql, txId) !== null) return;
     await this.ensureRecord(txId, deadlineMs);
     await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() }, true);
     this.leases.forget(txId);
@@ -248,12 +258,12 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * else the claim of its one commit for (`shard`, `fingerprint`): claimed
    * (go on) or a conflict with the commit claimed before.
    */
-  async claimOnePhase(txId: string, deadlineMs: number, shard: string, fingerprint: string): Promise<{ readonly lifecycle: LifecycleAnswer; readonly claim: ClaimAnswer | null }> {
+  async claimOnePhase(txId: string, deadlineMs: number, shard: string, fingerprint: string, answerMs: number | null = null): Promise<{ readonly lifecycle: LifecycleAnswer; readonly claim: ClaimAnswer | null }> {
     assertNotErased(this.erased);
     const lifecycle = this.lifecycle(txId);
     if (lifecycle.lifecycle !== "open") return { lifecycle, claim: null };
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
-    const claim = this.ctx.storage.transactionSync(() => claimOnePhase(this.sql, txId, { shard, fingerprint }, forgetAtMs));
+    const claim = this.ctx.storage.transactionSync(() => claimOnePhase(this.sql, txId, { shard, fingerprint, answerMs }, forgetAtMs));
     await this.armAlarm();
     return { lifecycle, claim };
   }

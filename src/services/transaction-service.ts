@@ -191,8 +191,16 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
   for (const w of writes) slot(router.shardFor(w.collection, w.id)).writes.push(w);
   for (const r of reads) slot(router.shardFor(r.collection, r.id)).reads.push(r);
   if (byShard.size === 0 && !token.locking) {
-    if (begun) await assertOpen(env, token);
-    return { results: [], commitTime: timestampFromMs(Date.now()) };
+    // Nothing to validate or write, but the id's one commit all the same:
+    // claimed (shard "") so that no other commit of it follows, and
+    // answered with the same time when repeated.
+    if (!begun) return { results: [], commitTime: timestampFromMs(Date.now()) };
+    const nowMs = Date.now();
+    const claimed = await coordinatorStub(env, token.id).claimOnePhase(token.id, token.deadlineMs, "", fingerprint([reads, writes]), nowMs);
+    const refused = lifecycleFailure(claimed.lifecycle);
+    if (refused !== null) throw new FailureError(refused.kind, refused.message);
+    if (claimed.claim?.kind === "conflict") throw new FailureError("failed_precondition", `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)`);
+    return { results: [], commitTime: timestampFromMs(claimed.claim?.answerMs ?? nowMs) };
   }
   if (byShard.size > TX_PARTICIPANTS_MAX) {
     throw new FailureError("resource_exhausted", `transaction touches ${byShard.size} shards, over TX_PARTICIPANTS_MAX (${TX_PARTICIPANTS_MAX})`);

@@ -25,28 +25,41 @@ export const ONE_PHASE_CLAIM_MIGRATION: Migration = {
   version: 2,
   description: "one-phase commits' claims",
   statements: [
-    "CREATE TABLE tx_one_phase (tx_id TEXT PRIMARY KEY, shard TEXT NOT NULL, fingerprint TEXT NOT NULL, forget_ms INTEGER NOT NULL) WITHOUT ROWID",
+    // shard '' is a commit with nothing to validate or write (no shard), which answers answer_ms, its commit time, every time.
+    "CREATE TABLE tx_one_phase (tx_id TEXT PRIMARY KEY, shard TEXT NOT NULL, fingerprint TEXT NOT NULL, forget_ms INTEGER NOT NULL, answer_ms INTEGER) WITHOUT ROWID",
     "CREATE INDEX tx_one_phase_by_forget ON tx_one_phase (forget_ms)",
   ],
 };
 
-/** The one commit claimed for a transaction: the shard and the fingerprint of its reads and writes. */
+/**
+ * The one commit claimed for a transaction: the shard and the fingerprint
+ * of its reads and writes. Shard "" is a commit with nothing to validate
+ * or write, which touches no shard; it answers `answerMs` (its commit time)
+ * every time it is repeated.
+ */
 export interface OnePhaseClaim {
   readonly shard: string;
   readonly fingerprint: string;
+  readonly answerMs?: number | null;
 }
 
-/** What claiming answers: go on to the shard (first claim, or the same commit again), or refuse (another commit of the id). */
-export type ClaimAnswer = { readonly kind: "claimed" } | { readonly kind: "conflict"; readonly claimed: OnePhaseClaim };
+/** What claiming answers: go on (first claim, or the same commit again, with its first answer time if it has one), or refuse (another commit of the id). */
+export type ClaimAnswer = { readonly kind: "claimed"; readonly answerMs: number | null } | { readonly kind: "conflict"; readonly claimed: OnePhaseClaim };
 
 /** Claims `txId`'s one commit for `claim`, or answers the claim already made. */
 export function claimOnePhase(sql: SqlStorage, txId: string, claim: OnePhaseClaim, forgetAtMs: number): ClaimAnswer {
-  const earlier = sql.exec<{ shard: string; fingerprint: string }>("SELECT shard, fingerprint FROM tx_one_phase WHERE tx_id = ?", txId).toArray()[0];
-  if (earlier !== undefined) {
-    return earlier.shard === claim.shard && earlier.fingerprint === claim.fingerprint ? { kind: "claimed" } : { kind: "conflict", claimed: earlier };
+  const earlier = loadClaim(sql, txId);
+  if (earlier !== null) {
+    return earlier.shard === claim.shard && earlier.fingerprint === claim.fingerprint ? { kind: "claimed", answerMs: earlier.answerMs ?? null } : { kind: "conflict", claimed: earlier };
   }
-  sql.exec("INSERT INTO tx_one_phase (tx_id, shard, fingerprint, forget_ms) VALUES (?, ?, ?, ?)", txId, claim.shard, claim.fingerprint, forgetAtMs);
-  return { kind: "claimed" };
+  sql.exec("INSERT INTO tx_one_phase (tx_id, shard, fingerprint, forget_ms, answer_ms) VALUES (?, ?, ?, ?, ?)", txId, claim.shard, claim.fingerprint, forgetAtMs, claim.answerMs ?? null);
+  return { kind: "claimed", answerMs: claim.answerMs ?? null };
+}
+
+/** The claim made for `txId`, or null: a two-phase commit and a rollback of the id look here first. */
+export function loadClaim(sql: SqlStorage, txId: string): OnePhaseClaim | null {
+  const row = sql.exec<{ shard: string; fingerprint: string; answer_ms: number | null }>("SELECT shard, fingerprint, answer_ms FROM tx_one_phase WHERE tx_id = ?", txId).toArray()[0];
+  return row === undefined ? null : { shard: row.shard, fingerprint: row.fingerprint, answerMs: row.answer_ms };
 }
 
 /** Forgets claims whose time has come, at most `limit`; returns how many. */

@@ -17,6 +17,19 @@ function idsOnTwoShards(collection: string): [string, string] {
   const first = "a0";
   for (let i = 1; ; i++) if (router.shardFor(collection, `a${i}`) !== router.shardFor(collection, first)) return [first, `a${i}`];
 }
+/** Three ids of `collection` on three different shards. */
+function idsOnThreeShards(collection: string): [string, string, string] {
+  const ids: string[] = [];
+  const shards = new Set<string>();
+  for (let i = 0; ids.length < 3; i++) {
+    const shard = router.shardFor(collection, `t${i}`);
+    if (!shards.has(shard)) {
+      shards.add(shard);
+      ids.push(`t${i}`);
+    }
+  }
+  return ids as [string, string, string];
+}
 function idsOnOneShard(collection: string, count: number): string[] {
   const shard = router.shardFor(collection, "b0");
   const ids = ["b0"];
@@ -207,6 +220,51 @@ describe("transactions", () => {
     await expectCode(tx.commit({ transaction: second.transaction, writes: [set("once-1pc", b, { n: 7 })] }), Code.Aborted);
     const after = await db.batchGetDocuments({ refs: [ref(a), ref(b)] });
     expect(after.results.map((r) => r.document?.data ?? null)).toEqual([{ n: 10 }, null]);
+  });
+
+  it("an id commits once whatever path each commit takes: one shard, several, none, or at the same moment", async () => {
+    // A new user's findings on the first fix: a one-shard commit, then a
+    // two-shard commit of the same id on other shards, both applied (also
+    // sent together); an empty commit did not use the id up; a two-shard
+    // commit after an aborted one said "already committed".
+    const c = "once-paths";
+    const [a, b, d] = idsOnThreeShards(c);
+    const ref = (id: string) => ({ collection: c, id });
+    const one = await tx.beginTransaction({});
+    await tx.commit({ transaction: one.transaction, writes: [set(c, a, { n: 1 })] });
+    await expectCode(tx.commit({ transaction: one.transaction, writes: [set(c, b, { n: 1 }), set(c, d, { n: 1 })] }), Code.FailedPrecondition, /commits once/);
+    // A rollback after that commit changes nothing, and the id still says it committed.
+    await tx.rollback({ transaction: one.transaction });
+    await expectCode(tx.commit({ transaction: one.transaction, writes: [set(c, b, { n: 2 })] }), Code.FailedPrecondition, /commits once/);
+
+    // Sent together, at most one of two different commits of an id is applied.
+    for (let round = 0; round < 6; round++) {
+      const { transaction } = await tx.beginTransaction({});
+      const outcomes = await Promise.allSettled([
+        tx.commit({ transaction, writes: [set(c, a, { r: round })] }),
+        tx.commit({ transaction, writes: [set(c, b, { r: round }), set(c, d, { r: round })] }),
+      ]);
+      expect(outcomes.filter((o) => o.status === "fulfilled").length).toBeLessThanOrEqual(1);
+    }
+
+    // An empty commit is the id's one commit too, and answers the same time again.
+    const empty = await tx.beginTransaction({});
+    const first = await tx.commit({ transaction: empty.transaction });
+    const again = await tx.commit({ transaction: empty.transaction });
+    expect(again.commitTime).toEqual(first.commitTime);
+    await expectCode(tx.commit({ transaction: empty.transaction, writes: [set(c, a, { n: 9 })] }), Code.FailedPrecondition, /commits once/);
+    await expectCode(tx.commit({ transaction: empty.transaction, writes: [set(c, b, { n: 9 }), set(c, d, { n: 9 })] }), Code.FailedPrecondition, /commits once/);
+
+    // A two-shard commit refused for a stale read: every later commit of the id is ABORTED, with the reason.
+    await db.setDocument({ ref: ref(b), data: { n: 0 } });
+    const stale = await tx.getDocuments({ newTransaction: {}, refs: [ref(b)] });
+    await db.setDocument({ ref: ref(b), data: { n: 50 } });
+    const staleRead = [{ ref: ref(b), version: stale.reads[0]!.version }];
+    await expectCode(tx.commit({ transaction: stale.transaction, reads: staleRead, writes: [set(c, b, { n: 7 }), set(c, d, { n: 7 })] }), Code.Aborted);
+    await expectCode(tx.commit({ transaction: stale.transaction, writes: [set(c, a, { n: 7 }), set(c, d, { n: 7 })] }), Code.Aborted, /transaction aborted/);
+    const after = await db.batchGetDocuments({ refs: [ref(a), ref(b), ref(d)] });
+    expect(after.results.map((r) => r.document?.data?.["n"] ?? null)).not.toContain(7);
+    expect(after.results.map((r) => r.document?.data?.["n"] ?? null)).not.toContain(9);
   });
 
   it("committing the same transaction twice gives the same answer and applies once", async () => {
