@@ -23,6 +23,8 @@ const RUN_TIMEOUT_MS = 30_000;
 
 /** The path of every request the fake server saw. */
 const seen: string[] = [];
+/** The text fields of every CreateSearchIndex the fake server saw. */
+const created: string[][] = [];
 let server: Server;
 let url = "";
 
@@ -34,6 +36,10 @@ beforeAll(async () => {
       },
       cancelResharding() {
         throw new ConnectError("no resharding is running", Code.FailedPrecondition);
+      },
+      createSearchIndex(req) {
+        created.push(req.index!.textFields.map((f) => `${f.field}:${f.weight}`));
+        return { index: { collection: req.index!.collection, textFields: req.index!.textFields, state: 2 } };
       },
     });
   const handler = connectNodeAdapter({ routes });
@@ -121,5 +127,13 @@ describe("arguments the CLI refuses exit 2, name the argument, and send nothing"
     const ran = await cli(["query", "places", "--near", "0,0,-5", "--json"]);
     expect(ran.code).toBe(2);
     expect(JSON.parse(ran.stderr)).toEqual({ code: "usage", message: "--near 0,0,-5: METERS must be from 0 to 20037509", exit_code: 2 });
+  });
+});
+
+describe("repeated options", () => {
+  it("--text given twice keeps both lists of fields (a second --text used to replace the first)", { timeout: RUN_TIMEOUT_MS }, async () => {
+    const ran = await cli(["search-index", "create", "books", "--text", "title:2", "--text", "body"]);
+    expect(ran.code).toBe(0);
+    expect(created.at(-1)).toEqual(["title:2", "body:1"]);
   });
 });

@@ -261,7 +261,9 @@ function program(): Command {
     .command("create")
     .description("create and backfill the search index; prints it when READY")
     .argument("<collection>")
-    .option("--text <fields>", "comma-separated text fields, each FIELD or FIELD:WEIGHT (weight 1 by default)")
+    // Repeatable: `--text title:2 --text body` is `--text title:2,body` (a
+    // second --text used to replace the first without a word).
+    .option("--text <fields>", "comma-separated text fields, each FIELD or FIELD:WEIGHT (weight 1 by default); repeatable", (value: string, previous?: string) => (previous === undefined ? value : `${previous},${value}`))
     .option("--geo <field>", "the geo point field ({lat, lng})")
     .action(async (collection: string, opts: { text?: string; geo?: string }) => {
       if (opts.text === undefined && opts.geo === undefined) throw new CliError("give --text, --geo or both");
