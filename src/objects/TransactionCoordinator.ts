@@ -92,8 +92,10 @@ export class TransactionCoordinator extends DurableObject<Env> {
     const existing = loadRecord(this.sql, plan.txId, true);
     // An aborted id stays aborted, whatever this commit holds: answer its abort, with its reason.
     if (existing !== null && existing.state.phase === "aborted") return this.awaitDecision(plan.txId);
-    // The id's one commit was claimed by a one-phase commit (sync/one-phase-claims.ts): this is another.
-    if (existing === null && !this.inflight.has(plan.txId) && loadClaim(this.sql, plan.txId) !== null) {
+    // The id's one commit was claimed by a one-phase commit (sync/one-phase-claims.ts): this is
+    // another, unless it is that same commit sent again after a resharding spread its documents over shards.
+    const claim = existing === null && !this.inflight.has(plan.txId) ? loadClaim(this.sql, plan.txId) : null;
+    if (claim !== null && claim.fingerprint !== plan.participants[0]?.request.txFingerprint) {
       return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
     }
     if (existing?.plan != null && JSON.stringify(existing.plan) !== JSON.stringify(plan)) {

@@ -7,9 +7,10 @@
  * commit of a transaction a client began, the Worker claims the id's one
  * commit at its coordinator (the id's single authority, as for two-phase
  * commits): the shard and the fingerprint of what it commits. A repeat of
- * that same commit (a client retrying after a lost answer) goes on to the
- * shard, which answers what it answered before; any other commit of the id
- * is refused, and a one-phase commit the shard refused is recorded as the
+ * that same commit (a client retrying after a lost answer, or the Worker
+ * after a resharding refused it, when its documents may now lie on another
+ * shard or on several) goes on, and a shard that answered before answers
+ * the same; a commit of the id with other reads or writes is refused, and a one-phase commit the shard refused is recorded as the
  * transaction's abort, so the id stays aborted (as a two-phase commit's
  * coordinator decides once). A claim is kept until the transaction's
  * deadline plus TX_RECORD_RETENTION_MS, like a coordinator's records.
@@ -50,7 +51,10 @@ export type ClaimAnswer = { readonly kind: "claimed"; readonly answerMs: number 
 export function claimOnePhase(sql: SqlStorage, txId: string, claim: OnePhaseClaim, forgetAtMs: number): ClaimAnswer {
   const earlier = loadClaim(sql, txId);
   if (earlier !== null) {
-    return earlier.shard === claim.shard && earlier.fingerprint === claim.fingerprint ? { kind: "claimed", answerMs: earlier.answerMs ?? null } : { kind: "conflict", claimed: earlier };
+    // The same commit is the same reads and writes, on whatever shard the
+    // routing table now puts them: a commit a resharding refused (nothing
+    // applied) is sent again under the new table, by the same RPC.
+    return earlier.fingerprint === claim.fingerprint ? { kind: "claimed", answerMs: earlier.answerMs ?? null } : { kind: "conflict", claimed: earlier };
   }
   sql.exec("INSERT INTO tx_one_phase (tx_id, shard, fingerprint, forget_ms, answer_ms) VALUES (?, ?, ?, ?, ?)", txId, claim.shard, claim.fingerprint, forgetAtMs, claim.answerMs ?? null);
   return { kind: "claimed", answerMs: claim.answerMs ?? null };
