@@ -136,4 +136,14 @@ describe("repeated options", () => {
     expect(ran.code).toBe(0);
     expect(created.at(-1)).toEqual(["title:2", "body:1"]);
   });
+
+  it("an empty --text field name exits 2, naming --text, with nothing sent", { timeout: RUN_TIMEOUT_MS }, async () => {
+    for (const text of ["", ",", "title:2,", ":2"]) {
+      const before = created.length;
+      const ran = await cli(["search-index", "create", "books", "--text", "title:2", "--text", text]);
+      expect(ran.code).toBe(2);
+      expect(ran.stderr).toMatch(/--text .*field name is empty/);
+      expect(created.length).toBe(before);
+    }
+  });
 });

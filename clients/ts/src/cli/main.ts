@@ -267,10 +267,10 @@ function program(): Command {
     .option("--geo <field>", "the geo point field ({lat, lng})")
     .action(async (collection: string, opts: { text?: string; geo?: string }) => {
       if (opts.text === undefined && opts.geo === undefined) throw new CliError("give --text, --geo or both");
-      const textFields = (opts.text ?? "")
-        .split(",")
-        .map((spec) => spec.trim())
-        .filter((spec) => spec !== "")
+      const specs = opts.text === undefined ? [] : opts.text.split(",").map((spec) => spec.trim());
+      // An empty name (`--text ''`, `--text title,`) is a bad argument, not a field to leave out without a word.
+      if (specs.some((spec) => spec === "" || spec.startsWith(":"))) throw new CliError(`--text ${JSON.stringify(opts.text)}: a field name is empty; give FIELD or FIELD:WEIGHT, comma-separated`);
+      const textFields = specs
         .map((spec) => {
           const i = spec.lastIndexOf(":");
           const weight = i < 0 ? 1 : decimalNumber(spec.slice(i + 1).trim());
