@@ -14,7 +14,7 @@ export { ApiKeyStore } from "./objects/ApiKeyStore.js";
 const handle = createFetchHandler(createRouter());
 
 export default {
-  fetch(request, env) {
-    return handle(request, env);
+  fetch(request, env, ctx) {
+    return handle(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

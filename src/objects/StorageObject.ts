@@ -23,7 +23,7 @@ import { deleteCollectionStep, listShardCollections } from "../storage/collectio
 import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
 import { TRANSACTION_MIGRATIONS, locksOf } from "../sync/lockManager.js";
 import { DocumentCache } from "../storage/document-cache.js";
-import { abort, commit, commitOnePhase, prepare, type ParticipantRequest, type Vote } from "../sync/participant.js";
+import { abort, commit, commitOnePhase, prepare, prepareStatusOrRefuse, type ParticipantRequest, type RecoveryStatus, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
@@ -238,6 +238,21 @@ export class StorageObject extends DurableObject<Env> {
     // A waiter found aborted stops holding younger retries up at once.
     this.lockWaiters.forgetTransaction(txId);
     await scheduleRecovery(this.ctx.storage, this.retention);
+  }
+
+  /**
+   * Parallel commit recovery: this shard's durable yes vote for `txId`, or
+   * its refusal recorded now (sync/participant.ts, prepareStatusOrRefuse).
+   */
+  async txPrepareStatusOrRefuse(txId: string, forgetAtMs: number): Promise<RecoveryStatus> {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    const status = prepareStatusOrRefuse(this.ctx.storage, txId, forgetAtMs);
+    if (status.status === "refused") {
+      this.lockWaiters.forgetTransaction(txId);
+      await scheduleRecovery(this.ctx.storage, this.retention);
+    }
+    return status;
   }
 
   /** Commits a transaction that touches only this shard, in one step. */

@@ -26,8 +26,8 @@ import {
   votesOf,
   type CoordinatorRecord,
 } from "../sync/coordinator-store.js";
-import type { ParticipantRequest, Vote } from "../sync/participant.js";
-import { commitTsOf, initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
+import type { ParticipantRequest, RecoveryStatus, Vote } from "../sync/participant.js";
+import { commitTsOf, DECISION_GRACE_MS, initialState, transition, type CoordinatorState, type Effect, type Event } from "../sync/twoPhaseCommit.js";
 import { timestampMs } from "../sync/hybrid-clock.js";
 import { clearFinished, untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
 import { LeaseTable, mayGoQuiet, quietPastLease } from "../sync/read-lock-lease.js";
@@ -134,6 +134,130 @@ export class TransactionCoordinator extends DurableObject<Env> {
   }
 
   /**
+   * Parallel commit, step one (src/sync/parallel-commit.ts): writes the
+   * STAGING record of a first attempt's commit over two or more shards,
+   * while the Worker sends the prepares itself. True when the record of
+   * this very plan is staging (written now, or before by the same commit
+   * sent again): the Worker may then tell its client "committed" as soon
+   * as every participant votes yes. False when the id already has another
+   * fate (aborted, decided, committing through two phases, claimed by a
+   * one-phase commit, or past its deadline); `finishStaged` then answers it.
+   */
+  async stage(plan: CommitPlan, failpoint?: Failpoint): Promise<boolean> {
+    assertNotErased(this.erased);
+    this.failpoint = failpoint ?? null;
+    const existing = loadRecord(this.sql, plan.txId, true);
+    if (existing !== null) return existing.state.phase === "staging" && JSON.stringify(existing.plan) === JSON.stringify(plan);
+    if (this.inflight.has(plan.txId) || loadClaim(this.sql, plan.txId) !== null) return false;
+    const nowMs = Date.now();
+    const participants = plan.participants.map((p) => p.shard);
+    const { state, effects } = transition(initialState(plan.deadlineMs), { type: "stage_requested", participants, deadlineMs: plan.deadlineMs, nowMs });
+    // Past its deadline it is aborted (and recorded so, with no participant holding anything yet).
+    const dueMs = state.phase === "staging" ? dueTime({ dueMs: plan.deadlineMs, state }, effects) : plan.deadlineMs + TX_RECORD_RETENTION_MS;
+    this.ctx.storage.transactionSync(() => saveState(this.sql, plan.txId, state, plan, dueMs));
+    await this.armAlarm();
+    if (state.phase !== "staging") return false;
+    if (this.failpoint === "after_stage") {
+      await this.ctx.storage.sync();
+      this.crashAt("after_stage");
+    }
+    return true;
+  }
+
+  /**
+   * Parallel commit, step two: the votes the Worker collected for `plan`.
+   * A staging record takes the yes votes (all yes: committed, and the
+   * decision is delivered); any other answer makes the coordinator recover
+   * the transaction (a no vote for locks records nothing on the shard, so
+   * only a participant's durable refusal may abort it). Answers the
+   * outcome, as `commit` does. When the id had another fate (stage said
+   * false), shards that prepared this plan's part are told to abort it
+   * (their own alarm would, past the deadline).
+   */
+  async finishStaged(plan: CommitPlan, votes: ReadonlyArray<{ shard: string; vote: Vote }>): Promise<CommitOutcome> {
+    assertNotErased(this.erased);
+    const record = loadRecord(this.sql, plan.txId, true);
+    if (record === null || record.state.phase !== "staging" || JSON.stringify(record.plan) !== JSON.stringify(plan)) {
+      // Shards that prepared this plan's part (or may have: no answer) while the id had another fate.
+      const abortStrays = async () => {
+        const forgetAtMs = plan.deadlineMs + TX_RECORD_RETENTION_MS;
+        const stray = votes.filter((v) => v.vote.vote === "yes" || v.vote.kind === "unavailable").map((v) => v.shard);
+        await Promise.all(stray.map((shard) => shardStub(transactionEnv(this.env, plan.txId), shard).txAbort(plan.txId, forgetAtMs).catch(() => undefined)));
+      };
+      // An aborted id stays aborted, whatever this commit holds: answer its abort, with its reason.
+      if (record?.state.phase === "aborted") {
+        await abortStrays();
+        return this.awaitDecision(plan.txId);
+      }
+      if (record?.plan != null && JSON.stringify(record.plan) !== JSON.stringify(plan)) {
+        await abortStrays();
+        return { ok: false, kind: "failed_precondition", message: COMMITS_ONCE_MESSAGE };
+      }
+      if (record === null && loadClaim(this.sql, plan.txId) !== null) {
+        await abortStrays();
+        return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
+      }
+      // Not staged (its stage failed, or a reader aborted the id before the stage arrived): aborted for good, so a stage arriving late is refused.
+      await this.ensureRecord(plan.txId, plan.deadlineMs);
+      const phase = this.record(plan.txId)!.state.phase;
+      if (phase === "idle") await this.apply(plan.txId, { type: "abort_requested", reason: "its commit could not be staged at its coordinator", nowMs: Date.now() });
+      if (this.record(plan.txId)!.state.phase === "aborted") await abortStrays();
+      return this.awaitDecision(plan.txId);
+    }
+    // Every vote is kept: an abort answers with the first no's own code and words (a stale read, a failed precondition).
+    this.ctx.storage.transactionSync(() => {
+      for (const { shard, vote } of votes) saveVote(this.sql, plan.txId, shard, vote);
+    });
+    for (const { shard, vote } of votes) {
+      if (vote.vote === "yes") await this.apply(plan.txId, { type: "voted_yes", participant: shard, proposedTs: vote.ts, nowMs: Date.now() });
+    }
+    if (this.record(plan.txId)!.state.phase === "staging") await this.recover(plan.txId);
+    return this.awaitDecision(plan.txId);
+  }
+
+  /** Why a commit with no record here may not stage (a one-phase claim of the id), or null. */
+  private stageRefusal(plan: CommitPlan): CommitOutcome | null {
+    const claim = loadClaim(this.sql, plan.txId);
+    if (claim !== null) return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
+    return null;
+  }
+
+  /**
+   * Decides a staging transaction from what its participants durably hold
+   * (twoPhaseCommit.ts, "Parallel commit"): each participant that has not
+   * voted yes is asked for its prepare, or refuses the transaction now. All
+   * prepared: committed; one refusal: aborted. A participant that cannot
+   * be reached leaves it staging; the record's timer tries again.
+   */
+  private async recover(txId: string): Promise<void> {
+    const record = this.record(txId);
+    if (record === null || record.state.phase !== "staging") return;
+    const { state } = record;
+    const forgetAtMs = state.deadlineMs + TX_RECORD_RETENTION_MS;
+    const pending = state.participants.filter((p) => !state.yes.includes(p));
+    await Promise.all(
+      pending.map(async (shard) => {
+        let status: RecoveryStatus;
+        try {
+          status = await shardStub(transactionEnv(this.env, txId), shard).txPrepareStatusOrRefuse(txId, forgetAtMs);
+        } catch (err) {
+          console.warn(`recovering staging transaction ${txId}: ${shard} did not answer; its timer tries again`, err);
+          return;
+        }
+        if (status.status === "prepared") {
+          this.ctx.storage.transactionSync(() => saveVote(this.sql, txId, shard, status.vote));
+          await this.apply(txId, { type: "voted_yes", participant: shard, proposedTs: status.vote.ts, nowMs: Date.now() });
+        } else if (status.status === "refused") {
+          await this.apply(txId, { type: "refused", participant: shard, reason: status.reason, nowMs: Date.now() });
+        } else if (this.record(txId)?.state.phase !== "committed") {
+          // Only a commit decision (taken here, by a recovery running beside this one) lets a shard commit.
+          throw new Error(`invariant broken: ${shard} committed ${txId} while its coordinator had not decided to`);
+        }
+      }),
+    );
+  }
+
+  /**
    * Applies the votes to the in-memory state and persists the decision with
    * the votes, in one write. If a blocked reader aborted the transaction
    * while it prepared, that abort stands.
@@ -187,6 +311,8 @@ export class TransactionCoordinator extends DurableObject<Env> {
       await this.ensureRecord(txId, deadlineMs);
     }
     const phase = this.record(txId)!.state.phase;
+    // A staging transaction may be committed already (its client told so): it is decided from its participants, never presumed aborted.
+    if (abortIfUndecided && phase === "staging") await this.recover(txId);
     if ((abortIfUndecided || quiet) && (phase === "idle" || phase === "preparing")) {
       const reason = quiet
         ? `it was quiet for more than TX_READ_LOCK_LEASE_MS (${TX_READ_LOCK_LEASE_MS} ms) while another transaction waited for its locks`
@@ -220,6 +346,9 @@ export class TransactionCoordinator extends DurableObject<Env> {
     // rollback after a commit changes nothing, and must not make the id
     // say "rolled back: nothing of it is applied".
     if (this.record(txId) === null && loadClaim(this.sql, txId) !== null) return;
+    // A staging commit is decided first: a rollback after it committed changes nothing.
+    if (this.record(txId)?.state.phase === "staging") await this.recover(txId);
+    if (this.record(txId)?.state.phase === "staging") throw new FailureError("unavailable", "the transaction is committing and a participant did not answer; try the rollback again");
     await this.ensureRecord(txId, deadlineMs);
     await this.apply(txId, { type: "rollback_requested", nowMs: Date.now() }, true);
     this.leases.forget(txId);
@@ -299,7 +428,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
     if (state === undefined) return this.inflight.has(txId) ? "committing" : "open";
     if (state.phase === "committed") return "committed";
     if (state.phase === "aborted") return state.rolledBack === true ? "rolled_back" : "aborted";
-    return state.phase === "preparing" || this.inflight.has(txId) ? "committing" : "open";
+    return state.phase === "preparing" || state.phase === "staging" || this.inflight.has(txId) ? "committing" : "open";
   }
 
   /**
@@ -384,7 +513,8 @@ export class TransactionCoordinator extends DurableObject<Env> {
   }
 
   /**
-   * Delivers decisions (prepares are never sent from here; see commit).
+   * Delivers decisions and recovers staging transactions (prepares are
+   * never sent from here; see commit).
    * The returned promise settles when every delivery has been tried.
    */
   private run(record: CoordinatorRecord, effects: readonly Effect[]): Promise<void> {
@@ -393,6 +523,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
       if (effect.type === "send_commit" || effect.type === "send_abort") {
         deliveries.push(this.deliver(record, effect.participant, effect.type === "send_commit"));
       }
+      if (effect.type === "recover") deliveries.push(this.recover(record.txId));
     }
     return Promise.all(deliveries).then(() => undefined);
   }
@@ -467,6 +598,10 @@ export class TransactionCoordinator extends DurableObject<Env> {
         return { ok: true, commitTimeMs: timestampMs(commitTsOf(state)), results };
       }
       if (state.phase === "aborted") return abortOutcome(votesOf(this.sql, txId, state.participants), state);
+      if (state.phase === "staging" && Date.now() > state.deadlineMs + DECISION_GRACE_MS) {
+        // Decided only from its participants (parallel commit); one has not answered for a while.
+        return { ok: false, kind: "unavailable", message: "the commit's outcome is not known yet: a participant shard did not answer; it is decided when it does (read the documents, or commit the same id again, to see it)" };
+      }
       await new Promise((resolve) => setTimeout(resolve, DECISION_POLL_MS));
       if (Date.now() >= record.dueMs) await this.apply(txId, { type: "timer", nowMs: Date.now() });
     }

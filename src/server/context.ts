@@ -19,3 +19,10 @@ export function envOf(ctx: HandlerContext): Env {
   if (env === undefined) throw new Error("invariant broken: handler context carries no Env");
   return env;
 }
+
+/**
+ * Keeps `work` running after the call's answer is sent (the Worker's
+ * ExecutionContext.waitUntil); undefined when the fetch handler was given
+ * no ExecutionContext, and then such work is awaited before answering.
+ */
+export const waitUntilKey = createContextKey<((work: Promise<unknown>) => void) | undefined>(undefined, { description: "ExecutionContext.waitUntil" });

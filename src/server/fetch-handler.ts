@@ -15,7 +15,7 @@ import type { Env } from "../env.js";
 import { joinChunks } from "./bytes.js";
 import { guardBinaryRequest, malformedRequestKey, oversizedRequestKey, refusedRequestKey, requestBytesMaxKey } from "./binary-guard.js";
 import { REQUEST_BYTES_MAX } from "../limits.js";
-import { envKey, requestIdKey } from "./context.js";
+import { envKey, requestIdKey, waitUntilKey } from "./context.js";
 import { CONSOLE_PATH, consoleResponse, isConsolePath } from "./console.js";
 import { corsHeaders, preflightResponse } from "./cors.js";
 import { HEALTH_PATH, healthResponse } from "./health.js";
@@ -25,8 +25,12 @@ import { requestStatsKey } from "./request-stats.js";
 import { databaseSelectionFrom, databaseSelectionKey, requestLocationKey } from "./database.js";
 import type { RequestLocation } from "../routing/localityManager.js";
 
-/** A Worker-style fetch function. */
-export type FetchHandler = (request: Request, env: Env) => Promise<Response>;
+/**
+ * A Worker-style fetch function. `ctx` (the Worker's ExecutionContext) lets
+ * a call finish work after its answer (a parallel commit's report to its
+ * coordinator); without it that work is done before answering.
+ */
+export type FetchHandler = (request: Request, env: Env, ctx?: Pick<ExecutionContext, "waitUntil">) => Promise<Response>;
 
 /** Options of {@link createFetchHandler}. */
 export interface FetchHandlerOptions {
@@ -38,7 +42,7 @@ export interface FetchHandlerOptions {
 export function createFetchHandler(router: ConnectRouter, options: FetchHandlerOptions = {}): FetchHandler {
   const requestBytesMax = options.requestBytesMax ?? REQUEST_BYTES_MAX;
   const byPath = new Map<string, UniversalHandler>(router.handlers.map((h) => [h.requestPath, h]));
-  return async (request, env) => {
+  return async (request, env, executionCtx) => {
     const requestId = requestIdFrom(request.headers);
     const origin = request.headers.get("Origin");
     const method = request.method;
@@ -46,7 +50,7 @@ export function createFetchHandler(router: ConnectRouter, options: FetchHandlerO
     const handler = method === "OPTIONS" ? undefined : byPath.get(pathname);
     const rawGrpc = handler !== undefined && isRawGrpc(request.headers.get("Content-Type"));
     // An RPC's one Response is built with its id and CORS headers (serve).
-    if (handler !== undefined && !rawGrpc) return serve(handler, request, env, requestBytesMax, corsHeaders(origin, env.CORS_ALLOWED_ORIGINS), requestId);
+    if (handler !== undefined && !rawGrpc) return serve(handler, request, env, requestBytesMax, corsHeaders(origin, env.CORS_ALLOWED_ORIGINS), requestId, executionCtx);
     let response: Response;
     if (rawGrpc) response = rawGrpcRefusal();
     else if (method === "OPTIONS") response = preflightResponse(origin, env.CORS_ALLOWED_ORIGINS);
@@ -95,7 +99,15 @@ function rawGrpcRefusal(): Response {
  * streaming call's answer still streams. One Response is built, with the
  * request id and CORS headers added to Connect's own.
  */
-async function serve(handler: UniversalHandler, request: Request, env: Env, requestBytesMax: number, cors: Headers | null, requestId: string): Promise<Response> {
+async function serve(
+  handler: UniversalHandler,
+  request: Request,
+  env: Env,
+  requestBytesMax: number,
+  cors: Headers | null,
+  requestId: string,
+  executionCtx: Pick<ExecutionContext, "waitUntil"> | undefined,
+): Promise<Response> {
   const guarded = await guardBinaryRequest(request, handler.method.input, requestBytesMax);
   // HTTP-level compression (Connect unary's Accept-Encoding) belongs to the
   // platform, not to us: Cloudflare normalises Accept-Encoding on the way in
@@ -115,6 +127,7 @@ async function serve(handler: UniversalHandler, request: Request, env: Env, requ
   const contextValues = createContextValues()
     .set(envKey, env)
     .set(requestIdKey, requestId)
+    .set(waitUntilKey, executionCtx === undefined ? undefined : (work: Promise<unknown>) => executionCtx.waitUntil(work))
     .set(requestStatsKey, {})
     .set(malformedRequestKey, guarded.malformed)
     .set(refusedRequestKey, guarded.refusal)

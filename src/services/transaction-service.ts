@@ -24,7 +24,7 @@ import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { INTENT_RESOLUTION_BACKOFF_MS, TX_BYTES_MAX, TX_LOCK_WAIT_MS_MAX, TX_LOCK_WAIT_POLL_MS_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS } from "../limits.js";
 import { scopeOf } from "../databases/database-env.js";
-import { envOf } from "../server/context.js";
+import { envOf, waitUntilKey } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { movedEpochOf } from "../routing/shard-epoch.js";
 import { shardStub } from "../shards/shard-client.js";
@@ -33,6 +33,7 @@ import type { ReadVersion } from "../sync/conflictDetector.js";
 import { COMMITS_ONCE_MESSAGE, lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { clearFinished } from "../sync/intent-resolver.js";
+import { commitInParallel } from "../sync/parallel-commit.js";
 import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
 import { createTransactionToken, type TransactionToken } from "../sync/tx-token.js";
 import { beginTransaction, tokenOf, transactionOfCall } from "./transaction-begin.js";
@@ -100,7 +101,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       // A transaction this call began is, to the commit, like CommitBatch's:
       // nobody else has its id, so there is no rollback to look for, and a
       // reshard mid-commit may run the whole call again with a new id.
-      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), !fresh, guard), req.returnDocuments);
+      return withDocumentsIfAsked(await commitTransaction(env, token, writes, dedupeReads(reads), !fresh, guard, ctx.values.get(waitUntilKey)), req.returnDocuments);
     },
 
     async rollback(req, ctx) {
@@ -127,7 +128,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       for (let attempt = 0; ; attempt++) {
         const token = await createTransactionToken(pageTokenKey(env), Date.now() + TX_TIMEOUT_DEFAULT_MS, false, { scope: scopeOf(env) });
         try {
-          const committed = await commitTransaction(env, token, writes, [], false, guard);
+          const committed = await commitTransaction(env, token, writes, [], false, guard, ctx.values.get(waitUntilKey));
           return withDocumentsIfAsked(committed, req.returnDocuments);
         } catch (err) {
           // A refusal because the database was resharded goes to the routing retry (it needs the new table).
@@ -180,7 +181,15 @@ function dedupeReads(reads: readonly ReadVersion[]): ReadVersion[] {
  * coordinator. `begun` is false for CommitBatch, whose id nobody else has
  * seen, so it cannot have been rolled back.
  */
-async function commitTransaction(env: Env, token: TransactionToken, writes: ShardWrite[], reads: ReadVersion[], begun: boolean, guard: ShardWriteGuard | null) {
+async function commitTransaction(
+  env: Env,
+  token: TransactionToken,
+  writes: ShardWrite[],
+  reads: ReadVersion[],
+  begun: boolean,
+  guard: ShardWriteGuard | null,
+  background: ((work: Promise<unknown>) => void) | undefined,
+) {
   const { router } = await currentRouting(env);
   const byShard = new Map<string, { reads: ReadVersion[]; writes: ShardWrite[] }>();
   const slot = (shard: string) => {
@@ -237,6 +246,10 @@ async function commitTransaction(env: Env, token: TransactionToken, writes: Shar
     // Recorded before the client hears it: once ABORTED, always ABORTED.
     if (vote.vote === "no" && claimed?.claim?.kind === "claimed") await coordinator.abortOnePhase(token.id, token.deadlineMs, vote.message);
     outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: timestampMs(vote.ts), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
+  } else if (!token.locking) {
+    // A first attempt (or CommitBatch) over several shards holds no locks
+    // and never waits: parallel commit, one round trip (sync/parallel-commit.ts).
+    outcome = await commitInParallel(env, { txId: token.id, deadlineMs: token.deadlineMs, priority, participants: requests }, { background });
   } else {
     outcome = await coordinatorStub(env, token.id).commit({ txId: token.id, deadlineMs: token.deadlineMs, priority, participants: requests });
   }

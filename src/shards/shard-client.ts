@@ -30,7 +30,7 @@ export type Remote<T> = {
 export const SHARD_RPC_METHODS = [
   "get", "getAt", "getLocked", "write", "list", "stats", "collections", "deleteCollection",
   "query", "aggregate", "createIndex", "dropIndex", "listIndexes",
-  "txPrepare", "txCommit", "txAbort", "txCommitOnePhase",
+  "txPrepare", "txCommit", "txAbort", "txCommitOnePhase", "txPrepareStatusOrRefuse",
   "changeHead", "listenSnapshot", "changesWindow", "changes",
   "createSearchIndex", "backfillSearchIndex", "dropSearchIndex", "listSearchIndexes", "searchStats", "search",
   "geoSearch",

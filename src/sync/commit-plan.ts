@@ -96,7 +96,7 @@ export function lifecycleFailure(answer: LifecycleAnswer): Failure | null {
 }
 
 /** Test-only crash points, so tests can stop a coordinator mid-protocol. */
-export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_commit";
+export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_commit" | "after_stage";
 
 /**
  * Why someone blocked by a transaction's locks asks its coordinator to

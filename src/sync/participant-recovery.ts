@@ -9,6 +9,7 @@ import { OVERDUE_RESOLUTIONS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../li
 import { coordinatorStub } from "./coordinator-client.js";
 import { dropExpiredReadLocks, forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
 import { abort, commit } from "./participant.js";
+import { STAGING_RECOVERY_MS } from "./twoPhaseCommit.js";
 import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
 import { nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
 
@@ -35,14 +36,18 @@ export async function resolveOverdue(storage: DurableObjectStorage, env: Env, no
   dropExpiredReadLocks(storage.sql, nowMs);
   trimHistory(storage.sql, nowMs);
   storage.transactionSync(() => trimChangeLog(storage.sql, nowMs, retention));
+  let undecided = false;
   for (const txId of overduePrepared(storage.sql, nowMs, OVERDUE_RESOLUTIONS_PER_ALARM_MAX)) {
     const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;
     const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true, "expired");
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
     if (resolution.phase === "committed") commit(storage, txId, resolution.commitTs, forgetAtMs);
     else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs);
-    else throw new Error(`invariant broken: coordinator left ${txId} undecided after being asked to abort it`);
+    // A parallel commit's staging transaction is decided only from its
+    // participants (twoPhaseCommit.ts); one that did not answer leaves it
+    // undecided, and this alarm asks again later.
+    else undecided = true;
   }
   const next = nextAttentionMs(storage.sql, retention);
-  if (next !== null) await storage.setAlarm(Math.max(next, nowMs + 1));
+  if (next !== null) await storage.setAlarm(Math.max(next, nowMs + (undecided ? STAGING_RECOVERY_MS : 1)));
 }

@@ -190,6 +190,40 @@ export function abort(storage: DurableObjectStorage, txId: string, forgetAtMs: n
   });
 }
 
+/** What a participant holds of a staging transaction, for its coordinator's recovery. */
+export type RecoveryStatus =
+  | { readonly status: "prepared"; readonly vote: Vote & { readonly vote: "yes" } }
+  | { readonly status: "committed" }
+  | { readonly status: "refused"; readonly reason: string };
+
+/**
+ * Recovery of a staging transaction (parallel commit, twoPhaseCommit.ts):
+ * in one SQLite transaction, answers the yes vote this shard durably holds,
+ * or, when it holds no prepare, records the transaction as aborted here
+ * (so a prepare arriving later votes no) and answers "refused". A
+ * prepare and this step are each atomic on the shard, so exactly one of
+ * them comes first, and the coordinator's decision agrees with what any
+ * Worker saw. Idempotent.
+ */
+export function prepareStatusOrRefuse(storage: DurableObjectStorage, txId: string, forgetAtMs: number): RecoveryStatus {
+  return storage.transactionSync((): RecoveryStatus => {
+    const sql = storage.sql;
+    const p = participation(sql, txId);
+    if (p?.state === "committed") return { status: "committed" };
+    if (p?.state === "prepared") {
+      const vote = p.answer === null ? null : (JSON.parse(p.answer) as Vote);
+      if (vote?.vote !== "yes") throw new Error(`invariant broken: ${txId} prepared here without a yes vote on record`);
+      return { status: "prepared", vote };
+    }
+    if (p === null) {
+      const answer: Vote = { vote: "no", kind: "aborted", message: "transaction aborted" };
+      recordParticipation(sql, txId, "aborted", forgetAtMs, JSON.stringify(answer));
+      return { status: "refused", reason: "a participant had not prepared it when its coordinator recovered it" };
+    }
+    return { status: "refused", reason: "a participant had aborted it" };
+  });
+}
+
 /**
  * Commits a transaction that touches only this shard, in one step: the same
  * checks as prepare, then the writes. Idempotent per transaction id.

@@ -10,10 +10,24 @@
  * voted yes, and once taken it never changes; an abort may be decided at
  * any time before that (a no vote, a rollback, a deadline, or a reader that
  * needs the locks and has waited long enough).
+ *
+ * Parallel commit (after CockroachDB's, "Parallel Commits", SIGMOD 2020 and
+ * its design RFC): a first attempt's Worker writes a STAGING record here
+ * (`stage_requested`) at the same time as it sends the prepares, and tells
+ * the client "committed" as soon as the record is durable and every
+ * participant voted yes, before this machine hears the votes. So a staging
+ * transaction is *implicitly committed* exactly when every participant holds
+ * a durable prepare, and it must never be aborted by presumption: an abort,
+ * a rollback, a deadline or a timer only asks for a `recover` effect, which
+ * asks every participant that has not voted yes "prepared, or refuse it
+ * now" (a refusal is durable: a later prepare of the id votes no). A
+ * `refused` event is the only way from staging to aborted; all participants
+ * prepared is the only way to committed. Both follow from durable state on
+ * the shards, so everyone who looks decides the same.
  */
 
 /** Where a transaction is. */
-export type Phase = "idle" | "preparing" | "committed" | "aborted";
+export type Phase = "idle" | "preparing" | "staging" | "committed" | "aborted";
 
 /** The coordinator's durable record of one transaction. */
 export interface CoordinatorState {
@@ -56,6 +70,18 @@ export type Event =
        */
       readonly mayHavePrepared: boolean;
     }
+  | { readonly type: "stage_requested"; readonly participants: readonly string[]; readonly deadlineMs: number; readonly nowMs: number }
+  | {
+      /**
+       * Recovery of a staging transaction found `participant` without a
+       * prepare and recorded its refusal there (or found it aborted): the
+       * transaction can never be prepared everywhere.
+       */
+      readonly type: "refused";
+      readonly participant: string;
+      readonly reason: string;
+      readonly nowMs: number;
+    }
   | { readonly type: "abort_requested"; readonly reason: string; readonly nowMs: number }
   | { readonly type: "rollback_requested"; readonly nowMs: number }
   | { readonly type: "acked"; readonly participant: string }
@@ -67,12 +93,21 @@ export type Effect =
   | { readonly type: "send_commit"; readonly participant: string }
   | { readonly type: "send_abort"; readonly participant: string }
   | { readonly type: "set_timer"; readonly atMs: number }
-  | { readonly type: "clear_timer" };
+  | { readonly type: "clear_timer" }
+  /** Ask every participant of a staging transaction that has not voted yes: prepared, or refuse it now. */
+  | { readonly type: "recover" };
 
 /** How long after a deadline an undecided transaction is presumed aborted. */
 export const DECISION_GRACE_MS = 2_000;
 /** How soon an undelivered decision is sent again. */
 export const DELIVERY_RETRY_MS = 1_000;
+/**
+ * How long after a staging record is written its coordinator recovers it
+ * by itself (the Worker that staged it normally reports the votes within
+ * milliseconds; this covers a Worker that went away), and how often a
+ * recovery that could not reach a participant is tried again.
+ */
+export const STAGING_RECOVERY_MS = 1_000;
 
 /** The state of a transaction the coordinator has never heard of. */
 export function initialState(deadlineMs: number): CoordinatorState {
@@ -89,6 +124,9 @@ export function commitTsOf(state: CoordinatorState): number {
 export function transition(state: CoordinatorState, event: Event): { state: CoordinatorState; effects: Effect[] } {
   const next = step(state, event);
   assertInvariants(state, next.state);
+  if (state.phase === "staging" && next.state.phase === "aborted" && event.type !== "refused") {
+    throw new Error(`invariant broken: a staging transaction aborted by ${event.type}, not by a participant's durable refusal`);
+  }
   return next;
 }
 
@@ -106,8 +144,24 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
         effects: [...participants.map((p): Effect => ({ type: "send_prepare", participant: p })), { type: "set_timer", atMs: e.deadlineMs + DECISION_GRACE_MS }],
       };
     }
+    case "stage_requested": {
+      if (s.phase !== "idle") return { state: s, effects: [] };
+      if (s.participants.length > 0) throw new Error("invariant broken: a transaction that registered read locks commits through prepare, not staging");
+      if (e.nowMs > e.deadlineMs) return decideAbort({ ...s, deadlineMs: e.deadlineMs }, "transaction expired before it could commit", e.nowMs);
+      const participants = [...new Set(e.participants)];
+      if (participants.length < 2) throw new Error("invariant broken: a staged commit has two or more participants");
+      return { state: { ...s, phase: "staging", participants, deadlineMs: e.deadlineMs }, effects: [{ type: "set_timer", atMs: e.nowMs + STAGING_RECOVERY_MS }] };
+    }
+    case "refused": {
+      if (s.phase !== "staging") return { state: s, effects: [] };
+      assertParticipant(s, e.participant);
+      if (s.yes.includes(e.participant)) throw new Error(`invariant broken: ${e.participant} refused a transaction it prepared`);
+      // The refusing participant holds nothing: it has the decision.
+      const acked = s.acked.includes(e.participant) ? s.acked : [...s.acked, e.participant];
+      return decideAbort({ ...s, acked }, e.reason, e.nowMs);
+    }
     case "voted_yes": {
-      if (s.phase !== "preparing" || s.yes.includes(e.participant)) return { state: s, effects: [] };
+      if ((s.phase !== "preparing" && s.phase !== "staging") || s.yes.includes(e.participant)) return { state: s, effects: [] };
       assertParticipant(s, e.participant);
       const yes = [...s.yes, e.participant];
       const commitTs = Math.max(s.commitTs ?? 0, e.proposedTs);
@@ -116,6 +170,8 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
       return { state, effects: [...deliver(state), { type: "set_timer", atMs: e.nowMs + DELIVERY_RETRY_MS }] };
     }
     case "voted_no": {
+      // A staging transaction's no votes are not final (a no for locks records nothing on the shard): only `refused` aborts it.
+      if (s.phase === "staging") return { state: s, effects: [{ type: "recover" }] };
       if (s.phase !== "preparing") return { state: s, effects: [] };
       assertParticipant(s, e.participant);
       // A participant that said no holds nothing: count it as having the decision.
@@ -130,11 +186,14 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
     }
     case "abort_requested":
       if (s.phase === "committed" || s.phase === "aborted") return { state: s, effects: [] };
+      // Its client may already have been told it committed: find out, and abort only if some participant refuses.
+      if (s.phase === "staging") return { state: s, effects: [{ type: "recover" }] };
       return decideAbort(s, e.reason, e.nowMs);
     case "rollback_requested":
       // A rollback after the commit decision undoes nothing; after an abort
-      // it only marks the id as rolled back.
-      if (s.phase === "committed") return { state: s, effects: [] };
+      // it only marks the id as rolled back. A staging transaction is
+      // decided first (the coordinator recovers it, then rolls back).
+      if (s.phase === "committed" || s.phase === "staging") return { state: s, effects: s.phase === "staging" ? [{ type: "recover" }] : [] };
       if (s.phase === "aborted") return { state: { ...s, rolledBack: true }, effects: [] };
       return decideAbort({ ...s, rolledBack: true }, "rolled back by the client", e.nowMs);
     case "acked": {
@@ -145,6 +204,7 @@ function step(s: CoordinatorState, e: Event): { state: CoordinatorState; effects
       return { state, effects: acked.length === s.participants.length ? [{ type: "clear_timer" }] : [] };
     }
     case "timer":
+      if (s.phase === "staging") return { state: s, effects: [{ type: "recover" }, { type: "set_timer", atMs: e.nowMs + STAGING_RECOVERY_MS }] };
       if (s.phase === "idle" || s.phase === "preparing") {
         if (e.nowMs >= s.deadlineMs + DECISION_GRACE_MS) return decideAbort(s, "transaction did not reach a decision before its deadline", e.nowMs);
         return { state: s, effects: [{ type: "set_timer", atMs: s.deadlineMs + DECISION_GRACE_MS }] };
@@ -182,6 +242,7 @@ function assertInvariants(before: CoordinatorState, after: CoordinatorState): vo
   if (after.phase === "committed" && !after.participants.every((p) => after.yes.includes(p))) fail("commit only after every participant voted yes");
   if (after.acked.some((p) => !after.participants.includes(p))) fail("only participants acknowledge");
   if (after.phase !== "committed" && after.phase !== "aborted" && after.acked.length > 0) fail("only a decision is acknowledged");
+  if (before.phase === "staging" && after.phase !== "staging" && after.phase !== "committed" && after.phase !== "aborted") fail("staging ends only in a decision");
   if ((after.phase === "committed" || after.phase === "aborted") && after.decidedAtMs === null) fail("a decision has a time");
   if (before.phase === "committed" && after.commitTs !== before.commitTs) fail("a commit timestamp never changes");
   // Checked when the commit is decided: records decided before timestamps existed carry none.

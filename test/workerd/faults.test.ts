@@ -17,7 +17,8 @@ import { createInitialRoutingTable, createShardRouter } from "../../src/routing/
 import type { CommitPlan, Failpoint } from "../../src/sync/commit-plan.js";
 import { coordinatorName, coordinatorStub } from "../../src/sync/coordinator-client.js";
 import { coordinatorIndexOf, createTransactionToken } from "../../src/sync/tx-token.js";
-import { DECISION_GRACE_MS, DELIVERY_RETRY_MS } from "../../src/sync/twoPhaseCommit.js";
+import { DECISION_GRACE_MS, DELIVERY_RETRY_MS, STAGING_RECOVERY_MS } from "../../src/sync/twoPhaseCommit.js";
+import { commitInParallel } from "../../src/sync/parallel-commit.js";
 import { connectClient, expectCode } from "./helpers.js";
 import { Code } from "@connectrpc/connect";
 
@@ -231,3 +232,108 @@ describe("crash recovery", () => {
     expect(await balances(acc)).toEqual([7, 0]);
   });
 });
+
+/**
+ * Parallel commit (src/sync/parallel-commit.ts): the Worker stages the
+ * record and prepares every shard at once, and answers "committed" before
+ * the coordinator hears the votes. Whatever goes missing, the coordinator's
+ * decision must agree with what the client was told: committed exactly
+ * when every participant prepared.
+ */
+describe("parallel commit crash recovery", () => {
+  it("the votes never reach the coordinator after the client was told 'committed': its alarm commits it everywhere", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    const outcome = await commitInParallel(env, plan, { failpoint: "report_lost" });
+    expect(outcome.ok).toBe(true);
+    for (const s of [acc.shardA, acc.shardB]) expect((await locksOn(s, plan.txId)).state).toBe("prepared");
+    await sleep(STAGING_RECOVERY_MS + 50);
+    await runDurableObjectAlarm(coordinatorOf(plan.txId));
+    await sleep(50);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("the votes never reach the coordinator: a reader needing the locks sees the whole transaction at once, never half and never none", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    const outcome = await commitInParallel(env, plan, { failpoint: "report_lost" });
+    expect(outcome.ok).toBe(true);
+    expect(await balances(acc)).toEqual([50, 50]);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("the votes never reach the coordinator: a wound or a rollback of the staging transaction finds it committed and undoes nothing", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    expect((await commitInParallel(env, plan, { failpoint: "report_lost" })).ok).toBe(true);
+    const resolution = await coordinatorStub(env, plan.txId).resolve(plan.txId, plan.deadlineMs, true, "wounded");
+    expect(resolution.phase).toBe("committed");
+    await coordinatorStub(env, plan.txId).rollback(plan.txId, plan.deadlineMs);
+    expect(await coordinatorStub(env, plan.txId).lifecycle(plan.txId)).toEqual({ lifecycle: "committed" });
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("the Worker goes away after staging and one prepare: recovery refuses the other shard, aborts, and a late prepare there is refused", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await expect(commitInParallel(env, plan, { failpoint: "second_prepare_lost" })).rejects.toThrow(/second_prepare_lost/);
+    expect((await locksOn(acc.shardA, plan.txId)).state).toBe("prepared");
+    expect((await locksOn(acc.shardB, plan.txId)).state).toBeNull();
+    await sleep(STAGING_RECOVERY_MS + 50);
+    await runDurableObjectAlarm(coordinatorOf(plan.txId));
+    await sleep(50);
+    await expectAllOrNothing(acc, plan.txId, false);
+    // The prepare that never left arrives now: the shard refuses it, so the commit can never be completed later.
+    const late = await shard(acc.shardB).txPrepare(plan.participants[1]!.request);
+    expect(late.vote).toBe("no");
+    expect((await coordinatorStub(env, plan.txId).commit(plan)).ok).toBe(false);
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("the Worker goes away after one prepare: a reader needing the lock aborts it without waiting for the deadline", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await expect(commitInParallel(env, plan, { failpoint: "second_prepare_lost" })).rejects.toThrow();
+    expect(await balances(acc)).toEqual([100, 0]);
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("coordinator crash right after the staging record is durable: the Worker's report after the restart commits it", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await expect(coordinatorStub(env, plan.txId).stage(plan, "after_stage")).rejects.toThrow();
+    const votes = await Promise.all(plan.participants.map(async (p) => ({ shard: p.shard, vote: await shard(p.shard).txPrepare(p.request) })));
+    expect(votes.every((v) => v.vote.vote === "yes")).toBe(true);
+    const outcome = await coordinatorStub(env, plan.txId).finishStaged(plan, votes);
+    expect(outcome.ok).toBe(true);
+    await sleep(50);
+    await expectAllOrNothing(acc, plan.txId, true);
+  });
+
+  it("coordinator crash after staging, before any prepare: its alarm refuses both shards and aborts", async () => {
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    await expect(coordinatorStub(env, plan.txId).stage(plan, "after_stage")).rejects.toThrow();
+    await sleep(STAGING_RECOVERY_MS + 50);
+    await runDurableObjectAlarm(coordinatorOf(plan.txId));
+    expect((await coordinatorStub(env, plan.txId).lifecycle(plan.txId)).lifecycle).toBe("aborted");
+    for (const p of plan.participants) expect((await shard(p.shard).txPrepare(p.request)).vote).toBe("no");
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+
+  it("a no vote for locks is not final, so the same commit sent again while the first is being aborted can never be told 'committed'", async () => {
+    const acc = await accounts();
+    // Another transaction holds b's lock: the first try's prepare there answers no and records nothing.
+    const blocker = await transferPlan(acc);
+    const blockerB = blocker.participants[1]!;
+    expect((await shard(blockerB.shard).txPrepare(blockerB.request)).vote).toBe("yes");
+    const plan = await transferPlan(acc);
+    const first = await commitInParallel(env, plan);
+    expect(first.ok).toBe(false);
+    // The blocker goes away; the same commit again (a client's re-send) meets a refusal recorded by the first try's recovery.
+    await shard(blockerB.shard).txAbort(blocker.txId, Date.now() + 60_000);
+    expect((await commitInParallel(env, plan)).ok).toBe(false);
+    await expectAllOrNothing(acc, plan.txId, false);
+  });
+});
+

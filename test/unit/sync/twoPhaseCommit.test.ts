@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DECISION_GRACE_MS, initialState, transition, type CoordinatorState, type Event } from "../../../src/sync/twoPhaseCommit.js";
+import { DECISION_GRACE_MS, initialState, STAGING_RECOVERY_MS, transition, type CoordinatorState, type Event } from "../../../src/sync/twoPhaseCommit.js";
 
 const start = (participants = ["s0", "s1"], deadlineMs = 10_000) =>
   transition(initialState(deadlineMs), { type: "commit_requested", participants, deadlineMs, nowMs: 0 });
@@ -136,5 +136,74 @@ describe("two-phase commit state machine", () => {
         }
       }),
     );
+  });
+
+  describe("parallel commit: a staging transaction", () => {
+    const stage = (participants = ["s0", "s1"], deadlineMs = 10_000) =>
+      transition(initialState(deadlineMs), { type: "stage_requested", participants, deadlineMs, nowMs: 0 });
+
+    it("sends no prepare (the Worker does) and arms its own recovery", () => {
+      const { state, effects } = stage();
+      expect(state.phase).toBe("staging");
+      expect(effects).toEqual([{ type: "set_timer", atMs: STAGING_RECOVERY_MS }]);
+    });
+
+    it("is never aborted by presumption: an abort, a rollback, a no vote or its timer ask for recovery and change nothing", () => {
+      const s = stage().state;
+      for (const e of [
+        { type: "abort_requested", reason: "a reader waited", nowMs: 1 },
+        { type: "rollback_requested", nowMs: 1 },
+        { type: "voted_no", participant: "s1", reason: "locks", nowMs: 1, mayHavePrepared: false },
+        { type: "timer", nowMs: 99_999 },
+      ] satisfies Event[]) {
+        const next = transition(s, e);
+        expect(next.state).toEqual(s);
+        expect(next.effects).toContainEqual({ type: "recover" });
+      }
+    });
+
+    it("commits when every participant holds a prepare, at the largest proposal; aborts on a durable refusal", () => {
+      const one = transition(stage().state, { type: "voted_yes", participant: "s1", proposedTs: 300, nowMs: 1 }).state;
+      expect(transition(one, { type: "voted_yes", participant: "s0", proposedTs: 200, nowMs: 2 }).state).toMatchObject({ phase: "committed", commitTs: 300 });
+      const refused = transition(one, { type: "refused", participant: "s0", reason: "not prepared", nowMs: 2 });
+      expect(refused.state).toMatchObject({ phase: "aborted", abortReason: "not prepared" });
+      // s1 prepared and must drop its locks; s0 refused and holds nothing.
+      expect(refused.effects.filter((e) => e.type === "send_abort")).toEqual([{ type: "send_abort", participant: "s1" }]);
+      expect(() => transition(one, { type: "refused", participant: "s1", reason: "x", nowMs: 2 })).toThrow(/invariant broken/);
+    });
+
+    it("property: it ends committed exactly when every participant voted yes before any refusal, and never changes its decision", () => {
+      const participants = ["s0", "s1", "s2"];
+      const participant = fc.constantFrom(...participants);
+      const event: fc.Arbitrary<Event> = fc.oneof(
+        participant.map((p): Event => ({ type: "voted_yes", participant: p, proposedTs: 100, nowMs: 1 })),
+        participant.map((p): Event => ({ type: "refused", participant: p, reason: "refused", nowMs: 1 })),
+        fc.tuple(participant, fc.boolean()).map(([p, lost]): Event => ({ type: "voted_no", participant: p, reason: "no", nowMs: 1, mayHavePrepared: lost })),
+        participant.map((p): Event => ({ type: "acked", participant: p })),
+        fc.constant<Event>({ type: "abort_requested", reason: "push", nowMs: 1 }),
+        fc.constant<Event>({ type: "rollback_requested", nowMs: 1 }),
+        fc.integer({ min: 0, max: 40_000 }).map((t): Event => ({ type: "timer", nowMs: t })),
+      );
+      fc.assert(
+        fc.property(fc.array(event, { maxLength: 30 }), (events) => {
+          let state = stage(participants).state;
+          // What the shards durably hold: a participant that refused never prepares, one that prepared never refuses.
+          const held = new Map<string, "yes" | "refused">();
+          for (const e of events) {
+            if (e.type === "voted_yes" || e.type === "refused") {
+              const now = e.type === "voted_yes" ? "yes" : "refused";
+              if ((held.get(e.participant) ?? now) !== now) continue;
+              held.set(e.participant, now);
+            }
+            const before = state.phase;
+            state = transition(state, e).state;
+            if (before === "committed" || before === "aborted") expect(state.phase).toBe(before);
+            if (state.phase === "committed") expect(participants.every((p) => held.get(p) === "yes")).toBe(true);
+            if (state.phase === "aborted") expect(participants.some((p) => held.get(p) === "refused")).toBe(true);
+            if (before === "staging" && participants.every((p) => held.get(p) === "yes")) expect(state.phase).toBe("committed");
+          }
+        }),
+      );
+    });
   });
 });
