@@ -126,8 +126,11 @@ export class ShardManager extends DurableObject<Env> {
     if (op === null || op.phase === "DONE") return;
     try {
       const more = await advanceResharding(op, this.reshardingIO(op as ScopedOperation), Date.now() + RESHARD_ALARM_BUDGET_MS);
-      if (more) await this.ctx.storage.setAlarm(Date.now());
+      if (more && !this.erased) await this.ctx.storage.setAlarm(Date.now());
     } catch (err) {
+      // DeleteDatabase erased this object while the step awaited a shard: the
+      // resharding ends with its database (its tables are gone), not with an error.
+      if (this.erased) return;
       noteError(op, `${new Date().toISOString()}: ${err instanceof Error ? err.message : String(err)}`);
       saveResharding(this.ctx.storage.sql, op);
       await this.ctx.storage.setAlarm(Date.now() + RESHARD_RETRY_BACKOFF_MS);
@@ -188,8 +191,10 @@ export class ShardManager extends DurableObject<Env> {
 
   /** Erases this database's routing table and leaves a tombstone (tombstone.ts). Never called on `default`'s. */
   async eraseDatabase(): Promise<void> {
-    await eraseDatabase(this.ctx.storage);
+    // Marked first: a step of this object awaiting I/O (an alarm) sees the
+    // mark when it resumes, instead of tables being dropped under it.
     this.erased = true;
+    await eraseDatabase(this.ctx.storage);
   }
 
   /** Catalog: records a new database; ALREADY_EXISTS when the id is taken, RESOURCE_EXHAUSTED past DATABASES_MAX. */

@@ -204,13 +204,27 @@ export class TransactionCoordinator extends DurableObject<Env> {
       if (this.record(plan.txId)!.state.phase === "aborted") await abortStrays();
       return this.awaitDecision(plan.txId);
     }
-    // Every vote is kept: an abort answers with the first no's own code and words (a stale read, a failed precondition).
-    this.ctx.storage.transactionSync(() => {
-      for (const { shard, vote } of votes) saveVote(this.sql, plan.txId, shard, vote);
+    // Every vote is kept (an abort answers with the first no's own code and
+    // words: a stale read, a failed precondition), and the yes votes are
+    // applied to the record, all in one durable write.
+    const decided = this.ctx.storage.transactionSync(() => {
+      const current = this.record(plan.txId)!;
+      let state = current.state;
+      let dueMs = current.dueMs;
+      const effects: Effect[] = [];
+      for (const { shard, vote } of votes) {
+        saveVote(this.sql, plan.txId, shard, vote);
+        if (vote.vote !== "yes") continue;
+        const next = transition(state, { type: "voted_yes", participant: shard, proposedTs: vote.ts, nowMs: Date.now() });
+        state = next.state;
+        effects.push(...next.effects);
+        dueMs = dueTime({ dueMs, state }, next.effects);
+      }
+      saveState(this.sql, plan.txId, state, null, dueMs);
+      return { record: { ...current, state, dueMs }, effects };
     });
-    for (const { shard, vote } of votes) {
-      if (vote.vote === "yes") await this.apply(plan.txId, { type: "voted_yes", participant: shard, proposedTs: vote.ts, nowMs: Date.now() });
-    }
+    await this.armAlarm();
+    this.ctx.waitUntil(this.run(decided.record, decided.effects));
     if (this.record(plan.txId)!.state.phase === "staging") await this.recover(plan.txId);
     return this.awaitDecision(plan.txId);
   }
@@ -456,8 +470,10 @@ export class TransactionCoordinator extends DurableObject<Env> {
   /** Recovers due records: presumes abort past deadlines, re-sends undelivered decisions, forgets finished ones. */
   /** Erases this coordinator (its database is being deleted) and leaves a tombstone; idempotent. */
   async eraseDatabase(): Promise<void> {
-    await eraseDatabase(this.ctx.storage);
+    // Marked first: a step of this object awaiting I/O (an alarm) sees the
+    // mark when it resumes, instead of tables being dropped under it.
     this.erased = true;
+    await eraseDatabase(this.ctx.storage);
   }
 
   override async alarm(): Promise<void> {
@@ -470,7 +486,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
       if (finished || (state.phase === "idle" && nowMs >= state.deadlineMs + TX_RECORD_RETENTION_MS)) {
         this.ctx.storage.transactionSync(() => forget(this.sql, record.txId));
       } else {
-        await this.apply(record.txId, { type: "timer", nowMs }, true);
+        try {
+          await this.apply(record.txId, { type: "timer", nowMs }, true);
+        } catch (err) {
+          // DeleteDatabase erased this coordinator while the step awaited a shard: nothing is left to decide.
+          if (this.erased) return;
+          throw err;
+        }
       }
     }
     await this.armAlarm();
