@@ -14,7 +14,7 @@ import { shardStub } from "../shards/shard-client.js";
 import { transactionEnv } from "../sync/coordinator-client.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
-import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
+import { bareAbortReason, COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -262,7 +262,10 @@ export class TransactionCoordinator extends DurableObject<Env> {
           this.ctx.storage.transactionSync(() => saveVote(this.sql, txId, shard, status.vote));
           await this.apply(txId, { type: "voted_yes", participant: shard, proposedTs: status.vote.ts, nowMs: Date.now() });
         } else if (status.status === "refused") {
-          await this.apply(txId, { type: "refused", participant: shard, reason: status.reason, nowMs: Date.now() });
+          // The shard's own no (a stale read, a failed precondition), when the Worker reported one, says why better.
+          const reported = votesOf(this.sql, txId, [shard])[0];
+          const reason = reported?.vote === "no" && reported.kind !== "unavailable" ? reported.message : status.reason;
+          await this.apply(txId, { type: "refused", participant: shard, reason, nowMs: Date.now() });
         } else if (this.record(txId)?.state.phase !== "committed") {
           // Only a commit decision (taken here, by a recovery running beside this one) lets a shard commit.
           throw new Error(`invariant broken: ${shard} committed ${txId} while its coordinator had not decided to`);
@@ -668,5 +671,5 @@ function abortOutcome(votes: readonly Vote[], state: CoordinatorState): CommitOu
   if (state.rolledBack === true) return { ok: false, kind: "failed_precondition", message: ROLLED_BACK_MESSAGE };
   const no = votes.find((v) => v.vote === "no");
   if (no !== undefined && no.vote === "no") return { ok: false, kind: no.kind === "unavailable" ? "aborted" : no.kind, message: no.message };
-  return { ok: false, kind: "aborted", message: `transaction aborted: ${state.abortReason ?? "no reason recorded"}; retry it` };
+  return { ok: false, kind: "aborted", message: `transaction aborted: ${bareAbortReason(state.abortReason ?? "")}; retry it` };
 }

@@ -88,11 +88,26 @@ export function lifecycleFailure(answer: LifecycleAnswer): Failure | null {
     case "rolled_back":
       return failure("failed_precondition", ROLLED_BACK_MESSAGE);
     case "aborted":
-      return failure("aborted", answer.abortReason === undefined ? "transaction aborted; retry it as a new transaction" : `transaction aborted: ${answer.abortReason}; retry it as a new transaction`);
+      return failure("aborted", answer.abortReason === undefined ? "transaction aborted; retry it as a new transaction" : `transaction aborted: ${bareAbortReason(answer.abortReason)}; retry it as a new transaction`);
     case "committed":
     case "committing":
       return failure("failed_precondition", COMMITS_ONCE_MESSAGE);
   }
+}
+
+/**
+ * A recorded abort reason without the words an answer wraps it in again
+ * (a vote's code, "transaction aborted: ", "; retry it"), so that an answer
+ * quoting it reads "transaction aborted: <why>; retry …" once, not
+ * "transaction aborted: aborted: transaction aborted: <why>; retry it; retry …".
+ */
+export function bareAbortReason(reason: string): string {
+  let text = reason.trim();
+  for (let before = ""; before !== text; ) {
+    before = text;
+    text = text.replace(/^(aborted|transaction aborted)(:\s*|$)/i, "").replace(/;\s*retry (it|the call|the transaction)( as a new transaction)?\.?$/i, "");
+  }
+  return text === "" ? "no reason recorded" : text;
 }
 
 /** Test-only crash points, so tests can stop a coordinator mid-protocol. */

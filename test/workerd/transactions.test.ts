@@ -262,6 +262,10 @@ describe("transactions", () => {
     const staleRead = [{ ref: ref(b), version: stale.reads[0]!.version }];
     await expectCode(tx.commit({ transaction: stale.transaction, reads: staleRead, writes: [set(c, b, { n: 7 }), set(c, d, { n: 7 })] }), Code.Aborted);
     await expectCode(tx.commit({ transaction: stale.transaction, writes: [set(c, a, { n: 7 }), set(c, d, { n: 7 })] }), Code.Aborted, /transaction aborted/);
+    // A read of the aborted id says why, once (it read "transaction aborted: aborted: transaction aborted: …; retry it; retry it …").
+    const why = await expectCode(tx.getDocuments({ transaction: stale.transaction, refs: [ref(a)] }), Code.Aborted, /changed/);
+    expect(why.rawMessage.match(/aborted/g)?.length, why.rawMessage).toBe(1);
+    expect(why.rawMessage.match(/retry/g)?.length, why.rawMessage).toBe(1);
     const after = await db.batchGetDocuments({ refs: [ref(a), ref(b), ref(d)] });
     expect(after.results.map((r) => r.document?.data?.["n"] ?? null)).not.toContain(7);
     expect(after.results.map((r) => r.document?.data?.["n"] ?? null)).not.toContain(9);
