@@ -68,6 +68,14 @@ export interface ImpossibleDBClientOptions {
   values?: "typed" | "json";
 }
 
+/** Every option ImpossibleDBClient takes; any other key is refused (a misspelt `url` would otherwise connect elsewhere without a word). */
+const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set([
+  "baseUrl", "httpVersion", "headers", "apiKey", "database", "timeoutMs", "streamTimeoutMs", "retry", "transport", "onRetry", "timestamps", "values",
+] satisfies ReadonlyArray<keyof ImpossibleDBClientOptions>);
+
+/** Common names for the server's address in other clients, and what this one calls it. */
+const CLIENT_OPTION_HINTS: Readonly<Record<string, string>> = { url: "baseUrl", endpoint: "baseUrl", baseURL: "baseUrl", host: "baseUrl", address: "baseUrl", key: "apiKey", token: "apiKey", timeout: "timeoutMs" };
+
 /** One collection as listCollections reports it. */
 export interface CollectionSummary {
   /** The collection's name. */
@@ -97,7 +105,13 @@ export class BaseImpossibleDBClient {
   readonly services: Services;
   private readonly retry: RetryOptions;
 
+  /** @throws TypeError for an option this client does not know (a JavaScript caller's typo), naming it. */
   constructor(options: ImpossibleDBClientOptions, platformTransport: TransportFactory) {
+    for (const name of Object.keys(options)) {
+      if (CLIENT_OPTION_NAMES.has(name)) continue;
+      const hint = CLIENT_OPTION_HINTS[name];
+      throw new TypeError(`ImpossibleDBClient: unknown option ${JSON.stringify(name)}${hint === undefined ? "" : `; did you mean ${hint}?`} (options: ${[...CLIENT_OPTION_NAMES].join(", ")})`);
+    }
     this.baseUrl = options.baseUrl ?? environmentBaseUrl() ?? DEFAULT_BASE_URL;
     const apiKey = options.apiKey ?? environmentVariable("IMPOSSIBLEDB_API_KEY");
     const headers = { ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }), ...options.headers };

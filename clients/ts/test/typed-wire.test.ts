@@ -221,6 +221,8 @@ describe("reads decode Document.fields into JavaScript's types, else use data", 
   it("refuses option values it does not know", () => {
     expect(() => new ImpossibleDBClient({ timestamps: "micros" as "date" })).toThrow(/the option timestamps is "micros"; it must be "date" or "timestamp"/);
     expect(() => new ImpossibleDBClient({ values: "raw" as "json" })).toThrow(TypeError);
+    // A JavaScript caller's `url` connected to 127.0.0.1:8787 without a word.
+    expect(() => new ImpossibleDBClient({ url: "http://db.example" } as never)).toThrow(/unknown option "url"; did you mean baseUrl\?/);
   });
 
   it("a reference read back is a handle of the reading client: its listener and get() work", async () => {
