@@ -403,8 +403,11 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * (sync/one-phase-claims.ts): the lifecycle of a transaction this
    * coordinator already holds a record of (aborted, rolled back, committed
    * through two phases; the Worker then has the shard refuse anything new),
-   * else the claim of its one commit for (`shard`, `fingerprint`): claimed
-   * (go on) or a conflict with the commit claimed before.
+   * else the claim of its one commit: claimed (go on) or a conflict with
+   * the commit claimed before. The claim is compared by `fingerprint` (the
+   * commit's reads and writes) alone; `shard` is recorded for diagnosis, as
+   * a commit a resharding refused is sent again under the new table, where
+   * the same commit may lie on another shard.
    */
   async claimOnePhase(txId: string, deadlineMs: number, shard: string, fingerprint: string, answerMs: number | null = null): Promise<{ readonly lifecycle: LifecycleAnswer; readonly claim: ClaimAnswer | null }> {
     assertNotErased(this.erased);
