@@ -53,7 +53,9 @@ INT_SAFE_MAX: Final = 2**53 - 1
 
 An int is stored as an exact 64-bit integer; a reader of the JSON form
 (`data`, the TypeScript SDK's plain numbers) sees it as a double, exact
-up to this. Whole doubles within it read back as int from JSON documents.
+up to this. This client reads the typed form, so its ints come back exact
+at any size; the numbers of a JSON-only document are doubles and read back
+as float, whole or not (values.from_value).
 """
 
 INT64_MIN: Final = -(2**63)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from ._limits import LISTEN_PENDING_CHANGES_MAX, LISTEN_RECONNECTS_MAX_DEFAULT
 from ._model import DocumentSnapshot
+from ._transport import is_task_cancelling
 from ._wire import snapshot
 from .errors import Canceled, ImpossibleDBError, Internal, OutOfRange, ResourceExhausted, Unavailable, Unimplemented, Unknown
 from .retry import RetryPolicy, backoff_ms, is_transient
@@ -260,6 +261,11 @@ async def listen_async(
                     error: ImpossibleDBError = Unavailable("Listen: the server ended the stream")
                     break
                 except ImpossibleDBError as failure:
+                    if isinstance(failure, Canceled) and is_task_cancelling():
+                        # The task's own cancellation, which a transport
+                        # reported as CANCELED (connectrpc does; ours turn it
+                        # back): the listener stops rather than reconnect.
+                        raise asyncio.CancelledError() from failure
                     error = failure
                     break
                 progressed = progressed or bool(message.resume_token)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from google.protobuf.message import Message
 
-from .errors import DeadlineExceeded, ImpossibleDBError, from_connect_error
+from .errors import Canceled, DeadlineExceeded, ImpossibleDBError, from_connect_error
 from .retry import RetryPolicy, backoff_ms, is_idempotent_method, should_retry
 from .v1 import collection_service_pb2, query_service_pb2, transaction_service_pb2
 
@@ -73,16 +73,17 @@ class AsyncTransport(Protocol):
         ...
 
 
-def _connect_clients(url: str, asynchronous: bool) -> list[Any]:
+def _connect_clients(url: str, asynchronous: bool, http_client: Any | None) -> list[Any]:
+    """connectrpc's clients of the three services, sync or asyncio, sending through `http_client` (None: connectrpc's shared one)."""
     # Imported here so that a client given its own transport (tests) needs
     # no HTTP stack at all.
     from .v1 import collection_service_connect, query_service_connect, transaction_service_connect
 
     suffix = "" if asynchronous else "Sync"
     return [
-        getattr(collection_service_connect, f"CollectionServiceClient{suffix}")(url),
-        getattr(query_service_connect, f"QueryServiceClient{suffix}")(url),
-        getattr(transaction_service_connect, f"TransactionServiceClient{suffix}")(url),
+        getattr(collection_service_connect, f"CollectionServiceClient{suffix}")(url, http_client=http_client),
+        getattr(query_service_connect, f"QueryServiceClient{suffix}")(url, http_client=http_client),
+        getattr(transaction_service_connect, f"TransactionServiceClient{suffix}")(url, http_client=http_client),
     ]
 
 
@@ -102,7 +103,7 @@ class ConnectTransport:
     """The Connect protocol (binary protobuf, gzip) over HTTP, through connectrpc's sync clients."""
 
     def __init__(self, url: str, headers: Mapping[str, str] | None = None) -> None:
-        self._clients = _connect_clients(url, asynchronous=False)
+        self._clients = _connect_clients(url, asynchronous=False, http_client=None)
         self._calls = _bind(self._clients)
         self._headers = dict(headers or {})
 
@@ -132,10 +133,17 @@ class ConnectTransport:
 
 
 class AsyncConnectTransport:
-    """The Connect protocol (binary protobuf, gzip) over HTTP, through connectrpc's asyncio clients."""
+    """The Connect protocol (binary protobuf, gzip) over HTTP, through connectrpc's asyncio clients.
 
-    def __init__(self, url: str, headers: Mapping[str, str] | None = None) -> None:
-        self._clients = _connect_clients(url, asynchronous=True)
+    Cancelling the task that awaits a call or reads a stream raises
+    asyncio.CancelledError out of it, as asyncio code expects (see
+    _from_async_connect_error). http_client: a pyqwest.Client to send
+    through (TLS settings, or an in-memory server in tests), which its owner
+    closes; None for connectrpc's shared one.
+    """
+
+    def __init__(self, url: str, headers: Mapping[str, str] | None = None, http_client: Any | None = None) -> None:
+        self._clients = _connect_clients(url, asynchronous=True, http_client=http_client)
         self._calls = _bind(self._clients)
         self._headers = dict(headers or {})
 
@@ -145,10 +153,10 @@ class AsyncConnectTransport:
         try:
             return await self._calls[method](request, headers=self._headers, timeout_ms=timeout_ms)
         except ConnectError as error:
-            raise from_connect_error(error) from error
+            raise _from_async_connect_error(error) from error
 
     async def listen(self, request: query_service_pb2.ListenRequest) -> AsyncIterator[query_service_pb2.ListenResponse]:
-        """Opens a Listen stream (no deadline: it runs until closed); closing the generator closes it."""
+        """Opens a Listen stream (no deadline: it runs until closed); closing the generator, or cancelling its task, closes it."""
         from connectrpc.errors import ConnectError
 
         stream = self._calls["Listen"](request, headers=self._headers)
@@ -156,13 +164,40 @@ class AsyncConnectTransport:
             async for message in stream:
                 yield message
         except ConnectError as error:
-            raise from_connect_error(error) from error
+            raise _from_async_connect_error(error) from error
         finally:
             await stream.aclose()
 
     async def close(self) -> None:
         for client in self._clients:
             await client.close()
+
+
+def _from_async_connect_error(error: Any) -> BaseException:
+    """The exception to raise for a ConnectError out of connectrpc's asyncio client: the typed error, or CancelledError.
+
+    connectrpc catches the asyncio.CancelledError that cancelling the
+    awaiting task throws into a call or a stream, and raises
+    ConnectError(CANCELED) in its place. Raised on as impossibledb.Canceled,
+    the cancellation would be lost: a listener would take it for a broken
+    stream and reconnect (is_listen_transient), so task.cancel() would not
+    stop it and asyncio.run() would wait for it forever at shutdown, and
+    asyncio.timeout() around a call would raise Canceled, not TimeoutError.
+    So while the current task is being cancelled, a CANCELED is the task's
+    own cancellation and goes on as CancelledError. Otherwise it came from
+    the other side (the server or a proxy cancelled the stream) and is
+    the typed Canceled.
+    """
+    mapped = from_connect_error(error)
+    if isinstance(mapped, Canceled) and is_task_cancelling():
+        return asyncio.CancelledError()
+    return mapped
+
+
+def is_task_cancelling() -> bool:
+    """Whether the current asyncio task has been asked to cancel (task.cancel(), asyncio.timeout) and has not uncancelled."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 class _Deadline:

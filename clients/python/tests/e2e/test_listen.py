@@ -4,14 +4,17 @@ duplicate nothing (a TCP proxy in the test cuts them)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
+import pytest
+
 import impossibledb
-from conftest import CALL_TIMEOUT_MS, GRPC_TARGET_ENV, URL_ENV, SyncAsAsync
+from conftest import CALL_TIMEOUT_MS, GRPC_TARGET_ENV, URL_ENV, SyncAsAsync, new_client
 from helpers import unique_collection
 
 BATCH_DOCUMENTS = 16
@@ -74,6 +77,59 @@ async def test_listen(db: Any) -> None:
     finally:
         await everything.aclose()
         await query.aclose()
+
+
+CANCEL_BOUND_S = 15.0
+"""How long the cancellation scenario, asyncio.run()'s cleanup included, may take before it fails (rather than hang the suite)."""
+
+
+@pytest.mark.parametrize("flavour", ["async", "grpc_async"])
+def test_cancelling_a_listener_task_stops_it(flavour: str) -> None:
+    # The asyncio client only (tasks are asyncio's), over Connect and gRPC.
+    # The scenario runs under its own asyncio.run() in a thread: a listener
+    # that ignored its cancellation would keep asyncio.run() from returning
+    # (it waits for the tasks main() left), so that fails the test here.
+    failures: list[BaseException] = []
+    returned = threading.Event()
+
+    async def main() -> None:
+        db = new_client(flavour)
+        items = db.collection(unique_collection(flavour, "cancel"))
+        await items.document("a").set({"n": 1})
+        snapshots: list[impossibledb.ListenSnapshot] = []
+        first = asyncio.Event()
+
+        async def listen() -> None:
+            async for snap in items.listen():
+                snapshots.append(snap)
+                first.set()
+
+        task = asyncio.create_task(listen())
+        await asyncio.wait_for(first.wait(), CANCEL_BOUND_S / 3)
+        task.cancel()
+        await asyncio.wait([task], timeout=CANCEL_BOUND_S / 3)
+        assert task.cancelled(), f"{flavour}: task.cancel() ends the listener's task, cancelled ({task!r})"
+        seen = len(snapshots)
+        await items.document("b").set({"n": 2})
+        await asyncio.sleep(0.5)
+        assert len(snapshots) == seen, f"{flavour}: no snapshot after the task ended"
+        await db.close()
+
+    async def recorded() -> None:
+        try:
+            await main()
+        except BaseException as error:
+            failures.append(error)
+
+    def run() -> None:
+        asyncio.run(recorded())
+        returned.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    returned.wait(CANCEL_BOUND_S)
+    if failures:
+        raise failures[0]
+    assert returned.is_set(), f"{flavour}: asyncio.run() did not return in {CANCEL_BOUND_S} s"
 
 
 async def test_listen_resumes_from_a_token(db: Any) -> None:
