@@ -236,11 +236,18 @@ describe("impossibledb CLI", () => {
     const again = await cli(["export", collection]);
     expect(again.stdout).toBe(readFileSync(out, "utf8"));
 
-    // A JSON array of the same records imports the same way, "fields" winning over "data".
-    const array = file("typed.json", `[\n${JSON.stringify({ id: "fromArray", data: { n: 0 }, fields: { n: { integerValue: "-9223372036854775808" } } })}\n]\n`);
+    // A JSON array of the same records imports the same way: "fields" is written, "data" being its JSON form.
+    const fields = { n: { integerValue: "-9223372036854775808" } };
+    const array = file("typed.json", `[\n${JSON.stringify({ id: "fromArray", data: { n: -(2 ** 63) }, fields })}\n]\n`);
     const arrayRun = await cli(["import", collection, array]);
     expect(arrayRun.code, arrayRun.stderr).toBe(0);
     expect((await typedDb.collection(collection).get("fromArray"))?.data).toEqual({ n: -(2n ** 63n) });
+    // A record whose "data" says something else is ambiguous: refused with its line, nothing written.
+    const disagreeing = file("typed-disagree.json", `[\n${JSON.stringify({ id: "disagrees", data: { n: 0 }, fields })}\n]\n`);
+    const disagreeRun = await cli(["import", collection, disagreeing]);
+    expect(disagreeRun.code).toBe(2);
+    expect(disagreeRun.stderr).toContain('typed-disagree.json:2: "data" and "fields" disagree at "n": "data" has 0 and "fields" has -9223372036854776000 (in JSON form)');
+    expect(await typedDb.collection(collection).get("disagrees")).toBeNull();
   });
 
   it("refuses malformed \"fields\" records with their lines, and writes nothing", async () => {
@@ -465,9 +472,13 @@ describe("impossibledb CLI", () => {
     const badJson = await cli(["put", collection, "x", "{nope"]);
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toMatch(/^impossibledb: the document is not JSON/);
+    // A name the server would refuse is refused before anything is sent (exit 2, naming the argument).
     const badName = await cli(["get", "bad name", "x"]);
-    expect(badName.code).toBe(1);
-    expect(badName.stderr).toMatch(/^impossibledb: InvalidArgument: /);
+    expect(badName.code).toBe(2);
+    expect(badName.stderr).toMatch(/argument 'collection'\. collection name "bad name" must be a letter/);
+    const badFilter = await cli(["query", collection, "--filter", "year >"]);
+    expect(badFilter.code).toBe(1);
+    expect(badFilter.stderr).toMatch(/^impossibledb: InvalidArgument: /);
     const noFile = await cli(["import", collection, path.join(dir, "missing.ndjson")]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr).toMatch(/missing\.ndjson: no such file/);
@@ -482,11 +493,11 @@ describe("impossibledb CLI", () => {
     // The advice is the CLI's, so it is a hint beside the message, not part of it.
     expect(JSON.parse(downJson.stderr)).toMatchObject({ code: expect.stringMatching(/^(unavailable|unknown)$/), exit_code: 1, hint: expect.stringMatching(/is the server running/) });
     expect((JSON.parse(downJson.stderr) as { message: string }).message).not.toMatch(/is the server running/);
-    const badNameJson = await cli(["query", "bad name", "--json"]);
-    expect(badNameJson.code).toBe(1);
-    expect(JSON.parse(badNameJson.stderr)).toMatchObject({ code: "invalid_argument", exit_code: 1 });
+    const badFilterJson = await cli(["query", collection, "--filter", "year >", "--json"]);
+    expect(badFilterJson.code).toBe(1);
+    expect(JSON.parse(badFilterJson.stderr)).toMatchObject({ code: "invalid_argument", exit_code: 1 });
     // The code has its own field: the message is the server's alone.
-    expect((JSON.parse(badNameJson.stderr) as { message: string }).message).not.toMatch(/^InvalidArgument/);
+    expect((JSON.parse(badFilterJson.stderr) as { message: string }).message).not.toMatch(/^InvalidArgument/);
     const missingJson = await cli(["search-index", "get", uniqueCollection("cli_none"), "--json"]);
     expect(missingJson.code).toBe(1);
     const noIndex = JSON.parse(missingJson.stderr) as { code: string; message: string };
@@ -500,6 +511,6 @@ describe("impossibledb CLI", () => {
     expect(csvOut.code).toBe(2);
     expect(csvOut.stderr).toMatch(/export writes NDJSON .* not CSV: name the file \.ndjson or \.jsonl/);
     expect(existsSync(path.join(dir, "books.csv"))).toBe(false);
-    for (const r of [missing, badJson, badName, noFile, down]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    for (const r of [missing, badJson, badName, badFilter, noFile, down]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -72,8 +72,9 @@ describe("databases", () => {
     const gone = await cli(["--database", viaCli, "put", "notes", "n2", "{}"]);
     expect(gone.code).not.toBe(0);
     expect(gone.stderr).toMatch(/not_found|does not exist/i);
+    // Refused before anything is sent: a bad argument, exit 2.
     const bad = await cli(["databases", "create", "Not_Valid"]);
-    expect(bad.code).not.toBe(0);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/not a database id/);
   });
 });

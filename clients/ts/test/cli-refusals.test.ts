@@ -7,12 +7,17 @@
  */
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { toJson } from "@bufbuild/protobuf";
 import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminService } from "../src/gen/impossibledb/v1/admin_service_pb.js";
+import { CollectionService } from "../src/gen/impossibledb/v1/collection_service_pb.js";
+import { WriteSchema } from "../src/gen/impossibledb/v1/document_pb.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
@@ -25,11 +30,19 @@ const RUN_TIMEOUT_MS = 30_000;
 const seen: string[] = [];
 /** The text fields of every CreateSearchIndex the fake server saw. */
 const created: string[][] = [];
+/** Every write of every BatchWriteDocuments the fake server saw, in protobuf JSON. */
+const written: unknown[] = [];
 let server: Server;
 let url = "";
 
 beforeAll(async () => {
   const routes = (router: ConnectRouter) =>
+    router.service(CollectionService, {
+      batchWriteDocuments(req) {
+        written.push(...req.writes.map((w) => toJson(WriteSchema, w)));
+        return { statuses: req.writes.map(() => ({ code: 0, message: "" })) };
+      },
+    }) &&
     router.service(AdminService, {
       startResharding() {
         throw new ConnectError("the database already has 8 shards", Code.FailedPrecondition);
@@ -59,9 +72,9 @@ interface Ran {
   stderr: string;
 }
 
-function cli(args: string[]): Promise<Ran> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<Ran> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, [MAIN, "--url", url, ...args], { cwd: ROOT, env: { ...process.env, IMPOSSIBLEDB_DEBUG: "" }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(TSX, [MAIN, "--url", url, ...args], { cwd: ROOT, env: { ...process.env, IMPOSSIBLEDB_DEBUG: "", IMPOSSIBLEDB_DATABASE: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += String(c)));
@@ -145,5 +158,99 @@ describe("repeated options", () => {
       expect(ran.stderr).toMatch(/--text .*field name is empty/);
       expect(created.length).toBe(before);
     }
+  });
+});
+
+describe("names the server would refuse exit 2, naming the argument, with nothing sent", { timeout: RUN_TIMEOUT_MS }, () => {
+  // They used to reach the server and exit 1 with its INVALID_ARGUMENT.
+  const refused: ReadonlyArray<[string[], RegExp]> = [
+    [["--database", "Bad_ID", "get", "books", "b1"], /option '--database <id>' argument 'Bad_ID' is invalid\. "Bad_ID" is not a database id: 1 to 63 characters, a lowercase letter first/],
+    [["--database", "", "collections"], /option '--database <id>' argument '' is invalid\. "" is not a database id/],
+    [["put", "cli", "bad/id", "{}"], /argument 'id'\. document id "bad\/id" may hold only letters, digits and "_ \. : @ \+ = ~ -", and may not start with "\."/],
+    [["put", "cli", "x".repeat(257), "{}"], /argument 'id'\. the document id is 257 characters, over 256/],
+    [["get", "books", ".hidden"], /argument 'id'\. document id "\.hidden" may hold only/],
+    [["get", "bad name", "b1"], /argument 'collection'\. collection name "bad name" must be a letter or "_" followed by/],
+    [["add", "9lives", "{}"], /argument 'collection'\. collection name "9lives" must be/],
+    [["delete", "books", "a b"], /argument 'id'\. document id "a b"/],
+    [["delete", "__system", "--all"], /argument 'collection'\. collection name "__system" is reserved/],
+    [["query", "c".repeat(129)], /argument 'collection'\. the collection name is 129 characters, over 128/],
+    [["export", "books.old"], /argument 'collection'\. collection name "books\.old" must be/],
+    [["import", "bad name", "books.ndjson"], /argument 'collection'\. collection name "bad name"/],
+    [["indexes", "list", ""], /argument 'collection'\. the collection name is empty/],
+    [["indexes", "create", "bad/coll", "year"], /argument 'collection'/],
+    [["indexes", "create", "books", ":desc"], /^impossibledb: index field ":desc": the field name is empty; give FIELD or FIELD:desc\n$/],
+    [["indexes", "drop", "books", ""], /argument 'id'\. the index id is empty/],
+    [["search-index", "create", "bad name", "--geo", "loc"], /argument 'collection'/],
+    [["search-index", "get", "__x"], /argument 'collection'\. collection name "__x" is reserved/],
+    [["search-index", "drop", "a/b"], /argument 'collection'/],
+    [["databases", "create", "Not_Valid"], /argument 'id'\. "Not_Valid" is not a database id/],
+    [["databases", "get", "9db"], /argument 'id'\. "9db" is not a database id/],
+    [["databases", "delete", "d".repeat(64)], /argument 'id'\. "d{64}" is not a database id: 1 to 63 characters/],
+  ];
+  for (const [args, why] of refused) {
+    it(args.join(" ").slice(0, 80), async () => {
+      const before = seen.length;
+      const ran = await cli(args);
+      expect(ran.stderr).toMatch(why);
+      expect(ran.code).toBe(2);
+      expect(seen.length, "nothing was sent").toBe(before);
+    });
+  }
+
+  it("a bad IMPOSSIBLEDB_DATABASE exits 2 naming the variable; with --json the refusal is code usage", async () => {
+    const before = seen.length;
+    const ran = await cli(["get", "books", "b1"], { IMPOSSIBLEDB_DATABASE: "Bad_ID" });
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toBe(`impossibledb: IMPOSSIBLEDB_DATABASE: "Bad_ID" is not a database id: 1 to 63 characters, a lowercase letter first, then lowercase letters, digits or '-'\n`);
+    const json = await cli(["--database", "Bad_ID", "query", "books", "--json"]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stderr)).toMatchObject({ code: "usage", exit_code: 2, message: expect.stringMatching(/^option '--database <id>' argument 'Bad_ID' is invalid/) });
+    expect(seen.length, "nothing was sent").toBe(before);
+  });
+});
+
+describe("query --select", { timeout: RUN_TIMEOUT_MS }, () => {
+  it("an empty field path exits 2, naming --select, with nothing sent (--select '' returned every document with empty data)", async () => {
+    for (const select of ["", " ", "title,", "title,,year"]) {
+      const before = seen.length;
+      const ran = await cli(["query", "books", "--select", select]);
+      expect(ran.code, select).toBe(2);
+      expect(ran.stderr).toBe(`impossibledb: --select ${JSON.stringify(select)}: a field path is empty; give FIELD or FIELD.PATH, comma-separated\n`);
+      expect(seen.length, "nothing was sent").toBe(before);
+    }
+  });
+});
+
+describe("import records with \"data\" and \"fields\"", { timeout: RUN_TIMEOUT_MS }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "impossibledb-cli-refusals-"));
+  const file = (name: string, lines: unknown[]) => {
+    const at = path.join(dir, name);
+    writeFileSync(at, lines.map((l) => JSON.stringify(l) + "\n").join(""));
+    return at;
+  };
+
+  it("a record whose two forms disagree exits 2 naming its line, and nothing is written (its \"data\" was dropped for an empty \"fields\")", async () => {
+    const bad = file("both.ndjson", [{ id: "ok", data: { a: 1 } }, { id: "e3", fields: {}, data: { a: 1 } }]);
+    const before = seen.length;
+    const ran = await cli(["import", "cli", bad]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:2: "data" and "fields" disagree at "a": "data" has 1 and "fields" has no such member; give the document once`));
+    expect(ran.stderr).toMatch(/1 bad records; nothing was written\n$/);
+    expect(seen.length, "nothing was sent").toBe(before);
+  });
+
+  it("an empty \"fields\" alone writes an empty document; both forms as export writes them write the typed form", async () => {
+    const good = file("good.ndjson", [
+      { id: "e4", fields: {} },
+      { id: "o1", data: { orderId: 9007199254740992, placedAt: "2026-11-30T15:04:05.123456Z" }, fields: { orderId: { integerValue: "9007199254740993" }, placedAt: { timestampValue: "2026-11-30T15:04:05.123456Z" } } },
+    ]);
+    const before = written.length;
+    const ran = await cli(["import", "cli", good]);
+    expect(ran.stderr).toBe("");
+    expect(ran.code).toBe(0);
+    expect(written.slice(before)).toEqual([
+      { ref: { collection: "cli", id: "e4" }, set: {} },
+      { ref: { collection: "cli", id: "o1" }, setFields: { fields: { orderId: { integerValue: "9007199254740993" }, placedAt: { timestampValue: "2026-11-30T15:04:05.123456Z" } } } },
+    ]);
   });
 });

@@ -36,6 +36,30 @@ const EVERY_TYPE_JSON = {
   nested: { mapValue: { fields: { deep: { mapValue: { fields: { ts: { timestampValue: "2000-02-29T12:00:00.000001Z" } } } } } } },
 } as const;
 
+/**
+ * The JSON form of EVERY_TYPE_JSON: the `data` the server sends beside it,
+ * and so export's `"data"` (docs/data-types.md, "Two forms of the same data").
+ */
+const EVERY_TYPE_DATA = {
+  max: 2 ** 63,
+  min: -(2 ** 63),
+  past53: 2 ** 53,
+  at: "2026-11-30T15:04:05.123456Z",
+  before1970: "1969-12-31T23:59:59.999999Z",
+  first: "0001-01-01T00:00:00.000000Z",
+  bytes: "3q2+7w==",
+  empty: "",
+  who: "users/alice",
+  where: { latitude: -33.8688, longitude: 151.2093 },
+  half: 0.5,
+  whole: 5,
+  text: "ünï ✓",
+  yes: true,
+  nothing: null,
+  list: [1, 1, [], {}],
+  nested: { deep: { ts: "2000-02-29T12:00:00.000001Z" } },
+} as const;
+
 /** The wire fields a server would send for EVERY_TYPE_JSON. */
 function wireFields(json: Record<string, unknown>): Record<string, Value> {
   return Object.fromEntries(Object.entries(json).map(([k, v]) => [k, fromJson(ValueSchema, v as never)]));
@@ -69,18 +93,35 @@ describe("export's \"fields\"", () => {
 
 describe("import of \"fields\" records", () => {
   it("sends every type exactly as export wrote it (an export line read back and written by the SDK's writer)", () => {
-    const exported = JSON.stringify({ id: "d1", data: { ignored: true }, fields: typedFieldsJson(wireFields(EVERY_TYPE_JSON)) });
+    const exported = JSON.stringify({ id: "d1", data: EVERY_TYPE_DATA, fields: typedFieldsJson(wireFields(EVERY_TYPE_JSON)) });
     const r = record(1, JSON.parse(exported));
     expect(sentFields(r)).toEqual(typedFieldsJson(wireFields(EVERY_TYPE_JSON)));
     expect(JSON.parse(exported).fields).toEqual(EVERY_TYPE_JSON);
   });
 
-  it("lets \"fields\" win over \"data\", needs no \"data\", and sizes the record by its \"fields\"", () => {
-    const fields = { n: { integerValue: "7" } };
-    const r = record(2, { id: "d2", data: { n: 1, other: "x" }, fields });
-    expect(r.data).toEqual({ n: 7n });
+  it("writes \"fields\" when \"data\" is its JSON form (as export writes both), needs no \"data\", and sizes the record by its \"fields\"", () => {
+    const fields = { n: { integerValue: "9007199254740993" } };
+    // Key order does not matter, nor 0 against -0 (JSON prints both as 0).
+    const r = record(2, { id: "d2", data: { n: 9007199254740992 }, fields });
+    expect(r.data).toEqual({ n: 9007199254740993n });
     expect(r.jsonLength).toBe(JSON.stringify(fields).length);
-    expect(record(3, { id: "d3", fields }).data).toEqual({ n: 7n });
+    expect(record(3, { id: "d3", fields }).data).toEqual({ n: 9007199254740993n });
+    expect(record(3, { id: "d3", data: { b: 1, a: 0 }, fields: { a: { doubleValue: -0 }, b: { integerValue: "1" } } }).data).toEqual({ a: -0, b: 1n });
+  });
+
+  it("refuses a record whose \"data\" and \"fields\" disagree, naming where (it used to write \"fields\" and drop the rest of \"data\" without a word)", () => {
+    // The new user's record: an empty document was written, {"a": 1} lost.
+    expect(problem({ id: "e3", fields: {}, data: { a: 1 } })).toMatch(/^"data" and "fields" disagree at "a": "data" has 1 and "fields" has no such member; give the document once, as "data" or as "fields"/);
+    expect(problem({ id: "x", fields: { n: { integerValue: "7" } }, data: { n: 1 } })).toMatch(/disagree at "n": "data" has 1 and "fields" has 7 \(in JSON form\)/);
+    expect(problem({ id: "x", fields: { n: { integerValue: "7" } }, data: {} })).toMatch(/disagree at "n": "data" has no such member and "fields" has 7/);
+    expect(problem({ id: "x", fields: { t: { timestampValue: "2026-11-30T15:04:05Z" } }, data: { t: "2026-11-30T15:04:05Z" } })).toMatch(
+      /disagree at "t": "data" has "2026-11-30T15:04:05Z" and "fields" has "2026-11-30T15:04:05.000000Z"/,
+    );
+    expect(problem({ id: "x", fields: { m: { mapValue: { fields: { l: { arrayValue: { values: [{ integerValue: "1" }] } } } } } }, data: { m: { l: [1, 2] } } })).toMatch(/disagree at "m"\["l"\]: /);
+    expect(problem({ id: "x", fields: { g: { geoPointValue: { latitude: 1, longitude: 2 } } }, data: { g: { latitude: 1, longitude: 3 } } })).toMatch(/disagree at "g"\["longitude"\]: "data" has 3 and "fields" has 2/);
+    expect(problem({ id: "x", fields: { n: { integerValue: "7" } }, data: null })).toMatch(/^"data" and "fields" disagree: "data" has null/);
+    // A record's own problems in "fields" come first.
+    expect(problem({ id: "x", fields: { n: 5 }, data: {} })).toMatch(/^"fields" member "n": cannot decode/);
   });
 
   it("sends a record whose \"fields\" hold JSON values only as plain data, as any JSON document", () => {
@@ -88,7 +129,11 @@ describe("import of \"fields\" records", () => {
     const write = create(WriteSchema, setWrite("c", r.id, r.data));
     expect(write.operation.case).toBe("set");
     expect(write.operation.value).toEqual({ s: "x", d: 2 });
-    expect(record(5, { id: "d5", fields: {} }).data).toEqual({});
+    // An empty "fields" alone is an empty document, as {"id", "data": {}} is (docs/cli.md).
+    const empty = record(5, { id: "d5", fields: {} });
+    expect(empty.data).toEqual({});
+    expect(create(WriteSchema, setWrite("c", empty.id, empty.data)).operation).toMatchObject({ case: "set", value: {} });
+    expect(record(5, { id: "d5", fields: {}, data: {} }).data).toEqual({});
   });
 
   it("keeps a field named __proto__ as a field", () => {

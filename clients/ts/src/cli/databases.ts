@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { Database_State, type Database } from "../gen/impossibledb/v1/admin_service_pb.js";
 import type { ImpossibleDBClient } from "../node.js";
+import { databaseIdArgument } from "./arguments.js";
 import { formatTable } from "./table.js";
 
 /** Databases per ListDatabases call (the server's largest page). */
@@ -60,7 +61,7 @@ export function addDatabaseCommands(cli: Command, client: () => ImpossibleDBClie
   databases
     .command("create")
     .description("create a database; --location-hint (wnam, enam, sam, weur, eeur, apac, oc, afr, me, or auto) or --jurisdiction (eu, fedramp, ...)")
-    .argument("<id>", "1-63 characters: a lowercase letter, then lowercase letters, digits or '-'")
+    .argument("<id>", "1-63 characters: a lowercase letter, then lowercase letters, digits or '-'", databaseIdArgument)
     .option("--location-hint <hint>", "where its objects are created")
     .option("--jurisdiction <jurisdiction>", "the jurisdiction its objects never leave")
     .option("--json", "print JSON")
@@ -74,7 +75,7 @@ export function addDatabaseCommands(cli: Command, client: () => ImpossibleDBClie
   databases
     .command("get")
     .description("show one database with its placement and state")
-    .argument("<id>")
+    .argument("<id>", "the database id", databaseIdArgument)
     .option("--json", "print JSON")
     .action(async (id: string, opts: { json?: boolean }) => {
       const { database } = await client().services.admin.getDatabase({ name: `databases/${id}` });
@@ -83,7 +84,7 @@ export function addDatabaseCommands(cli: Command, client: () => ImpossibleDBClie
   databases
     .command("delete")
     .description("delete a database and every document in it")
-    .argument("<id>")
+    .argument("<id>", "the database id", databaseIdArgument)
     .action(async (id: string) => {
       await client().services.admin.deleteDatabase({ name: `databases/${id}` });
       console.log(`deleted database ${id}`);

@@ -2,10 +2,12 @@
  * Reading the documents of an import file: NDJSON (one {"id", "data"}
  * object a line, as `impossibledb export` writes), a JSON array of the same
  * objects, or CSV with a header row (csv.ts says how cells are typed).
- * A JSON record may also hold `"fields"`, the document's typed form in
- * protobuf JSON (export writes it for documents that hold typed values;
- * typed-fields.ts): then `"fields"` is the document, and `"data"` is
- * ignored. CSV is JSON values only.
+ * A JSON record may hold `"fields"` instead, the document's typed form in
+ * protobuf JSON (typed-fields.ts), or both, as export writes a document
+ * that holds typed values: then `"data"` must be the JSON form of
+ * `"fields"` (json-form.ts), and a record whose two forms disagree is
+ * refused, naming where, since either choice would drop what the other
+ * says. CSV is JSON values only.
  * Every record comes with the line it starts on, so problems are reported
  * as FILE:LINE. NDJSON is streamed; a JSON array or CSV file is read whole.
  */
@@ -15,6 +17,7 @@ import { createInterface } from "node:readline";
 import { CsvSyntaxError, parseCsv, rowDocument } from "./csv.js";
 import type { DocumentData, ValueDecoder } from "../value-codec.js";
 import { CliError } from "./errors.js";
+import { disagreement } from "./json-form.js";
 import { checkId } from "./names.js";
 import { firstInexactInteger, inexactIntegerText } from "../number-text.js";
 import { typedFieldsData } from "./typed-fields.js";
@@ -87,9 +90,11 @@ export function withoutByteOrderMark(text: string): string {
 }
 
 /**
- * Checks one {"id", "data"} object, or {"id", "fields"} (with or without
- * "data", which "fields" then wins over: export writes both, and "fields"
- * is the exact one).
+ * Checks one {"id", "data"} object, or {"id", "fields"}, or {"id", "data",
+ * "fields"} as export writes a document with typed values: there "data" is
+ * the JSON form of "fields", which alone is written (it is the exact one).
+ * A record whose "data" is not that JSON form is ambiguous (which of the two
+ * is the document?) and is refused, naming the first place they differ.
  */
 export function toRecord(line: number, value: unknown, decoder: ValueDecoder): InputRecord | InputProblem {
   const problem = (message: string): InputProblem => ({ kind: "problem", line, message });
@@ -104,10 +109,23 @@ export function toRecord(line: number, value: unknown, decoder: ValueDecoder): I
   if (fields !== undefined) {
     const typed = typedFieldsData(fields, decoder);
     if ("problem" in typed) return problem(typed.problem);
+    const differ = data === undefined ? null : disagreement(data, typed.jsonForm);
+    if (differ !== null) return problem(disagreementText(differ));
     return { kind: "record", line, id, data: typed.data, jsonLength: JSON.stringify(fields).length };
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) return problem('"data" must be an object');
   return { kind: "record", line, id, data: data as DocumentData, jsonLength: JSON.stringify(data).length };
+}
+
+/**
+ * Why a record's "data" and "fields" cannot both be the document: where
+ * they differ, what each holds there, and what to do.
+ */
+function disagreementText(differ: { at: string; data: unknown; fields: unknown }): string {
+  const where = differ.at === "" ? "" : ` at ${differ.at}`;
+  const data = differ.data === undefined ? '"data" has no such member' : `"data" has ${JSON.stringify(differ.data)}`;
+  const fields = differ.fields === undefined ? '"fields" has no such member' : `"fields" has ${JSON.stringify(differ.fields)} (in JSON form)`;
+  return `"data" and "fields" disagree${where}: ${data} and ${fields}; give the document once, as "data" or as "fields" (a record with both, as export writes them, needs "data" to be the JSON form of "fields")`;
 }
 
 async function* ndjsonRecords(file: string, decoder: ValueDecoder): AsyncIterable<InputRecord | InputProblem> {

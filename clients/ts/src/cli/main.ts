@@ -26,7 +26,8 @@ import { addReshardingCommands } from "./resharding.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
 import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT, SEARCH_FIELD_WEIGHT_MAX } from "./limits.js";
 import { decimalInteger, decimalNumber } from "./numbers.js";
-import { queryTarget } from "./query-args.js";
+import { queryTarget, selectedPaths } from "./query-args.js";
+import { collectionArgument, databaseFromEnvironment, databaseIdArgument, documentIdArgument, indexIdArgument } from "./arguments.js";
 import { cellText, counted, formatTable, scoreText } from "./table.js";
 
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
@@ -89,7 +90,7 @@ function program(): Command {
     .description("Work with an ImpossibleDB database from the terminal.")
     .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
     .option("--api-key <key>", "the API key or JWT sent as authorization: Bearer (default: IMPOSSIBLEDB_API_KEY)")
-    .option("--database <id>", "the database (default: IMPOSSIBLEDB_DATABASE, else the server's `default`)")
+    .addOption(new Option("--database <id>", "the database (default: IMPOSSIBLEDB_DATABASE, else the server's `default`)").argParser(databaseIdArgument))
     .showHelpAfterError()
     .exitOverride()
     .hook("preAction", (cmd) => {
@@ -97,6 +98,8 @@ function program(): Command {
       if (url !== undefined) baseUrl = url;
       if (key !== undefined) apiKey = key;
       if (chosen !== undefined) database = chosen;
+      // --database is checked as commander reads it; the variable is checked here, before anything is sent.
+      else if (database !== undefined) databaseFromEnvironment("IMPOSSIBLEDB_DATABASE", database);
       try {
         new URL(baseUrl);
       } catch {
@@ -107,8 +110,8 @@ function program(): Command {
   cli
     .command("get")
     .description("print a document as JSON")
-    .argument("<collection>")
-    .argument("<id>")
+    .argument("<collection>", "the collection", collectionArgument)
+    .argument("<id>", "the document id", documentIdArgument)
     .action(async (collection: string, id: string) => {
       const doc = await client().collection(collection).get(id);
       if (doc === null) throw new CliError(`document ${collection}/${id} does not exist`, EXIT.failed);
@@ -118,8 +121,8 @@ function program(): Command {
   cli
     .command("put")
     .description("write a document whole (create or replace); JSON from the argument or stdin")
-    .argument("<collection>")
-    .argument("<id>")
+    .argument("<collection>", "the collection", collectionArgument)
+    .argument("<id>", "the document id", documentIdArgument)
     .argument("[json]", "the document's fields as a JSON object")
     .action(async (collection: string, id: string, json: string | undefined) => {
       const data = parseJsonObject(json ?? readStdin(), "the document");
@@ -130,7 +133,7 @@ function program(): Command {
   cli
     .command("add")
     .description("add a document under an id the server chooses; prints it")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     .argument("[json]", "the document's fields as a JSON object")
     .action(async (collection: string, json: string | undefined) => {
       const doc = await client().collection(collection).add(parseJsonObject(json ?? readStdin(), "the document"));
@@ -140,8 +143,8 @@ function program(): Command {
   cli
     .command("delete")
     .description("delete a document, or with --all every document of the collection")
-    .argument("<collection>")
-    .argument("[id]")
+    .argument("<collection>", "the collection", collectionArgument)
+    .argument("[id]", "the document id", documentIdArgument)
     .option("--all", "delete every document of the collection, in steps")
     .addOption(new Option("--batch-size <n>", "with --all: documents per shard per step, 1-500").argParser(integer))
     .action(async (collection: string, id: string | undefined, opts: { all?: boolean; batchSize?: number }) => {
@@ -160,7 +163,7 @@ function program(): Command {
   cli
     .command("query")
     .description("run a query and print the documents as a table, or --json as NDJSON")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     .option("--filter <expr>", 'an AIP-160 filter, e.g. \'age > 21 AND status = "active"\'')
     .option("--order-by <spec...>", "sort fields as FIELD or FIELD:desc, most significant first")
     .addOption(new Option("--limit <n>", "the most documents").argParser(integer).default(QUERY_LIMIT_DEFAULT))
@@ -174,13 +177,14 @@ function program(): Command {
       if (opts.limit < 1) throw new CliError("--limit must be at least 1");
       // Every option is checked before the client is made: a refusal exits 2 with nothing sent.
       const target = queryTarget(opts);
+      const select = selectedPaths(opts.select);
       const q = client().collection(collection).query().limit(opts.limit);
       if (opts.filter !== undefined) q.filter(opts.filter);
       if (target !== null) {
         if (target.search !== undefined) q.search(target.search.text, { exact: target.search.exact });
         if (target.near !== undefined) q.near(target.near.center, target.near.meters);
         if (target.within !== undefined) q.within(target.within);
-        if (opts.select !== undefined) q.select(...opts.select.split(",").map((f) => f.trim()).filter((f) => f !== ""));
+        if (select !== undefined) q.select(...select);
         const hits = await q.hits();
         const scored = opts.search !== undefined;
         const measured = opts.near !== undefined;
@@ -206,7 +210,7 @@ function program(): Command {
         if (field === undefined || field === "" || (dir !== "asc" && dir !== "desc")) throw new CliError(`--order-by ${spec}: expected FIELD or FIELD:asc or FIELD:desc`);
         q.sort(field, dir);
       }
-      if (opts.select !== undefined) q.select(...opts.select.split(",").map((f) => f.trim()).filter((f) => f !== ""));
+      if (select !== undefined) q.select(...select);
       const docs = await q.execute();
       if (opts.json === true) {
         process.stdout.write(docs.map((d) => JSON.stringify({ id: d.id, data: d.data }) + "\n").join(""));
@@ -221,7 +225,7 @@ function program(): Command {
   const indexes = cli.command("indexes").description("list, create and drop secondary indexes");
   indexes
     .command("list")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     .option("--json", "print JSON")
     .action(async (collection: string, opts: { json?: boolean }) => {
       const { indexes: list } = await client().services.admin.listIndexes({ collection });
@@ -235,22 +239,24 @@ function program(): Command {
     });
   indexes
     .command("create")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     .argument("<field[:desc]...>", "indexed fields, most significant first")
     .action(async (collection: string, specs: string[]) => {
       const fields = specs.map((spec) => {
         const i = spec.lastIndexOf(":");
         const dir = i < 0 ? "asc" : spec.slice(i + 1);
-        if (dir !== "asc" && dir !== "desc") return { field: spec, direction: IndexField_Direction.ASCENDING };
-        return { field: i < 0 ? spec : spec.slice(0, i), direction: dir === "desc" ? IndexField_Direction.DESCENDING : IndexField_Direction.ASCENDING };
+        const field = i < 0 || (dir !== "asc" && dir !== "desc") ? spec : spec.slice(0, i);
+        // An empty name ('' or ':desc') is a bad argument: the server would refuse it after the round trip.
+        if (field === "") throw new CliError(`index field ${JSON.stringify(spec)}: the field name is empty; give FIELD or FIELD:desc`);
+        return { field, direction: dir === "desc" ? IndexField_Direction.DESCENDING : IndexField_Direction.ASCENDING };
       });
       const { index } = await client().services.admin.createIndex({ index: { collection, fields } });
       console.log(`created index ${index?.id} on ${collection} (${index === undefined ? "?" : Index_State[index.state]})`);
     });
   indexes
     .command("drop")
-    .argument("<collection>")
-    .argument("<id>", "the index id, as `indexes list` shows it")
+    .argument("<collection>", "the collection", collectionArgument)
+    .argument("<id>", "the index id, as `indexes list` shows it", indexIdArgument)
     .action(async (collection: string, id: string) => {
       await client().services.admin.deleteIndex({ collection, id });
       console.log(`dropped index ${id} of ${collection}`);
@@ -260,7 +266,7 @@ function program(): Command {
   searchIndex
     .command("create")
     .description("create and backfill the search index; prints it when READY")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     // Repeatable: `--text title:2 --text body` is `--text title:2,body` (a
     // second --text used to replace the first without a word).
     .option("--text <fields>", "comma-separated text fields, each FIELD or FIELD:WEIGHT (weight 1 by default); repeatable", (value: string, previous?: string) => (previous === undefined ? value : `${previous},${value}`))
@@ -285,7 +291,7 @@ function program(): Command {
     });
   searchIndex
     .command("get")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     .option("--json", "print JSON")
     .action(async (collection: string, opts: { json?: boolean }) => {
       const { index } = await client().services.admin.getSearchIndex({ collection });
@@ -297,7 +303,7 @@ function program(): Command {
     });
   searchIndex
     .command("drop")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     .action(async (collection: string) => {
       await client().services.admin.deleteSearchIndex({ collection });
       console.log(`dropped the search index of ${collection}`);
@@ -343,7 +349,7 @@ function program(): Command {
   cli
     .command("export")
     .description("write a collection as NDJSON ({\"id\", \"data\"} a line, with \"fields\" when a document holds typed values) to stdout or --out")
-    .argument("<collection>")
+    .argument("<collection>", "the collection", collectionArgument)
     .option("--out <file>", "write to FILE instead of stdout (appended to when resuming)")
     .option("--resume-token <token>", "continue an interrupted export from the token it printed")
     .option("--checkpoint <file>", "keep the resume token in FILE after every page; resume from it when it exists")
@@ -354,8 +360,8 @@ function program(): Command {
 
   cli
     .command("import")
-    .description("write documents from NDJSON, a JSON array or CSV (with a header row) into a collection; a record's \"fields\" (typed values) wins over its \"data\"")
-    .argument("<collection>")
+    .description("write documents from NDJSON, a JSON array or CSV (with a header row) into a collection; a record gives \"data\" or \"fields\" (typed values), or both as export writes them (they must agree)")
+    .argument("<collection>", "the collection", collectionArgument)
     .argument("<file>")
     .addOption(new Option("--format <format>", "the file's format (default: from the extension, else sniffed)").choices(IMPORT_FORMATS))
     .option("--id-column <name>", "CSV: the column that holds document ids", "id")

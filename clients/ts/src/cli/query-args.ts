@@ -48,6 +48,20 @@ export function queryTarget(opts: QueryOptions): QueryTarget | null {
   };
 }
 
+/**
+ * The field paths `--select` names, comma-separated (spaces around the
+ * commas are ignored), or undefined without --select. An empty path
+ * (`--select ''`, `a,,b`, `a,`) is refused, naming --select: left out, it
+ * made `--select ''` an empty mask, which selects no field, so every
+ * document came back with empty data.
+ */
+export function selectedPaths(select: string | undefined): string[] | undefined {
+  if (select === undefined) return undefined;
+  const paths = select.split(",").map((p) => p.trim());
+  if (paths.some((p) => p === "")) throw new CliError(`--select ${JSON.stringify(select)}: a field path is empty; give FIELD or FIELD.PATH, comma-separated`);
+  return paths;
+}
+
 function near(text: string): { center: Point; meters: number } {
   const [lat, lng, meters] = numbers(text, 3, "--near", "LAT,LNG,METERS") as [number, number, number];
   const center = point(lat, lng, `--near ${text}`);

@@ -17,6 +17,7 @@ import { fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "../gen/impossibledb/v1/document_pb.js";
 import { VALUE_DEPTH_MAX } from "../limits.js";
 import { decodeValue, type DocumentData, type ValueDecoder } from "../value-codec.js";
+import { jsonFormOfFields } from "./json-form.js";
 import { checkCollectionName, checkId } from "./names.js";
 
 /** Nanoseconds in a microsecond: the server stores timestamps to the microsecond. */
@@ -34,16 +35,19 @@ export function typedFieldsJson(fields: Readonly<Record<string, Value>>): JsonOb
 
 /**
  * An import record's `"fields"` (protobuf JSON of typed values) as document
- * data in the SDK's types, or why it cannot be imported exactly. `decoder`
- * must read timestamps as Timestamps (`timestamps: "timestamp"`), which keep
- * their microseconds; references it makes are only re-encoded, never called.
+ * data in the SDK's types, with its JSON form (json-form.ts: what the
+ * server's `data`, and so export's `"data"`, shows for it), or why it cannot
+ * be imported exactly. `decoder` must read timestamps as Timestamps
+ * (`timestamps: "timestamp"`), which keep their microseconds; references it
+ * makes are only re-encoded, never called.
  */
-export function typedFieldsData(json: unknown, decoder: ValueDecoder): { data: DocumentData } | { problem: string } {
+export function typedFieldsData(json: unknown, decoder: ValueDecoder): { data: DocumentData; jsonForm: JsonObject } | { problem: string } {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return { problem: '"fields" must be an object of typed values, such as {"n": {"integerValue": "1"}}' };
   }
   if (decoder.timestamps !== "timestamp") throw new Error("typedFieldsData: the decoder must read timestamps as Timestamps, or microseconds are lost");
   const data: DocumentData = {};
+  const wire: Record<string, Value> = {};
   for (const name of Object.keys(json)) {
     const raw = (json as Record<string, unknown>)[name];
     const where = `"fields" member ${JSON.stringify(name)}`;
@@ -57,12 +61,13 @@ export function typedFieldsData(json: unknown, decoder: ValueDecoder): { data: D
     if (problem !== null) return { problem: `${where}${problem.at === "" ? "" : `, at ${problem.at}`}: ${problem.text}` };
     try {
       Object.defineProperty(data, name, { value: decodeValue(value, decoder), writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(wire, name, { value, writable: true, enumerable: true, configurable: true });
     } catch (err) {
       // The SDK's classes refuse what they cannot hold (a GeoPoint out of range: RangeError).
       return { problem: `${where}: ${(err as Error).message}` };
     }
   }
-  return { data };
+  return { data, jsonForm: jsonFormOfFields(wire) };
 }
 
 /**
