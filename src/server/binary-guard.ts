@@ -15,7 +15,7 @@ import { createContextKey } from "@connectrpc/connect";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { fromBase64Url } from "../pagination/page-token.js";
 import { compressionGzip } from "./compression.js";
-import { jsonTimestampProblem } from "./json-timestamps.js";
+import { jsonRequestProblem } from "./json-timestamps.js";
 import { protocolRefusal } from "./protocol-refusal.js";
 import type { Failure } from "../errors.js";
 
@@ -113,7 +113,8 @@ export async function guardBinaryRequest(request: Request, input: DescMessage, r
   const passed = { url, headers, body, malformed: undefined };
   const unaryJson = !enveloped && /^application\/json\b/.test(contentType);
   if (!enveloped && !unary && !unaryJson) return passed;
-  // JSON is checked only for impossible timestamps (json-timestamps.ts) and
+  // JSON is checked only for values protobuf-es would misread (impossible
+  // timestamps, inexact int64s: json-timestamps.ts) and
   // JSON envelopes for their framing: Connect reports JSON that does not parse itself.
   const problem = enveloped
     ? await checkEnvelopes(body, input, !binaryEnveloped, headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
@@ -204,7 +205,7 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
       // 100,000-request campaign). So it is refused here, in our words.
       return "the request message is not valid UTF-8 JSON";
     }
-    return jsonTimestampProblem(input, parsed);
+    return jsonRequestProblem(input, parsed);
   }
   try {
     fromBinary(input, message);
