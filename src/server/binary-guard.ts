@@ -8,13 +8,17 @@
  * a context value that the error interceptor turns into INVALID_ARGUMENT;
  * that way Connect still encodes the error in the caller's protocol
  * (Connect or gRPC-Web) and nothing reaches a service. Connect GET requests
- * carry their message in the URL and are checked the same way.
+ * carry their message in the URL and are checked the same way. A message
+ * that parses is also refused for what parsing would silently change: in
+ * binary, an unknown NullValue number in Struct data (binary-null-values.ts);
+ * in JSON, impossible timestamps and inexact int64s (json-timestamps.ts).
  */
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { createContextKey } from "@connectrpc/connect";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { fromBase64Url } from "../pagination/page-token.js";
 import { compressionGzip } from "./compression.js";
+import { binaryNullValueProblem } from "./binary-null-values.js";
 import { jsonRequestProblem } from "./json-timestamps.js";
 import { protocolRefusal } from "./protocol-refusal.js";
 import type { Failure } from "../errors.js";
@@ -209,10 +213,11 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
   }
   try {
     fromBinary(input, message);
-    return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
+  // Struct data loses an unknown null_value number as it parses (binary-null-values.ts).
+  return binaryNullValueProblem(input, message);
 }
 
 /**

@@ -9,7 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { ValueSchema as WireValueSchema } from "@bufbuild/protobuf/wkt";
+import { StructSchema, ValueSchema as WireValueSchema } from "@bufbuild/protobuf/wkt";
+import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { CollectionService, SetDocumentRequestSchema } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { ValueSchema, type Value } from "../../gen/impossibledb/v1/document_pb.js";
 import { DOCUMENT_DEPTH_MAX } from "../../src/limits.js";
@@ -127,6 +128,18 @@ describe("unknown enum numbers", () => {
       /fields\.t\.null_value is 5, not a NullValue/,
     );
     expect((await db.batchGetDocuments({ refs: [{ collection: "enum", id: "n" }] })).results[0]!.found).toBe(false);
+  });
+
+  it("refuses one in binary Struct data too, which protobuf-es would read as null", async () => {
+    const odd = create(WireValueSchema, { kind: { case: "nullValue", value: 5 as never } });
+    const struct = toBinary(StructSchema, create(StructSchema, { fields: { t: odd } }));
+    const head = toBinary(SetDocumentRequestSchema, create(SetDocumentRequestSchema, { ref: { collection: "enum", id: "s" } }));
+    // SetDocumentRequest.data is field 2; protobuf-es cannot build this request itself (its `data` is a JSON object).
+    const body = new Uint8Array([...head, ...new BinaryWriter().tag(2, WireType.LengthDelimited).bytes(struct).finish()]);
+    const res = await rawFetch("/impossibledb.v1.CollectionService/SetDocument", { method: "POST", headers: { "Content-Type": "application/proto" }, body });
+    expect(res.status).toBe(400);
+    expect(decodeURIComponent(res.headers.get("grpc-message") ?? "") + (await res.text())).toMatch(/data\.fields\.t\.null_value is 5, not a NullValue/);
+    expect((await db.batchGetDocuments({ refs: [{ collection: "enum", id: "s" }] })).results[0]!.found).toBe(false);
   });
 
   it("refuses one in a filter operand too", async () => {
