@@ -9,7 +9,7 @@
  * shows (a read) can always be saved back unchanged.
  */
 import { create, fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { firstInexactInteger, inexactIntegerText } from "../../clients/ts/src/number-text.js";
+import { firstInexactInteger, firstNonDecimalInt64, inexactIntegerText } from "../../clients/ts/src/number-text.js";
 import { MapValueSchema, type Value } from "../../gen/impossibledb/v1/document_pb.js";
 import { jsonErrorOffset, lineAndColumn } from "./json-error.js";
 
@@ -98,9 +98,14 @@ export function parseTypedFieldsText(text: string): ParsedFields {
   }
   const inexact = inexactMessage(text);
   if (inexact !== null) return { ok: false, message: `${inexact}; write an exact integer as {"integerValue": "…"}, with quotes` };
+  let fields: { [key: string]: Value };
   try {
-    return { ok: true, fields: fromJson(MapValueSchema, { fields: value as JsonObject }).fields };
+    fields = fromJson(MapValueSchema, { fields: value as JsonObject }).fields;
   } catch (err) {
     return { ok: false, message: `not typed values: ${err instanceof Error ? err.message : String(err)}` };
   }
+  // protobuf-es read "0x10" as 16 and "01" as 1, and would send the number it read: the server refuses that text.
+  const nonDecimal = firstNonDecimalInt64(value);
+  if (nonDecimal !== null) return { ok: false, message: `the integer ${JSON.stringify(nonDecimal)} is not a decimal integer; write an int64 in decimal digits, as {"integerValue": "16"}` };
+  return { ok: true, fields };
 }

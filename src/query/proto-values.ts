@@ -6,7 +6,7 @@
  * a document's.
  */
 import { create, type JsonValue } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
+import { NullValue, ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { FailureError } from "../errors.js";
 import { setOwn } from "../json/own-keys.js";
 import { DOCUMENT_DEPTH_MAX } from "../limits.js";
@@ -16,12 +16,19 @@ import { typedLeafOf } from "../values/typed.js";
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** The JSON value of a wire Value; `where` names it in errors. */
+/**
+ * The JSON value of a wire Value; `where` names it in errors. `depth` is
+ * the level the value has when it is a list or a struct, counted as
+ * documents count nesting (validation/document-data.ts): one level per map
+ * or array, none for a scalar.
+ */
 export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue {
-  if (depth > DOCUMENT_DEPTH_MAX) throw new FailureError("invalid_argument", `${where} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
   const kind = value.kind;
   switch (kind.case) {
     case "nullValue":
+      // Binary protobuf carries any enum number; NULL_VALUE (0) is the only one.
+      const nullNumber: number = kind.value;
+      if (nullNumber !== NullValue.NULL_VALUE) throw new FailureError("invalid_argument", `${where}.null_value is ${nullNumber}, not a NullValue; only NULL_VALUE (0) is one`);
       return null;
     case "boolValue":
       return kind.value;
@@ -35,8 +42,10 @@ export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue
       if (!Number.isFinite(kind.value)) throw new FailureError("invalid_argument", `${where} is ${kind.value}; numbers must be finite`);
       return kind.value;
     case "listValue":
+      if (depth > DOCUMENT_DEPTH_MAX) throw tooDeep(where);
       return kind.value.values.map((v, i) => jsonFromValue(v, `${where}[${i}]`, depth + 1));
     case "structValue": {
+      if (depth > DOCUMENT_DEPTH_MAX) throw tooDeep(where);
       // Keys are the user's (`__proto__` among them): own properties only, see own-keys.ts.
       const out: Record<string, JsonValue> = {};
       for (const [k, v] of Object.entries(kind.value.fields)) {
@@ -54,6 +63,10 @@ export function jsonFromValue(value: Value, where: string, depth = 1): JsonValue
     case undefined:
       throw new FailureError("invalid_argument", `${where} has no value set`);
   }
+}
+
+function tooDeep(where: string): FailureError {
+  return new FailureError("invalid_argument", `${where} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX}) levels of maps and arrays`);
 }
 
 /** The wire Value of a JSON value; typed values (values/typed.ts) in their JSON form. */

@@ -8,14 +8,18 @@
  * a context value that the error interceptor turns into INVALID_ARGUMENT;
  * that way Connect still encodes the error in the caller's protocol
  * (Connect or gRPC-Web) and nothing reaches a service. Connect GET requests
- * carry their message in the URL and are checked the same way.
+ * carry their message in the URL and are checked the same way. A message
+ * that parses is also refused for what parsing would silently change: in
+ * binary, an unknown NullValue number in Struct data (binary-null-values.ts);
+ * in JSON, impossible timestamps and inexact int64s (json-timestamps.ts).
  */
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { createContextKey } from "@connectrpc/connect";
 import { REQUEST_BYTES_MAX } from "../limits.js";
 import { fromBase64Url } from "../pagination/page-token.js";
 import { compressionGzip } from "./compression.js";
-import { jsonTimestampProblem } from "./json-timestamps.js";
+import { binaryNullValueProblem } from "./binary-null-values.js";
+import { jsonRequestProblem } from "./json-timestamps.js";
 import { protocolRefusal } from "./protocol-refusal.js";
 import type { Failure } from "../errors.js";
 
@@ -113,7 +117,8 @@ export async function guardBinaryRequest(request: Request, input: DescMessage, r
   const passed = { url, headers, body, malformed: undefined };
   const unaryJson = !enveloped && /^application\/json\b/.test(contentType);
   if (!enveloped && !unary && !unaryJson) return passed;
-  // JSON is checked only for impossible timestamps (json-timestamps.ts) and
+  // JSON is checked only for values protobuf-es would misread (impossible
+  // timestamps, inexact int64s: json-timestamps.ts) and
   // JSON envelopes for their framing: Connect reports JSON that does not parse itself.
   const problem = enveloped
     ? await checkEnvelopes(body, input, !binaryEnveloped, headers.get(contentType.startsWith("application/connect+") ? "Connect-Content-Encoding" : "Grpc-Encoding"), requestBytesMax)
@@ -204,14 +209,15 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
       // 100,000-request campaign). So it is refused here, in our words.
       return "the request message is not valid UTF-8 JSON";
     }
-    return jsonTimestampProblem(input, parsed);
+    return jsonRequestProblem(input, parsed);
   }
   try {
     fromBinary(input, message);
-    return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }
+  // Struct data loses an unknown null_value number as it parses (binary-null-values.ts).
+  return binaryNullValueProblem(input, message);
 }
 
 /**

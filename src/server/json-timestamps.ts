@@ -1,22 +1,45 @@
 /**
- * Refuses JSON requests whose google.protobuf.Timestamp strings name a
- * date or time that does not exist (`2026-02-30T00:00:00Z`, `T24:00:00`).
+ * Refuses JSON requests whose values protobuf-es would read as something
+ * other than what the caller wrote, silently:
  *
- * protobuf-es (2.x) reads a Timestamp's RFC 3339 text with `Date.parse`,
- * which in V8 rolls an impossible day over into the next month
- * (February 30th becomes March 2nd), so such a request would store another
- * instant than the caller wrote, silently. The binary form and gRPC
- * clients cannot say such a date; Connect JSON (curl, browsers) can. So
- * before Connect decodes a JSON request, its message is walked along the
- * method's input descriptor and every Timestamp string is checked here.
+ * - a google.protobuf.Timestamp string that names a date or time that does
+ *   not exist (`2026-02-30T00:00:00Z`, `T24:00:00`): protobuf-es (2.x) reads
+ *   RFC 3339 text with `Date.parse`, which in V8 rolls an impossible day over
+ *   into the next month (February 30th becomes March 2nd);
+ * - a 64-bit integer (`integer_value`, versions, every int64 of the contract)
+ *   written as text that is not decimal: protobuf-es reads it with `BigInt`,
+ *   which also takes hex, octal and binary and leading zeros (`"0x10"` as 16,
+ *   `"01"` as 1), where protobuf JSON allows decimal digits only;
+ * - a 64-bit integer written as a JSON number that is not a safe integer
+ *   (past 2^53 - 1): JSON parsing has already rounded it (9007199254740993
+ *   reads as 9007199254740992), so the caller's value is lost. Protobuf JSON
+ *   writes int64 as a decimal string, which is read exactly.
+ *
+ * The binary form and gRPC clients cannot say any of these; Connect JSON
+ * (curl, browsers) can. So before Connect decodes a JSON request, its
+ * message is walked along the method's input descriptor and each such
+ * value is checked here.
  */
-import type { DescMessage } from "@bufbuild/protobuf";
+import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
+import { DOCUMENT_DEPTH_MAX, FILTER_DEPTH_MAX } from "../limits.js";
 import { isRealDateTime } from "../values/timestamp.js";
 
-/** How deep the walk follows nested messages; deeper JSON is refused by the documents' own depth limit anyway. */
-const JSON_WALK_DEPTH_MAX = 64;
+/**
+ * How deep (in nested messages) the walk follows a request. A typed value
+ * takes two messages per level of maps or arrays (Value, then MapValue or
+ * ArrayValue), and so does a filter per level of nesting (Filter, then
+ * CompositeFilter); a request's own envelope (a batch's writes, a
+ * transaction's commit) adds a few. Anything deeper is refused by those
+ * limits anyway.
+ */
+const JSON_WALK_DEPTH_MAX = 2 * (DOCUMENT_DEPTH_MAX + FILTER_DEPTH_MAX) + 16;
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/** An int64 as protobuf JSON writes it: decimal digits, an optional minus sign, no leading zeros. */
+const DECIMAL_INT64 = /^-?(?:0|[1-9][0-9]*)$/;
+
+const INT64_SCALARS: ReadonlySet<ScalarType> = new Set([ScalarType.INT64, ScalarType.SINT64, ScalarType.SFIXED64, ScalarType.UINT64, ScalarType.FIXED64]);
 
 /** Why a Timestamp's text names no real instant, or undefined (text that is not RFC 3339 at all is Connect's to refuse). */
 export function impossibleDateTime(text: string): string | undefined {
@@ -28,24 +51,71 @@ export function impossibleDateTime(text: string): string | undefined {
   return `${JSON.stringify(text)} is not a real date and time`;
 }
 
-/** The first impossible Timestamp in a JSON request message, as "field.path: why", or undefined. */
-export function jsonTimestampProblem(desc: DescMessage, json: unknown, path = "", depth = 0): string | undefined {
+/**
+ * Why a JSON value given for a 64-bit integer field would not be read as
+ * written, or undefined. Values that are neither strings nor whole numbers
+ * (`1.5`, `true`) are Connect's to refuse.
+ */
+export function inexactInt64(json: unknown): string | undefined {
+  if (typeof json === "string") {
+    if (DECIMAL_INT64.test(json)) return undefined;
+    return `${JSON.stringify(json)} is not a decimal integer; protobuf JSON writes a 64-bit integer as decimal digits with an optional minus sign and no leading zeros, such as "16"`;
+  }
+  if (typeof json === "number" && Number.isInteger(json) && !Number.isSafeInteger(json)) {
+    return `${json} is a JSON number beyond 2^53 - 1, which JSON cannot carry exactly (it may have been rounded already); send a 64-bit integer as a decimal string, as protobuf JSON does, such as "9007199254740993"`;
+  }
+  return undefined;
+}
+
+/**
+ * The first value of a JSON request message that would not be read as
+ * written (an impossible Timestamp, an inexact int64), as "field.path: why",
+ * or undefined.
+ */
+export function jsonRequestProblem(desc: DescMessage, json: unknown, path = "", depth = 0): string | undefined {
   if (json === null || typeof json !== "object" || Array.isArray(json) || depth > JSON_WALK_DEPTH_MAX) return undefined;
   const obj = json as Record<string, unknown>;
   for (const field of desc.fields) {
     const value = Object.hasOwn(obj, field.jsonName) ? obj[field.jsonName] : Object.hasOwn(obj, field.name) ? obj[field.name] : undefined;
     if (value === undefined || value === null) continue;
-    const at = path === "" ? field.name : `${path}.${field.name}`;
-    let problem: string | undefined;
-    if (field.fieldKind === "message") problem = messageProblem(field.message, value, at, depth);
-    else if (field.fieldKind === "list" && field.listKind === "message" && Array.isArray(value)) {
-      for (const [i, item] of value.entries()) if ((problem = messageProblem(field.message, item, `${at}[${i}]`, depth)) !== undefined) break;
-    } else if (field.fieldKind === "map" && field.mapKind === "message" && typeof value === "object") {
-      for (const [k, item] of Object.entries(value as Record<string, unknown>)) if ((problem = messageProblem(field.message, item, `${at}.${k}`, depth)) !== undefined) break;
-    }
+    const problem = fieldProblem(field, value, path === "" ? field.name : `${path}.${field.name}`, depth);
     if (problem !== undefined) return problem;
   }
   return undefined;
+}
+
+function fieldProblem(field: DescField, value: unknown, at: string, depth: number): string | undefined {
+  switch (field.fieldKind) {
+    case "message":
+      return messageProblem(field.message, value, at, depth);
+    case "scalar":
+      return INT64_SCALARS.has(field.scalar) ? scalarProblem(value, at) : undefined;
+    case "list":
+      if (!Array.isArray(value)) return undefined;
+      if (field.listKind === "message") return firstProblem(value.entries(), (item, i) => messageProblem(field.message, item, `${at}[${i}]`, depth));
+      if (field.listKind === "scalar" && INT64_SCALARS.has(field.scalar)) return firstProblem(value.entries(), (item, i) => scalarProblem(item, `${at}[${i}]`));
+      return undefined;
+    case "map":
+      if (value === null || typeof value !== "object") return undefined;
+      if (field.mapKind === "message") return firstProblem(Object.entries(value), (item, k) => messageProblem(field.message, item, `${at}.${k}`, depth));
+      if (field.mapKind === "scalar" && INT64_SCALARS.has(field.scalar)) return firstProblem(Object.entries(value), (item, k) => scalarProblem(item, `${at}.${k}`));
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function firstProblem<K>(entries: Iterable<[K, unknown]>, check: (item: unknown, key: K) => string | undefined): string | undefined {
+  for (const [key, item] of entries) {
+    const problem = check(item, key);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+function scalarProblem(value: unknown, at: string): string | undefined {
+  const why = inexactInt64(value);
+  return why === undefined ? undefined : `${at}: ${why}`;
 }
 
 function messageProblem(desc: DescMessage, value: unknown, at: string, depth: number): string | undefined {
@@ -53,5 +123,10 @@ function messageProblem(desc: DescMessage, value: unknown, at: string, depth: nu
     const why = typeof value === "string" ? impossibleDateTime(value) : undefined;
     return why === undefined ? undefined : `${at}: ${why}`;
   }
-  return jsonTimestampProblem(desc, value, at, depth + 1);
+  // The 64-bit wrappers are written as the integer itself.
+  if (desc.typeName === "google.protobuf.Int64Value" || desc.typeName === "google.protobuf.UInt64Value") return scalarProblem(value, at);
+  // Other well-known types have JSON forms of their own (Struct and Value are plain JSON,
+  // whose keys are the user's), with no Timestamp or int64 inside to check.
+  if (desc.typeName.startsWith("google.protobuf.")) return undefined;
+  return jsonRequestProblem(desc, value, at, depth + 1);
 }

@@ -34,7 +34,9 @@
  *   2^60, the +1 lost). Otherwise, with a double on either side (a
  *   fractional JSON operand, a typed double, a stored double) the sum is a
  *   double. Maximum and minimum compare integers and doubles as numbers,
- *   and the winner keeps its type.
+ *   and the winner keeps its type; a whole JSON-form operand set against a
+ *   stored integer is an integer there too (when int64 holds it), so an
+ *   integer field stays an integer under all three.
  * Values compare by content (see `valueKey`): numbers by value, maps by
  * their fields in any order, arrays element by element.
  */
@@ -60,7 +62,8 @@ export type NumericOperand = number | JsonObject;
  * One field transform as a shard applies it; the path arrives parsed. Plain,
  * clonable data. `jsonNumber` marks a double operand from the JSON form
  * (google.protobuf.Value), whose numbers carry no int/double type: a whole
- * one increments a stored typed integer as an integer. A typed double
+ * one increments (or is the maximum or minimum of) a stored typed integer
+ * as an integer. A typed double
  * operand is a double by the caller's choice and leaves it unset.
  */
 export type FieldTransformSpec =
@@ -133,9 +136,8 @@ function transformedValue(t: FieldTransformSpec, current: JsonValue | undefined,
     case "increment":
       return increment(current, t.operand, t.jsonNumber === true);
     case "maximum":
-      return { value: isNumeric(current) && !(compareValues(t.operand, current) > 0) ? current : t.operand };
     case "minimum":
-      return { value: isNumeric(current) && !(compareValues(t.operand, current) < 0) ? current : t.operand };
+      return { value: extreme(t.kind, current, t.operand, t.jsonNumber === true) };
     case "server_timestamp":
       return { value: new Date(serverTimeMs).toISOString() };
     case "typed_server_timestamp":
@@ -168,6 +170,22 @@ function increment(current: JsonValue | undefined, operand: NumericOperand, json
     }
   }
   return incrementDouble(typeof current === "number" ? current : Number(integerOf(current)), typeof operand === "number" ? operand : Number(integerOf(operand)));
+}
+
+/**
+ * The greater (`maximum`) or lesser (`minimum`) of `current` and `operand`,
+ * keeping `current` when they are equal. A whole JSON-form number
+ * (`jsonNumber`) set against a stored integer counts as an integer, as in
+ * `increment`, so an integer field stays an integer (a double only when
+ * int64 cannot hold the operand: integers and doubles compare as numbers).
+ */
+function extreme(kind: "maximum" | "minimum", current: JsonValue | undefined, operand: NumericOperand, jsonNumber: boolean): JsonValue {
+  if (!isNumeric(current)) return operand;
+  const asInteger = typeof current !== "number" && jsonNumber && typeof operand === "number" && Number.isInteger(operand);
+  const bigOperand = asInteger ? BigInt(operand as number) : null;
+  const candidate = bigOperand !== null && bigOperand >= INT64_MIN && bigOperand <= INT64_MAX ? integerLeaf(bigOperand) : operand;
+  const order = compareValues(candidate, current);
+  return (kind === "maximum" ? order > 0 : order < 0) ? candidate : current;
 }
 
 function integerOf(value: JsonObject): bigint {

@@ -20,12 +20,22 @@ import { bytesLeaf, geoPointLeaf, integerLeaf, referenceLeaf, timestampLeaf, typ
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-/** The internal JSON of a typed wire value. */
+/**
+ * The internal JSON of a typed wire value. `depth` is the level the value
+ * has when it is a map or an array, counted as documents count it
+ * (validation/document-data.ts): the document is level 1, and each map or
+ * array inside it one more; scalars and typed leaves add no level. So a
+ * value given in the typed form nests exactly as deep as the same value in
+ * the JSON form may (they were counted apart: a typed map took two levels
+ * and a scalar one, so `fields` refused at half the depth `data` allowed).
+ */
 export function jsonFromTyped(value: Value, where: string, depth = 1): JsonValue {
-  if (depth > DOCUMENT_DEPTH_MAX) throw invalid(`${where} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
   const kind = value.kind;
   switch (kind.case) {
     case "nullValue":
+      // Binary protobuf carries any enum number; NULL_VALUE (0) is the only one.
+      const nullNumber: number = kind.value;
+      if (nullNumber !== NullValue.NULL_VALUE) throw invalid(`${where}.null_value is ${nullNumber}, not a NullValue; only NULL_VALUE (0) is one`);
       return null;
     case "booleanValue":
       return kind.value;
@@ -59,17 +69,21 @@ export function jsonFromTyped(value: Value, where: string, depth = 1): JsonValue
       return geoPointLeaf(latitude, longitude);
     }
     case "arrayValue":
+      if (depth > DOCUMENT_DEPTH_MAX) throw tooDeep(where);
       return kind.value.values.map((v, i) => jsonFromTyped(v, `${where}[${i}]`, depth + 1));
     case "mapValue":
-      return jsonFromTypedFields(kind.value.fields, where, depth + 1);
+      return jsonFromTypedFields(kind.value.fields, where, depth);
     case undefined:
       throw invalid(`${where} has no value set`);
   }
 }
 
-/** The internal JSON object of a typed map (document fields); `where` names it in errors. */
+/**
+ * The internal JSON object of a typed map (document fields); `where` names
+ * it in errors. `depth` is the map's level: 1 for a document's fields.
+ */
 export function jsonFromTypedFields(fields: { [key: string]: Value }, where: string, depth = 1): JsonObject {
-  if (depth > DOCUMENT_DEPTH_MAX) throw invalid(`${where} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX})`);
+  if (depth > DOCUMENT_DEPTH_MAX) throw tooDeep(where);
   // Keys are the user's (`__proto__` among them): own properties only, see own-keys.ts.
   const out: Record<string, JsonValue> = {};
   for (const [k, v] of Object.entries(fields)) {
@@ -119,6 +133,10 @@ export function typedFieldsFromJson(obj: JsonObject): { [key: string]: Value } {
   const fields: Record<string, Value> = {};
   for (const [k, v] of Object.entries(obj)) setOwn(fields, k, typedFromJson(v));
   return fields;
+}
+
+function tooDeep(where: string): FailureError {
+  return invalid(`${where} nests deeper than DOCUMENT_DEPTH_MAX (${DOCUMENT_DEPTH_MAX}) levels of maps and arrays`);
 }
 
 function invalid(message: string): FailureError {

@@ -101,3 +101,40 @@ function stringEnd(text: string, open: number): number {
   }
   return text.length;
 }
+
+/**
+ * An int64 as protobuf JSON writes it (`"integerValue": "16"`): decimal
+ * digits, an optional minus sign, no leading zeros. protobuf-es reads int64
+ * text with BigInt, which also takes `"0x10"` (16), `"0o7"`, `"0b1"` and
+ * `"01"`; the server refuses those (INVALID_ARGUMENT), so the CLI and the
+ * console refuse them first, naming them.
+ */
+export function isDecimalInt64Text(text: string): boolean {
+  return DECIMAL_INT64.test(text);
+}
+
+const DECIMAL_INT64 = /^-?(?:0|[1-9][0-9]*)$/;
+
+/**
+ * The first `integerValue` text in parsed protobuf JSON of typed values
+ * that is not decimal (isDecimalInt64Text), or null. The walk is iterative,
+ * so JSON of any depth cannot exhaust the stack; it looks at every
+ * `integerValue` member holding a string, which in protobuf JSON of Values
+ * is only ever an integer's text (a map's own field names hold Values, not strings).
+ */
+export function firstNonDecimalInt64(json: unknown): string | null {
+  const stack: unknown[] = [json];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== "object") continue;
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "integerValue" && typeof value === "string" && !isDecimalInt64Text(value)) return value;
+      stack.push(value);
+    }
+  }
+  return null;
+}

@@ -163,6 +163,11 @@ describe("import of \"fields\" records", () => {
     expect(record(1, { id: "x", fields: { t: { timestampValue: "2026-11-30T15:04:05.123456000Z" } } }).data["t"]!.toString()).toBe("2026-11-30T15:04:05.123456Z");
     expect(problem(JSON.parse('{"id": "x", "fields": {"n": {"integerValue": 9007199254740993}}}'))).toMatch(/9007199254740992 is a JSON number past 2\^53.*write an int64 as a string/);
     expect(record(1, { id: "x", fields: { n: { integerValue: 42 } } }).data).toEqual({ n: 42n });
+    // BigInt reads hex, octal, binary and leading zeros, which protobuf JSON does not write: "0x10" was imported as 16.
+    for (const text of ["0x10", "01", "0o7", "0b1", "-01"]) {
+      expect(problem({ id: "x", fields: { m: { mapValue: { fields: { n: { integerValue: text } } } } } }), text).toMatch(/^"fields" member "m", at \["n"\]: the integer ".*" is not a decimal integer/);
+    }
+    expect(record(1, { id: "x", fields: { n: { integerValue: "-16" }, z: { integerValue: "0" } } }).data).toEqual({ n: -16n, z: 0n });
     expect(problem({ id: "x", fields: { g: { geoPointValue: { latitude: 91, longitude: 0 } } } })).toMatch(/^"fields" member "g": GeoPoint: the latitude must be/);
     // Impossible dates, which protobuf-es's Date.parse would roll into the next month, are refused, not shifted.
     for (const at of ["2026-02-30T00:00:00Z", "2025-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2026-01-01T24:00:00Z"]) {

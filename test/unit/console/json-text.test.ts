@@ -91,6 +91,11 @@ describe("the editor's typed fields", () => {
   it("says why text is not typed fields", () => {
     expect(parseTypedFieldsText("[1]")).toMatchObject({ ok: false, message: expect.stringMatching(/JSON object of values/) });
     expect(parseTypedFieldsText('{"n": {"integerValue": "x"}}')).toMatchObject({ ok: false, message: expect.stringMatching(/not typed values/) });
+    // BigInt reads these, and the number read would be saved: refused instead, as the server and the CLI refuse them.
+    for (const text of ["0x10", "01", "0b1", "-01"]) {
+      expect(parseTypedFieldsText(`{"m": {"mapValue": {"fields": {"n": {"integerValue": "${text}"}}}}}`), text).toMatchObject({ ok: false, message: `the integer "${text}" is not a decimal integer; write an int64 in decimal digits, as {"integerValue": "16"}` });
+    }
+    expect(parseTypedFieldsText('{"n": {"integerValue": "-16"}}')).toMatchObject({ ok: true });
     expect(parseTypedFieldsText('{"n": ')).toMatchObject({ ok: false, message: expect.stringMatching(/invalid JSON/) });
   });
 });

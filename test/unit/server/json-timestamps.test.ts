@@ -1,7 +1,8 @@
-/** The JSON guard against impossible timestamps (src/server/json-timestamps.ts). */
+/** The JSON guard against values protobuf-es would misread: impossible timestamps, inexact int64s (src/server/json-timestamps.ts). */
 import { describe, expect, it } from "vitest";
 import { SetDocumentRequestSchema } from "../../../gen/impossibledb/v1/collection_service_pb.js";
-import { impossibleDateTime, jsonTimestampProblem } from "../../../src/server/json-timestamps.js";
+import { impossibleDateTime, inexactInt64, jsonRequestProblem } from "../../../src/server/json-timestamps.js";
+import { CommitBatchRequestSchema } from "../../../gen/impossibledb/v1/transaction_service_pb.js";
 
 describe("impossible timestamps in JSON requests", () => {
   it("knows real dates and times from ones Date.parse would roll over", () => {
@@ -13,8 +14,26 @@ describe("impossible timestamps in JSON requests", () => {
 
   it("finds them at any depth of typed values, by the method's descriptor", () => {
     const deep = { ref: { collection: "c", id: "d" }, fields: { m: { mapValue: { fields: { list: { arrayValue: { values: [{ stringValue: "2026-02-30T00:00:00Z" }, { timestampValue: "2026-02-30T00:00:00Z" }] } } } } } } };
-    expect(jsonTimestampProblem(SetDocumentRequestSchema, deep)).toBe('fields.m.map_value.fields.list.array_value.values[1].timestamp_value: "2026-02-30T00:00:00Z" is not a real date and time');
+    expect(jsonRequestProblem(SetDocumentRequestSchema, deep)).toBe('fields.m.map_value.fields.list.array_value.values[1].timestamp_value: "2026-02-30T00:00:00Z" is not a real date and time');
     // A string that merely looks like a date is a string, and Struct data is not a Timestamp.
-    expect(jsonTimestampProblem(SetDocumentRequestSchema, { data: { at: "2026-02-30T00:00:00Z" }, fields: { s: { stringValue: "2026-02-30T00:00:00Z" } } })).toBeUndefined();
+    expect(jsonRequestProblem(SetDocumentRequestSchema, { data: { at: "2026-02-30T00:00:00Z" }, fields: { s: { stringValue: "2026-02-30T00:00:00Z" } } })).toBeUndefined();
+  });
+});
+
+describe("int64s in JSON requests", () => {
+  it("takes decimal text and safe whole numbers, and refuses what BigInt or JSON parsing would change", () => {
+    for (const ok of ["0", "-0", "16", "-9223372036854775808", "9223372036854775807", "9007199254740993", 0, -5, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1.5]) expect(inexactInt64(ok), String(ok)).toBeUndefined();
+    for (const bad of ["0x10", "01", "-01", "00", "0b1", "0o7", "1e3", "+1", " 1", "1 ", "1_000", ""]) expect(inexactInt64(bad), bad).toMatch(/is not a decimal integer/);
+    for (const bad of [2 ** 53, -(2 ** 53), 9007199254740993, 9223372036854775807, 1e300]) expect(inexactInt64(bad), String(bad)).toMatch(/beyond 2\^53 - 1/);
+  });
+
+  it("finds them in typed values, preconditions and batches, by the method's descriptor, and leaves Struct data alone", () => {
+    const deep = { ref: { collection: "c", id: "d" }, fields: { m: { mapValue: { fields: { list: { arrayValue: { values: [{ integerValue: "1" }, { integerValue: "0x10" }] } } } } } } };
+    expect(jsonRequestProblem(SetDocumentRequestSchema, deep)).toMatch(/^fields\.m\.map_value\.fields\.list\.array_value\.values\[1\]\.integer_value: "0x10" is not a decimal integer/);
+    expect(jsonRequestProblem(SetDocumentRequestSchema, { ref: { collection: "c", id: "d" }, data: {}, precondition: { version: 9007199254740992 } })).toMatch(/^precondition\.version: 9007199254740992 is a JSON number beyond/);
+    const batch = { writes: [{ ref: { collection: "c", id: "d" }, setFields: { fields: { n: { integerValue: "1" } } } }, { ref: { collection: "c", id: "e" }, setFields: { fields: { n: { integerValue: "01" } } } }] };
+    expect(jsonRequestProblem(CommitBatchRequestSchema, batch)).toMatch(/^writes\[1\]\.set_fields\.fields\.n\.integer_value: "01"/);
+    // Struct data holds JSON numbers (doubles), whose keys are the user's: nothing there is an int64.
+    expect(jsonRequestProblem(SetDocumentRequestSchema, { ref: { collection: "c", id: "d" }, data: { version: "0x1", fields: { n: { integerValue: "0x1" } } } })).toBeUndefined();
   });
 });

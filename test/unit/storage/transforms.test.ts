@@ -86,6 +86,23 @@ describe("maximum and minimum", () => {
     expect(Object.is(min(-0, 0), -0)).toBe(true);
   });
 
+  it("keep a typed integer an integer against a whole JSON number, as increment does", () => {
+    const int = (n: bigint): JsonObject => ({ "\u0001int": String(n) });
+    const json = (kind: "maximum" | "minimum", operand: number): FieldTransformSpec => ({ path: ["n"], kind, operand, jsonNumber: true });
+    // The winning operand is stored as an integer (it was a double: 10.0, the field's type lost).
+    expect(applied({ n: int(5n) }, json("maximum", 10))).toEqual({ n: int(10n) });
+    expect(applied({ n: int(5n) }, json("minimum", -3))).toEqual({ n: int(-3n) });
+    // The stored integer wins, or ties, and stays as it was.
+    expect(applied({ n: int(2n ** 60n + 1n) }, json("maximum", 2 ** 60))).toEqual({ n: int(2n ** 60n + 1n) });
+    expect(applied({ n: int(7n) }, json("minimum", 7))).toEqual({ n: int(7n) });
+    // A fractional operand, or one int64 cannot hold, wins as the double it is; a stored double stays a double.
+    expect(applied({ n: int(5n) }, json("maximum", 5.5))).toEqual({ n: 5.5 });
+    expect(applied({ n: int(5n) }, json("maximum", 2 ** 64))).toEqual({ n: 2 ** 64 });
+    expect(applied({ n: 5 }, json("maximum", 10))).toEqual({ n: 10 });
+    // A typed double operand (no jsonNumber) is a double by the caller's choice.
+    expect(applied({ n: int(5n) }, { path: ["n"], kind: "maximum", operand: 10 })).toEqual({ n: 10 });
+  });
+
   it("agree with Math.max and Math.min on numbers (property)", () => {
     const num = fc.double({ noNaN: true, noDefaultInfinity: true });
     fc.assert(

@@ -16,6 +16,7 @@ import { integerKey, sortableBase64 } from "../../../src/values/order-key.js";
 import { jsonFromTyped, jsonFromTypedFields, typedFromJson } from "../../../src/values/proto-typed.js";
 import { TIMESTAMP_MICROS_MAX, TIMESTAMP_MICROS_MIN, timestampText } from "../../../src/values/timestamp.js";
 import { integerLeaf } from "../../../src/values/typed.js";
+import { DOCUMENT_DEPTH_MAX } from "../../../src/limits.js";
 
 type KindInit = NonNullable<MessageInitShape<typeof ValueSchema>["kind"]>;
 const v = (kind: KindInit | { case: undefined }) => create(ValueSchema, { kind } as MessageInitShape<typeof ValueSchema>);
@@ -169,5 +170,47 @@ describe("order keys", () => {
       {},
     ];
     for (let i = 1; i < ordered.length; i++) expect(compareValues(ordered[i - 1], ordered[i]), `${i}`).toBeLessThan(0);
+  });
+});
+
+describe("nesting depth of the typed form", () => {
+  /** A tree of maps and arrays (the shape: true is a map, false an array) around a leaf, in both forms. */
+  function both(shape: readonly boolean[], leaf: Value, leafJson: unknown): { typed: { [k: string]: Value }; json: Record<string, unknown> } {
+    let typed = leaf;
+    let json = leafJson;
+    for (const isMap of [...shape].reverse()) {
+      typed = isMap ? v({ case: "mapValue", value: { fields: { k: typed } } }) : v({ case: "arrayValue", value: { values: [typed] } });
+      json = isMap ? { k: json } : [json];
+    }
+    return { typed: { f: typed }, json: { f: json } };
+  }
+  const accepts = (fn: () => unknown): boolean => {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      expect(String(err)).toMatch(/nests deeper than DOCUMENT_DEPTH_MAX \(20\)/);
+      return false;
+    }
+  };
+
+  it("counts one level per map or array, as a document's JSON form does: DOCUMENT_DEPTH_MAX - 1 fit under a field", () => {
+    const maps = (n: number) => both(Array<boolean>(n).fill(true), v({ case: "integerValue", value: 1n }), 1).typed;
+    expect(accepts(() => jsonFromTypedFields(maps(DOCUMENT_DEPTH_MAX - 1), "fields"))).toBe(true);
+    expect(() => jsonFromTypedFields(maps(DOCUMENT_DEPTH_MAX), "fields")).toThrow(`fields.f${".k".repeat(DOCUMENT_DEPTH_MAX - 1)} nests deeper than DOCUMENT_DEPTH_MAX (20)`);
+  });
+
+  it("refuses exactly the trees the JSON form refuses, for any mix of maps and arrays (property)", () => {
+    // Every length up to just past the limit, not fast-check's small default sizes.
+    const shapes = fc.integer({ min: 0, max: DOCUMENT_DEPTH_MAX + 1 }).chain((n) => fc.array(fc.boolean(), { minLength: n, maxLength: n }));
+    fc.assert(
+      fc.property(shapes, fc.boolean(), (shape, scalarLeaf) => {
+        // The leaf: a scalar, or an empty map (a level of its own in both forms).
+        const { typed, json } = scalarLeaf ? both(shape, v({ case: "stringValue", value: "s" }), "s") : both(shape, v({ case: "mapValue", value: { fields: {} } }), {});
+        const typedOk = accepts(() => jsonFromTypedFields(typed, "fields"));
+        const jsonOk = encodeDocumentData(json as never, { typed: false }).ok;
+        expect(typedOk).toBe(jsonOk);
+      }),
+    );
   });
 });

@@ -16,6 +16,7 @@
 import { fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "../gen/impossibledb/v1/document_pb.js";
 import { VALUE_DEPTH_MAX } from "../limits.js";
+import { isDecimalInt64Text } from "../number-text.js";
 import { decodeValue, type DocumentData, type ValueDecoder } from "../value-codec.js";
 import { jsonFormOfFields } from "./json-form.js";
 import { checkCollectionName, checkId } from "./names.js";
@@ -57,7 +58,8 @@ export function typedFieldsData(json: unknown, decoder: ValueDecoder): { data: D
     } catch (err) {
       return { problem: `${where}: ${(err as Error).message}` };
     }
-    const problem = wireProblem(value, raw, 1);
+    // The field's value is level 2 when it is a map or an array: the document is level 1.
+    const problem = wireProblem(value, raw, 2);
     if (problem !== null) return { problem: `${where}${problem.at === "" ? "" : `, at ${problem.at}`}: ${problem.text}` };
     try {
       Object.defineProperty(data, name, { value: decodeValue(value, decoder), writable: true, enumerable: true, configurable: true });
@@ -74,16 +76,22 @@ export function typedFieldsData(json: unknown, decoder: ValueDecoder): { data: D
  * What protobuf JSON lets through but the import could not carry exactly, or
  * null: a value with no type (`{}`, which would become null), a timestamp
  * finer than a microsecond (the decoder, like the server, keeps
- * microseconds), and an int64 written as a JSON number past 2^53 (JSON
- * parsing has already rounded it; protobuf JSON writes int64 as a string).
+ * microseconds), an int64 written as a JSON number past 2^53 (JSON
+ * parsing has already rounded it; protobuf JSON writes int64 as a string)
+ * or as text that is not decimal (`"0x10"`, `"01"`: BigInt reads them, the
+ * server refuses them).
  * Also a reference the server would refuse (names.ts): the server refuses a
  * whole batch for one, so the first pass names its line instead.
- * `raw` is the JSON the value was parsed from, walked alongside it.
+ * `raw` is the JSON the value was parsed from, walked alongside it;
+ * `depth` is the value's level when it is a map or an array (the document
+ * is level 1), which VALUE_DEPTH_MAX bounds so the walk cannot exhaust the
+ * stack (the server's DOCUMENT_DEPTH_MAX, lower, answers for the rest).
  */
 function wireProblem(value: Value, raw: unknown, depth: number): { at: string; text: string } | null {
   const here = (text: string) => ({ at: "", text });
-  if (depth > VALUE_DEPTH_MAX) return here(`nested more than VALUE_DEPTH_MAX (${VALUE_DEPTH_MAX}) levels deep`);
   const kind = value.kind;
+  // Levels are counted as the server counts a document's (one per map or array, none for a scalar).
+  if ((kind.case === "arrayValue" || kind.case === "mapValue") && depth > VALUE_DEPTH_MAX) return here(`nested more than VALUE_DEPTH_MAX (${VALUE_DEPTH_MAX}) levels deep`);
   const member = (name: string): unknown => (raw as Record<string, unknown>)[name];
   switch (kind.case) {
     case undefined:
@@ -92,6 +100,10 @@ function wireProblem(value: Value, raw: unknown, depth: number): { at: string; t
       const written = member("integerValue");
       if (typeof written === "number" && !Number.isSafeInteger(written)) {
         return here(`the integer ${String(written)} is a JSON number past 2^53, which JSON parsing has already rounded: write an int64 as a string ("integerValue": "9007199254740993"), as export does`);
+      }
+      // protobuf-es reads the text with BigInt, which also takes hex, octal, binary and leading zeros ("0x10" as 16).
+      if (typeof written === "string" && !isDecimalInt64Text(written)) {
+        return here(`the integer ${JSON.stringify(written)} is not a decimal integer: protobuf JSON writes an int64 in decimal digits, with an optional minus sign and no leading zeros ("integerValue": "16")`);
       }
       return null;
     }
