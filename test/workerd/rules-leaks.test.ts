@@ -134,6 +134,45 @@ describe("a write rule's refusal to a caller the read rule hides documents from"
   });
 });
 
+describe("Listen by a rule-bound caller", () => {
+  /** The messages a listener of `id` gets: its snapshot's, then those within `windowMs` of `act`. */
+  async function heard(id: string, act: () => Promise<void>, windowMs: number): Promise<Array<{ changes: number; current: boolean }>> {
+    const controller = new AbortController();
+    const messages: Array<{ changes: number; current: boolean }> = [];
+    const done = (async () => {
+      try {
+        for await (const m of alice.query.listen({ target: { case: "document", value: { collection: "notes", id } } }, { signal: controller.signal })) {
+          messages.push({ changes: m.changes.length, current: m.current });
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) throw err;
+      }
+    })();
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!messages.some((m) => m.current)) {
+        if (Date.now() > deadline) throw new Error("the listener never became current");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await act();
+      await new Promise((r) => setTimeout(r, windowMs));
+      return messages;
+    } finally {
+      controller.abort();
+      await done;
+    }
+  }
+
+  it("hears nothing when a document it may not read is written, as for a missing one (no checkpoint between heartbeats)", async () => {
+    const write = (id: string) => async () => {
+      for (let i = 0; i < 3; i++) await admin.docs.updateDocument({ ref: { collection: "notes", id }, patch: { data: { seen: i } }, updateMask: { fieldPaths: ["seen"] } });
+    };
+    const hidden = await heard("pw", write("pw"), 1_500);
+    expect(hidden).toEqual([{ changes: 0, current: true }]);
+    expect(await heard("nosuch", async () => {}, 1_500)).toEqual(hidden);
+  });
+});
+
 describe("DeleteCollection by a rule-bound caller", () => {
   it("is refused with PERMISSION_DENIED when a read rule binds it, saying why, and deletes nothing", async () => {
     const err = await failure(alice.docs.deleteCollection({ collection: "diary" }));
