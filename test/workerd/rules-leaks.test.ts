@@ -165,7 +165,7 @@ describe("Listen by a rule-bound caller", () => {
 
   it("hears nothing when a document it may not read is written, as for a missing one (no checkpoint between heartbeats)", async () => {
     const write = (id: string) => async () => {
-      for (let i = 0; i < 3; i++) await admin.docs.updateDocument({ ref: { collection: "notes", id }, patch: { data: { seen: i } }, updateMask: { fieldPaths: ["seen"] } });
+      for (let i = 0; i < 3; i++) await admin.docs.updateDocument({ ref: { collection: "notes", id }, patch: { data: { seen: i }, updateMask: { fieldPaths: ["seen"] } } });
     };
     const hidden = await heard("pw", write("pw"), 1_500);
     expect(hidden).toEqual([{ changes: 0, current: true }]);
