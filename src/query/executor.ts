@@ -152,6 +152,11 @@ export async function runAggregation(
   return { groups, report: run.report };
 }
 
+/** The refusal of a query that read more than `budget` rows over its shards. */
+function overBudget(budget: number): FailureError {
+  return new FailureError("resource_exhausted", `the query read more than QUERY_ROWS_READ_MAX (${budget}) rows over its shards; narrow the filter or add a secondary index that serves it`);
+}
+
 type ShardOutcome = { ok: true; rowsRead: number; explain: ShardExplain | null } | { ok: false; kind: FailureError["kind"]; message: string; rowsRead: number };
 
 /** The shared machinery of one execution: shard selection, budget, deadline, report. */
@@ -168,7 +173,7 @@ function startRun(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions)
     routingVersion: shards.routingVersion,
     shards: [...reports.values()],
     rowsReturned: 0,
-    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule),
+    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule, "all"),
   };
   const budget = options.rowsReadMax ?? QUERY_ROWS_READ_MAX;
   let rowsRead = 0;
@@ -181,12 +186,15 @@ function startRun(shards: QueryShards, spec: QuerySpec, options: ExecuteOptions)
       const shardReport = reports.get(shard)!;
       shardReport.rowsRead += r.result.rowsRead;
       shardReport.rowsReturned += r.returned;
+      // Past the budget (always so when a shard failed for its share of it),
+      // the refusal names only the limit: a shard's "remaining budget"
+      // would count the rows other shards read, rows a read rule hides too.
+      if (rowsRead > budget) throw overBudget(budget);
       if (!r.result.ok) throw new FailureError(r.result.kind, r.result.message);
       if (r.result.explain !== null && shardReport.sqlPlan === "") {
         shardReport.sqlPlan = r.result.explain.sqlPlan;
         shardReport.index = r.result.explain.indexes.join(",");
       }
-      if (rowsRead > budget) throw new FailureError("resource_exhausted", `the query read more than QUERY_ROWS_READ_MAX (${budget}) rows`);
       return r;
     });
   const merged = (after: QueryCursor | null, sizes: BatchSizes) =>

@@ -28,7 +28,21 @@ export interface RuleReport {
   readonly condition: string;
   readonly pushed: boolean;
   readonly evaluatedPerDocument: boolean;
+  /**
+   * True when Explain must not show the shards' rows read: they include
+   * rows the rule refused, so their count would tell the caller whether
+   * hidden documents match its filter (an equality or range oracle).
+   */
+  readonly rowsReadWithheld: boolean;
 }
+
+/**
+ * What a run's rows read count: `all` rows SQLite read, hidden ones too (a
+ * query or aggregation, whose SQL reads rows before the rule drops them),
+ * or only `readable` documents (a search, whose statistics and budgets the
+ * rule scopes: src/search/README.md).
+ */
+export type RowsReadScope = "all" | "readable";
 
 /** The rule of a query or listing by a caller with claims `auth`. */
 export function shardReadRule(rule: CompiledRule, auth: Readonly<Record<string, unknown>>, method: RuleMethod): ShardReadRule {
@@ -36,10 +50,15 @@ export function shardReadRule(rule: CompiledRule, auth: Readonly<Record<string, 
   return { source: rule.source, filter, exact, authJson: JSON.stringify(auth), method };
 }
 
-/** What Explain says of a rule. */
-export function ruleReport(rule: ShardReadRule): RuleReport {
-  const pushed = !(filterIsAll(rule.filter));
-  return { condition: rule.source, pushed, evaluatedPerDocument: !rule.exact };
+/**
+ * What Explain says of a rule. Rows read that count `all` rows are withheld
+ * unless the rule hides nothing from this caller (it reads no document and
+ * allowed: the filter is everything, exactly).
+ */
+export function ruleReport(rule: ShardReadRule, rowsRead: RowsReadScope): RuleReport {
+  const pushed = !filterIsAll(rule.filter);
+  const hidesNothing = rule.exact && !pushed;
+  return { condition: rule.source, pushed, evaluatedPerDocument: !rule.exact, rowsReadWithheld: rowsRead === "all" && !hidesNothing };
 }
 
 function filterIsAll(filter: Expr): boolean {

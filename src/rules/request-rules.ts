@@ -53,6 +53,26 @@ export async function assertMayListCollections(ctx: HandlerContext): Promise<voi
   }
 }
 
+/**
+ * Refuses DeleteCollection to a caller any rule of `collection` binds.
+ * Deleting a collection whole would pass by its write rule document by
+ * document, and would delete (and count, in its answer) documents its read
+ * rule hides, telling the caller about them; the same reason ListCollections
+ * is refused. PERMISSION_DENIED, naming the rule and the way out; the
+ * refusal depends only on the rules and the caller, never on the documents.
+ */
+export async function assertMayDeleteCollection(ctx: HandlerContext, collection: string): Promise<void> {
+  const caller = ruleCallerOf(ctx);
+  if (caller === null) return;
+  const rules = (await currentRules(envOf(ctx))).get(collection);
+  const bound = [rules?.read != null ? "read" : null, rules?.write != null ? "write" : null].filter((k) => k !== null);
+  if (bound.length === 0) return;
+  throw new ConnectError(
+    `collection ${collection} has a ${bound.join(" and a ")} rule that ${bound.length === 1 ? "binds" : "bind"} you: DeleteCollection would delete, and count, documents the rules keep from you; only an admin of the database may delete it whole (or delete the documents you may write one by one)`,
+    Code.PermissionDenied,
+  );
+}
+
 /** The read rule a query or listing of `collection` carries to its shards, or null. */
 export async function queryReadRule(ctx: HandlerContext, collection: string): Promise<ShardReadRule | null> {
   const caller = ruleCallerOf(ctx);

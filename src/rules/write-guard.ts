@@ -6,7 +6,10 @@
  * document, and a refused write changes nothing.
  *
  * The rule runs before the write's own checks (preconditions, "already
- * exists", "not found"), so a refused caller learns nothing from them.
+ * exists", "not found"), so a refused caller learns nothing from them. Its
+ * refusal names the operation the caller sent (set, create, update,
+ * delete), never `request.method`: that says whether a document is stored,
+ * which a caller the read rule hides it from must not learn.
  * `request.method` is `create` when no document is stored, `update` when
  * one is (SetDocument and UpdateDocument alike), `delete` for deletes;
  * `request.resource` is the document as it would be after the write (for
@@ -82,6 +85,7 @@ export function writeCheck(guard: ShardWriteGuard | null | undefined): WriteChec
       request: { auth, method, resource: proposed === null ? null : { id: write.id, data: proposed } },
       resource: stored === null ? null : { id: write.id, data: stored },
     });
-    return allowed ? null : `the write rule of collection ${write.collection} refuses this ${method}`;
+    // The request's own operation, not `method`: the same words whether or not the document exists.
+    return allowed ? null : `the write rule of collection ${write.collection} refuses this ${write.op}`;
   };
 }

@@ -104,7 +104,7 @@ function startGeo(shards: GeoShards, spec: QuerySpec, region: GeoRegion, options
     routingVersion: shards.routingVersion,
     shards: reports,
     rowsReturned: 0,
-    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule),
+    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule, "readable"),
   };
   const budget = options.rowsReadMax ?? QUERY_ROWS_READ_MAX;
   let rowsRead = 0;

@@ -263,7 +263,7 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
     routingVersion: shards.routingVersion,
     shards: reports,
     rowsReturned: 0,
-    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule),
+    rule: spec.rule === null || spec.rule === undefined ? null : ruleReport(spec.rule, "readable"),
   };
   const budget = (options.rowsReadMax ?? QUERY_ROWS_READ_MAX) - plan.statsRowsRead;
   let rowsRead = 0;

@@ -32,7 +32,7 @@ import { deleteCollectionStep, listCollectionsPage } from "./collections.js";
 import { listPage } from "./list-documents.js";
 import { createResponseBudget, encodedBytes, fittingPrefix } from "./response-budget.js";
 import { batchGetResultBytesMax } from "./wire-bound.js";
-import { assertMayListCollections, pointReadCheck, queryReadRule, writeGuardOf } from "../rules/request-rules.js";
+import { assertMayDeleteCollection, assertMayListCollections, pointReadCheck, queryReadRule, writeGuardOf } from "../rules/request-rules.js";
 import type { ShardWriteGuard } from "../rules/write-guard.js";
 import { listReadablePage } from "./list-readable.js";
 import { queryDeadline } from "./query-shards.js";
@@ -127,10 +127,8 @@ export function createCollectionService(): ServiceImpl<typeof CollectionService>
 
     async deleteCollection(req, ctx) {
       const collection = collectionFrom(req.collection);
-      // Deleting a collection whole would pass by its write rule document by document.
-      if ((await writeGuardOf(ctx, [collection])) !== null) {
-        throw new FailureError("permission_denied", `collection ${collection} has a write rule: only an admin of the database may delete it whole`);
-      }
+      // Whole, it would pass by the write rule and delete (and count) documents the read rule hides.
+      await assertMayDeleteCollection(ctx, collection);
       return deleteCollectionStep(envOf(ctx), collection, req.batchSize);
     },
   };

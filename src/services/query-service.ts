@@ -148,8 +148,14 @@ export function createQueryService(): ServiceImpl<typeof QueryService> {
   };
 }
 
-/** The wire form of a query report. */
+/**
+ * The wire form of a query report. A caller whose read rule hides documents
+ * gets no shard's rows read (`rule.rows_read_withheld`): they count rows the
+ * rule refused, and would tell whether hidden documents match the filter.
+ * The report itself keeps them, for the request's log line.
+ */
 export function toPlan(report: QueryReport): QueryPlan {
+  const withheld = report.rule?.rowsReadWithheld === true;
   return create(QueryPlanSchema, {
     shardsTotal: report.shardsTotal,
     shardsQueried: report.shardsQueried,
@@ -161,7 +167,7 @@ export function toPlan(report: QueryReport): QueryPlan {
         pruned: s.pruned,
         index: s.index,
         sqlPlan: s.sqlPlan,
-        rowsRead: BigInt(s.rowsRead),
+        rowsRead: withheld ? 0n : BigInt(s.rowsRead),
         rowsReturned: BigInt(s.rowsReturned),
       }),
     ),

@@ -126,6 +126,11 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
   });
   let lastPositions = encodeKey(start.positions);
   let lastSentMs = Date.now();
+  // A caller a read rule binds gets a checkpoint without changes only as a
+  // heartbeat: one sent as soon as the positions move would tell it when
+  // documents it may not read changed (a listener of one hidden document
+  // would hear every write to it).
+  const ruleBound = target.rule !== null && target.rule !== undefined;
   while (!options.signal.aborted) {
     if (merger.buffered > LISTEN_PENDING_ROWS_MAX) {
       throw new FailureError("resource_exhausted", `the listener buffered over LISTEN_PENDING_ROWS_MAX (${LISTEN_PENDING_ROWS_MAX}) changes waiting for the rest of transactions; resume with the last resume_token`);
@@ -160,7 +165,7 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
     // any proxy can tell a quiet stream from a dead connection); at most
     // one per returned feed call.
     const quiet = Date.now() - lastSentMs >= waitMs;
-    if (changes.length > 0 || (key !== null && (key !== lastPositions || quiet))) {
+    if (changes.length > 0 || (key !== null && ((key !== lastPositions && !ruleBound) || quiet))) {
       if (key !== null) lastPositions = key;
       lastSentMs = Date.now();
       yield { changes, current: false, positions };

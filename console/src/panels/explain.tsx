@@ -2,6 +2,8 @@
  * Explain as a picture: one tile per shard of the routing table, pruned
  * shards faded, each queried shard with a bar for the rows it read (scaled
  * to the most any shard read), the rows it returned and the index it used.
+ * A caller a read rule binds is not told rows read (`rule.rowsReadWithheld`,
+ * docs/security.md): the caption says so instead of showing zeros.
  */
 import type { QueryPlan } from "../../../gen/impossibledb/v1/query_pb.js";
 
@@ -9,10 +11,11 @@ import type { QueryPlan } from "../../../gen/impossibledb/v1/query_pb.js";
 export function ExplainPicture({ plan }: { plan: QueryPlan }) {
   const rowsReadMax = Math.max(1, ...plan.shards.map((s) => Number(s.rowsRead)));
   const rowsRead = plan.shards.reduce((n, s) => n + Number(s.rowsRead), 0);
+  const withheld = plan.rule?.rowsReadWithheld === true;
   return (
     <figure class="explain" aria-label="explain">
       <figcaption>
-        <strong>{plan.shardsQueried}</strong> of {plan.shardsTotal} shards queried, <strong>{rowsRead}</strong> rows read,{" "}
+        <strong>{plan.shardsQueried}</strong> of {plan.shardsTotal} shards queried, {withheld ? "rows read withheld (a read rule binds you)," : <><strong>{rowsRead}</strong> rows read,</>}{" "}
         <strong>{String(plan.rowsReturned)}</strong> returned (routing table version {String(plan.routingVersion)})
       </figcaption>
       <ol class="shard-tiles">
@@ -27,7 +30,7 @@ export function ExplainPicture({ plan }: { plan: QueryPlan }) {
                   <rect width={(100 * Number(s.rowsRead)) / rowsReadMax} height="8" />
                 </svg>
                 <div>
-                  <span class="rows-read">{String(s.rowsRead)}</span> read, {String(s.rowsReturned)} returned
+                  {withheld ? null : <><span class="rows-read">{String(s.rowsRead)}</span> read, </>}{String(s.rowsReturned)} returned
                 </div>
                 <div class="index">{s.index === "" ? "full scan" : `index ${s.index}`}</div>
               </>

@@ -991,8 +991,14 @@ type RulePlan struct {
 	// True when the shards also evaluated the condition per document (the
 	// part SQL cannot say); false when SQL alone decided.
 	EvaluatedPerDocument bool `protobuf:"varint,3,opt,name=evaluated_per_document,json=evaluatedPerDocument,proto3" json:"evaluated_per_document,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// True when each ShardPlan's rows_read is withheld (sent as 0): the rows
+	// SQLite reads include documents the rule hides from the caller, so their
+	// count would tell whether hidden documents match the filter. Set for
+	// every query and aggregation the rule binds, without a search (a
+	// search's rows read count only readable documents, and are sent).
+	RowsReadWithheld bool `protobuf:"varint,4,opt,name=rows_read_withheld,json=rowsReadWithheld,proto3" json:"rows_read_withheld,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *RulePlan) Reset() {
@@ -1046,6 +1052,13 @@ func (x *RulePlan) GetEvaluatedPerDocument() bool {
 	return false
 }
 
+func (x *RulePlan) GetRowsReadWithheld() bool {
+	if x != nil {
+		return x.RowsReadWithheld
+	}
+	return false
+}
+
 // How one shard took part in a query.
 type ShardPlan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1057,7 +1070,8 @@ type ShardPlan struct {
 	Index string `protobuf:"bytes,3,opt,name=index,proto3" json:"index,omitempty"`
 	// SQLite's plan for the shard's statement.
 	SqlPlan string `protobuf:"bytes,4,opt,name=sql_plan,json=sqlPlan,proto3" json:"sql_plan,omitempty"`
-	// Rows SQLite read on the shard.
+	// Rows SQLite read on the shard; 0 when QueryPlan.rule.rows_read_withheld
+	// (a caller a read rule binds never sees how many rows were read).
 	RowsRead int64 `protobuf:"varint,5,opt,name=rows_read,json=rowsRead,proto3" json:"rows_read,omitempty"`
 	// Rows the shard sent back.
 	RowsReturned  int64 `protobuf:"varint,6,opt,name=rows_returned,json=rowsReturned,proto3" json:"rows_returned,omitempty"`
@@ -1230,11 +1244,12 @@ const file_impossibledb_v1_query_proto_rawDesc = "" +
 	"\rrows_returned\x18\x04 \x01(\x03R\frowsReturned\x12'\n" +
 	"\x0frouting_version\x18\x05 \x01(\x03R\x0eroutingVersion\x12-\n" +
 	"\x04rule\x18\x06 \x01(\v2\x19.impossibledb.v1.RulePlanR\x04rule\x123\n" +
-	"\x06search\x18\a \x01(\v2\x1b.impossibledb.v1.SearchPlanR\x06search\"v\n" +
+	"\x06search\x18\a \x01(\v2\x1b.impossibledb.v1.SearchPlanR\x06search\"\xa4\x01\n" +
 	"\bRulePlan\x12\x1c\n" +
 	"\tcondition\x18\x01 \x01(\tR\tcondition\x12\x16\n" +
 	"\x06pushed\x18\x02 \x01(\bR\x06pushed\x124\n" +
-	"\x16evaluated_per_document\x18\x03 \x01(\bR\x14evaluatedPerDocument\"\xac\x01\n" +
+	"\x16evaluated_per_document\x18\x03 \x01(\bR\x14evaluatedPerDocument\x12,\n" +
+	"\x12rows_read_withheld\x18\x04 \x01(\bR\x10rowsReadWithheld\"\xac\x01\n" +
 	"\tShardPlan\x12\x14\n" +
 	"\x05shard\x18\x01 \x01(\tR\x05shard\x12\x16\n" +
 	"\x06pruned\x18\x02 \x01(\bR\x06pruned\x12\x14\n" +

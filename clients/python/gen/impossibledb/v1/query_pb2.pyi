@@ -186,14 +186,16 @@ class QueryPlan(_message.Message):
     def __init__(self, shards_total: _Optional[int] = ..., shards_queried: _Optional[int] = ..., shards: _Optional[_Iterable[_Union[ShardPlan, _Mapping]]] = ..., rows_returned: _Optional[int] = ..., routing_version: _Optional[int] = ..., rule: _Optional[_Union[RulePlan, _Mapping]] = ..., search: _Optional[_Union[_search_pb2.SearchPlan, _Mapping]] = ...) -> None: ...
 
 class RulePlan(_message.Message):
-    __slots__ = ("condition", "pushed", "evaluated_per_document")
+    __slots__ = ("condition", "pushed", "evaluated_per_document", "rows_read_withheld")
     CONDITION_FIELD_NUMBER: _ClassVar[int]
     PUSHED_FIELD_NUMBER: _ClassVar[int]
     EVALUATED_PER_DOCUMENT_FIELD_NUMBER: _ClassVar[int]
+    ROWS_READ_WITHHELD_FIELD_NUMBER: _ClassVar[int]
     condition: str
     pushed: bool
     evaluated_per_document: bool
-    def __init__(self, condition: _Optional[str] = ..., pushed: _Optional[bool] = ..., evaluated_per_document: _Optional[bool] = ...) -> None: ...
+    rows_read_withheld: bool
+    def __init__(self, condition: _Optional[str] = ..., pushed: _Optional[bool] = ..., evaluated_per_document: _Optional[bool] = ..., rows_read_withheld: _Optional[bool] = ...) -> None: ...
 
 class ShardPlan(_message.Message):
     __slots__ = ("shard", "pruned", "index", "sql_plan", "rows_read", "rows_returned")
