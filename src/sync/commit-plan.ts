@@ -4,6 +4,7 @@
  */
 import type { Failure, FailureKind } from "../errors.js";
 import { failure } from "../errors.js";
+import { bareAbortReason } from "./abort-reason.js";
 import type { ParticipantRequest, TxWriteResult } from "./participant.js";
 
 /** Everything the coordinator needs to run a commit. */
@@ -95,21 +96,6 @@ export function lifecycleFailure(answer: LifecycleAnswer): Failure | null {
   }
 }
 
-/**
- * A recorded abort reason without the words an answer wraps it in again
- * (a vote's code, "transaction aborted: ", "; retry it"), so that an answer
- * quoting it reads "transaction aborted: <why>; retry …" once, not
- * "transaction aborted: aborted: transaction aborted: <why>; retry it; retry …".
- */
-export function bareAbortReason(reason: string): string {
-  let text = reason.trim();
-  for (let before = ""; before !== text; ) {
-    before = text;
-    text = text.replace(/^(aborted|transaction aborted)(:\s*|$)/i, "").replace(/;\s*retry (it|the call|the transaction)( as a new transaction)?\.?$/i, "");
-  }
-  return text === "" ? "no reason recorded" : text;
-}
-
 /** Test-only crash points, so tests can stop a coordinator mid-protocol. */
 export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_commit" | "after_stage";
 
@@ -123,3 +109,5 @@ export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_
  * with an older transaction from a wait that ran out.
  */
 export type AbortCause = "wounded" | "waited" | "expired" | "resharded";
+
+export { bareAbortReason };
