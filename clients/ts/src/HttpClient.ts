@@ -101,7 +101,7 @@ async function withRetries<T>(
     try {
       return await attempt(remainingMs);
     } catch (err) {
-      const error = ConnectError.from(err);
+      const error = outcomeUnknownIfCut(ConnectError.from(err));
       const serverDelayMs = serverRetryDelayMs(error);
       const retryable = idempotent || isRefusedAtTheDoor(error.code, retryInfoDelayMs(error));
       if (!retryable || !isTransient(error.code) || n >= ctx.policy.attemptsMax) throw error;
@@ -113,6 +113,46 @@ async function withRetries<T>(
       await ctx.sleep(delayMs, signal);
     }
   }
+}
+
+/**
+ * Errors of the connection itself (Node's codes), not answers of the
+ * server: the request may have reached the server and been carried out.
+ * Connect for Node reports a reset connection as ABORTED (its code for a
+ * handler whose client hung up) and a broken pipe as INTERNAL; to a
+ * client, ABORTED means "the server refused, nothing was applied: run the
+ * transaction again", so runTransaction ran a committed transaction a
+ * second time when the connection broke after the commit (a new user's
+ * proxy that reset the connection instead of returning Commit's answer).
+ */
+const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
+  "ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_DESTROYED", "ERR_STREAM_PREMATURE_CLOSE", "ERR_HTTP2_INVALID_STREAM", "ERR_HTTP2_STREAM_ERROR", "ERR_HTTP2_SESSION_ERROR", "ERR_HTTP2_GOAWAY_SESSION", "UND_ERR_SOCKET",
+]);
+
+/**
+ * `error` as UNAVAILABLE "outcome unknown" when it is the connection's, not
+ * the server's (a Node error code in its cause chain); else unchanged.
+ * UNAVAILABLE is retried only for idempotent calls (retry-policy.ts), and
+ * runTransaction does not run a transaction again on it, so a commit whose
+ * answer was lost is never applied twice by the SDK.
+ */
+export function outcomeUnknownIfCut(error: ConnectError): ConnectError {
+  if (error.code !== Code.Aborted && error.code !== Code.Internal && error.code !== Code.Unknown) return error;
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 8 && typeof cause === "object" && cause !== null; depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) {
+      return new ConnectError(
+        `the connection broke before the answer arrived (${code}: ${error.rawMessage}): the call's outcome is unknown; a write or commit may have been applied`,
+        Code.Unavailable,
+        error.metadata,
+        undefined,
+        error,
+      );
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return error;
 }
 
 /** Opens a server stream, retrying until its first message (or its end) arrives. */

@@ -4,7 +4,7 @@
  */
 import { toJson, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate, ValueSchema } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport, type ServiceImpl, type Transport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { avg, count, ImpossibleDBClient } from "../src/node.js";
 import { CollectionService } from "../src/gen/impossibledb/v1/collection_service_pb.js";
@@ -347,6 +347,50 @@ describe("Transaction", () => {
     // One of the two waiters began the transaction; the other used its id.
     expect(began).toHaveLength(1);
     expect(tx.transactionId).toBe("tx2");
+  });
+
+  it("runTransaction does not run the function again when the connection breaks after the commit: the outcome is unknown, not ABORTED", async () => {
+    // Connect for Node reports a reset connection as ABORTED with the Node
+    // error as its cause; runTransaction took it for the server's ABORTED
+    // and committed the transaction a second time (a new user's proxy).
+    let commits = 0;
+    let runs = 0;
+    const served = createRouterTransport((router) => {
+      router.service(TransactionService, {
+        getDocuments: (req) => ({ transaction: `tx${commits}`, reads: [{ ref: req.refs[0], document: { id: "n", data: { n: commits }, version: 1n }, version: 1n }] }),
+        commit(req) {
+          commits += 1;
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 2n })) };
+        },
+        rollback: () => ({}),
+      });
+    });
+    for (const [code, nodeCode] of [[Code.Aborted, "ECONNRESET"], [Code.Internal, "EPIPE"]] as const) {
+      commits = 0;
+      runs = 0;
+      const transport: Transport = {
+        unary: async (method, signal, timeoutMs, header, input, contextValues) => {
+          const res = await served.unary(method, signal, timeoutMs, header, input, contextValues);
+          if (method.name !== "Commit") return res;
+          const cut = new ConnectError(nodeCode === "ECONNRESET" ? "socket hang up" : "write EPIPE", code);
+          cut.cause = Object.assign(new Error(cut.rawMessage), { code: nodeCode });
+          throw cut;
+        },
+        stream: served.stream,
+      };
+      const db = new ImpossibleDBClient({ transport, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } });
+      const err = await db
+        .runTransaction(async (tx) => {
+          runs += 1;
+          await tx.get("counters", "n");
+          tx.update("counters", "n", { n: 1 });
+        })
+        .then(() => null, (e: unknown) => ConnectError.from(e));
+      expect(err?.code, err?.message).toBe(Code.Unavailable);
+      expect(err?.rawMessage).toMatch(/outcome is unknown/);
+      expect(runs).toBe(1);
+      expect(commits).toBe(1);
+    }
   });
 
   it("runTransaction gives up after attemptsMax aborts and does not retry other errors", async () => {
