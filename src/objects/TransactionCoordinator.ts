@@ -148,7 +148,9 @@ export class TransactionCoordinator extends DurableObject<Env> {
     this.failpoint = failpoint ?? null;
     const existing = loadRecord(this.sql, plan.txId, true);
     if (existing !== null) return existing.state.phase === "staging" && JSON.stringify(existing.plan) === JSON.stringify(plan);
-    if (this.inflight.has(plan.txId) || loadClaim(this.sql, plan.txId) !== null) return false;
+    // A one-phase claim of the id is this same commit when its fingerprint is: a one-shard commit a
+    // resharding refused (nothing applied) is sent again under the new table, where it may span shards.
+    if (this.inflight.has(plan.txId) || this.claimedByAnother(plan)) return false;
     const nowMs = Date.now();
     const participants = plan.participants.map((p) => p.shard);
     const { state, effects } = transition(initialState(plan.deadlineMs), { type: "stage_requested", participants, deadlineMs: plan.deadlineMs, nowMs });
@@ -193,7 +195,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
         await abortStrays();
         return { ok: false, kind: "failed_precondition", message: COMMITS_ONCE_MESSAGE };
       }
-      if (record === null && loadClaim(this.sql, plan.txId) !== null) {
+      if (record === null && this.claimedByAnother(plan)) {
         await abortStrays();
         return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
       }
@@ -229,11 +231,15 @@ export class TransactionCoordinator extends DurableObject<Env> {
     return this.awaitDecision(plan.txId);
   }
 
-  /** Why a commit with no record here may not stage (a one-phase claim of the id), or null. */
-  private stageRefusal(plan: CommitPlan): CommitOutcome | null {
+  /**
+   * True when a one-phase commit claimed `plan`'s id with other reads or
+   * writes (sync/one-phase-claims.ts). The same commit (same fingerprint)
+   * is not another: a resharding may have refused it on one shard and the
+   * Worker sent it again under the new table, over several.
+   */
+  private claimedByAnother(plan: CommitPlan): boolean {
     const claim = loadClaim(this.sql, plan.txId);
-    if (claim !== null) return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
-    return null;
+    return claim !== null && claim.fingerprint !== plan.participants[0]?.request.txFingerprint;
   }
 
   /**

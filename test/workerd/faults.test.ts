@@ -321,6 +321,28 @@ describe("parallel commit crash recovery", () => {
     await expectAllOrNothing(acc, plan.txId, false);
   });
 
+  it("a one-shard commit a resharding refused, sent again over two shards, commits: its one-phase claim is the same commit", async () => {
+    // CI: a transfer whose one-shard commit met a resharding (nothing applied)
+    // was sent again by the Worker under the new table, where its documents
+    // lay on two shards, and staging refused it as "another commit" of the id.
+    const acc = await accounts();
+    const plan = await transferPlan(acc);
+    const fingerprint = plan.participants[0]!.request.txFingerprint;
+    const claimed = await coordinatorStub(env, plan.txId).claimOnePhase(plan.txId, plan.deadlineMs, acc.shardA, fingerprint);
+    expect(claimed.claim?.kind).toBe("claimed");
+    expect((await commitInParallel(env, plan)).ok).toBe(true);
+    await sleep(50);
+    await expectAllOrNothing(acc, plan.txId, true);
+    // A different commit of a claimed id is still refused, and applies nothing.
+    const other = await accounts();
+    const otherPlan = await transferPlan(other);
+    await coordinatorStub(env, otherPlan.txId).claimOnePhase(otherPlan.txId, otherPlan.deadlineMs, other.shardA, "another-commit");
+    const refused = await commitInParallel(env, otherPlan);
+    expect(refused.ok === false && refused.message).toMatch(/commits once/);
+    await sleep(50);
+    await expectAllOrNothing(other, otherPlan.txId, false);
+  });
+
   it("a no vote for locks is not final, so the same commit sent again while the first is being aborted can never be told 'committed'", async () => {
     const acc = await accounts();
     // Another transaction holds b's lock: the first try's prepare there answers no and records nothing.
