@@ -286,6 +286,14 @@ export const SQL_PARAMS_MAX = 100;
 export const SQL_EXPR_DEPTH_MAX = 100;
 
 /**
+ * The most SELECTs one compound SELECT (a chain of UNION ALL) may join in
+ * a Durable Object (its SQLITE_LIMIT_COMPOUND_SELECT there; seen: "too
+ * many terms in compound SELECT" at six). Longer chains are nested in
+ * subqueries of at most this many each (search/sql-scoring.ts).
+ */
+export const SQL_COMPOUND_SELECT_TERMS_MAX = 5;
+
+/**
  * The most UTF-8 bytes in one shard statement; a Durable Object refuses
  * statements over 100 KB. Sort keys and the cursor are spelled first; filter
  * parts that do not fit in what is left are checked in JavaScript instead.

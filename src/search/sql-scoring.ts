@@ -31,7 +31,7 @@
  * tokens (shard-search.ts). The ranking oracle test checks both paths
  * against SQLite's own bm25().
  */
-import { SQL_PARAMS_MAX, SQL_STATEMENT_BYTES_MAX } from "../limits.js";
+import { SQL_COMPOUND_SELECT_TERMS_MAX, SQL_PARAMS_MAX, SQL_STATEMENT_BYTES_MAX } from "../limits.js";
 import { BM25_B, BM25_K1 } from "./bm25.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { ftsColumn, ftsTableName, instanceTableName } from "./text-index.js";
@@ -155,11 +155,27 @@ export function scoringStatement(input: ScoringInput): ScoringStatement | null {
   })();
   const limit = input.rowsMax === null ? "" : ` LIMIT ${bind(input.rowsMax)}`;
   const sql =
-    `WITH ${[...ctes, `i(doc, p, col) AS (${parts.join(" UNION ALL ")})`].join(", ")} ` +
+    `WITH ${[...ctes, `i(doc, p, col) AS (${unionAll(parts)})`].join(", ")} ` +
     `SELECT id, score FROM (SELECT d.id AS id, (0${terms.join("")}) AS score ` +
     `FROM (SELECT doc, ${frequencies.join(", ")} FROM i GROUP BY doc) AS a JOIN search_text_docs AS d ON d.row_id = a.doc)${after} ORDER BY score DESC, id${limit}`;
   if (params.length > SQL_PARAMS_MAX || new TextEncoder().encode(sql).length > SQL_STATEMENT_BYTES_MAX) return null;
   return { sql, params };
+}
+
+/**
+ * `parts` (SELECTs of `(doc, p, col)`) joined by UNION ALL, nested in
+ * subqueries of at most SQL_COMPOUND_SELECT_TERMS_MAX each, since a Durable
+ * Object's SQLite refuses a longer compound SELECT (a word with five typo
+ * variants answered INTERNAL "too many terms in compound SELECT").
+ */
+export function unionAll(parts: readonly string[]): string {
+  if (parts.length === 0) throw new Error("invariant broken: a union of no SELECT");
+  if (parts.length <= SQL_COMPOUND_SELECT_TERMS_MAX) return parts.join(" UNION ALL ");
+  const groups: string[] = [];
+  for (let i = 0; i < parts.length; i += SQL_COMPOUND_SELECT_TERMS_MAX) {
+    groups.push(`SELECT * FROM (${parts.slice(i, i + SQL_COMPOUND_SELECT_TERMS_MAX).join(" UNION ALL ")})`);
+  }
+  return unionAll(groups);
 }
 
 /**

@@ -153,6 +153,21 @@ describe("search queries", () => {
     expect(ids(await search(c, "harbours OR garden")).sort()).toEqual(["a5", "a6"]);
   });
 
+  it("a word with many typo variants in the collection is searched, not answered INTERNAL", async () => {
+    // A new user's products: "carte" has five words one edit away (cart,
+    // care, carts, caret, cartel); the scoring statement joined one SELECT
+    // per variant and the word itself, and SQLite refused more than five
+    // ("too many terms in compound SELECT", answered INTERNAL).
+    const c = "typo_variants";
+    const names = ["Shopping cart", "Toy cars", "Skin care", "Gift card", "Golf carts", "Caret symbol", "Cartel drama"];
+    await db.batchWriteDocuments({ writes: names.map((title, i) => ({ ref: { collection: c, id: `p${i}` }, operation: { case: "set" as const, value: { title, body: "" } } })) });
+    await createIndex(c);
+    expect(ids(await search(c, "carte")).sort()).toEqual(["p0", "p2", "p4", "p5", "p6"]);
+    expect(ids(await search(c, "carte OR cars")).sort()).toEqual(["p0", "p1", "p2", "p4", "p5", "p6"]);
+    // Seven SELECTs (six for carte, one for caret as typed), nested.
+    expect(ids(await search(c, "carte OR caret")).sort()).toEqual(["p0", "p2", "p4", "p5", "p6"]);
+  });
+
   it("combines with filters, select, limit, offset and pages, and explains both passes", async () => {
     const c = "paged";
     await db.batchWriteDocuments({
