@@ -44,12 +44,12 @@ export interface CompiledSearch {
 /** The key of a term in the expansion map. */
 export type Expansions = ReadonlyMap<string, readonly string[]>;
 
-/** The terms that get typo tolerance: single-token, non-prefix, outside NOT, long enough. */
+/** The terms that get typo tolerance: single-token, unquoted, non-prefix, outside NOT, long enough. */
 export function typoTerms(node: SearchNode, minLength: number): string[] {
   const out = new Set<string>();
   const walk = (n: SearchNode): void => {
     if (n.kind === "phrase") {
-      if (n.tokens.length === 1 && !n.prefix && [...n.tokens[0]!].length >= minLength) out.add(n.tokens[0]!);
+      if (n.tokens.length === 1 && !n.prefix && n.quoted !== true && [...n.tokens[0]!].length >= minLength) out.add(n.tokens[0]!);
     } else if (n.kind === "and" || n.kind === "or") {
       n.children.forEach(walk);
     }

@@ -28,7 +28,13 @@ import { tokenTexts } from "./tokenizer.js";
 
 /** A search text's syntax tree. `phrase` with one token and no prefix is a plain term. */
 export type SearchNode =
-  | { readonly kind: "phrase"; readonly tokens: readonly string[]; readonly prefix: boolean }
+  | {
+      readonly kind: "phrase";
+      readonly tokens: readonly string[];
+      readonly prefix: boolean;
+      /** Written in quotes: matched as written, even one word (no typo variants). */
+      readonly quoted?: boolean;
+    }
   | { readonly kind: "and"; readonly children: readonly SearchNode[] }
   | { readonly kind: "or"; readonly children: readonly SearchNode[] }
   | { readonly kind: "not"; readonly child: SearchNode };
@@ -206,7 +212,7 @@ class Parser {
         if (tokens.length === 0) throw invalid(`has a phrase with no letters or digits at position ${next.at + 1}`);
         if (tokens.length > SEARCH_PHRASE_TOKENS_MAX) throw invalid(`has a phrase of ${tokens.length} words at position ${next.at + 1}, over SEARCH_PHRASE_TOKENS_MAX (${SEARCH_PHRASE_TOKENS_MAX})`);
         this.terms++;
-        return { kind: "phrase", tokens, prefix: false };
+        return { kind: "phrase", tokens, prefix: false, quoted: true };
       }
       case "word": {
         const tokens = tokenTexts(next.text);

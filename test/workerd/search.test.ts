@@ -164,6 +164,9 @@ describe("search queries", () => {
     await createIndex(c);
     expect(ids(await search(c, "carte")).sort()).toEqual(["p0", "p2", "p4", "p5", "p6"]);
     expect(ids(await search(c, "carte OR cars")).sort()).toEqual(["p0", "p1", "p2", "p4", "p5", "p6"]);
+    // A quoted word is matched as written, as search.md says of phrase words ("crate" found "carte" through typo tolerance).
+    expect(ids(await search(c, '"carte"'))).toEqual([]);
+    expect(ids(await search(c, '"caret"'))).toEqual(["p5"]);
     // Seven SELECTs (six for carte, one for caret as typed), nested.
     expect(ids(await search(c, "carte OR caret")).sort()).toEqual(["p0", "p2", "p4", "p5", "p6"]);
   });
