@@ -582,7 +582,9 @@ export const LISTEN_FEED_ROWS_MAX = 500;
  * How long a shard holds a feed call open waiting for a change, in
  * milliseconds. A quiet listener gets a heartbeat (a message with no
  * changes and a resume token) when a feed call returns after this long
- * without a message: so one at least every twice this.
+ * without a message: so one at least every twice this. A listener a read
+ * rule binds gets its heartbeats every this long from its stream's start
+ * instead (watch/heartbeat.ts), so they never follow hidden writes.
  */
 export const LISTEN_POLL_WAIT_MS = 10_000;
 

@@ -84,7 +84,9 @@ export async function queryReadRule(ctx: HandlerContext, collection: string): Pr
 /**
  * The rules a batch of writes to `writeCollections` carries to its shards,
  * with the read rules of `readCollections` (a transaction's validated
- * reads), or null when none applies.
+ * reads) and of `writeCollections` (an update, a delete or a precondition
+ * must reach a document the caller may read: write-guard.ts), or null when
+ * none applies.
  */
 export async function writeGuardOf(ctx: HandlerContext, writeCollections: Iterable<string>, readCollections: Iterable<string> = []): Promise<ShardWriteGuard | null> {
   const caller = ruleCallerOf(ctx);
@@ -98,10 +100,12 @@ export async function writeGuardOf(ctx: HandlerContext, writeCollections: Iterab
     }
     return [...picked].map(([collection, source]) => ({ collection, source }));
   };
-  const writes = pick(writeCollections, "write");
+  const writeList = [...writeCollections];
+  const writes = pick(writeList, "write");
   const reads = pick(readCollections, "read");
-  if (writes.length === 0 && reads.length === 0) return null;
-  return { rules: writes, readRules: reads, authJson: JSON.stringify(caller.auth) };
+  const writeReads = pick(writeList, "read");
+  if (writes.length === 0 && reads.length === 0 && writeReads.length === 0) return null;
+  return { rules: writes, readRules: reads, writeReadRules: writeReads, authJson: JSON.stringify(caller.auth) };
 }
 
 /**

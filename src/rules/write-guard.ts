@@ -5,7 +5,17 @@
  * the write or refuses it. So the check and the write see the same stored
  * document, and a refused write changes nothing.
  *
- * The rule runs before the write's own checks (preconditions, "already
+ * A write whose answer depends on the stored document (an update, a
+ * delete, any write with a precondition but `exists: false`) is first
+ * judged by the caller's read rule, as a transaction's read is: against
+ * the stored document, or `resource == null` when there is none. A
+ * document the read rule hides and a missing one the rule refuses to read
+ * (a rule that reads `resource.data` refuses null, as in Firestore) get
+ * the same refusal, so such a write cannot tell them apart. Creates and
+ * plain sets are not judged so (a create must reach a missing document);
+ * whether an id is taken is what they can tell (docs/security.md).
+ *
+ * The rules run before the write's own checks (preconditions, "already
  * exists", "not found"), so a refused caller learns nothing from them. Its
  * refusal names the operation the caller sent (set, create, update,
  * delete), never `request.method`: that says whether a document is stored,
@@ -32,6 +42,12 @@ export interface ShardWriteGuard {
    * versions cannot probe whether an unreadable document exists.
    */
   readonly readRules?: ReadonlyArray<{ readonly collection: string; readonly source: string }>;
+  /**
+   * The read rules of the written collections: a write whose answer
+   * depends on the stored document (`dependsOnStored`) is refused unless
+   * the caller may read it (null when missing), before the write rule.
+   */
+  readonly writeReadRules?: ReadonlyArray<{ readonly collection: string; readonly source: string }>;
   readonly authJson: string;
 }
 
@@ -69,12 +85,32 @@ function compiledByCollection(list: ReadonlyArray<{ collection: string; source: 
  */
 export type WriteCheck = (write: ShardWrite, stored: JsonObject | null, nowMs: number) => string | null;
 
+/**
+ * True when the answer to `write` depends on whether, or how, its document
+ * is stored: an update ("not found"), a delete (whether it deleted), and any
+ * precondition but `exists: false` (which a create must pass anyway).
+ */
+export function dependsOnStored(write: ShardWrite): boolean {
+  if (write.op === "update" || write.op === "delete") return true;
+  const precondition = write.precondition;
+  return precondition !== undefined && !("exists" in precondition && !precondition.exists);
+}
+
 /** The shard's check for `guard`, or null when there is nothing to check. */
 export function writeCheck(guard: ShardWriteGuard | null | undefined): WriteCheck | null {
-  if (guard === null || guard === undefined || guard.rules.length === 0) return null;
+  if (guard === null || guard === undefined) return null;
+  const writeReadRules = guard.writeReadRules ?? [];
+  if (guard.rules.length === 0 && writeReadRules.length === 0) return null;
   const rules = compiledByCollection(guard.rules, "write");
+  const readRules = compiledByCollection(writeReadRules, "read");
   const auth = JSON.parse(guard.authJson) as Record<string, unknown>;
   return (write, stored, nowMs) => {
+    const readRule = readRules.get(write.collection);
+    if (readRule !== undefined && dependsOnStored(write)) {
+      const readable = readRule.allows({ request: { auth, method: "get" }, resource: stored === null ? null : { id: write.id, data: stored } });
+      // Hidden and missing (when the rule refuses null) answer alike: nothing here depends on `stored` but the rule's verdict.
+      if (!readable) return `the read rule of collection ${write.collection} refuses this ${write.op}: an update, a delete or a precondition needs a document you may read`;
+    }
     const rule = rules.get(write.collection);
     if (rule === undefined) return null;
     const method: RuleMethod = write.op === "delete" ? "delete" : stored === null ? "create" : "update";

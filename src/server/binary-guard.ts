@@ -200,8 +200,10 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
   }
   if (json) {
     let parsed: unknown;
+    let text: string;
     try {
-      parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(message));
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(message);
+      parsed = JSON.parse(text);
     } catch {
       // Connect would report this itself, but its message quotes the text,
       // which can hold half of a surrogate pair, and gRPC-Web's grpc-message
@@ -209,7 +211,7 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
       // 100,000-request campaign). So it is refused here, in our words.
       return "the request message is not valid UTF-8 JSON";
     }
-    return jsonRequestProblem(input, parsed);
+    return jsonRequestProblem(input, parsed, text);
   }
   try {
     fromBinary(input, message);

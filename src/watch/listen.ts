@@ -9,6 +9,7 @@
  * Node tests against fake shards as well as in workerd against real ones.
  */
 import { FailureError, type Failure } from "../errors.js";
+import { createHeartbeat, HEARTBEAT_DUE } from "./heartbeat.js";
 import { LISTEN_CHANGES_PER_MESSAGE_MAX, LISTEN_MATCHES_MAX, LISTEN_PENDING_ROWS_MAX, LISTEN_POLL_WAIT_MS, QUERY_ROWS_READ_MAX } from "../limits.js";
 import { ID_FIELD, type Expr } from "../query/expression.js";
 import type { ShardQueryRequest } from "../query/shard-query.js";
@@ -129,47 +130,64 @@ export async function* listen(shards: ListenShards, target: ListenTarget, resume
   // A caller a read rule binds gets a checkpoint without changes only as a
   // heartbeat: one sent as soon as the positions move would tell it when
   // documents it may not read changed (a listener of one hidden document
-  // would hear every write to it).
+  // would hear every write to it). Its heartbeats keep a fixed schedule
+  // from the stream's start (heartbeat.ts), never the feed calls' timing:
+  // a feed call returns early on any write to the shard, hidden ones too,
+  // so "a poll's wait after the last return" fell a poll's wait after each
+  // hidden write.
   const ruleBound = target.rule !== null && target.rule !== undefined;
-  while (!options.signal.aborted) {
-    if (merger.buffered > LISTEN_PENDING_ROWS_MAX) {
-      throw new FailureError("resource_exhausted", `the listener buffered over LISTEN_PENDING_ROWS_MAX (${LISTEN_PENDING_ROWS_MAX}) changes waiting for the rest of transactions; resume with the last resume_token`);
-    }
-    for (const shard of watched) {
-      if (inflight.has(shard)) continue;
-      const after = merger.receivedThrough(shard);
-      const id = target.kind === "document" ? target.id : null;
-      const call = shards.changes(shard, target.collection, id, after, waitMs).then((page) => ({ shard, page }));
-      // The race below sees a failure; once the listener has ended, the
-      // calls still open must not fail unhandled.
-      call.catch(() => {});
-      inflight.set(shard, call);
-    }
-    const next = await Promise.race([aborted, ...inflight.values()]);
-    if (next === null) return;
-    inflight.delete(next.shard);
-    if (!next.page.ok) throw new FailureError(next.page.kind, next.page.message);
-    merger.push(next.shard, next.page.rows.map((r) => feedChangeOf(shards, next.shard, r, standalone)), next.page.position);
-    const changes: ViewChange[] = [];
-    for (const unit of merger.drain()) {
-      const seen = view.apply(unit);
-      if (changes.length > 0 && changes.length + seen.length > LISTEN_CHANGES_PER_MESSAGE_MAX) {
-        yield { changes: changes.splice(0), current: false, positions: null };
+  const heartbeat = ruleBound ? createHeartbeat(waitMs) : null;
+  try {
+    while (!options.signal.aborted) {
+      if (merger.buffered > LISTEN_PENDING_ROWS_MAX) {
+        throw new FailureError("resource_exhausted", `the listener buffered over LISTEN_PENDING_ROWS_MAX (${LISTEN_PENDING_ROWS_MAX}) changes waiting for the rest of transactions; resume with the last resume_token`);
       }
-      changes.push(...seen);
+      for (const shard of watched) {
+        if (inflight.has(shard)) continue;
+        const after = merger.receivedThrough(shard);
+        const id = target.kind === "document" ? target.id : null;
+        const call = shards.changes(shard, target.collection, id, after, waitMs).then((page) => ({ shard, page }));
+        // The race below sees a failure; once the listener has ended, the
+        // calls still open must not fail unhandled.
+        call.catch(() => {});
+        inflight.set(shard, call);
+      }
+      const next = await Promise.race([aborted, ...(heartbeat === null ? [] : [heartbeat.due()]), ...inflight.values()]);
+      if (next === null) return;
+      if (next === HEARTBEAT_DUE) {
+        heartbeat!.sent();
+        // Exact positions when the merger has them; otherwise none (no resume token), as for a chunk.
+        const positions = merger.positions();
+        if (positions !== null) lastPositions = encodeKey(positions);
+        yield { changes: [], current: false, positions };
+        continue;
+      }
+      inflight.delete(next.shard);
+      if (!next.page.ok) throw new FailureError(next.page.kind, next.page.message);
+      merger.push(next.shard, next.page.rows.map((r) => feedChangeOf(shards, next.shard, r, standalone)), next.page.position);
+      const changes: ViewChange[] = [];
+      for (const unit of merger.drain()) {
+        const seen = view.apply(unit);
+        if (changes.length > 0 && changes.length + seen.length > LISTEN_CHANGES_PER_MESSAGE_MAX) {
+          yield { changes: changes.splice(0), current: false, positions: null };
+        }
+        changes.push(...seen);
+      }
+      const positions = merger.positions();
+      const key = positions === null ? null : encodeKey(positions);
+      // A checkpoint without changes when the positions moved, or when the
+      // stream has been quiet for a poll's wait (a heartbeat, so a client and
+      // any proxy can tell a quiet stream from a dead connection); at most
+      // one per returned feed call.
+      const quiet = Date.now() - lastSentMs >= waitMs;
+      if (changes.length > 0 || (!ruleBound && key !== null && (key !== lastPositions || quiet))) {
+        if (key !== null) lastPositions = key;
+        lastSentMs = Date.now();
+        yield { changes, current: false, positions };
+      }
     }
-    const positions = merger.positions();
-    const key = positions === null ? null : encodeKey(positions);
-    // A checkpoint without changes when the positions moved, or when the
-    // stream has been quiet for a poll's wait (a heartbeat, so a client and
-    // any proxy can tell a quiet stream from a dead connection); at most
-    // one per returned feed call.
-    const quiet = Date.now() - lastSentMs >= waitMs;
-    if (changes.length > 0 || (key !== null && ((key !== lastPositions && !ruleBound) || quiet))) {
-      if (key !== null) lastPositions = key;
-      lastSentMs = Date.now();
-      yield { changes, current: false, positions };
-    }
+  } finally {
+    heartbeat?.stop();
   }
 }
 

@@ -114,6 +114,36 @@ describe("int64 in Connect JSON is read exactly as written, or refused", () => {
       expect(res.json.message).toMatch(/precondition\.version: /);
     }
   });
+
+  it("names an unquoted number past 2^53 as the client sent it, not as JSON parsing rounded it", async () => {
+    const body = '{"ref":{"collection":"int64","id":"big"},"fields":{"n":{"integerValue":9007199254740993}}}';
+    const res = await rawFetch("/impossibledb.v1.CollectionService/SetDocument", { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    const json = (await res.json()) as { code: string; message: string };
+    expect(json.code).toBe("invalid_argument");
+    expect(json.message).toMatch(/fields\.n\.integer_value: 9007199254740993 is a JSON number beyond 2\^53 - 1, which JSON cannot carry exactly \(JSON parsing rounded it to 9007199254740992\)/);
+  });
+});
+
+describe("int32s in Connect JSON", () => {
+  const runQuery = async (body: unknown): Promise<{ status: number; json: { code?: string; message?: string; documents?: unknown[] } }> => {
+    const res = await rawFetch("/impossibledb.v1.QueryService/RunQuery", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as never };
+  };
+
+  it("refuses text that is not decimal in RunQuery's limit and ListDocuments' page_size, naming the field, instead of reading 0x10 as 16", async () => {
+    for (let i = 0; i < 20; i++) await postJson("SetDocument", { ref: { collection: "int32", id: `i${i}` }, data: { i } });
+    for (const limit of ["0x10", "01", "1e1", "0b11"]) {
+      const res = await runQuery({ query: { collection: "int32", limit } });
+      expect(res.status, limit).toBe(400);
+      expect(res.json.code, limit).toBe("invalid_argument");
+      expect(res.json.message, limit).toMatch(/query\.limit: ".*" is not a decimal integer/);
+    }
+    const page = await postJson("ListDocuments", { collection: "int32", pageSize: "0x3" });
+    expect(page.json.code).toBe("invalid_argument");
+    expect(page.json.message).toMatch(/page_size: "0x3" is not a decimal integer/);
+    const ok = await runQuery({ query: { collection: "int32", limit: "16" } });
+    expect(ok.json.documents).toHaveLength(16);
+  });
 });
 
 describe("unknown enum numbers", () => {

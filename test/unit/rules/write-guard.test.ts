@@ -1,6 +1,6 @@
 /** The shard's write check: which method and documents a write rule sees, and what refuses. */
 import { describe, expect, it } from "vitest";
-import { readCheckAt, writeCheck } from "../../../src/rules/write-guard.js";
+import { dependsOnStored, readCheckAt, writeCheck } from "../../../src/rules/write-guard.js";
 
 const guard = (source: string, readSource?: string) => ({
   rules: [{ collection: "posts", source }],
@@ -55,5 +55,39 @@ describe("readCheckAt", () => {
     expect(check({ collection: "posts", id: "p" }, { owner: "bob" })).toMatch(/read rule/);
     expect(check({ collection: "posts", id: "p" }, null)).toMatch(/read rule/);
     expect(readCheckAt(guard("true"))).toBeNull();
+  });
+});
+
+describe("writeCheck with the read rule of the written collection", () => {
+  const POSTS_READ = "resource.data.owner == request.auth.sub || resource.data.public == true";
+  const POSTS_WRITE = "(resource == null || resource.data.owner == request.auth.sub) && (request.resource == null || request.resource.data.owner == request.auth.sub)";
+  const check = writeCheck({ rules: [{ collection: "posts", source: POSTS_WRITE }], writeReadRules: [{ collection: "posts", source: POSTS_READ }], authJson: JSON.stringify({ sub: "alice" }) })!;
+  const bobs = { owner: "bob" };
+
+  it("refuses an update, a delete or a precondition on a hidden document in the same words as on a missing one", () => {
+    const writes = [
+      { op: "delete" as const, collection: "posts", id: "p" },
+      { op: "update" as const, collection: "posts", id: "p", data: { owner: "alice" }, mask: null },
+      { op: "set" as const, collection: "posts", id: "p", data: { owner: "alice" }, precondition: { exists: true } },
+      { op: "set" as const, collection: "posts", id: "p", data: { owner: "alice" }, precondition: { version: 3 } },
+    ];
+    for (const write of writes) {
+      const hidden = check(write, bobs, NOW);
+      expect(hidden, write.op).toMatch(/^the read rule of collection posts refuses this (delete|update|set)/);
+      expect(check(write, null, NOW)).toBe(hidden);
+      expect(check(write, { owner: "alice" }, NOW)).toBeNull();
+    }
+  });
+
+  it("leaves creates and plain sets to the write rule (a create must reach a missing document)", () => {
+    for (const write of [
+      { op: "create" as const, collection: "posts", id: "p", data: { owner: "alice" } },
+      { op: "set" as const, collection: "posts", id: "p", data: { owner: "alice" } },
+      { op: "set" as const, collection: "posts", id: "p", data: { owner: "alice" }, precondition: { exists: false } },
+    ]) {
+      expect(dependsOnStored(write)).toBe(false);
+      expect(check(write, null, NOW)).toBeNull();
+      expect(check(write, bobs, NOW)).toMatch(/^the write rule of collection posts refuses this (create|set)$/);
+    }
   });
 });

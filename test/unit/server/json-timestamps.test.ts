@@ -1,7 +1,8 @@
-/** The JSON guard against values protobuf-es would misread: impossible timestamps, inexact int64s (src/server/json-timestamps.ts). */
+/** The JSON guard against values protobuf-es would misread: impossible timestamps, integers in text that is not decimal, rounded int64s (src/server/json-timestamps.ts). */
 import { describe, expect, it } from "vitest";
-import { SetDocumentRequestSchema } from "../../../gen/impossibledb/v1/collection_service_pb.js";
-import { impossibleDateTime, inexactInt64, jsonRequestProblem } from "../../../src/server/json-timestamps.js";
+import { ListDocumentsRequestSchema, SetDocumentRequestSchema } from "../../../gen/impossibledb/v1/collection_service_pb.js";
+import { RunQueryRequestSchema } from "../../../gen/impossibledb/v1/query_service_pb.js";
+import { impossibleDateTime, inexactInt32, inexactInt64, jsonNumberLiterals, jsonRequestProblem } from "../../../src/server/json-timestamps.js";
 import { CommitBatchRequestSchema } from "../../../gen/impossibledb/v1/transaction_service_pb.js";
 
 describe("impossible timestamps in JSON requests", () => {
@@ -35,5 +36,27 @@ describe("int64s in JSON requests", () => {
     expect(jsonRequestProblem(CommitBatchRequestSchema, batch)).toMatch(/^writes\[1\]\.set_fields\.fields\.n\.integer_value: "01"/);
     // Struct data holds JSON numbers (doubles), whose keys are the user's: nothing there is an int64.
     expect(jsonRequestProblem(SetDocumentRequestSchema, { ref: { collection: "c", id: "d" }, data: { version: "0x1", fields: { n: { integerValue: "0x1" } } } })).toBeUndefined();
+  });
+});
+
+describe("32-bit integers and rounded numbers in JSON requests", () => {
+  it("refuses text that is not decimal in every int32 of the contract, naming the field, as it does for int64s", () => {
+    for (const bad of ["0x10", "01", "1e1", "0b11", "0o7", "+1", " 1", "1.0", ""]) {
+      expect(jsonRequestProblem(RunQueryRequestSchema, { query: { collection: "x", limit: bad } }), bad).toMatch(/^query\.limit: .* is not a decimal integer; protobuf JSON writes an integer as decimal digits/);
+      expect(inexactInt32(bad), bad).toMatch(/is not a decimal integer/);
+    }
+    expect(jsonRequestProblem(ListDocumentsRequestSchema, { collection: "x", pageSize: "0x3" })).toMatch(/^page_size: "0x3" is not a decimal integer/);
+    for (const ok of ["16", "0", "-3", 16, 1e1]) expect(jsonRequestProblem(RunQueryRequestSchema, { query: { collection: "x", limit: ok } }), String(ok)).toBeUndefined();
+  });
+
+  it("names an unquoted int64 past 2^53 as the client sent it, not as JSON parsing rounded it", () => {
+    const text = '{"ref":{"collection":"c","id":"d"},"data":{"s":"9007199254740995"},"precondition":{"version":9007199254740993}}';
+    expect(jsonRequestProblem(SetDocumentRequestSchema, JSON.parse(text), text)).toMatch(/^precondition\.version: 9007199254740993 is a JSON number beyond 2\^53 - 1, which JSON cannot carry exactly \(JSON parsing rounded it to 9007199254740992\); send/);
+    const exact = '{"precondition":{"version":9007199254740992}}';
+    expect(jsonRequestProblem(SetDocumentRequestSchema, JSON.parse(exact), exact)).toMatch(/^precondition\.version: 9007199254740992 is a JSON number beyond 2\^53 - 1, which JSON cannot carry exactly; send/);
+    // Two literals that read the same: which one is which cannot be told, so the message says the value was read rounded.
+    const two = '{"precondition":{"version":9007199254740993},"x":9007199254740992.5}';
+    expect(jsonRequestProblem(SetDocumentRequestSchema, JSON.parse(two), two)).toMatch(/9007199254740992 is a JSON number beyond 2\^53 - 1 as read \(what was sent may have been rounded to it\)/);
+    expect(jsonNumberLiterals('{"a":"1\\"2 3","b":-4.5e6,"c":[7,08]}')).toEqual(["-4.5e6", "7", "08"]);
   });
 });

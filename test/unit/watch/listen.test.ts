@@ -10,6 +10,8 @@ import type { ChangeRow } from "../../../src/watch/feed-types.js";
 import { listen, type ListenMessage, type ListenShards } from "../../../src/watch/listen.js";
 import type { ListenTarget } from "../../../src/watch/listen-view.js";
 import type { StoredDocument } from "../../../src/storage/types.js";
+import { compileRuleCached } from "../../../src/rules/compile.js";
+import { shardReadRule } from "../../../src/rules/read-rule.js";
 
 function row(seq: number, id: string, data: object | null, opts: Partial<ChangeRow> = {}): ChangeRow {
   return {
@@ -116,6 +118,74 @@ describe("listen", () => {
     for (const m of heartbeats) {
       expect(m.changes).toEqual([]);
       expect(m.positions).toEqual(new Map([["a", 0]]));
+    }
+  });
+});
+
+describe("the heartbeat of a listener a read rule binds", () => {
+  const compiled = compileRuleCached("resource.data.owner == request.auth.sub", "read");
+  if (!compiled.ok) throw new Error(compiled.message);
+  const rule = shardReadRule(compiled.rule, { sub: "alice" }, "list");
+  const hiddenDoc: ListenTarget = { kind: "document", collection: "c", id: "h5", rule };
+
+  /**
+   * A shard whose feed call holds for its wait, or returns as soon as a
+   * row is written, as the real one does; `writeAtMs` writes a document
+   * the rule hides (bob's) that long after the listener starts.
+   */
+  function heldShards(writeAtMs: number | null): ListenShards {
+    const log: ChangeRow[] = [];
+    const wakers: Array<() => void> = [];
+    if (writeAtMs !== null) {
+      setTimeout(() => {
+        log.push(row(1, "h5", { owner: "bob" }));
+        for (const wake of wakers.splice(0)) wake();
+      }, writeAtMs);
+    }
+    return {
+      scope: `test-${++scopes}`,
+      shards: ["a"],
+      routingVersion: 1,
+      shardFor: () => "a",
+      head: async () => 0,
+      snapshot: async () => ({ ok: true, documents: [], hasMore: false, head: 0, clockTs: 0 }),
+      window: async () => ({ ok: true, rows: [], complete: true }),
+      changes: async (_shard, _c, _id, after, waitMs) => {
+        if (!log.some((r) => r.seq > after)) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, waitMs);
+            wakers.push(() => { clearTimeout(timer); resolve(); });
+          });
+        }
+        const rows = log.filter((r) => r.seq > after);
+        return { ok: true, rows, position: Math.max(after, ...log.map((r) => r.seq)) };
+      },
+    };
+  }
+
+  /** When each heartbeat came, in ms after the listener was current, over `forMs`. */
+  async function heartbeatTimes(shards: ListenShards, waitMs: number, forMs: number): Promise<number[]> {
+    const controller = new AbortController();
+    const times: number[] = [];
+    let currentAtMs = 0;
+    setTimeout(() => controller.abort(), forMs);
+    for await (const m of listen(shards, hiddenDoc, null, { signal: controller.signal, pollWaitMs: waitMs })) {
+      expect(m.changes).toEqual([]);
+      if (m.current) currentAtMs = Date.now();
+      else times.push(Date.now() - currentAtMs);
+    }
+    return times;
+  }
+
+  it("keeps a fixed schedule from the stream's start, the same whether or not a hidden document was written", async () => {
+    const waitMs = 200;
+    // The hidden write at 100 ms; the old code's heartbeat came a poll's wait after it (about 300 ms), not at 200.
+    const [written, untouched] = await Promise.all([heartbeatTimes(heldShards(100), waitMs, 700), heartbeatTimes(heldShards(null), waitMs, 700)]);
+    expect(written.length).toBe(untouched.length);
+    expect(written.length).toBeGreaterThanOrEqual(2);
+    for (const [i, t] of written.entries()) {
+      expect(Math.abs(t - (i + 1) * waitMs)).toBeLessThan(60);
+      expect(Math.abs(t - untouched[i]!)).toBeLessThan(60);
     }
   });
 });
