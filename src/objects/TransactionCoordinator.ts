@@ -12,9 +12,10 @@ import type { Env } from "../env.js";
 import { COORDINATOR_LEASES_MAX, COORDINATOR_RECORDS_PER_ALARM_MAX, TX_READ_LOCK_LEASE_MS, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { shardStub } from "../shards/shard-client.js";
 import { transactionEnv } from "../sync/coordinator-client.js";
+import { bareAbortReason } from "../sync/abort-reason.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
-import { bareAbortReason, COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
+import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,

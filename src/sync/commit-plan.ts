@@ -109,5 +109,3 @@ export type Failpoint = "after_first_prepare" | "after_decision" | "after_first_
  * with an older transaction from a wait that ran out.
  */
 export type AbortCause = "wounded" | "waited" | "expired" | "resharded";
-
-export { bareAbortReason };
