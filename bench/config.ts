@@ -11,8 +11,8 @@ export const RESULTS_DIR = path.join(REPO_ROOT, "bench", "results");
 
 /**
  * Ports the harness listens on (the bench range; never the lead's 8787/8788).
- * BENCH_PORT_BASE moves all three (base + 11, + 12, + 32), so two people can
- * run the bench on one machine at once.
+ * BENCH_PORT_BASE moves them all (base + 11, + 12, ..., + 32), so two people
+ * can run the bench on one machine at once.
  */
 const PORT_BASE = Number(process.env["BENCH_PORT_BASE"] ?? 19400);
 export const PORTS = {
@@ -23,6 +23,8 @@ export const PORTS = {
   authFirst: PORT_BASE + 14,
   /** The document-cache phase's Worker with the cache off (bench/lib/cache-phase.ts). */
   cacheOff: PORT_BASE + 20,
+  /** workerd's V8 inspector while `npm run bench:profile` records a CPU profile. */
+  inspector: PORT_BASE + 29,
   postgres: PORT_BASE + 32,
 } as const;
 

@@ -29,7 +29,7 @@ import { AdminService } from "../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../gen/impossibledb/v1/collection_service_pb.js";
 import { searchCorpus } from "./lib/search-corpus.js";
 
-const INSPECTOR_PORT = 19429;
+const INSPECTOR_PORT = PORTS.inspector;
 process.env.BENCH_INSPECTOR_PORT = String(INSPECTOR_PORT);
 const what = process.argv[2] ?? "get";
 const seconds = Number(process.argv[3] ?? 5);
