@@ -24,7 +24,7 @@ import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, 
 import { TRANSACTION_MIGRATIONS, locksOf } from "../sync/lockManager.js";
 import { DocumentCache } from "../storage/document-cache.js";
 import { abort, commit, commitOnePhase, prepare, prepareStatusOrRefuse, type ParticipantRequest, type RecoveryStatus, type Vote } from "../sync/participant.js";
-import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
+import { resolveOverdue, scheduleAfterPlainWrite, scheduleRecovery } from "../sync/participant-recovery.js";
 import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
 import { LockWaitQueue } from "../sync/lock-waiters.js";
@@ -148,12 +148,13 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     this.epochs.assertOwns(writes);
     this.forget(writes);
-    const outcome = applyWrites(this.ctx.storage, writes, Date.now(), writeCheck(guard));
+    const nowMs = Date.now();
+    const outcome = applyWrites(this.ctx.storage, writes, nowMs, writeCheck(guard));
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
       this.maintainSearch();
       this.changeWaiters.wake();
-      await scheduleRecovery(this.ctx.storage, this.retention);
+      await scheduleAfterPlainWrite(this.ctx.storage, this.retention, nowMs);
     }
     return outcome;
   }

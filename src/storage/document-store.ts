@@ -30,7 +30,7 @@ import type {
 import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, READ_WINDOW_DOCS_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
 import { UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, upsertDocumentParams, type UpsertRowEntry } from "./document-row.js";
-import { PLAIN_WRITE, addLoggedBytes, insertChangeRow, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
+import { PLAIN_WRITE, addLoggedBytes, insertChangeRow, insertChangeRowWithBefore, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
 import type { DocumentCache } from "./document-cache.js";
 
@@ -42,11 +42,13 @@ export interface DocumentRow extends Record<string, SqlStorageValue> {
   version: number;
   create_time_ms: number;
   update_time_ms: number;
+  /** The commit timestamp (µs) of the write that made the row (sync/snapshot-store.ts). */
+  commit_ts: number;
 }
 
 const utf8 = new TextEncoder();
 
-const SELECT_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms";
+const SELECT_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms, commit_ts";
 
 function toDocument(row: DocumentRow): StoredDocument {
   return {
@@ -210,9 +212,13 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
     // document the batch creates is created at it.
     const commitTs = takeTimestamp(sql, nowMs);
     const plans: PlannedWrite[] = [];
+    // The rows read here are the rows the writes replace: nothing changes
+    // them before storePlans, in this same transaction.
+    const befores: Array<DocumentRow | null> = [];
     for (const [index, write] of writes.entries()) {
       assert(checkRef(write) === null, "reference checked by the Worker");
       const row = readRow(sql, write.collection, write.id);
+      befores.push(row);
       // Security rules first (rules/write-guard.ts), against the row this write replaces.
       const refusal = check === null ? null : check(write, storedData(row), timestampMs(commitTs));
       if (refusal !== null) return { ok: false, kind: "permission_denied", message: refusal, index };
@@ -220,7 +226,7 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
       if (!planned.ok) return { ok: false, kind: planned.kind, message: planned.message, index };
       plans.push(planned.write);
     }
-    return { ok: true, results: storePlans(sql, plans, commitTs) };
+    return { ok: true, results: storePlans(sql, plans, commitTs, befores) };
   });
 }
 
@@ -300,10 +306,16 @@ function takeVersions(sql: SqlStorage, count: number): number {
  * version a transaction took when it prepared the write; plain writes take
  * the next one now. The write is recorded in the change log first (see
  * watch/change-log.ts), with `origin` naming its transaction.
+ *
+ * `before`, when given, is the document's row as the caller read it in this
+ * same SQLite transaction with nothing changed since (null: no row): the
+ * change log takes its before image from it and a new document has no row
+ * to archive, so neither statement reads the row again. Left out, both read
+ * it in SQL.
  */
-export function storePlan(sql: SqlStorage, plan: PlannedWrite, commitTs: number, reservedVersion?: number, origin: ChangeOrigin = PLAIN_WRITE): AppliedWrite {
+export function storePlan(sql: SqlStorage, plan: PlannedWrite, commitTs: number, reservedVersion?: number, origin: ChangeOrigin = PLAIN_WRITE, before?: DocumentRow | null): AppliedWrite {
   const version = plan.kind === "put" ? (reservedVersion ?? nextVersion(sql)) : null;
-  const { applied, loggedBytes } = storeOne(sql, plan, commitTs, version, origin);
+  const { applied, loggedBytes } = storeOne(sql, plan, commitTs, version, origin, before);
   addLoggedBytes(sql, loggedBytes);
   return applied;
 }
@@ -312,12 +324,14 @@ export function storePlan(sql: SqlStorage, plan: PlannedWrite, commitTs: number,
  * Stores a plain batch's planned writes, in order, at one commit timestamp:
  * the same rows as storePlan for each, with the per-batch work done once
  * (the versions taken in one statement, in plan order as storePlan would
- * take them; the change log's byte total raised once).
+ * take them; the change log's byte total raised once). `befores[i]` is the
+ * row plan i replaces, read in this transaction (storePlan's `before`).
  */
-export function storePlans(sql: SqlStorage, plans: readonly PlannedWrite[], commitTs: number): AppliedWrite[] {
+export function storePlans(sql: SqlStorage, plans: readonly PlannedWrite[], commitTs: number, befores: ReadonlyArray<DocumentRow | null>): AppliedWrite[] {
+  assert(befores.length === plans.length, "one before row per plan");
   // One write (every single-document call): its own statements, with no
   // JSON parameter to build and read back.
-  if (plans.length === 1) return [storePlan(sql, plans[0]!, commitTs)];
+  if (plans.length === 1) return [storePlan(sql, plans[0]!, commitTs, undefined, PLAIN_WRITE, befores[0]!)];
   const nowMs = timestampMs(commitTs);
   const puts = plans.reduce((n, plan) => n + (plan.kind === "put" ? 1 : 0), 0);
   let nextPut = puts === 0 ? 0 : takeVersions(sql, puts);
@@ -357,14 +371,19 @@ function writeRow(sql: SqlStorage, plan: PlannedWrite, commitTs: number, version
   return { collection: plan.collection, id: plan.id, document, existed: true, updateTimeMs: nowMs };
 }
 
-/** storePlan's rows for one write whose version (null for a delete) is given; returns the change-log bytes it did not add. */
-function storeOne(sql: SqlStorage, plan: PlannedWrite, commitTs: number, version: number | null, origin: ChangeOrigin): { applied: AppliedWrite; loggedBytes: number } {
-  archiveCurrent(sql, plan.collection, plan.id, commitTs);
+/**
+ * storePlan's rows for one write whose version (null for a delete) is
+ * given, with its `before` row when the caller read it; returns the
+ * change-log bytes it did not add.
+ */
+function storeOne(sql: SqlStorage, plan: PlannedWrite, commitTs: number, version: number | null, origin: ChangeOrigin, before: DocumentRow | null | undefined): { applied: AppliedWrite; loggedBytes: number } {
+  // A document with no row has nothing to keep for snapshot reads.
+  if (before !== null) archiveCurrent(sql, plan.collection, plan.id, commitTs);
   const change: ChangeEntry =
     plan.kind === "put"
       ? { collection: plan.collection, id: plan.id, json: plan.json, version, createTimeMs: plan.createTimeMs, commitTs }
       : { collection: plan.collection, id: plan.id, json: null, version: null, createTimeMs: null, commitTs };
-  const loggedBytes = insertChangeRow(sql, change, origin);
+  const loggedBytes = before === undefined ? insertChangeRow(sql, change, origin) : insertChangeRowWithBefore(sql, change, origin, before);
   return { applied: writeRow(sql, plan, commitTs, version, timestampMs(commitTs)), loggedBytes };
 }
 

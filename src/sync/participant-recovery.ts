@@ -5,13 +5,13 @@
  * same alarm forgets finished transactions once nobody can ask about them.
  */
 import type { Env } from "../env.js";
-import { OVERDUE_RESOLUTIONS_PER_ALARM_MAX, TX_RECORD_RETENTION_MS } from "../limits.js";
+import { OVERDUE_RESOLUTIONS_PER_ALARM_MAX, SNAPSHOT_HISTORY_RETENTION_MS, TX_RECORD_RETENTION_MS } from "../limits.js";
 import { coordinatorStub } from "./coordinator-client.js";
 import { dropExpiredReadLocks, forgetFinished, nextDeadline, overduePrepared, participation } from "./lockManager.js";
 import { abort, commit } from "./participant.js";
 import { STAGING_RECOVERY_MS } from "./twoPhaseCommit.js";
 import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
-import { nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
+import { changeLogBytes, nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
 
 /**
  * When the shard next needs its alarm: a prepared deadline, a finished
@@ -26,8 +26,32 @@ function nextAttentionMs(sql: SqlStorage, retention: ChangeLogRetention): number
 export async function scheduleRecovery(storage: DurableObjectStorage, retention: ChangeLogRetention): Promise<void> {
   const next = nextAttentionMs(storage.sql, retention);
   if (next === null) return;
+  // A need that is already due is due now: a change log over its bytes
+  // says 0, and workerd refuses an alarm time <= 0 (it threw, after the
+  // write had committed, so the caller was answered INTERNAL for an
+  // applied write).
+  const dueMs = Math.max(next, Date.now());
   const current = await storage.getAlarm();
-  if (current === null || current > next) await storage.setAlarm(next);
+  if (current === null || current > dueMs) await storage.setAlarm(dueMs);
+}
+
+/**
+ * scheduleRecovery after a plain write (or batch) at `nowMs`, in fewer
+ * statements on the usual path. A plain write adds only needs that fall
+ * at or after `nowMs` plus the shorter of the two retentions (the row it
+ * superseded is trimmed SNAPSHOT_HISTORY_RETENTION_MS after it, its change
+ * row `retention.retentionMs` after it), and none of a transaction's. So
+ * when an alarm is already set no later than that, and the change log is
+ * within its bytes, the alarm stands as it would have been set; otherwise
+ * the full computation runs. Every path that adds an earlier need (a
+ * prepare, the alarm itself) schedules with scheduleRecovery, so an alarm
+ * that is set is no later than the needs already there.
+ */
+export async function scheduleAfterPlainWrite(storage: DurableObjectStorage, retention: ChangeLogRetention, nowMs: number): Promise<void> {
+  const current = await storage.getAlarm();
+  const earliestNewNeedMs = nowMs + Math.min(SNAPSHOT_HISTORY_RETENTION_MS, retention.retentionMs);
+  if (current !== null && current <= earliestNewNeedMs && changeLogBytes(storage.sql) <= retention.bytesMax) return;
+  await scheduleRecovery(storage, retention);
 }
 
 /** Resolves overdue prepared transactions, forgets finished ones, and trims history no snapshot can need and change-log rows past the retention. */

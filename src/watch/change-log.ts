@@ -111,6 +111,36 @@ export function insertChangeRow(sql: SqlStorage, change: ChangeEntry, origin: Ch
     .one().bytes;
 }
 
+/** A document's row before a write, as the change log keeps it (null columns: no row). */
+export interface ChangeBefore {
+  readonly data: string;
+  readonly version: number;
+  readonly create_time_ms: number;
+  readonly update_time_ms: number;
+}
+
+/**
+ * insertChangeRow with the before image given (`before`: the document's
+ * row as the caller read it in this same SQLite transaction, nothing
+ * changed since; null when it has none) rather than read again by the
+ * statement: the same row, the same bytes, one read of the document fewer
+ * on every plain write.
+ */
+export function insertChangeRowWithBefore(sql: SqlStorage, change: ChangeEntry, origin: ChangeOrigin, before: ChangeBefore | null): number {
+  const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
+  return sql
+    .exec<{ bytes: number }>(
+      `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?11, ?12, ?13, ?7, ?8, ?9,
+               200 + length(?1) + length(?2) + COALESCE(length(?4), 0) + COALESCE(length(?10), 0) + COALESCE(length(?9), 0))
+       RETURNING bytes`,
+      change.collection, change.id, change.json === null ? "delete" : "put", change.json, change.version, change.createTimeMs,
+      change.commitTs, origin.txId, group,
+      before?.data ?? null, before?.version ?? null, before?.create_time_ms ?? null, before?.update_time_ms ?? null,
+    )
+    .one().bytes;
+}
+
 /**
  * insertChangeRow for many writes in ONE statement (a plain batch's): the
  * rows go in the order of `entriesJson`, so their seqs are in that order,
@@ -140,6 +170,11 @@ export function insertChangeRows(sql: SqlStorage, entriesJson: string, commitTs:
     entriesJson, commitTs, origin.txId, group,
   )) bytes += row.bytes;
   return bytes;
+}
+
+/** The bytes of change rows the log holds now (its running total). */
+export function changeLogBytes(sql: SqlStorage): number {
+  return sql.exec<{ bytes: number }>("SELECT bytes FROM change_log_state WHERE singleton = 1").one().bytes;
 }
 
 /** Adds `bytes` of change rows (insertChangeRow's answers, summed) to the log's running total. */
