@@ -15,7 +15,7 @@ import { HISTORY_TRIM_ROWS_PER_ALARM_MAX, SNAPSHOT_HISTORY_RETENTION_MS } from "
 import type { ShardReadOutcome, StoredDocument } from "../storage/types.js";
 import { failure, type Failure } from "../errors.js";
 import { anyLocks, writeIntentsAtOrBefore } from "./lockManager.js";
-import { MICROS_PER_MS, nextTimestamp, type ClockState } from "./hybrid-clock.js";
+import { MICROS_PER_MS, type ClockState } from "./hybrid-clock.js";
 
 export { SNAPSHOT_MIGRATIONS } from "./snapshot-schema.js";
 
@@ -25,10 +25,19 @@ export function clockState(sql: SqlStorage): ClockState {
   return { lastTs: row.last_ts, maxReadTs: row.max_read_ts };
 }
 
-/** Takes the next commit timestamp (and records it as the last one given). */
+/**
+ * Takes the next commit timestamp (and records it as the last one given):
+ * hybrid-clock.ts's `nextTimestamp`, computed by the one statement that
+ * records it (every write takes one, so a statement fewer per write).
+ */
 export function takeTimestamp(sql: SqlStorage, nowMs: number): number {
-  const ts = nextTimestamp(clockState(sql), nowMs);
-  sql.exec("UPDATE shard_clock SET last_ts = ? WHERE singleton = 1", ts);
+  const ts = sql
+    .exec<{ ts: number }>(
+      "UPDATE shard_clock SET last_ts = MAX(?, last_ts + 1, max_read_ts + 1) WHERE singleton = 1 RETURNING last_ts AS ts",
+      Math.floor(nowMs) * MICROS_PER_MS,
+    )
+    .one().ts;
+  if (!Number.isSafeInteger(ts)) throw new Error(`invariant broken: timestamp ${ts} is not a safe integer`);
   return ts;
 }
 

@@ -18,6 +18,8 @@ import { clusterConfig } from "../../src/env.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import { CHANGE_LOG_RETENTION_MS_DEFAULT, SNAPSHOT_HISTORY_RETENTION_MS } from "../../src/limits.js";
 import { connectClient } from "./helpers.js";
+import { clockState, takeTimestamp } from "../../src/sync/snapshot-store.js";
+import { nextTimestamp } from "../../src/sync/hybrid-clock.js";
 
 const db = connectClient(CollectionService);
 const tx = connectClient(TransactionService);
@@ -178,5 +180,29 @@ describe("the shard's alarm after a plain write", () => {
       await runInDurableObject(stub, (_o, state) => void state.storage.sql.exec("UPDATE change_log_state SET bytes = bytes - ?", HUGE));
     }
     expect((await db.getDocument({ ref })).document?.data).toEqual({ n: 3 });
+  });
+});
+
+describe("a write's commit timestamp", () => {
+  it("is the hybrid clock's next timestamp, taken and recorded in one statement", async () => {
+    const ref = ROWS_REFS[1]!;
+    const taken = await runInDurableObject(shardOf(ref.collection, ref.id), (_o, state) => {
+      const sql = state.storage.sql;
+      const cases: Array<{ expected: number; got: number }> = [];
+      const take = (nowMs: number) => {
+        const expected = nextTimestamp(clockState(sql), nowMs);
+        cases.push({ expected, got: takeTimestamp(sql, nowMs) });
+      };
+      const last = clockState(sql).lastTs;
+      take(last / 1000 - 5_000); // a clock behind the last timestamp: the next microsecond
+      take(last / 1000 - 5_000); // again: strictly after the one just taken
+      sql.exec("UPDATE shard_clock SET max_read_ts = ? WHERE singleton = 1", clockState(sql).lastTs + 7_000);
+      take(last / 1000); // a snapshot read above every timestamp given: above it
+      take(last / 1000 + 60_000.7); // the wall clock ahead: its whole milliseconds
+      return { cases, recorded: clockState(sql).lastTs };
+    });
+    for (const { expected, got } of taken.cases) expect(got).toBe(expected);
+    expect(taken.cases[1]!.got).toBe(taken.cases[0]!.got + 1);
+    expect(taken.recorded).toBe(taken.cases[3]!.got);
   });
 });
