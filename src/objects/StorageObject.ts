@@ -18,7 +18,7 @@ import { LISTEN_WAITERS_PER_SHARD_MAX, LOCK_WAITER_MEMORY_MS, LOCK_WAITERS_MAX }
 import { CHANGE_LOG_MIGRATIONS, changeLogBounds, type ChangeLogRetention, type ChangeRow } from "../watch/change-log.js";
 import { ChangeWaiters, FeedReadCache, listenSnapshot, readFeed, readWindow, type ShardChanges, type ShardListenSnapshot, type ShardWindow } from "../watch/shard-feed.js";
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
-import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
+import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics, type AppliedTotals } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
 import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
 import { TRANSACTION_MIGRATIONS, locksOf } from "../sync/lockManager.js";
@@ -149,12 +149,14 @@ export class StorageObject extends DurableObject<Env> {
     this.epochs.assertOwns(writes);
     this.forget(writes);
     const nowMs = Date.now();
-    const outcome = applyWrites(this.ctx.storage, writes, nowMs, writeCheck(guard));
+    const totals: AppliedTotals = { changeLogBytes: 0, searchQueued: false };
+    const outcome = applyWrites(this.ctx.storage, writes, nowMs, writeCheck(guard), totals);
     // The versions it superseded are trimmed by the alarm.
     if (outcome.ok) {
-      this.maintainSearch();
+      // Only a write to an indexed collection (or one left queued before) has documents to index.
+      if (totals.searchQueued) this.maintainSearch();
       this.changeWaiters.wake();
-      await scheduleAfterPlainWrite(this.ctx.storage, this.retention, nowMs);
+      await scheduleAfterPlainWrite(this.ctx.storage, this.retention, nowMs, totals.changeLogBytes);
     }
     return outcome;
   }

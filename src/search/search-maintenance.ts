@@ -28,6 +28,17 @@ export interface MaintenanceStep {
   readonly more: boolean;
 }
 
+/**
+ * True when documents are queued for indexing. A write path reads it in
+ * its own transaction and calls maintainSearch only then: with no search
+ * index on the shard (or nothing written to an indexed collection) the
+ * queue is empty and maintenance would do nothing, in a transaction of its
+ * own.
+ */
+export function searchQueued(sql: SearchSql): boolean {
+  return sql.exec<{ queued: number }>("SELECT EXISTS (SELECT 1 FROM search_pending) AS queued").toArray()[0]!.queued === 1;
+}
+
 /** Indexes up to `rowsMax` queued documents of any collection. */
 export function maintainSearch(sql: SearchSql, rowsMax: number): MaintenanceStep {
   const rows = sql.exec<{ collection: string; id: string }>("SELECT collection, id FROM search_pending ORDER BY collection, id LIMIT ?", rowsMax + 1).toArray();

@@ -29,8 +29,9 @@ import type {
 } from "./types.js";
 import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, READ_WINDOW_DOCS_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
+import { searchQueued } from "../search/search-maintenance.js";
 import { UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, upsertDocumentParams, type UpsertRowEntry } from "./document-row.js";
-import { PLAIN_WRITE, addLoggedBytes, insertChangeRow, insertChangeRowWithBefore, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
+import { PLAIN_WRITE, addLoggedBytes, changeLogBytes, insertChangeRow, insertChangeRowWithBefore, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
 import type { DocumentCache } from "./document-cache.js";
 
@@ -199,8 +200,11 @@ export type Planned = { ok: true; write: PlannedWrite } | { ok: false; kind: Fai
  * writes stored, in one SQLite transaction. There is no `await` inside, so
  * no other request can interleave between the checks and the writes.
  * `check` is the caller's write rules (rules/write-guard.ts), run first.
+ * `totals`, when given, is filled once the writes are stored, in their
+ * transaction (so the caller's alarm decision needs no statement of its
+ * own after it: see sync/participant-recovery.ts scheduleAfterPlainWrite).
  */
-export function applyWrites(storage: DurableObjectStorage, writes: readonly ShardWrite[], nowMs: number, check: WriteCheck | null = null): ShardWriteOutcome {
+export function applyWrites(storage: DurableObjectStorage, writes: readonly ShardWrite[], nowMs: number, check: WriteCheck | null = null, totals: AppliedTotals | null = null): ShardWriteOutcome {
   assert(writes.length > 0 && writes.length <= BATCH_SIZE_MAX, "write batch within BATCH_SIZE_MAX");
   assertDistinct(writes);
   const sql = storage.sql;
@@ -226,8 +230,21 @@ export function applyWrites(storage: DurableObjectStorage, writes: readonly Shar
       if (!planned.ok) return { ok: false, kind: planned.kind, message: planned.message, index };
       plans.push(planned.write);
     }
-    return { ok: true, results: storePlans(sql, plans, commitTs, befores) };
+    const results = storePlans(sql, plans, commitTs, befores);
+    if (totals !== null) {
+      totals.changeLogBytes = changeLogBytes(sql);
+      totals.searchQueued = searchQueued(sql);
+    }
+    return { ok: true, results };
   });
+}
+
+/** What applyWrites reports of the shard after storing its writes. */
+export interface AppliedTotals {
+  /** The change log's byte total (change_log_state.bytes) after the writes. */
+  changeLogBytes: number;
+  /** True when documents wait in the search queue (search/search-maintenance.ts) after the writes. */
+  searchQueued: boolean;
 }
 
 /** The parsed data of a row, or null. */

@@ -11,7 +11,7 @@ import { dropExpiredReadLocks, forgetFinished, nextDeadline, overduePrepared, pa
 import { abort, commit } from "./participant.js";
 import { STAGING_RECOVERY_MS } from "./twoPhaseCommit.js";
 import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
-import { changeLogBytes, nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
+import { nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
 
 /**
  * When the shard next needs its alarm: a prepared deadline, a finished
@@ -36,8 +36,8 @@ export async function scheduleRecovery(storage: DurableObjectStorage, retention:
 }
 
 /**
- * scheduleRecovery after a plain write (or batch) at `nowMs`, in fewer
- * statements on the usual path. A plain write adds only needs that fall
+ * scheduleRecovery after a plain write (or batch) at `nowMs` that left the
+ * change log holding `changeLogBytes`, with no statement on the usual path. A plain write adds only needs that fall
  * at or after `nowMs` plus the shorter of the two retentions (the row it
  * superseded is trimmed SNAPSHOT_HISTORY_RETENTION_MS after it, its change
  * row `retention.retentionMs` after it), and none of a transaction's. So
@@ -47,10 +47,10 @@ export async function scheduleRecovery(storage: DurableObjectStorage, retention:
  * prepare, the alarm itself) schedules with scheduleRecovery, so an alarm
  * that is set is no later than the needs already there.
  */
-export async function scheduleAfterPlainWrite(storage: DurableObjectStorage, retention: ChangeLogRetention, nowMs: number): Promise<void> {
+export async function scheduleAfterPlainWrite(storage: DurableObjectStorage, retention: ChangeLogRetention, nowMs: number, changeLogBytes: number): Promise<void> {
   const current = await storage.getAlarm();
   const earliestNewNeedMs = nowMs + Math.min(SNAPSHOT_HISTORY_RETENTION_MS, retention.retentionMs);
-  if (current !== null && current <= earliestNewNeedMs && changeLogBytes(storage.sql) <= retention.bytesMax) return;
+  if (current !== null && current <= earliestNewNeedMs && changeLogBytes <= retention.bytesMax) return;
   await scheduleRecovery(storage, retention);
 }
 

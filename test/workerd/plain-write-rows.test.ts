@@ -12,6 +12,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
+import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
@@ -204,5 +205,23 @@ describe("a write's commit timestamp", () => {
     for (const { expected, got } of taken.cases) expect(got).toBe(expected);
     expect(taken.cases[1]!.got).toBe(taken.cases[0]!.got + 1);
     expect(taken.recorded).toBe(taken.cases[3]!.got);
+  });
+});
+
+describe("search maintenance after a plain write", () => {
+  it("indexes a write to an indexed collection in the write's call, and queues nothing for other collections", async () => {
+    const admin = connectClient(AdminService);
+    const indexed = { collection: "plainsearch", id: "a1" };
+    await admin.createSearchIndex({ index: { collection: indexed.collection, textFields: [{ field: "title", weight: 1 }] } });
+    await db.setDocument({ ref: indexed, data: { title: "open source databases" } });
+    await db.setDocument({ ref: { collection: "plainnosearch", id: indexed.id }, data: { title: "open source databases" } });
+    // Read inside the shard before any search could run maintenance itself.
+    const after = await runInDurableObject(shardOf(indexed.collection, indexed.id), (_o, state) => ({
+      queued: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM search_pending").one().n,
+      indexedRows: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM search_text_docs WHERE collection = ? AND id = ?", indexed.collection, indexed.id).one().n,
+    }));
+    expect(after).toEqual({ queued: 0, indexedRows: 1 });
+    const other = await runInDurableObject(shardOf("plainnosearch", indexed.id), (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM search_pending").one().n);
+    expect(other).toBe(0);
   });
 });
