@@ -8,7 +8,11 @@
  * the alarm must be exactly what the full statements leave: the same
  * before images and bytes as a transaction's write (which still reads them
  * in SQL), the same history for snapshot reads, and an alarm no later than
- * the shard's next need.
+ * the shard's next need (due at once when the change log is over its
+ * bytes: it was set to time 0, which workerd refuses, and the applied write
+ * answered INTERNAL). Its commit timestamp, taken in one statement, is the
+ * hybrid clock's rule; and search maintenance, now run only when the write
+ * queued documents, still indexes them in the write's call.
  */
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
