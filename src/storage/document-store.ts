@@ -43,13 +43,11 @@ export interface DocumentRow extends Record<string, SqlStorageValue> {
   version: number;
   create_time_ms: number;
   update_time_ms: number;
-  /** The commit timestamp (µs) of the write that made the row (sync/snapshot-store.ts). */
-  commit_ts: number;
 }
 
 const utf8 = new TextEncoder();
 
-const SELECT_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms, commit_ts";
+const SELECT_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms";
 
 function toDocument(row: DocumentRow): StoredDocument {
   return {
