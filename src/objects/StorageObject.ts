@@ -20,12 +20,12 @@ import { ChangeWaiters, FeedReadCache, listenSnapshot, readFeed, readWindow, typ
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
-import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
+import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { TRANSACTION_MIGRATIONS, locksOf } from "../sync/lockManager.js";
 import { DocumentCache } from "../storage/document-cache.js";
 import { abort, commit, commitOnePhase, prepare, prepareStatusOrRefuse, type ParticipantRequest, type RecoveryStatus, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleRecovery } from "../sync/participant-recovery.js";
-import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
+import { SNAPSHOT_MIGRATIONS, readSnapshot, readVersion } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
 import { LockWaitQueue } from "../sync/lock-waiters.js";
 import { geoRuleBoundRefusal, ruleBoundRefusal } from "../search/readable-stats.js";
@@ -126,6 +126,20 @@ export class StorageObject extends DurableObject<Env> {
       return failure("aborted", "transaction aborted: its snapshot predates a resharding of the shard it read; retry it");
     }
     return readSnapshot(this.ctx.storage, refs, snapshotTs, Date.now());
+  }
+
+  /**
+   * Version `version` of one document, from its row or its history; null
+   * when this shard no longer holds that version (snapshot-store.ts
+   * `readVersion`). For a page token's anchor (src/query/anchor.ts): no
+   * read rule applies, because the key it yields is only a position the
+   * caller's own earlier page ended on, never returned.
+   */
+  documentVersion(ref: { collection: string; id: string }, version: number): StoredDocument | null {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertOwns([ref]);
+    return readVersion(this.ctx.storage.sql, ref, version);
   }
 
   /** Reads documents for a retry, taking read locks; Blocked when it should wait (lock-order.ts). */
