@@ -59,8 +59,9 @@ export type Resolution =
 /**
  * Where a transaction id stands in its life, as its coordinator knows it.
  * "open" also covers a transaction committed in one phase on a single
- * shard, which the coordinator never hears of: that shard's own record
- * answers for it.
+ * shard, or a read-only one that committed: the coordinator holds only its
+ * claim (one-phase-claims.ts), and that shard's own record (or, read-only,
+ * the claim's time) answers for it.
  */
 export type Lifecycle = "open" | "committing" | "committed" | "aborted" | "rolled_back";
 
