@@ -93,6 +93,40 @@ describe("commits of one transaction id", () => {
     }
   }, 60_000);
 
+  it("a commit that meets, on its shards, a prepare of a losing commit of the same id still commits, and the loser's writes never appear", async () => {
+    // Sent at the same moment, a losing commit's prepare may reach a shard
+    // first (its prepares go out beside its stage, which the coordinator
+    // refuses). Planted here, so the race is not left to timing.
+    const c = "same-id-stray";
+    const [x, y, z] = idsOnThreeShards(c);
+    const ref = (id: string) => ({ collection: c, id });
+    for (const id of [x, y, z]) await db.setDocument({ ref: ref(id), data: { n: 0 } });
+    const read = await tx.getDocuments({ newTransaction: {}, refs: [ref(x)] });
+    const expiresMs = Number(read.expireTime!.seconds) * 1000;
+    const shard = (id: string) => env.SHARD.get(env.SHARD.idFromName(router.shardFor(c, id)));
+    for (const id of [x, z]) {
+      const stray = await shard(id).txPrepare({
+        txId: read.transaction,
+        expiresMs,
+        reads: [],
+        writes: [{ collection: c, id, op: "set", data: { n: 666 } }],
+        txFingerprint: "a-losing-commit",
+      });
+      expect(stray.vote).toBe("yes");
+    }
+    const reads = [{ ref: ref(x), version: read.reads[0]!.version }];
+    await tx.commit({ transaction: read.transaction, reads, writes: [set(c, x, { n: 1 }), set(c, y, { n: 1 })] });
+    // z's shard still holds the loser's write intent: a read resolves it, and it is dropped, not applied.
+    expect((await db.getDocument({ ref: ref(z) })).document?.data).toEqual({ n: 0 });
+    const stored = await db.batchGetDocuments({ refs: [ref(x), ref(y), ref(z)] });
+    expect(stored.results.map((r) => r.document?.data?.["n"])).toEqual([1, 1, 0]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const id of [x, y, z]) {
+      const locks = await runInDurableObject(shard(id), (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tx_intents").one().n);
+      expect(locks, `locks left on ${id}'s shard`).toBe(0);
+    }
+  });
+
   it("after an empty commit, a commit with writes is told the id already committed with no writes", async () => {
     // A new user's finding: it said "its commit with other reads or writes came first", while the first had none.
     const c = "same-id-empty";
