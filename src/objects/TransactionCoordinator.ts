@@ -15,7 +15,8 @@ import { transactionEnv } from "../sync/coordinator-client.js";
 import { bareAbortReason } from "../sync/abort-reason.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
-import { anotherCommitFailure, COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
+import { anotherCommitFailure, COMMITS_ONCE_MESSAGE } from "../sync/another-commit.js";
+import { ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,

@@ -255,7 +255,7 @@ async function commitTransaction(
     // recorded there as the transaction's abort.
     const coordinator = coordinatorStub(env, token.id);
     const claimed = begun ? await coordinator.claimOnePhase(token.id, token.deadlineMs, shard, txFingerprint) : null;
-    // Another commit of the id came first, or was refused (commit-plan.ts anotherCommitFailure says which).
+    // Another commit of the id came first, or was refused (another-commit.ts says which).
     if (claimed?.another != null) throw new FailureError(claimed.another.kind, claimed.another.message);
     if (claimed?.claim?.kind === "conflict") throw new Error("invariant broken: a claim conflict without the other commit's answer");
     const refuseNew = claimed === null ? null : lifecycleFailure(claimed.lifecycle);

@@ -6,7 +6,7 @@
  * objects may be delivered twice or its answer lost.
  */
 import type { Failure, FailureKind } from "../errors.js";
-import { COMMITS_ONCE_MESSAGE } from "./commit-plan.js";
+import { COMMITS_ONCE_MESSAGE } from "./another-commit.js";
 import { nextVersion, planWrite, readRow, storedData, storePlan, type PlannedWrite } from "../storage/document-store.js";
 import { readCheckAt, writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { timestampMs } from "./hybrid-clock.js";

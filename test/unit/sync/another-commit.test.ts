@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anotherCommitFailure } from "../../../src/sync/commit-plan.js";
+import { anotherCommitFailure } from "../../../src/sync/another-commit.js";
 
 describe("the answer to a commit of an id whose one commit went another way", () => {
   it("names what the id already had: an empty commit, another commit, or a refused one", () => {
