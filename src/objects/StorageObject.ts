@@ -232,36 +232,45 @@ export class StorageObject extends DurableObject<Env> {
     return vote;
   }
 
-  /** Two-phase commit, phase two: apply a committed transaction. Idempotent. */
-  async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
+  /**
+   * Two-phase commit, phase two: apply a committed transaction. Idempotent.
+   * With `txFingerprint` (the committed commit's), a prepare here of another
+   * commit of the id is dropped instead (participant.ts `idOwner`).
+   */
+  async txCommit(txId: string, commitTs: number, forgetAtMs: number, txFingerprint?: string): Promise<void> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.forget(locksOf(this.ctx.storage.sql, txId).filter((lock) => lock.mode === "write"));
-    commit(this.ctx.storage, txId, commitTs, forgetAtMs);
+    commit(this.ctx.storage, txId, commitTs, forgetAtMs, txFingerprint);
     this.lockWaiters.forgetTransaction(txId);
     this.maintainSearch();
     this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
-  /** Two-phase commit, phase two: drop an aborted transaction's locks. Idempotent. */
-  async txAbort(txId: string, forgetAtMs: number): Promise<void> {
+  /**
+   * Two-phase commit, phase two: drop an aborted transaction's locks.
+   * Idempotent. With `winner` (the fingerprint of the commit that has the
+   * id), only a prepare of another commit of the id (participant.ts `abort`).
+   */
+  async txAbort(txId: string, forgetAtMs: number, winner?: string): Promise<void> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    abort(this.ctx.storage, txId, forgetAtMs);
+    abort(this.ctx.storage, txId, forgetAtMs, winner);
     // A waiter found aborted stops holding younger retries up at once.
     this.lockWaiters.forgetTransaction(txId);
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
   /**
-   * Parallel commit recovery: this shard's durable yes vote for `txId`, or
-   * its refusal recorded now (sync/participant.ts, prepareStatusOrRefuse).
+   * Parallel commit recovery: this shard's durable yes vote for `txId`'s
+   * staged commit (whose fingerprint is `txFingerprint`), or its refusal
+   * recorded now (sync/participant.ts, prepareStatusOrRefuse).
    */
-  async txPrepareStatusOrRefuse(txId: string, forgetAtMs: number): Promise<RecoveryStatus> {
+  async txPrepareStatusOrRefuse(txId: string, forgetAtMs: number, txFingerprint?: string): Promise<RecoveryStatus> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    const status = prepareStatusOrRefuse(this.ctx.storage, txId, forgetAtMs);
+    const status = prepareStatusOrRefuse(this.ctx.storage, txId, forgetAtMs, txFingerprint);
     if (status.status === "refused") {
       this.lockWaiters.forgetTransaction(txId);
       await scheduleRecovery(this.ctx.storage, this.retention);
