@@ -11,6 +11,9 @@
  * `--shrink` moves 12 → 6 shards instead. `--sources-at-once=N` and
  * `--rest-ratio=R` pass StartResharding a throttle (ReshardingThrottle;
  * unset: the server's defaults) and name the result files after it.
+ * `--in-flight=N` runs the load with N requests in flight instead of 8 (a
+ * load that leaves local workerd's one thread time to spare, so a pause
+ * is not hidden in the queueing of a saturated server).
  *
  * Exits non-zero when the load saw an error or a stale read, the move did
  * not succeed, or the data after it is wrong.
@@ -55,7 +58,9 @@ const idle = args.has("--idle");
 const shrink = args.has("--shrink");
 const mode = RESHARD_MODES[args.has("--quick") ? "quick" : "full"];
 const shaped = shrink ? { ...mode, sourceShards: SHRINK_FROM_SHARDS, targetShards: SHRINK_TO_SHARDS } : mode;
-const settings = idle ? { ...shaped, concurrency: 0 } : shaped;
+const inFlight = valueOf("--in-flight");
+if (inFlight !== undefined && !(Number.isInteger(Number(inFlight)) && Number(inFlight) >= 1)) throw new Error(`--in-flight takes a whole number of requests of at least 1, not ${inFlight}`);
+const settings = idle ? { ...shaped, concurrency: 0 } : inFlight === undefined ? shaped : { ...shaped, concurrency: Number(inFlight) };
 const SEED = Number(process.env["BENCH_SEED"] ?? 42);
 /** Sockets for the admin calls (start, polls, checks): their own, so they never queue behind the load. */
 const ADMIN_SOCKETS_MAX = 2;
@@ -137,7 +142,7 @@ try {
     ...(throttleArgs.sourcesAtOnce === undefined ? [] : [`--sources-at-once=${throttleArgs.sourcesAtOnce}`]),
     ...(throttleArgs.restRatio === undefined ? [] : [`--rest-ratio=${throttleArgs.restRatio}`]),
   ];
-  const flags = [...(settings.name === "quick" ? ["--quick"] : []), ...(idle ? ["--idle"] : []), ...(shrink ? ["--shrink"] : []), ...throttleFlags];
+  const flags = [...(settings.name === "quick" ? ["--quick"] : []), ...(idle ? ["--idle"] : []), ...(shrink ? ["--shrink"] : []), ...(inFlight === undefined ? [] : [`--in-flight=${inFlight}`]), ...throttleFlags];
   const command = `npm run bench:reshard${flags.length > 0 ? ` -- ${flags.join(" ")}` : ""}`;
   const markdown = [
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${command}\` (${durationSeconds} s in all), on ${idb.setup}.`,
@@ -148,12 +153,12 @@ try {
   ].join("\n");
   await mkdir(RESULTS_DIR, { recursive: true });
   const throttleName = throttle === undefined ? "" : `-s${throttleArgs.sourcesAtOnce ?? "d"}-r${throttleArgs.restRatio ?? "d"}`;
-  const base = path.join(RESULTS_DIR, `reshard-${settings.name}${idle ? "-idle" : ""}${shrink ? "-shrink" : ""}${throttleName}-latest`);
+  const base = path.join(RESULTS_DIR, `reshard-${settings.name}${idle ? "-idle" : ""}${shrink ? "-shrink" : ""}${inFlight === undefined ? "" : `-f${inFlight}`}${throttleName}-latest`);
   const json = { command, seed: SEED, machine, durationSeconds, figures, staleReads: loadLog.staleReads, moveOps: moveOps(loadLog.ops, run, origin), timeline: timeline(loadLog.ops, run.startedAtMs - TIMELINE_MARGIN_MS, run.doneSeenAtMs + TIMELINE_MARGIN_MS, origin, TIMELINE_SLICE_MS) };
   await writeFile(`${base}.json`, JSON.stringify(json, null, 2) + "\n");
   await writeFile(`${base}.md`, markdown);
   console.log(markdown);
-  if (args.has("--write-docs") && (idle || shrink || throttle !== undefined)) throw new Error("--write-docs takes the 8 → 12 run under load, not an --idle or --shrink one");
+  if (args.has("--write-docs") && (idle || shrink || throttle !== undefined || inFlight !== undefined)) throw new Error("--write-docs takes the 8 → 12 run under load, not an --idle or --shrink one");
   if (args.has("--write-docs")) log(`tables written to ${path.relative(process.cwd(), await writeNamedDocsSection(REPO_ROOT, "reshard", markdown))}`);
   log(`done in ${durationSeconds}s; results in ${path.relative(process.cwd(), base)}.{json,md}`);
   const failures = reshardFailures(figures);

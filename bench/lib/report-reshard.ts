@@ -46,7 +46,31 @@ const switchText = (w: ReshardFigures["routingSwitch"]) =>
   w.lastOldAnswerS === null && w.firstNewAnswerS === null
     ? `– (no answer carried the routing version; ${w.unversionedAnswers} without it)`
     : `${w.lastOldAnswerS?.toFixed(2) ?? "–"} s / ${w.firstNewAnswerS?.toFixed(2) ?? "–"} s`;
+/** Writes the cutover rerouted in a window: count, and the pause the Worker measured at p50 / p99 / max. */
+const rerouted = (w: WindowStats) => {
+  const r = w.reroutedWrites;
+  return r.count === 0 ? "none" : `${r.count}: pause p50 ${ms(r.pause.p50Us)} / p99 ${ms(r.pause.p99Us)} / max ${ms(r.pause.maxUs)} ms (client saw p99 ${ms(r.client.p99Us)} ms)`;
+};
 const notable = (o: NotableOp | null) => (o === null ? "–" : `${o.ms.toFixed(1)} ms (${o.id}, sent at ${o.atS.toFixed(2)} s)`);
+
+/**
+ * The goal's verdict, from the client's side: writes sent during the move
+ * at most WRITE_PAUSE_GOAL_MS at p99, and so are the writes the cutover
+ * rerouted (their pause as the Worker timed it) and the server's cutover.
+ * Locally every object shares workerd's one thread, so the cutover's fence
+ * and promotion stall every call for their CPU time rather than refusing
+ * the moving keys' writes as "moved" (few or none are rerouted), and the
+ * copy's CPU shows in every call's latency; on Cloudflare each shard runs
+ * apart.
+ */
+export function pauseVerdict(f: ReshardFigures): string {
+  const r = f.during.reroutedWrites;
+  const cutover = Number(f.run.outcome.cutoverMillis);
+  const p99 = f.during.writes.p99Us / 1000;
+  const reroutedP99 = r.count === 0 ? 0 : r.pause.p99Us / 1000;
+  const met = p99 <= WRITE_PAUSE_GOAL_MS && reroutedP99 <= WRITE_PAUSE_GOAL_MS && cutover <= WRITE_PAUSE_GOAL_MS;
+  return `${met ? "met" : "NOT MET"}: writes sent during the move p99 ${p99.toFixed(1)} ms; ${r.count === 0 ? "no write met the fence (none rerouted)" : `${r.count} rerouted, pause p99 ${reroutedP99.toFixed(1)} ms`}; server cutover ${cutover} ms`;
+}
 
 /** Every failure of the run, in words: errors, stale reads, wrong data, a failed move. */
 export function reshardFailures(f: ReshardFigures): string[] {
@@ -111,6 +135,7 @@ export function reshardSection(f: ReshardFigures): string[] {
     `| longest gap between two acknowledged writes to one of the ${s.hotKeys} hottest records | ${notable(before.hotKeyWriteGap)} | ${notable(during.hotKeyWriteGap)} | ${notable(after.hotKeyWriteGap)} |`,
     `| longest stretch with no write acknowledged at all | ${stall(before)} | ${stall(during)} | ${stall(after)} |`,
     `| longest probe (a GET the Worker answers 404 itself, no object called; one every 50 ms) | ${probe(f.probes.before)} | ${probe(f.probes.during)} | ${probe(f.probes.after)} |`,
+    `| writes rerouted by the cutover (a shard answered "moved"; pause = the call's time in the Worker from its first attempt to its answer, the \`impossibledb-rerouted-ms\` header) | ${rerouted(before)} | ${rerouted(during)} | ${rerouted(after)} |`,
     "",
     "A hot record's gap counts in before or after when it lies inside that period, and in the move when it overlaps it at all; it includes the time nobody happened to write that record (zipfian choice), so read it against the before column. The probe tells a stall of the whole server from a wait at one shard.",
     "",
@@ -120,10 +145,10 @@ export function reshardSection(f: ReshardFigures): string[] {
     "| --- | --- |",
     s.concurrency === 0
       ? `| **ImpossibleDB, measured here** | no load in this run (--idle); server cutover ${o.cutoverMillis} ms |`
-      : `| **ImpossibleDB, measured here** | write p99 during the move ${ms(during.writes.p99Us)} ms (before: ${ms(before.writes.p99Us)} ms); longest single write during the move ${during.longestWrite?.ms.toFixed(1) ?? "–"} ms; longest write in flight during the cutover ${f.cutover?.longestWrite?.ms.toFixed(1) ?? "–"} ms; server cutover ${o.cutoverMillis} ms |`,
+      : `| **ImpossibleDB, measured here** | writes sent during the move p99 ${ms(during.writes.p99Us)} ms (before: ${ms(before.writes.p99Us)} ms), longest ${during.longestWrite?.ms.toFixed(1) ?? "–"} ms; longest write in flight during the cutover ${f.cutover?.longestWrite?.ms.toFixed(1) ?? "–"} ms; writes rerouted by the fence: ${rerouted(during)}; server cutover (first fence → publication) ${o.cutoverMillis} ms |`,
     s.concurrency === 0
       ? `| goal (issue 10) | at most ${WRITE_PAUSE_GOAL_MS} ms at p99: not measured (no load in this run: --idle) |`
-      : `| goal (issue 10) | at most ${WRITE_PAUSE_GOAL_MS} ms at p99: **${during.writes.p99Us / 1000 <= WRITE_PAUSE_GOAL_MS ? "met" : "NOT MET"}** (p99 of writes sent during the move)${(during.longestWrite?.ms ?? 0) > WRITE_PAUSE_GOAL_MS ? `; the longest single write, ${during.longestWrite!.ms.toFixed(1)} ms, is above it` : ""} |`,
+      : `| goal (issue 10) | the longest write pause on any key at most ${WRITE_PAUSE_GOAL_MS} ms at p99: **${pauseVerdict(f)}** |`,
     "| MongoDB resharding (documented) | writes blocked up to 2 s at cutover (500 ms from 8.0.13) |",
     "| Vitess SwitchTraffic (documented) | buffers traffic up to 30 s while the target catches up |",
     "",

@@ -40,6 +40,14 @@ export interface WindowStats {
   readonly hotKeyWriteGap: NotableOp | null;
   /** Longest time in the window with no write acknowledged (a stall of every writer at once). */
   readonly writeStallMs: number;
+  /**
+   * Writes the Worker ran again after a shard answered "moved" (the
+   * cutover's fence met them): how many, their pause as the Worker
+   * measured it (first attempt to answer, the impossibledb-rerouted-ms
+   * header), and their whole latency as the client saw it. The pause a
+   * resharding put on a key, apart from the load's own queueing.
+   */
+  readonly reroutedWrites: { count: number; pause: LatencySummary; client: LatencySummary; longest: NotableOp | null };
 }
 
 /** Errors whose text is kept per window (all are counted). */
@@ -65,6 +73,9 @@ export function windowStats(
   let longestRead: NotableOp | null = null;
   const firstErrors: string[] = [];
   let errors = 0;
+  const [pause, reroutedClient] = [newHistogram(), newHistogram()];
+  let reroutedCount = 0;
+  let longestRerouted: NotableOp | null = null;
   for (const o of inWindow) {
     const ms = o.endMs - o.startMs;
     const notable = { ms, id: recordId(o.record), atS: (o.startMs - originMs) / 1000 };
@@ -77,6 +88,12 @@ export function windowStats(
     (o.write ? writes : reads).recordValue(us);
     if (o.write && (longestWrite === null || ms > longestWrite.ms)) longestWrite = notable;
     if (!o.write && (longestRead === null || ms > longestRead.ms)) longestRead = notable;
+    if (o.write && o.reroutedMs !== null) {
+      reroutedCount++;
+      pause.recordValue(Math.max(1, Math.round(o.reroutedMs * 1000)));
+      reroutedClient.recordValue(us);
+      if (longestRerouted === null || o.reroutedMs > longestRerouted.ms) longestRerouted = { ...notable, ms: o.reroutedMs };
+    }
   }
   const seconds = (toMs - fromMs) / 1000;
   const summary = { name, fromS: (fromMs - originMs) / 1000, toS: (toMs - originMs) / 1000, ops: inWindow.length, opsPerSecond: inWindow.length / seconds, errors, firstErrors };
@@ -89,6 +106,7 @@ export function windowStats(
     longestRead,
     hotKeyWriteGap: hotKeyGap(ops, fromMs, toMs, originMs, hotRecords, gapsOverlapping),
     writeStallMs: writeStall(ops, fromMs, toMs),
+    reroutedWrites: { count: reroutedCount, pause: summarize(pause), client: summarize(reroutedClient), longest: longestRerouted },
   };
 }
 

@@ -33,10 +33,18 @@ export interface LoadOp {
   readonly error: string | null;
   /** The routing table version the answer carried (ROUTING_VERSION_HEADER), null when it carried none. */
   readonly routingVersion: number | null;
+  /**
+   * For a call the Worker ran again after a shard answered "moved" (a
+   * cutover): its time in the Worker from its first attempt to its answer
+   * (REROUTED_MS_HEADER), ms; null for a call that was not rerouted.
+   */
+  readonly reroutedMs: number | null;
 }
 
 /** The response header that names the routing table version a call was served under. */
 export const ROUTING_VERSION_HEADER = "impossibledb-routing-version";
+/** The response header of a call the Worker rerouted after a cutover: its wait in the Worker, ms (src/routing/routing-header.ts). */
+export const REROUTED_MS_HEADER = "impossibledb-rerouted-ms";
 
 /** A read that returned an older version than a write acknowledged before the read was sent. */
 export interface StaleRead {
@@ -92,9 +100,12 @@ export function startLoad(transport: Transport, options: LoadOptions): RunningLo
       const startMs = performance.now();
       let error: string | null = null;
       let routingVersion: number | null = null;
+      let reroutedMs: number | null = null;
       const onHeader = (h: Headers) => {
         const v = h.get(ROUTING_VERSION_HEADER);
         routingVersion = v === null ? null : Number(v);
+        const r = h.get(REROUTED_MS_HEADER);
+        reroutedMs = r === null ? null : Number(r);
       };
       try {
         if (doc !== null) {
@@ -107,7 +118,7 @@ export function startLoad(transport: Transport, options: LoadOptions): RunningLo
       } catch (err) {
         error = err instanceof ConnectError ? `${Code[err.code]}: ${err.rawMessage}` : String(err);
       }
-      ops.push({ startMs, endMs: performance.now(), write, record, error, routingVersion });
+      ops.push({ startMs, endMs: performance.now(), write, record, error, routingVersion, reroutedMs });
     }
   };
   const callers = Promise.all(Array.from({ length: options.concurrency }, caller));

@@ -20,12 +20,12 @@ import { ChangeWaiters, FeedReadCache, listenSnapshot, readFeed, readWindow, typ
 import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/schema.js";
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics, type AppliedTotals } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
-import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome } from "../storage/types.js";
+import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { TRANSACTION_MIGRATIONS, locksOf } from "../sync/lockManager.js";
 import { DocumentCache } from "../storage/document-cache.js";
 import { abort, commit, commitOnePhase, prepare, prepareStatusOrRefuse, type ParticipantRequest, type RecoveryStatus, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleAfterPlainWrite, scheduleRecovery } from "../sync/participant-recovery.js";
-import { SNAPSHOT_MIGRATIONS, readSnapshot } from "../sync/snapshot-store.js";
+import { SNAPSHOT_MIGRATIONS, readSnapshot, readVersion } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
 import { LockWaitQueue } from "../sync/lock-waiters.js";
 import { geoRuleBoundRefusal, ruleBoundRefusal } from "../search/readable-stats.js";
@@ -128,6 +128,20 @@ export class StorageObject extends DurableObject<Env> {
     return readSnapshot(this.ctx.storage, refs, snapshotTs, Date.now());
   }
 
+  /**
+   * Version `version` of one document, from its row or its history; null
+   * when this shard no longer holds that version (snapshot-store.ts
+   * `readVersion`). For a page token's anchor (src/query/anchor.ts): no
+   * read rule applies, because the key it yields is only a position the
+   * caller's own earlier page ended on, never returned.
+   */
+  documentVersion(ref: { collection: string; id: string }, version: number): StoredDocument | null {
+    assertNotErased(this.erased);
+    this.requests.record(Date.now());
+    this.epochs.assertOwns([ref]);
+    return readVersion(this.ctx.storage.sql, ref, version);
+  }
+
   /** Reads documents for a retry, taking read locks; Blocked when it should wait (lock-order.ts). */
   async getLocked(reader: LockingReader, refs: ReadonlyArray<{ collection: string; id: string }>): Promise<ShardReadOutcome | Failure> {
     assertNotErased(this.erased);
@@ -221,36 +235,45 @@ export class StorageObject extends DurableObject<Env> {
     return vote;
   }
 
-  /** Two-phase commit, phase two: apply a committed transaction. Idempotent. */
-  async txCommit(txId: string, commitTs: number, forgetAtMs: number): Promise<void> {
+  /**
+   * Two-phase commit, phase two: apply a committed transaction. Idempotent.
+   * With `txFingerprint` (the committed commit's), a prepare here of another
+   * commit of the id is dropped instead (participant.ts `idOwner`).
+   */
+  async txCommit(txId: string, commitTs: number, forgetAtMs: number, txFingerprint?: string): Promise<void> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.forget(locksOf(this.ctx.storage.sql, txId).filter((lock) => lock.mode === "write"));
-    commit(this.ctx.storage, txId, commitTs, forgetAtMs);
+    commit(this.ctx.storage, txId, commitTs, forgetAtMs, txFingerprint);
     this.lockWaiters.forgetTransaction(txId);
     this.maintainSearch();
     this.changeWaiters.wake();
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
-  /** Two-phase commit, phase two: drop an aborted transaction's locks. Idempotent. */
-  async txAbort(txId: string, forgetAtMs: number): Promise<void> {
+  /**
+   * Two-phase commit, phase two: drop an aborted transaction's locks.
+   * Idempotent. With `winner` (the fingerprint of the commit that has the
+   * id), only a prepare of another commit of the id (participant.ts `abort`).
+   */
+  async txAbort(txId: string, forgetAtMs: number, winner?: string): Promise<void> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    abort(this.ctx.storage, txId, forgetAtMs);
+    abort(this.ctx.storage, txId, forgetAtMs, winner);
     // A waiter found aborted stops holding younger retries up at once.
     this.lockWaiters.forgetTransaction(txId);
     await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
   /**
-   * Parallel commit recovery: this shard's durable yes vote for `txId`, or
-   * its refusal recorded now (sync/participant.ts, prepareStatusOrRefuse).
+   * Parallel commit recovery: this shard's durable yes vote for `txId`'s
+   * staged commit (whose fingerprint is `txFingerprint`), or its refusal
+   * recorded now (sync/participant.ts, prepareStatusOrRefuse).
    */
-  async txPrepareStatusOrRefuse(txId: string, forgetAtMs: number): Promise<RecoveryStatus> {
+  async txPrepareStatusOrRefuse(txId: string, forgetAtMs: number, txFingerprint?: string): Promise<RecoveryStatus> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    const status = prepareStatusOrRefuse(this.ctx.storage, txId, forgetAtMs);
+    const status = prepareStatusOrRefuse(this.ctx.storage, txId, forgetAtMs, txFingerprint);
     if (status.status === "refused") {
       this.lockWaiters.forgetTransaction(txId);
       await scheduleRecovery(this.ctx.storage, this.retention);

@@ -15,13 +15,15 @@ import { transactionEnv } from "../sync/coordinator-client.js";
 import { bareAbortReason } from "../sync/abort-reason.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
-import { COMMITS_ONCE_MESSAGE, ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
+import { anotherCommitFailure, COMMITS_ONCE_MESSAGE } from "../sync/another-commit.js";
+import { ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
   forget,
   loadRecord,
   nextDue,
+  planFingerprintOf,
   saveState,
   saveVote,
   votesOf,
@@ -32,7 +34,7 @@ import { commitTsOf, DECISION_GRACE_MS, initialState, transition, type Coordinat
 import { timestampMs } from "../sync/hybrid-clock.js";
 import { clearFinished, untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
 import { LeaseTable, mayGoQuiet, quietPastLease } from "../sync/read-lock-lease.js";
-import { FailureError } from "../errors.js";
+import { failure, FailureError, type Failure, type FailureKind } from "../errors.js";
 import { claimOnePhase, forgetClaims, loadClaim, nextClaimForgetMs, type ClaimAnswer } from "../sync/one-phase-claims.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
@@ -91,14 +93,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
     assertNotErased(this.erased);
     this.failpoint = failpoint ?? null;
     const existing = loadRecord(this.sql, plan.txId, true);
+    // Another commit of the id came first (claimed by a one-phase commit, sync/one-phase-claims.ts, or
+    // planned here), or was refused. The same commit again (a resharding may have spread its documents
+    // over other shards since) is not another.
+    const another = this.anotherCommit(plan.txId, fingerprintOfPlan(plan));
+    if (another !== null) return another;
     // An aborted id stays aborted, whatever this commit holds: answer its abort, with its reason.
     if (existing !== null && existing.state.phase === "aborted") return this.awaitDecision(plan.txId);
-    // The id's one commit was claimed by a one-phase commit (sync/one-phase-claims.ts): this is
-    // another, unless it is that same commit sent again after a resharding spread its documents over shards.
-    const claim = existing === null && !this.inflight.has(plan.txId) ? loadClaim(this.sql, plan.txId) : null;
-    if (claim !== null && claim.fingerprint !== plan.participants[0]?.request.txFingerprint) {
-      return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
-    }
     if (existing?.plan != null && JSON.stringify(existing.plan) !== JSON.stringify(plan)) {
       // A transaction id commits one set of writes; a retry must repeat it exactly.
       return {
@@ -181,24 +182,28 @@ export class TransactionCoordinator extends DurableObject<Env> {
     assertNotErased(this.erased);
     const record = loadRecord(this.sql, plan.txId, true);
     if (record === null || record.state.phase !== "staging" || JSON.stringify(record.plan) !== JSON.stringify(plan)) {
+      const another = this.anotherCommit(plan.txId, fingerprintOfPlan(plan));
       // Shards that prepared this plan's part (or may have: no answer) while the id had another fate.
-      const abortStrays = async () => {
+      // With `winner` (the fingerprint of the commit that has the id), only prepares of other commits
+      // are dropped: the shard may hold the winner's own prepare, or its commit.
+      const abortStrays = async (winner?: string) => {
         const forgetAtMs = plan.deadlineMs + TX_RECORD_RETENTION_MS;
         const stray = votes.filter((v) => v.vote.vote === "yes" || v.vote.kind === "unavailable").map((v) => v.shard);
-        await Promise.all(stray.map((shard) => shardStub(transactionEnv(this.env, plan.txId), shard).txAbort(plan.txId, forgetAtMs).catch(() => undefined)));
+        await Promise.all(stray.map((shard) => shardStub(transactionEnv(this.env, plan.txId), shard).txAbort(plan.txId, forgetAtMs, winner).catch(() => undefined)));
       };
       // An aborted id stays aborted, whatever this commit holds: answer its abort, with its reason.
       if (record?.state.phase === "aborted") {
         await abortStrays();
-        return this.awaitDecision(plan.txId);
+        return another ?? this.awaitDecision(plan.txId);
       }
       if (record?.plan != null && JSON.stringify(record.plan) !== JSON.stringify(plan)) {
-        await abortStrays();
-        return { ok: false, kind: "failed_precondition", message: COMMITS_ONCE_MESSAGE };
+        await abortStrays(fingerprintOfPlan(record.plan));
+        return another ?? { ok: false, kind: "failed_precondition", message: COMMITS_ONCE_MESSAGE };
       }
-      if (record === null && this.claimedByAnother(plan)) {
-        await abortStrays();
-        return { ok: false, kind: "failed_precondition", message: `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)` };
+      const claim = record === null ? loadClaim(this.sql, plan.txId) : null;
+      if (claim !== null && another !== null) {
+        await abortStrays(claim.fingerprint);
+        return another;
       }
       // Not staged (its stage failed, or a reader aborted the id before the stage arrived): aborted for good, so a stage arriving late is refused.
       await this.ensureRecord(plan.txId, plan.deadlineMs);
@@ -233,6 +238,40 @@ export class TransactionCoordinator extends DurableObject<Env> {
   }
 
   /**
+   * The answer to a commit of `txId` whose reads and writes (`fingerprint`)
+   * differ from the commit the id already has: one claimed by a one-phase
+   * commit (an empty one, or with reads or writes), one planned here, or
+   * one that was refused, which aborted the id. Null when the id has no
+   * other commit (none yet, this same one, or an abort that came before any
+   * commit: its lifecycle answers then).
+   */
+  private anotherCommit(txId: string, fingerprint: string): Failure | null {
+    const record = this.record(txId);
+    const claim = loadClaim(this.sql, txId);
+    const earlier = planFingerprintOf(this.sql, txId) ?? claim?.fingerprint ?? null;
+    if (earlier === null || earlier === fingerprint) return null;
+    if (record?.state.phase === "aborted") {
+      if (record.state.rolledBack === true) return null;
+      return anotherCommitFailure({ kind: "refused", reason: abortOutcome(votesOf(this.sql, txId, record.state.participants), record.state).message });
+    }
+    if (record === null && claim !== null) return anotherCommitFailure(claim.shard === "" ? { kind: "empty" } : { kind: "other" });
+    return record?.state.phase === "idle" ? null : anotherCommitFailure({ kind: "other" });
+  }
+
+  /**
+   * The first answer of the one-phase commit claimed for `txId`, when the
+   * shard refused it and `fingerprint` is that same commit sent again, so
+   * a repeat answers the same code and words (a precondition's
+   * FAILED_PRECONDITION stays one); else null.
+   */
+  private refusedBefore(txId: string, fingerprint: string): Failure | null {
+    const claim = loadClaim(this.sql, txId);
+    if (claim === null || claim.fingerprint !== fingerprint || this.record(txId)?.state.phase !== "aborted") return null;
+    const vote = votesOf(this.sql, txId, [claimVoter(claim.shard)])[0];
+    return vote?.vote === "no" ? failure(vote.kind, vote.message) : null;
+  }
+
+  /**
    * True when a one-phase commit claimed `plan`'s id with other reads or
    * writes (sync/one-phase-claims.ts). The same commit (same fingerprint)
    * is not another: a resharding may have refused it on one shard and the
@@ -256,11 +295,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
     const { state } = record;
     const forgetAtMs = state.deadlineMs + TX_RECORD_RETENTION_MS;
     const pending = state.participants.filter((p) => !state.yes.includes(p));
+    // A shard may hold another commit's prepare of the id (one that lost the id to this plan): it does not count.
+    const fingerprint = planFingerprintOf(this.sql, txId) ?? undefined;
     await Promise.all(
       pending.map(async (shard) => {
         let status: RecoveryStatus;
         try {
-          status = await shardStub(transactionEnv(this.env, txId), shard).txPrepareStatusOrRefuse(txId, forgetAtMs);
+          status = await shardStub(transactionEnv(this.env, txId), shard).txPrepareStatusOrRefuse(txId, forgetAtMs, fingerprint);
         } catch (err) {
           console.warn(`recovering staging transaction ${txId}: ${shard} did not answer; its timer tries again`, err);
           return;
@@ -329,6 +370,11 @@ export class TransactionCoordinator extends DurableObject<Env> {
   async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean, why: AbortCause = "waited"): Promise<Resolution> {
     assertNotErased(this.erased);
     const nowMs = Date.now();
+    // The id's one commit was claimed by a one-phase commit, which holds no
+    // locks: a lock of the id is a losing commit's prepare, never to commit.
+    // Answered without recording an abort, which would unsay that commit.
+    const claim = this.record(txId) === null && !this.inflight.has(txId) ? loadClaim(this.sql, txId) : null;
+    if (claim !== null) return { phase: "aborted", winner: claim.fingerprint };
     const quiet = !abortIfUndecided && this.quiet(txId, deadlineMs, nowMs);
     if (this.record(txId) === null) {
       if (!abortIfUndecided && !quiet) return { phase: "pending" };
@@ -344,7 +390,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
       await this.apply(txId, { type: "abort_requested", reason, nowMs });
       this.leases.forget(txId);
     }
-    return resolutionOf(this.record(txId)!.state);
+    return resolutionOf(this.record(txId)!.state, planFingerprintOf(this.sql, txId));
   }
 
   /** True when `txId` has gone quiet past its lease (sync/read-lock-lease.ts). */
@@ -416,23 +462,34 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * a commit a resharding refused is sent again under the new table, where
    * the same commit may lie on another shard.
    */
-  async claimOnePhase(txId: string, deadlineMs: number, shard: string, fingerprint: string, answerMs: number | null = null): Promise<{ readonly lifecycle: LifecycleAnswer; readonly claim: ClaimAnswer | null }> {
+  async claimOnePhase(
+    txId: string,
+    deadlineMs: number,
+    shard: string,
+    fingerprint: string,
+    answerMs: number | null = null,
+  ): Promise<{ readonly lifecycle: LifecycleAnswer; readonly claim: ClaimAnswer | null; readonly another: Failure | null }> {
     assertNotErased(this.erased);
     const lifecycle = this.lifecycle(txId);
-    if (lifecycle.lifecycle !== "open") return { lifecycle, claim: null };
+    if (lifecycle.lifecycle !== "open") return { lifecycle, claim: null, another: this.anotherCommit(txId, fingerprint) ?? this.refusedBefore(txId, fingerprint) };
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
     const claim = this.ctx.storage.transactionSync(() => claimOnePhase(this.sql, txId, { shard, fingerprint, answerMs }, forgetAtMs));
     await this.armAlarm();
-    return { lifecycle, claim };
+    return { lifecycle, claim, another: claim.kind === "conflict" ? this.anotherCommit(txId, fingerprint) : null };
   }
 
   /**
    * Records that the one-phase commit claimed for `txId` was refused by its
-   * shard (`reason`, the shard's words): the transaction is aborted for good,
-   * as a two-phase commit with a no vote is.
+   * shard (`reason`, the shard's words; `kind`, its code): the transaction
+   * is aborted for good, as a two-phase commit with a no vote is, and the
+   * same commit sent again is answered the same (claimOnePhase).
    */
-  async abortOnePhase(txId: string, deadlineMs: number, reason: string): Promise<void> {
+  async abortOnePhase(txId: string, deadlineMs: number, reason: string, kind?: FailureKind): Promise<void> {
     assertNotErased(this.erased);
+    const claim = loadClaim(this.sql, txId);
+    if (kind !== undefined && claim !== null) {
+      this.ctx.storage.transactionSync(() => saveVote(this.sql, txId, claimVoter(claim.shard), { vote: "no", kind, message: reason }));
+    }
     await this.ensureRecord(txId, deadlineMs);
     const phase = this.record(txId)!.state.phase;
     if (phase === "idle" || phase === "preparing") await this.apply(txId, { type: "abort_requested", reason, nowMs: Date.now() });
@@ -670,14 +727,28 @@ function deliveryEffects(state: CoordinatorState): Effect[] {
   return state.participants.filter((p) => !state.acked.includes(p)).map((participant) => ({ type, participant }));
 }
 
-function resolutionOf(state: CoordinatorState): Resolution {
-  if (state.phase === "committed") return { phase: "committed", commitTs: commitTsOf(state) };
+function resolutionOf(state: CoordinatorState, txFingerprint: string | null): Resolution {
+  if (state.phase === "committed") return txFingerprint === null ? { phase: "committed", commitTs: commitTsOf(state) } : { phase: "committed", commitTs: commitTsOf(state), txFingerprint };
   if (state.phase === "aborted") return { phase: "aborted" };
   return { phase: "pending" };
 }
 
+/**
+ * Under which name a refused one-phase commit's answer is kept with the
+ * votes: not a participant of any plan (a shard's name never starts with
+ * "one-phase:"), so no decision counts it.
+ */
+function claimVoter(shard: string): string {
+  return `one-phase:${shard}`;
+}
+
+/** The whole-transaction fingerprint of a plan's reads and writes (`ParticipantRequest.txFingerprint`). */
+function fingerprintOfPlan(plan: CommitPlan): string {
+  return plan.participants[0]?.request.txFingerprint ?? "";
+}
+
 /** The client's answer for an aborted transaction: the first no vote's own code, else ABORTED. */
-function abortOutcome(votes: readonly Vote[], state: CoordinatorState): CommitOutcome {
+function abortOutcome(votes: readonly Vote[], state: CoordinatorState): Failure {
   if (state.rolledBack === true) return { ok: false, kind: "failed_precondition", message: ROLLED_BACK_MESSAGE };
   const no = votes.find((v) => v.vote === "no");
   if (no !== undefined && no.vote === "no") return { ok: false, kind: no.kind === "unavailable" ? "aborted" : no.kind, message: no.message };

@@ -41,6 +41,12 @@ export interface QueryShards extends PlanRouting {
   readonly routingVersion: number;
   query(shard: string, req: ShardQueryRequest): Promise<ShardQueryResult>;
   aggregate(shard: string, req: ShardAggregationRequest): Promise<ShardAggregationResult>;
+  /**
+   * Version `version` of one document from its shard's row or history, or
+   * null when the shard no longer holds it (a page token's anchor:
+   * anchor.ts). Optional: shards without history leave it out.
+   */
+  documentVersion?(shard: string, ref: { collection: string; id: string }, version: number): Promise<StoredDocument | null>;
 }
 
 /** How one shard took part, for Explain. */
@@ -68,6 +74,13 @@ export interface QueryReport {
 export interface PageState {
   readonly after: QueryCursor;
   readonly returned: number;
+  /**
+   * The version of the document `after` names (the anchor) when the page
+   * ended on it; a token whose sort keys were cut carries it, so the next
+   * page can find the anchor's key in its history after it changed
+   * (page-state.ts).
+   */
+  readonly anchorVersion?: number;
 }
 
 /** Options of one execution. */
@@ -103,7 +116,7 @@ export async function runQueryPage(shards: QueryShards, spec: QuerySpec, pageSiz
   const { items: documents, more } = await fillPage(source, skip, want, options.pageBytes, (doc) => doc);
   run.report.rowsReturned = documents.length;
   const last = documents[documents.length - 1];
-  const next = more && last !== undefined && remaining - documents.length > 0 ? { after: cursorOf(last, spec.order), returned: returned + documents.length } : null;
+  const next = more && last !== undefined && remaining - documents.length > 0 ? { after: cursorOf(last, spec.order), returned: returned + documents.length, anchorVersion: last.version } : null;
   return { documents, next, report: run.report };
 }
 

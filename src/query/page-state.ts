@@ -12,8 +12,12 @@
  * the whole key from the last document returned (the anchor, named by the
  * token's id): when that document still has the key, the walk resumes
  * exactly where it stood. When it was changed or deleted in between, the
- * walk resumes at the prefix instead: no document is skipped, and those
- * that share the prefix with the lost key may be returned again.
+ * token's anchor version (`v`) finds the key in the document's history
+ * (the row it replaced, kept by the shard for snapshot reads), so the walk
+ * still resumes exactly. Only when that history is gone too (trimmed after
+ * SNAPSHOT_HISTORY_RETENTION_MS, or the document moved to another shard by a
+ * resharding) does the walk resume at the prefix: no document is skipped,
+ * and those that share the prefix with the lost key may be returned again.
  */
 import { FailureError } from "../errors.js";
 import { PAGE_TOKEN_SORT_KEYS_BYTES_MAX } from "../limits.js";
@@ -34,10 +38,17 @@ export interface CutSortKey {
 export interface TokenPageState {
   readonly after: { readonly keys: readonly (SortKey | CutSortKey)[]; readonly id: string };
   readonly returned: number;
+  /** The anchor's version when the page ended (tokens with cut keys carry it). */
+  readonly anchorVersion?: number;
 }
 
-/** Reads the current position of document `id` under the query's order, or null when it is gone or unreadable. */
-export type AnchorReader = (id: string) => Promise<QueryCursor | null>;
+/**
+ * Reads the position of document `id` under the query's order: its current
+ * one, or with `version` the one it had at that version (from the shard's
+ * history); null when it is gone, unreadable, or that version is no longer
+ * kept.
+ */
+export type AnchorReader = (id: string, version?: number) => Promise<QueryCursor | null>;
 
 /** The scope of a query's tokens: a SHA-256 digest of its parsed form. */
 export async function queryScope(spec: QuerySpec): Promise<string> {
@@ -64,26 +75,28 @@ export async function encodePageState(key: string, scope: string, state: PageSta
       return prefix === null ? [rank, scalar] : [rank, prefix, await keyDigest(scalar as string)];
     }),
   );
-  return encodePageToken(key, scope, { k: keys, i: state.after.id, n: state.returned });
+  const cut = keys.some((k) => k.length === 3);
+  return encodePageToken(key, scope, { k: keys, i: state.after.id, n: state.returned, ...(cut && state.anchorVersion !== undefined ? { v: state.anchorVersion } : {}) });
 }
 
 /** Decodes a token for `spec`; INVALID_ARGUMENT when it is not one of its tokens. Cut keys are resolved by `resolvePageState`. */
 export async function decodePageState(key: string, scope: string, spec: QuerySpec, token: string): Promise<TokenPageState> {
   const decoded = await decodePageToken(key, scope, token);
   if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
-  const p = decoded.payload as { k?: unknown; i?: unknown; n?: unknown };
+  const p = decoded.payload as { k?: unknown; i?: unknown; n?: unknown; v?: unknown };
   const keys = p.k;
   const wellFormed =
     typeof p.i === "string" &&
     Number.isSafeInteger(p.n) &&
     Array.isArray(keys) &&
     keys.length === spec.order.length &&
-    keys.every((k) => Array.isArray(k) && Number.isInteger(k[0]) && (isScalar(k) || isCut(k)));
+    keys.every((k) => Array.isArray(k) && Number.isInteger(k[0]) && (isScalar(k) || isCut(k))) &&
+    (p.v === undefined || (Number.isSafeInteger(p.v) && (p.v as number) >= 1));
   if (!wellFormed) throw new FailureError("invalid_argument", "page_token is invalid");
   const after = (keys as unknown[][]).map((k): SortKey | CutSortKey =>
     k.length === 3 ? { rank: k[0] as number, prefix: k[1] as string, digest: k[2] as string } : (k as unknown as SortKey),
   );
-  return { after: { keys: after, id: p.i as string }, returned: p.n as number };
+  return { after: { keys: after, id: p.i as string }, returned: p.n as number, ...(p.v === undefined ? {} : { anchorVersion: p.v as number }) };
 }
 
 function isScalar(k: unknown[]): boolean {
@@ -100,18 +113,25 @@ function isCutKey(k: SortKey | CutSortKey): k is CutSortKey {
 
 /**
  * The exact page state of a decoded token. With no cut keys it is the
- * token's own. Otherwise the anchor document is read once: a cut key whose
+ * token's own. Otherwise the anchor document is read: a cut key whose
  * digest its current key matches becomes that key. When one does not (the
- * anchor changed or is gone), every cut key becomes the bound just before
- * the strings that start with its prefix in the walk's direction, so the
- * walk goes on from there and skips nothing.
+ * anchor changed or is gone), the anchor is read again at the token's
+ * anchor version, from its shard's history. When that fails too, every cut
+ * key becomes the bound just before the strings that start with its prefix
+ * in the walk's direction, so the walk goes on from there and skips
+ * nothing.
  */
 export async function resolvePageState(state: TokenPageState, spec: QuerySpec, readAnchor: AnchorReader): Promise<PageState> {
   const keys = state.after.keys;
   if (!keys.some(isCutKey)) return { after: { keys: keys as SortKey[], id: state.after.id }, returned: state.returned };
-  const anchor = await readAnchor(state.after.id);
-  const exact = await Promise.all(keys.map(async (k, i) => (isCutKey(k) ? await anchorKey(k, anchor?.keys[i]) : k)));
-  if (exact.every((k) => k !== null)) return { after: { keys: exact, id: state.after.id }, returned: state.returned };
+  const exactFrom = async (anchor: QueryCursor | null) => {
+    const exact = await Promise.all(keys.map(async (k, i) => (isCutKey(k) ? await anchorKey(k, anchor?.keys[i]) : k)));
+    return exact.every((k) => k !== null) ? exact : null;
+  };
+  const exact =
+    (await exactFrom(await readAnchor(state.after.id))) ??
+    (state.anchorVersion === undefined ? null : await exactFrom(await readAnchor(state.after.id, state.anchorVersion)));
+  if (exact !== null) return { after: { keys: exact, id: state.after.id }, returned: state.returned };
   const bounds = keys.map((k, i) => (isCutKey(k) ? prefixBound(k, spec.order[i]!.descending) : k));
   return { after: { keys: bounds, id: state.after.id }, returned: state.returned };
 }

@@ -6,7 +6,7 @@ import { cors } from "@connectrpc/connect";
 import { REQUEST_ID_HEADER } from "./request-id.js";
 import { DATABASE_HEADER } from "../databases/names.js";
 import { RETRY_AFTER_HEADER } from "../errors.js";
-import { ROUTING_VERSION_HEADER } from "../routing/routing-header.js";
+import { REROUTED_MS_HEADER, ROUTING_VERSION_HEADER } from "../routing/routing-header.js";
 
 const MAX_AGE_S = 7200;
 
@@ -21,7 +21,7 @@ export function corsHeaders(origin: string | null, allowed: string): Headers | n
   // Browsers may read the request id, to quote it in a bug report, and a
   // rate limit's retry-after (the RetryInfo detail is in the body or in
   // grpc-status-details-bin, which Connect's list exposes already).
-  headers.set("Access-Control-Expose-Headers", [...cors.exposedHeaders, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, ROUTING_VERSION_HEADER].join(", "));
+  headers.set("Access-Control-Expose-Headers", [...cors.exposedHeaders, REQUEST_ID_HEADER, RETRY_AFTER_HEADER, ROUTING_VERSION_HEADER, REROUTED_MS_HEADER].join(", "));
   if (!list.includes("*")) headers.set("Vary", "Origin");
   return headers;
 }

@@ -28,6 +28,10 @@ export interface RpcLogLine {
   readonly durationMs: number;
   readonly shardsTouched?: number;
   readonly rowsRead?: number;
+  /** Times the call was run again after a "moved" answer (a resharding's cutover), when it was. */
+  readonly reroutes?: number;
+  /** For a rerouted call, ms from its first attempt to its end (the pause the cutover put on it). */
+  readonly reroutedMs?: number;
   readonly requestId: string | undefined;
   /**
    * Who called, once authenticated: `api_key:<key id>`, `jwt:<sub>`,
@@ -69,6 +73,7 @@ export function createObserveInterceptor(options: ObserveOptions): Interceptor {
         durationMs,
         ...(stats?.shardsTouched !== undefined ? { shardsTouched: stats.shardsTouched } : {}),
         ...(stats?.rowsRead !== undefined ? { rowsRead: stats.rowsRead } : {}),
+        ...(stats?.reroutes !== undefined ? { reroutes: stats.reroutes, reroutedMs: stats.reroutedMs } : {}),
         requestId: req.contextValues.get(requestIdKey),
         ...callerOf(req.contextValues.get(authKey)),
       };

@@ -14,6 +14,13 @@ export interface RequestStats {
   shardsTouched?: number;
   /** Rows SQLite read on those shards, summed. */
   rowsRead?: number;
+  /**
+   * Times the Worker ran the call again after a shard answered "moved"
+   * (src/server/routing-retry.ts); absent when it never did.
+   */
+  reroutes?: number;
+  /** For a rerouted call: ms from its first attempt to its answer (or to its failure). */
+  reroutedMs?: number;
 }
 
 /** The current call's stats; undefined outside the fetch handler (tests serving a service directly). */

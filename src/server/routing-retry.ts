@@ -9,14 +9,17 @@
  * The client never sees the move: the call waits for the new table
  * (routing-cache.ts `awaitRouting`) and runs again, at most
  * ROUTING_MOVED_RETRIES_MAX times. A server stream is run again only while
- * it has sent nothing.
+ * it has sent nothing. A call run again says so: its log line gets
+ * `reroutes` and `reroutedMs`, and a unary answer the
+ * `impossibledb-rerouted-ms` header (routing/routing-header.ts).
  */
 import type { Interceptor } from "@connectrpc/connect";
 import { ROUTING_MOVED_RETRIES_MAX } from "../limits.js";
-import { ROUTING_VERSION_HEADER } from "../routing/routing-header.js";
+import { REROUTED_MS_HEADER, ROUTING_VERSION_HEADER } from "../routing/routing-header.js";
 import { movedEpochOf } from "../routing/shard-epoch.js";
 import { awaitRouting, cachedRoutingVersion } from "../shards/routing-cache.js";
 import { envKey } from "./context.js";
+import { requestStatsKey } from "./request-stats.js";
 
 /** The interceptor; it must run inside the database interceptor (it needs the database's Env). */
 export const routingRetryInterceptor: Interceptor = (next) => async (req) => {
@@ -28,15 +31,34 @@ export const routingRetryInterceptor: Interceptor = (next) => async (req) => {
     for await (const m of req.message) inputs.push(m);
     fresh = () => ({ ...req, message: replay(inputs) }) as typeof req;
   }
+  const startedMs = Date.now();
+  const stats = req.contextValues.get(requestStatsKey);
+  const noteReroutes = (attempts: number): number => {
+    const ms = Math.max(0, Date.now() - startedMs);
+    if (stats !== undefined && attempts > 0) {
+      stats.reroutes = attempts;
+      stats.reroutedMs = ms;
+    }
+    return ms;
+  };
   for (let attempt = 0; ; attempt++) {
     try {
       const res = await next(fresh());
       stampRoutingVersion(req.contextValues.get(envKey), res.header);
+      if (attempt > 0) {
+        const ms = noteReroutes(attempt);
+        if (!res.stream) res.header.set(REROUTED_MS_HEADER, String(ms));
+      }
       if (!res.stream) return res;
       const wait = (err: unknown, n: number) => waitForRouting(req.contextValues.get(envKey), err, n);
-      return { ...res, message: rerouteStream(res.message, wait, () => next(fresh()), attempt) };
+      return { ...res, message: rerouteStream(res.message, wait, () => next(fresh()), attempt, noteReroutes) };
     } catch (err) {
-      await waitForRouting(req.contextValues.get(envKey), err, attempt);
+      try {
+        await waitForRouting(req.contextValues.get(envKey), err, attempt);
+      } catch (final) {
+        noteReroutes(attempt);
+        throw final;
+      }
     }
   }
 };
@@ -61,6 +83,7 @@ async function* rerouteStream<T>(
   wait: (err: unknown, attempt: number) => Promise<void>,
   again: () => Promise<{ stream: boolean; message: unknown }>,
   firstAttempt: number,
+  noteReroutes: (attempts: number) => void,
 ): AsyncGenerator<T> {
   let source = first;
   for (let attempt = firstAttempt; ; attempt++) {
@@ -75,6 +98,7 @@ async function* rerouteStream<T>(
       if (sent) throw err;
       await wait(err, attempt);
       const res = await again();
+      noteReroutes(attempt + 1);
       source = res.message as AsyncIterable<T>;
     }
   }

@@ -25,6 +25,7 @@ export async function routedQueryShards(env: Env): Promise<QueryShards> {
     // collection; the locks are resolved and the page asked for again.
     query: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.query(req, table.version))),
     aggregate: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.aggregate(req, table.version))),
+    documentVersion: (shard, ref, version) => readFromShard(env, shard, (s) => s.documentVersion(ref, version)),
   };
 }
 

@@ -30,7 +30,7 @@ import { movedEpochOf } from "../routing/shard-epoch.js";
 import { shardStub } from "../shards/shard-client.js";
 import type { ShardWrite } from "../storage/types.js";
 import type { ReadVersion } from "../sync/conflictDetector.js";
-import { COMMITS_ONCE_MESSAGE, lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
+import { lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { clearFinished } from "../sync/intent-resolver.js";
 import { commitInParallel } from "../sync/parallel-commit.js";
@@ -88,7 +88,10 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         if (req.writes.length > 0) throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");
         // Its reads came from one snapshot, consistent by construction:
         // there is nothing to validate, so it always commits (at its snapshot).
-        if (!fresh) await assertOpen(env, token);
+        // Its commit is recorded at its coordinator all the same (a claim with
+        // no shard), so a Rollback after it changes nothing and the id keeps
+        // answering as committed, as every other commit's does.
+        if (!fresh) await commitReadOnly(env, token);
         return { results: [], commitTime: timestampFromMs(timestampMs(token.snapshotTs)) };
       }
       const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
@@ -156,6 +159,23 @@ function withDocumentsIfAsked<R extends { results: WriteResult[] }>(committed: R
   return { ...committed, documentsOmitted: returnDocuments && boundWriteResults(committed.results) };
 }
 
+/**
+ * What a read-only transaction's commits claim at its coordinator: every
+ * Commit of its id is the same commit (it validates nothing, whatever reads
+ * it names), answered with its snapshot time.
+ */
+const READ_ONLY_COMMIT_FINGERPRINT = "read-only";
+
+/**
+ * Records a read-only transaction's commit at its coordinator, or refuses
+ * it when the id has finished otherwise (rolled back, aborted).
+ */
+async function commitReadOnly(env: Env, token: TransactionToken): Promise<void> {
+  const claimed = await coordinatorStub(env, token.id).claimOnePhase(token.id, token.deadlineMs, "", READ_ONLY_COMMIT_FINGERPRINT, timestampMs(token.snapshotTs));
+  const refused = claimed.another ?? lifecycleFailure(claimed.lifecycle);
+  if (refused !== null) throw new FailureError(refused.kind, refused.message);
+}
+
 /** Refuses a call of a transaction that has finished (rolled back, aborted or committed). */
 async function assertOpen(env: Env, token: TransactionToken): Promise<void> {
   const refused = lifecycleFailure(await coordinatorStub(env, token.id).lifecycle(token.id));
@@ -206,9 +226,9 @@ async function commitTransaction(
     if (!begun) return { results: [], commitTime: timestampFromMs(Date.now()) };
     const nowMs = Date.now();
     const claimed = await coordinatorStub(env, token.id).claimOnePhase(token.id, token.deadlineMs, "", fingerprint([reads, writes]), nowMs);
-    const refused = lifecycleFailure(claimed.lifecycle);
+    const refused = claimed.another ?? lifecycleFailure(claimed.lifecycle);
     if (refused !== null) throw new FailureError(refused.kind, refused.message);
-    if (claimed.claim?.kind === "conflict") throw new FailureError("failed_precondition", `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)`);
+    if (claimed.claim?.kind === "conflict") throw new Error("invariant broken: a claim conflict without the other commit's answer");
     return { results: [], commitTime: timestampFromMs(claimed.claim?.answerMs ?? nowMs) };
   }
   if (byShard.size > TX_PARTICIPANTS_MAX) {
@@ -235,16 +255,21 @@ async function commitTransaction(
     // recorded there as the transaction's abort.
     const coordinator = coordinatorStub(env, token.id);
     const claimed = begun ? await coordinator.claimOnePhase(token.id, token.deadlineMs, shard, txFingerprint) : null;
-    if (claimed?.claim?.kind === "conflict") throw new FailureError("failed_precondition", `${COMMITS_ONCE_MESSAGE} (its commit with other reads or writes came first)`);
+    // Another commit of the id came first, or was refused (another-commit.ts says which).
+    if (claimed?.another != null) throw new FailureError(claimed.another.kind, claimed.another.message);
+    if (claimed?.claim?.kind === "conflict") throw new Error("invariant broken: a claim conflict without the other commit's answer");
     const refuseNew = claimed === null ? null : lifecycleFailure(claimed.lifecycle);
-    const send = () => shardStub(env, shard).txCommitOnePhase(refuseNew === null ? request : { ...request, refuseNew });
+    // Holding the claim, this is the id's one commit: a two-shard commit of the id sent beside it
+    // may have prepared on this shard already (its prepares go out beside its stage), and gives way.
+    const owned = claimed?.claim?.kind === "claimed" ? { ...request, idOwner: true } : request;
+    const send = () => shardStub(env, shard).txCommitOnePhase(refuseNew === null ? owned : { ...request, refuseNew });
     let vote = await send();
     // A first attempt never waits, but locks of finished or quiet
     // transactions are cleared and the commit tried once more (a no for
     // locks recorded nothing on the shard).
     if (vote.vote === "no" && (vote.blockedBy?.length ?? 0) > 0 && (await clearFinished(env, shard, vote.blockedBy!))) vote = await send();
     // Recorded before the client hears it: once ABORTED, always ABORTED.
-    if (vote.vote === "no" && claimed?.claim?.kind === "claimed") await coordinator.abortOnePhase(token.id, token.deadlineMs, vote.message);
+    if (vote.vote === "no" && claimed?.claim?.kind === "claimed") await coordinator.abortOnePhase(token.id, token.deadlineMs, vote.message, vote.kind);
     outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: timestampMs(vote.ts), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };
   } else if (!token.locking) {
     // A first attempt (or CommitBatch) over several shards holds no locks

@@ -28,7 +28,7 @@ export type Remote<T> = {
  * the caller's side.
  */
 export const SHARD_RPC_METHODS = [
-  "get", "getAt", "getLocked", "write", "list", "stats", "collections", "deleteCollection",
+  "get", "getAt", "documentVersion", "getLocked", "write", "list", "stats", "collections", "deleteCollection",
   "query", "aggregate", "createIndex", "dropIndex", "listIndexes",
   "txPrepare", "txCommit", "txAbort", "txCommitOnePhase", "txPrepareStatusOrRefuse",
   "changeHead", "listenSnapshot", "changesWindow", "changes",

@@ -5,6 +5,7 @@
 import type { Failure, FailureKind } from "../errors.js";
 import { failure } from "../errors.js";
 import { bareAbortReason } from "./abort-reason.js";
+import { COMMITS_ONCE_MESSAGE } from "./another-commit.js";
 import type { ParticipantRequest, TxWriteResult } from "./participant.js";
 
 /** Everything the coordinator needs to run a commit. */
@@ -50,15 +51,18 @@ export type CommitOutcome =
 
 /** What the coordinator says about a transaction someone is blocked on. */
 export type Resolution =
-  | { readonly phase: "committed"; readonly commitTs: number }
-  | { readonly phase: "aborted" }
+  /** `txFingerprint`: the committed commit's, so a shard holding another commit's prepare of the id drops it rather than applying it. */
+  | { readonly phase: "committed"; readonly commitTs: number; readonly txFingerprint?: string }
+  /** `winner`: set when the id is not aborted but its one commit is another (a one-phase claim's fingerprint), so only other commits' prepares are dropped. */
+  | { readonly phase: "aborted"; readonly winner?: string }
   | { readonly phase: "pending" };
 
 /**
  * Where a transaction id stands in its life, as its coordinator knows it.
  * "open" also covers a transaction committed in one phase on a single
- * shard, which the coordinator never hears of: that shard's own record
- * answers for it.
+ * shard, or a read-only one that committed: the coordinator holds only its
+ * claim (one-phase-claims.ts), and that shard's own record (or, read-only,
+ * the claim's time) answers for it.
  */
 export type Lifecycle = "open" | "committing" | "committed" | "aborted" | "rolled_back";
 
@@ -71,10 +75,6 @@ export interface LifecycleAnswer {
 
 /** What a call of a rolled-back transaction answers (FAILED_PRECONDITION). */
 export const ROLLED_BACK_MESSAGE = "transaction was rolled back: nothing of it is applied; begin a new transaction";
-
-/** What a call made after a transaction finished answers. */
-export const COMMITS_ONCE_MESSAGE =
-  "transaction already committed or committing different writes; a transaction commits once: begin a new one";
 
 /**
  * Why a transaction in `lifecycle` may not read or start a new commit, or

@@ -63,6 +63,19 @@ export function loadRecord(sql: SqlStorage, txId: string, withPlan = false): Coo
   return row === undefined ? null : fromRow(row);
 }
 
+/**
+ * The whole-transaction fingerprint of the plan recorded for `txId`
+ * (`ParticipantRequest.txFingerprint`), or null: which of several commits
+ * of the id its shards' prepares must belong to. Read without parsing the
+ * plan (see loadRecord).
+ */
+export function planFingerprintOf(sql: SqlStorage, txId: string): string | null {
+  const row = sql
+    .exec<{ f: string | null }>("SELECT json_extract(plan, '$.participants[0].request.txFingerprint') AS f FROM tx_records WHERE tx_id = ?", txId)
+    .toArray()[0];
+  return row?.f ?? null;
+}
+
 /** Saves a record's state, its due time, and its plan when given. */
 export function saveState(sql: SqlStorage, txId: string, state: CoordinatorState, plan: CommitPlan | null, dueMs: number): void {
   sql.exec(

@@ -106,7 +106,7 @@ async function settleOn(env: Env, shard: string, txId: string, abortIfUndecided:
   const nowMs = Date.now();
   const resolution = await coordinatorStub(env, txId).resolve(txId, nowMs, abortIfUndecided, why);
   const forgetAtMs = nowMs + TX_RECORD_RETENTION_MS;
-  if (resolution.phase === "committed") await shardStub(env, shard).txCommit(txId, resolution.commitTs, forgetAtMs);
-  else if (resolution.phase === "aborted") await shardStub(env, shard).txAbort(txId, forgetAtMs);
+  if (resolution.phase === "committed") await shardStub(env, shard).txCommit(txId, resolution.commitTs, forgetAtMs, resolution.txFingerprint);
+  else if (resolution.phase === "aborted") await shardStub(env, shard).txAbort(txId, forgetAtMs, resolution.winner);
   return resolution.phase !== "pending";
 }

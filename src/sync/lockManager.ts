@@ -237,6 +237,11 @@ export function releaseAll(sql: SqlStorage, txId: string): void {
   sql.exec("DELETE FROM tx_intents WHERE tx_id = ?", txId);
 }
 
+/** Forgets this shard's participation in `txId` (a losing commit's prepare: participant.ts `idOwner`). */
+export function forgetParticipation(sql: SqlStorage, txId: string): void {
+  sql.exec("DELETE FROM tx_participations WHERE tx_id = ?", txId);
+}
+
 /** This shard's participation in `txId`, or null. */
 export function participation(sql: SqlStorage, txId: string): Participation | null {
   const row = sql

@@ -71,6 +71,7 @@ export async function commitInParallel(env: Env, plan: CommitPlan, options: Para
   const isStaged = await staged;
   if (lost) throw new Error("failpoint second_prepare_lost: the Worker went away");
   const cast = votes as Array<{ shard: string; vote: Vote }>;
+  if (isStaged) await ownStrayShards(env, plan, cast);
   if (isStaged && cast.every((v) => v.vote.vote === "yes")) {
     let commitTs = 0;
     const results = [];
@@ -89,6 +90,25 @@ export async function commitInParallel(env: Env, plan: CommitPlan, options: Para
     return { ok: true, commitTimeMs: timestampMs(commitTs), results };
   }
   return coordinator.finishStaged(plan, cast);
+}
+
+/**
+ * Once staged, this plan is the id's one commit: a shard that answered
+ * that another commit of the id prepared there first (one sent at the same
+ * moment, whose stage or claim the coordinator refused, so it can never
+ * commit) is asked again as the owner, and that prepare gives way
+ * (participant.ts `idOwner`). Votes are replaced in place. Without this,
+ * two commits of one id sent together could both lose: each holding the
+ * shard the other needed.
+ */
+async function ownStrayShards(env: Env, plan: CommitPlan, votes: Array<{ shard: string; vote: Vote }>): Promise<void> {
+  await Promise.all(
+    votes.map(async (entry, i) => {
+      if (entry.vote.vote !== "no" || entry.vote.otherCommit !== true) return;
+      const request = plan.participants.find((p) => p.shard === entry.shard)!.request;
+      votes[i] = { shard: entry.shard, vote: await prepareFirstAttempt(env, entry.shard, { ...request, idOwner: true }) };
+    }),
+  );
 }
 
 /**

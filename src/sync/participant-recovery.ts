@@ -65,8 +65,8 @@ export async function resolveOverdue(storage: DurableObjectStorage, env: Env, no
     const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;
     const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true, "expired");
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
-    if (resolution.phase === "committed") commit(storage, txId, resolution.commitTs, forgetAtMs);
-    else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs);
+    if (resolution.phase === "committed") commit(storage, txId, resolution.commitTs, forgetAtMs, resolution.txFingerprint);
+    else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs, resolution.winner);
     // A parallel commit's staging transaction is decided only from its
     // participants (twoPhaseCommit.ts); one that did not answer leaves it
     // undecided, and this alarm asks again later.

@@ -6,7 +6,7 @@
  * objects may be delivered twice or its answer lost.
  */
 import type { Failure, FailureKind } from "../errors.js";
-import { COMMITS_ONCE_MESSAGE } from "./commit-plan.js";
+import { COMMITS_ONCE_MESSAGE } from "./another-commit.js";
 import { nextVersion, planWrite, readRow, storedData, storePlan, type PlannedWrite } from "../storage/document-store.js";
 import { readCheckAt, writeCheck, type ShardWriteGuard } from "../rules/write-guard.js";
 import { timestampMs } from "./hybrid-clock.js";
@@ -24,6 +24,7 @@ import {
   recordChangeGroups,
   recordParticipation,
   releaseAll,
+  forgetParticipation,
   type IntentRow,
   type LockOwner,
   type Participation,
@@ -66,6 +67,15 @@ export interface ParticipantRequest {
   readonly changeGroups?: Readonly<Record<string, readonly string[]>>;
   /** The caller's read and write rules (rules/write-guard.ts), checked first. */
   readonly guard?: ShardWriteGuard | null;
+  /**
+   * Set when the id's coordinator has made this commit the id's one commit
+   * (its one-phase claim, or the staged record of this very plan). Several
+   * commits of one id may reach a shard at once, and the shard keeps one
+   * participation per id: a prepare of the id by another commit (another
+   * `txFingerprint`) is then a loser's stray, which can never commit, and
+   * gives way to this one instead of refusing it.
+   */
+  readonly idOwner?: boolean;
 }
 
 /** The outcome of one write of a transaction, as the shard planned it. */
@@ -103,6 +113,13 @@ export type Vote =
        * lock-order.ts); nothing was recorded.
        */
       readonly wait?: { readonly wound: readonly string[]; readonly patient: readonly string[] };
+      /**
+       * Set when the shard holds a prepare of the id by another commit
+       * (another fingerprint) and recorded nothing for this one: the
+       * coordinator decides which of them is the id's commit, and that one
+       * asks again with `idOwner`.
+       */
+      readonly otherCommit?: boolean;
     };
 
 /** Validates, plans and locks; votes yes with the planned results, or no. */
@@ -147,11 +164,17 @@ export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, 
  * Applies a prepared transaction's writes at its commit timestamp (µs, the
  * largest of the participants' proposals) and drops its locks. Idempotent.
  */
-export function commit(storage: DurableObjectStorage, txId: string, commitTs: number, forgetAtMs: number): void {
+export function commit(storage: DurableObjectStorage, txId: string, commitTs: number, forgetAtMs: number, txFingerprint?: string): void {
   storage.transactionSync(() => {
     const sql = storage.sql;
     const p = participation(sql, txId);
     if (p?.state === "committed") return;
+    if (p !== null && isStray(p, txFingerprint)) {
+      // The id committed with other reads or writes; what this shard holds is
+      // a losing commit's prepare (see `idOwner`), and it must not apply.
+      dropStray(sql, txId);
+      return;
+    }
     if (p?.state === "aborted") throw new Error(`invariant broken: commit of ${txId}, which this shard aborted`);
     if (p === null) {
       // Only a transaction that every participant prepared can commit, so
@@ -176,12 +199,20 @@ export function commit(storage: DurableObjectStorage, txId: string, commitTs: nu
 
 /**
  * Drops a transaction's locks without applying anything, and remembers the
- * abort so that a prepare arriving late is refused. Idempotent.
+ * abort so that a prepare arriving late is refused. Idempotent. With
+ * `winner` (the fingerprint of the commit that has the id; the id is not
+ * aborted), drops only a prepare here of another commit of the id, one
+ * that lost the id and can never commit, and leaves the winner's own
+ * prepare or commit as it is.
  */
-export function abort(storage: DurableObjectStorage, txId: string, forgetAtMs: number): void {
+export function abort(storage: DurableObjectStorage, txId: string, forgetAtMs: number, winner?: string): void {
   storage.transactionSync(() => {
     const sql = storage.sql;
     const p = participation(sql, txId);
+    if (winner !== undefined) {
+      if (p !== null && isStray(p, winner)) dropStray(sql, txId);
+      return;
+    }
     if (p?.state === "committed") throw new Error(`invariant broken: abort of ${txId}, which this shard committed`);
     if (p?.state === "aborted") return;
     releaseAll(sql, txId);
@@ -205,11 +236,20 @@ export type RecoveryStatus =
  * them comes first, and the coordinator's decision agrees with what any
  * Worker saw. Idempotent.
  */
-export function prepareStatusOrRefuse(storage: DurableObjectStorage, txId: string, forgetAtMs: number): RecoveryStatus {
+export function prepareStatusOrRefuse(storage: DurableObjectStorage, txId: string, forgetAtMs: number, txFingerprint?: string): RecoveryStatus {
   return storage.transactionSync((): RecoveryStatus => {
     const sql = storage.sql;
     const p = participation(sql, txId);
     if (p?.state === "committed") return { status: "committed" };
+    if (p !== null && txFingerprint !== undefined && isStray(p, txFingerprint)) {
+      // Another commit of the id prepared here, not the staged one: that
+      // prepare can never commit (the staged record is the id's), and the
+      // staged commit holds no prepare here, so it is refused for good.
+      releaseAll(sql, txId);
+      const answer: Vote = { vote: "no", kind: "aborted", message: "transaction aborted" };
+      recordParticipation(sql, txId, "aborted", forgetAtMs, JSON.stringify(answer), `${txFingerprint}/`);
+      return { status: "refused", reason: "a participant held another commit's prepare of the id when its coordinator recovered it" };
+    }
     if (p?.state === "prepared") {
       const vote = p.answer === null ? null : (JSON.parse(p.answer) as Vote);
       if (vote?.vote !== "yes") throw new Error(`invariant broken: ${txId} prepared here without a yes vote on record`);
@@ -254,7 +294,9 @@ export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRe
 function open(sql: SqlStorage, req: ParticipantRequest, nowMs: number, createTimeMs: number): { answer: Vote } | { plans: PlannedWrite[]; fingerprint: string } {
   const fingerprint = fingerprintOf(req);
   const earlier = participation(sql, req.txId);
-  if (earlier !== null) return { answer: repeatAnswer(earlier, fingerprint) };
+  // The id's one commit (its coordinator says so) takes the place of a losing commit's prepare.
+  if (earlier !== null && req.idOwner === true && isStray(earlier, req.txFingerprint)) dropStray(sql, req.txId);
+  else if (earlier !== null) return { answer: repeatAnswer(earlier, fingerprint) };
   if (req.refuseNew !== undefined) return { answer: { vote: "no", kind: req.refuseNew.kind, message: req.refuseNew.message } };
   const checked = check(sql, req, nowMs, createTimeMs);
   if (checked.vote === "no") return { answer: checked };
@@ -322,10 +364,35 @@ function repeatAnswer(earlier: Participation, fingerprint: string): Vote {
       vote: "no",
       kind: "failed_precondition",
       message: COMMITS_ONCE_MESSAGE,
+      ...(earlier.state === "prepared" ? { otherCommit: true } : {}),
     };
   }
   if (earlier.answer !== null) return JSON.parse(earlier.answer) as Vote;
   return { vote: "no", kind: "aborted", message: "transaction already finished on this shard" };
+}
+
+/** The whole transaction's fingerprint (`ParticipantRequest.txFingerprint`) of what this shard answered, or null. */
+function txFingerprintOf(p: Participation): string | null {
+  if (p.requestFingerprint === null) return null;
+  const slash = p.requestFingerprint.indexOf("/");
+  return slash < 0 ? p.requestFingerprint : p.requestFingerprint.slice(0, slash);
+}
+
+/**
+ * True when `p` is a prepare of the id by a commit other than the one
+ * whose whole-transaction fingerprint is `txFingerprint`: a commit that
+ * lost the id to that one at the coordinator (it can never commit).
+ */
+function isStray(p: Participation, txFingerprint: string | undefined): boolean {
+  if (txFingerprint === undefined || p.state !== "prepared") return false;
+  const held = txFingerprintOf(p);
+  return held !== null && held !== txFingerprint;
+}
+
+/** Forgets a losing commit's prepare: its locks and its record (a late copy of it finds the winner's record, or none). */
+function dropStray(sql: SqlStorage, txId: string): void {
+  releaseAll(sql, txId);
+  forgetParticipation(sql, txId);
 }
 
 /** A fingerprint of what a request asks of this shard, within its whole transaction. */

@@ -129,6 +129,30 @@ export function readVersionAt(sql: SqlStorage, ref: { collection: string; id: st
   };
 }
 
+/**
+ * Version `version` of one document: its current row when that is the
+ * version, else the history row that held it; null when neither does (the
+ * history was trimmed, the document moved in by a resharding without its
+ * history, or it never had that version). A page token's anchor uses it to
+ * recover the sort key a page ended on after the document changed
+ * (src/query/page-state.ts).
+ */
+export function readVersion(sql: SqlStorage, ref: { collection: string; id: string }, version: number): StoredDocument | null {
+  const columns = "collection, id, data, version, create_time_ms, update_time_ms";
+  const row =
+    sql.exec<VersionRow>(`SELECT ${columns} FROM documents WHERE collection = ? AND id = ? AND version = ?`, ref.collection, ref.id, version).toArray()[0] ??
+    sql.exec<VersionRow>(`SELECT ${columns} FROM doc_history WHERE collection = ? AND id = ? AND version = ?`, ref.collection, ref.id, version).toArray()[0];
+  if (row === undefined) return null;
+  return {
+    collection: row.collection,
+    id: row.id,
+    data: JSON.parse(row.data) as JsonObject,
+    version: row.version,
+    createTimeMs: row.create_time_ms,
+    updateTimeMs: row.update_time_ms,
+  };
+}
+
 /** The oldest snapshot (in microseconds) this shard can still serve at `nowMs`. */
 export function oldestReadableTs(nowMs: number): number {
   return (nowMs - SNAPSHOT_HISTORY_RETENTION_MS) * MICROS_PER_MS;

@@ -27,4 +27,10 @@ describe("exposed headers", () => {
     expect(exposed).toContain("retry-after");
     expect(exposed).toContain("grpc-status-details-bin");
   });
+
+  it("lets browsers read the routing headers: the table a call was routed by, and a cutover's pause", () => {
+    const exposed = corsHeaders("https://app.example", "*")!.get("Access-Control-Expose-Headers")!.toLowerCase().split(/, */);
+    expect(exposed).toContain("impossibledb-routing-version");
+    expect(exposed).toContain("impossibledb-rerouted-ms");
+  });
 });

@@ -87,6 +87,26 @@ describe("page tokens of long sort keys", () => {
     }
   });
 
+  it("when the anchor changed, its key is read at the token's anchor version (its history) and the walk resumes exactly; without that version, at the prefix", async () => {
+    const s = spec(1);
+    const scope = await queryScope(s);
+    const whole = "b".repeat(3_000) + "1";
+    const token = await encodePageState(KEY, scope, { after: { keys: [[RANK_STRING, whole]], id: "doc1" }, returned: 3, anchorVersion: 7 });
+    const decoded = await decodePageState(KEY, scope, s, token);
+    expect(decoded.anchorVersion).toBe(7);
+    const changed: QueryCursor = { keys: [[RANK_STRING, "b".repeat(3_000) + "2"]], id: "doc1" };
+    const reads: Array<[string, number | undefined]> = [];
+    const exact = await resolvePageState(decoded, s, async (id, version) => (reads.push([id, version]), version === 7 ? { keys: [[RANK_STRING, whole]], id } : changed));
+    expect(reads).toEqual([["doc1", undefined], ["doc1", 7]]);
+    expect(exact).toEqual({ after: { keys: [[RANK_STRING, whole]], id: "doc1" }, returned: 3 });
+    // The history no longer holds version 7 (trimmed, or moved by a resharding): the prefix bound.
+    const bounded = await resolvePageState(decoded, s, async (_id, version) => (version === undefined ? changed : null));
+    expect(bounded.after.keys[0]![1]).toBe((decoded.after.keys[0] as CutSortKey).prefix);
+    // Whole keys need no anchor, so their tokens carry no version.
+    const plain = await encodePageState(KEY, scope, { after: { keys: [[RANK_STRING, "short"]], id: "doc1" }, returned: 3, anchorVersion: 7 });
+    expect((await decodePageState(KEY, scope, s, plain)).anchorVersion).toBeUndefined();
+  });
+
   it("jsonStringBytes is the UTF-8 length of JSON.stringify", () => {
     fc.assert(fc.property(text, (s) => jsonStringBytes(s) === new TextEncoder().encode(JSON.stringify(s)).length));
   });

@@ -6,7 +6,8 @@
  * FTS5 database holding every document and ranking with its own bm25(),
  * running the same compiled expression. The typo expansions are checked
  * against a brute-force scan of the one database's vocabulary. fast-check
- * prints the seed of any failure, so it replays.
+ * prints the seed and path of any failure; SEARCH_ORACLE_SEED and
+ * SEARCH_ORACLE_PATH replay it.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
@@ -14,7 +15,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { MATCH_ALL } from "../../../src/query/expression.js";
 import { runSearchPage, type SearchPageState } from "../../../src/search/search-executor.js";
-import { parseSearchText } from "../../../src/search/query-parser.js";
+import { parseSearchText, type SearchNode } from "../../../src/search/query-parser.js";
 import { documentColumns } from "../../../src/search/text-index.js";
 import { chooseVariants, editDistance, editsAllowed } from "../../../src/search/typo.js";
 import { compileSearch, typoTerms } from "../../../src/search/compile.js";
@@ -24,6 +25,8 @@ import { memoryCluster, type MemoryCluster } from "../query/memory-shards.js";
 
 const COLLECTION = "texts";
 const SPEC: SearchIndexSpec = { collection: COLLECTION, textFields: [{ field: "title", weight: 2.5 }, { field: "body", weight: 1 }], geoField: null };
+/** A failure's seed and path from the environment, to replay it (fast-check's `seed` and `path`). */
+const replay = process.env["SEARCH_ORACLE_SEED"] === undefined ? {} : { seed: Number(process.env["SEARCH_ORACLE_SEED"]), path: process.env["SEARCH_ORACLE_PATH"] };
 const deadline = () => ({ atMs: Date.now() + 60_000, now: () => Date.now() });
 const opened: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -104,6 +107,13 @@ function oracle(docs: ReadonlyArray<{ id: string; data: JsonObject }>) {
   };
 }
 
+/** Whether a NOT sits below an OR in `node` (where FTS5's bm25() depends on rowid order). */
+function notBelowOr(node: SearchNode, belowOr = false): boolean {
+  if (node.kind === "not") return belowOr || notBelowOr(node.child, belowOr);
+  if (node.kind === "and" || node.kind === "or") return node.children.some((c) => notBelowOr(c, belowOr || node.kind === "or"));
+  return false;
+}
+
 function cluster(count: number, docs: ReadonlyArray<{ id: string; data: JsonObject }>): MemoryCluster {
   const c = memoryCluster(count, COLLECTION);
   opened.push(c);
@@ -132,16 +142,23 @@ describe("search ranking equals one FTS5 database's bm25()", () => {
         for (const t of texts) {
           const node = parseSearchText(t);
           let compiled: string | null = null;
+          // Below an OR, FTS5's bm25() counts a NOT's right side on the
+          // first row that side's iterator starts on (src/search/README.md):
+          // there the layouts are checked against each other, not FTS5.
+          const fts5Defined = !notBelowOr(node);
+          let first: Array<{ id: string; score: number }> | null = null;
           for (const search of searchers) {
             const c = { search };
             const page = await runSearchPage(c.search, spec, { node, exact }, 1000, null, { deadline: deadline(), explain: false });
             // Every shard count compiles the same expression (same global vocabulary).
             if (compiled === null) compiled = page.plan.compiled.match;
             expect(page.plan.compiled.match, t).toBe(compiled);
-            const want = one.rank(page.plan.compiled.match);
+            const want = fts5Defined ? one.rank(page.plan.compiled.match) : (first ??= page.documents.map((d) => ({ id: d.doc.id, score: d.score })));
             expect(page.documents.map((d) => d.doc.id), `${t} -> ${compiled} on ${c.search.shards.length} shards`).toEqual(want.map((w) => w.id));
             page.documents.forEach((d, i) => expect(d.score).toBeCloseTo(want[i]!.score, 9));
             expect(page.documents.every((d) => d.score > 0)).toBe(true);
+            // Which documents match never depends on FTS5's scoring.
+            if (!fts5Defined) expect(new Set(page.documents.map((d) => d.doc.id))).toEqual(new Set(one.rank(compiled).map((w) => w.id)));
           }
           if (!exact) {
             for (const term of typoTerms(node, 5)) {
@@ -153,7 +170,7 @@ describe("search ranking equals one FTS5 database's bm25()", () => {
           }
         }
       }),
-      { numRuns: Number(process.env["SEARCH_ORACLE_RUNS"] ?? 15) },
+      { numRuns: Number(process.env["SEARCH_ORACLE_RUNS"] ?? 15), ...replay },
     );
   }, 180_000);
 

@@ -273,6 +273,7 @@ function program(): Command {
     .option("--geo <field>", "the geo point field ({lat, lng})")
     .action(async (collection: string, opts: { text?: string; geo?: string }) => {
       if (opts.text === undefined && opts.geo === undefined) throw new CliError("give --text, --geo or both");
+      if (opts.geo !== undefined && opts.geo.trim() === "") throw new CliError(`--geo ${JSON.stringify(opts.geo)}: the geo field name is empty; give the field that holds {lat, lng}, or leave --geo out`);
       const specs = opts.text === undefined ? [] : opts.text.split(",").map((spec) => spec.trim());
       // An empty name (`--text ''`, `--text title,`) is a bad argument, not a field to leave out without a word.
       if (specs.some((spec) => spec === "" || spec.startsWith(":"))) throw new CliError(`--text ${JSON.stringify(opts.text)}: a field name is empty; give FIELD or FIELD:WEIGHT, comma-separated`);
@@ -368,6 +369,7 @@ function program(): Command {
     .addOption(new Option("--batch-size <n>", `documents per write call, 1-${IMPORT_BATCH_SIZE_MAX}`).argParser(integer).default(IMPORT_BATCH_SIZE_MAX))
     .option("--dry-run", "check the file and count its documents; write nothing")
     .action(async (collection: string, file: string, opts: { format?: ImportFormat; idColumn: string; batchSize: number; dryRun?: boolean }) => {
+      if (opts.idColumn.trim() === "") throw new CliError(`--id-column ${JSON.stringify(opts.idColumn)}: the column name is empty; give the CSV column that holds document ids (id by default)`);
       await runImport(client(), collection, file, { ...opts, dryRun: opts.dryRun === true });
     });
 
