@@ -21,7 +21,7 @@ import { DOCUMENT_MIGRATIONS, appliedMigrationCount, migrate } from "../storage/
 import { applyWrites, blockedByWriteIntents, listDocuments, readDocuments, statistics, type AppliedTotals } from "../storage/document-store.js";
 import { deleteCollectionStep, listShardCollections } from "../storage/collections.js";
 import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
-import { TRANSACTION_MIGRATIONS, locksOf } from "../sync/lockManager.js";
+import { TRANSACTION_MIGRATIONS, locksOf, writeIntentHoldersInCollectionRange } from "../sync/lockManager.js";
 import { DocumentCache } from "../storage/document-cache.js";
 import { abort, commit, commitOnePhase, prepare, prepareStatusOrRefuse, type ParticipantRequest, type RecoveryStatus, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleAfterPlainWrite, scheduleRecovery } from "../sync/participant-recovery.js";
@@ -201,13 +201,22 @@ export class StorageObject extends DurableObject<Env> {
     for (const ref of refs) this.cache.invalidate(ref.collection, ref.id);
   }
 
-  /** Up to `limit` of the shard's collections after `afterName`, with document counts. */
-  collections(afterName: string | null, limit: number, epoch?: number): ShardCollectionsPage {
+  /**
+   * Up to `limit` of the shard's collections after `afterName`, with
+   * document counts. Blocked while a transaction holds write intents in a
+   * collection of the page's name range: its writes are counted only when
+   * applied, and a listing right after an acknowledged commit (answered
+   * before every shard applied it: parallel commit) must count them.
+   */
+  collections(afterName: string | null, limit: number, epoch?: number): ShardCollectionsPage | Blocked {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     // A source releasing its moved rows lists what it still owns.
     const excludeMoved = this.epochs.fanOutExcludingMoved(epoch);
-    return listShardCollections(this.ctx.storage.sql, afterName, limit, excludeMoved);
+    const sql = this.ctx.storage.sql;
+    const page = listShardCollections(sql, afterName, limit, excludeMoved);
+    const holders = writeIntentHoldersInCollectionRange(sql, afterName, page.hasMore ? page.collections[page.collections.length - 1]!.name : null);
+    return holders.length > 0 ? { ok: false, kind: "aborted", message: "collections are locked by transactions in progress", blockedBy: holders } : page;
   }
 
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */

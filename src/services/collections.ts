@@ -42,7 +42,9 @@ export async function listCollectionsPage(env: Env, pageSize: number, pageToken:
     afterName = decoded.payload;
   }
   const { table } = await currentRouting(env);
-  const pages = await Promise.all(table.shards.map((shard) => readFromShard(env, shard, (s) => s.collections(afterName, size, table.version))));
+  // A shard holding write intents in the page's range answers Blocked: the
+  // transactions are settled (applied or aborted) and the page asked again.
+  const pages = await Promise.all(table.shards.map((shard) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.collections(afterName, size, table.version)))));
   const merged = mergeCollectionPages(pages, size);
   const last = merged.collections[merged.collections.length - 1];
   const nextPageToken = merged.more && last !== undefined ? await encodePageToken(pageTokenKey(env), COLLECTIONS_TOKEN_SCOPE, last.name) : "";

@@ -180,6 +180,23 @@ export function writeIntentHoldersInCollection(sql: SqlStorage, collection: stri
     .map((r) => r.tx_id);
 }
 
+/**
+ * The transactions holding write intents in any collection named after
+ * `afterName` (every one when null) and at most `upTo` (no upper bound when
+ * null): what a collections listing of that name range must wait for, since
+ * a prepared write is counted in `collection_stats` only when applied.
+ */
+export function writeIntentHoldersInCollectionRange(sql: SqlStorage, afterName: string | null, upTo: string | null): string[] {
+  const holders = new Set<string>();
+  for (const r of sql.exec<{ tx_id: string }>(
+    "SELECT tx_id FROM tx_intents WHERE mode = 'write' AND collection > ? AND (? IS NULL OR collection <= ?)",
+    afterName ?? "", upTo, upTo,
+  )) {
+    holders.add(r.tx_id);
+  }
+  return [...holders];
+}
+
 /** Stores a read lock (keeping one the transaction already holds). The caller has checked it does not conflict. */
 export function acquireRead(sql: SqlStorage, owner: LockOwner, ref: Ref): void {
   sql.exec(

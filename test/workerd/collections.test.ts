@@ -106,6 +106,19 @@ describe("ListCollections", () => {
     expect((await allCollections()).has("lc_tx")).toBe(false);
   });
 
+  it("counts an acknowledged two-shard commit at once (parallel commit applies it after answering)", async () => {
+    // CommitBatch is answered once every shard prepared; the shards apply it
+    // after. A listing in between counted nothing (the test above failed 1
+    // run in 4): shards holding its write intents now settle them first.
+    for (let round = 0; round < 20; round++) {
+      const collection = `lc_pc${round}`;
+      await tx.commitBatch({
+        writes: ["a", "b", "c", "d"].map((id, n) => ({ ref: { collection, id }, operation: { case: "set" as const, value: { n } } })),
+      });
+      expect((await allCollections()).get(collection), `round ${round}`).toBe(4n);
+    }
+  });
+
   it("refuses bad page sizes and tokens with INVALID_ARGUMENT", async () => {
     await expectCode(db.listCollections({ pageSize: -1 }), Code.InvalidArgument);
     await expectCode(db.listCollections({ pageSize: 1001 }), Code.InvalidArgument);
