@@ -89,7 +89,7 @@ export const MOVED_ROWS_PER_RELEASE_MAX = 100;
  * Bytes of documents one copy page carries from a source (at least one
  * document). Small, since the page is stored on its targets in one
  * synchronous step each (every row hashed and its indexes kept), during
- * which that target serves nothing: about 64 documents of 1 KB.
+ * which that target serves nothing: about 256 documents of 1 KB.
  */
 export const RESHARD_COPY_PAGE_BYTES_MAX = 256 * 1024;
 
