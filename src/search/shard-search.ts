@@ -129,7 +129,8 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
 
 /**
  * The statistics pass on this shard; `vocabulary` caches the word ranges
- * typo tolerance scans (a fresh one caches nothing across calls). With a
+ * typo tolerance scans and single words' document counts, until the
+ * collection's index changes (a fresh one caches nothing across calls). With a
  * read rule, every count, refusal and row read is over the documents the
  * caller may read (readable-stats.ts): typo variants come from their
  * words, never from the vocabulary, and the collection's index must hold
@@ -164,7 +165,9 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
   /**
    * Documents (readable ones, with a rule) holding a word, once per word:
    * fts5vocab counts them by reading the word's postings, and a term is
-   * asked for both as a phrase and before its typo scan.
+   * asked for both as a phrase and before its typo scan. Without a rule the
+   * count is also kept in the shard's cache until the index changes
+   * (vocabulary-cache.ts), so searches between writes do not read it again.
    */
   const held = new Map<string, number>();
   const holding = (word: string): number => {
@@ -173,22 +176,27 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     let n: number;
     if (readable !== null) n = matching(`"${word}"`);
     else {
-      rowsRead++;
-      n = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+      n = vocabulary.documents(req.collection, word, all.generation, () => {
+        rowsRead++;
+        return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+      });
     }
     held.set(word, n);
     return n;
   };
-  // One pass first when the query is one phrase or prefix: its candidates
-  // (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are the phrase's
-  // documents, so FTS5 need not intersect its positions twice to count them.
+  // One pass first when the query is one phrase, prefix or word: its
+  // candidates (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are
+  // the phrase's documents, so FTS5 need not intersect its positions twice
+  // to count them, nor fts5vocab read a word's postings again.
   let onePass: OnePassAnswer | null | undefined;
   const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
   const alone = req.phrases.length === 1 && readable === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
-  if (alone !== null && (alone.tokens.length > 1 || alone.prefix)) {
+  if (alone !== null) {
     const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
+    // A lone word's documents are its candidates (its typo check asks again).
+    if (onePass !== null && alone.tokens.length === 1 && !alone.prefix) held.set(alone.tokens[0]!, onePass.candidates);
   }
   const phraseDocuments = req.phrases.map((p) =>
     onePass != null ? onePass.candidates : p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(phraseMatch(p)),
