@@ -450,7 +450,9 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, { ...req, excludeMoved }, this.vocabulary));
+    // One transaction for the lock check and the pass: each statement run
+    // outside one is a transaction of its own.
+    return this.ctx.storage.transactionSync(() => blockedByWriteIntents(sql, req.collection) ?? runSearchStats(sql, { ...req, excludeMoved }, this.vocabulary));
   }
 
   /** A search's scoring pass on this shard: one scored page (search/shard-search.ts); Blocked like query. */
@@ -459,7 +461,7 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardSearch(sql, { ...req, excludeMoved }));
+    return this.ctx.storage.transactionSync(() => blockedByWriteIntents(sql, req.collection) ?? runShardSearch(sql, { ...req, excludeMoved }));
   }
 
   /**
