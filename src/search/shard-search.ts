@@ -21,7 +21,7 @@ import { matches } from "../query/evaluate.js";
 import { compareStrings } from "../query/values.js";
 import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
-import { readSearchIndex, type SearchSql, type SearchTextFieldSpec } from "./catalog.js";
+import { readSearchState, type SearchSql, type SearchState, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
@@ -118,13 +118,19 @@ export type ShardSearchResult =
     }
   | (Failure & { readonly rowsRead: number });
 
-/** Why a collection cannot be searched on this shard, or null with its text fields. */
-function searchable(sql: SearchSql, collection: string): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[] } {
-  const index = readSearchIndex(sql, collection);
+/**
+ * Why a collection cannot be searched on this shard, or its text fields and
+ * totals, after indexing any of its documents still queued
+ * (search-maintenance.ts), so a search sees every write made before it.
+ */
+function searchable(sql: SearchSql, collection: string): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[]; totals: SearchState["totals"] } {
+  const index = readSearchState(sql, collection);
   if (index === null) return failure("failed_precondition", `collection ${collection} has no search index; create one with AdminService.CreateSearchIndex`);
   if (index.state !== "ready") return failure("failed_precondition", `the search index of ${collection} is not READY yet; call AdminService.CreateSearchIndex again to finish it`);
   if (index.spec.textFields.length === 0) return failure("failed_precondition", `the search index of ${collection} has no text fields; a text search needs some (CreateSearchIndex text_fields)`);
-  return { ok: true, textFields: index.spec.textFields };
+  if (!index.pending) return { ok: true, textFields: index.spec.textFields, totals: index.totals };
+  maintainCollection(sql, collection, null);
+  return { ok: true, textFields: index.spec.textFields, totals: textTotals(sql, collection) };
 }
 
 /**
@@ -139,13 +145,12 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
 export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
-  maintainCollection(sql, req.collection, null);
   const scope = readableScope(req);
   const refused = scope !== null ? ruleBoundRefusal(sql, req.collection) : null;
   if (refused !== null) return { ...refused, rowsRead: 0 };
   // A rule-bound caller's rows read count only readable documents (readable-stats.ts).
   let rowsRead = scope !== null ? 0 : 1;
-  const all = textTotals(sql, req.collection);
+  const all = ready.totals;
   const table = ftsTableName(req.collection);
   const vocab = vocabTableName(req.collection);
   const readable = scope === null ? null : readableRows(sql, req.collection, scope);
@@ -277,7 +282,6 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
   const ready = searchable(sql, req.collection);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
-  maintainCollection(sql, req.collection, null);
   // A rule-bound caller's candidates, refusals and rows read are its
   // readable documents' only (issue 11): hidden candidates are skipped
   // before they are counted or loaded.
