@@ -233,28 +233,30 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
       variants.push(readableVariants(readableVocabulary, term, edits));
       continue;
     }
-    const { low, high } = vocabularyRange(term);
-    // Words only first (fts5vocab counts a word's documents by reading its
-    // postings), from the cache when the index has not changed since.
-    let scanned = 0;
-    const words = vocabulary.range(req.collection, low, all.generation, () => {
-      const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
-      scanned = rows.length;
-      return rows.map((r) => r.term);
+    // The term's variants on this shard, from the cache when the index has
+    // not changed since they were found.
+    const found = vocabulary.variants(req.collection, term, edits, all.generation, () => {
+      const { low, high } = vocabularyRange(term);
+      // Words only first (fts5vocab counts a word's documents by reading its
+      // postings), from the cache when the index has not changed since.
+      let scanned = 0;
+      const words = vocabulary.range(req.collection, low, all.generation, () => {
+        const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
+        scanned = rows.length;
+        return rows.map((r) => r.term);
+      });
+      rowsRead += scanned;
+      if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) return "too_many";
+      const near: Variant[] = [];
+      for (const word of words) {
+        const d = editDistance(term, word, edits);
+        if (d > edits || word === term) continue;
+        const documents = holding(word);
+        if (documents > 0) near.push({ word, edits: d, documents });
+      }
+      return near;
     });
-    rowsRead += scanned;
-    if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
-      variants.push("too_many");
-      continue;
-    }
-    const near: Variant[] = [];
-    for (const word of words) {
-      const d = editDistance(term, word, edits);
-      if (d > edits || word === term) continue;
-      const documents = holding(word);
-      if (documents > 0) near.push({ word, edits: d, documents });
-    }
-    variants.push(near);
+    variants.push(found === "too_many" ? found : [...found]);
   }
   if (onePass === undefined && req.onePass !== undefined && req.onePass !== null) {
     const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass, readable);

@@ -8,23 +8,33 @@
  * - the document count of single words (a phrase of one word, a term's
  *   "found as typed" check, each typo variant's count): fts5vocab counts a
  *   word's documents by reading all its postings, about 0.1 ms for a rare
- *   word on each shard and search, more for a common one.
+ *   word on each shard and search, more for a common one;
+ * - each typo-tolerant term's variants on this shard (the words of its
+ *   range within its edit budget, with their counts): finding them
+ *   measures the edit distance to every word of the range.
  *
  * Entries are keyed by the text index's generation (search_text_stats,
  * bumped in the same transaction as every change of the index, whichever
  * write path made it), so a write to the collection on this shard makes
  * all of the collection's entries stale at once and the next search reads
  * again. At most SEARCH_VOCABULARY_CACHE_WORDS_MAX range words and
- * SEARCH_VOCABULARY_CACHE_COUNTS_MAX word counts are kept; past either the
+ * SEARCH_VOCABULARY_CACHE_COUNTS_MAX word counts and variants (a term's
+ * entry counts one per variant and one more) are kept; past either the
  * cache is emptied (a cache, not state: losing it costs only time).
  */
 import { SEARCH_VOCABULARY_CACHE_COUNTS_MAX, SEARCH_VOCABULARY_CACHE_WORDS_MAX } from "./limits.js";
+import type { Variant } from "./typo.js";
+
+/** A term's variants on a shard, or `too_many` when its range passes SEARCH_TYPO_SCAN_ROWS_MAX words (shard-search.ts TypoAnswer). */
+export type ShardVariants = readonly Variant[] | "too_many";
 
 /** One collection's cached reads, all of one generation of its index. */
 interface CollectionEntry {
   readonly generation: number;
   readonly ranges: Map<string, readonly string[]>;
   readonly counts: Map<string, number>;
+  /** By `${edits}\u0000${term}`. */
+  readonly variants: Map<string, ShardVariants>;
 }
 
 /** The cache; one per shard object. */
@@ -59,6 +69,19 @@ export class VocabularyCache {
     return n;
   }
 
+  /** The variants of `term` within `edits` in `collection` at `generation`, finding them with `find` when not cached. */
+  variants(collection: string, term: string, edits: number, generation: number, find: () => ShardVariants): ShardVariants {
+    const key = `${edits}\u0000${term}`;
+    const hit = this.current(collection, generation).variants.get(key);
+    if (hit !== undefined) return hit;
+    const found = find();
+    const size = 1 + (found === "too_many" ? 0 : found.length);
+    if (this.counts + size > SEARCH_VOCABULARY_CACHE_COUNTS_MAX) this.clear();
+    this.current(collection, generation).variants.set(key, found);
+    this.counts += size;
+    return found;
+  }
+
   /** Forgets a collection (its index was dropped). */
   forget(collection: string): void {
     const entry = this.entries.get(collection);
@@ -70,7 +93,7 @@ export class VocabularyCache {
     const entry = this.entries.get(collection);
     if (entry !== undefined && entry.generation === generation) return entry;
     if (entry !== undefined) this.drop(collection, entry);
-    const fresh: CollectionEntry = { generation, ranges: new Map(), counts: new Map() };
+    const fresh: CollectionEntry = { generation, ranges: new Map(), counts: new Map(), variants: new Map() };
     this.entries.set(collection, fresh);
     return fresh;
   }
@@ -78,6 +101,7 @@ export class VocabularyCache {
   private drop(collection: string, entry: CollectionEntry): void {
     for (const words of entry.ranges.values()) this.words -= words.length;
     this.counts -= entry.counts.size;
+    for (const found of entry.variants.values()) this.counts -= 1 + (found === "too_many" ? 0 : found.length);
     this.entries.delete(collection);
   }
 

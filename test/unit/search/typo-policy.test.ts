@@ -75,6 +75,11 @@ describe("typo tolerance", () => {
       expect(after.plan.compiled.match).toBe('("girafe" AND "crossing")');
       expect(after.documents.map((d) => d.doc.id)).toEqual(["g2"]);
       expect(after.plan.phraseDocuments).toEqual([1, 2]);
+      // A new neighbour of a term whose variants a search has found already.
+      expect((await search(c, "zebraz crossing")).documents).toEqual([]);
+      c.put("z1", { t: "zebras crossing" });
+      expect((await search(c, "zebraz crossing")).documents.map((d) => d.doc.id)).toEqual(["z1"]);
+      c.remove("z1");
       c.remove("g2");
       const removed = await search(c, "girafe crossing");
       expect(removed.documents.map((d) => d.doc.id)).toEqual(["g1"]);

@@ -28,6 +28,16 @@ describe("VocabularyCache", () => {
     expect(loads).toBe(6);
   });
 
+  it("keeps a term's variants until the collection's generation moves", () => {
+    const cache = new VocabularyCache();
+    const near = [{ word: "foxes", edits: 1, documents: 2 }];
+    expect(cache.variants("c", "foxez", 1, 1, () => near)).toEqual(near);
+    expect(cache.variants("c", "foxez", 1, 1, () => "too_many")).toEqual(near);
+    // Another edit budget is another entry; another generation finds them again.
+    expect(cache.variants("c", "foxez", 2, 1, () => [])).toEqual([]);
+    expect(cache.variants("c", "foxez", 1, 2, () => "too_many")).toBe("too_many");
+  });
+
   it("keeps at most SEARCH_VOCABULARY_CACHE_COUNTS_MAX word counts", () => {
     const cache = new VocabularyCache();
     for (let i = 0; i < SEARCH_VOCABULARY_CACHE_COUNTS_MAX; i++) cache.documents("c", `w${i}`, 1, () => i);
