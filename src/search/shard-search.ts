@@ -27,7 +27,7 @@ import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
-import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
+import { ensureInstanceTable, ftsColumn, ftsTableName, hasInstanceTable, textTotals, vocabTableName } from "./text-index.js";
 import { candidateCountStatement, scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
@@ -119,17 +119,27 @@ export type ShardSearchResult =
   | (Failure & { readonly rowsRead: number });
 
 /**
+ * Runs a pass's writes atomically (a Durable Object's transactionSync). A
+ * pass writes only to index queued documents, and takes a transaction only
+ * then.
+ */
+export type WriteAtomically = (write: () => void) => void;
+
+const writeDirectly: WriteAtomically = (write) => write();
+
+/**
  * Why a collection cannot be searched on this shard, or its text fields and
  * totals, after indexing any of its documents still queued
- * (search-maintenance.ts), so a search sees every write made before it.
+ * (search-maintenance.ts, through `atomically`), so a search sees every
+ * write made before it.
  */
-function searchable(sql: SearchSql, collection: string): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[]; totals: SearchState["totals"] } {
+function searchable(sql: SearchSql, collection: string, atomically: WriteAtomically): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[]; totals: SearchState["totals"] } {
   const index = readSearchState(sql, collection);
   if (index === null) return failure("failed_precondition", `collection ${collection} has no search index; create one with AdminService.CreateSearchIndex`);
   if (index.state !== "ready") return failure("failed_precondition", `the search index of ${collection} is not READY yet; call AdminService.CreateSearchIndex again to finish it`);
   if (index.spec.textFields.length === 0) return failure("failed_precondition", `the search index of ${collection} has no text fields; a text search needs some (CreateSearchIndex text_fields)`);
   if (!index.pending) return { ok: true, textFields: index.spec.textFields, totals: index.totals };
-  maintainCollection(sql, collection, null);
+  atomically(() => void maintainCollection(sql, collection, null));
   return { ok: true, textFields: index.spec.textFields, totals: textTotals(sql, collection) };
 }
 
@@ -142,8 +152,8 @@ function searchable(sql: SearchSql, collection: string): Failure | { ok: true; t
  * words, never from the vocabulary, and the collection's index must hold
  * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here.
  */
-export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
-  const ready = searchable(sql, req.collection);
+export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache(), atomically: WriteAtomically = writeDirectly): ShardSearchStats {
+  const ready = searchable(sql, req.collection, atomically);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   const scope = readableScope(req);
   const refused = scope !== null ? ruleBoundRefusal(sql, req.collection) : null;
@@ -280,9 +290,9 @@ interface Candidate {
  * are scored and sorted inside SQLite, and only the rows walked reach
  * JavaScript; the others are scored here from the stored tokens.
  */
-export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSearchResult {
+export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomically: WriteAtomically = writeDirectly): ShardSearchResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
-  const ready = searchable(sql, req.collection);
+  const ready = searchable(sql, req.collection, atomically);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   // A rule-bound caller's candidates, refusals and rows read are its
   // readable documents' only (issue 11): hidden candidates are skipped
@@ -310,7 +320,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   // that double (rankInSql).
   const firstRowsMax = req.limit + 1;
   const sqlScored = scoring(req.after, firstRowsMax) !== null;
-  if (sqlScored) ensureInstanceTable(sql, req.collection);
+  if (sqlScored && !hasInstanceTable(sql, req.collection)) atomically(() => ensureInstanceTable(sql, req.collection));
   const ranked = sqlScored
     ? readableOnly(rankInSql(sql, (after, rowsMax) => scoring(after, rowsMax)!, req.after, firstRowsMax, droppable, candidateCountStatement(req.collection, req.match)), sql, req, readable)
     : rankInJavaScript(sql, req, ready.textFields, readable);
