@@ -32,7 +32,7 @@ import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import type { StoredDocument } from "../storage/types.js";
 import type { SearchSql, SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
-import { bm25, createPhraseFrequencies } from "./bm25.js";
+import { bm25, createTextFrequencies } from "./bm25.js";
 import { ftsColumn, ftsTableName } from "./text-index.js";
 import type { ReadableRows } from "./readable-stats.js";
 import { SEARCH_ONE_PASS_BYTES_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX } from "./limits.js";
@@ -107,7 +107,7 @@ export function runOnePass(
   const rowsRead = count + rows.length * 2;
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
-  const frequencies = createPhraseFrequencies(req.tree, req.phrases, textFields.map((f) => f.weight));
+  const frequencies = createTextFrequencies(req.tree, req.phrases, textFields.map((f) => f.weight));
   const answer: OnePassAnswer = { match: req.match, documents: [], lengths: [], frequencies: [], candidates: rows.length };
   let bytes = 0;
   for (const row of rows) {
@@ -122,7 +122,7 @@ export function runOnePass(
     }
     answer.documents.push(doc);
     answer.lengths.push(row["n"] as number);
-    answer.frequencies.push(frequencies(columns.map((c) => splitTokens(row[c]))));
+    answer.frequencies.push(frequencies(columns.map((c) => columnText(row[c]))));
   }
   return { answer, rowsRead };
 }
@@ -181,6 +181,6 @@ export function pageOf(hits: readonly LocalHit[], after: SearchCursor | null, li
   return { documents: page.map((h) => h.doc), scores: page.map((h) => h.score), hasMore: rest.length > limit };
 }
 
-function splitTokens(text: string | number | undefined): string[] {
-  return typeof text === "string" && text !== "" ? text.split(" ") : [];
+function columnText(text: string | number | undefined): string {
+  return typeof text === "string" ? text : "";
 }

@@ -135,6 +135,12 @@ describe("shards' caches of the vocabulary", () => {
     const before = await explain("girafe crossing");
     expect(ids(before)).toEqual(["v1"]);
     expect(before.plan!.search!.compiled).toBe('(("girafe" OR "giraffe") AND "crossing")');
+    // The same search again reads no vocabulary row: the counts, the typo
+    // range and the variants are the shards' cached ones, so each shard
+    // reads its totals' row alone (no document matches without variants).
+    const again = await explain("girafe crossing");
+    expect(again.plan!.search!.terms).toEqual(before.plan!.search!.terms);
+    expect(again.plan!.search!.statsRowsRead).toBe(BigInt(again.plan!.shards.length));
     await db.setDocument({ ref: { collection: c, id: "v2" }, data: { title: "girafe crossing" } });
     const after = await explain("girafe crossing");
     expect(ids(after)).toEqual(["v2"]);
