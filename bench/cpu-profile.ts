@@ -6,7 +6,9 @@
  * increments of ONE document (the hot-document workload's call), or a
  * RunQuery of 10 documents over all 8 shards (a fan-out's fixed cost), or
  * a search's top 10 (`"open source"`, 190 of bench:search's quick corpus of
- * 10,000 documents: one pass over 8 shards). Prints the
+ * 10,000 documents: one pass over 8 shards; PROFILE_SEARCH sets another
+ * search text, PROFILE_SEARCH_DOCS another corpus size, e.g. 100000 as
+ * bench:search's full run). Prints the
  * functions with the most self time and the files they live in, and writes
  * the whole profile to bench/results/path.cpuprofile (open it in Chrome's
  * DevTools, Performance panel). For finding where the request path spends
@@ -78,7 +80,7 @@ try {
   for (let i = 0; i < RECORDS; i += 1) await idb.driver.put(recordId(i), doc);
   const transport = createConnectTransport({ baseUrl: idb.url, httpVersion: "1.1", useBinaryFormat: true, nodeOptions: { agent: createKeepAliveAgent(IN_FLIGHT) } });
   if (what === "search") {
-    const corpus = searchCorpus(10_000, 42);
+    const corpus = searchCorpus(Number(process.env["PROFILE_SEARCH_DOCS"] ?? 10_000), 42);
     const collections = createClient(CollectionService, transport);
     for (let i = 0; i < corpus.length; i += 500) {
       await collections.batchWriteDocuments({ writes: corpus.slice(i, i + 500).map((d) => ({ ref: { collection: "articles", id: d.id }, operation: { case: "set" as const, value: { title: d.title, body: d.body } } })) });

@@ -15,6 +15,10 @@
  *
  * Phases: PHASES below; geo near is meant to be added as another phase
  * (a function of the same shape) when the geo part lands.
+ *
+ * BENCH_SEARCH_SHAPES (shape names separated by `|`, e.g. `rare term|two
+ * terms`) measures only those shapes, for old-versus-new runs of the
+ * shapes a change is about; unset, every shape.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -45,6 +49,7 @@ const LOAD_BATCH = 500;
 const LOAD_CONCURRENCY = 4;
 const COLLECTION = "articles";
 const TOP = 10;
+const SHAPES = process.env["BENCH_SEARCH_SHAPES"]?.split("|") ?? null;
 const started = performance.now();
 const log = (line: string) => console.error(`[bench:search ${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 
@@ -185,7 +190,7 @@ async function textPhase(idbUrl: string, postgresPort: number, floor: WorkerdHos
   };
   const rows = [];
   try {
-    for (const shape of searchShapes()) {
+    for (const shape of searchShapes().filter((s) => SHAPES === null || SHAPES.includes(s.name))) {
       const explained = await queries.runQuery({ query: { collection: COLLECTION, search: { text: shape.text, exact: shape.exact ?? false } }, pageSize: TOP, explain: true });
       const compiled = explained.plan!.search!.compiled;
       const matches = explained.plan!.search!.terms.map((t) => `${t.term}: ${t.documents}`).join(", ");
@@ -216,7 +221,7 @@ try {
   const text = await PHASES.text(idbSystem.url, PORTS.postgres, floorHost, docs);
   machine.loadAverage1mEnd = currentLoadAverage();
   const durationSeconds = Math.round((performance.now() - started) / 1000);
-  const command = `npm run bench:search${quick ? " -- --quick" : ""}`;
+  const command = `${SHAPES === null ? "" : `BENCH_SEARCH_SHAPES='${SHAPES.join("|")}' `}npm run bench:search${quick ? " -- --quick" : ""}`;
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   const markdown = [
     `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC with \`${command}\` (${durationSeconds} s in all): ${DOCS} documents (title 3-8 words, body 20-60, Zipfian over 20,000 words), top ${TOP} per query, one request at a time, ${SAMPLES} samples after ${WARMUP} warm-up.`,

@@ -485,7 +485,7 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runSearchStats(sql, { ...req, excludeMoved }, this.vocabulary));
+    return blockedByWriteIntents(sql, req.collection) ?? runSearchStats(sql, { ...req, excludeMoved }, this.vocabulary, this.writeAtomically);
   }
 
   /** A search's scoring pass on this shard: one scored page (search/shard-search.ts); Blocked like query. */
@@ -494,8 +494,17 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? this.ctx.storage.transactionSync(() => runShardSearch(sql, { ...req, excludeMoved }));
+    return blockedByWriteIntents(sql, req.collection) ?? runShardSearch(sql, { ...req, excludeMoved }, this.writeAtomically);
   }
+
+  /**
+   * How the search passes write (indexing queued documents): in a
+   * transaction, rolled back on a throw. The passes take one only when they
+   * write, as queries take none: committing a transaction holds the
+   * object's reply until the commit is durable (the output gate), even one
+   * that wrote nothing, and most searches find nothing queued.
+   */
+  private readonly writeAtomically = (write: () => void): void => this.ctx.storage.transactionSync(write);
 
   /**
    * For the search passes: like fanOutExcludingMoved, a source releasing its

@@ -142,6 +142,39 @@ export function createPhraseFrequencies(tree: CompiledNode, phrases: readonly Co
   };
 }
 
+/**
+ * createPhraseFrequencies for columns given as stored: each column's tokens
+ * joined by single spaces (text-index.ts). When every phrase is one plain
+ * word, each is counted in the text itself (indexOf at token boundaries),
+ * without splitting it into tokens and hashing each one: the one-pass
+ * candidates of a rare term spent a tenth of the search's CPU there.
+ */
+export function createTextFrequencies(tree: CompiledNode, phrases: readonly CompiledPhrase[], weights: readonly number[]): (texts: readonly string[]) => number[] {
+  const byTokens = createPhraseFrequencies(tree, phrases, weights);
+  if (!phrases.every((p) => p.tokens.length === 1 && !p.prefix)) return (texts) => byTokens(texts.map(splitTokens));
+  const words = phrases.map((p) => p.tokens[0]!);
+  return (texts) => {
+    const found = words.map((word) => texts.map((text) => occurrences(text, word)));
+    const counted = countedPhrases(tree, found.map((perColumn) => perColumn.some((n) => n > 0)));
+    return found.map((perColumn, i) => (counted[i] ? perColumn.reduce((sum, n, c) => sum + n * weights[c]!, 0) : 0));
+  };
+}
+
+/** A column's stored text as its tokens. */
+export function splitTokens(text: string): string[] {
+  return text === "" ? [] : text.split(" ");
+}
+
+/** How many of the space-separated tokens of `text` are exactly `word`. */
+function occurrences(text: string, word: string): number {
+  let n = 0;
+  for (let at = text.indexOf(word); at >= 0; at = text.indexOf(word, at + 1)) {
+    const end = at + word.length;
+    if ((at === 0 || text.charCodeAt(at - 1) === 32) && (end === text.length || text.charCodeAt(end) === 32)) n++;
+  }
+  return n;
+}
+
 /** The weighted frequencies of one document (createPhraseFrequencies for a single use). */
 export function phraseFrequencies(tree: CompiledNode, phrases: readonly CompiledPhrase[], columns: ReadonlyArray<readonly string[]>, weights: readonly number[]): number[] {
   return createPhraseFrequencies(tree, phrases, weights)(columns);

@@ -108,6 +108,39 @@ export function readSearchIndex(sql: SearchSql, collection: string): { spec: Sea
   return { spec: JSON.parse(row.spec) as SearchIndexSpec, state: row.state as SearchShardState };
 }
 
+/** A collection's search index as a search pass first reads it (readSearchState). */
+export interface SearchState {
+  readonly spec: SearchIndexSpec;
+  readonly state: SearchShardState;
+  /** Documents of the collection wait in search_pending to be indexed. */
+  readonly pending: boolean;
+  /** The text part's N, total tokens and generation (text-index.ts textTotals); stale while `pending`. */
+  readonly totals: { readonly documents: number; readonly tokens: number; readonly generation: number };
+}
+
+/**
+ * The collection's search index on this shard (null when none), whether
+ * documents wait to be indexed, and the text totals, in ONE statement: a
+ * search pass on every shard asked for them in three (each statement a
+ * call into SQLite with its own fixed cost).
+ */
+export function readSearchState(sql: SearchSql, collection: string): SearchState | null {
+  const row = sql
+    .exec<CatalogRow & { pending: number; doc_count: number | null; token_total: number | null; generation: number | null }>(
+      "SELECT i.collection, i.spec, i.state, EXISTS (SELECT 1 FROM search_pending AS p WHERE p.collection = i.collection) AS pending, " +
+        "s.doc_count, s.token_total, s.generation FROM search_indexes AS i LEFT JOIN search_text_stats AS s ON s.collection = i.collection WHERE i.collection = ?",
+      collection,
+    )
+    .toArray()[0];
+  if (row === undefined) return null;
+  return {
+    spec: JSON.parse(row.spec) as SearchIndexSpec,
+    state: row.state as SearchShardState,
+    pending: row.pending !== 0,
+    totals: { documents: row.doc_count ?? 0, tokens: row.token_total ?? 0, generation: row.generation ?? -1 },
+  };
+}
+
 /** Every search index on this shard. */
 export function listSearchIndexes(sql: SearchSql): Array<{ spec: SearchIndexSpec; state: SearchShardState }> {
   return sql

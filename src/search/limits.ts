@@ -59,6 +59,9 @@ export const SEARCH_BACKFILL_ROUNDS_MAX = 200;
 /** The most vocabulary words a shard keeps in memory for typo tolerance (vocabulary-cache.ts). */
 export const SEARCH_VOCABULARY_CACHE_WORDS_MAX = 200_000;
 
+/** The most single-word document counts a shard keeps in memory between writes (vocabulary-cache.ts), in words. */
+export const SEARCH_VOCABULARY_CACHE_COUNTS_MAX = 100_000;
+
 /**
  * The most candidate rows one shard scores for one page of a search. For a
  * caller bound by a read rule only the candidates it may read count

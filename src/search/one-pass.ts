@@ -17,6 +17,12 @@
  * exactly the documents its scoring pass could return; scores computed in
  * the Worker are bm25.ts's, the same function and order of operations as
  * the shard's own (so the ranking oracle covers them).
+ *
+ * Each candidate's data goes as the JSON text the shard stores, parsed by
+ * the shard only when a filter or a per-document rule must look at it, and
+ * by the Worker only for the documents it returns (a page of 10 over 8
+ * shards gets up to 256 candidates, of which 10 are answered): a parsed
+ * object costs its parse, and a structured clone each way across the RPC.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { MATCH_ALL, type Expr } from "../query/expression.js";
@@ -26,7 +32,7 @@ import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import type { StoredDocument } from "../storage/types.js";
 import type { SearchSql, SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
-import { bm25, createPhraseFrequencies } from "./bm25.js";
+import { bm25, createTextFrequencies } from "./bm25.js";
 import { ftsColumn, ftsTableName } from "./text-index.js";
 import type { ReadableRows } from "./readable-stats.js";
 import { SEARCH_ONE_PASS_BYTES_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX } from "./limits.js";
@@ -42,11 +48,21 @@ export interface OnePassRequest {
   readonly rule?: ShardReadRule | null;
 }
 
+/** A candidate of a one-pass answer: a stored document with its data still JSON text. */
+export interface OnePassDocument {
+  readonly id: string;
+  /** The document's data as stored (a JSON object's text). */
+  readonly json: string;
+  readonly version: number;
+  readonly createTimeMs: number;
+  readonly updateTimeMs: number;
+}
+
 /** A shard's every admitted candidate of the request's query, with what scoring needs. */
 export interface OnePassAnswer {
   /** The query compiled without typo variants, as asked. */
   readonly match: string;
-  readonly documents: StoredDocument[];
+  readonly documents: OnePassDocument[];
   /** Per document: its tokens over all text fields (BM25's D). */
   readonly lengths: number[];
   /** Per document: each phrase's counted, weighted frequency (bm25.ts). */
@@ -91,19 +107,22 @@ export function runOnePass(
   const rowsRead = count + rows.length * 2;
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
-  const frequencies = createPhraseFrequencies(req.tree, req.phrases, textFields.map((f) => f.weight));
+  const frequencies = createTextFrequencies(req.tree, req.phrases, textFields.map((f) => f.weight));
   const answer: OnePassAnswer = { match: req.match, documents: [], lengths: [], frequencies: [], candidates: rows.length };
   let bytes = 0;
   for (const row of rows) {
-    const data = row["data"] as string;
-    bytes += data.length;
+    const json = row["data"] as string;
+    bytes += json.length;
     if (bytes > SEARCH_ONE_PASS_BYTES_MAX) return { answer: null, rowsRead };
-    const doc: StoredDocument = { collection, id: row["id"] as string, data: JSON.parse(data) as JsonObject, version: row["version"] as number, createTimeMs: row["ct"] as number, updateTimeMs: row["ut"] as number };
-    if (where !== MATCH_ALL && !matches(where, doc)) continue;
-    if (admits !== null && !admits(doc)) continue;
+    const doc: OnePassDocument = { id: row["id"] as string, json, version: row["version"] as number, createTimeMs: row["ct"] as number, updateTimeMs: row["ut"] as number };
+    if (where !== MATCH_ALL || admits !== null) {
+      const stored = storedDocument(collection, doc);
+      if (where !== MATCH_ALL && !matches(where, stored)) continue;
+      if (admits !== null && !admits(stored)) continue;
+    }
     answer.documents.push(doc);
     answer.lengths.push(row["n"] as number);
-    answer.frequencies.push(frequencies(columns.map((c) => splitTokens(row[c]))));
+    answer.frequencies.push(frequencies(columns.map((c) => columnText(row[c]))));
   }
   return { answer, rowsRead };
 }
@@ -129,11 +148,30 @@ export interface LocalHit {
   readonly score: number;
 }
 
-/** The Worker's side: a one-pass answer scored with the global statistics, in (score desc, id asc) order. */
-export function scoreOnePass(answer: OnePassAnswer, idfs: readonly number[], averageLength: number): LocalHit[] {
+/**
+ * The Worker's side: a one-pass answer of `collection` scored with the
+ * global statistics, in (score desc, id asc) order. Each document's data
+ * is parsed when first read, so only the documents a page returns are.
+ */
+export function scoreOnePass(answer: OnePassAnswer, collection: string, idfs: readonly number[], averageLength: number): LocalHit[] {
   return answer.documents
-    .map((doc, i) => ({ doc, score: bm25(idfs, answer.frequencies[i]!, answer.lengths[i]!, averageLength) }))
+    .map((doc, i) => ({ doc: storedDocument(collection, doc), score: bm25(idfs, answer.frequencies[i]!, answer.lengths[i]!, averageLength) }))
     .sort((a, b) => compareHits({ score: a.score, id: a.doc.id }, { score: b.score, id: b.doc.id }));
+}
+
+/** A candidate as a stored document whose data is parsed from its JSON text on first read, once. */
+function storedDocument(collection: string, doc: OnePassDocument): StoredDocument {
+  let data: JsonObject | undefined;
+  return {
+    collection,
+    id: doc.id,
+    version: doc.version,
+    createTimeMs: doc.createTimeMs,
+    updateTimeMs: doc.updateTimeMs,
+    get data(): JsonObject {
+      return (data ??= JSON.parse(doc.json) as JsonObject);
+    },
+  };
 }
 
 /** A batch of scored hits after `after`, as a shard's scoring pass would send it. */
@@ -143,6 +181,6 @@ export function pageOf(hits: readonly LocalHit[], after: SearchCursor | null, li
   return { documents: page.map((h) => h.doc), scores: page.map((h) => h.score), hasMore: rest.length > limit };
 }
 
-function splitTokens(text: string | number | undefined): string[] {
-  return typeof text === "string" && text !== "" ? text.split(" ") : [];
+function columnText(text: string | number | undefined): string {
+  return typeof text === "string" ? text : "";
 }

@@ -272,7 +272,7 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
   const local = plan.prefetched.map((answer, i) => {
     if (answer === null) return null;
     reports[i]!.sqlPlan = `one pass: FTS5 MATCH ${answer.match}: ${answer.candidates} candidates sent with the statistics (rows read in stats_rows_read), scored by the Worker`;
-    return scoreOnePass(answer, plan.idfs, plan.averageLength);
+    return scoreOnePass(answer, spec.collection, plan.idfs, plan.averageLength);
   });
   const merged = (after: SearchCursor | null, first: number) =>
     mergeScored(

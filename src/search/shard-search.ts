@@ -21,13 +21,13 @@ import { matches } from "../query/evaluate.js";
 import { compareStrings } from "../query/values.js";
 import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
-import { readSearchIndex, type SearchSql, type SearchTextFieldSpec } from "./catalog.js";
+import { readSearchState, type SearchSql, type SearchState, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
-import { ensureInstanceTable, ftsColumn, ftsTableName, textTotals, vocabTableName } from "./text-index.js";
+import { ensureInstanceTable, ftsColumn, ftsTableName, hasInstanceTable, textTotals, vocabTableName } from "./text-index.js";
 import { candidateCountStatement, scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
@@ -118,33 +118,49 @@ export type ShardSearchResult =
     }
   | (Failure & { readonly rowsRead: number });
 
-/** Why a collection cannot be searched on this shard, or null with its text fields. */
-function searchable(sql: SearchSql, collection: string): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[] } {
-  const index = readSearchIndex(sql, collection);
+/**
+ * Runs a pass's writes atomically (a Durable Object's transactionSync). A
+ * pass writes only to index queued documents, and takes a transaction only
+ * then.
+ */
+export type WriteAtomically = (write: () => void) => void;
+
+const writeDirectly: WriteAtomically = (write) => write();
+
+/**
+ * Why a collection cannot be searched on this shard, or its text fields and
+ * totals, after indexing any of its documents still queued
+ * (search-maintenance.ts, through `atomically`), so a search sees every
+ * write made before it.
+ */
+function searchable(sql: SearchSql, collection: string, atomically: WriteAtomically): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[]; totals: SearchState["totals"] } {
+  const index = readSearchState(sql, collection);
   if (index === null) return failure("failed_precondition", `collection ${collection} has no search index; create one with AdminService.CreateSearchIndex`);
   if (index.state !== "ready") return failure("failed_precondition", `the search index of ${collection} is not READY yet; call AdminService.CreateSearchIndex again to finish it`);
   if (index.spec.textFields.length === 0) return failure("failed_precondition", `the search index of ${collection} has no text fields; a text search needs some (CreateSearchIndex text_fields)`);
-  return { ok: true, textFields: index.spec.textFields };
+  if (!index.pending) return { ok: true, textFields: index.spec.textFields, totals: index.totals };
+  atomically(() => void maintainCollection(sql, collection, null));
+  return { ok: true, textFields: index.spec.textFields, totals: textTotals(sql, collection) };
 }
 
 /**
  * The statistics pass on this shard; `vocabulary` caches the word ranges
- * typo tolerance scans (a fresh one caches nothing across calls). With a
+ * typo tolerance scans and single words' document counts, until the
+ * collection's index changes (a fresh one caches nothing across calls). With a
  * read rule, every count, refusal and row read is over the documents the
  * caller may read (readable-stats.ts): typo variants come from their
  * words, never from the vocabulary, and the collection's index must hold
  * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here.
  */
-export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache()): ShardSearchStats {
-  const ready = searchable(sql, req.collection);
+export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache(), atomically: WriteAtomically = writeDirectly): ShardSearchStats {
+  const ready = searchable(sql, req.collection, atomically);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
-  maintainCollection(sql, req.collection, null);
   const scope = readableScope(req);
   const refused = scope !== null ? ruleBoundRefusal(sql, req.collection) : null;
   if (refused !== null) return { ...refused, rowsRead: 0 };
   // A rule-bound caller's rows read count only readable documents (readable-stats.ts).
   let rowsRead = scope !== null ? 0 : 1;
-  const all = textTotals(sql, req.collection);
+  const all = ready.totals;
   const table = ftsTableName(req.collection);
   const vocab = vocabTableName(req.collection);
   const readable = scope === null ? null : readableRows(sql, req.collection, scope);
@@ -164,7 +180,9 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
   /**
    * Documents (readable ones, with a rule) holding a word, once per word:
    * fts5vocab counts them by reading the word's postings, and a term is
-   * asked for both as a phrase and before its typo scan.
+   * asked for both as a phrase and before its typo scan. Without a rule the
+   * count is also kept in the shard's cache until the index changes
+   * (vocabulary-cache.ts), so searches between writes do not read it again.
    */
   const held = new Map<string, number>();
   const holding = (word: string): number => {
@@ -173,22 +191,27 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     let n: number;
     if (readable !== null) n = matching(`"${word}"`);
     else {
-      rowsRead++;
-      n = sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+      n = vocabulary.documents(req.collection, word, all.generation, () => {
+        rowsRead++;
+        return sql.exec<{ doc: number }>(`SELECT doc FROM "${vocab}" WHERE term = ?`, word).toArray()[0]?.doc ?? 0;
+      });
     }
     held.set(word, n);
     return n;
   };
-  // One pass first when the query is one phrase or prefix: its candidates
-  // (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are the phrase's
-  // documents, so FTS5 need not intersect its positions twice to count them.
+  // One pass first when the query is one phrase, prefix or word: its
+  // candidates (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are
+  // the phrase's documents, so FTS5 need not intersect its positions twice
+  // to count them, nor fts5vocab read a word's postings again.
   let onePass: OnePassAnswer | null | undefined;
   const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
   const alone = req.phrases.length === 1 && readable === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
-  if (alone !== null && (alone.tokens.length > 1 || alone.prefix)) {
+  if (alone !== null) {
     const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
+    // A lone word's documents are its candidates (its typo check asks again).
+    if (onePass !== null && alone.tokens.length === 1 && !alone.prefix) held.set(alone.tokens[0]!, onePass.candidates);
   }
   const phraseDocuments = req.phrases.map((p) =>
     onePass != null ? onePass.candidates : p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(phraseMatch(p)),
@@ -220,28 +243,30 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
       variants.push(readableVariants(readableVocabulary, term, edits));
       continue;
     }
-    const { low, high } = vocabularyRange(term);
-    // Words only first (fts5vocab counts a word's documents by reading its
-    // postings), from the cache when the index has not changed since.
-    let scanned = 0;
-    const words = vocabulary.range(req.collection, low, all.generation, () => {
-      const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
-      scanned = rows.length;
-      return rows.map((r) => r.term);
+    // The term's variants on this shard, from the cache when the index has
+    // not changed since they were found.
+    const found = vocabulary.variants(req.collection, term, edits, all.generation, () => {
+      const { low, high } = vocabularyRange(term);
+      // Words only first (fts5vocab counts a word's documents by reading its
+      // postings), from the cache when the index has not changed since.
+      let scanned = 0;
+      const words = vocabulary.range(req.collection, low, all.generation, () => {
+        const rows = sql.exec<{ term: string }>(`SELECT term FROM "${vocab}" WHERE term >= ? AND term < ? LIMIT ?`, low, high, SEARCH_TYPO_SCAN_ROWS_MAX + 1).toArray();
+        scanned = rows.length;
+        return rows.map((r) => r.term);
+      });
+      rowsRead += scanned;
+      if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) return "too_many";
+      const near: Variant[] = [];
+      for (const word of words) {
+        const d = editDistance(term, word, edits);
+        if (d > edits || word === term) continue;
+        const documents = holding(word);
+        if (documents > 0) near.push({ word, edits: d, documents });
+      }
+      return near;
     });
-    rowsRead += scanned;
-    if (words.length > SEARCH_TYPO_SCAN_ROWS_MAX) {
-      variants.push("too_many");
-      continue;
-    }
-    const near: Variant[] = [];
-    for (const word of words) {
-      const d = editDistance(term, word, edits);
-      if (d > edits || word === term) continue;
-      const documents = holding(word);
-      if (documents > 0) near.push({ word, edits: d, documents });
-    }
-    variants.push(near);
+    variants.push(found === "too_many" ? found : [...found]);
   }
   if (onePass === undefined && req.onePass !== undefined && req.onePass !== null) {
     const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass, readable);
@@ -265,11 +290,10 @@ interface Candidate {
  * are scored and sorted inside SQLite, and only the rows walked reach
  * JavaScript; the others are scored here from the stored tokens.
  */
-export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSearchResult {
+export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomically: WriteAtomically = writeDirectly): ShardSearchResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
-  const ready = searchable(sql, req.collection);
+  const ready = searchable(sql, req.collection, atomically);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
-  maintainCollection(sql, req.collection, null);
   // A rule-bound caller's candidates, refusals and rows read are its
   // readable documents' only (issue 11): hidden candidates are skipped
   // before they are counted or loaded.
@@ -296,7 +320,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest): ShardSe
   // that double (rankInSql).
   const firstRowsMax = req.limit + 1;
   const sqlScored = scoring(req.after, firstRowsMax) !== null;
-  if (sqlScored) ensureInstanceTable(sql, req.collection);
+  if (sqlScored && !hasInstanceTable(sql, req.collection)) atomically(() => ensureInstanceTable(sql, req.collection));
   const ranked = sqlScored
     ? readableOnly(rankInSql(sql, (after, rowsMax) => scoring(after, rowsMax)!, req.after, firstRowsMax, droppable, candidateCountStatement(req.collection, req.match)), sql, req, readable)
     : rankInJavaScript(sql, req, ready.textFields, readable);

@@ -123,6 +123,39 @@ describe("every write path keeps the index in step", () => {
   });
 });
 
+describe("shards' caches of the vocabulary", () => {
+  it("a write is seen by the next search: a word now found as typed is no longer expanded, and counts move", async () => {
+    // Shards keep word counts (and typo ranges) in memory until their index
+    // changes; a two-word query reads them (a lone word's count comes from
+    // its one-pass candidates instead).
+    const c = "vocab_cache";
+    await createIndex(c);
+    await db.setDocument({ ref: { collection: c, id: "v1" }, data: { title: "giraffe crossing" } });
+    const explain = (text: string) => query.runQuery({ query: { collection: c, search: { text } }, explain: true });
+    const before = await explain("girafe crossing");
+    expect(ids(before)).toEqual(["v1"]);
+    expect(before.plan!.search!.compiled).toBe('(("girafe" OR "giraffe") AND "crossing")');
+    // The same search again reads no vocabulary row: the counts, the typo
+    // range and the variants are the shards' cached ones, so each shard
+    // reads its totals' row alone (no document matches without variants).
+    const again = await explain("girafe crossing");
+    expect(again.plan!.search!.terms).toEqual(before.plan!.search!.terms);
+    expect(again.plan!.search!.statsRowsRead).toBe(BigInt(again.plan!.shards.length));
+    await db.setDocument({ ref: { collection: c, id: "v2" }, data: { title: "girafe crossing" } });
+    const after = await explain("girafe crossing");
+    expect(ids(after)).toEqual(["v2"]);
+    expect(after.plan!.search!.compiled).toBe('("girafe" AND "crossing")');
+    expect(after.plan!.search!.terms.map((t) => [t.term, t.documents])).toEqual([["girafe", 1n], ["crossing", 2n]]);
+    // A new neighbour word is found by the next typo search (shards keep
+    // each term's variants too).
+    expect(ids(await explain("zebraz crossing"))).toEqual([]);
+    await db.setDocument({ ref: { collection: c, id: "v3" }, data: { title: "crossing of zebras" } });
+    const neighbour = await explain("zebraz crossing");
+    expect(ids(neighbour)).toEqual(["v3"]);
+    expect(neighbour.plan!.search!.terms.map((t) => [t.term, t.documents])).toEqual([["zebraz", 0n], ["zebras", 1n], ["crossing", 3n]]);
+  });
+});
+
 describe("search queries", () => {
   it("rank by BM25 with hits, highlights, typos, prefixes, phrases and boolean operators", async () => {
     const c = "articles";

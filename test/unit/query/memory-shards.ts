@@ -18,6 +18,7 @@ import { createShardSearchIndex } from "../../../src/search/shard-index.js";
 import { runSearchStats, runShardSearch } from "../../../src/search/shard-search.js";
 import type { SearchShards } from "../../../src/search/search-executor.js";
 import type { SearchSql } from "../../../src/search/catalog.js";
+import { VocabularyCache } from "../../../src/search/vocabulary-cache.js";
 
 /** Adapts node:sqlite to the slice of SqlStorage the shard code uses (rowsRead counts rows stepped). */
 export function nodeSql(db: DatabaseSync): ShardSql {
@@ -83,7 +84,8 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       migrate(sql, "snapshots", SNAPSHOT_MIGRATIONS);
       migrate(sql, "indexes", INDEX_MIGRATIONS);
       migrate(sql, "search", SEARCH_MIGRATIONS);
-      return [id, { db, sql }] as const;
+      // Each shard keeps its vocabulary cache across calls, as a StorageObject does.
+      return [id, { db, sql, vocabulary: new VocabularyCache() }] as const;
     }),
   );
   let version = 0;
@@ -99,7 +101,7 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
     search: {
       shards: table.shards,
       routingVersion: table.version,
-      searchStats: async (shard, req) => structuredClone(runSearchStats(dbs.get(shard)!.sql as SearchSql, structuredClone(req))),
+      searchStats: async (shard, req) => structuredClone(runSearchStats(dbs.get(shard)!.sql as SearchSql, structuredClone(req), dbs.get(shard)!.vocabulary)),
       search: async (shard, req) => structuredClone(runShardSearch(dbs.get(shard)!.sql as SearchSql, structuredClone(req))),
     },
     createSearchIndex(spec) {

@@ -59,4 +59,32 @@ describe("typo tolerance", () => {
     expect(page.plan.compiled.match).toBe('"searchable"');
     expect(page.documents).toEqual([]);
   });
+
+  it("sees a shard's own writes at once though shards cache word counts between writes", async () => {
+    // Shards keep each word's document count until their index changes
+    // (vocabulary-cache.ts); a count kept past a write would keep a word
+    // that now exists expanded, and its statistics stale.
+    for (const shards of [1, 3]) {
+      const c = clusterOf(shards, { g1: { t: "giraffe crossing" }, o1: { t: "other words" } });
+      const before = await search(c, "girafe crossing");
+      expect(before.plan.compiled.match).toBe('(("girafe" OR "giraffe") AND "crossing")');
+      expect(before.documents.map((d) => d.doc.id)).toEqual(["g1"]);
+      c.put("g2", { t: "girafe crossing" });
+      const after = await search(c, "girafe crossing");
+      // Now found as typed: not expanded, and "crossing" is in two documents.
+      expect(after.plan.compiled.match).toBe('("girafe" AND "crossing")');
+      expect(after.documents.map((d) => d.doc.id)).toEqual(["g2"]);
+      expect(after.plan.phraseDocuments).toEqual([1, 2]);
+      // A new neighbour of a term whose variants a search has found already.
+      expect((await search(c, "zebraz crossing")).documents).toEqual([]);
+      c.put("z1", { t: "zebras crossing" });
+      expect((await search(c, "zebraz crossing")).documents.map((d) => d.doc.id)).toEqual(["z1"]);
+      c.remove("z1");
+      c.remove("g2");
+      const removed = await search(c, "girafe crossing");
+      expect(removed.documents.map((d) => d.doc.id)).toEqual(["g1"]);
+      expect(removed.plan.compiled.match).toBe('(("girafe" OR "giraffe") AND "crossing")');
+      expect(removed.plan.phraseDocuments).toEqual([0, 1, 1]);
+    }
+  });
 });
