@@ -5,6 +5,7 @@
  * timer of the state machine, or the time it may be forgotten).
  */
 import type { Migration } from "../storage/schema.js";
+import { dropTextPieces, isPiecesMarker, loadText, storeText, storedTextPiecesMigration } from "../storage/text-pieces.js";
 import type { CommitPlan } from "./commit-plan.js";
 import type { Vote } from "./participant.js";
 import type { CoordinatorState } from "./twoPhaseCommit.js";
@@ -22,6 +23,9 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
     ],
   },
   ONE_PHASE_CLAIM_MIGRATION,
+  // A plan holds every document of the transaction, and a vote those of
+  // its shard: longer than a row can be (storage/text-pieces.ts).
+  storedTextPiecesMigration(3),
 ];
 
 /** The record of one transaction. */
@@ -39,11 +43,12 @@ interface Row extends Record<string, SqlStorageValue> {
   due_ms: number;
 }
 
-function fromRow(row: Row): CoordinatorRecord {
+function fromRow(sql: SqlStorage, row: Row): CoordinatorRecord {
+  const plan = loadText(sql, row.tx_id, row.plan);
   return {
     txId: row.tx_id,
     state: JSON.parse(row.state) as CoordinatorState,
-    plan: row.plan === null ? null : (JSON.parse(row.plan) as CommitPlan),
+    plan: plan === null ? null : (JSON.parse(plan) as CommitPlan),
     dueMs: row.due_ms,
   };
 }
@@ -60,7 +65,7 @@ export function loadRecord(sql: SqlStorage, txId: string, withPlan = false): Coo
   const row = sql
     .exec<Row>(`SELECT tx_id, state, ${withPlan ? "plan" : "NULL AS plan"}, due_ms FROM tx_records WHERE tx_id = ?`, txId)
     .toArray()[0];
-  return row === undefined ? null : fromRow(row);
+  return row === undefined ? null : fromRow(sql, row);
 }
 
 /**
@@ -70,10 +75,21 @@ export function loadRecord(sql: SqlStorage, txId: string, withPlan = false): Coo
  * plan (see loadRecord).
  */
 export function planFingerprintOf(sql: SqlStorage, txId: string): string | null {
+  // A plan stored in pieces is not JSON in its column: it is read whole.
   const row = sql
-    .exec<{ f: string | null }>("SELECT json_extract(plan, '$.participants[0].request.txFingerprint') AS f FROM tx_records WHERE tx_id = ?", txId)
+    .exec<{ f: string | null; marker: string | null }>(
+      `SELECT CASE WHEN substr(plan, 1, 1) = '{' THEN json_extract(plan, '$.participants[0].request.txFingerprint') END AS f,
+              CASE WHEN substr(plan, 1, 1) = '{' THEN NULL ELSE plan END AS marker
+       FROM tx_records WHERE tx_id = ?`,
+      txId,
+    )
     .toArray()[0];
-  return row?.f ?? null;
+  if (row === undefined) return null;
+  if (isPiecesMarker(row.marker)) {
+    const plan = JSON.parse(loadText(sql, txId, row.marker)!) as CommitPlan;
+    return plan.participants[0]?.request.txFingerprint ?? null;
+  }
+  return row.f ?? null;
 }
 
 /** Saves a record's state, its due time, and its plan when given. */
@@ -81,13 +97,13 @@ export function saveState(sql: SqlStorage, txId: string, state: CoordinatorState
   sql.exec(
     `INSERT INTO tx_records (tx_id, state, plan, due_ms) VALUES (?, ?, ?, ?)
      ON CONFLICT (tx_id) DO UPDATE SET state = excluded.state, plan = COALESCE(excluded.plan, plan), due_ms = excluded.due_ms`,
-    txId, JSON.stringify(state), plan === null ? null : JSON.stringify(plan), dueMs,
+    txId, JSON.stringify(state), plan === null ? null : storeText(sql, txId, "plan", JSON.stringify(plan)), dueMs,
   );
 }
 
 /** Records a participant's vote. */
 export function saveVote(sql: SqlStorage, txId: string, participant: string, vote: Vote): void {
-  sql.exec("INSERT OR REPLACE INTO tx_votes (tx_id, participant, vote) VALUES (?, ?, ?)", txId, participant, JSON.stringify(vote));
+  sql.exec("INSERT OR REPLACE INTO tx_votes (tx_id, participant, vote) VALUES (?, ?, ?)", txId, participant, storeText(sql, txId, `vote/${participant}`, JSON.stringify(vote)));
 }
 
 /** The votes received for `txId`, in participant order. */
@@ -96,7 +112,7 @@ export function votesOf(sql: SqlStorage, txId: string, participants: readonly st
     sql
       .exec<{ participant: string; vote: string }>("SELECT participant, vote FROM tx_votes WHERE tx_id = ?", txId)
       .toArray()
-      .map((r) => [r.participant, JSON.parse(r.vote) as Vote]),
+      .map((r) => [r.participant, JSON.parse(loadText(sql, txId, r.vote)!) as Vote]),
   );
   return participants.flatMap((p) => {
     const v = byParticipant.get(p);
@@ -106,7 +122,7 @@ export function votesOf(sql: SqlStorage, txId: string, participants: readonly st
 
 /** Records due at or before `nowMs`, soonest first. */
 export function dueRecords(sql: SqlStorage, nowMs: number, limit: number): CoordinatorRecord[] {
-  return sql.exec<Row>("SELECT tx_id, state, plan, due_ms FROM tx_records WHERE due_ms <= ? ORDER BY due_ms LIMIT ?", nowMs, limit).toArray().map(fromRow);
+  return sql.exec<Row>("SELECT tx_id, state, plan, due_ms FROM tx_records WHERE due_ms <= ? ORDER BY due_ms LIMIT ?", nowMs, limit).toArray().map((row) => fromRow(sql, row));
 }
 
 /** The soonest due time of any record, or null. */
@@ -118,4 +134,5 @@ export function nextDue(sql: SqlStorage): number | null {
 export function forget(sql: SqlStorage, txId: string): void {
   sql.exec("DELETE FROM tx_records WHERE tx_id = ?", txId);
   sql.exec("DELETE FROM tx_votes WHERE tx_id = ?", txId);
+  dropTextPieces(sql, txId);
 }

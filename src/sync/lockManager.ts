@@ -18,6 +18,7 @@
  *   snapshot.
  */
 import type { Migration } from "../storage/schema.js";
+import { dropTextPieces, loadText, storeText, storedTextPiecesMigration } from "../storage/text-pieces.js";
 
 /** The shard's transaction tables. */
 export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
@@ -79,6 +80,9 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE tx_participations ADD COLUMN change_groups TEXT",
     ],
   },
+  // A recorded answer holds every document the shard wrote for the
+  // transaction: longer than a row can be (storage/text-pieces.ts).
+  storedTextPiecesMigration(4),
 ];
 
 /** A lock mode. */
@@ -262,6 +266,7 @@ export function releaseAll(sql: SqlStorage, txId: string): void {
 /** Forgets this shard's participation in `txId` (a losing commit's prepare: participant.ts `idOwner`). */
 export function forgetParticipation(sql: SqlStorage, txId: string): void {
   sql.exec("DELETE FROM tx_participations WHERE tx_id = ?", txId);
+  dropTextPieces(sql, txId);
 }
 
 /** This shard's participation in `txId`, or null. */
@@ -273,7 +278,7 @@ export function participation(sql: SqlStorage, txId: string): Participation | nu
     )
     .toArray()[0];
   if (row === undefined) return null;
-  return { txId: row.tx_id, state: row.state, expiresMs: row.expires_ms, answer: row.answer, requestFingerprint: row.request_fingerprint };
+  return { txId: row.tx_id, state: row.state, expiresMs: row.expires_ms, answer: loadText(sql, txId, row.answer), requestFingerprint: row.request_fingerprint };
 }
 
 /** Records (or moves) this shard's participation in `txId`. */
@@ -289,7 +294,7 @@ export function recordParticipation(
     `INSERT INTO tx_participations (tx_id, state, expires_ms, answer, request_fingerprint) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (tx_id) DO UPDATE SET state = excluded.state, expires_ms = excluded.expires_ms,
        answer = COALESCE(excluded.answer, answer), request_fingerprint = COALESCE(excluded.request_fingerprint, request_fingerprint)`,
-    txId, state, expiresMs, answer, requestFingerprint,
+    txId, state, expiresMs, storeText(sql, txId, "answer", answer), requestFingerprint,
   );
 }
 
@@ -349,4 +354,7 @@ export function dropExpiredReadLocks(sql: SqlStorage, nowMs: number): void {
  */
 export function forgetFinished(sql: SqlStorage, nowMs: number): void {
   sql.exec("DELETE FROM tx_participations WHERE state != 'prepared' AND expires_ms <= ?", nowMs);
+  // Pieces of long answers whose participation is gone (the table is empty
+  // unless a transaction wrote more than a row holds).
+  sql.exec("DELETE FROM stored_text_pieces WHERE tx_id NOT IN (SELECT tx_id FROM tx_participations)");
 }
