@@ -90,7 +90,9 @@ describe("--json refusals carry the server's code and message", { timeout: RUN_T
     expect(JSON.parse(ran.stderr)).toEqual({ code: "failed_precondition", message: "the database already has 8 shards", hint: "nothing to do", exit_code: 1 });
     // Without --json, the line of text is unchanged.
     const text = await cli(["reshard", "8"]);
-    expect(text.stderr).toBe("impossibledb: cannot start resharding: the database already has 8 shards (nothing to do)\n");
+    expect(text.stderr).toBe("impossibledb: cannot start resharding: the database already has 8 shards (nothing to do)\n");    // An interval of seconds reaches the server (it was refused as "a whole number from 1 to 1024", the shard count's range).
+    const waited = await cli(["reshard", "8", "--wait", "--interval-ms", "2000", "--json"]);
+    expect(JSON.parse(waited.stderr)).toMatchObject({ code: "failed_precondition", message: "the database already has 8 shards" });
   });
 
   it("resharding cancel --json: failed_precondition, the server's message alone", async () => {
@@ -184,6 +186,13 @@ describe("names the server would refuse exit 2, naming the argument, with nothin
     [["search-index", "create", "books", "--geo", ""], /--geo "": the geo field name is empty/],
     [["search-index", "create", "books", "--text", "title", "--geo", " "], /--geo " ": the geo field name is empty/],
     [["import", "books", "books.csv", "--id-column", ""], /--id-column "": the column name is empty/],
+    [["import", "books", ""], /the file argument "" is empty/],
+    [["export", "books", "--out", ""], /--out "": the value is empty/],
+    [["export", "books", "--checkpoint", ""], /--checkpoint "": the value is empty/],
+    [["export", "books", "--resume-token", " "], /--resume-token " ": the value is empty/],
+    [["databases", "create", "ok41", "--location-hint", ""], /--location-hint "": the value is empty/],
+    [["databases", "create", "ok41", "--jurisdiction", ""], /--jurisdiction "": the value is empty/],
+    [["reshard", "12", "--interval-ms", "60001"], /option '--interval-ms <ms>' argument '60001' is invalid\. expected a whole number from 1 to 60000/],
     [["search-index", "get", "__x"], /argument 'collection'\. collection name "__x" is reserved/],
     [["search-index", "drop", "a/b"], /argument 'collection'/],
     [["databases", "create", "Not_Valid"], /argument 'id'\. "Not_Valid" is not a database id/],

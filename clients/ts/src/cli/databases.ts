@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { Database_State, type Database } from "../gen/impossibledb/v1/admin_service_pb.js";
 import type { ImpossibleDBClient } from "../node.js";
 import { databaseIdArgument } from "./arguments.js";
+import { CliError } from "./errors.js";
 import { formatTable } from "./table.js";
 
 /** Databases per ListDatabases call (the server's largest page). */
@@ -66,6 +67,9 @@ export function addDatabaseCommands(cli: Command, client: () => ImpossibleDBClie
     .option("--jurisdiction <jurisdiction>", "the jurisdiction its objects never leave")
     .option("--json", "print JSON")
     .action(async (id: string, opts: { locationHint?: string; jurisdiction?: string; json?: boolean }) => {
+      for (const [flag, value] of [["--location-hint", opts.locationHint], ["--jurisdiction", opts.jurisdiction]] as const) {
+        if (value !== undefined && value.trim() === "") throw new CliError(`${flag} ${JSON.stringify(value)}: the value is empty; give one or leave ${flag} out`);
+      }
       const { database } = await client().services.admin.createDatabase({
         databaseId: id,
         database: { placement: { locationHint: opts.locationHint ?? "", jurisdiction: opts.jurisdiction ?? "" } },

@@ -33,6 +33,9 @@ export const RESHARD_REST_RATIO_MAX = 20;
 /** Between two progress checks of `reshard --wait` and `resharding cancel --wait`. */
 export const RESHARD_WAIT_INTERVAL_MS_DEFAULT = 500;
 
+/** The longest `--interval-ms` between two progress checks (a minute). */
+export const RESHARD_WAIT_INTERVAL_MS_MAX = 60_000;
+
 /** The largest weight of a search index's text field (CreateSearchIndex's own bound; 0 means 1). */
 export const SEARCH_FIELD_WEIGHT_MAX = 1000;
 

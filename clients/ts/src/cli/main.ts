@@ -356,6 +356,9 @@ function program(): Command {
     .option("--checkpoint <file>", "keep the resume token in FILE after every page; resume from it when it exists")
     .addOption(new Option("--page-size <n>", `documents per call, 1-${EXPORT_PAGE_SIZE_MAX}`).argParser(integer).default(EXPORT_PAGE_SIZE_MAX))
     .action(async (collection: string, opts: { out?: string; resumeToken?: string; checkpoint?: string; pageSize: number }) => {
+      for (const [flag, value] of [["--out", opts.out], ["--resume-token", opts.resumeToken], ["--checkpoint", opts.checkpoint]] as const) {
+        if (value !== undefined && value.trim() === "") throw new CliError(`${flag} ${JSON.stringify(value)}: the value is empty; give one or leave ${flag} out`);
+      }
       await runExport(client(), collection, opts);
     });
 
@@ -369,6 +372,7 @@ function program(): Command {
     .addOption(new Option("--batch-size <n>", `documents per write call, 1-${IMPORT_BATCH_SIZE_MAX}`).argParser(integer).default(IMPORT_BATCH_SIZE_MAX))
     .option("--dry-run", "check the file and count its documents; write nothing")
     .action(async (collection: string, file: string, opts: { format?: ImportFormat; idColumn: string; batchSize: number; dryRun?: boolean }) => {
+      if (file.trim() === "") throw new CliError(`the file argument ${JSON.stringify(file)} is empty; give the path of an NDJSON, JSON or CSV file`);
       if (opts.idColumn.trim() === "") throw new CliError(`--id-column ${JSON.stringify(opts.idColumn)}: the column name is empty; give the CSV column that holds document ids (id by default)`);
       await runImport(client(), collection, file, { ...opts, dryRun: opts.dryRun === true });
     });

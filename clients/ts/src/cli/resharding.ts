@@ -13,7 +13,7 @@ import { Resharding_Phase, Resharding_State, type Resharding, type ShardCountAdv
 import type { ImpossibleDBClient } from "../node.js";
 import { waitForResharding } from "../resharding.js";
 import { CliError, EXIT, ServerRefusal } from "./errors.js";
-import { RESHARD_REST_RATIO_MAX, RESHARD_SHARD_COUNT_MAX, RESHARD_SOURCES_AT_ONCE_MAX, RESHARD_WAIT_INTERVAL_MS_DEFAULT } from "./limits.js";
+import { RESHARD_REST_RATIO_MAX, RESHARD_SHARD_COUNT_MAX, RESHARD_SOURCES_AT_ONCE_MAX, RESHARD_WAIT_INTERVAL_MS_DEFAULT, RESHARD_WAIT_INTERVAL_MS_MAX } from "./limits.js";
 import { decimalInteger, decimalNumber } from "./numbers.js";
 import { counted } from "./table.js";
 
@@ -166,7 +166,9 @@ async function follow(db: ImpossibleDBClient, id: string, intervalMs: number, js
 /** Adds `reshard` and `resharding [cancel]` to `cli`; `client` makes a client of the chosen server and database. */
 export function addReshardingCommands(cli: Command, client: () => ImpossibleDBClient): void {
   const interval = () =>
-    new Option("--interval-ms <ms>", "with --wait: between two progress checks").argParser((t) => positiveInteger(t)).default(RESHARD_WAIT_INTERVAL_MS_DEFAULT);
+    new Option("--interval-ms <ms>", `with --wait: milliseconds between two progress checks, 1-${RESHARD_WAIT_INTERVAL_MS_MAX}`)
+      .argParser((t) => boundedInteger(t, 1, RESHARD_WAIT_INTERVAL_MS_MAX))
+      .default(RESHARD_WAIT_INTERVAL_MS_DEFAULT);
 
   cli
     .command("reshard")
