@@ -29,19 +29,14 @@ import type { RoutingTable, ShardRouter } from "./router.js";
 import { readShardEpoch, writeShardEpoch, type ShardEpoch } from "./shard-epoch.js";
 import type { RowCursor } from "./resharding-plan.js";
 import { keyPage } from "./key-page.js";
+import type { DocumentRow } from "../storage/document-row.js";
 
 export type { RowCursor } from "./resharding-plan.js";
 export type { RangeChecksum } from "./reshard-checksum.js";
 export type { ChecksumBase, ChecksumProgress } from "./reshard-shard-checksums.js";
 
 /** A document row as stored, every column, as it travels between shards. */
-export interface MovingRow extends Record<string, SqlStorageValue> {
-  collection: string;
-  id: string;
-  data: string;
-  version: number;
-  create_time_ms: number;
-  update_time_ms: number;
+export interface MovingRow extends DocumentRow {
   size_bytes: number;
   num_keys: string | null;
   commit_ts: number;

@@ -8,6 +8,7 @@
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { numberKeysJson } from "../query/number-key.js";
+import type { StoredDocument } from "./types.js";
 
 // What a stored row's contents become when it is written again (create_time_ms is kept).
 const ON_CONFLICT_REPLACE = `ON CONFLICT (collection, id) DO UPDATE SET
@@ -59,4 +60,34 @@ export function upsertDocumentParams(row: DocumentRowValues): Array<string | num
   if (!(Number.isSafeInteger(row.commitTs) && row.commitTs >= 0)) throw new Error("invariant broken: a commit timestamp is a whole number of microseconds");
   const numKeys = row.numKeys !== undefined ? row.numKeys : numberKeysJson(row.data);
   return [row.collection, row.id, row.json, row.version, row.createTimeMs, row.updateTimeMs, row.bytes, numKeys, row.commitTs];
+}
+
+/**
+ * The columns of a stored document as DOCUMENT_ROW_COLUMNS reads them (the
+ * `documents` and `doc_history` tables share them). Its values are those of
+ * a Durable Object's SQL (SqlStorageValue), named here without the Workers
+ * types.
+ */
+export interface DocumentRow extends Record<string, ArrayBuffer | string | number | null> {
+  collection: string;
+  id: string;
+  data: string;
+  version: number;
+  create_time_ms: number;
+  update_time_ms: number;
+}
+
+/** The column list that reads a DocumentRow. */
+export const DOCUMENT_ROW_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms";
+
+/** The document a row holds (its JSON parsed). */
+export function documentOfRow(row: DocumentRow): StoredDocument {
+  return {
+    collection: row.collection,
+    id: row.id,
+    data: JSON.parse(row.data) as JsonObject,
+    version: row.version,
+    createTimeMs: row.create_time_ms,
+    updateTimeMs: row.update_time_ms,
+  };
 }

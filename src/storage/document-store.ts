@@ -30,40 +30,17 @@ import type {
 import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, READ_WINDOW_DOCS_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
 import { searchQueued } from "../search/search-maintenance.js";
-import { UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, upsertDocumentParams, type UpsertRowEntry } from "./document-row.js";
+import { DOCUMENT_ROW_COLUMNS, UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, documentOfRow, upsertDocumentParams, type DocumentRow, type UpsertRowEntry } from "./document-row.js";
 import { PLAIN_WRITE, addLoggedBytes, changeLogBytes, insertChangeRow, insertChangeRowWithBefore, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
 import type { DocumentCache } from "./document-cache.js";
 
-/** A row of the documents table. */
-export interface DocumentRow extends Record<string, SqlStorageValue> {
-  collection: string;
-  id: string;
-  data: string;
-  version: number;
-  create_time_ms: number;
-  update_time_ms: number;
-}
-
 const utf8 = new TextEncoder();
-
-const SELECT_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms";
-
-function toDocument(row: DocumentRow): StoredDocument {
-  return {
-    collection: row.collection,
-    id: row.id,
-    data: JSON.parse(row.data) as JsonObject,
-    version: row.version,
-    createTimeMs: row.create_time_ms,
-    updateTimeMs: row.update_time_ms,
-  };
-}
 
 /** The stored row of one document, or null. */
 export function readRow(sql: SqlStorage, collection: string, id: string): DocumentRow | null {
   const rows = sql
-    .exec<DocumentRow>(`SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id = ?`, collection, id)
+    .exec<DocumentRow>(`SELECT ${DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ? AND id = ?`, collection, id)
     .toArray();
   return rows[0] ?? null;
 }
@@ -115,7 +92,7 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
       // A document cached when the window began may have been evicted by the
       // fills since; it was not in the window's statement, so it is read alone.
       const row = queried.has(refKey(ref)) ? (rows.get(refKey(ref)) ?? null) : readRow(sql, ref.collection, ref.id);
-      const document = row === null ? null : toDocument(row);
+      const document = row === null ? null : documentOfRow(row);
       if (document !== null) cache?.fill(document, row!.data.length);
       documents.push(document);
       bytes += row === null ? 0 : row.data.length;
@@ -142,7 +119,7 @@ function readRows(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id:
     return rows;
   }
   const cursor = sql.exec<DocumentRow>(
-    `SELECT ${SELECT_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ")}
+    `SELECT ${DOCUMENT_ROW_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ")}
      FROM json_each(?) r JOIN documents d ON d.collection = json_extract(r.value, '$[0]') AND d.id = json_extract(r.value, '$[1]')`,
     JSON.stringify(refs.map((r) => [r.collection, r.id])),
   );
@@ -419,9 +396,9 @@ export function listDocuments(sql: SqlStorage, collection: string, afterId: stri
   const owned = excludeMoved ? ` AND ${NOT_MOVED_SQL}` : "";
   const cursor =
     afterId === null
-      ? sql.exec<DocumentRow>(`SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ?${owned} ORDER BY id LIMIT ?`, collection, limit + 1)
+      ? sql.exec<DocumentRow>(`SELECT ${DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ?${owned} ORDER BY id LIMIT ?`, collection, limit + 1)
       : sql.exec<DocumentRow>(
-          `SELECT ${SELECT_COLUMNS} FROM documents WHERE collection = ? AND id > ?${owned} ORDER BY id LIMIT ?`,
+          `SELECT ${DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ? AND id > ?${owned} ORDER BY id LIMIT ?`,
           collection, afterId, limit + 1,
         );
   // Rows are taken one at a time (still synchronously) so that a page of
@@ -434,7 +411,7 @@ export function listDocuments(sql: SqlStorage, collection: string, afterId: stri
       hasMore = true;
       break;
     }
-    documents.push(toDocument(row));
+    documents.push(documentOfRow(row));
     bytes += row.data.length;
   }
   return { ok: true, documents, hasMore, rowsRead: cursor.rowsRead };

@@ -10,12 +10,12 @@
  * superseded (longer than any transaction lives) and trimmed by the shard's
  * alarm.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
 import { HISTORY_TRIM_ROWS_PER_ALARM_MAX, SNAPSHOT_HISTORY_RETENTION_MS } from "../limits.js";
 import type { ShardReadOutcome, StoredDocument } from "../storage/types.js";
 import { failure, type Failure } from "../errors.js";
 import { anyLocks, writeIntentsAtOrBefore } from "./lockManager.js";
 import { MICROS_PER_MS, type ClockState } from "./hybrid-clock.js";
+import { DOCUMENT_ROW_COLUMNS, documentOfRow, type DocumentRow } from "../storage/document-row.js";
 
 export { SNAPSHOT_MIGRATIONS } from "./snapshot-schema.js";
 
@@ -92,19 +92,10 @@ export function archiveRange(sql: SqlStorage, collection: string, lastId: string
   );
 }
 
-interface VersionRow extends Record<string, SqlStorageValue> {
-  collection: string;
-  id: string;
-  data: string;
-  version: number;
-  create_time_ms: number;
-  update_time_ms: number;
-}
-
 /** The version of one document visible at `snapshotTs`, or null. */
 export function readVersionAt(sql: SqlStorage, ref: { collection: string; id: string }, snapshotTs: number): StoredDocument | null {
   const current = sql
-    .exec<VersionRow>(
+    .exec<DocumentRow>(
       "SELECT collection, id, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id = ? AND commit_ts <= ?",
       ref.collection, ref.id, snapshotTs,
     )
@@ -112,21 +103,13 @@ export function readVersionAt(sql: SqlStorage, ref: { collection: string; id: st
   const row =
     current ??
     sql
-      .exec<VersionRow>(
+      .exec<DocumentRow>(
         `SELECT collection, id, data, version, create_time_ms, update_time_ms FROM doc_history
          WHERE collection = ? AND id = ? AND valid_from_ts <= ? AND valid_to_ts > ?`,
         ref.collection, ref.id, snapshotTs, snapshotTs,
       )
       .toArray()[0];
-  if (row === undefined) return null;
-  return {
-    collection: row.collection,
-    id: row.id,
-    data: JSON.parse(row.data) as JsonObject,
-    version: row.version,
-    createTimeMs: row.create_time_ms,
-    updateTimeMs: row.update_time_ms,
-  };
+  return row === undefined ? null : documentOfRow(row);
 }
 
 /**
@@ -138,19 +121,10 @@ export function readVersionAt(sql: SqlStorage, ref: { collection: string; id: st
  * (src/query/page-state.ts).
  */
 export function readVersion(sql: SqlStorage, ref: { collection: string; id: string }, version: number): StoredDocument | null {
-  const columns = "collection, id, data, version, create_time_ms, update_time_ms";
   const row =
-    sql.exec<VersionRow>(`SELECT ${columns} FROM documents WHERE collection = ? AND id = ? AND version = ?`, ref.collection, ref.id, version).toArray()[0] ??
-    sql.exec<VersionRow>(`SELECT ${columns} FROM doc_history WHERE collection = ? AND id = ? AND version = ?`, ref.collection, ref.id, version).toArray()[0];
-  if (row === undefined) return null;
-  return {
-    collection: row.collection,
-    id: row.id,
-    data: JSON.parse(row.data) as JsonObject,
-    version: row.version,
-    createTimeMs: row.create_time_ms,
-    updateTimeMs: row.update_time_ms,
-  };
+    sql.exec<DocumentRow>(`SELECT ${DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ? AND id = ? AND version = ?`, ref.collection, ref.id, version).toArray()[0] ??
+    sql.exec<DocumentRow>(`SELECT ${DOCUMENT_ROW_COLUMNS} FROM doc_history WHERE collection = ? AND id = ? AND version = ?`, ref.collection, ref.id, version).toArray()[0];
+  return row === undefined ? null : documentOfRow(row);
 }
 
 /** The oldest snapshot (in microseconds) this shard can still serve at `nowMs`. */

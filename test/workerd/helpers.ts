@@ -6,10 +6,11 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { createClient, type Client, ConnectError, Code, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { SELF } from "cloudflare:test";
+import { SELF, env } from "cloudflare:test";
 import { expect } from "vitest";
 import { SignJWT } from "jose";
-import type { Env } from "../../src/env.js";
+import { clusterConfig, type Env } from "../../src/env.js";
+import { createInitialRoutingTable, createShardRouter, type ShardRouter } from "../../src/routing/router.js";
 
 const BASE_URL = "http://impossibledb.test";
 
@@ -125,4 +126,25 @@ export async function callFailure(p: Promise<unknown>): Promise<ConnectError> {
     return ConnectError.from(err);
   }
   throw new Error("expected the call to fail");
+}
+
+/** The router of a database's first routing table (the test Worker's SHARD_COUNT and virtual nodes): where ids live before any resharding. */
+export function initialRouter(): ShardRouter {
+  const config = clusterConfig(env);
+  return createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
+}
+
+/** `count` ids of `collection` (`t0`, `t1`, ...), each on a different shard of the initial table. */
+export function idsOnDistinctShards(collection: string, count: number): string[] {
+  const router = initialRouter();
+  const ids: string[] = [];
+  const shards = new Set<string>();
+  for (let i = 0; ids.length < count; i++) {
+    const shard = router.shardFor(collection, `t${i}`);
+    if (!shards.has(shard)) {
+      shards.add(shard);
+      ids.push(`t${i}`);
+    }
+  }
+  return ids;
 }

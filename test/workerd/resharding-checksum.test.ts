@@ -145,7 +145,8 @@ async function rowOn(shardId: string, id: string): Promise<{ version: number; da
   );
 }
 
-describe("the resharding checksum taken before the fence", () => {
+// Each case drives a whole resharding step by step: a few seconds alone, more on a loaded machine (the default 5 s was hit once beside a CI run).
+describe("the resharding checksum taken before the fence", { timeout: 30_000 }, () => {
   it("counts writes that land between the checksum and the fence: an update, a new document and a delete", async () => {
     const p = await prepare("chk-a");
     const [updated, deleted] = p.moving;

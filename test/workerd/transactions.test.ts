@@ -5,7 +5,7 @@ import { CollectionService } from "../../gen/impossibledb/v1/collection_service_
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
-import { connectClient, expectCode } from "./helpers.js";
+import { connectClient, expectCode, idsOnDistinctShards } from "./helpers.js";
 
 const db = connectClient(CollectionService);
 const tx = connectClient(TransactionService);
@@ -18,18 +18,7 @@ function idsOnTwoShards(collection: string): [string, string] {
   for (let i = 1; ; i++) if (router.shardFor(collection, `a${i}`) !== router.shardFor(collection, first)) return [first, `a${i}`];
 }
 /** Three ids of `collection` on three different shards. */
-function idsOnThreeShards(collection: string): [string, string, string] {
-  const ids: string[] = [];
-  const shards = new Set<string>();
-  for (let i = 0; ids.length < 3; i++) {
-    const shard = router.shardFor(collection, `t${i}`);
-    if (!shards.has(shard)) {
-      shards.add(shard);
-      ids.push(`t${i}`);
-    }
-  }
-  return ids as [string, string, string];
-}
+const idsOnThreeShards = (collection: string) => idsOnDistinctShards(collection, 3) as [string, string, string];
 function idsOnOneShard(collection: string, count: number): string[] {
   const shard = router.shardFor(collection, "b0");
   const ids = ["b0"];

@@ -11,7 +11,7 @@ import { CollectionService } from "../../gen/impossibledb/v1/collection_service_
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { clusterConfig } from "../../src/env.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
-import { connectClient, expectCode } from "./helpers.js";
+import { connectClient, expectCode, idsOnDistinctShards } from "./helpers.js";
 
 const db = connectClient(CollectionService);
 const tx = connectClient(TransactionService);
@@ -19,18 +19,7 @@ const config = clusterConfig(env);
 const router = createShardRouter(createInitialRoutingTable(config.shardCount, config.virtualNodesPerShard));
 
 /** Three ids of `collection` on three different shards. */
-function idsOnThreeShards(collection: string): [string, string, string] {
-  const ids: string[] = [];
-  const shards = new Set<string>();
-  for (let i = 0; ids.length < 3; i++) {
-    const shard = router.shardFor(collection, `t${i}`);
-    if (!shards.has(shard)) {
-      shards.add(shard);
-      ids.push(`t${i}`);
-    }
-  }
-  return ids as [string, string, string];
-}
+const idsOnThreeShards = (collection: string) => idsOnDistinctShards(collection, 3) as [string, string, string];
 const set = (collection: string, id: string, data: Record<string, number | string>) => ({
   ref: { collection, id },
   operation: { case: "set" as const, value: data },
