@@ -16,7 +16,7 @@ import { bareAbortReason } from "../sync/abort-reason.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
 import { anotherCommitFailure, COMMITS_ONCE_MESSAGE } from "../sync/another-commit.js";
-import { ROLLED_BACK_MESSAGE, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type Resolution } from "../sync/commit-plan.js";
+import { ROLLED_BACK_MESSAGE, planRefOf, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type PlanRef, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -178,6 +178,23 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * false), shards that prepared this plan's part are told to abort it
    * (their own alarm would, past the deadline).
    */
+  /**
+   * `finishStaged` for the plan this coordinator already holds for `ref`
+   * (the same reads and writes, shards and deadline: `samePlan`), so the
+   * Worker need not send a plan of up to TX_BYTES_MAX again beside its
+   * votes: one RPC's arguments are limited to 32 MiB (workerd), and a plan
+   * of 10 MiB of text, held as UTF-16, with votes that repeat its
+   * documents passed it. `{ needPlan: true }` when this coordinator holds
+   * no such plan (its stage failed, or another commit has the id): the
+   * caller then sends the plan itself.
+   */
+  async finishStagedByRef(ref: PlanRef, votes: ReadonlyArray<{ shard: string; vote: Vote }>): Promise<CommitOutcome | { needPlan: true }> {
+    assertNotErased(this.erased);
+    const record = loadRecord(this.sql, ref.txId, true);
+    if (record?.plan == null || !samePlan(record.plan, ref)) return { needPlan: true };
+    return this.finishStaged(record.plan, votes);
+  }
+
   async finishStaged(plan: CommitPlan, votes: ReadonlyArray<{ shard: string; vote: Vote }>): Promise<CommitOutcome> {
     assertNotErased(this.erased);
     const record = loadRecord(this.sql, plan.txId, true);
@@ -745,6 +762,12 @@ function claimVoter(shard: string): string {
 /** The whole-transaction fingerprint of a plan's reads and writes (`ParticipantRequest.txFingerprint`). */
 function fingerprintOfPlan(plan: CommitPlan): string {
   return plan.participants[0]?.request.txFingerprint ?? "";
+}
+
+/** Whether `plan` is the commit `ref` names: the same id, reads and writes (their fingerprint), shards and deadline. */
+function samePlan(plan: CommitPlan, ref: PlanRef): boolean {
+  const ours = planRefOf(plan);
+  return ours.txId === ref.txId && ours.txFingerprint === ref.txFingerprint && ours.deadlineMs === ref.deadlineMs && ours.shards.join("\n") === ref.shards.join("\n");
 }
 
 /** The client's answer for an aborted transaction: the first no vote's own code, else ABORTED. */

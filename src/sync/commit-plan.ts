@@ -22,6 +22,24 @@ export interface CommitPlan {
 }
 
 /**
+ * A commit plan named without its writes: what a coordinator that holds
+ * the plan needs to know it is the same commit (`finishStagedByRef`).
+ */
+export interface PlanRef {
+  readonly txId: string;
+  /** The whole transaction's fingerprint of its reads and writes (`ParticipantRequest.txFingerprint`). */
+  readonly txFingerprint: string;
+  readonly deadlineMs: number;
+  /** The participants' shards, in plan order. */
+  readonly shards: readonly string[];
+}
+
+/** The reference of `plan`. */
+export function planRefOf(plan: CommitPlan): PlanRef {
+  return { txId: plan.txId, txFingerprint: plan.participants[0]?.request.txFingerprint ?? "", deadlineMs: plan.deadlineMs, shards: plan.participants.map((p) => p.shard) };
+}
+
+/**
  * The prepares of a commit: the plan's, plus an empty one (it validates
  * nothing and holds the locks already taken until the decision) for each
  * shard where the transaction took read locks as it read.

@@ -28,8 +28,8 @@
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { shardStub } from "../shards/shard-client.js";
-import type { CommitOutcome, CommitPlan } from "./commit-plan.js";
-import { coordinatorStub } from "./coordinator-client.js";
+import { planRefOf, type CommitOutcome, type CommitPlan } from "./commit-plan.js";
+import { coordinatorStub, type CoordinatorStub } from "./coordinator-client.js";
 import { timestampMs } from "./hybrid-clock.js";
 import { clearFinished } from "./intent-resolver.js";
 import type { ParticipantRequest, Vote } from "./participant.js";
@@ -81,7 +81,7 @@ export async function commitInParallel(env: Env, plan: CommitPlan, options: Para
       results.push(...vote.results);
     }
     if (options.failpoint !== "report_lost") {
-      const report = coordinator.finishStaged(plan, cast).catch((err: unknown) => {
+      const report = finishStaged(coordinator, plan, cast).catch((err: unknown) => {
         console.warn(`reporting the votes of committed ${plan.txId} failed; its coordinator recovers it`, err);
       });
       if (options.background !== undefined) options.background(report);
@@ -89,7 +89,18 @@ export async function commitInParallel(env: Env, plan: CommitPlan, options: Para
     }
     return { ok: true, commitTimeMs: timestampMs(commitTs), results };
   }
-  return coordinator.finishStaged(plan, cast);
+  return finishStaged(coordinator, plan, cast);
+}
+
+/**
+ * Reports the votes to the coordinator, naming the plan by reference when
+ * the coordinator holds it (one RPC's arguments are limited to 32 MiB, and
+ * a 10 MiB plan beside votes that repeat its documents passed it: a new
+ * user's HTTP 500 on a repeated Commit), else with the plan itself.
+ */
+async function finishStaged(coordinator: CoordinatorStub, plan: CommitPlan, votes: Array<{ shard: string; vote: Vote }>): Promise<CommitOutcome> {
+  const answer = await coordinator.finishStagedByRef(planRefOf(plan), votes);
+  return "needPlan" in answer ? coordinator.finishStaged(plan, votes) : answer;
 }
 
 /**
