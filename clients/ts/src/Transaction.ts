@@ -60,7 +60,20 @@ export interface CommitOutcome {
   commitTime?: Date;
 }
 
-type State = "open" | "committed" | "rolled-back";
+/**
+ * Where a transaction stands. `committing`: a commit() is in flight;
+ * `failed`: the server refused the commit (nothing applied); `unknown`: the
+ * commit's answer was lost (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELED,
+ * UNKNOWN or INTERNAL), so it may or may not have been applied.
+ */
+type State = "open" | "committing" | "committed" | "failed" | "unknown" | "rolled-back";
+
+/**
+ * Codes after which a commit may have been applied though it was not
+ * acknowledged: the answer was lost or cut short. Any other code is the
+ * server's refusal, and nothing was applied.
+ */
+const OUTCOME_UNKNOWN_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled, Code.Unknown, Code.Internal]);
 
 /** A transaction. Obtain one with ImpossibleDBClient.createTransaction(). */
 export class Transaction {
@@ -79,6 +92,10 @@ export class Transaction {
    */
   private readonly readVersions = new Map<string, { ref: { collection: string; id: string }; version: bigint }>();
   private state: State = "open";
+  /** Why the last commit did not succeed, for the error of a later call. */
+  private failure: ConnectError | undefined;
+  /** The documents the queued reads returned, kept for a commit sent again. */
+  private queuedReadDocs: (DocumentSnapshot | null)[] = [];
 
   /** @internal */
   constructor(
@@ -122,16 +139,56 @@ export class Transaction {
   /**
    * Makes the queued reads, then applies every write atomically if nothing
    * read has changed. ABORTED when something has: nothing is applied, and
-   * the whole transaction may be tried again.
+   * the whole transaction may be tried again (runTransaction does).
+   *
+   * A transaction commits once: a commit() while another is in flight, or
+   * after one succeeded or was refused, throws FAILED_PRECONDITION and sends
+   * nothing, so one transaction's writes are never applied twice. The one
+   * exception is a commit whose answer was lost (UNAVAILABLE, DEADLINE_EXCEEDED
+   * and the like: it may have been applied): commit() may then be called
+   * again to learn the outcome when the transaction has an id (it read
+   * something), since the server answers a repeated Commit of one id with
+   * the first one's outcome and never applies it twice. A transaction that
+   * only wrote began with its commit and has no id to ask about, so a second
+   * commit() throws FAILED_PRECONDITION; read the documents to see whether
+   * the writes landed.
    */
   async commit(): Promise<CommitOutcome> {
+    if (this.state === "unknown") {
+      if (this.id === undefined) throw this.notAgain("its commit's outcome is unknown and, having only written, it has no id to ask the server with: read the documents to see whether its writes were applied");
+      return this.sendCommit(this.queuedReadDocs);
+    }
     this.assertOpen();
-    const readDocs = this.queuedReads.length === 0 ? [] : await this.readNow(this.queuedReads);
-    await this.settled();
+    // Claimed before the first await: a second commit() finds it taken.
+    this.state = "committing";
+    let readDocs: (DocumentSnapshot | null)[];
+    try {
+      readDocs = this.queuedReads.length === 0 ? [] : await this.readNow(this.queuedReads, true);
+      await this.settled();
+    } catch (err) {
+      // A read failed: nothing was committed, and the transaction stays usable.
+      this.state = "open";
+      throw err;
+    }
+    this.queuedReadDocs = readDocs;
+    return this.sendCommit(readDocs);
+  }
+
+  /** Sends Commit (again, after a lost answer) and records what became of it. */
+  private async sendCommit(readDocs: (DocumentSnapshot | null)[]): Promise<CommitOutcome> {
+    this.state = "committing";
     const reads = [...this.readVersions.values()];
     // A transaction that never read begins with its commit.
     const which = this.id === undefined ? { newTransaction: this.wireOptions() } : { transaction: this.id };
-    const res = await this.services.transaction.commit({ ...which, writes: this.writes, reads });
+    let res;
+    try {
+      res = await this.services.transaction.commit({ ...which, writes: this.writes, reads });
+    } catch (err) {
+      const error = ConnectError.from(err);
+      this.failure = error;
+      this.state = OUTCOME_UNKNOWN_CODES.has(error.code) ? "unknown" : "failed";
+      throw err;
+    }
     this.state = "committed";
     return {
       results: res.results.map((r) => writeOutcome(r, this.services.decoder)),
@@ -145,16 +202,21 @@ export class Transaction {
     return this.id;
   }
 
-  /** Abandons the transaction; nothing of it is applied. */
+  /**
+   * Abandons the transaction; nothing of it is applied. Also releases the
+   * read locks of a transaction whose commit failed (runTransaction does
+   * this before a retry); does nothing after a commit succeeded or while
+   * one is in flight.
+   */
   async rollback(): Promise<void> {
-    if (this.state !== "open") return;
+    if (this.state !== "open" && this.state !== "failed" && this.state !== "unknown") return;
     this.state = "rolled-back";
     await this.settled();
     if (this.id !== undefined) await this.services.transaction.rollback({ transaction: this.id });
   }
 
-  private async readNow(refs: { collection: string; id: string }[]): Promise<(DocumentSnapshot | null)[]> {
-    this.assertOpen();
+  private async readNow(refs: { collection: string; id: string }[], committing = false): Promise<(DocumentSnapshot | null)[]> {
+    if (!committing) this.assertOpen();
     const out: (DocumentSnapshot | null)[] = [];
     // The server answers a prefix of the refs when the rest would not fit
     // its response limit; each call answers at least one.
@@ -216,7 +278,15 @@ export class Transaction {
   }
 
   private assertOpen(): void {
-    if (this.state !== "open") throw new ConnectError(`the transaction is ${this.state}`, Code.FailedPrecondition);
+    if (this.state === "open") return;
+    if (this.state === "committing") throw this.notAgain("it is committing (a commit() is in flight)");
+    if (this.state === "failed") throw this.notAgain(`its commit was refused (${this.failure?.rawMessage ?? "no reason given"}); run a new transaction`);
+    if (this.state === "unknown") throw this.notAgain(`its commit's outcome is unknown (${this.failure?.rawMessage ?? "no reason given"})${this.id === undefined ? "" : "; commit() again learns it"}`);
+    throw this.notAgain(`it is ${this.state}`);
+  }
+
+  private notAgain(why: string): ConnectError {
+    return new ConnectError(`the transaction cannot take this call: ${why}`, Code.FailedPrecondition);
   }
 }
 

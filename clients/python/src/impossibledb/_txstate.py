@@ -22,11 +22,16 @@ from google.protobuf import duration_pb2
 
 from . import _wire
 from ._model import DocumentPath, DocumentSnapshot
-from .errors import FailedPrecondition, Internal
+from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, Unavailable, Unknown
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
 
-State = Literal["open", "committed", "rolled back"]
+State = Literal["open", "committing", "committed", "failed", "unknown", "rolled back"]
+"""Where a transaction stands. "committing": a commit is in flight; "failed": the server refused
+the commit (nothing applied); "unknown": the commit's answer was lost, so it may have been applied."""
+
+_OUTCOME_UNKNOWN = (Unavailable, DeadlineExceeded, Canceled, Unknown, Internal)
+"""Errors after which a commit may have been applied though it was not acknowledged."""
 
 def transaction_options(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.TransactionOptions:
     """The options a transaction begins with; `retry_of` is the id of the aborted attempt this one retries, if any
@@ -53,6 +58,8 @@ class TransactionState:
         self.retry_of = retry_of
         self.id: str | None = None
         self.state: State = "open"
+        # Why the last commit did not succeed, for the error of a later call.
+        self.failure: BaseException | None = None
         self.queued_reads: list[DocumentPath] = []
         self.writes: list[doc.Write] = []
         # Every (document, version) pair read, in the order first read;
@@ -60,8 +67,55 @@ class TransactionState:
         self._read_set: dict[tuple[str, str, int], tuple[DocumentPath, int]] = {}
 
     def assert_open(self) -> None:
-        if self.state != "open":
-            raise FailedPrecondition(f"the transaction is {self.state}")
+        """Raises FailedPrecondition, saying why, unless reads and writes may still be added."""
+        if self.state == "open":
+            return
+        if self.state == "committing":
+            raise self._not_again("it is committing (a commit is in flight)")
+        if self.state == "failed":
+            raise self._not_again(f"its commit was refused ({self.failure}); run a new transaction")
+        if self.state == "unknown":
+            learn = "" if self.id is None else "; commit() again learns it"
+            raise self._not_again(f"its commit's outcome is unknown ({self.failure}){learn}")
+        raise self._not_again(f"it is {self.state}")
+
+    @staticmethod
+    def _not_again(why: str) -> FailedPrecondition:
+        return FailedPrecondition(f"the transaction cannot take this call: {why}")
+
+    def begin_commit(self) -> bool:
+        """Claims the commit before any I/O, so a second commit never sends a second Commit.
+
+        Returns True when this commit sends again one whose answer was lost (its queued reads
+        were made then): the server answers a repeated Commit of one id with the first one's
+        outcome. Raises FailedPrecondition while a commit is in flight, after one succeeded or
+        was refused, and after a lost answer when the transaction has no id (it only wrote,
+        so it began with its commit, and a second Commit would be a new transaction)."""
+        if self.state == "unknown":
+            if self.id is None:
+                raise self._not_again(
+                    f"its commit's outcome is unknown ({self.failure}) and, having only written, it has no id "
+                    "to ask the server with: read the documents to see whether its writes were applied"
+                )
+            self.state = "committing"
+            return True
+        self.assert_open()
+        self.state = "committing"
+        return False
+
+    def reads_failed(self) -> None:
+        """The queued reads failed before Commit was sent: nothing was committed, the transaction stays open."""
+        self.state = "open"
+
+    def commit_failed(self, error: BaseException) -> None:
+        """Records a commit that raised: refused by the server ("failed") or with its outcome unknown."""
+        self.failure = error
+        refused = isinstance(error, ImpossibleDBError) and not isinstance(error, _OUTCOME_UNKNOWN)
+        self.state = "failed" if refused else "unknown"
+
+    def may_roll_back(self) -> bool:
+        """Whether rollback() still has something to release: not after a commit succeeded or while one is in flight."""
+        return self.state in ("open", "failed", "unknown")
 
     def options(self) -> ts.TransactionOptions:
         return transaction_options(self.read_only, self.timeout_ms, self.retry_of)

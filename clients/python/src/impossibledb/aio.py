@@ -372,6 +372,18 @@ class AsyncTransaction:
     def __init__(self, caller: AsyncCaller, state: TransactionState) -> None:
         self._caller = caller
         self._state = state
+        # Held by the read that begins the transaction (new_transaction) until its id is known,
+        # so reads made meanwhile (asyncio.gather of gets) join it instead of each beginning a
+        # transaction of their own: a read-only transaction's reads then share one snapshot.
+        self._beginning = asyncio.Lock()
+
+    async def _read_once(self, refs: Sequence[DocumentPath]) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:
+        """One GetDocuments in the transaction: the answered snapshots and the refs left unread."""
+        if self._state.id is None:
+            async with self._beginning:
+                if self._state.id is None:
+                    return self._state.record(refs, await self._caller.call("GetDocuments", self._state.get_request(refs)))
+        return self._state.record(refs, await self._caller.call("GetDocuments", self._state.get_request(refs)))
 
     @property
     def id(self) -> str | None:
@@ -389,12 +401,15 @@ class AsyncTransaction:
     async def get_many(self, targets: Sequence[DocumentPath | str]) -> list[DocumentSnapshot | None]:
         """Reads documents now, in order, following unread_refs until every one is read."""
         self._state.assert_open()
+        return await self._read(targets)
+
+    async def _read(self, targets: Sequence[DocumentPath | str]) -> list[DocumentSnapshot | None]:
         out: list[DocumentSnapshot | None] = []
         paths = [path_of(t) for t in targets]
         for start in range(0, len(paths), BATCH_GET_REFS_MAX):
             rest = paths[start : start + BATCH_GET_REFS_MAX]
             for _ in range(len(rest)):
-                answered, rest = self._state.record(rest, await self._caller.call("GetDocuments", self._state.get_request(rest)))
+                answered, rest = await self._read_once(rest)
                 out.extend(answered)
                 if not rest:
                     break
@@ -444,17 +459,32 @@ class AsyncTransaction:
         return self
 
     async def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
-        """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has."""
-        self._state.assert_open()
-        if self._state.queued_reads:
-            await self.get_many(self._state.queued_reads)
-        response = await self._caller.call("Commit", self._state.commit_request(return_documents))
+        """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has.
+
+        A transaction commits once: a commit() while another is in flight, or after one succeeded
+        or was refused, raises FailedPrecondition and sends nothing, so its writes are never applied
+        twice. After a lost answer (Unavailable, DeadlineExceeded and the like: it may have been
+        applied), commit() again learns the outcome when the transaction has an id (it read
+        something); one that only wrote has no id to ask with, and raises FailedPrecondition."""
+        resend = self._state.begin_commit()
+        if not resend and self._state.queued_reads:
+            try:
+                await self._read(self._state.queued_reads)
+            except BaseException:
+                self._state.reads_failed()
+                raise
+        try:
+            response = await self._caller.call("Commit", self._state.commit_request(return_documents))
+        except BaseException as error:
+            self._state.commit_failed(error)
+            raise
         self._state.state = "committed"
         return [_wire.write_result(r) for r in response.results]
 
     async def rollback(self) -> None:
-        """Abandons the transaction; nothing of it is applied."""
-        if self._state.state != "open":
+        """Abandons the transaction; nothing of it is applied. Also releases the read locks of a
+        transaction whose commit failed; does nothing after a commit succeeded or while one is in flight."""
+        if not self._state.may_roll_back():
             return
         self._state.state = "rolled back"
         if self._state.id is not None:

@@ -122,6 +122,9 @@ class Transaction:
     def get_many(self, targets: Sequence[DocumentPath | str]) -> list[DocumentSnapshot | None]:
         """Reads documents now, in order, following unread_refs until every one is read."""
         self._state.assert_open()
+        return self._read(targets)
+
+    def _read(self, targets: Sequence[DocumentPath | str]) -> list[DocumentSnapshot | None]:
         out: list[DocumentSnapshot | None] = []
         paths = [path_of(t) for t in targets]
         for start in range(0, len(paths), BATCH_GET_REFS_MAX):
@@ -178,17 +181,32 @@ class Transaction:
         return self
 
     def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
-        """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has."""
-        self._state.assert_open()
-        if self._state.queued_reads:
-            self.get_many(self._state.queued_reads)
-        response = self._caller.call("Commit", self._state.commit_request(return_documents))
+        """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has.
+
+        A transaction commits once: a commit() while another is in flight, or after one succeeded
+        or was refused, raises FailedPrecondition and sends nothing, so its writes are never applied
+        twice. After a lost answer (Unavailable, DeadlineExceeded and the like: it may have been
+        applied), commit() again learns the outcome when the transaction has an id (it read
+        something); one that only wrote has no id to ask with, and raises FailedPrecondition."""
+        resend = self._state.begin_commit()
+        if not resend and self._state.queued_reads:
+            try:
+                self._read(self._state.queued_reads)
+            except BaseException:
+                self._state.reads_failed()
+                raise
+        try:
+            response = self._caller.call("Commit", self._state.commit_request(return_documents))
+        except BaseException as error:
+            self._state.commit_failed(error)
+            raise
         self._state.state = "committed"
         return [_wire.write_result(r) for r in response.results]
 
     def rollback(self) -> None:
-        """Abandons the transaction; nothing of it is applied."""
-        if self._state.state != "open":
+        """Abandons the transaction; nothing of it is applied. Also releases the read locks of a
+        transaction whose commit failed; does nothing after a commit succeeded or while one is in flight."""
+        if not self._state.may_roll_back():
             return
         self._state.state = "rolled back"
         if self._state.id is not None:

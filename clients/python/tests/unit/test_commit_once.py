@@ -1,0 +1,153 @@
+"""A transaction commits once, in both clients: a second commit() while one is in flight, or after a
+commit whose answer was lost, never sends a second Commit that the server would apply as a new
+transaction (a transaction that only wrote begins with its Commit). And an asyncio transaction's
+concurrent first reads begin ONE transaction, so a read-only transaction's reads share a snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+import impossibledb
+from conftest import NO_WAIT
+from fake_server import FakeServer
+from impossibledb.v1 import transaction_service_pb2 as ts
+
+
+class LosingServer:
+    """FakeServer behind a connection that can lose Commit's answer after the commit was applied.
+
+    A Commit naming a transaction already committed answers the first outcome again without
+    applying anything, as ImpossibleDB does."""
+
+    def __init__(self) -> None:
+        self.server = FakeServer()
+        self.lose_next_commit_answer = False
+        self.commit_delay_s = 0.0
+        self.committed: dict[str, ts.CommitResponse] = {}
+
+    def call(self, method: str, request: Any, timeout_ms: int) -> Any:
+        if method == "Commit" and request.transaction in self.committed:
+            self.server.calls.append((method, request))
+            return self.committed[request.transaction]
+        response = self.server.call(method, request, timeout_ms)
+        if method == "Commit":
+            if request.transaction:
+                self.committed[request.transaction] = response
+            if self.lose_next_commit_answer:
+                self.lose_next_commit_answer = False
+                raise impossibledb.Unavailable("the connection broke before the answer arrived")
+        return response
+
+    async def acall(self, method: str, request: Any, timeout_ms: int) -> Any:
+        if method in ("Commit", "GetDocuments"):
+            await asyncio.sleep(self.commit_delay_s)
+        return self.call(method, request, timeout_ms)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+class AsyncLosing:
+    def __init__(self, losing: LosingServer) -> None:
+        self.losing = losing
+
+    async def call(self, method: str, request: Any, timeout_ms: int) -> Any:
+        return await self.losing.acall(method, request, timeout_ms)
+
+    async def close(self) -> None:
+        self.losing.close()
+
+
+def commits(losing: LosingServer) -> list[Any]:
+    return [request for name, request in losing.server.calls if name == "Commit"]
+
+
+
+def test_write_only_commit_after_a_lost_answer_is_refused_not_applied_again() -> None:
+    losing = LosingServer()
+    client = impossibledb.Client("http://fake", transport=losing, retry=NO_WAIT)
+    tx = client.transaction()
+    tx.set("c/n", {"n": 1})
+    losing.lose_next_commit_answer = True
+    with pytest.raises(impossibledb.Unavailable):
+        tx.commit()
+    with pytest.raises(impossibledb.FailedPrecondition, match="outcome is unknown"):
+        tx.commit()
+    assert len(commits(losing)) == 1
+    assert losing.server.data("c", "n") == {"n": 1}
+
+
+def test_commit_with_an_id_after_a_lost_answer_learns_the_outcome_from_the_same_id() -> None:
+    losing = LosingServer()
+    client = impossibledb.Client("http://fake", transport=losing, retry=NO_WAIT)
+    tx = client.transaction()
+    tx.get("c/n")
+    tx.set("c/n", {"n": 1})
+    losing.lose_next_commit_answer = True
+    with pytest.raises(impossibledb.Unavailable):
+        tx.commit()
+    results = tx.commit()
+    assert [r.id for r in results] == ["n"]
+    assert [c.transaction for c in commits(losing)] == [tx.id, tx.id]
+    with pytest.raises(impossibledb.FailedPrecondition, match="committed"):
+        tx.commit()
+    assert len(commits(losing)) == 2
+
+
+def test_commit_after_an_aborted_commit_is_refused_and_rollback_still_releases_locks(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("c", "n", {"n": 0})
+    tx = client.transaction()
+    tx.get("c/n")
+    server.put("c", "n", {"n": 5})  # another writer
+    tx.set("c/n", {"n": 1})
+    with pytest.raises(impossibledb.Aborted):
+        tx.commit()
+    with pytest.raises(impossibledb.FailedPrecondition, match="refused"):
+        tx.commit()
+    tx.rollback()
+    assert server.count("Commit") == 1
+    assert server.count("Rollback") == 1
+    assert server.data("c", "n") == {"n": 5}
+
+
+async def test_async_two_commits_at_once_send_one_commit() -> None:
+    losing = LosingServer()
+    losing.commit_delay_s = 0.02
+    aclient = impossibledb.AsyncClient("http://fake", transport=AsyncLosing(losing), retry=NO_WAIT)
+    tx = aclient.transaction()
+    tx.set("c/n", {"n": 1})
+    first, second = await asyncio.gather(tx.commit(), tx.commit(), return_exceptions=True)
+    assert not isinstance(first, BaseException)
+    assert isinstance(second, impossibledb.FailedPrecondition)
+    assert len(commits(losing)) == 1
+
+
+async def test_async_write_only_commit_after_a_lost_answer_is_refused() -> None:
+    losing = LosingServer()
+    aclient = impossibledb.AsyncClient("http://fake", transport=AsyncLosing(losing), retry=NO_WAIT)
+    tx = aclient.transaction()
+    tx.set("c/n", {"n": 1})
+    losing.lose_next_commit_answer = True
+    with pytest.raises(impossibledb.Unavailable):
+        await tx.commit()
+    with pytest.raises(impossibledb.FailedPrecondition, match="outcome is unknown"):
+        await tx.commit()
+    assert len(commits(losing)) == 1
+
+
+async def test_async_concurrent_first_reads_begin_one_transaction() -> None:
+    losing = LosingServer()
+    losing.commit_delay_s = 0.02
+    losing.server.put("c", "a", {"n": 1})
+    losing.server.put("c", "b", {"n": 2})
+    aclient = impossibledb.AsyncClient("http://fake", transport=AsyncLosing(losing), retry=NO_WAIT)
+    tx = aclient.transaction(read_only=True)
+    a, b = await asyncio.gather(tx.get("c/a"), tx.get("c/b"))
+    assert (a.data, b.data) == ({"n": 1}, {"n": 2})  # type: ignore[union-attr]
+    began = [r for name, r in losing.server.calls if name == "GetDocuments" and r.HasField("new_transaction")]
+    assert len(began) == 1, "one read began the transaction; the other joined it"
+    joined = [r for name, r in losing.server.calls if name == "GetDocuments" and not r.HasField("new_transaction")]
+    assert [r.transaction for r in joined] == [tx.id]

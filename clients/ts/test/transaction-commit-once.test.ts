@@ -1,0 +1,148 @@
+/**
+ * A transaction commits once: a second commit() while one is in flight, or
+ * after a commit whose answer was lost, must not send a second Commit that
+ * the server would apply as a new transaction (a write-only transaction
+ * begins with its commit, so each Commit it sends is a new transaction).
+ */
+import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
+import { describe, expect, it } from "vitest";
+import { ImpossibleDBClient } from "../src/node.js";
+import { TransactionService, type CommitRequest } from "../src/gen/impossibledb/v1/transaction_service_pb.js";
+
+/**
+ * A server that counts increments applied by Commit. A Commit naming a
+ * transaction it already committed answers the first outcome again (as
+ * ImpossibleDB does); `loseNextAnswer` applies the next Commit and then
+ * answers UNAVAILABLE, as a connection cut after the commit would.
+ */
+function server() {
+  let counter = 0;
+  let nextTx = 0;
+  const commits: CommitRequest[] = [];
+  const committed = new Map<string, number>();
+  const rollbacks: string[] = [];
+  const state = { loseNextAnswer: false, abortNext: false, delayMs: 0 };
+  const transport = createRouterTransport((router) => {
+    router.service(TransactionService, {
+      getDocuments: (req) => ({
+        transaction: req.newTransaction === undefined ? "" : `tx${++nextTx}`,
+        reads: req.refs.map((ref) => ({ ref, version: BigInt(counter), document: { collection: ref.collection, id: ref.id, data: { n: counter }, version: BigInt(counter) } })),
+      }),
+      async commit(req) {
+        commits.push(req);
+        if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
+        const repeat = req.transaction === "" ? undefined : committed.get(req.transaction);
+        if (repeat === undefined) {
+          if (state.abortNext) {
+            state.abortNext = false;
+            throw new ConnectError("another transaction wrote first", Code.Aborted);
+          }
+          counter += req.writes.length;
+          if (req.transaction !== "") committed.set(req.transaction, counter);
+        }
+        if (state.loseNextAnswer) {
+          state.loseNextAnswer = false;
+          throw new ConnectError("the connection broke before the answer arrived", Code.Unavailable);
+        }
+        return { results: req.writes.map((w) => ({ ref: w.ref, version: BigInt(repeat ?? counter) })) };
+      },
+      rollback: (req) => {
+        rollbacks.push(req.transaction);
+        return {};
+      },
+    });
+  });
+  const db = new ImpossibleDBClient({ transport, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } });
+  return { db, commits, rollbacks, state, applied: () => counter };
+}
+
+const codeOf = (e: unknown) => ConnectError.from(e).code;
+
+describe("a transaction commits once", () => {
+  it("two commit() calls at once on a write-only transaction send one Commit; the second is refused", async () => {
+    const s = server();
+    s.state.delayMs = 20;
+    const tx = s.db.createTransaction().write("c", "a", { n: 1 });
+    const [first, second] = await Promise.allSettled([tx.commit(), tx.commit()]);
+    expect(first.status).toBe("fulfilled");
+    expect(second.status).toBe("rejected");
+    expect(codeOf((second as PromiseRejectedResult).reason)).toBe(Code.FailedPrecondition);
+    expect(s.commits).toHaveLength(1);
+    expect(s.applied()).toBe(1);
+  });
+
+  it("a write-only transaction whose commit answer was lost refuses a second commit() instead of applying its writes again", async () => {
+    const s = server();
+    s.state.loseNextAnswer = true;
+    const tx = s.db.createTransaction().write("c", "a", { n: 1 });
+    expect(codeOf(await tx.commit().catch((e: unknown) => e))).toBe(Code.Unavailable);
+    const again = await tx.commit().catch((e: unknown) => ConnectError.from(e));
+    expect((again as ConnectError).code).toBe(Code.FailedPrecondition);
+    expect((again as ConnectError).rawMessage).toMatch(/outcome is unknown/);
+    expect(s.commits).toHaveLength(1);
+    expect(s.applied()).toBe(1);
+  });
+
+  it("a transaction with an id whose commit answer was lost learns the outcome by committing again, applied once", async () => {
+    const s = server();
+    const tx = s.db.createTransaction();
+    await tx.get("c", "a");
+    tx.write("c", "a", { n: 1 });
+    s.state.loseNextAnswer = true;
+    expect(codeOf(await tx.commit().catch((e: unknown) => e))).toBe(Code.Unavailable);
+    const outcome = await tx.commit();
+    expect(outcome.results.map((r) => r.version)).toEqual([1n]);
+    expect(s.commits.map((c) => c.transaction)).toEqual([tx.transactionId, tx.transactionId]);
+    expect(s.applied()).toBe(1);
+    // And after that success, no third Commit.
+    expect(codeOf(await tx.commit().catch((e: unknown) => e))).toBe(Code.FailedPrecondition);
+    expect(s.commits).toHaveLength(2);
+  });
+
+  it("a commit() after a successful one is refused and sends nothing", async () => {
+    const s = server();
+    const tx = s.db.createTransaction().write("c", "a", { n: 1 });
+    await tx.commit();
+    expect(codeOf(await tx.commit().catch((e: unknown) => e))).toBe(Code.FailedPrecondition);
+    expect(s.commits).toHaveLength(1);
+    expect(s.applied()).toBe(1);
+  });
+
+  it("writes and reads are refused while the commit is in flight", async () => {
+    const s = server();
+    s.state.delayMs = 20;
+    const tx = s.db.createTransaction().write("c", "a", { n: 1 });
+    const pending = tx.commit();
+    expect(() => tx.write("c", "b", { n: 2 })).toThrow(/committing/);
+    expect(codeOf(await tx.get("c", "a").catch((e: unknown) => e))).toBe(Code.FailedPrecondition);
+    await pending;
+    expect(s.commits[0]!.writes).toHaveLength(1);
+  });
+
+  it("after an ABORTED commit, commit() is refused but rollback() still releases the transaction's locks", async () => {
+    const s = server();
+    const tx = s.db.createTransaction();
+    await tx.get("c", "a");
+    tx.write("c", "a", { n: 1 });
+    s.state.abortNext = true;
+    expect(codeOf(await tx.commit().catch((e: unknown) => e))).toBe(Code.Aborted);
+    expect(codeOf(await tx.commit().catch((e: unknown) => e))).toBe(Code.FailedPrecondition);
+    await tx.rollback();
+    expect(s.rollbacks).toEqual([tx.transactionId]);
+    expect(s.commits).toHaveLength(1);
+  });
+
+  it("runTransaction still retries an ABORTED commit in a fresh transaction and applies it once", async () => {
+    const s = server();
+    s.state.abortNext = true;
+    let runs = 0;
+    await s.db.runTransaction(async (tx) => {
+      runs++;
+      await tx.get("c", "a");
+      tx.write("c", "a", { n: 1 });
+    });
+    expect(runs).toBe(2);
+    expect(s.applied()).toBe(1);
+    expect(s.rollbacks).toHaveLength(1);
+  });
+});
