@@ -32,10 +32,23 @@ export interface WaitForReshardingOptions {
 }
 
 /**
+ * Codes of a poll that learned nothing but may succeed later: the shard
+ * manager was busy past the call's deadline (it answers after its current
+ * step, and a cutover's steps are long on a loaded machine), unreachable, or
+ * rate limited. The wait polls again instead of ending with them: ending a
+ * wait whose resharding then succeeded made a script (`reshard --wait`)
+ * report a failure that never happened.
+ */
+const POLL_AGAIN_CODES: ReadonlySet<Code> = new Set([Code.DeadlineExceeded, Code.Unavailable, Code.ResourceExhausted]);
+
+/**
  * Polls GetResharding on `client`'s database until the resharding is in
  * phase DONE, and returns it: check its `state` (SUCCEEDED, FAILED or
  * CANCELLED) and `errors`. Waiting never changes the operation.
- * NOT_FOUND when no resharding has run.
+ * NOT_FOUND when no resharding has run. A poll that failed with
+ * DEADLINE_EXCEEDED, UNAVAILABLE or RESOURCE_EXHAUSTED is made again at the
+ * next interval; when the whole wait ends on such failures, its
+ * DEADLINE_EXCEEDED names the last of them.
  */
 export async function waitForResharding(client: { readonly services: Pick<Services, "admin"> }, options: WaitForReshardingOptions = {}): Promise<Resharding> {
   const intervalMs = options.intervalMs ?? RESHARDING_POLL_INTERVAL_MS_DEFAULT;
@@ -44,9 +57,24 @@ export async function waitForResharding(client: { readonly services: Pick<Servic
   const deadline = Date.now() + timeoutMs;
   // The loop's bound: one poll per interval until the deadline, and the first.
   const pollsMax = Math.ceil(timeoutMs / intervalMs) + 1;
+  let lastFailure: ConnectError | undefined;
   for (let poll = 0; poll < pollsMax; poll++) {
     options.signal?.throwIfAborted();
-    const { resharding, advice } = await client.services.admin.getResharding({}, { signal: options.signal });
+    let answer;
+    try {
+      answer = await client.services.admin.getResharding({}, { signal: options.signal, timeoutMs: Math.max(1, deadline - Date.now()) });
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      const error = ConnectError.from(err);
+      if (!POLL_AGAIN_CODES.has(error.code)) throw err;
+      lastFailure = error;
+      const waitMs = Math.min(intervalMs, deadline - Date.now());
+      if (waitMs <= 0) break;
+      await sleep(waitMs, options.signal);
+      continue;
+    }
+    lastFailure = undefined;
+    const { resharding, advice } = answer;
     if (resharding === undefined) throw new ConnectError("no resharding has run on this database", Code.NotFound);
     if (options.id !== undefined && resharding.id !== options.id) {
       throw new ConnectError(`resharding ${options.id} is no longer the latest: ${resharding.id} is`, Code.FailedPrecondition);
@@ -57,7 +85,8 @@ export async function waitForResharding(client: { readonly services: Pick<Servic
     if (waitMs <= 0) break;
     await sleep(waitMs, options.signal);
   }
-  throw new ConnectError(`resharding not done after ${timeoutMs} ms (it goes on; wait again or cancel it)`, Code.DeadlineExceeded);
+  const last = lastFailure === undefined ? "" : `; the last poll failed: ${Code[lastFailure.code]}: ${lastFailure.rawMessage}`;
+  throw new ConnectError(`resharding not done after ${timeoutMs} ms (it goes on; wait again or cancel it)${last}`, Code.DeadlineExceeded);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

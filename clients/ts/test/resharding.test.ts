@@ -51,6 +51,33 @@ describe("waitForResharding", () => {
     expect(calls).toBe(2);
   });
 
+  it("polls again after a poll that timed out or found the server unavailable, and returns the operation once DONE", async () => {
+    const failures = [Code.DeadlineExceeded, Code.Unavailable, Code.ResourceExhausted];
+    let calls = 0;
+    const busy = {
+      getResharding() {
+        const code = failures[calls++];
+        if (code !== undefined) throw new ConnectError("the shard manager is busy", code);
+        return { resharding: { id: "op-4", phase: Resharding_Phase.DONE, state: Resharding_State.SUCCEEDED } };
+      },
+    };
+    const done = await waitForResharding(client(busy), { intervalMs: 1, timeoutMs: 60_000 });
+    expect(done).toMatchObject({ id: "op-4", state: Resharding_State.SUCCEEDED });
+    // The SDK's transport retries UNAVAILABLE and RESOURCE_EXHAUSTED itself; the wait retried the rest.
+    expect(calls).toBe(4);
+  });
+
+  it("ends on a poll's refusal at once, and names the last failed poll when the whole wait runs out", async () => {
+    let calls = 0;
+    const denied = { getResharding: () => (calls++, Promise.reject(new ConnectError("no", Code.PermissionDenied))) };
+    await expect(waitForResharding(client(denied), { intervalMs: 1 })).rejects.toMatchObject({ code: Code.PermissionDenied });
+    expect(calls).toBe(1);
+    const slow = { getResharding: () => Promise.reject(new ConnectError("the shard manager is busy", Code.DeadlineExceeded)) };
+    const err = await waitForResharding(client(slow), { intervalMs: 5, timeoutMs: 40 }).catch((e: unknown) => ConnectError.from(e));
+    expect(err).toMatchObject({ code: Code.DeadlineExceeded });
+    expect(err.rawMessage).toMatch(/not done after 40 ms .*the last poll failed: DeadlineExceeded: the shard manager is busy/);
+  });
+
   it("is NOT_FOUND when no resharding has run, and FAILED_PRECONDITION when another one is the latest", async () => {
     await expect(waitForResharding(client({ getResharding: () => ({}) }))).rejects.toMatchObject({ code: Code.NotFound });
     await expect(waitForResharding(client(phases().impl), { id: "op-0" })).rejects.toMatchObject({ code: Code.FailedPrecondition });
