@@ -23,7 +23,7 @@ import { deleteCollectionStep, listShardCollections } from "../storage/collectio
 import type { Blocked, ShardCollectionsPage, ShardDeleteStep, ShardListOutcome, ShardReadOutcome, ShardStatistics, ShardWrite, ShardWriteOutcome, StoredDocument } from "../storage/types.js";
 import { TRANSACTION_MIGRATIONS, locksOf, writeIntentHoldersInCollectionRange } from "../sync/lockManager.js";
 import { DocumentCache } from "../storage/document-cache.js";
-import { abort, commit, commitOnePhase, prepare, prepareStatusOrRefuse, type ParticipantRequest, type RecoveryStatus, type Vote } from "../sync/participant.js";
+import { abort, commit, commitOnePhase, prepare, prepareStatusOrRefuse, recordedVote, type ParticipantRequest, type RecoveryStatus, type Vote } from "../sync/participant.js";
 import { resolveOverdue, scheduleAfterPlainWrite, scheduleRecovery } from "../sync/participant-recovery.js";
 import { SNAPSHOT_MIGRATIONS, readSnapshot, readVersion } from "../sync/snapshot-store.js";
 import { readWithLocks, type LockingReader } from "../sync/locking-read.js";
@@ -291,6 +291,17 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Commits a transaction that touches only this shard, in one step. */
+  /**
+   * The answer this shard recorded for `txId`'s commit of whole-transaction
+   * fingerprint `txFingerprint`, or null (sync/participant.ts
+   * `recordedVote`). Asked, whatever the routing epoch, by a Commit sent
+   * again after a resharding moved that commit's documents to another shard.
+   */
+  async txRecordedVote(txId: string, txFingerprint: string): Promise<Vote | null> {
+    assertNotErased(this.erased);
+    return recordedVote(this.ctx.storage.sql, txId, txFingerprint);
+  }
+
   async txCommitOnePhase(request: ParticipantRequest): Promise<Vote> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());

@@ -35,7 +35,7 @@ import { timestampMs } from "../sync/hybrid-clock.js";
 import { clearFinished, untilUnblocked, type PriorityBlocked } from "../sync/intent-resolver.js";
 import { LeaseTable, mayGoQuiet, quietPastLease } from "../sync/read-lock-lease.js";
 import { failure, FailureError, type Failure, type FailureKind } from "../errors.js";
-import { claimOnePhase, forgetClaims, loadClaim, nextClaimForgetMs, type ClaimAnswer } from "../sync/one-phase-claims.js";
+import { claimOnePhase, forgetClaims, loadClaim, moveClaim, nextClaimForgetMs, type ClaimAnswer } from "../sync/one-phase-claims.js";
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
 const DECISION_POLL_MS = 10;
@@ -493,6 +493,17 @@ export class TransactionCoordinator extends DurableObject<Env> {
     const claim = this.ctx.storage.transactionSync(() => claimOnePhase(this.sql, txId, { shard, fingerprint, answerMs }, forgetAtMs));
     await this.armAlarm();
     return { lifecycle, claim, another: claim.kind === "conflict" ? this.anotherCommit(txId, fingerprint) : null };
+  }
+
+  /**
+   * Names `shard` as the shard `txId`'s claimed one-phase commit (its
+   * `fingerprint`) now goes to (sync/one-phase-claims.ts `moveClaim`): the
+   * Worker found that the shard the claim named, before a resharding moved
+   * the documents, holds no answer for it.
+   */
+  async moveOnePhaseClaim(txId: string, fingerprint: string, shard: string): Promise<void> {
+    assertNotErased(this.erased);
+    this.ctx.storage.transactionSync(() => moveClaim(this.sql, txId, fingerprint, shard));
   }
 
   /**

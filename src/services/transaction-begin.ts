@@ -79,7 +79,7 @@ export interface CallTransaction {
  * INVALID_ARGUMENT when both or neither are set, or for an id that is not
  * ours; ABORTED for an expired id.
  */
-export async function transactionOfCall(env: Env, transaction: string, newTransaction: TransactionOptions | undefined): Promise<CallTransaction> {
+export async function transactionOfCall(env: Env, transaction: string, newTransaction: TransactionOptions | undefined, expiredWithinMs = 0): Promise<CallTransaction> {
   if (newTransaction !== undefined) {
     if (transaction !== "") {
       throw new FailureError("invalid_argument", "set either transaction (an id from BeginTransaction) or new_transaction (to begin one with this call), not both");
@@ -89,13 +89,24 @@ export async function transactionOfCall(env: Env, transaction: string, newTransa
   if (transaction === "") {
     throw new FailureError("invalid_argument", "transaction is required: an id from BeginTransaction, or set new_transaction to begin one with this call");
   }
-  return { token: await tokenOf(env, transaction), fresh: false };
+  return { token: await tokenOf(env, transaction, expiredWithinMs), fresh: false };
 }
 
-/** Verifies an id from an earlier call; INVALID_ARGUMENT when it is not ours, ABORTED when expired. */
-export async function tokenOf(env: Env, id: string): Promise<TransactionToken> {
-  const verified = await verifyTransactionToken(pageTokenKey(env), id, Date.now(), false, scopeOf(env));
+/**
+ * Verifies an id from an earlier call; INVALID_ARGUMENT when it is not
+ * ours, ABORTED when expired. With `expiredWithinMs`, an id whose deadline
+ * passed at most that long ago is still accepted: a Commit sent again
+ * after a lost answer must learn the first one's outcome from the records
+ * kept TX_RECORD_RETENTION_MS past the deadline (the shards refuse any new
+ * work of an expired transaction themselves).
+ */
+export async function tokenOf(env: Env, id: string, expiredWithinMs = 0): Promise<TransactionToken> {
+  const nowMs = Date.now();
+  const verified = await verifyTransactionToken(pageTokenKey(env), id, nowMs, expiredWithinMs > 0, scopeOf(env));
   if (!verified.ok) throw new FailureError(verified.kind, verified.message);
+  if (nowMs > verified.token.deadlineMs + expiredWithinMs) {
+    throw new FailureError("aborted", `transaction expired at ${new Date(verified.token.deadlineMs).toISOString()}; begin a new one and retry`);
+  }
   return verified.token;
 }
 

@@ -22,7 +22,7 @@ import { WriteResultSchema, type WriteResult } from "../../gen/impossibledb/v1/d
 import { TransactionalReadSchema, type TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { INTENT_RESOLUTION_BACKOFF_MS, TX_BYTES_MAX, TX_LOCK_WAIT_MS_MAX, TX_LOCK_WAIT_POLL_MS_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_TIMEOUT_DEFAULT_MS } from "../limits.js";
+import { INTENT_RESOLUTION_BACKOFF_MS, TX_BYTES_MAX, TX_LOCK_WAIT_MS_MAX, TX_LOCK_WAIT_POLL_MS_MAX, TX_PARTICIPANTS_MAX, TX_READS_MAX, TX_RECORD_RETENTION_MS, TX_TIMEOUT_DEFAULT_MS } from "../limits.js";
 import { scopeOf } from "../databases/database-env.js";
 import { envOf, waitUntilKey } from "../server/context.js";
 import { currentRouting } from "../shards/routing-cache.js";
@@ -34,7 +34,7 @@ import { lifecycleFailure, type CommitOutcome } from "../sync/commit-plan.js";
 import { coordinatorStub } from "../sync/coordinator-client.js";
 import { clearFinished } from "../sync/intent-resolver.js";
 import { commitInParallel } from "../sync/parallel-commit.js";
-import { fingerprint, type ParticipantRequest, type TxWriteResult } from "../sync/participant.js";
+import { fingerprint, type ParticipantRequest, type TxWriteResult, type Vote } from "../sync/participant.js";
 import { createTransactionToken, type TransactionToken } from "../sync/tx-token.js";
 import { beginTransaction, tokenOf, transactionOfCall } from "./transaction-begin.js";
 import { boundWriteResults, readMany } from "./collection-service.js";
@@ -83,7 +83,10 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
 
     async commit(req, ctx) {
       const env = envOf(ctx);
-      const { token, fresh } = await transactionOfCall(env, req.transaction, req.newTransaction);
+      // A Commit sent again after a lost answer may come after the deadline:
+      // it is answered from the records kept TX_RECORD_RETENTION_MS past it
+      // (a commit that never happened is refused as expired by the shards).
+      const { token, fresh } = await transactionOfCall(env, req.transaction, req.newTransaction, TX_RECORD_RETENTION_MS);
       if (token.readOnly) {
         if (req.writes.length > 0) throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");
         // Its reads came from one snapshot, consistent by construction:
@@ -263,11 +266,21 @@ async function commitTransaction(
     // may have prepared on this shard already (its prepares go out beside its stage), and gives way.
     const owned = claimed?.claim?.kind === "claimed" ? { ...request, idOwner: true } : request;
     const send = () => shardStub(env, shard).txCommitOnePhase(refuseNew === null ? owned : { ...request, refuseNew });
-    let vote = await send();
+    // The same commit claimed before on another shard: a resharding has moved its documents since.
+    // The shard the claim names answers it if it committed or refused it there; only when it holds
+    // nothing (never applied: its keys are fenced now) does it go to the shard that owns them now,
+    // which has no record of the id and would apply it again.
+    const earlierShard = claimed?.claim?.kind === "claimed" ? claimed.claim.earlierShard : null;
+    let recorded: Vote | null = null;
+    if (earlierShard !== null && earlierShard !== "" && earlierShard !== shard) {
+      recorded = await shardStub(env, earlierShard).txRecordedVote(token.id, txFingerprint);
+      if (recorded === null) await coordinator.moveOnePhaseClaim(token.id, txFingerprint, shard);
+    }
+    let vote = recorded ?? (await send());
     // A first attempt never waits, but locks of finished or quiet
     // transactions are cleared and the commit tried once more (a no for
     // locks recorded nothing on the shard).
-    if (vote.vote === "no" && (vote.blockedBy?.length ?? 0) > 0 && (await clearFinished(env, shard, vote.blockedBy!))) vote = await send();
+    if (recorded === null && vote.vote === "no" && (vote.blockedBy?.length ?? 0) > 0 && (await clearFinished(env, shard, vote.blockedBy!))) vote = await send();
     // Recorded before the client hears it: once ABORTED, always ABORTED.
     if (vote.vote === "no" && claimed?.claim?.kind === "claimed") await coordinator.abortOnePhase(token.id, token.deadlineMs, vote.message, vote.kind);
     outcome = vote.vote === "yes" ? { ok: true, commitTimeMs: timestampMs(vote.ts), results: vote.results } : { ok: false, kind: vote.kind, message: vote.message };

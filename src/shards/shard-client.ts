@@ -30,7 +30,7 @@ export type Remote<T> = {
 export const SHARD_RPC_METHODS = [
   "get", "getAt", "documentVersion", "getLocked", "write", "list", "stats", "collections", "deleteCollection",
   "query", "aggregate", "createIndex", "dropIndex", "listIndexes",
-  "txPrepare", "txCommit", "txAbort", "txCommitOnePhase", "txPrepareStatusOrRefuse",
+  "txPrepare", "txCommit", "txAbort", "txCommitOnePhase", "txRecordedVote", "txPrepareStatusOrRefuse",
   "changeHead", "listenSnapshot", "changesWindow", "changes",
   "createSearchIndex", "backfillSearchIndex", "dropSearchIndex", "listSearchIndexes", "searchStats", "search",
   "geoSearch",

@@ -9,7 +9,7 @@ import type { Remote } from "../shards/shard-client.js";
 import { coordinatorIndexOf, transactionScopeOf } from "./tx-token.js";
 
 /** The coordinator's RPC surface as callers see it. */
-export type CoordinatorStub = Remote<Pick<TransactionCoordinator, "commit" | "stage" | "finishStaged" | "finishStagedByRef" | "resolve" | "rollback" | "lifecycle" | "register" | "claimOnePhase" | "abortOnePhase">>;
+export type CoordinatorStub = Remote<Pick<TransactionCoordinator, "commit" | "stage" | "finishStaged" | "finishStagedByRef" | "resolve" | "rollback" | "lifecycle" | "register" | "claimOnePhase" | "moveOnePhaseClaim" | "abortOnePhase">>;
 
 /** The name of coordinator object `index`. */
 export function coordinatorName(index: number): string {

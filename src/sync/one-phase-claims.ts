@@ -44,8 +44,14 @@ export interface OnePhaseClaim {
   readonly answerMs?: number | null;
 }
 
-/** What claiming answers: go on (first claim, or the same commit again, with its first answer time if it has one), or refuse (another commit of the id). */
-export type ClaimAnswer = { readonly kind: "claimed"; readonly answerMs: number | null } | { readonly kind: "conflict"; readonly claimed: OnePhaseClaim };
+/**
+ * What claiming answers: go on (first claim, or the same commit again, with
+ * its first answer time if it has one, and `earlierShard`, the shard the
+ * claim names, when it was made before), or refuse (another commit of the id).
+ */
+export type ClaimAnswer =
+  | { readonly kind: "claimed"; readonly answerMs: number | null; readonly earlierShard: string | null }
+  | { readonly kind: "conflict"; readonly claimed: OnePhaseClaim };
 
 /** Claims `txId`'s one commit for `claim`, or answers the claim already made. */
 export function claimOnePhase(sql: SqlStorage, txId: string, claim: OnePhaseClaim, forgetAtMs: number): ClaimAnswer {
@@ -54,10 +60,21 @@ export function claimOnePhase(sql: SqlStorage, txId: string, claim: OnePhaseClai
     // The same commit is the same reads and writes, on whatever shard the
     // routing table now puts them: a commit a resharding refused (nothing
     // applied) is sent again under the new table, by the same RPC.
-    return earlier.fingerprint === claim.fingerprint ? { kind: "claimed", answerMs: earlier.answerMs ?? null } : { kind: "conflict", claimed: earlier };
+    return earlier.fingerprint === claim.fingerprint ? { kind: "claimed", answerMs: earlier.answerMs ?? null, earlierShard: earlier.shard } : { kind: "conflict", claimed: earlier };
   }
   sql.exec("INSERT INTO tx_one_phase (tx_id, shard, fingerprint, forget_ms, answer_ms) VALUES (?, ?, ?, ?, ?)", txId, claim.shard, claim.fingerprint, forgetAtMs, claim.answerMs ?? null);
-  return { kind: "claimed", answerMs: claim.answerMs ?? null };
+  return { kind: "claimed", answerMs: claim.answerMs ?? null, earlierShard: null };
+}
+
+/**
+ * Names `shard` as where `txId`'s claimed commit (fingerprint `fingerprint`)
+ * is sent now: after a resharding moved its documents, once the shard the
+ * claim named was found to hold no answer for it (so nothing was applied
+ * there, and its keys are fenced). A later repeat then asks this shard.
+ * Does nothing when the claim is of another commit or gone.
+ */
+export function moveClaim(sql: SqlStorage, txId: string, fingerprint: string, shard: string): void {
+  sql.exec("UPDATE tx_one_phase SET shard = ? WHERE tx_id = ? AND fingerprint = ?", shard, txId, fingerprint);
 }
 
 /** The claim made for `txId`, or null: a two-phase commit and a rollback of the id look here first. */

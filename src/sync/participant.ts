@@ -30,6 +30,7 @@ import {
   type Participation,
 } from "./lockManager.js";
 import { hash32 } from "../routing/hash.js";
+import { TX_RECORD_RETENTION_MS } from "../limits.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 
 /** What a transaction asks of one participant shard. */
@@ -281,9 +282,27 @@ export function commitOnePhase(storage: DurableObjectStorage, req: ParticipantRe
       return resultOf(plan, applied.document?.version ?? 0);
     });
     const vote: Vote = { vote: "yes", results, ts };
-    recordParticipation(sql, req.txId, "committed", req.expiresMs, JSON.stringify(vote), fingerprint);
+    // Kept past the deadline as long as the id's claim and records are, so a
+    // Commit sent again after a lost answer is answered from it (a resharding
+    // may also send it to another shard, which asks this one: StorageObject.txRecordedVote).
+    recordParticipation(sql, req.txId, "committed", req.expiresMs + TX_RECORD_RETENTION_MS, JSON.stringify(vote), fingerprint);
     return vote;
   });
+}
+
+/**
+ * The answer this shard recorded for `txId`'s commit whose whole-transaction
+ * fingerprint is `txFingerprint` (a one-phase commit's yes with its results,
+ * or its refusal), or null when it holds none: it never saw that commit, or
+ * it has forgotten it (TX_RECORD_RETENTION_MS after the deadline). Reads
+ * only. Asked by a Commit sent again after a resharding moved its documents
+ * away from this shard (transaction-service.ts): the shard that owns them
+ * now has no record of the id.
+ */
+export function recordedVote(sql: SqlStorage, txId: string, txFingerprint: string): Vote | null {
+  const p = participation(sql, txId);
+  if (p === null || p.state === "prepared" || p.answer === null || txFingerprintOf(p) !== txFingerprint) return null;
+  return JSON.parse(p.answer) as Vote;
 }
 
 /**
