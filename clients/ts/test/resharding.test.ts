@@ -73,7 +73,10 @@ describe("waitForResharding", () => {
     await expect(waitForResharding(client(denied), { intervalMs: 1 })).rejects.toMatchObject({ code: Code.PermissionDenied });
     expect(calls).toBe(1);
     const slow = { getResharding: () => Promise.reject(new ConnectError("the shard manager is busy", Code.DeadlineExceeded)) };
-    const err = await waitForResharding(client(slow), { intervalMs: 5, timeoutMs: 40 }).catch((e: unknown) => ConnectError.from(e));
+    const err = await waitForResharding(client(slow), { intervalMs: 5, timeoutMs: 40 }).then(
+      () => new ConnectError("the wait succeeded", Code.OK),
+      (e: unknown) => ConnectError.from(e),
+    );
     expect(err).toMatchObject({ code: Code.DeadlineExceeded });
     expect(err.rawMessage).toMatch(/not done after 40 ms .*the last poll failed: DeadlineExceeded: the shard manager is busy/);
   });
