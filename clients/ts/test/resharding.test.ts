@@ -74,7 +74,7 @@ describe("waitForResharding", () => {
     expect(calls).toBe(1);
     const slow = { getResharding: () => Promise.reject(new ConnectError("the shard manager is busy", Code.DeadlineExceeded)) };
     const err = await waitForResharding(client(slow), { intervalMs: 5, timeoutMs: 40 }).then(
-      () => new ConnectError("the wait succeeded", Code.OK),
+      () => new ConnectError("the wait succeeded", Code.Unknown),
       (e: unknown) => ConnectError.from(e),
     );
     expect(err).toMatchObject({ code: Code.DeadlineExceeded });
