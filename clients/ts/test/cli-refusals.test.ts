@@ -9,7 +9,7 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { toJson } from "@bufbuild/protobuf";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -38,6 +38,10 @@ let url = "";
 beforeAll(async () => {
   const routes = (router: ConnectRouter) =>
     router.service(CollectionService, {
+      listDocuments(req) {
+        if (req.pageToken !== "") throw new ConnectError("page_token is not a page token ImpossibleDB issued", Code.InvalidArgument);
+        return { documents: [{ collection: req.collection, id: "b1", data: { title: "One" } }], nextPageToken: "" };
+      },
       batchWriteDocuments(req) {
         written.push(...req.writes.map((w) => toJson(WriteSchema, w)));
         return { statuses: req.writes.map(() => ({ code: 0, message: "" })) };
@@ -192,6 +196,7 @@ describe("names the server would refuse exit 2, naming the argument, with nothin
     [["export", "books", "--resume-token", " "], /--resume-token " ": the value is empty/],
     [["databases", "create", "ok41", "--location-hint", ""], /--location-hint "": the value is empty/],
     [["databases", "create", "ok41", "--jurisdiction", ""], /--jurisdiction "": the value is empty/],
+    [["databases", "create", "ok41", "--location-hint", "weur", "--jurisdiction", "eu"], /give --location-hint or --jurisdiction, not both/],
     [["reshard", "12", "--interval-ms", "60001"], /option '--interval-ms <ms>' argument '60001' is invalid\. expected a whole number from 1 to 60000/],
     [["search-index", "get", "__x"], /argument 'collection'\. collection name "__x" is reserved/],
     [["search-index", "drop", "a/b"], /argument 'collection'/],
@@ -218,6 +223,20 @@ describe("names the server would refuse exit 2, naming the argument, with nothin
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stderr)).toMatchObject({ code: "usage", exit_code: 2, message: expect.stringMatching(/^option '--database <id>' argument 'Bad_ID' is invalid/) });
     expect(seen.length, "nothing was sent").toBe(before);
+  });
+});
+
+describe("export --resume-token", { timeout: RUN_TIMEOUT_MS }, () => {
+  it("a token the server refuses exits 2 naming --resume-token, and creates no --out file", async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "impossibledb-cli-export-")), "books.ndjson");
+    const ran = await cli(["export", "books", "--resume-token", "garbage", "--out", out]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toMatch(/--resume-token is not a token an export of books printed \(the server says: page_token is not a page token ImpossibleDB issued\); nothing was written/);
+    expect(existsSync(out), "no empty file left behind").toBe(false);
+    // Without a token the same export writes the file.
+    const plain = await cli(["export", "books", "--out", out]);
+    expect(plain.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe('{"id":"b1","data":{"title":"One"}}\n');
   });
 });
 

@@ -70,6 +70,8 @@ export function addDatabaseCommands(cli: Command, client: () => ImpossibleDBClie
       for (const [flag, value] of [["--location-hint", opts.locationHint], ["--jurisdiction", opts.jurisdiction]] as const) {
         if (value !== undefined && value.trim() === "") throw new CliError(`${flag} ${JSON.stringify(value)}: the value is empty; give one or leave ${flag} out`);
       }
+      // A Durable Object takes a location hint or a jurisdiction, not both (docs/databases.md).
+      if (opts.locationHint !== undefined && opts.jurisdiction !== undefined) throw new CliError("give --location-hint or --jurisdiction, not both: a database is placed by one of them");
       const { database } = await client().services.admin.createDatabase({
         databaseId: id,
         database: { placement: { locationHint: opts.locationHint ?? "", jurisdiction: opts.jurisdiction ?? "" } },

@@ -21,6 +21,7 @@
  * Tokens are signed by the server and bound to the collection.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
 import type { Value } from "../gen/impossibledb/v1/document_pb.js";
@@ -74,7 +75,9 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
   // two leaves lines the checkpoint does not count: cut them off.
   if (saved !== null && options.out !== undefined) await truncate(options.out, saved.outBytes).catch(() => undefined);
   let outBytes = saved?.outBytes ?? (resuming && options.out !== undefined ? await sizeOf(options.out) : 0);
-  const sink = options.out === undefined ? process.stdout : await openOut(options.out, resuming);
+  // Opened once the first page has arrived, so a refused token or an unreachable
+  // server leaves --out as it was (no empty file named after a failed export).
+  let sink: NodeJS.WritableStream | undefined;
   const progress = createProgress(`export ${collection}`, await approximateCount(db, collection), "documents");
   let interrupted = false;
   const onInterrupt = () => {
@@ -93,9 +96,15 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
         page = await db.services.collection.listDocuments({ collection, pageSize: options.pageSize, pageToken });
       } catch (err) {
         if (pages > 0) printResumeHint(collection, pageToken);
+        // The server names its own field; the user gave --resume-token (or the checkpoint did).
+        if (pages === 0 && resuming && err instanceof ConnectError && err.code === Code.InvalidArgument && /page_token/.test(err.rawMessage)) {
+          const from = options.resumeToken !== undefined ? "--resume-token" : `the checkpoint ${options.checkpoint ?? ""}`;
+          throw new CliError(`${from} is not a token an export of ${collection} printed (the server says: ${err.rawMessage}); nothing was written`);
+        }
         throw err;
       }
       pages++;
+      sink ??= options.out === undefined ? process.stdout : await openOut(options.out, resuming);
       const text = page.documents.map((d) => exportLine(d.id, d.data ?? {}, d.fields)).join("");
       await writeAll(sink, text);
       outBytes += Buffer.byteLength(text);
@@ -109,7 +118,7 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
   } finally {
     progress.stop();
     process.off("SIGINT", onInterrupt);
-    if (sink !== process.stdout) await closeOut(sink as WriteStream);
+    if (sink !== undefined && sink !== process.stdout) await closeOut(sink as WriteStream);
   }
   if (options.checkpoint !== undefined) await rm(options.checkpoint, { force: true });
   if (options.out !== undefined) console.error(`exported ${counted(written, "document")} of ${collection} to ${options.out}`);
