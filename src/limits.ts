@@ -21,6 +21,17 @@ export const DOCUMENT_BYTES_MAX = 1024 * 1024;
  */
 export const DOCUMENT_STORED_BYTES_MAX = 1_900_000;
 
+/**
+ * The longest JSON parameter (UTF-16 units) a plain batch binds to one of
+ * its shared statements (storage/document-store.ts `storePlans`): a bound
+ * value is one SQLite string, refused over SQLite's length limit
+ * (SQLITE_TOOBIG; 2 MB on Cloudflare), and a unit takes at most 3 bytes of
+ * UTF-8, so 600,000 units stay under 1.8 MB. A batch's writes go in runs
+ * within it; a write whose own entry is longer is stored alone. Internal:
+ * not a caller's limit.
+ */
+export const BATCH_PARAM_UNITS_MAX = 600_000;
+
 /** The deepest nesting of maps and arrays inside a document (the top level is depth 1). */
 export const DOCUMENT_DEPTH_MAX = 20;
 
@@ -359,6 +370,7 @@ assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus frami
 // A SQLite row in a Durable Object holds at most 2 MB; the stored JSON is
 // the document's encoding, so a maximal document must fit in one row.
 assertLimit(DOCUMENT_BYTES_MAX < DOCUMENT_STORED_BYTES_MAX && DOCUMENT_STORED_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
+assertLimit(BATCH_PARAM_UNITS_MAX * 3 < 2_000_000, "a batch's shared JSON parameter fits one Durable Object SQLite string");
 assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper than documents");
 assertLimit(DOCUMENT_BYTES_MAX <= DOCUMENT_CACHE_BYTES_MAX, "the document cache can hold the largest document");
 assertLimit(TRANSFORMS_PER_WRITE_MAX <= MASK_PATHS_MAX, "a write transforms no more fields than a mask may name");
