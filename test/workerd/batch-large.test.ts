@@ -9,7 +9,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { env, runInDurableObject } from "cloudflare:test";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
+import type { WriteSchema } from "../../gen/impossibledb/v1/document_pb.js";
 import { connectClient, initialRouter } from "./helpers.js";
 
 const db = connectClient(CollectionService);
@@ -31,7 +33,7 @@ describe("a plain batch of large documents on one shard", () => {
     const first = await db.batchWriteDocuments({ writes: ids.slice(0, 9).map((id) => ({ ref: { collection: c, id }, operation: { case: "set" as const, value: { t: big(id) } } })) });
     expect(first.statuses.map((s) => s.code)).toEqual(Array(9).fill(0));
     // Small and large interleaved, replacing and creating, with a delete: runs and single writes in plan order.
-    const writes = ids.map((id, i) =>
+    const writes = ids.map((id, i): MessageInitShape<typeof WriteSchema> =>
       i === 4
         ? { ref: { collection: c, id }, operation: { case: "delete" as const, value: {} } }
         : { ref: { collection: c, id }, operation: { case: "set" as const, value: i % 3 === 0 ? { t: big(`${id}-2`) } : { small: i } } },
