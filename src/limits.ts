@@ -22,6 +22,15 @@ export const DOCUMENT_BYTES_MAX = 1024 * 1024;
 export const DOCUMENT_STORED_BYTES_MAX = 1_900_000;
 
 /**
+ * The most bytes of after and before images one change-log row holds
+ * (watch/change-log.ts). A Durable Object's SQLite row holds at most 2 MB on
+ * Cloudflare, and a replaced document's two images can be twice
+ * DOCUMENT_STORED_BYTES_MAX; past this the before image is kept in a row of
+ * its own (change_log_before), read back with it. Internal: not a caller's limit.
+ */
+export const CHANGE_ROW_INLINE_BYTES_MAX = 1_500_000;
+
+/**
  * The longest JSON parameter (UTF-16 units) a plain batch binds to one of
  * its shared statements (storage/document-store.ts `storePlans`): a bound
  * value is one SQLite string, refused over SQLite's length limit
@@ -370,6 +379,7 @@ assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus frami
 // A SQLite row in a Durable Object holds at most 2 MB; the stored JSON is
 // the document's encoding, so a maximal document must fit in one row.
 assertLimit(DOCUMENT_BYTES_MAX < DOCUMENT_STORED_BYTES_MAX && DOCUMENT_STORED_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
+assertLimit(CHANGE_ROW_INLINE_BYTES_MAX + 100_000 < 2_000_000 && DOCUMENT_STORED_BYTES_MAX + 100_000 <= 2_000_000, "a change row's images and its other columns fit one Durable Object SQLite row");
 assertLimit(BATCH_PARAM_UNITS_MAX * 3 < 2_000_000, "a batch's shared JSON parameter fits one Durable Object SQLite string");
 assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper than documents");
 assertLimit(DOCUMENT_BYTES_MAX <= DOCUMENT_CACHE_BYTES_MAX, "the document cache can hold the largest document");

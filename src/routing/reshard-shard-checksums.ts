@@ -17,6 +17,7 @@ import { addChecksum, applyTerm, emptyChecksum, type RangeChecksum } from "./res
 import type { ShardRouter } from "./router.js";
 import type { RowCursor } from "./resharding-plan.js";
 import { keyPage, rowPage } from "./key-page.js";
+import { BEFORE_DATA_SQL } from "../watch/change-log.js";
 
 /** A source's checksums, per target, as of change-log position `atSeq`. */
 export interface ChecksumBase {
@@ -95,9 +96,9 @@ export function adjustChecksums(
   type Logged = { collection: string; id: string; before_version: number | null; before_data: string | null };
   const logged = (
     through === null
-      ? sql.exec<Logged>("SELECT collection, id, before_version, before_data FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?", base.atSeq, rowsMax + 1)
+      ? sql.exec<Logged>(`SELECT collection, id, before_version, ${BEFORE_DATA_SQL} AS before_data FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?`, base.atSeq, rowsMax + 1)
       : sql.exec<Logged>(
-          "SELECT collection, id, before_version, before_data FROM change_log WHERE seq > ? AND (collection, id) <= (?, ?) ORDER BY seq LIMIT ?",
+          `SELECT collection, id, before_version, ${BEFORE_DATA_SQL} AS before_data FROM change_log WHERE seq > ? AND (collection, id) <= (?, ?) ORDER BY seq LIMIT ?`,
           base.atSeq, through.collection, through.id, rowsMax + 1,
         )
   ).toArray();

@@ -399,7 +399,7 @@ function storeOne(sql: SqlStorage, plan: PlannedWrite, commitTs: number, version
   if (before !== null) archiveCurrent(sql, plan.collection, plan.id, commitTs);
   const change: ChangeEntry =
     plan.kind === "put"
-      ? { collection: plan.collection, id: plan.id, json: plan.json, version, createTimeMs: plan.createTimeMs, commitTs }
+      ? { collection: plan.collection, id: plan.id, json: plan.json, bytes: plan.bytes, version, createTimeMs: plan.createTimeMs, commitTs }
       : { collection: plan.collection, id: plan.id, json: null, version: null, createTimeMs: null, commitTs };
   const loggedBytes = before === undefined ? insertChangeRow(sql, change, origin) : insertChangeRowWithBefore(sql, change, origin, before);
   return { applied: writeRow(sql, plan, commitTs, version, timestampMs(commitTs)), loggedBytes };

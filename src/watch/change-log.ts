@@ -15,7 +15,7 @@
  * Free of Workers types: Node tests build the same tables.
  */
 import type { Migration } from "../storage/schema.js";
-import { CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX } from "../limits.js";
+import { CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX, CHANGE_ROW_INLINE_BYTES_MAX } from "../limits.js";
 import type { ChangeRow } from "./feed-types.js";
 
 export type { ChangeRow } from "./feed-types.js";
@@ -57,6 +57,15 @@ export const CHANGE_LOG_MIGRATIONS: readonly Migration[] = [
       "INSERT INTO change_log_state (singleton, trimmed_through, bytes) VALUES (1, 0, 0)",
     ],
   },
+  {
+    version: 2,
+    description: "before images held outside the change row when the row would pass the platform's row size",
+    statements: [
+      // 1 when the row's before image is in change_log_before (its before_data is then null).
+      "ALTER TABLE change_log ADD COLUMN before_held INTEGER NOT NULL DEFAULT 0",
+      "CREATE TABLE change_log_before (seq INTEGER PRIMARY KEY, data TEXT NOT NULL)",
+    ],
+  },
 ];
 
 /** Who made a write, for its change row. */
@@ -75,6 +84,8 @@ export interface ChangeEntry {
   readonly collection: string;
   readonly id: string;
   readonly json: string | null;
+  /** UTF-8 bytes of `json` (0 for a delete); when unknown, 3 per UTF-16 unit is assumed. */
+  readonly bytes?: number;
   readonly version: number | null;
   readonly createTimeMs: number | null;
   readonly commitTs: number;
@@ -98,17 +109,34 @@ export function recordChange(sql: SqlStorage, change: ChangeEntry, origin: Chang
  */
 export function insertChangeRow(sql: SqlStorage, change: ChangeEntry, origin: ChangeOrigin): number {
   const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
-  return sql
-    .exec<{ bytes: number }>(
-      `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
-       SELECT ?1, ?2, ?3, ?4, ?5, ?6, d.data, d.version, d.create_time_ms, d.update_time_ms, ?7, ?8, ?9,
-              200 + length(?1) + length(?2) + COALESCE(length(?4), 0) + COALESCE(length(d.data), 0) + COALESCE(length(?9), 0)
+  const row = sql
+    .exec<{ bytes: number; seq: number; before_held: number }>(
+      `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes, before_held)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, CASE WHEN d.size_bytes + ?10 > ?11 THEN NULL ELSE d.data END, d.version, d.create_time_ms, d.update_time_ms, ?7, ?8, ?9,
+              200 + length(?1) + length(?2) + COALESCE(length(?4), 0) + COALESCE(length(d.data), 0) + COALESCE(length(?9), 0),
+              COALESCE(d.size_bytes + ?10 > ?11, 0)
        FROM (SELECT 1) LEFT JOIN documents d ON d.collection = ?1 AND d.id = ?2
-       RETURNING bytes`,
+       RETURNING bytes, seq, before_held`,
       change.collection, change.id, change.json === null ? "delete" : "put", change.json, change.version, change.createTimeMs,
-      change.commitTs, origin.txId, group,
+      change.commitTs, origin.txId, group, afterBytes(change), CHANGE_ROW_INLINE_BYTES_MAX,
     )
-    .one().bytes;
+    .one();
+  if (row.before_held === 1) holdBeforeFromRow(sql, row.seq, change.collection, change.id);
+  return row.bytes;
+}
+
+/** UTF-8 bytes of a change's after image: given, or at most 3 per UTF-16 unit. */
+function afterBytes(change: ChangeEntry): number {
+  return change.bytes ?? (change.json === null ? 0 : change.json.length * 3);
+}
+
+/**
+ * Keeps the before image of change row `seq` in change_log_before, copied
+ * from the document's row (not changed yet: the change row is written
+ * before the write).
+ */
+function holdBeforeFromRow(sql: SqlStorage, seq: number, collection: string, id: string): void {
+  sql.exec("INSERT INTO change_log_before (seq, data) SELECT ?, data FROM documents WHERE collection = ? AND id = ?", seq, collection, id);
 }
 
 /** A document's row before a write, as the change log keeps it (null columns: no row). */
@@ -128,17 +156,24 @@ export interface ChangeBefore {
  */
 export function insertChangeRowWithBefore(sql: SqlStorage, change: ChangeEntry, origin: ChangeOrigin, before: ChangeBefore | null): number {
   const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
-  return sql
-    .exec<{ bytes: number }>(
-      `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
+  // Held outside the row when both images together could pass the row size (3 bytes per UTF-16 unit at most).
+  const held = before !== null && afterBytes(change) + before.data.length * 3 > CHANGE_ROW_INLINE_BYTES_MAX;
+  const row = sql
+    .exec<{ bytes: number; seq: number }>(
+      `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes, before_held)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?10, ?11, ?12, ?13, ?7, ?8, ?9,
-               200 + length(?1) + length(?2) + COALESCE(length(?4), 0) + COALESCE(length(?10), 0) + COALESCE(length(?9), 0))
-       RETURNING bytes`,
+               200 + length(?1) + length(?2) + COALESCE(length(?4), 0) + COALESCE(length(?10), 0) + COALESCE(length(?9), 0), ?14)
+       RETURNING bytes, seq`,
       change.collection, change.id, change.json === null ? "delete" : "put", change.json, change.version, change.createTimeMs,
       change.commitTs, origin.txId, group,
-      before?.data ?? null, before?.version ?? null, before?.create_time_ms ?? null, before?.update_time_ms ?? null,
+      held ? null : (before?.data ?? null), before?.version ?? null, before?.create_time_ms ?? null, before?.update_time_ms ?? null, held ? 1 : 0,
     )
-    .one().bytes;
+    .one();
+  if (!held) return row.bytes;
+  // The row counts its before image as if it held it.
+  const n = sql.exec<{ n: number }>("INSERT INTO change_log_before (seq, data) VALUES (?, ?) RETURNING length(data) AS n", row.seq, before.data).one().n;
+  sql.exec("UPDATE change_log SET bytes = bytes + ? WHERE seq = ?", n, row.seq);
+  return row.bytes + n;
 }
 
 /**
@@ -157,18 +192,26 @@ export function insertChangeRowWithBefore(sql: SqlStorage, change: ChangeEntry, 
 export function insertChangeRows(sql: SqlStorage, entriesJson: string, commitTs: number, origin: ChangeOrigin): number {
   const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
   let bytes = 0;
-  for (const row of sql.exec<{ bytes: number }>(
-    `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes)
-     SELECT w.c, w.i, CASE WHEN w.j IS NULL THEN 'delete' ELSE 'put' END, w.j, w.v, w.t, d.data, d.version, d.create_time_ms, d.update_time_ms, ?2, ?3, ?4,
-            200 + length(w.c) + length(w.i) + COALESCE(length(w.j), 0) + COALESCE(length(d.data), 0) + COALESCE(length(?4), 0)
+  const held: { seq: number; collection: string; id: string }[] = [];
+  for (const row of sql.exec<{ bytes: number; seq: number; before_held: number; collection: string; id: string }>(
+    `INSERT INTO change_log (collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards, bytes, before_held)
+     SELECT w.c, w.i, CASE WHEN w.j IS NULL THEN 'delete' ELSE 'put' END, w.j, w.v, w.t, CASE WHEN d.size_bytes + w.b > ?5 THEN NULL ELSE d.data END,
+            d.version, d.create_time_ms, d.update_time_ms, ?2, ?3, ?4,
+            200 + length(w.c) + length(w.i) + COALESCE(length(w.j), 0) + COALESCE(length(d.data), 0) + COALESCE(length(?4), 0),
+            COALESCE(d.size_bytes + w.b > ?5, 0)
      FROM (SELECT key AS k, json_extract(value, '$[0]') AS c, json_extract(value, '$[1]') AS i, json_extract(value, '$[2]') AS j,
-                  json_extract(value, '$[3]') AS v, json_extract(value, '$[4]') AS t
+                  json_extract(value, '$[3]') AS v, json_extract(value, '$[4]') AS t, COALESCE(json_extract(value, '$[5]'), 0) AS b
            FROM json_each(?1)) w
      LEFT JOIN documents d ON d.collection = w.c AND d.id = w.i
      ORDER BY w.k
-     RETURNING bytes`,
-    entriesJson, commitTs, origin.txId, group,
-  )) bytes += row.bytes;
+     RETURNING bytes, seq, before_held, collection, id`,
+    entriesJson, commitTs, origin.txId, group, CHANGE_ROW_INLINE_BYTES_MAX,
+  )) {
+    bytes += row.bytes;
+    if (row.before_held === 1) held.push(row);
+  }
+  // Read after the statement is done: the documents' rows are not changed yet.
+  for (const h of held) holdBeforeFromRow(sql, h.seq, h.collection, h.id);
   return bytes;
 }
 
@@ -216,8 +259,14 @@ export function changeLogBounds(sql: SqlStorage): ChangeLogBounds {
   return { trimmedThrough: state.trimmed_through, head: seq };
 }
 
-const CHANGE_COLUMNS =
-  "seq, collection, id, op, data, version, create_time_ms, before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards";
+/**
+ * A change row's before image wherever it is kept (in the row, or in
+ * change_log_before when the row would have passed the row size), as SQL
+ * over `change_log`.
+ */
+export const BEFORE_DATA_SQL = "CASE WHEN before_held = 1 THEN (SELECT b.data FROM change_log_before b WHERE b.seq = change_log.seq) ELSE before_data END";
+
+const CHANGE_COLUMNS = `seq, collection, id, op, data, version, create_time_ms, ${BEFORE_DATA_SQL} AS before_data, before_version, before_create_time_ms, before_update_time_ms, commit_ts, tx_id, group_shards`;
 
 /**
  * Up to `rowsMax` changes of `collection` (of one document when `id` is
@@ -297,6 +346,7 @@ export function trimChangeLog(sql: SqlStorage, nowMs: number, retention: ChangeL
     total -= r.bytes;
   }
   if (through === 0) return 0;
+  sql.exec("DELETE FROM change_log_before WHERE seq <= ?", through);
   const cursor = sql.exec("DELETE FROM change_log WHERE seq <= ?", through);
   cursor.toArray();
   sql.exec(
