@@ -782,9 +782,29 @@ function samePlan(plan: CommitPlan, ref: PlanRef): boolean {
 }
 
 /** The client's answer for an aborted transaction: the first no vote's own code, else ABORTED. */
+/**
+ * Which participant's refusal a refused transaction answers with, in the
+ * order one shard checks a commit (sync/participant.ts `check`): a rule's
+ * PERMISSION_DENIED, then a conflict's ABORTED (a read that is no longer
+ * current, a lock in the way, a participant unreachable), then a write's
+ * own refusal (ALREADY_EXISTS, NOT_FOUND, FAILED_PRECONDITION...), the
+ * first participant's among equals. A write's precondition refused on one
+ * shard while another found the transaction's reads stale was answered
+ * with the precondition's code: the write had been computed from stale
+ * reads, the client's runTransaction did not retry it, and the retry would
+ * have succeeded (a new user's run: 37 of 72 ticket allocations failed
+ * with ALREADY_EXISTS under contention). ABORTED says "retry".
+ */
+export function decisiveRefusal(votes: readonly Vote[]): (Vote & { vote: "no" }) | undefined {
+  const rank = (kind: string) => (kind === "permission_denied" ? 0 : kind === "aborted" || kind === "unavailable" ? 1 : 2);
+  let best: (Vote & { vote: "no" }) | undefined;
+  for (const v of votes) if (v.vote === "no" && (best === undefined || rank(v.kind) < rank(best.kind))) best = v;
+  return best;
+}
+
 function abortOutcome(votes: readonly Vote[], state: CoordinatorState): Failure {
   if (state.rolledBack === true) return { ok: false, kind: "failed_precondition", message: ROLLED_BACK_MESSAGE };
-  const no = votes.find((v) => v.vote === "no");
-  if (no !== undefined && no.vote === "no") return { ok: false, kind: no.kind === "unavailable" ? "aborted" : no.kind, message: no.message };
+  const no = decisiveRefusal(votes);
+  if (no !== undefined) return { ok: false, kind: no.kind === "unavailable" ? "aborted" : no.kind, message: no.message };
   return { ok: false, kind: "aborted", message: `transaction aborted: ${bareAbortReason(state.abortReason ?? "")}; retry it` };
 }
