@@ -213,10 +213,13 @@ export class Collection<T extends DocumentData = DocumentData> {
 }
 
 /**
- * Writes sent in one BatchWriteDocuments call. The writes that fall on one
- * shard are applied all or none; writes on different shards succeed or fail
- * independently, and each gets its own outcome. For all-or-nothing across
- * shards, use a transaction.
+ * Writes sent together. `commit()` sends them in one BatchWriteDocuments
+ * call: the writes that fall on one shard are applied all or none; writes
+ * on different shards succeed or fail independently, and each gets its own
+ * outcome (check `ok`: commit() does not throw for a refused write).
+ * `commitAtomic()` sends them in one CommitBatch call: all of them, across
+ * shards, or none (it throws the refusal), as Firestore's WriteBatch and the
+ * Python client's `batch().commit()` do (the Go client's `CommitAtomic`).
  */
 export class WriteBatch<T extends DocumentData = DocumentData> {
   private readonly writes: WireWrite[] = [];
@@ -252,9 +255,25 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
   }
 
   /**
-   * Sends the writes; one outcome per write, in order, with its version and
-   * time. The documents written come back only with `returnDocuments`, and
-   * only while they fit the server's response limit (3 MiB).
+   * Applies every write atomically across shards (TransactionService.CommitBatch),
+   * or none: throws the refusal (ALREADY_EXISTS, NOT_FOUND,
+   * FAILED_PRECONDITION for a write's precondition; ABORTED when other
+   * transactions kept its documents locked too long). One outcome per
+   * write, in order, with its version and time; the documents only with
+   * `returnDocuments`, and only while they fit the response limit (3 MiB).
+   */
+  async commitAtomic(options: { returnDocuments?: boolean } = {}): Promise<WriteOutcome[]> {
+    const res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
+    return res.results.map((r) => writeOutcome(r, this.services.decoder));
+  }
+
+  /**
+   * Sends the writes in one BatchWriteDocuments call (all or none per
+   * shard; shards independently); one outcome per write, in order, with
+   * its version and time. A refused write does NOT throw: check each
+   * outcome's `ok` (or use commitAtomic). The documents written come back
+   * only with `returnDocuments`, and only while they fit the server's
+   * response limit (3 MiB).
    */
   async commit(options: { returnDocuments?: boolean } = {}): Promise<BatchWriteOutcome[]> {
     const res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });

@@ -129,6 +129,26 @@ describe("Collection", () => {
     expect(out[0]?.result?.version).toBe(3n);
     expect(out[1]).toMatchObject({ message: "exists", result: undefined });
   });
+
+  it("commitAtomic sends one CommitBatch: every write or none, throwing the refusal", async () => {
+    const sent: string[][] = [];
+    let refuse = false;
+    const db = client({
+      transaction: {
+        commitBatch(req) {
+          sent.push(req.writes.map((w) => `${w.operation.case} ${w.ref?.id}`));
+          if (refuse) throw new ConnectError("document c/b already exists", Code.AlreadyExists);
+          return { results: req.writes.map((w, i) => ({ ref: w.ref, version: BigInt(10 + i) })) };
+        },
+      },
+    });
+    const out = await db.collection("c").batch().set("a", { x: 1 }).delete("c").commitAtomic();
+    expect(out.map((o) => o.version)).toEqual([10n, 11n]);
+    refuse = true;
+    const err = await db.collection("c").batch().set("a", { x: 2 }).create("b", { y: 2 }).commitAtomic().catch((e: unknown) => ConnectError.from(e));
+    expect((err as ConnectError).code).toBe(Code.AlreadyExists);
+    expect(sent).toEqual([["set a", "delete c"], ["set a", "create b"]]);
+  });
 });
 
 describe("QueryBuilder", () => {
