@@ -111,7 +111,8 @@ class AsyncClient:
                 await tx._abandon()
                 if not isinstance(error, Aborted) or attempt >= attempts_max:
                     raise
-                retry_of = tx.id
+                # A run whose first read aborted never learned its id: the next names the run before it.
+                retry_of = tx.id or retry_of
             await asyncio.sleep(backoff_ms(self.retry, attempt) / 1000)
         raise AssertionError("unreachable: the last attempt returns or raises")
 

@@ -154,7 +154,8 @@ class Client:
                 tx._abandon()
                 if not isinstance(error, Aborted) or attempt >= attempts_max:
                     raise
-                retry_of = tx.id
+                # A run whose first read aborted never learned its id: the next names the run before it.
+                retry_of = tx.id or retry_of
             time.sleep(backoff_ms(self.retry, attempt) / 1000)
         raise AssertionError("unreachable: the last attempt returns or raises")
 

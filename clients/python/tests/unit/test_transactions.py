@@ -116,6 +116,45 @@ def test_run_transaction_names_the_aborted_attempt_to_the_next(client: impossibl
     assert begun == ["", "tx-1", "tx-2"]
 
 
+def test_a_run_whose_first_read_aborted_keeps_the_priority_of_the_runs_before(client: impossibledb.Client, server: FakeServer) -> None:
+    # Under contention a retry's first (locking) read can abort before the
+    # answer names its id; the next run must still name an earlier attempt,
+    # or it starts over as the youngest transaction and can starve.
+    server.put("accounts", "a", {"n": 0})
+    runs = []
+
+    def fn(tx: impossibledb.Transaction) -> None:
+        runs.append(tx)
+        if len(runs) == 2:
+            server.failures.append(impossibledb.Aborted("documents stayed locked by transactions in progress"))
+        tx.get("accounts/a")
+        if len(runs) == 1:
+            server.put("accounts", "a", {"n": 1})  # another writer: the first commit aborts
+        tx.set("accounts/a", {"n": 2})
+
+    client.run_transaction(fn)
+    begun = [request.new_transaction.retry_of for name, request in server.calls if name == "GetDocuments" and request.HasField("new_transaction")]
+    assert begun == ["", "tx-1", "tx-1"]
+
+
+async def test_async_run_whose_first_read_aborted_keeps_the_priority(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    server.put("accounts", "a", {"n": 0})
+    runs = []
+
+    async def fn(tx: impossibledb.AsyncTransaction) -> None:
+        runs.append(tx)
+        if len(runs) == 2:
+            server.failures.append(impossibledb.Aborted("documents stayed locked by transactions in progress"))
+        await tx.get("accounts/a")
+        if len(runs) == 1:
+            server.put("accounts", "a", {"n": 1})
+        tx.set("accounts/a", {"n": 2})
+
+    await aclient.run_transaction(fn)
+    begun = [request.new_transaction.retry_of for name, request in server.calls if name == "GetDocuments" and request.HasField("new_transaction")]
+    assert begun == ["", "tx-1", "tx-1"]
+
+
 def test_run_transaction_gives_up_after_attempts_max(client: impossibledb.Client, server: FakeServer) -> None:
     server.put("accounts", "a", {"n": 0})
 
