@@ -10,7 +10,9 @@ import { SELF, env } from "cloudflare:test";
 import { expect } from "vitest";
 import { SignJWT } from "jose";
 import { clusterConfig, type Env } from "../../src/env.js";
-import { createInitialRoutingTable, createShardRouter, type ShardRouter } from "../../src/routing/router.js";
+import { createInitialRoutingTable, createShardRouter, type RoutingTable, type ShardRouter } from "../../src/routing/router.js";
+import { planResharding } from "../../src/routing/resharding-plan.js";
+import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 
 const BASE_URL = "http://impossibledb.test";
 
@@ -147,4 +149,17 @@ export function idsOnDistinctShards(collection: string, count: number): string[]
     }
   }
   return ids;
+}
+
+/**
+ * The database's current routing table (GetRoutingTable) and the routers
+ * before and after a resharding to `shardCount` planned from it, the way
+ * the shard manager plans it: which keys a resharding would move.
+ */
+export async function plannedMove(shardCount: number): Promise<{ table: RoutingTable; before: ShardRouter; after: ShardRouter }> {
+  const t = (await connectClient(AdminService).getRoutingTable({})).table!;
+  const table: RoutingTable = { version: Number(t.version), shards: t.shards.map((s) => s.id), virtualNodesPerShard: t.virtualNodesPerShard };
+  const planned = planResharding(table, shardCount, "plan", 0);
+  if (!planned.ok) throw new Error(planned.message);
+  return { table, before: createShardRouter(table), after: createShardRouter(planned.operation.target) };
 }

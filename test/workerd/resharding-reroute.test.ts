@@ -13,10 +13,8 @@ import { AdminService, Resharding_Phase, Resharding_State } from "../../gen/impo
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { DEFAULT_SCOPE } from "../../src/databases/names.js";
 import type { ShardManager } from "../../src/objects/ShardManager.js";
-import { createShardRouter, type RoutingTable } from "../../src/routing/router.js";
-import { planResharding } from "../../src/routing/resharding-plan.js";
 import { REROUTED_MS_HEADER, ROUTING_VERSION_HEADER } from "../../src/routing/routing-header.js";
-import { connectClient } from "./helpers.js";
+import { connectClient, plannedMove } from "./helpers.js";
 
 const admin = connectClient(AdminService);
 const docs = connectClient(CollectionService);
@@ -36,12 +34,7 @@ describe("a call rerouted by a resharding's cutover says how long it waited", ()
   it("writes to moving keys sent during the cutover carry impossibledb-rerouted-ms; other writes do not", { timeout: 120_000 }, async () => {
     const ids = Array.from({ length: 200 }, (_, i) => `d${i}`);
     await docs.batchWriteDocuments({ writes: ids.map((id, n) => ({ ref: { collection: "items", id }, operation: { case: "set" as const, value: { n } } })) });
-    const t = (await admin.getRoutingTable({})).table!;
-    const table: RoutingTable = { version: Number(t.version), shards: t.shards.map((s) => s.id), virtualNodesPerShard: t.virtualNodesPerShard };
-    const planned = planResharding(table, 12, "plan", 0);
-    if (!planned.ok) throw new Error(planned.message);
-    const before = createShardRouter(table);
-    const after = createShardRouter(planned.operation.target);
+    const { before, after } = await plannedMove(12);
     const moving = ids.filter((id) => before.shardFor("items", id) !== after.shardFor("items", id)).slice(0, 24);
     const staying = ids.filter((id) => before.shardFor("items", id) === after.shardFor("items", id)).slice(0, 8);
     expect(moving.length).toBeGreaterThan(8);

@@ -16,11 +16,9 @@ import { CollectionService } from "../../gen/impossibledb/v1/collection_service_
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { CommitRequestSchema } from "../../gen/impossibledb/v1/transaction_service_pb.js";
-import { createShardRouter, type RoutingTable } from "../../src/routing/router.js";
-import { planResharding } from "../../src/routing/resharding-plan.js";
 import { resolveOverdue } from "../../src/sync/participant-recovery.js";
 import { changeLogRetention } from "../../src/env.js";
-import { connectClient, expectCode, idsOnDistinctShards, initialRouter } from "./helpers.js";
+import { connectClient, expectCode, idsOnDistinctShards, initialRouter, plannedMove } from "./helpers.js";
 
 const admin = connectClient(AdminService);
 const db = connectClient(CollectionService);
@@ -93,12 +91,7 @@ describe("a Commit sent again after its answer was lost", () => {
 
   it("after a resharding moved its document to another shard, a committed one-shard transaction answers its commit again and applies nothing twice", { timeout: 120_000 }, async () => {
     const c = "moved-1pc";
-    const t = (await admin.getRoutingTable({})).table!;
-    const table: RoutingTable = { version: Number(t.version), shards: t.shards.map((s) => s.id), virtualNodesPerShard: t.virtualNodesPerShard };
-    const planned = planResharding(table, 12, "plan", 0);
-    if (!planned.ok) throw new Error(planned.message);
-    const before = createShardRouter(table);
-    const after = createShardRouter(planned.operation.target);
+    const { before, after } = await plannedMove(12);
     const id = Array.from({ length: 400 }, (_, i) => `d${i}`).find((d) => before.shardFor(c, d) !== after.shardFor(c, d))!;
     await db.setDocument({ ref: { collection: c, id }, data: { n: 0 } });
     // A blind increment (no read of the document): only the shard's record of the id stops a second application.

@@ -462,11 +462,7 @@ class AsyncTransaction:
     async def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
         """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has.
 
-        A transaction commits once: a commit() while another is in flight, or after one succeeded
-        or was refused, raises FailedPrecondition and sends nothing, so its writes are never applied
-        twice. After a lost answer (Unavailable, DeadlineExceeded and the like: it may have been
-        applied), commit() again learns the outcome when the transaction has an id (it read
-        something); one that only wrote has no id to ask with, and raises FailedPrecondition."""
+        Commits once, as Transaction.commit does (a second commit raises FailedPrecondition)."""
         resend = self._state.begin_commit()
         if not resend and self._state.queued_reads:
             try:
