@@ -100,6 +100,8 @@ export class TransactionCoordinator extends DurableObject<Env> {
     if (another !== null) return another;
     // An aborted id stays aborted, whatever this commit holds: answer its abort, with its reason.
     if (existing !== null && existing.state.phase === "aborted") return this.awaitDecision(plan.txId);
+    // The same commit sent again after a resharding moved its documents (its plan names other shards now): its decision.
+    if (existing?.plan != null && existing.state.phase === "committed" && fingerprintOfPlan(existing.plan) === fingerprintOfPlan(plan)) return this.awaitDecision(plan.txId);
     if (existing?.plan != null && JSON.stringify(existing.plan) !== JSON.stringify(plan)) {
       // A transaction id commits one set of writes; a retry must repeat it exactly.
       return {
@@ -153,6 +155,9 @@ export class TransactionCoordinator extends DurableObject<Env> {
     // A one-phase claim of the id is this same commit when its fingerprint is: a one-shard commit a
     // resharding refused (nothing applied) is sent again under the new table, where it may span shards.
     if (this.inflight.has(plan.txId) || this.claimedByAnother(plan)) return false;
+    // The same commit, claimed and applied by a one-phase commit on one shard before a resharding
+    // spread its documents over several: never staged again (finishStaged answers that commit).
+    if ((await this.appliedOnePhase(plan)) !== null) return false;
     const nowMs = Date.now();
     const participants = plan.participants.map((p) => p.shard);
     const { state, effects } = transition(initialState(plan.deadlineMs), { type: "stage_requested", participants, deadlineMs: plan.deadlineMs, nowMs });
@@ -214,8 +219,22 @@ export class TransactionCoordinator extends DurableObject<Env> {
         return another ?? this.awaitDecision(plan.txId);
       }
       if (record?.plan != null && JSON.stringify(record.plan) !== JSON.stringify(plan)) {
+        if (record.state.phase === "committed" && fingerprintOfPlan(record.plan) === fingerprintOfPlan(plan)) {
+          // The same commit sent again after a resharding moved its documents: this plan names other
+          // shards. Its prepares on shards that were not the commit's participants hold the same
+          // writes again and must never commit; the commit's own participants hold their commit.
+          await this.dropRepeatPrepares(plan, votes, new Set(record.state.participants));
+          return this.awaitDecision(plan.txId);
+        }
         await abortStrays(fingerprintOfPlan(record.plan));
         return another ?? { ok: false, kind: "failed_precondition", message: COMMITS_ONCE_MESSAGE };
+      }
+      if (record === null) {
+        const applied = await this.appliedOnePhase(plan);
+        if (applied !== null) {
+          await this.dropRepeatPrepares(plan, votes, new Set([applied.shard]));
+          return { ok: true, commitTimeMs: timestampMs(applied.vote.ts), results: applied.vote.results };
+        }
       }
       const claim = record === null ? loadClaim(this.sql, plan.txId) : null;
       if (claim !== null && another !== null) {
@@ -286,6 +305,32 @@ export class TransactionCoordinator extends DurableObject<Env> {
     if (claim === null || claim.fingerprint !== fingerprint || this.record(txId)?.state.phase !== "aborted") return null;
     const vote = votesOf(this.sql, txId, [claimVoter(claim.shard)])[0];
     return vote?.vote === "no" ? failure(vote.kind, vote.message) : null;
+  }
+
+  /**
+   * The one-phase commit of `plan`'s id that its claimed shard applied, when
+   * the claim is of these same reads and writes (a commit sent again after a
+   * resharding spread its documents over several shards); else null. Asks
+   * the claimed shard (StorageObject.txRecordedVote) only when such a claim
+   * exists.
+   */
+  private async appliedOnePhase(plan: CommitPlan): Promise<{ shard: string; vote: Vote & { vote: "yes" } } | null> {
+    const claim = loadClaim(this.sql, plan.txId);
+    if (claim === null || claim.shard === "" || claim.fingerprint !== fingerprintOfPlan(plan)) return null;
+    const vote = await shardStub(transactionEnv(this.env, plan.txId), claim.shard).txRecordedVote(plan.txId, claim.fingerprint);
+    return vote?.vote === "yes" ? { shard: claim.shard, vote } : null;
+  }
+
+  /**
+   * Aborts the prepares a repeated commit made on shards outside `owners`
+   * (the shards that applied the id's commit): each holds the commit's
+   * writes a second time, and must never commit them. Shards in `owners`
+   * are left as they are (they answered the repeat from their record).
+   */
+  private async dropRepeatPrepares(plan: CommitPlan, votes: ReadonlyArray<{ shard: string; vote: Vote }>, owners: ReadonlySet<string>): Promise<void> {
+    const forgetAtMs = plan.deadlineMs + TX_RECORD_RETENTION_MS;
+    const strays = votes.filter((v) => !owners.has(v.shard) && (v.vote.vote === "yes" || v.vote.kind === "unavailable")).map((v) => v.shard);
+    await Promise.all(strays.map((shard) => shardStub(transactionEnv(this.env, plan.txId), shard).txAbort(plan.txId, forgetAtMs)));
   }
 
   /**

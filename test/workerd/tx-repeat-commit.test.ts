@@ -89,15 +89,28 @@ describe("a Commit sent again after its answer was lost", () => {
     expect(await n(c, "a")).toBe(0);
   });
 
-  it("after a resharding moved its document to another shard, a committed one-shard transaction answers its commit again and applies nothing twice", { timeout: 120_000 }, async () => {
-    const c = "moved-1pc";
+  it("after a resharding moved its documents, a committed transaction answers its commit again and applies nothing twice: one shard moved, one shard split over two, two shards", { timeout: 120_000 }, async () => {
+    const c = "moved";
     const { before, after } = await plannedMove(12);
-    const id = Array.from({ length: 400 }, (_, i) => `d${i}`).find((d) => before.shardFor(c, d) !== after.shardFor(c, d))!;
-    await db.setDocument({ ref: { collection: c, id }, data: { n: 0 } });
-    // A blind increment (no read of the document): only the shard's record of the id stops a second application.
-    const begun = await tx.getDocuments({ newTransaction: {}, refs: [{ collection: c, id: "unrelated" }] });
-    const commit: MessageInitShape<typeof CommitRequestSchema> = { transaction: begun.transaction, writes: [increment(c, id, 1)] };
-    const first = await tx.commit(commit);
+    const candidates = Array.from({ length: 2000 }, (_, i) => `d${i}`);
+    const moves = (d: string) => before.shardFor(c, d) !== after.shardFor(c, d);
+    // One shard before, another after.
+    const moved = candidates.find(moves)!;
+    // Two documents of one shard before, two different shards after (one of them moved).
+    const splitA = candidates.find((d) => d !== moved && moves(d))!;
+    const splitB = candidates.find((d) => d !== moved && d !== splitA && before.shardFor(c, d) === before.shardFor(c, splitA) && after.shardFor(c, d) !== after.shardFor(c, splitA))!;
+    // Two shards before; one of the documents moves.
+    const twoA = candidates.find((d) => ![moved, splitA, splitB].includes(d) && moves(d))!;
+    const twoB = candidates.find((d) => ![moved, splitA, splitB, twoA].includes(d) && before.shardFor(c, d) !== before.shardFor(c, twoA))!;
+    const all = [moved, splitA, splitB, twoA, twoB];
+    await db.batchWriteDocuments({ writes: all.map((id) => ({ ref: { collection: c, id }, operation: { case: "set" as const, value: { n: 0 } } })) });
+    // Blind increments (no read of the documents): only the records of the id stop a second application.
+    const commits: MessageInitShape<typeof CommitRequestSchema>[] = [];
+    for (const ids of [[moved], [splitA, splitB], [twoA, twoB]]) {
+      const begun = await tx.getDocuments({ newTransaction: {}, refs: [{ collection: c, id: "unrelated" }] });
+      commits.push({ transaction: begun.transaction, writes: ids.map((id) => increment(c, id, 1)) });
+    }
+    const first = await Promise.all(commits.map((commit) => tx.commit(commit)));
 
     await admin.startResharding({ shardCount: 12 });
     const startMs = Date.now();
@@ -112,11 +125,23 @@ describe("a Commit sent again after its answer was lost", () => {
     }
     expect(Number((await admin.getRoutingTable({})).table!.shards.length)).toBe(12);
 
-    const again = await tx.commit(commit);
-    expect(again.results.map((r) => r.version)).toEqual(first.results.map((r) => r.version));
-    expect(await n(c, id)).toBe(1);
-    // And a different commit of the id is still refused.
-    await expectCode(tx.commit({ transaction: begun.transaction, writes: [increment(c, id, 5)] }), 9 /* FAILED_PRECONDITION */, /commits once/);
-    expect(await n(c, id)).toBe(1);
+    for (const [i, commit] of commits.entries()) {
+      const again = await tx.commit(commit);
+      expect(again.results.map((r) => r.version), `commit ${i}`).toEqual(first[i]!.results.map((r) => r.version));
+      expect(again.commitTime, `commit ${i}`).toEqual(first[i]!.commitTime);
+    }
+    expect(await Promise.all(all.map((id) => n(c, id)))).toEqual([1, 1, 1, 1, 1]);
+    // No shard keeps a prepare of the repeats (it would commit them at its deadline: applied twice).
+    const table = (await admin.getRoutingTable({})).table!;
+    for (const shard of table.shards) {
+      const held = await runInDurableObject(env.SHARD.get(env.SHARD.idFromName(shard.id)), (_o, state) => ({
+        prepared: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tx_participations WHERE state = 'prepared'").one().n,
+        intents: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM tx_intents").one().n,
+      }));
+      expect(held, shard.id).toEqual({ prepared: 0, intents: 0 });
+    }
+    // And a different commit of an id is still refused.
+    await expectCode(tx.commit({ transaction: commits[0]!.transaction!, writes: [increment(c, moved, 5)] }), 9 /* FAILED_PRECONDITION */, /commits once/);
+    expect(await n(c, moved)).toBe(1);
   });
 });
