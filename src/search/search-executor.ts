@@ -13,6 +13,11 @@
  *    (search-merge.ts), applies offset and limit, and resumes pages after
  *    the last (score, id) returned.
  *
+ * A repeated first page by a caller no rule binds skips pass 1: the
+ * statistics of the last one come from the Worker's cache (stats-cache.ts)
+ * and every shard's scoring call confirms its index generation is the one
+ * they were read at, or the page runs again with both passes.
+ *
  * So the ranking on 8 shards equals the ranking on one database (the
  * oracle test checks it against SQLite's own bm25()). Both passes go to
  * every shard: statistics must be global even when a filter pins ids.
