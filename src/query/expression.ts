@@ -38,6 +38,16 @@ export type Expr =
 /** The filter that matches every document. */
 export const MATCH_ALL: Expr = { kind: "and", children: [] };
 
+/**
+ * True when `e` is the filter that matches every document (an AND of
+ * nothing). By shape, not identity: a filter that crossed Workers RPC is a
+ * structured clone, never MATCH_ALL itself (a search's shards took every
+ * unfiltered query for a filtered one and loaded its page a row at a time).
+ */
+export function matchesEverything(e: Expr): boolean {
+  return e === MATCH_ALL || (e.kind === "and" && e.children.length === 0);
+}
+
 /** True when `path` is the document-id pseudo-field. */
 export function isIdPath(path: FieldPath): boolean {
   return path.length === 1 && path[0] === ID_FIELD;

@@ -116,20 +116,26 @@ export interface SearchState {
   readonly pending: boolean;
   /** The text part's N, total tokens and generation (text-index.ts textTotals); stale while `pending`. */
   readonly totals: { readonly documents: number; readonly tokens: number; readonly generation: number };
+  /** The table named by readSearchState's `instanceTable` exists (text-index.ts instanceTableName); false when none was named. */
+  readonly instanceTable: boolean;
 }
 
 /**
  * The collection's search index on this shard (null when none), whether
- * documents wait to be indexed, and the text totals, in ONE statement: a
- * search pass on every shard asked for them in three (each statement a
- * call into SQLite with its own fixed cost).
+ * documents wait to be indexed, the text totals, and whether the table
+ * `instanceTable` exists (the scoring pass's fts5vocab instance table,
+ * created lazily; null: not asked), in ONE statement: a search pass on
+ * every shard asked for them in four (each statement a call into SQLite
+ * with its own fixed cost).
  */
-export function readSearchState(sql: SearchSql, collection: string): SearchState | null {
+export function readSearchState(sql: SearchSql, collection: string, instanceTable: string | null = null): SearchState | null {
   const row = sql
-    .exec<CatalogRow & { pending: number; doc_count: number | null; token_total: number | null; generation: number | null }>(
+    .exec<CatalogRow & { pending: number; doc_count: number | null; token_total: number | null; generation: number | null; instances: number }>(
       "SELECT i.collection, i.spec, i.state, EXISTS (SELECT 1 FROM search_pending AS p WHERE p.collection = i.collection) AS pending, " +
-        "s.doc_count, s.token_total, s.generation FROM search_indexes AS i LEFT JOIN search_text_stats AS s ON s.collection = i.collection WHERE i.collection = ?",
-      collection,
+        "s.doc_count, s.token_total, s.generation, " +
+        "(? IS NOT NULL AND EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?)) AS instances " +
+        "FROM search_indexes AS i LEFT JOIN search_text_stats AS s ON s.collection = i.collection WHERE i.collection = ?",
+      instanceTable, instanceTable, collection,
     )
     .toArray()[0];
   if (row === undefined) return null;
@@ -138,6 +144,7 @@ export function readSearchState(sql: SearchSql, collection: string): SearchState
     state: row.state as SearchShardState,
     pending: row.pending !== 0,
     totals: { documents: row.doc_count ?? 0, tokens: row.token_total ?? 0, generation: row.generation ?? -1 },
+    instanceTable: row.instances !== 0,
   };
 }
 

@@ -106,6 +106,13 @@ export const SEARCH_ONE_PASS_CANDIDATES_MAX = 32;
 /** The most bytes of documents (stored JSON) a shard sends with its statistics for one pass; past it, the scoring pass. */
 export const SEARCH_ONE_PASS_BYTES_MAX = 256 * 1024;
 
+/**
+ * The most searches whose global statistics a Worker isolate keeps
+ * (stats-cache.ts), each checked against every shard's text index
+ * generation before its scores are used; the least recently used goes.
+ */
+export const SEARCH_STATS_CACHE_ENTRIES_MAX = 256;
+
 /** The characters of context each side of a highlighted match. */
 export const SEARCH_SNIPPET_CONTEXT_CHARS = 60;
 

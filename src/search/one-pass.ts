@@ -25,7 +25,7 @@
  * object costs its parse, and a structured clone each way across the RPC.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
-import { MATCH_ALL, type Expr } from "../query/expression.js";
+import { matchesEverything, type Expr } from "../query/expression.js";
 import { matches } from "../query/evaluate.js";
 import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
@@ -115,9 +115,9 @@ export function runOnePass(
     bytes += json.length;
     if (bytes > SEARCH_ONE_PASS_BYTES_MAX) return { answer: null, rowsRead };
     const doc: OnePassDocument = { id: row["id"] as string, json, version: row["version"] as number, createTimeMs: row["ct"] as number, updateTimeMs: row["ut"] as number };
-    if (where !== MATCH_ALL || admits !== null) {
+    if (!matchesEverything(where) || admits !== null) {
       const stored = storedDocument(collection, doc);
-      if (where !== MATCH_ALL && !matches(where, stored)) continue;
+      if (!matchesEverything(where) && !matches(where, stored)) continue;
       if (admits !== null && !admits(stored)) continue;
     }
     answer.documents.push(doc);

@@ -13,6 +13,11 @@
  *    (search-merge.ts), applies offset and limit, and resumes pages after
  *    the last (score, id) returned.
  *
+ * A repeated first page by a caller no rule binds skips pass 1: the
+ * statistics of the last one come from the Worker's cache (stats-cache.ts)
+ * and every shard's scoring call confirms its index generation is the one
+ * they were read at, or the page runs again with both passes.
+ *
  * So the ranking on 8 shards equals the ranking on one database (the
  * oracle test checks it against SQLite's own bm25()). Both passes go to
  * every shard: statistics must be global even when a filter pins ids.
@@ -37,6 +42,7 @@ import { mergeScored, type ScoredDocument } from "./search-merge.js";
 import { pageOf, scoreOnePass, type OnePassAnswer } from "./one-pass.js";
 import type { SearchCursor, ShardSearchRequest, ShardSearchResult, ShardSearchStats, ShardSearchStatsRequest } from "./shard-search.js";
 import { chooseVariants, editsAllowed, type Variant } from "./typo.js";
+import { StaleSearchStatistics, statsCacheKey, type CachedSearchStats, type SearchStatsCache } from "./stats-cache.js";
 
 /** The shards of a search, however they are reached (Durable Objects, or node:sqlite in tests). */
 export interface SearchShards {
@@ -44,6 +50,13 @@ export interface SearchShards {
   readonly routingVersion: number;
   searchStats(shard: string, req: ShardSearchStatsRequest): Promise<ShardSearchStats>;
   search(shard: string, req: ShardSearchRequest): Promise<ShardSearchResult>;
+  /**
+   * Where a first page of a search by a caller no read rule binds finds the
+   * global statistics of an earlier one, checked against every shard's
+   * index generation (stats-cache.ts); absent or null: every search takes
+   * its statistics pass.
+   */
+  readonly statsCache?: SearchStatsCache | null;
 }
 
 /** A query's search clause, parsed. */
@@ -77,6 +90,13 @@ export interface SearchPlanData {
   readonly geo: GeoRegion | null;
   /** R*Tree candidates the scoring pass's shard calls read for the geo condition, summed as they answer (Explain). */
   geoCandidates: number;
+  /**
+   * Per shard (in `shards` order), when the statistics came from the
+   * Worker's cache rather than a statistics pass: the index generation
+   * they were read at, which every scoring call must report back
+   * (StaleSearchStatistics otherwise). Absent or null after a statistics pass.
+   */
+  readonly expectedGenerations?: readonly number[] | null;
 }
 
 /**
@@ -184,21 +204,72 @@ export async function searchStatistics(
   }
   const idfs = phraseDocuments.map((n) => idf(totals.documents, n));
   const textFields = answers[0]?.textFields ?? [];
-  return {
+  // Usable only when the query compiled is the one the shards answered.
+  const prefetched = answers.map((a) => (a.onePass !== undefined && a.onePass !== null && a.onePass.match === compiled.match ? a.onePass : null));
+  const plan: SearchPlanData = {
     compiled,
     expansions: Object.fromEntries(expansions),
     textFields,
     documents: totals.documents,
     tokens: totals.tokens,
-    averageLength: totals.documents === 0 ? 0 : totals.tokens / totals.documents,
+    averageLength: averageLengthOf(totals.documents, totals.tokens),
     phraseDocuments,
     idfs,
     statsRowsRead: sum(answers.map((a) => a.rowsRead)),
-    // Usable only when the query compiled is the one the shards answered.
-    prefetched: answers.map((a) => (a.onePass !== undefined && a.onePass !== null && a.onePass.match === compiled.match ? a.onePass : null)),
+    prefetched,
     geo: search.geo ?? null,
     geoCandidates: 0,
   };
+  // Kept for the next first page (stats-cache.ts) when every shard counted
+  // its whole index and said at which generation, unless every shard
+  // answered in one pass (then the search is one round trip already).
+  const generations = answers.map((a) => a.generation);
+  if (shards.statsCache != null && rule === null && frozen === undefined && generations.every((g) => typeof g === "number") && prefetched.some((p) => p === null)) {
+    shards.statsCache.set(statsCacheKey(shards.routingVersion, shards.shards, collection, search.node, search.exact), {
+      generations: generations as number[],
+      compiled,
+      expansions: plan.expansions,
+      textFields,
+      documents: totals.documents,
+      tokens: totals.tokens,
+      phraseDocuments,
+    });
+  }
+  return plan;
+}
+
+/**
+ * The statistics of an earlier first page of the same search, from the
+ * Worker's cache (stats-cache.ts), or null: only for a caller no read rule
+ * binds. The plan's scoring calls check each shard's generation. Explain's
+ * `stats_rows_read` is 0: no statistics pass ran.
+ */
+function cachedStatistics(shards: SearchShards, target: Pick<QuerySpec, "collection" | "rule">, search: TextSearch): { key: string; plan: SearchPlanData } | null {
+  if (shards.statsCache == null || (target.rule ?? null) !== null) return null;
+  const key = statsCacheKey(shards.routingVersion, shards.shards, target.collection, search.node, search.exact);
+  const entry: CachedSearchStats | undefined = shards.statsCache.get(key);
+  if (entry === undefined) return null;
+  if (entry.generations.length !== shards.shards.length) throw new Error("invariant broken: cached statistics name every shard of their routing table");
+  const plan: SearchPlanData = {
+    compiled: entry.compiled,
+    expansions: entry.expansions,
+    textFields: entry.textFields,
+    documents: entry.documents,
+    tokens: entry.tokens,
+    averageLength: averageLengthOf(entry.documents, entry.tokens),
+    phraseDocuments: [...entry.phraseDocuments],
+    idfs: entry.phraseDocuments.map((n) => idf(entry.documents, n)),
+    statsRowsRead: 0,
+    prefetched: shards.shards.map(() => null),
+    geo: search.geo ?? null,
+    geoCandidates: 0,
+    expectedGenerations: entry.generations,
+  };
+  return { key, plan };
+}
+
+function averageLengthOf(documents: number, tokens: number): number {
+  return documents === 0 ? 0 : tokens / documents;
 }
 
 /** Runs one page of a search (pass 1, then pass 2), continuing from `state` when given. */
@@ -210,7 +281,23 @@ export async function runSearchPage(
   state: SearchPageState | null,
   options: ExecuteOptions,
 ): Promise<SearchPage> {
+  // A first page may take its statistics from the cache; if a shard's index
+  // has changed since, the page is run again with both passes.
+  const cached = state === null ? cachedStatistics(shards, spec, search) : null;
+  if (cached !== null) {
+    try {
+      return await searchPage(shards, spec, cached.plan, pageSize, state, options);
+    } catch (err) {
+      if (!(err instanceof StaleSearchStatistics)) throw err;
+      shards.statsCache!.delete(cached.key);
+    }
+  }
   const plan = await searchStatistics(shards, spec, search, options, state?.frozen);
+  return searchPage(shards, spec, plan, pageSize, state, options);
+}
+
+/** Pass 2 of a page, with the statistics settled (`plan`). */
+async function searchPage(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData, pageSize: number, state: SearchPageState | null, options: ExecuteOptions): Promise<SearchPage> {
   const run = startSearch(shards, spec, plan, options);
   const skip = state === null ? spec.offset : 0;
   const returned = state?.returned ?? 0;
@@ -304,9 +391,16 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
           rowsRead += result.rowsRead;
           reports[i]!.rowsRead += result.rowsRead;
           if (!result.ok) throw new FailureError(result.kind, result.message);
+          // Cached statistics hold only while the shard's index is as it was
+          // when they were read (stats-cache.ts).
+          const expected = plan.expectedGenerations?.[i];
+          if (expected !== undefined && result.generation !== expected) throw new StaleSearchStatistics(shard);
           plan.geoCandidates += result.geoCandidates ?? 0;
           reports[i]!.rowsReturned += result.documents.length;
-          if (reports[i]!.sqlPlan === "") reports[i]!.sqlPlan = `FTS5 MATCH ${plan.compiled.match}: ${result.candidates} candidates scored`;
+          if (reports[i]!.sqlPlan === "") {
+            const cachedNote = plan.expectedGenerations == null ? "" : " with the Worker's cached statistics (index generation checked)";
+            reports[i]!.sqlPlan = `FTS5 MATCH ${plan.compiled.match}: ${result.candidates} candidates scored${cachedNote}`;
+          }
           if (rowsRead > budget) throw new FailureError("resource_exhausted", `the search read more than QUERY_ROWS_READ_MAX (${budget}) rows`);
           return result;
         });

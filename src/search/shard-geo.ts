@@ -14,7 +14,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { failure, type Failure } from "../errors.js";
 import { SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { matches } from "../query/evaluate.js";
-import { MATCH_ALL, type Expr } from "../query/expression.js";
+import { matchesEverything, type Expr } from "../query/expression.js";
 import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import type { StoredDocument } from "../storage/types.js";
@@ -91,7 +91,7 @@ export function runShardGeoSearch(sql: SearchSql, req: ShardGeoRequest): ShardGe
     rowsRead++;
     if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
     if (loaded === null) throw new Error("invariant broken: a geo-indexed document has a row (the queue was drained)");
-    if (where !== MATCH_ALL && !matches(where, loaded.doc)) continue;
+    if (!matchesEverything(where) && !matches(where, loaded.doc)) continue;
     if (admits !== null && !admits(loaded.doc)) continue;
     documents.push(loaded.doc);
     distances.push(hit.distanceMeters);

@@ -16,7 +16,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { failure, type Failure } from "../errors.js";
 import type { StoredDocument } from "../storage/types.js";
-import { MATCH_ALL, type Expr } from "../query/expression.js";
+import { matchesEverything, type Expr } from "../query/expression.js";
 import { matches } from "../query/evaluate.js";
 import { compareStrings } from "../query/values.js";
 import { ruleFiltered } from "../query/shard-query.js";
@@ -27,7 +27,7 @@ import { bm25, createPhraseFrequencies } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
-import { ensureInstanceTable, ftsColumn, ftsTableName, hasInstanceTable, textTotals, vocabTableName } from "./text-index.js";
+import { ensureInstanceTable, ftsColumn, ftsTableName, instanceTableName, textTotals, vocabTableName } from "./text-index.js";
 import { candidateCountStatement, scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
@@ -76,6 +76,11 @@ export type ShardSearchStats =
       readonly variants: TypoAnswer[];
       /** With a one-pass request: every admitted candidate, or null when there are too many (one-pass.ts). */
       readonly onePass?: OnePassAnswer | null;
+      /**
+       * The text index's generation these statistics were read at (stats-cache.ts); null when
+       * they are not the whole index's (a read rule, or rows left out after a resharding).
+       */
+      readonly generation?: number | null;
       readonly rowsRead: number;
     }
   | (Failure & { readonly rowsRead: number });
@@ -114,6 +119,8 @@ export type ShardSearchResult =
       readonly hasMore: boolean;
       /** Documents the FTS5 expression matched on this shard. */
       readonly candidates: number;
+      /** The text index's generation the page was scored at (stats-cache.ts); null for a rule-bound caller or rows left out after a resharding. */
+      readonly generation?: number | null;
       readonly rowsRead: number;
     }
   | (Failure & { readonly rowsRead: number });
@@ -133,14 +140,19 @@ const writeDirectly: WriteAtomically = (write) => write();
  * (search-maintenance.ts, through `atomically`), so a search sees every
  * write made before it.
  */
-function searchable(sql: SearchSql, collection: string, atomically: WriteAtomically): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[]; totals: SearchState["totals"] } {
-  const index = readSearchState(sql, collection);
+function searchable(
+  sql: SearchSql,
+  collection: string,
+  atomically: WriteAtomically,
+  instanceTable: string | null = null,
+): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[]; totals: SearchState["totals"]; instanceTable: boolean } {
+  const index = readSearchState(sql, collection, instanceTable);
   if (index === null) return failure("failed_precondition", `collection ${collection} has no search index; create one with AdminService.CreateSearchIndex`);
   if (index.state !== "ready") return failure("failed_precondition", `the search index of ${collection} is not READY yet; call AdminService.CreateSearchIndex again to finish it`);
   if (index.spec.textFields.length === 0) return failure("failed_precondition", `the search index of ${collection} has no text fields; a text search needs some (CreateSearchIndex text_fields)`);
-  if (!index.pending) return { ok: true, textFields: index.spec.textFields, totals: index.totals };
+  if (!index.pending) return { ok: true, textFields: index.spec.textFields, totals: index.totals, instanceTable: index.instanceTable };
   atomically(() => void maintainCollection(sql, collection, null));
-  return { ok: true, textFields: index.spec.textFields, totals: textTotals(sql, collection) };
+  return { ok: true, textFields: index.spec.textFields, totals: textTotals(sql, collection), instanceTable: index.instanceTable };
 }
 
 /**
@@ -273,7 +285,8 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
   }
-  return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, rowsRead, ...(onePass === undefined ? {} : { onePass }) };
+  const generation = scope === null ? all.generation : null;
+  return { ok: true, textFields: ready.textFields, documents: totals.documents, tokens: totals.tokens, phraseDocuments, variants, generation, rowsRead, ...(onePass === undefined ? {} : { onePass }) };
 }
 
 function sum(values: readonly number[]): number {
@@ -292,7 +305,8 @@ interface Candidate {
  */
 export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomically: WriteAtomically = writeDirectly): ShardSearchResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
-  const ready = searchable(sql, req.collection, atomically);
+  // The instance table's existence is read with the index's state (one statement, not two).
+  const ready = searchable(sql, req.collection, atomically, instanceTableName(req.collection));
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   // A rule-bound caller's candidates, refusals and rows read are its
   // readable documents' only (issue 11): hidden candidates are skipped
@@ -310,7 +324,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomical
   // The walk below keeps every hit it meets when nothing can drop one, so
   // it needs the page and one more (hasMore): SQLite then sorts with a
   // bounded heap. Otherwise it steps the whole order as far as it must.
-  const droppable = where !== MATCH_ALL || admits !== null || readable !== null || (req.geo !== undefined && req.geo !== null);
+  const droppable = !matchesEverything(where) || admits !== null || readable !== null || (req.geo !== undefined && req.geo !== null);
   const scoring = (after: SearchCursor | null, rowsMax: number): ScoringStatement | null =>
     scoringStatement({
       collection: req.collection, match: req.match, tree: req.tree, phrases: req.phrases, idfs: req.idfs,
@@ -320,7 +334,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomical
   // that double (rankInSql).
   const firstRowsMax = req.limit + 1;
   const sqlScored = scoring(req.after, firstRowsMax) !== null;
-  if (sqlScored && !hasInstanceTable(sql, req.collection)) atomically(() => ensureInstanceTable(sql, req.collection));
+  if (sqlScored && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
   const ranked = sqlScored
     ? readableOnly(rankInSql(sql, (after, rowsMax) => scoring(after, rowsMax)!, req.after, firstRowsMax, droppable, candidateCountStatement(req.collection, req.match)), sql, req, readable)
     : rankInJavaScript(sql, req, ready.textFields, readable);
@@ -336,6 +350,19 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomical
   if (narrowed !== null && !narrowed.ok) return { ...narrowed, rowsRead };
   if (narrowed !== null) rowsRead += narrowed.rowsRead;
   if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
+  const generation = scope === null ? ready.totals.generation : null;
+  if (!droppable) {
+    // Nothing can drop a hit: the page is the first `limit` hits after the
+    // cursor, loaded in one statement, and one more hit says hasMore
+    // without loading its document.
+    const page = firstHits(ranked.hits, req.after, req.limit + 1);
+    const hasMore = page.length > req.limit;
+    if (hasMore) page.pop();
+    const documents = loadDocuments(sql, req.collection, page.map((c) => c.id));
+    rowsRead += documents.length;
+    if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
+    return { ok: true, documents, scores: page.map((c) => c.score), hasMore, candidates: ranked.candidates, generation, rowsRead };
+  }
   const documents: StoredDocument[] = [];
   const scores: number[] = [];
   const distances: number[] = [];
@@ -347,7 +374,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomical
     rowsRead++;
     if (rowsRead > req.rowsReadMax) return overBudget(rowsRead, req.rowsReadMax);
     if (doc === null) throw new Error("invariant broken: an indexed document has a row");
-    if (where !== MATCH_ALL && !matches(where, doc)) continue;
+    if (!matchesEverything(where) && !matches(where, doc)) continue;
     if (admits !== null && !admits(doc)) continue;
     if (documents.length === req.limit) {
       hasMore = true;
@@ -357,7 +384,7 @@ export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomical
     scores.push(c.score);
     if (narrowed !== null) distances.push(narrowed.distances.get(c.id)!);
   }
-  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: ranked.candidates, rowsRead };
+  return { ok: true, documents, scores, ...(narrowed === null ? {} : { distances, geoCandidates: narrowed.candidates }), hasMore, candidates: ranked.candidates, generation, rowsRead };
 }
 
 /** The candidates in (score desc, id asc) order, how many there are, and the rows read to rank them. */
@@ -373,7 +400,9 @@ type Ranked = { readonly ok: true; readonly hits: Iterable<Candidate>; readonly 
  * active SQLite refuses to drop a table or index on that connection
  * (SQLITE_LOCKED): a search that stopped early made DeleteSearchIndex and
  * DeleteIndex fail for seconds (a new user's finding). `count` counts the
- * candidates (FTS5's match, the documents the statement ranks).
+ * candidates (FTS5's match, the documents the statement ranks) when the
+ * scoring statement did not (ScoringStatement.counts: it counts the list
+ * it makes first for an AND or a NOT, in the same statement).
  *
  * Rows read: the first batch's (it scans every candidate's instances); a
  * later batch scans them again, which is not counted twice, so a filtered
@@ -388,14 +417,18 @@ function rankInSql(
   more: boolean,
   count: ScoringStatement,
 ): Ranked {
-  const candidates = sql.exec<{ total: number }>(count.sql, ...count.params).toArray()[0]?.total ?? 0;
+  let counted: number | null = null;
   const run = (from: SearchCursor | null, rowsMax: number) => {
     const statement = statementFor(from, rowsMax);
-    const cursor = sql.exec<{ id: string; score: number }>(statement.sql, ...statement.params);
-    const rows = cursor.toArray().map((r) => ({ id: r.id, score: r.score }));
-    return { rows, rowsRead: cursor.rowsRead };
+    const cursor = sql.exec<{ id: string; score: number; total?: number }>(statement.sql, ...statement.params);
+    const raw = cursor.toArray();
+    if (statement.counts === true && raw.length > 0) counted ??= raw[0]!.total!;
+    return { rows: raw.map((r) => ({ id: r.id, score: r.score })), rowsRead: cursor.rowsRead };
   };
   const first = run(after, firstRowsMax);
+  // Counted by the statement when it lists the candidates first and a row
+  // came back; else by FTS5's own match.
+  const candidates: number = counted ?? sql.exec<{ total: number }>(count.sql, ...count.params).toArray()[0]?.total ?? 0;
   const hits: Iterable<Candidate> = {
     *[Symbol.iterator]() {
       let batch = first.rows;
@@ -411,6 +444,8 @@ function rankInSql(
   // Rows read are the scoring statement's, as before the count was its own
   // statement: the count reads FTS5's doclists only, an order of magnitude
   // less, and counting it would move searches over rowsReadMax that passed.
+  // (A statement that counts its candidate list reads that list once more:
+  // at most SEARCH_CANDIDATES_PER_SHARD_MAX rows, included.)
   return { ok: true, hits, candidates, rowsRead: first.rowsRead ?? candidates };
 }
 
@@ -469,6 +504,39 @@ export function compareHits(a: SearchCursor, b: SearchCursor): number {
 
 function splitTokens(text: string | number | undefined): string[] {
   return typeof text === "string" && text !== "" ? text.split(" ") : [];
+}
+
+/** The first `count` hits strictly after `after`, in order. */
+function firstHits(hits: Iterable<Candidate>, after: SearchCursor | null, count: number): Candidate[] {
+  const out: Candidate[] = [];
+  for (const c of hits) {
+    if (out.length === count) break;
+    if (after === null || compareHits(c, after) > 0) out.push(c);
+  }
+  return out;
+}
+
+/**
+ * The documents of `ids` (indexed ones, so each has a row), in that order,
+ * read by ONE statement (ids passed as a JSON array, so the statement's
+ * text and its parameter count are the same for every page): a page of ten
+ * took ten point reads, each a call into SQLite with its own fixed cost.
+ */
+function loadDocuments(sql: SearchSql, collection: string, ids: readonly string[]): StoredDocument[] {
+  if (ids.length === 0) return [];
+  const rows = new Map<string, StoredDocument>();
+  for (const row of sql
+    .exec<{ id: string; data: string; version: number; create_time_ms: number; update_time_ms: number }>(
+      "SELECT id, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))", collection, JSON.stringify(ids),
+    )
+    .toArray()) {
+    rows.set(row.id, { collection, id: row.id, data: JSON.parse(row.data) as JsonObject, version: row.version, createTimeMs: row.create_time_ms, updateTimeMs: row.update_time_ms });
+  }
+  return ids.map((id) => {
+    const doc = rows.get(id);
+    if (doc === undefined) throw new Error("invariant broken: an indexed document has a row");
+    return doc;
+  });
 }
 
 function loadDocument(sql: SearchSql, collection: string, id: string): StoredDocument | null {

@@ -43,19 +43,13 @@ export function instanceTableName(collection: string): string {
 /**
  * Creates the instance vocabulary of an existing FTS5 table when missing
  * (indexes made before it existed); a virtual table over the FTS5 index,
- * so it holds no rows of its own and costs nothing to keep in step.
+ * so it holds no rows of its own and costs nothing to keep in step. A
+ * scoring pass learns whether it exists by a read, with the index's state
+ * (catalog.ts readSearchState): CREATE ... IF NOT EXISTS is a write even
+ * when the table exists (it would make the pass commit a transaction).
  */
 export function ensureInstanceTable(sql: SearchSql, collection: string): void {
   sql.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS "${instanceTableName(collection)}" USING fts5vocab("${ftsTableName(collection)}", 'instance')`);
-}
-
-/**
- * Whether the collection's instance vocabulary exists, by a read: a search
- * asks before each scoring pass, and CREATE ... IF NOT EXISTS is a write
- * even when the table exists (it would make the pass commit a transaction).
- */
-export function hasInstanceTable(sql: SearchSql, collection: string): boolean {
-  return sql.exec<{ one: number }>("SELECT 1 AS one FROM sqlite_master WHERE type = 'table' AND name = ?", instanceTableName(collection)).toArray().length > 0;
 }
 
 /** The FTS5 column of the text field at `index`. */

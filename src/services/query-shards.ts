@@ -13,6 +13,14 @@ import type { Deadline } from "../query/fan-out.js";
 import { currentRouting } from "../shards/routing-cache.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
+import { SearchStatsCache } from "../search/stats-cache.js";
+
+/**
+ * This isolate's cache of searches' global statistics (search/stats-cache.ts):
+ * each entry is checked against every shard's index generation before its
+ * scores are used, so sharing it between requests never changes a ranking.
+ */
+const searchStatsCache = new SearchStatsCache();
 
 /** The shards of the current routing table. */
 export async function routedQueryShards(env: Env): Promise<QueryShards> {
@@ -37,6 +45,7 @@ export async function routedSearchShards(env: Env): Promise<SearchShards> {
     routingVersion: table.version,
     searchStats: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.searchStats(req, table.version))),
     search: (shard, req) => untilUnblocked(env, shard, () => readFromShard(env, shard, (s) => s.search(req, table.version))),
+    statsCache: searchStatsCache,
   };
 }
 

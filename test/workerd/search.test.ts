@@ -135,12 +135,22 @@ describe("shards' caches of the vocabulary", () => {
     const before = await explain("girafe crossing");
     expect(ids(before)).toEqual(["v1"]);
     expect(before.plan!.search!.compiled).toBe('(("girafe" OR "giraffe") AND "crossing")');
-    // The same search again reads no vocabulary row: the counts, the typo
+    // The same words again (another search, so the Worker has no
+    // statistics of it cached) read no vocabulary row: the counts, the typo
     // range and the variants are the shards' cached ones, so each shard
     // reads its totals' row alone (no document matches without variants).
+    const reordered = await explain("crossing girafe");
+    expect(reordered.plan!.search!.compiled).toBe('("crossing" AND ("girafe" OR "giraffe"))');
+    expect(reordered.plan!.search!.terms.map((t) => [t.term, t.documents])).toEqual([["crossing", 1n], ["girafe", 0n], ["giraffe", 1n]]);
+    expect(reordered.plan!.search!.statsRowsRead).toBe(BigInt(reordered.plan!.shards.length));
+    // The same search again takes no statistics pass at all: the Worker
+    // kept its statistics, and every shard's index generation is unchanged
+    // (search/stats-cache.ts).
     const again = await explain("girafe crossing");
+    expect(ids(again)).toEqual(["v1"]);
     expect(again.plan!.search!.terms).toEqual(before.plan!.search!.terms);
-    expect(again.plan!.search!.statsRowsRead).toBe(BigInt(again.plan!.shards.length));
+    expect(again.plan!.search!.statsRowsRead).toBe(0n);
+    expect(again.plan!.shards.every((s) => s.sqlPlan.endsWith("with the Worker's cached statistics (index generation checked)"))).toBe(true);
     await db.setDocument({ ref: { collection: c, id: "v2" }, data: { title: "girafe crossing" } });
     const after = await explain("girafe crossing");
     expect(ids(after)).toEqual(["v2"]);

@@ -20,6 +20,7 @@ import { documentColumns } from "../../../src/search/text-index.js";
 import { chooseVariants, editDistance, editsAllowed } from "../../../src/search/typo.js";
 import { compileSearch, typoTerms } from "../../../src/search/compile.js";
 import { compareHits } from "../../../src/search/shard-search.js";
+import { SearchStatsCache } from "../../../src/search/stats-cache.js";
 import type { SearchIndexSpec } from "../../../src/search/catalog.js";
 import { memoryCluster, type MemoryCluster } from "../query/memory-shards.js";
 
@@ -138,7 +139,12 @@ describe("search ranking equals one FTS5 database's bm25()", () => {
         // one more 8-shard layout never does, so scoring passes (in SQL and
         // in JavaScript) are checked on every query as well.
         const eight = clusters[2]!.search;
-        const searchers = [...clusters.map((c) => c.search), { ...eight, searchStats: (shard: string, req: Parameters<typeof eight.searchStats>[1]) => eight.searchStats(shard, { ...req, onePass: null }) }];
+        const twoPass = { ...eight, searchStats: (shard: string, req: Parameters<typeof eight.searchStats>[1]) => eight.searchStats(shard, { ...req, onePass: null }) };
+        // The same two-pass layout with the Worker's statistics cache
+        // (stats-cache.ts), twice: the second asks no statistics and must
+        // rank exactly the same.
+        const cached = { ...twoPass, statsCache: new SearchStatsCache() };
+        const searchers = [...clusters.map((c) => c.search), twoPass, cached, cached];
         for (const t of texts) {
           const node = parseSearchText(t);
           let compiled: string | null = null;
