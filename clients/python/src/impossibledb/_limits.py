@@ -84,6 +84,12 @@ The server sends a token at least every LISTEN_PENDING_ROWS_MAX (20,000)
 changes, and a whole result of at most LISTEN_MATCHES_MAX (10,000) documents.
 """
 
+CLOSE_DRAIN_POLL_MS: Final = 2
+"""How long AsyncClient.close() sleeps, GIL released, between two looks for an HTTP thread still attached (_native_threads.py)."""
+
+CLOSE_DRAIN_POLLS_MAX: Final = 250
+"""Looks close() takes at most before it returns anyway: 0.5 s of sleep, for a thread that is not pyqwest's and stays attached."""
+
 
 def _assert_limit(ok: bool, what: str) -> None:
     if not ok:
@@ -99,3 +105,4 @@ _assert_limit(VALUE_DEPTH_MAX >= 20, "the client's depth bound leaves the server
 _assert_limit(float(INT_SAFE_MAX) == INT_SAFE_MAX, "a safe int survives the round trip through a double")
 _assert_limit(INT64_MIN < -INT_SAFE_MAX and INT_SAFE_MAX < INT64_MAX, "every safe integer is an int64")
 _assert_limit(TIMESTAMP_SECONDS_MIN < 0 < TIMESTAMP_SECONDS_MAX, "timestamps reach both sides of 1970")
+_assert_limit(0 < CLOSE_DRAIN_POLL_MS * CLOSE_DRAIN_POLLS_MAX <= 1_000, "close() waits for HTTP threads at most a second")

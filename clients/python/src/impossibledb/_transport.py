@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from google.protobuf.message import Message
 
+from ._native_threads import wait_native_threads_detached
 from .errors import Canceled, DeadlineExceeded, ImpossibleDBError, from_connect_error
 from .retry import RetryPolicy, backoff_ms, is_idempotent_method, should_retry
 from .v1 import collection_service_pb2, query_service_pb2, transaction_service_pb2
@@ -169,8 +170,14 @@ class AsyncConnectTransport:
             await stream.aclose()
 
     async def close(self) -> None:
+        """Closes the clients, then waits for pyqwest's threads still delivering answers (_native_threads.py).
+
+        Without the wait, a process that exits right after close() can
+        abort (SIGABRT) while one of those threads is between its two
+        holds of the GIL."""
         for client in self._clients:
             await client.close()
+        await wait_native_threads_detached()
 
 
 def _from_async_connect_error(error: Any) -> BaseException:

@@ -69,7 +69,11 @@ class AsyncClient:
         await self.close()
 
     async def close(self) -> None:
-        """Releases the connection; the client cannot be used afterwards."""
+        """Releases the connection; the client cannot be used afterwards.
+
+        Over Connect it also waits (at most 0.5 s) for the HTTP library's
+        threads to finish delivering answers, so that a program may exit
+        right after it (README: Closing an AsyncClient before the program exits)."""
         await self._caller.transport.close()
 
     def collection(self, name: str) -> AsyncCollection:
