@@ -157,7 +157,12 @@ export class TransactionCoordinator extends DurableObject<Env> {
     if (this.inflight.has(plan.txId) || this.claimedByAnother(plan)) return false;
     // The same commit, claimed and applied by a one-phase commit on one shard before a resharding
     // spread its documents over several: never staged again (finishStaged answers that commit).
-    if ((await this.appliedOnePhase(plan)) !== null) return false;
+    // Only such a claim makes this wait on its shard; after it, the checks above are made again,
+    // since other calls of the id may have run meanwhile (they check and write with no await between).
+    if (this.sameCommitClaimed(plan)) {
+      if ((await this.appliedOnePhase(plan)) !== null) return false;
+      if (loadRecord(this.sql, plan.txId, true) !== null || this.inflight.has(plan.txId) || this.claimedByAnother(plan)) return false;
+    }
     const nowMs = Date.now();
     const participants = plan.participants.map((p) => p.shard);
     const { state, effects } = transition(initialState(plan.deadlineMs), { type: "stage_requested", participants, deadlineMs: plan.deadlineMs, nowMs });
@@ -315,10 +320,16 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * exists.
    */
   private async appliedOnePhase(plan: CommitPlan): Promise<{ shard: string; vote: Vote & { vote: "yes" } } | null> {
-    const claim = loadClaim(this.sql, plan.txId);
-    if (claim === null || claim.shard === "" || claim.fingerprint !== fingerprintOfPlan(plan)) return null;
+    if (!this.sameCommitClaimed(plan)) return null;
+    const claim = loadClaim(this.sql, plan.txId)!;
     const vote = await shardStub(transactionEnv(this.env, plan.txId), claim.shard).txRecordedVote(plan.txId, claim.fingerprint);
     return vote?.vote === "yes" ? { shard: claim.shard, vote } : null;
+  }
+
+  /** True when a one-phase commit on a shard claimed `plan`'s id with these same reads and writes. */
+  private sameCommitClaimed(plan: CommitPlan): boolean {
+    const claim = loadClaim(this.sql, plan.txId);
+    return claim !== null && claim.shard !== "" && claim.fingerprint === fingerprintOfPlan(plan);
   }
 
   /**
