@@ -75,10 +75,17 @@ func refsProto(docs []*DocumentRef) []*v1.DocumentRef {
 // WriteBatch collects writes to send in one call: Commit (each shard's
 // writes atomically, shards independently) or CommitAtomic (all or
 // nothing). Make one with Client.Batch. Not safe for concurrent use.
+//
+// A batch is sent once: a second Commit or CommitAtomic, which would apply
+// every write again (an increment twice), fails with ErrFailedPrecondition
+// and sends nothing, and so do writes added after the first, unless that
+// first was a CommitAtomic the server refused (nothing was applied).
 type WriteBatch struct {
 	client *Client
 	writes []*v1.Write
 	err    error
+	// sent is set before a commit sends.
+	sent bool
 }
 
 // Batch starts an empty batch.
@@ -86,6 +93,10 @@ func (c *Client) Batch() *WriteBatch { return &WriteBatch{client: c} }
 
 func (b *WriteBatch) add(op string, d *DocumentRef, kind writeKind, data any, opts []WriteOption) *WriteBatch {
 	if b.err != nil {
+		return b
+	}
+	if b.sent {
+		b.err = alreadySent(op)
 		return b
 	}
 	w, err := writeProto(op, d, kind, data, opts)
@@ -136,7 +147,15 @@ type WriteResult struct {
 	Err error
 }
 
+// alreadySent is the error of a call on a batch that was sent.
+func alreadySent(op string) error {
+	return &Error{Op: op, Cause: connect.NewError(connect.CodeFailedPrecondition, errors.New("this batch was already sent (a batch is committed once; a second commit would apply its writes again): make a new batch"))}
+}
+
 func (b *WriteBatch) check(op string) error {
+	if b.sent {
+		return alreadySent(op)
+	}
 	if b.err != nil {
 		return b.err
 	}
@@ -158,6 +177,7 @@ func (b *WriteBatch) Commit(ctx context.Context) ([]WriteResult, error) {
 	if err := b.check(op); err != nil {
 		return nil, err
 	}
+	b.sent = true
 	res, err := b.client.rpc.batchWriteDocuments(ctx, &v1.BatchWriteDocumentsRequest{Writes: b.writes})
 	if err != nil {
 		return nil, wrapError(op, err)
@@ -182,8 +202,13 @@ func (b *WriteBatch) CommitAtomic(ctx context.Context) ([]WriteResult, error) {
 	if err := b.check(op); err != nil {
 		return nil, err
 	}
+	b.sent = true
 	res, err := b.client.rpc.commitBatch(ctx, &v1.CommitBatchRequest{Writes: b.writes})
 	if err != nil {
+		// Refused (nothing applied): the batch may be sent again, as a whole or per shard.
+		if refusedByServer(err) {
+			b.sent = false
+		}
 		return nil, wrapError(op, err)
 	}
 	out := make([]WriteResult, len(b.writes))
@@ -200,4 +225,15 @@ func (c *Client) writeResult(ref *v1.DocumentRef, results []*v1.WriteResult, i i
 		out.UpdateTime = timeOf(results[i].GetUpdateTime().AsTime(), results[i].GetUpdateTime() != nil)
 	}
 	return out
+}
+
+// refusedByServer reports an error that is the server's refusal of a write
+// (nothing was applied), not a lost or cut answer (UNAVAILABLE,
+// DEADLINE_EXCEEDED, CANCELED, UNKNOWN, INTERNAL: it may have been applied).
+func refusedByServer(err error) bool {
+	switch asConnectError(err).Code() {
+	case connect.CodeUnavailable, connect.CodeDeadlineExceeded, connect.CodeCanceled, connect.CodeUnknown, connect.CodeInternal:
+		return false
+	}
+	return true
 }

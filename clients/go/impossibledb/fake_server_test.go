@@ -484,3 +484,64 @@ func TestTransactionEndsWithItsFunction(t *testing.T) {
 		}
 	})
 }
+
+func (f *fakeDB) CommitBatch(_ context.Context, req *connect.Request[v1.CommitBatchRequest]) (*connect.Response[v1.CommitBatchResponse], error) {
+	if err := f.call("CommitBatch"); err != nil {
+		return nil, err
+	}
+	results := make([]*v1.WriteResult, len(req.Msg.GetWrites()))
+	for i, w := range req.Msg.GetWrites() {
+		results[i] = &v1.WriteResult{Ref: w.GetRef(), Version: 1}
+	}
+	return connect.NewResponse(&v1.CommitBatchResponse{Results: results}), nil
+}
+
+func (f *fakeDB) BatchWriteDocuments(_ context.Context, req *connect.Request[v1.BatchWriteDocumentsRequest]) (*connect.Response[v1.BatchWriteDocumentsResponse], error) {
+	if err := f.call("BatchWriteDocuments"); err != nil {
+		return nil, err
+	}
+	statuses := make([]*v1.WriteStatus, len(req.Msg.GetWrites()))
+	results := make([]*v1.WriteResult, len(req.Msg.GetWrites()))
+	for i, w := range req.Msg.GetWrites() {
+		statuses[i] = &v1.WriteStatus{}
+		results[i] = &v1.WriteResult{Ref: w.GetRef(), Version: 1}
+	}
+	return connect.NewResponse(&v1.BatchWriteDocumentsResponse{Statuses: statuses, Results: results}), nil
+}
+
+func TestABatchIsSentOnceUnlessAnAtomicCommitWasRefused(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		doc := db.Collection("c").Doc("a")
+		batch := db.Batch().Set(doc, map[string]any{"n": 1})
+		if _, err := batch.Commit(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := batch.Commit(t.Context()); !errors.Is(err, ErrFailedPrecondition) {
+			t.Fatalf("second Commit: %v, want ErrFailedPrecondition", err)
+		}
+		if _, err := batch.Set(doc, map[string]any{"n": 2}).CommitAtomic(t.Context()); !errors.Is(err, ErrFailedPrecondition) {
+			t.Fatalf("CommitAtomic after Commit: %v, want ErrFailedPrecondition", err)
+		}
+		if n := f.callsOf("BatchWriteDocuments") + f.callsOf("CommitBatch"); n != 1 {
+			t.Fatalf("%d calls sent, want 1", n)
+		}
+		// A refused atomic commit applied nothing: the batch may go again.
+		f.failures["CommitBatch"] = []connect.Code{connect.CodeAlreadyExists}
+		refused := db.Batch().Set(doc, map[string]any{"n": 1})
+		if _, err := refused.CommitAtomic(t.Context()); !errors.Is(err, ErrAlreadyExists) {
+			t.Fatalf("refused CommitAtomic: %v", err)
+		}
+		if _, err := refused.Commit(t.Context()); err != nil {
+			t.Fatalf("Commit after a refused CommitAtomic: %v", err)
+		}
+		// A lost answer (it may have been applied): not again.
+		f.failures["CommitBatch"] = []connect.Code{connect.CodeUnavailable}
+		lost := db.Batch().Set(doc, map[string]any{"n": 1})
+		if _, err := lost.CommitAtomic(t.Context()); err == nil {
+			t.Fatal("want the scripted UNAVAILABLE")
+		}
+		if _, err := lost.CommitAtomic(t.Context()); !errors.Is(err, ErrFailedPrecondition) {
+			t.Fatalf("CommitAtomic after a lost answer: %v, want ErrFailedPrecondition", err)
+		}
+	})
+}

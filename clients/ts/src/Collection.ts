@@ -12,6 +12,7 @@ import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
 import type { DocumentData } from "./value-codec.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, wireData, wireFields, wirePatch, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+import { OUTCOME_UNKNOWN_CODES } from "./Transaction.js";
 import type { WithFieldValues } from "./field-value.js";
 
 /** Options of a read. */
@@ -223,6 +224,13 @@ export class Collection<T extends DocumentData = DocumentData> {
  */
 export class WriteBatch<T extends DocumentData = DocumentData> {
   private readonly writes: WireWrite[] = [];
+  /**
+   * Set by commit() or commitAtomic(), before it sends: a batch is sent once
+   * (as Firestore's), so a second commit, which would apply every write
+   * again (an increment twice), and writes added after it are refused; only
+   * a commitAtomic() the server refused (nothing applied) leaves it unsent.
+   */
+  private sent = false;
 
   /** @internal */
   constructor(
@@ -232,24 +240,28 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
 
   /** Replaces a document whole, creating it if missing. */
   set(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
+    this.assertUnsent();
     this.writes.push(setWrite(this.collection, id, data, options));
     return this;
   }
 
   /** Creates a document; ALREADY_EXISTS when it exists. */
   create(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
+    this.assertUnsent();
     this.writes.push(createWrite(this.collection, id, data, options));
     return this;
   }
 
   /** Changes fields of an existing document. */
   update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): this {
+    this.assertUnsent();
     this.writes.push(updateWrite(this.collection, id, patch, options));
     return this;
   }
 
   /** Deletes a document. */
   delete(id: string, options?: WriteOptions): this {
+    this.assertUnsent();
     this.writes.push(deleteWrite(this.collection, id, options));
     return this;
   }
@@ -263,7 +275,15 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * `returnDocuments`, and only while they fit the response limit (3 MiB).
    */
   async commitAtomic(options: { returnDocuments?: boolean } = {}): Promise<WriteOutcome[]> {
-    const res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
+    this.markSent();
+    let res;
+    try {
+      res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
+    } catch (err) {
+      // Refused (nothing applied): the batch may be sent again, as a whole or per shard.
+      if (!OUTCOME_UNKNOWN_CODES.has(ConnectError.from(err).code)) this.sent = false;
+      throw err;
+    }
     return res.results.map((r) => writeOutcome(r, this.services.decoder));
   }
 
@@ -276,12 +296,22 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * response limit (3 MiB).
    */
   async commit(options: { returnDocuments?: boolean } = {}): Promise<BatchWriteOutcome[]> {
+    this.markSent();
     const res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
     return res.statuses.map((status, i) => {
       const result = res.results[i];
       const ok = status.code === 0;
       return { ok, code: status.code, message: status.message, result: ok && result !== undefined ? writeOutcome(result, this.services.decoder) : undefined };
     });
+  }
+
+  private markSent(): void {
+    this.assertUnsent();
+    this.sent = true;
+  }
+
+  private assertUnsent(): void {
+    if (this.sent) throw new ConnectError("this batch was already sent (a batch is committed once; a second commit would apply its writes again): make a new batch", Code.FailedPrecondition);
   }
 }
 

@@ -171,7 +171,8 @@ export class BaseImpossibleDBClient {
       const tx = this.createTransaction(previousId === undefined ? options : { ...options, retryOf: previousId });
       try {
         const value = await fn(tx);
-        await tx.commit();
+        // `fn` may have committed the transaction itself: that commit is the one.
+        if (!tx.committed) await tx.commit();
         return value;
       } catch (err) {
         // Rolling back releases the read locks a retry took.

@@ -73,7 +73,7 @@ type State = "open" | "committing" | "committed" | "failed" | "unknown" | "rolle
  * acknowledged: the answer was lost or cut short. Any other code is the
  * server's refusal, and nothing was applied.
  */
-const OUTCOME_UNKNOWN_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled, Code.Unknown, Code.Internal]);
+export const OUTCOME_UNKNOWN_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled, Code.Unknown, Code.Internal]);
 
 /** A transaction. Obtain one with ImpossibleDBClient.createTransaction(). */
 export class Transaction {
@@ -195,6 +195,11 @@ export class Transaction {
       reads: readDocs,
       commitTime: res.commitTime === undefined ? undefined : timestampDate(res.commitTime),
     };
+  }
+
+  /** True once a commit() of this transaction succeeded. */
+  get committed(): boolean {
+    return this.state === "committed";
   }
 
   /** The server's id of the transaction, once it has begun (its first read or commit); else undefined. */

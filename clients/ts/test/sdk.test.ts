@@ -130,6 +130,44 @@ describe("Collection", () => {
     expect(out[1]).toMatchObject({ message: "exists", result: undefined });
   });
 
+  it("a batch is sent once: a second commit, or a write added after one, is refused with nothing sent, unless an atomic commit was refused", async () => {
+    let sent = 0;
+    let refuse = false;
+    const db = client({
+      collection: {
+        batchWriteDocuments(req) {
+          sent++;
+          return { statuses: req.writes.map(() => ({ code: 0 })), results: req.writes.map((w) => ({ ref: w.ref, version: 1n })) };
+        },
+      },
+      transaction: {
+        commitBatch(req) {
+          sent++;
+          if (refuse) throw new ConnectError("document c/b already exists", Code.AlreadyExists);
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 1n })) };
+        },
+      },
+    });
+    const batch = db.collection("c").batch().set("a", { x: 1 });
+    await batch.commit();
+    for (const again of [() => batch.commit(), () => batch.commitAtomic()]) {
+      expect((await again().catch((e: unknown) => ConnectError.from(e))) as ConnectError).toMatchObject({ code: Code.FailedPrecondition });
+    }
+    expect(() => batch.set("b", { x: 2 })).toThrow(/already sent/);
+    expect(sent).toBe(1);
+    // Two at once: one is sent.
+    const twice = db.collection("c").batch().set("a", { x: 1 });
+    const both = await Promise.allSettled([twice.commitAtomic(), twice.commitAtomic()]);
+    expect(both.map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+    expect(sent).toBe(2);
+    // A refused atomic commit applied nothing: the batch may go again, per shard.
+    refuse = true;
+    const refused = db.collection("c").batch().set("a", { x: 1 }).create("b", {});
+    expect((await refused.commitAtomic().catch((e: unknown) => ConnectError.from(e))) as ConnectError).toMatchObject({ code: Code.AlreadyExists });
+    expect((await refused.commit()).map((o) => o.ok)).toEqual([true, true]);
+    expect(sent).toBe(4);
+  });
+
   it("commitAtomic sends one CommitBatch: every write or none, throwing the refusal", async () => {
     const sent: string[][] = [];
     let refuse = false;

@@ -132,6 +132,19 @@ describe("a transaction commits once", () => {
     expect(s.commits).toHaveLength(1);
   });
 
+  it("runTransaction whose function commits the transaction itself returns its value and sends one Commit", async () => {
+    const s = server();
+    const value = await s.db.runTransaction(async (tx) => {
+      await tx.get("c", "a");
+      tx.write("c", "a", { n: 1 });
+      await tx.commit();
+      return "done";
+    });
+    expect(value).toBe("done");
+    expect(s.commits).toHaveLength(1);
+    expect(s.applied()).toBe(1);
+  });
+
   it("runTransaction still retries an ABORTED commit in a fresh transaction and applies it once", async () => {
     const s = server();
     s.state.abortNext = true;

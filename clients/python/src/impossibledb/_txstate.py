@@ -33,6 +33,11 @@ the commit (nothing applied); "unknown": the commit's answer was lost, so it may
 _OUTCOME_UNKNOWN = (Unavailable, DeadlineExceeded, Canceled, Unknown, Internal)
 """Errors after which a commit may have been applied though it was not acknowledged."""
 
+def refused(error: BaseException) -> bool:
+    """True when `error` is the server's refusal of a write (nothing was applied), not a lost or cut answer."""
+    return isinstance(error, ImpossibleDBError) and not isinstance(error, _OUTCOME_UNKNOWN)
+
+
 def transaction_options(read_only: bool, timeout_ms: int | None, retry_of: str | None) -> ts.TransactionOptions:
     """The options a transaction begins with; `retry_of` is the id of the aborted attempt this one retries, if any
     (the server then gives the retry its first attempt's priority and locks what it reads)."""
@@ -110,8 +115,7 @@ class TransactionState:
     def commit_failed(self, error: BaseException) -> None:
         """Records a commit that raised: refused by the server ("failed") or with its outcome unknown."""
         self.failure = error
-        refused = isinstance(error, ImpossibleDBError) and not isinstance(error, _OUTCOME_UNKNOWN)
-        self.state = "failed" if refused else "unknown"
+        self.state = "failed" if refused(error) else "unknown"
 
     def may_roll_back(self) -> bool:
         """Whether rollback() still has something to release: not after a commit succeeded or while one is in flight."""

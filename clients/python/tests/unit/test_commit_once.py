@@ -151,3 +151,29 @@ async def test_async_concurrent_first_reads_begin_one_transaction() -> None:
     assert len(began) == 1, "one read began the transaction; the other joined it"
     joined = [r for name, r in losing.server.calls if name == "GetDocuments" and not r.HasField("new_transaction")]
     assert [r.transaction for r in joined] == [tx.id]
+
+
+def test_a_batch_is_sent_once_unless_an_atomic_commit_was_refused(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("c", "n", {"n": 0})
+    batch = client.batch().set("c/a", {"n": 1})
+    batch.commit()
+    for again in (batch.commit, batch.commit_nonatomic):
+        with pytest.raises(impossibledb.FailedPrecondition, match="already sent"):
+            again()
+    with pytest.raises(impossibledb.FailedPrecondition, match="already sent"):
+        batch.set("c/b", {"n": 2})
+    assert server.count("CommitBatch") == 1 and server.count("BatchWriteDocuments") == 0
+    # A refused atomic commit applied nothing: the batch may go again.
+    refused = client.batch().set("c/x", {"n": 1}).create("c/n", {"n": 2})
+    with pytest.raises(impossibledb.AlreadyExists):
+        refused.commit()
+    outcomes = refused.commit_nonatomic()
+    assert len(outcomes) == 2
+
+
+async def test_async_batch_committed_twice_at_once_sends_once(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    batch = aclient.batch().set("c/a", {"n": 1})
+    first, second = await asyncio.gather(batch.commit(), batch.commit(), return_exceptions=True)
+    assert not isinstance(first, BaseException)
+    assert isinstance(second, impossibledb.FailedPrecondition)
+    assert server.count("CommitBatch") == 1
