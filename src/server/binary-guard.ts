@@ -219,7 +219,15 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
     return err instanceof Error ? err.message : String(err);
   }
   // Struct data loses an unknown null_value number as it parses (binary-null-values.ts).
-  return binaryNullValueProblem(input, message);
+  try {
+    return binaryNullValueProblem(input, message);
+  } catch (err) {
+    // fromBinary reads a known field by its declared type whatever the tag's
+    // wire type says, so it accepts what no encoder writes (a lone END_GROUP
+    // tag, a fuzzer's "wrong wire type": HTTP 500 before this); the walk,
+    // which skips fields by their wire type, cannot.
+    return `the request message's binary encoding is malformed (${err instanceof Error ? err.message : String(err)})`;
+  }
 }
 
 /**

@@ -379,8 +379,9 @@ describe("impossibledb CLI", () => {
     expect(ids[0]).toBe("d00010");
     expect(ids).toHaveLength(20);
     const bad = await cli(["export", collection, "--resume-token", "forged"]);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/InvalidArgument: page_token is invalid/);
+    // A usage error naming the flag, with the server's words (exit 1 before, naming page_token).
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--resume-token is not a token an export of ts_cli_token\S* printed \(the server says: page_token is invalid/);
     // The token the server just refused is not offered back as a way to resume.
     expect(bad.stderr).not.toMatch(/to resume/);
   });

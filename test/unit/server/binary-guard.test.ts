@@ -7,6 +7,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { GetDocumentRequestSchema } from "../../../gen/impossibledb/v1/collection_service_pb.js";
+import { CommitRequestSchema } from "../../../gen/impossibledb/v1/transaction_service_pb.js";
 import { guardBinaryRequest, readBodyCapped } from "../../../src/server/binary-guard.js";
 
 const LIMIT_BYTES = 1_000;
@@ -96,3 +97,18 @@ function streamOf(bytes: Uint8Array, chunkBytes: number): ReadableStream<Uint8Ar
     },
   });
 }
+
+describe("the binary guard on wire data fromBinary accepts but no encoder writes", () => {
+  it("refuses a CommitRequest with a field of the wrong wire type as malformed (it threw: HTTP 500, found by the fuzz campaign)", async () => {
+    // The fuzz campaign's case (seed 289466070, case 468): a transaction id, then a write whose Struct
+    // data carries a field tagged with a wire type that does not match its declared type.
+    const body = Uint8Array.from(atob("ClN0eDIuSjdHVG1CbzZ1a05jNkpUQ1pZVm90MEo2STBCUTNPQUFBQWNBQUFBQUFBQUFBRUo2STBCQ051QUEubnhfd0gxOXVyWlZ0QzdxUHpwQ0p3ZxoTCggKBgYP9ICOuxCAgICAgICAECQBKgwIARICCD0aBG51bGw="), (c) => c.charCodeAt(0));
+    const request = new Request("http://db.test/impossibledb.v1.TransactionService/Commit", {
+      method: "POST",
+      headers: { "Content-Type": "application/proto", "Content-Length": String(body.byteLength) },
+      body,
+    });
+    const guarded = await guardBinaryRequest(request, CommitRequestSchema);
+    expect(guarded.malformed).toMatch(/binary encoding is malformed/);
+  });
+});
