@@ -154,12 +154,14 @@ export class TransactionCoordinator extends DurableObject<Env> {
     if (existing !== null) return existing.state.phase === "staging" && JSON.stringify(existing.plan) === JSON.stringify(plan);
     // A one-phase claim of the id is this same commit when its fingerprint is: a one-shard commit a
     // resharding refused (nothing applied) is sent again under the new table, where it may span shards.
-    if (this.inflight.has(plan.txId) || this.claimedByAnother(plan)) return false;
+    // The claim is read once here: every parallel commit stages, and most ids have none.
+    const claim = loadClaim(this.sql, plan.txId);
+    if (this.inflight.has(plan.txId) || (claim !== null && claim.fingerprint !== fingerprintOfPlan(plan))) return false;
     // The same commit, claimed and applied by a one-phase commit on one shard before a resharding
     // spread its documents over several: never staged again (finishStaged answers that commit).
     // Only such a claim makes this wait on its shard; after it, the checks above are made again,
     // since other calls of the id may have run meanwhile (they check and write with no await between).
-    if (this.sameCommitClaimed(plan)) {
+    if (claim !== null && claim.shard !== "") {
       if ((await this.appliedOnePhase(plan)) !== null) return false;
       if (loadRecord(this.sql, plan.txId, true) !== null || this.inflight.has(plan.txId) || this.claimedByAnother(plan)) return false;
     }
