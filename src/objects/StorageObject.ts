@@ -234,12 +234,16 @@ export class StorageObject extends DurableObject<Env> {
     return step;
   }
 
-  /** Two-phase commit, phase one: validate, plan and lock; vote. */
-  async txPrepare(request: ParticipantRequest): Promise<Vote> {
+  /**
+   * Two-phase commit, phase one: validate, plan and lock; vote. `shard` is
+   * this shard's name in the routing table (kept with the prepare, so its
+   * alarm names itself to the coordinator: participant.ts `prepare`).
+   */
+  async txPrepare(request: ParticipantRequest, shard?: string): Promise<Vote> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     this.epochs.assertOwns([...request.reads, ...request.writes]);
-    const vote = prepare(this.ctx.storage, request, Date.now());
+    const vote = prepare(this.ctx.storage, request, Date.now(), shard);
     if (vote.vote === "yes") await scheduleRecovery(this.ctx.storage, this.retention);
     return vote;
   }

@@ -441,10 +441,20 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * not committing, and not heard from for TX_READ_LOCK_LEASE_MS
    * (sync/read-lock-lease.ts), so an abandoned retry's read locks stall
    * nobody for long.
+   *
+   * `askingShard`: the name of the shard that holds the prepare or lock
+   * (when it knows it). A shard outside the participants of the id's one
+   * commit (its final set: staging, preparing or decided; or the shard of
+   * its one-phase claim) is answered "aborted" for itself, whatever the id's
+   * fate: what it holds is a repeated Commit's prepare after a resharding
+   * moved the documents (the same reads and writes, so the same
+   * fingerprint), and applying it would apply the commit a second time.
+   * The coordinator records nothing for it.
    */
-  async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean, why: AbortCause = "waited"): Promise<Resolution> {
+  async resolve(txId: string, deadlineMs: number, abortIfUndecided: boolean, why: AbortCause = "waited", askingShard?: string): Promise<Resolution> {
     assertNotErased(this.erased);
     const nowMs = Date.now();
+    if (askingShard !== undefined && this.outsideCommit(txId, askingShard)) return { phase: "aborted" };
     // The id's one commit was claimed by a one-phase commit, which holds no
     // locks: a lock of the id is a losing commit's prepare, never to commit.
     // Answered without recording an abort, which would unsay that commit.
@@ -466,6 +476,21 @@ export class TransactionCoordinator extends DurableObject<Env> {
       this.leases.forget(txId);
     }
     return resolutionOf(this.record(txId)!.state, planFingerprintOf(this.sql, txId));
+  }
+
+  /**
+   * True when `shard` can hold no part of `txId`'s one commit: the id's
+   * participants are final (staging, preparing, committed or aborted) and
+   * do not include it, or the id's commit was claimed by a one-phase commit
+   * on another shard. False while the set may still grow (idle: a retry
+   * registers the shards it reads; a commit in flight not yet recorded).
+   */
+  private outsideCommit(txId: string, shard: string): boolean {
+    if (this.inflight.has(txId)) return !this.inflight.get(txId)!.shards.includes(shard);
+    const state = this.record(txId)?.state;
+    if (state !== undefined) return state.phase !== "idle" && !state.participants.includes(shard);
+    const claim = loadClaim(this.sql, txId);
+    return claim !== null && claim.shard !== shard;
   }
 
   /** True when `txId` has gone quiet past its lease (sync/read-lock-lease.ts). */
@@ -739,7 +764,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
       if (this.record(request.txId)?.state.phase === "aborted") {
         return { vote: "no", kind: "aborted", message: "transaction aborted by an older one; retry it" };
       }
-      const v = await shardStub(transactionEnv(this.env, request.txId), shard).txPrepare(request);
+      const v = await shardStub(transactionEnv(this.env, request.txId), shard).txPrepare(request, shard);
       if (v.vote === "yes" || v.wait === undefined) return v;
       return { ok: false, kind: "aborted", message: v.message, blockedBy: v.blockedBy ?? [], wound: v.wait.wound, patient: v.wait.patient };
     });

@@ -71,7 +71,10 @@ export type CommitOutcome =
 export type Resolution =
   /** `txFingerprint`: the committed commit's, so a shard holding another commit's prepare of the id drops it rather than applying it. */
   | { readonly phase: "committed"; readonly commitTs: number; readonly txFingerprint?: string }
-  /** `winner`: set when the id is not aborted but its one commit is another (a one-phase claim's fingerprint), so only other commits' prepares are dropped. */
+  /**
+   * `winner`: set when the id is not aborted but its one commit is another (a one-phase claim's fingerprint), so only other commits' prepares are dropped.
+   * Without it, also the answer to a shard outside the id's commit (TransactionCoordinator `resolve`'s `askingShard`): aborted there, whatever the id's fate.
+   */
   | { readonly phase: "aborted"; readonly winner?: string }
   | { readonly phase: "pending" };
 

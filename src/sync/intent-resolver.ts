@@ -104,7 +104,7 @@ export async function settleForFence(env: Env, shard: string, txIds: readonly st
 /** Brings `txId`'s decision to `shard`; false when it is still undecided. */
 async function settleOn(env: Env, shard: string, txId: string, abortIfUndecided: boolean, why: AbortCause = "waited"): Promise<boolean> {
   const nowMs = Date.now();
-  const resolution = await coordinatorStub(env, txId).resolve(txId, nowMs, abortIfUndecided, why);
+  const resolution = await coordinatorStub(env, txId).resolve(txId, nowMs, abortIfUndecided, why, shard);
   const forgetAtMs = nowMs + TX_RECORD_RETENTION_MS;
   if (resolution.phase === "committed") await shardStub(env, shard).txCommit(txId, resolution.commitTs, forgetAtMs, resolution.txFingerprint);
   else if (resolution.phase === "aborted") await shardStub(env, shard).txAbort(txId, forgetAtMs, resolution.winner);

@@ -83,6 +83,18 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
   // A recorded answer holds every document the shard wrote for the
   // transaction: longer than a row can be (storage/text-pieces.ts).
   storedTextPiecesMigration(4),
+  {
+    version: 5,
+    description: "the shard's own name on a prepared participation",
+    statements: [
+      // The name (in the routing table) the prepare was sent to, so that the
+      // shard's alarm can say who asks when it resolves the transaction: a
+      // commit's coordinator answers "not yours" to a shard outside that
+      // commit's participants, whose prepare (a repeated Commit's after a
+      // resharding) must never commit. Null for rows from before it.
+      "ALTER TABLE tx_participations ADD COLUMN shard TEXT",
+    ],
+  },
 ];
 
 /** A lock mode. */
@@ -135,6 +147,8 @@ export interface Participation {
   readonly answer: string | null;
   /** A fingerprint of the request this shard answered; a repeat must match it. */
   readonly requestFingerprint: string | null;
+  /** This shard's name in the routing table, as the prepare named it (null when not given). */
+  readonly shard: string | null;
 }
 
 type Ref = { readonly collection: string; readonly id: string };
@@ -272,13 +286,18 @@ export function forgetParticipation(sql: SqlStorage, txId: string): void {
 /** This shard's participation in `txId`, or null. */
 export function participation(sql: SqlStorage, txId: string): Participation | null {
   const row = sql
-    .exec<{ tx_id: string; state: ParticipationState; expires_ms: number; answer: string | null; request_fingerprint: string | null }>(
-      "SELECT tx_id, state, expires_ms, answer, request_fingerprint FROM tx_participations WHERE tx_id = ?",
+    .exec<{ tx_id: string; state: ParticipationState; expires_ms: number; answer: string | null; request_fingerprint: string | null; shard: string | null }>(
+      "SELECT tx_id, state, expires_ms, answer, request_fingerprint, shard FROM tx_participations WHERE tx_id = ?",
       txId,
     )
     .toArray()[0];
   if (row === undefined) return null;
-  return { txId: row.tx_id, state: row.state, expiresMs: row.expires_ms, answer: loadText(sql, txId, row.answer), requestFingerprint: row.request_fingerprint };
+  return { txId: row.tx_id, state: row.state, expiresMs: row.expires_ms, answer: loadText(sql, txId, row.answer), requestFingerprint: row.request_fingerprint, shard: row.shard };
+}
+
+/** Records the name (in the routing table) under which this shard prepared `txId`. */
+export function recordParticipantShard(sql: SqlStorage, txId: string, shard: string): void {
+  sql.exec("UPDATE tx_participations SET shard = ? WHERE tx_id = ?", shard, txId);
 }
 
 /** Records (or moves) this shard's participation in `txId`. */

@@ -131,9 +131,9 @@ async function ownStrayShards(env: Env, plan: CommitPlan, votes: Array<{ shard: 
 async function prepareFirstAttempt(env: Env, shard: string, request: ParticipantRequest): Promise<Vote> {
   try {
     const stub = shardStub(env, shard);
-    let vote = await stub.txPrepare(request);
+    let vote = await stub.txPrepare(request, shard);
     if (vote.vote === "no" && vote.wait === undefined && (vote.blockedBy?.length ?? 0) > 0 && (await clearFinished(env, shard, vote.blockedBy!))) {
-      vote = await stub.txPrepare(request);
+      vote = await stub.txPrepare(request, shard);
     }
     return vote;
   } catch (err) {

@@ -62,8 +62,10 @@ export async function resolveOverdue(storage: DurableObjectStorage, env: Env, no
   storage.transactionSync(() => trimChangeLog(storage.sql, nowMs, retention));
   let undecided = false;
   for (const txId of overduePrepared(storage.sql, nowMs, OVERDUE_RESOLUTIONS_PER_ALARM_MAX)) {
-    const deadlineMs = participation(storage.sql, txId)?.expiresMs ?? nowMs;
-    const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true, "expired");
+    const held = participation(storage.sql, txId);
+    const deadlineMs = held?.expiresMs ?? nowMs;
+    // Named, the shard learns when its prepare is not the id's commit's (a repeated Commit's): aborted here.
+    const resolution = await coordinatorStub(env, txId).resolve(txId, deadlineMs, true, "expired", held?.shard ?? undefined);
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
     if (resolution.phase === "committed") commit(storage, txId, resolution.commitTs, forgetAtMs, resolution.txFingerprint);
     else if (resolution.phase === "aborted") abort(storage, txId, forgetAtMs, resolution.winner);

@@ -22,6 +22,7 @@ import {
   locksOf,
   participation,
   recordChangeGroups,
+  recordParticipantShard,
   recordParticipation,
   releaseAll,
   forgetParticipation,
@@ -123,8 +124,13 @@ export type Vote =
       readonly otherCommit?: boolean;
     };
 
-/** Validates, plans and locks; votes yes with the planned results, or no. */
-export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number): Vote {
+/**
+ * Validates, plans and locks; votes yes with the planned results, or no.
+ * `shard`: this shard's name in the routing table, as the caller sent the
+ * prepare to it; kept with the participation so the shard's alarm can name
+ * itself when it asks the coordinator (`resolveOverdue`).
+ */
+export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, nowMs: number, shard?: string): Vote {
   return storage.transactionSync((): Vote => {
     const sql = storage.sql;
     const opening = open(sql, req, nowMs, nowMs);
@@ -156,6 +162,7 @@ export function prepare(storage: DurableObjectStorage, req: ParticipantRequest, 
     }
     const vote: Vote = { vote: "yes", results, ts };
     recordParticipation(sql, req.txId, "prepared", req.expiresMs, JSON.stringify(vote), fingerprint);
+    if (shard !== undefined) recordParticipantShard(sql, req.txId, shard);
     if (req.changeGroups !== undefined && Object.keys(req.changeGroups).length > 0) recordChangeGroups(sql, req.txId, req.changeGroups);
     return vote;
   });
