@@ -226,10 +226,13 @@ export class TransactionCoordinator extends DurableObject<Env> {
         return another ?? this.awaitDecision(plan.txId);
       }
       if (record?.plan != null && JSON.stringify(record.plan) !== JSON.stringify(plan)) {
-        if (record.state.phase === "committed" && fingerprintOfPlan(record.plan) === fingerprintOfPlan(plan)) {
+        if (fingerprintOfPlan(record.plan) === fingerprintOfPlan(plan)) {
           // The same commit sent again after a resharding moved its documents: this plan names other
           // shards. Its prepares on shards that were not the commit's participants hold the same
-          // writes again and must never commit; the commit's own participants hold their commit.
+          // writes again and must never commit; the commit's own participants hold their commit (or
+          // their prepare, when it is still staging: decided from them first, as its client may have
+          // been told it committed).
+          if (record.state.phase === "staging") await this.recover(plan.txId);
           await this.dropRepeatPrepares(plan, votes, new Set(record.state.participants));
           return this.awaitDecision(plan.txId);
         }

@@ -120,6 +120,24 @@ describe("a prepare of a committed id on a shard outside its commit", () => {
     expect(await values([own, stray])).toEqual([1, 0]);
   });
 
+  it("a repeat of a staging commit over other shards answers its outcome and leaves no prepare of its own", { timeout: 20_000 }, async () => {
+    const docs = await threeShards();
+    const token = await createTransactionToken(DEVELOPMENT_PAGE_TOKEN_KEY, Date.now() + DEADLINE_MS, false);
+    const fingerprint = `staging-${token.id}`;
+    const planOver = (over: ReadonlyArray<{ id: string; shard: string }>): CommitPlan => ({
+      txId: token.id,
+      deadlineMs: token.deadlineMs,
+      participants: over.map(({ id, shard }) => ({ shard, request: part(token.id, token.deadlineMs, fingerprint, id, 1) })),
+    });
+    // The first commit's client was told "committed"; its votes never reached the coordinator (staging).
+    expect((await commitInParallel(env, planOver(docs.slice(0, 2)), { failpoint: "report_lost" })).ok).toBe(true);
+    // The same commit again, as a changed routing table would spread it (the third document's shard instead of the second's).
+    const again = await commitInParallel(env, planOver([docs[0]!, docs[2]!]));
+    expect(again.ok).toBe(true);
+    expect(await heldOn(docs[2]!.shard, token.id)).toEqual({ state: "aborted", intents: 0 });
+    expect(await values(docs)).toEqual([1, 1, 0]);
+  });
+
   it("the commit's own participants still learn 'committed', and a shard that does not name itself gets the id's fate", async () => {
     const { docs, plan } = await committedWithStray();
     const coordinator = coordinatorStub(env, plan.txId);
