@@ -634,7 +634,11 @@ export const FEED_CACHE_PAGES_MAX = 64;
  */
 export const LISTEN_DECODED_CACHE_BYTES_MAX = 32 * 1024 * 1024;
 
-/** The most changes in one Listen response message (a transaction's changes are never split). */
+/**
+ * The most changes the listener gathers into one Listen message (a
+ * transaction's changes are not split for it; past RESPONSE_BYTES_MAX of
+ * encoded changes a message runs over several: services/listen-messages.ts).
+ */
 export const LISTEN_CHANGES_PER_MESSAGE_MAX = 500;
 
 /** The most vertices of one GeoPolygon (the proto says so too). */

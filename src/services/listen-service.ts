@@ -10,7 +10,7 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
-import { DocumentChange_Type, DocumentChangeSchema, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { DocumentChange_Type, DocumentChangeSchema, type DocumentChange, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
@@ -27,7 +27,9 @@ import { AUTH_CACHE_TTL_MS } from "../auth/limits.js";
 import { RESUME_TOKEN_LENGTH_MAX } from "../limits.js";
 import type { ListenTarget, ViewChange } from "../watch/listen-view.js";
 import { refFrom, toDocument } from "./convert.js";
-import type { Document } from "../../gen/impossibledb/v1/document_pb.js";
+import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
+import { listenMessageRuns } from "./listen-messages.js";
+import { encodedBytes } from "./response-budget.js";
 import type { StoredDocument } from "../storage/types.js";
 import { pageTokenKey } from "./list-documents.js";
 import { scopeOf } from "../databases/database-env.js";
@@ -137,6 +139,18 @@ function wireOf(doc: StoredDocument, select: ReadonlyArray<readonly string[]> | 
   return wire;
 }
 
+/** Encoded sizes of wire documents, measured once however many listeners send them. */
+const wireBytes = new WeakMap<Document, number>();
+
+/** A change's binary protobuf size in bytes (its document's, measured once, plus the change's own fields). */
+function changeBytes(change: DocumentChange): number {
+  const doc = change.document!;
+  let bytes = wireBytes.get(doc);
+  if (bytes === undefined) wireBytes.set(doc, (bytes = encodedBytes(DocumentSchema, doc)));
+  // Type, the transaction id and the framing of both fields and of the change in its list.
+  return bytes + change.transactionId.length + 32;
+}
+
 const TYPES: Record<ViewChange["type"], DocumentChange_Type> = {
   added: DocumentChange_Type.ADDED,
   modified: DocumentChange_Type.MODIFIED,
@@ -172,14 +186,15 @@ export async function* runListen(req: ListenRequest, ctx: HandlerContext): Async
         for (const [shard, position] of message.positions) if (watched.has(shard)) p[shard] = position;
         resumeToken = await signResumeToken(env, scope, { r: shards.routingVersion, p });
       }
-      yield {
-        $typeName: "impossibledb.v1.ListenResponse",
-        changes: message.changes.map((c) =>
-          create(DocumentChangeSchema, { type: TYPES[c.type], document: wireOf(c.document, select), transactionId: c.txId ?? "" }),
-        ),
-        current: message.current,
-        resumeToken,
-      };
+      const changes = message.changes.map((c) =>
+        create(DocumentChangeSchema, { type: TYPES[c.type], document: wireOf(c.document, select), transactionId: c.txId ?? "" }),
+      );
+      // Past RESPONSE_BYTES_MAX the changes go in several messages, the token and flag on the last (listen-messages.ts).
+      const runs = listenMessageRuns(changes, changeBytes);
+      for (const [i, run] of runs.entries()) {
+        const last = i === runs.length - 1;
+        yield { $typeName: "impossibledb.v1.ListenResponse", changes: run, current: last && message.current, resumeToken: last ? resumeToken : "" };
+      }
       sent = true;
     }
     // The listen loop ends when the call's signal does: the client went

@@ -9,7 +9,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Code } from "@connectrpc/connect";
 import { env, runInDurableObject } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
-import { DocumentChange_Type, QueryService, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { DocumentChange_Type, ListenResponseSchema, QueryService, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { toBinary } from "@bufbuild/protobuf";
+import { GRPC_MESSAGE_BYTES_DEFAULT_MAX } from "../../src/limits.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -144,6 +146,33 @@ describe("Listen", { timeout: 30_000 }, () => {
     // The writes did span shards, so the message really joined parts.
     const routing = await admin.getRoutingTable({});
     expect(routing.table!.shards.length).toBeGreaterThan(1);
+  });
+
+  it("a transaction of 7 MB arrives in messages within a gRPC client's 4 MiB, with a resume token only after its last change (and the snapshot of it likewise)", { timeout: 60_000 }, async () => {
+    const l = start({ target: { case: "query", value: { collection: "lbig" } } });
+    await l.until((m) => m.some((x) => x.current));
+    const text = "x".repeat(900_000);
+    const ids = Array.from({ length: 8 }, (_, i) => `big-${i}`);
+    await tx.commitBatch({ writes: ids.map((id) => ({ ref: { collection: "lbig", id }, operation: { case: "set" as const, value: { text } } })) });
+    await l.until((m) => changesAfterCurrent(m).length >= 8, 30_000);
+    const after = l.messages.slice(l.messages.findIndex((m) => m.current) + 1).filter((m) => m.changes.length > 0 || m.resumeToken !== "");
+    const withChanges = after.filter((m) => m.changes.length > 0);
+    expect(withChanges.length).toBeGreaterThan(1);
+    for (const m of l.messages) expect(toBinary(ListenResponseSchema, m).length).toBeLessThanOrEqual(GRPC_MESSAGE_BYTES_DEFAULT_MAX);
+    // No resume token before the transaction's last change: a listener applying at tokens sees it at once.
+    const lastChange = after.findLastIndex((m) => m.changes.length > 0);
+    expect(after.slice(0, lastChange).every((m) => m.resumeToken === "")).toBe(true);
+    await l.until((m) => m.slice(m.findIndex((x) => x.current) + 1).some((x) => x.resumeToken !== "" && changesAfterCurrent(m).length >= 8));
+    expect(new Set(withChanges.flatMap((m) => m.changes.map((c) => c.transactionId))).size).toBe(1);
+    expect(changesAfterCurrent(l.messages).sort()).toEqual(ids.map((id) => `ADDED ${id}`).sort());
+    // A new listener's snapshot of the same documents is cut the same way, `current` on its last message only.
+    const fresh = start({ target: { case: "query", value: { collection: "lbig" } } });
+    await fresh.until((m) => m.some((x) => x.current), 30_000);
+    const snapshot = fresh.messages.slice(0, fresh.messages.findIndex((m) => m.current) + 1);
+    expect(snapshot.length).toBeGreaterThan(1);
+    expect(snapshot.flatMap((m) => m.changes.map((c) => c.document!.id)).sort()).toEqual([...ids].sort());
+    for (const m of snapshot) expect(toBinary(ListenResponseSchema, m).length).toBeLessThanOrEqual(GRPC_MESSAGE_BYTES_DEFAULT_MAX);
+    expect(snapshot.slice(0, -1).every((m) => m.resumeToken === "" && !m.current)).toBe(true);
   });
 
   it("a transaction across shards that writes a collection named like an Object method (toString) on one shard commits, and its listener hears it", async () => {

@@ -305,8 +305,10 @@ export const ListenRequestSchema: GenMessage<ListenRequest> = /*@__PURE__*/
  */
 export type ListenResponse = Message<"impossibledb.v1.ListenResponse"> & {
   /**
-   * Changes to the listener's result, in commit order. All changes of one
-   * transaction are in the same message.
+   * Changes to the listener's result, in commit order. A message holds at
+   * most RESPONSE_BYTES_MAX (3 MiB) of encoded changes, so it fits a gRPC
+   * client's default 4 MiB limit: a larger transaction's changes run over
+   * consecutive messages, all before the next resume_token.
    *
    * @generated from field: repeated impossibledb.v1.DocumentChange changes = 1;
    */
@@ -462,10 +464,13 @@ export const QueryService: GenService<{
    * Listens to one document, a collection or a query: first the current
    * matching documents (as ADDED changes, the last message of them marked
    * `current`), then every committed change to the result, in commit order
-   * per document, a transaction's changes always in one message. Messages
-   * carry a resume_token at every point where the listener has everything
-   * up to there; pass it back to continue after a disconnect with every
-   * later change exactly once. A token older than the change log's
+   * per document. Messages carry a resume_token at every point where the
+   * listener has everything up to there, never inside a transaction: apply
+   * the changes received when a resume_token arrives, and a transaction is
+   * seen at once (its changes share one message, or, past RESPONSE_BYTES_MAX
+   * of 3 MiB of encoded changes, run over consecutive messages of which only
+   * the last carries the token). Pass it back to continue after a
+   * disconnect with every later change exactly once. A token older than the change log's
    * retention (48 hours by default) answers OUT_OF_RANGE: listen again
    * without it. The stream runs until the client cancels it.
    *

@@ -613,8 +613,10 @@ func (*ListenRequest_Query) isListenRequest_Target() {}
 // One message of Listen.
 type ListenResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Changes to the listener's result, in commit order. All changes of one
-	// transaction are in the same message.
+	// Changes to the listener's result, in commit order. A message holds at
+	// most RESPONSE_BYTES_MAX (3 MiB) of encoded changes, so it fits a gRPC
+	// client's default 4 MiB limit: a larger transaction's changes run over
+	// consecutive messages, all before the next resume_token.
 	Changes []*DocumentChange `protobuf:"bytes,1,rep,name=changes,proto3" json:"changes,omitempty"`
 	// Set on the message that completes the initial snapshot (on resume: the
 	// first message, confirming the stream is live).

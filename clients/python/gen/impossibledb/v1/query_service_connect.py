@@ -69,10 +69,13 @@ class QueryService(Protocol):
         Listens to one document, a collection or a query: first the current
         matching documents (as ADDED changes, the last message of them marked
         `current`), then every committed change to the result, in commit order
-        per document, a transaction's changes always in one message. Messages
-        carry a resume_token at every point where the listener has everything
-        up to there; pass it back to continue after a disconnect with every
-        later change exactly once. A token older than the change log's
+        per document. Messages carry a resume_token at every point where the
+        listener has everything up to there, never inside a transaction: apply
+        the changes received when a resume_token arrives, and a transaction is
+        seen at once (its changes share one message, or, past RESPONSE_BYTES_MAX
+        of 3 MiB of encoded changes, run over consecutive messages of which only
+        the last carries the token). Pass it back to continue after a
+        disconnect with every later change exactly once. A token older than the change log's
         retention (48 hours by default) answers OUT_OF_RANGE: listen again
         without it. The stream runs until the client cancels it.
         """
@@ -266,10 +269,13 @@ class QueryServiceClient(ConnectClient):
         Listens to one document, a collection or a query: first the current
         matching documents (as ADDED changes, the last message of them marked
         `current`), then every committed change to the result, in commit order
-        per document, a transaction's changes always in one message. Messages
-        carry a resume_token at every point where the listener has everything
-        up to there; pass it back to continue after a disconnect with every
-        later change exactly once. A token older than the change log's
+        per document. Messages carry a resume_token at every point where the
+        listener has everything up to there, never inside a transaction: apply
+        the changes received when a resume_token arrives, and a transaction is
+        seen at once (its changes share one message, or, past RESPONSE_BYTES_MAX
+        of 3 MiB of encoded changes, run over consecutive messages of which only
+        the last carries the token). Pass it back to continue after a
+        disconnect with every later change exactly once. A token older than the change log's
         retention (48 hours by default) answers OUT_OF_RANGE: listen again
         without it. The stream runs until the client cancels it.
         """
@@ -319,10 +325,13 @@ class QueryServiceSync(Protocol):
         Listens to one document, a collection or a query: first the current
         matching documents (as ADDED changes, the last message of them marked
         `current`), then every committed change to the result, in commit order
-        per document, a transaction's changes always in one message. Messages
-        carry a resume_token at every point where the listener has everything
-        up to there; pass it back to continue after a disconnect with every
-        later change exactly once. A token older than the change log's
+        per document. Messages carry a resume_token at every point where the
+        listener has everything up to there, never inside a transaction: apply
+        the changes received when a resume_token arrives, and a transaction is
+        seen at once (its changes share one message, or, past RESPONSE_BYTES_MAX
+        of 3 MiB of encoded changes, run over consecutive messages of which only
+        the last carries the token). Pass it back to continue after a
+        disconnect with every later change exactly once. A token older than the change log's
         retention (48 hours by default) answers OUT_OF_RANGE: listen again
         without it. The stream runs until the client cancels it.
         """
@@ -514,10 +523,13 @@ class QueryServiceClientSync(ConnectClientSync):
         Listens to one document, a collection or a query: first the current
         matching documents (as ADDED changes, the last message of them marked
         `current`), then every committed change to the result, in commit order
-        per document, a transaction's changes always in one message. Messages
-        carry a resume_token at every point where the listener has everything
-        up to there; pass it back to continue after a disconnect with every
-        later change exactly once. A token older than the change log's
+        per document. Messages carry a resume_token at every point where the
+        listener has everything up to there, never inside a transaction: apply
+        the changes received when a resume_token arrives, and a transaction is
+        seen at once (its changes share one message, or, past RESPONSE_BYTES_MAX
+        of 3 MiB of encoded changes, run over consecutive messages of which only
+        the last carries the token). Pass it back to continue after a
+        disconnect with every later change exactly once. A token older than the change log's
         retention (48 hours by default) answers OUT_OF_RANGE: listen again
         without it. The stream runs until the client cancels it.
         """

@@ -61,10 +61,13 @@ type QueryServiceClient interface {
 	// Listens to one document, a collection or a query: first the current
 	// matching documents (as ADDED changes, the last message of them marked
 	// `current`), then every committed change to the result, in commit order
-	// per document, a transaction's changes always in one message. Messages
-	// carry a resume_token at every point where the listener has everything
-	// up to there; pass it back to continue after a disconnect with every
-	// later change exactly once. A token older than the change log's
+	// per document. Messages carry a resume_token at every point where the
+	// listener has everything up to there, never inside a transaction: apply
+	// the changes received when a resume_token arrives, and a transaction is
+	// seen at once (its changes share one message, or, past RESPONSE_BYTES_MAX
+	// of 3 MiB of encoded changes, run over consecutive messages of which only
+	// the last carries the token). Pass it back to continue after a
+	// disconnect with every later change exactly once. A token older than the change log's
 	// retention (48 hours by default) answers OUT_OF_RANGE: listen again
 	// without it. The stream runs until the client cancels it.
 	Listen(context.Context, *connect.Request[v1.ListenRequest]) (*connect.ServerStreamForClient[v1.ListenResponse], error)
@@ -156,10 +159,13 @@ type QueryServiceHandler interface {
 	// Listens to one document, a collection or a query: first the current
 	// matching documents (as ADDED changes, the last message of them marked
 	// `current`), then every committed change to the result, in commit order
-	// per document, a transaction's changes always in one message. Messages
-	// carry a resume_token at every point where the listener has everything
-	// up to there; pass it back to continue after a disconnect with every
-	// later change exactly once. A token older than the change log's
+	// per document. Messages carry a resume_token at every point where the
+	// listener has everything up to there, never inside a transaction: apply
+	// the changes received when a resume_token arrives, and a transaction is
+	// seen at once (its changes share one message, or, past RESPONSE_BYTES_MAX
+	// of 3 MiB of encoded changes, run over consecutive messages of which only
+	// the last carries the token). Pass it back to continue after a
+	// disconnect with every later change exactly once. A token older than the change log's
 	// retention (48 hours by default) answers OUT_OF_RANGE: listen again
 	// without it. The stream runs until the client cancels it.
 	Listen(context.Context, *connect.Request[v1.ListenRequest], *connect.ServerStream[v1.ListenResponse]) error
