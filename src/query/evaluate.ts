@@ -41,7 +41,9 @@ export function matches(expr: Expr, doc: Evaluable): boolean {
     case "in": {
       const value = fieldValue(doc, expr.path);
       if (value === undefined) return false;
-      return expr.values.some((v) => valuesEqual(value, v)) !== expr.negated;
+      // NOT_IN, as Firestore's: the field must hold a value other than null, and a null in the list matches nothing.
+      if (expr.negated) return value !== null && !expr.values.some((v) => v === null || valuesEqual(value, v));
+      return expr.values.some((v) => valuesEqual(value, v));
     }
     case "contains": {
       const value = fieldValue(doc, expr.path);
@@ -51,7 +53,8 @@ export function matches(expr: Expr, doc: Evaluable): boolean {
       const value = fieldValue(doc, expr.path);
       if (value === undefined) return false;
       if (expr.op === "==") return valuesEqual(value, expr.value);
-      if (expr.op === "!=") return !valuesEqual(value, expr.value);
+      // `!=`, as Firestore's: the field must hold a value other than null (so `!= null` is "present and not null").
+      if (expr.op === "!=") return value !== null && !valuesEqual(value, expr.value);
       if (rankOf(value) !== rankOf(expr.value)) return false;
       const c = compareValues(value, expr.value);
       return expr.op === "<" ? c < 0 : expr.op === "<=" ? c <= 0 : expr.op === ">" ? c > 0 : c >= 0;

@@ -9,7 +9,9 @@
  * - a missing field matches no comparison, IN, NOT_IN or ARRAY_CONTAINS;
  *   it matches only `exists false` and, through NOT, what it negates;
  * - `==`/`!=`/IN compare deeply (`values.ts`); `!=` and NOT_IN need the
- *   field to be present;
+ *   field to hold a value other than null, and a NOT_IN whose list holds
+ *   null matches nothing (Firestore's rule: "the field exists, is not null,
+ *   and does not match any of the comparison values");
  * - `<`, `<=`, `>`, `>=` match only values of the operand's own type rank
  *   (a number is never less than a string), and their operand must be
  *   any value but an array or a map;

@@ -169,19 +169,27 @@ function leaf(e: LeafExpr, fit: Fit): Part {
       if (e.op === "==" || e.op === "!=") {
         const eq = equalTo(key, e.value);
         if (e.op === "==") return eq === null ? widened(`${key.rank} = ${rankOf(e.value)}`, fit) : fit(eq.sql, eq.params);
-        if (eq === null) return widened(`${key.rank} <> ${RANK_MISSING}`, fit);
-        return fit(`${key.rank} <> ${RANK_MISSING} AND NOT (${eq.sql})`, eq.params);
+        // The field holds a value other than null and other than the operand (evaluate.ts).
+        if (eq === null) return widened(holdsValue(key), fit);
+        return fit(`${holdsValue(key)} AND NOT (${eq.sql})`, eq.params);
       }
       return range(key, e.op, e.value, fit);
     }
     case "in": {
+      // NOT_IN with a null in its list matches nothing; otherwise the field holds a value other than null and the list's (evaluate.ts).
+      if (e.negated && e.values.some((v) => v === null)) return fit("0", []);
       const any = inList(key, e.values);
-      if (any === null) return e.negated ? widened(`${key.rank} <> ${RANK_MISSING}`, fit) : SUPERSET;
-      return fit(e.negated ? `${key.rank} <> ${RANK_MISSING} AND NOT (${any.sql})` : any.sql, any.params);
+      if (any === null) return e.negated ? widened(holdsValue(key), fit) : SUPERSET;
+      return fit(e.negated ? `${holdsValue(key)} AND NOT (${any.sql})` : any.sql, any.params);
     }
     case "contains":
       return contains(e.path, key, e.values, fit);
   }
+}
+
+/** The field is present and holds a value other than null: what `!=` and NOT_IN need first. */
+function holdsValue(key: SqlKey): string {
+  return `${key.rank} NOT IN (${RANK_MISSING}, ${RANK_NULL})`;
 }
 
 /**

@@ -19,7 +19,9 @@
  *   `has(resource.data.f)` (present and not null, as @bufbuild/cel has it);
  *   `resource.id` as the document id.
  * The equivalences rest on the same semantics on both sides: a missing
- * field is an error in CEL and matches no comparison in a filter; CEL's
+ * field is an error in CEL and matches no comparison in a filter (where
+ * they differ, a filter's `!=` and NOT_IN never matching null, the
+ * translation says CEL's meaning: `celNotEqual`, `celNotIn`); CEL's
  * heterogeneous equality is the filter's deep equality on scalars; an
  * ordering across types is an error in CEL and a mismatch of type rank in
  * a filter. Strings are not ordered here (CEL compares UTF-16 units, the
@@ -120,7 +122,8 @@ class Translator {
     const scalar = scalarOf(value);
     if (scalar === undefined) return UNPUSHABLE;
     if (op !== "==" && op !== "!=" && typeof scalar !== "number") return UNPUSHABLE;
-    return leaf({ kind: "compare", path, op: negated ? NEGATED[op] : op, value: scalar });
+    const filterOp = negated ? NEGATED[op] : op;
+    return leaf(filterOp === "!=" ? celNotEqual(path, scalar) : { kind: "compare", path, op: filterOp, value: scalar });
   }
 
   private membership(args: readonly CelAst[], negated: boolean): Part {
@@ -137,7 +140,7 @@ class Translator {
       if (scalar === undefined) return UNPUSHABLE;
       values.push(scalar);
     }
-    return leaf({ kind: "in", path, values, negated });
+    return leaf(negated ? celNotIn(path, values) : { kind: "in", path, values, negated: false });
   }
 
   /** A subtree that reads no document: its value now decides. */
@@ -156,6 +159,31 @@ class Translator {
       return undefined;
     }
   }
+}
+
+/**
+ * CEL's `f != c` as a filter. CEL's equality holds null as a value (a null
+ * field differs from every c but null), while a filter's `!=` follows
+ * Firestore and never matches a null field (query/expression.ts): so a
+ * null field is added back unless c is null. A missing field is an error
+ * in CEL and matches neither.
+ */
+function celNotEqual(path: FieldPath, c: JsonValue): Expr {
+  const differs: Expr = { kind: "compare", path, op: "!=", value: c };
+  return c === null ? differs : { kind: "or", children: [{ kind: "compare", path, op: "==", value: null }, differs] };
+}
+
+/**
+ * CEL's `!(f in [values])` as a filter: f present and equal to none of
+ * the values, null being a value. A filter's NOT_IN never matches a null
+ * field and matches nothing when its list holds null (Firestore's rule),
+ * so the null is taken out of the list (the field must then not be null)
+ * or a null field is added back.
+ */
+function celNotIn(path: FieldPath, values: readonly JsonValue[]): Expr {
+  const others = values.filter((v) => v !== null);
+  const notOthers: Expr = others.length === 0 ? { kind: "compare", path, op: "!=", value: null } : { kind: "in", path, values: others, negated: true };
+  return others.length < values.length ? notOthers : { kind: "or", children: [{ kind: "compare", path, op: "==", value: null }, notOthers] };
 }
 
 function leaf(filter: Expr): Part {

@@ -199,6 +199,36 @@ describe("numbers are one value everywhere (reports: snowflake ids, 1.7e308)", (
     }
   });
 
+  it("!= and NOT_IN match only fields holding a value other than null, and a NOT_IN listing null matches nothing (Firestore's rule), indexed or not, in COUNT too", async () => {
+    await fill("ne", [
+      { id: "n", data: { v: null } },
+      { id: "one", data: { v: 1 } },
+      { id: "two", data: { v: 2 } },
+      { id: "miss", data: { w: 1 } },
+    ]);
+    const nul = { kind: { case: "nullValue" as const, value: 0 } };
+    const listOf = (...values: unknown[]) => ({ kind: { case: "listValue" as const, value: { values } } }) as never;
+    const sortedIds = async (q: QueryInit) => (await ids(q)).sort();
+    for (const indexed of [false, true]) {
+      if (indexed) await connectClient(AdminService).createIndex({ index: { collection: "ne", fields: [{ field: "v" }] } });
+      expect(await sortedIds({ collection: "ne", where: field("v", FieldFilter_Operator.NOT_EQUAL, num(1)) })).toEqual(["two"]);
+      expect(await sortedIds({ collection: "ne", filter: "v != 1" })).toEqual(["two"]);
+      expect(await sortedIds({ collection: "ne", where: field("v", FieldFilter_Operator.NOT_EQUAL, nul as never) })).toEqual(["one", "two"]);
+      expect(await sortedIds({ collection: "ne", where: field("v", FieldFilter_Operator.NOT_IN, listOf(num(1))) })).toEqual(["two"]);
+      expect(await sortedIds({ collection: "ne", where: field("v", FieldFilter_Operator.NOT_IN, listOf(nul)) })).toEqual([]);
+      expect(await sortedIds({ collection: "ne", where: field("v", FieldFilter_Operator.NOT_IN, listOf(num(1), nul)) })).toEqual([]);
+      // == null and IN with null still match the null field; NOT of != gives back null and missing.
+      expect(await sortedIds({ collection: "ne", where: field("v", FieldFilter_Operator.EQUAL, nul as never) })).toEqual(["n"]);
+      expect(await sortedIds({ collection: "ne", where: field("v", FieldFilter_Operator.IN, listOf(nul, num(2))) })).toEqual(["n", "two"]);
+      expect(await sortedIds({ collection: "ne", filter: "NOT v != 1" })).toEqual(["miss", "n", "one"]);
+      const count = await query.runAggregationQuery({
+        query: { collection: "ne", where: field("v", FieldFilter_Operator.NOT_EQUAL, num(1)) },
+        aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }],
+      });
+      expect(count.groups[0]!.results.n!.kind.value).toBe(1);
+    }
+  });
+
   it("AVG of values near the double's limit is exact; a SUM beyond it is OUT_OF_RANGE, not null", async () => {
     await fill("huge", [
       { id: "h1", data: { v: 1.7e308 } },

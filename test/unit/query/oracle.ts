@@ -171,7 +171,9 @@ export function oracleMatches(e: OracleExpr, doc: OracleDoc): boolean {
       const v = oracleGet(doc, e.path);
       if (v === undefined) return false;
       const found = e.values.some((x) => equal(v, x));
-      return e.negated ? !found : found;
+      // Firestore's not-in: "the field exists, is not null, and does not match any of the comparison values"; a null in the list matches nothing.
+      if (e.negated) return v !== null && !e.values.includes(null) && !found;
+      return found;
     }
     case "contains": {
       const v = oracleGet(doc, e.path);
@@ -181,7 +183,8 @@ export function oracleMatches(e: OracleExpr, doc: OracleDoc): boolean {
       const v = oracleGet(doc, e.path);
       if (v === undefined) return false;
       if (e.op === "==") return equal(v, e.value);
-      if (e.op === "!=") return !equal(v, e.value);
+      // Firestore's !=: the field exists and is not null, and differs from the operand.
+      if (e.op === "!=") return v !== null && !equal(v, e.value);
       if (typeOf(v) !== typeOf(e.value)) return false;
       const c = oracleCompare(v, e.value);
       return { "<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0 }[e.op];
