@@ -130,6 +130,11 @@ class TextParser {
     }
     if (op.kind === "path" && (op.text === "IN" || op.text === "in")) throw fail(op.at, `AIP-160 has no IN operator: ${NO_LISTS}`);
     if (op.kind !== "punct" || !["=", "!=", "<", "<=", ">", ">="].includes(op.text)) {
+      // `a = 1 or b = 2`: a lowercase logical word reads as a field path, and the error would be about the next token.
+      const upper = t.text.toUpperCase();
+      if (t.text !== upper && KEYWORDS.has(upper)) {
+        throw fail(t.at, `"${t.text}" is read as a field name: the logical operators are uppercase (AND, OR, NOT); write ${upper}`);
+      }
       throw fail(op.at, `expected an operator (=, !=, <, <=, >, >=, :) after the field path, found ${describe(op)}`);
     }
     const at = this.peek().at;
@@ -192,6 +197,7 @@ function tokenize(text: string): Token[] {
     INT_CALL.lastIndex = i;
     const int = ch === "i" ? INT_CALL.exec(text) : null;
     if (int !== null) {
+      if (/^-?0\d/.test(int[1]!)) throw fail(i, `int(${int[1]}) takes no leading zeros (some languages read them as octal); write int(${int[1]!.replace(/^(-?)0+(?=\d)/, "$1")})`);
       const exact = BigInt(int[1]!);
       if (exact < INT64_MIN || exact > INT64_MAX) throw fail(i, `int(${int[1]}) is outside int64`);
       tokens.push({ kind: "value", value: integerLeaf(exact), at: i });

@@ -5,8 +5,9 @@
  * (`-1.5e3`), read as the double it names, as in the JSON form. What a user
  * might expect to be a number but is not one here is refused by name
  * rather than split into a number and a field path: hexadecimal, octal and
- * binary (`0x10`), digit separators (`1_000`), and anything else glued to
- * the digits (`1e`, `1.2.3`). A literal no double can hold is refused too,
+ * binary (`0x10`), digit separators (`1_000`), leading zeros (`010`, which
+ * C and old JavaScript read as octal 8), and anything else glued to the
+ * digits (`1e`, `1.2.3`). A literal no double can hold is refused too,
  * both ways: too large (`1e400`, which would read as Infinity) and too small
  * (`1e-400`, which would read as 0 and match every zero; `1.23456789e-320`,
  * which would read as the subnormal 1.2347e-320: below 2^-1022 a double
@@ -46,6 +47,8 @@ export function readFilterNumber(text: string, start: number): FilterNumber {
   const glued = GLUED.exec(text);
   if (match === null || glued !== null) return { ok: false, message: notANumber(text.slice(start, glued === null ? start + 1 : GLUED.lastIndex)) };
   const literal = match[0];
+  // `010` is 8 to a reader of C or old JavaScript and 10 to Number(): refused, as JSON refuses it.
+  if (/^-?0\d/.test(literal)) return { ok: false, message: `${literal} is not a number: a filter takes no leading zeros (some languages read them as octal); write ${withoutLeadingZeros(literal)}` };
   const value = Number(literal);
   if (!Number.isFinite(value)) return { ok: false, message: `number ${literal} is out of range` };
   if (value === 0 && significand(literal).digits !== "") {
@@ -55,6 +58,11 @@ export function readFilterNumber(text: string, start: number): FilterNumber {
     return { ok: false, message: `number ${literal} is out of range: it is too small for a double to hold as written (it would read as ${value})` };
   }
   return { ok: true, value, end: start + literal.length };
+}
+
+/** `literal` without the zeros before its first significant whole digit (`-007.5` -> `-7.5`). */
+function withoutLeadingZeros(literal: string): string {
+  return literal.replace(/^(-?)0+(?=\d)/, "$1");
 }
 
 /** Why `word`, which starts like a number, is not one. */

@@ -117,6 +117,14 @@ describe("the AIP-160 text filter", () => {
     expect(text("v = 1e-307")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 1e-307 });
   });
 
+  it("says that the logical operators are uppercase when a lowercase one reads as a field", () => {
+    expect(failure(() => text("a = 1 or b = 2")).message).toBe('filter: "or" is read as a field name: the logical operators are uppercase (AND, OR, NOT); write OR at offset 6');
+    expect(failure(() => text("a = 1 and b = 2")).message).toMatch(/"and" is read as a field name: .*write AND at offset 6$/);
+    expect(failure(() => text("not a = 1")).message).toMatch(/"not" is read as a field name: .*write NOT at offset 0$/);
+    // A field really named like one is a field.
+    expect(text("or = 1")).toEqual({ kind: "compare", path: ["or"], op: "==", value: 1 });
+  });
+
   it("says what is wrong with a number in a form a filter does not take", () => {
     expect(failure(() => text("v = 0x10")).message).toBe("filter: 0x10 is not a number: a filter takes decimal numbers only, not hexadecimal; write 16 at offset 4");
     expect(failure(() => text("v = -0X1f")).message).toMatch(/-0X1f is not a number: .* not hexadecimal; write -31 at offset 4/);
@@ -126,6 +134,13 @@ describe("the AIP-160 text filter", () => {
     expect(failure(() => text("v = 1.5e")).message).toMatch(/^filter: 1.5e is not a number: a number is decimal digits/);
     expect(failure(() => text("v = 1.2.3 AND w = 1")).message).toMatch(/^filter: 1.2.3 is not a number/);
     expect(failure(() => text("v = .")).message).toMatch(/^filter: \. is not a number/);
+    // Leading zeros: 010 is octal 8 in C and old JavaScript; refused (as JSON refuses them), saying what to write.
+    expect(failure(() => text("v = 010")).message).toBe("filter: 010 is not a number: a filter takes no leading zeros (some languages read them as octal); write 10 at offset 4");
+    expect(failure(() => text("v = -0010.5")).message).toMatch(/-0010.5 is not a number: .*leading zeros.*; write -10.5 at offset 4$/);
+    expect(failure(() => text("v = int(010)")).message).toMatch(/int\(010\) takes no leading zeros .*; write int\(10\)/);
+    expect(failure(() => text("v = int(-007)")).message).toMatch(/write int\(-7\)/);
+    for (const zero of ["0", "-0", "0.5", "0e3", "-0.25", ".5"]) expect(text(`v = ${zero}`)).toEqual({ kind: "compare", path: ["v"], op: "==", value: Number(zero) });
+    expect(text("v = int(0)")).toMatchObject({ kind: "compare", path: ["v"], op: "==" });
     // A number ends at a space, an operator or a parenthesis.
     expect(text("(v=1)")).toEqual({ kind: "compare", path: ["v"], op: "==", value: 1 });
     expect(text("v=-2 w>=.5")).toEqual({ kind: "and", children: [{ kind: "compare", path: ["v"], op: "==", value: -2 }, { kind: "compare", path: ["w"], op: ">=", value: 0.5 }] });
