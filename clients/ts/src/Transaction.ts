@@ -96,6 +96,8 @@ export class Transaction {
   private failure: ConnectError | undefined;
   /** The documents the queued reads returned, kept for a commit sent again. */
   private queuedReadDocs: (DocumentSnapshot | null)[] = [];
+  /** The commit() in flight, so runTransaction can wait for one its function did not await. */
+  private inFlight: Promise<unknown> | undefined;
 
   /** @internal */
   constructor(
@@ -153,7 +155,16 @@ export class Transaction {
    * commit() throws FAILED_PRECONDITION; read the documents to see whether
    * the writes landed.
    */
-  async commit(): Promise<CommitOutcome> {
+  commit(): Promise<CommitOutcome> {
+    // Only a call that claims the commit is the one in flight: a commit()
+    // refused because another is in flight must not replace it.
+    const claims = this.state === "open" || this.state === "unknown";
+    const call = this.commitOnce();
+    if (claims && this.state === "committing") this.inFlight = call;
+    return call;
+  }
+
+  private async commitOnce(): Promise<CommitOutcome> {
     if (this.state === "unknown") {
       if (this.id === undefined) throw this.notAgain("its commit's outcome is unknown and, having only written, it has no id to ask the server with: read the documents to see whether its writes were applied");
       return this.sendCommit(this.queuedReadDocs);
@@ -195,6 +206,26 @@ export class Transaction {
       reads: readDocs,
       commitTime: res.commitTime === undefined ? undefined : timestampDate(res.commitTime),
     };
+  }
+
+  /**
+   * Ends one run of runTransaction after its function returned: commits the
+   * transaction unless the function already did, and makes the function's
+   * own commit the run's outcome. A commit of its own that failed (even one
+   * the function caught) throws that commit's error, so runTransaction
+   * retries an ABORTED one like any attempt and surfaces any other code as
+   * it was; one still in flight is waited for. A transaction the function
+   * rolled back is left as it is: the function chose to apply nothing.
+   * @internal
+   */
+  async finishRun(): Promise<void> {
+    if (this.state === "committing") await this.inFlight?.catch(() => undefined);
+    if (this.state === "open") {
+      await this.commit();
+      return;
+    }
+    if (this.state === "failed" || this.state === "unknown") throw this.failure ?? this.notAgain(`its commit ended ${this.state}`);
+    // "committed" and "rolled-back": nothing is left to do.
   }
 
   /** True once a commit() of this transaction succeeded. */

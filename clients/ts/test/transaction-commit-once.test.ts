@@ -159,3 +159,62 @@ describe("a transaction commits once", () => {
     expect(s.rollbacks).toHaveLength(1);
   });
 });
+
+describe("runTransaction and a function that ends the transaction itself", () => {
+  it("retries when the function's own commit aborted, even though the function caught it", async () => {
+    const s = server();
+    s.state.abortNext = true;
+    let runs = 0;
+    const value = await s.db.runTransaction(async (tx) => {
+      runs++;
+      await tx.get("c", "a");
+      tx.write("c", "a", { n: 1 });
+      await tx.commit().catch(() => undefined);
+      return runs;
+    });
+    expect(value).toBe(2);
+    expect(s.applied()).toBe(1);
+    expect(s.commits).toHaveLength(2);
+  });
+
+  it("surfaces the code of the function's own failed commit, not FAILED_PRECONDITION, and does not retry it", async () => {
+    const s = server();
+    s.state.loseNextAnswer = true;
+    let runs = 0;
+    const err = await s.db
+      .runTransaction(async (tx) => {
+        runs++;
+        tx.write("c", "a", { n: 1 });
+        await tx.commit().catch(() => undefined);
+      })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((err as ConnectError).code).toBe(Code.Unavailable);
+    expect(runs).toBe(1);
+    expect(s.commits).toHaveLength(1);
+  });
+
+  it("waits for a commit the function started but did not await, and sends no second Commit", async () => {
+    const s = server();
+    s.state.delayMs = 20;
+    const value = await s.db.runTransaction((tx) => {
+      tx.write("c", "a", { n: 1 });
+      void tx.commit();
+      return "sent";
+    });
+    expect(value).toBe("sent");
+    expect(s.commits).toHaveLength(1);
+  });
+
+  it("resolves with the function's value without committing when the function rolled the transaction back", async () => {
+    const s = server();
+    const value = await s.db.runTransaction(async (tx) => {
+      const doc = await tx.get("c", "a");
+      tx.write("c", "a", { n: 1 });
+      await tx.rollback();
+      return doc === null ? "missing" : "kept";
+    });
+    expect(value).toBe("kept");
+    expect(s.commits).toHaveLength(0);
+    expect(s.rollbacks).toHaveLength(1);
+  });
+});

@@ -117,6 +117,18 @@ class TransactionState:
         self.failure = error
         self.state = "failed" if refused(error) else "unknown"
 
+    def needs_commit_after_run(self) -> bool:
+        """After run_transaction's function returned: True when the transaction is still to be committed.
+
+        The function may have ended the transaction itself. Its own commit is the run's: when that
+        commit failed, even if the function caught the error, the error is raised here, so an Aborted
+        one is retried like any run and any other is raised as the commit got it (a second commit would
+        only raise FailedPrecondition). A transaction the function committed or rolled back needs nothing."""
+        if self.state in ("failed", "unknown"):
+            assert self.failure is not None, "a failed commit records why"
+            raise self.failure
+        return self.state == "open"
+
     def may_roll_back(self) -> bool:
         """Whether rollback() still has something to release: not after a commit succeeded or while one is in flight."""
         return self.state in ("open", "failed", "unknown")

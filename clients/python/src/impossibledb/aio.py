@@ -108,7 +108,7 @@ class AsyncClient:
             tx = AsyncTransaction(self._caller, TransactionState(read_only, timeout_ms, retry_of))
             try:
                 value = await fn(tx)
-                if tx._state.state == "open":
+                if tx._state.needs_commit_after_run():
                     await tx.commit()
                 return value
             except Exception as error:
