@@ -1,7 +1,8 @@
 """Writes sent together, for the sync client: WriteBatch and Transaction (client.py makes them).
 
-aio.py has their asyncio twins; both share _wire.py (the requests) and
-_txstate.py (a transaction's read set).
+aio.py has their asyncio twins; both share _wire.py (the requests),
+_batchstate.py (a batch's writes and whether it was sent) and _txstate.py
+(a transaction's read set).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from . import _wire
 from ._limits import BATCH_GET_REFS_MAX
 from ._model import BatchWriteOutcome, DocumentPath, DocumentSnapshot, WriteResult
 from ._transport import Caller
-from ._txstate import TransactionState, path_of, refused
-from .errors import FailedPrecondition, Internal
+from ._batchstate import BatchState
+from ._txstate import TransactionState, path_of
+from .errors import Internal
 from .transforms import FieldTransform
 from .v1 import collection_service_pb2 as cs
 from .v1 import document_pb2 as doc
@@ -33,15 +35,10 @@ class WriteBatch:
 
     def __init__(self, caller: Caller) -> None:
         self._caller = caller
-        self._writes: list[doc.Write] = []
-        self._paths: list[DocumentPath] = []
-        # Set by a commit, before it sends: a batch is sent once, so a second commit (which would apply
-        # every write again, an increment twice) and writes added after it raise FailedPrecondition;
-        # only an atomic commit the server refused (nothing applied) leaves it unsent.
-        self._sent = False
+        self._state = BatchState()
 
     def __len__(self) -> int:
-        return len(self._writes)
+        return len(self._state.writes)
 
     def set(
         self,
@@ -82,35 +79,23 @@ class WriteBatch:
         One result per write, in order, with its version; documents only
         with return_documents, and only while they fit the 3 MiB answer.
         """
-        self._mark_sent()
+        self._state.mark_sent()
         try:
-            response = self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._writes, return_documents=return_documents))
+            response = self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._state.writes, return_documents=return_documents))
         except BaseException as error:
             # Refused (nothing applied): the batch may be sent again, as a whole or per shard.
-            if refused(error):
-                self._sent = False
+            self._state.atomic_commit_failed(error)
             raise
         return [_wire.write_result(r) for r in response.results]
 
     def commit_nonatomic(self, *, return_documents: bool = False) -> list[BatchWriteOutcome]:
         """Applies the writes per shard: those on one shard all or none, shards independently. One outcome per write."""
-        self._mark_sent()
-        response = self._caller.call("BatchWriteDocuments", cs.BatchWriteDocumentsRequest(writes=self._writes, return_documents=return_documents))
-        return _wire.batch_outcomes(self._paths, response)
-
-    def _mark_sent(self) -> None:
-        self._assert_unsent()
-        self._sent = True
-
-    def _assert_unsent(self) -> None:
-        if self._sent:
-            raise FailedPrecondition("this batch was already sent (a batch is committed once; a second commit would apply its writes again): make a new batch")
+        self._state.mark_sent()
+        response = self._caller.call("BatchWriteDocuments", cs.BatchWriteDocumentsRequest(writes=self._state.writes, return_documents=return_documents))
+        return _wire.batch_outcomes(self._state.paths, response)
 
     def _push(self, write: doc.Write) -> WriteBatch:
-        self._assert_unsent()
-        _wire.assert_room_for_write(self._writes, "a batch")
-        self._writes.append(write)
-        self._paths.append(DocumentPath(write.ref.collection, write.ref.id))
+        self._state.push(write)
         return self
 
 

@@ -177,3 +177,29 @@ async def test_async_batch_committed_twice_at_once_sends_once(aclient: impossibl
     assert not isinstance(first, BaseException)
     assert isinstance(second, impossibledb.FailedPrecondition)
     assert server.count("CommitBatch") == 1
+
+
+def test_a_batch_refuses_a_second_write_of_a_document_when_it_is_added(client: impossibledb.Client, server: FakeServer) -> None:
+    # The server refuses the whole batch in these words; the batch says so at once, and sends nothing.
+    batch = client.batch().set("c/a", {"n": 1}).set("c/b", {"n": 1})
+    with pytest.raises(impossibledb.InvalidArgument, match=r"\] writes\[2\] writes c/a again; a batch may write each document once$"):
+        batch.update("c/a", {"n": 2})
+    assert len(batch) == 2, "the refused write was not added"
+    batch.delete("d/a")  # the same id in another collection is another document
+    batch.commit()
+    assert server.count("CommitBatch") == 1
+
+
+async def test_an_async_batch_refuses_a_second_write_of_a_document_when_it_is_added(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    batch = aclient.batch().create("c/a", {"n": 1})
+    with pytest.raises(impossibledb.InvalidArgument, match=r"\] writes\[1\] writes c/a again"):
+        batch.delete("c/a")
+    assert len(batch) == 1
+
+
+def test_the_sync_and_async_batches_keep_their_writes_in_one_shared_state(client: impossibledb.Client, aclient: impossibledb.AsyncClient) -> None:
+    # One place decides when a batch takes a write or may be sent (_batchstate.py), not a copy per class.
+    from impossibledb._batchstate import BatchState
+
+    assert type(client.batch()._state) is BatchState
+    assert type(aclient.batch()._state) is BatchState
