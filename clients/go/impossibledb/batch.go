@@ -80,12 +80,20 @@ func refsProto(docs []*DocumentRef) []*v1.DocumentRef {
 // every write again (an increment twice), fails with ErrFailedPrecondition
 // and sends nothing, and so do writes added after the first, unless that
 // first was a CommitAtomic the server refused (nothing was applied).
+//
+// A batch writes each document once: a second write of one is refused when
+// it is added (Commit and CommitAtomic then fail with ErrInvalidArgument,
+// "writes[i] writes collection/id again; a batch may write each document
+// once", the server's words, and send nothing).
 type WriteBatch struct {
 	client *Client
 	writes []*v1.Write
 	err    error
 	// sent is set before a commit sends.
 	sent bool
+	// written holds "collection/id" of every document written, to refuse a
+	// second write of one when it is added.
+	written map[string]bool
 }
 
 // Batch starts an empty batch.
@@ -104,6 +112,18 @@ func (b *WriteBatch) add(op string, d *DocumentRef, kind writeKind, data any, op
 		b.err = err
 		return b
 	}
+	// The server refuses a whole batch that writes one document twice
+	// (INVALID_ARGUMENT, in these words); the batch records the refusal when
+	// the second write is added, and Commit returns it without sending.
+	path := w.GetRef().GetCollection() + "/" + w.GetRef().GetId()
+	if b.written[path] {
+		b.err = invalidArgument(op, "writes[%d] writes %s again; a batch may write each document once", len(b.writes), path)
+		return b
+	}
+	if b.written == nil {
+		b.written = map[string]bool{}
+	}
+	b.written[path] = true
 	b.writes = append(b.writes, w)
 	return b
 }

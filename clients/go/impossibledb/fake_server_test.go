@@ -545,3 +545,24 @@ func TestABatchIsSentOnceUnlessAnAtomicCommitWasRefused(t *testing.T) {
 		}
 	})
 }
+
+func TestABatchRefusesASecondWriteOfADocumentWhenItIsAdded(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		a, b := db.Collection("c").Doc("a"), db.Collection("c").Doc("b")
+		batch := db.Batch().Set(a, map[string]any{"n": 1}).Set(b, map[string]any{"n": 1}).Update(a, map[string]any{"n": 2})
+		for _, commit := range []func(context.Context) ([]WriteResult, error){batch.Commit, batch.CommitAtomic} {
+			_, err := commit(t.Context())
+			if !errors.Is(err, ErrInvalidArgument) || !strings.HasSuffix(err.Error(), "writes[2] writes c/a again; a batch may write each document once") {
+				t.Fatalf("commit of a batch writing c/a twice: %v, want ErrInvalidArgument naming writes[2]", err)
+			}
+		}
+		if n := f.callsOf("BatchWriteDocuments") + f.callsOf("CommitBatch"); n != 0 {
+			t.Fatalf("%d calls sent, want none", n)
+		}
+		// The same id in another collection is another document.
+		other := db.Batch().Set(a, map[string]any{"n": 1}).Set(db.Collection("d").Doc("a"), map[string]any{"n": 1})
+		if _, err := other.CommitAtomic(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -231,6 +231,8 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * a commitAtomic() the server refused (nothing applied) leaves it unsent.
    */
   private sent = false;
+  /** The ids of the documents written, to refuse a second write of one. */
+  private readonly written = new Set<string>();
 
   /** @internal */
   constructor(
@@ -240,30 +242,22 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
 
   /** Replaces a document whole, creating it if missing. */
   set(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
-    this.assertUnsent();
-    this.writes.push(setWrite(this.collection, id, data, options));
-    return this;
+    return this.push(id, setWrite(this.collection, id, data, options));
   }
 
   /** Creates a document; ALREADY_EXISTS when it exists. */
   create(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
-    this.assertUnsent();
-    this.writes.push(createWrite(this.collection, id, data, options));
-    return this;
+    return this.push(id, createWrite(this.collection, id, data, options));
   }
 
   /** Changes fields of an existing document. */
   update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): this {
-    this.assertUnsent();
-    this.writes.push(updateWrite(this.collection, id, patch, options));
-    return this;
+    return this.push(id, updateWrite(this.collection, id, patch, options));
   }
 
   /** Deletes a document. */
   delete(id: string, options?: WriteOptions): this {
-    this.assertUnsent();
-    this.writes.push(deleteWrite(this.collection, id, options));
-    return this;
+    return this.push(id, deleteWrite(this.collection, id, options));
   }
 
   /**
@@ -303,6 +297,19 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
       const ok = status.code === 0;
       return { ok, code: status.code, message: status.message, result: ok && result !== undefined ? writeOutcome(result, this.services.decoder) : undefined };
     });
+  }
+
+  /**
+   * Adds a write. The server refuses a whole batch that writes one document
+   * twice (INVALID_ARGUMENT, in these words), so the second write is refused
+   * here, when it is added, instead of when the batch is sent.
+   */
+  private push(id: string, write: WireWrite): this {
+    this.assertUnsent();
+    if (this.written.has(id)) throw new ConnectError(`writes[${this.writes.length}] writes ${this.collection}/${id} again; a batch may write each document once`, Code.InvalidArgument);
+    this.written.add(id);
+    this.writes.push(write);
+    return this;
   }
 
   private markSent(): void {
