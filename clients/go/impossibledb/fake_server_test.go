@@ -566,3 +566,25 @@ func TestABatchRefusesASecondWriteOfADocumentWhenItIsAdded(t *testing.T) {
 		}
 	})
 }
+
+func TestACommitCutByItsDeadlineSaysItsOutcomeIsUnknown(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		doc := db.Collection("c").Doc("a")
+		f.failures["CommitBatch"] = []connect.Code{connect.CodeDeadlineExceeded}
+		_, err := db.Batch().Set(doc, map[string]any{"n": 1}).CommitAtomic(t.Context())
+		if !errors.Is(err, ErrDeadlineExceeded) || !strings.Contains(err.Error(), "the commit's outcome is unknown, it may have been applied; read the documents") {
+			t.Fatalf("CommitAtomic cut by its deadline: %v, want ErrDeadlineExceeded saying the outcome is unknown", err)
+		}
+		f.failures["Commit"] = []connect.Code{connect.CodeDeadlineExceeded}
+		err = db.RunTransaction(t.Context(), func(tx *Transaction) error { return tx.Set(doc, map[string]any{"n": 2}) })
+		if !errors.Is(err, ErrDeadlineExceeded) || !strings.Contains(err.Error(), "outcome is unknown") {
+			t.Fatalf("RunTransaction whose commit was cut by its deadline: %v, want ErrDeadlineExceeded saying the outcome is unknown", err)
+		}
+		// A refusal is the server's answer, not a lost one: its message is as the server wrote it.
+		f.failures["CommitBatch"] = []connect.Code{connect.CodeAlreadyExists}
+		_, err = db.Batch().Set(doc, map[string]any{"n": 1}).CommitAtomic(t.Context())
+		if !errors.Is(err, ErrAlreadyExists) || strings.Contains(err.Error(), "outcome") {
+			t.Fatalf("refused CommitAtomic: %v", err)
+		}
+	})
+}

@@ -123,7 +123,10 @@ func (tx *Transaction) run(ctx context.Context, fn func(*Transaction) error, ret
 		req.NewTransaction = tx.newOptions()
 	}
 	_, err := tx.client.rpc.commit(ctx, req)
-	return wrapError("Commit", err)
+	if err == nil {
+		return nil
+	}
+	return commitError("Commit", err, "RunTransaction does not run it again: read the documents to see whether its writes were applied")
 }
 
 // rollback abandons the transaction on the server, best effort: an

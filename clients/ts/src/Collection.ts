@@ -12,7 +12,7 @@ import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
 import type { DocumentData } from "./value-codec.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, wireData, wireFields, wirePatch, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
-import { OUTCOME_UNKNOWN_CODES } from "./Transaction.js";
+import { OUTCOME_UNKNOWN_CODES, withOutcomeUnknown } from "./Transaction.js";
 import type { WithFieldValues } from "./field-value.js";
 
 /** Options of a read. */
@@ -213,6 +213,17 @@ export class Collection<T extends DocumentData = DocumentData> {
   }
 }
 
+/** Options of a batch's commit() and commitAtomic(). */
+export interface BatchCommitOptions {
+  /** Also return each written document in its outcome (while they fit the 3 MiB answer). */
+  returnDocuments?: boolean;
+  /** This call's deadline, in ms, instead of the client's `timeoutMs` (a large batch may need longer). */
+  timeoutMs?: number;
+}
+
+/** What to do after a batch's answer was lost: a batch has no id to ask the server about. */
+const LOST_BATCH_HINT = "read the documents to see whether its writes were applied (a batch is sent once)";
+
 /**
  * Writes sent together. `commit()` sends them in one BatchWriteDocuments
  * call: the writes that fall on one shard are applied all or none; writes
@@ -267,15 +278,20 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * transactions kept its documents locked too long). One outcome per
    * write, in order, with its version and time; the documents only with
    * `returnDocuments`, and only while they fit the response limit (3 MiB).
+   * `timeoutMs` is this call's deadline instead of the client's. A lost
+   * answer (UNAVAILABLE, DEADLINE_EXCEEDED, …) says that the outcome is
+   * unknown: the batch may have been applied.
    */
-  async commitAtomic(options: { returnDocuments?: boolean } = {}): Promise<WriteOutcome[]> {
+  async commitAtomic(options: BatchCommitOptions = {}): Promise<WriteOutcome[]> {
     this.markSent();
     let res;
     try {
-      res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
+      res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
     } catch (err) {
+      const error = ConnectError.from(err);
+      if (OUTCOME_UNKNOWN_CODES.has(error.code)) throw withOutcomeUnknown(error, LOST_BATCH_HINT);
       // Refused (nothing applied): the batch may be sent again, as a whole or per shard.
-      if (!OUTCOME_UNKNOWN_CODES.has(ConnectError.from(err).code)) this.sent = false;
+      this.sent = false;
       throw err;
     }
     return res.results.map((r) => writeOutcome(r, this.services.decoder));
@@ -287,11 +303,17 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * its version and time. A refused write does NOT throw: check each
    * outcome's `ok` (or use commitAtomic). The documents written come back
    * only with `returnDocuments`, and only while they fit the server's
-   * response limit (3 MiB).
+   * response limit (3 MiB). `timeoutMs` and a lost answer as commitAtomic's.
    */
-  async commit(options: { returnDocuments?: boolean } = {}): Promise<BatchWriteOutcome[]> {
+  async commit(options: BatchCommitOptions = {}): Promise<BatchWriteOutcome[]> {
     this.markSent();
-    const res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
+    let res;
+    try {
+      res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
+    } catch (err) {
+      const error = ConnectError.from(err);
+      throw OUTCOME_UNKNOWN_CODES.has(error.code) ? withOutcomeUnknown(error, LOST_BATCH_HINT) : err;
+    }
     return res.statuses.map((status, i) => {
       const result = res.results[i];
       const ok = status.code === 0;

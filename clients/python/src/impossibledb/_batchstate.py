@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import _wire
 from ._model import DocumentPath
 from .errors import FailedPrecondition, InvalidArgument
-from ._txstate import refused
+from ._txstate import outcome_unknown, refused
 from .v1 import document_pb2 as doc
 
 
@@ -46,10 +46,13 @@ class BatchState:
         self.assert_unsent()
         self._sent = True
 
-    def atomic_commit_failed(self, error: BaseException) -> None:
-        """An atomic commit raised: when the server refused it (nothing applied), the batch may be sent again."""
+    def atomic_commit_failed(self, error: BaseException) -> BaseException:
+        """An atomic commit raised: when the server refused it (nothing applied), the batch may be sent again.
+
+        Returns the error to raise: for a lost answer, one that says the outcome is unknown."""
         if refused(error):
             self._sent = False
+        return outcome_unknown(error, "read the documents to see whether its writes were applied (a batch is sent once)")
 
     def assert_unsent(self) -> None:
         if self._sent:

@@ -16,7 +16,7 @@ later calls use; a transaction that never reads begins with its Commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from google.protobuf import duration_pb2
 
@@ -32,6 +32,24 @@ the commit (nothing applied); "unknown": the commit's answer was lost, so it may
 
 _OUTCOME_UNKNOWN = (Unavailable, DeadlineExceeded, Canceled, Unknown, Internal)
 """Errors after which a commit may have been applied though it was not acknowledged."""
+
+def outcome_unknown(error: BaseException, next_step: str) -> BaseException:
+    """`error`, when it is a commit's lost answer, with its message saying that the outcome is unknown and
+    what to do (`next_step`): a bare "deadline exceeded" reads as "nothing happened", yet the commit may have
+    been applied. Same type and retry delay, the original as __cause__; any other error as it is."""
+    if not isinstance(error, _OUTCOME_UNKNOWN) or "outcome is unknown" in error.message:
+        return error
+    said = type(error)(f"{error.message}: the commit's outcome is unknown, it may have been applied; {next_step}", error.retry_delay_ms)
+    said.__cause__ = error
+    return said
+
+
+def raise_commit_failure(error: BaseException, failure: BaseException) -> NoReturn:
+    """Raises what a failed commit raises: `failure` (outcome_unknown's), chained to `error` when it differs."""
+    if failure is error:
+        raise error
+    raise failure from error
+
 
 def refused(error: BaseException) -> bool:
     """True when `error` is the server's refusal of a write (nothing was applied), not a lost or cut answer."""
@@ -112,10 +130,15 @@ class TransactionState:
         """The queued reads failed before Commit was sent: nothing was committed, the transaction stays open."""
         self.state = "open"
 
-    def commit_failed(self, error: BaseException) -> None:
-        """Records a commit that raised: refused by the server ("failed") or with its outcome unknown."""
-        self.failure = error
+    def commit_failed(self, error: BaseException) -> BaseException:
+        """Records a commit that raised: refused by the server ("failed") or with its outcome unknown.
+
+        Returns the error to raise: for a lost answer, one that says the outcome is unknown and how to learn it."""
         self.state = "failed" if refused(error) else "unknown"
+        learn = "commit() again (with a longer timeout_ms if the deadline was too short) learns it"
+        only_wrote = "the transaction only wrote, so read the documents to see whether its writes were applied"
+        self.failure = outcome_unknown(error, only_wrote if self.id is None else learn)
+        return self.failure
 
     def needs_commit_after_run(self) -> bool:
         """After run_transaction's function returned: True when the transaction is still to be committed.

@@ -24,7 +24,7 @@ from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPa
 from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import AsyncCaller, AsyncConnectTransport, AsyncTransport
 from ._batchstate import BatchState
-from ._txstate import TransactionState, path_of
+from ._txstate import TransactionState, path_of, raise_commit_failure
 from .client import auth_headers, resolve_url
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
@@ -354,22 +354,21 @@ class AsyncWriteBatch:
         """Deletes a document."""
         return self._push(_wire.delete_write(path_of(target), if_exists, if_version))
 
-    async def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+    async def commit(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[WriteResult]:
         """Applies every write atomically across shards, or none (raising the failure's error)."""
         self._state.mark_sent()
         try:
-            response = await self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._state.writes, return_documents=return_documents))
+            response = await self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._state.writes, return_documents=return_documents), timeout_ms)
         except BaseException as error:
             # Refused (nothing applied): the batch may be sent again, as a whole or per shard.
-            self._state.atomic_commit_failed(error)
-            raise
+            raise_commit_failure(error, self._state.atomic_commit_failed(error))
         return [_wire.write_result(r) for r in response.results]
 
-    async def commit_nonatomic(self, *, return_documents: bool = False) -> list[BatchWriteOutcome]:
+    async def commit_nonatomic(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[BatchWriteOutcome]:
         """Applies the writes per shard; one outcome per write."""
         self._state.mark_sent()
         request = cs.BatchWriteDocumentsRequest(writes=self._state.writes, return_documents=return_documents)
-        return _wire.batch_outcomes(self._state.paths, await self._caller.call("BatchWriteDocuments", request))
+        return _wire.batch_outcomes(self._state.paths, await self._caller.call("BatchWriteDocuments", request, timeout_ms))
 
     def _push(self, write: doc.Write) -> AsyncWriteBatch:
         self._state.push(write)
@@ -468,7 +467,7 @@ class AsyncTransaction:
         self._state.push(_wire.delete_write(path_of(target), if_exists, if_version))
         return self
 
-    async def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+    async def commit(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[WriteResult]:
         """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has.
 
         Commits once, as Transaction.commit does (a second commit raises FailedPrecondition)."""
@@ -480,10 +479,9 @@ class AsyncTransaction:
                 self._state.reads_failed()
                 raise
         try:
-            response = await self._caller.call("Commit", self._state.commit_request(return_documents))
+            response = await self._caller.call("Commit", self._state.commit_request(return_documents), timeout_ms)
         except BaseException as error:
-            self._state.commit_failed(error)
-            raise
+            raise_commit_failure(error, self._state.commit_failed(error))
         self._state.state = "committed"
         return [_wire.write_result(r) for r in response.results]
 

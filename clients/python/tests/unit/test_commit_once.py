@@ -203,3 +203,38 @@ def test_the_sync_and_async_batches_keep_their_writes_in_one_shared_state(client
 
     assert type(client.batch()._state) is BatchState
     assert type(aclient.batch()._state) is BatchState
+
+
+class _DeadlineRecorder:
+    """The fake server, recording each call's deadline (the client's own deadline is 50 ms)."""
+
+    def __init__(self, server: FakeServer) -> None:
+        self.server = server
+        self.deadlines: list[tuple[str, int]] = []
+
+    def call(self, method: str, request: Any, timeout_ms: int) -> Any:
+        self.deadlines.append((method, timeout_ms))
+        return self.server.call(method, request, timeout_ms)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_commit_takes_a_deadline_of_its_own_and_a_cut_one_says_its_outcome_is_unknown(server: FakeServer) -> None:
+    recorder = _DeadlineRecorder(server)
+    client = impossibledb.Client("http://fake", transport=recorder, timeout_ms=50)
+    tx = client.transaction()
+    tx.get("c/a")
+    tx.set("c/a", {"n": 1})
+    server.failures.append(impossibledb.DeadlineExceeded("deadline exceeded"))
+    with pytest.raises(impossibledb.DeadlineExceeded, match=r"outcome is unknown, it may have been applied; commit\(\) again") as cut:
+        tx.commit()
+    assert isinstance(cut.value.__cause__, impossibledb.DeadlineExceeded)
+    tx.commit(timeout_ms=60_000)
+    commits = [ms for method, ms in recorder.deadlines if method == "Commit"]
+    assert len(commits) == 2 and commits[0] <= 50 and 50_000 < commits[1] <= 60_000
+    batch = client.batch().set("c/b", {"n": 1})
+    server.failures.append(impossibledb.Unavailable("connection reset"))
+    with pytest.raises(impossibledb.Unavailable, match="outcome is unknown.*read the documents"):
+        batch.commit(timeout_ms=70_000)
+    assert recorder.deadlines[-1][0] == "CommitBatch" and 60_000 < recorder.deadlines[-1][1] <= 70_000
