@@ -588,3 +588,23 @@ func TestACommitCutByItsDeadlineSaysItsOutcomeIsUnknown(t *testing.T) {
 		}
 	})
 }
+
+func TestATransactionRefusesASecondWriteOfADocumentWhenItIsMade(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		doc := db.Collection("c").Doc("a")
+		var second error
+		err := db.RunTransaction(t.Context(), func(tx *Transaction) error {
+			if err := tx.Set(doc, map[string]any{"n": 1}); err != nil {
+				return err
+			}
+			second = tx.Delete(doc)
+			return nil // the refused write fails the transaction even when ignored
+		})
+		if !errors.Is(second, ErrInvalidArgument) || !strings.HasSuffix(second.Error(), "writes[1] writes c/a again; a transaction may write each document once") {
+			t.Fatalf("second write of c/a: %v, want ErrInvalidArgument naming writes[1]", second)
+		}
+		if !errors.Is(err, ErrInvalidArgument) || f.callsOf("Commit") != 0 {
+			t.Fatalf("RunTransaction: %v with %d Commits, want ErrInvalidArgument and none sent", err, f.callsOf("Commit"))
+		}
+	})
+}

@@ -249,6 +249,16 @@ func (tx *Transaction) add(op string, d *DocumentRef, kind writeKind, data any, 
 		return invalidArgument(op, "a transaction holds at most WritesPerCallMax (%d) writes", WritesPerCallMax)
 	}
 	w, err := writeProto(op, d, kind, data, opts)
+	if err == nil {
+		// The server refuses a whole Commit that writes one document twice
+		// (INVALID_ARGUMENT, in these words): refused here, when it is made.
+		for _, earlier := range tx.writes {
+			if earlier.GetRef().GetCollection() == w.GetRef().GetCollection() && earlier.GetRef().GetId() == w.GetRef().GetId() {
+				err = invalidArgument(op, "writes[%d] writes %s again; a transaction may write each document once", len(tx.writes), d.Path())
+				break
+			}
+		}
+	}
 	if err != nil {
 		if tx.err == nil {
 			tx.err = err

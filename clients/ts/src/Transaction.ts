@@ -111,6 +111,8 @@ export class Transaction {
   private beginning: Promise<unknown> | undefined;
   private readonly queuedReads: { collection: string; id: string }[] = [];
   private readonly writes: WireWrite[] = [];
+  /** "collection/id" of every document written, to refuse a second write of one. */
+  private readonly written = new Set<string>();
   /**
    * Every (document, version) pair read, in the order first read; 0n for a
    * document that did not exist. Keyed by ref and version, so reading the
@@ -345,8 +347,16 @@ export class Transaction {
     return { readOnly: this.options.readOnly ?? false, timeout, retryOf: this.options.retryOf ?? "" };
   }
 
+  /**
+   * Buffers a write. The server refuses a whole Commit that writes one
+   * document twice (INVALID_ARGUMENT, in these words), so the second write
+   * is refused here, when it is made, and not buffered.
+   */
   private push(write: WireWrite): this {
     this.assertOpen();
+    const key = `${write.ref?.collection ?? ""}/${write.ref?.id ?? ""}`;
+    if (this.written.has(key)) throw new ConnectError(`writes[${this.writes.length}] writes ${key} again; a transaction may write each document once`, Code.InvalidArgument);
+    this.written.add(key);
     this.writes.push(write);
     return this;
   }

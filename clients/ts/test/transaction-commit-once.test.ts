@@ -263,3 +263,21 @@ describe("a commit's deadline", () => {
     expect(await db.collection("c").batch().set("a", {}).commitAtomic({ timeoutMs: 2_000 })).toHaveLength(1);
   });
 });
+
+describe("a transaction's writes", () => {
+  it("refuse a second write of one document when it is made, in the server's words, and send nothing for it", async () => {
+    const s = server();
+    const tx = s.db.createTransaction().write("c", "a", { n: 1 });
+    const refused = (() => {
+      try {
+        tx.delete("c", "a");
+      } catch (e) {
+        return ConnectError.from(e);
+      }
+    })();
+    expect(refused).toMatchObject({ code: Code.InvalidArgument, rawMessage: "writes[1] writes c/a again; a transaction may write each document once" });
+    tx.write("d", "a", { n: 1 });
+    await tx.commit();
+    expect(s.commits[0]!.writes).toHaveLength(2);
+  });
+});

@@ -22,7 +22,7 @@ from google.protobuf import duration_pb2
 
 from . import _wire
 from ._model import DocumentPath, DocumentSnapshot
-from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, Unavailable, Unknown
+from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, InvalidArgument, Unavailable, Unknown
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
 
@@ -85,6 +85,8 @@ class TransactionState:
         self.failure: BaseException | None = None
         self.queued_reads: list[DocumentPath] = []
         self.writes: list[doc.Write] = []
+        # Every document written, to refuse a second write of one.
+        self._written: set[tuple[str, str]] = set()
         # Every (document, version) pair read, in the order first read;
         # version 0 for a document that did not exist.
         self._read_set: dict[tuple[str, str, int], tuple[DocumentPath, int]] = {}
@@ -167,8 +169,14 @@ class TransactionState:
         return ts.GetDocumentsRequest(transaction=self.id, refs=refs)
 
     def push(self, write: doc.Write) -> None:
+        """Buffers a write. The server refuses a whole Commit that writes one document twice (in these
+        words), so the second write is refused here, InvalidArgument, when it is made."""
         self.assert_open()
         _wire.assert_room_for_write(self.writes, "a transaction")
+        key = (write.ref.collection, write.ref.id)
+        if key in self._written:
+            raise InvalidArgument(f"writes[{len(self.writes)}] writes {key[0]}/{key[1]} again; a transaction may write each document once")
+        self._written.add(key)
         self.writes.append(write)
 
     def record(self, asked: Sequence[DocumentPath], response: ts.GetDocumentsResponse) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:

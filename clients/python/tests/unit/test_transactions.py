@@ -326,3 +326,14 @@ def test_run_transaction_returns_fn_s_value_without_committing_after_fn_rolled_b
     assert client.run_transaction(fn) == "abandoned"
     assert server.count("Commit") == 0
     assert server.data("accounts", "a") == {"n": 0.0}
+
+
+def test_a_transaction_refuses_a_second_write_of_a_document_when_it_is_made(client: impossibledb.Client, server: FakeServer) -> None:
+    # The server refuses the whole Commit in these words; the transaction says so at once.
+    tx = client.transaction()
+    tx.set("accounts/a", {"n": 1})
+    with pytest.raises(impossibledb.InvalidArgument, match=r"\] writes\[1\] writes accounts/a again; a transaction may write each document once$"):
+        tx.delete("accounts/a")
+    tx.set("other/a", {"n": 1})
+    tx.commit()
+    assert server.data("accounts", "a") == {"n": 1.0}
