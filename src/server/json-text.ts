@@ -41,7 +41,12 @@ function jsonSyntaxProblem(text: string, parserMessage: string): string {
   // when that is the first one (binary sent as JSON), its place is known.
   const first = text.length - text.trimStart().length;
   const position = match !== null ? Number(match[1]) : /^[{["\-0-9tfn]/.test(text.slice(first)) ? undefined : first;
-  if (position === undefined) return "it holds an unexpected token";
+  if (position === undefined) {
+    // V8 names the token without its place ("Unexpected token 'x', ..."):
+    // name it too, in words that quote nothing but printable ASCII.
+    const token = /^Unexpected token '(.)'/u.exec(parserMessage)?.[1];
+    return token === undefined ? "it holds an unexpected token" : `unexpected character ${characterName(token.codePointAt(0) ?? 0)}`;
+  }
   if (position >= text.trimEnd().length) return "it ends before the JSON value is complete (cut short?)";
   if (/unterminated string/i.test(parserMessage)) return `the string that starts at ${lineAndColumn(text, position)} is never closed (cut short?)`;
   return `unexpected character ${characterName(text.codePointAt(position) ?? 0)} at ${lineAndColumn(text, position)}`;

@@ -35,6 +35,8 @@ describe("a JSON request message that does not parse", () => {
   it("with a stray character names it and where it is, line and column", () => {
     expect(problemOf(utf8('{"ref":\n  {x}}'))).toBe('the request message is not valid JSON: unexpected character "x" at line 2 column 4');
     expect(problemOf(utf8('{"a":1}}'))).toBe('the request message is not valid JSON: unexpected character "}" at line 1 column 8');
+    // The parser names some tokens without their place: the character alone, then.
+    expect(problemOf(utf8('{"ref":x}'))).toBe('the request message is not valid JSON: unexpected character "x"');
   });
 
   it("never quotes a character that is not printable ASCII (half a surrogate pair cannot travel in grpc-message)", () => {
