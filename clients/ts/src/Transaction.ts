@@ -185,11 +185,11 @@ export class Transaction {
    * unknown. `options.timeoutMs` is this commit's deadline.
    */
   commit(options: CommitOptions = {}): Promise<CommitOutcome> {
-    // Only a call that claims the commit is the one in flight: a commit()
-    // refused because another is in flight must not replace it.
     if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
       return Promise.reject(new RangeError(`commit(): timeoutMs must be a number of ms > 0, got ${options.timeoutMs}`));
     }
+    // Only a call that claims the commit is the one in flight: a commit()
+    // refused because another is in flight must not replace it.
     const claims = this.state === "open" || this.state === "unknown";
     const call = this.commitOnce(options);
     if (claims && this.state === "committing") this.inFlight = call;
