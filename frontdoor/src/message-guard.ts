@@ -14,6 +14,7 @@
 import { gunzipSync } from "node:zlib";
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { readJsonText } from "../../src/server/json-text.js";
 import { REQUEST_BYTES_MAX } from "./limits.js";
 
 /** Set when the request message did not parse; holds the reason. */
@@ -101,12 +102,9 @@ export function malformedReason(
       // echoes the text, which can hold half of a surrogate pair; writing
       // that into grpc-message threw (encodeURIComponent) and the caller got
       // HTTP 500 (found by the 100,000-request campaign). So JSON that does
-      // not parse is refused here, in words of our own.
-      try {
-        JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(message));
-      } catch {
-        return "the request message is not valid UTF-8 JSON";
-      }
+      // not parse is refused here, in the Worker's words (json-text.ts).
+      const read = readJsonText(message);
+      if (!read.ok) return read.problem;
     }
     offset = start + length;
   }

@@ -20,6 +20,7 @@ import { fromBase64Url } from "../pagination/page-token.js";
 import { compressionGzip } from "./compression.js";
 import { binaryNullValueProblem } from "./binary-null-values.js";
 import { jsonRequestProblem } from "./json-timestamps.js";
+import { readJsonText } from "./json-text.js";
 import { protocolRefusal } from "./protocol-refusal.js";
 import type { Failure } from "../errors.js";
 
@@ -199,19 +200,14 @@ async function checkMessage(bytes: Uint8Array, input: DescMessage, json: boolean
     return undefined; // Connect refuses unknown encodings itself.
   }
   if (json) {
-    let parsed: unknown;
-    let text: string;
-    try {
-      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(message);
-      parsed = JSON.parse(text);
-    } catch {
-      // Connect would report this itself, but its message quotes the text,
-      // which can hold half of a surrogate pair, and gRPC-Web's grpc-message
-      // cannot carry one (the front door answered HTTP 500 so, found by the
-      // 100,000-request campaign). So it is refused here, in our words.
-      return "the request message is not valid UTF-8 JSON";
-    }
-    return jsonRequestProblem(input, parsed, text);
+    // Connect would report JSON that does not parse itself, but its message
+    // quotes the text, which can hold half of a surrogate pair, and
+    // gRPC-Web's grpc-message cannot carry one (the front door answered
+    // HTTP 500 so, found by the 100,000-request campaign). So it is refused
+    // here, in our words (json-text.ts).
+    const read = readJsonText(message);
+    if (!read.ok) return read.problem;
+    return jsonRequestProblem(input, read.parsed, read.text);
   }
   try {
     fromBinary(input, message);

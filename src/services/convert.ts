@@ -256,19 +256,25 @@ export function typedTransformResults(data: JsonObject | null, transforms: reado
   return transforms.map((t) => typedFromJson(getPath(data, t.path) ?? (null as JsonValue)));
 }
 
-/** Converts a list of wire writes, refusing duplicates and more data than `bytesMax` (named `limitName`). */
+/**
+ * Converts a list of wire writes, refusing duplicates and more data than
+ * `bytesMax` (named `limitName`). `holder` names what carries them in the
+ * refusal of a duplicate ("a batch", "a transaction"); the SDKs refuse a
+ * duplicate in the same words when it is added.
+ */
 export function shardWritesFrom(
   writes: readonly Write[],
   field: string,
   bytesMax = BATCH_BYTES_MAX,
   limitName = "BATCH_BYTES_MAX",
+  holder: "a batch" | "a transaction" = "a batch",
 ): ShardWrite[] {
   const seen = new Set<string>();
   let totalBytes = 0;
   return writes.map((w, i) => {
     const { write, bytes } = shardWriteFrom(w, `${field}[${i}]`);
     const key = `${write.collection}/${write.id}`;
-    if (seen.has(key)) throw new FailureError("invalid_argument", `${field}[${i}] writes ${key} again; a batch may write each document once`);
+    if (seen.has(key)) throw new FailureError("invalid_argument", `${field}[${i}] writes ${key} again; ${holder} may write each document once`);
     seen.add(key);
     totalBytes += bytes;
     if (totalBytes > bytesMax) {

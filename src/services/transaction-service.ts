@@ -97,7 +97,7 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
         if (!fresh) await commitReadOnly(env, token);
         return { results: [], commitTime: timestampFromMs(timestampMs(token.snapshotTs)) };
       }
-      const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX");
+      const writes = shardWritesFrom(req.writes, "writes", TX_BYTES_MAX, "TX_BYTES_MAX", "a transaction");
       const reads = req.reads.map((r, i): ReadVersion => {
         const ref = refFrom(r.ref, `reads[${i}].ref`);
         if (r.version < 0n || r.version > BigInt(Number.MAX_SAFE_INTEGER)) throw new FailureError("invalid_argument", `reads[${i}].version is out of range`);

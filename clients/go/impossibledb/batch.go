@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -80,12 +81,20 @@ func refsProto(docs []*DocumentRef) []*v1.DocumentRef {
 // every write again (an increment twice), fails with ErrFailedPrecondition
 // and sends nothing, and so do writes added after the first, unless that
 // first was a CommitAtomic the server refused (nothing was applied).
+//
+// A batch writes each document once: a second write of one is refused when
+// it is added (Commit and CommitAtomic then fail with ErrInvalidArgument,
+// "writes[i] writes collection/id again; a batch may write each document
+// once", the server's words, and send nothing).
 type WriteBatch struct {
 	client *Client
 	writes []*v1.Write
 	err    error
 	// sent is set before a commit sends.
 	sent bool
+	// written holds "collection/id" of every document written, to refuse a
+	// second write of one when it is added.
+	written map[string]bool
 }
 
 // Batch starts an empty batch.
@@ -104,6 +113,18 @@ func (b *WriteBatch) add(op string, d *DocumentRef, kind writeKind, data any, op
 		b.err = err
 		return b
 	}
+	// The server refuses a whole batch that writes one document twice
+	// (INVALID_ARGUMENT, in these words); the batch records the refusal when
+	// the second write is added, and Commit returns it without sending.
+	path := w.GetRef().GetCollection() + "/" + w.GetRef().GetId()
+	if b.written[path] {
+		b.err = invalidArgument(op, "writes[%d] writes %s again; a batch may write each document once", len(b.writes), path)
+		return b
+	}
+	if b.written == nil {
+		b.written = map[string]bool{}
+	}
+	b.written[path] = true
 	b.writes = append(b.writes, w)
 	return b
 }
@@ -180,7 +201,7 @@ func (b *WriteBatch) Commit(ctx context.Context) ([]WriteResult, error) {
 	b.sent = true
 	res, err := b.client.rpc.batchWriteDocuments(ctx, &v1.BatchWriteDocumentsRequest{Writes: b.writes})
 	if err != nil {
-		return nil, wrapError(op, err)
+		return nil, commitError(op, err, lostBatchHint)
 	}
 	out := make([]WriteResult, len(b.writes))
 	for i, w := range b.writes {
@@ -209,7 +230,7 @@ func (b *WriteBatch) CommitAtomic(ctx context.Context) ([]WriteResult, error) {
 		if refusedByServer(err) {
 			b.sent = false
 		}
-		return nil, wrapError(op, err)
+		return nil, commitError(op, err, lostBatchHint)
 	}
 	out := make([]WriteResult, len(b.writes))
 	for i, w := range b.writes {
@@ -226,6 +247,30 @@ func (c *Client) writeResult(ref *v1.DocumentRef, results []*v1.WriteResult, i i
 	}
 	return out
 }
+
+// commitError is the error of a failed commit (a transaction's or a
+// batch's): when its answer was lost (not refusedByServer), its message says
+// that the outcome is unknown and what to do (next), since a bare "deadline
+// exceeded" reads as "nothing happened" yet the commit may have been
+// applied. Code, details and metadata stay the server's or the transport's.
+func commitError(op string, err error, next string) error {
+	wrapped := wrapError(op, err)
+	var e *Error
+	if refusedByServer(err) || !errors.As(wrapped, &e) || strings.Contains(e.Cause.Message(), "outcome is unknown") {
+		return wrapped
+	}
+	cause := connect.NewError(e.Cause.Code(), fmt.Errorf("%s: the commit's outcome is unknown, it may have been applied; %s", e.Cause.Message(), next))
+	for _, d := range e.Cause.Details() {
+		cause.AddDetail(d)
+	}
+	for k, v := range e.Cause.Meta() {
+		cause.Meta()[k] = v
+	}
+	return &Error{Op: e.Op, Cause: cause}
+}
+
+// lostBatchHint is what to do after a batch's answer was lost: a batch is sent once.
+const lostBatchHint = "read the documents to see whether its writes were applied (a batch is sent once)"
 
 // refusedByServer reports an error that is the server's refusal of a write
 // (nothing was applied), not a lost or cut answer (UNAVAILABLE,

@@ -545,3 +545,66 @@ func TestABatchIsSentOnceUnlessAnAtomicCommitWasRefused(t *testing.T) {
 		}
 	})
 }
+
+func TestABatchRefusesASecondWriteOfADocumentWhenItIsAdded(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		a, b := db.Collection("c").Doc("a"), db.Collection("c").Doc("b")
+		batch := db.Batch().Set(a, map[string]any{"n": 1}).Set(b, map[string]any{"n": 1}).Update(a, map[string]any{"n": 2})
+		for _, commit := range []func(context.Context) ([]WriteResult, error){batch.Commit, batch.CommitAtomic} {
+			_, err := commit(t.Context())
+			if !errors.Is(err, ErrInvalidArgument) || !strings.HasSuffix(err.Error(), "writes[2] writes c/a again; a batch may write each document once") {
+				t.Fatalf("commit of a batch writing c/a twice: %v, want ErrInvalidArgument naming writes[2]", err)
+			}
+		}
+		if n := f.callsOf("BatchWriteDocuments") + f.callsOf("CommitBatch"); n != 0 {
+			t.Fatalf("%d calls sent, want none", n)
+		}
+		// The same id in another collection is another document.
+		other := db.Batch().Set(a, map[string]any{"n": 1}).Set(db.Collection("d").Doc("a"), map[string]any{"n": 1})
+		if _, err := other.CommitAtomic(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestACommitCutByItsDeadlineSaysItsOutcomeIsUnknown(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		doc := db.Collection("c").Doc("a")
+		f.failures["CommitBatch"] = []connect.Code{connect.CodeDeadlineExceeded}
+		_, err := db.Batch().Set(doc, map[string]any{"n": 1}).CommitAtomic(t.Context())
+		if !errors.Is(err, ErrDeadlineExceeded) || !strings.Contains(err.Error(), "the commit's outcome is unknown, it may have been applied; read the documents") {
+			t.Fatalf("CommitAtomic cut by its deadline: %v, want ErrDeadlineExceeded saying the outcome is unknown", err)
+		}
+		f.failures["Commit"] = []connect.Code{connect.CodeDeadlineExceeded}
+		err = db.RunTransaction(t.Context(), func(tx *Transaction) error { return tx.Set(doc, map[string]any{"n": 2}) })
+		if !errors.Is(err, ErrDeadlineExceeded) || !strings.Contains(err.Error(), "outcome is unknown") {
+			t.Fatalf("RunTransaction whose commit was cut by its deadline: %v, want ErrDeadlineExceeded saying the outcome is unknown", err)
+		}
+		// A refusal is the server's answer, not a lost one: its message is as the server wrote it.
+		f.failures["CommitBatch"] = []connect.Code{connect.CodeAlreadyExists}
+		_, err = db.Batch().Set(doc, map[string]any{"n": 1}).CommitAtomic(t.Context())
+		if !errors.Is(err, ErrAlreadyExists) || strings.Contains(err.Error(), "outcome") {
+			t.Fatalf("refused CommitAtomic: %v", err)
+		}
+	})
+}
+
+func TestATransactionRefusesASecondWriteOfADocumentWhenItIsMade(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		doc := db.Collection("c").Doc("a")
+		var second error
+		err := db.RunTransaction(t.Context(), func(tx *Transaction) error {
+			if err := tx.Set(doc, map[string]any{"n": 1}); err != nil {
+				return err
+			}
+			second = tx.Delete(doc)
+			return nil // the refused write fails the transaction even when ignored
+		})
+		if !errors.Is(second, ErrInvalidArgument) || !strings.HasSuffix(second.Error(), "writes[1] writes c/a again; a transaction may write each document once") {
+			t.Fatalf("second write of c/a: %v, want ErrInvalidArgument naming writes[1]", second)
+		}
+		if !errors.Is(err, ErrInvalidArgument) || f.callsOf("Commit") != 0 {
+			t.Fatalf("RunTransaction: %v with %d Commits, want ErrInvalidArgument and none sent", err, f.callsOf("Commit"))
+		}
+	})
+}

@@ -123,7 +123,10 @@ func (tx *Transaction) run(ctx context.Context, fn func(*Transaction) error, ret
 		req.NewTransaction = tx.newOptions()
 	}
 	_, err := tx.client.rpc.commit(ctx, req)
-	return wrapError("Commit", err)
+	if err == nil {
+		return nil
+	}
+	return commitError("Commit", err, "RunTransaction does not run it again: read the documents to see whether its writes were applied")
 }
 
 // rollback abandons the transaction on the server, best effort: an
@@ -246,6 +249,16 @@ func (tx *Transaction) add(op string, d *DocumentRef, kind writeKind, data any, 
 		return invalidArgument(op, "a transaction holds at most WritesPerCallMax (%d) writes", WritesPerCallMax)
 	}
 	w, err := writeProto(op, d, kind, data, opts)
+	if err == nil {
+		// The server refuses a whole Commit that writes one document twice
+		// (INVALID_ARGUMENT, in these words): refused here, when it is made.
+		for _, earlier := range tx.writes {
+			if earlier.GetRef().GetCollection() == w.GetRef().GetCollection() && earlier.GetRef().GetId() == w.GetRef().GetId() {
+				err = invalidArgument(op, "writes[%d] writes %s again; a transaction may write each document once", len(tx.writes), d.Path())
+				break
+			}
+		}
+	}
 	if err != nil {
 		if tx.err == nil {
 			tx.err = err

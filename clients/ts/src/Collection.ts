@@ -12,7 +12,7 @@ import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
 import type { DocumentData } from "./value-codec.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, wireData, wireFields, wirePatch, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
-import { OUTCOME_UNKNOWN_CODES } from "./Transaction.js";
+import { OUTCOME_UNKNOWN_CODES, withOutcomeUnknown } from "./Transaction.js";
 import type { WithFieldValues } from "./field-value.js";
 
 /** Options of a read. */
@@ -213,6 +213,17 @@ export class Collection<T extends DocumentData = DocumentData> {
   }
 }
 
+/** Options of a batch's commit() and commitAtomic(). */
+export interface BatchCommitOptions {
+  /** Also return each written document in its outcome (while they fit the 3 MiB answer). */
+  returnDocuments?: boolean;
+  /** This call's deadline, in ms, instead of the client's `timeoutMs` (a large batch may need longer). */
+  timeoutMs?: number;
+}
+
+/** What to do after a batch's answer was lost: a batch has no id to ask the server about. */
+const LOST_BATCH_HINT = "read the documents to see whether its writes were applied (a batch is sent once)";
+
 /**
  * Writes sent together. `commit()` sends them in one BatchWriteDocuments
  * call: the writes that fall on one shard are applied all or none; writes
@@ -231,6 +242,8 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * a commitAtomic() the server refused (nothing applied) leaves it unsent.
    */
   private sent = false;
+  /** The ids of the documents written, to refuse a second write of one. */
+  private readonly written = new Set<string>();
 
   /** @internal */
   constructor(
@@ -240,30 +253,22 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
 
   /** Replaces a document whole, creating it if missing. */
   set(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
-    this.assertUnsent();
-    this.writes.push(setWrite(this.collection, id, data, options));
-    return this;
+    return this.push(id, setWrite(this.collection, id, data, options));
   }
 
   /** Creates a document; ALREADY_EXISTS when it exists. */
   create(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
-    this.assertUnsent();
-    this.writes.push(createWrite(this.collection, id, data, options));
-    return this;
+    return this.push(id, createWrite(this.collection, id, data, options));
   }
 
   /** Changes fields of an existing document. */
   update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): this {
-    this.assertUnsent();
-    this.writes.push(updateWrite(this.collection, id, patch, options));
-    return this;
+    return this.push(id, updateWrite(this.collection, id, patch, options));
   }
 
   /** Deletes a document. */
   delete(id: string, options?: WriteOptions): this {
-    this.assertUnsent();
-    this.writes.push(deleteWrite(this.collection, id, options));
-    return this;
+    return this.push(id, deleteWrite(this.collection, id, options));
   }
 
   /**
@@ -273,15 +278,20 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * transactions kept its documents locked too long). One outcome per
    * write, in order, with its version and time; the documents only with
    * `returnDocuments`, and only while they fit the response limit (3 MiB).
+   * `timeoutMs` is this call's deadline instead of the client's. A lost
+   * answer (UNAVAILABLE, DEADLINE_EXCEEDED, …) says that the outcome is
+   * unknown: the batch may have been applied.
    */
-  async commitAtomic(options: { returnDocuments?: boolean } = {}): Promise<WriteOutcome[]> {
+  async commitAtomic(options: BatchCommitOptions = {}): Promise<WriteOutcome[]> {
     this.markSent();
     let res;
     try {
-      res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
+      res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
     } catch (err) {
+      const error = ConnectError.from(err);
+      if (OUTCOME_UNKNOWN_CODES.has(error.code)) throw withOutcomeUnknown(error, LOST_BATCH_HINT);
       // Refused (nothing applied): the batch may be sent again, as a whole or per shard.
-      if (!OUTCOME_UNKNOWN_CODES.has(ConnectError.from(err).code)) this.sent = false;
+      this.sent = false;
       throw err;
     }
     return res.results.map((r) => writeOutcome(r, this.services.decoder));
@@ -293,16 +303,35 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * its version and time. A refused write does NOT throw: check each
    * outcome's `ok` (or use commitAtomic). The documents written come back
    * only with `returnDocuments`, and only while they fit the server's
-   * response limit (3 MiB).
+   * response limit (3 MiB). `timeoutMs` and a lost answer as commitAtomic's.
    */
-  async commit(options: { returnDocuments?: boolean } = {}): Promise<BatchWriteOutcome[]> {
+  async commit(options: BatchCommitOptions = {}): Promise<BatchWriteOutcome[]> {
     this.markSent();
-    const res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false });
+    let res;
+    try {
+      res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
+    } catch (err) {
+      const error = ConnectError.from(err);
+      throw OUTCOME_UNKNOWN_CODES.has(error.code) ? withOutcomeUnknown(error, LOST_BATCH_HINT) : err;
+    }
     return res.statuses.map((status, i) => {
       const result = res.results[i];
       const ok = status.code === 0;
       return { ok, code: status.code, message: status.message, result: ok && result !== undefined ? writeOutcome(result, this.services.decoder) : undefined };
     });
+  }
+
+  /**
+   * Adds a write. The server refuses a whole batch that writes one document
+   * twice (INVALID_ARGUMENT, in these words), so the second write is refused
+   * here, when it is added, instead of when the batch is sent.
+   */
+  private push(id: string, write: WireWrite): this {
+    this.assertUnsent();
+    if (this.written.has(id)) throw new ConnectError(`writes[${this.writes.length}] writes ${this.collection}/${id} again; a batch may write each document once`, Code.InvalidArgument);
+    this.written.add(id);
+    this.writes.push(write);
+    return this;
   }
 
   private markSent(): void {

@@ -163,6 +163,13 @@ export class BaseImpossibleDBClient {
    * Each retry names the attempt before it (`retryOf`), so the server gives
    * it the first attempt's priority and locks what it reads: the longer a
    * transaction has been losing, the surer it is to win.
+   *
+   * `fn` may call `tx.commit()` itself: that commit is the attempt's, and
+   * its failure is the attempt's failure even when `fn` catches it (ABORTED
+   * runs `fn` again; any other code is thrown as the commit got it). `fn`
+   * may call `tx.rollback()` to apply nothing: runTransaction then resolves
+   * with `fn`'s value without committing (throw from `fn` instead to make
+   * runTransaction reject).
    */
   async runTransaction<R>(fn: (tx: Transaction) => Promise<R> | R, options: RunTransactionOptions = {}): Promise<R> {
     const policy = retryPolicy({ ...this.retry, ...options.retry, attemptsMax: options.attemptsMax ?? TRANSACTION_ATTEMPTS_MAX_DEFAULT });
@@ -171,8 +178,9 @@ export class BaseImpossibleDBClient {
       const tx = this.createTransaction(previousId === undefined ? options : { ...options, retryOf: previousId });
       try {
         const value = await fn(tx);
-        // `fn` may have committed the transaction itself: that commit is the one.
-        if (!tx.committed) await tx.commit();
+        // `fn` may have committed (or rolled back) the transaction itself:
+        // that commit is the one, and its failure is this attempt's.
+        await tx.finishRun();
         return value;
       } catch (err) {
         // Rolling back releases the read locks a retry took.

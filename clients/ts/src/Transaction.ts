@@ -60,6 +60,16 @@ export interface CommitOutcome {
   commitTime?: Date;
 }
 
+/** Options of one commit() call. */
+export interface CommitOptions {
+  /**
+   * This commit's deadline, in ms, instead of the client's `timeoutMs`: a
+   * large commit may take longer than the short deadline that suits reads.
+   * A commit() sent again to learn a lost outcome may give a longer one.
+   */
+  timeoutMs?: number;
+}
+
 /**
  * Where a transaction stands. `committing`: a commit() is in flight;
  * `failed`: the server refused the commit (nothing applied); `unknown`: the
@@ -75,6 +85,22 @@ type State = "open" | "committing" | "committed" | "failed" | "unknown" | "rolle
  */
 export const OUTCOME_UNKNOWN_CODES: ReadonlySet<Code> = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled, Code.Unknown, Code.Internal]);
 
+/**
+ * `error` (of a commit, a code in OUTCOME_UNKNOWN_CODES) with its message
+ * saying that the outcome is unknown and what to do (`next`): a bare
+ * "deadline exceeded" reads as "nothing happened", yet the commit may have
+ * been applied. Same code, metadata and details; the original as cause. An
+ * error that already says so (a broken connection, HttpClient.ts) is
+ * returned as it is.
+ */
+export function withOutcomeUnknown(error: ConnectError, next: string): ConnectError {
+  if (/outcome is unknown/.test(error.rawMessage)) return error;
+  const wrapped = new ConnectError(`${error.rawMessage}: the commit's outcome is unknown, it may have been applied; ${next}`, error.code, error.metadata, undefined, error);
+  // The details as they came (the constructor takes only outgoing ones).
+  wrapped.details.push(...error.details);
+  return wrapped;
+}
+
 /** A transaction. Obtain one with ImpossibleDBClient.createTransaction(). */
 export class Transaction {
   private id: string | undefined;
@@ -85,6 +111,8 @@ export class Transaction {
   private beginning: Promise<unknown> | undefined;
   private readonly queuedReads: { collection: string; id: string }[] = [];
   private readonly writes: WireWrite[] = [];
+  /** "collection/id" of every document written, to refuse a second write of one. */
+  private readonly written = new Set<string>();
   /**
    * Every (document, version) pair read, in the order first read; 0n for a
    * document that did not exist. Keyed by ref and version, so reading the
@@ -96,6 +124,8 @@ export class Transaction {
   private failure: ConnectError | undefined;
   /** The documents the queued reads returned, kept for a commit sent again. */
   private queuedReadDocs: (DocumentSnapshot | null)[] = [];
+  /** The commit() in flight, so runTransaction can wait for one its function did not await. */
+  private inFlight: Promise<unknown> | undefined;
 
   /** @internal */
   constructor(
@@ -151,12 +181,25 @@ export class Transaction {
    * the first one's outcome and never applies it twice. A transaction that
    * only wrote began with its commit and has no id to ask about, so a second
    * commit() throws FAILED_PRECONDITION; read the documents to see whether
-   * the writes landed.
+   * the writes landed. Such an error's message says that the outcome is
+   * unknown. `options.timeoutMs` is this commit's deadline.
    */
-  async commit(): Promise<CommitOutcome> {
+  commit(options: CommitOptions = {}): Promise<CommitOutcome> {
+    if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
+      return Promise.reject(new RangeError(`commit(): timeoutMs must be a number of ms > 0, got ${options.timeoutMs}`));
+    }
+    // Only a call that claims the commit is the one in flight: a commit()
+    // refused because another is in flight must not replace it.
+    const claims = this.state === "open" || this.state === "unknown";
+    const call = this.commitOnce(options);
+    if (claims && this.state === "committing") this.inFlight = call;
+    return call;
+  }
+
+  private async commitOnce(options: CommitOptions): Promise<CommitOutcome> {
     if (this.state === "unknown") {
       if (this.id === undefined) throw this.notAgain("its commit's outcome is unknown and, having only written, it has no id to ask the server with: read the documents to see whether its writes were applied");
-      return this.sendCommit(this.queuedReadDocs);
+      return this.sendCommit(this.queuedReadDocs, options);
     }
     this.assertOpen();
     // Claimed before the first await: a second commit() finds it taken.
@@ -171,23 +214,31 @@ export class Transaction {
       throw err;
     }
     this.queuedReadDocs = readDocs;
-    return this.sendCommit(readDocs);
+    return this.sendCommit(readDocs, options);
   }
 
   /** Sends Commit (again, after a lost answer) and records what became of it. */
-  private async sendCommit(readDocs: (DocumentSnapshot | null)[]): Promise<CommitOutcome> {
+  private async sendCommit(readDocs: (DocumentSnapshot | null)[], options: CommitOptions): Promise<CommitOutcome> {
     this.state = "committing";
     const reads = [...this.readVersions.values()];
     // A transaction that never read begins with its commit.
     const which = this.id === undefined ? { newTransaction: this.wireOptions() } : { transaction: this.id };
     let res;
     try {
-      res = await this.services.transaction.commit({ ...which, writes: this.writes, reads });
+      res = await this.services.transaction.commit({ ...which, writes: this.writes, reads }, { timeoutMs: options.timeoutMs });
     } catch (err) {
       const error = ConnectError.from(err);
-      this.failure = error;
-      this.state = OUTCOME_UNKNOWN_CODES.has(error.code) ? "unknown" : "failed";
-      throw err;
+      if (!OUTCOME_UNKNOWN_CODES.has(error.code)) {
+        this.failure = error;
+        this.state = "failed";
+        throw err;
+      }
+      this.state = "unknown";
+      this.failure = withOutcomeUnknown(
+        error,
+        this.id === undefined ? "the transaction only wrote, so read the documents to see whether its writes were applied" : "commit() again (with a longer timeoutMs if the deadline was too short) learns it",
+      );
+      throw this.failure;
     }
     this.state = "committed";
     return {
@@ -195,6 +246,26 @@ export class Transaction {
       reads: readDocs,
       commitTime: res.commitTime === undefined ? undefined : timestampDate(res.commitTime),
     };
+  }
+
+  /**
+   * Ends one run of runTransaction after its function returned: commits the
+   * transaction unless the function already did, and makes the function's
+   * own commit the run's outcome. A commit of its own that failed (even one
+   * the function caught) throws that commit's error, so runTransaction
+   * retries an ABORTED one like any attempt and surfaces any other code as
+   * it was; one still in flight is waited for. A transaction the function
+   * rolled back is left as it is: the function chose to apply nothing.
+   * @internal
+   */
+  async finishRun(): Promise<void> {
+    if (this.state === "committing") await this.inFlight?.catch(() => undefined);
+    if (this.state === "open") {
+      await this.commit();
+      return;
+    }
+    if (this.state === "failed" || this.state === "unknown") throw this.failure ?? this.notAgain(`its commit ended ${this.state}`);
+    // "committed" and "rolled-back": nothing is left to do.
   }
 
   /** True once a commit() of this transaction succeeded. */
@@ -276,8 +347,16 @@ export class Transaction {
     return { readOnly: this.options.readOnly ?? false, timeout, retryOf: this.options.retryOf ?? "" };
   }
 
+  /**
+   * Buffers a write. The server refuses a whole Commit that writes one
+   * document twice (INVALID_ARGUMENT, in these words), so the second write
+   * is refused here, when it is made, and not buffered.
+   */
   private push(write: WireWrite): this {
     this.assertOpen();
+    const key = `${write.ref?.collection ?? ""}/${write.ref?.id ?? ""}`;
+    if (this.written.has(key)) throw new ConnectError(`writes[${this.writes.length}] writes ${key} again; a transaction may write each document once`, Code.InvalidArgument);
+    this.written.add(key);
     this.writes.push(write);
     return this;
   }

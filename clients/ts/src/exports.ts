@@ -3,7 +3,7 @@
  * by the browser and Node entry points.
  */
 export { Code, ConnectError } from "@connectrpc/connect";
-export { Collection, WriteBatch, type BatchWriteOutcome, type DeleteAllOptions, type ListOptions, type Page, type ReadOptions } from "./Collection.js";
+export { Collection, WriteBatch, type BatchCommitOptions, type BatchWriteOutcome, type DeleteAllOptions, type ListOptions, type Page, type ReadOptions } from "./Collection.js";
 export type { DocumentSnapshot, Precondition, WriteOutcome } from "./documents.js";
 export { DocumentReference, type DocumentListenSnapshot } from "./DocumentReference.js";
 export { FieldValue, type ServerTimestampOptions, type WithFieldValues } from "./field-value.js";
@@ -20,5 +20,5 @@ export { backoffMs, isIdempotent, isRefusedAtTheDoor, isTransient, type RetryOpt
 export { retryInfoDelayMs, serverRetryDelayMs } from "./retry-info.js";
 export { waitForResharding, type WaitForReshardingOptions } from "./resharding.js";
 export type { Services } from "./services.js";
-export { Transaction, type CommitOutcome, type TransactionOptions } from "./Transaction.js";
+export { Transaction, type CommitOptions, type CommitOutcome, type TransactionOptions } from "./Transaction.js";
 export type { UpdateOptions, WriteOptions } from "./writes.js";

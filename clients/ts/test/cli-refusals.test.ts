@@ -30,6 +30,16 @@ const RUN_TIMEOUT_MS = 30_000;
 const seen: string[] = [];
 /** The text fields of every CreateSearchIndex the fake server saw. */
 const created: string[][] = [];
+/** "collection pageToken" of every ListDocuments the fake server saw. */
+const listed: string[] = [];
+/** How long the fake server takes over a page or a batch it is meant to be interrupted in. */
+const SLOW_PAUSE_MS = 2_000;
+/** The pages of the collection "slow", by page token. */
+const SLOW_PAGES: Readonly<Record<string, { id: string; next: string; pauseMs: number }>> = {
+  p1: { id: "s1", next: "p2", pauseMs: 0 },
+  p2: { id: "s2", next: "p3", pauseMs: SLOW_PAUSE_MS },
+  p3: { id: "s3", next: "", pauseMs: SLOW_PAUSE_MS },
+};
 /** Every write of every BatchWriteDocuments the fake server saw, in protobuf JSON. */
 const written: unknown[] = [];
 let server: Server;
@@ -38,13 +48,24 @@ let url = "";
 beforeAll(async () => {
   const routes = (router: ConnectRouter) =>
     router.service(CollectionService, {
-      listDocuments(req) {
+      async listDocuments(req) {
+        listed.push(`${req.collection} ${req.pageToken}`);
+        // "slow": pages p1 (at once), p2 (after a pause, to be interrupted in), p3 (the last).
+        const slow = SLOW_PAGES[req.pageToken === "" ? "p1" : req.pageToken];
+        if (req.collection === "slow" && slow !== undefined) {
+          if (slow.pauseMs > 0) await new Promise((r) => setTimeout(r, slow.pauseMs));
+          return { documents: [{ collection: req.collection, id: slow.id, data: {} }], nextPageToken: slow.next };
+        }
         if (req.pageToken !== "") throw new ConnectError("page_token is not a page token ImpossibleDB issued", Code.InvalidArgument);
         return { documents: [{ collection: req.collection, id: "b1", data: { title: "One" } }], nextPageToken: "" };
       },
-      batchWriteDocuments(req) {
+      async batchWriteDocuments(req) {
+        if (req.writes.some((w) => w.ref?.collection === "slow")) await new Promise((r) => setTimeout(r, SLOW_PAUSE_MS));
+        // The server names a write by its index in the call, as ImpossibleDB's own checks do.
+        const refused = req.writes.findIndex((w) => w.ref?.id.startsWith("refused") === true);
+        if (refused >= 0) throw new ConnectError(`writes[${refused}].set: the value is refused`, Code.InvalidArgument);
         written.push(...req.writes.map((w) => toJson(WriteSchema, w)));
-        return { statuses: req.writes.map(() => ({ code: 0, message: "" })) };
+        return { statuses: req.writes.map((w, i) => (w.ref?.id.startsWith("failing") === true ? { code: Code.FailedPrecondition, message: `writes[${i}] failed its precondition` } : { code: 0, message: "" })) };
       },
     }) &&
     router.service(AdminService, {
@@ -76,9 +97,18 @@ interface Ran {
   stderr: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<Ran> {
+function cli(args: string[], env: Record<string, string> = {}, interruptWhen?: () => boolean): Promise<Ran> {
   return new Promise((resolve) => {
     const child = spawn(TSX, [MAIN, "--url", url, ...args], { cwd: ROOT, env: { ...process.env, IMPOSSIBLEDB_DEBUG: "", IMPOSSIBLEDB_DATABASE: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    // Ctrl-C, once the fake server has seen what the case waits for.
+    if (interruptWhen !== undefined) {
+      const poll = setInterval(() => {
+        if (!interruptWhen()) return;
+        clearInterval(poll);
+        child.kill("SIGINT");
+      }, 20);
+      child.once("close", () => clearInterval(poll));
+    }
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c) => (stdout += String(c)));
@@ -283,5 +313,99 @@ describe("import records with \"data\" and \"fields\"", { timeout: RUN_TIMEOUT_M
       { ref: { collection: "cli", id: "e4" }, set: {} },
       { ref: { collection: "cli", id: "o1" }, setFields: { fields: { orderId: { integerValue: "9007199254740993" }, placedAt: { timestampValue: "2026-11-30T15:04:05.123456Z" } } } },
     ]);
+  });
+});
+
+describe("export --checkpoint", { timeout: RUN_TIMEOUT_MS }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "impossibledb-cli-checkpoint-"));
+
+  it("resumed with another --out exits 2 naming both files, and sends nothing (it wrote only the rest into the new file)", async () => {
+    const checkpoint = path.join(dir, "books.checkpoint");
+    const first = path.join(dir, "first.ndjson");
+    writeFileSync(first, '{"id":"b0","data":{}}\n');
+    writeFileSync(checkpoint, JSON.stringify({ collection: "books", pageToken: "p2", documents: 1, outBytes: 22, out: first }));
+    const before = seen.length;
+    const ran = await cli(["export", "books", "--checkpoint", checkpoint, "--out", path.join(dir, "second.ndjson")]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain(`${checkpoint} is the checkpoint of an export to ${first}, not ${path.join(dir, "second.ndjson")}`);
+    expect(ran.stderr).toContain(`give --out ${first}`);
+    expect(existsSync(path.join(dir, "second.ndjson"))).toBe(false);
+    expect(seen.length, "nothing was sent").toBe(before);
+  });
+
+  it("with --resume-token exits 2 saying the two cannot be combined, whether or not the checkpoint exists", async () => {
+    for (const checkpoint of [path.join(dir, "missing.checkpoint"), path.join(dir, "books.checkpoint")]) {
+      const ran = await cli(["export", "books", "--checkpoint", checkpoint, "--resume-token", "p2"]);
+      expect(ran.code).toBe(2);
+      expect(ran.stderr).toMatch(/^impossibledb: --checkpoint and --resume-token cannot be combined/);
+    }
+  });
+});
+
+describe("Ctrl-C", { timeout: RUN_TIMEOUT_MS }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "impossibledb-cli-interrupt-"));
+
+  it("during an export exits 130 saying how many documents were written and how to resume", async () => {
+    const out = path.join(dir, "slow.ndjson");
+    const ran = await cli(["export", "slow", "--out", out], {}, () => listed.includes("slow p2"));
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toContain("impossibledb: to resume, run: impossibledb export slow --resume-token p3");
+    expect(ran.stderr).toContain(`export interrupted after 2 documents written to ${out}`);
+    expect(readFileSync(out, "utf8").split("\n").filter(Boolean)).toHaveLength(2);
+  });
+
+  it("during the last page of an export exits 130 saying it was complete (it exited 130 silently)", async () => {
+    const out = path.join(dir, "last.ndjson");
+    const asked = () => listed.filter((l) => l === "slow p3").length;
+    const before = asked();
+    const ran = await cli(["export", "slow", "--out", out, "--resume-token", "p3"], {}, () => asked() > before);
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toContain(`exported 1 document of slow to ${out}; the export was complete when Ctrl-C came, so there is nothing to resume`);
+  });
+
+  it("during an import exits 130 saying how many documents were written from which lines, and how to finish", async () => {
+    const file = path.join(dir, "slow.ndjson");
+    writeFileSync(file, ["a", "b", "c"].map((id) => JSON.stringify({ id, data: {} }) + "\n").join(""));
+    const before = written.length;
+    const ran = await cli(["import", "slow", file, "--batch-size", "1"], {}, () => seen.length > 0 && seen.at(-1)!.includes("BatchWriteDocuments"));
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toContain(`import interrupted: 1 document of 3 written to slow, from the records up to ${file}:1; to finish, run the same import again`);
+    expect(written.length - before).toBe(1);
+  });
+});
+
+describe("import refusals name the file's lines, not writes[i]", { timeout: RUN_TIMEOUT_MS }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "impossibledb-cli-lines-"));
+
+  it("a batch the server refuses for one write names that record's file and line", async () => {
+    const file = path.join(dir, "refused.ndjson");
+    writeFileSync(file, ["ok1", "ok2", "refused3"].map((id) => JSON.stringify({ id, data: {} }) + "\n").join(""));
+    const ran = await cli(["import", "cli", file]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(`impossibledb: ${file}:3: InvalidArgument: the record at ${file}:3.set: the value is refused (so the batch of 3 records from ${file}:1 was not written; 0 documents written before it)`);
+    expect(ran.stderr).not.toMatch(/writes\[/);
+  });
+
+  it("a write that fails on its own is listed at its line, its message naming the line too", async () => {
+    const file = path.join(dir, "failing.ndjson");
+    writeFileSync(file, ["ok1", "failing2"].map((id) => JSON.stringify({ id, data: {} }) + "\n").join(""));
+    const ran = await cli(["import", "cli", file]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toContain(`${file}:2: FailedPrecondition: the record at ${file}:2 failed its precondition`);
+    expect(ran.stderr).not.toMatch(/writes\[/);
+  });
+});
+
+describe("help", { timeout: RUN_TIMEOUT_MS }, () => {
+  it("help databases create shows the subcommand's help (it showed databases')", async () => {
+    const ran = await cli(["help", "databases", "create"]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toMatch(/^Usage: impossibledb databases create \[options\] <id>/);
+  });
+
+  it("help of a command that does not exist exits 2 naming it and the commands there are", async () => {
+    const ran = await cli(["help", "databases", "nope"]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toBe("impossibledb: help: databases nope is not a command (subcommands of databases: list, create, get, delete)\n");
   });
 });

@@ -168,6 +168,32 @@ describe("Collection", () => {
     expect(sent).toBe(4);
   });
 
+  it("a batch refuses a second write of one document when it is added, in the server's words, and sends nothing for it", async () => {
+    let sent = 0;
+    const db = client({
+      transaction: {
+        commitBatch(req) {
+          sent++;
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 1n })) };
+        },
+      },
+    });
+    const batch = db.collection("c").batch().set("a", { x: 1 }).set("b", { x: 1 });
+    const refused = (() => {
+      try {
+        batch.update("a", { x: 2 });
+      } catch (e) {
+        return ConnectError.from(e);
+      }
+    })();
+    expect(refused).toMatchObject({ code: Code.InvalidArgument, rawMessage: "writes[2] writes c/a again; a batch may write each document once" });
+    expect(() => batch.delete("b")).toThrow(/writes\[2\] writes c\/b again/);
+    expect(sent).toBe(0);
+    // The refused writes were not added: the batch still sends its two.
+    expect(await batch.commitAtomic()).toHaveLength(2);
+    expect(sent).toBe(1);
+  });
+
   it("commitAtomic sends one CommitBatch: every write or none, throwing the refusal", async () => {
     const sent: string[][] = [];
     let refuse = false;

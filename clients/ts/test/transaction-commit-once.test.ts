@@ -6,7 +6,7 @@
  */
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { ImpossibleDBClient } from "../src/node.js";
+import { ImpossibleDBClient, type ImpossibleDBClientOptions } from "../src/node.js";
 import { TransactionService, type CommitRequest } from "../src/gen/impossibledb/v1/transaction_service_pb.js";
 
 /**
@@ -15,7 +15,7 @@ import { TransactionService, type CommitRequest } from "../src/gen/impossibledb/
  * ImpossibleDB does); `loseNextAnswer` applies the next Commit and then
  * answers UNAVAILABLE, as a connection cut after the commit would.
  */
-function server() {
+function server(clientOptions: Omit<ImpossibleDBClientOptions, "transport"> = {}) {
   let counter = 0;
   let nextTx = 0;
   const commits: CommitRequest[] = [];
@@ -52,7 +52,7 @@ function server() {
       },
     });
   });
-  const db = new ImpossibleDBClient({ transport, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } });
+  const db = new ImpossibleDBClient({ transport, retry: { initialBackoffMs: 1, maxBackoffMs: 2 }, ...clientOptions });
   return { db, commits, rollbacks, state, applied: () => counter };
 }
 
@@ -157,5 +157,127 @@ describe("a transaction commits once", () => {
     expect(runs).toBe(2);
     expect(s.applied()).toBe(1);
     expect(s.rollbacks).toHaveLength(1);
+  });
+});
+
+describe("runTransaction and a function that ends the transaction itself", () => {
+  it("retries when the function's own commit aborted, even though the function caught it", async () => {
+    const s = server();
+    s.state.abortNext = true;
+    let runs = 0;
+    const value = await s.db.runTransaction(async (tx) => {
+      runs++;
+      await tx.get("c", "a");
+      tx.write("c", "a", { n: 1 });
+      await tx.commit().catch(() => undefined);
+      return runs;
+    });
+    expect(value).toBe(2);
+    expect(s.applied()).toBe(1);
+    expect(s.commits).toHaveLength(2);
+  });
+
+  it("surfaces the code of the function's own failed commit, not FAILED_PRECONDITION, and does not retry it", async () => {
+    const s = server();
+    s.state.loseNextAnswer = true;
+    let runs = 0;
+    const err = await s.db
+      .runTransaction(async (tx) => {
+        runs++;
+        tx.write("c", "a", { n: 1 });
+        await tx.commit().catch(() => undefined);
+      })
+      .catch((e: unknown) => ConnectError.from(e));
+    expect((err as ConnectError).code).toBe(Code.Unavailable);
+    expect(runs).toBe(1);
+    expect(s.commits).toHaveLength(1);
+  });
+
+  it("waits for a commit the function started but did not await, and sends no second Commit", async () => {
+    const s = server();
+    s.state.delayMs = 20;
+    const value = await s.db.runTransaction((tx) => {
+      tx.write("c", "a", { n: 1 });
+      void tx.commit();
+      return "sent";
+    });
+    expect(value).toBe("sent");
+    expect(s.commits).toHaveLength(1);
+  });
+
+  it("resolves with the function's value without committing when the function rolled the transaction back", async () => {
+    const s = server();
+    const value = await s.db.runTransaction(async (tx) => {
+      const doc = await tx.get("c", "a");
+      tx.write("c", "a", { n: 1 });
+      await tx.rollback();
+      return doc === null ? "missing" : "kept";
+    });
+    expect(value).toBe("kept");
+    expect(s.commits).toHaveLength(0);
+    expect(s.rollbacks).toHaveLength(1);
+  });
+});
+
+describe("a commit's deadline", () => {
+  it("commit({ timeoutMs }) outlasts a client's short deadline, and a commit cut by the deadline says its outcome is unknown", async () => {
+    const s = server({ timeoutMs: 30 });
+    s.state.delayMs = 80;
+    const tx = s.db.createTransaction();
+    await tx.get("c", "a");
+    tx.write("c", "a", { n: 1 });
+    const cut = ConnectError.from(await tx.commit().catch((e: unknown) => e));
+    expect(cut.code).toBe(Code.DeadlineExceeded);
+    expect(cut.rawMessage).toMatch(/outcome is unknown, it may have been applied; commit\(\) again/);
+    // Committing again with a deadline long enough learns the first commit's outcome.
+    const outcome = await tx.commit({ timeoutMs: 2_000 });
+    expect(outcome.results.map((r) => r.version)).toEqual([1n]);
+    expect(s.applied()).toBe(1);
+  });
+
+  it("a write-only transaction cut by the deadline says its outcome is unknown and to read the documents", async () => {
+    const s = server({ timeoutMs: 30 });
+    s.state.delayMs = 80;
+    const tx = s.db.createTransaction().write("c", "a", { n: 1 });
+    const cut = ConnectError.from(await tx.commit().catch((e: unknown) => e));
+    expect(cut.code).toBe(Code.DeadlineExceeded);
+    expect(cut.rawMessage).toMatch(/outcome is unknown.*read the documents/);
+    expect(await tx.commit({ timeoutMs: 0 }).catch((e: unknown) => e)).toBeInstanceOf(RangeError);
+  });
+
+  it("a batch's commitAtomic takes a deadline of its own too, and a cut one says its outcome is unknown", async () => {
+    let delayMs = 80;
+    const transport = createRouterTransport((router) => {
+      router.service(TransactionService, {
+        async commitBatch(req) {
+          await new Promise((r) => setTimeout(r, delayMs));
+          return { results: req.writes.map((w) => ({ ref: w.ref, version: 1n })) };
+        },
+      });
+    });
+    const db = new ImpossibleDBClient({ transport, timeoutMs: 30 });
+    const cut = ConnectError.from(await db.collection("c").batch().set("a", {}).commitAtomic().catch((e: unknown) => e));
+    expect(cut.code).toBe(Code.DeadlineExceeded);
+    expect(cut.rawMessage).toMatch(/outcome is unknown, it may have been applied; read the documents/);
+    delayMs = 60;
+    expect(await db.collection("c").batch().set("a", {}).commitAtomic({ timeoutMs: 2_000 })).toHaveLength(1);
+  });
+});
+
+describe("a transaction's writes", () => {
+  it("refuse a second write of one document when it is made, in the server's words, and send nothing for it", async () => {
+    const s = server();
+    const tx = s.db.createTransaction().write("c", "a", { n: 1 });
+    const refused = (() => {
+      try {
+        tx.delete("c", "a");
+      } catch (e) {
+        return ConnectError.from(e);
+      }
+    })();
+    expect(refused).toMatchObject({ code: Code.InvalidArgument, rawMessage: "writes[1] writes c/a again; a transaction may write each document once" });
+    tx.write("d", "a", { n: 1 });
+    await tx.commit();
+    expect(s.commits[0]!.writes).toHaveLength(2);
   });
 });

@@ -540,9 +540,11 @@ export const TransactionService: GenService<{
     output: typeof CommitResponseSchema;
   },
   /**
-   * Abandons a transaction; nothing of it is applied. Every later
-   * GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-   * Rollback after Commit undoes nothing.
+   * Abandons a transaction; nothing of it is applied. After a Rollback of
+   * an uncommitted transaction, every later GetDocuments or Commit of the id
+   * answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+   * id stays committed, and that same Commit sent again answers the first
+   * commit's results.
    *
    * @generated from rpc impossibledb.v1.TransactionService.Rollback
    */

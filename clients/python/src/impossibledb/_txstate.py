@@ -16,13 +16,13 @@ later calls use; a transaction that never reads begins with its Commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from google.protobuf import duration_pb2
 
 from . import _wire
 from ._model import DocumentPath, DocumentSnapshot
-from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, Unavailable, Unknown
+from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, InvalidArgument, Unavailable, Unknown
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
 
@@ -32,6 +32,24 @@ the commit (nothing applied); "unknown": the commit's answer was lost, so it may
 
 _OUTCOME_UNKNOWN = (Unavailable, DeadlineExceeded, Canceled, Unknown, Internal)
 """Errors after which a commit may have been applied though it was not acknowledged."""
+
+def outcome_unknown(error: BaseException, next_step: str) -> BaseException:
+    """`error`, when it is a commit's lost answer, with its message saying that the outcome is unknown and
+    what to do (`next_step`): a bare "deadline exceeded" reads as "nothing happened", yet the commit may have
+    been applied. Same type and retry delay, the original as __cause__; any other error as it is."""
+    if not isinstance(error, _OUTCOME_UNKNOWN) or "outcome is unknown" in error.message:
+        return error
+    said = type(error)(f"{error.message}: the commit's outcome is unknown, it may have been applied; {next_step}", error.retry_delay_ms)
+    said.__cause__ = error
+    return said
+
+
+def raise_commit_failure(error: BaseException, failure: BaseException) -> NoReturn:
+    """Raises what a failed commit raises: `failure` (outcome_unknown's), chained to `error` when it differs."""
+    if failure is error:
+        raise error
+    raise failure from error
+
 
 def refused(error: BaseException) -> bool:
     """True when `error` is the server's refusal of a write (nothing was applied), not a lost or cut answer."""
@@ -67,6 +85,8 @@ class TransactionState:
         self.failure: BaseException | None = None
         self.queued_reads: list[DocumentPath] = []
         self.writes: list[doc.Write] = []
+        # Every document written, to refuse a second write of one.
+        self._written: set[tuple[str, str]] = set()
         # Every (document, version) pair read, in the order first read;
         # version 0 for a document that did not exist.
         self._read_set: dict[tuple[str, str, int], tuple[DocumentPath, int]] = {}
@@ -112,10 +132,27 @@ class TransactionState:
         """The queued reads failed before Commit was sent: nothing was committed, the transaction stays open."""
         self.state = "open"
 
-    def commit_failed(self, error: BaseException) -> None:
-        """Records a commit that raised: refused by the server ("failed") or with its outcome unknown."""
-        self.failure = error
+    def commit_failed(self, error: BaseException) -> BaseException:
+        """Records a commit that raised: refused by the server ("failed") or with its outcome unknown.
+
+        Returns the error to raise: for a lost answer, one that says the outcome is unknown and how to learn it."""
         self.state = "failed" if refused(error) else "unknown"
+        learn = "commit() again (with a longer timeout_ms if the deadline was too short) learns it"
+        only_wrote = "the transaction only wrote, so read the documents to see whether its writes were applied"
+        self.failure = outcome_unknown(error, only_wrote if self.id is None else learn)
+        return self.failure
+
+    def needs_commit_after_run(self) -> bool:
+        """After run_transaction's function returned: True when the transaction is still to be committed.
+
+        The function may have ended the transaction itself. Its own commit is the run's: when that
+        commit failed, even if the function caught the error, the error is raised here, so an Aborted
+        one is retried like any run and any other is raised as the commit got it (a second commit would
+        only raise FailedPrecondition). A transaction the function committed or rolled back needs nothing."""
+        if self.state in ("failed", "unknown"):
+            assert self.failure is not None, "a failed commit records why"
+            raise self.failure
+        return self.state == "open"
 
     def may_roll_back(self) -> bool:
         """Whether rollback() still has something to release: not after a commit succeeded or while one is in flight."""
@@ -132,8 +169,14 @@ class TransactionState:
         return ts.GetDocumentsRequest(transaction=self.id, refs=refs)
 
     def push(self, write: doc.Write) -> None:
+        """Buffers a write. The server refuses a whole Commit that writes one document twice (in these
+        words), so the second write is refused here, InvalidArgument, when it is made."""
         self.assert_open()
         _wire.assert_room_for_write(self.writes, "a transaction")
+        key = (write.ref.collection, write.ref.id)
+        if key in self._written:
+            raise InvalidArgument(f"writes[{len(self.writes)}] writes {key[0]}/{key[1]} again; a transaction may write each document once")
+        self._written.add(key)
         self.writes.append(write)
 
     def record(self, asked: Sequence[DocumentPath], response: ts.GetDocumentsResponse) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:

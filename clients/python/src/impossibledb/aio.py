@@ -23,9 +23,10 @@ from ._listen import ListenOptions, ListenSnapshot, listen_async, stream_opener
 from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPath, DocumentSnapshot, QueryPage, WriteResult
 from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import AsyncCaller, AsyncConnectTransport, AsyncTransport
-from ._txstate import TransactionState, path_of, refused
+from ._batchstate import BatchState
+from ._txstate import TransactionState, path_of, raise_commit_failure
 from .client import auth_headers, resolve_url
-from .errors import Aborted, FailedPrecondition, ImpossibleDBError, Internal, NotFound, ResourceExhausted
+from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
 from .transforms import FieldTransform
 from .v1 import collection_service_pb2 as cs
@@ -108,7 +109,7 @@ class AsyncClient:
             tx = AsyncTransaction(self._caller, TransactionState(read_only, timeout_ms, retry_of))
             try:
                 value = await fn(tx)
-                if tx._state.state == "open":
+                if tx._state.needs_commit_after_run():
                     await tx.commit()
                 return value
             except Exception as error:
@@ -315,15 +316,10 @@ class AsyncWriteBatch:
 
     def __init__(self, caller: AsyncCaller) -> None:
         self._caller = caller
-        self._writes: list[doc.Write] = []
-        self._paths: list[DocumentPath] = []
-        # Set by a commit, before it sends: a batch is sent once, so a second commit (which would apply
-        # every write again, an increment twice) and writes added after it raise FailedPrecondition;
-        # only an atomic commit the server refused (nothing applied) leaves it unsent.
-        self._sent = False
+        self._state = BatchState()
 
     def __len__(self) -> int:
-        return len(self._writes)
+        return len(self._state.writes)
 
     def set(
         self,
@@ -358,37 +354,24 @@ class AsyncWriteBatch:
         """Deletes a document."""
         return self._push(_wire.delete_write(path_of(target), if_exists, if_version))
 
-    async def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+    async def commit(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[WriteResult]:
         """Applies every write atomically across shards, or none (raising the failure's error)."""
-        self._mark_sent()
+        self._state.mark_sent()
         try:
-            response = await self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._writes, return_documents=return_documents))
+            response = await self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._state.writes, return_documents=return_documents), timeout_ms)
         except BaseException as error:
             # Refused (nothing applied): the batch may be sent again, as a whole or per shard.
-            if refused(error):
-                self._sent = False
-            raise
+            raise_commit_failure(error, self._state.atomic_commit_failed(error))
         return [_wire.write_result(r) for r in response.results]
 
-    async def commit_nonatomic(self, *, return_documents: bool = False) -> list[BatchWriteOutcome]:
+    async def commit_nonatomic(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[BatchWriteOutcome]:
         """Applies the writes per shard; one outcome per write."""
-        self._mark_sent()
-        request = cs.BatchWriteDocumentsRequest(writes=self._writes, return_documents=return_documents)
-        return _wire.batch_outcomes(self._paths, await self._caller.call("BatchWriteDocuments", request))
-
-    def _mark_sent(self) -> None:
-        self._assert_unsent()
-        self._sent = True
-
-    def _assert_unsent(self) -> None:
-        if self._sent:
-            raise FailedPrecondition("this batch was already sent (a batch is committed once; a second commit would apply its writes again): make a new batch")
+        self._state.mark_sent()
+        request = cs.BatchWriteDocumentsRequest(writes=self._state.writes, return_documents=return_documents)
+        return _wire.batch_outcomes(self._state.paths, await self._caller.call("BatchWriteDocuments", request, timeout_ms))
 
     def _push(self, write: doc.Write) -> AsyncWriteBatch:
-        self._assert_unsent()
-        _wire.assert_room_for_write(self._writes, "a batch")
-        self._writes.append(write)
-        self._paths.append(DocumentPath(write.ref.collection, write.ref.id))
+        self._state.push(write)
         return self
 
 
@@ -484,7 +467,7 @@ class AsyncTransaction:
         self._state.push(_wire.delete_write(path_of(target), if_exists, if_version))
         return self
 
-    async def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+    async def commit(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[WriteResult]:
         """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has.
 
         Commits once, as Transaction.commit does (a second commit raises FailedPrecondition)."""
@@ -496,10 +479,9 @@ class AsyncTransaction:
                 self._state.reads_failed()
                 raise
         try:
-            response = await self._caller.call("Commit", self._state.commit_request(return_documents))
+            response = await self._caller.call("Commit", self._state.commit_request(return_documents), timeout_ms)
         except BaseException as error:
-            self._state.commit_failed(error)
-            raise
+            raise_commit_failure(error, self._state.commit_failed(error))
         self._state.state = "committed"
         return [_wire.write_result(r) for r in response.results]
 

@@ -139,6 +139,11 @@ class Client:
         raises the last Aborted. Any other error is raised at once, after a
         rollback. fn must therefore have no effects besides the transaction's.
         fn may commit the transaction itself; otherwise it is committed here.
+        A commit of fn's own that failed is the run's failure even when fn
+        caught it: Aborted runs fn again, any other error is raised as the
+        commit got it. fn may call tx.rollback() to apply nothing: then
+        run_transaction returns fn's value without committing (raise from fn
+        instead to make run_transaction raise).
         """
         if type(attempts_max) is not int or attempts_max < 1:
             raise ValueError(f"attempts_max must be an int >= 1, got {attempts_max!r}")
@@ -147,7 +152,7 @@ class Client:
             tx = Transaction(self._caller, TransactionState(read_only, timeout_ms, retry_of))
             try:
                 value = fn(tx)
-                if tx._state.state == "open":
+                if tx._state.needs_commit_after_run():
                     tx.commit()
                 return value
             except Exception as error:

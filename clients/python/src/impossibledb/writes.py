@@ -1,7 +1,8 @@
 """Writes sent together, for the sync client: WriteBatch and Transaction (client.py makes them).
 
-aio.py has their asyncio twins; both share _wire.py (the requests) and
-_txstate.py (a transaction's read set).
+aio.py has their asyncio twins; both share _wire.py (the requests),
+_batchstate.py (a batch's writes and whether it was sent) and _txstate.py
+(a transaction's read set).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from . import _wire
 from ._limits import BATCH_GET_REFS_MAX
 from ._model import BatchWriteOutcome, DocumentPath, DocumentSnapshot, WriteResult
 from ._transport import Caller
-from ._txstate import TransactionState, path_of, refused
-from .errors import FailedPrecondition, Internal
+from ._batchstate import BatchState
+from ._txstate import TransactionState, path_of, raise_commit_failure
+from .errors import Internal
 from .transforms import FieldTransform
 from .v1 import collection_service_pb2 as cs
 from .v1 import document_pb2 as doc
@@ -33,15 +35,10 @@ class WriteBatch:
 
     def __init__(self, caller: Caller) -> None:
         self._caller = caller
-        self._writes: list[doc.Write] = []
-        self._paths: list[DocumentPath] = []
-        # Set by a commit, before it sends: a batch is sent once, so a second commit (which would apply
-        # every write again, an increment twice) and writes added after it raise FailedPrecondition;
-        # only an atomic commit the server refused (nothing applied) leaves it unsent.
-        self._sent = False
+        self._state = BatchState()
 
     def __len__(self) -> int:
-        return len(self._writes)
+        return len(self._state.writes)
 
     def set(
         self,
@@ -76,41 +73,31 @@ class WriteBatch:
         """Deletes a document."""
         return self._push(_wire.delete_write(path_of(target), if_exists, if_version))
 
-    def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+    def commit(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[WriteResult]:
         """Applies every write atomically across shards, or none (raising the first failure's error).
 
         One result per write, in order, with its version; documents only
         with return_documents, and only while they fit the 3 MiB answer.
+        timeout_ms: this call's deadline instead of the client's. A lost
+        answer's error (DeadlineExceeded, Unavailable…) says that the outcome
+        is unknown: the batch may have been applied.
         """
-        self._mark_sent()
+        self._state.mark_sent()
         try:
-            response = self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._writes, return_documents=return_documents))
+            response = self._caller.call("CommitBatch", ts.CommitBatchRequest(writes=self._state.writes, return_documents=return_documents), timeout_ms)
         except BaseException as error:
             # Refused (nothing applied): the batch may be sent again, as a whole or per shard.
-            if refused(error):
-                self._sent = False
-            raise
+            raise_commit_failure(error, self._state.atomic_commit_failed(error))
         return [_wire.write_result(r) for r in response.results]
 
-    def commit_nonatomic(self, *, return_documents: bool = False) -> list[BatchWriteOutcome]:
+    def commit_nonatomic(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[BatchWriteOutcome]:
         """Applies the writes per shard: those on one shard all or none, shards independently. One outcome per write."""
-        self._mark_sent()
-        response = self._caller.call("BatchWriteDocuments", cs.BatchWriteDocumentsRequest(writes=self._writes, return_documents=return_documents))
-        return _wire.batch_outcomes(self._paths, response)
-
-    def _mark_sent(self) -> None:
-        self._assert_unsent()
-        self._sent = True
-
-    def _assert_unsent(self) -> None:
-        if self._sent:
-            raise FailedPrecondition("this batch was already sent (a batch is committed once; a second commit would apply its writes again): make a new batch")
+        self._state.mark_sent()
+        response = self._caller.call("BatchWriteDocuments", cs.BatchWriteDocumentsRequest(writes=self._state.writes, return_documents=return_documents), timeout_ms)
+        return _wire.batch_outcomes(self._state.paths, response)
 
     def _push(self, write: doc.Write) -> WriteBatch:
-        self._assert_unsent()
-        _wire.assert_room_for_write(self._writes, "a batch")
-        self._writes.append(write)
-        self._paths.append(DocumentPath(write.ref.collection, write.ref.id))
+        self._state.push(write)
         return self
 
 
@@ -201,14 +188,16 @@ class Transaction:
         self._state.push(_wire.delete_write(path_of(target), if_exists, if_version))
         return self
 
-    def commit(self, *, return_documents: bool = False) -> list[WriteResult]:
+    def commit(self, *, return_documents: bool = False, timeout_ms: int | None = None) -> list[WriteResult]:
         """Makes the queued reads, then applies every write if nothing read has changed; Aborted when something has.
 
         A transaction commits once: a commit() while another is in flight, or after one succeeded
         or was refused, raises FailedPrecondition and sends nothing, so its writes are never applied
         twice. After a lost answer (Unavailable, DeadlineExceeded and the like: it may have been
         applied), commit() again learns the outcome when the transaction has an id (it read
-        something); one that only wrote has no id to ask with, and raises FailedPrecondition."""
+        something); one that only wrote has no id to ask with, and raises FailedPrecondition.
+        Such an error's message says that the outcome is unknown. timeout_ms: this commit's
+        deadline instead of the client's (a large commit may need longer than reads do)."""
         resend = self._state.begin_commit()
         if not resend and self._state.queued_reads:
             try:
@@ -217,10 +206,9 @@ class Transaction:
                 self._state.reads_failed()
                 raise
         try:
-            response = self._caller.call("Commit", self._state.commit_request(return_documents))
+            response = self._caller.call("Commit", self._state.commit_request(return_documents), timeout_ms)
         except BaseException as error:
-            self._state.commit_failed(error)
-            raise
+            raise_commit_failure(error, self._state.commit_failed(error))
         self._state.state = "committed"
         return [_wire.write_result(r) for r in response.results]
 

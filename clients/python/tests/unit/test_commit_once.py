@@ -177,3 +177,64 @@ async def test_async_batch_committed_twice_at_once_sends_once(aclient: impossibl
     assert not isinstance(first, BaseException)
     assert isinstance(second, impossibledb.FailedPrecondition)
     assert server.count("CommitBatch") == 1
+
+
+def test_a_batch_refuses_a_second_write_of_a_document_when_it_is_added(client: impossibledb.Client, server: FakeServer) -> None:
+    # The server refuses the whole batch in these words; the batch says so at once, and sends nothing.
+    batch = client.batch().set("c/a", {"n": 1}).set("c/b", {"n": 1})
+    with pytest.raises(impossibledb.InvalidArgument, match=r"\] writes\[2\] writes c/a again; a batch may write each document once$"):
+        batch.update("c/a", {"n": 2})
+    assert len(batch) == 2, "the refused write was not added"
+    batch.delete("d/a")  # the same id in another collection is another document
+    batch.commit()
+    assert server.count("CommitBatch") == 1
+
+
+async def test_an_async_batch_refuses_a_second_write_of_a_document_when_it_is_added(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    batch = aclient.batch().create("c/a", {"n": 1})
+    with pytest.raises(impossibledb.InvalidArgument, match=r"\] writes\[1\] writes c/a again"):
+        batch.delete("c/a")
+    assert len(batch) == 1
+
+
+def test_the_sync_and_async_batches_keep_their_writes_in_one_shared_state(client: impossibledb.Client, aclient: impossibledb.AsyncClient) -> None:
+    # One place decides when a batch takes a write or may be sent (_batchstate.py), not a copy per class.
+    from impossibledb._batchstate import BatchState
+
+    assert type(client.batch()._state) is BatchState
+    assert type(aclient.batch()._state) is BatchState
+
+
+class _DeadlineRecorder:
+    """The fake server, recording each call's deadline (the client's own deadline is 50 ms)."""
+
+    def __init__(self, server: FakeServer) -> None:
+        self.server = server
+        self.deadlines: list[tuple[str, int]] = []
+
+    def call(self, method: str, request: Any, timeout_ms: int) -> Any:
+        self.deadlines.append((method, timeout_ms))
+        return self.server.call(method, request, timeout_ms)
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_commit_takes_a_deadline_of_its_own_and_a_cut_one_says_its_outcome_is_unknown(server: FakeServer) -> None:
+    recorder = _DeadlineRecorder(server)
+    client = impossibledb.Client("http://fake", transport=recorder, timeout_ms=50)
+    tx = client.transaction()
+    tx.get("c/a")
+    tx.set("c/a", {"n": 1})
+    server.failures.append(impossibledb.DeadlineExceeded("deadline exceeded"))
+    with pytest.raises(impossibledb.DeadlineExceeded, match=r"outcome is unknown, it may have been applied; commit\(\) again") as cut:
+        tx.commit()
+    assert isinstance(cut.value.__cause__, impossibledb.DeadlineExceeded)
+    tx.commit(timeout_ms=60_000)
+    commits = [ms for method, ms in recorder.deadlines if method == "Commit"]
+    assert len(commits) == 2 and commits[0] <= 50 and 50_000 < commits[1] <= 60_000
+    batch = client.batch().set("c/b", {"n": 1})
+    server.failures.append(impossibledb.Unavailable("connection reset"))
+    with pytest.raises(impossibledb.Unavailable, match="outcome is unknown.*read the documents"):
+        batch.commit(timeout_ms=70_000)
+    assert recorder.deadlines[-1][0] == "CommitBatch" and 60_000 < recorder.deadlines[-1][1] <= 70_000

@@ -255,3 +255,85 @@ async def test_async_read_modify_write_makes_two_calls(aclient: impossibledb.Asy
     await aclient.run_transaction(fn)
     assert [name for name, _ in server.calls] == ["GetDocuments", "Commit"]
     assert server.calls[0][1].HasField("new_transaction") and server.calls[1][1].transaction == "tx-1"
+
+
+def test_run_transaction_retries_a_commit_of_fn_s_own_that_fn_caught(client: impossibledb.Client, server: FakeServer) -> None:
+    # The function's own commit is the run's: its Aborted, swallowed by fn,
+    # must still run fn again rather than return as if it had committed.
+    server.put("accounts", "a", {"n": 0})
+    runs = []
+
+    def fn(tx: impossibledb.Transaction) -> int:
+        runs.append(tx)
+        tx.get("accounts/a")
+        if len(runs) == 1:
+            server.put("accounts", "a", {"n": 1})  # another writer: this commit aborts
+        tx.set("accounts/a", {"n": 2})
+        try:
+            tx.commit()
+        except impossibledb.Aborted:
+            pass
+        return len(runs)
+
+    assert client.run_transaction(fn) == 2
+    assert server.data("accounts", "a") == {"n": 2.0}
+
+
+def test_run_transaction_raises_the_error_of_fn_s_own_failed_commit(client: impossibledb.Client, server: FakeServer) -> None:
+    server.failures.append(impossibledb.Unavailable("the connection broke before the answer arrived"))
+
+    def fn(tx: impossibledb.Transaction) -> None:
+        tx.set("accounts/a", {"n": 2})
+        try:
+            tx.commit()
+        except impossibledb.Unavailable:
+            pass
+
+    with pytest.raises(impossibledb.Unavailable):
+        client.run_transaction(fn)
+    assert server.count("Commit") == 1
+
+
+async def test_async_run_transaction_retries_a_commit_of_fn_s_own_that_fn_caught(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    server.put("accounts", "a", {"n": 0})
+    runs = []
+
+    async def fn(tx: impossibledb.AsyncTransaction) -> int:
+        runs.append(tx)
+        await tx.get("accounts/a")
+        if len(runs) == 1:
+            server.put("accounts", "a", {"n": 1})
+        tx.set("accounts/a", {"n": 2})
+        try:
+            await tx.commit()
+        except impossibledb.Aborted:
+            pass
+        return len(runs)
+
+    assert await aclient.run_transaction(fn) == 2
+    assert server.data("accounts", "a") == {"n": 2.0}
+
+
+def test_run_transaction_returns_fn_s_value_without_committing_after_fn_rolled_back(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("accounts", "a", {"n": 0})
+
+    def fn(tx: impossibledb.Transaction) -> str:
+        tx.get("accounts/a")
+        tx.set("accounts/a", {"n": 2})
+        tx.rollback()
+        return "abandoned"
+
+    assert client.run_transaction(fn) == "abandoned"
+    assert server.count("Commit") == 0
+    assert server.data("accounts", "a") == {"n": 0.0}
+
+
+def test_a_transaction_refuses_a_second_write_of_a_document_when_it_is_made(client: impossibledb.Client, server: FakeServer) -> None:
+    # The server refuses the whole Commit in these words; the transaction says so at once.
+    tx = client.transaction()
+    tx.set("accounts/a", {"n": 1})
+    with pytest.raises(impossibledb.InvalidArgument, match=r"\] writes\[1\] writes accounts/a again; a transaction may write each document once$"):
+        tx.delete("accounts/a")
+    tx.set("other/a", {"n": 1})
+    tx.commit()
+    assert server.data("accounts", "a") == {"n": 1.0}

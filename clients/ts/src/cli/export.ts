@@ -17,13 +17,20 @@
  *     page, resumes from FILE when it exists, and removes FILE when the
  *     export completes. This survives a killed process too: with --out,
  *     the resume first cuts the file back to the lines the checkpoint
- *     counts, so no document is written twice.
+ *     counts, so no document is written twice. The checkpoint records
+ *     where it writes (--out, or stdout), and a resume elsewhere is refused,
+ *     since it would write only the rest there; --resume-token with it is
+ *     refused too (the checkpoint keeps its own token).
+ * Ctrl-C is heard for the whole run: it always ends (exit 130) saying how
+ * many documents were written and how to resume, or that the export was
+ * complete when it came.
  * Tokens are signed by the server and bound to the collection.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { readFile, rename, rm, stat, truncate, writeFile } from "node:fs/promises";
+import path from "node:path";
 import type { Value } from "../gen/impossibledb/v1/document_pb.js";
 import type { BaseImpossibleDBClient } from "../ImpossibleDBClient.js";
 import { CliError, EXIT } from "./errors.js";
@@ -47,6 +54,23 @@ interface Checkpoint {
   readonly documents: number;
   /** Bytes of --out that hold the documents before pageToken; a resume cuts the file back to them. */
   readonly outBytes: number;
+  /**
+   * Where the export writes: --out as an absolute path, or "-" for stdout.
+   * A resume must write to the same place, since it writes only the rest
+   * (and cuts --out back to outBytes). Absent from checkpoints written
+   * before it was kept; those resume wherever they are told.
+   */
+  readonly out?: string;
+}
+
+/** The checkpoint's name for where an export writes: --out made absolute, or "-" for stdout. */
+function outName(out: string | undefined): string {
+  return out === undefined ? "-" : path.resolve(out);
+}
+
+/** How a user reads a checkpoint's `out`. */
+function outText(out: string): string {
+  return out === "-" ? "stdout" : out;
 }
 
 /**
@@ -67,8 +91,33 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
     throw new CliError(`--page-size must be 1 to ${EXPORT_PAGE_SIZE_MAX}`);
   }
   assertNdjsonName(options.out);
+  if (options.checkpoint !== undefined && options.resumeToken !== undefined) {
+    throw new CliError(`--checkpoint and --resume-token cannot be combined: --checkpoint ${options.checkpoint} resumes from the token it keeps by itself; give --resume-token alone to continue from a token an export printed`);
+  }
+  // Ctrl-C is heard from here to the end, so it always ends with a word on
+  // what was exported and how to go on (without a handler Node exits 130
+  // silently): the loop stops at the next page, or, when Ctrl-C came after
+  // the last one, the export says it is complete.
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.on("SIGINT", onInterrupt);
+  try {
+    return await exportPages(db, collection, options, () => interrupted);
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
+/** runExport once its arguments are checked and Ctrl-C is heard; `interrupted` says whether it came. */
+async function exportPages(db: BaseImpossibleDBClient, collection: string, options: ExportOptions, interrupted: () => boolean): Promise<number> {
   const saved = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint, collection);
-  if (saved !== null && options.resumeToken !== undefined) throw new CliError("give --resume-token or a --checkpoint file to resume from, not both");
+  if (saved?.out !== undefined && saved.out !== outName(options.out)) {
+    throw new CliError(
+      `${options.checkpoint ?? ""} is the checkpoint of an export to ${outText(saved.out)}, not ${outText(outName(options.out))}: resuming writes only the documents after it, so give ${saved.out === "-" ? "no --out (and >> the same file)" : `--out ${saved.out}`}, or remove the checkpoint to export everything again`,
+    );
+  }
   let pageToken = options.resumeToken ?? saved?.pageToken ?? "";
   const resuming = pageToken !== "";
   // A checkpoint is saved after its page is written, so a kill between the
@@ -79,23 +128,18 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
   // server leaves --out as it was (no empty file named after a failed export).
   let sink: NodeJS.WritableStream | undefined;
   const progress = createProgress(`export ${collection}`, await approximateCount(db, collection), "documents");
-  let interrupted = false;
-  const onInterrupt = () => {
-    interrupted = true;
-  };
-  process.on("SIGINT", onInterrupt);
   let written = 0;
   // Pages this run has read: while none has, the token is the one the user
   // gave (or none), and a hint would only repeat the command that just failed.
   let pages = 0;
   try {
     do {
-      if (interrupted) throw resumeError("interrupted", collection, pageToken, written, EXIT.interrupted);
+      if (interrupted()) throw resumeError("interrupted", collection, pageToken, written, options);
       let page;
       try {
         page = await db.services.collection.listDocuments({ collection, pageSize: options.pageSize, pageToken });
       } catch (err) {
-        if (pages > 0) printResumeHint(collection, pageToken);
+        if (pages > 0) printResumeHint(collection, pageToken, options);
         // The server names its own field; the user gave --resume-token (or the checkpoint did).
         if (pages === 0 && resuming && err instanceof ConnectError && err.code === Code.InvalidArgument && /page_token/.test(err.rawMessage)) {
           const from = options.resumeToken !== undefined ? "--resume-token" : `the checkpoint ${options.checkpoint ?? ""}`;
@@ -112,16 +156,17 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
       progress.increment(page.documents.length);
       pageToken = page.nextPageToken;
       if (options.checkpoint !== undefined && pageToken !== "") {
-        await saveCheckpoint(options.checkpoint, { collection, pageToken, documents: (saved?.documents ?? 0) + written, outBytes });
+        await saveCheckpoint(options.checkpoint, { collection, pageToken, documents: (saved?.documents ?? 0) + written, outBytes, out: outName(options.out) });
       }
     } while (pageToken !== "");
   } finally {
     progress.stop();
-    process.off("SIGINT", onInterrupt);
     if (sink !== undefined && sink !== process.stdout) await closeOut(sink as WriteStream);
   }
   if (options.checkpoint !== undefined) await rm(options.checkpoint, { force: true });
-  if (options.out !== undefined) console.error(`exported ${counted(written, "document")} of ${collection} to ${options.out}`);
+  const done = `exported ${counted(written, "document")} of ${collection}${options.out === undefined ? "" : ` to ${options.out}`}`;
+  if (interrupted()) throw new CliError(`${done}; the export was complete when Ctrl-C came, so there is nothing to resume`, EXIT.interrupted);
+  if (options.out !== undefined) console.error(done);
   return written;
 }
 
@@ -131,13 +176,17 @@ function exportLine(id: string, data: JsonObject, fields: Readonly<Record<string
   return JSON.stringify(record) + "\n";
 }
 
-function resumeError(what: string, collection: string, pageToken: string, written: number, exitCode: number): CliError {
-  printResumeHint(collection, pageToken);
-  return new CliError(`export ${what} after ${counted(written, "document")}`, exitCode);
+/** The error of an export stopped by Ctrl-C (exit 130), after printing how to resume it. */
+function resumeError(what: string, collection: string, pageToken: string, written: number, options: ExportOptions): CliError {
+  printResumeHint(collection, pageToken, options);
+  return new CliError(`export ${what} after ${counted(written, "document")}${options.out === undefined ? "" : ` written to ${options.out}`}`, EXIT.interrupted);
 }
 
-function printResumeHint(collection: string, pageToken: string): void {
+function printResumeHint(collection: string, pageToken: string, options: ExportOptions): void {
+  const out = options.out === undefined ? "" : ` --out ${options.out}`;
   if (pageToken === "") console.error(`impossibledb: to resume, run the export of ${collection} again from the start`);
+  // The checkpoint keeps the token: the same command goes on from it.
+  else if (options.checkpoint !== undefined) console.error(`impossibledb: to resume, run the same command again: impossibledb export ${collection}${out} --checkpoint ${options.checkpoint}`);
   else console.error(`impossibledb: to resume, run: impossibledb export ${collection} --resume-token ${pageToken} (with the same --out, or >> the same file)`);
 }
 
@@ -180,7 +229,9 @@ async function readCheckpoint(file: string, collection: string): Promise<Checkpo
   } catch {
     throw new CliError(`${file}: not a checkpoint file (not JSON)`);
   }
-  if (typeof cp.pageToken !== "string" || typeof cp.collection !== "string" || typeof cp.documents !== "number" || typeof cp.outBytes !== "number") throw new CliError(`${file}: not a checkpoint file`);
+  if (typeof cp.pageToken !== "string" || typeof cp.collection !== "string" || typeof cp.documents !== "number" || typeof cp.outBytes !== "number" || (cp.out !== undefined && typeof cp.out !== "string")) {
+    throw new CliError(`${file}: not a checkpoint file`);
+  }
   if (cp.collection !== collection) throw new CliError(`${file} is the checkpoint of an export of ${cp.collection}, not ${collection}`);
   return cp as Checkpoint;
 }

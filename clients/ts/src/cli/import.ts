@@ -8,7 +8,9 @@
  * bytes. A whole document written again is the same document, so writes
  * that fail with a transient code (UNAVAILABLE, ABORTED, …) are sent again,
  * with backoff, up to IMPORT_BATCH_ATTEMPTS_MAX times. --dry-run stops
- * after the first pass.
+ * after the first pass. The server names a write by its place in its call
+ * (`writes[i]`); the import tells it by the FILE:LINE of its record. Ctrl-C
+ * stops it after the batch in flight, saying what was written (exit 130).
  *
  * A record with `"fields"` (typed values in protobuf JSON, as export writes
  * them) is read into the SDK's types (typed-fields.ts) and written in the
@@ -55,17 +57,27 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
   const progress = createProgress(`import ${collection}`, count, "documents");
   const failures: InputProblem[] = [];
   let written = 0;
+  // The last line of the last batch sent: every record up to it was sent.
+  let lastLineSent = 0;
   let batch: Pending[] = [];
   let batchBytes = 0;
   const flush = async () => {
     if (batch.length === 0) return;
-    const failed = await writeBatch(db, batch);
+    const failed = await writeBatch(db, file, batch, written);
     failures.push(...failed);
     written += batch.length - failed.length;
+    lastLineSent = batch.at(-1)!.line;
     progress.increment(batch.length);
     batch = [];
     batchBytes = 0;
   };
+  // Ctrl-C stops the import between batches and says what was written
+  // (without a handler Node exits 130 silently, the batch in flight unknown).
+  let interrupted = false;
+  const onInterrupt = () => {
+    interrupted = true;
+  };
+  process.on("SIGINT", onInterrupt);
   try {
     for await (const item of readRecords(file, format, read)) {
       // The first pass found no problem; the file changed under us if one appears now.
@@ -73,12 +85,18 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
       const write = setWrite(collection, item.id, item.data);
       const bytes = item.jsonLength;
       if (batch.length >= options.batchSize || (batch.length > 0 && batchBytes + bytes > IMPORT_BATCH_BYTES_MAX)) await flush();
+      if (interrupted) break;
       batch.push({ line: item.line, write, bytes });
       batchBytes += bytes;
     }
-    await flush();
+    if (!interrupted) await flush();
   } finally {
     progress.stop();
+    process.off("SIGINT", onInterrupt);
+  }
+  if (interrupted) {
+    if (failures.length > 0) printProblems(file, failures);
+    throw new CliError(`import interrupted: ${interruptedSummary(file, collection, written, failures.length, lastLineSent, count)}`, EXIT.interrupted);
   }
   if (failures.length > 0) {
     printProblems(file, failures);
@@ -155,6 +173,45 @@ function printProblems(file: string, problems: readonly InputProblem[]): void {
   if (problems.length > IMPORT_PROBLEMS_SHOWN_MAX) console.error(`${file}: … and ${problems.length - IMPORT_PROBLEMS_SHOWN_MAX} more`);
 }
 
+/**
+ * What an interrupted import did, and how to go on: every record is a whole
+ * document, so the same import run again writes the same documents again.
+ */
+function interruptedSummary(file: string, collection: string, written: number, failed: number, lastLineSent: number, count: number): string {
+  const failedText = failed === 0 ? "" : ` (${failed} failed, listed above)`;
+  const sent = lastLineSent === 0 ? "before any was sent" : `from the records up to ${file}:${lastLineSent}`;
+  const rest = written + failed >= count ? "every record was sent" : `to finish, run the same import again (it writes each document whole, so those already written are written again, unchanged)`;
+  return `${counted(written, "document")} of ${count} written to ${collection}${failedText}, ${sent}; ${rest}`;
+}
+
+/**
+ * `message` (the server's) with each `writes[i]` (the write's index in its
+ * call, which the user never sees) named by the file and line its record
+ * came from.
+ */
+export function withLines(message: string, file: string, batch: readonly { line: number }[]): string {
+  return message.replace(/\bwrites\[(\d+)\]/g, (named, index: string) => {
+    const line = batch[Number(index)]?.line;
+    return line === undefined ? named : `the record at ${file}:${line}`;
+  });
+}
+
+/**
+ * A whole call that failed. One the server refused for one write (its
+ * message names `writes[i]`) is told by the file and line of that record,
+ * with what was written before it, exit 1; any other error stays as it
+ * came, for reportError's own hints (an unreachable server, a credential).
+ */
+function refusedBatch(error: ConnectError, file: string, batch: readonly Pending[], writtenBefore: number): Error {
+  const index = /\bwrites\[(\d+)\]/.exec(error.rawMessage)?.[1];
+  const line = index === undefined ? undefined : batch[Number(index)]?.line;
+  if (line === undefined) return error;
+  return new CliError(
+    `${file}:${line}: ${Code[error.code]}: ${withLines(error.rawMessage, file, batch)} (so the batch of ${counted(batch.length, "record")} from ${file}:${batch[0]!.line} was not written; ${counted(writtenBefore, "document")} written before it)`,
+    EXIT.failed,
+  );
+}
+
 /** Codes after which a whole-document write is worth sending again. */
 function isRetryable(code: Code): boolean {
   return code === Code.Unavailable || code === Code.Aborted || code === Code.DeadlineExceeded || code === Code.ResourceExhausted || code === Code.Unknown;
@@ -164,7 +221,7 @@ function isRetryable(code: Code): boolean {
  * Writes one batch, sending the writes that failed transiently again;
  * returns the writes that failed for good, with their lines.
  */
-async function writeBatch(db: BaseImpossibleDBClient, batch: readonly Pending[]): Promise<InputProblem[]> {
+async function writeBatch(db: BaseImpossibleDBClient, file: string, batch: readonly Pending[], writtenBefore: number): Promise<InputProblem[]> {
   const policy = retryPolicy({ attemptsMax: IMPORT_BATCH_ATTEMPTS_MAX });
   let pending = batch;
   for (let attempt = 1; ; attempt++) {
@@ -175,7 +232,7 @@ async function writeBatch(db: BaseImpossibleDBClient, batch: readonly Pending[])
     } catch (err) {
       const ce = ConnectError.from(err);
       // RESOURCE_EXHAUSTED for the whole call is a batch too large, not load.
-      if (!isRetryable(ce.code) || ce.code === Code.ResourceExhausted || attempt >= policy.attemptsMax) throw ce;
+      if (!isRetryable(ce.code) || ce.code === Code.ResourceExhausted || attempt >= policy.attemptsMax) throw refusedBatch(ce, file, pending, writtenBefore);
       await sleep(backoffMs(policy, attempt));
       continue;
     }
@@ -185,7 +242,7 @@ async function writeBatch(db: BaseImpossibleDBClient, batch: readonly Pending[])
       const p = pending[i]!;
       if (s.code === 0) return;
       if (s.code === Code.Aborted || s.code === Code.Unavailable || s.code === Code.DeadlineExceeded) again.push(p);
-      else failed.push({ kind: "problem", line: p.line, message: `${Code[s.code]}: ${s.message}` });
+      else failed.push({ kind: "problem", line: p.line, message: `${Code[s.code]}: ${withLines(s.message, file, pending)}` });
     });
     if (again.length === 0 || attempt >= policy.attemptsMax) {
       return [...failed, ...again.map((p): InputProblem => ({ kind: "problem", line: p.line, message: `not written after ${attempt} attempts` }))].sort((a, b) => a.line - b.line);

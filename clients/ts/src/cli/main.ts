@@ -377,7 +377,30 @@ function program(): Command {
       await runImport(client(), collection, file, { ...opts, dryRun: opts.dryRun === true });
     });
 
+  // Commander's own help command reads one name, so `help databases create`
+  // showed the help of `databases`; this one follows every name given.
+  cli.helpCommand(false);
+  cli
+    .command("help")
+    .description("show the help of a command, or of a subcommand: help databases create")
+    .argument("[command...]", "the command, and its subcommand")
+    .action((names: string[]) => commandAt(cli, names).help());
+
   return cli;
+}
+
+/** The command that `names` (a command, then its subcommands) name under `root`; a CliError names the first unknown one. */
+function commandAt(root: Command, names: readonly string[]): Command {
+  let at = root;
+  for (const [i, name] of names.entries()) {
+    const next = at.commands.find((c) => c.name() === name || c.aliases().includes(name));
+    if (next === undefined) {
+      const known = at.commands.map((c) => c.name()).join(", ");
+      throw new CliError(`help: ${[...names.slice(0, i), name].join(" ")} is not a command (${at === root ? "commands" : `subcommands of ${names.slice(0, i).join(" ")}`}: ${known})`);
+    }
+    at = next;
+  }
+  return at;
 }
 
 async function main(): Promise<number> {

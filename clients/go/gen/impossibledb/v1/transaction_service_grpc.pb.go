@@ -72,9 +72,11 @@ type TransactionServiceClient interface {
 	// Validates the reads and applies the writes, all or nothing. A read-only
 	// transaction's Commit validates nothing and always succeeds.
 	Commit(ctx context.Context, in *CommitRequest, opts ...grpc.CallOption) (*CommitResponse, error)
-	// Abandons a transaction; nothing of it is applied. Every later
-	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-	// Rollback after Commit undoes nothing.
+	// Abandons a transaction; nothing of it is applied. After a Rollback of
+	// an uncommitted transaction, every later GetDocuments or Commit of the id
+	// answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+	// id stays committed, and that same Commit sent again answers the first
+	// commit's results.
 	Rollback(ctx context.Context, in *RollbackRequest, opts ...grpc.CallOption) (*RollbackResponse, error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
@@ -185,9 +187,11 @@ type TransactionServiceServer interface {
 	// Validates the reads and applies the writes, all or nothing. A read-only
 	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *CommitRequest) (*CommitResponse, error)
-	// Abandons a transaction; nothing of it is applied. Every later
-	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-	// Rollback after Commit undoes nothing.
+	// Abandons a transaction; nothing of it is applied. After a Rollback of
+	// an uncommitted transaction, every later GetDocuments or Commit of the id
+	// answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+	// id stays committed, and that same Commit sent again answers the first
+	// commit's results.
 	Rollback(context.Context, *RollbackRequest) (*RollbackResponse, error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.

@@ -95,9 +95,11 @@ class TransactionService(Protocol):
 
     async def rollback(self, request: RollbackRequest, ctx: RequestContext[RollbackRequest, RollbackResponse], /) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied. Every later
-        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-        Rollback after Commit undoes nothing.
+        Abandons a transaction; nothing of it is applied. After a Rollback of
+        an uncommitted transaction, every later GetDocuments or Commit of the id
+        answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+        id stays committed, and that same Commit sent again answers the first
+        commit's results.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -329,9 +331,11 @@ class TransactionServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied. Every later
-        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-        Rollback after Commit undoes nothing.
+        Abandons a transaction; nothing of it is applied. After a Rollback of
+        an uncommitted transaction, every later GetDocuments or Commit of the id
+        answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+        id stays committed, and that same Commit sent again answers the first
+        commit's results.
         """
         return await self.execute_unary(
             request=request,
@@ -429,9 +433,11 @@ class TransactionServiceSync(Protocol):
 
     def rollback(self, request: RollbackRequest, ctx: RequestContext[RollbackRequest, RollbackResponse], /) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied. Every later
-        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-        Rollback after Commit undoes nothing.
+        Abandons a transaction; nothing of it is applied. After a Rollback of
+        an uncommitted transaction, every later GetDocuments or Commit of the id
+        answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+        id stays committed, and that same Commit sent again answers the first
+        commit's results.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -661,9 +667,11 @@ class TransactionServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> RollbackResponse:
         """
-        Abandons a transaction; nothing of it is applied. Every later
-        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-        Rollback after Commit undoes nothing.
+        Abandons a transaction; nothing of it is applied. After a Rollback of
+        an uncommitted transaction, every later GetDocuments or Commit of the id
+        answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+        id stays committed, and that same Commit sent again answers the first
+        commit's results.
         """
         return self.execute_unary(
             request=request,

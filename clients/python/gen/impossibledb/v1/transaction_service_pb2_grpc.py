@@ -151,9 +151,11 @@ class TransactionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Rollback(self, request, context):
-        """Abandons a transaction; nothing of it is applied. Every later
-        GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-        Rollback after Commit undoes nothing.
+        """Abandons a transaction; nothing of it is applied. After a Rollback of
+        an uncommitted transaction, every later GetDocuments or Commit of the id
+        answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+        id stays committed, and that same Commit sent again answers the first
+        commit's results.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -63,9 +63,11 @@ type TransactionServiceClient interface {
 	// Validates the reads and applies the writes, all or nothing. A read-only
 	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
-	// Abandons a transaction; nothing of it is applied. Every later
-	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-	// Rollback after Commit undoes nothing.
+	// Abandons a transaction; nothing of it is applied. After a Rollback of
+	// an uncommitted transaction, every later GetDocuments or Commit of the id
+	// answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+	// id stays committed, and that same Commit sent again answers the first
+	// commit's results.
 	Rollback(context.Context, *connect.Request[v1.RollbackRequest]) (*connect.Response[v1.RollbackResponse], error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
@@ -163,9 +165,11 @@ type TransactionServiceHandler interface {
 	// Validates the reads and applies the writes, all or nothing. A read-only
 	// transaction's Commit validates nothing and always succeeds.
 	Commit(context.Context, *connect.Request[v1.CommitRequest]) (*connect.Response[v1.CommitResponse], error)
-	// Abandons a transaction; nothing of it is applied. Every later
-	// GetDocuments or Commit of the id answers FAILED_PRECONDITION. A
-	// Rollback after Commit undoes nothing.
+	// Abandons a transaction; nothing of it is applied. After a Rollback of
+	// an uncommitted transaction, every later GetDocuments or Commit of the id
+	// answers FAILED_PRECONDITION. A Rollback after Commit undoes nothing: the
+	// id stays committed, and that same Commit sent again answers the first
+	// commit's results.
 	Rollback(context.Context, *connect.Request[v1.RollbackRequest]) (*connect.Response[v1.RollbackResponse], error)
 	// Applies writes with their preconditions atomically across shards,
 	// without a transaction: all are applied, or none.
