@@ -83,6 +83,36 @@ describe("query listeners", () => {
     await snaps.stop();
   });
 
+  it("keep the server's order for values the client's options decode lossily (timestamps a microsecond apart as Dates, typed values as JSON)", async () => {
+    // The server sorts b (…001), a (…002), c (…003). As Dates all three read
+    // as the same millisecond; in the JSON form integers past 2^53 round to
+    // one double and timestamps become text.
+    const at = (micros: number) => ({ kind: { case: "timestampValue" as const, value: { seconds: 1_767_225_600n, nanos: micros * 1000 } } });
+    const int = (value: bigint) => ({ kind: { case: "integerValue" as const, value } });
+    const typedDocs = [
+      { id: "a", fields: { t: at(2), n: int(2n ** 60n + 2n) } },
+      { id: "b", fields: { t: at(1), n: int(2n ** 60n + 1n) } },
+      { id: "c", fields: { t: at(3), n: int(2n ** 60n + 3n) } },
+    ];
+    for (const clientOptions of [{}, { timestamps: "timestamp" as const }, { values: "json" as const }, { timestamps: "date" as const, values: "json" as const }]) {
+      const server = new FakeListenServer();
+      const transport = createRouterTransport((router) => router.service(QueryService, { listen: (req, ctx) => server.listen(req, ctx) }));
+      const col = new ImpossibleDBClient({ transport, ...clientOptions }).collection(server.collection);
+      server.commit(typedDocs.map(({ id, fields }) => ({ id, data: {}, fields })));
+      for (const field of ["t", "n"]) {
+        const snaps = puller(col.query().sort(field, "asc").listen({ sleep: async () => {} }));
+        const first = await snaps.next();
+        expect(ids(first.docs), `${field} ascending, ${JSON.stringify(clientOptions)}`).toEqual(["b", "a", "c"]);
+        await snaps.stop();
+      }
+      const snaps = puller(col.query().sort("t", "desc").listen({ sleep: async () => {} }));
+      expect(ids((await snaps.next()).docs)).toEqual(["c", "a", "b"]);
+      server.commit([{ id: "d", data: {}, fields: { t: at(0) } }, { id: "b", data: {}, fields: { t: at(4) } }]);
+      expect(ids((await snaps.next()).docs), `after a change, ${JSON.stringify(clientOptions)}`).toEqual(["b", "c", "a", "d"]);
+      await snaps.stop();
+    }
+  });
+
   it("refuse a selection without the sort fields, which the snapshots' order needs", () => {
     const { col } = rig();
     expect(() => col.query().sort("age").select("name").listen()).toThrow(/select\(\) must include the sort fields \(age\)/);
