@@ -351,7 +351,9 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    * supported. Throws a ConnectError when it fails for good:
    * INVALID_ARGUMENT (offset, a bad filter), RESOURCE_EXHAUSTED (more
    * than LISTEN_MATCHES_MAX, 10,000, matching documents), or the last
-   * transient error after `options.reconnect.attemptsMax` attempts. Throws
+   * transient error after `options.reconnect.attemptsMax` streams in a row
+   * that reached the server but no token; a server that cannot be reached
+   * (down, restarting) is retried until `options.signal` aborts. Throws
    * INVALID_ARGUMENT at once when select() leaves out a sort field: the
    * snapshots could not be kept in query order without it.
    *
