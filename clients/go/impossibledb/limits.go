@@ -46,8 +46,10 @@ const (
 	// answers INVALID_ARGUMENT for what lies between.
 	ValueDepthMax = 64
 	// ListenReconnectsMaxDefault is how many times in a row a listener
-	// reconnects without receiving a resume token before it gives up; each
-	// waits a backoff of the client's RetryPolicy (at most its MaxBackoff).
+	// reconnects after streams that reached the server but no resume token
+	// before it gives up; each waits a backoff of the client's RetryPolicy
+	// (at most its MaxBackoff). Streams that could not reach the server do
+	// not count: a listener waits out a restart until its ctx ends.
 	ListenReconnectsMaxDefault = 10
 	// ListenPendingChangesMax is the most changes a listener holds while it
 	// waits for the resume token that completes them. The server sends a

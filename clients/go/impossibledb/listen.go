@@ -87,12 +87,17 @@ type ListenOptions struct {
 	// before it).
 	ResumeToken string
 	// ReconnectsMax is how many times in a row the listener reconnects
-	// without receiving a resume token before it gives up with the last
-	// error; ListenReconnectsMaxDefault when zero.
+	// after streams that reached the server but no resume token before it
+	// gives up with the last error; ListenReconnectsMaxDefault when zero.
+	// Streams that could not reach the server (UNAVAILABLE before their
+	// first message: a restart, the network down) do not count: the
+	// listener waits those out until ctx ends.
 	ReconnectsMax int
 	// OnReconnect, when set, is called before each reconnect with the error
 	// that broke the stream and the backoff about to be waited (for logs
-	// and metrics). It runs on the iterating goroutine.
+	// and metrics; ErrUnavailable there means the server cannot be
+	// reached: the application is offline). It runs on the iterating
+	// goroutine.
 	OnReconnect func(err error, wait time.Duration)
 }
 
@@ -128,9 +133,13 @@ func (d *DocumentRef) Listen(ctx context.Context, opts ...ListenOptions) iter.Se
 // closed connection, the server ending the stream), the listener reconnects
 // with its last resume token after a backoff (the client's RetryPolicy), and
 // changes received after that token are dropped and received again, so
-// every change is yielded exactly once. After ReconnectsMax reconnects in
-// a row without progress, or on any other error, it yields the error and
-// stops. When the server refuses the token (OUT_OF_RANGE) it starts over
+// every change is yielded exactly once. A server it cannot reach
+// (UNAVAILABLE before a stream's first message: a restart, a deploy, the
+// network down) it waits out until ctx ends, as Firestore's listeners do:
+// only time fixes that, and a listener that died after a minute of it would
+// leave every caller to write this loop. After ReconnectsMax reconnects in
+// a row after streams that reached the server without progress, or on any
+// other error, it yields the error and stops. When the server refuses the token (OUT_OF_RANGE) it starts over
 // and flags the next snapshot Reset. When ctx ends it stops without an
 // error (ctx.Err() says why). A listener has no deadline of the client's.
 func (q *Query) Listen(ctx context.Context, opts ...ListenOptions) iter.Seq2[*ListenSnapshot, error] {
@@ -161,21 +170,26 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 		}
 		view := newListenView(c, options.ResumeToken)
 		// The loop ends when ctx does or an error is final: a listener is
-		// meant to run for as long as its caller wants; each stream without
-		// progress counts towards ReconnectsMax.
-		for failures := 0; ; {
+		// meant to run for as long as its caller wants. failures counts the
+		// streams in a row without progress (the backoff's exponent);
+		// reached those of them that reached the server, bounded by
+		// ReconnectsMax. A server that cannot be reached is bounded by ctx.
+		for failures, reached := 0, 0; ; {
 			req := request()
 			req.ResumeToken = view.restart()
-			progressed, stopped, err := c.listenStream(ctx, op, req, view, yield)
+			progressed, answered, stopped, err := c.listenStream(ctx, op, req, view, yield)
 			if stopped || ctx.Err() != nil {
 				return
 			}
 			if progressed {
-				failures = 0
+				failures, reached = 0, 0
 			}
 			failures++
 			cause := asConnectError(err)
-			if failures > options.ReconnectsMax {
+			if !isUnreachable(cause.Code(), answered) {
+				reached++
+			}
+			if reached > options.ReconnectsMax {
 				yield(nil, &Error{Op: fmt.Sprintf("%s (after %d reconnects without progress)", op, failures-1), Cause: cause})
 				return
 			}
@@ -205,13 +219,14 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 
 // listenStream runs one stream until it breaks (returning why), the
 // consumer stops (stopped), or ctx ends. progressed reports whether it
-// received a resume token.
-func (c *Client) listenStream(ctx context.Context, op string, req *v1.ListenRequest, view *listenView, yield func(*ListenSnapshot, error) bool) (progressed, stopped bool, err error) {
+// received a resume token, answered whether the server sent anything (a
+// message, or the stream's end).
+func (c *Client) listenStream(ctx context.Context, op string, req *v1.ListenRequest, view *listenView, yield func(*ListenSnapshot, error) bool) (progressed, answered, stopped bool, err error) {
 	streamCtx, cancel := context.WithCancel(ctx)
 	defer cancel() // closes the stream, however this returns
 	receive, err := c.rpc.listen(streamCtx, req)
 	if err != nil {
-		return false, false, err
+		return false, false, false, err
 	}
 	// A healthy stream never ends by itself: the loop ends when it breaks,
 	// ctx ends (the stream then fails) or the consumer stops.
@@ -219,20 +234,30 @@ func (c *Client) listenStream(ctx context.Context, op string, req *v1.ListenRequ
 		msg, err := receive()
 		if errors.Is(err, io.EOF) {
 			err = connect.NewError(connect.CodeUnavailable, errors.New("the server ended the stream"))
+			answered = true
 		}
 		if err != nil {
-			return progressed, false, err
+			return progressed, answered, false, err
 		}
+		answered = true
 		progressed = progressed || msg.GetResumeToken() != ""
 		snap, err := view.receive(msg)
 		if err != nil {
 			yield(nil, wrapError(op, err))
-			return progressed, true, nil
+			return progressed, answered, true, nil
 		}
 		if snap != nil && !yield(snap, nil) {
-			return progressed, true, nil
+			return progressed, answered, true, nil
 		}
 	}
+}
+
+// isUnreachable reports a stream that failed to reach the server:
+// UNAVAILABLE before it delivered a message (connection refused, a proxy's
+// 502/503/504). The listener retries these without counting them towards
+// ReconnectsMax.
+func isUnreachable(code connect.Code, answered bool) bool {
+	return code == connect.CodeUnavailable && !answered
 }
 
 // isListenTransient reports the codes after which a listener reconnects:

@@ -123,14 +123,16 @@ func TestListenResumesExactlyOnceAndStartsOverOnOutOfRange(t *testing.T) {
 
 func TestListenGivesUpAfterReconnectsMaxAndOnFinalErrors(t *testing.T) {
 	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
-		unavailable := sendAll(connect.NewError(connect.CodeUnavailable, errors.New("down")), "")
-		f.listens = []listenScript{unavailable, unavailable, unavailable, unavailable}
+		// The server answers, then fails without progress: those streams count.
+		broken := sendAll(connect.NewError(connect.CodeInternal, errors.New("stream reset")), "")
+		ended := sendAll(nil, "", &v1.ListenResponse{})
+		f.listens = []listenScript{broken, ended, broken, broken}
 		var errs []error
 		for _, err := range db.Collection("c").Listen(t.Context(), ListenOptions{ReconnectsMax: 2}) {
 			errs = append(errs, err)
 		}
-		if len(errs) != 1 || !errors.Is(errs[0], ErrUnavailable) || f.callsOf("Listen") != 3 {
-			t.Fatalf("Listen to a server that is down: %v after %d calls; want one ErrUnavailable after 3 calls (ReconnectsMax 2)", errs, f.callsOf("Listen"))
+		if len(errs) != 1 || Code(errs[0]) != connect.CodeInternal || f.callsOf("Listen") != 3 {
+			t.Fatalf("Listen to a server that keeps failing: %v after %d calls; want one ErrInternal after 3 calls (ReconnectsMax 2)", errs, f.callsOf("Listen"))
 		}
 
 		f.listens = append(f.listens, sendAll(connect.NewError(connect.CodeInvalidArgument, errors.New("bad query")), ""))
@@ -140,6 +142,54 @@ func TestListenGivesUpAfterReconnectsMaxAndOnFinalErrors(t *testing.T) {
 		}
 		if len(errs) != 1 || !errors.Is(errs[0], ErrInvalidArgument) || f.callsOf("Listen") != 5 {
 			t.Fatalf("Listen answered INVALID_ARGUMENT: %v after %d calls; want the error at once, no reconnect", errs, f.callsOf("Listen"))
+		}
+	})
+}
+
+func TestListenWaitsOutAServerItCannotReach(t *testing.T) {
+	forEachTransport(t, func(t *testing.T, f *fakeDB, db *Client) {
+		// A restart: UNAVAILABLE before any message, far more often than ReconnectsMax allows.
+		down := sendAll(connect.NewError(connect.CodeUnavailable, errors.New("connection refused")), "")
+		for range 30 {
+			f.listens = append(f.listens, down)
+		}
+		f.listens = append(f.listens, sendAll(context.Canceled, "", &v1.ListenResponse{Changes: []*v1.DocumentChange{change(v1.DocumentChange_TYPE_ADDED, "a", 1)}, ResumeToken: "t1", Current: true}))
+		reconnects := 0
+		for snap, err := range db.Collection("c").Listen(t.Context(), ListenOptions{ReconnectsMax: 2, OnReconnect: func(err error, _ time.Duration) {
+			if !errors.Is(err, ErrUnavailable) {
+				t.Errorf("OnReconnect got %v; want ErrUnavailable", err)
+			}
+			reconnects++
+		}}) {
+			if err != nil || len(snap.Documents) != 1 {
+				t.Fatalf("Listen after a restart: %v, %v; want the document", snap, err)
+			}
+			break
+		}
+		if reconnects != 30 || f.callsOf("Listen") != 31 {
+			t.Fatalf("%d reconnects, %d calls; want 30 and 31", reconnects, f.callsOf("Listen"))
+		}
+
+		// Down for good: only ctx ends it, without an error.
+		ctx, cancel := context.WithCancel(t.Context())
+		f.listens = nil
+		for range 1000 {
+			f.listens = append(f.listens, down)
+		}
+		f.mu.Lock()
+		f.calls["Listen"] = 0
+		f.mu.Unlock()
+		seen := 0
+		for _, err := range db.Collection("c").Listen(ctx, ListenOptions{ReconnectsMax: 2, OnReconnect: func(error, time.Duration) {
+			seen++
+			if seen == 50 {
+				cancel()
+			}
+		}}) {
+			t.Fatalf("Listen yielded %v; want nothing until ctx ends", err)
+		}
+		if seen != 50 {
+			t.Fatalf("%d reconnects; want 50, then ctx ended the listener", seen)
 		}
 	})
 }

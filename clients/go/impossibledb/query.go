@@ -103,13 +103,24 @@ func (q *Query) Where(field, op string, value any) *Query {
 	return c
 }
 
-// OrderBy adds a sort key after the ones already given. The document id is
-// always the last tie-breaker, so the order is total.
+// OrderBy adds a sort key after the ones already given, Asc or Desc. The
+// document id is always the last tie-breaker, so the order is total. Any
+// other Direction (a converted int) fails the query with
+// ErrInvalidArgument, rather than sort ascending without a word.
 func (q *Query) OrderBy(field string, dir Direction) *Query {
 	c := q.clone()
-	wire := v1.Order_DIRECTION_ASCENDING
-	if dir == Desc {
+	if c.err != nil {
+		return c
+	}
+	var wire v1.Order_Direction
+	switch dir {
+	case Asc:
+		wire = v1.Order_DIRECTION_ASCENDING
+	case Desc:
 		wire = v1.Order_DIRECTION_DESCENDING
+	default:
+		c.err = invalidArgument(c.where(), "OrderBy(%q, Direction(%d)): unknown direction; use Asc or Desc", field, int(dir))
+		return c
 	}
 	c.orderBy = append(c.orderBy, &v1.Order{Field: field, Direction: wire})
 	return c

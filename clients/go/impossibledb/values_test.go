@@ -230,6 +230,18 @@ func TestWhereOperandIsChecked(t *testing.T) {
 	}
 }
 
+func TestOrderByRefusesUnknownDirections(t *testing.T) {
+	for _, dir := range []Direction{Direction(2), Direction(-1)} {
+		q := (&CollectionRef{name: "users"}).Query().OrderBy("age", dir)
+		if _, err := q.GetAll(t.Context()); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "OrderBy(\"age\"") {
+			t.Fatalf("direction %d: %v; want ErrInvalidArgument naming the call, not an ascending sort", dir, err)
+		}
+	}
+	if q := (&CollectionRef{name: "users"}).Query().OrderBy("a", Asc).OrderBy("b", Desc); q.err != nil || len(q.orderBy) != 2 || q.orderBy[1].GetDirection().String() != "DIRECTION_DESCENDING" {
+		t.Fatalf("Asc then Desc: %v %v", q.err, q.orderBy)
+	}
+}
+
 func mustStruct(t *testing.T, m map[string]any) *structpb.Struct {
 	t.Helper()
 	s, err := structpb.NewStruct(m)

@@ -138,6 +138,15 @@ export interface QueryPage<T extends DocumentData = DocumentData> {
 
 type Filter = MessageInitShape<typeof FilterSchema>;
 
+/** A sort() direction. */
+export type SortDirection = "asc" | "desc";
+
+/** The directions sort() takes; anything else is refused (an own-property lookup, so "constructor" is no direction). */
+const DIRECTIONS: Readonly<Record<SortDirection, Order_Direction>> = { asc: Order_Direction.ASCENDING, desc: Order_Direction.DESCENDING };
+
+/** Spellings other clients and SQL use, and the direction they mean here. */
+const DIRECTION_HINTS: Readonly<Record<string, SortDirection>> = { asc: "asc", ascending: "asc", desc: "desc", descending: "desc" };
+
 /** A query over one collection. Obtain one with Collection.query(). */
 export class QueryBuilder<T extends DocumentData = DocumentData> {
   private readonly filters: Filter[] = [];
@@ -190,9 +199,20 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
     return this;
   }
 
-  /** Sorts by `field`; earlier sort() calls weigh more. The id breaks ties. */
-  sort(field: string, direction: "asc" | "desc" = "asc"): this {
-    this.orderBy.push({ field, direction: direction === "desc" ? Order_Direction.DESCENDING : Order_Direction.ASCENDING });
+  /**
+   * Sorts by `field`, "asc" (the default) or "desc"; earlier sort() calls
+   * weigh more. The id breaks ties.
+   * @throws TypeError for any other direction ("DESC", "descending"), naming
+   * it: untyped code would otherwise sort ascending without a word.
+   */
+  sort(field: string, direction: SortDirection = "asc"): this {
+    const wire = Object.hasOwn(DIRECTIONS, direction) ? DIRECTIONS[direction] : undefined;
+    if (wire === undefined) {
+      const spelt = String(direction).toLowerCase();
+      const hint = Object.hasOwn(DIRECTION_HINTS, spelt) ? DIRECTION_HINTS[spelt] : undefined;
+      throw new TypeError(`query on ${this.collection}: sort(${JSON.stringify(field)}, ${JSON.stringify(direction)}): the direction must be "asc" or "desc"${hint === undefined ? "" : `; did you mean "${hint}"?`}`);
+    }
+    this.orderBy.push({ field, direction: wire });
     return this;
   }
 
@@ -331,7 +351,9 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    * supported. Throws a ConnectError when it fails for good:
    * INVALID_ARGUMENT (offset, a bad filter), RESOURCE_EXHAUSTED (more
    * than LISTEN_MATCHES_MAX, 10,000, matching documents), or the last
-   * transient error after `options.reconnect.attemptsMax` attempts. Throws
+   * transient error after `options.reconnect.attemptsMax` streams in a row
+   * that reached the server but no token; a server that cannot be reached
+   * (down, restarting) is retried until `options.signal` aborts. Throws
    * INVALID_ARGUMENT at once when select() leaves out a sort field: the
    * snapshots could not be kept in query order without it.
    *

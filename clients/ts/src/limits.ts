@@ -53,9 +53,11 @@ export const DELETE_ALL_STEPS_MAX = 100_000;
 export const VALUE_DEPTH_MAX = 64;
 
 /**
- * Streams a listener (Listen) opens in a row without reaching a resume
- * token, the first included, before it gives up and reports the last
- * transient error; reaching a token resets the count.
+ * Streams a listener (Listen) opens in a row that reach the server but no
+ * resume token, the first included, before it gives up and reports the
+ * last transient error; reaching a token resets the count. Streams that
+ * cannot reach the server (listen.ts, isUnreachable) do not count: a
+ * listener waits out a restart, bounded by its caller's signal.
  */
 export const LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT = 10;
 

@@ -8,12 +8,19 @@
  * id) < geo points (latitude, then longitude) < arrays < maps; arrays tie
  * with arrays and maps with maps; later sort keys, then the document id in
  * the direction of the last sort key, break ties. Pure.
+ *
+ * The order reads each document's exact form (orderForm), never the one the
+ * user sees: the client's options make that one lossy (`timestamps: "date"`
+ * keeps milliseconds, so two instants a microsecond apart would tie and
+ * fall back to the id; `values: "json"` turns integers into the nearest
+ * double, timestamps, bytes and references into text and geo points into
+ * maps), and a lossy value sorts where the server does not put it.
  */
-import type { DocumentSnapshot } from "./documents.js";
+import type { Document as WireDocument } from "./gen/impossibledb/v1/document_pb.js";
 import { DocumentReference } from "./DocumentReference.js";
 import { GeoPoint } from "./geo-point.js";
 import { Timestamp } from "./timestamp.js";
-import type { DocumentData, TypedValue } from "./value-codec.js";
+import { decodeFields, type DocumentData, type TypedValue, type ValueDecoder } from "./value-codec.js";
 
 /** One sort key of a query, as QueryBuilder.sort() records it. */
 export interface SortKey {
@@ -22,8 +29,28 @@ export interface SortKey {
   descending: boolean;
 }
 
-/** A comparator of documents in the order of `keys` (the id alone when there are none). */
-export function documentOrder(keys: readonly SortKey[]): (a: DocumentSnapshot, b: DocumentSnapshot) => number {
+/** What the order reads of a document: its id and its fields, exact (orderForm). */
+export interface Ordered {
+  id: string;
+  data: DocumentData;
+}
+
+/**
+ * A wire document's fields as the order must read them, exact whatever the
+ * client's options: its typed fields (when it has any) with timestamps as
+ * Timestamps (microseconds) and integers as bigints, else its JSON data
+ * (which then holds only JSON values, exact as doubles). `shown` is the
+ * data decoded with the client's options; it is returned as it is when
+ * those options lose nothing, so the usual client decodes once.
+ */
+export function orderForm(doc: WireDocument, decoder: ValueDecoder, shown: DocumentData): DocumentData {
+  if (Object.keys(doc.fields).length === 0) return doc.data ?? {};
+  if (decoder.timestamps === "timestamp" && decoder.values === "typed") return shown;
+  return decodeFields(doc.fields, { timestamps: "timestamp", values: "typed", reference: decoder.reference });
+}
+
+/** A comparator of documents (in their exact form, orderForm) in the order of `keys` (the id alone when there are none). */
+export function documentOrder(keys: readonly SortKey[]): (a: Ordered, b: Ordered) => number {
   const paths = keys.map((k) => ({ path: splitFieldPath(k.field), sign: k.descending ? -1 : 1 }));
   const idSign = keys.length > 0 && keys[keys.length - 1]!.descending ? -1 : 1;
   return (a, b) => {

@@ -12,6 +12,7 @@
 import type { DocumentData, ValueDecoder } from "./value-codec.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { snapshot, type DocumentSnapshot } from "./documents.js";
+import { orderForm, type Ordered } from "./listen-order.js";
 import { DocumentChange_Type, type DocumentChange as WireChange, type ListenResponse } from "./gen/impossibledb/v1/query_service_pb.js";
 import { LISTEN_HELD_MESSAGES_MAX } from "./limits.js";
 
@@ -53,18 +54,24 @@ export interface QuerySnapshot<T extends DocumentData = DocumentData> {
   resumeToken: string;
 }
 
+/** A document as the view holds it: as shown, and in the exact form its place in the order is computed from (listen-order.ts). */
+interface Held<T extends DocumentData> {
+  shown: DocumentSnapshot<T>;
+  ordered: Ordered;
+}
+
 /** A listener's state; see the file comment. */
 export class ListenView<T extends DocumentData = DocumentData> {
-  private docs = new Map<string, DocumentSnapshot<T>>();
+  private docs = new Map<string, Held<T>>();
   /** The documents shown before a restart, kept until the fresh snapshot is complete; null when not restarting. */
-  private beforeRestart: Map<string, DocumentSnapshot<T>> | null = null;
+  private beforeRestart: Map<string, Held<T>> | null = null;
   private held: WireChange[] = [];
   private heldMessages = 0;
   private token = "";
   private shown = false;
 
   constructor(
-    private readonly order: (a: DocumentSnapshot, b: DocumentSnapshot) => number,
+    private readonly order: (a: Ordered, b: Ordered) => number,
     private readonly decoder: ValueDecoder,
   ) {}
 
@@ -128,12 +135,12 @@ export class ListenView<T extends DocumentData = DocumentData> {
     const doc = snapshot<T>(wire.document, this.decoder);
     const type = changeType(wire.type);
     if (type === "removed") this.docs.delete(doc.id);
-    else this.docs.set(doc.id, doc);
+    else this.docs.set(doc.id, { shown: doc, ordered: { id: doc.id, data: orderForm(wire.document, this.decoder, doc.data) } });
     return wire.transactionId === "" ? { type, doc } : { type, doc, transactionId: wire.transactionId };
   }
 
   private snapshotOf(docChanges: DocumentChange<T>[], flags: { initial: boolean; restarted: boolean }): QuerySnapshot<T> {
-    const docs = [...this.docs.values()].sort(this.order);
+    const docs = [...this.docs.values()].sort((a, b) => this.order(a.ordered, b.ordered)).map((held) => held.shown);
     return { docs, docChanges, ...flags, resumeToken: this.token };
   }
 }
@@ -152,11 +159,11 @@ function changeType(type: DocumentChange_Type): DocumentChangeType {
 }
 
 /** The changes that turn `before` into `after`: removals first, then additions and modifications. */
-function difference<T extends DocumentData>(before: Map<string, DocumentSnapshot<T>>, after: Map<string, DocumentSnapshot<T>>): DocumentChange<T>[] {
+function difference<T extends DocumentData>(before: Map<string, Held<T>>, after: Map<string, Held<T>>): DocumentChange<T>[] {
   const out: DocumentChange<T>[] = [];
-  for (const [id, doc] of before) if (!after.has(id)) out.push({ type: "removed", doc });
-  for (const [id, doc] of after) {
-    const old = before.get(id);
+  for (const [id, { shown: doc }] of before) if (!after.has(id)) out.push({ type: "removed", doc });
+  for (const [id, { shown: doc }] of after) {
+    const old = before.get(id)?.shown;
     if (old === undefined) out.push({ type: "added", doc });
     else if (old.version !== doc.version) out.push({ type: "modified", doc });
   }

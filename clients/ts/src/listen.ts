@@ -6,6 +6,16 @@
  * server no longer knows (OUT_OF_RANGE) starts the listener over from a
  * fresh snapshot. Every other error ends the listener and is the caller's.
  *
+ * A server that cannot be reached (isUnreachable: a restart, a deploy, the
+ * network down) is waited out for as long as it takes, as Firestore's
+ * listeners do: only time fixes it, and a listener that died after a minute
+ * of it would leave every caller to write this loop. Its bound is the
+ * caller's: the signal, or leaving the loop; onReconnect reports each
+ * attempt (`unreachable: true`) so an application can say it is offline,
+ * or give up. A server that answers and then fails without progress is a
+ * fault another attempt may not fix: those streams count towards
+ * `reconnect.attemptsMax`, and the listener ends with the last error.
+ *
  * Listen runs until cancelled, so it bypasses the transport's deadline and
  * retries (HttpClient.ts): this loop is its retry policy.
  */
@@ -22,15 +32,24 @@ export interface ListenOptions {
   signal?: AbortSignal;
   /**
    * Reconnects after transient failures: `attemptsMax` counts the streams
-   * opened in a row without reaching a resume token, the first included
-   * (LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT, 10; 1 never reconnects), with a
-   * wait drawn from [0, min(maxBackoffMs, initialBackoffMs * 2^(n-1)))
-   * before the n-th reconnect (LISTEN_BACKOFF_*_MS_DEFAULT by default).
-   * Reaching a resume token resets the count.
+   * opened in a row without reaching a resume token that reached the server,
+   * the first included (LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT, 10; 1 never
+   * reconnects); streams that could not reach it (isUnreachable) do not
+   * count: the listener waits out a server that is down until `signal`
+   * aborts. The wait before the n-th reconnect in a row is drawn from
+   * [0, min(maxBackoffMs, initialBackoffMs * 2^(n-1)))
+   * (LISTEN_BACKOFF_*_MS_DEFAULT by default: at most 15 s). Reaching a
+   * resume token resets both counts.
    */
   reconnect?: RetryOptions;
-  /** Called before each reconnect, with the error that broke the stream (logging, metrics). */
-  onReconnect?: (info: { attempt: number; delayMs: number; error: ConnectError; restart: boolean }) => void;
+  /**
+   * Called before each reconnect, with the error that broke the stream
+   * (logging, metrics, an "offline" indicator): `attempt` counts the
+   * reconnects in a row without a token; `unreachable` is true when the
+   * stream could not reach the server (the listener keeps trying; abort
+   * `signal` to give up).
+   */
+  onReconnect?: (info: { attempt: number; delayMs: number; error: ConnectError; restart: boolean; unreachable: boolean }) => void;
   /** Waits between attempts (tests replace it); a timer when unset. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
@@ -75,13 +94,26 @@ export function isListenTransient(error: ConnectError, hasToken: boolean): boole
 }
 
 /**
+ * True when a stream failed before it delivered anything because the server
+ * could not be reached: UNAVAILABLE (connection refused or reset, a proxy's
+ * 502/503/504, the idle watchdog) or, in browsers, UNKNOWN from a fetch
+ * that failed (its cause a TypeError). The listener retries these without
+ * counting them (see the file comment).
+ */
+export function isUnreachable(error: ConnectError, delivered: boolean): boolean {
+  if (delivered) return false;
+  return error.code === Code.Unavailable || (error.code === Code.Unknown && error.cause instanceof TypeError);
+}
+
+/**
  * The listener's snapshots, from `open` through `view`, reconnecting as
  * the file comment says. Ends when `options.signal` aborts or the consumer
  * stops; throws a ConnectError when the stream fails for good:
  * INVALID_ARGUMENT (a bad query, an offset), RESOURCE_EXHAUSTED (the query
  * matches more than LISTEN_MATCHES_MAX documents), OUT_OF_RANGE on a fresh
  * listen, or the last transient error after `reconnect.attemptsMax`
- * reconnects in a row.
+ * streams in a row that reached the server and no token (a server that
+ * cannot be reached is retried until `options.signal` aborts).
  */
 export async function* listenSnapshots<T extends DocumentData>(open: OpenListen, view: ListenView<T>, options: ListenOptions = {}): AsyncGenerator<QuerySnapshot<T>> {
   const policy = retryPolicy({
@@ -96,10 +128,14 @@ export async function* listenSnapshots<T extends DocumentData>(open: OpenListen,
   const stop = (): void => controller.abort(options.signal?.reason);
   if (options.signal?.aborted === true) return;
   options.signal?.addEventListener("abort", stop, { once: true });
+  // Streams in a row without progress: all of them (the backoff's
+  // exponent), and those that reached the server (bounded by attemptsMax).
   let failures = 0;
+  let reachedFailures = 0;
   try {
-    // Each turn is one stream; a turn ends in a reconnect or leaves the loop,
-    // and failures in a row are bounded by policy.attemptsMax.
+    // Each turn is one stream; a turn ends in a reconnect or leaves the loop.
+    // Failures that reached the server are bounded by policy.attemptsMax;
+    // the others by the caller's signal (the file comment says why).
     for (;;) {
       // Each stream has its own signal, so the idle watchdog can drop it
       // without stopping the listener.
@@ -110,6 +146,8 @@ export async function* listenSnapshots<T extends DocumentData>(open: OpenListen,
       const openedWith = view.resumeToken;
       const stream = open(openedWith, streamController.signal)[Symbol.asyncIterator]();
       let error: ConnectError;
+      let delivered = false;
+      let ended = false;
       for (;;) {
         let next: IteratorResult<ListenResponse>;
         watchdog.arm();
@@ -128,25 +166,32 @@ export async function* listenSnapshots<T extends DocumentData>(open: OpenListen,
         if (next.done === true) {
           controller.signal.removeEventListener("abort", dropStream);
           error = new ConnectError("Listen ended without being cancelled", Code.Unavailable);
+          ended = true; // the server answered: not unreachable
           break;
         }
+        delivered = true;
         // Outside the try: an error of the view is not the network's.
         const snap = view.receive(next.value);
         // Only progress resets the count: a resumed stream's first message
         // repeats the token it was opened with, and a stream that fails
         // right after it (a query that now matches too much) must not
         // reconnect forever.
-        if (next.value.resumeToken !== "" && next.value.resumeToken !== openedWith) failures = 0;
+        if (next.value.resumeToken !== "" && next.value.resumeToken !== openedWith) {
+          failures = 0;
+          reachedFailures = 0;
+        }
         if (snap !== null) yield snap;
       }
       const restart = error.code === Code.OutOfRange && view.resumeToken !== "";
       if (!restart && !isListenTransient(error, view.resumeToken !== "")) throw error;
+      const unreachable = !restart && isUnreachable(error, delivered || ended);
       failures += 1;
-      if (failures >= policy.attemptsMax) throw error;
+      if (!unreachable) reachedFailures += 1;
+      if (reachedFailures >= policy.attemptsMax) throw error;
       if (restart) view.restart();
       else view.disconnected();
       const delayMs = restart ? 0 : backoffMs(policy, failures);
-      options.onReconnect?.({ attempt: failures, delayMs, error, restart });
+      options.onReconnect?.({ attempt: failures, delayMs, error, restart, unreachable });
       try {
         await sleep(delayMs, controller.signal);
       } catch {

@@ -74,9 +74,15 @@ export function isTransient(code: Code): boolean {
  * clients that failed together do not retry together.
  */
 export function backoffMs(policy: RetryPolicy, attempt: number): number {
-  const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.max(0, attempt - 1));
+  // The exponent stops growing long before 2^n overflows: a listener waiting
+  // out an unreachable server counts its attempts without bound, and
+  // 0 * Infinity would be NaN.
+  const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * 2 ** Math.min(BACKOFF_DOUBLINGS_MAX, Math.max(0, attempt - 1)));
   return Math.floor(policy.random() * ceiling);
 }
+
+/** Doublings of the backoff ceiling at most; 2^52 ms outlasts any maxBackoffMs. */
+const BACKOFF_DOUBLINGS_MAX = 52;
 
 /** Waits `ms`, or less when `signal` aborts (then rejects with its reason). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ImpossibleDBClient, type DocumentListenSnapshot, type ListenOptions, type QuerySnapshot } from "../src/node.js";
 import { QueryService, type ListenRequest } from "../src/gen/impossibledb/v1/query_service_pb.js";
-import { isListenTransient } from "../src/listen.js";
+import { isListenTransient, isUnreachable } from "../src/listen.js";
 import { compareCodePoints, compareValues, documentOrder } from "../src/listen-order.js";
 import type { DocumentSnapshot } from "../src/documents.js";
 import { FakeListenServer, type CommitOptions } from "./fake-listen.js";
@@ -81,6 +81,36 @@ describe("query listeners", () => {
     expect(ids(third.docs)).toEqual(["c", "d", "a"]);
     expect(changes(third)).toEqual(["modified c@5"]);
     await snaps.stop();
+  });
+
+  it("keep the server's order for values the client's options decode lossily (timestamps a microsecond apart as Dates, typed values as JSON)", async () => {
+    // The server sorts b (…001), a (…002), c (…003). As Dates all three read
+    // as the same millisecond; in the JSON form integers past 2^53 round to
+    // one double and timestamps become text.
+    const at = (micros: number) => ({ kind: { case: "timestampValue" as const, value: { seconds: 1_767_225_600n, nanos: micros * 1000 } } });
+    const int = (value: bigint) => ({ kind: { case: "integerValue" as const, value } });
+    const typedDocs = [
+      { id: "a", fields: { t: at(2), n: int(2n ** 60n + 2n) } },
+      { id: "b", fields: { t: at(1), n: int(2n ** 60n + 1n) } },
+      { id: "c", fields: { t: at(3), n: int(2n ** 60n + 3n) } },
+    ];
+    for (const clientOptions of [{}, { timestamps: "timestamp" as const }, { values: "json" as const }, { timestamps: "date" as const, values: "json" as const }]) {
+      const server = new FakeListenServer();
+      const transport = createRouterTransport((router) => router.service(QueryService, { listen: (req, ctx) => server.listen(req, ctx) }));
+      const col = new ImpossibleDBClient({ transport, ...clientOptions }).collection(server.collection);
+      server.commit(typedDocs.map(({ id, fields }) => ({ id, data: {}, fields })));
+      for (const field of ["t", "n"]) {
+        const snaps = puller(col.query().sort(field, "asc").listen({ sleep: async () => {} }));
+        const first = await snaps.next();
+        expect(ids(first.docs), `${field} ascending, ${JSON.stringify(clientOptions)}`).toEqual(["b", "a", "c"]);
+        await snaps.stop();
+      }
+      const snaps = puller(col.query().sort("t", "desc").listen({ sleep: async () => {} }));
+      expect(ids((await snaps.next()).docs)).toEqual(["c", "a", "b"]);
+      server.commit([{ id: "d", data: {}, fields: { t: at(0) } }, { id: "b", data: {}, fields: { t: at(4) } }]);
+      expect(ids((await snaps.next()).docs), `after a change, ${JSON.stringify(clientOptions)}`).toEqual(["b", "c", "a", "d"]);
+      await snaps.stop();
+    }
   });
 
   it("refuse a selection without the sort fields, which the snapshots' order needs", () => {
@@ -204,13 +234,61 @@ describe("query listeners", () => {
     await snaps.stop();
   });
 
-  it("give up after attemptsMax streams in a row without a token, backing off exponentially", async () => {
+  it("give up after attemptsMax streams in a row that reached the server but no token, backing off exponentially", async () => {
     const { server, col, options, waits } = rig({ attemptsMax: 4 });
-    server.failOpen = Array(10).fill(Code.Unavailable);
-    expect((await failure(puller(col.listen(options)).next())).code).toBe(Code.Unavailable);
+    server.failOpen = Array(10).fill(Code.DeadlineExceeded);
+    expect((await failure(puller(col.listen(options)).next())).code).toBe(Code.DeadlineExceeded);
     expect(server.opened).toHaveLength(4);
     // Full jitter with random() = 0.5: half of 100, 200, 400.
     expect(waits).toEqual([50, 100, 200]);
+  });
+
+  it("wait out a server that cannot be reached (a restart) past attemptsMax, backoff capped, until it is back or the signal aborts", async () => {
+    const { server, col, options, waits } = rig({ attemptsMax: 3 });
+    server.commit([{ id: "a", data: { n: 1 } }]);
+    const seen: { attempt: number; unreachable: boolean; code: Code }[] = [];
+    const onReconnect: ListenOptions["onReconnect"] = (info) => void seen.push({ attempt: info.attempt, unreachable: info.unreachable, code: info.error.code });
+    const snaps = puller(col.listen({ ...options, onReconnect }));
+    expect(ids((await snaps.next()).docs)).toEqual(["a"]);
+    // The server goes down: the stream is cut (it had answered: counted), then 30 connections are refused (not counted).
+    server.failOpen = Array(30).fill(Code.Unavailable);
+    server.commit([{ id: "b", data: { n: 2 } }], { breakAfter: Code.Aborted });
+    server.commit([{ id: "c", data: { n: 3 } }]);
+    expect(changes(await snaps.next())).toEqual(["added b@2"]);
+    expect(changes(await snaps.next())).toEqual(["added c@3"]);
+    expect(server.opened).toHaveLength(32);
+    expect(seen).toHaveLength(31);
+    expect(seen[0]).toEqual({ attempt: 1, unreachable: false, code: Code.Aborted });
+    expect(seen.slice(1).every((s, i) => s.unreachable && s.code === Code.Unavailable && s.attempt === i + 2)).toBe(true);
+    // Half of 100 doubling, capped at maxBackoffMs (400).
+    expect(waits.slice(0, 4)).toEqual([50, 100, 200, 200]);
+    expect(Math.max(...waits)).toBe(200);
+    await snaps.stop();
+
+    // Down for good: only the caller's signal ends it, quietly.
+    const down = rig({ attemptsMax: 3 });
+    down.server.failOpen = Array(1000).fill(Code.Unavailable);
+    const controller = new AbortController();
+    const listening = puller(
+      down.col.listen({
+        ...down.options,
+        signal: controller.signal,
+        onReconnect: (info) => void (info.attempt === 50 && controller.abort()),
+        sleep: async (_ms, signal) => {
+          if (signal?.aborted === true) throw signal.reason;
+        },
+      }),
+    );
+    await expect(listening.next()).rejects.toThrow("the listener ended");
+    expect(down.server.opened).toHaveLength(50);
+  });
+
+  it("count a connection the server answered and then ended or broke, even before its first message", async () => {
+    // A stream that ends at once, or fails with a code other than UNAVAILABLE, reached the server.
+    const { server, col, options } = rig({ attemptsMax: 3 });
+    server.failOpen = [Code.Unavailable, Code.Unavailable, Code.Unavailable, Code.Unavailable, Code.Internal];
+    expect((await failure(puller(col.listen(options)).next())).code).toBe(Code.Internal);
+    expect(server.opened).toHaveLength(5);
   });
 
   it("reset the count of failures when a token arrives", async () => {
@@ -315,6 +393,15 @@ describe("the order of a listener's documents", () => {
 });
 
 describe("which failures a listener reconnects after", () => {
+  it("takes only failures to reach the server (UNAVAILABLE, a browser's failed fetch) before any message as unreachable", () => {
+    expect(isUnreachable(new ConnectError("connect ECONNREFUSED", Code.Unavailable), false)).toBe(true);
+    expect(isUnreachable(ConnectError.from(new TypeError("Failed to fetch")), false)).toBe(true);
+    expect(isUnreachable(new ConnectError("x", Code.Unavailable), true)).toBe(false);
+    expect(isUnreachable(ConnectError.from(new Error("boom")), false)).toBe(false);
+    for (const code of [Code.Unknown, Code.Aborted, Code.DeadlineExceeded, Code.Internal, Code.ResourceExhausted]) expect(isUnreachable(new ConnectError("x", code), false)).toBe(false);
+  });
+
+
   it("retries the network's failures and resumable exhaustion, not the caller's mistakes", () => {
     const transient = (code: Code, message = "x", token = true) => isListenTransient(new ConnectError(message, code), token);
     for (const code of [Code.Unavailable, Code.Unknown, Code.Canceled, Code.Aborted, Code.DeadlineExceeded]) expect(transient(code)).toBe(true);

@@ -197,6 +197,13 @@ describe("backoffMs", () => {
     );
   });
 
+  it("stays a whole number of ms however many attempts a listener waiting out a server counts (2^n would overflow)", () => {
+    for (const attempt of [1_025, 10_000, Number.MAX_SAFE_INTEGER]) {
+      expect(backoffMs(retryPolicy({ initialBackoffMs: 0, maxBackoffMs: 0, random: () => 0.5 }), attempt)).toBe(0);
+      expect(backoffMs(retryPolicy({ initialBackoffMs: 250, maxBackoffMs: 15_000, random: () => 0.5 }), attempt)).toBe(7_500);
+    }
+  });
+
   it("refuses nonsense options", () => {
     expect(() => retryPolicy({ attemptsMax: 0 })).toThrow(RangeError);
     expect(() => retryPolicy({ initialBackoffMs: 500, maxBackoffMs: 100 })).toThrow(RangeError);

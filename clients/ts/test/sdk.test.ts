@@ -272,6 +272,16 @@ describe("QueryBuilder", () => {
     expect(groups).toEqual([{ key: ["active"], values: { n: 2 } }]);
   });
 
+  it("refuses a sort direction other than \"asc\" and \"desc\" at the call, naming it, rather than sorting ascending", () => {
+    const query = client({}).collection("users").query();
+    expect(() => query.sort("t", "DESC" as never)).toThrow(new TypeError('query on users: sort("t", "DESC"): the direction must be "asc" or "desc"; did you mean "desc"?'));
+    expect(() => query.sort("t", "descending" as never)).toThrow(/did you mean "desc"\?/);
+    expect(() => query.sort("t", "Ascending" as never)).toThrow(/did you mean "asc"\?/);
+    expect(() => query.sort("t", "sideways" as never)).toThrow(/^query on users: sort\("t", "sideways"\): the direction must be "asc" or "desc"$/);
+    for (const bad of ["constructor", "", null, -1]) expect(() => query.sort("t", bad as never)).toThrow(TypeError);
+    expect(() => query.sort("t").sort("u", "asc").sort("v", "desc")).not.toThrow();
+  });
+
   it("refuses a bad limit before sending anything", () => {
     const db = client({});
     expect(() => db.collection("users").query().limit(-1)).toThrow(ConnectError);

@@ -72,9 +72,12 @@ TIMESTAMP_SECONDS_MAX: Final = 253_402_300_799
 
 
 LISTEN_RECONNECTS_MAX_DEFAULT: Final = 10
-"""Reconnects in a row without receiving a resume token before a listener raises the last error.
+"""Reconnects in a row that reach the server but no resume token before a listener raises the last error.
 
 Each waits a backoff of the client's RetryPolicy (at most max_backoff_ms).
+Streams that cannot reach the server (Unavailable before their first
+message: a restart, the network down) do not count: a listener waits those
+out until its caller stops it (_listen.py says why).
 """
 
 LISTEN_PENDING_CHANGES_MAX: Final = 100_000

@@ -9,6 +9,15 @@ token sends them again). That is what makes every change reach the user
 exactly once across reconnects. listen_sync and listen_async run streams one
 after another around one view; the decisions between streams are
 reconnect_wait_ms's, shared by both. The view and the decisions do no I/O.
+
+A server that cannot be reached (Unavailable before a stream's first
+message: a restart, a deploy, the network down) is waited out for as long as
+it takes, as Firestore's listeners do: only time fixes it, and a listener
+that died after a minute of it would leave every caller to write this loop.
+Its bound is the caller's (leaving the loop, closing the generator,
+cancelling the task); on_reconnect sees each attempt. A server that answers
+and then fails without progress is a fault another attempt may not fix:
+those streams count towards reconnects_max.
 """
 
 from __future__ import annotations
@@ -82,8 +91,11 @@ class ListenOptions:
 
     resume_token: start after an earlier snapshot's token instead of from the current result;
         snapshots' documents then hold only what the listener has seen since the token.
-    reconnects_max: reconnects in a row without receiving a resume token before the last error is raised.
-    on_reconnect: called with the error and the wait in ms before each reconnect (logs, metrics).
+    reconnects_max: reconnects in a row that reached the server but no resume token before the last error
+        is raised; streams that could not reach it (Unavailable before any message) do not count, so a
+        listener waits out a server that is down until its caller stops it.
+    on_reconnect: called with the error and the wait in ms before each reconnect (logs, metrics; an
+        Unavailable error there means the server cannot be reached: the app is offline).
     """
 
     resume_token: str = ""
@@ -182,9 +194,24 @@ def is_listen_transient(error: ImpossibleDBError) -> bool:
     return is_transient(error) or isinstance(error, (Internal, Unknown, Canceled))
 
 
-def reconnect_wait_ms(error: ImpossibleDBError, view: ListenView, resumed_from: str, failures: int, options: ListenOptions, policy: RetryPolicy) -> float:
-    """How long to wait before the next stream, after `failures` streams in a row without a token; raises `error` when it is final."""
-    if failures > options.reconnects_max:
+def is_unreachable(error: ImpossibleDBError, answered: bool) -> bool:
+    """True when a stream failed to reach the server: Unavailable before it delivered a message (or ended).
+
+    The listener retries these without counting them towards reconnects_max.
+    """
+    return isinstance(error, Unavailable) and not answered
+
+
+def reconnect_wait_ms(
+    error: ImpossibleDBError, view: ListenView, resumed_from: str, failures: int, reached_failures: int, options: ListenOptions, policy: RetryPolicy
+) -> float:
+    """How long to wait before the next stream; raises `error` when it is final.
+
+    `failures` counts the streams in a row without a token (the backoff's
+    exponent), `reached_failures` those of them that reached the server
+    (bounded by reconnects_max).
+    """
+    if reached_failures > options.reconnects_max:
         raise error
     if isinstance(error, OutOfRange) and resumed_from:
         view.lost_place()
@@ -211,22 +238,28 @@ def listen_sync(opener: StreamOpener, request_for: Callable[[str], qs.ListenRequ
     """Runs a listener over blocking streams; closing the generator (or leaving its for loop) closes the stream."""
     view = ListenView(options.resume_token)
     failures = 0
+    reached_failures = 0
     # A listener runs for as long as its caller iterates: each stream that
-    # brings no token counts towards reconnects_max, which bounds the loop.
+    # reaches the server but brings no token counts towards reconnects_max;
+    # a server that cannot be reached is waited out (the module docstring
+    # says why), bounded by the caller.
     while True:
         token = view.restart()
         stream = opener(request_for(token))
         progressed = False
+        answered = False
         try:
             while True:
                 try:
                     message = next(stream)
                 except StopIteration:
                     error: ImpossibleDBError = Unavailable("Listen: the server ended the stream")
+                    answered = True
                     break
                 except ImpossibleDBError as failure:
                     error = failure
                     break
+                answered = True
                 progressed = progressed or bool(message.resume_token)
                 out = view.receive(message)
                 if out is not None:
@@ -236,7 +269,8 @@ def listen_sync(opener: StreamOpener, request_for: Callable[[str], qs.ListenRequ
             if close is not None:
                 close()
         failures = 1 if progressed else failures + 1
-        wait_ms = reconnect_wait_ms(error, view, token, failures, options, policy)
+        reached_failures = (0 if progressed else reached_failures) + (0 if is_unreachable(error, answered) else 1)
+        wait_ms = reconnect_wait_ms(error, view, token, failures, reached_failures, options, policy)
         if options.on_reconnect is not None:
             options.on_reconnect(error, wait_ms)
         time.sleep(wait_ms / 1000)
@@ -248,17 +282,20 @@ async def listen_async(
     """Runs a listener over asyncio streams; cancelling the task, or closing the generator, closes the stream."""
     view = ListenView(options.resume_token)
     failures = 0
+    reached_failures = 0
     # Bounded as in listen_sync.
     while True:
         token = view.restart()
         stream = opener(request_for(token))
         progressed = False
+        answered = False
         try:
             while True:
                 try:
                     message = await anext(stream)
                 except StopAsyncIteration:
                     error: ImpossibleDBError = Unavailable("Listen: the server ended the stream")
+                    answered = True
                     break
                 except ImpossibleDBError as failure:
                     if isinstance(failure, Canceled) and is_task_cancelling():
@@ -268,6 +305,7 @@ async def listen_async(
                         raise asyncio.CancelledError() from failure
                     error = failure
                     break
+                answered = True
                 progressed = progressed or bool(message.resume_token)
                 out = view.receive(message)
                 if out is not None:
@@ -277,7 +315,8 @@ async def listen_async(
             if aclose is not None:
                 await aclose()
         failures = 1 if progressed else failures + 1
-        wait_ms = reconnect_wait_ms(error, view, token, failures, options, policy)
+        reached_failures = (0 if progressed else reached_failures) + (0 if is_unreachable(error, answered) else 1)
+        wait_ms = reconnect_wait_ms(error, view, token, failures, reached_failures, options, policy)
         if options.on_reconnect is not None:
             options.on_reconnect(error, wait_ms)
         await asyncio.sleep(wait_ms / 1000)

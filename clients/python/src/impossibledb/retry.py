@@ -64,13 +64,19 @@ def is_idempotent_method(options: descriptor_pb2.MethodOptions) -> bool:
     return options.idempotency_level in (descriptor_pb2.MethodOptions.NO_SIDE_EFFECTS, descriptor_pb2.MethodOptions.IDEMPOTENT)
 
 
+_BACKOFF_DOUBLINGS_MAX = 52
+"""Doublings of the backoff ceiling at most; 2**52 ms outlasts any max_backoff_ms."""
+
+
 def backoff_ms(policy: RetryPolicy, attempt: int) -> float:
     """How long to wait after failed attempt number `attempt` (1 for the first), in ms.
 
     "Full jitter": uniform in [0, min(max, initial * 2**(attempt-1))), so
     that clients that failed together do not retry together.
     """
-    ceiling = min(policy.max_backoff_ms, policy.initial_backoff_ms * float(2 ** max(0, attempt - 1)))
+    # The exponent stops growing long before float() overflows: a listener
+    # waiting out an unreachable server counts its attempts without bound.
+    ceiling = min(policy.max_backoff_ms, policy.initial_backoff_ms * float(2 ** min(_BACKOFF_DOUBLINGS_MAX, max(0, attempt - 1))))
     return float(policy.random()) * ceiling
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import impossibledb
-from impossibledb.errors import ImpossibleDBError, InvalidArgument, OutOfRange, Unavailable
+from impossibledb.errors import ImpossibleDBError, Internal, InvalidArgument, OutOfRange, Unavailable
 from impossibledb.v1 import document_pb2 as doc
 from impossibledb.v1 import query_service_pb2 as qs
 
@@ -111,10 +111,12 @@ async def test_async_listen_resumes_exactly_once_and_starts_over_on_out_of_range
 
 
 def test_listen_gives_up_after_reconnects_max_and_at_once_on_final_errors() -> None:
-    down: Script = ("", [], Unavailable("down"))
-    transport = ScriptedTransport([down, down, down])
+    # The server answered (a message, or an error other than Unavailable) and failed without progress.
+    broken: Script = ("", [], Internal("stream reset"))
+    ended: Script = ("", [message()], Unavailable("cut"))
+    transport = ScriptedTransport([broken, ended, broken])
     db = impossibledb.Client("http://fake", transport=transport, retry=NO_WAIT)
-    with pytest.raises(Unavailable):
+    with pytest.raises(Internal):
         next(db.collection("c").listen(reconnects_max=2))
     assert len(transport.tokens) == 3, "reconnects_max=2: the first stream and two reconnects"
 
@@ -122,3 +124,33 @@ def test_listen_gives_up_after_reconnects_max_and_at_once_on_final_errors() -> N
     with pytest.raises(InvalidArgument):
         next(db.collection("c").listen())
     assert len(transport.tokens) == 4, "a final error is raised with no reconnect"
+
+
+UP: Script = ("", [message(change(ADDED, "a", 1), token="t1", current=True)], "hold")
+
+
+def test_listen_waits_out_a_server_it_cannot_reach_past_reconnects_max() -> None:
+    # A restart: every connection refused (Unavailable before any message) for longer than reconnects_max allows.
+    down: Script = ("", [], Unavailable("connection refused"))
+    transport = ScriptedTransport([down] * 30 + [UP])
+    waits: list[float] = []
+    db = impossibledb.Client("http://fake", transport=transport, retry=impossibledb.RetryPolicy(random=lambda: 0.0))
+    listener = db.collection("c").listen(reconnects_max=2, on_reconnect=lambda error, wait_ms: waits.append(wait_ms))
+    assert describe(next(listener)) == "added a@1 | a@1 @ t1"
+    listener.close()  # type: ignore[attr-defined]
+    assert len(transport.tokens) == 31 and len(waits) == 30
+
+
+async def test_async_listen_waits_out_a_server_it_cannot_reach() -> None:
+    down: Script = ("", [], Unavailable("connection refused"))
+    transport = AsyncScriptedTransport([down] * 30 + [UP])
+    db = impossibledb.AsyncClient("http://fake", transport=transport, retry=NO_WAIT)  # type: ignore[arg-type]
+    listener = db.collection("c").listen(reconnects_max=2)
+    assert describe(await anext(listener)) == "added a@1 | a@1 @ t1"
+    await listener.aclose()
+    assert len(transport.tokens) == 31
+
+
+def test_backoff_stays_finite_however_many_attempts() -> None:
+    policy = impossibledb.RetryPolicy(random=lambda: 0.5)
+    assert impossibledb.retry.backoff_ms(policy, 5_000) == policy.max_backoff_ms / 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import impossibledb
 from fake_server import AsyncFakeServer, FakeServer
 
@@ -94,3 +96,10 @@ def test_a_batch_past_the_write_limit_is_refused_before_sending(client: impossib
     except impossibledb.InvalidArgument as error:
         assert "WRITES_PER_CALL_MAX" in error.message
     assert len(batch) == impossibledb.WRITES_PER_CALL_MAX and server.calls == []
+
+
+def test_order_by_refuses_an_unknown_direction(client: impossibledb.Client) -> None:
+    # Any other spelling would otherwise be one of the two without a word.
+    for direction in ("DESC", "descending", "sideways", ""):
+        with pytest.raises(impossibledb.errors.InvalidArgument, match="direction must be 'asc' or 'desc'"):
+            client.collection("users").query().order_by("age", direction)  # type: ignore[arg-type]
