@@ -23,7 +23,7 @@ import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import { readSearchState, type SearchSql, type SearchState, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
-import { bm25, createPhraseFrequencies } from "./bm25.js";
+import { bm25, createPhraseFrequencies, isPlainWord } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
@@ -165,9 +165,18 @@ function searchable(
  * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here.
  */
 export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache(), atomically: WriteAtomically = writeDirectly): ShardSearchStats {
-  const ready = searchable(sql, req.collection, atomically);
-  if (!ready.ok) return { ...ready, rowsRead: 0 };
   const scope = readableScope(req);
+  const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
+  // One pass first when the query is one phrase, prefix or word: its
+  // candidates (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are
+  // the phrase's documents, so FTS5 need not intersect its positions twice
+  // to count them, nor fts5vocab read a word's postings again. A plain
+  // word's are read from the index's instance table (one-pass.ts
+  // wordCandidates), whose existence is read with the index's state.
+  const alone = req.phrases.length === 1 && scope === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
+  const word = alone !== null && isPlainWord(alone);
+  const ready = searchable(sql, req.collection, atomically, word ? instanceTableName(req.collection) : null);
+  if (!ready.ok) return { ...ready, rowsRead: 0 };
   const refused = scope !== null ? ruleBoundRefusal(sql, req.collection) : null;
   if (refused !== null) return { ...refused, rowsRead: 0 };
   // A rule-bound caller's rows read count only readable documents (readable-stats.ts).
@@ -211,15 +220,11 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     held.set(word, n);
     return n;
   };
-  // One pass first when the query is one phrase, prefix or word: its
-  // candidates (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are
-  // the phrase's documents, so FTS5 need not intersect its positions twice
-  // to count them, nor fts5vocab read a word's postings again.
   let onePass: OnePassAnswer | null | undefined;
-  const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
-  const alone = req.phrases.length === 1 && readable === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
   if (alone !== null) {
-    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null);
+    // Created once per index, as the scoring pass does (a write: it takes a transaction).
+    if (word && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, word);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
     // A lone word's documents are its candidates (its typo check asks again).
