@@ -32,6 +32,7 @@ import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import type { StoredDocument } from "../storage/types.js";
 import type { SqlValue } from "../query/sql-value.js";
 import type { SearchSql, SearchTextFieldSpec } from "./catalog.js";
+import { rawRows } from "./shard-documents.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, createCountFrequencies, createTextFrequencies, isPlainWord } from "./bm25.js";
 import { ftsColumn, ftsTableName, instanceTableName } from "./text-index.js";
@@ -131,12 +132,6 @@ interface CandidateRow {
   readonly length: number;
   readonly counts: number[] | null;
   readonly texts: string[] | null;
-}
-
-/** A statement's rows as arrays of values in column order: a Durable Object's cursor builds no object per row then. */
-function rawRows(cursor: ReturnType<SearchSql["exec"]>): SqlValue[][] {
-  if (cursor.raw !== undefined) return [...cursor.raw()];
-  return cursor.toArray().map((row) => Object.values(row));
 }
 
 /** The columns every candidate statement reads after the candidate's rowid, in candidateRow's order. */

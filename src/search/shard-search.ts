@@ -13,7 +13,6 @@
  * Both first index any document of the collection still queued
  * (search-maintenance.ts), so a search sees every write made before it.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
 import { failure, type Failure } from "../errors.js";
 import type { StoredDocument } from "../storage/types.js";
 import { matchesEverything, type Expr } from "../query/expression.js";
@@ -29,6 +28,7 @@ import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, instanceTableName, textTotals, vocabTableName } from "./text-index.js";
 import { candidateCountStatement, scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
+import { loadDocument, loadDocuments, rawRows } from "./shard-documents.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
@@ -425,10 +425,11 @@ function rankInSql(
   let counted: number | null = null;
   const run = (from: SearchCursor | null, rowsMax: number) => {
     const statement = statementFor(from, rowsMax);
-    const cursor = sql.exec<{ id: string; score: number; total?: number }>(statement.sql, ...statement.params);
-    const raw = cursor.toArray();
-    if (statement.counts === true && raw.length > 0) counted ??= raw[0]!.total!;
-    return { rows: raw.map((r) => ({ id: r.id, score: r.score })), rowsRead: cursor.rowsRead };
+    // Columns: id, score, and the candidates' count when the statement counts them.
+    const cursor = sql.exec(statement.sql, ...statement.params);
+    const raw = rawRows(cursor);
+    if (statement.counts === true && raw.length > 0) counted ??= raw[0]![2] as number;
+    return { rows: raw.map((r) => ({ id: r[0] as string, score: r[1] as number })), rowsRead: cursor.rowsRead };
   };
   const first = run(after, firstRowsMax);
   // Counted by the statement when it lists the candidates first and a row
@@ -519,39 +520,6 @@ function firstHits(hits: Iterable<Candidate>, after: SearchCursor | null, count:
     if (after === null || compareHits(c, after) > 0) out.push(c);
   }
   return out;
-}
-
-/**
- * The documents of `ids` (indexed ones, so each has a row), in that order,
- * read by ONE statement (ids passed as a JSON array, so the statement's
- * text and its parameter count are the same for every page): a page of ten
- * took ten point reads, each a call into SQLite with its own fixed cost.
- */
-function loadDocuments(sql: SearchSql, collection: string, ids: readonly string[]): StoredDocument[] {
-  if (ids.length === 0) return [];
-  const rows = new Map<string, StoredDocument>();
-  for (const row of sql
-    .exec<{ id: string; data: string; version: number; create_time_ms: number; update_time_ms: number }>(
-      "SELECT id, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))", collection, JSON.stringify(ids),
-    )
-    .toArray()) {
-    rows.set(row.id, { collection, id: row.id, data: JSON.parse(row.data) as JsonObject, version: row.version, createTimeMs: row.create_time_ms, updateTimeMs: row.update_time_ms });
-  }
-  return ids.map((id) => {
-    const doc = rows.get(id);
-    if (doc === undefined) throw new Error("invariant broken: an indexed document has a row");
-    return doc;
-  });
-}
-
-function loadDocument(sql: SearchSql, collection: string, id: string): StoredDocument | null {
-  const row = sql
-    .exec<{ id: string; data: string; version: number; create_time_ms: number; update_time_ms: number }>(
-      "SELECT id, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id = ?", collection, id,
-    )
-    .toArray()[0];
-  if (row === undefined) return null;
-  return { collection, id: row.id, data: JSON.parse(row.data) as JsonObject, version: row.version, createTimeMs: row.create_time_ms, updateTimeMs: row.update_time_ms };
 }
 
 function overBudget(rowsRead: number, max: number): Failure & { rowsRead: number } {
