@@ -2,10 +2,11 @@
  * A search pass's reads of whole documents on a shard, and of any
  * statement's rows as arrays. In a Durable Object every row a cursor
  * yields as an object is built property by property; `raw()` yields an
- * array of the values instead: reading a page of 11 documents that way
- * took about 60% of the time of reading them as objects (a workerd
- * micro-benchmark of one shard of bench/search.ts's corpus, best of 6
- * rounds of 1,500 statements, 2026-12-02).
+ * array of the values instead. Reading a page of 11 documents as arrays
+ * took 21-26 µs against 27-41 µs as objects (three runs of a workerd
+ * micro-benchmark over one shard of bench/search.ts's corpus, best of 6
+ * rounds of 1,500 statements each, 2026-12-02 01:32-01:34 UTC, load 5-6;
+ * one run found no difference).
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { SqlValue } from "../query/sql-value.js";

@@ -33,7 +33,7 @@ import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, read
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
-import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
+import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
 /**
  * A shard's answer about one typo-tolerant term: the vocabulary words near
@@ -223,12 +223,22 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
   let onePass: OnePassAnswer | null | undefined;
   if (alone !== null) {
     // Created once per index, as the scoring pass does (a write: it takes a transaction).
-    if (word && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
-    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, word);
+    // From the instance table only when this shard is known (at this
+    // generation) to hold the word in at most SEARCH_ONE_PASS_CANDIDATES_MAX
+    // documents: grouping its instances by document reads all of them, where
+    // the MATCH stops one past the bound, so a common word stays on the MATCH.
+    const known = word ? vocabulary.known(req.collection, alone.tokens[0]!, all.generation) : undefined;
+    const fromInstances = known !== undefined && known <= SEARCH_ONE_PASS_CANDIDATES_MAX;
+    if (fromInstances && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, fromInstances);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
     // A lone word's documents are its candidates (its typo check asks again).
-    if (onePass !== null && alone.tokens.length === 1 && !alone.prefix) held.set(alone.tokens[0]!, onePass.candidates);
+    if (onePass !== null && word) {
+      held.set(alone.tokens[0]!, onePass.candidates);
+      // Kept until the index changes, so the next search of the word reads the instance table.
+      vocabulary.documents(req.collection, alone.tokens[0]!, all.generation, () => onePass!.candidates);
+    }
   }
   const phraseDocuments = req.phrases.map((p) =>
     onePass != null ? onePass.candidates : p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(phraseMatch(p)),
