@@ -164,7 +164,9 @@ function candidateRow(row: readonly SqlValue[], columnCount: number, counted: bo
  * candidates) in a workerd micro-benchmark (best of 6 rounds of 1,500
  * statements, 2026-12-02 01:33 UTC): 55 µs, against 66 µs for the MATCH
  * reading the columns (rows as arrays both) and 79 µs for that MATCH with
- * rows as objects, as before.
+ * rows as objects, as before. Grouping by document reads every instance
+ * of the word, so the caller uses it only for a word it knows has at most
+ * SEARCH_ONE_PASS_CANDIDATES_MAX documents on the shard (shard-search.ts).
  */
 function wordCandidates(sql: SearchSql, collection: string, columnCount: number, word: string): CandidateRow[] {
   const columns = Array.from({ length: columnCount }, (_, c) => c);
