@@ -151,10 +151,25 @@ export function createPhraseFrequencies(tree: CompiledNode, phrases: readonly Co
  */
 export function createTextFrequencies(tree: CompiledNode, phrases: readonly CompiledPhrase[], weights: readonly number[]): (texts: readonly string[]) => number[] {
   const byTokens = createPhraseFrequencies(tree, phrases, weights);
-  if (!phrases.every((p) => p.tokens.length === 1 && !p.prefix)) return (texts) => byTokens(texts.map(splitTokens));
+  if (!phrases.every(isPlainWord)) return (texts) => byTokens(texts.map(splitTokens));
   const words = phrases.map((p) => p.tokens[0]!);
-  return (texts) => {
-    const found = words.map((word) => texts.map((text) => occurrences(text, word)));
+  const byCounts = createCountFrequencies(tree, weights);
+  return (texts) => byCounts(words.map((word) => texts.map((text) => occurrences(text, word))));
+}
+
+/** A phrase of one word, not a prefix: its instances are that token's occurrences. */
+export function isPlainWord(p: CompiledPhrase): boolean {
+  return p.tokens.length === 1 && !p.prefix;
+}
+
+/**
+ * createPhraseFrequencies from instances already counted: `found[i][c]` is
+ * phrase i's instances in column c (e.g. read from the index's fts5vocab
+ * instance table, one-pass.ts). The same arithmetic in the same order, so
+ * the weighted frequencies are bit for bit those counted in the tokens.
+ */
+export function createCountFrequencies(tree: CompiledNode, weights: readonly number[]): (found: ReadonlyArray<readonly number[]>) => number[] {
+  return (found) => {
     const counted = countedPhrases(tree, found.map((perColumn) => perColumn.some((n) => n > 0)));
     return found.map((perColumn, i) => (counted[i] ? perColumn.reduce((sum, n, c) => sum + n * weights[c]!, 0) : 0));
   };

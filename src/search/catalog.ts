@@ -87,7 +87,12 @@ export type SearchShardState = "creating" | "ready";
 
 /** The narrow SQL surface search needs (SqlStorage in a shard, node:sqlite in tests). */
 export interface SearchSql {
-  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): Iterable<T> & { toArray(): T[]; readonly rowsRead?: number };
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): Iterable<T> & {
+    toArray(): T[];
+    readonly rowsRead?: number;
+    /** The rows as arrays of values in column order (a Durable Object's cursor has it: no object built per row). */
+    raw?(): Iterable<SqlValue[]>;
+  };
 }
 
 interface CatalogRow extends Record<string, SqlValue> {

@@ -13,7 +13,6 @@
  * Both first index any document of the collection still queued
  * (search-maintenance.ts), so a search sees every write made before it.
  */
-import type { JsonObject } from "@bufbuild/protobuf";
 import { failure, type Failure } from "../errors.js";
 import type { StoredDocument } from "../storage/types.js";
 import { matchesEverything, type Expr } from "../query/expression.js";
@@ -23,17 +22,18 @@ import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import { readSearchState, type SearchSql, type SearchState, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
-import { bm25, createPhraseFrequencies } from "./bm25.js";
+import { bm25, createPhraseFrequencies, isPlainWord } from "./bm25.js";
 import { maintainCollection } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, instanceTableName, textTotals, vocabTableName } from "./text-index.js";
 import { candidateCountStatement, scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
+import { loadDocument, loadDocuments, rawRows } from "./shard-documents.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache } from "./vocabulary-cache.js";
-import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
+import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
 /**
  * A shard's answer about one typo-tolerant term: the vocabulary words near
@@ -165,9 +165,18 @@ function searchable(
  * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here.
  */
 export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache(), atomically: WriteAtomically = writeDirectly): ShardSearchStats {
-  const ready = searchable(sql, req.collection, atomically);
-  if (!ready.ok) return { ...ready, rowsRead: 0 };
   const scope = readableScope(req);
+  const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
+  // One pass first when the query is one phrase, prefix or word: its
+  // candidates (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are
+  // the phrase's documents, so FTS5 need not intersect its positions twice
+  // to count them, nor fts5vocab read a word's postings again. A plain
+  // word's are read from the index's instance table (one-pass.ts
+  // wordCandidates), whose existence is read with the index's state.
+  const alone = req.phrases.length === 1 && scope === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
+  const word = alone !== null && isPlainWord(alone);
+  const ready = searchable(sql, req.collection, atomically, word ? instanceTableName(req.collection) : null);
+  if (!ready.ok) return { ...ready, rowsRead: 0 };
   const refused = scope !== null ? ruleBoundRefusal(sql, req.collection) : null;
   if (refused !== null) return { ...refused, rowsRead: 0 };
   // A rule-bound caller's rows read count only readable documents (readable-stats.ts).
@@ -211,19 +220,25 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     held.set(word, n);
     return n;
   };
-  // One pass first when the query is one phrase, prefix or word: its
-  // candidates (at most SEARCH_ONE_PASS_CANDIDATES_MAX, read whole) are
-  // the phrase's documents, so FTS5 need not intersect its positions twice
-  // to count them, nor fts5vocab read a word's postings again.
   let onePass: OnePassAnswer | null | undefined;
-  const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
-  const alone = req.phrases.length === 1 && readable === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
   if (alone !== null) {
-    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null);
+    // Created once per index, as the scoring pass does (a write: it takes a transaction).
+    // From the instance table only when this shard is known (at this
+    // generation) to hold the word in at most SEARCH_ONE_PASS_CANDIDATES_MAX
+    // documents: grouping its instances by document reads all of them, where
+    // the MATCH stops one past the bound, so a common word stays on the MATCH.
+    const known = word ? vocabulary.known(req.collection, alone.tokens[0]!, all.generation) : undefined;
+    const fromInstances = known !== undefined && known <= SEARCH_ONE_PASS_CANDIDATES_MAX;
+    if (fromInstances && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, fromInstances);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
     // A lone word's documents are its candidates (its typo check asks again).
-    if (onePass !== null && alone.tokens.length === 1 && !alone.prefix) held.set(alone.tokens[0]!, onePass.candidates);
+    if (onePass !== null && word) {
+      held.set(alone.tokens[0]!, onePass.candidates);
+      // Kept until the index changes, so the next search of the word reads the instance table.
+      vocabulary.documents(req.collection, alone.tokens[0]!, all.generation, () => onePass!.candidates);
+    }
   }
   const phraseDocuments = req.phrases.map((p) =>
     onePass != null ? onePass.candidates : p.tokens.length === 1 && !p.prefix ? holding(p.tokens[0]!) : matching(phraseMatch(p)),
@@ -420,10 +435,11 @@ function rankInSql(
   let counted: number | null = null;
   const run = (from: SearchCursor | null, rowsMax: number) => {
     const statement = statementFor(from, rowsMax);
-    const cursor = sql.exec<{ id: string; score: number; total?: number }>(statement.sql, ...statement.params);
-    const raw = cursor.toArray();
-    if (statement.counts === true && raw.length > 0) counted ??= raw[0]!.total!;
-    return { rows: raw.map((r) => ({ id: r.id, score: r.score })), rowsRead: cursor.rowsRead };
+    // Columns: id, score, and the candidates' count when the statement counts them.
+    const cursor = sql.exec(statement.sql, ...statement.params);
+    const raw = rawRows(cursor);
+    if (statement.counts === true && raw.length > 0) counted ??= raw[0]![2] as number;
+    return { rows: raw.map((r) => ({ id: r[0] as string, score: r[1] as number })), rowsRead: cursor.rowsRead };
   };
   const first = run(after, firstRowsMax);
   // Counted by the statement when it lists the candidates first and a row
@@ -514,39 +530,6 @@ function firstHits(hits: Iterable<Candidate>, after: SearchCursor | null, count:
     if (after === null || compareHits(c, after) > 0) out.push(c);
   }
   return out;
-}
-
-/**
- * The documents of `ids` (indexed ones, so each has a row), in that order,
- * read by ONE statement (ids passed as a JSON array, so the statement's
- * text and its parameter count are the same for every page): a page of ten
- * took ten point reads, each a call into SQLite with its own fixed cost.
- */
-function loadDocuments(sql: SearchSql, collection: string, ids: readonly string[]): StoredDocument[] {
-  if (ids.length === 0) return [];
-  const rows = new Map<string, StoredDocument>();
-  for (const row of sql
-    .exec<{ id: string; data: string; version: number; create_time_ms: number; update_time_ms: number }>(
-      "SELECT id, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))", collection, JSON.stringify(ids),
-    )
-    .toArray()) {
-    rows.set(row.id, { collection, id: row.id, data: JSON.parse(row.data) as JsonObject, version: row.version, createTimeMs: row.create_time_ms, updateTimeMs: row.update_time_ms });
-  }
-  return ids.map((id) => {
-    const doc = rows.get(id);
-    if (doc === undefined) throw new Error("invariant broken: an indexed document has a row");
-    return doc;
-  });
-}
-
-function loadDocument(sql: SearchSql, collection: string, id: string): StoredDocument | null {
-  const row = sql
-    .exec<{ id: string; data: string; version: number; create_time_ms: number; update_time_ms: number }>(
-      "SELECT id, data, version, create_time_ms, update_time_ms FROM documents WHERE collection = ? AND id = ?", collection, id,
-    )
-    .toArray()[0];
-  if (row === undefined) return null;
-  return { collection, id: row.id, data: JSON.parse(row.data) as JsonObject, version: row.version, createTimeMs: row.create_time_ms, updateTimeMs: row.update_time_ms };
 }
 
 function overBudget(rowsRead: number, max: number): Failure & { rowsRead: number } {

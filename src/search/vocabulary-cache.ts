@@ -57,6 +57,12 @@ export class VocabularyCache {
     return words;
   }
 
+  /** The documents of `collection` holding `word` at `generation` when cached; undefined otherwise (nothing is read). */
+  known(collection: string, word: string, generation: number): number | undefined {
+    const entry = this.entries.get(collection);
+    return entry !== undefined && entry.generation === generation ? entry.counts.get(word) : undefined;
+  }
+
   /** The documents of `collection` holding `word` at `generation`, counting them with `load` when not cached. */
   documents(collection: string, word: string, generation: number, load: () => number): number {
     const entry = this.current(collection, generation);
