@@ -564,10 +564,10 @@ export class StorageObject extends DurableObject<Env> {
     return this.resharding.stamp(shardId, table);
   }
 
-  /** One page of the documents that move under `target`, after `after`. */
-  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
+  /** One page of the documents that move under `target`, after `after`: at most `bytesMax` bytes, `rowsMax` moving rows, `scanMax` rows looked at (the last two default to the routing limits). */
+  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean, rowsMax?: number, scanMax?: number): ExportPage {
     assertNotErased(this.erased);
-    return this.resharding.exportPage(target, after, bytesMax, fresh);
+    return this.resharding.exportPage(target, after, bytesMax, fresh, rowsMax, scanMax);
   }
 
   /** The current rows of moving documents changed after log position `afterSeq`. */

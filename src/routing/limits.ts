@@ -89,9 +89,29 @@ export const MOVED_ROWS_PER_RELEASE_MAX = 100;
  * Bytes of documents one copy page carries from a source (at least one
  * document). Small, since the page is stored on its targets in one
  * synchronous step each (every row hashed and its indexes kept), during
- * which that target serves nothing: about 256 documents of 1 KB.
+ * which that target serves nothing. With YCSB's 1 KB records
+ * RESHARD_COPY_PAGE_ROWS_MAX is the bound that binds; this one binds for
+ * larger documents (a 64 KiB page of 1 MB documents is one document).
  */
-export const RESHARD_COPY_PAGE_BYTES_MAX = 256 * 1024;
+export const RESHARD_COPY_PAGE_BYTES_MAX = 64 * 1024;
+
+/**
+ * Moving rows one copy page carries from a source, whatever their size.
+ * Each costs the source a read and a `moving_keys` insert, and its target
+ * an insert with every index and trigger kept, all in synchronous steps
+ * that hold the thread local workerd shares with every object: a page of
+ * 230 rows (the 256 KiB bound alone) held the source 110 ms and its four
+ * targets 35 ms each on a loaded machine (2026-12-02), so every call
+ * waited that long. 32 rows keep each step to a few milliseconds.
+ */
+export const RESHARD_COPY_PAGE_ROWS_MAX = 32;
+
+/**
+ * Rows one copy step looks at on a source (moving or not; only keys are
+ * read for those that stay): bounds a step that finds few moving rows, as
+ * in a grow by one shard, where about one row in N moves.
+ */
+export const RESHARD_COPY_SCAN_ROWS_MAX = 250;
 
 /**
  * Moving keys one step of a source's checksum point hashes (each document's
@@ -131,7 +151,7 @@ export const SPLIT_REQUESTS_PER_SECOND_MAX = 500;
  */
 export const RESHARD_FENCE_DRAIN_PAGES_MAX = 10;
 
-/** Shards one resharding step calls at once (stamps, verification, fence, promote). */
+/** Shards one resharding step calls at once (stamps of existing shards, targets' preparation, fences, promotions); the preparing phase stamps new shards, which it creates, one at a time. */
 export const RESHARD_SHARD_CONCURRENCY_MAX = 8;
 
 /**
@@ -199,3 +219,6 @@ assertLimit(RESHARD_COPY_CONCURRENCY_MAX >= 1 && RESHARD_COPY_CONCURRENCY_MAX <=
 assertLimit(RESHARD_REST_PER_BUSY >= 0, "a rest is never negative");
 assertLimit(RESHARD_VERIFY_ROWS_MAX <= RESHARD_SCAN_ROWS_MAX, "a verification step reads at most as many documents as a copy step looks at");
 assertLimit(RESHARD_CHECKSUM_KEYS_MAX <= RESHARD_SCAN_ROWS_MAX, "a checksum step reads at most as many documents as a copy step looks at");
+assertLimit(RESHARD_COPY_PAGE_ROWS_MAX >= 1 && RESHARD_COPY_PAGE_ROWS_MAX <= RESHARD_COPY_SCAN_ROWS_MAX, "a copy page carries at least one row and at most the rows its step looks at");
+assertLimit(RESHARD_COPY_SCAN_ROWS_MAX <= RESHARD_SCAN_ROWS_MAX, "a copy step looks at most at the rows any resharding step may");
+assertLimit(RESHARD_COPY_PAGE_BYTES_MAX >= 1, "a copy page carries at least one document's bytes");

@@ -24,7 +24,14 @@ import {
   type ChecksumBase,
   type ChecksumProgress,
 } from "./reshard-shard-checksums.js";
-import { MOVED_ROWS_PER_RELEASE_MAX, RESHARD_FENCE_DRAIN_PAGES_MAX, RESHARD_FENCE_HOLDERS_MAX, RESHARD_SCAN_ROWS_MAX } from "./limits.js";
+import {
+  MOVED_ROWS_PER_RELEASE_MAX,
+  RESHARD_COPY_PAGE_ROWS_MAX,
+  RESHARD_COPY_SCAN_ROWS_MAX,
+  RESHARD_FENCE_DRAIN_PAGES_MAX,
+  RESHARD_FENCE_HOLDERS_MAX,
+  RESHARD_SCAN_ROWS_MAX,
+} from "./limits.js";
 import type { RoutingTable, ShardRouter } from "./router.js";
 import { readShardEpoch, writeShardEpoch, type ShardEpoch } from "./shard-epoch.js";
 import type { RowCursor } from "./resharding-plan.js";
@@ -72,15 +79,28 @@ function changeHead(sql: SqlStorage): number {
 
 /**
  * The next page of this shard's documents after `after` (from the start when
- * null) that move under `target`: at most RESHARD_SCAN_ROWS_MAX rows looked
- * at and `bytesMax` bytes of moving rows (at least one row). Every moving
- * key is recorded in `moving_keys`; `fresh` (the copy's first page) first
- * forgets the keys of an earlier, cancelled resharding.
+ * null) that move under `target`: at most `scanMax` rows looked at, and at
+ * most `rowsMax` moving rows and `bytesMax` bytes of them (at least one
+ * row). Every moving key is recorded in `moving_keys`; `fresh` (the copy's
+ * first page) first forgets the keys of an earlier, cancelled resharding.
+ * The page ends right after the last row it looked at, so a page cut short
+ * by the row or byte bound continues from there and none is skipped.
+ * Defaults: RESHARD_COPY_PAGE_ROWS_MAX and RESHARD_COPY_SCAN_ROWS_MAX.
  */
-export function exportPage(sql: SqlStorage, self: string, target: ShardRouter, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
+export function exportPage(
+  sql: SqlStorage,
+  self: string,
+  target: ShardRouter,
+  after: RowCursor | null,
+  bytesMax: number,
+  fresh: boolean,
+  rowsMax: number = RESHARD_COPY_PAGE_ROWS_MAX,
+  scanMax: number = RESHARD_COPY_SCAN_ROWS_MAX,
+): ExportPage {
+  if (!(rowsMax >= 1 && scanMax >= 1 && scanMax <= RESHARD_SCAN_ROWS_MAX)) throw new Error(`invariant broken: a copy page of ${rowsMax} rows scanning ${scanMax}`);
   if (fresh) sql.exec("DELETE FROM moving_keys");
   // Keys first: most rows stay, and only the moving ones' data is read.
-  const rows = keyPage(sql, "documents", after, RESHARD_SCAN_ROWS_MAX);
+  const rows = keyPage(sql, "documents", after, scanMax);
   const changes: MovingChange[] = [];
   let bytes = 0;
   let scanned = 0;
@@ -92,10 +112,10 @@ export function exportPage(sql: SqlStorage, self: string, target: ShardRouter, a
     changes.push({ target: to, collection: row.collection, id: row.id, row });
     recordMovingKey(sql, row.collection, row.id);
     bytes += row.size_bytes + row.collection.length + row.id.length;
-    if (bytes >= bytesMax) break;
+    if (bytes >= bytesMax || changes.length >= rowsMax) break;
   }
   const last = rows[scanned - 1];
-  const done = rows.length < RESHARD_SCAN_ROWS_MAX && scanned === rows.length;
+  const done = rows.length < scanMax && scanned === rows.length;
   return { changes, next: done || last === undefined ? null : { collection: last.collection, id: last.id }, headSeq: changeHead(sql), scanned };
 }
 

@@ -9,6 +9,8 @@ import {
   RESHARD_CATCHUP_ROWS_MAX,
   RESHARD_CHECKSUM_KEYS_MAX,
   RESHARD_COPY_PAGE_BYTES_MAX,
+  RESHARD_COPY_PAGE_ROWS_MAX,
+  RESHARD_COPY_SCAN_ROWS_MAX,
   RESHARD_CUTOVER_LAG_ROWS_MAX,
   RESHARD_FENCE_PATIENCE_ROUNDS,
   RESHARD_FENCE_RETRY_MS,
@@ -31,7 +33,9 @@ import type {
   VerifyStep,
 } from "./reshard-shard.js";
 import type { PromoteRequest } from "./shard-resharding.js";
-import { noteError, shardsToStamp, throttleOf, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
+import { noteError, throttleOf, type ReshardingOperation, type SourceProgress, type TargetProgress } from "./resharding-plan.js";
+import { moveTo, rest, save } from "./resharding-pacing.js";
+import { prepare } from "./resharding-prepare.js";
 import type { RoutingTable } from "./router.js";
 import type { IndexSpec } from "../query/indexes.js";
 import type { SearchIndexSpec } from "../search/catalog.js";
@@ -39,7 +43,7 @@ import type { SearchIndexSpec } from "../search/catalog.js";
 /** A shard's resharding surface, as the driver calls it (StorageObject's reshard* methods). */
 export interface ReshardingShard {
   reshardStamp(shardId: string, table: RoutingTable): Promise<unknown>;
-  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): Promise<ExportPage>;
+  reshardExport(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean, rowsMax?: number, scanMax?: number): Promise<ExportPage>;
   reshardChanges(target: RoutingTable, afterSeq: number, rowsMax: number): Promise<ChangedSince>;
   reshardChecksum(target: RoutingTable, afterSeq: number, rowsMax: number, progress: ChecksumProgress | null, keysMax: number): Promise<ChecksumPoint>;
   reshardVerify(direct: boolean, progress: VerifyProgress | null, rowsMax: number): Promise<VerifyStep>;
@@ -58,6 +62,7 @@ export interface ReshardingShard {
 /** Where a test may reset the shard manager mid-operation (crash injection). */
 export type ReshardingFailpoint =
   | "after_stamp"
+  | "after_prepare_target"
   | "after_copy_page"
   | "after_catch_up"
   | "after_checksum"
@@ -99,7 +104,7 @@ export async function advanceResharding(op: ReshardingOperation, io: ReshardingI
     const phase = op.phase;
     switch (phase) {
       case "PREPARING":
-        await prepare(op, io);
+        await prepare(op, io, deadlineMs);
         break;
       case "COPYING":
         await forEachSource(op, (s) => !s.copyDone, (s) => copy(op, s, io, deadlineMs));
@@ -129,41 +134,10 @@ export async function advanceResharding(op: ReshardingOperation, io: ReshardingI
   return false;
 }
 
-async function prepare(op: ReshardingOperation, io: ReshardingIO): Promise<void> {
-  const pending = shardsToStamp(op).filter((s) => !op.stamped.includes(s));
-  await inBatches(pending, async (shard) => {
-    await io.shard(shard).reshardStamp(shard, op.source);
-    op.stamped.push(shard);
-  });
-  io.save(op);
-  io.failpoint("after_stamp");
-  // Targets start empty, with their running checksums at zero: nothing
-  // they hold from an earlier, interrupted resharding can pass unseen.
-  await inBatches(op.targets, (t) => io.shard(t.shard).reshardDiscard(t.direct));
-  // Indexes exist on the targets before the copy (every shard of a table
-  // has every index; a new shard gets them here).
-  const specs = await io.shard(op.source.shards[0]!).listIndexes(null);
-  await inBatches(op.targets.map((t) => t.shard), async (shard) => {
-    for (const spec of specs) await io.shard(shard).createIndex(spec);
-  });
-  // Search indexes too (search/README.md): a new shard is empty, so its
-  // index is ready at once and the copied rows are indexed as they land.
-  const searchIndexes = await io.shard(op.source.shards[0]!).listSearchIndexes();
-  await inBatches(op.targets.map((t) => t.shard), async (shard) => {
-    for (const { spec } of searchIndexes) {
-      const step = await io.shard(shard).createSearchIndex(spec);
-      if (!step.ok) throw new Error(`search index of ${spec.collection} on ${shard}: ${step.message ?? "refused"}`);
-    }
-  });
-  const counts = await Promise.all(op.sources.map((s) => io.shard(s.shard).stats()));
-  op.documentsTotal = counts.reduce((sum, c) => sum + c.documentCount, 0);
-  if (op.phase === "PREPARING") moveTo(op, io, "COPYING");
-}
-
 async function copy(op: ReshardingOperation, source: SourceProgress, io: ReshardingIO, deadlineMs: number): Promise<void> {
   while (!source.copyDone && op.phase === "COPYING" && io.nowMs() < deadlineMs) {
     const stepStartMs = io.nowMs();
-    const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX, source.cursor === null);
+    const page = await io.shard(source.shard).reshardExport(op.target, source.cursor, RESHARD_COPY_PAGE_BYTES_MAX, source.cursor === null, RESHARD_COPY_PAGE_ROWS_MAX, RESHARD_COPY_SCAN_ROWS_MAX);
     if (source.startSeq === null) {
       // Saved before anything is staged: every staged row was read at or
       // after this position, and the catch-up replays everything after it.
@@ -404,7 +378,7 @@ async function recopy(op: ReshardingOperation, target: TargetProgress, io: Resha
   await inBatches(op.sources, async (source) => {
     let cursor: RowCursor | null = null;
     do {
-      const page: ExportPage = await io.shard(source.shard).reshardExport(op.target, cursor, RESHARD_COPY_PAGE_BYTES_MAX, false);
+      const page: ExportPage = await io.shard(source.shard).reshardExport(op.target, cursor, RESHARD_COPY_PAGE_BYTES_MAX, false, RESHARD_COPY_PAGE_ROWS_MAX, RESHARD_COPY_SCAN_ROWS_MAX);
       const mine = page.changes.filter((c) => c.target === target.shard).map(({ target: _t, ...c }) => c);
       if (mine.length > 0) await io.shard(target.shard).reshardStage(mine, target.direct);
       cursor = page.next;
@@ -442,7 +416,12 @@ async function rollBack(op: ReshardingOperation, io: ReshardingIO): Promise<void
   save(op, io);
 }
 
-/** Stores changes on their targets, one call per target. */
+/**
+ * Stores changes on their targets, one call per target, all at once: on
+ * local workerd those calls run back to back on the one thread, so a
+ * request may wait for all of them, but they carry one copy page between
+ * them, which RESHARD_COPY_PAGE_ROWS_MAX keeps short.
+ */
 async function stage(op: ReshardingOperation, io: ReshardingIO, changes: readonly MovingChange[]): Promise<void> {
   const byTarget = new Map<string, Array<Omit<MovingChange, "target">>>();
   for (const { target, ...change } of changes) {
@@ -477,26 +456,10 @@ async function pool<T>(items: readonly T[], atOnce: number, step: (item: T) => P
   await Promise.all(Array.from({ length: Math.min(atOnce, queue.length) }, worker));
 }
 
-/** The throttle after a data-moving step begun at `stepStartMs`: rests the operation's rest ratio times as long as the step took. */
-async function rest(op: ReshardingOperation, io: ReshardingIO, stepStartMs: number): Promise<void> {
-  const restMs = (io.nowMs() - stepStartMs) * throttleOf(op).restRatio;
-  if (restMs > 0) await io.sleep(restMs);
-}
-
 async function inBatches<T>(items: readonly T[], step: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += RESHARD_SHARD_CONCURRENCY_MAX) {
     await Promise.all(items.slice(i, i + RESHARD_SHARD_CONCURRENCY_MAX).map(step));
   }
-}
-
-function moveTo(op: ReshardingOperation, io: ReshardingIO, phase: ReshardingOperation["phase"]): void {
-  op.phase = phase;
-  save(op, io);
-}
-
-function save(op: ReshardingOperation, io: ReshardingIO): void {
-  op.updateTimeMs = io.nowMs();
-  io.save(op);
 }
 
 function finish(op: ReshardingOperation, io: ReshardingIO, state: "SUCCEEDED"): void {

@@ -137,6 +137,12 @@ export interface ReshardingOperation {
   readonly throttle?: ReshardingThrottle;
   /** Shards stamped so far in PREPARING (every shard of either table). */
   stamped: string[];
+  /**
+   * Targets cleared and given every index of the sources so far in
+   * PREPARING (resharding-prepare.ts, invariant P1); absent in operations
+   * saved before it existed, which had prepared every target at once.
+   */
+  prepared?: string[];
   documentsTotal: number;
   errors: string[];
   readonly startTimeMs: number;
@@ -211,6 +217,7 @@ export function planResharding(
     targets: fresh.map((shard) => ({ shard, direct: true, verified: false, promoted: false, discarded: false })),
     throttle,
     stamped: [],
+    prepared: [],
     documentsTotal: 0,
     errors: [],
     startTimeMs: nowMs,

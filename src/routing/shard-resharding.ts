@@ -78,10 +78,10 @@ export class ShardResharding {
     return this.guard.current();
   }
 
-  /** One copy page (reshard-shard.ts `exportPage`). */
-  exportPage(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean): ExportPage {
+  /** One copy page (reshard-shard.ts `exportPage`; rows and scan bounds default there). */
+  exportPage(target: RoutingTable, after: RowCursor | null, bytesMax: number, fresh: boolean, rowsMax?: number, scanMax?: number): ExportPage {
     const self = this.self();
-    return this.storage.transactionSync(() => exportPage(this.storage.sql, self, this.routerOf(target), after, bytesMax, fresh));
+    return this.storage.transactionSync(() => exportPage(this.storage.sql, self, this.routerOf(target), after, bytesMax, fresh, rowsMax, scanMax));
   }
 
   /** One catch-up read (reshard-shard.ts `changedSince`). */

@@ -20,6 +20,9 @@ const docs = connectClient(CollectionService);
 
 const TRIALS: Array<[ReshardingFailpoint, number]> = [
   ["after_stamp", 11],
+  // Between one target's preparation (cleared, indexes created) and the
+  // next: the next alarm prepares the rest, and clears none it copied to.
+  ["after_prepare_target", 13],
   ["after_copy_page", 9],
   ["after_catch_up", 12],
   // Between the checksums taken before the fence and the fence: the writer
