@@ -26,9 +26,12 @@ import (
 // Client talks to one ImpossibleDB. It is safe for concurrent use; make one
 // and share it. Close it when done (it closes a gRPC connection it opened).
 type Client struct {
-	rpc     rpcs
-	retry   RetryPolicy
-	closers []func() error
+	rpc   rpcs
+	retry RetryPolicy
+	// listenRetry is retry with a listener's ceiling: ListenBackoffMaxDefault
+	// when the caller's RetryPolicy left MaxBackoff zero.
+	listenRetry RetryPolicy
+	closers     []func() error
 }
 
 // Option configures NewClient.
@@ -100,7 +103,15 @@ func NewClient(url string, options ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{retry: policy}
+	listenPolicy := cfg.retry
+	if listenPolicy.MaxBackoff == 0 {
+		listenPolicy.MaxBackoff = max(ListenBackoffMaxDefault, listenPolicy.InitialBackoff)
+	}
+	listenPolicy, err = listenPolicy.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{retry: policy, listenRetry: listenPolicy}
 	// withDatabase wraps a gRPC connection so that its calls name the database.
 	withDatabase := func(conn grpc.ClientConnInterface) grpc.ClientConnInterface { return conn }
 	if cfg.database != nil {

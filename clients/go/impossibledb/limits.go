@@ -51,6 +51,13 @@ const (
 	// (at most its MaxBackoff). Streams that could not reach the server do
 	// not count: a listener waits out a restart until its ctx ends.
 	ListenReconnectsMaxDefault = 10
+	// ListenBackoffMaxDefault is the largest ceiling of a listener's wait
+	// between streams (the TS SDK's too), when the client's RetryPolicy
+	// leaves MaxBackoff zero (a set MaxBackoff is used as it is). A listener
+	// retries a server it cannot reach until its ctx ends, so its backoff
+	// grows past the call ceiling (BackoffMaxDefault, 2 s): every listener
+	// of a down server then asks about once every 7.5 s, not once a second.
+	ListenBackoffMaxDefault = 15 * time.Second
 	// ListenPendingChangesMax is the most changes a listener holds while it
 	// waits for the resume token that completes them. The server sends a
 	// token at least every LISTEN_PENDING_ROWS_MAX (20,000) changes and a

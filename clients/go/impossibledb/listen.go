@@ -199,7 +199,7 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 				view.lostPlace() // start over at once: waiting would not bring the changes back
 			case isListenTransient(cause.Code()):
 				// Never sooner than the server asked (a rate limit's RetryInfo).
-				wait = c.retry.Backoff(failures)
+				wait = c.listenRetry.Backoff(failures)
 				if server, ok := RetryDelay(cause); ok {
 					wait += server
 				}

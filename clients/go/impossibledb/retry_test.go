@@ -42,3 +42,25 @@ func TestOnlyTransientCodesRetry(t *testing.T) {
 		}
 	}
 }
+
+func TestAListenerWaitsLongerBetweenStreamsThanACallUnlessMaxBackoffIsSet(t *testing.T) {
+	almostOne := func() float64 { return 0.999 }
+	db, err := NewClient("http://127.0.0.1:1", WithRetry(RetryPolicy{Random: almostOne}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A down server is asked about once every 7.5 s by each listener, not once a second.
+	if got := db.listenRetry.Backoff(60); got <= 5*BackoffMaxDefault || got > ListenBackoffMaxDefault {
+		t.Fatalf("a listener's 60th wait = %v; want above %v and at most %v", got, 5*BackoffMaxDefault, ListenBackoffMaxDefault)
+	}
+	if got := db.retry.Backoff(60); got > BackoffMaxDefault {
+		t.Fatalf("a call's 60th wait = %v; want at most %v", got, BackoffMaxDefault)
+	}
+	chosen, err := NewClient("http://127.0.0.1:1", WithRetry(RetryPolicy{MaxBackoff: 500 * time.Millisecond, Random: almostOne}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := chosen.listenRetry.Backoff(60); got > 500*time.Millisecond {
+		t.Fatalf("with MaxBackoff 500ms a listener's wait = %v; want at most 500ms", got)
+	}
+}

@@ -80,6 +80,14 @@ message: a restart, the network down) do not count: a listener waits those
 out until its caller stops it (_listen.py says why).
 """
 
+LISTEN_BACKOFF_MAX_MS_DEFAULT: Final = 15_000.0
+"""The largest ceiling of a listener's wait between streams, in ms (the TS SDK's too), when the client's RetryPolicy keeps the default max_backoff_ms.
+
+A listener retries a server it cannot reach until its caller stops it, so
+its backoff grows past the call retry policy's ceiling (2 s by default):
+every listener of a down server then asks about once every 7.5 s, not 1.
+"""
+
 LISTEN_PENDING_CHANGES_MAX: Final = 100_000
 """The most changes a listener holds while it waits for the resume token that completes them.
 

@@ -28,7 +28,7 @@ import time
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any, Literal
 
-from ._limits import LISTEN_PENDING_CHANGES_MAX, LISTEN_RECONNECTS_MAX_DEFAULT
+from ._limits import BACKOFF_MAX_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT, LISTEN_PENDING_CHANGES_MAX, LISTEN_RECONNECTS_MAX_DEFAULT
 from ._model import DocumentSnapshot
 from ._transport import is_task_cancelling
 from ._wire import snapshot
@@ -218,8 +218,18 @@ def reconnect_wait_ms(
         return 0.0  # waiting would not bring the changes back
     if not is_listen_transient(error):
         raise error
-    # Never sooner than the server asked (a rate limit's RetryInfo).
-    return (error.retry_delay_ms or 0.0) + backoff_ms(policy, failures)
+    # Never sooner than the server asked (a rate limit's RetryInfo); the ceiling is a listener's (_limits.py).
+    return (error.retry_delay_ms or 0.0) + backoff_ms(listen_backoff_policy(policy), failures)
+
+
+def listen_backoff_policy(policy: RetryPolicy) -> RetryPolicy:
+    """A listener's backoff: the client's retry policy, its ceiling raised to LISTEN_BACKOFF_MAX_MS_DEFAULT when left at the default.
+
+    A max_backoff_ms the caller chose is used as it is.
+    """
+    if policy.max_backoff_ms != BACKOFF_MAX_MS_DEFAULT:
+        return policy
+    return dataclasses.replace(policy, max_backoff_ms=LISTEN_BACKOFF_MAX_MS_DEFAULT)
 
 
 StreamOpener = Callable[[qs.ListenRequest], Iterator[qs.ListenResponse]]

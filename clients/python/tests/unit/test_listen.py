@@ -154,3 +154,16 @@ async def test_async_listen_waits_out_a_server_it_cannot_reach() -> None:
 def test_backoff_stays_finite_however_many_attempts() -> None:
     policy = impossibledb.RetryPolicy(random=lambda: 0.5)
     assert impossibledb.retry.backoff_ms(policy, 5_000) == policy.max_backoff_ms / 2
+
+
+def test_a_listener_waits_longer_between_streams_than_a_call_unless_the_policy_sets_a_ceiling() -> None:
+    from impossibledb._limits import BACKOFF_MAX_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT
+    from impossibledb._listen import listen_backoff_policy
+
+    almost_one = impossibledb.RetryPolicy(random=lambda: 0.999)
+    # A down server is asked about once every 7.5 s by each listener, not once a second.
+    assert impossibledb.retry.backoff_ms(listen_backoff_policy(almost_one), 60) > BACKOFF_MAX_MS_DEFAULT * 5
+    assert impossibledb.retry.backoff_ms(listen_backoff_policy(almost_one), 60) <= LISTEN_BACKOFF_MAX_MS_DEFAULT
+    # A ceiling the caller chose is kept.
+    chosen = impossibledb.RetryPolicy(max_backoff_ms=500, random=lambda: 0.999)
+    assert impossibledb.retry.backoff_ms(listen_backoff_policy(chosen), 60) <= 500
