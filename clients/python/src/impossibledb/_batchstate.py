@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import _wire
 from ._model import DocumentPath
-from .errors import FailedPrecondition, InvalidArgument
+from .errors import FailedPrecondition
 from ._txstate import outcome_unknown, refused
 from .v1 import document_pb2 as doc
 
@@ -33,12 +33,7 @@ class BatchState:
         batch that writes a document twice (in these words), so it is refused here, when the second
         write is added, rather than when the whole batch is sent."""
         self.assert_unsent()
-        _wire.assert_room_for_write(self.writes, "a batch")
-        key = (write.ref.collection, write.ref.id)
-        if key in self._written:
-            raise InvalidArgument(f"writes[{len(self.writes)}] writes {key[0]}/{key[1]} again; a batch may write each document once")
-        self._written.add(key)
-        self.writes.append(write)
+        key = _wire.take_write(self.writes, self._written, write, "a batch")
         self.paths.append(DocumentPath(*key))
 
     def mark_sent(self) -> None:

@@ -22,7 +22,7 @@ from google.protobuf import duration_pb2
 
 from . import _wire
 from ._model import DocumentPath, DocumentSnapshot
-from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, InvalidArgument, Unavailable, Unknown
+from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, Unavailable, Unknown
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
 
@@ -172,12 +172,7 @@ class TransactionState:
         """Buffers a write. The server refuses a whole Commit that writes one document twice (in these
         words), so the second write is refused here, InvalidArgument, when it is made."""
         self.assert_open()
-        _wire.assert_room_for_write(self.writes, "a transaction")
-        key = (write.ref.collection, write.ref.id)
-        if key in self._written:
-            raise InvalidArgument(f"writes[{len(self.writes)}] writes {key[0]}/{key[1]} again; a transaction may write each document once")
-        self._written.add(key)
-        self.writes.append(write)
+        _wire.take_write(self.writes, self._written, write, "a transaction")
 
     def record(self, asked: Sequence[DocumentPath], response: ts.GetDocumentsResponse) -> tuple[list[DocumentSnapshot | None], list[DocumentPath]]:
         """Records one GetDocuments answer: the snapshots of the refs it answered, and the refs still unread.

@@ -42,6 +42,22 @@ def assert_room_for_write(writes: Sequence[doc.Write], what: str) -> None:
         raise InvalidArgument(f"{what} holds at most WRITES_PER_CALL_MAX ({WRITES_PER_CALL_MAX}) writes; split it")
 
 
+def take_write(writes: list[doc.Write], written: set[tuple[str, str]], write: doc.Write, what: str) -> tuple[str, str]:
+    """Appends `write` to `writes` (a batch's or a transaction's) and returns its document's key.
+
+    Raises InvalidArgument past WRITES_PER_CALL_MAX writes, or for a document
+    `written` already holds: the server refuses a whole call that writes one
+    document twice, in these words, so the second write is refused when made.
+    """
+    assert_room_for_write(writes, what)
+    key = (write.ref.collection, write.ref.id)
+    if key in written:
+        raise InvalidArgument(f"writes[{len(writes)}] writes {key[0]}/{key[1]} again; {what} may write each document once")
+    written.add(key)
+    writes.append(write)
+    return key
+
+
 def ref(path: DocumentPath) -> doc.DocumentRef:
     """The wire form of a document's name."""
     return doc.DocumentRef(collection=path.collection, id=path.id)
