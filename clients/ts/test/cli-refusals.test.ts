@@ -333,6 +333,23 @@ describe("export --checkpoint", { timeout: RUN_TIMEOUT_MS }, () => {
     expect(seen.length, "nothing was sent").toBe(before);
   });
 
+  it("resumed after its --out was removed or cut short exits 2 and writes nothing (it wrote only the rest, or padded the file with zeros, and exited 0)", async () => {
+    const checkpoint = path.join(dir, "cut.checkpoint");
+    const out = path.join(dir, "cut.ndjson");
+    writeFileSync(checkpoint, JSON.stringify({ collection: "books", pageToken: "p2", documents: 2, outBytes: 44, out }));
+    const before = seen.length;
+    let ran = await cli(["export", "books", "--checkpoint", checkpoint, "--out", out]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain(`${out} does not exist, but the checkpoint ${checkpoint} counts 44 bytes`);
+    expect(existsSync(out)).toBe(false);
+    writeFileSync(out, '{"id":"b0","data":{}}\n');
+    ran = await cli(["export", "books", "--checkpoint", checkpoint, "--out", out]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain(`${out} holds 22 bytes, but the checkpoint ${checkpoint} counts 44 bytes`);
+    expect(readFileSync(out, "utf8")).toBe('{"id":"b0","data":{}}\n');
+    expect(seen.length, "nothing was sent").toBe(before);
+  });
+
   it("with --resume-token exits 2 saying the two cannot be combined, whether or not the checkpoint exists", async () => {
     for (const checkpoint of [path.join(dir, "missing.checkpoint"), path.join(dir, "books.checkpoint")]) {
       const ran = await cli(["export", "books", "--checkpoint", checkpoint, "--resume-token", "p2"]);

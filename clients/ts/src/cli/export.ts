@@ -120,9 +120,20 @@ async function exportPages(db: BaseImpossibleDBClient, collection: string, optio
   }
   let pageToken = options.resumeToken ?? saved?.pageToken ?? "";
   const resuming = pageToken !== "";
-  // A checkpoint is saved after its page is written, so a kill between the
-  // two leaves lines the checkpoint does not count: cut them off.
-  if (saved !== null && options.out !== undefined) await truncate(options.out, saved.outBytes).catch(() => undefined);
+  if (saved !== null && options.out !== undefined) {
+    // The checkpoint counts `outBytes` already in --out: a file that is gone
+    // or shorter lost documents the resume would not write again (and
+    // truncate() would pad it with zeros), so the export is refused.
+    const held = await sizeOf(options.out, -1);
+    if (held < saved.outBytes) {
+      throw new CliError(
+        `${options.out} ${held < 0 ? "does not exist" : `holds ${held} bytes`}, but the checkpoint ${options.checkpoint ?? ""} counts ${saved.outBytes} bytes already written there: resuming would write only the documents after them; remove the checkpoint to export everything again`,
+      );
+    }
+    // A checkpoint is saved after its page is written, so a kill between the
+    // two leaves lines the checkpoint does not count: cut them off.
+    await truncate(options.out, saved.outBytes);
+  }
   let outBytes = saved?.outBytes ?? (resuming && options.out !== undefined ? await sizeOf(options.out) : 0);
   // Opened once the first page has arrived, so a refused token or an unreachable
   // server leaves --out as it was (no empty file named after a failed export).
@@ -243,10 +254,11 @@ async function saveCheckpoint(file: string, cp: Checkpoint): Promise<void> {
   await rename(tmp, file);
 }
 
-async function sizeOf(file: string): Promise<number> {
+/** The size of `file` in bytes, or `missing` (0 unless given) when it cannot be read. */
+async function sizeOf(file: string, missing = 0): Promise<number> {
   try {
     return (await stat(file)).size;
   } catch {
-    return 0;
+    return missing;
   }
 }
