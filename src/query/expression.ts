@@ -21,6 +21,15 @@
 import type { JsonValue } from "@bufbuild/protobuf";
 import type { FieldPath } from "../validation/field-path.js";
 
+/**
+ * The version of the matching rules above, carried in Listen's resume
+ * tokens: a token of another version answers OUT_OF_RANGE (the listener's
+ * view may hold documents that no longer match, which resuming would never
+ * remove). 1: `!=` and NOT_IN matched null; 2 (2026-12-02): they leave it
+ * out, as Firestore's do. Raise it whenever what a filter matches changes.
+ */
+export const FILTER_SEMANTICS_VERSION = 2;
+
 /** The pseudo-field that names the document id in filters and orders. */
 export const ID_FIELD = "__id__";
 

@@ -22,6 +22,7 @@ import { movedEpochOf, movedMessage } from "../routing/shard-epoch.js";
 import { readFromShard } from "../shards/shard-client.js";
 import { untilUnblocked } from "../sync/intent-resolver.js";
 import { listen, targetShards, type ListenShards } from "../watch/listen.js";
+import { FILTER_SEMANTICS_VERSION } from "../query/expression.js";
 import { reauthorizeKey } from "../auth/principal.js";
 import { AUTH_CACHE_TTL_MS } from "../auth/limits.js";
 import { RESUME_TOKEN_LENGTH_MAX } from "../limits.js";
@@ -73,7 +74,7 @@ export function listenTargetFrom(req: ListenRequest): { target: ListenTarget; se
 }
 
 /** The scope of a target's resume tokens: a digest of the target. */
-async function tokenScope(target: ListenTarget): Promise<string> {
+export async function tokenScope(target: ListenTarget): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(target))));
   return `listen:${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
@@ -83,6 +84,8 @@ interface TokenPayload {
   readonly r: number;
   /** Shard -> position. */
   readonly p: Record<string, number>;
+  /** The filter semantics the listener's result was computed under (FILTER_SEMANTICS_VERSION; absent before version 2). */
+  readonly f?: number;
 }
 
 async function decodeResumeToken(env: Env, scope: string, token: string, routingVersion: number): Promise<Map<string, number>> {
@@ -93,6 +96,11 @@ async function decodeResumeToken(env: Env, scope: string, token: string, routing
   const payload = decoded.payload as Partial<TokenPayload>;
   if (typeof payload.r !== "number" || typeof payload.p !== "object" || payload.p === null) {
     throw new FailureError("invalid_argument", "resume_token is invalid");
+  }
+  // The client's view was computed under other matching rules: continuing would never remove a document
+  // that no longer matches (a null field under `!=`). A fresh snapshot does; the SDKs take it by themselves.
+  if ((payload.f ?? 1) !== FILTER_SEMANTICS_VERSION) {
+    throw new FailureError("out_of_range", "resume_token was issued under earlier filter semantics (!= and NOT_IN now leave out null, as Firestore's do); listen again without it");
   }
   // A token from a newer table than this Worker's copy: the routing retry
   // (server/routing-retry.ts) fetches that table and runs the call again.
@@ -184,7 +192,7 @@ export async function* runListen(req: ListenRequest, ctx: HandlerContext): Async
       if (message.positions !== null) {
         const p: Record<string, number> = {};
         for (const [shard, position] of message.positions) if (watched.has(shard)) p[shard] = position;
-        resumeToken = await signResumeToken(env, scope, { r: shards.routingVersion, p });
+        resumeToken = await signResumeToken(env, scope, { r: shards.routingVersion, p, f: FILTER_SEMANTICS_VERSION });
       }
       const changes = message.changes.map((c) =>
         create(DocumentChangeSchema, { type: TYPES[c.type], document: wireOf(c.document, select), transactionId: c.txId ?? "" }),

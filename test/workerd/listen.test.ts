@@ -11,7 +11,13 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { DocumentChange_Type, ListenResponseSchema, QueryService, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { toBinary } from "@bufbuild/protobuf";
-import { GRPC_MESSAGE_BYTES_DEFAULT_MAX } from "../../src/limits.js";
+import { GRPC_MESSAGE_BYTES_DEFAULT_MAX, RESUME_TOKEN_LENGTH_MAX } from "../../src/limits.js";
+import { create } from "@bufbuild/protobuf";
+import { ListenRequestSchema as ListenRequestDesc } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { listenTargetFrom, tokenScope } from "../../src/services/listen-service.js";
+import { pageTokenKey } from "../../src/services/list-documents.js";
+import { decodePageToken, encodePageToken } from "../../src/pagination/page-token.js";
+import { FILTER_SEMANTICS_VERSION } from "../../src/query/expression.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
@@ -146,6 +152,27 @@ describe("Listen", { timeout: 30_000 }, () => {
     // The writes did span shards, so the message really joined parts.
     const routing = await admin.getRoutingTable({});
     expect(routing.table!.shards.length).toBeGreaterThan(1);
+  });
+
+  it("a resume token from before the null rule of != (FILTER_SEMANTICS_VERSION) is OUT_OF_RANGE, so the listener starts over and drops what no longer matches", async () => {
+    await db.batchWriteDocuments({ writes: [["a", 1], ["b", 2], ["c", null]].map(([id, v]) => ({ ref: { collection: "lsem", id: id as string }, operation: { case: "set" as const, value: { v } as never } })) });
+    const req = { target: { case: "query" as const, value: { collection: "lsem", filter: "v != 1" } } };
+    const l = start(req);
+    await l.until((m) => m.some((x) => x.current && x.resumeToken !== ""));
+    const token = l.messages.find((m) => m.current)!.resumeToken;
+    // The same token as the code before it signed it: no filter semantics version.
+    const key = pageTokenKey(env);
+    const scope = await tokenScope(listenTargetFrom(create(ListenRequestDesc, req)).target);
+    const decoded = await decodePageToken(key, scope, token, RESUME_TOKEN_LENGTH_MAX);
+    expect(decoded.ok).toBe(true);
+    const payload = (decoded as { payload: { r: number; p: Record<string, number>; f?: number } }).payload;
+    expect(payload.f).toBe(FILTER_SEMANTICS_VERSION);
+    const old = await encodePageToken(key, scope, { r: payload.r, p: payload.p });
+    const resumed = start({ ...req, resumeToken: old });
+    await expectCode(resumed.until(() => false, 5_000), Code.OutOfRange, /earlier filter semantics/);
+    // The current token still resumes.
+    const again = start({ ...req, resumeToken: token });
+    await again.until((m) => m.some((x) => x.current));
   });
 
   it("a transaction of 7 MB arrives in messages within a gRPC client's 4 MiB, with a resume token only after its last change (and the snapshot of it likewise)", { timeout: 60_000 }, async () => {
