@@ -31,7 +31,9 @@ const (
 	FieldFilter_OPERATOR_UNSPECIFIED FieldFilter_Operator = 0
 	// field == value
 	FieldFilter_OPERATOR_EQUAL FieldFilter_Operator = 1
-	// field != value (a missing field does not match)
+	// field != value: the field holds a value other than null and other
+	// than this one (a missing or null field does not match, as in
+	// Firestore; `!= null` means present and not null)
 	FieldFilter_OPERATOR_NOT_EQUAL FieldFilter_Operator = 2
 	// field < value
 	FieldFilter_OPERATOR_LESS_THAN FieldFilter_Operator = 3
@@ -43,7 +45,8 @@ const (
 	FieldFilter_OPERATOR_GREATER_THAN_OR_EQUAL FieldFilter_Operator = 6
 	// field equals one of the values of a list
 	FieldFilter_OPERATOR_IN FieldFilter_Operator = 7
-	// field is present and equals none of the values of a list
+	// field holds a value other than null that equals none of the values of
+	// a list (as in Firestore); a list holding null matches nothing
 	FieldFilter_OPERATOR_NOT_IN FieldFilter_Operator = 8
 	// field is an array that contains the value
 	FieldFilter_OPERATOR_ARRAY_CONTAINS FieldFilter_Operator = 9

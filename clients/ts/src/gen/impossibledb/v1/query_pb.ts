@@ -131,7 +131,9 @@ export enum FieldFilter_Operator {
   EQUAL = 1,
 
   /**
-   * field != value (a missing field does not match)
+   * field != value: the field holds a value other than null and other
+   * than this one (a missing or null field does not match, as in
+   * Firestore; `!= null` means present and not null)
    *
    * @generated from enum value: OPERATOR_NOT_EQUAL = 2;
    */
@@ -173,7 +175,8 @@ export enum FieldFilter_Operator {
   IN = 7,
 
   /**
-   * field is present and equals none of the values of a list
+   * field holds a value other than null that equals none of the values of
+   * a list (as in Firestore); a list holding null matches nothing
    *
    * @generated from enum value: OPERATOR_NOT_IN = 8;
    */
