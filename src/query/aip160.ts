@@ -46,6 +46,12 @@ type Token =
 
 const KEYWORDS = new Set(["AND", "OR", "NOT"]);
 const LITERALS: Record<string, JsonValue> = { true: true, false: false, null: null };
+/** Operators of other languages, with what AIP-160 writes for them (checked before the punctuation: `==` would read as `=` `=`). */
+const FOREIGN_OPERATORS: ReadonlyArray<readonly [string, string]> = [
+  ["==", "="],
+  ["&&", "AND"],
+  ["||", "OR"],
+];
 /** `int(N)`: a typed integer literal. */
 const INT_CALL = /int\(\s*(-?\d+)\s*\)/y;
 /** `timestamp(` up to its string literal (a path never precedes a parenthesis, so no field name is shadowed). */
@@ -146,6 +152,10 @@ class TextParser {
     const t = this.take();
     if (t.kind === "value") return t.value;
     if (t.kind === "path" && !t.text.includes(".") && !t.text.includes("`")) {
+      // `NULL`, `True`: a literal in another case. Quoting it would match the string, not the value.
+      const lower = t.text.toLowerCase();
+      if (Object.hasOwn(LITERALS, lower)) throw fail(t.at, `${JSON.stringify(t.text)} is not a value: the literals are lowercase (true, false, null); write ${lower}, or quote it for the string`);
+      if (lower === "nan" || lower === "infinity") throw fail(t.at, `${JSON.stringify(t.text)} is not a value: a filter compares finite numbers only, and documents hold no NaN or Infinity`);
       throw fail(t.at, `expected a value, found the bare word ${JSON.stringify(t.text)}; quote strings`);
     }
     throw fail(t.at, `expected a value (a quoted string, a number, true, false or null), found ${describe(t)}`);
@@ -228,6 +238,9 @@ function tokenize(text: string): Token[] {
       continue;
     }
     const punct = PUNCT.find((p) => text.startsWith(p, i));
+    // What JavaScript and C users type first: say what this syntax spells.
+    const foreign = FOREIGN_OPERATORS.find(([spelled]) => text.startsWith(spelled, i));
+    if (foreign !== undefined) throw fail(i, `${foreign[0]} is not an operator here; write ${foreign[1]}`);
     if (punct === undefined) throw fail(i, `unexpected character ${JSON.stringify(ch)}${ch === "," ? `: ${NO_LISTS}` : ""}`);
     tokens.push({ kind: "punct", text: punct, at: i });
     i += punct.length;

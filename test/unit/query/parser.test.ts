@@ -121,6 +121,14 @@ describe("the AIP-160 text filter", () => {
     expect(failure(() => text("a = 1 or b = 2")).message).toBe('filter: "or" is read as a field name: the logical operators are uppercase (AND, OR, NOT); write OR at offset 6');
     expect(failure(() => text("a = 1 and b = 2")).message).toMatch(/"and" is read as a field name: .*write AND at offset 6$/);
     expect(failure(() => text("not a = 1")).message).toMatch(/"not" is read as a field name: .*write NOT at offset 0$/);
+    // Literals in another case, NaN, and other languages' operators say what to write.
+    expect(failure(() => text("v = NULL")).message).toMatch(/"NULL" is not a value: the literals are lowercase \(true, false, null\); write null, or quote it for the string at offset 4$/);
+    expect(failure(() => text("v = True")).message).toMatch(/write true, or quote it/);
+    expect(failure(() => text("v = NaN")).message).toMatch(/"NaN" is not a value: a filter compares finite numbers only/);
+    expect(failure(() => text("v == 1")).message).toBe("filter: == is not an operator here; write = at offset 2");
+    expect(failure(() => text("a = 1 && b = 2")).message).toMatch(/&& is not an operator here; write AND at offset 6$/);
+    expect(failure(() => text("a = 1 || b = 2")).message).toMatch(/\|\| is not an operator here; write OR at offset 6$/);
+    expect(text("v = \"NULL\"")).toEqual({ kind: "compare", path: ["v"], op: "==", value: "NULL" });
     // A field really named like one is a field.
     expect(text("or = 1")).toEqual({ kind: "compare", path: ["or"], op: "==", value: 1 });
   });
