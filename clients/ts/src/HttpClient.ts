@@ -137,22 +137,39 @@ const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
  * answer was lost is never applied twice by the SDK.
  */
 export function outcomeUnknownIfCut(error: ConnectError): ConnectError {
-  if (error.code !== Code.Aborted && error.code !== Code.Internal && error.code !== Code.Unknown) return error;
+  const code = connectionErrorCode(error);
+  if (code === null) return error;
+  return new ConnectError(
+    `the connection broke before the answer arrived (${code}: ${error.rawMessage}): the call's outcome is unknown; a write or commit may have been applied`,
+    Code.Unavailable,
+    error.metadata,
+    undefined,
+    error,
+  );
+}
+
+/**
+ * `error`, met while reading an open server stream, as UNAVAILABLE when the
+ * connection broke (a reset read as ABORTED: a listener's onReconnect saw
+ * ABORTED when the server went away, though the SDKs call a reset
+ * UNAVAILABLE); else unchanged. A stream only reads, so nothing is unknown.
+ */
+export function unavailableIfCut(error: ConnectError): ConnectError {
+  const code = connectionErrorCode(error);
+  if (code === null) return error;
+  return new ConnectError(`the connection broke while the stream was open (${code}: ${error.rawMessage})`, Code.Unavailable, error.metadata, undefined, error);
+}
+
+/** The Node error code of a broken connection in `error`'s cause chain (for the codes Connect reports it under), or null. */
+function connectionErrorCode(error: ConnectError): string | null {
+  if (error.code !== Code.Aborted && error.code !== Code.Internal && error.code !== Code.Unknown) return null;
   let cause: unknown = error.cause;
   for (let depth = 0; depth < 8 && typeof cause === "object" && cause !== null; depth++) {
     const code = (cause as { code?: unknown }).code;
-    if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) {
-      return new ConnectError(
-        `the connection broke before the answer arrived (${code}: ${error.rawMessage}): the call's outcome is unknown; a write or commit may have been applied`,
-        Code.Unavailable,
-        error.metadata,
-        undefined,
-        error,
-      );
-    }
+    if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return code;
     cause = (cause as { cause?: unknown }).cause;
   }
-  return error;
+  return null;
 }
 
 /** Opens a server stream, retrying until its first message (or its end) arrives. */
@@ -174,7 +191,11 @@ async function openStream<I extends DescMessage, O extends DescMessage>(
 async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterable<T> {
   if (first.done === true) return;
   yield first.value;
-  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+  try {
+    for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+  } catch (err) {
+    throw unavailableIfCut(ConnectError.from(err));
+  }
 }
 
 async function collect<T>(input: AsyncIterable<T>): Promise<T[]> {

@@ -487,6 +487,37 @@ describe("Transaction", () => {
     }
   });
 
+  it("a server stream cut after its first message (a reset Connect reports as ABORTED) fails UNAVAILABLE, as a reset before it does", async () => {
+    const served = createRouterTransport((router) => {
+      router.service(QueryService, {
+        async *listen() {
+          yield { current: true, resumeToken: "t1" };
+        },
+      });
+    });
+    const transport: Transport = {
+      unary: served.unary,
+      async stream(method, signal, timeoutMs, header, input, contextValues) {
+        const res = await served.stream(method, signal, timeoutMs, header, input, contextValues);
+        async function* thenCut() {
+          for await (const m of res.message) yield m;
+          const cut = new ConnectError("socket hang up", Code.Aborted);
+          cut.cause = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+          throw cut;
+        }
+        return { ...res, message: thenCut() };
+      },
+    };
+    const db = new ImpossibleDBClient({ transport, retry: { initialBackoffMs: 1, maxBackoffMs: 2 } });
+    const seen: string[] = [];
+    const err = await (async () => {
+      for await (const m of db.services.query.listen({ target: { case: "document", value: { collection: "c", id: "a" } } })) seen.push(m.resumeToken);
+    })().then(() => null, (e: unknown) => ConnectError.from(e));
+    expect(seen).toEqual(["t1"]);
+    expect(err?.code, err?.message).toBe(Code.Unavailable);
+    expect(err?.rawMessage).toMatch(/connection broke while the stream was open \(ECONNRESET/);
+  });
+
   it("runTransaction gives up after attemptsMax aborts and does not retry other errors", async () => {
     let commits = 0;
     const db = client({
