@@ -13,6 +13,7 @@ import type { Services } from "./services.js";
 import type { DocumentData } from "./value-codec.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, wireData, wireFields, wirePatch, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
 import { OUTCOME_UNKNOWN_CODES, withOutcomeUnknown } from "./Transaction.js";
+import { wasNeverSent } from "./HttpClient.js";
 import type { WithFieldValues } from "./field-value.js";
 
 /** Options of a read. */
@@ -289,6 +290,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
       res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
     } catch (err) {
       const error = ConnectError.from(err);
+      if (wasNeverSent(err)) throw this.notSent(error);
       if (OUTCOME_UNKNOWN_CODES.has(error.code)) throw withOutcomeUnknown(error, LOST_BATCH_HINT);
       // Refused (nothing applied): the batch may be sent again, as a whole or per shard.
       this.sent = false;
@@ -312,6 +314,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
       res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
     } catch (err) {
       const error = ConnectError.from(err);
+      if (wasNeverSent(err)) throw this.notSent(error);
       throw OUTCOME_UNKNOWN_CODES.has(error.code) ? withOutcomeUnknown(error, LOST_BATCH_HINT) : err;
     }
     return res.statuses.map((status, i) => {
@@ -337,6 +340,12 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
   private markSent(): void {
     this.assertUnsent();
     this.sent = true;
+  }
+
+  /** A call that never left the client (its deadline passed first): the batch may be sent again, and the error says so. */
+  private notSent(error: ConnectError): ConnectError {
+    this.sent = false;
+    return new ConnectError(`${error.rawMessage}: the batch was not sent, so nothing was applied; commit it again (with a longer timeoutMs)`, error.code, error.metadata, undefined, error);
   }
 
   private assertUnsent(): void {

@@ -86,6 +86,25 @@ interface RetryContext {
   onRetry: NonNullable<RetryingTransportOptions["onRetry"]>;
 }
 
+/** Errors of calls this client gave up on before sending an attempt that could have been applied. */
+const unsentErrors = new WeakSet<Error>();
+
+function unsent(error: ConnectError): ConnectError {
+  unsentErrors.add(error);
+  return error;
+}
+
+/**
+ * True when `error` ended a call before it sent an attempt the server could
+ * have carried out: its deadline passed before the first attempt, or before
+ * a retry (a call that is not idempotent is retried only after the server
+ * refused it at the door, applying nothing). So a commit that fails so was
+ * not applied, and may be sent again.
+ */
+export function wasNeverSent(error: unknown): boolean {
+  return error instanceof Error && unsentErrors.has(error);
+}
+
 async function withRetries<T>(
   ctx: RetryContext,
   method: DescMethodUnary | DescMethodStreaming,
@@ -97,7 +116,7 @@ async function withRetries<T>(
   const idempotent = isIdempotent(method);
   for (let n = 1; ; n++) {
     const remainingMs = deadlineMs - (ctx.now() - started);
-    if (remainingMs <= 0) throw new ConnectError(`deadline of ${deadlineMs} ms passed before attempt ${n}`, Code.DeadlineExceeded);
+    if (remainingMs <= 0) throw unsent(new ConnectError(`deadline of ${deadlineMs} ms passed before attempt ${n}`, Code.DeadlineExceeded));
     try {
       return await attempt(remainingMs);
     } catch (err) {

@@ -35,6 +35,7 @@ import type { Services } from "./services.js";
 import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
 import type { WithFieldValues } from "./field-value.js";
 import type { DocumentData } from "./value-codec.js";
+import { wasNeverSent } from "./HttpClient.js";
 
 /** Options of a transaction. */
 export interface TransactionOptions {
@@ -219,6 +220,8 @@ export class Transaction {
 
   /** Sends Commit (again, after a lost answer) and records what became of it. */
   private async sendCommit(readDocs: (DocumentSnapshot | null)[], options: CommitOptions): Promise<CommitOutcome> {
+    // What a commit that never left the client leaves the transaction as.
+    const before: State = this.state === "unknown" ? "unknown" : "open";
     this.state = "committing";
     const reads = [...this.readVersions.values()];
     // A transaction that never read begins with its commit.
@@ -228,6 +231,11 @@ export class Transaction {
       res = await this.services.transaction.commit({ ...which, writes: this.writes, reads }, { timeoutMs: options.timeoutMs });
     } catch (err) {
       const error = ConnectError.from(err);
+      if (wasNeverSent(err)) {
+        // Nothing was sent, so nothing was applied: the transaction is as it was, and commit() may be called again.
+        this.state = before;
+        throw new ConnectError(`${error.rawMessage}: the commit was not sent, so nothing was applied; commit() again (with a longer timeoutMs)`, error.code, error.metadata, undefined, error);
+      }
       if (!OUTCOME_UNKNOWN_CODES.has(error.code)) {
         this.failure = error;
         this.state = "failed";

@@ -5,7 +5,7 @@
  * begins with its commit, so each Commit it sends is a new transaction).
  */
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ImpossibleDBClient, type ImpossibleDBClientOptions } from "../src/node.js";
 import { TransactionService, type CommitRequest } from "../src/gen/impossibledb/v1/transaction_service_pb.js";
 
@@ -233,6 +233,41 @@ describe("a commit's deadline", () => {
     const outcome = await tx.commit({ timeoutMs: 2_000 });
     expect(outcome.results.map((r) => r.version)).toEqual([1n]);
     expect(s.applied()).toBe(1);
+  });
+
+  it("a commit whose deadline passed before it was sent says nothing was applied, and commit() again sends it", async () => {
+    // The client's clock jumps 10 s at every reading while `jump` is set: the deadline passes before the first attempt.
+    let jump = false;
+    let nowMs = 1_000_000;
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => (jump ? (nowMs += 10_000) : nowMs));
+    try {
+      const s = server();
+      const read = s.db.createTransaction();
+      await read.get("c", "a");
+      read.write("c", "a", { n: 1 });
+      const writeOnly = s.db.createTransaction().write("c", "b", { n: 1 });
+      for (const tx of [read, writeOnly]) {
+        jump = true;
+        const cut = ConnectError.from(await tx.commit().catch((e: unknown) => e));
+        jump = false;
+        expect(cut.code).toBe(Code.DeadlineExceeded);
+        expect(cut.rawMessage).toMatch(/the commit was not sent, so nothing was applied; commit\(\) again/);
+        expect(s.commits).toHaveLength(tx === read ? 0 : 1);
+        await tx.commit();
+      }
+      expect(s.commits).toHaveLength(2);
+      expect(s.applied()).toBe(2);
+      // A batch likewise: not sent, so it may be committed again.
+      const batch = s.db.collection("c").batch().set("d", { n: 1 });
+      jump = true;
+      const cut = ConnectError.from(await batch.commit().catch((e: unknown) => e));
+      jump = false;
+      expect(cut.rawMessage).toMatch(/the batch was not sent, so nothing was applied/);
+      // Sent this time (this test server has no CollectionService), not refused as sent already.
+      expect(codeOf(await batch.commit().catch((e: unknown) => e))).toBe(Code.Unimplemented);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("a write-only transaction cut by the deadline says its outcome is unknown and to read the documents", async () => {
