@@ -399,7 +399,7 @@ describe("import refusals name the file's lines, not writes[i]", { timeout: RUN_
     writeFileSync(file, ["ok1", "ok2", "refused3"].map((id) => JSON.stringify({ id, data: {} }) + "\n").join(""));
     const ran = await cli(["import", "cli", file]);
     expect(ran.code).toBe(1);
-    expect(ran.stderr).toContain(`impossibledb: ${file}:3: InvalidArgument: the record at ${file}:3.set: the value is refused (so the batch of 3 records from ${file}:1 was not written; 0 documents written before it)`);
+    expect(ran.stderr).toContain(`impossibledb: ${file}:3: InvalidArgument: the record at ${file}:3: the value is refused (so the batch of 3 records from ${file}:1 was not written; 0 documents written before it)`);
     expect(ran.stderr).not.toMatch(/writes\[/);
   });
 

@@ -186,11 +186,11 @@ function interruptedSummary(file: string, collection: string, written: number, f
 
 /**
  * `message` (the server's) with each `writes[i]` (the write's index in its
- * call, which the user never sees) named by the file and line its record
- * came from.
+ * call, which the user never sees), and the request fields after it
+ * (`writes[3].set`), named by the file and line its record came from.
  */
 export function withLines(message: string, file: string, batch: readonly { line: number }[]): string {
-  return message.replace(/\bwrites\[(\d+)\]/g, (named, index: string) => {
+  return message.replace(/\bwrites\[(\d+)\](?:\.[A-Za-z_]\w*)*/g, (named, index: string) => {
     const line = batch[Number(index)]?.line;
     return line === undefined ? named : `the record at ${file}:${line}`;
   });
