@@ -35,10 +35,10 @@ async function firstToken(resumeToken: string): Promise<ListenResponse> {
  * per extra shard (a listener ignores shards it does not watch).
  */
 async function widened(token: string, shards: number): Promise<string> {
-  const body = JSON.parse(new TextDecoder().decode(fromBase64Url(token.split(".")[0]!))) as { s: string; p: { r: number; p: Record<string, number> } };
+  const body = JSON.parse(new TextDecoder().decode(fromBase64Url(token.split(".")[0]!))) as { s: string; p: { r: number; p: Record<string, number>; f?: number } };
   const positions = { ...body.p.p };
   for (let i = Object.keys(positions).length; i < shards; i++) positions[`shard-${String(i).padStart(SHARD_ID_LENGTH_MAX - 6, "0")}`] = Number.MAX_SAFE_INTEGER;
-  return encodePageToken(env.PAGE_TOKEN_KEY ?? DEVELOPMENT_PAGE_TOKEN_KEY, body.s, { r: body.p.r, p: positions });
+  return encodePageToken(env.PAGE_TOKEN_KEY ?? DEVELOPMENT_PAGE_TOKEN_KEY, body.s, { ...body.p, p: positions });
 }
 
 describe("Listen resume tokens of large routing tables", () => {
