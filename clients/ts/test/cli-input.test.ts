@@ -1,6 +1,6 @@
 /** The CLI's input parsing: CSV cells and their types, and line numbers of JSON array elements. */
 import { describe, expect, it } from "vitest";
-import { cellValue, parseCsv, rowDocument } from "../src/cli/csv.js";
+import { cellValue, parseCsv, rowDocument, type CsvRow } from "../src/cli/csv.js";
 import { elementLines, readRecords, toRecord, withoutByteOrderMark } from "../src/cli/input.js";
 import { createRouterTransport } from "@connectrpc/connect";
 import { createServices } from "../src/services.js";
@@ -13,7 +13,7 @@ const decoder = createServices(createRouterTransport(() => {}), undefined, { tim
 
 describe("CSV", () => {
   it("splits quoted cells with commas, quotes and newlines, and numbers rows by their first line", () => {
-    const rows = parseCsv('a,b\r\n"x, y","say ""hi"""\n"two\nlines",z\n\nlast,row');
+    const rows = parseCsv('a,b\r\n"x, y","say ""hi"""\n"two\nlines",z\n\nlast,row') as CsvRow[];
     expect(rows.map((r) => r.line)).toEqual([1, 2, 3, 6]);
     expect(rows[1]!.cells.map((c) => c.text)).toEqual(["x, y", 'say "hi"']);
     expect(rows[2]!.cells.map((c) => c.text)).toEqual(["two\nlines", "z"]);
@@ -30,7 +30,7 @@ describe("CSV", () => {
   it("refuses an unquoted number a double cannot hold, naming the row and column, rather than storing it as text", () => {
     expect(() => cellValue({ text: "1e400", quoted: false })).toThrow(RangeError);
     expect(cellValue({ text: "1e400", quoted: true })).toBe("1e400");
-    const [header, row] = parseCsv("id,big\nx,-1e400");
+    const [header, row] = parseCsv("id,big\nx,-1e400") as CsvRow[];
     expect(() => rowDocument(header!.cells.map((c) => c.text), row!, 0)).toThrow(/line 2|big/);
     try {
       rowDocument(header!.cells.map((c) => c.text), row!, 0);
@@ -40,10 +40,15 @@ describe("CSV", () => {
     }
   });
 
-  it("refuses unclosed quotes and stray quotes, naming the line", () => {
-    expect(() => parseCsv('a\n"open')).toThrow(/not closed/);
-    expect(() => parseCsv('a\nx"y')).toThrow(/quote inside an unquoted cell/);
-    expect(() => parseCsv('a\n"x"y')).toThrow(/after a closing quote/);
+  it("refuses unclosed quotes and stray quotes, naming the line, and goes on to the next records (the first one hid the rest)", () => {
+    expect(parseCsv('a\n"open')).toEqual([{ line: 1, cells: [{ text: "a", quoted: false }] }, { line: 2, problem: expect.stringMatching(/^a quoted cell starts here and is not closed/) }]);
+    expect(parseCsv('a\nx"y\nz')).toMatchObject([{ line: 1 }, { line: 2, problem: expect.stringMatching(/quote inside an unquoted cell/) }, { line: 3, cells: [{ text: "z" }] }]);
+    expect(parseCsv('a\n"x"y\nz')).toMatchObject([{ line: 1 }, { line: 2, problem: expect.stringMatching(/after a closing quote/) }, { line: 3, cells: [{ text: "z" }] }]);
+  });
+
+  it("names the line an unclosed quoted cell starts on, not its record's first line", () => {
+    const rows = parseCsv('id,a,b\nr1,"two\nlines","open\nr3,x,y\n');
+    expect(rows).toMatchObject([{ line: 1 }, { line: 3, problem: expect.stringMatching(/not closed/) }, { line: 4, cells: [{ text: "r3" }, { text: "x" }, { text: "y" }] }]);
   });
 });
 

@@ -316,6 +316,26 @@ describe("import records with \"data\" and \"fields\"", { timeout: RUN_TIMEOUT_M
   });
 });
 
+describe("import of a CSV file with bad records", { timeout: RUN_TIMEOUT_MS }, () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "impossibledb-cli-csv-"));
+
+  it("lists every bad record at its line, the unclosed quote at the line its cell starts on, and writes nothing (the unclosed quote was the only one named)", async () => {
+    const file = path.join(dir, "bad.csv");
+    writeFileSync(file, 'id,n,note\nok1,1,fine\nbad2,1e400,x\nok3,2,"two\nlines"\nbad5,x"y,z\nok6,3,"open\nok7,4,fine\n');
+    const before = { seen: seen.length, written: written.length };
+    const ran = await cli(["import", "cli", file]);
+    expect(ran.code).toBe(2);
+    const lines = ran.stderr.split("\n").filter(Boolean);
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toContain(`${file}:3: column "n": 1e400 is a number beyond what a double holds`);
+    expect(lines[1]).toContain(`${file}:6: a quote inside an unquoted cell`);
+    expect(lines[2]).toContain(`${file}:7: a quoted cell starts here and is not closed`);
+    expect(lines[3]).toBe(`impossibledb: ${file}: 3 bad records; nothing was written`);
+    expect(seen.length, "nothing was sent").toBe(before.seen);
+    expect(written.length).toBe(before.written);
+  });
+});
+
 describe("export --checkpoint", { timeout: RUN_TIMEOUT_MS }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), "impossibledb-cli-checkpoint-"));
 

@@ -27,6 +27,15 @@ export interface CsvRow {
   readonly cells: readonly Cell[];
 }
 
+/**
+ * A record the CSV syntax refuses, at the line of the fault (for an
+ * unclosed quote, the line its quoted cell starts on).
+ */
+export interface CsvRowProblem {
+  readonly line: number;
+  readonly problem: string;
+}
+
 /** A CSV syntax error at a line. */
 export class CsvSyntaxError extends Error {
   constructor(
@@ -37,9 +46,28 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-/** Splits CSV text into rows; blank lines are skipped. */
-export function parseCsv(text: string): CsvRow[] {
-  const rows: CsvRow[] = [];
+/** Whether `c` ends an unquoted cell. */
+function endsCell(c: string | undefined): boolean {
+  return c === "," || c === "\n" || c === "\r";
+}
+
+/** The offset of the first line end at or after `i` (text.length if none). */
+function lineEndFrom(text: string, i: number): number {
+  let end = i;
+  while (end < text.length && text[end] !== "\n" && text[end] !== "\r") end++;
+  return end;
+}
+
+/**
+ * Splits CSV text into rows, in file order; blank lines are skipped. A
+ * record the syntax refuses comes back as a CsvRowProblem and the parse
+ * goes on at the next line, so one bad record does not hide the others:
+ * an import lists every bad record at once. An unclosed quote runs to the
+ * end of the text, so after one the parse goes on at the line after the
+ * quote's own (the rest of the text holds no other quote).
+ */
+export function parseCsv(text: string): Array<CsvRow | CsvRowProblem> {
+  const rows: Array<CsvRow | CsvRowProblem> = [];
   let cells: Cell[] = [];
   let line = 1;
   let rowLine = 1;
@@ -48,40 +76,55 @@ export function parseCsv(text: string): CsvRow[] {
     if (!(cells.length === 1 && cells[0]!.text === "" && !cells[0]!.quoted)) rows.push({ line: rowLine, cells });
     cells = [];
   };
+  // Refuses the record at `problemLine` and goes on at the line end from `resumeAt` (on line `resumeLine`).
+  const refuse = (problemLine: number, problem: string, resumeAt: number, resumeLine: number) => {
+    rows.push({ line: problemLine, problem });
+    cells = [];
+    i = lineEndFrom(text, resumeAt);
+    line = resumeLine;
+  };
   while (i <= text.length) {
     // At the start of a cell.
     if (text[i] === '"') {
+      const quoteAt = i;
+      const quoteLine = line;
       let value = "";
+      let closed = false;
       i++;
-      for (;;) {
-        if (i >= text.length) throw new CsvSyntaxError(rowLine, "a quoted cell is not closed");
+      while (i < text.length) {
         const c = text[i]!;
         if (c === '"' && text[i + 1] === '"') {
           value += '"';
           i += 2;
         } else if (c === '"') {
           i++;
+          closed = true;
           break;
         } else {
-          if (c === "\n") line++;
+          if (c === "\n" || (c === "\r" && text[i + 1] !== "\n")) line++;
           value += c;
           i++;
         }
       }
-      cells.push({ text: value, quoted: true });
-      if (i < text.length && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") {
-        throw new CsvSyntaxError(line, "text after a closing quote; write \"\" for a quote inside a quoted cell");
+      if (!closed) {
+        refuse(quoteLine, "a quoted cell starts here and is not closed; close it with a quote (write \"\" for a quote inside it)", quoteAt, quoteLine);
+      } else if (i < text.length && !endsCell(text[i])) {
+        refuse(line, "text after a closing quote; write \"\" for a quote inside a quoted cell", i, line);
+      } else {
+        cells.push({ text: value, quoted: true });
       }
     } else {
       let end = i;
-      while (end < text.length && text[end] !== "," && text[end] !== "\n" && text[end] !== "\r") end++;
+      while (end < text.length && !endsCell(text[end])) end++;
       const value = text.slice(i, end);
-      if (value.includes('"')) throw new CsvSyntaxError(line, "a quote inside an unquoted cell; quote the whole cell");
-      cells.push({ text: value, quoted: false });
-      i = end;
+      if (value.includes('"')) refuse(line, "a quote inside an unquoted cell; quote the whole cell", i, line);
+      else {
+        cells.push({ text: value, quoted: false });
+        i = end;
+      }
     }
     if (i >= text.length) {
-      endRow();
+      if (cells.length > 0) endRow();
       break;
     }
     if (text[i] === ",") {
@@ -91,7 +134,7 @@ export function parseCsv(text: string): CsvRow[] {
     // A line end: \r\n, \n or \r.
     if (text[i] === "\r" && text[i + 1] === "\n") i++;
     i++;
-    endRow();
+    if (cells.length > 0) endRow();
     line++;
     rowLine = line;
     if (i >= text.length) break;

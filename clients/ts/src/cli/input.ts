@@ -224,18 +224,13 @@ export function elementStarts(text: string): Array<{ line: number; offset: numbe
 }
 
 async function* csvRecords(file: string, idColumn: string, decoder: ValueDecoder): AsyncIterable<InputRecord | InputProblem> {
-  let rows;
-  try {
-    rows = parseCsv(withoutByteOrderMark(await readFile(file, "utf8")));
-  } catch (err) {
-    if (err instanceof CsvSyntaxError) {
-      yield { kind: "problem", line: err.line, message: err.message };
-      return;
-    }
-    throw err;
-  }
-  const [header, ...data] = rows;
+  const [header, ...data] = parseCsv(withoutByteOrderMark(await readFile(file, "utf8")));
   if (header === undefined) return;
+  if ("problem" in header) {
+    // Without a header no row has field names to check against.
+    yield { kind: "problem", line: header.line, message: header.problem };
+    return;
+  }
   const names = header.cells.map((c) => c.text);
   const idIndex = names.indexOf(idColumn);
   if (idIndex < 0) {
@@ -255,6 +250,10 @@ async function* csvRecords(file: string, idColumn: string, decoder: ValueDecoder
     seen.add(name);
   }
   for (const row of data) {
+    if ("problem" in row) {
+      yield { kind: "problem", line: row.line, message: row.problem };
+      continue;
+    }
     try {
       const doc = rowDocument(names, row, idIndex);
       yield toRecord(row.line, doc, decoder);
