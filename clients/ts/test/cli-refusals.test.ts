@@ -50,9 +50,9 @@ beforeAll(async () => {
     router.service(CollectionService, {
       async listDocuments(req) {
         listed.push(`${req.collection} ${req.pageToken}`);
-        // "slow": pages p1 (at once), p2 (after a pause, to be interrupted in), p3 (the last).
+        // "slow" (and "slow..."): pages p1 (at once), p2 (after a pause, to be interrupted in), p3 (the last).
         const slow = SLOW_PAGES[req.pageToken === "" ? "p1" : req.pageToken];
-        if (req.collection === "slow" && slow !== undefined) {
+        if (req.collection.startsWith("slow") && slow !== undefined) {
           if (slow.pauseMs > 0) await new Promise((r) => setTimeout(r, slow.pauseMs));
           return { documents: [{ collection: req.collection, id: slow.id, data: {} }], nextPageToken: slow.next };
         }
@@ -261,7 +261,7 @@ describe("export --resume-token", { timeout: RUN_TIMEOUT_MS }, () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "impossibledb-cli-export-")), "books.ndjson");
     const ran = await cli(["export", "books", "--resume-token", "garbage", "--out", out]);
     expect(ran.code).toBe(2);
-    expect(ran.stderr).toMatch(/--resume-token is not a token an export of books printed \(the server says: page_token is not a page token ImpossibleDB issued\); nothing was written/);
+    expect(ran.stderr).toMatch(/--resume-token is not a token an export of books in database default printed \(the server says: page_token is not a page token ImpossibleDB issued\); nothing was written/);
     expect(existsSync(out), "no empty file left behind").toBe(false);
     // Without a token the same export writes the file.
     const plain = await cli(["export", "books", "--out", out]);
@@ -368,6 +368,44 @@ describe("export --checkpoint", { timeout: RUN_TIMEOUT_MS }, () => {
     expect(ran.stderr).toContain(`${out} holds 22 bytes, but the checkpoint ${checkpoint} counts 44 bytes`);
     expect(readFileSync(out, "utf8")).toBe('{"id":"b0","data":{}}\n');
     expect(seen.length, "nothing was sent").toBe(before);
+  });
+
+  it("written for another database, collection or server exits 2 naming what it was written for and what the run asks, and sends and writes nothing (it blamed the token)", async () => {
+    const out = path.join(dir, "elsewhere.ndjson");
+    writeFileSync(out, '{"id":"b0","data":{}}\n');
+    const checkpoint = path.join(dir, "elsewhere.checkpoint");
+    writeFileSync(checkpoint, JSON.stringify({ collection: "books", database: "shop", server: `${url}/`, pageToken: "p2", documents: 1, outBytes: 22, out }));
+    const cases: Array<[string[], string]> = [
+      [["--database", "other"], `is the checkpoint of an export of collection books in database shop on ${url}/, and this run asks for collection books in database other on ${url}/: to resume it, run with --database shop`],
+      [[], `and this run asks for collection books in database default on ${url}/: to resume it, run with --database shop`],
+      [["--database", "shop", "--url", "http://127.0.0.1:1"], `and this run asks for collection books in database shop on http://127.0.0.1:1/: to resume it, run with --url ${url}/`],
+    ];
+    for (const [options, message] of cases) {
+      const before = seen.length;
+      const ran = await cli([...options, "export", "books", "--checkpoint", checkpoint, "--out", out]);
+      expect(ran.code, options.join(" ")).toBe(2);
+      expect(ran.stderr).toContain(`impossibledb: ${checkpoint} `);
+      expect(ran.stderr).toContain(message);
+      expect(ran.stderr).toContain("or remove the checkpoint to export from the start; nothing was written");
+      expect(seen.length, "nothing was sent").toBe(before);
+    }
+    const ran = await cli(["--database", "shop", "export", "magazines", "--checkpoint", checkpoint, "--out", out]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain("and this run asks for collection magazines in database shop");
+    expect(ran.stderr).toContain("run with export books");
+    expect(readFileSync(out, "utf8")).toBe('{"id":"b0","data":{}}\n');
+  });
+
+  it("saved by an interrupted export records its database and server, and a resume against another database is refused", async () => {
+    // Its own collection, so the Ctrl-C cases below, which wait for "slow p2", are not told it came already.
+    const checkpoint = path.join(dir, "slowcp.checkpoint");
+    const out = path.join(dir, "slowcp.ndjson");
+    const ran = await cli(["--database", "shop", "export", "slowcp", "--checkpoint", checkpoint, "--out", out], {}, () => listed.includes("slowcp p2"));
+    expect(ran.code).toBe(130);
+    expect(JSON.parse(readFileSync(checkpoint, "utf8"))).toMatchObject({ collection: "slowcp", database: "shop", server: `${url}/` });
+    const again = await cli(["export", "slowcp", "--checkpoint", checkpoint, "--out", out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`in database shop on ${url}/, and this run asks for collection slowcp in database default on ${url}/: to resume it, run with --database shop`);
   });
 
   it("with --resume-token exits 2 saying the two cannot be combined, whether or not the checkpoint exists", async () => {

@@ -20,7 +20,10 @@
  *     counts, so no document is written twice. The checkpoint records
  *     where it writes (--out, or stdout), and a resume elsewhere is refused,
  *     since it would write only the rest there; --resume-token with it is
- *     refused too (the checkpoint keeps its own token).
+ *     refused too (the checkpoint keeps its own token). It records the
+ *     server and database too: a page token is good only for the
+ *     collection, database and server that issued it, so a resume that
+ *     asks for another one is refused, saying which the checkpoint is for.
  * Ctrl-C is heard for the whole run: it always ends (exit 130) saying how
  * many documents were written and how to resume, or that the export was
  * complete when it came.
@@ -50,6 +53,14 @@ export interface ExportOptions {
 /** What a checkpoint file holds. */
 interface Checkpoint {
   readonly collection: string;
+  /**
+   * The database (`default` when the export named none) and the server
+   * (its URL) the export read from; a resume must ask for the same ones,
+   * as the page token is good only there. Absent from checkpoints written
+   * before they were kept; those resume wherever they are told.
+   */
+  readonly database?: string;
+  readonly server?: string;
   readonly pageToken: string;
   readonly documents: number;
   /** Bytes of --out that hold the documents before pageToken; a resume cuts the file back to them. */
@@ -112,7 +123,7 @@ export async function runExport(db: BaseImpossibleDBClient, collection: string, 
 
 /** runExport once its arguments are checked and Ctrl-C is heard; `interrupted` says whether it came. */
 async function exportPages(db: BaseImpossibleDBClient, collection: string, options: ExportOptions, interrupted: () => boolean): Promise<number> {
-  const saved = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint, collection);
+  const saved = options.checkpoint === undefined ? null : await readCheckpoint(options.checkpoint, exportSource(db, collection));
   if (saved?.out !== undefined && saved.out !== outName(options.out)) {
     throw new CliError(
       `${options.checkpoint ?? ""} is the checkpoint of an export to ${outText(saved.out)}, not ${outText(outName(options.out))}: resuming writes only the documents after it, so give ${saved.out === "-" ? "no --out (and >> the same file)" : `--out ${saved.out}`}, or remove the checkpoint to export everything again`,
@@ -154,7 +165,8 @@ async function exportPages(db: BaseImpossibleDBClient, collection: string, optio
         // The server names its own field; the user gave --resume-token (or the checkpoint did).
         if (pages === 0 && resuming && err instanceof ConnectError && err.code === Code.InvalidArgument && /page_token/.test(err.rawMessage)) {
           const from = options.resumeToken !== undefined ? "--resume-token" : `the checkpoint ${options.checkpoint ?? ""}`;
-          throw new CliError(`${from} is not a token an export of ${collection} printed (the server says: ${err.rawMessage}); nothing was written`);
+          const { database } = exportSource(db, collection);
+          throw new CliError(`${from} is not a token an export of ${collection} in database ${database} printed (the server says: ${err.rawMessage}); nothing was written`);
         }
         throw err;
       }
@@ -167,7 +179,7 @@ async function exportPages(db: BaseImpossibleDBClient, collection: string, optio
       progress.increment(page.documents.length);
       pageToken = page.nextPageToken;
       if (options.checkpoint !== undefined && pageToken !== "") {
-        await saveCheckpoint(options.checkpoint, { collection, pageToken, documents: (saved?.documents ?? 0) + written, outBytes, out: outName(options.out) });
+        await saveCheckpoint(options.checkpoint, { ...exportSource(db, collection), pageToken, documents: (saved?.documents ?? 0) + written, outBytes, out: outName(options.out) });
       }
     } while (pageToken !== "");
   } finally {
@@ -226,7 +238,46 @@ function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(text, (err?: Error | null) => (err ? reject(err) : resolve())));
 }
 
-async function readCheckpoint(file: string, collection: string): Promise<Checkpoint | null> {
+/** What an export reads: the collection, its database and the server, as a checkpoint records them. */
+interface ExportSource {
+  readonly collection: string;
+  readonly database: string;
+  readonly server: string;
+}
+
+function exportSource(db: BaseImpossibleDBClient, collection: string): ExportSource {
+  let server = db.baseUrl;
+  try {
+    // One spelling for one server (http://h:1 and http://h:1/ are the same).
+    server = new URL(db.baseUrl).href;
+  } catch {
+    // main.ts has refused a URL it cannot read; keep the text as given.
+  }
+  return { collection, database: db.database ?? "default", server };
+}
+
+/**
+ * Refuses a checkpoint written by an export of another collection, database
+ * or server, naming what it was written for and what this run asks for: its
+ * page token is good only where it was issued (the server would refuse it
+ * as a bad token, which says nothing of why).
+ */
+function assertSameSource(file: string, cp: Partial<Checkpoint>, asked: ExportSource): void {
+  const differs = cp.collection !== asked.collection || (cp.database !== undefined && cp.database !== asked.database) || (cp.server !== undefined && cp.server !== asked.server);
+  if (!differs) return;
+  const describe = (s: Partial<ExportSource>) =>
+    `collection ${s.collection}${s.database === undefined ? "" : ` in database ${s.database}`}${s.server === undefined ? "" : ` on ${s.server}`}`;
+  const give = [
+    cp.collection !== asked.collection ? `export ${cp.collection}` : "",
+    cp.database !== undefined && cp.database !== asked.database ? `--database ${cp.database}` : "",
+    cp.server !== undefined && cp.server !== asked.server ? `--url ${cp.server}` : "",
+  ].filter(Boolean);
+  throw new CliError(
+    `${file} is the checkpoint of an export of ${describe(cp)}, and this run asks for ${describe({ collection: asked.collection, database: cp.database === undefined ? undefined : asked.database, server: cp.server === undefined ? undefined : asked.server })}: to resume it, run with ${give.join(" and ")}, or remove the checkpoint to export from the start; nothing was written`,
+  );
+}
+
+async function readCheckpoint(file: string, asked: ExportSource): Promise<Checkpoint | null> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -240,10 +291,19 @@ async function readCheckpoint(file: string, collection: string): Promise<Checkpo
   } catch {
     throw new CliError(`${file}: not a checkpoint file (not JSON)`);
   }
-  if (typeof cp.pageToken !== "string" || typeof cp.collection !== "string" || typeof cp.documents !== "number" || typeof cp.outBytes !== "number" || (cp.out !== undefined && typeof cp.out !== "string")) {
+  const optionalText = (v: unknown) => v === undefined || typeof v === "string";
+  if (
+    typeof cp.pageToken !== "string" ||
+    typeof cp.collection !== "string" ||
+    typeof cp.documents !== "number" ||
+    typeof cp.outBytes !== "number" ||
+    !optionalText(cp.out) ||
+    !optionalText(cp.database) ||
+    !optionalText(cp.server)
+  ) {
     throw new CliError(`${file}: not a checkpoint file`);
   }
-  if (cp.collection !== collection) throw new CliError(`${file} is the checkpoint of an export of ${cp.collection}, not ${collection}`);
+  assertSameSource(file, cp, asked);
   return cp as Checkpoint;
 }
 
