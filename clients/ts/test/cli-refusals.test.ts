@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminService } from "../src/gen/impossibledb/v1/admin_service_pb.js";
+import { AdminService, Resharding_Phase, Resharding_State } from "../src/gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../src/gen/impossibledb/v1/collection_service_pb.js";
 import { WriteSchema } from "../src/gen/impossibledb/v1/document_pb.js";
 
@@ -40,6 +40,8 @@ const SLOW_PAGES: Readonly<Record<string, { id: string; next: string; pauseMs: n
   p2: { id: "s2", next: "p3", pauseMs: SLOW_PAUSE_MS },
   p3: { id: "s3", next: "", pauseMs: SLOW_PAUSE_MS },
 };
+/** The resharding the fake server starts (and cancels) and that never ends. */
+const RUNNING_RESHARDING = { id: "op-9", state: Resharding_State.RUNNING, phase: Resharding_Phase.COPYING, sourceShardCount: 8, targetShardCount: 9, documentsTotal: 10n };
 /** Every write of every BatchWriteDocuments the fake server saw, in protobuf JSON. */
 const written: unknown[] = [];
 let server: Server;
@@ -69,11 +71,18 @@ beforeAll(async () => {
       },
     }) &&
     router.service(AdminService, {
-      startResharding() {
+      startResharding(req) {
+        // 9 shards: a resharding that starts and never ends (to be interrupted while followed).
+        if (req.shardCount === 9) return { resharding: RUNNING_RESHARDING };
         throw new ConnectError("the database already has 8 shards", Code.FailedPrecondition);
       },
-      cancelResharding() {
+      cancelResharding(_req, ctx) {
+        // The database "rolling": a cancel whose rollback never ends.
+        if (ctx.requestHeader.get("impossibledb-database") === "rolling") return { resharding: RUNNING_RESHARDING };
         throw new ConnectError("no resharding is running", Code.FailedPrecondition);
+      },
+      getResharding() {
+        return { resharding: RUNNING_RESHARDING };
       },
       createSearchIndex(req) {
         created.push(req.index!.textFields.map((f) => `${f.field}:${f.weight}`));
@@ -446,6 +455,30 @@ describe("Ctrl-C", { timeout: RUN_TIMEOUT_MS }, () => {
     expect(ran.code).toBe(130);
     expect(ran.stderr).toContain(`import interrupted: 1 document of 3 written to slow, from the records up to ${file}:1; to finish, run the same import again`);
     expect(written.length - before).toBe(1);
+  });
+});
+
+describe("Ctrl-C while following a resharding", { timeout: RUN_TIMEOUT_MS }, () => {
+  const polls = () => seen.filter((p) => p.includes("GetResharding")).length;
+
+  it("reshard --wait stops waiting at once, exits 130, and says the resharding goes on and how to watch or cancel it (Node exited silently)", async () => {
+    const before = polls();
+    const started = Date.now();
+    // A long interval: the wait must end at Ctrl-C, not at the next poll.
+    const ran = await cli(["--database", "shop", "reshard", "9", "--wait", "--interval-ms", "60000"], {}, () => polls() > before);
+    expect(ran.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(RUN_TIMEOUT_MS / 2);
+    expect(ran.stderr).toContain("resharding op-9: 8 -> 9 shards\n");
+    expect(ran.stderr).toContain(
+      "impossibledb: stopped waiting: resharding op-9 goes on in the server; watch it with `impossibledb --database shop resharding`, or cancel it with `impossibledb --database shop resharding cancel`\n",
+    );
+  });
+
+  it("resharding cancel --wait stops waiting at once, exits 130, and says the rollback goes on", async () => {
+    const before = polls();
+    const ran = await cli(["--database", "rolling", "resharding", "cancel", "--wait", "--interval-ms", "60000"], {}, () => polls() > before);
+    expect(ran.code).toBe(130);
+    expect(ran.stderr).toBe("impossibledb: stopped waiting: the rollback of resharding op-9 goes on in the server; watch it with `impossibledb --database rolling resharding`\n");
   });
 });
 

@@ -141,22 +141,48 @@ function positiveInteger(text: string): number {
 }
 
 /**
+ * `wait(signal)` with Ctrl-C heard: Ctrl-C aborts the wait at once (a poll
+ * in flight included) and ends the command (exit 130) saying that only the
+ * following stopped, as `what` goes on in the server, and how to watch or
+ * cancel it. Without a handler Node exits 130 silently, and a user may
+ * think the resharding stopped with it.
+ */
+async function followUntilInterrupted<T>(db: ImpossibleDBClient, what: string, canCancel: boolean, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.on("SIGINT", onInterrupt);
+  try {
+    return await wait(controller.signal);
+  } catch (err) {
+    if (!controller.signal.aborted) throw err;
+    const database = db.database === undefined ? "" : ` --database ${db.database}`;
+    const cancel = canCancel ? `, or cancel it with \`impossibledb${database} resharding cancel\`` : "";
+    throw new CliError(`stopped waiting: ${what} goes on in the server; watch it with \`impossibledb${database} resharding\`${cancel}`, EXIT.interrupted);
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
+}
+
+/**
  * Follows the resharding `id` to its end, printing a progress line on
  * stderr whenever its phase or count changes; prints the outcome and
- * fails (exit 1) unless it SUCCEEDED.
+ * fails (exit 1) unless it SUCCEEDED. Ctrl-C stops the following only.
  */
 async function follow(db: ImpossibleDBClient, id: string, intervalMs: number, json: boolean): Promise<void> {
   let last = "";
   const done = row(
-    await waitForResharding(db, {
-      id,
-      intervalMs,
-      onProgress: (r) => {
-        const line = progressLine(row(r));
-        if (line !== last && r.phase !== Resharding_Phase.DONE) console.error(line);
-        last = line;
-      },
-    }),
+    await followUntilInterrupted(db, `resharding ${id}`, true, (signal) =>
+      waitForResharding(db, {
+        id,
+        intervalMs,
+        signal,
+        onProgress: (r) => {
+          const line = progressLine(row(r));
+          if (line !== last && r.phase !== Resharding_Phase.DONE) console.error(line);
+          last = line;
+        },
+      }),
+    ),
   );
   if (json) console.log(JSON.stringify(done, null, 2));
   else console.log(endLine(done));
@@ -227,7 +253,7 @@ export function addReshardingCommands(cli: Command, client: () => ImpossibleDBCl
       const r = res.resharding;
       if (r === undefined) throw new CliError("the server answered CancelResharding without the operation", EXIT.failed);
       if (opts.wait === true) {
-        const done = row(await waitForResharding(db, { id: r.id, intervalMs: opts.intervalMs }));
+        const done = row(await followUntilInterrupted(db, `the rollback of resharding ${r.id}`, false, (signal) => waitForResharding(db, { id: r.id, intervalMs: opts.intervalMs, signal })));
         if (opts.json === true) console.log(JSON.stringify(done, null, 2));
         else console.log(`resharding ${done.id} ${done.state}: rolled back, the database still has ${counted(done.sourceShardCount, "shard")}`);
         return;
