@@ -24,7 +24,8 @@
  * 3339 offset; finer than a microsecond is refused). Integers and doubles
  * compare as numbers, so `int(5)` and `5` match the same documents. Paths use the
  * field-path grammar (`a.b`, `` `odd name`.c ``). Every error names the
- * character offset where parsing stopped.
+ * character offset where parsing stopped; SQL's IN, NOT IN and IS [NOT]
+ * NULL are refused with what to write instead (filter-advice.ts).
  */
 import type { JsonValue } from "@bufbuild/protobuf";
 import { FailureError } from "../errors.js";
@@ -33,7 +34,8 @@ import { parseFieldPath, type FieldPath } from "../validation/field-path.js";
 import { loneSurrogateProblem } from "../validation/unicode.js";
 import type { CompareOp, Expr } from "./expression.js";
 import { compareNode } from "./parser.js";
-import { readFilterNumber, startsFilterNumber } from "./filter-number.js";
+import { isNullAdvice, listAdvice } from "./filter-advice.js";
+import { nonDecimalSpelling, readFilterNumber, startsFilterNumber } from "./filter-number.js";
 import { microsFromRfc3339, timestampText } from "../values/timestamp.js";
 import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf, typedLeafOf } from "../values/typed.js";
 
@@ -62,7 +64,7 @@ const NO_LISTS = "write (a = 1 OR a = 2), or use the structured filter's OPERATO
 
 /** Parses an AIP-160 filter into an expression tree. */
 export function parseTextFilter(text: string): Expr {
-  const parser = new TextParser(tokenize(text));
+  const parser = new TextParser(tokenize(text), text);
   const expr = parser.expression(1);
   const next = parser.peek();
   if (next.kind !== "end") throw fail(next.at, `unexpected ${describe(next)}`);
@@ -71,7 +73,10 @@ export function parseTextFilter(text: string): Expr {
 
 class TextParser {
   private i = 0;
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly text: string,
+  ) {}
 
   peek(): Token {
     return this.tokens[this.i]!;
@@ -134,7 +139,16 @@ class TextParser {
       }
       return { kind: "contains", path, values: [this.value()] };
     }
-    if (op.kind === "path" && (op.text === "IN" || op.text === "in")) throw fail(op.at, `AIP-160 has no IN operator: ${NO_LISTS}`);
+    // SQL's IN, NOT IN and IS [NOT] NULL: say what this syntax spells.
+    if (isSqlWord(op, "IN")) throw fail(op.at, listAdvice(this.text, t.text, op.at + "IN".length, false));
+    const next = this.peek();
+    if ((isWord(op, "NOT") || isSqlWord(op, "NOT")) && isSqlWord(next, "IN")) throw fail(op.at, listAdvice(this.text, t.text, next.at + "IN".length, true));
+    if (isSqlWord(op, "IS")) {
+      const negated = isWord(next, "NOT") || isSqlWord(next, "NOT");
+      const operand = negated ? this.tokens[this.i + 1]! : next;
+      if (isNullLiteral(operand)) throw fail(op.at, isNullAdvice(t.text, negated));
+      throw fail(op.at, "IS is not an operator here; write =");
+    }
     if (op.kind !== "punct" || !["=", "!=", "<", "<=", ">", ">="].includes(op.text)) {
       // `a = 1 or b = 2`: a lowercase logical word reads as a field path, and the error would be about the next token.
       const upper = t.text.toUpperCase();
@@ -176,6 +190,33 @@ function isWord(t: Token, w: string): boolean {
   return t.kind === "word" && t.text === w;
 }
 
+/** A SQL keyword in any case (`IN`, `in`), which the tokenizer reads as a field path. */
+function isSqlWord(t: Token, w: "IN" | "IS" | "NOT"): boolean {
+  return t.kind === "path" && t.text.toUpperCase() === w;
+}
+
+/** `null`, or `NULL` in another case (a path to the tokenizer). */
+function isNullLiteral(t: Token): boolean {
+  return (t.kind === "value" && t.value === null) || (t.kind === "path" && t.text.toLowerCase() === "null");
+}
+
+/**
+ * The `path IN` or `path NOT IN` before a list the tokenizer stopped in
+ * (at its "[" or ","), so `x IN (1, 2)` is told about IN, not about a comma.
+ */
+function listAfterIn(tokens: readonly Token[]): { path: string; inAt: number; inEnd: number; negated: boolean } | null {
+  let k = tokens.length - 1;
+  // Back over the list read so far: its "(" and the values before the comma.
+  while (k >= 0 && (tokens[k]!.kind === "value" || isPunct(tokens[k]!, "(") || isPunct(tokens[k]!, "-"))) k--;
+  const inToken = tokens[k];
+  if (inToken === undefined || !isSqlWord(inToken, "IN")) return null;
+  const before = tokens[k - 1];
+  const negated = before !== undefined && (isWord(before, "NOT") || isSqlWord(before, "NOT"));
+  const path = tokens[negated ? k - 2 : k - 1];
+  if (path === undefined || path.kind !== "path") return null;
+  return { path: path.text, inAt: negated ? before!.at : inToken.at, inEnd: inToken.at + "IN".length, negated };
+}
+
 function isPunct(t: Token, p: string): boolean {
   return t.kind === "punct" && t.text === p;
 }
@@ -214,7 +255,7 @@ function tokenize(text: string): Token[] {
       i += int[0].length;
       continue;
     }
-    if (ch === "i" && text.startsWith("int(", i)) throw fail(i, "int(...) takes a whole number, such as int(9007199254740993)");
+    if (ch === "i" && text.startsWith("int(", i)) throw fail(i, intProblem(text, i));
     TIMESTAMP_CALL.lastIndex = i;
     const call = ch === "t" ? TIMESTAMP_CALL.exec(text) : null;
     if (call !== null) {
@@ -241,12 +282,31 @@ function tokenize(text: string): Token[] {
     // What JavaScript and C users type first: say what this syntax spells.
     const foreign = FOREIGN_OPERATORS.find(([spelled]) => text.startsWith(spelled, i));
     if (foreign !== undefined) throw fail(i, `${foreign[0]} is not an operator here; write ${foreign[1]}`);
-    if (punct === undefined) throw fail(i, `unexpected character ${JSON.stringify(ch)}${ch === "," ? `: ${NO_LISTS}` : ""}`);
+    if (punct === undefined) {
+      const list = ch === "," || ch === "[" ? listAfterIn(tokens) : null;
+      if (list !== null) throw fail(list.inAt, listAdvice(text, list.path, list.inEnd, list.negated));
+      throw fail(i, `unexpected character ${JSON.stringify(ch)}${ch === "," ? `: ${NO_LISTS}` : ""}`);
+    }
     tokens.push({ kind: "punct", text: punct, at: i });
     i += punct.length;
   }
   tokens.push({ kind: "end", at: text.length });
   return tokens;
+}
+
+/**
+ * Why the `int(` at `start` is not a typed integer: a number spelled as other
+ * languages spell it (`int(0x10)`, `int(1_000)`) is told what to write, as a
+ * bare number is (filter-number.ts); anything else is told the form.
+ */
+function intProblem(text: string, start: number): string {
+  const call = /int\(\s*([^()\s]*)\s*\)/y;
+  call.lastIndex = start;
+  const inner = call.exec(text)?.[1];
+  const spelling = inner === undefined ? null : nonDecimalSpelling(inner);
+  if (spelling === null) return "int(...) takes a whole number, such as int(9007199254740993)";
+  const decimal = spelling.decimal !== undefined && /^-?\d+$/.test(spelling.decimal) ? `; write int(${spelling.decimal})` : "";
+  return `int(${inner}) takes ${spelling.why}${decimal}`;
 }
 
 /** The end of a field path starting at `start`: identifier chars, dots and backquoted segments. */

@@ -67,24 +67,41 @@ function withoutLeadingZeros(literal: string): string {
 
 /** Why `word`, which starts like a number, is not one. */
 function notANumber(word: string): string {
-  const unsigned = word.startsWith("-") ? word.slice(1) : word;
+  const spelling = nonDecimalSpelling(word);
+  if (spelling !== null) return `${word} is not a number: a filter takes ${spelling.why}${spelling.decimal === undefined ? "" : `; write ${spelling.decimal}`}`;
+  return `${word} is not a number: a number is decimal digits with an optional fraction and exponent, such as -1.5e3, and is followed by a space, an operator or a parenthesis`;
+}
+
+/** A whole decimal literal as readFilterNumber reads it (leading zeros are checked apart). */
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Why `word` (a number as other languages spell it: `0x10`, `0b101`, `1_000`)
+ * is not decimal, and the decimal literal it means when there is one (`16`,
+ * `5`, `1000`; none for `0xg`). Null when it is neither. Shared by numbers
+ * and by `int(...)` (aip160.ts), so both say the same.
+ */
+export function nonDecimalSpelling(word: string): { readonly why: string; readonly decimal?: string } | null {
   const sign = word.startsWith("-") ? "-" : "";
+  const unsigned = word.slice(sign.length);
   const radix = /^0([xXoObB])/.exec(unsigned);
   if (radix !== null) {
     const name = { x: "hexadecimal", o: "octal", b: "binary" }[radix[1]!.toLowerCase() as "x" | "o" | "b"];
-    let decimal = "";
+    const why = `decimal numbers only, not ${name}`;
     try {
-      // BigInt reads 0x, 0o and 0b literals exactly; a malformed one throws.
-      decimal = `; write ${sign}${BigInt(unsigned.toLowerCase())}`;
+      // BigInt reads 0x, 0o and 0b literals exactly (digit separators removed first); a malformed one throws.
+      return { why, decimal: `${sign}${BigInt(unsigned.replaceAll("_", "").toLowerCase())}` };
     } catch {
       // No decimal to suggest for a malformed literal such as 0xg.
+      return { why };
     }
-    return `${word} is not a number: a filter takes decimal numbers only, not ${name}${decimal}`;
   }
   if (word.includes("_")) {
-    return `${word} is not a number: a filter takes no digit separators (_); write ${word.replaceAll("_", "")}`;
+    // `0_1` is 01 without its separator, which is refused for its leading zero: suggest 1.
+    const decimal = withoutLeadingZeros(word.replaceAll("_", ""));
+    return { why: "no digit separators (_)", ...(DECIMAL.test(decimal) ? { decimal } : {}) };
   }
-  return `${word} is not a number: a number is decimal digits with an optional fraction and exponent, such as -1.5e3, and is followed by a space, an operator or a parenthesis`;
+  return null;
 }
 
 /**

@@ -81,7 +81,7 @@ describe("the AIP-160 text filter", () => {
     expect(failure(() => text("a = 1 AND")).message).toBe("filter: expected a field path, found the end of the filter at offset 9");
     expect(failure(() => text("a = [1]")).message).toMatch(/unexpected character "\[" at offset 4/);
     // IN is not AIP-160: the message says what to write instead.
-    expect(failure(() => text("a IN (1)")).message).toMatch(/AIP-160 has no IN operator: write \(a = 1 OR a = 2\), or use the structured filter's OPERATOR_IN/);
+    expect(failure(() => text("a IN (1)")).message).toMatch(/AIP-160 has no IN operator: write a = 1, or use the structured filter's OPERATOR_IN/);
     expect(failure(() => text("a in (1)")).message).toMatch(/AIP-160 has no IN operator/);
     expect(failure(() => text("a IN (1, 2)")).message).toMatch(/write \(a = 1 OR a = 2\)/);
     expect(failure(() => text("a = 1, b = 2")).message).toMatch(/unexpected character ",": write \(a = 1 OR a = 2\).* at offset 5$/);
@@ -131,6 +131,35 @@ describe("the AIP-160 text filter", () => {
     expect(text("v = \"NULL\"")).toEqual({ kind: "compare", path: ["v"], op: "==", value: "NULL" });
     // A field really named like one is a field.
     expect(text("or = 1")).toEqual({ kind: "compare", path: ["or"], op: "==", value: 1 });
+  });
+
+  it("says what to write for SQL's IS NULL, IS NOT NULL, IN and NOT IN, with the user's field and values (a list's comma or bracket was blamed)", () => {
+    expect(failure(() => text("x IS NULL")).message).toBe("filter: IS NULL is not an operator here; write x = null (a field that holds null; NOT x:* matches a missing one) at offset 2");
+    expect(failure(() => text("a = 1 AND x is null")).message).toMatch(/IS NULL is not an operator here; write x = null .* at offset 12$/);
+    expect(failure(() => text("x IS NOT NULL")).message).toBe("filter: IS NOT NULL is not an operator here; write x != null (a field that holds a value other than null) at offset 2");
+    expect(failure(() => text("x IS 1")).message).toBe("filter: IS is not an operator here; write = at offset 2");
+    expect(failure(() => text("x IN [1,2]")).message).toBe("filter: AIP-160 has no IN operator: write (x = 1 OR x = 2), or use the structured filter's OPERATOR_IN (docs/queries.md) at offset 2");
+    expect(failure(() => text("x IN (1,2)")).message).toBe("filter: AIP-160 has no IN operator: write (x = 1 OR x = 2), or use the structured filter's OPERATOR_IN (docs/queries.md) at offset 2");
+    expect(failure(() => text(`x in ("a,b", 'c')`)).message).toMatch(/no IN operator: write \(x = "a,b" OR x = 'c'\), /);
+    expect(failure(() => text("x NOT IN [1, 2]")).message).toBe(
+      "filter: AIP-160 has no NOT IN operator: write (x != 1 AND x != 2), or use the structured filter's OPERATOR_NOT_IN (docs/queries.md) at offset 2",
+    );
+    // A long list is not spelled out: the suggestion shows the form.
+    expect(failure(() => text("x IN (1, 2, 3, 4, 5)")).message).toMatch(/write \(x = 1 OR x = 2\), or use the structured filter's OPERATOR_IN/);
+    // The suggestions are filters this parser takes.
+    expect(text("x = null")).toEqual({ kind: "compare", path: ["x"], op: "==", value: null });
+    expect(text("(x != 1 AND x != 2)")).toMatchObject({ kind: "and" });
+  });
+
+  it("says what to write for a hexadecimal or separated number in int(...) and for 0_1, as for a bare number (int(0x10) was told only the form)", () => {
+    expect(failure(() => text("v = int(0x10)")).message).toBe("filter: int(0x10) takes decimal numbers only, not hexadecimal; write int(16) at offset 4");
+    expect(failure(() => text("v = int(-0o17)")).message).toMatch(/int\(-0o17\) takes decimal numbers only, not octal; write int\(-15\) at offset 4$/);
+    expect(failure(() => text("v = int(1_000)")).message).toBe("filter: int(1_000) takes no digit separators (_); write int(1000) at offset 4");
+    expect(failure(() => text("v = int(1.5)")).message).toMatch(/int\(\.\.\.\) takes a whole number/);
+    // 0_1 without its separator is 01, itself refused for its leading zero: the suggestion is 1.
+    expect(failure(() => text("v = 0_1")).message).toBe("filter: 0_1 is not a number: a filter takes no digit separators (_); write 1 at offset 4");
+    expect(failure(() => text("v = 0x1_0")).message).toMatch(/not hexadecimal; write 16 at offset 4$/);
+    for (const suggested of ["int(16)", "int(1000)", "1"]) expect(text(`v = ${suggested}`)).toMatchObject({ kind: "compare" });
   });
 
   it("says what is wrong with a number in a form a filter does not take", () => {
