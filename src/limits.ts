@@ -397,19 +397,19 @@ assertLimit(
     RESPONSE_OVERHEAD_BYTES_MAX / 2,
   "item framing, a page token and a full list of unread refs leave half the overhead margin for plans and statuses",
 );
-// A query token's JSON: {"s":"query:<32 hex>","p":{"k":[...],"i":"<id>","n":<n>}}
-// takes at most 343 bytes besides its keys (ids need no escapes, n has at
-// most 16 digits); each key adds 5 bytes of framing ([rank,...],) to its
+// A query token's JSON: {"s":"query:<32 hex>","p":{"k":[...],"i":"<id>","n":<n>,"f":<n>}}
+// takes at most 351 bytes besides its keys (ids need no escapes, n has at
+// most 16 digits, f at most 3); each key adds 5 bytes of framing ([rank,...],) to its
 // share. base64url makes 4 characters of 3 bytes; the MAC adds 23.
 assertLimit(
-  Math.ceil(((343 + QUERY_ORDER_KEYS_MAX * 5 + PAGE_TOKEN_SORT_KEYS_BYTES_MAX) * 4) / 3) + 23 <= PAGE_TOKEN_LENGTH_MAX,
+  Math.ceil(((351 + QUERY_ORDER_KEYS_MAX * 5 + PAGE_TOKEN_SORT_KEYS_BYTES_MAX) * 4) / 3) + 23 <= PAGE_TOKEN_LENGTH_MAX,
   "a query page token with every sort key at its share fits PAGE_TOKEN_LENGTH_MAX",
 );
 assertLimit(
   Math.floor(PAGE_TOKEN_SORT_KEYS_BYTES_MAX / QUERY_ORDER_KEYS_MAX) >= 64,
   "each sort key's share holds any number (24 bytes) whole, and a cut key's digest (25 bytes) with a prefix",
 );
-assertLimit(DOCUMENT_ID_LENGTH_MAX <= 256, "a token's id fits the 343 bytes counted above");
+assertLimit(DOCUMENT_ID_LENGTH_MAX <= 256, "a token's id fits the 351 bytes counted above");
 // A resume token's JSON: {"s":"listen:<32 hex>","p":{"r":<version>,"p":{...}}}
 // takes at most 128 bytes besides its positions; each is
 // "<shard id>":<position>, (16 digits at most) of 20 bytes plus the id.

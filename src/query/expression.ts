@@ -25,7 +25,9 @@ import type { FieldPath } from "../validation/field-path.js";
  * The version of the matching rules above, carried in Listen's resume
  * tokens: a token of another version answers OUT_OF_RANGE (the listener's
  * view may hold documents that no longer match, which resuming would never
- * remove). 1: `!=` and NOT_IN matched null; 2 (2026-12-02): they leave it
+ * remove); and in query, search and geo page tokens (token-semantics.ts):
+ * one of another version answers INVALID_ARGUMENT, as its walk would go on
+ * under another filter. 1: `!=` and NOT_IN matched null; 2 (2026-12-02): they leave it
  * out, as Firestore's do. Raise it whenever what a filter matches changes.
  */
 export const FILTER_SEMANTICS_VERSION = 2;

@@ -18,6 +18,10 @@
  * SNAPSHOT_HISTORY_RETENTION_MS, or the document moved to another shard by a
  * resharding) does the walk resume at the prefix: no document is skipped,
  * and those that share the prefix with the lost key may be returned again.
+ *
+ * A token carries the filter semantics it was made under (`f`,
+ * token-semantics.ts); one made under others is refused, as its walk would
+ * go on under another filter.
  */
 import { FailureError } from "../errors.js";
 import { PAGE_TOKEN_SORT_KEYS_BYTES_MAX } from "../limits.js";
@@ -25,6 +29,7 @@ import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
 import type { PageState, QuerySpec } from "./executor.js";
 import type { QueryCursor } from "./order.js";
 import { KEY_DIGEST_CHARS, keyDigest, prefixSuccessor, tokenPrefix } from "./token-key.js";
+import { assertPageTokenSemantics, filterSemanticsStamp } from "./token-semantics.js";
 import type { SortKey } from "./values.js";
 
 /** A sort key cut to its prefix in a token, with the digest of the whole key. */
@@ -76,13 +81,20 @@ export async function encodePageState(key: string, scope: string, state: PageSta
     }),
   );
   const cut = keys.some((k) => k.length === 3);
-  return encodePageToken(key, scope, { k: keys, i: state.after.id, n: state.returned, ...(cut && state.anchorVersion !== undefined ? { v: state.anchorVersion } : {}) });
+  return encodePageToken(key, scope, {
+    k: keys,
+    i: state.after.id,
+    n: state.returned,
+    ...(cut && state.anchorVersion !== undefined ? { v: state.anchorVersion } : {}),
+    ...filterSemanticsStamp(),
+  });
 }
 
 /** Decodes a token for `spec`; INVALID_ARGUMENT when it is not one of its tokens. Cut keys are resolved by `resolvePageState`. */
 export async function decodePageState(key: string, scope: string, spec: QuerySpec, token: string): Promise<TokenPageState> {
   const decoded = await decodePageToken(key, scope, token);
   if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
+  assertPageTokenSemantics(decoded.payload);
   const p = decoded.payload as { k?: unknown; i?: unknown; n?: unknown; v?: unknown };
   const keys = p.k;
   const wellFormed =

@@ -17,6 +17,7 @@ import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
 import { RESPONSE_BYTES_MAX } from "../limits.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
+import { assertPageTokenSemantics, filterSemanticsStamp } from "../query/token-semantics.js";
 import type { QueryReport, QuerySpec } from "../query/executor.js";
 import { queryScope } from "../query/page-state.js";
 import { geoRegionFrom } from "../search/geo-query.js";
@@ -92,7 +93,7 @@ export async function runGeoQuery(
   return {
     documents: page.documents.map((d) => wireOf(d.doc)),
     hits: page.documents.map((d) => hitOf(d.distanceMeters)),
-    nextPageToken: page.next === null ? "" : await encodePageToken(request.key, scope, { d: page.next.after.distanceMeters, i: page.next.after.id, n: page.next.returned }),
+    nextPageToken: page.next === null ? "" : await encodePageToken(request.key, scope, { d: page.next.after.distanceMeters, i: page.next.after.id, n: page.next.returned, ...filterSemanticsStamp() }),
     plan,
   };
 }
@@ -146,6 +147,7 @@ async function geoScope(geo: GeoQuery): Promise<string> {
 async function decodeGeoState(key: string, scope: string, token: string): Promise<GeoPageState> {
   const decoded = await decodePageToken(key, scope, token);
   if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
+  assertPageTokenSemantics(decoded.payload);
   const p = decoded.payload as { d?: unknown; i?: unknown; n?: unknown };
   if (typeof p.d !== "number" || !Number.isFinite(p.d) || p.d < 0 || typeof p.i !== "string" || !Number.isSafeInteger(p.n) || (p.n as number) < 0) {
     throw new FailureError("invalid_argument", "page_token is invalid");

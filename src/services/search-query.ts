@@ -14,6 +14,7 @@ import { FailureError } from "../errors.js";
 import { PAGE_TOKEN_LENGTH_MAX, RESPONSE_BYTES_MAX } from "../limits.js";
 import type { QueryReport, QuerySpec } from "../query/executor.js";
 import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
+import { assertPageTokenSemantics, filterSemanticsStamp } from "../query/token-semantics.js";
 import { highlights } from "../search/highlight.js";
 import { frozenOf, planTerms, runSearchPage, searchStatistics, streamSearch, type SearchPageState, type SearchPlanData, type TextSearch } from "../search/search-executor.js";
 import type { ScoredDocument } from "../search/search-merge.js";
@@ -166,7 +167,17 @@ async function readerScope(spec: QuerySpec): Promise<string> {
  */
 async function encodeSearchState(key: string, scope: string, reader: string, state: SearchPageState): Promise<string> {
   const f = state.frozen!;
-  const payload = { s: state.after.score, i: state.after.id, n: state.returned, d: f.documents, t: f.tokens, p: f.phraseDocuments, c: f.compiled, ...(reader === "" ? {} : { r: reader }) };
+  const payload = {
+    s: state.after.score,
+    i: state.after.id,
+    n: state.returned,
+    d: f.documents,
+    t: f.tokens,
+    p: f.phraseDocuments,
+    c: f.compiled,
+    ...(reader === "" ? {} : { r: reader }),
+    ...filterSemanticsStamp(),
+  };
   const whole = await encodePageToken(key, scope, { ...payload, x: f.expansions });
   return whole.length <= PAGE_TOKEN_LENGTH_MAX ? whole : encodePageToken(key, scope, payload);
 }
@@ -174,6 +185,7 @@ async function encodeSearchState(key: string, scope: string, reader: string, sta
 async function decodeSearchState(key: string, scope: string, reader: string, token: string): Promise<SearchPageState> {
   const decoded = await decodePageToken(key, scope, token);
   if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
+  assertPageTokenSemantics(decoded.payload);
   const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown; d?: unknown; t?: unknown; p?: unknown; c?: unknown; x?: unknown; r?: unknown };
   // Signed, so only the server wrote `r`; absent means a caller no rule binds.
   if ((p.r ?? "") !== reader) {
