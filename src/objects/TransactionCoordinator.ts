@@ -16,7 +16,7 @@ import { bareAbortReason } from "../sync/abort-reason.js";
 import { assertNotErased, eraseDatabase, isErased } from "./tombstone.js";
 import { migrate } from "../storage/schema.js";
 import { anotherCommitFailure, COMMITS_ONCE_MESSAGE } from "../sync/another-commit.js";
-import { ROLLED_BACK_MESSAGE, planRefOf, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type PlanRef, type Resolution } from "../sync/commit-plan.js";
+import { lifecycleFailure, ROLLED_BACK_MESSAGE, planRefOf, withReadingShards, type AbortCause, type CommitOutcome, type CommitPlan, type Failpoint, type Lifecycle, type LifecycleAnswer, type PlanRef, type Resolution } from "../sync/commit-plan.js";
 import {
   COORDINATOR_MIGRATIONS,
   dueRecords,
@@ -39,6 +39,8 @@ import { claimOnePhase, forgetClaims, loadClaim, moveClaim, nextClaimForgetMs, t
 
 /** How often a commit waiting on a concurrent commit of the same transaction looks again. */
 const DECISION_POLL_MS = 10;
+/** A participant's words for a commit that came after the deadline (participant.ts), said by the coordinator for a commit no shard checks. */
+const EXPIRED_BEFORE_COMMIT_MESSAGE = "transaction expired before it could commit; retry it";
 
 /** The words of each AbortCause (sync/commit-plan.ts) in the aborted transaction's later answers. */
 const ABORT_REASONS: Record<AbortCause, string> = {
@@ -112,7 +114,7 @@ export class TransactionCoordinator extends DurableObject<Env> {
     }
     if ((existing === null || existing.state.phase === "idle") && !this.inflight.has(plan.txId)) {
       const prepares = withReadingShards(plan, existing?.state.participants ?? []);
-      if (prepares.length === 0) return { ok: true, commitTimeMs: Date.now(), results: [] };
+      if (prepares.length === 0) return this.commitNothing(plan);
       const participants = prepares.map((p) => p.shard);
       const before = existing?.state ?? initialState(plan.deadlineMs);
       const start = transition(before, { type: "commit_requested", participants, deadlineMs: plan.deadlineMs, nowMs: Date.now() });
@@ -575,10 +577,33 @@ export class TransactionCoordinator extends DurableObject<Env> {
     assertNotErased(this.erased);
     const lifecycle = this.lifecycle(txId);
     if (lifecycle.lifecycle !== "open") return { lifecycle, claim: null, another: this.anotherCommit(txId, fingerprint) ?? this.refusedBefore(txId, fingerprint) };
+    // A first claim past the deadline is a commit that never happened: expired, as a shard
+    // refuses one that reads or writes (participant.ts). Only a claim made in time is answered
+    // after it (a Commit sent again within TX_RECORD_RETENTION_MS, whose first answer was lost);
+    // a commit with nothing to validate or write, or a read-only one, touches no shard that would
+    // check, and answered OK here however late it came.
+    if (Date.now() > deadlineMs && loadClaim(this.sql, txId) === null) return { lifecycle, claim: null, another: failure("aborted", EXPIRED_BEFORE_COMMIT_MESSAGE) };
     const forgetAtMs = deadlineMs + TX_RECORD_RETENTION_MS;
     const claim = this.ctx.storage.transactionSync(() => claimOnePhase(this.sql, txId, { shard, fingerprint, answerMs }, forgetAtMs));
     await this.armAlarm();
     return { lifecycle, claim, another: claim.kind === "conflict" ? this.anotherCommit(txId, fingerprint) : null };
+  }
+
+  /**
+   * The commit of a locking transaction with nothing to prepare (no writes,
+   * no reads, no read locks on any shard): the id's one commit all the same,
+   * claimed as a commit with no shard is (claimOnePhase), so that a repeat
+   * answers the same commit time, after the deadline too, and a first one
+   * past the deadline is refused as expired. It answered OK with a new time
+   * at every call, however late.
+   */
+  private async commitNothing(plan: CommitPlan): Promise<CommitOutcome> {
+    const nowMs = Date.now();
+    const claimed = await this.claimOnePhase(plan.txId, plan.deadlineMs, "", fingerprintOfPlan(plan), nowMs);
+    const refused = claimed.another ?? lifecycleFailure(claimed.lifecycle);
+    if (refused !== null) return { ok: false, kind: refused.kind, message: refused.message };
+    if (claimed.claim?.kind !== "claimed") throw new Error("invariant broken: a claim conflict without the other commit's answer");
+    return { ok: true, commitTimeMs: claimed.claim.answerMs ?? nowMs, results: [] };
   }
 
   /**

@@ -85,7 +85,8 @@ export function createTransactionService(): ServiceImpl<typeof TransactionServic
       const env = envOf(ctx);
       // A Commit sent again after a lost answer may come after the deadline:
       // it is answered from the records kept TX_RECORD_RETENTION_MS past it
-      // (a commit that never happened is refused as expired by the shards).
+      // (a commit that never happened is refused as expired by the shards, or,
+      // for one that touches none, by its coordinator's claim).
       const { token, fresh } = await transactionOfCall(env, req.transaction, req.newTransaction, TX_RECORD_RETENTION_MS);
       if (token.readOnly) {
         if (req.writes.length > 0) throw new FailureError("invalid_argument", "a read-only transaction cannot write; begin it without read_only");

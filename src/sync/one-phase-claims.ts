@@ -13,7 +13,9 @@
  * the same; a commit of the id with other reads or writes is refused, and a one-phase commit the shard refused is recorded as the
  * transaction's abort, so the id stays aborted (as a two-phase commit's
  * coordinator decides once). A claim is kept until the transaction's
- * deadline plus TX_RECORD_RETENTION_MS, like a coordinator's records.
+ * deadline plus TX_RECORD_RETENTION_MS, like a coordinator's records; the
+ * coordinator makes no first claim past the deadline (the commit expired),
+ * so only a commit claimed in time is answered after it.
  *
  * Invariant (asserted by test/workerd/transactions.test.ts "commits
  * once"): a transaction id commits at most once, with one set of writes,
