@@ -33,6 +33,7 @@ import { currentLoadAverage } from "./lib/machine.js";
 import { searchCorpus, searchShapes, type SearchDoc, type SearchShape } from "./lib/search-corpus.js";
 import { startImpossibleDb, type RunningImpossibleDb } from "./systems/impossibledb.js";
 import { startWorkerd } from "./systems/workerd-host.js";
+import { waitForCompaction } from "./lib/search-compaction.js";
 import { tokenTexts } from "../src/search/tokenizer.js";
 
 const other = process.argv[2];
@@ -58,7 +59,10 @@ async function loadImpossibleDb(idb: RunningImpossibleDb, docs: readonly SearchD
       writes: docs.slice(i, i + 500).map((d) => ({ ref: { collection: COLLECTION, id: d.id }, operation: { case: "set" as const, value: { title: d.title, body: d.body } } })),
     });
   }
-  await createClient(AdminService, transport).createSearchIndex({ index: { collection: COLLECTION, textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }] } });
+  const admin = createClient(AdminService, transport);
+  await admin.createSearchIndex({ index: { collection: COLLECTION, textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }] } });
+  // A checkout from before compaction (src/search/compaction.ts) has no uncompacted_shards: it reads 0 there.
+  log(`${idb.url}: search index compacted on every shard ${(await waitForCompaction(admin, COLLECTION)).toFixed(1)} s after its backfill`);
   const query = (shape: SearchShape) => ({ collection: COLLECTION, search: { text: shape.text, exact: shape.exact ?? false } });
   return {
     run: async (shape) => (await queries.runQuery({ query: query(shape), pageSize: TOP })).documents.map((d) => d.id),
@@ -84,6 +88,9 @@ try {
     const reply = await post(agent, `${floor.url}/fts-load`, JSON.stringify(rows));
     if (reply.status !== 200) throw new Error(`floor /fts-load: HTTP ${reply.status}: ${reply.body}`);
   }
+  // Merged into one segment, as ImpossibleDB's shards compact an index at rest.
+  const optimized = await post(agent, `${floor.url}/fts-optimize`, "");
+  if (optimized.status !== 200) throw new Error(`floor /fts-optimize: HTTP ${optimized.status}: ${optimized.body}`);
   const fts: Run = async (_shape, compiled) => {
     const reply = await post(agent, `${floor.url}/fts-search?limit=${TOP}`, compiled);
     if (reply.status !== 200) throw new Error(`floor /fts-search: HTTP ${reply.status}: ${reply.body}`);
