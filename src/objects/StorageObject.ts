@@ -39,7 +39,7 @@ import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
 import { maintainSearch } from "../search/search-maintenance.js";
-import { compactionStep } from "../search/compaction.js";
+import { compactionStep, skipCompaction } from "../search/compaction.js";
 import { UnchangedReads } from "../storage/unchanged-reads.js";
 import { runShardGeoSearch, type ShardGeoRequest, type ShardGeoResult } from "../search/shard-geo.js";
 import { backfillShardSearchIndex, createShardSearchIndex, dropShardSearchIndex, type SearchIndexStep } from "../search/shard-index.js";
@@ -343,8 +343,15 @@ export class StorageObject extends DurableObject<Env> {
     if (this.erased) return;
     // One bounded step of merging a text index at rest into one segment
     // (search/compaction.ts); resolveOverdue sets the next alarm, now again
-    // while the step left work.
-    this.ctx.storage.transactionSync(() => compactionStep(this.ctx.storage.sql, Date.now()));
+    // while the step left work. A step that fails must not hold up the
+    // recovery below: its index is left as it is until it changes again.
+    const sql = this.ctx.storage.sql;
+    try {
+      this.ctx.storage.transactionSync(() => compactionStep(sql, Date.now()));
+    } catch (err) {
+      console.error(JSON.stringify({ event: "search_compaction_failed", error: String(err) }));
+      this.ctx.storage.transactionSync(() => skipCompaction(sql, Date.now()));
+    }
     // Recovery may commit transactions whose documents are not known here.
     this.cache?.clear();
     try {

@@ -82,6 +82,18 @@ export function compactionStep(sql: SearchSql, nowMs: number): CompactionStep {
   return { collection: due.collection, finished: true };
 }
 
+/**
+ * Records the index due first at `nowMs` as compacted without merging it:
+ * after a step failed, so the alarm does not retry it at once, over and
+ * over (the next change of the index makes it due again).
+ */
+export function skipCompaction(sql: SearchSql, nowMs: number): void {
+  sql.exec(
+    "UPDATE search_text_stats SET compacted_generation = generation WHERE collection = (SELECT collection FROM search_text_stats WHERE compacted_generation IS NOT generation AND coalesce(changed_ms, 0) <= ? ORDER BY coalesce(changed_ms, 0), collection LIMIT 1)",
+    nowMs - SEARCH_COMPACT_IDLE_MS,
+  );
+}
+
 function totalChanges(sql: SearchSql): number {
   return sql.exec<{ n: number }>("SELECT total_changes() AS n").toArray()[0]!.n;
 }

@@ -33,7 +33,7 @@ import { loadDocument, loadDocuments, rawRows } from "./shard-documents.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
-import { VocabularyCache } from "./vocabulary-cache.js";
+import { VocabularyCache, type WordPosting } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
 /**
@@ -242,7 +242,12 @@ export function runSearchStats(
     const known = word ? vocabulary.known(req.collection, alone.tokens[0]!, all.generation) : undefined;
     const fromInstances = known !== undefined && known <= SEARCH_ONE_PASS_CANDIDATES_MAX;
     if (fromInstances && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
-    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, fromInstances);
+    const lone = alone.tokens[0]!;
+    const postings = {
+      cached: fromInstances ? vocabulary.wordPostings(req.collection, lone, all.generation) : undefined,
+      keep: (read: readonly WordPosting[]) => vocabulary.keepWordPostings(req.collection, lone, all.generation, read),
+    };
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, fromInstances, postings);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
     // A lone word's documents are its candidates (its typo check asks again).

@@ -3,15 +3,17 @@
  * a text index that has gone unchanged for SEARCH_COMPACT_IDLE_MS into one
  * FTS5 segment, in bounded steps, without changing any answer; a write
  * makes the index due again, and the alarm does not touch an index still
- * being written. And the search passes' reads kept between writes
- * (storage/unchanged-reads.ts) never hide a write, a write intent or an
- * index change.
+ * being written. And what a shard keeps between searches (the passes'
+ * reads, storage/unchanged-reads.ts; a rare word's postings,
+ * vocabulary-cache.ts) never hides a write, a write intent or an index
+ * change.
  */
 import { describe, expect, it } from "vitest";
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
+import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { SEARCH_COMPACT_IDLE_MS } from "../../src/search/limits.js";
 import { ftsTableName } from "../../src/search/text-index.js";
 import type { StorageObject } from "../../src/objects/StorageObject.js";
@@ -20,6 +22,7 @@ import { connectClient, initialRouter } from "./helpers.js";
 const db = connectClient(CollectionService);
 const admin = connectClient(AdminService);
 const query = connectClient(QueryService);
+const tx = connectClient(TransactionService);
 const router = initialRouter();
 
 const WORDS = ["amber", "basil", "cedar", "dune", "ember", "fjord", "grove", "heath", "iris", "juniper", "kelp", "lichen"];
@@ -179,5 +182,34 @@ describe("a shard's search passes between writes (storage/unchanged-reads.ts)", 
     const dropped = await stats();
     expect(dropped.ok).toBe(false);
     expect((dropped as { message?: string }).message).toMatch(/has no search index/);
+  });
+});
+
+describe("a rare word's postings kept between searches (vocabulary-cache.ts)", () => {
+  it("never answer a document as it was: writes, deletes and other fields are seen at once", async () => {
+    const collection = "kept_postings";
+    await admin.createSearchIndex({ index: { collection, textFields: [{ field: "title" }] } });
+    const ids = ["p0", "p1", "p2", "p3", "p4", "p5"];
+    for (const [i, id] of ids.entries()) await db.setDocument({ ref: { collection, id }, data: { title: i < 4 ? "zephyr amber" : "amber", n: i } });
+    const search = async () => {
+      const res = await query.runQuery({ query: { collection, search: { text: "zephyr", exact: true } }, pageSize: 20 });
+      return res.documents.map((d) => [d.id, (d.data as { n: number }).n]).sort();
+    };
+    // The first search finds the word's count; the second reads its postings; later ones keep them.
+    for (let i = 0; i < 3; i++) expect(await search()).toEqual([["p0", 0], ["p1", 1], ["p2", 2], ["p3", 3]]);
+    // Another field of a document holding the word changes: its new value is answered.
+    await db.setDocument({ ref: { collection, id: "p1" }, data: { title: "zephyr amber", n: 10 } });
+    expect(await search()).toEqual([["p0", 0], ["p1", 10], ["p2", 2], ["p3", 3]]);
+    expect(await search()).toEqual([["p0", 0], ["p1", 10], ["p2", 2], ["p3", 3]]);
+    // A document gains the word, another loses it, one is deleted.
+    await db.setDocument({ ref: { collection, id: "p4" }, data: { title: "zephyr", n: 4 } });
+    await db.setDocument({ ref: { collection, id: "p2" }, data: { title: "amber", n: 2 } });
+    await db.deleteDocument({ ref: { collection, id: "p3" } });
+    expect(await search()).toEqual([["p0", 0], ["p1", 10], ["p4", 4]]);
+    expect(await search()).toEqual([["p0", 0], ["p1", 10], ["p4", 4]]);
+    // A transaction's write is seen too.
+    const begun = await tx.beginTransaction({});
+    await tx.commit({ transaction: begun.transaction, writes: [{ ref: { collection, id: "p5" }, operation: { case: "set", value: { title: "zephyr", n: 5 } } }] });
+    expect(await search()).toEqual([["p0", 0], ["p1", 10], ["p4", 4], ["p5", 5]]);
   });
 });
