@@ -30,6 +30,7 @@ import { createKeepAliveAgent } from "./lib/http.js";
 import { AdminService } from "../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../gen/impossibledb/v1/collection_service_pb.js";
 import { searchCorpus } from "./lib/search-corpus.js";
+import { waitForCompaction } from "./lib/search-compaction.js";
 
 const INSPECTOR_PORT = PORTS.inspector;
 process.env.BENCH_INSPECTOR_PORT = String(INSPECTOR_PORT);
@@ -85,7 +86,9 @@ try {
     for (let i = 0; i < corpus.length; i += 500) {
       await collections.batchWriteDocuments({ writes: corpus.slice(i, i + 500).map((d) => ({ ref: { collection: "articles", id: d.id }, operation: { case: "set" as const, value: { title: d.title, body: d.body } } })) });
     }
-    await createClient(AdminService, transport).createSearchIndex({ index: { collection: "articles", textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }] } });
+    const admin = createClient(AdminService, transport);
+    await admin.createSearchIndex({ index: { collection: "articles", textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }] } });
+    await waitForCompaction(admin, "articles");
   }
   const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as { id: string; title: string; webSocketDebuggerUrl: string }[];
   const target = targets.find((t) => t.webSocketDebuggerUrl !== undefined && !t.id.includes("loopback")) ?? targets[0]!;

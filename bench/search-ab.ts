@@ -14,7 +14,10 @@
  *
  * With BENCH_AB_RUNQUERY=1 a last row measures a plain RunQuery of 10
  * documents (no search) on both checkouts, the fan-out's own cost (its
- * FTS5 object column runs the rare term, for scale).
+ * FTS5 object column runs the rare term, for scale). With BENCH_AB_VARIED=1
+ * a row searches a different rare word each sample (typo tolerance off):
+ * the rare term's cold cost, with nothing kept from an earlier search of
+ * the same word.
  *
  * Ports: this checkout's BENCH_PORT_BASE (+11 ImpossibleDB, +12 the floor)
  * and BENCH_AB_OTHER_PORT_BASE (default BENCH_PORT_BASE + 1000) for the
@@ -30,9 +33,10 @@ import { PORTS } from "./config.js";
 import { createKeepAliveAgent, post } from "./lib/http.js";
 import { treeCpuSeconds, workerdPids } from "./lib/cpu.js";
 import { currentLoadAverage } from "./lib/machine.js";
-import { searchCorpus, searchShapes, type SearchDoc, type SearchShape } from "./lib/search-corpus.js";
+import { searchCorpus, searchShapes, wordOf, type SearchDoc, type SearchShape } from "./lib/search-corpus.js";
 import { startImpossibleDb, type RunningImpossibleDb } from "./systems/impossibledb.js";
 import { startWorkerd } from "./systems/workerd-host.js";
+import { waitForCompaction } from "./lib/search-compaction.js";
 import { tokenTexts } from "../src/search/tokenizer.js";
 
 const other = process.argv[2];
@@ -58,7 +62,10 @@ async function loadImpossibleDb(idb: RunningImpossibleDb, docs: readonly SearchD
       writes: docs.slice(i, i + 500).map((d) => ({ ref: { collection: COLLECTION, id: d.id }, operation: { case: "set" as const, value: { title: d.title, body: d.body } } })),
     });
   }
-  await createClient(AdminService, transport).createSearchIndex({ index: { collection: COLLECTION, textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }] } });
+  const admin = createClient(AdminService, transport);
+  await admin.createSearchIndex({ index: { collection: COLLECTION, textFields: [{ field: "title", weight: 2 }, { field: "body", weight: 1 }] } });
+  // A checkout from before compaction (src/search/compaction.ts) has no uncompacted_shards: it reads 0 there.
+  log(`${idb.url}: search index compacted on every shard ${(await waitForCompaction(admin, COLLECTION)).toFixed(1)} s after its backfill`);
   const query = (shape: SearchShape) => ({ collection: COLLECTION, search: { text: shape.text, exact: shape.exact ?? false } });
   return {
     run: async (shape) => (await queries.runQuery({ query: query(shape), pageSize: TOP })).documents.map((d) => d.id),
@@ -84,6 +91,9 @@ try {
     const reply = await post(agent, `${floor.url}/fts-load`, JSON.stringify(rows));
     if (reply.status !== 200) throw new Error(`floor /fts-load: HTTP ${reply.status}: ${reply.body}`);
   }
+  // Merged into one segment, as ImpossibleDB's shards compact an index at rest.
+  const optimized = await post(agent, `${floor.url}/fts-optimize`, "");
+  if (optimized.status !== 200) throw new Error(`floor /fts-optimize: HTTP ${optimized.status}: ${optimized.body}`);
   const fts: Run = async (_shape, compiled) => {
     const reply = await post(agent, `${floor.url}/fts-search?limit=${TOP}`, compiled);
     if (reply.status !== 200) throw new Error(`floor /fts-search: HTTP ${reply.status}: ${reply.body}`);
@@ -121,6 +131,37 @@ try {
     const [p50, p99] = [0.5, 0.99].map((q) => samples.map((xs) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!));
     const f = (x: number) => x.toFixed(2);
     lines.push(`| ${label} | ${f(p50![0]!)} / ${f(p99![0]!)} | ${f(p50![1]!)} / ${f(p99![1]!)} | ${f(p50![2]!)} / ${f(p99![2]!)} | ${f(p50![0]! / p50![2]!)}x | ${f(p50![1]! / p50![2]!)}x | ${f(p50![0]! / p50![1]!)}x | ${cpu.map(f).join(" / ")} | ${currentLoadAverage().toFixed(2)} |`);
+    log(lines[lines.length - 1]!);
+  }
+  if (process.env["BENCH_AB_VARIED"] === "1") {
+    // Every sample a word no sample searched before, of about the rare
+    // term's popularity (ranks 4,001 on; the rare term is rank 4,000), typo
+    // tolerance off so each system's query is the word alone: nothing a
+    // shard keeps between searches of one word (its count, its postings)
+    // helps, so this row is the rare term's cold cost.
+    const words = Array.from({ length: WARMUP + SAMPLES }, (_, i) => wordOf(4_001 + i));
+    const shapeOf = (word: string): SearchShape => ({ name: "rare term, varied", text: word, tsquery: word, exact: true });
+    for (const word of words.slice(0, 3)) {
+      const expected = JSON.stringify(await fts(shapeOf(word), `"${word}"`));
+      for (const [name, run] of systems) if (JSON.stringify(await run(shapeOf(word), `"${word}"`)) !== expected) throw new Error(`${name}'s top ${TOP} differs from the FTS5 object's for ${word}`);
+    }
+    const samples: number[][] = systems.map(() => []);
+    let cpu0: number[] = [];
+    // The three words checked above are warm: the samples start after them.
+    for (let i = 3; i < words.length; i++) {
+      if (i === WARMUP) cpu0 = await Promise.all(systems.map(([, , pids]) => treeCpuSeconds(pids)));
+      for (let k = 0; k < systems.length; k++) {
+        const s = (i + k) % systems.length;
+        const t0 = performance.now();
+        await systems[s]![1](shapeOf(words[i]!), `"${words[i]!}"`);
+        if (i >= WARMUP) samples[s]!.push(performance.now() - t0);
+      }
+    }
+    const n = words.length - WARMUP;
+    const cpu = (await Promise.all(systems.map(([, , pids]) => treeCpuSeconds(pids)))).map((c, k) => ((c - cpu0[k]!) * 1000) / n);
+    const [p50, p99] = [0.5, 0.99].map((q) => samples.map((xs) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!));
+    const f = (x: number) => x.toFixed(2);
+    lines.push(`| rare terms, exact, a different word each sample (ranks 4,001-${4_000 + words.length}) | ${f(p50![0]!)} / ${f(p99![0]!)} | ${f(p50![1]!)} / ${f(p99![1]!)} | ${f(p50![2]!)} / ${f(p99![2]!)} | ${f(p50![0]! / p50![2]!)}x | ${f(p50![1]! / p50![2]!)}x | ${f(p50![0]! / p50![1]!)}x | ${cpu.map(f).join(" / ")} | ${currentLoadAverage().toFixed(2)} |`);
     log(lines[lines.length - 1]!);
   }
   console.log(`${DOCS} documents on 8 shards, ${SAMPLES} samples per system after ${WARMUP} warm-up, interleaved\n\n${lines.join("\n")}`);

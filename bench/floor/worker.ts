@@ -33,6 +33,8 @@
  *   /fts-load              body: JSON array of [id, title tokens, body tokens, data JSON];
  *                          stores them in ONE object's FTS5 table (bench/search.ts's
  *                          baseline: one SQLite FTS5 database on the platform)
+ *   /fts-optimize          merges that FTS5 table's segments into one (FTS5's
+ *                          `optimize`); answers the milliseconds it took
  *   /fts-search?limit=     body: an FTS5 match expression; answers the top `limit`
  *                          documents by FTS5's own bm25() (title weight 2, body 1),
  *                          as JSON [{ id, data, score }]
@@ -161,6 +163,18 @@ export class FloorObject extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Merges the search baseline's FTS5 segments into one (FTS5's `optimize`
+   * command), as a database loaded once and then only searched would be;
+   * ImpossibleDB's shards compact an index at rest the same way
+   * (src/search/compaction.ts). Answers the milliseconds it took.
+   */
+  ftsOptimize(): number {
+    const started = Date.now();
+    this.ctx.storage.sql.exec("INSERT INTO fts_text (fts_text) VALUES ('optimize')");
+    return Date.now() - started;
+  }
+
   /** The search baseline's query: the top `limit` by FTS5's bm25(), documents included, as JSON. */
   ftsSearch(match: string, limit: number): string {
     const rows = this.ctx.storage.sql
@@ -267,6 +281,8 @@ export default {
         return new Response(String(await stub.transfer(url.searchParams.get("from") ?? "", url.searchParams.get("to") ?? "", Number(url.searchParams.get("amount")))));
       case "/fts-load":
         return new Response(String(await env.FLOOR.get(env.FLOOR.idFromName("fts")).ftsLoad((await request.json()) as Array<[string, string, string, string]>)));
+      case "/fts-optimize":
+        return new Response(String(await env.FLOOR.get(env.FLOOR.idFromName("fts")).ftsOptimize()));
       case "/fts-search":
         return new Response(await env.FLOOR.get(env.FLOOR.idFromName("fts")).ftsSearch(await request.text(), Math.max(1, Number(url.searchParams.get("limit")) || 10)));
       case "/total-balance":

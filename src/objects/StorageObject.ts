@@ -39,6 +39,8 @@ import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
 import { maintainSearch } from "../search/search-maintenance.js";
+import { compactionStep, skipCompaction } from "../search/compaction.js";
+import { UnchangedReads } from "../storage/unchanged-reads.js";
 import { runShardGeoSearch, type ShardGeoRequest, type ShardGeoResult } from "../search/shard-geo.js";
 import { backfillShardSearchIndex, createShardSearchIndex, dropShardSearchIndex, type SearchIndexStep } from "../search/shard-index.js";
 import { SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX } from "../search/limits.js";
@@ -74,6 +76,8 @@ export class StorageObject extends DurableObject<Env> {
   private readonly epochs: EpochGuard;
   /** Vocabulary ranges for typo tolerance, by text index generation (search/vocabulary-cache.ts). */
   private readonly vocabulary = new VocabularyCache();
+  /** Search passes' reads (an index's state, a collection's write intents) kept while the database is unchanged (storage/unchanged-reads.ts). */
+  private readonly reads = new UnchangedReads();
   /** The shard's part in a resharding (routing/reshard-shard.ts). */
   private readonly resharding: ShardResharding;
   /**
@@ -170,7 +174,7 @@ export class StorageObject extends DurableObject<Env> {
       // Only a write to an indexed collection (or one left queued before) has documents to index.
       if (totals.searchQueued) this.maintainSearch();
       this.changeWaiters.wake();
-      await scheduleAfterPlainWrite(this.ctx.storage, this.retention, nowMs, totals.changeLogBytes);
+      await scheduleAfterPlainWrite(this.ctx.storage, this.retention, nowMs, totals.changeLogBytes, totals.searchQueued);
     }
     return outcome;
   }
@@ -337,6 +341,17 @@ export class StorageObject extends DurableObject<Env> {
   /** Resolves prepared transactions past their deadline, forgets finished ones, and trims old versions. */
   override async alarm(): Promise<void> {
     if (this.erased) return;
+    // One bounded step of merging a text index at rest into one segment
+    // (search/compaction.ts); resolveOverdue sets the next alarm, now again
+    // while the step left work. A step that fails must not hold up the
+    // recovery below: its index is left as it is until it changes again.
+    const sql = this.ctx.storage.sql;
+    try {
+      this.ctx.storage.transactionSync(() => compactionStep(sql, Date.now()));
+    } catch (err) {
+      console.error(JSON.stringify({ event: "search_compaction_failed", error: String(err) }));
+      this.ctx.storage.transactionSync(() => skipCompaction(sql, Date.now()));
+    }
     // Recovery may commit transactions whose documents are not known here.
     this.cache?.clear();
     try {
@@ -473,17 +488,22 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Creates (or continues creating) the collection's search index; ALREADY_EXISTS for another definition. */
-  createSearchIndex(spec: SearchIndexSpec): SearchIndexStep {
+  async createSearchIndex(spec: SearchIndexSpec): Promise<SearchIndexStep> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    return this.ctx.storage.transactionSync(() => createShardSearchIndex(this.ctx.storage.sql, spec));
+    const step = this.ctx.storage.transactionSync(() => createShardSearchIndex(this.ctx.storage.sql, spec));
+    // The backfill's segments are compacted once the index is at rest (search/compaction.ts).
+    await scheduleRecovery(this.ctx.storage, this.retention);
+    return step;
   }
 
   /** One backfill step of the collection's search index. */
-  backfillSearchIndex(collection: string): SearchIndexStep {
+  async backfillSearchIndex(collection: string): Promise<SearchIndexStep> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
-    return this.ctx.storage.transactionSync(() => backfillShardSearchIndex(this.ctx.storage.sql, collection));
+    const step = this.ctx.storage.transactionSync(() => backfillShardSearchIndex(this.ctx.storage.sql, collection));
+    await scheduleRecovery(this.ctx.storage, this.retention);
+    return step;
   }
 
   /** Drops the collection's search index; true when it existed. */
@@ -500,7 +520,8 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? runSearchStats(sql, { ...req, excludeMoved }, this.vocabulary, this.writeAtomically);
+    this.reads.sync(sql);
+    return this.searchBlocked(req.collection) ?? runSearchStats(sql, { ...req, excludeMoved }, this.vocabulary, this.writeAtomically, this.reads);
   }
 
   /** A search's scoring pass on this shard: one scored page (search/shard-search.ts); Blocked like query. */
@@ -509,7 +530,17 @@ export class StorageObject extends DurableObject<Env> {
     this.requests.record(Date.now());
     const excludeMoved = this.searchExcludingMoved(req.collection, epoch);
     const sql = this.ctx.storage.sql;
-    return blockedByWriteIntents(sql, req.collection) ?? runShardSearch(sql, { ...req, excludeMoved }, this.writeAtomically);
+    this.reads.sync(sql);
+    return this.searchBlocked(req.collection) ?? runShardSearch(sql, { ...req, excludeMoved }, this.writeAtomically, this.reads);
+  }
+
+  /**
+   * blockedByWriteIntents for a search pass, kept while the database is
+   * unchanged (storage/unchanged-reads.ts: write intents are rows, so
+   * none can appear without the change counter moving). `reads` is synced.
+   */
+  private searchBlocked(collection: string): Blocked | null {
+    return this.reads.get(`write-intents\u0000${collection}`, () => blockedByWriteIntents(this.ctx.storage.sql, collection));
   }
 
   /**
@@ -519,7 +550,14 @@ export class StorageObject extends DurableObject<Env> {
    * object's reply until the commit is durable (the output gate), even one
    * that wrote nothing, and most searches find nothing queued.
    */
-  private readonly writeAtomically = (write: () => void): void => this.ctx.storage.transactionSync(write);
+  private readonly writeAtomically = (write: () => void): void => {
+    try {
+      this.ctx.storage.transactionSync(write);
+    } finally {
+      // A pass's writes may create a table (the instance table), which the change counter does not see.
+      this.reads.forget();
+    }
+  };
 
   /**
    * For the search passes: like fanOutExcludingMoved, a source releasing its
@@ -540,7 +578,7 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** The search indexes on this shard, with their state here. */
-  listSearchIndexes(): Array<{ spec: SearchIndexSpec; state: SearchShardState }> {
+  listSearchIndexes(): Array<{ spec: SearchIndexSpec; state: SearchShardState; compacted: boolean }> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     return listSearchIndexes(this.ctx.storage.sql);

@@ -66,6 +66,17 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
        END`,
     ],
   },
+  {
+    version: 2,
+    description: "text index compaction: when each collection's text index last changed and the generation it was last compacted at",
+    statements: [
+      // compaction.ts: the alarm merges a text index's FTS5 segments into
+      // one once it has been unchanged for SEARCH_COMPACT_IDLE_MS. NULL
+      // changed_ms (an index from before): due at once.
+      "ALTER TABLE search_text_stats ADD COLUMN changed_ms INTEGER",
+      "ALTER TABLE search_text_stats ADD COLUMN compacted_generation INTEGER",
+    ],
+  },
 ];
 
 /** A text field of a search index: a formatted field path and its BM25 weight. */
@@ -153,12 +164,15 @@ export function readSearchState(sql: SearchSql, collection: string, instanceTabl
   };
 }
 
-/** Every search index on this shard. */
-export function listSearchIndexes(sql: SearchSql): Array<{ spec: SearchIndexSpec; state: SearchShardState }> {
+/** Every search index on this shard, with whether its text index is compacted (compaction.ts; true for a geo-only index). */
+export function listSearchIndexes(sql: SearchSql): Array<{ spec: SearchIndexSpec; state: SearchShardState; compacted: boolean }> {
   return sql
-    .exec<CatalogRow>("SELECT collection, spec, state FROM search_indexes ORDER BY collection")
+    .exec<CatalogRow & { compacted: number }>(
+      "SELECT i.collection, i.spec, i.state, (s.collection IS NULL OR s.compacted_generation IS s.generation) AS compacted " +
+        "FROM search_indexes AS i LEFT JOIN search_text_stats AS s ON s.collection = i.collection ORDER BY i.collection",
+    )
     .toArray()
-    .map((row) => ({ spec: JSON.parse(row.spec) as SearchIndexSpec, state: row.state as SearchShardState }));
+    .map((row) => ({ spec: JSON.parse(row.spec) as SearchIndexSpec, state: row.state as SearchShardState, compacted: row.compacted !== 0 }));
 }
 
 /** Records a new index (state creating). */

@@ -53,6 +53,24 @@ export const SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX = 512;
 /** The most documents one backfill step of CreateSearchIndex indexes on a shard. */
 export const SEARCH_BACKFILL_ROWS_PER_CALL_MAX = 4_000;
 
+/**
+ * How long a shard's text index must go unchanged before the shard's alarm
+ * compacts it (compaction.ts), in ms: writes arriving steadily keep FTS5's
+ * own incremental merging (a few segments per level) and are never slowed
+ * by a compaction; an index at rest is merged into one segment.
+ */
+export const SEARCH_COMPACT_IDLE_MS = 5_000;
+
+/**
+ * FTS5 leaf pages (about 4 KB each) one compaction step merges, the work
+ * of one alarm call (FTS5's `merge` command with -N): bounded so a step
+ * holds the shard about as long as a large write. One shard of
+ * bench/search.ts's corpus (12,328 documents, 17 segments after its
+ * backfill) was one segment after 15 steps of 5 to 7 ms each (workerd,
+ * 2026-12-02).
+ */
+export const SEARCH_COMPACT_PAGES_PER_STEP = 128;
+
 /** The most backfill rounds CreateSearchIndex runs before it answers (the index stays CREATING; calling again continues). */
 export const SEARCH_BACKFILL_ROUNDS_MAX = 200;
 

@@ -38,6 +38,7 @@ import { bm25, createCountFrequencies, createTextFrequencies, isPlainWord } from
 import { ftsColumn, ftsTableName, instanceTableName } from "./text-index.js";
 import type { ReadableRows } from "./readable-stats.js";
 import { SEARCH_ONE_PASS_BYTES_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX } from "./limits.js";
+import type { WordPosting } from "./vocabulary-cache.js";
 import type { SearchCursor } from "./shard-search.js";
 import { compareHits } from "./shard-search.js";
 
@@ -79,7 +80,8 @@ export interface OnePassAnswer {
  * most SEARCH_ONE_PASS_BYTES_MAX bytes; null otherwise (the shard then
  * gets a scoring call). `fromInstances`: the query is one plain word, no
  * rule binds the caller and the index's fts5vocab instance table exists,
- * so the candidates and their counts come from it (wordCandidates).
+ * so the candidates and their counts come from it (wordCandidates), or
+ * from `postings` kept by an earlier search at the same generation.
  */
 export function runOnePass(
   sql: SearchSql,
@@ -88,6 +90,7 @@ export function runOnePass(
   req: OnePassRequest,
   readable: ReadableRows | null = null,
   fromInstances = false,
+  postings: WordPostingsSlot | null = null,
 ): { answer: OnePassAnswer | null; rowsRead: number } {
   if (fromInstances && (readable !== null || req.phrases.length !== 1 || !isPlainWord(req.phrases[0]!))) {
     throw new Error("invariant broken: only one plain word is read from the instance table, and not for a rule-bound caller");
@@ -100,9 +103,19 @@ export function runOnePass(
   // once to read (a phrase's positions are intersected each time).
   const count = readable === null ? 0 : readableCandidatesUpTo(sql, table, req.match, readable);
   if (count > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: count };
-  const rows = fromInstances ? wordCandidates(sql, collection, textFields.length, req.phrases[0]!.tokens[0]!) : matchCandidates(sql, collection, textFields.length, req, readable);
+  const kept = fromInstances ? postings?.cached : undefined;
+  const rows =
+    kept !== undefined
+      ? postedCandidates(sql, collection, kept)
+      : fromInstances
+        ? wordCandidates(sql, collection, textFields.length, req.phrases[0]!.tokens[0]!)
+        : matchCandidates(sql, collection, textFields.length, req, readable);
   if (rows.length > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: rows.length };
-  const rowsRead = count + rows.length * 2;
+  if (fromInstances && kept === undefined && postings !== null) {
+    postings.keep(rows.map((r) => ({ rowId: r.rowId, id: r.doc.id, length: r.length, counts: r.counts! })));
+  }
+  // Postings kept from an earlier search were not read again: their documents only.
+  const rowsRead = count + rows.length * (kept !== undefined ? 1 : 2);
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
   const weights = textFields.map((f) => f.weight);
@@ -175,6 +188,39 @@ function wordCandidates(sql: SearchSql, collection: string, columnCount: number,
     `FROM (SELECT doc, ${columns.map((c) => `sum(col = '${ftsColumn(c)}') AS n${c}`).join(", ")} FROM "${instanceTableName(collection)}" WHERE term = ? GROUP BY doc LIMIT ${SEARCH_ONE_PASS_CANDIDATES_MAX + 1}) AS i ` +
     joinDocuments("i.doc");
   return rawRows(sql.exec(statement, word)).map((row) => candidateRow(row, columnCount, true));
+}
+
+/**
+ * Where a rare word's postings are kept between searches (the shard's
+ * vocabulary cache, at the index's generation): `cached` when kept, and
+ * `keep` for postings just read.
+ */
+export interface WordPostingsSlot {
+  readonly cached: readonly WordPosting[] | undefined;
+  keep(postings: readonly WordPosting[]): void;
+}
+
+/**
+ * The candidates of kept postings: their documents read by row in one
+ * statement (rows passed as a JSON array, so the statement's text is the
+ * same for every word), in the postings' order. The postings were kept at
+ * the index's current generation, which every change of a document of the
+ * collection moves, so each one's document is there.
+ */
+function postedCandidates(sql: SearchSql, collection: string, postings: readonly WordPosting[]): CandidateRow[] {
+  if (postings.length === 0) return [];
+  const docs = new Map<number, OnePassDocument>();
+  const statement =
+    "SELECT d.row_id, d.id, doc.data, doc.version, doc.create_time_ms, doc.update_time_ms FROM search_text_docs AS d " +
+    "JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE d.row_id IN (SELECT value FROM json_each(?))";
+  for (const row of rawRows(sql.exec(statement, JSON.stringify(postings.map((p) => p.rowId))))) {
+    docs.set(row[0] as number, { id: row[1] as string, json: row[2] as string, version: row[3] as number, createTimeMs: row[4] as number, updateTimeMs: row[5] as number });
+  }
+  return postings.map((p) => {
+    const doc = docs.get(p.rowId);
+    if (doc === undefined || doc.id !== p.id) throw new Error(`invariant broken: a kept posting's document ${collection}/${p.id} is in the index`);
+    return { rowId: p.rowId, doc, length: p.length, counts: [...p.counts], texts: null };
+  });
 }
 
 /** The candidates of `req.match` with their token columns; a rule-bound caller's readable ones only (issue 11), else one past the bound at most. */

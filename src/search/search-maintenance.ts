@@ -19,6 +19,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import { readSearchIndex, type SearchIndexSpec, type SearchSql } from "./catalog.js";
 import { applyText } from "./text-index.js";
 import { applyGeo } from "./geo-index.js";
+import { markTextChanged } from "./compaction.js";
 
 /** What one maintenance step did. */
 export interface MaintenanceStep {
@@ -67,6 +68,8 @@ function indexRows(sql: SearchSql, rows: ReadonlyArray<{ collection: string; id:
     }
     sql.exec("DELETE FROM search_pending WHERE collection = ? AND id = ?", collection, id);
   }
+  // Each indexing transaction adds FTS5 segments: compaction waits until the index is at rest (compaction.ts).
+  markTextChanged(sql, [...specs].filter(([, spec]) => spec !== null && spec.textFields.length > 0).map(([collection]) => collection), Date.now());
   return { indexed: rows.length, more };
 }
 

@@ -20,6 +20,7 @@ import { matches } from "../query/evaluate.js";
 import { compareStrings } from "../query/values.js";
 import { ruleFiltered } from "../query/shard-query.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
+import type { UnchangedReads } from "../storage/unchanged-reads.js";
 import { readSearchState, type SearchSql, type SearchState, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, createPhraseFrequencies, isPlainWord } from "./bm25.js";
@@ -32,7 +33,7 @@ import { loadDocument, loadDocuments, rawRows } from "./shard-documents.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
 import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
-import { VocabularyCache } from "./vocabulary-cache.js";
+import { VocabularyCache, type WordPosting } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
 
 /**
@@ -145,8 +146,11 @@ function searchable(
   collection: string,
   atomically: WriteAtomically,
   instanceTable: string | null = null,
+  reads: UnchangedReads | null = null,
 ): Failure | { ok: true; textFields: readonly SearchTextFieldSpec[]; totals: SearchState["totals"]; instanceTable: boolean } {
-  const index = readSearchState(sql, collection, instanceTable);
+  // Kept between searches while the shard's database is unchanged (storage/unchanged-reads.ts).
+  const read = () => readSearchState(sql, collection, instanceTable);
+  const index = reads === null ? read() : reads.get(`search-state\u0000${collection}\u0000${instanceTable ?? ""}`, read);
   if (index === null) return failure("failed_precondition", `collection ${collection} has no search index; create one with AdminService.CreateSearchIndex`);
   if (index.state !== "ready") return failure("failed_precondition", `the search index of ${collection} is not READY yet; call AdminService.CreateSearchIndex again to finish it`);
   if (index.spec.textFields.length === 0) return failure("failed_precondition", `the search index of ${collection} has no text fields; a text search needs some (CreateSearchIndex text_fields)`);
@@ -162,9 +166,17 @@ function searchable(
  * read rule, every count, refusal and row read is over the documents the
  * caller may read (readable-stats.ts): typo variants come from their
  * words, never from the vocabulary, and the collection's index must hold
- * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here.
+ * at most SEARCH_RULE_BOUND_INDEX_DOCUMENTS_MAX documents here. `reads`
+ * keeps the index's state between calls while the shard's database is
+ * unchanged (storage/unchanged-reads.ts; the caller syncs it first).
  */
-export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, vocabulary: VocabularyCache = new VocabularyCache(), atomically: WriteAtomically = writeDirectly): ShardSearchStats {
+export function runSearchStats(
+  sql: SearchSql,
+  req: ShardSearchStatsRequest,
+  vocabulary: VocabularyCache = new VocabularyCache(),
+  atomically: WriteAtomically = writeDirectly,
+  reads: UnchangedReads | null = null,
+): ShardSearchStats {
   const scope = readableScope(req);
   const phraseMatch = (p: CompiledPhrase) => `"${p.tokens.join(" ")}"${p.prefix ? " *" : ""}`;
   // One pass first when the query is one phrase, prefix or word: its
@@ -175,7 +187,7 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
   // wordCandidates), whose existence is read with the index's state.
   const alone = req.phrases.length === 1 && scope === null && req.onePass != null && req.onePass.match === phraseMatch(req.phrases[0]!) ? req.phrases[0]! : null;
   const word = alone !== null && isPlainWord(alone);
-  const ready = searchable(sql, req.collection, atomically, word ? instanceTableName(req.collection) : null);
+  const ready = searchable(sql, req.collection, atomically, word ? instanceTableName(req.collection) : null, reads);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   const refused = scope !== null ? ruleBoundRefusal(sql, req.collection) : null;
   if (refused !== null) return { ...refused, rowsRead: 0 };
@@ -230,7 +242,12 @@ export function runSearchStats(sql: SearchSql, req: ShardSearchStatsRequest, voc
     const known = word ? vocabulary.known(req.collection, alone.tokens[0]!, all.generation) : undefined;
     const fromInstances = known !== undefined && known <= SEARCH_ONE_PASS_CANDIDATES_MAX;
     if (fromInstances && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
-    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, fromInstances);
+    const lone = alone.tokens[0]!;
+    const postings = {
+      cached: fromInstances ? vocabulary.wordPostings(req.collection, lone, all.generation) : undefined,
+      keep: (read: readonly WordPosting[]) => vocabulary.keepWordPostings(req.collection, lone, all.generation, read),
+    };
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, fromInstances, postings);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
     // A lone word's documents are its candidates (its typo check asks again).
@@ -316,12 +333,13 @@ interface Candidate {
 /**
  * The scoring pass on this shard. Queries sql-scoring.ts can score exactly
  * are scored and sorted inside SQLite, and only the rows walked reach
- * JavaScript; the others are scored here from the stored tokens.
+ * JavaScript; the others are scored here from the stored tokens. `reads`
+ * as for runSearchStats.
  */
-export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomically: WriteAtomically = writeDirectly): ShardSearchResult {
+export function runShardSearch(sql: SearchSql, req: ShardSearchRequest, atomically: WriteAtomically = writeDirectly, reads: UnchangedReads | null = null): ShardSearchResult {
   if (!(req.limit > 0 && Number.isInteger(req.limit))) throw new Error("invariant broken: a search page asks for at least one row");
   // The instance table's existence is read with the index's state (one statement, not two).
-  const ready = searchable(sql, req.collection, atomically, instanceTableName(req.collection));
+  const ready = searchable(sql, req.collection, atomically, instanceTableName(req.collection), reads);
   if (!ready.ok) return { ...ready, rowsRead: 0 };
   // A rule-bound caller's candidates, refusals and rows read are its
   // readable documents' only (issue 11): hidden candidates are skipped

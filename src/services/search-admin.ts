@@ -93,14 +93,16 @@ export async function createSearchIndexEverywhere(env: Env, index: SearchIndex |
       return step.state;
     }),
   );
-  return toSearchIndex(spec, states.every((s) => s === "ready") ? SearchIndex_State.READY : SearchIndex_State.CREATING);
+  // Every shard's backfill has just changed its text index: the answer says how many are not compacted yet.
+  const { uncompacted } = await searchIndexesEverywhere(env, spec.collection);
+  return toSearchIndex(spec, states.every((s) => s === "ready") ? SearchIndex_State.READY : SearchIndex_State.CREATING, uncompacted);
 }
 
 /** The collection's search index with its state over every shard, or NOT_FOUND. */
 export async function getSearchIndexEverywhere(env: Env, collection: string): Promise<SearchIndex> {
-  const { spec, states } = await searchIndexesEverywhere(env, collection);
+  const { spec, states, uncompacted } = await searchIndexesEverywhere(env, collection);
   if (spec === null) throw new FailureError("not_found", `collection ${collection} has no search index`);
-  return toSearchIndex(spec, states.every((s) => s === "ready") ? SearchIndex_State.READY : SearchIndex_State.CREATING);
+  return toSearchIndex(spec, states.every((s) => s === "ready") ? SearchIndex_State.READY : SearchIndex_State.CREATING, uncompacted);
 }
 
 /** Drops the index from every shard, or NOT_FOUND when no shard has it. */
@@ -111,18 +113,24 @@ export async function deleteSearchIndexEverywhere(env: Env, collection: string):
   if (!dropped.some(Boolean)) throw new FailureError("not_found", `collection ${collection} has no search index`);
 }
 
-/** The collection's definition (from any shard holding it) and its state on each shard (missing counts as creating). */
-export async function searchIndexesEverywhere(env: Env, collection: string): Promise<{ spec: SearchIndexSpec | null; states: SearchShardState[] }> {
+/**
+ * The collection's definition (from any shard holding it), its state on
+ * each shard (missing counts as creating), and how many shards hold it
+ * with a text index not yet compacted (search/compaction.ts).
+ */
+export async function searchIndexesEverywhere(env: Env, collection: string): Promise<{ spec: SearchIndexSpec | null; states: SearchShardState[]; uncompacted: number }> {
   const { table } = await currentRouting(env);
   const lists = await Promise.all(table.shards.map((shard) => readFromShard(env, shard, (s) => s.listSearchIndexes())));
   let spec: SearchIndexSpec | null = null;
+  let uncompacted = 0;
   const states = lists.map((list): SearchShardState => {
     const mine = list.find((e) => e.spec.collection === collection);
     if (mine === undefined) return "creating";
     spec = mine.spec;
+    if (!mine.compacted) uncompacted++;
     return mine.state;
   });
-  return { spec, states };
+  return { spec, states, uncompacted };
 }
 
 function ok(step: SearchIndexStep): Extract<SearchIndexStep, { ok: true }> {
@@ -130,13 +138,14 @@ function ok(step: SearchIndexStep): Extract<SearchIndexStep, { ok: true }> {
   return step;
 }
 
-/** The wire form of a definition. */
-export function toSearchIndex(spec: SearchIndexSpec, state: SearchIndex_State): SearchIndex {
+/** The wire form of a definition, with its state and uncompacted shards over the cluster. */
+export function toSearchIndex(spec: SearchIndexSpec, state: SearchIndex_State, uncompactedShards = 0): SearchIndex {
   return create(SearchIndexSchema, {
     collection: spec.collection,
     textFields: spec.textFields.map((f) => ({ field: f.field, weight: f.weight })),
     geoField: spec.geoField ?? "",
     state,
+    uncompactedShards,
   });
 }
 

@@ -12,13 +12,15 @@ import { abort, commit } from "./participant.js";
 import { STAGING_RECOVERY_MS } from "./twoPhaseCommit.js";
 import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
 import { nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
+import { nextCompactionMs } from "../search/compaction.js";
+import { SEARCH_COMPACT_IDLE_MS } from "../search/limits.js";
 
 /**
  * When the shard next needs its alarm: a prepared deadline, a finished
  * record to forget, or superseded versions to trim; null when never.
  */
 function nextAttentionMs(sql: SqlStorage, retention: ChangeLogRetention): number | null {
-  const times = [nextDeadline(sql), nextHistoryTrimMs(sql), nextChangeLogTrimMs(sql, retention)].filter((t): t is number => t !== null);
+  const times = [nextDeadline(sql), nextHistoryTrimMs(sql), nextChangeLogTrimMs(sql, retention), nextCompactionMs(sql)].filter((t): t is number => t !== null);
   return times.length === 0 ? null : Math.min(...times);
 }
 
@@ -40,16 +42,19 @@ export async function scheduleRecovery(storage: DurableObjectStorage, retention:
  * change log holding `changeLogBytes`, with no statement on the usual path. A plain write adds only needs that fall
  * at or after `nowMs` plus the shorter of the two retentions (the row it
  * superseded is trimmed SNAPSHOT_HISTORY_RETENTION_MS after it, its change
- * row `retention.retentionMs` after it), and none of a transaction's. So
+ * row `retention.retentionMs` after it; with `searchIndexed`, when it
+ * indexed documents, its text index's compaction SEARCH_COMPACT_IDLE_MS
+ * after it), and none of a transaction's. So
  * when an alarm is already set no later than that, and the change log is
  * within its bytes, the alarm stands as it would have been set; otherwise
  * the full computation runs. Every path that adds an earlier need (a
  * prepare, the alarm itself) schedules with scheduleRecovery, so an alarm
  * that is set is no later than the needs already there.
  */
-export async function scheduleAfterPlainWrite(storage: DurableObjectStorage, retention: ChangeLogRetention, nowMs: number, changeLogBytes: number): Promise<void> {
+export async function scheduleAfterPlainWrite(storage: DurableObjectStorage, retention: ChangeLogRetention, nowMs: number, changeLogBytes: number, searchIndexed = false): Promise<void> {
   const current = await storage.getAlarm();
-  const earliestNewNeedMs = nowMs + Math.min(SNAPSHOT_HISTORY_RETENTION_MS, retention.retentionMs);
+  // A write that indexed documents makes its text index due for compaction SEARCH_COMPACT_IDLE_MS after it (search/compaction.ts).
+  const earliestNewNeedMs = nowMs + Math.min(SNAPSHOT_HISTORY_RETENTION_MS, retention.retentionMs, searchIndexed ? SEARCH_COMPACT_IDLE_MS : Infinity);
   if (current !== null && current <= earliestNewNeedMs && changeLogBytes <= retention.bytesMax) return;
   await scheduleRecovery(storage, retention);
 }

@@ -297,7 +297,7 @@ function program(): Command {
     .action(async (collection: string, opts: { json?: boolean }) => {
       const { index } = await client().services.admin.getSearchIndex({ collection });
       if (opts.json === true) {
-        console.log(JSON.stringify({ collection: index?.collection, textFields: index?.textFields.map((f) => ({ field: f.field, weight: f.weight })), geoField: index?.geoField, state: index === undefined ? undefined : SearchIndex_State[index.state] }, null, 2));
+        console.log(JSON.stringify({ collection: index?.collection, textFields: index?.textFields.map((f) => ({ field: f.field, weight: f.weight })), geoField: index?.geoField, state: index === undefined ? undefined : SearchIndex_State[index.state], uncompactedShards: index?.uncompactedShards }, null, 2));
       } else {
         console.log(searchIndexText(index));
       }
@@ -436,5 +436,6 @@ process.exit(code);
 function searchIndexText(index: SearchIndex | undefined): string {
   if (index === undefined) return "no search index";
   const fields = index.textFields.map((f) => `${f.field}:${f.weight}`).join(", ");
-  return `search index of ${index.collection}: text ${fields || "(none)"}${index.geoField === "" ? "" : `, geo ${index.geoField}`} (${SearchIndex_State[index.state]})`;
+  const compacting = index.uncompactedShards === 0 ? "" : `, ${index.uncompactedShards} shard${index.uncompactedShards === 1 ? "" : "s"} not compacted yet`;
+  return `search index of ${index.collection}: text ${fields || "(none)"}${index.geoField === "" ? "" : `, geo ${index.geoField}`} (${SearchIndex_State[index.state]}${compacting})`;
 }

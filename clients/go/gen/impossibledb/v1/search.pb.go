@@ -199,9 +199,16 @@ type SearchIndex struct {
 	// missing or not such a map is not in the geo index.
 	GeoField string `protobuf:"bytes,3,opt,name=geo_field,json=geoField,proto3" json:"geo_field,omitempty"`
 	// The index's state; output only.
-	State         SearchIndex_State `protobuf:"varint,4,opt,name=state,proto3,enum=impossibledb.v1.SearchIndex_State" json:"state,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	State SearchIndex_State `protobuf:"varint,4,opt,name=state,proto3,enum=impossibledb.v1.SearchIndex_State" json:"state,omitempty"`
+	// Shards whose text index changed since it was last compacted; output
+	// only. A shard merges its text index into one segment once the index
+	// has gone unchanged for 5 seconds (SEARCH_COMPACT_IDLE_MS, in bounded
+	// steps); until then its searches read several segments and are a little
+	// slower, with the same answers. 0 when every shard's is compacted (and
+	// for a geo-only index).
+	UncompactedShards int32 `protobuf:"varint,5,opt,name=uncompacted_shards,json=uncompactedShards,proto3" json:"uncompacted_shards,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *SearchIndex) Reset() {
@@ -260,6 +267,13 @@ func (x *SearchIndex) GetState() SearchIndex_State {
 		return x.State
 	}
 	return SearchIndex_STATE_UNSPECIFIED
+}
+
+func (x *SearchIndex) GetUncompactedShards() int32 {
+	if x != nil {
+		return x.UncompactedShards
+	}
+	return 0
 }
 
 // Full-text and geospatial conditions of a query. With `text`, results are
@@ -818,7 +832,7 @@ const file_impossibledb_v1_search_proto_rawDesc = "" +
 	"\x0fSearchTextField\x12 \n" +
 	"\x05field\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xdc\vR\x05field\x12/\n" +
-	"\x06weight\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00@\x8f@)\x00\x00\x00\x00\x00\x00\x00\x00R\x06weight\"\xc7\x02\n" +
+	"\x06weight\x18\x02 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00@\x8f@)\x00\x00\x00\x00\x00\x00\x00\x00R\x06weight\"\xf6\x02\n" +
 	"\vSearchIndex\x12E\n" +
 	"\n" +
 	"collection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x012\x19^[A-Za-z_][A-Za-z0-9_-]*$R\n" +
@@ -826,7 +840,8 @@ const file_impossibledb_v1_search_proto_rawDesc = "" +
 	"\vtext_fields\x18\x02 \x03(\v2 .impossibledb.v1.SearchTextFieldB\b\xbaH\x05\x92\x01\x02\x10\x10R\n" +
 	"textFields\x12%\n" +
 	"\tgeo_field\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xdc\vR\bgeoField\x128\n" +
-	"\x05state\x18\x04 \x01(\x0e2\".impossibledb.v1.SearchIndex.StateR\x05state\"C\n" +
+	"\x05state\x18\x04 \x01(\x0e2\".impossibledb.v1.SearchIndex.StateR\x05state\x12-\n" +
+	"\x12uncompacted_shards\x18\x05 \x01(\x05R\x11uncompactedShards\"C\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eSTATE_CREATING\x10\x01\x12\x0f\n" +

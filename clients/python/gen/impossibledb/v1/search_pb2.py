@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cimpossibledb/v1/search.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\"v\n\x08GeoPoint\x12\x33\n\x08latitude\x18\x01 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x80V@)\x00\x00\x00\x00\x00\x80V\xc0R\x08latitude\x12\x35\n\tlongitude\x18\x02 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x80\x66@)\x00\x00\x00\x00\x00\x80\x66\xc0R\tlongitude\"d\n\x0fSearchTextField\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12/\n\x06weight\x18\x02 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00@\x8f@)\x00\x00\x00\x00\x00\x00\x00\x00R\x06weight\"\xc7\x02\n\x0bSearchIndex\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12K\n\x0btext_fields\x18\x02 \x03(\x0b\x32 .impossibledb.v1.SearchTextFieldB\x08\xbaH\x05\x92\x01\x02\x10\x10R\ntextFields\x12%\n\tgeo_field\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xdc\x0bR\x08geoField\x12\x38\n\x05state\x18\x04 \x01(\x0e\x32\".impossibledb.v1.SearchIndex.StateR\x05state\"C\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_CREATING\x10\x01\x12\x0f\n\x0bSTATE_READY\x10\x02\"\xc1\x01\n\x0bSearchQuery\x12\x1c\n\x04text\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07R\x04text\x12\x14\n\x05\x65xact\x18\x02 \x01(\x08R\x05\x65xact\x12,\n\x04near\x18\x03 \x01(\x0b\x32\x18.impossibledb.v1.GeoNearR\x04near\x12\x32\n\x06within\x18\x04 \x01(\x0b\x32\x1a.impossibledb.v1.GeoWithinR\x06within\x12\x1c\n\thighlight\x18\x05 \x01(\x08R\thighlight\"\x82\x01\n\x07GeoNear\x12\x39\n\x06\x63\x65nter\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.GeoPointB\x06\xbaH\x03\xc8\x01\x01R\x06\x63\x65nter\x12<\n\rradius_meters\x18\x02 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00P\xf8\x1bsA)\x00\x00\x00\x00\x00\x00\x00\x00R\x0cradiusMeters\"\x82\x01\n\tGeoWithin\x12+\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x17.impossibledb.v1.GeoBoxH\x00R\x03\x62ox\x12\x37\n\x07polygon\x18\x02 \x01(\x0b\x32\x1b.impossibledb.v1.GeoPolygonH\x00R\x07polygonB\x0f\n\x06region\x12\x05\xbaH\x02\x08\x01\"t\n\x06GeoBox\x12\x33\n\x03low\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.GeoPointB\x06\xbaH\x03\xc8\x01\x01R\x03low\x12\x35\n\x04high\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.GeoPointB\x06\xbaH\x03\xc8\x01\x01R\x04high\"P\n\nGeoPolygon\x12\x42\n\x08vertices\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.GeoPointB\x0b\xbaH\x08\x92\x01\x05\x08\x03\x10\xe8\x07R\x08vertices\"\xd5\x01\n\tSearchHit\x12\x14\n\x05score\x18\x01 \x01(\x01R\x05score\x12\'\n\x0f\x64istance_meters\x18\x02 \x01(\x01R\x0e\x64istanceMeters\x12J\n\nhighlights\x18\x03 \x03(\x0b\x32*.impossibledb.v1.SearchHit.HighlightsEntryR\nhighlights\x1a=\n\x0fHighlightsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xff\x01\n\nSearchPlan\x12\x1a\n\x08\x63ompiled\x18\x01 \x01(\tR\x08\x63ompiled\x12\'\n\x0f\x64ocuments_total\x18\x02 \x01(\x03R\x0e\x64ocumentsTotal\x12%\n\x0e\x61verage_length\x18\x03 \x01(\x01R\raverageLength\x12\x36\n\x05terms\x18\x04 \x03(\x0b\x32 .impossibledb.v1.SearchTermStatsR\x05terms\x12&\n\x0fstats_rows_read\x18\x05 \x01(\x03R\rstatsRowsRead\x12%\n\x0egeo_candidates\x18\x06 \x01(\x03R\rgeoCandidates\"C\n\x0fSearchTermStats\x12\x12\n\x04term\x18\x01 \x01(\tR\x04term\x12\x1c\n\tdocuments\x18\x02 \x01(\x03R\tdocumentsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1cimpossibledb/v1/search.proto\x12\x0fimpossibledb.v1\x1a\x1b\x62uf/validate/validate.proto\"v\n\x08GeoPoint\x12\x33\n\x08latitude\x18\x01 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x80V@)\x00\x00\x00\x00\x00\x80V\xc0R\x08latitude\x12\x35\n\tlongitude\x18\x02 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x80\x66@)\x00\x00\x00\x00\x00\x80\x66\xc0R\tlongitude\"d\n\x0fSearchTextField\x12 \n\x05\x66ield\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\xdc\x0bR\x05\x66ield\x12/\n\x06weight\x18\x02 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00@\x8f@)\x00\x00\x00\x00\x00\x00\x00\x00R\x06weight\"\xf6\x02\n\x0bSearchIndex\x12\x45\n\ncollection\x18\x01 \x01(\tB%\xbaH\"r \x10\x01\x18\x80\x01\x32\x19^[A-Za-z_][A-Za-z0-9_-]*$R\ncollection\x12K\n\x0btext_fields\x18\x02 \x03(\x0b\x32 .impossibledb.v1.SearchTextFieldB\x08\xbaH\x05\x92\x01\x02\x10\x10R\ntextFields\x12%\n\tgeo_field\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xdc\x0bR\x08geoField\x12\x38\n\x05state\x18\x04 \x01(\x0e\x32\".impossibledb.v1.SearchIndex.StateR\x05state\x12-\n\x12uncompacted_shards\x18\x05 \x01(\x05R\x11uncompactedShards\"C\n\x05State\x12\x15\n\x11STATE_UNSPECIFIED\x10\x00\x12\x12\n\x0eSTATE_CREATING\x10\x01\x12\x0f\n\x0bSTATE_READY\x10\x02\"\xc1\x01\n\x0bSearchQuery\x12\x1c\n\x04text\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\xe8\x07R\x04text\x12\x14\n\x05\x65xact\x18\x02 \x01(\x08R\x05\x65xact\x12,\n\x04near\x18\x03 \x01(\x0b\x32\x18.impossibledb.v1.GeoNearR\x04near\x12\x32\n\x06within\x18\x04 \x01(\x0b\x32\x1a.impossibledb.v1.GeoWithinR\x06within\x12\x1c\n\thighlight\x18\x05 \x01(\x08R\thighlight\"\x82\x01\n\x07GeoNear\x12\x39\n\x06\x63\x65nter\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.GeoPointB\x06\xbaH\x03\xc8\x01\x01R\x06\x63\x65nter\x12<\n\rradius_meters\x18\x02 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00P\xf8\x1bsA)\x00\x00\x00\x00\x00\x00\x00\x00R\x0cradiusMeters\"\x82\x01\n\tGeoWithin\x12+\n\x03\x62ox\x18\x01 \x01(\x0b\x32\x17.impossibledb.v1.GeoBoxH\x00R\x03\x62ox\x12\x37\n\x07polygon\x18\x02 \x01(\x0b\x32\x1b.impossibledb.v1.GeoPolygonH\x00R\x07polygonB\x0f\n\x06region\x12\x05\xbaH\x02\x08\x01\"t\n\x06GeoBox\x12\x33\n\x03low\x18\x01 \x01(\x0b\x32\x19.impossibledb.v1.GeoPointB\x06\xbaH\x03\xc8\x01\x01R\x03low\x12\x35\n\x04high\x18\x02 \x01(\x0b\x32\x19.impossibledb.v1.GeoPointB\x06\xbaH\x03\xc8\x01\x01R\x04high\"P\n\nGeoPolygon\x12\x42\n\x08vertices\x18\x01 \x03(\x0b\x32\x19.impossibledb.v1.GeoPointB\x0b\xbaH\x08\x92\x01\x05\x08\x03\x10\xe8\x07R\x08vertices\"\xd5\x01\n\tSearchHit\x12\x14\n\x05score\x18\x01 \x01(\x01R\x05score\x12\'\n\x0f\x64istance_meters\x18\x02 \x01(\x01R\x0e\x64istanceMeters\x12J\n\nhighlights\x18\x03 \x03(\x0b\x32*.impossibledb.v1.SearchHit.HighlightsEntryR\nhighlights\x1a=\n\x0fHighlightsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xff\x01\n\nSearchPlan\x12\x1a\n\x08\x63ompiled\x18\x01 \x01(\tR\x08\x63ompiled\x12\'\n\x0f\x64ocuments_total\x18\x02 \x01(\x03R\x0e\x64ocumentsTotal\x12%\n\x0e\x61verage_length\x18\x03 \x01(\x01R\raverageLength\x12\x36\n\x05terms\x18\x04 \x03(\x0b\x32 .impossibledb.v1.SearchTermStatsR\x05terms\x12&\n\x0fstats_rows_read\x18\x05 \x01(\x03R\rstatsRowsRead\x12%\n\x0egeo_candidates\x18\x06 \x01(\x03R\rgeoCandidates\"C\n\x0fSearchTermStats\x12\x12\n\x04term\x18\x01 \x01(\tR\x04term\x12\x1c\n\tdocuments\x18\x02 \x01(\x03R\tdocumentsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -67,25 +67,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEARCHTEXTFIELD']._serialized_start=198
   _globals['_SEARCHTEXTFIELD']._serialized_end=298
   _globals['_SEARCHINDEX']._serialized_start=301
-  _globals['_SEARCHINDEX']._serialized_end=628
-  _globals['_SEARCHINDEX_STATE']._serialized_start=561
-  _globals['_SEARCHINDEX_STATE']._serialized_end=628
-  _globals['_SEARCHQUERY']._serialized_start=631
-  _globals['_SEARCHQUERY']._serialized_end=824
-  _globals['_GEONEAR']._serialized_start=827
-  _globals['_GEONEAR']._serialized_end=957
-  _globals['_GEOWITHIN']._serialized_start=960
-  _globals['_GEOWITHIN']._serialized_end=1090
-  _globals['_GEOBOX']._serialized_start=1092
-  _globals['_GEOBOX']._serialized_end=1208
-  _globals['_GEOPOLYGON']._serialized_start=1210
-  _globals['_GEOPOLYGON']._serialized_end=1290
-  _globals['_SEARCHHIT']._serialized_start=1293
-  _globals['_SEARCHHIT']._serialized_end=1506
-  _globals['_SEARCHHIT_HIGHLIGHTSENTRY']._serialized_start=1445
-  _globals['_SEARCHHIT_HIGHLIGHTSENTRY']._serialized_end=1506
-  _globals['_SEARCHPLAN']._serialized_start=1509
-  _globals['_SEARCHPLAN']._serialized_end=1764
-  _globals['_SEARCHTERMSTATS']._serialized_start=1766
-  _globals['_SEARCHTERMSTATS']._serialized_end=1833
+  _globals['_SEARCHINDEX']._serialized_end=675
+  _globals['_SEARCHINDEX_STATE']._serialized_start=608
+  _globals['_SEARCHINDEX_STATE']._serialized_end=675
+  _globals['_SEARCHQUERY']._serialized_start=678
+  _globals['_SEARCHQUERY']._serialized_end=871
+  _globals['_GEONEAR']._serialized_start=874
+  _globals['_GEONEAR']._serialized_end=1004
+  _globals['_GEOWITHIN']._serialized_start=1007
+  _globals['_GEOWITHIN']._serialized_end=1137
+  _globals['_GEOBOX']._serialized_start=1139
+  _globals['_GEOBOX']._serialized_end=1255
+  _globals['_GEOPOLYGON']._serialized_start=1257
+  _globals['_GEOPOLYGON']._serialized_end=1337
+  _globals['_SEARCHHIT']._serialized_start=1340
+  _globals['_SEARCHHIT']._serialized_end=1553
+  _globals['_SEARCHHIT_HIGHLIGHTSENTRY']._serialized_start=1492
+  _globals['_SEARCHHIT_HIGHLIGHTSENTRY']._serialized_end=1553
+  _globals['_SEARCHPLAN']._serialized_start=1556
+  _globals['_SEARCHPLAN']._serialized_end=1811
+  _globals['_SEARCHTERMSTATS']._serialized_start=1813
+  _globals['_SEARCHTERMSTATS']._serialized_end=1880
 # @@protoc_insertion_point(module_scope)

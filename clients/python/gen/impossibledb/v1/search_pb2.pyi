@@ -25,7 +25,7 @@ class SearchTextField(_message.Message):
     def __init__(self, field: _Optional[str] = ..., weight: _Optional[float] = ...) -> None: ...
 
 class SearchIndex(_message.Message):
-    __slots__ = ("collection", "text_fields", "geo_field", "state")
+    __slots__ = ("collection", "text_fields", "geo_field", "state", "uncompacted_shards")
     class State(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         STATE_UNSPECIFIED: _ClassVar[SearchIndex.State]
@@ -38,11 +38,13 @@ class SearchIndex(_message.Message):
     TEXT_FIELDS_FIELD_NUMBER: _ClassVar[int]
     GEO_FIELD_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
+    UNCOMPACTED_SHARDS_FIELD_NUMBER: _ClassVar[int]
     collection: str
     text_fields: _containers.RepeatedCompositeFieldContainer[SearchTextField]
     geo_field: str
     state: SearchIndex.State
-    def __init__(self, collection: _Optional[str] = ..., text_fields: _Optional[_Iterable[_Union[SearchTextField, _Mapping]]] = ..., geo_field: _Optional[str] = ..., state: _Optional[_Union[SearchIndex.State, str]] = ...) -> None: ...
+    uncompacted_shards: int
+    def __init__(self, collection: _Optional[str] = ..., text_fields: _Optional[_Iterable[_Union[SearchTextField, _Mapping]]] = ..., geo_field: _Optional[str] = ..., state: _Optional[_Union[SearchIndex.State, str]] = ..., uncompacted_shards: _Optional[int] = ...) -> None: ...
 
 class SearchQuery(_message.Message):
     __slots__ = ("text", "exact", "near", "within", "highlight")
