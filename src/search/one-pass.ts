@@ -114,8 +114,8 @@ export function runOnePass(
   if (fromInstances && kept === undefined && postings !== null) {
     postings.keep(rows.map((r) => ({ rowId: r.rowId, id: r.doc.id, length: r.length, counts: r.counts! })));
   }
-  // Postings kept from an earlier search were not read again: their documents only.
-  const rowsRead = count + rows.length * (kept !== undefined ? 1 : 2);
+  // Rows read as Explain reports them: the same whichever way the candidates were read (kept postings included).
+  const rowsRead = count + rows.length * 2;
   const where = ruleFiltered(req.filter, req.rule);
   const admits = documentCheck(req.rule);
   const weights = textFields.map((f) => f.weight);
