@@ -224,7 +224,7 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Deletes up to `limit` documents of `collection`; Blocked under transaction locks. */
-  deleteCollection(collection: string, limit: number, epoch?: number): ShardDeleteStep {
+  async deleteCollection(collection: string, limit: number, epoch?: number): Promise<ShardDeleteStep> {
     assertNotErased(this.erased);
     this.requests.record(Date.now());
     // A source releasing its moved rows deletes only those it still owns.
@@ -232,8 +232,9 @@ export class StorageObject extends DurableObject<Env> {
     this.cache?.invalidateCollection(collection);
     const step = deleteCollectionStep(this.ctx.storage, collection, limit, Date.now(), excludeMoved);
     if (step.ok && step.deleted > 0) {
-      this.maintainSearch();
+      const indexed = this.maintainSearch();
       this.changeWaiters.wake();
+      await this.scheduleCompaction(indexed);
     }
     return step;
   }
@@ -362,8 +363,9 @@ export class StorageObject extends DurableObject<Env> {
       throw err;
     }
     // Recovery may have applied committed transactions.
-    this.maintainSearch();
+    const indexed = this.maintainSearch();
     this.changeWaiters.wake();
+    await this.scheduleCompaction(indexed);
   }
 
   /**
@@ -590,8 +592,18 @@ export class StorageObject extends DurableObject<Env> {
    * first. Called after every write path, with no await in between, so it
    * commits with the write.
    */
-  private maintainSearch(): void {
-    this.ctx.storage.transactionSync(() => maintainSearch(this.ctx.storage.sql, SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX));
+  private maintainSearch(): boolean {
+    return this.ctx.storage.transactionSync(() => maintainSearch(this.ctx.storage.sql, SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX)).indexed > 0;
+  }
+
+  /**
+   * After a path whose maintenance indexed documents (`indexed`), sets the
+   * alarm for when the text index will be at rest (search/compaction.ts):
+   * a shard that only receives a resharding's copies has no other need
+   * for an alarm, and its index was never compacted.
+   */
+  private async scheduleCompaction(indexed: boolean): Promise<void> {
+    if (indexed) await scheduleRecovery(this.ctx.storage, this.retention);
   }
 
   // Resharding steps, called only by the shard manager (routing/resharding-driver.ts).
@@ -627,11 +639,11 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Stores copied rows (into documents when `direct`, else staged). */
-  reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): void {
+  async reshardStage(changes: ReadonlyArray<Omit<MovingChange, "target">>, direct: boolean): Promise<void> {
     assertNotErased(this.erased);
     this.cache?.clear();
     this.resharding.stage(changes, direct);
-    this.maintainSearch();
+    await this.scheduleCompaction(this.maintainSearch());
   }
 
   /** Fences this source for the cutover to `target`; with the moving rows changed after `appliedSeq`, and `base` (the checksums before the fence) adjusted to it. */
@@ -644,29 +656,29 @@ export class StorageObject extends DurableObject<Env> {
   }
 
   /** Stores the last drained rows, checks the copies' checksums, promotes staged rows and takes `target` (one transaction). */
-  reshardPromote(target: RoutingTable, request: PromoteRequest): PromoteOutcome {
+  async reshardPromote(target: RoutingTable, request: PromoteRequest): Promise<PromoteOutcome> {
     assertNotErased(this.erased);
     this.cache?.clear();
     const outcome = this.resharding.promote(target, request);
-    this.maintainSearch();
+    await this.scheduleCompaction(this.maintainSearch());
     return outcome;
   }
 
   /** Deletes a page of rows this shard no longer owns; opens queries when done. */
-  reshardRelease(): { done: boolean; removed: number } {
+  async reshardRelease(): Promise<{ done: boolean; removed: number }> {
     assertNotErased(this.erased);
     this.cache?.clear();
     const outcome = this.resharding.release();
-    this.maintainSearch();
+    await this.scheduleCompaction(this.maintainSearch());
     return outcome;
   }
 
   /** Drops a cancelled resharding's copies. */
-  reshardDiscard(direct: boolean): void {
+  async reshardDiscard(direct: boolean): Promise<void> {
     assertNotErased(this.erased);
     this.cache?.clear();
     this.resharding.discard(direct);
-    this.maintainSearch();
+    await this.scheduleCompaction(this.maintainSearch());
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
+import { AdminService, Resharding_Phase, Resharding_State } from "../../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../../gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
@@ -211,5 +211,40 @@ describe("a rare word's postings kept between searches (vocabulary-cache.ts)", (
     const begun = await tx.beginTransaction({});
     await tx.commit({ transaction: begun.transaction, writes: [{ ref: { collection, id: "p5" }, operation: { case: "set", value: { title: "zephyr", n: 5 } } }] });
     expect(await search()).toEqual([["p0", 0], ["p1", 10], ["p4", 4], ["p5", 5]]);
+  });
+});
+
+// Last in this file: it grows the default database's shard count.
+describe("compaction after a resharding", () => {
+  it("a new shard that only received a resharding's copies sets its alarm and compacts its index", { timeout: 120_000 }, async () => {
+    const collection = "compact_moved";
+    await admin.createSearchIndex({ index: { collection, textFields: [{ field: "title" }] } });
+    const writes = Array.from({ length: 160 }, (_, i) => ({ ref: { collection, id: `m${i}` }, operation: { case: "set" as const, value: { title: text(i, 4) } } }));
+    for (let i = 0; i < writes.length; i += 80) await db.batchWriteDocuments({ writes: writes.slice(i, i + 80) });
+    const answer = await searchOf(collection, "amber");
+    const before = (await admin.getRoutingTable({})).table!.shards.map((s) => s.id);
+    await admin.startResharding({ shardCount: before.length + 2 });
+    for (const started = Date.now(); ; ) {
+      const { resharding } = await admin.getResharding({});
+      if (resharding?.phase === Resharding_Phase.DONE) {
+        expect(resharding.state).toBe(Resharding_State.SUCCEEDED);
+        break;
+      }
+      if (Date.now() - started > 90_000) throw new Error("the resharding did not finish");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const added = (await admin.getRoutingTable({})).table!.shards.map((s) => s.id).filter((id) => !before.includes(id));
+    expect(added).toHaveLength(2);
+    for (const shard of added) {
+      const state = await indexState(shard, collection);
+      expect(state.compacted).not.toBe(state.generation);
+      // The copies' indexing set the alarm for when the index is at rest (it had none before this fix).
+      const alarm = await runInDurableObject(shardStub(shard), (_o, s) => s.storage.getAlarm());
+      expect(alarm).not.toBeNull();
+      expect(alarm!).toBeLessThanOrEqual(state.changedMs! + SEARCH_COMPACT_IDLE_MS);
+      await ageIndex(shard, collection);
+      await alarmUntilCompacted(shard, collection);
+    }
+    expect(await searchOf(collection, "amber")).toEqual(answer);
   });
 });
