@@ -121,6 +121,8 @@ export interface FrozenSearchStats {
   readonly expansions: Readonly<Record<string, readonly string[]>> | null;
   /** {@link compiledHash} of the first page's compiled FTS5 expression. */
   readonly compiled: string;
+  /** {@link indexFingerprint} of the text fields the first page searched; absent in tokens made before it was kept. */
+  readonly index?: string;
 }
 
 /** Where a search page walk stands. */
@@ -204,6 +206,10 @@ export async function searchStatistics(
   }
   const idfs = phraseDocuments.map((n) => idf(totals.documents, n));
   const textFields = answers[0]?.textFields ?? [];
+  // The index dropped and made again with other fields or weights: the first page's scores no longer compare.
+  if (frozen?.index !== undefined && frozen.index !== indexFingerprint(textFields)) {
+    throw new FailureError("failed_precondition", "the collection's search index was redefined (other text fields or weights) since the walk's first page; run the search again without page_token");
+  }
   // Usable only when the query compiled is the one the shards answered.
   const prefetched = answers.map((a) => (a.onePass !== undefined && a.onePass !== null && a.onePass.match === compiled.match ? a.onePass : null));
   const plan: SearchPlanData = {
@@ -414,7 +420,19 @@ function startSearch(shards: SearchShards, spec: QuerySpec, plan: SearchPlanData
 
 /** The statistics a walk keeps for its later pages. */
 export function frozenOf(plan: SearchPlanData): FrozenSearchStats {
-  return { documents: plan.documents, tokens: plan.tokens, phraseDocuments: plan.phraseDocuments, expansions: plan.expansions, compiled: compiledHash(plan.compiled.match) };
+  return {
+    documents: plan.documents,
+    tokens: plan.tokens,
+    phraseDocuments: plan.phraseDocuments,
+    expansions: plan.expansions,
+    compiled: compiledHash(plan.compiled.match),
+    index: indexFingerprint(plan.textFields),
+  };
+}
+
+/** A short fingerprint (compiledHash) of a search index's text fields and weights, in order: a later page checks it searched the same definition. */
+export function indexFingerprint(textFields: ReadonlyArray<{ readonly field: string; readonly weight: number }>): string {
+  return compiledHash(JSON.stringify(textFields.map((f) => [f.field, f.weight])));
 }
 
 /**

@@ -160,7 +160,8 @@ async function readerScope(spec: QuerySpec): Promise<string> {
 /**
  * A search page token: the cursor (score, id), the count returned so far,
  * the first page's statistics (FrozenSearchStats) so that later pages
- * score the same way, and the reader scope they were counted for
+ * score the same way, the fingerprint of the index definition they were
+ * scored under (a redefined index refuses the token), and the reader scope they were counted for
  * (`readerScope`). The typo variants are left out when they would make
  * the token longer than PAGE_TOKEN_LENGTH_MAX; a later page then rebuilds
  * them and checks the compiled query's fingerprint.
@@ -175,6 +176,7 @@ async function encodeSearchState(key: string, scope: string, reader: string, sta
     t: f.tokens,
     p: f.phraseDocuments,
     c: f.compiled,
+    ...(f.index === undefined ? {} : { ix: f.index }),
     ...(reader === "" ? {} : { r: reader }),
     ...filterSemanticsStamp(),
   };
@@ -186,7 +188,7 @@ async function decodeSearchState(key: string, scope: string, reader: string, tok
   const decoded = await decodePageToken(key, scope, token);
   if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
   assertPageTokenSemantics(decoded.payload);
-  const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown; d?: unknown; t?: unknown; p?: unknown; c?: unknown; x?: unknown; r?: unknown };
+  const p = decoded.payload as { s?: unknown; i?: unknown; n?: unknown; d?: unknown; t?: unknown; p?: unknown; c?: unknown; x?: unknown; r?: unknown; ix?: unknown };
   // Signed, so only the server wrote `r`; absent means a caller no rule binds.
   if ((p.r ?? "") !== reader) {
     throw new FailureError(
@@ -198,11 +200,12 @@ async function decodeSearchState(key: string, scope: string, reader: string, tok
   const expansions = p.x === undefined ? null : expansionsOf(p.x);
   if (
     typeof p.s !== "number" || !Number.isFinite(p.s) || typeof p.i !== "string" || !Number.isSafeInteger(p.n) ||
-    !Number.isSafeInteger(p.d) || !Number.isSafeInteger(p.t) || !counts || typeof p.c !== "string" || expansions === undefined
+    !Number.isSafeInteger(p.d) || !Number.isSafeInteger(p.t) || !counts || typeof p.c !== "string" || expansions === undefined ||
+    (p.ix !== undefined && typeof p.ix !== "string")
   ) {
     throw new FailureError("invalid_argument", "page_token is invalid");
   }
-  const frozen = { documents: p.d as number, tokens: p.t as number, phraseDocuments: p.p as number[], compiled: p.c, expansions };
+  const frozen = { documents: p.d as number, tokens: p.t as number, phraseDocuments: p.p as number[], compiled: p.c, expansions, ...(typeof p.ix === "string" ? { index: p.ix } : {}) };
   return { after: { score: p.s, id: p.i }, returned: p.n as number, frozen };
 }
 

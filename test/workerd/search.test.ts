@@ -301,6 +301,26 @@ describe("search queries", () => {
     }
   });
 
+  it("a page token from before the index was redefined is refused; the same definition made again keeps it", async () => {
+    const c = "redefined";
+    await db.batchWriteDocuments({
+      writes: Array.from({ length: 12 }, (_, i) => ({ ref: { collection: c, id: `h${i}` }, operation: { case: "set" as const, value: { title: `hotel ${"room ".repeat(i % 4)}`, body: i % 2 === 0 ? "hotel hotel" : "inn" } } })),
+    });
+    const titleOnly = { collection: c, textFields: [{ field: "title", weight: 1 }] };
+    await admin.createSearchIndex({ index: titleOnly });
+    const first = await query.runQuery({ query: { collection: c, search: { text: "hotel" } }, pageSize: 5 });
+    expect(first.nextPageToken).not.toBe("");
+    // Dropped and made again with the same definition: the walk goes on.
+    await admin.deleteSearchIndex({ collection: c });
+    await admin.createSearchIndex({ index: titleOnly });
+    const second = await query.runQuery({ query: { collection: c, search: { text: "hotel" } }, pageSize: 5, pageToken: first.nextPageToken });
+    expect(second.documents.length).toBeGreaterThan(0);
+    // Redefined with other fields and weights: its scores no longer compare with the first page's.
+    await admin.deleteSearchIndex({ collection: c });
+    await admin.createSearchIndex({ index: { collection: c, textFields: [{ field: "title", weight: 3 }, { field: "body" }] } });
+    await expectCode(query.runQuery({ query: { collection: c, search: { text: "hotel" } }, pageSize: 5, pageToken: first.nextPageToken }), Code.FailedPrecondition, /redefined/);
+  });
+
   it("answers bad and hostile search text with INVALID_ARGUMENT, never INTERNAL", async () => {
     const c = "hostile";
     await seed(c);

@@ -163,9 +163,10 @@ export const SearchIndex_StateSchema: GenEnum<SearchIndex_State> = /*@__PURE__*/
 
 /**
  * Full-text and geospatial conditions of a query. With `text`, results are
- * ranked by BM25 score (highest first) unless the query has an order_by;
- * without text but with `near`, by distance (nearest first). Both narrow
- * the query's other filters, which still apply.
+ * ranked by BM25 score (highest first); without text but with `near`, by
+ * distance (nearest first). A query with a search cannot also have an
+ * order_by (INVALID_ARGUMENT). Both narrow the query's other filters,
+ * which still apply.
  *
  * @generated from message impossibledb.v1.SearchQuery
  */
