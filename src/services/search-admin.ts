@@ -80,7 +80,10 @@ export async function createSearchIndexEverywhere(env: Env, index: SearchIndex |
   const { table } = await currentRouting(env);
   const existing = await searchIndexesEverywhere(env, spec.collection);
   if (existing.spec !== null && JSON.stringify(existing.spec) !== JSON.stringify(spec)) {
-    throw new FailureError("already_exists", `collection ${spec.collection} already has a search index; delete it first (DeleteSearchIndex)`);
+    throw new FailureError(
+      "already_exists",
+      `collection ${spec.collection} already has a search index with another definition (its text fields, their order and weights, and its geo field must all be the same for CreateSearchIndex to be idempotent); delete it first (DeleteSearchIndex)`,
+    );
   }
   // Each shard creates, then backfills in bounded steps until ready; a
   // create is idempotent, so a retried call continues where one stopped.

@@ -56,7 +56,9 @@ describe("search indexes", () => {
     expect(created.index!.textFields.map((f) => [f.field, f.weight])).toEqual([["title", 2], ["body", 1]]);
     // The same definition again is idempotent; another one is ALREADY_EXISTS.
     await admin.createSearchIndex({ index: { collection: "idx", textFields: [{ field: "title", weight: 2 }, { field: "body" }] } });
-    await expectCode(admin.createSearchIndex({ index: { collection: "idx", textFields: [{ field: "title" }] } }), Code.AlreadyExists);
+    await expectCode(admin.createSearchIndex({ index: { collection: "idx", textFields: [{ field: "title" }] } }), Code.AlreadyExists, /another definition/);
+    // The same fields in another order are another definition, and the message says so.
+    await expectCode(admin.createSearchIndex({ index: { collection: "idx", textFields: [{ field: "body" }, { field: "title", weight: 2 }] } }), Code.AlreadyExists, /their order/);
     expect((await admin.getSearchIndex({ collection: "idx" })).index!.state).toBe(SearchIndex_State.READY);
     // Documents written before the index are found (backfill).
     expect(ids(await search("idx", "fox")).sort()).toEqual(["a1", "a5"]);

@@ -56,7 +56,7 @@ export type SearchTextField = Message<"impossibledb.v1.SearchTextField"> & {
   field: string;
 
   /**
-   * The field's weight in BM25 (FTS5's column weight); 1 when unset.
+   * The field's weight in BM25 (FTS5's column weight); 1 when unset or 0.
    *
    * @generated from field: double weight = 2;
    */

@@ -136,7 +136,7 @@ type SearchTextField struct {
 	// A dotted field path, as in filters. A document whose field holds a
 	// string is indexed by it; an array of strings is indexed as one text.
 	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
-	// The field's weight in BM25 (FTS5's column weight); 1 when unset.
+	// The field's weight in BM25 (FTS5's column weight); 1 when unset or 0.
 	Weight        float64 `protobuf:"fixed64,2,opt,name=weight,proto3" json:"weight,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
