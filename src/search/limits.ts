@@ -128,15 +128,6 @@ export const SEARCH_TYPO_READABLE_TOKENS_MAX = 500_000;
  */
 export const SEARCH_ONE_PASS_CANDIDATES_MAX = 32;
 
-/**
- * The most instance rows of a word a shard reads to find its candidates
- * when it does not yet know how many documents hold it (one-pass.ts
- * `bounded-instances`): four per candidate a one-pass answer may send.
- * Past it the MATCH decides, so a word repeated within its documents
- * costs one bounded read more, never a read of all its instances.
- */
-export const SEARCH_ONE_PASS_INSTANCES_MAX = 4 * (SEARCH_ONE_PASS_CANDIDATES_MAX + 1);
-
 /** The most bytes of documents (stored JSON) a shard sends with its statistics for one pass; past it, the scoring pass. */
 export const SEARCH_ONE_PASS_BYTES_MAX = 256 * 1024;
 

@@ -35,9 +35,9 @@ import type { SearchSql, SearchTextFieldSpec } from "./catalog.js";
 import { rawRows } from "./shard-documents.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, createCountFrequencies, createTextFrequencies, isPlainWord } from "./bm25.js";
-import { ftsColumn, ftsColumnIndex, ftsTableName, instanceTableName } from "./text-index.js";
+import { ftsColumn, ftsTableName, instanceTableName } from "./text-index.js";
 import type { ReadableRows } from "./readable-stats.js";
-import { SEARCH_ONE_PASS_BYTES_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX, SEARCH_ONE_PASS_INSTANCES_MAX } from "./limits.js";
+import { SEARCH_ONE_PASS_BYTES_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX } from "./limits.js";
 import type { WordPosting } from "./vocabulary-cache.js";
 import type { SearchCursor } from "./shard-search.js";
 import { compareHits } from "./shard-search.js";
@@ -78,13 +78,10 @@ export interface OnePassAnswer {
  * The shard's side: every admitted candidate when there are at most
  * SEARCH_ONE_PASS_CANDIDATES_MAX candidates and their documents hold at
  * most SEARCH_ONE_PASS_BYTES_MAX bytes; null otherwise (the shard then
- * gets a scoring call). `source` (CandidateSource) says where the
- * candidates come from: the MATCH over the token text, or, for one plain
- * word when no rule binds the caller and the index's fts5vocab instance
- * table exists, that table (wordCandidates; or `postings` kept by an
- * earlier search at the same generation), or a bounded scan of it for a
- * word not yet known to be rare (scannedWordCandidates, the MATCH when the
- * scan cannot tell).
+ * gets a scoring call). `fromInstances`: the query is one plain word, no
+ * rule binds the caller and the index's fts5vocab instance table exists,
+ * so the candidates and their counts come from it (wordCandidates), or
+ * from `postings` kept by an earlier search at the same generation.
  */
 export function runOnePass(
   sql: SearchSql,
@@ -92,10 +89,10 @@ export function runOnePass(
   textFields: readonly SearchTextFieldSpec[],
   req: OnePassRequest,
   readable: ReadableRows | null = null,
-  source: CandidateSource = "match",
+  fromInstances = false,
   postings: WordPostingsSlot | null = null,
 ): { answer: OnePassAnswer | null; rowsRead: number } {
-  if (source !== "match" && (readable !== null || req.phrases.length !== 1 || !isPlainWord(req.phrases[0]!))) {
+  if (fromInstances && (readable !== null || req.phrases.length !== 1 || !isPlainWord(req.phrases[0]!))) {
     throw new Error("invariant broken: only one plain word is read from the instance table, and not for a rule-bound caller");
   }
   const table = ftsTableName(collection);
@@ -106,20 +103,15 @@ export function runOnePass(
   // once to read (a phrase's positions are intersected each time).
   const count = readable === null ? 0 : readableCandidatesUpTo(sql, table, req.match, readable);
   if (count > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: count };
-  const word = source === "match" ? null : req.phrases[0]!.tokens[0]!;
-  const kept = source === "instances" ? postings?.cached : undefined;
-  let rows: CandidateRow[] | null = null;
-  if (kept !== undefined) rows = postedCandidates(sql, collection, kept);
-  else if (source === "instances") rows = wordCandidates(sql, collection, textFields.length, word!);
-  else if (source === "bounded-instances") {
-    const scanned = scannedWordCandidates(sql, collection, textFields.length, word!);
-    if (scanned === "too_many") return { answer: null, rowsRead: SEARCH_ONE_PASS_CANDIDATES_MAX + 1 };
-    rows = scanned;
-  }
-  // The MATCH: asked for, or the bounded scan was inconclusive (a word repeated within its documents).
-  rows ??= matchCandidates(sql, collection, textFields.length, req, readable);
+  const kept = fromInstances ? postings?.cached : undefined;
+  const rows =
+    kept !== undefined
+      ? postedCandidates(sql, collection, kept)
+      : fromInstances
+        ? wordCandidates(sql, collection, textFields.length, req.phrases[0]!.tokens[0]!)
+        : matchCandidates(sql, collection, textFields.length, req, readable);
   if (rows.length > SEARCH_ONE_PASS_CANDIDATES_MAX) return { answer: null, rowsRead: rows.length };
-  if (word !== null && kept === undefined && postings !== null && rows.every((r) => r.counts !== null)) {
+  if (fromInstances && kept === undefined && postings !== null) {
     postings.keep(rows.map((r) => ({ rowId: r.rowId, id: r.doc.id, length: r.length, counts: r.counts! })));
   }
   // Rows read as Explain reports them: the same whichever way the candidates were read (kept postings included).
@@ -196,58 +188,6 @@ function wordCandidates(sql: SearchSql, collection: string, columnCount: number,
     `FROM (SELECT doc, ${columns.map((c) => `sum(col = '${ftsColumn(c)}') AS n${c}`).join(", ")} FROM "${instanceTableName(collection)}" WHERE term = ? GROUP BY doc LIMIT ${SEARCH_ONE_PASS_CANDIDATES_MAX + 1}) AS i ` +
     joinDocuments("i.doc");
   return rawRows(sql.exec(statement, word)).map((row) => candidateRow(row, columnCount, true));
-}
-
-/**
- * Where a one-pass answer's candidates come from: `match`, the FTS5 MATCH
- * reading each candidate's token columns; `instances`, the word's rows of
- * the instance table grouped by document (for a word the shard knows has
- * at most SEARCH_ONE_PASS_CANDIDATES_MAX documents, since grouping reads
- * all of its instances); `bounded-instances`, at most
- * SEARCH_ONE_PASS_INSTANCES_MAX of its instance rows (a word not yet
- * known), the MATCH when they do not settle it.
- */
-export type CandidateSource = "match" | "instances" | "bounded-instances";
-
-/**
- * A word's candidates from at most SEARCH_ONE_PASS_INSTANCES_MAX of its
- * instance rows, for a word the shard has not counted yet (its first
- * search since the index last changed): `too_many` when they already hold
- * more than SEARCH_ONE_PASS_CANDIDATES_MAX documents, null when the bound
- * was reached first (the word is repeated within its documents: the MATCH
- * decides), else the candidates with their documents (one more statement,
- * by row). Reading the instance rows and then the documents was cheaper
- * than the MATCH reading every candidate's token text and counting the
- * word in JavaScript (bench:search-ab's varied rare terms, 2026-12-02).
- */
-function scannedWordCandidates(sql: SearchSql, collection: string, columnCount: number, word: string): CandidateRow[] | "too_many" | null {
-  const rows = rawRows(sql.exec(`SELECT doc, col FROM "${instanceTableName(collection)}" WHERE term = ? LIMIT ${SEARCH_ONE_PASS_INSTANCES_MAX + 1}`, word));
-  const counts = new Map<number, number[]>();
-  for (const [doc, col] of rows) {
-    let perColumn = counts.get(doc as number);
-    if (perColumn === undefined) {
-      if (counts.size === SEARCH_ONE_PASS_CANDIDATES_MAX + 1) return "too_many";
-      counts.set(doc as number, (perColumn = new Array<number>(columnCount).fill(0)));
-    }
-    perColumn[ftsColumnIndex(col as string)]! += 1;
-  }
-  if (counts.size > SEARCH_ONE_PASS_CANDIDATES_MAX) return "too_many";
-  if (rows.length > SEARCH_ONE_PASS_INSTANCES_MAX) return null;
-  const rowIds = [...counts.keys()].sort((a, b) => a - b);
-  const lengths = new Map<number, number>();
-  const docs = new Map<number, OnePassDocument>();
-  const statement =
-    "SELECT d.row_id, d.id, d.token_count, doc.data, doc.version, doc.create_time_ms, doc.update_time_ms FROM search_text_docs AS d " +
-    "JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE d.row_id IN (SELECT value FROM json_each(?))";
-  for (const row of rawRows(sql.exec(statement, JSON.stringify(rowIds)))) {
-    lengths.set(row[0] as number, row[2] as number);
-    docs.set(row[0] as number, { id: row[1] as string, json: row[3] as string, version: row[4] as number, createTimeMs: row[5] as number, updateTimeMs: row[6] as number });
-  }
-  return rowIds.map((rowId) => {
-    const doc = docs.get(rowId);
-    if (doc === undefined) throw new Error(`invariant broken: an indexed row of ${collection} has its document`);
-    return { rowId, doc, length: lengths.get(rowId)!, counts: counts.get(rowId)!, texts: null };
-  });
 }
 
 /**

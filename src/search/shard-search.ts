@@ -31,7 +31,7 @@ import { ensureInstanceTable, ftsColumn, ftsTableName, instanceTableName, textTo
 import { candidateCountStatement, scoringStatement, type ScoringInput, type ScoringStatement } from "./sql-scoring.js";
 import { loadDocument, loadDocuments, rawRows } from "./shard-documents.js";
 import { geoRuleBoundRefusal, readableMatches, readableRows, readableScope, readableVariants, readableWords, ruleBoundRefusal, type ReadableRows } from "./readable-stats.js";
-import { type CandidateSource, runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
+import { runOnePass, type OnePassAnswer, type OnePassRequest } from "./one-pass.js";
 import { editDistance, vocabularyRange, type Variant } from "./typo.js";
 import { VocabularyCache, type WordPosting } from "./vocabulary-cache.js";
 import { SEARCH_CANDIDATES_PER_SHARD_MAX, SEARCH_ONE_PASS_CANDIDATES_MAX, SEARCH_TYPO_READABLE_TOKENS_MAX, SEARCH_TYPO_SCAN_ROWS_MAX } from "./limits.js";
@@ -239,26 +239,15 @@ export function runSearchStats(
     // generation) to hold the word in at most SEARCH_ONE_PASS_CANDIDATES_MAX
     // documents: grouping its instances by document reads all of them, where
     // the MATCH stops one past the bound, so a common word stays on the MATCH.
-    // A word not counted yet (its first search since the index changed)
-    // is read from a bounded scan of the instance table when the table is
-    // there (the MATCH when the scan cannot tell: one-pass.ts).
     const known = word ? vocabulary.known(req.collection, alone.tokens[0]!, all.generation) : undefined;
-    const source: CandidateSource = !word
-      ? "match"
-      : known === undefined
-        ? ready.instanceTable
-          ? "bounded-instances"
-          : "match"
-        : known <= SEARCH_ONE_PASS_CANDIDATES_MAX
-          ? "instances"
-          : "match";
-    if (source === "instances" && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
+    const fromInstances = known !== undefined && known <= SEARCH_ONE_PASS_CANDIDATES_MAX;
+    if (fromInstances && !ready.instanceTable) atomically(() => ensureInstanceTable(sql, req.collection));
     const lone = alone.tokens[0]!;
     const postings = {
-      cached: source === "instances" ? vocabulary.wordPostings(req.collection, lone, all.generation) : undefined,
+      cached: fromInstances ? vocabulary.wordPostings(req.collection, lone, all.generation) : undefined,
       keep: (read: readonly WordPosting[]) => vocabulary.keepWordPostings(req.collection, lone, all.generation, read),
     };
-    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, source, postings);
+    const answered = runOnePass(sql, req.collection, ready.textFields, req.onePass!, null, fromInstances, postings);
     rowsRead += answered.rowsRead;
     onePass = answered.answer;
     // A lone word's documents are its candidates (its typo check asks again).

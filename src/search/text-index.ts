@@ -57,13 +57,6 @@ export function ftsColumn(index: number): string {
   return `c${index}`;
 }
 
-/** The text field index of an FTS5 column name (the inverse of ftsColumn). */
-export function ftsColumnIndex(column: string): number {
-  const index = Number(column.slice(1));
-  if (!(column.startsWith("c") && Number.isInteger(index) && index >= 0)) throw new Error(`invariant broken: ${column} is an FTS5 column of a text field`);
-  return index;
-}
-
 /** Creates the collection's FTS5 and vocabulary tables (idempotent); nothing for a geo-only index. */
 export function createTextTables(sql: SearchSql, spec: SearchIndexSpec): void {
   if (spec.textFields.length === 0) return;

@@ -17,8 +17,7 @@ import { parseSearchText } from "../../../src/search/query-parser.js";
 import { runOnePass } from "../../../src/search/one-pass.js";
 import { runSearchStats } from "../../../src/search/shard-search.js";
 import { MATCH_ALL } from "../../../src/query/expression.js";
-import { ftsTableName, instanceTableName } from "../../../src/search/text-index.js";
-import { SEARCH_ONE_PASS_CANDIDATES_MAX, SEARCH_ONE_PASS_INSTANCES_MAX } from "../../../src/search/limits.js";
+import { instanceTableName } from "../../../src/search/text-index.js";
 import { VocabularyCache } from "../../../src/search/vocabulary-cache.js";
 import type { SearchIndexSpec, SearchSql } from "../../../src/search/catalog.js";
 import { memoryCluster, type MemoryCluster } from "../query/memory-shards.js";
@@ -57,49 +56,18 @@ describe("a lone word's one pass from the instance table", () => {
         expect(tables).toHaveLength(first.onePass != null ? 1 : 0);
         // Rows read as Explain reports them: the same whichever way the candidates were read.
         if (first.onePass != null) expect(stats.rowsRead).toBe(first.rowsRead);
-        const fromInstances = runOnePass(sql, "notes", SPEC.textFields, onePass, null, "instances");
-        const fromText = runOnePass(sql, "notes", SPEC.textFields, onePass, null, "match");
-        // A word not counted yet: a bounded scan of its instance rows (the MATCH when the bound is reached first).
-        const fromScan = runOnePass(sql, "notes", SPEC.textFields, onePass, null, "bounded-instances");
+        const fromInstances = runOnePass(sql, "notes", SPEC.textFields, onePass, null, true);
+        const fromText = runOnePass(sql, "notes", SPEC.textFields, onePass, null, false);
         const byId = (a: typeof fromText) =>
           a.answer === null ? null : a.answer.documents.map((d, i) => ({ id: d.id, json: d.json, length: a.answer!.lengths[i], frequencies: a.answer!.frequencies[i] })).sort((x, y) => (x.id < y.id ? -1 : 1));
         expect(fromInstances.rowsRead).toBe(fromText.rowsRead);
         expect(fromInstances.answer?.candidates).toBe(fromText.answer?.candidates);
         expect(byId(fromInstances)).toEqual(byId(fromText));
-        expect(fromScan.rowsRead).toBe(fromText.rowsRead);
-        expect(fromScan.answer?.candidates).toBe(fromText.answer?.candidates);
-        expect(byId(fromScan)).toEqual(byId(fromText));
         // And it is what both statistics passes sent.
         expect(byId({ answer: first.onePass ?? null, rowsRead: 0 })).toEqual(byId(fromText));
         expect(byId({ answer: stats.onePass ?? null, rowsRead: 0 })).toEqual(byId(fromText));
       }),
       { numRuns: 60 },
     );
-  });
-
-  it("a bounded scan of a word not counted yet answers as the MATCH past either bound: more documents than one pass sends, or more instances than it reads", () => {
-    const cases: Array<{ docs: number; repeats: number; answered: boolean }> = [
-      // 33 documents: more than SEARCH_ONE_PASS_CANDIDATES_MAX, no one-pass answer.
-      { docs: SEARCH_ONE_PASS_CANDIDATES_MAX + 1, repeats: 1, answered: false },
-      // 10 documents holding the word 20 times each: past SEARCH_ONE_PASS_INSTANCES_MAX rows, the MATCH decides (one pass).
-      { docs: 10, repeats: Math.ceil((SEARCH_ONE_PASS_INSTANCES_MAX + 1) / 10), answered: true },
-      // Just within both bounds.
-      { docs: SEARCH_ONE_PASS_CANDIDATES_MAX, repeats: 4, answered: true },
-    ];
-    for (const [n, { docs, repeats, answered }] of cases.entries()) {
-      if (n > 0) cluster?.close();
-      cluster = memoryCluster(1, "notes");
-      for (let i = 0; i < docs; i++) cluster.put(`d${i}`, { title: Array.from({ length: repeats }, () => "apple").join(" "), body: `pear ${i}`, tags: [] });
-      cluster.put("other", { title: "pear", body: "pear", tags: [] });
-      cluster.createSearchIndex(SPEC);
-      const sql = cluster.sqlOf(cluster.search.shards[0]!) as SearchSql;
-      sql.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS "${instanceTableName("notes")}" USING fts5vocab("${ftsTableName("notes")}", 'instance')`);
-      const compiled = compileSearch(parseSearchText("apple"), new Map());
-      const onePass = { match: compiled.match, tree: compiled.tree, phrases: compiled.phrases, filter: MATCH_ALL, rule: null };
-      const fromScan = runOnePass(sql, "notes", SPEC.textFields, onePass, null, "bounded-instances");
-      const fromText = runOnePass(sql, "notes", SPEC.textFields, onePass, null, "match");
-      expect(fromScan.answer !== null).toBe(answered);
-      expect(fromScan).toEqual(fromText);
-    }
   });
 });
