@@ -50,7 +50,13 @@ const KEYWORDS = new Set(["AND", "OR", "NOT"]);
 const LITERALS: Record<string, JsonValue> = { true: true, false: false, null: null };
 /** Operators of other languages, with what AIP-160 writes for them (checked before the punctuation: `==` would read as `=` `=`). */
 const FOREIGN_OPERATORS: ReadonlyArray<readonly [string, string]> = [
+  // Longest first: `===` would otherwise be told to write `=` for its first two characters.
+  ["===", "="],
+  ["!==", "!="],
   ["==", "="],
+  ["<>", "!="],
+  ["=>", ">="],
+  ["=<", "<="],
   ["&&", "AND"],
   ["||", "OR"],
 ];
@@ -147,7 +153,8 @@ class TextParser {
       const negated = isWord(next, "NOT") || isSqlWord(next, "NOT");
       const operand = negated ? this.tokens[this.i + 1]! : next;
       if (isNullLiteral(operand)) throw fail(op.at, isNullAdvice(t.text, negated));
-      throw fail(op.at, "IS is not an operator here; write =");
+      // `n IS NOT 5` asks for the opposite of `n IS 5`: advising `=` for both would invert the filter.
+      throw fail(op.at, negated ? "IS NOT is not an operator here; write !=" : "IS is not an operator here; write =");
     }
     if (op.kind !== "punct" || !["=", "!=", "<", "<=", ">", ">="].includes(op.text)) {
       // `a = 1 or b = 2`: a lowercase logical word reads as a field path, and the error would be about the next token.
@@ -282,6 +289,10 @@ function tokenize(text: string): Token[] {
     // What JavaScript and C users type first: say what this syntax spells.
     const foreign = FOREIGN_OPERATORS.find(([spelled]) => text.startsWith(spelled, i));
     if (foreign !== undefined) throw fail(i, `${foreign[0]} is not an operator here; write ${foreign[1]}`);
+    if (ch === "+" && startsFilterNumber(text, i + 1)) {
+      const num = readFilterNumber(text, i + 1);
+      if (num.ok) throw fail(i, `a number is written without a leading +; write ${text.slice(i + 1, num.end)}`);
+    }
     if (punct === undefined) {
       const list = ch === "," || ch === "[" ? listAfterIn(tokens) : null;
       if (list !== null) throw fail(list.inAt, listAdvice(text, list.path, list.inEnd, list.negated));
