@@ -314,7 +314,7 @@ describe("import records with \"data\" and \"fields\"", { timeout: RUN_TIMEOUT_M
     const ran = await cli(["import", "cli", bad]);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:2: "data" and "fields" disagree at "a": "data" has 1 and "fields" has no such member; give the document once`));
-    expect(ran.stderr).toMatch(/1 bad records; nothing was written\n$/);
+    expect(ran.stderr).toMatch(/1 bad record; nothing was written\n$/);
     expect(seen.length, "nothing was sent").toBe(before);
   });
 

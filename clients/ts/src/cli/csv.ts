@@ -13,7 +13,7 @@
  * otherwise) is the document id and is not stored as a field.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { inexactIntegerText, spellsItsDouble } from "../number-text.js";
+import { inexactIntegerText, nonFiniteNumberText, spellsItsDouble } from "../number-text.js";
 
 /** One cell, and whether it was quoted (quoted cells stay strings). */
 interface Cell {
@@ -167,7 +167,7 @@ export function cellValue(cell: Cell): JsonValue | undefined {
   if (t === "null") return null;
   if (JSON_NUMBER.test(t)) {
     const n = Number(t);
-    if (!Number.isFinite(n)) throw new RangeError(`${t} is a number beyond what a double holds (about 1.8e308); quote it to store it as text`);
+    if (!Number.isFinite(n)) throw new RangeError(`${nonFiniteNumberText(t)}; quote it to store it as text`);
     if (!spellsItsDouble(t)) throw new RangeError(`${inexactIntegerText({ literal: t, offset: 0, nearest: BigInt(n).toString() })}; quote it to store it as text`);
     return n;
   }
