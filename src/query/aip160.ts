@@ -29,12 +29,12 @@
  */
 import type { JsonValue } from "@bufbuild/protobuf";
 import { FailureError } from "../errors.js";
-import { FILTER_DEPTH_MAX } from "../limits.js";
+import { FILTER_DEPTH_MAX, FILTER_LIST_VALUES_MAX } from "../limits.js";
 import { parseFieldPath, type FieldPath } from "../validation/field-path.js";
 import { loneSurrogateProblem } from "../validation/unicode.js";
 import type { CompareOp, Expr } from "./expression.js";
 import { compareNode } from "./parser.js";
-import { isNullAdvice, listAdvice } from "./filter-advice.js";
+import { isNullAdvice, listAdvice, type ListItem } from "./filter-advice.js";
 import { nonDecimalSpelling, readFilterNumber, startsFilterNumber } from "./filter-number.js";
 import { microsFromRfc3339, timestampText } from "../values/timestamp.js";
 import { INT64_MAX, INT64_MIN, integerLeaf, timestampLeaf, typedLeafOf } from "../values/typed.js";
@@ -50,7 +50,13 @@ const KEYWORDS = new Set(["AND", "OR", "NOT"]);
 const LITERALS: Record<string, JsonValue> = { true: true, false: false, null: null };
 /** Operators of other languages, with what AIP-160 writes for them (checked before the punctuation: `==` would read as `=` `=`). */
 const FOREIGN_OPERATORS: ReadonlyArray<readonly [string, string]> = [
+  // Longest first: `===` would otherwise be told to write `=` for its first two characters.
+  ["===", "="],
+  ["!==", "!="],
   ["==", "="],
+  ["<>", "!="],
+  ["=>", ">="],
+  ["=<", "<="],
   ["&&", "AND"],
   ["||", "OR"],
 ];
@@ -140,14 +146,15 @@ class TextParser {
       return { kind: "contains", path, values: [this.value()] };
     }
     // SQL's IN, NOT IN and IS [NOT] NULL: say what this syntax spells.
-    if (isSqlWord(op, "IN")) throw fail(op.at, listAdvice(this.text, t.text, op.at + "IN".length, false));
+    if (isSqlWord(op, "IN")) throw fail(op.at, listAdvice(t.text, readList(this.text, op.at + "IN".length), false));
     const next = this.peek();
-    if ((isWord(op, "NOT") || isSqlWord(op, "NOT")) && isSqlWord(next, "IN")) throw fail(op.at, listAdvice(this.text, t.text, next.at + "IN".length, true));
+    if ((isWord(op, "NOT") || isSqlWord(op, "NOT")) && isSqlWord(next, "IN")) throw fail(op.at, listAdvice(t.text, readList(this.text, next.at + "IN".length), true));
     if (isSqlWord(op, "IS")) {
       const negated = isWord(next, "NOT") || isSqlWord(next, "NOT");
       const operand = negated ? this.tokens[this.i + 1]! : next;
       if (isNullLiteral(operand)) throw fail(op.at, isNullAdvice(t.text, negated));
-      throw fail(op.at, "IS is not an operator here; write =");
+      // `n IS NOT 5` asks for the opposite of `n IS 5`: advising `=` for both would invert the filter.
+      throw fail(op.at, negated ? "IS NOT is not an operator here; write !=" : "IS is not an operator here; write =");
     }
     if (op.kind !== "punct" || !["=", "!=", "<", "<=", ">", ">="].includes(op.text)) {
       // `a = 1 or b = 2`: a lowercase logical word reads as a field path, and the error would be about the next token.
@@ -163,17 +170,21 @@ class TextParser {
   }
 
   private value(): JsonValue {
-    const t = this.take();
-    if (t.kind === "value") return t.value;
-    if (t.kind === "path" && !t.text.includes(".") && !t.text.includes("`")) {
-      // `NULL`, `True`: a literal in another case. Quoting it would match the string, not the value.
-      const lower = t.text.toLowerCase();
-      if (Object.hasOwn(LITERALS, lower)) throw fail(t.at, `${JSON.stringify(t.text)} is not a value: the literals are lowercase (true, false, null); write ${lower}, or quote it for the string`);
-      if (lower === "nan" || lower === "infinity") throw fail(t.at, `${JSON.stringify(t.text)} is not a value: a filter compares finite numbers only, and documents hold no NaN or Infinity`);
-      throw fail(t.at, `expected a value, found the bare word ${JSON.stringify(t.text)}; quote strings`);
-    }
-    throw fail(t.at, `expected a value (a quoted string, a number, true, false or null), found ${describe(t)}`);
+    return valueOf(this.take());
   }
+}
+
+/** The value `t` holds, or why it is not a value (a bare word, a literal in another case). */
+function valueOf(t: Token): JsonValue {
+  if (t.kind === "value") return t.value;
+  if (t.kind === "path" && !t.text.includes(".") && !t.text.includes("`")) {
+    // `NULL`, `True`: a literal in another case. Quoting it would match the string, not the value.
+    const lower = t.text.toLowerCase();
+    if (Object.hasOwn(LITERALS, lower)) throw fail(t.at, `${JSON.stringify(t.text)} is not a value: the literals are lowercase (true, false, null); write ${lower}, or quote it for the string`);
+    if (lower === "nan" || lower === "infinity") throw fail(t.at, `${JSON.stringify(t.text)} is not a value: a filter compares finite numbers only, and documents hold no NaN or Infinity`);
+    throw fail(t.at, `expected a value, found the bare word ${JSON.stringify(t.text)}; quote strings`);
+  }
+  throw fail(t.at, `expected a value (a quoted string, a number, true, false or null), found ${describe(t)}`);
 }
 
 function pathOf(t: Token & { kind: "path" }): FieldPath {
@@ -204,17 +215,19 @@ function isNullLiteral(t: Token): boolean {
  * The `path IN` or `path NOT IN` before a list the tokenizer stopped in
  * (at its "[" or ","), so `x IN (1, 2)` is told about IN, not about a comma.
  */
-function listAfterIn(tokens: readonly Token[]): { path: string; inAt: number; inEnd: number; negated: boolean } | null {
+function listAfterIn(tokens: readonly Token[]): { path: string; inAt: number; listAt: number; negated: boolean } | null {
   let k = tokens.length - 1;
-  // Back over the list read so far: its "(" and the values before the comma.
-  while (k >= 0 && (tokens[k]!.kind === "value" || isPunct(tokens[k]!, "(") || isPunct(tokens[k]!, "-"))) k--;
+  // Back over the list read so far: the item before the comma (a value, or a bare word readList refuses by name) and its "(".
+  if (k >= 0 && (tokens[k]!.kind === "value" || (tokens[k]!.kind === "path" && !isSqlWord(tokens[k]!, "IN")))) k--;
+  if (k >= 0 && isPunct(tokens[k]!, "-")) k--;
+  if (k >= 0 && isPunct(tokens[k]!, "(")) k--;
   const inToken = tokens[k];
   if (inToken === undefined || !isSqlWord(inToken, "IN")) return null;
   const before = tokens[k - 1];
   const negated = before !== undefined && (isWord(before, "NOT") || isSqlWord(before, "NOT"));
   const path = tokens[negated ? k - 2 : k - 1];
   if (path === undefined || path.kind !== "path") return null;
-  return { path: path.text, inAt: negated ? before!.at : inToken.at, inEnd: inToken.at + "IN".length, negated };
+  return { path: path.text, inAt: negated ? before!.at : inToken.at, listAt: inToken.at + "IN".length, negated };
 }
 
 function isPunct(t: Token, p: string): boolean {
@@ -223,75 +236,111 @@ function isPunct(t: Token, p: string): boolean {
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  let i = 0;
+  let i = skipSpaces(text, 0);
   while (i < text.length) {
-    const ch = text[i]!;
-    if (ch === " " || ch === "\t" || ch === "\n" || ch === "\r") {
-      i++;
-      continue;
-    }
-    const code = ch.charCodeAt(0);
-    if (code < 0x20 || code === 0x7f) throw fail(i, `control character U+${code.toString(16).padStart(4, "0")}`);
-    if (ch === '"' || ch === "'") {
-      const s = readString(text, i);
-      tokens.push({ kind: "value", value: s.value, at: i });
-      i = s.end;
-      continue;
-    }
-    if (startsFilterNumber(text, i)) {
-      const num = readFilterNumber(text, i);
-      if (!num.ok) throw fail(i, num.message);
-      tokens.push({ kind: "value", value: num.value, at: i });
-      i = num.end;
-      continue;
-    }
-    INT_CALL.lastIndex = i;
-    const int = ch === "i" ? INT_CALL.exec(text) : null;
-    if (int !== null) {
-      if (/^-?0\d/.test(int[1]!)) throw fail(i, `int(${int[1]}) takes no leading zeros (some languages read them as octal); write int(${int[1]!.replace(/^(-?)0+(?=\d)/, "$1")})`);
-      const exact = BigInt(int[1]!);
-      if (exact < INT64_MIN || exact > INT64_MAX) throw fail(i, `int(${int[1]}) is outside int64`);
-      tokens.push({ kind: "value", value: integerLeaf(exact), at: i });
-      i += int[0].length;
-      continue;
-    }
-    if (ch === "i" && text.startsWith("int(", i)) throw fail(i, intProblem(text, i));
-    TIMESTAMP_CALL.lastIndex = i;
-    const call = ch === "t" ? TIMESTAMP_CALL.exec(text) : null;
-    if (call !== null) {
-      const literal = readString(text, i + call[0].length);
-      const close = /\s*\)/y;
-      close.lastIndex = literal.end;
-      if (close.exec(text) === null) throw fail(literal.end, "timestamp(...) takes one string and a closing parenthesis");
-      const micros = microsFromRfc3339(literal.value);
-      if (typeof micros === "string") throw fail(i, `timestamp ${JSON.stringify(literal.value)} ${micros}`);
-      tokens.push({ kind: "value", value: timestampLeaf(timestampText(micros)), at: i });
-      i = close.lastIndex;
-      continue;
-    }
-    if (/[A-Za-z_`]/.test(ch)) {
-      const end = scanPath(text, i);
-      const word = text.slice(i, end);
-      if (KEYWORDS.has(word)) tokens.push({ kind: "word", text: word as "AND" | "OR" | "NOT", at: i });
-      else if (Object.hasOwn(LITERALS, word)) tokens.push({ kind: "value", value: LITERALS[word]!, at: i });
-      else tokens.push({ kind: "path", text: word, at: i });
-      i = end;
-      continue;
-    }
-    const punct = PUNCT.find((p) => text.startsWith(p, i));
-    // What JavaScript and C users type first: say what this syntax spells.
-    const foreign = FOREIGN_OPERATORS.find(([spelled]) => text.startsWith(spelled, i));
-    if (foreign !== undefined) throw fail(i, `${foreign[0]} is not an operator here; write ${foreign[1]}`);
-    if (punct === undefined) {
+    const read = readToken(text, i);
+    if (read === null) {
+      const ch = text[i]!;
       const list = ch === "," || ch === "[" ? listAfterIn(tokens) : null;
-      if (list !== null) throw fail(list.inAt, listAdvice(text, list.path, list.inEnd, list.negated));
+      if (list !== null) throw fail(list.inAt, listAdvice(list.path, readList(text, list.listAt), list.negated));
       throw fail(i, `unexpected character ${JSON.stringify(ch)}${ch === "," ? `: ${NO_LISTS}` : ""}`);
     }
-    tokens.push({ kind: "punct", text: punct, at: i });
-    i += punct.length;
+    tokens.push(read.token);
+    i = skipSpaces(text, read.end);
   }
   tokens.push({ kind: "end", at: text.length });
   return tokens;
+}
+
+function skipSpaces(text: string, start: number): number {
+  let i = start;
+  while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
+  return i;
+}
+
+/**
+ * The token at `i` (not a space) and where it ends, or null for a character
+ * no token starts with; a literal spelled wrong throws, naming it.
+ */
+function readToken(text: string, i: number): { token: Token; end: number } | null {
+  const ch = text[i]!;
+  const code = ch.charCodeAt(0);
+  if (code < 0x20 || code === 0x7f) throw fail(i, `control character U+${code.toString(16).padStart(4, "0")}`);
+  if (ch === '"' || ch === "'") {
+    const s = readString(text, i);
+    return { token: { kind: "value", value: s.value, at: i }, end: s.end };
+  }
+  if (startsFilterNumber(text, i)) {
+    const num = readFilterNumber(text, i);
+    if (!num.ok) throw fail(i, num.message);
+    return { token: { kind: "value", value: num.value, at: i }, end: num.end };
+  }
+  INT_CALL.lastIndex = i;
+  const int = ch === "i" ? INT_CALL.exec(text) : null;
+  if (int !== null) {
+    if (/^-?0\d/.test(int[1]!)) throw fail(i, `int(${int[1]}) takes no leading zeros (some languages read them as octal); write int(${int[1]!.replace(/^(-?)0+(?=\d)/, "$1")})`);
+    const exact = BigInt(int[1]!);
+    if (exact < INT64_MIN || exact > INT64_MAX) throw fail(i, `int(${int[1]}) is outside int64`);
+    return { token: { kind: "value", value: integerLeaf(exact), at: i }, end: i + int[0].length };
+  }
+  if (ch === "i" && text.startsWith("int(", i)) throw fail(i, intProblem(text, i));
+  TIMESTAMP_CALL.lastIndex = i;
+  const call = ch === "t" ? TIMESTAMP_CALL.exec(text) : null;
+  if (call !== null) {
+    const literal = readString(text, i + call[0].length);
+    const close = /\s*\)/y;
+    close.lastIndex = literal.end;
+    if (close.exec(text) === null) throw fail(literal.end, "timestamp(...) takes one string and a closing parenthesis");
+    const micros = microsFromRfc3339(literal.value);
+    if (typeof micros === "string") throw fail(i, `timestamp ${JSON.stringify(literal.value)} ${micros}`);
+    return { token: { kind: "value", value: timestampLeaf(timestampText(micros)), at: i }, end: close.lastIndex };
+  }
+  if (/[A-Za-z_`]/.test(ch)) {
+    const end = scanPath(text, i);
+    const word = text.slice(i, end);
+    if (KEYWORDS.has(word)) return { token: { kind: "word", text: word as "AND" | "OR" | "NOT", at: i }, end };
+    if (Object.hasOwn(LITERALS, word)) return { token: { kind: "value", value: LITERALS[word]!, at: i }, end };
+    return { token: { kind: "path", text: word, at: i }, end };
+  }
+  // What JavaScript and C users type first: say what this syntax spells.
+  const foreign = FOREIGN_OPERATORS.find(([spelled]) => text.startsWith(spelled, i));
+  if (foreign !== undefined) throw fail(i, `${foreign[0]} is not an operator here; write ${foreign[1]}`);
+  if (ch === "+" && startsFilterNumber(text, i + 1)) {
+    const num = readFilterNumber(text, i + 1);
+    if (num.ok) throw fail(i, `a number is written without a leading +; write ${text.slice(i + 1, num.end)}`);
+  }
+  const punct = PUNCT.find((p) => text.startsWith(p, i));
+  if (punct === undefined) return null;
+  return { token: { kind: "punct", text: punct, at: i }, end: i + punct.length };
+}
+
+/**
+ * The values of the SQL list at `start` (`(1, "a")` or `[1, "a"]`, after
+ * optional spaces), each as the user spelled it, read as the filter reads
+ * values, so a literal spelled wrong (`1_000`, a bare word) is refused first,
+ * by name. Null when there is no list there, or it is not one plain list.
+ */
+function readList(text: string, start: number): ListItem[] | null {
+  let i = skipSpaces(text, start);
+  const close = text[i] === "(" ? ")" : text[i] === "[" ? "]" : null;
+  if (close === null) return null;
+  const items: ListItem[] = [];
+  i = skipSpaces(text, i + 1);
+  if (text[i] === close) return items;
+  for (;;) {
+    if (items.length === FILTER_LIST_VALUES_MAX) return null;
+    const read = i < text.length ? readToken(text, i) : null;
+    if (read === null) return null;
+    if (read.token.kind !== "value") {
+      valueOf(read.token);
+      return null;
+    }
+    items.push({ spelled: text.slice(i, read.end), value: read.token.value });
+    i = skipSpaces(text, read.end);
+    if (text[i] === close) return items;
+    if (text[i] !== ",") return null;
+    i = skipSpaces(text, i + 1);
+  }
 }
 
 /**

@@ -5,51 +5,43 @@
  * field and, for a short list of plain values, the user's own values, so
  * the suggestion can be pasted back as it is.
  */
+import type { JsonValue } from "@bufbuild/protobuf";
 
-/** Items of a list shown in a suggestion; a longer list is better sent as OPERATOR_IN. */
+/** Items of a list spelled out in a suggestion; past it the suggestion shows the first two and OPERATOR_IN is the better form. */
 const LIST_ITEMS_SHOWN_MAX = 4;
 
-/** One list item: a quoted string (with its escapes) or a run of plain characters. */
-const LIST_ITEM = /\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\s,()[\]"']+)\s*/y;
-
-/**
- * The items of the list at `start` in `text` (`(1, "a")` or `[1, "a"]`, after
- * optional spaces) as written, or null when there is no plain list there
- * or it holds more than LIST_ITEMS_SHOWN_MAX items.
- */
-function listItems(text: string, start: number): string[] | null {
-  const open = /\s*([[(])/y;
-  open.lastIndex = start;
-  const opened = open.exec(text);
-  if (opened === null) return null;
-  const close = opened[1] === "(" ? ")" : "]";
-  const items: string[] = [];
-  let i = open.lastIndex;
-  for (;;) {
-    if (items.length === LIST_ITEMS_SHOWN_MAX) return null;
-    LIST_ITEM.lastIndex = i;
-    const item = LIST_ITEM.exec(text);
-    if (item === null) return null;
-    items.push(item[1]!);
-    i = LIST_ITEM.lastIndex;
-    if (text[i] === close) return items;
-    if (text[i] !== ",") return null;
-    i++;
-  }
+/** One value of a SQL list, as the user spelled it (aip160.ts reads it as a filter value, so the spelling parses). */
+export interface ListItem {
+  readonly spelled: string;
+  readonly value: JsonValue;
 }
 
 /**
  * Why `path IN list` (or `path NOT IN list`, when `negated`) is refused and
- * what to write: ORed `=` (ANDed `!=`, which, like NOT_IN, match only a field
- * holding another value than null), or the structured filter's operator.
- * `listAt` is where the list starts in `text`.
+ * what to write, with the user's field and values: ORed `=` (ANDed `!=`,
+ * which, like NOT_IN, match only a field holding another value than null),
+ * or the structured filter's operator. `items` is null when the text after
+ * IN is not one plain list; the suggestion then shows the form with the
+ * user's field. A NOT IN whose list holds null matches nothing, in SQL and
+ * as OPERATOR_NOT_IN, while ANDed `!=` would match: the advice says so and
+ * spells the list without null. `= null` matches a field holding null, as
+ * OPERATOR_IN with null does, so an IN's null stays in its suggestion.
  */
-export function listAdvice(text: string, path: string, listAt: number, negated: boolean): string {
-  const items = listItems(text, listAt) ?? ["1", "2"];
-  const [op, join, operator] = negated ? ["!=", " AND ", "OPERATOR_NOT_IN"] : ["=", " OR ", "OPERATOR_IN"];
-  const terms = items.map((item) => `${path} ${op} ${item}`);
-  const written = terms.length === 1 ? terms[0]! : `(${terms.join(join)})`;
-  return `AIP-160 has no ${negated ? "NOT IN" : "IN"} operator: write ${written}, or use the structured filter's ${operator} (docs/queries.md)`;
+export function listAdvice(path: string, items: readonly ListItem[] | null, negated: boolean): string {
+  const [sql, op, join, operator] = negated ? ["NOT IN", "!=", " AND ", "OPERATOR_NOT_IN"] : ["IN", "=", " OR ", "OPERATOR_IN"];
+  const structured = `use the structured filter's ${operator} (docs/queries.md)`;
+  const spell = (values: readonly string[]): string => {
+    const terms = values.slice(0, values.length > LIST_ITEMS_SHOWN_MAX ? 2 : values.length).map((value) => `${path} ${op} ${value}`);
+    return terms.length === 1 ? terms[0]! : `(${terms.join(join)})`;
+  };
+  if (items === null) return `AIP-160 has no ${sql} operator: write ${spell(["1", "2"])}, or ${structured}`;
+  if (items.length === 0) return `AIP-160 has no ${sql} operator, and the list is empty (${operator} takes at least one value): write ${spell(["1", "2"])} with your values, or ${structured}`;
+  if (negated && items.some((item) => item.value === null)) {
+    const others = items.filter((item) => item.value !== null).map((item) => item.spelled);
+    const instead = others.length === 0 ? `for a field that holds a value other than null, write ${path} != null` : `without null, write ${spell(others)}`;
+    return `AIP-160 has no NOT IN operator, and a NOT IN whose list holds null matches nothing (as in SQL and ${operator}); ${instead}`;
+  }
+  return `AIP-160 has no ${sql} operator: write ${spell(items.map((item) => item.spelled))}, or ${structured}`;
 }
 
 /**

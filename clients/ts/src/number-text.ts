@@ -79,6 +79,33 @@ export function firstInexactInteger(text: string, start = 0, end = text.length):
 }
 
 /**
+ * The first number literal in `text` from `start` up to `end` that no
+ * double holds (`1e400`, which JSON.parse reads as Infinity), or null; as
+ * firstInexactInteger, over text that has already parsed as JSON.
+ */
+export function firstNonFiniteNumber(text: string, start = 0, end = text.length): string | null {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      i = stringEnd(text, i);
+      continue;
+    }
+    if (c !== MINUS && (c < DIGIT_0 || c > DIGIT_9)) continue;
+    JSON_NUMBER_TOKEN.lastIndex = i;
+    const match = JSON_NUMBER_TOKEN.exec(text);
+    if (match === null) continue;
+    if (!Number.isFinite(Number(match[0]))) return match[0];
+    i += match[0].length - 1;
+  }
+  return null;
+}
+
+/** Why a number literal no double holds cannot be imported (the same words for CSV and JSON). */
+export function nonFiniteNumberText(literal: string): string {
+  return `${literal} is a number beyond what a double holds (about 1.8e308)`;
+}
+
+/**
  * Why an inexact integer cannot be stored as written, for a message that
  * goes on to say what to write instead.
  */

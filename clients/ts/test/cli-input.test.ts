@@ -50,6 +50,17 @@ describe("CSV", () => {
     const rows = parseCsv('id,a,b\nr1,"two\nlines","open\nr3,x,y\n');
     expect(rows).toMatchObject([{ line: 1 }, { line: 3, problem: expect.stringMatching(/not closed/) }, { line: 4, cells: [{ text: "r3" }, { text: "x" }, { text: "y" }] }]);
   });
+
+  it("names the line an unclosed quote is on when a later record's quote closes its cell (the good later record was blamed)", () => {
+    const rows = parseCsv('id,title,year\nb1,"Good",1\nb2,"Unclosed,2\nb3,"Fine",3\nb4,"Also fine",4\n');
+    expect(rows).toMatchObject([
+      { line: 1 },
+      { line: 2, cells: [{ text: "b1" }, { text: "Good" }, { text: "1" }] },
+      { line: 3, problem: "the quoted cell that starts on line 3 ends on line 4 with text after its closing quote; is a quote on line 3 unclosed?" },
+      { line: 4, cells: [{ text: "b3" }, { text: "Fine" }, { text: "3" }] },
+      { line: 5, cells: [{ text: "b4" }, { text: "Also fine" }, { text: "4" }] },
+    ]);
+  });
 });
 
 describe("JSON array records", () => {

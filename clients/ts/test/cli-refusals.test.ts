@@ -169,6 +169,9 @@ describe("arguments the CLI refuses exit 2, name the argument, and send nothing"
     [["query", "books", "--exact"], /^impossibledb: --exact applies to --search: give --search TEXT, or leave out --exact\n$/],
     [["query", "books", "--limit", "0x10"], /--limit.*plain decimal/],
     [["search-index", "create", "books", "--text", "title:0x10"], /--text title:0x10: the weight after ":" must be a number from 0 to 1000/],
+    // It was sent as the field "title:2", and the server's refusal exited 1.
+    [["search-index", "create", "books", "--text", "title:2:3"], /^impossibledb: --text title:2:3: more than one ":"; give FIELD or FIELD:WEIGHT/],
+    [["search-index", "create", "books", "--text", "body,a:b:1"], /--text a:b:1: more than one ":"/],
     [["reshard", "12", "--rest-ratio", "0x1"], /--rest-ratio.*plain decimal/],
   ];
   for (const [args, why] of refused) {
@@ -193,6 +196,12 @@ describe("repeated options", () => {
     const ran = await cli(["search-index", "create", "books", "--text", "title:2", "--text", "body"]);
     expect(ran.code).toBe(0);
     expect(created.at(-1)).toEqual(["title:2", "body:1"]);
+  });
+
+  it("a backquoted field name may hold a \":\"; its weight follows the last one outside the backquotes", { timeout: RUN_TIMEOUT_MS }, async () => {
+    const ran = await cli(["search-index", "create", "books", "--text", "`a:b`:2"]);
+    expect(ran.code).toBe(0);
+    expect(created.at(-1)).toEqual(["`a:b`:2"]);
   });
 
   it("an empty --text field name exits 2, naming --text, with nothing sent", { timeout: RUN_TIMEOUT_MS }, async () => {
@@ -305,7 +314,7 @@ describe("import records with \"data\" and \"fields\"", { timeout: RUN_TIMEOUT_M
     const ran = await cli(["import", "cli", bad]);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:2: "data" and "fields" disagree at "a": "data" has 1 and "fields" has no such member; give the document once`));
-    expect(ran.stderr).toMatch(/1 bad records; nothing was written\n$/);
+    expect(ran.stderr).toMatch(/1 bad record; nothing was written\n$/);
     expect(seen.length, "nothing was sent").toBe(before);
   });
 

@@ -127,6 +127,13 @@ describe("the AIP-160 text filter", () => {
     expect(failure(() => text("v = NaN")).message).toMatch(/"NaN" is not a value: a filter compares finite numbers only/);
     expect(failure(() => text("v == 1")).message).toBe("filter: == is not an operator here; write = at offset 2");
     expect(failure(() => text("a = 1 && b = 2")).message).toMatch(/&& is not an operator here; write AND at offset 6$/);
+    // SQL's and JavaScript's comparison spellings are told what to write, as == is.
+    for (const [written, write] of [["<>", "!="], ["=>", ">="], ["=<", "<="], ["!==", "!="], ["===", "="]]) {
+      expect(failure(() => text(`n ${written} 1`)).message).toBe(`filter: ${written} is not an operator here; write ${write} at offset 2`);
+      expect(text(`n ${write} 1`)).toMatchObject({ kind: "compare", path: ["n"] });
+    }
+    expect(failure(() => text("n = +1")).message).toBe("filter: a number is written without a leading +; write 1 at offset 4");
+    expect(failure(() => text("n >= +2.5e3")).message).toMatch(/without a leading \+; write 2\.5e3 at offset 5$/);
     expect(failure(() => text("a = 1 || b = 2")).message).toMatch(/\|\| is not an operator here; write OR at offset 6$/);
     expect(text("v = \"NULL\"")).toEqual({ kind: "compare", path: ["v"], op: "==", value: "NULL" });
     // A field really named like one is a field.
@@ -138,6 +145,9 @@ describe("the AIP-160 text filter", () => {
     expect(failure(() => text("a = 1 AND x is null")).message).toMatch(/IS NULL is not an operator here; write x = null .* at offset 12$/);
     expect(failure(() => text("x IS NOT NULL")).message).toBe("filter: IS NOT NULL is not an operator here; write x != null (a field that holds a value other than null) at offset 2");
     expect(failure(() => text("x IS 1")).message).toBe("filter: IS is not an operator here; write = at offset 2");
+    // IS NOT <value> asks for the opposite of IS <value>: the advice was `=` for both, which inverts the filter.
+    expect(failure(() => text("n IS NOT 5")).message).toBe("filter: IS NOT is not an operator here; write != at offset 2");
+    expect(failure(() => text('n is not "x"')).message).toBe("filter: IS NOT is not an operator here; write != at offset 2");
     expect(failure(() => text("x IN [1,2]")).message).toBe("filter: AIP-160 has no IN operator: write (x = 1 OR x = 2), or use the structured filter's OPERATOR_IN (docs/queries.md) at offset 2");
     expect(failure(() => text("x IN (1,2)")).message).toBe("filter: AIP-160 has no IN operator: write (x = 1 OR x = 2), or use the structured filter's OPERATOR_IN (docs/queries.md) at offset 2");
     expect(failure(() => text(`x in ("a,b", 'c')`)).message).toMatch(/no IN operator: write \(x = "a,b" OR x = 'c'\), /);

@@ -13,7 +13,7 @@
  * otherwise) is the document id and is not stored as a field.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { inexactIntegerText, spellsItsDouble } from "../number-text.js";
+import { inexactIntegerText, nonFiniteNumberText, spellsItsDouble } from "../number-text.js";
 
 /** One cell, and whether it was quoted (quoted cells stay strings). */
 interface Cell {
@@ -64,7 +64,10 @@ function lineEndFrom(text: string, i: number): number {
  * goes on at the next line, so one bad record does not hide the others:
  * an import lists every bad record at once. An unclosed quote runs to the
  * end of the text, so after one the parse goes on at the line after the
- * quote's own (the rest of the text holds no other quote).
+ * quote's own (the rest of the text holds no other quote). So does a
+ * quoted cell that spans lines and has text after its closing quote: that
+ * quote was most likely a later record's opening one, so the problem is
+ * named at the line the cell starts on.
  */
 export function parseCsv(text: string): Array<CsvRow | CsvRowProblem> {
   const rows: Array<CsvRow | CsvRowProblem> = [];
@@ -108,6 +111,10 @@ export function parseCsv(text: string): Array<CsvRow | CsvRowProblem> {
       }
       if (!closed) {
         refuse(quoteLine, "a quoted cell starts here and is not closed; close it with a quote (write \"\" for a quote inside it)", quoteAt, quoteLine);
+      } else if (i < text.length && !endsCell(text[i]) && line > quoteLine) {
+        // The quote that "closed" the cell is likely a later record's own opening quote: a quote on the cell's first line
+        // was never closed. Naming the line it ended on would blame a good record; go on after the cell's first line.
+        refuse(quoteLine, `the quoted cell that starts on line ${quoteLine} ends on line ${line} with text after its closing quote; is a quote on line ${quoteLine} unclosed?`, quoteAt, quoteLine);
       } else if (i < text.length && !endsCell(text[i])) {
         refuse(line, "text after a closing quote; write \"\" for a quote inside a quoted cell", i, line);
       } else {
@@ -160,7 +167,7 @@ export function cellValue(cell: Cell): JsonValue | undefined {
   if (t === "null") return null;
   if (JSON_NUMBER.test(t)) {
     const n = Number(t);
-    if (!Number.isFinite(n)) throw new RangeError(`${t} is a number beyond what a double holds (about 1.8e308); quote it to store it as text`);
+    if (!Number.isFinite(n)) throw new RangeError(`${nonFiniteNumberText(t)}; quote it to store it as text`);
     if (!spellsItsDouble(t)) throw new RangeError(`${inexactIntegerText({ literal: t, offset: 0, nearest: BigInt(n).toString() })}; quote it to store it as text`);
     return n;
   }

@@ -154,7 +154,7 @@ async function checkFile(collection: string, file: string, format: ImportFormat,
   }
   if (problems.length > 0) {
     printProblems(file, problems);
-    throw new CliError(`${file}: ${problems.length} bad records; nothing was written`);
+    throw new CliError(`${file}: ${counted(problems.length, "bad record")}; nothing was written`);
   }
   return count;
 }

@@ -19,7 +19,7 @@ import type { DocumentData, ValueDecoder } from "../value-codec.js";
 import { CliError } from "./errors.js";
 import { disagreement } from "./json-form.js";
 import { checkId } from "./names.js";
-import { firstInexactInteger, inexactIntegerText } from "../number-text.js";
+import { firstInexactInteger, firstNonFiniteNumber, inexactIntegerText, nonFiniteNumberText } from "../number-text.js";
 import { typedFieldsData } from "./typed-fields.js";
 
 /** The file formats import reads. */
@@ -113,6 +113,7 @@ export function toRecord(line: number, value: unknown, decoder: ValueDecoder): I
     if (differ !== null) return problem(disagreementText(differ));
     return { kind: "record", line, id, data: typed.data, jsonLength: JSON.stringify(fields).length };
   }
+  if (data === undefined) return problem('the record has neither "data" nor "fields"; give the document as "data": {...} (or typed, as "fields")');
   if (typeof data !== "object" || data === null || Array.isArray(data)) return problem('"data" must be an object');
   return { kind: "record", line, id, data: data as DocumentData, jsonLength: JSON.stringify(data).length };
 }
@@ -152,7 +153,7 @@ async function* jsonArrayRecords(file: string, decoder: ValueDecoder): AsyncIter
   try {
     value = JSON.parse(text);
   } catch (err) {
-    yield { kind: "problem", line: 1, message: `not JSON: ${(err as Error).message}` };
+    yield { kind: "problem", line: lineOfPosition(text, (err as Error).message), message: `not JSON: ${(err as Error).message}` };
     return;
   }
   if (!Array.isArray(value)) {
@@ -165,6 +166,15 @@ async function* jsonArrayRecords(file: string, decoder: ValueDecoder): AsyncIter
   }
 }
 
+/** The line (from 1) of the "at position N" a JSON.parse error names, or 1 when it names none. */
+function lineOfPosition(text: string, message: string): number {
+  const position = /\bat position (\d+)/.exec(message)?.[1];
+  if (position === undefined) return 1;
+  let line = 1;
+  for (let i = 0; i < Math.min(Number(position), text.length); i++) if (text[i] === "\n") line++;
+  return line;
+}
+
 /**
  * toRecord, then the record's text (`text` from `start` to `end`): an
  * integer literal that JSON parsing has rounded (number-text.ts) is
@@ -175,6 +185,9 @@ async function* jsonArrayRecords(file: string, decoder: ValueDecoder): AsyncIter
 function checkedRecord(line: number, value: unknown, decoder: ValueDecoder, text: string, start = 0, end = text.length): InputRecord | InputProblem {
   const record = toRecord(line, value, decoder);
   if (record.kind === "problem") return record;
+  // JSON.parse reads 1e400 as Infinity; the SDK would name that, not what the file says.
+  const beyond = firstNonFiniteNumber(text, start, end);
+  if (beyond !== null) return { kind: "problem", line, message: `${nonFiniteNumberText(beyond)}; quote it to store it as text` };
   const inexact = firstInexactInteger(text, start, end);
   if (inexact === null) return record;
   return {

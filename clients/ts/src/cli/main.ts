@@ -279,7 +279,10 @@ function program(): Command {
       if (specs.some((spec) => spec === "" || spec.startsWith(":"))) throw new CliError(`--text ${JSON.stringify(opts.text)}: a field name is empty; give FIELD or FIELD:WEIGHT, comma-separated`);
       const textFields = specs
         .map((spec) => {
-          const i = spec.lastIndexOf(":");
+          // A ":" outside backquotes is never part of a field path, so a second one (`title:2:3`) is a bad argument, not a field named `title:2` for the server to refuse.
+          const colons = colonsOutsideBackquotes(spec);
+          if (colons.length > 1) throw new CliError(`--text ${spec}: more than one ":"; give FIELD or FIELD:WEIGHT (quote a field name holding ":" in backquotes)`);
+          const i = colons[0] ?? -1;
           const weight = i < 0 ? 1 : decimalNumber(spec.slice(i + 1).trim());
           // The server's range: 0 to SEARCH_FIELD_WEIGHT_MAX, where 0 means 1 (the default).
           if (weight === null || weight < 0 || weight > SEARCH_FIELD_WEIGHT_MAX) {
@@ -438,4 +441,17 @@ function searchIndexText(index: SearchIndex | undefined): string {
   const fields = index.textFields.map((f) => `${f.field}:${f.weight}`).join(", ");
   const compacting = index.uncompactedShards === 0 ? "" : `, ${index.uncompactedShards} shard${index.uncompactedShards === 1 ? "" : "s"} not compacted yet`;
   return `search index of ${index.collection}: text ${fields || "(none)"}${index.geoField === "" ? "" : `, geo ${index.geoField}`} (${SearchIndex_State[index.state]}${compacting})`;
+}
+
+/** The offsets of the ":" characters in `spec` that are not inside a backquoted field-path segment. */
+function colonsOutsideBackquotes(spec: string): number[] {
+  const colons: number[] = [];
+  let quoted = false;
+  for (let i = 0; i < spec.length; i++) {
+    const ch = spec[i];
+    if (quoted && ch === "\\") i++;
+    else if (ch === "`") quoted = !quoted;
+    else if (!quoted && ch === ":") colons.push(i);
+  }
+  return colons;
 }
