@@ -56,11 +56,11 @@ export function spellsItsDouble(literal: string): boolean {
 }
 
 /**
- * The first integer literal no double spells in `text` from `start` up to
- * `end` (offsets in UTF-16 code units), or null. `text` must already have
+ * The number literals of `text` from `start` up to `end` (offsets in UTF-16
+ * code units), in order, with their offsets. `text` must already have
  * parsed as JSON: the scan only skips strings and reads number tokens.
  */
-export function firstInexactInteger(text: string, start = 0, end = text.length): InexactInteger | null {
+function* numberLiterals(text: string, start: number, end: number): Generator<{ literal: string; offset: number }> {
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
@@ -71,9 +71,19 @@ export function firstInexactInteger(text: string, start = 0, end = text.length):
     JSON_NUMBER_TOKEN.lastIndex = i;
     const match = JSON_NUMBER_TOKEN.exec(text);
     if (match === null) continue;
-    const literal = match[0];
-    if (!spellsItsDouble(literal)) return { literal, offset: i, nearest: BigInt(Number(literal)).toString() };
-    i += literal.length - 1;
+    yield { literal: match[0], offset: i };
+    i += match[0].length - 1;
+  }
+}
+
+/**
+ * The first integer literal no double spells in `text` from `start` up to
+ * `end` (offsets in UTF-16 code units), or null. `text` must already have
+ * parsed as JSON: the scan only skips strings and reads number tokens.
+ */
+export function firstInexactInteger(text: string, start = 0, end = text.length): InexactInteger | null {
+  for (const { literal, offset } of numberLiterals(text, start, end)) {
+    if (!spellsItsDouble(literal)) return { literal, offset, nearest: BigInt(Number(literal)).toString() };
   }
   return null;
 }
@@ -84,18 +94,8 @@ export function firstInexactInteger(text: string, start = 0, end = text.length):
  * firstInexactInteger, over text that has already parsed as JSON.
  */
 export function firstNonFiniteNumber(text: string, start = 0, end = text.length): string | null {
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      i = stringEnd(text, i);
-      continue;
-    }
-    if (c !== MINUS && (c < DIGIT_0 || c > DIGIT_9)) continue;
-    JSON_NUMBER_TOKEN.lastIndex = i;
-    const match = JSON_NUMBER_TOKEN.exec(text);
-    if (match === null) continue;
-    if (!Number.isFinite(Number(match[0]))) return match[0];
-    i += match[0].length - 1;
+  for (const { literal } of numberLiterals(text, start, end)) {
+    if (!Number.isFinite(Number(literal))) return literal;
   }
   return null;
 }
