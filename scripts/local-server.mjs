@@ -4,7 +4,7 @@
 // (scripts/e2e-server.mjs). The front door must be built first
 // (`npm run build`).
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,8 +29,51 @@ const STOP_GRACE_MS = 5_000;
 /** The path of the Worker's plain HTTP health check (src/server/health.ts). */
 const HEALTH_PATH = "/healthz";
 
-/** A free TCP port on 127.0.0.1, as the OS hands it out. */
-export function freePort() {
+/** The lowest port freePort hands out (below it: ports services commonly claim). */
+const FREE_PORT_LOW = 10_000;
+/** Ports freePort tries before it asks the OS for any free one. */
+const FREE_PORT_ATTEMPTS = 64;
+/** Ports this process handed out, so two calls at once never answer the same one. */
+const handedOut = new Set();
+
+/**
+ * The first port of the kernel's ephemeral range (Linux: ip_local_port_range,
+ * 32768 by default), where outgoing connections take their local ports.
+ */
+function ephemeralLow() {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > FREE_PORT_LOW + 1_000 ? low : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Whether `port` can be listened on at 127.0.0.1 now. */
+function canListen(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A free TCP port on 127.0.0.1 for a server started a little later, chosen
+ * at random BELOW the kernel's ephemeral range: a port the OS hands out to
+ * listen(0) is an ephemeral one, and in the seconds before the server
+ * binds it, any outgoing connection of any process may take it as its
+ * local port (CI saw the front door fail with EADDRINUSE that way). Falls
+ * back to the OS's choice after FREE_PORT_ATTEMPTS busy candidates.
+ */
+export async function freePort() {
+  const high = ephemeralLow();
+  for (let attempt = 0; attempt < FREE_PORT_ATTEMPTS; attempt++) {
+    const port = FREE_PORT_LOW + Math.floor(Math.random() * (high - FREE_PORT_LOW));
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (await canListen(port)) return port;
+  }
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once("error", reject);
