@@ -381,7 +381,7 @@ describe("impossibledb CLI", () => {
     const bad = await cli(["export", collection, "--resume-token", "forged"]);
     // A usage error naming the flag, with the server's words (exit 1 before, naming page_token).
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--resume-token is not a token an export of ts_cli_token\S* printed \(the server says: page_token is invalid/);
+    expect(bad.stderr).toMatch(/--resume-token is not a token an export of ts_cli_token\S* in database default printed \(the server says: page_token is invalid/);
     // The token the server just refused is not offered back as a way to resume.
     expect(bad.stderr).not.toMatch(/to resume/);
   });
