@@ -52,6 +52,18 @@ export const INDEX_MIGRATIONS: readonly Migration[] = [
     statements: [],
     run: (sql) => rebuildEveryIndex(sql as IndexSql),
   },
+  {
+    // `documents` became a rowid table (storage/rowid-rebuild.ts, run by
+    // the documents' migration 5, before this one). An index on a WITHOUT
+    // ROWID table ended with the primary key's `id` by itself, so it
+    // served a query's order to its last key (statements order by the
+    // index's fields, then id); on a rowid table it ends with the rowid,
+    // so the id is now its last column by name.
+    version: 4,
+    description: "rebuild every index with the document id as its last column",
+    statements: [],
+    run: (sql) => rebuildEveryIndex(sql as IndexSql),
+  },
 ];
 
 /** Drops and creates every index of the shard again, on today's sort-key expressions (sql-path.ts). */
@@ -103,8 +115,10 @@ export function createIndexSql(spec: IndexSpec): string {
     return `${key.rank}${dir}, ${key.value}${dir}`;
   });
   // Partial on its collection: documents of other collections never enter
-  // it, so writing them costs nothing here.
-  return `CREATE INDEX IF NOT EXISTS "${sqlIndexName(spec)}" ON documents (collection, ${columns.join(", ")}) WHERE collection = ${sqlCollectionLiteral(spec.collection)}`;
+  // it, so writing them costs nothing here. The id last, ascending, as
+  // every statement orders ties (sql-order.ts) and as the primary key's
+  // suffix ended each entry while `documents` had no rowid.
+  return `CREATE INDEX IF NOT EXISTS "${sqlIndexName(spec)}" ON documents (collection, ${columns.join(", ")}, id) WHERE collection = ${sqlCollectionLiteral(spec.collection)}`;
 }
 
 interface CatalogRow extends Record<string, SqlValue> {

@@ -242,7 +242,9 @@ function overBudget(rowsRead: number, max: number) {
 /** SQLite's plan for `statement`, and the secondary indexes it names. */
 function explainStatement(sql: ShardSql, statement: string, params: unknown[]): ShardExplain {
   const rows = sql.exec<{ detail: string }>(`EXPLAIN QUERY PLAN ${statement}`, ...params).toArray();
-  const sqlPlan = rows.map((r) => r.detail).join("\n");
+  // The documents' primary key is a unique index of a rowid table
+  // (storage/rowid-rebuild.ts); SQLite names it by its internal name.
+  const sqlPlan = rows.map((r) => r.detail.replace(/(?:COVERING )?INDEX sqlite_autoindex_documents_1\b/g, "PRIMARY KEY")).join("\n");
   const indexes = new Set<string>();
   for (const match of sqlPlan.matchAll(/USING (?:COVERING )?INDEX (\S+)/g)) {
     const id = indexIdForSqlName(sql, match[1]!);

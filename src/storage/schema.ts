@@ -7,6 +7,7 @@
  */
 
 import { numberKeysJson } from "../query/number-key.js";
+import { rowidRebuildMigration } from "./rowid-rebuild.js";
 
 /**
  * One schema change. `version` is its position in the list, from 1. `run`,
@@ -108,6 +109,9 @@ export const DOCUMENT_MIGRATIONS: readonly Migration[] = [
        END`,
     ],
   },
+  // Documents longer than about 1 KB spilled onto a page each and slowed
+  // every primary-key search (storage/rowid-rebuild.ts).
+  rowidRebuildMigration(5, ["documents"]),
 ];
 
 /** Computes `num_keys` for every stored document, a page at a time in primary-key order. */

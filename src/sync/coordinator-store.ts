@@ -4,6 +4,7 @@
  * each participant's vote, and when the record next needs attention (a
  * timer of the state machine, or the time it may be forgotten).
  */
+import { rowidRebuildMigration } from "../storage/rowid-rebuild.js";
 import type { Migration } from "../storage/schema.js";
 import { dropTextPieces, isPiecesMarker, loadText, storeText, storedTextPiecesMigration } from "../storage/text-pieces.js";
 import type { CommitPlan } from "./commit-plan.js";
@@ -26,6 +27,8 @@ export const COORDINATOR_MIGRATIONS: readonly Migration[] = [
   // A plan holds every document of the transaction, and a vote those of
   // its shard: longer than a row can be (storage/text-pieces.ts).
   storedTextPiecesMigration(3),
+  // Plans and votes hold documents (storage/rowid-rebuild.ts).
+  rowidRebuildMigration(4, ["tx_records", "tx_votes", "stored_text_pieces"]),
 ];
 
 /** The record of one transaction. */

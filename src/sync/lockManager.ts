@@ -17,6 +17,7 @@
  *   snapshot read is held back only by intents proposed at or below its
  *   snapshot.
  */
+import { rowidRebuildMigration } from "../storage/rowid-rebuild.js";
 import type { Migration } from "../storage/schema.js";
 import { dropTextPieces, loadText, storeText, storedTextPiecesMigration } from "../storage/text-pieces.js";
 
@@ -95,6 +96,9 @@ export const TRANSACTION_MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE tx_participations ADD COLUMN shard TEXT",
     ],
   },
+  // An intent holds the document it would write, an answer every document
+  // the shard wrote, a piece up to 768 KiB (storage/rowid-rebuild.ts).
+  rowidRebuildMigration(6, ["tx_intents", "tx_participations", "stored_text_pieces"]),
 ];
 
 /** A lock mode. */

@@ -3,6 +3,7 @@
  * clock, each document row's commit timestamp and the table of superseded
  * versions. Free of Workers types, so Node tests build the same tables.
  */
+import { rowidRebuildMigration } from "../storage/rowid-rebuild.js";
 import type { Migration } from "../storage/schema.js";
 
 /**
@@ -38,4 +39,6 @@ export const SNAPSHOT_MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX doc_history_by_end ON doc_history (valid_to_ts)",
     ],
   },
+  // Each row holds a whole earlier version of a document (storage/rowid-rebuild.ts).
+  rowidRebuildMigration(2, ["doc_history"]),
 ];
