@@ -616,10 +616,12 @@ export const LISTEN_WAITERS_PER_SHARD_MAX = 10_000;
 /**
  * The most documents one listener's matching set may hold: the initial
  * snapshot, and for a query with a limit every matching document (the
- * window is computed from them). Past it Listen answers RESOURCE_EXHAUSTED;
- * narrow the filter.
+ * window is computed from them). Counted in documents; the size bound
+ * beside it is SHARD_REPLY_BYTES_MAX per shard, in UTF-8 bytes of the
+ * documents' JSON. Past either Listen answers RESOURCE_EXHAUSTED; narrow
+ * the filter.
  */
-export const LISTEN_MATCHES_MAX = 10_000;
+export const LISTEN_MATCHED_DOCUMENTS_MAX = 10_000;
 
 /** The most change rows a listener buffers in the Worker while it waits for the rest of a transaction. */
 export const LISTEN_PENDING_ROWS_MAX = 20_000;

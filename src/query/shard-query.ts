@@ -95,6 +95,8 @@ interface Row extends Record<string, SqlValue> {
   version: number;
   create_time_ms: number;
   update_time_ms: number;
+  /** The UTF-8 bytes of `data` (SHARD_REPLY_BYTES_MAX counts them; `data.length` counts UTF-16 code units). */
+  size_bytes: number;
 }
 
 /**
@@ -119,8 +121,8 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest, excludeMove
   });
   const sortColumns = order.columns === "" ? "" : `, ${order.columns}`;
   const statement =
-    `SELECT id, data, version, create_time_ms, update_time_ms FROM (` +
-    `SELECT id, data, version, create_time_ms, update_time_ms${sortColumns} FROM ${documentsTable(sql, req.collection, filter, req.order)} WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})${excludeMoved ? ` AND ${NOT_MOVED_SQL}` : ""}` +
+    `SELECT id, data, version, create_time_ms, update_time_ms, size_bytes FROM (` +
+    `SELECT id, data, version, create_time_ms, update_time_ms, size_bytes${sortColumns} FROM ${documentsTable(sql, req.collection, filter, req.order)} WHERE collection = ${sqlCollectionLiteral(req.collection)} AND (${filter.sql})${excludeMoved ? ` AND ${NOT_MOVED_SQL}` : ""}` +
     `) WHERE ${order.after.sql} ORDER BY ${order.orderBy}` +
     (filter.exact && admits === null ? ` LIMIT ${req.limit + 1}` : "");
   const params = [...filter.params, ...order.after.params];
@@ -138,7 +140,7 @@ export function runShardQuery(sql: ShardSql, req: ShardQueryRequest, excludeMove
       break;
     }
     documents.push(doc);
-    bytes += row.data.length;
+    bytes += row.size_bytes;
   }
   if (cursor.rowsRead > req.rowsReadMax) return overBudget(cursor.rowsRead, req.rowsReadMax);
   const explain = req.explain ? explainStatement(sql, statement, params) : null;

@@ -77,6 +77,23 @@ export const SEARCH_MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE search_text_stats ADD COLUMN compacted_generation INTEGER",
     ],
   },
+  {
+    version: 3,
+    description: "array elements apart in the text index: documents indexed before the gap token are queued to be indexed again",
+    statements: [
+      // text-index.ts puts ELEMENT_GAP_TOKEN between an array's elements so
+      // a phrase cannot run across two of them; entries written before
+      // joined them directly and would still match such a phrase. Every
+      // document of a text-indexed collection whose JSON holds a '[' (a
+      // superset of those with an array in an indexed field) is queued;
+      // maintenance re-indexes it, and every search pass drains its
+      // collection's queue first, so no search answers from an old entry.
+      `INSERT INTO search_pending (collection, id)
+         SELECT d.collection, d.id FROM documents AS d
+         WHERE d.collection IN (SELECT collection FROM search_text_stats) AND instr(d.data, '[') > 0
+         ON CONFLICT DO NOTHING`,
+    ],
+  },
 ];
 
 /** A text field of a search index: a formatted field path and its BM25 weight. */

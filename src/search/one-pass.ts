@@ -124,7 +124,7 @@ export function runOnePass(
   const answer: OnePassAnswer = { match: req.match, documents: [], lengths: [], frequencies: [], candidates: rows.length };
   let bytes = 0;
   for (const row of rows) {
-    bytes += row.doc.json.length;
+    bytes += row.bytes;
     if (bytes > SEARCH_ONE_PASS_BYTES_MAX) return { answer: null, rowsRead };
     if (!matchesEverything(where) || admits !== null) {
       const stored = storedDocument(collection, row.doc);
@@ -142,13 +142,15 @@ export function runOnePass(
 interface CandidateRow {
   readonly rowId: number;
   readonly doc: OnePassDocument;
+  /** The UTF-8 bytes of the document's JSON (`size_bytes`), which SEARCH_ONE_PASS_BYTES_MAX counts (`json.length` counts UTF-16 code units). */
+  readonly bytes: number;
   readonly length: number;
   readonly counts: number[] | null;
   readonly texts: string[] | null;
 }
 
 /** The columns every candidate statement reads after the candidate's rowid, in candidateRow's order. */
-const DOCUMENT_COLUMNS = "d.id, d.token_count, doc.data, doc.version, doc.create_time_ms, doc.update_time_ms";
+const DOCUMENT_COLUMNS = "d.id, d.token_count, doc.data, doc.version, doc.create_time_ms, doc.update_time_ms, doc.size_bytes";
 
 /** The joins from a candidate's rowid (`key`) to its length and its document. */
 function joinDocuments(key: string): string {
@@ -156,10 +158,11 @@ function joinDocuments(key: string): string {
 }
 
 function candidateRow(row: readonly SqlValue[], columnCount: number, counted: boolean): CandidateRow {
-  const rest = row.slice(7, 7 + columnCount);
+  const rest = row.slice(8, 8 + columnCount);
   return {
     rowId: row[0] as number,
     doc: { id: row[1] as string, json: row[3] as string, version: row[4] as number, createTimeMs: row[5] as number, updateTimeMs: row[6] as number },
+    bytes: row[7] as number,
     length: row[2] as number,
     counts: counted ? rest.map((n) => n as number) : null,
     texts: counted ? null : rest.map(columnText),
@@ -209,17 +212,17 @@ export interface WordPostingsSlot {
  */
 function postedCandidates(sql: SearchSql, collection: string, postings: readonly WordPosting[]): CandidateRow[] {
   if (postings.length === 0) return [];
-  const docs = new Map<number, OnePassDocument>();
+  const docs = new Map<number, { doc: OnePassDocument; bytes: number }>();
   const statement =
-    "SELECT d.row_id, d.id, doc.data, doc.version, doc.create_time_ms, doc.update_time_ms FROM search_text_docs AS d " +
+    "SELECT d.row_id, d.id, doc.data, doc.version, doc.create_time_ms, doc.update_time_ms, doc.size_bytes FROM search_text_docs AS d " +
     "JOIN documents AS doc ON doc.collection = d.collection AND doc.id = d.id WHERE d.row_id IN (SELECT value FROM json_each(?))";
   for (const row of rawRows(sql.exec(statement, JSON.stringify(postings.map((p) => p.rowId))))) {
-    docs.set(row[0] as number, { id: row[1] as string, json: row[2] as string, version: row[3] as number, createTimeMs: row[4] as number, updateTimeMs: row[5] as number });
+    docs.set(row[0] as number, { doc: { id: row[1] as string, json: row[2] as string, version: row[3] as number, createTimeMs: row[4] as number, updateTimeMs: row[5] as number }, bytes: row[6] as number });
   }
   return postings.map((p) => {
-    const doc = docs.get(p.rowId);
-    if (doc === undefined || doc.id !== p.id) throw new Error(`invariant broken: a kept posting's document ${collection}/${p.id} is in the index`);
-    return { rowId: p.rowId, doc, length: p.length, counts: [...p.counts], texts: null };
+    const found = docs.get(p.rowId);
+    if (found === undefined || found.doc.id !== p.id) throw new Error(`invariant broken: a kept posting's document ${collection}/${p.id} is in the index`);
+    return { rowId: p.rowId, doc: found.doc, bytes: found.bytes, length: p.length, counts: [...p.counts], texts: null };
   });
 }
 

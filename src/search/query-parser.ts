@@ -19,7 +19,7 @@
  * phrase of them, so FTS5 syntax (column filters, `NEAR(...)`, `^`, `+`)
  * is plain text here. A word with no letters or digits (`&`, `-`) is
  * skipped. A parse error is INVALID_ARGUMENT naming the 1-based character
- * position. NOT needs something to exclude from: a query, or an OR branch,
+ * position and saying what to write instead. NOT needs something to exclude from: a query, or an OR branch,
  * that only excludes is refused (FTS5 has no unary NOT).
  */
 import { FailureError } from "../errors.js";
@@ -46,21 +46,38 @@ type Lexeme =
 
 /** Parses a search text; INVALID_ARGUMENT with a position when malformed. */
 export function parseSearchText(text: string): SearchNode {
-  if (text.length > SEARCH_TEXT_LENGTH_MAX) throw invalid(`is ${text.length} characters, over SEARCH_TEXT_LENGTH_MAX (${SEARCH_TEXT_LENGTH_MAX})`);
+  if (text.length > SEARCH_TEXT_LENGTH_MAX) throw invalid(`is ${text.length} characters, over SEARCH_TEXT_LENGTH_MAX (${SEARCH_TEXT_LENGTH_MAX}); shorten it to the words that matter`);
   const parser = new Parser(lex(text));
   const node = parser.or(0);
   const next = parser.peek();
-  if (next.kind !== "end") throw invalid(`unexpected ${describe(next)} at position ${next.at + 1}`);
-  if (node === null) throw invalid("holds no terms to search for");
+  // The top level stops only at the end or at a ")" no "(" opened.
+  if (next.kind === ")") throw unopened(next.at);
+  if (next.kind !== "end") throw unexpected(next);
+  if (node === null) throw invalid('holds no terms to search for (only operators, punctuation or parentheses); write at least one word or "quoted phrase"');
   if (node.kind === "not") {
     throw invalid(`has a NOT (or a leading -) at position ${parser.positionOf(node) + 1} with no terms to exclude from; write the terms first (for example \`apple NOT pie\` or \`apple -pie\`)`);
   }
-  if (parser.terms > SEARCH_TERMS_MAX) throw invalid(`holds ${parser.terms} terms, over SEARCH_TERMS_MAX (${SEARCH_TERMS_MAX})`);
+  if (parser.terms > SEARCH_TERMS_MAX) throw invalid(`holds ${parser.terms} terms, over SEARCH_TERMS_MAX (${SEARCH_TERMS_MAX}); remove the terms that matter least`);
   return node;
 }
 
+/**
+ * A refusal of the search text. Every one says what is wrong, where (a
+ * 1-based character position) and, after "; ", what to write instead
+ * (test/unit/search/parser.test.ts checks each).
+ */
 function invalid(what: string): FailureError {
   return new FailureError("invalid_argument", `query.search.text ${what}`);
+}
+
+/** A ")" with no "(" before it to close. */
+function unopened(at: number): FailureError {
+  return invalid(`has an unbalanced ")" at position ${at + 1} (no "(" before it to close); remove it, or add the "(" it closes`);
+}
+
+/** A lexeme the grammar has no place for (kept as a net: each known case has its own words). */
+function unexpected(l: Lexeme): FailureError {
+  return invalid(`has ${describe(l)} at position ${l.at + 1} where a term was expected; remove it, or put a word or "quoted phrase" there`);
 }
 
 function describe(l: Lexeme): string {
@@ -83,7 +100,7 @@ function lex(text: string): Lexeme[] {
       out.push({ kind: ch, at: i++ });
     } else if (ch === '"') {
       const close = text.indexOf('"', i + 1);
-      if (close < 0) throw invalid(`has an unterminated quote at position ${i + 1}`);
+      if (close < 0) throw invalid(`has an unterminated quote at position ${i + 1}; end the phrase with a second ", or remove the quote`);
       out.push({ kind: "quoted", text: text.slice(i + 1, close), at: i });
       i = close + 1;
     } else {
@@ -143,22 +160,24 @@ class Parser {
 
   or(depth: number): SearchNode | null {
     const children: SearchNode[] = [];
+    /** Where the OR just consumed starts, 0-based; null before the first. */
+    let orAt: number | null = null;
     for (;;) {
-      const at = this.peek().at;
       const child = this.and(depth);
       if (child === null) {
-        if (children.length > 0) throw invalid(`has nothing after OR at position ${at + 1}`);
+        if (orAt !== null) throw invalid(`has nothing after OR at position ${orAt + 1}; write a term after it (\`fox OR dog\`), or remove the OR`);
       } else {
         children.push(child);
       }
       if (this.peek().kind !== "OR") break;
       const op = this.lexemes[this.position++]!;
-      if (child === null) throw invalid(`has nothing before OR at position ${op.at + 1}`);
+      orAt = op.at;
+      if (child === null) throw invalid(`has nothing before OR at position ${op.at + 1}; write a term before it (\`fox OR dog\`), or remove the OR`);
     }
     if (children.length === 0) return null;
     const excluding = children.length > 1 ? children.find((c) => c.kind === "not") : undefined;
     if (excluding !== undefined) {
-      throw invalid(`has an OR branch that only excludes (the NOT at position ${this.positionOf(excluding) + 1}); put NOT after the terms it excludes from`);
+      throw invalid(`has an OR branch that only excludes (the NOT at position ${this.positionOf(excluding) + 1}); put NOT after the terms it excludes from (\`(fox OR dog) NOT cat\`, or \`fox OR (dog NOT cat)\`)`);
     }
     return children.length === 1 ? children[0]! : { kind: "or", children };
   }
@@ -170,9 +189,9 @@ class Parser {
       if (next.kind === "end" || next.kind === ")" || next.kind === "OR") break;
       if (next.kind === "AND") {
         this.position++;
-        if (children.length === 0) throw invalid(`has nothing before AND at position ${next.at + 1}`);
+        if (children.length === 0) throw invalid(`has nothing before AND at position ${next.at + 1}; write a term before it (\`fox AND dog\`), or remove the AND`);
         const after = this.peek();
-        if (after.kind === "end" || after.kind === ")" || after.kind === "OR" || after.kind === "AND") throw invalid(`has nothing after AND at position ${next.at + 1}`);
+        if (after.kind === "end" || after.kind === ")" || after.kind === "OR" || after.kind === "AND") throw invalid(`has nothing after AND at position ${next.at + 1}; write a term after it (\`fox AND dog\`), or remove the AND`);
         continue;
       }
       const child = this.unary(depth);
@@ -189,13 +208,19 @@ class Parser {
   }
 
   unary(depth: number): SearchNode | null {
-    if (depth > SEARCH_DEPTH_MAX) throw invalid(`nests deeper than SEARCH_DEPTH_MAX (${SEARCH_DEPTH_MAX}) at position ${this.peek().at + 1}`);
+    if (depth > SEARCH_DEPTH_MAX) {
+      throw invalid(`nests parentheses and NOTs deeper than SEARCH_DEPTH_MAX (${SEARCH_DEPTH_MAX}) at position ${this.peek().at + 1}; remove parentheses that hold one term or one group`);
+    }
     const next = this.lexemes[this.position++]!;
     switch (next.kind) {
       case "NOT": {
+        // `a NOT`, `(a NOT)`, `a NOT OR b`: the same fault as `a NOT &`, in the same words.
+        const following = this.peek().kind;
+        const nothingAfter = () => invalid(`has nothing after NOT at position ${next.at + 1}; write the term to exclude after it (\`apple NOT pie\`), or remove the NOT`);
+        if (following === "end" || following === ")" || following === "OR" || following === "AND") throw nothingAfter();
         const child = this.unary(depth + 1);
-        if (child === null) throw invalid(`has nothing after NOT at position ${next.at + 1}`);
-        if (child.kind === "not") throw invalid(`excludes twice in a row (NOT NOT, or a doubled -) at position ${next.at + 1}`);
+        if (child === null) throw nothingAfter();
+        if (child.kind === "not") throw invalid(`excludes twice in a row (NOT NOT, or a doubled -) at position ${next.at + 1}; write one NOT (or one -)`);
         const node: SearchNode = { kind: "not", child };
         this.notAt.set(node, next.at);
         return node;
@@ -203,14 +228,16 @@ class Parser {
       case "(": {
         const inner = this.or(depth + 1);
         const close = this.lexemes[this.position++]!;
-        if (close.kind !== ")") throw invalid(`has an unbalanced "(" at position ${next.at + 1}`);
-        if (inner === null) throw invalid(`has empty parentheses at position ${next.at + 1}`);
+        if (close.kind !== ")") throw invalid(`has an unbalanced "(" at position ${next.at + 1} (no ")" closes it); add the ")" that closes it, or remove it`);
+        if (inner === null) throw invalid(`has empty parentheses at position ${next.at + 1}; put terms between them, or remove them`);
         return inner;
       }
       case "quoted": {
         const tokens = tokenTexts(next.text);
-        if (tokens.length === 0) throw invalid(`has a phrase with no letters or digits at position ${next.at + 1}`);
-        if (tokens.length > SEARCH_PHRASE_TOKENS_MAX) throw invalid(`has a phrase of ${tokens.length} words at position ${next.at + 1}, over SEARCH_PHRASE_TOKENS_MAX (${SEARCH_PHRASE_TOKENS_MAX})`);
+        if (tokens.length === 0) throw invalid(`has a phrase with no letters or digits at position ${next.at + 1}; put words between the quotes, or remove them`);
+        if (tokens.length > SEARCH_PHRASE_TOKENS_MAX) {
+          throw invalid(`has a phrase of ${tokens.length} words at position ${next.at + 1}, over SEARCH_PHRASE_TOKENS_MAX (${SEARCH_PHRASE_TOKENS_MAX}); quote at most ${SEARCH_PHRASE_TOKENS_MAX} words, the rest as terms outside the quotes`);
+        }
         this.terms++;
         return { kind: "phrase", tokens, prefix: false, quoted: true };
       }
@@ -218,19 +245,23 @@ class Parser {
         const tokens = tokenTexts(next.text);
         if (next.prefix) {
           if (tokens.length !== 1 || [...tokens[0]!].length < SEARCH_PREFIX_LENGTH_MIN) {
-            throw invalid(`has a prefix at position ${next.at + 1} that is not one word of at least SEARCH_PREFIX_LENGTH_MIN (${SEARCH_PREFIX_LENGTH_MIN}) letters or digits before "*"`);
+            throw invalid(
+              `has a prefix at position ${next.at + 1} that is not one word of at least SEARCH_PREFIX_LENGTH_MIN (${SEARCH_PREFIX_LENGTH_MIN}) letters or digits before "*"; write one word of at least ${SEARCH_PREFIX_LENGTH_MIN} letters or digits before it (\`app*\`), or remove the "*"`,
+            );
           }
         }
         // Punctuation alone is skipped, as a tokenizer would.
         if (tokens.length === 0) return null;
-        if (tokens.length > SEARCH_PHRASE_TOKENS_MAX) throw invalid(`has a word of ${tokens.length} parts at position ${next.at + 1}, over SEARCH_PHRASE_TOKENS_MAX (${SEARCH_PHRASE_TOKENS_MAX})`);
+        if (tokens.length > SEARCH_PHRASE_TOKENS_MAX) {
+          throw invalid(`has a word of ${tokens.length} parts at position ${next.at + 1}, over SEARCH_PHRASE_TOKENS_MAX (${SEARCH_PHRASE_TOKENS_MAX}); put spaces between its parts to search for them as terms`);
+        }
         this.terms++;
         return { kind: "phrase", tokens, prefix: next.prefix };
       }
       case ")":
-        throw invalid(`has an unbalanced ")" at position ${next.at + 1}`);
+        throw unopened(next.at);
       default:
-        throw invalid(`unexpected ${describe(next)} at position ${next.at + 1}`);
+        throw unexpected(next);
     }
   }
 }

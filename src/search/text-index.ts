@@ -16,7 +16,7 @@ import type { JsonValue, JsonObject } from "@bufbuild/protobuf";
 import { parseFieldPath } from "../validation/field-path.js";
 import { fieldValue } from "../query/evaluate.js";
 import type { SearchIndexSpec, SearchSql } from "./catalog.js";
-import { tokenize } from "./tokenizer.js";
+import { tokenTexts } from "./tokenizer.js";
 import { SEARCH_DOCUMENT_TOKENS_MAX } from "./limits.js";
 
 /** The FTS5 table of a collection; collection names are `[A-Za-z0-9_-]`, so it is safe between double quotes. */
@@ -79,18 +79,42 @@ export function dropTextTables(sql: SearchSql, collection: string): void {
 }
 
 /**
+ * The token between two elements of an array field in the stored text, as
+ * Elasticsearch's position_increment_gap: a phrase (FTS5 matches a phrase
+ * at consecutive positions) never runs from one element into the next, so
+ * tags ["open", "source"] do not match "open source". It is one FTS5 token
+ * (`tokenize='ascii'` takes every non-ASCII character as a token
+ * character) that no search can name: our tokenizer keeps only letters and
+ * numbers, and a typo scan reads only words sharing a term's first letter.
+ * It is a token like any other to BM25 (FTS5 counts it in the column's
+ * length, and so does token_count), so the ranking stays that of one FTS5
+ * database over the same stored text (the oracle test's). Indexes built
+ * before the gap joined elements directly: catalog.ts's migration 3 queues
+ * their documents that may hold an array to be indexed again.
+ */
+export const ELEMENT_GAP_TOKEN = "\u00b6";
+
+/**
  * The token strings of a document's text fields, one per field: a string
  * field is its tokens; an array is the tokens of its string elements in
- * order; anything else is empty. At most SEARCH_DOCUMENT_TOKENS_MAX tokens
- * over all fields (the rest is not indexed).
+ * order, ELEMENT_GAP_TOKEN between two elements that hold tokens; anything
+ * else is empty. At most SEARCH_DOCUMENT_TOKENS_MAX tokens over all fields,
+ * gaps included (the rest is not indexed, and a gap is never left last).
  */
 export function documentColumns(spec: SearchIndexSpec, id: string, data: JsonObject): string[][] {
   let budget = SEARCH_DOCUMENT_TOKENS_MAX;
   return spec.textFields.map((f) => {
     const parsed = parseFieldPath(f.field);
     if (!parsed.ok) throw new Error("invariant broken: stored search paths parse");
-    const tokens = fieldText(fieldValue({ id, data }, parsed.path)).flatMap((text) => tokenize(text).map((t) => t.text));
+    const tokens: string[] = [];
+    for (const text of fieldText(fieldValue({ id, data }, parsed.path))) {
+      const own = tokenTexts(text);
+      if (own.length === 0) continue;
+      if (tokens.length > 0) tokens.push(ELEMENT_GAP_TOKEN);
+      for (const t of own) tokens.push(t);
+    }
     const kept = tokens.slice(0, Math.max(0, budget));
+    if (kept[kept.length - 1] === ELEMENT_GAP_TOKEN) kept.pop();
     budget -= kept.length;
     return kept;
   });

@@ -45,8 +45,12 @@ export function createReshardingAdmin() {
     },
     async getResharding(_req: unknown, ctx: HandlerContext) {
       const env = envOf(ctx);
-      const [op, advice] = await Promise.all([retryIdempotent(() => reshardingManager(env).getResharding()), shardCountAdvice(env)]);
-      return { resharding: op === null ? undefined : toResharding(op), advice };
+      const op = await retryIdempotent(() => reshardingManager(env).getResharding());
+      // No advice while a resharding runs: it weighed the shards being
+      // emptied or filled and said "keep 10 shards" during a move to 20.
+      // It is given again once the run ends (the next GetResharding).
+      if (op?.state === "RUNNING") return { resharding: toResharding(op) };
+      return { resharding: op === null ? undefined : toResharding(op), advice: await shardCountAdvice(env) };
     },
     async cancelResharding(_req: unknown, ctx: HandlerContext) {
       const cancelled = await reshardingManager(envOf(ctx)).cancelResharding();

@@ -23,7 +23,8 @@ import { pageTokenKey } from "./list-documents.js";
  * BeginTransaction, `new_transaction` for the calls that begin one).
  * INVALID_ARGUMENT for a timeout outside (0, TX_TIMEOUT_MAX_MS] or a
  * `retry_of` that is not one of our ids (of this database) or ended more
- * than TX_RETRY_OF_WINDOW_MS ago. A retry inherits its first
+ * than TX_RETRY_OF_WINDOW_MS ago; FAILED_PRECONDITION for a `retry_of` of
+ * an earlier database of this name (deleted and created again). A retry inherits its first
  * attempt's priority (signed in the earlier id, so a client cannot make
  * one up), at most TX_RETRY_PRIORITY_AGE_MAX_MS older than now, and reads
  * with locks. A read-only transaction takes nothing
@@ -42,8 +43,11 @@ export async function beginTransaction(env: Env, options: TransactionOptions | u
   const retryOf = options?.retryOf ?? "";
   const checked = retryOf === "" ? null : await verifyTransactionToken(key, retryOf, nowMs, true, scopeOf(env));
   if (checked !== null && !checked.ok) {
-    // The verification's own words say why (another database's id, or not one of ours).
-    throw new FailureError("invalid_argument", `${field}.retry_of: ${checked.message.replace(/^transaction /, "")}`);
+    // The verification's own code and words say why: another database's id
+    // or not one of ours (INVALID_ARGUMENT), or an id of an earlier database
+    // of this name, deleted and created again (FAILED_PRECONDITION).
+    const words = checked.message.replace(/^transaction /, "").replace(/; begin a new transaction$/, "; begin without retry_of");
+    throw new FailureError(checked.kind, `${field}.retry_of: ${words}`);
   }
   const previous = readOnly ? null : checked;
   if (previous !== null && nowMs > previous.token.deadlineMs + TX_RETRY_OF_WINDOW_MS) {

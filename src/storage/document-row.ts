@@ -80,6 +80,19 @@ export interface DocumentRow extends Record<string, ArrayBuffer | string | numbe
 /** The column list that reads a DocumentRow. */
 export const DOCUMENT_ROW_COLUMNS = "collection, id, data, version, create_time_ms, update_time_ms";
 
+/**
+ * A `documents` row with its stored size: `size_bytes`, the UTF-8 bytes of
+ * its JSON. Byte bounds (SHARD_REPLY_BYTES_MAX) count it: `data.length`
+ * counts UTF-16 code units, up to three times fewer than the bytes (a
+ * page of "é…" passed its 1 MiB bound at up to 2 MiB, 3 MiB for CJK).
+ */
+export interface SizedDocumentRow extends DocumentRow {
+  size_bytes: number;
+}
+
+/** The column list that reads a SizedDocumentRow (of `documents` only: snapshot tables keep no size). */
+export const SIZED_DOCUMENT_ROW_COLUMNS = `${DOCUMENT_ROW_COLUMNS}, size_bytes`;
+
 /** The document a row holds (its JSON parsed). */
 export function documentOfRow(row: DocumentRow): StoredDocument {
   return {

@@ -30,7 +30,7 @@ import type {
 import { BATCH_PARAM_UNITS_MAX, BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, READ_WINDOW_DOCS_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
 import { searchQueued } from "../search/search-maintenance.js";
-import { DOCUMENT_ROW_COLUMNS, UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, documentOfRow, upsertDocumentParams, type DocumentRow, type UpsertRowEntry } from "./document-row.js";
+import { SIZED_DOCUMENT_ROW_COLUMNS, UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, documentOfRow, upsertDocumentParams, type DocumentRow, type SizedDocumentRow, type UpsertRowEntry } from "./document-row.js";
 import { PLAIN_WRITE, addLoggedBytes, changeLogBytes, insertChangeRow, insertChangeRowWithBefore, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
 import type { DocumentCache } from "./document-cache.js";
@@ -38,9 +38,9 @@ import type { DocumentCache } from "./document-cache.js";
 const utf8 = new TextEncoder();
 
 /** The stored row of one document, or null. */
-export function readRow(sql: SqlStorage, collection: string, id: string): DocumentRow | null {
+export function readRow(sql: SqlStorage, collection: string, id: string): SizedDocumentRow | null {
   const rows = sql
-    .exec<DocumentRow>(`SELECT ${DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ? AND id = ?`, collection, id)
+    .exec<SizedDocumentRow>(`SELECT ${SIZED_DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ? AND id = ?`, collection, id)
     .toArray();
   return rows[0] ?? null;
 }
@@ -93,9 +93,9 @@ export function readDocuments(sql: SqlStorage, refs: ReadonlyArray<{ collection:
       // fills since; it was not in the window's statement, so it is read alone.
       const row = queried.has(refKey(ref)) ? (rows.get(refKey(ref)) ?? null) : readRow(sql, ref.collection, ref.id);
       const document = row === null ? null : documentOfRow(row);
-      if (document !== null) cache?.fill(document, row!.data.length);
+      if (document !== null) cache?.fill(document, row!.size_bytes);
       documents.push(document);
-      bytes += row === null ? 0 : row.data.length;
+      bytes += row === null ? 0 : row.size_bytes;
     }
   }
   return { ok: true, documents };
@@ -109,17 +109,17 @@ const refKey = (ref: { collection: string; id: string }) => `${ref.collection}\u
  * one statement whose text never varies (the refs are one JSON parameter
  * read by `json_each`), so it is prepared once.
  */
-function readRows(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): Map<string, DocumentRow> {
+function readRows(sql: SqlStorage, refs: ReadonlyArray<{ collection: string; id: string }>): Map<string, SizedDocumentRow> {
   assert(refs.length <= READ_WINDOW_DOCS_MAX, "a read window within READ_WINDOW_DOCS_MAX");
-  const rows = new Map<string, DocumentRow>();
+  const rows = new Map<string, SizedDocumentRow>();
   if (refs.length === 0) return rows;
   if (refs.length === 1) {
     const row = readRow(sql, refs[0]!.collection, refs[0]!.id);
     if (row !== null) rows.set(refKey(row), row);
     return rows;
   }
-  const cursor = sql.exec<DocumentRow>(
-    `SELECT ${DOCUMENT_ROW_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ")}
+  const cursor = sql.exec<SizedDocumentRow>(
+    `SELECT ${SIZED_DOCUMENT_ROW_COLUMNS.split(", ").map((c) => `d.${c}`).join(", ")}
      FROM json_each(?) r JOIN documents d ON d.collection = json_extract(r.value, '$[0]') AND d.id = json_extract(r.value, '$[1]')`,
     JSON.stringify(refs.map((r) => [r.collection, r.id])),
   );
@@ -422,9 +422,9 @@ export function listDocuments(sql: SqlStorage, collection: string, afterId: stri
   const owned = excludeMoved ? ` AND ${NOT_MOVED_SQL}` : "";
   const cursor =
     afterId === null
-      ? sql.exec<DocumentRow>(`SELECT ${DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ?${owned} ORDER BY id LIMIT ?`, collection, limit + 1)
-      : sql.exec<DocumentRow>(
-          `SELECT ${DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ? AND id > ?${owned} ORDER BY id LIMIT ?`,
+      ? sql.exec<SizedDocumentRow>(`SELECT ${SIZED_DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ?${owned} ORDER BY id LIMIT ?`, collection, limit + 1)
+      : sql.exec<SizedDocumentRow>(
+          `SELECT ${SIZED_DOCUMENT_ROW_COLUMNS} FROM documents WHERE collection = ? AND id > ?${owned} ORDER BY id LIMIT ?`,
           collection, afterId, limit + 1,
         );
   // Rows are taken one at a time (still synchronously) so that a page of
@@ -438,7 +438,7 @@ export function listDocuments(sql: SqlStorage, collection: string, afterId: stri
       break;
     }
     documents.push(documentOfRow(row));
-    bytes += row.data.length;
+    bytes += row.size_bytes;
   }
   return { ok: true, documents, hasMore, rowsRead: cursor.rowsRead };
 }

@@ -113,7 +113,8 @@ function scopeInBody(body: Uint8Array): DatabaseScope | undefined {
 /**
  * Checks a transaction id, its database and its deadline. An id of another
  * database than `database` (`default` unless given) is INVALID_ARGUMENT
- * with a message that says so. With `allowExpired`, an expired id is still
+ * with a message that says so; one of an earlier database of the same name
+ * (deleted and created again) is FAILED_PRECONDITION saying that. With `allowExpired`, an expired id is still
  * read (a retry inherits its priority).
  */
 export async function verifyTransactionToken(
@@ -137,8 +138,18 @@ export async function verifyTransactionToken(
   if (scope === undefined) return invalid;
   // Said before the MAC is checked (the key is per database, so the MAC of
   // another database's id never matches): the caller learns why.
-  if (scope.id !== database.id || scope.uid !== database.uid) {
+  if (scope.id !== database.id) {
     return failure("invalid_argument", `transaction belongs to another database than ${database.id}: use it with the impossibledb-database header it was begun with`);
+  }
+  // The same name, another incarnation: the database the id was begun in
+  // was deleted and this one created under its name since. No header can
+  // make the id work again (its database, records and all, is gone), so it
+  // is the state that refuses it, not the request's form.
+  if (scope.uid !== database.uid) {
+    return failure(
+      "failed_precondition",
+      `transaction belongs to an earlier database named ${database.id}, deleted since (this ${database.id} was created again): nothing of it can commit here; begin a new transaction`,
+    );
   }
   if (!constantTimeEqual(signature, await mac(secret, `tx:${encoded}`))) return invalid;
   const view = new DataView(body.buffer, body.byteOffset);

@@ -8,11 +8,11 @@
  * after image matches. So such a view keeps no state once its snapshot is
  * sent. With a limit, the window (the first `limit` matches in query
  * order) depends on the other matches, so the view keeps every matching
- * document (at most LISTEN_MATCHES_MAX) and diffs the window.
+ * document (at most LISTEN_MATCHED_DOCUMENTS_MAX) and diffs the window.
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { FailureError } from "../errors.js";
-import { LISTEN_MATCHES_MAX } from "../limits.js";
+import { LISTEN_MATCHED_DOCUMENTS_MAX } from "../limits.js";
 import { matches } from "../query/evaluate.js";
 import { documentCheck, type ShardReadRule } from "../rules/read-rule.js";
 import type { Expr } from "../query/expression.js";
@@ -151,10 +151,10 @@ export class MatchingSet {
 
   private set(doc: StoredDocument): void {
     this.docs.set(doc.id, doc);
-    if (this.docs.size > LISTEN_MATCHES_MAX) {
+    if (this.docs.size > LISTEN_MATCHED_DOCUMENTS_MAX) {
       throw new FailureError(
         "resource_exhausted",
-        `the listener's query matches more than LISTEN_MATCHES_MAX (${LISTEN_MATCHES_MAX}) documents; a listener holds its matches while it starts, and a limit query holds them all: narrow the filter`,
+        `the listener's query matches more than LISTEN_MATCHED_DOCUMENTS_MAX (${LISTEN_MATCHED_DOCUMENTS_MAX}) documents; a listener holds its matches while it starts, and a limit query holds them all: narrow the filter`,
       );
     }
   }

@@ -10,7 +10,7 @@
  */
 import { FailureError, type Failure } from "../errors.js";
 import { createHeartbeat, HEARTBEAT_DUE } from "./heartbeat.js";
-import { LISTEN_CHANGES_PER_MESSAGE_MAX, LISTEN_MATCHES_MAX, LISTEN_PENDING_ROWS_MAX, LISTEN_POLL_WAIT_MS, QUERY_ROWS_READ_MAX } from "../limits.js";
+import { LISTEN_CHANGES_PER_MESSAGE_MAX, LISTEN_MATCHED_DOCUMENTS_MAX, LISTEN_PENDING_ROWS_MAX, LISTEN_POLL_WAIT_MS, QUERY_ROWS_READ_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { ID_FIELD, type Expr } from "../query/expression.js";
 import type { ShardQueryRequest } from "../query/shard-query.js";
 import type { StoredDocument } from "../storage/types.js";
@@ -195,7 +195,11 @@ function encodeKey(positions: ReadonlyMap<string, number>): string {
   return [...positions].map(([s, p]) => `${s}=${p}`).join(",");
 }
 
-/** The request a target's snapshot sends each shard: every match, never more than LISTEN_MATCHES_MAX. */
+/**
+ * The request a target's snapshot sends each shard: every match, never more
+ * than LISTEN_MATCHED_DOCUMENTS_MAX documents, nor (the shard's reply bound)
+ * more than SHARD_REPLY_BYTES_MAX UTF-8 bytes of their JSON.
+ */
 function snapshotRequest(target: ListenTarget): ShardQueryRequest {
   const filter: Expr = target.kind === "document" ? { kind: "compare", path: [ID_FIELD], op: "==", value: target.id } : target.filter;
   return {
@@ -203,7 +207,7 @@ function snapshotRequest(target: ListenTarget): ShardQueryRequest {
     filter,
     order: target.kind === "query" ? target.order : [],
     after: null,
-    limit: LISTEN_MATCHES_MAX,
+    limit: LISTEN_MATCHED_DOCUMENTS_MAX,
     rowsReadMax: QUERY_ROWS_READ_MAX,
     explain: false,
     rule: target.rule ?? null,
@@ -213,7 +217,7 @@ function snapshotRequest(target: ListenTarget): ShardQueryRequest {
 function tooMany(): FailureError {
   return new FailureError(
     "resource_exhausted",
-    `the listener's query matches more documents than a listener can hold (LISTEN_MATCHES_MAX ${LISTEN_MATCHES_MAX}, or 1 MiB on one shard): narrow the filter`,
+    `the listener's query matches more documents than a listener can hold (LISTEN_MATCHED_DOCUMENTS_MAX ${LISTEN_MATCHED_DOCUMENTS_MAX} documents, or SHARD_REPLY_BYTES_MAX ${SHARD_REPLY_BYTES_MAX} bytes of document JSON on one shard): narrow the filter`,
   );
 }
 

@@ -130,8 +130,17 @@ describe("databases", () => {
     expect((await gamma.listCollections({})).collections).toEqual([]);
     expect((await gamma.listDocuments({ collection: "even" })).documents).toEqual([]);
     await expectCode(gamma.getDocument({ ref: ref("even", "d0") }), Code.NotFound, /even\/d0 does not exist/);
-    // A transaction of the old incarnation is refused in the new one.
-    await expectCode(txIn("gamma").commit({ transaction, writes: [] }), Code.InvalidArgument, /another database/);
+    // A transaction of the old incarnation is refused in the new one, by every call, saying so
+    // (it said "belongs to another database than gamma", the very database named).
+    const earlier = /^transaction belongs to an earlier database named gamma, deleted since \(this gamma was created again\): nothing of it can commit here; begin a new transaction$/;
+    await expectCode(txIn("gamma").commit({ transaction, writes: [] }), Code.FailedPrecondition, earlier);
+    await expectCode(txIn("gamma").getDocuments({ transaction, refs: [ref("even", "d0")] }), Code.FailedPrecondition, earlier);
+    await expectCode(txIn("gamma").rollback({ transaction }), Code.FailedPrecondition, earlier);
+    await expectCode(
+      txIn("gamma").beginTransaction({ options: { retryOf: transaction } }),
+      Code.FailedPrecondition,
+      /^options\.retry_of: belongs to an earlier database named gamma, deleted since \(this gamma was created again\): nothing of it can commit here; begin without retry_of$/,
+    );
     // Other databases keep their data.
     expect((await docsIn().getDocument({ ref: ref("even", "d0") })).document!.data).toEqual({ kept: true });
 

@@ -387,7 +387,11 @@ describe("live resharding", () => {
     // The throttle asked for is the one in effect, the defaults filled in.
     const started = await admin(db).startResharding({ shardCount: 9, throttle: { restRatio: 0 } });
     expect(started.resharding!.throttle).toMatchObject({ sourcesAtOnce: 2, restRatio: 0 });
-    expect((await admin(db).getResharding({})).resharding!.throttle).toMatchObject({ sourcesAtOnce: 2, restRatio: 0 });
+    const during = await admin(db).getResharding({});
+    expect(during.resharding!.throttle).toMatchObject({ sourcesAtOnce: 2, restRatio: 0 });
+    // No split advice while it runs ("keep 8 shards" during a move to 9 contradicted it).
+    expect(during.resharding!.state).toBe(Resharding_State.RUNNING);
+    expect(during.advice).toBeUndefined();
     await expectCode(admin(db).startResharding({ shardCount: 10 }), Code.FailedPrecondition, /is running/);
     await expectCode(
       admin(db).createIndex({ index: { collection: "items", fields: [{ field: "tag" }] } }),
@@ -395,6 +399,8 @@ describe("live resharding", () => {
       /being resharded/,
     );
     expect((await awaitDone(db)).state).toBe(Resharding_State.SUCCEEDED);
+    // Once it ended, the advice is back, on the new shards.
+    expect((await admin(db).getResharding({})).advice!.currentShardCount).toBe(9);
     // Unthrottled, and one source at a time: both move everything.
     for (const [shardCount, throttle] of [[4, { sourcesAtOnce: 8, restRatio: 0 }], [6, { sourcesAtOnce: 1, restRatio: 2 }]] as const) {
       const next = await admin(db).startResharding({ shardCount, throttle });

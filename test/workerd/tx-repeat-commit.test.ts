@@ -89,6 +89,32 @@ describe("a Commit sent again after its answer was lost", () => {
     expect(await n(c, "a")).toBe(0);
   });
 
+  // docs/transactions.md said every call after the deadline answers ABORTED
+  // but a repeat of the same Commit; a Commit with OTHER writes answered
+  // FAILED_PRECONDITION, and that is the answer kept: a client retry loop
+  // reruns a transaction on ABORTED, and this id has already committed
+  // (running it again would apply the transaction twice). The id's fate is
+  // answered as before the deadline: "commits once".
+  it("after the deadline, another commit of an id that committed in time is FAILED_PRECONDITION (commits once), not ABORTED, and applies nothing", { timeout: 30_000 }, async () => {
+    const c = "late-other";
+    const [a, b] = idsOnDistinctShards(c, 2) as [string, string];
+    await db.batchWriteDocuments({ writes: [a, b].map((id) => ({ ref: { collection: c, id }, operation: { case: "set" as const, value: { n: 0 } } })) });
+    const timeout = { seconds: 0n, nanos: 300_000_000 };
+    // One shard (one-phase claim), two shards (two-phase plan), and an empty commit.
+    const oneShard = await tx.getDocuments({ newTransaction: { timeout }, refs: [{ collection: c, id: "unrelated" }] });
+    const twoShards = await tx.getDocuments({ newTransaction: { timeout }, refs: [{ collection: c, id: "unrelated" }] });
+    const empty = await tx.getDocuments({ newTransaction: { timeout }, refs: [{ collection: c, id: "unrelated" }] });
+    await tx.commit({ transaction: oneShard.transaction, writes: [increment(c, a, 1)] });
+    await tx.commit({ transaction: twoShards.transaction, writes: [increment(c, a, 1), increment(c, b, 1)] });
+    await tx.commit({ transaction: empty.transaction });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    for (const transaction of [oneShard.transaction, twoShards.transaction]) {
+      await expectCode(tx.commit({ transaction, writes: [increment(c, b, 10)] }), 9 /* FAILED_PRECONDITION */, /commits once: begin a new one \(its commit with other reads or writes came first\)/);
+    }
+    await expectCode(tx.commit({ transaction: empty.transaction, writes: [increment(c, b, 10)] }), 9 /* FAILED_PRECONDITION */, /already committed with no reads or writes/);
+    expect([await n(c, a), await n(c, b)]).toEqual([2, 1]);
+  });
+
   it("after a resharding moved its documents, a committed transaction answers its commit again and applies nothing twice: one shard moved, one shard split over two, two shards", { timeout: 120_000 }, async () => {
     const c = "moved";
     const { before, after } = await plannedMove(12);

@@ -61,7 +61,7 @@ const (
 	// ListenPendingChangesMax is the most changes a listener holds while it
 	// waits for the resume token that completes them. The server sends a
 	// token at least every LISTEN_PENDING_ROWS_MAX (20,000) changes and a
-	// whole result of at most LISTEN_MATCHES_MAX (10,000) documents.
+	// whole result of at most LISTEN_MATCHED_DOCUMENTS_MAX (10,000) documents.
 	ListenPendingChangesMax = 100_000
 	// SafeIntegerMax is the largest integer a double holds exactly
 	// (2^53 − 1): integers are stored exactly as int64, but a reader of

@@ -284,18 +284,8 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * unknown: the batch may have been applied.
    */
   async commitAtomic(options: BatchCommitOptions = {}): Promise<WriteOutcome[]> {
-    this.markSent();
-    let res;
-    try {
-      res = await this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
-    } catch (err) {
-      const error = ConnectError.from(err);
-      if (wasNeverSent(err)) throw this.notSent(error);
-      if (OUTCOME_UNKNOWN_CODES.has(error.code)) throw withOutcomeUnknown(error, LOST_BATCH_HINT);
-      // Refused (nothing applied): the batch may be sent again, as a whole or per shard.
-      this.sent = false;
-      throw err;
-    }
+    // Refused, CommitBatch applied nothing: the batch may be sent again, as a whole or per shard.
+    const res = await this.send(() => this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs }), true);
     return res.results.map((r) => writeOutcome(r, this.services.decoder));
   }
 
@@ -308,15 +298,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * response limit (3 MiB). `timeoutMs` and a lost answer as commitAtomic's.
    */
   async commit(options: BatchCommitOptions = {}): Promise<BatchWriteOutcome[]> {
-    this.markSent();
-    let res;
-    try {
-      res = await this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs });
-    } catch (err) {
-      const error = ConnectError.from(err);
-      if (wasNeverSent(err)) throw this.notSent(error);
-      throw OUTCOME_UNKNOWN_CODES.has(error.code) ? withOutcomeUnknown(error, LOST_BATCH_HINT) : err;
-    }
+    const res = await this.send(() => this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs }), false);
     return res.statuses.map((status, i) => {
       const result = res.results[i];
       const ok = status.code === 0;
@@ -335,6 +317,28 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
     this.written.add(id);
     this.writes.push(write);
     return this;
+  }
+
+  /**
+   * Sends the batch once (commit() and commitAtomic()), and says what a
+   * failure means for it: a call that never left the client may be sent
+   * again (notSent); a lost answer leaves the outcome unknown (the batch
+   * stays sent: resending could apply it twice); a refusal is thrown as it
+   * came, and leaves the batch unsent only when `refusalAppliedNothing`
+   * (CommitBatch's, all or none; not BatchWriteDocuments', whose shards
+   * answer independently).
+   */
+  private async send<R>(call: () => Promise<R>, refusalAppliedNothing: boolean): Promise<R> {
+    this.markSent();
+    try {
+      return await call();
+    } catch (err) {
+      const error = ConnectError.from(err);
+      if (wasNeverSent(err)) throw this.notSent(error);
+      if (OUTCOME_UNKNOWN_CODES.has(error.code)) throw withOutcomeUnknown(error, LOST_BATCH_HINT);
+      if (refusalAppliedNothing) this.sent = false;
+      throw err;
+    }
   }
 
   private markSent(): void {

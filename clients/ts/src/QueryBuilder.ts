@@ -350,7 +350,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    * change log (OUT_OF_RANGE, after 48 h by default). Offset is not
    * supported. Throws a ConnectError when it fails for good:
    * INVALID_ARGUMENT (offset, a bad filter), RESOURCE_EXHAUSTED (more
-   * than LISTEN_MATCHES_MAX, 10,000, matching documents), or the last
+   * than LISTEN_MATCHED_DOCUMENTS_MAX, 10,000, matching documents), or the last
    * transient error after `options.reconnect.attemptsMax` streams in a row
    * that reached the server but no token; a server that cannot be reached
    * (down, restarting) is retried until `options.signal` aborts. Throws

@@ -110,7 +110,7 @@ export function isUnreachable(error: ConnectError, delivered: boolean): boolean 
  * the file comment says. Ends when `options.signal` aborts or the consumer
  * stops; throws a ConnectError when the stream fails for good:
  * INVALID_ARGUMENT (a bad query, an offset), RESOURCE_EXHAUSTED (the query
- * matches more than LISTEN_MATCHES_MAX documents), OUT_OF_RANGE on a fresh
+ * matches more than LISTEN_MATCHED_DOCUMENTS_MAX documents), OUT_OF_RANGE on a fresh
  * listen, or the last transient error after `reconnect.attemptsMax`
  * streams in a row that reached the server and no token (a server that
  * cannot be reached is retried until `options.signal` aborts).

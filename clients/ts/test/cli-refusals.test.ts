@@ -42,6 +42,8 @@ const SLOW_PAGES: Readonly<Record<string, { id: string; next: string; pauseMs: n
 };
 /** The resharding the fake server starts (and cancels) and that never ends. */
 const RUNNING_RESHARDING = { id: "op-9", state: Resharding_State.RUNNING, phase: Resharding_Phase.COPYING, sourceShardCount: 8, targetShardCount: 9, documentsTotal: 10n };
+/** How many StartResharding calls the fake server has begun answering slowly. */
+let slowStarts = 0;
 /** Every write of every BatchWriteDocuments the fake server saw, in protobuf JSON. */
 const written: unknown[] = [];
 let server: Server;
@@ -71,9 +73,15 @@ beforeAll(async () => {
       },
     }) &&
     router.service(AdminService, {
-      startResharding(req) {
+      async startResharding(req) {
         // 9 shards: a resharding that starts and never ends (to be interrupted while followed).
         if (req.shardCount === 9) return { resharding: RUNNING_RESHARDING };
+        // 11 shards: a StartResharding slow to answer (to be interrupted while in flight).
+        if (req.shardCount === 11) {
+          slowStarts++;
+          await new Promise((r) => setTimeout(r, SLOW_PAUSE_MS));
+          return { resharding: RUNNING_RESHARDING };
+        }
         throw new ConnectError("the database already has 8 shards", Code.FailedPrecondition);
       },
       cancelResharding(_req, ctx) {
@@ -136,6 +144,14 @@ describe("--json refusals carry the server's code and message", { timeout: RUN_T
     expect(text.stderr).toBe("impossibledb: cannot start resharding: the database already has 8 shards (nothing to do)\n");    // An interval of seconds reaches the server (it was refused as "a whole number from 1 to 1024", the shard count's range).
     const waited = await cli(["reshard", "8", "--wait", "--interval-ms", "2000", "--json"]);
     expect(JSON.parse(waited.stderr)).toMatchObject({ code: "failed_precondition", message: "the database already has 8 shards" });
+  });
+
+  it("resharding during a run prints no split advice, and says when to ask (GetResharding gives none then)", async () => {
+    const ran = await cli(["resharding"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toContain("resharding op-9: RUNNING, phase COPYING\n");
+    expect(ran.stdout).toMatch(/\nadvice: none while this resharding runs; run `impossibledb resharding` again when it ends\n$/);
+    expect(ran.stdout).not.toMatch(/keep \d+ shards/);
   });
 
   it("resharding cancel --json: failed_precondition, the server's message alone", async () => {
@@ -482,6 +498,21 @@ describe("Ctrl-C while following a resharding", { timeout: RUN_TIMEOUT_MS }, () 
       "impossibledb: stopped waiting: resharding op-9 goes on in the server; watch it with `impossibledb --database shop resharding`, or cancel it with `impossibledb --database shop resharding cancel`\n",
     );
   });
+
+  // Before, Ctrl-C during the StartResharding call itself exited 130 with
+  // nothing said, though the server may have started the resharding.
+  for (const wait of [[], ["--wait"]]) {
+    it(`${["reshard", ...wait].join(" ")}: Ctrl-C while StartResharding is in flight exits 130 saying it may have started and how to check`, async () => {
+      const before = slowStarts;
+      const started = Date.now();
+      const ran = await cli(["--database", "shop", "reshard", "11", ...wait], {}, () => slowStarts > before);
+      expect(ran.code).toBe(130);
+      expect(Date.now() - started).toBeLessThan(RUN_TIMEOUT_MS / 2);
+      expect(ran.stderr).toBe(
+        "impossibledb: interrupted while starting: a resharding to 11 shards may have started in the server; check with `impossibledb --database shop resharding`, and if it did, follow it there or cancel it with `impossibledb --database shop resharding cancel`\n",
+      );
+    });
+  }
 
   it("resharding cancel --wait stops waiting at once, exits 130, and says the rollback goes on", async () => {
     const before = polls();

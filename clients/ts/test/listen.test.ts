@@ -208,7 +208,7 @@ describe("query listeners", () => {
   });
 
   it("give up when resumed streams fail right after repeating their token: no progress, no endless reconnects", async () => {
-    // As with a limit query that grew past LISTEN_MATCHES_MAX: every resume
+    // As with a limit query that grew past LISTEN_MATCHED_DOCUMENTS_MAX: every resume
     // answers its token again and then RESOURCE_EXHAUSTED.
     const { server, col, options } = rig({ attemptsMax: 4 });
     server.commit([{ id: "a", data: { n: 1 } }]);

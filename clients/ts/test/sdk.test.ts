@@ -168,6 +168,25 @@ describe("Collection", () => {
     expect(sent).toBe(4);
   });
 
+  // commit() and commitAtomic() share one send (WriteBatch.send): a lost
+  // answer leaves the outcome unknown and the batch sent, for both.
+  it("commit and commitAtomic answer a lost answer alike: outcome unknown, read the documents, and the batch stays sent", async () => {
+    let sent = 0;
+    const lost = () => {
+      sent++;
+      throw new ConnectError("connection reset", Code.Unavailable);
+    };
+    const db = client({ collection: { batchWriteDocuments: lost }, transaction: { commitBatch: lost } });
+    for (const send of [(b: ReturnType<typeof batchOf>) => b.commit(), (b: ReturnType<typeof batchOf>) => b.commitAtomic()]) {
+      const batch = batchOf(db);
+      const cut = ConnectError.from(await send(batch).catch((e: unknown) => e));
+      expect(cut.code).toBe(Code.Unavailable);
+      expect(cut.rawMessage).toMatch(/outcome is unknown.*read the documents to see whether its writes were applied \(a batch is sent once\)/);
+      expect(ConnectError.from(await send(batch).catch((e: unknown) => e)).code).toBe(Code.FailedPrecondition);
+    }
+    expect(sent).toBe(2);
+  });
+
   it("a batch refuses a second write of one document when it is added, in the server's words, and sends nothing for it", async () => {
     let sent = 0;
     const db = client({
@@ -560,3 +579,8 @@ describe("base URL", () => {
     }
   });
 });
+
+/** A one-write batch of collection c. */
+function batchOf(db: ImpossibleDBClient) {
+  return db.collection("c").batch().set("a", { x: 1 });
+}

@@ -1907,7 +1907,9 @@ export type GetReshardingResponse = Message<"impossibledb.v1.GetReshardingRespon
   resharding?: Resharding | undefined;
 
   /**
-   * What the shards' sizes and request rates suggest.
+   * What the shards' sizes and request rates suggest; unset while a
+   * resharding runs (its shards are being filled or emptied, so advice
+   * would contradict the run): ask again when it ends.
    *
    * @generated from field: impossibledb.v1.ShardCountAdvice advice = 2;
    */

@@ -69,7 +69,14 @@ describe("scopes in transaction ids", () => {
     expect(transactionScopeOf(inOrders.id)).toEqual(orders);
     expect(await verifyTransactionToken(key, inOrders.id, Date.now(), false, orders)).toMatchObject({ ok: true, token: { scope: orders } });
     expect(await verifyTransactionToken(key, inOrders.id, Date.now())).toMatchObject({ ok: false, kind: "invalid_argument", message: expect.stringMatching(/another database than default/) });
-    expect(await verifyTransactionToken(key, inOrders.id, Date.now(), false, { ...orders, uid: "later" })).toMatchObject({ ok: false, kind: "invalid_argument" });
+    // orders deleted and created again: the id is of the earlier one (it said "another database than orders").
+    expect(await verifyTransactionToken(key, inOrders.id, Date.now(), false, { ...orders, uid: "later" })).toEqual({
+      ok: false,
+      kind: "failed_precondition",
+      message: "transaction belongs to an earlier database named orders, deleted since (this orders was created again): nothing of it can commit here; begin a new transaction",
+    });
+    // Expired as well: the database is what it says first.
+    expect(await verifyTransactionToken(key, (await createTransactionToken(key, Date.now() - 1, false, { scope: orders })).id, Date.now(), false, { ...orders, uid: "later" })).toMatchObject({ kind: "failed_precondition" });
 
     const inDefault = await createTransactionToken(key, Date.now() + 60_000, false);
     expect(transactionScopeOf(inDefault.id)).toEqual(DEFAULT_SCOPE);

@@ -80,3 +80,55 @@ describe("SQL list advice", () => {
     }
   });
 });
+
+/** Every filter a refusal offers: after "write", and the alternative after ", or for all of them" / ", or for either". */
+function suggestions(msg: string): string[] {
+  const out = [suggested(msg)];
+  const other = /, or for (?:all of them|either) (.+?) at offset \d+$/.exec(msg);
+  if (other !== null) out.push(other[1]!);
+  return out;
+}
+
+// `x:(1,2)`, `x = [1,2]`, `a = 1, b = 2` and `n IN 5` got generic words
+// ('unexpected character ","' with a placeholder field, 'unexpected
+// character "["', a placeholder list for one value): each now gets the form
+// that works, with the user's field and values, and every form parses.
+describe("lists after an operator, commas between conditions, IN with one value", () => {
+  const cases: Array<[string, string]> = [
+    ["x:(1,2)", "filter: x: takes one value, not a list: for an array that holds any of them write (x:1 OR x:2), or for all of them x:1 AND x:2 at offset 1"],
+    ["tags:[\"a\", 'b']", "filter: tags: takes one value, not a list: for an array that holds any of them write (tags:\"a\" OR tags:'b'), or for all of them tags:\"a\" AND tags:'b' at offset 4"],
+    ["x:(1)", "filter: x: takes one value, not a list: write x:1 at offset 1"],
+    ["x = [1,2]", "filter: x = takes one value, not a list: for any of them write (x = 1 OR x = 2), or use the structured filter's OPERATOR_IN (docs/queries.md) at offset 2"],
+    ["x = (1, 2)", "filter: x = takes one value, not a list: for any of them write (x = 1 OR x = 2), or use the structured filter's OPERATOR_IN (docs/queries.md) at offset 2"],
+    ["x != [1, 'a']", "filter: x != takes one value, not a list: for none of them write (x != 1 AND x != 'a'), or use the structured filter's OPERATOR_NOT_IN (docs/queries.md) at offset 2"],
+    ["x >= [3, 4]", "filter: x >= takes one value, not a list: to compare with one of them, write x >= 3 at offset 2"],
+    ["a = 1, b = 2", "filter: a comma does not join conditions: for both write a = 1 AND b = 2, or for either a = 1 OR b = 2 at offset 5"],
+    ["n IN 5", "filter: AIP-160 has no IN operator, and IN takes a list, not one value: write n = 5, or use the structured filter's OPERATOR_IN (docs/queries.md) at offset 2"],
+    ["n NOT IN 'x'", "filter: AIP-160 has no NOT IN operator, and NOT IN takes a list, not one value: write n != 'x', or use the structured filter's OPERATOR_NOT_IN (docs/queries.md) at offset 2"],
+  ];
+
+  it("each is INVALID_ARGUMENT naming the form that works, with the user's own field and values", () => {
+    for (const [filter, want] of cases) expect(message(filter), filter).toBe(want);
+  });
+
+  it("every form a refusal offers parses, the forms with placeholders included", () => {
+    const placeholders = ["x:(1 OR 2)", "x = (1 OR 2)", "x = []", "x < (1 OR 2)", "a = 1, b = 2, c = 3", "a = 1 AND (y = [1,2])", "x = (-1, 2)", "x:[1,2,3,4,5]"];
+    for (const filter of [...cases.map(([f]) => f), ...placeholders]) {
+      const msg = message(filter);
+      expect(msg, filter).not.toMatch(/unexpected/);
+      for (const s of suggestions(msg)) expect(() => text(s), `${filter} -> ${s}`).not.toThrow();
+    }
+    expect(message("a = 1,")).toBe("filter: a comma does not join conditions, and no condition follows this one: remove it at offset 5");
+  });
+
+  it("the forms match what the user meant", () => {
+    const arrays: JsonObject[] = [{ x: [1] }, { x: [2] }, { x: [1, 2] }, { x: [3] }, { x: 1 }, {}];
+    const on = (expr: Expr) => arrays.flatMap((data, i) => (matches(expr, { id: `d${i}`, data }) ? [i] : []));
+    const [any, all] = suggestions(message("x:(1,2)")) as [string, string];
+    expect(on(text(any))).toEqual([0, 1, 2]);
+    expect(on(text(all))).toEqual([2]);
+    expect(ids(text(suggested(message("n = [1, 'x']"))))).toEqual(ids({ kind: "in", path: ["n"], values: [1, "x"], negated: false }));
+    expect(ids(text(suggested(message("n != [1, 'x']"))))).toEqual(ids({ kind: "in", path: ["n"], values: [1, "x"], negated: true }));
+    expect(ids(text(suggested(message("n IN 1"))))).toEqual(ids({ kind: "in", path: ["n"], values: [1], negated: false }));
+  });
+});

@@ -118,7 +118,7 @@ export function memoryCluster(count: number, collection: string): MemoryCluster 
       const json = JSON.stringify(data);
       shardOf(id)
         .db.prepare(UPSERT_DOCUMENT_SQL)
-        .run(...upsertDocumentParams({ collection, id, json, data, version, createTimeMs: 0, updateTimeMs: 0, bytes: json.length, commitTs: version }));
+        .run(...upsertDocumentParams({ collection, id, json, data, version, createTimeMs: 0, updateTimeMs: 0, bytes: new TextEncoder().encode(json).length, commitTs: version }));
     },
     remove(id) {
       shardOf(id).db.prepare("DELETE FROM documents WHERE collection = ? AND id = ?").run(collection, id);

@@ -64,7 +64,7 @@ describe("search text parser and compiler", () => {
   it("refuses malformed text with INVALID_ARGUMENT naming the position", () => {
     expect(refusal('fox "lazy')).toMatch(/unterminated quote at position 5/);
     expect(refusal("(fox")).toMatch(/unbalanced "\(" at position 1/);
-    expect(refusal("fox)")).toMatch(/unexpected "\)" at position 4/);
+    expect(refusal("fox)")).toBe('query.search.text has an unbalanced ")" at position 4 (no "(" before it to close); remove it, or add the "(" it closes');
     expect(refusal("fox AND")).toMatch(/nothing after AND at position 5/);
     expect(refusal("OR fox")).toMatch(/nothing before OR at position 1/);
     expect(refusal("NOT house")).toBe("query.search.text has a NOT (or a leading -) at position 1 with no terms to exclude from; write the terms first (for example `apple NOT pie` or `apple -pie`)");
@@ -81,6 +81,46 @@ describe("search text parser and compiler", () => {
     expect(refusal("(".repeat(20) + "x" + ")".repeat(20))).toMatch(/SEARCH_DEPTH_MAX/);
     expect(refusal("w ".repeat(33))).toMatch(/SEARCH_TERMS_MAX/);
     expect(refusal("x".repeat(1001))).toMatch(/SEARCH_TEXT_LENGTH_MAX/);
+  });
+
+  // Every syntax error says what is wrong, where, and what to write instead
+  // ("unexpected ")" at position 5" said only the first); a rewrite it shows
+  // in backquotes is itself a search text that parses. `a NOT` said
+  // "unexpected end of text", `a NOT OR b` 'unexpected "OR"'.
+  it("every refusal says what is wrong and, after '; ', what to write; its examples parse", () => {
+    const cases: Array<[string, RegExp]> = [
+      ["x".repeat(1001), /over SEARCH_TEXT_LENGTH_MAX \(1000\); shorten it/],
+      ["fox)", /unbalanced "\)" at position 4 .*; remove it, or add the "\(" it closes$/],
+      ["(fox", /unbalanced "\(" at position 1 .*; add the "\)" that closes it, or remove it$/],
+      ['fox "lazy', /unterminated quote at position 5; end the phrase with a second ", or remove the quote$/],
+      ["fox OR", /nothing after OR at position 5; write a term after it/],
+      ["fox (a OR)", /nothing after OR at position 8; write a term after it/],
+      ["OR fox", /nothing before OR at position 1; write a term before it/],
+      ["fox AND", /nothing after AND at position 5; write a term after it/],
+      ["AND fox", /nothing before AND at position 1; write a term before it/],
+      ["a NOT", /nothing after NOT at position 3; write the term to exclude after it/],
+      ["(a NOT)", /nothing after NOT at position 4; write the term to exclude after it/],
+      ["a NOT OR b", /nothing after NOT at position 3; write the term to exclude after it/],
+      ["a NOT &", /nothing after NOT at position 3; write the term to exclude after it/],
+      ["NOT house", /with no terms to exclude from; write the terms first/],
+      ["a --b", /excludes twice in a row .* at position 3; write one NOT \(or one -\)$/],
+      ["fox OR NOT dog", /only excludes \(the NOT at position 8\); put NOT after the terms it excludes from/],
+      ["fox ()", /empty parentheses at position 5; put terms between them, or remove them$/],
+      ['fox "&"', /phrase with no letters or digits at position 5; put words between the quotes, or remove them$/],
+      [`"${"w ".repeat(40)}"`, /over SEARCH_PHRASE_TOKENS_MAX \(16\); quote at most 16 words/],
+      ["a*", /prefix at position 1 .*; write one word of at least 2 letters or digits before it/],
+      [`${"w-".repeat(40)}w`, /word of 41 parts at position 1, .*; put spaces between its parts/],
+      ["& -", /holds no terms to search for .*; write at least one word or "quoted phrase"$/],
+      ["(".repeat(20) + "x" + ")".repeat(20), /deeper than SEARCH_DEPTH_MAX \(\d+\) at position \d+; remove parentheses/],
+      ["w ".repeat(33), /over SEARCH_TERMS_MAX \(32\); remove the terms that matter least$/],
+    ];
+    for (const [text, want] of cases) {
+      const message = refusal(text);
+      expect(message, text).toMatch(want);
+      expect(message, text).toMatch(/^query\.search\.text [^;]+; [a-z]/);
+      expect(message, text).not.toMatch(/unexpected/);
+      for (const [, example] of message.matchAll(/`([^`]+)`/g)) expect(() => parseSearchText(example!), `${text}: ${example}`).not.toThrow();
+    }
   });
 });
 

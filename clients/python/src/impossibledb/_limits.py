@@ -92,7 +92,7 @@ LISTEN_PENDING_CHANGES_MAX: Final = 100_000
 """The most changes a listener holds while it waits for the resume token that completes them.
 
 The server sends a token at least every LISTEN_PENDING_ROWS_MAX (20,000)
-changes, and a whole result of at most LISTEN_MATCHES_MAX (10,000) documents.
+changes, and a whole result of at most LISTEN_MATCHED_DOCUMENTS_MAX (10,000) documents.
 """
 
 CLOSE_DRAIN_POLL_MS: Final = 2

@@ -91,6 +91,9 @@ function describeResharding(r: ReshardingRow | null, advice: AdviceRow | null): 
   if (advice !== null) {
     const what = advice.suggestedShardCount === advice.currentShardCount ? `keep ${counted(advice.currentShardCount, "shard")}` : `reshard from ${advice.currentShardCount} to ${counted(advice.suggestedShardCount, "shard")}`;
     lines.push(`advice: ${what}${advice.reason === "" ? "" : ` (${advice.reason})`}`);
+  } else if (r?.state === "RUNNING") {
+    // The server gives no advice during a run (it would weigh shards being filled or emptied).
+    lines.push("advice: none while this resharding runs; run `impossibledb resharding` again when it ends");
   }
   return lines;
 }
@@ -141,26 +144,56 @@ function positiveInteger(text: string): number {
 }
 
 /**
- * `wait(signal)` with Ctrl-C heard: Ctrl-C aborts the wait at once (a poll
- * in flight included) and ends the command (exit 130) saying that only the
- * following stopped, as `what` goes on in the server, and how to watch or
- * cancel it. Without a handler Node exits 130 silently, and a user may
- * think the resharding stopped with it.
+ * `run(signal)` with Ctrl-C heard: Ctrl-C aborts it at once (a call in
+ * flight included) and ends the command with `interrupted()`'s error (exit
+ * 130), which says what goes on in the server and how to see it. Without a
+ * handler Node exits 130 silently, and a user may think the resharding
+ * stopped with it (or, interrupted while starting it, that none started).
  */
-async function followUntilInterrupted<T>(db: ImpossibleDBClient, what: string, canCancel: boolean, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function untilInterrupted<T>(run: (signal: AbortSignal) => Promise<T>, interrupted: () => CliError): Promise<T> {
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   process.on("SIGINT", onInterrupt);
   try {
-    return await wait(controller.signal);
+    return await run(controller.signal);
   } catch (err) {
     if (!controller.signal.aborted) throw err;
-    const database = db.database === undefined ? "" : ` --database ${db.database}`;
-    const cancel = canCancel ? `, or cancel it with \`impossibledb${database} resharding cancel\`` : "";
-    throw new CliError(`stopped waiting: ${what} goes on in the server; watch it with \`impossibledb${database} resharding\`${cancel}`, EXIT.interrupted);
+    throw interrupted();
   } finally {
     process.off("SIGINT", onInterrupt);
   }
+}
+
+/** ` --database NAME` when the client names one, for the commands a message suggests. */
+function databaseOption(db: ImpossibleDBClient): string {
+  return db.database === undefined ? "" : ` --database ${db.database}`;
+}
+
+/**
+ * `wait(signal)` with Ctrl-C heard: it stops only the following, as `what`
+ * goes on in the server, and says how to watch or cancel it.
+ */
+function followUntilInterrupted<T>(db: ImpossibleDBClient, what: string, canCancel: boolean, wait: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const database = databaseOption(db);
+  const cancel = canCancel ? `, or cancel it with \`impossibledb${database} resharding cancel\`` : "";
+  return untilInterrupted(wait, () => new CliError(`stopped waiting: ${what} goes on in the server; watch it with \`impossibledb${database} resharding\`${cancel}`, EXIT.interrupted));
+}
+
+/**
+ * StartResharding with Ctrl-C heard while the call is in flight: the
+ * server may have started the resharding before the call was cut, so the
+ * message says it may have, and how to see whether it did and cancel it.
+ */
+function startUntilInterrupted<T>(db: ImpossibleDBClient, shardCount: number, start: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const database = databaseOption(db);
+  return untilInterrupted(
+    start,
+    () =>
+      new CliError(
+        `interrupted while starting: a resharding to ${counted(shardCount, "shard")} may have started in the server; check with \`impossibledb${database} resharding\`, and if it did, follow it there or cancel it with \`impossibledb${database} resharding cancel\``,
+        EXIT.interrupted,
+      ),
+  );
 }
 
 /**
@@ -214,9 +247,11 @@ export function addReshardingCommands(cli: Command, client: () => ImpossibleDBCl
     .action(async (shardCount: number, opts: { wait?: boolean; intervalMs: number; json?: boolean; sourcesAtOnce?: number; restRatio?: number }) => {
       const db = client();
       const throttle = opts.sourcesAtOnce === undefined && opts.restRatio === undefined ? undefined : { sourcesAtOnce: opts.sourcesAtOnce ?? 0, restRatio: opts.restRatio };
-      const started = await db.services.admin.startResharding({ shardCount, throttle }).catch((err: unknown) => {
-        throw refusal(err, "start");
-      });
+      const started = await startUntilInterrupted(db, shardCount, (signal) =>
+        db.services.admin.startResharding({ shardCount, throttle }, { signal }).catch((err: unknown) => {
+          throw refusal(err, "start");
+        }),
+      );
       const r = started.resharding;
       if (r === undefined) throw new CliError("the server answered StartResharding without the operation", EXIT.failed);
       if (opts.wait !== true) {

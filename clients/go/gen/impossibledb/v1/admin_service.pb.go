@@ -3510,7 +3510,9 @@ type GetReshardingResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The latest resharding; unset when none has run.
 	Resharding *Resharding `protobuf:"bytes,1,opt,name=resharding,proto3" json:"resharding,omitempty"`
-	// What the shards' sizes and request rates suggest.
+	// What the shards' sizes and request rates suggest; unset while a
+	// resharding runs (its shards are being filled or emptied, so advice
+	// would contradict the run): ask again when it ends.
 	Advice        *ShardCountAdvice `protobuf:"bytes,2,opt,name=advice,proto3" json:"advice,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
