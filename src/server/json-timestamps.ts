@@ -20,6 +20,13 @@
  *   literal, and otherwise says it was rounded. Protobuf JSON writes int64
  *   as a decimal string, which is read exactly. (A 32-bit integer is
  *   checked by protobuf-es's own range check.)
+ * - a JSON number anywhere in the request (document data included) that is
+ *   not zero as written but reads as 0 (`1e-400`): too small for a double,
+ *   it would be stored, or compared, as 0. The words are the AIP-160
+ *   filter's for the same literal (query/filter-number.ts). A number too
+ *   large for a double (`1e400`) reads as Infinity, which document
+ *   validation refuses by name; a whole number past 2^53 in document data
+ *   is stored as its nearest double, as documented (docs/data-types.md).
  *
  * The binary form and gRPC clients cannot say any of these; Connect JSON
  * (curl, browsers) can. So before Connect decodes a JSON request, its
@@ -128,7 +135,18 @@ function nonDecimal(text: string): string | undefined {
  */
 export function jsonRequestProblem(desc: DescMessage, json: unknown, text?: string): string | undefined {
   let literals: string[] | null = null;
-  return walk(desc, json, "", 0, () => (literals ??= text === undefined ? [] : jsonNumberLiterals(text)));
+  const scan = () => (literals ??= text === undefined ? [] : jsonNumberLiterals(text));
+  return walk(desc, json, "", 0, scan) ?? underflowProblem(scan());
+}
+
+/** The first literal that is not zero as written but reads as 0, in the filter's words (filter-number.ts). */
+function underflowProblem(literals: readonly string[]): string | undefined {
+  for (const literal of literals) {
+    if (Number(literal) === 0 && /[1-9]/.test(literal.split(/[eE]/)[0]!)) {
+      return `number ${literal} is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)`;
+    }
+  }
+  return undefined;
 }
 
 /** The number literals of the request's text, scanned only when a rounded number needs naming. */

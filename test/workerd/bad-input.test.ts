@@ -223,6 +223,15 @@ describe("limits and bad input", () => {
     expect((await db.getDocument({ ref })).document!.data).toEqual({ a: 1 });
   });
 
+  it("a JSON number too small for a double is InvalidArgument and stores nothing (1e-400 was stored as 0)", async () => {
+    const refused = await postJson("SetDocument", '{"ref":{"collection":"lim","id":"tiny"},"data":{"a":1e-400}}');
+    expect(refused).toEqual({ status: 400, code: "invalid_argument", message: "request message does not parse: number 1e-400 is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)" });
+    await expectAbsent("lim", "tiny");
+    // Zero however written, and the least subnormal, are numbers.
+    expect((await postJson("SetDocument", '{"ref":{"collection":"lim","id":"tiny"},"data":{"a":0e-400,"b":5e-324}}')).status).toBe(200);
+    expect((await db.getDocument({ ref: { collection: "lim", id: "tiny" } })).document!.data).toEqual({ a: 0, b: 5e-324 });
+  });
+
   it("precondition versions out of range are InvalidArgument", async () => {
     await expectCode(
       binaryDb.setDocument({ ref: { collection: "lim", id: "v" }, data: {}, precondition: { condition: { case: "version", value: 2n ** 60n } } }),

@@ -89,20 +89,33 @@ export function firstInexactInteger(text: string, start = 0, end = text.length):
 }
 
 /**
- * The first number literal in `text` from `start` up to `end` that no
- * double holds (`1e400`, which JSON.parse reads as Infinity), or null; as
- * firstInexactInteger, over text that has already parsed as JSON.
+ * True when no double holds the number literal `literal` at all: too large
+ * (`1e400`, which JSON.parse reads as Infinity) or too small (`1e-400`, not
+ * zero as written, which reads as 0). Either would be stored as another
+ * number (or refused by the server as Infinity) without a word.
  */
-export function firstNonFiniteNumber(text: string, start = 0, end = text.length): string | null {
+export function noDoubleHolds(literal: string): boolean {
+  const value = Number(literal);
+  return !Number.isFinite(value) || (value === 0 && /[1-9]/.test(literal.split(/[eE]/)[0]!));
+}
+
+/**
+ * The first number literal in `text` from `start` up to `end` that no
+ * double holds (noDoubleHolds), or null; as firstInexactInteger, over text
+ * that has already parsed as JSON.
+ */
+export function firstNumberNoDoubleHolds(text: string, start = 0, end = text.length): string | null {
   for (const { literal } of numberLiterals(text, start, end)) {
-    if (!Number.isFinite(Number(literal))) return literal;
+    if (noDoubleHolds(literal)) return literal;
   }
   return null;
 }
 
-/** Why a number literal no double holds cannot be imported (the same words for CSV and JSON). */
-export function nonFiniteNumberText(literal: string): string {
-  return `${literal} is a number beyond what a double holds (about 1.8e308)`;
+/** Why a number literal no double holds cannot be stored (the same words for put, CSV and JSON). */
+export function noDoubleHoldsText(literal: string): string {
+  return Number(literal) === 0
+    ? `${literal} is a number too small for a double (the least is about 5e-324): it would be stored as 0`
+    : `${literal} is a number beyond what a double holds (about 1.8e308)`;
 }
 
 /**

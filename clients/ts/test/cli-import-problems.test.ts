@@ -68,4 +68,11 @@ describe("import problems", () => {
     const csv = await refused("big.csv", "id,a\nx,1e400\n");
     expect(csv.printed).toEqual(['big.csv:2: column "a": 1e400 is a number beyond what a double holds (about 1.8e308); quote it to store it as text']);
   });
+
+  it("a number too small for a double is refused, not stored as 0, in JSON and CSV (a new user's 1e-400 became 0)", async () => {
+    const json = await refused("tiny.ndjson", '{"id":"a","data":{"z":0e-400,"a":1e-400}}\n');
+    expect(json.printed).toEqual(["tiny.ndjson:1: 1e-400 is a number too small for a double (the least is about 5e-324): it would be stored as 0; quote it to store it as text"]);
+    const csv = await refused("tiny.csv", "id,a\nx,-2.5e-330\n");
+    expect(csv.printed).toEqual(['tiny.csv:2: column "a": -2.5e-330 is a number too small for a double (the least is about 5e-324): it would be stored as 0; quote it to store it as text']);
+  });
 });

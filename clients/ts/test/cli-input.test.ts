@@ -29,6 +29,9 @@ describe("CSV", () => {
 
   it("refuses an unquoted number a double cannot hold, naming the row and column, rather than storing it as text", () => {
     expect(() => cellValue({ text: "1e400", quoted: false })).toThrow(RangeError);
+    expect(() => cellValue({ text: "1e-400", quoted: false })).toThrow(/too small for a double/);
+    expect(cellValue({ text: "0e-400", quoted: false })).toBe(0);
+    expect(cellValue({ text: "5e-324", quoted: false })).toBe(5e-324);
     expect(cellValue({ text: "1e400", quoted: true })).toBe("1e400");
     const [header, row] = parseCsv("id,big\nx,-1e400") as CsvRow[];
     expect(() => rowDocument(header!.cells.map((c) => c.text), row!, 0)).toThrow(/line 2|big/);

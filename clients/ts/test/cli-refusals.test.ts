@@ -238,6 +238,8 @@ describe("names the server would refuse exit 2, naming the argument, with nothin
     [["--database", "", "collections"], /option '--database <id>' argument '' is invalid\. "" is not a database id/],
     [["put", "cli", "bad/id", "{}"], /argument 'id'\. document id "bad\/id" may hold only letters, digits and "_ \. : @ \+ = ~ -", and may not start with "\."/],
     [["put", "cli", "x".repeat(257), "{}"], /argument 'id'\. the document id is 257 characters, over 256/],
+    // It was stored as 0.
+    [["put", "cli", "u2", '{"a": 1e-400}'], /^impossibledb: the document: 1e-400 is a number too small for a double \(the least is about 5e-324\): it would be stored as 0; quote it to store it as a string\n$/],
     [["get", "books", ".hidden"], /argument 'id'\. document id "\.hidden" may hold only/],
     [["get", "bad name", "b1"], /argument 'collection'\. collection name "bad name" must be a letter or "_" followed by/],
     [["add", "9lives", "{}"], /argument 'collection'\. collection name "9lives" must be/],

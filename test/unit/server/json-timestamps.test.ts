@@ -60,3 +60,14 @@ describe("32-bit integers and rounded numbers in JSON requests", () => {
     expect(jsonNumberLiterals('{"a":"1\\"2 3","b":-4.5e6,"c":[7,08]}')).toEqual(["-4.5e6", "7", "08"]);
   });
 });
+
+describe("numbers too small for a double in JSON requests", () => {
+  it("refuses a nonzero literal that reads as 0, in document data and filters alike, and keeps zeros and subnormals", () => {
+    const set = (text: string) => jsonRequestProblem(SetDocumentRequestSchema, JSON.parse(text), text);
+    expect(set('{"ref":{"collection":"c","id":"d"},"data":{"a":1e-400}}')).toBe("number 1e-400 is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)");
+    expect(set('{"ref":{"collection":"c","id":"d"},"data":{"m":{"list":[0,-2.5e-330]}}}')).toMatch(/^number -2.5e-330 is out of range/);
+    for (const ok of ['{"data":{"a":0,"b":-0,"c":0.0,"d":0e-400,"e":5e-324,"f":1e-320,"g":"1e-400"}}']) expect(set(ok), ok).toBeUndefined();
+    const query = '{"query":{"collection":"c","where":{"fieldFilter":{"field":"a","op":"EQUAL","value":{"doubleValue":1e-999}}}}}';
+    expect(jsonRequestProblem(RunQueryRequestSchema, JSON.parse(query), query)).toMatch(/^number 1e-999 is out of range/);
+  });
+});

@@ -13,7 +13,7 @@
  * otherwise) is the document id and is not stored as a field.
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { inexactIntegerText, nonFiniteNumberText, spellsItsDouble } from "../number-text.js";
+import { inexactIntegerText, noDoubleHolds, noDoubleHoldsText, spellsItsDouble } from "../number-text.js";
 
 /** One cell, and whether it was quoted (quoted cells stay strings). */
 interface Cell {
@@ -153,7 +153,7 @@ const JSON_NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 
 /**
  * The value of one cell by the rule above; undefined leaves the field out.
- * Throws RangeError for an unquoted number a double cannot hold (1e400):
+ * Throws RangeError for an unquoted number a double cannot hold (1e400, 1e-400):
  * storing it as text would silently change its type; and for an unquoted
  * integer no double spells (175928847299117063, number-text.ts): storing
  * the nearest double would silently change its value.
@@ -167,7 +167,7 @@ export function cellValue(cell: Cell): JsonValue | undefined {
   if (t === "null") return null;
   if (JSON_NUMBER.test(t)) {
     const n = Number(t);
-    if (!Number.isFinite(n)) throw new RangeError(`${nonFiniteNumberText(t)}; quote it to store it as text`);
+    if (noDoubleHolds(t)) throw new RangeError(`${noDoubleHoldsText(t)}; quote it to store it as text`);
     if (!spellsItsDouble(t)) throw new RangeError(`${inexactIntegerText({ literal: t, offset: 0, nearest: BigInt(n).toString() })}; quote it to store it as text`);
     return n;
   }

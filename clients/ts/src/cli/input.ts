@@ -19,7 +19,7 @@ import type { DocumentData, ValueDecoder } from "../value-codec.js";
 import { CliError } from "./errors.js";
 import { disagreement } from "./json-form.js";
 import { checkId } from "./names.js";
-import { firstInexactInteger, firstNonFiniteNumber, inexactIntegerText, nonFiniteNumberText } from "../number-text.js";
+import { firstInexactInteger, firstNumberNoDoubleHolds, inexactIntegerText, noDoubleHoldsText } from "../number-text.js";
 import { typedFieldsData } from "./typed-fields.js";
 
 /** The file formats import reads. */
@@ -185,9 +185,9 @@ function lineOfPosition(text: string, message: string): number {
 function checkedRecord(line: number, value: unknown, decoder: ValueDecoder, text: string, start = 0, end = text.length): InputRecord | InputProblem {
   const record = toRecord(line, value, decoder);
   if (record.kind === "problem") return record;
-  // JSON.parse reads 1e400 as Infinity; the SDK would name that, not what the file says.
-  const beyond = firstNonFiniteNumber(text, start, end);
-  if (beyond !== null) return { kind: "problem", line, message: `${nonFiniteNumberText(beyond)}; quote it to store it as text` };
+  // JSON.parse reads 1e400 as Infinity and 1e-400 as 0; the SDK would name Infinity or store 0, not what the file says.
+  const unheld = firstNumberNoDoubleHolds(text, start, end);
+  if (unheld !== null) return { kind: "problem", line, message: `${noDoubleHoldsText(unheld)}; quote it to store it as text` };
   const inexact = firstInexactInteger(text, start, end);
   if (inexact === null) return record;
   return {

@@ -20,7 +20,7 @@ import type { DocumentSnapshot } from "../documents.js";
 import { CliError, EXIT, reportError } from "./errors.js";
 import { runExport } from "./export.js";
 import { runImport } from "./import.js";
-import { firstInexactInteger, inexactIntegerText } from "../number-text.js";
+import { firstInexactInteger, firstNumberNoDoubleHolds, inexactIntegerText, noDoubleHoldsText } from "../number-text.js";
 import { addDatabaseCommands } from "./databases.js";
 import { addReshardingCommands } from "./resharding.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
@@ -59,6 +59,8 @@ function parseJsonObject(text: string, what: string): JsonObject {
     throw new CliError(`${what} is not JSON: ${(err as Error).message}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new CliError(`${what} must be a JSON object`);
+  const unheld = firstNumberNoDoubleHolds(text);
+  if (unheld !== null) throw new CliError(`${what}: ${noDoubleHoldsText(unheld)}; quote it to store it as a string`);
   const inexact = firstInexactInteger(text);
   if (inexact !== null) throw new CliError(`${what}: ${inexactIntegerText(inexact)}; quote it to store it as a string`);
   return value as JsonObject;
