@@ -195,6 +195,8 @@ describe("arguments the CLI refuses exit 2, name the argument, and send nothing"
       const before = seen.length;
       const ran = await cli(args);
       expect(ran.stderr).toMatch(why);
+      // One line, as docs/cli.md says (commander printed the whole help after it).
+      expect(ran.stderr.trimEnd().split("\n")).toHaveLength(1);
       expect(ran.code).toBe(2);
       expect(seen.length, "nothing was sent").toBe(before);
     });
@@ -275,6 +277,8 @@ describe("names the server would refuse exit 2, naming the argument, with nothin
       const before = seen.length;
       const ran = await cli(args);
       expect(ran.stderr).toMatch(why);
+      // One line, as docs/cli.md says (commander printed the whole help after it).
+      expect(ran.stderr.trimEnd().split("\n")).toHaveLength(1);
       expect(ran.code).toBe(2);
       expect(seen.length, "nothing was sent").toBe(before);
     });

@@ -93,7 +93,6 @@ function program(): Command {
     .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
     .option("--api-key <key>", "the API key or JWT sent as authorization: Bearer (default: IMPOSSIBLEDB_API_KEY)")
     .addOption(new Option("--database <id>", "the database (default: IMPOSSIBLEDB_DATABASE, else the server's `default`)").argParser(databaseIdArgument))
-    .showHelpAfterError()
     .exitOverride()
     .hook("preAction", (cmd) => {
       const { url, apiKey: key, database: chosen } = cmd.opts<{ url?: string; apiKey?: string; database?: string }>();
