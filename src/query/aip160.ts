@@ -16,9 +16,9 @@
  *
  * Strings take double or single quotes and JSON escapes. A number is
  * decimal (filter-number.ts refuses hexadecimal, digit separators and
- * literals no double holds, such as 1e400 and 1e-400, and whole numbers
- * past 2^53 that are not their double's digits, such as 9007199254740993)
- * and a double, as in the JSON form; `int(9007199254740993)` is
+ * literals no double holds, such as 1e400 and 1e-400) and a
+ * double, as in the JSON form (so `n = 9007199254740993` compares the
+ * double 9007199254740992, as it always did); `int(9007199254740993)` is
  * the typed integer (values/typed.ts), exact, and
  * `timestamp("2026-11-30T15:04:05.123456Z")` a typed timestamp (any RFC
  * 3339 offset; finer than a microsecond is refused). Integers and doubles

@@ -16,13 +16,6 @@
  * literal's digits gives the literal back, and the literal has at least the
  * digits of the shortest text of the double (`5e-324`,
  * `4.9406564584124654e-324`, `1e-320`; not `3e-324`, which reads as 5e-324).
- * A whole number past 2^53 written in plain digits is refused unless it
- * spells its double, by the rule the CLI applies to documents
- * (docs/data-types.md "Big whole numbers"): its digits are the double's
- * exact value (`9007199254740992`) or the double's shortest text
- * (`175928847299117060`); `9007199254740993` would silently compare the
- * double 9007199254740992, and is told to write `int(9007199254740993)`
- * for the integer or the double's own digits.
  */
 
 /** A number literal read: its value and where it ends, or why it is not a number. */
@@ -64,28 +57,7 @@ export function readFilterNumber(text: string, start: number): FilterNumber {
   if (value !== 0 && Math.abs(value) < NORMAL_MIN && !spells(literal, value)) {
     return { ok: false, message: `number ${literal} is out of range: it is too small for a double to hold as written (it would read as ${value})` };
   }
-  const rounded = roundedInteger(literal, value);
-  if (rounded !== null) return { ok: false, message: rounded };
   return { ok: true, value, end: start + literal.length };
-}
-
-/** INT64's range, for int(...) advice. */
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-/**
- * Why a plain-digit whole number past 2^53 that does not spell its double
- * (see the module comment) is refused, or null when it is not one.
- */
-function roundedInteger(literal: string, value: number): string | null {
-  if (!/^-?\d+$/.test(literal) || Number.isSafeInteger(value)) return null;
-  const exact = BigInt(literal);
-  if (exact === BigInt(value) || String(value) === literal) return null;
-  const asInteger = exact >= INT64_MIN && exact <= INT64_MAX ? `int(${literal}) to compare with the integer, or ` : "";
-  return (
-    `number ${literal} is a whole number no double holds: a number in a filter is a double, and it would read as ${BigInt(value)}; ` +
-    `write ${asInteger}${String(value)} for the double it reads as`
-  );
 }
 
 /** `literal` without the zeros before its first significant whole digit (`-007.5` -> `-7.5`). */

@@ -34,16 +34,7 @@ describe("the AIP-160 text filter", () => {
   });
 
   it("spells typed integers and timestamps with int(...) and timestamp(...); plain numbers stay doubles", () => {
-    // A whole number past 2^53 is a number only as its double's digits, exact or shortest.
-    expect(text("n = 9007199254740992")).toEqual({ kind: "compare", path: ["n"], op: "==", value: 9007199254740992 });
-    expect(text("n = 175928847299117060")).toEqual({ kind: "compare", path: ["n"], op: "==", value: 175928847299117056 });
-    expect(text("n = -175928847299117056")).toEqual({ kind: "compare", path: ["n"], op: "==", value: -175928847299117056 });
-    expect(failure(() => text("n = 9007199254740993")).message).toBe(
-      "filter: number 9007199254740993 is a whole number no double holds: a number in a filter is a double, and it would read as 9007199254740992; write int(9007199254740993) to compare with the integer, or 9007199254740992 for the double it reads as at offset 4",
-    );
-    expect(failure(() => text("n = 9223372036854775807")).message).toMatch(/write int\(9223372036854775807\) to compare with the integer, or 9223372036854776000 for the double/);
-    expect(failure(() => text("n = 12345678901234567890123")).message).toMatch(/it would read as 12345678901234567741440; write 1\.2345678901234568e\+22 for the double it reads as/);
-    for (const suggested of ["9007199254740992", "9223372036854776000", "1.2345678901234568e+22"]) expect(() => text(`n = ${suggested}`), suggested).not.toThrow();
+    expect(text("n = 9007199254740993")).toEqual({ kind: "compare", path: ["n"], op: "==", value: 9007199254740992 });
     expect(text("n = int(9007199254740993)")).toEqual({ kind: "compare", path: ["n"], op: "==", value: { "\u0001int": "9007199254740993" } });
     expect(text("tags:int( -9223372036854775808 )")).toEqual({ kind: "contains", path: ["tags"], values: [{ "\u0001int": "-9223372036854775808" }] });
     expect(text('at >= timestamp("2026-11-30T16:04:05.5+01:00")')).toEqual({ kind: "compare", path: ["at"], op: ">=", value: { "\u0001ts": "2026-11-30T15:04:05.500000Z" } });
