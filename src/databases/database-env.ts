@@ -6,7 +6,7 @@
  * token issued in one database is refused in every other.
  */
 import type { Env } from "../env.js";
-import { DEVELOPMENT_PAGE_TOKEN_KEY } from "../pagination/page-token.js";
+import { DATABASE_KEY_MARK, DEVELOPMENT_PAGE_TOKEN_KEY } from "../pagination/page-token.js";
 import { placedStub, type PlaceableNamespace } from "../routing/localityManager.js";
 import { DEFAULT_SCOPE, isDefaultScope, objectName, type DatabaseScope } from "./names.js";
 
@@ -41,5 +41,5 @@ export function databaseStub<Stub>(env: Env, namespace: Pick<DurableObjectNamesp
 export function tokenKey(env: Env): string {
   const base = env.PAGE_TOKEN_KEY ?? DEVELOPMENT_PAGE_TOKEN_KEY;
   const scope = scopeOf(env);
-  return isDefaultScope(scope) ? base : `${base}\u0000databases/${scope.id}/${scope.uid}`;
+  return isDefaultScope(scope) ? base : `${base}${DATABASE_KEY_MARK}${scope.id}/${scope.uid}`;
 }

@@ -43,10 +43,57 @@ export async function mac(secret: string, payload: string): Promise<string> {
   return toBase64Url(new Uint8Array(signature).subarray(0, MAC_BYTES));
 }
 
-/** Signs `payload` (any JSON value) for request `scope` into a token. */
+/**
+ * What tokenKey (databases/database-env.ts) puts between the base key and
+ * a database's id and uid; a key without it is the database `default`'s.
+ */
+export const DATABASE_KEY_MARK = "\u0000databases/";
+
+/** The database (`id/uid`; `default/` for `default`) whose key `secret` is, by tokenKey's form. */
+function databaseOfKey(secret: string): string {
+  const at = secret.lastIndexOf(DATABASE_KEY_MARK);
+  return at === -1 ? "default/" : secret.slice(at + DATABASE_KEY_MARK.length);
+}
+
+/**
+ * Signs `payload` (any JSON value) for request `scope` into a token. The
+ * token names its database (`d`, signed with the rest), so one sent to
+ * another database, or to a database made again under the same name, is
+ * told so rather than only "invalid" (see misplacedToken).
+ */
 export async function encodePageToken(secret: string, scope: string, payload: unknown): Promise<string> {
-  const body = toBase64Url(encoder.encode(JSON.stringify({ s: scope, p: payload })));
+  const body = toBase64Url(encoder.encode(JSON.stringify({ s: scope, p: payload, d: databaseOfKey(secret) })));
   return `${body}.${await mac(secret, body)}`;
+}
+
+/**
+ * Why a token whose MAC fails under `secret` was refused, when its body
+ * names another database than the key's: one of another name, or an
+ * earlier one of the same name (deleted, then created again). The name is
+ * read without trusting it (the MAC failed): it only chooses the words of
+ * a refusal. Null when the body names none (tokens from before `d`) or the
+ * key's own database (the token was altered, or the key changed).
+ */
+function misplacedToken(secret: string, body: string): Failure | null {
+  let named: unknown;
+  try {
+    named = (JSON.parse(new TextDecoder().decode(fromBase64Url(body))) as { d?: unknown }).d;
+  } catch {
+    return null;
+  }
+  if (typeof named !== "string") return null;
+  const [id = "", uid = ""] = named.split("/");
+  const [ownId = "", ownUid = ""] = databaseOfKey(secret).split("/");
+  if (id === ownId && uid !== ownUid) {
+    return failure(
+      "failed_precondition",
+      `page_token belongs to an earlier database named ${ownId}, deleted since (this ${ownId} was created again): nothing of it continues here; run the request again without a page_token`,
+    );
+  }
+  if (id !== ownId && /^[a-z][a-z0-9-]{0,62}$/.test(id)) {
+    return failure("invalid_argument", `page_token was made in database ${id}, not ${ownId}: send it with the impossibledb-database header it was made with, or run the request again without a page_token`);
+  }
+  return null;
 }
 
 /**
@@ -60,7 +107,7 @@ export async function decodePageToken(secret: string, scope: string, token: stri
   if (token.length > lengthMax) return invalid;
   const [body, signature, extra] = token.split(".");
   if (body === undefined || signature === undefined || extra !== undefined) return invalid;
-  if (!constantTimeEqual(signature, await mac(secret, body))) return invalid;
+  if (!constantTimeEqual(signature, await mac(secret, body))) return misplacedToken(secret, body) ?? invalid;
   let decoded: { s?: unknown; p?: unknown };
   try {
     decoded = JSON.parse(new TextDecoder().decode(fromBase64Url(body))) as { s?: unknown; p?: unknown };

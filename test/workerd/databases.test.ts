@@ -119,6 +119,8 @@ describe("databases", () => {
     for (let i = 0; i < 20; i++) await gamma.setDocument({ ref: ref(i % 2 === 0 ? "even" : "odd", `d${i}`), data: { i } });
     await docsIn().setDocument({ ref: ref("even", "d0"), data: { kept: true } });
     const { transaction } = await txIn("gamma").beginTransaction({});
+    const listed = await gamma.listDocuments({ collection: "even", pageSize: 2 });
+    const queried = await connectClient(QueryService, { database: "gamma" }).runQuery({ query: { collection: "even" }, pageSize: 2 });
 
     await admin.deleteDatabase({ name: "databases/gamma" });
     await expectCode(admin.getDatabase({ name: "databases/gamma" }), Code.NotFound);
@@ -141,6 +143,10 @@ describe("databases", () => {
       Code.FailedPrecondition,
       /^options\.retry_of: belongs to an earlier database named gamma, deleted since \(this gamma was created again\): nothing of it can commit here; begin without retry_of$/,
     );
+    // So are its page tokens (they were "invalid: pass back a next_page_token unchanged", as they were).
+    const earlierToken = /^page_token belongs to an earlier database named gamma, deleted since \(this gamma was created again\): nothing of it continues here; run the request again without a page_token$/;
+    await expectCode(gamma.listDocuments({ collection: "even", pageSize: 2, pageToken: listed.nextPageToken }), Code.FailedPrecondition, earlierToken);
+    await expectCode(connectClient(QueryService, { database: "gamma" }).runQuery({ query: { collection: "even" }, pageSize: 2, pageToken: queried.nextPageToken }), Code.FailedPrecondition, earlierToken);
     // Other databases keep their data.
     expect((await docsIn().getDocument({ ref: ref("even", "d0") })).document!.data).toEqual({ kept: true });
 
@@ -190,8 +196,16 @@ describe("databases", () => {
 
     const page = await docsIn("tok-a").listDocuments({ collection: "t", pageSize: 2 });
     expect(page.nextPageToken).not.toBe("");
-    await expectCode(docsIn("tok-b").listDocuments({ collection: "t", pageSize: 2, pageToken: page.nextPageToken }), Code.InvalidArgument, /page_token/);
-    await expectCode(docsIn().listDocuments({ collection: "t", pageSize: 2, pageToken: page.nextPageToken }), Code.InvalidArgument, /page_token/);
+    await expectCode(
+      docsIn("tok-b").listDocuments({ collection: "t", pageSize: 2, pageToken: page.nextPageToken }),
+      Code.InvalidArgument,
+      /^page_token was made in database tok-a, not tok-b: send it with the impossibledb-database header it was made with, or run the request again without a page_token$/,
+    );
+    await expectCode(docsIn().listDocuments({ collection: "t", pageSize: 2, pageToken: page.nextPageToken }), Code.InvalidArgument, /^page_token was made in database tok-a, not default/);
+    for (const id of ["x1", "x2"]) await docsIn().setDocument({ ref: ref("tokdef", id), data: {} });
+    const fromDefaultPage = await docsIn().listDocuments({ collection: "tokdef", pageSize: 1 });
+    expect(fromDefaultPage.nextPageToken).not.toBe("");
+    await expectCode(docsIn("tok-a").listDocuments({ collection: "tokdef", pageSize: 1, pageToken: fromDefaultPage.nextPageToken }), Code.InvalidArgument, /^page_token was made in database default, not tok-a/);
     expect((await docsIn("tok-a").listDocuments({ collection: "t", pageSize: 2, pageToken: page.nextPageToken })).documents).toHaveLength(2);
     const qa = connectClient(QueryService, { database: "tok-a" });
     const qPage = await qa.runQuery({ query: { collection: "t" }, pageSize: 2 });
