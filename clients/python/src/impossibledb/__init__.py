@@ -19,6 +19,8 @@ from __future__ import annotations
 from ._limits import (
     BATCH_GET_REFS_MAX,
     CALL_TIMEOUT_MS_DEFAULT,
+    CALL_TIMEOUT_MS_MAX,
+    INT32_MAX,
     INT64_MAX,
     INT64_MIN,
     INT_SAFE_MAX,
@@ -27,6 +29,7 @@ from ._limits import (
     PAGE_SIZE_MAX,
     PAGES_PER_CALL_MAX,
     TRANSACTION_ATTEMPTS_MAX_DEFAULT,
+    TRANSACTION_TIMEOUT_MS_MAX,
     VALUE_DEPTH_MAX,
     WRITES_PER_CALL_MAX,
 )
@@ -70,14 +73,16 @@ from .errors import (
 )
 from .grpc_transport import AsyncGrpcTransport, GrpcTransport
 from .retry import RetryPolicy
-from .transforms import FieldTransform, increment, maximum, minimum, server_timestamp
+from .transforms import FieldTransform, array_remove, array_union, increment, maximum, minimum, server_timestamp
 from .values import Value
 
 __all__ = [
     "DATABASE_HEADER",
     "BATCH_GET_REFS_MAX",
     "CALL_TIMEOUT_MS_DEFAULT",
+    "CALL_TIMEOUT_MS_MAX",
     "DEFAULT_URL",
+    "INT32_MAX",
     "INT64_MAX",
     "INT64_MIN",
     "INT_SAFE_MAX",
@@ -86,6 +91,7 @@ __all__ = [
     "PAGES_PER_CALL_MAX",
     "PAGE_SIZE_MAX",
     "TRANSACTION_ATTEMPTS_MAX_DEFAULT",
+    "TRANSACTION_TIMEOUT_MS_MAX",
     "VALUE_DEPTH_MAX",
     "WRITES_PER_CALL_MAX",
     "Aborted",
@@ -133,6 +139,8 @@ __all__ = [
     "WriteBatch",
     "Value",
     "WriteResult",
+    "array_remove",
+    "array_union",
     "avg",
     "count",
     "increment",

@@ -12,6 +12,9 @@ from typing import Final
 CALL_TIMEOUT_MS_DEFAULT: Final = 10_000
 """Deadline of one call, all of its retries included, unless the caller gives one."""
 
+CALL_TIMEOUT_MS_MAX: Final = 9_999_999_999
+"""The longest deadline a call may be given: Connect's Connect-Timeout-Ms header holds at most 10 digits (about 115 days)."""
+
 CALL_ATTEMPTS_MAX_DEFAULT: Final = 4
 """Attempts of one idempotent call, the first included."""
 
@@ -58,6 +61,9 @@ at any size; the numbers of a JSON-only document are doubles and read back
 as float, whole or not (values.from_value).
 """
 
+INT32_MAX: Final = 2**31 - 1
+"""The greatest value of the contract's int32 fields (a query's limit and offset)."""
+
 INT64_MIN: Final = -(2**63)
 """The least int a document can hold (an integer value is a signed 64-bit integer)."""
 
@@ -69,6 +75,10 @@ TIMESTAMP_SECONDS_MIN: Final = -62_135_596_800
 
 TIMESTAMP_SECONDS_MAX: Final = 253_402_300_799
 """9999-12-31T23:59:59Z in seconds from 1970 (with up to 999,999 microseconds more): the last second a timestamp holds."""
+
+
+TRANSACTION_TIMEOUT_MS_MAX: Final = 60_000
+"""The longest a transaction may stay open (TransactionOptions.timeout; the server's default too)."""
 
 
 LISTEN_RECONNECTS_MAX_DEFAULT: Final = 10
@@ -109,11 +119,14 @@ def _assert_limit(ok: bool, what: str) -> None:
 
 _assert_limit(0 < BACKOFF_INITIAL_MS_DEFAULT <= BACKOFF_MAX_MS_DEFAULT, "initial backoff is positive and at most the largest")
 _assert_limit(BACKOFF_MAX_MS_DEFAULT < CALL_TIMEOUT_MS_DEFAULT, "a backoff fits in a call's deadline")
+_assert_limit(CALL_TIMEOUT_MS_DEFAULT <= CALL_TIMEOUT_MS_MAX and TRANSACTION_TIMEOUT_MS_MAX <= CALL_TIMEOUT_MS_MAX, "the default deadlines are valid ones")
 _assert_limit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 and TRANSACTION_ATTEMPTS_MAX_DEFAULT >= 1, "at least one attempt")
 _assert_limit(LISTEN_RECONNECTS_MAX_DEFAULT >= 1, "a listener reconnects at least once")
 _assert_limit(LISTEN_PENDING_CHANGES_MAX >= 20_000, "a listener holds what the server may send between two tokens")
 _assert_limit(VALUE_DEPTH_MAX >= 20, "the client's depth bound leaves the server's document depth limit (20) to the server")
 _assert_limit(float(INT_SAFE_MAX) == INT_SAFE_MAX, "a safe int survives the round trip through a double")
 _assert_limit(INT64_MIN < -INT_SAFE_MAX and INT_SAFE_MAX < INT64_MAX, "every safe integer is an int64")
+_assert_limit(PAGE_SIZE_MAX <= INT32_MAX < INT64_MAX, "a page size fits the contract's int32, an int32 an int64")
+_assert_limit(0 < TRANSACTION_TIMEOUT_MS_MAX, "a transaction may stay open")
 _assert_limit(TIMESTAMP_SECONDS_MIN < 0 < TIMESTAMP_SECONDS_MAX, "timestamps reach both sides of 1970")
 _assert_limit(0 < CLOSE_DRAIN_POLL_MS * CLOSE_DRAIN_POLLS_MAX <= 1_000, "close() waits for HTTP threads at most a second")

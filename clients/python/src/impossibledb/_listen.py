@@ -73,16 +73,23 @@ class ListenSnapshot:
         (after a resume_token given to listen(): the first changes after it).
         A transaction's changes are always in the same snapshot.
     resume_token: pass as listen(resume_token=...) (same document or query) to get every later change exactly once.
-    reset: the server no longer had the changes after the listener's token (OutOfRange: past the
-        change log's retention, or the routing changed), so the listener started over from a fresh
-        result; `changes` are then the difference from the result held before (all "added" when there
-        was none, as with a too-old resume_token): the changes in between were lost.
+    reset: the server could not continue from the listener's token (OutOfRange: the token is older
+        than the change log's retention, or the database was resharded, while the listener was away
+        or with its stream open), so the listener started over from a fresh result; `changes` are
+        then the difference from the previous snapshot's documents (in id order; empty when nothing
+        changed; all "added" when there was no previous snapshot, as with a too-old resume_token):
+        the changes in between are not known one by one.
+    partial: True when `documents` is not the whole result: the listener was resumed from a caller's
+        resume_token, and the client knows only the documents the changes since that token showed
+        it (the rest of the result did not change and was not sent). False from the first reset on
+        (a fresh result is the whole result), and always False for a listener not resumed.
     """
 
     documents: list[DocumentSnapshot]
     changes: list[DocumentChange]
     resume_token: str
     reset: bool = False
+    partial: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +97,8 @@ class ListenOptions:
     """listen()'s options.
 
     resume_token: start after an earlier snapshot's token instead of from the current result;
-        snapshots' documents then hold only what the listener has seen since the token.
+        snapshots' documents then hold only what the listener has seen since the token (`partial`).
+        None or "" for no token.
     reconnects_max: reconnects in a row that reached the server but no resume token before the last error
         is raised; streams that could not reach it (Unavailable before any message) do not count, so a
         listener waits out a server that is down until its caller stops it.
@@ -98,15 +106,15 @@ class ListenOptions:
         Unavailable error there means the server cannot be reached: the app is offline).
     """
 
-    resume_token: str = ""
+    resume_token: str | None = None
     reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT
     on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None
 
     def __post_init__(self) -> None:
         if type(self.reconnects_max) is not int or self.reconnects_max < 0:
             raise ValueError(f"reconnects_max must be an int >= 0, got {self.reconnects_max!r}")
-        if not isinstance(self.resume_token, str):
-            raise TypeError(f"resume_token must be a str, got {self.resume_token!r}")
+        if self.resume_token is not None and not isinstance(self.resume_token, str):
+            raise TypeError(f"resume_token must be a str (or None for no token), got {self.resume_token!r}")
 
 
 class ListenView:
@@ -119,6 +127,8 @@ class ListenView:
         self._fresh = False
         self._started = False
         self._reset = False
+        # A caller's token: the view holds only what the changes since it show, until a fresh result replaces it.
+        self._partial = token != ""
 
     def restart(self) -> str:
         """Drops what a broken stream delivered past its last token; returns the token to resume from ("" for a fresh result)."""
@@ -127,9 +137,14 @@ class ListenView:
         return self.token
 
     def lost_place(self) -> None:
-        """Forgets a token the server refused (OutOfRange): the next stream takes a fresh result, flagged reset."""
+        """Forgets a place the server cannot continue from (OutOfRange): the next stream takes a fresh result.
+
+        Its snapshot is flagged reset when it follows something: a snapshot
+        already yielded, or a caller's token (whose changes are lost). A
+        fresh listener whose first result broke off gets a plain first snapshot.
+        """
+        self._reset = self._reset or self._started or self.token != ""
         self.token = ""
-        self._reset = True
 
     def receive(self, message: qs.ListenResponse) -> ListenSnapshot | None:
         """Takes one message; returns the snapshot it completes, or None (no token yet, or a checkpoint without changes)."""
@@ -145,8 +160,10 @@ class ListenView:
             # A checkpoint, or a resumed stream's first message: the token
             # moved on (or was confirmed), the result did not change.
             return None
+        if whole_result:
+            self._partial = False
         documents = [self._docs[key] for key in sorted(self._docs)]
-        out = ListenSnapshot(documents=documents, changes=changes, resume_token=self.token, reset=self._reset)
+        out = ListenSnapshot(documents=documents, changes=changes, resume_token=self.token, reset=self._reset, partial=self._partial)
         self._started, self._reset = True, False
         return out
 
@@ -203,17 +220,25 @@ def is_unreachable(error: ImpossibleDBError, answered: bool) -> bool:
 
 
 def reconnect_wait_ms(
-    error: ImpossibleDBError, view: ListenView, resumed_from: str, failures: int, reached_failures: int, options: ListenOptions, policy: RetryPolicy
+    error: ImpossibleDBError, view: ListenView, answered: bool, failures: int, reached_failures: int, options: ListenOptions, policy: RetryPolicy
 ) -> float:
     """How long to wait before the next stream; raises `error` when it is final.
 
     `failures` counts the streams in a row without a token (the backoff's
     exponent), `reached_failures` those of them that reached the server
     (bounded by reconnects_max).
+
+    OutOfRange is the server's "start over": the token it was given is older
+    than its change log, or names another routing table, or the database was
+    resharded under the open stream (whatever token that stream began with,
+    a fresh listener's "" included). So the listener starts over from a fresh
+    result when it had a place to lose: a token, or a stream that delivered
+    something. A fresh listener refused before any message gets no other
+    answer by asking again, and raises.
     """
     if reached_failures > options.reconnects_max:
         raise error
-    if isinstance(error, OutOfRange) and resumed_from:
+    if isinstance(error, OutOfRange) and (view.token != "" or answered):
         view.lost_place()
         return 0.0  # waiting would not bring the changes back
     if not is_listen_transient(error):
@@ -246,7 +271,7 @@ def stream_opener(transport: Any) -> Any:
 
 def listen_sync(opener: StreamOpener, request_for: Callable[[str], qs.ListenRequest], options: ListenOptions, policy: RetryPolicy) -> Iterator[ListenSnapshot]:
     """Runs a listener over blocking streams; closing the generator (or leaving its for loop) closes the stream."""
-    view = ListenView(options.resume_token)
+    view = ListenView(options.resume_token or "")
     failures = 0
     reached_failures = 0
     # A listener runs for as long as its caller iterates: each stream that
@@ -280,7 +305,7 @@ def listen_sync(opener: StreamOpener, request_for: Callable[[str], qs.ListenRequ
                 close()
         failures = 1 if progressed else failures + 1
         reached_failures = (0 if progressed else reached_failures) + (0 if is_unreachable(error, answered) else 1)
-        wait_ms = reconnect_wait_ms(error, view, token, failures, reached_failures, options, policy)
+        wait_ms = reconnect_wait_ms(error, view, answered, failures, reached_failures, options, policy)
         if options.on_reconnect is not None:
             options.on_reconnect(error, wait_ms)
         time.sleep(wait_ms / 1000)
@@ -290,7 +315,7 @@ async def listen_async(
     opener: AsyncStreamOpener, request_for: Callable[[str], qs.ListenRequest], options: ListenOptions, policy: RetryPolicy
 ) -> AsyncGenerator[ListenSnapshot, None]:
     """Runs a listener over asyncio streams; cancelling the task, or closing the generator, closes the stream."""
-    view = ListenView(options.resume_token)
+    view = ListenView(options.resume_token or "")
     failures = 0
     reached_failures = 0
     # Bounded as in listen_sync.
@@ -326,7 +351,7 @@ async def listen_async(
                 await aclose()
         failures = 1 if progressed else failures + 1
         reached_failures = (0 if progressed else reached_failures) + (0 if is_unreachable(error, answered) else 1)
-        wait_ms = reconnect_wait_ms(error, view, token, failures, reached_failures, options, policy)
+        wait_ms = reconnect_wait_ms(error, view, answered, failures, reached_failures, options, policy)
         if options.on_reconnect is not None:
             options.on_reconnect(error, wait_ms)
         await asyncio.sleep(wait_ms / 1000)

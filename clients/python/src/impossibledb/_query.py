@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypeVar
 
 
+from ._args import check_count, check_page_size
 from ._model import AggregateGroup, AggregateSpec, QueryPage
 from ._wire import snapshot
 from .errors import InvalidArgument
@@ -106,12 +107,12 @@ class QuerySpec:
         return dataclasses.replace(self, _orders=(*self._orders, q.Order(field=field, direction=wire)))
 
     def limit(self: Q, count: int) -> Q:
-        """Returns at most `count` documents over all pages; 0 means no limit."""
-        return dataclasses.replace(self, _limit=_whole(count, "limit"))
+        """Returns at most `count` documents over all pages (0 to INT32_MAX); 0 means no limit."""
+        return dataclasses.replace(self, _limit=check_count("limit", count))
 
     def offset(self: Q, count: int) -> Q:
-        """Skips the first `count` matching documents."""
-        return dataclasses.replace(self, _offset=_whole(count, "offset"))
+        """Skips the first `count` matching documents (0 to INT32_MAX)."""
+        return dataclasses.replace(self, _offset=check_count("offset", count))
 
     def select(self: Q, *fields: str) -> Q:
         """Returns only these field paths of each document."""
@@ -139,7 +140,7 @@ class QuerySpec:
         return q.Filter(composite_filter=q.CompositeFilter(op=q.CompositeFilter.OPERATOR_AND, filters=list(self._filters)))
 
     def _page_request(self, page_size: int | None, page_token: str) -> qs.RunQueryRequest:
-        return qs.RunQueryRequest(query=self.to_proto(), page_size=page_size or 0, page_token=page_token)
+        return qs.RunQueryRequest(query=self.to_proto(), page_size=check_page_size(page_size), page_token=page_token)
 
     def _aggregation_request(self, specs: Mapping[str, AggregateSpec], group_by: Sequence[str]) -> qs.RunAggregationQueryRequest:
         if self._orders or self._limit or self._offset or self._select is not None:
@@ -184,11 +185,3 @@ def _group(group: q.AggregationGroup, counts: frozenset[str]) -> AggregateGroup:
 def count_aliases(specs: Mapping[str, AggregateSpec]) -> frozenset[str]:
     """The aliases of the COUNT aggregates of a call."""
     return frozenset(alias for alias, spec in specs.items() if isinstance(spec, AggregateSpec) and spec.function == "count")
-
-
-def _whole(count: int, what: str) -> int:
-    if type(count) is not int or count < 0:
-        raise InvalidArgument(f"{what} must be a whole number >= 0, got {count!r}")
-    return count
-
-

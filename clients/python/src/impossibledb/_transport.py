@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any, Protocol
 
 from google.protobuf.message import Message
 
+from ._args import check_timeout_ms
 from ._native_threads import wait_native_threads_detached
 from .errors import Canceled, DeadlineExceeded, ImpossibleDBError, from_connect_error
 from .retry import RetryPolicy, backoff_ms, is_idempotent_method, should_retry
@@ -100,11 +102,30 @@ def _bind(clients: list[Any]) -> dict[str, Callable[..., Any]]:
     return calls
 
 
+def check_base_url(url: str) -> str:
+    """`url` when it is an http:// or https:// URL with a host; ValueError naming it otherwise.
+
+    Without the check a URL such as "127.0.0.1:8787" or "ftp://x" is taken
+    and every call fails in transit, as Unavailable after its retries, as if
+    the server were down.
+    """
+    parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"the URL must start with http:// or https:// and name a host, got {url!r} "
+            "(for gRPC give transport=impossibledb.GrpcTransport(target), or AsyncGrpcTransport(target) to AsyncClient)"
+        )
+    return url
+
+
 class ConnectTransport:
-    """The Connect protocol (binary protobuf, gzip) over HTTP, through connectrpc's sync clients."""
+    """The Connect protocol (binary protobuf, gzip) over HTTP, through connectrpc's sync clients.
+
+    url: the server's base URL, http:// or https:// (ValueError otherwise).
+    """
 
     def __init__(self, url: str, headers: Mapping[str, str] | None = None) -> None:
-        self._clients = _connect_clients(url, asynchronous=False, http_client=None)
+        self._clients = _connect_clients(check_base_url(url), asynchronous=False, http_client=None)
         self._calls = _bind(self._clients)
         self._headers = dict(headers or {})
 
@@ -144,7 +165,7 @@ class AsyncConnectTransport:
     """
 
     def __init__(self, url: str, headers: Mapping[str, str] | None = None, http_client: Any | None = None) -> None:
-        self._clients = _connect_clients(url, asynchronous=True, http_client=http_client)
+        self._clients = _connect_clients(check_base_url(url), asynchronous=True, http_client=http_client)
         self._calls = _bind(self._clients)
         self._headers = dict(headers or {})
 
@@ -211,9 +232,7 @@ class _Deadline:
     """One call's deadline over all its attempts, in ms on a monotonic clock."""
 
     def __init__(self, timeout_ms: int, now: Callable[[], float]) -> None:
-        if type(timeout_ms) is not int or timeout_ms <= 0:
-            raise ValueError(f"timeout_ms must be an int > 0, got {timeout_ms!r}")
-        self.timeout_ms = timeout_ms
+        self.timeout_ms = check_timeout_ms(timeout_ms)
         self._now = now
         self._started = now()
 
@@ -234,13 +253,16 @@ class Caller:
     ) -> None:
         self.transport = transport
         self.policy = policy
-        self.timeout_ms = timeout_ms
+        self.timeout_ms = check_timeout_ms(timeout_ms)
         self._sleep = sleep
         self._now = now
 
     def call(self, method: str, request: Message, timeout_ms: int | None = None) -> Any:
-        """Calls `method`; retries transient failures of idempotent methods while the deadline allows."""
-        deadline = _Deadline(timeout_ms or self.timeout_ms, self._now)
+        """Calls `method`; retries transient failures of idempotent methods while the deadline allows.
+
+        timeout_ms: this call's deadline (1 to CALL_TIMEOUT_MS_MAX), retries included; None for the client's.
+        """
+        deadline = _Deadline(self.timeout_ms if timeout_ms is None else timeout_ms, self._now)
         idempotent = method in IDEMPOTENT_METHODS
         attempt = 1
         while True:
@@ -263,12 +285,12 @@ class AsyncCaller:
     def __init__(self, transport: AsyncTransport, policy: RetryPolicy, timeout_ms: int, now: Callable[[], float] = time.monotonic) -> None:
         self.transport = transport
         self.policy = policy
-        self.timeout_ms = timeout_ms
+        self.timeout_ms = check_timeout_ms(timeout_ms)
         self._now = now
 
     async def call(self, method: str, request: Message, timeout_ms: int | None = None) -> Any:
         """Calls `method`; retries transient failures of idempotent methods while the deadline allows."""
-        deadline = _Deadline(timeout_ms or self.timeout_ms, self._now)
+        deadline = _Deadline(self.timeout_ms if timeout_ms is None else timeout_ms, self._now)
         idempotent = method in IDEMPOTENT_METHODS
         attempt = 1
         while True:

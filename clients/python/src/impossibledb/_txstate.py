@@ -21,6 +21,7 @@ from typing import Any, Literal, NoReturn
 from google.protobuf import duration_pb2
 
 from . import _wire
+from ._args import check_transaction_timeout_ms
 from ._model import DocumentPath, DocumentSnapshot
 from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, Unavailable, Unknown
 from .v1 import document_pb2 as doc
@@ -60,9 +61,8 @@ def transaction_options(read_only: bool, timeout_ms: int | None, retry_of: str |
     """The options a transaction begins with; `retry_of` is the id of the aborted attempt this one retries, if any
     (the server then gives the retry its first attempt's priority and locks what it reads)."""
     options = ts.TransactionOptions(read_only=read_only, retry_of=retry_of or "")
+    timeout_ms = check_transaction_timeout_ms(timeout_ms)
     if timeout_ms is not None:
-        if type(timeout_ms) is not int or timeout_ms <= 0:
-            raise ValueError(f"timeout_ms must be an int > 0, got {timeout_ms!r}")
         options.timeout.CopyFrom(duration_pb2.Duration(seconds=timeout_ms // 1000, nanos=(timeout_ms % 1000) * 1_000_000))
     return options
 
@@ -77,7 +77,8 @@ class TransactionState:
 
     def __init__(self, read_only: bool, timeout_ms: int | None, retry_of: str | None) -> None:
         self.read_only = read_only
-        self.timeout_ms = timeout_ms
+        # Checked now, so transaction(timeout_ms=0) fails where it is written, not at the first read.
+        self.timeout_ms = check_transaction_timeout_ms(timeout_ms)
         self.retry_of = retry_of
         self.id: str | None = None
         self.state: State = "open"

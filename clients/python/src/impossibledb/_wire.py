@@ -12,6 +12,7 @@ from typing import Any
 
 from google.protobuf import empty_pb2, timestamp_pb2
 
+from ._args import check_version
 from ._model import BatchWriteOutcome, DocumentPath, DocumentSnapshot, WriteResult
 from ._limits import WRITES_PER_CALL_MAX
 from .errors import Internal, InvalidArgument
@@ -79,9 +80,7 @@ def precondition(if_exists: bool | None, if_version: int | None) -> doc.Precondi
     if if_exists is not None:
         return doc.Precondition(exists=bool(if_exists))
     if if_version is not None:
-        if type(if_version) is not int or if_version <= 0:
-            raise TypeError(f"if_version must be a document version (an int > 0), got {if_version!r}")
-        return doc.Precondition(version=if_version)
+        return doc.Precondition(version=check_version("if_version (a document version)", if_version))
     return None
 
 
@@ -105,7 +104,7 @@ def transforms_of(transforms: Sequence[doc.FieldTransform]) -> list[doc.FieldTra
     out = list(transforms)
     for item in out:
         if not isinstance(item, doc.FieldTransform):
-            raise TypeError(f"transforms: {item!r} is not a field transform; use impossibledb.increment(), maximum(), minimum() or server_timestamp()")
+            raise TypeError(f"transforms: {item!r} is not a field transform; use impossibledb.increment(), maximum(), minimum(), server_timestamp(), array_union() or array_remove()")
     return out
 
 

@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, 
 from typing import Any, TypeVar
 
 from . import _wire
+from ._args import check_page_size
 from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_async, stream_opener
@@ -185,7 +186,7 @@ class AsyncDocumentReference(DocumentPath):
     async def listen(
         self,
         *,
-        resume_token: str = "",
+        resume_token: str | None = None,
         reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
         on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
     ) -> AsyncGenerator[ListenSnapshot, None]:
@@ -227,7 +228,7 @@ class AsyncQuery(QuerySpec):
     async def listen(
         self,
         *,
-        resume_token: str = "",
+        resume_token: str | None = None,
         reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
         on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
     ) -> AsyncGenerator[ListenSnapshot, None]:
@@ -260,7 +261,7 @@ class AsyncCollection:
     async def listen(
         self,
         *,
-        resume_token: str = "",
+        resume_token: str | None = None,
         reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
         on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
     ) -> AsyncGenerator[ListenSnapshot, None]:
@@ -276,6 +277,22 @@ class AsyncCollection:
     def order_by(self, field: str, direction: Direction = "asc") -> AsyncQuery:
         """query().order_by(...)."""
         return self.query().order_by(field, direction)
+
+    def limit(self, count: int) -> AsyncQuery:
+        """query().limit(...): at most `count` documents."""
+        return self.query().limit(count)
+
+    def offset(self, count: int) -> AsyncQuery:
+        """query().offset(...): skips the first `count` documents."""
+        return self.query().offset(count)
+
+    def select(self, *fields: str) -> AsyncQuery:
+        """query().select(...): only these field paths of each document."""
+        return self.query().select(*fields)
+
+    def filter(self, expression: str) -> AsyncQuery:
+        """query().filter(...): documents matching an AIP-160 filter (`age > 21 AND status = "active"`)."""
+        return self.query().filter(expression)
 
     async def get_many(self, ids: Sequence[str], *, select: Sequence[str] | None = None) -> list[DocumentSnapshot | None]:
         """Reads several documents; None for each that does not exist, following unread_refs (see Collection.get_many)."""
@@ -295,7 +312,7 @@ class AsyncCollection:
 
     async def list(self, *, page_size: int | None = None, page_token: str = "", select: Sequence[str] | None = None) -> QueryPage:
         """One page of the collection in id order."""
-        request = cs.ListDocumentsRequest(collection=self.name, page_size=page_size or 0, page_token=page_token, mask=_wire.mask(select))
+        request = cs.ListDocumentsRequest(collection=self.name, page_size=check_page_size(page_size), page_token=page_token, mask=_wire.mask(select))
         return page_of(await self._caller.call("ListDocuments", request))
 
     async def list_all(self, *, select: Sequence[str] | None = None) -> AsyncIterator[DocumentSnapshot]:

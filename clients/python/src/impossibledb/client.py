@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from . import _wire
+from ._args import check_page_size
 from ._database import database_metadata, is_missing_database
 from ._limits import BATCH_GET_REFS_MAX, CALL_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECTS_MAX_DEFAULT, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT
 from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
@@ -239,7 +240,7 @@ class DocumentReference(DocumentPath):
     def listen(
         self,
         *,
-        resume_token: str = "",
+        resume_token: str | None = None,
         reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
         on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
     ) -> Iterator[ListenSnapshot]:
@@ -287,7 +288,7 @@ class Query(QuerySpec):
     def listen(
         self,
         *,
-        resume_token: str = "",
+        resume_token: str | None = None,
         reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
         on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
     ) -> Iterator[ListenSnapshot]:
@@ -304,13 +305,17 @@ class Query(QuerySpec):
         received after that token are dropped and received again, so each
         change is yielded exactly once. After reconnects_max reconnects in a
         row without progress, or on any other error, it raises. When the
-        server refuses the token (OutOfRange) it starts over and flags the
-        next snapshot `reset`. Leaving the loop (or close()) closes the
-        stream; a listener has no deadline of the client's.
+        server cannot continue from its token (OutOfRange: older than the
+        change log, or the database was resharded, also under an open
+        stream) it listens again without one and flags the snapshot of the
+        fresh result `reset`, its changes the difference from the last one.
+        Leaving the loop (or close()) closes the stream; a listener has no
+        deadline of the client's.
 
         resume_token: continue after an earlier snapshot's resume_token (the
         first snapshot then has the changes since; `documents` holds only
-        what was seen since the token).
+        what was seen since the token, and `partial` says so); None or ""
+        for none.
         on_reconnect(error, wait_ms): called before each reconnect.
         """
         options = ListenOptions(resume_token, reconnects_max, on_reconnect)
@@ -339,7 +344,7 @@ class Collection:
     def listen(
         self,
         *,
-        resume_token: str = "",
+        resume_token: str | None = None,
         reconnects_max: int = LISTEN_RECONNECTS_MAX_DEFAULT,
         on_reconnect: Callable[[ImpossibleDBError, float], None] | None = None,
     ) -> Iterator[ListenSnapshot]:
@@ -354,6 +359,22 @@ class Collection:
         """query().order_by(...)."""
         return self.query().order_by(field, direction)
 
+    def limit(self, count: int) -> Query:
+        """query().limit(...): at most `count` documents."""
+        return self.query().limit(count)
+
+    def offset(self, count: int) -> Query:
+        """query().offset(...): skips the first `count` documents."""
+        return self.query().offset(count)
+
+    def select(self, *fields: str) -> Query:
+        """query().select(...): only these field paths of each document."""
+        return self.query().select(*fields)
+
+    def filter(self, expression: str) -> Query:
+        """query().filter(...): documents matching an AIP-160 filter (`age > 21 AND status = "active"`)."""
+        return self.query().filter(expression)
+
     def get_many(self, ids: Sequence[str], *, select: Sequence[str] | None = None) -> list[DocumentSnapshot | None]:
         """Reads several documents; None for each that does not exist, in the order of ids.
 
@@ -367,7 +388,7 @@ class Collection:
 
     def list(self, *, page_size: int | None = None, page_token: str = "", select: Sequence[str] | None = None) -> QueryPage:
         """One page of the collection in id order (page_size 1 to 1000; the server's 100 when None)."""
-        request = cs.ListDocumentsRequest(collection=self.name, page_size=page_size or 0, page_token=page_token, mask=_wire.mask(select))
+        request = cs.ListDocumentsRequest(collection=self.name, page_size=check_page_size(page_size), page_token=page_token, mask=_wire.mask(select))
         return page_of(self._caller.call("ListDocuments", request))
 
     def list_all(self, *, select: Sequence[str] | None = None) -> Iterator[DocumentSnapshot]:

@@ -11,7 +11,8 @@ from typing import Any, NamedTuple
 import grpc
 from google.protobuf import json_format, struct_pb2
 
-from impossibledb.v1 import document_pb2
+from impossibledb.v1 import admin_service_connect, document_pb2
+from impossibledb.v1 import admin_service_pb2 as admin
 
 
 def struct(fields: dict[str, Any]) -> struct_pb2.Struct:
@@ -80,3 +81,20 @@ def grpc_channel(headers: Mapping[str, str] | None = None) -> Iterator[grpc.Chan
     """A grpcio channel to the front door whose calls carry `headers` (auth_headers() when None)."""
     with grpc.insecure_channel(os.environ["IMPOSSIBLEDB_GRPC_TARGET"]) as raw:
         yield grpc.intercept_channel(raw, _HeaderInterceptor(auth_headers() if headers is None else headers))
+
+
+# How long a resharding may take on a loaded machine, and the wait between two polls.
+RESHARD_TIMEOUT_S = 120.0
+RESHARD_POLL_INTERVAL_S = 0.2
+
+
+def wait_for_resharding(raw: admin_service_connect.AdminServiceClientSync, headers: dict[str, str], operation_id: str) -> admin.Resharding:
+    """Polls GetResharding until the operation is in phase DONE."""
+    deadline = time.monotonic() + RESHARD_TIMEOUT_S
+    while time.monotonic() < deadline:
+        got = raw.get_resharding(admin.GetReshardingRequest(), headers=headers).resharding
+        assert got.id == operation_id, f"GetResharding answered {got.id}, not {operation_id}"
+        if got.phase == admin.Resharding.PHASE_DONE:
+            return got
+        time.sleep(RESHARD_POLL_INTERVAL_S)
+    raise AssertionError(f"resharding {operation_id} not done after {RESHARD_TIMEOUT_S} s")

@@ -63,6 +63,10 @@ async def test_seed_query_every_way_of_reading_it(db: Any) -> None:
     names = await collection.where("age", ">=", 70).order_by("age", "desc").select("lastName").get()
     assert [(d.id, d.data) for d in names] == [("u59", {"lastName": "Name00"}), ("u58", {"lastName": "Name01"}), ("u57", {"lastName": "Name02"}), ("u56", {"lastName": "Name03"}), ("u55", {"lastName": "Name04"})]
     assert [d.id for d in await collection.where("status", "in", ["inactive"]).where("age", "<", 20).get()] == ["u03"]
+    # A collection has the query builders too: limit, offset, select and filter each start a query.
+    assert [d.id for d in await collection.filter('status = "active" AND age > 21').order_by("lastName", "asc").offset(20).limit(10).get()] == want
+    assert [d.id for d in await collection.limit(2).get()] == sorted(u.id for u in users())[:2]
+    assert [d.data for d in await collection.select("age").offset(0).limit(1).get()] == [{"age": sorted(users(), key=lambda u: u.id)[0].age}]
 
 
 async def test_aggregations(db: Any) -> None:

@@ -17,26 +17,11 @@ from connectrpc.errors import ConnectError
 import impossibledb
 from impossibledb.v1 import admin_service_connect, admin_service_pb2_grpc
 from impossibledb.v1 import admin_service_pb2 as admin
-from helpers import auth_headers, grpc_channel
+from helpers import auth_headers, grpc_channel, wait_for_resharding
 
 TIMEOUT_MS = 30_000
 # Written before the resharding, so it has documents to move.
 DOCUMENTS = 300
-# How long the resharding may take on a loaded machine, and the wait between two polls.
-RESHARD_TIMEOUT_S = 120.0
-POLL_INTERVAL_S = 0.2
-
-
-def wait_for_resharding(raw: admin_service_connect.AdminServiceClientSync, headers: dict[str, str], operation_id: str) -> admin.Resharding:
-    """Polls GetResharding until the operation is in phase DONE."""
-    deadline = time.monotonic() + RESHARD_TIMEOUT_S
-    while time.monotonic() < deadline:
-        got = raw.get_resharding(admin.GetReshardingRequest(), headers=headers).resharding
-        assert got.id == operation_id, f"GetResharding answered {got.id}, not {operation_id}"
-        if got.phase == admin.Resharding.PHASE_DONE:
-            return got
-        time.sleep(POLL_INTERVAL_S)
-    raise AssertionError(f"resharding {operation_id} not done after {RESHARD_TIMEOUT_S} s")
 
 
 def test_resharding_a_fresh_database_keeps_every_document() -> None:

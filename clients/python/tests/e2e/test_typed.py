@@ -1,4 +1,4 @@
-"""Typed values through both clients over Connect and gRPC: every type at its edges stored and read back exactly, typed filters, exact integer sums, integer increments."""
+"""Typed values through both clients over Connect and gRPC: every type at its edges stored and read back exactly, typed filters, exact integer sums, integer increments, array unions and removals."""
 
 from __future__ import annotations
 
@@ -141,3 +141,23 @@ async def test_exact_integer_sums_and_increments(db: Any) -> None:
         await counter.update({}, transforms=[impossibledb.increment("n", 1)])
     after = await counter.get()
     assert after is not None and same(after.data["n"], 2**63 - 1), "a refused increment changes nothing"
+
+
+async def test_array_union_and_array_remove(db: Any) -> None:
+    post = db.collection(unique_collection(db.flavour, "arrays")).document("post")
+    await post.set({"tags": ["draft", "a"], "ids": [2**53]})
+    at = datetime.datetime(2026, 11, 30, 12, 0, 0, 123_456, tzinfo=UTC)
+    # Union: only what the array does not hold, in order; typed elements compare exactly (2**53 + 1 is not 2**53).
+    unioned = await post.update({}, transforms=[impossibledb.array_union("tags", "a", "b", "b", at), impossibledb.array_union("ids", 2**53, 2**53 + 1)])
+    assert unioned.data["tags"] == ["draft", "a", "b", at] and unioned.data["ids"] == [2**53, 2**53 + 1], unioned.data
+    # Remove: every equal element; a missing field becomes [].
+    removed = await post.update({}, transforms=[impossibledb.array_remove("tags", "draft", at), impossibledb.array_remove("missing", 1)])
+    assert removed.data["tags"] == ["a", "b"] and removed.data["missing"] == [], removed.data
+
+    async def tag(tx: Any) -> None:
+        tx.update(post, {}, transforms=[impossibledb.array_union("tags", "c")])
+
+    await db.run_transaction(tag)
+    await db.batch().update(post, {}, transforms=[impossibledb.array_remove("tags", "a")]).commit()
+    after = await post.get()
+    assert after is not None and after.data["tags"] == ["b", "c"], after.data

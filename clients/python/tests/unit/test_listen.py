@@ -167,3 +167,63 @@ def test_a_listener_waits_longer_between_streams_than_a_call_unless_the_policy_s
     # A ceiling the caller chose is kept.
     chosen = impossibledb.RetryPolicy(max_backoff_ms=500, random=lambda: 0.999)
     assert impossibledb.retry.backoff_ms(listen_backoff_policy(chosen), 60) <= 500
+
+
+# A resharding under an open stream: the server ends a listener that began
+# without a token (and has one since) with OutOfRange; the listener listens
+# again without a token and shows only the difference.
+RESHARDED: list[Script] = [
+    ("", [message(change(ADDED, "a", 1), change(ADDED, "b", 1), token="t1", current=True)], OutOfRange("the database was resharded while this stream was open")),
+    ("", [message(change(ADDED, "a", 1), change(ADDED, "c", 1), token="u1", current=True)], "hold"),
+]
+RESHARDED_WANT = ["added a@1, added b@1 | a@1 b@1 @ t1", "reset: removed b@1, added c@1 | a@1 c@1 @ u1"]
+
+
+def test_a_fresh_listener_starts_over_when_the_database_is_resharded_under_its_stream() -> None:
+    transport = ScriptedTransport(RESHARDED)
+    db = impossibledb.Client("http://fake", transport=transport, retry=NO_WAIT)
+    listener = db.collection("c").listen()
+    assert [describe(next(listener)) for _ in range(2)] == RESHARDED_WANT
+    listener.close()  # type: ignore[attr-defined]
+    assert transport.tokens == ["", ""]
+
+
+async def test_an_async_fresh_listener_starts_over_when_the_database_is_resharded_under_its_stream() -> None:
+    transport = AsyncScriptedTransport(RESHARDED)
+    db = impossibledb.AsyncClient("http://fake", transport=transport, retry=NO_WAIT)  # type: ignore[arg-type]
+    listener = db.collection("c").listen()
+    assert [describe(await anext(listener)) for _ in range(2)] == RESHARDED_WANT
+    await listener.aclose()
+
+
+def test_a_resharding_during_the_first_result_starts_it_again_and_a_refusal_before_any_message_is_raised() -> None:
+    # The first result broke off before its token: nothing was shown, so the fresh one is a plain first snapshot.
+    halfway: Script = ("", [message(change(ADDED, "a", 1))], OutOfRange("resharded"))
+    transport = ScriptedTransport([halfway, UP])
+    db = impossibledb.Client("http://fake", transport=transport, retry=NO_WAIT)
+    listener = db.collection("c").listen()
+    assert describe(next(listener)) == "added a@1 | a@1 @ t1"
+    listener.close()  # type: ignore[attr-defined]
+    # OutOfRange before any message of a listener without a token: nothing to start over from.
+    transport.scripts = [("", [], OutOfRange("no"))]
+    with pytest.raises(OutOfRange):
+        next(db.collection("c").listen())
+
+
+def test_a_listener_resumed_from_a_callers_token_is_partial_until_a_reset_gives_the_whole_result() -> None:
+    resumed: list[Script] = [
+        ("t0", [message(token="t0", current=True), message(change(MODIFIED, "a", 2), token="t1")], OutOfRange("resharded")),
+        ("", [message(change(ADDED, "a", 2), change(ADDED, "b", 1), token="u1", current=True), message(change(MODIFIED, "b", 2), token="u2")], "hold"),
+    ]
+    transport = ScriptedTransport(resumed)
+    db = impossibledb.Client("http://fake", transport=transport, retry=NO_WAIT)
+    listener = db.collection("c").listen(resume_token="t0")
+    got = [next(listener) for _ in range(3)]
+    listener.close()  # type: ignore[attr-defined]
+    assert [describe(snap) for snap in got] == ["modified a@2 | a@2 @ t1", "reset: added b@1 | a@2 b@1 @ u1", "modified b@2 | a@2 b@2 @ u2"]
+    assert [snap.partial for snap in got] == [True, False, False]
+
+    # Not resumed: never partial. resume_token=None is no token.
+    transport.scripts = [UP]
+    snap = next(db.collection("c").listen(resume_token=None))
+    assert (snap.partial, transport.tokens[-1]) == (False, "")

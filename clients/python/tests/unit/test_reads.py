@@ -103,3 +103,22 @@ def test_order_by_refuses_an_unknown_direction(client: impossibledb.Client) -> N
     for direction in ("DESC", "descending", "sideways", ""):
         with pytest.raises(impossibledb.errors.InvalidArgument, match="direction must be 'asc' or 'desc'"):
             client.collection("users").query().order_by("age", direction)  # type: ignore[arg-type]
+
+
+def test_collections_have_every_query_builder_of_the_readme(client: impossibledb.Client, aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    for id in ["a", "b", "c"]:
+        server.put("docs", id, {"n": 1})
+    for docs in (client.collection("docs"), aclient.collection("docs")):
+        built = {
+            "limit": (docs.limit(5), docs.query().limit(5)),
+            "offset": (docs.offset(2), docs.query().offset(2)),
+            "select": (docs.select("n", "m"), docs.query().select("n", "m")),
+            "filter": (docs.filter("n > 0"), docs.query().filter("n > 0")),
+        }
+        for name, (from_collection, from_query) in built.items():
+            assert type(from_collection) is type(from_query), name
+            assert from_collection.to_proto() == from_query.to_proto(), name
+    # They chain, and run, as queries do.
+    assert [d.id for d in client.collection("docs").limit(2).filter("n > 0").select("n").get()] == ["a", "b", "c"]
+    request = next(request for name, request in server.calls if name == "RunQuery")
+    assert (request.query.limit, request.query.filter, list(request.query.select.field_paths)) == (2, "n > 0", ["n"])

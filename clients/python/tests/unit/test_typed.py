@@ -176,3 +176,21 @@ def test_aggregation_groups_read_typed_results_first(client: impossibledb.Client
     # A COUNT is an int whatever form it came in (the server sends a double).
     counted = q.AggregationGroup(typed_results={"n": to_typed(3.0), "mean": to_typed(3.0)})
     assert same(groups_of(qs.RunAggregationQueryResponse(groups=[counted]), frozenset({"n"}))[0].values, {"n": 3, "mean": 3.0})
+
+
+def test_array_union_and_array_remove_send_typed_elements(client: impossibledb.Client, server: FakeServer) -> None:
+    server.put("c", "d", {"tags": ["a"]})
+    at = datetime.datetime(2026, 1, 1, tzinfo=UTC)
+    client.document("c", "d").update({}, transforms=[impossibledb.array_union("tags", "b", 2**53 + 1, at), impossibledb.array_remove("old", "a", {"k": [1]})])
+    request = next(request for name, request in server.calls if name == "UpdateDocument")
+    union, remove = request.transforms
+    assert (union.field_path, union.WhichOneof("transform_type")) == ("tags", "typed_append_missing_elements")
+    assert [v.WhichOneof("kind") for v in union.typed_append_missing_elements.values] == ["string_value", "integer_value", "timestamp_value"]
+    assert union.typed_append_missing_elements.values[1].integer_value == 2**53 + 1
+    assert (remove.field_path, remove.WhichOneof("transform_type")) == ("old", "typed_remove_all_from_array")
+    assert len(remove.typed_remove_all_from_array.values) == 2
+    # Elements are checked as document data is, naming the helper and the element.
+    with pytest.raises(TypeError, match=r"array_union\('tags', \.\.\.\): element 1.*naive"):
+        impossibledb.array_union("tags", "ok", datetime.datetime(2026, 1, 1))
+    with pytest.raises(TypeError, match=r"array_remove\('tags', \.\.\.\): element 0"):
+        impossibledb.array_remove("tags", {1, 2})
