@@ -16,6 +16,8 @@ cd "$root/clients/go"
 go run ./examples/quickstart
 # clients/go/README.md's first example is this program.
 go run ./examples/seed
+# clients/go/README.md's install commands build a fresh module as written.
+bash "$root/scripts/check-go-install.sh"
 unformatted="$(gofmt -l .)"
 [ -z "$unformatted" ] || { echo "test-go: not gofmt-formatted: $unformatted" >&2; exit 1; }
 go vet ./...

@@ -341,5 +341,10 @@ func TestListenResumesFromAToken(t *testing.T) {
 		if got := describeChanges(snap.Changes); got != "added b" || snap.Reset {
 			t.Fatalf("the first snapshot after resuming: %s (reset %v); want only added b", got, snap.Reset)
 		}
+		// The listener never had the result as of the token: its Documents
+		// are b alone (a is not known to it), and it says so.
+		if len(snap.Documents) != 1 || snap.Documents[0].Ref.ID != "b" || !snap.Partial {
+			t.Fatalf("the first snapshot after resuming: %d documents, partial %v; want b alone, flagged Partial", len(snap.Documents), snap.Partial)
+		}
 	})
 }

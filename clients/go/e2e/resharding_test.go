@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -161,4 +163,140 @@ func waitForResharding(t *testing.T, admin impossibledbv1connect.AdminServiceCli
 	}
 	t.Fatalf("resharding %s not done after %v", id, reshardTimeout)
 	return nil
+}
+
+// listenerState is what one listener of TestListenersSurviveResharding has
+// yielded so far.
+type listenerState struct {
+	snapshots  int
+	resets     int
+	partial    bool
+	documents  map[string]int64 // id -> field "i" of the latest snapshot
+	reconnects []string
+	err        error
+}
+
+// TestListenersSurviveResharding listens to a collection of a fresh
+// database over both transports while the database is resharded (8 -> 9
+// shards): the server ends every open stream at the cutover with
+// OUT_OF_RANGE ("resharded while this stream was open"), and each listener
+// must listen again without a token, on its own, and go on: no error is
+// yielded, one snapshot is flagged Reset, and the result ends equal to the
+// collection, with a write made during the resharding and one after it.
+func TestListenersSurviveResharding(t *testing.T) {
+	baseURL, grpcTarget := endpoints(t)
+	database := fmt.Sprintf("go-%d-rsl", time.Now().UnixNano())
+	catalog := impossibledbv1connect.NewAdminServiceClient(http.DefaultClient, baseURL, bearer(apiKey()))
+	if _, err := catalog.CreateDatabase(t.Context(), connect.NewRequest(&v1.CreateDatabaseRequest{DatabaseId: database})); err != nil {
+		t.Fatalf("CreateDatabase: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = catalog.DeleteDatabase(context.Background(), connect.NewRequest(&v1.DeleteDatabaseRequest{Name: "databases/" + database}))
+	})
+	clients := map[string]*impossibledb.Client{}
+	for transport, options := range map[string][]impossibledb.Option{
+		"connect-go": nil,
+		"grpc-go":    {impossibledb.WithGRPC(grpcTarget)},
+	} {
+		db, err := impossibledb.NewClient(baseURL, append(options, impossibledb.WithDatabase(database), impossibledb.WithCallTimeout(callTimeout), withKey())...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = db.Close() })
+		clients[transport] = db
+	}
+	db := clients["connect-go"]
+	docs := db.Collection("docs")
+	const seeded = 20
+	batch := db.Batch()
+	for i := range seeded {
+		batch.Set(docs.Doc(fmt.Sprintf("d%02d", i)), map[string]any{"i": i})
+	}
+	if _, err := batch.CommitAtomic(t.Context()); err != nil {
+		t.Fatalf("seeding: %v", err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), reshardTimeout+time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	states := map[string]*listenerState{}
+	var wg sync.WaitGroup
+	for transport, client := range clients {
+		state := &listenerState{}
+		states[transport] = state
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			onReconnect := func(err error, _ time.Duration) {
+				mu.Lock()
+				defer mu.Unlock()
+				state.reconnects = append(state.reconnects, impossibledb.Code(err).String())
+			}
+			for snap, err := range client.Collection("docs").Listen(ctx, impossibledb.ListenOptions{OnReconnect: onReconnect}) {
+				mu.Lock()
+				if err != nil {
+					state.err = err
+					mu.Unlock()
+					return
+				}
+				state.snapshots++
+				if snap.Reset {
+					state.resets++
+				}
+				state.partial = state.partial || snap.Partial
+				state.documents = map[string]int64{}
+				for _, d := range snap.Documents {
+					state.documents[d.Ref.ID], _ = d.Data()["i"].(int64)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	// waitFor polls the listeners until ok holds for both, or one failed.
+	waitFor := func(what string, ok func(s *listenerState) bool) {
+		t.Helper()
+		for ctx.Err() == nil {
+			mu.Lock()
+			done := true
+			for transport, s := range states {
+				if s.err != nil {
+					mu.Unlock()
+					t.Fatalf("%s listener, waiting for %s: %v (reconnects %v)", transport, what, s.err, s.reconnects)
+				}
+				done = done && ok(s)
+			}
+			mu.Unlock()
+			if done {
+				return
+			}
+			time.Sleep(reshardPollInterval)
+		}
+		t.Fatalf("listeners never saw %s: %+v", what, states)
+	}
+	waitFor("the seeded documents", func(s *listenerState) bool { return len(s.documents) == seeded })
+
+	admin := impossibledbv1connect.NewAdminServiceClient(http.DefaultClient, baseURL, bearer(apiKey()), inDatabase(database))
+	started, err := admin.StartResharding(t.Context(), connect.NewRequest(&v1.StartReshardingRequest{ShardCount: 9}))
+	if err != nil {
+		t.Fatalf("StartResharding: %v", err)
+	}
+	if _, err := docs.Doc("d00").Set(t.Context(), map[string]any{"i": 100}); err != nil {
+		t.Fatalf("a write during the resharding: %v", err)
+	}
+	if done := waitForResharding(t, admin, started.Msg.GetResharding().GetId()); done.GetState() != v1.Resharding_STATE_SUCCEEDED {
+		t.Fatalf("resharding ended %v; errors %v", done.GetState(), done.GetErrors())
+	}
+	if _, err := docs.Doc("d99").Set(t.Context(), map[string]any{"i": 99}); err != nil {
+		t.Fatalf("a write after the resharding: %v", err)
+	}
+	waitFor("both writes, after a reset", func(s *listenerState) bool {
+		return s.resets >= 1 && len(s.documents) == seeded+1 && s.documents["d00"] == 100 && s.documents["d99"] == 99
+	})
+	cancel()
+	wg.Wait()
+	for transport, s := range states {
+		if s.partial || !slices.Contains(s.reconnects, "out_of_range") {
+			t.Errorf("%s listener: partial %v, reconnects %v; want not partial, and a start over after out_of_range", transport, s.partial, s.reconnects)
+		}
+	}
 }

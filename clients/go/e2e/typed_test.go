@@ -306,3 +306,44 @@ func TestTypedAggregationsAndIncrements(t *testing.T) {
 		}
 	})
 }
+
+// TestArrayUnionAndArrayRemove: the array transforms add what an array
+// lacks and remove every equal element, with typed elements (an int64
+// past 2^53 stays exact, a time.Time a timestamp), through a single write,
+// a batch and a transaction; a value that cannot be stored is refused
+// before anything is sent.
+func TestArrayUnionAndArrayRemove(t *testing.T) {
+	forEachClient(t, func(t *testing.T, db *impossibledb.Client, transport string) {
+		doc := db.Collection(uniqueName(t, transport, "arrays")).Doc("a")
+		big := int64(1)<<53 + 1
+		at := time.Date(2026, 12, 1, 8, 0, 0, 1000, time.UTC)
+		if _, err := doc.Set(ctx(t), map[string]any{"tags": []any{"x", big}}, impossibledb.ArrayUnion("seen", at)); err != nil {
+			t.Fatalf("Set with ArrayUnion: %v", err)
+		}
+		snap, err := doc.Update(ctx(t), map[string]any{}, impossibledb.ArrayUnion("tags", "x", "y", big, int64(1)<<53), impossibledb.ArrayRemove("seen", at))
+		if err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		if got, want := snap.Data()["tags"], []any{"x", big, "y", int64(1) << 53}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("tags after ArrayUnion = %#v; want %#v", got, want)
+		}
+		if got := snap.Data()["seen"]; !reflect.DeepEqual(got, []any{}) {
+			t.Fatalf("seen after ArrayRemove of its only element = %#v; want []", got)
+		}
+		if _, err := db.Batch().Update(doc, map[string]any{}, impossibledb.ArrayRemove("tags", "x", big)).CommitAtomic(ctx(t)); err != nil {
+			t.Fatalf("batch ArrayRemove: %v", err)
+		}
+		if err := db.RunTransaction(ctx(t), func(tx *impossibledb.Transaction) error {
+			return tx.Update(doc, map[string]any{}, impossibledb.ArrayUnion("tags", "z"))
+		}); err != nil {
+			t.Fatalf("transaction ArrayUnion: %v", err)
+		}
+		if snap, err := doc.Get(ctx(t)); err != nil || !reflect.DeepEqual(snap.Data()["tags"], []any{"y", int64(1) << 53, "z"}) {
+			t.Fatalf("tags = %#v, %v; want [y 2^53 z]", snap.Data()["tags"], err)
+		}
+		var ve *impossibledb.ValueError
+		if _, err := doc.Update(ctx(t), map[string]any{}, impossibledb.ArrayUnion("tags", "ok", math.NaN())); !errors.As(err, &ve) || ve.Path != "[1]" {
+			t.Fatalf("ArrayUnion with NaN: %v; want a ValueError at [1]", err)
+		}
+	})
+}

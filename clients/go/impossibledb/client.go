@@ -93,7 +93,8 @@ func WithCallTimeout(d time.Duration) Option {
 // NewClient returns a client of the ImpossibleDB at url, the Worker's base
 // URL such as http://127.0.0.1:8787, spoken to over Connect. With WithGRPC
 // or WithGRPCConn it speaks gRPC instead and url is not used (pass "").
-// It fails only on bad options; it does not contact the server.
+// It fails only on a bad URL or option, with an error that matches
+// ErrInvalidArgument; it does not contact the server.
 func NewClient(url string, options ...Option) (*Client, error) {
 	cfg := config{httpClient: http.DefaultClient, callTimeout: CallTimeoutDefault}
 	for _, o := range options {
@@ -101,7 +102,7 @@ func NewClient(url string, options ...Option) (*Client, error) {
 	}
 	policy, err := cfg.retry.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, optionError(err)
 	}
 	listenPolicy := cfg.retry
 	if listenPolicy.MaxBackoff == 0 {
@@ -109,14 +110,14 @@ func NewClient(url string, options ...Option) (*Client, error) {
 	}
 	listenPolicy, err = listenPolicy.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, optionError(err)
 	}
 	c := &Client{retry: policy, listenRetry: listenPolicy}
 	// withDatabase wraps a gRPC connection so that its calls name the database.
 	withDatabase := func(conn grpc.ClientConnInterface) grpc.ClientConnInterface { return conn }
 	if cfg.database != nil {
 		if err := checkDatabase(*cfg.database); err != nil {
-			return nil, err
+			return nil, optionError(err)
 		}
 		database := *cfg.database
 		withDatabase = func(conn grpc.ClientConnInterface) grpc.ClientConnInterface { return databaseConn{conn, database} }
@@ -143,18 +144,25 @@ func NewClient(url string, options ...Option) (*Client, error) {
 		}
 		conn, err := grpc.NewClient(cfg.grpcTarget, dial...)
 		if err != nil {
-			return nil, fmt.Errorf("impossibledb: gRPC target %q: %w", cfg.grpcTarget, err)
+			return nil, optionError(fmt.Errorf("gRPC target %q: %w", cfg.grpcTarget, err))
 		}
 		c.closers = append(c.closers, conn.Close)
 		raw = grpcRPCs(withKey(withDatabase(conn)))
 	default:
 		if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
-			return nil, fmt.Errorf("impossibledb: the URL must start with http:// or https://, got %q (for gRPC use WithGRPC)", url)
+			return nil, optionError(fmt.Errorf("the URL must start with http:// or https://, got %q (for gRPC use WithGRPC)", url))
 		}
 		raw = connectRPCs(cfg.httpClient, strings.TrimRight(url, "/"), cfg.connectOptions...)
 	}
 	c.rpc = raw.wrap(cfg.callTimeout, policy)
 	return c, nil
+}
+
+// optionError is NewClient's refusal of a URL or an option: an *Error with
+// INVALID_ARGUMENT, which matches ErrInvalidArgument as every argument the
+// client refuses does.
+func optionError(err error) error {
+	return &Error{Op: "NewClient", Cause: connect.NewError(connect.CodeInvalidArgument, err)}
 }
 
 // Close releases what the client opened (a gRPC connection). Calls after

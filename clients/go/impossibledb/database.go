@@ -31,7 +31,7 @@ func WithDatabase(id string) Option {
 // checkDatabase validates a WithDatabase id.
 func checkDatabase(id string) error {
 	if !databaseIDPattern.MatchString(id) {
-		return fmt.Errorf("impossibledb: database %q is not a database id: 1 to 63 characters, a lowercase letter, then lowercase letters, digits or '-'", id)
+		return fmt.Errorf("database %q is not a database id: 1 to 63 characters, a lowercase letter, then lowercase letters, digits or '-'", id)
 	}
 	return nil
 }

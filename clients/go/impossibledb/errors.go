@@ -40,9 +40,10 @@ var (
 	// ErrDeadlineExceeded: the call's deadline passed.
 	ErrDeadlineExceeded error = codeSentinel(connect.CodeDeadlineExceeded)
 	// ErrOutOfRange: an aggregate left the range of doubles, an integer
-	// transform (Increment) left the range of int64, or a Listen
-	// resume token is older than the server keeps changes (Listen itself
-	// starts over then, flagging the snapshot Reset).
+	// transform (Increment) left the range of int64, or a listener's place
+	// is gone (its resume token is older than the server keeps changes,
+	// or the database was resharded): Listen itself starts over then,
+	// flagging the snapshot Reset, and OnReconnect sees this error.
 	ErrOutOfRange error = codeSentinel(connect.CodeOutOfRange)
 )
 

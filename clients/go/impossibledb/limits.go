@@ -33,6 +33,21 @@ const (
 	// transactional GetDocuments call may name (the server's limit); GetAll
 	// splits longer lists into calls of this size.
 	RefsPerCallMax = 500
+	// TransactionReadsMax is the most entries of a transaction's read set
+	// (a document at each version read, ReadSet), which its Commit sends
+	// whole (the server's TX_READS_MAX). A read that would pass it is
+	// refused before it is made.
+	TransactionReadsMax = 500
+	// TransactionTimeoutMin is the shortest TransactionOptions.Timeout: a
+	// run is at least two round trips (its reads, then a commit that may
+	// be a two-phase commit across shards), and a shorter deadline would
+	// expire before the commit on any deployment, so every run would abort
+	// ("transaction expired") and RunTransaction would spend its attempts
+	// on runs that cannot commit.
+	TransactionTimeoutMin = 100 * time.Millisecond
+	// TransactionTimeoutMax is the longest TransactionOptions.Timeout, the
+	// server's default and largest (TX_TIMEOUT_MAX_MS).
+	TransactionTimeoutMax = 60 * time.Second
 	// PageSizeMax is the server's largest page of ListDocuments and
 	// RunQuery; iterators ask for pages this big unless told otherwise.
 	PageSizeMax = 1000
@@ -75,6 +90,8 @@ func init() {
 	assertLimit(CallAttemptsMaxDefault >= 1 && TransactionAttemptsMaxDefault >= 1, "at least one attempt")
 	assertLimit(ListenReconnectsMaxDefault >= 1, "a listener reconnects at least once")
 	assertLimit(ListenPendingChangesMax >= 20_000, "a listener holds what the server may send between two tokens")
+	assertLimit(TransactionTimeoutMin > 0 && TransactionTimeoutMin < TransactionTimeoutMax, "a transaction's timeout has room between its bounds")
+	assertLimit(TransactionReadsMax >= RefsPerCallMax, "one full GetAll call fits a transaction's read set")
 	assertLimit(ValueDepthMax >= 20, "the client's depth bound leaves the server's limit (20) to the server")
 }
 

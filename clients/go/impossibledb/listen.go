@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"net"
+	"syscall"
 	"time"
 
 	"connectrpc.com/connect"
@@ -55,9 +57,15 @@ type DocumentChange struct {
 // ListenSnapshot is a listener's result at one point of the database's
 // history, and the changes that led there from the previous snapshot. The
 // changes of one transaction are always in the same snapshot.
+//
+// A listener resumed from a caller's token (ListenOptions.ResumeToken)
+// never received the result as of that token, so its Documents are only
+// the documents it has seen since, and its snapshots say so with Partial,
+// until a Reset (a start over from a fresh result) makes Documents whole.
 type ListenSnapshot struct {
 	// Documents is the whole result after Changes, in id order (not the
-	// query's order: the client does not re-sort by field values).
+	// query's order: the client does not re-sort by field values); when
+	// Partial, only the documents seen since the caller's resume token.
 	Documents []*DocumentSnapshot
 	// Changes are the changes since the previous snapshot, in commit order.
 	// In the first snapshot, every document of the result, as Added (with
@@ -75,6 +83,12 @@ type ListenSnapshot struct {
 	// as with a too-old ListenOptions.ResumeToken): intermediate changes
 	// were lost.
 	Reset bool
+	// Partial is true on every snapshot of a listener resumed from a
+	// caller's ListenOptions.ResumeToken, whose Documents then hold only
+	// the documents added or changed since that token (the client cannot
+	// know the others); false once a Reset has given the whole result,
+	// and always false for a listener not resumed.
+	Partial bool
 }
 
 // ListenOptions are Listen's options; zero values are defaults.
@@ -84,7 +98,8 @@ type ListenOptions struct {
 	// snapshot then has the changes since that token, or Reset set when the
 	// token is too old. Documents then holds only what the listener has
 	// seen since the token (the client does not keep the result from
-	// before it).
+	// before it), and each snapshot has Partial set, until a Reset gives
+	// the whole result.
 	ResumeToken string
 	// ReconnectsMax is how many times in a row the listener reconnects
 	// after streams that reached the server but no resume token before it
@@ -139,8 +154,10 @@ func (d *DocumentRef) Listen(ctx context.Context, opts ...ListenOptions) iter.Se
 // only time fixes that, and a listener that died after a minute of it would
 // leave every caller to write this loop. After ReconnectsMax reconnects in
 // a row after streams that reached the server without progress, or on any
-// other error, it yields the error and stops. When the server refuses the token (OUT_OF_RANGE) it starts over
-// and flags the next snapshot Reset. When ctx ends it stops without an
+// other error, it yields the error and stops. When the server says the
+// listener's place is gone (OUT_OF_RANGE: a token too old, or a resharding,
+// which ends every open stream) it starts over at once from a fresh result
+// and flags that snapshot Reset. When ctx ends it stops without an
 // error (ctx.Err() says why). A listener has no deadline of the client's.
 func (q *Query) Listen(ctx context.Context, opts ...ListenOptions) iter.Seq2[*ListenSnapshot, error] {
 	query := q.proto()
@@ -177,16 +194,16 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 		for failures, reached := 0, 0; ; {
 			req := request()
 			req.ResumeToken = view.restart()
-			progressed, answered, stopped, err := c.listenStream(ctx, op, req, view, yield)
-			if stopped || ctx.Err() != nil {
+			end := c.listenStream(ctx, op, req, view, yield)
+			if end.stopped || ctx.Err() != nil {
 				return
 			}
-			if progressed {
+			if end.progressed {
 				failures, reached = 0, 0
 			}
 			failures++
-			cause := asConnectError(err)
-			if !isUnreachable(cause.Code(), answered) {
+			cause := listenCause(end.err)
+			if !isUnreachable(cause.Code(), end.answered) {
 				reached++
 			}
 			if reached > options.ReconnectsMax {
@@ -195,7 +212,7 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 			}
 			var wait time.Duration
 			switch {
-			case cause.Code() == connect.CodeOutOfRange && req.ResumeToken != "":
+			case isStartOver(cause.Code(), view.token != "" || end.delivered):
 				view.lostPlace() // start over at once: waiting would not bring the changes back
 			case isListenTransient(cause.Code()):
 				// Never sooner than the server asked (a rate limit's RetryInfo).
@@ -204,11 +221,11 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 					wait += server
 				}
 			default:
-				yield(nil, wrapError(op, err))
+				yield(nil, &Error{Op: op, Cause: cause})
 				return
 			}
 			if options.OnReconnect != nil {
-				options.OnReconnect(wrapError(op, err), wait)
+				options.OnReconnect(&Error{Op: op, Cause: cause}, wait)
 			}
 			if sleep(ctx, wait) != nil {
 				return
@@ -217,39 +234,94 @@ func (c *Client) listen(ctx context.Context, op string, buildErr error, request 
 	}
 }
 
+// streamEnd is how one stream of a listener ended.
+type streamEnd struct {
+	// progressed: the stream delivered a resume token.
+	progressed bool
+	// answered: the server sent something (a message, or the stream's end).
+	answered bool
+	// delivered: the server sent at least one message.
+	delivered bool
+	// stopped: the consumer stopped, or a protocol error was yielded.
+	stopped bool
+	// err is why the stream broke; nil when stopped.
+	err error
+}
+
 // listenStream runs one stream until it breaks (returning why), the
-// consumer stops (stopped), or ctx ends. progressed reports whether it
-// received a resume token, answered whether the server sent anything (a
-// message, or the stream's end).
-func (c *Client) listenStream(ctx context.Context, op string, req *v1.ListenRequest, view *listenView, yield func(*ListenSnapshot, error) bool) (progressed, answered, stopped bool, err error) {
+// consumer stops (stopped), or ctx ends.
+func (c *Client) listenStream(ctx context.Context, op string, req *v1.ListenRequest, view *listenView, yield func(*ListenSnapshot, error) bool) streamEnd {
 	streamCtx, cancel := context.WithCancel(ctx)
 	defer cancel() // closes the stream, however this returns
 	receive, err := c.rpc.listen(streamCtx, req)
 	if err != nil {
-		return false, false, false, err
+		return streamEnd{err: err}
 	}
+	var end streamEnd
 	// A healthy stream never ends by itself: the loop ends when it breaks,
 	// ctx ends (the stream then fails) or the consumer stops.
 	for {
 		msg, err := receive()
 		if errors.Is(err, io.EOF) {
 			err = connect.NewError(connect.CodeUnavailable, errors.New("the server ended the stream"))
-			answered = true
+			end.answered = true
 		}
 		if err != nil {
-			return progressed, answered, false, err
+			end.err = err
+			return end
 		}
-		answered = true
-		progressed = progressed || msg.GetResumeToken() != ""
+		end.answered, end.delivered = true, true
+		end.progressed = end.progressed || msg.GetResumeToken() != ""
 		snap, err := view.receive(msg)
 		if err != nil {
 			yield(nil, wrapError(op, err))
-			return progressed, answered, true, nil
+			end.stopped = true
+			return end
 		}
 		if snap != nil && !yield(snap, nil) {
-			return progressed, answered, true, nil
+			end.stopped = true
+			return end
 		}
 	}
+}
+
+// isStartOver reports the server's "start over" (OUT_OF_RANGE: the
+// listener's place is gone), which the listener answers by listening again
+// without a token, at once. The server says it for a resume token older
+// than its change log, one issued under another routing table or other
+// filter semantics, and for a stream open while the database was resharded
+// (mid-stream, after messages, before or after a token). hadPlace: the
+// listener held a token, or this stream had sent messages; OUT_OF_RANGE
+// to a fresh listen before anything arrived has nothing to start over
+// from, and is final.
+func isStartOver(code connect.Code, hadPlace bool) bool {
+	return code == connect.CodeOutOfRange && hadPlace
+}
+
+// listenCause is the status a listener reports for a broken stream. A
+// break of the transport itself (a connection reset or refused, a body cut
+// mid-message: connect-go reports these as INTERNAL "incomplete envelope:
+// unexpected EOF" or CANCELED "connection reset by peer") is UNAVAILABLE,
+// what a server going away is, so that OnReconnect's ErrUnavailable means
+// offline; the original error stays its wrapped cause (errors.As reaches
+// it).
+func listenCause(err error) *connect.Error {
+	cause := asConnectError(err)
+	if cause.Code() != connect.CodeUnavailable && isTransportBreak(err) {
+		return connect.NewError(connect.CodeUnavailable, cause)
+	}
+	return cause
+}
+
+// isTransportBreak reports an error of the connection under a stream rather
+// than an answer of the server's.
+func isTransportBreak(err error) bool {
+	for _, target := range []error{io.ErrUnexpectedEOF, syscall.ECONNRESET, syscall.ECONNREFUSED, syscall.ECONNABORTED, syscall.EPIPE, net.ErrClosed} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }
 
 // isUnreachable reports a stream that failed to reach the server:

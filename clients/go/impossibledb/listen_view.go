@@ -33,10 +33,13 @@ type listenView struct {
 	// reset: the server refused the token (OUT_OF_RANGE); the next fresh
 	// result replaces docs and its snapshot is flagged Reset.
 	reset bool
+	// partial: the listener was resumed from a caller's token, so docs
+	// holds only what it has seen since, until a fresh result replaces it.
+	partial bool
 }
 
 func newListenView(c *Client, token string) *listenView {
-	return &listenView{client: c, docs: map[string]*DocumentSnapshot{}, token: token}
+	return &listenView{client: c, docs: map[string]*DocumentSnapshot{}, token: token, partial: token != ""}
 }
 
 // restart drops what the broken stream delivered past its last token and
@@ -50,8 +53,11 @@ func (v *listenView) restart() string {
 // lostPlace forgets a token the server no longer accepts: the next stream
 // takes a fresh result.
 func (v *listenView) lostPlace() {
+	// A listener that had shown nothing and held no token (a fresh stream
+	// cut before its first token) starts over unseen: its first snapshot
+	// is not a reset.
+	v.reset = v.reset || v.started || v.token != ""
 	v.token = ""
-	v.reset = true
 }
 
 // receive takes one message. It returns the snapshot to yield, or nil when
@@ -82,7 +88,7 @@ func (v *listenView) receive(msg *v1.ListenResponse) (*ListenSnapshot, error) {
 		// moved on (or was confirmed), the result did not change.
 		return nil, nil
 	}
-	snap := &ListenSnapshot{Documents: v.sorted(), Changes: changes, ResumeToken: v.token, Reset: v.reset}
+	snap := &ListenSnapshot{Documents: v.sorted(), Changes: changes, ResumeToken: v.token, Reset: v.reset, Partial: v.partial}
 	v.started, v.reset = true, false
 	return snap, nil
 }
@@ -127,7 +133,7 @@ func (v *listenView) replace(changes []*v1.DocumentChange) ([]DocumentChange, er
 		return nil, err
 	}
 	prev := v.docs
-	v.docs = next
+	v.docs, v.partial = next, false
 	if !v.started {
 		return added, nil
 	}

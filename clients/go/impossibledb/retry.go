@@ -44,10 +44,10 @@ func (p RetryPolicy) withDefaults() (RetryPolicy, error) {
 		p.Random = rand.Float64
 	}
 	if p.AttemptsMax < 1 {
-		return p, fmt.Errorf("impossibledb: RetryPolicy.AttemptsMax must be at least 1, got %d", p.AttemptsMax)
+		return p, fmt.Errorf("RetryPolicy.AttemptsMax must be at least 1, got %d", p.AttemptsMax)
 	}
 	if p.InitialBackoff < 0 || p.MaxBackoff < p.InitialBackoff {
-		return p, fmt.Errorf("impossibledb: RetryPolicy needs 0 <= InitialBackoff <= MaxBackoff, got %v and %v", p.InitialBackoff, p.MaxBackoff)
+		return p, fmt.Errorf("RetryPolicy needs 0 <= InitialBackoff <= MaxBackoff, got %v and %v", p.InitialBackoff, p.MaxBackoff)
 	}
 	return p, nil
 }

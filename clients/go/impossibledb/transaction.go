@@ -52,12 +52,27 @@ type readKey struct {
 type TransactionOptions struct {
 	// ReadOnly: the function only reads; writes are refused.
 	ReadOnly bool
-	// Timeout is how long one run may stay open, up to 60 s (the server's
-	// default and largest).
+	// Timeout is how long one run may stay open: from
+	// TransactionTimeoutMin (100 ms) to TransactionTimeoutMax (60 s, the
+	// server's default and largest); 0 means the server's default.
+	// RunTransaction refuses another value at once (ErrInvalidArgument,
+	// nothing sent): a run with a shorter deadline would expire before it
+	// could commit, every time.
 	Timeout time.Duration
 	// AttemptsMax is how often the function runs when commits abort, the
 	// first run included; TransactionAttemptsMaxDefault when 0.
 	AttemptsMax int
+}
+
+// check refuses options no run could succeed with.
+func (o TransactionOptions) check() error {
+	if o.Timeout != 0 && (o.Timeout < TransactionTimeoutMin || o.Timeout > TransactionTimeoutMax) {
+		return invalidArgument("RunTransaction", "TransactionOptions.Timeout must be 0 (the server's default) or from TransactionTimeoutMin (%v) to TransactionTimeoutMax (%v), got %v: a shorter run expires before it can commit", TransactionTimeoutMin, TransactionTimeoutMax, o.Timeout)
+	}
+	if o.AttemptsMax < 0 {
+		return invalidArgument("RunTransaction", "TransactionOptions.AttemptsMax must be at least 0 (0: TransactionAttemptsMaxDefault), got %d", o.AttemptsMax)
+	}
+	return nil
 }
 
 // RunTransaction runs fn in a transaction and commits what it wrote. When
@@ -74,6 +89,9 @@ func (c *Client) RunTransaction(ctx context.Context, fn func(tx *Transaction) er
 	var options TransactionOptions
 	if len(opts) > 0 {
 		options = opts[0]
+	}
+	if err := options.check(); err != nil {
+		return err
 	}
 	attemptsMax := options.AttemptsMax
 	if attemptsMax == 0 {
@@ -166,10 +184,15 @@ func (tx *Transaction) Get(ctx context.Context, doc *DocumentRef) (*DocumentSnap
 
 // GetAll reads documents inside the transaction, one snapshot per ref in
 // order, following unread_refs as Client.GetAll does, and records every
-// version read.
+// version read. A read that would take the read set past
+// TransactionReadsMax is refused before anything is read, and fails the
+// transaction (its Commit would be refused).
 func (tx *Transaction) GetAll(ctx context.Context, docs ...*DocumentRef) ([]*DocumentSnapshot, error) {
 	if tx.ended {
 		return nil, endedError("Transaction.GetAll")
+	}
+	if reads := tx.readsAfter(docs); reads > TransactionReadsMax {
+		return nil, tx.fail(tooManyReads(reads))
 	}
 	out := make([]*DocumentSnapshot, 0, len(docs))
 	for start := 0; start < len(docs); start += RefsPerCallMax {
@@ -206,7 +229,43 @@ func (tx *Transaction) GetAll(ctx context.Context, docs ...*DocumentRef) ([]*Doc
 			return nil, wrapError("Transaction.GetAll", err)
 		}
 	}
+	if len(tx.reads) > TransactionReadsMax {
+		// Documents read again had changed: each new version is one more read.
+		return nil, tx.fail(tooManyReads(len(tx.reads)))
+	}
 	return out, nil
+}
+
+// readsAfter is the fewest entries the read set would hold after reading
+// docs: one for each document not read yet (one read again adds one
+// only if it changed, which is known only once it is read).
+func (tx *Transaction) readsAfter(docs []*DocumentRef) int {
+	read := make(map[string]bool, len(tx.reads)+len(docs))
+	for _, r := range tx.reads {
+		read[r.GetRef().GetCollection()+"/"+r.GetRef().GetId()] = true
+	}
+	n := len(tx.reads)
+	for _, d := range docs {
+		if !read[d.Path()] {
+			read[d.Path()] = true
+			n++
+		}
+	}
+	return n
+}
+
+// tooManyReads is the refusal of a read past TransactionReadsMax.
+func tooManyReads(reads int) error {
+	return invalidArgument("Transaction.GetAll", "a transaction reads at most TransactionReadsMax (%d) documents (the server's TX_READS_MAX, which its Commit would be refused for), and this read makes %d: read fewer, or split the work into several transactions", TransactionReadsMax, reads)
+}
+
+// fail makes err the transaction's (its function's error or not, the
+// transaction fails with it) and returns it.
+func (tx *Transaction) fail(err error) error {
+	if tx.err == nil {
+		tx.err = err
+	}
+	return err
 }
 
 // recordRead adds (document, version) to the read set unless that exact pair

@@ -10,7 +10,8 @@ package impossibledb
 // They apply after the write's data (and mask), in the order given; a
 // transform's path may not overlap another's, nor a path the data sets
 // (INVALID_ARGUMENT). Operands travel in the typed form (typed_increment,
-// typed_maximum, typed_minimum, typed_server_timestamp): an integer added
+// typed_maximum, typed_minimum, typed_server_timestamp,
+// typed_append_missing_elements, typed_remove_all_from_array): an integer added
 // to an integer stays an exact int64 (a sum beyond int64 fails the write
 // with ErrOutOfRange and changes nothing); with a float64 on either side
 // the result is a double.
@@ -76,4 +77,36 @@ func Minimum(fieldPath string, n any) WriteOption {
 // UpdateTime.
 func ServerTimestamp(fieldPath string) WriteOption {
 	return transformOption{transform: &v1.FieldTransform{FieldPath: fieldPath, TransformType: &v1.FieldTransform_TypedServerTimestamp{TypedServerTimestamp: &emptypb.Empty{}}}}
+}
+
+// arrayOperand is elements as a typed array; an element that cannot be
+// stored is a ValueError naming its index.
+func arrayOperand(what, fieldPath string, elements []any) (*v1.ArrayValue, error) {
+	if elements == nil {
+		elements = []any{}
+	}
+	v, err := encodeOperand(fmt.Sprintf("%s(%q)", what, fieldPath), elements)
+	if err != nil {
+		return nil, err
+	}
+	return v.GetArrayValue(), nil
+}
+
+// ArrayUnion appends to the array field each of elements that it does not
+// already hold, in order (Firestore's FieldValue.arrayUnion; the TS SDK's
+// FieldValue.arrayUnion). A missing field, or one that is not an array, is
+// first set to the empty array. Elements are Go values as in documents
+// (an int64 stays an exact integer, a time.Time a timestamp...) and
+// compare by content: numbers by value, maps by their fields.
+func ArrayUnion(fieldPath string, elements ...any) WriteOption {
+	v, err := arrayOperand("ArrayUnion", fieldPath, elements)
+	return transformOption{&v1.FieldTransform{FieldPath: fieldPath, TransformType: &v1.FieldTransform_TypedAppendMissingElements{TypedAppendMissingElements: v}}, err}
+}
+
+// ArrayRemove removes from the array field every element equal to one of
+// elements (compared as by ArrayUnion). A missing field, or one that is not
+// an array, is set to the empty array.
+func ArrayRemove(fieldPath string, elements ...any) WriteOption {
+	v, err := arrayOperand("ArrayRemove", fieldPath, elements)
+	return transformOption{&v1.FieldTransform{FieldPath: fieldPath, TransformType: &v1.FieldTransform_TypedRemoveAllFromArray{TypedRemoveAllFromArray: v}}, err}
 }
