@@ -38,7 +38,7 @@ import type { ChangedSince, ChecksumBase, ChecksumPoint, ChecksumProgress, Expor
 import type { PromoteRequest } from "../routing/shard-resharding.js";
 import { INDEX_MIGRATIONS, createIndex, dropIndex, listIndexes, type IndexSpec } from "../query/indexes.js";
 import { SEARCH_MIGRATIONS, listSearchIndexes, type SearchIndexSpec, type SearchShardState } from "../search/catalog.js";
-import { maintainSearch } from "../search/search-maintenance.js";
+import { maintainSearch, searchQueued } from "../search/search-maintenance.js";
 import { compactionStep, skipCompaction } from "../search/compaction.js";
 import { UnchangedReads } from "../storage/unchanged-reads.js";
 import { runShardGeoSearch, type ShardGeoRequest, type ShardGeoResult } from "../search/shard-geo.js";
@@ -110,6 +110,10 @@ export class StorageObject extends DurableObject<Env> {
       // After the documents: its triggers are on them.
       migrate(ctx.storage.sql, "search", SEARCH_MIGRATIONS);
     });
+    // Documents queued for indexing (a migration queues a whole collection
+    // to index it again) are indexed by the alarm, a step at a time, with no
+    // write or search to drive it (search/search-maintenance.ts).
+    if (searchQueued(ctx.storage.sql)) void ctx.blockConcurrencyWhile(() => scheduleRecovery(ctx.storage, this.retention));
   }
 
   /** Reads documents in order; null for each missing one; stops past `bytesMax` of data. Blocked under write intents. */
@@ -552,9 +556,9 @@ export class StorageObject extends DurableObject<Env> {
    * object's reply until the commit is durable (the output gate), even one
    * that wrote nothing, and most searches find nothing queued.
    */
-  private readonly writeAtomically = (write: () => void): void => {
+  private readonly writeAtomically = <T>(write: () => T): T => {
     try {
-      this.ctx.storage.transactionSync(write);
+      return this.ctx.storage.transactionSync(write);
     } finally {
       // A pass's writes may create a table (the instance table), which the change counter does not see.
       this.reads.forget();

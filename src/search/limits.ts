@@ -47,8 +47,21 @@ export const SEARCH_DOCUMENT_TOKENS_MAX = 100_000;
 /** The longest token indexed, in characters; longer runs are cut (FTS5 handles any, this bounds typo scans). */
 export const SEARCH_TOKEN_LENGTH_MAX = 64;
 
-/** The most pending documents one write path indexes on the spot; the rest wait for the next call (see README). */
+/** The most pending documents one write path (or one alarm) indexes on the spot; the rest wait for the next call (see README). */
 export const SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX = 128;
+
+/**
+ * The most queued documents a search (or geo search) indexes on a shard
+ * before it answers, so it sees every write before it. More queued than
+ * this (after a large batch, a resharding's promotion, or a migration that
+ * re-indexes a collection) and the search answers UNAVAILABLE, to be
+ * retried, while the shard's alarm indexes them SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX
+ * at a time: about 0.3 ms a document (measured by a new user, 2026-12-02),
+ * so at most about 0.3 s of one search, where an unbounded catch-up held
+ * its shard for as long as the queue took (and on Cloudflare could pass a
+ * request's CPU limit, failing every search the same way).
+ */
+export const SEARCH_CATCH_UP_ROWS_MAX = 1_024;
 
 /**
  * The most documents one backfill step of CreateSearchIndex indexes on a

@@ -12,14 +12,20 @@
  *   resharding promotion) never makes one call slow;
  * - in CreateSearchIndex's backfill steps, SEARCH_BACKFILL_ROWS_PER_CALL_MAX
  *   at a time;
- * - before every search on the shard, for the searched collection, without
- *   bound, so a search always sees every write before it.
+ * - in the shard's alarm, SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX at a time,
+ *   due again at once while any remain (nextMaintenanceMs), so the queue
+ *   drains with no write or search to drive it;
+ * - before every search on the shard, for the searched collection, at most
+ *   SEARCH_CATCH_UP_ROWS_MAX, so a search always sees every write before it
+ *   or answers UNAVAILABLE (catchUp).
  */
 import type { JsonObject } from "@bufbuild/protobuf";
 import { readSearchIndex, type SearchIndexSpec, type SearchSql } from "./catalog.js";
 import { applyText } from "./text-index.js";
 import { applyGeo } from "./geo-index.js";
 import { markTextChanged } from "./compaction.js";
+import { failure, type Failure } from "../errors.js";
+import { SEARCH_CATCH_UP_ROWS_MAX } from "./limits.js";
 
 /** What one maintenance step did. */
 export interface MaintenanceStep {
@@ -38,6 +44,29 @@ export interface MaintenanceStep {
  */
 export function searchQueued(sql: SearchSql): boolean {
   return sql.exec<{ queued: number }>("SELECT EXISTS (SELECT 1 FROM search_pending) AS queued").toArray()[0]!.queued === 1;
+}
+
+/**
+ * When the alarm must next index queued documents: 0 (due now) while any
+ * are queued, else null. For the shard's nextAttentionMs.
+ */
+export function nextMaintenanceMs(sql: SearchSql): number | null {
+  return searchQueued(sql) ? 0 : null;
+}
+
+/**
+ * Indexes the queued documents of `collection` before a search answers
+ * from its index: all of them when at most SEARCH_CATCH_UP_ROWS_MAX are
+ * queued, and otherwise that many and a refusal (UNAVAILABLE: retry; the
+ * alarm goes on with the rest). Run it inside the caller's transaction.
+ */
+export function catchUp(sql: SearchSql, collection: string): Failure | null {
+  const step = maintainCollection(sql, collection, SEARCH_CATCH_UP_ROWS_MAX);
+  if (!step.more) return null;
+  return failure(
+    "unavailable",
+    `the search index of ${collection} is catching up with documents written to this shard (more than SEARCH_CATCH_UP_ROWS_MAX, ${SEARCH_CATCH_UP_ROWS_MAX}, were queued; the rest are indexed in the background): retry in a moment`,
+  );
 }
 
 /** Indexes up to `rowsMax` queued documents of any collection. */

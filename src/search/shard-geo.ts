@@ -22,7 +22,7 @@ import { readSearchIndex, type SearchSql } from "./catalog.js";
 import { geoFieldPath } from "./geo-index.js";
 import { geoCandidates, type GeoCursor } from "./geo/geo-sql.js";
 import type { GeoRegion } from "./geo/region.js";
-import { maintainCollection } from "./search-maintenance.js";
+import { catchUp } from "./search-maintenance.js";
 import { readableGeoIds, readableScope } from "./readable-stats.js";
 
 /** A page request of a geo search to one shard. */
@@ -62,7 +62,8 @@ export function runShardGeoSearch(sql: SearchSql, req: ShardGeoRequest): ShardGe
   if (!(Number.isInteger(req.limit) && req.limit > 0)) throw new Error("invariant broken: a geo page asks for at least one row");
   const problem = geoSearchable(sql, req.collection);
   if (problem !== null) return { ...problem, rowsRead: 0 };
-  maintainCollection(sql, req.collection, null);
+  const behind = catchUp(sql, req.collection);
+  if (behind !== null) return { ...behind, rowsRead: 0 };
   // A rule-bound caller's candidates, refusals and rows read count only the
   // documents it may read, and hidden ones are never loaded (issue 11).
   let readable: ReadonlySet<string> | null = null;

@@ -24,7 +24,7 @@ import type { UnchangedReads } from "../storage/unchanged-reads.js";
 import { readSearchState, type SearchSql, type SearchState, type SearchTextFieldSpec } from "./catalog.js";
 import type { CompiledNode, CompiledPhrase } from "./compile.js";
 import { bm25, createPhraseFrequencies, isPlainWord } from "./bm25.js";
-import { maintainCollection } from "./search-maintenance.js";
+import { catchUp } from "./search-maintenance.js";
 import type { GeoRegion } from "./geo/region.js";
 import { geoNarrowing } from "./shard-geo.js";
 import { ensureInstanceTable, ftsColumn, ftsTableName, instanceTableName, textTotals, vocabTableName } from "./text-index.js";
@@ -131,7 +131,7 @@ export type ShardSearchResult =
  * pass writes only to index queued documents, and takes a transaction only
  * then.
  */
-export type WriteAtomically = (write: () => void) => void;
+export type WriteAtomically = <T>(write: () => T) => T;
 
 const writeDirectly: WriteAtomically = (write) => write();
 
@@ -155,7 +155,8 @@ function searchable(
   if (index.state !== "ready") return failure("failed_precondition", `the search index of ${collection} is not READY yet; call AdminService.CreateSearchIndex again to finish it`);
   if (index.spec.textFields.length === 0) return failure("failed_precondition", `the search index of ${collection} has no text fields; a text search needs some (CreateSearchIndex text_fields)`);
   if (!index.pending) return { ok: true, textFields: index.spec.textFields, totals: index.totals, instanceTable: index.instanceTable };
-  atomically(() => void maintainCollection(sql, collection, null));
+  const behind = atomically(() => catchUp(sql, collection));
+  if (behind !== null) return behind;
   return { ok: true, textFields: index.spec.textFields, totals: textTotals(sql, collection), instanceTable: index.instanceTable };
 }
 

@@ -13,14 +13,16 @@ import { STAGING_RECOVERY_MS } from "./twoPhaseCommit.js";
 import { nextHistoryTrimMs, trimHistory } from "./snapshot-store.js";
 import { nextChangeLogTrimMs, trimChangeLog, type ChangeLogRetention } from "../watch/change-log.js";
 import { nextCompactionMs } from "../search/compaction.js";
+import { nextMaintenanceMs } from "../search/search-maintenance.js";
 import { SEARCH_COMPACT_IDLE_MS } from "../search/limits.js";
 
 /**
- * When the shard next needs its alarm: a prepared deadline, a finished
+ * When the shard next needs its alarm: documents queued for its search
+ * indexes (now), a prepared deadline, a finished
  * record to forget, or superseded versions to trim; null when never.
  */
 function nextAttentionMs(sql: SqlStorage, retention: ChangeLogRetention): number | null {
-  const times = [nextDeadline(sql), nextHistoryTrimMs(sql), nextChangeLogTrimMs(sql, retention), nextCompactionMs(sql)].filter((t): t is number => t !== null);
+  const times = [nextDeadline(sql), nextHistoryTrimMs(sql), nextChangeLogTrimMs(sql, retention), nextCompactionMs(sql), nextMaintenanceMs(sql)].filter((t): t is number => t !== null);
   return times.length === 0 ? null : Math.min(...times);
 }
 

@@ -248,3 +248,34 @@ describe("compaction after a resharding", () => {
     expect(await searchOf(collection, "amber")).toEqual(answer);
   });
 });
+
+describe("documents queued for indexing", () => {
+  it("are indexed by the alarm, a step at a time, with no write or search to drive it; an object that starts with some sets its alarm", async () => {
+    const collection = "queued_alarm";
+    await admin.createSearchIndex({ index: { collection, textFields: [{ field: "title" }] } });
+    await db.setDocument({ ref: { collection, id: "seed" }, data: { title: "amber" } });
+    const shard = router.shardFor(collection, "seed");
+    const queued = () => runInDurableObject(shardStub(shard), (_o, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM search_pending").one().n);
+    // As search migration 3 leaves a shard: many documents queued, no alarm set, nothing written since.
+    await runInDurableObject(shardStub(shard), (_o, state) => {
+      for (let i = 0; i < 300; i++) state.storage.sql.exec("INSERT INTO search_pending (collection, id) VALUES (?, ?)", collection, `gone${i}`);
+      state.storage.sql.exec("INSERT INTO search_pending (collection, id) VALUES (?, 'seed')", collection);
+      return state.storage.deleteAlarm();
+    });
+    expect(await queued()).toBe(301);
+    // The object starts again (a deploy, an eviction): it sets its alarm for the queue. (A stub of an aborted object stays broken: each call takes a new one.)
+    await runInDurableObject(shardStub(shard), (_o, state) => state.abort("failpoint restart: the object starts again")).catch(() => undefined);
+    expect(await runInDurableObject(shardStub(shard), (_o, state) => state.storage.getAlarm())).not.toBeNull();
+    // Alarms run by themselves here too, so the test only runs one when none ran on its own; each indexes
+    // at most 128 (SEARCH_MAINTENANCE_ROWS_PER_CALL_MAX, test/unit/search/catch-up.test.ts) and is due again at once.
+    const seen: number[] = [];
+    for (let n = 0; n < 50 && (await queued()) > 0; n++) {
+      await runDurableObjectAlarm(shardStub(shard));
+      seen.push(await queued());
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await queued()).toBe(0);
+    for (const [i, left] of seen.entries()) expect(left).toBeLessThanOrEqual(i === 0 ? 301 : seen[i - 1]!);
+    expect(await searchOf(collection, "amber")).toEqual([["seed", expect.any(Number)]]);
+  });
+});
