@@ -1,7 +1,8 @@
 /**
- * `npx tsx bench/put-compare.ts [--base <worktree>] [--rounds N] [--seconds S]`:
+ * `npx tsx bench/put-compare.ts [--base <worktree>] [--rounds N] [--seconds S] [--op put|get]`:
  * point puts (SetDocument of one 1 KB YCSB record, zipfian keys, 8 in
- * flight) on ImpossibleDB beside the floor's point put, in ONE run, the
+ * flight; with `--op get`, point gets of those records instead) on
+ * ImpossibleDB beside the floor's, in ONE run, the
  * systems taking turns for N rounds (4 by default) of S seconds (4), so a
  * shared machine's load falls on each alike. With `--base`, a second
  * ImpossibleDB is built from another worktree (e.g. main checked out
@@ -28,6 +29,8 @@ const argAfter = (flag: string): string | undefined => {
 };
 const base = argAfter("--base");
 const ROUNDS = Number(argAfter("--rounds") ?? 4);
+const OP = argAfter("--op") ?? "put";
+if (OP !== "put" && OP !== "get") throw new Error(`--op ${OP}: give put or get`);
 const SECONDS = Number(argAfter("--seconds") ?? 4);
 const RECORDS = 2_000;
 const IN_FLIGHT = 8;
@@ -63,12 +66,13 @@ try {
     // Each round in another order, so no system always follows the same one.
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
     for (const { name, system } of order) {
-      const r = await runProbe(name, system.serverPids, () => { const id = key(); return () => system.driver.put(id, doc); }, options);
+      const call = (id: string) => (OP === "get" ? async () => void (await system.driver.get(id)) : () => system.driver.put(id, doc));
+      const r = await runProbe(name, system.serverPids, () => call(key()), options);
       results.get(name)!.push(r);
-      log(`round ${round + 1}: ${name}: ${r.opsPerSecond.toFixed(0)} puts/s, ${r.serverCpuUsPerOp.toFixed(0)} µs CPU/put (load ${currentLoadAverage().toFixed(2)})`);
+      log(`round ${round + 1}: ${name}: ${r.opsPerSecond.toFixed(0)} ${OP}s/s, ${r.serverCpuUsPerOp.toFixed(0)} µs CPU/${OP} (load ${currentLoadAverage().toFixed(2)})`);
     }
   }
-  // Pooled: total puts over total time, total CPU over total puts (each round ran the same time).
+  // Pooled: total calls over total time, total CPU over total calls (each round ran the same time).
   const pooled = (name: string) => {
     const rs = results.get(name)!;
     const ops = rs.reduce((s, r) => s + r.opsPerSecond, 0) / rs.length;
@@ -78,7 +82,7 @@ try {
   };
   const floorFig = pooled("floor");
   console.log(`load average ${machine.loadAverage1mStart.toFixed(2)} → ${currentLoadAverage().toFixed(2)}, ${machine.nproc} cores; ${ROUNDS} rounds of ${SECONDS} s, ${IN_FLIGHT} in flight`);
-  console.log("| system | puts/s | ÷ floor | workerd CPU µs/put | floor ÷ this (CPU) | p50 ms (median round) |\n| --- | ---: | ---: | ---: | ---: | ---: |");
+  console.log(`| system | ${OP}s/s | ÷ floor | workerd CPU µs/${OP} | floor ÷ this (CPU) | p50 ms (median round) |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
   for (const { name } of contenders) {
     const f = pooled(name);
     console.log(`| ${name} | ${f.ops.toFixed(0)} | ${(f.ops / floorFig.ops).toFixed(2)}x | ${f.cpu.toFixed(0)} | ${(floorFig.cpu / f.cpu).toFixed(2)}x | ${f.p50.toFixed(2)} |`);
@@ -86,7 +90,7 @@ try {
   if (base !== undefined) {
     const now = pooled(contenders[1]!.name);
     const old = pooled(contenders[2]!.name);
-    console.log(`this tree ÷ ${base}: puts/s ${(now.ops / old.ops).toFixed(2)}x, CPU per put ${(now.cpu / old.cpu).toFixed(2)}x`);
+    console.log(`this tree ÷ ${base}: ${OP}s/s ${(now.ops / old.ops).toFixed(2)}x, CPU per ${OP} ${(now.cpu / old.cpu).toFixed(2)}x`);
   }
 } finally {
   for (const system of systems.reverse()) await system.stop().catch(() => undefined);
