@@ -114,12 +114,18 @@ describe("rebuilding WITHOUT ROWID tables as rowid tables", () => {
     });
   });
 
-  it("changes nothing on a rowid table, and keeps a trigger elsewhere that names the rebuilt table", async () => {
+  it("changes nothing on a rowid table or past ROWID_REBUILD_ROWS_MAX rows, and keeps a trigger elsewhere that names the rebuilt table", async () => {
     await inBlankObject("trigger", (sql) => {
       sql.exec("CREATE TABLE a (k TEXT PRIMARY KEY, v TEXT)");
       sql.exec("CREATE TABLE b (k TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID");
       sql.exec("CREATE TRIGGER a_counts AFTER INSERT ON a BEGIN INSERT INTO b (k, n) VALUES (new.k, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1; END");
-      expect(rebuildAsRowidTable(sql, "b")).toBe(true);
+      // Past the bound the table stays as it is, and works the same.
+      sql.exec("INSERT INTO b (k, n) VALUES ('p', 1), ('q', 1)");
+      expect(rebuildAsRowidTable(sql, "b", 1)).toBe(false);
+      expect(sql.exec("SELECT sql FROM sqlite_schema WHERE name = 'b'").one().sql).toMatch(/WITHOUT ROWID$/);
+      expect(rebuildAsRowidTable(sql, "b", 2)).toBe(true);
+      expect(sql.exec("SELECT sql FROM sqlite_schema WHERE name = 'b'").one().sql).not.toMatch(/WITHOUT ROWID/);
+      sql.exec("DELETE FROM b");
       expect(rebuildAsRowidTable(sql, "b")).toBe(false);
       expect(rebuildAsRowidTable(sql, "a")).toBe(false);
       sql.exec("INSERT INTO a (k, v) VALUES ('x', '1')");
