@@ -99,15 +99,18 @@ describe("a Commit sent again after its answer was lost", () => {
     const c = "late-other";
     const [a, b] = idsOnDistinctShards(c, 2) as [string, string];
     await db.batchWriteDocuments({ writes: [a, b].map((id) => ({ ref: { collection: c, id }, operation: { case: "set" as const, value: { n: 0 } } })) });
-    const timeout = { seconds: 0n, nanos: 300_000_000 };
+    // Each begun right before its commit, with room for a loaded machine (a 300 ms timeout for all
+    // three expired before the last commit in a CI run), then all past their deadlines.
+    const timeout = { seconds: 2n, nanos: 0 };
+    const begin = async () => (await tx.getDocuments({ newTransaction: { timeout }, refs: [{ collection: c, id: "unrelated" }] })).transaction;
     // One shard (one-phase claim), two shards (two-phase plan), and an empty commit.
-    const oneShard = await tx.getDocuments({ newTransaction: { timeout }, refs: [{ collection: c, id: "unrelated" }] });
-    const twoShards = await tx.getDocuments({ newTransaction: { timeout }, refs: [{ collection: c, id: "unrelated" }] });
-    const empty = await tx.getDocuments({ newTransaction: { timeout }, refs: [{ collection: c, id: "unrelated" }] });
+    const oneShard = { transaction: await begin() };
     await tx.commit({ transaction: oneShard.transaction, writes: [increment(c, a, 1)] });
+    const twoShards = { transaction: await begin() };
     await tx.commit({ transaction: twoShards.transaction, writes: [increment(c, a, 1), increment(c, b, 1)] });
+    const empty = { transaction: await begin() };
     await tx.commit({ transaction: empty.transaction });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
     for (const transaction of [oneShard.transaction, twoShards.transaction]) {
       await expectCode(tx.commit({ transaction, writes: [increment(c, b, 10)] }), 9 /* FAILED_PRECONDITION */, /commits once: begin a new one \(its commit with other reads or writes came first\)/);
     }
