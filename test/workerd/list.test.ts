@@ -80,7 +80,8 @@ describe("listing", () => {
     await expectCode(db.listDocuments({ collection: "small", pageToken: nextPageToken }), Code.InvalidArgument, /different request/);
   });
 
-  it("ExportDocuments streams a whole collection in batches", async () => {
+  // A whole-suite run shares its workerd with the resharding tests, which can hold the one thread for seconds.
+  it("ExportDocuments streams a whole collection in batches", { timeout: 30_000 }, async () => {
     const ids = await fill("export", 130);
     const batches: number[] = [];
     const exported: string[] = [];
