@@ -4,14 +4,16 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DocumentReference } from "./DocumentReference.js";
-import { snapshot, writeOutcome, wirePrecondition, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
-import { DELETE_ALL_STEPS_MAX, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
+import { snapshot, writeOutcome, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
+import { DELETE_ALL_BATCH_SIZE_MAX, DELETE_ALL_STEPS_MAX, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
+import { checkOptions } from "./options.js";
 import type { ListenOptions } from "./listen.js";
 import type { QuerySnapshot } from "./listen-view.js";
 import { QueryBuilder } from "./QueryBuilder.js";
 import type { Services } from "./services.js";
 import type { DocumentData } from "./value-codec.js";
-import { createWrite, deleteWrite, setWrite, updateWrite, wireData, wireFields, wirePatch, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+import { createWrite, deleteWrite, setWrite, updatePrecondition, updateWrite, wireData, wireFields, wirePatch, writePrecondition, type UpdateOptions, type WireWrite, type WriteOptions } from "./writes.js";
+import { pageSizeOf, wholeNumberIn } from "./whole-numbers.js";
 import { OUTCOME_UNKNOWN_CODES, withOutcomeUnknown } from "./Transaction.js";
 import { wasNeverSent } from "./HttpClient.js";
 import type { WithFieldValues } from "./field-value.js";
@@ -22,6 +24,9 @@ export interface ReadOptions {
   select?: string[];
 }
 
+/** Every key of ReadOptions (options.ts refuses any other). */
+const READ_OPTION_NAMES = ["select"] as const satisfies ReadonlyArray<keyof ReadOptions>;
+
 /** Options of Collection.list. */
 export interface ListOptions extends ReadOptions {
   /** Documents per page, 1 to 1000; the server's default (100) when unset. */
@@ -30,6 +35,9 @@ export interface ListOptions extends ReadOptions {
   pageToken?: string;
 }
 
+/** Every key of ListOptions. */
+const LIST_OPTION_NAMES = [...READ_OPTION_NAMES, "pageSize", "pageToken"] as const satisfies ReadonlyArray<keyof ListOptions>;
+
 /** Options of Collection.deleteAll. */
 export interface DeleteAllOptions {
   /** Documents deleted per shard per call, 1 to 500; 500 when unset. */
@@ -37,6 +45,9 @@ export interface DeleteAllOptions {
   /** Called after each step with the number deleted so far. */
   onProgress?: (deleted: number) => void;
 }
+
+/** Every key of DeleteAllOptions. */
+const DELETE_ALL_OPTION_NAMES = ["batchSize", "onProgress"] as const satisfies ReadonlyArray<keyof DeleteAllOptions>;
 
 /** One page of a listing. */
 export interface Page<T extends DocumentData = DocumentData> {
@@ -69,8 +80,9 @@ export class Collection<T extends DocumentData = DocumentData> {
 
   /** Writes a document whole, creating it if it is missing (an upsert). */
   async put(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
+    const precondition = writePrecondition(`put(${this.where(id)})`, options);
     const { data: json, fields, transforms } = wireData(this.where(id), data);
-    const res = await this.services.collection.setDocument({ ref: this.ref(id), data: json, fields, transforms, precondition: wirePrecondition(options?.precondition) });
+    const res = await this.services.collection.setDocument({ ref: this.ref(id), data: json, fields, transforms, precondition });
     return snapshot<T>(required(res.document, "SetDocument"), this.services.decoder);
   }
 
@@ -80,6 +92,7 @@ export class Collection<T extends DocumentData = DocumentData> {
    * "database ") is thrown.
    */
   async get(id: string, options?: ReadOptions): Promise<DocumentSnapshot<T> | null> {
+    checkOptions(`get(${this.where(id)})`, options, READ_OPTION_NAMES);
     try {
       const res = await this.services.collection.getDocument({ ref: this.ref(id), mask: mask(options?.select) });
       return snapshot<T>(required(res.document, "GetDocument"), this.services.decoder);
@@ -97,6 +110,7 @@ export class Collection<T extends DocumentData = DocumentData> {
    * again until every id is answered.
    */
   async getMany(ids: string[], options?: ReadOptions): Promise<(DocumentSnapshot<T> | null)[]> {
+    checkOptions(`getMany() on ${this.name}`, options, READ_OPTION_NAMES);
     const out: (DocumentSnapshot<T> | null)[] = [];
     let refs = ids.map((id) => this.ref(id));
     // Each call answers at least one ref, so this ends within ids.length calls.
@@ -126,9 +140,11 @@ export class Collection<T extends DocumentData = DocumentData> {
    * deleted. Not atomic: other readers see the collection shrink.
    */
   async deleteAll(options: DeleteAllOptions = {}): Promise<number> {
+    checkOptions(`deleteAll() on ${this.name}`, options, DELETE_ALL_OPTION_NAMES);
+    const batchSize = options.batchSize === undefined ? undefined : wholeNumberIn(options.batchSize, 1, DELETE_ALL_BATCH_SIZE_MAX, `deleteAll() on ${this.name}: batchSize`, "leave it out for the default");
     let deleted = 0;
     for (let steps = 0; steps < DELETE_ALL_STEPS_MAX; steps++) {
-      const res = await this.services.collection.deleteCollection({ collection: this.name, batchSize: options.batchSize });
+      const res = await this.services.collection.deleteCollection({ collection: this.name, batchSize });
       deleted += Number(res.deletedCount);
       options.onProgress?.(deleted);
       if (res.done) return deleted;
@@ -145,22 +161,25 @@ export class Collection<T extends DocumentData = DocumentData> {
 
   /** Changes fields of an existing document; fails with NOT_FOUND when it is missing. */
   async update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
+    const precondition = updatePrecondition(`update(${this.where(id)})`, options);
     const { patch: wire, transforms } = wirePatch(this.where(id), patch, options?.mask);
-    const res = await this.services.collection.updateDocument({ ref: this.ref(id), patch: wire, transforms, precondition: wirePrecondition(options?.precondition) });
+    const res = await this.services.collection.updateDocument({ ref: this.ref(id), patch: wire, transforms, precondition });
     return snapshot<T>(required(res.document, "UpdateDocument"), this.services.decoder);
   }
 
   /** Deletes a document; true when it existed. */
   async delete(id: string, options?: WriteOptions): Promise<boolean> {
-    const res = await this.services.collection.deleteDocument({ ref: this.ref(id), precondition: wirePrecondition(options?.precondition) });
+    const precondition = writePrecondition(`delete(${this.where(id)})`, options);
+    const res = await this.services.collection.deleteDocument({ ref: this.ref(id), precondition });
     return res.deleted;
   }
 
   /** One page of the collection, in id order. */
   async list(options: ListOptions = {}): Promise<Page<T>> {
+    checkOptions(`list() on ${this.name}`, options, LIST_OPTION_NAMES);
     const res = await this.services.collection.listDocuments({
       collection: this.name,
-      pageSize: options.pageSize,
+      pageSize: pageSizeOf(options.pageSize, `list() on ${this.name}`),
       pageToken: options.pageToken,
       mask: mask(options.select),
     });
@@ -169,6 +188,7 @@ export class Collection<T extends DocumentData = DocumentData> {
 
   /** Every document of the collection, in id order, a page at a time. */
   async *listAll(options: ReadOptions = {}): AsyncIterable<DocumentSnapshot<T>> {
+    checkOptions(`listAll() on ${this.name}`, options, READ_OPTION_NAMES);
     let pageToken = "";
     for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
       const page = await this.list({ ...options, pageSize: PAGE_SIZE_MAX, pageToken });
@@ -221,6 +241,9 @@ export interface BatchCommitOptions {
   /** This call's deadline, in ms, instead of the client's `timeoutMs` (a large batch may need longer). */
   timeoutMs?: number;
 }
+
+/** Every key of BatchCommitOptions. */
+const BATCH_COMMIT_OPTION_NAMES = ["returnDocuments", "timeoutMs"] as const satisfies ReadonlyArray<keyof BatchCommitOptions>;
 
 /** What to do after a batch's answer was lost: a batch has no id to ask the server about. */
 const LOST_BATCH_HINT = "read the documents to see whether its writes were applied (a batch is sent once)";
@@ -284,6 +307,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * unknown: the batch may have been applied.
    */
   async commitAtomic(options: BatchCommitOptions = {}): Promise<WriteOutcome[]> {
+    checkOptions("batch().commitAtomic()", options, BATCH_COMMIT_OPTION_NAMES);
     // Refused, CommitBatch applied nothing: the batch may be sent again, as a whole or per shard.
     const res = await this.send(() => this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs }), true);
     return res.results.map((r) => writeOutcome(r, this.services.decoder));
@@ -298,6 +322,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * response limit (3 MiB). `timeoutMs` and a lost answer as commitAtomic's.
    */
   async commit(options: BatchCommitOptions = {}): Promise<BatchWriteOutcome[]> {
+    checkOptions("batch().commit()", options, BATCH_COMMIT_OPTION_NAMES);
     const res = await this.send(() => this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs }), false);
     return res.statuses.map((status, i) => {
       const result = res.results[i];

@@ -9,7 +9,7 @@ import type { DocumentData } from "./value-codec.js";
 import type { ConnectError } from "@connectrpc/connect";
 import type { Collection } from "./Collection.js";
 import type { DocumentSnapshot } from "./documents.js";
-import { listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
+import { checkListenOptions, listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
 import { documentOrder } from "./listen-order.js";
 import { ListenView, type DocumentChangeType } from "./listen-view.js";
 import type { Services } from "./services.js";
@@ -84,6 +84,7 @@ export class DocumentReference<T extends DocumentData = DocumentData> {
    * without one); nothing is called after unsubscribing.
    */
   onSnapshot(onNext: (snapshot: DocumentListenSnapshot<T>) => void, onError?: (error: ConnectError) => void, options: Omit<ListenOptions, "signal"> = {}): () => void {
+    checkListenOptions(`onSnapshot() on ${this.path}`, options);
     return subscribe((signal) => this.listen({ ...options, signal }), onNext, onError);
   }
 }

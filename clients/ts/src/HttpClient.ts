@@ -149,8 +149,33 @@ const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * The errors fetch() rejected with in the browser build (failedFetch):
+ * fetch says only TypeError ("Failed to fetch", "Load failed", "fetch
+ * failed"), whether the connection was refused, reset or cut mid-answer,
+ * so the request may have been carried out.
+ */
+const failedFetches = new WeakSet<object>();
+
+/**
+ * `fetch`, with the TypeErrors it rejects with marked as a failed
+ * connection (outcomeUnknownIfCut), for the browser build's Connect-Web
+ * transport. Only fetch's own rejection, before any response, is marked:
+ * a TypeError elsewhere (a bug, a bad header) stays what it is. Without
+ * this a browser's network failure was UNKNOWN "fetch failed": reads were
+ * not retried and a lost commit did not say its outcome was unknown.
+ */
+export function fetchMarkingFailures(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  return (input, init) =>
+    fetch(input, init).catch((err: unknown) => {
+      if (err instanceof TypeError) failedFetches.add(err);
+      throw err;
+    });
+}
+
+/**
  * `error` as UNAVAILABLE "outcome unknown" when it is the connection's, not
- * the server's (a Node error code in its cause chain); else unchanged.
+ * the server's (a Node error code in its cause chain, or in browsers a
+ * failed fetch); else unchanged.
  * UNAVAILABLE is retried only for idempotent calls (retry-policy.ts), and
  * runTransaction does not run a transaction again on it, so a commit whose
  * answer was lost is never applied twice by the SDK.
@@ -158,8 +183,9 @@ const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
 export function outcomeUnknownIfCut(error: ConnectError): ConnectError {
   const code = connectionErrorCode(error);
   if (code === null) return error;
+  const what = code === FETCH_FAILED ? `the request failed before an answer arrived (${error.rawMessage}; fetch does not say whether it was sent)` : `the connection broke before the answer arrived (${code}: ${error.rawMessage})`;
   return new ConnectError(
-    `the connection broke before the answer arrived (${code}: ${error.rawMessage}): the call's outcome is unknown; a write or commit may have been applied`,
+    `${what}: the call's outcome is unknown; a write or commit may have been applied`,
     Code.Unavailable,
     error.metadata,
     undefined,
@@ -179,6 +205,9 @@ export function unavailableIfCut(error: ConnectError): ConnectError {
   return new ConnectError(`the connection broke while the stream was open (${code}: ${error.rawMessage})`, Code.Unavailable, error.metadata, undefined, error);
 }
 
+/** connectionErrorCode's name for a failed fetch (browsers give no code). */
+const FETCH_FAILED = "fetch failed";
+
 /** The Node error code of a broken connection in `error`'s cause chain (for the codes Connect reports it under), or null. */
 function connectionErrorCode(error: ConnectError): string | null {
   if (error.code !== Code.Aborted && error.code !== Code.Internal && error.code !== Code.Unknown) return null;
@@ -186,6 +215,7 @@ function connectionErrorCode(error: ConnectError): string | null {
   for (let depth = 0; depth < 8 && typeof cause === "object" && cause !== null; depth++) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) return code;
+    if (failedFetches.has(cause)) return FETCH_FAILED;
     cause = (cause as { cause?: unknown }).cause;
   }
   return null;

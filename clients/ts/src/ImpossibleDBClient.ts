@@ -9,9 +9,10 @@ import { Code, ConnectError, type Interceptor, type Transport } from "@connectrp
 import { Collection } from "./Collection.js";
 import { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
 import { COLLECTIONS_PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
-import { backoffMs, retryPolicy, sleep, type RetryOptions } from "./retry-policy.js";
+import { checkOptions } from "./options.js";
+import { backoffMs, RETRY_OPTION_NAMES, retryPolicy, sleep, type RetryOptions } from "./retry-policy.js";
 import { createServices, type Services } from "./services.js";
-import { Transaction, type TransactionOptions } from "./Transaction.js";
+import { Transaction, TRANSACTION_OPTION_NAMES, type TransactionOptions } from "./Transaction.js";
 import type { DocumentData } from "./value-codec.js";
 
 /** Where the client connects when neither the constructor nor IMPOSSIBLEDB_URL says: `npm start`'s Worker. */
@@ -69,9 +70,9 @@ export interface ImpossibleDBClientOptions {
 }
 
 /** Every option ImpossibleDBClient takes; any other key is refused (a misspelt `url` would otherwise connect elsewhere without a word). */
-const CLIENT_OPTION_NAMES: ReadonlySet<string> = new Set([
+const CLIENT_OPTION_NAMES = [
   "baseUrl", "httpVersion", "headers", "apiKey", "database", "timeoutMs", "streamTimeoutMs", "retry", "transport", "onRetry", "timestamps", "values",
-] satisfies ReadonlyArray<keyof ImpossibleDBClientOptions>);
+] as const satisfies ReadonlyArray<keyof ImpossibleDBClientOptions>;
 
 /** Common names for the server's address in other clients, and what this one calls it. */
 const CLIENT_OPTION_HINTS: Readonly<Record<string, string>> = { url: "baseUrl", endpoint: "baseUrl", baseURL: "baseUrl", host: "baseUrl", address: "baseUrl", key: "apiKey", token: "apiKey", timeout: "timeoutMs" };
@@ -92,6 +93,9 @@ export interface RunTransactionOptions extends TransactionOptions {
   retry?: RetryOptions;
 }
 
+/** Every option runTransaction takes. */
+const RUN_TRANSACTION_OPTION_NAMES = [...TRANSACTION_OPTION_NAMES, "attemptsMax", "retry"] as const satisfies ReadonlyArray<keyof RunTransactionOptions>;
+
 /** Builds the platform's transport. */
 export type TransportFactory = (options: { baseUrl: string; httpVersion?: "1.1" | "2"; interceptors: Interceptor[] }) => Transport;
 
@@ -107,11 +111,8 @@ export class BaseImpossibleDBClient {
 
   /** @throws TypeError for an option this client does not know (a JavaScript caller's typo), naming it. */
   constructor(options: ImpossibleDBClientOptions, platformTransport: TransportFactory) {
-    for (const name of Object.keys(options)) {
-      if (CLIENT_OPTION_NAMES.has(name)) continue;
-      const hint = CLIENT_OPTION_HINTS[name];
-      throw new TypeError(`ImpossibleDBClient: unknown option ${JSON.stringify(name)}${hint === undefined ? "" : `; did you mean ${hint}?`} (options: ${[...CLIENT_OPTION_NAMES].join(", ")})`);
-    }
+    checkOptions("ImpossibleDBClient", options, CLIENT_OPTION_NAMES, CLIENT_OPTION_HINTS);
+    if (options.retry !== false) checkOptions("ImpossibleDBClient: retry", options.retry, RETRY_OPTION_NAMES);
     this.baseUrl = options.baseUrl ?? environmentBaseUrl() ?? DEFAULT_BASE_URL;
     const apiKey = options.apiKey ?? environmentVariable("IMPOSSIBLEDB_API_KEY");
     const headers = { ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }), ...options.headers };
@@ -152,7 +153,7 @@ export class BaseImpossibleDBClient {
 
   /** A new transaction; nothing is sent until its first read or commit. */
   createTransaction(options?: TransactionOptions): Transaction {
-    return new Transaction(this.services, options);
+    return new Transaction(this.services, checkOptions("createTransaction()", options, TRANSACTION_OPTION_NAMES));
   }
 
   /**
@@ -172,10 +173,13 @@ export class BaseImpossibleDBClient {
    * runTransaction reject).
    */
   async runTransaction<R>(fn: (tx: Transaction) => Promise<R> | R, options: RunTransactionOptions = {}): Promise<R> {
+    checkOptions("runTransaction()", options, RUN_TRANSACTION_OPTION_NAMES);
+    checkOptions("runTransaction(): retry", options.retry, RETRY_OPTION_NAMES);
     const policy = retryPolicy({ ...this.retry, ...options.retry, attemptsMax: options.attemptsMax ?? TRANSACTION_ATTEMPTS_MAX_DEFAULT });
+    const txOptions: TransactionOptions = { readOnly: options.readOnly, timeoutMs: options.timeoutMs, retryOf: options.retryOf };
     let previousId: string | undefined;
     for (let attempt = 1; ; attempt++) {
-      const tx = this.createTransaction(previousId === undefined ? options : { ...options, retryOf: previousId });
+      const tx = this.createTransaction(previousId === undefined ? txOptions : { ...txOptions, retryOf: previousId });
       try {
         const value = await fn(tx);
         // `fn` may have committed (or rolled back) the transaction itself:

@@ -20,8 +20,10 @@ import {
   type QuerySchema,
 } from "./gen/impossibledb/v1/query_pb.js";
 import type { SearchQuerySchema } from "./gen/impossibledb/v1/search_pb.js";
-import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
-import { listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
+import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, QUERY_COUNT_MAX } from "./limits.js";
+import { checkOptions, suggestion } from "./options.js";
+import { pageSizeOf, wholeNumberIn } from "./whole-numbers.js";
+import { checkListenOptions, listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
 import { documentOrder, splitFieldPath } from "./listen-order.js";
 import { ListenView, type QuerySnapshot } from "./listen-view.js";
 import type { Services } from "./services.js";
@@ -44,6 +46,25 @@ const OPERATORS: Record<WhereOperator, FieldFilter_Operator> = {
   "array-contains": FieldFilter_Operator.ARRAY_CONTAINS,
   "array-contains-any": FieldFilter_Operator.ARRAY_CONTAINS_ANY,
   exists: FieldFilter_Operator.EXISTS,
+};
+
+/** The operators where() takes, in the order error messages list them. */
+const OPERATOR_NAMES = Object.keys(OPERATORS) as readonly WhereOperator[];
+
+/**
+ * Operators from SQL, JavaScript, MongoDB and other clients, and the one
+ * this SDK spells for them (`=` is SQL's and AIP-160's equality; filter()
+ * takes AIP-160 text).
+ */
+const OPERATOR_HINTS: Readonly<Record<string, WhereOperator>> = {
+  "=": "==", "===": "==", eq: "==", $eq: "==", is: "==",
+  "<>": "!=", "!==": "!=", ne: "!=", $ne: "!=", "is not": "!=",
+  "=>": ">=", "=<": "<=", gt: ">", $gt: ">", gte: ">=", $gte: ">=", ge: ">=", lt: "<", $lt: "<", lte: "<=", $lte: "<=", le: "<=",
+  $in: "in", "any-of": "in",
+  "not in": "not-in", not_in: "not-in", notin: "not-in", notIn: "not-in", nin: "not-in", $nin: "not-in", "!in": "not-in",
+  contains: "array-contains", includes: "array-contains", has: "array-contains", array_contains: "array-contains", arrayContains: "array-contains",
+  "contains-any": "array-contains-any", containsAny: "array-contains-any", array_contains_any: "array-contains-any", arrayContainsAny: "array-contains-any",
+  exist: "exists", $exists: "exists", "is not null": "exists",
 };
 
 /** An aggregate to compute: build one with count(), sum(), avg(), min() or max(). */
@@ -84,7 +105,6 @@ export interface AggregateGroup {
   values: Record<string, TypedValue>;
 }
 
-/** One page of query results. */
 /** One result of a search: the document, its BM25 score, its distance and its highlighted snippets. */
 export interface SearchResult<T extends DocumentData = DocumentData> {
   readonly doc: DocumentSnapshot<T>;
@@ -95,7 +115,10 @@ export interface SearchResult<T extends DocumentData = DocumentData> {
   /**
    * Per text field that matched, a snippet of its original text with each
    * match between `<mark>` and `</mark>` (when `highlight` was asked for).
-   * Nothing else is escaped: escape the text before rendering it as HTML.
+   * A snippet is HTML, ready to render as it is: the server escapes the
+   * text (`&`, `<`, `>`, `"`, `'` become entities; `R&D` comes back as
+   * `<mark>R</mark>&amp;<mark>D</mark>`), so do not escape it again (see
+   * docs/search.md). For plain text, drop the tags and decode the entities.
    */
   readonly highlights: Record<string, string>;
 }
@@ -126,6 +149,23 @@ export interface SearchOptions {
   readonly highlight?: boolean;
 }
 
+/** Every key of SearchOptions (options.ts refuses any other). */
+const SEARCH_OPTION_NAMES = ["exact", "highlight"] as const satisfies ReadonlyArray<keyof SearchOptions>;
+
+/** Options of QueryBuilder.page(). */
+export interface PageOptions {
+  /** Documents per page, 1 to 1000; the server's default (100) when unset. */
+  pageSize?: number;
+  /** The nextPageToken of the previous page. */
+  pageToken?: string;
+  /** Also return how the query ran (QueryPage.plan). */
+  explain?: boolean;
+}
+
+/** Every key of PageOptions. */
+const PAGE_OPTION_NAMES = ["pageSize", "pageToken", "explain"] as const satisfies ReadonlyArray<keyof PageOptions>;
+
+/** One page of query results. */
 export interface QueryPage<T extends DocumentData = DocumentData> {
   documents: DocumentSnapshot<T>[];
   /** With search(): one result per document, in the same order; empty otherwise. */
@@ -181,8 +221,11 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
   where(field: string, op: WhereOperator, value?: TypedValue): this {
     // `op` may come from untyped code: an inherited name such as "constructor" is no operator.
     const operator = Object.hasOwn(OPERATORS, op) ? OPERATORS[op] : undefined;
-    if (operator === undefined) throw new ConnectError(`unknown operator ${JSON.stringify(op)}`, Code.InvalidArgument);
-    const where = `query on ${this.collection}: where(${JSON.stringify(field)}, "${op}", value)`;
+    const where = `query on ${this.collection}: where(${JSON.stringify(field)}, ${JSON.stringify(op)}, value)`;
+    if (operator === undefined) {
+      const hint = typeof op === "string" ? (Object.hasOwn(OPERATOR_HINTS, op.trim()) ? OPERATOR_HINTS[op.trim()] : suggestion(op.trim(), OPERATOR_NAMES)) : undefined;
+      throw new ConnectError(`${where}: unknown operator ${JSON.stringify(op)}${hint === undefined ? "" : `; did you mean "${hint}"?`} (operators: ${OPERATOR_NAMES.join(", ")})`, Code.InvalidArgument);
+    }
     // Only "exists" takes no value; an undefined operand elsewhere is a
     // mistake the server would see as a missing value.
     if (value === undefined && op !== "exists") throw new TypeError(`${where}: the value is undefined; "${op}" needs one (null compares with null)`);
@@ -216,15 +259,23 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
     return this;
   }
 
-  /** Returns at most `n` documents in all. */
+  /**
+   * Returns at most `n` documents in all, 1 or more: to return every
+   * document, leave limit() out.
+   * @throws RangeError for 0 (on the wire 0 means no limit, so `limit(0)`
+   * returned every document), a fraction, or more than 2^31-1.
+   */
   limit(n: number): this {
-    this.limitCount = nonNegative(n, "limit");
+    this.limitCount = wholeNumberIn(n, 1, QUERY_COUNT_MAX, `query on ${this.collection}: limit()`, "leave limit() out for no limit");
     return this;
   }
 
-  /** Skips the first `n` matching documents. */
+  /**
+   * Skips the first `n` matching documents (0, the default, skips none).
+   * @throws RangeError for a negative number, a fraction, or more than 2^31-1.
+   */
   offset(n: number): this {
-    this.offsetCount = nonNegative(n, "offset");
+    this.offsetCount = wholeNumberIn(n, 0, QUERY_COUNT_MAX, `query on ${this.collection}: offset()`);
     return this;
   }
 
@@ -245,6 +296,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    *   const hits = await db.collection("articles").query().search("quick fox", { highlight: true }).limit(10).hits();
    */
   search(text: string, options: SearchOptions = {}): this {
+    checkOptions("search()", options, SEARCH_OPTION_NAMES);
     if (typeof text !== "string" || text.trim() === "") throw new ConnectError("search(): the text must be a non-empty string", Code.InvalidArgument);
     this.searched = { text, exact: options.exact ?? false, highlight: options.highlight ?? false };
     return this;
@@ -324,8 +376,10 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
   }
 
   /** Runs the query and returns one page. */
-  async page(options: { pageSize?: number; pageToken?: string; explain?: boolean } = {}): Promise<QueryPage<T>> {
-    const res = await this.services.query.runQuery({ query: this.toProto(), pageSize: options.pageSize, pageToken: options.pageToken, explain: options.explain });
+  async page(options: PageOptions = {}): Promise<QueryPage<T>> {
+    checkOptions(`page() on ${this.collection}`, options, PAGE_OPTION_NAMES);
+    const pageSize = pageSizeOf(options.pageSize, `page() on ${this.collection}`);
+    const res = await this.services.query.runQuery({ query: this.toProto(), pageSize, pageToken: options.pageToken, explain: options.explain });
     const documents = res.documents.map((d) => snapshot<T>(d, this.services.decoder));
     const hits = res.hits.map((h, i) => ({ doc: documents[i]!, score: h.score, distanceMeters: h.distanceMeters, highlights: { ...h.highlights } }));
     return { documents, hits, nextPageToken: res.nextPageToken, plan: res.plan };
@@ -333,6 +387,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
 
   /** Runs the query and yields documents as the shards' results merge. */
   async *stream(options: { signal?: AbortSignal } = {}): AsyncIterable<DocumentSnapshot<T>> {
+    checkOptions(`stream() on ${this.collection}`, options, ["signal"]);
     for await (const msg of this.services.query.streamQuery({ query: this.toProto() }, { signal: options.signal })) {
       if (msg.result.case === "document") yield snapshot<T>(msg.result.value, this.services.decoder);
     }
@@ -360,6 +415,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    *   for await (const snap of db.collection("users").query().where("age", ">", 21).listen()) render(snap.docs);
    */
   listen(options: ListenOptions = {}): AsyncIterable<QuerySnapshot<T>> {
+    checkListenOptions(`listen() on ${this.collection}`, options);
     const unselected = this.selected === undefined ? [] : this.orderBy.filter((o) => !covers(this.selected!, o.field));
     if (unselected.length > 0) {
       throw new ConnectError(`listen(): select() must include the sort fields (${unselected.map((o) => o.field).join(", ")}), or snapshots could not be kept in query order`, Code.InvalidArgument);
@@ -377,15 +433,21 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    * (console.error without one); nothing is called after unsubscribing.
    */
   onSnapshot(onNext: (snapshot: QuerySnapshot<T>) => void, onError?: (error: ConnectError) => void, options: Omit<ListenOptions, "signal"> = {}): () => void {
+    checkListenOptions(`onSnapshot() on ${this.collection}`, options);
     return subscribe((signal) => this.listen({ ...options, signal }), onNext, onError);
   }
 
   /**
    * Computes aggregates over the matching documents, optionally grouped:
    * `aggregate({ n: count(), meanAge: avg("age") }, { groupBy: ["status"] })`.
-   * Sort, limit, offset and select do not apply to aggregations.
+   * An aggregation counts the whole filtered result: a query with sort(),
+   * limit(), offset() or select() (or search(), near(), within()) is
+   * refused with INVALID_ARGUMENT, as the server refuses it, rather than
+   * computed over every matching document while looking limited.
    */
   async aggregate(specs: Record<string, AggregateSpec>, options: { groupBy?: string[] } = {}): Promise<AggregateGroup[]> {
+    checkOptions(`aggregate() on ${this.collection}`, options, ["groupBy"]);
+    this.assertAggregatable();
     const query = { collection: this.collection, where: combine(this.filters), filter: this.aip160 };
     const aggregations = Object.entries(specs).map(([alias, spec]) => {
       // As in where(): only the table's own entries are functions, whatever untyped code passes.
@@ -395,6 +457,30 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
     const res = await this.services.query.runAggregationQuery({ query, aggregations, groupBy: options.groupBy ?? [] });
     const counts = new Set(Object.entries(specs).filter(([, spec]) => spec.fn === "count").map(([alias]) => alias));
     return res.groups.map((g) => aggregateGroup(g, counts, this.services.decoder));
+  }
+
+  /**
+   * Refuses what RunAggregationQuery refuses (query-spec.ts on the server:
+   * "an aggregation's query must leave order_by, limit, offset and select
+   * unset"; search is RunQuery's): aggregate() sent only the filters, so
+   * `sort("i").limit(5).aggregate({ n: count() })` counted every document.
+   */
+  private assertAggregatable(): void {
+    const set = [
+      this.orderBy.length > 0 ? "sort()" : undefined,
+      this.limitCount !== 0 ? "limit()" : undefined,
+      this.offsetCount !== 0 ? "offset()" : undefined,
+      this.selected !== undefined ? "select()" : undefined,
+    ].filter((s) => s !== undefined);
+    if (set.length > 0) {
+      throw new ConnectError(
+        `aggregate() on ${this.collection}: an aggregation counts the whole filtered result, so its query must leave sort, limit, offset and select unset; remove ${set.join(", ")} (keep where() and filter())`,
+        Code.InvalidArgument,
+      );
+    }
+    if (this.searched !== undefined || this.geo !== undefined) {
+      throw new ConnectError(`aggregate() on ${this.collection}: search(), near() and within() are not supported by aggregations; use execute(), hits() or page()`, Code.InvalidArgument);
+    }
   }
 }
 
@@ -429,11 +515,6 @@ function covers(selected: readonly string[], field: string): boolean {
     const segments = splitFieldPath(path);
     return segments.length <= target.length && segments.every((s, i) => s === target[i]);
   });
-}
-
-function nonNegative(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 0) throw new ConnectError(`${what} must be a whole number >= 0, got ${n}`, Code.InvalidArgument);
-  return n;
 }
 
 /** A GeoPoint in the wire's form; a TypeError for anything but finite numbers. */

@@ -36,6 +36,7 @@ import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, ty
 import type { WithFieldValues } from "./field-value.js";
 import type { DocumentData } from "./value-codec.js";
 import { wasNeverSent } from "./HttpClient.js";
+import { checkOptions, describe } from "./options.js";
 
 /** Options of a transaction. */
 export interface TransactionOptions {
@@ -50,6 +51,15 @@ export interface TransactionOptions {
    */
   retryOf?: string;
 }
+
+/** Every key of TransactionOptions (options.ts refuses any other). */
+export const TRANSACTION_OPTION_NAMES = ["readOnly", "timeoutMs", "retryOf"] as const satisfies ReadonlyArray<keyof TransactionOptions>;
+
+/** Every key of CommitOptions. */
+const COMMIT_OPTION_NAMES = ["timeoutMs"] as const satisfies ReadonlyArray<keyof CommitOptions>;
+
+/** The longest transaction timeoutMs the SDK sends: far above the server's 60 s, and a whole number of seconds an int64 holds exactly. */
+const TRANSACTION_TIMEOUT_MS_MAX = Number.MAX_SAFE_INTEGER;
 
 /** What commit() did. */
 export interface CommitOutcome {
@@ -132,7 +142,15 @@ export class Transaction {
   constructor(
     private readonly services: Services,
     private readonly options: TransactionOptions = {},
-  ) {}
+  ) {
+    const timeoutMs = options.timeoutMs;
+    // A transaction's timeout goes out as a Duration (int64 seconds, int32
+    // nanos): NaN or a fraction of a nanosecond would fail its serialization
+    // as INTERNAL, so it is checked here.
+    if (timeoutMs !== undefined && !(typeof timeoutMs === "number" && timeoutMs > 0 && timeoutMs <= TRANSACTION_TIMEOUT_MS_MAX)) {
+      throw new RangeError(`transaction: timeoutMs must be a number of ms > 0, got ${describe(timeoutMs)}`);
+    }
+  }
 
   /** Queues a read of a document; made, and its version validated, at commit(). */
   read(collection: string, id: string): this {
@@ -186,6 +204,11 @@ export class Transaction {
    * unknown. `options.timeoutMs` is this commit's deadline.
    */
   commit(options: CommitOptions = {}): Promise<CommitOutcome> {
+    try {
+      checkOptions("commit()", options, COMMIT_OPTION_NAMES);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
       return Promise.reject(new RangeError(`commit(): timeoutMs must be a number of ms > 0, got ${options.timeoutMs}`));
     }
@@ -382,6 +405,7 @@ export class Transaction {
   }
 }
 
+/** A positive number of ms (checked by the constructor) as a Duration: whole nanoseconds, as int32 nanos must be. */
 function durationOf(ms: number) {
-  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+  return { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.floor((ms % 1000) * 1_000_000) };
 }

@@ -6,6 +6,8 @@ import { toJson } from "@bufbuild/protobuf";
 import { timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { Value as WireTypedValue, Document, Precondition as WirePrecondition, WriteResult as WireWriteResult } from "./gen/impossibledb/v1/document_pb.js";
 import type { Value as WireJsonValue } from "@bufbuild/protobuf/wkt";
+import { INT64_MAX } from "./limits.js";
+import { checkOptions, describe } from "./options.js";
 import { decodeFields, decodeValue, type DocumentData, type TypedValue, type ValueDecoder } from "./value-codec.js";
 
 /** A stored document as read or written. */
@@ -30,8 +32,21 @@ export interface DocumentSnapshot<T extends DocumentData = DocumentData> {
   updateTime?: Date;
 }
 
-/** A condition checked atomically with a write; it fails with FAILED_PRECONDITION. */
-export type Precondition = { exists: boolean } | { version: bigint };
+/**
+ * A condition checked atomically with a write; it fails with
+ * FAILED_PRECONDITION. Exactly one of: `exists` (true: the document must
+ * exist; false: it must not), or `version` (the document must be at exactly
+ * this version: a DocumentSnapshot's `version`, a bigint; a safe integer
+ * number or a decimal string is taken too), from 1 to 2^63-1. Anything else
+ * is refused before it is sent (see checkedPrecondition).
+ */
+export type Precondition = { exists: boolean } | { version: bigint | number | string };
+
+/** The members a precondition may have. */
+const PRECONDITION_FIELDS = ["exists", "version"] as const;
+
+/** Spellings of a precondition's members that other clients use, and this SDK's. */
+const PRECONDITION_HINTS: Readonly<Record<string, string>> = { exist: "exists", mustExist: "exists", must_exist: "exists", ifVersion: "version", lastUpdateTime: "version", updateTime: "version" };
 
 /** What one write of a transaction or batch did. */
 export interface WriteOutcome {
@@ -95,9 +110,43 @@ export function transformResults(json: readonly WireJsonValue[], typed: readonly
   return json.map((v) => toJson(ValueSchema, v));
 }
 
-/** The wire form of a precondition. */
-export function wirePrecondition(p: Precondition | undefined): Pick<WirePrecondition, "condition"> | undefined {
+/**
+ * The wire form of a precondition, checked first: a precondition goes
+ * into a oneof of a bool and an int64, and a value neither holds (`version:
+ * "abc"`, a fraction, past 2^63-1) failed protobuf's serialization as
+ * INTERNAL, while a misspelt member (`{ exist: false }`, `{ versoin: 1n }`)
+ * sent no condition at all and the write went through unchecked. `where`
+ * names the call in the error (`update(users/alice)`).
+ * @throws TypeError for a precondition of the wrong shape (not an object,
+ * an unknown member, neither or both of exists and version, a value of the
+ * wrong type), RangeError for a version outside 1..2^63-1; each names the field.
+ */
+export function wirePrecondition(p: Precondition | undefined, where: string): Pick<WirePrecondition, "condition"> | undefined {
   if (p === undefined) return undefined;
-  if ("exists" in p) return { condition: { case: "exists", value: p.exists } };
-  return { condition: { case: "version", value: p.version } };
+  const at = `${where}: precondition`;
+  checkOptions<Record<string, unknown>>(at, p as unknown as Record<string, unknown>, PRECONDITION_FIELDS, PRECONDITION_HINTS, "field");
+  const has = PRECONDITION_FIELDS.filter((name) => Object.hasOwn(p, name) && (p as Record<string, unknown>)[name] !== undefined);
+  if (has.length !== 1) throw new TypeError(`${at} must have exactly one of exists and version, got ${has.length === 0 ? "neither" : "both"} ({ exists: boolean } or { version })`);
+  if ("exists" in p && p.exists !== undefined) {
+    if (typeof p.exists !== "boolean") throw new TypeError(`${at}.exists must be true or false, got ${describe(p.exists)}`);
+    return { condition: { case: "exists", value: p.exists } };
+  }
+  return { condition: { case: "version", value: preconditionVersion((p as { version: unknown }).version, `${at}.version`) } };
+}
+
+/** A precondition's version as a bigint in 1..INT64_MAX (the contract's `gt = 0`): from a bigint, a safe integer or a decimal string. */
+function preconditionVersion(value: unknown, at: string): bigint {
+  let version: bigint;
+  if (typeof value === "bigint") version = value;
+  else if (typeof value === "number" && Number.isSafeInteger(value)) version = BigInt(value);
+  else if (typeof value === "string" && /^-?[0-9]+$/.test(value)) version = BigInt(value);
+  else {
+    const why = typeof value === "number" ? (Number.isInteger(value) ? " (past 2^53 a number is not exact: pass the bigint the read returned)" : " (not a whole number)") : "";
+    throw new TypeError(`${at} must be a whole number (a bigint, as DocumentSnapshot.version is; a safe integer or a decimal string), got ${describe(value)}${why}`);
+  }
+  if (version < 1n || version > INT64_MAX) {
+    const hint = version === 0n ? "; no document is at version 0: for one that must not exist, use { exists: false }" : "";
+    throw new RangeError(`${at} must be from 1 to 2^63-1, got ${version}${hint}`);
+  }
+  return version;
 }

@@ -38,6 +38,12 @@ export const PAGES_PER_CALL_MAX = 1_000;
 /** The server's largest ListCollections page; listCollections asks for pages this big. */
 export const COLLECTIONS_PAGE_SIZE_MAX = 1_000;
 
+/** The most documents one step of Collection.deleteAll deletes per shard (DeleteCollectionRequest.batch_size's bound); also its default. */
+export const DELETE_ALL_BATCH_SIZE_MAX = 500;
+
+/** The largest limit() and offset() (int32 fields on the wire: a larger number would fail the request's serialization). */
+export const QUERY_COUNT_MAX = 2 ** 31 - 1;
+
 /**
  * Calls Collection.deleteAll makes before giving up: each deletes up to 500
  * documents per shard, so this covers 50 million documents per shard.

@@ -24,7 +24,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { ListenResponse } from "./gen/impossibledb/v1/query_service_pb.js";
 import { LISTEN_BACKOFF_INITIAL_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT, LISTEN_IDLE_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
 import type { ListenView, QuerySnapshot } from "./listen-view.js";
-import { backoffMs, retryPolicy, sleep as realSleep, type RetryOptions } from "./retry-policy.js";
+import { backoffMs, RETRY_OPTION_NAMES, retryPolicy, sleep as realSleep, type RetryOptions } from "./retry-policy.js";
+import { checkOptions } from "./options.js";
 
 /** Options of a listener. */
 export interface ListenOptions {
@@ -60,6 +61,19 @@ export interface ListenOptions {
    * (45 s) when unset; 0 turns the watchdog off.
    */
   idleTimeoutMs?: number;
+}
+
+/** Every key of ListenOptions (options.ts refuses any other). */
+const LISTEN_OPTION_NAMES = ["signal", "reconnect", "onReconnect", "sleep", "idleTimeoutMs"] as const satisfies ReadonlyArray<keyof ListenOptions>;
+
+/**
+ * Refuses a listener's unknown options, and its `reconnect` options' (a
+ * misspelt `reconect` would keep the defaults without a word). `where`
+ * names the call (`listen()`, `onSnapshot()`).
+ */
+export function checkListenOptions(where: string, options: ListenOptions | undefined): void {
+  checkOptions(where, options, LISTEN_OPTION_NAMES, { retry: "reconnect", onRetry: "onReconnect", timeoutMs: "idleTimeoutMs" });
+  checkOptions(`${where}: reconnect`, options?.reconnect, RETRY_OPTION_NAMES);
 }
 
 /** Opens one Listen stream, resuming after `resumeToken` when it is not empty. */
@@ -116,6 +130,7 @@ export function isUnreachable(error: ConnectError, delivered: boolean): boolean 
  * cannot be reached is retried until `options.signal` aborts).
  */
 export async function* listenSnapshots<T extends DocumentData>(open: OpenListen, view: ListenView<T>, options: ListenOptions = {}): AsyncGenerator<QuerySnapshot<T>> {
+  checkListenOptions("listen()", options);
   const policy = retryPolicy({
     attemptsMax: LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT,
     initialBackoffMs: LISTEN_BACKOFF_INITIAL_MS_DEFAULT,

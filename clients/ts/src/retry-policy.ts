@@ -20,6 +20,9 @@ export interface RetryOptions {
   random?: () => number;
 }
 
+/** Every key of RetryOptions (options.ts refuses any other). */
+export const RETRY_OPTION_NAMES = ["attemptsMax", "initialBackoffMs", "maxBackoffMs", "random"] as const satisfies ReadonlyArray<keyof RetryOptions>;
+
 /** RetryOptions with every default filled in. */
 export type RetryPolicy = Required<RetryOptions>;
 

@@ -15,6 +15,7 @@ import { encodeFields, type DocumentData, type WireValueInit } from "./value-cod
 import type { DocumentPatchSchema, WriteSchema } from "./gen/impossibledb/v1/document_pb.js";
 import { wirePrecondition, type Precondition } from "./documents.js";
 import { inspectData } from "./values.js";
+import { checkOptions } from "./options.js";
 import { maskWithoutTransforms, splitFieldValues, type WireTransform } from "./field-value.js";
 
 /** A write's options. */
@@ -30,6 +31,31 @@ export interface UpdateOptions extends WriteOptions {
    * removed. Without a mask, the patch's top-level fields are merged.
    */
   mask?: string[];
+}
+
+/** Every key of WriteOptions (options.ts refuses any other). */
+export const WRITE_OPTION_NAMES = ["precondition"] as const satisfies ReadonlyArray<keyof WriteOptions>;
+
+/** Every key of UpdateOptions. */
+export const UPDATE_OPTION_NAMES = ["precondition", "mask"] as const satisfies ReadonlyArray<keyof UpdateOptions>;
+
+/** Names other clients give an update's mask. */
+const UPDATE_OPTION_HINTS: Readonly<Record<string, string>> = { updateMask: "mask", fieldPaths: "mask", fields: "mask", merge: "mask", mergeFields: "mask" };
+
+/**
+ * A write's options, checked: unknown keys refused (a misspelt
+ * `precondtion` would write unconditionally), the precondition's shape and
+ * values too. `what` names the call (`put(users/alice)`).
+ */
+export function writePrecondition(what: string, options: WriteOptions | undefined): ReturnType<typeof wirePrecondition> {
+  checkOptions(what, options, WRITE_OPTION_NAMES);
+  return wirePrecondition(options?.precondition, what);
+}
+
+/** An update's options, checked as writePrecondition's (a misspelt `masks` would merge the whole patch). */
+export function updatePrecondition(what: string, options: UpdateOptions | undefined): ReturnType<typeof wirePrecondition> {
+  checkOptions(what, options, UPDATE_OPTION_NAMES, UPDATE_OPTION_HINTS);
+  return wirePrecondition(options?.precondition, what);
 }
 
 /** A write in the wire's form. */
@@ -54,22 +80,25 @@ export function wireFields(where: string, data: object): WireFields {
 
 /** Replace a document whole, creating it if missing; FieldValues apply after the data. */
 export function setWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
+  const precondition = writePrecondition(`set(${collection}/${id})`, options);
   const { data: value, fields, transforms } = wireData(`${collection}/${id}`, data);
   const operation = fields === undefined ? ({ case: "set", value } as const) : ({ case: "setFields", value: { fields } } as const);
-  return { ref: { collection, id }, operation, transforms, precondition: wirePrecondition(options?.precondition) };
+  return { ref: { collection, id }, operation, transforms, precondition };
 }
 
 /** Create a document; ALREADY_EXISTS when it exists. FieldValues apply after the data. */
 export function createWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
+  const precondition = writePrecondition(`create(${collection}/${id})`, options);
   const { data: value, fields, transforms } = wireData(`${collection}/${id}`, data);
   const operation = fields === undefined ? ({ case: "create", value } as const) : ({ case: "createFields", value: { fields } } as const);
-  return { ref: { collection, id }, operation, transforms, precondition: wirePrecondition(options?.precondition) };
+  return { ref: { collection, id }, operation, transforms, precondition };
 }
 
 /** Change fields of an existing document; NOT_FOUND when it is missing. FieldValues apply after the patch. */
 export function updateWrite(collection: string, id: string, patch: object, options?: UpdateOptions): WireWrite {
+  const precondition = updatePrecondition(`update(${collection}/${id})`, options);
   const { patch: value, transforms } = wirePatch(`${collection}/${id}`, patch, options?.mask);
-  return { ref: { collection, id }, operation: { case: "update", value }, transforms, precondition: wirePrecondition(options?.precondition) };
+  return { ref: { collection, id }, operation: { case: "update", value }, transforms, precondition };
 }
 
 /** An update's patch (DocumentPatch) in the wire's form, and the transforms of its FieldValues. */
@@ -82,5 +111,5 @@ export function wirePatch(where: string, patch: object, mask: string[] | undefin
 
 /** Delete a document; deleting a missing one succeeds. */
 export function deleteWrite(collection: string, id: string, options?: WriteOptions): WireWrite {
-  return { ref: { collection, id }, operation: { case: "delete", value: {} }, precondition: wirePrecondition(options?.precondition) };
+  return { ref: { collection, id }, operation: { case: "delete", value: {} }, precondition: writePrecondition(`delete(${collection}/${id})`, options) };
 }

@@ -303,7 +303,7 @@ describe("QueryBuilder", () => {
 
   it("refuses a bad limit before sending anything", () => {
     const db = client({});
-    expect(() => db.collection("users").query().limit(-1)).toThrow(ConnectError);
+    expect(() => db.collection("users").query().limit(-1)).toThrow(RangeError);
   });
 });
 
