@@ -51,13 +51,21 @@ export function readFilterNumber(text: string, start: number): FilterNumber {
   if (/^-?0\d/.test(literal)) return { ok: false, message: `${literal} is not a number: a filter takes no leading zeros (some languages read them as octal); write ${withoutLeadingZeros(literal)}` };
   const value = Number(literal);
   if (!Number.isFinite(value)) return { ok: false, message: `number ${literal} is out of range` };
-  if (value === 0 && significand(literal).digits !== "") {
-    return { ok: false, message: `number ${literal} is out of range: it is too small for a double and would read as 0` };
-  }
+  if (readsAsZero(literal, value)) return { ok: false, message: `number ${literal} is out of range: it is too small for a double and would read as 0` };
   if (value !== 0 && Math.abs(value) < NORMAL_MIN && !spells(literal, value)) {
     return { ok: false, message: `number ${literal} is out of range: it is too small for a double to hold as written (it would read as ${value})` };
   }
   return { ok: true, value, end: start + literal.length };
+}
+
+/**
+ * True when the decimal `literal` is not zero as written but reads as 0
+ * (`1e-400`): too small for a double. `value` is Number(literal). Shared
+ * with the JSON guard (server/json-timestamps.ts), so a filter and a
+ * document refuse the same literals.
+ */
+export function readsAsZero(literal: string, value = Number(literal)): boolean {
+  return value === 0 && significand(literal).digits !== "";
 }
 
 /** `literal` without the zeros before its first significant whole digit (`-007.5` -> `-7.5`). */

@@ -36,6 +36,7 @@
 import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
 import { DOCUMENT_DEPTH_MAX, FILTER_DEPTH_MAX } from "../limits.js";
 import { isRealDateTime } from "../values/timestamp.js";
+import { readsAsZero } from "../query/filter-number.js";
 
 /**
  * How deep (in nested messages) the walk follows a request. A typed value
@@ -142,7 +143,7 @@ export function jsonRequestProblem(desc: DescMessage, json: unknown, text?: stri
 /** The first literal that is not zero as written but reads as 0, in the filter's words (filter-number.ts). */
 function underflowProblem(literals: readonly string[]): string | undefined {
   for (const literal of literals) {
-    if (Number(literal) === 0 && /[1-9]/.test(literal.split(/[eE]/)[0]!)) {
+    if (readsAsZero(literal)) {
       return `number ${literal} is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)`;
     }
   }
