@@ -55,6 +55,18 @@ const DECIMAL_INT64 = /^-?(?:0|[1-9][0-9]*)$/;
 
 const INT64_SCALARS: ReadonlySet<ScalarType> = new Set([ScalarType.INT64, ScalarType.SINT64, ScalarType.SFIXED64, ScalarType.UINT64, ScalarType.FIXED64]);
 
+/** Protobuf JSON may write a double as a string (`"1e-400"`), which protobuf-es reads with Number: the text scan of JSON numbers does not see it. */
+const DOUBLE_SCALARS: ReadonlySet<ScalarType> = new Set([ScalarType.DOUBLE, ScalarType.FLOAT]);
+
+/** Why a double written as the string `text` would be read as 0 while it is not zero, or undefined. */
+function tooSmallText(text: string): string | undefined {
+  const literal = text.trim();
+  return /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(literal) && readsAsZero(literal) ? `${JSON.stringify(text)}: ${UNDERFLOW_WORDS(literal)}` : undefined;
+}
+
+/** The refusal of a literal too small for a double, in the filter's words (filter-number.ts). */
+const UNDERFLOW_WORDS = (literal: string) => `number ${literal} is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)`;
+
 const INT32_SCALARS: ReadonlySet<ScalarType> = new Set([ScalarType.INT32, ScalarType.SINT32, ScalarType.SFIXED32, ScalarType.UINT32, ScalarType.FIXED32]);
 
 /** The JSON number literals of a request's text, outside strings, for naming a rounded one as sent. */
@@ -143,9 +155,7 @@ export function jsonRequestProblem(desc: DescMessage, json: unknown, text?: stri
 /** The first literal that is not zero as written but reads as 0, in the filter's words (filter-number.ts). */
 function underflowProblem(literals: readonly string[]): string | undefined {
   for (const literal of literals) {
-    if (readsAsZero(literal)) {
-      return `number ${literal} is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)`;
-    }
+    if (readsAsZero(literal)) return UNDERFLOW_WORDS(literal);
   }
   return undefined;
 }
@@ -199,7 +209,9 @@ function scalarProblem(scalar: ScalarType, value: unknown, at: string, literals:
     ? inexactInt64(value, typeof value === "number" && !Number.isSafeInteger(value) ? literals() : [])
     : INT32_SCALARS.has(scalar)
       ? inexactInt32(value)
-      : undefined;
+      : DOUBLE_SCALARS.has(scalar) && typeof value === "string"
+        ? tooSmallText(value)
+        : undefined;
   return why === undefined ? undefined : `${at}: ${why}`;
 }
 

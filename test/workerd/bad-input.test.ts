@@ -227,6 +227,11 @@ describe("limits and bad input", () => {
     const refused = await postJson("SetDocument", '{"ref":{"collection":"lim","id":"tiny"},"data":{"a":1e-400}}');
     expect(refused).toEqual({ status: 400, code: "invalid_argument", message: "request message does not parse: number 1e-400 is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)" });
     await expectAbsent("lim", "tiny");
+    // A typed double may be written as a string in protobuf JSON: it was stored as 0.
+    const typed = await postJson("SetDocument", '{"ref":{"collection":"lim","id":"tiny"},"fields":{"v":{"doubleValue":"1e-400"}}}');
+    expect([typed.status, typed.code]).toEqual([400, "invalid_argument"]);
+    expect(typed.message).toMatch(/fields\.v\.double_value: "1e-400": number 1e-400 is out of range/);
+    await expectAbsent("lim", "tiny");
     // Zero however written, and the least subnormal, are numbers.
     expect((await postJson("SetDocument", '{"ref":{"collection":"lim","id":"tiny"},"data":{"a":0e-400,"b":5e-324}}')).status).toBe(200);
     expect((await db.getDocument({ ref: { collection: "lim", id: "tiny" } })).document!.data).toEqual({ a: 0, b: 5e-324 });

@@ -67,6 +67,12 @@ describe("numbers too small for a double in JSON requests", () => {
     expect(set('{"ref":{"collection":"c","id":"d"},"data":{"a":1e-400}}')).toBe("number 1e-400 is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)");
     expect(set('{"ref":{"collection":"c","id":"d"},"data":{"m":{"list":[0,-2.5e-330]}}}')).toMatch(/^number -2.5e-330 is out of range/);
     for (const ok of ['{"data":{"a":0,"b":-0,"c":0.0,"d":0e-400,"e":5e-324,"f":1e-320,"g":"1e-400"}}']) expect(set(ok), ok).toBeUndefined();
+    // Protobuf JSON may write a double as a string: a typed doubleValue "1e-400" was stored as 0.
+    expect(set('{"ref":{"collection":"c","id":"d"},"fields":{"v":{"doubleValue":"1e-400"}}}')).toBe(
+      'fields.v.double_value: "1e-400": number 1e-400 is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)',
+    );
+    expect(set('{"ref":{"collection":"c","id":"d"},"fields":{"v":{"doubleValue":"-1e-324"}}}')).toMatch(/^fields\.v\.double_value: "-1e-324": number -1e-324 is out of range/);
+    for (const ok of ['"0e-400"', '"5e-324"', '"1.5"', '"NaN"']) expect(set(`{"fields":{"v":{"doubleValue":${ok}}}}`), ok).toBeUndefined();
     const query = '{"query":{"collection":"c","where":{"fieldFilter":{"field":"a","op":"EQUAL","value":{"doubleValue":1e-999}}}}}';
     expect(jsonRequestProblem(RunQueryRequestSchema, JSON.parse(query), query)).toMatch(/^number 1e-999 is out of range/);
   });
