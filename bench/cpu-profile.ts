@@ -8,7 +8,9 @@
  * a search's top 10 (`"open source"`, 190 of bench:search's quick corpus of
  * 10,000 documents: one pass over 8 shards; PROFILE_SEARCH sets another
  * search text, PROFILE_SEARCH_DOCS another corpus size, e.g. 100000 as
- * bench:search's full run). Prints the
+ * bench:search's full run; PROFILE_SEARCH_VARIED=1 a different rare word
+ * each call, exact, as bench:search-ab's cold row; PROFILE_SEARCH_WORDS=1
+ * the same one every call). Prints the
  * functions with the most self time and the files they live in, and writes
  * the whole profile to bench/results/path.cpuprofile (open it in Chrome's
  * DevTools, Performance panel). For finding where the request path spends
@@ -29,7 +31,7 @@ import { QueryService } from "../gen/impossibledb/v1/query_service_pb.js";
 import { createKeepAliveAgent } from "./lib/http.js";
 import { AdminService } from "../gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../gen/impossibledb/v1/collection_service_pb.js";
-import { searchCorpus } from "./lib/search-corpus.js";
+import { searchCorpus, wordOf } from "./lib/search-corpus.js";
 import { waitForCompaction } from "./lib/search-compaction.js";
 
 const INSPECTOR_PORT = PORTS.inspector;
@@ -96,11 +98,14 @@ try {
   const cdp = await connect(target.webSocketDebuggerUrl);
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
-  await cdp.send("Profiler.start");
   const pairs = createPairChooser(COLLECTION, Array.from({ length: RECORDS }, (_, i) => recordId(i)));
   const random = createRandom(2);
   const queries = createClient(QueryService, transport);
+  let varied = 0;
   const call = (i: number): Promise<void> => {
+    if (what === "search" && process.env["PROFILE_SEARCH_VARIED"] === "1") {
+      return queries.runQuery({ query: { collection: "articles", search: { text: wordOf(4_001 + (varied++ % Number(process.env["PROFILE_SEARCH_WORDS"] ?? 20_000))), exact: true } }, pageSize: 10 }).then(() => undefined);
+    }
     if (what === "search") return queries.runQuery({ query: { collection: "articles", search: { text: process.env["PROFILE_SEARCH"] ?? '"open source"' } }, pageSize: 10 }).then(() => undefined);
     if (what === "query") return queries.runQuery({ query: { collection: COLLECTION }, pageSize: 10 }).then(() => undefined);
     if (what === "put") return idb.driver.put(recordId(i % RECORDS), doc);
@@ -116,6 +121,20 @@ try {
     }
     return idb.driver.get(recordId(i % RECORDS)).then(() => undefined);
   };
+  // PROFILE_WARMUP_S: that many seconds of the same calls before profiling,
+  // to see whether a call's cost grows with what earlier calls left behind.
+  const warmupEndAt = performance.now() + Number(process.env["PROFILE_WARMUP_S"] ?? 0) * 1000;
+  let warmupCalls = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async (_, w) => {
+      for (let i = w; performance.now() < warmupEndAt; i += IN_FLIGHT) {
+        await call(i);
+        warmupCalls += 1;
+      }
+    }),
+  );
+  if (warmupCalls > 0) console.error(`${warmupCalls} calls before profiling`);
+  await cdp.send("Profiler.start");
   const endAt = performance.now() + seconds * 1000;
   let calls = 0;
   await Promise.all(
