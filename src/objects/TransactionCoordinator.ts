@@ -721,10 +721,26 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * The alarm waits for deliveries (it is their retry loop); other callers
    * let them run in the background.
    */
-  private async apply(txId: string, event: Event, awaitDeliveries = false): Promise<void> {
+  private apply(txId: string, event: Event, awaitDeliveries = false): Promise<void> {
+    return this.applyEvents(txId, [event], awaitDeliveries);
+  }
+
+  /**
+   * Applies events in order, persisting only the state after the last of
+   * them (one record read, one durable write): the acknowledgements of one
+   * round of deliveries are recorded together (run).
+   */
+  private async applyEvents(txId: string, events: readonly Event[], awaitDeliveries = false): Promise<void> {
+    if (events.length === 0) throw new Error("invariant broken: applyEvents with no event");
     const record = this.record(txId);
     if (record === null) throw new Error(`invariant broken: an event for ${txId}, which has no record`);
-    const { state, effects } = transition(record.state, event);
+    let state = record.state;
+    const effects: Effect[] = [];
+    for (const event of events) {
+      const next = transition(state, event);
+      state = next.state;
+      effects.push(...next.effects);
+    }
     if (effects.some((e) => e.type === "send_prepare")) throw new Error("invariant broken: prepares are sent only by commit");
     const dueMs = dueTime({ dueMs: record.dueMs, state }, effects);
     this.ctx.storage.transactionSync(() => saveState(this.sql, txId, state, null, dueMs));
@@ -748,15 +764,29 @@ export class TransactionCoordinator extends DurableObject<Env> {
    * never sent from here; see commit).
    * The returned promise settles when every delivery has been tried.
    */
-  private run(record: CoordinatorRecord, effects: readonly Effect[]): Promise<void> {
-    const deliveries: Promise<void>[] = [];
+  private async run(record: CoordinatorRecord, effects: readonly Effect[]): Promise<void> {
+    const deliveries: Promise<string | null>[] = [];
+    const recoveries: Promise<void>[] = [];
     for (const effect of effects) {
       if (effect.type === "send_commit" || effect.type === "send_abort") {
         deliveries.push(this.deliver(record, effect.participant, effect.type === "send_commit"));
       }
-      if (effect.type === "recover") deliveries.push(this.recover(record.txId));
+      if (effect.type === "recover") recoveries.push(this.recover(record.txId));
     }
-    return Promise.all(deliveries).then(() => undefined);
+    const [delivered] = await Promise.all([Promise.all(deliveries), Promise.all(recoveries)]);
+    // Every acknowledgement of this round in one durable write, not one
+    // each: a participant that has the decision keeps it, so recording its
+    // acknowledgement later (or never, if this object fails first: the
+    // alarm sends the decision again, and a participant answers a repeated
+    // one as it did the first) loses nothing.
+    const acked = delivered.filter((shard): shard is string => shard !== null);
+    if (acked.length === 0) return;
+    try {
+      await this.applyEvents(record.txId, acked.map((participant) => ({ type: "acked", participant })));
+    } catch (err) {
+      if (this.erased) return;
+      console.warn(`recording the acknowledgements of ${record.txId} failed; the alarm sends the decision again`, err);
+    }
   }
 
   /**
@@ -798,7 +828,8 @@ export class TransactionCoordinator extends DurableObject<Env> {
     });
   }
 
-  private async deliver(record: CoordinatorRecord, shard: string, commit: boolean): Promise<void> {
+  /** Sends the decision to one participant: its name once it has the decision, null when the send failed (the alarm sends it again). */
+  private async deliver(record: CoordinatorRecord, shard: string, commit: boolean): Promise<string | null> {
     const { state } = record;
     const forgetAtMs = state.deadlineMs + TX_RECORD_RETENTION_MS;
     try {
@@ -807,9 +838,10 @@ export class TransactionCoordinator extends DurableObject<Env> {
       if (commit) await stub.txCommit(record.txId, commitTsOf(state), forgetAtMs);
       else await stub.txAbort(record.txId, forgetAtMs);
       this.crashAt("after_first_commit");
-      await this.apply(record.txId, { type: "acked", participant: shard });
+      return shard;
     } catch (err) {
       console.warn(`delivering the decision of ${record.txId} to ${shard} failed; the alarm sends it again`, err);
+      return null;
     }
   }
 
