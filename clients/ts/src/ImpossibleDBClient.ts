@@ -126,6 +126,7 @@ export class BaseImpossibleDBClient {
     if (options.retry !== false) checkOptions("ImpossibleDBClient: retry", options.retry, RETRY_OPTIONS);
     this.baseUrl = options.baseUrl ?? environmentBaseUrl() ?? DEFAULT_BASE_URL;
     const apiKey = options.apiKey ?? environmentVariable("IMPOSSIBLEDB_API_KEY");
+    if (apiKey !== undefined) checkApiKey(apiKey, options.apiKey !== undefined ? "ImpossibleDBClient: the option apiKey" : "ImpossibleDBClient: IMPOSSIBLEDB_API_KEY");
     const headers = { ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }), ...options.headers };
     const interceptors = Object.keys(headers).length === 0 ? [] : [withHeaders(headers)];
     const platform = options.transport ?? platformTransport({ baseUrl: this.baseUrl, httpVersion: options.httpVersion, interceptors });
@@ -210,6 +211,25 @@ export class BaseImpossibleDBClient {
         await sleep(backoffMs(policy, attempt));
       }
     }
+  }
+}
+
+/**
+ * Refuses an API key with a character an authorization header cannot carry
+ * as it is (anything but visible ASCII: a newline or a space copied with
+ * it): every call failed with the platform's own error, far from its cause.
+ * INVALID_ARGUMENT, naming the character's kind and index, never the key (a
+ * secret; errors end up in logs), as the Go and Python clients refuse it.
+ */
+function checkApiKey(key: string, what: string): void {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code >= 0x21 && code <= 0x7e) continue;
+    const kind = code === 10 ? "a newline" : code === 13 ? "a carriage return" : code === 32 ? "a space" : code === 9 ? "a tab" : code > 0x7e ? "a non-ASCII character" : `the control character 0x${code.toString(16).padStart(2, "0")}`;
+    throw new ConnectError(
+      `${what} holds ${kind} at index ${i}, which an authorization header cannot carry: an API key (idb_...) or a JWT is visible ASCII only (was a newline or a space copied with it?)`,
+      Code.InvalidArgument,
+    );
   }
 }
 
