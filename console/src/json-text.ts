@@ -6,10 +6,13 @@
  * the CLI refuses it: the rule is the SDK's number-text.ts, shared so the
  * two tools agree. A double's own digits pass, in full or as the shortest
  * text JSON prints for it (`175928847299117060`), so a document the editor
- * shows (a read) can always be saved back unchanged.
+ * shows (a read) can always be saved back unchanged. A number no double
+ * holds as written (`1e400`, `1e-400`, `3e-324`) is refused too, in the
+ * CLI's words: the editor sends binary, where it would have been stored as
+ * Infinity (refused by the server), 0 or 5e-324.
  */
 import { create, fromJson, toJson, type JsonObject } from "@bufbuild/protobuf";
-import { firstInexactInteger, firstNonDecimalInt64, inexactIntegerText } from "../../clients/ts/src/number-text.js";
+import { firstInexactInteger, firstNonDecimalInt64, firstNumberNoDoubleHolds, inexactIntegerText, noDoubleHoldsText } from "../../clients/ts/src/number-text.js";
 import { MapValueSchema, type Value } from "../../gen/impossibledb/v1/document_pb.js";
 import { jsonErrorOffset, lineAndColumn } from "./json-error.js";
 
@@ -30,6 +33,8 @@ export function parseDocumentText(text: string): ParsedDocument {
   // The text, not the parsed value: parsing has already rounded the literal.
   const inexact = inexactMessage(text);
   if (inexact !== null) return { ok: false, message: `${inexact}; quote it to store it as a string` };
+  const unheld = firstNumberNoDoubleHolds(text);
+  if (unheld !== null) return { ok: false, message: `${noDoubleHoldsText(unheld)}; quote it to store it as a string` };
   return { ok: true, data: value as JsonObject };
 }
 
@@ -98,6 +103,8 @@ export function parseTypedFieldsText(text: string): ParsedFields {
   }
   const inexact = inexactMessage(text);
   if (inexact !== null) return { ok: false, message: `${inexact}; write an exact integer as {"integerValue": "…"}, with quotes` };
+  const unheld = firstNumberNoDoubleHolds(text);
+  if (unheld !== null) return { ok: false, message: noDoubleHoldsText(unheld) };
   let fields: { [key: string]: Value };
   try {
     fields = fromJson(MapValueSchema, { fields: value as JsonObject }).fields;

@@ -5,7 +5,7 @@
  * parameters), so a token is refused by any other request, and one that was
  * altered is refused outright.
  */
-import { PAGE_TOKEN_LENGTH_MAX } from "../limits.js";
+import { PAGE_TOKEN_LENGTH_MAX, RESUME_TOKEN_LENGTH_MAX } from "../limits.js";
 import type { Failure } from "../errors.js";
 import { failure } from "../errors.js";
 
@@ -44,6 +44,43 @@ export async function mac(secret: string, payload: string): Promise<string> {
 }
 
 /**
+ * A kind of token signed here, and how its refusals name it: page tokens
+ * (`page_token`) and Listen's resume tokens (`resume_token`, up to
+ * RESUME_TOKEN_LENGTH_MAX: one position per shard). Both carry their
+ * database, so both say which one a misplaced token was made in.
+ */
+export interface TokenKind {
+  /** The request field the token is sent in. */
+  readonly field: "page_token" | "resume_token";
+  /** Longer tokens are refused before any work. */
+  readonly lengthMaxChars: number;
+  /** How to start over without the token, for a refusal. */
+  readonly restart: string;
+  /** How to send a valid one, for "invalid". */
+  readonly howToSend: string;
+  /** What a token of the same database but another request is told. */
+  readonly otherRequest: string;
+}
+
+/** Page tokens of every paged request. */
+export const PAGE_TOKEN: TokenKind = {
+  field: "page_token",
+  lengthMaxChars: PAGE_TOKEN_LENGTH_MAX,
+  restart: "run the request again without a page_token",
+  howToSend: "pass back a next_page_token unchanged, with the same request",
+  otherRequest: "page_token belongs to a different request: keep every parameter but page_token and page_size the same",
+};
+
+/** Listen's resume tokens (services/listen-service.ts). */
+export const RESUME_TOKEN: TokenKind = {
+  field: "resume_token",
+  lengthMaxChars: RESUME_TOKEN_LENGTH_MAX,
+  restart: "listen again without a resume_token",
+  howToSend: "pass back a resume_token of a Listen with the same document or query, unchanged",
+  otherRequest: "resume_token is invalid: pass back a resume_token of a Listen with the same document or query, unchanged",
+};
+
+/**
  * What tokenKey (databases/database-env.ts) puts between the base key and
  * a database's id and uid; a key without it is the database `default`'s.
  */
@@ -74,7 +111,7 @@ export async function encodePageToken(secret: string, scope: string, payload: un
  * a refusal. Null when the body names none (tokens from before `d`) or the
  * key's own database (the token was altered, or the key changed).
  */
-function misplacedToken(secret: string, body: string): Failure | null {
+function misplacedToken(secret: string, body: string, kind: TokenKind): Failure | null {
   let named: unknown;
   try {
     named = (JSON.parse(new TextDecoder().decode(fromBase64Url(body))) as { d?: unknown }).d;
@@ -87,36 +124,33 @@ function misplacedToken(secret: string, body: string): Failure | null {
   if (id === ownId && uid !== ownUid) {
     return failure(
       "failed_precondition",
-      `page_token belongs to an earlier database named ${ownId}, deleted since (this ${ownId} was created again): nothing of it continues here; run the request again without a page_token`,
+      `${kind.field} belongs to an earlier database named ${ownId}, deleted since (this ${ownId} was created again): nothing of it continues here; ${kind.restart}`,
     );
   }
   if (id !== ownId && /^[a-z][a-z0-9-]{0,62}$/.test(id)) {
-    return failure("invalid_argument", `page_token was made in database ${id}, not ${ownId}: send it with the impossibledb-database header it was made with, or run the request again without a page_token`);
+    return failure("invalid_argument", `${kind.field} was made in database ${id}, not ${ownId}: send it with the impossibledb-database header it was made with, or ${kind.restart}`);
   }
   return null;
 }
 
 /**
- * Verifies `token` for request `scope` and returns its payload. Tokens
- * longer than `lengthMax` characters are refused before any work:
- * PAGE_TOKEN_LENGTH_MAX for page tokens, RESUME_TOKEN_LENGTH_MAX for
- * Listen's resume tokens.
+ * Verifies `token` for request `scope` and returns its payload; refusals
+ * name the token by `kind` (PAGE_TOKEN, or RESUME_TOKEN for Listen's).
+ * Tokens longer than the kind's lengthMaxChars are refused before any work.
  */
-export async function decodePageToken(secret: string, scope: string, token: string, lengthMax = PAGE_TOKEN_LENGTH_MAX): Promise<{ ok: true; payload: unknown } | Failure> {
-  const invalid = failure("invalid_argument", "page_token is invalid: pass back a next_page_token unchanged, with the same request");
-  if (token.length > lengthMax) return invalid;
+export async function decodePageToken(secret: string, scope: string, token: string, kind: TokenKind = PAGE_TOKEN): Promise<{ ok: true; payload: unknown } | Failure> {
+  const invalid = failure("invalid_argument", `${kind.field} is invalid: ${kind.howToSend}`);
+  if (token.length > kind.lengthMaxChars) return invalid;
   const [body, signature, extra] = token.split(".");
   if (body === undefined || signature === undefined || extra !== undefined) return invalid;
-  if (!constantTimeEqual(signature, await mac(secret, body))) return misplacedToken(secret, body) ?? invalid;
+  if (!constantTimeEqual(signature, await mac(secret, body))) return misplacedToken(secret, body, kind) ?? invalid;
   let decoded: { s?: unknown; p?: unknown };
   try {
     decoded = JSON.parse(new TextDecoder().decode(fromBase64Url(body))) as { s?: unknown; p?: unknown };
   } catch {
     return invalid;
   }
-  if (decoded.s !== scope) {
-    return failure("invalid_argument", "page_token belongs to a different request: keep every parameter but page_token and page_size the same");
-  }
+  if (decoded.s !== scope) return failure("invalid_argument", kind.otherRequest);
   return { ok: true, payload: decoded.p };
 }
 

@@ -50,20 +50,47 @@ export function readFilterNumber(text: string, start: number): FilterNumber {
   // `010` is 8 to a reader of C or old JavaScript and 10 to Number(): refused, as JSON refuses it.
   if (/^-?0\d/.test(literal)) return { ok: false, message: `${literal} is not a number: a filter takes no leading zeros (some languages read them as octal); write ${withoutLeadingZeros(literal)}` };
   const value = Number(literal);
-  if (!Number.isFinite(value)) return { ok: false, message: `number ${literal} is out of range` };
-  if (readsAsZero(literal, value)) return { ok: false, message: `number ${literal} is out of range: it is too small for a double and would read as 0` };
-  if (value !== 0 && Math.abs(value) < NORMAL_MIN && !spells(literal, value)) {
-    return { ok: false, message: `number ${literal} is out of range: it is too small for a double to hold as written (it would read as ${value})` };
-  }
+  const problem = doubleLiteralProblem(literal, value);
+  if (problem !== undefined) return { ok: false, message: problem };
   return { ok: true, value, end: start + literal.length };
 }
 
+/** The largest finite double, about 1.8e308, as refusals print it. */
+const DOUBLE_MAX_TEXT = "about 1.8e308";
+
+/** The least positive double, about 5e-324, as refusals print it. */
+const DOUBLE_MIN_TEXT = "about 5e-324";
+
 /**
- * True when the decimal `literal` is not zero as written but reads as 0
- * (`1e-400`): too small for a double. `value` is Number(literal). Shared
- * with the JSON guard (server/json-timestamps.ts), so a filter and a
- * document refuse the same literals.
+ * The refusal of a number too large for a double: `literal` as written,
+ * or, where the request's text cannot tell which literal it was (the JSON
+ * guard found Infinity in parsed JSON that spells it twice), none.
  */
+export function tooLargeForDouble(literal?: string): string {
+  return `number ${literal === undefined ? "" : `${literal} `}is out of range: it is too large for a double (the largest is ${DOUBLE_MAX_TEXT})`;
+}
+
+/**
+ * Why no double holds the decimal `literal` as written, or undefined: too
+ * large (`1e400` would read as Infinity), not zero but read as 0
+ * (`1e-400`), or a subnormal it does not spell (`3e-324` would read as
+ * 5e-324, `1.23456789e-320` as 1.2347e-320). `value` is Number(literal).
+ * ONE rule, in one set of words, for every JSON number the server reads:
+ * filters (readFilterNumber) and the JSON guard of requests
+ * (server/json-timestamps.ts: document data, typed doubles, query
+ * operands), so a document and a filter refuse the same literals, saying
+ * the same thing.
+ */
+export function doubleLiteralProblem(literal: string, value = Number(literal)): string | undefined {
+  if (!Number.isFinite(value)) return tooLargeForDouble(literal);
+  if (readsAsZero(literal, value)) return `number ${literal} is out of range: it is too small for a double and would read as 0 (the least positive double is ${DOUBLE_MIN_TEXT})`;
+  if (value !== 0 && Math.abs(value) < NORMAL_MIN && !spells(literal, value)) {
+    return `number ${literal} is out of range: it is too small for a double to hold as written (it would read as ${value})`;
+  }
+  return undefined;
+}
+
+/** True when the decimal `literal` is not zero as written but reads as 0 (`1e-400`): too small for a double. `value` is Number(literal). */
 export function readsAsZero(literal: string, value = Number(literal)): boolean {
   return value === 0 && significand(literal).digits !== "";
 }

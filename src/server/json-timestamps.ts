@@ -20,13 +20,17 @@
  *   literal, and otherwise says it was rounded. Protobuf JSON writes int64
  *   as a decimal string, which is read exactly. (A 32-bit integer is
  *   checked by protobuf-es's own range check.)
- * - a JSON number anywhere in the request (document data included) that is
- *   not zero as written but reads as 0 (`1e-400`): too small for a double,
- *   it would be stored, or compared, as 0. The words are the AIP-160
- *   filter's for the same literal (query/filter-number.ts). A number too
- *   large for a double (`1e400`) reads as Infinity, which document
- *   validation refuses by name; a whole number past 2^53 in document data
- *   is stored as its nearest double, as documented (docs/data-types.md).
+ * - a JSON number anywhere in the request (document data included) that no
+ *   double holds as written: too large (`1e400` reads as Infinity), not zero
+ *   but read as 0 (`1e-400`: it would be stored, or compared, as 0), or a
+ *   subnormal it does not spell (`3e-324` reads as 5e-324). The rule and
+ *   the words are the AIP-160 filter's for the same literal
+ *   (query/filter-number.ts doubleLiteralProblem), so a document stores no
+ *   number its filter would refuse. A too large one is named with its field
+ *   path (JSON parsing made it Infinity, which the walk finds); the others
+ *   read as ordinary doubles, so they are found in the request's text. A
+ *   whole number past 2^53 in document data is stored as its nearest
+ *   double, as documented (docs/data-types.md), as a filter reads it.
  *
  * The binary form and gRPC clients cannot say any of these; Connect JSON
  * (curl, browsers) can. So before Connect decodes a JSON request, its
@@ -36,7 +40,7 @@
 import { ScalarType, type DescField, type DescMessage } from "@bufbuild/protobuf";
 import { DOCUMENT_DEPTH_MAX, FILTER_DEPTH_MAX } from "../limits.js";
 import { isRealDateTime } from "../values/timestamp.js";
-import { readsAsZero } from "../query/filter-number.js";
+import { doubleLiteralProblem, tooLargeForDouble } from "../query/filter-number.js";
 
 /**
  * How deep (in nested messages) the walk follows a request. A typed value
@@ -58,14 +62,29 @@ const INT64_SCALARS: ReadonlySet<ScalarType> = new Set([ScalarType.INT64, Scalar
 /** Protobuf JSON may write a double as a string (`"1e-400"`), which protobuf-es reads with Number: the text scan of JSON numbers does not see it. */
 const DOUBLE_SCALARS: ReadonlySet<ScalarType> = new Set([ScalarType.DOUBLE, ScalarType.FLOAT]);
 
-/** Why a double written as the string `text` would be read as 0 while it is not zero, or undefined. */
-function tooSmallText(text: string): string | undefined {
+/** Why no double holds a double written as the decimal string `text` as written (filter-number.ts), or undefined; "NaN" and "Infinity" are document validation's. */
+function doubleTextProblem(text: string): string | undefined {
   const literal = text.trim();
-  return /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(literal) && readsAsZero(literal) ? `${JSON.stringify(text)}: ${UNDERFLOW_WORDS(literal)}` : undefined;
+  const why = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(literal) ? doubleLiteralProblem(literal) : undefined;
+  return why === undefined ? undefined : `${JSON.stringify(text)}: ${why}`;
 }
 
-/** The refusal of a literal too small for a double, in the filter's words (filter-number.ts). */
-const UNDERFLOW_WORDS = (literal: string) => `number ${literal} is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324)`;
+/**
+ * The refusal of `value`, a parsed JSON number that is not finite: JSON has
+ * no Infinity, so JSON parsing made it of a literal too large for a double.
+ * Named as sent when the text holds one such literal of its sign.
+ */
+function overflowProblem(value: number, literals: readonly string[]): string {
+  const sent = new Set(literals.filter((l) => Number(l) === value));
+  const [only] = sent;
+  return tooLargeForDouble(sent.size === 1 ? only : undefined);
+}
+
+/** google.protobuf types whose JSON form is plain JSON (the user's data): walked for numbers too large for a double. */
+const PLAIN_JSON_TYPES: ReadonlySet<string> = new Set(["google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"]);
+
+/** Keys a path shows after a dot; others are shown quoted in brackets. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const INT32_SCALARS: ReadonlySet<ScalarType> = new Set([ScalarType.INT32, ScalarType.SINT32, ScalarType.SFIXED32, ScalarType.UINT32, ScalarType.FIXED32]);
 
@@ -149,15 +168,28 @@ function nonDecimal(text: string): string | undefined {
 export function jsonRequestProblem(desc: DescMessage, json: unknown, text?: string): string | undefined {
   let literals: string[] | null = null;
   const scan = () => (literals ??= text === undefined ? [] : jsonNumberLiterals(text));
-  return walk(desc, json, "", 0, scan) ?? underflowProblem(scan());
+  return walk(desc, json, "", 0, scan) ?? literalProblem(scan());
 }
 
-/** The first literal that is not zero as written but reads as 0, in the filter's words (filter-number.ts). */
-function underflowProblem(literals: readonly string[]): string | undefined {
+/** The first number literal of the request's text that no double holds as written, in the filter's words (filter-number.ts). */
+function literalProblem(literals: readonly string[]): string | undefined {
   for (const literal of literals) {
-    if (readsAsZero(literal)) return UNDERFLOW_WORDS(literal);
+    const why = doubleLiteralProblem(literal);
+    if (why !== undefined) return why;
   }
   return undefined;
+}
+
+/**
+ * The first number too large for a double in plain JSON (a Struct's, a
+ * Value's or a ListValue's: document data, query operands), as
+ * "path: why", or undefined. Bounded by JSON_WALK_DEPTH_MAX like the walk.
+ */
+function plainJsonProblem(value: unknown, at: string, depth: number, literals: Literals): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : `${at}: ${overflowProblem(value, literals())}`;
+  if (value === null || typeof value !== "object" || depth > JSON_WALK_DEPTH_MAX) return undefined;
+  if (Array.isArray(value)) return firstProblem(value.entries(), (item, i) => plainJsonProblem(item, `${at}[${i}]`, depth + 1, literals));
+  return firstProblem(Object.entries(value), (item, key) => plainJsonProblem(item, PLAIN_KEY.test(key) ? `${at}.${key}` : `${at}[${JSON.stringify(key)}]`, depth + 1, literals));
 }
 
 /** The number literals of the request's text, scanned only when a rounded number needs naming. */
@@ -210,8 +242,10 @@ function scalarProblem(scalar: ScalarType, value: unknown, at: string, literals:
     : INT32_SCALARS.has(scalar)
       ? inexactInt32(value)
       : DOUBLE_SCALARS.has(scalar) && typeof value === "string"
-        ? tooSmallText(value)
-        : undefined;
+        ? doubleTextProblem(value)
+        : DOUBLE_SCALARS.has(scalar) && typeof value === "number" && !Number.isFinite(value)
+          ? overflowProblem(value, literals())
+          : undefined;
   return why === undefined ? undefined : `${at}: ${why}`;
 }
 
@@ -223,8 +257,10 @@ function messageProblem(desc: DescMessage, value: unknown, at: string, depth: nu
   // The 64-bit wrappers are written as the integer itself.
   if (desc.typeName === "google.protobuf.Int64Value" || desc.typeName === "google.protobuf.UInt64Value") return scalarProblem(ScalarType.INT64, value, at, literals);
   if (desc.typeName === "google.protobuf.Int32Value" || desc.typeName === "google.protobuf.UInt32Value") return scalarProblem(ScalarType.INT32, value, at, literals);
-  // Other well-known types have JSON forms of their own (Struct and Value are plain JSON,
-  // whose keys are the user's), with no Timestamp or integer inside to check.
+  // Struct and Value are plain JSON, whose keys are the user's: no Timestamp or integer
+  // inside to check, but a number too large for a double is found by its path.
+  if (PLAIN_JSON_TYPES.has(desc.typeName)) return plainJsonProblem(value, at, depth, literals);
+  // Other well-known types have JSON forms of their own.
   if (desc.typeName.startsWith("google.protobuf.")) return undefined;
   return walk(desc, value, at, depth + 1, literals);
 }

@@ -13,7 +13,7 @@ import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { DocumentChange_Type, DocumentChangeSchema, type DocumentChange, type ListenRequest, type ListenResponse } from "../../gen/impossibledb/v1/query_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { decodePageToken, encodePageToken } from "../pagination/page-token.js";
+import { decodePageToken, encodePageToken, RESUME_TOKEN } from "../pagination/page-token.js";
 import { querySpecFrom } from "../query/query-spec.js";
 import { queryReadRule } from "../rules/request-rules.js";
 import { envOf } from "../server/context.js";
@@ -25,7 +25,6 @@ import { listen, targetShards, type ListenShards } from "../watch/listen.js";
 import { FILTER_SEMANTICS_VERSION } from "../query/expression.js";
 import { reauthorizeKey } from "../auth/principal.js";
 import { AUTH_CACHE_TTL_MS } from "../auth/limits.js";
-import { RESUME_TOKEN_LENGTH_MAX } from "../limits.js";
 import type { ListenTarget, ViewChange } from "../watch/listen-view.js";
 import { refFrom, toDocument } from "./convert.js";
 import { DocumentSchema, type Document } from "../../gen/impossibledb/v1/document_pb.js";
@@ -89,10 +88,10 @@ interface TokenPayload {
 }
 
 async function decodeResumeToken(env: Env, scope: string, token: string, routingVersion: number): Promise<Map<string, number>> {
-  const decoded = await decodePageToken(pageTokenKey(env), scope, token, RESUME_TOKEN_LENGTH_MAX);
-  if (!decoded.ok) {
-    throw new FailureError("invalid_argument", "resume_token is invalid: pass back a resume_token of a Listen with the same document or query, unchanged");
-  }
+  // Refusals in the token's own words: invalid, another listener's, or
+  // made in another database (or an earlier one of this name), as page tokens say.
+  const decoded = await decodePageToken(pageTokenKey(env), scope, token, RESUME_TOKEN);
+  if (!decoded.ok) throw new FailureError(decoded.kind, decoded.message);
   const payload = decoded.payload as Partial<TokenPayload>;
   if (typeof payload.r !== "number" || typeof payload.p !== "object" || payload.p === null) {
     throw new FailureError("invalid_argument", "resume_token is invalid");

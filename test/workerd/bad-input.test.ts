@@ -21,8 +21,8 @@ function nested(depth: number): Record<string, unknown> {
   return node;
 }
 
-async function postJson(method: string, body: string): Promise<{ status: number; code: string; message: string }> {
-  const res = await rawFetch(`/impossibledb.v1.CollectionService/${method}`, {
+async function postJson(method: string, body: string, service = "CollectionService"): Promise<{ status: number; code: string; message: string }> {
+  const res = await rawFetch(`/impossibledb.v1.${service}/${method}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body,
@@ -235,6 +235,26 @@ describe("limits and bad input", () => {
     // Zero however written, and the least subnormal, are numbers.
     expect((await postJson("SetDocument", '{"ref":{"collection":"lim","id":"tiny"},"data":{"a":0e-400,"b":5e-324}}')).status).toBe(200);
     expect((await db.getDocument({ ref: { collection: "lim", id: "tiny" } })).document!.data).toEqual({ a: 0, b: 5e-324 });
+  });
+
+  it("a JSON number too large for a double is refused in one set of words, naming its path, in data, typed doubles and filters alike; 3e-324 is refused in data as in a filter", async () => {
+    const tooLarge = "number 1e400 is out of range: it is too large for a double (the largest is about 1.8e308)";
+    // Data said "field a is Infinity; numbers must be finite", a typed double protobuf's own words.
+    expect(await postJson("SetDocument", '{"ref":{"collection":"lim","id":"huge"},"data":{"a":{"b":1e400}}}')).toEqual({
+      status: 400,
+      code: "invalid_argument",
+      message: `request message does not parse: data.a.b: ${tooLarge}`,
+    });
+    const typed = await postJson("SetDocument", '{"ref":{"collection":"lim","id":"huge"},"fields":{"v":{"doubleValue":1e400}}}');
+    expect([typed.status, typed.code, typed.message]).toEqual([400, "invalid_argument", `request message does not parse: fields.v.double_value: ${tooLarge}`]);
+    await expectAbsent("lim", "huge");
+    const filtered = await postJson("RunQuery", '{"query":{"collection":"lim","filter":"a = 1e400"}}', "QueryService");
+    expect([filtered.status, filtered.code, filtered.message]).toEqual([400, "invalid_argument", `filter: ${tooLarge} at offset 4`]);
+    // One rule for subnormals: a document stored 3e-324 as 5e-324, while the filter refused the literal.
+    const subnormal = "number 3e-324 is out of range: it is too small for a double to hold as written (it would read as 5e-324)";
+    expect((await postJson("SetDocument", '{"ref":{"collection":"lim","id":"sub"},"data":{"a":3e-324}}')).message).toBe(`request message does not parse: ${subnormal}`);
+    await expectAbsent("lim", "sub");
+    expect((await postJson("RunQuery", '{"query":{"collection":"lim","filter":"a = 3e-324"}}', "QueryService")).message).toBe(`filter: ${subnormal} at offset 4`);
   });
 
   it("precondition versions out of range are InvalidArgument", async () => {

@@ -212,6 +212,46 @@ describe("databases", () => {
     await expectCode(connectClient(QueryService, { database: "tok-b" }).runQuery({ query: { collection: "t" }, pageSize: 2, pageToken: qPage.nextPageToken }), Code.InvalidArgument);
   });
 
+  it("a resume token from one database is refused in another, saying which, and in a database made again under its name as from an earlier one", async () => {
+    const listenIn = (database: string | undefined) => connectClient(QueryService, database === undefined ? {} : { database });
+    const target = { case: "query" as const, value: { collection: "feed" } };
+    /** The first resume token of a listener of `feed`, or the error its first message fails with. */
+    async function firstToken(database: string | undefined, resumeToken = ""): Promise<string> {
+      const controller = new AbortController();
+      try {
+        for await (const m of listenIn(database).listen({ target, resumeToken }, { signal: controller.signal })) if (m.resumeToken !== "") return m.resumeToken;
+      } finally {
+        controller.abort();
+      }
+      throw new Error("the listener ended without a resume token");
+    }
+    await createDatabase("rt-a");
+    await createDatabase("rt-b");
+    await docsIn("rt-a").setDocument({ ref: ref("feed", "f1"), data: { n: 1 } });
+    const token = await firstToken("rt-a");
+    // It said only "resume_token is invalid", as if the token were damaged.
+    await expectCode(
+      firstToken("rt-b", token),
+      Code.InvalidArgument,
+      /^resume_token was made in database rt-a, not rt-b: send it with the impossibledb-database header it was made with, or listen again without a resume_token$/,
+    );
+    await expectCode(firstToken(undefined, token), Code.InvalidArgument, /^resume_token was made in database rt-a, not default/);
+    const fromDefault = await firstToken(undefined);
+    await expectCode(firstToken("rt-b", fromDefault), Code.InvalidArgument, /^resume_token was made in database default, not rt-b/);
+    // It still resumes where it was made.
+    expect(await firstToken("rt-a", token)).not.toBe("");
+    // An altered token is invalid, as before.
+    await expectCode(firstToken("rt-a", `${token.slice(0, -2)}xx`), Code.InvalidArgument, /^resume_token is invalid: pass back a resume_token of a Listen with the same document or query, unchanged$/);
+
+    await admin.deleteDatabase({ name: "databases/rt-a" });
+    await createDatabase("rt-a");
+    await expectCode(
+      firstToken("rt-a", token),
+      Code.FailedPrecondition,
+      /^resume_token belongs to an earlier database named rt-a, deleted since \(this rt-a was created again\): nothing of it continues here; listen again without a resume_token$/,
+    );
+  });
+
   it("commits transactions across shards inside a non-default database", async () => {
     await createDatabase("bank");
     const bank = docsIn("bank");
@@ -284,7 +324,7 @@ describe("databases", () => {
         stop.abort();
       }
     };
-    await expectCode(listenOnce("listen-b", tokenA), Code.InvalidArgument, /resume_token is invalid/);
+    await expectCode(listenOnce("listen-b", tokenA), Code.InvalidArgument, /^resume_token was made in database listen-a, not listen-b/);
     // Two fresh databases: the same target at the same positions (nothing
     // written yet), yet each token is signed for its own database.
     await createDatabase("quiet-a");
@@ -293,7 +333,7 @@ describe("databases", () => {
     const quietB = await listenOnce("quiet-b");
     expect(await listenOnce("quiet-b", quietB)).not.toBe("");
     expect(await listenOnce("quiet-a", quietA)).not.toBe("");
-    await expectCode(listenOnce("quiet-b", quietA), Code.InvalidArgument, /resume_token is invalid/);
+    await expectCode(listenOnce("quiet-b", quietA), Code.InvalidArgument, /^resume_token was made in database quiet-a, not quiet-b/);
   });
 
   it("a listener open when its database is deleted ends with NOT_FOUND, never INTERNAL", { timeout: 30_000 }, async () => {

@@ -16,7 +16,7 @@ import { create } from "@bufbuild/protobuf";
 import { ListenRequestSchema as ListenRequestDesc } from "../../gen/impossibledb/v1/query_service_pb.js";
 import { listenTargetFrom, tokenScope } from "../../src/services/listen-service.js";
 import { pageTokenKey } from "../../src/services/list-documents.js";
-import { decodePageToken, encodePageToken } from "../../src/pagination/page-token.js";
+import { decodePageToken, encodePageToken, RESUME_TOKEN } from "../../src/pagination/page-token.js";
 import { FILTER_SEMANTICS_VERSION } from "../../src/query/expression.js";
 import { TransactionService } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import { AdminService } from "../../gen/impossibledb/v1/admin_service_pb.js";
@@ -163,7 +163,7 @@ describe("Listen", { timeout: 30_000 }, () => {
     // The same token as the code before it signed it: no filter semantics version.
     const key = pageTokenKey(env);
     const scope = await tokenScope(listenTargetFrom(create(ListenRequestDesc, req)).target);
-    const decoded = await decodePageToken(key, scope, token, RESUME_TOKEN_LENGTH_MAX);
+    const decoded = await decodePageToken(key, scope, token, RESUME_TOKEN);
     expect(decoded.ok).toBe(true);
     const payload = (decoded as { payload: { r: number; p: Record<string, number>; f?: number } }).payload;
     expect(payload.f).toBe(FILTER_SEMANTICS_VERSION);

@@ -2,6 +2,7 @@ package impossibledb
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"connectrpc.com/connect"
@@ -12,9 +13,43 @@ import (
 // WithAPIKey sends key (an API key, idb_..., or a JWT) as
 // `authorization: Bearer <key>` with every call, over Connect and gRPC.
 // Servers with auth required answer CodeUnauthenticated without it; see the
-// server's docs/security.md. An empty key sends nothing.
+// server's docs/security.md. An empty key sends nothing. NewClient refuses
+// a key with a character a header cannot carry as it is (anything but
+// visible ASCII: a newline, a space, a non-ASCII letter), as it refuses a
+// bad database id: net/http would fail every call with it, and gRPC
+// metadata would send it altered.
 func WithAPIKey(key string) Option {
 	return func(cfg *config) { cfg.apiKey = key }
+}
+
+// checkAPIKey validates a WithAPIKey key. The error names the first
+// character that cannot go in the header by its offset and kind, never the
+// key itself: a key is a secret, and errors end up in logs.
+func checkAPIKey(key string) error {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c < 0x21 || c > 0x7e {
+			return fmt.Errorf("the API key holds %s at byte %d, which an authorization header cannot carry: an API key (idb_...) or a JWT is visible ASCII only (was a newline or a space copied with it?)", headerCharName(c), i)
+		}
+	}
+	return nil
+}
+
+// headerCharName says what byte c is, for checkAPIKey's error.
+func headerCharName(c byte) string {
+	switch {
+	case c == '\n':
+		return "a newline"
+	case c == '\r':
+		return "a carriage return"
+	case c == ' ':
+		return "a space"
+	case c == '\t':
+		return "a tab"
+	case c >= 0x80:
+		return "a non-ASCII character"
+	default:
+		return fmt.Sprintf("the control character 0x%02x", c)
+	}
 }
 
 // bearerHTTPClient adds the authorization header to every Connect request

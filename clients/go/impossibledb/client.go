@@ -131,6 +131,9 @@ func NewClient(url string, options ...Option) (*Client, error) {
 		}
 		return bearerConn{inner: conn, value: "Bearer " + cfg.apiKey}
 	}
+	if err := checkAPIKey(cfg.apiKey); err != nil {
+		return nil, optionError(err)
+	}
 	if cfg.apiKey != "" {
 		cfg.httpClient = bearerHTTPClient{inner: cfg.httpClient, value: "Bearer " + cfg.apiKey}
 	}

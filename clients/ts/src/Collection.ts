@@ -6,7 +6,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { DocumentReference } from "./DocumentReference.js";
 import { snapshot, writeOutcome, type DocumentSnapshot, type WriteOutcome } from "./documents.js";
 import { DELETE_ALL_BATCH_SIZE_MAX, DELETE_ALL_STEPS_MAX, PAGE_SIZE_MAX, PAGES_PER_CALL_MAX } from "./limits.js";
-import { checkOptions } from "./options.js";
+import { checkedString, checkedStrings, checkOptions, type OptionKinds } from "./options.js";
 import type { ListenOptions } from "./listen.js";
 import type { QuerySnapshot } from "./listen-view.js";
 import { QueryBuilder } from "./QueryBuilder.js";
@@ -24,8 +24,8 @@ export interface ReadOptions {
   select?: string[];
 }
 
-/** Every key of ReadOptions (options.ts refuses any other). */
-const READ_OPTION_NAMES = ["select"] as const satisfies ReadonlyArray<keyof ReadOptions>;
+/** Every key of ReadOptions and its kind (options.ts refuses any other key, and a value of another kind). */
+const READ_OPTIONS = { select: "strings" } as const satisfies OptionKinds<ReadOptions>;
 
 /** Options of Collection.list. */
 export interface ListOptions extends ReadOptions {
@@ -36,7 +36,7 @@ export interface ListOptions extends ReadOptions {
 }
 
 /** Every key of ListOptions. */
-const LIST_OPTION_NAMES = [...READ_OPTION_NAMES, "pageSize", "pageToken"] as const satisfies ReadonlyArray<keyof ListOptions>;
+const LIST_OPTIONS = { ...READ_OPTIONS, pageSize: "number", pageToken: "string" } as const satisfies OptionKinds<ListOptions>;
 
 /** Options of Collection.deleteAll. */
 export interface DeleteAllOptions {
@@ -47,7 +47,7 @@ export interface DeleteAllOptions {
 }
 
 /** Every key of DeleteAllOptions. */
-const DELETE_ALL_OPTION_NAMES = ["batchSize", "onProgress"] as const satisfies ReadonlyArray<keyof DeleteAllOptions>;
+const DELETE_ALL_OPTIONS = { batchSize: "number", onProgress: "function" } as const satisfies OptionKinds<DeleteAllOptions>;
 
 /** One page of a listing. */
 export interface Page<T extends DocumentData = DocumentData> {
@@ -80,9 +80,10 @@ export class Collection<T extends DocumentData = DocumentData> {
 
   /** Writes a document whole, creating it if it is missing (an upsert). */
   async put(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): Promise<DocumentSnapshot<T>> {
+    const ref = this.ref("put", id);
     const precondition = writePrecondition(`put(${this.where(id)})`, options);
     const { data: json, fields, transforms } = wireData(this.where(id), data);
-    const res = await this.services.collection.setDocument({ ref: this.ref(id), data: json, fields, transforms, precondition });
+    const res = await this.services.collection.setDocument({ ref, data: json, fields, transforms, precondition });
     return snapshot<T>(required(res.document, "SetDocument"), this.services.decoder);
   }
 
@@ -92,9 +93,10 @@ export class Collection<T extends DocumentData = DocumentData> {
    * "database ") is thrown.
    */
   async get(id: string, options?: ReadOptions): Promise<DocumentSnapshot<T> | null> {
-    checkOptions(`get(${this.where(id)})`, options, READ_OPTION_NAMES);
+    const ref = this.ref("get", id);
+    checkOptions(`get(${this.where(id)})`, options, READ_OPTIONS);
     try {
-      const res = await this.services.collection.getDocument({ ref: this.ref(id), mask: mask(options?.select) });
+      const res = await this.services.collection.getDocument({ ref, mask: mask(options?.select) });
       return snapshot<T>(required(res.document, "GetDocument"), this.services.decoder);
     } catch (err) {
       const ce = ConnectError.from(err);
@@ -110,9 +112,9 @@ export class Collection<T extends DocumentData = DocumentData> {
    * again until every id is answered.
    */
   async getMany(ids: string[], options?: ReadOptions): Promise<(DocumentSnapshot<T> | null)[]> {
-    checkOptions(`getMany() on ${this.name}`, options, READ_OPTION_NAMES);
+    checkOptions(`getMany() on ${this.name}`, options, READ_OPTIONS);
     const out: (DocumentSnapshot<T> | null)[] = [];
-    let refs = ids.map((id) => this.ref(id));
+    let refs = checkedStrings(`getMany() on ${this.name}: the ids`, ids).map((id) => ({ collection: this.name, id }));
     // Each call answers at least one ref, so this ends within ids.length calls.
     for (let calls = 0; refs.length > 0 && calls < ids.length; calls++) {
       const res = await this.services.collection.batchGetDocuments({ refs, mask: mask(options?.select) });
@@ -140,7 +142,7 @@ export class Collection<T extends DocumentData = DocumentData> {
    * deleted. Not atomic: other readers see the collection shrink.
    */
   async deleteAll(options: DeleteAllOptions = {}): Promise<number> {
-    checkOptions(`deleteAll() on ${this.name}`, options, DELETE_ALL_OPTION_NAMES);
+    checkOptions(`deleteAll() on ${this.name}`, options, DELETE_ALL_OPTIONS);
     const batchSize = options.batchSize === undefined ? undefined : wholeNumberIn(options.batchSize, 1, DELETE_ALL_BATCH_SIZE_MAX, `deleteAll() on ${this.name}: batchSize`, "leave it out for the default");
     let deleted = 0;
     for (let steps = 0; steps < DELETE_ALL_STEPS_MAX; steps++) {
@@ -154,29 +156,32 @@ export class Collection<T extends DocumentData = DocumentData> {
 
   /** Creates a document; fails with ALREADY_EXISTS when it exists. */
   async create(id: string, data: T | WithFieldValues<T>): Promise<DocumentSnapshot<T>> {
+    const ref = this.ref("create", id);
     const { data: json, fields, transforms } = wireData(this.where(id), data);
-    const res = await this.services.collection.createDocument({ ref: this.ref(id), data: json, fields, transforms });
+    const res = await this.services.collection.createDocument({ ref, data: json, fields, transforms });
     return snapshot<T>(required(res.document, "CreateDocument"), this.services.decoder);
   }
 
   /** Changes fields of an existing document; fails with NOT_FOUND when it is missing. */
   async update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): Promise<DocumentSnapshot<T>> {
+    const ref = this.ref("update", id);
     const precondition = updatePrecondition(`update(${this.where(id)})`, options);
     const { patch: wire, transforms } = wirePatch(this.where(id), patch, options?.mask);
-    const res = await this.services.collection.updateDocument({ ref: this.ref(id), patch: wire, transforms, precondition });
+    const res = await this.services.collection.updateDocument({ ref, patch: wire, transforms, precondition });
     return snapshot<T>(required(res.document, "UpdateDocument"), this.services.decoder);
   }
 
   /** Deletes a document; true when it existed. */
   async delete(id: string, options?: WriteOptions): Promise<boolean> {
+    const ref = this.ref("delete", id);
     const precondition = writePrecondition(`delete(${this.where(id)})`, options);
-    const res = await this.services.collection.deleteDocument({ ref: this.ref(id), precondition });
+    const res = await this.services.collection.deleteDocument({ ref, precondition });
     return res.deleted;
   }
 
   /** One page of the collection, in id order. */
   async list(options: ListOptions = {}): Promise<Page<T>> {
-    checkOptions(`list() on ${this.name}`, options, LIST_OPTION_NAMES);
+    checkOptions(`list() on ${this.name}`, options, LIST_OPTIONS);
     const res = await this.services.collection.listDocuments({
       collection: this.name,
       pageSize: pageSizeOf(options.pageSize, `list() on ${this.name}`),
@@ -188,7 +193,7 @@ export class Collection<T extends DocumentData = DocumentData> {
 
   /** Every document of the collection, in id order, a page at a time. */
   async *listAll(options: ReadOptions = {}): AsyncIterable<DocumentSnapshot<T>> {
-    checkOptions(`listAll() on ${this.name}`, options, READ_OPTION_NAMES);
+    checkOptions(`listAll() on ${this.name}`, options, READ_OPTIONS);
     let pageToken = "";
     for (let pages = 0; pages < PAGES_PER_CALL_MAX; pages++) {
       const page = await this.list({ ...options, pageSize: PAGE_SIZE_MAX, pageToken });
@@ -211,7 +216,7 @@ export class Collection<T extends DocumentData = DocumentData> {
 
   /** A reference to one document, to listen to it (DocumentReference.onSnapshot). */
   doc(id: string): DocumentReference<T> {
-    return new DocumentReference<T>(this.services, this, id);
+    return new DocumentReference<T>(this.services, this, checkedString(`doc() on ${this.name}: the id`, id));
   }
 
   /** Listens to the whole collection, in id order: query().listen() (see QueryBuilder.listen for snapshots and errors). */
@@ -224,8 +229,9 @@ export class Collection<T extends DocumentData = DocumentData> {
     return this.query().onSnapshot(onNext, onError, options);
   }
 
-  private ref(id: string) {
-    return { collection: this.name, id };
+  /** The wire's ref of document `id`, which `method` names; INVALID_ARGUMENT when the id is not a string. */
+  private ref(method: string, id: string) {
+    return { collection: this.name, id: checkedString(`${method}() on ${this.name}: the id`, id) };
   }
 
   /** How errors name a document: `users/alice`. */
@@ -243,7 +249,7 @@ export interface BatchCommitOptions {
 }
 
 /** Every key of BatchCommitOptions. */
-const BATCH_COMMIT_OPTION_NAMES = ["returnDocuments", "timeoutMs"] as const satisfies ReadonlyArray<keyof BatchCommitOptions>;
+const BATCH_COMMIT_OPTIONS = { returnDocuments: "boolean", timeoutMs: "number" } as const satisfies OptionKinds<BatchCommitOptions>;
 
 /** What to do after a batch's answer was lost: a batch has no id to ask the server about. */
 const LOST_BATCH_HINT = "read the documents to see whether its writes were applied (a batch is sent once)";
@@ -277,22 +283,22 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
 
   /** Replaces a document whole, creating it if missing. */
   set(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
-    return this.push(id, setWrite(this.collection, id, data, options));
+    return this.push(id, setWrite("set", this.collection, id, data, options));
   }
 
   /** Creates a document; ALREADY_EXISTS when it exists. */
   create(id: string, data: T | WithFieldValues<T>, options?: WriteOptions): this {
-    return this.push(id, createWrite(this.collection, id, data, options));
+    return this.push(id, createWrite("create", this.collection, id, data, options));
   }
 
   /** Changes fields of an existing document. */
   update(id: string, patch: (Partial<T> & DocumentData) | Partial<WithFieldValues<T>>, options?: UpdateOptions): this {
-    return this.push(id, updateWrite(this.collection, id, patch, options));
+    return this.push(id, updateWrite("update", this.collection, id, patch, options));
   }
 
   /** Deletes a document. */
   delete(id: string, options?: WriteOptions): this {
-    return this.push(id, deleteWrite(this.collection, id, options));
+    return this.push(id, deleteWrite("delete", this.collection, id, options));
   }
 
   /**
@@ -307,7 +313,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * unknown: the batch may have been applied.
    */
   async commitAtomic(options: BatchCommitOptions = {}): Promise<WriteOutcome[]> {
-    checkOptions("batch().commitAtomic()", options, BATCH_COMMIT_OPTION_NAMES);
+    checkOptions("batch().commitAtomic()", options, BATCH_COMMIT_OPTIONS);
     // Refused, CommitBatch applied nothing: the batch may be sent again, as a whole or per shard.
     const res = await this.send(() => this.services.transaction.commitBatch({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs }), true);
     return res.results.map((r) => writeOutcome(r, this.services.decoder));
@@ -322,7 +328,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
    * response limit (3 MiB). `timeoutMs` and a lost answer as commitAtomic's.
    */
   async commit(options: BatchCommitOptions = {}): Promise<BatchWriteOutcome[]> {
-    checkOptions("batch().commit()", options, BATCH_COMMIT_OPTION_NAMES);
+    checkOptions("batch().commit()", options, BATCH_COMMIT_OPTIONS);
     const res = await this.send(() => this.services.collection.batchWriteDocuments({ writes: this.writes, returnDocuments: options.returnDocuments ?? false }, { timeoutMs: options.timeoutMs }), false);
     return res.statuses.map((status, i) => {
       const result = res.results[i];
@@ -382,6 +388,7 @@ export class WriteBatch<T extends DocumentData = DocumentData> {
   }
 }
 
+/** A read's field mask; its paths were checked with the read's options (READ_OPTIONS). */
 function mask(select: string[] | undefined) {
   return select === undefined ? undefined : { fieldPaths: select };
 }

@@ -9,10 +9,10 @@ import { Code, ConnectError, type Interceptor, type Transport } from "@connectrp
 import { Collection } from "./Collection.js";
 import { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
 import { COLLECTIONS_PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, TRANSACTION_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
-import { checkOptions } from "./options.js";
-import { backoffMs, RETRY_OPTION_NAMES, retryPolicy, sleep, type RetryOptions } from "./retry-policy.js";
+import { checkedString, checkOptions, type OptionKinds } from "./options.js";
+import { backoffMs, RETRY_OPTIONS, retryPolicy, sleep, type RetryOptions } from "./retry-policy.js";
 import { createServices, type Services } from "./services.js";
-import { Transaction, TRANSACTION_OPTION_NAMES, type TransactionOptions } from "./Transaction.js";
+import { Transaction, TRANSACTION_OPTIONS, type TransactionOptions } from "./Transaction.js";
 import type { DocumentData } from "./value-codec.js";
 
 /** Where the client connects when neither the constructor nor IMPOSSIBLEDB_URL says: `npm start`'s Worker. */
@@ -69,10 +69,21 @@ export interface ImpossibleDBClientOptions {
   values?: "typed" | "json";
 }
 
-/** Every option ImpossibleDBClient takes; any other key is refused (a misspelt `url` would otherwise connect elsewhere without a word). */
-const CLIENT_OPTION_NAMES = [
-  "baseUrl", "httpVersion", "headers", "apiKey", "database", "timeoutMs", "streamTimeoutMs", "retry", "transport", "onRetry", "timestamps", "values",
-] as const satisfies ReadonlyArray<keyof ImpossibleDBClientOptions>;
+/** Every option ImpossibleDBClient takes and its kind; any other key is refused (a misspelt `url` would otherwise connect elsewhere without a word). */
+const CLIENT_OPTIONS = {
+  baseUrl: "string",
+  httpVersion: ["1.1", "2"],
+  headers: "object",
+  apiKey: "string",
+  database: "string",
+  timeoutMs: "number",
+  streamTimeoutMs: "number",
+  retry: "checked",
+  transport: "object",
+  onRetry: "function",
+  timestamps: ["date", "timestamp"],
+  values: ["typed", "json"],
+} as const satisfies OptionKinds<ImpossibleDBClientOptions>;
 
 /** Common names for the server's address in other clients, and what this one calls it. */
 const CLIENT_OPTION_HINTS: Readonly<Record<string, string>> = { url: "baseUrl", endpoint: "baseUrl", baseURL: "baseUrl", host: "baseUrl", address: "baseUrl", key: "apiKey", token: "apiKey", timeout: "timeoutMs" };
@@ -94,7 +105,7 @@ export interface RunTransactionOptions extends TransactionOptions {
 }
 
 /** Every option runTransaction takes. */
-const RUN_TRANSACTION_OPTION_NAMES = [...TRANSACTION_OPTION_NAMES, "attemptsMax", "retry"] as const satisfies ReadonlyArray<keyof RunTransactionOptions>;
+const RUN_TRANSACTION_OPTIONS = { ...TRANSACTION_OPTIONS, attemptsMax: "number", retry: "checked" } as const satisfies OptionKinds<RunTransactionOptions>;
 
 /** Builds the platform's transport. */
 export type TransportFactory = (options: { baseUrl: string; httpVersion?: "1.1" | "2"; interceptors: Interceptor[] }) => Transport;
@@ -111,10 +122,11 @@ export class BaseImpossibleDBClient {
 
   /** @throws TypeError for an option this client does not know (a JavaScript caller's typo), naming it. */
   constructor(options: ImpossibleDBClientOptions, platformTransport: TransportFactory) {
-    checkOptions("ImpossibleDBClient", options, CLIENT_OPTION_NAMES, CLIENT_OPTION_HINTS);
-    if (options.retry !== false) checkOptions("ImpossibleDBClient: retry", options.retry, RETRY_OPTION_NAMES);
+    checkOptions("ImpossibleDBClient", options, CLIENT_OPTIONS, CLIENT_OPTION_HINTS);
+    if (options.retry !== false) checkOptions("ImpossibleDBClient: retry", options.retry, RETRY_OPTIONS);
     this.baseUrl = options.baseUrl ?? environmentBaseUrl() ?? DEFAULT_BASE_URL;
     const apiKey = options.apiKey ?? environmentVariable("IMPOSSIBLEDB_API_KEY");
+    if (apiKey !== undefined) checkApiKey(apiKey, options.apiKey !== undefined ? "ImpossibleDBClient: the option apiKey" : "ImpossibleDBClient: IMPOSSIBLEDB_API_KEY");
     const headers = { ...(apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` }), ...options.headers };
     const interceptors = Object.keys(headers).length === 0 ? [] : [withHeaders(headers)];
     const platform = options.transport ?? platformTransport({ baseUrl: this.baseUrl, httpVersion: options.httpVersion, interceptors });
@@ -127,12 +139,12 @@ export class BaseImpossibleDBClient {
       streamTimeoutMs: options.streamTimeoutMs,
       onRetry: options.onRetry,
     });
-    this.services = createServices(transport, inner, { timestamps: oneOf("timestamps", options.timestamps, ["date", "timestamp"]), values: oneOf("values", options.values, ["typed", "json"]) });
+    this.services = createServices(transport, inner, { timestamps: options.timestamps, values: options.values });
   }
 
   /** A collection by name. */
   collection<T extends DocumentData = DocumentData>(name: string): Collection<T> {
-    return new Collection<T>(this.services, name);
+    return new Collection<T>(this.services, checkedString("collection(): the name", name));
   }
 
   /**
@@ -153,7 +165,7 @@ export class BaseImpossibleDBClient {
 
   /** A new transaction; nothing is sent until its first read or commit. */
   createTransaction(options?: TransactionOptions): Transaction {
-    return new Transaction(this.services, checkOptions("createTransaction()", options, TRANSACTION_OPTION_NAMES));
+    return new Transaction(this.services, checkOptions("createTransaction()", options, TRANSACTION_OPTIONS));
   }
 
   /**
@@ -173,8 +185,8 @@ export class BaseImpossibleDBClient {
    * runTransaction reject).
    */
   async runTransaction<R>(fn: (tx: Transaction) => Promise<R> | R, options: RunTransactionOptions = {}): Promise<R> {
-    checkOptions("runTransaction()", options, RUN_TRANSACTION_OPTION_NAMES);
-    checkOptions("runTransaction(): retry", options.retry, RETRY_OPTION_NAMES);
+    checkOptions("runTransaction()", options, RUN_TRANSACTION_OPTIONS);
+    checkOptions("runTransaction(): retry", options.retry, RETRY_OPTIONS);
     const policy = retryPolicy({ ...this.retry, ...options.retry, attemptsMax: options.attemptsMax ?? TRANSACTION_ATTEMPTS_MAX_DEFAULT });
     const txOptions: TransactionOptions = { readOnly: options.readOnly, timeoutMs: options.timeoutMs, retryOf: options.retryOf };
     let previousId: string | undefined;
@@ -202,10 +214,23 @@ export class BaseImpossibleDBClient {
   }
 }
 
-/** An option that must be one of `allowed` (or unset); a TypeError names it otherwise (untyped callers). */
-function oneOf<V extends string>(name: string, value: V | undefined, allowed: readonly V[]): V | undefined {
-  if (value !== undefined && !allowed.includes(value)) throw new TypeError(`ImpossibleDBClient: the option ${name} is ${JSON.stringify(value)}; it must be ${allowed.map((a) => JSON.stringify(a)).join(" or ")}`);
-  return value;
+/**
+ * Refuses an API key with a character an authorization header cannot carry
+ * as it is (anything but visible ASCII: a newline or a space copied with
+ * it): every call failed with the platform's own error, far from its cause.
+ * INVALID_ARGUMENT, naming the character's kind and index, never the key (a
+ * secret; errors end up in logs), as the Go and Python clients refuse it.
+ */
+function checkApiKey(key: string, what: string): void {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code >= 0x21 && code <= 0x7e) continue;
+    const kind = code === 10 ? "a newline" : code === 13 ? "a carriage return" : code === 32 ? "a space" : code === 9 ? "a tab" : code > 0x7e ? "a non-ASCII character" : `the control character 0x${code.toString(16).padStart(2, "0")}`;
+    throw new ConnectError(
+      `${what} holds ${kind} at index ${i}, which an authorization header cannot carry: an API key (idb_...) or a JWT is visible ASCII only (was a newline or a space copied with it?)`,
+      Code.InvalidArgument,
+    );
+  }
 }
 
 function environmentBaseUrl(): string | undefined {

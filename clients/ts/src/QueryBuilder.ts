@@ -21,7 +21,7 @@ import {
 } from "./gen/impossibledb/v1/query_pb.js";
 import type { SearchQuerySchema } from "./gen/impossibledb/v1/search_pb.js";
 import { PAGE_SIZE_MAX, PAGES_PER_CALL_MAX, QUERY_COUNT_MAX } from "./limits.js";
-import { checkOptions, suggestion } from "./options.js";
+import { checkedString, checkedStrings, checkOptions, suggestion, type OptionKinds } from "./options.js";
 import { pageSizeOf, wholeNumberIn } from "./whole-numbers.js";
 import { checkListenOptions, listenSnapshots, subscribe, type ListenOptions } from "./listen.js";
 import { documentOrder, splitFieldPath } from "./listen-order.js";
@@ -149,8 +149,8 @@ export interface SearchOptions {
   readonly highlight?: boolean;
 }
 
-/** Every key of SearchOptions (options.ts refuses any other). */
-const SEARCH_OPTION_NAMES = ["exact", "highlight"] as const satisfies ReadonlyArray<keyof SearchOptions>;
+/** Every key of SearchOptions and its kind (options.ts refuses any other key, and a value of another kind). */
+const SEARCH_OPTIONS = { exact: "boolean", highlight: "boolean" } as const satisfies OptionKinds<SearchOptions>;
 
 /** Options of QueryBuilder.page(). */
 export interface PageOptions {
@@ -163,7 +163,25 @@ export interface PageOptions {
 }
 
 /** Every key of PageOptions. */
-const PAGE_OPTION_NAMES = ["pageSize", "pageToken", "explain"] as const satisfies ReadonlyArray<keyof PageOptions>;
+const PAGE_OPTIONS = { pageSize: "number", pageToken: "string", explain: "boolean" } as const satisfies OptionKinds<PageOptions>;
+
+/** Options of QueryBuilder.stream(). */
+export interface StreamOptions {
+  /** Stops the stream. */
+  signal?: AbortSignal;
+}
+
+/** Every key of StreamOptions. */
+const STREAM_OPTIONS = { signal: "signal" } as const satisfies OptionKinds<StreamOptions>;
+
+/** Options of QueryBuilder.aggregate(). */
+export interface AggregateOptions {
+  /** Field paths to group by: one group per distinct combination of their values. */
+  groupBy?: string[];
+}
+
+/** Every key of AggregateOptions. */
+const AGGREGATE_OPTIONS = { groupBy: "strings" } as const satisfies OptionKinds<AggregateOptions>;
 
 /** One page of query results. */
 export interface QueryPage<T extends DocumentData = DocumentData> {
@@ -221,6 +239,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
   where(field: string, op: WhereOperator, value?: TypedValue): this {
     // `op` may come from untyped code: an inherited name such as "constructor" is no operator.
     const operator = Object.hasOwn(OPERATORS, op) ? OPERATORS[op] : undefined;
+    checkedString(`query on ${this.collection}: where(): the field path`, field);
     const where = `query on ${this.collection}: where(${JSON.stringify(field)}, ${JSON.stringify(op)}, value)`;
     if (operator === undefined) {
       const hint = typeof op === "string" ? (Object.hasOwn(OPERATOR_HINTS, op.trim()) ? OPERATOR_HINTS[op.trim()] : suggestion(op.trim(), OPERATOR_NAMES)) : undefined;
@@ -238,6 +257,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
 
   /** Also keeps only documents matching an AIP-160 filter, such as `age > 21 AND status = "active"`. */
   filter(expression: string): this {
+    checkedString(`query on ${this.collection}: filter(): the expression`, expression);
     this.aip160 = this.aip160 === "" ? expression : `(${this.aip160}) AND (${expression})`;
     return this;
   }
@@ -249,6 +269,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    * it: untyped code would otherwise sort ascending without a word.
    */
   sort(field: string, direction: SortDirection = "asc"): this {
+    checkedString(`query on ${this.collection}: sort(): the field path`, field);
     const wire = Object.hasOwn(DIRECTIONS, direction) ? DIRECTIONS[direction] : undefined;
     if (wire === undefined) {
       const spelt = String(direction).toLowerCase();
@@ -281,7 +302,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
 
   /** Returns only these field paths of each document. */
   select(...fields: string[]): this {
-    this.selected = fields;
+    this.selected = checkedStrings(`query on ${this.collection}: select(): the field paths`, fields);
     return this;
   }
 
@@ -296,7 +317,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    *   const hits = await db.collection("articles").query().search("quick fox", { highlight: true }).limit(10).hits();
    */
   search(text: string, options: SearchOptions = {}): this {
-    checkOptions("search()", options, SEARCH_OPTION_NAMES);
+    checkOptions("search()", options, SEARCH_OPTIONS);
     if (typeof text !== "string" || text.trim() === "") throw new ConnectError("search(): the text must be a non-empty string", Code.InvalidArgument);
     this.searched = { text, exact: options.exact ?? false, highlight: options.highlight ?? false };
     return this;
@@ -377,7 +398,7 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
 
   /** Runs the query and returns one page. */
   async page(options: PageOptions = {}): Promise<QueryPage<T>> {
-    checkOptions(`page() on ${this.collection}`, options, PAGE_OPTION_NAMES);
+    checkOptions(`page() on ${this.collection}`, options, PAGE_OPTIONS);
     const pageSize = pageSizeOf(options.pageSize, `page() on ${this.collection}`);
     const res = await this.services.query.runQuery({ query: this.toProto(), pageSize, pageToken: options.pageToken, explain: options.explain });
     const documents = res.documents.map((d) => snapshot<T>(d, this.services.decoder));
@@ -386,8 +407,8 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
   }
 
   /** Runs the query and yields documents as the shards' results merge. */
-  async *stream(options: { signal?: AbortSignal } = {}): AsyncIterable<DocumentSnapshot<T>> {
-    checkOptions(`stream() on ${this.collection}`, options, ["signal"]);
+  async *stream(options: StreamOptions = {}): AsyncIterable<DocumentSnapshot<T>> {
+    checkOptions(`stream() on ${this.collection}`, options, STREAM_OPTIONS);
     for await (const msg of this.services.query.streamQuery({ query: this.toProto() }, { signal: options.signal })) {
       if (msg.result.case === "document") yield snapshot<T>(msg.result.value, this.services.decoder);
     }
@@ -445,14 +466,17 @@ export class QueryBuilder<T extends DocumentData = DocumentData> {
    * refused with INVALID_ARGUMENT, as the server refuses it, rather than
    * computed over every matching document while looking limited.
    */
-  async aggregate(specs: Record<string, AggregateSpec>, options: { groupBy?: string[] } = {}): Promise<AggregateGroup[]> {
-    checkOptions(`aggregate() on ${this.collection}`, options, ["groupBy"]);
+  async aggregate(specs: Record<string, AggregateSpec>, options: AggregateOptions = {}): Promise<AggregateGroup[]> {
+    checkOptions(`aggregate() on ${this.collection}`, options, AGGREGATE_OPTIONS);
     this.assertAggregatable();
     const query = { collection: this.collection, where: combine(this.filters), filter: this.aip160 };
     const aggregations = Object.entries(specs).map(([alias, spec]) => {
       // As in where(): only the table's own entries are functions, whatever untyped code passes.
-      if (!Object.hasOwn(FUNCTIONS, spec.fn)) throw new ConnectError(`unknown aggregate function ${JSON.stringify(spec.fn)}`, Code.InvalidArgument);
-      return { alias, function: FUNCTIONS[spec.fn], field: spec.field ?? "" };
+      if (typeof spec !== "object" || spec === null || !Object.hasOwn(FUNCTIONS, spec.fn)) {
+        throw new ConnectError(`aggregate() on ${this.collection}: ${alias}: unknown aggregate function ${JSON.stringify(spec?.fn)} (make one with count(), sum(), avg(), min() or max())`, Code.InvalidArgument);
+      }
+      const field = spec.field === undefined ? "" : checkedString(`aggregate() on ${this.collection}: ${alias}: ${spec.fn}()'s field path`, spec.field);
+      return { alias, function: FUNCTIONS[spec.fn], field };
     });
     const res = await this.services.query.runAggregationQuery({ query, aggregations, groupBy: options.groupBy ?? [] });
     const counts = new Set(Object.entries(specs).filter(([, spec]) => spec.fn === "count").map(([alias]) => alias));

@@ -36,7 +36,7 @@ import { createWrite, deleteWrite, setWrite, updateWrite, type UpdateOptions, ty
 import type { WithFieldValues } from "./field-value.js";
 import type { DocumentData } from "./value-codec.js";
 import { wasNeverSent } from "./HttpClient.js";
-import { checkOptions, describe } from "./options.js";
+import { checkedString, checkOptions, describe, type OptionKinds } from "./options.js";
 
 /** Options of a transaction. */
 export interface TransactionOptions {
@@ -53,10 +53,10 @@ export interface TransactionOptions {
 }
 
 /** Every key of TransactionOptions (options.ts refuses any other). */
-export const TRANSACTION_OPTION_NAMES = ["readOnly", "timeoutMs", "retryOf"] as const satisfies ReadonlyArray<keyof TransactionOptions>;
+export const TRANSACTION_OPTIONS = { readOnly: "boolean", timeoutMs: "number", retryOf: "string" } as const satisfies OptionKinds<TransactionOptions>;
 
 /** Every key of CommitOptions. */
-const COMMIT_OPTION_NAMES = ["timeoutMs"] as const satisfies ReadonlyArray<keyof CommitOptions>;
+const COMMIT_OPTIONS = { timeoutMs: "number" } as const satisfies OptionKinds<CommitOptions>;
 
 /** The longest transaction timeoutMs the SDK sends: far above the server's 60 s, and a whole number of seconds an int64 holds exactly. */
 const TRANSACTION_TIMEOUT_MS_MAX = Number.MAX_SAFE_INTEGER;
@@ -155,34 +155,34 @@ export class Transaction {
   /** Queues a read of a document; made, and its version validated, at commit(). */
   read(collection: string, id: string): this {
     this.assertOpen();
-    this.queuedReads.push({ collection, id });
+    this.queuedReads.push(readRef("read", collection, id));
     return this;
   }
 
   /** Reads a document now, inside the transaction; null when it does not exist. */
   async get<T extends DocumentData = DocumentData>(collection: string, id: string): Promise<DocumentSnapshot<T> | null> {
-    const [doc] = await this.readNow([{ collection, id }]);
+    const [doc] = await this.readNow([readRef("get", collection, id)]);
     return (doc ?? null) as DocumentSnapshot<T> | null;
   }
 
   /** Replaces a document whole (creating it if missing) when the transaction commits. */
   write(collection: string, id: string, data: DocumentData | WithFieldValues<DocumentData>, options?: WriteOptions): this {
-    return this.push(setWrite(collection, id, data, options));
+    return this.push(setWrite("write", collection, id, data, options));
   }
 
   /** Creates a document when the transaction commits; the commit fails if it exists. */
   create(collection: string, id: string, data: DocumentData | WithFieldValues<DocumentData>, options?: WriteOptions): this {
-    return this.push(createWrite(collection, id, data, options));
+    return this.push(createWrite("create", collection, id, data, options));
   }
 
   /** Changes fields of an existing document when the transaction commits. */
   update(collection: string, id: string, patch: DocumentData | WithFieldValues<DocumentData>, options?: UpdateOptions): this {
-    return this.push(updateWrite(collection, id, patch, options));
+    return this.push(updateWrite("update", collection, id, patch, options));
   }
 
   /** Deletes a document when the transaction commits. */
   delete(collection: string, id: string, options?: WriteOptions): this {
-    return this.push(deleteWrite(collection, id, options));
+    return this.push(deleteWrite("delete", collection, id, options));
   }
 
   /**
@@ -205,7 +205,7 @@ export class Transaction {
    */
   commit(options: CommitOptions = {}): Promise<CommitOutcome> {
     try {
-      checkOptions("commit()", options, COMMIT_OPTION_NAMES);
+      checkOptions("commit()", options, COMMIT_OPTIONS);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -408,4 +408,9 @@ export class Transaction {
 /** A positive number of ms (checked by the constructor) as a Duration: whole nanoseconds, as int32 nanos must be. */
 function durationOf(ms: number) {
   return { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.floor((ms % 1000) * 1_000_000) };
+}
+
+/** A transaction read's ref: INVALID_ARGUMENT, naming `method`, for a collection or id that is not a string. */
+function readRef(method: string, collection: string, id: string): { collection: string; id: string } {
+  return { collection: checkedString(`transaction ${method}(): the collection`, collection), id: checkedString(`transaction ${method}() on ${collection}: the id`, id) };
 }

@@ -7,6 +7,7 @@ import { timestampDate, ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { Value as WireTypedValue, Document, Precondition as WirePrecondition, WriteResult as WireWriteResult } from "./gen/impossibledb/v1/document_pb.js";
 import type { Value as WireJsonValue } from "@bufbuild/protobuf/wkt";
 import { INT64_MAX } from "./limits.js";
+import { isDecimalInt64Text } from "./number-text.js";
 import { checkOptions, describe } from "./options.js";
 import { decodeFields, decodeValue, type DocumentData, type TypedValue, type ValueDecoder } from "./value-codec.js";
 
@@ -42,8 +43,9 @@ export interface DocumentSnapshot<T extends DocumentData = DocumentData> {
  */
 export type Precondition = { exists: boolean } | { version: bigint | number | string };
 
-/** The members a precondition may have. */
+/** The members a precondition may have; wirePrecondition checks their values. */
 const PRECONDITION_FIELDS = ["exists", "version"] as const;
+const PRECONDITION_KINDS = { exists: "checked", version: "checked" } as const;
 
 /** Spellings of a precondition's members that other clients use, and this SDK's. */
 const PRECONDITION_HINTS: Readonly<Record<string, string>> = { exist: "exists", mustExist: "exists", must_exist: "exists", ifVersion: "version", lastUpdateTime: "version", updateTime: "version" };
@@ -124,7 +126,7 @@ export function transformResults(json: readonly WireJsonValue[], typed: readonly
 export function wirePrecondition(p: Precondition | undefined, where: string): Pick<WirePrecondition, "condition"> | undefined {
   if (p === undefined) return undefined;
   const at = `${where}: precondition`;
-  checkOptions<Record<string, unknown>>(at, p as unknown as Record<string, unknown>, PRECONDITION_FIELDS, PRECONDITION_HINTS, "field");
+  checkOptions<Record<string, unknown>>(at, p as unknown as Record<string, unknown>, PRECONDITION_KINDS, PRECONDITION_HINTS, "field");
   const has = PRECONDITION_FIELDS.filter((name) => Object.hasOwn(p, name) && (p as Record<string, unknown>)[name] !== undefined);
   if (has.length !== 1) throw new TypeError(`${at} must have exactly one of exists and version, got ${has.length === 0 ? "neither" : "both"} ({ exists: boolean } or { version })`);
   if ("exists" in p && p.exists !== undefined) {
@@ -139,9 +141,14 @@ function preconditionVersion(value: unknown, at: string): bigint {
   let version: bigint;
   if (typeof value === "bigint") version = value;
   else if (typeof value === "number" && Number.isSafeInteger(value)) version = BigInt(value);
-  else if (typeof value === "string" && /^-?[0-9]+$/.test(value)) version = BigInt(value);
+  // Only canonical decimal text (number-text.ts): BigInt also reads "01" (sent
+  // as 1), " 1 ", "0x10" (16), "0o7" and "0b1", which no client should read as a version.
+  else if (typeof value === "string" && isDecimalInt64Text(value)) version = BigInt(value);
   else {
-    const why = typeof value === "number" ? (Number.isInteger(value) ? " (past 2^53 a number is not exact: pass the bigint the read returned)" : " (not a whole number)") : "";
+    const why =
+      typeof value === "number" ? (Number.isInteger(value) ? " (past 2^53 a number is not exact: pass the bigint the read returned)" : " (not a whole number)")
+      : typeof value === "string" && /^\s*[+-]?(?:0[xob][0-9a-f]+|[0-9]+)\s*$/i.test(value) ? " (a decimal string is digits only, without leading zeros, a plus sign, spaces or a base prefix)"
+      : "";
     throw new TypeError(`${at} must be a whole number (a bigint, as DocumentSnapshot.version is; a safe integer or a decimal string), got ${describe(value)}${why}`);
   }
   if (version < 1n || version > INT64_MAX) {

@@ -15,7 +15,7 @@ export type { DocumentChange, DocumentChangeType, QuerySnapshot } from "./listen
 export { createRetryingTransport, type RetryingTransportOptions } from "./HttpClient.js";
 export { DATABASE_HEADER, DEFAULT_BASE_URL, type CollectionSummary, type ImpossibleDBClientOptions, type RunTransactionOptions } from "./ImpossibleDBClient.js";
 export * from "./limits.js";
-export { avg, count, max, min, QueryBuilder, sum, type AggregateGroup, type AggregateSpec, type GeoRegion, type LatLng, type PageOptions, type QueryPage, type SearchOptions, type SearchResult, type SortDirection, type WhereOperator } from "./QueryBuilder.js";
+export { avg, count, max, min, QueryBuilder, sum, type AggregateGroup, type AggregateOptions, type AggregateSpec, type GeoRegion, type LatLng, type PageOptions, type QueryPage, type SearchOptions, type SearchResult, type SortDirection, type StreamOptions, type WhereOperator } from "./QueryBuilder.js";
 export { backoffMs, isIdempotent, isRefusedAtTheDoor, isTransient, type RetryOptions } from "./retry-policy.js";
 export { retryInfoDelayMs, serverRetryDelayMs } from "./retry-info.js";
 export { waitForResharding, type WaitForReshardingOptions } from "./resharding.js";

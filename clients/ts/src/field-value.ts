@@ -25,7 +25,7 @@
  * writes a typed timestamp instead of text. Number operands and JSON
  * elements send what they always sent.
  */
-import { checkOptions } from "./options.js";
+import { checkOptions, type OptionKinds } from "./options.js";
 import { fromJson, type JsonObject, type JsonValue, type MessageInitShape } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import type { FieldTransformSchema } from "./gen/impossibledb/v1/document_pb.js";
@@ -87,7 +87,7 @@ export class FieldValue {
    * or with `{ typed: true }` as a typed timestamp to the microsecond.
    */
   static serverTimestamp(options: ServerTimestampOptions = {}): FieldValue {
-    checkOptions("FieldValue.serverTimestamp()", options, ["typed"]);
+    checkOptions("FieldValue.serverTimestamp()", options, { typed: "boolean" } satisfies OptionKinds<ServerTimestampOptions>);
     return new FieldValue("serverTimestamp", null, options.typed === true);
   }
 

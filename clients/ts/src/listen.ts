@@ -24,8 +24,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { ListenResponse } from "./gen/impossibledb/v1/query_service_pb.js";
 import { LISTEN_BACKOFF_INITIAL_MS_DEFAULT, LISTEN_BACKOFF_MAX_MS_DEFAULT, LISTEN_IDLE_TIMEOUT_MS_DEFAULT, LISTEN_RECONNECT_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
 import type { ListenView, QuerySnapshot } from "./listen-view.js";
-import { backoffMs, RETRY_OPTION_NAMES, retryPolicy, sleep as realSleep, type RetryOptions } from "./retry-policy.js";
-import { checkOptions } from "./options.js";
+import { backoffMs, RETRY_OPTIONS, retryPolicy, sleep as realSleep, type RetryOptions } from "./retry-policy.js";
+import { checkOptions, type OptionKinds } from "./options.js";
 
 /** Options of a listener. */
 export interface ListenOptions {
@@ -64,7 +64,7 @@ export interface ListenOptions {
 }
 
 /** Every key of ListenOptions (options.ts refuses any other). */
-const LISTEN_OPTION_NAMES = ["signal", "reconnect", "onReconnect", "sleep", "idleTimeoutMs"] as const satisfies ReadonlyArray<keyof ListenOptions>;
+const LISTEN_OPTIONS = { signal: "signal", reconnect: "checked", onReconnect: "function", sleep: "function", idleTimeoutMs: "number" } as const satisfies OptionKinds<ListenOptions>;
 
 /**
  * Refuses a listener's unknown options, and its `reconnect` options' (a
@@ -72,8 +72,8 @@ const LISTEN_OPTION_NAMES = ["signal", "reconnect", "onReconnect", "sleep", "idl
  * names the call (`listen()`, `onSnapshot()`).
  */
 export function checkListenOptions(where: string, options: ListenOptions | undefined): void {
-  checkOptions(where, options, LISTEN_OPTION_NAMES, { retry: "reconnect", onRetry: "onReconnect", timeoutMs: "idleTimeoutMs" });
-  checkOptions(`${where}: reconnect`, options?.reconnect, RETRY_OPTION_NAMES);
+  checkOptions(where, options, LISTEN_OPTIONS, { retry: "reconnect", onRetry: "onReconnect", timeoutMs: "idleTimeoutMs" });
+  checkOptions(`${where}: reconnect`, options?.reconnect, RETRY_OPTIONS);
 }
 
 /** Opens one Listen stream, resuming after `resumeToken` when it is not empty. */

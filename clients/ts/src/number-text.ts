@@ -89,14 +89,46 @@ export function firstInexactInteger(text: string, start = 0, end = text.length):
 }
 
 /**
- * True when no double holds the number literal `literal` at all: too large
- * (`1e400`, which JSON.parse reads as Infinity) or too small (`1e-400`, not
- * zero as written, which reads as 0). Either would be stored as another
- * number (or refused by the server as Infinity) without a word.
+ * True when no double holds the number literal `literal` as written: too
+ * large (`1e400`, which JSON.parse reads as Infinity), too small (`1e-400`,
+ * not zero as written, which reads as 0), or a subnormal it does not spell
+ * (`3e-324` reads as 5e-324; `5e-324` and `1e-320` spell theirs). Each
+ * would be stored as another number without a word. The server's rule for
+ * the same literals in Connect JSON and in filters (src/query/filter-number.ts
+ * doubleLiteralProblem); the CLI sends binary, so it checks them itself.
  */
 export function noDoubleHolds(literal: string): boolean {
   const value = Number(literal);
-  return !Number.isFinite(value) || (value === 0 && /[1-9]/.test(literal.split(/[eE]/)[0]!));
+  if (!Number.isFinite(value) || (value === 0 && /[1-9]/.test(literal.split(/[eE]/)[0]!))) return true;
+  return value !== 0 && Math.abs(value) < DOUBLE_NORMAL_MIN && !spellsSubnormal(literal, value);
+}
+
+/** The least positive normal double, 2^-1022; below it a double holds fewer than 53 significant bits. */
+const DOUBLE_NORMAL_MIN = 2 ** -1022;
+
+/** The most significant digits `Number.prototype.toPrecision` prints. */
+const PRECISION_DIGITS_MAX = 100;
+
+/** The significant digits of a decimal literal, without leading or trailing zeros, and the power of ten of the first one. */
+function significand(literal: string): { digits: string; point: number } {
+  const [mantissa, exponent = "0"] = literal.replace(/^-/, "").toLowerCase().split("e");
+  const [whole = "", fraction = ""] = mantissa!.split(".");
+  const all = whole + fraction;
+  const leading = all.length - all.replace(/^0+/, "").length;
+  return { digits: all.slice(leading).replace(/0+$/, ""), point: whole.length + Number(exponent) - leading };
+}
+
+/**
+ * True when `literal` spells the subnormal `value` it reads as: printed to
+ * the literal's number of digits, `value` gives the literal back, and the
+ * literal has at least the digits of `value`'s shortest text.
+ */
+function spellsSubnormal(literal: string, value: number): boolean {
+  const written = significand(literal);
+  const n = written.digits.length;
+  if (n > PRECISION_DIGITS_MAX || significand(String(value)).digits.length > n) return false;
+  const printed = significand(value.toPrecision(n));
+  return printed.digits === written.digits && printed.point === written.point;
 }
 
 /**
@@ -113,9 +145,10 @@ export function firstNumberNoDoubleHolds(text: string, start = 0, end = text.len
 
 /** Why a number literal no double holds cannot be stored (the same words for put, CSV and JSON). */
 export function noDoubleHoldsText(literal: string): string {
-  return Number(literal) === 0
-    ? `${literal} is a number too small for a double (the least is about 5e-324): it would be stored as 0`
-    : `${literal} is a number beyond what a double holds (about 1.8e308)`;
+  const value = Number(literal);
+  if (value === 0) return `${literal} is a number too small for a double (the least is about 5e-324): it would be stored as 0`;
+  if (Number.isFinite(value)) return `${literal} is a number too small for a double to hold as written: it would be stored as ${value}`;
+  return `${literal} is a number beyond what a double holds (about 1.8e308)`;
 }
 
 /**

@@ -12,7 +12,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Resharding_Phase, type Resharding, type ShardCountAdvice } from "./gen/impossibledb/v1/admin_service_pb.js";
 import { RESHARDING_POLL_INTERVAL_MS_DEFAULT, RESHARDING_WAIT_TIMEOUT_MS_DEFAULT } from "./limits.js";
 import type { Services } from "./services.js";
-import { checkOptions } from "./options.js";
+import { checkOptions, type OptionKinds } from "./options.js";
 
 /** Options of waitForResharding. */
 export interface WaitForReshardingOptions {
@@ -33,7 +33,7 @@ export interface WaitForReshardingOptions {
 }
 
 /** Every key of WaitForReshardingOptions (options.ts refuses any other). */
-const WAIT_FOR_RESHARDING_OPTION_NAMES = ["id", "intervalMs", "timeoutMs", "signal", "onProgress"] as const satisfies ReadonlyArray<keyof WaitForReshardingOptions>;
+const WAIT_FOR_RESHARDING_OPTIONS = { id: "string", intervalMs: "number", timeoutMs: "number", signal: "signal", onProgress: "function" } as const satisfies OptionKinds<WaitForReshardingOptions>;
 
 /**
  * Codes of a poll that learned nothing but may succeed later: the shard
@@ -55,7 +55,7 @@ const POLL_AGAIN_CODES: ReadonlySet<Code> = new Set([Code.DeadlineExceeded, Code
  * DEADLINE_EXCEEDED names the last of them.
  */
 export async function waitForResharding(client: { readonly services: Pick<Services, "admin"> }, options: WaitForReshardingOptions = {}): Promise<Resharding> {
-  checkOptions("waitForResharding", options, WAIT_FOR_RESHARDING_OPTION_NAMES);
+  checkOptions("waitForResharding", options, WAIT_FOR_RESHARDING_OPTIONS);
   const intervalMs = options.intervalMs ?? RESHARDING_POLL_INTERVAL_MS_DEFAULT;
   const timeoutMs = options.timeoutMs ?? RESHARDING_WAIT_TIMEOUT_MS_DEFAULT;
   if (!(intervalMs > 0) || !(timeoutMs > 0)) throw new RangeError("waitForResharding: intervalMs and timeoutMs must be positive");

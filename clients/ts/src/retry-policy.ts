@@ -6,6 +6,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
+import type { OptionKinds } from "./options.js";
 import { BACKOFF_INITIAL_MS_DEFAULT, BACKOFF_MAX_MS_DEFAULT, CALL_ATTEMPTS_MAX_DEFAULT } from "./limits.js";
 
 /** How often and how patiently to retry. */
@@ -20,8 +21,8 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** Every key of RetryOptions (options.ts refuses any other). */
-export const RETRY_OPTION_NAMES = ["attemptsMax", "initialBackoffMs", "maxBackoffMs", "random"] as const satisfies ReadonlyArray<keyof RetryOptions>;
+/** Every key of RetryOptions and its kind (options.ts refuses any other key, and a value of another kind). */
+export const RETRY_OPTIONS = { attemptsMax: "number", initialBackoffMs: "number", maxBackoffMs: "number", random: "function" } as const satisfies OptionKinds<RetryOptions>;
 
 /** RetryOptions with every default filled in. */
 export type RetryPolicy = Required<RetryOptions>;

@@ -15,7 +15,7 @@ import { encodeFields, type DocumentData, type WireValueInit } from "./value-cod
 import type { DocumentPatchSchema, WriteSchema } from "./gen/impossibledb/v1/document_pb.js";
 import { wirePrecondition, type Precondition } from "./documents.js";
 import { inspectData } from "./values.js";
-import { checkOptions } from "./options.js";
+import { checkedString, checkOptions, type OptionKinds } from "./options.js";
 import { maskWithoutTransforms, splitFieldValues, type WireTransform } from "./field-value.js";
 
 /** A write's options. */
@@ -34,10 +34,10 @@ export interface UpdateOptions extends WriteOptions {
 }
 
 /** Every key of WriteOptions (options.ts refuses any other). */
-export const WRITE_OPTION_NAMES = ["precondition"] as const satisfies ReadonlyArray<keyof WriteOptions>;
+export const WRITE_OPTIONS = { precondition: "checked" } as const satisfies OptionKinds<WriteOptions>;
 
 /** Every key of UpdateOptions. */
-export const UPDATE_OPTION_NAMES = ["precondition", "mask"] as const satisfies ReadonlyArray<keyof UpdateOptions>;
+export const UPDATE_OPTIONS = { precondition: "checked", mask: "strings" } as const satisfies OptionKinds<UpdateOptions>;
 
 /** Names other clients give an update's mask. */
 const UPDATE_OPTION_HINTS: Readonly<Record<string, string>> = { updateMask: "mask", fieldPaths: "mask", fields: "mask", merge: "mask", mergeFields: "mask" };
@@ -48,13 +48,13 @@ const UPDATE_OPTION_HINTS: Readonly<Record<string, string>> = { updateMask: "mas
  * values too. `what` names the call (`put(users/alice)`).
  */
 export function writePrecondition(what: string, options: WriteOptions | undefined): ReturnType<typeof wirePrecondition> {
-  checkOptions(what, options, WRITE_OPTION_NAMES);
+  checkOptions(what, options, WRITE_OPTIONS);
   return wirePrecondition(options?.precondition, what);
 }
 
 /** An update's options, checked as writePrecondition's (a misspelt `masks` would merge the whole patch). */
 export function updatePrecondition(what: string, options: UpdateOptions | undefined): ReturnType<typeof wirePrecondition> {
-  checkOptions(what, options, UPDATE_OPTION_NAMES, UPDATE_OPTION_HINTS);
+  checkOptions(what, options, UPDATE_OPTIONS, UPDATE_OPTION_HINTS);
   return wirePrecondition(options?.precondition, what);
 }
 
@@ -78,27 +78,46 @@ export function wireFields(where: string, data: object): WireFields {
   return inspectData(where, data) ? { fields: encodeFields(data as DocumentData) } : { data: data as JsonObject };
 }
 
+/**
+ * The wire's ref of `collection`/`id`, which the user's `method` (`set`,
+ * a transaction's `write`) names in the error when either is not a string.
+ */
+function writeRef(method: string, collection: string, id: string): { collection: string; id: string } {
+  checkedString(`${method}(): the collection`, collection);
+  return { collection, id: checkedString(`${method}() on ${collection}: the id`, id) };
+}
+
+/*
+ * Each builder below takes `method`, the name of the call the user made
+ * (`set` of a batch, `write` of a transaction, `import` of the CLI), and
+ * names it in its errors: a transaction's write() said "set(...)", a
+ * method the user never called.
+ */
+
 /** Replace a document whole, creating it if missing; FieldValues apply after the data. */
-export function setWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
-  const precondition = writePrecondition(`set(${collection}/${id})`, options);
+export function setWrite(method: string, collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
+  const ref = writeRef(method, collection, id);
+  const precondition = writePrecondition(`${method}(${collection}/${id})`, options);
   const { data: value, fields, transforms } = wireData(`${collection}/${id}`, data);
   const operation = fields === undefined ? ({ case: "set", value } as const) : ({ case: "setFields", value: { fields } } as const);
-  return { ref: { collection, id }, operation, transforms, precondition };
+  return { ref, operation, transforms, precondition };
 }
 
 /** Create a document; ALREADY_EXISTS when it exists. FieldValues apply after the data. */
-export function createWrite(collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
-  const precondition = writePrecondition(`create(${collection}/${id})`, options);
+export function createWrite(method: string, collection: string, id: string, data: object, options?: WriteOptions): WireWrite {
+  const ref = writeRef(method, collection, id);
+  const precondition = writePrecondition(`${method}(${collection}/${id})`, options);
   const { data: value, fields, transforms } = wireData(`${collection}/${id}`, data);
   const operation = fields === undefined ? ({ case: "create", value } as const) : ({ case: "createFields", value: { fields } } as const);
-  return { ref: { collection, id }, operation, transforms, precondition };
+  return { ref, operation, transforms, precondition };
 }
 
 /** Change fields of an existing document; NOT_FOUND when it is missing. FieldValues apply after the patch. */
-export function updateWrite(collection: string, id: string, patch: object, options?: UpdateOptions): WireWrite {
-  const precondition = updatePrecondition(`update(${collection}/${id})`, options);
+export function updateWrite(method: string, collection: string, id: string, patch: object, options?: UpdateOptions): WireWrite {
+  const ref = writeRef(method, collection, id);
+  const precondition = updatePrecondition(`${method}(${collection}/${id})`, options);
   const { patch: value, transforms } = wirePatch(`${collection}/${id}`, patch, options?.mask);
-  return { ref: { collection, id }, operation: { case: "update", value }, transforms, precondition };
+  return { ref, operation: { case: "update", value }, transforms, precondition };
 }
 
 /** An update's patch (DocumentPatch) in the wire's form, and the transforms of its FieldValues. */
@@ -110,6 +129,7 @@ export function wirePatch(where: string, patch: object, mask: string[] | undefin
 }
 
 /** Delete a document; deleting a missing one succeeds. */
-export function deleteWrite(collection: string, id: string, options?: WriteOptions): WireWrite {
-  return { ref: { collection, id }, operation: { case: "delete", value: {} }, precondition: writePrecondition(`delete(${collection}/${id})`, options) };
+export function deleteWrite(method: string, collection: string, id: string, options?: WriteOptions): WireWrite {
+  const ref = writeRef(method, collection, id);
+  return { ref, operation: { case: "delete", value: {} }, precondition: writePrecondition(`${method}(${collection}/${id})`, options) };
 }

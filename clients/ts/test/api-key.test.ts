@@ -51,3 +51,28 @@ describe("apiKey", () => {
     expect(await authorizationSent({ apiKey: "k", headers: { authorization: "Bearer other" } })).toBe("Bearer other");
   });
 });
+
+describe("an API key a header cannot carry", () => {
+  it("is refused when the client is made, INVALID_ARGUMENT naming the character, never the key (every call failed with the platform's error)", async () => {
+    const { Code, ConnectError } = await import("../src/node.js");
+    for (const [key, why] of [
+      ["s3cr\n", "a newline at index 4"],
+      ["s3cr\r\nX-Evil: 1", "a carriage return at index 4"],
+      ["s3c r", "a space at index 3"],
+      ["s3cré", "a non-ASCII character at index 4"],
+      ["s3crk\u0000", "the control character 0x00 at index 5"],
+    ] as const) {
+      let refused: unknown;
+      try {
+        new ImpossibleDBClient({ baseUrl, apiKey: key });
+      } catch (err) {
+        refused = err;
+      }
+      expect(refused, JSON.stringify(key)).toBeInstanceOf(ConnectError);
+      expect((refused as InstanceType<typeof ConnectError>).code).toBe(Code.InvalidArgument);
+      expect((refused as InstanceType<typeof ConnectError>).rawMessage).toMatch(new RegExp(`^ImpossibleDBClient: the option apiKey holds ${why}, which an authorization header cannot carry`));
+      expect((refused as Error).message).not.toContain("s3c");
+    }
+    expect(await authorizationSent({ apiKey: "idb_AZaz09-._~+/=" })).toBe("Bearer idb_AZaz09-._~+/=");
+  });
+});

@@ -8,7 +8,7 @@
  */
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { count, FieldValue, ImpossibleDBClient, waitForResharding } from "../src/node.js";
+import { count, FieldValue, ImpossibleDBClient, sum, waitForResharding } from "../src/node.js";
 import { AdminService } from "../src/gen/impossibledb/v1/admin_service_pb.js";
 import { CollectionService } from "../src/gen/impossibledb/v1/collection_service_pb.js";
 import { QueryService } from "../src/gen/impossibledb/v1/query_service_pb.js";
@@ -212,5 +212,120 @@ describe("where()", () => {
     expect(hint("array-contain")).toMatch(/did you mean "array-contains"\?/);
     expect(hint("~")).toMatch(/unknown operator "~" \(operators: /);
     expect(hint("constructor")).toMatch(/unknown operator "constructor"/);
+  });
+});
+
+/** The code and message of what `f` threw (or rejected with); "accepted" when it did neither. */
+async function refusal(f: () => unknown): Promise<{ type: string; code?: Code; message: string } | "accepted"> {
+  try {
+    await f();
+  } catch (err) {
+    if (err instanceof ConnectError) return { type: "ConnectError", code: err.code, message: err.rawMessage };
+    return { type: (err as Error).constructor.name, message: (err as Error).message };
+  }
+  return "accepted";
+}
+
+describe("option values of the wrong kind", () => {
+  it("refuse a boolean option given as text or a number (exact: \"false\" searched exactly) with a TypeError naming it", async () => {
+    const { db, sent } = recording();
+    const q = () => db.collection("c").query();
+    expect(await refusal(() => q().search("fox", { exact: "false" } as never))).toEqual({ type: "TypeError", message: 'search(): the option exact must be true or false, got "false"' });
+    expect(await refusal(() => q().search("fox", { highlight: 1 } as never))).toMatchObject({ type: "TypeError", message: /the option highlight must be true or false, got 1$/ });
+    expect(await refusal(() => q().page({ explain: "yes" } as never))).toMatchObject({ type: "TypeError", message: /^page\(\) on c: the option explain must be true or false/ });
+    expect(await refusal(() => db.collection("c").batch().set("a", {}).commit({ returnDocuments: "true" } as never))).toMatchObject({ type: "TypeError", message: /the option returnDocuments/ });
+    expect(await refusal(() => db.createTransaction({ readOnly: "false" } as never))).toMatchObject({ type: "TypeError", message: /^createTransaction\(\): the option readOnly must be true or false/ });
+    expect(await refusal(() => FieldValue.serverTimestamp({ typed: "true" } as never))).toMatchObject({ type: "TypeError", message: /the option typed must be true or false/ });
+    expect(sent).toEqual([]);
+  });
+
+  it("refuse numbers, functions, signals and choices of the wrong kind, at every bag", async () => {
+    const { db, sent } = recording();
+    const c = db.collection("c");
+    expect(await refusal(() => c.list({ pageSize: "5" } as never))).toMatchObject({ type: "TypeError", message: 'list() on c: the option pageSize must be a number, got "5"' });
+    expect(await refusal(() => c.deleteAll({ onProgress: "log" } as never))).toMatchObject({ type: "TypeError", message: /the option onProgress must be a function/ });
+    expect(await refusal(() => c.query().stream({ signal: {} } as never)[Symbol.asyncIterator]().next())).toMatchObject({ type: "TypeError", message: /the option signal must be an AbortSignal, got an object/ });
+    expect(await refusal(() => c.query().listen({ idleTimeoutMs: "45s" } as never))).toMatchObject({ type: "TypeError", message: /the option idleTimeoutMs must be a number/ });
+    expect(await refusal(() => c.query().listen({ reconnect: { attemptsMax: "3" } } as never))).toMatchObject({ type: "TypeError", message: /^listen\(\) on c: reconnect: the option attemptsMax must be a number/ });
+    expect(await refusal(() => new ImpossibleDBClient({ httpVersion: 2 } as never))).toMatchObject({ type: "TypeError", message: 'ImpossibleDBClient: the option httpVersion must be "1.1" or "2", got 2' });
+    expect(await refusal(() => new ImpossibleDBClient({ retry: { random: 0.5 } } as never))).toMatchObject({ type: "TypeError", message: /retry: the option random must be a function/ });
+    expect(await refusal(() => waitForResharding(db, { intervalMs: "1s" } as never))).toMatchObject({ type: "TypeError", message: /^waitForResharding: the option intervalMs must be a number/ });
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("strings the request carries", () => {
+  it("refuse a value that is not a string with INVALID_ARGUMENT naming the argument, instead of sending its text or failing as INTERNAL", async () => {
+    const { db, sent } = recording();
+    const c = db.collection("c");
+    const invalid = (message: string | RegExp) => ({ type: "ConnectError", code: Code.InvalidArgument, message });
+    expect(await refusal(() => c.query().select("a", 1 as never).execute())).toEqual(invalid("query on c: select(): the field paths[1] must be a string, got 1"));
+    expect(await refusal(() => c.query().aggregate({ n: count() }, { groupBy: [{}] as never }))).toEqual(invalid("aggregate() on c: the option groupBy[0] must be a string, got an object"));
+    expect(await refusal(() => c.query().aggregate({ total: sum(7 as never) }))).toEqual(invalid("aggregate() on c: total: sum()'s field path must be a string, got 7"));
+    expect(await refusal(() => c.query().aggregate({ n: count(null as never) }))).toMatchObject(invalid(/n: count\(\)'s field path must be a string, got null/));
+    expect(await refusal(() => c.query().aggregate({ n: "count" as never }))).toMatchObject(invalid(/n: unknown aggregate function/));
+    expect(await refusal(() => c.query().where(5 as never, "==", 1))).toEqual(invalid("query on c: where(): the field path must be a string, got 5"));
+    expect(await refusal(() => c.query().sort(["a"] as never))).toEqual(invalid("query on c: sort(): the field path must be a string, got an array"));
+    expect(await refusal(() => c.query().filter(1 as never))).toEqual(invalid("query on c: filter(): the expression must be a string, got 1"));
+    expect(await refusal(() => c.query().page({ pageToken: 1 } as never))).toEqual(invalid("page() on c: the option pageToken must be a string, got 1"));
+    expect(await refusal(() => c.list({ select: "a" } as never))).toEqual(invalid('list() on c: the option select must be an array of strings, got "a"'));
+    expect(await refusal(() => c.get("a", { select: [1] } as never))).toMatchObject(invalid(/the option select\[0\] must be a string/));
+    expect(await refusal(() => c.update("a", { n: 1 }, { mask: [Symbol("n")] } as never))).toMatchObject(invalid(/^update\(c\/a\): the option mask\[0\] must be a string, got Symbol\(n\)$/));
+    expect(await refusal(() => db.collection(1 as never))).toEqual(invalid("collection(): the name must be a string, got 1"));
+    expect(await refusal(() => new ImpossibleDBClient({ database: 7 } as never))).toEqual(invalid("ImpossibleDBClient: the option database must be a string, got 7"));
+    expect(await refusal(() => db.createTransaction({ retryOf: 1 } as never))).toMatchObject(invalid(/the option retryOf must be a string/));
+    expect(sent).toEqual([]);
+  });
+
+  it("refuse document ids and collections that are not strings in every read and write, naming the method called", async () => {
+    const { db, sent } = recording();
+    const c = db.collection("c");
+    const id = 1 as never;
+    for (const [method, f] of [
+      ["get", () => c.get(id)],
+      ["put", () => c.put(id, {})],
+      ["create", () => c.create(id, {})],
+      ["update", () => c.update(id, {})],
+      ["delete", () => c.delete(id)],
+      ["set", () => c.batch().set(id, {})],
+      ["doc", () => c.doc(id)],
+    ] as const) {
+      expect(await refusal(f)).toEqual({ type: "ConnectError", code: Code.InvalidArgument, message: `${method}() on c: the id must be a string, got 1` });
+    }
+    expect(await refusal(() => c.getMany(["a", 2] as never))).toMatchObject({ code: Code.InvalidArgument, message: "getMany() on c: the ids[1] must be a string, got 2" });
+    const tx = db.createTransaction();
+    expect(await refusal(() => tx.write("c", id, {}))).toMatchObject({ code: Code.InvalidArgument, message: "write() on c: the id must be a string, got 1" });
+    expect(await refusal(() => tx.delete(3 as never, "a"))).toMatchObject({ code: Code.InvalidArgument, message: "delete(): the collection must be a string, got 3" });
+    expect(await refusal(() => tx.read("c", id))).toMatchObject({ code: Code.InvalidArgument, message: "transaction read() on c: the id must be a string, got 1" });
+    expect(await refusal(() => tx.get("c", id))).toMatchObject({ code: Code.InvalidArgument, message: "transaction get() on c: the id must be a string, got 1" });
+    expect(sent).toEqual([]);
+  });
+});
+
+describe("a transaction's writes", () => {
+  it("name the method called in their errors: write(), not set()", () => {
+    const tx = recording().db.createTransaction();
+    expect(() => tx.write("c", "a", {}, { precondtion: { exists: true } } as never)).toThrow(/^write\(c\/a\): unknown option "precondtion"; did you mean precondition\?/);
+    expect(() => tx.write("c", "a", {}, { precondition: { version: "x" } } as never)).toThrow(/^write\(c\/a\): precondition\.version must be a whole number/);
+    expect(() => tx.create("c", "a", {}, { precondition: {} } as never)).toThrow(/^create\(c\/a\): precondition must have exactly one/);
+    expect(() => tx.update("c", "a", {}, { mask: "n" } as never)).toThrow(/update\(c\/a\): the option mask must be an array of strings/);
+    expect(() => tx.delete("c", "a", { precondition: { exists: 1 } } as never)).toThrow(/^delete\(c\/a\): precondition\.exists must be true or false/);
+    expect(() => recording().db.collection("c").batch().set("a", {}, { precondtion: {} } as never)).toThrow(/^set\(c\/a\): unknown option/);
+  });
+});
+
+describe("a precondition's version given as a string", () => {
+  it("must be canonical decimal: \"01\" (which was sent as 1), \"+1\", \" 1\" and \"0x10\" are refused, naming the option", async () => {
+    const { db, sent } = recording();
+    const c = db.collection("c");
+    for (const version of ["01", "+1", " 1", "1 ", "0x10", "0b1", "00", "-01", ""]) {
+      const err = await refusal(() => c.update("a", {}, { precondition: { version } }));
+      expect(err, JSON.stringify(version)).toMatchObject({ type: "TypeError", message: expect.stringMatching(new RegExp(`^update\\(c/a\\): precondition\\.version must be a whole number .*got ${JSON.stringify(version).replace(/[+]/g, "\\+")}`)) });
+    }
+    expect(await refusal(() => c.update("a", {}, { precondition: { version: "01" } }))).toMatchObject({ message: /got "01" \(a decimal string is digits only, without leading zeros/ });
+    expect(() => db.createTransaction().delete("c", "a", { precondition: { version: "007" } })).toThrow(/^delete\(c\/a\): precondition\.version .*got "007"/);
+    expect(sent).toEqual([]);
+    await c.update("a", {}, { precondition: { version: "10" } });
+    expect(sent).toEqual(["UpdateDocument"]);
   });
 });

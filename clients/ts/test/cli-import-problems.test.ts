@@ -75,4 +75,11 @@ describe("import problems", () => {
     const csv = await refused("tiny.csv", "id,a\nx,-2.5e-330\n");
     expect(csv.printed).toEqual(['tiny.csv:2: column "a": -2.5e-330 is a number too small for a double (the least is about 5e-324): it would be stored as 0; quote it to store it as text']);
   });
+
+  it("a subnormal a literal does not spell is refused, as the server refuses it in JSON and in filters (3e-324 was stored as 5e-324)", async () => {
+    const json = await refused("sub.ndjson", '{"id":"a","data":{"ok":5e-324,"also":1e-320,"a":3e-324}}\n');
+    expect(json.printed).toEqual(["sub.ndjson:1: 3e-324 is a number too small for a double to hold as written: it would be stored as 5e-324; quote it to store it as text"]);
+    const csv = await refused("sub.csv", "id,a\nx,1.23456789e-320\n");
+    expect(csv.printed).toEqual(['sub.csv:2: column "a": 1.23456789e-320 is a number too small for a double to hold as written: it would be stored as 1.2347e-320; quote it to store it as text']);
+  });
 });

@@ -49,9 +49,26 @@ const written: unknown[] = [];
 let server: Server;
 let url = "";
 
+/** The server's refusal of a database that does not exist (or is being deleted), in its words (src/databases/catalog-client.ts): "nope-db" and "going". */
+function refuseMissingDatabase(header: Headers): void {
+  const database = header.get("impossibledb-database");
+  const why = database === "nope-db" ? "does not exist" : database === "going" ? "is being deleted" : undefined;
+  if (why !== undefined) {
+    throw new ConnectError(`database ${database} ${why}: create it with AdminService.CreateDatabase, or omit the impossibledb-database header to use the default database`, Code.NotFound);
+  }
+}
+
 beforeAll(async () => {
   const routes = (router: ConnectRouter) =>
     router.service(CollectionService, {
+      getDocument(req, ctx) {
+        refuseMissingDatabase(ctx.requestHeader);
+        throw new ConnectError(`document ${req.ref?.collection}/${req.ref?.id} does not exist`, Code.NotFound);
+      },
+      listCollections(_req, ctx) {
+        refuseMissingDatabase(ctx.requestHeader);
+        return { collections: [] };
+      },
       async listDocuments(req) {
         listed.push(`${req.collection} ${req.pageToken}`);
         // "slow" (and "slow..."): pages p1 (at once), p2 (after a pause, to be interrupted in), p3 (the last).
@@ -206,6 +223,58 @@ describe("arguments the CLI refuses exit 2, name the argument, and send nothing"
     const ran = await cli(["query", "places", "--near", "0,0,-5", "--json"]);
     expect(ran.code).toBe(2);
     expect(JSON.parse(ran.stderr)).toEqual({ code: "usage", message: "--near 0,0,-5: METERS must be from 0 to 20037509", exit_code: 2 });
+  });
+});
+
+describe("every refusal starts with impossibledb:", { timeout: RUN_TIMEOUT_MS }, () => {
+  // Commander's own refusals started with "error:", the CLI's with "impossibledb:".
+  const refused: ReadonlyArray<[string[], string]> = [
+    [["get", "books"], "impossibledb: missing required argument 'id'\n"],
+    [["get", "books", "b1", "--bogus"], "impossibledb: unknown option '--bogus'\n"],
+    [["frobnicate"], "impossibledb: unknown command 'frobnicate'\n"],
+    [["--database", "Bad_ID", "get", "books", "b1"], "impossibledb: option '--database <id>' argument 'Bad_ID' is invalid. "],
+    [["query", "books", "--limit", "0x10"], "impossibledb: option '--limit <n>' argument '0x10' is invalid. "],
+    [["databases", "create"], "impossibledb: missing required argument 'id'\n"],
+  ];
+  for (const [args, start] of refused) {
+    it(args.join(" "), async () => {
+      const ran = await cli(args);
+      expect(ran.code).toBe(2);
+      expect(ran.stderr.startsWith(start), ran.stderr).toBe(true);
+      expect(ran.stderr).not.toMatch(/^error:/m);
+    });
+  }
+});
+
+describe("a database that does not exist", { timeout: RUN_TIMEOUT_MS }, () => {
+  it("is told in the CLI's words, with the command that creates it (it was the server's, naming AdminService.CreateDatabase and a header)", async () => {
+    const ran = await cli(["--database", "nope-db", "get", "books", "b1"]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe(
+      "impossibledb: database nope-db does not exist (create it with `impossibledb databases create nope-db`, or leave out --database and IMPOSSIBLEDB_DATABASE to use the database default)\n",
+    );
+    const fromEnvironment = await cli(["collections"], { IMPOSSIBLEDB_DATABASE: "nope-db" });
+    expect(fromEnvironment.stderr).toMatch(/^impossibledb: database nope-db does not exist \(create it with `impossibledb databases create nope-db`/);
+    const json = await cli(["--database", "nope-db", "collections", "--json"]);
+    expect(JSON.parse(json.stderr)).toEqual({
+      code: "not_found",
+      message: "database nope-db does not exist",
+      hint: "create it with `impossibledb databases create nope-db`, or leave out --database and IMPOSSIBLEDB_DATABASE to use the database default",
+      exit_code: 1,
+    });
+    for (const r of [ran, fromEnvironment, json]) expect(r.stderr).not.toMatch(/AdminService|header/);
+  });
+
+  it("being deleted is told how to finish the delete", async () => {
+    const ran = await cli(["--database", "going", "get", "books", "b1"]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe("impossibledb: database going is being deleted (run `impossibledb databases delete going` to finish deleting it, then `impossibledb databases create going` to make it again)\n");
+  });
+
+  it("leaves a document that does not exist as it was", async () => {
+    const ran = await cli(["get", "books", "b1"]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe("impossibledb: document books/b1 does not exist\n");
   });
 });
 

@@ -79,7 +79,7 @@ function problem(value: unknown): string {
 
 /** The typed fields the SDK's writer sends for a record, in protobuf JSON (what the server receives). */
 function sentFields(r: InputRecord): JsonObject {
-  const write = create(WriteSchema, setWrite("c", r.id, r.data));
+  const write = create(WriteSchema, setWrite("import", "c", r.id, r.data));
   if (write.operation.case !== "setFields") throw new Error(`expected setFields, got ${write.operation.case}`);
   return typedFieldsJson(write.operation.value.fields);
 }
@@ -126,13 +126,13 @@ describe("import of \"fields\" records", () => {
 
   it("sends a record whose \"fields\" hold JSON values only as plain data, as any JSON document", () => {
     const r = record(4, { id: "d4", fields: { s: { stringValue: "x" }, d: { doubleValue: 2 } } });
-    const write = create(WriteSchema, setWrite("c", r.id, r.data));
+    const write = create(WriteSchema, setWrite("import", "c", r.id, r.data));
     expect(write.operation.case).toBe("set");
     expect(write.operation.value).toEqual({ s: "x", d: 2 });
     // An empty "fields" alone is an empty document, as {"id", "data": {}} is (docs/cli.md).
     const empty = record(5, { id: "d5", fields: {} });
     expect(empty.data).toEqual({});
-    expect(create(WriteSchema, setWrite("c", empty.id, empty.data)).operation).toMatchObject({ case: "set", value: {} });
+    expect(create(WriteSchema, setWrite("import", "c", empty.id, empty.data)).operation).toMatchObject({ case: "set", value: {} });
     expect(record(5, { id: "d5", fields: {}, data: {} }).data).toEqual({});
   });
 
@@ -190,7 +190,7 @@ describe("import of \"fields\" records", () => {
   it("refuses lone surrogates in strings, and leaves NaN to the SDK writer's check of every value, which the first pass runs", () => {
     expect(problem(JSON.parse('{"id": "x", "fields": {"s": {"stringValue": "\\ud83d"}}}'))).toMatch(/^"fields" member "s": .*invalid UTF8/);
     const nan = record(1, { id: "x", fields: { d: { doubleValue: "NaN" }, n: { integerValue: "1" } } });
-    expect(() => setWrite("c", nan.id, nan.data)).toThrow(/field "d" is NaN/);
+    expect(() => setWrite("import", "c", nan.id, nan.data)).toThrow(/field "d" is NaN/);
   });
 
   it("needs a decoder that keeps microseconds", () => {

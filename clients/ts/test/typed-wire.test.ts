@@ -219,7 +219,7 @@ describe("reads decode Document.fields into JavaScript's types, else use data", 
   });
 
   it("refuses option values it does not know", () => {
-    expect(() => new ImpossibleDBClient({ timestamps: "micros" as "date" })).toThrow(/the option timestamps is "micros"; it must be "date" or "timestamp"/);
+    expect(() => new ImpossibleDBClient({ timestamps: "micros" as "date" })).toThrow(/the option timestamps must be "date" or "timestamp", got "micros"/);
     expect(() => new ImpossibleDBClient({ values: "raw" as "json" })).toThrow(TypeError);
     // A JavaScript caller's `url` connected to 127.0.0.1:8787 without a word.
     expect(() => new ImpossibleDBClient({ url: "http://db.example" } as never)).toThrow(/unknown option "url"; did you mean baseUrl\?/);

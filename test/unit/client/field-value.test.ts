@@ -30,13 +30,13 @@ describe("splitFieldValues", () => {
   it("refuses non-finite numbers and FieldValues inside arrays, naming where", () => {
     expect(() => FieldValue.increment(Number.NaN)).toThrow(/finite/);
     expect(() => FieldValue.maximum(Infinity)).toThrow(/finite/);
-    expect(() => updateWrite("c", "d", { list: [FieldValue.increment(1)] })).toThrow(/c\/d: field "list\[0\]" is a FieldValue/);
+    expect(() => updateWrite("update", "c", "d", { list: [FieldValue.increment(1)] })).toThrow(/c\/d: field "list\[0\]" is a FieldValue/);
     // A Date is a timestamp now (typed values); a Map is still no value a document can hold.
     expect(() => FieldValue.arrayUnion(new Map() as never)).toThrow(/Map/);
   });
 
   it("drops from an update's mask the paths its FieldValues stand at", () => {
-    const w = updateWrite("c", "d", { n: FieldValue.increment(1), m: 2 }, { mask: ["n", "m"] });
+    const w = updateWrite("update", "c", "d", { n: FieldValue.increment(1), m: 2 }, { mask: ["n", "m"] });
     expect(w.operation).toEqual({ case: "update", value: { data: { m: 2 }, updateMask: { fieldPaths: ["m"] } } });
     expect(maskWithoutTransforms(undefined, w.transforms!)).toBeUndefined();
   });

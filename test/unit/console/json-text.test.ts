@@ -45,6 +45,14 @@ describe("the console's JSON editor text", () => {
     expect(parseTypedFieldsText('{"i": {"integerValue": 9007199254740993}}')).toMatchObject({ ok: false, message: expect.stringMatching(/the integer 9007199254740993 .*"integerValue": "…"/) });
   });
 
+  it("refuses a number no double holds as written (1e400, 1e-400, 3e-324), as the CLI and the server do, instead of sending Infinity, 0 or 5e-324", () => {
+    expect(parseDocumentText('{"a": 1e400}')).toEqual({ ok: false, message: "1e400 is a number beyond what a double holds (about 1.8e308); quote it to store it as a string" });
+    expect(parseDocumentText('{"a": [1, -1e-400]}')).toEqual({ ok: false, message: "-1e-400 is a number too small for a double (the least is about 5e-324): it would be stored as 0; quote it to store it as a string" });
+    expect(parseDocumentText('{"a": 3e-324}')).toEqual({ ok: false, message: "3e-324 is a number too small for a double to hold as written: it would be stored as 5e-324; quote it to store it as a string" });
+    expect(parseTypedFieldsText('{"d": {"doubleValue": 1e400}}')).toEqual({ ok: false, message: "1e400 is a number beyond what a double holds (about 1.8e308)" });
+    expect(parseDocumentText('{"a": 5e-324, "b": 1e-320, "c": "1e400", "d": 0e-400}')).toMatchObject({ ok: true });
+  });
+
   it("refuses JSON that is not an object", () => {
     for (const text of ["[1]", '"x"', "3", "null"]) expect(parseDocumentText(text)).toMatchObject({ ok: false, message: expect.stringMatching(/JSON object/) });
   });

@@ -99,10 +99,11 @@ describe("the AIP-160 text filter", () => {
   });
 
   it("refuses a number no double holds, too large or too small, naming it", () => {
-    expect(failure(() => text("v = 1e400")).message).toBe("filter: number 1e400 is out of range at offset 4");
+    expect(failure(() => text("v = 1e400")).message).toBe("filter: number 1e400 is out of range: it is too large for a double (the largest is about 1.8e308) at offset 4");
+    expect(failure(() => text("v > -2e308")).message).toMatch(/^filter: number -2e308 is out of range: it is too large for a double/);
     // 1e-400 would read as 0 and match every zero.
-    expect(failure(() => text("v = 1e-400")).message).toBe("filter: number 1e-400 is out of range: it is too small for a double and would read as 0 at offset 4");
-    expect(failure(() => text("v = -0.00001e-330")).message).toMatch(/^filter: number -0.00001e-330 is out of range: .* would read as 0 at offset 4$/);
+    expect(failure(() => text("v = 1e-400")).message).toBe("filter: number 1e-400 is out of range: it is too small for a double and would read as 0 (the least positive double is about 5e-324) at offset 4");
+    expect(failure(() => text("v = -0.00001e-330")).message).toMatch(/^filter: number -0.00001e-330 is out of range: .* would read as 0 \(the least positive double is about 5e-324\) at offset 4$/);
     // A subnormal holds fewer digits: 1.23456789e-320 would read as 1.2347e-320, which it does not spell.
     expect(failure(() => text("v > 1.23456789e-320")).message).toBe("filter: number 1.23456789e-320 is out of range: it is too small for a double to hold as written (it would read as 1.2347e-320) at offset 4");
     expect(failure(() => text("v = 3e-324")).message).toMatch(/number 3e-324 is out of range: .*\(it would read as 5e-324\)/);

@@ -61,6 +61,35 @@ describe("32-bit integers and rounded numbers in JSON requests", () => {
   });
 });
 
+describe("numbers too large for a double in JSON requests", () => {
+  it("refuses 1e400 in document data, typed doubles and query operands in the filter's words, naming the field path (it was \"Infinity; numbers must be finite\", or protobuf's words)", () => {
+    const set = (text: string) => jsonRequestProblem(SetDocumentRequestSchema, JSON.parse(text), text);
+    const tooLarge = (literal: string) => `number ${literal} is out of range: it is too large for a double (the largest is about 1.8e308)`;
+    expect(set('{"ref":{"collection":"c","id":"d"},"data":{"a":1e400}}')).toBe(`data.a: ${tooLarge("1e400")}`);
+    expect(set('{"data":{"m":{"list":[1,-2E+308]},"ok":1.7e308}}')).toBe(`data.m.list[1]: ${tooLarge("-2E+308")}`);
+    expect(set('{"data":{"odd key":{"x":1e999}}}')).toBe(`data["odd key"].x: ${tooLarge("1e999")}`);
+    // Two literals that both read as Infinity: which is which cannot be told from the text, so neither is named.
+    expect(set('{"data":{"a":1e400,"b":[2e400]}}')).toBe("data.a: number is out of range: it is too large for a double (the largest is about 1.8e308)");
+    expect(set('{"fields":{"v":{"doubleValue":1e400}}}')).toBe(`fields.v.double_value: ${tooLarge("1e400")}`);
+    expect(set('{"fields":{"v":{"doubleValue":"1e400"}}}')).toBe(`fields.v.double_value: "1e400": ${tooLarge("1e400")}`);
+    expect(set('{"fields":{"v":{"mapValue":{"fields":{"w":{"doubleValue":-1e309}}}}}}')).toBe(`fields.v.map_value.fields.w.double_value: ${tooLarge("-1e309")}`);
+    const query = '{"query":{"collection":"c","where":{"fieldFilter":{"field":"a","op":"EQUAL","value":9e999}}}}';
+    expect(jsonRequestProblem(RunQueryRequestSchema, JSON.parse(query), query)).toBe(`query.where.field_filter.value: ${tooLarge("9e999")}`);
+    // The largest double, and NaN or Infinity written as protobuf JSON's strings (document validation's to refuse by name), pass here.
+    for (const ok of ['{"data":{"a":1.7976931348623157e308}}', '{"fields":{"v":{"doubleValue":"Infinity"}}}']) expect(set(ok), ok).toBeUndefined();
+  });
+});
+
+describe("subnormal literals a double does not spell, in documents as in filters", () => {
+  it("refuses 3e-324 (stored as 5e-324, while a filter refused it) in the filter's words, and keeps the subnormals a literal spells", () => {
+    const set = (text: string) => jsonRequestProblem(SetDocumentRequestSchema, JSON.parse(text), text);
+    expect(set('{"data":{"a":3e-324}}')).toBe("number 3e-324 is out of range: it is too small for a double to hold as written (it would read as 5e-324)");
+    expect(set('{"data":{"a":1.23456789e-320}}')).toMatch(/^number 1\.23456789e-320 is out of range: .*\(it would read as 1\.2347e-320\)$/);
+    expect(set('{"fields":{"v":{"doubleValue":"3e-324"}}}')).toMatch(/^fields\.v\.double_value: "3e-324": number 3e-324 is out of range/);
+    for (const ok of ["5e-324", "4.9406564584124654e-324", "1e-320", "-1e-310", "2.2250738585072014e-308", "0.1"]) expect(set(`{"data":{"a":${ok}}}`), ok).toBeUndefined();
+  });
+});
+
 describe("numbers too small for a double in JSON requests", () => {
   it("refuses a nonzero literal that reads as 0, in document data and filters alike, and keeps zeros and subnormals", () => {
     const set = (text: string) => jsonRequestProblem(SetDocumentRequestSchema, JSON.parse(text), text);

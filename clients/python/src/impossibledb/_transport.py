@@ -110,11 +110,13 @@ def check_base_url(url: str) -> str:
     the server were down.
     """
     parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts is None or parts.scheme not in ("http", "https"):
         raise ValueError(
             f"the URL must start with http:// or https:// and name a host, got {url!r} "
             "(for gRPC give transport=impossibledb.GrpcTransport(target), or AsyncGrpcTransport(target) to AsyncClient)"
         )
+    if not parts.hostname:
+        raise ValueError(f"the URL {url!r} has no host: name the server, such as http://127.0.0.1:8787")
     return url
 
 

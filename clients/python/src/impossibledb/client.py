@@ -48,6 +48,8 @@ def auth_headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict
     An authorization entry in `headers` wins.
     """
     key = api_key or os.environ.get("IMPOSSIBLEDB_API_KEY") or None
+    if key is not None:
+        check_api_key(key, "api_key" if api_key else "IMPOSSIBLEDB_API_KEY")
     out = {} if key is None else {"authorization": f"Bearer {key}"}
     for name, value in (headers or {}).items():
         if name.lower() == "authorization":
@@ -56,10 +58,37 @@ def auth_headers(api_key: str | None, headers: Mapping[str, str] | None) -> dict
     return out
 
 
+_HEADER_CHAR_NAMES = {"\n": "a newline", "\r": "a carriage return", " ": "a space", "\t": "a tab"}
+
+
+def check_api_key(key: object, where: str) -> None:
+    """Raise ValueError when `key` (named `where`) is not a string of visible ASCII, which an authorization header carries as it is.
+
+    A newline or a space copied with a key made every call fail in the HTTP
+    library (or, in gRPC metadata, sent another key); the Go client refuses
+    the same keys. The error names the character's kind and index, never the
+    key: a key is a secret, and errors end up in logs.
+    """
+    if not isinstance(key, str):
+        raise TypeError(f"{where} must be a string, got {type(key).__name__}")
+    for i, ch in enumerate(key):
+        if not "\x21" <= ch <= "\x7e":
+            kind = _HEADER_CHAR_NAMES.get(ch) or ("a non-ASCII character" if ord(ch) > 0x7E else f"the control character {ord(ch):#04x}")
+            raise ValueError(
+                f"{where} holds {kind} at index {i}, which an authorization header cannot carry: "
+                "an API key (idb_...) or a JWT is visible ASCII only (was a newline or a space copied with it?)"
+            )
+
+
 def resolve_url(url: str | None) -> str:
-    """The URL given, else IMPOSSIBLEDB_URL, else DEFAULT_URL; without a trailing slash."""
+    """The URL given, else IMPOSSIBLEDB_URL, else DEFAULT_URL; without a trailing slash.
+
+    Only slashes after the scheme's "//" are trailing: "http://" stays as it
+    was given, so its refusal names it (it named "http:").
+    """
     chosen = url or os.environ.get("IMPOSSIBLEDB_URL") or DEFAULT_URL
-    return chosen.rstrip("/")
+    stripped = chosen.rstrip("/")
+    return stripped if "://" in stripped else chosen
 
 
 class Client:

@@ -12,12 +12,21 @@ import impossibledb
 from fake_server import FakeServer
 
 
-@pytest.mark.parametrize("url", ["127.0.0.1:8787", "ftp://x", "localhost", "http://"])
+@pytest.mark.parametrize("url", ["127.0.0.1:8787", "ftp://x", "localhost"])
 @pytest.mark.parametrize("client_class", [impossibledb.Client, impossibledb.AsyncClient])
 def test_a_base_url_without_http_or_https_is_refused_at_construction(client_class: Any, url: str) -> None:
     with pytest.raises(ValueError, match="must start with http:// or https://") as refused:
         client_class(url)
-    assert repr(url.rstrip("/")) in str(refused.value) and "GrpcTransport" in str(refused.value)
+    assert repr(url) in str(refused.value) and "GrpcTransport" in str(refused.value)
+
+
+@pytest.mark.parametrize("url", ["http://", "https://", "http:///", "http://:8787", "http:///path"])
+@pytest.mark.parametrize("client_class", [impossibledb.Client, impossibledb.AsyncClient])
+def test_a_base_url_without_a_host_says_so_naming_it_as_given(client_class: Any, url: str) -> None:
+    # "http://" was refused as 'http:' (the trailing slashes stripped), and as if it lacked http://.
+    with pytest.raises(ValueError) as refused:
+        client_class(url)
+    assert str(refused.value) == f"the URL {url!r} has no host: name the server, such as http://127.0.0.1:8787"
 
 
 def test_a_base_url_from_the_environment_is_checked_too(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -77,12 +77,25 @@ interface Described {
   readonly exitCode: number;
 }
 
+/** What every refusal the CLI prints starts with (docs/cli.md). */
+export const REFUSAL_PREFIX = "impossibledb: ";
+
+/** Commander's refusal `text` without its own `error: ` prefix. */
+export function withoutCommanderPrefix(text: string): string {
+  return text.replace(/^error: /, "");
+}
+
+/** Commander's refusal `text` (`error: unknown option '--x'`) as the CLI's other refusals start: `impossibledb: unknown option '--x'`. */
+export function withCliPrefix(text: string): string {
+  return `${REFUSAL_PREFIX}${withoutCommanderPrefix(text)}`;
+}
+
 /** Prints `err` as one line on stderr and returns the exit code it means. */
 export function reportError(err: unknown, baseUrl: string, options: ReportOptions = {}): number {
   if (process.env["IMPOSSIBLEDB_DEBUG"] === "1" && err instanceof Error) console.error(err.stack);
   const { code, text, message, hint, exitCode } = describeError(err, baseUrl);
   if (options.json === true) console.error(JSON.stringify({ code, message, ...(hint === "" ? {} : { hint }), exit_code: exitCode }));
-  else console.error(`impossibledb: ${text}`);
+  else console.error(`${REFUSAL_PREFIX}${text}`);
   return exitCode;
 }
 
@@ -99,6 +112,8 @@ function describeError(err: unknown, baseUrl: string): Described {
   if (err instanceof CliError) {
     return { code: err.exitCode === EXIT.usage ? "usage" : "failed", text: err.message, message: err.message, hint: "", exitCode: err.exitCode };
   }
+  const missing = err instanceof ConnectError ? missingDatabase(err) : undefined;
+  if (missing !== undefined) return missing;
   if (err instanceof ConnectError) {
     const hint =
       err.code === Code.Unavailable || err.code === Code.Unknown
@@ -115,6 +130,26 @@ function describeError(err: unknown, baseUrl: string): Described {
   }
   const message = `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
   return { code: "failed", text: message, message, hint: "", exitCode: EXIT.failed };
+}
+
+/**
+ * The server's NOT_FOUND for the database the CLI addressed (`--database`
+ * or IMPOSSIBLEDB_DATABASE), in the CLI's words: the server's ("create it
+ * with AdminService.CreateDatabase, or omit the impossibledb-database
+ * header") names an RPC and a header that a CLI user never sees. Undefined
+ * for any other error. The server's message starts "database ID does not
+ * exist" or "database ID is being deleted" (src/databases/catalog-client.ts).
+ */
+function missingDatabase(err: ConnectError): Described | undefined {
+  const m = err.code === Code.NotFound ? /^database ([a-z][a-z0-9-]*) (does not exist|is being deleted)\b/.exec(err.rawMessage) : null;
+  if (m === null) return undefined;
+  const [, id, state] = m as unknown as [string, string, string];
+  const message = `database ${id} ${state}`;
+  const hint =
+    state === "does not exist"
+      ? `create it with \`impossibledb databases create ${id}\`, or leave out --database and IMPOSSIBLEDB_DATABASE to use the database default`
+      : `run \`impossibledb databases delete ${id}\` to finish deleting it, then \`impossibledb databases create ${id}\` to make it again`;
+  return { code: "not_found", text: `${message} (${hint})`, message, hint, exitCode: EXIT.failed };
 }
 
 /** A Connect code as the Connect protocol writes it: `FailedPrecondition` -> `failed_precondition`. */

@@ -82,7 +82,7 @@ export async function runImport(db: BaseImpossibleDBClient, collection: string, 
     for await (const item of readRecords(file, format, read)) {
       // The first pass found no problem; the file changed under us if one appears now.
       if (item.kind === "problem") throw new CliError(`${file}:${item.line}: ${item.message} (the file changed during the import)`);
-      const write = setWrite(collection, item.id, item.data);
+      const write = setWrite("import", collection, item.id, item.data);
       const bytes = item.jsonLength;
       if (batch.length >= options.batchSize || (batch.length > 0 && batchBytes + bytes > IMPORT_BATCH_BYTES_MAX)) await flush();
       if (interrupted) break;
@@ -142,7 +142,7 @@ async function checkFile(collection: string, file: string, format: ImportFormat,
       lineOfId.set(item.id, item.line);
       try {
         // The SDK's own checks of what it can send (unsafe integers, …).
-        setWrite(collection, item.id, item.data);
+        setWrite("import", collection, item.id, item.data);
       } catch (err) {
         problems.push({ kind: "problem", line: item.line, message: err instanceof Error ? err.message : String(err) });
         continue;

@@ -17,7 +17,7 @@ import { SearchIndex_State, type SearchIndex } from "../gen/impossibledb/v1/sear
 import { DEFAULT_BASE_URL } from "../ImpossibleDBClient.js";
 import { ImpossibleDBClient } from "../node.js";
 import type { DocumentSnapshot } from "../documents.js";
-import { CliError, EXIT, reportError } from "./errors.js";
+import { CliError, withCliPrefix, withoutCommanderPrefix, EXIT, reportError } from "./errors.js";
 import { runExport } from "./export.js";
 import { runImport } from "./import.js";
 import { firstInexactInteger, firstNumberNoDoubleHolds, inexactIntegerText, noDoubleHoldsText } from "../number-text.js";
@@ -88,7 +88,12 @@ function program(): Command {
     // With --json, commander's own refusals (a bad or missing argument) are
     // printed by main() as one JSON object, like every other refusal; its
     // text (and the help after it) would be a second, unreadable form.
-    .configureOutput({ writeErr: (text) => (jsonRequested ? undefined : process.stderr.write(text)) })
+    // Without it, they start as every other refusal does (docs/cli.md):
+    // `impossibledb: ...`, not commander's `error: ...`.
+    .configureOutput({
+      writeErr: (text) => (jsonRequested ? undefined : process.stderr.write(text)),
+      outputError: (text, write) => write(withCliPrefix(text)),
+    })
     .description("Work with an ImpossibleDB database from the terminal.")
     .option("--url <url>", "the server (default: IMPOSSIBLEDB_URL, else http://127.0.0.1:8787)")
     .option("--api-key <key>", "the API key or JWT sent as authorization: Bearer (default: IMPOSSIBLEDB_API_KEY)")
@@ -422,7 +427,7 @@ async function main(): Promise<number> {
       if (err.exitCode === 0) return EXIT.ok;
       // Without --json commander has printed the message (and the help) already.
       if (!jsonRequested) return EXIT.usage;
-      return reportError(new CliError(err.message.replace(/^error: /, "")), baseUrl, { json: true });
+      return reportError(new CliError(withoutCommanderPrefix(err.message)), baseUrl, { json: true });
     }
     return reportError(err, baseUrl, { json: jsonRequested });
   }
