@@ -25,7 +25,7 @@ async function createDatabase(id: string, placement: { locationHint?: string; ju
   return (await admin.createDatabase({ databaseId: id, database: { placement } })).database!;
 }
 
-describe("databases", () => {
+describe("databases", { timeout: 30_000 }, () => {
   it("two databases with the same collection names never see each other's documents", async () => {
     await createDatabase("alpha");
     await createDatabase("beta");
