@@ -102,16 +102,16 @@ try {
   const random = createRandom(2);
   const queries = createClient(QueryService, transport);
   let varied = 0;
-  const call = (i: number): Promise<void> => {
-    if (what === "search" && process.env["PROFILE_SEARCH_VARIED"] === "1") {
+  const call = (i: number, kind: string = what): Promise<void> => {
+    if (kind === "search" && process.env["PROFILE_SEARCH_VARIED"] === "1") {
       return queries.runQuery({ query: { collection: "articles", search: { text: wordOf(4_001 + (varied++ % Number(process.env["PROFILE_SEARCH_WORDS"] ?? 20_000))), exact: true } }, pageSize: 10 }).then(() => undefined);
     }
-    if (what === "search") return queries.runQuery({ query: { collection: "articles", search: { text: process.env["PROFILE_SEARCH"] ?? '"open source"' } }, pageSize: 10 }).then(() => undefined);
-    if (what === "query") return queries.runQuery({ query: { collection: COLLECTION }, pageSize: 10 }).then(() => undefined);
-    if (what === "put") return idb.driver.put(recordId(i % RECORDS), doc);
-    if (what === "noop") return idb.probeNoop();
-    if (what === "increment") return idb.driver.increment(recordId(0), "n", 1).then(() => undefined);
-    if (what === "commit2") {
+    if (kind === "search") return queries.runQuery({ query: { collection: "articles", search: { text: process.env["PROFILE_SEARCH"] ?? '"open source"' } }, pageSize: 10 }).then(() => undefined);
+    if (kind === "query") return queries.runQuery({ query: { collection: COLLECTION }, pageSize: 10 }).then(() => undefined);
+    if (kind === "put") return idb.driver.put(recordId(i % RECORDS), doc);
+    if (kind === "noop") return idb.probeNoop();
+    if (kind === "increment") return idb.driver.increment(recordId(0), "n", 1).then(() => undefined);
+    if (kind === "commit2") {
       const [a, b] = pairs.twoShards(random);
       // Two clients may pick overlapping pairs: an ABORTED commit is
       // counted like any other call (its work was done too).
@@ -121,14 +121,15 @@ try {
     }
     return idb.driver.get(recordId(i % RECORDS)).then(() => undefined);
   };
-  // PROFILE_WARMUP_S: that many seconds of the same calls before profiling,
-  // to see whether a call's cost grows with what earlier calls left behind.
+  // PROFILE_WARMUP_S: that many seconds of the same calls (or of
+  // PROFILE_WARMUP_WHAT's) before profiling, to see whether a call's cost
+  // grows with what earlier calls left behind.
   const warmupEndAt = performance.now() + Number(process.env["PROFILE_WARMUP_S"] ?? 0) * 1000;
   let warmupCalls = 0;
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async (_, w) => {
       for (let i = w; performance.now() < warmupEndAt; i += IN_FLIGHT) {
-        await call(i);
+        await call(i, process.env["PROFILE_WARMUP_WHAT"] ?? what);
         warmupCalls += 1;
       }
     }),

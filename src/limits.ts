@@ -450,6 +450,17 @@ export const TX_TIMEOUT_DEFAULT_MS = 60_000;
 export const TX_TIMEOUT_MAX_MS = 60_000;
 
 /**
+ * The shortest timeout TransactionOptions may name. A transaction is at
+ * least two round trips (its reads, then a commit that may be a two-phase
+ * commit across shards): a shorter deadline expires before its commit on
+ * any deployment, so the id would be refused as expired by every call (a
+ * retry loop would spend its attempts on runs that cannot commit). The Go
+ * client's TransactionTimeoutMin and the Python client's
+ * TRANSACTION_TIMEOUT_MS_MIN are this value.
+ */
+export const TX_TIMEOUT_MIN_MS = 100;
+
+/**
  * How long after its deadline a transaction id may still be named by
  * `retry_of`, in milliseconds. A retry comes right after its attempt
  * aborted, well inside this; an older id would let anyone who kept one
@@ -667,6 +678,7 @@ assertLimit(DATABASE_DELETE_CONCURRENCY_MAX >= 1 && DATABASE_CACHE_ENTRIES_MAX >
 assertLimit(DATABASE_ID_LENGTH_MAX >= 1 && DATABASE_ID_LENGTH_MAX <= 63, "a database id is a DNS-label-sized name (fits object names, headers and log lines)");
 assertLimit(TX_WRITES_MAX <= BATCH_SIZE_MAX, "a transaction's writes fit one shard batch");
 assertLimit(TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS, "TX_TIMEOUT_DEFAULT_MS <= TX_TIMEOUT_MAX_MS");
+assertLimit(0 < TX_TIMEOUT_MIN_MS && TX_TIMEOUT_MIN_MS < TX_TIMEOUT_DEFAULT_MS, "a transaction timeout has room between its bounds");
 assertLimit(
   SNAPSHOT_HISTORY_RETENTION_MS > TX_TIMEOUT_MAX_MS + CLOCK_UNCERTAINTY_MS,
   "history outlives the oldest snapshot a live transaction can read at",

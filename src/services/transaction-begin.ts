@@ -10,7 +10,7 @@
 import type { TransactionOptions } from "../../gen/impossibledb/v1/transaction_service_pb.js";
 import type { Env } from "../env.js";
 import { FailureError } from "../errors.js";
-import { CLOCK_UNCERTAINTY_MS, TX_RETRY_OF_WINDOW_MS, TX_RETRY_PRIORITY_AGE_MAX_MS, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS } from "../limits.js";
+import { CLOCK_UNCERTAINTY_MS, TX_RETRY_OF_WINDOW_MS, TX_RETRY_PRIORITY_AGE_MAX_MS, TX_TIMEOUT_DEFAULT_MS, TX_TIMEOUT_MAX_MS, TX_TIMEOUT_MIN_MS } from "../limits.js";
 import { inheritedPriorityMs } from "../sync/lock-order.js";
 import { scopeOf } from "../databases/database-env.js";
 import { MICROS_PER_MS } from "../sync/hybrid-clock.js";
@@ -21,7 +21,7 @@ import { pageTokenKey } from "./list-documents.js";
  * Mints a new transaction id from `options` (defaults when undefined).
  * `field` names the options in error messages (`options` for
  * BeginTransaction, `new_transaction` for the calls that begin one).
- * INVALID_ARGUMENT for a timeout outside (0, TX_TIMEOUT_MAX_MS] or a
+ * INVALID_ARGUMENT for a timeout outside [TX_TIMEOUT_MIN_MS, TX_TIMEOUT_MAX_MS] or a
  * `retry_of` that is not one of our ids (of this database) or ended more
  * than TX_RETRY_OF_WINDOW_MS ago; FAILED_PRECONDITION for a `retry_of` of
  * an earlier database of this name (deleted and created again). A retry inherits its first
@@ -34,8 +34,11 @@ import { pageTokenKey } from "./list-documents.js";
  */
 export async function beginTransaction(env: Env, options: TransactionOptions | undefined, field: string): Promise<TransactionToken> {
   const timeoutMs = options?.timeout === undefined ? TX_TIMEOUT_DEFAULT_MS : durationMs(options.timeout);
-  if (timeoutMs <= 0 || timeoutMs > TX_TIMEOUT_MAX_MS) {
-    throw new FailureError("invalid_argument", `${field}.timeout must be more than 0 and at most ${TX_TIMEOUT_MAX_MS / 1000} s`);
+  if (!(timeoutMs >= TX_TIMEOUT_MIN_MS && timeoutMs <= TX_TIMEOUT_MAX_MS)) {
+    throw new FailureError(
+      "invalid_argument",
+      `${field}.timeout must be from ${TX_TIMEOUT_MIN_MS} ms (TX_TIMEOUT_MIN_MS: a shorter transaction expires before it can commit) to ${TX_TIMEOUT_MAX_MS / 1000} s, got ${timeoutMs} ms; leave it unset for ${TX_TIMEOUT_DEFAULT_MS / 1000} s`,
+    );
   }
   const key = pageTokenKey(env);
   const nowMs = Date.now();

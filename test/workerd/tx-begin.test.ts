@@ -155,8 +155,13 @@ describe("refused requests", () => {
     expect(await balances("refused", ["x"])).toEqual([null]);
   });
 
-  it("bad options name new_transaction: an overlong timeout, a forged retry_of", async () => {
+  it("bad options name new_transaction: an overlong or too short timeout, a forged retry_of", async () => {
     await expectCode(tx.getDocuments({ newTransaction: { timeout: { seconds: 61n, nanos: 0 } }, refs: [ref("refused", "x")] }), Code.InvalidArgument, /timeout/);
+    // Under TX_TIMEOUT_MIN_MS the id would expire before any commit: refused, not handed out (0.5 ms was accepted).
+    const tooShort = /^new_transaction\.timeout must be from 100 ms \(TX_TIMEOUT_MIN_MS: a shorter transaction expires before it can commit\) to 60 s, got 1 ms; leave it unset for 60 s$/;
+    await expectCode(tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 500_000 } }, refs: [ref("refused", "x")] }), Code.InvalidArgument, tooShort);
+    await expectCode(tx.beginTransaction({ options: { timeout: { seconds: 0n, nanos: 99_000_000 } } }), Code.InvalidArgument, /^options\.timeout must be from 100 ms .*got 99 ms/);
+    expect((await tx.beginTransaction({ options: { timeout: { seconds: 0n, nanos: 100_000_000 } } })).transaction).not.toBe("");
     await expectCode(tx.getDocuments({ newTransaction: { retryOf: "tx2.forged.mac" }, refs: [ref("refused", "x")] }), Code.InvalidArgument, /new_transaction\.retry_of/);
     await expectCode(tx.commit({ newTransaction: { retryOf: "tx2.forged.mac" }, writes: [set("refused", "x", { n: 1 })] }), Code.InvalidArgument, /new_transaction\.retry_of/);
     expect(await balances("refused", ["x"])).toEqual([null]);
@@ -178,8 +183,8 @@ describe("retry_of's window", () => {
     expect((await tx.getDocuments({ newTransaction: { retryOf: recent.id }, refs: [ref("window", "x")] })).transaction).not.toBe("");
   });
 
-  it("rounds a timeout up to whole milliseconds: 1 ns is 1 ms, not 0 (which was refused as not more than 0)", async () => {
-    const res = await tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 1 } }, refs: [ref("window", "y")] });
+  it("rounds a timeout up to whole milliseconds: 99 ms and 1 ns is 100 ms, at TX_TIMEOUT_MIN_MS (1 ns was once refused as 0)", async () => {
+    const res = await tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 99_000_001 } }, refs: [ref("window", "y")] });
     expect(res.transaction).not.toBe("");
   });
 });

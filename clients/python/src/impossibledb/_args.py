@@ -10,7 +10,7 @@ name the argument and its range.
 
 from __future__ import annotations
 
-from ._limits import CALL_TIMEOUT_MS_MAX, INT32_MAX, INT64_MAX, PAGE_SIZE_MAX, TRANSACTION_TIMEOUT_MS_MAX
+from ._limits import CALL_TIMEOUT_MS_MAX, INT32_MAX, INT64_MAX, PAGE_SIZE_MAX, TRANSACTION_TIMEOUT_MS_MAX, TRANSACTION_TIMEOUT_MS_MIN
 
 __all__ = ["check_count", "check_int", "check_page_size", "check_timeout_ms", "check_transaction_timeout_ms", "check_version"]
 
@@ -35,8 +35,8 @@ def check_timeout_ms(value: int, name: str = "timeout_ms") -> int:
 
 
 def check_transaction_timeout_ms(value: int | None) -> int | None:
-    """How long a transaction may stay open: 1 to TRANSACTION_TIMEOUT_MS_MAX (60 s), or None for the server's 60 s."""
-    return None if value is None else check_int("timeout_ms (how long the transaction may stay open)", value, 1, TRANSACTION_TIMEOUT_MS_MAX)
+    """How long a transaction may stay open: TRANSACTION_TIMEOUT_MS_MIN (100 ms) to TRANSACTION_TIMEOUT_MS_MAX (60 s), or None for the server's 60 s."""
+    return None if value is None else check_int("timeout_ms (how long the transaction may stay open)", value, TRANSACTION_TIMEOUT_MS_MIN, TRANSACTION_TIMEOUT_MS_MAX)
 
 
 def check_version(name: str, value: int) -> int:

@@ -80,6 +80,9 @@ TIMESTAMP_SECONDS_MAX: Final = 253_402_300_799
 TRANSACTION_TIMEOUT_MS_MAX: Final = 60_000
 """The longest a transaction may stay open (TransactionOptions.timeout; the server's default too)."""
 
+TRANSACTION_TIMEOUT_MS_MIN: Final = 100
+"""The shortest TransactionOptions.timeout the server accepts (TX_TIMEOUT_MIN_MS): a transaction is at least two round trips, so a shorter one would expire before its commit."""
+
 
 LISTEN_RECONNECTS_MAX_DEFAULT: Final = 10
 """Reconnects in a row that reach the server but no resume token before a listener raises the last error.
@@ -127,6 +130,6 @@ _assert_limit(VALUE_DEPTH_MAX >= 20, "the client's depth bound leaves the server
 _assert_limit(float(INT_SAFE_MAX) == INT_SAFE_MAX, "a safe int survives the round trip through a double")
 _assert_limit(INT64_MIN < -INT_SAFE_MAX and INT_SAFE_MAX < INT64_MAX, "every safe integer is an int64")
 _assert_limit(PAGE_SIZE_MAX <= INT32_MAX < INT64_MAX, "a page size fits the contract's int32, an int32 an int64")
-_assert_limit(0 < TRANSACTION_TIMEOUT_MS_MAX, "a transaction may stay open")
+_assert_limit(0 < TRANSACTION_TIMEOUT_MS_MIN < TRANSACTION_TIMEOUT_MS_MAX, "a transaction timeout has room between its bounds")
 _assert_limit(TIMESTAMP_SECONDS_MIN < 0 < TIMESTAMP_SECONDS_MAX, "timestamps reach both sides of 1970")
 _assert_limit(0 < CLOSE_DRAIN_POLL_MS * CLOSE_DRAIN_POLLS_MAX <= 1_000, "close() waits for HTTP threads at most a second")

@@ -29,7 +29,9 @@ type TransactionOptions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The transaction only reads; Commit must carry no writes.
 	ReadOnly bool `protobuf:"varint,1,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
-	// How long the transaction may stay open, up to 60 seconds (the default).
+	// How long the transaction may stay open: from 100 ms (a shorter one
+	// expires before it can commit; the server refuses it) up to 60 seconds
+	// (the default).
 	Timeout *durationpb.Duration `protobuf:"bytes,2,opt,name=timeout,proto3" json:"timeout,omitempty"`
 	// The id of the transaction this one retries (the previous attempt, which
 	// aborted). The new transaction inherits the priority of the first

@@ -31,7 +31,9 @@ export type TransactionOptions = Message<"impossibledb.v1.TransactionOptions"> &
   readOnly: boolean;
 
   /**
-   * How long the transaction may stay open, up to 60 seconds (the default).
+   * How long the transaction may stay open: from 100 ms (a shorter one
+   * expires before it can commit; the server refuses it) up to 60 seconds
+   * (the default).
    *
    * @generated from field: google.protobuf.Duration timeout = 2;
    */
