@@ -29,6 +29,7 @@ export function querySpecFrom(query: Query): QuerySpec {
     }
     return { path, descending: o.direction === Order_Direction.DESCENDING };
   });
+  refuseRepeatedPaths(order.map((o) => o.path), (i) => `query.order_by[${i}].field`, "a field sorts once: its first key decides (Firestore refuses it too)");
   const select = query.select === undefined ? null : selectPaths(query.select.fieldPaths);
   return {
     collection: query.collection,
@@ -71,5 +72,24 @@ export function aggregationSpecFrom(query: Query, aggregations: readonly Aggrega
     return { alias: a.alias, fn, path };
   });
   const groupPaths = groupBy.map((g, i) => fieldPathFrom(g, `group_by[${i}]`));
+  refuseRepeatedPaths(groupPaths, (i) => `group_by[${i}]`, "a field groups once");
   return { spec, aggregations: specs, groupBy: groupPaths };
+}
+
+/**
+ * INVALID_ARGUMENT when a path appears twice in a list where a repeat
+ * means nothing or contradicts the first (`order_by` a then a descending:
+ * the second key never decides), naming both places; `where` names the
+ * i-th entry on the wire.
+ */
+function refuseRepeatedPaths(paths: readonly FieldPath[], where: (i: number) => string, why: string): void {
+  const seen = new Map<string, number>();
+  paths.forEach((path, i) => {
+    const key = JSON.stringify(path);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw new FailureError("invalid_argument", `${where(i)}: ${formatFieldPath(path)} is already at ${where(first)}; ${why}`);
+    }
+    seen.set(key, i);
+  });
 }

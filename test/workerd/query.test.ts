@@ -287,6 +287,26 @@ describe("limits", () => {
     await expectCode(query.runQuery({ query: { collection: "any", offset: 10_001 } }), Code.InvalidArgument, /QUERY_OFFSET_MAX/);
   });
 
+  it("a field sorted or grouped twice is InvalidArgument naming both places (it was accepted, the second key never deciding)", async () => {
+    const twice = [
+      { field: "year", direction: Order_Direction.ASCENDING },
+      { field: "title", direction: Order_Direction.ASCENDING },
+      { field: "year", direction: Order_Direction.DESCENDING },
+    ];
+    await expectCode(
+      query.runQuery({ query: { collection: "any", orderBy: twice } }),
+      Code.InvalidArgument,
+      /^query\.order_by\[2\]\.field: year is already at query\.order_by\[0\]\.field; a field sorts once/,
+    );
+    await expectCode(
+      query.runAggregationQuery({ query: { collection: "any" }, aggregations: [{ alias: "n", function: Aggregation_Function.COUNT }], groupBy: ["region", "region"] }),
+      Code.InvalidArgument,
+      /^group_by\[1\]: region is already at group_by\[0\]; a field groups once$/,
+    );
+    // A field and a field inside it are different keys.
+    expect((await query.runQuery({ query: { collection: "any", orderBy: [{ field: "m" }, { field: "m.x" }] } })).documents).toEqual([]);
+  });
+
   it("a query past its rows-read budget is ResourceExhausted", async () => {
     const c = stubCluster("budget", 2);
     await c.put("big", Array.from({ length: 60 }, (_, i) => ({ id: `b${i}`, data: { v: i } })));
@@ -333,7 +353,7 @@ describe("bad and hostile input", () => {
       ["a = 1 OR", /expected a field path, found the end of the filter at offset 8/],
       ["a..b = 1", /bad field path: .* at offset 0/],
       ['a = "unterminated', /unterminated string at offset 4/],
-      ["a = 1e999", /out of range at offset 4/],
+      ["a = 1e999", /number 1e999 is out of range: it is too large for a double \(the largest is about 1\.8e308\) at offset 4/],
       ["a = \u0001", /control character U\+0001 at offset 4/],
     ];
     for (const [filter, message] of bad) {
