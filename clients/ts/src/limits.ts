@@ -29,6 +29,14 @@ export const BACKOFF_MAX_MS_DEFAULT = 2_000;
  */
 export const TRANSACTION_ATTEMPTS_MAX_DEFAULT = 10;
 
+/**
+ * The largest document the server stores: 1 MiB of its JSON, in UTF-8
+ * bytes (the server's DOCUMENT_BYTES_MAX, named the same); a larger one is
+ * refused with RESOURCE_EXHAUSTED. The CLI bounds what it reads from stdin
+ * by it (cli/limits.ts, STDIN_BYTES_MAX).
+ */
+export const DOCUMENT_BYTES_MAX = 1024 * 1024;
+
 /** The server's largest page (ListDocuments, RunQuery); the SDK asks for pages this big. */
 export const PAGE_SIZE_MAX = 1_000;
 

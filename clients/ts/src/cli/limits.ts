@@ -1,4 +1,13 @@
 /** The CLI's limits and defaults, with their units in their names. */
+import { DOCUMENT_BYTES_MAX } from "../limits.js";
+
+/**
+ * Bytes of JSON text `put` and `add` read from stdin: twice the largest
+ * document (DOCUMENT_BYTES_MAX, 1 MiB of compact JSON), room for the
+ * indentation of a pretty-printed one. The server checks the document
+ * itself; this bound only stops the CLI reading without end (`yes | put`).
+ */
+export const STDIN_BYTES_MAX = 2 * DOCUMENT_BYTES_MAX;
 
 /** Documents per BatchWriteDocuments call of an import (the server's batch limit). */
 export const IMPORT_BATCH_SIZE_MAX = 500;

@@ -11,7 +11,6 @@
  */
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { readFileSync } from "node:fs";
 import { IndexField_Direction, Index_State } from "../gen/impossibledb/v1/admin_service_pb.js";
 import { SearchIndex_State, type SearchIndex } from "../gen/impossibledb/v1/search_pb.js";
 import { DEFAULT_BASE_URL } from "../ImpossibleDBClient.js";
@@ -20,6 +19,7 @@ import type { DocumentSnapshot } from "../documents.js";
 import { CliError, withCliPrefix, withoutCommanderPrefix, EXIT, reportError } from "./errors.js";
 import { runExport } from "./export.js";
 import { runImport } from "./import.js";
+import { readStdin } from "./stdin.js";
 import { firstInexactInteger, firstNumberNoDoubleHolds, inexactIntegerText, noDoubleHoldsText } from "../number-text.js";
 import { addDatabaseCommands } from "./databases.js";
 import { addReshardingCommands } from "./resharding.js";
@@ -74,12 +74,6 @@ function documentJson(doc: DocumentSnapshot): string {
   );
 }
 
-/** Reads all of stdin as text (for `put` without a JSON argument). */
-function readStdin(): string {
-  if (process.stdin.isTTY === true) throw new CliError("give the document as a JSON argument, or pipe it on stdin");
-  return readFileSync(0, "utf8");
-}
-
 /** `--json` anywhere after the command asks for refusals as JSON too (errors.ts reportError). */
 const jsonRequested = process.argv.slice(2).includes("--json");
 
@@ -131,7 +125,7 @@ function program(): Command {
     .argument("<id>", "the document id", documentIdArgument)
     .argument("[json]", "the document's fields as a JSON object")
     .action(async (collection: string, id: string, json: string | undefined) => {
-      const data = parseJsonObject(json ?? readStdin(), "the document");
+      const data = parseJsonObject(json ?? (await readStdin()), "the document");
       const doc = await client().collection(collection).put(id, data);
       console.log(documentJson(doc));
     });
@@ -142,7 +136,7 @@ function program(): Command {
     .argument("<collection>", "the collection", collectionArgument)
     .argument("[json]", "the document's fields as a JSON object")
     .action(async (collection: string, json: string | undefined) => {
-      const doc = await client().collection(collection).add(parseJsonObject(json ?? readStdin(), "the document"));
+      const doc = await client().collection(collection).add(parseJsonObject(json ?? (await readStdin()), "the document"));
       console.log(documentJson(doc));
     });
 
