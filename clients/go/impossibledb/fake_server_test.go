@@ -384,6 +384,10 @@ func TestRunTransactionRetriesAbortedThenGivesUp(t *testing.T) {
 		if !errors.Is(err, ErrAborted) || runs != 2 {
 			t.Fatalf("RunTransaction that always aborts: %v after %d runs; want ErrAborted after AttemptsMax (2)", err, runs)
 		}
+		// The last run's own words say to retry; the error says RunTransaction already did, and which option allows more.
+		if !strings.HasPrefix(err.Error(), "RunTransaction gave up after 2 runs (AttemptsMax): ") || connect.CodeOf(err) != connect.CodeAborted {
+			t.Fatalf("RunTransaction that always aborts: %q (code %v); want it to say it gave up after 2 runs (AttemptsMax), code aborted", err, connect.CodeOf(err))
+		}
 	})
 }
 

@@ -207,11 +207,30 @@ export class BaseImpossibleDBClient {
         const error = ConnectError.from(err);
         // Anything but ABORTED is the caller's to see as it was thrown (a
         // TypeError from a refused value stays a TypeError).
-        if (error.code !== Code.Aborted || attempt >= policy.attemptsMax) throw err;
+        if (error.code !== Code.Aborted) throw err;
+        if (attempt >= policy.attemptsMax) throw attemptsSpent(error, attempt);
         await sleep(backoffMs(policy, attempt));
       }
     }
   }
+}
+
+/**
+ * The ABORTED runTransaction throws when its attempts are spent. The last
+ * attempt's own message says to "retry it as a new transaction", which
+ * runTransaction has just done `attempts - 1` times: this one says so, and
+ * which option allows more, then gives the last attempt's message; the
+ * last attempt's error is its cause. The code stays ABORTED (nothing was
+ * applied), so a caller's own loop may still run it again.
+ */
+function attemptsSpent(last: ConnectError, attempts: number): ConnectError {
+  return new ConnectError(
+    `the transaction gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}, each aborted (runTransaction's attemptsMax option, ${TRANSACTION_ATTEMPTS_MAX_DEFAULT} by default, allows more); the last attempt: ${last.rawMessage}`,
+    Code.Aborted,
+    last.metadata,
+    undefined,
+    last,
+  );
 }
 
 /**

@@ -537,6 +537,25 @@ describe("Transaction", () => {
     expect(err?.rawMessage).toMatch(/connection broke while the stream was open \(ECONNRESET/);
   });
 
+  it("runTransaction that gives up says after how many attempts and names attemptsMax, not the server's advice to retry alone", async () => {
+    const serverWords = "transaction t9 aborted: a newer write won; retry it as a new transaction";
+    const db = client({
+      transaction: {
+        commit() {
+          throw new ConnectError(serverWords, Code.Aborted);
+        },
+        rollback: () => ({}),
+      },
+    });
+    const err = (await db.runTransaction((tx) => void tx.write("a", "b", {}), { attemptsMax: 3, retry: { initialBackoffMs: 1, maxBackoffMs: 1 } }).catch((e: unknown) => e)) as ConnectError;
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err.code).toBe(Code.Aborted);
+    expect(err.rawMessage).toBe(
+      `the transaction gave up after 3 attempts, each aborted (runTransaction's attemptsMax option, 10 by default, allows more); the last attempt: ${serverWords}`,
+    );
+    expect((err.cause as ConnectError).rawMessage).toBe(serverWords);
+  });
+
   it("runTransaction gives up after attemptsMax aborts and does not retry other errors", async () => {
     let commits = 0;
     const db = client({

@@ -23,7 +23,7 @@ from google.protobuf import duration_pb2
 from . import _wire
 from ._args import check_transaction_timeout_ms
 from ._model import DocumentPath, DocumentSnapshot
-from .errors import Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, Unavailable, Unknown
+from .errors import Aborted, Canceled, DeadlineExceeded, FailedPrecondition, ImpossibleDBError, Internal, Unavailable, Unknown
 from .v1 import document_pb2 as doc
 from .v1 import transaction_service_pb2 as ts
 
@@ -43,6 +43,19 @@ def outcome_unknown(error: BaseException, next_step: str) -> BaseException:
     said = type(error)(f"{error.message}: the commit's outcome is unknown, it may have been applied; {next_step}", error.retry_delay_ms)
     said.__cause__ = error
     return said
+
+
+def attempts_spent(last: Aborted, attempts: int, attempts_max_default: int) -> Aborted:
+    """The Aborted run_transaction raises when its attempts are spent. The last attempt's message says to
+    "retry it as a new transaction", which run_transaction has just done `attempts - 1` times: this one says
+    so, and which argument allows more, then gives the last attempt's message. Still Aborted (nothing was
+    applied; a caller's own loop may run it again); the caller raises it `from last`."""
+    runs = "attempt" if attempts == 1 else "attempts"
+    return Aborted(
+        f"the transaction gave up after {attempts} {runs}, each aborted (run_transaction's attempts_max argument, "
+        f"{attempts_max_default} by default, allows more); the last attempt: {last.message}",
+        last.retry_delay_ms,
+    )
 
 
 def raise_commit_failure(error: BaseException, failure: BaseException) -> NoReturn:

@@ -25,7 +25,7 @@ from ._model import AggregateGroup, AggregateSpec, BatchWriteOutcome, DocumentPa
 from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import AsyncCaller, AsyncConnectTransport, AsyncTransport
 from ._batchstate import BatchState
-from ._txstate import TransactionState, path_of, raise_commit_failure
+from ._txstate import TransactionState, attempts_spent, path_of, raise_commit_failure
 from .client import auth_headers, resolve_url
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
@@ -115,8 +115,10 @@ class AsyncClient:
                 return value
             except Exception as error:
                 await tx._abandon()
-                if not isinstance(error, Aborted) or attempt >= attempts_max:
+                if not isinstance(error, Aborted):
                     raise
+                if attempt >= attempts_max:
+                    raise attempts_spent(error, attempt, TRANSACTION_ATTEMPTS_MAX_DEFAULT) from error
                 # A run whose first read aborted never learned its id: the next names the run before it.
                 retry_of = tx.id or retry_of
             await asyncio.sleep(backoff_ms(self.retry, attempt) / 1000)

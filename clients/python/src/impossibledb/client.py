@@ -26,7 +26,7 @@ from ._listen import ListenOptions, ListenSnapshot, listen_sync, stream_opener
 from ._model import AggregateGroup, AggregateSpec, DocumentPath, DocumentSnapshot, QueryPage
 from ._query import NO_VALUE, Direction, Operator, QuerySpec, count_aliases, groups_of, page_of
 from ._transport import Caller, ConnectTransport, Transport
-from ._txstate import TransactionState
+from ._txstate import TransactionState, attempts_spent
 from .errors import Aborted, ImpossibleDBError, Internal, NotFound, ResourceExhausted
 from .retry import NO_RETRIES, RetryPolicy, backoff_ms
 from .transforms import FieldTransform
@@ -166,7 +166,8 @@ class Client:
         When the commit (or a read) fails with Aborted because another writer
         got there first, waits with backoff (the client's retry policy) and
         runs fn again in a fresh transaction, up to attempts_max times; then
-        raises the last Aborted. Any other error is raised at once, after a
+        raises Aborted saying it gave up after attempts_max attempts, with the
+        last attempt's message (that Aborted is its __cause__). Any other error is raised at once, after a
         rollback. fn must therefore have no effects besides the transaction's.
         fn may commit the transaction itself; otherwise it is committed here.
         A commit of fn's own that failed is the run's failure even when fn
@@ -187,8 +188,10 @@ class Client:
                 return value
             except Exception as error:
                 tx._abandon()
-                if not isinstance(error, Aborted) or attempt >= attempts_max:
+                if not isinstance(error, Aborted):
                     raise
+                if attempt >= attempts_max:
+                    raise attempts_spent(error, attempt, TRANSACTION_ATTEMPTS_MAX_DEFAULT) from error
                 # A run whose first read aborted never learned its id: the next names the run before it.
                 retry_of = tx.id or retry_of
             time.sleep(backoff_ms(self.retry, attempt) / 1000)

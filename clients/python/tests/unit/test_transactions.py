@@ -163,10 +163,29 @@ def test_run_transaction_gives_up_after_attempts_max(client: impossibledb.Client
         server.put("accounts", "a", {"n": 1})
         tx.set("accounts/a", {"n": 2})
 
-    with pytest.raises(impossibledb.Aborted):
+    with pytest.raises(impossibledb.Aborted) as raised:
         client.run_transaction(always_conflicting, attempts_max=3)
     assert server.count("Commit") == 3
     assert server.data("accounts", "a") == {"n": 1.0}
+    # Not the last attempt's words alone, which tell the caller to retry what run_transaction just retried.
+    last = "accounts/a changed since version"
+    assert raised.value.message.startswith(
+        "the transaction gave up after 3 attempts, each aborted (run_transaction's attempts_max argument, 10 by default, allows more); the last attempt: " + last
+    )
+    assert isinstance(raised.value.__cause__, impossibledb.Aborted) and raised.value.__cause__.message.startswith(last)
+
+
+async def test_async_run_transaction_gives_up_saying_after_how_many_attempts(aclient: impossibledb.AsyncClient, server: FakeServer) -> None:
+    server.put("accounts", "a", {"n": 0})
+
+    async def always_conflicting(tx: impossibledb.AsyncTransaction) -> None:
+        await tx.get("accounts/a")
+        server.put("accounts", "a", {"n": 1})
+        tx.set("accounts/a", {"n": 2})
+
+    with pytest.raises(impossibledb.Aborted, match=r"gave up after 2 attempts, each aborted \(run_transaction's attempts_max argument") as raised:
+        await aclient.run_transaction(always_conflicting, attempts_max=2)
+    assert isinstance(raised.value.__cause__, impossibledb.Aborted)
 
 
 def test_run_transaction_raises_other_errors_at_once_and_rolls_back(client: impossibledb.Client, server: FakeServer) -> None:
