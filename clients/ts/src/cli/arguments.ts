@@ -9,6 +9,7 @@
 import { InvalidArgumentError } from "commander";
 import { CliError } from "./errors.js";
 import { checkCollectionName, checkDatabaseId, checkId } from "./names.js";
+import { decimalInteger } from "./numbers.js";
 
 /** `text` when `problem` is null; else commander's refusal of the argument (exit 2), which names it. */
 function accepted(text: string, problem: string | null): string {
@@ -34,6 +35,13 @@ export function databaseIdArgument(text: string): string {
 /** An index id argument (`indexes drop COLLECTION ID`): the server's ids are never empty. */
 export function indexIdArgument(text: string): string {
   return accepted(text, text === "" ? "the index id is empty; `indexes list COLLECTION` shows the ids" : null);
+}
+
+/** A whole-number option (`--limit`, `--batch-size`, `--page-size`) in plain decimal digits; the command checks its range. */
+export function integerArgument(text: string): number {
+  const n = decimalInteger(text);
+  if (n === null) throw new InvalidArgumentError("not a whole number in plain decimal digits");
+  return n;
 }
 
 /**

@@ -9,8 +9,8 @@
  * Exit codes are in errors.ts (EXIT); `impossibledb help COMMAND` shows a
  * command's options.
  */
-import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import type { JsonObject } from "@bufbuild/protobuf";
+import { Command, CommanderError, Option } from "commander";
 import { IndexField_Direction, Index_State } from "../gen/impossibledb/v1/admin_service_pb.js";
 import { SearchIndex_State, type SearchIndex } from "../gen/impossibledb/v1/search_pb.js";
 import { DEFAULT_BASE_URL } from "../ImpossibleDBClient.js";
@@ -23,12 +23,12 @@ import { readStdin } from "./stdin.js";
 import { firstInexactInteger, firstNumberNoDoubleHolds, inexactIntegerText, noDoubleHoldsText } from "../number-text.js";
 import { addDatabaseCommands } from "./databases.js";
 import { addReshardingCommands } from "./resharding.js";
+import { addQueryCommand } from "./query.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
-import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, QUERY_LIMIT_DEFAULT, SEARCH_FIELD_WEIGHT_MAX } from "./limits.js";
-import { decimalInteger, decimalNumber } from "./numbers.js";
-import { queryTarget, selectedPaths } from "./query-args.js";
-import { collectionArgument, databaseFromEnvironment, databaseIdArgument, documentIdArgument, indexIdArgument } from "./arguments.js";
-import { cellText, counted, formatTable, scoreText } from "./table.js";
+import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, SEARCH_FIELD_WEIGHT_MAX } from "./limits.js";
+import { decimalNumber } from "./numbers.js";
+import { collectionArgument, databaseFromEnvironment, databaseIdArgument, documentIdArgument, indexIdArgument, integerArgument } from "./arguments.js";
+import { counted, formatTable } from "./table.js";
 
 let baseUrl = process.env["IMPOSSIBLEDB_URL"] || DEFAULT_BASE_URL;
 /** --api-key, else IMPOSSIBLEDB_API_KEY (the client reads it), else none. */
@@ -43,12 +43,6 @@ let database = process.env["IMPOSSIBLEDB_DATABASE"] || undefined;
  */
 function client(): ImpossibleDBClient {
   return new ImpossibleDBClient({ baseUrl, apiKey, database, values: "json" });
-}
-
-function integer(text: string): number {
-  const n = decimalInteger(text);
-  if (n === null) throw new InvalidArgumentError("not a whole number in plain decimal digits");
-  return n;
 }
 
 function parseJsonObject(text: string, what: string): JsonObject {
@@ -146,7 +140,7 @@ function program(): Command {
     .argument("<collection>", "the collection", collectionArgument)
     .argument("[id]", "the document id", documentIdArgument)
     .option("--all", "delete every document of the collection, in steps")
-    .addOption(new Option("--batch-size <n>", "with --all: documents per shard per step, 1-500").argParser(integer))
+    .addOption(new Option("--batch-size <n>", "with --all: documents per shard per step, 1-500").argParser(integerArgument))
     .action(async (collection: string, id: string | undefined, opts: { all?: boolean; batchSize?: number }) => {
       const coll = client().collection(collection);
       if (opts.all === true) {
@@ -160,67 +154,7 @@ function program(): Command {
       console.log(existed ? `deleted ${collection}/${id}` : `${collection}/${id} did not exist`);
     });
 
-  cli
-    .command("query")
-    .description("run a query and print the documents as a table, or --json as NDJSON")
-    .argument("<collection>", "the collection", collectionArgument)
-    .option("--filter <expr>", 'an AIP-160 filter, e.g. \'age > 21 AND status = "active"\'')
-    .option("--order-by <spec...>", "sort fields as FIELD or FIELD:desc, most significant first")
-    .addOption(new Option("--limit <n>", "the most documents").argParser(integer).default(QUERY_LIMIT_DEFAULT))
-    .option("--select <fields>", "comma-separated field paths to return")
-    .option("--search <text>", "full-text search over the collection's search index, ranked by score (see search-index)")
-    .option("--exact", "with --search: no typo tolerance")
-    .option("--near <lat,lng,meters>", "only documents within METERS of the point (the search index's geo field), nearest first")
-    .option("--within <lat,lng,lat,lng>", "only documents inside the box from its south-west to its north-east corner (the search index's geo field)")
-    .option("--json", "print one {id, data} JSON object a line (with --search, also its score; with --near, its distanceMeters)")
-    .action(async (collection: string, opts: { filter?: string; orderBy?: string[]; limit: number; select?: string; search?: string; exact?: boolean; near?: string; within?: string; json?: boolean }) => {
-      if (opts.limit < 1) throw new CliError("--limit must be at least 1");
-      // Every option is checked before the client is made: a refusal exits 2 with nothing sent.
-      const target = queryTarget(opts);
-      const select = selectedPaths(opts.select);
-      const q = client().collection(collection).query().limit(opts.limit);
-      if (opts.filter !== undefined) q.filter(opts.filter);
-      if (target !== null) {
-        if (target.search !== undefined) q.search(target.search.text, { exact: target.search.exact });
-        if (target.near !== undefined) q.near(target.near.center, target.near.meters);
-        if (target.within !== undefined) q.within(target.within);
-        if (select !== undefined) q.select(...select);
-        const hits = await q.hits();
-        const scored = opts.search !== undefined;
-        const measured = opts.near !== undefined;
-        if (opts.json === true) {
-          process.stdout.write(
-            hits.map((h) => JSON.stringify({ id: h.doc.id, ...(scored ? { score: h.score } : {}), ...(measured ? { distanceMeters: h.distanceMeters } : {}), data: h.doc.data }) + "\n").join(""),
-          );
-          return;
-        }
-        const fields = [...new Set(hits.flatMap((h) => Object.keys(h.doc.data)))];
-        const rows = hits.map((h) => [
-          h.doc.id,
-          ...(scored ? [scoreText(h.score)] : []),
-          ...(measured ? [h.distanceMeters.toFixed(1)] : []),
-          ...fields.map((f) => cellText(Object.hasOwn(h.doc.data, f) ? (h.doc.data[f] as JsonValue) : undefined)),
-        ]);
-        process.stdout.write(formatTable(["id", ...(scored ? ["score"] : []), ...(measured ? ["meters"] : []), ...fields], rows));
-        console.error(counted(hits.length, "document"));
-        return;
-      }
-      for (const spec of opts.orderBy ?? []) {
-        const [field, dir = "asc"] = spec.split(":");
-        if (field === undefined || field === "" || (dir !== "asc" && dir !== "desc")) throw new CliError(`--order-by ${spec}: expected FIELD or FIELD:asc or FIELD:desc`);
-        q.sort(field, dir);
-      }
-      if (select !== undefined) q.select(...select);
-      const docs = await q.execute();
-      if (opts.json === true) {
-        process.stdout.write(docs.map((d) => JSON.stringify({ id: d.id, data: d.data }) + "\n").join(""));
-        return;
-      }
-      const fields = [...new Set(docs.flatMap((d) => Object.keys(d.data)))];
-      const rows = docs.map((d) => [d.id, ...fields.map((f) => cellText(Object.hasOwn(d.data, f) ? (d.data[f] as JsonValue) : undefined))]);
-      process.stdout.write(formatTable(["id", ...fields], rows));
-      console.error(counted(docs.length, "document"));
-    });
+  addQueryCommand(cli, client);
 
   const indexes = cli.command("indexes").description("list, create and drop secondary indexes");
   indexes
@@ -357,7 +291,7 @@ function program(): Command {
     .option("--out <file>", "write to FILE instead of stdout (appended to when resuming)")
     .option("--resume-token <token>", "continue an interrupted export from the token it printed")
     .option("--checkpoint <file>", "keep the resume token in FILE after every page; resume from it when it exists")
-    .addOption(new Option("--page-size <n>", `documents per call, 1-${EXPORT_PAGE_SIZE_MAX}`).argParser(integer).default(EXPORT_PAGE_SIZE_MAX))
+    .addOption(new Option("--page-size <n>", `documents per call, 1-${EXPORT_PAGE_SIZE_MAX}`).argParser(integerArgument).default(EXPORT_PAGE_SIZE_MAX))
     .action(async (collection: string, opts: { out?: string; resumeToken?: string; checkpoint?: string; pageSize: number }) => {
       for (const [flag, value] of [["--out", opts.out], ["--resume-token", opts.resumeToken], ["--checkpoint", opts.checkpoint]] as const) {
         if (value !== undefined && value.trim() === "") throw new CliError(`${flag} ${JSON.stringify(value)}: the value is empty; give one or leave ${flag} out`);
@@ -372,7 +306,7 @@ function program(): Command {
     .argument("<file>")
     .addOption(new Option("--format <format>", "the file's format (default: from the extension, else sniffed)").choices(IMPORT_FORMATS))
     .option("--id-column <name>", "CSV: the column that holds document ids", "id")
-    .addOption(new Option("--batch-size <n>", `documents per write call, 1-${IMPORT_BATCH_SIZE_MAX}`).argParser(integer).default(IMPORT_BATCH_SIZE_MAX))
+    .addOption(new Option("--batch-size <n>", `documents per write call, 1-${IMPORT_BATCH_SIZE_MAX}`).argParser(integerArgument).default(IMPORT_BATCH_SIZE_MAX))
     .option("--dry-run", "check the file and count its documents; write nothing")
     .action(async (collection: string, file: string, opts: { format?: ImportFormat; idColumn: string; batchSize: number; dryRun?: boolean }) => {
       if (file.trim() === "") throw new CliError(`the file argument ${JSON.stringify(file)} is empty; give the path of an NDJSON, JSON or CSV file`);

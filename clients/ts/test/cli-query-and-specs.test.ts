@@ -1,0 +1,68 @@
+/**
+ * What `query` says about what it did not print, and the refusals of field
+ * specs and the server's advice in the CLI's words: cases a new user met.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminService } from "../src/gen/impossibledb/v1/admin_service_pb.js";
+import { QueryService } from "../src/gen/impossibledb/v1/query_service_pb.js";
+import { CLI_RUN_TIMEOUT_MS, runCli, startFakeServer, type FakeServer } from "./cli-harness.js";
+
+/** Documents of each collection of the fake server's; any other collection is empty. */
+const SIZES: Readonly<Record<string, number>> = { many: 150, few: 3 };
+/** The query limit of every RunQuery the fake server saw. */
+const limits: number[] = [];
+/** The path of every AdminService call the fake server saw. */
+const adminCalls: string[] = [];
+let server: FakeServer;
+
+beforeAll(async () => {
+  server = await startFakeServer((router) => {
+    router.service(QueryService, {
+      runQuery(req) {
+        const query = req.query!;
+        limits.push(query.limit);
+        const size = SIZES[query.collection] ?? 0;
+        const count = query.limit === 0 ? size : Math.min(size, query.limit);
+        return { documents: Array.from({ length: count }, (_, i) => ({ collection: query.collection, id: `d${String(i).padStart(3, "0")}`, data: { n: i } })), nextPageToken: "" };
+      },
+    });
+    router.service(AdminService, {
+      createIndex(req) {
+        adminCalls.push("CreateIndex");
+        return { index: { id: "i1", collection: req.index?.collection ?? "", fields: req.index?.fields ?? [], state: 2 } };
+      },
+    });
+  });
+});
+afterAll(() => server.close());
+
+describe("query says when --limit cut the results", { timeout: CLI_RUN_TIMEOUT_MS }, () => {
+  it("prints the first 100 of 150 and says more match, naming --limit, instead of '100 documents'", async () => {
+    const ran = await runCli(server.url, ["query", "many"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout.trimEnd().split("\n")).toHaveLength(2 + 100);
+    expect(ran.stderr).toBe("first 100 documents; more match: use --limit N to see more\n");
+    // One more than it shows, to know whether more match.
+    expect(limits.at(-1)).toBe(101);
+  });
+
+  it("with --json keeps stdout to JSON lines and puts the note on stderr", async () => {
+    const ran = await runCli(server.url, ["query", "many", "--json", "--limit", "10"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const lines = ran.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(10);
+    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ id: expect.any(String), data: { n: expect.any(Number) } });
+    expect(ran.stderr).toBe("first 10 documents; more match: use --limit N to see more\n");
+  });
+
+  it("says only the count when every match is printed, even when it equals --limit", async () => {
+    const all = await runCli(server.url, ["query", "few"]);
+    expect(all.stderr).toBe("3 documents\n");
+    const exactly = await runCli(server.url, ["query", "few", "--limit", "3"]);
+    expect(exactly.stdout.trimEnd().split("\n")).toHaveLength(2 + 3);
+    expect(exactly.stderr).toBe("3 documents\n");
+    const json = await runCli(server.url, ["query", "few", "--json", "--limit", "3"]);
+    expect(json.stderr).toBe("");
+  });
+});
