@@ -12,6 +12,13 @@
  * with `google.rpc.RetryInfo`, retry-info.ts) is waited for: its delay plus
  * the usual jittered backoff, so clients refused together do not all come
  * back at the same instant.
+ *
+ * A DEADLINE_EXCEEDED of the SDK's own deadline says how long it was and
+ * what set it (the call's timeoutMs, the client's timeoutMs or
+ * streamTimeoutMs, or their defaults, CALL_TIMEOUT_MS_DEFAULT and
+ * STREAM_TIMEOUT_MS_DEFAULT): Connect's own words, "the operation timed
+ * out", name neither, and a caller whose many calls queue behind each other
+ * cannot tell which knob to turn.
  */
 import type { DescMessage, DescMethodStreaming, DescMethodUnary, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ContextValues, type StreamResponse, type Transport, type UnaryResponse } from "@connectrpc/connect";
@@ -46,6 +53,8 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
   };
   const unaryTimeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS_DEFAULT;
   const streamTimeoutMs = options.streamTimeoutMs ?? STREAM_TIMEOUT_MS_DEFAULT;
+  const unarySource = options.timeoutMs === undefined ? `CALL_TIMEOUT_MS_DEFAULT; the client's timeoutMs option sets another` : "the client's timeoutMs option";
+  const streamSource = options.streamTimeoutMs === undefined ? `STREAM_TIMEOUT_MS_DEFAULT; the client's streamTimeoutMs option sets another` : "the client's streamTimeoutMs option";
   return {
     unary<I extends DescMessage, O extends DescMessage>(
       method: DescMethodUnary<I, O>,
@@ -56,7 +65,8 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
       contextValues?: ContextValues,
     ): Promise<UnaryResponse<I, O>> {
       const attempt = (remainingMs: number) => inner.unary(method, signal, remainingMs, header, input, contextValues);
-      return withRetries(ctx, method, signal, timeoutMs ?? unaryTimeoutMs, attempt);
+      const deadline = timeoutMs === undefined ? { ms: unaryTimeoutMs, source: unarySource } : { ms: timeoutMs, source: "this call's timeoutMs option" };
+      return withRetries(ctx, method, signal, deadline, attempt);
     },
     stream<I extends DescMessage, O extends DescMessage>(
       method: DescMethodStreaming<I, O>,
@@ -70,10 +80,10 @@ export function createRetryingTransport(inner: Transport, options: RetryingTrans
       // sent again. Retries happen while opening the stream and before its
       // first message; after that, the caller has seen results and must
       // decide itself.
-      const deadlineMs = timeoutMs ?? streamTimeoutMs;
-      if (method.methodKind !== "server_streaming") return inner.stream(method, signal, deadlineMs, header, input, contextValues);
+      const deadline = timeoutMs === undefined ? { ms: streamTimeoutMs, source: streamSource } : { ms: timeoutMs, source: "this call's timeoutMs option" };
+      if (method.methodKind !== "server_streaming") return inner.stream(method, signal, deadline.ms, header, input, contextValues);
       return collect(input).then((requests) =>
-        openStream(ctx, method, signal, deadlineMs, (remainingMs) => inner.stream(method, signal, remainingMs, header, replay(requests), contextValues)),
+        openStream(ctx, method, signal, deadline, (remainingMs) => inner.stream(method, signal, remainingMs, header, replay(requests), contextValues)),
       );
     },
   };
@@ -84,6 +94,33 @@ interface RetryContext {
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   now: () => number;
   onRetry: NonNullable<RetryingTransportOptions["onRetry"]>;
+}
+
+/** A call's deadline: how long, in ms, and what set it, as its DEADLINE_EXCEEDED names it. */
+interface Deadline {
+  readonly ms: number;
+  /** The option (or default) that set it: "the client's timeoutMs option". */
+  readonly source: string;
+}
+
+/** Connect's message for a deadline its timer ended (protocol/signals.ts). */
+const CONNECT_TIMED_OUT_MESSAGE = "the operation timed out";
+
+/**
+ * `error`, when it is the SDK's own deadline passing (Connect's timer, in
+ * its words), with a message that names the deadline and what set it, the
+ * original as cause; else unchanged. A DEADLINE_EXCEEDED the server sent
+ * is the server's own and stays as it came, even when it arrives after the
+ * client's deadline (a poll with 1 ms left).
+ */
+function namingDeadline(error: ConnectError, deadline: Deadline): ConnectError {
+  if (error.code !== Code.DeadlineExceeded || error.rawMessage !== CONNECT_TIMED_OUT_MESSAGE) return error;
+  return new ConnectError(`${deadlineText(deadline)} passed (${error.rawMessage})`, Code.DeadlineExceeded, error.metadata, undefined, error);
+}
+
+/** "the deadline of 10000 ms (CALL_TIMEOUT_MS_DEFAULT; ...)": how long and what set it. */
+function deadlineText(deadline: Deadline): string {
+  return `the deadline of ${deadline.ms} ms (${deadline.source})`;
 }
 
 /** Errors of calls this client gave up on before sending an attempt that could have been applied. */
@@ -109,18 +146,19 @@ async function withRetries<T>(
   ctx: RetryContext,
   method: DescMethodUnary | DescMethodStreaming,
   signal: AbortSignal | undefined,
-  deadlineMs: number,
+  deadline: Deadline,
   attempt: (remainingMs: number) => Promise<T>,
 ): Promise<T> {
+  const deadlineMs = deadline.ms;
   const started = ctx.now();
   const idempotent = isIdempotent(method);
   for (let n = 1; ; n++) {
     const remainingMs = deadlineMs - (ctx.now() - started);
-    if (remainingMs <= 0) throw unsent(new ConnectError(`deadline of ${deadlineMs} ms passed before attempt ${n}`, Code.DeadlineExceeded));
+    if (remainingMs <= 0) throw unsent(new ConnectError(`${deadlineText(deadline)} passed before attempt ${n}`, Code.DeadlineExceeded));
     try {
       return await attempt(remainingMs);
     } catch (err) {
-      const error = outcomeUnknownIfCut(ConnectError.from(err));
+      const error = namingDeadline(outcomeUnknownIfCut(ConnectError.from(err)), deadline);
       const serverDelayMs = serverRetryDelayMs(error);
       const retryable = idempotent || isRefusedAtTheDoor(error.code, retryInfoDelayMs(error));
       if (!retryable || !isTransient(error.code) || n >= ctx.policy.attemptsMax) throw error;
@@ -226,24 +264,24 @@ async function openStream<I extends DescMessage, O extends DescMessage>(
   ctx: RetryContext,
   method: DescMethodStreaming<I, O>,
   signal: AbortSignal | undefined,
-  deadlineMs: number,
+  deadline: Deadline,
   open: (remainingMs: number) => Promise<StreamResponse<I, O>>,
 ): Promise<StreamResponse<I, O>> {
-  return withRetries(ctx, method, signal, deadlineMs, async (remainingMs) => {
+  return withRetries(ctx, method, signal, deadline, async (remainingMs) => {
     const res = await open(remainingMs);
     const iterator = res.message[Symbol.asyncIterator]();
     const first = await iterator.next();
-    return { ...res, message: prepend(first, iterator) };
+    return { ...res, message: prepend(first, iterator, (error) => namingDeadline(error, deadline)) };
   });
 }
 
-async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterable<T> {
+async function* prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>, named: (error: ConnectError) => ConnectError): AsyncIterable<T> {
   if (first.done === true) return;
   yield first.value;
   try {
     for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
   } catch (err) {
-    throw unavailableIfCut(ConnectError.from(err));
+    throw named(unavailableIfCut(ConnectError.from(err)));
   }
 }
 

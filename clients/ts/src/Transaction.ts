@@ -11,7 +11,12 @@
  *   calls chain as in the seed's example; the reads are made at commit(),
  *   just before the writes, and their versions checked with them.
  * - `await get(collection, id)` reads now and returns the document, for
- *   writes that depend on what was read.
+ *   writes that depend on what was read; `await getMany(refs)` reads
+ *   several in one call.
+ *
+ * A transaction reads at most TRANSACTION_READS_MAX (500) documents (its
+ * read set, which Commit sends whole): a read past it is refused before it
+ * is sent, naming the limit.
  *
  * Every version read is sent back with Commit (CommitRequest.reads), so the
  * server validates it whether or not it kept its own record of the reads.
@@ -37,6 +42,7 @@ import type { WithFieldValues } from "./field-value.js";
 import type { DocumentData } from "./value-codec.js";
 import { wasNeverSent } from "./HttpClient.js";
 import { checkedString, checkOptions, describe, type OptionKinds } from "./options.js";
+import { TRANSACTION_GET_REFS_MAX, TRANSACTION_READS_MAX } from "./limits.js";
 
 /** Options of a transaction. */
 export interface TransactionOptions {
@@ -60,6 +66,15 @@ const COMMIT_OPTIONS = { timeoutMs: "number" } as const satisfies OptionKinds<Co
 
 /** The longest transaction timeoutMs the SDK sends: far above the server's 60 s, and a whole number of seconds an int64 holds exactly. */
 const TRANSACTION_TIMEOUT_MS_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A document to read in a transaction: `{ collection, id }`, or a
+ * DocumentReference (`db.collection("accounts").doc("alice")`).
+ */
+export interface TransactionReadRef {
+  readonly collection: string | { readonly name: string };
+  readonly id: string;
+}
 
 /** What commit() did. */
 export interface CommitOutcome {
@@ -130,6 +145,12 @@ export class Transaction {
    * same version again adds nothing but reading a new one adds it.
    */
   private readonly readVersions = new Map<string, { ref: { collection: string; id: string }; version: bigint }>();
+  /**
+   * Every document read or being read (its key, as documentKey makes it),
+   * claimed when the read is sent: reads sent at once (`Promise.all` of
+   * `get()`s) count against TRANSACTION_READS_MAX before any answers.
+   */
+  private readonly claimedDocuments = new Set<string>();
   private state: State = "open";
   /** Why the last commit did not succeed, for the error of a later call. */
   private failure: ConnectError | undefined;
@@ -155,14 +176,34 @@ export class Transaction {
   /** Queues a read of a document; made, and its version validated, at commit(). */
   read(collection: string, id: string): this {
     this.assertOpen();
-    this.queuedReads.push(readRef("read", collection, id));
+    const ref = readRef("read", collection, id);
+    this.assertReadsFit("read()", [...this.queuedReads, ref]);
+    this.queuedReads.push(ref);
     return this;
   }
 
   /** Reads a document now, inside the transaction; null when it does not exist. */
   async get<T extends DocumentData = DocumentData>(collection: string, id: string): Promise<DocumentSnapshot<T> | null> {
-    const [doc] = await this.readNow([readRef("get", collection, id)]);
+    const [doc] = await this.readNow("get()", [readRef("get", collection, id)]);
     return (doc ?? null) as DocumentSnapshot<T> | null;
+  }
+
+  /**
+   * Reads several documents now, inside the transaction, in one
+   * GetDocuments call (more when the answer would pass the server's
+   * response limit): one snapshot per ref, in order, null for each that
+   * does not exist. Many `get()`s at once send one call each, and queue
+   * behind each other. Up to TRANSACTION_READS_MAX (500) documents in the
+   * transaction's whole read set; a read past it is refused
+   * (INVALID_ARGUMENT) before anything is sent.
+   */
+  async getMany<T extends DocumentData = DocumentData>(refs: readonly TransactionReadRef[]): Promise<(DocumentSnapshot<T> | null)[]> {
+    if (!Array.isArray(refs)) throw new TypeError(`transaction getMany(): refs must be an array of { collection, id } or DocumentReferences, got ${describe(refs)}`);
+    const wire = refs.map((ref: TransactionReadRef) => {
+      if (typeof ref !== "object" || ref === null) throw new TypeError(`transaction getMany(): each ref must be { collection, id } or a DocumentReference, got ${describe(ref)}`);
+      return readRef("getMany", typeof ref.collection === "string" ? ref.collection : ref.collection?.name, ref.id);
+    });
+    return (await this.readNow("getMany()", wire)) as (DocumentSnapshot<T> | null)[];
   }
 
   /** Replaces a document whole (creating it if missing) when the transaction commits. */
@@ -230,7 +271,7 @@ export class Transaction {
     this.state = "committing";
     let readDocs: (DocumentSnapshot | null)[];
     try {
-      readDocs = this.queuedReads.length === 0 ? [] : await this.readNow(this.queuedReads, true);
+      readDocs = this.queuedReads.length === 0 ? [] : await this.readNow("commit() of the queued read()s", this.queuedReads, true);
       await this.settled();
     } catch (err) {
       // A read failed: nothing was committed, and the transaction stays usable.
@@ -245,8 +286,15 @@ export class Transaction {
   private async sendCommit(readDocs: (DocumentSnapshot | null)[], options: CommitOptions): Promise<CommitOutcome> {
     // What a commit that never left the client leaves the transaction as.
     const before: State = this.state === "unknown" ? "unknown" : "open";
-    this.state = "committing";
     const reads = [...this.readVersions.values()];
+    try {
+      // Reached only through documents read at several versions: the reads themselves were checked.
+      this.assertReadSetFits("commit()", reads.length);
+    } catch (err) {
+      this.state = before;
+      throw err;
+    }
+    this.state = "committing";
     // A transaction that never read begins with its commit.
     const which = this.id === undefined ? { newTransaction: this.wireOptions() } : { transaction: this.id };
     let res;
@@ -322,13 +370,16 @@ export class Transaction {
     if (this.id !== undefined) await this.services.transaction.rollback({ transaction: this.id });
   }
 
-  private async readNow(refs: { collection: string; id: string }[], committing = false): Promise<(DocumentSnapshot | null)[]> {
+  /** Reads `refs` now; `what` names the call in a refusal. */
+  private async readNow(what: string, refs: { collection: string; id: string }[], committing = false): Promise<(DocumentSnapshot | null)[]> {
     if (!committing) this.assertOpen();
+    this.assertReadsFit(what, refs);
+    for (const ref of refs) this.claimedDocuments.add(documentKey(ref));
     const out: (DocumentSnapshot | null)[] = [];
     // The server answers a prefix of the refs when the rest would not fit
     // its response limit; each call answers at least one.
     for (let rest = refs, calls = 0; rest.length > 0 && calls < refs.length; calls++) {
-      const res = await this.getDocuments(rest);
+      const res = await this.getDocuments(rest.slice(0, TRANSACTION_GET_REFS_MAX));
       if (res.reads.length === 0) throw new ConnectError("GetDocuments answered none of the refs", Code.Internal);
       res.reads.forEach((r, i) => {
         const ref = rest[i]!;
@@ -339,6 +390,32 @@ export class Transaction {
       rest = rest.slice(res.reads.length);
     }
     return out;
+  }
+
+  /**
+   * Refuses a read that would take the read set past TRANSACTION_READS_MAX,
+   * before it is sent: the server would refuse it (its GetDocuments names
+   * at most 500 refs, its Commit carries at most 500 reads) in the words
+   * of its request validation (`refs: must contain no more than 500
+   * item(s)`), which name neither the limit nor what to do. A document
+   * already in the read set counts once (read again at a new version it
+   * adds one, which the server's Commit limit then catches).
+   */
+  private assertReadsFit(what: string, refs: readonly { collection: string; id: string }[]): void {
+    const documents = new Set(this.claimedDocuments);
+    for (const ref of refs) documents.add(documentKey(ref));
+    // A document read at two versions is two entries of the read set.
+    const secondVersions = this.readVersions.size - new Set([...this.readVersions.values()].map((r) => documentKey(r.ref))).size;
+    this.assertReadSetFits(what, documents.size + secondVersions);
+  }
+
+  /** Refuses a read set of `reads` entries past TRANSACTION_READS_MAX, naming the limit and `what` would make it. */
+  private assertReadSetFits(what: string, reads: number): void {
+    if (reads <= TRANSACTION_READS_MAX) return;
+    throw new ConnectError(
+      `transaction ${what}: a transaction reads at most TRANSACTION_READS_MAX (${TRANSACTION_READS_MAX}) documents (the server's TX_READS_MAX, for which it would refuse the reads or the commit), and this would make its read set ${reads}: read fewer, or split the work into several transactions`,
+      Code.InvalidArgument,
+    );
   }
 
   /**
@@ -408,6 +485,11 @@ export class Transaction {
 /** A positive number of ms (checked by the constructor) as a Duration: whole nanoseconds, as int32 nanos must be. */
 function durationOf(ms: number) {
   return { seconds: BigInt(Math.floor(ms / 1000)), nanos: Math.floor((ms % 1000) * 1_000_000) };
+}
+
+/** A document's key in a transaction's sets of documents read: collection and id. */
+function documentKey(ref: { collection: string; id: string }): string {
+  return JSON.stringify([ref.collection, ref.id]);
 }
 
 /** A transaction read's ref: INVALID_ARGUMENT, naming `method`, for a collection or id that is not a string. */

@@ -20,5 +20,5 @@ export { backoffMs, isIdempotent, isRefusedAtTheDoor, isTransient, type RetryOpt
 export { retryInfoDelayMs, serverRetryDelayMs } from "./retry-info.js";
 export { waitForResharding, type WaitForReshardingOptions } from "./resharding.js";
 export type { Services } from "./services.js";
-export { Transaction, type CommitOptions, type CommitOutcome, type TransactionOptions } from "./Transaction.js";
+export { Transaction, type CommitOptions, type CommitOutcome, type TransactionOptions, type TransactionReadRef } from "./Transaction.js";
 export type { UpdateOptions, WriteOptions } from "./writes.js";

@@ -37,6 +37,18 @@ export const TRANSACTION_ATTEMPTS_MAX_DEFAULT = 10;
  */
 export const DOCUMENT_BYTES_MAX = 1024 * 1024;
 
+/**
+ * The most entries of a transaction's read set (each document at each
+ * version read), which its Commit sends whole: the server's TX_READS_MAX
+ * (and the Go client's TransactionReadsMax). A read that would take the
+ * read set past it is refused before it is sent, naming this limit, since
+ * the server would refuse the transaction's GetDocuments or Commit.
+ */
+export const TRANSACTION_READS_MAX = 500;
+
+/** The most refs one transactional GetDocuments call names (the server's limit); longer reads are sent in calls of this size. */
+export const TRANSACTION_GET_REFS_MAX = 500;
+
 /** The server's largest page (ListDocuments, RunQuery); the SDK asks for pages this big. */
 export const PAGE_SIZE_MAX = 1_000;
 
@@ -113,6 +125,7 @@ function assertLimit(ok: boolean, what: string): void {
 assertLimit(BACKOFF_INITIAL_MS_DEFAULT > 0 && BACKOFF_INITIAL_MS_DEFAULT <= BACKOFF_MAX_MS_DEFAULT, "initial backoff is positive and at most the largest");
 assertLimit(BACKOFF_MAX_MS_DEFAULT < CALL_TIMEOUT_MS_DEFAULT, "a backoff fits in a call's deadline");
 assertLimit(CALL_ATTEMPTS_MAX_DEFAULT >= 1 && TRANSACTION_ATTEMPTS_MAX_DEFAULT >= 1, "at least one attempt");
+assertLimit(TRANSACTION_READS_MAX >= TRANSACTION_GET_REFS_MAX, "one full GetDocuments call fits a transaction's read set");
 assertLimit(VALUE_DEPTH_MAX >= 20, "the SDK's depth bound leaves the server's document depth limit (20) to the server");
 assertLimit(
   LISTEN_BACKOFF_INITIAL_MS_DEFAULT > 0 && LISTEN_BACKOFF_INITIAL_MS_DEFAULT <= LISTEN_BACKOFF_MAX_MS_DEFAULT,
