@@ -12,8 +12,8 @@ import { CLI_RUN_TIMEOUT_MS, runCli, startFakeServer, type FakeServer } from "./
 const SIZES: Readonly<Record<string, number>> = { many: 150, few: 3 };
 /** The query limit of every RunQuery the fake server saw. */
 const limits: number[] = [];
-/** The path of every AdminService call the fake server saw. */
-const adminCalls: string[] = [];
+/** The fields ("field:DIRECTION") of every CreateIndex the fake server saw. */
+const indexesCreated: string[][] = [];
 let server: FakeServer;
 
 beforeAll(async () => {
@@ -29,7 +29,7 @@ beforeAll(async () => {
     });
     router.service(AdminService, {
       createIndex(req) {
-        adminCalls.push("CreateIndex");
+        indexesCreated.push((req.index?.fields ?? []).map((f) => `${f.field}:${f.direction === 2 ? "desc" : "asc"}`));
         return { index: { id: "i1", collection: req.index?.collection ?? "", fields: req.index?.fields ?? [], state: 2 } };
       },
     });
@@ -64,5 +64,24 @@ describe("query says when --limit cut the results", { timeout: CLI_RUN_TIMEOUT_M
     expect(exactly.stderr).toBe("3 documents\n");
     const json = await runCli(server.url, ["query", "few", "--json", "--limit", "3"]);
     expect(json.stderr).toBe("");
+  });
+});
+
+describe("FIELD:DIRECTION specs are checked before anything is sent, the same way in every command", { timeout: CLI_RUN_TIMEOUT_MS }, () => {
+  it("indexes create refuses year:sideways, exit 2, as query --order-by does, and creates nothing", async () => {
+    const before = indexesCreated.length;
+    const index = await runCli(server.url, ["indexes", "create", "books", "title", "year:sideways"]);
+    expect(index.code).toBe(2);
+    expect(index.stderr).toBe('impossibledb: index field "year:sideways": expected FIELD or FIELD:asc or FIELD:desc\n');
+    expect(indexesCreated.length).toBe(before);
+    const query = await runCli(server.url, ["query", "books", "--order-by", "year:sideways"]);
+    expect(query.code).toBe(2);
+    expect(query.stderr).toBe("impossibledb: --order-by year:sideways: expected FIELD or FIELD:asc or FIELD:desc\n");
+  });
+
+  it("indexes create sends FIELD, FIELD:asc, FIELD:desc, and a backquoted name holding ':'", async () => {
+    const ran = await runCli(server.url, ["indexes", "create", "books", "title", "year:desc", "isbn:asc", "`a:b`:desc"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(indexesCreated.at(-1)).toEqual(["title:asc", "year:desc", "isbn:asc", "`a:b`:desc"]);
   });
 });

@@ -321,7 +321,7 @@ describe("names the server would refuse exit 2, naming the argument, with nothin
     [["import", "bad name", "books.ndjson"], /argument 'collection'\. collection name "bad name"/],
     [["indexes", "list", ""], /argument 'collection'\. the collection name is empty/],
     [["indexes", "create", "bad/coll", "year"], /argument 'collection'/],
-    [["indexes", "create", "books", ":desc"], /^impossibledb: index field ":desc": the field name is empty; give FIELD or FIELD:desc\n$/],
+    [["indexes", "create", "books", ":desc"], /^impossibledb: index field ":desc": the field name is empty; expected FIELD or FIELD:asc or FIELD:desc\n$/],
     [["indexes", "drop", "books", ""], /argument 'id'\. the index id is empty/],
     [["search-index", "create", "bad name", "--geo", "loc"], /argument 'collection'/],
     [["search-index", "create", "books", "--geo", ""], /--geo "": the geo field name is empty/],

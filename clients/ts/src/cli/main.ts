@@ -24,6 +24,7 @@ import { firstInexactInteger, firstNumberNoDoubleHolds, inexactIntegerText, noDo
 import { addDatabaseCommands } from "./databases.js";
 import { addReshardingCommands } from "./resharding.js";
 import { addQueryCommand } from "./query.js";
+import { colonsOutsideBackquotes, sortSpec } from "./field-specs.js";
 import { IMPORT_FORMATS, type ImportFormat } from "./input.js";
 import { EXPORT_PAGE_SIZE_MAX, IMPORT_BATCH_SIZE_MAX, SEARCH_FIELD_WEIGHT_MAX } from "./limits.js";
 import { decimalNumber } from "./numbers.js";
@@ -174,15 +175,12 @@ function program(): Command {
   indexes
     .command("create")
     .argument("<collection>", "the collection", collectionArgument)
-    .argument("<field[:desc]...>", "indexed fields, most significant first")
+    .argument("<field[:desc]...>", "indexed fields as FIELD, FIELD:asc or FIELD:desc, most significant first")
     .action(async (collection: string, specs: string[]) => {
+      // Checked as `query --order-by` checks its specs, before anything is sent (exit 2).
       const fields = specs.map((spec) => {
-        const i = spec.lastIndexOf(":");
-        const dir = i < 0 ? "asc" : spec.slice(i + 1);
-        const field = i < 0 || (dir !== "asc" && dir !== "desc") ? spec : spec.slice(0, i);
-        // An empty name ('' or ':desc') is a bad argument: the server would refuse it after the round trip.
-        if (field === "") throw new CliError(`index field ${JSON.stringify(spec)}: the field name is empty; give FIELD or FIELD:desc`);
-        return { field, direction: dir === "desc" ? IndexField_Direction.DESCENDING : IndexField_Direction.ASCENDING };
+        const { field, direction } = sortSpec(spec, `index field ${JSON.stringify(spec)}`);
+        return { field, direction: direction === "desc" ? IndexField_Direction.DESCENDING : IndexField_Direction.ASCENDING };
       });
       const { index } = await client().services.admin.createIndex({ index: { collection, fields } });
       console.log(`created index ${index?.id} on ${collection} (${index === undefined ? "?" : Index_State[index.state]})`);
@@ -375,17 +373,4 @@ function searchIndexText(index: SearchIndex | undefined): string {
   const fields = index.textFields.map((f) => `${f.field}:${f.weight}`).join(", ");
   const compacting = index.uncompactedShards === 0 ? "" : `, ${index.uncompactedShards} shard${index.uncompactedShards === 1 ? "" : "s"} not compacted yet`;
   return `search index of ${index.collection}: text ${fields || "(none)"}${index.geoField === "" ? "" : `, geo ${index.geoField}`} (${SearchIndex_State[index.state]}${compacting})`;
-}
-
-/** The offsets of the ":" characters in `spec` that are not inside a backquoted field-path segment. */
-function colonsOutsideBackquotes(spec: string): number[] {
-  const colons: number[] = [];
-  let quoted = false;
-  for (let i = 0; i < spec.length; i++) {
-    const ch = spec[i];
-    if (quoted && ch === "\\") i++;
-    else if (ch === "`") quoted = !quoted;
-    else if (!quoted && ch === ":") colons.push(i);
-  }
-  return colons;
 }

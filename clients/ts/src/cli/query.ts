@@ -13,6 +13,7 @@ import type { ImpossibleDBClient } from "../node.js";
 import { QUERY_COUNT_MAX } from "../limits.js";
 import { collectionArgument, integerArgument } from "./arguments.js";
 import { CliError } from "./errors.js";
+import { sortSpec } from "./field-specs.js";
 import { QUERY_LIMIT_DEFAULT } from "./limits.js";
 import { queryTarget, selectedPaths } from "./query-args.js";
 import { cellText, counted, formatTable, scoreText } from "./table.js";
@@ -73,9 +74,8 @@ export function addQueryCommand(cli: Command, client: () => ImpossibleDBClient):
         rows = (await q.hits()).map((h) => ({ id: h.doc.id, data: h.doc.data, ...(scored ? { score: h.score } : {}), ...(measured ? { distanceMeters: h.distanceMeters } : {}) }));
       } else {
         for (const spec of opts.orderBy ?? []) {
-          const [field, dir = "asc"] = spec.split(":");
-          if (field === undefined || field === "" || (dir !== "asc" && dir !== "desc")) throw new CliError(`--order-by ${spec}: expected FIELD or FIELD:asc or FIELD:desc`);
-          q.sort(field, dir);
+          const { field, direction } = sortSpec(spec, `--order-by ${spec}`);
+          q.sort(field, direction);
         }
         if (select !== undefined) q.select(...select);
         rows = (await q.execute()).map((d) => ({ id: d.id, data: d.data }));
