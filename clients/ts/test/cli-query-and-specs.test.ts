@@ -22,12 +22,20 @@ beforeAll(async () => {
       runQuery(req) {
         const query = req.query!;
         limits.push(query.limit);
+        // The server's refusal of a search on a collection without a search index, in its words (src/search/shard-search.ts).
+        if (query.search !== undefined && query.collection === "unindexed") {
+          throw new ConnectError("collection unindexed has no search index; create one with AdminService.CreateSearchIndex", Code.FailedPrecondition);
+        }
         const size = SIZES[query.collection] ?? 0;
         const count = query.limit === 0 ? size : Math.min(size, query.limit);
         return { documents: Array.from({ length: count }, (_, i) => ({ collection: query.collection, id: `d${String(i).padStart(3, "0")}`, data: { n: i } })), nextPageToken: "" };
       },
     });
     router.service(AdminService, {
+      createSearchIndex(req) {
+        // src/search/shard-index.ts, for a collection whose index has other fields.
+        throw new ConnectError(`collection ${req.index?.collection} already has a search index with another definition; delete it first (DeleteSearchIndex)`, Code.AlreadyExists);
+      },
       createIndex(req) {
         indexesCreated.push((req.index?.fields ?? []).map((f) => `${f.field}:${f.direction === 2 ? "desc" : "asc"}`));
         return { index: { id: "i1", collection: req.index?.collection ?? "", fields: req.index?.fields ?? [], state: 2 } };
@@ -83,5 +91,29 @@ describe("FIELD:DIRECTION specs are checked before anything is sent, the same wa
     const ran = await runCli(server.url, ["indexes", "create", "books", "title", "year:desc", "isbn:asc", "`a:b`:desc"]);
     expect(ran.code, ran.stderr).toBe(0);
     expect(indexesCreated.at(-1)).toEqual(["title:asc", "year:desc", "isbn:asc", "`a:b`:desc"]);
+  });
+});
+
+describe("the server's advice that names an RPC is given as the CLI command", { timeout: CLI_RUN_TIMEOUT_MS }, () => {
+  it("a search without a search index says `impossibledb search-index create`, not AdminService.CreateSearchIndex", async () => {
+    const ran = await runCli(server.url, ["query", "unindexed", "--search", "dune"]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toBe(
+      "impossibledb: FailedPrecondition: collection unindexed has no search index (create one with `impossibledb search-index create unindexed --text FIELD` (or --geo FIELD))\n",
+    );
+    const json = await runCli(server.url, ["query", "unindexed", "--search", "dune", "--json"]);
+    expect(JSON.parse(json.stderr)).toEqual({
+      code: "failed_precondition",
+      message: "collection unindexed has no search index",
+      hint: "create one with `impossibledb search-index create unindexed --text FIELD` (or --geo FIELD)",
+      exit_code: 1,
+    });
+  });
+
+  it("a search index of another definition says `impossibledb search-index drop`, not DeleteSearchIndex", async () => {
+    const ran = await runCli(server.url, ["search-index", "create", "books", "--text", "title"]);
+    expect(ran.code).toBe(1);
+    expect(ran.stderr).toMatch(/^impossibledb: AlreadyExists: collection books already has a search index with another definition \(drop it first with `impossibledb search-index drop books`/);
+    expect(ran.stderr).not.toMatch(/DeleteSearchIndex/);
   });
 });

@@ -5,6 +5,7 @@
  * never a stack trace (set IMPOSSIBLEDB_DEBUG=1 to see one).
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import { cliAdvice } from "./server-advice.js";
 
 /** Exit codes of the CLI. */
 export const EXIT = {
@@ -115,14 +116,19 @@ function describeError(err: unknown, baseUrl: string): Described {
   const missing = err instanceof ConnectError ? missingDatabase(err) : undefined;
   if (missing !== undefined) return missing;
   if (err instanceof ConnectError) {
+    // Advice that names an RPC, in the CLI's words (server-advice.ts).
+    const advised = cliAdvice(err);
+    const message = advised?.message ?? err.rawMessage;
     const hint =
-      err.code === Code.Unavailable || err.code === Code.Unknown
-        ? `is the server running at ${baseUrl}? set --url or IMPOSSIBLEDB_URL`
-        : err.code === Code.Unauthenticated
-          ? "give an API key with --api-key or IMPOSSIBLEDB_API_KEY"
-          : "";
-    const text = `${Code[err.code]}: ${err.rawMessage}${hint === "" ? "" : ` (${hint})`}`;
-    return { code: wireCode(err.code), text, message: err.rawMessage, hint, exitCode: EXIT.failed };
+      advised !== undefined
+        ? advised.hint
+        : err.code === Code.Unavailable || err.code === Code.Unknown
+          ? `is the server running at ${baseUrl}? set --url or IMPOSSIBLEDB_URL`
+          : err.code === Code.Unauthenticated
+            ? "give an API key with --api-key or IMPOSSIBLEDB_API_KEY"
+            : "";
+    const text = `${Code[err.code]}: ${message}${hint === "" ? "" : ` (${hint})`}`;
+    return { code: wireCode(err.code), text, message, hint, exitCode: EXIT.failed };
   }
   if (err instanceof TypeError || err instanceof RangeError) {
     // The SDK refuses values it cannot send with TypeErrors that say why.
