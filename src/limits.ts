@@ -31,13 +31,13 @@ export const DOCUMENT_STORED_BYTES_MAX = 1_900_000;
 export const CHANGE_ROW_INLINE_BYTES_MAX = 1_500_000;
 
 /**
- * The longest JSON parameter (UTF-16 units) a plain batch binds to one of
- * its shared statements (storage/document-store.ts `storePlans`): a bound
- * value is one SQLite string, refused over SQLite's length limit
- * (SQLITE_TOOBIG; 2 MB on Cloudflare), and a unit takes at most 3 bytes of
- * UTF-8, so 600,000 units stay under 1.8 MB. A batch's writes go in runs
- * within it; a write whose own entry is longer is stored alone. Internal:
- * not a caller's limit.
+ * The most UTF-16 units of document JSON one run of a plain batch binds to
+ * one statement (storage/batch-rows.ts, storage/document-store.ts
+ * `storePlans`): each document is its own parameter, so no one string
+ * nears SQLite's length limit (SQLITE_TOOBIG; 2 MB on Cloudflare), and
+ * this bounds what one statement copies in (at most 1.8 MB of UTF-8). A
+ * batch's writes go in runs within it; a run always takes one write,
+ * however long. Internal: not a caller's limit.
  */
 export const BATCH_PARAM_UNITS_MAX = 600_000;
 
@@ -380,7 +380,7 @@ assertLimit(BATCH_BYTES_MAX * 1.5 <= REQUEST_BYTES_MAX, "a full batch plus frami
 // the document's encoding, so a maximal document must fit in one row.
 assertLimit(DOCUMENT_BYTES_MAX < DOCUMENT_STORED_BYTES_MAX && DOCUMENT_STORED_BYTES_MAX < 2_000_000, "a document fits in one Durable Object SQLite row");
 assertLimit(CHANGE_ROW_INLINE_BYTES_MAX + 100_000 < 2_000_000 && DOCUMENT_STORED_BYTES_MAX + 100_000 <= 2_000_000, "a change row's images and its other columns fit one Durable Object SQLite row");
-assertLimit(BATCH_PARAM_UNITS_MAX * 3 < 2_000_000, "a batch's shared JSON parameter fits one Durable Object SQLite string");
+assertLimit(BATCH_PARAM_UNITS_MAX * 3 < 2_000_000, "a batch run's documents bind at most 1.8 MB of text to one statement");
 assertLimit(FIELD_PATH_SEGMENTS_MAX <= DOCUMENT_DEPTH_MAX, "paths are no deeper than documents");
 assertLimit(DOCUMENT_BYTES_MAX <= DOCUMENT_CACHE_BYTES_MAX, "the document cache can hold the largest document");
 assertLimit(TRANSFORMS_PER_WRITE_MAX <= MASK_PATHS_MAX, "a write transforms no more fields than a mask may name");

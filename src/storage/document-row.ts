@@ -9,6 +9,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { numberKeysJson } from "../query/number-key.js";
 import type { StoredDocument } from "./types.js";
+import { BATCH_ROWS_SOURCE_SQL } from "./batch-rows.js";
 
 // What a stored row's contents become when it is written again (create_time_ms is kept).
 const ON_CONFLICT_REPLACE = `ON CONFLICT (collection, id) DO UPDATE SET
@@ -22,21 +23,15 @@ export const UPSERT_DOCUMENT_SQL = `INSERT INTO documents (collection, id, data,
      ${ON_CONFLICT_REPLACE}`;
 
 /**
- * UPSERT_DOCUMENT_SQL for many rows in one statement, in their order: ?1 is
- * a JSON array (upsertRowsParam) of [collection, id, json, version,
- * create_time_ms, size_bytes, num_keys] entries, ?2 the update time (ms)
- * and ?3 the commit timestamp (µs) they share. Entries whose json is null
- * (deletes, in a batch's shared parameter) are skipped. The statement's
- * text never varies, so it is prepared once.
+ * UPSERT_DOCUMENT_SQL for a run of a plain batch's rows in one statement,
+ * in their order (storage/batch-rows.ts: bind `run.bindings([update time
+ * in ms, commit timestamp in µs])`). Deletes in the run (null JSON) are
+ * skipped. The statement's text never varies, so it is prepared once.
  */
 export const UPSERT_DOCUMENTS_SQL = `INSERT INTO documents (collection, id, data, version, create_time_ms, update_time_ms, size_bytes, num_keys, commit_ts)
-     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-            json_extract(value, '$[4]'), ?2, json_extract(value, '$[5]'), json_extract(value, '$[6]'), ?3
-     FROM json_each(?1) WHERE json_extract(value, '$[2]') IS NOT NULL ORDER BY key
+     SELECT c, i, j, v, t, ?2, b, n, ?3
+     FROM ${BATCH_ROWS_SOURCE_SQL} WHERE j IS NOT NULL ORDER BY k
      ${ON_CONFLICT_REPLACE}`;
-
-/** One entry of UPSERT_DOCUMENTS_SQL's parameter; a delete has null json, version and times. */
-export type UpsertRowEntry = readonly [collection: string, id: string, json: string | null, version: number | null, createTimeMs: number | null, bytes: number, numKeys: string | null];
 
 /** What a stored row holds; `numKeys` is computed from `data` when not given. */
 export interface DocumentRowValues {

@@ -27,10 +27,11 @@ import type {
   StoredDocument,
   WritePrecondition,
 } from "./types.js";
-import { BATCH_PARAM_UNITS_MAX, BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, READ_WINDOW_DOCS_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
+import { BATCH_SIZE_MAX, DOCUMENT_STORED_BYTES_MAX, PAGE_SIZE_MAX, READ_WINDOW_DOCS_MAX, SHARD_REPLY_BYTES_MAX } from "../limits.js";
 import { numberKeysJson } from "../query/number-key.js";
 import { searchQueued } from "../search/search-maintenance.js";
-import { SIZED_DOCUMENT_ROW_COLUMNS, UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, documentOfRow, upsertDocumentParams, type DocumentRow, type SizedDocumentRow, type UpsertRowEntry } from "./document-row.js";
+import { SIZED_DOCUMENT_ROW_COLUMNS, UPSERT_DOCUMENT_SQL, UPSERT_DOCUMENTS_SQL, documentOfRow, upsertDocumentParams, type DocumentRow, type SizedDocumentRow } from "./document-row.js";
+import { batchRuns, type BatchRow } from "./batch-rows.js";
 import { PLAIN_WRITE, addLoggedBytes, changeLogBytes, insertChangeRow, insertChangeRowWithBefore, insertChangeRows, type ChangeEntry, type ChangeOrigin } from "../watch/change-log.js";
 import type { WriteCheck } from "../rules/write-guard.js";
 import type { DocumentCache } from "./document-cache.js";
@@ -328,48 +329,25 @@ export function storePlans(sql: SqlStorage, plans: readonly PlannedWrite[], comm
   const puts = plans.reduce((n, plan) => n + (plan.kind === "put" ? 1 : 0), 0);
   let nextPut = puts === 0 ? 0 : takeVersions(sql, puts);
   const versions = plans.map((plan) => (plan.kind === "put" ? nextPut++ : null));
-  // One parameter for the change log's statement and the upsert's: the
-  // documents' JSON is copied into it once. A bound value is one SQLite
-  // string, and SQLite refuses one over its length limit (SQLITE_TOOBIG: 2 MB
-  // on Cloudflare), so the batch goes in runs whose parameter stays within
-  // BATCH_PARAM_UNITS_MAX; a write whose own entry is longer takes the
-  // single-write statements, which bind its JSON alone. The batch names each
-  // document once (assertDistinct), so archiving and logging every write of
-  // a run before changing any row reads the same before images as doing each
-  // write's steps in turn, and runs in plan order keep the log in plan order.
-  const entryOf = (plan: PlannedWrite, i: number): UpsertRowEntry =>
+  // The batch goes in runs (storage/batch-rows.ts: at most
+  // BATCH_RUN_WRITES_MAX writes, their documents' JSON bound one parameter
+  // each), each run three statements. The batch names each document once
+  // (assertDistinct), so archiving and logging every write of a run before
+  // changing any row reads the same before images as doing each write's
+  // steps in turn, and runs in plan order keep the log in plan order.
+  const rows = plans.map((plan, i): BatchRow =>
     plan.kind === "put"
-      ? [plan.collection, plan.id, plan.json, versions[i]!, plan.createTimeMs, plan.bytes, plan.numKeys !== undefined ? plan.numKeys : numberKeysJson(plan.data)]
-      : [plan.collection, plan.id, null, null, null, 0, null];
+      ? { collection: plan.collection, id: plan.id, json: plan.json, version: versions[i]!, createTimeMs: plan.createTimeMs, bytes: plan.bytes, numKeys: plan.numKeys !== undefined ? plan.numKeys : numberKeysJson(plan.data) }
+      : { collection: plan.collection, id: plan.id, json: null, version: null, createTimeMs: null, bytes: 0, numKeys: null },
+  );
   let loggedBytes = 0;
-  let run: { plans: PlannedWrite[]; entries: string[]; units: number } = { plans: [], entries: [], units: 0 };
-  const flush = () => {
-    if (run.plans.length === 0) return;
-    const entries = `[${run.entries.join(",")}]`;
-    archiveMany(sql, run.plans, commitTs);
-    loggedBytes += insertChangeRows(sql, entries, commitTs, PLAIN_WRITE);
-    if (run.plans.some((p) => p.kind === "put")) sql.exec(UPSERT_DOCUMENTS_SQL, entries, nowMs, commitTs);
-    run = { plans: [], entries: [], units: 0 };
-  };
-  const single: AppliedWrite[] = [];
-  plans.forEach((plan, i) => {
-    const entry = JSON.stringify(entryOf(plan, i));
-    if (entry.length > BATCH_PARAM_UNITS_MAX) {
-      flush();
-      const stored = storeOne(sql, plan, commitTs, versions[i]!, PLAIN_WRITE, befores[i]!);
-      loggedBytes += stored.loggedBytes;
-      single[i] = stored.applied;
-      return;
-    }
-    if (run.units + entry.length + 1 > BATCH_PARAM_UNITS_MAX) flush();
-    run.plans.push(plan);
-    run.entries.push(entry);
-    run.units += entry.length + 1;
-  });
-  flush();
+  for (const run of batchRuns(rows)) {
+    archiveMany(sql, run.indexes.map((i) => plans[i]!), commitTs);
+    loggedBytes += insertChangeRows(sql, run, commitTs, PLAIN_WRITE);
+    if (run.indexes.some((i) => plans[i]!.kind === "put")) sql.exec(UPSERT_DOCUMENTS_SQL, ...run.bindings([nowMs, commitTs]));
+  }
   addLoggedBytes(sql, loggedBytes);
   return plans.map((plan, i) => {
-    if (single[i] !== undefined) return single[i];
     if (plan.kind === "delete") return writeRow(sql, plan, commitTs, null, nowMs);
     const version = versions[i]!;
     const document: StoredDocument = { collection: plan.collection, id: plan.id, data: plan.data, version, createTimeMs: plan.createTimeMs, updateTimeMs: nowMs };

@@ -17,6 +17,7 @@
 import type { Migration } from "../storage/schema.js";
 import { CHANGE_LOG_TRIM_ROWS_PER_ALARM_MAX, CHANGE_ROW_INLINE_BYTES_MAX } from "../limits.js";
 import type { ChangeRow } from "./feed-types.js";
+import { BATCH_ROWS_SOURCE_SQL, type BatchRun } from "../storage/batch-rows.js";
 
 export type { ChangeRow } from "./feed-types.js";
 
@@ -177,19 +178,18 @@ export function insertChangeRowWithBefore(sql: SqlStorage, change: ChangeEntry, 
 }
 
 /**
- * insertChangeRow for many writes in ONE statement (a plain batch's): the
- * rows go in the order of `entriesJson`, so their seqs are in that order,
- * each with its document's row as the before image. The writes must name
+ * insertChangeRow for a run of a plain batch's writes in ONE statement:
+ * the rows go in the run's order, so their seqs are in that order, each
+ * with its document's row as the before image. The writes must name
  * distinct documents and none may have changed its row yet. Returns the
  * bytes the rows count, not yet added (addLoggedBytes).
  *
- * `entriesJson` is a JSON array whose entries begin [collection, id,
- * json (null for a delete), version, create_time_ms] (later elements are
- * ignored, so one parameter can serve the batch's other statements too);
- * it is read by `json_each`, so the statement's text is the same for every
- * batch and workerd's statement cache prepares it once.
+ * The run binds its rows as storage/batch-rows.ts lays them out (a small
+ * metadata JSON read by `json_each`, each document's JSON a parameter of
+ * its own), so the statement's text is the same for every batch and
+ * workerd's statement cache prepares it once.
  */
-export function insertChangeRows(sql: SqlStorage, entriesJson: string, commitTs: number, origin: ChangeOrigin): number {
+export function insertChangeRows(sql: SqlStorage, run: BatchRun, commitTs: number, origin: ChangeOrigin): number {
   const group = origin.groupShards === null ? null : JSON.stringify(origin.groupShards);
   let bytes = 0;
   const held: { seq: number; collection: string; id: string }[] = [];
@@ -199,13 +199,11 @@ export function insertChangeRows(sql: SqlStorage, entriesJson: string, commitTs:
             d.version, d.create_time_ms, d.update_time_ms, ?2, ?3, ?4,
             200 + length(w.c) + length(w.i) + COALESCE(length(w.j), 0) + COALESCE(length(d.data), 0) + COALESCE(length(?4), 0),
             COALESCE(d.size_bytes + w.b > ?5, 0)
-     FROM (SELECT key AS k, json_extract(value, '$[0]') AS c, json_extract(value, '$[1]') AS i, json_extract(value, '$[2]') AS j,
-                  json_extract(value, '$[3]') AS v, json_extract(value, '$[4]') AS t, COALESCE(json_extract(value, '$[5]'), 0) AS b
-           FROM json_each(?1)) w
+     FROM ${BATCH_ROWS_SOURCE_SQL} w
      LEFT JOIN documents d ON d.collection = w.c AND d.id = w.i
      ORDER BY w.k
      RETURNING bytes, seq, before_held, collection, id`,
-    entriesJson, commitTs, origin.txId, group, CHANGE_ROW_INLINE_BYTES_MAX,
+    ...run.bindings([commitTs, origin.txId, group, CHANGE_ROW_INLINE_BYTES_MAX]),
   )) {
     bytes += row.bytes;
     if (row.before_held === 1) held.push(row);

@@ -13,6 +13,7 @@ import { CollectionService } from "../../gen/impossibledb/v1/collection_service_
 import { clusterConfig } from "../../src/env.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import { connectClient } from "./helpers.js";
+import { BATCH_RUN_WRITES_MAX } from "../../src/storage/batch-rows.js";
 
 const db = connectClient(CollectionService);
 const config = clusterConfig(env);
@@ -125,5 +126,61 @@ describe("a plain batch's rows in its shard", () => {
     expect(res.results.map((r) => [r.ref!.id, r.found, r.document?.data?.k])).toEqual(
       asked.map((id) => (stored.includes(id) ? [id, true, `v-${id}`] : [id, false, undefined])),
     );
+  });
+
+  it("a batch with more writes on one shard than one run of statements holds leaves the rows of writing each in turn", async () => {
+    // Over two runs' worth (storage/batch-rows.ts BATCH_RUN_WRITES_MAX), so
+    // the shard stores it in three runs: replacements, deletes of existing
+    // and missing documents and creations, mixed across the runs' edges.
+    const collection = `${COLLECTION}_runs`;
+    const count = 2 * BATCH_RUN_WRITES_MAX + 7;
+    const { shard, ids } = idsOnOneShard(count + 1, collection);
+    const seeded = ids.slice(0, 60);
+    await db.batchWriteDocuments({ writes: seeded.map((id) => ({ ref: { collection, id }, operation: { case: "set" as const, value: { v: 1, id } } })) });
+    const stub = env.SHARD.get(env.SHARD.idFromName(shard));
+    const seqBefore = await runInDurableObject(stub, (_o, state) => state.storage.sql.exec<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log").one().seq);
+    // Seeded ids: even ones replaced, odd ones deleted; then one never stored deleted; the rest created.
+    type Op = { id: string; kind: "set" | "delete" };
+    const ops: Op[] = [
+      ...seeded.map((id, i): Op => ({ id, kind: i % 2 === 0 ? "set" : "delete" })),
+      { id: ids[count]!, kind: "delete" },
+      ...ids.slice(60, count).map((id): Op => ({ id, kind: "set" })),
+    ];
+    expect(ops.length).toBeGreaterThan(2 * BATCH_RUN_WRITES_MAX);
+    const res = await db.batchWriteDocuments({
+      writes: ops.map(({ id, kind }) =>
+        kind === "set" ? { ref: { collection, id }, operation: { case: "set" as const, value: { v: 2, id } } } : { ref: { collection, id }, operation: { case: "delete" as const, value: {} } },
+      ),
+    });
+    expect(res.statuses.every((s) => s.code === 0)).toBe(true);
+    const putVersions = res.results.filter((_, i) => ops[i]!.kind === "set").map((r) => r.version);
+    // Versions are consecutive in request order, as one write after another takes them.
+    putVersions.forEach((v, k) => expect(v).toBe(putVersions[0]! + BigInt(k)));
+    const seen = await runInDurableObject(stub, (_o, state) => {
+      const sql = state.storage.sql;
+      return {
+        log: sql.exec<LogRow>("SELECT id, op, data, version, before_data, before_version, bytes FROM change_log WHERE seq > ? ORDER BY seq", seqBefore).toArray(),
+        docs: sql.exec<{ id: string; data: string; version: number }>("SELECT id, data, version FROM documents WHERE collection = ? ORDER BY id", collection).toArray(),
+        history: sql.exec<{ id: string }>("SELECT id FROM doc_history WHERE collection = ? ORDER BY id", collection).toArray().map((r) => r.id),
+        total: sql.exec<{ bytes: number }>("SELECT bytes FROM change_log_state").one().bytes,
+        summed: sql.exec<{ bytes: number }>("SELECT COALESCE(SUM(bytes), 0) AS bytes FROM change_log").one().bytes,
+      };
+    });
+    const json = (v: number, id: string) => JSON.stringify({ v, id });
+    const seededSet = new Set(seeded);
+    let nextPut = 0;
+    expect(seen.log.map((r) => [r.id, r.op, r.data, r.version, r.before_data])).toEqual(
+      ops.map(({ id, kind }) => [
+        id,
+        kind === "set" ? "put" : "delete",
+        kind === "set" ? json(2, id) : null,
+        kind === "set" ? Number(putVersions[nextPut++]) : null,
+        seededSet.has(id) ? json(1, id) : null,
+      ]),
+    );
+    const live = ops.filter((o) => o.kind === "set").map((o) => o.id);
+    expect(seen.docs.map((d) => [d.id, d.data])).toEqual([...live].sort().map((id) => [id, json(2, id)]));
+    expect(seen.history).toEqual([...seeded].sort());
+    expect(seen.total).toBe(seen.summed);
   });
 });
