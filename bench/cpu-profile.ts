@@ -1,7 +1,9 @@
 /**
- * `npm run bench:profile -- [get|put|noop|commit2|increment|query|search] [seconds]`: a V8 CPU
+ * `npm run bench:profile -- [get|put|batch-get|batch-put|noop|commit2|increment|query|search] [seconds]`: a V8 CPU
  * profile of ImpossibleDB's Worker and objects (one workerd isolate
- * locally) while 8 clients send point gets, point puts, a Connect no-op or
+ * locally) while 8 clients send point gets, point puts, batch gets or
+ * batch writes of BATCH_DOCS distinct 1 KB documents (bench:batch's
+ * calls; the per-call figures are then per batch), a Connect no-op or
  * two-shard CommitBatch calls (two 1 KB documents on two shards),
  * increments of ONE document (the hot-document workload's call), or a
  * RunQuery of 10 documents over all 8 shards (a fan-out's fixed cost), or
@@ -40,6 +42,8 @@ const what = process.argv[2] ?? "get";
 const seconds = Number(process.argv[3] ?? 5);
 const RECORDS = 500;
 const IN_FLIGHT = 8;
+/** Documents per batch in the batch-get and batch-put modes (bench:batch's batch size). */
+const BATCH_DOCS = 100;
 
 interface ProfileNode {
   id: number;
@@ -109,6 +113,14 @@ try {
     if (kind === "search") return queries.runQuery({ query: { collection: "articles", search: { text: process.env["PROFILE_SEARCH"] ?? '"open source"' } }, pageSize: 10 }).then(() => undefined);
     if (kind === "query") return queries.runQuery({ query: { collection: COLLECTION }, pageSize: 10 }).then(() => undefined);
     if (kind === "put") return idb.driver.put(recordId(i % RECORDS), doc);
+    // Batch i takes the BATCH_DOCS records after i * BATCH_DOCS, wrapping: distinct ids, spread over every shard.
+    const batchIds = () => Array.from({ length: BATCH_DOCS }, (_, k) => recordId((i * BATCH_DOCS + k) % RECORDS));
+    if (kind === "batch-get") {
+      return idb.driver.batchGet(batchIds()).then((found) => {
+        if (found !== BATCH_DOCS) throw new Error(`batch get found ${found} of ${BATCH_DOCS}`);
+      });
+    }
+    if (kind === "batch-put") return idb.driver.batchPut(batchIds().map((id) => [id, doc] as const));
     if (kind === "noop") return idb.probeNoop();
     if (kind === "increment") return idb.driver.increment(recordId(0), "n", 1).then(() => undefined);
     if (kind === "commit2") {

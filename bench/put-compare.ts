@@ -1,7 +1,10 @@
 /**
- * `npx tsx bench/put-compare.ts [--base <worktree>] [--rounds N] [--seconds S] [--op put|get]`:
+ * `npx tsx bench/put-compare.ts [--base <worktree>] [--rounds N] [--seconds S] [--op put|get|batch-get|batch-put]`:
  * point puts (SetDocument of one 1 KB YCSB record, zipfian keys, 8 in
- * flight; with `--op get`, point gets of those records instead) on
+ * flight; with `--op get`, point gets of those records instead; with
+ * `--op batch-get` or `--op batch-put`, bench:batch's calls: batches of
+ * BATCH_DOCS distinct records, BATCH_IN_FLIGHT in flight, figures per
+ * document) on
  * ImpossibleDB beside the floor's, in ONE run, the
  * systems taking turns for N rounds (4 by default) of S seconds (4), so a
  * shared machine's load falls on each alike. With `--base`, a second
@@ -16,7 +19,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { PORTS } from "./config.js";
 import { createDocument } from "./lib/document.js";
-import { createKeyChooser, createRandom, recordId } from "./lib/keys.js";
+import { createKeyChooser, createRandom, distinctKeys, recordId } from "./lib/keys.js";
 import { currentLoadAverage, machineInfo } from "./lib/machine.js";
 import { runProbe, type ProbeResult } from "./lib/profile.js";
 import { startFloor } from "./systems/floor.js";
@@ -30,7 +33,11 @@ const argAfter = (flag: string): string | undefined => {
 const base = argAfter("--base");
 const ROUNDS = Number(argAfter("--rounds") ?? 4);
 const OP = argAfter("--op") ?? "put";
-if (OP !== "put" && OP !== "get") throw new Error(`--op ${OP}: give put or get`);
+if (!["put", "get", "batch-get", "batch-put"].includes(OP)) throw new Error(`--op ${OP}: give put, get, batch-get or batch-put`);
+const BATCH = OP.startsWith("batch-");
+/** Documents per batch call and batch calls in flight: bench:batch's (config.ts MODES). */
+const BATCH_DOCS = 100;
+const BATCH_IN_FLIGHT = 4;
 const SECONDS = Number(argAfter("--seconds") ?? 4);
 const RECORDS = 2_000;
 const IN_FLIGHT = 8;
@@ -60,14 +67,29 @@ try {
   const doc = createDocument(createRandom(SEED));
   for (const { system } of contenders) for (let i = 0; i < RECORDS; i += 1) await system.driver.put(recordId(i), doc);
   const key = createKeyChooser(RECORDS, SEED);
-  const options = { concurrency: IN_FLIGHT, warmupMs: 500, measureMs: SECONDS * 1000 };
+  const options = { concurrency: BATCH ? BATCH_IN_FLIGHT : IN_FLIGHT, warmupMs: 500, measureMs: SECONDS * 1000 };
+  const random = createRandom(SEED + 1);
   const results = new Map<string, ProbeResult[]>(contenders.map((c) => [c.name, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     // Each round in another order, so no system always follows the same one.
     const order = round % 2 === 0 ? contenders : [...contenders].reverse();
     for (const { name, system } of order) {
       const call = (id: string) => (OP === "get" ? async () => void (await system.driver.get(id)) : () => system.driver.put(id, doc));
-      const r = await runProbe(name, system.serverPids, () => call(key()), options);
+      const batchCall = () => {
+        const ids = distinctKeys(key, BATCH_DOCS, RECORDS);
+        if (OP === "batch-put") {
+          const entries = ids.map((id) => [id, createDocument(random)] as const);
+          return () => system.driver.batchPut(entries);
+        }
+        return async () => {
+          const found = await system.driver.batchGet(ids);
+          if (found !== ids.length) throw new Error(`batch get found ${found} of ${ids.length}`);
+        };
+      };
+      // Per document: a batch call's rate and CPU divided by its documents.
+      const perCall = await runProbe(name, system.serverPids, BATCH ? batchCall : () => call(key()), options);
+      const docs = BATCH ? BATCH_DOCS : 1;
+      const r = { ...perCall, opsPerSecond: perCall.opsPerSecond * docs, serverCpuUsPerOp: perCall.serverCpuUsPerOp / docs };
       results.get(name)!.push(r);
       log(`round ${round + 1}: ${name}: ${r.opsPerSecond.toFixed(0)} ${OP}s/s, ${r.serverCpuUsPerOp.toFixed(0)} µs CPU/${OP} (load ${currentLoadAverage().toFixed(2)})`);
     }
