@@ -14,6 +14,8 @@ import { clusterConfig } from "../../src/env.js";
 import { createInitialRoutingTable, createShardRouter } from "../../src/routing/router.js";
 import { connectClient } from "./helpers.js";
 import { BATCH_RUN_WRITES_MAX } from "../../src/storage/batch-rows.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import type { WriteSchema } from "../../gen/impossibledb/v1/document_pb.js";
 
 const db = connectClient(CollectionService);
 const config = clusterConfig(env);
@@ -147,11 +149,10 @@ describe("a plain batch's rows in its shard", () => {
       ...ids.slice(60, count).map((id): Op => ({ id, kind: "set" })),
     ];
     expect(ops.length).toBeGreaterThan(2 * BATCH_RUN_WRITES_MAX);
-    const res = await db.batchWriteDocuments({
-      writes: ops.map(({ id, kind }) =>
-        kind === "set" ? { ref: { collection, id }, operation: { case: "set" as const, value: { v: 2, id } } } : { ref: { collection, id }, operation: { case: "delete" as const, value: {} } },
-      ),
-    });
+    const writes = ops.map(({ id, kind }): MessageInitShape<typeof WriteSchema> =>
+      kind === "set" ? { ref: { collection, id }, operation: { case: "set", value: { v: 2, id } } } : { ref: { collection, id }, operation: { case: "delete", value: {} } },
+    );
+    const res = await db.batchWriteDocuments({ writes });
     expect(res.statuses.every((s) => s.code === 0)).toBe(true);
     const putVersions = res.results.filter((_, i) => ops[i]!.kind === "set").map((r) => r.version);
     // Versions are consecutive in request order, as one write after another takes them.
