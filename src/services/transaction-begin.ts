@@ -34,10 +34,12 @@ import { pageTokenKey } from "./list-documents.js";
  */
 export async function beginTransaction(env: Env, options: TransactionOptions | undefined, field: string): Promise<TransactionToken> {
   const timeoutMs = options?.timeout === undefined ? TX_TIMEOUT_DEFAULT_MS : durationMs(options.timeout);
-  if (!(timeoutMs >= TX_TIMEOUT_MIN_MS && timeoutMs <= TX_TIMEOUT_MAX_MS)) {
+  // The bounds compare the exact duration (nanoseconds), not timeoutMs, which rounds up: 99.5 ms is under the minimum.
+  const timeoutNs = options?.timeout === undefined ? BigInt(timeoutMs) * 1_000_000n : options.timeout.seconds * 1_000_000_000n + BigInt(options.timeout.nanos);
+  if (!(timeoutNs >= BigInt(TX_TIMEOUT_MIN_MS) * 1_000_000n && timeoutNs <= BigInt(TX_TIMEOUT_MAX_MS) * 1_000_000n)) {
     throw new FailureError(
       "invalid_argument",
-      `${field}.timeout must be from ${TX_TIMEOUT_MIN_MS} ms (TX_TIMEOUT_MIN_MS: a shorter transaction expires before it can commit) to ${TX_TIMEOUT_MAX_MS / 1000} s, got ${timeoutMs} ms; leave it unset for ${TX_TIMEOUT_DEFAULT_MS / 1000} s`,
+      `${field}.timeout must be from ${TX_TIMEOUT_MIN_MS} ms (TX_TIMEOUT_MIN_MS: a shorter transaction expires before it can commit) to ${TX_TIMEOUT_MAX_MS / 1000} s, got ${Number(timeoutNs) / 1_000_000} ms; leave it unset for ${TX_TIMEOUT_DEFAULT_MS / 1000} s`,
     );
   }
   const key = pageTokenKey(env);

@@ -158,7 +158,7 @@ describe("refused requests", () => {
   it("bad options name new_transaction: an overlong or too short timeout, a forged retry_of", async () => {
     await expectCode(tx.getDocuments({ newTransaction: { timeout: { seconds: 61n, nanos: 0 } }, refs: [ref("refused", "x")] }), Code.InvalidArgument, /timeout/);
     // Under TX_TIMEOUT_MIN_MS the id would expire before any commit: refused, not handed out (0.5 ms was accepted).
-    const tooShort = /^new_transaction\.timeout must be from 100 ms \(TX_TIMEOUT_MIN_MS: a shorter transaction expires before it can commit\) to 60 s, got 1 ms; leave it unset for 60 s$/;
+    const tooShort = /^new_transaction\.timeout must be from 100 ms \(TX_TIMEOUT_MIN_MS: a shorter transaction expires before it can commit\) to 60 s, got 0.5 ms; leave it unset for 60 s$/;
     await expectCode(tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 500_000 } }, refs: [ref("refused", "x")] }), Code.InvalidArgument, tooShort);
     await expectCode(tx.beginTransaction({ options: { timeout: { seconds: 0n, nanos: 99_000_000 } } }), Code.InvalidArgument, /^options\.timeout must be from 100 ms .*got 99 ms/);
     expect((await tx.beginTransaction({ options: { timeout: { seconds: 0n, nanos: 100_000_000 } } })).transaction).not.toBe("");
@@ -183,8 +183,9 @@ describe("retry_of's window", () => {
     expect((await tx.getDocuments({ newTransaction: { retryOf: recent.id }, refs: [ref("window", "x")] })).transaction).not.toBe("");
   });
 
-  it("rounds a timeout up to whole milliseconds: 99 ms and 1 ns is 100 ms, at TX_TIMEOUT_MIN_MS (1 ns was once refused as 0)", async () => {
-    const res = await tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 99_000_001 } }, refs: [ref("window", "y")] });
+  it("compares the exact timeout with TX_TIMEOUT_MIN_MS, then rounds it up to whole milliseconds: 99 ms and 1 ns is refused (it rounded to 100 ms and passed), 100 ms and 1 ns is 101 ms", async () => {
+    await expectCode(tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 99_000_001 } }, refs: [ref("window", "y")] }), Code.InvalidArgument, /must be from 100 ms/);
+    const res = await tx.getDocuments({ newTransaction: { timeout: { seconds: 0n, nanos: 100_000_001 } }, refs: [ref("window", "y")] });
     expect(res.transaction).not.toBe("");
   });
 });

@@ -67,4 +67,13 @@ describe("put and add read stdin as a stream", { timeout: CLI_RUN_TIMEOUT_MS * 2
     expect(ran.stderr).toBe("impossibledb: stdin holds more than 2 MiB (STDIN_BYTES_MAX), and a document is at most 1 MiB of JSON (DOCUMENT_BYTES_MAX); nothing was sent\n");
     expect(received.length).toBe(before);
   });
+
+  it("refuses JSON that does not parse in one line, though the parser quotes input holding newlines, exit 2, sending nothing", async () => {
+    const before = received.length;
+    const ran = await runCli(server.url, ["put", "books", "bad"], (pipe) => writeSlowly(pipe, '{\n  "a": 1,\n  "b": oops\n}\n', 1, 0));
+    expect(ran.code).toBe(2);
+    expect(ran.stderr.split("\n").filter((line) => line !== "")).toHaveLength(1);
+    expect(ran.stderr).toMatch(/^impossibledb: the document is not JSON: .*oops.*\n$/);
+    expect(received.length).toBe(before);
+  });
 });

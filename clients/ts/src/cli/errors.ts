@@ -96,8 +96,17 @@ export function reportError(err: unknown, baseUrl: string, options: ReportOption
   if (process.env["IMPOSSIBLEDB_DEBUG"] === "1" && err instanceof Error) console.error(err.stack);
   const { code, text, message, hint, exitCode } = describeError(err, baseUrl);
   if (options.json === true) console.error(JSON.stringify({ code, message, ...(hint === "" ? {} : { hint }), exit_code: exitCode }));
-  else console.error(`${REFUSAL_PREFIX}${text}`);
+  else console.error(`${REFUSAL_PREFIX}${oneLine(text)}`);
   return exitCode;
+}
+
+/**
+ * `text` on one line: line breaks (a JSON parse error quotes the input,
+ * newlines and all) written as `\n`, so a refusal read line by line is
+ * whole, as docs/cli.md promises.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\r\n|\r|\n/g, "\\n");
 }
 
 /**
